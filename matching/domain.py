@@ -1,0 +1,293 @@
+"""Domain objects for matching: profiles, rules, weights, filters and results.
+
+Everything here is a frozen dataclass holding data only. Keys are ASCII (the portal shows the
+Danish labels); the tuples below are the single list of valid keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+
+BENEFIT_GROUPS: tuple[str, ...] = (
+    "dagpenge",
+    "kontanthjaelp",
+    "uddannelseshjaelp",
+    "integrationsydelse",
+    "sygedagpenge",
+    "jobafklaring",
+    "ressourceforloeb",
+    "ledighedsydelse",
+)
+OPENING_KINDS: tuple[str, ...] = (
+    "smaajob",
+    "virksomhedspraktik",
+    "loentilskud",
+    "ordinaert",
+    "fleksjob",
+)
+READINESS_GROUPS: tuple[str, ...] = ("i_gang", "paa_spring", "paa_vej", "laengere_sigt")
+# Kinds that count as a company-based placement for the 70% focus goal.
+COMPANY_PLACEMENT_KINDS: frozenset[str] = frozenset({"virksomhedspraktik", "loentilskud"})
+
+
+def _check_key(value: str, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}")
+
+
+@dataclass(frozen=True)
+class CitizenProfile:
+    """What the matcher may know about a citizen (never a CPR number).
+
+    Raises:
+        ValueError: on an unknown benefit or readiness group, or negative hours/range.
+    """
+
+    id: str
+    version: int
+    job_goals: tuple[str, ...]
+    cv_text: str
+    benefit_group: str
+    hours_available: float
+    postcode: str
+    lat: float | None = None
+    lon: float | None = None
+    max_commute_km: float = 25.0
+    driving_licence: bool = False
+    languages: tuple[str, ...] = ("da",)
+    readiness_group: str = "paa_vej"
+    case_start: date | None = None
+    last_company_placement: date | None = None
+
+    def __post_init__(self) -> None:
+        _check_key(self.benefit_group, BENEFIT_GROUPS, "benefit group")
+        _check_key(self.readiness_group, READINESS_GROUPS, "readiness group")
+        if self.hours_available < 0 or self.max_commute_km < 0:
+            raise ValueError("hours_available and max_commute_km must be >= 0")
+
+
+@dataclass(frozen=True)
+class OpeningProfile:
+    """A company opening as the matcher sees it.
+
+    Raises:
+        ValueError: on an unknown kind, negative hours or hours_max < hours_min.
+    """
+
+    id: str
+    version: int
+    company_id: str
+    kind: str
+    title: str
+    description: str = ""
+    requirements: str = ""
+    hours_min: float = 0.0
+    hours_max: float | None = None
+    postcode: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    requires_driving_licence: bool = False
+    required_languages: tuple[str, ...] = ()
+    status: str = "open"
+
+    def __post_init__(self) -> None:
+        _check_key(self.kind, OPENING_KINDS, "opening kind")
+        if self.hours_min < 0 or (self.hours_max is not None and self.hours_max < self.hours_min):
+            raise ValueError("hours must satisfy 0 <= hours_min <= hours_max")
+
+
+def _freeze_table(table: Mapping[str, object]) -> Mapping[str, frozenset[str]]:
+    frozen: dict[str, frozenset[str]] = {}
+    for group, kinds in table.items():
+        _check_key(group, BENEFIT_GROUPS, "benefit group")
+        kinds = frozenset(kinds)  # type: ignore[arg-type]
+        for kind in kinds:
+            _check_key(kind, OPENING_KINDS, "opening kind")
+        frozen[group] = kinds
+    return MappingProxyType(frozen)
+
+
+@dataclass(frozen=True)
+class EligibilityRules:
+    """Which benefit group may take which kind of opening (data, not code).
+
+    The portal stores this table in its database and passes it in. A group missing from the
+    table may take nothing: an incomplete table fails closed.
+
+    Raises:
+        ValueError: on unknown group or kind keys.
+    """
+
+    table: Mapping[str, frozenset[str]]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", _freeze_table(self.table))
+
+    def allows(self, benefit_group: str, kind: str) -> bool:
+        """True if a citizen in `benefit_group` may take an opening of `kind`."""
+        return kind in self.table.get(benefit_group, frozenset())
+
+    def groups_for(self, kind: str) -> frozenset[str]:
+        """Benefit groups allowed for `kind` (used as a backend filter)."""
+        return frozenset(g for g, kinds in self.table.items() if kind in kinds)
+
+    def kinds_for(self, benefit_group: str) -> frozenset[str]:
+        """Opening kinds allowed for `benefit_group`."""
+        return self.table.get(benefit_group, frozenset())
+
+
+_ALL = frozenset(BENEFIT_GROUPS)
+# Built from DOMAIN.md. småjob: "the first step for people on kontanthjælp, uddannelseshjælp,
+# ressourceforløb, jobafklaring or ledighedsydelse" (integrationsydelse added: same target
+# group locally). løntilskud: the groups with a løntilskud right under LAB. fleksjob: only
+# citizens visited to fleksjob, who are on ledighedsydelse while they wait.
+DEFAULT_ELIGIBILITY = EligibilityRules(
+    {
+        group: {
+            kind
+            for kind, groups in {
+                "smaajob": {
+                    "kontanthjaelp", "uddannelseshjaelp", "integrationsydelse",
+                    "ressourceforloeb", "jobafklaring", "ledighedsydelse",
+                },
+                "virksomhedspraktik": _ALL,
+                "loentilskud": {
+                    "dagpenge", "kontanthjaelp", "uddannelseshjaelp", "integrationsydelse",
+                    "ressourceforloeb",
+                },
+                "ordinaert": _ALL,
+                "fleksjob": {"ledighedsydelse"},
+            }.items()
+            if group in groups
+        }
+        for group in BENEFIT_GROUPS
+    }
+)
+
+
+def _default_readiness() -> Mapping[str, float]:
+    # "på spring" (ready to jump) is who a company should meet first; "i gang" already has
+    # an activity running, so it ranks below "på vej".
+    return MappingProxyType(
+        {"paa_spring": 1.0, "paa_vej": 0.6, "i_gang": 0.4, "laengere_sigt": 0.2}
+    )
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """Every soft factor and policy priority, as one named, documented weight.
+
+    The final score is a weighted sum of components in [0, 1]. Relevance dominates by
+    default; the policy weights are small so that they order *equally good* matches
+    (a relevance gap of more than ~0.2 is not overturned by policy with the defaults).
+
+    Attributes:
+        relevance: weight of the fused text relevance (jobmål/CV vs. opening).
+        distance: weight of the commute factor exp(-km / distance_scale_km).
+        distance_scale_km: km at which the commute factor has dropped to 1/e.
+        hours_fit: weight of how well the offered hours use the citizen's hours.
+        placement_gap: the 70% focus goal: months without a company-based placement
+            (or since case start), rising linearly to 1 at `placement_gap_months`.
+        placement_gap_months: the horizon of the focus goal (12 months).
+        readiness: weight of the readiness group bonus (`readiness_bonus` per group).
+        benefit_duration: weight of time on benefit, rising to 1 at
+            `benefit_duration_months`.
+        benefit_duration_months: horizon for the time-on-benefit factor.
+    """
+
+    relevance: float = 1.0
+    distance: float = 0.10
+    distance_scale_km: float = 20.0
+    hours_fit: float = 0.05
+    placement_gap: float = 0.15
+    placement_gap_months: float = 12.0
+    readiness: float = 0.05
+    readiness_bonus: Mapping[str, float] = field(default_factory=_default_readiness)
+    benefit_duration: float = 0.05
+    benefit_duration_months: float = 24.0
+
+    def __post_init__(self) -> None:
+        for name in ("relevance", "distance", "hours_fit", "placement_gap", "readiness",
+                     "benefit_duration"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"weight {name} must be >= 0")
+        if min(self.distance_scale_km, self.placement_gap_months,
+               self.benefit_duration_months) <= 0:
+            raise ValueError("scales and horizons must be > 0")
+        object.__setattr__(self, "readiness_bonus", MappingProxyType(dict(self.readiness_bonus)))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Consultant-chosen narrowing on top of the hard constraints (None = no filter).
+
+    Attributes:
+        benefit_groups: only citizens in these groups.
+        readiness_groups: only citizens in these readiness groups.
+        kinds: only openings of these kinds.
+        company_ids: only openings of these companies.
+        max_distance_km: only within this distance of the other party.
+        exclude_ids: never return these ids (e.g. already proposed).
+    """
+
+    benefit_groups: frozenset[str] | None = None
+    readiness_groups: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None
+    company_ids: frozenset[str] | None = None
+    max_distance_km: float | None = None
+    exclude_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PolicyFlag:
+    """A policy priority that moved a match, with its contribution to the score."""
+
+    name: str
+    label: str
+    contribution: float
+
+
+@dataclass(frozen=True)
+class ConstraintCheck:
+    """One hard constraint that was evaluated; `detail` says what was compared."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The reasons a consultant can check in five seconds."""
+
+    matched_goals: tuple[str, ...]
+    matched_terms: tuple[str, ...]
+    similarity_band: str
+    relevance: float
+    distance_km: float
+    hours_fit: float
+    policy_flags: tuple[PolicyFlag, ...]
+    constraints: tuple[ConstraintCheck, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A ranked (citizen, opening) pair; higher `score` is better."""
+
+    citizen_id: str
+    opening_id: str
+    score: float
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A candidate that broke a hard constraint, with the reason (never hidden silently)."""
+
+    citizen_id: str
+    opening_id: str
+    reason: str
+    constraints: tuple[ConstraintCheck, ...]

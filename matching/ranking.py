@@ -1,0 +1,239 @@
+"""Pure ranking: hard constraints, soft factors, policy priorities and explanations.
+
+No I/O and no model: the caller supplies profiles and a relevance score per pair (from
+`matching.relevance`). Hard constraints are checked before any scoring and are never traded
+against a score; a pair that breaks one becomes an `Exclusion` with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from matching.domain import (
+    CitizenProfile,
+    ConstraintCheck,
+    EligibilityRules,
+    Exclusion,
+    Explanation,
+    Filters,
+    Match,
+    OpeningProfile,
+    PolicyFlag,
+    RankingWeights,
+)
+from matching.geo import UnknownPostcode, haversine_km, locate
+from matching.lexical import matched_terms
+
+DAYS_PER_MONTH = 30.44
+# Jobmål lead the citizen text and are repeated so they weigh most in both the TF-IDF and
+# the dense encoder (which also truncates long CVs from the end, never the jobmål).
+JOB_GOAL_REPEAT = 2
+READINESS_LABELS = {
+    "i_gang": "i gang", "paa_spring": "på spring", "paa_vej": "på vej",
+    "laengere_sigt": "lidt længere sigt",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pair to rank, with its fused relevance (higher is better) and band label."""
+
+    citizen: CitizenProfile
+    opening: OpeningProfile
+    relevance: float
+    band: str
+
+
+@dataclass(frozen=True)
+class RankingOutcome:
+    """Matches best first; `excluded` is filled only when asked for."""
+
+    matches: tuple[Match, ...]
+    excluded: tuple[Exclusion, ...] = ()
+
+
+def citizen_text(citizen: CitizenProfile) -> str:
+    """The text that represents a citizen: jobmål first (repeated), then the CV."""
+    goals = "Jobmål: " + "; ".join(g.strip() for g in citizen.job_goals if g.strip()) + "."
+    return " ".join([goals] * JOB_GOAL_REPEAT + [citizen.cv_text.strip()]).strip()
+
+
+def opening_text(opening: OpeningProfile) -> str:
+    """The text that represents an opening: title, description, requirements."""
+    parts = (opening.title, opening.description, opening.requirements)
+    return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def distance_km(citizen: CitizenProfile, opening: OpeningProfile) -> float:
+    """Commute distance in km (great circle).
+
+    Raises:
+        UnknownPostcode: if either side has no coordinates and an unknown postcode.
+    """
+    c_lat, c_lon = locate(citizen.lat, citizen.lon, citizen.postcode)
+    o_lat, o_lon = locate(opening.lat, opening.lon, opening.postcode)
+    return haversine_km(c_lat, c_lon, o_lat, o_lon)
+
+
+def check_hard_constraints(
+    citizen: CitizenProfile, opening: OpeningProfile, rules: EligibilityRules
+) -> tuple[tuple[ConstraintCheck, ...], float | None]:
+    """Evaluate every hard constraint for a pair.
+
+    Returns:
+        (checks, distance_km); distance is None when a location is unknown, in which case
+        the commute check fails (it cannot be verified, so it is not assumed).
+    """
+    try:
+        km: float | None = distance_km(citizen, opening)
+    except UnknownPostcode as err:
+        km = None
+        commute = ConstraintCheck("commute", False, f"location unknown: {err}")
+    else:
+        commute = ConstraintCheck(
+            "commute", km <= citizen.max_commute_km,
+            f"{km:.1f} km vs. max {citizen.max_commute_km:g} km",
+        )
+    checks = (
+        ConstraintCheck("status", opening.status == "open", f"opening status {opening.status}"),
+        ConstraintCheck(
+            "eligibility", rules.allows(citizen.benefit_group, opening.kind),
+            f"{citizen.benefit_group} -> {opening.kind}",
+        ),
+        ConstraintCheck(
+            "hours", citizen.hours_available >= opening.hours_min,
+            f"{citizen.hours_available:g} h available vs. min {opening.hours_min:g} h",
+        ),
+        ConstraintCheck(
+            "driving_licence",
+            citizen.driving_licence or not opening.requires_driving_licence,
+            "required" if opening.requires_driving_licence else "not required",
+        ),
+        commute,
+    )
+    return checks, km
+
+
+def hours_fit(citizen: CitizenProfile, opening: OpeningProfile) -> float:
+    """Share of the citizen's available hours the opening can use, in [0, 1]."""
+    if opening.hours_max is None or citizen.hours_available <= opening.hours_max:
+        return 1.0
+    return opening.hours_max / citizen.hours_available
+
+
+def _months_between(start: date | None, today: date) -> float:
+    return 0.0 if start is None else max(0.0, (today - start).days / DAYS_PER_MONTH)
+
+
+def policy_flags(
+    citizen: CitizenProfile, weights: RankingWeights, today: date
+) -> tuple[PolicyFlag, ...]:
+    """The policy priorities for a citizen, each with its score contribution (> 0 only)."""
+    gap_from = citizen.last_company_placement or citizen.case_start
+    gap = _months_between(gap_from, today)
+    on_benefit = _months_between(citizen.case_start, today)
+    readiness = weights.readiness_bonus.get(citizen.readiness_group, 0.0)
+    flags = (
+        PolicyFlag(
+            "placement_gap", f"{gap:.0f} mdr. uden virksomhedsrettet forløb",
+            weights.placement_gap * min(1.0, gap / weights.placement_gap_months),
+        ),
+        PolicyFlag(
+            "readiness", f"Parathed: {READINESS_LABELS[citizen.readiness_group]}",
+            weights.readiness * readiness,
+        ),
+        PolicyFlag(
+            "benefit_duration", f"{on_benefit:.0f} mdr. på ydelse",
+            weights.benefit_duration * min(1.0, on_benefit / weights.benefit_duration_months),
+        ),
+    )
+    return tuple(f for f in flags if f.contribution > 0)
+
+
+def _matched_goals(citizen: CitizenProfile, text: str) -> tuple[str, ...]:
+    return tuple(g for g in citizen.job_goals if g.strip() and matched_terms(text, g, limit=1))
+
+
+def score_candidate(
+    candidate: Candidate, weights: RankingWeights, rules: EligibilityRules, *, today: date
+) -> Match | Exclusion:
+    """Check, score and explain one pair.
+
+    Returns:
+        An `Exclusion` naming the first broken hard constraint, else a scored `Match`.
+    """
+    citizen, opening = candidate.citizen, candidate.opening
+    checks, km = check_hard_constraints(citizen, opening, rules)
+    broken = [c for c in checks if not c.passed]
+    if broken or km is None:
+        reason = "; ".join(f"{c.name}: {c.detail}" for c in broken)
+        return Exclusion(citizen.id, opening.id, reason, checks)
+    fit = hours_fit(citizen, opening)
+    flags = policy_flags(citizen, weights, today)
+    score = (
+        weights.relevance * candidate.relevance
+        + weights.distance * math.exp(-km / weights.distance_scale_km)
+        + weights.hours_fit * fit
+        + sum(f.contribution for f in flags)
+    )
+    text = opening_text(opening)
+    explanation = Explanation(
+        matched_goals=_matched_goals(citizen, text),
+        matched_terms=tuple(matched_terms(text, citizen_text(citizen))),
+        similarity_band=candidate.band,
+        relevance=candidate.relevance,
+        distance_km=round(km, 1),
+        hours_fit=round(fit, 3),
+        policy_flags=flags,
+        constraints=checks,
+    )
+    return Match(citizen.id, opening.id, score, explanation)
+
+
+def rank(
+    candidates: Iterable[Candidate],
+    weights: RankingWeights,
+    rules: EligibilityRules,
+    *,
+    today: date,
+    k: int | None = None,
+    include_excluded: bool = False,
+) -> RankingOutcome:
+    """Rank pairs best first; ties break on (citizen id, opening id) so order is stable.
+
+    Args:
+        k: keep at most this many matches (None: all).
+        include_excluded: also return the pairs that broke a hard constraint.
+    """
+    matches: list[Match] = []
+    excluded: list[Exclusion] = []
+    for candidate in candidates:
+        result = score_candidate(candidate, weights, rules, today=today)
+        (matches if isinstance(result, Match) else excluded).append(result)
+    matches.sort(key=lambda m: (-m.score, m.citizen_id, m.opening_id))
+    return RankingOutcome(
+        tuple(matches if k is None else matches[:k]),
+        tuple(excluded) if include_excluded else (),
+    )
+
+
+def citizen_passes(citizen: CitizenProfile, filters: Filters) -> bool:
+    """Whether a citizen passes the consultant's filters (distance is checked separately)."""
+    return (
+        citizen.id not in filters.exclude_ids
+        and (filters.benefit_groups is None or citizen.benefit_group in filters.benefit_groups)
+        and (filters.readiness_groups is None
+             or citizen.readiness_group in filters.readiness_groups)
+    )
+
+
+def opening_passes(opening: OpeningProfile, filters: Filters) -> bool:
+    """Whether an opening passes the consultant's filters (distance is checked separately)."""
+    return (
+        opening.id not in filters.exclude_ids
+        and (filters.kinds is None or opening.kind in filters.kinds)
+        and (filters.company_ids is None or opening.company_id in filters.company_ids)
+    )

@@ -1,0 +1,185 @@
+"""Pure ranking on hand-made cases: constraints, policy weights, explanations, exclusions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from matching.domain import (
+    DEFAULT_ELIGIBILITY,
+    CitizenProfile,
+    EligibilityRules,
+    Match,
+    OpeningProfile,
+    RankingWeights,
+)
+from matching.geo import UnknownPostcode, haversine_km, postcode_location
+from matching.ranking import Candidate, citizen_text, rank, score_candidate
+
+TODAY = date(2026, 11, 23)
+
+
+def citizen(id_: str = "c1", **kw) -> CitizenProfile:
+    base = dict(
+        id=id_, version=1, job_goals=("lagermedarbejder",), cv_text="Truckcertifikat, pakning.",
+        benefit_group="kontanthjaelp", hours_available=15.0, postcode="8722",
+        max_commute_km=30.0, driving_licence=True, readiness_group="paa_vej",
+        case_start=date(2026, 1, 1), last_company_placement=date(2026, 10, 1),
+    )
+    base.update(kw)
+    return CitizenProfile(**base)
+
+
+def opening(id_: str = "o1", **kw) -> OpeningProfile:
+    base = dict(
+        id=id_, version=1, company_id="firma1", kind="smaajob", title="Lagerarbejde",
+        description="Pakning af varer på lageret. Truck er en fordel.", hours_min=5.0,
+        hours_max=15.0, postcode="8722",
+    )
+    base.update(kw)
+    return OpeningProfile(**base)
+
+
+def ranked(cands, weights=RankingWeights(), **kw):
+    return rank(cands, weights, DEFAULT_ELIGIBILITY, today=TODAY, **kw)
+
+
+@pytest.mark.parametrize(
+    ("citizen_kw", "opening_kw", "broken"),
+    [
+        ({"hours_available": 4.0}, {"hours_min": 5.0}, "hours"),
+        ({"benefit_group": "dagpenge"}, {"kind": "smaajob"}, "eligibility"),
+        ({"benefit_group": "kontanthjaelp"}, {"kind": "fleksjob"}, "eligibility"),
+        ({"driving_licence": False}, {"requires_driving_licence": True}, "driving_licence"),
+        ({"postcode": "7000", "max_commute_km": 10.0}, {"postcode": "7130"}, "commute"),
+        ({}, {"status": "closed"}, "status"),
+        ({"postcode": "9999"}, {}, "commute"),
+    ],
+)
+def test_hard_constraint_is_never_broken_even_with_top_relevance(citizen_kw, opening_kw, broken):
+    bad = Candidate(citizen("bad", **citizen_kw), opening(**opening_kw), relevance=1.0, band="x")
+    outcome = ranked([bad], include_excluded=True)
+    assert outcome.matches == ()
+    (exclusion,) = outcome.excluded
+    assert exclusion.citizen_id == "bad"
+    assert broken in exclusion.reason
+    assert [c.name for c in exclusion.constraints if not c.passed] == [broken]
+
+
+def test_excluded_are_only_listed_when_asked_for():
+    bad = Candidate(citizen("bad", hours_available=1.0), opening(), 0.9, "x")
+    good = Candidate(citizen("good"), opening(), 0.1, "x")
+    assert [m.citizen_id for m in ranked([bad, good]).matches] == ["good"]
+    assert ranked([bad, good]).excluded == ()
+    assert [e.citizen_id for e in ranked([bad, good], include_excluded=True).excluded] == ["bad"]
+
+
+def test_rules_table_is_data_not_code():
+    rules = EligibilityRules({"dagpenge": {"smaajob"}})
+    cand = Candidate(citizen(benefit_group="dagpenge"), opening(), 0.5, "x")
+    assert isinstance(score_candidate(cand, RankingWeights(), rules, today=TODAY), Match)
+    # A group absent from the table may take nothing (fails closed).
+    other = Candidate(citizen(benefit_group="kontanthjaelp"), opening(), 0.5, "x")
+    assert not isinstance(score_candidate(other, RankingWeights(), rules, today=TODAY), Match)
+
+
+def test_default_eligibility_follows_domain():
+    for group in ("kontanthjaelp", "uddannelseshjaelp", "ressourceforloeb", "jobafklaring",
+                  "ledighedsydelse"):
+        assert DEFAULT_ELIGIBILITY.allows(group, "smaajob")
+    assert not DEFAULT_ELIGIBILITY.allows("dagpenge", "smaajob")
+    assert DEFAULT_ELIGIBILITY.kinds_for("ledighedsydelse") >= {"fleksjob"}
+    with pytest.raises(ValueError, match="unknown opening kind"):
+        EligibilityRules({"dagpenge": {"igu-typo"}})
+
+
+def test_placement_gap_orders_equally_good_matches_and_weight_zero_removes_it():
+    near_12 = citizen("b_near12", last_company_placement=date(2025, 12, 1))
+    recent = citizen("a_recent", last_company_placement=date(2026, 11, 1))
+    cands = [Candidate(recent, opening(), 0.6, "x"), Candidate(near_12, opening(), 0.6, "x")]
+    assert [m.citizen_id for m in ranked(cands).matches] == ["b_near12", "a_recent"]
+    no_policy = RankingWeights(placement_gap=0.0)
+    # Without the focus goal the tie falls back to the stable id order.
+    assert [m.citizen_id for m in ranked(cands, no_policy).matches] == ["a_recent", "b_near12"]
+    flags = {f.name: f for f in ranked(cands).matches[0].explanation.policy_flags}
+    assert flags["placement_gap"].contribution == pytest.approx(0.15 * 357 / 30.44 / 12, rel=1e-3)
+    assert "placement_gap" not in {
+        f.name for f in ranked(cands, no_policy).matches[0].explanation.policy_flags
+    }
+
+
+def test_policy_weight_change_changes_order_as_documented():
+    # "recent" is a slightly better text match; the focus goal lifts "waiting" past it only
+    # when its weight is raised above the relevance gap.
+    waiting = citizen("waiting", last_company_placement=None, case_start=date(2025, 11, 1))
+    recent = citizen("recent", last_company_placement=date(2026, 11, 1))
+    cands = [Candidate(waiting, opening(), 0.50, "x"), Candidate(recent, opening(), 0.70, "x")]
+    assert [m.citizen_id for m in ranked(cands).matches] == ["recent", "waiting"]
+    heavy = RankingWeights(placement_gap=0.5)
+    assert [m.citizen_id for m in ranked(cands, heavy).matches] == ["waiting", "recent"]
+
+
+def test_readiness_and_distance_weights():
+    spring = citizen("spring", readiness_group="paa_spring")
+    later = citizen("later", readiness_group="laengere_sigt")
+    cands = [Candidate(later, opening(), 0.5, "x"), Candidate(spring, opening(), 0.5, "x")]
+    assert [m.citizen_id for m in ranked(cands).matches] == ["spring", "later"]
+    near = citizen("near", postcode="8722")
+    far = citizen("far", postcode="7000", max_commute_km=40.0)
+    cands = [Candidate(far, opening(), 0.5, "x"), Candidate(near, opening(), 0.5, "x")]
+    assert [m.citizen_id for m in ranked(cands).matches] == ["near", "far"]
+    assert [m.citizen_id for m in ranked(cands, RankingWeights(distance=0)).matches] == [
+        "far", "near"]
+
+
+def test_explanation_names_real_matched_terms_and_goals():
+    person = citizen(job_goals=("Lagermedarbejder", "Kok"), cv_text="Har kørt truck i 3 år.")
+    match = ranked([Candidate(person, opening(), 0.42, "God")]).matches[0]
+    exp = match.explanation
+    assert exp.matched_goals == ("Lagermedarbejder",)
+    assert "truck" in exp.matched_terms
+    assert "lager" in exp.matched_terms
+    text = citizen_text(person).casefold()
+    assert all(term in text for term in exp.matched_terms)
+    assert exp.similarity_band == "God" and exp.relevance == 0.42
+    assert exp.distance_km == 0.0 and exp.hours_fit == 1.0
+    assert {c.name for c in exp.constraints} == {
+        "status", "eligibility", "hours", "driving_licence", "commute"}
+    assert all(c.passed for c in exp.constraints)
+
+
+def test_hours_fit_prefers_citizens_whose_hours_the_opening_uses():
+    few = citizen("few", hours_available=10.0)
+    full = citizen("full", hours_available=37.0)
+    out = ranked([Candidate(full, opening(), 0.5, "x"), Candidate(few, opening(), 0.5, "x")])
+    assert [m.citizen_id for m in out.matches] == ["few", "full"]
+    assert out.matches[1].explanation.hours_fit == pytest.approx(15 / 37, abs=1e-3)
+
+
+def test_k_limits_matches():
+    cands = [Candidate(citizen(f"c{i}"), opening(), i / 10, "x") for i in range(5)]
+    assert [m.citizen_id for m in ranked(cands, k=2).matches] == ["c4", "c3"]
+
+
+def test_profiles_validate_keys():
+    with pytest.raises(ValueError, match="benefit group"):
+        citizen(benefit_group="kontanthjælp")
+    with pytest.raises(ValueError, match="opening kind"):
+        opening(kind="praktik")
+    with pytest.raises(ValueError):
+        opening(hours_min=10, hours_max=5)
+
+
+def test_geo_table_and_unknown_postcode():
+    assert haversine_km(*postcode_location("8722"), *postcode_location("8700")) == pytest.approx(
+        13.7, abs=0.2)
+    with pytest.raises(UnknownPostcode, match="9999"):
+        postcode_location("9999")
+
+
+def test_weights_reject_negative():
+    with pytest.raises(ValueError):
+        RankingWeights(relevance=-1)
+    assert replace(RankingWeights(), distance=0).distance == 0
