@@ -1,0 +1,227 @@
+"""Upload validation and CV text extraction: hostile files are refused clearly, good ones read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import badfiles
+import pytest
+
+from indexer.extract import (
+    ExtractionError,
+    ExtractLimits,
+    _docx_text,
+    detect_type,
+    extract_text,
+    normalise_text,
+    validate_upload,
+)
+
+MIB = 1024 * 1024
+
+# (maker, filename, expected code, a word the Danish message must contain)
+BAD_FILES = [
+    pytest.param(lambda: b"", "cv.pdf", "empty", "tom", id="0-bytes"),
+    pytest.param(lambda: b"a" * (5 * MIB + 1), "cv.txt", "too_large", "5 MB", id="limit+1"),
+    pytest.param(badfiles.cv_docx, "cv.pdf", "type_mismatch", "filnavnet", id="docx-named-pdf"),
+    pytest.param(badfiles.cv_pdf, "cv.docx", "type_mismatch", "filnavnet", id="pdf-named-docx"),
+    pytest.param(badfiles.cv_pdf, "cv.txt", "type_mismatch", "filnavnet", id="pdf-named-txt"),
+    pytest.param(badfiles.zip_bomb_docx, "cv.docx", "zip_bomb", "pakkes ud", id="zip-bomb"),
+    pytest.param(badfiles.many_entries_docx, "cv.docx", "zip_bomb", "dele", id="zip-201-entries"),
+    pytest.param(badfiles.zip_slip_docx, "cv.docx", "zip_slip", "filnavne", id="zip-slip-dotdot"),
+    pytest.param(lambda: badfiles.zip_slip_docx("/etc/passwd"), "cv.docx", "zip_slip",
+                 "filnavne", id="zip-slip-absolute"),
+    pytest.param(lambda: badfiles.zip_slip_docx("C:\\Windows\\evil.dll"), "cv.docx",
+                 "zip_slip", "filnavne", id="zip-slip-drive"),
+    pytest.param(lambda: badfiles.xxe_docx("/etc/hostname"), "cv.docx", "xxe", "XML", id="xxe"),
+    pytest.param(badfiles.cv_docx, "cv.docm", "macro", "makroer", id="docm-name"),
+    pytest.param(badfiles.vba_docx, "cv.docx", "macro", "makroer", id="vbaProject.bin"),
+    pytest.param(badfiles.macro_content_type_docx, "cv.docx", "macro", "makroer",
+                 id="macro-content-type"),
+    pytest.param(badfiles.encrypted_pdf, "cv.pdf", "encrypted", "adgangskode", id="encrypted-pdf"),
+    pytest.param(badfiles.encrypted_docx, "cv.docx", "encrypted", "adgangskode",
+                 id="encrypted-docx"),
+    pytest.param(badfiles.truncated_pdf, "cv.pdf", "truncated", "ufuldstændig", id="truncated-pdf"),
+    pytest.param(lambda: "Lagermedarbejder æøå".encode("utf-16"), "cv.txt", "encoding", "UTF-8",
+                 id="utf16-bom"),
+    pytest.param(lambda: "Lagermedarbejder".encode("utf-16-le"), "cv.txt", "encoding", "UTF-8",
+                 id="utf16-no-bom"),
+    pytest.param(lambda: "Lagermedarbejder æøå".encode("cp1252"), "cv.txt", "encoding", "UTF-8",
+                 id="windows-1252"),
+    pytest.param(lambda: b"Lagermedarbejder\x00med truck", "cv.txt", "nul", "binære", id="nul"),
+    pytest.param(badfiles.random_bytes, "cv.pdf", "bad_type", "PDF", id="random-bytes-pdf"),
+    pytest.param(badfiles.xlsx_like_zip, "cv.docx", "bad_type", ".docx", id="zip-not-word"),
+    pytest.param(badfiles.legacy_doc, "cv.docx", "legacy_doc", ".doc", id="legacy-doc"),
+    pytest.param(badfiles.cv_pdf, "cv.exe", "bad_type", "Filtypen", id="exe-extension"),
+    pytest.param(badfiles.cv_pdf, "cv", "bad_type", "Filtypen", id="no-extension"),
+    pytest.param(lambda: b"PK\x03\x04" + badfiles.random_bytes(200), "cv.docx", "corrupt",
+                 "beskadiget", id="broken-zip"),
+    pytest.param(lambda: badfiles.make_pdf([[]]), "cv.pdf", "no_text", "scannet",
+                 id="pdf-without-text"),
+    pytest.param(lambda: " \n\t\u200b\n".encode(), "cv.txt", "no_text", "tekst",
+                 id="only-whitespace"),
+]
+
+
+@pytest.mark.parametrize(("make", "filename", "code", "danish"), BAD_FILES)
+def test_bad_upload_is_refused_with_code_and_danish_message(make, filename, code, danish):
+    data = make()
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(data, filename)
+    assert caught.value.code == code
+    assert danish in caught.value.message_da
+    assert str(caught.value).startswith(f"{code}: ")
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(("make", "filename", "code", "danish"), [
+    p for p in BAD_FILES if p.values[2] != "no_text"  # validation does not read text
+])
+def test_validate_upload_refuses_the_same_files(make, filename, code, danish):
+    with pytest.raises(ExtractionError) as caught:
+        validate_upload(make(), filename)
+    assert caught.value.code == code
+
+
+def test_exactly_max_bytes_is_accepted_and_text_is_cut_to_max_chars():
+    data = ("Truckfører " * (5 * MIB // 11 + 1)).encode()[: 5 * MIB]
+    assert len(data) == 5 * MIB
+    text = extract_text(data, "cv.txt", ExtractLimits(max_text_chars=1000))
+    assert len(text) <= 1000
+    assert text.startswith("Truckfører Truckfører")
+
+
+def test_errors_never_echo_file_name_or_contents():
+    marker = "Jensen-2903851234"
+    cases = [
+        (f"{marker}\x00".encode(), f"{marker}.txt"),
+        (f"%PDF-1.4 {marker}".encode(), f"{marker}.pdf"),
+        (badfiles.cv_docx([marker]), f"{marker}.pdf"),
+    ]
+    for data, filename in cases:
+        with pytest.raises(ExtractionError) as caught:
+            extract_text(data, filename)
+        assert marker not in str(caught.value)
+        assert marker not in caught.value.message_da
+
+
+@pytest.mark.parametrize("utf16", [False, True], ids=["utf8-xml", "utf16-xml"])
+def test_xxe_is_refused_without_reading_the_target(tmp_path: Path, utf16: bool):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("HEMMELIG-MARKOR-7731")
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(badfiles.xxe_docx(str(secret), utf16=utf16), "cv.docx")
+    assert caught.value.code == "xxe"
+    assert "HEMMELIG-MARKOR-7731" not in str(caught.value) + caught.value.message_da
+
+
+def test_docx_parser_itself_does_not_resolve_external_entities(tmp_path: Path):
+    # Defence in depth: even past the DTD check, the XML parser must not fetch the file.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("HEMMELIG-MARKOR-7731")
+    text = _docx_text(badfiles.xxe_docx(str(secret)))
+    assert "Navn:" in text
+    assert "HEMMELIG-MARKOR-7731" not in text
+
+
+def test_pdf_timeout_kills_a_hanging_parser(hanging_pdf_worker: Path):
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(badfiles.cv_pdf(), "cv.pdf", ExtractLimits(pdf_timeout_s=2))
+    assert caught.value.code == "timeout"
+    assert "lang tid" in caught.value.message_da
+    pid = int(hanging_pdf_worker.read_text())
+    with pytest.raises(ProcessLookupError):  # killed and reaped: no orphan left behind
+        os.kill(pid, 0)
+
+
+def test_pdf_timeout_applies_to_the_real_worker():
+    with pytest.raises(ExtractionError) as caught:
+        validate_upload(badfiles.cv_pdf(), "cv.pdf", ExtractLimits(pdf_timeout_s=0.001))
+    assert caught.value.code == "timeout"
+
+
+def test_pdf_memory_limit_is_enforced_in_the_child():
+    # 24 MB of address space is too little for pypdf to even load; the same file reads
+    # fine with the default limit (see the good-file tests), so the cap is really applied.
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(badfiles.cv_pdf(), "cv.pdf", ExtractLimits(pdf_memory_mb=24))
+    assert caught.value.code == "too_complex"
+
+
+def test_pdf_decompression_bomb_is_refused():
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(badfiles.deflate_bomb_pdf(), "cv.pdf")
+    assert caught.value.code == "too_complex"
+
+
+def test_pdf_page_limit():
+    limits = ExtractLimits(max_pdf_pages=3)
+    assert validate_upload(badfiles.make_pdf([["side"]] * 3), "cv.pdf", limits) == "pdf"
+    with pytest.raises(ExtractionError) as caught:
+        validate_upload(badfiles.make_pdf([["side"]] * 4), "cv.pdf", limits)
+    assert caught.value.code == "too_many_pages"
+    assert "højst have 3 sider" in caught.value.message_da
+
+
+def test_pdf_with_danish_text_is_read():
+    text = extract_text(badfiles.cv_pdf(), "CV Jens.PDF")
+    assert badfiles.CV_HEADLINE in text
+    assert "Kørekort B, erfaring fra Århus Havn" in text
+
+
+def test_multi_page_pdf_keeps_page_order():
+    text = extract_text(badfiles.make_pdf([["Side én"], ["Side to"], ["Side tre"]]), "cv.pdf")
+    assert text.index("Side én") < text.index("Side to") < text.index("Side tre")
+
+
+def test_pdf_restricted_only_by_owner_password_is_read():
+    data = badfiles.encrypted_pdf(user_password="", owner_password="ejer")
+    assert badfiles.CV_HEADLINE in extract_text(data, "cv.pdf")
+
+
+def test_docx_paragraphs_and_tables_are_read():
+    data = badfiles.cv_docx(table=[["Truckcertifikat", "2019"], ["Førstehjælp", "2021"]])
+    text = extract_text(data, "cv.docx")
+    assert text.splitlines()[:2] == [badfiles.CV_HEADLINE, "Kørekort B, erfaring fra Århus Havn"]
+    assert "Truckcertifikat" in text and "Førstehjælp" in text
+
+
+def test_docx_text_boxes_once_and_content_controls_included():
+    data = badfiles.docx_with_body_xml(badfiles.TEXT_BOX_AND_CONTENT_CONTROLS)
+    text = extract_text(data, "cv.docx")
+    assert text.count("Tekstboks: kontaktoplysninger") == 1
+    assert "Efter boksen" in text
+    assert "Jobmål: truckfører" in text
+    assert "Felt i indholdskontrol med rettelse" in text
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"], ids=["no-bom", "bom"])
+def test_utf8_text_is_read(encoding: str):
+    data = "Lagermedarbejder med truckcertifikat\r\nÆrø, Søby, Åbenrå\r\n".encode(encoding)
+    assert extract_text(data, "cv.txt") == "Lagermedarbejder med truckcertifikat\nÆrø, Søby, Åbenrå"
+
+
+def test_bidi_zero_width_and_control_characters_are_stripped():
+    hostile = "Lager\u200bmedarbejder \u202egninrot\u202c\u2066x\u2069 bla\u030ab\u0007 \ufeffend"
+    assert extract_text(hostile.encode(), "cv.txt") == "Lagermedarbejder gninrotx blåb end"
+
+
+def test_normalise_text_collapses_whitespace_and_keeps_paragraphs():
+    raw = "  Jobmål:\t truckfører \u00a0 \n\n\n\n  Erfaring:  lager  \n"
+    assert normalise_text(raw) == "Jobmål: truckfører\n\nErfaring: lager"
+
+
+def test_normalise_text_handles_a_million_characters():
+    assert len(normalise_text("ø" * 1_000_000, max_chars=200_000)) == 200_000
+
+
+@pytest.mark.parametrize(("make", "filename", "kind"), [
+    (badfiles.cv_pdf, "cv.pdf", "pdf"),
+    (badfiles.cv_pdf, "C:\\fakepath\\CV.PDF", "pdf"),
+    (badfiles.cv_docx, "mit cv.docx", "docx"),
+    (lambda: "Lagermedarbejder".encode(), "cv.txt", "txt"),
+])
+def test_type_is_detected_by_content(make, filename, kind):
+    assert detect_type(make(), filename) == kind
+    assert validate_upload(make(), filename) == kind
