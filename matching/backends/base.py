@@ -1,0 +1,202 @@
+"""The search backend port: documents, filter conditions, errors and the protocol.
+
+A backend stores one vector per (kind, id) with a little filterable metadata and answers
+"the k nearest ids under these filters". It is derived data: the database is the source of
+truth, documents carry the database key and row version, and the whole index can always be
+rebuilt. The engine returns ids; the caller fills records from its database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+KINDS: tuple[str, ...] = ("citizen", "opening")
+
+# The filterable fields per kind and their type. Fixed so that every backend (and the
+# Elasticsearch mapping) agrees; an unknown field is an error, not a silent no-op.
+FIELD_TYPES: Mapping[str, Mapping[str, str]] = {
+    "citizen": {
+        "benefit_group": "keyword",
+        "readiness_group": "keyword",
+        "postcode": "keyword",
+        "hours_available": "float",
+        "max_commute_km": "float",
+        "driving_licence": "boolean",
+        "location": "geo_point",
+    },
+    "opening": {
+        "kind": "keyword",
+        "company_id": "keyword",
+        "status": "keyword",
+        "postcode": "keyword",
+        "hours_min": "float",
+        "hours_max": "float",
+        "requires_driving_licence": "boolean",
+        "location": "geo_point",
+    },
+}
+
+
+class BackendError(RuntimeError):
+    """The backend refused a request (bad mapping, bad query): a bug, not an outage."""
+
+
+class BackendUnavailable(BackendError):
+    """The backend is down, timed out or shed load (429/503): show "reduced matching"."""
+
+
+def check_kind(kind: str) -> None:
+    """Raises ValueError for a kind other than "citizen" or "opening"."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}; expected one of {KINDS}")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One indexed item: `id` is the database key, `version` the database row version.
+
+    `fields` holds the filterable metadata (see FIELD_TYPES; a geo_point is (lat, lon)).
+
+    Raises:
+        ValueError: on an unknown kind or field, or a vector that is not 1-D.
+    """
+
+    kind: str
+    id: str
+    version: int
+    vector: np.ndarray
+    text: str = ""
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_kind(self.kind)
+        unknown = set(self.fields) - set(FIELD_TYPES[self.kind])
+        if unknown:
+            raise ValueError(f"unknown {self.kind} fields: {sorted(unknown)}")
+        vector = np.asarray(self.vector, dtype=np.float32)
+        if vector.ndim != 1 or not vector.size:
+            raise ValueError("vector must be a non-empty 1-D array")
+        object.__setattr__(self, "vector", vector)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Field equals one of `values` (keyword or boolean fields)."""
+
+    field: str
+    values: frozenset[Any]
+
+
+@dataclass(frozen=True)
+class Range:
+    """gte <= field <= lte on a float field; a document without the field never matches."""
+
+    field: str
+    gte: float | None = None
+    lte: float | None = None
+
+
+@dataclass(frozen=True)
+class GeoDistance:
+    """geo_point field within `km` of (lat, lon); a document without location never matches."""
+
+    field: str
+    lat: float
+    lon: float
+    km: float
+
+
+@dataclass(frozen=True)
+class ExcludeIds:
+    """Never return these ids."""
+
+    ids: frozenset[str]
+
+
+Condition = Terms | Range | GeoDistance | ExcludeIds
+
+
+def check_conditions(kind: str, conditions: Iterable[Condition]) -> list[Condition]:
+    """Validate conditions against FIELD_TYPES.
+
+    Raises:
+        ValueError: on an unknown field or a condition of the wrong type for the field.
+    """
+    wanted = {Terms: ("keyword", "boolean"), Range: ("float",), GeoDistance: ("geo_point",)}
+    checked = list(conditions)
+    for cond in checked:
+        if isinstance(cond, ExcludeIds):
+            continue
+        ftype = FIELD_TYPES[kind].get(cond.field)
+        if ftype not in wanted[type(cond)]:
+            raise ValueError(f"{type(cond).__name__} cannot filter {kind}.{cond.field}")
+    return checked
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: higher score is better; scores compare only within one search."""
+
+    id: str
+    score: float
+
+
+class RebuildWriter(Protocol):
+    """Writes into a fresh index that replaces the live one only on `commit()`."""
+
+    def index(self, docs: Iterable[Document]) -> int: ...
+
+    def commit(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+@runtime_checkable
+class MatchBackend(Protocol):
+    """The contract every backend meets (tests/matching/test_backends.py runs it on each).
+
+    All methods may raise BackendUnavailable (outage) or BackendError (rejected request).
+    """
+
+    def index(self, docs: Iterable[Document]) -> int:
+        """Upsert in bulk; a doc whose version <= the stored one is a no-op.
+
+        Returns:
+            The number of documents actually written.
+        """
+
+    def remove(self, kind: str, ids: Iterable[str]) -> int:
+        """Delete by id (missing ids are fine); returns how many were deleted."""
+
+    def search(
+        self, kind: str, vector: np.ndarray, k: int,
+        filters: Sequence[Condition] = (), text: str | None = None,
+    ) -> list[Hit]:
+        """The k best documents of `kind` by cosine similarity under all `filters`.
+
+        `text` may add a lexical signal where the backend has one (Elasticsearch); the
+        memory backend ranks by the vector only.
+        """
+
+    def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
+        """Stored versions for the ids that exist."""
+
+    def ids(self, kind: str) -> set[str]:
+        """Every stored id of `kind` (for reconciling against the database)."""
+
+    def count(self, kind: str) -> int:
+        """Number of stored documents of `kind`."""
+
+    def clear(self, kind: str | None = None) -> None:
+        """Delete every document of `kind` (None: both kinds)."""
+
+    def begin_rebuild(self, kind: str) -> RebuildWriter:
+        """Start a full rebuild of `kind` into a fresh index; live reads are unaffected.
+
+        Writes made through `index()` while a rebuild runs go to the live index only, so
+        reconcile (ids/versions against the database) after the commit.
+        """

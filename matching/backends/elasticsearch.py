@@ -1,0 +1,288 @@
+"""Elasticsearch backend: dense_vector cosine kNN with filters, optional lexical boost.
+
+Each kind lives in a versioned index (`<prefix>-<kind>-<timestamp>`) behind the alias
+`<prefix>-<kind>`; a rebuild fills a fresh index and swaps the alias in one atomic
+`_aliases` call. Writes use the database row version with `version_type=external`, so
+repeats and stale writes are rejected by Elasticsearch itself (409, counted as no-ops).
+Queries are structured DSL only; user text goes into a `match` query, never a query string.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout
+
+from matching.backends.base import (
+    FIELD_TYPES,
+    KINDS,
+    BackendError,
+    BackendUnavailable,
+    Condition,
+    Document,
+    ExcludeIds,
+    GeoDistance,
+    Hit,
+    Range,
+    Terms,
+    check_conditions,
+    check_kind,
+)
+
+_UNAVAILABLE_STATUS = frozenset({429, 502, 503, 504})
+_CHUNK = 500
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """Turn client errors into BackendUnavailable (outage) or BackendError (rejected)."""
+    try:
+        yield
+    except (TransportConnectionError, ConnectionTimeout) as err:
+        raise BackendUnavailable(f"elasticsearch unreachable: {err}") from err
+    except ApiError as err:
+        cls = BackendUnavailable if err.meta.status in _UNAVAILABLE_STATUS else BackendError
+        raise cls(f"elasticsearch returned {err.meta.status}: {err.message}") from err
+    except TransportError as err:
+        raise BackendError(f"elasticsearch transport error: {err}") from err
+
+
+def _mapping(kind: str, dims: int) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "vector": {"type": "dense_vector", "dims": dims, "index": True, "similarity": "cosine"},
+        "text": {"type": "text", "analyzer": "danish"},
+    }
+    props |= {name: {"type": ftype} for name, ftype in FIELD_TYPES[kind].items()}
+    return {"dynamic": "strict", "properties": props}
+
+
+def _source(doc: Document) -> dict[str, Any]:
+    body: dict[str, Any] = {"vector": doc.vector.tolist(), "text": doc.text}
+    for name, value in doc.fields.items():
+        if value is None:
+            continue
+        if FIELD_TYPES[doc.kind][name] == "geo_point":
+            value = {"lat": float(value[0]), "lon": float(value[1])}
+        body[name] = value
+    return body
+
+
+def _filter_clause(conditions: Sequence[Condition]) -> dict[str, Any]:
+    must: list[dict[str, Any]] = []
+    must_not: list[dict[str, Any]] = []
+    for cond in conditions:
+        if isinstance(cond, Terms):
+            must.append({"terms": {cond.field: sorted(cond.values, key=str)}})
+        elif isinstance(cond, Range):
+            bounds = {k: v for k, v in (("gte", cond.gte), ("lte", cond.lte)) if v is not None}
+            must.append({"range": {cond.field: bounds}} if bounds
+                        else {"exists": {"field": cond.field}})
+        elif isinstance(cond, GeoDistance):
+            must.append({"geo_distance": {"distance": f"{cond.km}km",
+                                          cond.field: {"lat": cond.lat, "lon": cond.lon}}})
+        elif isinstance(cond, ExcludeIds) and cond.ids:
+            must_not.append({"ids": {"values": sorted(cond.ids)}})
+    return {"bool": {"filter": must, "must_not": must_not}}
+
+
+def _chunks(items: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+class ElasticsearchBackend:
+    """MatchBackend on Elasticsearch 8.x/9.x (and noida-db). See MatchBackend for the contract.
+
+    Args:
+        url: e.g. "http://127.0.0.1:9200".
+        dims: vector dimension of the encoder in use (fixed in the mapping).
+        prefix: index/alias name prefix, so several deployments can share a cluster.
+        request_timeout: seconds for searches and reads; bulk writes get `bulk_timeout`.
+        refresh: bulk refresh policy: "wait_for" (read-your-writes), True or False.
+        text_boost: weight of the lexical `match` score added to the kNN score when a
+            search passes `text` (BM25 is unbounded, so keep it small).
+        client: an existing client (tests); otherwise one is built from `url`.
+    """
+
+    def __init__(
+        self, url: str = "http://127.0.0.1:9200", *, dims: int, prefix: str = "jobbro",
+        request_timeout: float = 2.0, bulk_timeout: float = 30.0,
+        refresh: bool | str = "wait_for", text_boost: float = 0.05,
+        client: Elasticsearch | None = None,
+    ) -> None:
+        self.dims, self.prefix, self.refresh, self.text_boost = dims, prefix, refresh, text_boost
+        self._timeout, self._bulk_timeout = request_timeout, bulk_timeout
+        self._es = client or Elasticsearch(
+            url, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False
+        )
+        self._ready: set[str] = set()
+
+    def alias(self, kind: str) -> str:
+        """The alias all reads and live writes of `kind` go through."""
+        check_kind(kind)
+        return f"{self.prefix}-{kind}"
+
+    def _client(self, bulk: bool = False) -> Elasticsearch:
+        return self._es.options(request_timeout=self._bulk_timeout if bulk else self._timeout)
+
+    def _create_index(self, kind: str, with_alias: bool) -> str:
+        name = f"{self.alias(kind)}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        aliases = {self.alias(kind): {}} if with_alias else None
+        with _translated():
+            self._client(bulk=True).indices.create(
+                index=name, mappings=_mapping(kind, self.dims), aliases=aliases,
+                settings={"number_of_shards": 1},
+            )
+        return name
+
+    def _ensure(self, kind: str) -> str:
+        alias = self.alias(kind)
+        if kind not in self._ready:
+            with _translated():
+                exists = self._client().indices.exists_alias(name=alias)
+            if not exists:
+                self._create_index(kind, with_alias=True)
+            self._ready.add(kind)
+        return alias
+
+    def _bulk(self, target: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        with _translated():
+            resp = self._client(bulk=True).bulk(operations=ops, index=target, refresh=self.refresh)
+        items = [next(iter(item.values())) for item in resp["items"]]
+        for item in items:
+            status = item.get("status", 500)
+            if status in _UNAVAILABLE_STATUS:
+                raise BackendUnavailable(f"elasticsearch rejected a bulk item ({status})")
+            if status >= 400 and status not in (404, 409):
+                raise BackendError(f"bulk item {item.get('_id')} failed: {item.get('error')}")
+        return items
+
+    def _write(self, target: str, docs: Iterable[Document], kind: str | None) -> int:
+        written = 0
+        for chunk in _chunks(d for d in docs if kind is None or d.kind == kind):
+            by_kind: dict[str, list[dict[str, Any]]] = {}
+            for doc in chunk:
+                if doc.vector.size != self.dims:
+                    raise ValueError(f"vector has {doc.vector.size} dims, index has {self.dims}")
+                index = target or self._ensure(doc.kind)
+                by_kind.setdefault(index, []).extend([
+                    {"index": {"_index": index, "_id": doc.id, "version": doc.version,
+                               "version_type": "external"}},
+                    _source(doc),
+                ])
+            for index, ops in by_kind.items():
+                items = self._bulk(index, ops)
+                written += sum(1 for i in items if i.get("status") in (200, 201))
+        return written
+
+    def index(self, docs: Iterable[Document]) -> int:
+        return self._write("", docs, None)
+
+    def remove(self, kind: str, ids: Iterable[str]) -> int:
+        alias = self._ensure(kind)
+        removed = 0
+        for chunk in _chunks(ids):
+            items = self._bulk(alias, [{"delete": {"_index": alias, "_id": i}} for i in chunk])
+            removed += sum(1 for i in items if i.get("result") == "deleted")
+        return removed
+
+    def search(
+        self, kind: str, vector: np.ndarray, k: int,
+        filters: Sequence[Condition] = (), text: str | None = None,
+    ) -> list[Hit]:
+        conditions = check_conditions(kind, filters)
+        if k <= 0:
+            return []
+        query_vector = np.asarray(vector, dtype=np.float32)
+        if query_vector.size != self.dims:
+            raise ValueError(f"query has {query_vector.size} dims, index has {self.dims}")
+        clause = _filter_clause(conditions)
+        knn = {"field": "vector", "query_vector": query_vector.tolist(), "k": k,
+               "num_candidates": min(10_000, max(100, 4 * k)), "filter": clause}
+        body: dict[str, Any] = {"knn": knn, "size": k, "source": False}
+        if text and text.strip():
+            body["query"] = {"bool": {
+                "must": [{"match": {"text": {"query": text[:2000], "boost": self.text_boost}}}],
+                "filter": [clause]}}
+        with _translated():
+            resp = self._client().search(index=self._ensure(kind), **body)
+        hits = resp["hits"]["hits"]
+        if "query" in body:
+            return [Hit(h["_id"], float(h["_score"])) for h in hits]
+        # ES maps cosine to (1 + cos) / 2; undo it so scores match the memory backend.
+        return [Hit(h["_id"], 2.0 * float(h["_score"]) - 1.0) for h in hits]
+
+    def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
+        alias, found = self._ensure(kind), {}
+        for chunk in _chunks(ids):
+            with _translated():
+                resp = self._client().mget(index=alias, ids=chunk, source=False)
+            found |= {d["_id"]: int(d["_version"]) for d in resp["docs"] if d.get("found")}
+        return found
+
+    def ids(self, kind: str) -> set[str]:
+        alias = self._ensure(kind)
+        with _translated():
+            return {h["_id"] for h in helpers.scan(
+                self._client(bulk=True), index=alias, query={"query": {"match_all": {}}},
+                _source=False, size=1000)}
+
+    def count(self, kind: str) -> int:
+        with _translated():
+            return int(self._client().count(index=self._ensure(kind))["count"])
+
+    def clear(self, kind: str | None = None) -> None:
+        # An empty rebuild: swap in a fresh index and drop the old ones atomically.
+        for name in KINDS if kind is None else (kind,):
+            self.begin_rebuild(name).commit()
+
+    def begin_rebuild(self, kind: str) -> _ElasticsearchRebuild:
+        self._ensure(kind)
+        return _ElasticsearchRebuild(self, kind, self._create_index(kind, with_alias=False))
+
+    def _swap(self, kind: str, new_index: str) -> None:
+        alias = self.alias(kind)
+        with _translated():
+            client = self._client(bulk=True)
+            client.indices.refresh(index=new_index)
+            old = list(client.options(ignore_status=404).indices.get_alias(name=alias).body)
+            actions = [{"remove": {"index": i, "alias": alias}} for i in old if i != new_index]
+            client.indices.update_aliases(actions=[*actions, {"add": {"index": new_index,
+                                                                       "alias": alias}}])
+            for index in old:
+                if index != new_index:
+                    client.options(ignore_status=404).indices.delete(index=index)
+
+    def _drop(self, index: str) -> None:
+        with _translated():
+            self._client(bulk=True).options(ignore_status=404).indices.delete(index=index)
+
+
+class _ElasticsearchRebuild:
+    """Writes into a fresh concrete index; commit swaps the alias, abort deletes it."""
+
+    def __init__(self, backend: ElasticsearchBackend, kind: str, index: str) -> None:
+        self._backend, self.kind, self.index_name, self._done = backend, kind, index, False
+
+    def index(self, docs: Iterable[Document]) -> int:
+        if self._done:
+            raise RuntimeError("rebuild already committed or aborted")
+        return self._backend._write(self.index_name, docs, self.kind)
+
+    def commit(self) -> None:
+        if self._done:
+            raise RuntimeError("rebuild already committed or aborted")
+        self._done = True
+        self._backend._swap(self.kind, self.index_name)
+
+    def abort(self) -> None:
+        self._done = True
+        self._backend._drop(self.index_name)

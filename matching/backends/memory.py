@@ -1,0 +1,243 @@
+"""In-process backend: exact cosine over a numpy matrix, filters as column masks.
+
+Sized for one municipality (100k citizens x 384 dims is ~150 MB and one search is a single
+matrix-vector product plus vectorised masks). Also the degraded-mode and test backend.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from matching.backends.base import (
+    FIELD_TYPES,
+    KINDS,
+    Condition,
+    Document,
+    ExcludeIds,
+    GeoDistance,
+    Hit,
+    Range,
+    Terms,
+    check_conditions,
+    check_kind,
+)
+from matching.geo import EARTH_RADIUS_KM
+
+_MISSING_CODE = -1
+
+
+class _Store:
+    """Column store for one kind. Not thread-safe on its own: MemoryBackend locks."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.ids: list[str] = []
+        self.pos: dict[str, int] = {}
+        self.size = 0
+        self.vectors = np.zeros((0, 0), dtype=np.float32)
+        self.versions = np.zeros(0, dtype=np.int64)
+        self.columns: dict[str, np.ndarray] = {}
+        self.codes: dict[str, dict[Any, int]] = {}
+
+    def _grow(self, dim: int) -> None:
+        if self.vectors.shape[1] == 0:
+            self.vectors = np.zeros((0, dim), dtype=np.float32)
+        if self.size < len(self.versions):
+            return
+        cap = max(16, 2 * len(self.versions))
+        self.vectors = _resized(self.vectors, cap, 0.0)
+        self.versions = _resized(self.versions, cap, 0)
+        for name, ftype in FIELD_TYPES[self.kind].items():
+            if ftype == "geo_point":
+                for suffix in ("lat", "lon"):
+                    key = f"{name}.{suffix}"
+                    self.columns[key] = _resized(self.columns.get(key, _empty(ftype)), cap, np.nan)
+            else:
+                fill = np.nan if ftype == "float" else _MISSING_CODE
+                self.columns[name] = _resized(self.columns.get(name, _empty(ftype)), cap, fill)
+
+    def put(self, doc: Document) -> bool:
+        row = self.pos.get(doc.id)
+        if row is not None and self.versions[row] >= doc.version:
+            return False
+        if self.vectors.shape[1] not in (0, doc.vector.size):
+            raise ValueError(f"vector has {doc.vector.size} dims, index has {self.vectors.shape[1]}")
+        if row is None:
+            self._grow(doc.vector.size)
+            row = self.size
+            self.size += 1
+            self.ids.append(doc.id)
+            self.pos[doc.id] = row
+        norm = float(np.linalg.norm(doc.vector))
+        self.vectors[row] = doc.vector / norm if norm else doc.vector
+        self.versions[row] = doc.version
+        self._put_fields(row, doc.fields)
+        return True
+
+    def _put_fields(self, row: int, fields: dict[str, Any]) -> None:
+        for name, ftype in FIELD_TYPES[self.kind].items():
+            value = fields.get(name)
+            if ftype == "geo_point":
+                lat, lon = value if value is not None else (np.nan, np.nan)
+                self.columns[f"{name}.lat"][row] = lat
+                self.columns[f"{name}.lon"][row] = lon
+            elif ftype == "float":
+                self.columns[name][row] = np.nan if value is None else float(value)
+            else:
+                self.columns[name][row] = self._code(name, value)
+
+    def _code(self, name: str, value: Any) -> int:
+        if value is None:
+            return _MISSING_CODE
+        # Dictionary-encode keywords so a Terms filter is an integer isin over one column.
+        table = self.codes.setdefault(name, {})
+        return table.setdefault(value, len(table))
+
+    def delete(self, doc_id: str) -> bool:
+        row = self.pos.pop(doc_id, None)
+        if row is None:
+            return False
+        last = self.size - 1
+        if row != last:  # move the last row into the hole so rows stay dense
+            moved = self.ids[last]
+            self.ids[row] = moved
+            self.pos[moved] = row
+            self.vectors[row] = self.vectors[last]
+            self.versions[row] = self.versions[last]
+            for column in self.columns.values():
+                column[row] = column[last]
+        self.ids.pop()
+        self.size = last
+        return True
+
+    def mask(self, conditions: Sequence[Condition]) -> np.ndarray:
+        mask = np.ones(self.size, dtype=bool)
+        for cond in conditions:
+            if isinstance(cond, Terms):
+                table = self.codes.get(cond.field, {})
+                wanted = [table[v] for v in cond.values if v in table]
+                mask &= np.isin(self.columns[cond.field][: self.size], wanted)
+            elif isinstance(cond, Range):
+                col = self.columns[cond.field][: self.size]
+                with np.errstate(invalid="ignore"):
+                    mask &= ~np.isnan(col)
+                    if cond.gte is not None:
+                        mask &= col >= cond.gte
+                    if cond.lte is not None:
+                        mask &= col <= cond.lte
+            elif isinstance(cond, GeoDistance):
+                mask &= self._within(cond)
+            elif isinstance(cond, ExcludeIds):
+                rows = [self.pos[i] for i in cond.ids if i in self.pos]
+                mask[rows] = False
+        return mask
+
+    def _within(self, cond: GeoDistance) -> np.ndarray:
+        lat = np.radians(self.columns[f"{cond.field}.lat"][: self.size])
+        lon = np.radians(self.columns[f"{cond.field}.lon"][: self.size])
+        qlat, qlon = np.radians(cond.lat), np.radians(cond.lon)
+        a = np.sin((lat - qlat) / 2) ** 2 + np.cos(qlat) * np.cos(lat) * np.sin((lon - qlon) / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        with np.errstate(invalid="ignore"):
+            return km <= cond.km  # NaN (no location) compares False
+
+    def search(self, vector: np.ndarray, k: int, conditions: Sequence[Condition]) -> list[Hit]:
+        if self.size == 0 or k <= 0:
+            return []
+        if vector.size != self.vectors.shape[1]:
+            raise ValueError(f"query has {vector.size} dims, index has {self.vectors.shape[1]}")
+        norm = float(np.linalg.norm(vector))
+        scores = self.vectors[: self.size] @ (vector / norm if norm else vector)
+        mask = self.mask(conditions)
+        scores = np.where(mask, scores, -np.inf)
+        top = min(k, int(mask.sum()))
+        if top == 0:
+            return []
+        rows = np.argpartition(-scores, top - 1)[:top]
+        hits = [Hit(self.ids[r], float(scores[r])) for r in rows]
+        return sorted(hits, key=lambda h: (-h.score, h.id))
+
+
+def _empty(ftype: str) -> np.ndarray:
+    return np.zeros(0, dtype=np.float64 if ftype in ("float", "geo_point") else np.int32)
+
+
+def _resized(array: np.ndarray, rows: int, fill: float) -> np.ndarray:
+    out = np.full((rows, *array.shape[1:]), fill, dtype=array.dtype)
+    out[: len(array)] = array
+    return out
+
+
+class _MemoryRebuild:
+    def __init__(self, backend: MemoryBackend, kind: str) -> None:
+        self._backend, self._store, self._done = backend, _Store(kind), False
+
+    def index(self, docs: Iterable[Document]) -> int:
+        if self._done:
+            raise RuntimeError("rebuild already committed or aborted")
+        return sum(self._store.put(d) for d in docs if d.kind == self._store.kind)
+
+    def commit(self) -> None:
+        if self._done:
+            raise RuntimeError("rebuild already committed or aborted")
+        self._done = True
+        with self._backend._lock:
+            self._backend._stores[self._store.kind] = self._store
+
+    def abort(self) -> None:
+        self._done = True
+
+
+class MemoryBackend:
+    """Exact cosine search in process memory. See MatchBackend for the contract."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._stores = {kind: _Store(kind) for kind in KINDS}
+
+    def index(self, docs: Iterable[Document]) -> int:
+        with self._lock:
+            return sum(self._stores[d.kind].put(d) for d in docs)
+
+    def remove(self, kind: str, ids: Iterable[str]) -> int:
+        check_kind(kind)
+        with self._lock:
+            return sum(self._stores[kind].delete(i) for i in ids)
+
+    def search(
+        self, kind: str, vector: np.ndarray, k: int,
+        filters: Sequence[Condition] = (), text: str | None = None,
+    ) -> list[Hit]:
+        check_kind(kind)
+        conditions = check_conditions(kind, filters)
+        with self._lock:
+            return self._stores[kind].search(np.asarray(vector, np.float32), k, conditions)
+
+    def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
+        check_kind(kind)
+        with self._lock:
+            store = self._stores[kind]
+            return {i: int(store.versions[store.pos[i]]) for i in ids if i in store.pos}
+
+    def ids(self, kind: str) -> set[str]:
+        check_kind(kind)
+        with self._lock:
+            return set(self._stores[kind].pos)
+
+    def count(self, kind: str) -> int:
+        check_kind(kind)
+        return self._stores[kind].size
+
+    def clear(self, kind: str | None = None) -> None:
+        for name in KINDS if kind is None else (kind,):
+            check_kind(name)
+            with self._lock:
+                self._stores[name] = _Store(name)
+
+    def begin_rebuild(self, kind: str) -> _MemoryRebuild:
+        check_kind(kind)
+        return _MemoryRebuild(self, kind)

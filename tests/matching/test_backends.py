@@ -1,0 +1,186 @@
+"""One contract, run against every backend (memory and Elasticsearch via noida-db)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from matching.backends import (
+    BackendError,
+    BackendUnavailable,
+    Document,
+    ExcludeIds,
+    GeoDistance,
+    MemoryBackend,
+    Range,
+    Terms,
+    make_backend,
+)
+
+DIM = 8
+HEDENSTED, HORSENS, FREDERICIA = (55.77, 9.70), (55.86, 9.85), (55.57, 9.75)
+_prefixes = itertools.count()
+
+
+def vec(*head: float) -> np.ndarray:
+    v = np.zeros(DIM, dtype=np.float32)
+    v[: len(head)] = head
+    return v
+
+
+def citizen_doc(id_: str, v: np.ndarray, version: int = 1, **fields) -> Document:
+    base = {"benefit_group": "kontanthjaelp", "hours_available": 15.0, "driving_licence": True,
+            "location": HEDENSTED}
+    base.update(fields)
+    return Document("citizen", id_, version, v, text=f"citizen {id_}", fields=base)
+
+
+@pytest.fixture(params=["memory", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def backend(request):
+    if request.param == "memory":
+        return make_backend("memory")
+    url = request.getfixturevalue("es_url")
+    # A fresh prefix per test keeps tests independent on the shared session server.
+    return make_backend("elasticsearch", url=url, dims=DIM, prefix=f"t{next(_prefixes)}",
+                        refresh=True, request_timeout=10.0)
+
+
+@pytest.fixture
+def three(backend):
+    docs = [
+        citizen_doc("a", vec(1, 0), benefit_group="kontanthjaelp", hours_available=10.0),
+        citizen_doc("b", vec(0.8, 0.6), benefit_group="dagpenge", location=HORSENS),
+        citizen_doc("c", vec(0, 1), driving_licence=False, location=FREDERICIA),
+    ]
+    assert backend.index(docs) == 3
+    return backend
+
+
+class TestBackendContract:
+    def test_search_returns_nearest_first_with_cosine_scores(self, three):
+        hits = three.search("citizen", vec(1, 0), k=3)
+        assert [h.id for h in hits] == ["a", "b", "c"]
+        assert [h.score for h in hits] == pytest.approx([1.0, 0.8, 0.0], abs=0.01)
+        assert [h.id for h in three.search("citizen", vec(0, 1), k=1)] == ["c"]
+        assert three.count("citizen") == 3 and three.count("opening") == 0
+
+    def test_kinds_are_separate(self, three):
+        assert three.search("opening", vec(1, 0), k=5) == []
+        opening = Document("opening", "a", 1, vec(0, 1), fields={"kind": "smaajob"})
+        assert three.index([opening]) == 1
+        assert [h.id for h in three.search("opening", vec(1, 0), k=5)] == ["a"]
+        assert three.versions("citizen", ["a"]) == {"a": 1}
+
+    def test_stale_or_repeated_version_is_a_noop(self, three):
+        moved = citizen_doc("a", vec(0, 1), version=1)
+        assert three.index([moved, citizen_doc("b", vec(0, 1), version=0)]) == 0
+        assert three.search("citizen", vec(1, 0), k=1)[0].id == "a"
+        assert three.index([citizen_doc("a", vec(0, 1), version=2)]) == 1
+        assert three.search("citizen", vec(1, 0), k=1)[0].id == "b"
+        assert three.versions("citizen", ["a", "b", "zzz"]) == {"a": 2, "b": 1}
+        assert three.count("citizen") == 3
+
+    @pytest.mark.parametrize(
+        ("filters", "expected"),
+        [
+            ([Terms("benefit_group", frozenset({"dagpenge"}))], ["b"]),
+            ([Terms("benefit_group", frozenset({"kontanthjaelp", "dagpenge"}))], ["a", "b", "c"]),
+            ([Terms("benefit_group", frozenset({"ledighedsydelse"}))], []),
+            ([Terms("driving_licence", frozenset({True}))], ["a", "b"]),
+            ([Range("hours_available", gte=12.0)], ["b", "c"]),
+            ([Range("hours_available", lte=12.0)], ["a"]),
+            ([GeoDistance("location", *HEDENSTED, km=15.0)], ["a", "b"]),
+            ([GeoDistance("location", *HEDENSTED, km=5.0)], ["a"]),
+            ([ExcludeIds(frozenset({"a", "nope"}))], ["b", "c"]),
+            ([Terms("driving_licence", frozenset({True})), Range("hours_available", gte=12.0),
+              GeoDistance("location", *HORSENS, km=1.0)], ["b"]),
+        ],
+    )
+    def test_filters(self, three, filters, expected):
+        assert [h.id for h in three.search("citizen", vec(1, 0), k=10, filters=filters)] == expected
+
+    def test_documents_without_a_field_never_match_a_filter_on_it(self, backend):
+        backend.index([Document("citizen", "bare", 1, vec(1, 0))])
+        assert backend.search("citizen", vec(1, 0), 5, [Range("hours_available", gte=0)]) == []
+        assert backend.search("citizen", vec(1, 0), 5, [GeoDistance("location", *HEDENSTED, 500)]) == []
+        assert [h.id for h in backend.search("citizen", vec(1, 0), 5)] == ["bare"]
+
+    def test_unknown_fields_are_errors_not_silent(self, backend):
+        with pytest.raises(ValueError):
+            backend.search("citizen", vec(1, 0), 5, [Terms("cpr", frozenset({"x"}))])
+        with pytest.raises(ValueError):
+            Document("citizen", "x", 1, vec(1), fields={"cpr": "010101-1234"})
+        with pytest.raises(ValueError):
+            backend.search("employer", vec(1, 0), 5)
+
+    def test_k_limits_results_and_text_does_not_break_search(self, three):
+        assert len(three.search("citizen", vec(1, 1), k=2)) == 2
+        hits = three.search("citizen", vec(1, 0), k=3, text='citizen * ? ~ /re/ AND "')
+        assert {h.id for h in hits} == {"a", "b", "c"}
+
+    def test_remove(self, three):
+        assert three.remove("citizen", ["a", "missing"]) == 1
+        assert three.count("citizen") == 2
+        assert "a" not in {h.id for h in three.search("citizen", vec(1, 0), k=5)}
+        assert three.versions("citizen", ["a"]) == {}
+        assert three.ids("citizen") == {"b", "c"}
+        assert three.search("citizen", vec(1, 0), k=1)[0].id == "b"
+
+    def test_clear_one_kind_or_all(self, three):
+        three.index([Document("opening", "o1", 1, vec(1, 0))])
+        three.clear("citizen")
+        assert three.count("citizen") == 0 and three.count("opening") == 1
+        three.clear()
+        assert three.count("opening") == 0
+        assert three.index([citizen_doc("a", vec(1, 0))]) == 1
+
+    def test_rebuild_swaps_atomically_on_commit(self, three):
+        writer = three.begin_rebuild("citizen")
+        assert writer.index([citizen_doc("x", vec(1, 0), version=5),
+                             citizen_doc("y", vec(0, 1), version=5)]) == 2
+        # Until commit the live index answers unchanged.
+        assert three.ids("citizen") == {"a", "b", "c"}
+        writer.commit()
+        assert three.ids("citizen") == {"x", "y"}
+        assert three.versions("citizen", ["x"]) == {"x": 5}
+        assert [h.id for h in three.search("citizen", vec(1, 0), k=5)] == ["x", "y"]
+        with pytest.raises(RuntimeError):
+            writer.commit()
+
+    def test_aborted_rebuild_leaves_the_live_index(self, three):
+        writer = three.begin_rebuild("citizen")
+        writer.index([citizen_doc("x", vec(1, 0))])
+        writer.abort()
+        assert three.ids("citizen") == {"a", "b", "c"}
+
+    def test_ids_for_reconcile(self, backend):
+        docs = [citizen_doc(str(i), vec(1, i / 100)) for i in range(1200)]
+        assert backend.index(docs) == 1200
+        assert backend.ids("citizen") == {str(i) for i in range(1200)}
+        assert len(backend.search("citizen", vec(1, 0), k=50)) == 50
+
+
+def test_make_backend_rejects_unknown_names():
+    assert isinstance(make_backend("memory"), MemoryBackend)
+    with pytest.raises(ValueError, match="unknown matching backend"):
+        make_backend("solr")
+
+
+def test_memory_rejects_mixed_dimensions():
+    backend = MemoryBackend()
+    backend.index([citizen_doc("a", vec(1))])
+    with pytest.raises(ValueError, match="dims"):
+        backend.index([Document("citizen", "b", 1, np.ones(3, dtype=np.float32))])
+
+
+def test_elasticsearch_down_raises_backend_unavailable():
+    # Port 9 on loopback (discard) is not an Elasticsearch: connection refused at once.
+    backend = make_backend("elasticsearch", url="http://127.0.0.1:9", dims=DIM,
+                           request_timeout=1.0)
+    with pytest.raises(BackendUnavailable):
+        backend.search("citizen", vec(1, 0), k=3)
+    with pytest.raises(BackendUnavailable):
+        backend.index([citizen_doc("a", vec(1, 0))])
+    assert issubclass(BackendUnavailable, BackendError)
