@@ -1,0 +1,47 @@
+# Jobbro: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.jobbro-installed
+VENDOR := portal/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install assets browser setup clean-index
+
+run: install assets setup
+	$(VENV)/bin/flask --app portal run --host $(HOST) --port $(PORT)
+
+setup: install
+	$(VENV)/bin/flask --app portal setup
+
+test: install assets browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+# torch first and pinned: the CPU wheel on this machine's disk; a bare `torch` pulls CUDA.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+assets: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/dkfds
+	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img $(VENDOR)/dkfds/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	touch $(VENDOR_STAMP)
+
+# Debian's chromium for the browser tests (never `playwright install`: no downloads here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install -y chromium' for the browser tests"; fi; \
+	fi

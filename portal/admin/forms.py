@@ -1,0 +1,32 @@
+"""Forms for creating users and companies."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from ..formutil import choices
+from ..models.vocab import ROLES
+
+POSTCODE = Regexp(r"^\d{4}$", message="Postnummeret skal være 4 cifre.")
+
+
+class UserForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired("Skriv en e-mail."), Email("Ugyldig e-mail."), Length(max=254)])
+    name = StringField("Navn", validators=[DataRequired("Skriv et navn."), Length(max=120)])
+    role = SelectField("Rolle", choices=choices(ROLES))
+    company_id = SelectField("Virksomhed (kun for virksomhedsbrugere)", coerce=int, validators=[Optional()])
+    team_id = SelectField("Team (kun for konsulenter)", coerce=int, validators=[Optional()])
+    submit = SubmitField("Opret bruger")
+
+
+class CompanyForm(FlaskForm):
+    name = StringField("Navn", validators=[DataRequired("Skriv virksomhedens navn."), Length(max=200)])
+    cvr = StringField("CVR-nummer", validators=[DataRequired("Skriv CVR-nummeret."),
+                                                 Regexp(r"^\d{8}$", message="CVR-nummeret skal være 8 cifre.")])
+    address = StringField("Adresse", validators=[Length(max=200)])
+    postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), POSTCODE])
+    code_of_care = BooleanField("Code of Care-partner")
+    standing_seats = IntegerField("Faste praktikpladser (virksomhedscenter)", default=0,
+                                  validators=[NumberRange(0, 100, "Antal pladser skal være mellem 0 og 100.")])
+    submit = SubmitField("Gem virksomhed")

@@ -1,0 +1,96 @@
+"""Routes under /admin: users (with one-time set-password links) and companies."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, url_for
+
+from .. import audit
+from ..access import admin_required
+from ..auth.routes import issue_set_password_token
+from ..auth.sessions import new_session_token, rotate_session_token
+from ..extensions import db
+from ..formutil import choices
+from ..models import Company, Team, User
+from . import bp
+from .forms import CompanyForm, UserForm
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    rows = db.session.scalars(sa.select(User).order_by(User.role, User.name)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    """Create a user without a password; show the one-time link to set one."""
+    form = UserForm()
+    companies = db.session.execute(sa.select(Company.id, Company.name).order_by(Company.name)).all()
+    teams = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
+    form.company_id.choices = choices([(0, "–"), *companies])
+    form.team_id.choices = choices([(0, "–"), *teams])
+    if form.validate_on_submit():
+        email = form.email.data.strip().casefold()
+        if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
+            form.email.errors.append("Der findes allerede en bruger med den e-mail.")
+        elif form.role.data == "company" and not form.company_id.data:
+            form.company_id.errors.append("Vælg virksomheden for en virksomhedsbruger.")
+        else:
+            user = User(email=email, name=form.name.data.strip(), role=form.role.data,
+                        company_id=form.company_id.data if form.role.data == "company" else None,
+                        team_id=form.team_id.data or None if form.role.data != "company" else None,
+                        session_token=new_session_token())
+            token = issue_set_password_token(user, current_app.config["PASSWORD_RESET_HOURS"])
+            db.session.add(user)
+            audit.record("user_created", purpose=f"user:{email}")
+            db.session.commit()
+            link = url_for("auth.set_password", token=token, _external=True)
+            return render_template("admin/user_created.html", user=user, link=link)
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.post("/users/<int:user_id>/toggle")
+@admin_required
+def toggle_user(user_id: int):
+    """Disable or enable a user; disabling ends all of their sessions."""
+    user = db.get_or_404(User, user_id)
+    user.active = not user.active
+    rotate_session_token(user)
+    audit.record("user_disabled" if not user.active else "user_enabled", purpose=f"user:{user.id}")
+    db.session.commit()
+    flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/companies")
+@admin_required
+def companies():
+    rows = db.session.scalars(sa.select(Company).order_by(Company.name)).all()
+    return render_template("admin/companies.html", companies=rows)
+
+
+@bp.route("/companies/new", methods=["GET", "POST"], defaults={"company_id": None})
+@bp.route("/companies/<int:company_id>", methods=["GET", "POST"])
+@admin_required
+def edit_company(company_id: int | None):
+    """Create or edit a company, including the Code of Care partner flag.
+
+    :raise 404: if ``company_id`` does not exist.
+    """
+    company = db.get_or_404(Company, company_id) if company_id else Company()
+    form = CompanyForm(obj=company)
+    if form.validate_on_submit():
+        clash = db.session.scalar(sa.select(Company.id).where(Company.cvr == form.cvr.data,
+                                                               Company.id != (company.id or 0)))
+        if clash:
+            form.cvr.errors.append("Der findes allerede en virksomhed med det CVR-nummer.")
+        else:
+            form.populate_obj(company)
+            db.session.add(company)
+            audit.record("company_saved", purpose=f"company:{form.cvr.data}")
+            db.session.commit()
+            flash(f"{company.name} er gemt.", "success")
+            return redirect(url_for("admin.companies"))
+    return render_template("admin/company_form.html", form=form, company=company)

@@ -1,0 +1,32 @@
+"""Log-in and password forms (Flask-WTF: CSRF included)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from .passwords import MAX_INPUT
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired("Skriv din e-mail."), Length(max=254)])
+    password = PasswordField(
+        "Adgangskode", validators=[DataRequired("Skriv din adgangskode."), Length(max=MAX_INPUT)]
+    )
+    next = HiddenField()
+    submit = SubmitField("Log ind")
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Ny adgangskode", validators=[DataRequired("Skriv en adgangskode."), Length(max=MAX_INPUT)]
+    )
+    confirm = PasswordField(
+        "Gentag adgangskoden",
+        validators=[DataRequired("Gentag adgangskoden."), EqualTo("password", "De to adgangskoder er ikke ens.")],
+    )
+    submit = SubmitField("Gem adgangskode")
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Log ud")

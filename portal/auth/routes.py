@@ -1,0 +1,139 @@
+"""Routes: /auth/login, /auth/logout, /auth/confirm, /auth/set-password/<token>."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import confirm_login, current_user, login_required, login_user, logout_user
+
+from .. import audit
+from ..extensions import db
+from ..models import User
+from ..models.base import utcnow
+from . import bp, throttle
+from .forms import LoginForm, SetPasswordForm
+from .passwords import hash_password, needs_rehash, policy_errors, verify_password
+from .sessions import rotate_session_token, start_session
+
+GENERIC_FAILURE = "Forkert e-mail eller adgangskode."
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this host, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ch in target for ch in "\r\n\\"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in. Unknown e-mail and wrong password look the same (message, status, time).
+
+    :raise 429: after too many failures for the account or the client IP.
+    """
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+    config = current_app.config
+    keys = throttle.keys_for(form.email.data, request.remote_addr or "?")
+    wait = throttle.retry_after(keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
+    if wait:
+        audit.record_now("login_throttled", result="denied")
+        form.form_errors.append(f"For mange forsøg. Prøv igen om {wait} sekunder.")
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+    email = form.email.data.strip().casefold()
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+    ok = verify_password(user.password_hash if user else None, form.password.data)
+    if not ok or not user.active:
+        throttle.record_failure(keys)
+        audit.record_now("login_failed", result="denied")
+        form.form_errors.append(GENERIC_FAILURE)
+        return render_template("auth/login.html", form=form), 401
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(form.password.data)
+    throttle.clear_account(keys)
+    user.last_login_at = utcnow()
+    audit.record("login", user=user)
+    db.session.commit()
+    login_user(user)
+    start_session()
+    return redirect(safe_next(form.next.data) or url_for("main.index"))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and rotate the session token, so a copied cookie stops working."""
+    rotate_session_token(current_user)
+    audit.record("logout")
+    db.session.commit()
+    logout_user()
+    flash("Du er logget ud.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+def confirm():
+    """Re-enter the password before a sensitive action (fresh login)."""
+    form = LoginForm(email=current_user.email, next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.password.data):
+            confirm_login()
+            return redirect(safe_next(form.next.data) or url_for("main.index"))
+        throttle.record_failure(throttle.keys_for(current_user.email, request.remote_addr or "?"))
+        form.form_errors.append(GENERIC_FAILURE)
+    return render_template("auth/confirm.html", form=form)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set a password from a one-time link.
+
+    :raise 404: if the token is unknown, used or expired.
+    """
+    user = _user_for_token(token)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        problems = policy_errors(form.password.data, user.email)
+        if not problems:
+            user.password_hash = hash_password(form.password.data)
+            user.set_password_token_hash = None
+            user.set_password_expires = None
+            rotate_session_token(user)
+            audit.record("password_set", user=user)
+            db.session.commit()
+            flash("Din adgangskode er gemt. Du kan nu logge ind.", "success")
+            return redirect(url_for("auth.login"))
+        form.password.errors = list(form.password.errors) + problems
+    return render_template("auth/set_password.html", form=form, user=user)
+
+
+def issue_set_password_token(user: User, hours: int) -> str:
+    """Create a one-time token for ``user``; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    user.set_password_token_hash = hashlib.sha256(token.encode()).hexdigest()
+    user.set_password_expires = utcnow() + timedelta(hours=hours)
+    return token
+
+
+def _user_for_token(token: str) -> User:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    user = db.session.scalar(sa.select(User).where(User.set_password_token_hash == digest))
+    if user is None or user.set_password_expires is None:
+        abort(404)
+    expires = user.set_password_expires
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=utcnow().tzinfo)
+    if expires < utcnow():
+        abort(404)
+    return user

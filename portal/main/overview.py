@@ -1,0 +1,78 @@
+"""Figures for the start pages, one query function per role."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
+                      Proposal, User)
+
+
+def for_company(company_id: int) -> dict:
+    """The company's openings, active placements and open hotline requests."""
+    openings = db.session.scalars(
+        sa.select(Opening).where(Opening.company_id == company_id).order_by(Opening.created_at.desc())
+    ).all()
+    proposals = dict(db.session.execute(
+        sa.select(Proposal.opening_id, sa.func.count(Proposal.id))
+        .join(Opening).where(Opening.company_id == company_id, Proposal.status == "disclosed")
+        .group_by(Proposal.opening_id)
+    ).all())
+    placements = db.session.scalars(
+        sa.select(Placement).where(Placement.company_id == company_id).order_by(Placement.start_date.desc())
+    ).all()
+    hours = dict(db.session.execute(
+        sa.select(HoursLog.placement_id, sa.func.sum(HoursLog.hours)).join(Placement)
+        .where(Placement.company_id == company_id).group_by(HoursLog.placement_id)
+    ).all())
+    open_requests = db.session.scalar(
+        sa.select(sa.func.count(HotlineRequest.id))
+        .where(HotlineRequest.company_id == company_id, HotlineRequest.status != "closed")
+    )
+    return {
+        "openings": openings,
+        "candidate_counts": proposals,
+        "placements": placements,
+        "hours_by_placement": hours,
+        "active_placements": [p for p in placements if p.end_date is None],
+        "open_requests": open_requests,
+    }
+
+
+def for_consultant(user: User) -> dict:
+    """The consultant's caseload, what blocks matching, and open hotline requests."""
+    citizens = db.session.scalars(
+        sa.select(Citizen).where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
+                                 Citizen.case_closed.is_(None))
+    ).all()
+    incomplete = [c for c in citizens if not c.matchable]
+    pending = db.session.scalar(
+        sa.select(sa.func.count(Proposal.id)).join(Citizen)
+        .where(Citizen.vk_id == user.id, Proposal.status == "proposed")
+    )
+    requests = db.session.scalars(
+        sa.select(HotlineRequest).where(HotlineRequest.assigned_to_id == user.id,
+                                        HotlineRequest.status == "open")
+        .order_by(HotlineRequest.due_at)
+    ).all()
+    return {"citizens": citizens, "incomplete": incomplete, "pending_proposals": pending,
+            "hotline_requests": requests}
+
+
+def for_admin() -> dict:
+    """Counts of everything, and the indexer backlog."""
+    def count(model, *where):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+    return {
+        "counts": {
+            "Virksomheder": count(Company),
+            "Code of Care-partnere": count(Company, Company.code_of_care.is_(True)),
+            "Brugere": count(User),
+            "Borgere": count(Citizen),
+            "Åbne opslag": count(Opening, Opening.status == "open"),
+            "Forløb": count(Placement),
+        },
+        "outbox_pending": count(OutboxEvent, OutboxEvent.status == "pending"),
+        "outbox_failed": count(OutboxEvent, OutboxEvent.status == "failed"),
+    }

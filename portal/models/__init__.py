@@ -1,0 +1,17 @@
+"""All models, importable from one place: ``from portal.models import Citizen``."""
+from __future__ import annotations
+
+from .accounts import Company, Team, User
+from .audit import AuditEvent, LoginAttempt
+from .citizens import Citizen, CvDocument, JobGoal
+from .hotline import HotlineMessage, HotlineRequest
+from .openings import EligibilityRule, Opening
+from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
+from .placements import HoursLog, Placement
+from .proposals import Consent, Proposal
+
+__all__ = [
+    "AuditEvent", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
+    "EmbeddingCacheEntry", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState",
+    "JobGoal", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "Proposal", "Team", "User",
+]

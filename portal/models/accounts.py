@@ -1,0 +1,84 @@
+"""Organisations and the people who log in: Team, Company, User."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import enum_of, utcnow
+from .vocab import ROLES
+
+
+class Team(db.Model):
+    """A job-centre team: VKs and advisers working in pairs (makkerskab)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+
+
+class Company(db.Model):
+    """A company (virksomhed) that posts openings and receives proposals."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    cvr: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(4))
+    code_of_care: Mapped[bool] = mapped_column(default=False)
+    standing_seats: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    consultant_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", use_alter=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    consultant: Mapped[Optional["User"]] = relationship(foreign_keys=[consultant_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("standing_seats >= 0", name="seats_nonneg"),
+    )
+
+
+class User(UserMixin, db.Model):
+    """Anyone who logs in. ``session_token`` makes sessions revocable.
+
+    Flask-Login's alternative-token pattern: ``get_id()`` returns
+    ``"<id>:<session_token>"``; rotating the token (logout, password change,
+    disable) invalidates every cookie issued before.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(enum_of(ROLES, "user_role"))
+    company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"))
+    team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(sa.String(64))
+    set_password_token_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    set_password_expires: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+    company: Mapped[Optional[Company]] = relationship(foreign_keys=[company_id])
+    team: Mapped[Optional[Team]] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'company') = (company_id IS NOT NULL)", name="company_role_has_company"
+        ),
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    @property
+    def is_code_of_care(self) -> bool:
+        return self.role == "company" and self.company is not None and self.company.code_of_care

@@ -1,0 +1,111 @@
+"""Citizens (borgere) as consultants record them: profile, jobmål and CV."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import enum_of, utcnow
+from .vocab import BENEFIT_GROUPS, READINESS_GROUPS
+
+
+class Citizen(db.Model):
+    """A citizen whose case the job centre holds.
+
+    ``version`` is SQLAlchemy's version counter: it rises on every UPDATE and
+    doubles as the document version in the matching index, so a stale index
+    write is a no-op. Changes to jobmål or CV must touch ``updated_at`` so the
+    version moves with them (see ``portal.citizens.service``).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(4))
+    max_commute_km: Mapped[float] = mapped_column(default=25.0)
+    benefit_group: Mapped[str] = mapped_column(enum_of(BENEFIT_GROUPS, "benefit_group"))
+    hours_available: Mapped[float] = mapped_column(default=0.0)
+    driving_licence: Mapped[bool] = mapped_column(default=False)
+    languages: Mapped[str] = mapped_column(sa.String(200), default="dansk")
+    limitation_flags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    limitations_text: Mapped[str] = mapped_column(sa.Text, default="")
+    readiness_group: Mapped[str] = mapped_column(enum_of(READINESS_GROUPS, "readiness_group"))
+    vk_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    adviser_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"))
+    case_start: Mapped[date]
+    case_closed: Mapped[Optional[date]]
+    restricted: Mapped[bool] = mapped_column(default=False)
+    anonymised_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    vk: Mapped[Optional["User"]] = relationship(foreign_keys=[vk_id])  # noqa: F821
+    adviser: Mapped[Optional["User"]] = relationship(foreign_keys=[adviser_id])  # noqa: F821
+    job_goals: Mapped[list["JobGoal"]] = relationship(
+        back_populates="citizen", cascade="all, delete-orphan", order_by="JobGoal.position"
+    )
+    cv_documents: Mapped[list["CvDocument"]] = relationship(
+        back_populates="citizen", cascade="all, delete-orphan", order_by="CvDocument.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("hours_available >= 0 AND hours_available <= 80", name="hours_range"),
+        sa.CheckConstraint("max_commute_km >= 0 AND max_commute_km <= 500", name="commute_range"),
+    )
+
+    @property
+    def current_cv(self) -> Optional["CvDocument"]:
+        return self.cv_documents[-1] if self.cv_documents else None
+
+    @property
+    def missing_for_matching(self) -> list[str]:
+        """What keeps this citizen from being matchable (CV, jobmål, VK), in Danish."""
+        missing = []
+        cv = self.current_cv
+        if cv is None or not (cv.text or "").strip():
+            missing.append("CV")
+        if not self.job_goals:
+            missing.append("jobmål")
+        if self.vk_id is None:
+            missing.append("virksomhedskonsulent")
+        return missing
+
+    @property
+    def matchable(self) -> bool:
+        return not self.missing_for_matching
+
+
+class JobGoal(db.Model):
+    """One jobmål of a citizen (several allowed, ordered by priority)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(default=0)
+
+    citizen: Mapped[Citizen] = relationship(back_populates="job_goals")
+
+
+class CvDocument(db.Model):
+    """A CV: an uploaded file (stored under a generated name) or typed text."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    original_filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    stored_name: Mapped[Optional[str]] = mapped_column(sa.String(80))
+    content_type: Mapped[str] = mapped_column(sa.String(10), default="txt")
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    extraction_error: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    citizen: Mapped[Citizen] = relationship(back_populates="cv_documents")

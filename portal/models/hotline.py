@@ -1,0 +1,48 @@
+"""The hotline: a company's request for fast help, and the messages on it."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import Company
+from .base import enum_of, utcnow
+from .placements import Placement
+from .vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URGENCIES
+
+
+class HotlineRequest(db.Model):
+    """A problem reported by a company; ``due_at`` is the service target."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
+    placement_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("placement.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(enum_of(HOTLINE_CATEGORIES, "hotline_category"))
+    urgency: Mapped[str] = mapped_column(enum_of(HOTLINE_URGENCIES, "hotline_urgency"))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(enum_of(HOTLINE_STATUSES, "hotline_status"), default="open")
+    assigned_to_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    first_response_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    closed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+    company: Mapped[Company] = relationship()
+    placement: Mapped[Optional[Placement]] = relationship()
+    messages: Mapped[list["HotlineMessage"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="HotlineMessage.id"
+    )
+
+
+class HotlineMessage(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("hotline_request.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    request: Mapped[HotlineRequest] = relationship(back_populates="messages")

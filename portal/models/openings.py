@@ -1,0 +1,68 @@
+"""Openings that companies post, and the eligibility rules table."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import Company
+from .base import enum_of, utcnow
+from .vocab import BENEFIT_GROUPS, OPENING_KINDS, OPENING_STATUSES
+
+
+class Opening(db.Model):
+    """A småjob, virksomhedspraktik, løntilskud, ordinary job or fleksjob.
+
+    ``capacity`` > 1 models a virksomhedscenter's standing seats.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
+    kind: Mapped[str] = mapped_column(enum_of(OPENING_KINDS, "opening_kind"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    requirements: Mapped[str] = mapped_column(sa.Text, default="")
+    hours_min: Mapped[float] = mapped_column(default=0.0)
+    hours_max: Mapped[float] = mapped_column(default=37.0)
+    postcode: Mapped[str] = mapped_column(sa.String(4))
+    start_date: Mapped[Optional[date]]
+    duration_weeks: Mapped[Optional[int]]
+    requires_driving_licence: Mapped[bool] = mapped_column(default=False)
+    required_languages: Mapped[str] = mapped_column(sa.String(200), default="")
+    accommodations: Mapped[str] = mapped_column(sa.Text, default="")
+    capacity: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(enum_of(OPENING_STATUSES, "opening_status"), default="draft")
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    company: Mapped[Company] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("hours_min >= 0 AND hours_max >= hours_min AND hours_max <= 80",
+                           name="hours_range"),
+        sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+        sa.CheckConstraint("duration_weeks IS NULL OR duration_weeks > 0", name="duration_positive"),
+    )
+
+
+class EligibilityRule(db.Model):
+    """May a citizen in ``benefit_group`` take an opening of ``opening_kind``?
+
+    Data, not code: an administrator edits it; defaults are seeded from
+    ``portal.eligibility.DEFAULT_ELIGIBILITY``.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    benefit_group: Mapped[str] = mapped_column(enum_of(BENEFIT_GROUPS, "benefit_group"))
+    opening_kind: Mapped[str] = mapped_column(enum_of(OPENING_KINDS, "opening_kind"))
+    allowed: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (sa.UniqueConstraint("benefit_group", "opening_kind", name="uq_eligibility_pair"),)

@@ -1,0 +1,61 @@
+"""Placements (forløb in a company) and the hours logged against them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import Company
+from .base import enum_of, utcnow
+from .citizens import Citizen
+from .openings import Opening
+from .vocab import END_REASONS, OPENING_KINDS
+
+
+class Placement(db.Model):
+    """A citizen placed in a company: småjob, praktik, løntilskud, job or fleksjob."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    opening_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("opening.id"))
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
+    kind: Mapped[str] = mapped_column(enum_of(OPENING_KINDS, "opening_kind"))
+    start_date: Mapped[date]
+    end_date: Mapped[Optional[date]]
+    weekly_hours: Mapped[float] = mapped_column(default=0.0)
+    end_reason: Mapped[Optional[str]] = mapped_column(enum_of(END_REASONS, "end_reason"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    citizen: Mapped[Citizen] = relationship()
+    opening: Mapped[Optional[Opening]] = relationship()
+    company: Mapped[Company] = relationship()
+    hours: Mapped[list["HoursLog"]] = relationship(
+        back_populates="placement", cascade="all, delete-orphan", order_by="HoursLog.month"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+        sa.CheckConstraint("weekly_hours >= 0 AND weekly_hours <= 80", name="weekly_hours_range"),
+    )
+
+
+class HoursLog(db.Model):
+    """Paid (or attended) hours for one placement in one calendar month."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    month: Mapped[date]  # first day of the month
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    logged_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    placement: Mapped[Placement] = relationship(back_populates="hours")
+
+    __table_args__ = (
+        sa.UniqueConstraint("placement_id", "month", name="uq_hours_month"),
+        sa.CheckConstraint("hours >= 0 AND hours <= 400", name="hours_range"),
+    )

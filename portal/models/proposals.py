@@ -1,0 +1,59 @@
+"""Proposals (citizen × opening) and the consent that releases identity."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import enum_of, utcnow
+from .citizens import Citizen
+from .openings import Opening
+from .vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
+
+
+class Proposal(db.Model):
+    """A citizen proposed for an opening; the identity-release state machine.
+
+    proposed → approved (consultant) → consented (citizen, recorded) → disclosed;
+    withdrawn hides the identity again. ``rejected`` ends a proposal.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    opening_id: Mapped[int] = mapped_column(sa.ForeignKey("opening.id"), index=True)
+    status: Mapped[str] = mapped_column(enum_of(PROPOSAL_STATUSES, "proposal_status"), default="proposed")
+    score: Mapped[Optional[float]]
+    explanation: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    decision_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    company_response: Mapped[Optional[str]] = mapped_column(enum_of(COMPANY_RESPONSES, "company_response"))
+    company_response_note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    company_responded_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    citizen: Mapped[Citizen] = relationship()
+    opening: Mapped[Opening] = relationship()
+    consents: Mapped[list["Consent"]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="Consent.id"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("citizen_id", "opening_id", name="uq_proposal_pair"),)
+
+
+class Consent(db.Model):
+    """A citizen's consent to disclose identity to one company, as recorded by a consultant."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    text_version: Mapped[str] = mapped_column(sa.String(40))
+    channel: Mapped[str] = mapped_column(enum_of(CONSENT_CHANNELS, "consent_channel"))
+    given_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    deadline: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="consents")

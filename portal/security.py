@@ -1,0 +1,33 @@
+"""Security headers on every response and per-request session rules."""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from .auth.sessions import enforce_absolute_timeout
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    production = app.config["JOBBRO_ENV"] == "production"
+
+    @app.before_request
+    def _session_rules() -> None:
+        enforce_absolute_timeout()
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if production:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if not request.path.startswith("/static/"):
+            # Pages can hold citizen data: never cache them anywhere.
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,129 @@
+"""Fixtures shared by every test package.
+
+Every test gets a fresh database (``app``), a test client (``client``), a CLI
+runner (``runner``) and an ``auth`` helper that logs in as a given user.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from portal import create_app
+from portal.auth.passwords import hash_password
+from portal.auth.sessions import new_session_token
+from portal.extensions import db
+from portal.models import Company, Team, User
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+PASSWORD = "Korrekt-hest-batteri-9"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def missing_dependency(reason: str):
+    """Skip locally with the exact reason; under CI=true a missing dependency fails."""
+    if IN_CI:
+        pytest.fail(f"required test dependency missing under CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # scrypt with p=3 is slow on purpose: hash once per session.
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "SECRET_KEY": "test-secret",
+        "PSEUDONYM_KEY": "test-pseudonym-key",
+        "MATCHING_ENCODER": "hashing",
+        "MATCHING_BACKEND": "memory",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+    })
+    with app.app_context():
+        db.create_all()
+        _install_audit_guard()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _install_audit_guard() -> None:
+    # create_all() skips the migration's triggers; tests need the same guard.
+    for verb in ("UPDATE", "DELETE"):
+        db.session.execute(db.text(
+            f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+            "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"))
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app, password_hash):
+    """Create a user of ``role``; company users get (or share) a company."""
+
+    def make(role: str = "company", *, email: str | None = None, company: Company | None = None,
+             code_of_care: bool = False, active: bool = True) -> User:
+        with app.app_context():
+            if role == "company" and company is None:
+                count = db.session.query(Company).count()
+                company = Company(name=f"Firma {count}", cvr=f"{10000000 + count}", postcode="8722",
+                                  code_of_care=code_of_care)
+                db.session.add(company)
+                db.session.flush()
+            team = None
+            if role == "consultant":
+                team = db.session.query(Team).first() or Team(name="Team Syd")
+            user = User(email=email or f"{role}{db.session.query(User).count()}@example.dk",
+                        name=f"{role.title()} Testesen", role=role, password_hash=password_hash,
+                        company_id=company.id if company else None, team=team,
+                        session_token=new_session_token(), active=active)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def csrf_token(self, path: str = "/auth/login") -> str:
+        html = self._client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def login(self, email: str, password: str = PASSWORD, next_url: str = ""):
+        token = self.csrf_token()
+        return self._client.post("/auth/login", data={
+            "email": email, "password": password, "csrf_token": token, "next": next_url})
+
+    def logout(self):
+        token = self.csrf_token("/")
+        return self._client.post("/auth/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
