@@ -1,0 +1,309 @@
+"""Matching service: retrieve from the backend, fill profiles from the caller, rerank.
+
+The backend returns ids; the caller's `ProfileSource` (the portal's database) fills the
+profiles; `RelevanceScorer` and `ranking` score and explain them. When the backend is down
+the service ranks in process over the profiles the caller can supply and says so
+(`degraded=True` with a reason): never a silently empty list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, Protocol, TypeVar
+
+import numpy as np
+
+from matching.backends.base import (
+    BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
+)
+from matching.domain import (
+    DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, Exclusion, Filters, Match,
+    OpeningProfile, RankingWeights,
+)
+from matching.encoders import Encoder
+from matching.geo import UnknownPostcode, locate
+from matching.ranking import (
+    Candidate, check_hard_constraints, citizen_passes, citizen_text, distance_km, opening_passes,
+    opening_text, rank,
+)
+from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
+
+P = TypeVar("P", CitizenProfile, OpeningProfile)
+P_co = TypeVar("P_co", CitizenProfile, OpeningProfile, covariant=True)
+# Retrieval radius when nothing narrower is known; the per-citizen commute limit is then
+# enforced by ranking (it differs per citizen, so it is not a single backend filter).
+MAX_RETRIEVAL_KM = 100.0
+
+
+class ProfileSource(Protocol[P_co]):
+    """Where the service gets profiles by id (the portal: its database)."""
+
+    def get(self, ids: Sequence[str]) -> Mapping[str, P_co]:
+        """Profiles for the ids that exist and may be matched; others are left out."""
+
+    def all(self) -> Iterable[P_co]:
+        """Every matchable profile; used only for the degraded in-process fallback."""
+
+
+class MappingSource(Generic[P]):
+    """A ProfileSource over an in-memory mapping (tests, small deployments)."""
+
+    def __init__(self, profiles: Mapping[str, P] | Iterable[P]) -> None:
+        items = profiles.values() if isinstance(profiles, Mapping) else profiles
+        self._profiles = {p.id: p for p in items}
+
+    def get(self, ids: Sequence[str]) -> Mapping[str, P]:
+        return {i: self._profiles[i] for i in ids if i in self._profiles}
+
+    def all(self) -> Iterable[P]:
+        return list(self._profiles.values())
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Ranked matches, the excluded pairs when asked for, and the degraded-mode flag.
+
+    Attributes:
+        degraded: True when the backend was unavailable and ranking ran in process.
+        reason: why the result is degraded (None otherwise).
+        missing_ids: ids the backend returned that the source could not fill (stale index).
+    """
+
+    matches: tuple[Match, ...]
+    excluded: tuple[Exclusion, ...] = ()
+    degraded: bool = False
+    reason: str | None = None
+    missing_ids: tuple[str, ...] = ()
+
+
+def _location(lat: float | None, lon: float | None, postcode: str) -> tuple[float, float] | None:
+    try:
+        return locate(lat, lon, postcode)
+    except UnknownPostcode:
+        return None  # not indexed with a location: geo filters leave it out
+
+
+def documents_for_citizens(profiles: Sequence[CitizenProfile], encoder: Encoder) -> list[Document]:
+    """Backend documents for citizens, encoded as passages in one batch."""
+    texts = [citizen_text(p) for p in profiles]
+    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dimension))
+    return [
+        Document("citizen", p.id, p.version, v, text, {
+            "benefit_group": p.benefit_group, "readiness_group": p.readiness_group,
+            "postcode": p.postcode, "hours_available": p.hours_available,
+            "max_commute_km": p.max_commute_km, "driving_licence": p.driving_licence,
+            "location": _location(p.lat, p.lon, p.postcode),
+        })
+        for p, v, text in zip(profiles, vectors, texts)
+    ]
+
+
+def documents_for_openings(profiles: Sequence[OpeningProfile], encoder: Encoder) -> list[Document]:
+    """Backend documents for openings, encoded as passages in one batch."""
+    texts = [opening_text(p) for p in profiles]
+    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dimension))
+    return [
+        Document("opening", p.id, p.version, v, text, {
+            "kind": p.kind, "company_id": p.company_id, "status": p.status,
+            "postcode": p.postcode, "hours_min": p.hours_min, "hours_max": p.hours_max,
+            "requires_driving_licence": p.requires_driving_licence,
+            "location": _location(p.lat, p.lon, p.postcode),
+        })
+        for p, v, text in zip(profiles, vectors, texts)
+    ]
+
+
+def document_for_citizen(profile: CitizenProfile, encoder: Encoder) -> Document:
+    """One citizen's backend document (text = jobmål, weighted most, then CV)."""
+    return documents_for_citizens([profile], encoder)[0]
+
+
+def document_for_opening(profile: OpeningProfile, encoder: Encoder) -> Document:
+    """One opening's backend document (text = title, description, requirements)."""
+    return documents_for_openings([profile], encoder)[0]
+
+
+def _narrowed(allowed: frozenset[str] | None, chosen: frozenset[str] | None) -> frozenset[str] | None:
+    if allowed is None:
+        return chosen
+    return allowed if chosen is None else allowed & chosen
+
+
+def citizen_conditions(opening: OpeningProfile, filters: Filters, rules: EligibilityRules,
+                       *, hard: bool = True) -> list[Condition]:
+    """Backend filters for the citizens of an opening.
+
+    The consultant's filters, plus (when `hard`) the hard constraints one filter can
+    express. The per-citizen commute limit is checked by ranking afterwards.
+    """
+    conds: list[Condition] = [ExcludeIds(filters.exclude_ids)]
+    groups = _narrowed(rules.groups_for(opening.kind) if hard else None, filters.benefit_groups)
+    if groups is not None:
+        conds.append(Terms("benefit_group", groups))
+    if filters.readiness_groups is not None:
+        conds.append(Terms("readiness_group", filters.readiness_groups))
+    if hard:
+        conds.append(Range("hours_available", gte=opening.hours_min))
+        if opening.requires_driving_licence:
+            conds.append(Terms("driving_licence", frozenset({True})))
+    where = _location(opening.lat, opening.lon, opening.postcode)
+    km = filters.max_distance_km if filters.max_distance_km is not None else (
+        MAX_RETRIEVAL_KM if hard else None)
+    if where is not None and km is not None:
+        conds.append(GeoDistance("location", *where, km=km))
+    return conds
+
+
+def opening_conditions(citizen: CitizenProfile, filters: Filters, rules: EligibilityRules,
+                       *, hard: bool = True) -> list[Condition]:
+    """Backend filters for the openings of a citizen (see `citizen_conditions`)."""
+    conds: list[Condition] = [ExcludeIds(filters.exclude_ids)]
+    kinds = _narrowed(rules.kinds_for(citizen.benefit_group) if hard else None, filters.kinds)
+    if kinds is not None:
+        conds.append(Terms("kind", kinds))
+    if filters.company_ids is not None:
+        conds.append(Terms("company_id", filters.company_ids))
+    if hard:
+        conds.append(Terms("status", frozenset({"open"})))
+        conds.append(Range("hours_min", lte=citizen.hours_available))
+        if not citizen.driving_licence:
+            conds.append(Terms("requires_driving_licence", frozenset({False})))
+    where = _location(citizen.lat, citizen.lon, citizen.postcode)
+    limits = [x for x in (filters.max_distance_km, citizen.max_commute_km if hard else None)
+              if x is not None]
+    if where is not None and limits:
+        conds.append(GeoDistance("location", *where, km=min(limits)))
+    return conds
+
+
+def _within(citizen: CitizenProfile, opening: OpeningProfile, km: float | None) -> bool:
+    if km is None:
+        return True
+    try:
+        return distance_km(citizen, opening) <= km
+    except UnknownPostcode:
+        return True  # ranking excludes it visibly as "location unknown"
+
+
+@dataclass(frozen=True)
+class _Plan(Generic[P]):
+    """One direction of matching: what to retrieve and how to pair and filter it."""
+
+    kind: str
+    query: str
+    conditions: list[Condition]
+    pair: Callable[[P], tuple[CitizenProfile, OpeningProfile]]
+    text: Callable[[P], str]
+    passes: Callable[[P], bool]
+
+
+class MatchingService:
+    """Ranks citizens for an opening and openings for a citizen.
+
+    Args:
+        encoder: encodes query and passage texts (wrap in a CachedEncoder in production so
+            reranking reuses the indexer's vectors).
+        backend: where candidates are retrieved from.
+        weights, rules, relevance_config: ranking policy, eligibility table, fusion.
+        fallback: rank in process when the backend is unavailable (False: re-raise).
+        fallback_limit: most profiles scored in process in degraded mode.
+        oversample: retrieve k * oversample (at least 50) candidates to rerank.
+        clock: today's date (injectable for tests).
+    """
+
+    def __init__(
+        self, encoder: Encoder, backend: MatchBackend, weights: RankingWeights = RankingWeights(),
+        rules: EligibilityRules = DEFAULT_ELIGIBILITY,
+        relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
+        fallback_limit: int = 5000, oversample: int = 4, clock: Callable[[], date] = date.today,
+    ) -> None:
+        self.encoder, self.backend, self.weights, self.rules = encoder, backend, weights, rules
+        self.scorer = RelevanceScorer(encoder, relevance_config)
+        self.fallback, self.fallback_limit, self.oversample = fallback, fallback_limit, oversample
+        self.clock = clock
+
+    def rank_candidates(
+        self, opening: OpeningProfile, k: int = 20, filters: Filters = Filters(), *,
+        citizens: ProfileSource[CitizenProfile] | Mapping[str, CitizenProfile],
+        include_excluded: bool = False,
+    ) -> MatchResult:
+        """The k best citizens for `opening`, best first, each with an explanation.
+
+        With `include_excluded`, hard constraints are not pre-filtered in the backend, so
+        the nearest candidates that break one come back in `excluded` with the reason.
+
+        Raises:
+            BackendUnavailable: only when `fallback` is False.
+        """
+        plan: _Plan[CitizenProfile] = _Plan(
+            "citizen", opening_text(opening),
+            citizen_conditions(opening, filters, self.rules, hard=not include_excluded),
+            lambda c: (c, opening), citizen_text,
+            lambda c: citizen_passes(c, filters) and _within(c, opening, filters.max_distance_km),
+        )
+        return self._run(plan, k, _as_source(citizens), include_excluded)
+
+    def rank_openings(
+        self, citizen: CitizenProfile, k: int = 20, filters: Filters = Filters(), *,
+        openings: ProfileSource[OpeningProfile] | Mapping[str, OpeningProfile],
+        include_excluded: bool = False,
+    ) -> MatchResult:
+        """The k best openings for `citizen` (the reverse of `rank_candidates`)."""
+        plan: _Plan[OpeningProfile] = _Plan(
+            "opening", citizen_text(citizen),
+            opening_conditions(citizen, filters, self.rules, hard=not include_excluded),
+            lambda o: (citizen, o), opening_text,
+            lambda o: opening_passes(o, filters) and _within(citizen, o, filters.max_distance_km),
+        )
+        return self._run(plan, k, _as_source(openings), include_excluded)
+
+    def _run(self, plan: _Plan[P], k: int, source: ProfileSource[P],
+             include_excluded: bool) -> MatchResult:
+        query_vector = self.encoder.encode_queries([plan.query])[0]
+        try:
+            hits = self.backend.search(plan.kind, query_vector, max(50, k * self.oversample),
+                                       plan.conditions, text=plan.query)
+        except BackendUnavailable as err:
+            if not self.fallback:
+                raise
+            return self._degraded(plan, query_vector, k, source, include_excluded, err)
+        ids = [h.id for h in hits]
+        found = source.get(ids)
+        # The database is the truth: re-check the consultant's filters on fresh profiles.
+        profiles = [found[i] for i in ids if i in found and plan.passes(found[i])]
+        matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
+        return MatchResult(matches, excluded, missing_ids=tuple(i for i in ids if i not in found))
+
+    def _degraded(self, plan: _Plan[P], query_vector: np.ndarray, k: int,
+                  source: ProfileSource[P], include_excluded: bool, err: Exception) -> MatchResult:
+        profiles = [p for p in source.all() if plan.passes(p)]
+        if not include_excluded:  # cheap hard-constraint pass before the costly scoring
+            profiles = [p for p in profiles if _eligible(*plan.pair(p), self.rules)]
+        note = f"search backend unavailable ({err}); ranked {len(profiles)} profiles in process"
+        if len(profiles) > self.fallback_limit:
+            note += f", scored the first {self.fallback_limit} only"
+            profiles = profiles[: self.fallback_limit]
+        matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
+        return MatchResult(matches, excluded, degraded=True, reason=note)
+
+    def _rank(self, plan: _Plan[P], query_vector: np.ndarray, profiles: list[P], k: int,
+              include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
+        if not profiles:
+            return (), ()
+        fused = self.scorer.score(plan.query, [plan.text(p) for p in profiles],
+                                  query_vector=query_vector).fused
+        candidates = [Candidate(*plan.pair(p), float(s), similarity_band(float(s)))
+                      for p, s in zip(profiles, fused)]
+        outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,
+                       include_excluded=include_excluded)
+        return outcome.matches, outcome.excluded
+
+
+def _eligible(citizen: CitizenProfile, opening: OpeningProfile, rules: EligibilityRules) -> bool:
+    return all(c.passed for c in check_hard_constraints(citizen, opening, rules)[0])
+
+
+def _as_source(source: ProfileSource[P] | Mapping[str, P]) -> ProfileSource[P]:
+    return MappingSource(source) if isinstance(source, Mapping) else source

@@ -1,0 +1,159 @@
+"""MatchingService: retrieval + rerank, both directions, filters, degraded fallback."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from matching.backends import BackendUnavailable, MemoryBackend
+from matching.domain import CitizenProfile, Filters, OpeningProfile
+from matching.encoders import HashingEncoder
+from matching.service import (
+    MappingSource,
+    MatchingService,
+    document_for_citizen,
+    documents_for_citizens,
+    documents_for_openings,
+)
+
+TODAY = date(2026, 11, 23)
+
+
+def person(id_: str, goals: tuple[str, ...], cv: str, **kw) -> CitizenProfile:
+    base = dict(id=id_, version=1, job_goals=goals, cv_text=cv, benefit_group="kontanthjaelp",
+                hours_available=20.0, postcode="8722", driving_licence=True,
+                case_start=date(2026, 1, 1))
+    base.update(kw)
+    return CitizenProfile(**base)
+
+
+CITIZENS = {
+    p.id: p for p in [
+        person("lager", ("Lagermedarbejder",), "Truck og pakning af varer på lager."),
+        person("kok", ("Kok", "Køkkenmedhjælper"), "Madlavning i kantine og køkken."),
+        person("pleje", ("Social- og sundhedshjælper",), "Pleje af ældre, hjemmepleje."),
+        person("lager_dp", ("Lagermedarbejder",), "Lagerarbejde og truck.",
+               benefit_group="dagpenge"),
+        person("lager_far", ("Lagerarbejder",), "Lager og truck.", postcode="7000",
+               max_commute_km=10.0),
+    ]
+}
+OPENINGS = {
+    o.id: o for o in [
+        OpeningProfile("o_lager", 1, "f1", "smaajob", "Lagermedarbejder til pakning",
+                       "Pakning af varer på lageret, truck en fordel.", hours_min=5,
+                       hours_max=15, postcode="8722"),
+        OpeningProfile("o_kok", 1, "f2", "virksomhedspraktik", "Køkkenmedhjælper",
+                       "Hjælp i køkkenet med madlavning.", postcode="8723",
+                       requires_driving_licence=True),
+        OpeningProfile("o_closed", 1, "f1", "smaajob", "Lagermedarbejder", "Lager.",
+                       postcode="8722", status="closed"),
+    ]
+}
+
+
+class FailingBackend(MemoryBackend):
+    """A backend that is down: every search raises BackendUnavailable."""
+
+    def search(self, *args, **kwargs):
+        raise BackendUnavailable("elasticsearch unreachable: connection refused")
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return HashingEncoder(256)
+
+
+def service_for(encoder, backend, **kw) -> MatchingService:
+    backend.index(documents_for_citizens(list(CITIZENS.values()), encoder))
+    backend.index(documents_for_openings(list(OPENINGS.values()), encoder))
+    return MatchingService(encoder, backend, clock=lambda: TODAY, **kw)
+
+
+def test_rank_candidates_orders_by_relevance_and_explains(encoder):
+    svc = service_for(encoder, MemoryBackend())
+    result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+    assert not result.degraded and result.reason is None
+    ids = [m.citizen_id for m in result.matches]
+    assert ids[0] == "lager"
+    # dagpenge may not take a småjob; lager_far lives beyond its 10 km commute.
+    assert "lager_dp" not in ids and "lager_far" not in ids
+    top = result.matches[0].explanation
+    assert top.matched_goals == ("Lagermedarbejder",)
+    assert "truck" in top.matched_terms
+    assert top.similarity_band in {"meget høj", "høj", "middel", "lav"}
+
+
+def test_excluded_candidates_are_listed_with_reasons_when_asked(encoder):
+    svc = service_for(encoder, MemoryBackend())
+    result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS,
+                                 include_excluded=True)
+    reasons = {e.citizen_id: e.reason for e in result.excluded}
+    assert "eligibility" in reasons["lager_dp"]
+    assert "commute" in reasons["lager_far"]
+    assert not {m.citizen_id for m in result.matches} & set(reasons)
+
+
+def test_filters_narrow_the_candidates(encoder):
+    svc = service_for(encoder, MemoryBackend())
+    result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS,
+                                 filters=Filters(exclude_ids=frozenset({"lager"})))
+    assert "lager" not in [m.citizen_id for m in result.matches]
+    assert result.matches  # the others still come back
+
+
+def test_degraded_fallback_when_backend_unavailable(encoder):
+    normal = service_for(encoder, MemoryBackend()).rank_candidates(
+        OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+    result = service_for(encoder, FailingBackend()).rank_candidates(
+        OPENINGS["o_lager"], k=5, citizens=MappingSource(CITIZENS))
+    assert result.degraded is True
+    assert "unavailable" in result.reason
+    assert result.matches, "degraded mode must never be a silently empty list"
+    assert [m.citizen_id for m in result.matches] == [m.citizen_id for m in normal.matches]
+    excluded = service_for(encoder, FailingBackend()).rank_candidates(
+        OPENINGS["o_lager"], k=5, citizens=CITIZENS, include_excluded=True)
+    assert {"lager_dp", "lager_far"} <= {e.citizen_id for e in excluded.excluded}
+
+
+def test_degraded_fallback_respects_the_limit_and_says_so(encoder):
+    svc = service_for(encoder, FailingBackend(), fallback_limit=1)
+    result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+    assert result.degraded and len(result.matches) == 1
+    assert "first 1 only" in result.reason
+
+
+def test_without_fallback_the_outage_is_raised(encoder):
+    svc = service_for(encoder, FailingBackend(), fallback=False)
+    with pytest.raises(BackendUnavailable):
+        svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+
+
+def test_rank_openings_respects_licence_status_and_eligibility(encoder):
+    svc = service_for(encoder, MemoryBackend())
+    cook = CITIZENS["kok"]
+    ids = [m.opening_id for m in svc.rank_openings(cook, k=5, openings=OPENINGS).matches]
+    assert ids[0] == "o_kok" and "o_closed" not in ids
+    no_licence = person("kok2", ("Kok",), "Køkken.", driving_licence=False)
+    ids = [m.opening_id for m in svc.rank_openings(no_licence, k=5, openings=OPENINGS).matches]
+    assert "o_kok" not in ids
+    with_reasons = svc.rank_openings(no_licence, k=5, openings=OPENINGS, include_excluded=True)
+    reasons = {e.opening_id: e.reason for e in with_reasons.excluded}
+    assert "driving_licence" in reasons["o_kok"] and "status" in reasons["o_closed"]
+
+
+def test_ids_the_database_no_longer_has_are_reported_not_ranked(encoder):
+    svc = service_for(encoder, MemoryBackend())
+    fewer = {k: v for k, v in CITIZENS.items() if k != "lager"}
+    result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=fewer)
+    assert "lager" in result.missing_ids
+    assert "lager" not in [m.citizen_id for m in result.matches]
+
+
+def test_citizen_document_leads_with_job_goals(encoder):
+    doc = document_for_citizen(CITIZENS["kok"], encoder)
+    assert doc.text.startswith("Jobmål: Kok; Køkkenmedhjælper.")
+    assert doc.text.count("Jobmål") == 2 and doc.text.endswith("kantine og køkken.")
+    assert (doc.kind, doc.id, doc.version) == ("citizen", "kok", 1)
+    assert doc.fields["location"] == (55.77, 9.70)
