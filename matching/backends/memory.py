@@ -53,7 +53,7 @@ class _Store:
         self.versions = _resized(self.versions, cap, 0)
         for name, ftype in FIELD_TYPES[self.kind].items():
             if ftype == "geo_point":
-                for suffix in ("lat", "lon"):
+                for suffix in ("lat", "lon", "cos_lat"):
                     key = f"{name}.{suffix}"
                     self.columns[key] = _resized(self.columns.get(key, _empty(ftype)), cap, np.nan)
             else:
@@ -82,9 +82,11 @@ class _Store:
         for name, ftype in FIELD_TYPES[self.kind].items():
             value = fields.get(name)
             if ftype == "geo_point":
-                lat, lon = value if value is not None else (np.nan, np.nan)
+                # Radians and cos(lat) are stored so a distance filter is a few vector ops.
+                lat, lon = np.radians(value) if value is not None else (np.nan, np.nan)
                 self.columns[f"{name}.lat"][row] = lat
                 self.columns[f"{name}.lon"][row] = lon
+                self.columns[f"{name}.cos_lat"][row] = np.cos(lat)
             elif ftype == "float":
                 self.columns[name][row] = np.nan if value is None else float(value)
             else:
@@ -119,8 +121,10 @@ class _Store:
         for cond in conditions:
             if isinstance(cond, Terms):
                 table = self.codes.get(cond.field, {})
-                wanted = [table[v] for v in cond.values if v in table]
-                mask &= np.isin(self.columns[cond.field][: self.size], wanted)
+                # Lookup table indexed by code; the extra last slot is code -1 (missing).
+                lut = np.zeros(len(table) + 1, dtype=bool)
+                lut[[table[v] for v in cond.values if v in table]] = True
+                mask &= lut[self.columns[cond.field][: self.size]]
             elif isinstance(cond, Range):
                 col = self.columns[cond.field][: self.size]
                 with np.errstate(invalid="ignore"):
@@ -137,13 +141,15 @@ class _Store:
         return mask
 
     def _within(self, cond: GeoDistance) -> np.ndarray:
-        lat = np.radians(self.columns[f"{cond.field}.lat"][: self.size])
-        lon = np.radians(self.columns[f"{cond.field}.lon"][: self.size])
+        lat = self.columns[f"{cond.field}.lat"][: self.size]
+        lon = self.columns[f"{cond.field}.lon"][: self.size]
+        cos_lat = self.columns[f"{cond.field}.cos_lat"][: self.size]
         qlat, qlon = np.radians(cond.lat), np.radians(cond.lon)
-        a = np.sin((lat - qlat) / 2) ** 2 + np.cos(qlat) * np.cos(lat) * np.sin((lon - qlon) / 2) ** 2
-        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        # Haversine compared on its inner term: km <= d  <=>  a <= sin^2(d / 2R).
+        a = np.sin((lat - qlat) / 2) ** 2 + np.cos(qlat) * cos_lat * np.sin((lon - qlon) / 2) ** 2
+        limit = np.sin(min(np.pi / 2, cond.km / (2 * EARTH_RADIUS_KM))) ** 2
         with np.errstate(invalid="ignore"):
-            return km <= cond.km  # NaN (no location) compares False
+            return a <= limit  # NaN (no location) compares False
 
     def search(self, vector: np.ndarray, k: int, conditions: Sequence[Condition]) -> list[Hit]:
         if self.size == 0 or k <= 0:

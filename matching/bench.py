@@ -1,0 +1,140 @@
+"""Benchmark: filtered retrieval over N synthetic citizens, and encoder throughput.
+
+    python -m matching.bench --citizens 100000 --k 50 --encoder e5
+
+Prints progress on stderr and one JSON object on the last stdout line:
+{"citizens", "p50_ms", "p95_ms", "rss_mb", "encode_texts_per_s", "raw_encoder_texts_per_s", ...}.
+Latency is one backend search per synthetic opening with that opening's hard-constraint
+filters (eligible benefit groups, hours, driving licence, radius) plus ranking-size k.
+Encode figures: the CachedEncoder path (cold cache, as the indexer sees new texts) vs. the
+raw encoder on the same texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from matching.backends.memory import MemoryBackend
+from matching.backends.base import Document
+from matching.cache import CachedEncoder, MemoryEmbeddingCache
+from matching.domain import BENEFIT_GROUPS, DEFAULT_ELIGIBILITY, OPENING_KINDS, READINESS_GROUPS
+from matching.domain import Filters, OpeningProfile
+from matching.encoders import Encoder, make_encoder
+from matching.geo import POSTCODES
+from matching.service import citizen_conditions
+
+_WORDS = ("lager", "truck", "pakning", "køkken", "kok", "rengøring", "pleje", "butik",
+          "chauffør", "landbrug", "produktion", "montage", "kantine", "service", "kunder")
+
+
+def synthetic_citizens(n: int, dim: int, rng: np.random.Generator) -> list[Document]:
+    """N citizen documents with random unit vectors and plausible filter fields."""
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    towns = list(POSTCODES.items())
+    groups = rng.integers(0, len(BENEFIT_GROUPS), n)
+    ready = rng.integers(0, len(READINESS_GROUPS), n)
+    where = rng.integers(0, len(towns), n)
+    hours = rng.choice([5.0, 10.0, 15.0, 20.0, 37.0], n)
+    licence = rng.random(n) < 0.6
+    jitter = rng.normal(0, 0.02, (n, 2))
+    docs = []
+    for i in range(n):
+        postcode, (_, lat, lon) = towns[where[i]]
+        docs.append(Document("citizen", str(i), 1, vectors[i], "", {
+            "benefit_group": BENEFIT_GROUPS[groups[i]], "readiness_group": READINESS_GROUPS[ready[i]],
+            "postcode": postcode, "hours_available": float(hours[i]), "max_commute_km": 30.0,
+            "driving_licence": bool(licence[i]),
+            "location": (lat + jitter[i, 0], lon + jitter[i, 1]),
+        }))
+    return docs
+
+
+def synthetic_openings(n: int, rng: np.random.Generator) -> list[OpeningProfile]:
+    """Openings of every kind and town, some requiring a driving licence."""
+    towns = list(POSTCODES)
+    return [
+        OpeningProfile(
+            f"o{i}", 1, "c1", OPENING_KINDS[i % len(OPENING_KINDS)], "Opslag",
+            hours_min=float(rng.choice([0.0, 5.0, 10.0, 20.0])), postcode=towns[i % len(towns)],
+            requires_driving_licence=bool(i % 3 == 0),
+        )
+        for i in range(n)
+    ]
+
+
+def search_latencies(backend: MemoryBackend, dim: int, k: int, queries: int,
+                     rng: np.random.Generator) -> list[float]:
+    """Milliseconds per filtered search, one synthetic opening per query."""
+    timings = []
+    for opening in synthetic_openings(queries, rng):
+        vector = rng.standard_normal(dim).astype(np.float32)
+        conditions = citizen_conditions(opening, Filters(), DEFAULT_ELIGIBILITY)
+        start = time.perf_counter()
+        backend.search("citizen", vector, k, conditions)
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def synthetic_texts(n: int, rng: np.random.Generator) -> list[str]:
+    """Distinct short Danish-ish CV texts (so a cache cannot help across them)."""
+    return [f"Jobmål: {' '.join(rng.choice(_WORDS, 3))}. Erfaring nr. {i}: "
+            + " ".join(rng.choice(_WORDS, 40)) for i in range(n)]
+
+
+def encode_rates(encoder: Encoder, texts: Sequence[str]) -> tuple[float, float]:
+    """(cached-path texts/s on a cold cache, raw encoder texts/s) on the same texts."""
+    encoder.encode_passages(["opvarmning"])  # load the model outside the timing
+    start = time.perf_counter()
+    encoder.encode_passages(list(texts))
+    raw = len(texts) / (time.perf_counter() - start)
+    cached = CachedEncoder(encoder, MemoryEmbeddingCache(max_entries=len(texts) + 1))
+    start = time.perf_counter()
+    cached.encode_passages(list(texts))
+    return len(texts) / (time.perf_counter() - start), raw
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
+    """Run the benchmark; prints and returns the figures."""
+    parser = argparse.ArgumentParser(prog="python -m matching.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--citizens", type=int, default=100_000)
+    parser.add_argument("--k", type=int, default=50)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--encoder", default="e5", help="e5 | minilm | hashing | ...")
+    parser.add_argument("--encode-texts", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    encoder = make_encoder(args.encoder)
+    print(f"encoding {args.encode_texts} texts with {encoder.name}", file=sys.stderr)
+    cached_rate, raw_rate = encode_rates(encoder, synthetic_texts(args.encode_texts, rng))
+    print(f"indexing {args.citizens} synthetic citizens", file=sys.stderr)
+    backend = MemoryBackend()
+    start = time.perf_counter()
+    backend.index(synthetic_citizens(args.citizens, encoder.dimension, rng))
+    index_s = time.perf_counter() - start
+    timings = search_latencies(backend, encoder.dimension, args.k, args.queries, rng)
+    figures = {
+        "citizens": args.citizens,
+        "p50_ms": round(float(np.percentile(timings, 50)), 2),
+        "p95_ms": round(float(np.percentile(timings, 95)), 2),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "encode_texts_per_s": round(cached_rate, 1),
+        "raw_encoder_texts_per_s": round(raw_rate, 1),
+        "encoder": encoder.name, "k": args.k, "queries": args.queries,
+        "index_s": round(index_s, 2),
+    }
+    print(json.dumps(figures, ensure_ascii=False))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
