@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import random
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
@@ -226,3 +227,19 @@ TEXT_BOX_AND_CONTENT_CONTROLS = f"""
 <w:p><w:sdt><w:sdtContent><w:r><w:t>Felt i indholdskontrol</w:t></w:r></w:sdtContent></w:sdt>
 <w:ins w:id="1" w:author="x"><w:r><w:t xml:space="preserve"> med rettelse</w:t></w:r></w:ins></w:p>
 """
+
+
+def lying_size_docx(unpacked_mb: int = 30) -> bytes:
+    """A zip bomb whose central directory understates document.xml's size as 1 KiB."""
+    base = cv_docx()
+    xml = document_xml(base)
+    padded = xml.replace(b"</w:body>", b" " * (unpacked_mb * MIB) + b"</w:body>")
+    data = bytearray(rewrite_zip(base, replace={"word/document.xml": padded}))
+    name = b"word/document.xml"
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        name_length = struct.unpack_from("<H", data, at + 28)[0]
+        if bytes(data[at + 46: at + 46 + name_length]) == name:
+            struct.pack_into("<I", data, at + 24, 1024)  # uncompressed size field
+        at = data.find(b"PK\x01\x02", at + 4)
+    return bytes(data)

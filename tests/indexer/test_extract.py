@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import badfiles
@@ -28,6 +29,8 @@ BAD_FILES = [
     pytest.param(badfiles.cv_pdf, "cv.docx", "type_mismatch", "filnavnet", id="pdf-named-docx"),
     pytest.param(badfiles.cv_pdf, "cv.txt", "type_mismatch", "filnavnet", id="pdf-named-txt"),
     pytest.param(badfiles.zip_bomb_docx, "cv.docx", "zip_bomb", "pakkes ud", id="zip-bomb"),
+    pytest.param(badfiles.lying_size_docx, "cv.docx", "corrupt", "beskadiget",
+                 id="zip-bomb-lying-size-header"),
     pytest.param(badfiles.many_entries_docx, "cv.docx", "zip_bomb", "dele", id="zip-201-entries"),
     pytest.param(badfiles.zip_slip_docx, "cv.docx", "zip_slip", "filnavne", id="zip-slip-dotdot"),
     pytest.param(lambda: badfiles.zip_slip_docx("/etc/passwd"), "cv.docx", "zip_slip",
@@ -126,8 +129,11 @@ def test_docx_parser_itself_does_not_resolve_external_entities(tmp_path: Path):
 
 
 def test_pdf_timeout_kills_a_hanging_parser(hanging_pdf_worker: Path):
+    started = time.monotonic()
     with pytest.raises(ExtractionError) as caught:
         extract_text(badfiles.cv_pdf(), "cv.pdf", ExtractLimits(pdf_timeout_s=2))
+    # The stand-in would hang for 60 s; returning well before means it was killed.
+    assert time.monotonic() - started < 30
     assert caught.value.code == "timeout"
     assert "lang tid" in caught.value.message_da
     pid = int(hanging_pdf_worker.read_text())
