@@ -39,9 +39,14 @@ $(VENDOR_STAMP): package.json package-lock.json
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
 	touch $(VENDOR_STAMP)
 
-# Debian's chromium for the browser tests (never `playwright install`: no downloads here).
+# Debian's chromium for the browser tests (never `playwright install`: no downloads here)
+# and docker-compose to validate docker-compose.yml.
+DEBIAN_TEST_PACKAGES := chromium docker-compose
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: run 'sudo apt-get install -y chromium' for the browser tests"; fi; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages for the tests:$$missing (sudo apt-get install -y$$missing)"; fi; \
 	fi

@@ -77,7 +77,12 @@ def runner(app):
 
 @pytest.fixture
 def make_user(app, password_hash):
-    """Create a user of ``role``; company users get (or share) a company."""
+    """Create a user of ``role``; company users get their own company."""
+    return user_factory(app, password_hash)
+
+
+def user_factory(app, password_hash):
+    """A function that creates users in ``app``'s database (see :func:`make_user`)."""
 
     def make(role: str = "company", *, email: str | None = None, company: Company | None = None,
              code_of_care: bool = False, active: bool = True) -> User:

@@ -48,7 +48,9 @@ def upgrade():
     sa.Column('consultant_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('standing_seats >= 0', name=op.f('ck_company_seats_nonneg')),
-    sa.ForeignKeyConstraint(['consultant_id'], ['user.id'], name=op.f('fk_company_consultant_id_user'), use_alter=True),
+    # company <-> user is a cycle: SQLite accepts the forward reference in CREATE
+    # TABLE; PostgreSQL gets the constraint once "user" exists (below).
+    *_company_consultant_fk(sqlite=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company')),
     sa.UniqueConstraint('cvr', name=op.f('uq_company_cvr'))
     )
@@ -131,6 +133,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
     )
+    _company_consultant_fk(sqlite=False)
     op.create_table('citizen',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -384,6 +387,8 @@ def downgrade():
 
     op.drop_table('opening')
     op.drop_table('citizen')
+    if bind.dialect.name != "sqlite":
+        op.drop_constraint(op.f("fk_company_consultant_id_user"), "company", type_="foreignkey")
     op.drop_table('user')
     op.drop_table('team')
     with op.batch_alter_table('outbox_event', schema=None) as batch_op:
@@ -405,6 +410,16 @@ def downgrade():
 
     op.drop_table('audit_event')
     # ### end Alembic commands ###
+
+
+def _company_consultant_fk(sqlite: bool):
+    on_sqlite = op.get_bind().dialect.name == "sqlite"
+    name = op.f("fk_company_consultant_id_user")
+    if sqlite and on_sqlite:
+        return [sa.ForeignKeyConstraint(["consultant_id"], ["user.id"], name=name)]
+    if not sqlite and not on_sqlite:
+        op.create_foreign_key(name, "company", "user", ["consultant_id"], ["id"])
+    return []
 
 
 def _audit_append_only():

@@ -49,6 +49,7 @@ class Citizen(db.Model):
 
     vk: Mapped[Optional["User"]] = relationship(foreign_keys=[vk_id])  # noqa: F821
     adviser: Mapped[Optional["User"]] = relationship(foreign_keys=[adviser_id])  # noqa: F821
+    team: Mapped[Optional["Team"]] = relationship()  # noqa: F821
     job_goals: Mapped[list["JobGoal"]] = relationship(
         back_populates="citizen", cascade="all, delete-orphan", order_by="JobGoal.position"
     )

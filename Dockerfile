@@ -1,0 +1,28 @@
+# The portal and the indexer worker share this image (docker-compose.yml picks the command).
+FROM node:20-bookworm-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 JOBBRO_ENV=production \
+    JOBBRO_INSTANCE_PATH=/var/lib/jobbro HF_HUB_OFFLINE=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY portal ./portal
+COPY matching ./matching
+COPY indexer ./indexer
+RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+ && pip install --no-cache-dir .
+COPY templates ./templates
+COPY migrations ./migrations
+COPY --from=assets /build/node_modules/dkfds/dist/css ./portal/static/vendor/dkfds/css
+COPY --from=assets /build/node_modules/dkfds/dist/js ./portal/static/vendor/dkfds/js
+COPY --from=assets /build/node_modules/dkfds/dist/fonts ./portal/static/vendor/dkfds/fonts
+COPY --from=assets /build/node_modules/dkfds/dist/img ./portal/static/vendor/dkfds/img
+COPY --from=assets /build/node_modules/htmx.org/dist/htmx.min.js ./portal/static/vendor/
+COPY --from=assets /build/node_modules/chart.js/dist/chart.umd.min.js ./portal/static/vendor/
+RUN useradd --system --home /var/lib/jobbro jobbro && mkdir -p /var/lib/jobbro && chown jobbro /var/lib/jobbro
+USER jobbro
+EXPOSE 8000
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "portal.wsgi:app"]

@@ -1,0 +1,46 @@
+"""Each role logs in through the real login form and lands on its own start page."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD, user_factory
+
+pytestmark = pytest.mark.e2e
+
+
+def login(page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Adgangskode").fill(password)
+    page.get_by_role("button", name="Log ind").click()
+
+
+@pytest.mark.parametrize("role, partner, expected_role, heading_part", [
+    ("company", False, "company", "Firma"),
+    ("company", True, "partner", "Code of Care-partner"),
+    ("consultant", False, "consultant", "Goddag"),
+    ("admin", False, "admin", "Administration"),
+])
+def test_role_sees_its_start_page(page, live_app, make_user_live, role, partner, expected_role, heading_part):
+    user = make_user_live(role, code_of_care=partner)
+    login(page, user.email)
+    start = page.get_by_test_id("start-page")
+    start.wait_for()
+    assert start.get_attribute("data-role") == expected_role
+    assert heading_part in start.inner_text()
+    assert user.name in page.get_by_test_id("current-user").inner_text()
+    # The DKFDS Virk theme is really loaded (not a bare page).
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").lower().find("ibm plex") >= 0
+    page.get_by_role("button", name="Log ud").click()
+    page.get_by_role("heading", name="Log ind").wait_for()
+
+
+def test_wrong_password_shows_the_generic_message(page, make_user_live):
+    user = make_user_live("consultant")
+    login(page, user.email, "Forkert-kode-123")
+    assert page.get_by_text("Forkert e-mail eller adgangskode.").is_visible()
+
+
+@pytest.fixture
+def make_user_live(live_app, password_hash):
+    return user_factory(live_app, password_hash)

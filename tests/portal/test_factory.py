@@ -1,0 +1,66 @@
+"""The application factory and configuration from the environment."""
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+from portal.config import ConfigError, finalise, from_environment
+
+
+def test_testing_flag(app):
+    assert app.testing
+    assert not create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}).testing
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"JOBBRO_ENV": "production", "DATABASE_URL": "sqlite://"})
+
+
+def test_production_sets_secure_cookies(tmp_path):
+    config = {"JOBBRO_ENV": "production", "SECRET_KEY": "s", "PSEUDONYM_KEY": "p",
+              "DATABASE_URL": "sqlite://"}
+    finalise(config, str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_development_creates_a_persistent_instance_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app({"DATABASE_URL": "sqlite://"}).config["SECRET_KEY"]
+    second = create_app({"DATABASE_URL": "sqlite://"}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_is_read_in_one_place():
+    found = from_environment({"DATABASE_URL": "postgres://u@h/db", "MATCHING_BACKEND": "elasticsearch",
+                              "MAIL_PORT": "2525", "UNRELATED": "x"})
+    assert found == {"DATABASE_URL": "postgres://u@h/db", "MATCHING_BACKEND": "elasticsearch", "MAIL_PORT": 2525}
+
+
+def test_postgres_url_gets_the_psycopg_driver(tmp_path):
+    config = {"JOBBRO_ENV": "development", "DATABASE_URL": "postgres://u:p@db:5432/jobbro"}
+    finalise(config, str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/jobbro"
+
+
+def test_sqlite_pragmas(app):
+    from portal.extensions import db
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+
+
+def test_413_for_oversized_request(client):
+    response = client.post("/auth/login", data={"email": "x" * (6 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "Filen er for stor" in response.get_data(as_text=True)
+
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
