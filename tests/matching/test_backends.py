@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -184,3 +188,62 @@ def test_elasticsearch_down_raises_backend_unavailable():
     with pytest.raises(BackendUnavailable):
         backend.index([citizen_doc("a", vec(1, 0))])
     assert issubclass(BackendUnavailable, BackendError)
+
+
+class _StubHandler(BaseHTTPRequestHandler):
+    """Answers every request with the server's canned status (or stalls)."""
+
+    def _answer(self) -> None:
+        if self.server.stall is not None:  # type: ignore[attr-defined]
+            self.server.stall.wait(5)  # type: ignore[attr-defined]
+        body = json.dumps({"error": {"type": "overloaded", "reason": "busy"},
+                           "status": self.server.status}).encode()  # type: ignore[attr-defined]
+        self.send_response(self.server.status)  # type: ignore[attr-defined]
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Elastic-Product", "Elasticsearch")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def stub_server(status: int, stall: bool = False):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StubHandler)
+    server.status, server.stall = status, threading.Event() if stall else None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        if server.stall is not None:
+            server.stall.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_elasticsearch_overload_raises_backend_unavailable(status):
+    with stub_server(status) as url:
+        backend = make_backend("elasticsearch", url=url, dims=DIM, request_timeout=2.0)
+        with pytest.raises(BackendUnavailable, match=str(status)):
+            backend.search("citizen", vec(1, 0), k=3)
+
+
+def test_elasticsearch_rejection_is_a_backend_error_not_an_outage():
+    with stub_server(400) as url:
+        backend = make_backend("elasticsearch", url=url, dims=DIM, request_timeout=2.0)
+        with pytest.raises(BackendError) as info:
+            backend.count("citizen")
+        assert not isinstance(info.value, BackendUnavailable)
+
+
+def test_elasticsearch_slow_answer_times_out_as_unavailable():
+    with stub_server(200, stall=True) as url:
+        backend = make_backend("elasticsearch", url=url, dims=DIM, request_timeout=0.3)
+        with pytest.raises(BackendUnavailable):
+            backend.search("citizen", vec(1, 0), k=3)
