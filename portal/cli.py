@@ -6,6 +6,7 @@ from datetime import date
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .extensions import db
@@ -21,10 +22,12 @@ DEMO_PASSWORD = "Jobbro-demo-2026"
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
+    app.cli.add_command(create_admin_command)
 
 
 @click.command("setup")
 @click.option("--demo/--no-demo", default=True, help="Seed demo data into an empty database.")
+@with_appcontext
 def setup_command(demo: bool) -> None:
     """Migrate the database, seed demo data when empty, and print the demo log-ins."""
     upgrade()
@@ -41,3 +44,28 @@ def setup_command(demo: bool) -> None:
         click.echo("\nDemo log-ins (password: %s):" % DEMO_PASSWORD)
         for label, email in DEMO_LOGINS:
             click.echo(f"  {label:<22} {email}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.argument("name")
+@with_appcontext
+def create_admin_command(email: str, name: str) -> None:
+    """Create an administrator and print a one-time link to set the password."""
+    from flask import current_app, url_for
+
+    from .auth.routes import issue_set_password_token
+    from .auth.sessions import new_session_token
+    from .models import User
+
+    email = email.strip().casefold()
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
+        raise click.ClickException(f"a user with e-mail {email} already exists")
+    user = User(email=email, name=name.strip(), role="admin", session_token=new_session_token())
+    token = issue_set_password_token(user, current_app.config["PASSWORD_RESET_HOURS"])
+    db.session.add(user)
+    db.session.commit()
+    with current_app.test_request_context():
+        path = url_for("auth.set_password", token=token)
+    click.echo(f"Administrator {email} created. Set the password within "
+               f"{current_app.config['PASSWORD_RESET_HOURS']} hours at: <portal address>{path}")

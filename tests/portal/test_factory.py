@@ -64,3 +64,12 @@ def test_413_for_oversized_request(client):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_create_admin_command_prints_a_working_link(app, runner, client):
+    result = runner.invoke(args=["create-admin", "Chef@Jobcenter.dk", "Chef"])
+    assert result.exit_code == 0, result.output
+    path = result.output.split("<portal address>")[1].strip()
+    assert client.get(path).status_code == 200
+    again = runner.invoke(args=["create-admin", "chef@jobcenter.dk", "Chef"])
+    assert again.exit_code != 0 and "already exists" in again.output
