@@ -5,9 +5,11 @@ PDF bytes on stdin. MODE is ``probe`` (open, check encryption and page count) or
 ``extract`` (also extract text). Exactly one JSON object is written to stdout:
 ``{"ok": true, "text": str, "pages": int}`` or ``{"ok": false, "code": str, "detail": str}``.
 
-The resource limits are set first, before pypdf is imported, so a hostile PDF meets them
-from its first byte. This file imports only the standard library and pypdf (it runs in
-isolated mode, without our packages on ``sys.path``) so the child starts in ~0.1 s.
+pypdf is imported first (trusted code), then the resource limits are set, then the PDF is
+read: a hostile PDF meets the limits from its first byte, and a broken installation shows
+up as code ``worker_error`` (a server fault) rather than as a bad file. This file imports
+only the standard library and pypdf (it runs in isolated mode, without our packages on
+``sys.path``) so the child starts in ~0.1 s.
 """
 
 from __future__ import annotations
@@ -32,13 +34,10 @@ def _fail(code: str, detail: str) -> dict[str, object]:
 
 def _open(data: bytes):  # -> PdfReader | dict
     import io
-    import logging
 
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError, PdfReadError
 
-    # pypdf logs recoverable oddities to stderr; the parent ignores stderr anyway.
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
     except PdfReadError as exc:
@@ -78,12 +77,22 @@ def _extract(data: bytes, mode: str, max_pages: int, max_chars: int) -> dict[str
 def main(argv: list[str]) -> int:
     """Run one extraction; always exit 0 after writing a JSON result if at all possible."""
     mode, max_pages, max_chars, memory_mb, cpu_s = argv[1], *map(int, argv[2:6])
+    try:
+        import logging
+
+        import pypdf  # noqa: F401 - loaded before the limits so they only meet the PDF
+    except ImportError as exc:
+        sys.stdout.write(json.dumps(_fail("worker_error", f"{type(exc).__name__}: {exc}")))
+        return 0
+    # pypdf logs recoverable oddities to stderr; the parent ignores stderr anyway.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     _limit_resources(memory_mb, cpu_s)
     data = sys.stdin.buffer.read()
     try:
         result = _extract(data, mode, max_pages, max_chars)
-    except MemoryError:
-        result = _fail("too_complex", "memory limit reached")
+    except (MemoryError, ImportError) as exc:
+        # pypdf is loaded already; a late (lazy) import failing means mmap hit the cap.
+        result = _fail("too_complex", f"memory limit reached ({type(exc).__name__})")
     except RecursionError:
         result = _fail("corrupt", "recursion limit reached")
     except Exception as exc:  # noqa: BLE001 - any parser failure is a bad file, not a crash

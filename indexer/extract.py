@@ -374,7 +374,12 @@ def _pdf_worker_command(mode: str, limits: ExtractLimits) -> list[str]:
 
 
 def _run_pdf_worker(data: bytes, limits: ExtractLimits, mode: str) -> str:
-    """Run the sandboxed pypdf child; return its text or raise its error code."""
+    """Run the sandboxed pypdf child; return its text or raise its error code.
+
+    Raises:
+        ExtractionError: the file was refused or could not be parsed in time/memory.
+        RuntimeError: the worker itself cannot run (deployment fault, not a bad file).
+    """
     import json
 
     # New session, so a timeout kills the whole process group and leaves no orphans.
@@ -397,6 +402,8 @@ def _run_pdf_worker(data: bytes, limits: ExtractLimits, mode: str) -> str:
         ) from None
     if not result["ok"]:
         code = result["code"]
+        if code == "worker_error":  # our fault (e.g. pypdf missing), not the user's file
+            raise RuntimeError(f"PDF worker cannot run: {result['detail']}")
         raise ExtractionError(code, result["detail"], max_pages=limits.max_pdf_pages)
     return result["text"]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import badfiles
 from indexer import extract
 
 # A stand-in PDF worker that records its pid and then blocks, like a parser stuck on a
@@ -47,3 +48,9 @@ def _kill_if_still_hanging(pid_file: Path) -> None:
             os.kill(int(pid), signal.SIGKILL)
     except (OSError, ValueError):
         pass
+
+
+@pytest.fixture(scope="session")
+def deflate_bomb_pdf() -> bytes:
+    """A PDF whose page stream inflates to 100 MiB (built once: it takes ~0.3 s)."""
+    return badfiles.deflate_bomb_pdf()

@@ -9,6 +9,7 @@ from pathlib import Path
 import badfiles
 import pytest
 
+from indexer import extract
 from indexer.extract import (
     ExtractionError,
     ExtractLimits,
@@ -147,18 +148,34 @@ def test_pdf_timeout_applies_to_the_real_worker():
     assert caught.value.code == "timeout"
 
 
-def test_pdf_memory_limit_is_enforced_in_the_child():
-    # 24 MB of address space is too little for pypdf to even load; the same file reads
-    # fine with the default limit (see the good-file tests), so the cap is really applied.
+def test_pdf_memory_limit_is_enforced_in_the_child(deflate_bomb_pdf: bytes):
+    # pypdf's own cap on inflated streams is 75 MB; a 64 MB address space runs out first.
+    # The same limit still reads a normal CV, so the refusal is the cap at work.
+    limits = ExtractLimits(pdf_memory_mb=64)
+    assert badfiles.CV_HEADLINE in extract_text(badfiles.cv_pdf(), "cv.pdf", limits)
     with pytest.raises(ExtractionError) as caught:
-        extract_text(badfiles.cv_pdf(), "cv.pdf", ExtractLimits(pdf_memory_mb=24))
+        extract_text(deflate_bomb_pdf, "cv.pdf", limits)
+    assert caught.value.code == "too_complex"
+    assert "memory limit" in str(caught.value)
+
+
+def test_pdf_decompression_bomb_is_refused_under_default_limits(deflate_bomb_pdf: bytes):
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(deflate_bomb_pdf, "cv.pdf")
     assert caught.value.code == "too_complex"
 
 
-def test_pdf_decompression_bomb_is_refused():
-    with pytest.raises(ExtractionError) as caught:
-        extract_text(badfiles.deflate_bomb_pdf(), "cv.pdf")
-    assert caught.value.code == "too_complex"
+def test_broken_pdf_worker_install_is_a_server_error_not_a_bad_file(monkeypatch):
+    real_command = extract._pdf_worker_command
+
+    def without_site_packages(mode: str, limits: ExtractLimits) -> list[str]:
+        command = real_command(mode, limits)
+        return [command[0], "-S", *command[1:]]  # -S: pypdf is not importable
+
+    monkeypatch.setattr(extract, "_pdf_worker_command", without_site_packages)
+    with pytest.raises(RuntimeError, match="PDF worker cannot run") as caught:
+        extract_text(badfiles.cv_pdf(), "cv.pdf")
+    assert not isinstance(caught.value, ExtractionError)
 
 
 def test_pdf_page_limit():
