@@ -15,6 +15,10 @@ parsing stays in-process because these checks bound its work.
 TXT must be UTF-8 (a BOM is allowed). UTF-16 is refused with an "encoding" error asking
 for UTF-8, rather than decoded: SECURITY.md states the upload contract as UTF-8 and a
 clear request to re-save is safer than guessing encodings.
+
+Typical use at upload: call :func:`extract_text` once (it validates fully), store the file
+and text; on :class:`ExtractionError` show ``message_da`` and log ``str(error)``.
+:func:`validate_upload` is for storing a file without needing its text yet.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -251,7 +256,8 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     # zipfile never returns more than the declared file_size, so the size checks hold.
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError,
+            OSError) as exc:
         code = "encrypted" if info.flag_bits & 0x1 else "corrupt"
         raise ExtractionError(code, f"unreadable zip entry: {exc}") from exc
 

@@ -243,3 +243,13 @@ def lying_size_docx(unpacked_mb: int = 30) -> bytes:
             struct.pack_into("<I", data, at + 24, 1024)  # uncompressed size field
         at = data.find(b"PK\x01\x02", at + 4)
     return bytes(data)
+
+
+def corrupt_deflate_docx() -> bytes:
+    """document.xml's compressed bytes overwritten: inflating it fails with zlib.error."""
+    data = bytearray(cv_docx())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 5: start + info.compress_size - 5] = b"\xff" * (info.compress_size - 10)
+    return bytes(data)

@@ -32,6 +32,8 @@ BAD_FILES = [
     pytest.param(badfiles.zip_bomb_docx, "cv.docx", "zip_bomb", "pakkes ud", id="zip-bomb"),
     pytest.param(badfiles.lying_size_docx, "cv.docx", "corrupt", "beskadiget",
                  id="zip-bomb-lying-size-header"),
+    pytest.param(badfiles.corrupt_deflate_docx, "cv.docx", "corrupt", "beskadiget",
+                 id="docx-corrupt-deflate"),
     pytest.param(badfiles.many_entries_docx, "cv.docx", "zip_bomb", "dele", id="zip-201-entries"),
     pytest.param(badfiles.zip_slip_docx, "cv.docx", "zip_slip", "filnavne", id="zip-slip-dotdot"),
     pytest.param(lambda: badfiles.zip_slip_docx("/etc/passwd"), "cv.docx", "zip_slip",
