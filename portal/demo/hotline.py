@@ -1,0 +1,115 @@
+"""Hotline requests on placements: messages, service targets and response times.
+
+Service targets follow the urgency vocabulary: akut the same working day, høj within one
+working day, normal within three. About one in eight answers is late, so the response-time
+measure shows misses as well as hits.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from . import texts
+from .people import at
+from .records import DemoCompany, DemoHotlineRequest, DemoMessage, DemoPlacement
+
+REQUEST_P = 0.2
+DEMO_COMPANY_REQUEST_P = 0.6  # the demo log-ins should find something in their hotline
+LATE_P = 0.12
+CATEGORY_WEIGHTS = {"fravaer": 35, "konflikt": 15, "opgaver": 25, "helbred": 15, "andet": 10}
+URGENCY_WEIGHTS = {"akut": 20, "hoej": 35, "normal": 45}
+WINDOW_DAYS = 425
+RECENT_DAYS = 4
+RECENT_P = 0.08  # ongoing placements with a request from the last few days
+HOTLINE_KINDS = ("virksomhedspraktik", "loentilskud", "smaajob", "fleksjob")
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """``moment`` plus ``days`` working days (Monday-Friday), same time of day."""
+    while days > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+def due_at(created: datetime, urgency: str) -> datetime:
+    """The service target: akut same working day (16:00, at least 2 hours), høj 1, normal 3."""
+    if urgency == "akut":
+        return max(created.replace(hour=16, minute=0), created + timedelta(hours=2))
+    return add_working_days(created, 1 if urgency == "hoej" else 3)
+
+
+def _weekday(day: date) -> date:
+    """Requests are made on working days: move a weekend day back to Friday."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
+def make_request(rng: random.Random, today: date, placement: DemoPlacement, pi: int,
+                 company: DemoCompany, author: int, recent: bool = False
+                 ) -> DemoHotlineRequest | None:
+    """One request during the placement's active period, or None if none fits the window.
+
+    ``recent`` places it in the last few days, where it is often still unanswered.
+    """
+    first = max(placement.start_date, today - timedelta(days=RECENT_DAYS if recent else WINDOW_DAYS))
+    last = min(placement.end_date or today, today - timedelta(days=1))
+    if last < first:
+        return None
+    day = _weekday(first + timedelta(days=rng.randint(0, (last - first).days)))
+    created = at(day, rng.randint(7, 14), rng.randint(0, 59))
+    cutoff = at(today, 0)
+    if created >= cutoff:
+        return None
+    category = rng.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
+    urgency = rng.choices(list(URGENCY_WEIGHTS), list(URGENCY_WEIGHTS.values()))[0]
+    subject, body = texts.hotline_text(rng, category)
+    due = due_at(created, urgency)
+    request = DemoHotlineRequest(
+        company=placement.company, placement=pi, category=category, urgency=urgency,
+        subject=subject, status="open", assigned_to=company.consultant, created_by=author,
+        created_at=created, due_at=due, first_response_at=None, closed_at=None,
+        messages=[DemoMessage(author, body, created)])
+    if not recent or rng.random() < 0.4:
+        _respond(rng, request, cutoff)
+    return request
+
+
+def _respond(rng: random.Random, request: DemoHotlineRequest, cutoff: datetime) -> None:
+    """The VK's answer (on time or late), and the company's thanks when it is closed."""
+    window = request.due_at - request.created_at
+    if rng.random() < LATE_P:
+        answered = request.due_at + timedelta(hours=rng.randint(1, 30))
+    else:
+        answered = request.created_at + window * rng.uniform(0.05, 0.9)
+    if answered >= cutoff:
+        return
+    request.first_response_at, request.status = answered, "answered"
+    request.messages.append(DemoMessage(request.assigned_to, rng.choice(texts.REPLIES), answered))
+    closed = answered + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5))
+    if closed < cutoff and rng.random() < 0.9:
+        request.messages.append(DemoMessage(request.created_by, rng.choice(texts.FOLLOW_UPS),
+                                            closed - timedelta(hours=1)))
+        request.closed_at, request.status = closed, "closed"
+
+
+def make_hotline(rng: random.Random, today: date, placements: list[DemoPlacement],
+                 companies: list[DemoCompany], company_users: dict[int, list[int]],
+                 demo_company_ids: tuple[int, ...]) -> list[DemoHotlineRequest]:
+    """Requests on about a fifth of the placements (more at the demo companies)."""
+    requests = []
+    for pi, placement in enumerate(placements):
+        if placement.kind not in HOTLINE_KINDS:
+            continue
+        p = DEMO_COMPANY_REQUEST_P if placement.company in demo_company_ids else REQUEST_P
+        for recent in (False, True):
+            if rng.random() >= (RECENT_P if recent and placement.end_date is None else p):
+                continue
+            author = rng.choice(company_users[placement.company])
+            request = make_request(rng, today, placement, pi, companies[placement.company],
+                                   author, recent)
+            if request is not None:
+                requests.append(request)
+            p = 0.0  # the recent pass only applies to ongoing placements
+    requests.sort(key=lambda r: r.created_at)
+    return requests

@@ -1,0 +1,223 @@
+"""Demo openings of every kind, and the proposals that went through the pipeline.
+
+Proposals respect the hard limits the matcher enforces (eligibility, hours, licence, commute)
+and carry the timestamps of each step; a step that would fall after ``today`` has not
+happened yet, so the proposal stays at the earlier status.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from matching.geo import POSTCODES, haversine_km
+
+from . import texts
+from .occupations import OCCUPATIONS, Occupation
+from .people import at, demo_companies, town
+from .records import DemoCitizen, DemoCompany, DemoConsent, DemoOpening, DemoProposal
+
+OPENING_COUNT = 60
+KIND_WEIGHTS = {"virksomhedspraktik": 16, "smaajob": 14, "loentilskud": 10, "ordinaert": 10,
+                "fleksjob": 6}
+STATUS_WEIGHTS = {"open": 64, "filled": 13, "closed": 13, "draft": 10}
+HOURS_CHOICES = {  # (hours_min choices, hours_max choices)
+    "smaajob": ((2, 3, 4, 5), (8, 10, 12, 15)),
+    "virksomhedspraktik": ((5, 10, 15, 20), (25, 30, 37)),
+    "loentilskud": ((20, 25, 30), (37,)),
+    "ordinaert": ((25, 30, 37), (37,)),
+    "fleksjob": ((5, 8, 10), (12, 15, 20)),
+}
+WEEKS = {"virksomhedspraktik": (4, 6, 8, 13), "loentilskud": (13, 26, 52)}
+PIPELINE_WEIGHTS = {"proposed": 28, "approved": 16, "rejected": 15, "consented": 12,
+                    "disclosed": 23, "withdrawn": 6}
+CONSENT_TEXT_VERSION = "samtykke-v1"
+
+
+def sector_occupations(sector: str) -> list[Occupation]:
+    return [o for o in OCCUPATIONS if sector in o.sectors]
+
+
+def distance(postcode_a: str, postcode_b: str) -> float:
+    _, lat1, lon1 = POSTCODES[postcode_a]
+    _, lat2, lon2 = POSTCODES[postcode_b]
+    return haversine_km(lat1, lon1, lat2, lon2)
+
+
+def _opening(rng: random.Random, today: date, companies: list[DemoCompany], ci: int,
+             kind: str, status: str, author: int, seats: int = 1) -> DemoOpening:
+    company = companies[ci]
+    occ = rng.choice(sector_occupations(company.sector))
+    mins, maxs = HOURS_CHOICES[kind]
+    hours = (float(rng.choice(mins)), float(rng.choice(maxs)))
+    weeks = rng.choice(WEEKS[kind]) if kind in WEEKS else None
+    created = {"open": (3, 100), "draft": (0, 20), "filled": (40, 420), "closed": (60, 425)}
+    created_day = today - timedelta(days=rng.randint(*created[status]))
+    if seats > 1:
+        created_day = today - timedelta(days=rng.randint(400, 425))
+    start = (today + timedelta(days=rng.randint(3, 45)) if status in ("open", "draft")
+             else created_day + timedelta(days=rng.randint(14, 40)))
+    licence = rng.random() < (0.8 if occ.licence else 0.05)
+    languages = rng.choices(("dansk", "", "dansk, engelsk" if occ.english else "dansk"),
+                            (6, 3, 1))[0]
+    accommodations = ""
+    if kind != "ordinaert" and rng.random() < (0.8 if company.code_of_care else 0.4):
+        accommodations = " ".join(rng.sample(texts.ACCOMMODATIONS, k=rng.randint(1, 2)))
+    title = (texts.seats_title(rng, occ, seats) if seats > 1 else
+             texts.opening_title(rng, occ, kind, hours[1], town(company.postcode)))
+    description = texts.opening_description(
+        rng, occ, kind, company=company.name, town=town(company.postcode), hours=hours,
+        weeks=weeks, code_of_care=company.code_of_care)
+    return DemoOpening(
+        company=ci, kind=kind, title=title, description=description,
+        requirements=texts.opening_requirements(rng, occ, licence=licence,
+                                                danish="dansk" in languages),
+        hours_min=hours[0], hours_max=hours[1], postcode=company.postcode,
+        start_date=start if status != "draft" or rng.random() < .5 else None,
+        duration_weeks=weeks, requires_driving_licence=licence, required_languages=languages,
+        accommodations=accommodations, capacity=seats, status=status, created_by=author,
+        created_at=at(created_day, rng.randint(8, 15), rng.randint(0, 59)), occupation=occ.key)
+
+
+def make_openings(rng: random.Random, today: date, companies: list[DemoCompany],
+                  company_users: dict[int, list[int]]) -> list[DemoOpening]:
+    """About 60 openings: standing seats first, then the demo companies, then the rest."""
+    ordinary, partner = demo_companies(companies)
+    plan: list[tuple[int, str, str, int]] = [
+        (i, "virksomhedspraktik", "open", c.standing_seats)
+        for i, c in enumerate(companies) if c.standing_seats]
+    plan += [(ordinary, "virksomhedspraktik", "open", 1), (ordinary, "smaajob", "open", 1),
+             (ordinary, "ordinaert", "filled", 1), (ordinary, "loentilskud", "closed", 1),
+             (partner, "smaajob", "open", 1), (partner, "fleksjob", "open", 1)]
+    while len(plan) < OPENING_COUNT:
+        kind = rng.choices(list(KIND_WEIGHTS), list(KIND_WEIGHTS.values()))[0]
+        status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
+        plan.append((rng.randrange(len(companies)), kind, status, 1))
+    return [_opening(rng, today, companies, ci, kind, status, rng.choice(company_users[ci]),
+                     seats) for ci, kind, status, seats in plan]
+
+
+def fits(citizen: DemoCitizen, opening: DemoOpening,
+         eligibility: dict[tuple[str, str], bool]) -> bool:
+    """The matcher's hard limits, so demo proposals never break them."""
+    return (eligibility[(citizen.benefit_group, opening.kind)]
+            and citizen.hours_available >= opening.hours_min
+            and (citizen.driving_licence or not opening.requires_driving_licence)
+            and distance(citizen.postcode, opening.postcode) <= citizen.max_commute_km)
+
+
+def candidates(citizens: list[DemoCitizen], opening: DemoOpening,
+               eligibility: dict[tuple[str, str], bool]) -> list[int]:
+    return [i for i, c in enumerate(citizens)
+            if c.cv_text and c.job_goals and c.vk is not None and c.case_closed is None
+            and opening.occupation in c.occupations and fits(c, opening, eligibility)]
+
+
+def make_proposals(rng: random.Random, today: date, citizens: list[DemoCitizen],
+                   openings: list[DemoOpening],
+                   eligibility: dict[tuple[str, str], bool]) -> list[DemoProposal]:
+    """Proposals for every published opening, through all statuses of the pipeline."""
+    proposals = []
+    cutoff = at(today, 0)
+    for oi, opening in enumerate(openings):
+        if opening.status == "draft":
+            continue
+        pool = candidates(citizens, opening, eligibility)
+        wanted = rng.randint(2, 8) + (opening.capacity if opening.capacity > 1 else 0)
+        for rank, ci in enumerate(rng.sample(pool, k=min(wanted, len(pool)))):
+            target = _target_status(rng, opening, rank)
+            proposal = _proposal(rng, citizens[ci], ci, oi, opening, target, cutoff)
+            if proposal is not None:
+                proposals.append(proposal)
+    return proposals
+
+
+def _target_status(rng: random.Random, opening: DemoOpening, rank: int) -> tuple[str, str | None]:
+    """(status, company response) the proposal is heading for."""
+    hires = opening.capacity if opening.capacity > 1 else 1
+    if opening.status == "filled" and rank < hires or opening.capacity > 1 and rank < hires // 2:
+        return "disclosed", "hired"
+    if opening.status in ("filled", "closed"):
+        return rng.choices((("rejected", None), ("disclosed", "declined"), ("withdrawn", None),
+                            ("disclosed", "interested")), (5, 4, 1, 1))[0]
+    status = rng.choices(list(PIPELINE_WEIGHTS), list(PIPELINE_WEIGHTS.values()))[0]
+    response = rng.choice((None, "interested", "interested", "declined"))
+    return status, response if status == "disclosed" else None
+
+
+def _proposal(rng: random.Random, citizen: DemoCitizen, ci: int, oi: int,
+              opening: DemoOpening, target: tuple[str, str | None],
+              cutoff: datetime) -> DemoProposal | None:
+    created = opening.created_at + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 5))
+    if created >= cutoff:
+        return None
+    status, response = target
+    proposal = DemoProposal(citizen=ci, opening=oi, status="proposed",
+                            score=round(rng.uniform(0.45, 0.95), 3),
+                            explanation=_explanation(citizen, opening), created_at=created)
+    if status == "proposed":
+        return proposal
+    decided = created + timedelta(days=rng.randint(0, 4), hours=rng.randint(1, 6))
+    if decided >= cutoff:
+        return proposal
+    proposal.decided_by, proposal.decided_at = citizen.vk, decided
+    if status == "rejected":
+        proposal.status, proposal.decision_reason = "rejected", rng.choice(texts.REJECTION_REASONS)
+        return proposal
+    proposal.status = "approved"
+    given = decided + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 4))
+    if status == "approved" or given >= cutoff:
+        return proposal
+    consent = DemoConsent(CONSENT_TEXT_VERSION, rng.choice(("telefon", "moede", "brev", "digital")),
+                          given, given.date() + timedelta(days=90), citizen.vk, None)
+    proposal.consent, proposal.status = consent, "consented"
+    _advance(rng, proposal, status, response, cutoff)
+    return proposal
+
+
+def _advance(rng: random.Random, proposal: DemoProposal, status: str, response: str | None,
+             cutoff: datetime) -> None:
+    """From consented on: disclosed (maybe with a company response) or withdrawn."""
+    consent = proposal.consent
+    assert consent is not None
+    later = consent.given_at + timedelta(days=rng.randint(1, 12), hours=rng.randint(1, 6))
+    if status == "withdrawn" and later < cutoff:
+        proposal.status, consent.withdrawn_at = "withdrawn", later
+    elif status == "disclosed":
+        proposal.status = "disclosed"
+        if response and later < cutoff:
+            notes = {"hired": texts.HIRED_NOTES, "declined": texts.DECLINE_NOTES,
+                     "interested": texts.INTEREST_NOTES}[response]
+            proposal.company_response, proposal.company_responded_at = response, later
+            proposal.company_response_note = rng.choice(notes)
+
+
+def _explanation(citizen: DemoCitizen, opening: DemoOpening) -> dict:
+    """A small, checkable explanation in the shape the matcher's Explanation uses."""
+    goals = [g for g in citizen.job_goals if g.split()[0].lower() in opening.title.lower()]
+    km = distance(citizen.postcode, opening.postcode)
+    return {
+        "source": "demo",
+        "matched_goals": goals or citizen.job_goals[:1],
+        "distance_km": round(km, 1),
+        "hours_fit": round(min(1.0, citizen.hours_available / max(opening.hours_max, 1.0)), 2),
+        "constraints": [
+            {"name": "eligibility", "passed": True,
+             "detail": f"{citizen.benefit_group} -> {opening.kind}"},
+            {"name": "hours", "passed": True, "detail":
+             f"{citizen.hours_available:g} h available vs. min {opening.hours_min:g} h"},
+            {"name": "commute", "passed": True,
+             "detail": f"{km:.1f} km vs. max {citizen.max_commute_km:g} km"},
+        ],
+    }
+
+
+def settle_closed_cases(proposals: list[DemoProposal], citizens: list[DemoCitizen]) -> None:
+    """A case that closed (job, fleksjob, education) ends its pending proposals."""
+    for proposal in proposals:
+        closed = citizens[proposal.citizen].case_closed
+        if closed is None or proposal.status not in ("proposed", "approved"):
+            continue
+        proposal.status = "rejected"
+        proposal.decided_by = proposal.decided_by or citizens[proposal.citizen].vk
+        proposal.decided_at = max(proposal.created_at, at(closed, 9))
+        proposal.decision_reason = "Borgerens sag er afsluttet (job eller uddannelse)."
