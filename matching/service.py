@@ -22,7 +22,7 @@ from matching.domain import (
     DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, Exclusion, Filters, Match,
     OpeningProfile, RankingWeights,
 )
-from matching.encoders import Encoder
+from matching.encoders import Encoder, EncoderUnavailable
 from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
     Candidate, check_hard_constraints, citizen_passes, citizen_text, distance_km, opening_passes,
@@ -207,7 +207,8 @@ class MatchingService:
             reranking reuses the indexer's vectors).
         backend: where candidates are retrieved from.
         weights, rules, relevance_config: ranking policy, eligibility table, fusion.
-        fallback: rank in process when the backend is unavailable (False: re-raise).
+        fallback: rank in process when the backend or the encoder is unavailable (False:
+            re-raise BackendUnavailable / EncoderUnavailable).
         fallback_limit: most profiles scored in process in degraded mode.
         oversample: retrieve k * oversample (at least 50) candidates to rerank.
         clock: today's date (injectable for tests).
@@ -235,7 +236,7 @@ class MatchingService:
         the nearest candidates that break one come back in `excluded` with the reason.
 
         Raises:
-            BackendUnavailable: only when `fallback` is False.
+            BackendUnavailable, EncoderUnavailable: only when `fallback` is False.
         """
         plan: _Plan[CitizenProfile] = _Plan(
             "citizen", opening_text(opening),
@@ -261,14 +262,21 @@ class MatchingService:
 
     def _run(self, plan: _Plan[P], k: int, source: ProfileSource[P],
              include_excluded: bool) -> MatchResult:
-        query_vector = self.encoder.encode_queries([plan.query])[0]
+        try:
+            query_vector = self.encoder.encode_queries([plan.query])[0]
+        except EncoderUnavailable as err:
+            if not self.fallback:
+                raise
+            cause = f"encoder unavailable ({err}); lexical relevance only"
+            return self._degraded(plan, None, k, source, include_excluded, cause)
         try:
             hits = self.backend.search(plan.kind, query_vector, max(50, k * self.oversample),
                                        plan.conditions, text=plan.query)
         except BackendUnavailable as err:
             if not self.fallback:
                 raise
-            return self._degraded(plan, query_vector, k, source, include_excluded, err)
+            cause = f"search backend unavailable ({err})"
+            return self._degraded(plan, query_vector, k, source, include_excluded, cause)
         ids = [h.id for h in hits]
         found = source.get(ids)
         # The database is the truth: re-check the consultant's filters on fresh profiles.
@@ -276,24 +284,27 @@ class MatchingService:
         matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
         return MatchResult(matches, excluded, missing_ids=tuple(i for i in ids if i not in found))
 
-    def _degraded(self, plan: _Plan[P], query_vector: np.ndarray, k: int,
-                  source: ProfileSource[P], include_excluded: bool, err: Exception) -> MatchResult:
+    def _degraded(self, plan: _Plan[P], query_vector: np.ndarray | None, k: int,
+                  source: ProfileSource[P], include_excluded: bool, cause: str) -> MatchResult:
         profiles = [p for p in source.all() if plan.passes(p)]
         if not include_excluded:  # cheap hard-constraint pass before the costly scoring
             profiles = [p for p in profiles if _eligible(*plan.pair(p), self.rules)]
-        note = f"search backend unavailable ({err}); ranked {len(profiles)} profiles in process"
+        note = f"{cause}; ranked {len(profiles)} profiles in process"
         if len(profiles) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
             profiles = profiles[: self.fallback_limit]
         matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
         return MatchResult(matches, excluded, degraded=True, reason=note)
 
-    def _rank(self, plan: _Plan[P], query_vector: np.ndarray, profiles: list[P], k: int,
+    def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
         if not profiles:
             return (), ()
-        fused = self.scorer.score(plan.query, [plan.text(p) for p in profiles],
-                                  query_vector=query_vector).fused
+        docs = [plan.text(p) for p in profiles]
+        if query_vector is None:  # no encoder: the lexical channel alone still ranks sensibly
+            fused = self.scorer.fit_lexical(docs).similarities(plan.query, docs)
+        else:
+            fused = self.scorer.score(plan.query, docs, query_vector=query_vector).fused
         candidates = [Candidate(*plan.pair(p), float(s), similarity_band(float(s)))
                       for p, s in zip(profiles, fused)]
         outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,

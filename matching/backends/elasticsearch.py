@@ -54,9 +54,11 @@ def _translated() -> Iterator[None]:
         raise BackendError(f"elasticsearch transport error: {err}") from err
 
 
-def _mapping(kind: str, dims: int) -> dict[str, Any]:
+def _mapping(kind: str, dims: int, vector_index: str) -> dict[str, Any]:
     props: dict[str, Any] = {
-        "vector": {"type": "dense_vector", "dims": dims, "index": True, "similarity": "cosine"},
+        # Explicit index_options: ES 9.1 would otherwise pick lossy bbq_hnsw for dims >= 384.
+        "vector": {"type": "dense_vector", "dims": dims, "index": True, "similarity": "cosine",
+                   "index_options": {"type": vector_index}},
         "text": {"type": "text", "analyzer": "danish"},
     }
     props |= {name: {"type": ftype} for name, ftype in FIELD_TYPES[kind].items()}
@@ -109,6 +111,9 @@ class ElasticsearchBackend:
         refresh: bulk refresh policy: "wait_for" (read-your-writes), True or False.
         text_boost: weight of the lexical `match` score added to the kNN score when a
             search passes `text` (BM25 is unbounded, so keep it small).
+        vector_index: dense_vector index type: "hnsw" (exact floats, the default),
+            "int8_hnsw" (4x smaller) or what the server supports.
+        replicas: number_of_replicas of new indices (0 for the single-node deployment).
         client: an existing client (tests); otherwise one is built from `url`.
     """
 
@@ -116,8 +121,9 @@ class ElasticsearchBackend:
         self, url: str = "http://127.0.0.1:9200", *, dims: int, prefix: str = "jobbro",
         request_timeout: float = 2.0, bulk_timeout: float = 30.0,
         refresh: bool | str = "wait_for", text_boost: float = 0.05,
-        client: Elasticsearch | None = None,
+        vector_index: str = "hnsw", replicas: int = 0, client: Elasticsearch | None = None,
     ) -> None:
+        self.vector_index, self.replicas = vector_index, replicas
         self.dims, self.prefix, self.refresh, self.text_boost = dims, prefix, refresh, text_boost
         self._timeout, self._bulk_timeout = request_timeout, bulk_timeout
         self._es = client or Elasticsearch(
@@ -138,8 +144,9 @@ class ElasticsearchBackend:
         aliases = {self.alias(kind): {}} if with_alias else None
         with _translated():
             self._client(bulk=True).indices.create(
-                index=name, mappings=_mapping(kind, self.dims), aliases=aliases,
-                settings={"number_of_shards": 1},
+                index=name, mappings=_mapping(kind, self.dims, self.vector_index),
+                aliases=aliases,
+                settings={"number_of_shards": 1, "number_of_replicas": self.replicas},
             )
         return name
 

