@@ -179,3 +179,18 @@ def test_missing_model_degrades_to_lexical_ranking(encoder):
     strict = MatchingService(BrokenEncoder(256), backend, fallback=False)
     with pytest.raises(EncoderUnavailable):
         strict.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+
+
+@pytest.mark.elasticsearch
+def test_same_ranking_through_elasticsearch(encoder, es_url):
+    from matching.backends import make_backend
+
+    es = make_backend("elasticsearch", url=es_url, dims=encoder.dimension, prefix="svc",
+                      refresh=True, request_timeout=10.0)
+    via_es = service_for(encoder, es).rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+    via_memory = service_for(encoder, MemoryBackend()).rank_candidates(
+        OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+    assert not via_es.degraded
+    assert [m.citizen_id for m in via_es.matches] == [m.citizen_id for m in via_memory.matches]
+    reverse = service_for(encoder, es).rank_openings(CITIZENS["kok"], k=5, openings=OPENINGS)
+    assert [m.opening_id for m in reverse.matches][0] == "o_kok"
