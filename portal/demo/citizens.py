@@ -36,10 +36,10 @@ def _pick_occupations(rng: random.Random, flags: list[str]) -> list[Occupation]:
     return chosen
 
 
-def _languages(rng: random.Random, foreign: bool) -> list[tuple[str, str]]:
-    if foreign:
-        langs = [(rng.choice(names.FOREIGN_LANGUAGES), "modersmål"),
-                 ("dansk", rng.choice(DANISH_LEVELS_NEWCOMER))]
+def _languages(rng: random.Random, origin: str | None) -> list[tuple[str, str]]:
+    foreign = origin is not None
+    if origin is not None:
+        langs = [(origin, "modersmål"), ("dansk", rng.choice(DANISH_LEVELS_NEWCOMER))]
     else:
         langs = [("dansk", "modersmål")]
     if rng.random() < (0.45 if foreign else 0.65):
@@ -79,8 +79,9 @@ def make_citizen(rng: random.Random, today: date, users: list[DemoUser],
     ``missing`` ("cv", "jobmaal" or "vk") leaves that part out.
     """
     group = rng.choices(list(BENEFIT_WEIGHTS), list(BENEFIT_WEIGHTS.values()))[0]
-    foreign = rng.random() < FOREIGN_P.get(group, 0.06)
-    name = person_name(rng, foreign)
+    origin = (rng.choice(sorted(names.FOREIGN_ORIGINS))
+              if rng.random() < FOREIGN_P.get(group, 0.06) else None)
+    name = person_name(rng, origin)
     postcode = rng.choices([p for p, _ in names.HOME_POSTCODES],
                            [w for _, w in names.HOME_POSTCODES])[0]
     hours = float(rng.choice(HOURS[group]))
@@ -89,7 +90,7 @@ def make_citizen(rng: random.Random, today: date, users: list[DemoUser],
     occupations = _pick_occupations(rng, flags)
     # Driving is the job itself for chauffeurs: their CV and licence must agree.
     licence = licence or any(o.key in DRIVING_JOBS for o in occupations)
-    languages = _languages(rng, foreign)
+    languages = _languages(rng, origin)
     team = team_of(postcode)
     case_start = today - timedelta(days=rng.randint(*CASE_DAYS[group]))
     text = None

@@ -15,7 +15,7 @@ from .occupations import Occupation
 
 COUNTRY_BY_LANGUAGE = {
     "arabisk": "Syrien", "somali": "Somalia", "tigrinya": "Eritrea", "dari": "Afghanistan",
-    "ukrainsk": "Ukraine", "persisk": "Iran", "kurdisk": "Irak",
+    "ukrainsk": "Ukraine",
 }
 SOFT_SKILLS = (
     "mødestabil", "pligtopfyldende", "positiv", "arbejdsom", "hjælpsom", "ærlig", "fleksibel",
@@ -53,10 +53,10 @@ PROFILES_NEWCOMER = (
     "lære mere dansk på en arbejdsplads.",
 )
 PROFILES_EN = (
-    "Hardworking and reliable {english} with {years} years of experience. Team player, "
+    "Hardworking and reliable, with {years} years of experience in {english}. Team player, "
     "flexible and eager to learn.",
-    "I am a motivated person looking for work as {english}. I speak good English and I am "
-    "improving my Danish every day.",
+    "I am a motivated person looking for work as {goal}. I have experience in {english} and "
+    "I am a quick learner.",
 )
 
 
@@ -73,30 +73,37 @@ class CvPerson:
 
 
 def lower_first(title: str) -> str:
-    """"Lagermedarbejder" -> "lagermedarbejder", but "IT-supporter" stays."""
-    if len(title) > 1 and title[1].islower():
-        return title[0].lower() + title[1:]
-    return title
+    """"Lagermedarbejder" -> "lagermedarbejder", but acronyms ("IT-supporter") stay."""
+    head = title.split("-")[0].split()[0]
+    if len(head) > 1 and head.isupper():
+        return title
+    return title[0].lower() + title[1:]
 
 
-def _experience(rng: random.Random, person: CvPerson,
-                employer: Callable[[str], str]) -> list[tuple[str, str, str, list[str]]]:
-    """Jobs, newest first: (period, title, employer, tasks)."""
+def _experience(rng: random.Random, person: CvPerson, employer: Callable[[str], str]
+                ) -> tuple[list[tuple[str, str, str, list[str]]], int | None]:
+    """Jobs, newest first: (period, title, employer, tasks), and the year of arrival in
+    Denmark for a newcomer (whose older jobs were abroad), else None."""
     jobs = []
     end = person.today_year - rng.choice((0, 0, 1, 1, 2, 3))
     occs = [person.occupations[0]] * rng.randint(1, 2) + list(person.occupations[1:2])
     rng.shuffle(occs)
     country = COUNTRY_BY_LANGUAGE.get(person.languages[0][0])
+    arrival = None
     for i, occ in enumerate(occs):
         start = end - rng.randint(1, 6)
         period = f"{start}–{end}" if i or rng.random() < 0.8 else f"{start}–nu (deltid)"
         where = employer(rng.choice(occ.sectors))
-        if country and i == len(occs) - 1:
+        if country and (i > 0 or len(occs) == 1):
             where = f"{rng.choice(('Egen virksomhed', 'Privat firma', 'Familiens forretning'))}, {country}"
+            arrival = arrival or min(person.today_year, end + rng.randint(0, 1))
+            period = f"{start}–{end}"
+        elif country:
+            arrival = start - rng.randint(0, 1)
         tasks = rng.sample(occ.tasks, k=min(len(occ.tasks), rng.randint(2, 3)))
         jobs.append((period, rng.choice(occ.goals), where, tasks))
         end = start - rng.choice((0, 0, 1))
-    return jobs
+    return jobs, arrival
 
 
 def _education(rng: random.Random, person: CvPerson) -> list[str]:
@@ -107,7 +114,9 @@ def _education(rng: random.Random, person: CvPerson) -> list[str]:
     items += [c for c in occ.certificates[: rng.randint(0, len(occ.certificates))]
               if person.driving_licence or "kørekort" not in c]
     if person.benefit_group == "integrationsydelse":
-        items.append(f"Danskuddannelse, modul {rng.randint(2, 5)}, sprogcenter")
+        danish = dict(person.languages).get("dansk", "")
+        module = danish.split()[-1] if danish.startswith("modul") else rng.randint(2, 5)
+        items.append(f"Danskuddannelse, modul {module}, sprogcenter")
     if "Folkeskolens afgangseksamen" not in items and rng.random() < 0.5:
         items.append(rng.choice(("Folkeskolens afgangseksamen", "10. klasse", "HF", "STX")))
     return list(dict.fromkeys(item[0].upper() + item[1:] for item in items))
@@ -133,7 +142,7 @@ def _language_line(person: CvPerson, english_heading: bool = False) -> str:
     return ("Languages: " if english_heading else "Sprog: ") + ", ".join(parts)
 
 
-def _profile(rng: random.Random, person: CvPerson) -> str:
+def _profile(rng: random.Random, person: CvPerson, arrival: int | None) -> str:
     goal = lower_first(person.occupations[0].goals[0])
     t1, t2 = rng.sample(SOFT_SKILLS, k=2)
     country = COUNTRY_BY_LANGUAGE.get(person.languages[0][0])
@@ -147,7 +156,7 @@ def _profile(rng: random.Random, person: CvPerson) -> str:
         pool = PROFILES_DA
     return rng.choice(pool).format(
         goal=goal, t1=t1, t2=t2, T1=t1.capitalize(), country=country,
-        arrival=person.today_year - rng.randint(2, 9), age=rng.randint(0, 4),
+        arrival=arrival, age=rng.randint(0, 4),
     )
 
 
@@ -160,10 +169,10 @@ def cv_text(rng: random.Random, person: CvPerson, employer: Callable[[str], str]
         employer: makes a fictitious employer name for a sector.
     """
     layout = rng.choices(("sections", "narrative", "bullets", "english"), (4, 3, 3, 1))[0]
-    jobs = _experience(rng, person, employer)
+    jobs, arrival = _experience(rng, person, employer)
     education = _education(rng, person)
     skills = _skills(rng, person)
-    profile = _profile(rng, person)
+    profile = _profile(rng, person, arrival)
     if layout == "narrative":
         return _narrative(rng, person, profile, jobs, education, skills)
     if layout == "bullets":
@@ -171,7 +180,8 @@ def cv_text(rng: random.Random, person: CvPerson, employer: Callable[[str], str]
     english = layout == "english"
     if english and person.occupations[0].english:
         profile = rng.choice(PROFILES_EN).format(
-            english=person.occupations[0].english[0], years=rng.randint(2, 15))
+            english=person.occupations[0].english[0], years=rng.randint(2, 15),
+            goal=lower_first(person.occupations[0].goals[0]))
     heads = (("Profile", "Work experience", "Education", "Skills") if english else
              ("Profil", "Erhvervserfaring", "Uddannelse og kurser", "Kompetencer"))
     lines = [f"CV – {person.first_name}", "", heads[0], profile, "", heads[1]]
@@ -188,7 +198,8 @@ def cv_text(rng: random.Random, person: CvPerson, employer: Callable[[str], str]
 def _narrative(rng: random.Random, person: CvPerson, profile: str, jobs: list,
                education: list[str], skills: list[str]) -> str:
     period, title, where, tasks = jobs[0]
-    paras = [f"Om mig\n{profile}"]
+    name = person.first_name
+    paras = [f"{name}{chr(39) if name[-1] in 'sxz' else 's'} CV\n\nOm mig\n{profile}"]
     work = (f"Jeg har senest arbejdet som {lower_first(title)} hos {where} ({period}), hvor "
             f"jeg havde ansvar for at {' og '.join(tasks[:2])}.")
     for period, title, where, tasks in jobs[1:]:
@@ -196,7 +207,7 @@ def _narrative(rng: random.Random, person: CvPerson, profile: str, jobs: list,
     paras.append(work)
     paras.append("Jeg har " + ", ".join(education[:-1]) + (" og " if len(education) > 1 else "")
                  + education[-1] + ".")
-    paras.append(f"Jeg er {', '.join(skills[:-1])} og {skills[-1]}."
+    paras.append(f"Mine styrker: {', '.join(skills[:-1])} og {skills[-1]}."
                  + rng.choice(("", " Jeg er vant til at arbejde i teams.",
                                " Jeg er glad for at lære nyt.")))
     paras.append(f"{_licence_line(rng, person)}. {_language_line(person)}.")

@@ -27,20 +27,21 @@ LAST_NAMES = _split(
     "Vestergaard|Kjærgaard|Bruun|Lauridsen|Skov|Bak|Damgaard|Nørgaard|Thygesen|Overgaard|"
     "Bisgaard|Ravn|Eriksen|Iversen|Frandsen|Gregersen|Brandt|Søndergaard|Lindholm|Krogh"
 )
-# Names common among refugees and migrants in Danish municipalities (integrationsydelse).
-FOREIGN_FIRST_F = _split(
-    "Amal|Fatima|Noor|Rania|Yasmin|Hiba|Aisha|Hodan|Saba|Olena|Iryna|Kateryna|Mariam|Zahra|Leyla"
-)
-FOREIGN_FIRST_M = _split(
-    "Ahmad|Mohammad|Omar|Yusuf|Khalid|Abdi|Tesfay|Samir|Bilal|Dmytro|Oleksandr|Andrii|"
-    "Hamid|Ali|Karim"
-)
-FOREIGN_LAST = _split(
-    "Al-Hassan|Haddad|Ibrahim|Mahmoud|Yousef|Warsame|Abdullahi|Tesfamariam|Ghebre|Rahimi|"
-    "Hosseini|Kovalenko|Shevchenko|Bondarenko|Melnyk|Nasser|Saleh|Osman"
-)
-# Mother tongues for the foreign names, in the same loose order as the name lists.
-FOREIGN_LANGUAGES = _split("arabisk|somali|tigrinya|dari|ukrainsk|persisk|kurdisk")
+# Names common among refugees and migrants in Danish municipalities (integrationsydelse),
+# by mother tongue, so that a citizen's name, language and country of earlier work agree.
+FOREIGN_ORIGINS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "arabisk": (_split("Amal|Fatima|Noor|Rania|Yasmin|Hiba"),
+                _split("Ahmad|Mohammad|Omar|Khalid|Samir|Bilal"),
+                _split("Al-Hassan|Haddad|Ibrahim|Mahmoud|Yousef|Nasser|Saleh")),
+    "somali": (_split("Hodan|Ayaan|Faadumo|Sahra"), _split("Abdi|Abdirahman|Mahad|Yusuf"),
+               _split("Warsame|Abdullahi|Osman|Farah")),
+    "tigrinya": (_split("Saba|Selam|Helen|Rahel"), _split("Tesfay|Yonas|Dawit|Filmon"),
+                 _split("Tesfamariam|Ghebre|Haile|Kidane")),
+    "dari": (_split("Zahra|Mariam|Fatema|Shabnam"), _split("Hamid|Ali|Karim|Mustafa"),
+             _split("Rahimi|Hosseini|Ahmadi|Karimi")),
+    "ukrainsk": (_split("Olena|Iryna|Kateryna|Oksana"), _split("Dmytro|Oleksandr|Andrii|Serhii"),
+                 _split("Kovalenko|Shevchenko|Bondarenko|Melnyk")),
+}
 
 STREETS = _split(
     "Vestergade|Østergade|Nørregade|Søndergade|Stationsvej|Kirkevej|Bygaden|Skolevej|"

@@ -109,7 +109,7 @@ def candidates(citizens: list[DemoCitizen], opening: DemoOpening,
                eligibility: dict[tuple[str, str], bool]) -> list[int]:
     return [i for i, c in enumerate(citizens)
             if c.cv_text and c.job_goals and c.vk is not None and c.case_closed is None
-            and opening.occupation in c.occupations and fits(c, opening, eligibility)]
+            and c.case_start < opening.created_at.date() and opening.occupation in c.occupations and fits(c, opening, eligibility)]
 
 
 def make_proposals(rng: random.Random, today: date, citizens: list[DemoCitizen],

@@ -66,11 +66,12 @@ def town(postcode: str) -> str:
     return POSTCODES[postcode][0]
 
 
-def person_name(rng: random.Random, foreign: bool = False) -> str:
+def person_name(rng: random.Random, origin: str | None = None) -> str:
+    """A fictitious full name; ``origin`` is a mother tongue in ``names.FOREIGN_ORIGINS``."""
     female = rng.random() < 0.5
-    if foreign:
-        first = rng.choice(names.FOREIGN_FIRST_F if female else names.FOREIGN_FIRST_M)
-        return f"{first} {rng.choice(names.FOREIGN_LAST)}"
+    if origin is not None:
+        females, males, lasts = names.FOREIGN_ORIGINS[origin]
+        return f"{rng.choice(females if female else males)} {rng.choice(lasts)}"
     first = rng.choice(names.FIRST_NAMES_F if female else names.FIRST_NAMES_M)
     middle = f"{rng.choice(names.LAST_NAMES)} " if rng.random() < 0.25 else ""
     return f"{first} {middle}{rng.choice(names.LAST_NAMES)}"

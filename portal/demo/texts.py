@@ -141,7 +141,7 @@ def opening_description(rng: random.Random, occ: Occupation, kind: str, *, compa
         paras.append("Vi er Code of Care-virksomhed og har erfaring med at tage imod kolleger, "
                      "der har brug for en ekstra hånd i starten.")
     if occ.english and rng.random() < 0.15:
-        paras.append(f"English-speaking candidates are welcome ({occ.english[0]}).")
+        paras.append("English-speaking candidates are welcome to apply.")
     return "\n\n".join(paras)
 
 

@@ -1,0 +1,195 @@
+"""Insert the generated demo municipality into an empty database through the ORM models.
+
+One transaction: either everything is there afterwards, or nothing (the session is rolled
+back on any error). Rows are added table by table with a flush in between, so foreign keys
+can be filled from the ids the database just assigned.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import (Citizen, Company, Consent, CvDocument, EligibilityRule, HotlineMessage,
+                      HotlineRequest, HoursLog, JobGoal, Opening, Placement, Proposal, Team,
+                      User)
+from ..auth.sessions import new_session_token
+from .generator import generate_demo
+from .records import (DemoCitizen, DemoData, DemoHotlineRequest, DemoOpening, DemoPlacement,
+                      DemoProposal, DemoUser)
+
+# Tables that must be empty; the eligibility table may already hold seeded defaults.
+GUARDED_MODELS = (User, Team, Company, Citizen, Opening, Proposal, Placement, HotlineRequest)
+
+
+class DemoDataError(RuntimeError):
+    """The database is not empty, so demo data would mix with real data."""
+
+
+def load_demo(session: Session, today: date, seed: int = 7, password_hash: str | None = None,
+              citizen_count: int | None = None) -> dict[str, int]:
+    """Generate the demo data for ``seed`` and ``today`` and insert it, then commit.
+
+    Args:
+        session: an ORM session on the target database (e.g. ``db.session``).
+        today: the day the 14-month history ends (the generator's only clock).
+        seed: the generator seed; the same seed and day load the same data.
+        password_hash: the hash set on every demo user (hash once, e.g. of
+            ``Jobbro-demo-2026``); None leaves users without a password.
+        citizen_count: fewer citizens for quick tests; None means the full set.
+
+    Returns:
+        Row counts per kind, e.g. ``{"companies": 40, "citizens": 800, ...}``.
+
+    Raises:
+        DemoDataError: if any user, team, company, citizen or other case data exists.
+    """
+    _ensure_empty(session)
+    kwargs = {} if citizen_count is None else {"citizen_count": citizen_count}
+    data = generate_demo(seed, today, password_hash=password_hash, **kwargs)
+    try:
+        counts = _insert(session, data)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return counts
+
+
+def _ensure_empty(session: Session) -> None:
+    for model in GUARDED_MODELS:
+        if session.scalar(sa.select(sa.func.count()).select_from(model)):
+            raise DemoDataError(
+                f"refusing to load demo data: table {model.__tablename__!r} is not empty "
+                "(demo data is only loaded into an empty database)")
+
+
+def _insert(session: Session, data: DemoData) -> dict[str, int]:
+    teams = _add(session, [Team(name=t.name) for t in data.teams])
+    users = _add(session, [_user(u, teams, company=None) for u in data.users
+                           if u.company is None])
+    staff = {i: users[n] for n, i in enumerate(i for i, u in enumerate(data.users)
+                                                 if u.company is None)}
+    companies = _add(session, [Company(
+        name=c.name, cvr=c.cvr, address=c.address, postcode=c.postcode,
+        code_of_care=c.code_of_care, standing_seats=c.standing_seats, active=True,
+        consultant_id=staff[c.consultant].id, created_at=c.created_at) for c in data.companies])
+    company_users = _add(session, [_user(u, teams, companies[u.company]) for u in data.users
+                                   if u.company is not None])
+    user_ids = {i: u.id for i, u in staff.items()}
+    user_ids.update(zip((i for i, u in enumerate(data.users) if u.company is not None),
+                        (u.id for u in company_users)))
+    citizens = _add(session, [_citizen(c, teams, user_ids) for c in data.citizens])
+    openings = _add(session, [_opening(o, companies, user_ids) for o in data.openings])
+    proposals = _add(session, [_proposal(p, citizens, openings, user_ids)
+                               for p in data.proposals])
+    placements = _add(session, [_placement(p, citizens, openings, companies, user_ids)
+                                for p in data.placements])
+    hotline = _add(session, [_hotline(h, companies, placements, user_ids) for h in data.hotline])
+    rules = _add_rules(session, data.eligibility)
+    return {
+        "teams": len(teams), "users": len(users) + len(company_users),
+        "companies": len(companies), "citizens": len(citizens), "openings": len(openings),
+        "proposals": len(proposals), "placements": len(placements),
+        "hotline_requests": len(hotline), "eligibility_rules": rules,
+    }
+
+
+def _add(session: Session, rows: list) -> list:
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _user(u: DemoUser, teams: list[Team], company: Company | None) -> User:
+    # Session tokens are secrets: drawn here, never from the seeded (predictable) generator.
+    return User(email=u.email, name=u.name, password_hash=u.password_hash, role=u.role,
+                company_id=company.id if company is not None else None,
+                team_id=teams[u.team].id if u.team is not None else None, active=True,
+                session_token=new_session_token(), created_at=u.created_at)
+
+
+def _citizen(c: DemoCitizen, teams: list[Team], user_ids: dict[int, int]) -> Citizen:
+    citizen = Citizen(
+        name=c.name, phone=c.phone, email=c.email, postcode=c.postcode,
+        max_commute_km=c.max_commute_km, benefit_group=c.benefit_group,
+        hours_available=c.hours_available, driving_licence=c.driving_licence,
+        languages=c.languages, limitation_flags=list(c.limitation_flags),
+        limitations_text=c.limitations_text, readiness_group=c.readiness_group,
+        vk_id=user_ids[c.vk] if c.vk is not None else None,
+        adviser_id=user_ids[c.adviser] if c.adviser is not None else None,
+        team_id=teams[c.team].id, case_start=c.case_start, case_closed=c.case_closed,
+        created_at=c.created_at)
+    citizen.job_goals = [JobGoal(title=title, position=n) for n, title in enumerate(c.job_goals)]
+    if c.cv_text:
+        citizen.cv_documents = [CvDocument(
+            text=c.cv_text, content_type="txt", original_filename="cv.txt",
+            uploaded_by_id=user_ids.get(c.adviser), created_at=c.created_at)]
+    return citizen
+
+
+def _opening(o: DemoOpening, companies: list[Company], user_ids: dict[int, int]) -> Opening:
+    return Opening(
+        company_id=companies[o.company].id, kind=o.kind, title=o.title,
+        description=o.description, requirements=o.requirements, hours_min=o.hours_min,
+        hours_max=o.hours_max, postcode=o.postcode, start_date=o.start_date,
+        duration_weeks=o.duration_weeks, requires_driving_licence=o.requires_driving_licence,
+        required_languages=o.required_languages, accommodations=o.accommodations,
+        capacity=o.capacity, status=o.status, created_by_id=user_ids[o.created_by],
+        created_at=o.created_at)
+
+
+def _proposal(p: DemoProposal, citizens: list[Citizen], openings: list[Opening],
+              user_ids: dict[int, int]) -> Proposal:
+    proposal = Proposal(
+        citizen_id=citizens[p.citizen].id, opening_id=openings[p.opening].id, status=p.status,
+        score=p.score, explanation=p.explanation,
+        decided_by_id=user_ids[p.decided_by] if p.decided_by is not None else None,
+        decided_at=p.decided_at, decision_reason=p.decision_reason,
+        company_response=p.company_response, company_response_note=p.company_response_note,
+        company_responded_at=p.company_responded_at, created_at=p.created_at)
+    if p.consent is not None:
+        c = p.consent
+        proposal.consents = [Consent(
+            text_version=c.text_version, channel=c.channel, given_at=c.given_at,
+            deadline=c.deadline, recorded_by_id=user_ids[c.recorded_by],
+            withdrawn_at=c.withdrawn_at)]
+    return proposal
+
+
+def _placement(p: DemoPlacement, citizens: list[Citizen], openings: list[Opening], companies: list[Company],
+               user_ids: dict[int, int]) -> Placement:
+    placement = Placement(
+        citizen_id=citizens[p.citizen].id,
+        opening_id=openings[p.opening].id if p.opening is not None else None,
+        company_id=companies[p.company].id, kind=p.kind, start_date=p.start_date,
+        end_date=p.end_date, weekly_hours=p.weekly_hours, end_reason=p.end_reason,
+        created_at=p.created_at)
+    placement.hours = [HoursLog(month=h.month, hours=h.hours, logged_by_id=user_ids[h.logged_by],
+                                created_at=h.created_at) for h in p.hours]
+    return placement
+
+
+def _hotline(h: DemoHotlineRequest, companies: list[Company], placements: list[Placement],
+             user_ids: dict[int, int]) -> HotlineRequest:
+    request = HotlineRequest(
+        company_id=companies[h.company].id,
+        placement_id=placements[h.placement].id if h.placement is not None else None,
+        category=h.category, urgency=h.urgency, subject=h.subject, status=h.status,
+        assigned_to_id=user_ids[h.assigned_to], created_by_id=user_ids[h.created_by],
+        created_at=h.created_at, due_at=h.due_at, first_response_at=h.first_response_at,
+        closed_at=h.closed_at)
+    request.messages = [HotlineMessage(author_id=user_ids[m.author], body=m.body,
+                                       created_at=m.created_at) for m in h.messages]
+    return request
+
+
+def _add_rules(session: Session, eligibility: dict[tuple[str, str], bool]) -> int:
+    """Seed the eligibility table unless an earlier step (a migration) already did."""
+    if session.scalar(sa.select(sa.func.count()).select_from(EligibilityRule)):
+        return 0
+    rules = [EligibilityRule(benefit_group=g, opening_kind=k, allowed=allowed)
+             for (g, k), allowed in sorted(eligibility.items())]
+    _add(session, rules)
+    return len(rules)

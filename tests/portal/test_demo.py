@@ -1,0 +1,309 @@
+"""The demo-data generator and loader: deterministic, complete, believable, safe to load."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from matching import domain as matching_domain
+from matching.geo import POSTCODES, haversine_km
+from portal.demo.generator import DEFAULT_ELIGIBILITY, DEMO_LOGINS, generate_demo
+from portal.demo.loader import DemoDataError, load_demo
+from portal.demo.occupations import OCCUPATIONS
+from portal.extensions import db
+from portal.models import (Citizen, Company, EligibilityRule, HotlineRequest, HoursLog,
+                           Opening, Placement, Proposal, User, vocab)
+
+TODAY = date(2026, 11, 23)
+CUTOFF = datetime(2026, 11, 23, tzinfo=timezone.utc)
+ROOT = Path(__file__).resolve().parents[2]
+CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return generate_demo(7, TODAY)
+
+
+def digest(data) -> str:
+    return hashlib.sha256(repr(data).encode()).hexdigest()
+
+
+def all_strings(obj):
+    """Every string inside the generated records (fields, lists, dicts)."""
+    if isinstance(obj, str):
+        yield obj
+    elif dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            yield from all_strings(getattr(obj, f.name))
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from all_strings(key)
+            yield from all_strings(value)
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from all_strings(item)
+
+
+def km(a: str, b: str) -> float:
+    return haversine_km(*POSTCODES[a][1:], *POSTCODES[b][1:])
+
+
+# --- determinism -----------------------------------------------------------------------
+
+def test_same_seed_gives_equal_data_and_another_seed_differs(demo):
+    assert generate_demo(7, TODAY) == demo
+    other = generate_demo(8, TODAY)
+    assert [c.name for c in other.citizens] != [c.name for c in demo.citizens]
+    assert {c.cvr for c in other.companies} != {c.cvr for c in demo.companies}
+
+
+def test_output_does_not_depend_on_hash_seed_or_process(demo):
+    code = ("from datetime import date; import hashlib; from portal.demo.generator import "
+            "generate_demo; print(hashlib.sha256(repr(generate_demo(7, date(2026, 11, 23)))"
+            ".encode()).hexdigest())")
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
+                             capture_output=True, text=True, check=True, timeout=120)
+        assert out.stdout.strip() == digest(demo)
+
+
+def test_today_moves_the_history(demo):
+    later = generate_demo(7, TODAY + timedelta(days=30))
+    assert max(c.case_start for c in later.citizens) > max(c.case_start for c in demo.citizens)
+
+
+# --- counts and coverage ---------------------------------------------------------------
+
+def test_counts(demo):
+    assert len(demo.companies) == 40
+    assert len(demo.citizens) == 800
+    assert 55 <= len(demo.openings) <= 65
+    staff = [u for u in demo.users if u.company is None]
+    assert Counter(u.role for u in staff) == {"consultant": 6, "admin": 1}
+    assert {u.team for u in staff if u.role == "consultant"} == {0, 1}
+    assert len(demo.teams) == 2
+    assert {u.company for u in demo.users if u.company is not None} == set(range(40))
+    assert len(demo.proposals) > 100 and len(demo.placements) > 300 and len(demo.hotline) > 50
+
+
+def test_coverage_of_vocabularies(demo):
+    goals = {g for c in demo.citizens for g in c.job_goals}
+    occupations = {k for c in demo.citizens if c.job_goals for k in c.occupations}
+    assert len(occupations) >= 40 and len(goals) >= 60
+    assert {c.benefit_group for c in demo.citizens} == set(vocab.BENEFIT_GROUPS)
+    assert {c.readiness_group for c in demo.citizens} == set(vocab.READINESS_GROUPS)
+    assert {o.kind for o in demo.openings} == set(vocab.OPENING_KINDS)
+    assert {o.status for o in demo.openings} == set(vocab.OPENING_STATUSES)
+    assert Counter(o.status for o in demo.openings).most_common(1)[0][0] == "open"
+    assert {p.status for p in demo.proposals} == set(vocab.PROPOSAL_STATUSES)
+    assert {p.company_response for p in demo.proposals} - {None} == set(vocab.COMPANY_RESPONSES)
+    assert {p.kind for p in demo.placements} == set(vocab.OPENING_KINDS)
+    assert {p.end_reason for p in demo.placements} - {None} == set(vocab.END_REASONS)
+    assert {h.category for h in demo.hotline} == set(vocab.HOTLINE_CATEGORIES)
+    assert {h.urgency for h in demo.hotline} == set(vocab.HOTLINE_URGENCIES)
+    assert {h.status for h in demo.hotline} == set(vocab.HOTLINE_STATUSES)
+    flags = {f for c in demo.citizens for f in c.limitation_flags}
+    assert flags == set(vocab.LIMITATION_FLAGS)
+
+
+def test_every_occupation_has_a_company_that_hires_it(demo):
+    sectors = {c.sector for c in demo.companies}
+    assert all(set(o.sectors) & sectors for o in OCCUPATIONS)
+
+
+def test_code_of_care_partners_and_standing_seats(demo):
+    partners = [i for i, c in enumerate(demo.companies) if c.code_of_care]
+    seated = [i for i in partners if demo.companies[i].standing_seats > 0]
+    assert len(partners) == 8 and len(seated) == 2
+    for i in seated:
+        seats = [o for o in demo.openings if o.company == i and o.capacity > 1]
+        assert [o.capacity for o in seats] == [demo.companies[i].standing_seats]
+        assert seats[0].kind == "virksomhedspraktik" and seats[0].status == "open"
+
+
+def test_cvr_numbers_are_unique_eight_digit_modulus_11(demo):
+    cvrs = [c.cvr for c in demo.companies]
+    assert len(set(cvrs)) == len(cvrs)
+    for cvr in cvrs:
+        assert re.fullmatch(r"[1-9]\d{7}", cvr)
+        assert sum(w * int(d) for w, d in zip((2, 7, 6, 5, 4, 3, 2, 1), cvr)) % 11 == 0
+
+
+def test_demo_logins(demo):
+    by_email = {u.email: u for u in generate_demo(7, TODAY, password_hash="h").users}
+    assert all(u.password_hash == "h" for u in by_email.values())
+    assert len(by_email) == len(demo.users)  # e-mails are unique
+    company, partner = by_email[DEMO_LOGINS["company"]], by_email[DEMO_LOGINS["partner"]]
+    assert not demo.companies[company.company].code_of_care
+    assert demo.companies[partner.company].code_of_care
+    assert by_email[DEMO_LOGINS["consultant"]].function == "vk"
+    assert by_email[DEMO_LOGINS["admin"]].role == "admin"
+    assert all(u.email.startswith("kontakt@") or u.email.endswith("@demo.jobbro.dk")
+               for u in demo.users)
+
+
+# --- the policy measures have something true to show ----------------------------------
+
+def test_cv_jobmaal_vk_share_is_around_the_85_percent_goal(demo):
+    complete = [c for c in demo.citizens if c.cv_text and c.job_goals and c.vk is not None]
+    assert 0.85 <= len(complete) / len(demo.citizens) <= 0.88
+    assert any(not c.cv_text for c in demo.citizens)
+    assert any(not c.job_goals for c in demo.citizens)
+    assert any(c.vk is None for c in demo.citizens)
+
+
+def test_focus_goal_is_measurable_and_not_trivially_met(demo):
+    year_ago = TODAY - timedelta(days=365)
+    eligible = [i for i, c in enumerate(demo.citizens)
+                if c.case_closed is None and c.case_start <= year_ago]
+    met = 0
+    for i in eligible:
+        mine = [p for p in demo.placements if p.citizen == i]
+        company_based = any(p.kind in vocab.COMPANY_BASED_KINDS
+                            and (p.end_date is None or p.end_date >= year_ago) for p in mine)
+        hours = sum(h.hours for p in mine for h in p.hours if h.month >= year_ago.replace(day=1))
+        met += company_based or hours >= 100
+    assert len(eligible) > 200
+    assert 0.5 <= met / len(eligible) <= 0.85
+
+
+def test_hotline_response_times_include_late_answers(demo):
+    answered = [h for h in demo.hotline if h.first_response_at is not None]
+    late = [h for h in answered if h.first_response_at > h.due_at]
+    assert 0.03 <= len(late) / len(answered) <= 0.3
+    for h in demo.hotline:
+        assert h.created_at < h.due_at
+        assert [m.created_at for m in h.messages] == sorted(m.created_at for m in h.messages)
+        assert (h.status == "open") == (h.first_response_at is None)
+
+
+# --- consistency and safety -----------------------------------------------------------
+
+def test_no_cpr_like_numbers_anywhere(demo):
+    offenders = [s for s in all_strings(demo) if CPR_LIKE.search(s)]
+    assert offenders == []
+
+
+def test_cpr_pattern_check_can_fail():
+    assert list(filter(CPR_LIKE.search, all_strings({"x": ["ok", "cpr 010190-1234"]})))
+
+
+def test_history_lies_before_today_within_14_months(demo):
+    stamps = [p.created_at for p in demo.proposals] + [h.created_at for h in demo.hotline]
+    stamps += [p.decided_at for p in demo.proposals if p.decided_at]
+    stamps += [h.first_response_at for h in demo.hotline if h.first_response_at]
+    assert max(stamps) < CUTOFF
+    assert min(h.created_at for h in demo.hotline) >= CUTOFF - timedelta(days=430)
+    for p in demo.placements:
+        assert p.start_date >= demo.citizens[p.citizen].case_start
+        assert p.end_date is None or p.start_date <= p.end_date < TODAY
+        assert (p.end_date is None) == (p.end_reason is None)
+        assert all(h.month.day == 1 and 0 <= h.hours <= 400 for h in p.hours)
+
+
+def test_proposals_respect_the_hard_limits(demo):
+    for p in demo.proposals:
+        citizen, opening = demo.citizens[p.citizen], demo.openings[p.opening]
+        assert opening.status != "draft"
+        assert DEFAULT_ELIGIBILITY[(citizen.benefit_group, opening.kind)]
+        assert citizen.hours_available >= opening.hours_min
+        assert citizen.driving_licence or not opening.requires_driving_licence
+        assert km(citizen.postcode, opening.postcode) <= citizen.max_commute_km
+    pairs = [(p.citizen, p.opening) for p in demo.proposals]
+    assert len(set(pairs)) == len(pairs)
+
+
+def test_cv_agrees_with_profile(demo):
+    for c in demo.citizens:
+        if c.cv_text is None:
+            continue
+        assert len(c.cv_text) > 250
+        # Only the first name: the CV is shown to staff, the surname adds nothing.
+        assert c.name.split()[0].lower() in c.cv_text.lower()
+        assert not c.cv_text.startswith(c.name)
+        has_b = "kørekort: b" in c.cv_text.lower()
+        assert has_b == c.driving_licence, c.cv_text
+    english = [c for c in demo.citizens if c.cv_text and "Work experience" in c.cv_text]
+    assert english, "some CVs use English headings"
+
+
+def test_hours_are_realistic_per_benefit_group(demo):
+    by_group: dict[str, list[float]] = {}
+    for c in demo.citizens:
+        by_group.setdefault(c.benefit_group, []).append(c.hours_available)
+    assert min(by_group["dagpenge"]) >= 30
+    assert max(by_group["ressourceforloeb"]) <= 15 and max(by_group["jobafklaring"]) <= 15
+
+
+def test_default_eligibility_is_complete_and_agrees_with_matching():
+    assert set(DEFAULT_ELIGIBILITY) == {(g, k) for g in vocab.BENEFIT_GROUPS
+                                        for k in vocab.OPENING_KINDS}
+    for (group, kind), allowed in DEFAULT_ELIGIBILITY.items():
+        assert matching_domain.DEFAULT_ELIGIBILITY.allows(group, kind) == allowed, (group, kind)
+    assert [g for (g, k), ok in DEFAULT_ELIGIBILITY.items() if k == "fleksjob" and ok] == [
+        "ledighedsydelse"]
+
+
+# --- loading into a database ------------------------------------------------------------
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_load_into_fresh_database_then_refuse_a_second_load(app):
+    with app.app_context():
+        counts = load_demo(db.session, TODAY, password_hash="demo-hash")
+        assert counts["companies"] == count(Company) == 40
+        assert counts["citizens"] == count(Citizen) == 800
+        assert counts["openings"] == count(Opening)
+        assert counts["proposals"] == count(Proposal) > 0
+        assert counts["placements"] == count(Placement) > 0
+        assert counts["hotline_requests"] == count(HotlineRequest) > 0
+        assert counts["eligibility_rules"] == count(EligibilityRule) == 40
+        assert count(HoursLog) > 0
+        partner = db.session.scalar(sa.select(User).filter_by(email=DEMO_LOGINS["partner"]))
+        assert partner.is_code_of_care and partner.password_hash == "demo-hash"
+        tokens = db.session.scalars(sa.select(User.session_token)).all()
+        assert len(set(tokens)) == len(tokens) and all(len(t) >= 32 for t in tokens)
+        citizens = db.session.scalars(sa.select(Citizen)).all()
+        share = sum(c.matchable for c in citizens) / len(citizens)
+        assert 0.85 <= share <= 0.88
+        with pytest.raises(DemoDataError, match="not empty"):
+            load_demo(db.session, TODAY, password_hash="demo-hash")
+        assert count(Citizen) == 800
+
+
+def test_load_keeps_already_seeded_eligibility_rules(app):
+    with app.app_context():
+        db.session.add(EligibilityRule(benefit_group="dagpenge", opening_kind="smaajob",
+                                       allowed=True))
+        db.session.commit()
+        counts = load_demo(db.session, TODAY, citizen_count=60)
+        assert counts["eligibility_rules"] == 0 and count(EligibilityRule) == 1
+        assert count(Citizen) == 60
+
+
+def test_failed_load_leaves_nothing_behind(app, monkeypatch):
+    import portal.demo.loader as loader
+
+    def broken(*args, **kwargs):
+        data = generate_demo(*args, **kwargs)
+        data.companies[1].cvr = data.companies[0].cvr  # violates the unique CVR
+        return data
+
+    monkeypatch.setattr(loader, "generate_demo", broken)
+    with app.app_context():
+        with pytest.raises(sa.exc.IntegrityError):
+            load_demo(db.session, TODAY, citizen_count=30)
+        assert count(User) == count(Company) == count(Citizen) == 0
