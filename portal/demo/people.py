@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from matching.geo import POSTCODES
 
 from . import names
-from .records import DemoCitizen, DemoCompany, DemoTeam, DemoUser
+from .records import DemoCompany, DemoTeam, DemoUser
 
 DEMO_DOMAIN = "demo.jobbro.dk"
 COMPANY_LOGIN = f"virksomhed@{DEMO_DOMAIN}"

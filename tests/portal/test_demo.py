@@ -307,3 +307,18 @@ def test_failed_load_leaves_nothing_behind(app, monkeypatch):
         with pytest.raises(sa.exc.IntegrityError):
             load_demo(db.session, TODAY, citizen_count=30)
         assert count(User) == count(Company) == count(Citizen) == 0
+
+
+def test_demo_logins_find_something_to_show(demo):
+    by_email = {u.email: u for u in demo.users}
+    for login in ("company", "partner"):
+        ci = by_email[DEMO_LOGINS[login]].company
+        openings = [i for i, o in enumerate(demo.openings) if o.company == ci]
+        assert any(demo.openings[i].status == "open" for i in openings)
+        assert any(p.opening in openings for p in demo.proposals)
+        assert any(p.company == ci and p.end_date is None for p in demo.placements)
+        assert any(h.company == ci for h in demo.hotline)
+    vk = demo.users.index(by_email[DEMO_LOGINS["consultant"]])
+    assert sum(c.vk == vk for c in demo.citizens) > 100
+    assert any(c.consultant == vk for c in demo.companies)
+    assert any(h.assigned_to == vk and h.status == "open" for h in demo.hotline)
