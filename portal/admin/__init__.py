@@ -6,3 +6,4 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import routes  # noqa: E402,F401
+from . import indexer  # noqa: E402,F401

@@ -1,0 +1,8 @@
+"""``python -m indexer run|drain|rebuild|status|bench`` (see indexer.cli)."""
+from __future__ import annotations
+
+import sys
+
+from indexer.cli import main
+
+sys.exit(main())

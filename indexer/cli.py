@@ -1,0 +1,186 @@
+"""Command line: ``python -m indexer run|drain|rebuild|status|bench``.
+
+Every command reads the portal's configuration (``DATABASE_URL``, ``MATCHING_BACKEND``,
+``ELASTICSEARCH_URL``, ``MATCHING_ENCODER``) by building the portal app and using its
+database session; the indexer code below this module only takes arguments.
+
+Exit codes: 0 success; 1 work left (drain: events still pending, with the reason on
+stderr); 2 configuration or database not usable.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from matching.backends import MatchBackend
+from matching.encoders import Encoder, EncoderUnavailable
+
+from .config import IndexerSettings, make_index_backend, make_index_encoder
+
+log = logging.getLogger("indexer")
+
+
+@dataclass
+class Context:
+    """The configured pieces one command needs."""
+
+    session: Session
+    settings: IndexerSettings
+    encoder: Encoder
+    backend: MatchBackend
+
+
+class ConfigProblem(RuntimeError):
+    """The configuration names something that does not exist or cannot load."""
+
+
+@contextlib.contextmanager
+def portal_context() -> Iterator[Context]:
+    """Build the portal app and yield its session, settings, encoder and backend.
+
+    Raises:
+        ConfigProblem: unknown backend or encoder, or an encoder model that cannot load.
+    """
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        settings = IndexerSettings.from_config(app.config, app.instance_path)
+        try:
+            encoder = make_index_encoder(settings)
+            # Elasticsearch fixes the vector size in its mapping, so it needs the model's.
+            dims = encoder.dimension if settings.backend != "memory" else None
+            backend = make_index_backend(settings, dims=dims)
+        except (ValueError, EncoderUnavailable) as err:
+            raise ConfigProblem(str(err)) from err
+        try:
+            yield Context(db.session, settings, encoder, backend)
+        finally:
+            db.session.remove()
+
+
+def _worker(ctx: Context, batch_size: int):
+    from .worker import OutboxWorker
+
+    return OutboxWorker(ctx.session, ctx.backend, ctx.encoder,
+                        upload_folder=ctx.settings.upload_folder, batch_size=batch_size)
+
+
+def cmd_drain(args: argparse.Namespace) -> int:
+    from .status import indexer_status
+
+    with portal_context() as ctx:
+        total = _worker(ctx, args.batch_size).drain(max_wait=args.wait)
+        status = indexer_status(ctx.session, ctx.backend, backend_name=ctx.settings.backend,
+                                encoder_name=ctx.encoder.name)
+    print(f"drain: {total.claimed} events, {total.written} documents written, "
+          f"{total.removed} removed, {total.failed} failed", file=sys.stderr)
+    if status["failed"]:
+        print(f"drain: {status['failed']} events have failed; see /admin/indexer for reasons",
+              file=sys.stderr)
+    if status["pending"]:
+        reason = total.unavailable or "events are waiting for a retry"
+        print(f"drain: {status['pending']} outbox events are still pending: {reason}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("signal %s: stopping after the current batch", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    with portal_context() as ctx:
+        log.info("indexer running: backend=%s encoder=%s", ctx.settings.backend, ctx.encoder.name)
+        _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle)
+    log.info("indexer stopped")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from .rebuild import rebuild
+
+    with portal_context() as ctx:
+        result = rebuild(ctx.session, ctx.backend, ctx.encoder,
+                         upload_folder=ctx.settings.upload_folder, chunk_size=args.chunk_size)
+    print(f"rebuild: {result.citizens} citizens and {result.openings} openings indexed, "
+          f"{len(result.failures)} failed, {result.reconciled} reconciled", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .status import CLI_KEYS, indexer_status
+
+    with portal_context() as ctx:
+        status = indexer_status(ctx.session, ctx.backend, backend_name=ctx.settings.backend,
+                                encoder_name=ctx.encoder.name)
+    if status["backend_error"]:
+        print(f"backend not reachable: {status['backend_error']}", file=sys.stderr)
+    print(json.dumps({key: status[key] for key in CLI_KEYS}))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    report = run_bench(citizens=args.citizens, openings=args.openings, encoder_spec=args.encoder)
+    print(json.dumps(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="work until SIGTERM (the current batch finishes)")
+    run.add_argument("--batch-size", type=int, default=64)
+    run.add_argument("--idle", type=float, default=2.0, help="seconds between polls when idle")
+    run.set_defaults(func=cmd_run)
+    drain = sub.add_parser("drain", help="process everything pending once; 0 when empty")
+    drain.add_argument("--batch-size", type=int, default=64)
+    drain.add_argument("--wait", type=float, default=0.0,
+                       help="seconds to keep retrying while the backend is unavailable")
+    drain.set_defaults(func=cmd_drain)
+    rebuild = sub.add_parser("rebuild", help="rebuild the whole index (progress on stderr)")
+    rebuild.add_argument("--chunk-size", type=int, default=256)
+    rebuild.set_defaults(func=cmd_rebuild)
+    status = sub.add_parser("status", help="print the status as JSON on the last line")
+    status.set_defaults(func=cmd_status)
+    bench = sub.add_parser("bench", help="time a rebuild and an incremental update (JSON)")
+    bench.add_argument("--citizens", type=int, default=10_000)
+    bench.add_argument("--openings", type=int, default=200)
+    bench.add_argument("--encoder", default=None, help="encoder spec (default: MATCHING_ENCODER or e5)")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s",
+                        stream=sys.stderr)
+    log.setLevel(logging.INFO)
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (OperationalError, ProgrammingError) as err:
+        print(f"indexer: the database is not usable ({err.orig}); "
+              "run `flask --app portal setup` first", file=sys.stderr)
+        return 2
+    except ConfigProblem as err:
+        print(f"indexer: configuration problem: {err}", file=sys.stderr)
+        return 2

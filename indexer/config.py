@@ -1,0 +1,83 @@
+"""Indexer settings from the portal's configuration, and the backend/encoder factories.
+
+The keys are the portal's (``DATABASE_URL``, ``MATCHING_BACKEND``, ``ELASTICSEARCH_URL``,
+``MATCHING_ENCODER``, ``ELASTICSEARCH_INDEX_PREFIX``, ``ELASTICSEARCH_TIMEOUT``) plus
+``MATCHING_INDEX_PATH`` (the memory backend's snapshot file, default
+``<instance>/matching-index.npz``). Imports only :mod:`matching`: the portal builds its
+search backend with :func:`make_index_backend` too, so both processes share one index.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from matching.backends import MatchBackend, make_backend
+from matching.encoders import Encoder, make_encoder
+
+from .snapshot import SnapshotBackend
+
+SNAPSHOT_NAME = "matching-index.npz"
+
+
+@dataclass(frozen=True)
+class IndexerSettings:
+    """What the indexer needs to know, read from a Flask-style config mapping.
+
+    Attributes:
+        backend: "memory" or "elasticsearch".
+        encoder: encoder spec for ``matching.encoders.make_encoder``.
+        elasticsearch_url, index_prefix, timeout: Elasticsearch connection.
+        snapshot_path: file of the memory backend's shared index.
+        upload_folder: where uploaded CV files are stored (generated names).
+    """
+
+    backend: str = "memory"
+    encoder: str = "e5"
+    elasticsearch_url: str = "http://127.0.0.1:9200"
+    index_prefix: str = "jobbro"
+    timeout: float = 2.0
+    snapshot_path: Path = Path("instance") / SNAPSHOT_NAME
+    upload_folder: Path = Path("instance") / "uploads"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: str | Path) -> "IndexerSettings":
+        """Settings from ``app.config`` and ``app.instance_path``."""
+        instance = Path(instance_path)
+        return cls(
+            backend=str(config.get("MATCHING_BACKEND", "memory")).strip().lower(),
+            encoder=str(config.get("MATCHING_ENCODER", "e5")),
+            elasticsearch_url=str(config.get("ELASTICSEARCH_URL", cls.elasticsearch_url)),
+            index_prefix=str(config.get("ELASTICSEARCH_INDEX_PREFIX", "jobbro")),
+            timeout=float(config.get("ELASTICSEARCH_TIMEOUT", 2.0)),
+            snapshot_path=Path(config.get("MATCHING_INDEX_PATH") or instance / SNAPSHOT_NAME),
+            upload_folder=Path(config.get("UPLOAD_FOLDER") or instance / "uploads"),
+        )
+
+
+def make_index_backend(settings: IndexerSettings, dims: int | None = None) -> MatchBackend:
+    """The configured backend: the shared snapshot for "memory", else ``make_backend``.
+
+    Args:
+        settings: from :meth:`IndexerSettings.from_config`.
+        dims: vector dimension (required for Elasticsearch: it is fixed in the mapping).
+
+    Raises:
+        ValueError: unknown backend name, or Elasticsearch without ``dims``.
+    """
+    if settings.backend == "memory":
+        return SnapshotBackend(settings.snapshot_path)
+    if settings.backend == "elasticsearch" and not dims:
+        raise ValueError("the Elasticsearch backend needs the encoder's dimension")
+    return make_backend(settings.backend, url=settings.elasticsearch_url, dims=dims,
+                        prefix=settings.index_prefix, request_timeout=settings.timeout)
+
+
+def make_index_encoder(settings: IndexerSettings) -> Encoder:
+    """The configured encoder (its model loads on first use).
+
+    Raises:
+        ValueError: unknown encoder spec.
+    """
+    return make_encoder(settings.encoder)

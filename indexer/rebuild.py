@@ -1,0 +1,160 @@
+"""Full rebuild: every row into a fresh index, an atomic swap, then a reconcile pass.
+
+Live reads keep using the old index until ``commit`` swaps it in (an alias swap on
+Elasticsearch, a whole-kind replacement for the memory snapshot). Rows that change while
+the rebuild runs are caught by the reconcile pass, which compares the versions seen with
+the database afterwards; documents whose rows are gone are removed. Outbox events that
+were pending when the rebuild started are covered by it and marked done.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from matching.backends import MatchBackend
+from matching.cache import CachedEncoder
+from matching.encoders import Encoder
+from portal.embedding_store import DbEmbeddingCache, sweep
+from portal.models import Citizen, IndexerState, Opening, OutboxEvent
+from portal.models.base import utcnow
+from portal.profiles import load_citizens, load_openings
+
+from .documents import Built, build_citizens, build_openings, live_cache_keys
+from .extract import ExtractLimits
+
+
+@dataclass
+class RebuildResult:
+    """Counts per kind, failures (id -> reason) and the reconcile corrections."""
+
+    citizens: int = 0
+    openings: int = 0
+    reconciled: int = 0
+    events_covered: int = 0
+    failures: dict[tuple[str, int], str] = field(default_factory=dict)
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start:start + size])
+
+
+def _build(session: Session, kind: str, ids: list[int], encoder: Encoder,
+           upload_folder: Path | None, limits: ExtractLimits) -> Built:
+    if kind == "citizen":
+        rows = list(load_citizens(session, ids).values())
+        return build_citizens(session, rows, ids, encoder, upload_folder, limits)
+    return build_openings(list(load_openings(session, ids).values()), ids, encoder)
+
+
+def _versions(session: Session, kind: str) -> dict[int, int]:
+    model = Citizen if kind == "citizen" else Opening
+    return dict(session.execute(sa.select(model.id, model.version)).all())
+
+
+def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
+            upload_folder: Path | None = None, chunk_size: int = 256, cache: bool = True,
+            progress: IO[str] | None = sys.stderr, limits: ExtractLimits = ExtractLimits(),
+            kinds: Sequence[str] = ("opening", "citizen")) -> RebuildResult:
+    """Rebuild the index of ``kinds`` from the database.
+
+    Args:
+        progress: where the tqdm bar goes (items, rate, ETA); None for no bar.
+
+    Raises:
+        BackendUnavailable, EncoderUnavailable: the rebuild is aborted and the live index
+            left as it was.
+    """
+    if cache:
+        encoder = CachedEncoder(encoder, DbEmbeddingCache(session, encoder.name))
+    covered = list(session.scalars(sa.select(OutboxEvent.id).where(OutboxEvent.status == "pending")))
+    result = RebuildResult()
+    for kind in kinds:
+        seen = _versions(session, kind)
+        writer = backend.begin_rebuild(kind)
+        try:
+            written = _fill(session, kind, sorted(seen), writer, encoder, upload_folder,
+                            chunk_size, progress, limits, result.failures)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.commit()
+        setattr(result, f"{kind}s", written)
+        result.reconciled += _reconcile(session, backend, kind, seen, encoder, upload_folder, limits)
+    result.events_covered = _cover_events(session, covered, result.failures)
+    if cache:
+        sweep(session, live_cache_keys(session, encoder.name))
+    summary = {"at": utcnow().isoformat(timespec="seconds"), "citizens": result.citizens,
+               "openings": result.openings, "failed": len(result.failures),
+               "reconciled": result.reconciled}
+    session.merge(IndexerState(key="last_rebuild", value=json.dumps(summary)))
+    session.commit()
+    return result
+
+
+def _fill(session: Session, kind: str, ids: list[int], writer, encoder: Encoder,
+          upload_folder: Path | None, chunk_size: int, progress: IO[str] | None,
+          limits: ExtractLimits, failures: dict[tuple[str, int], str]) -> int:
+    written = 0
+    label = {"citizen": "borgere", "opening": "opslag"}[kind]
+    with tqdm(total=len(ids), desc=f"Genopbygger {label}", unit=" rækker", file=progress,
+              disable=progress is None, mininterval=0.5) as bar:
+        for ids_chunk in _chunks(ids, chunk_size):
+            with session.no_autoflush:
+                built = _build(session, kind, ids_chunk, encoder, upload_folder, limits)
+            session.commit()  # CV text and cache entries; no lock held while writing below
+            written += writer.index(built.docs)
+            failures.update(((kind, i), reason) for i, reason in built.failed.items())
+            bar.update(len(ids_chunk))
+    return written
+
+
+def _reconcile(session: Session, backend: MatchBackend, kind: str, seen: dict[int, int],
+               encoder: Encoder, upload_folder: Path | None, limits: ExtractLimits) -> int:
+    """Fix what changed during the rebuild; remove documents whose rows are gone."""
+    now = _versions(session, kind)
+    changed = sorted(i for i, v in now.items() if seen.get(i) != v)
+    gone = [i for i in backend.ids(kind) if not i.isdigit() or int(i) not in now]
+    if gone:
+        backend.remove(kind, gone)
+    for ids_chunk in _chunks(changed, 256):
+        with session.no_autoflush:
+            built = _build(session, kind, ids_chunk, encoder, upload_folder, limits)
+        session.commit()
+        backend.index(built.docs)
+        if built.remove:
+            backend.remove(kind, built.remove)
+    return len(changed) + len(gone)
+
+
+def _cover_events(session: Session, event_ids: list[int],
+                  failures: dict[tuple[str, int], str]) -> int:
+    """Settle the events that were pending before the rebuild read the rows.
+
+    They are done; each row that failed gets one failed event with the reason (unless
+    an identical one exists), so the admin page lists every row the index lacks.
+    """
+    now, done = utcnow(), 0
+    for ids_chunk in _chunks(event_ids, 500):
+        res = session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.id.in_(ids_chunk), OutboxEvent.status == "pending")
+            .values(status="done", processed_at=now, claimed_until=None, last_error=None)
+            .execution_options(synchronize_session=False))
+        done += res.rowcount or 0
+    for (kind, entity_id), reason in failures.items():
+        known = session.scalar(sa.select(OutboxEvent.id).where(
+            OutboxEvent.entity == kind, OutboxEvent.entity_id == entity_id,
+            OutboxEvent.status == "failed", OutboxEvent.last_error == reason))
+        if known is None:
+            session.add(OutboxEvent(entity=kind, entity_id=entity_id, op="upsert", status="failed",
+                                    attempts=1, last_error=reason, processed_at=now))
+    return done

@@ -1,0 +1,222 @@
+"""The in-process (memory) index, persisted to one .npz file shared between processes.
+
+The portal and ``python -m indexer`` are different processes, and ``MemoryBackend`` lives in
+one process's memory. :class:`SnapshotBackend` wraps it: every write takes an exclusive
+file lock, reloads the file if another process changed it, applies the write and replaces
+the file atomically (write to a temporary file, ``os.replace``). Every read first checks
+the file's identity (one ``stat``) and reloads when it changed, so the portal sees what the
+indexer wrote without a restart. Imports only :mod:`matching` and numpy: the portal may
+use it.
+
+The file holds ids, versions, vectors and filter fields; never document text. It is
+derived data (``python -m indexer rebuild`` recreates it) and is written with mode 0600.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from matching.backends import Condition, Document, Hit, MemoryBackend
+from matching.backends.base import FIELD_TYPES, KINDS, check_kind
+
+FORMAT = 1
+
+
+class SnapshotBackend:
+    """A ``MatchBackend`` (see its contract) kept in memory and in the file ``path``.
+
+    Args:
+        path: The .npz file; created on the first write, read if it exists.
+
+    Raises:
+        ValueError: from ``load`` when the file is not a snapshot of this format.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._docs: dict[str, dict[str, Document]] = {kind: {} for kind in KINDS}
+        self._memory = MemoryBackend()
+        self._refresh()
+
+    # -- reading -----------------------------------------------------------------------
+    def _current_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _refresh(self) -> None:
+        with self._lock:
+            stamp = self._current_stamp()
+            if stamp == self._stamp:
+                return
+            docs = _load(self.path) if stamp is not None else {kind: {} for kind in KINDS}
+            memory = MemoryBackend()
+            memory.index(d for by_id in docs.values() for d in by_id.values())
+            self._docs, self._memory, self._stamp = docs, memory, stamp
+
+    def search(self, kind: str, vector: np.ndarray, k: int,
+               filters: Sequence[Condition] = (), text: str | None = None) -> list[Hit]:
+        self._refresh()
+        return self._memory.search(kind, vector, k, filters, text)
+
+    def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
+        self._refresh()
+        return self._memory.versions(kind, ids)
+
+    def ids(self, kind: str) -> set[str]:
+        self._refresh()
+        return self._memory.ids(kind)
+
+    def count(self, kind: str) -> int:
+        self._refresh()
+        return self._memory.count(kind)
+
+    # -- writing -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with self._lock, open(lock_path, "a+b") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)  # other processes writing the snapshot
+            try:
+                self._refresh()
+                yield
+                self._save()
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def _save(self) -> None:
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, **_arrays(self._docs))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.path)
+        self._stamp = self._current_stamp()
+
+    def index(self, docs: Iterable[Document]) -> int:
+        docs = list(docs)
+        with self._writing():
+            fresh = []
+            for doc in docs:
+                stored = self._docs[doc.kind].get(doc.id)
+                if stored is None or stored.version < doc.version:
+                    fresh.append(doc)
+            written = self._memory.index(fresh)  # raises before we touch _docs on bad dims
+            for doc in fresh:
+                self._docs[doc.kind][doc.id] = _without_text(doc)
+        return written
+
+    def remove(self, kind: str, ids: Iterable[str]) -> int:
+        check_kind(kind)
+        ids = list(ids)
+        with self._writing():
+            removed = self._memory.remove(kind, ids)
+            for doc_id in ids:
+                self._docs[kind].pop(doc_id, None)
+        return removed
+
+    def clear(self, kind: str | None = None) -> None:
+        with self._writing():
+            for name in KINDS if kind is None else (kind,):
+                check_kind(name)
+                self._memory.clear(name)
+                self._docs[name] = {}
+
+    def begin_rebuild(self, kind: str) -> "_SnapshotRebuild":
+        check_kind(kind)
+        return _SnapshotRebuild(self, kind)
+
+    def _replace_kind(self, kind: str, docs: dict[str, Document]) -> None:
+        with self._writing():
+            writer = self._memory.begin_rebuild(kind)
+            writer.index(docs.values())
+            writer.commit()
+            self._docs[kind] = docs
+
+
+class _SnapshotRebuild:
+    """Collects a kind's documents; ``commit`` swaps them in (in memory and on disk) at once."""
+
+    def __init__(self, backend: SnapshotBackend, kind: str) -> None:
+        self._backend, self.kind = backend, kind
+        self._docs: dict[str, Document] | None = {}
+
+    def index(self, docs: Iterable[Document]) -> int:
+        if self._docs is None:
+            raise RuntimeError("rebuild already committed or aborted")
+        written = 0
+        for doc in docs:
+            stored = self._docs.get(doc.id)
+            if doc.kind == self.kind and (stored is None or stored.version < doc.version):
+                self._docs[doc.id] = _without_text(doc)
+                written += 1
+        return written
+
+    def commit(self) -> None:
+        if self._docs is None:
+            raise RuntimeError("rebuild already committed or aborted")
+        docs, self._docs = self._docs, None
+        self._backend._replace_kind(self.kind, docs)
+
+    def abort(self) -> None:
+        self._docs = None
+
+
+def _without_text(doc: Document) -> Document:
+    # The memory backend ranks by vector only; keeping CV text out of the file is cheaper
+    # and keeps personal text where it belongs (the database).
+    return Document(doc.kind, doc.id, doc.version, doc.vector, "", dict(doc.fields))
+
+
+def _arrays(docs: dict[str, dict[str, Document]]) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT)}
+    for kind, by_id in docs.items():
+        items = list(by_id.values())
+        arrays[f"{kind}.ids"] = np.array([d.id for d in items], dtype=str)
+        arrays[f"{kind}.versions"] = np.array([d.version for d in items], dtype=np.int64)
+        arrays[f"{kind}.vectors"] = (np.vstack([d.vector for d in items]) if items
+                                     else np.zeros((0, 0), dtype=np.float32))
+        arrays[f"{kind}.fields"] = np.array(json.dumps([_plain(d.fields) for d in items]))
+    return arrays
+
+
+def _plain(fields: dict) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
+
+
+def _load(path: Path) -> dict[str, dict[str, Document]]:
+    """Read a snapshot file.
+
+    Raises:
+        ValueError: not a snapshot of format FORMAT.
+    """
+    with np.load(path, allow_pickle=False) as data:
+        if "format" not in data or int(data["format"]) != FORMAT:
+            raise ValueError(f"{path} is not a matching index snapshot (format {FORMAT})")
+        docs: dict[str, dict[str, Document]] = {}
+        for kind in KINDS:
+            ids, versions = data[f"{kind}.ids"], data[f"{kind}.versions"]
+            vectors, fields = data[f"{kind}.vectors"], json.loads(str(data[f"{kind}.fields"]))
+            geo = [name for name, ftype in FIELD_TYPES[kind].items() if ftype == "geo_point"]
+            for name in geo:
+                for f in fields:
+                    if f.get(name) is not None:
+                        f[name] = tuple(f[name])
+            docs[kind] = {
+                str(i): Document(kind, str(i), int(v), vectors[n], "", f)
+                for n, (i, v, f) in enumerate(zip(ids, versions, fields))
+            }
+    return docs

@@ -1,0 +1,88 @@
+"""What the indexer is doing, for ``python -m indexer status`` and the admin page."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from matching.backends import BackendError, MatchBackend
+from portal.models import IndexerState, OutboxEvent
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed outbox event, with the reason shown to administrators."""
+
+    event_id: int
+    entity: str
+    entity_id: int
+    reason: str
+    attempts: int
+    at: str
+
+
+def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str,
+                   encoder_name: str) -> dict:
+    """The status object of the CLI contract plus details for the admin page.
+
+    Returns:
+        {"pending", "failed", "indexed_citizens", "indexed_openings", "backend",
+        "encoder"} and, for the page, "retrying" (pending rows with a last error),
+        "last_run" (dict or None), "backend_error" (str or None). Index counts are None
+        when the backend cannot be reached.
+    """
+    counts = dict(session.execute(
+        sa.select(OutboxEvent.status, sa.func.count()).where(_not_superseded())
+        .group_by(OutboxEvent.status)).all())
+    retrying = session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(
+        OutboxEvent.status == "pending", OutboxEvent.last_error.is_not(None)))
+    indexed: dict[str, int | None] = {"citizen": None, "opening": None}
+    backend_error = None
+    try:
+        indexed = {kind: backend.count(kind) for kind in indexed}
+    except BackendError as err:  # BackendUnavailable included: show it, don't fail
+        backend_error = str(err)
+    return {
+        "pending": int(counts.get("pending", 0)),
+        "failed": int(counts.get("failed", 0)),
+        "indexed_citizens": indexed["citizen"],
+        "indexed_openings": indexed["opening"],
+        "backend": backend_name,
+        "encoder": encoder_name,
+        "retrying": int(retrying or 0),
+        "last_run": last_run(session),
+        "backend_error": backend_error,
+    }
+
+
+def _not_superseded() -> sa.ColumnElement[bool]:
+    """A failure counts until a later event for the same row has been indexed."""
+    later = aliased(OutboxEvent)
+    return sa.or_(OutboxEvent.status != "failed", ~sa.exists().where(
+        later.entity == OutboxEvent.entity, later.entity_id == OutboxEvent.entity_id,
+        later.id > OutboxEvent.id, later.status == "done"))
+
+
+CLI_KEYS = ("pending", "failed", "indexed_citizens", "indexed_openings", "backend", "encoder")
+
+
+def last_run(session: Session) -> dict | None:
+    """The last batch summary the worker recorded, or None before the first run."""
+    state = session.get(IndexerState, "last_run")
+    if state is None:
+        return None
+    try:
+        return json.loads(state.value)
+    except ValueError:
+        return None
+
+
+def failures(session: Session, limit: int = 50) -> list[Failure]:
+    """The most recent failed events with their reasons, newest first."""
+    rows = session.scalars(sa.select(OutboxEvent).where(OutboxEvent.status == "failed", _not_superseded())
+                           .order_by(OutboxEvent.id.desc()).limit(limit))
+    return [Failure(r.id, r.entity, r.entity_id, r.last_error or "", r.attempts,
+                    r.processed_at.strftime("%Y-%m-%d %H:%M") if r.processed_at else "")
+            for r in rows]

@@ -1,0 +1,278 @@
+"""The outbox worker: claim a batch, read the rows' current state, encode, write, mark done.
+
+Guarantees (SECURITY.md "Reliability and data safety"):
+
+* Claims are one UPDATE on rows that are pending and unclaimed (or whose lease expired),
+  so two workers never hold the same row; on PostgreSQL the candidates are picked with
+  ``FOR UPDATE SKIP LOCKED``. A crashed worker's rows come back when the lease ends.
+* Several events for one entity in a batch are coalesced; what is written is the row's
+  state *now* (``op`` is advisory), with the row's version, so repeats are no-ops.
+* After writing, the versions are checked against the database once more: a row that
+  changed or vanished meanwhile (a slower worker's stale write after an erasure) is
+  removed or queued again, so a stale document never outlives the change.
+* Backend or encoder unavailable: the rows stay pending (attempts + 1, last_error) and
+  the caller backs off. A row that cannot be indexed (unreadable CV) becomes ``failed``
+  with a Danish reason the admin page shows; the worker carries on.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matching.backends import BackendError, BackendUnavailable, MatchBackend
+from matching.cache import CachedEncoder
+from matching.encoders import Encoder, EncoderUnavailable
+from portal.embedding_store import DbEmbeddingCache, sweep
+from portal.models import Citizen, IndexerState, Opening, OutboxEvent
+from portal.models.base import utcnow
+from portal.outbox import record_change
+from portal.profiles import load_citizens, load_openings
+
+from .documents import REASON_LEN, Built, build_citizens, build_openings, live_cache_keys
+from .extract import ExtractLimits
+
+MAX_ATTEMPTS = 5
+
+
+def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 60.0,
+                    rng: Callable[[], float] = random.random) -> float:
+    """Exponential back-off with full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    return rng() * min(cap, base * 2 ** min(attempt, 30))
+
+
+@dataclass
+class BatchResult:
+    """What one batch did. ``unavailable`` holds the reason when nothing could be written."""
+
+    claimed: int = 0
+    written: int = 0
+    removed: int = 0
+    failed: int = 0
+    retried: int = 0
+    unavailable: str | None = None
+    written_ids: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, other: "BatchResult") -> None:
+        for name in ("claimed", "written", "removed", "failed", "retried"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.written_ids += other.written_ids
+        self.unavailable = other.unavailable
+
+
+@dataclass(frozen=True)
+class _Event:
+    id: int
+    entity: str
+    entity_id: int
+
+
+class OutboxWorker:
+    """Drains ``outbox_event`` into a backend.
+
+    Args:
+        session: A session of its own (not shared with another worker or thread).
+        backend: Where documents go.
+        encoder: The encoder; wrapped in a CachedEncoder on the database cache when
+            ``cache`` is True, so reranking and rebuilds reuse the vectors.
+        upload_folder: Where uploaded CV files are (generated names).
+        worker_id: Shown in ``claimed_by``; default host:pid:random.
+        batch_size: Events claimed at once.
+        lease: How long a claim holds before another worker may take the rows.
+        clock: Current UTC time (injectable for tests).
+    """
+
+    def __init__(self, session: Session, backend: MatchBackend, encoder: Encoder, *,
+                 upload_folder: Path | None = None, worker_id: str | None = None,
+                 batch_size: int = 64, lease: timedelta = timedelta(minutes=5),
+                 cache: bool = True, clock: Callable[[], datetime] = utcnow,
+                 limits: ExtractLimits = ExtractLimits()) -> None:
+        self.session, self.backend = session, backend
+        self.cache = DbEmbeddingCache(session, encoder.name) if cache else None
+        self.encoder: Encoder = CachedEncoder(encoder, self.cache) if cache else encoder
+        self.upload_folder, self.batch_size, self.lease = upload_folder, batch_size, lease
+        self.clock, self.limits = clock, limits
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{random.randrange(16**6):06x}"
+        self._claims = itertools.count(1)
+
+    # -- claiming ----------------------------------------------------------------------
+    def _claimable(self, now: datetime) -> sa.ColumnElement[bool]:
+        return sa.and_(OutboxEvent.status == "pending", OutboxEvent.available_at <= now,
+                       sa.or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
+
+    def claim(self) -> list[_Event]:
+        """Claim up to ``batch_size`` pending events (committed), oldest first."""
+        now = self.clock()
+        token = f"{self.worker_id}:{next(self._claims)}"[:64]
+        candidates = (sa.select(OutboxEvent.id).where(self._claimable(now))
+                      .order_by(OutboxEvent.id).limit(self.batch_size))
+        if self.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        self.session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.id.in_(candidates.scalar_subquery()), self._claimable(now))
+            .values(claimed_by=token, claimed_until=now + self.lease)
+            .execution_options(synchronize_session=False))
+        self.session.commit()
+        rows = self.session.execute(
+            sa.select(OutboxEvent.id, OutboxEvent.entity, OutboxEvent.entity_id)
+            .where(OutboxEvent.claimed_by == token, OutboxEvent.status == "pending"))
+        return [_Event(*row) for row in rows]
+
+    # -- one batch ---------------------------------------------------------------------
+    def process_batch(self) -> BatchResult:
+        """Claim and process one batch; never raises for backend, encoder or file trouble.
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the database itself failed (claims then
+                expire and another run picks the rows up).
+        """
+        events = self.claim()
+        result = BatchResult(claimed=len(events))
+        if not events:
+            return result
+        try:
+            with self.session.no_autoflush:
+                failed = self._apply(events, result)
+        except (BackendUnavailable, EncoderUnavailable) as err:
+            self.session.rollback()
+            result.unavailable = str(err)[:REASON_LEN]
+            result.retried = self._release(events, result.unavailable, delay=False)
+            return result
+        except BackendError as err:  # rejected request: retry a few times, then give up
+            self.session.rollback()
+            result.retried = self._release(events, f"søgeindekset afviste skrivningen: {err}", delay=True)
+            return result
+        result.failed = self._finish(events, failed)
+        self._note_run(result)
+        self.session.commit()
+        return result
+
+    def _apply(self, events: list[_Event], result: BatchResult) -> dict[tuple[str, int], str]:
+        citizen_ids = sorted({e.entity_id for e in events if e.entity == "citizen"})
+        opening_ids = sorted({e.entity_id for e in events if e.entity == "opening"})
+        citizens = build_citizens(self.session, list(load_citizens(self.session, citizen_ids).values()),
+                                  citizen_ids, self.encoder, self.upload_folder, self.limits)
+        openings = build_openings(list(load_openings(self.session, opening_ids).values()),
+                                  opening_ids, self.encoder)
+        # Extracted CV text and new cache entries are valid whatever happens next; commit
+        # them now so no database lock is held while the backend is written (SQLite).
+        self.session.commit()
+        for kind, built in (("citizen", citizens), ("opening", openings)):
+            result.written += self.backend.index(built.docs)
+            result.removed += self.backend.remove(kind, built.remove) if built.remove else 0
+            result.written_ids += [(kind, d.id) for d in built.docs]
+            self._verify(kind, built)
+        if citizens.remove and self.cache is not None:
+            sweep(self.session, live_cache_keys(self.session, self.encoder.name))
+        return {**{("citizen", i): r for i, r in citizens.failed.items()},
+                **{("opening", i): r for i, r in openings.failed.items()}}
+
+    def _verify(self, kind: str, built: Built) -> None:
+        """Remove or re-queue documents whose row changed or vanished while we worked."""
+        if not built.docs:
+            return
+        model = Citizen if kind == "citizen" else Opening
+        ids = [int(d.id) for d in built.docs]
+        current = dict(self.session.execute(
+            sa.select(model.id, model.version).where(model.id.in_(ids))).all())
+        gone = [d.id for d in built.docs if int(d.id) not in current]
+        if gone:
+            self.backend.remove(kind, gone)
+        for doc in built.docs:
+            if int(doc.id) in current and current[int(doc.id)] != doc.version:
+                record_change(self.session, kind, int(doc.id))
+
+    def _finish(self, events: list[_Event], failed: dict[tuple[str, int], str]) -> int:
+        now = self.clock()
+        bad = [e for e in events if (e.entity, e.entity_id) in failed]
+        good = [e.id for e in events if (e.entity, e.entity_id) not in failed]
+        if good:
+            self.session.execute(
+                sa.update(OutboxEvent).where(OutboxEvent.id.in_(good))
+                .values(status="done", processed_at=now, claimed_until=None, last_error=None)
+                .execution_options(synchronize_session=False))
+        for event in bad:
+            self.session.execute(
+                sa.update(OutboxEvent).where(OutboxEvent.id == event.id)
+                .values(status="failed", processed_at=now, claimed_until=None,
+                        attempts=OutboxEvent.attempts + 1,
+                        last_error=failed[(event.entity, event.entity_id)][:REASON_LEN])
+                .execution_options(synchronize_session=False))
+        return len(bad)
+
+    def _release(self, events: list[_Event], reason: str, *, delay: bool) -> int:
+        """Hand claimed rows back as pending (attempts + 1); optionally delay or fail them."""
+        now = self.clock()
+        for event in events:
+            attempts = (self.session.scalar(sa.select(OutboxEvent.attempts)
+                                            .where(OutboxEvent.id == event.id)) or 0) + 1
+            values: dict = {"attempts": attempts, "last_error": reason[:REASON_LEN],
+                            "claimed_until": None}
+            if delay:
+                values["available_at"] = now + timedelta(seconds=backoff_seconds(attempts, cap=300))
+                if attempts >= MAX_ATTEMPTS:
+                    values |= {"status": "failed", "processed_at": now}
+            self.session.execute(sa.update(OutboxEvent).where(OutboxEvent.id == event.id)
+                                 .values(**values).execution_options(synchronize_session=False))
+        self.session.commit()
+        return len(events)
+
+    def _note_run(self, result: BatchResult) -> None:
+        summary = {"at": self.clock().isoformat(timespec="seconds"), "worker": self.worker_id,
+                   "claimed": result.claimed, "written": result.written,
+                   "removed": result.removed, "failed": result.failed}
+        self.session.merge(IndexerState(key="last_run", value=json.dumps(summary)))
+
+    # -- loops -------------------------------------------------------------------------
+    def drain(self, *, max_wait: float = 0.0, sleep: Callable[[float], None] = time.sleep,
+              should_stop: Callable[[], bool] = lambda: False) -> BatchResult:
+        """Process batches until nothing is claimable.
+
+        While the backend is unavailable, back off (exponential, jittered) for at most
+        ``max_wait`` seconds in total, then return with ``unavailable`` set.
+        """
+        total, outages = BatchResult(), 0
+        deadline = time.monotonic() + max_wait
+        while not should_stop():
+            result = self.process_batch()
+            total.add(result)
+            if result.unavailable:
+                outages += 1
+                pause = backoff_seconds(outages)
+                if time.monotonic() + pause > deadline:
+                    break
+                sleep(pause)
+                continue
+            outages = 0
+            if result.claimed == 0:
+                break
+        return total
+
+    def run(self, should_stop: Callable[[], bool], wait: Callable[[float], None],
+            idle_seconds: float = 2.0) -> None:
+        """Work until ``should_stop()``; ``wait`` sleeps but returns early on a stop signal.
+
+        A stop request is honoured between batches: the current batch always finishes.
+        """
+        outages = 0
+        while not should_stop():
+            result = self.process_batch()
+            if result.unavailable:
+                outages += 1
+                wait(backoff_seconds(outages))
+            elif result.claimed == 0:
+                outages = 0
+                wait(idle_seconds)
+            else:
+                outages = 0

@@ -1,0 +1,161 @@
+"""Database rows to ``matching.domain`` objects: the one place the mapping lives.
+
+The indexer builds index documents from these profiles and the portal's ranking fills
+search hits with them, so both see the same citizen. The converters are pure; the
+``load_*`` helpers run one query each for a batch of ids.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from matching.domain import (
+    COMPANY_PLACEMENT_KINDS, DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules,
+    OpeningProfile,
+)
+
+from .models import Citizen, EligibilityRule, Opening, Placement
+
+# Citizen.languages is free text in Danish ("dansk, engelsk"); matching uses short codes.
+LANGUAGE_CODES = {
+    "dansk": "da", "engelsk": "en", "tysk": "de", "svensk": "sv", "norsk": "no",
+    "arabisk": "ar", "tyrkisk": "tr", "polsk": "pl", "rumænsk": "ro", "ukrainsk": "uk",
+    "somali": "so", "tigrinya": "ti", "persisk": "fa", "farsi": "fa", "kurdisk": "ku",
+    "fransk": "fr", "spansk": "es", "litauisk": "lt", "russisk": "ru", "urdu": "ur",
+}
+
+
+def language_codes(text: str) -> tuple[str, ...]:
+    """"Dansk, engelsk" -> ("da", "en"); unknown languages stay as lower-case words."""
+    words = (w.strip().casefold() for w in text.replace(";", ",").split(","))
+    return tuple(dict.fromkeys(LANGUAGE_CODES.get(w, w) for w in words if w))
+
+
+def is_indexable_citizen(citizen: Citizen) -> bool:
+    """True if the citizen belongs in the matching index.
+
+    Matchable (CV text, a jobmål and a VK), not restricted, not anonymised and the case
+    not closed. Everyone else is removed from the index.
+    """
+    return (citizen.matchable and not citizen.restricted and citizen.anonymised_at is None
+            and citizen.case_closed is None)
+
+
+def is_indexable_opening(opening: Opening) -> bool:
+    """Only open openings are searched for; drafts, filled and closed ones are removed."""
+    return opening.status == "open"
+
+
+def citizen_profile(citizen: Citizen, last_company_placement: date | None = None) -> CitizenProfile:
+    """The matcher's view of a citizen row (its jobmål and current CV loaded).
+
+    Raises:
+        ValueError: the row holds a value matching does not know (see CitizenProfile).
+    """
+    cv = citizen.current_cv
+    return CitizenProfile(
+        id=str(citizen.id), version=int(citizen.version),
+        job_goals=tuple(g.title for g in citizen.job_goals),
+        cv_text=(cv.text or "") if cv is not None else "",
+        benefit_group=citizen.benefit_group, hours_available=float(citizen.hours_available),
+        postcode=citizen.postcode, max_commute_km=float(citizen.max_commute_km),
+        driving_licence=bool(citizen.driving_licence),
+        languages=language_codes(citizen.languages or "") or ("da",),
+        readiness_group=citizen.readiness_group, case_start=citizen.case_start,
+        last_company_placement=last_company_placement,
+    )
+
+
+def opening_profile(opening: Opening) -> OpeningProfile:
+    """The matcher's view of an opening row.
+
+    Raises:
+        ValueError: unknown kind or inconsistent hours (see OpeningProfile).
+    """
+    return OpeningProfile(
+        id=str(opening.id), version=int(opening.version), company_id=str(opening.company_id),
+        kind=opening.kind, title=opening.title, description=opening.description or "",
+        requirements=opening.requirements or "", hours_min=float(opening.hours_min),
+        hours_max=float(opening.hours_max) if opening.hours_max is not None else None,
+        postcode=opening.postcode, requires_driving_licence=bool(opening.requires_driving_licence),
+        required_languages=language_codes(opening.required_languages or ""),
+        status=opening.status,
+    )
+
+
+def rules_from_rows(rows: Iterable[EligibilityRule]) -> EligibilityRules:
+    """The eligibility table from its rows; a pair without an allowing row is not allowed."""
+    table: dict[str, set[str]] = {}
+    for row in rows:
+        kinds = table.setdefault(row.benefit_group, set())
+        if row.allowed:
+            kinds.add(row.opening_kind)
+    return EligibilityRules(table)
+
+
+def load_rules(session: Session) -> EligibilityRules:
+    """The rules table from the database; the built-in defaults while it is still empty."""
+    rows = session.scalars(sa.select(EligibilityRule)).all()
+    return rules_from_rows(rows) if rows else DEFAULT_ELIGIBILITY
+
+
+def last_company_placements(session: Session, citizen_ids: Sequence[int],
+                            today: date | None = None) -> dict[int, date]:
+    """Per citizen, the last day in a company-based placement (praktik or løntilskud).
+
+    A placement still running (no end date, or one after ``today``) counts as today;
+    placements that have not started yet are ignored. Citizens without one are absent.
+    """
+    today = today or date.today()
+    found: dict[int, date] = {}
+    for start in range(0, len(citizen_ids), 500):
+        chunk = list(citizen_ids[start:start + 500])
+        rows = session.execute(
+            sa.select(Placement.citizen_id, Placement.end_date)
+            .where(Placement.citizen_id.in_(chunk),
+                   Placement.kind.in_(sorted(COMPANY_PLACEMENT_KINDS)),
+                   Placement.start_date <= today))
+        for citizen_id, end in rows:
+            last = today if end is None or end > today else end
+            if citizen_id not in found or last > found[citizen_id]:
+                found[citizen_id] = last
+    return found
+
+
+def load_citizens(session: Session, ids: Sequence[int] | None) -> dict[int, Citizen]:
+    """Citizen rows by id (None: all) with jobmål and CVs loaded in two extra queries."""
+    options = (selectinload(Citizen.job_goals), selectinload(Citizen.cv_documents))
+    if ids is None:
+        rows = session.scalars(sa.select(Citizen).order_by(Citizen.id).options(*options))
+        return {c.id: c for c in rows}
+    found: dict[int, Citizen] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.scalars(
+            sa.select(Citizen).where(Citizen.id.in_(list(ids[start:start + 500]))).options(*options))
+        found.update((c.id, c) for c in rows)
+    return found
+
+
+def load_openings(session: Session, ids: Sequence[int] | None) -> dict[int, Opening]:
+    """Opening rows by id (None: all)."""
+    if ids is None:
+        return {o.id: o for o in session.scalars(sa.select(Opening).order_by(Opening.id))}
+    found: dict[int, Opening] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.scalars(sa.select(Opening).where(Opening.id.in_(list(ids[start:start + 500]))))
+        found.update((o.id, o) for o in rows)
+    return found
+
+
+def citizen_profiles(session: Session, citizens: Sequence[Citizen],
+                     today: date | None = None) -> dict[int, CitizenProfile]:
+    """Profiles for loaded citizen rows, with their last company-based placement.
+
+    Raises:
+        ValueError: as :func:`citizen_profile`, for the first bad row.
+    """
+    placements = last_company_placements(session, [c.id for c in citizens], today)
+    return {c.id: citizen_profile(c, placements.get(c.id)) for c in citizens}

@@ -1,0 +1,232 @@
+"""The outbox worker: nothing lost, nothing indexed twice, failures visible."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from indexer.snapshot import SnapshotBackend
+from indexer.status import failures, indexer_status
+from indexer.worker import OutboxWorker, backoff_seconds
+from matching.backends import Document, MemoryBackend
+from matching.cache import cache_key
+from matching.ranking import citizen_text
+from portal.extensions import db
+from portal.models import Citizen, CvDocument, EmbeddingCacheEntry, OutboxEvent
+from portal.outbox import record_change
+from portal.profiles import citizen_profile
+
+
+def statuses() -> dict[str, int]:
+    return dict(db.session.execute(sa.select(OutboxEvent.status, sa.func.count())
+                                   .group_by(OutboxEvent.status)).all())
+
+
+@pytest.fixture
+def backend(tmp_path) -> SnapshotBackend:
+    return SnapshotBackend(tmp_path / "index.npz")
+
+
+@pytest.mark.parametrize("entity, entity_id, op", [
+    ("company", 1, "upsert"), ("citizen", 0, "upsert"), ("citizen", -3, "upsert"),
+    ("citizen", True, "upsert"), ("citizen", "7", "upsert"), ("opening", 1, "erase"),
+])
+def test_record_change_refuses_bad_arguments(app, entity, entity_id, op):
+    with app.app_context(), pytest.raises(ValueError):
+        record_change(db.session, entity, entity_id, op)
+
+
+def test_record_change_rolls_back_with_the_change(seed):
+    citizen_id = seed.citizen()
+    citizen = db.session.get(Citizen, citizen_id)
+    citizen.hours_available = 30
+    record_change(db.session, "citizen", citizen_id)
+    db.session.rollback()
+    assert statuses() == {"pending": 1}  # only the committed creation
+
+
+def test_drain_indexes_every_row_with_its_version(seed, backend, encoder):
+    citizen_id = seed.citizen()
+    opening_id = seed.opening()
+    seed.edit_citizen(citizen_id, hours_available=25.0)
+    assert statuses() == {"pending": 3}
+
+    total = OutboxWorker(db.session, backend, encoder).drain()
+
+    assert statuses() == {"done": 3}
+    assert total.written == 2  # the two citizen events were coalesced into one write
+    version = db.session.get(Citizen, citizen_id).version
+    assert version == 2
+    assert backend.versions("citizen", [str(citizen_id)]) == {str(citizen_id): version}
+    assert backend.ids("opening") == {str(opening_id)}
+
+
+def test_repeated_drain_writes_nothing(seed, backend, encoder):
+    citizen_id = seed.citizen()
+    OutboxWorker(db.session, backend, encoder).drain()
+    record_change(db.session, "citizen", citizen_id)  # e.g. a retried request
+    db.session.commit()
+
+    again = OutboxWorker(db.session, backend, encoder).drain()
+
+    assert again.claimed == 1 and again.written == 0
+    assert backend.count("citizen") == 1
+
+
+def test_stale_version_write_is_a_no_op(seed, backend, encoder):
+    citizen_id = seed.citizen(cv="Kassedame i ti år")
+    stale = citizen_profile(db.session.get(Citizen, citizen_id))
+    seed.edit_citizen(citizen_id, hours_available=30.0)
+    OutboxWorker(db.session, backend, encoder).drain()
+    fresh_version = db.session.get(Citizen, citizen_id).version
+
+    old_doc = Document("citizen", stale.id, stale.version,
+                       encoder.encode_passages(["noget helt andet"])[0])
+    assert backend.index([old_doc]) == 0
+    assert backend.versions("citizen", [stale.id]) == {stale.id: fresh_version}
+    hits = backend.search("citizen", encoder.encode_queries([citizen_text(stale)])[0], 1)
+    assert hits[0].score == pytest.approx(1.0, abs=1e-5)  # still the real document
+
+
+def test_change_during_indexing_is_queued_again(seed, backend, encoder):
+    """A slower worker's write of an old version is noticed and re-queued, never kept."""
+    citizen_id = seed.citizen()
+    worker = OutboxWorker(db.session, backend, encoder)
+    real_index = backend.index
+
+    def index_then_someone_edits(docs):
+        docs = list(docs)
+        written = real_index(docs)
+        if not docs:
+            return written
+        with Session(db.engine) as other:  # the portal saves a change meanwhile
+            other.get(Citizen, citizen_id).hours_available = 35.0
+            record_change(other, "citizen", citizen_id)
+            other.commit()
+        return written
+
+    backend.index = index_then_someone_edits
+    worker.process_batch()
+    backend.index = real_index
+    worker.drain()
+
+    version = db.session.get(Citizen, citizen_id).version
+    assert backend.versions("citizen", [str(citizen_id)]) == {str(citizen_id): version}
+    assert statuses() == {"done": 3}
+
+
+def test_citizen_that_stops_being_matchable_leaves_the_index(seed, backend, encoder):
+    keep, restrict = seed.citizen(), seed.citizen()
+    OutboxWorker(db.session, backend, encoder).drain()
+    seed.edit_citizen(restrict, restricted=True)
+
+    OutboxWorker(db.session, backend, encoder).drain()
+
+    assert backend.ids("citizen") == {str(keep)}
+
+
+def test_two_workers_at_once_index_everything_once(app, seed, backend, encoder):
+    ids = [seed.citizen(goal=f"Jobmål {n}", cv=f"CV nummer {n}") for n in range(40)]
+    seen: list[list[str]] = [[], []]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    class Recording(MemoryBackend):
+        def __init__(self, log):
+            super().__init__()
+            self.log = log
+
+        def index(self, docs):
+            docs = list(docs)
+            self.log.extend(d.id for d in docs)
+            return backend.index(docs)
+
+    def work(n: int) -> None:
+        try:
+            with app.app_context(), Session(db.engine) as session:
+                worker = OutboxWorker(session, Recording(seen[n]), encoder, batch_size=5,
+                                      worker_id=f"w{n}")
+                start.wait()
+                worker.drain()
+        except BaseException as err:  # surfaced below: a thread's failure must fail the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert sorted(seen[0] + seen[1], key=int) == [str(i) for i in ids]  # each exactly once
+    assert backend.count("citizen") == 40
+    assert statuses() == {"done": 40}
+
+
+def test_expired_claim_is_taken_over(seed, backend, encoder):
+    seed.citizen()
+    crashed = OutboxWorker(db.session, backend, encoder, lease=timedelta(seconds=-1))
+    assert len(crashed.claim()) == 1  # ... and then the process died
+
+    OutboxWorker(db.session, backend, encoder).drain()
+
+    assert statuses() == {"done": 1} and backend.count("citizen") == 1
+
+
+def test_erasure_removes_documents_and_cached_embeddings(seed, backend, encoder):
+    keep = seed.citizen(cv="Pædagogmedhjælper")
+    erase = seed.citizen(cv="Unik tekst om en borger der skal glemmes")
+    OutboxWorker(db.session, backend, encoder).drain()
+    erased_text = citizen_text(citizen_profile(db.session.get(Citizen, erase)))
+    erased_key = cache_key(encoder.name, "passage", erased_text)
+    assert db.session.get(EmbeddingCacheEntry, erased_key) is not None
+
+    seed.erase_citizen(erase)
+    OutboxWorker(db.session, backend, encoder).drain()
+
+    assert backend.ids("citizen") == {str(keep)}
+    assert db.session.get(EmbeddingCacheEntry, erased_key) is None
+    kept_text = citizen_text(citizen_profile(db.session.get(Citizen, keep)))
+    assert db.session.get(EmbeddingCacheEntry, cache_key(encoder.name, "passage", kept_text))
+
+
+def test_unreadable_cv_is_a_visible_failure_not_a_crash(app, seed, backend, encoder, tmp_path,
+                                                         client, auth, make_user):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "a1b2c3.pdf").write_bytes(b"%PDF-1.7\n% truncated in transit")
+    broken = seed.citizen(cv="")
+    cv = db.session.get(Citizen, broken).cv_documents[0]
+    cv.stored_name, cv.original_filename, cv.content_type = "a1b2c3.pdf", "cv.pdf", "pdf"
+    db.session.commit()
+    fine = seed.citizen()
+
+    total = OutboxWorker(db.session, backend, encoder, upload_folder=uploads).drain()
+
+    assert total.failed == 1
+    assert backend.ids("citizen") == {str(fine)}
+    assert db.session.get(CvDocument, cv.id).extraction_error  # shown on the citizen's page
+    [failure] = failures(db.session)
+    assert failure.entity_id == broken and failure.reason.startswith("CV'et kunne ikke læses")
+    status = indexer_status(db.session, backend, backend_name="memory", encoder_name=encoder.name)
+    assert status["failed"] == 1 and status["pending"] == 0
+
+    admin = make_user("admin")
+    auth.login(admin.email)
+    page = client.get("/admin/indexer").get_data(as_text=True)
+    assert "CV&#39;et kunne ikke læses" in page or "CV'et kunne ikke læses" in page
+
+
+def test_admin_page_is_for_administrators_only(app, client, auth, make_user):
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    assert client.get("/admin/indexer").status_code == 403
+
+
+def test_backoff_is_bounded_and_jittered():
+    assert backoff_seconds(50, cap=60.0, rng=lambda: 1.0) == 60.0
+    assert backoff_seconds(1, rng=lambda: 0.5) == 1.0
+    assert backoff_seconds(3, rng=lambda: 0.0) == 0.0
