@@ -54,3 +54,107 @@ def _kill_if_still_hanging(pid_file: Path) -> None:
 def deflate_bomb_pdf() -> bytes:
     """A PDF whose page stream inflates to 100 MiB (built once: it takes ~0.3 s)."""
     return badfiles.deflate_bomb_pdf()
+
+
+# --- Outbox worker, rebuild and CLI (indexer/worker.py, rebuild.py, cli.py) ----------------
+import importlib.util as _importlib_util
+from dataclasses import dataclass as _dataclass
+from datetime import date as _date
+
+from matching.encoders import HashingEncoder as _HashingEncoder
+from portal.extensions import db as _db
+from portal.models import Citizen as _Citizen
+from portal.models import CvDocument as _CvDocument
+from portal.models import JobGoal as _JobGoal
+from portal.models import Opening as _Opening
+from portal.outbox import record_change as _record_change
+
+
+@pytest.fixture(scope="session")
+def encoder() -> _HashingEncoder:
+    """Deterministic, model-free encoder: indexer tests are about data flow, not meaning."""
+    return _HashingEncoder(64)
+
+
+@_dataclass
+class Seeder:
+    """Writes rows the way the portal's services must: change + outbox row, one commit."""
+
+    vk_id: int
+    company_id: int
+
+    def citizen(self, goal: str = "Lagermedarbejder", cv: str = "Truckcertifikat, 5 år på lager.",
+                **fields) -> int:
+        values = dict(name="Testborger", postcode="8722", benefit_group="kontanthjaelp",
+                      readiness_group="paa_spring", case_start=_date(2025, 1, 1),
+                      hours_available=20.0, vk_id=self.vk_id) | fields
+        citizen = _Citizen(**values)
+        citizen.job_goals = [_JobGoal(title=goal)]
+        citizen.cv_documents = [_CvDocument(text=cv)]
+        _db.session.add(citizen)
+        _db.session.flush()
+        _record_change(_db.session, "citizen", citizen.id)
+        _db.session.commit()
+        return citizen.id
+
+    def edit_citizen(self, citizen_id: int, **fields) -> None:
+        citizen = _db.session.get(_Citizen, citizen_id)
+        for name, value in fields.items():
+            setattr(citizen, name, value)
+        _record_change(_db.session, "citizen", citizen_id)
+        _db.session.commit()
+
+    def erase_citizen(self, citizen_id: int) -> None:
+        _db.session.delete(_db.session.get(_Citizen, citizen_id))
+        _record_change(_db.session, "citizen", citizen_id, op="delete")
+        _db.session.commit()
+
+    def opening(self, title: str = "Lagermedarbejder til småjob", **fields) -> int:
+        values = dict(company_id=self.company_id, kind="smaajob", title=title,
+                      description="Pluk og pak på lageret.", postcode="8722", hours_min=5.0,
+                      hours_max=15.0, status="open") | fields
+        opening = _Opening(**values)
+        _db.session.add(opening)
+        _db.session.flush()
+        _record_change(_db.session, "opening", opening.id)
+        _db.session.commit()
+        return opening.id
+
+
+@pytest.fixture
+def seed(app, make_user) -> Iterator[Seeder]:
+    """A Seeder inside an app context, with a VK and a company to refer to."""
+    vk = make_user("consultant")
+    company_user = make_user("company")
+    with app.app_context():
+        yield Seeder(vk.id, company_user.company_id)
+
+
+def _load_es_helper():
+    """tests/elasticsearch_server.py by path (tests/ is not a package)."""
+    name = "jobbro_tests_elasticsearch_server"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "elasticsearch_server.py"
+        spec = _importlib_util.spec_from_file_location(name, path)
+        module = _importlib_util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def indexer_es_server(request):
+    """A session-wide Elasticsearch-compatible server (noida-db) on a free loopback port.
+
+    Yields the helper's server object (``url``; ``stop()`` is idempotent). Skips with the
+    reason locally, fails under CI=true.
+    """
+    helper = _load_es_helper()
+    try:
+        server = helper.start()
+    except helper.ServerUnavailable as err:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Elasticsearch test server unavailable under CI: {err}")
+        pytest.skip(f"Elasticsearch test server unavailable: {err}")
+    request.addfinalizer(server.stop)
+    return server
