@@ -240,6 +240,25 @@ class Filters:
     max_distance_km: float | None = None
     exclude_ids: frozenset[str] = frozenset()
 
+    def __post_init__(self) -> None:
+        """Raises ValueError on unknown keys or a negative distance (never "match nothing")."""
+        for name, allowed, what in (
+            ("benefit_groups", BENEFIT_GROUPS, "benefit group"),
+            ("readiness_groups", READINESS_GROUPS, "readiness group"),
+            ("kinds", OPENING_KINDS, "opening kind"),
+        ):
+            values = getattr(self, name)
+            if values is not None:
+                values = frozenset(values)
+                for value in values:
+                    _check_key(value, allowed, what)
+                object.__setattr__(self, name, values)
+        if self.max_distance_km is not None and self.max_distance_km < 0:
+            raise ValueError("max_distance_km must be >= 0")
+        object.__setattr__(self, "exclude_ids", frozenset(self.exclude_ids))
+        if self.company_ids is not None:
+            object.__setattr__(self, "company_ids", frozenset(self.company_ids))
+
 
 @dataclass(frozen=True)
 class PolicyFlag:

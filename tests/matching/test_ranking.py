@@ -11,6 +11,7 @@ from matching.domain import (
     DEFAULT_ELIGIBILITY,
     CitizenProfile,
     EligibilityRules,
+    Filters,
     Match,
     OpeningProfile,
     RankingWeights,
@@ -177,6 +178,16 @@ def test_geo_table_and_unknown_postcode():
         13.7, abs=0.2)
     with pytest.raises(UnknownPostcode, match="9999"):
         postcode_location("9999")
+
+
+def test_filters_validate_keys():
+    assert Filters(benefit_groups={"dagpenge"}).benefit_groups == frozenset({"dagpenge"})
+    with pytest.raises(ValueError, match="benefit group"):
+        Filters(benefit_groups=frozenset({"kontanthjælp"}))
+    with pytest.raises(ValueError, match="opening kind"):
+        Filters(kinds=frozenset({"praktik"}))
+    with pytest.raises(ValueError):
+        Filters(max_distance_km=-1)
 
 
 def test_weights_reject_negative():
