@@ -155,11 +155,30 @@ class PlacementBuilder:
             kind = "ordinaert" if reason == "ordinaert_job" else "fleksjob"
             hours = 37.0 if kind == "ordinaert" else max(citizen.hours_available, 8.0)
             follow = self.add(placement.citizen, placement.company, kind, start, 520, hours)
-            follow.end_date, follow.end_reason = None, None
+        else:
+            follow = None
         closed = end + timedelta(days=self.rng.randint(7, 45))
         if closed < self.today:
             citizen.case_closed = closed
+            self._stop_others(placement.citizen, closed, keep=follow)
         return True
+
+    def _stop_others(self, ci: int, closed: date, keep: DemoPlacement | None) -> None:
+        """A closed case ends the citizen's other placements (småjob, praktik) that day.
+
+        ``keep`` (the job the success led to) goes on; a placement that would only have
+        started after the case closed never happened.
+        """
+        kept = []
+        for p in self.placements:
+            if p.citizen == ci and p is not keep:
+                if p.start_date >= closed:
+                    continue
+                if p.end_date is None or p.end_date > closed:
+                    p.end_date, p.end_reason = closed, p.end_reason or "forloeb_slut"
+                    p.hours = [h for h in p.hours if h.month <= closed]
+            kept.append(p)
+        self.placements[:] = kept
 
 
 def make_placements(rng: random.Random, today: date, citizens: list[DemoCitizen],

@@ -212,6 +212,18 @@ def test_history_lies_before_today_within_14_months(demo):
         assert all(h.month.day == 1 and 0 <= h.hours <= 400 for h in p.hours)
 
 
+def test_closed_cases_end_in_a_success_and_leave_nothing_pending(demo):
+    closed = [i for i, c in enumerate(demo.citizens) if c.case_closed is not None]
+    assert len(closed) > 30
+    for i in closed:
+        mine = [p for p in demo.placements if p.citizen == i]
+        assert any(p.end_reason in vocab.SUCCESS_END_REASONS for p in mine)
+        assert all(p.kind in ("ordinaert", "fleksjob") for p in mine if p.end_date is None)
+    pending = [p for p in demo.proposals if p.citizen in closed
+               and p.status in ("proposed", "approved")]
+    assert pending == []
+
+
 def test_proposals_respect_the_hard_limits(demo):
     for p in demo.proposals:
         citizen, opening = demo.citizens[p.citizen], demo.openings[p.opening]
