@@ -230,3 +230,43 @@ def test_backoff_is_bounded_and_jittered():
     assert backoff_seconds(50, cap=60.0, rng=lambda: 1.0) == 60.0
     assert backoff_seconds(1, rng=lambda: 0.5) == 1.0
     assert backoff_seconds(3, rng=lambda: 0.0) == 0.0
+
+
+def _dead_url() -> str:
+    import socket
+
+    with socket.socket() as sock:  # bound and closed again: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.mark.elasticsearch
+def test_backend_down_loses_nothing_and_indexes_once_when_back(seed, encoder, indexer_es_server):
+    from matching.backends.elasticsearch import ElasticsearchBackend
+
+    prefix = f"jobbro-test-{threading.get_ident()}-{id(seed)}"
+    down = ElasticsearchBackend(_dead_url(), dims=encoder.dimension, prefix=prefix,
+                                request_timeout=0.5)
+    citizen_id = seed.citizen()
+    opening_id = seed.opening()
+    seed.edit_citizen(citizen_id, hours_available=12.0)  # the portal keeps working
+
+    during = OutboxWorker(db.session, down, encoder).drain(max_wait=0)
+
+    assert during.unavailable and during.written == 0
+    assert statuses() == {"pending": 3}
+    events = db.session.scalars(sa.select(OutboxEvent)).all()
+    assert all(e.attempts == 1 and e.last_error and e.claimed_until is None for e in events)
+
+    up = ElasticsearchBackend(indexer_es_server.url, dims=encoder.dimension, prefix=prefix)
+    after = OutboxWorker(db.session, up, encoder).drain()
+
+    assert statuses() == {"done": 3} and after.written == 2
+    version = db.session.get(Citizen, citizen_id).version
+    assert up.versions("citizen", [str(citizen_id)]) == {str(citizen_id): version}
+    assert up.ids("citizen") == {str(citizen_id)} and up.ids("opening") == {str(opening_id)}
+    assert up.count("citizen") == 1
+    record_change(db.session, "citizen", citizen_id)
+    db.session.commit()
+    assert OutboxWorker(db.session, up, encoder).drain().written == 0  # a repeat is a no-op
+    assert up.versions("citizen", [str(citizen_id)]) == {str(citizen_id): version}
