@@ -78,8 +78,10 @@ class PlacementBuilder:
             reason = rng.choices(END_REASONS, weights)[0]
             if reason == "afbrudt":
                 end = start + timedelta(days=rng.randint(5, max(6, weeks * 7 - 1)))
+        # Registered a few days before it starts, and never after today.
+        registered = min(start - timedelta(days=rng.randint(1, 10)), self.today - timedelta(1))
         placement = DemoPlacement(ci, opening, company, kind, start, end, weekly, reason,
-                                  at(start - timedelta(days=rng.randint(1, 10)), 10))
+                                  at(registered, 10))
         if kind in LOGGED_KINDS:
             placement.hours = monthly_hours(rng, placement, self.today,
                                             rng.choice(self.company_users[company]))

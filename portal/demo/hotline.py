@@ -16,6 +16,8 @@ from .records import DemoCompany, DemoHotlineRequest, DemoMessage, DemoPlacement
 REQUEST_P = 0.2
 DEMO_COMPANY_REQUEST_P = 0.6  # the demo log-ins should find something in their hotline
 LATE_P = 0.12
+# How long a VK usually takes to answer (minutes), per urgency.
+ANSWER_MINUTES = {"akut": (10, 150), "hoej": (30, 420), "normal": (60, 1800)}
 CATEGORY_WEIGHTS = {"fravaer": 35, "konflikt": 15, "opgaver": 25, "helbred": 15, "andet": 10}
 URGENCY_WEIGHTS = {"akut": 20, "hoej": 35, "normal": 45}
 WINDOW_DAYS = 425
@@ -75,21 +77,32 @@ def make_request(rng: random.Random, today: date, placement: DemoPlacement, pi: 
     return request
 
 
+def _working_hours(rng: random.Random, moment: datetime) -> datetime:
+    """Move a moment outside 07-16 on a working day to the next working morning."""
+    if moment.weekday() < 5 and 7 <= moment.hour < 16:
+        return moment
+    if moment.hour >= 16 or moment.weekday() >= 5:
+        moment = add_working_days(moment, 1)
+    return moment.replace(hour=rng.randint(7, 9), minute=rng.randint(0, 59))
+
+
 def _respond(rng: random.Random, request: DemoHotlineRequest, cutoff: datetime) -> None:
     """The VK's answer (on time or late), and the company's thanks when it is closed."""
-    window = request.due_at - request.created_at
-    if rng.random() < LATE_P:
-        answered = request.due_at + timedelta(hours=rng.randint(1, 30))
+    if rng.random() < LATE_P:  # a busy week: the answer slips past the target
+        answered = add_working_days(request.due_at, rng.randint(0, 2))
+        answered += timedelta(minutes=rng.randint(30, 300))
     else:
-        answered = request.created_at + window * rng.uniform(0.05, 0.9)
+        answered = request.created_at + timedelta(
+            minutes=rng.randint(*ANSWER_MINUTES[request.urgency]))
+    answered = _working_hours(rng, answered)
     if answered >= cutoff:
         return
     request.first_response_at, request.status = answered, "answered"
     request.messages.append(DemoMessage(request.assigned_to, rng.choice(texts.REPLIES), answered))
-    closed = answered + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5))
+    closed = _working_hours(rng, answered + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5)))
     if closed < cutoff and rng.random() < 0.9:
         request.messages.append(DemoMessage(request.created_by, rng.choice(texts.FOLLOW_UPS),
-                                            closed - timedelta(hours=1)))
+                                            closed - timedelta(minutes=rng.randint(5, 50))))
         request.closed_at, request.status = closed, "closed"
 
 

@@ -134,7 +134,9 @@ def make_proposals(rng: random.Random, today: date, citizens: list[DemoCitizen],
 def _target_status(rng: random.Random, opening: DemoOpening, rank: int) -> tuple[str, str | None]:
     """(status, company response) the proposal is heading for."""
     hires = opening.capacity if opening.capacity > 1 else 1
-    if opening.status == "filled" and rank < hires or opening.capacity > 1 and rank < hires // 2:
+    # A filled opening hired its first candidates; standing seats are about half taken.
+    if (opening.status == "filled" and rank < hires) or (opening.capacity > 1
+                                                         and rank < hires // 2):
         return "disclosed", "hired"
     if opening.status in ("filled", "closed"):
         return rng.choices((("rejected", None), ("disclosed", "declined"), ("withdrawn", None),

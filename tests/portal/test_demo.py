@@ -203,9 +203,18 @@ def test_history_lies_before_today_within_14_months(demo):
     stamps = [p.created_at for p in demo.proposals] + [h.created_at for h in demo.hotline]
     stamps += [p.decided_at for p in demo.proposals if p.decided_at]
     stamps += [h.first_response_at for h in demo.hotline if h.first_response_at]
+    stamps += [o.created_at for o in demo.openings] + [c.created_at for c in demo.citizens]
+    stamps += [u.created_at for u in demo.users] + [c.created_at for c in demo.companies]
+    stamps += [m.created_at for h in demo.hotline for m in h.messages]
+    stamps += [h.closed_at for h in demo.hotline if h.closed_at]
+    stamps += [p.company_responded_at for p in demo.proposals if p.company_responded_at]
+    stamps += [p.consent.given_at for p in demo.proposals if p.consent]
+    stamps += [p.consent.withdrawn_at for p in demo.proposals if p.consent and p.consent.withdrawn_at]
+    stamps += [h.created_at for p in demo.placements for h in p.hours]
     assert max(stamps) < CUTOFF
     assert min(h.created_at for h in demo.hotline) >= CUTOFF - timedelta(days=430)
     for p in demo.placements:
+        assert p.created_at < CUTOFF and p.start_date <= TODAY + timedelta(days=30)
         assert p.start_date >= demo.citizens[p.citizen].case_start
         assert p.end_date is None or p.start_date <= p.end_date < TODAY
         assert (p.end_date is None) == (p.end_reason is None)
