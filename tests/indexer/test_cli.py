@@ -1,0 +1,110 @@
+"""``python -m indexer``: the command-line contracts, run as real subprocesses."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import OutboxEvent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli_env(app, tmp_path) -> dict[str, str]:
+    """Environment pointing a subprocess at the test app's database and instance folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCHING_", "ELASTICSEARCH_"))}
+    env.update({
+        "DATABASE_URL": app.config["DATABASE_URL"], "JOBBRO_INSTANCE_PATH": str(tmp_path / "inst"),
+        "SECRET_KEY": "test-secret", "PSEUDONYM_KEY": "test-pseudonym-key",
+        "MATCHING_BACKEND": "memory", "MATCHING_ENCODER": "hashing",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"), "PYTHONPATH": str(ROOT),
+    })
+    return env
+
+
+def indexer(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "indexer", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def status(env: dict[str, str]) -> dict:
+    done = indexer(env, "status")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_status_drain_status(seed, cli_env):
+    seed.citizen()
+    seed.opening()
+    before = status(cli_env)
+    assert before == {"pending": 2, "failed": 0, "indexed_citizens": 0, "indexed_openings": 0,
+                      "backend": "memory", "encoder": "hashing-256"}
+
+    drained = indexer(cli_env, "drain")
+
+    assert drained.returncode == 0, drained.stderr
+    after = status(cli_env)
+    assert after["pending"] == 0
+    assert (after["indexed_citizens"], after["indexed_openings"]) == (1, 1)
+
+
+def test_drain_with_backend_down_exits_non_zero_and_keeps_rows(seed, cli_env):
+    seed.citizen()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    env = cli_env | {"MATCHING_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": dead}
+
+    drained = indexer(env, "drain")
+
+    assert drained.returncode == 1
+    assert "1 outbox events are still pending" in drained.stderr
+    assert "unreachable" in drained.stderr
+    assert db.session.scalars(sa.select(OutboxEvent.status)).all() == ["pending"]
+
+
+def test_rebuild_shows_progress_on_stderr(seed, cli_env):
+    seed.citizen()
+    done = indexer(cli_env, "rebuild")
+    assert done.returncode == 0, done.stderr
+    assert "Genopbygger borgere" in done.stderr and "1/1" in done.stderr
+    assert done.stdout == ""  # stdout stays clean for scripts
+    assert status(cli_env)["indexed_citizens"] == 1
+
+
+def test_unknown_encoder_is_a_clear_configuration_error(cli_env):
+    done = indexer(cli_env | {"MATCHING_ENCODER": "word2vec"}, "status")
+    assert done.returncode == 2
+    assert "configuration problem" in done.stderr and "word2vec" in done.stderr
+
+
+def test_run_stops_cleanly_on_sigterm(seed, cli_env):
+    seed.citizen()
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--idle", "0.2"],
+                            env=cli_env, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while db.session.scalars(sa.select(OutboxEvent.status)).all() != ["done"]:
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "the worker never processed the outbox"
+            db.session.rollback()  # a fresh snapshot of the database on the next poll
+            time.sleep(0.1)  # polling another process's observable effect
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "stopping after the current batch" in err and "indexer stopped" in err
