@@ -93,11 +93,8 @@ def make_citizen(rng: random.Random, today: date, users: list[DemoUser],
     languages = _languages(rng, origin)
     team = team_of(postcode)
     case_start = today - timedelta(days=rng.randint(*CASE_DAYS[group]))
-    text = None
-    if missing != "cv":
-        person = CvPerson(name.split()[0], tuple(occupations), group, licence, tuple(languages),
-                          today.year)
-        text = cv_text(rng, person, lambda sector: _employer(rng, sector))
+    text = None if missing == "cv" else _cv(rng, CvPerson(
+        name.split()[0], tuple(occupations), group, licence, tuple(languages), today.year))
     goals = [] if missing == "jobmaal" else [rng.choice(o.goals[:1] * 3 + o.goals[1:])
                                              for o in occupations]
     phone, email = _contact(rng, name)
@@ -115,9 +112,10 @@ def make_citizen(rng: random.Random, today: date, users: list[DemoUser],
     )
 
 
-def _employer(rng: random.Random, sector: str) -> str:
-    postcode = rng.choice(sorted(names.TEAM_NORTH_POSTCODES) + ["7130", "8783", "7000"])
-    return company_name(rng, sector, postcode)
+def _cv(rng: random.Random, person: CvPerson) -> str:
+    """The CV text; earlier employers are fictitious firms in the area."""
+    towns = sorted(names.TEAM_NORTH_POSTCODES) + ["7130", "8783", "7000"]
+    return cv_text(rng, person, lambda sector: company_name(rng, sector, rng.choice(towns)))
 
 
 def make_citizens(rng: random.Random, today: date, users: list[DemoUser],
