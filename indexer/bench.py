@@ -1,0 +1,146 @@
+"""Benchmark: full rebuild and one incremental change, on a throwaway SQLite database.
+
+    python -m indexer bench --citizens 10000 [--openings 200] [--encoder e5]
+
+Progress goes to stderr; the last stdout line is one JSON object: rebuild seconds and
+documents per second, incremental seconds after changing one CV (and how many documents
+that wrote: must be 1), and the share of time spent outside the encoder.
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from matching.encoders import Encoder, make_encoder
+
+_TASKS = ("pluk og pak på lager", "kundeservice i butik", "rengøring af kontorer",
+          "køkkenhjælp i kantine", "pleje af ældre", "montage i produktion", "chauffør på varebil",
+          "pasning af dyr i landbrug", "kasseekspedition", "vedligehold af grønne områder",
+          "opvask og klargøring", "varemodtagelse og lageropgørelse", "telefonsalg",
+          "pedelarbejde på skole", "tømrerarbejde", "maling af facader", "bageri om natten")
+_GOALS = ("Lagermedarbejder", "Butiksassistent", "Rengøringsassistent", "Køkkenmedhjælper",
+          "Social- og sundhedshjælper", "Produktionsmedarbejder", "Chauffør", "Landbrugsmedhjælper",
+          "Kasseassistent", "Gartnermedhjælper", "Pedel", "Tømrerlærling", "Maler")
+_BENEFITS = ("kontanthjaelp", "uddannelseshjaelp", "dagpenge", "ressourceforloeb", "jobafklaring")
+_POSTCODES = ("8722", "8723", "7130", "7160", "7171", "8783", "7140", "8700", "7100")
+
+
+class TimingEncoder:
+    """Wraps an encoder and adds up the seconds spent inside it."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner, self.name, self.seconds = inner, inner.name, 0.0
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def _timed(self, encode, texts: Sequence[str]) -> np.ndarray:
+        start = time.perf_counter()
+        try:
+            return encode(texts)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._timed(self.inner.encode_queries, texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._timed(self.inner.encode_passages, texts)
+
+
+def _cv(rng: random.Random, n: int) -> str:
+    lines = [f"CV for borger {n}."]
+    for year in rng.sample(range(2005, 2025), 4):
+        lines.append(f"{year}: {rng.choice(_TASKS)} hos virksomhed {rng.randrange(900)}, "
+                     f"{rng.randrange(1, 6)} år. Ansvar for {rng.choice(_TASKS)}.")
+    lines.append(f"Kompetencer: {', '.join(rng.sample(_TASKS, 3))}. Kørekort B.")
+    return "\n".join(lines)
+
+
+def seed(session, citizens: int, openings: int, rng: random.Random) -> None:
+    """Insert one VK, one company and the synthetic citizens and openings (core inserts)."""
+    from portal.models import Citizen, Company, CvDocument, JobGoal, Opening, User
+
+    session.execute(sa.insert(User), [{"id": 1, "email": "vk@bench.local", "name": "VK",
+                                       "role": "consultant", "session_token": "bench"}])
+    session.execute(sa.insert(Company), [{"id": 1, "name": "Bench A/S", "cvr": "12345678",
+                                          "postcode": "8722"}])
+    start = date(2024, 1, 1)
+    session.execute(sa.insert(Citizen), [{
+        "id": n, "name": f"Borger {n}", "postcode": rng.choice(_POSTCODES),
+        "benefit_group": rng.choice(_BENEFITS), "readiness_group": "paa_vej",
+        "hours_available": float(rng.choice((5, 10, 15, 20, 37))), "vk_id": 1,
+        "case_start": start + timedelta(days=rng.randrange(600)), "version": 1,
+    } for n in range(1, citizens + 1)])
+    session.execute(sa.insert(JobGoal), [{"citizen_id": n, "title": rng.choice(_GOALS)}
+                                         for n in range(1, citizens + 1)])
+    session.execute(sa.insert(CvDocument), [{"citizen_id": n, "text": _cv(rng, n)}
+                                            for n in range(1, citizens + 1)])
+    session.execute(sa.insert(Opening), [{
+        "id": n, "company_id": 1, "kind": "smaajob", "title": f"{rng.choice(_GOALS)} søges ({n})",
+        "description": f"Opgaver: {rng.choice(_TASKS)} og {rng.choice(_TASKS)}.",
+        "postcode": rng.choice(_POSTCODES), "hours_min": 5.0, "hours_max": 15.0,
+        "status": "open", "version": 1,
+    } for n in range(1, openings + 1)])
+    session.commit()
+
+
+def run_bench(citizens: int = 10_000, openings: int = 200, encoder_spec: str | None = None) -> dict:
+    """Time a full rebuild and one changed CV; returns the report (see module docstring)."""
+    from portal import create_app
+    from portal.extensions import db
+
+    from .rebuild import rebuild
+    from .snapshot import SnapshotBackend
+
+    spec = encoder_spec or os.environ.get("MATCHING_ENCODER") or "e5"
+    with tempfile.TemporaryDirectory(prefix="jobbro-indexer-bench-") as tmp:
+        app = create_app({"DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite'}",
+                          "SECRET_KEY": "bench", "PSEUDONYM_KEY": "bench"})
+        with app.app_context():
+            db.create_all()
+            seed(db.session, citizens, openings, random.Random(7))
+            encoder = TimingEncoder(make_encoder(spec))
+            encoder.dimension  # load the model before the clock starts
+            backend = SnapshotBackend(Path(tmp) / "index.npz")
+            start = time.perf_counter()
+            rebuild(db.session, backend, encoder, progress=sys.stderr)
+            full, full_encoder = time.perf_counter() - start, encoder.seconds
+            incremental, touched, inc_encoder = _one_cv_change(db.session, backend, encoder)
+            db.session.remove()
+            db.engine.dispose()
+    docs = citizens + openings
+    return {
+        "citizens": citizens, "openings": openings, "encoder": encoder.name, "backend": "memory",
+        "rebuild_seconds": round(full, 2), "rebuild_docs_per_s": round(docs / full, 1),
+        "rebuild_outside_encoder_share": round(1 - full_encoder / full, 3),
+        "incremental_seconds": round(incremental, 3), "incremental_documents": touched,
+        "incremental_outside_encoder_share": round(1 - inc_encoder / incremental, 3),
+    }
+
+
+def _one_cv_change(session, backend, encoder: TimingEncoder) -> tuple[float, int, float]:
+    from portal.models import Citizen, CvDocument
+    from portal.models.base import utcnow
+    from portal.outbox import record_change
+
+    from .worker import OutboxWorker
+
+    session.get(CvDocument, 1).text += "\nNyt: truckcertifikat taget i år."
+    session.get(Citizen, 1).updated_at = utcnow()  # as the portal does: the version moves
+    record_change(session, "citizen", 1)
+    session.commit()
+    before = encoder.seconds
+    start = time.perf_counter()
+    result = OutboxWorker(session, backend, encoder).drain()
+    return time.perf_counter() - start, result.written, encoder.seconds - before
