@@ -196,6 +196,8 @@ class RankingWeights:
         benefit_duration: weight of time on benefit, rising to 1 at
             `benefit_duration_months`.
         benefit_duration_months: horizon for the time-on-benefit factor.
+        languages: weight of the share of the opening's required languages the citizen
+            speaks (1 when none are required); missing ones are named in the explanation.
     """
 
     relevance: float = 1.0
@@ -208,10 +210,11 @@ class RankingWeights:
     readiness_bonus: Mapping[str, float] = field(default_factory=_default_readiness)
     benefit_duration: float = 0.05
     benefit_duration_months: float = 24.0
+    languages: float = 0.05
 
     def __post_init__(self) -> None:
         for name in ("relevance", "distance", "hours_fit", "placement_gap", "readiness",
-                     "benefit_duration"):
+                     "benefit_duration", "languages"):
             if getattr(self, name) < 0:
                 raise ValueError(f"weight {name} must be >= 0")
         if min(self.distance_scale_km, self.placement_gap_months,
@@ -290,6 +293,7 @@ class Explanation:
     hours_fit: float
     policy_flags: tuple[PolicyFlag, ...]
     constraints: tuple[ConstraintCheck, ...]
+    missing_languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,12 @@ def hours_fit(citizen: CitizenProfile, opening: OpeningProfile) -> float:
     return opening.hours_max / citizen.hours_available
 
 
+def missing_languages(citizen: CitizenProfile, opening: OpeningProfile) -> tuple[str, ...]:
+    """The opening's required languages the citizen does not list."""
+    spoken = {lang.casefold() for lang in citizen.languages}
+    return tuple(lang for lang in opening.required_languages if lang.casefold() not in spoken)
+
+
 def _months_between(start: date | None, today: date) -> float:
     return 0.0 if start is None else max(0.0, (today - start).days / DAYS_PER_MONTH)
 
@@ -173,10 +179,13 @@ def score_candidate(
         return Exclusion(citizen.id, opening.id, reason, checks)
     fit = hours_fit(citizen, opening)
     flags = policy_flags(citizen, weights, today)
+    missing = missing_languages(citizen, opening)
+    required = len(opening.required_languages)
     score = (
         weights.relevance * candidate.relevance
         + weights.distance * math.exp(-km / weights.distance_scale_km)
         + weights.hours_fit * fit
+        + weights.languages * (1.0 - len(missing) / required if required else 1.0)
         + sum(f.contribution for f in flags)
     )
     text = opening_text(opening)
@@ -189,6 +198,7 @@ def score_candidate(
         hours_fit=round(fit, 3),
         policy_flags=flags,
         constraints=checks,
+        missing_languages=missing,
     )
     return Match(citizen.id, opening.id, score, explanation)
 

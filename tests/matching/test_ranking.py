@@ -159,6 +159,17 @@ def test_hours_fit_prefers_citizens_whose_hours_the_opening_uses():
     assert out.matches[1].explanation.hours_fit == pytest.approx(15 / 37, abs=1e-3)
 
 
+def test_required_languages_are_a_named_soft_factor():
+    english = citizen("b_en", languages=("da", "en"))
+    danish = citizen("a_da", languages=("da",))
+    job = opening(required_languages=("en",))
+    out = ranked([Candidate(danish, job, 0.5, "x"), Candidate(english, job, 0.5, "x")])
+    assert [m.citizen_id for m in out.matches] == ["b_en", "a_da"]
+    assert out.matches[1].explanation.missing_languages == ("en",)
+    assert out.matches[0].explanation.missing_languages == ()
+    assert out.matches[0].score - out.matches[1].score == pytest.approx(0.05)
+
+
 def test_k_limits_matches():
     cands = [Candidate(citizen(f"c{i}"), opening(), i / 10, "x") for i in range(5)]
     assert [m.citizen_id for m in ranked(cands, k=2).matches] == ["c4", "c3"]
