@@ -30,11 +30,13 @@ REASON_LEN = 500
 
 @dataclass
 class Built:
-    """Documents to write, ids to remove, and per-id failures (reasons in Danish)."""
+    """Documents to write, ids to remove, per-id failures (reasons in Danish), and the
+    row version each decision was based on (``seen``; deleted rows are absent)."""
 
     docs: list[Document] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
 
 
 def ensure_cv_text(cv: CvDocument, upload_folder: Path | None,
@@ -84,7 +86,7 @@ def build_citizens(session: Session, citizens: Sequence[Citizen], requested: Seq
     Raises:
         EncoderUnavailable, BackendUnavailable: passed through for the caller to retry.
     """
-    built = Built()
+    built = Built(seen={str(c.id): int(c.version) for c in citizens})
     usable = []
     for citizen in citizens:
         cv = citizen.current_cv
@@ -116,7 +118,7 @@ def _profiles(session: Session, citizens: list[Citizen], built: Built) -> dict[i
 
 def build_openings(openings: Sequence[Opening], requested: Sequence[int], encoder: Encoder) -> Built:
     """Documents for the open openings among ``requested``; the rest are removed."""
-    built = Built()
+    built = Built(seen={str(o.id): int(o.version) for o in openings})
     profiles = []
     for opening in openings:
         if not is_indexable_opening(opening):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import random
 import socket
@@ -43,6 +44,13 @@ from .documents import REASON_LEN, Built, build_citizens, build_openings, live_c
 from .extract import ExtractLimits
 
 MAX_ATTEMPTS = 5
+log = logging.getLogger("indexer")
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, BackendError):
+        return f"søgeindekset afviste skrivningen: {err}"[:REASON_LEN]
+    return f"uventet fejl under indeksering: {type(err).__name__}: {err}"[:REASON_LEN]
 
 
 def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 60.0,
@@ -133,6 +141,10 @@ class OutboxWorker:
     def process_batch(self) -> BatchResult:
         """Claim and process one batch; never raises for backend, encoder or file trouble.
 
+        If the batch fails for another reason (a request the backend rejects, a bug
+        tripped by one row), its entities are retried one by one, so only the culprit is
+        delayed and, after MAX_ATTEMPTS, marked failed: one bad row never blocks the rest.
+
         Raises:
             sqlalchemy.exc.SQLAlchemyError: the database itself failed (claims then
                 expire and another run picks the rows up).
@@ -142,21 +154,46 @@ class OutboxWorker:
         if not events:
             return result
         try:
-            with self.session.no_autoflush:
-                failed = self._apply(events, result)
+            self._process(events, result)
         except (BackendUnavailable, EncoderUnavailable) as err:
+            self._unavailable(events, result, err)
+        except Exception as err:  # noqa: BLE001 - isolate the culprit, see docstring
             self.session.rollback()
-            result.unavailable = str(err)[:REASON_LEN]
-            result.retried = self._release(events, result.unavailable, delay=False)
-            return result
-        except BackendError as err:  # rejected request: retry a few times, then give up
-            self.session.rollback()
-            result.retried = self._release(events, f"søgeindekset afviste skrivningen: {err}", delay=True)
-            return result
-        result.failed = self._finish(events, failed)
+            if len({(e.entity, e.entity_id) for e in events}) == 1:
+                log.warning("indexing %s %s failed: %r", events[0].entity, events[0].entity_id, err)
+                result.retried = self._release(events, _reason(err), delay=True)
+            else:
+                self._one_by_one(events, result)
+        return result
+
+    def _process(self, events: list[_Event], result: BatchResult) -> None:
+        with self.session.no_autoflush:
+            failed = self._apply(events, result)
+        result.failed += self._finish(events, failed)
         self._note_run(result)
         self.session.commit()
-        return result
+
+    def _unavailable(self, events: list[_Event], result: BatchResult, err: Exception) -> None:
+        self.session.rollback()
+        result.unavailable = str(err)[:REASON_LEN]
+        result.retried += self._release(events, result.unavailable, delay=False)
+
+    def _one_by_one(self, events: list[_Event], result: BatchResult) -> None:
+        groups: dict[tuple[str, int], list[_Event]] = {}
+        for event in events:
+            groups.setdefault((event.entity, event.entity_id), []).append(event)
+        pending = list(groups.values())
+        while pending:
+            group = pending.pop(0)
+            try:
+                self._process(group, result)
+            except (BackendUnavailable, EncoderUnavailable) as err:
+                self._unavailable([e for g in [group, *pending] for e in g], result, err)
+                return
+            except Exception as err:  # noqa: BLE001 - this entity is the culprit
+                self.session.rollback()
+                log.warning("indexing %s %s failed: %r", group[0].entity, group[0].entity_id, err)
+                result.retried += self._release(group, _reason(err), delay=True)
 
     def _apply(self, events: list[_Event], result: BatchResult) -> dict[tuple[str, int], str]:
         citizen_ids = sorted({e.entity_id for e in events if e.entity == "citizen"})
@@ -179,19 +216,24 @@ class OutboxWorker:
                 **{("opening", i): r for i, r in openings.failed.items()}}
 
     def _verify(self, kind: str, built: Built) -> None:
-        """Remove or re-queue documents whose row changed or vanished while we worked."""
-        if not built.docs:
+        """Remove or re-queue what changed or vanished while we worked.
+
+        A row deleted meanwhile must not keep the document we just wrote; a row whose
+        version moved on may have been decided (written or removed) from an old state
+        by us after another worker handled the newer one, so it is queued again.
+        """
+        if not built.seen:
             return
         model = Citizen if kind == "citizen" else Opening
-        ids = [int(d.id) for d in built.docs]
+        ids = [int(i) for i in built.seen]
         current = dict(self.session.execute(
             sa.select(model.id, model.version).where(model.id.in_(ids))).all())
         gone = [d.id for d in built.docs if int(d.id) not in current]
         if gone:
             self.backend.remove(kind, gone)
-        for doc in built.docs:
-            if int(doc.id) in current and current[int(doc.id)] != doc.version:
-                record_change(self.session, kind, int(doc.id))
+        for doc_id, version in built.seen.items():
+            if int(doc_id) in current and current[int(doc_id)] != version:
+                record_change(self.session, kind, int(doc_id))
 
     def _finish(self, events: list[_Event], failed: dict[tuple[str, int], str]) -> int:
         now = self.clock()

@@ -270,3 +270,52 @@ def test_backend_down_loses_nothing_and_indexes_once_when_back(seed, encoder, in
     db.session.commit()
     assert OutboxWorker(db.session, up, encoder).drain().written == 0  # a repeat is a no-op
     assert up.versions("citizen", [str(citizen_id)]) == {str(citizen_id): version}
+
+
+def test_one_bad_row_does_not_block_the_batch(seed, backend, encoder):
+    from matching.backends import BackendError
+
+    good = [seed.citizen(goal=f"Mål {n}") for n in range(3)]
+    poison = seed.citizen(goal="Giftig")
+    real_index = backend.index
+
+    def refuse_poison(docs):
+        docs = list(docs)
+        if any(d.id == str(poison) for d in docs):
+            raise BackendError("mapper_parsing_exception")
+        return real_index(docs)
+
+    backend.index = refuse_poison
+    db.session.execute(sa.update(OutboxEvent).where(OutboxEvent.entity_id == poison)
+                       .values(attempts=4))  # this is its last chance
+    db.session.commit()
+
+    OutboxWorker(db.session, backend, encoder).drain()
+
+    assert backend.ids("citizen") == {str(i) for i in good}
+    [failure] = failures(db.session)
+    assert failure.entity_id == poison and "afviste" in failure.reason
+    assert statuses() == {"done": 3, "failed": 1}
+
+
+def test_removal_from_an_old_state_is_corrected(seed, backend, encoder):
+    """Removing a restricted citizen while the restriction is lifted must not lose them."""
+    citizen_id = seed.citizen()
+    OutboxWorker(db.session, backend, encoder).drain()
+    seed.edit_citizen(citizen_id, restricted=True)
+    real_remove = backend.remove
+
+    def lifted_meanwhile(kind, ids):
+        removed = real_remove(kind, ids)
+        with Session(db.engine) as other:  # another worker already handled this change
+            other.get(Citizen, citizen_id).restricted = False
+            other.commit()
+        return removed
+
+    backend.remove = lifted_meanwhile
+    OutboxWorker(db.session, backend, encoder).process_batch()
+    backend.remove = real_remove
+    OutboxWorker(db.session, backend, encoder).drain()
+
+    version = db.session.get(Citizen, citizen_id).version
+    assert backend.versions("citizen", [str(citizen_id)]) == {str(citizen_id): version}
