@@ -52,11 +52,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .candidates import bp as candidates_bp
+    from .citizens import bp as citizens_bp
     from .main import bp as main_bp
+    from .openings import bp as openings_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (auth_bp, main_bp, openings_bp, citizens_bp, candidates_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_hooks(app: Flask) -> None:

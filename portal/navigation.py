@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import current_app
 
 MENUS = {
-    "company": [("main.index", "Forside")],
-    "consultant": [("main.index", "Forside")],
-    "admin": [("main.index", "Forside"), ("admin.users", "Brugere"), ("admin.companies", "Virksomheder")],
+    "company": [("main.index", "Forside"), ("openings.index", "Opslag")],
+    "consultant": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
+                   ("citizens.index", "Borgere")],
+    "admin": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
+              ("citizens.index", "Borgere"), ("admin.users", "Brugere"),
+              ("admin.companies", "Virksomheder"), ("admin.indexer", "Matchingindeks")],
 }
 
 
