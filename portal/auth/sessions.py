@@ -13,7 +13,7 @@ from ..models import User
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log ind for at se siden."
 login_manager.login_message_category = "info"
-login_manager.refresh_view = "auth.login"
+login_manager.refresh_view = "auth.confirm"
 login_manager.needs_refresh_message = "Bekræft din adgangskode for at fortsætte."
 login_manager.needs_refresh_message_category = "info"
 login_manager.session_protection = "strong"

@@ -1,0 +1,26 @@
+"""Filters for a ranking (GET) and the consultant's decision (POST)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, FloatField, HiddenField, IntegerField, SelectMultipleField,
+                     StringField)
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+
+from ..formutil import choices
+from ..models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
+
+
+class RankingFilterForm(FlaskForm):
+    benefit_groups = SelectMultipleField("Ydelsesgruppe", choices=choices(BENEFIT_GROUPS))
+    readiness_groups = SelectMultipleField("Parathed", choices=choices(READINESS_GROUPS))
+    max_distance_km = FloatField("Højst km fra arbejdsstedet", validators=[
+        Optional(), NumberRange(0, 300, "Afstanden skal være mellem 0 og 300 km.")])
+    k = IntegerField("Antal kandidater", default=20, validators=[
+        Optional(), NumberRange(1, 100, "Vælg mellem 1 og 100 kandidater.")])
+    vis_frasorterede = BooleanField("Vis også frasorterede med årsag")
+
+
+class DecisionForm(FlaskForm):
+    decision = HiddenField(validators=[AnyOf(["approve", "reject"], "Ukendt beslutning.")])
+    reason = StringField("Begrundelse", validators=[
+        DataRequired("Skriv en kort begrundelse."), Length(max=500, message="Højst 500 tegn.")])

@@ -1,0 +1,64 @@
+"""The portal's matching wiring: one encoder and one backend per process, a service per request.
+
+The encoder model loads once per process, lazily (first ranking), and is wrapped per
+request in a ``CachedEncoder`` over the database embedding cache, so vectors the indexer
+already computed are reused. The backend is the one the indexer writes
+(``indexer.config.make_index_backend``): the shared snapshot file for "memory",
+Elasticsearch otherwise.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from indexer.config import IndexerSettings, make_index_backend
+from matching.backends import MatchBackend
+from matching.cache import CachedEncoder
+from matching.domain import RankingWeights
+from matching.encoders import Encoder, make_encoder
+from matching.service import MatchingService
+
+from .embedding_store import DbEmbeddingCache
+from .extensions import db
+from .models import OutboxEvent
+from .profiles import load_rules
+
+_KEY = "jobbro_matching"
+_LOCK = threading.Lock()
+
+
+@dataclass
+class _Runtime:
+    settings: IndexerSettings
+    encoder: Encoder
+    backend: MatchBackend
+
+
+def _runtime() -> _Runtime:
+    runtime = current_app.extensions.get(_KEY)
+    if runtime is None:
+        with _LOCK:
+            runtime = current_app.extensions.get(_KEY)
+            if runtime is None:
+                settings = IndexerSettings.from_config(current_app.config, current_app.instance_path)
+                encoder = make_encoder(settings.encoder)
+                dims = encoder.dimension if settings.backend != "memory" else None
+                runtime = _Runtime(settings, encoder, make_index_backend(settings, dims=dims))
+                current_app.extensions[_KEY] = runtime
+    return runtime
+
+
+def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingService:
+    """A MatchingService for this request (rules read fresh from the database)."""
+    runtime = _runtime()
+    encoder = CachedEncoder(runtime.encoder, DbEmbeddingCache(db.session, runtime.encoder.name))
+    return MatchingService(encoder, runtime.backend, weights, load_rules(db.session))
+
+
+def pending_changes() -> int:
+    """Outbox rows the indexer has not processed yet (shown next to rankings)."""
+    return db.session.scalar(
+        sa.select(sa.func.count(OutboxEvent.id)).where(OutboxEvent.status == "pending")) or 0
