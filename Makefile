@@ -10,11 +10,18 @@ PORT ?= 5000
 
 .PHONY: run test install assets browser setup clean-index
 
+# The portal plus the indexer worker beside it (stopped together with Ctrl-C).
 run: install assets setup
+	@$(PY) -m indexer run & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/flask --app portal run --host $(HOST) --port $(PORT)
 
+# Migrate, seed the demo data into an empty database, then index what is pending
+# (the first time: every demo citizen and opening, a few minutes with the e5 model;
+# afterwards only what changed, in seconds).
 setup: install
 	$(VENV)/bin/flask --app portal setup
+	$(PY) -m indexer drain
 
 test: install assets browser
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -39,11 +39,27 @@ def setup_command(demo: bool) -> None:
         from .demo.loader import load_demo
 
         counts = load_demo(db.session, today=date.today(), password_hash=hash_password(DEMO_PASSWORD))
+        queued = _queue_everything_for_indexing()
         click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        click.echo(f"{queued} rows queued for the matching index (python -m indexer drain)")
     if demo:
         click.echo("\nDemo log-ins (password: %s):" % DEMO_PASSWORD)
         for label, email in DEMO_LOGINS:
             click.echo(f"  {label:<22} {email}")
+
+
+def _queue_everything_for_indexing() -> int:
+    """One outbox row per citizen and opening, committed: the indexer picks them up."""
+    from .models import Citizen, Opening
+    from .outbox import record_change
+
+    count = 0
+    for entity, model in (("opening", Opening), ("citizen", Citizen)):
+        for row_id in db.session.scalars(sa.select(model.id).order_by(model.id)):
+            record_change(db.session, entity, row_id)
+            count += 1
+    db.session.commit()
+    return count
 
 
 @click.command("create-admin")
