@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds to keep retrying while the backend is unavailable")
     drain.set_defaults(func=cmd_drain)
     rebuild = sub.add_parser("rebuild", help="rebuild the whole index (progress on stderr)")
-    rebuild.add_argument("--chunk-size", type=int, default=256)
+    rebuild.add_argument("--chunk-size", type=int, default=64)
     rebuild.set_defaults(func=cmd_rebuild)
     status = sub.add_parser("status", help="print the status as JSON on the last line")
     status.set_defaults(func=cmd_status)

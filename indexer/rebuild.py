@@ -61,7 +61,7 @@ def _versions(session: Session, kind: str) -> dict[int, int]:
 
 
 def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
-            upload_folder: Path | None = None, chunk_size: int = 256, cache: bool = True,
+            upload_folder: Path | None = None, chunk_size: int = 64, cache: bool = True,
             progress: IO[str] | None = sys.stderr, limits: ExtractLimits = ExtractLimits(),
             kinds: Sequence[str] = ("opening", "citizen")) -> RebuildResult:
     """Rebuild the index of ``kinds`` from the database.

@@ -18,12 +18,13 @@ import fcntl
 import json
 import os
 import threading
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from matching.backends import Condition, Document, Hit, MemoryBackend
+from matching.backends import BackendUnavailable, Condition, Document, Hit, MemoryBackend
 from matching.backends.base import FIELD_TYPES, KINDS, check_kind
 
 FORMAT = 1
@@ -45,7 +46,9 @@ class SnapshotBackend:
         self._stamp: tuple[int, int, int] | None = None
         self._docs: dict[str, dict[str, Document]] = {kind: {} for kind in KINDS}
         self._memory = MemoryBackend()
-        self._refresh()
+        self._broken: str | None = None
+        with contextlib.suppress(BackendUnavailable):
+            self._refresh()  # a broken file is reported by each read, not by construction
 
     # -- reading -----------------------------------------------------------------------
     def _current_stamp(self) -> tuple[int, int, int] | None:
@@ -56,14 +59,25 @@ class SnapshotBackend:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _refresh(self) -> None:
+        """Reload when the file changed.
+
+        Raises:
+            BackendUnavailable: the file cannot be read (reduced matching until a rebuild).
+        """
         with self._lock:
             stamp = self._current_stamp()
-            if stamp == self._stamp:
-                return
-            docs = _load(self.path) if stamp is not None else {kind: {} for kind in KINDS}
-            memory = MemoryBackend()
-            memory.index(d for by_id in docs.values() for d in by_id.values())
-            self._docs, self._memory, self._stamp = docs, memory, stamp
+            if stamp != self._stamp:
+                try:
+                    docs = _load(self.path) if stamp is not None else {kind: {} for kind in KINDS}
+                    self._broken = None
+                except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+                    docs = {kind: {} for kind in KINDS}
+                    self._broken = f"index file {self.path.name} unreadable ({err}); run `python -m indexer rebuild`"
+                memory = MemoryBackend()
+                memory.index(d for by_id in docs.values() for d in by_id.values())
+                self._docs, self._memory, self._stamp = docs, memory, stamp
+            if self._broken:
+                raise BackendUnavailable(self._broken)
 
     def search(self, kind: str, vector: np.ndarray, k: int,
                filters: Sequence[Condition] = (), text: str | None = None) -> list[Hit]:
@@ -84,13 +98,24 @@ class SnapshotBackend:
 
     # -- writing -----------------------------------------------------------------------
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _writing(self, replacing: bool = False) -> Iterator[None]:
+        """Lock, reload, let the caller change ``_docs``/``_memory``, save atomically.
+
+        Raises:
+            BackendUnavailable: the file is unreadable; only a rebuild (``replacing``)
+                may write over it, starting from empty.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with self._lock, open(lock_path, "a+b") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)  # other processes writing the snapshot
             try:
-                self._refresh()
+                try:
+                    self._refresh()
+                except BackendUnavailable:
+                    if not replacing:
+                        raise
+                    self._broken = None
                 yield
                 self._save()
             finally:
@@ -140,7 +165,7 @@ class SnapshotBackend:
         return _SnapshotRebuild(self, kind)
 
     def _replace_kind(self, kind: str, docs: dict[str, Document]) -> None:
-        with self._writing():
+        with self._writing(replacing=True):
             writer = self._memory.begin_rebuild(kind)
             writer.index(docs.values())
             writer.commit()
@@ -203,7 +228,8 @@ def _load(path: Path) -> dict[str, dict[str, Document]]:
     Raises:
         ValueError: not a snapshot of format FORMAT.
     """
-    with np.load(path, allow_pickle=False) as data:
+    # Our own handle: np.load(path) leaks its file when the content is not a valid npz.
+    with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
         if "format" not in data or int(data["format"]) != FORMAT:
             raise ValueError(f"{path} is not a matching index snapshot (format {FORMAT})")
         docs: dict[str, dict[str, Document]] = {}

@@ -136,3 +136,21 @@ def test_snapshot_is_shared_between_processes(tmp_path, encoder):
     assert b"tekst" not in path.read_bytes()  # no document text on disk
     portal_side.remove("citizen", ["1"])
     assert indexer_side.ids("citizen") == set()
+
+
+def test_unreadable_snapshot_means_reduced_matching_until_a_rebuild(seed, encoder, tmp_path):
+    from matching.backends import BackendUnavailable
+
+    seed.citizen()
+    path = tmp_path / "index.npz"
+    path.write_bytes(b"PK\x03\x04 torn write")
+    backend = SnapshotBackend(path)  # the portal still starts
+    with pytest.raises(BackendUnavailable, match="rebuild"):
+        backend.search("citizen", np.ones(encoder.dimension, np.float32), 5)
+    with pytest.raises(BackendUnavailable):
+        backend.index([Document("citizen", "1", 1, np.ones(encoder.dimension, np.float32))])
+
+    rebuild(db.session, backend, encoder, progress=None)
+
+    assert backend.count("citizen") == 1
+    assert SnapshotBackend(path).count("citizen") == 1
