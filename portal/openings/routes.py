@@ -1,13 +1,128 @@
-"""Routes under /opslag (being built: see the openings area's owner)."""
+"""Routes under /opslag: a company lists, creates, edits and closes its own openings.
+
+Only company users come here (403 for everyone else); an opening of another company,
+or an id that cannot exist, is 404. Consultants see openings in the candidates area.
+"""
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 
-from ..access import company_required
-from . import bp
+from matching.geo import POSTCODES
+from ..access import company_required, get_owned_or_404
+from ..models import Opening
+from . import bp, service
+from .forms import KIND_HELP, CloseForm, OpeningForm
+
+# The id column is a 32-bit integer on PostgreSQL: a larger id cannot exist, and asking
+# the database for one would be an error (500), not a 404.
+MAX_ID = 2**31 - 1
+
+
+def _own_opening(opening_id: int) -> Opening:
+    """The current company's opening ``opening_id``.
+
+    :raise 404: if the id is out of range, unknown or another company's.
+    """
+    if not 0 < opening_id <= MAX_ID:
+        abort(404)
+    return get_owned_or_404(Opening, opening_id)
+
+
+def _render_form(form: OpeningForm, opening: Opening | None):
+    return render_template("openings/form.html", form=form, opening=opening,
+                           kind_help=KIND_HELP, postcodes=POSTCODES)
+
+
+def _flash_warnings(form: OpeningForm) -> None:
+    for note in form.warnings():
+        flash(note, "warning")
 
 
 @bp.get("/")
 @company_required
 def index():
-    return render_template("openings/index.html")
+    """The company's openings with their shared-candidate counts."""
+    rows = service.list_for_company(current_user.company_id)
+    return render_template("openings/index.html", rows=rows)
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@company_required
+def new():
+    """Create an opening for the current user's company."""
+    form = OpeningForm()
+    if form.validate_on_submit():
+        opening = service.create_opening(current_user.company_id, current_user.id, form.to_data())
+        flash(f"Opslaget “{opening.title}” er oprettet.", "success")
+        _flash_warnings(form)
+        return redirect(url_for("openings.detail", opening_id=opening.id))
+    return _render_form(form, None)
+
+
+@bp.get("/<int:opening_id>")
+@company_required
+def detail(opening_id: int):
+    """One opening and the candidates shared so far (placeholders only).
+
+    :raise 404: if the opening is not the current company's.
+    """
+    opening = _own_opening(opening_id)
+    return render_template("openings/detail.html", opening=opening,
+                           town=service.town_for(opening.postcode),
+                           candidates=service.shared_candidates(opening), close_form=CloseForm())
+
+
+@bp.route("/<int:opening_id>/rediger", methods=["GET", "POST"])
+@company_required
+def edit(opening_id: int):
+    """Edit an opening; a form loaded before someone else's save is refused.
+
+    :raise 404: if the opening is not the current company's.
+    """
+    opening = _own_opening(opening_id)
+    form = OpeningForm(obj=opening, current_status=opening.status)
+    if form.validate_on_submit():
+        try:
+            changed = service.update_opening(opening, form.to_data(), _int_or_none(form.version.data))
+        except service.StaleOpening:
+            flash("Opslaget er blevet ændret af en anden, mens du redigerede. "
+                  "Se de nye oplysninger og ret igen.", "error")
+            return redirect(url_for("openings.edit", opening_id=opening_id))
+        if changed:
+            flash(f"Ændringerne i “{opening.title}” er gemt.", "success")
+            _flash_warnings(form)
+        else:
+            flash("Der var ingen ændringer at gemme.", "info")
+        return redirect(url_for("openings.detail", opening_id=opening.id))
+    return _render_form(form, opening)
+
+
+@bp.post("/<int:opening_id>/luk")
+@company_required
+def close(opening_id: int):
+    """Close an opening (it leaves matching; it can be reopened by editing its status).
+
+    :raise 404: if the opening is not the current company's.
+    :raise 400: without a valid CSRF token.
+    """
+    opening = _own_opening(opening_id)
+    if not CloseForm().validate_on_submit():
+        abort(400)
+    try:
+        closed = service.close_opening(opening)
+    except service.StaleOpening:
+        flash("Opslaget blev ændret samtidig. Prøv igen.", "error")
+        return redirect(url_for("openings.detail", opening_id=opening_id))
+    if closed:
+        flash(f"Opslaget “{opening.title}” er lukket.", "success")
+    else:
+        flash("Opslaget var allerede lukket.", "info")
+    return redirect(url_for("openings.detail", opening_id=opening_id))
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,228 @@
+"""The opening form: every field a company fills in, validated server-side in Danish.
+
+The form never carries ownership: the company comes from ``current_user`` in the route.
+:meth:`OpeningForm.to_data` hands the service a plain :class:`~.service.OpeningData`.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, Field, FloatField, HiddenField, IntegerField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
+
+from matching.geo import POSTCODES
+from ..formutil import choices
+from ..models.vocab import OPENING_KINDS, OPENING_STATUSES
+from .service import OpeningData
+
+MAX_HOURS = 80.0
+FULL_TIME_HOURS = 37.0
+SMAAJOB_TYPICAL_MAX = 15.0
+MAX_CAPACITY = 50
+START_PAST_DAYS = 365
+START_FUTURE_DAYS = 2 * 365
+EDITABLE_STATUSES = ("draft", "open", "closed")
+
+KIND_HELP = {
+    "smaajob": "Få almindelige lønnede timer om ugen (ofte 1–15) til almindelig løn. "
+               "Det første skridt tilbage på arbejdsmarkedet.",
+    "virksomhedspraktik": "Ulønnet praktik mens borgeren får sin ydelse, for at afprøve eller "
+                          "opbygge arbejdsevnen. Varer typisk 4–13 uger.",
+    "loentilskud": "Et job hvor jobcentret betaler en del af lønnen i en afgrænset periode.",
+    "ordinaert": "Et almindeligt job på almindelige vilkår.",
+    "fleksjob": "Et job på nedsat tid til en person med varigt nedsat arbejdsevne.",
+}
+
+# C0/C1 controls (NUL included) except tab/newline, and the bidi overrides behind
+# "Trojan source" tricks: refused, so what the job centre reads is what was typed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LANGUAGE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+)*$")
+
+
+def clean_text(value: str | None) -> str:
+    """Strip, unify newlines and NFC-normalise (combining characters composed)."""
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def no_control_characters(_form, field: Field) -> None:
+    """Refuse NUL, other control characters and bidi overrides."""
+    if field.data and _CONTROL.search(field.data):
+        raise ValidationError("Teksten indeholder ugyldige tegn (fx usynlige styretegn). Fjern dem og prøv igen.")
+
+
+class HoursField(FloatField):
+    """Hours per week: accepts a Danish decimal comma ("7,5"); refuses nan/inf."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            value = float(valuelist[0].strip().replace(",", "."))
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            self.data = None
+            raise ValueError("Skriv et tal, fx 7,5.")
+        self.data = round(value, 2)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{self.data:g}".replace(".", ",")
+
+
+def _text(label: str, max_length: int, *, required: bool = False, min_length: int = 0,
+          area: bool = False, description: str = "") -> Field:
+    validators = [DataRequired(f"Udfyld feltet “{label}”.")] if required else [Optional()]
+    message = (f"Skal være mellem {min_length} og {max_length} tegn." if min_length
+               else f"Højst {max_length} tegn.")
+    validators += [Length(min=min_length, max=max_length, message=message), no_control_characters]
+    field_class = TextAreaField if area else StringField
+    return field_class(label, validators=validators, filters=[clean_text], description=description)
+
+
+def _number(label: str, low: int, high: int, message: str, *, required: bool,
+            default: int | None = None, description: str = "") -> Field:
+    first = InputRequired(f"Udfyld feltet “{label}”.") if required else Optional()
+    return IntegerField(label, validators=[first, NumberRange(low, high, message)], default=default,
+                        invalid_value_message="Skriv et helt tal.", description=description)
+
+
+class OpeningForm(FlaskForm):
+    """Create or edit an opening. Cross-field rules live in :meth:`validate`."""
+
+    kind = SelectField("Type", choices=choices(OPENING_KINDS), default="smaajob",
+                       validate_choice=True, description="Vælg den type forløb, I tilbyder.")
+    title = _text("Titel", 200, required=True, min_length=3,
+                  description="Fx “Lagermedarbejder 10 timer om ugen”.")
+    description = _text("Beskrivelse", 5000, area=True,
+                        description="Arbejdsopgaver, arbejdstider og arbejdspladsen.")
+    requirements = _text("Krav og ønsker", 2000, area=True,
+                         description="Fx certifikater, fysiske krav eller erfaring.")
+    hours_min = HoursField("Timer pr. uge, mindst",
+                           validators=[InputRequired("Udfyld det mindste antal timer (0 er tilladt).")])
+    hours_max = HoursField("Timer pr. uge, højst",
+                           validators=[InputRequired("Udfyld det højeste antal timer.")])
+    postcode = StringField("Postnummer for arbejdsstedet", filters=[clean_text],
+                           validators=[DataRequired("Udfyld postnummeret.")],
+                           render_kw={"inputmode": "numeric", "autocomplete": "postal-code",
+                                      "list": "known-postcodes", "maxlength": "4"})
+    start_date = DateField("Startdato", format=["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"],
+                           validators=[Optional()],
+                           invalid_value_message="Ugyldig dato. Skriv datoen som dd.mm.åååå.",
+                           description="Lad feltet stå tomt, hvis start er efter aftale.")
+    duration_weeks = _number("Varighed i uger", 1, 52, "Varigheden skal være mellem 1 og 52 uger.",
+                             required=False,
+                             description="Praktik varer typisk 4–13 uger. Tom for et job uden slutdato.")
+    requires_driving_licence = BooleanField("Kørekort er et krav")
+    required_languages = _text("Sprogkrav", 200, description="Adskil med komma, fx “dansk, engelsk”.")
+    accommodations = _text("Mulige skånehensyn", 2000, area=True,
+                           description="Hensyn I kan tage, fx ingen tunge løft, fleksibel mødetid "
+                                       "eller et roligt sted at arbejde.")
+    capacity = _number("Antal pladser", 1, MAX_CAPACITY,
+                       f"Antal pladser skal være mellem 1 og {MAX_CAPACITY}.", required=True, default=1,
+                       description="Flere faste pladser giver kun mening for virksomhedspraktik.")
+    status = SelectField("Status", default="open", validate_choice=True,
+                         description="Kun åbne opslag bliver matchet med kandidater.")
+    version = HiddenField()
+
+    def __init__(self, *args, current_status: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # "filled" is set by the placement flow, not chosen here; keep it when present.
+        statuses = list(EDITABLE_STATUSES)
+        if current_status and current_status not in statuses:
+            statuses.append(current_status)
+        self.status.choices = choices({k: OPENING_STATUSES[k] for k in statuses})
+
+    def validate_postcode(self, field: Field) -> None:
+        if not re.fullmatch(r"[0-9]{4}", field.data or ""):
+            raise ValidationError("Postnummeret skal være 4 cifre.")
+        if field.data not in POSTCODES:
+            raise ValidationError("Postnummeret kendes ikke i jobcentrets område. Vælg et af de viste postnumre.")
+
+    def validate_hours_min(self, field: Field) -> None:
+        if field.data is not None and not 0 <= field.data <= MAX_HOURS:
+            raise ValidationError(f"Timetallet skal være mellem 0 og {MAX_HOURS:g}.")
+
+    def validate_hours_max(self, field: Field) -> None:
+        if field.data is not None and not 0 < field.data <= MAX_HOURS:
+            raise ValidationError(f"Det højeste timetal skal være over 0 og højst {MAX_HOURS:g}.")
+
+    def validate_start_date(self, field: Field) -> None:
+        if field.data is None:
+            return
+        today = date.today()
+        if field.data < today - timedelta(days=START_PAST_DAYS):
+            raise ValidationError("Startdatoen ligger mere end et år tilbage. Tjek årstallet.")
+        if field.data > today + timedelta(days=START_FUTURE_DAYS):
+            raise ValidationError("Startdatoen ligger mere end to år ude i fremtiden. Tjek årstallet.")
+
+    def validate_required_languages(self, field: Field) -> None:
+        items = [item.strip() for item in (field.data or "").replace(";", ",").split(",") if item.strip()]
+        if len(items) > 10 or any(len(item) > 40 or not _LANGUAGE.match(item) for item in items):
+            raise ValidationError("Skriv sprogene adskilt med komma, fx “dansk, engelsk”.")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field rules first, then the rules that need several fields."""
+        valid = super().validate(extra_validators)
+        return self._validate_combination() and valid
+
+    def _validate_combination(self) -> bool:
+        ok = True
+        low, high = self.hours_min.data, self.hours_max.data
+        if low is not None and high is not None and not self.hours_min.errors and low > high:
+            self.hours_max.errors.append("Det højeste timetal skal være mindst det mindste timetal.")
+            ok = False
+        if self.kind.data == "smaajob" and high is not None and high > FULL_TIME_HOURS:
+            self.hours_max.errors.append(
+                f"Et småjob har højst {FULL_TIME_HOURS:g} timer om ugen (oftest 1–15). "
+                "Vælg “Ordinært job” for et fuldtidsjob.")
+            ok = False
+        if self.capacity.data and self.capacity.data > 1 and self.kind.data != "virksomhedspraktik":
+            self.capacity.errors.append(
+                "Flere pladser i samme opslag kan kun bruges til virksomhedspraktik. "
+                "Opret et opslag pr. stilling, eller vælg 1.")
+            ok = False
+        return ok
+
+    def warnings(self) -> list[str]:
+        """Advice that does not block saving (call after a successful validate)."""
+        notes = []
+        if self.kind.data == "smaajob" and self.hours_max.data and self.hours_max.data > SMAAJOB_TYPICAL_MAX:
+            notes.append(f"Bemærk: et småjob er oftest 1–{SMAAJOB_TYPICAL_MAX:g} timer om ugen.")
+        weeks = self.duration_weeks.data
+        if self.kind.data == "virksomhedspraktik" and weeks and not 4 <= weeks <= 13:
+            notes.append("Bemærk: virksomhedspraktik varer typisk 4–13 uger. Jobcentret vurderer varigheden.")
+        return notes
+
+    def to_data(self) -> OpeningData:
+        """The validated values as a plain record (only these fields ever reach the model)."""
+        languages = [item.strip().casefold()
+                     for item in (self.required_languages.data or "").replace(";", ",").split(",")]
+        return OpeningData(
+            kind=self.kind.data, title=self.title.data, description=self.description.data or "",
+            requirements=self.requirements.data or "", hours_min=float(self.hours_min.data),
+            hours_max=float(self.hours_max.data), postcode=self.postcode.data,
+            start_date=self.start_date.data, duration_weeks=self.duration_weeks.data,
+            requires_driving_licence=bool(self.requires_driving_licence.data),
+            required_languages=", ".join(dict.fromkeys(item for item in languages if item)),
+            accommodations=self.accommodations.data or "", capacity=int(self.capacity.data),
+            status=self.status.data,
+        )
+
+
+class CloseForm(FlaskForm):
+    """The CSRF-protected "close opening" button."""

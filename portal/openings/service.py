@@ -1,0 +1,166 @@
+"""Openings as a company manages them: list, create, edit, close.
+
+Every write changes the opening, adds an outbox row (:func:`portal.outbox.record_change`)
+and an audit event in one transaction, then commits: the matching index can never miss
+a change that the database kept, nor see one it rolled back. Ownership is the caller's
+argument (the route passes ``current_user.company_id``), never form data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from matching.geo import POSTCODES
+from .. import audit
+from ..extensions import db
+from ..models import Opening, Proposal
+from ..outbox import record_change
+
+# Open first: that is what the company works with; closed ones sink to the bottom.
+STATUS_ORDER = {"open": 0, "draft": 1, "filled": 2, "closed": 3}
+SHARED_STATUS = "disclosed"
+
+
+class StaleOpening(Exception):
+    """The opening changed since the form was loaded; the edit was not saved."""
+
+
+@dataclass(frozen=True)
+class OpeningData:
+    """The company-editable fields of an opening, already validated (see ``OpeningForm``)."""
+
+    kind: str
+    title: str
+    description: str
+    requirements: str
+    hours_min: float
+    hours_max: float
+    postcode: str
+    start_date: date | None
+    duration_weeks: int | None
+    requires_driving_licence: bool
+    required_languages: str
+    accommodations: str
+    capacity: int
+    status: str
+
+
+EDITABLE_FIELDS = tuple(f.name for f in fields(OpeningData))
+
+
+@dataclass(frozen=True)
+class OpeningRow:
+    """One line of the company's list: the opening, its town and shared candidates."""
+
+    opening: Opening
+    town: str
+    shared: int
+
+
+def town_for(postcode: str) -> str:
+    """The town name of a postcode in ``matching.geo.POSTCODES`` ("" if unknown)."""
+    entry = POSTCODES.get(postcode or "")
+    return entry[0] if entry else ""
+
+
+def list_for_company(company_id: int) -> list[OpeningRow]:
+    """The company's own openings, open first, newest first within a status."""
+    order = sa.case(STATUS_ORDER, value=Opening.status, else_=len(STATUS_ORDER))
+    openings = db.session.scalars(
+        sa.select(Opening).where(Opening.company_id == company_id)
+        .order_by(order, Opening.created_at.desc(), Opening.id.desc())
+    ).all()
+    counts = dict(db.session.execute(
+        sa.select(Proposal.opening_id, sa.func.count(Proposal.id))
+        .join(Opening, Opening.id == Proposal.opening_id)
+        .where(Opening.company_id == company_id, Proposal.status == SHARED_STATUS)
+        .group_by(Proposal.opening_id)
+    ).all())
+    return [OpeningRow(o, town_for(o.postcode), counts.get(o.id, 0)) for o in openings]
+
+
+def shared_candidates(opening: Opening) -> list[str]:
+    """Placeholders ("Kandidat #1", ...) for the candidates disclosed to the company.
+
+    Deliberately nothing about the citizen: identities and profiles are shown by the
+    candidates area once the identity-release flow is in place.
+    """
+    count = db.session.scalar(
+        sa.select(sa.func.count(Proposal.id))
+        .where(Proposal.opening_id == opening.id, Proposal.status == SHARED_STATUS)
+    ) or 0
+    return [f"Kandidat #{n}" for n in range(1, count + 1)]
+
+
+def create_opening(company_id: int, author_id: int | None, data: OpeningData) -> Opening:
+    """Create an opening for ``company_id`` with its outbox row and audit event; commit.
+
+    Returns:
+        The committed opening.
+    """
+    opening = Opening(company_id=company_id, created_by_id=author_id,
+                      **{name: getattr(data, name) for name in EDITABLE_FIELDS})
+    db.session.add(opening)
+    db.session.flush()  # the outbox row needs the new id
+    record_change(db.session, "opening", opening.id)
+    audit.record("opening_created", opening_id=opening.id, purpose=f"status:{opening.status}")
+    db.session.commit()
+    return opening
+
+
+def update_opening(opening: Opening, data: OpeningData, expected_version: int | None = None) -> list[str]:
+    """Apply ``data`` to ``opening``; with changes, write outbox and audit rows and commit.
+
+    Args:
+        opening: An opening already checked to belong to the caller's company.
+        data: The validated new values.
+        expected_version: The version the form was loaded with (lost-update guard).
+
+    Returns:
+        The names of the changed fields (empty: nothing was written).
+
+    Raises:
+        StaleOpening: someone saved the opening since ``expected_version`` (nothing written).
+    """
+    if expected_version is not None and expected_version != opening.version:
+        raise StaleOpening(opening.id)
+    changed = [name for name in EDITABLE_FIELDS if getattr(opening, name) != getattr(data, name)]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(opening, name, getattr(data, name))
+    record_change(db.session, "opening", opening.id)
+    audit.record("opening_updated", opening_id=opening.id, purpose="fields:" + ",".join(changed))
+    _commit_or_stale(opening.id)
+    return changed
+
+
+def close_opening(opening: Opening) -> bool:
+    """Set the opening's status to closed (outbox, audit, commit).
+
+    Returns:
+        False if it was already closed (nothing written), else True.
+
+    Raises:
+        StaleOpening: a concurrent save got there first (nothing written).
+    """
+    if opening.status == "closed":
+        return False
+    opening.status = "closed"
+    record_change(db.session, "opening", opening.id)
+    audit.record("opening_closed", opening_id=opening.id, purpose="status:closed")
+    _commit_or_stale(opening.id)
+    return True
+
+
+def _commit_or_stale(opening_id: int) -> None:
+    # The version column makes a concurrent UPDATE match no row; SQLAlchemy reports that
+    # as StaleDataError. Roll back the whole unit (outbox and audit rows included).
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleOpening(opening_id) from None
