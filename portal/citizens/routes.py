@@ -1,13 +1,188 @@
-"""Routes under /borgere (being built: see the citizens area's owner)."""
+"""Routes under /borgere: consultants keep citizens' matching data up to date.
+
+All routes are for consultants and administrators; company users get 403. Every page
+that shows a citizen writes a "read_citizen" audit event first (fail closed); the
+skånehensyn page also writes "read_limitations" before rendering them.
+"""
 from __future__ import annotations
 
-from flask import render_template
+from datetime import date
 
+from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
 from ..access import consultant_required
-from . import bp
+from ..errors import render_error
+from ..extensions import db
+from ..models import Citizen, JobGoal
+from . import bp, queries, service
+from .forms import ActionForm, JobGoalForm, JobGoalMoveForm, ListFilterForm, ProfileForm
+
+AUDIT_DOWN = ("Borgerens oplysninger kan ikke vises lige nu, fordi adgangsloggen ikke kan skrives. "
+              "Prøv igen om lidt.")
+
+
+def _citizen_or_404(citizen_id: int) -> Citizen:
+    """Load a citizen shown to consultants (anonymised rows are gone for them).
+
+    :raise 404: unknown id or an anonymised citizen.
+    """
+    citizen = db.session.get(Citizen, citizen_id)
+    if citizen is None or citizen.anonymised_at is not None:
+        abort(404)
+    return citizen
+
+
+def _audited_read(citizen: Citizen, purpose: str) -> None:
+    """Log the read before any citizen data is rendered.
+
+    :raise 503: the audit log cannot be written (fail closed).
+    """
+    try:
+        audit.record_now("read_citizen", citizen_id=citizen.id, purpose=purpose)
+    except audit.AuditWriteError as exc:
+        current_app.logger.error("read_citizen not logged for citizen %s: %s", citizen.id, exc)
+        abort(make_response(*render_error(503, AUDIT_DOWN)))
+
+
+def _commit_or_flash(success: str) -> bool:
+    """Commit the service's change; a concurrent edit rolls back with a clear message."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash("Borgeren blev ændret af en anden imens. Se de nye oplysninger og prøv igen.", "error")
+        return False
+    flash(success, "success")
+    return True
 
 
 @bp.get("/")
 @consultant_required
 def index():
-    return render_template("citizens/index.html")
+    """The caseload list: mine by default, or my team / everyone; filters and paging."""
+    form = ListFilterForm(request.args)
+    filters = form.cleaned()
+    result = queries.list_citizens(current_user, filters)
+    page_args = {k: ("y" if v is True else v) for k, v in filters.items() if v and k != "page"}
+    return render_template("citizens/index.html", form=form, filters=filters, result=result,
+                           goal=queries.POLICY_GOAL, page_args=page_args)
+
+
+@bp.get("/<int:citizen_id>")
+@consultant_required
+def detail(citizen_id: int):
+    """The citizen page: profile, jobmål, CV, placements, indexing state.
+
+    :raise 404: unknown citizen.  :raise 503: audit log unavailable.
+    """
+    citizen = _citizen_or_404(citizen_id)
+    _audited_read(citizen, "citizen_page")
+    return render_template("citizens/detail.html", citizen=citizen,
+                           placements=queries.placements_of(citizen.id),
+                           indexing=queries.indexing_state(citizen.id),
+                           hours_total=_hours_by_placement, town=queries.town_of(citizen.postcode))
+
+
+def _hours_by_placement(placement) -> float:
+    return float(sum(h.hours for h in placement.hours))
+
+
+@bp.route("/<int:citizen_id>/profil", methods=["GET", "POST"])
+@consultant_required
+def edit_profile(citizen_id: int):
+    """Edit the profile fields matching depends on (plus name and contact details)."""
+    citizen = _citizen_or_404(citizen_id)
+    form = ProfileForm(obj=citizen)
+    if request.method == "GET":
+        _audited_read(citizen, "edit_profile")
+        form.version.data = str(citizen.version)
+    elif form.validate_on_submit():
+        if form.version.data != str(citizen.version):
+            form.form_errors.append("Borgeren er ændret af en anden, siden du åbnede siden. "
+                                    "Genindlæs siden og ret igen.")
+        else:
+            data = service.ProfileData(**{f: getattr(form, f).data for f in service.PROFILE_FIELDS})
+            try:
+                changed = service.update_profile(citizen, data)
+            except service.CitizenChangeError as exc:
+                db.session.rollback()
+                flash(exc.message_da, "error")
+                return redirect(url_for(".detail", citizen_id=citizen_id))
+            if not changed:
+                flash("Ingen ændringer at gemme.", "info")
+            else:
+                _commit_or_flash("Profilen er gemt.")
+            return redirect(url_for(".detail", citizen_id=citizen_id))
+    return render_template("citizens/profile_form.html", citizen=citizen, form=form,
+                           today=date.today())
+
+
+@bp.route("/<int:citizen_id>/jobmaal", methods=["GET", "POST"])
+@consultant_required
+def job_goals(citizen_id: int):
+    """List, add and reorder the citizen's jobmål (1..10, in priority order)."""
+    citizen = _citizen_or_404(citizen_id)
+    form = JobGoalForm()
+    if form.validate_on_submit():
+        try:
+            service.add_job_goal(citizen, form.title.data)
+        except service.CitizenChangeError as exc:
+            db.session.rollback()
+            form.title.errors.append(exc.message_da)
+        else:
+            if _commit_or_flash("Jobmålet er tilføjet."):
+                return redirect(url_for(".job_goals", citizen_id=citizen_id))
+    if request.method == "GET" or form.errors:
+        _audited_read(citizen, "job_goals")
+    return render_template("citizens/job_goals.html", citizen=citizen, form=form,
+                           move_form=JobGoalMoveForm(), action_form=ActionForm())
+
+
+def _goal_or_404(citizen: Citizen, goal_id: int) -> JobGoal:
+    goal = db.session.get(JobGoal, goal_id)
+    if goal is None or goal.citizen_id != citizen.id:
+        abort(404)
+    return goal
+
+
+@bp.post("/<int:citizen_id>/jobmaal/<int:goal_id>/slet")
+@consultant_required
+def remove_job_goal(citizen_id: int, goal_id: int):
+    """Remove one jobmål (not the last). :raise 404: goal of another citizen."""
+    citizen = _citizen_or_404(citizen_id)
+    goal = _goal_or_404(citizen, goal_id)
+    if ActionForm().validate_on_submit():
+        try:
+            service.remove_job_goal(citizen, goal)
+        except service.CitizenChangeError as exc:
+            db.session.rollback()
+            flash(exc.message_da, "error")
+        else:
+            _commit_or_flash("Jobmålet er fjernet.")
+    return redirect(url_for(".job_goals", citizen_id=citizen_id))
+
+
+@bp.post("/<int:citizen_id>/jobmaal/<int:goal_id>/flyt")
+@consultant_required
+def move_job_goal(citizen_id: int, goal_id: int):
+    """Move a jobmål one place up or down. :raise 404: goal of another citizen."""
+    citizen = _citizen_or_404(citizen_id)
+    goal = _goal_or_404(citizen, goal_id)
+    form = JobGoalMoveForm()
+    if form.validate_on_submit():
+        try:
+            moved = service.move_job_goal(citizen, goal, form.direction.data)
+        except service.CitizenChangeError as exc:
+            db.session.rollback()
+            flash(exc.message_da, "error")
+        else:
+            if moved:
+                _commit_or_flash("Rækkefølgen er gemt.")
+    return redirect(url_for(".job_goals", citizen_id=citizen_id))
+
+
+from . import routes_cv  # noqa: E402,F401  (CV, caseworkers, skånehensyn)

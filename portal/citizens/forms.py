@@ -1,0 +1,222 @@
+"""Forms for the citizen pages: list filters, profile, jobmål, CV, caseworkers, skånehensyn.
+
+Every field is validated on the server with a Danish message. Ownership never comes
+from a form: the citizen is the one in the URL, the acting user is ``current_user``,
+and fields such as ``role`` or ``company_id`` in a POST are simply not declared here.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (BooleanField, DateField, FloatField, Form, HiddenField, IntegerField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
+
+from matching.geo import POSTCODES
+
+from ..formutil import choices
+from ..models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
+
+MAX_JOB_GOALS = 10
+MAX_CV_CHARS = 200_000
+SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle borgere"}
+
+# Invisible or direction-changing characters have no place in a name, a jobmål or a
+# language list: they make text look different from what is stored (and searched).
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+                     "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_NUL = "\x00"
+
+
+def clean_line(value: str | None) -> str:
+    """NFC-normalised text with runs of whitespace collapsed (one line)."""
+    return " ".join(unicodedata.normalize("NFC", value or "").split())
+
+
+def no_hidden_characters(_form, field) -> None:
+    """Refuse control, zero-width and bidi-override characters."""
+    if field.data and _HIDDEN.search(field.data):
+        raise ValidationError("Teksten indeholder usynlige tegn eller styretegn. Skriv den igen uden dem.")
+
+
+def no_nul(_form, field) -> None:
+    if field.data and _NUL in field.data:
+        raise ValidationError("Teksten indeholder ugyldige tegn (NUL). Indsæt den igen som ren tekst.")
+
+
+def known_postcode(_form, field) -> None:
+    """Matching measures commutes from the postcode, so it must be in the postcode table."""
+    code = (field.data or "").strip()
+    if not re.fullmatch(r"\d{4}", code):
+        raise ValidationError("Postnummeret skal være 4 cifre.")
+    if code not in POSTCODES:
+        raise ValidationError("Postnummeret kendes ikke i området. Vælg et postnummer i eller nær "
+                              "Hedensted Kommune.")
+
+
+def not_future(_form, field) -> None:
+    if field.data and not date(1990, 1, 1) <= field.data <= date.today():
+        raise ValidationError("Sagsstart skal ligge mellem 1990 og i dag.")
+
+
+def in_range(low: float, high: float, message: str):
+    """Like NumberRange, but silent when the value did not parse (that error is already shown)."""
+
+    def check(_form, field) -> None:
+        if field.data is not None and not low <= field.data <= high:
+            raise ValidationError(message)
+
+    return check
+
+
+class NumberField(FloatField):
+    """A decimal number the Danish way ("7,5" or "7.5"); NaN and infinity are not numbers."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        raw = (valuelist[0] or "").strip().replace(",", ".")
+        self.data = None
+        if not raw:
+            return
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("Skriv et tal, fx 7,5.") from None
+        if not math.isfinite(value):
+            raise ValueError("Skriv et tal, fx 7,5.")
+        self.data = value
+
+
+class DanishDateField(DateField):
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Ugyldig dato. Skriv en dato der findes, som åååå-mm-dd.") from None
+
+
+class ChoiceField(SelectField):
+    """SelectField with a Danish message for a value that is not among the choices."""
+
+    MESSAGE = "Vælg en af mulighederne på listen."
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.MESSAGE) from None
+
+    def pre_validate(self, form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.MESSAGE) from None
+
+
+class ListFilterForm(Form):
+    """GET filters of the citizen list (no CSRF: it changes nothing)."""
+
+    scope = SelectField("Vis", choices=choices(SCOPES), default="mine")
+    q = StringField("Søg på navn", validators=[Optional(), Length(max=100)])
+    readiness = SelectField("Parathedsgruppe", choices=choices({"": "Alle", **READINESS_GROUPS}),
+                            default="")
+    benefit = SelectField("Ydelsesgruppe", choices=choices({"": "Alle", **BENEFIT_GROUPS}), default="")
+    incomplete = BooleanField("Kun borgere der mangler CV, jobmål eller VK")
+    page = IntegerField("Side", default=1, validators=[Optional(), NumberRange(1, 100_000)])
+
+    def cleaned(self) -> dict:
+        """The filters, with anything invalid replaced by its default (a bad URL is not an error)."""
+        self.validate()
+        return {
+            "scope": self.scope.data if not self.scope.errors else "mine",
+            "q": clean_line(self.q.data)[:100] if not self.q.errors else "",
+            "readiness": self.readiness.data if not self.readiness.errors else "",
+            "benefit": self.benefit.data if not self.benefit.errors else "",
+            "incomplete": bool(self.incomplete.data),
+            "page": self.page.data if (self.page.data and not self.page.errors) else 1,
+        }
+
+
+class ProfileForm(FlaskForm):
+    """The profile fields matching depends on, plus name and contact details."""
+
+    version = HiddenField()
+    name = StringField("Navn", validators=[DataRequired("Skriv borgerens navn."),
+                                           Length(2, 120, "Navnet skal være 2-120 tegn."),
+                                           no_hidden_characters])
+    phone = StringField("Telefon", validators=[Optional(), Length(max=30, message="Højst 30 tegn."),
+                                               no_hidden_characters])
+    email = StringField("E-mail", validators=[Optional(), Length(max=254, message="Højst 254 tegn."),
+                                              no_hidden_characters])
+    benefit_group = ChoiceField("Ydelsesgruppe", choices=choices(BENEFIT_GROUPS),
+                                validators=[DataRequired("Vælg ydelsesgruppe.")])
+    hours_available = NumberField(
+        "Timer til rådighed pr. uge",
+        validators=[InputRequired("Skriv antal timer (0-80)."),
+                    in_range(0, 80, "Timetallet skal være mellem 0 og 80.")])
+    postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), known_postcode])
+    max_commute_km = NumberField(
+        "Højeste transport (km)",
+        validators=[InputRequired("Skriv hvor langt borgeren kan transportere sig."),
+                    in_range(0, 200, "Transportafstanden skal være mellem 0 og 200 km.")])
+    driving_licence = BooleanField("Kørekort (B)")
+    languages = StringField("Sprog (kommasepareret)",
+                            validators=[DataRequired("Skriv mindst ét sprog."),
+                                        Length(max=200, message="Højst 200 tegn."), no_hidden_characters])
+    readiness_group = ChoiceField("Parathedsgruppe", choices=choices(READINESS_GROUPS),
+                                  validators=[DataRequired("Vælg parathedsgruppe.")])
+    case_start = DanishDateField("Sagsstart", validators=[InputRequired("Skriv en gyldig dato."), not_future])
+
+
+class JobGoalForm(FlaskForm):
+    title = StringField("Nyt jobmål", validators=[DataRequired("Skriv et jobmål."),
+                                                  Length(2, 200, "Et jobmål skal være 2-200 tegn."),
+                                                  no_hidden_characters])
+
+
+class JobGoalMoveForm(FlaskForm):
+    direction = ChoiceField("Retning", choices=choices({"up": "Op", "down": "Ned"}))
+
+
+class ActionForm(FlaskForm):
+    """A bare POST with CSRF (remove buttons)."""
+
+
+class CvUploadForm(FlaskForm):
+    file = FileField("CV-fil (PDF, Word .docx eller tekst .txt, højst 5 MB)",
+                     validators=[FileRequired("Vælg en fil.")])
+
+
+class CvTextForm(FlaskForm):
+    text = TextAreaField("CV som tekst", validators=[
+        DataRequired("Skriv eller indsæt CV'et."),
+        Length(20, MAX_CV_CHARS, f"CV-teksten skal være mellem 20 og {MAX_CV_CHARS:,} tegn.".replace(",", ".")),
+        no_nul])
+
+
+class AssignForm(FlaskForm):
+    """VK and adviser; changing an existing VK must be confirmed (few changes of caseworker)."""
+
+    vk_id = ChoiceField("Virksomhedskonsulent (VK)", coerce=int)
+    adviser_id = ChoiceField("Beskæftigelsesrådgiver", coerce=int)
+    confirm_vk_change = BooleanField("Ja, jeg vil skifte virksomhedskonsulent")
+
+
+class FlagsField(SelectMultipleField):
+    def pre_validate(self, form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Vælg kun skånehensyn fra listen.") from None
+
+
+class LimitationsForm(FlaskForm):
+    flags = FlagsField("Skånehensyn", choices=choices(LIMITATION_FLAGS))
+    text = TextAreaField("Beskrivelse", validators=[Length(max=2000, message="Højst 2.000 tegn."), no_nul])

@@ -1,0 +1,143 @@
+"""Read side of the citizen pages: the caseload list, its completeness share, page details.
+
+ORM expressions only: the name search is an ``ILIKE`` with the user's wildcards escaped,
+never SQL text built from input.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import aliased, selectinload
+
+from matching.geo import POSTCODES
+
+from ..extensions import db
+from ..models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
+
+PER_PAGE = 50
+POLICY_GOAL = 0.85  # share of citizens with CV, jobmål and VK (DOMAIN.md, "80% then 85%")
+
+
+@dataclass(frozen=True)
+class CitizenList:
+    """One page of citizens plus the completeness of the whole filtered set."""
+
+    page: Pagination
+    total: int
+    complete: int
+
+    @property
+    def share_complete(self) -> float | None:
+        """Share (0..1) of the listed set that is matchable; None for an empty set."""
+        return self.complete / self.total if self.total else None
+
+    @property
+    def meets_goal(self) -> bool:
+        return self.share_complete is not None and self.share_complete >= POLICY_GOAL
+
+
+@dataclass(frozen=True)
+class IndexingState:
+    pending: int
+    failed_error: str | None
+
+    @property
+    def label(self) -> str:
+        if self.pending:
+            return "Afventer indeksering"
+        if self.failed_error:
+            return "Indeksering fejlede"
+        return "Opdateret i matchingen"
+
+
+def escape_like(text: str) -> str:
+    """Escape ``\\``, ``%`` and ``_`` so user text matches literally in LIKE (escape char ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def matchable_clause() -> sa.ColumnElement[bool]:
+    """SQL twin of ``Citizen.matchable``: a VK, a jobmål and a current CV with text."""
+    newer = aliased(CvDocument)
+    latest_cv_id = (sa.select(sa.func.max(newer.id)).where(newer.citizen_id == Citizen.id)
+                    .correlate(Citizen).scalar_subquery())
+    has_cv = sa.exists(
+        sa.select(CvDocument.id).where(
+            CvDocument.citizen_id == Citizen.id, CvDocument.id == latest_cv_id,
+            sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""))) > 0)
+        .correlate(Citizen))
+    has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
+    return sa.and_(Citizen.vk_id.is_not(None), has_goal, has_cv)
+
+
+def _filtered(user: User, filters: dict) -> sa.Select:
+    stmt = sa.select(Citizen).where(Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+    if filters["scope"] == "mine":
+        stmt = stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
+    elif filters["scope"] == "team":
+        # Someone without a team has no team list (rather than silently "everyone").
+        stmt = stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
+    if filters["q"]:
+        stmt = stmt.where(Citizen.name.ilike(f"%{escape_like(filters['q'])}%", escape="\\"))
+    if filters["readiness"]:
+        stmt = stmt.where(Citizen.readiness_group == filters["readiness"])
+    if filters["benefit"]:
+        stmt = stmt.where(Citizen.benefit_group == filters["benefit"])
+    if filters["incomplete"]:
+        stmt = stmt.where(sa.not_(matchable_clause()))
+    return stmt
+
+
+def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> CitizenList:
+    """The citizens ``user`` asked for (see ``ListFilterForm.cleaned``), one page of them.
+
+    Closed and anonymised cases are not listed. A page past the end is empty, not a 404.
+    """
+    stmt = _filtered(user, filters)
+    ids = stmt.with_only_columns(Citizen.id).order_by(None).subquery()
+    total, complete = db.session.execute(
+        sa.select(sa.func.count(Citizen.id),
+                  sa.func.count(Citizen.id).filter(matchable_clause()))
+        .where(Citizen.id.in_(sa.select(ids.c.id)))).one()
+    page = db.paginate(
+        stmt.options(selectinload(Citizen.job_goals), selectinload(Citizen.cv_documents),
+                     selectinload(Citizen.vk), selectinload(Citizen.adviser))
+        .order_by(Citizen.name, Citizen.id),
+        page=filters["page"], per_page=per_page, error_out=False)
+    return CitizenList(page=page, total=int(total or 0), complete=int(complete or 0))
+
+
+def placements_of(citizen_id: int) -> list[Placement]:
+    """The citizen's placements, newest first, with company and logged hours loaded."""
+    return list(db.session.scalars(
+        sa.select(Placement).where(Placement.citizen_id == citizen_id)
+        .options(selectinload(Placement.company), selectinload(Placement.hours))
+        .order_by(Placement.start_date.desc(), Placement.id.desc())))
+
+
+def indexing_state(citizen_id: int) -> IndexingState:
+    """Whether the matching index still has to learn about this citizen's latest change."""
+    where = (OutboxEvent.entity == "citizen", OutboxEvent.entity_id == citizen_id)
+    pending = db.session.scalar(
+        sa.select(sa.func.count(OutboxEvent.id)).where(*where, OutboxEvent.status == "pending"))
+    # Only the latest row counts as "failed": a later success supersedes an old failure.
+    latest = db.session.execute(
+        sa.select(OutboxEvent.status, OutboxEvent.last_error).where(*where)
+        .order_by(OutboxEvent.id.desc()).limit(1)).first()
+    failed = None
+    if latest is not None and latest.status == "failed":
+        failed = latest.last_error or "ukendt fejl"
+    return IndexingState(pending=int(pending or 0), failed_error=failed)
+
+
+def consultants() -> list[User]:
+    """Active consultants, the people a citizen can be assigned to."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.role == "consultant", User.active.is_(True)).order_by(User.name)))
+
+
+def town_of(postcode: str) -> str:
+    """The town name for a postcode in the matching table ("" if unknown)."""
+    entry = POSTCODES.get((postcode or "").strip())
+    return entry[0] if entry else ""

@@ -1,0 +1,152 @@
+"""Routes under /borgere/<id>: CV (file or text), caseworkers, skånehensyn."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import audit
+from ..access import consultant_required
+from ..extensions import db
+from ..formutil import choices
+from ..models import User
+from . import bp, queries, service, uploads
+from .forms import AssignForm, CvTextForm, CvUploadForm, LimitationsForm
+from .routes import _audited_read, _citizen_or_404, _commit_or_flash
+
+
+def _render_cv(citizen, upload_form, text_form):
+    return render_template("citizens/cv.html", citizen=citizen, upload_form=upload_form,
+                           text_form=text_form)
+
+
+@bp.get("/<int:citizen_id>/cv")
+@consultant_required
+def cv(citizen_id: int):
+    """The CV page: upload a file or type/paste the CV."""
+    citizen = _citizen_or_404(citizen_id)
+    _audited_read(citizen, "cv")
+    return _render_cv(citizen, CvUploadForm(), CvTextForm())
+
+
+@bp.post("/<int:citizen_id>/cv/fil")
+@consultant_required
+def upload_cv(citizen_id: int):
+    """Accept a CV file checked by content; a refused file is a form error, never a 500."""
+    citizen = _citizen_or_404(citizen_id)
+    form = CvUploadForm()
+    if form.validate_on_submit():
+        try:
+            service.ensure_editable(citizen)
+            accepted = uploads.accept_cv(form.file.data.read(), form.file.data.filename)
+        except service.CitizenChangeError as exc:
+            form.file.errors.append(exc.message_da)
+        except uploads.ExtractionError as exc:
+            _log_rejected(citizen.id, exc)
+            form.file.errors.append(exc.message_da)
+        else:
+            if _store_cv(citizen, accepted):
+                return redirect(url_for(".detail", citizen_id=citizen.id))
+    _audited_read(citizen, "cv")
+    return _render_cv(citizen, form, CvTextForm(formdata=None)), 400
+
+
+def _log_rejected(citizen_id: int, exc: uploads.ExtractionError) -> None:
+    # str(exc) is the English reason without file name or contents (safe for logs).
+    current_app.logger.info("CV upload refused for citizen %s: %s", citizen_id, exc)
+    try:
+        audit.record_now("upload_rejected", citizen_id=citizen_id, purpose=f"cv:{exc.code}",
+                         result="rejected")
+    except audit.AuditWriteError:
+        current_app.logger.error("upload_rejected not logged for citizen %s", citizen_id)
+
+
+def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:
+    folder = current_app.config["UPLOAD_FOLDER"]
+    stored_name = uploads.store_file(folder, accepted.data, accepted.kind)
+    try:
+        service.add_cv_file(citizen, accepted, stored_name, current_user)
+        ok = _commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt.")
+    except Exception:
+        db.session.rollback()
+        uploads.delete_stored(folder, stored_name)
+        raise
+    if not ok:
+        uploads.delete_stored(folder, stored_name)
+    return ok
+
+
+@bp.post("/<int:citizen_id>/cv/tekst")
+@consultant_required
+def save_cv_text(citizen_id: int):
+    """Save a typed or pasted CV as the current CV."""
+    citizen = _citizen_or_404(citizen_id)
+    form = CvTextForm()
+    if form.validate_on_submit():
+        try:
+            service.add_cv_text(citizen, form.text.data, current_user)
+        except service.CitizenChangeError as exc:
+            db.session.rollback()
+            form.text.errors.append(exc.message_da)
+        else:
+            if _commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt."):
+                return redirect(url_for(".detail", citizen_id=citizen.id))
+    _audited_read(citizen, "cv")
+    return _render_cv(citizen, CvUploadForm(formdata=None), form), 400
+
+
+@bp.route("/<int:citizen_id>/sagsbehandlere", methods=["GET", "POST"])
+@consultant_required
+def assign(citizen_id: int):
+    """Assign VK and adviser; changing an existing VK must be confirmed."""
+    citizen = _citizen_or_404(citizen_id)
+    people = queries.consultants()
+    form = AssignForm(vk_id=citizen.vk_id or 0, adviser_id=citizen.adviser_id or 0)
+    options = choices([(0, "– ingen –"), *((u.id, u.name) for u in people)])
+    form.vk_id.choices, form.adviser_id.choices = options, list(options)
+    if form.validate_on_submit():
+        vk, adviser = (db.session.get(User, form.vk_id.data) if form.vk_id.data else None,
+                       db.session.get(User, form.adviser_id.data) if form.adviser_id.data else None)
+        try:
+            changed = service.assign_caseworkers(citizen, vk, adviser, form.confirm_vk_change.data)
+        except service.CitizenChangeError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message_da)
+        else:
+            if not changed:
+                flash("Ingen ændringer at gemme.", "info")
+            elif not _commit_or_flash("Sagsbehandlerne er gemt."):
+                return redirect(url_for(".assign", citizen_id=citizen.id))
+            return redirect(url_for(".detail", citizen_id=citizen.id))
+    _audited_read(citizen, "assign")
+    return render_template("citizens/assign.html", citizen=citizen, form=form)
+
+
+@bp.route("/<int:citizen_id>/skaanehensyn", methods=["GET", "POST"])
+@consultant_required
+def limitations(citizen_id: int):
+    """Skånehensyn: special-category data, shown only after the read is logged.
+
+    If the audit log cannot be written the page says so and shows nothing of them.
+    """
+    citizen = _citizen_or_404(citizen_id)
+    _audited_read(citizen, "limitations")
+    form = LimitationsForm()
+    if form.validate_on_submit():
+        try:
+            changed = service.update_limitations(citizen, form.flags.data or [], form.text.data or "")
+        except service.CitizenChangeError as exc:
+            db.session.rollback()
+            flash(exc.message_da, "error")
+        else:
+            if changed:
+                _commit_or_flash("Skånehensyn er gemt.")
+            return redirect(url_for(".limitations", citizen_id=citizen.id))
+    try:
+        audit.record_now("read_limitations", citizen_id=citizen.id)
+    except audit.AuditWriteError as exc:
+        current_app.logger.error("read_limitations not logged for citizen %s: %s", citizen.id, exc)
+        return render_template("citizens/limitations.html", citizen=citizen, form=None,
+                               audit_failed=True), 503
+    if request.method == "GET":
+        form.flags.data, form.text.data = list(citizen.limitation_flags or []), citizen.limitations_text
+    return render_template("citizens/limitations.html", citizen=citizen, form=form, audit_failed=False)

@@ -1,0 +1,236 @@
+"""Write side of the citizen pages: every change matching depends on, done one way.
+
+Each function changes the citizen in the caller's session and then calls
+:func:`_matching_changed`, which bumps the citizen row (its version counter rises, so
+the index can tell new from stale), adds an outbox row and an audit event to the same
+transaction. The caller commits; on any error it rolls back and nothing is written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.extract import normalise_text  # the same cleaning as uploaded CV files
+
+from .. import audit
+from ..extensions import db
+from ..models import Citizen, CvDocument, JobGoal, User
+from ..models.base import utcnow
+from ..outbox import record_change
+from .forms import MAX_JOB_GOALS, clean_line
+from .uploads import AcceptedCv
+
+PROFILE_FIELDS = ("name", "phone", "email", "benefit_group", "hours_available", "postcode",
+                  "max_commute_km", "driving_licence", "languages", "readiness_group", "case_start")
+
+
+class CitizenChangeError(ValueError):
+    """A change the rules refuse; ``message_da`` is shown to the consultant."""
+
+    def __init__(self, message_da: str) -> None:
+        super().__init__(message_da)
+        self.message_da = message_da
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    """Validated profile values (from ``ProfileForm``)."""
+
+    name: str
+    phone: str
+    email: str
+    benefit_group: str
+    hours_available: float
+    postcode: str
+    max_commute_km: float
+    driving_licence: bool
+    languages: str
+    readiness_group: str
+    case_start: object
+
+
+def ensure_editable(citizen: Citizen) -> None:
+    """Restricted (GDPR art. 18) and anonymised citizens are read-only.
+
+    Raises:
+        CitizenChangeError: the citizen may not be changed.
+    """
+    if citizen.anonymised_at is not None:
+        raise CitizenChangeError("Borgeren er anonymiseret og kan ikke ændres.")
+    if citizen.restricted:
+        raise CitizenChangeError("Behandlingen af borgerens oplysninger er begrænset. Der kan ikke "
+                                 "foretages ændringer.")
+
+
+def _matching_changed(citizen: Citizen, action: str, purpose: str = "") -> None:
+    # Touching updated_at makes the row dirty even when only a child row changed, so the
+    # version counter rises with jobmål and CV changes too.
+    citizen.updated_at = utcnow()
+    record_change(db.session, "citizen", citizen.id)
+    audit.record(action, citizen_id=citizen.id, purpose=purpose)
+
+
+def normalise_languages(text: str) -> str:
+    """"Dansk ,  engelsk,,dansk" -> "dansk, engelsk" (lower case, no duplicates)."""
+    words = (clean_line(w).casefold() for w in text.replace(";", ",").split(","))
+    return ", ".join(dict.fromkeys(w for w in words if w))
+
+
+def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
+    """Apply the profile; return the names of the fields that changed (empty: no write).
+
+    Raises:
+        CitizenChangeError: the citizen is read-only.
+    """
+    ensure_editable(citizen)
+    values = {**data.__dict__, "name": clean_line(data.name), "phone": clean_line(data.phone),
+              "email": clean_line(data.email), "postcode": data.postcode.strip(),
+              "languages": normalise_languages(data.languages)}
+    changed = [f for f in PROFILE_FIELDS if getattr(citizen, f) != values[f]]
+    for name in changed:
+        setattr(citizen, name, values[name])
+    if changed:
+        # Field names only: values may be personal data and do not belong in the log.
+        _matching_changed(citizen, "citizen_profile_updated", ",".join(changed))
+    return changed
+
+
+def add_job_goal(citizen: Citizen, title: str) -> JobGoal:
+    """Add a jobmål at the end of the list.
+
+    Raises:
+        CitizenChangeError: read-only citizen, already 10 jobmål, or the same jobmål twice.
+    """
+    ensure_editable(citizen)
+    title = clean_line(title)
+    if len(citizen.job_goals) >= MAX_JOB_GOALS:
+        raise CitizenChangeError(f"En borger kan højst have {MAX_JOB_GOALS} jobmål. Fjern et, før du "
+                                 "tilføjer et nyt.")
+    if any(g.title.casefold() == title.casefold() for g in citizen.job_goals):
+        raise CitizenChangeError("Borgeren har allerede det jobmål.")
+    position = max((g.position for g in citizen.job_goals), default=-1) + 1
+    goal = JobGoal(title=title, position=position)
+    citizen.job_goals.append(goal)
+    _matching_changed(citizen, "job_goal_added")
+    return goal
+
+
+def remove_job_goal(citizen: Citizen, goal: JobGoal) -> None:
+    """Remove one jobmål; the last one stays (a citizen has 1..10).
+
+    Raises:
+        CitizenChangeError: read-only citizen, or it is the only jobmål.
+    """
+    ensure_editable(citizen)
+    if len(citizen.job_goals) <= 1:
+        raise CitizenChangeError("Borgeren skal have mindst ét jobmål. Tilføj det nye jobmål, før du "
+                                 "fjerner det sidste.")
+    citizen.job_goals.remove(goal)
+    _renumber(citizen)
+    _matching_changed(citizen, "job_goal_removed")
+
+
+def move_job_goal(citizen: Citizen, goal: JobGoal, direction: str) -> bool:
+    """Move a jobmål one place up or down (the order is the citizen's priority).
+
+    Returns:
+        False when it is already first/last (nothing written).
+
+    Raises:
+        CitizenChangeError: read-only citizen.
+    """
+    ensure_editable(citizen)
+    goals = list(citizen.job_goals)
+    index = goals.index(goal)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(goals):
+        return False
+    goals[index], goals[other] = goals[other], goals[index]
+    for position, item in enumerate(goals):
+        item.position = position
+    citizen.job_goals[:] = goals
+    _matching_changed(citizen, "job_goal_moved")
+    return True
+
+
+def _renumber(citizen: Citizen) -> None:
+    for position, goal in enumerate(citizen.job_goals):
+        goal.position = position
+
+
+def add_cv_text(citizen: Citizen, text: str, user: User) -> CvDocument:
+    """Store a typed or pasted CV as the citizen's current CV.
+
+    Raises:
+        CitizenChangeError: read-only citizen, or no text left after cleaning.
+    """
+    ensure_editable(citizen)
+    cleaned = normalise_text(text)
+    if len(cleaned) < 20:
+        raise CitizenChangeError("CV-teksten skal være på mindst 20 tegn.")
+    cv = CvDocument(original_filename="", stored_name=None, content_type="txt", text=cleaned,
+                    uploaded_by_id=user.id)
+    citizen.cv_documents.append(cv)
+    _matching_changed(citizen, "cv_text_saved")
+    return cv
+
+
+def add_cv_file(citizen: Citizen, accepted: AcceptedCv, stored_name: str, user: User) -> CvDocument:
+    """Record an accepted, already stored CV file as the citizen's current CV.
+
+    Raises:
+        CitizenChangeError: read-only citizen.
+    """
+    ensure_editable(citizen)
+    cv = CvDocument(original_filename=accepted.display_name, stored_name=stored_name,
+                    content_type=accepted.kind, text=accepted.text, uploaded_by_id=user.id)
+    citizen.cv_documents.append(cv)
+    _matching_changed(citizen, "cv_uploaded", accepted.kind)
+    return cv
+
+
+def assign_caseworkers(citizen: Citizen, vk: User | None, adviser: User | None,
+                       confirmed: bool) -> bool:
+    """Set VK and adviser. Replacing an existing VK needs ``confirmed`` (nærhedsprincip).
+
+    Returns:
+        True if anything changed.
+
+    Raises:
+        CitizenChangeError: read-only citizen, a non-consultant chosen, or an
+            unconfirmed change of VK.
+    """
+    ensure_editable(citizen)
+    for person in (vk, adviser):
+        if person is not None and (person.role != "consultant" or not person.active):
+            raise CitizenChangeError("Vælg en aktiv konsulent.")
+    new_vk, new_adviser = (vk.id if vk else None), (adviser.id if adviser else None)
+    if citizen.vk_id is not None and new_vk != citizen.vk_id and not confirmed:
+        raise CitizenChangeError("Du skifter borgerens virksomhedskonsulent. Få skift af sagsbehandler "
+                                 "er et mål i sig selv: bekræft skiftet for at gemme.")
+    if (new_vk, new_adviser) == (citizen.vk_id, citizen.adviser_id):
+        return False
+    citizen.vk_id, citizen.adviser_id = new_vk, new_adviser
+    _matching_changed(citizen, "citizen_assigned", f"vk:{new_vk or '-'},adviser:{new_adviser or '-'}")
+    return True
+
+
+def update_limitations(citizen: Citizen, flags: list[str], text: str) -> bool:
+    """Save skånehensyn (special-category data).
+
+    Not a matching input, but the row's version rises, so an outbox row keeps the
+    index's copy of the version in step.
+
+    Returns:
+        True if anything changed.
+
+    Raises:
+        CitizenChangeError: read-only citizen.
+    """
+    ensure_editable(citizen)
+    flags = sorted(set(flags))
+    text = normalise_text(text or "", 2000)
+    if flags == sorted(citizen.limitation_flags or []) and text == (citizen.limitations_text or ""):
+        return False
+    citizen.limitation_flags, citizen.limitations_text = flags, text
+    _matching_changed(citizen, "limitations_updated")  # the audit never holds the details
+    return True

@@ -1,0 +1,84 @@
+"""CV files: content-checked, stored under generated names outside the web root.
+
+The client's file name is never used as a path. It survives only as display text
+(:func:`display_name`), cleaned of directories and invisible characters.
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.extract import TYPES_BY_EXTENSION, ExtractionError, detect_type, extract_text
+
+__all__ = ["AcceptedCv", "ExtractionError", "accept_cv", "delete_stored", "display_name", "store_file"]
+
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+@dataclass(frozen=True)
+class AcceptedCv:
+    """An upload that passed the content checks: its bytes, type and extracted text."""
+
+    data: bytes
+    kind: str
+    text: str
+    display_name: str
+
+
+def display_name(filename: str | None) -> str:
+    """The client's file name as harmless display text: no directories, no hidden characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _INVISIBLE.sub("", unicodedata.normalize("NFC", name)).strip()
+    return name[:255] or "cv"
+
+
+def accept_cv(data: bytes, filename: str | None) -> AcceptedCv:
+    """Check an uploaded CV by content and extract its text.
+
+    Args:
+        data: The uploaded bytes (already capped by MAX_CONTENT_LENGTH).
+        filename: The client's file name; only its extension matters for the check.
+
+    Raises:
+        ExtractionError: the file is refused; ``message_da`` is for the form, ``str()``
+            for logs (neither holds file contents or the file name).
+    """
+    name = display_name(filename)
+    text = extract_text(data, name)
+    kind = detect_type(data, name)
+    assert kind in TYPES_BY_EXTENSION.values()  # extract_text accepted it, so it is one of ours
+    return AcceptedCv(data=data, kind=kind, text=text, display_name=name)
+
+
+def store_file(folder: str | os.PathLike, data: bytes, kind: str) -> str:
+    """Write ``data`` to ``folder`` under a fresh random name and return that name.
+
+    The folder is created (owner-only) when missing; the file is created exclusively,
+    so a name collision can never overwrite another citizen's CV.
+
+    Raises:
+        OSError: the file store is not writable.
+    """
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stored_name = f"{uuid.uuid4().hex}.{kind}"
+    path = target / stored_name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return stored_name
+
+
+def delete_stored(folder: str | os.PathLike, stored_name: str) -> None:
+    """Remove a stored file (used when the database write after storing it failed)."""
+    if Path(stored_name).name != stored_name:
+        return  # never follow a path out of the folder
+    (Path(folder) / stored_name).unlink(missing_ok=True)
