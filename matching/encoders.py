@@ -148,6 +148,9 @@ class SentenceTransformerEncoder:
 
     def _load(self) -> Any:
         # Never reach for the network: a model that is not on disk is a clear error.
+        if os.path.isabs(self.model) or self.model.startswith((".", "~")):
+            if not os.path.isdir(os.path.expanduser(self.model)):
+                raise EncoderUnavailable(f"model directory {self.model!r} does not exist")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:

