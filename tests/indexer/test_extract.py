@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-import badfiles
+from tests.indexer import badfiles
 import pytest
 
 from indexer import extract
