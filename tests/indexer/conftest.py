@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import badfiles
+from tests.indexer import badfiles
 from indexer import extract
 
 # A stand-in PDF worker that records its pid and then blocks, like a parser stuck on a
