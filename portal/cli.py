@@ -31,7 +31,12 @@ def init_app(app: Flask) -> None:
 def setup_command(demo: bool) -> None:
     """Migrate the database, seed demo data when empty, and print the demo log-ins."""
     upgrade()
+    from .eligibility import seed_defaults
     from .models import User
+
+    if seed_defaults(db.session):
+        db.session.commit()
+        click.echo("Eligibility rules: the documented defaults were written.")
 
     empty = db.session.scalar(sa.select(sa.func.count(User.id))) == 0
     if demo and empty:

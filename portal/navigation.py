@@ -9,7 +9,8 @@ MENUS = {
                    ("citizens.index", "Borgere")],
     "admin": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
               ("citizens.index", "Borgere"), ("admin.users", "Brugere"),
-              ("admin.companies", "Virksomheder"), ("admin.indexer", "Matchingindeks")],
+              ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
+              ("admin.indexer", "Matchingindeks")],
 }
 
 

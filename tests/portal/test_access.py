@@ -47,3 +47,27 @@ def test_company_creation_validates_cvr(client, auth, make_user):
         "code_of_care": "y", "csrf_token": token})
     assert ok.status_code == 302
     assert "Test ApS" in client.get("/admin/companies").get_data(as_text=True)
+
+
+def test_admin_edits_the_eligibility_table(app, client, auth, make_user):
+    from portal.extensions import db
+    from portal.models import AuditEvent
+    from portal.profiles import load_rules
+
+    auth.login(make_user("admin").email)
+    page = client.get("/admin/regler").get_data(as_text=True)
+    assert 'name="allow-kontanthjaelp-smaajob" value="1" checked' in page  # documented default
+    token = auth.csrf_token("/admin/regler")
+    response = client.post("/admin/regler", data={
+        "csrf_token": token, "allow-dagpenge-smaajob": "1", "allow-../../etc-x": "1", "role": "admin"})
+    assert response.status_code == 302
+    with app.app_context():
+        rules = load_rules(db.session)
+        assert rules.allows("dagpenge", "smaajob")
+        assert not rules.allows("kontanthjaelp", "smaajob")
+        assert db.session.query(AuditEvent).filter_by(action="eligibility_changed").count() > 1
+
+
+def test_non_admin_cannot_edit_rules(client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    assert client.get("/admin/regler").status_code == 403
