@@ -139,8 +139,11 @@ class OpeningForm(FlaskForm):
                          description="Kun åbne opslag bliver matchet med kandidater.")
     version = HiddenField()
 
-    def __init__(self, *args, current_status: str | None = None, **kwargs) -> None:
+    def __init__(self, *args, current_status: str | None = None, stored_start: date | None = None,
+                 **kwargs) -> None:
+        """``current_status``/``stored_start``: the saved opening's values when editing."""
         super().__init__(*args, **kwargs)
+        self._stored_start = stored_start
         # "filled" is set by the placement flow, not chosen here; keep it when present.
         statuses = list(EDITABLE_STATUSES)
         if current_status and current_status not in statuses:
@@ -165,6 +168,9 @@ class OpeningForm(FlaskForm):
         if field.data is None:
             return
         today = date.today()
+        # An old opening keeps its real start date; only a changed date must be plausible.
+        if field.data == self._stored_start:
+            return
         if field.data < today - timedelta(days=START_PAST_DAYS):
             raise ValidationError("Startdatoen ligger mere end et år tilbage. Tjek årstallet.")
         if field.data > today + timedelta(days=START_FUTURE_DAYS):

@@ -14,18 +14,14 @@ from ..models import Opening
 from . import bp, service
 from .forms import KIND_HELP, CloseForm, OpeningForm
 
-# The id column is a 32-bit integer on PostgreSQL: a larger id cannot exist, and asking
-# the database for one would be an error (500), not a 404.
-MAX_ID = 2**31 - 1
-
-
 def _own_opening(opening_id: int) -> Opening:
     """The current company's opening ``opening_id``.
 
-    :raise 404: if the id is out of range, unknown or another company's.
+    Ids a database column cannot hold never get here: the app's ``int`` converter
+    already answers 404 for them.
+
+    :raise 404: if the id is unknown or another company's.
     """
-    if not 0 < opening_id <= MAX_ID:
-        abort(404)
     return get_owned_or_404(Opening, opening_id)
 
 
@@ -81,7 +77,7 @@ def edit(opening_id: int):
     :raise 404: if the opening is not the current company's.
     """
     opening = _own_opening(opening_id)
-    form = OpeningForm(obj=opening, current_status=opening.status)
+    form = OpeningForm(obj=opening, current_status=opening.status, stored_start=opening.start_date)
     if form.validate_on_submit():
         try:
             changed = service.update_opening(opening, form.to_data(), _int_or_none(form.version.data))
