@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from flask import current_app
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -319,3 +320,42 @@ def test_removal_from_an_old_state_is_corrected(seed, backend, encoder):
 
     version = db.session.get(Citizen, citizen_id).version
     assert backend.versions("citizen", [str(citizen_id)]) == {str(citizen_id): version}
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_index_everything_once(pg_seed, backend, encoder):
+    """The SKIP LOCKED claim and the PostgreSQL upsert of cache entries, for real."""
+    ids = [pg_seed.citizen(goal=f"Jobmål {n}", cv=f"CV {n}") for n in range(30)]
+    seen: list[list[str]] = [[], []]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+    app = current_app._get_current_object()
+
+    class Recording(MemoryBackend):
+        def __init__(self, log):
+            super().__init__()
+            self.log = log
+
+        def index(self, docs):
+            docs = list(docs)
+            self.log.extend(d.id for d in docs)
+            return backend.index(docs)
+
+    def work(n: int) -> None:
+        try:
+            with app.app_context(), Session(db.engine) as session:
+                worker = OutboxWorker(session, Recording(seen[n]), encoder, batch_size=4)
+                start.wait()
+                worker.drain()
+        except BaseException as err:  # surfaced below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert sorted(seen[0] + seen[1], key=int) == [str(i) for i in ids]
+    assert statuses() == {"done": 30}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EmbeddingCacheEntry)) == 30
