@@ -121,7 +121,7 @@ class OutboxWorker:
     def claim(self) -> list[_Event]:
         """Claim up to ``batch_size`` pending events (committed), oldest first."""
         now = self.clock()
-        token = f"{self.worker_id}:{next(self._claims)}"[:64]
+        token = f"{self.worker_id[:40]}:{next(self._claims)}"  # unique per claim, fits 64
         candidates = (sa.select(OutboxEvent.id).where(self._claimable(now))
                       .order_by(OutboxEvent.id).limit(self.batch_size))
         if self.session.get_bind().dialect.name == "postgresql":
