@@ -58,6 +58,14 @@ def no_control_characters(_form, field: Field) -> None:
         raise ValidationError("Teksten indeholder ugyldige tegn (fx usynlige styretegn). Fjern dem og prøv igen.")
 
 
+class ChoiceField(SelectField):
+    """A select whose "not one of the choices" message is Danish (WTForms has no Danish locale)."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError("Vælg en af mulighederne på listen.")
+
+
 class HoursField(FloatField):
     """Hours per week: accepts a Danish decimal comma ("7,5"); refuses nan/inf."""
 
@@ -104,8 +112,8 @@ def _number(label: str, low: int, high: int, message: str, *, required: bool,
 class OpeningForm(FlaskForm):
     """Create or edit an opening. Cross-field rules live in :meth:`validate`."""
 
-    kind = SelectField("Type", choices=choices(OPENING_KINDS), default="smaajob",
-                       validate_choice=True, description="Vælg den type forløb, I tilbyder.")
+    kind = ChoiceField("Type", choices=choices(OPENING_KINDS), default="smaajob",
+                       description="Vælg den type forløb, I tilbyder.")
     title = _text("Titel", 200, required=True, min_length=3,
                   description="Fx “Lagermedarbejder 10 timer om ugen”.")
     description = _text("Beskrivelse", 5000, area=True,
@@ -135,7 +143,7 @@ class OpeningForm(FlaskForm):
     capacity = _number("Antal pladser", 1, MAX_CAPACITY,
                        f"Antal pladser skal være mellem 1 og {MAX_CAPACITY}.", required=True, default=1,
                        description="Flere faste pladser giver kun mening for virksomhedspraktik.")
-    status = SelectField("Status", default="open", validate_choice=True,
+    status = ChoiceField("Status", default="open",
                          description="Kun åbne opslag bliver matchet med kandidater.")
     version = HiddenField()
 

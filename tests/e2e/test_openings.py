@@ -14,6 +14,21 @@ from tests.e2e.test_roles import login
 pytestmark = pytest.mark.e2e
 
 
+def fill_opening_form(page, start: date) -> None:
+    """A virksomhedspraktik with three standing seats in Tørring."""
+    page.get_by_label("Type").select_option(label="Virksomhedspraktik")
+    page.get_by_label("Titel").fill("Praktik på lageret")
+    page.get_by_label("Beskrivelse").fill("Modtagelse af varer.\nPluk og pak.")
+    page.get_by_label("Timer pr. uge, mindst").fill("10")
+    page.get_by_label("Timer pr. uge, højst").fill("20")
+    page.get_by_label("Postnummer for arbejdsstedet").fill("7160")
+    page.get_by_label("Startdato").fill(start.isoformat())
+    page.get_by_label("Varighed i uger").fill("8")
+    page.get_by_label("Kørekort er et krav").check()
+    page.get_by_label("Sprogkrav").fill("dansk")
+    page.get_by_label("Antal pladser").fill("3")
+
+
 @pytest.fixture
 def company_user(live_app, password_hash):
     return user_factory(live_app, password_hash)("company")
@@ -26,18 +41,8 @@ def test_company_creates_lists_and_edits_an_opening(page, live_app, company_user
     page.get_by_test_id("no-openings").wait_for()
     page.get_by_test_id("new-opening").click()
 
-    page.get_by_label("Type").select_option(label="Virksomhedspraktik")
-    page.get_by_label("Titel").fill("Praktik på lageret")
-    page.get_by_label("Beskrivelse").fill("Modtagelse af varer.\nPluk og pak.")
-    page.get_by_label("Timer pr. uge, mindst").fill("10")
-    page.get_by_label("Timer pr. uge, højst").fill("20")
-    page.get_by_label("Postnummer for arbejdsstedet").fill("7160")
     start = date.today() + timedelta(days=14)
-    page.get_by_label("Startdato").fill(start.isoformat())
-    page.get_by_label("Varighed i uger").fill("8")
-    page.get_by_label("Kørekort er et krav").check()
-    page.get_by_label("Sprogkrav").fill("dansk")
-    page.get_by_label("Antal pladser").fill("3")
+    fill_opening_form(page, start)
     page.get_by_role("button", name="Opret opslag").click()
 
     page.get_by_text("Opslaget “Praktik på lageret” er oprettet.").wait_for()

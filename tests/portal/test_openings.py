@@ -145,9 +145,9 @@ BAD_INPUTS = [
     ("capacity for smaajob", {"capacity": "3"}, "kun bruges til virksomhedspraktik"),
     ("capacity huge", {"capacity": "5000", "kind": "virksomhedspraktik"}, "mellem 1 og 50"),
     ("capacity zero", {"capacity": "0"}, "mellem 1 og 50"),
-    ("unknown kind", {"kind": "igu"}, "Not a valid choice"),
-    ("status injection", {"status": "approved"}, "Not a valid choice"),
-    ("filled is not chosen here", {"status": "filled"}, "Not a valid choice"),
+    ("unknown kind", {"kind": "igu"}, "Vælg en af mulighederne på listen."),
+    ("status injection", {"status": "approved"}, "Vælg en af mulighederne på listen."),
+    ("filled is not chosen here", {"status": "filled"}, "Vælg en af mulighederne på listen."),
     ("languages with markup", {"required_languages": "<b>dansk</b>"}, "adskilt med komma"),
 ]
 
@@ -170,6 +170,8 @@ def test_bad_input_is_refused_and_nothing_is_written(app, client, auth, logged_i
     ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
     ("{{7*7}}", "{{7*7}}"),
     ('=HYPERLINK("x")', "=HYPERLINK(&#34;x&#34;)"),
+    ("' OR 1=1--", "&#39; OR 1=1--"),
+    ('lager* AND "x" ~ /re/', "lager* AND &#34;x&#34; ~ /re/"),
 ])
 def test_markup_and_template_syntax_are_shown_verbatim(app, client, auth, logged_in, payload, shown):
     response = post_new(client, auth, title=f"Job {payload}", description=payload)
@@ -178,6 +180,14 @@ def test_markup_and_template_syntax_are_shown_verbatim(app, client, auth, logged
         html = client.get(path).get_data(as_text=True)
         assert f"Job {shown}" in html, path
         assert "<script>alert" not in html and "Job 49" not in html
+
+
+def test_every_error_message_is_danish(client, auth, logged_in):
+    garbage = {name: "\u200b?" for name in valid_form()} | {"start_date": "i morgen"}
+    html = post_new(client, auth, **garbage).get_data(as_text=True)
+    assert html.count('class="form-error-message"') >= 8
+    for english in ("Not a valid", "This field", "Field must", "Invalid"):
+        assert english not in html
 
 
 def test_combining_characters_are_normalised(app, client, auth, logged_in):
