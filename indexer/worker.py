@@ -205,12 +205,17 @@ class OutboxWorker:
         # Extracted CV text and new cache entries are valid whatever happens next; commit
         # them now so no database lock is held while the backend is written (SQLite).
         self.session.commit()
+        removed_citizens = 0
         for kind, built in (("citizen", citizens), ("opening", openings)):
             result.written += self.backend.index(built.docs)
-            result.removed += self.backend.remove(kind, built.remove) if built.remove else 0
+            removed = self.backend.remove(kind, built.remove) if built.remove else 0
+            removed_citizens += removed if kind == "citizen" else 0
+            result.removed += removed
             result.written_ids += [(kind, d.id) for d in built.docs]
             self._verify(kind, built)
-        if citizens.remove and self.cache is not None:
+        erased = len(citizen_ids) > len(citizens.seen)  # rows gone from the database
+        # Sweeping reads every live text, so only when a citizen left the index or the database.
+        if (removed_citizens or erased) and self.cache is not None:
             sweep(self.session, live_cache_keys(self.session, self.encoder.name))
         return {**{("citizen", i): r for i, r in citizens.failed.items()},
                 **{("opening", i): r for i, r in openings.failed.items()}}

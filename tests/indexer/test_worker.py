@@ -359,3 +359,19 @@ def test_two_workers_on_postgresql_index_everything_once(pg_seed, backend, encod
     assert sorted(seen[0] + seen[1], key=int) == [str(i) for i in ids]
     assert statuses() == {"done": 30}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EmbeddingCacheEntry)) == 30
+
+
+def test_erasure_sweeps_embeddings_the_portal_cached_for_an_unindexed_citizen(seed, backend, encoder):
+    from portal.embedding_store import DbEmbeddingCache
+
+    citizen_id = seed.citizen(vk_id=None, cv="Ikke matchbar endnu")  # never indexed
+    OutboxWorker(db.session, backend, encoder).drain()
+    text = citizen_text(citizen_profile(db.session.get(Citizen, citizen_id)))
+    key = cache_key(encoder.name, "query", text)
+    DbEmbeddingCache(db.session, encoder.name).put_many({key: np.ones(encoder.dimension, np.float32)})
+    db.session.commit()  # e.g. a consultant ranked openings for this citizen
+
+    seed.erase_citizen(citizen_id)
+    OutboxWorker(db.session, backend, encoder).drain()
+
+    assert db.session.get(EmbeddingCacheEntry, key) is None
