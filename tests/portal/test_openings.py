@@ -419,3 +419,28 @@ def test_company_users_of_the_same_company_share_openings(app, client, auth, log
     auth.logout()
     auth.login("kollega@example.dk")
     assert "Fælles opslag" in client.get("/opslag/").get_data(as_text=True)
+
+
+def test_every_demo_opening_passes_the_form_unchanged(app):
+    """Companies can edit the seeded openings without first fixing what the form refuses."""
+    from werkzeug.datastructures import MultiDict
+
+    from portal.demo.generator import generate_demo
+    from portal.openings.forms import OpeningForm
+
+    demo = generate_demo(7, date.today())
+    with app.test_request_context(method="POST"):
+        for opening in demo.openings:
+            data = MultiDict(valid_form(
+                kind=opening.kind, title=opening.title, description=opening.description,
+                requirements=opening.requirements, hours_min=str(opening.hours_min),
+                hours_max=str(opening.hours_max), postcode=opening.postcode,
+                start_date=opening.start_date.isoformat() if opening.start_date else "",
+                duration_weeks=str(opening.duration_weeks or ""),
+                required_languages=opening.required_languages, accommodations=opening.accommodations,
+                capacity=str(opening.capacity), status=opening.status,
+                requires_driving_licence="y" if opening.requires_driving_licence else None))
+            form = OpeningForm(formdata=data, meta={"csrf": False}, current_status=opening.status,
+                               stored_start=opening.start_date)
+            assert form.validate(), (opening.title, form.errors)
+            assert form.to_data().requires_driving_licence == opening.requires_driving_licence
