@@ -1,0 +1,165 @@
+"""CV uploads and typed CVs: checked by content, stored under generated names, never a 500."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from docx import Document
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from portal.extensions import db
+from portal.models import Citizen
+from tests.indexer.badfiles import cv_pdf, zip_bomb_docx, zip_slip_docx
+from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
+
+GENERATED = re.compile(r"^[0-9a-f]{32}\.(pdf|docx|txt)$")
+GOOD_TXT = "Erfaren pædagogmedhjælper. Kørekort B. Sprog: dansk, arabisk.".encode()
+
+
+def good_docx() -> bytes:
+    document = Document()
+    document.add_paragraph("Maskinarbejder med CNC-erfaring")
+    document.add_paragraph("Svejsecertifikat, truckkort, kørekort B")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def citizen_id(app, client, auth, make_user):
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    return make_citizen(app, vk_id=consultant.id, cv_text=None)
+
+
+def upload(client, auth, citizen_id: int, data: bytes, filename: str):
+    return client.post(f"/borgere/{citizen_id}/cv/fil", content_type="multipart/form-data",
+                       data={"csrf_token": csrf(auth), "file": (io.BytesIO(data), filename)})
+
+
+def stored_files(app) -> list[Path]:
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.parametrize("data, filename, expected_kind, expected_text", [
+    (GOOD_TXT, "cv.txt", "txt", "pædagogmedhjælper"),
+    (b"\xef\xbb\xbf" + GOOD_TXT, "CV med BOM.TXT", "txt", "arabisk"),
+    (None, "mit cv.docx", "docx", "Svejsecertifikat"),
+    (cv_pdf(), "cv.pdf", "pdf", "truckcertifikat"),
+])
+def test_a_good_file_is_stored_under_a_generated_name_with_its_text(
+        app, client, auth, citizen_id, data, filename, expected_kind, expected_text):
+    data = good_docx() if data is None else data
+    before = snapshot(app, citizen_id)
+    response = upload(client, auth, citizen_id, data, filename)
+    assert response.status_code == 302
+    with app.app_context():
+        cv = db.session.get(Citizen, citizen_id).current_cv
+        assert expected_text in cv.text
+        assert cv.content_type == expected_kind and cv.original_filename == filename
+        assert GENERATED.match(cv.stored_name)
+        assert (Path(app.config["UPLOAD_FOLDER"]) / cv.stored_name).read_bytes() == data
+    after = snapshot(app, citizen_id)
+    assert after.version == before.version + 1 and after.outbox == before.outbox + 1
+    assert "cv_uploaded" in audit_actions(app, citizen_id)
+    page = client.get(f"/borgere/{citizen_id}").get_data(as_text=True)
+    assert "Afventer indeksering" in page and expected_text in page and filename in page
+
+
+def test_the_client_file_name_is_never_a_path(app, client, auth, citizen_id):
+    response = upload(client, auth, citizen_id, GOOD_TXT, "../../../etc/cron.d/evil\u202e.txt")
+    assert response.status_code == 302
+    [path] = stored_files(app)
+    assert GENERATED.match(path.name) and path.parent == Path(app.config["UPLOAD_FOLDER"])
+    with app.app_context():
+        assert db.session.get(Citizen, citizen_id).current_cv.original_filename == "evil.txt"
+
+
+@pytest.mark.parametrize("data, filename, message", [
+    (b"", "cv.txt", "Filen er tom"),
+    (None, "cv.pdf", "passer ikke til filnavnet"),                     # DOCX renamed .pdf
+    ("Erfaren lagermand".encode("utf-16"), "cv.txt", "UTF-8"),
+    (b"MZ\x90\x00binary\x00\x00", "cv.txt", "binære data"),
+    (GOOD_TXT, "cv.exe", "Filtypen understøttes ikke"),
+    (GOOD_TXT, "cv", "Filtypen understøttes ikke"),
+    (GOOD_TXT, "cv.docm", "makroer"),
+    (b"%PDF-1.7\n1 0 obj <<", "cv.pdf", "Filen"),                        # truncated PDF
+    (zip_slip_docx(), "cv.docx", "ulovlige filnavne"),
+    (zip_bomb_docx(), "cv.docx", "for stor"),
+    (b"   \n\t  ", "cv.txt", "Der blev ikke fundet nogen tekst"),
+])
+def test_a_bad_file_is_a_form_error_and_nothing_is_stored(app, client, auth, citizen_id, data, filename, message):
+    data = good_docx() if data is None else data
+    before = snapshot(app, citizen_id)
+    response = upload(client, auth, citizen_id, data, filename)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and 'class="form-error-message"' in html
+    assert snapshot(app, citizen_id) == before
+    assert stored_files(app) == []
+    assert audit_actions(app, citizen_id)[-2:] == ["upload_rejected", "read_citizen"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "lead's portal/templating.py: the error page builds LogoutForm() from request.form, which "
+    "raises 413 again for a logged-in user; LogoutForm(formdata=None) fixes it (verified)"))
+def test_an_upload_over_the_size_limit_is_413(app, client, auth, citizen_id):
+    data = b"a" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    # A prebuilt body: the test client would spool a file this big to disk and not close it.
+    boundary, body = encode_multipart({"csrf_token": csrf(auth), "file": FileStorage(io.BytesIO(data), "cv.txt")})
+    response = client.post(f"/borgere/{citizen_id}/cv/fil", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413 and "Filen er for stor" in response.get_data(as_text=True)
+    assert stored_files(app) == []
+
+
+def test_no_file_is_a_form_error(app, client, auth, citizen_id):
+    response = client.post(f"/borgere/{citizen_id}/cv/fil", data={"csrf_token": csrf(auth)})
+    assert response.status_code == 400 and "Vælg en fil" in response.get_data(as_text=True)
+
+
+def test_a_failed_database_write_removes_the_stored_file(app, client, auth, citizen_id, monkeypatch):
+    from portal.citizens import service
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(service, "record_change", broken)
+    response = upload(client, auth, citizen_id, GOOD_TXT, "cv.txt")
+    assert response.status_code == 500
+    assert stored_files(app) == []
+
+
+# --- typed CV ------------------------------------------------------------------------------
+
+def test_a_typed_cv_becomes_the_current_cv(app, client, auth, citizen_id):
+    before = snapshot(app, citizen_id)
+    text = "Jeg har arbejdet   ti år i\u200b detailhandlen\r\nog som kassemedarbejder <script>x</script>"
+    response = client.post(f"/borgere/{citizen_id}/cv/tekst", data={"csrf_token": csrf(auth), "text": text})
+    assert response.status_code == 302
+    with app.app_context():
+        cv = db.session.get(Citizen, citizen_id).current_cv
+        assert cv.text == "Jeg har arbejdet ti år i detailhandlen\nog som kassemedarbejder <script>x</script>"
+        assert cv.stored_name is None
+    after = snapshot(app, citizen_id)
+    assert after.version == before.version + 1 and after.outbox == before.outbox + 1
+    html = client.get(f"/borgere/{citizen_id}").get_data(as_text=True)
+    assert "&lt;script&gt;x" in html and "<script>x" not in html
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "Skriv eller indsæt CV&#39;et"),
+    ("for kort", "mellem 20 og"),
+    ("x" * 1_000_000, "mellem 20 og"),
+    ("Lagermedarbejder med erfaring\x00", "NUL"),
+    ("\u200b" * 30, "mindst 20 tegn"),
+])
+def test_bad_typed_cvs_are_refused(app, client, auth, citizen_id, text, message):
+    before = snapshot(app, citizen_id)
+    response = client.post(f"/borgere/{citizen_id}/cv/tekst", data={"csrf_token": csrf(auth), "text": text})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert snapshot(app, citizen_id) == before
