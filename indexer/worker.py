@@ -198,12 +198,13 @@ class OutboxWorker:
     def _apply(self, events: list[_Event], result: BatchResult) -> dict[tuple[str, int], str]:
         citizen_ids = sorted({e.entity_id for e in events if e.entity == "citizen"})
         opening_ids = sorted({e.entity_id for e in events if e.entity == "opening"})
+        # Extracted CV text and new cache entries are valid whatever happens next; commit
+        # after each build so no SQLite write lock is held while encoding or writing.
         citizens = build_citizens(self.session, list(load_citizens(self.session, citizen_ids).values()),
                                   citizen_ids, self.encoder, self.upload_folder, self.limits)
+        self.session.commit()
         openings = build_openings(list(load_openings(self.session, opening_ids).values()),
                                   opening_ids, self.encoder)
-        # Extracted CV text and new cache entries are valid whatever happens next; commit
-        # them now so no database lock is held while the backend is written (SQLite).
         self.session.commit()
         removed_citizens = 0
         for kind, built in (("citizen", citizens), ("opening", openings)):

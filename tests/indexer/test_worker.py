@@ -375,3 +375,28 @@ def test_erasure_sweeps_embeddings_the_portal_cached_for_an_unindexed_citizen(se
     OutboxWorker(db.session, backend, encoder).drain()
 
     assert db.session.get(EmbeddingCacheEntry, key) is None
+
+
+def test_the_portal_can_save_while_the_worker_encodes(seed, backend, encoder):
+    """No SQLite write lock is held while (slow) encoding runs."""
+    first = seed.citizen(goal="Første")
+    seed.opening()
+    saved: list[int] = []
+
+    class SavingEncoder:
+        name, dimension = encoder.name, encoder.dimension
+
+        def encode_passages(self, texts):
+            with Session(db.engine) as portal:
+                portal.execute(sa.text("PRAGMA busy_timeout=200"))  # fail fast if locked
+                portal.get(Citizen, first).hours_available = 11.0
+                record_change(portal, "citizen", first)
+                portal.commit()
+            saved.append(len(texts))
+            return encoder.encode_passages(texts)
+
+        encode_queries = encode_passages
+
+    OutboxWorker(db.session, backend, SavingEncoder()).process_batch()
+
+    assert saved == [1, 1]  # one citizen text, one opening text: both saves went through
