@@ -24,14 +24,15 @@ import random
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from matching.backends import BackendError, BackendUnavailable, MatchBackend
+from matching.backends import BackendUnavailable, MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder, EncoderUnavailable
 from portal.embedding_store import DbEmbeddingCache, sweep
@@ -42,40 +43,10 @@ from portal.profiles import load_citizens, load_openings
 
 from .documents import REASON_LEN, Built, build_citizens, build_openings, live_cache_keys
 from .extract import ExtractLimits
+from .outcome import MAX_ATTEMPTS, BatchResult, backoff_seconds, failure_reason
 
-MAX_ATTEMPTS = 5
+__all__ = ["MAX_ATTEMPTS", "BatchResult", "OutboxWorker", "backoff_seconds"]
 log = logging.getLogger("indexer")
-
-
-def _reason(err: Exception) -> str:
-    if isinstance(err, BackendError):
-        return f"søgeindekset afviste skrivningen: {err}"[:REASON_LEN]
-    return f"uventet fejl under indeksering: {type(err).__name__}: {err}"[:REASON_LEN]
-
-
-def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 60.0,
-                    rng: Callable[[], float] = random.random) -> float:
-    """Exponential back-off with full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
-    return rng() * min(cap, base * 2 ** min(attempt, 30))
-
-
-@dataclass
-class BatchResult:
-    """What one batch did. ``unavailable`` holds the reason when nothing could be written."""
-
-    claimed: int = 0
-    written: int = 0
-    removed: int = 0
-    failed: int = 0
-    retried: int = 0
-    unavailable: str | None = None
-    written_ids: list[tuple[str, str]] = field(default_factory=list)
-
-    def add(self, other: "BatchResult") -> None:
-        for name in ("claimed", "written", "removed", "failed", "retried"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.written_ids += other.written_ids
-        self.unavailable = other.unavailable
 
 
 @dataclass(frozen=True)
@@ -161,7 +132,7 @@ class OutboxWorker:
             self.session.rollback()
             if len({(e.entity, e.entity_id) for e in events}) == 1:
                 log.warning("indexing %s %s failed: %r", events[0].entity, events[0].entity_id, err)
-                result.retried = self._release(events, _reason(err), delay=True)
+                result.retried = self._release(events, failure_reason(err), delay=True)
             else:
                 self._one_by_one(events, result)
         return result
@@ -193,7 +164,7 @@ class OutboxWorker:
             except Exception as err:  # noqa: BLE001 - this entity is the culprit
                 self.session.rollback()
                 log.warning("indexing %s %s failed: %r", group[0].entity, group[0].entity_id, err)
-                result.retried += self._release(group, _reason(err), delay=True)
+                result.retried += self._release(group, failure_reason(err), delay=True)
 
     def _apply(self, events: list[_Event], result: BatchResult) -> dict[tuple[str, int], str]:
         citizen_ids = sorted({e.entity_id for e in events if e.entity == "citizen"})
@@ -312,10 +283,19 @@ class OutboxWorker:
         """Work until ``should_stop()``; ``wait`` sleeps but returns early on a stop signal.
 
         A stop request is honoured between batches: the current batch always finishes.
+        A database error (locked, connection lost) is logged and retried after a back-off:
+        the worker outlives a database restart; its claims expire and are taken again.
         """
         outages = 0
         while not should_stop():
-            result = self.process_batch()
+            try:
+                result = self.process_batch()
+            except SQLAlchemyError as err:
+                self.session.rollback()
+                outages += 1
+                log.warning("database error, retrying: %s", err)
+                wait(backoff_seconds(outages))
+                continue
             if result.unavailable:
                 outages += 1
                 wait(backoff_seconds(outages))

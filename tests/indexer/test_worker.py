@@ -400,3 +400,24 @@ def test_the_portal_can_save_while_the_worker_encodes(seed, backend, encoder):
     OutboxWorker(db.session, backend, SavingEncoder()).process_batch()
 
     assert saved == [1, 1]  # one citizen text, one opening text: both saves went through
+
+
+def test_run_survives_a_database_error_and_stops_on_request(seed, backend, encoder):
+    from sqlalchemy.exc import OperationalError
+
+    seed.citizen()
+    worker = OutboxWorker(db.session, backend, encoder)
+    real_claim, calls, waits = worker.claim, [], []
+
+    def flaky_claim():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE outbox_event", {}, Exception("database is locked"))
+        return real_claim()
+
+    worker.claim = flaky_claim
+    worker.run(should_stop=lambda: statuses() == {"done": 1} or len(calls) > 5,
+               wait=waits.append, idle_seconds=0)
+
+    assert statuses() == {"done": 1} and backend.count("citizen") == 1
+    assert len(waits) == 1  # one back-off after the error
