@@ -100,8 +100,12 @@ def assign(citizen_id: int):
     """Assign VK and adviser; changing an existing VK must be confirmed."""
     citizen = _citizen_or_404(citizen_id)
     people = queries.consultants()
+    for current in (citizen.vk, citizen.adviser):  # keep a disabled caseworker selectable
+        if current is not None and current not in people:
+            people.append(current)
     form = AssignForm(vk_id=citizen.vk_id or 0, adviser_id=citizen.adviser_id or 0)
-    options = choices([(0, "– ingen –"), *((u.id, u.name) for u in people)])
+    options = choices([(0, "– ingen –"), *((u.id, u.name if u.active else f"{u.name} (deaktiveret)")
+                                           for u in people)])
     form.vk_id.choices, form.adviser_id.choices = options, list(options)
     if form.validate_on_submit():
         vk, adviser = (db.session.get(User, form.vk_id.data) if form.vk_id.data else None,

@@ -200,10 +200,11 @@ def assign_caseworkers(citizen: Citizen, vk: User | None, adviser: User | None,
             unconfirmed change of VK.
     """
     ensure_editable(citizen)
-    for person in (vk, adviser):
-        if person is not None and (person.role != "consultant" or not person.active):
-            raise CitizenChangeError("Vælg en aktiv konsulent.")
     new_vk, new_adviser = (vk.id if vk else None), (adviser.id if adviser else None)
+    # Keeping a (since disabled) caseworker is allowed; a new assignment must be active.
+    for person, current in ((vk, citizen.vk_id), (adviser, citizen.adviser_id)):
+        if person is not None and person.id != current and (person.role != "consultant" or not person.active):
+            raise CitizenChangeError("Vælg en aktiv konsulent.")
     if citizen.vk_id is not None and new_vk != citizen.vk_id and not confirmed:
         raise CitizenChangeError("Du skifter borgerens virksomhedskonsulent. Få skift af sagsbehandler "
                                  "er et mål i sig selv: bekræft skiftet for at gemme.")

@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, CvDocument, JobGoal, OutboxEvent, Team
+from portal.models import AuditEvent, Citizen, CvDocument, JobGoal, OutboxEvent
 
 CV_TEXT = "Lagermedarbejder med truckcertifikat og fem års erfaring fra Horsens Havn."
 
@@ -28,11 +28,6 @@ def make_citizen(app, *, name: str = "Sofie Andersen", vk_id: int | None = None,
         db.session.add(citizen)
         db.session.commit()
         return citizen.id
-
-
-def team_of(app, user) -> int | None:
-    with app.app_context():
-        return db.session.scalar(sa.select(Team.id).limit(1)) if user.team_id else None
 
 
 @dataclass(frozen=True)

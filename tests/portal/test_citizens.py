@@ -136,7 +136,7 @@ def test_missing_column_and_completeness_share(app, client, logged_in):
     assert "CV" in rows["Mangler Cv"] and "jobmål" not in rows["Mangler Cv"]
     assert "virksomhedskonsulent" in rows["Mangler Vk"]
     assert "CV, jobmål, virksomhedskonsulent" in rows["Mangler Alt"]
-    assert "<strong>25 %</strong>" in html and "(1 af 4)" in html and "Målet er 85 %" in html
+    assert "<strong>25,0 %</strong>" in html and "(1 af 4)" in html and "Målet er 85 %" in html
 
 
 def test_share_counts_the_latest_cv_only(app, client, logged_in):

@@ -270,3 +270,14 @@ def test_only_active_consultants_can_be_assigned(app, client, auth, make_user, c
         "csrf_token": csrf(auth), "vk_id": ids[who](), "adviser_id": "0"})
     assert "Vælg en af mulighederne på listen" in response.get_data(as_text=True)
     assert snapshot(app, cid) == before
+
+
+def test_a_disabled_vk_can_be_kept_while_the_adviser_changes(app, client, auth, make_user, consultant):
+    auth.login(consultant.email)
+    retired = make_user("consultant", active=False)
+    cid = make_citizen(app, vk_id=retired.id)
+    page = client.get(f"/borgere/{cid}/sagsbehandlere").get_data(as_text=True)
+    assert "(deaktiveret)" in page
+    client.post(f"/borgere/{cid}/sagsbehandlere", data={
+        "csrf_token": csrf(auth), "vk_id": retired.id, "adviser_id": consultant.id})
+    assert snapshot(app, cid).fields[-2:] == (retired.id, consultant.id)
