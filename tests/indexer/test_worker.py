@@ -227,6 +227,15 @@ def test_admin_page_is_for_administrators_only(app, client, auth, make_user):
     assert client.get("/admin/indexer").status_code == 403
 
 
+def test_admin_page_shows_pending_encoder_and_backend(seed, client, auth, make_user):
+    seed.citizen()
+    seed.opening()
+    auth.login(make_user("admin").email)
+    page = client.get("/admin/indexer").get_data(as_text=True)
+    assert '<td data-testid="pending">2</td>' in page
+    assert "hashing-256" in page and "I portalens hukommelse" in page
+
+
 def test_backoff_is_bounded_and_jittered():
     assert backoff_seconds(50, cap=60.0, rng=lambda: 1.0) == 60.0
     assert backoff_seconds(1, rng=lambda: 0.5) == 1.0
