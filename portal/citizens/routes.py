@@ -8,56 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
-                   url_for)
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit
 from ..access import consultant_required
-from ..errors import render_error
 from ..extensions import db
 from ..models import Citizen, JobGoal
 from . import bp, queries, service
 from .forms import ActionForm, JobGoalForm, JobGoalMoveForm, ListFilterForm, ProfileForm
-
-AUDIT_DOWN = ("Borgerens oplysninger kan ikke vises lige nu, fordi adgangsloggen ikke kan skrives. "
-              "Prøv igen om lidt.")
-
-
-def _citizen_or_404(citizen_id: int) -> Citizen:
-    """Load a citizen shown to consultants (anonymised rows are gone for them).
-
-    :raise 404: unknown id or an anonymised citizen.
-    """
-    citizen = db.session.get(Citizen, citizen_id)
-    if citizen is None or citizen.anonymised_at is not None:
-        abort(404)
-    return citizen
-
-
-def _audited_read(citizen: Citizen, purpose: str) -> None:
-    """Log the read before any citizen data is rendered.
-
-    :raise 503: the audit log cannot be written (fail closed).
-    """
-    try:
-        audit.record_now("read_citizen", citizen_id=citizen.id, purpose=purpose)
-    except audit.AuditWriteError as exc:
-        current_app.logger.error("read_citizen not logged for citizen %s: %s", citizen.id, exc)
-        abort(make_response(*render_error(503, AUDIT_DOWN)))
-
-
-def _commit_or_flash(success: str) -> bool:
-    """Commit the service's change; a concurrent edit rolls back with a clear message."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash("Borgeren blev ændret af en anden imens. Se de nye oplysninger og prøv igen.", "error")
-        return False
-    flash(success, "success")
-    return True
+from .pages import audited_read, citizen_or_404, commit_or_flash
 
 
 @bp.get("/")
@@ -79,8 +38,8 @@ def detail(citizen_id: int):
 
     :raise 404: unknown citizen.  :raise 503: audit log unavailable.
     """
-    citizen = _citizen_or_404(citizen_id)
-    _audited_read(citizen, "citizen_page")
+    citizen = citizen_or_404(citizen_id)
+    audited_read(citizen, "citizen_page")
     return render_template("citizens/detail.html", citizen=citizen,
                            placements=queries.placements_of(citizen.id),
                            indexing=queries.indexing_state(citizen.id),
@@ -95,10 +54,10 @@ def _hours_by_placement(placement) -> float:
 @consultant_required
 def edit_profile(citizen_id: int):
     """Edit the profile fields matching depends on (plus name and contact details)."""
-    citizen = _citizen_or_404(citizen_id)
+    citizen = citizen_or_404(citizen_id)
     form = ProfileForm(obj=citizen)
     if request.method == "GET":
-        _audited_read(citizen, "edit_profile")
+        audited_read(citizen, "edit_profile")
         form.version.data = str(citizen.version)
     elif form.validate_on_submit():
         if form.version.data != str(citizen.version):
@@ -115,7 +74,7 @@ def edit_profile(citizen_id: int):
             if not changed:
                 flash("Ingen ændringer at gemme.", "info")
             else:
-                _commit_or_flash("Profilen er gemt.")
+                commit_or_flash("Profilen er gemt.")
             return redirect(url_for(".detail", citizen_id=citizen_id))
     return render_template("citizens/profile_form.html", citizen=citizen, form=form,
                            today=date.today())
@@ -125,7 +84,7 @@ def edit_profile(citizen_id: int):
 @consultant_required
 def job_goals(citizen_id: int):
     """List, add and reorder the citizen's jobmål (1..10, in priority order)."""
-    citizen = _citizen_or_404(citizen_id)
+    citizen = citizen_or_404(citizen_id)
     form = JobGoalForm()
     if form.validate_on_submit():
         try:
@@ -134,10 +93,10 @@ def job_goals(citizen_id: int):
             db.session.rollback()
             form.title.errors.append(exc.message_da)
         else:
-            if _commit_or_flash("Jobmålet er tilføjet."):
+            if commit_or_flash("Jobmålet er tilføjet."):
                 return redirect(url_for(".job_goals", citizen_id=citizen_id))
     if request.method == "GET" or form.errors:
-        _audited_read(citizen, "job_goals")
+        audited_read(citizen, "job_goals")
     return render_template("citizens/job_goals.html", citizen=citizen, form=form,
                            move_form=JobGoalMoveForm(), action_form=ActionForm())
 
@@ -153,7 +112,7 @@ def _goal_or_404(citizen: Citizen, goal_id: int) -> JobGoal:
 @consultant_required
 def remove_job_goal(citizen_id: int, goal_id: int):
     """Remove one jobmål (not the last). :raise 404: goal of another citizen."""
-    citizen = _citizen_or_404(citizen_id)
+    citizen = citizen_or_404(citizen_id)
     goal = _goal_or_404(citizen, goal_id)
     if ActionForm().validate_on_submit():
         try:
@@ -162,7 +121,7 @@ def remove_job_goal(citizen_id: int, goal_id: int):
             db.session.rollback()
             flash(exc.message_da, "error")
         else:
-            _commit_or_flash("Jobmålet er fjernet.")
+            commit_or_flash("Jobmålet er fjernet.")
     return redirect(url_for(".job_goals", citizen_id=citizen_id))
 
 
@@ -170,7 +129,7 @@ def remove_job_goal(citizen_id: int, goal_id: int):
 @consultant_required
 def move_job_goal(citizen_id: int, goal_id: int):
     """Move a jobmål one place up or down. :raise 404: goal of another citizen."""
-    citizen = _citizen_or_404(citizen_id)
+    citizen = citizen_or_404(citizen_id)
     goal = _goal_or_404(citizen, goal_id)
     form = JobGoalMoveForm()
     if form.validate_on_submit():
@@ -181,7 +140,7 @@ def move_job_goal(citizen_id: int, goal_id: int):
             flash(exc.message_da, "error")
         else:
             if moved:
-                _commit_or_flash("Rækkefølgen er gemt.")
+                commit_or_flash("Rækkefølgen er gemt.")
     return redirect(url_for(".job_goals", citizen_id=citizen_id))
 
 

@@ -11,7 +11,7 @@ from ..formutil import choices
 from ..models import User
 from . import bp, queries, service, uploads
 from .forms import AssignForm, CvTextForm, CvUploadForm, LimitationsForm
-from .routes import _audited_read, _citizen_or_404, _commit_or_flash
+from .pages import audited_read, citizen_or_404, commit_or_flash
 
 
 def _render_cv(citizen, upload_form, text_form):
@@ -23,8 +23,8 @@ def _render_cv(citizen, upload_form, text_form):
 @consultant_required
 def cv(citizen_id: int):
     """The CV page: upload a file or type/paste the CV."""
-    citizen = _citizen_or_404(citizen_id)
-    _audited_read(citizen, "cv")
+    citizen = citizen_or_404(citizen_id)
+    audited_read(citizen, "cv")
     return _render_cv(citizen, CvUploadForm(), CvTextForm())
 
 
@@ -32,7 +32,7 @@ def cv(citizen_id: int):
 @consultant_required
 def upload_cv(citizen_id: int):
     """Accept a CV file checked by content; a refused file is a form error, never a 500."""
-    citizen = _citizen_or_404(citizen_id)
+    citizen = citizen_or_404(citizen_id)
     form = CvUploadForm()
     if form.validate_on_submit():
         try:
@@ -46,7 +46,7 @@ def upload_cv(citizen_id: int):
         else:
             if _store_cv(citizen, accepted):
                 return redirect(url_for(".detail", citizen_id=citizen.id))
-    _audited_read(citizen, "cv")
+    audited_read(citizen, "cv")
     return _render_cv(citizen, form, CvTextForm(formdata=None)), 400
 
 
@@ -65,7 +65,7 @@ def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:
     stored_name = uploads.store_file(folder, accepted.data, accepted.kind)
     try:
         service.add_cv_file(citizen, accepted, stored_name, current_user)
-        ok = _commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt.")
+        ok = commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt.")
     except Exception:
         db.session.rollback()
         uploads.delete_stored(folder, stored_name)
@@ -79,7 +79,7 @@ def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:
 @consultant_required
 def save_cv_text(citizen_id: int):
     """Save a typed or pasted CV as the current CV."""
-    citizen = _citizen_or_404(citizen_id)
+    citizen = citizen_or_404(citizen_id)
     form = CvTextForm()
     if form.validate_on_submit():
         try:
@@ -88,9 +88,9 @@ def save_cv_text(citizen_id: int):
             db.session.rollback()
             form.text.errors.append(exc.message_da)
         else:
-            if _commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt."):
+            if commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt."):
                 return redirect(url_for(".detail", citizen_id=citizen.id))
-    _audited_read(citizen, "cv")
+    audited_read(citizen, "cv")
     return _render_cv(citizen, CvUploadForm(formdata=None), form), 400
 
 
@@ -98,7 +98,7 @@ def save_cv_text(citizen_id: int):
 @consultant_required
 def assign(citizen_id: int):
     """Assign VK and adviser; changing an existing VK must be confirmed."""
-    citizen = _citizen_or_404(citizen_id)
+    citizen = citizen_or_404(citizen_id)
     people = queries.consultants()
     for current in (citizen.vk, citizen.adviser):  # keep a disabled caseworker selectable
         if current is not None and current not in people:
@@ -118,10 +118,10 @@ def assign(citizen_id: int):
         else:
             if not changed:
                 flash("Ingen ændringer at gemme.", "info")
-            elif not _commit_or_flash("Sagsbehandlerne er gemt."):
+            elif not commit_or_flash("Sagsbehandlerne er gemt."):
                 return redirect(url_for(".assign", citizen_id=citizen.id))
             return redirect(url_for(".detail", citizen_id=citizen.id))
-    _audited_read(citizen, "assign")
+    audited_read(citizen, "assign")
     return render_template("citizens/assign.html", citizen=citizen, form=form)
 
 
@@ -132,8 +132,8 @@ def limitations(citizen_id: int):
 
     If the audit log cannot be written the page says so and shows nothing of them.
     """
-    citizen = _citizen_or_404(citizen_id)
-    _audited_read(citizen, "limitations")
+    citizen = citizen_or_404(citizen_id)
+    audited_read(citizen, "limitations")
     form = LimitationsForm()
     if form.validate_on_submit():
         try:
@@ -143,7 +143,7 @@ def limitations(citizen_id: int):
             flash(exc.message_da, "error")
         else:
             if changed:
-                _commit_or_flash("Skånehensyn er gemt.")
+                commit_or_flash("Skånehensyn er gemt.")
             return redirect(url_for(".limitations", citizen_id=citizen.id))
     try:
         audit.record_now("read_limitations", citizen_id=citizen.id)
