@@ -101,7 +101,7 @@ def run_bench(citizens: int = 10_000, openings: int = 200, encoder_spec: str | N
     from portal.extensions import db
 
     from .rebuild import rebuild
-    from .snapshot import SnapshotBackend
+    from matching.backends.snapshot import SnapshotBackend
 
     spec = encoder_spec or os.environ.get("MATCHING_ENCODER") or "e5"
     with tempfile.TemporaryDirectory(prefix="jobbro-indexer-bench-") as tmp:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from matching.backends import MatchBackend
 from matching.encoders import Encoder, EncoderUnavailable
 
-from .config import IndexerSettings, make_index_backend, make_index_encoder
+from matching.settings import MatchingSettings, make_configured_backend, make_configured_encoder
 
 log = logging.getLogger("indexer")
 
@@ -35,7 +35,7 @@ class Context:
     """The configured pieces one command needs."""
 
     session: Session
-    settings: IndexerSettings
+    settings: MatchingSettings
     encoder: Encoder
     backend: MatchBackend
 
@@ -56,12 +56,12 @@ def portal_context() -> Iterator[Context]:
 
     app = create_app()
     with app.app_context():
-        settings = IndexerSettings.from_config(app.config, app.instance_path)
+        settings = MatchingSettings.from_config(app.config, app.instance_path)
         try:
-            encoder = make_index_encoder(settings)
+            encoder = make_configured_encoder(settings)
             # Elasticsearch fixes the vector size in its mapping, so it needs the model's.
             dims = encoder.dimension if settings.backend != "memory" else None
-            backend = make_index_backend(settings, dims=dims)
+            backend = make_configured_backend(settings, dims=dims)
         except (ValueError, EncoderUnavailable) as err:
             raise ConfigProblem(str(err)) from err
         try:

@@ -3,7 +3,7 @@
 The encoder model loads once per process, lazily (first ranking), and is wrapped per
 request in a ``CachedEncoder`` over the database embedding cache, so vectors the indexer
 already computed are reused. The backend is the one the indexer writes
-(``indexer.config.make_index_backend``): the shared snapshot file for "memory",
+(``matching.settings.make_configured_backend``): the shared snapshot file for "memory",
 Elasticsearch otherwise.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from indexer.config import IndexerSettings, make_index_backend
+from matching.settings import MatchingSettings, make_configured_backend
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching.domain import RankingWeights
@@ -32,7 +32,7 @@ _LOCK = threading.Lock()
 
 @dataclass
 class _Runtime:
-    settings: IndexerSettings
+    settings: MatchingSettings
     encoder: Encoder
     backend: MatchBackend
 
@@ -43,10 +43,10 @@ def _runtime() -> _Runtime:
         with _LOCK:
             runtime = current_app.extensions.get(_KEY)
             if runtime is None:
-                settings = IndexerSettings.from_config(current_app.config, current_app.instance_path)
+                settings = MatchingSettings.from_config(current_app.config, current_app.instance_path)
                 encoder = make_encoder(settings.encoder)
                 dims = encoder.dimension if settings.backend != "memory" else None
-                runtime = _Runtime(settings, encoder, make_index_backend(settings, dims=dims))
+                runtime = _Runtime(settings, encoder, make_configured_backend(settings, dims=dims))
                 current_app.extensions[_KEY] = runtime
     return runtime
 

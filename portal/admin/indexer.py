@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from indexer.config import IndexerSettings
+from matching.settings import MatchingSettings
 from indexer.status import failures, indexer_status
 from matching.encoders import make_encoder
 
@@ -25,7 +25,7 @@ def indexer():
 
     :raise 403: for anyone but an administrator.
     """
-    settings = IndexerSettings.from_config(current_app.config, current_app.instance_path)
+    settings = MatchingSettings.from_config(current_app.config, current_app.instance_path)
     encoder_name = make_encoder(settings.encoder).name  # cheap: the model loads lazily
     status = indexer_status(db.session, matching_service().backend,
                             backend_name=settings.backend, encoder_name=encoder_name)

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from indexer.rebuild import rebuild
-from indexer.snapshot import SnapshotBackend
+from matching.backends.snapshot import SnapshotBackend
 from indexer.worker import OutboxWorker
 from matching.backends import Document
 from portal.extensions import db

@@ -10,7 +10,7 @@ from flask import current_app
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from indexer.snapshot import SnapshotBackend
+from matching.backends.snapshot import SnapshotBackend
 from indexer.status import failures, indexer_status
 from indexer.worker import OutboxWorker, backoff_seconds
 from matching.backends import Document, MemoryBackend

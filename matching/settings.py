@@ -1,10 +1,11 @@
-"""Indexer settings from the portal's configuration, and the backend/encoder factories.
+"""Matching settings from a Flask-style configuration mapping, and the backend/encoder factories.
 
-The keys are the portal's (``DATABASE_URL``, ``MATCHING_BACKEND``, ``ELASTICSEARCH_URL``,
+Shared by the portal (ranking) and the indexer (writing), so both processes open the same
+index. The keys are the portal's (``DATABASE_URL``, ``MATCHING_BACKEND``, ``ELASTICSEARCH_URL``,
 ``MATCHING_ENCODER``, ``ELASTICSEARCH_INDEX_PREFIX``, ``ELASTICSEARCH_TIMEOUT``) plus
 ``MATCHING_INDEX_PATH`` (the memory backend's snapshot file, default
 ``<instance>/matching-index.npz``). Imports only :mod:`matching`: the portal builds its
-search backend with :func:`make_index_backend` too, so both processes share one index.
+search backend with :func:`make_configured_backend` too, so both processes share one index.
 """
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from matching.backends import MatchBackend, make_backend
+from matching.backends.snapshot import SnapshotBackend
 from matching.encoders import Encoder, make_encoder
-
-from .snapshot import SnapshotBackend
 
 SNAPSHOT_NAME = "matching-index.npz"
 
 
 @dataclass(frozen=True)
-class IndexerSettings:
+class MatchingSettings:
     """What the indexer needs to know, read from a Flask-style config mapping.
 
     Attributes:
@@ -42,7 +42,7 @@ class IndexerSettings:
     upload_folder: Path = Path("instance") / "uploads"
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], instance_path: str | Path) -> "IndexerSettings":
+    def from_config(cls, config: Mapping[str, Any], instance_path: str | Path) -> "MatchingSettings":
         """Settings from ``app.config`` and ``app.instance_path``."""
         instance = Path(instance_path)
         return cls(
@@ -56,11 +56,11 @@ class IndexerSettings:
         )
 
 
-def make_index_backend(settings: IndexerSettings, dims: int | None = None) -> MatchBackend:
+def make_configured_backend(settings: MatchingSettings, dims: int | None = None) -> MatchBackend:
     """The configured backend: the shared snapshot for "memory", else ``make_backend``.
 
     Args:
-        settings: from :meth:`IndexerSettings.from_config`.
+        settings: from :meth:`MatchingSettings.from_config`.
         dims: vector dimension (required for Elasticsearch: it is fixed in the mapping).
 
     Raises:
@@ -74,7 +74,7 @@ def make_index_backend(settings: IndexerSettings, dims: int | None = None) -> Ma
                         prefix=settings.index_prefix, request_timeout=settings.timeout)
 
 
-def make_index_encoder(settings: IndexerSettings) -> Encoder:
+def make_configured_encoder(settings: MatchingSettings) -> Encoder:
     """The configured encoder (its model loads on first use).
 
     Raises:

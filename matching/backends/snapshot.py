@@ -5,8 +5,8 @@ one process's memory. :class:`SnapshotBackend` wraps it: every write takes an ex
 file lock, reloads the file if another process changed it, applies the write and replaces
 the file atomically (write to a temporary file, ``os.replace``). Every read first checks
 the file's identity (one ``stat``) and reloads when it changed, so the portal sees what the
-indexer wrote without a restart. Imports only :mod:`matching` and numpy: the portal may
-use it.
+indexer wrote without a restart. Used by the portal and the indexer alike
+(see :mod:`matching.settings`).
 
 The file holds ids, versions, vectors and filter fields; never document text. It is
 derived data (``python -m indexer rebuild`` recreates it) and is written with mode 0600.
