@@ -57,6 +57,25 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def case_variants(text: str, max_letters: int = 4) -> list[str]:
+    """``text`` with every upper/lower combination of its non-ASCII letters.
+
+    SQLite's ILIKE folds ASCII case only, so "øster" would miss "Østergaard"; PostgreSQL
+    needs just the first variant. Beyond ``max_letters`` such letters only the lower-
+    and upper-case forms are tried (bounded query size).
+    """
+    positions = [i for i, ch in enumerate(text) if ord(ch) > 127 and ch.lower() != ch.upper()]
+    if len(positions) > max_letters:
+        return list(dict.fromkeys([text, text.lower(), text.upper()]))
+    variants = []
+    for mask in range(2 ** len(positions)):
+        chars = list(text)
+        for bit, i in enumerate(positions):
+            chars[i] = chars[i].upper() if mask >> bit & 1 else chars[i].lower()
+        variants.append("".join(chars))
+    return list(dict.fromkeys(variants))
+
+
 def matchable_clause() -> sa.ColumnElement[bool]:
     """SQL twin of ``Citizen.matchable``: a VK, a jobmål and a current CV with text."""
     newer = aliased(CvDocument)
@@ -79,7 +98,8 @@ def _filtered(user: User, filters: dict) -> sa.Select:
         # Someone without a team has no team list (rather than silently "everyone").
         stmt = stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
     if filters["q"]:
-        stmt = stmt.where(Citizen.name.ilike(f"%{escape_like(filters['q'])}%", escape="\\"))
+        stmt = stmt.where(sa.or_(*(Citizen.name.ilike(f"%{escape_like(v)}%", escape="\\")
+                                   for v in case_variants(filters["q"]))))
     if filters["readiness"]:
         stmt = stmt.where(Citizen.readiness_group == filters["readiness"])
     if filters["benefit"]:
