@@ -15,7 +15,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _logout_form():
-        return {"logout_form": LogoutForm() if current_user.is_authenticated else None}
+        # formdata=None: never read request.form here (a 413 page must not read the oversized body).
+        return {"logout_form": LogoutForm(formdata=None) if current_user.is_authenticated else None}
 
     app.jinja_env.filters["dkdate"] = dk_date
     app.jinja_env.filters["dknum"] = dk_number

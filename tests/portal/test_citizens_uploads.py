@@ -104,9 +104,6 @@ def test_a_bad_file_is_a_form_error_and_nothing_is_stored(app, client, auth, cit
     assert audit_actions(app, citizen_id)[-2:] == ["upload_rejected", "read_citizen"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lead's portal/templating.py: the error page builds LogoutForm() from request.form, which "
-    "raises 413 again for a logged-in user; LogoutForm(formdata=None) fixes it (verified)"))
 def test_an_upload_over_the_size_limit_is_413(app, client, auth, citizen_id):
     data = b"a" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     # A prebuilt body: the test client would spool a file this big to disk and not close it.
