@@ -85,10 +85,19 @@ def _location(lat: float | None, lon: float | None, postcode: str) -> tuple[floa
         return None  # not indexed with a location: geo filters leave it out
 
 
-def documents_for_citizens(profiles: Sequence[CitizenProfile], encoder: Encoder) -> list[Document]:
-    """Backend documents for citizens, encoded as passages in one batch."""
+def _encode_docs(encoder: Encoder, texts: list[str], config: RelevanceConfig) -> np.ndarray:
+    # The scorer's own document encoding (its doc_role), so stored vectors, cached vectors
+    # and the vectors the rerank uses are one and the same: nothing is encoded twice.
+    if not texts:
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
+    return RelevanceScorer(encoder, config).encode_docs(texts)
+
+
+def documents_for_citizens(profiles: Sequence[CitizenProfile], encoder: Encoder,
+                           config: RelevanceConfig = RelevanceConfig()) -> list[Document]:
+    """Backend documents for citizens, encoded in one batch the way the scorer expects."""
     texts = [citizen_text(p) for p in profiles]
-    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dimension))
+    vectors = _encode_docs(encoder, texts, config)
     return [
         Document("citizen", p.id, p.version, v, text, {
             "benefit_group": p.benefit_group, "readiness_group": p.readiness_group,
@@ -100,10 +109,11 @@ def documents_for_citizens(profiles: Sequence[CitizenProfile], encoder: Encoder)
     ]
 
 
-def documents_for_openings(profiles: Sequence[OpeningProfile], encoder: Encoder) -> list[Document]:
-    """Backend documents for openings, encoded as passages in one batch."""
+def documents_for_openings(profiles: Sequence[OpeningProfile], encoder: Encoder,
+                           config: RelevanceConfig = RelevanceConfig()) -> list[Document]:
+    """Backend documents for openings, encoded in one batch the way the scorer expects."""
     texts = [opening_text(p) for p in profiles]
-    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, encoder.dimension))
+    vectors = _encode_docs(encoder, texts, config)
     return [
         Document("opening", p.id, p.version, v, text, {
             "kind": p.kind, "company_id": p.company_id, "status": p.status,

@@ -20,6 +20,10 @@ from portal.extensions import db
 from portal.models import Citizen, CvDocument, EmbeddingCacheEntry, OutboxEvent
 from portal.outbox import record_change
 from portal.profiles import citizen_profile
+from matching.relevance import RelevanceConfig
+
+# Documents are cached under the role the relevance scorer encodes them with.
+DOC_ROLE = RelevanceConfig().doc_role
 
 
 def statuses() -> dict[str, int]:
@@ -182,7 +186,7 @@ def test_erasure_removes_documents_and_cached_embeddings(seed, backend, encoder)
     erase = seed.citizen(cv="Unik tekst om en borger der skal glemmes")
     OutboxWorker(db.session, backend, encoder).drain()
     erased_text = citizen_text(citizen_profile(db.session.get(Citizen, erase)))
-    erased_key = cache_key(encoder.name, "passage", erased_text)
+    erased_key = cache_key(encoder.name, DOC_ROLE, erased_text)
     assert db.session.get(EmbeddingCacheEntry, erased_key) is not None
 
     seed.erase_citizen(erase)
@@ -191,7 +195,7 @@ def test_erasure_removes_documents_and_cached_embeddings(seed, backend, encoder)
     assert backend.ids("citizen") == {str(keep)}
     assert db.session.get(EmbeddingCacheEntry, erased_key) is None
     kept_text = citizen_text(citizen_profile(db.session.get(Citizen, keep)))
-    assert db.session.get(EmbeddingCacheEntry, cache_key(encoder.name, "passage", kept_text))
+    assert db.session.get(EmbeddingCacheEntry, cache_key(encoder.name, DOC_ROLE, kept_text))
 
 
 def test_unreadable_cv_is_a_visible_failure_not_a_crash(app, seed, backend, encoder, tmp_path,
