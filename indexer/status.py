@@ -69,14 +69,17 @@ CLI_KEYS = ("pending", "failed", "indexed_citizens", "indexed_openings", "backen
 
 
 def last_run(session: Session) -> dict | None:
-    """The last batch summary the worker recorded, or None before the first run."""
-    state = session.get(IndexerState, "last_run")
-    if state is None:
-        return None
-    try:
-        return json.loads(state.value)
-    except ValueError:
-        return None
+    """The newest summary of a worker batch or a rebuild, or None before the first run."""
+    found = []
+    for key in ("last_run", "last_rebuild"):
+        state = session.get(IndexerState, key)
+        try:
+            summary = json.loads(state.value) if state is not None else None
+        except ValueError:
+            summary = None
+        if isinstance(summary, dict):
+            found.append(summary | {"kind": "rebuild" if key == "last_rebuild" else "batch"})
+    return max(found, key=lambda s: str(s.get("at", ""))) if found else None
 
 
 def failures(session: Session, limit: int = 50) -> list[Failure]:

@@ -1,7 +1,7 @@
 """Role-based navigation. New areas add their entries here."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 
 MENUS = {
     "company": [("main.index", "Forside"), ("openings.index", "Opslag")],
@@ -14,7 +14,15 @@ MENUS = {
 }
 
 
-def entries_for(user) -> list[tuple[str, str]]:
-    """Entries whose endpoint exists in this app (areas can be switched off)."""
-    menu = list(MENUS.get(user.role, []))
-    return [(endpoint, label) for endpoint, label in menu if endpoint in current_app.view_functions]
+def entries_for(user) -> list[tuple[str, str, bool]]:
+    """(endpoint, label, current) for entries whose endpoint exists in this app.
+
+    The current entry is the exact endpoint, else the entry of the request's area
+    (e.g. an opening's edit page highlights "Opslag").
+    """
+    menu = [(e, label) for e, label in MENUS.get(user.role, []) if e in current_app.view_functions]
+    endpoints = [e for e, _ in menu]
+    current = request.endpoint if request.endpoint in endpoints else None
+    if current is None and request.blueprint not in (None, "main", "admin"):
+        current = next((e for e in endpoints if e.split(".")[0] == request.blueprint), None)
+    return [(e, label, e == current) for e, label in menu]

@@ -22,8 +22,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dknum"] = dk_number
 
 
-def navigation() -> list[tuple[str, str]]:
-    """Menu entries (endpoint, Danish label) for the current user's role."""
+def navigation() -> list[tuple[str, str, bool]]:
+    """Menu entries (endpoint, Danish label, current) for the current user's role."""
     if not current_user.is_authenticated:
         return []
     from .navigation import entries_for
