@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from tqdm import tqdm
 from sqlalchemy.orm import Session
 
 from matching.backends import MatchBackend
@@ -81,7 +82,12 @@ def cmd_drain(args: argparse.Namespace) -> int:
     from .status import indexer_status
 
     with portal_context() as ctx:
-        total = _worker(ctx, args.batch_size).drain(max_wait=args.wait)
+        pending = indexer_status(ctx.session, ctx.backend, backend_name=ctx.settings.backend,
+                                 encoder_name=ctx.encoder.name)["pending"]
+        with tqdm(total=pending, desc="Indekserer", unit=" ændringer", file=sys.stderr,
+                  disable=not pending) as bar:
+            total = _worker(ctx, args.batch_size).drain(
+                max_wait=args.wait, on_batch=lambda result: bar.update(result.claimed))
         status = indexer_status(ctx.session, ctx.backend, backend_name=ctx.settings.backend,
                                 encoder_name=ctx.encoder.name)
     print(f"drain: {total.claimed} events, {total.written} documents written, "

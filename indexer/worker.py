@@ -255,17 +255,20 @@ class OutboxWorker:
 
     # -- loops -------------------------------------------------------------------------
     def drain(self, *, max_wait: float = 0.0, sleep: Callable[[float], None] = time.sleep,
-              should_stop: Callable[[], bool] = lambda: False) -> BatchResult:
+              should_stop: Callable[[], bool] = lambda: False,
+              on_batch: Callable[[BatchResult], None] = lambda result: None) -> BatchResult:
         """Process batches until nothing is claimable.
 
         While the backend is unavailable, back off (exponential, jittered) for at most
-        ``max_wait`` seconds in total, then return with ``unavailable`` set.
+        ``max_wait`` seconds in total, then return with ``unavailable`` set. ``on_batch``
+        sees every batch's result (progress reporting).
         """
         total, outages = BatchResult(), 0
         deadline = time.monotonic() + max_wait
         while not should_stop():
             result = self.process_batch()
             total.add(result)
+            on_batch(result)
             if result.unavailable:
                 outages += 1
                 pause = backoff_seconds(outages)

@@ -53,6 +53,7 @@ def test_status_drain_status(seed, cli_env):
     drained = indexer(cli_env, "drain")
 
     assert drained.returncode == 0, drained.stderr
+    assert "Indekserer" in drained.stderr and "2/2" in drained.stderr  # progress for a new user
     after = status(cli_env)
     assert after["pending"] == 0
     assert (after["indexed_citizens"], after["indexed_openings"]) == (1, 1)
