@@ -12,6 +12,7 @@ PORT ?= 5000
 
 # The portal plus the indexer worker beside it (stopped together with Ctrl-C).
 run: install assets setup
+	@$(VENV)/bin/flask --app portal logins --url http://$(HOST):$(PORT)
 	@$(PY) -m indexer run & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/flask --app portal run --host $(HOST) --port $(PORT)

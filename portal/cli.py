@@ -23,6 +23,7 @@ DEMO_PASSWORD = "Jobbro-demo-2026"
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(logins_command)
 
 
 @click.command("setup")
@@ -48,9 +49,27 @@ def setup_command(demo: bool) -> None:
         click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         click.echo(f"{queued} rows queued for the matching index (python -m indexer drain)")
     if demo:
-        click.echo("\nDemo log-ins (password: %s):" % DEMO_PASSWORD)
-        for label, email in DEMO_LOGINS:
-            click.echo(f"  {label:<22} {email}")
+        _print_logins()
+
+
+@click.command("logins")
+@click.option("--url", default="", help="Where the portal is served, printed above the log-ins.")
+@with_appcontext
+def logins_command(url: str) -> None:
+    """Print the demo log-ins (when the demo users exist)."""
+    from .models import User
+
+    emails = [email for _, email in DEMO_LOGINS]
+    if db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email.in_(emails))):
+        if url:
+            click.echo(f"\nJobbro: {url}")
+        _print_logins()
+
+
+def _print_logins() -> None:
+    click.echo("\nDemo log-ins (password: %s):" % DEMO_PASSWORD)
+    for label, email in DEMO_LOGINS:
+        click.echo(f"  {label:<22} {email}")
 
 
 def _queue_everything_for_indexing() -> int:

@@ -73,3 +73,10 @@ def test_create_admin_command_prints_a_working_link(app, runner, client):
     assert client.get(path).status_code == 200
     again = runner.invoke(args=["create-admin", "chef@jobcenter.dk", "Chef"])
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_logins_command_prints_demo_logins_only_when_they_exist(app, runner, make_user):
+    assert "Demo log-ins" not in runner.invoke(args=["logins"]).output
+    make_user("admin", email="admin@demo.jobbro.dk")
+    output = runner.invoke(args=["logins", "--url", "http://127.0.0.1:5000"]).output
+    assert "http://127.0.0.1:5000" in output and "konsulent@demo.jobbro.dk" in output
