@@ -48,7 +48,7 @@ def world(app, make_user):
 
 
 def _names_in_order(html: str) -> list[str]:
-    return re.findall(r'<li class="card jobbro-match" data-citizen="\d+">\s*<div class="card-content">\s*<h3>([^<]+?) <', html)
+    return re.findall(r'<li class="card jobbro-match" data-citizen="\d+">\s*<div class="card-content">\s*<h3><a href="/borgere/\d+">([^<]+)</a>', html)
 
 
 def test_ranking_puts_the_relevant_citizen_first_and_respects_hard_limits(client, auth, world):
