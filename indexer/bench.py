@@ -13,14 +13,13 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
 import sqlalchemy as sa
 
-from matching.encoders import Encoder, make_encoder
+from matching.bench import TimingEncoder
+from matching.encoders import make_encoder
 
 _TASKS = ("pluk og pak på lager", "kundeservice i butik", "rengøring af kontorer",
           "køkkenhjælp i kantine", "pleje af ældre", "montage i produktion", "chauffør på varebil",
@@ -33,29 +32,6 @@ _GOALS = ("Lagermedarbejder", "Butiksassistent", "Rengøringsassistent", "Køkke
 _BENEFITS = ("kontanthjaelp", "uddannelseshjaelp", "dagpenge", "ressourceforloeb", "jobafklaring")
 _POSTCODES = ("8722", "8723", "7130", "7160", "7171", "8783", "7140", "8700", "7100")
 
-
-class TimingEncoder:
-    """Wraps an encoder and adds up the seconds spent inside it."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner, self.name, self.seconds = inner, inner.name, 0.0
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def _timed(self, encode, texts: Sequence[str]) -> np.ndarray:
-        start = time.perf_counter()
-        try:
-            return encode(texts)
-        finally:
-            self.seconds += time.perf_counter() - start
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._timed(self.inner.encode_queries, texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._timed(self.inner.encode_passages, texts)
 
 
 def _cv(rng: random.Random, n: int) -> str:

@@ -96,7 +96,7 @@ def _rate(encode: Callable[[list[str]], np.ndarray], texts: Sequence[str]) -> fl
     return len(texts) / (time.perf_counter() - start)
 
 
-class _TimedEncoder:
+class TimingEncoder:
     """Passes through to an encoder and adds up the seconds spent inside it."""
 
     def __init__(self, inner: Encoder) -> None:
@@ -128,7 +128,7 @@ def encode_rates(encoder: Encoder, texts: Sequence[str], repeats: int = 3) -> di
     encoder.encode_passages([f"opvarmning {t}" for t in texts[:64]])
     cached, raw, overhead = [], [], []
     for run in range(repeats):
-        timed = _TimedEncoder(encoder)
+        timed = TimingEncoder(encoder)
         cold = CachedEncoder(timed, MemoryEmbeddingCache(max_entries=len(texts) + 1))
         sides = [(raw, encoder.encode_passages), (cached, cold.encode_passages)]
         for rates, encode in sides if run % 2 == 0 else sides[::-1]:

@@ -31,6 +31,19 @@ def missing_dependency(reason: str):
 
 
 @pytest.fixture(scope="session")
+def postgres_url():
+    """A throw-away embedded PostgreSQL 18 for the session (skip locally, fail under CI)."""
+    try:
+        from tests.postgres_server import start_postgres
+
+        server, uri = start_postgres()
+    except Exception as exc:  # noqa: BLE001 - report why, then skip or fail
+        missing_dependency(f"embedded PostgreSQL could not start: {exc}")
+    yield uri
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
 def password_hash() -> str:
     # scrypt with p=3 is slow on purpose: hash once per session.
     return hash_password(PASSWORD)

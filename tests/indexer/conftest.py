@@ -160,23 +160,8 @@ def indexer_es_server(request):
     return server
 
 
-@pytest.fixture(scope="module")
-def indexer_postgres_url():
-    """A throwaway embedded PostgreSQL (skips locally with the reason, fails under CI)."""
-    from tests.conftest import missing_dependency
-
-    try:
-        from tests.postgres_server import start_postgres
-
-        server, uri = start_postgres()
-    except Exception as exc:  # noqa: BLE001 - report why, then skip or fail
-        missing_dependency(f"embedded PostgreSQL could not start: {exc}")
-    yield uri
-    server.cleanup()
-
-
 @pytest.fixture
-def pg_seed(indexer_postgres_url, request) -> Iterator[Seeder]:
+def pg_seed(postgres_url, request) -> Iterator[Seeder]:
     """Like ``seed``, on a fresh PostgreSQL database of its own."""
     import sqlalchemy as sa
 
@@ -185,13 +170,13 @@ def pg_seed(indexer_postgres_url, request) -> Iterator[Seeder]:
     from portal.models import Company, User
 
     name = f"idx_{abs(hash(request.node.name)) % 10**8}"
-    admin = sa.create_engine(indexer_postgres_url.replace("postgresql://", "postgresql+psycopg://"),
+    admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"),
                              isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
     admin.dispose()
-    url = sa.engine.make_url(indexer_postgres_url).set(database=name).render_as_string(hide_password=False)
+    url = sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
     with app.app_context():
         _db.create_all()

@@ -10,7 +10,7 @@ from indexer.rebuild import rebuild
 from matching.backends import BackendUnavailable
 from portal.extensions import db
 from portal.matching_runtime import _runtime
-from portal.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, Proposal, User
+from portal.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, Proposal
 from portal.outbox import record_change
 
 

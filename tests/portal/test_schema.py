@@ -16,18 +16,6 @@ from portal.extensions import db
 from portal.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineMessage,
                            HotlineRequest, HoursLog, JobGoal, Opening, OutboxEvent, Placement,
                            Proposal, Team, User)
-from tests.conftest import missing_dependency
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    try:
-        from tests.postgres_server import start_postgres
-        server, uri = start_postgres()
-    except Exception as exc:  # noqa: BLE001 - report why, then skip or fail
-        missing_dependency(f"embedded PostgreSQL could not start: {exc}")
-    yield uri
-    server.cleanup()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
