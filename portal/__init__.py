@@ -64,10 +64,13 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .candidates import bp as candidates_bp
     from .citizens import bp as citizens_bp
+    from .dashboard import bp as dashboard_bp
+    from .hotline import bp as hotline_bp
     from .main import bp as main_bp
     from .openings import bp as openings_bp
 
-    for blueprint in (auth_bp, main_bp, openings_bp, citizens_bp, candidates_bp, admin_bp):
+    for blueprint in (auth_bp, main_bp, openings_bp, hotline_bp, citizens_bp, candidates_bp,
+                      dashboard_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

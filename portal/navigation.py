@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import current_app, request
 
 MENUS = {
-    "company": [("main.index", "Forside"), ("openings.index", "Opslag")],
+    "company": [("main.index", "Forside"), ("openings.index", "Opslag"), ("hotline.index", "Hotline")],
     "consultant": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
-                   ("citizens.index", "Borgere")],
+                   ("citizens.index", "Borgere"), ("hotline.index", "Hotline"),
+                   ("dashboard.index", "Mål")],
     "admin": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
-              ("citizens.index", "Borgere"), ("admin.users", "Brugere"),
+              ("citizens.index", "Borgere"), ("hotline.index", "Hotline"), ("dashboard.index", "Mål"),
+              ("admin.users", "Brugere"),
               ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
               ("admin.indexer", "Matchingindeks")],
 }
