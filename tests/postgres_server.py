@@ -17,3 +17,16 @@ def start_postgres():
     pgdata = Path(tempfile.mkdtemp(prefix="jobbro-pg-")) / "data"
     server = get_server(pgdata, cleanup_mode="delete")
     return server, server.get_uri()
+
+
+def fresh_database(server_uri: str, name: str) -> str:
+    """Create (or recreate) database ``name`` on the server; return its SQLAlchemy URL."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(server_uri.replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return sa.engine.make_url(server_uri).set(database=name).render_as_string(hide_password=False)

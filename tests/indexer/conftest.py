@@ -163,20 +163,14 @@ def indexer_es_server(request):
 @pytest.fixture
 def pg_seed(postgres_url, request) -> Iterator[Seeder]:
     """Like ``seed``, on a fresh PostgreSQL database of its own."""
-    import sqlalchemy as sa
 
     from portal import create_app
     from portal.auth.sessions import new_session_token
     from portal.models import Company, User
 
-    name = f"idx_{abs(hash(request.node.name)) % 10**8}"
-    admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"),
-                             isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    url = sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    from tests.postgres_server import fresh_database
+
+    url = fresh_database(postgres_url, f"idx_{abs(hash(request.node.name)) % 10**8}")
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
     with app.app_context():
         _db.create_all()

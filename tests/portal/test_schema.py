@@ -13,6 +13,7 @@ from flask_migrate import downgrade, upgrade
 from portal import create_app
 from portal.auth.sessions import new_session_token
 from portal.extensions import db
+from tests.postgres_server import fresh_database
 from portal.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineMessage,
                            HotlineRequest, HoursLog, JobGoal, Opening, OutboxEvent, Placement,
                            Proposal, Team, User)
@@ -23,15 +24,8 @@ def migrated_app(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'm.sqlite'}"
     else:
-        base = request.getfixturevalue("postgres_url")
-        name = f"t_{abs(hash(request.node.name)) % 10**8}"
-        engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://"),
-                                  isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-        engine.dispose()
-        url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+        url = fresh_database(request.getfixturevalue("postgres_url"),
+                             f"t_{abs(hash(request.node.name)) % 10**8}")
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
     with app.app_context():
         upgrade()
