@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(logins_command)
+    app.cli.add_command(erase_command)
+    app.cli.add_command(retention_command)
 
 
 @click.command("setup")
@@ -109,3 +111,39 @@ def create_admin_command(email: str, name: str) -> None:
         path = url_for("auth.set_password", token=token)
     click.echo(f"Administrator {email} created. Set the password within "
                f"{current_app.config['PASSWORD_RESET_HOURS']} hours at: <portal address>{path}")
+
+
+@click.command("erase-citizen")
+@click.argument("citizen_id", type=int)
+@click.option("--purpose", required=True, help="Why (e.g. the GDPR request's journal number).")
+@with_appcontext
+def erase_command(citizen_id: int, purpose: str) -> None:
+    """Erase a citizen from the database, the index (via the outbox) and the file store."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .privacy import erase_citizen
+
+    if not erase_citizen(db.session, citizen_id, Path(current_app.config["UPLOAD_FOLDER"]),
+                         purpose=purpose):
+        raise click.ClickException(f"no citizen with id {citizen_id}")
+    db.session.commit()
+    click.echo(f"citizen {citizen_id} erased; the indexer removes the documents on its next batch")
+
+
+@click.command("retention")
+@click.option("--days", type=int, default=None, help="Override RETENTION_DAYS.")
+@with_appcontext
+def retention_command(days: int | None) -> None:
+    """Anonymise cases closed longer ago than the retention period."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .privacy import anonymise_expired
+
+    count = anonymise_expired(db.session, Path(current_app.config["UPLOAD_FOLDER"]), today=date.today(),
+                              retention_days=days or current_app.config["RETENTION_DAYS"])
+    db.session.commit()
+    click.echo(f"{count} closed cases anonymised")

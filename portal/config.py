@@ -57,6 +57,8 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "PASSWORD_RESET_HOURS": 72,
+        # Closed cases are anonymised after five years (the job centre's retention rule).
+        "RETENTION_DAYS": 5 * 365,
     }
 
 

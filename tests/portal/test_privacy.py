@@ -1,0 +1,77 @@
+"""Erasure and retention remove the person everywhere, and only them."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from portal.extensions import db
+from portal.models import AuditEvent, Citizen, CvDocument, JobGoal, OutboxEvent, Placement, Company
+from portal.privacy import ANONYMOUS_NAME, anonymise_expired, erase_citizen
+
+
+@pytest.fixture
+def uploads(app) -> Path:
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _citizen(uploads: Path, name: str, closed: date | None = None) -> int:
+    stored = f"{name.lower()}0123456789abcdef.txt"
+    (uploads / stored).write_text("CV")
+    citizen = Citizen(name=name, phone="12345678", email=f"{name}@mail.dk", postcode="8722",
+                      benefit_group="kontanthjaelp", hours_available=10, readiness_group="paa_vej",
+                      case_start=date(2019, 1, 1), case_closed=closed, limitations_text="Ryg",
+                      limitation_flags=["no_heavy_lifting"])
+    citizen.job_goals.append(JobGoal(title="Lagermedarbejder"))
+    citizen.cv_documents.append(CvDocument(text="CV-tekst", stored_name=stored))
+    db.session.add(citizen)
+    db.session.commit()
+    return citizen.id
+
+
+def test_erasure_removes_rows_files_and_queues_index_removal(app, uploads):
+    with app.app_context():
+        gone, kept = _citizen(uploads, "Anna"), _citizen(uploads, "Bo")
+        company = Company(name="Firma", cvr="11112222", postcode="8722")
+        db.session.add(Placement(citizen_id=gone, company=company, kind="smaajob",
+                                 start_date=date(2026, 1, 1)))
+        db.session.commit()
+        assert erase_citizen(db.session, gone, uploads, purpose="GDPR 2026-17")
+        db.session.commit()
+        assert db.session.get(Citizen, gone) is None
+        assert db.session.query(Placement).count() == 0
+        assert db.session.query(JobGoal).count() == 1  # Bo's
+        assert sorted(p.name for p in uploads.iterdir()) == ["bo0123456789abcdef.txt"]
+        event = db.session.query(OutboxEvent).one()
+        assert (event.entity, event.entity_id, event.op) == ("citizen", gone, "delete")
+        assert db.session.query(AuditEvent).filter_by(action="citizen_erased", citizen_id=gone).count() == 1
+        assert db.session.get(Citizen, kept) is not None
+        assert not erase_citizen(db.session, gone, uploads, purpose="again")
+
+
+def test_retention_anonymises_only_expired_closed_cases(app, uploads):
+    with app.app_context():
+        old = _citizen(uploads, "Gammel", closed=date(2020, 1, 1))
+        recent = _citizen(uploads, "Ny", closed=date(2026, 6, 1))
+        open_case = _citizen(uploads, "Aaben")
+        count = anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=5 * 365)
+        db.session.commit()
+        assert count == 1
+        anonymised = db.session.get(Citizen, old)
+        assert (anonymised.name, anonymised.phone, anonymised.email) == (ANONYMOUS_NAME, "", "")
+        assert anonymised.limitations_text == "" and anonymised.limitation_flags == []
+        assert anonymised.cv_documents == [] and anonymised.anonymised_at is not None
+        assert anonymised.job_goals  # kept for statistics: not identifying
+        assert db.session.get(Citizen, recent).name == "Ny"
+        assert db.session.get(Citizen, open_case).name == "Aaben"
+        assert not (uploads / "gammel0123456789abcdef.txt").exists()
+        # Idempotent: a second run finds nothing new.
+        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=5 * 365) == 0
+
+
+def test_cli_erase_refuses_unknown_ids(runner):
+    result = runner.invoke(args=["erase-citizen", "999", "--purpose", "test"])
+    assert result.exit_code != 0 and "no citizen" in result.output
