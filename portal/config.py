@@ -23,6 +23,7 @@ ENV_KEYS = (
     "MAIL_SENDER",
     "JOBBRO_ENV",
     "UPLOAD_FOLDER",
+    "RETENTION_DAYS",
 )
 
 
@@ -66,8 +67,12 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
     """Return the settings present in the environment, with types coerced."""
     environ = os.environ if environ is None else environ
     found = {key: environ[key] for key in ENV_KEYS if environ.get(key)}
-    if "MAIL_PORT" in found:
-        found["MAIL_PORT"] = int(found["MAIL_PORT"])
+    for key in ("MAIL_PORT", "RETENTION_DAYS"):
+        if key in found:
+            try:
+                found[key] = int(found[key])
+            except ValueError:
+                raise ConfigError(f"{key} must be a whole number, not {found[key]!r}") from None
     return found
 
 

@@ -80,3 +80,11 @@ def test_logins_command_prints_demo_logins_only_when_they_exist(app, runner, mak
     make_user("admin", email="admin@demo.jobbro.dk")
     output = runner.invoke(args=["logins", "--url", "http://127.0.0.1:5000"]).output
     assert "http://127.0.0.1:5000" in output and "konsulent@demo.jobbro.dk" in output
+
+
+def test_bad_numeric_environment_value_is_a_clear_error():
+    import pytest
+    from portal.config import ConfigError
+
+    with pytest.raises(ConfigError, match="RETENTION_DAYS must be a whole number"):
+        from_environment({"RETENTION_DAYS": "five years"})
