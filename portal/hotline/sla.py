@@ -1,0 +1,170 @@
+"""Service targets for hotline requests: pure functions over times, no Flask, no database.
+
+The rules (all in Danish local time, Europe/Copenhagen, daylight saving included):
+
+* ``akut``: the same working day by 16:00 when the request arrives on a working day
+  before 14:00; otherwise by 12:00 on the next working day.
+* ``hoej``: within 1 working day; ``normal``: within 3 working days. The clock starts
+  when the office is open (08:00–16:00 on a working day): a request made before 08:00
+  starts at 08:00, one made after 16:00 or on a day off starts at 08:00 on the next
+  working day. The target is the same wall-clock time that many working days later.
+
+Working days are Monday–Friday except the days in :func:`holidays`: the Danish public
+holidays (Store Bededag abolished from 2024) plus the days municipal offices are closed
+by agreement (Grundlovsdag 5 June, 24 and 31 December). Easter-based days are computed,
+so the table works for any year; 2026–2027 are spelled out in the tests.
+
+Every function that needs "now" takes it as an argument (``now`` or a ``clock``), so
+tests use hand-made times.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Europe/Copenhagen")
+OFFICE_OPENS = time(8, 0)
+OFFICE_CLOSES = time(16, 0)
+AKUT_CUTOFF = time(14, 0)
+AKUT_NEXT_DAY = time(12, 0)
+WORKING_DAYS = {"hoej": 1, "normal": 3}
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default clock: timezone-aware UTC now."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as aware UTC; naive values (SQLite returns them) are taken as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def to_local(moment: datetime) -> datetime:
+    """``moment`` in Danish local time."""
+    return as_utc(moment).astimezone(LOCAL)
+
+
+def easter_sunday(year: int) -> date:
+    """Gregorian Easter Sunday (the anonymous Gregorian / Meeus algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (h - 7 * ((a + 11 * h + 22 * m) // 451) + m + 114)
+    return date(year, n // 31, n % 31 + 1)
+
+
+@lru_cache(maxsize=32)
+def holidays(year: int) -> frozenset[date]:
+    """Days off in ``year`` besides weekends (see the module docstring)."""
+    easter = easter_sunday(year)
+    moving = [-3, -2, 0, 1, 39, 49, 50]  # skærtorsdag .. 2. pinsedag
+    if year < 2024:
+        moving.append(26)  # Store Bededag, abolished from 2024
+    fixed = [date(year, 1, 1), date(year, 6, 5), date(year, 12, 24), date(year, 12, 25),
+             date(year, 12, 26), date(year, 12, 31)]
+    return frozenset([easter + timedelta(days=offset) for offset in moving] + fixed)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday–Friday and not a holiday."""
+    return day.weekday() < 5 and day not in holidays(day.year)
+
+
+def next_working_day(day: date) -> date:
+    """The first working day strictly after ``day``."""
+    day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _local_moment(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=LOCAL)
+
+
+def clock_start(created: datetime) -> datetime:
+    """When the service clock starts for a request made at ``created`` (local time)."""
+    local = to_local(created)
+    if is_working_day(local.date()):
+        if local.time() < OFFICE_OPENS:
+            return _local_moment(local.date(), OFFICE_OPENS)
+        if local.time() < OFFICE_CLOSES:
+            return local
+    return _local_moment(next_working_day(local.date()), OFFICE_OPENS)
+
+
+def due_at(created: datetime, urgency: str) -> datetime:
+    """The service target for a request of ``urgency`` made at ``created``.
+
+    Args:
+        created: when the request was made (aware, or naive meaning UTC).
+        urgency: a key of ``HOTLINE_URGENCIES``.
+
+    Returns:
+        The target as aware UTC.
+
+    Raises:
+        ValueError: for an unknown urgency.
+    """
+    local = to_local(created)
+    if urgency == "akut":
+        if is_working_day(local.date()) and local.time() < AKUT_CUTOFF:
+            target = _local_moment(local.date(), OFFICE_CLOSES)
+        else:
+            target = _local_moment(next_working_day(local.date()), AKUT_NEXT_DAY)
+        return target.astimezone(timezone.utc)
+    if urgency not in WORKING_DAYS:
+        raise ValueError(f"unknown urgency: {urgency!r}")
+    start = clock_start(created)
+    day = start.date()
+    for _ in range(WORKING_DAYS[urgency]):
+        day = next_working_day(day)
+    return _local_moment(day, start.time().replace(tzinfo=None)).astimezone(timezone.utc)
+
+
+def is_overdue(due: datetime, first_response: datetime | None, status: str, now: datetime) -> bool:
+    """True while an unanswered, not closed request is past its target."""
+    return status != "closed" and first_response is None and as_utc(now) > as_utc(due)
+
+
+def response_minutes(created: datetime, first_response: datetime | None) -> int | None:
+    """Whole minutes from the request to the first reply (None before a reply)."""
+    if first_response is None:
+        return None
+    return max(0, int((as_utc(first_response) - as_utc(created)).total_seconds() // 60))
+
+
+def answered_in_time(due: datetime, first_response: datetime | None) -> bool | None:
+    """Whether the first reply met the target (None before a reply)."""
+    if first_response is None:
+        return None
+    return as_utc(first_response) <= as_utc(due)
+
+
+def format_minutes(minutes: int | None) -> str:
+    """A duration in Danish: "45 minutter", "2 timer 5 minutter", "3 dage 4 timer"."""
+    if minutes is None:
+        return "–"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        parts = [_plural(days, "dag", "dage")] + ([_plural(hours, "time", "timer")] if hours else [])
+    elif hours:
+        parts = [_plural(hours, "time", "timer")] + ([_plural(mins, "minut", "minutter")] if mins else [])
+    else:
+        parts = [_plural(mins, "minut", "minutter")]
+    return " ".join(parts)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"

@@ -1,0 +1,92 @@
+"""Service targets (portal.hotline.sla) with hand-made Danish local times."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from portal.hotline import sla
+
+L = sla.LOCAL
+
+
+def local(y, mo, d, h, mi=0) -> datetime:
+    return datetime(y, mo, d, h, mi, tzinfo=L)
+
+
+# 2026-11-23 is a Monday; 2026-11-27 a Friday.
+@pytest.mark.parametrize("created, urgency, expected", [
+    (local(2026, 11, 23, 10), "akut", local(2026, 11, 23, 16)),
+    (local(2026, 11, 23, 13, 59), "akut", local(2026, 11, 23, 16)),
+    (local(2026, 11, 23, 14), "akut", local(2026, 11, 24, 12)),
+    (local(2026, 11, 23, 6, 15), "akut", local(2026, 11, 23, 16)),
+    (local(2026, 11, 27, 15), "akut", local(2026, 11, 30, 12)),       # Friday afternoon
+    (local(2026, 11, 27, 11), "akut", local(2026, 11, 27, 16)),       # Friday morning
+    (local(2026, 11, 28, 9), "akut", local(2026, 11, 30, 12)),        # Saturday
+    (local(2026, 4, 2, 10), "akut", local(2026, 4, 7, 12)),           # skærtorsdag .. 2. påskedag
+    (local(2026, 12, 23, 15), "akut", local(2026, 12, 28, 12)),       # Christmas
+    (local(2026, 11, 23, 10), "hoej", local(2026, 11, 24, 10)),
+    (local(2026, 11, 27, 15, 30), "hoej", local(2026, 11, 30, 15, 30)),  # Friday afternoon
+    (local(2026, 11, 27, 17), "hoej", local(2026, 12, 1, 8)),          # Friday after closing
+    (local(2026, 11, 23, 6, 30), "hoej", local(2026, 11, 24, 8)),      # before opening
+    (local(2026, 11, 29, 12), "hoej", local(2026, 12, 1, 8)),          # Sunday
+    (local(2026, 11, 25, 11), "normal", local(2026, 11, 30, 11)),
+    (local(2026, 11, 27, 16, 30), "normal", local(2026, 12, 3, 8)),
+    (local(2027, 5, 5, 9), "normal", local(2027, 5, 11, 9)),           # Kristi himmelfart
+    (local(2026, 3, 27, 10), "hoej", local(2026, 3, 30, 10)),          # across the DST change
+])
+def test_due_at(created, urgency, expected):
+    due = sla.due_at(created, urgency)
+    assert due.tzinfo is not None and due.utcoffset().total_seconds() == 0
+    assert due == expected
+
+
+def test_due_at_takes_naive_times_as_utc():
+    # 12:30 UTC is 13:30 in Denmark in winter: before the akut cut-off.
+    assert sla.due_at(datetime(2026, 11, 23, 12, 30), "akut") == local(2026, 11, 23, 16)
+    # 13:30 UTC is 14:30 local: next working day.
+    assert sla.due_at(datetime(2026, 11, 23, 13, 30), "akut") == local(2026, 11, 24, 12)
+
+
+def test_unknown_urgency_is_refused():
+    with pytest.raises(ValueError):
+        sla.due_at(local(2026, 11, 23, 10), "lidt")
+
+
+HOLIDAYS_2026 = {date(2026, 1, 1), date(2026, 4, 2), date(2026, 4, 3), date(2026, 4, 5), date(2026, 4, 6),
+                 date(2026, 5, 14), date(2026, 5, 24), date(2026, 5, 25), date(2026, 6, 5),
+                 date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 31)}
+HOLIDAYS_2027 = {date(2027, 1, 1), date(2027, 3, 25), date(2027, 3, 26), date(2027, 3, 28), date(2027, 3, 29),
+                 date(2027, 5, 6), date(2027, 5, 16), date(2027, 5, 17), date(2027, 6, 5),
+                 date(2027, 12, 24), date(2027, 12, 25), date(2027, 12, 26), date(2027, 12, 31)}
+
+
+@pytest.mark.parametrize("year, expected", [(2026, HOLIDAYS_2026), (2027, HOLIDAYS_2027)])
+def test_holiday_table(year, expected):
+    assert sla.holidays(year) == expected
+
+
+def test_store_bededag_is_a_working_day_from_2024():
+    assert sla.is_working_day(date(2026, 5, 1))  # 4th Friday after Easter 2026
+    assert not sla.is_working_day(date(2023, 5, 5))
+
+
+@pytest.mark.parametrize("minutes, text", [
+    (None, "–"), (0, "0 minutter"), (1, "1 minut"), (45, "45 minutter"), (60, "1 time"),
+    (125, "2 timer 5 minutter"), (24 * 60, "1 dag"), (3 * 24 * 60 + 4 * 60 + 10, "3 dage 4 timer"),
+])
+def test_format_minutes(minutes, text):
+    assert sla.format_minutes(minutes) == text
+
+
+def test_overdue_and_response_time():
+    due = local(2026, 11, 23, 16)
+    before, after = local(2026, 11, 23, 15, 59), local(2026, 11, 23, 16, 1)
+    assert not sla.is_overdue(due, None, "open", before)
+    assert sla.is_overdue(due, None, "open", after)
+    assert not sla.is_overdue(due, before, "answered", after)
+    assert not sla.is_overdue(due, None, "closed", after)
+    created = local(2026, 11, 23, 10).astimezone(timezone.utc).replace(tzinfo=None)  # as SQLite returns it
+    assert sla.response_minutes(created, local(2026, 11, 23, 12, 5)) == 125
+    assert sla.answered_in_time(due, after) is False
+    assert sla.answered_in_time(due, before) is True
