@@ -1,0 +1,52 @@
+"""CSV export of one month's figures: aggregates only, never a citizen-level row."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from .metrics import Metric
+from .savings import SavingsEstimate
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """Text for a spreadsheet cell; a leading ``= + - @`` (or tab/CR) is neutralised with ``'``.
+
+    SECURITY.md: CSV export escapes spreadsheet formulas, so a label can never run as one.
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _number(value: float | None, decimals: int = 1) -> str:
+    return "" if value is None else f"{value:.{decimals}f}".replace(".", ",")
+
+
+def _metric_row(metric: Metric) -> list[str]:
+    percent = metric.unit == "share"
+    return [metric.label,
+            _number(metric.value * 100 if percent and metric.value is not None else metric.value),
+            "procent" if percent else {"days": "dage", "count": "antal"}[metric.unit],
+            "" if metric.numerator is None else str(metric.numerator),
+            "" if metric.denominator is None else str(metric.denominator),
+            _number(metric.target * 100, 0) if metric.target is not None else "",
+            {True: "ja", False: "nej", None: ""}[metric.met],
+            metric.definition]
+
+
+def render_csv(metrics: list[Metric], savings: SavingsEstimate, as_of: date, scope_label: str) -> str:
+    """The month's figures and the savings estimate as semicolon-separated CSV (Danish Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    rows = [["Opgjort pr.", as_of.isoformat()], ["Udvalg", scope_label], [],
+            ["Nøgletal", "Værdi", "Enhed", "Tæller", "Nævner", "Mål (%)", "Mål nået", "Definition"]]
+    rows += [_metric_row(m) for m in metrics]
+    rows += [[], ["Besparelse (skøn)", "Borgere", "Uger", "Netto pr. uge (kr.)", "Beløb (kr.)"]]
+    rows += [[r.label, str(r.citizens), str(r.weeks), "" if r.net_week is None else str(r.net_week),
+              "ikke beregnet" if r.amount is None else str(r.amount)] for r in savings.rows]
+    rows += [["I alt", "", "", "", str(savings.total)], ["Antagelse", savings.assumption]]
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return "\ufeff" + out.getvalue()  # BOM: Excel reads the file as UTF-8

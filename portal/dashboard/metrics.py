@@ -1,0 +1,240 @@
+"""The policy goals of the monthly follow-up ("statusskema"), each with its definition.
+
+Every public function takes ``(session, as_of, scope)`` and returns a :class:`Metric`:
+the number, what it was computed from, the target, and the definition in plain Danish
+(shown under the figure card as "Sådan er tallet regnet"). The ``compute_*`` twins take
+a loaded :class:`~portal.dashboard.facts.Facts` snapshot, so a 12-month trend reads
+the database once.
+
+Readings of DOMAIN.md ("Policy goals") that the definitions document:
+
+* "Unemployed and sick-listed" covers every benefit group the portal knows (dagpenge,
+  kontanthjælp, uddannelseshjælp, integrationsydelse, sygedagpenge, jobafklaring,
+  ressourceforløb, ledighedsydelse): each is either out of work or sick-listed.
+* "A 12-month case": the case started on or before the day 12 calendar months before
+  ``as_of`` and is still open on ``as_of``.
+* "Citizens on benefit" (active share) are all citizens with an open case.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from ..models.vocab import COMPANY_BASED_KINDS, SUCCESS_END_REASONS
+from .facts import Facts, Scope, add_months, load_facts, month_end
+
+WAGE_HOUR_KINDS = ("smaajob", "ordinaert", "fleksjob")
+FOCUS_HOURS = Decimal(100)
+FOCUS_TARGET = 0.70
+ACTIVE_TARGET = 0.80  # "75% then 80%": the later, binding step
+ACTIVE_FIRST_TARGET = 0.75
+MATCHABLE_TARGET = 0.85  # "80% then 85%"
+MATCHABLE_FIRST_TARGET = 0.80
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure of the follow-up.
+
+    ``value`` is a share in 0..1 (unit "share"), a count ("count") or days ("days");
+    None when there is nothing to measure (e.g. no citizen in scope).
+    """
+
+    key: str
+    label: str
+    value: float | None
+    unit: str
+    definition: str
+    numerator: int | None = None
+    denominator: int | None = None
+    target: float | None = None
+    first_target: float | None = None
+
+    @property
+    def met(self) -> bool | None:
+        """True/False against the target; None without a target or a value."""
+        if self.target is None or self.value is None:
+            return None
+        return self.value >= self.target
+
+
+def _share(key: str, label: str, hits: int, total: int, definition: str, **targets) -> Metric:
+    return Metric(key, label, hits / total if total else None, "share", definition,
+                  numerator=hits, denominator=total, **targets)
+
+
+def window_start(as_of: date) -> date:
+    """First day of the 12-month window ending on ``as_of`` (both days included)."""
+    return add_months(as_of, -12)
+
+
+def wage_hour_months(as_of: date) -> tuple[date, date]:
+    """First and last month (first days) of the 12 calendar months ending with ``as_of``'s month."""
+    last = as_of.replace(day=1)
+    return add_months(last, -11), last
+
+
+FOCUS_DEFINITION = (
+    "Borgere med en åben sag, der er mindst 12 måneder gammel (alle ydelsesgrupper: ledige og "
+    "sygemeldte). Opfyldt, hvis borgeren inden for de seneste 12 måneder har haft mindst ét "
+    "virksomhedsrettet forløb (virksomhedspraktik eller løntilskud, som helt eller delvist ligger "
+    "i perioden) eller mindst 100 ordinære løntimer (registrerede timer i småjob, ordinært job "
+    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende). Mål: mindst 70 %.")
+
+
+def compute_focus_goal(facts: Facts, as_of: date) -> Metric:
+    first = window_start(as_of)
+    population = {c.id for c in facts.citizens.values() if c.open_on(as_of) and c.case_start <= first}
+    placed = {p.citizen_id for p in facts.placements
+              if p.kind in COMPANY_BASED_KINDS and p.overlaps(first, as_of)}
+    low, high = wage_hour_months(as_of)
+    hours: dict[int, Decimal] = {}
+    for citizen_id, kind, month, amount in facts.hours:
+        if kind in WAGE_HOUR_KINDS and low <= month <= high:
+            hours[citizen_id] = hours.get(citizen_id, Decimal(0)) + Decimal(amount)
+    worked = {cid for cid, total in hours.items() if total >= FOCUS_HOURS}
+    hits = len(population & (placed | worked))
+    return _share("focus", "Fokusmål: virksomhedsrettet indsats", hits, len(population),
+                  FOCUS_DEFINITION, target=FOCUS_TARGET)
+
+
+ACTIVE_DEFINITION = (
+    "Borgere med en åben sag ved periodens slut. Aktiv er den, der i måneden har et forløb i en "
+    "virksomhed (småjob, praktik, løntilskud, job eller fleksjob, som helt eller delvist ligger i "
+    "måneden), eller som i måneden er blevet foreslået til et opslag eller har fået et forslag "
+    "behandlet. Mål: 75 %, derefter 80 %.")
+
+
+def compute_active_share(facts: Facts, as_of: date) -> Metric:
+    first = as_of.replace(day=1)
+    population = {c.id for c in facts.citizens.values() if c.open_on(as_of)}
+    active = {p.citizen_id for p in facts.placements if p.overlaps(first, as_of)}
+    active |= {cid for cid, day in facts.proposal_days if first <= day <= as_of}
+    return _share("active", "Aktive borgere", len(population & active), len(population),
+                  ACTIVE_DEFINITION, target=ACTIVE_TARGET, first_target=ACTIVE_FIRST_TARGET)
+
+
+MATCHABLE_DEFINITION = (
+    "Åbne sager, hvor borgeren har CV, mindst ét jobmål og en virksomhedskonsulent (samme regel som "
+    "borgerlisten). For tidligere måneder bruges nuværende jobmål og konsulent, og CV'et tæller kun, "
+    "hvis det var gemt inden månedens udgang (jobmål og konsulent gemmes uden dato). "
+    "Mål: 80 %, derefter 85 %.")
+
+
+def compute_matchable_share(facts: Facts, as_of: date) -> Metric:
+    population = [c for c in facts.citizens.values() if c.open_on(as_of)]
+    hits = sum(1 for c in population
+               if c.matchable_now and c.cv_since is not None and c.cv_since <= as_of)
+    return _share("matchable", "CV, jobmål og virksomhedskonsulent", hits, len(population),
+                  MATCHABLE_DEFINITION, target=MATCHABLE_TARGET, first_target=MATCHABLE_FIRST_TARGET)
+
+
+OUTCOME_DEFINITION = (
+    "Forløb, der er afsluttet med en registreret årsag inden for de seneste 12 måneder. Andelen, "
+    "der endte i ordinært job, fleksjob eller uddannelse. Der er ikke sat et måltal.")
+
+
+def compute_outcome_share(facts: Facts, as_of: date) -> Metric:
+    first = window_start(as_of)
+    ended = [p for p in facts.placements
+             if p.end is not None and p.end_reason and first <= p.end <= as_of]
+    hits = sum(1 for p in ended if p.end_reason in SUCCESS_END_REASONS)
+    return _share("outcomes", "Forløb der endte i job, fleksjob eller uddannelse", hits, len(ended),
+                  OUTCOME_DEFINITION)
+
+
+DURATION_DEFINITION = (
+    "Gennemsnitligt antal dage fra sagsstart til sagsafslutning for sager, der er afsluttet inden "
+    "for de seneste 12 måneder. Der er ikke sat et måltal.")
+
+
+def compute_case_duration(facts: Facts, as_of: date) -> Metric:
+    first = window_start(as_of)
+    days = [(c.case_closed - c.case_start).days for c in facts.citizens.values()
+            if c.case_closed is not None and first <= c.case_closed <= as_of]
+    value = sum(days) / len(days) if days else None
+    return Metric("duration", "Gennemsnitlig sagsvarighed (afsluttede sager)", value, "days",
+                  DURATION_DEFINITION, numerator=None, denominator=len(days))
+
+
+COOPERATION_DEFINITION = (
+    "Virksomheder med mindst ét åbent opslag (oprettet senest på dagen; for tidligere måneder "
+    "bruges opslagets nuværende status) eller et igangværende forløb på dagen. For et team eller "
+    "en konsulent: virksomheder, som teamet/konsulenten er kontaktperson for, samt virksomheder "
+    "med et igangværende forløb for en borger i udvalget. Der er ikke sat et måltal.")
+
+
+def compute_cooperation(facts: Facts, as_of: date) -> Metric:
+    companies = {p.company_id for p in facts.placements if p.overlaps(as_of, as_of)}
+    companies |= {c for c, created, status in facts.openings if status == "open" and created <= as_of}
+    return Metric("cooperation", "Samarbejdende virksomheder", float(len(companies)), "count",
+                  COOPERATION_DEFINITION, numerator=len(companies))
+
+
+CALCULATIONS = (compute_focus_goal, compute_active_share, compute_matchable_share,
+                compute_outcome_share, compute_case_duration, compute_cooperation)
+
+
+def compute_all(facts: Facts, as_of: date) -> list[Metric]:
+    return [calc(facts, as_of) for calc in CALCULATIONS]
+
+
+def focus_goal(session: Session, as_of: date, scope: Scope) -> Metric:
+    """The 70% focus goal on ``as_of`` for ``scope`` (see ``FOCUS_DEFINITION``)."""
+    return compute_focus_goal(load_facts(session, scope), as_of)
+
+
+def active_share(session: Session, as_of: date, scope: Scope) -> Metric:
+    """Share of citizens on benefit who are active in ``as_of``'s month (up to ``as_of``)."""
+    return compute_active_share(load_facts(session, scope), as_of)
+
+
+def matchable_share(session: Session, as_of: date, scope: Scope) -> Metric:
+    """Share of open cases with CV, jobmål and VK."""
+    return compute_matchable_share(load_facts(session, scope), as_of)
+
+
+def outcome_share(session: Session, as_of: date, scope: Scope) -> Metric:
+    """Share of placements ended in the last 12 months that ended in job, fleksjob or education."""
+    return compute_outcome_share(load_facts(session, scope), as_of)
+
+
+def case_duration(session: Session, as_of: date, scope: Scope) -> Metric:
+    """Average days from start to close of cases closed in the last 12 months."""
+    return compute_case_duration(load_facts(session, scope), as_of)
+
+
+def cooperation(session: Session, as_of: date, scope: Scope) -> Metric:
+    """Number of companies with an open opening or an ongoing placement on ``as_of``."""
+    return compute_cooperation(load_facts(session, scope), as_of)
+
+
+def all_metrics(session: Session, as_of: date, scope: Scope) -> list[Metric]:
+    """Every figure of the follow-up on ``as_of``, in display order."""
+    return compute_all(load_facts(session, scope), as_of)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: date  # first day of the month
+    metrics: dict[str, Metric]
+
+
+def trend(session: Session, as_of: date, scope: Scope, months: int = 12) -> list[TrendPoint]:
+    """Month-by-month figures for the ``months`` months ending with ``as_of``'s month, oldest first.
+
+    Past months are measured on their last day; the current month on ``as_of``.
+    """
+    return compute_trend(load_facts(session, scope), as_of, months)
+
+
+def compute_trend(facts: Facts, as_of: date, months: int = 12) -> list[TrendPoint]:
+    points = []
+    for back in range(months - 1, -1, -1):
+        first = add_months(as_of.replace(day=1), -back)
+        day = as_of if back == 0 else month_end(first)
+        points.append(TrendPoint(first, {m.key: m for m in compute_all(facts, day)}))
+    return points

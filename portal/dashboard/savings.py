@@ -1,0 +1,106 @@
+"""Estimated municipal savings from placement outcomes (management dashboard).
+
+Figures: DOMAIN.md, "Average municipal net cost per full-time person on benefit
+(Budget 2024, from the plan)". Only the three benefit groups in that table are
+priced; every other group is shown as "ikke beregnet" rather than guessed.
+
+Assumption (shown on the page): a citizen whose placement ended in an ordinary job,
+a fleksjob or education within the last 12 months has been off benefit since that
+day, so the saving so far is ``min(weeks since the outcome, 52) × net cost per
+week``. Each citizen counts once, from their first such outcome in the window.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ..models.vocab import BENEFIT_GROUPS, SUCCESS_END_REASONS
+from .facts import Facts, Scope, load_facts
+from .metrics import window_start
+
+
+@dataclass(frozen=True)
+class BenefitCost:
+    label: str
+    gross_year: int
+    refund_percent: float
+    net_year: int
+    net_week: int
+
+
+# Budget 2024 (kr. per full-time person), keyed by the portal's benefit-group keys.
+BUDGET_2024 = {
+    "kontanthjaelp": BenefitCost("Kontanthjælp", 154_031, 22.87, 118_804, 2_285),
+    "uddannelseshjaelp": BenefitCost("Uddannelseshjælp", 86_511, 24.76, 65_091, 1_252),
+    "ressourceforloeb": BenefitCost("Ressourceforløbsydelse", 164_645, 20.15, 131_469, 2_528),
+}
+PLAN_REFERENCE_PERSONS = 2
+PLAN_REFERENCE_SAVING = 630_728
+MAX_WEEKS = 52
+
+ASSUMPTION = (
+    "Skøn: en borger, hvis forløb inden for de seneste 12 måneder endte i ordinært job, fleksjob "
+    "eller uddannelse, antages at have været selvforsørgende siden. Besparelsen er antal hele uger "
+    "siden (højst 52) gange kommunens nettoudgift pr. uge for borgerens ydelsesgruppe (Budget 2024). "
+    "Hver borger tælles én gang. Ydelsesgrupper uden tal i budgettabellen er ikke beregnet.")
+
+
+def plan_reference_saving(persons: int = PLAN_REFERENCE_PERSONS) -> int:
+    """Yearly saving of ``persons`` fewer full-time persons in each priced group (the plan's 630,728)."""
+    return sum(persons * cost.net_year for cost in BUDGET_2024.values())
+
+
+@dataclass(frozen=True)
+class SavingsRow:
+    """One benefit group: how many citizens moved on, weeks off benefit, estimated kroner.
+
+    ``amount`` is None for a group without Budget 2024 figures ("ikke beregnet").
+    """
+
+    benefit_group: str
+    label: str
+    citizens: int
+    weeks: int
+    net_week: int | None
+    amount: int | None
+
+
+@dataclass(frozen=True)
+class SavingsEstimate:
+    rows: list[SavingsRow]
+    assumption: str = ASSUMPTION
+
+    @property
+    def total(self) -> int:
+        return sum(r.amount for r in self.rows if r.amount is not None)
+
+
+def compute_savings(facts: Facts, as_of: date) -> SavingsEstimate:
+    """The estimate from a facts snapshot (see the module docstring for the assumption)."""
+    first = window_start(as_of)
+    outcome_day: dict[int, date] = {}
+    for p in facts.placements:
+        if p.end_reason in SUCCESS_END_REASONS and p.end is not None and first <= p.end <= as_of:
+            outcome_day[p.citizen_id] = min(p.end, outcome_day.get(p.citizen_id, p.end))
+    citizens: dict[str, int] = {}
+    weeks: dict[str, int] = {}
+    for citizen_id, day in outcome_day.items():
+        group = facts.citizens[citizen_id].benefit_group
+        citizens[group] = citizens.get(group, 0) + 1
+        weeks[group] = weeks.get(group, 0) + min((as_of - day).days // 7, MAX_WEEKS)
+    rows = []
+    for group, label in BENEFIT_GROUPS.items():
+        if group not in citizens and group not in BUDGET_2024:
+            continue
+        cost = BUDGET_2024.get(group)
+        n, w = citizens.get(group, 0), weeks.get(group, 0)
+        rows.append(SavingsRow(group, cost.label if cost else label, n, w,
+                               cost.net_week if cost else None, w * cost.net_week if cost else None))
+    return SavingsEstimate(rows)
+
+
+def savings_estimate(session: Session, as_of: date, scope: Scope) -> SavingsEstimate:
+    """Estimated savings so far from outcomes in the 12 months up to ``as_of``, for ``scope``."""
+    return compute_savings(load_facts(session, scope), as_of)
