@@ -130,10 +130,10 @@ def _citizens(session: Session, scope: Scope) -> dict[int, CitizenFacts]:
     rows = session.execute(sa.select(
         Citizen.id, Citizen.benefit_group, Citizen.case_start, Citizen.case_closed,
         matchable.label("matchable")).where(scope.citizen_clause()))
-    latest_cv = dict(session.execute(
+    latest_cv = {cid: created for cid, created in session.execute(
         sa.select(CvDocument.citizen_id, sa.func.max(CvDocument.created_at))
         .join(Citizen, Citizen.id == CvDocument.citizen_id)
-        .where(scope.citizen_clause()).group_by(CvDocument.citizen_id)).tuples().all())
+        .where(scope.citizen_clause()).group_by(CvDocument.citizen_id))}
     return {cid: CitizenFacts(cid, group, start, closed, bool(ok),
                               _day(latest_cv[cid]) if cid in latest_cv else None)
             for cid, group, start, closed, ok in rows}

@@ -1,0 +1,369 @@
+"""Policy-goal dashboard (/maal): hand-made cases per metric, savings, scopes, access, CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from portal.dashboard.export import safe_cell
+from portal.dashboard.facts import Scope, add_months, load_facts
+from portal.dashboard.metrics import (active_share, all_metrics, case_duration, cooperation,
+                                      focus_goal, matchable_share, outcome_share, trend)
+from portal.dashboard.savings import (BUDGET_2024, PLAN_REFERENCE_SAVING, compute_savings,
+                                      plan_reference_saving, savings_estimate)
+from portal.extensions import db
+from portal.models import (Citizen, Company, CvDocument, HoursLog, JobGoal, Opening, Placement,
+                           Proposal, Team, User)
+
+AS_OF = date(2026, 6, 15)
+WINDOW_START = date(2025, 6, 15)  # 12 calendar months before AS_OF
+
+
+class World:
+    """Builds hand-made citizens, companies, placements and hours in the test database."""
+
+    def __init__(self, app):
+        self.app = app
+        self._n = 0
+
+    def company(self, consultant_id: int | None = None) -> int:
+        with self.app.app_context():
+            self._n += 1
+            company = Company(name=f"Virksomhed {self._n}", cvr=f"{20000000 + self._n}",
+                              postcode="8722", consultant_id=consultant_id)
+            db.session.add(company)
+            db.session.commit()
+            return company.id
+
+    def citizen(self, case_start: date = date(2024, 1, 1), *, matchable: bool = False,
+                cv_at: datetime | None = None, **fields) -> int:
+        with self.app.app_context():
+            values = dict(name="Testborger", postcode="8722", benefit_group="kontanthjaelp",
+                          readiness_group="paa_vej", case_start=case_start)
+            values.update(fields)
+            citizen = Citizen(**values)
+            if matchable:
+                citizen.job_goals = [JobGoal(title="Lagermedarbejder", position=0)]
+                citizen.cv_documents = [CvDocument(text="Erfaren lagermand", content_type="txt",
+                                                   created_at=cv_at or datetime(2024, 1, 1, tzinfo=timezone.utc))]
+            db.session.add(citizen)
+            db.session.commit()
+            return citizen.id
+
+    def placement(self, citizen_id: int, kind: str, start: date, end: date | None = None,
+                  end_reason: str | None = None, company_id: int | None = None,
+                  hours: dict[date, str] | None = None) -> int:
+        company_id = company_id or self.company()
+        with self.app.app_context():
+            placement = Placement(citizen_id=citizen_id, company_id=company_id, kind=kind,
+                                  start_date=start, end_date=end, end_reason=end_reason)
+            placement.hours = [HoursLog(month=m, hours=Decimal(h)) for m, h in (hours or {}).items()]
+            db.session.add(placement)
+            db.session.commit()
+            return placement.id
+
+    def metric(self, func, as_of: date = AS_OF, scope: Scope = Scope()):
+        with self.app.app_context():
+            return func(db.session, as_of, scope)
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+# --- Focus goal ---------------------------------------------------------------------------
+
+def test_case_of_exactly_12_months_is_in_the_focus_population(world):
+    world.citizen(case_start=WINDOW_START)
+    world.citizen(case_start=WINDOW_START + timedelta(days=1))  # 11 months and a bit: not yet
+    metric = world.metric(focus_goal)
+    assert metric.denominator == 1
+    assert metric.numerator == 0 and metric.value == 0.0 and metric.met is False
+
+
+def test_closed_case_leaves_the_focus_population(world):
+    world.citizen(case_closed=AS_OF)
+    world.citizen(case_closed=AS_OF + timedelta(days=1))
+    assert world.metric(focus_goal).denominator == 1
+
+
+@pytest.mark.parametrize("hours, met", [("99.00", False), ("99.99", False), ("100.00", True)])
+def test_focus_needs_100_ordinary_wage_hours(world, hours, met):
+    cid = world.citizen()
+    half = Decimal(hours) / 2
+    world.placement(cid, "smaajob", date(2025, 1, 1),
+                    hours={date(2025, 9, 1): str(half), date(2026, 6, 1): str(Decimal(hours) - half)})
+    assert (world.metric(focus_goal).numerator == 1) is met
+
+
+def test_wage_hours_add_up_across_placements_but_not_outside_12_months(world):
+    cid = world.citizen()
+    world.placement(cid, "ordinaert", date(2025, 1, 1), hours={
+        date(2025, 6, 1): "300",  # the 13th month back: outside the window
+        date(2025, 7, 1): "60"})
+    world.placement(cid, "fleksjob", date(2026, 1, 1), hours={date(2026, 5, 1): "40"})
+    assert world.metric(focus_goal).numerator == 1
+    assert world.metric(focus_goal, as_of=date(2026, 7, 15)).numerator == 0  # July 2025 dropped out
+
+
+def test_hours_in_praktik_are_not_wage_hours(world):
+    cid = world.citizen()
+    # Unpaid praktik hours do not count as wage hours, but the praktik counts (it overlaps).
+    world.placement(cid, "virksomhedspraktik", date(2024, 1, 1), date(2024, 3, 1),
+                    hours={date(2024, 2, 1): "300"})
+    assert world.metric(focus_goal).numerator == 0
+
+
+@pytest.mark.parametrize("kind, end, counts", [
+    ("virksomhedspraktik", WINDOW_START, True),  # ends on the window's first day
+    ("virksomhedspraktik", WINDOW_START - timedelta(days=1), False),
+    ("loentilskud", None, True),
+    ("smaajob", None, False),  # småjob counts only through its hours
+])
+def test_company_based_placement_overlapping_the_window(world, kind, end, counts):
+    cid = world.citizen()
+    world.placement(cid, kind, date(2025, 1, 1), end, "forloeb_slut" if end else None)
+    assert (world.metric(focus_goal).numerator == 1) is counts
+
+
+def test_placement_starting_after_as_of_does_not_count(world):
+    cid = world.citizen()
+    world.placement(cid, "virksomhedspraktik", AS_OF + timedelta(days=1))
+    assert world.metric(focus_goal).numerator == 0
+
+
+# --- Active share ---------------------------------------------------------------------------
+
+def test_active_share_counts_placements_and_proposal_activity_in_the_month(world, app):
+    placed, proposed, idle = world.citizen(), world.citizen(), world.citizen()
+    world.citizen(case_start=AS_OF + timedelta(days=1))  # not yet a case: not in the population
+    world.placement(placed, "smaajob", date(2026, 1, 1), date(2026, 6, 1), "forloeb_slut")
+    world.placement(idle, "smaajob", date(2026, 1, 1), date(2026, 5, 31), "forloeb_slut")
+    company = world.company()
+    with app.app_context():
+        opening = Opening(company_id=company, kind="smaajob", title="Lager", postcode="8722", status="open")
+        db.session.add(opening)
+        db.session.flush()
+        db.session.add_all([
+            Proposal(citizen_id=proposed, opening_id=opening.id,
+                     created_at=datetime(2026, 6, 3, 9, tzinfo=timezone.utc)),
+            Proposal(citizen_id=idle, opening_id=opening.id,
+                     created_at=datetime(2026, 5, 20, 9, tzinfo=timezone.utc))])
+        db.session.commit()
+    metric = world.metric(active_share)
+    assert (metric.numerator, metric.denominator) == (2, 3)
+    assert metric.target == 0.80 and metric.first_target == 0.75 and metric.met is False
+
+
+# --- CV + jobmål + VK ---------------------------------------------------------------------
+
+def test_matchable_share_reuses_the_citizen_rule(world, make_user):
+    vk = make_user("consultant")
+    world.citizen(matchable=True, vk_id=vk.id)
+    world.citizen(matchable=True)  # no VK
+    world.citizen(vk_id=vk.id)  # no CV, no jobmål
+    world.citizen(matchable=True, vk_id=vk.id, case_closed=date(2026, 1, 1))  # closed: not counted
+    metric = world.metric(matchable_share, as_of=date.today())
+    assert (metric.numerator, metric.denominator) == (1, 3)
+
+
+def test_matchable_in_a_past_month_needs_the_cv_stored_by_then(world, make_user):
+    vk = make_user("consultant")
+    world.citizen(matchable=True, vk_id=vk.id, cv_at=datetime(2026, 7, 1, tzinfo=timezone.utc))
+    assert world.metric(matchable_share).numerator == 0
+    assert world.metric(matchable_share, as_of=date(2026, 7, 31)).numerator == 1
+
+
+# --- Outcomes, duration, co-operation -----------------------------------------------------
+
+def test_outcome_share_and_average_case_duration(world):
+    a, b = world.citizen(), world.citizen()
+    world.placement(a, "loentilskud", date(2025, 9, 1), date(2026, 3, 1), "ordinaert_job")
+    world.placement(a, "smaajob", date(2025, 9, 1), date(2026, 4, 1), "uddannelse")
+    world.placement(b, "virksomhedspraktik", date(2025, 9, 1), date(2026, 2, 1), "afbrudt")
+    world.placement(b, "virksomhedspraktik", date(2024, 1, 1), date(2024, 2, 1), "fleksjob")  # too old
+    world.placement(b, "smaajob", date(2026, 1, 1))  # still running
+    outcome = world.metric(outcome_share)
+    assert (outcome.numerator, outcome.denominator) == (2, 3)
+    world.citizen(case_start=date(2026, 1, 1), case_closed=date(2026, 1, 11))  # 10 days
+    world.citizen(case_start=date(2025, 1, 1), case_closed=date(2025, 1, 31))  # closed too long ago
+    world.citizen(case_start=date(2025, 6, 1), case_closed=date(2026, 6, 1))  # 365 days
+    duration = world.metric(case_duration)
+    assert duration.value == pytest.approx((10 + 365) / 2) and duration.denominator == 2
+
+
+def test_cooperation_counts_companies_with_an_open_opening_or_an_ongoing_placement(world, app):
+    cid = world.citizen()
+    running, ended, open_one, closed_one = (world.company() for _ in range(4))
+    world.placement(cid, "smaajob", date(2026, 1, 1), company_id=running)
+    world.placement(cid, "smaajob", date(2026, 1, 1), date(2026, 6, 14), "forloeb_slut", company_id=ended)
+    with app.app_context():
+        db.session.add_all([
+            Opening(company_id=open_one, kind="smaajob", title="A", postcode="8722", status="open",
+                    created_at=datetime(2026, 2, 1, tzinfo=timezone.utc)),
+            Opening(company_id=running, kind="smaajob", title="B", postcode="8722", status="open",
+                    created_at=datetime(2026, 2, 1, tzinfo=timezone.utc)),
+            Opening(company_id=closed_one, kind="smaajob", title="C", postcode="8722", status="closed",
+                    created_at=datetime(2026, 2, 1, tzinfo=timezone.utc))])
+        db.session.commit()
+    assert world.metric(cooperation).value == 2
+    assert world.metric(cooperation, as_of=date(2026, 1, 31)).value == 2  # opening not yet posted
+
+
+# --- Scopes -------------------------------------------------------------------------------
+
+def test_scopes_filter_by_team_and_by_own_caseload(world, app, make_user):
+    me, colleague = make_user("consultant"), make_user("consultant")
+    with app.app_context():
+        other_team = Team(name="Team Nord")
+        db.session.add(other_team)
+        db.session.commit()
+        other_team_id = other_team.id
+        my_team_id = db.session.get(User, me.id).team_id
+    world.citizen(vk_id=me.id, team_id=my_team_id)
+    world.citizen(adviser_id=me.id, team_id=my_team_id)
+    world.citizen(vk_id=colleague.id, team_id=my_team_id)
+    world.citizen(team_id=other_team_id)
+    counts = {kind: world.metric(active_share, scope=scope).denominator for kind, scope in {
+        "all": Scope(), "team": Scope("team", team_id=my_team_id), "mine": Scope("mine", user_id=me.id),
+        "other": Scope("team", team_id=other_team_id), "no_team": Scope("team", team_id=None)}.items()}
+    assert counts == {"all": 4, "team": 3, "mine": 2, "other": 1, "no_team": 0}
+
+
+def test_company_scope_follows_the_companys_consultant(world, app, make_user):
+    me, colleague = make_user("consultant"), make_user("consultant")
+    mine, theirs = world.company(consultant_id=me.id), world.company(consultant_id=colleague.id)
+    with app.app_context():
+        db.session.add_all([Opening(company_id=c, kind="smaajob", title="A", postcode="8722", status="open",
+                                    created_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+                            for c in (mine, theirs)])
+        db.session.commit()
+    assert world.metric(cooperation, scope=Scope("mine", user_id=me.id)).value == 1
+    assert world.metric(cooperation).value == 2
+
+
+def test_unknown_scope_is_refused():
+    with pytest.raises(ValueError):
+        Scope("everyone")
+
+
+# --- Trend --------------------------------------------------------------------------------
+
+def test_trend_has_12_months_ending_with_the_current_one(world):
+    cid = world.citizen(case_start=date(2024, 1, 1))
+    world.placement(cid, "virksomhedspraktik", date(2026, 3, 1), date(2026, 3, 31), "forloeb_slut")
+    points = world.metric(trend)
+    assert [p.month for p in points] == [add_months(date(2026, 6, 1), -n) for n in range(11, -1, -1)]
+    active = [p.metrics["active"].numerator for p in points]
+    assert active == [0] * 8 + [1, 0, 0, 0]  # active only in March 2026
+    assert points[-1].metrics["focus"].value == 1.0
+
+
+# --- Savings ------------------------------------------------------------------------------
+
+def test_budget_table_reproduces_the_plans_reference_figure():
+    assert plan_reference_saving() == PLAN_REFERENCE_SAVING == 2 * 118_804 + 2 * 65_091 + 2 * 131_469
+    for cost in BUDGET_2024.values():
+        # The table's own arithmetic: net = gross minus refund; per week = per year / 52.
+        assert abs(cost.gross_year * (1 - cost.refund_percent / 100) - cost.net_year) < 1
+        assert round(cost.net_year / 52) == cost.net_week
+
+
+def test_savings_per_outcome_and_benefit_group(world, app):
+    kh = world.citizen(benefit_group="kontanthjaelp")
+    world.placement(kh, "loentilskud", date(2026, 1, 1), AS_OF - timedelta(weeks=10, days=3), "ordinaert_job")
+    world.placement(kh, "smaajob", date(2026, 1, 1), AS_OF - timedelta(weeks=2), "fleksjob")  # counted once
+    uh = world.citizen(benefit_group="uddannelseshjaelp")
+    world.placement(uh, "smaajob", date(2025, 1, 1), WINDOW_START, "uddannelse")  # 52 weeks, capped
+    failed = world.citizen(benefit_group="ressourceforloeb")
+    world.placement(failed, "virksomhedspraktik", date(2026, 1, 1), AS_OF, "afbrudt")
+    dp = world.citizen(benefit_group="dagpenge")
+    world.placement(dp, "smaajob", date(2026, 1, 1), AS_OF - timedelta(weeks=4), "ordinaert_job")
+    estimate = world.metric(savings_estimate)
+    rows = {r.benefit_group: r for r in estimate.rows}
+    assert (rows["kontanthjaelp"].citizens, rows["kontanthjaelp"].weeks) == (1, 10)
+    assert rows["kontanthjaelp"].amount == 10 * 2_285
+    assert rows["uddannelseshjaelp"].amount == 52 * 1_252
+    assert rows["ressourceforloeb"].amount == 0
+    assert rows["dagpenge"].amount is None and rows["dagpenge"].citizens == 1
+    assert "sygedagpenge" not in rows  # unpriced groups without outcomes are left out
+    assert estimate.total == 10 * 2_285 + 52 * 1_252
+
+
+def test_savings_from_facts_ignore_outcomes_after_as_of(world, app):
+    cid = world.citizen()
+    world.placement(cid, "smaajob", date(2026, 1, 1), AS_OF + timedelta(days=1), "ordinaert_job")
+    with app.app_context():
+        assert compute_savings(load_facts(db.session, Scope()), AS_OF).total == 0
+
+
+def test_all_metrics_returns_every_card_with_a_definition(world):
+    metrics = world.metric(all_metrics)
+    assert [m.key for m in metrics] == ["focus", "active", "matchable", "outcomes", "duration", "cooperation"]
+    assert all(len(m.definition) > 60 for m in metrics)
+
+
+# --- Routes -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/maal/", "/maal/eksport.csv"])
+def test_company_users_get_403(client, auth, make_user, path):
+    auth.login(make_user("company").email)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/maal/", "/maal/eksport.csv"])
+def test_anonymous_users_are_sent_to_log_in(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("query", [
+    "", "?omfang=team", "?omfang=mine", "?omfang=%27+OR+1%3D1--", "?omfang=%00", "?maaned=2026-02-31",
+    "?maaned=1999-01", "?maaned=" + "9" * 1000, "?maaned=%3Cscript%3E", "?omfang=all&omfang=team"])
+def test_page_renders_for_any_filter(client, auth, make_user, query):
+    auth.login(make_user("admin").email)
+    response = client.get("/maal/" + query)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html.split("</head>")[1]
+    assert 'data-testid="card-focus"' in html
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"), ("+1+1", "'+1+1"), ("-2", "'-2"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("Fokusmål", "Fokusmål"), ("", ""), (None, "")])
+def test_csv_cells_that_start_like_a_formula_are_escaped(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_export_is_aggregates_only(client, auth, make_user, world):
+    world.citizen(name="MARKØR-Navn-4711", matchable=True)
+    auth.login(make_user("consultant").email)
+    response = client.get("/maal/eksport.csv?maaned=" + f"{date.today():%Y-%m}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert "MARKØR" not in text
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    labels = [r[0] for r in rows if r]
+    assert "Fokusmål: virksomhedsrettet indsats" in labels and "I alt" in labels
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_demo_data_page_shows_a_focus_figure_between_0_and_100(app, client, auth, make_user):
+    from portal.demo.loader import load_demo
+
+    with app.app_context():
+        load_demo(db.session, date.today(), citizen_count=150)
+    auth.login(make_user("consultant").email)
+    html = client.get("/maal/").get_data(as_text=True)
+    match = re.search(r'data-testid="value-focus">([\d.,]+) %<', html)
+    assert match, "no focus figure on the page"
+    assert 0 <= float(match.group(1).replace(".", "").replace(",", ".")) <= 100
+    assert html.count("<canvas") == 6 and html.count('data-testid="table-') == 6
+    assert "630.728 kr." in html
