@@ -1,0 +1,44 @@
+"""A consultant opens the goals dashboard: figure cards and chart.js charts really render."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.demo.loader import load_demo
+from portal.extensions import db
+from tests.conftest import user_factory
+from tests.e2e.test_roles import login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash):
+    with live_app.app_context():
+        load_demo(db.session, date.today(), citizen_count=120)
+    consultant = user_factory(live_app, password_hash)("consultant")
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(f"{msg.text} @ {msg.location}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, consultant.email)
+    page.get_by_test_id("start-page").wait_for()
+    errors.clear()  # only this page's errors (the start page is not ours)
+    page.get_by_role("link", name="Mål").click()
+    page.get_by_role("heading", name="Mål og opfølgning").wait_for()
+    focus = page.get_by_test_id("card-focus")
+    assert "Fokusmål" in focus.inner_text()
+    assert "%" in page.get_by_test_id("value-focus").inner_text()
+    focus.get_by_text("Sådan er tallet regnet").click()
+    assert focus.get_by_text("100 ordinære løntimer").is_visible()
+    chart = page.locator('canvas[data-testid="chart-focus"][data-rendered="true"]')
+    chart.wait_for()
+    assert chart.bounding_box()["width"] > 100
+    # chart.js drew something: the canvas is not blank.
+    painted = page.evaluate("""() => {
+        const c = document.querySelector('canvas[data-testid="chart-focus"]');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return px.some(v => v !== 0);
+    }""")
+    assert painted
+    assert page.locator("canvas[data-rendered='true']").count() == 6
+    assert not errors, errors  # e.g. a CSP violation would show up here
