@@ -1,13 +1,132 @@
-"""Routes under /hotline (being built)."""
+"""Routes under /hotline: companies file requests; consultants answer them.
+
+Company users only ever reach their own company's requests (another company's is 404);
+consultants and administrators reach all. Every state change is a POST with CSRF.
+"""
 from __future__ import annotations
 
-from flask import render_template
-from flask_login import login_required
+from datetime import datetime
 
-from . import bp
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import audit
+from ..access import company_required, get_owned_or_404
+from ..extensions import db
+from ..models import HotlineRequest
+from . import bp, notify, service, sla
+from .forms import CloseForm, MessageForm, RequestForm
+
+
+@bp.app_template_filter("hotline_time")
+def hotline_time(value: datetime | None) -> str:
+    """A stored (UTC) time as Danish local time, "23.11.2026 14:05"."""
+    return sla.to_local(value).strftime("%d.%m.%Y %H:%M") if value else "–"
+
+
+def _load(request_id: int) -> HotlineRequest:
+    """The request, if the current user may see it.
+
+    :raise 404: if unknown, or another company's (for company users).
+    """
+    if current_user.role == "company":
+        return get_owned_or_404(HotlineRequest, request_id)
+    found = db.session.get(HotlineRequest, request_id)
+    if found is None:
+        abort(404)
+    return found
 
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template("hotline/index.html")
+    """Company: its own requests. Staff: own and unassigned open requests (``?vis=alle``: all open)."""
+    if current_user.role == "company":
+        requests = service.list_for_company(current_user.company_id)
+        return render_template("hotline/company_index.html", rows=service.rows(requests))
+    show_all = request.args.get("vis") == "alle"
+    requests = service.list_for_staff(current_user, show_all)
+    return render_template("hotline/staff_index.html", rows=service.rows(requests), show_all=show_all,
+                           names=service.user_names(r.assigned_to_id for r in requests))
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@company_required
+def new():
+    """File a new request for the current user's company and notify the responsible VK."""
+    today = sla.to_local(sla.utc_now()).date()
+    form = RequestForm(placement_options=service.placement_options(current_user.company_id, today))
+    if form.validate_on_submit():
+        try:
+            created = service.create_request(current_user, form.to_data())
+        except LookupError:
+            form.placement.errors = ["Vælg et af jeres igangværende forløb."]
+        else:
+            link = url_for("hotline.detail", request_id=created.id, _external=True)
+            notify.notify_assignee(created, current_app.config, link)
+            flash("Henvendelsen er sendt. Jobcentret svarer senest "
+                  f"{hotline_time(created.due_at)}.", "success")
+            return redirect(url_for("hotline.detail", request_id=created.id))
+    return render_template("hotline/form.html", form=form)
+
+
+def _render_detail(found: HotlineRequest, message_form: MessageForm | None = None, status: int = 200):
+    staff = current_user.role != "company"
+    authors = service.user_names([m.author_id for m in found.messages] + [found.assigned_to_id])
+    return render_template(
+        "hotline/detail.html", req=found, row=service.rows([found])[0], staff=staff, names=authors,
+        placement_label=service.placement_label(found.placement) if found.placement else None,
+        message_form=message_form or MessageForm(formdata=None), close_form=CloseForm(formdata=None),
+    ), status
+
+
+@bp.get("/<int:request_id>")
+@login_required
+def detail(request_id: int):
+    """The thread of one request, with reply and close.
+
+    :raise 404: if the request is unknown or another company's.
+    """
+    found = _load(request_id)
+    if current_user.role != "company" and found.placement is not None:
+        # The thread may hold health details about a citizen: log the read first (fail-closed).
+        audit.record_now("hotline_viewed", citizen_id=found.placement.citizen_id, purpose=f"hotline:{found.id}")
+    return _render_detail(found)
+
+
+@bp.post("/<int:request_id>/besked")
+@login_required
+def message(request_id: int):
+    """Add a reply (staff) or follow-up (company).
+
+    :raise 404: if the request is unknown or another company's.
+    """
+    found = _load(request_id)
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _render_detail(found, form, 400)
+    try:
+        service.add_message(found, current_user, form.body.data)
+    except service.ClosedRequest:
+        flash("Henvendelsen er lukket. Opret en ny, hvis der er brug for mere hjælp.", "error")
+    else:
+        flash("Beskeden er sendt.", "success")
+    return redirect(url_for("hotline.detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/luk")
+@login_required
+def close(request_id: int):
+    """Close a request.
+
+    :raise 404: if the request is unknown or another company's.
+    :raise 400: without a valid CSRF token.
+    """
+    found = _load(request_id)
+    if not CloseForm().validate_on_submit():
+        abort(400)
+    if service.close_request(found):
+        flash("Henvendelsen er lukket.", "success")
+    else:
+        flash("Henvendelsen var allerede lukket.", "info")
+    return redirect(url_for("hotline.detail", request_id=request_id))

@@ -1,0 +1,87 @@
+"""Hotline forms, validated server-side with Danish messages.
+
+No form carries ownership or state: company, assignee and status come from
+``current_user`` and the service, so extra fields such as ``company_id`` or
+``status`` in a POST are simply never read.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..formutil import choices
+from ..models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
+from .service import RequestData
+
+SUBJECT_MAX = 200
+MESSAGE_MAX = 5000
+
+# C0/C1 controls (NUL included) except tab/newline, and bidi overrides ("Trojan source").
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Invisible characters are dropped, so a subject of only zero-width spaces counts as empty.
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+
+
+def clean_text(value: str | None) -> str:
+    """Strip, unify newlines, drop zero-width characters and NFC-normalise."""
+    if value is None:
+        return ""
+    value = _INVISIBLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def no_control_characters(_form, field: Field) -> None:
+    """Refuse NUL, other control characters and bidi overrides."""
+    if field.data and _CONTROL.search(field.data):
+        raise ValidationError("Teksten indeholder ugyldige tegn (fx usynlige styretegn). Fjern dem og prøv igen.")
+
+
+class ChoiceField(SelectField):
+    """A select whose "not one of the choices" message is Danish."""
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError("Vælg en af mulighederne på listen.")
+
+
+def _text(label: str, max_length: int, *, area: bool = False, min_length: int = 1) -> Field:
+    field_class = TextAreaField if area else StringField
+    return field_class(label, filters=[clean_text], validators=[
+        DataRequired(f"Udfyld feltet “{label}”."),
+        Length(min=min_length, max=max_length, message=f"Skal være mellem {min_length} og {max_length} tegn."),
+        no_control_characters,
+    ])
+
+
+class RequestForm(FlaskForm):
+    """A new hotline request. ``placement_options`` are the company's own active placements."""
+
+    category = ChoiceField("Hvad drejer det sig om?", choices=choices(HOTLINE_CATEGORIES), default="fravaer")
+    urgency = ChoiceField("Hvor haster det?", choices=choices(HOTLINE_URGENCIES), default="normal")
+    placement = ChoiceField("Forløb (valgfrit)", default="")
+    subject = _text("Emne", SUBJECT_MAX, min_length=3)
+    message = _text("Beskriv situationen", MESSAGE_MAX, area=True)
+
+    def __init__(self, *args, placement_options: list[tuple[str, str]] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.placement.choices = choices([("", "Intet bestemt forløb"), *placement_options])
+
+    def to_data(self) -> RequestData:
+        """The validated values for :func:`.service.create_request`."""
+        return RequestData(category=self.category.data, urgency=self.urgency.data,
+                           subject=self.subject.data, message=self.message.data,
+                           placement_id=int(self.placement.data) if self.placement.data else None)
+
+
+class MessageForm(FlaskForm):
+    """A reply or follow-up on a request."""
+
+    body = _text("Besked", MESSAGE_MAX, area=True)
+
+
+class CloseForm(FlaskForm):
+    """Close a request (CSRF only)."""

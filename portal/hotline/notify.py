@@ -1,0 +1,70 @@
+"""E-mail to the responsible VK about a new hotline request.
+
+The mail holds no citizen data and none of the company's free text (the subject or message
+could name the person): only the company, category, urgency, target and a link. It is sent
+after the request is committed, so a failing mail server can never lose the request: the
+failure is logged and audited, and the request is on the consultant's lists anyway.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from typing import Mapping
+
+from .. import audit
+from ..extensions import db
+from ..models import HotlineRequest, User
+from ..models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
+from . import sla
+
+log = logging.getLogger(__name__)
+SMTP_TIMEOUT = 5
+
+
+def build_message(request: HotlineRequest, recipient: User, sender: str, link: str) -> EmailMessage:
+    """The notification mail (no citizen data, no free text from the company)."""
+    due = sla.to_local(request.due_at).strftime("%d.%m.%Y kl. %H:%M")
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = recipient.email
+    mail["Subject"] = f"Hotline: ny henvendelse #{request.id} ({HOTLINE_URGENCIES[request.urgency].split(' ')[0]})"
+    mail.set_content(
+        f"Goddag {recipient.name}\n\n"
+        f"{request.company.name} har sendt en henvendelse til hotline.\n"
+        f"Emne: {HOTLINE_CATEGORIES[request.category]}\n"
+        f"Hast: {HOTLINE_URGENCIES[request.urgency]}\n"
+        f"Svarfrist: {due}\n\n"
+        f"Læs og svar her: {link}\n"
+    )
+    return mail
+
+
+def notify_assignee(request: HotlineRequest, config: Mapping, link: str) -> str:
+    """Mail the request's assignee if ``MAIL_SERVER`` is configured.
+
+    Returns:
+        "sent", "failed" (logged and audited, never raised), or "skipped" when there is
+        no mail server or no assignee.
+    """
+    recipient = request.assigned_to_id and db.session.get(User, request.assigned_to_id)
+    if not config.get("MAIL_SERVER") or not recipient:
+        return "skipped"
+    mail = build_message(request, recipient, config.get("MAIL_SENDER", "noreply@jobbro.local"), link)
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=SMTP_TIMEOUT) as smtp:
+            smtp.send_message(mail)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("hotline mail for request %s failed: %s", request.id, type(exc).__name__)
+        _audit_mail(request, "failed")
+        return "failed"
+    _audit_mail(request, "ok")
+    return "sent"
+
+
+def _audit_mail(request: HotlineRequest, result: str) -> None:
+    try:
+        audit.record_now("hotline_mail", purpose=f"hotline:{request.id} user:{request.assigned_to_id}",
+                         result=result)
+    except audit.AuditWriteError:
+        log.error("audit write for hotline mail %s failed", request.id)

@@ -1,0 +1,181 @@
+"""Hotline requests: create, assign, reply, close and list.
+
+Ownership is always the caller's argument (the route passes ``current_user``), never form
+data. Every change is audited in the same transaction and committed here. Times come from
+an injectable ``now`` so tests control the clock (see :mod:`.sla`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..extensions import db
+from ..models import Company, HotlineMessage, HotlineRequest, Placement, User
+from ..models.vocab import OPENING_KINDS
+from . import sla
+
+STAFF_ROLES = ("consultant", "admin")
+
+
+class ClosedRequest(Exception):
+    """The request is closed: no more messages."""
+
+
+@dataclass(frozen=True)
+class RequestData:
+    """A new request's fields, already validated (see ``RequestForm``)."""
+
+    category: str
+    urgency: str
+    subject: str
+    message: str
+    placement_id: int | None
+
+
+def _active_placements(company_id: int, today: date):
+    return (sa.select(Placement)
+            .where(Placement.company_id == company_id,
+                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= today))
+            .order_by(Placement.id))
+
+
+def placement_label(placement: Placement) -> str:
+    """"Forløb #id · opening title": never the citizen's name (companies see this)."""
+    title = placement.opening.title if placement.opening else OPENING_KINDS.get(placement.kind, "")
+    return f"Forløb #{placement.id} · {title}"
+
+
+def placement_options(company_id: int, today: date) -> list[tuple[str, str]]:
+    """(value, label) pairs of the company's active placements for the request form."""
+    return [(str(p.id), placement_label(p)) for p in db.session.scalars(_active_placements(company_id, today))]
+
+
+def responsible_user_id(company: Company, placement: Placement | None) -> int | None:
+    """The responsible VK: the placed citizen's VK, else the company's consultant, else nobody."""
+    if placement is not None and placement.citizen is not None and placement.citizen.vk_id:
+        return placement.citizen.vk_id
+    return company.consultant_id
+
+
+def create_request(author: User, data: RequestData, now: datetime | None = None) -> HotlineRequest:
+    """File a request for ``author``'s company, with its first message, target and assignee.
+
+    Raises:
+        LookupError: if ``data.placement_id`` is not an active placement of the author's company.
+    """
+    now = sla.as_utc(now or sla.utc_now())
+    company = db.session.get(Company, author.company_id)
+    placement = None
+    if data.placement_id is not None:
+        placement = db.session.scalar(_active_placements(author.company_id, now.date())
+                                      .where(Placement.id == data.placement_id))
+        if placement is None:
+            raise LookupError("not an active placement of this company")
+    request = HotlineRequest(
+        company_id=company.id, placement_id=placement.id if placement else None,
+        category=data.category, urgency=data.urgency, subject=data.subject, status="open",
+        assigned_to_id=responsible_user_id(company, placement), created_by_id=author.id,
+        created_at=now, due_at=sla.due_at(now, data.urgency))
+    request.messages.append(HotlineMessage(author_id=author.id, body=data.message, created_at=now))
+    db.session.add(request)
+    db.session.flush()
+    citizen_id = placement.citizen_id if placement else None
+    audit.record("hotline_request_created", citizen_id=citizen_id, purpose=f"hotline:{request.id}")
+    assignee = f"user:{request.assigned_to_id}" if request.assigned_to_id else "unassigned"
+    audit.record("hotline_assigned", citizen_id=citizen_id, purpose=f"hotline:{request.id} {assignee}")
+    db.session.commit()
+    return request
+
+
+def _citizen_id(request: HotlineRequest) -> int | None:
+    return request.placement.citizen_id if request.placement else None
+
+
+def add_message(request: HotlineRequest, author: User, body: str, now: datetime | None = None) -> HotlineMessage:
+    """Add ``body`` to the thread.
+
+    A consultant's first reply sets ``first_response_at`` (once) and status answered, and
+    takes an unassigned request. A company follow-up on an answered request reopens it,
+    so it shows up on the consultant's list again.
+
+    Raises:
+        ClosedRequest: if the request is closed.
+    """
+    if request.status == "closed":
+        raise ClosedRequest()
+    now = sla.as_utc(now or sla.utc_now())
+    message = HotlineMessage(author_id=author.id, body=body, created_at=now)
+    request.messages.append(message)
+    if author.role in STAFF_ROLES:
+        if request.first_response_at is None:
+            request.first_response_at = now
+        if request.assigned_to_id is None:
+            request.assigned_to_id = author.id
+        request.status = "answered"
+        action = "hotline_replied"
+    else:
+        if request.status == "answered":
+            request.status = "open"
+        action = "hotline_follow_up"
+    audit.record(action, citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
+    db.session.commit()
+    return message
+
+
+def close_request(request: HotlineRequest, now: datetime | None = None) -> bool:
+    """Close the request; False if it already was closed."""
+    if request.status == "closed":
+        return False
+    request.status = "closed"
+    request.closed_at = sla.as_utc(now or sla.utc_now())
+    audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
+    db.session.commit()
+    return True
+
+
+def list_for_company(company_id: int) -> list[HotlineRequest]:
+    """The company's requests: not closed first, newest first."""
+    closed_last = sa.case((HotlineRequest.status == "closed", 1), else_=0)
+    return list(db.session.scalars(
+        sa.select(HotlineRequest).where(HotlineRequest.company_id == company_id)
+        .order_by(closed_last, HotlineRequest.created_at.desc(), HotlineRequest.id.desc())
+    ))
+
+
+def list_for_staff(user: User, show_all: bool = False) -> list[HotlineRequest]:
+    """Requests not closed, by due time: the user's own and unassigned ones, or all."""
+    query = sa.select(HotlineRequest).where(HotlineRequest.status != "closed")
+    if not show_all:
+        query = query.where(sa.or_(HotlineRequest.assigned_to_id == user.id,
+                                   HotlineRequest.assigned_to_id.is_(None)))
+    return list(db.session.scalars(query.order_by(HotlineRequest.due_at, HotlineRequest.id)))
+
+
+def user_names(ids) -> dict[int, str]:
+    """Display names of the users with ``ids`` (authors and assignees in the views)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A request with what the lists show about its service target."""
+
+    request: HotlineRequest
+    overdue: bool
+    in_time: bool | None
+    response: str
+
+
+def rows(requests: list[HotlineRequest], now: datetime | None = None) -> list[RequestRow]:
+    """Decorate ``requests`` with overdue flag, target met and response time in Danish."""
+    now = now or sla.utc_now()
+    return [RequestRow(r, sla.is_overdue(r.due_at, r.first_response_at, r.status, now),
+                       sla.answered_in_time(r.due_at, r.first_response_at),
+                       sla.format_minutes(sla.response_minutes(r.created_at, r.first_response_at)))
+            for r in requests]

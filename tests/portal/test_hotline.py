@@ -1,0 +1,398 @@
+"""The hotline: filing, assignment, replies, closing, ownership, validation and mail."""
+from __future__ import annotations
+
+import re
+import smtplib
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.hotline import notify, service
+from portal.models import AuditEvent, Citizen, Company, HotlineRequest, Opening, Placement, User
+
+MARKER = "ZQXHOTLINE"
+
+
+@pytest.fixture
+def world(app, make_user):
+    """Company A (with a consultant) and B; a VK whose citizen is placed at A; an admin."""
+    a = make_user("company", email="a@firma.dk")
+    b = make_user("company", email="b@firma.dk")
+    vk = make_user("consultant", email="vk@jc.dk")
+    company_vk = make_user("consultant", email="firma-vk@jc.dk")
+    other = make_user("consultant", email="anden@jc.dk")
+    admin = make_user("admin", email="admin@jc.dk")
+    with app.app_context():
+        company_a, company_b = db.session.get(Company, a.company_id), db.session.get(Company, b.company_id)
+        company_a.consultant_id = company_vk.id
+        citizen = Citizen(name=f"{MARKER}navn", postcode="8722", benefit_group="kontanthjaelp",
+                          hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1),
+                          vk_id=vk.id)
+        no_vk = Citizen(name=f"{MARKER}uden", postcode="8722", benefit_group="kontanthjaelp",
+                        hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1))
+        opening = Opening(company=company_a, kind="smaajob", title="Lagerhjælp", postcode="8722",
+                          hours_min=1, hours_max=5, status="open")
+        active = Placement(citizen=citizen, company=company_a, opening=opening, kind="smaajob",
+                           start_date=date(2026, 1, 1), weekly_hours=5)
+        ended = Placement(citizen=citizen, company=company_a, kind="virksomhedspraktik",
+                          start_date=date(2025, 1, 1), end_date=date(2025, 3, 1), weekly_hours=5)
+        without_vk = Placement(citizen=no_vk, company=company_a, kind="loentilskud",
+                               start_date=date(2026, 1, 1), weekly_hours=20)
+        foreign = Placement(citizen=citizen, company=company_b, kind="smaajob",
+                            start_date=date(2026, 1, 1), weekly_hours=5)
+        db.session.add_all([citizen, no_vk, opening, active, ended, without_vk, foreign])
+        db.session.commit()
+        ids = {"active": active.id, "ended": ended.id, "without_vk": without_vk.id, "foreign": foreign.id}
+    return {"a": a, "b": b, "vk": vk, "company_vk": company_vk, "other": other, "admin": admin, "ids": ids}
+
+
+def login(client, auth, email: str) -> None:
+    client.delete_cookie("session")
+    assert auth.login(email).status_code == 302
+
+
+def csrf(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def file_request(client, **overrides):
+    data = {"category": "fravaer", "urgency": "akut", "subject": "Mødte ikke op i dag",
+            "message": "Vi har ikke hørt noget siden i går.", "placement": "",
+            "csrf_token": csrf(client, "/hotline/ny")}
+    data.update(overrides)
+    return client.post("/hotline/ny", data=data)
+
+
+def all_requests(app) -> list[HotlineRequest]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(HotlineRequest).order_by(HotlineRequest.id)).all()
+        for r in rows:
+            _ = r.messages
+        db.session.expunge_all()
+        return rows
+
+
+def actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+# --- filing and assignment -------------------------------------------------------------
+
+@pytest.mark.parametrize("placement_key, assignee_key", [
+    ("active", "vk"),            # the placed citizen's VK
+    (None, "company_vk"),        # no placement: the company's consultant
+    ("without_vk", "company_vk"),  # citizen without a VK: the company's consultant
+])
+def test_request_goes_to_the_responsible_consultant(app, client, auth, world, placement_key, assignee_key):
+    login(client, auth, "a@firma.dk")
+    placement = str(world["ids"][placement_key]) if placement_key else ""
+    response = file_request(client, placement=placement)
+    assert response.status_code == 302
+    [req] = all_requests(app)
+    assert req.company_id == world["a"].company_id and req.created_by_id == world["a"].id
+    assert req.assigned_to_id == world[assignee_key].id
+    assert req.status == "open" and req.urgency == "akut" and req.messages[0].body.startswith("Vi har")
+    assert req.due_at > req.created_at
+    assert {"hotline_request_created", "hotline_assigned"} <= set(actions(app))
+
+
+def test_company_without_consultant_leaves_the_request_unassigned_and_visible_to_all(app, client, auth, world):
+    login(client, auth, "b@firma.dk")
+    assert file_request(client).status_code == 302
+    [req] = all_requests(app)
+    assert req.assigned_to_id is None
+    login(client, auth, "anden@jc.dk")
+    assert "Mødte ikke op i dag" in client.get("/hotline/").get_data(as_text=True)
+
+
+def test_extra_fields_never_set_ownership_or_state(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    file_request(client, company_id=str(world["b"].company_id), assigned_to_id=str(world["other"].id),
+                 status="closed", created_by_id=str(world["b"].id), first_response_at="2026-01-01",
+                 role="admin")
+    [req] = all_requests(app)
+    assert req.company_id == world["a"].company_id and req.created_by_id == world["a"].id
+    assert req.assigned_to_id == world["company_vk"].id
+    assert req.status == "open" and req.first_response_at is None
+
+
+def test_form_offers_only_own_active_placements_without_citizen_names(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    html = client.get("/hotline/ny").get_data(as_text=True)
+    assert f"Forløb #{world['ids']['active']} · Lagerhjælp" in html
+    assert f"Forløb #{world['ids']['without_vk']} · Løntilskud" in html
+    assert f'value="{world["ids"]["ended"]}"' not in html and f'value="{world["ids"]["foreign"]}"' not in html
+    assert MARKER not in html
+
+
+# --- validation ------------------------------------------------------------------------
+
+BAD = [
+    ("subject", "", "Udfyld feltet"),
+    ("subject", "ab", "mellem 3 og 200"),
+    ("subject", "x" * 201, "mellem 3 og 200"),
+    ("subject", "x" * 10**6, "mellem 3 og 200"),
+    ("subject", "Fravær\x00", "ugyldige tegn"),
+    ("subject", "Fravær \u202eevil", "ugyldige tegn"),
+    ("subject", "\u200b\u200b\u200b\u200b", "Udfyld feltet"),
+    ("message", "", "Udfyld feltet"),
+    ("message", "   ", "Udfyld feltet"),
+    ("message", "y" * 5001, "mellem 1 og 5000"),
+    ("message", "Hej\x07", "ugyldige tegn"),
+    ("category", "", "Vælg en af"),
+    ("category", "konflikt' OR 1=1--", "Vælg en af"),
+    ("urgency", "meget", "Vælg en af"),
+    ("urgency", "status=approved", "Vælg en af"),
+]
+BAD_PLACEMENTS = ["ended", "foreign", "-1", "0", "abc", str(2**63), "1 OR 1=1", "* ? ~"]
+
+
+@pytest.mark.parametrize("field, value, message", BAD)
+def test_bad_inputs_are_refused_with_a_danish_message(app, client, auth, world, field, value, message):
+    login(client, auth, "a@firma.dk")
+    response = file_request(client, **{field: value})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert all_requests(app) == []
+
+
+@pytest.mark.parametrize("value", BAD_PLACEMENTS)
+def test_only_own_active_placements_are_accepted(app, client, auth, world, value):
+    login(client, auth, "a@firma.dk")
+    response = file_request(client, placement=str(world["ids"].get(value, value)))
+    assert response.status_code == 200
+    assert "Vælg en af mulighederne" in response.get_data(as_text=True)
+    assert all_requests(app) == []
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "{{7*7}}", "=HYPERLINK(\"x\")",
+                                  "' OR 1=1--", "title:* AND /re/ ~\"", "Café\u0301 ﬁ"])
+def test_odd_text_is_stored_literally_and_rendered_escaped(app, client, auth, world, text):
+    login(client, auth, "a@firma.dk")
+    response = file_request(client, subject=f"Hjælp {text}", message=text)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    [req] = all_requests(app)
+    html = client.get(f"/hotline/{req.id}").get_data(as_text=True)
+    assert "<script>alert" not in html and "49" not in html.split("Beskeder")[1]
+    assert req.messages[0].body.startswith(text[:3]) or text.startswith("Café")
+
+
+def test_post_without_csrf_is_refused(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    response = client.post("/hotline/ny", data={"category": "andet", "urgency": "normal",
+                                               "subject": "Uden token", "message": "x"})
+    assert response.status_code == 400
+    assert all_requests(app) == []
+
+
+# --- ownership -------------------------------------------------------------------------
+
+def _request_of_b(app, client, auth) -> int:
+    login(client, auth, "b@firma.dk")
+    file_request(client, subject="B's problem")
+    return all_requests(app)[-1].id
+
+
+def test_other_companies_requests_are_404_and_untouched(app, client, auth, world):
+    foreign = _request_of_b(app, client, auth)
+    login(client, auth, "a@firma.dk")
+    token = csrf(client, "/hotline/ny")
+    assert client.get(f"/hotline/{foreign}").status_code == 404
+    assert client.post(f"/hotline/{foreign}/besked", data={"body": "Hej", "csrf_token": token}).status_code == 404
+    assert client.post(f"/hotline/{foreign}/luk", data={"csrf_token": token}).status_code == 404
+    assert "B&#39;s problem" not in client.get("/hotline/").get_data(as_text=True)
+    [req] = all_requests(app)
+    assert req.status == "open" and len(req.messages) == 1
+
+
+@pytest.mark.parametrize("bad_id", ["0", "-1", "999999", str(2**31 - 1), str(10**30), "abc", "1.5"])
+@pytest.mark.parametrize("who", ["a@firma.dk", "vk@jc.dk"])
+def test_nonsense_ids_are_404(app, client, auth, world, bad_id, who):
+    auth.login(who)
+    token = csrf(client, "/hotline/")
+    assert client.get(f"/hotline/{bad_id}").status_code == 404
+    assert client.post(f"/hotline/{bad_id}/luk", data={"csrf_token": token}).status_code == 404
+
+
+def test_only_companies_file_requests(app, client, auth, world):
+    login(client, auth, "vk@jc.dk")
+    assert client.get("/hotline/ny").status_code == 403
+
+
+# --- replies, response time, closing ---------------------------------------------------
+
+def test_first_reply_sets_first_response_once(app, world):
+    created = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        author, vk = db.session.get(User, world["a"].id), db.session.get(User, world["vk"].id)
+        data = service.RequestData("konflikt", "hoej", "Uenighed", "Der var en konflikt.", world["ids"]["active"])
+        req = service.create_request(author, data, now=created)
+        service.add_message(req, vk, "Jeg ringer nu.", now=created + timedelta(minutes=95))
+        assert req.status == "answered"
+        assert service.sla.as_utc(req.first_response_at) == created + timedelta(minutes=95)
+        service.add_message(req, author, "Tak, men det er sket igen.", now=created + timedelta(hours=5))
+        assert req.status == "open"  # the follow-up puts it back on the VK's list
+        service.add_message(req, vk, "Jeg kommer forbi.", now=created + timedelta(hours=6))
+        assert req.status == "answered"
+        assert service.rows([req])[0].response == "1 time 35 minutter"
+        db.session.expire_all()
+        assert service.sla.as_utc(req.first_response_at) == created + timedelta(minutes=95)
+        assert service.close_request(req, now=created + timedelta(days=1)) is True
+        assert service.close_request(req) is False
+        with pytest.raises(service.ClosedRequest):
+            service.add_message(req, vk, "For sent")
+        assert len(req.messages) == 4
+
+
+def test_unassigned_request_is_taken_by_the_first_consultant_to_reply(app, world):
+    with app.app_context():
+        author, other = db.session.get(User, world["b"].id), db.session.get(User, world["other"].id)
+        req = service.create_request(author, service.RequestData("andet", "normal", "Spørgsmål", "Hej", None))
+        assert req.assigned_to_id is None
+        service.add_message(req, other, "Jeg tager den.")
+        assert req.assigned_to_id == other.id
+
+
+def test_consultant_replies_and_company_sees_it_then_closes(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    file_request(client, placement=str(world["ids"]["active"]))
+    req_id = all_requests(app)[0].id
+    login(client, auth, "vk@jc.dk")
+    page = client.get(f"/hotline/{req_id}").get_data(as_text=True)
+    assert f"{MARKER}navn" not in page  # the name is on the citizen page, one click away
+    response = client.post(f"/hotline/{req_id}/besked", data={"body": "Jeg ringer til borgeren nu.",
+                                                             "csrf_token": csrf(client, f"/hotline/{req_id}")})
+    assert response.status_code == 302
+    [req] = all_requests(app)
+    assert req.status == "answered" and req.first_response_at is not None
+    assert "hotline_replied" in actions(app) and "hotline_viewed" in actions(app)
+    login(client, auth, "a@firma.dk")
+    page = client.get(f"/hotline/{req_id}").get_data(as_text=True)
+    assert "Jeg ringer til borgeren nu." in page and "Ja, efter" in page and MARKER not in page
+    client.post(f"/hotline/{req_id}/luk", data={"csrf_token": csrf(client, f"/hotline/{req_id}")})
+    [req] = all_requests(app)
+    assert req.status == "closed" and req.closed_at is not None and "hotline_closed" in actions(app)
+    response = client.post(f"/hotline/{req_id}/besked", data={"body": "Mere", "csrf_token": csrf(client, "/hotline/")})
+    assert response.status_code == 302 and len(all_requests(app)[0].messages) == 2
+
+
+def test_empty_reply_is_refused(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    file_request(client)
+    req_id = all_requests(app)[0].id
+    login(client, auth, "firma-vk@jc.dk")
+    response = client.post(f"/hotline/{req_id}/besked", data={"body": "\u200b ", "csrf_token": csrf(client, "/hotline/")})
+    assert response.status_code == 400 and "Udfyld feltet" in response.get_data(as_text=True)
+    assert all_requests(app)[0].first_response_at is None
+
+
+# --- lists -----------------------------------------------------------------------------
+
+def test_consultant_list_shows_own_and_unassigned_sorted_by_due_with_overdue_marked(app, client, auth, world):
+    with app.app_context():
+        a, b = db.session.get(User, world["a"].id), db.session.get(User, world["b"].id)
+        old = datetime.now(timezone.utc) - timedelta(days=10)
+        late = service.create_request(a, service.RequestData("helbred", "hoej", "Gammel sag", "x", None), now=old)
+        service.create_request(a, service.RequestData("andet", "normal", "Ny sag", "x", None))
+        service.create_request(b, service.RequestData("andet", "akut", "Ufordelt sag", "x", None))
+        service.create_request(a, service.RequestData("andet", "akut", "VK-sag", "x", world["ids"]["active"]))
+        late_id = late.id
+    login(client, auth, "firma-vk@jc.dk")
+    html = client.get("/hotline/").get_data(as_text=True)
+    assert html.index("Gammel sag") < html.index("Ny sag")
+    assert "Ufordelt sag" in html and "VK-sag" not in html
+    assert re.search(rf'data-request-id="{late_id}"[^>]*data-overdue="1"', html)
+    assert html.count('data-overdue="1"') == 1 and "Overskredet" in html
+    assert "VK-sag" in client.get("/hotline/?vis=alle").get_data(as_text=True)
+    # The consultant's start page lists the open requests assigned to them.
+    start = client.get("/").get_data(as_text=True)
+    assert "Gammel sag" in start and "Ny sag" in start
+
+
+def test_company_list_shows_only_its_own_requests(app, client, auth, world):
+    _request_of_b(app, client, auth)
+    login(client, auth, "a@firma.dk")
+    file_request(client, subject="Eget problem hos A")
+    html = client.get("/hotline/").get_data(as_text=True)
+    assert "Eget problem hos A" in html and "B&#39;s problem" not in html and "B's problem" not in html and "Nej" in html
+
+
+# --- mail ------------------------------------------------------------------------------
+
+class FakeSMTP:
+    sent: list = []
+    fail: bool = False
+
+    def __init__(self, host, port, timeout=None):
+        if FakeSMTP.fail:
+            raise ConnectionRefusedError("mail server down")
+        self.host, self.port = host, port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_message(self, message):
+        FakeSMTP.sent.append(message)
+
+
+@pytest.fixture
+def fake_smtp(app, monkeypatch):
+    FakeSMTP.sent, FakeSMTP.fail = [], False
+    monkeypatch.setattr(notify.smtplib, "SMTP", FakeSMTP)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=2525)
+    return FakeSMTP
+
+
+def test_responsible_vk_gets_a_mail_without_citizen_data(app, client, auth, world, fake_smtp):
+    login(client, auth, "a@firma.dk")
+    file_request(client, placement=str(world["ids"]["active"]), subject="Sygdom hos borgeren",
+                 message="Hun har fået en diagnose.")
+    [mail] = fake_smtp.sent
+    text = mail.as_string() + mail.get_content()
+    assert mail["To"] == "vk@jc.dk" and "Akut" in mail["Subject"]
+    assert "/hotline/" in text and "Firma" in text
+    for secret in (MARKER, "Sygdom hos borgeren", "diagnose"):
+        assert secret not in text
+    assert "hotline_mail" in actions(app)
+
+
+def test_failing_mail_server_does_not_lose_the_request(app, client, auth, world, fake_smtp, caplog):
+    fake_smtp.fail = True
+    login(client, auth, "a@firma.dk")
+    response = file_request(client)
+    assert response.status_code == 302
+    assert len(all_requests(app)) == 1
+    assert "hotline mail" in caplog.text
+    with app.app_context():
+        result = db.session.scalar(sa.select(AuditEvent.result).where(AuditEvent.action == "hotline_mail"))
+    assert result == "failed"
+
+
+def test_no_mail_without_a_mail_server(app, client, auth, world, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("no SMTP connection expected")
+
+    monkeypatch.setattr(notify.smtplib, "SMTP", refuse)
+    login(client, auth, "a@firma.dk")
+    assert file_request(client).status_code == 302
+
+
+def test_smtp_exception_is_caught(app, world, monkeypatch):
+    class Broken(FakeSMTP):
+        def send_message(self, message):
+            raise smtplib.SMTPRecipientsRefused({})
+
+    monkeypatch.setattr(notify.smtplib, "SMTP", Broken)
+    with app.test_request_context():
+        a = db.session.get(User, world["a"].id)
+        req = service.create_request(a, service.RequestData("andet", "normal", "Emne", "x", None))
+        assert notify.notify_assignee(req, {"MAIL_SERVER": "127.0.0.1"}, "http://x/hotline/1") == "failed"
