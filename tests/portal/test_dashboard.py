@@ -367,3 +367,31 @@ def test_demo_data_page_shows_a_focus_figure_between_0_and_100(app, client, auth
     assert 0 <= float(match.group(1).replace(".", "").replace(",", ".")) <= 100
     assert html.count("<canvas") == 6 and html.count('data-testid="table-') == 6
     assert "630.728 kr." in html
+
+
+def test_export_needs_a_fresh_login_and_is_audited(app, client, auth, make_user):
+    from portal.models import AuditEvent
+
+    auth.login(make_user("consultant").email)
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    response = client.get("/maal/eksport.csv")
+    assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
+    with client.session_transaction() as session:
+        session["_fresh"] = True
+    assert client.get("/maal/eksport.csv?omfang=mine").status_code == 200
+    with app.app_context():
+        events = db.session.query(AuditEvent).filter_by(action="export_policy_goals").all()
+        assert [e.purpose for e in events] == [f"mine:{date.today().isoformat()}"]
+
+
+def test_page_scope_filter_changes_the_population(client, auth, make_user, world):
+    me = make_user("consultant")
+    world.citizen(vk_id=me.id)
+    world.citizen()
+    world.citizen()
+    auth.login(me.email)
+    everyone = client.get("/maal/").get_data(as_text=True)
+    mine = client.get("/maal/?omfang=mine").get_data(as_text=True)
+    assert "0 af 3" in everyone and "0 af 1" in mine
+    assert 'value="mine" selected' in mine or 'selected value="mine"' in mine
