@@ -11,8 +11,8 @@ import pytest
 
 from portal.dashboard.export import safe_cell
 from portal.dashboard.facts import Scope, add_months, load_facts
-from portal.dashboard.metrics import (active_share, all_metrics, case_duration, cooperation,
-                                      focus_goal, matchable_share, outcome_share, trend)
+from portal.dashboard.metrics import (active_share, all_metrics, case_duration, compute_trend,
+                                      cooperation, focus_goal, matchable_share, outcome_share, trend)
 from portal.dashboard.savings import (BUDGET_2024, PLAN_REFERENCE_SAVING, compute_savings,
                                       plan_reference_saving, savings_estimate)
 from portal.extensions import db
@@ -395,3 +395,32 @@ def test_page_scope_filter_changes_the_population(client, auth, make_user, world
     mine = client.get("/maal/?omfang=mine").get_data(as_text=True)
     assert "0 af 3" in everyone and "0 af 1" in mine
     assert 'value="mine" selected' in mine or 'selected value="mine"' in mine
+
+
+@pytest.mark.postgres
+def test_postgresql_gives_the_same_figures_as_sqlite(app, postgres_url):
+    """Date and timestamp handling differ between the two databases; the figures must not."""
+    from portal import create_app
+    from portal.demo.loader import load_demo
+    from tests.postgres_server import fresh_database
+
+    day = date(2026, 11, 23)
+
+    def figures(target) -> list:
+        with target.app_context():
+            load_demo(db.session, day, citizen_count=120)
+            facts = load_facts(db.session, Scope())
+            points = [(p.month, {k: (m.numerator, m.denominator, m.value) for k, m in p.metrics.items()})
+                      for p in compute_trend(facts, day)]
+            return points + [compute_savings(facts, day)]
+
+    pg_app = create_app({"TESTING": True, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p",
+                         "DATABASE_URL": fresh_database(postgres_url, "t_dashboard")})
+    with pg_app.app_context():
+        db.create_all()
+    try:
+        assert figures(pg_app) == figures(app)
+    finally:
+        with pg_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
