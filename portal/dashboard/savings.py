@@ -11,12 +11,12 @@ week``. Each citizen counts once, from their first such outcome in the window.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ..models.vocab import BENEFIT_GROUPS, SUCCESS_END_REASONS
+from ..models.vocab import BENEFIT_GROUPS, END_REASONS, SUCCESS_END_REASONS
 from .facts import Facts, Scope, load_facts
 from .metrics import window_start
 
@@ -68,8 +68,19 @@ class SavingsRow:
 
 
 @dataclass(frozen=True)
+class OutcomeRow:
+    """One kind of outcome (ordinary job, fleksjob, education): citizens and priced kroner."""
+
+    end_reason: str
+    label: str
+    citizens: int
+    amount: int  # only citizens in priced benefit groups contribute
+
+
+@dataclass(frozen=True)
 class SavingsEstimate:
     rows: list[SavingsRow]
+    by_outcome: list[OutcomeRow] = field(default_factory=list)
     assumption: str = ASSUMPTION
 
     @property
@@ -79,17 +90,17 @@ class SavingsEstimate:
 
 def compute_savings(facts: Facts, as_of: date) -> SavingsEstimate:
     """The estimate from a facts snapshot (see the module docstring for the assumption)."""
-    first = window_start(as_of)
-    outcome_day: dict[int, date] = {}
-    for p in facts.placements:
-        if p.end_reason in SUCCESS_END_REASONS and p.end is not None and first <= p.end <= as_of:
-            outcome_day[p.citizen_id] = min(p.end, outcome_day.get(p.citizen_id, p.end))
+    outcomes = _first_outcomes(facts, as_of)
     citizens: dict[str, int] = {}
     weeks: dict[str, int] = {}
-    for citizen_id, day in outcome_day.items():
+    per_reason: dict[str, list[int]] = {reason: [0, 0] for reason in SUCCESS_END_REASONS}
+    for citizen_id, (day, reason) in outcomes.items():
         group = facts.citizens[citizen_id].benefit_group
+        w = min((as_of - day).days // 7, MAX_WEEKS)
         citizens[group] = citizens.get(group, 0) + 1
-        weeks[group] = weeks.get(group, 0) + min((as_of - day).days // 7, MAX_WEEKS)
+        weeks[group] = weeks.get(group, 0) + w
+        per_reason[reason][0] += 1
+        per_reason[reason][1] += w * BUDGET_2024[group].net_week if group in BUDGET_2024 else 0
     rows = []
     for group, label in BENEFIT_GROUPS.items():
         if group not in citizens and group not in BUDGET_2024:
@@ -98,7 +109,20 @@ def compute_savings(facts: Facts, as_of: date) -> SavingsEstimate:
         n, w = citizens.get(group, 0), weeks.get(group, 0)
         rows.append(SavingsRow(group, cost.label if cost else label, n, w,
                                cost.net_week if cost else None, w * cost.net_week if cost else None))
-    return SavingsEstimate(rows)
+    by_outcome = [OutcomeRow(reason, END_REASONS[reason], n, amount)
+                  for reason, (n, amount) in per_reason.items()]
+    return SavingsEstimate(rows, by_outcome)
+
+
+def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[date, str]]:
+    """Each citizen's first self-support outcome (day, end reason) in the 12 months up to ``as_of``."""
+    first = window_start(as_of)
+    outcomes: dict[int, tuple[date, str]] = {}
+    for p in facts.placements:
+        if p.end_reason in SUCCESS_END_REASONS and p.end is not None and first <= p.end <= as_of:
+            if p.citizen_id not in outcomes or p.end < outcomes[p.citizen_id][0]:
+                outcomes[p.citizen_id] = (p.end, p.end_reason)
+    return outcomes
 
 
 def savings_estimate(session: Session, as_of: date, scope: Scope) -> SavingsEstimate:

@@ -293,6 +293,10 @@ def test_savings_per_outcome_and_benefit_group(world, app):
     assert rows["dagpenge"].amount is None and rows["dagpenge"].citizens == 1
     assert "sygedagpenge" not in rows  # unpriced groups without outcomes are left out
     assert estimate.total == 10 * 2_285 + 52 * 1_252
+    by_outcome = {r.end_reason: (r.citizens, r.amount) for r in estimate.by_outcome}
+    # The kontanthjælp citizen counts once, from the first outcome (the job, not the later fleksjob).
+    assert by_outcome == {"ordinaert_job": (2, 10 * 2_285), "fleksjob": (0, 0),
+                          "uddannelse": (1, 52 * 1_252)}
 
 
 def test_savings_from_facts_ignore_outcomes_after_as_of(world, app):
