@@ -1,74 +1,19 @@
-"""Policy-goal dashboard (/maal): hand-made cases per metric, savings, scopes, access, CSV."""
+"""Policy-goal figures (portal.dashboard.metrics, savings): hand-made cases for every rule."""
 from __future__ import annotations
 
-import csv
-import io
-import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
-from portal.dashboard.export import safe_cell
 from portal.dashboard.facts import Scope, add_months, load_facts
-from portal.dashboard.metrics import (active_share, all_metrics, case_duration, compute_trend,
-                                      cooperation, focus_goal, matchable_share, outcome_share, trend)
+from portal.dashboard.metrics import (active_share, all_metrics, case_duration, cooperation,
+                                      focus_goal, matchable_share, outcome_share, trend)
 from portal.dashboard.savings import (BUDGET_2024, PLAN_REFERENCE_SAVING, compute_savings,
                                       plan_reference_saving, savings_estimate)
 from portal.extensions import db
-from portal.models import (Citizen, Company, CvDocument, HoursLog, JobGoal, Opening, Placement,
-                           Proposal, Team, User)
-
-AS_OF = date(2026, 6, 15)
-WINDOW_START = date(2025, 6, 15)  # 12 calendar months before AS_OF
-
-
-class World:
-    """Builds hand-made citizens, companies, placements and hours in the test database."""
-
-    def __init__(self, app):
-        self.app = app
-        self._n = 0
-
-    def company(self, consultant_id: int | None = None) -> int:
-        with self.app.app_context():
-            self._n += 1
-            company = Company(name=f"Virksomhed {self._n}", cvr=f"{20000000 + self._n}",
-                              postcode="8722", consultant_id=consultant_id)
-            db.session.add(company)
-            db.session.commit()
-            return company.id
-
-    def citizen(self, case_start: date = date(2024, 1, 1), *, matchable: bool = False,
-                cv_at: datetime | None = None, **fields) -> int:
-        with self.app.app_context():
-            values = dict(name="Testborger", postcode="8722", benefit_group="kontanthjaelp",
-                          readiness_group="paa_vej", case_start=case_start)
-            values.update(fields)
-            citizen = Citizen(**values)
-            if matchable:
-                citizen.job_goals = [JobGoal(title="Lagermedarbejder", position=0)]
-                citizen.cv_documents = [CvDocument(text="Erfaren lagermand", content_type="txt",
-                                                   created_at=cv_at or datetime(2024, 1, 1, tzinfo=timezone.utc))]
-            db.session.add(citizen)
-            db.session.commit()
-            return citizen.id
-
-    def placement(self, citizen_id: int, kind: str, start: date, end: date | None = None,
-                  end_reason: str | None = None, company_id: int | None = None,
-                  hours: dict[date, str] | None = None) -> int:
-        company_id = company_id or self.company()
-        with self.app.app_context():
-            placement = Placement(citizen_id=citizen_id, company_id=company_id, kind=kind,
-                                  start_date=start, end_date=end, end_reason=end_reason)
-            placement.hours = [HoursLog(month=m, hours=Decimal(h)) for m, h in (hours or {}).items()]
-            db.session.add(placement)
-            db.session.commit()
-            return placement.id
-
-    def metric(self, func, as_of: date = AS_OF, scope: Scope = Scope()):
-        with self.app.app_context():
-            return func(db.session, as_of, scope)
+from portal.models import Opening, Proposal, Team, User
+from tests.portal.dashboard_fixtures import AS_OF, WINDOW_START, World
 
 
 @pytest.fixture
@@ -310,121 +255,3 @@ def test_all_metrics_returns_every_card_with_a_definition(world):
     metrics = world.metric(all_metrics)
     assert [m.key for m in metrics] == ["focus", "active", "matchable", "outcomes", "duration", "cooperation"]
     assert all(len(m.definition) > 60 for m in metrics)
-
-
-# --- Routes -------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("path", ["/maal/", "/maal/eksport.csv"])
-def test_company_users_get_403(client, auth, make_user, path):
-    auth.login(make_user("company").email)
-    assert client.get(path).status_code == 403
-
-
-@pytest.mark.parametrize("path", ["/maal/", "/maal/eksport.csv"])
-def test_anonymous_users_are_sent_to_log_in(client, path):
-    response = client.get(path)
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
-
-
-@pytest.mark.parametrize("query", [
-    "", "?omfang=team", "?omfang=mine", "?omfang=%27+OR+1%3D1--", "?omfang=%00", "?maaned=2026-02-31",
-    "?maaned=1999-01", "?maaned=" + "9" * 1000, "?maaned=%3Cscript%3E", "?omfang=all&omfang=team"])
-def test_page_renders_for_any_filter(client, auth, make_user, query):
-    auth.login(make_user("admin").email)
-    response = client.get("/maal/" + query)
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "<script>" not in html.split("</head>")[1]
-    assert 'data-testid="card-focus"' in html
-
-
-@pytest.mark.parametrize("value, expected", [
-    ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"), ("+1+1", "'+1+1"), ("-2", "'-2"),
-    ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("Fokusmål", "Fokusmål"), ("", ""), (None, "")])
-def test_csv_cells_that_start_like_a_formula_are_escaped(value, expected):
-    assert safe_cell(value) == expected
-
-
-def test_export_is_aggregates_only(client, auth, make_user, world):
-    world.citizen(name="MARKØR-Navn-4711", matchable=True)
-    auth.login(make_user("consultant").email)
-    response = client.get("/maal/eksport.csv?maaned=" + f"{date.today():%Y-%m}")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
-    text = response.get_data(as_text=True)
-    assert "MARKØR" not in text
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
-    labels = [r[0] for r in rows if r]
-    assert "Fokusmål: virksomhedsrettet indsats" in labels and "I alt" in labels
-    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
-
-
-def test_demo_data_page_shows_a_focus_figure_between_0_and_100(app, client, auth, make_user):
-    from portal.demo.loader import load_demo
-
-    with app.app_context():
-        load_demo(db.session, date.today(), citizen_count=150)
-    auth.login(make_user("consultant").email)
-    html = client.get("/maal/").get_data(as_text=True)
-    match = re.search(r'data-testid="value-focus">([\d.,]+) %<', html)
-    assert match, "no focus figure on the page"
-    assert 0 <= float(match.group(1).replace(".", "").replace(",", ".")) <= 100
-    assert html.count("<canvas") == 6 and html.count('data-testid="table-') == 6
-    assert "630.728 kr." in html
-
-
-def test_export_needs_a_fresh_login_and_is_audited(app, client, auth, make_user):
-    from portal.models import AuditEvent
-
-    auth.login(make_user("consultant").email)
-    with client.session_transaction() as session:
-        session["_fresh"] = False
-    response = client.get("/maal/eksport.csv")
-    assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
-    with client.session_transaction() as session:
-        session["_fresh"] = True
-    assert client.get("/maal/eksport.csv?omfang=mine").status_code == 200
-    with app.app_context():
-        events = db.session.query(AuditEvent).filter_by(action="export_policy_goals").all()
-        assert [e.purpose for e in events] == [f"mine:{date.today().isoformat()}"]
-
-
-def test_page_scope_filter_changes_the_population(client, auth, make_user, world):
-    me = make_user("consultant")
-    world.citizen(vk_id=me.id)
-    world.citizen()
-    world.citizen()
-    auth.login(me.email)
-    everyone = client.get("/maal/").get_data(as_text=True)
-    mine = client.get("/maal/?omfang=mine").get_data(as_text=True)
-    assert "0 af 3" in everyone and "0 af 1" in mine
-    assert 'value="mine" selected' in mine or 'selected value="mine"' in mine
-
-
-@pytest.mark.postgres
-def test_postgresql_gives_the_same_figures_as_sqlite(app, postgres_url):
-    """Date and timestamp handling differ between the two databases; the figures must not."""
-    from portal import create_app
-    from portal.demo.loader import load_demo
-    from tests.postgres_server import fresh_database
-
-    day = date(2026, 11, 23)
-
-    def figures(target) -> list:
-        with target.app_context():
-            load_demo(db.session, day, citizen_count=120)
-            facts = load_facts(db.session, Scope())
-            points = [(p.month, {k: (m.numerator, m.denominator, m.value) for k, m in p.metrics.items()})
-                      for p in compute_trend(facts, day)]
-            return points + [compute_savings(facts, day)]
-
-    pg_app = create_app({"TESTING": True, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p",
-                         "DATABASE_URL": fresh_database(postgres_url, "t_dashboard")})
-    with pg_app.app_context():
-        db.create_all()
-    try:
-        assert figures(pg_app) == figures(app)
-    finally:
-        with pg_app.app_context():
-            db.session.remove()
-            db.engine.dispose()

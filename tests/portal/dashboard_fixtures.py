@@ -1,0 +1,60 @@
+"""Hand-made citizens, companies, placements and hours for the dashboard tests."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from portal.dashboard.facts import Scope
+from portal.extensions import db
+from portal.models import Citizen, Company, CvDocument, HoursLog, JobGoal, Placement
+
+AS_OF = date(2026, 6, 15)
+WINDOW_START = date(2025, 6, 15)  # 12 calendar months before AS_OF
+
+
+class World:
+    """Builds hand-made citizens, companies, placements and hours in the test database."""
+
+    def __init__(self, app):
+        self.app = app
+        self._n = 0
+
+    def company(self, consultant_id: int | None = None) -> int:
+        with self.app.app_context():
+            self._n += 1
+            company = Company(name=f"Virksomhed {self._n}", cvr=f"{20000000 + self._n}",
+                              postcode="8722", consultant_id=consultant_id)
+            db.session.add(company)
+            db.session.commit()
+            return company.id
+
+    def citizen(self, case_start: date = date(2024, 1, 1), *, matchable: bool = False,
+                cv_at: datetime | None = None, **fields) -> int:
+        with self.app.app_context():
+            values = dict(name="Testborger", postcode="8722", benefit_group="kontanthjaelp",
+                          readiness_group="paa_vej", case_start=case_start)
+            values.update(fields)
+            citizen = Citizen(**values)
+            if matchable:
+                citizen.job_goals = [JobGoal(title="Lagermedarbejder", position=0)]
+                citizen.cv_documents = [CvDocument(text="Erfaren lagermand", content_type="txt",
+                                                   created_at=cv_at or datetime(2024, 1, 1, tzinfo=timezone.utc))]
+            db.session.add(citizen)
+            db.session.commit()
+            return citizen.id
+
+    def placement(self, citizen_id: int, kind: str, start: date, end: date | None = None,
+                  end_reason: str | None = None, company_id: int | None = None,
+                  hours: dict[date, str] | None = None) -> int:
+        company_id = company_id or self.company()
+        with self.app.app_context():
+            placement = Placement(citizen_id=citizen_id, company_id=company_id, kind=kind,
+                                  start_date=start, end_date=end, end_reason=end_reason)
+            placement.hours = [HoursLog(month=m, hours=Decimal(h)) for m, h in (hours or {}).items()]
+            db.session.add(placement)
+            db.session.commit()
+            return placement.id
+
+    def metric(self, func, as_of: date = AS_OF, scope: Scope = Scope()):
+        with self.app.app_context():
+            return func(db.session, as_of, scope)
