@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..citizens.queries import matchable_clause
-from ..models import Citizen, CvDocument, HoursLog, Opening, Placement, Proposal, User
+from ..models import Citizen, Company, CvDocument, HoursLog, Opening, Placement, Proposal, User
 
 SCOPE_KINDS = ("all", "team", "mine")
 
@@ -115,8 +115,6 @@ def load_facts(session: Session, scope: Scope) -> Facts:
         facts.proposal_days.extend((citizen_id, _day(t)) for t in (created, decided) if t)
     opening_stmt = sa.select(Opening.company_id, Opening.created_at, Opening.status)
     if scope.kind != "all":
-        from ..models import Company
-
         company_ids = set(session.scalars(
             sa.select(Company.id).where(scope.consultant_clause(Company.consultant_id))))
         facts.scoped_company_ids = company_ids

@@ -135,3 +135,25 @@ def test_postgresql_gives_the_same_figures_as_sqlite(app, postgres_url):
         with pg_app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("args, kind, as_of", [
+    ({}, "all", date(2026, 11, 23)),
+    ({"maaned": "2026-11", "omfang": "team"}, "team", date(2026, 11, 23)),  # this month: measured today
+    ({"maaned": "2026-06", "omfang": "mine"}, "mine", date(2026, 6, 30)),  # past month: its last day
+    ({"maaned": "2025-02"}, "all", date(2026, 11, 23)),  # older than the 12 months offered
+    ({"maaned": "2026-02-31"}, "all", date(2026, 11, 23)),
+    ({"omfang": "role=admin"}, "all", date(2026, 11, 23)),
+])
+def test_filter_form_picks_scope_and_day(args, kind, as_of):
+    from types import SimpleNamespace
+
+    from werkzeug.datastructures import MultiDict
+
+    from portal.dashboard.forms import FilterForm
+
+    user = SimpleNamespace(id=7, team_id=3)
+    scope, day = FilterForm(MultiDict(args), date(2026, 11, 23)).cleaned(user)
+    assert (scope.kind, day) == (kind, as_of)
+    assert scope.team_id == (3 if kind == "team" else None)
+    assert scope.user_id == (7 if kind == "mine" else None)
