@@ -45,9 +45,11 @@ def index():
         requests = service.list_for_company(current_user.company_id)
         return render_template("hotline/company_index.html", rows=service.rows(requests))
     show_all = request.args.get("vis") == "alle"
-    requests = service.list_for_staff(current_user, show_all)
-    return render_template("hotline/staff_index.html", rows=service.rows(requests), show_all=show_all,
-                           names=service.user_names(r.assigned_to_id for r in requests))
+    waiting = service.list_for_staff(current_user, show_all, "open")
+    answered = service.list_for_staff(current_user, show_all, "answered")
+    return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting),
+                           answered_rows=service.rows(answered), show_all=show_all,
+                           names=service.user_names(r.assigned_to_id for r in waiting + answered))
 
 
 @bp.route("/ny", methods=["GET", "POST"])

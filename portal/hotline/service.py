@@ -145,13 +145,20 @@ def list_for_company(company_id: int) -> list[HotlineRequest]:
     ))
 
 
-def list_for_staff(user: User, show_all: bool = False) -> list[HotlineRequest]:
-    """Requests not closed, by due time: the user's own and unassigned ones, or all."""
-    query = sa.select(HotlineRequest).where(HotlineRequest.status != "closed")
+def list_for_staff(user: User, show_all: bool = False, status: str = "open",
+                   limit: int = 200) -> list[HotlineRequest]:
+    """Requests in ``status``: the user's own and unassigned ones, or everyone's.
+
+    Waiting requests ("open") come by due time, nearest first, since the target is what
+    matters; answered ones newest reply first (they wait for the company to close them).
+    """
+    query = sa.select(HotlineRequest).where(HotlineRequest.status == status)
     if not show_all:
         query = query.where(sa.or_(HotlineRequest.assigned_to_id == user.id,
                                    HotlineRequest.assigned_to_id.is_(None)))
-    return list(db.session.scalars(query.order_by(HotlineRequest.due_at, HotlineRequest.id)))
+    order = ((HotlineRequest.due_at, HotlineRequest.id) if status == "open"
+             else (HotlineRequest.first_response_at.desc(), HotlineRequest.id.desc()))
+    return list(db.session.scalars(query.order_by(*order).limit(limit)))
 
 
 def user_names(ids) -> dict[int, str]:

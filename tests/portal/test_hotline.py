@@ -313,6 +313,13 @@ def test_consultant_list_shows_own_and_unassigned_sorted_by_due_with_overdue_mar
     # The consultant's start page lists the open requests assigned to them.
     start = client.get("/").get_data(as_text=True)
     assert "Gammel sag" in start and "Ny sag" in start
+    with app.app_context():
+        req = db.session.get(HotlineRequest, late_id)
+        service.add_message(req, db.session.get(User, world["company_vk"].id), "Svar")
+    html = client.get("/hotline/").get_data(as_text=True)
+    waiting, answered = html.split('data-testid="hotline-answered"')
+    assert "Gammel sag" not in waiting and "Gammel sag" in answered and "(efter fristen)" in answered
+    assert 'data-overdue="1"' not in html
 
 
 def test_company_list_shows_only_its_own_requests(app, client, auth, world):
