@@ -110,10 +110,7 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     message = HotlineMessage(author_id=author.id, body=body, created_at=now)
     request.messages.append(message)
     if author.role in STAFF_ROLES:
-        if request.first_response_at is None:
-            request.first_response_at = now
-        if request.assigned_to_id is None:
-            request.assigned_to_id = author.id
+        _set_first_response(request, author, now)
         request.status = "answered"
         action = "hotline_replied"
     else:
@@ -123,6 +120,20 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     audit.record(action, citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
     db.session.commit()
     return message
+
+
+def _set_first_response(request: HotlineRequest, author: User, now: datetime) -> None:
+    """Set the first response time and take an unassigned request, each only once.
+
+    Conditional UPDATEs, so two consultants answering at the same moment cannot both
+    become "first": the database decides, not the objects each request loaded.
+    """
+    table = HotlineRequest.__table__
+    db.session.execute(sa.update(table).where(table.c.id == request.id, table.c.first_response_at.is_(None))
+                       .values(first_response_at=now))
+    db.session.execute(sa.update(table).where(table.c.id == request.id, table.c.assigned_to_id.is_(None))
+                       .values(assigned_to_id=author.id))
+    db.session.refresh(request, ["first_response_at", "assigned_to_id"])
 
 
 def close_request(request: HotlineRequest, now: datetime | None = None) -> bool:

@@ -403,3 +403,35 @@ def test_smtp_exception_is_caught(app, world, monkeypatch):
         a = db.session.get(User, world["a"].id)
         req = service.create_request(a, service.RequestData("andet", "normal", "Emne", "x", None))
         assert notify.notify_assignee(req, {"MAIL_SERVER": "127.0.0.1"}, "http://x/hotline/1") == "failed"
+
+
+def test_a_concurrent_first_reply_is_not_overwritten(app, world):
+    """Two consultants answer at once: the one stored first stays first."""
+    created = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        author = db.session.get(User, world["b"].id)
+        req = service.create_request(author, service.RequestData("andet", "akut", "Hjælp", "x", None), now=created)
+        _ = req.first_response_at, req.assigned_to_id  # this session now holds "no reply yet"
+        with db.engine.begin() as other:  # the other consultant's request commits first
+            other.execute(sa.update(HotlineRequest).where(HotlineRequest.id == req.id)
+                          .values(first_response_at=created + timedelta(minutes=10),
+                                  assigned_to_id=world["other"].id, status="answered"))
+        service.add_message(req, db.session.get(User, world["vk"].id), "Også svar",
+                            now=created + timedelta(minutes=20))
+        assert service.sla.as_utc(req.first_response_at) == created + timedelta(minutes=10)
+        assert req.assigned_to_id == world["other"].id
+
+
+@pytest.mark.parametrize("role, partner", [("company", True), ("admin", False)])
+def test_partners_and_admins_use_the_hotline(app, client, auth, make_user, world, role, partner):
+    user = make_user(role, code_of_care=partner)
+    login(client, auth, user.email)
+    if role == "company":
+        assert file_request(client).status_code == 302
+        assert "Mødte ikke op i dag" in client.get("/hotline/").get_data(as_text=True)
+    else:
+        login(client, auth, "b@firma.dk")
+        file_request(client, subject="Ufordelt hos B")
+        login(client, auth, user.email)
+        assert "Ufordelt hos B" in client.get("/hotline/").get_data(as_text=True)
+        assert client.get("/hotline/ny").status_code == 403
