@@ -44,3 +44,13 @@ def test_wrong_password_shows_the_generic_message(page, make_user_live):
 @pytest.fixture
 def make_user_live(live_app, password_hash):
     return user_factory(live_app, password_hash)
+
+
+def test_pages_load_without_console_or_csp_errors(page, make_user_live):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    login(page, make_user_live("admin").email)
+    page.get_by_test_id("start-page").wait_for()
+    for path in ("/admin/users", "/admin/regler", "/kandidater/", "/borgere/"):
+        page.goto(path)
+    assert errors == []
