@@ -115,7 +115,7 @@ def test_extra_fields_never_set_ownership_or_state(app, client, auth, world):
     login(client, auth, "a@firma.dk")
     file_request(client, company_id=str(world["b"].company_id), assigned_to_id=str(world["other"].id),
                  status="closed", created_by_id=str(world["b"].id), first_response_at="2026-01-01",
-                 role="admin")
+                 role="admin", consent="true", id="1")
     [req] = all_requests(app)
     assert req.company_id == world["a"].company_id and req.created_by_id == world["a"].id
     assert req.assigned_to_id == world["company_vk"].id
