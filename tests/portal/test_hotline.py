@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import re
-import smtplib
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.hotline import notify, service
+from portal.hotline import service
 from portal.models import AuditEvent, Citizen, Company, HotlineRequest, Opening, Placement, User
 
 MARKER = "ZQXHOTLINE"
@@ -328,81 +327,6 @@ def test_company_list_shows_only_its_own_requests(app, client, auth, world):
     file_request(client, subject="Eget problem hos A")
     html = client.get("/hotline/").get_data(as_text=True)
     assert "Eget problem hos A" in html and "B&#39;s problem" not in html and "B's problem" not in html and "Nej" in html
-
-
-# --- mail ------------------------------------------------------------------------------
-
-class FakeSMTP:
-    sent: list = []
-    fail: bool = False
-
-    def __init__(self, host, port, timeout=None):
-        if FakeSMTP.fail:
-            raise ConnectionRefusedError("mail server down")
-        self.host, self.port = host, port
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def send_message(self, message):
-        FakeSMTP.sent.append(message)
-
-
-@pytest.fixture
-def fake_smtp(app, monkeypatch):
-    FakeSMTP.sent, FakeSMTP.fail = [], False
-    monkeypatch.setattr(notify.smtplib, "SMTP", FakeSMTP)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=2525)
-    return FakeSMTP
-
-
-def test_responsible_vk_gets_a_mail_without_citizen_data(app, client, auth, world, fake_smtp):
-    login(client, auth, "a@firma.dk")
-    file_request(client, placement=str(world["ids"]["active"]), subject="Sygdom hos borgeren",
-                 message="Hun har fået en diagnose.")
-    [mail] = fake_smtp.sent
-    text = mail.as_string() + mail.get_content()
-    assert mail["To"] == "vk@jc.dk" and "Akut" in mail["Subject"]
-    assert "/hotline/" in text and "Firma" in text
-    for secret in (MARKER, "Sygdom hos borgeren", "diagnose"):
-        assert secret not in text
-    assert "hotline_mail" in actions(app)
-
-
-def test_failing_mail_server_does_not_lose_the_request(app, client, auth, world, fake_smtp, caplog):
-    fake_smtp.fail = True
-    login(client, auth, "a@firma.dk")
-    response = file_request(client)
-    assert response.status_code == 302
-    assert len(all_requests(app)) == 1
-    assert "hotline mail" in caplog.text
-    with app.app_context():
-        result = db.session.scalar(sa.select(AuditEvent.result).where(AuditEvent.action == "hotline_mail"))
-    assert result == "failed"
-
-
-def test_no_mail_without_a_mail_server(app, client, auth, world, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("no SMTP connection expected")
-
-    monkeypatch.setattr(notify.smtplib, "SMTP", refuse)
-    login(client, auth, "a@firma.dk")
-    assert file_request(client).status_code == 302
-
-
-def test_smtp_exception_is_caught(app, world, monkeypatch):
-    class Broken(FakeSMTP):
-        def send_message(self, message):
-            raise smtplib.SMTPRecipientsRefused({})
-
-    monkeypatch.setattr(notify.smtplib, "SMTP", Broken)
-    with app.test_request_context():
-        a = db.session.get(User, world["a"].id)
-        req = service.create_request(a, service.RequestData("andet", "normal", "Emne", "x", None))
-        assert notify.notify_assignee(req, {"MAIL_SERVER": "127.0.0.1"}, "http://x/hotline/1") == "failed"
 
 
 def test_a_concurrent_first_reply_is_not_overwritten(app, world):
