@@ -1,7 +1,8 @@
 """Template globals: vocabularies (Danish labels), navigation and formatting."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
@@ -31,11 +32,17 @@ def navigation() -> list[tuple[str, str, bool]]:
     return entries_for(current_user)
 
 
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
+
+
 def dk_date(value: date | datetime | None) -> str:
+    """dd.mm.yyyy, and for times HH:MM in Danish local time (stored times are UTC)."""
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M")
+        if value.tzinfo is None:  # SQLite returns naive datetimes; the models store UTC
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(DANISH_TIME).strftime("%d.%m.%Y %H:%M")
     return value.strftime("%d.%m.%Y")
 
 

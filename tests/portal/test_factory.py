@@ -88,3 +88,12 @@ def test_bad_numeric_environment_value_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="RETENTION_DAYS must be a whole number"):
         from_environment({"RETENTION_DAYS": "five years"})
+
+
+def test_times_are_shown_in_danish_local_time():
+    from datetime import datetime, timezone
+
+    from portal.templating import dk_date
+
+    assert dk_date(datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc)) == "15.01.2026 16:00"  # CET
+    assert dk_date(datetime(2026, 7, 15, 15, 0)) == "15.07.2026 17:00"  # naive = UTC; CEST
