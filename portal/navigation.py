@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import current_app, request
 
 MENUS = {
-    "company": [("main.index", "Forside"), ("openings.index", "Opslag"), ("hotline.index", "Hotline")],
+    "company": [("main.index", "Forside"), ("openings.index", "Opslag"), ("placements.index", "Forløb"),
+                ("hotline.index", "Hotline")],
     "consultant": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
                    ("citizens.index", "Borgere"), ("hotline.index", "Hotline"),
                    ("dashboard.index", "Mål")],
