@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
+from ..hotline.sla import due_at
 from . import texts
 from .people import at
 from .records import DemoCompany, DemoHotlineRequest, DemoMessage, DemoPlacement
@@ -35,13 +36,6 @@ def add_working_days(moment: datetime, days: int) -> datetime:
     return moment
 
 
-def due_at(created: datetime, urgency: str) -> datetime:
-    """The service target: akut same working day (16:00, at least 2 hours), høj 1, normal 3."""
-    if urgency == "akut":
-        return max(created.replace(hour=16, minute=0), created + timedelta(hours=2))
-    return add_working_days(created, 1 if urgency == "hoej" else 3)
-
-
 def _weekday(day: date) -> date:
     """Requests are made on working days: move a weekend day back to Friday."""
     return day - timedelta(days=max(0, day.weekday() - 4))
@@ -66,7 +60,7 @@ def make_request(rng: random.Random, today: date, placement: DemoPlacement, pi: 
     category = rng.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
     urgency = rng.choices(list(URGENCY_WEIGHTS), list(URGENCY_WEIGHTS.values()))[0]
     subject, body = texts.hotline_text(rng, category)
-    due = due_at(created, urgency)
+    due = due_at(created, urgency)  # the portal's own service-target rule
     request = DemoHotlineRequest(
         company=placement.company, placement=pi, category=category, urgency=urgency,
         subject=subject, status="open", assigned_to=company.consultant, created_by=author,
