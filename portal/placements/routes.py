@@ -1,13 +1,94 @@
-"""Routes under /forloeb (being built)."""
+"""Routes under /forloeb: a company follows its placements and logs hours per month.
+
+Company users only; consultants and administrators get 403 (they follow placements from
+the citizen's page). A placement is loaded by id *and* the current company: another
+company's is 404. Nothing about the citizen is shown here (see :mod:`.service`).
+"""
 from __future__ import annotations
 
-from flask import render_template
+from datetime import date
+from decimal import Decimal
 
-from ..access import company_required
-from . import bp
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..access import company_required, get_owned_or_404
+from ..models import Placement
+from . import bp, service
+from .forms import HoursForm, month_label, month_value, parse_month
+
+
+@bp.app_template_filter("hours_dk")
+def format_hours(value: Decimal | float | None) -> str:
+    """Hours the Danish way without needless decimals: 12,5 · 160 · 7,25."""
+    if value is None:
+        return "–"
+    text = f"{Decimal(value):.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
 
 
 @bp.get("/")
 @company_required
 def index():
-    return render_template("placements/index.html")
+    """The company's placements with hours; Code of Care partners also see their results."""
+    today = service.today_local()
+    rows = service.list_for_company(current_user.company_id, today)
+    summary = service.partner_summary(rows) if current_user.is_code_of_care else None
+    return render_template("placements/index.html", rows=rows, summary=summary,
+                           month=month_label(service.month_start(today)))
+
+
+def _render_detail(placement: Placement, today: date, form: HoursForm, status: int = 200):
+    months = service.allowed_months(placement, today)
+    return render_template(
+        "placements/detail.html", placement=placement, label=service.placement_label(placement),
+        active=service.is_active(placement, today), form=form, can_log=bool(months),
+        logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
+        total=sum((h.hours for h in placement.hours), service.ZERO),
+        last_12=service.hours_in_window(placement, today), month_label=month_label,
+    ), status
+
+
+def _form(placement: Placement, today: date, **kwargs) -> HoursForm:
+    return HoursForm(months=service.allowed_months(placement, today), **kwargs)
+
+
+@bp.get("/<int:placement_id>")
+@company_required
+def detail(placement_id: int):
+    """The placement's months with hours, and the form to log a month.
+
+    ``?maaned=YYYY-MM`` preselects a month and fills in its hours (for editing).
+
+    :raise 404: if the placement is unknown or another company's.
+    """
+    placement = get_owned_or_404(Placement, placement_id)
+    today = service.today_local()
+    form = _form(placement, today, formdata=None)
+    chosen = parse_month(request.args.get("maaned"))
+    if chosen is not None and chosen in service.allowed_months(placement, today):
+        form.month.data = month_value(chosen)
+        existing = next((h.hours for h in placement.hours if h.month == chosen), None)
+        form.hours.data = format_hours(existing) if existing is not None else ""
+    return _render_detail(placement, today, form)
+
+
+@bp.post("/<int:placement_id>/timer")
+@company_required
+def log_hours(placement_id: int):
+    """Log (or correct) the hours of one month.
+
+    :raise 404: if the placement is unknown or another company's.
+    :raise 400: with the form's Danish errors for bad input (CSRF included).
+    """
+    placement = get_owned_or_404(Placement, placement_id)
+    today = service.today_local()
+    form = _form(placement, today)
+    if not form.validate_on_submit():
+        return _render_detail(placement, today, form, 400)
+    month = form.parsed_month
+    _row, old = service.log_hours(placement, month, form.parsed_hours, current_user)
+    new = format_hours(form.parsed_hours)
+    change = f"gemt: {new} timer" if old is None else f"rettet fra {format_hours(old)} til {new} timer"
+    flash(f"Timer for {month_label(month)} er {change}.", "success")
+    return redirect(url_for("placements.detail", placement_id=placement.id))

@@ -1,0 +1,102 @@
+"""The hours form: a month within the placement's period and 0..400 hours (Danish comma accepted).
+
+Ownership never comes from the form: the placement is the URL's, loaded with the current
+company, and ``logged_by`` is the current user. Extra fields are never read.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import ValidationError
+
+from ..formutil import choices
+
+MAX_HOURS = Decimal(400)
+MONTH_NAMES = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+               "september", "oktober", "november", "december")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# At most three digits and two decimals, comma or point: "12,5", "160", "7.25".
+_HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
+
+
+def month_label(month: date) -> str:
+    """"november 2026"."""
+    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+
+
+def month_value(month: date) -> str:
+    """The form value of a month, "2026-11"."""
+    return f"{month:%Y-%m}"
+
+
+def parse_month(value: str | None) -> date | None:
+    """"2026-11" as the month's first day; None if it is not a real year-month."""
+    match = _MONTH.match((value or "").strip())
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1900 <= year <= 2999 and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
+def parse_hours(value: str | None) -> Decimal:
+    """Hours from Danish or English notation.
+
+    Raises:
+        ValidationError: with a Danish message for empty, negative, non-numeric (NaN and
+            infinity included), more than two decimals or more than 400 hours.
+    """
+    text = (value or "").strip().replace(" ", "")
+    if not text:
+        raise ValidationError("Angiv antal timer.")
+    if text.startswith("-"):
+        raise ValidationError("Timer kan ikke være negative.")
+    if not _HOURS.match(text):
+        if re.match(r"^\d+(?:[.,]\d+)?$", text) and not re.match(r"^\d+(?:[.,]\d{1,2})?$", text):
+            raise ValidationError("Angiv timer med højst to decimaler, fx 12,5.")
+        if re.match(r"^\d{4,}(?:[.,]\d+)?$", text):
+            raise ValidationError("Højst 400 timer på en måned.")
+        raise ValidationError("Angiv timer som et tal, fx 12,5.")
+    hours = Decimal(text.replace(",", "."))
+    if hours > MAX_HOURS:
+        raise ValidationError("Højst 400 timer på en måned.")
+    return hours
+
+
+class MonthField(SelectField):
+    """A month select whose value must be one of the placement's allowed months."""
+
+    def pre_validate(self, form) -> None:
+        month = parse_month(self.data)
+        if month is None:
+            raise ValidationError("Vælg en gyldig måned.")
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError("Vælg en måned inden for forløbets periode og ikke i fremtiden.")
+
+
+class HoursForm(FlaskForm):
+    """Hours for one month of a placement. ``months`` are the allowed months, newest first."""
+
+    month = MonthField("Måned")
+    hours = StringField("Timer i måneden", render_kw={"inputmode": "decimal", "autocomplete": "off",
+                                                      "maxlength": 20})
+
+    def __init__(self, *args, months: list[date] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.month.choices = choices([(month_value(m), month_label(m)) for m in months])
+        self.parsed_hours: Decimal | None = None
+
+    def validate_hours(self, field) -> None:
+        if field.data is not None and len(field.data) > 20:
+            raise ValidationError("Angiv timer som et tal, fx 12,5.")
+        self.parsed_hours = parse_hours(field.data)
+
+    @property
+    def parsed_month(self) -> date:
+        """The validated month (first day); only valid after ``validate_on_submit()``."""
+        return parse_month(self.month.data)

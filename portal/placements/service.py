@@ -1,0 +1,154 @@
+"""Placements (forløb) as a company sees them: hours per month, totals and partner outcomes.
+
+A company sees only its own rows and never the citizen: every label here is built from the
+placement and its opening ("Forløb #id · title"), never from ``placement.citizen``. The
+caller passes the company id (from ``current_user``) and "today", so tests control both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..extensions import db
+from ..models import HoursLog, Placement, User
+from ..models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
+
+LOCAL = ZoneInfo("Europe/Copenhagen")
+ZERO = Decimal(0)
+NO_REASON = "ikke_angivet"
+
+
+def today_local() -> date:
+    """Today's date in Danish local time (the month a company thinks it is)."""
+    return datetime.now(LOCAL).date()
+
+
+def month_start(day: date) -> date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month ``count`` months after ``month`` (negative: before)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def placement_label(placement: Placement) -> str:
+    """"Forløb #id · opening title or kind label": never the citizen's name."""
+    title = placement.opening.title if placement.opening else OPENING_KINDS.get(placement.kind, "")
+    return f"Forløb #{placement.id} · {title}"
+
+
+def is_active(placement: Placement, today: date) -> bool:
+    """Started or not, a placement is active until its end date has passed."""
+    return placement.end_date is None or placement.end_date >= today
+
+
+def allowed_months(placement: Placement, today: date) -> list[date]:
+    """Months hours may be logged for: within the placement's period and not in the future.
+
+    Returns first days of months, newest first; empty if the placement starts later.
+    """
+    last = month_start(min(placement.end_date or today, today))
+    month, months = month_start(placement.start_date), []
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months[::-1]
+
+
+def hours_in_window(placement: Placement, today: date) -> Decimal:
+    """Hours logged in the 12 calendar months ending with ``today``'s month (the 100-hours rule).
+
+    Same window as the dashboard's focus goal: the current month and the 11 before it.
+    """
+    last = month_start(today)
+    first = add_months(last, -11)
+    return sum((h.hours for h in placement.hours if first <= h.month <= last), ZERO)
+
+
+@dataclass(frozen=True)
+class PlacementRow:
+    """One placement in the company's list with its hour totals."""
+
+    placement: Placement
+    label: str
+    active: bool
+    hours_this_month: Decimal
+    hours_total: Decimal
+
+
+@dataclass
+class PartnerSummary:
+    """A Code of Care partner's results: counts, hours and outcomes of its placements."""
+
+    placements: int = 0
+    active: int = 0
+    ended: int = 0
+    total_hours: Decimal = ZERO
+    outcomes: dict[str, int] = field(default_factory=dict)  # end reason (or NO_REASON) -> count
+    moved_on: int = 0  # ended with a success reason (SUCCESS_END_REASONS)
+
+    @property
+    def moved_on_share(self) -> float | None:
+        """Share of ended placements that ended in job, fleksjob or education; None if none ended."""
+        return self.moved_on / self.ended if self.ended else None
+
+
+def list_for_company(company_id: int, today: date) -> list[PlacementRow]:
+    """The company's placements, active first, then ended; newest start first within each."""
+    placements = db.session.scalars(
+        sa.select(Placement).where(Placement.company_id == company_id)
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+    ).all()
+    current = month_start(today)
+    rows = [PlacementRow(p, placement_label(p), is_active(p, today),
+                         sum((h.hours for h in p.hours if h.month == current), ZERO),
+                         sum((h.hours for h in p.hours), ZERO)) for p in placements]
+    return sorted(rows, key=lambda row: not row.active)  # stable: keeps the date order
+
+
+def partner_summary(rows: list[PlacementRow]) -> PartnerSummary:
+    """Counts, total hours and outcomes by end reason over ``rows``."""
+    summary = PartnerSummary(outcomes={key: 0 for key in END_REASONS})
+    for row in rows:
+        summary.placements += 1
+        summary.total_hours += row.hours_total
+        if row.active:
+            summary.active += 1
+            continue
+        summary.ended += 1
+        reason = row.placement.end_reason or NO_REASON
+        summary.outcomes[reason] = summary.outcomes.get(reason, 0) + 1
+        summary.moved_on += reason in SUCCESS_END_REASONS
+    return summary
+
+
+def log_hours(placement: Placement, month: date, hours: Decimal, user: User) -> tuple[HoursLog, Decimal | None]:
+    """Record ``hours`` for ``month``; an existing month is updated. Commits.
+
+    The caller has checked ownership and that ``month`` is in :func:`allowed_months`.
+    The audit event carries only the numbers (old→new), never free text.
+
+    Returns:
+        The row and the previous hours (None when the month was new).
+    """
+    row = db.session.scalar(sa.select(HoursLog).where(HoursLog.placement_id == placement.id,
+                                                      HoursLog.month == month))
+    old = row.hours if row is not None else None
+    if row is None:
+        row = HoursLog(placement_id=placement.id, month=month, hours=hours, logged_by_id=user.id)
+        db.session.add(row)
+    else:
+        row.hours, row.logged_by_id = hours, user.id
+    before = "ny" if old is None else f"{old:.2f}"
+    audit.record("hours_logged" if old is None else "hours_updated", citizen_id=placement.citizen_id,
+                 purpose=f"forloeb:{placement.id} {month:%Y-%m} {before}->{hours:.2f}")
+    db.session.commit()
+    return row, old

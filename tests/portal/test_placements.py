@@ -1,0 +1,192 @@
+"""Placements (/forloeb): hours per month, validation, ownership, partner results, privacy."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import AuditEvent, Citizen, Company, HoursLog, Opening, Placement
+from portal.placements import service
+
+MARKER = "ZQXPLACEMENT"
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(service, "today_local", lambda: TODAY)
+
+
+@pytest.fixture
+def world(app, make_user):
+    """Company A (Code of Care) with active, ended and future placements; company B with one."""
+    a = make_user("company", email="a@firma.dk", code_of_care=True)
+    b = make_user("company", email="b@firma.dk")
+    plain = make_user("company", email="c@firma.dk")
+    make_user("consultant", email="vk@jc.dk")
+    make_user("admin", email="admin@jc.dk")
+    with app.app_context():
+        company_a, company_b = db.session.get(Company, a.company_id), db.session.get(Company, b.company_id)
+        citizen = Citizen(name=f"{MARKER}navn", phone=f"{MARKER}tlf", email=f"{MARKER}@mail.dk",
+                          postcode="8722", benefit_group="kontanthjaelp", hours_available=10,
+                          readiness_group="paa_vej", case_start=date(2025, 1, 1),
+                          limitations_text=f"{MARKER}skåne")
+        opening = Opening(company=company_a, kind="smaajob", title="Lagerhjælp", postcode="8722",
+                          hours_min=1, hours_max=5, status="open")
+        active = Placement(citizen=citizen, company=company_a, opening=opening, kind="smaajob",
+                           start_date=date(2026, 1, 10), weekly_hours=5)
+        ended = Placement(citizen=citizen, company=company_a, kind="virksomhedspraktik",
+                          start_date=date(2025, 1, 1), end_date=date(2025, 3, 15), weekly_hours=20,
+                          end_reason="ordinaert_job")
+        future = Placement(citizen=citizen, company=company_a, kind="loentilskud",
+                           start_date=date(2027, 1, 1), weekly_hours=30)
+        foreign = Placement(citizen=citizen, company=company_b, kind="smaajob",
+                            start_date=date(2026, 1, 1), weekly_hours=5)
+        db.session.add_all([citizen, opening, active, ended, future, foreign])
+        db.session.flush()
+        db.session.add_all([HoursLog(placement_id=active.id, month=date(2026, 1, 1), hours=Decimal("10")),
+                            HoursLog(placement_id=ended.id, month=date(2025, 2, 1), hours=Decimal("60.5"))])
+        db.session.commit()
+        ids = {"active": active.id, "ended": ended.id, "future": future.id, "foreign": foreign.id}
+    return {"a": a, "b": b, "plain": plain, "ids": ids}
+
+
+def login(client, auth, email: str) -> None:
+    client.delete_cookie("session")
+    assert auth.login(email).status_code == 302
+
+
+def csrf(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_hours(client, pid: int, /, **overrides):
+    data = {"month": "2026-11", "hours": "12,5", "csrf_token": csrf(client, f"/forloeb/{pid}")}
+    data.update(overrides)
+    return client.post(f"/forloeb/{pid}/timer", data=data)
+
+
+def hours_rows(app, placement_id: int) -> dict[date, Decimal]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(HoursLog.month, HoursLog.hours)
+                                  .where(HoursLog.placement_id == placement_id)).all()
+        return {month: hours for month, hours in rows}
+
+
+# --- logging hours ---------------------------------------------------------------------
+
+def test_company_logs_hours_with_a_danish_comma(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    response = post_hours(client, pid)
+    assert response.status_code == 302
+    assert hours_rows(app, pid)[date(2026, 11, 1)] == Decimal("12.5")
+    page = client.get(f"/forloeb/{pid}").get_data(as_text=True)
+    assert "Timer for november 2026 er gemt: 12,5 timer." in page
+    assert re.search(r'data-testid="hours-total">22,5<', page)
+    with app.app_context():
+        row = db.session.scalar(sa.select(HoursLog).where(HoursLog.month == date(2026, 11, 1)))
+        assert row.logged_by_id == world["a"].id
+
+
+def test_existing_month_is_updated_and_audited_with_numbers_only(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    assert post_hours(client, pid, month="2026-01", hours="7.25").status_code == 302
+    assert hours_rows(app, pid) == {date(2026, 1, 1): Decimal("7.25")}
+    assert "rettet fra 10 til 7,25 timer" in client.get(f"/forloeb/{pid}").get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "hours_updated")).one()
+        assert event.purpose == f"forloeb:{pid} 2026-01 10.00->7.25"
+        assert event.user_id == world["a"].id
+
+
+def test_edit_link_prefills_the_month(client, auth, world):
+    login(client, auth, "a@firma.dk")
+    page = client.get(f"/forloeb/{world['ids']['active']}?maaned=2026-01").get_data(as_text=True)
+    assert re.search(r'<option selected value="2026-01">', page)
+    assert 'value="10"' in page
+
+
+@pytest.mark.parametrize("month, hours, message", [
+    ("2026-11", "-1", "Timer kan ikke være negative."),
+    ("2026-11", "-0,5", "Timer kan ikke være negative."),
+    ("2026-11", "400,01", "Højst 400 timer på en måned."),
+    ("2026-11", "401", "Højst 400 timer på en måned."),
+    ("2026-11", "1000000", "Højst 400 timer på en måned."),
+    ("2026-11", "NaN", "Angiv timer som et tal, fx 12,5."),
+    ("2026-11", "inf", "Angiv timer som et tal, fx 12,5."),
+    ("2026-11", "1e3", "Angiv timer som et tal, fx 12,5."),
+    ("2026-11", "tolv", "Angiv timer som et tal, fx 12,5."),
+    ("2026-11", "' OR 1=1--", "Angiv timer som et tal, fx 12,5."),
+    ("2026-11", "=1+1", "Angiv timer som et tal, fx 12,5."),
+    ("2026-11", "12\x00", "Angiv timer som et tal, fx 12,5."),
+    ("2026-11", "1" * 10**6, "Angiv timer som et tal, fx 12,5."),
+    ("2026-11", "12,555", "Angiv timer med højst to decimaler, fx 12,5."),
+    ("2026-11", "", "Angiv antal timer."),
+    ("2026-02-31", "5", "Vælg en gyldig måned."),
+    ("2026-13", "5", "Vælg en gyldig måned."),
+    ("{{7*7}}", "5", "Vælg en gyldig måned."),
+    ("2025-12", "5", "Vælg en måned inden for forløbets periode og ikke i fremtiden."),  # before start
+    ("2026-12", "5", "Vælg en måned inden for forløbets periode og ikke i fremtiden."),  # future
+])
+def test_bad_hours_input_is_refused_with_a_danish_message(app, client, auth, world, month, hours, message):
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    response = post_hours(client, pid, month=month, hours=hours)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert hours_rows(app, pid) == {date(2026, 1, 1): Decimal("10")}
+
+
+@pytest.mark.parametrize("month, accepted", [("2025-01", True), ("2025-03", True), ("2025-04", False),
+                                             ("2024-12", False)])
+def test_ended_placement_accepts_only_months_in_its_period(app, client, auth, world, month, accepted):
+    login(client, auth, "a@firma.dk")
+    response = post_hours(client, world["ids"]["ended"], month=month, hours="0")
+    assert response.status_code == (302 if accepted else 400)
+
+
+@pytest.mark.parametrize("hours, stored", [("0", "0"), ("400", "400"), ("12.5", "12.5"), (" 7,25 ", "7.25")])
+def test_boundaries_and_notations_are_accepted(app, client, auth, world, hours, stored):
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    assert post_hours(client, pid, hours=hours).status_code == 302
+    assert hours_rows(app, pid)[date(2026, 11, 1)] == Decimal(stored)
+
+
+def test_future_placement_has_no_hours_form(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["future"]
+    assert 'data-testid="not-started"' in client.get(f"/forloeb/{pid}").get_data(as_text=True)
+    assert post_hours(client, world["ids"]["active"]).status_code == 302  # a valid token, then:
+    token = csrf(client, f"/forloeb/{world['ids']['active']}")
+    response = client.post(f"/forloeb/{pid}/timer", data={"month": "2026-11", "hours": "5", "csrf_token": token})
+    assert response.status_code == 400 and hours_rows(app, pid) == {}
+
+
+def test_extra_fields_never_move_hours_to_another_placement(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    post_hours(client, pid, company_id=str(world["b"].company_id), placement_id=str(world["ids"]["foreign"]),
+               logged_by_id="999", role="admin")
+    assert date(2026, 11, 1) in hours_rows(app, pid)
+    assert hours_rows(app, world["ids"]["foreign"]) == {}
+    with app.app_context():
+        assert db.session.scalar(sa.select(HoursLog.logged_by_id).where(HoursLog.placement_id == pid,
+                                                                        HoursLog.month == date(2026, 11, 1))) \
+            == world["a"].id
+
+
+def test_post_without_csrf_is_refused(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    response = client.post(f"/forloeb/{pid}/timer", data={"month": "2026-11", "hours": "5"})
+    assert response.status_code == 400 and date(2026, 11, 1) not in hours_rows(app, pid)
