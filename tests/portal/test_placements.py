@@ -190,3 +190,139 @@ def test_post_without_csrf_is_refused(app, client, auth, world):
     pid = world["ids"]["active"]
     response = client.post(f"/forloeb/{pid}/timer", data={"month": "2026-11", "hours": "5"})
     assert response.status_code == 400 and date(2026, 11, 1) not in hours_rows(app, pid)
+
+
+# --- ownership and roles ---------------------------------------------------------------
+
+@pytest.mark.parametrize("email, key, status", [
+    ("a@firma.dk", "active", 200),
+    ("a@firma.dk", "foreign", 404),    # another company's placement
+    ("b@firma.dk", "active", 404),
+    ("c@firma.dk", "active", 404),     # a company without any placements
+    ("a@firma.dk", None, 404),         # unknown id
+    ("vk@jc.dk", "active", 403),       # consultants follow placements from the citizen's page
+    ("admin@jc.dk", "active", 403),
+    ("vk@jc.dk", None, 403),
+])
+def test_ownership_matrix(app, client, auth, world, email, key, status):
+    login(client, auth, email)
+    pid = world["ids"][key] if key else 2**31 - 1
+    assert client.get(f"/forloeb/{pid}").status_code == status
+    token = csrf(client, "/")
+    response = client.post(f"/forloeb/{pid}/timer", data={"month": "2026-11", "hours": "5", "csrf_token": token})
+    assert response.status_code == (302 if status == 200 else status)
+    if key and status != 200:
+        assert date(2026, 11, 1) not in hours_rows(app, pid)
+
+
+@pytest.mark.parametrize("path", ["/forloeb/-1", "/forloeb/abc", "/forloeb/99999999999999999999", "/forloeb/0"])
+def test_nonsense_ids_are_404(client, auth, world, path):
+    login(client, auth, "a@firma.dk")
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("email, status", [("vk@jc.dk", 403), ("admin@jc.dk", 403)])
+def test_staff_get_403_on_the_list(client, auth, world, email, status):
+    login(client, auth, email)
+    assert client.get("/forloeb/").status_code == status
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    response = client.get(f"/forloeb/{world['ids']['active']}")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+# --- the list and the partner's results --------------------------------------------------
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'data-testid="placement-row" data-placement-id="(\d+)"', page)
+
+
+def test_list_shows_active_first_with_hours_this_month_and_total(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    post_hours(client, world["ids"]["active"], hours="12,5")
+    page = client.get("/forloeb/").get_data(as_text=True)
+    ids = world["ids"]
+    assert _rows(page) == [str(ids["future"]), str(ids["active"]), str(ids["ended"])]
+    assert str(ids["foreign"]) not in _rows(page)
+    assert f"Forløb #{ids['active']} · Lagerhjælp" in page
+    assert f"Forløb #{ids['ended']} · Virksomhedspraktik" in page
+    assert "Timer i november 2026" in page
+    active_row = page.split(f'data-placement-id="{ids["active"]}"')[1].split("</tr>")[0]
+    assert 'data-testid="hours-this-month">12,5<' in active_row
+    assert 'data-testid="hours-total">22,5<' in active_row
+    assert "Afsluttet: Ordinært job" in page
+
+
+def test_partner_summary_counts_outcomes(app, client, auth, world):
+    with app.app_context():
+        company_id = world["a"].company_id
+        citizen_id = db.session.scalar(sa.select(Citizen.id))
+        for reason in ("afbrudt", "fleksjob", None):
+            db.session.add(Placement(citizen_id=citizen_id, company_id=company_id, kind="smaajob",
+                                     start_date=date(2025, 5, 1), end_date=date(2025, 6, 30), weekly_hours=3,
+                                     end_reason=reason))
+        db.session.commit()
+    login(client, auth, "a@firma.dk")
+    page = client.get("/forloeb/").get_data(as_text=True)
+    assert 'data-testid="partner-summary"' in page
+    facts = dict(re.findall(r'<td data-testid="summary-([a-z-]+)">([^<]+)<', page))
+    assert facts == {"placements": "6", "active": "2", "ended": "4", "hours": "70,5",
+                     "moved-on": "2 (50 % af de afsluttede)"}
+    outcomes = dict(re.findall(r'data-testid="outcome-([a-z_]+)"><td>[^<]+</td><td>(\d+)<', page))
+    assert outcomes == {"ordinaert_job": "1", "fleksjob": "1", "uddannelse": "0", "afbrudt": "1",
+                        "forloeb_slut": "0", "andet": "0", "ikke_angivet": "1"}
+
+
+def test_partner_summary_is_only_for_code_of_care_partners(client, auth, world):
+    login(client, auth, "b@firma.dk")
+    page = client.get("/forloeb/").get_data(as_text=True)
+    assert 'data-testid="partner-summary"' not in page and _rows(page) == [str(world["ids"]["foreign"])]
+
+
+def test_hours_of_the_last_12_months_follow_the_focus_goal_window(app, client, auth, world):
+    pid = world["ids"]["active"]
+    with app.app_context():
+        db.session.add_all([HoursLog(placement_id=pid, month=date(2026, 11, 1), hours=Decimal("30")),
+                            HoursLog(placement_id=pid, month=date(2025, 12, 1), hours=Decimal("99")),
+                            HoursLog(placement_id=pid, month=date(2025, 11, 1), hours=Decimal("5"))])
+        db.session.commit()
+    login(client, auth, "a@firma.dk")
+    page = client.get(f"/forloeb/{pid}").get_data(as_text=True)
+    # The window is Dec 2025 .. Nov 2026 (the current month and the 11 before): 99 + 10 + 30.
+    assert re.search(r'data-testid="hours-last-12">139<', page)
+    assert re.search(r'data-testid="hours-total">144<', page)
+
+
+def test_last_12_months_exclude_older_hours(app, client, auth, world):
+    pid = world["ids"]["ended"]  # Feb 2025 is outside Dec 2025 .. Nov 2026
+    login(client, auth, "a@firma.dk")
+    page = client.get(f"/forloeb/{pid}").get_data(as_text=True)
+    assert re.search(r'data-testid="hours-last-12">0<', page)
+    assert re.search(r'data-testid="hours-total">60,5<', page)
+
+
+# --- privacy ---------------------------------------------------------------------------
+
+def test_no_citizen_data_in_any_placement_response(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    ids = world["ids"]
+    responses = [client.get("/forloeb/")]
+    for key in ("active", "ended", "future", "foreign"):
+        responses.append(client.get(f"/forloeb/{ids[key]}"))
+        responses.append(client.get(f"/forloeb/{ids[key]}?maaned=2026-01"))
+    responses.append(post_hours(client, ids["active"], hours="tolv"))
+    responses.append(post_hours(client, ids["active"]))
+    responses.append(client.get(f"/forloeb/{ids['active']}"))
+    assert {r.status_code for r in responses} == {200, 302, 400, 404}
+    for response in responses:
+        assert MARKER not in response.get_data(as_text=True)
+    # Control: the marker is in the database and reaches staff, so the scan above can fail.
+    client.delete_cookie("session")
+    assert auth.login("vk@jc.dk").status_code == 302
+    assert MARKER in client.get(f"/borgere/{_citizen_id(app)}").get_data(as_text=True)
+
+
+def _citizen_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Citizen.id))
