@@ -71,6 +71,10 @@ def parse_hours(value: str | None) -> Decimal:
 class MonthField(SelectField):
     """A month select whose value must be one of the placement's allowed months."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "SelectField"  # the forms macro styles selects by this name (DKFDS form-select)
+
     def pre_validate(self, form) -> None:
         month = parse_month(self.data)
         if month is None:
