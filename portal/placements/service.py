@@ -12,6 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
@@ -130,25 +131,41 @@ def partner_summary(rows: list[PlacementRow]) -> PartnerSummary:
     return summary
 
 
+def _find(placement_id: int, month: date) -> HoursLog | None:
+    return db.session.scalar(sa.select(HoursLog).where(HoursLog.placement_id == placement_id,
+                                                       HoursLog.month == month))
+
+
 def log_hours(placement: Placement, month: date, hours: Decimal, user: User) -> tuple[HoursLog, Decimal | None]:
     """Record ``hours`` for ``month``; an existing month is updated. Commits.
 
     The caller has checked ownership and that ``month`` is in :func:`allowed_months`.
-    The audit event carries only the numbers (old→new), never free text.
+    The audit event carries only the numbers (old→new), never free text. If another
+    request inserts the same month at the same moment, the unique constraint refuses
+    our insert and this one becomes an update.
 
     Returns:
         The row and the previous hours (None when the month was new).
     """
-    row = db.session.scalar(sa.select(HoursLog).where(HoursLog.placement_id == placement.id,
-                                                      HoursLog.month == month))
-    old = row.hours if row is not None else None
+    row = _find(placement.id, month)
     if row is None:
-        row = HoursLog(placement_id=placement.id, month=month, hours=hours, logged_by_id=user.id)
-        db.session.add(row)
-    else:
-        row.hours, row.logged_by_id = hours, user.id
+        try:
+            with db.session.begin_nested():
+                row = HoursLog(placement_id=placement.id, month=month, hours=hours, logged_by_id=user.id)
+                db.session.add(row)
+        except IntegrityError:
+            row = _find(placement.id, month)
+        else:
+            return _audit_and_commit(placement, row, None, hours)
+    old = row.hours
+    row.hours, row.logged_by_id = hours, user.id
+    return _audit_and_commit(placement, row, old, hours)
+
+
+def _audit_and_commit(placement: Placement, row: HoursLog, old: Decimal | None,
+                      hours: Decimal) -> tuple[HoursLog, Decimal | None]:
     before = "ny" if old is None else f"{old:.2f}"
     audit.record("hours_logged" if old is None else "hours_updated", citizen_id=placement.citizen_id,
-                 purpose=f"forloeb:{placement.id} {month:%Y-%m} {before}->{hours:.2f}")
+                 purpose=f"forloeb:{placement.id} {row.month:%Y-%m} {before}->{hours:.2f}")
     db.session.commit()
     return row, old

@@ -326,3 +326,19 @@ def test_no_citizen_data_in_any_placement_response(app, client, auth, world):
 def _citizen_id(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(Citizen.id))
+
+
+def test_a_month_inserted_concurrently_becomes_an_update(app, client, auth, world, monkeypatch):
+    # Simulate the race: our first lookup misses the row another request has just inserted.
+    real_find, calls = service._find, []
+
+    def find_missing_once(placement_id, month):
+        calls.append(month)
+        return None if len(calls) == 1 else real_find(placement_id, month)
+
+    monkeypatch.setattr(service, "_find", find_missing_once)
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    assert post_hours(client, pid, month="2026-01", hours="8").status_code == 302
+    assert len(calls) == 2 and hours_rows(app, pid) == {date(2026, 1, 1): Decimal("8")}
+    assert "rettet fra 10 til 8 timer" in client.get(f"/forloeb/{pid}").get_data(as_text=True)
