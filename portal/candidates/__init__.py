@@ -6,3 +6,4 @@ from flask import Blueprint
 bp = Blueprint("candidates", __name__, url_prefix="/kandidater")
 
 from . import routes  # noqa: E402,F401
+from . import consent  # noqa: E402,F401

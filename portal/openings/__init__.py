@@ -6,3 +6,4 @@ from flask import Blueprint
 bp = Blueprint("openings", __name__, url_prefix="/opslag")
 
 from . import routes  # noqa: E402,F401
+from . import responses  # noqa: E402,F401

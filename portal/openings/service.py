@@ -18,6 +18,8 @@ from .. import audit
 from ..extensions import db
 from ..models import Opening, Proposal
 from ..outbox import record_change
+from ..proposals import VISIBLE_TO_COMPANY, identity_released
+from ..pseudonyms import pseudonym
 
 # Open first: that is what the company works with; closed ones sink to the bottom.
 STATUS_ORDER = {"open": 0, "draft": 1, "filled": 2, "closed": 3}
@@ -82,17 +84,53 @@ def list_for_company(company_id: int) -> list[OpeningRow]:
     return [OpeningRow(o, town_for(o.postcode), counts.get(o.id, 0)) for o in openings]
 
 
-def shared_candidates(opening: Opening) -> list[str]:
-    """Placeholders ("Kandidat #1", ...) for the candidates disclosed to the company.
+@dataclass(frozen=True)
+class SharedCandidate:
+    """What a company may see of a proposed candidate: the allow-list, nothing more.
 
-    Deliberately nothing about the citizen: identities and profiles are shown by the
-    candidates area once the identity-release flow is in place.
+    ``name`` is set only once the identity is released (disclosed with a live consent).
     """
-    count = db.session.scalar(
-        sa.select(sa.func.count(Proposal.id))
-        .where(Proposal.opening_id == opening.id, Proposal.status == SHARED_STATUS)
-    ) or 0
-    return [f"Kandidat #{n}" for n in range(1, count + 1)]
+
+    proposal_id: int
+    pseudonym: str
+    status: str
+    similarity_band: str
+    matched_goals: tuple[str, ...]
+    hours_available: float
+    name: str | None
+    response: str | None
+    response_note: str
+
+
+def shared_candidates(opening: Opening) -> list[SharedCandidate]:
+    """The candidates the job centre has proposed for ``opening``, newest decision last.
+
+    Only proposals in :data:`portal.proposals.VISIBLE_TO_COMPANY` states; each as a
+    per-opening pseudonym plus allow-listed facts (SECURITY.md). The caller must already
+    have checked that the opening is the current company's.
+    """
+    rows = db.session.scalars(
+        sa.select(Proposal)
+        .where(Proposal.opening_id == opening.id, Proposal.status.in_(VISIBLE_TO_COMPANY))
+        .order_by(Proposal.decided_at, Proposal.id)
+    ).all()
+    return [_shared(p) for p in rows]
+
+
+def _shared(proposal: Proposal) -> SharedCandidate:
+    explanation = proposal.explanation or {}
+    goals = explanation.get("matched_goals") or ()
+    return SharedCandidate(
+        proposal_id=proposal.id,
+        pseudonym=pseudonym(proposal.citizen_id, proposal.opening_id),
+        status=proposal.status,
+        similarity_band=str(explanation.get("similarity_band") or ""),
+        matched_goals=tuple(str(goal) for goal in goals),
+        hours_available=proposal.citizen.hours_available,
+        name=proposal.citizen.name if identity_released(proposal) else None,
+        response=proposal.company_response,
+        response_note=proposal.company_response_note or "",
+    )
 
 
 def create_opening(company_id: int, author_id: int | None, data: OpeningData) -> Opening:

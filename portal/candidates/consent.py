@@ -1,0 +1,128 @@
+"""Routes under /kandidater/forslag: a consultant walks a proposal through identity release.
+
+approved → consent recorded → disclosed, or consent withdrawn (SECURITY.md). The rules live
+in :mod:`portal.proposals`; these views only validate the form, call it and redirect.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_fresh
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField
+from wtforms.validators import DataRequired, InputRequired
+
+from .. import proposals
+from ..access import consultant_required
+from ..extensions import db
+from ..formutil import choices
+from ..models import Proposal
+from ..models.vocab import CONSENT_CHANNELS
+from . import bp
+
+
+class ConsentForm(FlaskForm):
+    """The citizen's consent as the consultant records it; the text version is fixed server-side."""
+
+    channel = SelectField("Hvordan gav borgeren samtykke?", choices=choices(CONSENT_CHANNELS),
+                          validators=[InputRequired("Vælg hvordan borgeren gav samtykke.")])
+    deadline = DateField("Samtykket gælder til og med", validators=[
+        InputRequired("Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes.")])
+    text_read = BooleanField(f"Borgeren har fået samtykketeksten ({proposals.CONSENT_TEXT_VERSION})",
+                             validators=[DataRequired("Bekræft at borgeren har fået samtykketeksten.")])
+
+
+class StepForm(FlaskForm):
+    """CSRF only: disclose and withdraw take no input."""
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    return db.get_or_404(Proposal, proposal_id)
+
+
+def _back(proposal_id: int):
+    return redirect(url_for("candidates.proposal", proposal_id=proposal_id))
+
+
+@bp.get("/forslag/<int:proposal_id>")
+@consultant_required
+def proposal(proposal_id: int):
+    """The proposal's state, consents and the next allowed steps.
+
+    :raise 404: if the proposal does not exist.
+    """
+    item = _proposal(proposal_id)
+    form = ConsentForm(formdata=None, deadline=date.today() + timedelta(days=90))
+    return render_template("candidates/proposal.html", proposal=item, consent_form=form,
+                           step_form=StepForm(), allowed=proposals.allowed_next(item),
+                           active=proposals.active_consent(item),
+                           text_version=proposals.CONSENT_TEXT_VERSION)
+
+
+@bp.post("/forslag/<int:proposal_id>/samtykke")
+@consultant_required
+def record_consent(proposal_id: int):
+    """Record the citizen's consent (channel, deadline; text version and time set here).
+
+    :raise 404: if the proposal does not exist.
+    """
+    item = _proposal(proposal_id)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _refuse(item, form)
+    return _step(item, lambda: proposals.record_consent(
+        item, current_user, channel=form.channel.data, deadline=form.deadline.data),
+        "Samtykket er registreret.")
+
+
+@bp.post("/forslag/<int:proposal_id>/videregiv")
+@consultant_required
+def disclose(proposal_id: int):
+    """Share the citizen's name with the company; needs a fresh login.
+
+    :raise 404: if the proposal does not exist.
+    """
+    if not login_fresh():
+        flash("Bekræft din adgangskode, før du deler borgerens identitet.", "info")
+        return redirect(url_for("auth.confirm", next=url_for("candidates.proposal", proposal_id=proposal_id)))
+    item = _proposal(proposal_id)
+    if not StepForm().validate_on_submit():
+        return _refuse(item, None)
+    return _step(item, lambda: proposals.disclose(item, current_user),
+                 "Borgerens navn er nu delt med virksomheden.")
+
+
+@bp.post("/forslag/<int:proposal_id>/tilbagekald")
+@consultant_required
+def withdraw(proposal_id: int):
+    """Withdraw the citizen's consent; the company no longer sees the name.
+
+    :raise 404: if the proposal does not exist.
+    """
+    item = _proposal(proposal_id)
+    if not StepForm().validate_on_submit():
+        return _refuse(item, None)
+    return _step(item, lambda: proposals.withdraw(item, current_user),
+                 "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet.")
+
+
+def _step(item: Proposal, action, success: str):
+    try:
+        action()
+    except proposals.TransitionError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back(item.id)
+    flash(success, "success")
+    return _back(item.id)
+
+
+def _refuse(item: Proposal, form: ConsentForm | None):
+    if form is None:
+        flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
+        return _back(item.id)
+    return render_template("candidates/proposal.html", proposal=item, consent_form=form,
+                           step_form=StepForm(), allowed=proposals.allowed_next(item),
+                           active=proposals.active_consent(item),
+                           text_version=proposals.CONSENT_TEXT_VERSION), 400

@@ -1,0 +1,55 @@
+"""A company answers a proposed candidate: interested, declined or hired, with a short note."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length
+
+from .. import audit, proposals
+from ..access import company_required, get_owned_or_404
+from ..extensions import db
+from ..formutil import choices
+from ..models import Opening, Proposal
+from ..models.vocab import COMPANY_RESPONSES
+from . import bp
+
+
+class ResponseForm(FlaskForm):
+    """Only these two fields are read; anything else posted (status, consent, ...) is ignored."""
+
+    response = SelectField("Svar", choices=choices(COMPANY_RESPONSES),
+                           validators=[InputRequired("Vælg et svar.")])
+    note = StringField("Kort note", validators=[
+        Length(max=proposals.MAX_NOTE_LENGTH, message=f"Højst {proposals.MAX_NOTE_LENGTH} tegn.")])
+
+
+@bp.post("/<int:opening_id>/kandidat/<int:proposal_id>/svar")
+@company_required
+def respond(opening_id: int, proposal_id: int):
+    """Store the company's answer on one of its own opening's visible proposals.
+
+    :raise 404: if the opening is another company's, or the proposal is not one the
+        company can see on this opening.
+    """
+    opening = get_owned_or_404(Opening, opening_id)
+    proposal = db.session.get(Proposal, proposal_id)
+    if (proposal is None or proposal.opening_id != opening.id
+            or proposal.status not in proposals.VISIBLE_TO_COMPANY):
+        audit.record_now("authorisation_denied", purpose=f"Proposal:{proposal_id}", result="not_found")
+        abort(404)
+    form = ResponseForm()
+    back = redirect(url_for("openings.detail", opening_id=opening.id))
+    if not form.validate_on_submit():
+        flash("Svaret blev ikke gemt: " + "; ".join(
+            e for errors in form.errors.values() for e in errors), "error")
+        return back
+    try:
+        proposals.respond(proposal, current_user, form.response.data, form.note.data or "")
+    except proposals.TransitionError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        flash("Jeres svar er gemt.", "success")
+    return back

@@ -1,0 +1,172 @@
+"""The identity-release state machine per (citizen, opening) (SECURITY.md "Access control").
+
+proposed → approved (consultant) → consented (citizen, recorded by the consultant) →
+disclosed. No step can be skipped; withdrawing consent hides the identity again, and a
+new consent may follow a withdrawal. ``rejected`` ends a proposal.
+
+Every function here validates the transition against :data:`TRANSITIONS`, changes the
+proposal, adds an audit event and commits, all in one transaction. Illegal moves raise
+:class:`TransitionError` (a Danish message the page can show) and write nothing.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from . import audit
+from .extensions import db
+from .models import Consent, Proposal, User
+from .models.base import utcnow
+from .models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
+
+CONSENT_TEXT_VERSION = "samtykke-v1"
+MAX_CONSENT_DAYS = 365
+MAX_NOTE_LENGTH = 500
+
+# Allowed moves, by current status. Anything missing is refused.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"approved", "rejected"}),
+    "approved": frozenset({"consented"}),
+    "consented": frozenset({"disclosed", "withdrawn"}),
+    "disclosed": frozenset({"withdrawn"}),
+    "withdrawn": frozenset({"consented"}),
+    "rejected": frozenset(),
+}
+# The company sees a proposal (by pseudonym) and may answer it only in these states.
+VISIBLE_TO_COMPANY = frozenset({"approved", "consented", "disclosed"})
+
+
+class TransitionError(ValueError):
+    """The requested step is not allowed from the proposal's current state (nothing written)."""
+
+
+def allowed_next(proposal: Proposal) -> frozenset[str]:
+    """The statuses the proposal may move to from its current status."""
+    return TRANSITIONS.get(proposal.status, frozenset())
+
+
+def active_consent(proposal: Proposal, today: date | None = None) -> Consent | None:
+    """The newest consent that is neither withdrawn nor past its deadline, if any."""
+    today = today or date.today()
+    for consent in reversed(proposal.consents):
+        if consent.withdrawn_at is None and consent.deadline >= today:
+            return consent
+    return None
+
+
+def identity_released(proposal: Proposal, today: date | None = None) -> bool:
+    """True only when the proposal is disclosed *and* backed by a live consent.
+
+    The second check is defence in depth: an expired consent hides the name even if
+    nobody has withdrawn the proposal yet.
+    """
+    return proposal.status == "disclosed" and active_consent(proposal, today) is not None
+
+
+def approve(proposal: Proposal, user: User, reason: str = "") -> None:
+    """proposed → approved: the consultant's logged decision.
+
+    Raises:
+        TransitionError: if the proposal is not ``proposed``.
+    """
+    _check(proposal, "approved")
+    proposal.status = "approved"
+    proposal.decided_by_id, proposal.decided_at = user.id, utcnow()
+    proposal.decision_reason = reason[:500]
+    _finish(proposal, "proposal_approved", "identity release: approve", user)
+
+
+def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: date,
+                   text_version: str = CONSENT_TEXT_VERSION, today: date | None = None) -> Consent:
+    """approved/withdrawn → consented: record the citizen's consent as told to the consultant.
+
+    Args:
+        proposal: The proposal the consent is for.
+        user: The consultant recording it.
+        channel: A key of ``CONSENT_CHANNELS``.
+        deadline: Last day the consent holds; after today and at most a year ahead.
+        text_version: The consent text the citizen heard; must be the current one.
+        today: Injected for tests; defaults to the real date.
+
+    Returns:
+        The new consent row.
+
+    Raises:
+        TransitionError: illegal from the current state, or a bad channel, text version
+            or deadline.
+    """
+    today = today or date.today()
+    _check(proposal, "consented")
+    if channel not in CONSENT_CHANNELS:
+        raise TransitionError("Vælg hvordan borgeren gav samtykke (telefon, møde, brev eller Digital Post).")
+    if text_version != CONSENT_TEXT_VERSION:
+        raise TransitionError(f"Samtykketeksten skal være den gældende version ({CONSENT_TEXT_VERSION}).")
+    if not isinstance(deadline, date) or deadline <= today:
+        raise TransitionError("Samtykkets udløbsdato skal ligge efter i dag.")
+    if deadline > today + timedelta(days=MAX_CONSENT_DAYS):
+        raise TransitionError("Et samtykke kan højst gælde ét år frem.")
+    consent = Consent(proposal=proposal, text_version=text_version, channel=channel,
+                      deadline=deadline, recorded_by_id=user.id, given_at=utcnow())
+    db.session.add(consent)
+    proposal.status = "consented"
+    _finish(proposal, "consent_recorded", f"channel:{channel};text:{text_version}", user)
+    return consent
+
+
+def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
+    """consented → disclosed: share the citizen's name with the company.
+
+    Raises:
+        TransitionError: if the proposal is not ``consented`` or its consent expired.
+    """
+    _check(proposal, "disclosed")
+    if active_consent(proposal, today) is None:
+        raise TransitionError("Samtykket er udløbet eller trukket tilbage; identiteten kan ikke deles.")
+    proposal.status = "disclosed"
+    _finish(proposal, "identity_disclosed", "identity release: disclose", user)
+
+
+def withdraw(proposal: Proposal, user: User) -> None:
+    """consented/disclosed → withdrawn: the citizen took back consent; hide the identity.
+
+    Raises:
+        TransitionError: if there is no consent to withdraw.
+    """
+    _check(proposal, "withdrawn")
+    now = utcnow()
+    for consent in proposal.consents:
+        if consent.withdrawn_at is None:
+            consent.withdrawn_at = now
+    proposal.status = "withdrawn"
+    _finish(proposal, "consent_withdrawn", "identity release: withdraw", user)
+
+
+def respond(proposal: Proposal, user: User, response: str, note: str = "") -> None:
+    """Store the company's answer to a proposal it can see (status unchanged).
+
+    Raises:
+        TransitionError: if the company cannot see the proposal in its state, or the
+            response or note is invalid.
+    """
+    if proposal.status not in VISIBLE_TO_COMPANY:
+        raise TransitionError("Kandidaten er ikke længere foreslået til jer og kan ikke besvares.")
+    if response not in COMPANY_RESPONSES:
+        raise TransitionError("Vælg et svar: interesseret, ikke interesseret eller ansat.")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise TransitionError(f"Noten må højst være {MAX_NOTE_LENGTH} tegn.")
+    proposal.company_response, proposal.company_response_note = response, note
+    proposal.company_responded_at = utcnow()
+    _finish(proposal, "company_response", f"response:{response}", user)
+
+
+def _check(proposal: Proposal, target: str) -> None:
+    if target not in allowed_next(proposal):
+        current = PROPOSAL_STATUSES.get(proposal.status, proposal.status)
+        wanted = PROPOSAL_STATUSES[target]
+        raise TransitionError(f"Forslaget kan ikke gå fra «{current}» til «{wanted}».")
+
+
+def _finish(proposal: Proposal, action: str, purpose: str, user: User) -> None:
+    audit.record(action, citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
+                 purpose=purpose, user=user)
+    db.session.commit()
