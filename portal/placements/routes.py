@@ -34,7 +34,7 @@ def index():
     today = service.today_local()
     rows = service.list_for_company(current_user.company_id, today)
     summary = service.partner_summary(rows) if current_user.is_code_of_care else None
-    return render_template("placements/index.html", rows=rows, summary=summary,
+    return render_template("placements/index.html", rows=rows, summary=summary, today=today,
                            month=month_label(service.month_start(today)))
 
 
@@ -42,7 +42,7 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
     months = service.allowed_months(placement, today)
     return render_template(
         "placements/detail.html", placement=placement, label=service.placement_label(placement),
-        active=service.is_active(placement, today), form=form, can_log=bool(months),
+        today=today, form=form, can_log=bool(months),
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,

@@ -190,6 +190,8 @@ def test_post_without_csrf_is_refused(app, client, auth, world):
     pid = world["ids"]["active"]
     response = client.post(f"/forloeb/{pid}/timer", data={"month": "2026-11", "hours": "5"})
     assert response.status_code == 400 and date(2026, 11, 1) not in hours_rows(app, pid)
+    with app.app_context():  # the app-wide CSRF handler refuses it before the view runs
+        assert db.session.scalar(sa.select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "csrf_failed"
 
 
 # --- ownership and roles ---------------------------------------------------------------
@@ -251,7 +253,8 @@ def test_list_shows_active_first_with_hours_this_month_and_total(app, client, au
     active_row = page.split(f'data-placement-id="{ids["active"]}"')[1].split("</tr>")[0]
     assert 'data-testid="hours-this-month">12,5<' in active_row
     assert 'data-testid="hours-total">22,5<' in active_row
-    assert "Afsluttet: Ordinært job" in page
+    statuses = re.findall(r'data-testid="placement-status">([^<]+)<', page)
+    assert statuses == ["Starter 01.01.2027", "Igangværende", "Afsluttet: Ordinært job"]
 
 
 def test_partner_summary_counts_outcomes(app, client, auth, world):
