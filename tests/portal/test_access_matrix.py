@@ -42,7 +42,10 @@ def world(app, make_user):
                               start_date=date(2026, 1, 1), weekly_hours=5)
         proposal = Proposal(citizen=citizen, opening=opening_a, status="approved",
                             decision_reason=f"{MARKER}reason")
-        db.session.add_all([opening_b, citizen, opening_a, placement, proposal])
+        # B's placement is added first, so "the foreign id" (opening_b's, 1) is B's placement too.
+        placement_b = Placement(citizen=citizen, company=b_company, opening=opening_b, kind="smaajob",
+                                start_date=date(2026, 1, 1), weekly_hours=5)
+        db.session.add_all([opening_b, citizen, opening_a, placement_b, placement, proposal])
         db.session.flush()
         request = HotlineRequest(company=b_company, category="andet", urgency="normal",
                                  subject="B's problem", created_by_id=b_user.id, due_at=date(2026, 1, 2))
