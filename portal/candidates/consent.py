@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import DataRequired, InputRequired
 
-from .. import proposals
+from .. import audit, proposals
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import choices
@@ -53,6 +53,9 @@ def proposal(proposal_id: int):
     :raise 404: if the proposal does not exist.
     """
     item = _proposal(proposal_id)
+    audit.record("proposal_viewed", citizen_id=item.citizen_id, opening_id=item.opening_id,
+                 purpose="identity release")
+    db.session.commit()
     form = ConsentForm(formdata=None, deadline=date.today() + timedelta(days=90))
     return render_template("candidates/proposal.html", proposal=item, consent_form=form,
                            step_form=StepForm(), allowed=proposals.allowed_next(item),

@@ -114,7 +114,13 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
         .where(Proposal.opening_id == opening.id, Proposal.status.in_(VISIBLE_TO_COMPANY))
         .order_by(Proposal.decided_at, Proposal.id)
     ).all()
-    return [_shared(p) for p in rows]
+    shared = [_shared(p) for p in rows]
+    for item, proposal in zip(shared, rows):
+        if item.name is not None:
+            # Who saw which citizen's identity is part of the access log; fail closed.
+            audit.record_now("identity_viewed", citizen_id=proposal.citizen_id,
+                             opening_id=opening.id, purpose="company: shared candidate")
+    return shared
 
 
 def _shared(proposal: Proposal) -> SharedCandidate:

@@ -151,6 +151,7 @@ def test_consultant_walks_the_flow_and_every_step_is_audited(app, client, auth, 
     auth.login(world["consultant"].email)
     page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     assert "Registrér samtykke" in page and 'data-testid="disclose"' not in page
+    assert MARKER in page and "proposal_viewed" in actions(app)
     response = consultant_post(client, auth, world, "samtykke", channel="telefon",
                                deadline=IN_90_DAYS.isoformat(), text_read="y")
     assert response.status_code == 302
@@ -249,6 +250,9 @@ def test_company_sees_the_name_only_while_disclosed(app, client, auth, world):
         proposals.disclose(*load(world))
     assert MARKER in company_page(client, auth, world)
     with app.app_context():
+        viewed = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "identity_viewed")).one()
+        assert (viewed.citizen_id, viewed.user_id) == (world["citizen"], world["company"].id)
+    with app.app_context():
         proposals.withdraw(*load(world))
     html = company_page(client, auth, world)
     assert MARKER not in html and code not in html
@@ -321,3 +325,9 @@ def test_proposal_outside_the_company_view_is_404(app, client, auth, world, case
     if case == "missing":
         world = world | {"proposal": 9999}
     assert respond(client, auth, world, opening_key=opening_key, response="hired").status_code == 404
+
+
+def test_ranking_links_decided_proposals_to_their_page(client, auth, world):
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
+    assert f'href="/kandidater/forslag/{world["proposal"]}"' in html
