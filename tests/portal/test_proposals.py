@@ -1,63 +1,20 @@
-"""Identity release per (citizen, opening): the state machine, the consultant's page, the company's view."""
+"""Identity release per (citizen, opening): the state machine and the consultant's page."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from portal import proposals
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, Consent, Opening, Proposal, User
-from portal.pseudonyms import pseudonym
-
-MARKER = "Qzvwxy Markersen"  # a name string that cannot appear on a page by accident
-TODAY = date.today()
-IN_90_DAYS = TODAY + timedelta(days=90)
+from portal.models import AuditEvent, Consent, Proposal
+from tests.portal.proposal_fixtures import IN_90_DAYS, MARKER, TODAY, actions, build_world, load, set_status
 
 
 @pytest.fixture
 def world(app, make_user):
-    """A consultant, two companies, an opening of the first company and an approved proposal."""
-    consultant = make_user("consultant")
-    company = make_user("company")
-    other = make_user("company")
-    with app.app_context():
-        citizen = Citizen(name=MARKER, postcode="8722", benefit_group="kontanthjaelp",
-                          readiness_group="i_gang", case_start=date(2026, 1, 5), hours_available=12.5)
-        openings = [Opening(company_id=company.company_id, kind="virksomhedspraktik", title=title,
-                            hours_min=10.0, hours_max=20.0, postcode="7130", status="open")
-                    for title in ("Praktik i kantinen", "Praktik på lageret")]
-        db.session.add_all([citizen, *openings])
-        db.session.flush()
-        proposal = Proposal(citizen_id=citizen.id, opening_id=openings[0].id, status="approved",
-                            explanation={"similarity_band": "Stærkt match", "matched_goals": ["Kok"]},
-                            decided_by_id=consultant.id)
-        db.session.add(proposal)
-        db.session.commit()
-        return {"consultant": consultant, "company": company, "other": other, "citizen": citizen.id,
-                "opening": openings[0].id, "opening2": openings[1].id, "proposal": proposal.id}
-
-
-def load(world, key: str = "proposal") -> tuple[Proposal, User]:
-    return db.session.get(Proposal, world[key]), db.session.get(User, world["consultant"].id)
-
-
-def set_status(app, proposal_id: int, status: str, consent: bool = False) -> None:
-    """Put a proposal straight into ``status`` (optionally with a live consent)."""
-    with app.app_context():
-        proposal = db.session.get(Proposal, proposal_id)
-        proposal.status = status
-        if consent:
-            db.session.add(Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION,
-                                   channel="telefon", deadline=IN_90_DAYS,
-                                   recorded_by_id=proposal.decided_by_id))
-        db.session.commit()
-
-
-def actions(app) -> list[str]:
-    with app.app_context():
-        return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+    return build_world(app, make_user)
 
 
 # --- the pure state machine --------------------------------------------------------------
@@ -226,105 +183,6 @@ def test_disclose_needs_a_fresh_login(app, client, auth, world):
 def test_companies_cannot_use_the_consultant_page(client, auth, world, role):
     auth.login(world[role].email)
     assert client.get(f"/kandidater/forslag/{world['proposal']}").status_code == 403
-
-
-# --- the company's view ------------------------------------------------------------------
-
-
-def company_page(client, auth, world) -> str:
-    auth.login(world["company"].email)
-    html = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
-    auth.logout()
-    return html
-
-
-def test_company_sees_the_name_only_while_disclosed(app, client, auth, world):
-    with app.app_context():
-        code = pseudonym(world["citizen"], world["opening"])
-    for status, consent in [("approved", False), ("consented", True)]:
-        set_status(app, world["proposal"], status, consent=consent)
-        html = company_page(client, auth, world)
-        assert code in html and "Stærkt match" in html and "Kok" in html and "12,5" in html
-        assert MARKER not in html and "Markersen" not in html
-    with app.app_context():
-        proposals.disclose(*load(world))
-    assert MARKER in company_page(client, auth, world)
-    with app.app_context():
-        viewed = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "identity_viewed")).one()
-        assert (viewed.citizen_id, viewed.user_id) == (world["citizen"], world["company"].id)
-    with app.app_context():
-        proposals.withdraw(*load(world))
-    html = company_page(client, auth, world)
-    assert MARKER not in html and code not in html
-
-
-def test_rejected_proposals_are_invisible_to_the_company(app, client, auth, world):
-    set_status(app, world["proposal"], "rejected")
-    html = company_page(client, auth, world)
-    assert 'data-testid="shared-candidate"' not in html and MARKER not in html
-
-
-def test_pseudonyms_differ_across_openings(app, client, auth, world):
-    with app.app_context():
-        db.session.add(Proposal(citizen_id=world["citizen"], opening_id=world["opening2"], status="approved"))
-        db.session.commit()
-        first, second = (pseudonym(world["citizen"], world[k]) for k in ("opening", "opening2"))
-    assert first != second
-    auth.login(world["company"].email)
-    page2 = client.get(f"/opslag/{world['opening2']}").get_data(as_text=True)
-    assert second in page2 and first not in page2
-
-
-def respond(client, auth, world, opening_key="opening", **data):
-    auth.login(world["company"].email)
-    data["csrf_token"] = auth.csrf_token(f"/opslag/{world['opening']}")
-    return client.post(f"/opslag/{world[opening_key]}/kandidat/{world['proposal']}/svar", data=data)
-
-
-def test_company_response_is_saved_and_extra_fields_ignored(app, client, auth, world):
-    response = respond(client, auth, world, response="interested", note="Ring på mandag",
-                       status="disclosed", consent="true", company_id=str(world["other"].company_id))
-    assert response.status_code == 302
-    with app.app_context():
-        proposal = db.session.get(Proposal, world["proposal"])
-        assert (proposal.status, proposal.company_response) == ("approved", "interested")
-        assert proposal.company_response_note == "Ring på mandag" and not proposal.consents
-        assert proposal.company_responded_at is not None
-    assert "company_response" in actions(app)
-    assert "Ring på mandag" in client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
-
-
-@pytest.mark.parametrize("data", [
-    {"response": "approved", "note": ""},
-    {"response": "", "note": "x"},
-    {"response": "hired", "note": "x" * 501},
-    {"response": "<script>alert(1)</script>"},
-])
-def test_bad_company_response_writes_nothing(app, client, auth, world, data):
-    assert respond(client, auth, world, **data).status_code == 302
-    with app.app_context():
-        assert db.session.get(Proposal, world["proposal"]).company_response is None
-
-
-def test_another_company_gets_404(app, client, auth, world):
-    auth.login(world["other"].email)
-    assert client.get(f"/opslag/{world['opening']}").status_code == 404
-    token = auth.csrf_token("/opslag/ny")
-    response = client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
-                           data={"csrf_token": token, "response": "hired"})
-    assert response.status_code == 404
-    with app.app_context():
-        assert db.session.get(Proposal, world["proposal"]).company_response is None
-
-
-@pytest.mark.parametrize("case", ["wrong_opening", "rejected", "missing"])
-def test_proposal_outside_the_company_view_is_404(app, client, auth, world, case):
-    if case == "rejected":
-        set_status(app, world["proposal"], "rejected")
-    opening_key = "opening2" if case == "wrong_opening" else "opening"
-    if case == "missing":
-        world = world | {"proposal": 9999}
-    assert respond(client, auth, world, opening_key=opening_key, response="hired").status_code == 404
 
 
 def test_ranking_links_decided_proposals_to_their_page(client, auth, world):

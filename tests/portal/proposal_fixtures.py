@@ -1,0 +1,57 @@
+"""Shared by the identity-release tests: a consultant, two companies, an opening and a proposal."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from portal import proposals
+from portal.extensions import db
+from portal.models import AuditEvent, Citizen, Consent, Opening, Proposal, User
+
+MARKER = "Qzvwxy Markersen"  # a name string that cannot appear on a page by accident
+TODAY = date.today()
+IN_90_DAYS = TODAY + timedelta(days=90)
+
+
+def build_world(app, make_user) -> dict:
+    """A consultant, two companies, an opening of the first company and an approved proposal."""
+    consultant = make_user("consultant")
+    company = make_user("company")
+    other = make_user("company")
+    with app.app_context():
+        citizen = Citizen(name=MARKER, postcode="8722", benefit_group="kontanthjaelp",
+                          readiness_group="i_gang", case_start=date(2026, 1, 5), hours_available=12.5)
+        openings = [Opening(company_id=company.company_id, kind="virksomhedspraktik", title=title,
+                            hours_min=10.0, hours_max=20.0, postcode="7130", status="open")
+                    for title in ("Praktik i kantinen", "Praktik på lageret")]
+        db.session.add_all([citizen, *openings])
+        db.session.flush()
+        proposal = Proposal(citizen_id=citizen.id, opening_id=openings[0].id, status="approved",
+                            explanation={"similarity_band": "Stærkt match", "matched_goals": ["Kok"]},
+                            decided_by_id=consultant.id)
+        db.session.add(proposal)
+        db.session.commit()
+        return {"consultant": consultant, "company": company, "other": other, "citizen": citizen.id,
+                "opening": openings[0].id, "opening2": openings[1].id, "proposal": proposal.id}
+
+
+def load(world, key: str = "proposal") -> tuple[Proposal, User]:
+    return db.session.get(Proposal, world[key]), db.session.get(User, world["consultant"].id)
+
+
+def set_status(app, proposal_id: int, status: str, consent: bool = False) -> None:
+    """Put a proposal straight into ``status`` (optionally with a live consent)."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.status = status
+        if consent:
+            db.session.add(Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION,
+                                   channel="telefon", deadline=IN_90_DAYS,
+                                   recorded_by_id=proposal.decided_by_id))
+        db.session.commit()
+
+
+def actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))

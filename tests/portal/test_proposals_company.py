@@ -1,0 +1,115 @@
+"""Identity release as a company sees it: pseudonyms, the name only once disclosed, responses."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal import proposals
+from portal.extensions import db
+from portal.models import AuditEvent, Proposal
+from portal.pseudonyms import pseudonym
+from tests.portal.proposal_fixtures import MARKER, actions, build_world, load, set_status
+
+
+@pytest.fixture
+def world(app, make_user):
+    return build_world(app, make_user)
+
+
+# --- the company's view ------------------------------------------------------------------
+
+
+def company_page(client, auth, world) -> str:
+    auth.login(world["company"].email)
+    html = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    auth.logout()
+    return html
+
+
+def test_company_sees_the_name_only_while_disclosed(app, client, auth, world):
+    with app.app_context():
+        code = pseudonym(world["citizen"], world["opening"])
+    for status, consent in [("approved", False), ("consented", True)]:
+        set_status(app, world["proposal"], status, consent=consent)
+        html = company_page(client, auth, world)
+        assert code in html and "Stærkt match" in html and "Kok" in html and "12,5" in html
+        assert MARKER not in html and "Markersen" not in html
+    with app.app_context():
+        proposals.disclose(*load(world))
+    assert MARKER in company_page(client, auth, world)
+    with app.app_context():
+        viewed = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "identity_viewed")).one()
+        assert (viewed.citizen_id, viewed.user_id) == (world["citizen"], world["company"].id)
+    with app.app_context():
+        proposals.withdraw(*load(world))
+    html = company_page(client, auth, world)
+    assert MARKER not in html and code not in html
+
+
+def test_rejected_proposals_are_invisible_to_the_company(app, client, auth, world):
+    set_status(app, world["proposal"], "rejected")
+    html = company_page(client, auth, world)
+    assert 'data-testid="shared-candidate"' not in html and MARKER not in html
+
+
+def test_pseudonyms_differ_across_openings(app, client, auth, world):
+    with app.app_context():
+        db.session.add(Proposal(citizen_id=world["citizen"], opening_id=world["opening2"], status="approved"))
+        db.session.commit()
+        first, second = (pseudonym(world["citizen"], world[k]) for k in ("opening", "opening2"))
+    assert first != second
+    auth.login(world["company"].email)
+    page2 = client.get(f"/opslag/{world['opening2']}").get_data(as_text=True)
+    assert second in page2 and first not in page2
+
+
+def respond(client, auth, world, opening_key="opening", **data):
+    auth.login(world["company"].email)
+    data["csrf_token"] = auth.csrf_token(f"/opslag/{world['opening']}")
+    return client.post(f"/opslag/{world[opening_key]}/kandidat/{world['proposal']}/svar", data=data)
+
+
+def test_company_response_is_saved_and_extra_fields_ignored(app, client, auth, world):
+    response = respond(client, auth, world, response="interested", note="Ring på mandag",
+                       status="disclosed", consent="true", company_id=str(world["other"].company_id))
+    assert response.status_code == 302
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        assert (proposal.status, proposal.company_response) == ("approved", "interested")
+        assert proposal.company_response_note == "Ring på mandag" and not proposal.consents
+        assert proposal.company_responded_at is not None
+    assert "company_response" in actions(app)
+    assert "Ring på mandag" in client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data", [
+    {"response": "approved", "note": ""},
+    {"response": "", "note": "x"},
+    {"response": "hired", "note": "x" * 501},
+    {"response": "<script>alert(1)</script>"},
+])
+def test_bad_company_response_writes_nothing(app, client, auth, world, data):
+    assert respond(client, auth, world, **data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response is None
+
+
+def test_another_company_gets_404(app, client, auth, world):
+    auth.login(world["other"].email)
+    assert client.get(f"/opslag/{world['opening']}").status_code == 404
+    token = auth.csrf_token("/opslag/ny")
+    response = client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                           data={"csrf_token": token, "response": "hired"})
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response is None
+
+
+@pytest.mark.parametrize("case", ["wrong_opening", "rejected", "missing"])
+def test_proposal_outside_the_company_view_is_404(app, client, auth, world, case):
+    if case == "rejected":
+        set_status(app, world["proposal"], "rejected")
+    opening_key = "opening2" if case == "wrong_opening" else "opening"
+    if case == "missing":
+        world = world | {"proposal": 9999}
+    assert respond(client, auth, world, opening_key=opening_key, response="hired").status_code == 404
