@@ -59,7 +59,7 @@ def new():
 @bp.get("/<int:opening_id>")
 @company_required
 def detail(opening_id: int):
-    """One opening and the candidates shared so far (placeholders only).
+    """One opening and the candidates shared so far (pseudonyms; names only after disclosure).
 
     :raise 404: if the opening is not the current company's.
     """
