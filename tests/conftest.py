@@ -132,6 +132,11 @@ class AuthActions:
         assert match, f"no CSRF token on {path}"
         return match.group(1)
 
+    def switch_to(self, email: str) -> None:
+        """Drop the current session and log in as ``email`` (asserting it worked)."""
+        self._client.delete_cookie("session")
+        assert self.login(email).status_code == 302
+
     def login(self, email: str, password: str = PASSWORD, next_url: str = ""):
         token = self.csrf_token()
         return self._client.post("/auth/login", data={

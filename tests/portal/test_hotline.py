@@ -5,11 +5,13 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.hotline import service
 from portal.models import AuditEvent, Citizen, Company, HotlineRequest, Opening, Placement, User
+from tests.conftest import AuthActions
 
 MARKER = "ZQXHOTLINE"
 
@@ -48,15 +50,11 @@ def world(app, make_user):
 
 
 def login(client, auth, email: str) -> None:
-    client.delete_cookie("session")
-    assert auth.login(email).status_code == 302
+    AuthActions(client).switch_to(email)
 
 
 def csrf(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+    return AuthActions(client).csrf_token(path)
 
 
 def file_request(client, **overrides):

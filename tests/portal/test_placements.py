@@ -6,11 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import AuditEvent, Citizen, Company, HoursLog, Opening, Placement
 from portal.placements import service
+from tests.conftest import AuthActions
 
 MARKER = "ZQXPLACEMENT"
 TODAY = date(2026, 11, 23)
@@ -56,15 +58,11 @@ def world(app, make_user):
 
 
 def login(client, auth, email: str) -> None:
-    client.delete_cookie("session")
-    assert auth.login(email).status_code == 302
+    AuthActions(client).switch_to(email)
 
 
 def csrf(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+    return AuthActions(client).csrf_token(path)
 
 
 def post_hours(client, pid: int, /, **overrides):
