@@ -22,6 +22,7 @@ from tqdm import tqdm
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder
+from portal.database import upsert
 from portal.embedding_store import DbEmbeddingCache, sweep
 from portal.models import Citizen, IndexerState, Opening, OutboxEvent
 from portal.models.base import utcnow
@@ -95,7 +96,8 @@ def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
     summary = {"at": utcnow().isoformat(timespec="seconds"), "citizens": result.citizens,
                "openings": result.openings, "failed": len(result.failures),
                "reconciled": result.reconciled}
-    session.merge(IndexerState(key="last_rebuild", value=json.dumps(summary)))
+    session.execute(upsert(session, IndexerState, [{"key": "last_rebuild", "value": json.dumps(summary)}],
+                           key=["key"], update=["value"]))
     session.commit()
     return result
 

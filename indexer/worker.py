@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from matching.backends import BackendUnavailable, MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder, EncoderUnavailable
+from portal.database import upsert
 from portal.embedding_store import DbEmbeddingCache, sweep
 from portal.models import Citizen, IndexerState, Opening, OutboxEvent
 from portal.models.base import utcnow
@@ -97,15 +98,23 @@ class OutboxWorker:
                       .order_by(OutboxEvent.id).limit(self.batch_size))
         if self.session.get_bind().dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
-        self.session.execute(
-            sa.update(OutboxEvent)
-            .where(OutboxEvent.id.in_(candidates.scalar_subquery()), self._claimable(now))
-            .values(claimed_by=token, claimed_until=now + self.lease)
-            .execution_options(synchronize_session=False))
+        # Two statements in one transaction, not UPDATE ... WHERE id IN (subquery): PostgreSQL
+        # may rescan a LIMIT ... SKIP LOCKED subquery and so claim more than the limit,
+        # including rows another worker is about to claim.
+        ids = list(self.session.scalars(candidates))
+        if ids:
+            self.session.execute(
+                sa.update(OutboxEvent)
+                .where(OutboxEvent.id.in_(ids), self._claimable(now))
+                .values(claimed_by=token, claimed_until=now + self.lease)
+                .execution_options(synchronize_session=False))
         self.session.commit()
+        if not ids:
+            return []
         rows = self.session.execute(
             sa.select(OutboxEvent.id, OutboxEvent.entity, OutboxEvent.entity_id)
-            .where(OutboxEvent.claimed_by == token, OutboxEvent.status == "pending"))
+            .where(OutboxEvent.claimed_by == token, OutboxEvent.status == "pending")
+            .order_by(OutboxEvent.id))
         return [_Event(*row) for row in rows]
 
     # -- one batch ---------------------------------------------------------------------
@@ -251,7 +260,9 @@ class OutboxWorker:
         summary = {"at": self.clock().isoformat(timespec="seconds"), "worker": self.worker_id,
                    "claimed": result.claimed, "written": result.written,
                    "removed": result.removed, "failed": result.failed}
-        self.session.merge(IndexerState(key="last_run", value=json.dumps(summary)))
+        self.session.execute(upsert(self.session, IndexerState,
+                                    [{"key": "last_run", "value": json.dumps(summary)}],
+                                    key=["key"], update=["value"]))
 
     # -- loops -------------------------------------------------------------------------
     def drain(self, *, max_wait: float = 0.0, sleep: Callable[[float], None] = time.sleep,

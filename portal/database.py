@@ -1,9 +1,13 @@
-"""Database engine settings: SQLite pragmas for safe local use."""
+"""Database engine settings (SQLite pragmas for safe local use) and a portable upsert."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
@@ -35,3 +39,24 @@ def _is_memory(dbapi_connection) -> bool:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def upsert(session: Session, model: type, rows: Sequence[dict], *, key: Sequence[str],
+           update: Sequence[str]) -> sa.Executable:
+    """An "insert, or update ``update`` on a ``key`` conflict" statement for ``rows``.
+
+    One statement, so two processes writing the same key never fail on the primary key
+    (``session.merge`` reads then inserts, which races). Rows are sorted by key so two
+    concurrent upserts of overlapping keys lock them in the same order (no deadlock).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    ordered = sorted(rows, key=lambda row: tuple(row[name] for name in key))
+    stmt = insert(model).values(ordered)
+    return stmt.on_conflict_do_update(index_elements=list(key),
+                                      set_={name: stmt.excluded[name] for name in update})

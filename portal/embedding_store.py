@@ -12,6 +12,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .database import upsert
 from .models.base import utcnow
 from .models.outbox import EmbeddingCacheEntry
 
@@ -56,7 +57,8 @@ class DbEmbeddingCache:
             for key, vector in items.items()
         ]
         for start in range(0, len(rows), _CHUNK):
-            self.session.execute(_upsert(self.session, rows[start:start + _CHUNK]))
+            self.session.execute(upsert(self.session, EmbeddingCacheEntry, rows[start:start + _CHUNK],
+                                        key=["key"], update=["vector", "dimension", "encoder"]))
 
     def delete_many(self, keys: Iterable[str]) -> int:
         wanted = list(dict.fromkeys(keys))
@@ -70,21 +72,6 @@ class DbEmbeddingCache:
 
     def __len__(self) -> int:
         return int(self.session.scalar(sa.select(sa.func.count()).select_from(EmbeddingCacheEntry)))
-
-
-def _upsert(session: Session, rows: list[dict]) -> sa.Executable:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    stmt = insert(EmbeddingCacheEntry).values(rows)
-    return stmt.on_conflict_do_update(
-        index_elements=[EmbeddingCacheEntry.key],
-        set_={"vector": stmt.excluded.vector, "dimension": stmt.excluded.dimension,
-              "encoder": stmt.excluded.encoder})
 
 
 def sweep(session: Session, live_keys: set[str]) -> int:

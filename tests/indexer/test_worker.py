@@ -137,6 +137,7 @@ def test_citizen_that_stops_being_matchable_leaves_the_index(seed, backend, enco
 def test_two_workers_at_once_index_everything_once(app, seed, backend, encoder):
     ids = [seed.citizen(goal=f"Jobmål {n}", cv=f"CV nummer {n}") for n in range(40)]
     seen: list[list[str]] = [[], []]
+    batches: list[int] = []
     start = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -148,6 +149,7 @@ def test_two_workers_at_once_index_everything_once(app, seed, backend, encoder):
         def index(self, docs):
             docs = list(docs)
             self.log.extend(d.id for d in docs)
+            batches.append(len(docs))
             return backend.index(docs)
 
     def work(n: int) -> None:
@@ -340,6 +342,7 @@ def test_two_workers_on_postgresql_index_everything_once(pg_seed, backend, encod
     """The SKIP LOCKED claim and the PostgreSQL upsert of cache entries, for real."""
     ids = [pg_seed.citizen(goal=f"Jobmål {n}", cv=f"CV {n}") for n in range(30)]
     seen: list[list[str]] = [[], []]
+    batches: list[int] = []
     start = threading.Barrier(2)
     errors: list[BaseException] = []
     app = current_app._get_current_object()
@@ -352,6 +355,7 @@ def test_two_workers_on_postgresql_index_everything_once(pg_seed, backend, encod
         def index(self, docs):
             docs = list(docs)
             self.log.extend(d.id for d in docs)
+            batches.append(len(docs))
             return backend.index(docs)
 
     def work(n: int) -> None:
@@ -370,6 +374,7 @@ def test_two_workers_on_postgresql_index_everything_once(pg_seed, backend, encod
         t.join(timeout=120)
     assert not errors
     assert sorted(seen[0] + seen[1], key=int) == [str(i) for i in ids]
+    assert max(batches) <= 4  # a claim never takes more than its batch size
     assert statuses() == {"done": 30}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EmbeddingCacheEntry)) == 30
 
