@@ -96,7 +96,7 @@ def create_admin_command(email: str, name: str) -> None:
     """Create an administrator and print a one-time link to set the password."""
     from flask import current_app, url_for
 
-    from .auth.routes import issue_set_password_token
+    from .auth.tokens import issue_set_password_token
     from .auth.sessions import new_session_token
     from .models import User
 

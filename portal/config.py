@@ -21,6 +21,13 @@ ENV_KEYS = (
     "MAIL_SERVER",
     "MAIL_PORT",
     "MAIL_SENDER",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_TIMEOUT",
+    "PORTAL_URL",
+    "PASSWORD_FORGOT_MINUTES",
     "JOBBRO_ENV",
     "UPLOAD_FOLDER",
     "RETENTION_DAYS",
@@ -44,6 +51,14 @@ def defaults(instance_path: str) -> dict:
         "MAIL_SERVER": "",
         "MAIL_PORT": 25,
         "MAIL_SENDER": "noreply@jobbro.local",
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_TIMEOUT": 10.0,
+        # Links in mails are built on this address, never on the request's Host header
+        # (a forged Host would otherwise mail a victim a link to another site).
+        "PORTAL_URL": "",
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
@@ -58,6 +73,11 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "PASSWORD_RESET_HOURS": 72,
+        "PASSWORD_FORGOT_MINUTES": 60,
+        # "Glemt adgangskode": requests per e-mail and per client IP inside the window.
+        "PASSWORD_FORGOT_MAX_PER_EMAIL": 3,
+        "PASSWORD_FORGOT_MAX_PER_IP": 10,
+        "PASSWORD_FORGOT_WINDOW_SECONDS": 60 * 60,
         # Closed cases are anonymised after five years (the job centre's retention rule).
         "RETENTION_DAYS": 5 * 365,
     }
@@ -67,13 +87,41 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
     """Return the settings present in the environment, with types coerced."""
     environ = os.environ if environ is None else environ
     found = {key: environ[key] for key in ENV_KEYS if environ.get(key)}
-    for key in ("MAIL_PORT", "RETENTION_DAYS"):
+    for key in ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES"):
         if key in found:
             try:
                 found[key] = int(found[key])
             except ValueError:
                 raise ConfigError(f"{key} must be a whole number, not {found[key]!r}") from None
+    if "MAIL_TIMEOUT" in found:
+        try:
+            found["MAIL_TIMEOUT"] = float(found["MAIL_TIMEOUT"])
+        except ValueError:
+            raise ConfigError(f"MAIL_TIMEOUT must be a number of seconds, not {found['MAIL_TIMEOUT']!r}") from None
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if key in found:
+            found[key] = parse_bool(key, found[key])
     return found
+
+
+def parse_bool(key: str, value: str | bool) -> bool:
+    """Strict boolean: true/false, 1/0, yes/no, on/off (any case).
+
+    Raises:
+        ConfigError: for anything else, so a typo is not silently read as "off".
+    """
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{key} must be true or false, not {value!r}")
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
 def finalise(config: dict, instance_path: str) -> None:
@@ -94,9 +142,26 @@ def finalise(config: dict, instance_path: str) -> None:
         # Wait for a writer instead of failing at once with "database is locked".
         options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    _check_mail(config, production)
     secure = production
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def _check_mail(config: dict, production: bool) -> None:
+    """The mail settings must make sense together (errors at start-up, not at the first mail)."""
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        config[key] = parse_bool(key, config.get(key, False))
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ConfigError("MAIL_USE_TLS (STARTTLS) and MAIL_USE_SSL (SMTPS) exclude each other: choose one")
+    url = config.get("PORTAL_URL") or ""
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError(f"PORTAL_URL must start with https:// or http://, not {url!r}")
+    if production and config.get("MAIL_SERVER") and not url:
+        raise ConfigError("PORTAL_URL must be set when JOBBRO_ENV=production and MAIL_SERVER is set "
+                          "(links in mails are built on it)")
+    if int(config.get("PASSWORD_FORGOT_MINUTES", 60)) <= 0:
+        raise ConfigError("PASSWORD_FORGOT_MINUTES must be a positive number of minutes")
 
 
 def _normalise_db_url(url: str) -> str:

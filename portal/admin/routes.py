@@ -1,13 +1,15 @@
-"""Routes under /admin: users (with one-time set-password links) and companies."""
+"""Routes under /admin: users (one-time set-password links, mailed) and companies."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from .. import audit, eligibility
 from ..access import admin_required
-from ..auth.routes import issue_set_password_token
+from ..auth import mails
 from ..auth.sessions import new_session_token, rotate_session_token
+from ..auth.tokens import clear_token, issue_set_password_token, set_password_url
 from ..extensions import db
 from ..formutil import choices
 from ..models import Company, Team, User, vocab
@@ -26,7 +28,11 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
 def new_user():
-    """Create a user without a password; show the one-time link to set one."""
+    """Create a user without a password and mail the one-time link to set one.
+
+    The confirmation page says whether the mail went out; it shows the link itself only
+    when no mail server is configured or sending failed, so the administrator can pass it on.
+    """
     form = UserForm()
     companies = db.session.execute(sa.select(Company.id, Company.name).order_by(Company.name)).all()
     teams = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
@@ -47,18 +53,46 @@ def new_user():
             db.session.add(user)
             audit.record("user_created", purpose=f"user:{email}")
             db.session.commit()
-            link = url_for("auth.set_password", token=token, _external=True)
-            return render_template("admin/user_created.html", user=user, link=link)
+            link = set_password_url(token)
+            result = mails.deliver(mails.welcome(user, current_user, link), user, "welcome")
+            return render_template("admin/user_created.html", user=user, result=result,
+                                   link=None if result == "sent" else link)
     return render_template("admin/user_form.html", form=form)
+
+
+@bp.post("/users/<int:user_id>/link")
+@admin_required
+def send_link(user_id: int):
+    """Send nyt link: a fresh one-time token, mailed; the previous link stops working.
+
+    For a user who has a password this is an administrator-initiated reset: the password
+    and the user's sessions keep working until the link is used.
+
+    :raise 404: if ``user_id`` does not exist.
+    :raise 400: without a valid CSRF token.
+    """
+    user = db.get_or_404(User, user_id)
+    if not user.active:
+        flash(f"{user.name} er deaktiveret. Aktivér brugeren, før du sender et nyt link.", "error")
+        return redirect(url_for("admin.users"))
+    token = issue_set_password_token(user, current_app.config["PASSWORD_RESET_HOURS"])
+    audit.record("set_password_link_issued", purpose=f"user:{user.id}")
+    db.session.commit()
+    link = set_password_url(token)
+    result = mails.deliver(mails.new_link(user, current_user, link), user, "new_link")
+    return render_template("admin/user_link.html", user=user, result=result,
+                           link=None if result == "sent" else link)
 
 
 @bp.post("/users/<int:user_id>/toggle")
 @admin_required
 def toggle_user(user_id: int):
-    """Disable or enable a user; disabling ends all of their sessions."""
+    """Disable or enable a user; disabling ends all of their sessions and kills a pending link."""
     user = db.get_or_404(User, user_id)
     user.active = not user.active
     rotate_session_token(user)
+    if not user.active:
+        clear_token(user)
     audit.record("user_disabled" if not user.active else "user_enabled", purpose=f"user:{user.id}")
     db.session.commit()
     flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.", "success")

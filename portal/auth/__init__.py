@@ -1,8 +1,24 @@
-"""Log-in, log-out and setting a password from a one-time link."""
+"""Log-in, log-out, setting a password from a one-time link, and "glemt adgangskode"."""
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 from . import routes, sessions  # noqa: E402,F401  (routes register on bp)
+
+
+@bp.record_once
+def _register_app_wide(state: BlueprintSetupState) -> None:
+    """What belongs to log-in but lives outside /auth, wired when the blueprint is registered.
+
+    /glemt-adgangskode is the address users are told (Danish, at the root), so it is an app
+    rule under this blueprint's endpoint name (``auth.forgot_password``). Mail logging is set
+    up here too, so development shows unsent mails (the set-password links) on the console.
+    """
+    from .. import mail
+    from .forgot import PATH, forgot_password
+
+    state.app.add_url_rule(PATH, "auth.forgot_password", forgot_password, methods=["GET", "POST"])
+    mail.init_app(state.app)

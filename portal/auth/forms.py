@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .passwords import MAX_INPUT
 
@@ -30,3 +30,14 @@ class SetPasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Log ud")
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Only the e-mail; its format is checked, never whether it exists (no enumeration)."""
+
+    email = EmailField("E-mail", validators=[
+        DataRequired("Skriv din e-mail."), Length(max=254, message="E-mailen må højst være 254 tegn."),
+        Regexp(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\Z",
+               message="Skriv en gyldig e-mail, fx navn@firma.dk."),
+    ])
+    submit = SubmitField("Send link")

@@ -1,16 +1,14 @@
-"""Routes: /auth/login, /auth/logout, /auth/confirm, /auth/set-password/<token>."""
+"""Routes: /auth/login, /auth/logout, /auth/confirm, /auth/set-password/<token> (/glemt-adgangskode: forgot.py)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import confirm_login, current_user, login_required, login_user, logout_user
 
 from .. import audit
+from ..errors import render_error
 from ..extensions import db
 from ..models import User
 from ..models.base import utcnow
@@ -18,8 +16,11 @@ from . import bp, throttle
 from .forms import LoginForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, policy_errors, verify_password
 from .sessions import rotate_session_token, start_session
+from .tokens import clear_token, user_for_token
 
 GENERIC_FAILURE = "Forkert e-mail eller adgangskode."
+LINK_DEAD = ("Linket er brugt eller udløbet – bed om et nyt under »Glemt adgangskode?« på log ind-siden, "
+             "eller kontakt jobcentret.")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -97,18 +98,20 @@ def confirm():
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
-    """Set a password from a one-time link.
+    """Set a password from a one-time link; every old session of the user ends.
 
-    :raise 404: if the token is unknown, used or expired.
+    :raise 404: if the token is unknown, used or expired, or the user is disabled (the
+        portal's 404 page, saying how to get a new link).
     """
-    user = _user_for_token(token)
+    user = user_for_token(token)
+    if user is None:
+        return render_error(404, LINK_DEAD)
     form = SetPasswordForm()
     if form.validate_on_submit():
         problems = policy_errors(form.password.data, user.email)
         if not problems:
             user.password_hash = hash_password(form.password.data)
-            user.set_password_token_hash = None
-            user.set_password_expires = None
+            clear_token(user)
             rotate_session_token(user)
             audit.record("password_set", user=user)
             db.session.commit()
@@ -116,24 +119,3 @@ def set_password(token: str):
             return redirect(url_for("auth.login"))
         form.password.errors = list(form.password.errors) + problems
     return render_template("auth/set_password.html", form=form, user=user)
-
-
-def issue_set_password_token(user: User, hours: int) -> str:
-    """Create a one-time token for ``user``; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    user.set_password_token_hash = hashlib.sha256(token.encode()).hexdigest()
-    user.set_password_expires = utcnow() + timedelta(hours=hours)
-    return token
-
-
-def _user_for_token(token: str) -> User:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    user = db.session.scalar(sa.select(User).where(User.set_password_token_hash == digest))
-    if user is None or user.set_password_expires is None:
-        abort(404)
-    expires = user.set_password_expires
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=utcnow().tzinfo)
-    if expires < utcnow():
-        abort(404)
-    return user

@@ -8,58 +8,50 @@ failure is logged and audited, and the request is on the consultant's lists anyw
 from __future__ import annotations
 
 import logging
-import smtplib
 from email.message import EmailMessage
 from typing import Mapping
 
-from .. import audit
+from .. import audit, mail
 from ..extensions import db
 from ..models import HotlineRequest, User
 from ..models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from . import sla
 
 log = logging.getLogger(__name__)
-SMTP_TIMEOUT = 5
 
 
 def build_message(request: HotlineRequest, recipient: User, sender: str, link: str) -> EmailMessage:
     """The notification mail (no citizen data, no free text from the company)."""
     due = sla.to_local(request.due_at).strftime("%d.%m.%Y kl. %H:%M")
-    mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = recipient.email
-    mail["Subject"] = f"Hotline: ny henvendelse #{request.id} ({HOTLINE_URGENCIES[request.urgency].split(' ')[0]})"
-    mail.set_content(
+    subject = f"Hotline: ny henvendelse #{request.id} ({HOTLINE_URGENCIES[request.urgency].split(' ')[0]})"
+    return mail.compose({"MAIL_SENDER": sender}, recipient.email, subject, (
         f"Goddag {recipient.name}\n\n"
         f"{request.company.name} har sendt en henvendelse til hotline.\n"
         f"Emne: {HOTLINE_CATEGORIES[request.category]}\n"
         f"Hast: {HOTLINE_URGENCIES[request.urgency]}\n"
         f"Svarfrist: {due}\n\n"
         f"Læs og svar her: {link}\n"
-    )
-    return mail
+    ))
 
 
 def notify_assignee(request: HotlineRequest, config: Mapping, link: str) -> str:
-    """Mail the request's assignee if ``MAIL_SERVER`` is configured.
+    """Mail the request's assignee through :mod:`portal.mail`.
 
     Returns:
         "sent", "failed" (logged and audited, never raised), or "skipped" when there is
-        no mail server or no assignee.
+        no assignee or no mail server (then the message is only logged, see portal.mail).
     """
     recipient = request.assigned_to_id and db.session.get(User, request.assigned_to_id)
-    if not config.get("MAIL_SERVER") or not recipient:
-        return "skipped"
-    mail = build_message(request, recipient, config.get("MAIL_SENDER", "noreply@jobbro.local"), link)
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=SMTP_TIMEOUT) as smtp:
-            smtp.send_message(mail)
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("hotline mail for request %s failed: %s", request.id, type(exc).__name__)
+    if not recipient:
+        return mail.SKIPPED
+    message = build_message(request, recipient, config.get("MAIL_SENDER") or mail.DEFAULT_SENDER, link)
+    result = mail.send(config, message)
+    if result == mail.FAILED:
+        log.warning("hotline mail for request %s failed", request.id)
         _audit_mail(request, "failed")
-        return "failed"
-    _audit_mail(request, "ok")
-    return "sent"
+    elif result == mail.SENT:
+        _audit_mail(request, "ok")
+    return result
 
 
 def _audit_mail(request: HotlineRequest, result: str) -> None:

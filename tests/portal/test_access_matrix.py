@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal, Opening, Placement,
                            Proposal)
 
-PUBLIC = {"static", "auth.login", "auth.set_password", "main.healthz", "main.index"}
+PUBLIC = {"static", "auth.login", "auth.set_password", "auth.forgot_password", "main.healthz", "main.index"}
 STAFF_PREFIXES = ("/borgere", "/kandidater", "/admin")
 MARKER = "ZQXMARK"
 

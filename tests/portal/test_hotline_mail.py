@@ -6,6 +6,7 @@ import smtplib
 import pytest
 import sqlalchemy as sa
 
+from portal import mail
 from portal.extensions import db
 from portal.hotline import notify, service
 from portal.models import AuditEvent, User
@@ -37,7 +38,7 @@ class FakeSMTP:
 @pytest.fixture
 def fake_smtp(app, monkeypatch):
     FakeSMTP.sent, FakeSMTP.fail = [], False
-    monkeypatch.setattr(notify.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=2525)
     return FakeSMTP
 
@@ -71,7 +72,7 @@ def test_no_mail_without_a_mail_server(app, client, auth, world, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("no SMTP connection expected")
 
-    monkeypatch.setattr(notify.smtplib, "SMTP", refuse)
+    monkeypatch.setattr(mail.smtplib, "SMTP", refuse)
     login(client, auth, "a@firma.dk")
     assert file_request(client).status_code == 302
 
@@ -81,7 +82,7 @@ def test_smtp_exception_is_caught(app, world, monkeypatch):
         def send_message(self, message):
             raise smtplib.SMTPRecipientsRefused({})
 
-    monkeypatch.setattr(notify.smtplib, "SMTP", Broken)
+    monkeypatch.setattr(mail.smtplib, "SMTP", Broken)
     with app.test_request_context():
         a = db.session.get(User, world["a"].id)
         req = service.create_request(a, service.RequestData("andet", "normal", "Emne", "x", None))

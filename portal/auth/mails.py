@@ -1,0 +1,86 @@
+"""The account mails (Danish): welcome with a set-password link, a new link, a forgotten password.
+
+Each mail is sent after the token is committed, through :mod:`portal.mail`, and every try is
+audited (``account_mail``, result sent/failed/skipped) without the link.
+"""
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+
+from flask import current_app
+
+from .. import audit, mail
+from ..models import User
+from ..models.vocab import ROLES
+from ..templating import dk_date
+
+log = logging.getLogger(__name__)
+
+ROLE_PHRASES = {"company": "virksomhedsbruger", "consultant": "konsulent", "admin": "administrator"}
+SIGNATURE = "\nVenlig hilsen\nJobbro – Jobcentrets virksomhedsportal\n"
+
+
+def welcome(user: User, creator: User, link: str) -> EmailMessage:
+    """The mail to a new user: who created the account, for what, the link and its expiry."""
+    return _compose(user, "Din adgang til Jobbro", (
+        f"Goddag {user.name}\n\n"
+        f"{creator.name} har oprettet en bruger til dig i Jobbro som {_what(user)}.\n"
+        f"Du logger ind med e-mailen {user.email}.\n\n"
+        f"Vælg din adgangskode her (linket virker én gang):\n{link}\n\n"
+        f"{_expiry(user)}\n\n"
+        "Har du ikke ventet denne mail, kan du se bort fra den.\n"
+    ))
+
+
+def new_link(user: User, admin: User, link: str) -> EmailMessage:
+    """An administrator's "Send nyt link": first set-up or an admin-initiated reset."""
+    keeps = ("Din nuværende adgangskode virker, indtil du vælger en ny.\n" if user.password_hash
+             else "")
+    return _compose(user, "Nyt link til din adgangskode i Jobbro", (
+        f"Goddag {user.name}\n\n"
+        f"{admin.name} har sendt dig et nyt link til at vælge adgangskode til Jobbro "
+        f"({_what(user)}, e-mail {user.email}). Tidligere links virker ikke længere.\n"
+        f"{keeps}\n"
+        f"Vælg din adgangskode her (linket virker én gang):\n{link}\n\n"
+        f"{_expiry(user)}\n"
+    ))
+
+
+def forgotten(user: User, link: str, minutes: int) -> EmailMessage:
+    """The answer to "Glemt adgangskode?"."""
+    return _compose(user, "Vælg en ny adgangskode til Jobbro", (
+        f"Goddag {user.name}\n\n"
+        f"Der er bedt om et link til at vælge en ny adgangskode til Jobbro for {user.email}.\n\n"
+        f"Vælg en ny adgangskode her (linket virker én gang, i {minutes} minutter):\n{link}\n\n"
+        f"{_expiry(user)}\n\n"
+        "Har du ikke selv bedt om det, kan du se bort fra mailen: din adgangskode er uændret.\n"
+    ))
+
+
+def deliver(message: EmailMessage, user: User, reason: str) -> str:
+    """Send ``message`` and audit the result; never raises.
+
+    Returns:
+        "sent", "failed" or "skipped" (see :func:`portal.mail.send`).
+    """
+    result = mail.send(current_app.config, message)
+    try:
+        audit.record_now("account_mail", purpose=f"user:{user.id} {reason}", result=result)
+    except audit.AuditWriteError:
+        log.error("audit write for the %s mail to user %s failed", reason, user.id)
+    return result
+
+
+def _compose(user: User, subject: str, body: str) -> EmailMessage:
+    return mail.compose(current_app.config, user.email, subject, body + SIGNATURE)
+
+
+def _what(user: User) -> str:
+    role = ROLE_PHRASES.get(user.role) or ROLES[user.role].lower()
+    return f"{role} for {user.company.name}" if user.company is not None else role
+
+
+def _expiry(user: User) -> str:
+    return (f"Linket udløber {dk_date(user.set_password_expires)} (dansk tid). Er det udløbet, "
+            "kan du bede om et nyt under »Glemt adgangskode?« på log ind-siden.")

@@ -1,0 +1,67 @@
+"""One-time set-password tokens: issued by an administrator, the CLI or "glemt adgangskode".
+
+Only the SHA-256 of a token is stored. Issuing a new token replaces the old one, so at most
+one link per user works at any time; setting the password clears it.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from ..extensions import db
+from ..models import User
+from ..models.base import utcnow
+
+
+def issue_set_password_token(user: User, hours: float) -> str:
+    """Create a one-time token for ``user`` valid for ``hours``; the previous one stops working.
+
+    The caller commits. The user's password (if any) and sessions are untouched: an
+    administrator's "Send nyt link" or a forgotten-password mail changes nothing until the
+    link is used.
+    """
+    token = secrets.token_urlsafe(32)
+    user.set_password_token_hash = _digest(token)
+    user.set_password_expires = utcnow() + timedelta(hours=hours)
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user whose unused, unexpired token this is; else None."""
+    if len(token) > 200:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.set_password_token_hash == _digest(token)))
+    if user is None or user.set_password_expires is None or not user.active:
+        return None
+    return user if aware(user.set_password_expires) >= utcnow() else None
+
+
+def clear_token(user: User) -> None:
+    """Make the user's pending link dead (used, or the account was disabled)."""
+    user.set_password_token_hash = None
+    user.set_password_expires = None
+
+
+def set_password_url(token: str) -> str:
+    """The absolute link to set a password, built on ``PORTAL_URL`` when it is configured.
+
+    Without ``PORTAL_URL`` (development) the request's own host is used; production refuses
+    to start with a mail server but no ``PORTAL_URL`` (see portal/config.py).
+    """
+    base = current_app.config.get("PORTAL_URL") or ""
+    if base:
+        return base.rstrip("/") + url_for("auth.set_password", token=token)
+    return url_for("auth.set_password", token=token, _external=True)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; the models store UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

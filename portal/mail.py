@@ -1,0 +1,118 @@
+"""Outgoing e-mail: the one module every mail of the portal goes through.
+
+Built on the standard library (``smtplib``, ``email.message.EmailMessage``). :func:`send`
+never raises into a request: it answers ``"sent"``, ``"failed"`` or ``"skipped"``, and the
+caller decides what the user sees (e.g. the administrator is shown a link by hand).
+
+Settings (see portal/config.py): ``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_SENDER``,
+``MAIL_USE_TLS`` (STARTTLS), ``MAIL_USE_SSL`` (SMTPS), ``MAIL_USERNAME``, ``MAIL_PASSWORD``
+(login only when a username is set) and ``MAIL_TIMEOUT`` (seconds per socket operation).
+
+Without ``MAIL_SERVER`` nothing is sent. In development and tests the whole message is
+logged at INFO on the ``portal.mail`` logger so a developer can follow a link in it; in
+production only the fact is logged, because a body can hold a one-time link and tokens
+never go into production logs.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from typing import Callable, Mapping
+
+from flask import Flask
+
+log = logging.getLogger("portal.mail")
+
+SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_SENDER = "noreply@jobbro.local"
+
+Connect = Callable[[Mapping], smtplib.SMTP]
+
+
+def compose(config: Mapping, to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text UTF-8 message from ``MAIL_SENDER`` to ``to``.
+
+    Raises:
+        ValueError: if ``to`` or ``subject`` holds a line break (header injection).
+    """
+    message = EmailMessage()
+    message["From"] = config.get("MAIL_SENDER") or DEFAULT_SENDER
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
+
+
+def send(config: Mapping, message: EmailMessage, *, connect: Connect | None = None) -> str:
+    """Send ``message`` through the configured SMTP server.
+
+    Args:
+        config: the app config (or any mapping with the ``MAIL_*`` keys).
+        message: a complete message (From, To, Subject, body).
+        connect: opens the SMTP connection; defaults to :func:`open_connection`. Tests
+            inject a fake here.
+
+    Returns:
+        ``"sent"``; ``"failed"`` when the server is down, slow, refuses the login or the
+        recipient (logged without secrets or body); ``"skipped"`` without ``MAIL_SERVER``.
+    """
+    if not config.get("MAIL_SERVER"):
+        _log_unsent(config, message)
+        return SKIPPED
+    try:
+        with (connect or open_connection)(config) as smtp:
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        # Only the exception's type and SMTP code: server replies can echo addresses or
+        # credentials, and the body holds one-time links.
+        code = getattr(exc, "smtp_code", "")
+        log.warning("mail %r to %s via %s:%s failed: %s %s", message["Subject"], message["To"],
+                    config["MAIL_SERVER"], config.get("MAIL_PORT", 25), type(exc).__name__, code)
+        return FAILED
+    log.info("mail %r sent to %s", message["Subject"], message["To"])
+    return SENT
+
+
+def open_connection(config: Mapping) -> smtplib.SMTP:
+    """Connect (SMTPS or plain, then STARTTLS when asked) with the configured timeout.
+
+    Raises:
+        OSError, smtplib.SMTPException: if the server cannot be reached or refuses TLS.
+    """
+    host, port = config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25)
+    timeout = float(config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)
+    if config.get("MAIL_USE_SSL"):
+        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    smtp = smtplib.SMTP(host, port, timeout=timeout)
+    if config.get("MAIL_USE_TLS"):
+        try:
+            smtp.starttls(context=ssl.create_default_context())
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
+
+
+def init_app(app: Flask) -> None:
+    """Let development show unsent mails on the console.
+
+    Python's root logger drops INFO, so without this a developer running ``make run`` would
+    never see the set-password link. ``portal.mail`` is a child of ``app.logger`` ("portal"),
+    which Flask gives a console handler.
+    """
+    if app.config.get("JOBBRO_ENV") != "production" and not app.testing and not log.level:
+        log.setLevel(logging.INFO)
+        _ = app.logger  # creating Flask's logger attaches its console handler
+
+
+def _log_unsent(config: Mapping, message: EmailMessage) -> None:
+    if config.get("JOBBRO_ENV") == "production":
+        log.warning("MAIL_SERVER is not set: mail %r to %s was not sent", message["Subject"], message["To"])
+        return
+    log.info("MAIL_SERVER is not set, so this mail was not sent:\nTo: %s\nSubject: %s\n\n%s",
+             message["To"], message["Subject"], message.get_content())
