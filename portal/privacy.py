@@ -4,6 +4,11 @@ Erasure removes a citizen from the database, the search index (through the outbo
 indexer removes the documents and sweeps their cached embeddings) and the file store.
 Retention anonymises closed cases after ``RETENTION_DAYS``: the rows that statistics need
 stay, everything that identifies the person goes. Both take the clock as an argument.
+
+Free text written *about* the person elsewhere goes too: the subject and messages of hotline
+requests about their placements, consultants' decision reasons, companies' response notes and
+the match explanations (matched words from the CV). Stored files are deleted only after the
+caller's commit succeeds, so a failed erasure never leaves rows that point at lost files.
 """
 from __future__ import annotations
 
@@ -13,30 +18,35 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from sqlalchemy import event
+
 from . import audit
-from .models import Citizen
+from .models import Citizen, HotlineMessage, HotlineRequest, Placement, Proposal
 from .models.base import utcnow
 from .outbox import record_change
 
 ANONYMOUS_NAME = "Anonymiseret borger"
+ERASED_TEXT = "[slettet af hensyn til borgerens data]"
+_PENDING_FILES = "jobbro_files_to_delete"
 
 
 def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, purpose: str,
                   user=None) -> bool:
     """Delete the citizen and everything hanging off it; False if there was no such citizen.
 
-    The caller commits. Stored CV files are deleted after the rows are flushed, so a
-    failing flush leaves the files in place (no data is lost on a failed erasure).
+    The caller commits. Stored CV files are deleted once that commit succeeds; a rollback
+    keeps them (no data is lost on a failed erasure).
     """
     citizen = session.get(Citizen, citizen_id)
     if citizen is None:
         return False
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
+    _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
     session.delete(citizen)
     record_change(session, "citizen", citizen_id, op="delete")
     audit.record("citizen_erased", citizen_id=citizen_id, purpose=purpose, user=user)
     session.flush()
-    _delete_files(upload_folder, files)
+    _delete_after_commit(session, upload_folder, files)
     return True
 
 
@@ -55,16 +65,40 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         citizen.limitations_text, citizen.limitation_flags = "", []
         citizen.cv_documents.clear()
         citizen.anonymised_at = utcnow()
+        _blank_free_text(session, citizen.id)
         record_change(session, "citizen", citizen.id, op="delete")
         audit.record("citizen_anonymised", citizen_id=citizen.id, purpose="retention")
         session.flush()
-        _delete_files(upload_folder, files)
+        _delete_after_commit(session, upload_folder, files)
         count += 1
     return count
 
 
-def _delete_files(folder: Path, names: list[str]) -> None:
-    for name in names:
+def _blank_free_text(session: Session, citizen_id: int) -> None:
+    """Blank what staff and companies wrote about the citizen; keep the rows for statistics."""
+    placement_ids = sa.select(Placement.id).where(Placement.citizen_id == citizen_id)
+    request_ids = sa.select(HotlineRequest.id).where(HotlineRequest.placement_id.in_(placement_ids))
+    session.execute(sa.update(HotlineMessage).where(HotlineMessage.request_id.in_(request_ids))
+                    .values(body=ERASED_TEXT).execution_options(synchronize_session="fetch"))
+    session.execute(sa.update(HotlineRequest).where(HotlineRequest.id.in_(request_ids))
+                    .values(subject=ERASED_TEXT).execution_options(synchronize_session="fetch"))
+    session.execute(sa.update(Proposal).where(Proposal.citizen_id == citizen_id)
+                    .values(decision_reason="", company_response_note="", explanation={})
+                    .execution_options(synchronize_session="fetch"))
+
+
+def _delete_after_commit(session: Session, folder: Path, names: list[str]) -> None:
+    session.info.setdefault(_PENDING_FILES, []).extend((folder, name) for name in names)
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_pending_files(session: Session) -> None:
+    for folder, name in session.info.pop(_PENDING_FILES, []):
         path = (folder / name).resolve()
         if path.parent == folder.resolve():  # generated names only; never follow a path out
             path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files_on_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_FILES, None)

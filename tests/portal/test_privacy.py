@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, CvDocument, JobGoal, OutboxEvent, Placement, Company
-from portal.privacy import ANONYMOUS_NAME, anonymise_expired, erase_citizen
+from portal.models import (AuditEvent, Citizen, Company, CvDocument, HotlineMessage, HotlineRequest,
+                           JobGoal, Opening, OutboxEvent, Placement, Proposal)
+from portal.privacy import ANONYMOUS_NAME, ERASED_TEXT, anonymise_expired, erase_citizen
 
 
 @pytest.fixture
@@ -70,6 +71,61 @@ def test_retention_anonymises_only_expired_closed_cases(app, uploads):
         assert not (uploads / "gammel0123456789abcdef.txt").exists()
         # Idempotent: a second run finds nothing new.
         assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=5 * 365) == 0
+
+
+def _written_about(citizen_id: int, author_id: int) -> tuple[int, int]:
+    """A placement with a hotline request about it, and a proposal with notes; ids back."""
+    company = Company(name="Firma", cvr="11112222", postcode="8722")
+    opening = Opening(company=company, kind="smaajob", title="Lager", description="Pluk",
+                      postcode="8722", hours_min=5, hours_max=10, status="open")
+    placement = Placement(citizen_id=citizen_id, company=company, kind="smaajob",
+                          start_date=date(2026, 1, 1))
+    request = HotlineRequest(company=company, placement=placement, category="fravaer",
+                             urgency="normal", subject="Anna er syg igen", created_by_id=author_id,
+                             due_at=date(2026, 2, 1))
+    request.messages.append(HotlineMessage(author_id=author_id, body="Hun har ondt i ryggen"))
+    proposal = Proposal(citizen_id=citizen_id, opening=opening, status="approved",
+                        decision_reason="Passer trods rygproblemer", company_response_note="Fin",
+                        explanation={"terms": ["truck"]})
+    db.session.add_all([request, proposal])
+    db.session.commit()
+    return request.id, proposal.id
+
+
+def test_erasure_blanks_what_others_wrote_about_the_citizen(app, uploads, make_user):
+    author = make_user("company")
+    with app.app_context():
+        gone = _citizen(uploads, "Anna")
+        request_id, _ = _written_about(gone, author.id)
+        assert erase_citizen(db.session, gone, uploads, purpose="GDPR")
+        db.session.commit()
+        request = db.session.get(HotlineRequest, request_id)
+        assert request is not None and request.placement_id is None  # the company's case stays
+        assert request.subject == ERASED_TEXT
+        assert [m.body for m in request.messages] == [ERASED_TEXT]
+
+
+def test_retention_blanks_notes_and_explanations(app, uploads, make_user):
+    author = make_user("company")
+    with app.app_context():
+        old = _citizen(uploads, "Gammel", closed=date(2020, 1, 1))
+        request_id, proposal_id = _written_about(old, author.id)
+        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1
+        db.session.commit()
+        proposal = db.session.get(Proposal, proposal_id)
+        assert (proposal.decision_reason, proposal.company_response_note, proposal.explanation) == ("", "", {})
+        assert proposal.status == "approved"  # the statistics keep their rows
+        assert db.session.get(HotlineRequest, request_id).subject == ERASED_TEXT
+
+
+def test_failed_erasure_keeps_the_files(app, uploads):
+    with app.app_context():
+        citizen_id = _citizen(uploads, "Anna")
+        assert erase_citizen(db.session, citizen_id, uploads, purpose="GDPR")
+        db.session.rollback()  # e.g. the commit failed
+        db.session.commit()  # a later, unrelated commit must not delete them either
+        assert (uploads / "anna0123456789abcdef.txt").exists()
+        assert db.session.get(Citizen, citizen_id) is not None
 
 
 def test_cli_erase_refuses_unknown_ids(runner):
