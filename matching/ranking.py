@@ -26,6 +26,7 @@ from matching.domain import (
 )
 from matching.geo import UnknownPostcode, haversine_km, locate
 from matching.lexical import matched_terms
+from matching.redact import redact_cpr
 
 DAYS_PER_MONTH = 30.44
 # Jobmål lead the citizen text and are repeated so they weigh most in both the TF-IDF and
@@ -56,15 +57,19 @@ class RankingOutcome:
 
 
 def citizen_text(citizen: CitizenProfile) -> str:
-    """The text that represents a citizen: jobmål first (repeated), then the CV."""
+    """The text that represents a citizen: jobmål first (repeated), then the CV.
+
+    CPR numbers are redacted (:mod:`matching.redact`): this text is embedded, fitted and
+    written to the index.
+    """
     goals = "Jobmål: " + "; ".join(g.strip() for g in citizen.job_goals if g.strip()) + "."
-    return " ".join([goals] * JOB_GOAL_REPEAT + [citizen.cv_text.strip()]).strip()
+    return redact_cpr(" ".join([goals] * JOB_GOAL_REPEAT + [citizen.cv_text.strip()]).strip())
 
 
 def opening_text(opening: OpeningProfile) -> str:
-    """The text that represents an opening: title, description, requirements."""
+    """The text that represents an opening: title, description, requirements (CPR redacted)."""
     parts = (opening.title, opening.description, opening.requirements)
-    return "\n".join(p.strip() for p in parts if p and p.strip())
+    return redact_cpr("\n".join(p.strip() for p in parts if p and p.strip()))
 
 
 def distance_km(citizen: CitizenProfile, opening: OpeningProfile) -> float:
