@@ -1,8 +1,10 @@
-"""Placements: companies follow their forløb and log the hours worked each month."""
+"""Placements (forløb): companies log hours; consultants start, follow up and end them."""
 from __future__ import annotations
 
 from flask import Blueprint
 
 bp = Blueprint("placements", __name__, url_prefix="/forloeb")
 
+from . import models  # noqa: E402,F401  (PlacementEvent joins db.metadata with the blueprint)
 from . import routes  # noqa: E402,F401
+from . import consultant  # noqa: E402,F401

@@ -1,8 +1,10 @@
-"""Routes under /forloeb: a company follows its placements and logs hours per month.
+"""Company routes under /forloeb: a company follows its placements and logs hours per month.
 
-Company users only; consultants and administrators get 403 (they follow placements from
-the citizen's page). A placement is loaded by id *and* the current company: another
-company's is 404. Nothing about the citizen is shown here (see :mod:`.service`).
+These routes are for company users only; consultants and administrators get 403 here
+(their routes, to start, follow up and end placements, are in :mod:`.consultant`). A
+placement is loaded by id *and* the current company: another company's is 404. Nothing
+about the citizen is shown here (see :mod:`.service`); an ended placement shows its end
+reason, never the consultant's note.
 """
 from __future__ import annotations
 

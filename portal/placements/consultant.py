@@ -1,0 +1,182 @@
+"""Consultant routes under /forloeb: start a placement from a proposal, follow up, end it.
+
+Consultants and administrators only (company users get 403). Like /borgere, a consultant
+may act on any citizen of the job centre; an anonymised citizen is 404. Every page that
+shows the citizen writes a "read_citizen" audit event first (fail closed). The rules live
+in :mod:`.lifecycle`; these views validate the form, call it and redirect.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..access import consultant_required
+from ..citizens.pages import audited_read, citizen_or_404
+from ..extensions import db
+from ..models import Placement, Proposal
+from . import bp, followup, lifecycle, service
+from .forms import month_label
+from .lifecycle_forms import EndForm, FollowUpForm, StartForm, clean_note
+from .models import EVENT_KINDS
+
+
+@bp.get("/opfoelgning")
+@consultant_required
+def followups():
+    """Running placements of my citizens (or my team's, or all for administrators), flagged."""
+    scopes = followup.scopes_for(current_user)
+    scope = request.args.get("omfang", "mine")
+    scope = scope if scope in scopes else "mine"
+    sort = request.args.get("sort", "start")
+    sort = sort if sort in followup.SORTS else "start"
+    today = service.today_local()
+    rows = followup.list_followups(current_user, scope, today, sort)
+    return render_template("placements/followups.html", rows=rows, scope=scope, scopes=scopes,
+                           sort=sort, today=today,
+                           last_month=month_label(service.add_months(service.month_start(today), -1)))
+
+
+def _proposal_or_404(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    citizen_or_404(proposal.citizen_id)
+    return proposal
+
+
+def _start_form(proposal: Proposal, today) -> StartForm:
+    opening, citizen = proposal.opening, proposal.citizen
+    start = opening.start_date if opening.start_date and opening.start_date >= today else today
+    end = start + timedelta(weeks=opening.duration_weeks) if opening.duration_weeks else None
+    hours = min(opening.hours_max, citizen.hours_available)
+    return StartForm(formdata=None, today=today, kind=opening.kind, start_date=start,
+                     weekly_hours=hours, planned_end=end)
+
+
+@bp.route("/ny/<int:proposal_id>", methods=["GET", "POST"])
+@consultant_required
+def start(proposal_id: int):
+    """The start form for a disclosed proposal (GET), and creating the placement (POST).
+
+    :raise 404: unknown proposal or anonymised citizen.  :raise 400: form errors (CSRF included).
+    """
+    proposal = _proposal_or_404(proposal_id)
+    today = service.today_local()
+    try:
+        lifecycle.check_startable(proposal, today)
+    except lifecycle.LifecycleError as err:
+        flash(err.message, "error")
+        return redirect(url_for("candidates.proposal", proposal_id=proposal.id))
+    form = StartForm(today=today) if request.method == "POST" else _start_form(proposal, today)
+    if form.validate_on_submit():
+        data = lifecycle.StartData(form.kind.data, form.start_date.data, form.weekly_hours.data,
+                                   form.planned_end.data, bool(form.mark_filled.data))
+        try:
+            result = lifecycle.start_placement(proposal, data, current_user, today)
+        except lifecycle.LifecycleError as err:
+            db.session.rollback()
+            _attach(form, err)
+        else:
+            filled = " Opslaget er markeret som besat." if result.filled else ""
+            flash(f"Forløbet er startet.{filled}", "success")
+            for warning in result.warnings:
+                flash(warning, "warning")
+            return redirect(url_for("placements.consultant_detail", placement_id=result.placement.id))
+    audited_read(proposal.citizen, "placement_start")
+    active = lifecycle.active_on_opening(proposal.opening_id, today)
+    return render_template("placements/start.html", proposal=proposal, form=form, active=active,
+                           offer_filled=lifecycle.fills_opening(proposal.opening, today)
+                           ), 400 if request.method == "POST" else 200
+
+
+def _attach(form, err: lifecycle.LifecycleError) -> None:
+    target = getattr(form, err.field, None) if err.field else None
+    if target is not None:
+        target.errors = [*target.errors, err.message]
+    else:
+        form.form_errors.append(err.message)
+
+
+def _placement_or_404(placement_id: int) -> Placement:
+    placement = db.session.get(Placement, placement_id)
+    if placement is None:
+        abort(404)
+    citizen_or_404(placement.citizen_id)
+    return placement
+
+
+def _detail(placement: Placement, end_form: EndForm | None = None,
+            followup_form: FollowUpForm | None = None, status: int = 200):
+    today = service.today_local()
+    audited_read(placement.citizen, "placement_page")
+    if end_form is None:
+        end_form = EndForm(formdata=None, start=placement.start_date, today=today,
+                           end_date=_suggested_end(placement, today), end_reason=placement.end_reason)
+    return render_template(
+        "placements/consultant_detail.html", placement=placement, today=today,
+        label=service.placement_label(placement), end_form=end_form,
+        followup_form=followup_form or FollowUpForm(formdata=None),
+        logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
+        total=sum((h.hours for h in placement.hours), service.ZERO),
+        last_12=service.hours_in_window(placement, today), month_label=month_label,
+        events=lifecycle.events_of(placement.id), event_kinds=EVENT_KINDS,
+    ), status
+
+
+def _suggested_end(placement: Placement, today):
+    """The stored end (ended or planned) if it may be registered, else today (or the start)."""
+    latest = today + lifecycle.MAX_END_AHEAD
+    if placement.end_date is not None and placement.start_date <= placement.end_date <= latest:
+        return placement.end_date
+    return min(max(today, placement.start_date), latest)
+
+
+@bp.get("/<int:placement_id>/konsulent")
+@consultant_required
+def consultant_detail(placement_id: int):
+    """A placement as the consultant sees it: citizen, hours by month, trail, end/correct forms.
+
+    :raise 404: unknown placement or anonymised citizen.
+    """
+    return _detail(_placement_or_404(placement_id))
+
+
+@bp.post("/<int:placement_id>/afslut")
+@consultant_required
+def end(placement_id: int):
+    """End the placement, or correct the end of an ended one (never a delete).
+
+    :raise 404: unknown placement or anonymised citizen.  :raise 400: form errors.
+    """
+    placement = _placement_or_404(placement_id)
+    today = service.today_local()
+    form = EndForm(start=placement.start_date, today=today)
+    if not form.validate_on_submit():
+        return _detail(placement, end_form=form, status=400)
+    try:
+        corrected = lifecycle.end_placement(placement, form.end_date.data, form.end_reason.data,
+                                            clean_note(form.note.data), current_user, today)
+    except lifecycle.LifecycleError as err:
+        db.session.rollback()
+        _attach(form, err)
+        return _detail(placement, end_form=form, status=400)
+    flash("Afslutningen er rettet." if corrected else "Forløbet er afsluttet.", "success")
+    return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
+
+
+@bp.post("/<int:placement_id>/opfoelgning")
+@consultant_required
+def follow_up(placement_id: int):
+    """Register a follow-up on the placement (optional note).
+
+    :raise 404: unknown placement or anonymised citizen.  :raise 400: form errors.
+    """
+    placement = _placement_or_404(placement_id)
+    form = FollowUpForm()
+    if not form.validate_on_submit():
+        return _detail(placement, followup_form=form, status=400)
+    lifecycle.record_followup(placement, clean_note(form.note.data), current_user)
+    flash("Opfølgningen er registreret.", "success")
+    return redirect(url_for("placements.consultant_detail", placement_id=placement.id))

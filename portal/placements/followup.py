@@ -1,0 +1,92 @@
+"""The consultant's follow-up list: running placements and which of them need attention.
+
+Monthly follow-up is a policy goal, so a row is flagged when the previous month has no
+hours logged, when nobody has followed up for more than a month (the last
+:class:`~.models.PlacementEvent`, else the start), or when the planned end has passed
+without an end reason. The caller passes the user and "today", so tests control both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Citizen, Placement, User
+from .forms import month_label
+from .models import PlacementEvent
+from .service import LOCAL, add_months, month_start
+
+FOLLOW_UP_EVERY = timedelta(days=31)
+SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle"}
+SORTS = ("start", "-start")
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """One running placement with last month's hours, the last follow-up and the flags."""
+
+    placement: Placement
+    hours_last_month: Decimal | None
+    last_followup: date | None
+    flags: list[str]
+
+
+def scopes_for(user: User) -> dict[str, str]:
+    """The scopes ``user`` may pick: everyone for administrators only."""
+    return SCOPES if user.role == "admin" else {k: v for k, v in SCOPES.items() if k != "all"}
+
+
+def list_followups(user: User, scope: str, today: date, sort: str = "start") -> list[FollowUpRow]:
+    """Placements without an end reason of the citizens in ``scope``.
+
+    ``scope``: "mine" (the citizen's VK or adviser is ``user``), "team" (the user's team;
+    none without a team) or "all" (administrators; anyone else gets "team").
+    ``sort``: "start" (oldest start first) or "-start".
+    """
+    stmt = (sa.select(Placement).join(Citizen, Placement.citizen_id == Citizen.id)
+            .where(Placement.end_reason.is_(None), Citizen.anonymised_at.is_(None))
+            .options(selectinload(Placement.citizen), selectinload(Placement.company),
+                     selectinload(Placement.opening), selectinload(Placement.hours)))
+    if scope == "mine":
+        stmt = stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
+    elif scope != "all" or user.role != "admin":
+        stmt = stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
+    newest_first = sort == "-start"
+    order = Placement.start_date.desc() if newest_first else Placement.start_date.asc()
+    placements = list(db.session.scalars(stmt.order_by(order, Placement.id)))
+    last = last_followups([p.id for p in placements])
+    return [_row(p, last.get(p.id), today) for p in placements]
+
+
+def last_followups(placement_ids: list[int]) -> dict[int, date]:
+    """The local date of each placement's newest event (start, follow-up, end, correction)."""
+    if not placement_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(PlacementEvent.placement_id, sa.func.max(PlacementEvent.at))
+        .where(PlacementEvent.placement_id.in_(placement_ids)).group_by(PlacementEvent.placement_id))
+    return {pid: _local_date(at) for pid, at in rows}
+
+
+def _local_date(at: datetime) -> date:
+    if at.tzinfo is None:  # SQLite hands back naive datetimes; they were written in UTC
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone(LOCAL).date()
+
+
+def _row(placement: Placement, last: date | None, today: date) -> FollowUpRow:
+    previous = add_months(month_start(today), -1)
+    logged = {h.month: h.hours for h in placement.hours}
+    flags = []
+    if placement.start_date < month_start(today) and previous not in logged:
+        flags.append(f"Ingen timer for {month_label(previous)}")
+    since = last or placement.start_date
+    if placement.start_date <= today and today - since > FOLLOW_UP_EVERY:
+        flags.append("Ingen opfølgning i over en måned")
+    if placement.end_date is not None and placement.end_date < today:
+        flags.append("Slutdatoen er passeret: registrér afslutning og årsag")
+    return FollowUpRow(placement, logged.get(previous), last, flags)

@@ -1,0 +1,198 @@
+"""A consultant starts, follows up and ends placements (the trail after "ansat").
+
+Every function checks the rules against the database, changes the rows, adds an audit
+event and commits: one transaction each. Changes matching depends on (the citizen's time
+since the last company-based placement, an opening becoming "filled") bump the row's
+version and add an outbox row in that same transaction. Broken rules raise
+:class:`LifecycleError` with a Danish message and write nothing. Free-text notes are
+stored on :class:`~.models.PlacementEvent` only, never in the audit log.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from .. import audit, proposals
+from ..eligibility import current_table
+from ..extensions import db
+from ..models import Citizen, Opening, Placement, Proposal, User
+from ..models.base import utcnow
+from ..models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
+from ..outbox import record_change
+from .models import PlacementEvent
+from .service import is_active
+
+MAX_START_OFFSET = timedelta(days=365)  # start at most a year back or ahead
+MAX_END_AHEAD = timedelta(days=31)  # an end may be registered up to a month ahead
+MAX_WEEKLY_HOURS = 80.0
+
+
+class LifecycleError(ValueError):
+    """A placement rule is broken; ``message`` is Danish, ``field`` the form field to blame."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+@dataclass(frozen=True)
+class StartData:
+    """What the consultant chose in the start form (already shape-validated)."""
+
+    kind: str
+    start_date: date
+    weekly_hours: float
+    planned_end: date | None = None
+    mark_filled: bool = False
+
+
+@dataclass(frozen=True)
+class StartResult:
+    placement: Placement
+    filled: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def active_on_opening(opening_id: int, today: date) -> list[Placement]:
+    """The opening's placements not ended by ``today`` (planned ones included)."""
+    rows = db.session.scalars(sa.select(Placement).where(Placement.opening_id == opening_id))
+    return [p for p in rows if is_active(p, today)]
+
+
+def fills_opening(opening: Opening, today: date) -> bool:
+    """Would one more placement make the opening's active placements reach its capacity?"""
+    return opening.status == "open" and len(active_on_opening(opening.id, today)) + 1 >= opening.capacity
+
+
+def check_startable(proposal: Proposal, today: date) -> None:
+    """The proposal allows a start: identity released and no active placement for the pair.
+
+    Raises:
+        LifecycleError: if not.
+    """
+    if not proposals.identity_released(proposal, today):
+        raise LifecycleError("Et forløb kan kun startes, når borgerens identitet er delt med "
+                             "virksomheden (med et gyldigt samtykke).")
+    if any(p.citizen_id == proposal.citizen_id for p in active_on_opening(proposal.opening_id, today)):
+        raise LifecycleError("Borgeren har allerede et igangværende forløb på dette opslag.")
+
+
+def hours_warning(opening: Opening, weekly_hours: float) -> str | None:
+    """A Danish warning when the hours lie outside the opening's min..max (not an error)."""
+    if opening.hours_min <= weekly_hours <= opening.hours_max:
+        return None
+    return (f"Bemærk: {_num(weekly_hours)} timer om ugen ligger uden for opslagets "
+            f"{_num(opening.hours_min)}–{_num(opening.hours_max)} timer.")
+
+
+def start_placement(proposal: Proposal, data: StartData, user: User, today: date) -> StartResult:
+    """Create the placement for a disclosed proposal (citizen, opening, company of the opening).
+
+    Also records the "started" event, audits, bumps the citizen's version with an outbox
+    row, and, when asked and the capacity is reached, marks the opening "filled" (outbox
+    row for the opening too). Commits.
+
+    Raises:
+        LifecycleError: identity not released, an active placement for the pair already,
+            a kind the citizen's benefit group may not take, more hours than the citizen
+            has, or dates out of range.
+    """
+    check_startable(proposal, today)
+    citizen, opening = proposal.citizen, proposal.opening
+    _check_start(citizen, data, today)
+    offer_filled = fills_opening(opening, today)
+    placement = Placement(citizen_id=citizen.id, opening_id=opening.id, company_id=opening.company_id,
+                          kind=data.kind, start_date=data.start_date, end_date=data.planned_end,
+                          weekly_hours=data.weekly_hours)
+    db.session.add(placement)
+    db.session.flush()
+    db.session.add(PlacementEvent(placement_id=placement.id, kind="started", user_id=user.id))
+    audit.record("placement_started", citizen_id=citizen.id, opening_id=opening.id, user=user,
+                 purpose=f"forloeb:{placement.id} {data.kind} {data.start_date:%Y-%m-%d}")
+    _matching_changed(citizen)
+    filled = bool(data.mark_filled and offer_filled)
+    if filled:
+        opening.status = "filled"
+        audit.record("opening_filled", opening_id=opening.id, user=user, purpose=f"forloeb:{placement.id}")
+        record_change(db.session, "opening", opening.id)
+    db.session.commit()
+    warning = hours_warning(opening, data.weekly_hours)
+    return StartResult(placement, filled, [warning] if warning else [])
+
+
+def _check_start(citizen: Citizen, data: StartData, today: date) -> None:
+    if data.kind not in OPENING_KINDS:
+        raise LifecycleError("Vælg en type forløb fra listen.", "kind")
+    if not current_table(db.session).get((citizen.benefit_group, data.kind), False):
+        group = BENEFIT_GROUPS.get(citizen.benefit_group, citizen.benefit_group)
+        raise LifecycleError(f"Borgere på {group.lower()} kan ikke tage {OPENING_KINDS[data.kind].lower()} "
+                             "efter reglerne for ydelsesgrupper. Vælg en anden type.", "kind")
+    if abs(data.start_date - today) > MAX_START_OFFSET:
+        raise LifecycleError("Startdatoen skal ligge højst ét år før eller efter i dag.", "start_date")
+    if not 0 <= data.weekly_hours <= MAX_WEEKLY_HOURS:
+        raise LifecycleError("Timer pr. uge skal være mellem 0 og 80.", "weekly_hours")
+    if data.weekly_hours > citizen.hours_available:
+        raise LifecycleError(f"Borgeren har kun {_num(citizen.hours_available)} timer om ugen til "
+                             "rådighed. Sæt timetallet ned, eller ret borgerens profil først.",
+                             "weekly_hours")
+    if data.planned_end is not None and data.planned_end < data.start_date:
+        raise LifecycleError("Den planlagte slutdato kan ikke ligge før startdatoen.", "planned_end")
+
+
+def end_placement(placement: Placement, end_date: date, reason: str, note: str, user: User,
+                  today: date) -> bool:
+    """End a placement, or correct the end of an ended one (never a delete). Commits.
+
+    Returns:
+        True if this was a correction of an earlier end.
+
+    Raises:
+        LifecycleError: end before the start, more than 31 days ahead, or an unknown reason.
+    """
+    if reason not in END_REASONS:
+        raise LifecycleError("Vælg en årsag til afslutningen fra listen.", "end_reason")
+    if end_date < placement.start_date:
+        raise LifecycleError("Slutdatoen kan ikke ligge før forløbets start "
+                             f"({placement.start_date:%d.%m.%Y}).", "end_date")
+    if end_date > today + MAX_END_AHEAD:
+        raise LifecycleError("Slutdatoen kan højst ligge 31 dage frem.", "end_date")
+    corrected = placement.end_reason is not None
+    before = f"{placement.end_date:%Y-%m-%d}/{placement.end_reason}" if corrected else "aktiv"
+    placement.end_date, placement.end_reason = end_date, reason
+    db.session.add(PlacementEvent(placement_id=placement.id, kind="corrected" if corrected else "ended",
+                                  note=note, user_id=user.id))
+    audit.record("placement_end_corrected" if corrected else "placement_ended", user=user,
+                 citizen_id=placement.citizen_id, opening_id=placement.opening_id,
+                 purpose=f"forloeb:{placement.id} {before}->{end_date:%Y-%m-%d}/{reason}")
+    _matching_changed(placement.citizen)
+    db.session.commit()
+    return corrected
+
+
+def record_followup(placement: Placement, note: str, user: User) -> PlacementEvent:
+    """Register a follow-up with the citizen or the company (monthly is the policy goal). Commits."""
+    event = PlacementEvent(placement_id=placement.id, kind="followup", note=note, user_id=user.id)
+    db.session.add(event)
+    audit.record("placement_followup", citizen_id=placement.citizen_id, opening_id=placement.opening_id,
+                 purpose=f"forloeb:{placement.id}", user=user)
+    db.session.commit()
+    return event
+
+
+def events_of(placement_id: int) -> list[PlacementEvent]:
+    """The placement's trail, newest first."""
+    return list(db.session.scalars(sa.select(PlacementEvent).where(PlacementEvent.placement_id == placement_id)
+                                   .order_by(PlacementEvent.at.desc(), PlacementEvent.id.desc())))
+
+
+def _matching_changed(citizen: Citizen) -> None:
+    # Time since the last company-based placement is a ranking factor: touching the row
+    # raises its version, so the indexer's versioned write is not a stale no-op.
+    citizen.updated_at = utcnow()
+    record_change(db.session, "citizen", citizen.id)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}".replace(".", ",")

@@ -1,0 +1,95 @@
+"""The consultant's placement forms: start, end (or correct the end) and follow-up.
+
+The forms check shape and fixed ranges with Danish messages; rules that need the
+database (eligibility, the citizen's hours, duplicates) live in :mod:`.lifecycle`.
+Ownership never comes from a form: citizen, opening and company are the proposal's or
+the placement's in the URL; extra fields (``company_id``, ``status``, ``role``) are not
+declared and so never read.
+"""
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
+from ..formutil import choices
+from ..models.vocab import END_REASONS, OPENING_KINDS
+from .lifecycle import MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
+from .models import MAX_NOTE_LENGTH
+
+DATE_HINT = "Skriv en dato der findes, som åååå-mm-dd."
+
+
+def _note_field(label: str) -> TextAreaField:
+    return TextAreaField(label, validators=[
+        Optional(), no_nul, no_hidden_characters,
+        Length(max=MAX_NOTE_LENGTH, message=f"Noten må højst være {MAX_NOTE_LENGTH} tegn.")],
+        render_kw={"rows": 3, "maxlength": MAX_NOTE_LENGTH})
+
+
+def clean_note(value: str | None) -> str:
+    """The note NFC-normalised and stripped (combining characters become one letter)."""
+    return unicodedata.normalize("NFC", value or "").strip()
+
+
+class StartForm(FlaskForm):
+    """Start a placement: kind, start, weekly hours, optional planned end, mark the opening filled."""
+
+    kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
+                       validators=[InputRequired("Vælg en type forløb.")])
+    start_date = DanishDateField("Startdato", validators=[InputRequired(f"Angiv startdatoen. {DATE_HINT}")])
+    weekly_hours = NumberField("Timer pr. uge", validators=[InputRequired("Angiv timer pr. uge, fx 7,5.")],
+                               render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
+    planned_end = DanishDateField("Planlagt slutdato (valgfri)", validators=[Optional()])
+    mark_filled = BooleanField("Markér opslaget som besat", default=True)
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_start_date(self, field) -> None:
+        if field.data is not None and abs(field.data - self.today) > MAX_START_OFFSET:
+            raise ValidationError("Startdatoen skal ligge højst ét år før eller efter i dag.")
+
+    def validate_weekly_hours(self, field) -> None:
+        if field.data is not None and not 0 <= field.data <= MAX_WEEKLY_HOURS:
+            raise ValidationError("Timer pr. uge skal være mellem 0 og 80.")
+
+    def validate_planned_end(self, field) -> None:
+        start = self.start_date.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError("Den planlagte slutdato kan ikke ligge før startdatoen.")
+        if field.data is not None and start is not None and (field.data - start).days > 3 * 366:
+            raise ValidationError("Den planlagte slutdato kan højst ligge tre år efter start.")
+
+
+class EndForm(FlaskForm):
+    """End a placement, or correct the end date and reason of an ended one."""
+
+    end_date = DanishDateField("Slutdato", validators=[InputRequired(f"Angiv slutdatoen. {DATE_HINT}")])
+    end_reason = ChoiceField("Årsag til afslutning", choices=choices(END_REASONS),
+                             validators=[InputRequired("Vælg en årsag til afslutningen.")])
+    note = _note_field("Note (valgfri, ses kun af jobcentret)")
+
+    def __init__(self, *args, start: date, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.start, self.today = start, today
+
+    def validate_end_date(self, field) -> None:
+        if field.data is None:
+            return
+        if field.data < self.start:
+            raise ValidationError(f"Slutdatoen kan ikke ligge før forløbets start ({self.start:%d.%m.%Y}).")
+        if field.data > self.today + MAX_END_AHEAD:
+            raise ValidationError("Slutdatoen kan højst ligge 31 dage frem.")
+
+
+class FollowUpForm(FlaskForm):
+    """A follow-up with the citizen or the company; the note is optional."""
+
+    note = _note_field("Hvad blev aftalt? (valgfri, ses kun af jobcentret)")
+

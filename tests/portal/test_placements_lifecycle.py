@@ -1,0 +1,465 @@
+"""The consultant's placement lifecycle: start from a disclosed proposal, follow up, end, correct."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (AuditEvent, Citizen, Company, EligibilityRule, HoursLog, Opening, OutboxEvent,
+                           Placement, Proposal)
+from portal.placements import lifecycle, service
+from portal.placements.models import PlacementEvent
+from tests.portal.proposal_fixtures import MARKER, build_world, set_status
+
+TODAY = date(2026, 11, 23)
+NOTE_MARKER = "Qnotemarker"
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(service, "today_local", lambda: TODAY)
+
+
+@pytest.fixture
+def world(app, make_user):
+    """build_world's disclosed proposal; the citizen (12,5 h, kontanthjælp) is the consultant's."""
+    world = build_world(app, make_user)
+    world["admin"] = make_user("admin")
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.vk_id, citizen.team_id = world["consultant"].id, world["consultant"].team_id
+        db.session.commit()
+    return world
+
+
+def login(auth, user) -> None:
+    auth.switch_to(user.email)
+
+
+def start_data(**overrides) -> dict:
+    data = {"kind": "virksomhedspraktik", "start_date": "2026-12-01", "weekly_hours": "12,5",
+            "planned_end": "2027-02-28", "mark_filled": "y"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post_start(client, auth, world, **overrides):
+    token = auth.csrf_token("/")
+    return client.post(f"/forloeb/ny/{world['proposal']}", data={**start_data(**overrides), "csrf_token": token})
+
+
+def count(app, model, *where) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def outbox(app) -> list[tuple[str, int]]:
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            sa.select(OutboxEvent.entity, OutboxEvent.entity_id).order_by(OutboxEvent.id))]
+
+
+def audits(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        rows = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+        db.session.expunge_all()
+        return rows
+
+
+def only_placement(app) -> Placement:
+    with app.app_context():
+        placement = db.session.scalars(sa.select(Placement)).one()
+        db.session.expunge(placement)
+        return placement
+
+
+# --- start ------------------------------------------------------------------------------
+
+def test_start_form_is_prefilled_from_the_opening(client, auth, world):
+    login(auth, world["consultant"])
+    page = client.get(f"/kandidater/forslag/{world['proposal']}")
+    assert b'data-testid="start-placement"' in page.data
+    page = client.get(f"/forloeb/ny/{world['proposal']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert re.search(r'<option selected value="virksomhedspraktik">', html)
+    assert 'value="12.5"' in html or 'value="12,5"' in html  # min(opening max 20, citizen 12,5)
+    assert "Markér opslaget som besat" in html  # capacity 1: this start fills it
+
+
+def test_happy_path_creates_audits_and_queues_in_one_go(app, client, auth, world):
+    login(auth, world["consultant"])
+    response = post_start(client, auth, world, company_id="999", citizen_id="999", status="approved",
+                          role="admin", opening_id="999")
+    placement = only_placement(app)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/forloeb/{placement.id}/konsulent")
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        assert (placement.citizen_id, placement.opening_id, placement.company_id) == (
+            world["citizen"], world["opening"], opening.company_id)
+        assert opening.status == "filled"
+        assert [e.kind for e in lifecycle.events_of(placement.id)] == ["started"]
+    assert (placement.kind, placement.start_date, placement.end_date, placement.weekly_hours) == (
+        "virksomhedspraktik", date(2026, 12, 1), date(2027, 2, 28), 12.5)
+    assert outbox(app) == [("citizen", world["citizen"]), ("opening", world["opening"])]
+    [started] = audits(app, "placement_started")
+    assert (started.citizen_id, started.opening_id, started.user_id) == (
+        world["citizen"], world["opening"], world["consultant"].id)
+    assert len(audits(app, "opening_filled")) == 1
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Forløbet er startet. Opslaget er markeret som besat." in page
+    assert MARKER in page  # the consultant sees the citizen
+
+
+def test_start_raises_the_citizens_version_for_the_index(app, client, auth, world):
+    with app.app_context():
+        before = db.session.get(Citizen, world["citizen"]).version
+    login(auth, world["consultant"])
+    post_start(client, auth, world)
+    with app.app_context():
+        assert db.session.get(Citizen, world["citizen"]).version > before
+
+
+def test_outbox_row_and_placement_share_one_transaction(app, client, auth, world, monkeypatch):
+    def broken_outbox(session, entity, entity_id, op="upsert"):
+        session.add(OutboxEvent(entity="bogus", entity_id=entity_id, op=op))  # violates a CHECK
+
+    monkeypatch.setattr(lifecycle, "record_change", broken_outbox)
+    login(auth, world["consultant"])
+    assert post_start(client, auth, world).status_code == 500  # the outbox insert fails at commit
+    assert count(app, Placement) == 0
+    assert count(app, PlacementEvent) == 0
+    assert audits(app, "placement_started") == []
+
+
+def test_hours_outside_the_openings_range_warn_but_save(app, client, auth, world):
+    login(auth, world["consultant"])
+    response = post_start(client, auth, world, weekly_hours="5")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Bemærk: 5 timer om ugen ligger uden for opslagets 10–20 timer." in page
+    assert only_placement(app).weekly_hours == 5
+
+
+BAD_START = [
+    ({"kind": ""}, "Vælg en type forløb"),
+    ({"kind": "bogus"}, "Vælg en af mulighederne"),
+    ({"kind": "<script>alert(1)</script>"}, "Vælg en af mulighederne"),
+    ({"kind": "smaajob' OR 1=1--"}, "Vælg en af mulighederne"),
+    ({"kind": "fleksjob"}, "kan ikke tage fleksjob"),
+    ({"start_date": ""}, "Angiv startdatoen"),
+    ({"start_date": "2026-02-31"}, "Ugyldig dato"),
+    ({"start_date": "31-02-2026"}, "Ugyldig dato"),
+    ({"start_date": "{{7*7}}"}, "Ugyldig dato"),
+    ({"start_date": "x" * 10**6}, "Ugyldig dato"),
+    ({"start_date": "2025-11-22", "planned_end": None}, "højst ét år før eller efter"),
+    ({"start_date": "2027-11-24"}, "højst ét år før eller efter"),
+    ({"weekly_hours": ""}, "Angiv timer pr. uge"),
+    ({"weekly_hours": "-1"}, "mellem 0 og 80"),
+    ({"weekly_hours": "81"}, "mellem 0 og 80"),
+    ({"weekly_hours": "abc"}, "Skriv et tal"),
+    ({"weekly_hours": "NaN"}, "Skriv et tal"),
+    ({"weekly_hours": "inf"}, "Skriv et tal"),
+    ({"weekly_hours": "1\x002"}, "Skriv et tal"),
+    ({"weekly_hours": "13"}, "kun 12,5 timer om ugen til rådighed"),
+    ({"planned_end": "2026-11-30"}, "kan ikke ligge før startdatoen"),
+    ({"planned_end": "2026-02-30"}, "Ugyldig dato"),
+    ({"planned_end": "2030-12-01"}, "tre år efter start"),
+]
+
+
+@pytest.mark.parametrize("changes, message", BAD_START)
+def test_bad_start_input_is_refused_in_danish(app, client, auth, world, changes, message):
+    login(auth, world["consultant"])
+    response = post_start(client, auth, world, **changes)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count(app, Placement) == 0
+    assert outbox(app) == []
+
+
+def test_eligibility_follows_the_editable_rules_table(app, client, auth, world):
+    with app.app_context():
+        db.session.add(EligibilityRule(benefit_group="kontanthjaelp", opening_kind="virksomhedspraktik",
+                                       allowed=False))
+        db.session.commit()
+    login(auth, world["consultant"])
+    response = post_start(client, auth, world)
+    assert response.status_code == 400
+    assert "Borgere på kontanthjælp kan ikke tage virksomhedspraktik" in response.get_data(as_text=True)
+
+
+def test_second_active_placement_for_the_pair_is_refused(app, client, auth, world):
+    login(auth, world["consultant"])
+    assert post_start(client, auth, world).status_code == 302
+    response = post_start(client, auth, world)
+    assert response.status_code == 302
+    assert "allerede et igangværende forløb" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert count(app, Placement) == 1
+    assert client.get(f"/forloeb/ny/{world['proposal']}").status_code == 302
+
+
+def test_after_an_end_the_pair_may_start_again(app, client, auth, world):
+    login(auth, world["consultant"])
+    post_start(client, auth, world, start_date="2026-01-05", planned_end=None)
+    placement = only_placement(app)
+    token = auth.csrf_token("/")
+    client.post(f"/forloeb/{placement.id}/afslut", data={"end_date": "2026-11-01", "end_reason": "afbrudt",
+                                                          "csrf_token": token})
+    assert post_start(client, auth, world).status_code == 302
+    assert count(app, Placement) == 2
+
+
+@pytest.mark.parametrize("status, consent", [("approved", False), ("consented", True), ("withdrawn", False)])
+def test_only_a_released_identity_can_start(app, client, auth, world, status, consent):
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.status = status
+        db.session.commit()
+    login(auth, world["consultant"])
+    assert client.get(f"/forloeb/ny/{world['proposal']}").status_code == 302
+    response = post_start(client, auth, world)
+    assert response.status_code == 302
+    assert "identitet er delt" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert count(app, Placement) == 0
+
+
+def _other_placement_on_opening(app, world) -> None:
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        opening.capacity = 2
+        other = Citizen(name="Anden Borger", postcode="8722", benefit_group="kontanthjaelp",
+                        readiness_group="i_gang", case_start=date(2026, 1, 5), hours_available=20)
+        db.session.add(Placement(citizen=other, opening=opening, company_id=opening.company_id,
+                                 kind="virksomhedspraktik", start_date=date(2026, 10, 1), weekly_hours=10))
+        db.session.commit()
+
+
+def test_capacity_reached_marks_filled_only_when_asked(app, client, auth, world):
+    _other_placement_on_opening(app, world)
+    login(auth, world["consultant"])
+    assert "Markér opslaget som besat" in client.get(f"/forloeb/ny/{world['proposal']}").get_data(as_text=True)
+    post_start(client, auth, world, mark_filled=None)
+    with app.app_context():
+        assert db.session.get(Opening, world["opening"]).status == "open"
+    assert outbox(app) == [("citizen", world["citizen"])]
+
+
+def test_capacity_not_reached_leaves_the_opening_open(app, client, auth, world):
+    with app.app_context():
+        db.session.get(Opening, world["opening"]).capacity = 3
+        db.session.commit()
+    login(auth, world["consultant"])
+    assert "Markér opslaget som besat" not in client.get(f"/forloeb/ny/{world['proposal']}").get_data(as_text=True)
+    post_start(client, auth, world)  # mark_filled=y is sent, but capacity is not reached
+    with app.app_context():
+        assert db.session.get(Opening, world["opening"]).status == "open"
+    assert audits(app, "opening_filled") == []
+
+
+# --- end and correct ----------------------------------------------------------------------
+
+@pytest.fixture
+def running(app, client, auth, world):
+    login(auth, world["consultant"])
+    assert post_start(client, auth, world, start_date="2026-09-01", planned_end=None).status_code == 302
+    with app.app_context():
+        db.session.execute(sa.delete(OutboxEvent))
+        db.session.commit()
+    return only_placement(app).id
+
+
+def post_end(client, auth, pid, **overrides):
+    data = {"end_date": "2026-11-20", "end_reason": "ordinaert_job", "note": "", **overrides}
+    return client.post(f"/forloeb/{pid}/afslut", data={**data, "csrf_token": auth.csrf_token("/")})
+
+
+def test_end_is_stored_audited_queued_and_shown_to_the_company(app, client, auth, world, running):
+    response = post_end(client, auth, running, note=f"{NOTE_MARKER} fik fast job")
+    assert response.status_code == 302
+    placement = only_placement(app)
+    assert (placement.end_date, placement.end_reason) == (date(2026, 11, 20), "ordinaert_job")
+    assert outbox(app) == [("citizen", world["citizen"])]
+    [ended] = audits(app, "placement_ended")
+    assert ended.purpose == f"forloeb:{running} aktiv->2026-11-20/ordinaert_job"
+    assert NOTE_MARKER not in ended.purpose
+    page = client.get(f"/forloeb/{running}/konsulent").get_data(as_text=True)
+    assert "Forløbet er afsluttet." in page and NOTE_MARKER in page
+    login(auth, world["company"])
+    company_page = client.get("/forloeb/").get_data(as_text=True)
+    assert "Afsluttet: Ordinært job" in company_page
+    detail = client.get(f"/forloeb/{running}").get_data(as_text=True)
+    assert NOTE_MARKER not in company_page + detail and MARKER not in company_page + detail
+
+
+def test_an_ended_placement_is_corrected_never_deleted(app, client, auth, world, running):
+    post_end(client, auth, running)
+    response = post_end(client, auth, running, end_date="2026-11-10", end_reason="uddannelse")
+    assert response.status_code == 302
+    placement = only_placement(app)
+    assert (placement.end_date, placement.end_reason) == (date(2026, 11, 10), "uddannelse")
+    [corrected] = audits(app, "placement_end_corrected")
+    assert corrected.purpose == f"forloeb:{running} 2026-11-20/ordinaert_job->2026-11-10/uddannelse"
+    with app.app_context():
+        assert [e.kind for e in lifecycle.events_of(running)] == ["corrected", "ended", "started"]
+    assert "Afslutningen er rettet." in client.get(f"/forloeb/{running}/konsulent").get_data(as_text=True)
+    assert client.delete(f"/forloeb/{running}/konsulent").status_code == 405
+    assert count(app, Placement) == 1
+
+
+BAD_END = [
+    ({"end_date": ""}, "Angiv slutdatoen"),
+    ({"end_date": "2026-02-31"}, "Ugyldig dato"),
+    ({"end_date": "2026-08-31"}, "før forløbets start (01.09.2026)"),
+    ({"end_date": "2026-12-25"}, "højst ligge 31 dage frem"),
+    ({"end_reason": ""}, "Vælg en årsag"),
+    ({"end_reason": "ansat' OR 1=1--"}, "Vælg en af mulighederne"),
+    ({"note": "x" * 10**6}, "højst være 1000 tegn"),
+    ({"note": "a\x00b"}, "NUL"),
+    ({"note": "evil\u202etxt.exe"}, "usynlige tegn"),
+    ({"note": "zero\u200bwidth"}, "usynlige tegn"),
+]
+
+
+@pytest.mark.parametrize("changes, message", BAD_END)
+def test_bad_end_input_is_refused_in_danish(app, client, auth, running, changes, message):
+    response = post_end(client, auth, running, **changes)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    placement = only_placement(app)
+    assert (placement.end_date, placement.end_reason) == (None, None)
+    assert outbox(app) == []
+
+
+def test_end_on_the_31st_day_ahead_is_accepted(app, client, auth, running):
+    assert post_end(client, auth, running, end_date="2026-12-24").status_code == 302
+
+
+@pytest.mark.parametrize("note", ["<script>alert(1)</script>", "{{7*7}}", "=HYPERLINK(\"x\")",
+                                  "' OR 1=1--", "e\u0301n kombineret"])
+def test_notes_are_stored_literally_and_escaped(app, client, auth, running, note):
+    assert post_end(client, auth, running, note=note).status_code == 302
+    page = client.get(f"/forloeb/{running}/konsulent").get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    with app.app_context():
+        stored = lifecycle.events_of(running)[0].note
+    assert stored == note.replace("e\u0301", "\u00e9")  # NFC
+    if note == "{{7*7}}":
+        assert "{{7*7}}" in page and "49" not in page.split("Forløbets historik")[1]
+
+
+def test_csrf_is_required_for_every_state_change(app, client, auth, world, running):
+    for path, data in ((f"/forloeb/ny/{world['proposal']}", start_data()),
+                       (f"/forloeb/{running}/afslut", {"end_date": "2026-11-20", "end_reason": "andet"}),
+                       (f"/forloeb/{running}/opfoelgning", {"note": "x"})):
+        assert client.post(path, data=data).status_code == 400, path
+    assert only_placement(app).end_reason is None
+    assert count(app, PlacementEvent) == 1
+
+
+# --- follow-up --------------------------------------------------------------------------
+
+def _event_at(app, pid: int, when: datetime) -> None:
+    with app.app_context():
+        db.session.execute(sa.update(PlacementEvent).where(PlacementEvent.placement_id == pid).values(at=when))
+        db.session.commit()
+
+
+def _rows(client, query: str = "") -> list[str]:
+    html = client.get(f"/forloeb/opfoelgning{query}").get_data(as_text=True)
+    return re.findall(r'data-testid="followup-row" data-placement-id="(\d+)"', html)
+
+
+def test_followup_list_flags_missing_hours_and_followup(app, client, auth, world, running):
+    _event_at(app, running, datetime(2026, 9, 1, 8, tzinfo=timezone.utc))
+    html = client.get("/forloeb/opfoelgning").get_data(as_text=True)
+    assert _rows(client) == [str(running)]
+    assert "Ingen timer for oktober 2026" in html and "Ingen opfølgning i over en måned" in html
+    with app.app_context():
+        db.session.add(HoursLog(placement_id=running, month=date(2026, 10, 1), hours=Decimal("40")))
+        db.session.commit()
+    token = auth.csrf_token("/")
+    assert client.post(f"/forloeb/{running}/opfoelgning", data={"note": "Godt i gang", "csrf_token": token}
+                       ).status_code == 302
+    assert len(audits(app, "placement_followup")) == 1
+    html = client.get("/forloeb/opfoelgning").get_data(as_text=True)
+    assert "Ingen timer for" not in html and "Ingen opfølgning" not in html
+    assert 'data-testid="hours-last-month">40<' in html
+
+
+def test_followup_list_scopes_and_sorting(app, client, auth, world, make_user, running):
+    colleague = make_user("consultant")
+    with app.app_context():
+        citizen = Citizen(name="Kollegas Borger", postcode="8722", benefit_group="kontanthjaelp",
+                          readiness_group="i_gang", case_start=date(2026, 1, 5), hours_available=20,
+                          vk_id=colleague.id, team_id=colleague.team_id)
+        company = db.session.get(Company, world["company"].company_id)
+        older = Placement(citizen=citizen, company=company, kind="smaajob", start_date=date(2026, 3, 1),
+                          weekly_hours=5)
+        db.session.add(older)
+        db.session.commit()
+        older_id = older.id
+    assert _rows(client) == [str(running)]
+    assert _rows(client, "?omfang=team") == [str(older_id), str(running)]
+    assert _rows(client, "?omfang=team&sort=-start") == [str(running), str(older_id)]
+    assert _rows(client, "?omfang=all") == [str(running)]  # "all" is for administrators only
+    login(auth, world["admin"])
+    assert _rows(client, "?omfang=all") == [str(older_id), str(running)]
+
+
+# --- access -----------------------------------------------------------------------------
+
+def test_company_users_are_kept_out_of_every_consultant_route(app, client, auth, world, running):
+    login(auth, world["company"])  # the placement's own company
+    token = auth.csrf_token("/")
+    for path in ("/forloeb/opfoelgning", f"/forloeb/ny/{world['proposal']}", f"/forloeb/{running}/konsulent"):
+        assert client.get(path).status_code == 403, path
+    for path in (f"/forloeb/ny/{world['proposal']}", f"/forloeb/{running}/afslut",
+                 f"/forloeb/{running}/opfoelgning"):
+        assert client.post(path, data={**start_data(), "end_date": "2026-11-20", "end_reason": "andet",
+                                       "csrf_token": token}).status_code == 403, path
+    assert only_placement(app).end_reason is None
+    assert count(app, Placement) == 1
+    assert len(audits(app, "authorisation_denied")) >= 6
+
+
+def test_company_routes_stay_company_only(client, auth, world, running):
+    assert client.get("/forloeb/").status_code == 403
+    assert client.get(f"/forloeb/{running}").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/forloeb/999999/konsulent", "/forloeb/0/konsulent", "/forloeb/-1/konsulent",
+                                  "/forloeb/abc/konsulent", "/forloeb/ny/999999", "/forloeb/ny/x",
+                                  f"/forloeb/{2**70}/konsulent"])
+def test_nonsense_ids_are_404(client, auth, world, path):
+    login(auth, world["consultant"])
+    assert client.get(path).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    for path in ("/forloeb/opfoelgning", f"/forloeb/ny/{world['proposal']}", "/forloeb/1/konsulent"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_consultant_page_logs_the_read_and_the_citizen_page_links_to_it(app, client, auth, world, running):
+    assert client.get(f"/forloeb/{running}/konsulent").status_code == 200
+    assert [a.purpose for a in audits(app, "read_citizen")][-1] == "placement_page"
+    page = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+    assert f'href="/forloeb/{running}/konsulent"' in page
+    assert 'href="/forloeb/opfoelgning"' in page  # the "Forløb" navigation entry
+
+
+def test_anonymised_citizens_placement_is_404(app, client, auth, world, running):
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).anonymised_at = datetime.now(timezone.utc)
+        db.session.commit()
+    assert client.get(f"/forloeb/{running}/konsulent").status_code == 404
+    assert _rows(client) == []
+    assert post_end(client, auth, running).status_code == 404
