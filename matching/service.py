@@ -8,6 +8,7 @@ the service ranks in process over the profiles the caller can supply and says so
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 
 from matching.backends.base import (
-    BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
+    BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
 )
 from matching.domain import (
     DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, Exclusion, Filters, Match,
@@ -29,6 +30,8 @@ from matching.ranking import (
     opening_text, rank,
 )
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
+
+log = logging.getLogger(__name__)
 
 P = TypeVar("P", CitizenProfile, OpeningProfile)
 P_co = TypeVar("P_co", CitizenProfile, OpeningProfile, covariant=True)
@@ -282,10 +285,14 @@ class MatchingService:
         try:
             hits = self.backend.search(plan.kind, query_vector, max(50, k * self.oversample),
                                        plan.conditions, text=plan.query)
-        except BackendUnavailable as err:
+        except BackendError as err:
             if not self.fallback:
                 raise
-            cause = f"search backend unavailable ({err})"
+            if isinstance(err, BackendUnavailable):
+                cause = f"search backend unavailable ({err})"
+            else:  # a refused request is a bug to fix, but the consultant still gets a ranking
+                log.error("search backend refused the %s query: %s", plan.kind, err)
+                cause = f"search backend refused the request ({err})"
             return self._degraded(plan, query_vector, k, source, include_excluded, cause)
         ids = [h.id for h in hits]
         found = source.get(ids)

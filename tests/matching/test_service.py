@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from matching.backends import BackendUnavailable, MemoryBackend
+from matching.backends import BackendError, BackendUnavailable, MemoryBackend
 from matching.domain import CitizenProfile, Filters, OpeningProfile
 from matching.encoders import EncoderUnavailable, HashingEncoder
 from matching.service import (
@@ -122,6 +122,23 @@ def test_degraded_fallback_respects_the_limit_and_says_so(encoder):
     result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS)
     assert result.degraded and len(result.matches) == 1
     assert "first 1 only" in result.reason
+
+
+class RefusingBackend(MemoryBackend):
+    """A backend that rejects the query (a 400: mapping drift after an upgrade, say)."""
+
+    def search(self, *args, **kwargs):
+        raise BackendError("elasticsearch refused the request: 400 search_phase_execution_exception")
+
+
+def test_a_refused_query_degrades_instead_of_failing_the_page(encoder, caplog):
+    result = service_for(encoder, RefusingBackend()).rank_candidates(
+        OPENINGS["o_lager"], k=5, citizens=CITIZENS)
+    assert result.degraded and "refused" in result.reason and result.matches
+    assert any(r.levelname == "ERROR" and "refused" in r.getMessage() for r in caplog.records)
+    with pytest.raises(BackendError):
+        service_for(encoder, RefusingBackend(), fallback=False).rank_candidates(
+            OPENINGS["o_lager"], k=5, citizens=CITIZENS)
 
 
 def test_without_fallback_the_outage_is_raised(encoder):
