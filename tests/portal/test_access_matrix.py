@@ -12,6 +12,7 @@ import pytest
 from portal.extensions import db
 from portal.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal, Opening, Placement,
                            Proposal)
+from portal.placements.models import PlacementEvent
 
 PUBLIC = {"static", "auth.login", "auth.set_password", "auth.forgot_password", "main.healthz", "main.index"}
 STAFF_PREFIXES = ("/borgere", "/kandidater", "/admin")
@@ -49,7 +50,10 @@ def world(app, make_user):
         db.session.flush()
         request = HotlineRequest(company=b_company, category="andet", urgency="normal",
                                  subject="B's problem", created_by_id=b_user.id, due_at=date(2026, 1, 2))
-        db.session.add(request)
+        # A consultant's note on A's own placement (id == opening_a's): A must never see it.
+        note = PlacementEvent(placement_id=placement.id, kind="followup", note=f"{MARKER}note",
+                              user_id=consultant.id)
+        db.session.add_all([request, note])
         db.session.commit()
         ids = {"opening_b": opening_b.id, "citizen": citizen.id, "opening_a": opening_a.id,
                "request_b": request.id, "goal": citizen.job_goals[0].id}
