@@ -8,6 +8,10 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 from .passwords import MAX_INPUT
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired("Skriv din e-mail."), Length(max=254)])
     password = PasswordField(
@@ -35,9 +39,10 @@ class LogoutForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     """Only the e-mail; its format is checked, never whether it exists (no enumeration)."""
 
-    email = EmailField("E-mail", validators=[
-        DataRequired("Skriv din e-mail."), Length(max=254, message="E-mailen må højst være 254 tegn."),
-        Regexp(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\Z",
-               message="Skriv en gyldig e-mail, fx navn@firma.dk."),
+    email = EmailField("E-mail", filters=[_strip], validators=[
+        DataRequired("Skriv din e-mail."),
+        Length(max=254, message="E-mailen må højst være 254 tegn."),
+        # No control characters (NUL breaks PostgreSQL) and no line breaks (mail headers).
+        Regexp(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\Z", message="Skriv en gyldig e-mail, fx navn@firma.dk."),
     ])
     submit = SubmitField("Send link")

@@ -82,5 +82,6 @@ def _what(user: User) -> str:
 
 
 def _expiry(user: User) -> str:
-    return (f"Linket udløber {dk_date(user.set_password_expires)} (dansk tid). Er det udløbet, "
+    when = dk_date(user.set_password_expires).replace(" ", " kl. ")
+    return (f"Linket udløber den {when} (dansk tid). Er det udløbet, "
             "kan du bede om et nyt under »Glemt adgangskode?« på log ind-siden.")

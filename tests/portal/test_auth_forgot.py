@@ -1,0 +1,230 @@
+"""/glemt-adgangskode: same answer for every e-mail, a link that works once and expires, throttling."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.auth import tokens
+from portal.auth.routes import LINK_DEAD
+from portal.extensions import db
+from portal.models import AuditEvent, User
+from portal.models.base import utcnow
+from tests.conftest import PASSWORD
+from tests.portal import test_mail as mail_fixtures
+
+outbox, mail_server_down = mail_fixtures.outbox, mail_fixtures.mail_server_down  # shared fixtures
+
+PAGE = "/glemt-adgangskode"
+ANSWER = "Hvis e-mailen hører til en aktiv bruger, har vi sendt et link"
+NEW_PASSWORD = "Blå-kaffekop-på-trappen-7"
+
+
+def ask(client, auth, email: str, **extra):
+    return client.post(PAGE, data={"email": email, "csrf_token": auth.csrf_token(PAGE), **extra})
+
+
+def ask_from(client, auth, email: str, ip: str):
+    token = auth.csrf_token(PAGE)
+    return client.post(PAGE, data={"email": email, "csrf_token": token}, environ_base={"REMOTE_ADDR": ip})
+
+
+def path_of(link: str) -> str:
+    return link[link.index("/auth/"):]
+
+
+def actions(app, action: str) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(AuditEvent.purpose, AuditEvent.result)
+                                  .where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+    return [tuple(row) for row in rows]
+
+
+def test_login_page_links_to_the_form(client):
+    assert 'href="/glemt-adgangskode"' in client.get("/auth/login").get_data(as_text=True)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Glemt adgangskode" in page and 'name="email"' in page and "60 minutter" in page
+
+
+def test_known_and_unknown_e_mail_get_identical_answers(app, client, auth, make_user, outbox):
+    user = make_user("company", email="kendt@firma.dk")
+    answers = []
+    for email in ("kendt@firma.dk", "ukendt@firma.dk"):
+        client.delete_cookie("session")
+        response = ask(client, auth, email)
+        followed = client.get(response.headers["Location"])
+        answers.append((response.status_code, response.headers["Location"],
+                        followed.get_data(as_text=True).replace(auth.csrf_token(), "")))
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (302, "/auth/login") and ANSWER in answers[0][2]
+    assert [message["To"] for message in outbox] == ["kendt@firma.dk"]
+    assert actions(app, "password_forgot") == [(f"user:{user.id}", "ok"), ("", "no_account")]
+
+
+def test_inactive_user_gets_the_same_answer_and_no_mail(app, client, auth, make_user, outbox):
+    make_user("company", email="stop@firma.dk", active=False)
+    response = ask(client, auth, "stop@firma.dk")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    assert len(outbox) == 0
+    assert actions(app, "password_forgot")[-1][1] == "inactive"
+
+
+def test_e_mail_case_and_spaces_do_not_matter(client, auth, make_user, outbox):
+    make_user("consultant", email="vk@jc.dk")
+    ask(client, auth, "  VK@JC.dk ")
+    assert [message["To"] for message in outbox] == ["vk@jc.dk"]
+
+
+def test_mailed_link_works_once_and_ends_old_sessions(app, client, auth, make_user, outbox):
+    user = make_user("company", email="glemt@firma.dk")
+    auth.login(user.email)
+    old_cookie = client.get_cookie("session").value
+    client.delete_cookie("session")
+    ask(client, auth, user.email)
+    [message] = outbox
+    body = message.get_content()
+    assert "Goddag" in body and "60 minutter" in body and "udløber" in body
+    [link] = outbox.links()
+    path = path_of(link)
+    assert auth.login(user.email).status_code == 302  # asking changed nothing yet
+    client.delete_cookie("session")
+    token = auth.csrf_token(path)
+    done = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token})
+    assert done.status_code == 302
+    dead = client.get(path)
+    assert dead.status_code == 404 and LINK_DEAD in dead.get_data(as_text=True)
+    thief = app.test_client()
+    thief.set_cookie("session", old_cookie)
+    assert thief.get("/").status_code == 302  # the session from before the reset is gone
+    assert auth.login(user.email, PASSWORD).status_code == 401
+    assert auth.login(user.email, NEW_PASSWORD).status_code == 302
+    assert "password_set" in [a for a, in _all_actions(app)]
+
+
+def _all_actions(app):
+    with app.app_context():
+        return db.session.execute(sa.select(AuditEvent.action)).all()
+
+
+def test_link_expires_after_the_configured_minutes(app, client, auth, make_user, outbox, monkeypatch):
+    app.config["PASSWORD_FORGOT_MINUTES"] = 5
+    user = make_user("company")
+    ask(client, auth, user.email)
+    path = path_of(outbox.links()[0])
+    with app.app_context():
+        expires = tokens.aware(db.session.get(User, user.id).set_password_expires)
+    assert timedelta(minutes=4) < expires - utcnow() <= timedelta(minutes=5)
+    assert client.get(path).status_code == 200
+    monkeypatch.setattr(tokens, "utcnow", lambda: expires + timedelta(seconds=1))
+    response = client.get(path)
+    assert response.status_code == 404 and LINK_DEAD in response.get_data(as_text=True)
+
+
+def test_a_new_request_kills_the_previous_link(client, auth, make_user, outbox):
+    user = make_user("company")
+    ask(client, auth, user.email)
+    ask(client, auth, user.email)
+    first, second = outbox.links()
+    assert client.get(path_of(first)).status_code == 404
+    assert client.get(path_of(second)).status_code == 200
+
+
+def test_throttle_per_e_mail_whatever_the_ip_and_whether_it_exists(app, client, auth, make_user, outbox):
+    make_user("company", email="offer@firma.dk")
+    limit = app.config["PASSWORD_FORGOT_MAX_PER_EMAIL"]
+    for email in ("offer@firma.dk", "findes.ikke@firma.dk"):
+        for i in range(limit):
+            assert ask_from(client, auth, email, f"10.0.0.{i}").status_code == 302
+        blocked = ask_from(client, auth, email, "10.0.1.1")
+        assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+        assert "For mange forsøg" in blocked.get_data(as_text=True)
+    assert len(outbox) == limit  # the victim's inbox got no more than the limit
+    assert actions(app, "password_forgot_throttled") == [("", "denied"), ("", "denied")]
+
+
+def test_throttle_per_ip_across_e_mails(app, client, auth, outbox):
+    for i in range(app.config["PASSWORD_FORGOT_MAX_PER_IP"]):
+        assert ask_from(client, auth, f"gaet{i}@firma.dk", "10.9.9.9").status_code == 302
+    assert ask_from(client, auth, "en.mere@firma.dk", "10.9.9.9").status_code == 429
+    assert ask_from(client, auth, "en.mere@firma.dk", "10.9.9.10").status_code == 302
+
+
+def test_forgot_requests_do_not_throttle_logins(app, client, auth, make_user, outbox):
+    user = make_user("company")
+    for _ in range(app.config["PASSWORD_FORGOT_MAX_PER_EMAIL"] + 1):
+        ask(client, auth, user.email)
+    assert auth.login(user.email).status_code == 302
+
+
+def test_mail_server_down_still_gives_the_same_answer(app, client, auth, make_user, mail_server_down):
+    user = make_user("company")
+    response = ask(client, auth, user.email)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    assert actions(app, "account_mail") == [(f"user:{user.id} forgot", "failed")]
+
+
+def test_link_is_built_on_portal_url_not_the_host_header(app, client, auth, make_user, outbox):
+    app.config["PORTAL_URL"] = "https://jobbro.hedensted.dk"
+    user = make_user("company")
+    forged = {"Host": "evil.example"}
+    html = client.get(PAGE, headers=forged).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    assert client.post(PAGE, data={"email": user.email, "csrf_token": token}, headers=forged).status_code == 302
+    [link] = outbox.links()
+    assert link.startswith("https://jobbro.hedensted.dk/auth/set-password/")
+
+
+def test_no_token_or_e_mail_in_the_audit_log(app, client, auth, make_user, outbox):
+    user = make_user("company", email="spor@firma.dk")
+    ask(client, auth, user.email)
+    ask(client, auth, "ukendt@firma.dk")
+    token = outbox.links()[0].rsplit("/", 1)[1]
+    with app.app_context():
+        text = " ".join(f"{e.purpose} {e.result}" for e in db.session.scalars(sa.select(AuditEvent)))
+    assert token not in text and "spor@firma.dk" not in text and "ukendt@firma.dk" not in text
+
+
+def test_post_without_csrf_is_refused_and_sends_nothing(client, make_user, outbox):
+    user = make_user("company")
+    response = client.post(PAGE, data={"email": user.email})
+    assert response.status_code == 400 and len(outbox) == 0
+
+
+@pytest.mark.parametrize("value, message", [
+    ("", "Skriv din e-mail."),
+    ("x" * 10**6, "højst være 254 tegn"),
+    ("' OR 1=1--@firma.dk", "gyldig e-mail"),
+    ("a\x00b@firma.dk", "gyldig e-mail"),
+    ("<script>alert(1)</script>", "gyldig e-mail"),
+    ("{{7*7}}", "gyldig e-mail"),
+    ("' OR 1=1--", "gyldig e-mail"),
+    ("* ? ~ /re/ AND \"", "gyldig e-mail"),
+    ("=HYPERLINK(\"http://evil\")", "gyldig e-mail"),
+    ("anne@firma.dk\nBcc: alle@firma.dk", "gyldig e-mail"),
+])
+def test_bad_input_is_a_danish_form_error(client, auth, outbox, value, message):
+    response = ask(client, auth, value)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in body
+    assert "<script>alert(1)" not in body  # reflected escaped, never as markup
+    assert len(outbox) == 0
+
+
+@pytest.mark.parametrize("value", ["\u202eanne@firma.dk", "an\u200bne@firma.dk", "ane\u0301@firma.dk",
+                                   "'OR'1'='1'--@firma.dk", "{{7*7}}@firma.dk"])
+def test_odd_but_well_formed_e_mails_get_the_same_answer_and_no_mail(client, auth, make_user, outbox, value):
+    make_user("company", email="anne@firma.dk")
+    response = ask(client, auth, value)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    assert len(outbox) == 0
+
+
+def test_extra_fields_change_nothing(app, client, auth, make_user, outbox):
+    user = make_user("company")
+    ask(client, auth, user.email, role="admin", company_id="999", status="approved", active="0")
+    with app.app_context():
+        row = db.session.get(User, user.id)
+        assert (row.role, row.company_id, row.active) == ("company", user.company_id, True)
+    assert [message["To"] for message in outbox] == [user.email]
