@@ -177,6 +177,6 @@ def follow_up(placement_id: int):
     form = FollowUpForm()
     if not form.validate_on_submit():
         return _detail(placement, followup_form=form, status=400)
-    lifecycle.record_followup(placement, clean_note(form.note.data), current_user)
+    lifecycle.record_followup(placement, clean_note(form.followup_note.data), current_user)
     flash("Opfølgningen er registreret.", "success")
     return redirect(url_for("placements.consultant_detail", placement_id=placement.id))

@@ -13,6 +13,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
+from wtforms.widgets import TextInput
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
@@ -22,6 +23,17 @@ from .lifecycle import MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
 from .models import MAX_NOTE_LENGTH
 
 DATE_HINT = "Skriv en dato der findes, som åååå-mm-dd."
+
+
+class HoursField(NumberField):
+    """Weekly hours in a text input, so "12,5" can be typed (a number input refuses commas)."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:g}".replace(".", ",")
 
 
 def _note_field(label: str) -> TextAreaField:
@@ -42,7 +54,7 @@ class StartForm(FlaskForm):
     kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
                        validators=[InputRequired("Vælg en type forløb.")])
     start_date = DanishDateField("Startdato", validators=[InputRequired(f"Angiv startdatoen. {DATE_HINT}")])
-    weekly_hours = NumberField("Timer pr. uge", validators=[InputRequired("Angiv timer pr. uge, fx 7,5.")],
+    weekly_hours = HoursField("Timer pr. uge", validators=[InputRequired("Angiv timer pr. uge, fx 7,5.")],
                                render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
     planned_end = DanishDateField("Planlagt slutdato (valgfri)", validators=[Optional()])
     mark_filled = BooleanField("Markér opslaget som besat", default=True)
@@ -91,5 +103,6 @@ class EndForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     """A follow-up with the citizen or the company; the note is optional."""
 
-    note = _note_field("Hvad blev aftalt? (valgfri, ses kun af jobcentret)")
+    # Not "note": the end form on the same page has one, and ids must be unique.
+    followup_note = _note_field("Hvad blev aftalt? (valgfri, ses kun af jobcentret)")
 

@@ -88,7 +88,7 @@ def test_start_form_is_prefilled_from_the_opening(client, auth, world):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert re.search(r'<option selected value="virksomhedspraktik">', html)
-    assert 'value="12.5"' in html or 'value="12,5"' in html  # min(opening max 20, citizen 12,5)
+    assert 'value="12,5"' in html  # min(opening max 20, citizen 12,5)
     assert "Markér opslaget som besat" in html  # capacity 1: this start fills it
 
 
@@ -357,7 +357,7 @@ def test_notes_are_stored_literally_and_escaped(app, client, auth, running, note
 def test_csrf_is_required_for_every_state_change(app, client, auth, world, running):
     for path, data in ((f"/forloeb/ny/{world['proposal']}", start_data()),
                        (f"/forloeb/{running}/afslut", {"end_date": "2026-11-20", "end_reason": "andet"}),
-                       (f"/forloeb/{running}/opfoelgning", {"note": "x"})):
+                       (f"/forloeb/{running}/opfoelgning", {"followup_note": "x"})):
         assert client.post(path, data=data).status_code == 400, path
     assert only_placement(app).end_reason is None
     assert count(app, PlacementEvent) == 1
@@ -385,12 +385,22 @@ def test_followup_list_flags_missing_hours_and_followup(app, client, auth, world
         db.session.add(HoursLog(placement_id=running, month=date(2026, 10, 1), hours=Decimal("40")))
         db.session.commit()
     token = auth.csrf_token("/")
-    assert client.post(f"/forloeb/{running}/opfoelgning", data={"note": "Godt i gang", "csrf_token": token}
+    assert client.post(f"/forloeb/{running}/opfoelgning", data={"followup_note": "Godt i gang", "csrf_token": token}
                        ).status_code == 302
     assert len(audits(app, "placement_followup")) == 1
     html = client.get("/forloeb/opfoelgning").get_data(as_text=True)
     assert "Ingen timer for" not in html and "Ingen opfølgning" not in html
     assert 'data-testid="hours-last-month">40<' in html
+
+
+@pytest.mark.parametrize("note, message", [("x" * 10**6, "højst være 1000 tegn"), ("a\x00b", "NUL"),
+                                           ("evil\u202etxt", "usynlige tegn")])
+def test_bad_followup_note_is_refused(app, client, auth, running, note, message):
+    token = auth.csrf_token("/")
+    response = client.post(f"/forloeb/{running}/opfoelgning", data={"followup_note": note, "csrf_token": token})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count(app, PlacementEvent, PlacementEvent.kind == "followup") == 0
 
 
 def test_followup_list_scopes_and_sorting(app, client, auth, world, make_user, running):

@@ -1,0 +1,94 @@
+"""A consultant starts a placement from a disclosed proposal, the company logs hours, the consultant ends it."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from portal import proposals
+from portal.extensions import db
+from portal.models import Citizen, Consent, Opening, Proposal
+from portal.placements import service
+from portal.placements.forms import month_label
+from tests.conftest import user_factory
+from tests.e2e.test_proposals import log_out
+from tests.e2e.test_roles import login
+
+pytestmark = pytest.mark.e2e
+NAME = "Qzvwxy Forløbsen"
+
+
+@pytest.fixture
+def disclosed(live_app, password_hash):
+    """A consultant, a company and a proposal whose identity is released (live consent)."""
+    make = user_factory(live_app, password_hash)
+    consultant, company = make("consultant"), make("company")
+    today = service.today_local()
+    with live_app.app_context():
+        citizen = Citizen(name=NAME, postcode="8722", benefit_group="kontanthjaelp", readiness_group="i_gang",
+                          case_start=today - timedelta(days=300), hours_available=15, vk_id=consultant.id)
+        opening = Opening(company_id=company.company_id, kind="virksomhedspraktik", title="Praktik i kantinen",
+                          hours_min=10.0, hours_max=20.0, postcode="7130", status="open")
+        db.session.add_all([citizen, opening])
+        db.session.flush()
+        proposal = Proposal(citizen_id=citizen.id, opening_id=opening.id, status="disclosed",
+                            decided_by_id=consultant.id)
+        proposal.consents.append(Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+                                         deadline=today + timedelta(days=60), recorded_by_id=consultant.id))
+        db.session.add(proposal)
+        db.session.commit()
+        return consultant, company, proposal.id
+
+
+def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, disclosed):
+    consultant, company, proposal_id = disclosed
+    today = service.today_local()
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+
+    login(page, consultant.email)
+    page.get_by_test_id("start-page").wait_for()
+    page.goto(f"/kandidater/forslag/{proposal_id}")
+    page.get_by_role("link", name="Start forløb").click()
+    assert page.get_by_label("Type forløb").input_value() == "virksomhedspraktik"
+    assert page.get_by_label("Markér opslaget som besat").is_checked()
+    page.get_by_label("Startdato").fill((today - timedelta(days=10)).isoformat())
+    page.get_by_label("Timer pr. uge").fill("12,5")
+    page.get_by_role("button", name="Start forløb").click()
+    page.get_by_text("Forløbet er startet. Opslaget er markeret som besat.").wait_for()
+    placement_label = page.get_by_test_id("placement-label").inner_text()
+    placement_id = int(placement_label.split("#")[1].split(" ")[0])
+    log_out(page)
+
+    login(page, company.email)
+    page.get_by_role("link", name="Forløb", exact=True).click()
+    page.get_by_role("link", name=placement_label).click()
+    this_month = month_label(service.month_start(today))
+    page.get_by_label("Måned", exact=True).select_option(label=this_month)
+    page.get_by_label("Timer i måneden").fill("12,5")
+    page.get_by_role("button", name="Gem timer").click()
+    page.get_by_text(f"Timer for {this_month} er gemt: 12,5 timer.").wait_for()
+    assert NAME not in page.content()
+    log_out(page)
+
+    login(page, consultant.email)
+    page.get_by_role("link", name="Forløb", exact=True).click()
+    row = page.get_by_test_id("followup-row").filter(has_text=NAME)
+    row.get_by_role("link", name=f"Se forløb #{placement_id}").click()
+    assert page.get_by_test_id("hours-total").inner_text() == "12,5"
+    page.get_by_label("Slutdato").fill((today - timedelta(days=1)).isoformat())
+    page.get_by_label("Årsag til afslutning").select_option(label="Ordinært job")
+    page.get_by_label("Note (valgfri, ses kun af jobcentret)").fill("Fastansat fra mandag")
+    page.get_by_role("button", name="Afslut forløb").click()
+    page.get_by_text("Forløbet er afsluttet.").wait_for()
+    assert page.get_by_test_id("end-reason").inner_text() == "Ordinært job"
+    assert "Fastansat fra mandag" in page.get_by_test_id("events").inner_text()
+    log_out(page)
+
+    login(page, company.email)
+    page.get_by_role("link", name="Forløb", exact=True).click()
+    row = page.get_by_test_id("placement-row").filter(has_text=placement_label)
+    assert row.get_by_test_id("placement-status").inner_text() == "Afsluttet: Ordinært job"
+    assert NAME not in page.content() and "Fastansat" not in page.content()
+    page.wait_for_load_state("networkidle")
+    assert console_errors == []
