@@ -228,3 +228,14 @@ def test_extra_fields_change_nothing(app, client, auth, make_user, outbox):
         row = db.session.get(User, user.id)
         assert (row.role, row.company_id, row.active) == ("company", user.company_id, True)
     assert [message["To"] for message in outbox] == [user.email]
+
+
+def test_setting_the_password_needs_csrf_and_keeps_the_link_alive_without_it(app, client, auth, make_user,
+                                                                              outbox):
+    user = make_user("company")
+    ask(client, auth, user.email)
+    path = path_of(outbox.links()[0])
+    refused = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert refused.status_code == 400
+    assert client.get(path).status_code == 200  # still usable by its owner
+    assert auth.login(user.email, NEW_PASSWORD).status_code == 401
