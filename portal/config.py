@@ -160,6 +160,8 @@ def _check_mail(config: dict, production: bool) -> None:
     if production and config.get("MAIL_SERVER") and not url:
         raise ConfigError("PORTAL_URL must be set when JOBBRO_ENV=production and MAIL_SERVER is set "
                           "(links in mails are built on it)")
+    if not 0 < float(config.get("MAIL_TIMEOUT", 10)) <= 300:  # also refuses nan
+        raise ConfigError("MAIL_TIMEOUT must be more than 0 and at most 300 seconds")
     if int(config.get("PASSWORD_FORGOT_MINUTES", 60)) <= 0:
         raise ConfigError("PASSWORD_FORGOT_MINUTES must be a positive number of minutes")
 

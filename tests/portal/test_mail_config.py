@@ -55,6 +55,9 @@ def test_defaults_are_off_and_empty(tmp_path):
     ({"PORTAL_URL": "jobbro.dk"}, "PORTAL_URL must start with"),
     ({"PORTAL_URL": "javascript:alert(1)"}, "PORTAL_URL must start with"),
     ({"PASSWORD_FORGOT_MINUTES": 0}, "PASSWORD_FORGOT_MINUTES"),
+    ({"MAIL_TIMEOUT": 0}, "MAIL_TIMEOUT"),
+    ({"MAIL_TIMEOUT": float("nan")}, "MAIL_TIMEOUT"),
+    ({"MAIL_TIMEOUT": -1.5}, "MAIL_TIMEOUT"),
     ({"JOBBRO_ENV": "production", "MAIL_SERVER": "smtp.kommune.dk"}, "PORTAL_URL must be set"),
 ])
 def test_settings_that_cannot_work_stop_the_start(tmp_path, settings, message):
