@@ -82,7 +82,9 @@ def _row(placement: Placement, last: date | None, today: date) -> FollowUpRow:
     previous = add_months(month_start(today), -1)
     logged = {h.month: h.hours for h in placement.hours}
     flags = []
-    if placement.start_date < month_start(today) and previous not in logged:
+    ran_last_month = placement.start_date < month_start(today) and (
+        placement.end_date is None or placement.end_date >= previous)
+    if ran_last_month and previous not in logged:
         flags.append(f"Ingen timer for {month_label(previous)}")
     since = last or placement.start_date
     if placement.start_date <= today and today - since > FOLLOW_UP_EVERY:

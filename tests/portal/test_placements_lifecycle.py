@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import (AuditEvent, Citizen, Company, EligibilityRule, HoursLog, Opening, OutboxEvent,
                            Placement, Proposal)
-from portal.placements import lifecycle, service
+from portal.placements import followup, lifecycle, service
 from portal.placements.models import PlacementEvent
 from tests.portal.proposal_fixtures import MARKER, build_world, set_status
 
@@ -401,6 +401,27 @@ def test_bad_followup_note_is_refused(app, client, auth, running, note, message)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert count(app, PlacementEvent, PlacementEvent.kind == "followup") == 0
+
+
+NO_HOURS, NO_FOLLOWUP, END_PASSED = "Ingen timer for oktober 2026", "Ingen opfølgning", "Slutdatoen er passeret"
+
+
+@pytest.mark.parametrize("start, end, hours, last, expected", [
+    (date(2026, 12, 1), None, [], None, []),  # planned: nothing to follow up yet
+    (date(2026, 11, 2), None, [], None, []),  # started this month
+    (date(2026, 9, 1), None, [], None, [NO_HOURS, NO_FOLLOWUP]),  # no events at all: since the start
+    (date(2026, 9, 1), None, [date(2026, 10, 1)], date(2026, 10, 23), []),  # exactly 31 days
+    (date(2026, 9, 1), None, [date(2026, 10, 1)], date(2026, 10, 22), [NO_FOLLOWUP]),
+    (date(2026, 9, 1), date(2026, 9, 30), [], date(2026, 11, 1), [END_PASSED]),  # ended before October
+    (date(2026, 9, 1), date(2026, 10, 15), [], date(2026, 11, 1), [NO_HOURS, END_PASSED]),
+])
+def test_followup_flags(app, start, end, hours, last, expected):
+    with app.app_context():
+        placement = Placement(kind="smaajob", start_date=start, end_date=end, weekly_hours=5,
+                              hours=[HoursLog(month=m, hours=Decimal(8)) for m in hours])
+        flags = followup._row(placement, last, TODAY).flags
+    assert [f for f in flags if not any(f.startswith(e) for e in expected)] == []
+    assert len(flags) == len(expected)
 
 
 def test_followup_list_scopes_and_sorting(app, client, auth, world, make_user, running):
