@@ -83,7 +83,8 @@ class EndForm(FlaskForm):
     """End a placement, or correct the end date and reason of an ended one."""
 
     end_date = DanishDateField("Slutdato", validators=[InputRequired(f"Angiv slutdatoen. {DATE_HINT}")])
-    end_reason = ChoiceField("Årsag til afslutning", choices=choices(END_REASONS),
+    # The empty first choice makes the consultant pick a reason (no accidental "Ordinært job").
+    end_reason = ChoiceField("Årsag til afslutning", choices=choices([("", "Vælg årsag"), *END_REASONS.items()]),
                              validators=[InputRequired("Vælg en årsag til afslutningen.")])
     note = _note_field("Note (valgfri, ses kun af jobcentret)")
 

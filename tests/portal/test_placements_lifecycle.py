@@ -337,6 +337,12 @@ def test_bad_end_input_is_refused_in_danish(app, client, auth, running, changes,
     assert outbox(app) == []
 
 
+def test_end_form_makes_the_consultant_choose_a_reason(client, running):
+    html = client.get(f"/forloeb/{running}/konsulent").get_data(as_text=True)
+    options = re.search(r'<select[^>]*name="end_reason"[^>]*>(.*?)</select>', html).group(1)
+    assert options.startswith('<option value="">Vælg årsag</option>') and "selected" not in options
+
+
 def test_end_on_the_31st_day_ahead_is_accepted(app, client, auth, running):
     assert post_end(client, auth, running, end_date="2026-12-24").status_code == 302
 
