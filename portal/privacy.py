@@ -7,7 +7,7 @@ stay, everything that identifies the person goes. Both take the clock as an argu
 
 Free text written *about* the person elsewhere goes too: the subject and messages of hotline
 requests about their placements, consultants' decision reasons, companies' response notes and
-the match explanations (matched words from the CV). Stored files are deleted only after the
+the match explanations (matched words from the CV) and consultants' placement notes. Stored files are deleted only after the
 caller's commit succeeds, so a failed erasure never leaves rows that point at lost files.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy import event
 
 from . import audit
-from .models import Citizen, HotlineMessage, HotlineRequest, Placement, Proposal
+from .models import Citizen, HotlineMessage, HotlineRequest, Placement, PlacementEvent, Proposal
 from .models.base import utcnow
 from .outbox import record_change
 
@@ -82,6 +82,8 @@ def _blank_free_text(session: Session, citizen_id: int) -> None:
                     .values(body=ERASED_TEXT).execution_options(synchronize_session="fetch"))
     session.execute(sa.update(HotlineRequest).where(HotlineRequest.id.in_(request_ids))
                     .values(subject=ERASED_TEXT).execution_options(synchronize_session="fetch"))
+    session.execute(sa.update(PlacementEvent).where(PlacementEvent.placement_id.in_(placement_ids))
+                    .values(note="").execution_options(synchronize_session="fetch"))
     session.execute(sa.update(Proposal).where(Proposal.citizen_id == citizen_id)
                     .values(decision_reason="", company_response_note="", explanation={})
                     .execution_options(synchronize_session="fetch"))

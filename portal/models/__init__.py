@@ -7,11 +7,11 @@ from .citizens import Citizen, CvDocument, JobGoal
 from .hotline import HotlineMessage, HotlineRequest
 from .openings import EligibilityRule, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
-from .placements import HoursLog, Placement
+from .placements import HoursLog, Placement, PlacementEvent
 from .proposals import Consent, Proposal
 
 __all__ = [
     "AuditEvent", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
     "EmbeddingCacheEntry", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState",
-    "JobGoal", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "Proposal", "Team", "User",
+    "JobGoal", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User",
 ]

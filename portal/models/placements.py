@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import Company
+from .accounts import Company, User
 from .base import enum_of, utcnow
 from .citizens import Citizen
 from .openings import Opening
-from .vocab import END_REASONS, OPENING_KINDS
+from .vocab import END_REASONS, OPENING_KINDS, PLACEMENT_EVENT_KINDS
 
 
 class Placement(db.Model):
@@ -59,3 +59,27 @@ class HoursLog(db.Model):
         sa.UniqueConstraint("placement_id", "month", name="uq_hours_month"),
         sa.CheckConstraint("hours >= 0 AND hours <= 400", name="hours_range"),
     )
+
+
+PLACEMENT_NOTE_LENGTH = 1000
+
+
+class PlacementEvent(db.Model):
+    """One consultant action on a placement (start, follow-up, end, correction).
+
+    The newest one is the last follow-up. Rows are never updated or deleted by the portal: a
+    correction is a new row; they go with the placement (``ON DELETE CASCADE``), so erasing
+    a citizen erases the notes too. ``note`` is the consultant's free text (may be personal
+    data): shown to staff on the placement page only, never to the company and never copied
+    into the audit log; retention blanks it (:mod:`portal.privacy`).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(enum_of(PLACEMENT_EVENT_KINDS, "placement_event_kind"))
+    note: Mapped[str] = mapped_column(sa.String(PLACEMENT_NOTE_LENGTH), default="")
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    placement: Mapped[Placement] = relationship()
+    user: Mapped[Optional[User]] = relationship()

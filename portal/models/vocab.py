@@ -78,6 +78,14 @@ END_REASONS = {
     "andet": "Andet",
 }
 
+# What a consultant did on a placement (PlacementEvent.kind).
+PLACEMENT_EVENT_KINDS = {
+    "started": "Forløb startet",
+    "followup": "Opfølgning",
+    "ended": "Forløb afsluttet",
+    "corrected": "Afslutning rettet",
+}
+
 # Outcomes that count as "moved on" in the policy follow-up.
 SUCCESS_END_REASONS = ("ordinaert_job", "fleksjob", "uddannelse")
 

@@ -5,6 +5,5 @@ from flask import Blueprint
 
 bp = Blueprint("placements", __name__, url_prefix="/forloeb")
 
-from . import models  # noqa: E402,F401  (PlacementEvent joins db.metadata with the blueprint)
 from . import routes  # noqa: E402,F401
 from . import consultant  # noqa: E402,F401

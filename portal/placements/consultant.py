@@ -19,7 +19,7 @@ from ..models import Placement, Proposal
 from . import bp, followup, lifecycle, service
 from .forms import month_label
 from .lifecycle_forms import EndForm, FollowUpForm, StartForm, clean_note
-from .models import EVENT_KINDS
+from ..models.vocab import PLACEMENT_EVENT_KINDS as EVENT_KINDS
 
 
 @bp.get("/opfoelgning")

@@ -21,7 +21,7 @@ from ..models import Citizen, Opening, Placement, Proposal, User
 from ..models.base import utcnow
 from ..models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
 from ..outbox import record_change
-from .models import PlacementEvent
+from ..models import PlacementEvent
 from .service import is_active
 
 MAX_START_OFFSET = timedelta(days=365)  # start at most a year back or ahead

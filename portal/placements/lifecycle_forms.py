@@ -20,7 +20,7 @@ from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidde
 from ..formutil import choices
 from ..models.vocab import END_REASONS, OPENING_KINDS
 from .lifecycle import MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
-from .models import MAX_NOTE_LENGTH
+from ..models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
 
 DATE_HINT = "Skriv en dato der findes, som åååå-mm-dd."
 

@@ -12,7 +12,7 @@ import pytest
 from portal.extensions import db
 from portal.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal, Opening, Placement,
                            Proposal)
-from portal.placements.models import PlacementEvent
+from portal.models import PlacementEvent
 
 PUBLIC = {"static", "auth.login", "auth.set_password", "auth.forgot_password", "main.healthz", "main.index"}
 STAFF_PREFIXES = ("/borgere", "/kandidater", "/admin")

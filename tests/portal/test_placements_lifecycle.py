@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import (AuditEvent, Citizen, Company, EligibilityRule, HoursLog, Opening, OutboxEvent,
                            Placement, Proposal)
 from portal.placements import followup, lifecycle, service
-from portal.placements.models import PlacementEvent
+from portal.models import PlacementEvent
 from tests.portal.proposal_fixtures import MARKER, build_world, set_status
 
 TODAY = date(2026, 11, 23)

@@ -8,7 +8,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import (AuditEvent, Citizen, Company, CvDocument, HotlineMessage, HotlineRequest,
-                           JobGoal, Opening, OutboxEvent, Placement, Proposal)
+                           JobGoal, Opening, OutboxEvent, Placement, PlacementEvent, Proposal)
 from portal.privacy import ANONYMOUS_NAME, ERASED_TEXT, anonymise_expired, erase_citizen
 
 
@@ -84,10 +84,11 @@ def _written_about(citizen_id: int, author_id: int) -> tuple[int, int]:
                              urgency="normal", subject="Anna er syg igen", created_by_id=author_id,
                              due_at=date(2026, 2, 1))
     request.messages.append(HotlineMessage(author_id=author_id, body="Hun har ondt i ryggen"))
+    placement_note = PlacementEvent(placement=placement, kind="followup", note="Rygsmerter, tal med læge")
     proposal = Proposal(citizen_id=citizen_id, opening=opening, status="approved",
                         decision_reason="Passer trods rygproblemer", company_response_note="Fin",
                         explanation={"terms": ["truck"]})
-    db.session.add_all([request, proposal])
+    db.session.add_all([request, proposal, placement_note])
     db.session.commit()
     return request.id, proposal.id
 
@@ -116,6 +117,7 @@ def test_retention_blanks_notes_and_explanations(app, uploads, make_user):
         assert (proposal.decision_reason, proposal.company_response_note, proposal.explanation) == ("", "", {})
         assert proposal.status == "approved"  # the statistics keep their rows
         assert db.session.get(HotlineRequest, request_id).subject == ERASED_TEXT
+        assert [e.note for e in db.session.query(PlacementEvent)] == [""]
 
 
 def test_failed_erasure_keeps_the_files(app, uploads):
