@@ -10,6 +10,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .followups import placement_events
 from .openings import distance
 from .occupations import BY_KEY
 from .people import at
@@ -193,4 +194,7 @@ def make_placements(rng: random.Random, today: date, citizens: list[DemoCitizen]
     for ci in range(len(citizens)):
         if ci not in hired:
             builder.timeline(ci)
+    for p in builder.placements:  # once every end date is final
+        citizen = citizens[p.citizen]
+        p.events = placement_events(p, citizen.vk if citizen.vk is not None else citizen.adviser, today)
     return builder.placements

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import (Citizen, Company, Consent, CvDocument, EligibilityRule, HotlineMessage,
-                      HotlineRequest, HoursLog, JobGoal, Opening, Placement, Proposal, Team,
+                      HotlineRequest, HoursLog, JobGoal, Opening, Placement, PlacementEvent, Proposal, Team,
                       User)
 from ..auth.sessions import new_session_token
 from .generator import generate_demo
@@ -168,6 +168,9 @@ def _placement(p: DemoPlacement, citizens: list[Citizen], openings: list[Opening
         created_at=p.created_at)
     placement.hours = [HoursLog(month=h.month, hours=h.hours, logged_by_id=user_ids[h.logged_by],
                                 created_at=h.created_at) for h in p.hours]
+    placement.events = [PlacementEvent(kind=e.kind, note=e.note, at=e.at,
+                                       user_id=user_ids[e.user] if e.user is not None else None)
+                        for e in p.events]
     return placement
 
 

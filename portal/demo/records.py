@@ -128,6 +128,14 @@ class DemoHours:
 
 
 @dataclass
+class DemoPlacementEvent:
+    kind: str
+    note: str
+    user: Optional[int]
+    at: datetime
+
+
+@dataclass
 class DemoPlacement:
     citizen: int
     opening: Optional[int]
@@ -139,6 +147,7 @@ class DemoPlacement:
     end_reason: Optional[str]
     created_at: datetime
     hours: list[DemoHours] = field(default_factory=list)
+    events: list[DemoPlacementEvent] = field(default_factory=list)
 
 
 @dataclass

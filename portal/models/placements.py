@@ -36,6 +36,9 @@ class Placement(db.Model):
     hours: Mapped[list["HoursLog"]] = relationship(
         back_populates="placement", cascade="all, delete-orphan", order_by="HoursLog.month"
     )
+    events: Mapped[list["PlacementEvent"]] = relationship(
+        back_populates="placement", cascade="all, delete-orphan", order_by="PlacementEvent.at"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
@@ -81,5 +84,5 @@ class PlacementEvent(db.Model):
     user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    placement: Mapped[Placement] = relationship()
+    placement: Mapped[Placement] = relationship(back_populates="events")
     user: Mapped[Optional[User]] = relationship()

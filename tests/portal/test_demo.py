@@ -211,6 +211,7 @@ def test_history_lies_before_today_within_14_months(demo):
     stamps += [p.consent.given_at for p in demo.proposals if p.consent]
     stamps += [p.consent.withdrawn_at for p in demo.proposals if p.consent and p.consent.withdrawn_at]
     stamps += [h.created_at for p in demo.placements for h in p.hours]
+    stamps += [e.at for p in demo.placements for e in p.events]
     assert max(stamps) < CUTOFF
     assert min(h.created_at for h in demo.hotline) >= CUTOFF - timedelta(days=430)
     for p in demo.placements:
@@ -219,6 +220,21 @@ def test_history_lies_before_today_within_14_months(demo):
         assert p.end_date is None or p.start_date <= p.end_date < TODAY
         assert (p.end_date is None) == (p.end_reason is None)
         assert all(h.month.day == 1 and 0 <= h.hours <= 400 for h in p.hours)
+
+
+def test_placements_are_followed_up_mostly_monthly(demo):
+    """Every placement has its start; ended ones their end; some active ones are overdue."""
+    overdue = active = 0
+    for p in demo.placements:
+        kinds = [e.kind for e in p.events]
+        assert kinds[0] == "started" and kinds.count("started") == 1
+        assert kinds.count("ended") == (p.end_date is not None)
+        if p.end_date is None and p.start_date < TODAY - timedelta(days=40):
+            active += 1
+            last = max(e.at for e in p.events).date()
+            overdue += (TODAY - last).days > 31
+    assert active > 30
+    assert 0.05 < overdue / active < 0.5  # the follow-up list has true flags, not only flags
 
 
 def test_closed_cases_end_in_a_success_and_leave_nothing_pending(demo):
