@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
@@ -26,7 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     Configuration: defaults, then the environment, then ``test_config``.
 
     Raises:
-        config_module.ConfigError: in production mode without the required secrets.
+        config_module.ConfigError: in production mode without the required secrets, or for an
+            unusable setting (unknown JOBBRO_ENV, negative TRUSTED_PROXY_HOPS, ...).
     """
     app = Flask(
         __name__,
@@ -42,10 +44,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config_module.finalise(app.config, app.instance_path)
 
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_hooks(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from the ``TRUSTED_PROXY_HOPS`` proxies in front.
+
+    Behind a reverse proxy every request comes from the proxy's address, so the per-IP login
+    throttle would lock out everyone at once and the audit IP would be the proxy's. Only the
+    configured number of hops is believed: with 0 a client-sent X-Forwarded-For is ignored.
+    """
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:

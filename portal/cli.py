@@ -5,7 +5,7 @@ from datetime import date
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
@@ -29,10 +29,15 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("setup")
-@click.option("--demo/--no-demo", default=True, help="Seed demo data into an empty database.")
+@click.option("--demo/--no-demo", default=None,
+              help="Seed demo data into an empty database (default: yes, except with JOBBRO_ENV=production).")
 @with_appcontext
-def setup_command(demo: bool) -> None:
-    """Migrate the database, seed demo data when empty, and print the demo log-ins."""
+def setup_command(demo: bool | None) -> None:
+    """Migrate the database, seed demo data when empty, and print the demo log-ins.
+
+    With JOBBRO_ENV=production only an explicit ``--demo`` seeds: the demo users share a
+    published password. Without it, setup migrates and says how to create the first admin.
+    """
     upgrade()
     from .eligibility import seed_defaults
     from .models import User
@@ -41,17 +46,29 @@ def setup_command(demo: bool) -> None:
         db.session.commit()
         click.echo("Eligibility rules: the documented defaults were written.")
 
+    production = current_app.config["JOBBRO_ENV"] == "production"
+    if demo is None:
+        demo = not production
     empty = db.session.scalar(sa.select(sa.func.count(User.id))) == 0
     if demo and empty:
-        from .auth.passwords import hash_password
-        from .demo.loader import load_demo
-
-        counts = load_demo(db.session, today=date.today(), password_hash=hash_password(DEMO_PASSWORD))
-        queued = _queue_everything_for_indexing()
-        click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-        click.echo(f"{queued} rows queued for the matching index (python -m indexer drain)")
+        if production:
+            click.echo(f"WARNING: demo users with the published password {DEMO_PASSWORD!r} in production.")
+        _seed_demo()
     if demo:
         _print_logins()
+    elif not db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == "admin")):
+        click.echo("No administrator yet. Create the first one (it prints a one-time link to set "
+                   "the password):\n  flask --app portal create-admin EMAIL NAME")
+
+
+def _seed_demo() -> None:
+    from .auth.passwords import hash_password
+    from .demo.loader import load_demo
+
+    counts = load_demo(db.session, today=date.today(), password_hash=hash_password(DEMO_PASSWORD))
+    queued = _queue_everything_for_indexing()
+    click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    click.echo(f"{queued} rows queued for the matching index (python -m indexer drain)")
 
 
 @click.command("logins")

@@ -31,7 +31,12 @@ ENV_KEYS = (
     "JOBBRO_ENV",
     "UPLOAD_FOLDER",
     "RETENTION_DAYS",
+    "TRUSTED_PROXY_HOPS",
+    "FRESH_LOGIN_MINUTES",
 )
+ENVIRONMENTS = ("development", "testing", "production")
+INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
+            "FRESH_LOGIN_MINUTES")
 
 
 class ConfigError(RuntimeError):
@@ -69,6 +74,11 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(hours=12),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
         "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
+        # Approve, disclose and export ask for the password again after this long.
+        "FRESH_LOGIN_MINUTES": 10,
+        # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are believed;
+        # 0 = none, so a client cannot forge its address (login throttle, audit IP).
+        "TRUSTED_PROXY_HOPS": 0,
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
@@ -87,7 +97,7 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
     """Return the settings present in the environment, with types coerced."""
     environ = os.environ if environ is None else environ
     found = {key: environ[key] for key in ENV_KEYS if environ.get(key)}
-    for key in ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES"):
+    for key in INT_KEYS:
         if key in found:
             try:
                 found[key] = int(found[key])
@@ -128,8 +138,12 @@ def finalise(config: dict, instance_path: str) -> None:
     """Derive dependent settings and enforce the production rules.
 
     Raises:
-        ConfigError: in production mode without SECRET_KEY or PSEUDONYM_KEY.
+        ConfigError: for an unknown JOBBRO_ENV, in production mode without SECRET_KEY or
+            PSEUDONYM_KEY, and for settings out of range.
     """
+    if config["JOBBRO_ENV"] not in ENVIRONMENTS:
+        # A typo such as "prod" must not quietly run with development's insecure defaults.
+        raise ConfigError(f"JOBBRO_ENV must be one of {', '.join(ENVIRONMENTS)}, not {config['JOBBRO_ENV']!r}")
     production = config["JOBBRO_ENV"] == "production"
     for key in ("SECRET_KEY", "PSEUDONYM_KEY"):
         if config.get(key):
@@ -138,11 +152,14 @@ def finalise(config: dict, instance_path: str) -> None:
             raise ConfigError(f"{key} must be set in the environment when JOBBRO_ENV=production")
         config[key] = _instance_secret(instance_path, key.lower())
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(config["DATABASE_URL"])
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # Errors and logs show statements without their values (names, skånehensyn text).
+    options["hide_parameters"] = True
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait for a writer instead of failing at once with "database is locked".
-        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+        options["connect_args"] = {"timeout": 15, **(options.get("connect_args") or {})}
     _check_mail(config, production)
+    _check_counts(config)
     secure = production
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
@@ -164,6 +181,14 @@ def _check_mail(config: dict, production: bool) -> None:
         raise ConfigError("MAIL_TIMEOUT must be more than 0 and at most 300 seconds")
     if int(config.get("PASSWORD_FORGOT_MINUTES", 60)) <= 0:
         raise ConfigError("PASSWORD_FORGOT_MINUTES must be a positive number of minutes")
+
+
+def _check_counts(config: dict) -> None:
+    """Whole-number settings that may also come from ``test_config`` must be in range."""
+    for key, low in (("TRUSTED_PROXY_HOPS", 0), ("FRESH_LOGIN_MINUTES", 1)):
+        value = config.setdefault(key, defaults("")[key])
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(f"{key} must be a whole number of at least {low}, not {value!r}")
 
 
 def _normalise_db_url(url: str) -> str:

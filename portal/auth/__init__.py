@@ -16,9 +16,11 @@ def _register_app_wide(state: BlueprintSetupState) -> None:
     /glemt-adgangskode is the address users are told (Danish, at the root), so it is an app
     rule under this blueprint's endpoint name (``auth.forgot_password``). Mail logging is set
     up here too, so development shows unsent mails (the set-password links) on the console.
+    Fresh logins expire before every request, wherever the sensitive route lives.
     """
     from .. import mail
     from .forgot import PATH, forgot_password
 
     state.app.add_url_rule(PATH, "auth.forgot_password", forgot_password, methods=["GET", "POST"])
+    state.app.before_request(sessions.expire_fresh_login)
     mail.init_app(state.app)

@@ -15,10 +15,11 @@ from ..models.base import utcnow
 from . import bp, throttle
 from .forms import LoginForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, policy_errors, verify_password
-from .sessions import rotate_session_token, start_session
+from .sessions import mark_password_entered, rotate_session_token, start_session
 from .tokens import clear_token, user_for_token
 
 GENERIC_FAILURE = "Forkert e-mail eller adgangskode."
+TOO_MANY_TRIES = "For mange forsøg. Prøv igen om {wait} sekunder."
 LINK_DEAD = ("Linket er brugt eller udløbet – bed om et nyt under »Glemt adgangskode?« på log ind-siden, "
              "eller kontakt jobcentret.")
 
@@ -49,7 +50,7 @@ def login():
     wait = throttle.retry_after(keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
     if wait:
         audit.record_now("login_throttled", result="denied")
-        form.form_errors.append(f"For mange forsøg. Prøv igen om {wait} sekunder.")
+        form.form_errors.append(TOO_MANY_TRIES.format(wait=wait))
         return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
     email = form.email.data.strip().casefold()
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
@@ -85,15 +86,45 @@ def logout():
 @bp.route("/confirm", methods=["GET", "POST"])
 @login_required
 def confirm():
-    """Re-enter the password before a sensitive action (fresh login)."""
+    """Re-enter the password before a sensitive action (fresh login).
+
+    Throttled like log-in (per account and client IP), so a stolen session cookie cannot
+    guess the password here; the failure that reaches the limit also ends the session.
+
+    :raise 429: while the account or the client IP is throttled.
+    """
     form = LoginForm(email=current_user.email, next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.password.data):
-            confirm_login()
-            return redirect(safe_next(form.next.data) or url_for("main.index"))
-        throttle.record_failure(throttle.keys_for(current_user.email, request.remote_addr or "?"))
-        form.form_errors.append(GENERIC_FAILURE)
-    return render_template("auth/confirm.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/confirm.html", form=form)
+    config = current_app.config
+    keys = throttle.keys_for(current_user.email, request.remote_addr or "?")
+    wait = throttle.retry_after(keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
+    if wait:
+        audit.record_now("confirm_throttled", result="denied")
+        form.form_errors.append(TOO_MANY_TRIES.format(wait=wait))
+        return render_template("auth/confirm.html", form=form), 429, {"Retry-After": str(wait)}
+    if verify_password(current_user.password_hash, form.password.data):
+        confirm_login()
+        mark_password_entered()
+        return redirect(safe_next(form.next.data) or url_for("main.index"))
+    throttle.record_failure(keys)
+    audit.record_now("confirm_failed", result="denied")
+    wait = throttle.retry_after(keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
+    if wait:
+        return _end_session_after_confirm_failures(wait)
+    form.form_errors.append(GENERIC_FAILURE)
+    return render_template("auth/confirm.html", form=form), 401
+
+
+def _end_session_after_confirm_failures(wait: int):
+    """Rotate the session token and log out: whoever holds the cookie must log in again."""
+    rotate_session_token(current_user)
+    audit.record("session_ended", purpose="confirm_failures", result="denied")
+    db.session.commit()
+    logout_user()
+    form = LoginForm()
+    form.form_errors.append(TOO_MANY_TRIES.format(wait=wait))
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])

@@ -1,7 +1,12 @@
-"""Revocable sessions: Flask-Login alternative tokens, idle and absolute timeouts."""
+"""Revocable sessions: Flask-Login alternative tokens, idle and absolute timeouts, fresh logins.
+
+Every time here is read through :data:`clock`, so tests move it (``monkeypatch.setattr``)
+instead of editing timestamps inside the session.
+"""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from flask import current_app, session
@@ -40,9 +45,41 @@ def rotate_session_token(user: User) -> None:
     user.session_token = new_session_token()
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+clock: Callable[[], datetime] = _utc_now
+
+
+def _now() -> float:
+    return clock().timestamp()
+
+
 def start_session() -> None:
     session.permanent = True  # idle timeout = PERMANENT_SESSION_LIFETIME, refreshed per request
-    session["login_at"] = datetime.now(timezone.utc).timestamp()
+    session["login_at"] = _now()
+    mark_password_entered()
+
+
+def mark_password_entered() -> None:
+    """Note that the password was just typed (log-in, /auth/confirm): a fresh login starts."""
+    session["password_at"] = _now()
+
+
+def expire_fresh_login() -> None:
+    """Mark the session non-fresh FRESH_LOGIN_MINUTES after the last password entry.
+
+    Flask-Login sets ``_fresh`` at log-in and on confirm but never clears it, so without this
+    one password would approve, disclose and export for a whole 12-hour session. A session
+    without ``password_at`` (made before this rule) counts as stale.
+    """
+    if not session.get("_fresh"):
+        return
+    entered = session.get("password_at")
+    limit = current_app.config["FRESH_LOGIN_MINUTES"] * 60
+    if entered is None or _now() - entered > limit:
+        session["_fresh"] = False
 
 
 def enforce_absolute_timeout() -> None:
@@ -51,6 +88,6 @@ def enforce_absolute_timeout() -> None:
         return
     started = session.get("login_at")
     limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
-    if started is None or datetime.now(timezone.utc).timestamp() - started > limit:
+    if started is None or _now() - started > limit:
         logout_user()
         session.clear()

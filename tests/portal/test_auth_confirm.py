@@ -1,0 +1,76 @@
+"""/auth/confirm is throttled like log-in; reaching the limit there ends the session."""
+from __future__ import annotations
+
+import re
+
+from portal.extensions import db
+from portal.models import AuditEvent, User
+from tests.conftest import PASSWORD
+
+WRONG = "Forkert-kode-123"
+TOO_MANY = re.compile(r"For mange forsøg\. Prøv igen om \d+ sekunder\.")  # as at log-in
+
+
+def _confirm(client, auth, password: str):
+    return client.post("/auth/confirm", data={
+        "password": password, "csrf_token": auth.csrf_token("/auth/confirm"), "next": "/"})
+
+
+def _actions(app, action: str) -> int:
+    with app.app_context():
+        return db.session.query(AuditEvent).filter_by(action=action).count()
+
+
+def test_wrong_passwords_are_counted_audited_and_end_the_session_at_the_limit(app, client, auth,
+                                                                              make_user):
+    user = make_user("consultant")
+    auth.login(user.email)
+    cookie = client.get_cookie("session").value
+    with app.app_context():
+        token_before = db.session.get(User, user.id).session_token
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit - 1):
+        response = _confirm(client, auth, WRONG)
+        assert response.status_code == 401 and "Forkert e-mail eller adgangskode." in response.text
+    assert _actions(app, "confirm_failed") == limit - 1
+
+    last = _confirm(client, auth, WRONG)
+    assert last.status_code == 429 and int(last.headers["Retry-After"]) > 0
+    assert TOO_MANY.search(last.text)
+    assert _actions(app, "confirm_failed") == limit
+    with app.app_context():
+        assert db.session.get(User, user.id).session_token != token_before
+    # Both the client and a copy of the cookie taken before are logged out.
+    assert "/auth/login" in client.get("/").headers["Location"]
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert "/auth/login" in thief.get("/").headers["Location"]
+
+
+def test_a_throttled_account_and_ip_cannot_confirm_even_with_the_right_password(app, client, auth, make_user):
+    user = make_user("consultant")
+    auth.login(user.email)
+    with client.session_transaction() as session:
+        session["_fresh"] = False  # the login has gone stale
+    guesser = app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        page = guesser.get("/auth/login").text
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        guesser.post("/auth/login", data={"email": user.email, "password": WRONG, "csrf_token": token})
+    page = guesser.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert page.status_code == 429 and TOO_MANY.search(page.text)
+
+    response = _confirm(client, auth, PASSWORD)
+    assert response.status_code == 429 and TOO_MANY.search(response.text)
+    assert int(response.headers["Retry-After"]) > 0
+    assert _actions(app, "confirm_throttled") == 1
+    # Not confirmed: the export still asks for the password.
+    assert "/auth/confirm" in client.get("/maal/eksport.csv").headers["Location"]
+
+
+def test_a_right_password_at_confirm_works_and_is_not_counted(app, client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    assert _confirm(client, auth, WRONG).status_code == 401
+    response = _confirm(client, auth, PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert _actions(app, "confirm_failed") == 1
