@@ -149,18 +149,30 @@ def erase_command(citizen_id: int, purpose: str) -> None:
     click.echo(f"citizen {citizen_id} erased; the indexer removes the documents on its next batch")
 
 
+ATTEMPTS_KEPT_SECONDS = 24 * 3600
+
+
 @click.command("retention")
 @click.option("--days", type=int, default=None, help="Override RETENTION_DAYS.")
 @with_appcontext
 def retention_command(days: int | None) -> None:
-    """Anonymise cases closed longer ago than the retention period."""
+    """Anonymise cases closed longer ago than the retention period; prune old log-in attempts.
+
+    Log-in attempts (e-mail, IP) only serve the throttle, so they go once they are older than
+    a day and every throttle window.
+    """
     from pathlib import Path
 
     from flask import current_app
 
+    from .auth import throttle
     from .privacy import anonymise_expired
 
-    count = anonymise_expired(db.session, Path(current_app.config["UPLOAD_FOLDER"]), today=date.today(),
-                              retention_days=days or current_app.config["RETENTION_DAYS"])
+    config = current_app.config
+    count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=date.today(),
+                              retention_days=days or config["RETENTION_DAYS"])
+    keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
+                       config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
+    pruned = throttle.prune(keep_seconds)
     db.session.commit()
-    click.echo(f"{count} closed cases anonymised")
+    click.echo(f"{count} closed cases anonymised; {pruned} old log-in attempts removed")

@@ -133,3 +133,21 @@ def test_failed_erasure_keeps_the_files(app, uploads):
 def test_cli_erase_refuses_unknown_ids(runner):
     result = runner.invoke(args=["erase-citizen", "999", "--purpose", "test"])
     assert result.exit_code != 0 and "no citizen" in result.output
+
+
+def test_cli_retention_prunes_old_login_attempts(app, runner):
+    from datetime import timedelta
+
+    from portal.models import LoginAttempt
+    from portal.models.base import utcnow
+
+    with app.app_context():
+        now = utcnow()
+        db.session.add_all([LoginAttempt(key="email:old@x.dk", at=now - timedelta(days=2)),
+                            LoginAttempt(key="ip:127.0.0.1", at=now - timedelta(minutes=5))])
+        db.session.commit()
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0, result.output
+    assert "1 old log-in attempts removed" in result.output
+    with app.app_context():
+        assert [a.key for a in db.session.query(LoginAttempt)] == ["ip:127.0.0.1"]  # still throttling
