@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_fresh
 from flask_wtf import FlaskForm
@@ -17,7 +18,7 @@ from .. import audit, proposals
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import choices
-from ..models import Proposal
+from ..models import Placement, Proposal
 from ..models.vocab import CONSENT_CHANNELS
 from . import bp
 
@@ -57,9 +58,13 @@ def proposal(proposal_id: int):
                  purpose="identity release")
     db.session.commit()
     form = ConsentForm(formdata=None, deadline=date.today() + timedelta(days=90))
+    placements = db.session.scalars(
+        sa.select(Placement).where(Placement.citizen_id == item.citizen_id,
+                                   Placement.opening_id == item.opening_id)
+        .order_by(Placement.start_date.desc())).all()
     return render_template("candidates/proposal.html", proposal=item, consent_form=form,
                            step_form=StepForm(), allowed=proposals.allowed_next(item),
-                           active=proposals.active_consent(item),
+                           active=proposals.active_consent(item), placements=placements,
                            text_version=proposals.CONSENT_TEXT_VERSION)
 
 

@@ -117,6 +117,15 @@ def test_happy_path_creates_audits_and_queues_in_one_go(app, client, auth, world
     assert MARKER in page  # the consultant sees the citizen
 
 
+def test_the_proposal_page_lists_its_placement_instead_of_a_second_start(app, client, auth, world):
+    login(auth, world["consultant"])
+    post_start(client, auth, world)
+    placement = only_placement(app)
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert f'href="/forloeb/{placement.id}/konsulent"' in page and "igangværende" in page
+    assert 'data-testid="start-placement"' not in page
+
+
 def test_start_raises_the_citizens_version_for_the_index(app, client, auth, world):
     with app.app_context():
         before = db.session.get(Citizen, world["citizen"]).version
