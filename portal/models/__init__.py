@@ -9,9 +9,11 @@ from .openings import EligibilityRule, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
 from .placements import HoursLog, Placement, PlacementEvent
 from .proposals import Consent, Proposal
+from .stories import SuccessStory
 
 __all__ = [
     "AuditEvent", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
     "EmbeddingCacheEntry", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState",
     "JobGoal", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User",
+    "SuccessStory",
 ]
