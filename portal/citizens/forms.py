@@ -129,6 +129,7 @@ class ListFilterForm(Form):
                             default="")
     benefit = SelectField("Ydelsesgruppe", choices=choices({"": "Alle", **BENEFIT_GROUPS}), default="")
     incomplete = BooleanField("Kun borgere der mangler CV, jobmål eller VK")
+    closed = BooleanField("Vis afsluttede sager (i stedet for åbne)")
     page = IntegerField("Side", default=1, validators=[Optional(), NumberRange(1, 100_000)])
 
     def cleaned(self) -> dict:
@@ -140,6 +141,7 @@ class ListFilterForm(Form):
             "readiness": self.readiness.data if not self.readiness.errors else "",
             "benefit": self.benefit.data if not self.benefit.errors else "",
             "incomplete": bool(self.incomplete.data),
+            "closed": bool(self.closed.data),
             "page": self.page.data if (self.page.data and not self.page.errors) else 1,
         }
 

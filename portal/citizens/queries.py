@@ -91,7 +91,9 @@ def matchable_clause() -> sa.ColumnElement[bool]:
 
 
 def _filtered(user: User, filters: dict) -> sa.Select:
-    stmt = sa.select(Citizen).where(Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+    # The caseload is the open cases; closed ones stay findable behind the "closed" toggle.
+    closed = Citizen.case_closed.is_not(None) if filters.get("closed") else Citizen.case_closed.is_(None)
+    stmt = sa.select(Citizen).where(closed, Citizen.anonymised_at.is_(None))
     if filters["scope"] == "mine":
         stmt = stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
     elif filters["scope"] == "team":
@@ -112,7 +114,8 @@ def _filtered(user: User, filters: dict) -> sa.Select:
 def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> CitizenList:
     """The citizens ``user`` asked for (see ``ListFilterForm.cleaned``), one page of them.
 
-    Closed and anonymised cases are not listed. A page past the end is empty, not a 404.
+    Open cases only, or closed ones only with ``filters["closed"]``; anonymised citizens are
+    never listed. A page past the end is empty, not a 404.
     """
     stmt = _filtered(user, filters)
     ids = stmt.with_only_columns(Citizen.id).order_by(None).subquery()

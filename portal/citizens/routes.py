@@ -40,10 +40,18 @@ def detail(citizen_id: int):
     """
     citizen = citizen_or_404(citizen_id)
     audited_read(citizen, "citizen_page")
+    return render_detail(citizen)
+
+
+def render_detail(citizen: Citizen, **forms) -> str:
+    """The citizen page; ``forms`` replace the blank case forms (to show their errors)."""
+    from .routes_case import case_forms  # the case section lives with its routes
+
     return render_template("citizens/detail.html", citizen=citizen,
                            placements=queries.placements_of(citizen.id),
                            indexing=queries.indexing_state(citizen.id),
-                           hours_total=_hours_by_placement, town=queries.town_of(citizen.postcode))
+                           hours_total=_hours_by_placement, town=queries.town_of(citizen.postcode),
+                           **{**case_forms(), **forms})
 
 
 def _hours_by_placement(placement) -> float:
@@ -145,3 +153,4 @@ def move_job_goal(citizen_id: int, goal_id: int):
 
 
 from . import routes_cv  # noqa: E402,F401  (CV, caseworkers, skånehensyn)
+from . import routes_case  # noqa: E402,F401  (close/reopen, restriction, erasure)

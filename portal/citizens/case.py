@@ -1,0 +1,148 @@
+"""The citizen's case: close and reopen it, restrict processing (GDPR art. 18), erase it.
+
+Each function changes the citizen in the caller's session and adds, in that same
+transaction, an outbox row (the indexer reads the new state and removes closed and
+restricted citizens from the matching index) and an audit event. The caller commits; on
+a :class:`~portal.citizens.service.CitizenChangeError` it rolls back and nothing is written.
+
+There is no column for the closing reason: it is kept in the audit event's purpose
+(``reason:<key>``), which is append-only and therefore a trustworthy record of it.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..extensions import db
+from ..models import Citizen, Placement, User
+from ..models.vocab import END_REASONS
+from ..outbox import record_change
+from ..privacy import erase_citizen
+from .forms import clean_line
+from .service import CitizenChangeError, ensure_editable
+
+# Why a case ends. The placement outcomes (END_REASONS) are reused where they fit, so the
+# same words mean the same thing in the follow-up and on the case.
+CLOSE_REASONS = {
+    "ordinaert_job": END_REASONS["ordinaert_job"],
+    "fleksjob": END_REASONS["fleksjob"],
+    "uddannelse": END_REASONS["uddannelse"],
+    "selvforsoergende": "Selvforsørgende på anden vis",
+    "flyttet": "Flyttet fra kommunen",
+    "andet": END_REASONS["andet"],
+}
+
+# The grounds for restriction in GDPR art. 18(1), as the consultant picks them.
+RESTRICTION_GROUNDS = {
+    "rigtighed": "Borgeren bestrider oplysningernes rigtighed (art. 18, stk. 1, litra a)",
+    "ulovlig": "Behandlingen er ulovlig, men borgeren ønsker begrænsning frem for sletning (litra b)",
+    "retskrav": "Borgeren skal bruge oplysningerne til et retskrav (litra c)",
+    "indsigelse": "Borgeren har gjort indsigelse, og sagen afgøres (litra d)",
+}
+
+
+class ActivePlacementError(CitizenChangeError):
+    """The case cannot close while a placement runs; ``placement_ids`` are the ones to end."""
+
+    def __init__(self, placement_ids: list[int]) -> None:
+        super().__init__("Sagen kan ikke afsluttes, mens borgeren har et aktivt forløb i en virksomhed. "
+                         "Afslut forløbet først.")
+        self.placement_ids = placement_ids
+
+
+def active_placement_ids(citizen_id: int, on: date) -> list[int]:
+    """Ids of the citizen's placements still running on ``on`` (no end date, or a later one)."""
+    return list(db.session.scalars(
+        sa.select(Placement.id).where(
+            Placement.citizen_id == citizen_id,
+            sa.or_(Placement.end_date.is_(None), Placement.end_date > on))
+        .order_by(Placement.id)))
+
+
+def _case_changed(citizen: Citizen, action: str, purpose: str = "") -> None:
+    record_change(db.session, "citizen", citizen.id)
+    audit.record(action, citizen_id=citizen.id, purpose=purpose)
+
+
+def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date) -> None:
+    """Close the case on ``closed_on`` for ``reason`` (a key of :data:`CLOSE_REASONS`).
+
+    Raises:
+        CitizenChangeError: read-only citizen, already closed, unknown reason, or a date
+            in the future or before the case started.
+        ActivePlacementError: a placement is still running on ``closed_on``.
+    """
+    ensure_editable(citizen)
+    if citizen.case_closed is not None:
+        raise CitizenChangeError("Sagen er allerede afsluttet.")
+    if reason not in CLOSE_REASONS:
+        raise CitizenChangeError("Vælg en årsag fra listen.")
+    if closed_on > today:
+        raise CitizenChangeError("Afslutningsdatoen kan ikke ligge i fremtiden.")
+    if closed_on < citizen.case_start:
+        raise CitizenChangeError("Afslutningsdatoen kan ikke ligge før sagsstart.")
+    running = active_placement_ids(citizen.id, closed_on)
+    if running:
+        raise ActivePlacementError(running)
+    citizen.case_closed = closed_on
+    _case_changed(citizen, "case_closed", f"reason:{reason}")
+
+
+def reopen_case(citizen: Citizen) -> None:
+    """Reopen a closed case: the citizen is back in the caseload list and in matching.
+
+    Raises:
+        CitizenChangeError: read-only citizen, or the case is not closed.
+    """
+    ensure_editable(citizen)
+    if citizen.case_closed is None:
+        raise CitizenChangeError("Sagen er ikke afsluttet.")
+    citizen.case_closed = None
+    _case_changed(citizen, "case_reopened")
+
+
+def restrict(citizen: Citizen, ground: str, note: str = "") -> None:
+    """Restrict processing (GDPR art. 18): read-only, out of matching, a banner on the page.
+
+    Raises:
+        CitizenChangeError: anonymised, already restricted, or an unknown ground.
+    """
+    if citizen.anonymised_at is not None:
+        raise CitizenChangeError("Borgeren er anonymiseret og kan ikke ændres.")
+    if citizen.restricted:
+        raise CitizenChangeError("Behandlingen er allerede begrænset.")
+    if ground not in RESTRICTION_GROUNDS:
+        raise CitizenChangeError("Vælg en begrundelse fra listen.")
+    citizen.restricted = True
+    _case_changed(citizen, "processing_restricted", f"{ground}: {note}" if note else ground)
+
+
+def lift_restriction(citizen: Citizen, note: str = "") -> None:
+    """Lift the restriction (the citizen must have been told first, art. 18(3)).
+
+    Raises:
+        CitizenChangeError: the processing is not restricted.
+    """
+    if not citizen.restricted:
+        raise CitizenChangeError("Behandlingen er ikke begrænset.")
+    citizen.restricted = False
+    _case_changed(citizen, "restriction_lifted", note)
+
+
+def names_match(typed: str, name: str) -> bool:
+    """Whether the typed confirmation is the citizen's name (whitespace and case aside)."""
+    return clean_line(typed).casefold() == clean_line(name).casefold()
+
+
+def erase(citizen: Citizen, typed_name: str, purpose: str, user: User, upload_folder: Path) -> None:
+    """Erase the citizen everywhere (``portal.privacy.erase_citizen``, which also audits).
+
+    Raises:
+        CitizenChangeError: the typed name is not the citizen's (nothing is deleted).
+    """
+    if not names_match(typed_name, citizen.name):
+        raise CitizenChangeError("Navnet svarer ikke til borgerens navn. Intet er slettet.")
+    erase_citizen(db.session, citizen.id, upload_folder, purpose=purpose, user=user)

@@ -1,0 +1,62 @@
+"""Forms for the case actions: close, reopen, restrict, lift the restriction, erase.
+
+As everywhere under /borgere, the citizen comes from the URL and the acting user from
+``current_user``; fields such as ``status`` or ``company_id`` in a POST are not declared.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..formutil import choices
+from .case import CLOSE_REASONS, RESTRICTION_GROUNDS
+from .forms import ChoiceField, DanishDateField, no_hidden_characters
+
+
+def not_in_future(_form, field) -> None:
+    if field.data and field.data > date.today():
+        raise ValidationError("Afslutningsdatoen kan ikke ligge i fremtiden.")
+
+
+class CloseCaseForm(FlaskForm):
+    """"Afslut sag": the closing date (checked against case start in the service) and why."""
+
+    closed_on = DanishDateField("Afslutningsdato", validators=[InputRequired("Skriv en gyldig dato."),
+                                                                not_in_future])
+    reason = ChoiceField("Årsag", choices=choices({"": "Vælg årsag", **CLOSE_REASONS}),
+                         validators=[DataRequired("Vælg en årsag.")])
+
+
+class RestrictForm(FlaskForm):
+    """"Begræns behandling": a ground from GDPR art. 18(1) is required; a short note may follow."""
+
+    ground = ChoiceField("Begrundelse", choices=choices({"": "Vælg begrundelse", **RESTRICTION_GROUNDS}),
+                         validators=[DataRequired("Vælg en begrundelse for begrænsningen.")])
+    note = StringField("Sagsnummer eller bemærkning (valgfri)",
+                       validators=[Optional(), Length(max=100, message="Højst 100 tegn."),
+                                   no_hidden_characters])
+
+
+class LiftRestrictionForm(FlaskForm):
+    """Lifting needs the citizen to have been told beforehand (GDPR art. 18(3))."""
+
+    informed = BooleanField("Borgeren er orienteret, før begrænsningen ophæves",
+                            validators=[DataRequired("Bekræft, at borgeren er orienteret.")])
+    note = StringField("Sagsnummer eller bemærkning (valgfri)",
+                       validators=[Optional(), Length(max=100, message="Højst 100 tegn."),
+                                   no_hidden_characters])
+
+
+class EraseForm(FlaskForm):
+    """Erasure: why (the request's case number) and the citizen's name typed as confirmation."""
+
+    purpose = StringField("Formål (fx sagsnummeret på anmodningen om sletning)",
+                          validators=[DataRequired("Skriv formålet med sletningen."),
+                                      Length(3, 100, "Formålet skal være 3-100 tegn."),
+                                      no_hidden_characters])
+    confirm_name = StringField("Skriv borgerens fulde navn for at bekræfte",
+                               validators=[DataRequired("Skriv borgerens navn for at bekræfte."),
+                                           Length(max=200, message="Højst 200 tegn.")])

@@ -1,0 +1,144 @@
+"""Routes under /borgere/<id> for the case itself: close/reopen, restriction, erasure.
+
+Closing, reopening and the restriction are for consultants (and administrators); their
+forms sit on the citizen page, and a refused change re-renders that page with the error
+(400). Erasure is for administrators only, on its own page, behind a fresh login.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_fresh
+
+from ..access import admin_required, consultant_required
+from ..extensions import db
+from . import bp, case
+from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, RestrictForm
+from .forms import ActionForm
+from .pages import audited_read, citizen_or_404, commit_or_flash
+from .service import CitizenChangeError
+
+
+def case_forms() -> dict:
+    """Blank forms for the case section of the citizen page."""
+    return {"close_form": CloseCaseForm(formdata=None), "reopen_form": ActionForm(formdata=None),
+            "restrict_form": RestrictForm(formdata=None), "lift_form": LiftRestrictionForm(formdata=None),
+            "close_reasons": case.CLOSE_REASONS, "blocking_placements": []}
+
+
+def _refused(citizen, **forms):
+    """Re-render the citizen page with a refused form (nothing was written)."""
+    from .routes import render_detail
+
+    db.session.rollback()
+    audited_read(citizen, "case")
+    return render_detail(citizen, **forms), 400
+
+
+def _done(citizen, message: str):
+    commit_or_flash(message)
+    return redirect(url_for(".detail", citizen_id=citizen.id))
+
+
+@bp.post("/<int:citizen_id>/afslut")
+@consultant_required
+def close_case(citizen_id: int):
+    """Close the case: out of the caseload list and matching, still findable.
+
+    :raise 404: unknown citizen.  Refused (400): bad date or reason, running placement.
+    """
+    citizen = citizen_or_404(citizen_id)
+    form = CloseCaseForm()
+    if not form.validate_on_submit():
+        return _refused(citizen, close_form=form)
+    try:
+        case.close_case(citizen, form.closed_on.data, form.reason.data, today=date.today())
+    except case.ActivePlacementError as exc:
+        form.form_errors.append(exc.message_da)
+        return _refused(citizen, close_form=form, blocking_placements=exc.placement_ids)
+    except CitizenChangeError as exc:
+        form.form_errors.append(exc.message_da)
+        return _refused(citizen, close_form=form)
+    return _done(citizen, "Sagen er afsluttet. Borgeren er taget ud af matchingen.")
+
+
+@bp.post("/<int:citizen_id>/genaabn")
+@consultant_required
+def reopen_case(citizen_id: int):
+    """Reopen a closed case. :raise 404: unknown citizen."""
+    citizen = citizen_or_404(citizen_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        form.form_errors.append("Formularen er udløbet. Prøv igen.")
+        return _refused(citizen, reopen_form=form)
+    try:
+        case.reopen_case(citizen)
+    except CitizenChangeError as exc:
+        form.form_errors.append(exc.message_da)
+        return _refused(citizen, reopen_form=form)
+    return _done(citizen, "Sagen er genåbnet.")
+
+
+@bp.post("/<int:citizen_id>/begraens")
+@consultant_required
+def restrict(citizen_id: int):
+    """Restrict processing (GDPR art. 18) for a stated ground. :raise 404: unknown citizen."""
+    citizen = citizen_or_404(citizen_id)
+    form = RestrictForm()
+    if not form.validate_on_submit():
+        return _refused(citizen, restrict_form=form)
+    try:
+        case.restrict(citizen, form.ground.data, (form.note.data or "").strip())
+    except CitizenChangeError as exc:
+        form.form_errors.append(exc.message_da)
+        return _refused(citizen, restrict_form=form)
+    return _done(citizen, "Behandlingen er begrænset. Borgeren er taget ud af matchingen.")
+
+
+@bp.post("/<int:citizen_id>/ophaev-begraensning")
+@consultant_required
+def lift_restriction(citizen_id: int):
+    """Lift the restriction once the citizen has been told. :raise 404: unknown citizen."""
+    citizen = citizen_or_404(citizen_id)
+    form = LiftRestrictionForm()
+    if not form.validate_on_submit():
+        return _refused(citizen, lift_form=form)
+    try:
+        case.lift_restriction(citizen, (form.note.data or "").strip())
+    except CitizenChangeError as exc:
+        form.form_errors.append(exc.message_da)
+        return _refused(citizen, lift_form=form)
+    return _done(citizen, "Begrænsningen er ophævet.")
+
+
+@bp.route("/<int:citizen_id>/slet", methods=["GET", "POST"])
+@admin_required
+def erase(citizen_id: int):
+    """Erase the citizen from the database, the index and the file store (GDPR art. 17).
+
+    Needs a fresh login; a stale one is sent to confirm the password and back here.
+
+    :raise 403: not an administrator.  :raise 404: unknown citizen.
+    """
+    citizen = citizen_or_404(citizen_id)
+    if not login_fresh():
+        flash("Bekræft din adgangskode, før du sletter en borger.", "info")
+        return redirect(url_for("auth.confirm", next=url_for(".erase", citizen_id=citizen.id)))
+    form = EraseForm()
+    if form.validate_on_submit():
+        try:
+            case.erase(citizen, form.confirm_name.data, form.purpose.data.strip(), current_user,
+                       Path(current_app.config["UPLOAD_FOLDER"]))
+        except CitizenChangeError as exc:
+            db.session.rollback()
+            form.confirm_name.errors.append(exc.message_da)
+        else:
+            db.session.commit()
+            flash(f"Borger nr. {citizen_id} er slettet fra portalen, matchingindekset og fillageret.",
+                  "success")
+            return redirect(url_for(".index"))
+    audited_read(citizen, "erase")
+    status = 400 if form.errors else 200
+    return render_template("citizens/erase.html", citizen=citizen, form=form), status
