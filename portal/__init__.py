@@ -84,9 +84,10 @@ def register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .openings import bp as openings_bp
     from .placements import bp as placements_bp
+    from .stories import bp as stories_bp
 
     for blueprint in (auth_bp, main_bp, openings_bp, placements_bp, hotline_bp, citizens_bp,
-                      candidates_bp, dashboard_bp, admin_bp):
+                      candidates_bp, dashboard_bp, admin_bp, stories_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,17 +5,24 @@ from flask import current_app, request
 
 MENUS = {
     "company": [("main.index", "Forside"), ("openings.index", "Opslag"), ("placements.index", "Forløb"),
-                ("hotline.index", "Hotline")],
+                ("hotline.index", "Hotline"), ("stories.index", "Gode historier")],
     "consultant": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
                    ("citizens.index", "Borgere"), ("placements.followups", "Forløb"),
-                   ("hotline.index", "Hotline"), ("dashboard.index", "Mål")],
+                   ("hotline.index", "Hotline"), ("dashboard.index", "Mål"), ("stories.index", "Gode historier")],
     "admin": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
               ("citizens.index", "Borgere"), ("placements.followups", "Forløb"), ("hotline.index", "Hotline"),
-              ("dashboard.index", "Mål"),
+              ("dashboard.index", "Mål"), ("stories.index", "Gode historier"),
               ("admin.users", "Brugere"),
               ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
               ("admin.indexer", "Matchingindeks")],
 }
+
+# Company entries only Code of Care partners get (the page tells other companies why not).
+PARTNERS_ONLY = {"stories.index"}
+
+
+def _allowed(user, endpoint: str) -> bool:
+    return endpoint not in PARTNERS_ONLY or user.role != "company" or bool(user.is_code_of_care)
 
 
 def entries_for(user) -> list[tuple[str, str, bool]]:
@@ -24,7 +31,8 @@ def entries_for(user) -> list[tuple[str, str, bool]]:
     The current entry is the exact endpoint, else the entry of the request's area
     (e.g. an opening's edit page highlights "Opslag").
     """
-    menu = [(e, label) for e, label in MENUS.get(user.role, []) if e in current_app.view_functions]
+    menu = [(e, label) for e, label in MENUS.get(user.role, [])
+            if e in current_app.view_functions and _allowed(user, e)]
     endpoints = [e for e, _ in menu]
     current = request.endpoint if request.endpoint in endpoints else None
     if current is None and request.blueprint not in (None, "main", "admin"):

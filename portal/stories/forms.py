@@ -1,0 +1,88 @@
+"""Forms for success stories: write/edit, the publish/withdraw buttons, the list filter.
+
+The forms check shape (lengths, known choices, invisible characters) with Danish messages;
+the rules that need the database (partner company, the placement's company, consent and
+the citizen's name on publish) live in :mod:`.service`. Company, author and status never
+come from a POST other than through the declared choices: fields such as ``status``,
+``author_id`` or ``role`` are not declared and so never read.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from ..citizens.forms import ChoiceField, clean_line, no_hidden_characters, no_nul
+from ..formutil import choices
+from ..models import Company, Placement
+from ..models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
+from ..models.vocab import END_REASONS, OPENING_KINDS
+from .service import StoryData
+
+MIN_TEXT_LENGTH = 20
+
+
+def clean_text(value: str | None) -> str:
+    """Multi-line text NFC-normalised, with browser line ends (CRLF) as one character, stripped."""
+    return unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def placement_label(placement: Placement) -> str:
+    """How a consultant recognises a placement in the list (staff only: names the citizen)."""
+    return (f"Forløb #{placement.id} · {placement.company.name} · {OPENING_KINDS[placement.kind]} · "
+            f"start {placement.start_date:%d.%m.%Y} · {placement.citizen.name}")
+
+
+class StoryForm(FlaskForm):
+    """Write or edit a story; choices of company and placement are the partners' (set per request)."""
+
+    title = StringField("Overskrift", filters=[clean_line], validators=[
+        DataRequired("Skriv en overskrift."), no_nul, no_hidden_characters,
+        Length(3, STORY_TITLE_LENGTH, f"Overskriften skal være 3-{STORY_TITLE_LENGTH} tegn.")],
+        render_kw={"maxlength": STORY_TITLE_LENGTH})
+    company = ChoiceField("Code of Care-virksomhed", validators=[InputRequired("Vælg virksomheden.")])
+    placement = ChoiceField("Forløb (valgfrit)", default="")
+    kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
+                       validators=[InputRequired("Vælg en type forløb.")])
+    outcome = ChoiceField("Udfald", choices=choices([("", "Intet udfald endnu"), *END_REASONS.items()]),
+                          default="")
+    text = TextAreaField("Historien", filters=[clean_text], validators=[
+        DataRequired("Skriv historien."), no_nul, no_hidden_characters,
+        Length(MIN_TEXT_LENGTH, STORY_TEXT_LENGTH,
+               f"Historien skal være {MIN_TEXT_LENGTH}-{STORY_TEXT_LENGTH} tegn.")],
+        render_kw={"rows": 10, "maxlength": STORY_TEXT_LENGTH})
+    consent_confirmed = BooleanField("Borgeren har givet samtykke til, at historien deles med "
+                                     "Code of Care-virksomhederne (uden navn)")
+
+    def __init__(self, *args, companies: list[Company], placements: list[Placement], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.company.choices = choices([("", "Vælg virksomhed"),
+                                        *((str(c.id), c.name) for c in companies)])
+        self.placement.choices = choices([("", "Intet forløb"),
+                                          *((str(p.id), placement_label(p)) for p in placements)])
+
+    def story_data(self) -> StoryData:
+        """The validated fields as :class:`StoryData` (call after ``validate_on_submit``)."""
+        return StoryData(
+            title=self.title.data, text=self.text.data, company_id=int(self.company.data),
+            placement_id=int(self.placement.data) if self.placement.data else None,
+            kind=self.kind.data, outcome=self.outcome.data or None,
+            consent_confirmed=bool(self.consent_confirmed.data))
+
+
+class ActionForm(FlaskForm):
+    """Publish or withdraw: nothing but the CSRF token."""
+
+
+class ListFilterForm(Form):
+    """GET filters of the story list (no CSRF: it changes nothing). Bad values mean "all"."""
+
+    kind = SelectField("Type forløb", choices=choices({"": "Alle typer", **OPENING_KINDS}), default="")
+    status = SelectField("Status", choices=choices({"": "Alle", **STORY_STATUSES}), default="")
+
+    def cleaned(self) -> dict:
+        self.validate()
+        return {"kind": self.kind.data if not self.kind.errors else "",
+                "status": self.status.data if not self.status.errors else ""}

@@ -1,0 +1,160 @@
+"""Routes under /historier: partners read published stories; consultants write and publish them.
+
+``/historier/`` depends on the role: a Code of Care partner sees the published stories of
+all partners, a consultant or administrator sees every story with its status, and an
+ordinary company user gets 403 with a page explaining that stories are for partners.
+Writing, editing, publishing and withdrawing are for consultants and administrators only
+(company users get 403). The rules live in :mod:`.service`.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import audit
+from ..access import consultant_required
+from ..extensions import db
+from ..models import SuccessStory
+from ..models.stories import STORY_STATUSES
+from . import bp, service
+from .forms import ActionForm, ListFilterForm, StoryForm
+
+
+@bp.app_template_global()
+def story_status_label(status: str) -> str:
+    """The Danish label of a story status (for templates)."""
+    return STORY_STATUSES.get(status, status)
+
+
+@bp.app_template_global()
+def story_status_labels() -> dict[str, str]:
+    return dict(STORY_STATUSES)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The stories this user may see, newest first, filtered by ``?kind=`` (and ``?status=`` for staff).
+
+    :raise 403: for a company user whose company is not a Code of Care partner.
+    """
+    filters = ListFilterForm(request.args, meta={"csrf": False}).cleaned()
+    if current_user.role == "company":
+        if not current_user.is_code_of_care:
+            audit.record_now("authorisation_denied", purpose="stories.index", result="denied")
+            return render_template("stories/partners_only.html"), 403
+        stories = service.published_for_partners(filters["kind"] or None)
+        return render_template("stories/partner_index.html", stories=stories, filters=filters)
+    stories = service.all_for_staff(filters["kind"] or None, filters["status"] or None)
+    return render_template("stories/staff_index.html", stories=stories, filters=filters)
+
+
+def _story_form(**kwargs) -> StoryForm:
+    return StoryForm(companies=service.partner_companies(), placements=service.partner_placements(), **kwargs)
+
+
+def _attach(form: StoryForm, err: service.StoryError) -> None:
+    target = getattr(form, err.field, None) if err.field else None
+    if target is not None:
+        target.errors = [*target.errors, err.message]
+    else:
+        form.form_errors.append(err.message)
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@consultant_required
+def create():
+    """The form for a new story (GET) and saving it as a draft (POST).
+
+    :raise 400: with the form's Danish errors (CSRF included).
+    """
+    form = _story_form()
+    if form.validate_on_submit():
+        try:
+            story = service.create_story(form.story_data(), current_user)
+        except service.StoryError as err:
+            db.session.rollback()
+            _attach(form, err)
+        else:
+            flash("Historien er gemt som kladde. Den ses først af virksomhederne, når den er offentliggjort.",
+                  "success")
+            return redirect(url_for("stories.edit", story_id=story.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("stories/form.html", form=form, story=None), status
+
+
+def _story_or_404(story_id: int) -> SuccessStory:
+    story = db.session.get(SuccessStory, story_id)
+    if story is None:
+        abort(404)
+    return story
+
+
+def _saved_form(story: SuccessStory) -> StoryForm:
+    """The form filled from the stored story (not from the request)."""
+    return _story_form(formdata=None, data={
+        "title": story.title, "text": story.text, "company": str(story.company_id),
+        "placement": str(story.placement_id or ""), "kind": story.kind, "outcome": story.outcome or "",
+        "consent_confirmed": story.consent_confirmed})
+
+
+def _render_edit(story: SuccessStory, form: StoryForm, status: int = 200, action_error: str | None = None):
+    return render_template("stories/form.html", form=form, story=story, action_form=ActionForm(),
+                           action_error=action_error), status
+
+
+@bp.route("/<int:story_id>/rediger", methods=["GET", "POST"])
+@consultant_required
+def edit(story_id: int):
+    """Edit a story (GET shows it with its publish/withdraw buttons; POST saves).
+
+    :raise 404: unknown story.  :raise 400: form errors (CSRF included) or a broken rule.
+    """
+    story = _story_or_404(story_id)
+    if request.method == "GET":
+        return _render_edit(story, _saved_form(story))
+    form = _story_form()
+    if form.validate_on_submit():
+        try:
+            service.update_story(story, form.story_data())
+        except service.StoryError as err:
+            db.session.rollback()
+            _attach(form, err)
+        else:
+            flash("Ændringerne er gemt.", "success")
+            return redirect(url_for("stories.edit", story_id=story.id))
+    return _render_edit(story, form, 400)
+
+
+def _act(story_id: int, action, done: str):
+    story = _story_or_404(story_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(story)
+    except service.StoryError as err:
+        db.session.rollback()
+        story = _story_or_404(story_id)
+        return _render_edit(story, _saved_form(story), 400, action_error=err.message)
+    flash(done, "success")
+    return redirect(url_for("stories.index"))
+
+
+@bp.post("/<int:story_id>/offentliggoer")
+@consultant_required
+def publish(story_id: int):
+    """Publish a story for all Code of Care partners.
+
+    :raise 404: unknown story.  :raise 400: CSRF, or a publish rule (consent, the citizen's name).
+    """
+    return _act(story_id, service.publish_story, "Historien er offentliggjort for Code of Care-virksomhederne.")
+
+
+@bp.post("/<int:story_id>/tilbagetraek")
+@consultant_required
+def withdraw(story_id: int):
+    """Withdraw a published story: the partners no longer see it.
+
+    :raise 404: unknown story.  :raise 400: CSRF, or the story is not published.
+    """
+    return _act(story_id, service.withdraw_story, "Historien er trukket tilbage og ses ikke længere af virksomhederne.")

@@ -1,0 +1,203 @@
+"""Success stories (gode historier): the rules for writing, publishing and showing them.
+
+Consultants and administrators write stories about a Code of Care partner's placements;
+partners read each other's published ones. Every change is one transaction with an audit
+event ("story_created", "story_updated", "story_published", "story_withdrawn") whose purpose
+is ``story:<id>``; the story's title and text never go into the audit log. Broken rules raise
+:class:`StoryError` with a Danish message and write nothing.
+
+A story never names the citizen. Publishing (and saving an already published story) refuses
+a title or text that contains any part of the linked placement's citizen's name, matched
+case-insensitively as a whole word (so "Ib" is refused, "Ibsen" is not, for citizen "Ib").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..extensions import db
+from ..models import Citizen, Company, Placement, SuccessStory, User
+from ..models.base import utcnow
+
+
+class StoryError(ValueError):
+    """A story rule is broken; ``message`` is Danish, ``field`` the form field to blame (or None)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+@dataclass(frozen=True)
+class StoryData:
+    """What the consultant typed and chose (already shape-validated by the form)."""
+
+    title: str
+    text: str
+    company_id: int
+    placement_id: int | None
+    kind: str
+    outcome: str | None
+    consent_confirmed: bool
+
+
+def partner_companies() -> list[Company]:
+    """Active Code of Care partner companies, by name (the only companies a story may be about)."""
+    return list(db.session.scalars(sa.select(Company).where(
+        Company.code_of_care.is_(True), Company.active.is_(True)).order_by(Company.name, Company.id)))
+
+
+def partner_placements() -> list[Placement]:
+    """Placements at partner companies, newest first (the ones a story may link to)."""
+    return list(db.session.scalars(
+        sa.select(Placement).join(Company, Placement.company_id == Company.id)
+        .where(Company.code_of_care.is_(True), Company.active.is_(True))
+        .options(joinedload(Placement.company), joinedload(Placement.citizen))
+        .order_by(Placement.start_date.desc(), Placement.id.desc())))
+
+
+def published_for_partners(kind: str | None = None) -> list[SuccessStory]:
+    """Published stories of current partner companies, newest first; ``kind`` filters."""
+    query = (sa.select(SuccessStory).join(Company, SuccessStory.company_id == Company.id)
+             .where(SuccessStory.status == "published", Company.code_of_care.is_(True))
+             .options(joinedload(SuccessStory.company))
+             .order_by(SuccessStory.published_at.desc(), SuccessStory.id.desc()))
+    if kind:
+        query = query.where(SuccessStory.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def all_for_staff(kind: str | None = None, status: str | None = None) -> list[SuccessStory]:
+    """Every story with its status (consultants' overview), newest first; optional filters."""
+    query = (sa.select(SuccessStory).options(joinedload(SuccessStory.company), joinedload(SuccessStory.author))
+             .order_by(SuccessStory.created_at.desc(), SuccessStory.id.desc()))
+    if kind:
+        query = query.where(SuccessStory.kind == kind)
+    if status:
+        query = query.where(SuccessStory.status == status)
+    return list(db.session.scalars(query))
+
+
+def create_story(data: StoryData, author: User) -> SuccessStory:
+    """Save a new draft story by ``author`` and commit.
+
+    Raises:
+        StoryError: if the company is not a partner or the placement is not the company's.
+    """
+    placement = _check_links(data)
+    story = SuccessStory(author_id=author.id, status="draft")
+    _apply(story, data)
+    db.session.add(story)
+    db.session.flush()
+    _audit("story_created", story, placement)
+    db.session.commit()
+    return story
+
+
+def update_story(story: SuccessStory, data: StoryData) -> SuccessStory:
+    """Save changes to ``story`` and commit; a published story must still pass the publish rules.
+
+    Raises:
+        StoryError: for a broken link rule, or (published story) missing consent or a name.
+    """
+    placement = _check_links(data)
+    if story.status == "published":
+        _check_publishable(data, placement)
+    _apply(story, data)
+    _audit("story_updated", story, placement)
+    db.session.commit()
+    return story
+
+
+def publish_story(story: SuccessStory) -> SuccessStory:
+    """Publish ``story`` (a draft or a withdrawn one) for all partners and commit.
+
+    Raises:
+        StoryError: if already published, the company is no longer a partner, the citizen's
+            consent is not confirmed, or the title/text names the citizen.
+    """
+    if story.status == "published":
+        raise StoryError("Historien er allerede offentliggjort.")
+    data = StoryData(story.title, story.text, story.company_id, story.placement_id, story.kind,
+                     story.outcome, story.consent_confirmed)
+    placement = _check_links(data)
+    _check_publishable(data, placement)
+    story.status, story.published_at = "published", utcnow()
+    _audit("story_published", story, placement)
+    db.session.commit()
+    return story
+
+
+def withdraw_story(story: SuccessStory) -> SuccessStory:
+    """Withdraw a published story: partners no longer see it. Commits.
+
+    Raises:
+        StoryError: if the story is not published.
+    """
+    if story.status != "published":
+        raise StoryError("Kun en offentliggjort historie kan trækkes tilbage.")
+    story.status = "withdrawn"
+    _audit("story_withdrawn", story, story.placement)
+    db.session.commit()
+    return story
+
+
+def named_parts(text: str, citizen: Citizen | None) -> list[str]:
+    """The parts of ``citizen``'s name that occur in ``text`` as whole words (case-insensitive).
+
+    Parts are split on spaces and hyphens, so "Hansen-Møller" also catches "Hansen". An
+    anonymised citizen has no name left to protect (and "Anonymiseret borger" must not block
+    the word "borger").
+    """
+    if citizen is None or citizen.anonymised_at is not None:
+        return []
+    haystack = _fold(text)
+    parts = [p.strip(".'") for p in re.split(r"[\s\-]+", unicodedata.normalize("NFC", citizen.name))]
+    return [part for part in dict.fromkeys(p for p in parts if len(p) >= 2)
+            if re.search(rf"(?<!\w){re.escape(_fold(part))}(?!\w)", haystack)]
+
+
+def _fold(value: str) -> str:
+    return unicodedata.normalize("NFC", value or "").casefold()
+
+
+def _check_links(data: StoryData) -> Placement | None:
+    company = db.session.get(Company, data.company_id)
+    if company is None or not company.code_of_care:
+        raise StoryError("Virksomheden skal være Code of Care-partner.", "company")
+    if data.placement_id is None:
+        return None
+    placement = db.session.get(Placement, data.placement_id)
+    if placement is None or placement.company_id != company.id:
+        raise StoryError("Forløbet skal høre til den valgte virksomhed.", "placement")
+    return placement
+
+
+def _check_publishable(data: StoryData, placement: Placement | None) -> None:
+    if not data.consent_confirmed:
+        raise StoryError("Historien kan først offentliggøres, når borgerens samtykke til at dele den "
+                         "er bekræftet.", "consent_confirmed")
+    named = named_parts(f"{data.title}\n{data.text}", placement.citizen if placement else None)
+    if named:
+        names = ", ".join(f"»{part}«" for part in named)
+        raise StoryError(f"Historien nævner borgerens navn ({names}) og kan ikke offentliggøres. En historie "
+                         "må aldrig navngive borgeren: skriv fx »medarbejderen« eller »den nye kollega«.",
+                         "text")
+
+
+def _apply(story: SuccessStory, data: StoryData) -> None:
+    story.title, story.text = data.title, data.text
+    story.company_id, story.placement_id = data.company_id, data.placement_id
+    story.kind, story.outcome = data.kind, data.outcome
+    story.consent_confirmed = data.consent_confirmed
+
+
+def _audit(action: str, story: SuccessStory, placement: Placement | None) -> None:
+    # The story is about a citizen even without their name: log whose, never the text.
+    audit.record(action, citizen_id=placement.citizen_id if placement else None,
+                 purpose=f"story:{story.id}")

@@ -1,0 +1,348 @@
+"""Success stories (gode historier): writing, publish rules, visibility per role, CSRF, audit."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import AuditEvent, Citizen, Company, Placement, SuccessStory
+from portal.privacy import erase_citizen
+
+CITIZEN_NAME = "Jens Hansen-Møller"
+TEXT = "Medarbejderen startede med fire timer om ugen på lageret og har nu fast job hos os."
+
+
+@pytest.fixture
+def world(app, make_user):
+    """Two partner companies, an ordinary company, staff, and a placement at partner A."""
+    partner = make_user("company", email="partner@firma.dk", code_of_care=True)
+    partner_b = make_user("company", email="partner-b@firma.dk", code_of_care=True)
+    ordinary = make_user("company", email="ordinary@firma.dk")
+    consultant = make_user("consultant", email="vk@jc.dk")
+    admin = make_user("admin", email="admin@jc.dk")
+    with app.app_context():
+        citizen = Citizen(name=CITIZEN_NAME, postcode="8722", benefit_group="kontanthjaelp",
+                          hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1))
+        placement = Placement(citizen=citizen, company_id=partner.company_id, kind="smaajob",
+                              start_date=date(2026, 1, 5), weekly_hours=4)
+        other = Placement(citizen=citizen, company_id=partner_b.company_id, kind="loentilskud",
+                          start_date=date(2026, 2, 1), weekly_hours=30)
+        db.session.add_all([citizen, placement, other])
+        db.session.commit()
+        ids = {"citizen": citizen.id, "placement": placement.id, "placement_b": other.id}
+    return {"partner": partner, "partner_b": partner_b, "ordinary": ordinary, "consultant": consultant,
+            "admin": admin, **ids}
+
+
+def form_data(world, **overrides) -> dict:
+    data = {"title": "Fra fire timer til fast job", "company": str(world["partner"].company_id),
+            "placement": str(world["placement"]), "kind": "smaajob", "outcome": "ordinaert_job",
+            "text": TEXT, "consent_confirmed": "y"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def create(client, auth, world, **overrides):
+    token = auth.csrf_token("/historier/ny")
+    return client.post("/historier/ny", data={**form_data(world, **overrides), "csrf_token": token})
+
+
+def story_id_from(response) -> int:
+    return int(re.search(r"/historier/(\d+)/rediger", response.headers["Location"]).group(1))
+
+
+def publish(client, auth, story_id: int):
+    return client.post(f"/historier/{story_id}/offentliggoer",
+                       data={"csrf_token": auth.csrf_token(f"/historier/{story_id}/rediger")})
+
+
+def stored(app, story_id: int) -> SuccessStory:
+    with app.app_context():
+        story = db.session.get(SuccessStory, story_id)
+        db.session.expunge(story)
+        return story
+
+
+def count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(SuccessStory.id)))
+
+
+def published_story(client, auth, world, **overrides) -> int:
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world, **overrides))
+    assert publish(client, auth, story_id).status_code == 302
+    return story_id
+
+
+def test_consultant_writes_a_draft_audited_without_the_text(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    response = create(client, auth, world, consent_confirmed=None)
+    assert response.status_code == 302
+    story = stored(app, story_id_from(response))
+    assert (story.status, story.author_id, story.consent_confirmed) == ("draft", world["consultant"].id, False)
+    assert (story.company_id, story.placement_id, story.outcome) == (world["partner"].company_id,
+                                                                     world["placement"], "ordinaert_job")
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "story_created")).one()
+        assert (event.citizen_id, event.purpose, event.user_id) == (world["citizen"], f"story:{story.id}",
+                                                                     world["consultant"].id)
+        texts = " ".join(f"{e.action} {e.purpose} {e.result}" for e in db.session.scalars(sa.select(AuditEvent)))
+    assert "lageret" not in texts and "fire timer" not in texts
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"title": ""}, "Skriv en overskrift."),
+    ({"title": "x" * 121}, "Overskriften skal være 3-120 tegn."),
+    ({"text": ""}, "Skriv historien."),
+    ({"text": "For kort"}, "Historien skal være 20-4000 tegn."),
+    ({"text": "x" * 10**6}, "Historien skal være 20-4000 tegn."),
+    ({"text": TEXT + "\x00"}, "ugyldige tegn (NUL)"),
+    ({"text": TEXT + "\u202e"}, "usynlige tegn eller styretegn"),
+    ({"title": "Fast\u200bjob"}, "usynlige tegn eller styretegn"),
+    ({"kind": "ukendt"}, "Vælg en af mulighederne på listen."),
+    ({"outcome": "' OR 1=1--"}, "Vælg en af mulighederne på listen."),
+    ({"company": "abc"}, "Vælg en af mulighederne på listen."),
+    ({"company": "999999"}, "Vælg en af mulighederne på listen."),
+    ({"company": ""}, "Vælg virksomheden."),
+    ({"placement": "-1"}, "Vælg en af mulighederne på listen."),
+    ({"placement": str(2**40)}, "Vælg en af mulighederne på listen."),
+])
+def test_bad_inputs_are_refused_with_danish_messages(app, client, auth, world, overrides, message):
+    auth.switch_to(world["consultant"].email)
+    response = create(client, auth, world, **overrides)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count(app) == 0
+
+
+def test_only_partner_companies_and_their_own_placements(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    page = client.get("/historier/ny").get_data(as_text=True)
+    assert "Firma 2" not in page  # the ordinary company is no choice
+    refused = create(client, auth, world, company=str(world["ordinary"].company_id))
+    assert refused.status_code == 400 and count(app) == 0
+    wrong = create(client, auth, world, placement=str(world["placement_b"]))
+    assert wrong.status_code == 400
+    assert "Forløbet skal høre til den valgte virksomhed." in wrong.get_data(as_text=True)
+    assert count(app) == 0
+
+
+def test_form_says_a_story_never_names_the_citizen(client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    assert "En historie nævner aldrig borgeren." in client.get("/historier/ny").get_data(as_text=True)
+
+
+def test_publish_requires_the_citizens_consent(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world, consent_confirmed=None))
+    response = publish(client, auth, story_id)
+    assert response.status_code == 400
+    assert "borgerens samtykke til at dele den er bekræftet" in response.get_data(as_text=True)
+    assert stored(app, story_id).status == "draft"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("text", TEXT + " Tak til Jens!"),
+    ("text", TEXT + " HANSEN-MØLLER er en stjerne."),
+    ("text", TEXT + " Hr. møller smiler."),
+    ("title", "Jens fik fast job"),
+])
+def test_publish_refuses_the_citizens_name(app, client, auth, world, field, value):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world, **{field: value}))
+    response = publish(client, auth, story_id)
+    assert response.status_code == 400
+    assert "Historien nævner borgerens navn" in response.get_data(as_text=True)
+    assert stored(app, story_id).status == "draft"
+
+
+def test_name_check_is_whole_word_and_skips_anonymised_citizens(app, client, auth, world):
+    story_id = published_story(client, auth, world, text=TEXT + " Jensen fra lageret hjalp.")
+    assert stored(app, story_id).status == "published"
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.name, citizen.anonymised_at = "Anonymiseret borger", datetime.now(timezone.utc)
+        db.session.commit()
+    other = story_id_from(create(client, auth, world, text=TEXT + " En borger i job."))
+    assert publish(client, auth, other).status_code == 302
+
+
+def test_editing_a_published_story_keeps_the_publish_rules(app, client, auth, world):
+    story_id = published_story(client, auth, world)
+    token = auth.csrf_token(f"/historier/{story_id}/rediger")
+    named = client.post(f"/historier/{story_id}/rediger",
+                        data={**form_data(world, text=TEXT + " Jens siger tak."), "csrf_token": token})
+    assert named.status_code == 400 and "Historien nævner borgerens navn" in named.get_data(as_text=True)
+    no_consent = client.post(f"/historier/{story_id}/rediger",
+                             data={**form_data(world, consent_confirmed=None), "csrf_token": token})
+    assert no_consent.status_code == 400
+    assert stored(app, story_id).text == TEXT
+    ok = client.post(f"/historier/{story_id}/rediger",
+                     data={**form_data(world, title="Ny overskrift"), "csrf_token": token})
+    assert ok.status_code == 302 and stored(app, story_id).title == "Ny overskrift"
+
+
+def test_consultant_ignores_extra_fields(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    response = create(client, auth, world, status="published", author_id=str(world["admin"].id),
+                      company_id=str(world["partner_b"].company_id), published_at="2020-01-01", role="admin")
+    story = stored(app, story_id_from(response))
+    assert (story.status, story.author_id, story.company_id, story.published_at) == (
+        "draft", world["consultant"].id, world["partner"].company_id, None)
+
+
+def test_partner_sees_published_stories_of_all_partners_newest_first(app, client, auth, world):
+    first = published_story(client, auth, world, title="Første historie")
+    published_story(client, auth, world, title="Anden historie", kind="loentilskud",
+                             company=str(world["partner_b"].company_id), placement="", outcome="")
+    assert create(client, auth, world, title="Hemmelig kladde").status_code == 302
+    withdrawn = published_story(client, auth, world, title="Trukket historie")
+    with app.app_context():
+        db.session.get(SuccessStory, first).published_at -= timedelta(days=1)
+        db.session.commit()
+    token = auth.csrf_token(f"/historier/{withdrawn}/rediger")
+    assert client.post(f"/historier/{withdrawn}/tilbagetraek", data={"csrf_token": token}).status_code == 302
+    auth.switch_to(world["partner"].email)
+    page = client.get("/historier/").get_data(as_text=True)
+    assert page.index("Anden historie") < page.index("Første historie")
+    assert "Hemmelig kladde" not in page and "Trukket historie" not in page
+    assert "Firma 1" in page and "Løntilskud" in page and "Ordinært job" in page and TEXT in page
+    assert CITIZEN_NAME not in page
+    filtered = client.get("/historier/?kind=loentilskud").get_data(as_text=True)
+    assert "Anden historie" in filtered and "Første historie" not in filtered
+    assert "Første historie" in client.get("/historier/?kind=<script>").get_data(as_text=True)
+
+
+def test_stories_of_a_former_partner_are_hidden_and_cannot_be_published(app, client, auth, world):
+    published_story(client, auth, world)
+    draft = story_id_from(create(client, auth, world, title="Kladde"))
+    auth.switch_to(world["partner_b"].email)
+    assert "Fra fire timer til fast job" in client.get("/historier/").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Company, world["partner"].company_id).code_of_care = False
+        db.session.commit()
+    assert "Fra fire timer til fast job" not in client.get("/historier/").get_data(as_text=True)
+    auth.switch_to(world["consultant"].email)
+    response = publish(client, auth, draft)
+    assert response.status_code == 400 and "Code of Care-partner" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script> og resten af historien her",
+                                  "{{7*7}} er ikke 49 i denne historie, bare tekst",
+                                  "=HYPERLINK(\"http://evil\") * ? ~ /re/ AND \" tekst"])
+def test_story_text_is_shown_as_text(client, auth, world, text):
+    published_story(client, auth, world, text=text)
+    auth.switch_to(world["partner"].email)
+    page = client.get("/historier/").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert ("&lt;script&gt;" in page) if "<script>" in text else ("{{7*7}}" in page or "HYPERLINK" in page)
+
+
+def test_combining_characters_are_normalised(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world, title="Cafe\u0301en ansatte"))
+    assert stored(app, story_id).title == "Caféen ansatte"
+
+
+def test_ordinary_company_gets_a_friendly_403_and_no_menu_entry(app, client, auth, world):
+    published_story(client, auth, world)
+    auth.switch_to(world["ordinary"].email)
+    response = client.get("/historier/")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 403 and "kun for virksomheder, der er Code of Care-partnere" in body
+    assert "Fra fire timer" not in body
+    assert "Gode historier</a>" not in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "authorisation_denied", AuditEvent.purpose == "stories.index")) == 1
+
+
+@pytest.mark.parametrize("who", ["partner", "consultant", "admin"])
+def test_menu_entry_for_partners_and_staff(client, auth, world, who):
+    auth.switch_to(world[who].email)
+    assert 'href="/historier/"' in client.get("/").get_data(as_text=True)
+
+
+def test_consultant_sees_every_story_with_its_status(client, auth, world):
+    published_story(client, auth, world, title="Offentlig")
+    create(client, auth, world, title="Kladden")
+    page = client.get("/historier/").get_data(as_text=True)
+    assert "Offentlig" in page and "Kladden" in page and "Offentliggjort" in page and "Kladde" in page
+    drafts = client.get("/historier/?status=draft").get_data(as_text=True)
+    assert "Kladden" in drafts and ">Offentlig<" not in drafts
+
+
+@pytest.mark.parametrize("who", ["partner", "ordinary"])
+def test_companies_cannot_write_publish_or_withdraw(app, client, auth, world, who):
+    story_id = published_story(client, auth, world)
+    draft = story_id_from(create(client, auth, world, title="Kladde"))
+    auth.switch_to(world[who].email)
+    token = auth.csrf_token("/")
+    extra = {**form_data(world), "csrf_token": token, "company_id": str(world[who].company_id),
+             "status": "published", "role": "consultant"}
+    assert client.get("/historier/ny").status_code == 403
+    assert client.post("/historier/ny", data=extra).status_code == 403
+    assert client.post(f"/historier/{draft}/rediger", data=extra).status_code == 403
+    assert client.post(f"/historier/{draft}/offentliggoer", data={"csrf_token": token}).status_code == 403
+    assert client.post(f"/historier/{story_id}/tilbagetraek", data={"csrf_token": token}).status_code == 403
+    assert count(app) == 2 and stored(app, draft).status == "draft"
+    assert stored(app, story_id).status == "published"
+
+
+def test_state_changes_need_csrf(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    assert client.post("/historier/ny", data=form_data(world)).status_code == 400
+    assert count(app) == 0
+    story_id = story_id_from(create(client, auth, world))
+    assert client.post(f"/historier/{story_id}/offentliggoer").status_code == 400
+    assert client.post(f"/historier/{story_id}/offentliggoer", data={"csrf_token": "forged"}).status_code == 400
+    assert stored(app, story_id).status == "draft"
+
+
+def test_withdraw_only_a_published_story_and_it_is_audited(app, client, auth, world):
+    story_id = published_story(client, auth, world)
+    draft = story_id_from(create(client, auth, world, title="Kladde"))
+    token = auth.csrf_token(f"/historier/{draft}/rediger")
+    assert client.post(f"/historier/{draft}/tilbagetraek", data={"csrf_token": token}).status_code == 400
+    assert client.post(f"/historier/{story_id}/tilbagetraek", data={"csrf_token": token}).status_code == 302
+    assert stored(app, story_id).status == "withdrawn"
+    with app.app_context():
+        actions = list(db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.purpose == f"story:{story_id}").order_by(AuditEvent.id)))
+    assert actions == ["story_created", "story_published", "story_withdrawn"]
+
+
+@pytest.mark.parametrize("path", ["/historier/0/rediger", "/historier/2147483647/rediger",
+                                  "/historier/99999999999/rediger", "/historier/-1/rediger",
+                                  "/historier/abc/rediger"])
+def test_unknown_story_ids_are_404(client, auth, world, path):
+    auth.switch_to(world["consultant"].email)
+    assert client.get(path).status_code == 404
+
+
+def test_erasing_the_citizen_keeps_the_story_without_the_link(app, client, auth, world):
+    story_id = published_story(client, auth, world)
+    with app.app_context():
+        erase_citizen(db.session, world["citizen"], app.config["UPLOAD_FOLDER"], purpose="test")
+        db.session.commit()
+    story = stored(app, story_id)
+    assert (story.placement_id, story.status) == (None, "published")
+
+
+def test_database_refuses_a_published_story_without_consent(app, world):
+    with app.app_context():
+        db.session.add(SuccessStory(title="T", text=TEXT, company_id=world["partner"].company_id,
+                                    kind="smaajob", author_id=world["consultant"].id, status="published",
+                                    consent_confirmed=False))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_partner_results_link_to_the_stories(client, auth, world):
+    auth.switch_to(world["partner"].email)
+    assert 'href="/historier/"' in client.get("/forloeb/").get_data(as_text=True)
