@@ -1,0 +1,71 @@
+"""A consultant closes and reopens a case; an administrator erases a citizen (browser)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from portal.extensions import db
+from portal.models import Citizen
+from tests.conftest import PASSWORD, user_factory
+from tests.portal.citizen_fixtures import make_citizen
+
+pytestmark = pytest.mark.e2e
+
+
+def login(page, email: str) -> None:
+    page.goto("/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.get_by_test_id("start-page").wait_for()
+
+
+def test_consultant_closes_and_reopens_a_case(page, live_app, password_hash):
+    consultant = user_factory(live_app, password_hash)("consultant")
+    citizen_id = make_citizen(live_app, name="Maja Holm", vk_id=consultant.id)
+    login(page, consultant.email)
+
+    page.get_by_role("link", name="Borgere", exact=True).click()
+    page.get_by_test_id("citizen-row").filter(has_text="Maja Holm").get_by_role("link", name="Maja Holm").click()
+    page.get_by_label("Afslutningsdato").fill(date.today().isoformat())
+    page.get_by_label("Årsag").select_option(label="Ordinært job")
+    page.get_by_role("button", name="Afslut sag").click()
+    page.get_by_text("Sagen er afsluttet.").wait_for()
+    assert page.get_by_test_id("closed-banner").is_visible()
+
+    page.get_by_role("link", name="Borgere", exact=True).click()
+    assert page.get_by_test_id("citizen-row").filter(has_text="Maja Holm").count() == 0
+    page.get_by_label("Vis afsluttede sager").check()
+    page.get_by_role("button", name="Vis", exact=True).click()
+    row = page.get_by_test_id("citizen-row").filter(has_text="Maja Holm")
+    assert "Afsluttet" in row.inner_text()
+    row.get_by_role("link", name="Maja Holm").click()
+
+    page.get_by_role("button", name="Genåbn sag").click()
+    page.get_by_text("Sagen er genåbnet.").wait_for()
+    assert page.get_by_test_id("closed-banner").count() == 0
+    with live_app.app_context():
+        assert db.session.get(Citizen, citizen_id).case_closed is None
+
+
+def test_admin_erases_a_citizen(page, live_app, password_hash):
+    admin = user_factory(live_app, password_hash)("admin")
+    citizen_id = make_citizen(live_app, name="Emil Vestergaard")
+    login(page, admin.email)
+
+    page.goto(f"/borgere/{citizen_id}")
+    page.get_by_role("link", name="Slet borger").click()
+    assert "Uploadede CV-filer" in page.get_by_test_id("erase-scope").inner_text()
+    page.get_by_label(re.compile("^Formål")).fill("J.nr. 2026-0042")
+    page.get_by_label(re.compile("fulde navn")).fill("Emil Vestergård")
+    page.get_by_role("button", name="Slet borgeren").click()
+    page.get_by_text("Navnet svarer ikke til borgerens navn. Intet er slettet.").wait_for()
+
+    page.get_by_label(re.compile("fulde navn")).fill("Emil Vestergaard")
+    page.get_by_role("button", name="Slet borgeren").click()
+    page.get_by_text(f"Borger nr. {citizen_id} er slettet").wait_for()
+    assert page.url.endswith("/borgere/")
+    with live_app.app_context():
+        assert db.session.get(Citizen, citizen_id) is None
