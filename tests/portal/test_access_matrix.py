@@ -11,7 +11,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal, Opening, Placement,
-                           Proposal)
+                           Proposal, SuccessStory)
 from portal.models import PlacementEvent
 
 PUBLIC = {"static", "auth.login", "auth.set_password", "auth.forgot_password", "main.healthz", "main.index"}
@@ -26,6 +26,7 @@ def world(app, make_user):
     b_user = make_user("company", email="b@firma.dk")
     consultant = make_user("consultant", email="vk@jc.dk")
     admin = make_user("admin", email="admin@jc.dk")
+    partner = make_user("company", email="p@firma.dk", code_of_care=True)
     with app.app_context():
         b_company = db.session.get(Company, b_user.company_id)
         opening_b = Opening(company=b_company, kind="smaajob", title="B's opslag", postcode="8722",
@@ -53,11 +54,16 @@ def world(app, make_user):
         # A consultant's note on A's own placement (id == opening_a's): A must never see it.
         note = PlacementEvent(placement_id=placement.id, kind="followup", note=f"{MARKER}note",
                               user_id=consultant.id)
-        db.session.add_all([request, note])
+        # Gode historier: a partner sees the published story, never the draft (which names the citizen).
+        stories = [SuccessStory(title=title, text=text, company_id=partner.company_id, kind="smaajob",
+                                author_id=consultant.id, status=status, consent_confirmed=True)
+                   for title, text, status in [("Offentlig historie", "Et godt forløb.", "published"),
+                                               ("Utrykt kladdehistorie", f"{MARKER}name fik job.", "draft")]]
+        db.session.add_all([request, note, *stories])
         db.session.commit()
         ids = {"opening_b": opening_b.id, "citizen": citizen.id, "opening_a": opening_a.id,
-               "request_b": request.id, "goal": citizen.job_goals[0].id}
-    return {"a": a_user, "b": b_user, "consultant": consultant, "admin": admin, "ids": ids}
+               "request_b": request.id, "goal": citizen.job_goals[0].id, "draft_story": stories[1].id}
+    return {"a": a_user, "b": b_user, "consultant": consultant, "admin": admin, "partner": partner, "ids": ids}
 
 
 def _routes(app):
@@ -80,7 +86,7 @@ def _login(auth, client, user):
         auth.switch_to(user.email)
 
 
-@pytest.mark.parametrize("who", [None, "a", "consultant", "admin"])
+@pytest.mark.parametrize("who", [None, "a", "partner", "consultant", "admin"])
 def test_no_route_fails_with_500_for_any_role_or_id(app, client, auth, world, who):
     _login(auth, client, world.get(who) if who else None)
     for rule in _routes(app):
@@ -134,6 +140,20 @@ def test_no_citizen_marker_reaches_a_company_user(app, client, auth, world):
     # Control: the markers are really rendered for staff, so the scan above can fail.
     _login(auth, client, world["consultant"])
     assert MARKER in client.get(f"/borgere/{world['ids']['citizen']}").get_data(as_text=True)
+
+
+def test_no_citizen_marker_or_draft_story_reaches_a_partner(app, client, auth, world):
+    _login(auth, client, world["partner"])
+    for rule in _routes(app):
+        if "GET" not in rule.methods:
+            continue
+        for key in ("opening_a", "citizen", "draft_story"):
+            body = client.get(_fill(rule, world["ids"][key])).get_data(as_text=True)
+            assert MARKER not in body and "Utrykt kladdehistorie" not in body, (rule.rule, key)
+    # Control: the partner really sees stories, and staff see the draft.
+    assert "Offentlig historie" in client.get("/historier/").get_data(as_text=True)
+    _login(auth, client, world["consultant"])
+    assert MARKER in client.get(f"/historier/{world['ids']['draft_story']}/rediger").get_data(as_text=True)
 
 
 def _csrf(client) -> str:
