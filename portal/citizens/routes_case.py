@@ -23,7 +23,7 @@ from .service import CitizenChangeError
 
 def case_forms() -> dict:
     """Blank forms for the case section of the citizen page."""
-    return {"close_form": CloseCaseForm(formdata=None), "reopen_form": ActionForm(formdata=None),
+    return {"close_form": CloseCaseForm(formdata=None, closed_on=date.today()), "reopen_form": ActionForm(formdata=None),
             "restrict_form": RestrictForm(formdata=None), "lift_form": LiftRestrictionForm(formdata=None),
             "close_reasons": case.CLOSE_REASONS, "blocking_placements": []}
 
