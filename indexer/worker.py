@@ -2,7 +2,8 @@
 
 Guarantees (SECURITY.md "Reliability and data safety"):
 
-* Claims are one UPDATE on rows that are pending and unclaimed (or whose lease expired),
+* Claims select at most a batch of pending rows that are unclaimed (or whose lease expired)
+  and mark them in the same transaction,
   so two workers never hold the same row; on PostgreSQL the candidates are picked with
   ``FOR UPDATE SKIP LOCKED``. A crashed worker's rows come back when the lease ends.
 * Several events for one entity in a batch are coalesced; what is written is the row's

@@ -20,6 +20,8 @@ from ..extensions import db
 from ..formutil import choices
 from ..models import Placement, Proposal
 from ..models.vocab import CONSENT_CHANNELS
+from ..placements.lifecycle import LifecycleError, check_startable
+from ..placements.service import today_local
 from . import bp
 
 
@@ -65,7 +67,17 @@ def proposal(proposal_id: int):
     return render_template("candidates/proposal.html", proposal=item, consent_form=form,
                            step_form=StepForm(), allowed=proposals.allowed_next(item),
                            active=proposals.active_consent(item), placements=placements,
+                           can_start=_can_start(item),
                            text_version=proposals.CONSENT_TEXT_VERSION)
+
+
+def _can_start(proposal: Proposal) -> bool:
+    """The placements area's own rule, so the button never offers a start it would refuse."""
+    try:
+        check_startable(proposal, today_local())
+    except LifecycleError:
+        return False
+    return True
 
 
 @bp.post("/forslag/<int:proposal_id>/samtykke")

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import consultant_required
 from ..citizens.pages import audited_read, citizen_or_404
@@ -20,6 +21,9 @@ from . import bp, followup, lifecycle, service
 from .forms import month_label
 from .lifecycle_forms import EndForm, FollowUpForm, StartForm, clean_note
 from ..models.vocab import PLACEMENT_EVENT_KINDS as EVENT_KINDS
+
+CHANGED_MEANWHILE = ("Borgeren blev ændret af en kollega i samme øjeblik, så intet blev gemt. "
+                     "Se siden igen, og prøv en gang til.")
 
 
 @bp.get("/opfoelgning")
@@ -78,6 +82,10 @@ def start(proposal_id: int):
         except lifecycle.LifecycleError as err:
             db.session.rollback()
             _attach(form, err)
+        except StaleDataError:
+            db.session.rollback()
+            flash(CHANGED_MEANWHILE, "error")
+            return redirect(url_for("candidates.proposal", proposal_id=proposal.id))
         else:
             filled = " Opslaget er markeret som besat." if result.filled else ""
             flash(f"Forløbet er startet.{filled}", "success")
@@ -162,6 +170,10 @@ def end(placement_id: int):
         db.session.rollback()
         _attach(form, err)
         return _detail(placement, end_form=form, status=400)
+    except StaleDataError:
+        db.session.rollback()
+        flash(CHANGED_MEANWHILE, "error")
+        return redirect(url_for("placements.consultant_detail", placement_id=placement_id))
     flash("Afslutningen er rettet." if corrected else "Forløbet er afsluttet.", "success")
     return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
 

@@ -17,11 +17,10 @@ import sqlalchemy as sa
 from .. import audit, proposals
 from ..eligibility import current_table
 from ..extensions import db
-from ..models import Citizen, Opening, Placement, Proposal, User
+from ..models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
 from ..models.base import utcnow
 from ..models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
 from ..outbox import record_change
-from ..models import PlacementEvent
 from .service import is_active
 
 MAX_START_OFFSET = timedelta(days=365)  # start at most a year back or ahead
@@ -99,6 +98,7 @@ def start_placement(proposal: Proposal, data: StartData, user: User, today: date
             a kind the citizen's benefit group may not take, more hours than the citizen
             has, or dates out of range.
     """
+    _lock_opening(proposal.opening_id)  # two starts at once: the second waits, then sees the first
     check_startable(proposal, today)
     citizen, opening = proposal.citizen, proposal.opening
     _check_start(citizen, data, today)
@@ -120,6 +120,17 @@ def start_placement(proposal: Proposal, data: StartData, user: User, today: date
     db.session.commit()
     warning = hours_warning(opening, data.weekly_hours)
     return StartResult(placement, filled, [warning] if warning else [])
+
+
+def _lock_opening(opening_id: int) -> None:
+    """Take the opening's row lock (PostgreSQL) or the write lock (SQLite) until the commit.
+
+    A no-op write rather than SELECT ... FOR UPDATE, which SQLite ignores: both databases
+    then serialise concurrent starts on the same opening, so the duplicate and capacity
+    checks that follow see every committed start.
+    """
+    table = Opening.__table__
+    db.session.execute(sa.update(table).where(table.c.id == opening_id).values(status=table.c.status))
 
 
 def _check_start(citizen: Citizen, data: StartData, today: date) -> None:

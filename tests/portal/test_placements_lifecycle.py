@@ -126,6 +126,51 @@ def test_the_proposal_page_lists_its_placement_instead_of_a_second_start(app, cl
     assert 'data-testid="start-placement"' not in page
 
 
+def test_two_starts_at_once_make_one_placement(app, world):
+    """A double-click or two consultants: the opening lock lets only the first through."""
+    import threading
+
+    from portal.models import User
+
+    start, outcomes = threading.Barrier(2), []
+    data = lifecycle.StartData("virksomhedspraktik", date(2026, 12, 1), 12.5, None, True)
+
+    def attempt() -> None:
+        with app.app_context():
+            proposal = db.session.get(Proposal, world["proposal"])
+            user = db.session.get(User, world["consultant"].id)
+            start.wait()
+            try:
+                lifecycle.start_placement(proposal, data, user, TODAY)
+                outcomes.append("started")
+            except lifecycle.LifecycleError as err:
+                db.session.rollback()
+                outcomes.append(err.message)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == sorted(["started", "Borgeren har allerede et igangværende forløb på dette opslag."])
+    assert count(app, Placement) == 1
+
+
+def test_a_colleagues_simultaneous_edit_is_a_clear_message_not_a_500(app, client, auth, world, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    def stale(*args, **kwargs):
+        raise StaleDataError("citizen changed meanwhile")
+
+    monkeypatch.setattr(lifecycle, "start_placement", stale)
+    login(auth, world["consultant"])
+    response = post_start(client, auth, world)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/forslag/{world['proposal']}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ændret af en kollega" in page
+    assert count(app, Placement) == 0
+
+
 def test_start_raises_the_citizens_version_for_the_index(app, client, auth, world):
     with app.app_context():
         before = db.session.get(Citizen, world["citizen"]).version
