@@ -38,7 +38,7 @@ def index():
 
     :raise 403: for a company user whose company is not a Code of Care partner.
     """
-    filters = ListFilterForm(request.args, meta={"csrf": False}).cleaned()
+    filters = ListFilterForm(request.args).cleaned()
     if current_user.role == "company":
         if not current_user.is_code_of_care:
             audit.record_now("authorisation_denied", purpose="stories.index", result="denied")
