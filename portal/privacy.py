@@ -7,7 +7,8 @@ stay, everything that identifies the person goes. Both take the clock as an argu
 
 Free text written *about* the person elsewhere goes too: the subject and messages of hotline
 requests about their placements, consultants' decision reasons, companies' response notes and
-the match explanations (matched words from the CV) and consultants' placement notes. Stored files are deleted only after the
+the match explanations (matched words from the CV) and consultants' placement notes.
+Erasure also withdraws success stories about the citizen's placements (their consent ends). Stored files are deleted only after the
 caller's commit succeeds, so a failed erasure never leaves rows that point at lost files.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy import event
 
 from . import audit
-from .models import Citizen, HotlineMessage, HotlineRequest, Placement, PlacementEvent, Proposal
+from .models import (Citizen, HotlineMessage, HotlineRequest, Placement, PlacementEvent, Proposal,
+                     SuccessStory)
 from .models.base import utcnow
 from .outbox import record_change
 
@@ -42,6 +44,7 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
         return False
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
     _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
+    _withdraw_stories(session, citizen_id)
     session.delete(citizen)
     record_change(session, "citizen", citizen_id, op="delete")
     audit.record("citizen_erased", citizen_id=citizen_id, purpose=purpose, user=user)
@@ -87,6 +90,13 @@ def _blank_free_text(session: Session, citizen_id: int) -> None:
     session.execute(sa.update(Proposal).where(Proposal.citizen_id == citizen_id)
                     .values(decision_reason="", company_response_note="", explanation={})
                     .execution_options(synchronize_session="fetch"))
+
+
+def _withdraw_stories(session: Session, citizen_id: int) -> None:
+    """Erasure ends the consent a success story about the citizen was published on."""
+    placement_ids = sa.select(Placement.id).where(Placement.citizen_id == citizen_id)
+    session.execute(sa.update(SuccessStory).where(SuccessStory.placement_id.in_(placement_ids))
+                    .values(status="withdrawn").execution_options(synchronize_session="fetch"))
 
 
 def _delete_after_commit(session: Session, folder: Path, names: list[str]) -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import (AuditEvent, Citizen, Company, CvDocument, HotlineMessage, HotlineRequest,
-                           JobGoal, Opening, OutboxEvent, Placement, PlacementEvent, Proposal)
+                           JobGoal, Opening, OutboxEvent, Placement, PlacementEvent, Proposal,
+                           SuccessStory)
 from portal.privacy import ANONYMOUS_NAME, ERASED_TEXT, anonymise_expired, erase_citizen
 
 
@@ -85,10 +86,14 @@ def _written_about(citizen_id: int, author_id: int) -> tuple[int, int]:
                              due_at=date(2026, 2, 1))
     request.messages.append(HotlineMessage(author_id=author_id, body="Hun har ondt i ryggen"))
     placement_note = PlacementEvent(placement=placement, kind="followup", note="Rygsmerter, tal med læge")
+    company.code_of_care = True
+    story = SuccessStory(title="Fra praktik til job", text="En god historie.", company=company,
+                         placement=placement, kind="smaajob", status="published", author_id=author_id,
+                         consent_confirmed=True)
     proposal = Proposal(citizen_id=citizen_id, opening=opening, status="approved",
                         decision_reason="Passer trods rygproblemer", company_response_note="Fin",
                         explanation={"terms": ["truck"]})
-    db.session.add_all([request, proposal, placement_note])
+    db.session.add_all([request, proposal, placement_note, story])
     db.session.commit()
     return request.id, proposal.id
 
@@ -102,6 +107,8 @@ def test_erasure_blanks_what_others_wrote_about_the_citizen(app, uploads, make_u
         db.session.commit()
         request = db.session.get(HotlineRequest, request_id)
         assert request is not None and request.placement_id is None  # the company's case stays
+        story = db.session.query(SuccessStory).one()
+        assert (story.status, story.placement_id) == ("withdrawn", None)
         assert request.subject == ERASED_TEXT
         assert [m.body for m in request.messages] == [ERASED_TEXT]
 
