@@ -16,6 +16,7 @@ from .openings import make_openings, make_proposals, settle_closed_cases
 from .people import (ADMIN_LOGIN, COMPANY_LOGIN, CONSULTANT_LOGIN, PARTNER_LOGIN,
                      demo_companies, make_companies, make_company_users, make_staff)
 from .records import DemoData, DemoUser
+from .stories import make_stories
 
 DEMO_LOGINS = {"company": COMPANY_LOGIN, "partner": PARTNER_LOGIN,
                "consultant": CONSULTANT_LOGIN, "admin": ADMIN_LOGIN}
@@ -92,5 +93,6 @@ def generate_demo(seed: int, today: date, password_hash: str | None = None,
     settle_closed_cases(proposals, citizens)
     hotline = make_hotline(rng, today, placements, companies, company_users,
                            demo_companies(companies))
+    stories = make_stories(seed, today, citizens, companies, placements)
     return DemoData(teams, users, companies, citizens, openings, proposals, placements,
-                    hotline, eligibility)
+                    hotline, eligibility, stories)

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import (Citizen, Company, Consent, CvDocument, EligibilityRule, HotlineMessage,
-                      HotlineRequest, HoursLog, JobGoal, Opening, Placement, PlacementEvent, Proposal, Team,
-                      User)
+                      HotlineRequest, HoursLog, JobGoal, Opening, Placement, PlacementEvent, Proposal,
+                      SuccessStory, Team, User)
 from ..auth.sessions import new_session_token
 from .generator import generate_demo
 from .records import (DemoCitizen, DemoData, DemoHotlineRequest, DemoOpening, DemoPlacement,
@@ -87,12 +87,17 @@ def _insert(session: Session, data: DemoData) -> dict[str, int]:
     placements = _add(session, [_placement(p, citizens, openings, companies, user_ids)
                                 for p in data.placements])
     hotline = _add(session, [_hotline(h, companies, placements, user_ids) for h in data.hotline])
+    stories = _add(session, [SuccessStory(
+        title=s.title, text=s.text, company_id=companies[s.company].id,
+        placement_id=placements[s.placement].id, kind=s.kind, outcome=s.outcome, status="published",
+        author_id=user_ids[s.author], consent_confirmed=True, created_at=s.created_at,
+        published_at=s.published_at) for s in data.stories])
     rules = _add_rules(session, data.eligibility)
     return {
         "teams": len(teams), "users": len(users) + len(company_users),
         "companies": len(companies), "citizens": len(citizens), "openings": len(openings),
         "proposals": len(proposals), "placements": len(placements),
-        "hotline_requests": len(hotline), "eligibility_rules": rules,
+        "hotline_requests": len(hotline), "stories": len(stories), "eligibility_rules": rules,
     }
 
 

@@ -175,6 +175,19 @@ class DemoHotlineRequest:
 
 
 @dataclass
+class DemoStory:
+    title: str
+    text: str
+    company: int
+    placement: int
+    kind: str
+    outcome: str
+    author: int
+    created_at: datetime
+    published_at: datetime
+
+
+@dataclass
 class DemoData:
     """Everything the demo generator produces, in insertion order."""
 
@@ -187,3 +200,4 @@ class DemoData:
     placements: list[DemoPlacement]
     hotline: list[DemoHotlineRequest]
     eligibility: dict[tuple[str, str], bool]
+    stories: list[DemoStory] = field(default_factory=list)

@@ -237,6 +237,23 @@ def test_placements_are_followed_up_mostly_monthly(demo):
     assert 0.05 < overdue / active < 0.5  # the follow-up list has true flags, not only flags
 
 
+def test_success_stories_are_about_partner_successes_and_never_name_the_citizen(demo):
+    from types import SimpleNamespace
+
+    from portal.stories.service import named_parts
+
+    assert 4 <= len(demo.stories) <= 8
+    for story in demo.stories:
+        placement = demo.placements[story.placement]
+        citizen = demo.citizens[placement.citizen]
+        assert demo.companies[story.company].code_of_care and story.company == placement.company
+        assert story.outcome == placement.end_reason in vocab.SUCCESS_END_REASONS
+        assert placement.end_date < story.published_at.date() < TODAY
+        person = SimpleNamespace(name=citizen.name, anonymised_at=None)
+        assert not named_parts(f"{story.title} {story.text}", person), story.text
+        assert len(story.title) <= 120 and len(story.text) <= 4000
+
+
 def test_closed_cases_end_in_a_success_and_leave_nothing_pending(demo):
     closed = [i for i, c in enumerate(demo.citizens) if c.case_closed is not None]
     assert len(closed) > 30

@@ -1,0 +1,63 @@
+"""A few published success stories (gode historier) from the Code of Care partners.
+
+Each story is about a real demo placement at a partner that ended in a success (ordinary
+job, fleksjob or education). The text names the company, the kind of placement and the
+trade, never the citizen (the stories area refuses a text with the citizen's name). The
+stories draw from their own random stream, so they leave the rest of the demo unchanged.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from ..models.vocab import OPENING_KINDS, SUCCESS_END_REASONS
+from .occupations import BY_KEY
+from .people import at
+from .records import DemoCitizen, DemoCompany, DemoPlacement, DemoStory
+
+STORY_COUNT = 8
+OUTCOME_PHRASES = {
+    "ordinaert_job": "en fast stilling på ordinære vilkår",
+    "fleksjob": "et fleksjob i virksomheden",
+    "uddannelse": "en uddannelsesplads",
+}
+OPENINGS = (
+    "Efter {months} måneder uden job startede borgeren i {kind} hos {company} med {hours} timer om ugen som {trade}.",
+    "{company} tog imod en borger i {kind}: {hours} timer om ugen som {trade}, med en fast kontaktperson fra første dag.",
+)
+MIDDLES = (
+    "Timerne blev sat op i takt med, at opgaverne og kollegerne blev kendte, og konsulenten fulgte op hver måned.",
+    "Vi aftalte små, faste mål, og hotline-nummeret blev brugt én gang, da en vagtplan skulle tilpasses.",
+    "Skånehensynene blev aftalt fra start, så opgaverne passede fra dag ét.",
+)
+ENDINGS = (
+    "Forløbet endte med {outcome}. Det viser, at virkeligheden virker.",
+    "I dag er resultatet {outcome}, og virksomheden er klar til at tage imod den næste.",
+)
+
+
+def make_stories(seed: int, today: date, citizens: list[DemoCitizen], companies: list[DemoCompany],
+                 placements: list[DemoPlacement]) -> list[DemoStory]:
+    """Up to ``STORY_COUNT`` stories about successful placements at Code of Care partners."""
+    rng = random.Random(f"stories:{seed}")
+    good = [i for i, p in enumerate(placements)
+            if companies[p.company].code_of_care and p.end_reason in SUCCESS_END_REASONS
+            and p.end_date is not None and citizens[p.citizen].occupations
+            and (citizens[p.citizen].vk is not None or citizens[p.citizen].adviser is not None)]
+    stories = []
+    for index in sorted(rng.sample(good, min(STORY_COUNT, len(good)))):
+        p, citizen = placements[index], citizens[placements[index].citizen]
+        trade = BY_KEY[citizen.occupations[0]].goals[0].lower()
+        months = max(2, (p.start_date - citizen.case_start).days // 30)
+        values = {"months": months, "kind": OPENING_KINDS[p.kind].lower(), "hours": f"{p.weekly_hours:g}",
+                  "company": companies[p.company].name, "trade": trade,
+                  "outcome": OUTCOME_PHRASES[p.end_reason]}
+        text = " ".join(rng.choice(part).format(**values) for part in (OPENINGS, MIDDLES, ENDINGS))
+        published = min(p.end_date + timedelta(days=rng.randint(7, 40)), today - timedelta(days=1))
+        stories.append(DemoStory(
+            title=(f"{trade.capitalize()}: fra {values['kind']} til "
+                   f"{OUTCOME_PHRASES[p.end_reason].split(' ', 1)[1]}")[:120],
+            text=text, company=p.company, placement=index, kind=p.kind, outcome=p.end_reason,
+            author=citizen.vk if citizen.vk is not None else citizen.adviser,
+            created_at=at(published - timedelta(days=2), 11), published_at=at(published, 9)))
+    return stories
