@@ -29,7 +29,8 @@ class SuccessStory(db.Model):
     The story never names the citizen (checked on publish, see :mod:`portal.stories.service`).
     ``consent_confirmed`` records that the citizen agreed to the story being shared; the
     database refuses a published story without it. ``placement_id`` is optional and becomes
-    NULL when the placement goes (erasure of the citizen), so the story outlives the link.
+    NULL when the placement goes; erasing the citizen also withdraws the story (the consent
+    it was published on ends, see :mod:`portal.privacy`).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)

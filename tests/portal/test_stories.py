@@ -324,13 +324,14 @@ def test_unknown_story_ids_are_404(client, auth, world, path):
     assert client.get(path).status_code == 404
 
 
-def test_erasing_the_citizen_keeps_the_story_without_the_link(app, client, auth, world):
+def test_erasing_the_citizen_withdraws_the_story_and_drops_the_link(app, client, auth, world):
+    """Erasure ends the consent the story was published on (portal.privacy)."""
     story_id = published_story(client, auth, world)
     with app.app_context():
         erase_citizen(db.session, world["citizen"], app.config["UPLOAD_FOLDER"], purpose="test")
         db.session.commit()
     story = stored(app, story_id)
-    assert (story.placement_id, story.status) == (None, "published")
+    assert (story.placement_id, story.status) == (None, "withdrawn")
 
 
 def test_database_refuses_a_published_story_without_consent(app, world):
