@@ -171,16 +171,29 @@ def _check_mail(config: dict, production: bool) -> None:
         config[key] = parse_bool(key, config.get(key, False))
     if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS (STARTTLS) and MAIL_USE_SSL (SMTPS) exclude each other: choose one")
-    url = config.get("PORTAL_URL") or ""
-    if url and not url.startswith(("https://", "http://")):
-        raise ConfigError(f"PORTAL_URL must start with https:// or http://, not {url!r}")
-    if production and config.get("MAIL_SERVER") and not url:
-        raise ConfigError("PORTAL_URL must be set when JOBBRO_ENV=production and MAIL_SERVER is set "
-                          "(links in mails are built on it)")
+    _check_portal_url(config, production)
+    # Tests send in the request so they stay deterministic; everyone else in the background.
+    config.setdefault("MAIL_SEND_INLINE", bool(config.get("TESTING")))
     if not 0 < float(config.get("MAIL_TIMEOUT", 10)) <= 300:  # also refuses nan
         raise ConfigError("MAIL_TIMEOUT must be more than 0 and at most 300 seconds")
     if int(config.get("PASSWORD_FORGOT_MINUTES", 60)) <= 0:
         raise ConfigError("PASSWORD_FORGOT_MINUTES must be a positive number of minutes")
+
+
+def _check_portal_url(config: dict, production: bool) -> None:
+    """Mailed links are built on PORTAL_URL, so a mail server needs it (every environment).
+
+    Only development without a mail server may fall back to the request's host: its mails
+    are just logged. In production the address must be https://.
+    """
+    url = config.get("PORTAL_URL") or ""
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError(f"PORTAL_URL must start with https:// or http://, not {url!r}")
+    if config.get("MAIL_SERVER") and not url:
+        raise ConfigError("PORTAL_URL must be set when MAIL_SERVER is set "
+                          "(links in mails are built on it, never on the request's Host header)")
+    if production and url and not url.startswith("https://"):
+        raise ConfigError(f"PORTAL_URL must start with https:// when JOBBRO_ENV=production, not {url!r}")
 
 
 def _check_counts(config: dict) -> None:

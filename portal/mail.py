@@ -12,16 +12,24 @@ Without ``MAIL_SERVER`` nothing is sent. In development and tests the whole mess
 logged at INFO on the ``portal.mail`` logger so a developer can follow a link in it; in
 production only the fact is logged, because a body can hold a one-time link and tokens
 never go into production logs.
+
+:func:`send_later` takes a mail off the request path (one background thread per process),
+so a response never waits for, or reveals, an SMTP conversation. :func:`absolute_url`
+builds every mailed link on ``PORTAL_URL``, never on the request's ``Host`` header.
 """
 from __future__ import annotations
 
 import logging
 import smtplib
 import ssl
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 from typing import Callable, Mapping
 
-from flask import Flask
+from flask import Flask, current_app, url_for
+
+from .config import ConfigError
 
 log = logging.getLogger("portal.mail")
 
@@ -76,6 +84,81 @@ def send(config: Mapping, message: EmailMessage, *, connect: Connect | None = No
         return FAILED
     log.info("mail %r sent to %s", message["Subject"], message["To"])
     return SENT
+
+
+def send_later(app: Flask, message: EmailMessage, *,
+               then: Callable[[str], None] | None = None) -> Future:
+    """Send ``message`` in the background, then call ``then(result)``, both in an app context.
+
+    The single worker thread sends mails one at a time, in order; a slow or dead server
+    delays only later mails, never a response. With ``MAIL_SEND_INLINE`` (on by default
+    when ``TESTING``) the mail is sent before this returns, so tests stay deterministic.
+
+    Args:
+        app: the real application object (``current_app._get_current_object()``).
+        message: a complete message (see :func:`compose`).
+        then: runs after the try with "sent", "failed" or "skipped" (e.g. writes the audit
+            event); an exception from it is logged, never raised.
+
+    Returns:
+        A future holding the result of :func:`send`.
+    """
+    job = _Job(app, message, then)
+    if app.config.get("MAIL_SEND_INLINE"):
+        future: Future = Future()
+        future.set_result(job())
+        return future
+    return _executor().submit(job)
+
+
+class _Job:
+    """One background send: the app context, the try, the follow-up."""
+
+    def __init__(self, app: Flask, message: EmailMessage, then: Callable[[str], None] | None):
+        self.app, self.message, self.then = app, message, then
+
+    def __call__(self) -> str:
+        with self.app.app_context():
+            result = send(self.app.config, self.message)
+            if self.then is not None:
+                try:
+                    self.then(result)
+                except Exception:  # noqa: BLE001 - a worker thread has nobody to raise to
+                    log.exception("after-send step for mail %r failed", self.message["Subject"])
+            return result
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    # Created on first use: importing the module (CLI, indexer, tests) starts no thread.
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-mail")
+        return _pool
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """The absolute address of ``endpoint`` for a mail, built on ``PORTAL_URL``.
+
+    Without ``PORTAL_URL`` the request's own host is used, which is allowed only while no
+    ``MAIL_SERVER`` is set (development: the mail is only logged). A forged ``Host`` header
+    must never end up in a mail that really goes out.
+
+    Raises:
+        ConfigError: if ``MAIL_SERVER`` is set but ``PORTAL_URL`` is not (start-up refuses
+            that combination; this guards a config changed afterwards).
+    """
+    config = current_app.config
+    base = (config.get("PORTAL_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    if config.get("MAIL_SERVER"):
+        raise ConfigError("PORTAL_URL must be set when MAIL_SERVER is set (links in mails are built on it)")
+    return url_for(endpoint, _external=True, **values)
 
 
 def open_connection(config: Mapping) -> smtplib.SMTP:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_fresh
 
-from .. import audit, eligibility
+from .. import audit, eligibility, mail
 from ..access import admin_required
 from ..auth import mails
 from ..auth.sessions import new_session_token, rotate_session_token
@@ -30,9 +30,14 @@ def users():
 def new_user():
     """Create a user without a password and mail the one-time link to set one.
 
-    The confirmation page says whether the mail went out; it shows the link itself only
-    when no mail server is configured or sending failed, so the administrator can pass it on.
+    Needs a fresh login (a stale one is sent to confirm the password and back here). The
+    confirmation page says whether the mail went out; it shows the link itself only when
+    no mail server is configured or sending failed, so the administrator can pass it on
+    (the account has no password yet, so nothing is taken over).
     """
+    if not login_fresh():
+        flash("Bekræft din adgangskode, før du opretter en bruger.", "info")
+        return redirect(url_for("auth.confirm", next=url_for("admin.new_user")))
     form = UserForm()
     companies = db.session.execute(sa.select(Company.id, Company.name).order_by(Company.name)).all()
     teams = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
@@ -56,7 +61,7 @@ def new_user():
             link = set_password_url(token)
             result = mails.deliver(mails.welcome(user, current_user, link), user, "welcome")
             return render_template("admin/user_created.html", user=user, result=result,
-                                   link=None if result == "sent" else link)
+                                   link=_shown_link(user, result, link))
     return render_template("admin/user_form.html", form=form)
 
 
@@ -66,11 +71,15 @@ def send_link(user_id: int):
     """Send nyt link: a fresh one-time token, mailed; the previous link stops working.
 
     For a user who has a password this is an administrator-initiated reset: the password
-    and the user's sessions keep working until the link is used.
+    and the user's sessions keep working until the link is used, and the link goes by mail
+    only (never on screen). Needs a fresh login; a stale one is sent to confirm the password.
 
     :raise 404: if ``user_id`` does not exist.
     :raise 400: without a valid CSRF token.
     """
+    if not login_fresh():
+        flash("Bekræft din adgangskode, før du sender et nyt link.", "info")
+        return redirect(url_for("auth.confirm", next=url_for("admin.users")))
     user = db.get_or_404(User, user_id)
     if not user.active:
         flash(f"{user.name} er deaktiveret. Aktivér brugeren, før du sender et nyt link.", "error")
@@ -81,7 +90,16 @@ def send_link(user_id: int):
     link = set_password_url(token)
     result = mails.deliver(mails.new_link(user, current_user, link), user, "new_link")
     return render_template("admin/user_link.html", user=user, result=result,
-                           link=None if result == "sent" else link)
+                           link=_shown_link(user, result, link))
+
+
+def _shown_link(user: User, result: str, link: str) -> str | None:
+    """The link to show the administrator: only when it was not mailed and the user has no password.
+
+    For a user with a password the link is a reset, and an administrator who could read it
+    could take the account over unseen: it goes by mail or not at all.
+    """
+    return link if result != mail.SENT and not user.password_hash else None
 
 
 @bp.post("/users/<int:user_id>/toggle")

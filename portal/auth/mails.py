@@ -1,11 +1,14 @@
 """The account mails (Danish): welcome with a set-password link, a new link, a forgotten password.
 
-Each mail is sent after the token is committed, through :mod:`portal.mail`, and every try is
-audited (``account_mail``, result sent/failed/skipped) without the link.
+Each mail is sent after the token is committed, through :mod:`portal.mail` (the forgotten-password
+mail in the background), and every try is audited (``account_mail``, result sent/failed/skipped)
+without the link.
 """
 from __future__ import annotations
 
+import functools
 import logging
+from concurrent.futures import Future
 from email.message import EmailMessage
 
 from flask import current_app
@@ -59,17 +62,34 @@ def forgotten(user: User, link: str, minutes: int) -> EmailMessage:
 
 
 def deliver(message: EmailMessage, user: User, reason: str) -> str:
-    """Send ``message`` and audit the result; never raises.
+    """Send ``message`` now and audit the result; never raises.
 
     Returns:
         "sent", "failed" or "skipped" (see :func:`portal.mail.send`).
     """
     result = mail.send(current_app.config, message)
-    try:
-        audit.record_now("account_mail", purpose=f"user:{user.id} {reason}", result=result)
-    except audit.AuditWriteError:
-        log.error("audit write for the %s mail to user %s failed", reason, user.id)
+    _audit(f"user:{user.id} {reason}", result)
     return result
+
+
+def deliver_later(message: EmailMessage, user: User, reason: str) -> Future:
+    """Send ``message`` off the request path and audit the result there; never raises.
+
+    For mails whose result the user must not learn ("Glemt adgangskode?"): the response
+    neither waits for the SMTP server nor differs with it.
+
+    Returns:
+        The future of :func:`portal.mail.send_later` ("sent", "failed" or "skipped").
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return mail.send_later(app, message, then=functools.partial(_audit, f"user:{user.id} {reason}"))
+
+
+def _audit(purpose: str, result: str) -> None:
+    try:
+        audit.record_now("account_mail", purpose=purpose, result=result)
+    except audit.AuditWriteError:
+        log.error("audit write for the mail (%s) failed", purpose)
 
 
 def _compose(user: User, subject: str, body: str) -> EmailMessage:

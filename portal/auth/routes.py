@@ -16,7 +16,7 @@ from . import bp, throttle
 from .forms import LoginForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, policy_errors, verify_password
 from .sessions import mark_password_entered, rotate_session_token, start_session
-from .tokens import clear_token, user_for_token
+from .tokens import consume_token, user_for_token
 
 GENERIC_FAILURE = "Forkert e-mail eller adgangskode."
 TOO_MANY_TRIES = "For mange forsøg. Prøv igen om {wait} sekunder."
@@ -89,7 +89,9 @@ def confirm():
     """Re-enter the password before a sensitive action (fresh login).
 
     Throttled like log-in (per account and client IP), so a stolen session cookie cannot
-    guess the password here; the failure that reaches the limit also ends the session.
+    guess the password here. The failure that brings the *account* to the limit also ends
+    the session; the IP limit only refuses (429). A right password clears the account's
+    failures, as at log-in.
 
     :raise 429: while the account or the client IP is throttled.
     """
@@ -104,14 +106,23 @@ def confirm():
         form.form_errors.append(TOO_MANY_TRIES.format(wait=wait))
         return render_template("auth/confirm.html", form=form), 429, {"Retry-After": str(wait)}
     if verify_password(current_user.password_hash, form.password.data):
+        throttle.clear_account(keys)
+        db.session.commit()
         confirm_login()
         mark_password_entered()
         return redirect(safe_next(form.next.data) or url_for("main.index"))
     throttle.record_failure(keys)
     audit.record_now("confirm_failed", result="denied")
-    wait = throttle.retry_after(keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
+    limits = config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]
+    # Only this account's failures end the session: the IP key is shared by colleagues
+    # behind one NAT, whose typos must not log this user out.
+    wait = throttle.retry_after(keys[:1], *limits)
     if wait:
         return _end_session_after_confirm_failures(wait)
+    wait = throttle.retry_after(keys[1:], *limits)
+    if wait:
+        form.form_errors.append(TOO_MANY_TRIES.format(wait=wait))
+        return render_template("auth/confirm.html", form=form), 429, {"Retry-After": str(wait)}
     form.form_errors.append(GENERIC_FAILURE)
     return render_template("auth/confirm.html", form=form), 401
 
@@ -132,7 +143,8 @@ def set_password(token: str):
     """Set a password from a one-time link; every old session of the user ends.
 
     :raise 404: if the token is unknown, used or expired, or the user is disabled (the
-        portal's 404 page, saying how to get a new link).
+        portal's 404 page, saying how to get a new link); also for the loser of two
+        requests racing with one link (the token is consumed by a conditional UPDATE).
     """
     user = user_for_token(token)
     if user is None:
@@ -141,8 +153,11 @@ def set_password(token: str):
     if form.validate_on_submit():
         problems = policy_errors(form.password.data, user.email)
         if not problems:
-            user.password_hash = hash_password(form.password.data)
-            clear_token(user)
+            password_hash = hash_password(form.password.data)
+            if not consume_token(user, token):  # another request used the link meanwhile
+                db.session.rollback()
+                return render_error(404, LINK_DEAD)
+            user.password_hash = password_hash
             rotate_session_token(user)
             audit.record("password_set", user=user)
             db.session.commit()

@@ -47,9 +47,30 @@ def retry_after(keys: list[str], max_failures: int, window_seconds: int) -> int:
     return max(wait, 0)
 
 
+def cap_wait(key: str, maximum: int, window_seconds: int) -> int:
+    """A hard cap: seconds until ``key`` is under ``maximum`` attempts in the window, else 0.
+
+    Unlike :func:`retry_after` there is no back-off to wait out: while ``maximum`` attempts
+    lie inside the window, every further one is refused, so at most ``maximum`` pass per
+    window (the caller records only the attempts it lets through).
+    """
+    since = utcnow() - timedelta(seconds=window_seconds)
+    count, first = db.session.execute(
+        sa.select(sa.func.count(LoginAttempt.id), sa.func.min(LoginAttempt.at))
+        .where(LoginAttempt.key == key, LoginAttempt.at >= since)
+    ).one()
+    if count < maximum or first is None:
+        return 0
+    if first.tzinfo is None:  # SQLite returns naive datetimes
+        first = first.replace(tzinfo=since.tzinfo)
+    return max(int((first - since).total_seconds()) + 1, 1)
+
+
 def record_failure(keys: list[str]) -> None:
+    """Count one attempt under each key (a failed login, or a "glemt adgangskode" request)."""
+    now = utcnow()  # the module's clock, so tests that move it move the records too
     for key in keys:
-        db.session.add(LoginAttempt(key=key))
+        db.session.add(LoginAttempt(key=key, at=now))
     db.session.commit()
 
 

@@ -10,8 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
-
+from .. import mail
 from ..extensions import db
 from ..models import User
 from ..models.base import utcnow
@@ -46,16 +45,32 @@ def clear_token(user: User) -> None:
     user.set_password_expires = None
 
 
-def set_password_url(token: str) -> str:
-    """The absolute link to set a password, built on ``PORTAL_URL`` when it is configured.
+def consume_token(user: User, token: str) -> bool:
+    """Use up ``token`` for ``user`` in the caller's transaction; True only for the one winner.
 
-    Without ``PORTAL_URL`` (development) the request's own host is used; production refuses
-    to start with a mail server but no ``PORTAL_URL`` (see portal/config.py).
+    A conditional UPDATE (``WHERE id = :id AND set_password_token_hash = :digest``) rather
+    than read-then-write: of two requests racing with the same link, the database lets
+    exactly one change the row, and the other must refuse (and roll back). The caller commits.
     """
-    base = current_app.config.get("PORTAL_URL") or ""
-    if base:
-        return base.rstrip("/") + url_for("auth.set_password", token=token)
-    return url_for("auth.set_password", token=token, _external=True)
+    result = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.set_password_token_hash == _digest(token))
+        .values(set_password_token_hash=None, set_password_expires=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    clear_token(user)  # the loaded object agrees with the row now
+    return True
+
+
+def set_password_url(token: str) -> str:
+    """The absolute link to set a password, built on ``PORTAL_URL`` (see :func:`portal.mail.absolute_url`).
+
+    Raises:
+        ConfigError: if a mail server is set without ``PORTAL_URL``.
+    """
+    return mail.absolute_url("auth.set_password", token=token)
 
 
 def aware(moment: datetime) -> datetime:

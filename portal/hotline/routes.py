@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit
+from .. import audit, mail
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..models import HotlineRequest
@@ -64,7 +64,7 @@ def new():
         except LookupError:
             form.placement.errors = ["Vælg et af jeres igangværende forløb."]
         else:
-            link = url_for("hotline.detail", request_id=created.id, _external=True)
+            link = mail.absolute_url("hotline.detail", request_id=created.id)
             notify.notify_assignee(created, current_app.config, link)
             flash("Henvendelsen er sendt. Jobcentret svarer senest "
                   f"{hotline_time(created.due_at)}.", "success")

@@ -146,10 +146,57 @@ def test_new_link_resets_without_touching_password_or_sessions(app, client, auth
     assert audit_rows(app, "set_password_link_issued") == [(f"user:{user.id}", "ok")] * 2
 
 
-def test_new_link_without_a_mail_server_is_shown(app, client, auth, admin, make_user):
-    user = make_user("consultant")
-    html = send_link(client, auth, user.id).get_data(as_text=True)
+def test_new_link_for_a_user_without_a_password_may_be_shown_without_a_mail_server(app, client, auth, admin):
+    create(client, auth)  # bootstrap: the account has no password yet
+    html = send_link(client, auth, user_id(app, "ny@firma.dk")).get_data(as_text=True)
     assert 'data-result="skipped"' in html and shown_link(html).startswith("http://localhost/auth/set-password/")
+
+
+@pytest.mark.parametrize("server", ["none", "down"])
+def test_a_reset_link_for_a_user_with_a_password_is_never_shown(app, client, auth, admin, make_user, server,
+                                                                  request):
+    if server == "down":
+        request.getfixturevalue("mail_server_down")
+    user = make_user("consultant")  # has a password: the link would take the account over
+    response = send_link(client, auth, user.id)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and LINK_SHOWN not in html and "/auth/set-password/" not in html
+    assert f'data-result="{"skipped" if server == "none" else "failed"}"' in html
+    assert "vises ikke her" in html and "MAIL_SERVER" in html and "Glemt adgangskode?" in html
+
+
+def _go_stale(client) -> None:
+    with client.session_transaction() as session:
+        session["_fresh"] = False  # the password was typed too long ago
+
+
+def test_new_user_needs_a_fresh_login(app, client, auth, admin, outbox):
+    _go_stale(client)
+    page = client.get("/admin/users/new")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/auth/confirm")
+    assert "next=/admin/users/new" in page.headers["Location"].replace("%2F", "/")
+    with client.session_transaction() as session:
+        session["_fresh"] = True  # only to fetch a CSRF token from the form
+    token = auth.csrf_token("/admin/users/new")
+    _go_stale(client)
+    refused = client.post("/admin/users/new", data={"email": "ny@firma.dk", "name": "Ny", "role": "admin",
+                                                    "company_id": "0", "team_id": "0", "csrf_token": token})
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/auth/confirm")
+    assert user_id(app, "ny@firma.dk") is None and len(outbox) == 0
+    confirmed = client.post("/auth/confirm", data={"password": PASSWORD, "next": "/admin/users/new",
+                                                   "csrf_token": auth.csrf_token("/auth/confirm")})
+    assert confirmed.headers["Location"] == "/admin/users/new"
+    assert create(client, auth).status_code == 200 and user_id(app, "ny@firma.dk") is not None
+
+
+def test_send_link_needs_a_fresh_login(app, client, auth, admin, make_user, outbox):
+    user = make_user("company")
+    _go_stale(client)
+    response = send_link(client, auth, user.id)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/confirm")
+    with app.app_context():
+        assert db.session.get(User, user.id).set_password_token_hash is None
+    assert len(outbox) == 0 and audit_rows(app, "set_password_link_issued") == []
 
 
 def test_new_link_needs_csrf(app, client, auth, admin, make_user, outbox):

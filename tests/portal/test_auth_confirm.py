@@ -74,3 +74,35 @@ def test_a_right_password_at_confirm_works_and_is_not_counted(app, client, auth,
     response = _confirm(client, auth, PASSWORD)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert _actions(app, "confirm_failed") == 1
+
+
+def _confirm_from(client, auth, password: str, ip: str):
+    token = auth.csrf_token("/auth/confirm")
+    return client.post("/auth/confirm", data={"password": password, "csrf_token": token, "next": "/"},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def test_colleagues_failures_behind_one_ip_do_not_end_my_session(app, client, auth, make_user):
+    """The IP key is shared behind a NAT: reaching its limit refuses, but never logs me out."""
+    user = make_user("consultant")
+    auth.login(user.email)
+    colleague = app.test_client()
+    colleague_auth = type(auth)(colleague)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):  # colleagues' typos at log-in, same IP
+        colleague_auth.login(make_user("consultant").email, WRONG)
+    response = _confirm(client, auth, WRONG)  # my one typo brings the IP key to the limit
+    assert response.status_code == 429 and TOO_MANY.search(response.text)
+    assert _actions(app, "session_ended") == 0
+    assert client.get("/").status_code == 200  # still logged in
+
+
+def test_a_right_password_clears_the_accounts_failures(app, client, auth, make_user):
+    user = make_user("consultant")
+    auth.login(user.email)
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for i in range(limit - 1):
+        assert _confirm_from(client, auth, WRONG, f"10.3.0.{i}").status_code == 401
+    assert _confirm_from(client, auth, PASSWORD, "10.3.1.1").status_code == 302
+    # Without the clearing this typo would be the account's limit-th and end the session.
+    assert _confirm_from(client, auth, WRONG, "10.3.2.1").status_code == 401
+    assert _actions(app, "session_ended") == 0 and client.get("/").status_code == 200

@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from portal.auth import tokens
+from portal import mail
+from portal.auth import throttle, tokens
 from portal.auth.routes import LINK_DEAD
 from portal.extensions import db
 from portal.models import AuditEvent, User
 from portal.models.base import utcnow
 from tests.conftest import PASSWORD
 from tests.portal import test_mail as mail_fixtures
+from tests.portal.test_mail import FakeSMTP, Outbox
 
 outbox, mail_server_down = mail_fixtures.outbox, mail_fixtures.mail_server_down  # shared fixtures
 
@@ -131,24 +134,43 @@ def test_a_new_request_kills_the_previous_link(client, auth, make_user, outbox):
     assert client.get(path_of(second)).status_code == 200
 
 
-def test_throttle_per_e_mail_whatever_the_ip_and_whether_it_exists(app, client, auth, make_user, outbox):
-    make_user("company", email="offer@firma.dk")
+def test_cap_per_e_mail_sends_nothing_more_and_looks_the_same(app, client, auth, make_user, outbox):
+    user = make_user("company", email="offer@firma.dk")
     limit = app.config["PASSWORD_FORGOT_MAX_PER_EMAIL"]
     for email in ("offer@firma.dk", "findes.ikke@firma.dk"):
         for i in range(limit):
             assert ask_from(client, auth, email, f"10.0.0.{i}").status_code == 302
-        blocked = ask_from(client, auth, email, "10.0.1.1")
-        assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
-        assert "For mange forsøg" in blocked.get_data(as_text=True)
-    assert len(outbox) == limit  # the victim's inbox got no more than the limit
-    assert actions(app, "password_forgot_throttled") == [("", "denied"), ("", "denied")]
+        capped = ask_from(client, auth, email, "10.0.1.1")  # a new IP buys no more mails
+        # The same answer as always: a 429 would reveal recent requests for the address.
+        assert capped.status_code == 302 and capped.headers["Location"] == "/auth/login"
+        assert ANSWER in client.get("/auth/login").get_data(as_text=True)
+    assert len(outbox) == limit  # the victim's inbox got no more than the cap
+    assert actions(app, "password_forgot")[limit] == (f"user:{user.id}", "capped")
+    assert actions(app, "password_forgot")[-1] == ("", "capped")
+    assert actions(app, "password_forgot_throttled") == []
+
+
+def test_cap_is_hard_and_opens_again_after_the_window(app, client, auth, make_user, outbox, monkeypatch):
+    user = make_user("company")
+    limit, window = app.config["PASSWORD_FORGOT_MAX_PER_EMAIL"], app.config["PASSWORD_FORGOT_WINDOW_SECONDS"]
+    start = utcnow()
+    for minute in range(limit + 6):  # one request a minute: a growing back-off would let some through
+        monkeypatch.setattr(throttle, "utcnow", lambda m=minute: start + timedelta(minutes=m))
+        assert ask_from(client, auth, user.email, f"10.1.0.{minute}").status_code == 302
+    assert len(outbox) == limit
+    monkeypatch.setattr(throttle, "utcnow", lambda: start + timedelta(seconds=window + 1))
+    ask_from(client, auth, user.email, "10.2.0.1")
+    assert len(outbox) == limit + 1 and outbox[-1]["To"] == user.email
 
 
 def test_throttle_per_ip_across_e_mails(app, client, auth, outbox):
     for i in range(app.config["PASSWORD_FORGOT_MAX_PER_IP"]):
         assert ask_from(client, auth, f"gaet{i}@firma.dk", "10.9.9.9").status_code == 302
-    assert ask_from(client, auth, "en.mere@firma.dk", "10.9.9.9").status_code == 429
+    blocked = ask_from(client, auth, "en.mere@firma.dk", "10.9.9.9")
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert "For mange forsøg" in blocked.get_data(as_text=True)
     assert ask_from(client, auth, "en.mere@firma.dk", "10.9.9.10").status_code == 302
+    assert actions(app, "password_forgot_throttled") == [("", "denied")]
 
 
 def test_forgot_requests_do_not_throttle_logins(app, client, auth, make_user, outbox):
@@ -239,3 +261,57 @@ def test_setting_the_password_needs_csrf_and_keeps_the_link_alive_without_it(app
     assert refused.status_code == 400
     assert client.get(path).status_code == 200  # still usable by its owner
     assert auth.login(user.email, NEW_PASSWORD).status_code == 401
+
+
+def test_the_answer_does_not_wait_for_a_slow_mail_server(app, client, auth, make_user, monkeypatch):
+    """Out of test mode the mail goes in the background: a known e-mail answers as fast as an unknown."""
+    app.config.update(MAIL_SERVER="smtp.jobbro.test", PORTAL_URL="https://jobbro.test", MAIL_SEND_INLINE=False)
+    user = make_user("company")
+    box, release = Outbox(), threading.Event()
+    box.logins = []
+
+    class SlowSMTP(FakeSMTP):
+        def send_message(self, message):
+            release.wait(timeout=30)  # the server "hangs" until the test lets it answer
+            super().send_message(message)
+
+    monkeypatch.setattr(mail, "open_connection", lambda config: SlowSMTP(box))
+    try:
+        response = ask(client, auth, user.email)
+        assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+        assert len(box) == 0 and actions(app, "account_mail") == []  # answered before the send ended
+    finally:
+        release.set()
+    mail._executor().submit(lambda: None).result(timeout=30)  # one FIFO worker: the mail is done
+    assert [message["To"] for message in box] == [user.email]
+    assert actions(app, "account_mail") == [(f"user:{user.id} forgot", "sent")]
+
+
+def test_a_link_used_by_two_requests_at_once_sets_one_password(app, client, auth, make_user, outbox,
+                                                               monkeypatch):
+    """Two requests with one link both pass the token check; only one may set a password."""
+    from portal.auth import routes
+
+    user = make_user("company")
+    ask(client, auth, user.email)
+    path = path_of(outbox.links()[0])
+    other = app.test_client()
+    tokens_for = {c: type(auth)(c).csrf_token(path) for c in (client, other)}
+    real_hash, answers, raced = routes.hash_password, [], threading.Event()
+
+    def hash_while_the_other_request_wins(password: str) -> str:
+        if not raced.is_set():  # the first request is past the token check: the second finishes now
+            raced.set()
+            answers.append(other.post(path, data={"password": "Anden-kode-i-mellemtiden-4",
+                                                  "confirm": "Anden-kode-i-mellemtiden-4",
+                                                  "csrf_token": tokens_for[other]}).status_code)
+        return real_hash(password)
+
+    monkeypatch.setattr(routes, "hash_password", hash_while_the_other_request_wins)
+    late = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                   "csrf_token": tokens_for[client]})
+    assert answers == [302]
+    assert late.status_code == 404 and LINK_DEAD in late.get_data(as_text=True)
+    assert auth.login(user.email, NEW_PASSWORD).status_code == 401  # the loser changed nothing
+    assert auth.login(user.email, "Anden-kode-i-mellemtiden-4").status_code == 302
+    assert [a for a, in _all_actions(app)].count("password_set") == 1

@@ -39,7 +39,7 @@ class FakeSMTP:
 def fake_smtp(app, monkeypatch):
     FakeSMTP.sent, FakeSMTP.fail = [], False
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=2525)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=2525, PORTAL_URL="https://jobbro.test")
     return FakeSMTP
 
 
@@ -87,3 +87,20 @@ def test_smtp_exception_is_caught(app, world, monkeypatch):
         a = db.session.get(User, world["a"].id)
         req = service.create_request(a, service.RequestData("andet", "normal", "Emne", "x", None))
         assert notify.notify_assignee(req, {"MAIL_SERVER": "127.0.0.1"}, "http://x/hotline/1") == "failed"
+
+
+def test_the_link_is_built_on_portal_url_not_the_host_header(app, client, auth, world, fake_smtp):
+    login(client, auth, "a@firma.dk")
+    forged = {"Host": "evil.example"}
+    # The session cookie belongs to localhost; the forged host must carry it too.
+    client.set_cookie("session", client.get_cookie("session").value, domain="evil.example")
+    token = client.get("/hotline/ny", headers=forged).get_data(as_text=True).split(
+        'name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/hotline/ny", headers=forged, data={
+        "category": "andet", "urgency": "normal", "subject": "Emne", "message": "Tekst", "placement": "",
+        "csrf_token": token})
+    assert response.status_code == 302
+    [sent] = fake_smtp.sent
+    [request_id] = [r.id for r in all_requests(app)]
+    assert f"https://jobbro.test/hotline/{request_id}" in sent.get_content()
+    assert "evil.example" not in sent.get_content()

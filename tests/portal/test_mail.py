@@ -15,10 +15,12 @@ import threading
 import pytest
 
 from portal import mail
+from portal.config import ConfigError
 from tests.conftest import missing_dependency
 
 USERNAME, SECRET = "jobbro", "smtp-hemmelighed-42"
 TOKEN_LIKE = "set-password/TOKEN-abc123"
+PORTAL_URL = "https://jobbro.test"  # a mail server needs it (start-up rule)
 LINK = re.compile(r"https?://[^\s]+/auth/set-password/[A-Za-z0-9_\-]+")
 
 
@@ -58,14 +60,15 @@ def outbox(app, monkeypatch) -> Outbox:
     box = Outbox()
     box.logins = []
     monkeypatch.setattr(mail, "open_connection", lambda config: FakeSMTP(box))
-    app.config.update(MAIL_SERVER="smtp.jobbro.test", MAIL_PORT=25)
+    app.config.update(MAIL_SERVER="smtp.jobbro.test", MAIL_PORT=25, PORTAL_URL=PORTAL_URL)
     return box
 
 
 @pytest.fixture
 def mail_server_down(app) -> None:
     """MAIL_SERVER points at a loopback port where nothing listens (connection refused)."""
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port(), MAIL_TIMEOUT=2)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port(), MAIL_TIMEOUT=2,
+                      PORTAL_URL=PORTAL_URL)
 
 
 def _closed_port() -> int:
@@ -224,3 +227,57 @@ def test_line_breaks_in_headers_are_refused(field):
 def test_sender_defaults_and_follows_config():
     assert _message()["From"] == mail.DEFAULT_SENDER
     assert _message({"MAIL_SENDER": "jobcenter@hedensted.dk"})["From"] == "jobcenter@hedensted.dk"
+
+
+# --- links in mails and sending in the background ------------------------------------------
+
+def _flask_app(**config):
+    from flask import Flask
+
+    app = Flask("mailtest")
+    app.config.update(config)
+    app.add_url_rule("/auth/set-password/<token>", "auth.set_password", lambda token: token)
+    return app
+
+
+def test_absolute_url_uses_portal_url_whatever_the_host_header():
+    app = _flask_app(PORTAL_URL="https://jobbro.hedensted.dk/", MAIL_SERVER="smtp.test")
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        assert mail.absolute_url("auth.set_password", token="abc") == \
+            "https://jobbro.hedensted.dk/auth/set-password/abc"
+
+
+def test_absolute_url_falls_back_to_the_request_host_only_while_mails_are_just_logged():
+    with _flask_app().test_request_context("/", headers={"Host": "localhost:5000"}):
+        assert mail.absolute_url("auth.set_password", token="abc") == "http://localhost:5000/auth/set-password/abc"
+    with _flask_app(MAIL_SERVER="smtp.test").test_request_context("/", headers={"Host": "evil.example"}):
+        with pytest.raises(ConfigError, match="PORTAL_URL must be set"):
+            mail.absolute_url("auth.set_password", token="abc")
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_send_later_sends_in_an_app_context_and_reports_the_result(monkeypatch, inline):
+    from flask import current_app
+
+    app = _flask_app(MAIL_SERVER="smtp.test", MAIL_SEND_INLINE=inline)
+    box, seen = Outbox(), []
+    box.logins = []
+    mail_thread = []
+
+    def then(result: str) -> None:
+        seen.append((result, current_app.name))
+        mail_thread.append(threading.current_thread() is threading.main_thread())
+
+    monkeypatch.setattr(mail, "open_connection", lambda config: FakeSMTP(box))
+    assert mail.send_later(app, _message(), then=then).result(timeout=30) == "sent"
+    assert len(box) == 1 and seen == [("sent", "mailtest")]
+    assert mail_thread == [inline]  # inline in the caller's thread, else in the mail worker
+
+
+def test_a_failing_follow_up_step_is_logged_not_raised(caplog):
+    def broken(result: str) -> None:
+        raise RuntimeError("audit down")
+
+    app = _flask_app(MAIL_SEND_INLINE=False)
+    assert mail.send_later(app, _message(), then=broken).result(timeout=30) == "skipped"
+    assert "after-send step" in caplog.text and "RuntimeError" in caplog.text

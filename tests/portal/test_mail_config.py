@@ -59,6 +59,12 @@ def test_defaults_are_off_and_empty(tmp_path):
     ({"MAIL_TIMEOUT": float("nan")}, "MAIL_TIMEOUT"),
     ({"MAIL_TIMEOUT": -1.5}, "MAIL_TIMEOUT"),
     ({"JOBBRO_ENV": "production", "MAIL_SERVER": "smtp.kommune.dk"}, "PORTAL_URL must be set"),
+    # Every environment: a mail that really goes out must not carry a link from the Host header.
+    ({"JOBBRO_ENV": "development", "MAIL_SERVER": "smtp.kommune.dk"}, "PORTAL_URL must be set"),
+    ({"JOBBRO_ENV": "testing", "MAIL_SERVER": "smtp.kommune.dk"}, "PORTAL_URL must be set"),
+    ({"JOBBRO_ENV": "production", "MAIL_SERVER": "smtp.kommune.dk", "PORTAL_URL": "http://jobbro.dk"},
+     "PORTAL_URL must start with https:// when JOBBRO_ENV=production"),
+    ({"JOBBRO_ENV": "production", "PORTAL_URL": "http://jobbro.dk"}, "must start with https://"),
 ])
 def test_settings_that_cannot_work_stop_the_start(tmp_path, settings, message):
     with pytest.raises(ConfigError, match=message):
@@ -69,3 +75,17 @@ def test_production_with_mail_and_portal_url_starts(tmp_path):
     app = _app(tmp_path, JOBBRO_ENV="production", MAIL_SERVER="smtp.kommune.dk",
                PORTAL_URL="https://jobbro.hedensted.dk", MAIL_USE_TLS="true")
     assert app.config["MAIL_USE_TLS"] is True
+
+
+def test_development_with_mail_and_an_http_portal_url_starts(tmp_path):
+    app = _app(tmp_path, MAIL_SERVER="localhost", PORTAL_URL="http://localhost:5000")
+    assert app.config["PORTAL_URL"] == "http://localhost:5000"
+
+
+def test_production_without_mail_needs_no_portal_url(tmp_path):
+    assert _app(tmp_path, JOBBRO_ENV="production").config["PORTAL_URL"] == ""
+
+
+def test_mails_are_sent_inline_only_in_test_mode(tmp_path):
+    assert _app(tmp_path).config["MAIL_SEND_INLINE"] is True
+    assert _app(tmp_path, TESTING=False).config["MAIL_SEND_INLINE"] is False
