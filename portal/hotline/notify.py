@@ -2,14 +2,18 @@
 
 The mail holds no citizen data and none of the company's free text (the subject or message
 could name the person): only the company, category, urgency, target and a link. It is sent
-after the request is committed, so a failing mail server can never lose the request: the
-failure is logged and audited, and the request is on the consultant's lists anyway.
+in the background after the request is committed (:func:`queue_notification`), so a slow or
+failing mail server neither delays nor loses the request: a failure is logged and audited,
+and the request is on the consultant's lists anyway.
 """
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from email.message import EmailMessage
 from typing import Mapping
+
+from flask import Flask
 
 from .. import audit, mail
 from ..extensions import db
@@ -54,9 +58,35 @@ def notify_assignee(request: HotlineRequest, config: Mapping, link: str) -> str:
     return result
 
 
+def queue_notification(app: Flask, request: HotlineRequest, link: str) -> Future | None:
+    """Mail the assignee in the background (:func:`portal.mail.send_later`); None if nobody to mail.
+
+    The message is built now, from the committed request; a slow or dead mail server then
+    delays no company's response. The result is logged and audited as in
+    :func:`notify_assignee`.
+    """
+    recipient = request.assigned_to_id and db.session.get(User, request.assigned_to_id)
+    if not recipient:
+        return None
+    message = build_message(request, recipient, app.config.get("MAIL_SENDER") or mail.DEFAULT_SENDER, link)
+    request_id, assignee_id = request.id, request.assigned_to_id
+
+    def record(result: str) -> None:
+        if result == mail.FAILED:
+            log.warning("hotline mail for request %s failed", request_id)
+        if result in (mail.FAILED, mail.SENT):
+            _audit_ids(request_id, assignee_id, "failed" if result == mail.FAILED else "ok")
+
+    return mail.send_later(app, message, then=record)
+
+
 def _audit_mail(request: HotlineRequest, result: str) -> None:
+    _audit_ids(request.id, request.assigned_to_id, result)
+
+
+def _audit_ids(request_id: int, assignee_id: int | None, result: str) -> None:
     try:
-        audit.record_now("hotline_mail", purpose=f"hotline:{request.id} user:{request.assigned_to_id}",
+        audit.record_now("hotline_mail", purpose=f"hotline:{request_id} user:{assignee_id}",
                          result=result)
     except audit.AuditWriteError:
-        log.error("audit write for hotline mail %s failed", request.id)
+        log.error("audit write for hotline mail %s failed", request_id)

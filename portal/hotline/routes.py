@@ -65,7 +65,7 @@ def new():
             form.placement.errors = ["Vælg et af jeres igangværende forløb."]
         else:
             link = mail.absolute_url("hotline.detail", request_id=created.id)
-            notify.notify_assignee(created, current_app.config, link)
+            notify.queue_notification(current_app._get_current_object(), created, link)
             flash("Henvendelsen er sendt. Jobcentret svarer senest "
                   f"{hotline_time(created.due_at)}.", "success")
             return redirect(url_for("hotline.detail", request_id=created.id))

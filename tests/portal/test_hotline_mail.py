@@ -104,3 +104,27 @@ def test_the_link_is_built_on_portal_url_not_the_host_header(app, client, auth, 
     [request_id] = [r.id for r in all_requests(app)]
     assert f"https://jobbro.test/hotline/{request_id}" in sent.get_content()
     assert "evil.example" not in sent.get_content()
+
+
+def test_the_company_does_not_wait_for_a_slow_mail_server(app, client, auth, world, fake_smtp):
+    """Out of test mode the notification goes in the background; the audit follows the send."""
+    import threading
+
+    release = threading.Event()
+
+    class Slow(FakeSMTP):
+        def send_message(self, message):
+            release.wait(timeout=30)  # the server "hangs" until the test lets it answer
+            super().send_message(message)
+
+    mail.smtplib.SMTP = Slow  # fake_smtp's monkeypatch restores the real class afterwards
+    app.config.update(MAIL_SEND_INLINE=False)
+    login(client, auth, "a@firma.dk")
+    try:
+        assert file_request(client).status_code == 302
+        assert fake_smtp.sent == [] and "hotline_mail" not in actions(app)  # answered first
+    finally:
+        release.set()
+    mail._executor().submit(lambda: None).result(timeout=30)  # one FIFO worker: the mail is done
+    assert len(fake_smtp.sent) == 1
+    assert "hotline_mail" in actions(app)
