@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..access import consultant_required
 from ..citizens.pages import audited_read, citizen_or_404
 from ..extensions import db
+from ..formutil import attach_error
 from ..models import Placement, Proposal
 from . import bp, followup, lifecycle, service
 from .forms import month_label
@@ -81,7 +82,7 @@ def start(proposal_id: int):
             result = lifecycle.start_placement(proposal, data, current_user, today)
         except lifecycle.LifecycleError as err:
             db.session.rollback()
-            _attach(form, err)
+            attach_error(form, err)
         except StaleDataError:
             db.session.rollback()
             flash(CHANGED_MEANWHILE, "error")
@@ -97,14 +98,6 @@ def start(proposal_id: int):
     return render_template("placements/start.html", proposal=proposal, form=form, active=active,
                            offer_filled=lifecycle.fills_opening(proposal.opening, today)
                            ), 400 if request.method == "POST" else 200
-
-
-def _attach(form, err: lifecycle.LifecycleError) -> None:
-    target = getattr(form, err.field, None) if err.field else None
-    if target is not None:
-        target.errors = [*target.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
 
 
 def _placement_or_404(placement_id: int) -> Placement:
@@ -168,7 +161,7 @@ def end(placement_id: int):
                                             clean_note(form.note.data), current_user, today)
     except lifecycle.LifecycleError as err:
         db.session.rollback()
-        _attach(form, err)
+        attach_error(form, err)
         return _detail(placement, end_form=form, status=400)
     except StaleDataError:
         db.session.rollback()

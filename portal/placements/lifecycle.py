@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from .. import audit, proposals
 from ..eligibility import current_table
 from ..extensions import db
+from ..formutil import RuleError
 from ..models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
 from ..models.base import utcnow
 from ..models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
@@ -28,12 +29,8 @@ MAX_END_AHEAD = timedelta(days=31)  # an end may be registered up to a month ahe
 MAX_WEEKLY_HOURS = 80.0
 
 
-class LifecycleError(ValueError):
-    """A placement rule is broken; ``message`` is Danish, ``field`` the form field to blame."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+class LifecycleError(RuleError):
+    """A placement rule is broken (see :class:`portal.formutil.RuleError`)."""
 
 
 @dataclass(frozen=True)

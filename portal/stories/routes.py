@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from .. import audit
 from ..access import consultant_required
 from ..extensions import db
+from ..formutil import attach_error
 from ..models import SuccessStory
 from ..models.stories import STORY_STATUSES
 from . import bp, service
@@ -53,14 +54,6 @@ def _story_form(**kwargs) -> StoryForm:
     return StoryForm(companies=service.partner_companies(), placements=service.partner_placements(), **kwargs)
 
 
-def _attach(form: StoryForm, err: service.StoryError) -> None:
-    target = getattr(form, err.field, None) if err.field else None
-    if target is not None:
-        target.errors = [*target.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
-
-
 @bp.route("/ny", methods=["GET", "POST"])
 @consultant_required
 def create():
@@ -74,7 +67,7 @@ def create():
             story = service.create_story(form.story_data(), current_user)
         except service.StoryError as err:
             db.session.rollback()
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash("Historien er gemt som kladde. Den ses først af virksomhederne, når den er offentliggjort.",
                   "success")
@@ -119,7 +112,7 @@ def edit(story_id: int):
             service.update_story(story, form.story_data())
         except service.StoryError as err:
             db.session.rollback()
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash("Ændringerne er gemt.", "success")
             return redirect(url_for("stories.edit", story_id=story.id))

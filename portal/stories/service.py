@@ -21,16 +21,13 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
+from ..formutil import RuleError
 from ..models import Citizen, Company, Placement, SuccessStory, User
 from ..models.base import utcnow
 
 
-class StoryError(ValueError):
-    """A story rule is broken; ``message`` is Danish, ``field`` the form field to blame (or None)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+class StoryError(RuleError):
+    """A story rule is broken (see :class:`portal.formutil.RuleError`)."""
 
 
 @dataclass(frozen=True)
