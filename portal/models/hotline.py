@@ -15,7 +15,11 @@ from .vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URGENCIES
 
 
 class HotlineRequest(db.Model):
-    """A problem reported by a company; ``due_at`` is the service target."""
+    """A problem reported by a company; ``due_at`` is the service target.
+
+    ``reminded_at`` / ``escalated_at``: when the assignee was reminded before the target, and
+    when an unanswered request past it was escalated to colleagues or administrators.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
@@ -30,6 +34,10 @@ class HotlineRequest(db.Model):
     due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     first_response_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     closed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    # Set by the hotline-reminders cron job when it claims the mail (exactly once, see
+    # portal/hotline/reminders.py); cleared again only if the mail could not be sent.
+    reminded_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    escalated_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
 
     company: Mapped[Company] = relationship()
     placement: Mapped[Optional[Placement]] = relationship()
