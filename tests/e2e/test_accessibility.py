@@ -1,0 +1,228 @@
+"""WCAG 2.1 AA: axe-core checks the main pages of every role in the real browser.
+
+The portal is a Danish public-sector site, so webtilgængelighedsloven requires WCAG 2.1 AA.
+One live portal with the demo municipality serves the whole module; each role logs in once.
+Every page (start page, menu entries, one detail page per area, a form showing a validation
+error) gets axe injected from node_modules (never served by the portal) and fails on any
+violation of impact "serious" or "critical".
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.demo.loader import load_demo
+from portal.demo.people import ADMIN_LOGIN, COMPANY_LOGIN, CONSULTANT_LOGIN, PARTNER_LOGIN
+from portal.extensions import db
+from portal.models import Citizen, Company, HotlineRequest, Opening, Placement, Proposal, User
+from tests.conftest import PASSWORD, ROOT
+
+pytestmark = pytest.mark.e2e
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+LOGINS = {"company": COMPANY_LOGIN, "partner": PARTNER_LOGIN,
+          "consultant": CONSULTANT_LOGIN, "admin": ADMIN_LOGIN}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to check: who sees it, where it is, and how to make it show a form error."""
+
+    role: str  # "anonymous" or a key of LOGINS
+    path: str  # may hold {placeholders} filled from the demo ids
+    submit: str | None = None  # button to press (browser validation off) to show errors
+    fills: dict[str, str] = field(default_factory=dict)  # CSS selector -> value before submit
+    status: int = 200  # e.g. 403 for the page telling ordinary companies stories are for partners
+
+
+PAGES = {
+    "anonymous-login": Page("anonymous", "/auth/login"),
+    "anonymous-login-error": Page("anonymous", "/auth/login", submit="Log ind"),
+    "anonymous-forgot": Page("anonymous", "/glemt-adgangskode"),
+    "anonymous-forgot-error": Page("anonymous", "/glemt-adgangskode", submit="Send link"),
+    "company-start": Page("company", "/"),
+    "company-openings": Page("company", "/opslag/"),
+    "company-opening-detail": Page("company", "/opslag/{company_opening}"),
+    "company-opening-form-error": Page("company", "/opslag/ny", submit="Opret opslag"),
+    "company-placements": Page("company", "/forloeb/"),
+    "company-placement-detail": Page("company", "/forloeb/{company_placement}"),
+    "company-hours-error": Page("company", "/forloeb/{company_placement}", submit="Gem timer",
+                                fills={"input[name=hours]": "-5"}),
+    "company-hotline": Page("company", "/hotline/"),
+    "company-hotline-detail": Page("company", "/hotline/{company_hotline}"),
+    "company-hotline-form-error": Page("company", "/hotline/ny", submit="Send henvendelse"),
+    "company-stories-partners-only": Page("company", "/historier/", status=403),
+    "partner-start": Page("partner", "/"),
+    "partner-openings": Page("partner", "/opslag/"),
+    "partner-placements": Page("partner", "/forloeb/"),
+    "partner-hotline": Page("partner", "/hotline/"),
+    "partner-stories": Page("partner", "/historier/"),
+    "consultant-start": Page("consultant", "/"),
+    "consultant-candidates": Page("consultant", "/kandidater/"),
+    "consultant-ranking": Page("consultant", "/kandidater/opslag/{open_opening}"),
+    "consultant-proposal": Page("consultant", "/kandidater/forslag/{proposal}"),
+    "consultant-citizens": Page("consultant", "/borgere/"),
+    "consultant-citizen-detail": Page("consultant", "/borgere/{citizen}"),
+    "consultant-citizen-cv": Page("consultant", "/borgere/{citizen}/cv"),
+    "consultant-citizen-job-goals": Page("consultant", "/borgere/{citizen}/jobmaal"),
+    "consultant-citizen-profile-error": Page("consultant", "/borgere/{citizen}/profil", submit="Gem profil",
+                                             fills={"input[name=name]": "", "input[name=postcode]": "0000"}),
+    "consultant-followups": Page("consultant", "/forloeb/opfoelgning"),
+    "consultant-placement-detail": Page("consultant", "/forloeb/{placement}/konsulent"),
+    "consultant-hotline": Page("consultant", "/hotline/"),
+    "consultant-hotline-detail": Page("consultant", "/hotline/{hotline}"),
+    "consultant-goals": Page("consultant", "/maal/"),
+    "consultant-stories": Page("consultant", "/historier/"),
+    "consultant-story-form-error": Page("consultant", "/historier/ny", submit="Gem som kladde"),
+    "admin-start": Page("admin", "/"),
+    "admin-users": Page("admin", "/admin/users"),
+    "admin-user-form-error": Page("admin", "/admin/users/new", submit="Opret bruger"),
+    "admin-companies": Page("admin", "/admin/companies"),
+    "admin-company-detail": Page("admin", "/admin/companies/{company}"),
+    "admin-rules": Page("admin", "/admin/regler"),
+    "admin-indexer": Page("admin", "/admin/indexer"),
+    "admin-citizen-erase": Page("admin", "/borgere/{citizen}/slet"),
+}
+
+
+def _demo_ids() -> dict[str, int]:
+    """One object per detail page: the company user's own, others from the whole municipality."""
+    company_id = db.session.scalar(sa.select(User.company_id).where(User.email == COMPANY_LOGIN))
+
+    def first(model, *where) -> int:
+        found = db.session.scalar(sa.select(model.id).where(*where).order_by(model.id).limit(1))
+        assert found is not None, f"the demo data has no {model.__name__} for {where}"
+        return found
+
+    return {
+        "company_opening": first(Opening, Opening.company_id == company_id),
+        "company_placement": first(Placement, Placement.company_id == company_id),
+        "company_hotline": first(HotlineRequest, HotlineRequest.company_id == company_id),
+        "open_opening": first(Opening, Opening.status == "open"),
+        "proposal": first(Proposal),
+        "citizen": first(Citizen, Citizen.vk_id.is_not(None)),
+        "placement": first(Placement),
+        "hotline": first(HotlineRequest),
+        "company": first(Company),
+    }
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (or `make test`), axe-core is a devDependency",
+                    pytrace=False)
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def demo_portal(tmp_path_factory, password_hash):
+    """The portal with the demo municipality (few citizens), on 127.0.0.1:<free port>."""
+    folder = tmp_path_factory.mktemp("a11y")
+    app = create_app({
+        "TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'a11y.sqlite'}",
+        "SECRET_KEY": "a11y-secret", "PSEUDONYM_KEY": "a11y-pseudonym",
+        "MATCHING_ENCODER": "hashing", "MATCHING_BACKEND": "memory",
+        "UPLOAD_FOLDER": str(folder / "uploads"),
+    })
+    with app.app_context():
+        db.create_all()
+        load_demo(db.session, date.today(), citizen_count=120, password_hash=password_hash)
+        ids = _demo_ids()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", ids
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def role_pages(browser, demo_portal) -> Callable[[str], object]:
+    """A logged-in Playwright page per role, created on first use and kept for the module."""
+    url, _ids = demo_portal
+    contexts, pages = [], {}
+
+    def get(role: str):
+        if role not in pages:
+            # bypass_csp: the injected axe script is inline, which the portal's CSP forbids.
+            context = browser.new_context(base_url=url, locale="da-DK", bypass_csp=True)
+            contexts.append(context)
+            page = context.new_page()
+            if role != "anonymous":
+                page.goto("/auth/login")
+                page.get_by_label("E-mail").fill(LOGINS[role])
+                page.get_by_label("Adgangskode").fill(PASSWORD)
+                page.get_by_role("button", name="Log ind").click()
+                page.get_by_test_id("start-page").wait_for()
+            pages[role] = page
+        return pages[role]
+
+    yield get
+    for context in contexts:
+        context.close()
+
+
+def _open(page, spec: Page, ids: dict[str, int]) -> None:
+    response = page.goto(spec.path.format(**ids))
+    assert response is not None and response.status == spec.status, \
+        f"{spec.path} answered {response and response.status}, expected {spec.status}"
+    if spec.submit is None:
+        return
+    for selector, value in spec.fills.items():
+        page.locator(f"main {selector}").fill(value)
+    # Server-side validation is what we want to see: switch the browser's own checks off.
+    page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+    page.locator("main").get_by_role("button", name=spec.submit, exact=True).click()
+    page.locator(".form-error-message, .alert-error").first.wait_for()
+
+
+def _report(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        targets = ", ".join(" ".join(node["target"]) for node in v["nodes"][:4])
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])}x) -> {targets}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_has_no_serious_accessibility_violations(name, role_pages, demo_portal, axe_source):
+    spec = PAGES[name]
+    page = role_pages(spec.role)
+    _open(page, spec, demo_portal[1])
+    serious = _serious_violations(page, axe_source)
+    assert not serious, f"{name} ({page.url}):\n{_report(serious)}"
+
+
+def test_the_check_catches_a_planted_violation(role_pages, axe_source):
+    """The harness can fail: an unlabelled input and grey-on-white text are reported."""
+    page = role_pages("anonymous")
+    page.goto("/auth/login")
+    page.evaluate("""() => {
+        const main = document.querySelector('main');
+        main.insertAdjacentHTML('beforeend',
+            '<input type="text" name="planted"><p style="color:#ccc;background:#fff">Planted</p>');
+    }""")
+    rules = {v["id"] for v in _serious_violations(page, axe_source)}
+    assert {"label", "color-contrast"} <= rules, rules
+
+
+def _serious_violations(page, axe_source: str) -> list[dict]:
+    """Run axe with the WCAG 2.1 A/AA rules on the page; the serious and critical findings."""
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS)
+    return [v for v in result["violations"] if v["impact"] in FAILING_IMPACTS]
