@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(logins_command)
     app.cli.add_command(erase_command)
     app.cli.add_command(retention_command)
+    app.cli.add_command(hotline_reminders_command)
 
 
 @click.command("setup")
@@ -176,3 +177,24 @@ def retention_command(days: int | None) -> None:
     pruned = throttle.prune(keep_seconds)
     db.session.commit()
     click.echo(f"{count} closed cases anonymised; {pruned} old log-in attempts removed")
+
+
+@click.command("hotline-reminders")
+@with_appcontext
+def hotline_reminders_command() -> None:
+    """Remind assignees before a hotline target; escalate unanswered requests past it.
+
+    Meant for cron every 15 minutes; each mail goes once per request even when runs overlap.
+    Prints "reminded N, escalated M, failed K" and exits 0 (failed mails are retried on the
+    next run); exits 1 with a message when the database cannot be used.
+    """
+    from .hotline import reminders
+
+    try:
+        summary = reminders.run()
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            f"hotline-reminders: the database cannot be used ({type(exc).__name__}); is it reachable "
+            "and migrated (flask --app portal setup)? Nothing more was sent in this run.") from None
+    click.echo(summary.line())

@@ -33,10 +33,11 @@ ENV_KEYS = (
     "RETENTION_DAYS",
     "TRUSTED_PROXY_HOPS",
     "FRESH_LOGIN_MINUTES",
+    "HOTLINE_REMIND_BEFORE_MINUTES",
 )
 ENVIRONMENTS = ("development", "testing", "production")
 INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
-            "FRESH_LOGIN_MINUTES")
+            "FRESH_LOGIN_MINUTES", "HOTLINE_REMIND_BEFORE_MINUTES")
 
 
 class ConfigError(RuntimeError):
@@ -90,6 +91,9 @@ def defaults(instance_path: str) -> dict:
         "PASSWORD_FORGOT_WINDOW_SECONDS": 60 * 60,
         # Closed cases are anonymised after five years (the job centre's retention rule).
         "RETENTION_DAYS": 5 * 365,
+        # The hotline-reminders job mails the assignee this long before an unanswered
+        # request's target (0: no reminders; overdue requests are still escalated).
+        "HOTLINE_REMIND_BEFORE_MINUTES": 60,
     }
 
 
@@ -198,7 +202,8 @@ def _check_portal_url(config: dict, production: bool) -> None:
 
 def _check_counts(config: dict) -> None:
     """Whole-number settings that may also come from ``test_config`` must be in range."""
-    for key, low in (("TRUSTED_PROXY_HOPS", 0), ("FRESH_LOGIN_MINUTES", 1)):
+    for key, low in (("TRUSTED_PROXY_HOPS", 0), ("FRESH_LOGIN_MINUTES", 1),
+                     ("HOTLINE_REMIND_BEFORE_MINUTES", 0)):
         value = config.setdefault(key, defaults("")[key])
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"{key} must be a whole number of at least {low}, not {value!r}")

@@ -24,16 +24,25 @@ from . import sla
 log = logging.getLogger(__name__)
 
 
+def request_facts(request: HotlineRequest) -> str:
+    """The lines every hotline mail may say about a request: category, urgency, target.
+
+    Deliberately no subject, message or placement: those can name or describe the citizen.
+    Shared with :mod:`.reminders`.
+    """
+    due = sla.to_local(request.due_at).strftime("%d.%m.%Y kl. %H:%M")
+    return (f"Emne: {HOTLINE_CATEGORIES[request.category]}\n"
+            f"Hast: {HOTLINE_URGENCIES[request.urgency]}\n"
+            f"Svarfrist: {due}\n")
+
+
 def build_message(request: HotlineRequest, recipient: User, sender: str, link: str) -> EmailMessage:
     """The notification mail (no citizen data, no free text from the company)."""
-    due = sla.to_local(request.due_at).strftime("%d.%m.%Y kl. %H:%M")
     subject = f"Hotline: ny henvendelse #{request.id} ({HOTLINE_URGENCIES[request.urgency].split(' ')[0]})"
     return mail.compose({"MAIL_SENDER": sender}, recipient.email, subject, (
         f"Goddag {recipient.name}\n\n"
         f"{request.company.name} har sendt en henvendelse til hotline.\n"
-        f"Emne: {HOTLINE_CATEGORIES[request.category]}\n"
-        f"Hast: {HOTLINE_URGENCIES[request.urgency]}\n"
-        f"Svarfrist: {due}\n\n"
+        f"{request_facts(request)}\n"
         f"Læs og svar her: {link}\n"
     ))
 

@@ -1,0 +1,244 @@
+"""Hotline reminders and escalation: the ``flask --app portal hotline-reminders`` cron job.
+
+Run every 15 minutes. For every open request without a first response:
+
+* **reminder**: its target is less than ``HOTLINE_REMIND_BEFORE_MINUTES`` away, so the
+  assignee gets one mail, "Svarfristen udløber kl. HH:MM";
+* **escalation**: its target has passed, so the assignee's active team colleagues (or, with
+  no team or no colleague, every active administrator) get one mail, "Henvendelse #N er
+  over svarfristen", and the consultant's lists show "Eskaleret".
+
+Exactly once: before mailing, a run *claims* the request with a conditional UPDATE
+(``reminded_at``/``escalated_at`` from NULL to now) and commits; only the run whose UPDATE
+changed the row sends, so overlapping runs never both mail. If nobody could be mailed (mail
+server down, no recipient) the claim is released again, so the next run retries and the
+"Eskaleret" marker never claims an escalation nobody received.
+
+Mails hold no citizen data and none of the company's free text (see
+:func:`.notify.request_facts`). Every outcome is logged and audited (``hotline_reminder``,
+``hotline_escalation``); one request's failure never stops the run.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context
+
+from .. import audit, mail
+from ..extensions import db
+from ..models import HotlineRequest, User
+from . import notify, sla
+
+log = logging.getLogger(__name__)
+
+BATCH = 200  # per kind and run: a backlog drains over a few runs instead of one long one
+_table = HotlineRequest.__table__
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What one run did: requests reminded, escalated, and failed (retried next run)."""
+
+    reminded: int = 0
+    escalated: int = 0
+    failed: int = 0
+    mail_off: bool = False
+
+    def line(self) -> str:
+        """The one-line summary the command prints."""
+        text = f"reminded {self.reminded}, escalated {self.escalated}, failed {self.failed}"
+        if self.mail_off and (self.reminded or self.escalated):
+            text += " (MAIL_SERVER is not set: the mails were only logged)"
+        return text
+
+
+@dataclass(frozen=True)
+class _Kind:
+    column: str
+    action: str
+    recipients: Callable[[HotlineRequest], list[User]]
+    build: Callable[[HotlineRequest, User, str, datetime], EmailMessage]
+
+
+def run(now: datetime | None = None, *, connect: mail.Connect | None = None) -> Summary:
+    """Send the reminders and escalations that are due at ``now`` (default: the clock).
+
+    Needs an application context. Mail goes through :func:`portal.mail.send` (``connect``
+    is handed on, for tests); links are built with :func:`portal.mail.absolute_url`.
+
+    Returns:
+        The counts; a request another run claimed first counts nowhere.
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: if the due requests cannot be read (database down,
+            locked or not migrated). Failures on single requests are logged, never raised.
+    """
+    now = sla.as_utc(now or sla.utc_now())
+    window = timedelta(minutes=int(current_app.config["HOTLINE_REMIND_BEFORE_MINUTES"]))
+    reminder_ids, escalation_ids = candidates(now, window)
+    counts = {"reminded": 0, "escalated": 0, "failed": 0}
+    for kind, ids, done in ((REMINDER, reminder_ids, "reminded"), (ESCALATION, escalation_ids, "escalated")):
+        for request_id in ids:
+            result = _process(kind, request_id, now, connect)
+            if result is not None:
+                counts[done if result else "failed"] += 1
+    return Summary(**counts, mail_off=not current_app.config.get("MAIL_SERVER"))
+
+
+def candidates(now: datetime, window: timedelta) -> tuple[list[int], list[int]]:
+    """Ids of requests due for a reminder and for escalation at ``now``, nearest target first."""
+    waiting = (sa.select(HotlineRequest.id)
+               .where(HotlineRequest.status == "open", HotlineRequest.first_response_at.is_(None))
+               .order_by(HotlineRequest.due_at, HotlineRequest.id).limit(BATCH))
+    remind = waiting.where(HotlineRequest.reminded_at.is_(None), HotlineRequest.due_at > now,
+                           HotlineRequest.due_at <= now + window)
+    escalate = waiting.where(HotlineRequest.escalated_at.is_(None), HotlineRequest.due_at < now)
+    return list(db.session.scalars(remind)), list(db.session.scalars(escalate))
+
+
+def _process(kind: _Kind, request_id: int, now: datetime, connect: mail.Connect | None) -> bool | None:
+    """Claim, mail, audit one request: True sent, False failed (claim released), None taken."""
+    try:
+        if not _claim(kind.column, request_id, now):
+            return None
+        request = db.session.get(HotlineRequest, request_id)
+        recipients = kind.recipients(request)
+        if not recipients:
+            log.error("%s for hotline request %s: nobody to mail", kind.action, request_id)
+            _audit(kind.action, f"hotline:{request_id}", "no_recipient")
+            return _release(kind.column, request_id, now)
+        link = _link(request_id)
+        results = [_send(kind, request, user, link, now, connect) for user in recipients]
+    except Exception as exc:  # noqa: BLE001 - one bad request must not stop the run
+        db.session.rollback()
+        log.error("%s for hotline request %s failed: %s", kind.action, request_id, type(exc).__name__)
+        _audit(kind.action, f"hotline:{request_id}", "failed")
+        return _release(kind.column, request_id, now)
+    if any(result != mail.FAILED for result in results):
+        return True
+    log.warning("%s for hotline request %s: no mail went out; retried on the next run",
+                kind.action, request_id)
+    return _release(kind.column, request_id, now)
+
+
+def _claim(column: str, request_id: int, now: datetime) -> bool:
+    """Set ``column`` to ``now`` if still unset and the request still waits; commit at once.
+
+    The database decides: of two runs claiming the same request, one UPDATE changes the row.
+    """
+    claimed = db.session.execute(
+        sa.update(_table).where(_table.c.id == request_id, _table.c[column].is_(None),
+                                _table.c.status == "open", _table.c.first_response_at.is_(None))
+        .values({column: now}))
+    db.session.commit()
+    return claimed.rowcount == 1
+
+
+def _release(column: str, request_id: int, now: datetime) -> bool:
+    """Undo this run's claim (only its own: the value must still be ``now``). Returns False."""
+    try:
+        db.session.execute(sa.update(_table).where(_table.c.id == request_id, _table.c[column] == now)
+                           .values({column: None}))
+        db.session.commit()
+    except Exception as exc:  # noqa: BLE001 - logged; the request then stays claimed
+        db.session.rollback()
+        log.error("could not release the hotline claim on request %s: %s", request_id, type(exc).__name__)
+    return False
+
+
+def _send(kind: _Kind, request: HotlineRequest, user: User, link: str, now: datetime,
+          connect: mail.Connect | None) -> str:
+    """Mail one recipient and audit it; "sent", "failed" or "skipped", never raises."""
+    try:
+        result = mail.send(current_app.config, kind.build(request, user, link, now), connect=connect)
+    except Exception as exc:  # noqa: BLE001 - e.g. a line break in an address (compose refuses)
+        log.error("%s mail for hotline request %s: %s", kind.action, request.id, type(exc).__name__)
+        result = mail.FAILED
+    if result == mail.FAILED:
+        log.warning("%s mail for hotline request %s to user %s failed", kind.action, request.id, user.id)
+    _audit(kind.action, f"hotline:{request.id} user:{user.id}", "failed" if result == mail.FAILED
+           else "ok" if result == mail.SENT else result)
+    return result
+
+
+def _audit(action: str, purpose: str, result: str) -> None:
+    try:
+        audit.record_now(action, purpose=purpose, result=result)
+    except audit.AuditWriteError:
+        log.error("audit write for %s (%s) failed", action, purpose)
+
+
+def _link(request_id: int) -> str:
+    # The cron job has no request; url_for needs one (PORTAL_URL supplies the address).
+    if has_request_context():
+        return mail.absolute_url("hotline.detail", request_id=request_id)
+    with current_app.test_request_context():
+        return mail.absolute_url("hotline.detail", request_id=request_id)
+
+
+def _assignee(request: HotlineRequest) -> User | None:
+    return db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
+
+
+def reminder_recipients(request: HotlineRequest) -> list[User]:
+    """The assignee, if there is one and the account is active."""
+    assignee = _assignee(request)
+    return [assignee] if assignee is not None and assignee.active else []
+
+
+def escalation_recipients(request: HotlineRequest) -> list[User]:
+    """The assignee's active consultant colleagues in the same team; else every active admin.
+
+    The assignee is never among them: the mail is for the people who can step in.
+    """
+    assignee = _assignee(request)
+    others = sa.select(User).where(User.active.is_(True)).order_by(User.id)
+    if assignee is not None:
+        others = others.where(User.id != assignee.id)
+        if assignee.team_id is not None:
+            colleagues = list(db.session.scalars(
+                others.where(User.role == "consultant", User.team_id == assignee.team_id)))
+            if colleagues:
+                return colleagues
+    return list(db.session.scalars(others.where(User.role == "admin")))
+
+
+def _deadline(request: HotlineRequest, now: datetime) -> str:
+    """"kl. 16:00", with the date when the target is not on ``now``'s local day."""
+    due = sla.to_local(request.due_at)
+    same_day = due.date() == sla.to_local(now).date()
+    return f"kl. {due:%H:%M}" + ("" if same_day else f" den {due:%d.%m.%Y}")
+
+
+def build_reminder(request: HotlineRequest, recipient: User, link: str, now: datetime) -> EmailMessage:
+    """The reminder to the assignee (no citizen data, no free text from the company)."""
+    deadline = _deadline(request, now)
+    return mail.compose(current_app.config, recipient.email,
+                        f"Hotline: svarfristen for henvendelse #{request.id} udløber {deadline}", (
+                            f"Goddag {recipient.name}\n\n"
+                            f"Henvendelse #{request.id} fra {request.company.name} er ikke besvaret endnu. "
+                            f"Svarfristen udløber {deadline}.\n\n"
+                            f"{notify.request_facts(request)}\n"
+                            f"Læs og svar her: {link}\n"))
+
+
+def build_escalation(request: HotlineRequest, recipient: User, link: str, now: datetime) -> EmailMessage:
+    """The escalation to colleagues or administrators (no citizen data, no company free text)."""
+    assignee = _assignee(request)
+    return mail.compose(current_app.config, recipient.email,
+                        f"Hotline: henvendelse #{request.id} er over svarfristen", (
+                            f"Goddag {recipient.name}\n\n"
+                            f"Henvendelse #{request.id} er over svarfristen: {request.company.name} "
+                            f"har endnu ikke fået svar fra jobcentret.\n"
+                            f"Ansvarlig konsulent: {assignee.name if assignee else 'ingen'}\n\n"
+                            f"{notify.request_facts(request)}\n"
+                            f"Hjælp med at svare her: {link}\n"))
+
+
+REMINDER = _Kind("reminded_at", "hotline_reminder", reminder_recipients, build_reminder)
+ESCALATION = _Kind("escalated_at", "hotline_escalation", escalation_recipients, build_escalation)
