@@ -204,6 +204,18 @@ def test_page_has_no_serious_accessibility_violations(name, role_pages, demo_por
     _open(page, spec, demo_portal[1])
     serious = _serious_violations(page, axe_path)
     assert not serious, f"{name} ({page.url}):\n{_report(serious)}"
+    too_wide = _too_wide_at_320px(page)
+    assert not too_wide, f"{name} ({page.url}) needs horizontal scrolling at 320 px (WCAG 1.4.10): {too_wide}"
+
+
+def test_skip_link_comes_first_and_leads_to_the_content(role_pages):
+    page = role_pages("anonymous")
+    page.goto("/auth/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Gå til sidens indhold"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main-content")
+    assert page.locator("main#main-content").is_visible()
 
 
 def test_the_check_catches_a_planted_violation(role_pages, axe_path):
@@ -217,6 +229,24 @@ def test_the_check_catches_a_planted_violation(role_pages, axe_path):
     }""")
     rules = {v["id"] for v in _serious_violations(page, axe_path)}
     assert {"label", "color-contrast"} <= rules, rules
+
+
+def _too_wide_at_320px(page) -> list[str]:
+    """Elements reaching beyond a 320 px wide window.
+
+    Data tables and charts are two-dimensional content that may scroll (the 1.4.10 exception);
+    chart.js also resizes its canvas asynchronously, so measuring it would be a race.
+    """
+    page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        return page.evaluate("""() => {
+            const width = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('body *')]
+                .filter(e => !e.closest('table, canvas') && e.getBoundingClientRect().right > width + 1)
+                .slice(0, 5).map(e => e.outerHTML.slice(0, 80));
+        }""")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def _serious_violations(page, axe_path: str) -> list[dict]:
