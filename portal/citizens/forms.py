@@ -20,7 +20,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 
 from matching.geo import POSTCODES
 
-from ..formutil import choices
+from ..formutil import ChoiceField, choices  # noqa: F401  (ChoiceField is imported from here by other areas)
 from ..models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 
 MAX_JOB_GOALS = 10
@@ -100,24 +100,6 @@ class DanishDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Ugyldig dato. Skriv en dato der findes, som åååå-mm-dd.") from None
-
-
-class ChoiceField(SelectField):
-    """SelectField with a Danish message for a value that is not among the choices."""
-
-    MESSAGE = "Vælg en af mulighederne på listen."
-
-    def process_formdata(self, valuelist) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(self.MESSAGE) from None
-
-    def pre_validate(self, form) -> None:
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(self.MESSAGE) from None
 
 
 class ListFilterForm(Form):

@@ -10,10 +10,10 @@ import re
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import Field, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from ..formutil import choices
+from ..formutil import ChoiceField, choices, no_control_characters
 from ..models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from .service import RequestData
 
@@ -32,20 +32,6 @@ def clean_text(value: str | None) -> str:
         return ""
     value = _INVISIBLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     return unicodedata.normalize("NFC", value).strip()
-
-
-def no_control_characters(_form, field: Field) -> None:
-    """Refuse NUL, other control characters and bidi overrides."""
-    if field.data and _CONTROL.search(field.data):
-        raise ValidationError("Teksten indeholder ugyldige tegn (fx usynlige styretegn). Fjern dem og prøv igen.")
-
-
-class ChoiceField(SelectField):
-    """A select whose "not one of the choices" message is Danish."""
-
-    def pre_validate(self, form) -> None:
-        if self.data not in {choice.value for choice in self.choices}:
-            raise ValidationError("Vælg en af mulighederne på listen.")
 
 
 def _text(label: str, max_length: int, *, area: bool = False, min_length: int = 1) -> Field:

@@ -12,12 +12,12 @@ from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, Field, FloatField, HiddenField, IntegerField,
-                     SelectField, StringField, TextAreaField)
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
-from ..formutil import choices
+from ..formutil import ChoiceField, choices, no_control_characters
 from ..models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 
@@ -50,20 +50,6 @@ def clean_text(value: str | None) -> str:
     if value is None:
         return ""
     return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-
-
-def no_control_characters(_form, field: Field) -> None:
-    """Refuse NUL, other control characters and bidi overrides."""
-    if field.data and _CONTROL.search(field.data):
-        raise ValidationError("Teksten indeholder ugyldige tegn (fx usynlige styretegn). Fjern dem og prøv igen.")
-
-
-class ChoiceField(SelectField):
-    """A select whose "not one of the choices" message is Danish (WTForms has no Danish locale)."""
-
-    def pre_validate(self, form) -> None:
-        if self.data not in {choice.value for choice in self.choices}:
-            raise ValidationError("Vælg en af mulighederne på listen.")
 
 
 class HoursField(FloatField):
