@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_fresh
+from flask_login import current_user
 
 from .. import audit, eligibility, mail
 from ..access import admin_required
 from ..auth import mails
-from ..auth.sessions import new_session_token, rotate_session_token
+from ..auth.sessions import confirm_first, new_session_token, rotate_session_token
 from ..auth.tokens import clear_token, issue_set_password_token, set_password_url
 from ..extensions import db
 from ..formutil import choices
@@ -35,9 +35,8 @@ def new_user():
     no mail server is configured or sending failed, so the administrator can pass it on
     (the account has no password yet, so nothing is taken over).
     """
-    if not login_fresh():
-        flash("Bekræft din adgangskode, før du opretter en bruger.", "info")
-        return redirect(url_for("auth.confirm", next=url_for("admin.new_user")))
+    if stale := confirm_first("før du opretter en bruger", url_for("admin.new_user")):
+        return stale
     form = UserForm()
     companies = db.session.execute(sa.select(Company.id, Company.name).order_by(Company.name)).all()
     teams = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
@@ -77,9 +76,8 @@ def send_link(user_id: int):
     :raise 404: if ``user_id`` does not exist.
     :raise 400: without a valid CSRF token.
     """
-    if not login_fresh():
-        flash("Bekræft din adgangskode, før du sender et nyt link.", "info")
-        return redirect(url_for("auth.confirm", next=url_for("admin.users")))
+    if stale := confirm_first("før du sender et nyt link", url_for("admin.users")):
+        return stale
     user = db.get_or_404(User, user_id)
     if not user.active:
         flash(f"{user.name} er deaktiveret. Aktivér brugeren, før du sender et nyt link.", "error")

@@ -9,8 +9,9 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from flask import current_app, session
-from flask_login import current_user, logout_user
+from flask import current_app, flash, redirect, session, url_for
+from flask_login import current_user, login_fresh, logout_user
+from werkzeug.wrappers import Response
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -65,6 +66,19 @@ def start_session() -> None:
 def mark_password_entered() -> None:
     """Note that the password was just typed (log-in, /auth/confirm): a fresh login starts."""
     session["password_at"] = _now()
+
+
+def confirm_first(before: str, next_url: str) -> Response | None:
+    """None when the login is fresh; else a redirect to /auth/confirm that comes back to ``next_url``.
+
+    For sensitive POSTs (approve, disclose, export, erase, accounts): ``next_url`` is the page
+    the action started from, since the browser cannot repeat the POST after confirming.
+    ``before`` ends the Danish message "Bekræft din adgangskode, …" (e.g. "før du sletter en borger").
+    """
+    if login_fresh():
+        return None
+    flash(f"Bekræft din adgangskode, {before}.", "info")
+    return redirect(url_for("auth.confirm", next=next_url))
 
 
 def expire_fresh_login() -> None:

@@ -9,13 +9,14 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user, login_fresh
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import DataRequired, InputRequired
 
 from .. import audit, proposals
 from ..access import consultant_required
+from ..auth.sessions import confirm_first
 from ..extensions import db
 from ..formutil import choices
 from ..models import Placement, Proposal
@@ -103,9 +104,9 @@ def disclose(proposal_id: int):
 
     :raise 404: if the proposal does not exist.
     """
-    if not login_fresh():
-        flash("Bekræft din adgangskode, før du deler borgerens identitet.", "info")
-        return redirect(url_for("auth.confirm", next=url_for("candidates.proposal", proposal_id=proposal_id)))
+    if stale := confirm_first("før du deler borgerens identitet",
+                              url_for("candidates.proposal", proposal_id=proposal_id)):
+        return stale
     item = _proposal(proposal_id)
     if not StepForm().validate_on_submit():
         return _refuse(item, None)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_fresh
+from flask_login import current_user
 
 from matching.domain import Filters
 
 from .. import audit
 from ..access import consultant_required
+from ..auth.sessions import confirm_first
 from ..extensions import db
 from ..matching_runtime import pending_changes
 from ..models import Citizen, Opening
@@ -60,9 +61,8 @@ def decide(opening_id: int, citizen_id: int):
 
     :raise 404: if the opening or the citizen does not exist.
     """
-    if not login_fresh():
-        flash("Bekræft din adgangskode, før du træffer beslutningen.", "info")
-        return redirect(url_for("auth.confirm", next=url_for("candidates.ranking", opening_id=opening_id)))
+    if stale := confirm_first("før du træffer beslutningen", url_for("candidates.ranking", opening_id=opening_id)):
+        return stale
     opening = db.get_or_404(Opening, opening_id)
     citizen = db.get_or_404(Citizen, citizen_id)
     form = DecisionForm()

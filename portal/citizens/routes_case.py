@@ -10,9 +10,10 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_fresh
+from flask_login import current_user
 
 from ..access import admin_required, consultant_required
+from ..auth.sessions import confirm_first
 from ..extensions import db
 from . import bp, case
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, RestrictForm
@@ -123,9 +124,8 @@ def erase(citizen_id: int):
     :raise 403: not an administrator.  :raise 404: unknown citizen.
     """
     citizen = citizen_or_404(citizen_id)
-    if not login_fresh():
-        flash("Bekræft din adgangskode, før du sletter en borger.", "info")
-        return redirect(url_for("auth.confirm", next=url_for(".erase", citizen_id=citizen.id)))
+    if stale := confirm_first("før du sletter en borger", url_for(".erase", citizen_id=citizen.id)):
+        return stale
     form = EraseForm()
     if form.validate_on_submit():
         try:

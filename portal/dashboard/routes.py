@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_fresh
+from flask import Response, render_template, request, url_for
+from flask_login import current_user
 
 from .. import audit
 from ..access import consultant_required
+from ..auth.sessions import confirm_first
 from ..extensions import db
 from . import bp
 from .charts import chart_series
@@ -46,9 +47,8 @@ def export():
 
     No citizen-level data: only the aggregates shown on the page.
     """
-    if not login_fresh():
-        flash("Bekræft din adgangskode, før du henter eksporten.", "info")
-        return redirect(url_for("auth.confirm", next=url_for("dashboard.index")))
+    if stale := confirm_first("før du henter eksporten", url_for("dashboard.index")):
+        return stale
     _form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
     body = render_csv(compute_all(facts, as_of), compute_savings(facts, as_of), as_of,
