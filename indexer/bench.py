@@ -45,7 +45,7 @@ def _cv(rng: random.Random, n: int) -> str:
 
 def seed(session, citizens: int, openings: int, rng: random.Random) -> None:
     """Insert one VK, one company and the synthetic citizens and openings (core inserts)."""
-    from portal.models import Citizen, Company, CvDocument, JobGoal, Opening, User
+    from store.models import Citizen, Company, CvDocument, JobGoal, Opening, User
 
     session.execute(sa.insert(User), [{"id": 1, "email": "vk@bench.local", "name": "VK",
                                        "role": "consultant", "session_token": "bench"}])
@@ -106,9 +106,9 @@ def run_bench(citizens: int = 10_000, openings: int = 200, encoder_spec: str | N
 
 
 def _one_cv_change(session, backend, encoder: TimingEncoder) -> tuple[float, int, float]:
-    from portal.models import Citizen, CvDocument
-    from portal.models.base import utcnow
-    from portal.outbox import record_change
+    from store.models import Citizen, CvDocument
+    from store.models.base import utcnow
+    from store.outbox import record_change
 
     from .worker import OutboxWorker
 

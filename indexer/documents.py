@@ -17,8 +17,8 @@ from matching.domain import CitizenProfile
 from matching.encoders import Encoder
 from matching.ranking import citizen_text, opening_text
 from matching.service import documents_for_citizens, documents_for_openings
-from portal.models import Citizen, CvDocument, Opening
-from portal.profiles import (
+from store.models import Citizen, CvDocument, Opening
+from store.profiles import (
     citizen_profiles, is_indexable_citizen, is_indexable_opening, load_citizens, load_openings,
     opening_profile,
 )

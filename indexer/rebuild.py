@@ -22,11 +22,11 @@ from tqdm import tqdm
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder
-from portal.database import upsert
-from portal.embedding_store import DbEmbeddingCache, sweep
-from portal.models import Citizen, IndexerState, Opening, OutboxEvent
-from portal.models.base import utcnow
-from portal.profiles import load_citizens, load_openings
+from store.database import upsert
+from store.embedding_store import DbEmbeddingCache, sweep
+from store.models import Citizen, IndexerState, Opening, OutboxEvent
+from store.models.base import utcnow
+from store.profiles import load_citizens, load_openings
 
 from .documents import Built, build_citizens, build_openings, live_cache_keys
 from .extract import ExtractLimits

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from matching.backends import BackendError, MatchBackend
-from portal.models import IndexerState, OutboxEvent
+from store.models import IndexerState, OutboxEvent
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,12 @@ from sqlalchemy.orm import Session
 from matching.backends import BackendUnavailable, MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder, EncoderUnavailable
-from portal.database import upsert
-from portal.embedding_store import DbEmbeddingCache, sweep
-from portal.models import Citizen, IndexerState, Opening, OutboxEvent
-from portal.models.base import utcnow
-from portal.outbox import record_change
-from portal.profiles import load_citizens, load_openings
+from store.database import upsert
+from store.embedding_store import DbEmbeddingCache, sweep
+from store.models import Citizen, IndexerState, Opening, OutboxEvent
+from store.models.base import utcnow
+from store.outbox import record_change
+from store.profiles import load_citizens, load_openings
 
 from .documents import REASON_LEN, Built, build_citizens, build_openings, live_cache_keys
 from .extract import ExtractLimits

@@ -7,8 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .extensions import db
-from .models import AuditEvent
-from .models.base import utcnow
+from store.models import AuditEvent
+from store.models.base import utcnow
 
 
 class AuditWriteError(RuntimeError):

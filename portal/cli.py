@@ -41,7 +41,7 @@ def setup_command(demo: bool | None) -> None:
     """
     upgrade()
     from .eligibility import seed_defaults
-    from .models import User
+    from store.models import User
 
     if seed_defaults(db.session):
         db.session.commit()
@@ -77,7 +77,7 @@ def _seed_demo() -> None:
 @with_appcontext
 def logins_command(url: str) -> None:
     """Print the demo log-ins (when the demo users exist)."""
-    from .models import User
+    from store.models import User
 
     emails = [email for _, email in DEMO_LOGINS]
     if db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email.in_(emails))):
@@ -94,8 +94,8 @@ def _print_logins() -> None:
 
 def _queue_everything_for_indexing() -> int:
     """One outbox row per citizen and opening, committed: the indexer picks them up."""
-    from .models import Citizen, Opening
-    from .outbox import record_change
+    from store.models import Citizen, Opening
+    from store.outbox import record_change
 
     count = 0
     for entity, model in (("opening", Opening), ("citizen", Citizen)):
@@ -116,7 +116,7 @@ def create_admin_command(email: str, name: str) -> None:
 
     from .auth.tokens import issue_set_password_token
     from .auth.sessions import new_session_token
-    from .models import User
+    from store.models import User
 
     email = email.strip().casefold()
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):

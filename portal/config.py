@@ -10,6 +10,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from store.database import engine_options, normalise_url
+
 ENV_KEYS = (
     "SECRET_KEY",
     "DATABASE_URL",
@@ -155,13 +157,10 @@ def finalise(config: dict, instance_path: str) -> None:
         if production:
             raise ConfigError(f"{key} must be set in the environment when JOBBRO_ENV=production")
         config[key] = _instance_secret(instance_path, key.lower())
-    config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(config["DATABASE_URL"])
-    options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    # Errors and logs show statements without their values (names, skånehensyn text).
-    options["hide_parameters"] = True
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # Wait for a writer instead of failing at once with "database is locked".
-        options["connect_args"] = {"timeout": 15, **(options.get("connect_args") or {})}
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_url(config["DATABASE_URL"])
+    # The same engine options as the indexer's (store.database), plus any from test_config.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(config["SQLALCHEMY_DATABASE_URI"]),
+                                           **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     _check_mail(config, production)
     _check_counts(config)
     secure = production
@@ -207,14 +206,6 @@ def _check_counts(config: dict) -> None:
         value = config.setdefault(key, defaults("")[key])
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"{key} must be a whole number of at least {low}, not {value!r}")
-
-
-def _normalise_db_url(url: str) -> str:
-    # Docker images and Heroku-style URLs say postgres://; SQLAlchemy wants the driver named.
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
 
 
 def _instance_secret(instance_path: str, name: str) -> str:

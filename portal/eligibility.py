@@ -2,7 +2,7 @@
 
 The documented defaults are ``matching.domain.DEFAULT_ELIGIBILITY`` (built from DOMAIN.md);
 they are written into the table by ``flask --app portal setup`` when it is empty. Matching
-reads the table on every ranking (``portal.profiles.load_rules``), so a change applies at
+reads the table on every ranking (``store.profiles.load_rules``), so a change applies at
 once and needs no re-indexing.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from matching.domain import DEFAULT_ELIGIBILITY
 
-from .models import EligibilityRule
-from .models.vocab import BENEFIT_GROUPS, OPENING_KINDS
+from store.models import EligibilityRule
+from store.models.vocab import BENEFIT_GROUPS, OPENING_KINDS
 
 
 def current_table(session: Session) -> dict[tuple[str, str], bool]:

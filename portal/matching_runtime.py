@@ -21,10 +21,10 @@ from matching.domain import RankingWeights
 from matching.encoders import Encoder, make_encoder
 from matching.service import MatchingService
 
-from .embedding_store import DbEmbeddingCache
+from store.embedding_store import DbEmbeddingCache
 from .extensions import db
-from .models import OutboxEvent
-from .profiles import load_rules
+from store.models import OutboxEvent
+from store.profiles import load_rules
 
 _KEY = "jobbro_matching"
 _LOCK = threading.Lock()

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy import event
 
 from . import audit
-from .models import (Citizen, HotlineMessage, HotlineRequest, Placement, PlacementEvent, Proposal,
+from store.models import (Citizen, HotlineMessage, HotlineRequest, Placement, PlacementEvent, Proposal,
                      SuccessStory)
-from .models.base import utcnow
-from .outbox import record_change
+from store.models.base import utcnow
+from store.outbox import record_change
 
 ANONYMOUS_NAME = "Anonymiseret borger"
 ERASED_TEXT = "[slettet af hensyn til borgerens data]"

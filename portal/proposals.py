@@ -14,9 +14,9 @@ from datetime import date, timedelta
 
 from . import audit
 from .extensions import db
-from .models import Consent, Proposal, User
-from .models.base import utcnow
-from .models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
+from store.models import Consent, Proposal, User
+from store.models.base import utcnow
+from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
 
 CONSENT_TEXT_VERSION = "samtykke-v1"
 MAX_CONSENT_DAYS = 365

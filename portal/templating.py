@@ -8,7 +8,7 @@ from flask import Flask
 from flask_login import current_user
 
 from .auth.forms import LogoutForm
-from .models import vocab
+from store.models import vocab
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,7 @@ from portal import create_app
 from portal.auth.passwords import hash_password
 from portal.auth.sessions import new_session_token
 from portal.extensions import db
-from portal.models import Company, Team, User
+from store.models import Company, Team, User
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -27,7 +27,7 @@ def test_matching_imports_nothing_of_ours_and_no_flask():
 
 
 def test_indexer_never_imports_portal_routes_or_flask_request_state():
-    allowed = ("portal.models", "portal.profiles", "portal.outbox", "portal.embedding_store",
+    allowed = ("store.models", "store.profiles", "store.outbox", "store.embedding_store",
                "portal.extensions", "portal.database")
     for path, names in _imports("indexer").items():
         bad = {n for n in names if n.startswith("portal.") and not n.startswith(allowed)}

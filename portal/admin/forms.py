@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from ..formutil import choices
-from ..models.vocab import ROLES
+from store.models.vocab import ROLES
 
 POSTCODE = Regexp(r"^\d{4}$", message="Postnummeret skal være 4 cifre.")
 

@@ -12,7 +12,7 @@ from ..auth.sessions import confirm_first, new_session_token, rotate_session_tok
 from ..auth.tokens import clear_token, issue_set_password_token, set_password_url
 from ..extensions import db
 from ..formutil import choices
-from ..models import Company, Team, User, vocab
+from store.models import Company, Team, User, vocab
 from flask_wtf import FlaskForm
 from . import bp
 from .forms import CompanyForm, UserForm

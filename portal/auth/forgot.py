@@ -18,7 +18,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from .. import audit
 from ..extensions import db
-from ..models import User
+from store.models import User
 from . import mails, throttle
 from .forms import ForgotPasswordForm
 from .tokens import issue_set_password_token, set_password_url

@@ -14,8 +14,8 @@ from email.message import EmailMessage
 from flask import current_app
 
 from .. import audit, mail
-from ..models import User
-from ..models.vocab import ROLES
+from store.models import User
+from store.models.vocab import ROLES
 from ..templating import dk_date
 
 log = logging.getLogger(__name__)

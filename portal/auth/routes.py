@@ -10,8 +10,8 @@ from flask_login import confirm_login, current_user, login_required, login_user,
 from .. import audit
 from ..errors import render_error
 from ..extensions import db
-from ..models import User
-from ..models.base import utcnow
+from store.models import User
+from store.models.base import utcnow
 from . import bp, throttle
 from .forms import LoginForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, policy_errors, verify_password

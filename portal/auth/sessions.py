@@ -14,7 +14,7 @@ from flask_login import current_user, login_fresh, logout_user
 from werkzeug.wrappers import Response
 
 from ..extensions import db, login_manager
-from ..models import User
+from store.models import User
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log ind for at se siden."

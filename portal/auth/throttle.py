@@ -12,8 +12,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import LoginAttempt
-from ..models.base import utcnow
+from store.models import LoginAttempt
+from store.models.base import utcnow
 
 BASE_DELAY_SECONDS = 30
 

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from .. import mail
 from ..extensions import db
-from ..models import User
-from ..models.base import utcnow
+from store.models import User
+from store.models.base import utcnow
 
 
 def issue_set_password_token(user: User, hours: float) -> str:

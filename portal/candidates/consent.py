@@ -19,8 +19,8 @@ from ..access import consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
 from ..formutil import choices
-from ..models import Placement, Proposal
-from ..models.vocab import CONSENT_CHANNELS
+from store.models import Placement, Proposal
+from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
 from . import bp

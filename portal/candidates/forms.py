@@ -7,7 +7,7 @@ from wtforms import (BooleanField, FloatField, HiddenField, IntegerField, Select
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from ..formutil import choices
-from ..models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
+from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 
 class RankingFilterForm(FlaskForm):

@@ -11,7 +11,7 @@ from ..access import consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
 from ..matching_runtime import pending_changes
-from ..models import Citizen, Opening
+from store.models import Citizen, Opening
 from . import bp, service
 from .forms import DecisionForm, RankingFilterForm
 

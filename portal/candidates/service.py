@@ -14,9 +14,9 @@ from matching.service import MatchResult
 from .. import audit
 from ..extensions import db
 from ..matching_runtime import matching_service
-from ..models import Citizen, Company, Opening, Proposal, User
-from ..models.base import utcnow
-from ..profiles import citizen_profiles, is_indexable_citizen, load_citizens, opening_profile
+from store.models import Citizen, Company, Opening, Proposal, User
+from store.models.base import utcnow
+from store.profiles import citizen_profiles, is_indexable_citizen, load_citizens, opening_profile
 
 
 class DbCitizenSource:

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from ..models import Citizen, Placement, User
-from ..models.vocab import END_REASONS
-from ..outbox import record_change
+from store.models import Citizen, Placement, User
+from store.models.vocab import END_REASONS
+from store.outbox import record_change
 from ..privacy import erase_citizen
 from .forms import clean_line
 from .service import CitizenChangeError, ensure_editable

@@ -21,7 +21,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 from matching.geo import POSTCODES
 
 from ..formutil import ChoiceField, choices  # noqa: F401  (ChoiceField is imported from here by other areas)
-from ..models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
+from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 
 MAX_JOB_GOALS = 10
 MAX_CV_CHARS = 200_000

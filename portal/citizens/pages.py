@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..errors import render_error
 from ..extensions import db
-from ..models import Citizen
+from store.models import Citizen
 
 AUDIT_DOWN = ("Borgerens oplysninger kan ikke vises lige nu, fordi adgangsloggen ikke kan skrives. "
               "Prøv igen om lidt.")

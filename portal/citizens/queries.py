@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, selectinload
 from matching.geo import POSTCODES
 
 from ..extensions import db
-from ..models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
+from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
 
 PER_PAGE = 50
 POLICY_GOAL = 0.85  # share of citizens with CV, jobmål and VK (DOMAIN.md, "80% then 85%")

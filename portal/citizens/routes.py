@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from ..access import consultant_required
 from ..extensions import db
-from ..models import Citizen, JobGoal
+from store.models import Citizen, JobGoal
 from . import bp, queries, service
 from .forms import ActionForm, JobGoalForm, JobGoalMoveForm, ListFilterForm, ProfileForm
 from .pages import audited_read, citizen_or_404, commit_or_flash

@@ -8,7 +8,7 @@ from .. import audit
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import choices
-from ..models import User
+from store.models import User
 from . import bp, queries, service, uploads
 from .forms import AssignForm, CvTextForm, CvUploadForm, LimitationsForm
 from .pages import audited_read, citizen_or_404, commit_or_flash

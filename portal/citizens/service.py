@@ -13,9 +13,9 @@ from indexer.extract import normalise_text  # the same cleaning as uploaded CV f
 
 from .. import audit
 from ..extensions import db
-from ..models import Citizen, CvDocument, JobGoal, User
-from ..models.base import utcnow
-from ..outbox import record_change
+from store.models import Citizen, CvDocument, JobGoal, User
+from store.models.base import utcnow
+from store.outbox import record_change
 from .forms import MAX_JOB_GOALS, clean_line
 from .uploads import AcceptedCv
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..citizens.queries import matchable_clause
-from ..models import Citizen, Company, CvDocument, HoursLog, Opening, Placement, Proposal, User
+from store.models import Citizen, Company, CvDocument, HoursLog, Opening, Placement, Proposal, User
 
 SCOPE_KINDS = ("all", "team", "mine")
 

@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ..models.vocab import BENEFIT_GROUPS, END_REASONS, SUCCESS_END_REASONS
+from store.models.vocab import BENEFIT_GROUPS, END_REASONS, SUCCESS_END_REASONS
 from .facts import Facts, Scope, load_facts
 from .metrics import window_start
 

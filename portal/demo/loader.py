@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import (Citizen, Company, Consent, CvDocument, EligibilityRule, HotlineMessage,
+from store.models import (Citizen, Company, Consent, CvDocument, EligibilityRule, HotlineMessage,
                       HotlineRequest, HoursLog, JobGoal, Opening, Placement, PlacementEvent, Proposal,
                       SuccessStory, Team, User)
 from ..auth.sessions import new_session_token

@@ -2,7 +2,7 @@
 
 References between records are list indices into :class:`DemoData`'s lists
 (e.g. ``DemoCitizen.vk`` indexes ``DemoData.users``). The loader turns them into rows.
-Field names follow the ORM models in ``portal.models`` so the mapping stays obvious.
+Field names follow the ORM models in ``store.models`` so the mapping stays obvious.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from ..models.vocab import OPENING_KINDS, SUCCESS_END_REASONS
+from store.models.vocab import OPENING_KINDS, SUCCESS_END_REASONS
 from .occupations import BY_KEY
 from .people import at
 from .records import DemoCitizen, DemoCompany, DemoPlacement, DemoStory

@@ -14,7 +14,7 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..formutil import ChoiceField, choices, no_control_characters
-from ..models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
+from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from .service import RequestData
 
 SUBJECT_MAX = 200

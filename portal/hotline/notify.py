@@ -17,8 +17,8 @@ from flask import Flask
 
 from .. import audit, mail
 from ..extensions import db
-from ..models import HotlineRequest, User
-from ..models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
+from store.models import HotlineRequest, User
+from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from . import sla
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from flask import current_app, has_request_context
 
 from .. import audit, mail
 from ..extensions import db
-from ..models import HotlineRequest, User
+from store.models import HotlineRequest, User
 from . import notify, sla
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from .. import audit, mail
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..models import HotlineRequest
+from store.models import HotlineRequest
 from . import bp, notify, service, sla
 from .forms import CloseForm, MessageForm, RequestForm
 

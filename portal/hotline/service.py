@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from ..models import Company, HotlineMessage, HotlineRequest, Placement, User
-from ..models.vocab import OPENING_KINDS
+from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
+from store.models.vocab import OPENING_KINDS
 from . import sla
 
 STAFF_ROLES = ("consultant", "admin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
+from store.models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
                       Proposal, User)
 
 

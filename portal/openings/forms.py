@@ -18,7 +18,7 @@ from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
 from ..formutil import ChoiceField, choices, no_control_characters
-from ..models.vocab import OPENING_KINDS, OPENING_STATUSES
+from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 
 MAX_HOURS = 80.0

@@ -11,8 +11,8 @@ from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..formutil import choices
-from ..models import Opening, Proposal
-from ..models.vocab import COMPANY_RESPONSES
+from store.models import Opening, Proposal
+from store.models.vocab import COMPANY_RESPONSES
 from . import bp
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from matching.geo import POSTCODES
 from ..access import company_required, get_owned_or_404
-from ..models import Opening
+from store.models import Opening
 from . import bp, service
 from .forms import KIND_HELP, CloseForm, OpeningForm
 

@@ -1,6 +1,6 @@
 """Openings as a company manages them: list, create, edit, close.
 
-Every write changes the opening, adds an outbox row (:func:`portal.outbox.record_change`)
+Every write changes the opening, adds an outbox row (:func:`store.outbox.record_change`)
 and an audit event in one transaction, then commits: the matching index can never miss
 a change that the database kept, nor see one it rolled back. Ownership is the caller's
 argument (the route passes ``current_user.company_id``), never form data.
@@ -16,8 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from matching.geo import POSTCODES
 from .. import audit
 from ..extensions import db
-from ..models import Opening, Proposal
-from ..outbox import record_change
+from store.models import Opening, Proposal
+from store.outbox import record_change
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
 from ..pseudonyms import pseudonym
 

@@ -17,11 +17,11 @@ from ..access import consultant_required
 from ..citizens.pages import audited_read, citizen_or_404
 from ..extensions import db
 from ..formutil import attach_error
-from ..models import Placement, Proposal
+from store.models import Placement, Proposal
 from . import bp, followup, lifecycle, service
 from .forms import month_label
 from .lifecycle_forms import EndForm, FollowUpForm, StartForm, clean_note
-from ..models.vocab import PLACEMENT_EVENT_KINDS as EVENT_KINDS
+from store.models.vocab import PLACEMENT_EVENT_KINDS as EVENT_KINDS
 
 CHANGED_MEANWHILE = ("Borgeren blev ændret af en kollega i samme øjeblik, så intet blev gemt. "
                      "Se siden igen, og prøv en gang til.")

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Citizen, Placement, User
+from store.models import Citizen, Placement, User
 from .forms import month_label
-from ..models import PlacementEvent
+from store.models import PlacementEvent
 from .service import LOCAL, add_months, month_start
 
 FOLLOW_UP_EVERY = timedelta(days=31)

@@ -18,10 +18,10 @@ from .. import audit, proposals
 from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError
-from ..models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
-from ..models.base import utcnow
-from ..models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
-from ..outbox import record_change
+from store.models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
+from store.models.base import utcnow
+from store.models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
+from store.outbox import record_change
 from .service import is_active
 
 MAX_START_OFFSET = timedelta(days=365)  # start at most a year back or ahead

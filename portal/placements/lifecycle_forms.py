@@ -18,9 +18,9 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
 from ..formutil import choices
-from ..models.vocab import END_REASONS, OPENING_KINDS
+from store.models.vocab import END_REASONS, OPENING_KINDS
 from .lifecycle import MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
-from ..models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
+from store.models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
 
 DATE_HINT = "Skriv en dato der findes, som åååå-mm-dd."
 

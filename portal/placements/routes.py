@@ -15,7 +15,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import company_required, get_owned_or_404
-from ..models import Placement
+from store.models import Placement
 from . import bp, service
 from .forms import HoursForm, month_label, month_value, parse_month
 

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
-from ..models import HoursLog, Placement, User
-from ..models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
+from store.models import HoursLog, Placement, User
+from store.models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
 ZERO = Decimal(0)

@@ -16,9 +16,9 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..citizens.forms import ChoiceField, clean_line, no_hidden_characters, no_nul
 from ..formutil import choices
-from ..models import Company, Placement
-from ..models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
-from ..models.vocab import END_REASONS, OPENING_KINDS
+from store.models import Company, Placement
+from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
+from store.models.vocab import END_REASONS, OPENING_KINDS
 from .service import StoryData
 
 MIN_TEXT_LENGTH = 20

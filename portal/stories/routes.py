@@ -15,8 +15,8 @@ from .. import audit
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import attach_error
-from ..models import SuccessStory
-from ..models.stories import STORY_STATUSES
+from store.models import SuccessStory
+from store.models.stories import STORY_STATUSES
 from . import bp, service
 from .forms import ActionForm, ListFilterForm, StoryForm
 

@@ -22,8 +22,8 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..extensions import db
 from ..formutil import RuleError
-from ..models import Citizen, Company, Placement, SuccessStory, User
-from ..models.base import utcnow
+from store.models import Citizen, Company, Placement, SuccessStory, User
+from store.models.base import utcnow
 
 
 class StoryError(RuleError):

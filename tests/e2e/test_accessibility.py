@@ -21,7 +21,7 @@ from portal import create_app
 from portal.demo.loader import load_demo
 from portal.demo.people import ADMIN_LOGIN, COMPANY_LOGIN, CONSULTANT_LOGIN, PARTNER_LOGIN
 from portal.extensions import db
-from portal.models import Citizen, Company, HotlineRequest, Opening, Placement, Proposal, User
+from store.models import Citizen, Company, HotlineRequest, Opening, Placement, Proposal, User
 from tests.conftest import PASSWORD, ROOT
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ import pytest
 from indexer.rebuild import rebuild
 from portal.extensions import db
 from portal.matching_runtime import _runtime
-from portal.models import Citizen, Company, CvDocument, JobGoal, Opening, Proposal
+from store.models import Citizen, Company, CvDocument, JobGoal, Opening, Proposal
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 

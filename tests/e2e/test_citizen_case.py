@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from portal.extensions import db
-from portal.models import Citizen
+from store.models import Citizen
 from tests.conftest import PASSWORD, user_factory
 from tests.portal.citizen_fixtures import make_citizen
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Citizen, Company, HotlineRequest, Opening, Placement
+from store.models import Citizen, Company, HotlineRequest, Opening, Placement
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Opening, OutboxEvent
+from store.models import Opening, OutboxEvent
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 

@@ -7,7 +7,7 @@ import pytest
 
 from portal import proposals
 from portal.extensions import db
-from portal.models import Citizen, Consent, Opening, Proposal
+from store.models import Citizen, Consent, Opening, Proposal
 from portal.placements import service
 from portal.placements.forms import month_label
 from tests.conftest import user_factory

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from portal.extensions import db
-from portal.models import Citizen, Company, HoursLog, Opening, Placement
+from store.models import Citizen, Company, HoursLog, Opening, Placement
 from portal.placements import service
 from portal.placements.forms import month_label
 from tests.conftest import user_factory

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from portal.extensions import db
-from portal.models import Citizen, Opening, Proposal
+from store.models import Citizen, Opening, Proposal
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from portal.extensions import db
-from portal.models import Citizen, Placement
+from store.models import Citizen, Placement
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 

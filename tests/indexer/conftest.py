@@ -63,11 +63,11 @@ from datetime import date as _date
 
 from matching.encoders import HashingEncoder as _HashingEncoder
 from portal.extensions import db as _db
-from portal.models import Citizen as _Citizen
-from portal.models import CvDocument as _CvDocument
-from portal.models import JobGoal as _JobGoal
-from portal.models import Opening as _Opening
-from portal.outbox import record_change as _record_change
+from store.models import Citizen as _Citizen
+from store.models import CvDocument as _CvDocument
+from store.models import JobGoal as _JobGoal
+from store.models import Opening as _Opening
+from store.outbox import record_change as _record_change
 
 
 @pytest.fixture(scope="session")
@@ -166,7 +166,7 @@ def pg_seed(postgres_url, request) -> Iterator[Seeder]:
 
     from portal import create_app
     from portal.auth.sessions import new_session_token
-    from portal.models import Company, User
+    from store.models import Company, User
 
     from tests.postgres_server import fresh_database
 

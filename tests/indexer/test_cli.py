@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import OutboxEvent
+from store.models import OutboxEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 

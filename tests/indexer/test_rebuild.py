@@ -12,7 +12,7 @@ from matching.backends.snapshot import SnapshotBackend
 from indexer.worker import OutboxWorker
 from matching.backends import Document
 from portal.extensions import db
-from portal.models import Citizen, OutboxEvent
+from store.models import Citizen, OutboxEvent
 
 
 def _population(seed) -> dict[str, list[int]]:
@@ -22,7 +22,7 @@ def _population(seed) -> dict[str, list[int]]:
     seed.edit_citizen(citizens[1], restricted=True)
     seed.edit_citizen(citizens[2], vk_id=None)  # not matchable: no VK
     seed.erase_citizen(citizens[3])
-    from portal.models import Opening
+    from store.models import Opening
 
     db.session.get(Opening, openings[0]).status = "closed"
     db.session.commit()

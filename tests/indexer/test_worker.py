@@ -17,9 +17,9 @@ from matching.backends import Document, MemoryBackend
 from matching.cache import cache_key
 from matching.ranking import citizen_text
 from portal.extensions import db
-from portal.models import Citizen, CvDocument, EmbeddingCacheEntry, OutboxEvent
-from portal.outbox import record_change
-from portal.profiles import citizen_profile
+from store.models import Citizen, CvDocument, EmbeddingCacheEntry, OutboxEvent
+from store.outbox import record_change
+from store.profiles import citizen_profile
 from matching.relevance import RelevanceConfig
 
 # Documents are cached under the role the relevance scorer encodes them with.
@@ -381,7 +381,7 @@ def test_two_workers_on_postgresql_index_everything_once(pg_seed, backend, encod
 
 
 def test_erasure_sweeps_embeddings_the_portal_cached_for_an_unindexed_citizen(seed, backend, encoder):
-    from portal.embedding_store import DbEmbeddingCache
+    from store.embedding_store import DbEmbeddingCache
 
     citizen_id = seed.citizen(vk_id=None, cv="Ikke matchbar endnu")  # never indexed
     OutboxWorker(db.session, backend, encoder).drain()

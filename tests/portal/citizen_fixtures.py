@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, CvDocument, JobGoal, OutboxEvent
+from store.models import AuditEvent, Citizen, CvDocument, JobGoal, OutboxEvent
 
 CV_TEXT = "Lagermedarbejder med truckcertifikat og fem års erfaring fra Horsens Havn."
 

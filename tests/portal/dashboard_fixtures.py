@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from portal.dashboard.facts import Scope
 from portal.extensions import db
-from portal.models import Citizen, Company, CvDocument, HoursLog, JobGoal, Placement
+from store.models import Citizen, Company, CvDocument, HoursLog, JobGoal, Placement
 
 AS_OF = date(2026, 6, 15)
 WINDOW_START = date(2025, 6, 15)  # 12 calendar months before AS_OF

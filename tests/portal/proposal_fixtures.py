@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from portal import proposals
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, Consent, Opening, Proposal, User
+from store.models import AuditEvent, Citizen, Consent, Opening, Proposal, User
 
 MARKER = "Qzvwxy Markersen"  # a name string that cannot appear on a page by accident
 TODAY = date.today()

@@ -51,8 +51,8 @@ def test_company_creation_validates_cvr(client, auth, make_user):
 
 def test_admin_edits_the_eligibility_table(app, client, auth, make_user):
     from portal.extensions import db
-    from portal.models import AuditEvent
-    from portal.profiles import load_rules
+    from store.models import AuditEvent
+    from store.profiles import load_rules
 
     auth.login(make_user("admin").email)
     page = client.get("/admin/regler").get_data(as_text=True)

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from portal.extensions import db
-from portal.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal, Opening, Placement,
+from store.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal, Opening, Placement,
                            Proposal, SuccessStory)
-from portal.models import PlacementEvent
+from store.models import PlacementEvent
 
 PUBLIC = {"static", "auth.login", "auth.set_password", "auth.forgot_password", "main.healthz", "main.index"}
 STAFF_PREFIXES = ("/borgere", "/kandidater", "/admin")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal.auth.routes import LINK_DEAD
 from portal.extensions import db
-from portal.models import AuditEvent, Company, User
+from store.models import AuditEvent, Company, User
 from tests.conftest import PASSWORD
 from tests.portal import test_mail as mail_fixtures
 

@@ -8,7 +8,7 @@ import pytest
 from portal.auth.passwords import hash_password, needs_rehash, policy_errors
 from portal.auth.routes import GENERIC_FAILURE
 from portal.extensions import db
-from portal.models import AuditEvent, User
+from store.models import AuditEvent, User
 from tests.conftest import PASSWORD
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from portal.extensions import db
-from portal.models import AuditEvent, User
+from store.models import AuditEvent, User
 from tests.conftest import PASSWORD
 
 WRONG = "Forkert-kode-123"

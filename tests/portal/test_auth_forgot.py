@@ -12,8 +12,8 @@ from portal import mail
 from portal.auth import throttle, tokens
 from portal.auth.routes import LINK_DEAD
 from portal.extensions import db
-from portal.models import AuditEvent, User
-from portal.models.base import utcnow
+from store.models import AuditEvent, User
+from store.models.base import utcnow
 from tests.conftest import PASSWORD
 from tests.portal import test_mail as mail_fixtures
 from tests.portal.test_mail import FakeSMTP, Outbox

@@ -10,8 +10,8 @@ from indexer.rebuild import rebuild
 from matching.backends import BackendUnavailable
 from portal.extensions import db
 from portal.matching_runtime import _runtime
-from portal.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, Proposal
-from portal.outbox import record_change
+from store.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, Proposal
+from store.outbox import record_change
 
 
 def _citizen(name, goal, cv, vk_id, *, hours=10, group="kontanthjaelp", postcode="8722", commute=25):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal import audit
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, Company, OutboxEvent, Placement
+from store.models import AuditEvent, Citizen, Company, OutboxEvent, Placement
 from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
 
 ROUTES_GET = ["/borgere/", "/borgere/{id}", "/borgere/{id}/profil", "/borgere/{id}/jobmaal",
@@ -144,7 +144,7 @@ def test_missing_column_and_completeness_share(app, client, logged_in):
 def test_share_counts_the_latest_cv_only(app, client, logged_in):
     cid = make_citizen(app, name="Nyt Tomt Cv", vk_id=logged_in.id)
     with app.app_context():
-        from portal.models import CvDocument
+        from store.models import CvDocument
         db.session.add(CvDocument(citizen_id=cid, text="", stored_name="x.pdf",
                                   extraction_error="Filen er beskadiget og kan ikke læses."))
         db.session.commit()
@@ -191,7 +191,7 @@ def test_citizen_page_shows_profile_goals_cv_placements_and_audits(app, client, 
 def test_citizen_page_shows_the_extraction_error_of_the_last_upload(app, client, logged_in):
     cid = make_citizen(app, vk_id=logged_in.id)
     with app.app_context():
-        from portal.models import CvDocument
+        from store.models import CvDocument
         db.session.add(CvDocument(citizen_id=cid, stored_name="abc.pdf", original_filename="cv.pdf",
                                   content_type="pdf", extraction_error="Filen er beskadiget og kan ikke læses."))
         db.session.commit()

@@ -16,7 +16,7 @@ from indexer.rebuild import rebuild
 from indexer.worker import OutboxWorker
 from portal.extensions import db
 from portal.matching_runtime import _runtime
-from portal.models import AuditEvent, Citizen, Company, Opening, OutboxEvent, Placement
+from store.models import AuditEvent, Citizen, Company, Opening, OutboxEvent, Placement
 from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
 
 HUGE = "x" * 1_000_000

@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from portal.citizens import service
 from portal.extensions import db
-from portal.models import Citizen, OutboxEvent, User
+from store.models import Citizen, OutboxEvent, User
 from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
 
 HUGE = "x" * 1_000_000

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from portal.extensions import db
-from portal.models import Citizen
+from store.models import Citizen
 from tests.indexer.badfiles import cv_pdf, zip_bomb_docx, zip_slip_docx
 from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
 

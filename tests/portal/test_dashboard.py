@@ -12,7 +12,7 @@ from portal.dashboard.metrics import (active_share, all_metrics, case_duration, 
 from portal.dashboard.savings import (BUDGET_2024, PLAN_REFERENCE_SAVING, compute_savings,
                                       plan_reference_saving, savings_estimate)
 from portal.extensions import db
-from portal.models import Opening, Proposal, Team, User
+from store.models import Opening, Proposal, Team, User
 from tests.portal.dashboard_fixtures import AS_OF, WINDOW_START, World
 
 

@@ -81,7 +81,7 @@ def test_demo_data_page_shows_a_focus_figure_between_0_and_100(app, client, auth
 
 
 def test_export_needs_a_fresh_login_and_is_audited(app, client, auth, make_user):
-    from portal.models import AuditEvent
+    from store.models import AuditEvent
 
     auth.login(make_user("consultant").email)
     with client.session_transaction() as session:

@@ -20,7 +20,7 @@ from portal.demo.generator import DEFAULT_ELIGIBILITY, DEMO_LOGINS, generate_dem
 from portal.demo.loader import DemoDataError, load_demo
 from portal.demo.occupations import OCCUPATIONS
 from portal.extensions import db
-from portal.models import (Citizen, Company, EligibilityRule, HotlineRequest, HoursLog,
+from store.models import (Citizen, Company, EligibilityRule, HotlineRequest, HoursLog,
                            Opening, Placement, Proposal, User, vocab)
 
 TODAY = date(2026, 11, 23)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.hotline import service
-from portal.models import AuditEvent, Citizen, Company, HotlineRequest, Opening, Placement, User
+from store.models import AuditEvent, Citizen, Company, HotlineRequest, Opening, Placement, User
 from tests.conftest import AuthActions
 
 MARKER = "ZQXHOTLINE"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal import mail
 from portal.extensions import db
 from portal.hotline import notify, service
-from portal.models import AuditEvent, User
+from store.models import AuditEvent, User
 from tests.portal import test_hotline as base
 from tests.portal.test_hotline import MARKER, actions, all_requests, file_request, login
 

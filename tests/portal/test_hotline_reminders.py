@@ -16,7 +16,7 @@ from portal import mail
 from portal.config import ConfigError, defaults, finalise, from_environment
 from portal.extensions import db
 from portal.hotline import reminders, service, sla
-from portal.models import (AuditEvent, Citizen, Company, HotlineMessage, HotlineRequest, Placement,
+from store.models import (AuditEvent, Citizen, Company, HotlineMessage, HotlineRequest, Placement,
                            Team, User)
 from tests.conftest import AuthActions
 

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, Opening, OutboxEvent, Proposal, User
+from store.models import AuditEvent, Citizen, Opening, OutboxEvent, Proposal, User
 
 NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
 

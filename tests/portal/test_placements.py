@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, Company, HoursLog, Opening, Placement
+from store.models import AuditEvent, Citizen, Company, HoursLog, Opening, Placement
 from portal.placements import service
 from tests.conftest import AuthActions
 

@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import (AuditEvent, Citizen, Company, EligibilityRule, HoursLog, Opening, OutboxEvent,
+from store.models import (AuditEvent, Citizen, Company, EligibilityRule, HoursLog, Opening, OutboxEvent,
                            Placement, Proposal)
 from portal.placements import followup, lifecycle, service
-from portal.models import PlacementEvent
+from store.models import PlacementEvent
 from tests.portal.proposal_fixtures import MARKER, build_world, set_status
 
 TODAY = date(2026, 11, 23)
@@ -130,7 +130,7 @@ def test_two_starts_at_once_make_one_placement(app, world):
     """A double-click or two consultants: the opening lock lets only the first through."""
     import threading
 
-    from portal.models import User
+    from store.models import User
 
     start, outcomes = threading.Barrier(2), []
     data = lifecycle.StartData("virksomhedspraktik", date(2026, 12, 1), 12.5, None, True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from portal.extensions import db
-from portal.models import (AuditEvent, Citizen, Company, CvDocument, HotlineMessage, HotlineRequest,
+from store.models import (AuditEvent, Citizen, Company, CvDocument, HotlineMessage, HotlineRequest,
                            JobGoal, Opening, OutboxEvent, Placement, PlacementEvent, Proposal,
                            SuccessStory)
 from portal.privacy import ANONYMOUS_NAME, ERASED_TEXT, anonymise_expired, erase_citizen
@@ -145,8 +145,8 @@ def test_cli_erase_refuses_unknown_ids(runner):
 def test_cli_retention_prunes_old_login_attempts(app, runner):
     from datetime import timedelta
 
-    from portal.models import LoginAttempt
-    from portal.models.base import utcnow
+    from store.models import LoginAttempt
+    from store.models.base import utcnow
 
     with app.app_context():
         now = utcnow()

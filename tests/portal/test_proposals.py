@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal import proposals
 from portal.extensions import db
-from portal.models import AuditEvent, Consent, Proposal
+from store.models import AuditEvent, Consent, Proposal
 from tests.portal.proposal_fixtures import IN_90_DAYS, MARKER, TODAY, actions, build_world, load, set_status
 
 

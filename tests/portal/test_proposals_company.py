@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal import proposals
 from portal.extensions import db
-from portal.models import AuditEvent, Proposal
+from store.models import AuditEvent, Proposal
 from portal.pseudonyms import pseudonym
 from tests.portal.proposal_fixtures import MARKER, actions, build_world, load, set_status
 

@@ -14,7 +14,7 @@ from portal import create_app
 from portal.auth.sessions import new_session_token
 from portal.extensions import db
 from tests.postgres_server import fresh_database
-from portal.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineMessage,
+from store.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineMessage,
                            HotlineRequest, HoursLog, JobGoal, Opening, OutboxEvent, Placement,
                            Proposal, Team, User)
 

@@ -5,7 +5,7 @@ import pytest
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import AuditEvent
+from store.models import AuditEvent
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditEvent, Citizen, Company, Placement, SuccessStory
+from store.models import AuditEvent, Citizen, Company, Placement, SuccessStory
 from portal.privacy import erase_citizen
 
 CITIZEN_NAME = "Jens Hansen-Møller"

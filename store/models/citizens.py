@@ -7,7 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..db import db
 from .base import enum_of, utcnow
 from .vocab import BENEFIT_GROUPS, READINESS_GROUPS
 

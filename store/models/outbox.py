@@ -7,7 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..db import db
 from .base import utcnow
 
 OUTBOX_ENTITIES = ("citizen", "opening")
@@ -16,7 +16,7 @@ OUTBOX_OPS = ("upsert", "delete")
 
 class OutboxEvent(db.Model):
     """A change the matching index must learn about, written in the same
-    transaction as the change itself (see ``portal.outbox.record_change``)."""
+    transaction as the change itself (see ``store.outbox.record_change``)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity: Mapped[str] = mapped_column(sa.String(20))

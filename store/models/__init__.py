@@ -1,4 +1,4 @@
-"""All models, importable from one place: ``from portal.models import Citizen``."""
+"""All models, importable from one place: ``from store.models import Citizen``."""
 from __future__ import annotations
 
 from .accounts import Company, Team, User

@@ -7,7 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..db import db
 from .accounts import Company
 from .base import enum_of, utcnow
 from .placements import Placement

@@ -1,0 +1,1 @@
+"""What the portal and the indexer share: models, database helpers, outbox, embedding store, profiles."""
