@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
@@ -17,6 +18,8 @@ from ..matching_runtime import matching_service
 from store.models import Citizen, Company, Opening, Proposal, User
 from store.models.base import utcnow
 from store.profiles import citizen_profiles, is_indexable_citizen, load_citizens, opening_profile
+
+log = logging.getLogger(__name__)
 
 
 class DbCitizenSource:
@@ -58,13 +61,17 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int,
                      include_excluded: bool) -> tuple[MatchResult, dict[int, Citizen]]:
     """The ranked candidates and their rows (for names and links).
 
-    Citizens already decided on for this opening are left out of the ranking.
+    Citizens already decided on for this opening are left out of the ranking. A degraded
+    result's technical reason (backend host, port, exception text) is logged here and never
+    shown: the page gives consultants a plain Danish reason.
     """
     decided = decided_citizens(opening.id)
     filters = dataclasses.replace(filters, exclude_ids=frozenset(str(c) for c in decided))
     source = DbCitizenSource(db.session)
     result = matching_service().rank_candidates(
         opening_profile(opening), k, filters, citizens=source, include_excluded=include_excluded)
+    if result.degraded:
+        log.warning("reduced matching for opening %s: %s", opening.id, result.reason)
     return result, source.rows
 
 

@@ -85,6 +85,27 @@ def test_backend_down_shows_reduced_matching_not_an_empty_list(app, client, auth
     assert _names_in_order(html)[0] == "Anna Lagerbæk"
 
 
+def test_backend_error_detail_is_logged_not_shown(app, client, auth, world, monkeypatch, caplog):
+    """Consultants get a plain Danish reason; host, port and exception text go to the log."""
+    auth.login(world["consultant"].email)
+    with app.app_context():
+        backend = _runtime().backend
+
+    def down(*args, **kwargs):
+        raise BackendUnavailable("ConnectionError(http://127.0.0.1:9200: Connection refused)")
+
+    monkeypatch.setattr(backend, "search", down)
+    with caplog.at_level("WARNING", logger="portal.candidates"):
+        response = client.get(f"/kandidater/opslag/{world['opening_id']}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "127.0.0.1" not in html and "9200" not in html and "Connection refused" not in html
+    assert "Teknisk årsag" not in html
+    assert "Søgeindekset svarer ikke lige nu" in html
+    assert _names_in_order(html)[0] == "Anna Lagerbæk"
+    assert any("127.0.0.1:9200" in r.getMessage() for r in caplog.records)
+
+
 def test_pending_changes_are_announced(app, client, auth, world):
     with app.app_context():
         record_change(db.session, "citizen", world["ids"]["Bo Omsorg"])
