@@ -12,7 +12,7 @@ import pytest
 from portal.extensions import db
 from store.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal, Opening, Placement,
                            Proposal, SuccessStory)
-from store.models import PlacementEvent
+from store.models import AuditEvent, PlacementEvent
 
 PUBLIC = {"static", "auth.login", "auth.set_password", "auth.forgot_password", "main.healthz", "main.index"}
 STAFF_PREFIXES = ("/borgere", "/kandidater", "/admin")
@@ -107,13 +107,30 @@ def test_anonymous_reaches_only_public_pages(app, client, world):
 
 
 def test_company_user_is_kept_out_of_staff_areas(app, client, auth, world):
+    """Every staff route answers a company user 403 (``roles_required``), POSTs included.
+
+    The POSTs carry a valid CSRF token: without one Flask-WTF answers 400 before the role
+    check, and the check this test is about would never run.
+    """
     _login(auth, client, world["a"])
+    token = _csrf(client)
+    assert token, "no CSRF token for the company user"
+    checked = 0
     for rule in _routes(app):
         if not rule.rule.startswith(STAFF_PREFIXES):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            response = client.open(_fill(rule, world["ids"]["citizen"]), method=method)
-            assert response.status_code in (400, 403, 404), (method, rule.rule)
+            data = {"csrf_token": token} if method != "GET" else None
+            denials = _denials(app)
+            response = client.open(_fill(rule, world["ids"]["citizen"]), method=method, data=data)
+            assert response.status_code == 403, (method, rule.rule, response.status_code)
+            assert _denials(app) == denials + 1, (method, rule.rule)  # the role check said no
+            checked += method != "GET"
+    assert checked > 10  # the staff POST routes really were tried
+    # Control: the same token gets an admin's POST past CSRF, so 403 above is the role check.
+    _login(auth, client, world["admin"])
+    response = client.post("/admin/regler", data={"csrf_token": _csrf(client)})
+    assert response.status_code == 302
 
 
 def test_foreign_company_objects_are_404(app, client, auth, world):
@@ -154,6 +171,11 @@ def test_no_citizen_marker_or_draft_story_reaches_a_partner(app, client, auth, w
     assert "Offentlig historie" in client.get("/historier/").get_data(as_text=True)
     _login(auth, client, world["consultant"])
     assert MARKER in client.get(f"/historier/{world['ids']['draft_story']}/rediger").get_data(as_text=True)
+
+
+def _denials(app) -> int:
+    with app.app_context():
+        return db.session.query(AuditEvent).filter_by(action="authorisation_denied").count()
 
 
 def _csrf(client) -> str:
