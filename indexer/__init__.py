@@ -1,9 +1,8 @@
-"""Indexer: CV text extraction, outbox draining and index rebuilds.
+"""Indexer: outbox draining, batch encoding and index rebuilds.
 
-Imports :mod:`matching` and the portal's models and row-to-profile mapping
-(``store.models``, ``store.profiles``, ``store.outbox``), never the portal's routes.
-The portal uses :mod:`indexer.extract` (upload checks) and :mod:`indexer.status`
-(the admin status page), neither of which imports portal routes.
-Submodules are imported explicitly (``from indexer.extract import extract_text``) so
+Imports :mod:`matching`, :mod:`store` (models, profiles, outbox, database sessions) and
+:mod:`cvtext` (text of uploaded CV files), never :mod:`portal`: the command line opens its
+own database engine from the shared settings (:mod:`store.settings`).
+Submodules are imported explicitly (``from indexer.worker import OutboxWorker``) so
 importing the package stays cheap.
 """

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from cvtext.extract import ExtractionError, ExtractLimits, extract_text
 from matching.backends import Document
 from matching.cache import cache_key
 from matching.domain import CitizenProfile
@@ -22,8 +23,6 @@ from store.profiles import (
     citizen_profiles, is_indexable_citizen, is_indexable_opening, load_citizens, load_openings,
     opening_profile,
 )
-
-from .extract import ExtractionError, ExtractLimits, extract_text
 
 REASON_LEN = 500
 

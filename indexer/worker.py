@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from cvtext.extract import ExtractLimits
 from matching.backends import BackendUnavailable, MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder, EncoderUnavailable
@@ -44,7 +45,6 @@ from store.outbox import record_change
 from store.profiles import load_citizens, load_openings
 
 from .documents import REASON_LEN, Built, build_citizens, build_openings, live_cache_keys
-from .extract import ExtractLimits
 from .outcome import MAX_ATTEMPTS, BatchResult, backoff_seconds, failure_reason
 
 __all__ = ["MAX_ATTEMPTS", "BatchResult", "OutboxWorker", "backoff_seconds"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indexer.extract import normalise_text  # the same cleaning as uploaded CV files
+from cvtext.extract import normalise_text  # the same cleaning as uploaded CV files
 
 from .. import audit
 from ..extensions import db

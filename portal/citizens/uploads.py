@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.extract import ExtractionError, detect_type, extract_text
+from cvtext.extract import ExtractionError, detect_type, extract_text
 
 __all__ = ["AcceptedCv", "ExtractionError", "accept_cv", "delete_stored", "display_name", "store_file"]
 

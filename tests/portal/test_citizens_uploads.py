@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 
 from portal.extensions import db
 from store.models import Citizen
-from tests.indexer.badfiles import cv_pdf, zip_bomb_docx, zip_slip_docx
+from tests.cvtext.badfiles import cv_pdf, zip_bomb_docx, zip_slip_docx
 from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
 
 GENERATED = re.compile(r"^[0-9a-f]{32}\.(pdf|docx|txt)$")

@@ -1,4 +1,4 @@
-"""Sandboxed PDF text extraction, run as a child process by :mod:`indexer.extract`.
+"""Sandboxed PDF text extraction, run as a child process by :mod:`cvtext.extract`.
 
 Protocol: ``python -I _pdf_worker.py MODE MAX_PAGES MAX_CHARS MEMORY_MB CPU_S`` with the
 PDF bytes on stdin. MODE is ``probe`` (open, check encryption and page count) or

@@ -6,11 +6,10 @@ import os
 import time
 from pathlib import Path
 
-from tests.indexer import badfiles
 import pytest
 
-from indexer import extract
-from indexer.extract import (
+from cvtext import extract
+from cvtext.extract import (
     ExtractionError,
     ExtractLimits,
     _docx_text,
@@ -19,6 +18,7 @@ from indexer.extract import (
     normalise_text,
     validate_upload,
 )
+from tests.cvtext import badfiles
 
 MIB = 1024 * 1024
 
