@@ -64,9 +64,10 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database
+    from . import database, i18n
     from .extensions import csrf, db, login_manager, migrate
 
+    i18n.init_app(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -4,9 +4,12 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
-from wtforms import Field, SelectField
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+from .i18n import wtforms_translations
 
 # NUL and other C0/C1 control characters (tab and newlines allowed) and bidi overrides.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -18,11 +21,36 @@ def choices(options: Mapping | Iterable[tuple]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+class _DanishMeta:
+    """WTForms' own messages ("Not a valid choice.", "Field cannot be longer ...") in Danish."""
+
+    def get_translations(self, form):
+        return wtforms_translations()
+
+
+class DanishForm(FlaskForm):
+    """Base of every form that posts (CSRF as FlaskForm), with WTForms' messages in Danish.
+
+    Flask-WTF's own i18n would look for a Danish catalogue among WTForms' locales, which has
+    none, and fall back to English; the catalogue in ``portal/translations`` is used instead.
+    """
+
+    class Meta(_DanishMeta):
+        pass
+
+
+class DanishGetForm(Form):
+    """Base of the GET filter forms (no CSRF: they change nothing), messages in Danish."""
+
+    class Meta(_DanishMeta):
+        pass
+
+
 class ChoiceField(SelectField):
     """SelectField with a Danish message for a value that is not among the choices.
 
-    WTForms has no Danish locale; this covers both a value that cannot be coerced and one
-    that is not offered.
+    One message, naming the list, for both a value that cannot be coerced and one that is
+    not offered.
     """
 
     MESSAGE = "Vælg en af mulighederne på listen."

@@ -1,17 +1,16 @@
 """Forms for creating users and companies."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from ..formutil import choices
+from ..formutil import DanishForm, choices
 from store.models.vocab import ROLES
 
 POSTCODE = Regexp(r"^\d{4}$", message="Postnummeret skal være 4 cifre.")
 
 
-class UserForm(FlaskForm):
+class UserForm(DanishForm):
     email = EmailField("E-mail", validators=[DataRequired("Skriv en e-mail."), Email("Ugyldig e-mail."), Length(max=254)])
     name = StringField("Navn", validators=[DataRequired("Skriv et navn."), Length(max=120)])
     role = SelectField("Rolle", choices=choices(ROLES))
@@ -20,7 +19,7 @@ class UserForm(FlaskForm):
     submit = SubmitField("Opret bruger")
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(DanishForm):
     name = StringField("Navn", validators=[DataRequired("Skriv virksomhedens navn."), Length(max=200)])
     cvr = StringField("CVR-nummer", validators=[DataRequired("Skriv CVR-nummeret."),
                                                  Regexp(r"^\d{8}$", message="CVR-nummeret skal være 8 cifre.")])

@@ -11,9 +11,8 @@ from ..auth import mails
 from ..auth.sessions import confirm_first, new_session_token, rotate_session_token
 from ..auth.tokens import clear_token, issue_set_password_token, set_password_url
 from ..extensions import db
-from ..formutil import choices
+from ..formutil import DanishForm, choices
 from store.models import Company, Team, User, vocab
-from flask_wtf import FlaskForm
 from . import bp
 from .forms import CompanyForm, UserForm
 
@@ -154,7 +153,7 @@ def eligibility_rules():
 
     Form fields are named ``allow-<group>-<kind>``; unknown names are ignored.
     """
-    form = FlaskForm()
+    form = DanishForm()
     if form.validate_on_submit():
         pairs = {tuple(name.split("-", 2)[1:]) for name in request.form if name.startswith("allow-")}
         valid = {p for p in pairs if len(p) == 2 and p[0] in vocab.BENEFIT_GROUPS and p[1] in vocab.OPENING_KINDS}

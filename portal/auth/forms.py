@@ -1,10 +1,10 @@
 """Log-in and password forms (Flask-WTF: CSRF included)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from ..formutil import DanishForm
 from .passwords import MAX_INPUT
 
 
@@ -12,7 +12,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(DanishForm):
     email = EmailField("E-mail", validators=[DataRequired("Skriv din e-mail."), Length(max=254)])
     password = PasswordField(
         "Adgangskode", validators=[DataRequired("Skriv din adgangskode."), Length(max=MAX_INPUT)]
@@ -21,7 +21,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log ind")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(DanishForm):
     password = PasswordField(
         "Ny adgangskode", validators=[DataRequired("Skriv en adgangskode."), Length(max=MAX_INPUT)]
     )
@@ -32,11 +32,11 @@ class SetPasswordForm(FlaskForm):
     submit = SubmitField("Gem adgangskode")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(DanishForm):
     submit = SubmitField("Log ud")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(DanishForm):
     """Only the e-mail; its format is checked, never whether it exists (no enumeration)."""
 
     email = EmailField("E-mail", filters=[_strip], validators=[

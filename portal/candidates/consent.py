@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import DataRequired, InputRequired
 
@@ -18,7 +17,7 @@ from .. import audit, proposals
 from ..access import consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
-from ..formutil import choices
+from ..formutil import DanishForm, choices
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
@@ -26,7 +25,7 @@ from ..placements.service import today_local
 from . import bp
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(DanishForm):
     """The citizen's consent as the consultant records it; the text version is fixed server-side."""
 
     channel = SelectField("Hvordan gav borgeren samtykke?", choices=choices(CONSENT_CHANNELS),
@@ -37,7 +36,7 @@ class ConsentForm(FlaskForm):
                              validators=[DataRequired("Bekræft at borgeren har fået samtykketeksten.")])
 
 
-class StepForm(FlaskForm):
+class StepForm(DanishForm):
     """CSRF only: disclose and withdraw take no input."""
 
 

@@ -1,16 +1,15 @@
 """Filters for a ranking (GET) and the consultant's decision (POST)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FloatField, HiddenField, IntegerField, SelectMultipleField,
                      StringField)
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from ..formutil import choices
+from ..formutil import DanishForm, choices
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 
-class RankingFilterForm(FlaskForm):
+class RankingFilterForm(DanishForm):
     benefit_groups = SelectMultipleField("Ydelsesgruppe", choices=choices(BENEFIT_GROUPS))
     readiness_groups = SelectMultipleField("Parathed", choices=choices(READINESS_GROUPS))
     max_distance_km = FloatField("Højst km fra arbejdsstedet", validators=[
@@ -20,7 +19,7 @@ class RankingFilterForm(FlaskForm):
     vis_frasorterede = BooleanField("Vis også frasorterede med årsag")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(DanishForm):
     decision = HiddenField(validators=[AnyOf(["approve", "reject"], "Ukendt beslutning.")])
     reason = StringField("Begrundelse", validators=[
         DataRequired("Skriv en kort begrundelse."), Length(max=500, message="Højst 500 tegn.")])

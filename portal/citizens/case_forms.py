@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..formutil import choices
+from ..formutil import DanishForm, choices
 from .case import CLOSE_REASONS, RESTRICTION_GROUNDS
 from .forms import ChoiceField, DanishDateField, no_hidden_characters
 
@@ -21,7 +20,7 @@ def not_in_future(_form, field) -> None:
         raise ValidationError("Afslutningsdatoen kan ikke ligge i fremtiden.")
 
 
-class CloseCaseForm(FlaskForm):
+class CloseCaseForm(DanishForm):
     """"Afslut sag": the closing date (checked against case start in the service) and why."""
 
     closed_on = DanishDateField("Afslutningsdato", validators=[InputRequired("Skriv en gyldig dato."),
@@ -30,7 +29,7 @@ class CloseCaseForm(FlaskForm):
                          validators=[DataRequired("Vælg en årsag.")])
 
 
-class RestrictForm(FlaskForm):
+class RestrictForm(DanishForm):
     """"Begræns behandling": a ground from GDPR art. 18(1) is required; a short note may follow."""
 
     ground = ChoiceField("Begrundelse", choices=choices({"": "Vælg begrundelse", **RESTRICTION_GROUNDS}),
@@ -40,7 +39,7 @@ class RestrictForm(FlaskForm):
                                    no_hidden_characters])
 
 
-class LiftRestrictionForm(FlaskForm):
+class LiftRestrictionForm(DanishForm):
     """Lifting needs the citizen to have been told beforehand (GDPR art. 18(3))."""
 
     informed = BooleanField("Borgeren er orienteret, før begrænsningen ophæves",
@@ -50,7 +49,7 @@ class LiftRestrictionForm(FlaskForm):
                                    no_hidden_characters])
 
 
-class EraseForm(FlaskForm):
+class EraseForm(DanishForm):
     """Erasure: why (the request's case number) and the citizen's name typed as confirmation."""
 
     purpose = StringField("Formål (fx sagsnummeret på anmodningen om sletning)",

@@ -11,16 +11,16 @@ import re
 import unicodedata
 from datetime import date
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, FloatField, Form, HiddenField, IntegerField,
+from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
 from matching.geo import POSTCODES
 
-from ..formutil import ChoiceField, choices  # noqa: F401  (ChoiceField is imported from here by other areas)
+# ChoiceField is imported from here by other areas.
+from ..formutil import ChoiceField, DanishForm, DanishGetForm, choices  # noqa: F401
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 
 MAX_JOB_GOALS = 10
@@ -102,7 +102,7 @@ class DanishDateField(DateField):
             raise ValueError("Ugyldig dato. Skriv en dato der findes, som åååå-mm-dd.") from None
 
 
-class ListFilterForm(Form):
+class ListFilterForm(DanishGetForm):
     """GET filters of the citizen list (no CSRF: it changes nothing)."""
 
     scope = SelectField("Vis", choices=choices(SCOPES), default="mine")
@@ -128,7 +128,7 @@ class ListFilterForm(Form):
         }
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(DanishForm):
     """The profile fields matching depends on, plus name and contact details."""
 
     version = HiddenField()
@@ -159,33 +159,33 @@ class ProfileForm(FlaskForm):
     case_start = DanishDateField("Sagsstart", validators=[InputRequired("Skriv en gyldig dato."), not_future])
 
 
-class JobGoalForm(FlaskForm):
+class JobGoalForm(DanishForm):
     title = StringField("Nyt jobmål", validators=[DataRequired("Skriv et jobmål."),
                                                   Length(2, 200, "Et jobmål skal være 2-200 tegn."),
                                                   no_hidden_characters])
 
 
-class JobGoalMoveForm(FlaskForm):
+class JobGoalMoveForm(DanishForm):
     direction = ChoiceField("Retning", choices=choices({"up": "Op", "down": "Ned"}))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(DanishForm):
     """A bare POST with CSRF (remove buttons)."""
 
 
-class CvUploadForm(FlaskForm):
+class CvUploadForm(DanishForm):
     file = FileField("CV-fil (PDF, Word .docx eller tekst .txt, højst 5 MB)",
                      validators=[FileRequired("Vælg en fil.")])
 
 
-class CvTextForm(FlaskForm):
+class CvTextForm(DanishForm):
     text = TextAreaField("CV som tekst", validators=[
         DataRequired("Skriv eller indsæt CV'et."),
         Length(20, MAX_CV_CHARS, f"CV-teksten skal være mellem 20 og {MAX_CV_CHARS:,} tegn.".replace(",", ".")),
         no_nul])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(DanishForm):
     """VK and adviser; changing an existing VK must be confirmed (few changes of caseworker)."""
 
     vk_id = ChoiceField("Virksomhedskonsulent (VK)", coerce=int)
@@ -201,6 +201,6 @@ class FlagsField(SelectMultipleField):
             raise ValidationError("Vælg kun skånehensyn fra listen.") from None
 
 
-class LimitationsForm(FlaskForm):
+class LimitationsForm(DanishForm):
     flags = FlagsField("Skånehensyn", choices=choices(LIMITATION_FLAGS))
     text = TextAreaField("Beskrivelse", validators=[Length(max=2000, message="Højst 2.000 tegn."), no_nul])

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from wtforms import Form, SelectField
+from wtforms import SelectField
 
-from ..formutil import choices
+from ..formutil import DanishGetForm, choices
 from .facts import Scope, add_months, month_end
 
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
@@ -24,7 +24,7 @@ def month_choices(today: date) -> dict[str, str]:
     return {f"{d:%Y-%m}": month_label(d) for d in firsts}
 
 
-class FilterForm(Form):
+class FilterForm(DanishGetForm):
     """GET filters (no CSRF: they change nothing). Invalid values fall back to the defaults."""
 
     omfang = SelectField("Vis tal for", default="all")

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..formutil import ChoiceField, choices, no_control_characters
+from ..formutil import ChoiceField, DanishForm, choices, no_control_characters
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from .service import RequestData
 
@@ -44,7 +43,7 @@ def _text(label: str, max_length: int, *, area: bool = False, min_length: int = 
     ])
 
 
-class RequestForm(FlaskForm):
+class RequestForm(DanishForm):
     """A new hotline request. ``placement_options`` are the company's own active placements."""
 
     category = ChoiceField("Hvad drejer det sig om?", choices=choices(HOTLINE_CATEGORIES), default="fravaer")
@@ -64,11 +63,11 @@ class RequestForm(FlaskForm):
                            placement_id=int(self.placement.data) if self.placement.data else None)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(DanishForm):
     """A reply or follow-up on a request."""
 
     body = _text("Besked", MESSAGE_MAX, area=True)
 
 
-class CloseForm(FlaskForm):
+class CloseForm(DanishForm):
     """Close a request (CSRF only)."""

@@ -10,14 +10,13 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, Field, FloatField, HiddenField, IntegerField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
-from ..formutil import ChoiceField, choices, no_control_characters
+from ..formutil import ChoiceField, DanishForm, choices, no_control_characters
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 
@@ -99,7 +98,7 @@ def _number(label: str, low: int, high: int, message: str, *, required: bool,
                         invalid_value_message="Skriv et helt tal.", description=description)
 
 
-class OpeningForm(FlaskForm):
+class OpeningForm(DanishForm):
     """Create or edit an opening. Cross-field rules live in :meth:`validate`."""
 
     kind = ChoiceField("Type", choices=choices(OPENING_KINDS), default="smaajob",
@@ -228,5 +227,5 @@ class OpeningForm(FlaskForm):
         )
 
 
-class CloseForm(FlaskForm):
+class CloseForm(DanishForm):
     """The CSRF-protected "close opening" button."""

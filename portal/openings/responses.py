@@ -3,20 +3,19 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..formutil import choices
+from ..formutil import DanishForm, choices
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
 from . import bp
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(DanishForm):
     """Only these two fields are read; anything else posted (status, consent, ...) is ignored."""
 
     response = SelectField("Svar", choices=choices(COMPANY_RESPONSES),

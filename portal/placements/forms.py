@@ -9,11 +9,10 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
-from ..formutil import choices
+from ..formutil import DanishForm, choices
 
 MAX_HOURS = Decimal(400)
 MONTH_NAMES = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
@@ -83,7 +82,7 @@ class MonthField(SelectField):
             raise ValidationError("Vælg en måned inden for forløbets periode og ikke i fremtiden.")
 
 
-class HoursForm(FlaskForm):
+class HoursForm(DanishForm):
     """Hours for one month of a placement. ``months`` are the allowed months, newest first."""
 
     month = MonthField("Måned")

@@ -11,13 +11,12 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.widgets import TextInput
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
-from ..formutil import choices
+from ..formutil import DanishForm, choices
 from store.models.vocab import END_REASONS, OPENING_KINDS
 from .lifecycle import MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
 from store.models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
@@ -48,7 +47,7 @@ def clean_note(value: str | None) -> str:
     return unicodedata.normalize("NFC", value or "").strip()
 
 
-class StartForm(FlaskForm):
+class StartForm(DanishForm):
     """Start a placement: kind, start, weekly hours, optional planned end, mark the opening filled."""
 
     kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
@@ -79,7 +78,7 @@ class StartForm(FlaskForm):
             raise ValidationError("Den planlagte slutdato kan højst ligge tre år efter start.")
 
 
-class EndForm(FlaskForm):
+class EndForm(DanishForm):
     """End a placement, or correct the end date and reason of an ended one."""
 
     end_date = DanishDateField("Slutdato", validators=[InputRequired(f"Angiv slutdatoen. {DATE_HINT}")])
@@ -101,7 +100,7 @@ class EndForm(FlaskForm):
             raise ValidationError("Slutdatoen kan højst ligge 31 dage frem.")
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(DanishForm):
     """A follow-up with the citizen or the company; the note is optional."""
 
     # Not "note": the end form on the same page has one, and ids must be unique.

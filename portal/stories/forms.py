@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..citizens.forms import ChoiceField, clean_line, no_hidden_characters, no_nul
-from ..formutil import choices
+from ..formutil import DanishForm, DanishGetForm, choices
 from store.models import Company, Placement
 from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
 from store.models.vocab import END_REASONS, OPENING_KINDS
@@ -35,7 +34,7 @@ def placement_label(placement: Placement) -> str:
             f"start {placement.start_date:%d.%m.%Y} · {placement.citizen.name}")
 
 
-class StoryForm(FlaskForm):
+class StoryForm(DanishForm):
     """Write or edit a story; choices of company and placement are the partners' (set per request)."""
 
     title = StringField("Overskrift", filters=[clean_line], validators=[
@@ -72,11 +71,11 @@ class StoryForm(FlaskForm):
             consent_confirmed=bool(self.consent_confirmed.data))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(DanishForm):
     """Publish or withdraw: nothing but the CSRF token."""
 
 
-class ListFilterForm(Form):
+class ListFilterForm(DanishGetForm):
     """GET filters of the story list (no CSRF: it changes nothing). Bad values mean "all"."""
 
     kind = SelectField("Type forløb", choices=choices({"": "Alle typer", **OPENING_KINDS}), default="")
