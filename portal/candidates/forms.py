@@ -1,12 +1,14 @@
 """Filters for a ranking (GET) and the consultant's decision (POST)."""
 from __future__ import annotations
 
-from wtforms import (BooleanField, FloatField, HiddenField, IntegerField, SelectMultipleField,
-                     StringField)
+from wtforms import BooleanField, FloatField, HiddenField, SelectMultipleField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
+from ..citizens.forms import WholeNumberField
 from ..formutil import DanishForm, choices
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
+
+K_MESSAGE = "Vælg mellem 1 og 100 kandidater."
 
 
 class RankingFilterForm(DanishForm):
@@ -14,8 +16,8 @@ class RankingFilterForm(DanishForm):
     readiness_groups = SelectMultipleField("Parathed", choices=choices(READINESS_GROUPS))
     max_distance_km = FloatField("Højst km fra arbejdsstedet", validators=[
         Optional(), NumberRange(0, 300, "Afstanden skal være mellem 0 og 300 km.")])
-    k = IntegerField("Antal kandidater", default=20, validators=[
-        Optional(), NumberRange(1, 100, "Vælg mellem 1 og 100 kandidater.")])
+    k = WholeNumberField("Antal kandidater", default=20, too_large=K_MESSAGE, validators=[
+        Optional(), NumberRange(1, 100, K_MESSAGE)])
     vis_frasorterede = BooleanField("Vis også frasorterede med årsag")
 
 

@@ -32,6 +32,7 @@ SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle borgere"}
 _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
                      "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _NUL = "\x00"
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 def clean_line(value: str | None) -> str:
@@ -94,6 +95,36 @@ class NumberField(FloatField):
         self.data = value
 
 
+class WholeNumberField(IntegerField):
+    """A whole number typed as ASCII digits, bounded *before* conversion.
+
+    WTForms' IntegerField takes any length and Unicode digits; NumberRange then calls
+    ``math.isnan`` on a 309-digit int and overflows (a 500). Here more than ``max_digits``
+    digits is ``too_large`` (pass the field's range message) and anything but an optional
+    sign and 0-9 is "Skriv et helt tal." Empty input leaves ``data`` None for Optional/InputRequired.
+    """
+
+    def __init__(self, label=None, validators=None, *, max_digits: int = 9,
+                 too_large: str = "Tallet er for stort.", **kwargs) -> None:
+        kwargs.setdefault("invalid_value_message", "Skriv et helt tal.")
+        super().__init__(label, validators, **kwargs)
+        self.max_digits, self.too_large = max_digits, too_large
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        raw = (valuelist[0] or "").strip()
+        if not raw:
+            return
+        if not _WHOLE_NUMBER.fullmatch(raw):
+            raise ValueError(self.invalid_value_message)
+        sign, digits = ("-" if raw[0] == "-" else ""), raw.lstrip("+-").lstrip("0") or "0"
+        if len(digits) > self.max_digits:
+            raise ValueError(self.too_large)
+        self.data = int(sign + digits)
+
+
 class DanishDateField(DateField):
     def process_formdata(self, valuelist) -> None:
         try:
@@ -112,7 +143,7 @@ class ListFilterForm(DanishGetForm):
     benefit = SelectField("Ydelsesgruppe", choices=choices({"": "Alle", **BENEFIT_GROUPS}), default="")
     incomplete = BooleanField("Kun borgere der mangler CV, jobmål eller VK")
     closed = BooleanField("Vis afsluttede sager (i stedet for åbne)")
-    page = IntegerField("Side", default=1, validators=[Optional(), NumberRange(1, 100_000)])
+    page = WholeNumberField("Side", default=1, validators=[Optional(), NumberRange(1, 100_000)])
 
     def cleaned(self) -> dict:
         """The filters, with anything invalid replaced by its default (a bad URL is not an error)."""

@@ -10,12 +10,13 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
-from wtforms import (BooleanField, DateField, Field, FloatField, HiddenField, IntegerField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, Field, FloatField, HiddenField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
+from ..citizens.forms import WholeNumberField
 from ..formutil import ChoiceField, DanishForm, choices, no_control_characters
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
@@ -94,8 +95,8 @@ def _text(label: str, max_length: int, *, required: bool = False, min_length: in
 def _number(label: str, low: int, high: int, message: str, *, required: bool,
             default: int | None = None, description: str = "") -> Field:
     first = InputRequired(f"Udfyld feltet “{label}”.") if required else Optional()
-    return IntegerField(label, validators=[first, NumberRange(low, high, message)], default=default,
-                        invalid_value_message="Skriv et helt tal.", description=description)
+    return WholeNumberField(label, validators=[first, NumberRange(low, high, message)], default=default,
+                            too_large=message, description=description)
 
 
 class OpeningForm(DanishForm):

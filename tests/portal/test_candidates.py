@@ -183,6 +183,16 @@ def test_bad_filters_are_a_clear_error(client, auth, world, query):
     assert "form-error-message" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("k", ["9" * 309, "-1", "abc", "1e9", "0"])
+def test_k_is_bounded_before_conversion(client, auth, world, k):
+    auth.login(world["consultant"].email)
+    response = client.get(f"/kandidater/opslag/{world['opening_id']}?k={k}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "form-error-message" in html
+    assert "Vælg mellem 1 og 100 kandidater." in html or "Skriv et helt tal" in html
+
+
 def test_list_shows_my_companies_openings(client, auth, world):
     auth.login(world["consultant"].email)
     html = client.get("/kandidater/").get_data(as_text=True)

@@ -168,6 +168,14 @@ def test_list_paginates_fifty_per_page(app, client, logged_in):
         assert client.get(f"/borgere/?page={page}").status_code == 200
 
 
+@pytest.mark.parametrize("page", ["9" * 309, "-1", "abc", "1e9", "0", "99999999999"])
+def test_page_is_bounded_before_conversion(app, client, logged_in, page):
+    make_citizen(app, vk_id=logged_in.id)
+    response = client.get(f"/borgere/?page={page}")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('data-testid="citizen-row"') == 1  # the first page
+
+
 # --- citizen page --------------------------------------------------------------------------
 
 def test_citizen_page_shows_profile_goals_cv_placements_and_audits(app, client, logged_in):

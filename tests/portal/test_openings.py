@@ -166,6 +166,22 @@ def test_bad_input_is_refused_and_nothing_is_written(app, client, auth, logged_i
                                       .where(AuditEvent.action.like("opening_%"))).all()
 
 
+HUGE = "9" * 309  # int() takes it, float() does not: NumberRange's isnan() overflowed (a 500)
+
+
+@pytest.mark.parametrize("field", ["capacity", "duration_weeks"])
+@pytest.mark.parametrize("value, message", [
+    (HUGE, "mellem 1 og"), ("-1", "mellem 1 og"), ("abc", "Skriv et helt tal."),
+    ("1e9", "Skriv et helt tal."), ("٣", "Skriv et helt tal."), (" 9" * 400, "Skriv et helt tal."),
+])
+def test_whole_numbers_are_bounded_before_conversion(app, client, auth, logged_in, field, value, message):
+    response = post_new(client, auth, kind="virksomhedspraktik", **{field: value})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in html and "Opslaget er ikke gemt" in html
+    assert count(app, Opening) == 0
+
+
 @pytest.mark.parametrize("payload, shown", [
     ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
     ("{{7*7}}", "{{7*7}}"),
