@@ -20,7 +20,6 @@ COPY --from=assets /build/node_modules/dkfds/dist/css ./portal/static/vendor/dkf
 COPY --from=assets /build/node_modules/dkfds/dist/js ./portal/static/vendor/dkfds/js
 COPY --from=assets /build/node_modules/dkfds/dist/fonts ./portal/static/vendor/dkfds/fonts
 COPY --from=assets /build/node_modules/dkfds/dist/img ./portal/static/vendor/dkfds/img
-COPY --from=assets /build/node_modules/htmx.org/dist/htmx.min.js ./portal/static/vendor/
 COPY --from=assets /build/node_modules/chart.js/dist/chart.umd.min.js ./portal/static/vendor/
 RUN useradd --system --home /var/lib/jobbro jobbro && mkdir -p /var/lib/jobbro && chown jobbro /var/lib/jobbro
 USER jobbro

@@ -43,7 +43,6 @@ $(VENDOR_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/dkfds
 	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img $(VENDOR)/dkfds/
-	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
 	touch $(VENDOR_STAMP)
 
