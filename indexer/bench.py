@@ -73,28 +73,29 @@ def seed(session, citizens: int, openings: int, rng: random.Random) -> None:
 
 def run_bench(citizens: int = 10_000, openings: int = 200, encoder_spec: str | None = None) -> dict:
     """Time a full rebuild and one changed CV; returns the report (see module docstring)."""
-    from portal import create_app
-    from portal.extensions import db
+    import store.models  # noqa: F401 - registers every table on the metadata
+    from matching.backends.snapshot import SnapshotBackend
+    from store.database import open_engine, session_factory
+    from store.db import db
 
     from .rebuild import rebuild
-    from matching.backends.snapshot import SnapshotBackend
 
     spec = encoder_spec or os.environ.get("MATCHING_ENCODER") or "e5"
     with tempfile.TemporaryDirectory(prefix="jobbro-indexer-bench-") as tmp:
-        app = create_app({"DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite'}",
-                          "SECRET_KEY": "bench", "PSEUDONYM_KEY": "bench"})
-        with app.app_context():
-            db.create_all()
-            seed(db.session, citizens, openings, random.Random(7))
-            encoder = TimingEncoder(make_encoder(spec))
-            encoder.dimension  # load the model before the clock starts
-            backend = SnapshotBackend(Path(tmp) / "index.npz")
-            start = time.perf_counter()
-            rebuild(db.session, backend, encoder, progress=sys.stderr)
-            full, full_encoder = time.perf_counter() - start, encoder.seconds
-            incremental, touched, inc_encoder = _one_cv_change(db.session, backend, encoder)
-            db.session.remove()
-            db.engine.dispose()
+        engine = open_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
+        db.metadata.create_all(engine)
+        try:
+            with session_factory(engine)() as session:
+                seed(session, citizens, openings, random.Random(7))
+                encoder = TimingEncoder(make_encoder(spec))
+                encoder.dimension  # load the model before the clock starts
+                backend = SnapshotBackend(Path(tmp) / "index.npz")
+                start = time.perf_counter()
+                rebuild(session, backend, encoder, progress=sys.stderr)
+                full, full_encoder = time.perf_counter() - start, encoder.seconds
+                incremental, touched, inc_encoder = _one_cv_change(session, backend, encoder)
+        finally:
+            engine.dispose()
     docs = citizens + openings
     return {
         "citizens": citizens, "openings": openings, "encoder": encoder.name, "backend": "memory",

@@ -1,8 +1,9 @@
 """Command line: ``python -m indexer run|drain|rebuild|status|bench``.
 
-Every command reads the portal's configuration (``DATABASE_URL``, ``MATCHING_BACKEND``,
-``ELASTICSEARCH_URL``, ``MATCHING_ENCODER``) by building the portal app and using its
-database session; the indexer code below this module only takes arguments.
+Every command reads the settings it shares with the portal (``DATABASE_URL``,
+``MATCHING_BACKEND``, ``MATCHING_ENCODER``, ``ELASTICSEARCH_*``, ``MATCHING_INDEX_PATH``,
+``UPLOAD_FOLDER``; :mod:`store.settings`) and opens its own database engine: it never builds
+the portal app. The indexer code below this module only takes arguments.
 
 Exit codes: 0 success; 1 work left (drain: events still pending, with the reason on
 stderr); 2 configuration or database not usable.
@@ -20,13 +21,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from tqdm import tqdm
 from sqlalchemy.orm import Session
+from tqdm import tqdm
 
 from matching.backends import MatchBackend
 from matching.encoders import Encoder, EncoderUnavailable
-
 from matching.settings import MatchingSettings, make_configured_backend, make_configured_encoder
+from store import settings as store_settings
+from store.database import open_engine, session_factory
+from store.index_status import CLI_KEYS, indexer_status
 
 log = logging.getLogger("indexer")
 
@@ -46,29 +49,29 @@ class ConfigProblem(RuntimeError):
 
 
 @contextlib.contextmanager
-def portal_context() -> Iterator[Context]:
-    """Build the portal app and yield its session, settings, encoder and backend.
+def configured_context() -> Iterator[Context]:
+    """Open the configured database and yield a session, settings, encoder and backend.
 
     Raises:
-        ConfigProblem: unknown backend or encoder, or an encoder model that cannot load.
+        ConfigProblem: unknown backend or encoder, an encoder model that cannot load, or a
+            setting that does not parse.
     """
-    from portal import create_app
-    from portal.extensions import db
-
-    app = create_app()
-    with app.app_context():
-        settings = MatchingSettings.from_config(app.config, app.instance_path)
-        try:
-            encoder = make_configured_encoder(settings)
-            # Elasticsearch fixes the vector size in its mapping, so it needs the model's.
-            dims = encoder.dimension if settings.backend != "memory" else None
-            backend = make_configured_backend(settings, dims=dims)
-        except (ValueError, EncoderUnavailable) as err:
-            raise ConfigProblem(str(err)) from err
-        try:
-            yield Context(db.session, settings, encoder, backend)
-        finally:
-            db.session.remove()
+    try:
+        shared = store_settings.load()
+        settings = shared.matching
+        encoder = make_configured_encoder(settings)
+        # Elasticsearch fixes the vector size in its mapping, so it needs the model's.
+        dims = encoder.dimension if settings.backend != "memory" else None
+        backend = make_configured_backend(settings, dims=dims)
+    except (ValueError, EncoderUnavailable, store_settings.ConfigError) as err:
+        raise ConfigProblem(str(err)) from err
+    engine = open_engine(shared.database_url)
+    session = session_factory(engine)()
+    try:
+        yield Context(session, settings, encoder, backend)
+    finally:
+        session.close()
+        engine.dispose()
 
 
 def _worker(ctx: Context, batch_size: int):
@@ -79,9 +82,7 @@ def _worker(ctx: Context, batch_size: int):
 
 
 def cmd_drain(args: argparse.Namespace) -> int:
-    from .status import indexer_status
-
-    with portal_context() as ctx:
+    with configured_context() as ctx:
         pending = indexer_status(ctx.session, ctx.backend, backend_name=ctx.settings.backend,
                                  encoder_name=ctx.encoder.name)["pending"]
         with tqdm(total=pending, desc="Indekserer", unit=" ændringer", file=sys.stderr,
@@ -112,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    with portal_context() as ctx:
+    with configured_context() as ctx:
         log.info("indexer running: backend=%s encoder=%s", ctx.settings.backend, ctx.encoder.name)
         _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle)
     log.info("indexer stopped")
@@ -122,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from .rebuild import rebuild
 
-    with portal_context() as ctx:
+    with configured_context() as ctx:
         result = rebuild(ctx.session, ctx.backend, ctx.encoder,
                          upload_folder=ctx.settings.upload_folder, chunk_size=args.chunk_size)
     print(f"rebuild: {result.citizens} citizens and {result.openings} openings indexed, "
@@ -131,9 +132,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .status import CLI_KEYS, indexer_status
-
-    with portal_context() as ctx:
+    with configured_context() as ctx:
         status = indexer_status(ctx.session, ctx.backend, backend_name=ctx.settings.backend,
                                 encoder_name=ctx.encoder.name)
     if status["backend_error"]:

@@ -1,7 +1,9 @@
 """Configuration from the environment, in one place.
 
 Order (Flask tutorial style): defaults here, then the environment, then the
-``test_config`` mapping handed to :func:`portal.create_app`.
+``test_config`` mapping handed to :func:`portal.create_app`. The keys the indexer reads too
+(database, matching backend and encoder, Elasticsearch, index file, upload folder) come from
+:mod:`store.settings`, with the same defaults and parsing; this module adds the Flask ones.
 """
 from __future__ import annotations
 
@@ -10,15 +12,14 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from store import settings as shared
 from store.database import engine_options, normalise_url
+from store.settings import ConfigError
+
+__all__ = ["ConfigError", "defaults", "finalise", "from_environment", "parse_bool"]
 
 ENV_KEYS = (
     "SECRET_KEY",
-    "DATABASE_URL",
-    "MATCHING_BACKEND",
-    "MATCHING_ENCODER",
-    "ELASTICSEARCH_URL",
-    "ELASTICSEARCH_INDEX_PREFIX",
     "PSEUDONYM_KEY",
     "MAIL_SERVER",
     "MAIL_PORT",
@@ -31,7 +32,6 @@ ENV_KEYS = (
     "PORTAL_URL",
     "PASSWORD_FORGOT_MINUTES",
     "JOBBRO_ENV",
-    "UPLOAD_FOLDER",
     "RETENTION_DAYS",
     "TRUSTED_PROXY_HOPS",
     "FRESH_LOGIN_MINUTES",
@@ -42,20 +42,10 @@ INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_P
             "FRESH_LOGIN_MINUTES", "HOTLINE_REMIND_BEFORE_MINUTES")
 
 
-class ConfigError(RuntimeError):
-    """The configuration cannot be used (e.g. production without SECRET_KEY)."""
-
-
 def defaults(instance_path: str) -> dict:
     """Return the default configuration: local development on embedded defaults."""
-    return {
+    return shared.defaults(instance_path) | {
         "JOBBRO_ENV": "development",
-        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'jobbro.sqlite'}",
-        "MATCHING_BACKEND": "memory",
-        "MATCHING_ENCODER": "e5",
-        "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
-        "ELASTICSEARCH_INDEX_PREFIX": "jobbro",
-        "ELASTICSEARCH_TIMEOUT": 2.0,
         "MAIL_SERVER": "",
         "MAIL_PORT": 25,
         "MAIL_SENDER": "noreply@jobbro.local",
@@ -67,7 +57,6 @@ def defaults(instance_path: str) -> dict:
         # Links in mails are built on this address, never on the request's Host header
         # (a forged Host would otherwise mail a victim a link to another site).
         "PORTAL_URL": "",
-        "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -100,9 +89,13 @@ def defaults(instance_path: str) -> dict:
 
 
 def from_environment(environ: os._Environ | dict | None = None) -> dict:
-    """Return the settings present in the environment, with types coerced."""
+    """Return the settings present in the environment, with types coerced.
+
+    Raises:
+        ConfigError: a number or boolean that does not parse.
+    """
     environ = os.environ if environ is None else environ
-    found = {key: environ[key] for key in ENV_KEYS if environ.get(key)}
+    found = shared.from_environment(environ) | {key: environ[key] for key in ENV_KEYS if environ.get(key)}
     for key in INT_KEYS:
         if key in found:
             try:

@@ -39,8 +39,12 @@ def open_engine(url: str) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on ``engine`` that keep loaded rows usable after commit (like the portal's)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions on ``engine`` that expire loaded rows on commit, like the portal's.
+
+    A long-running worker then reads what other processes committed since, never a copy
+    kept from an earlier batch.
+    """
+    return sessionmaker(bind=engine, expire_on_commit=True)
 
 
 def install_sqlite_pragmas(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 It lives below the portal and the indexer so both use the same models: the portal binds it to
 its Flask app (``portal.extensions``), the indexer opens plain SQLAlchemy sessions on the same
-metadata (``store.database.open_session``) and never builds the Flask app.
+metadata (``store.database.open_engine`` and ``session_factory``) and never builds the Flask app.
 """
 from __future__ import annotations
 

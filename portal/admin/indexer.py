@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from matching.settings import MatchingSettings
-from indexer.status import failures, indexer_status
 from matching.encoders import make_encoder
+from matching.settings import MatchingSettings
+from store.index_status import failures, indexer_status
 
 from ..access import admin_required
 from ..extensions import db

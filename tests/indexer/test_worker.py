@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matching.backends.snapshot import SnapshotBackend
-from indexer.status import failures, indexer_status
 from indexer.worker import OutboxWorker, backoff_seconds
 from matching.backends import Document, MemoryBackend
 from matching.cache import cache_key
 from matching.ranking import citizen_text
 from portal.extensions import db
+from store.index_status import failures, indexer_status
 from store.models import Citizen, CvDocument, EmbeddingCacheEntry, OutboxEvent
 from store.outbox import record_change
 from store.profiles import citizen_profile

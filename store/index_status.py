@@ -1,4 +1,10 @@
-"""What the indexer is doing, for ``python -m indexer status`` and the admin page."""
+"""What the indexer is doing, for ``python -m indexer status`` and the admin page.
+
+Here, below both, because the portal's admin page shows it and the portal never imports the
+indexer. It only reads: the outbox (pending and failed events), the indexer's run summaries
+(``IndexerState``) and the backend's document counts (an unreachable backend is reported,
+not raised).
+"""
 from __future__ import annotations
 
 import json

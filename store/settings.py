@@ -1,0 +1,117 @@
+"""Settings the portal and the indexer share, read from the environment in one place.
+
+Both processes must open the same database, the same index and the same upload folder, so
+these keys, their defaults and their parsing live here, below both. The portal
+(:mod:`portal.config`) starts its Flask configuration from :func:`defaults` and
+:func:`from_environment`; the indexer calls :func:`load` and never builds the Flask app.
+
+========================== ==================================================================
+Key                        Default
+========================== ==================================================================
+JOBBRO_INSTANCE_PATH       ``<repo>/instance`` (the instance folder; see :func:`instance_path`)
+DATABASE_URL               ``sqlite:///<instance>/jobbro.sqlite``
+MATCHING_BACKEND           ``memory``
+MATCHING_ENCODER           ``e5``
+ELASTICSEARCH_URL          ``http://127.0.0.1:9200``
+ELASTICSEARCH_INDEX_PREFIX ``jobbro``
+ELASTICSEARCH_TIMEOUT      ``2.0`` seconds
+MATCHING_INDEX_PATH        ``<instance>/matching-index.npz`` (the memory backend's snapshot)
+UPLOAD_FOLDER              ``<instance>/uploads``
+========================== ==================================================================
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from matching.settings import SNAPSHOT_NAME, MatchingSettings
+
+from .database import normalise_url
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_ENV = "JOBBRO_INSTANCE_PATH"
+SHARED_KEYS = (
+    "DATABASE_URL",
+    "MATCHING_BACKEND",
+    "MATCHING_ENCODER",
+    "ELASTICSEARCH_URL",
+    "ELASTICSEARCH_INDEX_PREFIX",
+    "ELASTICSEARCH_TIMEOUT",
+    "MATCHING_INDEX_PATH",
+    "UPLOAD_FOLDER",
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (e.g. production without SECRET_KEY)."""
+
+
+def instance_path(environ: Mapping[str, str] | None = None) -> str:
+    """The instance folder: ``JOBBRO_INSTANCE_PATH``, else ``<repo>/instance``."""
+    environ = os.environ if environ is None else environ
+    return environ.get(INSTANCE_ENV) or str(ROOT / "instance")
+
+
+def defaults(instance_path: str | Path) -> dict:
+    """The shared keys' defaults for the instance folder ``instance_path``."""
+    instance = Path(instance_path)
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'jobbro.sqlite'}",
+        "MATCHING_BACKEND": "memory",
+        "MATCHING_ENCODER": "e5",
+        "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
+        "ELASTICSEARCH_INDEX_PREFIX": "jobbro",
+        "ELASTICSEARCH_TIMEOUT": 2.0,
+        "MATCHING_INDEX_PATH": str(instance / SNAPSHOT_NAME),
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+    }
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict:
+    """The shared keys present (non-empty) in the environment, with types coerced.
+
+    Raises:
+        ConfigError: ELASTICSEARCH_TIMEOUT that is not a positive number of seconds.
+    """
+    environ = os.environ if environ is None else environ
+    found = {key: environ[key] for key in SHARED_KEYS if environ.get(key)}
+    if "ELASTICSEARCH_TIMEOUT" in found:
+        try:
+            timeout = float(found["ELASTICSEARCH_TIMEOUT"])
+        except ValueError:
+            timeout = math.nan
+        if not 0 < timeout <= 300:  # also refuses nan
+            raise ConfigError("ELASTICSEARCH_TIMEOUT must be a number of seconds above 0 and at "
+                              f"most 300, not {found['ELASTICSEARCH_TIMEOUT']!r}")
+        found["ELASTICSEARCH_TIMEOUT"] = timeout
+    return found
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """What a process without Flask (the indexer) needs: the database and matching settings.
+
+    Attributes:
+        instance_path: the instance folder.
+        database_url: SQLAlchemy URL (``postgres://`` already names the psycopg driver).
+        matching: backend, encoder, index file and upload folder.
+    """
+
+    instance_path: Path
+    database_url: str
+    matching: MatchingSettings
+
+
+def load(environ: Mapping[str, str] | None = None) -> StoreSettings:
+    """Defaults, then the environment: the same values the portal starts from.
+
+    Raises:
+        ConfigError: see :func:`from_environment`.
+    """
+    instance = instance_path(environ)
+    values = defaults(instance) | from_environment(environ)
+    return StoreSettings(Path(instance), normalise_url(values["DATABASE_URL"]),
+                         MatchingSettings.from_config(values, instance))
