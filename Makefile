@@ -8,10 +8,17 @@ VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install assets browser setup clean-index
+.PHONY: run test install assets browser setup clean-index port-free
+
+port-free:
+	@$(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	  free = not s.connect_ex(("$(HOST)", $(PORT))) == 0; \
+	  sys.exit(0 if free else "port $(PORT) on $(HOST) is already in use: stop what runs there, or choose another port: make run PORT=$(shell expr $(PORT) + 1)")'
+
 
 # The portal plus the indexer worker beside it (stopped together with Ctrl-C).
-run: install assets setup
+# The port is checked first, so a busy port is reported before minutes of set-up.
+run: port-free install assets setup
 	@$(VENV)/bin/flask --app portal logins --url http://$(HOST):$(PORT)
 	@$(PY) -m indexer run & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

@@ -74,6 +74,26 @@ def configured_context() -> Iterator[Context]:
         engine.dispose()
 
 
+def _ensure_encoder(ctx: Context) -> bool:
+    """Rebuild an index built with another encoder before processing events.
+
+    Returns:
+        False when the backend or encoder is unavailable (logged; the caller retries or the
+        drain reports the pending events), True otherwise.
+    """
+    from matching.backends import BackendUnavailable
+
+    from .encoder_check import ensure_index_encoder
+
+    try:
+        ensure_index_encoder(ctx.session, ctx.backend, ctx.encoder,
+                             upload_folder=ctx.settings.upload_folder)
+    except (BackendUnavailable, EncoderUnavailable) as err:
+        log.warning("cannot check the index's encoder yet: %s", err)
+        return False
+    return True
+
+
 def _worker(ctx: Context, batch_size: int):
     from .worker import OutboxWorker
 
@@ -83,6 +103,7 @@ def _worker(ctx: Context, batch_size: int):
 
 def cmd_drain(args: argparse.Namespace) -> int:
     with configured_context() as ctx:
+        _ensure_encoder(ctx)
         pending = indexer_status(ctx.session, ctx.backend, backend_name=ctx.settings.backend,
                                  encoder_name=ctx.encoder.name)["pending"]
         with tqdm(total=pending, desc="Indekserer", unit=" ændringer", file=sys.stderr,
@@ -115,6 +136,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     with configured_context() as ctx:
         log.info("indexer running: backend=%s encoder=%s", ctx.settings.backend, ctx.encoder.name)
+        while not stop.is_set() and not _ensure_encoder(ctx):
+            stop.wait(args.idle * 5)  # the backend is down: try again, as the worker would
         _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle)
     log.info("indexer stopped")
     return 0

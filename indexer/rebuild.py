@@ -23,6 +23,7 @@ from cvtext.extract import ExtractLimits
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder
+from matching.index_meta import encoder_meta
 from store.database import upsert
 from store.embedding_store import DbEmbeddingCache, sweep
 from store.models import Citizen, IndexerState, Opening, OutboxEvent
@@ -74,13 +75,14 @@ def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
         BackendUnavailable, EncoderUnavailable: the rebuild is aborted and the live index
             left as it was.
     """
+    meta = encoder_meta(encoder)  # recorded with each kind's new index, swapped in with it
     if cache:
         encoder = CachedEncoder(encoder, DbEmbeddingCache(session, encoder.name))
     covered = list(session.scalars(sa.select(OutboxEvent.id).where(OutboxEvent.status == "pending")))
     result = RebuildResult()
     for kind in kinds:
         seen = _versions(session, kind)
-        writer = backend.begin_rebuild(kind)
+        writer = backend.begin_rebuild(kind, meta=meta)
         try:
             written = _fill(session, kind, sorted(seen), writer, encoder, upload_folder,
                             chunk_size, progress, limits, result.failures)

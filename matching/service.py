@@ -23,6 +23,7 @@ from matching.domain import (
     DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, Exclusion, Filters, Match,
     OpeningProfile, RankingWeights,
 )
+from matching.index_meta import mismatch
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
@@ -283,6 +284,9 @@ class MatchingService:
             cause = f"encoder unavailable ({err}); lexical relevance only"
             return self._degraded(plan, None, k, source, include_excluded, cause)
         try:
+            wrong_encoder = mismatch(self.backend, self.encoder, plan.kind, unrecorded_fits=True)
+            if wrong_encoder is not None:  # its vectors do not compare with ours
+                raise BackendUnavailable(f"{wrong_encoder}; the indexer rebuilds it")
             hits = self.backend.search(plan.kind, query_vector, max(50, k * self.oversample),
                                        plan.conditions, text=plan.query)
         except BackendError as err:

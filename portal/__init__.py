@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """
     app = Flask(
         __name__,
-        instance_path=os.environ.get("JOBBRO_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=instance_path(test_config),
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
@@ -49,6 +49,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_hooks(app)
     return app
+
+
+def instance_path(test_config: dict | None = None) -> str:
+    """The instance folder: ``test_config["INSTANCE_PATH"]``, else JOBBRO_INSTANCE_PATH, else
+    ``<repo>/instance``. Tests always pass their own, so a test run never writes into the
+    checkout's folder that ``make run`` uses (database, secrets, matching index)."""
+    return ((test_config or {}).get("INSTANCE_PATH") or os.environ.get("JOBBRO_INSTANCE_PATH")
+            or str(ROOT / "instance"))
 
 
 def trust_proxies(app: Flask) -> None:

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Before anything builds an app: every app of the test run (unit tests, CLI subprocesses,
+# the browser tests' live server) gets an instance folder outside the checkout, so a test run
+# never leaves a database, secret or matching index behind for `make run` to trip over.
+# Tests that need their own folder pass INSTANCE_PATH (the `app` fixture does).
+_TEST_INSTANCE = tempfile.mkdtemp(prefix="jobbro-test-instance-")
+os.environ["JOBBRO_INSTANCE_PATH"] = _TEST_INSTANCE
 
 from portal import create_app
 from portal.auth.passwords import hash_password
@@ -53,6 +63,7 @@ def password_hash() -> str:
 def app(tmp_path):
     app = create_app({
         "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "SECRET_KEY": "test-secret",
         "PSEUDONYM_KEY": "test-pseudonym-key",
@@ -161,3 +172,42 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which counts as a failure: {reason}"
+
+
+# -- the checkout stays clean ------------------------------------------------------------------
+# Paths a test run may create in the checkout: the set-up's and pytest's own.
+_ALLOWED_LEFTOVERS = (".venv/", "node_modules/", "portal/static/vendor/", ".pytest_cache/",
+                      "__pycache__/", ".hypothesis/")
+
+
+def _untracked_and_ignored() -> set[str] | None:
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None  # not a git checkout (an unpacked release): nothing to compare
+    paths = {line[3:] for line in out.splitlines() if line[:2] in ("??", "!!")}
+    return {p for p in paths if not any(part in p or p.startswith(part) for part in _ALLOWED_LEFTOVERS)
+            and not p.endswith(".egg-info/") and ".egg-info/" not in p}
+
+
+def pytest_sessionstart(session):
+    session.config._jobbro_checkout_before = _untracked_and_ignored()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_TEST_INSTANCE, ignore_errors=True)
+    before = getattr(session.config, "_jobbro_checkout_before", None)
+    after = _untracked_and_ignored()
+    if before is None or after is None:
+        return
+    new = sorted(after - before)
+    if not new:
+        return
+    message = "the test run wrote into the checkout: " + ", ".join(new[:20])
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(message, red=True)
+    if IN_CI and session.exitstatus == 0:
+        # In CI the clone is fresh: anything new is a test writing where `make run` reads.
+        session.exitstatus = 1

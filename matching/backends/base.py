@@ -194,9 +194,21 @@ class MatchBackend(Protocol):
     def clear(self, kind: str | None = None) -> None:
         """Delete every document of `kind` (None: both kinds)."""
 
-    def begin_rebuild(self, kind: str) -> RebuildWriter:
+    def begin_rebuild(self, kind: str, meta: Mapping[str, Any] | None = None) -> RebuildWriter:
         """Start a full rebuild of `kind` into a fresh index; live reads are unaffected.
 
-        Writes made through `index()` while a rebuild runs go to the live index only, so
-        reconcile (ids/versions against the database) after the commit.
+        `meta` becomes the new index's metadata (see `index_meta`) when the rebuild commits,
+        in the same swap as the documents. Writes made through `index()` while a rebuild runs
+        go to the live index only, so reconcile (ids/versions against the database) after
+        the commit.
         """
+
+    def index_meta(self, kind: str) -> dict[str, Any]:
+        """Metadata stored with the live index of `kind` ({} when none is recorded).
+
+        The indexer records the encoder the vectors were made with (`matching.index_meta`),
+        so a process configured with another encoder knows the index is not its own.
+        """
+
+    def set_index_meta(self, kind: str, meta: Mapping[str, Any]) -> None:
+        """Replace the metadata of the live index of `kind` (JSON-serialisable values)."""

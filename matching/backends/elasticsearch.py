@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,7 +54,7 @@ def _translated() -> Iterator[None]:
         raise BackendError(f"elasticsearch transport error: {err}") from err
 
 
-def _mapping(kind: str, dims: int, vector_index: str) -> dict[str, Any]:
+def _mapping(kind: str, dims: int, vector_index: str, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {
         # Explicit index_options: ES 9.1 would otherwise pick lossy bbq_hnsw for dims >= 384.
         "vector": {"type": "dense_vector", "dims": dims, "index": True, "similarity": "cosine",
@@ -62,7 +62,9 @@ def _mapping(kind: str, dims: int, vector_index: str) -> dict[str, Any]:
         "text": {"type": "text", "analyzer": "danish"},
     }
     props |= {name: {"type": ftype} for name, ftype in FIELD_TYPES[kind].items()}
-    return {"dynamic": "strict", "properties": props}
+    # _meta holds what the index was built with (the encoder); it travels with the index,
+    # so an alias swap changes documents and metadata at once.
+    return {"dynamic": "strict", "_meta": dict(meta or {}), "properties": props}
 
 
 def _source(doc: Document) -> dict[str, Any]:
@@ -139,12 +141,12 @@ class ElasticsearchBackend:
     def _client(self, bulk: bool = False) -> Elasticsearch:
         return self._es.options(request_timeout=self._bulk_timeout if bulk else self._timeout)
 
-    def _create_index(self, kind: str, with_alias: bool) -> str:
+    def _create_index(self, kind: str, with_alias: bool, meta: Mapping[str, Any] | None = None) -> str:
         name = f"{self.alias(kind)}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}"
         aliases = {self.alias(kind): {}} if with_alias else None
         with _translated():
             self._client(bulk=True).indices.create(
-                index=name, mappings=_mapping(kind, self.dims, self.vector_index),
+                index=name, mappings=_mapping(kind, self.dims, self.vector_index, meta),
                 aliases=aliases,
                 settings={"number_of_shards": 1, "number_of_replicas": self.replicas},
             )
@@ -251,9 +253,21 @@ class ElasticsearchBackend:
         for name in KINDS if kind is None else (kind,):
             self.begin_rebuild(name).commit()
 
-    def begin_rebuild(self, kind: str) -> _ElasticsearchRebuild:
+    def begin_rebuild(self, kind: str, meta: Mapping[str, Any] | None = None) -> _ElasticsearchRebuild:
         self._ensure(kind)
-        return _ElasticsearchRebuild(self, kind, self._create_index(kind, with_alias=False))
+        return _ElasticsearchRebuild(self, kind, self._create_index(kind, with_alias=False, meta=meta))
+
+    def index_meta(self, kind: str) -> dict[str, Any]:
+        alias = self._ensure(kind)
+        with _translated():
+            body = self._client().indices.get_mapping(index=alias).body
+        # One concrete index behind the alias; its mapping's _meta is the live metadata.
+        return {k: v for mapping in body.values() for k, v in (mapping["mappings"].get("_meta") or {}).items()}
+
+    def set_index_meta(self, kind: str, meta: Mapping[str, Any]) -> None:
+        alias = self._ensure(kind)
+        with _translated():
+            self._client().indices.put_mapping(index=alias, meta=dict(meta))
 
     def _swap(self, kind: str, new_index: str) -> None:
         alias = self.alias(kind)

@@ -7,7 +7,7 @@ matrix-vector product plus vectorised masks). Also the degraded-mode and test ba
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ class _Store:
         self.versions = np.zeros(0, dtype=np.int64)
         self.columns: dict[str, np.ndarray] = {}
         self.codes: dict[str, dict[Any, int]] = {}
+        self.meta: dict[str, Any] = {}
 
     def _grow(self, dim: int) -> None:
         if self.vectors.shape[1] == 0:
@@ -179,8 +180,9 @@ def _resized(array: np.ndarray, rows: int, fill: float) -> np.ndarray:
 
 
 class _MemoryRebuild:
-    def __init__(self, backend: MemoryBackend, kind: str) -> None:
+    def __init__(self, backend: MemoryBackend, kind: str, meta: Mapping[str, Any] | None) -> None:
         self._backend, self._store, self._done = backend, _Store(kind), False
+        self._store.meta = dict(meta or {})
 
     def index(self, docs: Iterable[Document]) -> int:
         if self._done:
@@ -241,9 +243,21 @@ class MemoryBackend:
     def clear(self, kind: str | None = None) -> None:
         for name in KINDS if kind is None else (kind,):
             check_kind(name)
-            with self._lock:
+            with self._lock:  # the documents go; what the index was built with stays
+                meta = self._stores[name].meta
                 self._stores[name] = _Store(name)
+                self._stores[name].meta = meta
 
-    def begin_rebuild(self, kind: str) -> _MemoryRebuild:
+    def begin_rebuild(self, kind: str, meta: Mapping[str, Any] | None = None) -> _MemoryRebuild:
         check_kind(kind)
-        return _MemoryRebuild(self, kind)
+        return _MemoryRebuild(self, kind, meta)
+
+    def index_meta(self, kind: str) -> dict[str, Any]:
+        check_kind(kind)
+        with self._lock:
+            return dict(self._stores[kind].meta)
+
+    def set_index_meta(self, kind: str, meta: Mapping[str, Any]) -> None:
+        check_kind(kind)
+        with self._lock:
+            self._stores[kind].meta = dict(meta)

@@ -8,8 +8,8 @@ the file's identity (one ``stat``) and reloads when it changed, so the portal se
 indexer wrote without a restart. Used by the portal and the indexer alike
 (see :mod:`matching.settings`).
 
-The file holds ids, versions, vectors and filter fields; never document text. It is
-derived data (``python -m indexer rebuild`` recreates it) and is written with mode 0600.
+The file holds ids, versions, vectors, filter fields and each kind's metadata (the encoder
+the vectors were made with); never document text. It is derived data (``python -m indexer rebuild`` recreates it) and is written with mode 0600.
 """
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ import json
 import os
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,8 @@ class SnapshotBackend:
         self._lock = threading.RLock()
         self._stamp: tuple[int, int, int] | None = None
         self._docs: dict[str, dict[str, Document]] = {kind: {} for kind in KINDS}
+        self._meta: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+        self._swept = False
         self._memory = MemoryBackend()
         self._broken: str | None = None
         with contextlib.suppress(BackendUnavailable):
@@ -67,15 +70,16 @@ class SnapshotBackend:
         with self._lock:
             stamp = self._current_stamp()
             if stamp != self._stamp:
+                empty: tuple[dict, dict] = ({kind: {} for kind in KINDS}, {kind: {} for kind in KINDS})
                 try:
-                    docs = _load(self.path) if stamp is not None else {kind: {} for kind in KINDS}
+                    docs, meta = _load(self.path) if stamp is not None else empty
                     self._broken = None
                 except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
-                    docs = {kind: {} for kind in KINDS}
+                    docs, meta = empty
                     self._broken = f"index file {self.path.name} unreadable ({err}); run `python -m indexer rebuild`"
                 memory = MemoryBackend()
                 memory.index(d for by_id in docs.values() for d in by_id.values())
-                self._docs, self._memory, self._stamp = docs, memory, stamp
+                self._docs, self._meta, self._memory, self._stamp = docs, meta, memory, stamp
             if self._broken:
                 raise BackendUnavailable(self._broken)
 
@@ -96,6 +100,16 @@ class SnapshotBackend:
         self._refresh()
         return self._memory.count(kind)
 
+    def index_meta(self, kind: str) -> dict[str, Any]:
+        check_kind(kind)
+        self._refresh()
+        return dict(self._meta[kind])
+
+    def set_index_meta(self, kind: str, meta: Mapping[str, Any]) -> None:
+        check_kind(kind)
+        with self._writing():
+            self._meta[kind] = dict(meta)
+
     # -- writing -----------------------------------------------------------------------
     @contextlib.contextmanager
     def _writing(self, replacing: bool = False) -> Iterator[None]:
@@ -110,6 +124,7 @@ class SnapshotBackend:
         with self._lock, open(lock_path, "a+b") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)  # other processes writing the snapshot
             try:
+                self._sweep_leftovers()
                 try:
                     self._refresh()
                 except BackendUnavailable:
@@ -121,11 +136,21 @@ class SnapshotBackend:
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
 
+    def _sweep_leftovers(self) -> None:
+        """Remove temporary files of writers that died mid-save (we hold the write lock,
+        so no live writer owns one)."""
+        if self._swept:
+            return
+        self._swept = True
+        for leftover in self.path.parent.glob(f"{self.path.name}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
     def _save(self) -> None:
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, **_arrays(self._docs))
+            np.savez(out, **_arrays(self._docs, self._meta))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, self.path)
@@ -160,23 +185,24 @@ class SnapshotBackend:
                 self._memory.clear(name)
                 self._docs[name] = {}
 
-    def begin_rebuild(self, kind: str) -> "_SnapshotRebuild":
+    def begin_rebuild(self, kind: str, meta: Mapping[str, Any] | None = None) -> "_SnapshotRebuild":
         check_kind(kind)
-        return _SnapshotRebuild(self, kind)
+        return _SnapshotRebuild(self, kind, dict(meta or {}))
 
-    def _replace_kind(self, kind: str, docs: dict[str, Document]) -> None:
+    def _replace_kind(self, kind: str, docs: dict[str, Document], meta: dict[str, Any]) -> None:
         with self._writing(replacing=True):
             writer = self._memory.begin_rebuild(kind)
             writer.index(docs.values())
             writer.commit()
             self._docs[kind] = docs
+            self._meta[kind] = meta
 
 
 class _SnapshotRebuild:
     """Collects a kind's documents; ``commit`` swaps them in (in memory and on disk) at once."""
 
-    def __init__(self, backend: SnapshotBackend, kind: str) -> None:
-        self._backend, self.kind = backend, kind
+    def __init__(self, backend: SnapshotBackend, kind: str, meta: dict[str, Any]) -> None:
+        self._backend, self.kind, self._meta = backend, kind, meta
         self._docs: dict[str, Document] | None = {}
 
     def index(self, docs: Iterable[Document]) -> int:
@@ -194,7 +220,7 @@ class _SnapshotRebuild:
         if self._docs is None:
             raise RuntimeError("rebuild already committed or aborted")
         docs, self._docs = self._docs, None
-        self._backend._replace_kind(self.kind, docs)
+        self._backend._replace_kind(self.kind, docs, self._meta)
 
     def abort(self) -> None:
         self._docs = None
@@ -206,8 +232,9 @@ def _without_text(doc: Document) -> Document:
     return Document(doc.kind, doc.id, doc.version, doc.vector, "", dict(doc.fields))
 
 
-def _arrays(docs: dict[str, dict[str, Document]]) -> dict[str, np.ndarray]:
-    arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT)}
+def _arrays(docs: dict[str, dict[str, Document]],
+            meta: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT), "meta": np.array(json.dumps(meta))}
     for kind, by_id in docs.items():
         items = list(by_id.values())
         arrays[f"{kind}.ids"] = np.array([d.id for d in items], dtype=str)
@@ -222,8 +249,9 @@ def _plain(fields: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
 
 
-def _load(path: Path) -> dict[str, dict[str, Document]]:
-    """Read a snapshot file.
+def _load(path: Path) -> tuple[dict[str, dict[str, Document]], dict[str, dict[str, Any]]]:
+    """Read a snapshot file: documents and metadata by kind (files written before metadata
+    existed read as having none, which the indexer treats as "rebuild").
 
     Raises:
         ValueError: not a snapshot of format FORMAT.
@@ -233,6 +261,8 @@ def _load(path: Path) -> dict[str, dict[str, Document]]:
         if "format" not in data or int(data["format"]) != FORMAT:
             raise ValueError(f"{path} is not a matching index snapshot (format {FORMAT})")
         docs: dict[str, dict[str, Document]] = {}
+        stored_meta = json.loads(str(data["meta"])) if "meta" in data else {}
+        meta = {kind: dict(stored_meta.get(kind) or {}) for kind in KINDS}
         for kind in KINDS:
             ids, versions = data[f"{kind}.ids"], data[f"{kind}.versions"]
             vectors, fields = data[f"{kind}.vectors"], json.loads(str(data[f"{kind}.fields"]))
@@ -245,4 +275,4 @@ def _load(path: Path) -> dict[str, dict[str, Document]]:
                 str(i): Document(kind, str(i), int(v), vectors[n], "", f)
                 for n, (i, v, f) in enumerate(zip(ids, versions, fields))
             }
-    return docs
+    return docs, meta

@@ -109,3 +109,28 @@ def test_run_stops_cleanly_on_sigterm(seed, cli_env):
             proc.wait()
     assert proc.returncode == 0, err
     assert "stopping after the current batch" in err and "indexer stopped" in err
+
+
+def test_an_index_built_with_another_encoder_is_rebuilt_not_failed_event_by_event(seed, cli_env):
+    # The first-run failure: an index left by one encoder (a test run's 256-dimension
+    # hashing) met by another (e5's 384). Here: hashing:64, then hashing (256 dims).
+    seed.citizen()
+    seed.opening()
+    first = indexer(cli_env | {"MATCHING_ENCODER": "hashing:64"}, "drain")
+    assert first.returncode == 0, first.stderr
+    citizen_id = seed.citizen(goal="Pædagogmedhjælper")  # pending when the encoder changes
+
+    second = indexer(cli_env, "drain")
+
+    assert second.returncode == 0, second.stderr
+    assert "dims" not in second.stderr.replace("(64 dims)", "").replace("(256 dims)", "")
+    lines = [line for line in second.stderr.splitlines() if "built with hashing-64 (64 dims)" in line]
+    assert len(lines) == 2, second.stderr  # one line per kind, not one per event
+    assert "the configured encoder is hashing-256 (256 dims)" in lines[0]
+    after = status(cli_env)
+    assert after["pending"] == 0 and after["failed"] == 0
+    assert (after["indexed_citizens"], after["indexed_openings"]) == (2, 1)
+    # Started again with the same encoder: nothing to rebuild.
+    seed.edit_citizen(citizen_id, hours_available=12.0)
+    third = indexer(cli_env, "drain")
+    assert third.returncode == 0 and "built with" not in third.stderr

@@ -84,7 +84,8 @@ def test_change_during_rebuild_is_reconciled(seed, encoder, tmp_path):
         def abort(self):
             self.writer.abort()
 
-    backend.begin_rebuild = lambda kind: EditWhileRebuilding(real(kind)) if kind == "citizen" else real(kind)
+    backend.begin_rebuild = lambda kind, meta=None: (EditWhileRebuilding(real(kind, meta)) if kind == "citizen"
+                                                      else real(kind, meta))
     result = rebuild(db.session, backend, encoder, progress=None, kinds=("citizen",))
 
     assert result.reconciled == 2

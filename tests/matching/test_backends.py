@@ -1,4 +1,5 @@
-"""One contract, run against every backend (memory and Elasticsearch via noida-db)."""
+"""One contract, run against every backend: memory, the file-backed snapshot the portal and
+indexer share (MATCHING_BACKEND=memory), and Elasticsearch via noida-db."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from matching.backends import (
     Terms,
     make_backend,
 )
+from matching.backends.snapshot import SnapshotBackend
 
 DIM = 8
 HEDENSTED, HORSENS, FREDERICIA = (55.77, 9.70), (55.86, 9.85), (55.57, 9.75)
@@ -41,10 +43,12 @@ def citizen_doc(id_: str, v: np.ndarray, version: int = 1, **fields) -> Document
     return Document("citizen", id_, version, v, text=f"citizen {id_}", fields=base)
 
 
-@pytest.fixture(params=["memory", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
-def backend(request):
+@pytest.fixture(params=["memory", "snapshot", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def backend(request, tmp_path):
     if request.param == "memory":
         return make_backend("memory")
+    if request.param == "snapshot":  # what production's MATCHING_BACKEND=memory really uses
+        return SnapshotBackend(tmp_path / "index.npz")
     url = request.getfixturevalue("es_url")
     # A fresh prefix per test keeps tests independent on the shared session server.
     return make_backend("elasticsearch", url=url, dims=DIM, prefix=f"t{next(_prefixes)}",
@@ -159,6 +163,22 @@ class TestBackendContract:
         writer.abort()
         assert three.ids("citizen") == {"a", "b", "c"}
 
+    def test_index_metadata_is_stored_replaced_and_swapped_with_a_rebuild(self, three):
+        assert three.index_meta("citizen") == {}
+        three.set_index_meta("citizen", {"encoder": "hashing-8", "dimension": 8})
+        assert three.index_meta("citizen") == {"encoder": "hashing-8", "dimension": 8}
+        assert three.index_meta("opening") == {}
+        three.set_index_meta("citizen", {"encoder": "other", "dimension": 8})
+        assert three.index_meta("citizen") == {"encoder": "other", "dimension": 8}
+        writer = three.begin_rebuild("citizen", meta={"encoder": "new", "dimension": 8})
+        writer.index([citizen_doc("x", vec(1, 0), version=5)])
+        assert three.index_meta("citizen")["encoder"] == "other"  # live until commit
+        writer.commit()
+        assert three.index_meta("citizen") == {"encoder": "new", "dimension": 8}
+        aborted = three.begin_rebuild("citizen", meta={"encoder": "never", "dimension": 8})
+        aborted.abort()
+        assert three.index_meta("citizen")["encoder"] == "new"
+
     def test_ids_for_reconcile(self, backend):
         docs = [citizen_doc(str(i), vec(1, i / 100)) for i in range(1200)]
         assert backend.index(docs) == 1200
@@ -247,3 +267,27 @@ def test_elasticsearch_slow_answer_times_out_as_unavailable():
         backend = make_backend("elasticsearch", url=url, dims=DIM, request_timeout=0.3)
         with pytest.raises(BackendUnavailable):
             backend.search("citizen", vec(1, 0), k=3)
+
+
+def test_snapshot_metadata_survives_a_new_process_and_old_files_read_as_unrecorded(tmp_path):
+    path = tmp_path / "index.npz"
+    writer = SnapshotBackend(path)
+    writer.index([citizen_doc("a", vec(1, 0))])
+    writer.set_index_meta("citizen", {"encoder": "hashing-8", "dimension": 8})
+    assert SnapshotBackend(path).index_meta("citizen") == {"encoder": "hashing-8", "dimension": 8}
+    # A file from before metadata existed: no "meta" array.
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files if name != "meta"}
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = SnapshotBackend(tmp_path / "old.npz")
+    assert old.index_meta("citizen") == {} and old.count("citizen") == 1
+
+
+def test_snapshot_removes_a_killed_writers_temporary_files(tmp_path):
+    path = tmp_path / "index.npz"
+    leftover = tmp_path / "index.npz.424242.tmp"
+    leftover.write_bytes(b"half a file")
+    unrelated = tmp_path / "notes.tmp"
+    unrelated.write_text("keep")
+    SnapshotBackend(path).index([citizen_doc("a", vec(1, 0))])
+    assert not leftover.exists() and unrelated.exists() and path.exists()

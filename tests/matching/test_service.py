@@ -211,3 +211,22 @@ def test_same_ranking_through_elasticsearch(encoder, es_url):
     assert [m.citizen_id for m in via_es.matches] == [m.citizen_id for m in via_memory.matches]
     reverse = service_for(encoder, es).rank_openings(CITIZENS["kok"], k=5, openings=OPENINGS)
     assert [m.opening_id for m in reverse.matches][0] == "o_kok"
+
+
+def test_an_index_built_by_another_encoder_is_not_searched(encoder):
+    # Vectors of another encoder do not compare with ours (here: another dimension, which
+    # would raise; with the same dimension they would silently rank nonsense).
+    backend = MemoryBackend()
+    other = HashingEncoder(32)
+    backend.index(documents_for_citizens(list(CITIZENS.values()), other))
+    backend.set_index_meta("citizen", {"encoder": other.name, "dimension": other.dimension})
+    svc = MatchingService(encoder, backend, clock=lambda: TODAY)
+
+    result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=MappingSource(CITIZENS))
+
+    assert result.degraded and "built with hashing-32 (32 dims)" in result.reason
+    assert result.matches[0].citizen_id == "lager"  # ranked in process, still sensible
+    backend.set_index_meta("citizen", {"encoder": encoder.name, "dimension": encoder.dimension})
+    fitting = service_for(encoder, MemoryBackend())
+    fitting.backend.set_index_meta("citizen", {"encoder": encoder.name, "dimension": encoder.dimension})
+    assert not fitting.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS).degraded

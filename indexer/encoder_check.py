@@ -1,0 +1,48 @@
+"""Start-up check: the index must have been built with the configured encoder.
+
+A test run, a changed ``MATCHING_ENCODER`` or a new model version leaves an index whose
+vectors do not compare with the configured encoder's (different dimension or different
+space). Instead of failing every event ("vector has 384 dims, index has 256"), the indexer
+says so in one line and rebuilds; the portal ranks in "reduced matching" until it is done
+(``matching.service`` checks the same metadata before each search).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy.orm import Session
+
+from matching.backends import MatchBackend
+from matching.backends.base import KINDS
+from matching.encoders import Encoder
+from matching.index_meta import encoder_meta, mismatches
+
+from .rebuild import RebuildResult, rebuild
+
+log = logging.getLogger("indexer")
+
+
+def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encoder, *,
+                         upload_folder: Path | None = None,
+                         progress: IO[str] | None = sys.stderr) -> RebuildResult | None:
+    """Rebuild the kinds whose index was built with another encoder; record it on empty ones.
+
+    Returns:
+        The rebuild's result, or None when nothing had to be rebuilt.
+
+    Raises:
+        BackendUnavailable, EncoderUnavailable: from the rebuild (the live index is kept).
+    """
+    wrong = mismatches(backend, encoder)
+    for kind in KINDS:  # an empty index learns its encoder before the first write
+        if not any(m.kind == kind for m in wrong) and not backend.index_meta(kind):
+            backend.set_index_meta(kind, encoder_meta(encoder))
+    if not wrong:
+        return None
+    for problem in wrong:
+        log.warning("%s: rebuilding it (the portal shows reduced matching until done)", problem)
+    return rebuild(session, backend, encoder, upload_folder=upload_folder, progress=progress,
+                   kinds=tuple(m.kind for m in wrong))
