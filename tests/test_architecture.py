@@ -1,38 +1,98 @@
-"""The arrows point one way: portal → matching, indexer → matching; matching imports nothing of ours."""
+"""The arrows point one way, checked by import-linter with the contracts in pyproject.toml.
+
+    portal ──┐        ┌── indexer
+             ▼        ▼
+           store ──▶ matching        cvtext (imports none of ours)
+    portal, indexer ──▶ cvtext
+
+The first test lints the real packages. The others prove the contracts can fail: each
+forbidden arrow is planted, alone, in stand-in packages of the same names, and the real
+configuration must report exactly that contract as broken.
+"""
 from __future__ import annotations
 
-import ast
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+OURS = ("portal", "indexer", "store", "cvtext", "matching")
+
+# Each package and what it must never import (the issue's rules; the contracts must cover them).
+FORBIDDEN = {
+    "matching": ("portal", "indexer", "store", "cvtext", "flask"),
+    "cvtext": ("portal", "indexer", "store", "matching", "flask"),
+    "store": ("portal", "indexer"),
+    "portal": ("indexer",),
+    "indexer": ("portal",),
+}
+PAIRS = [(source, target) for source, targets in FORBIDDEN.items() for target in targets]
 
 
-def _imports(package: str) -> dict[str, set[str]]:
-    found = {}
-    for path in (ROOT / package).rglob("*.py"):
-        names = set()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module)
-        found[str(path.relative_to(ROOT))] = names
-    return found
+def _config() -> dict:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return tomllib.load(handle)["tool"]["importlinter"]
 
 
-def test_matching_imports_nothing_of_ours_and_no_flask():
-    for path, names in _imports("matching").items():
-        bad = {n for n in names if n.split(".")[0] in ("portal", "indexer", "flask", "flask_login")}
-        assert not bad, f"{path} imports {bad}"
+def _lint(cwd: Path, config: Path, pythonpath: Path) -> subprocess.CompletedProcess:
+    # --no-cache: the linter would otherwise write .import_linter_cache into the checkout.
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", str(config)], cwd=cwd, capture_output=True,
+        text=True, timeout=120, env={"PATH": str(LINT_IMPORTS.parent), "PYTHONPATH": str(pythonpath)},
+    )
 
 
-def test_indexer_never_imports_portal():
-    for path, names in _imports("indexer").items():
-        bad = {n for n in names if n.split(".")[0] == "portal"}
-        assert not bad, f"{path} imports {bad}"
+def test_the_import_contracts_hold():
+    done = _lint(ROOT, ROOT / "pyproject.toml", ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
 
 
-def test_portal_never_imports_the_indexer():
-    for path, names in _imports("portal").items():
-        bad = {n for n in names if n.split(".")[0] == "indexer"}
-        assert not bad, f"{path} imports {bad}"
+@pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{s}-{t}" for s, t in PAIRS])
+def test_every_forbidden_arrow_is_in_a_contract(source, target):
+    assert [c["id"] for c in _contracts_forbidding(source, target)], f"no contract forbids {source} → {target}"
+
+
+@pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{s}-{t}" for s, t in PAIRS])
+def test_a_planted_forbidden_import_breaks_its_contract(tmp_path, source, target):
+    config = _config()
+    for package in (*OURS, "flask"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / source / "bad.py").write_text(f"import {target}\n")
+    config_file = tmp_path / "importlinter.toml"
+    config_file.write_text(_as_toml(config))
+
+    done = _lint(tmp_path, config_file, tmp_path)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    broken = {c["name"] for c in config["contracts"] if f"{c['name']} BROKEN" in done.stdout}
+    assert broken == {c["name"] for c in _contracts_forbidding(source, target)}
+    assert f"{source}.bad -> {target}" in done.stdout
+
+
+def _contracts_forbidding(source: str, target: str) -> list[dict]:
+    return [c for c in _config()["contracts"] if c["type"] == "forbidden"
+            and source in c["source_modules"] and target in c["forbidden_modules"]]
+
+
+def _as_toml(config: dict) -> str:
+    """The [tool.importlinter] table again, for a config file of its own (no TOML writer in
+    the standard library; the table only holds strings, booleans and lists of strings)."""
+    def value(item: object) -> str:
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, list):
+            return "[" + ", ".join(value(v) for v in item) + "]"
+        return '"' + str(item).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["[tool.importlinter]"]
+    lines += [f"{key} = {value(item)}" for key, item in config.items() if key != "contracts"]
+    for contract in config["contracts"]:
+        lines.append("[[tool.importlinter.contracts]]")
+        lines += [f"{key} = {value(item)}" for key, item in contract.items()]
+    return "\n".join(lines) + "\n"
