@@ -15,7 +15,7 @@ from store.models.base import utcnow
 from . import bp, throttle
 from .forms import LoginForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, policy_errors, verify_password
-from .sessions import mark_password_entered, rotate_session_token, start_session
+from .sessions import mark_password_entered, renew_for_login, rotate_session_token, start_session
 from .tokens import consume_token, user_for_token
 
 GENERIC_FAILURE = "Forkert e-mail eller adgangskode."
@@ -64,11 +64,13 @@ def login():
         user.password_hash = hash_password(form.password.data)
     throttle.clear_account(keys)
     user.last_login_at = utcnow()
+    next_url = safe_next(form.next.data)
+    renew_for_login(user)
     audit.record("login", user=user)
     db.session.commit()
     login_user(user)
     start_session()
-    return redirect(safe_next(form.next.data) or url_for("main.index"))
+    return redirect(next_url or url_for("main.index"))
 
 
 @bp.post("/logout")

@@ -1,5 +1,11 @@
 """Revocable sessions: Flask-Login alternative tokens, idle and absolute timeouts, fresh logins.
 
+A log-in regenerates the session (:func:`renew_for_login`): nothing of the anonymous session
+survives (a new CSRF secret), and the user's session token rotates, so no cookie made before
+the log-in, this browser's or another's, authenticates afterwards: one live session per user.
+Session protection "strong" ends a session whose client (address and browser) changes; for
+permanent sessions Flask-Login itself would only mark it non-fresh (:func:`_end_moved_session`).
+
 Every time here is read through :data:`clock`, so tests move it (``monkeypatch.setattr``)
 instead of editing timestamps inside the session.
 """
@@ -10,9 +16,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from flask import current_app, flash, redirect, session, url_for
-from flask_login import current_user, login_fresh, logout_user
+from flask_login import current_user, login_fresh, logout_user, session_protected
 from werkzeug.wrappers import Response
 
+from .. import audit
 from ..extensions import db, login_manager
 from store.models import User
 
@@ -44,6 +51,35 @@ def new_session_token() -> str:
 def rotate_session_token(user: User) -> None:
     """Invalidate every session of ``user`` (logout, password change, disable)."""
     user.session_token = new_session_token()
+
+
+def renew_for_login(user: User) -> None:
+    """Regenerate the session before ``user`` is logged in (against session fixation).
+
+    Clears the whole session, the CSRF secret included, and rotates the user's session token,
+    which ends every earlier session of the user. The caller commits, then calls
+    ``login_user`` and :func:`start_session`.
+    """
+    session.clear()
+    rotate_session_token(user)
+
+
+@session_protected.connect
+def _end_moved_session(app, **_extra) -> None:
+    """Make "strong" session protection hold for permanent sessions too.
+
+    Flask-Login sends this signal when the session's client identifier (address and user
+    agent) no longer matches; for a permanent session it only marks it non-fresh and goes on
+    loading the user. Clearing the session here leaves nobody to load: the request is
+    anonymous and ``login_required`` sends it to log in.
+    """
+    mode = app.config.get("SESSION_PROTECTION", login_manager.session_protection)
+    # Non-permanent sessions Flask-Login ends itself; anonymous ones hold nothing to end.
+    if mode != "strong" or not session.permanent or "_user_id" not in session:
+        return
+    user = load_user(session.get("_user_id") or "")
+    session.clear()
+    audit.record_now("session_protection", user=user, result="denied")
 
 
 def _utc_now() -> datetime:

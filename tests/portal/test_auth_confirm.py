@@ -100,9 +100,11 @@ def test_a_right_password_clears_the_accounts_failures(app, client, auth, make_u
     user = make_user("consultant")
     auth.login(user.email)
     limit = app.config["LOGIN_MAX_FAILURES"]
-    for i in range(limit - 1):
-        assert _confirm_from(client, auth, WRONG, f"10.3.0.{i}").status_code == 401
-    assert _confirm_from(client, auth, PASSWORD, "10.3.1.1").status_code == 302
-    # Without the clearing this typo would be the account's limit-th and end the session.
-    assert _confirm_from(client, auth, WRONG, "10.3.2.1").status_code == 401
+    # One address throughout: session protection ends a session whose address changes.
+    for _ in range(limit - 1):
+        assert _confirm(client, auth, WRONG).status_code == 401
+    assert _confirm(client, auth, PASSWORD).status_code == 302
+    # Without the clearing this typo would be the account's limit-th and end the session
+    # (the IP key, not cleared by a right password, may refuse it: that never logs out).
+    assert _confirm(client, auth, WRONG).status_code in (401, 429)
     assert _actions(app, "session_ended") == 0 and client.get("/").status_code == 200

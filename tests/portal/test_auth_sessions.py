@@ -1,0 +1,94 @@
+"""The session is regenerated at log-in (issue 7, finding 1; SECURITY.md "sessions").
+
+Log-in clears the session (a new CSRF token, nothing carried over from the anonymous
+session) and rotates the user's session token, so no cookie made before the log-in
+authenticates afterwards. Session protection "strong" really ends a session whose client
+changes, permanent sessions included (Flask-Login on its own only marks them non-fresh).
+"""
+from __future__ import annotations
+
+import re
+
+from tests.conftest import PASSWORD
+
+
+def _raw_csrf(client) -> str | None:
+    with client.session_transaction() as session:
+        return session.get("csrf_token")
+
+
+def _is_logged_in(client) -> bool:
+    response = client.get("/")
+    if response.status_code == 302:
+        assert "/auth/login" in response.headers["Location"]
+        return False
+    assert response.status_code == 200
+    return True
+
+
+def test_login_gives_a_new_csrf_token(client, auth, make_user):
+    user = make_user("consultant")
+    before_form_token = auth.csrf_token()
+    before = _raw_csrf(client)
+    assert before
+    assert auth.login(user.email).status_code == 302
+    client.get("/")  # a page with a form (log-out) makes the new token
+    after = _raw_csrf(client)
+    assert after and after != before
+    # A token planted before log-in (session fixation of the CSRF secret) no longer validates.
+    response = client.post("/auth/logout", data={"csrf_token": before_form_token})
+    assert response.status_code == 400
+    assert _is_logged_in(client)
+
+
+def test_nothing_from_the_anonymous_session_survives_login(client, auth, make_user):
+    user = make_user("consultant")
+    auth.csrf_token()
+    with client.session_transaction() as session:
+        session["planted"] = "by-someone-else"
+    assert auth.login(user.email).status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("_user_id", "").startswith(f"{user.id}:")
+
+
+def test_a_cookie_captured_before_login_does_not_carry_the_login(app, client, auth, make_user):
+    # Holds by construction with Flask's signed-cookie sessions; it guards a move to
+    # server-side sessions, where the pre-login session id must not become the logged-in one.
+    user = make_user("consultant")
+    auth.csrf_token()
+    captured = client.get_cookie("session").value
+    assert auth.login(user.email).status_code == 302
+    assert _is_logged_in(client)
+    fixated = app.test_client()
+    fixated.set_cookie("session", captured)
+    assert not _is_logged_in(fixated)
+
+
+def test_a_cookie_from_an_earlier_login_stops_working_at_the_next_login(app, client, auth, make_user):
+    user = make_user("consultant")
+    assert auth.login(user.email).status_code == 302
+    old_cookie = client.get_cookie("session").value
+    # The user logs in again (another browser, or after walking away from this one).
+    other = app.test_client()
+    page = other.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert other.post("/auth/login", data={"email": user.email, "password": PASSWORD,
+                                           "csrf_token": token}).status_code == 302
+    assert _is_logged_in(other)
+    thief = app.test_client()
+    thief.set_cookie("session", old_cookie)
+    assert not _is_logged_in(thief)
+
+
+def test_strong_session_protection_ends_a_session_used_by_another_client(app, client, auth, make_user):
+    user = make_user("consultant")
+    assert auth.login(user.email).status_code == 302
+    cookie = client.get_cookie("session").value
+    assert _is_logged_in(client)
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    response = thief.get("/", headers={"User-Agent": "Stjaalet/1.0"})
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    # The same cookie from the owner's own browser still works.
+    assert _is_logged_in(client)
