@@ -14,13 +14,14 @@ from datetime import date
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
 from matching.geo import POSTCODES
 
 # ChoiceField is imported from here by other areas.
 from ..formutil import ChoiceField, DanishForm, DanishGetForm, choices  # noqa: F401
+from ..i18n import format_number
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 
 MAX_JOB_GOALS = 10
@@ -33,6 +34,9 @@ _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u20
                      "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _NUL = "\x00"
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+# Eight ASCII digits, in groups separated by single spaces or hyphens; +45/0045 optional.
+_DANISH_PHONE = re.compile(r"(?:(?:\+|00)45[ -]?)?(?P<number>[0-9](?:[ -]?[0-9]){7})")
+EMAIL_MESSAGE = "Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."
 
 
 def clean_line(value: str | None) -> str:
@@ -59,6 +63,25 @@ def known_postcode(_form, field) -> None:
     if code not in POSTCODES:
         raise ValidationError("Postnummeret kendes ikke i området. Vælg et postnummer i eller nær "
                               "Hedensted Kommune.")
+
+
+def normalise_phone(value: str | None) -> str:
+    """A Danish number as "21 34 56 78" (the +45/0045 prefix is implied); anything else unchanged.
+
+    Spaces and hyphens between digit groups are allowed; only ASCII digits count.
+    """
+    line = clean_line(value)
+    match = _DANISH_PHONE.fullmatch(line)
+    if not match:
+        return line
+    digits = re.sub(r"[ -]", "", match["number"])
+    return " ".join(digits[i:i + 2] for i in range(0, 8, 2))
+
+
+def danish_phone(_form, field) -> None:
+    """Only Danish numbers: 8 digits, optionally +45 or 0045 first."""
+    if field.data and not _DANISH_PHONE.fullmatch(field.data):
+        raise ValidationError("Skriv et dansk telefonnummer med 8 cifre, fx 21 34 56 78 eller +45 21 34 56 78.")
 
 
 def not_future(_form, field) -> None:
@@ -166,10 +189,12 @@ class ProfileForm(DanishForm):
     name = StringField("Navn", validators=[DataRequired("Skriv borgerens navn."),
                                            Length(2, 120, "Navnet skal være 2-120 tegn."),
                                            no_hidden_characters])
-    phone = StringField("Telefon", validators=[Optional(), Length(max=30, message="Højst 30 tegn."),
-                                               no_hidden_characters])
-    email = StringField("E-mail", validators=[Optional(), Length(max=254, message="Højst 254 tegn."),
-                                              no_hidden_characters])
+    phone = StringField("Telefon", filters=[normalise_phone],
+                        validators=[Optional(), Length(max=30, message="Højst 30 tegn."),
+                                    no_hidden_characters, danish_phone])
+    email = StringField("E-mail", filters=[clean_line],
+                        validators=[Optional(), Length(max=254, message="Højst 254 tegn."),
+                                    no_hidden_characters, Email(EMAIL_MESSAGE)])
     benefit_group = ChoiceField("Ydelsesgruppe", choices=choices(BENEFIT_GROUPS),
                                 validators=[DataRequired("Vælg ydelsesgruppe.")])
     hours_available = NumberField(
@@ -212,7 +237,7 @@ class CvUploadForm(DanishForm):
 class CvTextForm(DanishForm):
     text = TextAreaField("CV som tekst", validators=[
         DataRequired("Skriv eller indsæt CV'et."),
-        Length(20, MAX_CV_CHARS, f"CV-teksten skal være mellem 20 og {MAX_CV_CHARS:,} tegn.".replace(",", ".")),
+        Length(20, MAX_CV_CHARS, f"CV-teksten skal være mellem 20 og {format_number(MAX_CV_CHARS)} tegn."),
         no_nul])
 
 

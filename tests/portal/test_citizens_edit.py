@@ -104,6 +104,48 @@ def test_bad_profile_input_is_refused_and_nothing_is_written(app, client, auth, 
     assert snapshot(app, citizen_id) == before
 
 
+PHONE_MESSAGE = "Skriv et dansk telefonnummer med 8 cifre"
+EMAIL_MESSAGE = "Skriv en gyldig e-mailadresse"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("phone", "ring efter kl. 10", PHONE_MESSAGE),
+    ("phone", "1234567", PHONE_MESSAGE),
+    ("phone", "123456789", PHONE_MESSAGE),
+    ("phone", "+46 70 123 45 67", PHONE_MESSAGE),
+    ("phone", "<script>alert(1)</script>", PHONE_MESSAGE),
+    ("phone", "２１３４５６７８", PHONE_MESSAGE),
+    ("phone", "21-34-56-7x", PHONE_MESSAGE),
+    ("email", "sofie", EMAIL_MESSAGE),
+    ("email", "sofie@", EMAIL_MESSAGE),
+    ("email", "@mail.dk", EMAIL_MESSAGE),
+    ("email", "sofie@@mail.dk", EMAIL_MESSAGE),
+    ("email", "sofie andersen@mail.dk", EMAIL_MESSAGE),
+    ("email", "' OR 1=1--", EMAIL_MESSAGE),
+    ("email", "<script>@mail.dk", EMAIL_MESSAGE),
+])
+def test_bad_contact_details_are_refused(app, client, auth, citizen_id, field, value, message):
+    before = snapshot(app, citizen_id)
+    response = client.post(f"/borgere/{citizen_id}/profil", data=profile(csrf_token=csrf(auth), **{field: value}))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert snapshot(app, citizen_id) == before
+
+
+@pytest.mark.parametrize("phone, stored", [
+    ("21345678", "21 34 56 78"), ("21 34 56 78", "21 34 56 78"), ("+45 21 34 56 78", "21 34 56 78"),
+    ("+4521345678", "21 34 56 78"), ("0045 2134 5678", "21 34 56 78"), ("", ""),
+])
+@pytest.mark.parametrize("email", ["sofie.andersen@mail.dk", "søren@jobcenter.dk", ""])
+def test_danish_phone_numbers_and_valid_emails_are_accepted(app, client, auth, citizen_id, phone, stored, email):
+    response = client.post(f"/borgere/{citizen_id}/profil", data=profile(csrf_token=csrf(auth), phone=phone,
+                                                                         email=email))
+    assert response.status_code == 302
+    with app.app_context():
+        c = db.session.get(Citizen, citizen_id)
+        assert (c.phone, c.email) == (stored, email)
+
+
 @pytest.mark.parametrize("value", ["<script>alert(1)</script>", "{{7*7}}", "=HYPERLINK(\"x\")"])
 def test_markup_in_a_name_is_stored_as_text_and_escaped(app, client, auth, citizen_id, value):
     client.post(f"/borgere/{citizen_id}/profil", data=profile(csrf_token=csrf(auth), name=value))
