@@ -213,6 +213,12 @@ def docx_with_body_xml(fragment: str) -> bytes:
     return rewrite_zip(base, replace={"word/document.xml": (head + fragment + sep + tail).encode()})
 
 
+def many_paragraphs_docx(count: int) -> bytes:
+    """A small zip of ``count`` empty paragraphs (plus the base document's one): cheap to
+    store, expensive to walk element by element."""
+    return docx_with_body_xml("<w:p/>" * (count - 1))
+
+
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 TEXT_BOX_AND_CONTENT_CONTROLS = f"""
 <w:p><w:r><mc:AlternateContent xmlns:mc="{MC_NS}">

@@ -13,7 +13,7 @@ import pytest
 from cvtext import extract
 from tests.cvtext import badfiles
 
-# A stand-in PDF worker that records its pid and then blocks, like a parser stuck on a
+# A stand-in parser worker that records its pid and then blocks, like a parser stuck on a
 # hostile file (select() with no descriptors never returns). The alarm makes it die after
 # 60 s anyway, so a regression in the timeout handling fails the test instead of hanging it.
 _HANGING_WORKER = (
@@ -25,14 +25,14 @@ _HANGING_WORKER = (
 
 
 @pytest.fixture
-def hanging_pdf_worker(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """Make PDF parsing hang; yields the file where the hung child writes its pid."""
+def hanging_worker(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Make PDF and DOCX parsing hang; yields the file where the hung child writes its pid."""
     pid_file = tmp_path / "worker.pid"
 
-    def command(mode: str, limits: extract.ExtractLimits) -> list[str]:
+    def command(kind: str, mode: str, limits: extract.ExtractLimits) -> list[str]:
         return [sys.executable, "-c", _HANGING_WORKER, str(pid_file)]
 
-    monkeypatch.setattr(extract, "_pdf_worker_command", command)
+    monkeypatch.setattr(extract, "_worker_command", command)
     yield pid_file
     _kill_if_still_hanging(pid_file)
 

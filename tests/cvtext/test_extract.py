@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cvtext import extract
+from cvtext import _worker, extract
 from cvtext.extract import (
     ExtractionError,
     ExtractLimits,
-    _docx_text,
     detect_type,
     extract_text,
     normalise_text,
@@ -61,6 +60,10 @@ BAD_FILES = [
     pytest.param(badfiles.legacy_doc, "cv.docx", "legacy_doc", ".doc", id="legacy-doc"),
     pytest.param(badfiles.cv_pdf, "cv.exe", "bad_type", "Filtypen", id="exe-extension"),
     pytest.param(badfiles.cv_pdf, "cv", "bad_type", "Filtypen", id="no-extension"),
+    pytest.param(lambda: badfiles.many_paragraphs_docx(20_001), "cv.docx", "too_many_paragraphs",
+                 "højst have 20000 afsnit", id="docx-paragraph-limit+1"),
+    pytest.param(lambda: badfiles.docx_with_body_xml("<w:p>"), "cv.docx", "corrupt", "beskadiget",
+                 id="docx-malformed-xml"),
     pytest.param(lambda: b"PK\x03\x04" + badfiles.random_bytes(200), "cv.docx", "corrupt",
                  "beskadiget", id="broken-zip"),
     pytest.param(lambda: badfiles.make_pdf([[]]), "cv.pdf", "no_text", "scannet",
@@ -126,34 +129,74 @@ def test_docx_parser_itself_does_not_resolve_external_entities(tmp_path: Path):
     # Defence in depth: even past the DTD check, the XML parser must not fetch the file.
     secret = tmp_path / "secret.txt"
     secret.write_text("HEMMELIG-MARKOR-7731")
-    text = _docx_text(badfiles.xxe_docx(str(secret)))
+    text = _worker.docx_text(_worker.docx_body(badfiles.xxe_docx(str(secret))))
     assert "Navn:" in text
     assert "HEMMELIG-MARKOR-7731" not in text
 
 
-def test_pdf_timeout_kills_a_hanging_parser(hanging_pdf_worker: Path):
+@pytest.mark.parametrize(("make", "filename"), [(badfiles.cv_pdf, "cv.pdf"), (badfiles.cv_docx, "cv.docx")],
+                         ids=["pdf", "docx"])
+def test_timeout_kills_a_hanging_parser(hanging_worker: Path, make, filename):
+    # DOCX included: a DOCX parsed in the web worker itself would never meet this stand-in.
     started = time.monotonic()
     with pytest.raises(ExtractionError) as caught:
-        extract_text(badfiles.cv_pdf(), "cv.pdf", ExtractLimits(pdf_timeout_s=2))
+        extract_text(make(), filename, ExtractLimits(parse_timeout_s=2))
     # The stand-in would hang for 60 s; returning well before means it was killed.
     assert time.monotonic() - started < 30
     assert caught.value.code == "timeout"
     assert "lang tid" in caught.value.message_da
-    pid = int(hanging_pdf_worker.read_text())
+    pid = int(hanging_worker.read_text())
     with pytest.raises(ProcessLookupError):  # killed and reaped: no orphan left behind
         os.kill(pid, 0)
 
 
-def test_pdf_timeout_applies_to_the_real_worker():
+@pytest.mark.parametrize(("make", "filename"), [(badfiles.cv_pdf, "cv.pdf"), (badfiles.cv_docx, "cv.docx")],
+                         ids=["pdf", "docx"])
+def test_timeout_applies_to_the_real_worker(make, filename):
     with pytest.raises(ExtractionError) as caught:
-        validate_upload(badfiles.cv_pdf(), "cv.pdf", ExtractLimits(pdf_timeout_s=0.001))
+        validate_upload(make(), filename, ExtractLimits(parse_timeout_s=0.001))
     assert caught.value.code == "timeout"
+
+
+def test_docx_of_half_a_million_empty_paragraphs_is_refused_quickly():
+    # The security finding: 59 KB, 585,968 paragraphs, 6.5 s of a web worker when python-docx
+    # walked it in-process. Now the sandbox refuses it by count right after parsing.
+    data = badfiles.many_paragraphs_docx(585_968)
+    assert len(data) < 64 * 1024
+    started = time.monotonic()
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(data, "cv.docx")
+    assert time.monotonic() - started < 3  # typically 0.5 s
+    assert caught.value.code == "too_many_paragraphs"
+    assert "for mange afsnit" in caught.value.message_da
+
+
+def test_docx_without_a_paragraph_limit_still_meets_the_time_and_memory_limits():
+    data = badfiles.many_paragraphs_docx(585_968)
+    with pytest.raises(ExtractionError) as caught:  # the walk takes seconds without the limit
+        extract_text(data, "cv.docx", ExtractLimits(max_docx_paragraphs=10**7, parse_timeout_s=0.5))
+    assert caught.value.code == "timeout"
+    # The same 64 MB cap still reads a normal CV, so the refusal is the cap at work.
+    small = ExtractLimits(max_docx_paragraphs=10**7, parse_memory_mb=64)
+    assert badfiles.CV_HEADLINE in extract_text(badfiles.cv_docx(), "cv.docx", small)
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(data, "cv.docx", small)
+    assert caught.value.code == "too_complex"
+
+
+def test_docx_at_the_paragraph_limit_is_read():
+    data = badfiles.docx_with_body_xml("<w:p><w:r><w:t>Afsnit</w:t></w:r></w:p>" * 9)
+    limits = ExtractLimits(max_docx_paragraphs=10)  # 9 + the base document's one paragraph
+    assert extract_text(data, "cv.docx", limits).count("Afsnit") == 9
+    with pytest.raises(ExtractionError) as caught:
+        validate_upload(badfiles.docx_with_body_xml("<w:p/>" * 10), "cv.docx", limits)
+    assert caught.value.code == "too_many_paragraphs"
 
 
 def test_pdf_memory_limit_is_enforced_in_the_child(deflate_bomb_pdf: bytes):
     # pypdf's own cap on inflated streams is 75 MB; a 64 MB address space runs out first.
     # The same limit still reads a normal CV, so the refusal is the cap at work.
-    limits = ExtractLimits(pdf_memory_mb=64)
+    limits = ExtractLimits(parse_memory_mb=64)
     assert badfiles.CV_HEADLINE in extract_text(badfiles.cv_pdf(), "cv.pdf", limits)
     with pytest.raises(ExtractionError) as caught:
         extract_text(deflate_bomb_pdf, "cv.pdf", limits)
@@ -167,16 +210,19 @@ def test_pdf_decompression_bomb_is_refused_under_default_limits(deflate_bomb_pdf
     assert caught.value.code == "too_complex"
 
 
-def test_broken_pdf_worker_install_is_a_server_error_not_a_bad_file(monkeypatch):
-    real_command = extract._pdf_worker_command
+@pytest.mark.parametrize(("make", "filename", "label"),
+                         [(badfiles.cv_pdf, "cv.pdf", "PDF"), (badfiles.cv_docx, "cv.docx", "DOCX")],
+                         ids=["pdf", "docx"])
+def test_broken_worker_install_is_a_server_error_not_a_bad_file(monkeypatch, make, filename, label):
+    real_command = extract._worker_command
 
-    def without_site_packages(mode: str, limits: ExtractLimits) -> list[str]:
-        command = real_command(mode, limits)
-        return [command[0], "-S", *command[1:]]  # -S: pypdf is not importable
+    def without_site_packages(kind: str, mode: str, limits: ExtractLimits) -> list[str]:
+        command = real_command(kind, mode, limits)
+        return [command[0], "-S", *command[1:]]  # -S: neither pypdf nor lxml is importable
 
-    monkeypatch.setattr(extract, "_pdf_worker_command", without_site_packages)
-    with pytest.raises(RuntimeError, match="PDF worker cannot run") as caught:
-        extract_text(badfiles.cv_pdf(), "cv.pdf")
+    monkeypatch.setattr(extract, "_worker_command", without_site_packages)
+    with pytest.raises(RuntimeError, match=f"{label} worker cannot run") as caught:
+        extract_text(make(), filename)
     assert not isinstance(caught.value, ExtractionError)
 
 
