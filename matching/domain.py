@@ -1,7 +1,8 @@
 """Domain objects for matching: profiles, rules, weights, filters and results.
 
 Everything here is a frozen dataclass holding data only. Keys are ASCII (the portal shows the
-Danish labels); the tuples below are the single list of valid keys.
+Danish labels); the tuples below are the valid keys of the vocabulary in
+:mod:`matching.vocab`.
 """
 
 from __future__ import annotations
@@ -11,26 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-BENEFIT_GROUPS: tuple[str, ...] = (
-    "dagpenge",
-    "kontanthjaelp",
-    "uddannelseshjaelp",
-    "integrationsydelse",
-    "sygedagpenge",
-    "jobafklaring",
-    "ressourceforloeb",
-    "ledighedsydelse",
-)
-OPENING_KINDS: tuple[str, ...] = (
-    "smaajob",
-    "virksomhedspraktik",
-    "loentilskud",
-    "ordinaert",
-    "fleksjob",
-)
-READINESS_GROUPS: tuple[str, ...] = ("i_gang", "paa_spring", "paa_vej", "laengere_sigt")
-# Kinds that count as a company-based placement for the 70% focus goal.
-COMPANY_PLACEMENT_KINDS: frozenset[str] = frozenset({"virksomhedspraktik", "loentilskud"})
+from . import vocab
+
+# The valid keys, in the vocabulary's order (labels and the company-based kinds: matching.vocab).
+BENEFIT_GROUPS: tuple[str, ...] = tuple(vocab.BENEFIT_GROUPS)
+OPENING_KINDS: tuple[str, ...] = tuple(vocab.OPENING_KINDS)
+READINESS_GROUPS: tuple[str, ...] = tuple(vocab.READINESS_GROUPS)
+# Kept for callers of the old name; the set itself is vocab.COMPANY_BASED_KINDS.
+COMPANY_PLACEMENT_KINDS: frozenset[str] = vocab.COMPANY_BASED_KINDS
 
 
 def _check_key(value: str, allowed: tuple[str, ...], what: str) -> None:

@@ -12,10 +12,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from matching.domain import (
-    COMPANY_PLACEMENT_KINDS, DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules,
-    OpeningProfile,
-)
+from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
+from matching.vocab import COMPANY_BASED_KINDS
 
 from .models import Citizen, EligibilityRule, Opening, Placement
 
@@ -116,7 +114,7 @@ def last_company_placements(session: Session, citizen_ids: Sequence[int],
         rows = session.execute(
             sa.select(Placement.citizen_id, Placement.end_date)
             .where(Placement.citizen_id.in_(chunk),
-                   Placement.kind.in_(sorted(COMPANY_PLACEMENT_KINDS)),
+                   Placement.kind.in_(sorted(COMPANY_BASED_KINDS)),
                    Placement.start_date <= today))
         for citizen_id, end in rows:
             last = today if end is None or end > today else end

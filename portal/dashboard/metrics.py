@@ -23,7 +23,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from store.models.vocab import COMPANY_BASED_KINDS, SUCCESS_END_REASONS
+from matching.vocab import COMPANY_BASED_KINDS
+from store.models.vocab import SUCCESS_END_REASONS
 from .facts import Facts, Scope, add_months, load_facts, month_end
 
 WAGE_HOUR_KINDS = ("smaajob", "ordinaert", "fleksjob")

@@ -1,44 +1,20 @@
 """Controlled vocabularies: ASCII keys stored in the database, Danish labels shown in the UI.
 
-The keys are shared with ``matching.domain`` (benefit groups, opening kinds,
-readiness groups), so a profile built from a row can be ranked without mapping.
+Benefit groups, opening kinds, readiness groups and the company-based kinds are defined once
+in :mod:`matching.vocab` (the lowest layer) and re-exported here, so a profile built from a
+row is ranked without mapping and the dashboard counts what the ranking prioritises.
 """
 from __future__ import annotations
 
-BENEFIT_GROUPS = {
-    "dagpenge": "Dagpenge",
-    "kontanthjaelp": "Kontanthjælp",
-    "uddannelseshjaelp": "Uddannelseshjælp",
-    "integrationsydelse": "Integrationsydelse",
-    "sygedagpenge": "Sygedagpenge",
-    "jobafklaring": "Jobafklaringsforløb",
-    "ressourceforloeb": "Ressourceforløb",
-    "ledighedsydelse": "Ledighedsydelse",
-}
-
-OPENING_KINDS = {
-    "smaajob": "Småjob",
-    "virksomhedspraktik": "Virksomhedspraktik",
-    "loentilskud": "Løntilskud",
-    "ordinaert": "Ordinært job",
-    "fleksjob": "Fleksjob",
-}
-
-# Company-based placements in the sense of the 70% focus goal.
-COMPANY_BASED_KINDS = ("virksomhedspraktik", "loentilskud")
+from matching.vocab import (  # noqa: F401 - re-exported: the one definition
+    BENEFIT_GROUPS, COMPANY_BASED_KINDS, OPENING_KINDS, READINESS_GROUPS,
+)
 
 OPENING_STATUSES = {
     "draft": "Kladde",
     "open": "Åben",
     "filled": "Besat",
     "closed": "Lukket",
-}
-
-READINESS_GROUPS = {
-    "i_gang": "I gang",
-    "paa_spring": "På spring",
-    "paa_vej": "På vej",
-    "laengere_sigt": "Lidt længere sigt",
 }
 
 ROLES = {
