@@ -8,7 +8,6 @@ snapshot is small. No names or other personal details are loaded.
 """
 from __future__ import annotations
 
-from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..citizens.queries import matchable_clause
+from ..dates import add_months, month_end  # noqa: F401 - callers import them here
 from store.models import Citizen, Company, CvDocument, HoursLog, Opening, Placement, Proposal, User
 
 SCOPE_KINDS = ("all", "team", "mine")
@@ -141,12 +141,3 @@ def _day(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole calendar months, clamped to the month's length (31 Mar - 1 = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=monthrange(day.year, day.month)[1])

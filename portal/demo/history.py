@@ -10,6 +10,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ..dates import add_months, month_start
 from .followups import placement_events
 from .openings import distance
 from .occupations import BY_KEY
@@ -30,12 +31,9 @@ END_WEIGHTS = {"default": (22, 0, 6, 52, 14, 6), "uddannelseshjaelp": (14, 0, 30
 LOGGED_KINDS = ("smaajob", "fleksjob", "ordinaert")
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    """The first day of the month after ``day``'s."""
+    return add_months(month_start(day), 1)
 
 
 def monthly_hours(rng: random.Random, placement: DemoPlacement, today: date,

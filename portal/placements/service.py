@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..dates import add_months, month_start
 from ..extensions import db
 from store.models import HoursLog, Placement, User
 from store.models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
@@ -27,17 +28,6 @@ NO_REASON = "ikke_angivet"
 def today_local() -> date:
     """Today's date in Danish local time (the month a company thinks it is)."""
     return datetime.now(LOCAL).date()
-
-
-def month_start(day: date) -> date:
-    """The first day of ``day``'s month."""
-    return day.replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month ``count`` months after ``month`` (negative: before)."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def placement_label(placement: Placement) -> str:
