@@ -38,31 +38,30 @@ def safe_next(target: str | None) -> str | None:
 def login():
     """Log in. Unknown e-mail and wrong password look the same (message, status, time).
 
-    :raise 429: after too many failures for the account or the client IP.
+    :raise 429: after LOGIN_MAX_FAILURES failures for the account, or failures on more than
+        LOGIN_IP_MAX_ACCOUNTS accounts from the client IP (``portal.auth.throttle``).
     """
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
-    config = current_app.config
-    keys = throttle.keys_for(form.email.data, request.remote_addr or "?")
-    wait = throttle.retry_after(keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
-    if wait:
-        audit.record_now("login_throttled", result="denied")
-        form.form_errors.append(TOO_MANY_TRIES.format(wait=wait))
-        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+    admission = throttle.admit(form.email.data, request.remote_addr or "?",
+                               throttle.Limits.from_config(current_app.config))
+    if admission.wait:
+        audit.record_now("login_throttled", purpose=admission.locked, result="denied")
+        form.form_errors.append(TOO_MANY_TRIES.format(wait=admission.wait))
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(admission.wait)}
     email = form.email.data.strip().casefold()
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
     ok = verify_password(user.password_hash if user else None, form.password.data)
-    if not ok or not user.active:
-        throttle.record_failure(keys)
+    if not ok or not user.active:  # the admitted attempt is already counted as a failure
         audit.record_now("login_failed", result="denied")
         form.form_errors.append(GENERIC_FAILURE)
         return render_template("auth/login.html", form=form), 401
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(form.password.data)
-    throttle.clear_account(keys)
+    throttle.forget_success(admission)
     user.last_login_at = utcnow()
     next_url = safe_next(form.next.data)
     renew_for_login(user)
@@ -92,7 +91,7 @@ def confirm():
 
     Throttled like log-in (per account and client IP), so a stolen session cookie cannot
     guess the password here. The failure that brings the *account* to the limit also ends
-    the session; the IP limit only refuses (429). A right password clears the account's
+    the session; a locked IP only refuses (429). A right password clears the account's
     failures, as at log-in.
 
     :raise 429: while the account or the client IP is throttled.
@@ -100,31 +99,24 @@ def confirm():
     form = LoginForm(email=current_user.email, next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("auth/confirm.html", form=form)
-    config = current_app.config
-    keys = throttle.keys_for(current_user.email, request.remote_addr or "?")
-    wait = throttle.retry_after(keys, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"])
-    if wait:
-        audit.record_now("confirm_throttled", result="denied")
-        form.form_errors.append(TOO_MANY_TRIES.format(wait=wait))
-        return render_template("auth/confirm.html", form=form), 429, {"Retry-After": str(wait)}
+    limits = throttle.Limits.from_config(current_app.config)
+    admission = throttle.admit(current_user.email, request.remote_addr or "?", limits)
+    if admission.wait:
+        audit.record_now("confirm_throttled", purpose=admission.locked, result="denied")
+        form.form_errors.append(TOO_MANY_TRIES.format(wait=admission.wait))
+        return render_template("auth/confirm.html", form=form), 429, {"Retry-After": str(admission.wait)}
     if verify_password(current_user.password_hash, form.password.data):
-        throttle.clear_account(keys)
+        throttle.forget_success(admission)
         db.session.commit()
         confirm_login()
         mark_password_entered()
         return redirect(safe_next(form.next.data) or url_for("main.index"))
-    throttle.record_failure(keys)
     audit.record_now("confirm_failed", result="denied")
-    limits = config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]
-    # Only this account's failures end the session: the IP key is shared by colleagues
-    # behind one NAT, whose typos must not log this user out.
-    wait = throttle.retry_after(keys[:1], *limits)
+    # Only this account's failures end the session: the IP is shared by colleagues behind
+    # one NAT, whose typos must not log this user out.
+    wait = throttle.account_wait(current_user.email, limits)
     if wait:
         return _end_session_after_confirm_failures(wait)
-    wait = throttle.retry_after(keys[1:], *limits)
-    if wait:
-        form.form_errors.append(TOO_MANY_TRIES.format(wait=wait))
-        return render_template("auth/confirm.html", form=form), 429, {"Retry-After": str(wait)}
     form.form_errors.append(GENERIC_FAILURE)
     return render_template("auth/confirm.html", form=form), 401
 

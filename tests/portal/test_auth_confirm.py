@@ -76,21 +76,28 @@ def test_a_right_password_at_confirm_works_and_is_not_counted(app, client, auth,
     assert _actions(app, "confirm_failed") == 1
 
 
-def _confirm_from(client, auth, password: str, ip: str):
-    token = auth.csrf_token("/auth/confirm")
-    return client.post("/auth/confirm", data={"password": password, "csrf_token": token, "next": "/"},
-                       environ_base={"REMOTE_ADDR": ip})
-
-
 def test_colleagues_failures_behind_one_ip_do_not_end_my_session(app, client, auth, make_user):
-    """The IP key is shared behind a NAT: reaching its limit refuses, but never logs me out."""
+    """The IP is shared behind a NAT: colleagues' typos do not count against me."""
     user = make_user("consultant")
     auth.login(user.email)
     colleague = app.test_client()
     colleague_auth = type(auth)(colleague)
-    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):  # colleagues' typos at log-in, same IP
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):  # colleagues' typos at log-in, same IP
         colleague_auth.login(make_user("consultant").email, WRONG)
-    response = _confirm(client, auth, WRONG)  # my one typo brings the IP key to the limit
+    response = _confirm(client, auth, WRONG)
+    assert response.status_code == 401
+    assert _actions(app, "session_ended") == 0
+    assert client.get("/").status_code == 200  # still logged in
+
+
+def test_a_locked_ip_refuses_my_confirm_but_never_logs_me_out(app, client, auth, make_user):
+    app.config["LOGIN_IP_MAX_ACCOUNTS"] = 3
+    user = make_user("consultant")
+    auth.login(user.email)
+    colleague_auth = type(auth)(app.test_client())
+    for _ in range(3):  # failures on three other accounts from my address
+        colleague_auth.login(make_user("consultant").email, WRONG)
+    response = _confirm(client, auth, WRONG)  # mine would be the fourth account
     assert response.status_code == 429 and TOO_MANY.search(response.text)
     assert _actions(app, "session_ended") == 0
     assert client.get("/").status_code == 200  # still logged in
@@ -104,7 +111,6 @@ def test_a_right_password_clears_the_accounts_failures(app, client, auth, make_u
     for _ in range(limit - 1):
         assert _confirm(client, auth, WRONG).status_code == 401
     assert _confirm(client, auth, PASSWORD).status_code == 302
-    # Without the clearing this typo would be the account's limit-th and end the session
-    # (the IP key, not cleared by a right password, may refuse it: that never logs out).
-    assert _confirm(client, auth, WRONG).status_code in (401, 429)
+    # Without the clearing this typo would be the account's limit-th and end the session.
+    assert _confirm(client, auth, WRONG).status_code == 401
     assert _actions(app, "session_ended") == 0 and client.get("/").status_code == 200
