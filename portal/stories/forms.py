@@ -1,8 +1,8 @@
 """Forms for success stories: write/edit, the publish/withdraw buttons, the list filter.
 
 The forms check shape (lengths, known choices, invisible characters) with Danish messages;
-the rules that need the database (partner company, the placement's company, consent and
-the citizen's name on publish) live in :mod:`.service`. Company, author and status never
+the rules that need the database (partner company, the placement's company, consent, and on
+publish the placement link and the citizen's name) live in :mod:`.service`. Company, author and status never
 come from a POST other than through the declared choices: fields such as ``status``,
 ``author_id`` or ``role`` are not declared and so never read.
 """
@@ -42,7 +42,7 @@ class StoryForm(DanishForm):
         Length(3, STORY_TITLE_LENGTH, f"Overskriften skal være 3-{STORY_TITLE_LENGTH} tegn.")],
         render_kw={"maxlength": STORY_TITLE_LENGTH})
     company = ChoiceField("Code of Care-virksomhed", validators=[InputRequired("Vælg virksomheden.")])
-    placement = ChoiceField("Forløb (valgfrit)", default="")
+    placement = ChoiceField("Forløb (kræves før offentliggørelse)", default="")
     kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
                        validators=[InputRequired("Vælg en type forløb.")])
     outcome = ChoiceField("Udfald", choices=choices([("", "Intet udfald endnu"), *END_REASONS.items()]),

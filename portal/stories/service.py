@@ -6,14 +6,14 @@ event ("story_created", "story_updated", "story_published", "story_withdrawn") w
 is ``story:<id>``; the story's title and text never go into the audit log. Broken rules raise
 :class:`StoryError` with a Danish message and write nothing.
 
-A story never names the citizen. Publishing (and saving an already published story) refuses
-a title or text that contains any part of the linked placement's citizen's name, matched
-case-insensitively as a whole word (so "Ib" is refused, "Ibsen" is not, for citizen "Ib").
+A story never names the citizen. Publishing (and saving an already published story) needs a
+linked placement, so that the citizen the story is about is known, and refuses a title or text
+with a word that is a part of that citizen's name, also when written in another case, with
+look-alike letters from another alphabet, with other accents or with a Danish ending ("Rahels",
+"Rahel's"); see :mod:`.names`. A whole word only: "Ibsen" is not "Ib".
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..formutil import RuleError
 from store.models import Citizen, Company, Placement, SuccessStory, User
 from store.models.base import utcnow
+from .names import name_hits
 
 
 class StoryError(RuleError):
@@ -145,22 +146,19 @@ def withdraw_story(story: SuccessStory) -> SuccessStory:
 
 
 def named_parts(text: str, citizen: Citizen | None) -> list[str]:
-    """The parts of ``citizen``'s name that occur in ``text`` as whole words (case-insensitive).
+    """The words of ``text`` that name ``citizen`` (see :mod:`.names`), as written.
 
-    Parts are split on spaces and hyphens, so "Hansen-Møller" also catches "Hansen". An
-    anonymised citizen has no name left to protect (and "Anonymiseret borger" must not block
-    the word "borger").
+    Parts of the name are split on spaces and hyphens, so "Hansen-Møller" also catches
+    "Hansen". An anonymised citizen has no name left to protect (and "Anonymiseret borger"
+    must not block the word "borger").
     """
+    return [hit.word for hit in _name_hits(text, citizen)]
+
+
+def _name_hits(text: str, citizen: Citizen | None):
     if citizen is None or citizen.anonymised_at is not None:
         return []
-    haystack = _fold(text)
-    parts = [p.strip(".'") for p in re.split(r"[\s\-]+", unicodedata.normalize("NFC", citizen.name))]
-    return [part for part in dict.fromkeys(p for p in parts if len(p) >= 2)
-            if re.search(rf"(?<!\w){re.escape(_fold(part))}(?!\w)", haystack)]
-
-
-def _fold(value: str) -> str:
-    return unicodedata.normalize("NFC", value or "").casefold()
+    return name_hits(text, citizen.name)
 
 
 def _check_links(data: StoryData) -> Placement | None:
@@ -179,10 +177,13 @@ def _check_publishable(data: StoryData, placement: Placement | None) -> None:
     if not data.consent_confirmed:
         raise StoryError("Historien kan først offentliggøres, når borgerens samtykke til at dele den "
                          "er bekræftet.", "consent_confirmed")
-    named = named_parts(f"{data.title}\n{data.text}", placement.citizen if placement else None)
-    if named:
-        names = ", ".join(f"»{part}«" for part in named)
-        raise StoryError(f"Historien nævner borgerens navn ({names}) og kan ikke offentliggøres. En historie "
+    if placement is None:
+        raise StoryError("Historien skal være knyttet til et forløb, før den kan offentliggøres: "
+                         "ellers kan portalen ikke tjekke, at den ikke nævner borgerens navn.", "placement")
+    hits = _name_hits(f"{data.title}\n{data.text}", placement.citizen)
+    if hits:
+        words = ", ".join(dict.fromkeys(f"»{hit.word}« ({hit.rule})" for hit in hits))
+        raise StoryError(f"Historien nævner borgerens navn og kan ikke offentliggøres: {words}. En historie "
                          "må aldrig navngive borgeren: skriv fx »medarbejderen« eller »den nye kollega«.",
                          "text")
 

@@ -44,7 +44,7 @@ def test_consultant_publishes_a_story_and_a_partner_reads_it(page, people):
     page.get_by_test_id("no-names-note").wait_for()
     page.get_by_label("Overskrift", exact=True).fill("Fra fire timer til fast job")
     page.get_by_label("Code of Care-virksomhed", exact=True).select_option(label="Firma 0")
-    page.get_by_label("Forløb (valgfrit)").select_option(value=str(people["placement"]))
+    page.get_by_label("Forløb (kræves før offentliggørelse)").select_option(value=str(people["placement"]))
     page.get_by_label("Type forløb").select_option(label="Småjob")
     page.get_by_label("Udfald", exact=True).select_option(label="Ordinært job")
     page.get_by_label("Historien", exact=True).fill(f"{TEXT} Tak, Bodil!")

@@ -160,8 +160,60 @@ def test_publish_refuses_the_citizens_name(app, client, auth, world, field, valu
     assert stored(app, story_id).status == "draft"
 
 
+@pytest.fixture
+def rahel(app, world):
+    """A placement at partner A of a citizen named Rahel Tesfaye; its id."""
+    with app.app_context():
+        citizen = Citizen(name="Rahel Tesfaye", postcode="8722", benefit_group="kontanthjaelp",
+                          hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1))
+        placement = Placement(citizen=citizen, company_id=world["partner"].company_id, kind="smaajob",
+                              start_date=date(2026, 3, 2), weekly_hours=6)
+        db.session.add_all([citizen, placement])
+        db.session.commit()
+        return placement.id
+
+
+@pytest.mark.parametrize("field, value, rule", [
+    ("text", TEXT + " Rahels kolleger er glade.", "bøjet form af navnet"),
+    ("text", TEXT + " RAHEL er en stjerne.", "store/små bogstaver"),
+    ("text", TEXT + " R\u0430hel er en stjerne.", "andet alfabet"),
+    ("text", TEXT + " Rahel's kolleger er glade.", "bøjet form af navnet"),
+    ("text", TEXT + " Tak, Rahel Tesfaye.", "»Rahel« (navnet)"),
+    ("text", TEXT + " Tak, Rahel.", "»Rahel« (navnet)"),
+    ("text", TEXT + " Tak, Tesfaye.", "»Tesfaye« (navnet)"),
+    ("title", "Tesfayens nye job", "bøjet form af navnet"),
+])
+def test_publish_refuses_the_name_in_every_disguise(app, client, auth, world, rahel, field, value, rule):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world, placement=str(rahel), **{field: value}))
+    response = publish(client, auth, story_id)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Historien nævner borgerens navn" in html and rule in html
+    assert stored(app, story_id).status == "draft"
+
+
+def test_a_story_must_be_linked_to_a_placement_to_be_published(app, client, auth, world):
+    """Unlinked, no citizen is known to check the text against: even the full name got through."""
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world, placement="", text=TEXT + f" Tak, {CITIZEN_NAME}."))
+    response = publish(client, auth, story_id)
+    assert response.status_code == 400
+    assert "knyttet til et forløb" in response.get_data(as_text=True)
+    assert stored(app, story_id).status == "draft"
+
+
+def test_a_published_story_cannot_be_unlinked(app, client, auth, world):
+    story_id = published_story(client, auth, world)
+    token = auth.csrf_token(f"/historier/{story_id}/rediger")
+    response = client.post(f"/historier/{story_id}/rediger",
+                           data={**form_data(world, placement=""), "csrf_token": token})
+    assert response.status_code == 400 and "knyttet til et forløb" in response.get_data(as_text=True)
+    assert stored(app, story_id).placement_id == world["placement"]
+
+
 def test_name_check_is_whole_word_and_skips_anonymised_citizens(app, client, auth, world):
-    story_id = published_story(client, auth, world, text=TEXT + " Jensen fra lageret hjalp.")
+    story_id = published_story(client, auth, world, text=TEXT + " Jensine fra lageret hjalp.")
     assert stored(app, story_id).status == "published"
     with app.app_context():
         citizen = db.session.get(Citizen, world["citizen"])
@@ -198,7 +250,8 @@ def test_consultant_ignores_extra_fields(app, client, auth, world):
 def test_partner_sees_published_stories_of_all_partners_newest_first(app, client, auth, world):
     first = published_story(client, auth, world, title="Første historie")
     published_story(client, auth, world, title="Anden historie", kind="loentilskud",
-                             company=str(world["partner_b"].company_id), placement="", outcome="")
+                    company=str(world["partner_b"].company_id), placement=str(world["placement_b"]),
+                    outcome="")
     assert create(client, auth, world, title="Hemmelig kladde").status_code == 302
     withdrawn = published_story(client, auth, world, title="Trukket historie")
     with app.app_context():
