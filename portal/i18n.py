@@ -1,32 +1,98 @@
-"""Danish locale: Flask-Babel and WTForms' messages in Danish.
+"""Danish locale: Flask-Babel, the display filters and WTForms' messages in Danish.
 
 The portal speaks Danish only: the locale is always ``da`` and times are shown in
-Europe/Copenhagen (the database stores UTC).
+Europe/Copenhagen (the database stores UTC). Templates show every number and date through
+the filters registered here (Babel's Danish data), so the same value reads the same on every
+page:
+
+==========================  ======================  ===================================
+filter                      example                 shows
+==========================  ======================  ===================================
+``dknum``                   ``1205|dknum``          ``1.205``
+``dknum(decimals)``         ``0.8251|dknum(2)``     ``0,83`` (rounded half up)
+``dknum(2, trim=True)``     ``7.5|dknum(2, True)``  ``7,5`` (at most 2 decimals)
+``dkdate``                  a date / a datetime     ``05.03.2026`` / ``05.03.2026 14:07``
+``dkmonth``                 a date                  ``marts 2026``
+==========================  ======================  ===================================
 
 WTForms ships no Danish catalogue, so ``translations/da/LC_MESSAGES/wtforms.po`` holds one;
 :class:`portal.formutil.DanishForm` hands it to every form.
 """
 from __future__ import annotations
 
+import decimal
 import io
+from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from flask import Flask
 from flask_babel import Babel
 
+LOCALE = "da_DK"
 TIMEZONE = "Europe/Copenhagen"
+DANISH_TIME = ZoneInfo(TIMEZONE)
 WTFORMS_CATALOGUE = Path(__file__).with_name("translations") / "da" / "LC_MESSAGES" / "wtforms.po"
+MISSING = "–"
 
 babel = Babel()
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Babel: Danish, Copenhagen time."""
+    """Bind Flask-Babel (Danish, Copenhagen time) and register the display filters."""
     babel.init_app(app, default_locale="da", default_timezone=TIMEZONE)
+    app.jinja_env.filters.update(dknum=format_number, dkdate=format_date, dkmonth=format_month)
+
+
+def format_number(value: float | int | decimal.Decimal | None, decimals: int = 0, trim: bool = False) -> str:
+    """``value`` with Danish separators: "1.205", "0,83", "-21,1".
+
+    Args:
+        value: the number; ``None`` (no figure) is shown as a dash.
+        decimals: decimals shown, rounded half up (0,825 → "0,83", 2,5 → "3").
+        trim: show at most ``decimals`` decimals, dropping trailing zeros ("7,5", "160").
+    """
+    if value is None:
+        return MISSING
+    digit = "#" if trim else "0"
+    pattern = "#,##0" + ("." + digit * decimals if decimals > 0 else "")
+    with decimal.localcontext() as context:
+        context.rounding = decimal.ROUND_HALF_UP
+        return babel_numbers.format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def format_date(value: date | datetime | str | None) -> str:
+    """dd.mm.yyyy, and for a time dd.mm.yyyy HH:MM in Danish local time.
+
+    A naive datetime is taken as UTC (SQLite returns them naive; the models store UTC). A
+    string is read as ISO 8601 (the indexer's run summaries are JSON); one that is not is
+    shown as it is.
+    """
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, str):
+        try:
+            value = (date if len(value) == 10 else datetime).fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return babel_dates.format_datetime(value, "dd.MM.yyyy HH:mm", tzinfo=DANISH_TIME, locale=LOCALE)
+    return babel_dates.format_date(value, "dd.MM.yyyy", locale=LOCALE)
+
+
+def format_month(value: date | None, abbreviated: bool = False) -> str:
+    """Month and year with Babel's Danish month names: "marts 2026" (abbreviated "mar. 2026")."""
+    if value is None:
+        return MISSING
+    return babel_dates.format_date(value, "LLL y" if abbreviated else "LLLL y", locale=LOCALE)
 
 
 @cache

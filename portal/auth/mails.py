@@ -16,7 +16,7 @@ from flask import current_app
 from .. import audit, mail
 from store.models import User
 from store.models.vocab import ROLES
-from ..templating import dk_date
+from ..i18n import format_date
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,6 @@ def _what(user: User) -> str:
 
 
 def _expiry(user: User) -> str:
-    when = dk_date(user.set_password_expires).replace(" ", " kl. ")
+    when = format_date(user.set_password_expires).replace(" ", " kl. ")
     return (f"Linket udløber den {when} (dansk tid). Er det udløbet, "
             "kan du bede om et nyt under »Glemt adgangskode?« på log ind-siden.")

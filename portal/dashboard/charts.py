@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .forms import MONTH_NAMES
+from ..i18n import format_month
 from .metrics import TrendPoint
 
 
@@ -34,7 +34,7 @@ def chart_series(points: list[TrendPoint]) -> list[ChartSeries]:
     """One series per metric, in the order of the figure cards."""
     if not points:
         return []
-    labels = [f"{MONTH_NAMES[p.month.month - 1][:3]} {p.month.year}" for p in points]
+    labels = [format_month(p.month, abbreviated=True) for p in points]  # "mar. 2026"
     series = []
     for key, metric in points[-1].metrics.items():
         unit = {"share": "%", "days": "dage", "count": "antal"}[metric.unit]

@@ -6,16 +6,16 @@ from datetime import date
 from wtforms import SelectField
 
 from ..formutil import DanishGetForm, choices
+from ..i18n import format_month
 from .facts import Scope, add_months, month_end
 
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
 MONTHS_BACK = 12
-MONTH_NAMES = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
-               "september", "oktober", "november", "december")
 
 
 def month_label(first: date) -> str:
-    return f"{MONTH_NAMES[first.month - 1]} {first.year}"
+    """"marts 2026"."""
+    return format_month(first)
 
 
 def month_choices(today: date) -> dict[str, str]:

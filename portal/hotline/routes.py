@@ -5,23 +5,16 @@ consultants and administrators reach all. Every state change is a POST with CSRF
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import audit, mail
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
+from ..i18n import format_date
 from store.models import HotlineRequest
 from . import bp, notify, service, sla
 from .forms import CloseForm, MessageForm, RequestForm
-
-
-@bp.app_template_filter("hotline_time")
-def hotline_time(value: datetime | None) -> str:
-    """A stored (UTC) time as Danish local time, "23.11.2026 14:05"."""
-    return sla.to_local(value).strftime("%d.%m.%Y %H:%M") if value else "–"
 
 
 def _load(request_id: int) -> HotlineRequest:
@@ -67,7 +60,7 @@ def new():
             link = mail.absolute_url("hotline.detail", request_id=created.id)
             notify.queue_notification(current_app._get_current_object(), created, link)
             flash("Henvendelsen er sendt. Jobcentret svarer senest "
-                  f"{hotline_time(created.due_at)}.", "success")
+                  f"{format_date(created.due_at)}.", "success")
             return redirect(url_for("hotline.detail", request_id=created.id))
     return render_template("hotline/form.html", form=form)
 

@@ -13,10 +13,9 @@ from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
 from ..formutil import DanishForm, choices
+from ..i18n import format_month
 
 MAX_HOURS = Decimal(400)
-MONTH_NAMES = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
-               "september", "oktober", "november", "december")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # At most three digits and two decimals, comma or point: "12,5", "160", "7.25".
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
@@ -24,7 +23,7 @@ _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
 
 def month_label(month: date) -> str:
     """"november 2026"."""
-    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+    return format_month(month)
 
 
 def month_value(month: date) -> str:

@@ -18,6 +18,7 @@ from .. import audit, proposals
 from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError
+from ..i18n import format_number
 from store.models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
@@ -203,4 +204,4 @@ def _matching_changed(citizen: Citizen) -> None:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+    return format_number(value, 2, trim=True)

@@ -93,7 +93,7 @@ def test_bad_numeric_environment_value_is_a_clear_error():
 def test_times_are_shown_in_danish_local_time():
     from datetime import datetime, timezone
 
-    from portal.templating import dk_date
+    from portal.i18n import format_date as dk_date
 
     assert dk_date(datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc)) == "15.01.2026 16:00"  # CET
     assert dk_date(datetime(2026, 7, 15, 15, 0)) == "15.07.2026 17:00"  # naive = UTC; CEST
