@@ -8,12 +8,12 @@ from flask_login import current_user
 from .. import audit, eligibility, mail
 from ..access import admin_required
 from ..auth import mails
-from ..auth.sessions import confirm_first, new_session_token, rotate_session_token
-from ..auth.tokens import clear_token, issue_set_password_token, set_password_url
+from ..auth.sessions import confirm_first, new_session_token
+from ..auth.tokens import issue_set_password_token, set_password_url
 from ..extensions import db
 from ..formutil import DanishForm, choices
 from store.models import Company, Team, User, vocab
-from . import bp
+from . import bp, service
 from .forms import CompanyForm, UserForm
 
 
@@ -102,13 +102,23 @@ def _shown_link(user: User, result: str, link: str) -> str | None:
 @bp.post("/users/<int:user_id>/toggle")
 @admin_required
 def toggle_user(user_id: int):
-    """Disable or enable a user; disabling ends all of their sessions and kills a pending link."""
+    """Disable or enable a user; disabling ends all of their sessions and kills a pending link.
+
+    Needs a fresh login (a stale one is sent to confirm the password and back to the list).
+    Refuses, with a message on the list, to disable the administrator's own account or the
+    last active administrator.
+
+    :raise 404: if ``user_id`` does not exist.
+    """
+    if stale := confirm_first("før du deaktiverer eller aktiverer en bruger", url_for("admin.users")):
+        return stale
     user = db.get_or_404(User, user_id)
-    user.active = not user.active
-    rotate_session_token(user)
-    if not user.active:
-        clear_token(user)
-    audit.record("user_disabled" if not user.active else "user_enabled", purpose=f"user:{user.id}")
+    try:
+        service.toggle_active(user, current_user)
+    except service.AccountRuleError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return redirect(url_for("admin.users"))
     db.session.commit()
     flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.", "success")
     return redirect(url_for("admin.users"))
