@@ -1,12 +1,14 @@
 """Forms for creating users and companies."""
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from ..citizens.forms import WholeNumberField
 from ..formutil import DanishForm, choices
 from store.models.vocab import ROLES
 
+SEATS_RANGE = "Antal pladser skal være mellem 0 og 100."
 POSTCODE = Regexp(r"^\d{4}$", message="Postnummeret skal være 4 cifre.")
 
 
@@ -26,6 +28,7 @@ class CompanyForm(DanishForm):
     address = StringField("Adresse", validators=[Length(max=200)])
     postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), POSTCODE])
     code_of_care = BooleanField("Code of Care-partner")
-    standing_seats = IntegerField("Faste praktikpladser (virksomhedscenter)", default=0,
-                                  validators=[NumberRange(0, 100, "Antal pladser skal være mellem 0 og 100.")])
+    # Bounded before conversion: a 309-digit number overflowed in NumberRange (a 500).
+    standing_seats = WholeNumberField("Faste praktikpladser (virksomhedscenter)", default=0, max_digits=3,
+                                      too_large=SEATS_RANGE, validators=[NumberRange(0, 100, SEATS_RANGE)])
     submit = SubmitField("Gem virksomhed")
