@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -23,14 +24,22 @@ from cvtext.extract import ExtractLimits
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder
-from matching.index_meta import encoder_meta
+from matching.index_meta import LEXICAL_KEY, encoder_meta, lexical_meta
+from matching.ranking import citizen_text, opening_text
 from store.database import upsert
 from store.embedding_store import DbEmbeddingCache, sweep
 from store.models import Citizen, IndexerState, Opening, OutboxEvent
 from store.models.base import utcnow
-from store.profiles import load_citizens, load_openings
+from store.profiles import (
+    is_indexable_citizen, is_indexable_opening, load_citizens, load_openings, opening_profile,
+)
 
-from .documents import Built, build_citizens, build_openings, live_cache_keys
+from .documents import Built, _profiles, build_citizens, build_openings, live_cache_keys
+
+# The lexical statistics (document frequencies) are refreshed when the kind's row count has
+# moved by more than this share since they were counted, or they are older than STATS_MAX_AGE.
+STATS_STALE_SHARE = 0.10
+STATS_MAX_AGE = timedelta(days=7)
 
 
 @dataclass
@@ -82,7 +91,9 @@ def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
     result = RebuildResult()
     for kind in kinds:
         seen = _versions(session, kind)
-        writer = backend.begin_rebuild(kind, meta=meta)
+        # The collection's lexical statistics go into the new index's metadata, swapped in
+        # with its documents: from then on every score uses them.
+        writer = backend.begin_rebuild(kind, meta={**meta, **collection_stats(session, kind)})
         try:
             written = _fill(session, kind, sorted(seen), writer, encoder, upload_folder,
                             chunk_size, progress, limits, result.failures)
@@ -162,3 +173,54 @@ def _cover_events(session: Session, event_ids: list[int],
             session.add(OutboxEvent(entity=kind, entity_id=entity_id, op="upsert", status="failed",
                                     attempts=1, last_error=reason, processed_at=now))
     return done
+
+
+def collection_texts(session: Session, kind: str) -> list[str]:
+    """The text of every indexable row of ``kind``, as the index documents carry it."""
+    if kind == "citizen":
+        citizens = [c for c in load_citizens(session, None).values() if is_indexable_citizen(c)]
+        return [citizen_text(p) for p in _profiles(session, citizens, Built()).values()]
+    texts = []
+    for opening in load_openings(session, None).values():
+        if is_indexable_opening(opening):
+            try:
+                texts.append(opening_text(opening_profile(opening)))
+            except ValueError:
+                continue  # reported as failed by the worker; not in the index either
+    return texts
+
+
+def collection_stats(session: Session, kind: str) -> dict:
+    """``{"lexical": ...}`` for the whole collection of ``kind``, with the row count and time."""
+    model = Citizen if kind == "citizen" else Opening
+    rows = session.scalar(sa.select(sa.func.count(model.id))) or 0
+    meta = lexical_meta(collection_texts(session, kind))
+    meta[LEXICAL_KEY] |= {"rows": int(rows), "computed_at": utcnow().isoformat(timespec="seconds")}
+    return meta
+
+
+def refresh_lexical_stats(session: Session, backend: MatchBackend, kind: str, *,
+                          now: datetime | None = None) -> bool:
+    """Recount ``kind``'s lexical statistics when missing or stale; True when they changed.
+
+    Incremental writes keep the recorded statistics (so scores stay put between refreshes);
+    they are recounted from the database when the row count has moved by more than
+    ``STATS_STALE_SHARE`` or they are older than ``STATS_MAX_AGE``. Each recount is a new
+    statistics version: every score may move a little, once.
+    """
+    meta = backend.index_meta(kind)
+    recorded = meta.get(LEXICAL_KEY) if isinstance(meta.get(LEXICAL_KEY), dict) else None
+    if recorded is not None:
+        model = Citizen if kind == "citizen" else Opening
+        rows = session.scalar(sa.select(sa.func.count(model.id))) or 0
+        before = int(recorded.get("rows", -1))
+        try:
+            at = datetime.fromisoformat(recorded.get("computed_at", ""))
+        except ValueError:
+            at = None
+        fresh = (abs(rows - before) <= STATS_STALE_SHARE * max(before, 1)
+                 and at is not None and (now or utcnow()) - at <= STATS_MAX_AGE)
+        if fresh:
+            return False
+    backend.set_index_meta(kind, {**meta, **collection_stats(session, kind)})
+    return True

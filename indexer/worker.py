@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from cvtext.extract import ExtractLimits
-from matching.backends import BackendUnavailable, MatchBackend
+from matching.backends import BackendError, BackendUnavailable, MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder, EncoderUnavailable
 from store.database import upsert
@@ -45,6 +45,7 @@ from store.outbox import record_change
 from store.profiles import load_citizens, load_openings
 
 from .documents import REASON_LEN, Built, build_citizens, build_openings, live_cache_keys
+from .rebuild import refresh_lexical_stats
 from .outcome import MAX_ATTEMPTS, BatchResult, backoff_seconds, failure_reason
 
 __all__ = ["MAX_ATTEMPTS", "BatchResult", "OutboxWorker", "backoff_seconds"]
@@ -153,6 +154,21 @@ class OutboxWorker:
         result.failed += self._finish(events, failed)
         self._note_run(result)
         self.session.commit()
+        self._refresh_stats({e.entity for e in events})
+
+    def _refresh_stats(self, kinds: set[str]) -> None:
+        """Count the lexical statistics of a kind that has none, or stale ones (rebuild.py).
+
+        The batch is done either way: a backend hiccup here only postpones the recount.
+        """
+        for kind in sorted(kinds & {"citizen", "opening"}):
+            try:
+                if refresh_lexical_stats(self.session, self.backend, kind):
+                    log.info("lexical statistics of the %s index recounted", kind)
+            except BackendError as err:
+                log.warning("lexical statistics of the %s index not recounted: %s", kind, err)
+            finally:
+                self.session.commit()
 
     def _unavailable(self, events: list[_Event], result: BatchResult, err: Exception) -> None:
         self.session.rollback()

@@ -5,14 +5,28 @@ indexer records the encoder's name and dimension with each kind's index
 (``MatchBackend.set_index_meta`` / ``begin_rebuild(meta=...)``); a process with another
 encoder must not search it (the portal ranks in "reduced matching" instead) and the indexer
 rebuilds it (``indexer.encoder_check``).
+
+The same metadata carries the lexical statistics of the indexed collection (``"lexical"``:
+document frequencies, :class:`matching.lexical.LexicalStats`), computed at index time and
+swapped in with a rebuild, so every score uses the IDF of the whole collection, never of the
+candidates of one request (:func:`lexical_stats`).
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from matching.backends.base import KINDS, MatchBackend
 from matching.encoders import Encoder
+from matching.lexical import LexicalStats
+
+LEXICAL_KEY = "lexical"
+# Decoded statistics by version: the metadata is read before every search, decoding it once.
+_DECODED: OrderedDict[str, LexicalStats] = OrderedDict()
+_DECODED_LOCK = threading.Lock()
 
 
 def encoder_meta(encoder: Encoder) -> dict[str, Any]:
@@ -62,3 +76,57 @@ def mismatch(backend: MatchBackend, encoder: Encoder, kind: str, *,
 def mismatches(backend: MatchBackend, encoder: Encoder) -> list[EncoderMismatch]:
     """Every kind whose index does not fit ``encoder`` (unrecorded non-empty ones included)."""
     return [m for kind in KINDS if (m := mismatch(backend, encoder, kind)) is not None]
+
+
+def lexical_meta(texts: Sequence[str], char_ngrams: tuple[int, int] | None = (2, 4),
+                 word_weight: float = 0.0) -> dict[str, Any]:
+    """``{"lexical": ...}``: the document frequencies of ``texts`` (every document of a kind)."""
+    return {LEXICAL_KEY: LexicalStats.from_texts(texts, char_ngrams, word_weight).to_meta()}
+
+
+def index_meta_for(encoder: Encoder, texts: Sequence[str]) -> dict[str, Any]:
+    """Everything a freshly built index of ``texts`` carries: the encoder and the statistics."""
+    return {**encoder_meta(encoder), **lexical_meta(texts)}
+
+
+def decode_lexical(meta: Mapping[str, Any]) -> LexicalStats | None:
+    """The lexical statistics recorded in one kind's metadata (None: not recorded)."""
+    stored = meta.get(LEXICAL_KEY)
+    version = stored.get("version") if isinstance(stored, dict) else None
+    if not isinstance(version, str):
+        return None
+    with _DECODED_LOCK:
+        if version in _DECODED:
+            _DECODED.move_to_end(version)
+            return _DECODED[version]
+    stats = LexicalStats.from_meta(stored)
+    if stats is not None:
+        with _DECODED_LOCK:
+            _DECODED[version] = stats
+            while len(_DECODED) > 8:
+                _DECODED.popitem(last=False)
+    return stats
+
+
+def lexical_stats(metas: Sequence[Mapping[str, Any]]) -> LexicalStats | None:
+    """The statistics of both kinds' collections together, from their metadata.
+
+    Citizens and openings are counted together, so ranking citizens for an opening and
+    openings for a citizen use one IDF: a pair has one lexical score either way. None when
+    neither kind has statistics (then the lexical channel runs without IDF).
+    """
+    found = [s for s in (decode_lexical(m) for m in metas) if s is not None]
+    if len(found) < 2:
+        return found[0] if found else None
+    key = "+".join(s.version for s in found)
+    with _DECODED_LOCK:
+        if key in _DECODED:
+            return _DECODED[key]
+    total = found[0]
+    for more in found[1:]:
+        total = total.combined(more)
+    with _DECODED_LOCK:
+        _DECODED[key] = total
+        while len(_DECODED) > 8:
+            _DECODED.popitem(last=False)
+    return total

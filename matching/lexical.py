@@ -7,13 +7,19 @@ the signal (an extra word-unigram block is available but did not help on the MEL
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize as l2_normalise
 
 # Danish/Swedish/Norwegian spellings of the same letters fold together, so a Swedish
@@ -64,7 +70,9 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     # Most characters are ordinary letters; only look up the rest (fast on huge inputs).
     if not text.isascii():
-        text = "".join(ch if ch.isalnum() and ch.isascii() else _clean_char(ch) for ch in text)
+        # One lookup per distinct character, then one C-level pass (a CV has ~100 distinct
+        # characters and thousands in all). Letters and digits are never cleaned.
+        text = text.translate({ord(ch): _clean_char(ch) for ch in set(text) if not ch.isalnum()})
     else:
         text = text.translate(_ASCII_CONTROLS)
     text = unicodedata.normalize("NFC", text.casefold()).translate(_LETTER_FOLDS)
@@ -83,10 +91,156 @@ def _analyse(text: str) -> str:
     return " ".join(tokens(text))
 
 
-class LexicalModel:
-    """TF-IDF over character n-grams within words, optionally plus word unigrams.
+# Features are hashed (murmurhash3, as scikit-learn's HashingVectorizer): no vocabulary to
+# fit, so a text's features do not depend on any collection, and the statistics stored with an
+# index are two integer arrays per block. 2^20 buckets: collisions are negligible at the sizes
+# of a municipality's citizens and openings.
+N_FEATURES = 2 ** 20
+_STATS_FORMAT = 1
 
-    Defaults are the tuned ones (docs/matching.md).
+
+def _block_specs(char_ngrams: tuple[int, int] | None, word_weight: float) -> list[tuple[str, dict, float]]:
+    specs = []
+    if char_ngrams is not None:
+        specs.append((f"char_wb:{char_ngrams[0]}-{char_ngrams[1]}",
+                      dict(analyzer="char_wb", ngram_range=tuple(char_ngrams)), 1.0))
+    if word_weight > 0:
+        specs.append(("word", dict(analyzer="word", token_pattern=r"\w+"), word_weight))
+    return specs
+
+
+def _hasher(kwargs: dict) -> HashingVectorizer:
+    return HashingVectorizer(lowercase=False, alternate_sign=False, norm=None, dtype=np.float32,
+                             n_features=N_FEATURES, **kwargs)
+
+
+class _CountCache:
+    """Hashed feature counts per analysed text, most recently used kept (thread-safe).
+
+    Analysing a CV into character n-grams is the costly part of a lexical score (~4 ms);
+    the counts depend on the text alone, so the citizens of repeated rankings are analysed
+    once. Keys are a hash of the text, never the text.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._rows: OrderedDict[tuple[int, bytes], sparse.csr_matrix] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def rows(self, hasher: HashingVectorizer, docs: Sequence[str]) -> sparse.csr_matrix:
+        """Count rows for the raw texts ``docs`` (a fresh matrix the caller may modify)."""
+        if not docs:
+            return hasher.transform([]).tocsr()
+        spec = hash((hasher.analyzer, hasher.ngram_range))
+        keys = [(spec, hashlib.blake2b(d.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+                for d in docs]
+        with self._lock:
+            found = {k: self._rows[k] for k in keys if k in self._rows}
+            for k in found:
+                self._rows.move_to_end(k)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            fresh = hasher.transform([_analyse(docs[i]) for i in missing]).tocsr()
+            with self._lock:
+                for row, i in enumerate(missing):
+                    found[keys[i]] = self._rows[keys[i]] = fresh[row]
+                while len(self._rows) > self.max_entries:
+                    self._rows.popitem(last=False)
+        return sparse.vstack([found[k] for k in keys], format="csr").astype(np.float32)
+
+
+_COUNTS = _CountCache()
+
+
+class LexicalStats:
+    """Document frequencies of the lexical features over a whole indexed collection.
+
+    Computed at index time (``from_texts`` over every document of a kind), stored with the
+    index (``to_meta`` / ``from_meta``, in the index metadata) and used for every score until
+    the next rebuild, so a pair's lexical similarity never depends on k, filters or on who else
+    is in the pool. ``combined`` adds two collections (citizens and openings), so the two
+    ranking directions share one IDF and a pair has one score whichever way it is ranked.
+
+    Attributes:
+        documents: number of documents counted.
+        df: per block key (``"char_wb:2-4"``, ``"word"``), (bucket indices, document counts).
+    """
+
+    def __init__(self, documents: int, df: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        self.documents = int(documents)
+        self.df = {key: (np.asarray(i, dtype=np.uint32), np.asarray(c, dtype=np.uint32))
+                   for key, (i, c) in df.items()}
+        self._payload: bytes | None = None
+
+    @classmethod
+    def from_texts(cls, texts: Sequence[str], char_ngrams: tuple[int, int] | None = (2, 4),
+                   word_weight: float = 0.0) -> LexicalStats:
+        """Count, per feature, the documents among ``texts`` that contain it."""
+        docs = [_analyse(t) for t in texts]
+        df = {}
+        for key, kwargs, _ in _block_specs(char_ngrams, word_weight):
+            matrix = _hasher(kwargs).transform(docs) if docs else sparse.csr_matrix((0, N_FEATURES))
+            counts = np.asarray((matrix > 0).sum(axis=0)).ravel()
+            nonzero = np.flatnonzero(counts)
+            df[key] = (nonzero, counts[nonzero])
+        return cls(len(docs), df)
+
+    def combined(self, other: LexicalStats | None) -> LexicalStats:
+        """The statistics of both collections together (None: this one alone)."""
+        if other is None:
+            return self
+        df = {}
+        for key in sorted(set(self.df) | set(other.df)):
+            parts = [x for x in (self.df.get(key), other.df.get(key)) if x is not None]
+            idx = np.concatenate([p[0] for p in parts])
+            cnt = np.concatenate([p[1] for p in parts]).astype(np.int64)
+            keys, inverse = np.unique(idx, return_inverse=True)
+            df[key] = (keys, np.bincount(inverse, weights=cnt).astype(np.uint32))
+        return LexicalStats(self.documents + other.documents, df)
+
+    def _bytes(self) -> bytes:
+        if self._payload is None:
+            out = io.BytesIO()
+            arrays = {}
+            for n, (key, (idx, cnt)) in enumerate(sorted(self.df.items())):
+                arrays[f"k{n}"], arrays[f"i{n}"], arrays[f"c{n}"] = np.array(key), idx, cnt
+            np.savez_compressed(out, documents=np.array(self.documents), **arrays)
+            self._payload = out.getvalue()
+        return self._payload
+
+    @property
+    def version(self) -> str:
+        """A short content hash: equal statistics, equal version."""
+        return hashlib.sha256(self._bytes()).hexdigest()[:16]
+
+    def to_meta(self) -> dict[str, Any]:
+        """A JSON-serialisable form for the index metadata."""
+        return {"format": _STATS_FORMAT, "documents": self.documents, "version": self.version,
+                "data": base64.b64encode(self._bytes()).decode("ascii")}
+
+    @classmethod
+    def from_meta(cls, meta: Any) -> LexicalStats | None:
+        """The statistics stored by :meth:`to_meta`; None when absent or of another format."""
+        if not isinstance(meta, dict) or meta.get("format") != _STATS_FORMAT:
+            return None
+        try:
+            with np.load(io.BytesIO(base64.b64decode(meta["data"])), allow_pickle=False) as data:
+                count = sum(1 for name in data.files if name.startswith("k"))
+                df = {str(data[f"k{n}"]): (data[f"i{n}"], data[f"c{n}"]) for n in range(count)}
+                stats = cls(int(data["documents"]), df)
+        except (KeyError, ValueError, TypeError, OSError):
+            return None
+        return stats
+
+
+class LexicalModel:
+    """TF-IDF over hashed character n-grams within words, optionally plus word unigrams.
+
+    The IDF comes from fixed :class:`LexicalStats` (``with_stats``), normally those of the
+    whole index; ``fit(texts)`` is the same with statistics counted on ``texts`` (evaluation,
+    tests). Without statistics every feature weighs 1 (plain sublinear TF cosine), which is
+    still a function of the pair alone. Features the statistics have never seen weigh 0, as
+    with a fitted vocabulary. Defaults are the tuned ones (docs/matching.md).
 
     Args:
         char_ngrams: (min, max) n for character n-grams inside word boundaries, or None.
@@ -101,47 +255,57 @@ class LexicalModel:
             raise ValueError("LexicalModel needs char n-grams or a positive word_weight")
         self.char_ngrams = char_ngrams
         self.word_weight = word_weight
-        self._vectorisers: list[tuple[TfidfVectorizer, float]] = []
+        self._blocks: list[tuple[HashingVectorizer, np.ndarray | None, float]] | None = None
         self._fitted_docs: list[str] | None = None
         self._fitted_matrix: sparse.csr_matrix | None = None
+        self.stats_version: str | None = None
+
+    def with_stats(self, stats: LexicalStats | None) -> LexicalModel:
+        """Use fixed document frequencies (None: no IDF); returns self."""
+        self._blocks = []
+        for key, kwargs, weight in _block_specs(self.char_ngrams, self.word_weight):
+            idf = None
+            if stats is not None:
+                idf = np.zeros(N_FEATURES, dtype=np.float32)
+                idx, cnt = stats.df.get(key, (np.zeros(0, np.uint32), np.zeros(0, np.uint32)))
+                # scikit-learn's smoothed idf: ln((1 + n) / (1 + df)) + 1
+                idf[idx] = np.log((1.0 + stats.documents) / (1.0 + cnt)) + 1.0
+            self._blocks.append((_hasher(kwargs), idf, weight))
+        self.stats_version = stats.version if stats is not None else None
+        self._fitted_docs = self._fitted_matrix = None
+        return self
 
     def fit(self, texts: Sequence[str]) -> LexicalModel:
-        """Learn vocabulary and IDF from ``texts`` (the documents that will be scored).
+        """Statistics from ``texts`` (the documents that will be scored); returns self.
 
         A corpus without any word characters yields a model whose similarities are all 0.
         """
-        docs = [_analyse(t) for t in texts]
-        specs = []
-        if self.char_ngrams is not None:
-            specs.append((dict(analyzer="char_wb", ngram_range=self.char_ngrams), 1.0))
-        if self.word_weight > 0:
-            specs.append((dict(analyzer="word", token_pattern=r"\w+"), self.word_weight))
-        self._vectorisers = []
-        for kwargs, weight in specs:
-            vectoriser = TfidfVectorizer(lowercase=False, sublinear_tf=True, dtype=np.float32, **kwargs)
-            try:
-                vectoriser.fit(docs)
-            except ValueError:  # empty vocabulary: nothing lexical to compare
-                continue
-            self._vectorisers.append((vectoriser, weight))
+        self.with_stats(LexicalStats.from_texts(texts, self.char_ngrams, self.word_weight))
         self._fitted_docs = list(texts)
-        self._fitted_matrix = self._transform_analysed(docs)
+        self._fitted_matrix = self._transform(self._fitted_docs)
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Return L2-normalised TF-IDF rows, one per text.
 
         Raises:
-            RuntimeError: if the model was not fitted.
+            RuntimeError: if the model has neither been fitted nor given statistics.
         """
-        if self._fitted_docs is None:
-            raise RuntimeError("LexicalModel.transform called before fit()")
-        return self._transform_analysed([_analyse(t) for t in texts])
+        if self._blocks is None:
+            raise RuntimeError("LexicalModel.transform called before fit() or with_stats()")
+        return self._transform(texts)
 
-    def _transform_analysed(self, docs: list[str]) -> sparse.csr_matrix:
-        if not self._vectorisers:
+    def _transform(self, docs: Sequence[str]) -> sparse.csr_matrix:
+        blocks = []
+        for hasher, idf, weight in self._blocks or ():
+            matrix = _COUNTS.rows(hasher, docs)
+            matrix.data = 1.0 + np.log(matrix.data)  # sublinear tf
+            if idf is not None:
+                matrix.data *= idf[matrix.indices]
+                matrix.eliminate_zeros()
+            blocks.append(l2_normalise(matrix, copy=False) * weight)
+        if not blocks:
             return sparse.csr_matrix((len(docs), 1), dtype=np.float32)
-        blocks = [vectoriser.transform(docs) * weight for vectoriser, weight in self._vectorisers]
         return l2_normalise(sparse.hstack(blocks, format="csr"), copy=False)
 
     def similarities(self, query: str, docs: Sequence[str] | sparse.spmatrix) -> np.ndarray:

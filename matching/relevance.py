@@ -9,13 +9,18 @@ docs/matching.md ("Relevance and evaluation") for how the defaults were tuned.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from matching.encoders import Encoder
-from matching.lexical import LexicalModel
+from matching.lexical import LexicalModel, LexicalStats
+
+_MODELS: OrderedDict[tuple, LexicalModel] = OrderedDict()
+_MODELS_LOCK = threading.Lock()
 
 # Cosine ranges mapped to [0, 1] per encoder family (prefix of Encoder.name). e5 squeezes
 # everything into ~0.78-1.0: on swe_q_sv_c_sv (both sides "query: ") the median unrelated
@@ -103,6 +108,26 @@ class RelevanceScorer:
             return self.encoder.encode_queries(docs)
         return self.encoder.encode_passages(docs)
 
+    def lexical_model(self, stats: LexicalStats | None) -> LexicalModel:
+        """The lexical model for fixed collection statistics (None: no IDF), built once per version.
+
+        This is what ranking uses: the IDF of the whole index, so a pair's score never
+        depends on the other candidates of a request.
+        """
+        key = (stats.version if stats is not None else None, self.config.char_ngrams,
+               self.config.word_weight)
+        with _MODELS_LOCK:
+            model = _MODELS.get(key)
+            if model is not None:
+                _MODELS.move_to_end(key)
+                return model
+        model = LexicalModel(self.config.char_ngrams, self.config.word_weight).with_stats(stats)
+        with _MODELS_LOCK:
+            _MODELS[key] = model
+            while len(_MODELS) > 4:  # ~4 MB of IDF each
+                _MODELS.popitem(last=False)
+        return model
+
     def fit_lexical(self, docs: Sequence[str]) -> LexicalModel:
         """A lexical model with this scorer's settings, fitted on ``docs``.
 
@@ -127,7 +152,9 @@ class RelevanceScorer:
             docs: E.g. the citizens' jobmål texts.
             query_vector: The query's embedding (``encode_queries``); encoded when None.
             doc_vectors: (len(docs), dim) embeddings from :meth:`encode_docs`; encoded when None.
-            lexical: A model fitted on ``docs`` (or a superset); fitted on ``docs`` when None.
+            lexical: The lexical model (``lexical_model(stats)`` of the index, or ``fit_lexical``
+                on a collection); None: no IDF. Never fitted on ``docs`` here: a score must
+                not depend on the other documents of the call.
 
         Returns:
             Arrays of length len(docs) in input order.
@@ -146,8 +173,10 @@ class RelevanceScorer:
         if doc_vectors.shape[0] != len(docs) or query_vector.shape != doc_vectors.shape[1:]:
             raise ValueError(f"vectors do not fit: {len(docs)} docs, doc_vectors {doc_vectors.shape}, "
                              f"query_vector {query_vector.shape}")
-        dense = (doc_vectors @ query_vector).astype(np.float32)
-        lexical_scores = (lexical or self.fit_lexical(docs)).similarities(query, docs)
+        # Row by row in float64 (not a BLAS matrix-vector product, whose summation order can
+        # depend on how many rows there are): a pair's cosine is the same in any batch.
+        dense = (np.asarray(doc_vectors, dtype=np.float64) * query_vector.astype(np.float64)).sum(axis=1)
+        lexical_scores = (lexical or self.lexical_model(None)).similarities(query, docs)
         return RelevanceResult(self.fuse(dense, lexical_scores), dense, lexical_scores)
 
 

@@ -23,7 +23,8 @@ from matching.domain import (
     DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, Exclusion, Filters, Match,
     OpeningProfile, RankingWeights,
 )
-from matching.index_meta import mismatch
+from matching.index_meta import lexical_stats, mismatch
+from matching.lexical import LexicalModel
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
@@ -224,7 +225,8 @@ class MatchingService:
         fallback: rank in process when the backend or the encoder is unavailable (False:
             re-raise BackendUnavailable / EncoderUnavailable).
         fallback_limit: most profiles scored in process in degraded mode.
-        oversample: retrieve k * oversample (at least 50) candidates to rerank.
+        pool_size: candidates retrieved and reranked, whatever k (at least k). The pool
+            does not grow with k, so the top k is always a prefix of the top k + n.
         clock: today's date (injectable for tests).
     """
 
@@ -232,12 +234,29 @@ class MatchingService:
         self, encoder: Encoder, backend: MatchBackend, weights: RankingWeights = RankingWeights(),
         rules: EligibilityRules = DEFAULT_ELIGIBILITY,
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
-        fallback_limit: int = 5000, oversample: int = 4, clock: Callable[[], date] = date.today,
+        fallback_limit: int = 5000, pool_size: int = 200, clock: Callable[[], date] = date.today,
     ) -> None:
         self.encoder, self.backend, self.weights, self.rules = encoder, backend, weights, rules
         self.scorer = RelevanceScorer(encoder, relevance_config)
-        self.fallback, self.fallback_limit, self.oversample = fallback, fallback_limit, oversample
+        self.fallback, self.fallback_limit, self.pool_size = fallback, fallback_limit, pool_size
         self.clock = clock
+        self._lexical: LexicalModel | None = None
+
+    def lexical(self) -> LexicalModel:
+        """The lexical model of the index: the IDF of both kinds' whole collections.
+
+        Read from the index metadata once per service (the portal makes one per request).
+        Without recorded statistics (an index from before they were stored, or the backend
+        down) the lexical channel runs without IDF: still a function of the pair alone.
+        """
+        if self._lexical is None:
+            try:
+                stats = lexical_stats([self.backend.index_meta(kind) for kind in ("citizen", "opening")])
+            except BackendError as err:
+                log.warning("lexical statistics unavailable (%s); scoring without IDF", err)
+                stats = None
+            self._lexical = self.scorer.lexical_model(stats)
+        return self._lexical
 
     def rank_candidates(
         self, opening: OpeningProfile, k: int = 20, filters: Filters = Filters(), *,
@@ -287,7 +306,7 @@ class MatchingService:
             wrong_encoder = mismatch(self.backend, self.encoder, plan.kind, unrecorded_fits=True)
             if wrong_encoder is not None:  # its vectors do not compare with ours
                 raise BackendUnavailable(f"{wrong_encoder}; the indexer rebuilds it")
-            hits = self.backend.search(plan.kind, query_vector, max(50, k * self.oversample),
+            hits = self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
                                        plan.conditions, text=plan.query)
         except BackendError as err:
             if not self.fallback:
@@ -323,10 +342,12 @@ class MatchingService:
             return (), ()
         docs = [plan.text(p) for p in profiles]
         if query_vector is None:  # no encoder: the lexical channel alone still ranks sensibly
-            fused = self.scorer.fit_lexical(docs).similarities(plan.query, docs)
+            fused = self.lexical().similarities(plan.query, docs)
         else:
-            fused = self.scorer.score(plan.query, docs, query_vector=query_vector).fused
-        candidates = [Candidate(*plan.pair(p), float(s), similarity_band(float(s)))
+            fused = self.scorer.score(plan.query, docs, query_vector=query_vector,
+                                      lexical=self.lexical()).fused
+        # Rounded: the last float32 bits of an encoder's output may depend on its batch.
+        candidates = [Candidate(*plan.pair(p), round(float(s), 6), similarity_band(round(float(s), 6)))
                       for p, s in zip(profiles, fused)]
         outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,
                        include_excluded=include_excluded)

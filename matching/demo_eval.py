@@ -1,0 +1,123 @@
+"""Ranking quality on labelled profiles: P@10, nDCG@10 and the off-family share of the top 10.
+
+Pure evaluation over data passed in (matching imports nothing of ours): the caller supplies
+citizen and opening profiles and an occupation family for each (the demo generator knows
+them; ``python -m scripts.demo_eval`` builds the demo and calls :func:`evaluate`). Every
+opening is ranked through a real :class:`MatchingService` over a memory backend built here,
+with the index-time lexical statistics, exactly as the portal ranks.
+
+Relevance of a candidate for an opening: grade 2 when one of the citizen's occupations is the
+opening's, 1 when it is in the same family, else 0. P@10 and the off-family share count grade
+>= 1 as relevant. The headline P@10 is over the openings with at least ``min_family`` eligible
+citizens of their family (others cannot fill a top 10 with relevant candidates).
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from matching.backends.memory import MemoryBackend
+from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
+from matching.encoders import Encoder
+from matching.index_meta import index_meta_for
+from matching.ranking import check_hard_constraints
+from matching.service import MatchingService, documents_for_citizens, documents_for_openings
+
+K = 10
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Occupation keys per profile id and the family of each occupation key."""
+
+    citizen_occupations: Mapping[str, frozenset[str]]
+    opening_occupation: Mapping[str, str]
+    family: Mapping[str, str]
+
+    def grade(self, citizen_id: str, opening_id: str) -> int:
+        occ = self.opening_occupation[opening_id]
+        mine = self.citizen_occupations.get(citizen_id, frozenset())
+        if occ in mine:
+            return 2
+        fam = self.family.get(occ, occ)
+        return 1 if any(self.family.get(o, o) == fam for o in mine) else 0
+
+
+def precision_at(grades: Sequence[int], k: int = K) -> float:
+    """Share of the first k ranks that are relevant (grade >= 1); missing ranks count as misses."""
+    return sum(1 for g in grades[:k] if g >= 1) / k
+
+
+def ndcg_at(grades: Sequence[int], ideal: Sequence[int], k: int = K) -> float:
+    """nDCG@k with gain 2^g - 1; ``ideal`` are the grades of every eligible candidate."""
+    def dcg(gs: Sequence[int]) -> float:
+        return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gs[:k]))
+    best = dcg(sorted(ideal, reverse=True))
+    return dcg(grades) / best if best > 0 else 0.0
+
+
+def evaluate(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningProfile],
+             labels: Labelled, encoder: Encoder, *, rules: EligibilityRules = DEFAULT_ELIGIBILITY,
+             today: date | None = None, min_family: int = K, service_options: Mapping | None = None,
+             ) -> dict:
+    """Rank every opening's citizens and score the top ``K`` against the labels.
+
+    Returns:
+        A JSON-ready dict: ``p_at_10``, ``ndcg_at_10``, ``off_family_share`` (over the openings
+        with >= ``min_family`` eligible family members), the same over all openings
+        (``*_all``), counts, seconds, and ``per_opening`` rows.
+    """
+    started = time.monotonic()
+    today = today or date.today()
+    backend = MemoryBackend()
+    for kind, docs in (("citizen", documents_for_citizens(list(citizens), encoder)),
+                       ("opening", documents_for_openings(list(openings), encoder))):
+        writer = backend.begin_rebuild(kind, meta=index_meta_for(encoder, [d.text for d in docs]))
+        writer.index(docs)
+        writer.commit()
+    service = MatchingService(encoder, backend, rules=rules, clock=lambda: today,
+                              **dict(service_options or {}))
+    by_id = {c.id: c for c in citizens}
+    rows = []
+    for opening in openings:
+        eligible = [c for c in citizens
+                    if all(x.passed for x in check_hard_constraints(c, opening, rules)[0])]
+        ideal = [labels.grade(c.id, opening.id) for c in eligible]
+        result = service.rank_candidates(opening, K, citizens=by_id)
+        grades = [labels.grade(m.citizen_id, opening.id) for m in result.matches]
+        rows.append({
+            "opening": opening.id, "title": opening.title, "kind": opening.kind,
+            "family": labels.family.get(labels.opening_occupation[opening.id]),
+            "eligible": len(eligible), "eligible_family": sum(1 for g in ideal if g >= 1),
+            "p_at_10": precision_at(grades), "ndcg_at_10": ndcg_at(grades, ideal),
+            "off_family": sum(1 for g in grades if g == 0), "returned": len(grades),
+        })
+    return _summary(rows, min_family, time.monotonic() - started)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def _summary(rows: list[dict], min_family: int, seconds: float) -> dict:
+    full = [r for r in rows if r["eligible_family"] >= min_family]
+
+    def off(rs: list[dict]) -> float:
+        returned = sum(r["returned"] for r in rs)
+        return round(sum(r["off_family"] for r in rs) / returned, 4) if returned else 0.0
+
+    return {
+        "p_at_10": _mean([r["p_at_10"] for r in full]),
+        "ndcg_at_10": _mean([r["ndcg_at_10"] for r in full]),
+        "off_family_share": off(full),
+        "openings": len(full),
+        "p_at_10_all": _mean([r["p_at_10"] for r in rows]),
+        "ndcg_at_10_all": _mean([r["ndcg_at_10"] for r in rows]),
+        "off_family_share_all": off(rows),
+        "openings_all": len(rows),
+        "seconds": round(seconds, 1),
+        "per_opening": rows,
+    }
