@@ -14,7 +14,7 @@ from store.models import User
 from store.models.base import utcnow
 from . import bp, throttle
 from .forms import LoginForm, SetPasswordForm
-from .passwords import hash_password, needs_rehash, policy_errors, verify_password
+from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
 from .sessions import mark_password_entered, renew_for_login, rotate_session_token, start_session
 from .tokens import consume_token, user_for_token
 
@@ -145,7 +145,8 @@ def set_password(token: str):
         return render_error(404, LINK_DEAD)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        problems = policy_errors(form.password.data, user.email)
+        problems = policy_errors(form.password.data, *personal_words(
+            name=user.name, email=user.email, company=user.company.name if user.company else ""))
         if not problems:
             password_hash = hash_password(form.password.data)
             if not consume_token(user, token):  # another request used the link meanwhile
