@@ -73,9 +73,7 @@ def last_followups(placement_ids: list[int]) -> dict[int, date]:
 
 
 def _local_date(at: datetime) -> date:
-    if at.tzinfo is None:  # SQLite hands back naive datetimes; they were written in UTC
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(LOCAL).date()
+    return at.astimezone(LOCAL).date()  # aware UTC from the column type (store UTCDateTime)
 
 
 def _row(placement: Placement, last: date | None, today: date) -> FollowUpRow:

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
-from .base import enum_of, utcnow
+from .base import UTCDateTime, enum_of, utcnow
 from .vocab import ROLES
 
 
@@ -32,7 +32,7 @@ class Company(db.Model):
     standing_seats: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     consultant_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", use_alter=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     consultant: Mapped[Optional["User"]] = relationship(foreign_keys=[consultant_id])
 
@@ -59,9 +59,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     session_token: Mapped[str] = mapped_column(sa.String(64))
     set_password_token_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    set_password_expires: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    set_password_expires: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     company: Mapped[Optional[Company]] = relationship(foreign_keys=[company_id])
     team: Mapped[Optional[Team]] = relationship()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import db
-from .base import utcnow
+from .base import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):
@@ -20,7 +20,7 @@ class AuditEvent(db.Model):
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_id: Mapped[Optional[int]] = mapped_column(sa.Integer)  # no FK: the log outlives users
     role: Mapped[str] = mapped_column(sa.String(20), default="")
     organisation: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -37,4 +37,4 @@ class LoginAttempt(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(100), index=True)
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -11,6 +11,32 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UTCDateTime(sa.types.TypeDecorator):
+    """A moment stored in UTC and always loaded as an aware UTC datetime.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite stores text and hands back naive
+    values. This type is the one place that treats a stored moment as UTC, so no caller has
+    to patch ``tzinfo`` after a load. Naive values written are taken to be UTC already.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
 def enum_of(vocabulary: dict, name: str) -> sa.Enum:
     """A portable enum: VARCHAR plus a CHECK constraint, keys from a vocabulary."""
     return sa.Enum(
@@ -24,4 +50,4 @@ def enum_of(vocabulary: dict, name: str) -> sa.Enum:
 
 
 def created_column() -> sa.Column:
-    return sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow)
+    return sa.Column(UTCDateTime(), nullable=False, default=utcnow)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
-from .base import enum_of, utcnow
+from .base import UTCDateTime, enum_of, utcnow
 from .vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 
@@ -40,10 +40,10 @@ class Citizen(db.Model):
     case_start: Mapped[date]
     case_closed: Mapped[Optional[date]]
     restricted: Mapped[bool] = mapped_column(default=False)
-    anonymised_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    anonymised_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
     version: Mapped[int] = mapped_column(default=1)
 
@@ -107,6 +107,6 @@ class CvDocument(db.Model):
     text: Mapped[str] = mapped_column(sa.Text, default="")
     extraction_error: Mapped[Optional[str]] = mapped_column(sa.String(500))
     uploaded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[Citizen] = relationship(back_populates="cv_documents")

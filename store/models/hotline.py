@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
 from .accounts import Company
-from .base import enum_of, utcnow
+from .base import UTCDateTime, enum_of, utcnow
 from .placements import Placement
 from .vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URGENCIES
 
@@ -30,14 +30,14 @@ class HotlineRequest(db.Model):
     status: Mapped[str] = mapped_column(enum_of(HOTLINE_STATUSES, "hotline_status"), default="open")
     assigned_to_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    first_response_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    closed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     # Set by the hotline-reminders cron job when it claims the mail (exactly once, see
     # portal/hotline/reminders.py); cleared again only if the mail could not be sent.
-    reminded_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    escalated_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship()
     placement: Mapped[Optional[Placement]] = relationship()
@@ -51,6 +51,6 @@ class HotlineMessage(db.Model):
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("hotline_request.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     body: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     request: Mapped[HotlineRequest] = relationship(back_populates="messages")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
 from .accounts import Company
-from .base import enum_of, utcnow
+from .base import UTCDateTime, enum_of, utcnow
 from .vocab import BENEFIT_GROUPS, OPENING_KINDS, OPENING_STATUSES
 
 
@@ -36,9 +36,9 @@ class Opening(db.Model):
     capacity: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(enum_of(OPENING_STATUSES, "opening_status"), default="draft")
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
     version: Mapped[int] = mapped_column(default=1)
 

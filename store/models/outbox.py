@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import db
-from .base import utcnow
+from .base import UTCDateTime, utcnow
 
 OUTBOX_ENTITIES = ("citizen", "opening")
 OUTBOX_OPS = ("upsert", "delete")
@@ -26,10 +26,10 @@ class OutboxEvent(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[Optional[str]] = mapped_column(sa.String(500))
     claimed_by: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    claimed_until: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    available_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    processed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    processed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         sa.CheckConstraint("entity IN ('citizen', 'opening')", name="entity_known"),
@@ -45,7 +45,7 @@ class EmbeddingCacheEntry(db.Model):
     encoder: Mapped[str] = mapped_column(sa.String(80))
     dimension: Mapped[int]
     vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class IndexerState(db.Model):
@@ -53,4 +53,4 @@ class IndexerState(db.Model):
 
     key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

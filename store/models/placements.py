@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
 from .accounts import Company, User
-from .base import enum_of, utcnow
+from .base import UTCDateTime, enum_of, utcnow
 from .citizens import Citizen
 from .openings import Opening
 from .vocab import END_REASONS, OPENING_KINDS, PLACEMENT_EVENT_KINDS
@@ -28,7 +28,7 @@ class Placement(db.Model):
     end_date: Mapped[Optional[date]]
     weekly_hours: Mapped[float] = mapped_column(default=0.0)
     end_reason: Mapped[Optional[str]] = mapped_column(enum_of(END_REASONS, "end_reason"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[Citizen] = relationship()
     opening: Mapped[Optional[Opening]] = relationship()
@@ -54,7 +54,7 @@ class HoursLog(db.Model):
     month: Mapped[date]  # first day of the month
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
     logged_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     placement: Mapped[Placement] = relationship(back_populates="hours")
 
@@ -82,7 +82,7 @@ class PlacementEvent(db.Model):
     kind: Mapped[str] = mapped_column(enum_of(PLACEMENT_EVENT_KINDS, "placement_event_kind"))
     note: Mapped[str] = mapped_column(sa.String(PLACEMENT_NOTE_LENGTH), default="")
     user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     placement: Mapped[Placement] = relationship(back_populates="events")
     user: Mapped[Optional[User]] = relationship()

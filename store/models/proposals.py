@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
-from .base import enum_of, utcnow
+from .base import UTCDateTime, enum_of, utcnow
 from .citizens import Citizen
 from .openings import Opening
 from .vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
@@ -28,12 +28,15 @@ class Proposal(db.Model):
     score: Mapped[Optional[float]]
     explanation: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    decided_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     decision_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     company_response: Mapped[Optional[str]] = mapped_column(enum_of(COMPANY_RESPONSES, "company_response"))
     company_response_note: Mapped[str] = mapped_column(sa.String(1000), default="")
-    company_responded_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    company_responded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # The jobmål as the company sees it: a text the consultant approved for sharing ("" = none
+    # yet, the company sees the opening's title). Never the citizen's free-text jobmål.
+    shared_goal: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[Citizen] = relationship()
     opening: Mapped[Opening] = relationship()
@@ -51,9 +54,9 @@ class Consent(db.Model):
     proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
     text_version: Mapped[str] = mapped_column(sa.String(40))
     channel: Mapped[str] = mapped_column(enum_of(CONSENT_CHANNELS, "consent_channel"))
-    given_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deadline: Mapped[date]
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
-    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     proposal: Mapped[Proposal] = relationship(back_populates="consents")

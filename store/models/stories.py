@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
 from .accounts import Company, User
-from .base import enum_of, utcnow
+from .base import UTCDateTime, enum_of, utcnow
 from .placements import Placement
 from .vocab import END_REASONS, OPENING_KINDS
 
@@ -43,8 +43,8 @@ class SuccessStory(db.Model):
     status: Mapped[str] = mapped_column(enum_of(STORY_STATUSES, "story_status"), default="draft", index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     consent_confirmed: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    published_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship()
     placement: Mapped[Optional[Placement]] = relationship()
