@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from store.models import AuditEvent
 from store.models.base import UTCDateTime
