@@ -8,7 +8,7 @@ from flask_login import current_user
 from .. import audit, eligibility, mail
 from ..access import admin_required
 from ..auth import mails
-from ..auth.sessions import confirm_first, new_session_token
+from ..auth.sessions import confirm_first
 from ..auth.tokens import issue_set_password_token, set_password_url
 from ..extensions import db
 from ..formutil import DanishForm, choices
@@ -42,20 +42,13 @@ def new_user():
     form.company_id.choices = choices([(0, "–"), *companies])
     form.team_id.choices = choices([(0, "–"), *teams])
     if form.validate_on_submit():
-        email = form.email.data.strip().casefold()
-        if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
-            form.email.errors.append("Der findes allerede en bruger med den e-mail.")
-        elif form.role.data == "company" and not form.company_id.data:
-            form.company_id.errors.append("Vælg virksomheden for en virksomhedsbruger.")
+        new = service.NewUser(email=form.email.data, name=form.name.data, role=form.role.data,
+                              company_id=form.company_id.data, team_id=form.team_id.data)
+        try:
+            user, token = service.create_user(new, current_app.config["PASSWORD_RESET_HOURS"])
+        except service.AccountRuleError as refusal:
+            getattr(form, refusal.field).errors.append(str(refusal))
         else:
-            user = User(email=email, name=form.name.data.strip(), role=form.role.data,
-                        company_id=form.company_id.data if form.role.data == "company" else None,
-                        team_id=form.team_id.data or None if form.role.data != "company" else None,
-                        session_token=new_session_token())
-            token = issue_set_password_token(user, current_app.config["PASSWORD_RESET_HOURS"])
-            db.session.add(user)
-            audit.record("user_created", purpose=f"user:{email}")
-            db.session.commit()
             link = set_password_url(token)
             result = mails.deliver(mails.welcome(user, current_user, link), user, "welcome")
             return render_template("admin/user_created.html", user=user, result=result,
@@ -142,15 +135,11 @@ def edit_company(company_id: int | None):
     company = db.get_or_404(Company, company_id) if company_id else Company()
     form = CompanyForm(obj=company)
     if form.validate_on_submit():
-        clash = db.session.scalar(sa.select(Company.id).where(Company.cvr == form.cvr.data,
-                                                               Company.id != (company.id or 0)))
-        if clash:
-            form.cvr.errors.append("Der findes allerede en virksomhed med det CVR-nummer.")
+        try:
+            service.save_company(company, {name: form[name].data for name in service.COMPANY_FIELDS})
+        except service.AccountRuleError as refusal:
+            getattr(form, refusal.field).errors.append(str(refusal))
         else:
-            form.populate_obj(company)
-            db.session.add(company)
-            audit.record("company_saved", purpose=f"company:{form.cvr.data}")
-            db.session.commit()
             flash(f"{company.name} er gemt.", "success")
             return redirect(url_for("admin.companies"))
     return render_template("admin/company_form.html", form=form, company=company)

@@ -1,22 +1,90 @@
 """Account and company administration: the work behind /admin's routes.
 
 Routes validate the form, call one function here and render; these functions change the
-database (and the audit log) and leave the commit to the caller unless they say otherwise.
+database and the audit log, and commit where they say so (else the caller commits).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from .. import audit
-from ..auth.sessions import rotate_session_token
-from ..auth.tokens import clear_token
+from ..auth.sessions import new_session_token, rotate_session_token
+from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
-from store.models import User
+from store.models import Company, User
 
 
 class AccountRuleError(ValueError):
-    """An account change the rules refuse; ``str(error)`` is the Danish message to show."""
+    """A change the rules refuse; ``str(error)`` is the Danish message to show.
+
+    ``field`` names the form field the message belongs to (None: the page as a whole).
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """An account to create: role "company" needs ``company_id``; staff may have ``team_id``."""
+
+    email: str
+    name: str
+    role: str
+    company_id: int | None = None
+    team_id: int | None = None
+
+
+COMPANY_FIELDS = ("name", "cvr", "address", "postcode", "code_of_care", "standing_seats")
+
+
+def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
+    """Create a user without a password, with a one-time set-password token; committed.
+
+    The e-mail is stored stripped and casefolded; a company user belongs to no team and
+    staff to no company. Returns the user and the token (for the mailed link).
+
+    Raises:
+        AccountRuleError: the e-mail is taken (``email``), or a company user has no company
+            (``company_id``).
+    """
+    email = new.email.strip().casefold()
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
+        raise AccountRuleError("Der findes allerede en bruger med den e-mail.", "email")
+    is_company = new.role == "company"
+    if is_company and not new.company_id:
+        raise AccountRuleError("Vælg virksomheden for en virksomhedsbruger.", "company_id")
+    user = User(email=email, name=new.name.strip(), role=new.role,
+                company_id=new.company_id if is_company else None,
+                team_id=None if is_company else new.team_id or None,
+                session_token=new_session_token())
+    token = issue_set_password_token(user, link_hours)
+    db.session.add(user)
+    audit.record("user_created", purpose=f"user:{email}")
+    db.session.commit()
+    return user, token
+
+
+def save_company(company: Company, values: dict) -> Company:
+    """Create or update ``company`` from ``values`` (the keys in :data:`COMPANY_FIELDS`); committed.
+
+    Raises:
+        AccountRuleError: another company has the CVR number (``cvr``).
+    """
+    clash = db.session.scalar(sa.select(Company.id).where(Company.cvr == values["cvr"],
+                                                           Company.id != (company.id or 0)))
+    if clash:
+        raise AccountRuleError("Der findes allerede en virksomhed med det CVR-nummer.", "cvr")
+    for name in COMPANY_FIELDS:
+        setattr(company, name, values[name])
+    db.session.add(company)
+    audit.record("company_saved", purpose=f"company:{company.cvr}")
+    db.session.commit()
+    return company
 
 
 def toggle_active(user: User, acting: User) -> None:
