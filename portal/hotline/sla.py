@@ -10,9 +10,11 @@ The rules (all in Danish local time, Europe/Copenhagen, daylight saving included
   working day. The target is the same wall-clock time that many working days later.
 
 Working days are Monday–Friday except the days in :func:`holidays`: the Danish public
-holidays (Store Bededag abolished from 2024) plus the days municipal offices are closed
-by agreement (Grundlovsdag 5 June, 24 and 31 December). Easter-based days are computed,
-so the table works for any year; 2026–2027 are spelled out in the tests.
+holidays from the ``holidays`` package (its "public" category: Store Bededag abolished from
+2024, Easter-based days for any year) plus the days municipal offices are closed by
+agreement, not by law (:data:`CLOSED_BY_AGREEMENT`: Grundlovsdag 5 June, juleaften and
+nytårsaften), as the rules were before the package. 1 May, which the package lists as
+"optional", stays a working day. 2026–2027 are spelled out in the tests.
 
 Every function that needs "now" takes it as an argument (``now`` or a ``clock``), so
 tests use hand-made times.
@@ -23,6 +25,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Callable
 from zoneinfo import ZoneInfo
+
+from holidays import country_holidays
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
 OFFICE_OPENS = time(8, 0)
@@ -51,28 +55,15 @@ def to_local(moment: datetime) -> datetime:
     return as_utc(moment).astimezone(LOCAL)
 
 
-def easter_sunday(year: int) -> date:
-    """Gregorian Easter Sunday (the anonymous Gregorian / Meeus algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    n = (h - 7 * ((a + 11 * h + 22 * m) // 451) + m + 114)
-    return date(year, n // 31, n % 31 + 1)
+# (month, day): closed by agreement, not public holidays: Grundlovsdag, juleaften, nytårsaften.
+CLOSED_BY_AGREEMENT = ((6, 5), (12, 24), (12, 31))
 
 
 @lru_cache(maxsize=32)
 def holidays(year: int) -> frozenset[date]:
     """Days off in ``year`` besides weekends (see the module docstring)."""
-    easter = easter_sunday(year)
-    moving = [-3, -2, 0, 1, 39, 49, 50]  # skærtorsdag .. 2. pinsedag
-    if year < 2024:
-        moving.append(26)  # Store Bededag, abolished from 2024
-    fixed = [date(year, 1, 1), date(year, 6, 5), date(year, 12, 24), date(year, 12, 25),
-             date(year, 12, 26), date(year, 12, 31)]
-    return frozenset([easter + timedelta(days=offset) for offset in moving] + fixed)
+    public = country_holidays("DK", years=year)
+    return frozenset(public) | {date(year, month, day) for month, day in CLOSED_BY_AGREEMENT}
 
 
 def is_working_day(day: date) -> bool:

@@ -66,6 +66,34 @@ def test_holiday_table(year, expected):
     assert sla.holidays(year) == expected
 
 
+@pytest.mark.parametrize("created, urgency, expected", [
+    (local(2026, 5, 13, 10), "hoej", local(2026, 5, 15, 10)),    # Kristi himmelfartsdag (Thu 14 May)
+    (local(2026, 5, 13, 15), "akut", local(2026, 5, 15, 12)),
+    (local(2026, 5, 22, 10), "normal", local(2026, 5, 28, 10)),  # pinsedag and 2. pinsedag (24-25 May)
+    (local(2026, 5, 22, 15), "akut", local(2026, 5, 26, 12)),
+    (local(2026, 6, 4, 10), "hoej", local(2026, 6, 8, 10)),      # Grundlovsdag (Fri 5 June): closed
+    (local(2026, 4, 30, 10), "hoej", local(2026, 5, 1, 10)),     # 1 May: open
+])
+def test_due_at_skips_kristi_himmelfart_pinse_and_grundlovsdag(created, urgency, expected):
+    assert sla.due_at(created, urgency) == expected
+
+
+def test_the_days_closed_by_agreement_are_kept_besides_the_public_holidays():
+    # Not public holidays (the holidays package lists them as "optional" at most); the
+    # job centre is closed on them by agreement, as before the package was used.
+    for day in (date(2030, 6, 5), date(2030, 12, 24), date(2030, 12, 31)):
+        assert day.weekday() < 5 and not sla.is_working_day(day)
+    assert sla.is_working_day(date(2030, 5, 1))  # Arbejdernes kampdag: open
+
+
+def test_easter_based_days_follow_easter_in_any_year():
+    # Easter Sunday 2035 is 25 March, 2038 is 25 April (the latest in the century).
+    assert {date(2035, 3, 22), date(2035, 3, 23), date(2035, 3, 26), date(2035, 5, 3),
+            date(2035, 5, 14)} <= sla.holidays(2035)
+    assert {date(2038, 4, 22), date(2038, 4, 23), date(2038, 4, 26), date(2038, 6, 3),
+            date(2038, 6, 14)} <= sla.holidays(2038)
+
+
 def test_store_bededag_is_a_working_day_from_2024():
     assert sla.is_working_day(date(2026, 5, 1))  # 4th Friday after Easter 2026
     assert not sla.is_working_day(date(2023, 5, 5))
