@@ -7,9 +7,16 @@ new consent may follow a withdrawal. ``rejected`` ends a proposal.
 Every function here validates the transition against :data:`TRANSITIONS`, changes the
 proposal, adds an audit event and commits, all in one transaction. Illegal moves raise
 :class:`TransitionError` (a Danish message the page can show) and write nothing.
+
+What the company reads as the candidate's jobmål is ``Proposal.shared_goal``: a text a
+consultant approved for sharing (:func:`check_shared_goal`, :func:`set_shared_goal`), never
+the citizen's free-text jobmål, which may hold health details ("skånejob pga. rygskade").
+Until one is approved the company sees the opening's title.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from . import audit
@@ -21,6 +28,15 @@ from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STA
 CONSENT_TEXT_VERSION = "samtykke-v1"
 MAX_CONSENT_DAYS = 365
 MAX_NOTE_LENGTH = 500
+MAX_SHARED_GOAL_LENGTH = 120
+# Words that give away health, limitations or the reason for them: a shared jobmål holding
+# one is refused (the consultant approves the text; this catches a pasted free-text jobmål).
+HEALTH_WORDS = re.compile(
+    r"skåne|\bpga\b|på grund af|grundet|diagnos|sygdom|sygemeld|\bsyg\b|\w*skade\b|skadet|smerte|stress|angst|"
+    r"depression|psykisk|psykiatri|misbrug|handicap|begrænsning|hensyn|helbred|\badhd\b|autis|"
+    r"ressourceforløb|jobafklaring|førtidspension|fleksjob|revalidering", re.IGNORECASE)
+# Free-text qualifiers after a job title: parentheses, or what follows a comma, dash or colon.
+_QUALIFIER = re.compile(r"\s*(?:[(\[].*|[,;:/–-]\s.*|\s-\s.*)$", re.DOTALL)
 
 # Allowed moves, by current status. Anything missing is refused.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -157,6 +173,51 @@ def respond(proposal: Proposal, user: User, response: str, note: str = "") -> No
     proposal.company_response, proposal.company_response_note = response, note
     proposal.company_responded_at = utcnow()
     _finish(proposal, "company_response", f"response:{response}", user)
+
+
+def check_shared_goal(text: str) -> str:
+    """The jobmål text to show the company, cleaned; "" means none (the opening's title is shown).
+
+    Raises:
+        TransitionError: if the text is too long, holds control characters or words that
+            give away health details or limitations.
+    """
+    text = " ".join((text or "").split())
+    if len(text) > MAX_SHARED_GOAL_LENGTH:
+        raise TransitionError(f"Jobmålet til virksomheden: Højst {MAX_SHARED_GOAL_LENGTH} tegn.")
+    if any(not ch.isprintable() for ch in text):
+        raise TransitionError("Jobmålet til virksomheden indeholder usynlige tegn eller styretegn.")
+    if found := HEALTH_WORDS.search(text):
+        raise TransitionError(
+            f"Jobmålet til virksomheden må ikke indeholde helbredsoplysninger eller skånehensyn "
+            f"(»{found.group()}«). Skriv kun stillingsbetegnelsen, fx »Administrativ medarbejder«.")
+    return text
+
+
+def suggest_shared_goal(goals: Iterable[str]) -> str:
+    """A suggestion for the consultant: the first matched jobmål cut to its job title.
+
+    Parentheses and whatever follows a comma, dash or colon are dropped; a title that still
+    holds a health word is not suggested (""). The consultant approves or edits it.
+    """
+    for goal in goals:
+        title = _QUALIFIER.sub("", " ".join(str(goal).split())).strip()
+        if 2 <= len(title) <= MAX_SHARED_GOAL_LENGTH and not HEALTH_WORDS.search(title):
+            return title
+    return ""
+
+
+def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
+    """Store the jobmål text the consultant approved for the company (any state but rejected).
+
+    Raises:
+        TransitionError: if the proposal is rejected or the text is refused (see
+            :func:`check_shared_goal`).
+    """
+    if proposal.status == "rejected":
+        raise TransitionError("Forslaget er fravalgt; virksomheden ser det ikke.")
+    proposal.shared_goal = check_shared_goal(text)
+    _finish(proposal, "proposal_shared_goal", "shared jobmål approved", user)
 
 
 def _check(proposal: Proposal, target: str) -> None:

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from wtforms import BooleanField, DateField, SelectField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from .. import audit, proposals
 from ..access import consultant_required
@@ -38,6 +38,14 @@ class ConsentForm(DanishForm):
 
 class StepForm(DanishForm):
     """CSRF only: disclose and withdraw take no input."""
+
+
+class SharedGoalForm(DanishForm):
+    """The jobmål text the company sees (rules in :func:`portal.proposals.check_shared_goal`)."""
+
+    shared_goal = StringField("Jobmål vist for virksomheden", validators=[
+        Length(max=proposals.MAX_SHARED_GOAL_LENGTH,
+               message=f"Jobmålet til virksomheden: Højst {proposals.MAX_SHARED_GOAL_LENGTH} tegn.")])
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -67,8 +75,12 @@ def proposal(proposal_id: int):
     return render_template("candidates/proposal.html", proposal=item, consent_form=form,
                            step_form=StepForm(), allowed=proposals.allowed_next(item),
                            active=proposals.active_consent(item), placements=placements,
-                           can_start=_can_start(item),
+                           can_start=_can_start(item), goal_form=_goal_form(item),
                            text_version=proposals.CONSENT_TEXT_VERSION)
+
+
+def _goal_form(item: Proposal) -> SharedGoalForm:
+    return SharedGoalForm(formdata=None, shared_goal=item.shared_goal)
 
 
 def _can_start(proposal: Proposal) -> bool:
@@ -127,6 +139,30 @@ def withdraw(proposal_id: int):
                  "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet.")
 
 
+@bp.post("/forslag/<int:proposal_id>/jobmaal")
+@consultant_required
+def shared_goal(proposal_id: int):
+    """Approve the jobmål text the company sees for this proposal (audited).
+
+    :raise 404: if the proposal does not exist.  :raise 400: the text is refused.
+    """
+    item = _proposal(proposal_id)
+    form = SharedGoalForm()
+    if form.validate_on_submit():
+        try:
+            proposals.set_shared_goal(item, current_user, form.shared_goal.data or "")
+        except proposals.TransitionError as err:
+            db.session.rollback()
+            form.shared_goal.errors = [*form.shared_goal.errors, str(err)]
+        else:
+            flash("Jobmålet, som virksomheden ser, er gemt.", "success")
+            return _back(item.id)
+    return render_template("candidates/proposal.html", proposal=item, consent_form=ConsentForm(formdata=None),
+                           step_form=StepForm(), allowed=proposals.allowed_next(item),
+                           active=proposals.active_consent(item), goal_form=form,
+                           text_version=proposals.CONSENT_TEXT_VERSION), 400
+
+
 def _step(item: Proposal, action, success: str):
     try:
         action()
@@ -144,5 +180,5 @@ def _refuse(item: Proposal, form: ConsentForm | None):
         return _back(item.id)
     return render_template("candidates/proposal.html", proposal=item, consent_form=form,
                            step_form=StepForm(), allowed=proposals.allowed_next(item),
-                           active=proposals.active_consent(item),
+                           active=proposals.active_consent(item), goal_form=_goal_form(item),
                            text_version=proposals.CONSENT_TEXT_VERSION), 400

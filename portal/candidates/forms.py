@@ -6,6 +6,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 
 from ..citizens.forms import WholeNumberField
 from ..formutil import DanishForm, choices
+from ..proposals import MAX_SHARED_GOAL_LENGTH
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 K_MESSAGE = "Vælg mellem 1 og 100 kandidater."
@@ -25,3 +26,7 @@ class DecisionForm(DanishForm):
     decision = HiddenField(validators=[AnyOf(["approve", "reject"], "Ukendt beslutning.")])
     reason = StringField("Begrundelse", validators=[
         DataRequired("Skriv en kort begrundelse."), Length(max=500, message="Højst 500 tegn.")])
+    # Approve only: the jobmål text the company will see (checked by proposals.check_shared_goal).
+    shared_goal = StringField("Jobmål vist for virksomheden", validators=[
+        Length(max=MAX_SHARED_GOAL_LENGTH,
+               message=f"Jobmålet til virksomheden: Højst {MAX_SHARED_GOAL_LENGTH} tegn.")])

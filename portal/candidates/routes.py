@@ -36,7 +36,8 @@ def ranking(opening_id: int):
     form = RankingFilterForm(request.args, meta={"csrf": False})
     if not form.validate():
         return render_template("candidates/ranking.html", opening=opening, form=form, result=None,
-                               rows={}, pending=pending_changes(), decision_form=DecisionForm()), 400
+                               rows={}, pending=pending_changes(), decision_form=DecisionForm(),
+                               suggestions={}), 400
     filters = Filters(
         benefit_groups=frozenset(form.benefit_groups.data) or None,
         readiness_groups=frozenset(form.readiness_groups.data) or None,
@@ -48,7 +49,8 @@ def ranking(opening_id: int):
     db.session.commit()
     return render_template("candidates/ranking.html", opening=opening, form=form, result=result,
                            rows=rows, pending=pending_changes(), decision_form=DecisionForm(),
-                           decided=service.decided_citizens(opening.id))
+                           decided=service.decided_citizens(opening.id),
+                           suggestions=service.shared_goal_suggestions(result))
 
 
 @bp.post("/opslag/<int:opening_id>/borger/<int:citizen_id>")
@@ -80,7 +82,8 @@ def decide(opening_id: int, citizen_id: int):
             return redirect(url_for("candidates.ranking", opening_id=opening.id))
     try:
         service.record_decision(opening, citizen, form.decision.data == "approve",
-                                form.reason.data.strip(), match, current_user)
+                                form.reason.data.strip(), match, current_user,
+                                shared_goal=form.shared_goal.data or "")
     except ValueError as err:
         flash(str(err), "error")
     else:

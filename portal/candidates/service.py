@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from matching.domain import CitizenProfile, Filters, Match
 from matching.service import MatchResult
 
-from .. import audit
+from .. import audit, proposals
 from ..extensions import db
 from ..matching_runtime import matching_service
 from store.models import Citizen, Company, Opening, Proposal, User
@@ -76,14 +76,18 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int,
 
 
 def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: str,
-                    match: Match | None, user: User) -> Proposal:
+                    match: Match | None, user: User, shared_goal: str = "") -> Proposal:
     """Store the consultant's decision: approve (proposal to the company) or reject.
 
     The ranking only advises; this logged human decision is what creates a proposal.
+    ``shared_goal`` is the jobmål text the consultant approves for the company (approve only;
+    "" shows the company the opening's title).
 
     Raises:
-        ValueError: if a decision for this pair already exists.
+        ValueError: if a decision for this pair already exists, or (a
+            :class:`portal.proposals.TransitionError`) the shared text is refused.
     """
+    shared_goal = proposals.check_shared_goal(shared_goal) if approve else ""
     if db.session.scalar(sa.select(Proposal.id).where(
             Proposal.opening_id == opening.id, Proposal.citizen_id == citizen.id)):
         raise ValueError("Der er allerede truffet en beslutning for denne borger og dette opslag.")
@@ -92,13 +96,20 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
         status="approved" if approve else "rejected",
         score=match.score if match else None,
         explanation=_explanation_json(match) if match else {},
-        decided_by_id=user.id, decided_at=utcnow(), decision_reason=reason,
+        decided_by_id=user.id, decided_at=utcnow(), decision_reason=reason, shared_goal=shared_goal,
     )
     db.session.add(proposal)
     audit.record("proposal_approved" if approve else "proposal_rejected", citizen_id=citizen.id,
                  opening_id=opening.id, purpose="matching decision")
     db.session.commit()
     return proposal
+
+
+def shared_goal_suggestions(result: MatchResult) -> dict[int, str]:
+    """Per ranked citizen id, the jobmål title suggested for the company (see
+    :func:`portal.proposals.suggest_shared_goal`)."""
+    return {int(m.citizen_id): proposals.suggest_shared_goal(m.explanation.matched_goals)
+            for m in result.matches}
 
 
 def _explanation_json(match: Match) -> dict:

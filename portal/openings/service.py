@@ -89,13 +89,15 @@ class SharedCandidate:
     """What a company may see of a proposed candidate: the allow-list, nothing more.
 
     ``name`` is set only once the identity is released (disclosed with a live consent).
+    ``shared_goal`` is the jobmål text a consultant approved for the company ("" = none yet;
+    show the opening's title): never the citizen's free-text jobmål, which may hold health details.
     """
 
     proposal_id: int
     pseudonym: str
     status: str
     similarity_band: str
-    matched_goals: tuple[str, ...]
+    shared_goal: str
     hours_available: float
     name: str | None
     response: str | None
@@ -125,13 +127,12 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
 
 def _shared(proposal: Proposal) -> SharedCandidate:
     explanation = proposal.explanation or {}
-    goals = explanation.get("matched_goals") or ()
     return SharedCandidate(
         proposal_id=proposal.id,
         pseudonym=pseudonym(proposal.citizen_id, proposal.opening_id),
         status=proposal.status,
         similarity_band=str(explanation.get("similarity_band") or ""),
-        matched_goals=tuple(str(goal) for goal in goals),
+        shared_goal=proposal.shared_goal or "",
         hours_available=proposal.citizen.hours_available,
         name=proposal.citizen.name if identity_released(proposal) else None,
         response=proposal.company_response,

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from portal import proposals
 from portal.extensions import db
 from store.models import AuditEvent, Citizen, Consent, Opening, Proposal, User
+from tests.clock import TODAY  # the injected date: tests using it take the frozen_today fixture
 
 MARKER = "Qzvwxy Markersen"  # a name string that cannot appear on a page by accident
-TODAY = date.today()
 IN_90_DAYS = TODAY + timedelta(days=90)
 
 
@@ -28,8 +28,9 @@ def build_world(app, make_user) -> dict:
         db.session.add_all([citizen, *openings])
         db.session.flush()
         proposal = Proposal(citizen_id=citizen.id, opening_id=openings[0].id, status="approved",
-                            explanation={"similarity_band": "Stærkt match", "matched_goals": ["Kok"]},
-                            decided_by_id=consultant.id)
+                            explanation={"similarity_band": "Stærkt match",
+                                         "matched_goals": ["Kok (skånejob pga. rygskade)"]},
+                            shared_goal="Kok", decided_by_id=consultant.id)
         db.session.add(proposal)
         db.session.commit()
         return {"consultant": consultant, "company": company, "other": other, "citizen": citizen.id,

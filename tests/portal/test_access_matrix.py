@@ -43,7 +43,8 @@ def world(app, make_user):
         placement = Placement(citizen=citizen, company=a_company, opening=opening_a, kind="smaajob",
                               start_date=date(2026, 1, 1), weekly_hours=5)
         proposal = Proposal(citizen=citizen, opening=opening_a, status="approved",
-                            decision_reason=f"{MARKER}reason")
+                            decision_reason=f"{MARKER}reason",
+                            explanation={"matched_goals": [f"{MARKER}goal"], "matched_terms": [f"{MARKER}term"]})
         # B's placement is added first, so "the foreign id" (opening_b's, 1) is B's placement too.
         placement_b = Placement(citizen=citizen, company=b_company, opening=opening_b, kind="smaajob",
                                 start_date=date(2026, 1, 1), weekly_hours=5)

@@ -33,6 +33,7 @@ def test_company_sees_the_name_only_while_disclosed(app, client, auth, world):
         set_status(app, world["proposal"], status, consent=consent)
         html = company_page(client, auth, world)
         assert code in html and "Stærkt match" in html and "Kok" in html and "12,5" in html
+        assert "skånejob" not in html and "rygskade" not in html  # the free-text jobmål never
         assert MARKER not in html and "Markersen" not in html
     with app.app_context():
         proposals.disclose(*load(world))
