@@ -271,8 +271,36 @@ class ConstraintCheck:
 
 
 @dataclass(frozen=True)
+class GoalScore:
+    """One of the citizen's jobmål scored alone against the opening (same fused relevance)."""
+
+    goal: str
+    relevance: float
+    band: str
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Hours as data for the card: "Kan 25 t/uge · opslaget 10–15 t/uge" (None: no maximum)."""
+
+    available: float
+    opening_min: float
+    opening_max: float | None
+
+
+@dataclass(frozen=True)
 class Explanation:
-    """The reasons a consultant can check in five seconds."""
+    """The reasons a consultant can check in five seconds.
+
+    Attributes:
+        matched_goals: the best-scoring jobmål alone (empty when none reaches "middel"; the
+            match then rests on the CV), kept for callers of the old field.
+        matched_goal: that jobmål, and ``matched_goal_band`` its band.
+        goal_scores: every jobmål scored alone, best first.
+        matched_terms: whole words and real compound parts both texts contain.
+        priority: what the policy priority added to the score (the sum of the flags).
+        hours: the citizen's hours and the opening's range.
+    """
 
     matched_goals: tuple[str, ...]
     matched_terms: tuple[str, ...]
@@ -283,16 +311,49 @@ class Explanation:
     policy_flags: tuple[PolicyFlag, ...]
     constraints: tuple[ConstraintCheck, ...]
     missing_languages: tuple[str, ...] = ()
+    matched_goal: str | None = None
+    matched_goal_band: str | None = None
+    goal_scores: tuple[GoalScore, ...] = ()
+    priority: float = 0.0
+    hours: Hours | None = None
+
+
+# How much the policy priority may weigh, per search: a multiplier on the policy weights of
+# RankingWeights. It orders candidates within one relevance band only (ranking.rank).
+PRIORITY_STRENGTHS: Mapping[str, float] = MappingProxyType({"off": 0.0, "normal": 0.4, "strong": 1.0})
+DEFAULT_PRIORITY = "normal"
+
+
+def priority_strength(name: str) -> float:
+    """The multiplier for "off", "normal" or "strong".
+
+    Raises:
+        ValueError: another name.
+    """
+    if name not in PRIORITY_STRENGTHS:
+        raise ValueError(f"unknown priority {name!r}; expected one of {', '.join(PRIORITY_STRENGTHS)}")
+    return PRIORITY_STRENGTHS[name]
 
 
 @dataclass(frozen=True)
 class Match:
-    """A ranked (citizen, opening) pair; higher `score` is better."""
+    """A ranked (citizen, opening) pair; higher `score` is better within a band.
+
+    Attributes:
+        score: relevance + soft factors + ``priority``.
+        priority: what the policy priority added (0 with priority "off").
+    """
 
     citizen_id: str
     opening_id: str
     score: float
     explanation: Explanation
+    priority: float = 0.0
+
+    @property
+    def band(self) -> str:
+        """The relevance band; the ranking orders by band first (see ranking.rank)."""
+        return self.explanation.similarity_band
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Lexical channel: Nordic text normalisation, TF-IDF similarity and matched terms.
+"""Lexical channel: Nordic text normalisation and TF-IDF similarity (shared terms: matching.terms).
 
 The dense encoder knows what words *mean*; this channel knows which letters the two texts
 actually share. Job titles are short, full of compounds ("lagermedarbejder") and spelt in
@@ -29,18 +29,6 @@ _AA = re.compile(r"aa")
 _ASCII_CONTROLS = {code: " " for code in (*range(32), 127)}
 _WHITESPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
-
-# Words that say nothing about a job; kept out of explanations (not out of TF-IDF, where
-# IDF already discounts them).
-_STOPWORDS = frozenset(
-    "og i at en et til med for på af der som er de den det har vi du kan skal vil fra om "
-    "eller ikke men også samt hos din dit dine jeg mig min mit mine vores jeres the and of "
-    "in to a an or with och att som för på av eller med".split()
-)
-_MIN_STEM = 4  # a shared compound part shorter than this is noise ("er", "ing")
-_MAX_TOKENS = 500  # bounds matched_terms work on huge inputs (a CV pasted 10^4 times)
-_MAX_WORD = 40  # longer "words" are noise (base64, URLs, pasted junk): never a matched term
-
 
 def _clean_char(ch: str) -> str:
     """Map one character: controls become spaces, format/combining marks vanish."""
@@ -327,63 +315,3 @@ class LexicalModel:
             matrix = self.transform(docs)
         scores = matrix @ self.transform([query]).T
         return np.clip(np.asarray(scores.todense(), dtype=np.float32).ravel(), 0.0, 1.0)
-
-
-def _common_prefix(a: str, b: str) -> str:
-    size = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        size += 1
-    return a[:size]
-
-
-def _shared_parts(word: str, by_head: dict[str, list[str]], by_tail: dict[str, list[str]]) -> list[str]:
-    """The longest shared beginning and ending of ``word`` with any document word.
-
-    Compounds are built from whole parts ("lager|medarbejder", "lager|arbejde",
-    "hjemme|hjælper", "sosu|hjælper"), so a shared part begins or ends both words. Document
-    words are indexed by their first and last letters, which keeps this linear.
-    """
-    tail = word[::-1]
-    best_head = max((_common_prefix(word, o) for o in by_head.get(word[:_MIN_STEM], ())), key=len, default="")
-    best_tail = max((_common_prefix(tail, o[::-1]) for o in by_tail.get(word[-_MIN_STEM:], ())), key=len, default="")
-    return [part for part in (best_head, best_tail[::-1]) if len(part) >= _MIN_STEM]
-
-
-def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
-    """The words or compound parts that ``query`` and ``doc`` really share.
-
-    For explanations ("Fælles ord: lager, truck"). Exact shared words come first, then
-    shared compound parts (a common beginning or ending of at least four letters, e.g.
-    "lagermedarbejder"/"lagerarbejde" -> "lager"); stopwords and numbers are left out.
-    Every term returned occurs in both normalised texts.
-
-    Args:
-        query: E.g. the opening's title and description.
-        doc: E.g. a citizen's jobmål or CV.
-        limit: Maximum number of terms.
-
-    Returns:
-        Normalised terms, exact words first, each group in order of appearance in ``query``.
-    """
-    query_words = [w for w in dict.fromkeys(tokens(query))
-                   if w not in _STOPWORDS and not w.isdigit() and len(w) <= _MAX_WORD]
-    doc_words = [w for w in dict.fromkeys(tokens(doc)) if len(w) <= _MAX_WORD]
-    doc_set = set(doc_words)
-    found = dict.fromkeys(w for w in query_words if w in doc_set)
-    by_head: dict[str, list[str]] = {}
-    by_tail: dict[str, list[str]] = {}
-    for other in doc_words[:_MAX_TOKENS]:
-        if len(other) >= _MIN_STEM and other not in found:
-            by_head.setdefault(other[:_MIN_STEM], []).append(other)
-            by_tail.setdefault(other[-_MIN_STEM:], []).append(other)
-    for word in query_words[:_MAX_TOKENS]:
-        if len(found) >= limit:
-            break
-        if word in found or len(word) < _MIN_STEM:
-            continue
-        for part in _shared_parts(word, by_head, by_tail):
-            if part not in _STOPWORDS and not any(part in f for f in found):
-                found[part] = None
-    return list(found)[:limit]

@@ -19,13 +19,14 @@ from matching.domain import (
     Exclusion,
     Explanation,
     Filters,
+    Hours,
     Match,
     OpeningProfile,
     PolicyFlag,
     RankingWeights,
 )
 from matching.geo import UnknownPostcode, haversine_km, locate
-from matching.lexical import matched_terms
+from matching.terms import matched_terms
 from matching.redact import redact_cpr
 
 DAYS_PER_MONTH = 30.44
@@ -140,9 +141,12 @@ def _months_between(start: date | None, today: date) -> float:
 
 
 def policy_flags(
-    citizen: CitizenProfile, weights: RankingWeights, today: date
+    citizen: CitizenProfile, weights: RankingWeights, today: date, strength: float = 1.0
 ) -> tuple[PolicyFlag, ...]:
-    """The policy priorities for a citizen, each with its score contribution (> 0 only)."""
+    """The policy priorities for a citizen, each with its score contribution (> 0 only).
+
+    ``strength`` multiplies every contribution (the per-search "off" / "normal" / "strong").
+    """
     gap_from = citizen.last_company_placement or citizen.case_start
     gap = _months_between(gap_from, today)
     on_benefit = _months_between(citizen.case_start, today)
@@ -150,15 +154,15 @@ def policy_flags(
     flags = (
         PolicyFlag(
             "placement_gap", f"{gap:.0f} mdr. uden virksomhedsrettet forløb",
-            weights.placement_gap * min(1.0, gap / weights.placement_gap_months),
+            strength * weights.placement_gap * min(1.0, gap / weights.placement_gap_months),
         ),
         PolicyFlag(
             "readiness", f"Parathed: {READINESS_LABELS[citizen.readiness_group]}",
-            weights.readiness * readiness,
+            strength * weights.readiness * readiness,
         ),
         PolicyFlag(
             "benefit_duration", f"{on_benefit:.0f} mdr. på ydelse",
-            weights.benefit_duration * min(1.0, on_benefit / weights.benefit_duration_months),
+            strength * weights.benefit_duration * min(1.0, on_benefit / weights.benefit_duration_months),
         ),
     )
     return tuple(f for f in flags if f.contribution > 0)
@@ -169,9 +173,12 @@ def _matched_goals(citizen: CitizenProfile, text: str) -> tuple[str, ...]:
 
 
 def score_candidate(
-    candidate: Candidate, weights: RankingWeights, rules: EligibilityRules, *, today: date
+    candidate: Candidate, weights: RankingWeights, rules: EligibilityRules, *, today: date,
+    strength: float = 1.0,
 ) -> Match | Exclusion:
     """Check, score and explain one pair.
+
+    ``strength`` scales the policy priority (0: off). The score is a function of the pair.
 
     Returns:
         An `Exclusion` naming the first broken hard constraint, else a scored `Match`.
@@ -183,7 +190,8 @@ def score_candidate(
         reason = "; ".join(f"{c.name}: {c.detail}" for c in broken)
         return Exclusion(citizen.id, opening.id, reason, checks)
     fit = hours_fit(citizen, opening)
-    flags = policy_flags(citizen, weights, today)
+    flags = policy_flags(citizen, weights, today, strength)
+    priority = sum(f.contribution for f in flags)
     missing = missing_languages(citizen, opening)
     required = len(opening.required_languages)
     score = (
@@ -191,7 +199,7 @@ def score_candidate(
         + weights.distance * math.exp(-km / weights.distance_scale_km)
         + weights.hours_fit * fit
         + weights.languages * (1.0 - len(missing) / required if required else 1.0)
-        + sum(f.contribution for f in flags)
+        + priority
     )
     text = opening_text(opening)
     explanation = Explanation(
@@ -204,8 +212,23 @@ def score_candidate(
         policy_flags=flags,
         constraints=checks,
         missing_languages=missing,
+        priority=priority,
+        hours=Hours(citizen.hours_available, opening.hours_min, opening.hours_max),
     )
-    return Match(citizen.id, opening.id, score, explanation)
+    return Match(citizen.id, opening.id, score, explanation, priority)
+
+
+# Bands from low to high; the ranking orders by band before score.
+BAND_ORDER = {label: rank for rank, label in enumerate(("lav", "middel", "høj", "meget høj"))}
+
+
+def sort_key(match: Match) -> tuple:
+    """Band first (higher first), then score, then ids: relevance first, priority within a band.
+
+    The policy priority and the soft factors (distance, hours, languages) order candidates of
+    similar relevance; they never lift a candidate over one in a higher relevance band.
+    """
+    return (-BAND_ORDER.get(match.band, 0), -match.score, match.citizen_id, match.opening_id)
 
 
 def rank(
@@ -216,19 +239,21 @@ def rank(
     today: date,
     k: int | None = None,
     include_excluded: bool = False,
+    strength: float = 1.0,
 ) -> RankingOutcome:
-    """Rank pairs best first; ties break on (citizen id, opening id) so order is stable.
+    """Rank pairs best first (`sort_key`: band, score, ids), so the order is stable.
 
     Args:
+        strength: multiplier of the policy priority (0: off).
         k: keep at most this many matches (None: all).
         include_excluded: also return the pairs that broke a hard constraint.
     """
     matches: list[Match] = []
     excluded: list[Exclusion] = []
     for candidate in candidates:
-        result = score_candidate(candidate, weights, rules, today=today)
+        result = score_candidate(candidate, weights, rules, today=today, strength=strength)
         (matches if isinstance(result, Match) else excluded).append(result)
-    matches.sort(key=lambda m: (-m.score, m.citizen_id, m.opening_id))
+    matches.sort(key=sort_key)
     return RankingOutcome(
         tuple(matches if k is None else matches[:k]),
         tuple(excluded) if include_excluded else (),

@@ -20,16 +20,17 @@ from matching.backends.base import (
     BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
 )
 from matching.domain import (
-    DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, Exclusion, Filters, Match,
-    OpeningProfile, RankingWeights,
+    DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, Exclusion, Filters,
+    Match, OpeningProfile, RankingWeights, priority_strength,
 )
+from matching.explain import explain, goal_scores
 from matching.index_meta import lexical_stats, mismatch
 from matching.lexical import LexicalModel
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
     Candidate, check_hard_constraints, citizen_passes, citizen_text, distance_km, opening_passes,
-    opening_text, rank,
+    opening_text, rank, score_candidate,
 )
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
 
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 P = TypeVar("P", CitizenProfile, OpeningProfile)
 P_co = TypeVar("P_co", CitizenProfile, OpeningProfile, covariant=True)
+# Below this relevance (the "middel" band) a candidate is not a good match: when the best
+# remaining candidate is below it, the result says so (`MatchResult.no_good_match`).
+GOOD_MATCH_THRESHOLD = 0.40
 # Retrieval radius when nothing narrower is known; the per-citizen commute limit is then
 # enforced by ranking (it differs per citizen, so it is not a single backend filter).
 MAX_RETRIEVAL_KM = 100.0
@@ -74,6 +78,8 @@ class MatchResult:
         degraded: True when the backend was unavailable and ranking ran in process.
         reason: why the result is degraded (None otherwise).
         missing_ids: ids the backend returned that the source could not fill (stale index).
+        priority: the policy priority used ("off", "normal", "strong").
+        threshold: the relevance a good match reaches (`no_good_match`).
     """
 
     matches: tuple[Match, ...]
@@ -81,6 +87,17 @@ class MatchResult:
     degraded: bool = False
     reason: str | None = None
     missing_ids: tuple[str, ...] = ()
+    priority: str = DEFAULT_PRIORITY
+    threshold: float = GOOD_MATCH_THRESHOLD
+
+    @property
+    def no_good_match(self) -> bool:
+        """True when no candidate (or the best remaining one) reaches the threshold.
+
+        The ranking is band first, so the first match has the highest band: when it is below
+        "middel", nothing good is left, whatever priority or distance did to the order.
+        """
+        return not any(m.explanation.relevance >= self.threshold for m in self.matches)
 
 
 def _location(lat: float | None, lon: float | None, postcode: str) -> tuple[float, float] | None:
@@ -212,6 +229,7 @@ class _Plan(Generic[P]):
     pair: Callable[[P], tuple[CitizenProfile, OpeningProfile]]
     text: Callable[[P], str]
     passes: Callable[[P], bool]
+    priority: str = DEFAULT_PRIORITY
 
 
 class MatchingService:
@@ -261,35 +279,42 @@ class MatchingService:
     def rank_candidates(
         self, opening: OpeningProfile, k: int = 20, filters: Filters = Filters(), *,
         citizens: ProfileSource[CitizenProfile] | Mapping[str, CitizenProfile],
-        include_excluded: bool = False,
+        include_excluded: bool = False, priority: str = DEFAULT_PRIORITY,
     ) -> MatchResult:
         """The k best citizens for `opening`, best first, each with an explanation.
 
         With `include_excluded`, hard constraints are not pre-filtered in the backend, so
         the nearest candidates that break one come back in `excluded` with the reason.
+        `priority` ("off", "normal", "strong") is how much the policy priority orders
+        candidates within a relevance band (docs/matching.md); each match carries what it added.
 
         Raises:
             BackendUnavailable, EncoderUnavailable: only when `fallback` is False.
+            ValueError: an unknown priority.
         """
+        priority_strength(priority)
         plan: _Plan[CitizenProfile] = _Plan(
             "citizen", opening_text(opening),
             citizen_conditions(opening, filters, self.rules, hard=not include_excluded),
             lambda c: (c, opening), citizen_text,
             lambda c: citizen_passes(c, filters) and _within(c, opening, filters.max_distance_km),
+            priority,
         )
         return self._run(plan, k, _as_source(citizens), include_excluded)
 
     def rank_openings(
         self, citizen: CitizenProfile, k: int = 20, filters: Filters = Filters(), *,
         openings: ProfileSource[OpeningProfile] | Mapping[str, OpeningProfile],
-        include_excluded: bool = False,
+        include_excluded: bool = False, priority: str = DEFAULT_PRIORITY,
     ) -> MatchResult:
         """The k best openings for `citizen` (the reverse of `rank_candidates`)."""
+        priority_strength(priority)
         plan: _Plan[OpeningProfile] = _Plan(
             "opening", citizen_text(citizen),
             opening_conditions(citizen, filters, self.rules, hard=not include_excluded),
             lambda o: (citizen, o), opening_text,
             lambda o: opening_passes(o, filters) and _within(citizen, o, filters.max_distance_km),
+            priority,
         )
         return self._run(plan, k, _as_source(openings), include_excluded)
 
@@ -322,7 +347,8 @@ class MatchingService:
         # The database is the truth: re-check the consultant's filters on fresh profiles.
         profiles = [found[i] for i in ids if i in found and plan.passes(found[i])]
         matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
-        return MatchResult(matches, excluded, missing_ids=tuple(i for i in ids if i not in found))
+        return MatchResult(matches, excluded, missing_ids=tuple(i for i in ids if i not in found),
+                           priority=plan.priority)
 
     def _degraded(self, plan: _Plan[P], query_vector: np.ndarray | None, k: int,
                   source: ProfileSource[P], include_excluded: bool, cause: str) -> MatchResult:
@@ -334,7 +360,7 @@ class MatchingService:
             note += f", scored the first {self.fallback_limit} only"
             profiles = profiles[: self.fallback_limit]
         matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
-        return MatchResult(matches, excluded, degraded=True, reason=note)
+        return MatchResult(matches, excluded, degraded=True, reason=note, priority=plan.priority)
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
@@ -350,8 +376,47 @@ class MatchingService:
         candidates = [Candidate(*plan.pair(p), round(float(s), 6), similarity_band(round(float(s), 6)))
                       for p, s in zip(profiles, fused)]
         outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,
-                       include_excluded=include_excluded)
-        return outcome.matches, outcome.excluded
+                       include_excluded=include_excluded, strength=priority_strength(plan.priority))
+        by_id = {p.id: plan.pair(p) for p in profiles}
+        key = "citizen_id" if plan.kind == "citizen" else "opening_id"
+        return tuple(self._explained(m, *by_id[getattr(m, key)], query_vector if plan.kind == "citizen"
+                                     else None) for m in outcome.matches), outcome.excluded
+
+    def _explained(self, match: Match, citizen: CitizenProfile, opening: OpeningProfile,
+                   opening_vector: np.ndarray | None) -> Match:
+        """The match with each jobmål scored alone (the opening's vector encoded when not given)."""
+        if opening_vector is None:
+            try:
+                opening_vector = self.encoder.encode_queries([opening_text(opening)])[0]
+            except EncoderUnavailable:
+                opening_vector = None
+        return explain(match, citizen, opening,
+                       goal_scores(self.scorer, self.lexical(), citizen, opening, opening_vector))
+
+    def explain_pair(self, citizen: CitizenProfile, opening: OpeningProfile, *,
+                     priority: str = DEFAULT_PRIORITY) -> Match | Exclusion:
+        """Score one pair directly, exactly as a ranking would score it (no re-ranking).
+
+        For approving or rejecting any eligible citizen, however far down the list. Uses the
+        index's lexical statistics and the same fusion, so the score equals the ranking's.
+
+        Returns:
+            The explained `Match`, or the `Exclusion` naming the broken hard constraint.
+
+        Raises:
+            EncoderUnavailable: the encoder is down (then the pair cannot be scored as ranked).
+            ValueError: an unknown priority.
+        """
+        strength = priority_strength(priority)
+        query, doc = opening_text(opening), citizen_text(citizen)
+        query_vector = self.encoder.encode_queries([query])[0]
+        fused = self.scorer.score(query, [doc], query_vector=query_vector, lexical=self.lexical()).fused
+        relevance = round(float(fused[0]), 6)
+        result = score_candidate(Candidate(citizen, opening, relevance, similarity_band(relevance)),
+                                 self.weights, self.rules, today=self.clock(), strength=strength)
+        if isinstance(result, Exclusion):
+            return result
+        return self._explained(result, citizen, opening, query_vector)
 
 
 def _eligible(citizen: CitizenProfile, opening: OpeningProfile, rules: EligibilityRules) -> bool:

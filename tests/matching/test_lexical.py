@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from matching.lexical import LexicalModel, matched_terms, normalise
+from matching.lexical import LexicalModel, normalise
+from matching.terms import matched_terms
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
