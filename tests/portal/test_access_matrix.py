@@ -5,7 +5,7 @@ The routes are read from the app's URL map, so a new route is covered the day it
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -51,7 +51,8 @@ def world(app, make_user):
         db.session.add_all([opening_b, citizen, opening_a, placement_b, placement, proposal])
         db.session.flush()
         request = HotlineRequest(company=b_company, category="andet", urgency="normal",
-                                 subject="B's problem", created_by_id=b_user.id, due_at=date(2026, 1, 2))
+                                 subject="B's problem", created_by_id=b_user.id,
+                                 due_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
         # A consultant's note on A's own placement (id == opening_a's): A must never see it.
         note = PlacementEvent(placement_id=placement.id, kind="followup", note=f"{MARKER}note",
                               user_id=consultant.id)
