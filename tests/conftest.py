@@ -53,6 +53,15 @@ def postgres_url():
     server.cleanup()
 
 
+@pytest.fixture
+def frozen_today():
+    """Live on tests.clock.TODAY (portal included) for the test; yields that date."""
+    from tests.clock import TODAY, travel
+
+    with travel():
+        yield TODAY
+
+
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     # scrypt with p=3 is slow on purpose: hash once per session.

@@ -5,10 +5,9 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from store.clock import utcnow
 
-def utcnow() -> datetime:
-    """Timezone-aware current UTC time (the single clock the models use)."""
-    return datetime.now(timezone.utc)
+__all__ = ["UTCDateTime", "created_column", "enum_of", "utcnow"]
 
 
 class UTCDateTime(sa.types.TypeDecorator):

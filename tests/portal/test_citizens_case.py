@@ -18,9 +18,10 @@ from portal.extensions import db
 from portal.matching_runtime import _runtime
 from store.models import AuditEvent, Citizen, Company, Opening, OutboxEvent, Placement
 from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
+from tests.clock import TODAY
 
 HUGE = "x" * 1_000_000
-TODAY = date.today()
+pytestmark = pytest.mark.usefixtures("frozen_today")  # the portal lives on TODAY too
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from portal.extensions import db
 from store.models import AuditEvent, Consent, Proposal
 from tests.portal.proposal_fixtures import IN_90_DAYS, MARKER, TODAY, actions, build_world, load, set_status
 
+pytestmark = pytest.mark.usefixtures("frozen_today")  # the portal lives on TODAY too
+
 
 @pytest.fixture
 def world(app, make_user):
