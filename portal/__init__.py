@@ -1,12 +1,13 @@
 """Jobbro portal: the Flask application factory."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+
+from store import settings as store_settings
 
 from . import config as config_module
 
@@ -55,8 +56,7 @@ def instance_path(test_config: dict | None = None) -> str:
     """The instance folder: ``test_config["INSTANCE_PATH"]``, else JOBBRO_INSTANCE_PATH, else
     ``<repo>/instance``. Tests always pass their own, so a test run never writes into the
     checkout's folder that ``make run`` uses (database, secrets, matching index)."""
-    return ((test_config or {}).get("INSTANCE_PATH") or os.environ.get("JOBBRO_INSTANCE_PATH")
-            or str(ROOT / "instance"))
+    return (test_config or {}).get("INSTANCE_PATH") or store_settings.instance_path()
 
 
 def trust_proxies(app: Flask) -> None:

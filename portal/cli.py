@@ -1,7 +1,6 @@
 """Flask CLI commands: ``flask --app portal setup`` and friends."""
 from __future__ import annotations
 
-from datetime import date
 
 import click
 import sqlalchemy as sa
@@ -10,6 +9,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .extensions import db
+from store import clock
 
 DEMO_LOGINS = (
     ("Virksomhed", "virksomhed@demo.jobbro.dk"),
@@ -66,7 +66,7 @@ def _seed_demo() -> None:
     from .auth.passwords import hash_password
     from .demo.loader import load_demo
 
-    counts = load_demo(db.session, today=date.today(), password_hash=hash_password(DEMO_PASSWORD))
+    counts = load_demo(db.session, today=clock.today(), password_hash=hash_password(DEMO_PASSWORD))
     queued = _queue_everything_for_indexing()
     click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     click.echo(f"{queued} rows queued for the matching index (python -m indexer drain)")
@@ -170,7 +170,7 @@ def retention_command(days: int | None) -> None:
     from .privacy import anonymise_expired
 
     config = current_app.config
-    count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=date.today(),
+    count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=clock.today(),
                               retention_days=days or config["RETENTION_DAYS"])
     keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
                        config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))

@@ -36,10 +36,13 @@ ENV_KEYS = (
     "TRUSTED_PROXY_HOPS",
     "FRESH_LOGIN_MINUTES",
     "HOTLINE_REMIND_BEFORE_MINUTES",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_IP_MAX_ACCOUNTS",
 )
 ENVIRONMENTS = ("development", "testing", "production")
 INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
-            "FRESH_LOGIN_MINUTES", "HOTLINE_REMIND_BEFORE_MINUTES")
+            "FRESH_LOGIN_MINUTES", "HOTLINE_REMIND_BEFORE_MINUTES", "LOGIN_MAX_FAILURES",
+            "LOGIN_IP_MAX_ACCOUNTS")
 
 
 def defaults(instance_path: str) -> dict:
@@ -73,6 +76,9 @@ def defaults(instance_path: str) -> dict:
         "TRUSTED_PROXY_HOPS": 0,
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_MAX_FAILURES": 5,
+        # A client IP is locked only after failures on more than this many distinct accounts
+        # (an office behind one NAT address must not be locked out by one user's typos).
+        "LOGIN_IP_MAX_ACCOUNTS": 20,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "PASSWORD_RESET_HOURS": 72,
         "PASSWORD_FORGOT_MINUTES": 60,
@@ -195,7 +201,8 @@ def _check_portal_url(config: dict, production: bool) -> None:
 def _check_counts(config: dict) -> None:
     """Whole-number settings that may also come from ``test_config`` must be in range."""
     for key, low in (("TRUSTED_PROXY_HOPS", 0), ("FRESH_LOGIN_MINUTES", 1),
-                     ("HOTLINE_REMIND_BEFORE_MINUTES", 0)):
+                     ("HOTLINE_REMIND_BEFORE_MINUTES", 0), ("LOGIN_MAX_FAILURES", 1),
+                     ("LOGIN_IP_MAX_ACCOUNTS", 1)):
         value = config.setdefault(key, defaults("")[key])
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"{key} must be a whole number of at least {low}, not {value!r}")

@@ -5,7 +5,7 @@ import re
 from typing import Iterable, Mapping
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, SelectField
+from wtforms import Field, Form, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -92,3 +92,36 @@ def attach_error(form, err: RuleError) -> None:
         target.errors = [*target.errors, err.message]
     else:
         form.form_errors.append(err.message)
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed as ASCII digits, bounded *before* conversion.
+
+    WTForms' IntegerField takes any length and Unicode digits; NumberRange then calls
+    ``math.isnan`` on a 309-digit int and overflows (a 500). Here more than ``max_digits``
+    digits is ``too_large`` (pass the field's range message) and anything but an optional
+    sign and 0-9 is "Skriv et helt tal." Empty input leaves ``data`` None for Optional/InputRequired.
+    """
+
+    def __init__(self, label=None, validators=None, *, max_digits: int = 9,
+                 too_large: str = "Tallet er for stort.", **kwargs) -> None:
+        kwargs.setdefault("invalid_value_message", "Skriv et helt tal.")
+        super().__init__(label, validators, **kwargs)
+        self.max_digits, self.too_large = max_digits, too_large
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        raw = (valuelist[0] or "").strip()
+        if not raw:
+            return
+        if not _WHOLE_NUMBER.fullmatch(raw):
+            raise ValueError(self.invalid_value_message)
+        sign, digits = ("-" if raw[0] == "-" else ""), raw.lstrip("+-").lstrip("0") or "0"
+        if len(digits) > self.max_digits:
+            raise ValueError(self.too_large)
+        self.data = int(sign + digits)

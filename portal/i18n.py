@@ -25,7 +25,6 @@ import io
 from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -34,10 +33,11 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from flask import Flask
 from flask_babel import Babel
+from store import clock
 
 LOCALE = "da_DK"
 TIMEZONE = "Europe/Copenhagen"
-DANISH_TIME = ZoneInfo(TIMEZONE)
+DANISH_TIME = clock.LOCAL
 WTFORMS_CATALOGUE = Path(__file__).with_name("translations") / "da" / "LC_MESSAGES" / "wtforms.po"
 MISSING = "–"
 

@@ -24,6 +24,7 @@ from .extensions import db
 from store.models import Consent, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
+from store import clock
 
 CONSENT_TEXT_VERSION = "samtykke-v1"
 MAX_CONSENT_DAYS = 365
@@ -62,7 +63,7 @@ def allowed_next(proposal: Proposal) -> frozenset[str]:
 
 def active_consent(proposal: Proposal, today: date | None = None) -> Consent | None:
     """The newest consent that is neither withdrawn nor past its deadline, if any."""
-    today = today or date.today()
+    today = today or clock.today()
     for consent in reversed(proposal.consents):
         if consent.withdrawn_at is None and consent.deadline >= today:
             return consent
@@ -110,7 +111,7 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
         TransitionError: illegal from the current state, or a bad channel, text version
             or deadline.
     """
-    today = today or date.today()
+    today = today or clock.today()
     _check(proposal, "consented")
     if channel not in CONSENT_CHANNELS:
         raise TransitionError("Vælg hvordan borgeren gav samtykke (telefon, møde, brev eller Digital Post).")

@@ -16,6 +16,7 @@ from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRule
 from matching.vocab import COMPANY_BASED_KINDS
 
 from .models import Citizen, EligibilityRule, Opening, Placement
+from store import clock
 
 # Citizen.languages is free text in Danish ("dansk, engelsk"); matching uses short codes.
 LANGUAGE_CODES = {
@@ -107,7 +108,7 @@ def last_company_placements(session: Session, citizen_ids: Sequence[int],
     A placement still running (no end date, or one after ``today``) counts as today;
     placements that have not started yet are ignored. Citizens without one are absent.
     """
-    today = today or date.today()
+    today = today or clock.today()
     found: dict[int, date] = {}
     for start in range(0, len(citizen_ids), 500):
         chunk = list(citizen_ids[start:start + 500])

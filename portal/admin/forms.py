@@ -4,7 +4,7 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from ..citizens.forms import WholeNumberField
+from ..formutil import WholeNumberField
 from ..formutil import DanishForm, choices
 from store.models.vocab import ROLES
 

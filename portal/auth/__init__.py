@@ -17,13 +17,9 @@ def _register_app_wide(state: BlueprintSetupState) -> None:
     rule under this blueprint's endpoint name (``auth.forgot_password``). Mail logging is set
     up here too, so development shows unsent mails (the set-password links) on the console.
     Fresh logins expire before every request, wherever the sensitive route lives.
-    LOGIN_IP_MAX_ACCOUNTS gets its default here unless the configuration sets it.
     """
     from .. import mail
     from .forgot import PATH, forgot_password
-    from .throttle import DEFAULT_IP_MAX_ACCOUNTS
-
-    state.app.config.setdefault("LOGIN_IP_MAX_ACCOUNTS", DEFAULT_IP_MAX_ACCOUNTS)
 
     state.app.add_url_rule(PATH, "auth.forgot_password", forgot_password, methods=["GET", "POST"])
     state.app.before_request(sessions.expire_fresh_login)

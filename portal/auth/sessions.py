@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import current_app, flash, redirect, session, url_for
 from flask_login import current_user, login_fresh, logout_user, session_protected
@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from .. import audit
 from ..extensions import db, login_manager
 from store.models import User
+from store.clock import utcnow as store_utcnow
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log ind for at se siden."
@@ -83,7 +84,7 @@ def _end_moved_session(app, **_extra) -> None:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return store_utcnow()
 
 
 clock: Callable[[], datetime] = _utc_now

@@ -33,7 +33,6 @@ from store.models import LoginAttempt
 from store.models.base import utcnow
 
 BASE_DELAY_SECONDS = 30
-DEFAULT_IP_MAX_ACCOUNTS = 20
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class Limits:
     @classmethod
     def from_config(cls, config) -> Limits:
         return cls(config["LOGIN_MAX_FAILURES"],
-                   config.get("LOGIN_IP_MAX_ACCOUNTS", DEFAULT_IP_MAX_ACCOUNTS),
+                   config["LOGIN_IP_MAX_ACCOUNTS"],
                    config["LOGIN_WINDOW_SECONDS"])
 
 

@@ -5,7 +5,7 @@ in :mod:`portal.proposals`; these views only validate the form, call it and redi
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
@@ -23,6 +23,7 @@ from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
 from . import bp
+from store import clock
 
 
 class ConsentForm(DanishForm):
@@ -67,7 +68,7 @@ def proposal(proposal_id: int):
     audit.record("proposal_viewed", citizen_id=item.citizen_id, opening_id=item.opening_id,
                  purpose="identity release")
     db.session.commit()
-    form = ConsentForm(formdata=None, deadline=date.today() + timedelta(days=90))
+    form = ConsentForm(formdata=None, deadline=clock.today() + timedelta(days=90))
     placements = db.session.scalars(
         sa.select(Placement).where(Placement.citizen_id == item.citizen_id,
                                    Placement.opening_id == item.opening_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from wtforms import BooleanField, FloatField, HiddenField, SelectMultipleField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from ..citizens.forms import WholeNumberField
+from ..formutil import WholeNumberField
 from ..formutil import DanishForm, choices
 from ..proposals import MAX_SHARED_GOAL_LENGTH
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS

@@ -5,7 +5,6 @@ As everywhere under /borgere, the citizen comes from the URL and the acting user
 """
 from __future__ import annotations
 
-from datetime import date
 
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -13,10 +12,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..formutil import DanishForm, choices
 from .case import CLOSE_REASONS, RESTRICTION_GROUNDS
 from .forms import ChoiceField, DanishDateField, no_hidden_characters
+from store import clock
 
 
 def not_in_future(_form, field) -> None:
-    if field.data and field.data > date.today():
+    if field.data and field.data > clock.today():
         raise ValidationError("Afslutningsdatoen kan ikke ligge i fremtiden.")
 
 

@@ -12,17 +12,17 @@ import unicodedata
 from datetime import date
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, FloatField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
 from matching.geo import POSTCODES
 
 # ChoiceField is imported from here by other areas.
-from ..formutil import ChoiceField, DanishForm, DanishGetForm, choices  # noqa: F401
+from ..formutil import ChoiceField, DanishForm, DanishGetForm, WholeNumberField, choices  # noqa: F401
 from ..i18n import format_number
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
+from store import clock
 
 MAX_JOB_GOALS = 10
 MAX_CV_CHARS = 200_000
@@ -33,7 +33,6 @@ SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle borgere"}
 _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
                      "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _NUL = "\x00"
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 # Eight ASCII digits, in groups separated by single spaces or hyphens; +45/0045 optional.
 _DANISH_PHONE = re.compile(r"(?:(?:\+|00)45[ -]?)?(?P<number>[0-9](?:[ -]?[0-9]){7})")
 EMAIL_MESSAGE = "Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."
@@ -85,7 +84,7 @@ def danish_phone(_form, field) -> None:
 
 
 def not_future(_form, field) -> None:
-    if field.data and not date(1990, 1, 1) <= field.data <= date.today():
+    if field.data and not date(1990, 1, 1) <= field.data <= clock.today():
         raise ValidationError("Sagsstart skal ligge mellem 1990 og i dag.")
 
 
@@ -116,36 +115,6 @@ class NumberField(FloatField):
         if not math.isfinite(value):
             raise ValueError("Skriv et tal, fx 7,5.")
         self.data = value
-
-
-class WholeNumberField(IntegerField):
-    """A whole number typed as ASCII digits, bounded *before* conversion.
-
-    WTForms' IntegerField takes any length and Unicode digits; NumberRange then calls
-    ``math.isnan`` on a 309-digit int and overflows (a 500). Here more than ``max_digits``
-    digits is ``too_large`` (pass the field's range message) and anything but an optional
-    sign and 0-9 is "Skriv et helt tal." Empty input leaves ``data`` None for Optional/InputRequired.
-    """
-
-    def __init__(self, label=None, validators=None, *, max_digits: int = 9,
-                 too_large: str = "Tallet er for stort.", **kwargs) -> None:
-        kwargs.setdefault("invalid_value_message", "Skriv et helt tal.")
-        super().__init__(label, validators, **kwargs)
-        self.max_digits, self.too_large = max_digits, too_large
-
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist:
-            return
-        self.data = None
-        raw = (valuelist[0] or "").strip()
-        if not raw:
-            return
-        if not _WHOLE_NUMBER.fullmatch(raw):
-            raise ValueError(self.invalid_value_message)
-        sign, digits = ("-" if raw[0] == "-" else ""), raw.lstrip("+-").lstrip("0") or "0"
-        if len(digits) > self.max_digits:
-            raise ValueError(self.too_large)
-        self.data = int(sign + digits)
 
 
 class DanishDateField(DateField):

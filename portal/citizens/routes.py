@@ -6,7 +6,6 @@ skånehensyn page also writes "read_limitations" before rendering them.
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -17,6 +16,7 @@ from store.models import Citizen, JobGoal
 from . import bp, queries, service
 from .forms import ActionForm, JobGoalForm, JobGoalMoveForm, ListFilterForm, ProfileForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
+from store import clock
 
 
 @bp.get("/")
@@ -85,7 +85,7 @@ def edit_profile(citizen_id: int):
                 commit_or_flash("Profilen er gemt.")
             return redirect(url_for(".detail", citizen_id=citizen_id))
     return render_template("citizens/profile_form.html", citizen=citizen, form=form,
-                           today=date.today())
+                           today=clock.today())
 
 
 @bp.route("/<int:citizen_id>/jobmaal", methods=["GET", "POST"])

@@ -6,7 +6,6 @@ forms sit on the citizen page, and a refused change re-renders that page with th
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, url_for
@@ -20,11 +19,12 @@ from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, RestrictF
 from .forms import ActionForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
 from .service import CitizenChangeError
+from store import clock
 
 
 def case_forms() -> dict:
     """Blank forms for the case section of the citizen page."""
-    return {"close_form": CloseCaseForm(formdata=None, closed_on=date.today()), "reopen_form": ActionForm(formdata=None),
+    return {"close_form": CloseCaseForm(formdata=None, closed_on=clock.today()), "reopen_form": ActionForm(formdata=None),
             "restrict_form": RestrictForm(formdata=None), "lift_form": LiftRestrictionForm(formdata=None),
             "close_reasons": case.CLOSE_REASONS, "blocking_placements": []}
 
@@ -55,7 +55,7 @@ def close_case(citizen_id: int):
     if not form.validate_on_submit():
         return _refused(citizen, close_form=form)
     try:
-        case.close_case(citizen, form.closed_on.data, form.reason.data, today=date.today())
+        case.close_case(citizen, form.closed_on.data, form.reason.data, today=clock.today())
     except case.ActivePlacementError as exc:
         form.form_errors.append(exc.message_da)
         return _refused(citizen, close_form=form, blocking_placements=exc.placement_ids)

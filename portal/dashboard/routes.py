@@ -1,7 +1,6 @@
 """Routes under /maal: the policy-goal dashboard and its CSV export (consultants, admins)."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Response, render_template, request, url_for
 from flask_login import current_user
@@ -17,10 +16,11 @@ from .facts import load_facts
 from .forms import SCOPES, FilterForm, month_label
 from .metrics import compute_all, compute_trend
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
+from store import clock
 
 
 def _filters():
-    form = FilterForm(request.args, date.today())
+    form = FilterForm(request.args, clock.today())
     scope, as_of = form.cleaned(current_user)
     return form, scope, as_of
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 from holidays import country_holidays
+from store import clock
 
-LOCAL = ZoneInfo("Europe/Copenhagen")
+LOCAL = clock.LOCAL
 OFFICE_OPENS = time(8, 0)
 OFFICE_CLOSES = time(16, 0)
 AKUT_CUTOFF = time(14, 0)
@@ -40,7 +40,7 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     """The default clock: timezone-aware UTC now."""
-    return datetime.now(timezone.utc)
+    return clock.utcnow()
 
 
 def as_utc(moment: datetime) -> datetime:

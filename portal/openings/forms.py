@@ -16,10 +16,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
-from ..citizens.forms import WholeNumberField
+from ..formutil import WholeNumberField
 from ..formutil import ChoiceField, DanishForm, choices, no_control_characters
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
+from store import clock
 
 MAX_HOURS = 80.0
 FULL_TIME_HOURS = 37.0
@@ -165,7 +166,7 @@ class OpeningForm(DanishForm):
     def validate_start_date(self, field: Field) -> None:
         if field.data is None:
             return
-        today = date.today()
+        today = clock.today()
         # An old opening keeps its real start date; only a changed date must be plausible.
         if field.data == self._stored_start:
             return

@@ -7,9 +7,8 @@ caller passes the company id (from ``current_user``) and "today", so tests contr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -19,15 +18,16 @@ from ..dates import add_months, month_start
 from ..extensions import db
 from store.models import HoursLog, Placement, User
 from store.models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
+from store import clock
 
-LOCAL = ZoneInfo("Europe/Copenhagen")
+LOCAL = clock.LOCAL
 ZERO = Decimal(0)
 NO_REASON = "ikke_angivet"
 
 
 def today_local() -> date:
     """Today's date in Danish local time (the month a company thinks it is)."""
-    return datetime.now(LOCAL).date()
+    return clock.today()
 
 
 def placement_label(placement: Placement) -> str:

@@ -32,11 +32,12 @@ def app_behind(tmp_path):
             db.engine.dispose()
 
 
-def _fail_logins(client, forwarded_for: str, count: int) -> list[int]:
-    """``count`` wrong log-ins on different accounts (only the IP key adds up); the statuses."""
+def _fail_logins(client, forwarded_for: str, count: int, first: int = 0) -> list[int]:
+    """``count`` wrong log-ins on different accounts (guess<first>, guess<first+1>, ...: only the
+    IP's count of distinct accounts adds up); the statuses."""
     headers = {"X-Forwarded-For": forwarded_for}
     statuses = []
-    for i in range(count):
+    for i in range(first, first + count):
         page = client.get("/auth/login", headers=headers).get_data(as_text=True)
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
         statuses.append(client.post("/auth/login", headers=headers, data={
@@ -47,7 +48,7 @@ def _fail_logins(client, forwarded_for: str, count: int) -> list[int]:
 
 def test_one_hop_throttles_clients_behind_the_proxy_separately(app_behind):
     app = app_behind(1)
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = app.config["LOGIN_IP_MAX_ACCOUNTS"]  # one wrong guess on each of many accounts
     attacker, colleague = app.test_client(), app.test_client()
     assert _fail_logins(attacker, "203.0.113.7", limit + 1) == [401] * limit + [429]
     # Same proxy address (the test client's 127.0.0.1), another client: not locked out.
@@ -69,11 +70,11 @@ def test_one_hop_believes_only_the_address_the_proxy_appended(app_behind):
 
 def test_without_trusted_hops_a_forged_forwarded_for_is_ignored(app_behind):
     app = app_behind(0)
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = app.config["LOGIN_IP_MAX_ACCOUNTS"]  # one wrong guess on each of many accounts
     client = app.test_client()
     assert _fail_logins(client, "203.0.113.7", limit) == [401] * limit
-    # A new forged address does not buy new tries: the throttle sees the real peer.
-    assert _fail_logins(client, "198.51.100.23", 1) == [429]
+    # A new forged address does not buy new tries on a new account: the throttle sees the real peer.
+    assert _fail_logins(client, "198.51.100.23", 1, first=limit) == [429]
     with app.app_context():
         ips = {event.ip for event in db.session.query(AuditEvent).filter_by(action="login_failed")}
     assert ips == {"127.0.0.1"}
