@@ -88,7 +88,7 @@ def _blank_free_text(session: Session, citizen_id: int) -> None:
     session.execute(sa.update(PlacementEvent).where(PlacementEvent.placement_id.in_(placement_ids))
                     .values(note="").execution_options(synchronize_session="fetch"))
     session.execute(sa.update(Proposal).where(Proposal.citizen_id == citizen_id)
-                    .values(decision_reason="", company_response_note="", explanation={})
+                    .values(decision_reason="", company_response_note="", explanation={}, shared_goal="")
                     .execution_options(synchronize_session="fetch"))
 
 

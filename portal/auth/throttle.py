@@ -114,7 +114,7 @@ def _account_wait(key: str, own: set[int], now: datetime, limits: Limits) -> int
     since = now - timedelta(seconds=limits.window_seconds)
     rows = db.session.execute(sa.select(LoginAttempt.id, LoginAttempt.at)
                               .where(LoginAttempt.key == key, LoginAttempt.at >= since)).all()
-    others = [_aware(at, now) for row_id, at in rows if row_id not in own]
+    others = [at for row_id, at in rows if row_id not in own]  # aware UTC (UTCDateTime)
     if len(others) < limits.max_failures:
         return 0
     delay = min(BASE_DELAY_SECONDS * 2 ** (len(others) - limits.max_failures), limits.window_seconds)
@@ -137,14 +137,10 @@ def _ip_wait(ip: str, own: set[int], now: datetime, limits: Limits) -> int:
         if row_id not in own:
             latest[key] = max(latest.get(key, at), at)
     # Unlocked once ``excess`` of the other accounts' latest failures have left the window.
-    leaving = sorted(_aware(at, now) for at in latest.values())[:excess]
+    leaving = sorted(latest.values())[:excess]
     if not leaving:
         return 1
     return max(math.ceil((leaving[-1] + timedelta(seconds=limits.window_seconds) - now).total_seconds()), 1)
-
-
-def _aware(at: datetime, now: datetime) -> datetime:
-    return at.replace(tzinfo=now.tzinfo) if at.tzinfo is None else at  # SQLite returns naive times
 
 
 def cap_wait(key: str, maximum: int, window_seconds: int) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from .. import mail
@@ -36,7 +36,7 @@ def user_for_token(token: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.set_password_token_hash == _digest(token)))
     if user is None or user.set_password_expires is None or not user.active:
         return None
-    return user if aware(user.set_password_expires) >= utcnow() else None
+    return user if user.set_password_expires >= utcnow() else None
 
 
 def clear_token(user: User) -> None:
@@ -73,9 +73,6 @@ def set_password_url(token: str) -> str:
     return mail.absolute_url("auth.set_password", token=token)
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; the models store UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _digest(token: str) -> str:

@@ -117,7 +117,7 @@ def test_link_expires_after_the_configured_minutes(app, client, auth, make_user,
     ask(client, auth, user.email)
     path = path_of(outbox.links()[0])
     with app.app_context():
-        expires = tokens.aware(db.session.get(User, user.id).set_password_expires)
+        expires = db.session.get(User, user.id).set_password_expires
     assert timedelta(minutes=4) < expires - utcnow() <= timedelta(minutes=5)
     assert client.get(path).status_code == 200
     monkeypatch.setattr(tokens, "utcnow", lambda: expires + timedelta(seconds=1))

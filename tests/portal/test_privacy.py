@@ -92,7 +92,7 @@ def _written_about(citizen_id: int, author_id: int) -> tuple[int, int]:
                          consent_confirmed=True)
     proposal = Proposal(citizen_id=citizen_id, opening=opening, status="approved",
                         decision_reason="Passer trods rygproblemer", company_response_note="Fin",
-                        explanation={"terms": ["truck"]})
+                        explanation={"terms": ["truck"]}, shared_goal="Lagermedarbejder")
     db.session.add_all([request, proposal, placement_note, story])
     db.session.commit()
     return request.id, proposal.id
@@ -121,7 +121,8 @@ def test_retention_blanks_notes_and_explanations(app, uploads, make_user):
         assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1
         db.session.commit()
         proposal = db.session.get(Proposal, proposal_id)
-        assert (proposal.decision_reason, proposal.company_response_note, proposal.explanation) == ("", "", {})
+        assert (proposal.decision_reason, proposal.company_response_note, proposal.explanation,
+                proposal.shared_goal) == ("", "", {}, "")
         assert proposal.status == "approved"  # the statistics keep their rows
         assert db.session.get(HotlineRequest, request_id).subject == ERASED_TEXT
         assert [e.note for e in db.session.query(PlacementEvent)] == [""]
