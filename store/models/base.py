@@ -24,6 +24,8 @@ class UTCDateTime(sa.types.TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
+        if not isinstance(value, datetime):  # a date is a day, not a moment: say so clearly
+            raise TypeError(f"a moment column needs a datetime, not {type(value).__name__} {value!r}")
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)

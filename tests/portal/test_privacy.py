@@ -1,7 +1,7 @@
 """Erasure and retention remove the person everywhere, and only them."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -83,7 +83,7 @@ def _written_about(citizen_id: int, author_id: int) -> tuple[int, int]:
                           start_date=date(2026, 1, 1))
     request = HotlineRequest(company=company, placement=placement, category="fravaer",
                              urgency="normal", subject="Anna er syg igen", created_by_id=author_id,
-                             due_at=date(2026, 2, 1))
+                             due_at=datetime(2026, 2, 1, tzinfo=timezone.utc))
     request.messages.append(HotlineMessage(author_id=author_id, body="Hun har ondt i ryggen"))
     placement_note = PlacementEvent(placement=placement, kind="followup", note="Rygsmerter, tal med læge")
     company.code_of_care = True
