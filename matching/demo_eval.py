@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from matching.backends.memory import MemoryBackend
-from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
+from matching.domain import DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.encoders import Encoder
 from matching.index_meta import index_meta_for
 from matching.ranking import check_hard_constraints
@@ -62,7 +62,7 @@ def ndcg_at(grades: Sequence[int], ideal: Sequence[int], k: int = K) -> float:
 def evaluate(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningProfile],
              labels: Labelled, encoder: Encoder, *, rules: EligibilityRules = DEFAULT_ELIGIBILITY,
              today: date | None = None, min_family: int = K, service_options: Mapping | None = None,
-             ) -> dict:
+             priority: str = DEFAULT_PRIORITY) -> dict:
     """Rank every opening's citizens and score the top ``K`` against the labels.
 
     Returns:
@@ -86,7 +86,7 @@ def evaluate(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningProfi
         eligible = [c for c in citizens
                     if all(x.passed for x in check_hard_constraints(c, opening, rules)[0])]
         ideal = [labels.grade(c.id, opening.id) for c in eligible]
-        result = service.rank_candidates(opening, K, citizens=by_id)
+        result = service.rank_candidates(opening, K, citizens=by_id, priority=priority)
         grades = [labels.grade(m.citizen_id, opening.id) for m in result.matches]
         rows.append({
             "opening": opening.id, "title": opening.title, "kind": opening.kind,

@@ -9,33 +9,30 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
 from matching.domain import CitizenProfile, GoalScore, Match, OpeningProfile
-from matching.lexical import LexicalModel
 from matching.ranking import citizen_text, opening_text
-from matching.relevance import RelevanceScorer, similarity_band
+from matching.relevance import similarity_band
 from matching.terms import matched_terms
 
 
-def goal_scores(scorer: RelevanceScorer, lexical: LexicalModel, citizen: CitizenProfile,
-                opening: OpeningProfile, opening_vector: np.ndarray | None) -> tuple[GoalScore, ...]:
-    """Every non-empty jobmål scored alone against the opening, best first (ties: goal order).
+# A pair's relevance blends the whole citizen text (jobmål and CV) with the best jobmål
+# alone: a citizen with three jobmål is not diluted by the two that do not fit.
+GOAL_WEIGHT = 0.5
 
-    ``opening_vector`` is the opening text's query embedding; None scores lexically only
-    (the encoder is unavailable).
-    """
-    goals = [g.strip() for g in citizen.job_goals if g.strip()]
-    if not goals:
-        return ()
-    text = opening_text(opening)
-    if opening_vector is None:
-        fused = lexical.similarities(text, goals)
-    else:
-        fused = scorer.score(text, goals, query_vector=opening_vector, lexical=lexical).fused
-    scored = [GoalScore(g, round(float(s), 6), similarity_band(round(float(s), 6)))
-              for g, s in zip(goals, fused)]
-    return tuple(sorted(scored, key=lambda g: -g.relevance))
+
+def goal_tuple(scored: list[tuple[str, float]]) -> tuple[GoalScore, ...]:
+    """GoalScores (rounded like every relevance), best first; ties keep the jobmål order."""
+    goals = [GoalScore(g, round(s, 6), similarity_band(round(s, 6))) for g, s in scored]
+    return tuple(sorted(goals, key=lambda g: -g.relevance))
+
+
+def pair_relevance(whole: float, goals: tuple[GoalScore, ...], goal_weight: float = GOAL_WEIGHT) -> float:
+    """The pair's relevance in [0, 1]: (1 - w) * whole text + w * best jobmål (whole alone
+    when there is no jobmål), rounded to 1e-6 (the last float32 bits of an encoder's output
+    may depend on its batch)."""
+    if goals:
+        whole = (1.0 - goal_weight) * whole + goal_weight * goals[0].relevance
+    return round(float(whole), 6)
 
 
 def explain(match: Match, citizen: CitizenProfile, opening: OpeningProfile,

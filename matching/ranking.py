@@ -222,13 +222,20 @@ def score_candidate(
 BAND_ORDER = {label: rank for rank, label in enumerate(("lav", "middel", "høj", "meget høj"))}
 
 
+# "Similar relevance": the same 0.05-wide step of relevance. The band limits (0.40, 0.55,
+# 0.70) are multiples of it, so every step lies inside one band.
+RELEVANCE_STEP = 0.05
+
+
 def sort_key(match: Match) -> tuple:
-    """Band first (higher first), then score, then ids: relevance first, priority within a band.
+    """Band, then relevance step (higher first), then score, then ids: relevance first.
 
     The policy priority and the soft factors (distance, hours, languages) order candidates of
-    similar relevance; they never lift a candidate over one in a higher relevance band.
+    similar relevance (the same ``RELEVANCE_STEP``); they never lift a candidate over one in a
+    higher step, so never over one in a higher band.
     """
-    return (-BAND_ORDER.get(match.band, 0), -match.score, match.citizen_id, match.opening_id)
+    step = math.floor(match.explanation.relevance / RELEVANCE_STEP + 1e-9)
+    return (-BAND_ORDER.get(match.band, 0), -step, -match.score, match.citizen_id, match.opening_id)
 
 
 def rank(

@@ -21,16 +21,16 @@ from matching.backends.base import (
 )
 from matching.domain import (
     DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, Exclusion, Filters,
-    Match, OpeningProfile, RankingWeights, priority_strength,
+    GoalScore, Match, OpeningProfile, RankingWeights, priority_strength,
 )
-from matching.explain import explain, goal_scores
+from matching.explain import GOAL_WEIGHT, explain, goal_tuple, pair_relevance
 from matching.index_meta import lexical_stats, mismatch
 from matching.lexical import LexicalModel
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
     Candidate, check_hard_constraints, citizen_passes, citizen_text, distance_km, opening_passes,
-    opening_text, rank, score_candidate,
+    opening_text, rank,
 )
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
 
@@ -243,6 +243,7 @@ class MatchingService:
         fallback: rank in process when the backend or the encoder is unavailable (False:
             re-raise BackendUnavailable / EncoderUnavailable).
         fallback_limit: most profiles scored in process in degraded mode.
+        goal_weight: share of the best single jobmål in a pair's relevance (`pair_relevance`).
         pool_size: candidates retrieved and reranked, whatever k (at least k). The pool
             does not grow with k, so the top k is always a prefix of the top k + n.
         clock: today's date (injectable for tests).
@@ -253,11 +254,12 @@ class MatchingService:
         rules: EligibilityRules = DEFAULT_ELIGIBILITY,
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
         fallback_limit: int = 5000, pool_size: int = 200, clock: Callable[[], date] = date.today,
+        goal_weight: float = GOAL_WEIGHT,
     ) -> None:
         self.encoder, self.backend, self.weights, self.rules = encoder, backend, weights, rules
         self.scorer = RelevanceScorer(encoder, relevance_config)
         self.fallback, self.fallback_limit, self.pool_size = fallback, fallback_limit, pool_size
-        self.clock = clock
+        self.clock, self.goal_weight = clock, goal_weight
         self._lexical: LexicalModel | None = None
 
     def lexical(self) -> LexicalModel:
@@ -367,31 +369,54 @@ class MatchingService:
         if not profiles:
             return (), ()
         docs = [plan.text(p) for p in profiles]
+        lexical = self.lexical()
+        doc_vectors = None if query_vector is None else self.scorer.encode_docs(docs)
         if query_vector is None:  # no encoder: the lexical channel alone still ranks sensibly
-            fused = self.lexical().similarities(plan.query, docs)
+            whole = lexical.similarities(plan.query, docs)
         else:
-            fused = self.scorer.score(plan.query, docs, query_vector=query_vector,
-                                      lexical=self.lexical()).fused
-        # Rounded: the last float32 bits of an encoder's output may depend on its batch.
-        candidates = [Candidate(*plan.pair(p), round(float(s), 6), similarity_band(round(float(s), 6)))
-                      for p, s in zip(profiles, fused)]
+            whole = self.scorer.score(plan.query, docs, query_vector=query_vector,
+                                      doc_vectors=doc_vectors, lexical=lexical).fused
+        goals = self._goal_scores(plan, query_vector, profiles, docs, doc_vectors)
+        candidates, by_id = [], {}
+        for p, w, g in zip(profiles, whole, goals):
+            relevance = pair_relevance(float(w), g, self.goal_weight)
+            candidates.append(Candidate(*plan.pair(p), relevance, similarity_band(relevance)))
+            by_id[p.id] = (*plan.pair(p), g)
         outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,
                        include_excluded=include_excluded, strength=priority_strength(plan.priority))
-        by_id = {p.id: plan.pair(p) for p in profiles}
         key = "citizen_id" if plan.kind == "citizen" else "opening_id"
-        return tuple(self._explained(m, *by_id[getattr(m, key)], query_vector if plan.kind == "citizen"
-                                     else None) for m in outcome.matches), outcome.excluded
+        return tuple(explain(m, *by_id[getattr(m, key)]) for m in outcome.matches), outcome.excluded
 
-    def _explained(self, match: Match, citizen: CitizenProfile, opening: OpeningProfile,
-                   opening_vector: np.ndarray | None) -> Match:
-        """The match with each jobmål scored alone (the opening's vector encoded when not given)."""
-        if opening_vector is None:
-            try:
-                opening_vector = self.encoder.encode_queries([opening_text(opening)])[0]
-            except EncoderUnavailable:
-                opening_vector = None
-        return explain(match, citizen, opening,
-                       goal_scores(self.scorer, self.lexical(), citizen, opening, opening_vector))
+    def _goal_scores(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P],
+                     docs: list[str], doc_vectors: np.ndarray | None) -> list[tuple[GoalScore, ...]]:
+        """Each candidate's jobmål scored alone against the opening, in one batch per side.
+
+        The same pair gets the same goal scores in both directions: the fused relevance is
+        symmetric (dense cosine of two "query" embeddings, lexical cosine).
+        """
+        lexical = self.lexical()
+        if plan.kind == "citizen":
+            groups = [[g.strip() for g in p.job_goals if g.strip()] for p in profiles]
+            flat = [g for group in groups for g in group]
+            fused = iter(self._fused(plan.query, flat, query_vector, None, lexical) if flat else [])
+            return [goal_tuple([(g, float(next(fused))) for g in group]) for group in groups]
+        citizen = plan.pair(profiles[0])[0]
+        goals = [g.strip() for g in citizen.job_goals if g.strip()]
+        per_goal = []
+        for goal in goals:
+            vector = None
+            if query_vector is not None:
+                vector = self.encoder.encode_queries([goal])[0]
+            per_goal.append(self._fused(goal, docs, vector, doc_vectors, lexical))
+        return [goal_tuple([(g, float(scores[i])) for g, scores in zip(goals, per_goal)])
+                for i in range(len(profiles))]
+
+    def _fused(self, query: str, docs: list[str], query_vector: np.ndarray | None,
+               doc_vectors: np.ndarray | None, lexical: LexicalModel) -> np.ndarray:
+        if query_vector is None:
+            return lexical.similarities(query, docs)
+        return self.scorer.score(query, docs, query_vector=query_vector, doc_vectors=doc_vectors,
+                                 lexical=lexical).fused
 
     def explain_pair(self, citizen: CitizenProfile, opening: OpeningProfile, *,
                      priority: str = DEFAULT_PRIORITY) -> Match | Exclusion:
@@ -407,16 +432,13 @@ class MatchingService:
             EncoderUnavailable: the encoder is down (then the pair cannot be scored as ranked).
             ValueError: an unknown priority.
         """
-        strength = priority_strength(priority)
-        query, doc = opening_text(opening), citizen_text(citizen)
-        query_vector = self.encoder.encode_queries([query])[0]
-        fused = self.scorer.score(query, [doc], query_vector=query_vector, lexical=self.lexical()).fused
-        relevance = round(float(fused[0]), 6)
-        result = score_candidate(Candidate(citizen, opening, relevance, similarity_band(relevance)),
-                                 self.weights, self.rules, today=self.clock(), strength=strength)
-        if isinstance(result, Exclusion):
-            return result
-        return self._explained(result, citizen, opening, query_vector)
+        priority_strength(priority)
+        plan: _Plan[CitizenProfile] = _Plan("citizen", opening_text(opening), [],
+                                             lambda c: (c, opening), citizen_text, lambda c: True,
+                                             priority)
+        query_vector = self.encoder.encode_queries([plan.query])[0]
+        matches, excluded = self._rank(plan, query_vector, [citizen], 1, True)
+        return matches[0] if matches else excluded[0]
 
 
 def _eligible(citizen: CitizenProfile, opening: OpeningProfile, rules: EligibilityRules) -> bool:

@@ -112,14 +112,16 @@ def test_placement_gap_orders_equally_good_matches_and_weight_zero_removes_it():
 
 
 def test_policy_weight_change_changes_order_as_documented():
-    # "recent" is a slightly better text match; the focus goal lifts "waiting" past it only
-    # when its weight is raised above the relevance gap.
+    # "recent" is a slightly better text match (same 0.05 relevance step); the focus goal
+    # lifts "waiting" past it only when its weight is raised above the relevance gap.
     waiting = citizen("waiting", last_company_placement=None, case_start=date(2025, 11, 1))
     recent = citizen("recent", last_company_placement=date(2026, 11, 1))
-    cands = [Candidate(waiting, opening(), 0.50, "x"), Candidate(recent, opening(), 0.70, "x")]
-    assert [m.citizen_id for m in ranked(cands).matches] == ["recent", "waiting"]
+    cands = [Candidate(waiting, opening(), 0.50, "middel"), Candidate(recent, opening(), 0.54, "middel")]
     heavy = RankingWeights(placement_gap=0.5)
     assert [m.citizen_id for m in ranked(cands, heavy).matches] == ["waiting", "recent"]
+    # Issue 8: however heavy, the priority never lifts a clearly weaker match (0.50 vs 0.70).
+    far_apart = [Candidate(waiting, opening(), 0.50, "middel"), Candidate(recent, opening(), 0.70, "meget høj")]
+    assert [m.citizen_id for m in ranked(far_apart, heavy).matches] == ["recent", "waiting"]
 
 
 def test_readiness_and_distance_weights():

@@ -80,9 +80,17 @@ def test_priority_never_lifts_a_candidate_over_a_higher_band():
         assert ids == ["fit", "weak"]
 
 
-def test_priority_orders_candidates_of_similar_relevance_and_shows_what_it_added():
+def test_priority_never_lifts_a_candidate_over_a_higher_relevance_step_in_its_band():
     fit = Candidate(citizen("fit"), opening(), 0.62, "høj")
     waited = Candidate(citizen("waited", **LONG_GAP), opening(), 0.58, "høj")
+    ids = [m.citizen_id for m in rank([waited, fit], RankingWeights(), DEFAULT_ELIGIBILITY,
+                                      today=TODAY, strength=1.0).matches]
+    assert ids == ["fit", "waited"]
+
+
+def test_priority_orders_candidates_of_similar_relevance_and_shows_what_it_added():
+    fit = Candidate(citizen("fit"), opening(), 0.59, "høj")  # same 0.05 step: similar
+    waited = Candidate(citizen("waited", **LONG_GAP), opening(), 0.56, "høj")
 
     def run(strength):
         return rank([fit, waited], RankingWeights(), DEFAULT_ELIGIBILITY, today=TODAY,
