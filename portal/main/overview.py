@@ -1,11 +1,11 @@
-"""Figures for the start pages, one query function per role."""
+"""Figures for the company, partner and administrator start pages (the consultant's: :mod:`.queue`)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from store.models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
-                      Proposal, User)
+                          Proposal, User)
 
 
 def for_company(company_id: int) -> dict:
@@ -37,26 +37,6 @@ def for_company(company_id: int) -> dict:
         "active_placements": [p for p in placements if p.end_date is None],
         "open_requests": open_requests,
     }
-
-
-def for_consultant(user: User) -> dict:
-    """The consultant's caseload, what blocks matching, and open hotline requests."""
-    citizens = db.session.scalars(
-        sa.select(Citizen).where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
-                                 Citizen.case_closed.is_(None))
-    ).all()
-    incomplete = [c for c in citizens if not c.matchable]
-    pending = db.session.scalar(
-        sa.select(sa.func.count(Proposal.id)).join(Citizen)
-        .where(Citizen.vk_id == user.id, Proposal.status == "proposed")
-    )
-    requests = db.session.scalars(
-        sa.select(HotlineRequest).where(HotlineRequest.assigned_to_id == user.id,
-                                        HotlineRequest.status == "open")
-        .order_by(HotlineRequest.due_at)
-    ).all()
-    return {"citizens": citizens, "incomplete": incomplete, "pending_proposals": pending,
-            "hotline_requests": requests}
 
 
 def for_admin() -> dict:

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from . import bp, overview
+from store import clock
+
+from . import bp, overview, queue
 
 
 @bp.get("/")
@@ -16,7 +18,7 @@ def index():
         template = "main/partner.html" if current_user.is_code_of_care else "main/company.html"
         return render_template(template, **overview.for_company(current_user.company_id))
     if current_user.role == "consultant":
-        return render_template("main/consultant.html", **overview.for_consultant(current_user))
+        return render_template("main/consultant.html", **queue.for_consultant(current_user, clock.today()))
     return render_template("main/admin.html", **overview.for_admin())
 
 

@@ -1,0 +1,109 @@
+"""The consultant's work queue: what waits for *this* consultant, each item with where to act.
+
+One function per kind of work; :func:`for_consultant` puts them together for the start page.
+Every list is complete (no cut-off), so the count a consultant sees is the number of rows
+below it. The caller passes the user and "today", so tests control both.
+
+- proposals waiting for assessment: status "proposed", the citizen's VK is the user;
+- company answers to act on: the company is interested or has hired and no placement exists
+  for the pair yet, or it declined within :data:`DECLINED_RECENT_DAYS` (propose another);
+- hotline requests waiting for an answer: the user's own and unassigned ones, nearest target
+  first (the same list as the hotline page's "Venter på svar");
+- citizens who cannot be matched (the user is VK or adviser), with what is missing;
+- running placements of the user's citizens with a follow-up flag (see :mod:`..placements.followup`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..hotline import service as hotline_service
+from ..placements import followup
+from ..proposals import VISIBLE_TO_COMPANY
+from store.models import Citizen, Placement, Proposal, User
+from store.clock import LOCAL
+
+DECLINED_RECENT_DAYS = 14
+# What is missing for matching → the citizen page where it is fixed (endpoint).
+FIXES = {"CV": "citizens.cv", "jobmål": "citizens.job_goals", "virksomhedskonsulent": "citizens.assign"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A company's answer to a proposal and what the consultant does about it."""
+
+    proposal: Proposal
+    action: str  # Danish: the next thing to do
+    endpoint: str  # where it is done
+    args: dict
+
+
+def pending_proposals(user: User) -> list[Proposal]:
+    """Proposals in status "proposed" for citizens whose VK is ``user``, oldest first."""
+    return list(db.session.scalars(
+        sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
+        .where(Citizen.vk_id == user.id, Proposal.status == "proposed", Citizen.anonymised_at.is_(None))
+        .options(selectinload(Proposal.citizen), selectinload(Proposal.opening))
+        .order_by(Proposal.created_at, Proposal.id)))
+
+
+def company_answers(user: User, today: date) -> list[Answer]:
+    """Company answers on the user's citizens' proposals that still need the consultant."""
+    proposals = db.session.scalars(
+        sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
+        .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None),
+               Proposal.company_response.is_not(None), Proposal.status.in_(VISIBLE_TO_COMPANY))
+        .options(selectinload(Proposal.citizen), selectinload(Proposal.opening))
+        .order_by(Proposal.company_responded_at.desc(), Proposal.id.desc())).all()
+    started = set(db.session.execute(
+        sa.select(Placement.citizen_id, Placement.opening_id)
+        .where(Placement.citizen_id.in_({p.citizen_id for p in proposals}))).all()) if proposals else set()
+    answers = []
+    for p in proposals:
+        if p.company_response == "declined":
+            answered = p.company_responded_at.astimezone(LOCAL).date() if p.company_responded_at else None
+            if answered and today - answered <= timedelta(days=DECLINED_RECENT_DAYS):
+                answers.append(Answer(p, "Find en anden kandidat til opslaget", "candidates.ranking",
+                                      {"opening_id": p.opening_id}))
+        elif (p.citizen_id, p.opening_id) not in started:
+            action = ("Start forløbet" if p.status == "disclosed" and p.company_response == "hired"
+                      else "Aftal samtale eller start forløb" if p.status == "disclosed"
+                      else "Indhent samtykke og del navnet")
+            answers.append(Answer(p, action, "candidates.proposal", {"proposal_id": p.id}))
+    return answers
+
+
+def unmatchable_citizens(user: User) -> list[Citizen]:
+    """Open cases of the user (VK or adviser) that lack a CV, a jobmål or a VK, by name."""
+    citizens = db.session.scalars(
+        sa.select(Citizen).where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
+                                 Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+        .order_by(Citizen.name, Citizen.id)).all()
+    return [c for c in citizens if not c.matchable]
+
+
+def placements_to_follow_up(user: User, today: date) -> list[followup.FollowUpRow]:
+    """The user's citizens' running placements with at least one follow-up flag."""
+    return [row for row in followup.list_followups(user, "mine", today) if row.flags]
+
+
+def for_consultant(user: User, today: date) -> dict:
+    """Everything on the consultant's start page."""
+    caseload = db.session.scalar(
+        sa.select(sa.func.count(Citizen.id))
+        .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
+               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)))
+    waiting = hotline_service.list_for_staff(user, False, "open")
+    return {
+        "caseload": caseload,
+        "pending_proposals": pending_proposals(user),
+        "answers": company_answers(user, today),
+        "hotline_rows": hotline_service.rows(waiting),
+        "incomplete": unmatchable_citizens(user),
+        "followups": placements_to_follow_up(user, today),
+        "fixes": FIXES,
+    }

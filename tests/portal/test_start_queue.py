@@ -1,0 +1,93 @@
+"""The consultant's start page is a work queue: counts match the rows, every row leads somewhere."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from store.models import Proposal, User
+from tests.clock import TODAY
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+SECTIONS = ("forslag", "svar", "hotline", "kan-ikke-matches", "opfoelgning")
+
+
+@pytest.fixture
+def demo_consultant(app, password_hash):
+    """The demo data (a smaller set) with the demo consultant able to log in."""
+    from portal.demo.loader import load_demo
+
+    with app.app_context():
+        load_demo(db.session, TODAY, citizen_count=150, password_hash=password_hash)
+        return db.session.scalar(sa.select(User.email).where(User.email == "konsulent@demo.jobbro.dk"))
+
+
+def _section(html: str, key: str) -> str:
+    match = re.search(rf'<section data-testid="queue-{key}">(.*?)</section>', html, re.DOTALL)
+    assert match, f"no section {key}"
+    return match.group(1)
+
+
+def _rows(section: str) -> list[str]:
+    return re.findall(r'<tr data-testid="queue-row">(.*?)</tr>', section, re.DOTALL)
+
+
+def _count(html: str, testid: str) -> int:
+    match = re.search(rf'data-testid="{testid}"[^>]*>([\d.]+)<', html)
+    assert match, testid
+    return int(match.group(1).replace(".", ""))
+
+
+def test_counts_match_the_rows_and_every_row_link_resolves(app, client, auth, demo_consultant):
+    auth.login(demo_consultant)
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-role="consultant"' in html
+    seen = 0
+    for key in SECTIONS:
+        rows = _rows(_section(html, key))
+        assert _count(html, f"count-{key}") == len(rows), key
+        assert _count(html, f"figure-{key}") == len(rows), key
+        for row in rows:
+            links = re.findall(r'href="([^"]+)"', row)
+            assert links, f"row without a link in {key}: {row}"
+            for link in links:
+                assert client.get(link.replace("&amp;", "&")).status_code == 200, link
+        seen += len(rows)
+    assert seen > 0  # the demo gives the consultant work
+
+
+def test_pending_proposals_are_the_consultants_proposed_ones(app, client, auth, demo_consultant):
+    auth.login(demo_consultant)
+    html = client.get("/").get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == demo_consultant))
+        expected = db.session.scalars(sa.select(Proposal.id).join(Proposal.citizen)
+                                      .where(Proposal.status == "proposed")
+                                      .where(sa.text("citizen.vk_id = :u")).params(u=user.id)).all()
+    links = re.findall(r'href="/kandidater/forslag/(\d+)"', _section(html, "forslag"))
+    assert sorted(map(int, links)) == sorted(expected)
+    assert expected, "the demo has proposals waiting for the consultant"
+
+
+def test_unmatchable_citizens_link_to_each_fix(app, client, auth, make_user):
+    from store.models import Citizen
+
+    consultant = make_user("consultant")
+    with app.app_context():
+        citizen = Citizen(name="Uden Alt", postcode="8722", benefit_group="kontanthjaelp",
+                          readiness_group="i_gang", case_start=TODAY - timedelta(days=30),
+                          hours_available=10, adviser_id=consultant.id)
+        db.session.add(citizen)
+        db.session.commit()
+        cid = citizen.id
+    auth.login(consultant.email)
+    section = _section(client.get("/").get_data(as_text=True), "kan-ikke-matches")
+    fixes = re.findall(r'<a href="([^"]+)" data-testid="fix">', section)
+    assert fixes == [f"/borgere/{cid}/cv", f"/borgere/{cid}/jobmaal", f"/borgere/{cid}/sagsbehandlere"]
+    for link in fixes:
+        assert client.get(link).status_code == 200, link
+
