@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from matching.backends.memory import MemoryBackend
+from matching.cache import CachedEncoder, MemoryEmbeddingCache
 from matching.domain import DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.encoders import Encoder
 from matching.index_meta import index_meta_for
@@ -72,6 +73,9 @@ def evaluate(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningProfi
     """
     started = time.monotonic()
     today = today or date.today()
+    # As in production (the database cache): every text is encoded once, however often it
+    # is reranked.
+    encoder = CachedEncoder(encoder, MemoryEmbeddingCache())
     backend = MemoryBackend()
     for kind, docs in (("citizen", documents_for_citizens(list(citizens), encoder)),
                        ("opening", documents_for_openings(list(openings), encoder))):

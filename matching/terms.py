@@ -19,6 +19,11 @@ STOPWORDS = frozenset(
     "eller ikke men også samt hos din dit dine jeg mig min mit mine vores jeres the and of "
     "in to a an or with och att som för på av eller med inde ude over under efter ved søger "
     "søges job jobbet arbejde timer uge ugen gerne god godt gode".split()
+    # Boilerplate of openings and CVs: true shared words, but no reason for a match.
+    + "dansk engelsk tysk var vil være blive mulighed muligheder lære travlt erfaring hverdagen "
+    "hverdag virksomhed virksomheden arbejdet opgaver opgave kollegaer kolleger team tid dag "
+    "dage år måned måneder start hurtigt ekstra hånd mange flere meget lidt nye ny kender "
+    "kendskab glad gode store stor lille hele alle andre other work".split()
 )
 # Endings that are inflection or derivation, never a compound part of their own.
 SUFFIXES = frozenset(
