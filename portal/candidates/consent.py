@@ -23,6 +23,7 @@ from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
 from . import bp
+from .forms import DecisionForm
 from store import clock
 
 
@@ -77,7 +78,53 @@ def proposal(proposal_id: int):
                            step_form=StepForm(), allowed=proposals.allowed_next(item),
                            active=proposals.active_consent(item), placements=placements,
                            can_start=_can_start(item), goal_form=_goal_form(item),
-                           text_version=proposals.CONSENT_TEXT_VERSION)
+                           text_version=proposals.CONSENT_TEXT_VERSION, **_assessment(item))
+
+
+def _assessment(item: Proposal) -> dict:
+    """For a proposal waiting for the consultant: the decision form and any broken hard limit."""
+    if item.status != "proposed":
+        return {}
+    return {"decision_form": DecisionForm(formdata=None),
+            "blockers": proposals.approval_blockers(item),
+            "suggestion": proposals.suggest_shared_goal((item.explanation or {}).get("matched_goals") or [])}
+
+
+@bp.post("/forslag/<int:proposal_id>/vurdering")
+@consultant_required
+def assess(proposal_id: int):
+    """Approve or reject a proposal waiting in "proposed" (a logged human decision).
+
+    Needs a fresh login, like the decision on the ranking page. Approval is refused while
+    the pair breaks a hard limit (:func:`portal.proposals.approval_blockers`).
+
+    :raise 404: if the proposal does not exist.
+    """
+    if stale := confirm_first("før du træffer beslutningen",
+                              url_for("candidates.proposal", proposal_id=proposal_id)):
+        return stale
+    item = _proposal(proposal_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash("Beslutningen kunne ikke gemmes: " + "; ".join(
+            e for errors in form.errors.values() for e in errors), "error")
+        return _back(item.id)
+    reason = form.reason.data.strip()
+    if form.decision.data == "reject":
+        return _step(item, lambda: proposals.reject(item, current_user, reason),
+                     "Forslaget er fravalgt.")
+    if item.status == "proposed" and (blockers := proposals.approval_blockers(item)):
+        flash("Forslaget kan ikke godkendes: " + " ".join(blockers), "error")
+        return _back(item.id)
+
+    def approve() -> None:
+        shared = proposals.check_shared_goal(form.shared_goal.data or "")
+        proposals.approve(item, current_user, reason)
+        if shared:
+            proposals.set_shared_goal(item, current_user, shared)
+
+    return _step(item, approve, "Forslaget er godkendt; virksomheden kan nu se kandidaten under pseudonym. "
+                 "Næste skridt er borgerens samtykke.")
 
 
 def _goal_form(item: Proposal) -> SharedGoalForm:
@@ -161,7 +208,7 @@ def shared_goal(proposal_id: int):
     return render_template("candidates/proposal.html", proposal=item, consent_form=ConsentForm(formdata=None),
                            step_form=StepForm(), allowed=proposals.allowed_next(item),
                            active=proposals.active_consent(item), goal_form=form,
-                           text_version=proposals.CONSENT_TEXT_VERSION), 400
+                           text_version=proposals.CONSENT_TEXT_VERSION, **_assessment(item)), 400
 
 
 def _step(item: Proposal, action, success: str):
@@ -182,4 +229,4 @@ def _refuse(item: Proposal, form: ConsentForm | None):
     return render_template("candidates/proposal.html", proposal=item, consent_form=form,
                            step_form=StepForm(), allowed=proposals.allowed_next(item),
                            active=proposals.active_consent(item), goal_form=_goal_form(item),
-                           text_version=proposals.CONSENT_TEXT_VERSION), 400
+                           text_version=proposals.CONSENT_TEXT_VERSION, **_assessment(item)), 400

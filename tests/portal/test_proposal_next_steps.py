@@ -1,0 +1,97 @@
+"""No dead ends: every proposal status has a next step on its page, and "proposed" can be decided there."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from store.models import AuditEvent, Opening, Proposal
+from store.models.vocab import PROPOSAL_STATUSES
+from tests.portal.proposal_fixtures import build_world, set_status
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+@pytest.fixture
+def world(app, make_user):
+    return build_world(app, make_user)
+
+
+def _next_steps(html: str) -> str:
+    match = re.search(r'<section data-testid="next-steps">(.*?)</section>', html, re.DOTALL)
+    assert match, "no next-steps section"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("status", sorted(PROPOSAL_STATUSES))
+def test_every_status_has_a_next_step_with_a_link_or_form(app, client, auth, world, status):
+    set_status(app, world["proposal"], status, consent=status in ("consented", "disclosed"))
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    section = _next_steps(html)
+    body = re.sub(r"<h2>Næste skridt</h2>", "", section)
+    assert re.sub(r"<[^>]+>|\s", "", body), f"{status}: empty next step"
+    assert "<form" in body or "<a " in body, f"{status}: no link or form"
+    for link in re.findall(r'<a[^>]* href="([^"]+)"', body):
+        assert client.get(link).status_code == 200, link
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_a_proposed_proposal_is_approved_on_its_page(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["consultant"].email)
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="assess-approve"' in page and 'data-testid="assess-reject"' in page
+    response = client.post(f"/kandidater/forslag/{world['proposal']}/vurdering", data={
+        "csrf_token": _csrf(page), "decision": "approve", "reason": "God match", "shared_goal": "Kok"})
+    assert response.status_code == 302
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        assert (proposal.status, proposal.decision_reason, proposal.shared_goal) == ("approved", "God match", "Kok")
+        assert "proposal_approved" in db.session.scalars(sa.select(AuditEvent.action)).all()
+    after = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="consent-form"' in _next_steps(after)
+
+
+def test_a_proposed_proposal_is_rejected_with_a_reason(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["consultant"].email)
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    url = f"/kandidater/forslag/{world['proposal']}/vurdering"
+    client.post(url, data={"csrf_token": _csrf(page), "decision": "reject", "reason": ""})
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == "proposed"  # a reason is required
+    client.post(url, data={"csrf_token": _csrf(page), "decision": "reject", "reason": "For langt væk"})
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == "rejected"
+
+
+def test_approval_is_refused_while_a_hard_limit_is_broken(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    with app.app_context():
+        db.session.get(Opening, world["opening"]).status = "closed"
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert "Opslaget er ikke åbent længere." in _next_steps(page)
+    assert 'data-testid="assess-approve"' not in page
+    client.post(f"/kandidater/forslag/{world['proposal']}/vurdering", data={
+        "csrf_token": _csrf(page), "decision": "approve", "reason": "Alligevel"})
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == "proposed"
+
+
+def test_a_company_cannot_assess(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["company"].email)
+    token = auth.csrf_token("/")
+    response = client.post(f"/kandidater/forslag/{world['proposal']}/vurdering", data={
+        "csrf_token": token, "decision": "approve", "reason": "x"})
+    assert response.status_code in (403, 404)
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == "proposed"
