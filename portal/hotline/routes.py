@@ -70,7 +70,8 @@ def _render_detail(found: HotlineRequest, message_form: MessageForm | None = Non
     authors = service.user_names([m.author_id for m in found.messages] + [found.assigned_to_id])
     return render_template(
         "hotline/detail.html", req=found, row=service.rows([found])[0], staff=staff, names=authors,
-        placement_label=service.placement_label(found.placement) if found.placement else None,
+        placement_label=service.placement_label(found.placement, sla.to_local(sla.utc_now()).date(), not staff)
+        if found.placement else None,
         message_form=message_form or MessageForm(formdata=None), close_form=CloseForm(formdata=None),
     ), status
 

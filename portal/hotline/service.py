@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from .. import audit
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
-from store.models.vocab import OPENING_KINDS
+from ..placements.service import company_labels
 from . import sla
 
 STAFF_ROLES = ("consultant", "admin")
@@ -42,15 +42,16 @@ def _active_placements(company_id: int, today: date):
             .order_by(Placement.id))
 
 
-def placement_label(placement: Placement) -> str:
-    """"Forløb #id · opening title": never the citizen's name (companies see this)."""
-    title = placement.opening.title if placement.opening else OPENING_KINDS.get(placement.kind, "")
-    return f"Forløb #{placement.id} · {title}"
+def placement_label(placement: Placement, today: date, company_reads: bool) -> str:
+    """The placement as the company knows it (see :func:`portal.placements.service.company_labels`)."""
+    return company_labels([placement], today, audit_reads=company_reads)[placement.id]
 
 
 def placement_options(company_id: int, today: date) -> list[tuple[str, str]]:
     """(value, label) pairs of the company's active placements for the request form."""
-    return [(str(p.id), placement_label(p)) for p in db.session.scalars(_active_placements(company_id, today))]
+    placements = list(db.session.scalars(_active_placements(company_id, today)))
+    labels = company_labels(placements, today)
+    return [(str(p.id), labels[p.id]) for p in placements]
 
 
 def responsible_user_id(company: Company, placement: Placement | None) -> int | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..placements.service import company_labels
+from store import clock
 from store.models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
                           Proposal, User)
 
@@ -29,12 +31,14 @@ def for_company(company_id: int) -> dict:
         sa.select(sa.func.count(HotlineRequest.id))
         .where(HotlineRequest.company_id == company_id, HotlineRequest.status != "closed")
     )
+    active = [p for p in placements if p.end_date is None]
     return {
         "openings": openings,
         "candidate_counts": proposals,
         "placements": placements,
         "hours_by_placement": hours,
-        "active_placements": [p for p in placements if p.end_date is None],
+        "active_placements": active,
+        "placement_labels": company_labels(active, clock.today()),
         "open_requests": open_requests,
     }
 

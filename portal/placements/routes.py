@@ -41,7 +41,8 @@ def index():
 def _render_detail(placement: Placement, today: date, form: HoursForm, status: int = 200):
     months = service.allowed_months(placement, today)
     return render_template(
-        "placements/detail.html", placement=placement, label=service.placement_label(placement),
+        "placements/detail.html", placement=placement,
+        label=service.company_labels([placement], today)[placement.id],
         today=today, form=form, can_log=bool(months),
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),

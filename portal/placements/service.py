@@ -1,8 +1,11 @@
 """Placements (forløb) as a company sees them: hours per month, totals and partner outcomes.
 
-A company sees only its own rows and never the citizen: every label here is built from the
-placement and its opening ("Forløb #id · title"), never from ``placement.citizen``. The
-caller passes the company id (from ``current_user``) and "today", so tests control both.
+A company sees only its own rows. It sees the citizen's name only once the identity is
+released for the placement's (citizen, opening) pair (:func:`portal.proposals.identity_released`:
+disclosed with a live consent), and each such read is audited ("identity_viewed", fail
+closed); otherwise the label is neutral: the opening's title and the start date
+(:func:`company_labels`). The caller passes the company id (from ``current_user``) and
+"today", so tests control both.
 """
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..i18n import format_date
+from ..proposals import identity_released
 from ..dates import add_months, month_start
 from ..extensions import db
-from store.models import HoursLog, Placement, User
+from store.models import HoursLog, Placement, Proposal, User
 from store.models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
 from store import clock
 
@@ -31,9 +36,46 @@ def today_local() -> date:
 
 
 def placement_label(placement: Placement) -> str:
-    """"Forløb #id · opening title or kind label": never the citizen's name."""
-    title = placement.opening.title if placement.opening else OPENING_KINDS.get(placement.kind, "")
-    return f"Forløb #{placement.id} · {title}"
+    """The consultant's label: "Forløb #id · opening title or kind label"."""
+    return f"Forløb #{placement.id} · {_title(placement)}"
+
+
+def _title(placement: Placement) -> str:
+    return placement.opening.title if placement.opening else OPENING_KINDS.get(placement.kind, "")
+
+
+def neutral_label(placement: Placement) -> str:
+    """"Lagerhjælp, start 03.03.2026": what a company sees before the identity is released."""
+    return f"{_title(placement)}, start {format_date(placement.start_date)}"
+
+
+def disclosed_names(placements: list[Placement], today: date) -> dict[int, str]:
+    """Placement id → the citizen's name, for placements whose pair has the identity released."""
+    pairs = {(p.citizen_id, p.opening_id): p.id for p in placements if p.opening_id is not None}
+    if not pairs:
+        return {}
+    found = db.session.scalars(sa.select(Proposal).where(
+        Proposal.status == "disclosed", Proposal.citizen_id.in_({c for c, _o in pairs}),
+        Proposal.opening_id.in_({o for _c, o in pairs})))
+    return {pairs[(p.citizen_id, p.opening_id)]: p.citizen.name for p in found
+            if (p.citizen_id, p.opening_id) in pairs and identity_released(p, today)}
+
+
+def company_labels(placements: list[Placement], today: date, audit_reads: bool = True) -> dict[int, str]:
+    """Placement id → the label a company sees: "Name · title" once disclosed, else neutral.
+
+    With ``audit_reads`` (a company user is reading) every name shown is logged first as
+    "identity_viewed" in its own transaction: no log, no name (fail closed).
+    """
+    names = disclosed_names(placements, today)
+    labels = {}
+    for placement in placements:
+        name = names.get(placement.id)
+        if name and audit_reads:
+            audit.record_now("identity_viewed", citizen_id=placement.citizen_id, opening_id=placement.opening_id,
+                             purpose=f"company: placement forloeb:{placement.id}")
+        labels[placement.id] = f"{name} · {_title(placement)}" if name else neutral_label(placement)
+    return labels
 
 
 def is_active(placement: Placement, today: date) -> bool:
@@ -99,7 +141,8 @@ def list_for_company(company_id: int, today: date) -> list[PlacementRow]:
         .order_by(Placement.start_date.desc(), Placement.id.desc())
     ).all()
     current = month_start(today)
-    rows = [PlacementRow(p, placement_label(p), is_active(p, today),
+    labels = company_labels(list(placements), today)
+    rows = [PlacementRow(p, labels[p.id], is_active(p, today),
                          sum((h.hours for h in p.hours if h.month == current), ZERO),
                          sum((h.hours for h in p.hours), ZERO)) for p in placements]
     return sorted(rows, key=lambda row: not row.active)  # stable: keeps the date order
