@@ -1,8 +1,10 @@
 """Filters for a ranking (GET) and the consultant's decision (POST)."""
 from __future__ import annotations
 
-from wtforms import BooleanField, FloatField, HiddenField, SelectMultipleField, StringField
+from wtforms import BooleanField, FloatField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+
+from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 
 from ..formutil import WholeNumberField
 from ..formutil import DanishForm, choices
@@ -10,6 +12,9 @@ from ..proposals import MAX_SHARED_GOAL_LENGTH
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 K_MESSAGE = "Vælg mellem 1 og 100 kandidater."
+# The per-search policy priority (matching.domain.PRIORITY_STRENGTHS), in the consultant's words.
+_PRIORITY_LABELS = {"off": "Fra", "normal": "Normal", "strong": "Stærk"}
+PRIORITIES = {key: _PRIORITY_LABELS[key] for key in PRIORITY_STRENGTHS}
 
 
 class RankingFilterForm(DanishForm):
@@ -20,10 +25,18 @@ class RankingFilterForm(DanishForm):
     k = WholeNumberField("Antal kandidater", default=20, too_large=K_MESSAGE, validators=[
         Optional(), NumberRange(1, 100, K_MESSAGE)])
     vis_frasorterede = BooleanField("Vis også frasorterede med årsag")
+    prioritet = SelectField(
+        "Prioritering", choices=choices(PRIORITIES), default=DEFAULT_PRIORITY,
+        description="Hvor meget målgruppen bag 70 %-målet (lang tid uden virksomhedsrettet "
+                    "forløb, parathed, tid på ydelse) rykker frem blandt lige gode match. "
+                    "Den løfter aldrig en borger over en med klart højere relevans.")
 
 
 class DecisionForm(DanishForm):
     decision = HiddenField(validators=[AnyOf(["approve", "reject"], "Ukendt beslutning.")])
+    # The priority the ranking was viewed with: the stored score is the one the consultant saw.
+    priority = HiddenField(default=DEFAULT_PRIORITY, validators=[
+        Optional(), AnyOf(list(PRIORITIES), "Ukendt prioritering.")])
     reason = StringField("Begrundelse", validators=[
         DataRequired("Skriv en kort begrundelse."), Length(max=500, message="Højst 500 tegn.")])
     # Approve only: the jobmål text the company will see (checked by proposals.check_shared_goal).

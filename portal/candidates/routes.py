@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from matching.domain import Filters
+from matching.domain import DEFAULT_PRIORITY, Filters, Match
+from matching.encoders import EncoderUnavailable
 
 from .. import audit
 from ..access import consultant_required
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..matching_runtime import pending_changes
 from store.models import Citizen, Opening
 from . import bp, service
-from .forms import DecisionForm, RankingFilterForm
+from .forms import PRIORITIES, DecisionForm, RankingFilterForm
 
 
 @bp.get("/")
@@ -28,38 +29,47 @@ def index():
 @bp.get("/opslag/<int:opening_id>")
 @consultant_required
 def ranking(opening_id: int):
-    """Ranked candidates with reasons; excluded ones with the reason on request.
+    """Ranked candidates with reasons; excluded ones with the reason on request, and the
+    nearest excluded ones when no good match is left. A filled, closed or draft opening is
+    not ranked: the page says so.
 
     :raise 404: if the opening does not exist.
     """
     opening = db.get_or_404(Opening, opening_id)
     form = RankingFilterForm(request.args, meta={"csrf": False})
+    page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
+            "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(),
+            "decided": service.decided_citizens(opening.id), "suggestions": {}}
     if not form.validate():
-        return render_template("candidates/ranking.html", opening=opening, form=form, result=None,
-                               rows={}, pending=pending_changes(), decision_form=DecisionForm(),
-                               suggestions={}), 400
+        return render_template("candidates/ranking.html", **page), 400
+    if opening.status != "open":
+        return render_template("candidates/ranking.html", **page)
     filters = Filters(
         benefit_groups=frozenset(form.benefit_groups.data) or None,
         readiness_groups=frozenset(form.readiness_groups.data) or None,
         max_distance_km=form.max_distance_km.data,
     )
-    result, rows = service.rank_for_opening(opening, filters, k=form.k.data or 20,
-                                            include_excluded=form.vis_frasorterede.data)
+    priority = form.prioritet.data
+    ranked = service.rank_for_opening(opening, filters, k=form.k.data or 20,
+                                      include_excluded=form.vis_frasorterede.data, priority=priority)
+    if ranked.result.no_good_match and not form.vis_frasorterede.data:
+        page["nearest"] = service.nearest_excluded(opening, filters, priority)
     audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
     db.session.commit()
-    return render_template("candidates/ranking.html", opening=opening, form=form, result=result,
-                           rows=rows, pending=pending_changes(), decision_form=DecisionForm(),
-                           decided=service.decided_citizens(opening.id),
-                           suggestions=service.shared_goal_suggestions(result))
+    page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
+                suggestions=service.shared_goal_suggestions(ranked.result))
+    return render_template("candidates/ranking.html", **page)
 
 
 @bp.post("/opslag/<int:opening_id>/borger/<int:citizen_id>")
 @consultant_required
 def decide(opening_id: int, citizen_id: int):
-    """Approve or reject a ranked candidate (a logged human decision).
+    """Approve or reject a candidate (a logged human decision).
 
-    Needs a fresh login (SECURITY.md); a stale one is sent to confirm the password
-    and back to the ranking.
+    The pair is scored directly (``MatchingService.explain_pair``), never by re-ranking, so
+    any eligible citizen can be approved however far down the list; a citizen who breaks a
+    hard limit is refused with the reason. Needs a fresh login (SECURITY.md); a stale one is
+    sent to confirm the password and back to the ranking.
 
     :raise 404: if the opening or the citizen does not exist.
     """
@@ -68,25 +78,37 @@ def decide(opening_id: int, citizen_id: int):
     opening = db.get_or_404(Opening, opening_id)
     citizen = db.get_or_404(Citizen, citizen_id)
     form = DecisionForm()
+    back = redirect(_ranking_url(opening.id, form.priority.data))
     if not form.validate_on_submit():
         flash("Beslutningen kunne ikke gemmes: " + "; ".join(
             e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("candidates.ranking", opening_id=opening.id))
-    match = None
-    if form.decision.data == "approve":
-        result, _rows = service.rank_for_opening(opening, Filters(), k=200, include_excluded=False)
-        match = next((m for m in result.matches if m.citizen_id == str(citizen.id)), None)
-        if match is None:
-            flash("Borgeren opfylder ikke opslagets krav (eller er ikke indekseret endnu) "
-                  "og kan ikke godkendes.", "error")
-            return redirect(url_for("candidates.ranking", opening_id=opening.id))
+        return back
+    approve = form.decision.data == "approve"
     try:
-        service.record_decision(opening, citizen, form.decision.data == "approve",
-                                form.reason.data.strip(), match, current_user,
+        outcome = service.score_pair(opening, citizen, form.priority.data or DEFAULT_PRIORITY)
+    except EncoderUnavailable:
+        if approve:
+            flash("Matchingen kan ikke beregne borgerens match lige nu, så godkendelsen er ikke "
+                  "gemt. Prøv igen om lidt.", "error")
+            return back
+        outcome = None  # a rejection needs no score
+    if approve and (refused := service.refusal(outcome, citizen, opening)):
+        flash(refused, "error")
+        return back
+    try:
+        service.record_decision(opening, citizen, approve, form.reason.data.strip(),
+                                outcome if isinstance(outcome, Match) else None, current_user,
                                 shared_goal=form.shared_goal.data or "")
     except ValueError as err:
         flash(str(err), "error")
     else:
-        verb = "godkendt og foreslået" if form.decision.data == "approve" else "fravalgt"
+        verb = "godkendt og foreslået" if approve else "fravalgt"
         flash(f"{citizen.name} er {verb} til «{opening.title}».", "success")
-    return redirect(url_for("candidates.ranking", opening_id=opening.id))
+    return back
+
+
+def _ranking_url(opening_id: int, priority: str | None) -> str:
+    """Back to the ranking, with the priority the consultant chose (the default left out)."""
+    if priority and priority != DEFAULT_PRIORITY and priority in PRIORITIES:
+        return url_for("candidates.ranking", opening_id=opening_id, prioritet=priority)
+    return url_for("candidates.ranking", opening_id=opening_id)

@@ -9,15 +9,19 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matching.domain import CitizenProfile, Filters, Match
+from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
 from matching.service import MatchResult
 
 from .. import audit, proposals
 from ..extensions import db
 from ..matching_runtime import matching_service
+from .reasons import broken_limits
 from store.models import Citizen, Company, Opening, Proposal, User
 from store.models.base import utcnow
 from store.profiles import citizen_profiles, is_indexable_citizen, load_citizens, opening_profile
+
+# The nearest excluded candidates shown when no good match is left.
+NEAREST_EXCLUDED = 10
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,7 @@ class DbCitizenSource:
     def __init__(self, session: Session, today: date | None = None) -> None:
         self.session, self.today = session, today
         self.rows: dict[int, Citizen] = {}
+        self.profiles: dict[str, CitizenProfile] = {}
 
     def get(self, ids: Sequence[str]) -> Mapping[str, CitizenProfile]:
         wanted = [int(i) for i in ids if str(i).isdigit()]
@@ -40,7 +45,27 @@ class DbCitizenSource:
         usable = [c for c in rows if is_indexable_citizen(c)]
         self.rows.update((c.id, c) for c in usable)
         profiles = citizen_profiles(self.session, usable, self.today)
-        return {str(cid): profile for cid, profile in profiles.items()}
+        found = {str(cid): profile for cid, profile in profiles.items()}
+        self.profiles.update(found)
+        return found
+
+
+@dataclasses.dataclass(frozen=True)
+class ExcludedRow:
+    """An excluded candidate for the page: the row (None if gone) and why, in Danish."""
+
+    citizen_id: int
+    citizen: Citizen | None
+    reasons: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Ranking:
+    """A ranking for the page: the engine's result, the rows behind it, the excluded ones."""
+
+    result: MatchResult
+    rows: dict[int, Citizen]
+    excluded: list[ExcludedRow]
 
 
 def open_openings(user: User, mine_only: bool) -> list[Opening]:
@@ -57,22 +82,72 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
     return {p.citizen_id: p for p in rows}
 
 
-def rank_for_opening(opening: Opening, filters: Filters, k: int,
-                     include_excluded: bool) -> tuple[MatchResult, dict[int, Citizen]]:
-    """The ranked candidates and their rows (for names and links).
+def rank_for_opening(opening: Opening, filters: Filters, k: int, include_excluded: bool,
+                     priority: str = DEFAULT_PRIORITY) -> Ranking:
+    """The ranked candidates, their rows (for names and links) and the excluded ones.
 
-    Citizens already decided on for this opening are left out of the ranking. A degraded
+    Citizens already decided on for this opening are left out of the ranking. ``priority``
+    ("off", "normal", "strong") is the consultant's per-search policy priority. A degraded
     result's technical reason (backend host, port, exception text) is logged here and never
     shown: the page gives consultants a plain Danish reason.
+
+    Raises:
+        ValueError: an unknown priority.
     """
     decided = decided_citizens(opening.id)
     filters = dataclasses.replace(filters, exclude_ids=frozenset(str(c) for c in decided))
     source = DbCitizenSource(db.session)
+    profile = opening_profile(opening)
     result = matching_service().rank_candidates(
-        opening_profile(opening), k, filters, citizens=source, include_excluded=include_excluded)
+        profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority)
     if result.degraded:
         log.warning("reduced matching for opening %s: %s", opening.id, result.reason)
-    return result, source.rows
+    excluded = [ExcludedRow(int(x.citizen_id), source.rows.get(int(x.citizen_id)),
+                            broken_limits(x, source.profiles.get(x.citizen_id), profile))
+                for x in result.excluded]
+    return Ranking(result, source.rows, excluded)
+
+
+def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT_PRIORITY,
+                     limit: int = NEAREST_EXCLUDED) -> list[ExcludedRow]:
+    """The ``limit`` nearest candidates that break a hard limit, with the reason.
+
+    For "no good match left": who came closest and what stands in the way.
+    """
+    return rank_for_opening(opening, filters, limit, include_excluded=True,
+                            priority=priority).excluded[:limit]
+
+
+def score_pair(opening: Opening, citizen: Citizen,
+               priority: str = DEFAULT_PRIORITY) -> Match | Exclusion | None:
+    """One pair scored directly, exactly as a ranking scores it (no re-ranking).
+
+    So any eligible citizen can be approved, however far down the list.
+
+    Returns:
+        The explained ``Match``, the ``Exclusion`` naming the broken hard limit, or None when
+        the citizen cannot be matched at all (no CV, jobmål or VK; restricted; case closed).
+
+    Raises:
+        matching.encoders.EncoderUnavailable: the encoder is down.
+        ValueError: an unknown priority.
+    """
+    if not is_indexable_citizen(citizen):
+        return None
+    profile = citizen_profiles(db.session, [citizen])[citizen.id]
+    return matching_service().explain_pair(profile, opening_profile(opening), priority=priority)
+
+
+def refusal(outcome: Match | Exclusion | None, citizen: Citizen, opening: Opening) -> str | None:
+    """Why ``citizen`` cannot be approved for ``opening`` (Danish), or None if they can."""
+    if outcome is None:
+        return (f"{citizen.name} kan ikke matches (mangler CV, jobmål eller VK, er spærret, "
+                "eller sagen er lukket) og kan ikke godkendes.")
+    if isinstance(outcome, Exclusion):
+        profiles = citizen_profiles(db.session, [citizen])
+        why = broken_limits(outcome, profiles.get(citizen.id), opening_profile(opening))
+        return f"{citizen.name} kan ikke godkendes til «{opening.title}»: " + "; ".join(why) + "."
+    return None
 
 
 def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: str,

@@ -197,3 +197,129 @@ def test_list_shows_my_companies_openings(client, auth, world):
     auth.login(world["consultant"].email)
     html = client.get("/kandidater/").get_data(as_text=True)
     assert "Lagermedarbejder med truckcertifikat" in html
+
+
+# --- issue 8: decisions without re-ranking, readable reasons, priority, honest states -------
+
+def _ranking_html(client, world, query=""):
+    return client.get(f"/kandidater/opslag/{world['opening_id']}{query}").get_data(as_text=True)
+
+
+def test_a_citizen_ranked_below_the_first_200_can_be_approved(app, client, auth, world):
+    """Approval scores the one pair (explain_pair); it never re-ranks with a k that cuts off."""
+    from matching.domain import Filters
+    from portal.candidates import service
+
+    with app.app_context():
+        crowd = [_citizen(f"Lager {i:03d}", "Lagermedarbejder", "Truckcertifikat, pluk og pak på lager.",
+                          world["consultant"].id) for i in range(205)]
+        far_down = _citizen("Frida Frisør", "Frisør", "Klipning og farvning af hår.", world["consultant"].id)
+        db.session.add_all([*crowd, far_down])
+        db.session.commit()
+        world["ids"]["Frida Frisør"] = far_down.id
+        rebuild(db.session, _runtime().backend, _runtime().encoder, progress=None)
+        opening = db.session.get(Opening, world["opening_id"])
+        ranked = service.rank_for_opening(opening, Filters(), k=200, include_excluded=False)
+        assert len(ranked.result.matches) == 200
+        assert str(far_down.id) not in {m.citizen_id for m in ranked.result.matches}
+    auth.login(world["consultant"].email)
+    assert _decide(client, auth, world, "Frida Frisør", "approve", reason="Vil gerne prøve lager").status_code == 302
+    with app.app_context():
+        proposal = db.session.query(Proposal).one()
+        assert (proposal.citizen_id, proposal.status) == (far_down.id, "approved")
+        assert proposal.score is not None and proposal.explanation["matched_goal"] == "Frisør"
+
+
+def test_a_refused_approval_says_which_limit_is_broken(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    _decide(client, auth, world, "Carl Fåtimer", "approve")
+    html = _ranking_html(client, world)
+    assert "Carl Fåtimer kan ikke godkendes til «Lagermedarbejder med truckcertifikat»" in html
+    assert "Kun 2 t/uge til rådighed, opslaget kræver mindst 5" in html
+    with app.app_context():
+        assert db.session.query(Proposal).count() == 0
+
+
+def test_the_card_names_the_best_goal_with_its_band_and_hours_in_danish(app, client, auth, world):
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["ids"]["Anna Lagerbæk"])
+        citizen.job_goals.insert(0, JobGoal(title="Social- og sundhedshjælper"))
+        citizen.hours_available = 7.5
+        db.session.commit()
+        rebuild(db.session, _runtime().backend, _runtime().encoder, progress=None)
+    auth.login(world["consultant"].email)
+    html = _ranking_html(client, world)
+    card = html.split(f'data-citizen="{world["ids"]["Anna Lagerbæk"]}"')[1].split("</li>")[0]
+    goal = re.search(r"Jobmål der matcher:</strong> ([^<]+) <span class=\"badge\">([^<]+)</span>", card)
+    assert goal and goal.group(1) == "Lagermedarbejder" and goal.group(2) in ("middel", "høj", "meget høj")
+    assert "Kan 7,5 t/uge · opslaget 5–12 t/uge" in card
+    terms = re.findall(r'<span class="tag">([^<]+)</span>', card)
+    assert terms and all(len(t) > 3 for t in terms)
+    assert re.search(r"score \d,\d\d<", card)
+
+
+@pytest.mark.parametrize("priority, expected", [
+    ("off", "slået fra; intet lagt til scoren."),
+    ("normal", "lagde +0,"),
+    ("strong", "lagde +0,"),
+])
+def test_the_priority_is_chosen_per_search_and_each_card_shows_what_it_added(client, auth, world, priority, expected):
+    auth.login(world["consultant"].email)
+    html = _ranking_html(client, world, f"?prioritet={priority}")
+    card = html.split(f'data-citizen="{world["ids"]["Anna Lagerbæk"]}"')[1].split("</li>")[0]
+    assert expected in card
+    assert f'name="priority" value="{priority}"' in card
+    assert f'<option selected value="{priority}">' in html or f'value="{priority}" selected' in html
+
+
+def test_normal_priority_is_the_default_and_strong_adds_more(client, auth, world):
+    auth.login(world["consultant"].email)
+
+    def added(query):
+        card = _ranking_html(client, world, query).split(f'data-citizen="{world["ids"]["Anna Lagerbæk"]}"')[1]
+        return float(re.search(r"lagde \+(\d+,\d\d)", card).group(1).replace(",", "."))
+
+    assert added("") == added("?prioritet=normal") < added("?prioritet=strong")
+
+
+def test_an_unknown_priority_is_a_clear_error(client, auth, world):
+    auth.login(world["consultant"].email)
+    response = client.get(f"/kandidater/opslag/{world['opening_id']}?prioritet=maksimal")
+    assert response.status_code == 400 and "form-error-message" in response.get_data(as_text=True)
+
+
+def test_no_good_match_left_is_said_plainly_with_the_nearest_excluded(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    _decide(client, auth, world, "Anna Lagerbæk", "approve")
+    html = _ranking_html(client, world)
+    assert 'data-testid="no-good-match"' in html and "Ingen gode match tilbage" in html
+    nearest = html.split('data-testid="nearest-excluded"')[1].split("</table>")[0]
+    assert "Carl Fåtimer" in nearest and "Kun 2 t/uge til rådighed" in nearest
+    assert "Dina Langtväk" in nearest and "For langt" in nearest
+
+
+def test_a_good_match_hides_the_no_good_match_notice(client, auth, world):
+    auth.login(world["consultant"].email)
+    assert "Ingen gode match tilbage" not in _ranking_html(client, world)
+
+
+@pytest.mark.parametrize("status, words", [("filled", "Opslaget er besat"), ("closed", "Opslaget er lukket")])
+def test_a_filled_or_closed_opening_says_so(app, client, auth, world, status, words):
+    with app.app_context():
+        db.session.get(Opening, world["opening_id"]).status = status
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    html = _ranking_html(client, world)
+    assert words in html and 'data-testid="opening-not-open"' in html
+    assert "Ingen borgere opfylder opslagets krav" not in html and _names_in_order(html) == []
+
+
+def test_approving_for_a_filled_opening_is_refused_with_the_reason(app, client, auth, world):
+    with app.app_context():
+        db.session.get(Opening, world["opening_id"]).status = "filled"
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    _decide(client, auth, world, "Anna Lagerbæk", "approve")
+    assert "Opslaget er ikke åbent (besat)" in _ranking_html(client, world)
+    with app.app_context():
+        assert db.session.query(Proposal).count() == 0

@@ -1,0 +1,50 @@
+"""Danish words for a broken hard limit: the refused approval and the excluded list say the same.
+
+Built from the profiles (structured data), never parsed from the engine's English ``detail``.
+"""
+from __future__ import annotations
+
+from matching.domain import CitizenProfile, Exclusion, OpeningProfile
+from matching.geo import UnknownPostcode
+from matching.ranking import distance_km
+
+from ..i18n import format_number
+from store.models.vocab import BENEFIT_GROUPS, OPENING_KINDS, OPENING_STATUSES
+
+
+def broken_limits(exclusion: Exclusion, citizen: CitizenProfile | None,
+                  opening: OpeningProfile) -> list[str]:
+    """One Danish sentence per hard limit the pair broke, in the engine's check order.
+
+    ``citizen`` None (the profile is no longer at hand) leaves the citizen's figures out.
+    """
+    return [_broken(check.name, check.detail, citizen, opening)
+            for check in exclusion.constraints if not check.passed]
+
+
+def _broken(name: str, detail: str, c: CitizenProfile | None, o: OpeningProfile) -> str:
+    kind = OPENING_KINDS.get(o.kind, o.kind).lower()
+    if name == "status":
+        return f"Opslaget er ikke åbent ({OPENING_STATUSES.get(o.status, o.status).lower()})"
+    if name == "eligibility":
+        group = BENEFIT_GROUPS.get(c.benefit_group, c.benefit_group) if c else "Borgerens ydelsesgruppe"
+        return f"{group} må ikke tage {kind}"
+    if name == "hours":
+        have = format_number(c.hours_available, 1, trim=True) if c else "?"
+        return f"Kun {have} t/uge til rådighed, opslaget kræver mindst {format_number(o.hours_min, 1, trim=True)}"
+    if name == "driving_licence":
+        return "Borgeren har ikke det kørekort, opslaget kræver"
+    if name == "commute":
+        return _commute(c, o)
+    return f"{name}: {detail}"  # a limit added to the engine later: still never hidden
+
+
+def _commute(c: CitizenProfile | None, o: OpeningProfile) -> str:
+    if c is None:
+        return "For langt fra arbejdsstedet"
+    try:
+        km = distance_km(c, o)
+    except UnknownPostcode:
+        return "Afstanden kan ikke beregnes (ukendt postnummer)"
+    return (f"For langt: {format_number(km, 1)} km, borgerens grænse er "
+            f"{format_number(c.max_commute_km, 1, trim=True)} km")
