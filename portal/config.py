@@ -8,6 +8,7 @@ Order (Flask tutorial style): defaults here, then the environment, then the
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +39,8 @@ ENV_KEYS = (
     "HOTLINE_REMIND_BEFORE_MINUTES",
     "LOGIN_MAX_FAILURES",
     "LOGIN_IP_MAX_ACCOUNTS",
+    "HOTLINE_PHONE",
+    "HOTLINE_HOURS",
 )
 ENVIRONMENTS = ("development", "testing", "production")
 INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
@@ -91,6 +94,10 @@ def defaults(instance_path: str) -> dict:
         # The hotline-reminders job mails the assignee this long before an unanswered
         # request's target (0: no reminders; overdue requests are still escalated).
         "HOTLINE_REMIND_BEFORE_MINUTES": 60,
+        # Shown to companies on the hotline and placement pages. Made-up demo values: set the job
+        # centre's real number and hours in production.
+        "HOTLINE_PHONE": "70 20 30 40",
+        "HOTLINE_HOURS": "Mandag–torsdag kl. 8–15, fredag kl. 8–12",
     }
 
 
@@ -162,6 +169,7 @@ def finalise(config: dict, instance_path: str) -> None:
                                            **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     _check_mail(config, production)
     _check_counts(config)
+    _check_hotline(config)
     secure = production
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
@@ -206,6 +214,24 @@ def _check_counts(config: dict) -> None:
         value = config.setdefault(key, defaults("")[key])
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"{key} must be a whole number of at least {low}, not {value!r}")
+
+
+HOTLINE_PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 ]{6,18}[0-9]")
+
+
+def _check_hotline(config: dict) -> None:
+    """The hotline's phone number and opening hours, as companies will see them."""
+    for key in ("HOTLINE_PHONE", "HOTLINE_HOURS"):  # also when finalise gets a bare mapping
+        config.setdefault(key, defaults("")[key])
+    phone = " ".join(str(config["HOTLINE_PHONE"]).split())
+    if not HOTLINE_PHONE_PATTERN.fullmatch(phone):
+        raise ConfigError(f"HOTLINE_PHONE must be a phone number of digits and spaces (e.g. 70 20 30 40 "
+                          f"or +45 70 20 30 40), not {phone!r}")
+    hours = " ".join(str(config["HOTLINE_HOURS"]).split())
+    if not 0 < len(hours) <= 120:
+        raise ConfigError("HOTLINE_HOURS must be a text of 1 to 120 characters, e.g. "
+                          "'Mandag–torsdag kl. 8–15, fredag kl. 8–12'")
+    config["HOTLINE_PHONE"], config["HOTLINE_HOURS"] = phone, hours
 
 
 def _instance_secret(instance_path: str, name: str) -> str:

@@ -36,7 +36,8 @@ def index():
     """Company: its own requests. Staff: own and unassigned open requests (``?vis=alle``: all open)."""
     if current_user.role == "company":
         requests = service.list_for_company(current_user.company_id)
-        return render_template("hotline/company_index.html", rows=service.rows(requests))
+        return render_template("hotline/company_index.html", rows=service.rows(requests),
+                               contact=service.contact_for(current_user.company))
     show_all = request.args.get("vis") == "alle"
     waiting = service.list_for_staff(current_user, show_all, "open")
     answered = service.list_for_staff(current_user, show_all, "answered")
@@ -62,7 +63,7 @@ def new():
             flash("Henvendelsen er sendt. Jobcentret svarer senest "
                   f"{format_date(created.due_at)}.", "success")
             return redirect(url_for("hotline.detail", request_id=created.id))
-    return render_template("hotline/form.html", form=form)
+    return render_template("hotline/form.html", form=form, contact=service.contact_for(current_user.company))
 
 
 def _render_detail(found: HotlineRequest, message_form: MessageForm | None = None, status: int = 200):
@@ -73,6 +74,7 @@ def _render_detail(found: HotlineRequest, message_form: MessageForm | None = Non
         placement_label=service.placement_label(found.placement, sla.to_local(sla.utc_now()).date(), not staff)
         if found.placement else None,
         message_form=message_form or MessageForm(formdata=None), close_form=CloseForm(formdata=None),
+        contact=None if staff else service.contact_for(found.company, found),
     ), status
 
 

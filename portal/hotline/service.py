@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from .. import audit
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
-from ..placements.service import company_labels
+from ..placements.service import company_contact, company_labels, responsible_consultant
 from . import sla
 
 STAFF_ROLES = ("consultant", "admin")
@@ -56,9 +56,17 @@ def placement_options(company_id: int, today: date) -> list[tuple[str, str]]:
 
 def responsible_user_id(company: Company, placement: Placement | None) -> int | None:
     """The responsible VK: the placed citizen's VK, else the company's consultant, else nobody."""
-    if placement is not None and placement.citizen is not None and placement.citizen.vk_id:
-        return placement.citizen.vk_id
-    return company.consultant_id
+    user = responsible_consultant(company, placement)
+    return user.id if user else None
+
+
+def contact_for(company: Company, request: HotlineRequest | None = None) -> User | None:
+    """The consultant a company sees as its contact: the request's assignee, else the responsible VK."""
+    if request is not None and request.assigned_to_id:
+        assignee = db.session.get(User, request.assigned_to_id)
+        if assignee is not None and assignee.active:
+            return assignee
+    return company_contact(company, request.placement if request is not None else None)
 
 
 def create_request(author: User, data: RequestData, now: datetime | None = None) -> HotlineRequest:

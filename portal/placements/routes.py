@@ -35,7 +35,8 @@ def index():
     rows = service.list_for_company(current_user.company_id, today)
     summary = service.partner_summary(rows) if current_user.is_code_of_care else None
     return render_template("placements/index.html", rows=rows, summary=summary, today=today,
-                           month=month_label(service.month_start(today)))
+                           month=month_label(service.month_start(today)),
+                           contact=service.company_contact(current_user.company))
 
 
 def _render_detail(placement: Placement, today: date, form: HoursForm, status: int = 200):
@@ -47,6 +48,7 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
+        contact=service.company_contact(placement.company, placement),
     ), status
 
 

@@ -21,7 +21,7 @@ from ..i18n import format_date
 from ..proposals import identity_released
 from ..dates import add_months, month_start
 from ..extensions import db
-from store.models import HoursLog, Placement, Proposal, User
+from store.models import Company, HoursLog, Placement, Proposal, User
 from store.models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
 from store import clock
 
@@ -76,6 +76,27 @@ def company_labels(placements: list[Placement], today: date, audit_reads: bool =
                              purpose=f"company: placement forloeb:{placement.id}")
         labels[placement.id] = f"{name} · {_title(placement)}" if name else neutral_label(placement)
     return labels
+
+
+def responsible_consultant(company: Company, placement: Placement | None = None) -> User | None:
+    """The job centre's contact for a company: the placed citizen's VK, else the company's consultant.
+
+    Used for the hotline's assignee and for the contact a company sees. None when neither is set.
+    """
+    if placement is not None and placement.citizen is not None and placement.citizen.vk_id:
+        return db.session.get(User, placement.citizen.vk_id)
+    return company.consultant
+
+
+def company_contact(company: Company, placement: Placement | None = None) -> User | None:
+    """The consultant a company sees as its contact (:func:`responsible_consultant`), if active.
+
+    A VK who has left is no contact: then the company's consultant, else None.
+    """
+    for user in (responsible_consultant(company, placement), company.consultant):
+        if user is not None and user.active:
+            return user
+    return None
 
 
 def is_active(placement: Placement, today: date) -> bool:
