@@ -324,3 +324,20 @@ def test_approving_for_a_filled_opening_is_refused_with_the_reason(app, client, 
     assert "Opslaget er ikke åbent (besat)" in _ranking_html(client, world)
     with app.app_context():
         assert db.session.query(Proposal).count() == 0
+
+
+@pytest.mark.parametrize("priority", ["off", "strong"])
+def test_the_stored_score_is_the_one_the_card_showed(app, client, auth, world, priority):
+    """The approval scores the pair with the priority the ranking was viewed with."""
+    auth.login(world["consultant"].email)
+    html = _ranking_html(client, world, f"?prioritet={priority}")
+    card = html.split(f'data-citizen="{world["ids"]["Anna Lagerbæk"]}"')[1].split("</li>")[0]
+    shown = re.search(r'class="jobbro-score">score (\d,\d\d)<', card).group(1)
+    path = f"/kandidater/opslag/{world['opening_id']}"
+    response = client.post(f"{path}/borger/{world['ids']['Anna Lagerbæk']}", data={
+        "decision": "approve", "reason": "Passer godt", "priority": priority,
+        "csrf_token": auth.csrf_token(path)})
+    assert response.headers["Location"].endswith(path if priority == "normal" else f"{path}?prioritet={priority}")
+    with app.app_context():
+        stored = db.session.query(Proposal).one().score
+    assert f"{stored:.2f}".replace(".", ",") == shown
