@@ -95,3 +95,16 @@ def test_a_company_cannot_assess(app, client, auth, world):
     assert response.status_code in (403, 404)
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).status == "proposed"
+
+
+def test_a_stale_login_is_sent_to_confirm_and_nothing_is_decided(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["consultant"].email)
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    with client.session_transaction() as session:
+        del session["password_at"]
+    response = client.post(f"/kandidater/forslag/{world['proposal']}/vurdering", data={
+        "csrf_token": _csrf(page), "decision": "approve", "reason": "God match"})
+    assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == "proposed"
