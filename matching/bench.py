@@ -52,7 +52,7 @@ def synthetic_citizens(n: int, dim: int, rng: np.random.Generator) -> list[Docum
         docs.append(Document("citizen", str(i), 1, vectors[i], "", {
             "benefit_group": BENEFIT_GROUPS[groups[i]], "readiness_group": READINESS_GROUPS[ready[i]],
             "postcode": postcode, "hours_available": float(hours[i]), "max_commute_km": 30.0,
-            "driving_licence": bool(licence[i]),
+            "driving_licences": ["AM", "B"] if licence[i] else [],
             "location": (lat + jitter[i, 0], lon + jitter[i, 1]),
         }))
     return docs
@@ -65,7 +65,7 @@ def synthetic_openings(n: int, rng: np.random.Generator) -> list[OpeningProfile]
         OpeningProfile(
             f"o{i}", 1, "c1", OPENING_KINDS[i % len(OPENING_KINDS)], "Opslag",
             hours_min=float(rng.choice([0.0, 5.0, 10.0, 20.0])), postcode=towns[i % len(towns)],
-            requires_driving_licence=bool(i % 3 == 0),
+            required_licences=frozenset({"B"} if i % 3 == 0 else ()),
         )
         for i in range(n)
     ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-from . import vocab
+from . import licences, vocab
 
 # The valid keys, in the vocabulary's order (labels and the company-based kinds: matching.vocab).
 BENEFIT_GROUPS: tuple[str, ...] = tuple(vocab.BENEFIT_GROUPS)
@@ -31,8 +31,12 @@ def _check_key(value: str, allowed: tuple[str, ...], what: str) -> None:
 class CitizenProfile:
     """What the matcher may know about a citizen (never a CPR number).
 
+    ``driving_licences`` are the categories on the licence as recorded (the ones they imply
+    are derived: :func:`matching.licences.expand`).
+
     Raises:
-        ValueError: on an unknown benefit or readiness group, or negative hours/range.
+        ValueError: on an unknown benefit or readiness group or licence category, or
+            negative hours/range.
     """
 
     id: str
@@ -45,7 +49,7 @@ class CitizenProfile:
     lat: float | None = None
     lon: float | None = None
     max_commute_km: float = 25.0
-    driving_licence: bool = False
+    driving_licences: frozenset[str] = frozenset()
     languages: tuple[str, ...] = ("da",)
     readiness_group: str = "paa_vej"
     case_start: date | None = None
@@ -54,6 +58,8 @@ class CitizenProfile:
     def __post_init__(self) -> None:
         _check_key(self.benefit_group, BENEFIT_GROUPS, "benefit group")
         _check_key(self.readiness_group, READINESS_GROUPS, "readiness group")
+        object.__setattr__(self, "driving_licences",
+                           licences.check_categories(self.driving_licences))
         if self.hours_available < 0 or self.max_commute_km < 0:
             raise ValueError("hours_available and max_commute_km must be >= 0")
 
@@ -62,8 +68,12 @@ class CitizenProfile:
 class OpeningProfile:
     """A company opening as the matcher sees it.
 
+    ``required_licences``: the driving licence categories of which the citizen needs **any
+    one** (empty: "kørekort ikke nødvendigt"; see :mod:`matching.licences`).
+
     Raises:
-        ValueError: on an unknown kind, negative hours or hours_max < hours_min.
+        ValueError: on an unknown kind or licence category, negative hours or
+            hours_max < hours_min.
     """
 
     id: str
@@ -78,12 +88,14 @@ class OpeningProfile:
     postcode: str = ""
     lat: float | None = None
     lon: float | None = None
-    requires_driving_licence: bool = False
+    required_licences: frozenset[str] = frozenset()
     required_languages: tuple[str, ...] = ()
     status: str = "open"
 
     def __post_init__(self) -> None:
         _check_key(self.kind, OPENING_KINDS, "opening kind")
+        object.__setattr__(self, "required_licences",
+                           licences.check_categories(self.required_licences))
         if self.hours_min < 0 or (self.hours_max is not None and self.hours_max < self.hours_min):
             raise ValueError("hours must satisfy 0 <= hours_min <= hours_max")
 

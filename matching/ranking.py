@@ -25,6 +25,7 @@ from matching.domain import (
     PolicyFlag,
     RankingWeights,
 )
+from matching import licences
 from matching.geo import UnknownPostcode, haversine_km, locate
 from matching.terms import matched_terms
 from matching.redact import redact_cpr
@@ -115,8 +116,8 @@ def check_hard_constraints(
         ),
         ConstraintCheck(
             "driving_licence",
-            citizen.driving_licence or not opening.requires_driving_licence,
-            "required" if opening.requires_driving_licence else "not required",
+            licences.satisfies(citizen.driving_licences, opening.required_licences),
+            licences.reason(citizen.driving_licences, opening.required_licences),
         ),
         commute,
     )

@@ -24,6 +24,7 @@ from matching.domain import (
     GoalScore, Match, OpeningProfile, RankingWeights, priority_strength,
 )
 from matching.explain import GOAL_WEIGHT, explain, goal_tuple, pair_relevance
+from matching import licences
 from matching.index_meta import lexical_stats, mismatch
 from matching.lexical import LexicalModel
 from matching.encoders import Encoder, EncoderUnavailable
@@ -124,7 +125,8 @@ def documents_for_citizens(profiles: Sequence[CitizenProfile], encoder: Encoder,
         Document("citizen", p.id, p.version, v, text, {
             "benefit_group": p.benefit_group, "readiness_group": p.readiness_group,
             "postcode": p.postcode, "hours_available": p.hours_available,
-            "max_commute_km": p.max_commute_km, "driving_licence": p.driving_licence,
+            "max_commute_km": p.max_commute_km,
+            "driving_licences": sorted(licences.expand(p.driving_licences)),
             "location": _location(p.lat, p.lon, p.postcode),
         })
         for p, v, text in zip(profiles, vectors, texts)
@@ -140,7 +142,7 @@ def documents_for_openings(profiles: Sequence[OpeningProfile], encoder: Encoder,
         Document("opening", p.id, p.version, v, text, {
             "kind": p.kind, "company_id": p.company_id, "status": p.status,
             "postcode": p.postcode, "hours_min": p.hours_min, "hours_max": p.hours_max,
-            "requires_driving_licence": p.requires_driving_licence,
+            "licence_options": list(licences.options(p.required_licences)),
             "location": _location(p.lat, p.lon, p.postcode),
         })
         for p, v, text in zip(profiles, vectors, texts)
@@ -178,8 +180,8 @@ def citizen_conditions(opening: OpeningProfile, filters: Filters, rules: Eligibi
         conds.append(Terms("readiness_group", filters.readiness_groups))
     if hard:
         conds.append(Range("hours_available", gte=opening.hours_min))
-        if opening.requires_driving_licence:
-            conds.append(Terms("driving_licence", frozenset({True})))
+        if opening.required_licences:  # any one of them (matching.licences)
+            conds.append(Terms("driving_licences", opening.required_licences))
     where = _location(opening.lat, opening.lon, opening.postcode)
     km = filters.max_distance_km if filters.max_distance_km is not None else (
         MAX_RETRIEVAL_KM if hard else None)
@@ -200,8 +202,8 @@ def opening_conditions(citizen: CitizenProfile, filters: Filters, rules: Eligibi
     if hard:
         conds.append(Terms("status", frozenset({"open"})))
         conds.append(Range("hours_min", lte=citizen.hours_available))
-        if not citizen.driving_licence:
-            conds.append(Terms("requires_driving_licence", frozenset({False})))
+        conds.append(Terms("licence_options", licences.expand(citizen.driving_licences)
+                           | {licences.NOT_REQUIRED}))
     where = _location(citizen.lat, citizen.lon, citizen.postcode)
     limits = [x for x in (filters.max_distance_km, citizen.max_commute_km if hard else None)
               if x is not None]

@@ -5,9 +5,12 @@ import re
 from typing import Iterable, Mapping
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, IntegerField, SelectField
+from wtforms import Field, Form, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from matching import licences
 
 from .i18n import wtforms_translations
 
@@ -125,3 +128,28 @@ class WholeNumberField(IntegerField):
         if len(digits) > self.max_digits:
             raise ValueError(self.too_large)
         self.data = int(sign + digits)
+
+
+class LicencesField(SelectMultipleField):
+    """Driving licence categories as checkboxes; ``data`` is a list in licence-card order.
+
+    Render with ``checkboxes`` from templates/macros/forms.html.
+    """
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: str, **kwargs) -> None:
+        super().__init__(label, choices=choices(licences.LABELS), **kwargs)
+
+    def process_data(self, value) -> None:
+        self.data = list(value or ())
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if set(self.data or ()) <= set(licences.CATEGORIES):
+            self.data = list(licences.ordered(self.data))
+
+    def pre_validate(self, form) -> None:
+        if not set(self.data or ()) <= set(licences.CATEGORIES):
+            raise ValidationError("Vælg kun kørekortkategorier fra listen.")

@@ -64,7 +64,7 @@ def profiles(data: DemoData, today: date) -> tuple[list[CitizenProfile], list[Op
         citizens.append(CitizenProfile(
             id=cid, version=1, job_goals=tuple(c.job_goals), cv_text=c.cv_text,
             benefit_group=c.benefit_group, hours_available=c.hours_available, postcode=c.postcode,
-            max_commute_km=c.max_commute_km, driving_licence=c.driving_licence,
+            max_commute_km=c.max_commute_km, driving_licences=c.driving_licences,
             languages=language_codes(c.languages) or ("da",), readiness_group=c.readiness_group,
             case_start=c.case_start, last_company_placement=last.get(i)))
         occupations[cid] = frozenset(c.occupations)
@@ -76,7 +76,7 @@ def profiles(data: DemoData, today: date) -> tuple[list[CitizenProfile], list[Op
             id=oid, version=1, company_id=str(o.company), kind=o.kind, title=o.title,
             description=o.description, requirements=o.requirements, hours_min=o.hours_min,
             hours_max=o.hours_max, postcode=o.postcode,
-            requires_driving_licence=o.requires_driving_licence,
+            required_licences=o.required_licences,
             required_languages=language_codes(o.required_languages), status=o.status))
         opening_occ[oid] = o.occupation
     return citizens, openings, Labelled(occupations, opening_occ, FAMILY_OF)

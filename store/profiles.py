@@ -61,7 +61,7 @@ def citizen_profile(citizen: Citizen, last_company_placement: date | None = None
         cv_text=(cv.text or "") if cv is not None else "",
         benefit_group=citizen.benefit_group, hours_available=float(citizen.hours_available),
         postcode=citizen.postcode, max_commute_km=float(citizen.max_commute_km),
-        driving_licence=bool(citizen.driving_licence),
+        driving_licences=frozenset(citizen.driving_licences or ()),
         languages=language_codes(citizen.languages or "") or ("da",),
         readiness_group=citizen.readiness_group, case_start=citizen.case_start,
         last_company_placement=last_company_placement,
@@ -79,7 +79,7 @@ def opening_profile(opening: Opening) -> OpeningProfile:
         kind=opening.kind, title=opening.title, description=opening.description or "",
         requirements=opening.requirements or "", hours_min=float(opening.hours_min),
         hours_max=float(opening.hours_max) if opening.hours_max is not None else None,
-        postcode=opening.postcode, requires_driving_licence=bool(opening.requires_driving_licence),
+        postcode=opening.postcode, required_licences=frozenset(opening.required_licences or ()),
         required_languages=language_codes(opening.required_languages or ""),
         status=opening.status,
     )

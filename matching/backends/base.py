@@ -18,6 +18,8 @@ KINDS: tuple[str, ...] = ("citizen", "opening")
 
 # The filterable fields per kind and their type. Fixed so that every backend (and the
 # Elasticsearch mapping) agrees; an unknown field is an error, not a silent no-op.
+# "keywords" is a keyword field holding a list of values: a Terms filter matches a document
+# holding any of the wanted values (the driving licence categories: matching.licences).
 FIELD_TYPES: Mapping[str, Mapping[str, str]] = {
     "citizen": {
         "benefit_group": "keyword",
@@ -25,7 +27,7 @@ FIELD_TYPES: Mapping[str, Mapping[str, str]] = {
         "postcode": "keyword",
         "hours_available": "float",
         "max_commute_km": "float",
-        "driving_licence": "boolean",
+        "driving_licences": "keywords",
         "location": "geo_point",
     },
     "opening": {
@@ -35,7 +37,7 @@ FIELD_TYPES: Mapping[str, Mapping[str, str]] = {
         "postcode": "keyword",
         "hours_min": "float",
         "hours_max": "float",
-        "requires_driving_licence": "boolean",
+        "licence_options": "keywords",
         "location": "geo_point",
     },
 }
@@ -85,7 +87,8 @@ class Document:
 
 @dataclass(frozen=True)
 class Terms:
-    """Field equals one of `values` (keyword or boolean fields)."""
+    """Field equals one of `values` (keyword or boolean fields); on a "keywords" field, the
+    document holds at least one of `values`."""
 
     field: str
     values: frozenset[Any]
@@ -126,7 +129,7 @@ def check_conditions(kind: str, conditions: Iterable[Condition]) -> list[Conditi
     Raises:
         ValueError: on an unknown field or a condition of the wrong type for the field.
     """
-    wanted = {Terms: ("keyword", "boolean"), Range: ("float",), GeoDistance: ("geo_point",)}
+    wanted = {Terms: ("keyword", "keywords", "boolean"), Range: ("float",), GeoDistance: ("geo_point",)}
     checked = list(conditions)
     for cond in checked:
         if isinstance(cond, ExcludeIds):

@@ -61,7 +61,9 @@ def _mapping(kind: str, dims: int, vector_index: str, meta: Mapping[str, Any] | 
                    "index_options": {"type": vector_index}},
         "text": {"type": "text", "analyzer": "danish"},
     }
-    props |= {name: {"type": ftype} for name, ftype in FIELD_TYPES[kind].items()}
+    # Every Elasticsearch field takes a list of values: "keywords" is a plain keyword field.
+    props |= {name: {"type": "keyword" if ftype == "keywords" else ftype}
+              for name, ftype in FIELD_TYPES[kind].items()}
     # _meta holds what the index was built with (the encoder); it travels with the index,
     # so an alias swap changes documents and metadata at once.
     return {"dynamic": "strict", "_meta": dict(meta or {}), "properties": props}

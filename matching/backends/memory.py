@@ -57,6 +57,9 @@ class _Store:
                 for suffix in ("lat", "lon", "cos_lat"):
                     key = f"{name}.{suffix}"
                     self.columns[key] = _resized(self.columns.get(key, _empty(ftype)), cap, np.nan)
+            elif ftype == "keywords":
+                # One boolean column per value seen (a row holds any number of values).
+                self.columns[name] = _resized(self.columns.get(name, _empty(ftype)), cap, False)
             else:
                 fill = np.nan if ftype == "float" else _MISSING_CODE
                 self.columns[name] = _resized(self.columns.get(name, _empty(ftype)), cap, fill)
@@ -90,6 +93,8 @@ class _Store:
                 self.columns[f"{name}.cos_lat"][row] = np.cos(lat)
             elif ftype == "float":
                 self.columns[name][row] = np.nan if value is None else float(value)
+            elif ftype == "keywords":
+                self._put_values(name, row, () if value is None else value)
             else:
                 self.columns[name][row] = self._code(name, value)
 
@@ -99,6 +104,16 @@ class _Store:
         # Dictionary-encode keywords so a Terms filter is an integer isin over one column.
         table = self.codes.setdefault(name, {})
         return table.setdefault(value, len(table))
+
+    def _put_values(self, name: str, row: int, values: Iterable[Any]) -> None:
+        codes = [self._code(name, v) for v in values]
+        column = self.columns[name]
+        width = len(self.codes.get(name, {}))
+        if column.shape[1] < width:
+            column = np.pad(column, ((0, 0), (0, width - column.shape[1])))
+            self.columns[name] = column
+        column[row] = False
+        column[row, codes] = True
 
     def delete(self, doc_id: str) -> bool:
         row = self.pos.pop(doc_id, None)
@@ -120,7 +135,11 @@ class _Store:
     def mask(self, conditions: Sequence[Condition]) -> np.ndarray:
         mask = np.ones(self.size, dtype=bool)
         for cond in conditions:
-            if isinstance(cond, Terms):
+            if isinstance(cond, Terms) and FIELD_TYPES[self.kind][cond.field] == "keywords":
+                wanted = [self.codes.get(cond.field, {}).get(v) for v in cond.values]
+                matrix = self.columns[cond.field][: self.size]
+                mask &= matrix[:, [c for c in wanted if c is not None]].any(axis=1)
+            elif isinstance(cond, Terms):
                 table = self.codes.get(cond.field, {})
                 # Lookup table indexed by code; the extra last slot is code -1 (missing).
                 lut = np.zeros(len(table) + 1, dtype=bool)
@@ -170,6 +189,8 @@ class _Store:
 
 
 def _empty(ftype: str) -> np.ndarray:
+    if ftype == "keywords":
+        return np.zeros((0, 0), dtype=bool)
     return np.zeros(0, dtype=np.float64 if ftype in ("float", "geo_point") else np.int32)
 
 

@@ -5,6 +5,7 @@ Built from the profiles (structured data), never parsed from the engine's Englis
 from __future__ import annotations
 
 from matching.domain import CitizenProfile, Exclusion, OpeningProfile
+from matching import licences
 from matching.geo import UnknownPostcode
 from matching.ranking import distance_km
 
@@ -32,8 +33,8 @@ def _broken(name: str, detail: str, c: CitizenProfile | None, o: OpeningProfile)
     if name == "hours":
         have = format_number(c.hours_available, 1, trim=True) if c else "?"
         return f"Kun {have} t/uge til rådighed, opslaget kræver mindst {format_number(o.hours_min, 1, trim=True)}"
-    if name == "driving_licence":
-        return "Borgeren har ikke det kørekort, opslaget kræver"
+    if name == "driving_licence":  # "Kørekort C kræves; borgeren har B"
+        return licences.reason(c.driving_licences if c else (), o.required_licences)
     if name == "commute":
         return _commute(c, o)
     return f"{name}: {detail}"  # a limit added to the engine later: still never hidden

@@ -19,7 +19,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
 from matching.geo import POSTCODES
 
 # ChoiceField is imported from here by other areas.
-from ..formutil import ChoiceField, DanishForm, DanishGetForm, WholeNumberField, choices  # noqa: F401
+from ..formutil import ChoiceField, DanishForm, DanishGetForm, LicencesField, WholeNumberField, choices  # noqa: F401
 from ..i18n import format_number
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 from store import clock
@@ -175,7 +175,7 @@ class ProfileForm(DanishForm):
         "Højeste transport (km)",
         validators=[InputRequired("Skriv hvor langt borgeren kan transportere sig."),
                     in_range(0, 200, "Transportafstanden skal være mellem 0 og 200 km.")])
-    driving_licence = BooleanField("Kørekort (B)")
+    driving_licences = LicencesField("Kørekort (kategorier)")
     languages = StringField("Sprog (kommasepareret)",
                             validators=[DataRequired("Skriv mindst ét sprog."),
                                         Length(max=200, message="Højst 200 tegn."), no_hidden_characters])

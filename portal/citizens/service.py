@@ -20,7 +20,7 @@ from .forms import MAX_JOB_GOALS, clean_line
 from .uploads import AcceptedCv
 
 PROFILE_FIELDS = ("name", "phone", "email", "benefit_group", "hours_available", "postcode",
-                  "max_commute_km", "driving_licence", "languages", "readiness_group", "case_start")
+                  "max_commute_km", "driving_licences", "languages", "readiness_group", "case_start")
 
 
 class CitizenChangeError(ValueError):
@@ -42,7 +42,7 @@ class ProfileData:
     hours_available: float
     postcode: str
     max_commute_km: float
-    driving_licence: bool
+    driving_licences: list[str]
     languages: str
     readiness_group: str
     case_start: object

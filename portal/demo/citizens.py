@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from . import names
 from .cv import CvPerson, cv_text
-from .occupations import OCCUPATIONS, Occupation
+from .occupations import OCCUPATIONS, Occupation, held_licences
 from .people import (BENEFIT_WEIGHTS, CASE_DAYS, FLAGS, FOREIGN_P, HOURS, LICENCE_P,
                      LIMITATION_P, READINESS, READINESS_WEIGHTS, at, company_name, person_name,
                      slug, team_of, vks_of)
@@ -101,7 +101,8 @@ def make_citizen(rng: random.Random, today: date, users: list[DemoUser],
     return DemoCitizen(
         name=name, phone=phone, email=email, postcode=postcode,
         max_commute_km=float(rng.choice((15, 20, 25, 30, 40, 50) if licence else (5, 8, 10, 15, 20))),
-        benefit_group=group, hours_available=hours, driving_licence=licence,
+        benefit_group=group, hours_available=hours,
+        driving_licences=held_licences(occupations) if licence else [],
         languages=", ".join(lang for lang, _ in languages), limitation_flags=flags,
         limitations_text=limitations,
         readiness_group=rng.choices(READINESS, READINESS_WEIGHTS[group])[0],

@@ -119,7 +119,7 @@ def _citizen(c: DemoCitizen, teams: list[Team], user_ids: dict[int, int]) -> Cit
     citizen = Citizen(
         name=c.name, phone=c.phone, email=c.email, postcode=c.postcode,
         max_commute_km=c.max_commute_km, benefit_group=c.benefit_group,
-        hours_available=c.hours_available, driving_licence=c.driving_licence,
+        hours_available=c.hours_available, driving_licences=list(c.driving_licences),
         languages=c.languages, limitation_flags=list(c.limitation_flags),
         limitations_text=c.limitations_text, readiness_group=c.readiness_group,
         vk_id=user_ids[c.vk] if c.vk is not None else None,
@@ -139,7 +139,7 @@ def _opening(o: DemoOpening, companies: list[Company], user_ids: dict[int, int])
         company_id=companies[o.company].id, kind=o.kind, title=o.title,
         description=o.description, requirements=o.requirements, hours_min=o.hours_min,
         hours_max=o.hours_max, postcode=o.postcode, start_date=o.start_date,
-        duration_weeks=o.duration_weeks, requires_driving_licence=o.requires_driving_licence,
+        duration_weeks=o.duration_weeks, required_licences=list(o.required_licences),
         required_languages=o.required_languages, accommodations=o.accommodations,
         capacity=o.capacity, status=o.status, created_by_id=user_ids[o.created_by],
         created_at=o.created_at)

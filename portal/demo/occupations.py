@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matching import licences
+
 
 @dataclass(frozen=True)
 class Occupation:
@@ -265,3 +267,23 @@ OCCUPATIONS: tuple[Occupation, ...] = (
 )
 
 BY_KEY: dict[str, Occupation] = {occ.key: occ for occ in OCCUPATIONS}
+
+
+# Driving licence categories: what an opening of the occupation asks for when it asks for a
+# licence, and what a citizen with the occupation holds when they have one (others: B).
+OPENING_LICENCES: dict[str, tuple[str, ...]] = {"chauffoer": ("C",), "buschauffoer": ("D",)}
+HELD_LICENCES: dict[str, tuple[str, ...]] = {
+    "chauffoer": ("B", "CE"), "buschauffoer": ("B", "D"), "landbrug": ("B", "BE"),
+    "anlaegsgartner": ("B", "BE"),
+}
+
+
+def opening_licences(occ: Occupation) -> list[str]:
+    """The categories a licence-requiring opening of ``occ`` asks for (any one of them)."""
+    return list(OPENING_LICENCES.get(occ.key, ("B",)))
+
+
+def held_licences(occupations: list[Occupation]) -> list[str]:
+    """The categories a licence holder with these occupations holds, in licence-card order."""
+    held = {"B"}.union(*(HELD_LICENCES.get(o.key, ()) for o in occupations))
+    return list(licences.ordered(held))

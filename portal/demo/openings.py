@@ -9,10 +9,11 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
+from matching import licences
 from matching.geo import POSTCODES, haversine_km
 
 from . import texts
-from .occupations import OCCUPATIONS, Occupation
+from .occupations import OCCUPATIONS, Occupation, opening_licences
 from .people import at, demo_companies, town
 from .records import DemoCitizen, DemoCompany, DemoConsent, DemoOpening, DemoProposal
 
@@ -57,6 +58,7 @@ def _opening(rng: random.Random, today: date, companies: list[DemoCompany], ci: 
     start = (today + timedelta(days=rng.randint(3, 45)) if status in ("open", "draft")
              else created_day + timedelta(days=rng.randint(14, 40)))
     licence = rng.random() < (0.8 if occ.licence else 0.05)
+    required = opening_licences(occ) if licence else []
     languages = rng.choices(("dansk", "", "dansk, engelsk" if occ.english else "dansk"),
                             (6, 3, 1))[0]
     accommodations = ""
@@ -69,11 +71,11 @@ def _opening(rng: random.Random, today: date, companies: list[DemoCompany], ci: 
         weeks=weeks, code_of_care=company.code_of_care)
     return DemoOpening(
         company=ci, kind=kind, title=title, description=description,
-        requirements=texts.opening_requirements(rng, occ, licence=licence,
+        requirements=texts.opening_requirements(rng, occ, licences=required,
                                                 danish="dansk" in languages),
         hours_min=hours[0], hours_max=hours[1], postcode=company.postcode,
         start_date=start if status != "draft" or rng.random() < .5 else None,
-        duration_weeks=weeks, requires_driving_licence=licence, required_languages=languages,
+        duration_weeks=weeks, required_licences=required, required_languages=languages,
         accommodations=accommodations, capacity=seats, status=status, created_by=author,
         created_at=at(created_day, rng.randint(8, 15), rng.randint(0, 59)), occupation=occ.key)
 
@@ -101,7 +103,7 @@ def fits(citizen: DemoCitizen, opening: DemoOpening,
     """The matcher's hard limits, so demo proposals never break them."""
     return (eligibility[(citizen.benefit_group, opening.kind)]
             and citizen.hours_available >= opening.hours_min
-            and (citizen.driving_licence or not opening.requires_driving_licence)
+            and licences.satisfies(citizen.driving_licences, opening.required_licences)
             and distance(citizen.postcode, opening.postcode) <= citizen.max_commute_km)
 
 

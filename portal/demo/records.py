@@ -54,7 +54,7 @@ class DemoCitizen:
     max_commute_km: float
     benefit_group: str
     hours_available: float
-    driving_licence: bool
+    driving_licences: list[str]
     languages: str
     limitation_flags: list[str]
     limitations_text: str
@@ -82,7 +82,7 @@ class DemoOpening:
     postcode: str
     start_date: Optional[date]
     duration_weeks: Optional[int]
-    requires_driving_licence: bool
+    required_licences: list[str]
     required_languages: str
     accommodations: str
     capacity: int

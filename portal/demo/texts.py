@@ -145,14 +145,14 @@ def opening_description(rng: random.Random, occ: Occupation, kind: str, *, compa
     return "\n\n".join(paras)
 
 
-def opening_requirements(rng: random.Random, occ: Occupation, *, licence: bool,
+def opening_requirements(rng: random.Random, occ: Occupation, *, licences: list[str],
                          danish: bool) -> str:
     lines = [f"Du har erfaring som {lower_first(occ.goals[0])} eller lyst til at lære faget.",
              f"Vi lægger vægt på: {', '.join(rng.sample(occ.skills, k=min(2, len(occ.skills))))}."]
     if occ.certificates and rng.random() < 0.6:
         lines.append(f"Gerne {occ.certificates[0]}.")
-    if licence:
-        lines.append("Kørekort B er et krav.")
+    if licences:
+        lines.append(f"Kørekort {' eller '.join(licences)} er et krav.")
     if danish:
         lines.append("Du forstår og taler dansk i hverdagen.")
     if occ.heavy:

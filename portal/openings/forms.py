@@ -10,14 +10,14 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
-from wtforms import (BooleanField, DateField, Field, FloatField, HiddenField, StringField,
+from wtforms import (DateField, Field, FloatField, HiddenField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
 from ..formutil import WholeNumberField
-from ..formutil import ChoiceField, DanishForm, choices, no_control_characters
+from ..formutil import ChoiceField, DanishForm, LicencesField, choices, no_control_characters
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 from store import clock
@@ -126,7 +126,10 @@ class OpeningForm(DanishForm):
     duration_weeks = _number("Varighed i uger", 1, 52, "Varigheden skal være mellem 1 og 52 uger.",
                              required=False,
                              description="Praktik varer typisk 4–13 uger. Tom for et job uden slutdato.")
-    requires_driving_licence = BooleanField("Kørekort er et krav")
+    required_licences = LicencesField(
+        "Kørekort",
+        description="Sæt flueben ved de kategorier, hvor én af dem er nok, fx C til en lastbil "
+                    "(CE opfylder også C). Ingen flueben: kørekort ikke nødvendigt.")
     required_languages = _text("Sprogkrav", 200, description="Adskil med komma, fx “dansk, engelsk”.")
     accommodations = _text("Mulige skånehensyn", 2000, area=True,
                            description="Hensyn I kan tage, fx ingen tunge løft, fleksibel mødetid "
@@ -222,7 +225,7 @@ class OpeningForm(DanishForm):
             requirements=self.requirements.data or "", hours_min=float(self.hours_min.data),
             hours_max=float(self.hours_max.data), postcode=self.postcode.data,
             start_date=self.start_date.data, duration_weeks=self.duration_weeks.data,
-            requires_driving_licence=bool(self.requires_driving_licence.data),
+            required_licences=list(self.required_licences.data or ()),
             required_languages=", ".join(dict.fromkeys(item for item in languages if item)),
             accommodations=self.accommodations.data or "", capacity=int(self.capacity.data),
             status=self.status.data,

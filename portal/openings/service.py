@@ -43,7 +43,7 @@ class OpeningData:
     postcode: str
     start_date: date | None
     duration_weeks: int | None
-    requires_driving_licence: bool
+    required_licences: list[str]
     required_languages: str
     accommodations: str
     capacity: int

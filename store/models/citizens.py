@@ -29,7 +29,8 @@ class Citizen(db.Model):
     max_commute_km: Mapped[float] = mapped_column(default=25.0)
     benefit_group: Mapped[str] = mapped_column(enum_of(BENEFIT_GROUPS, "benefit_group"))
     hours_available: Mapped[float] = mapped_column(default=0.0)
-    driving_licence: Mapped[bool] = mapped_column(default=False)
+    # Driving licence categories as on the card ("B", "CE"; matching.licences.CATEGORIES).
+    driving_licences: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     languages: Mapped[str] = mapped_column(sa.String(200), default="dansk")
     limitation_flags: Mapped[list] = mapped_column(sa.JSON, default=list)
     limitations_text: Mapped[str] = mapped_column(sa.Text, default="")

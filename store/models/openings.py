@@ -30,7 +30,8 @@ class Opening(db.Model):
     postcode: Mapped[str] = mapped_column(sa.String(4))
     start_date: Mapped[Optional[date]]
     duration_weeks: Mapped[Optional[int]]
-    requires_driving_licence: Mapped[bool] = mapped_column(default=False)
+    # Any one of these driving licence categories will do; [] = "kørekort ikke nødvendigt".
+    required_licences: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     required_languages: Mapped[str] = mapped_column(sa.String(200), default="")
     accommodations: Mapped[str] = mapped_column(sa.Text, default="")
     capacity: Mapped[int] = mapped_column(default=1)

@@ -24,7 +24,7 @@ def fill_opening_form(page, start: date) -> None:
     page.get_by_label("Postnummer for arbejdsstedet").fill("7160")
     page.get_by_label("Startdato").fill(start.isoformat())
     page.get_by_label("Varighed i uger").fill("8")
-    page.get_by_label("Kørekort er et krav").check()
+    page.get_by_label("B – almindelig bil").check()
     page.get_by_label("Sprogkrav").fill("dansk")
     page.get_by_label("Antal pladser").fill("3")
 

@@ -37,7 +37,7 @@ def vec(*head: float) -> np.ndarray:
 
 
 def citizen_doc(id_: str, v: np.ndarray, version: int = 1, **fields) -> Document:
-    base = {"benefit_group": "kontanthjaelp", "hours_available": 15.0, "driving_licence": True,
+    base = {"benefit_group": "kontanthjaelp", "hours_available": 15.0, "driving_licences": ["AM", "B"],
             "location": HEDENSTED}
     base.update(fields)
     return Document("citizen", id_, version, v, text=f"citizen {id_}", fields=base)
@@ -59,8 +59,9 @@ def backend(request, tmp_path):
 def three(backend):
     docs = [
         citizen_doc("a", vec(1, 0), benefit_group="kontanthjaelp", hours_available=10.0),
-        citizen_doc("b", vec(0.8, 0.6), benefit_group="dagpenge", location=HORSENS),
-        citizen_doc("c", vec(0, 1), driving_licence=False, location=FREDERICIA),
+        citizen_doc("b", vec(0.8, 0.6), benefit_group="dagpenge", location=HORSENS,
+                    driving_licences=["AM", "B", "BE", "C", "C1", "C1E", "CE"]),
+        citizen_doc("c", vec(0, 1), driving_licences=[], location=FREDERICIA),
     ]
     assert backend.index(docs) == 3
     return backend
@@ -96,18 +97,29 @@ class TestBackendContract:
             ([Terms("benefit_group", frozenset({"dagpenge"}))], ["b"]),
             ([Terms("benefit_group", frozenset({"kontanthjaelp", "dagpenge"}))], ["a", "b", "c"]),
             ([Terms("benefit_group", frozenset({"ledighedsydelse"}))], []),
-            ([Terms("driving_licence", frozenset({True}))], ["a", "b"]),
+            ([Terms("driving_licences", frozenset({"B"}))], ["a", "b"]),
+            ([Terms("driving_licences", frozenset({"C", "D"}))], ["b"]),
+            ([Terms("driving_licences", frozenset({"D", "A"}))], []),
             ([Range("hours_available", gte=12.0)], ["b", "c"]),
             ([Range("hours_available", lte=12.0)], ["a"]),
             ([GeoDistance("location", *HEDENSTED, km=15.0)], ["a", "b"]),
             ([GeoDistance("location", *HEDENSTED, km=5.0)], ["a"]),
             ([ExcludeIds(frozenset({"a", "nope"}))], ["b", "c"]),
-            ([Terms("driving_licence", frozenset({True})), Range("hours_available", gte=12.0),
+            ([Terms("driving_licences", frozenset({"B"})), Range("hours_available", gte=12.0),
               GeoDistance("location", *HORSENS, km=1.0)], ["b"]),
         ],
     )
     def test_filters(self, three, filters, expected):
         assert [h.id for h in three.search("citizen", vec(1, 0), k=10, filters=filters)] == expected
+
+    def test_list_fields_follow_updates_and_removals(self, three):
+        lorry = [Terms("driving_licences", frozenset({"C"}))]
+        three.index([citizen_doc("a", vec(1, 0), version=2, driving_licences=["B", "C", "C1"])])
+        assert [h.id for h in three.search("citizen", vec(1, 0), 10, lorry)] == ["a", "b"]
+        three.remove("citizen", ["a"])  # the last row moves into a's place
+        assert [h.id for h in three.search("citizen", vec(1, 0), 10, lorry)] == ["b"]
+        three.index([citizen_doc("b", vec(0.8, 0.6), version=2, driving_licences=["B"])])
+        assert three.search("citizen", vec(1, 0), 10, lorry) == []
 
     def test_documents_without_a_field_never_match_a_filter_on_it(self, backend):
         backend.index([Document("citizen", "bare", 1, vec(1, 0))])

@@ -26,7 +26,7 @@ def citizen(id_: str = "c1", **kw) -> CitizenProfile:
     base = dict(
         id=id_, version=1, job_goals=("lagermedarbejder",), cv_text="Truckcertifikat, pakning.",
         benefit_group="kontanthjaelp", hours_available=15.0, postcode="8722",
-        max_commute_km=30.0, driving_licence=True, readiness_group="paa_vej",
+        max_commute_km=30.0, driving_licences={"B"}, readiness_group="paa_vej",
         case_start=date(2026, 1, 1), last_company_placement=date(2026, 10, 1),
     )
     base.update(kw)
@@ -53,7 +53,9 @@ def ranked(cands, weights=RankingWeights(), **kw):
         ({"hours_available": 4.0}, {"hours_min": 5.0}, "hours"),
         ({"benefit_group": "dagpenge"}, {"kind": "smaajob"}, "eligibility"),
         ({"benefit_group": "kontanthjaelp"}, {"kind": "fleksjob"}, "eligibility"),
-        ({"driving_licence": False}, {"requires_driving_licence": True}, "driving_licence"),
+        ({"driving_licences": ()}, {"required_licences": {"B"}}, "driving_licence"),
+        ({"driving_licences": {"B"}}, {"required_licences": {"C", "CE"}}, "driving_licence"),
+        ({"driving_licences": {"C"}}, {"required_licences": {"D1"}}, "driving_licence"),
         ({"postcode": "7000", "max_commute_km": 10.0}, {"postcode": "7130"}, "commute"),
         ({}, {"status": "closed"}, "status"),
         ({"postcode": "9999"}, {}, "commute"),

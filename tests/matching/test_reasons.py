@@ -19,7 +19,7 @@ TODAY = date(2026, 11, 23)
 
 def citizen(id_: str, goals=("Lagermedarbejder",), cv="Pakning og truck.", **kw) -> CitizenProfile:
     base = dict(id=id_, version=1, job_goals=goals, cv_text=cv, benefit_group="kontanthjaelp",
-                hours_available=25.0, postcode="8722", max_commute_km=30.0, driving_licence=True,
+                hours_available=25.0, postcode="8722", max_commute_km=30.0, driving_licences={"B"},
                 readiness_group="paa_vej", case_start=date(2026, 6, 1),
                 last_company_placement=date(2026, 10, 1))
     base.update(kw)

@@ -22,7 +22,7 @@ TODAY = date(2026, 11, 23)
 
 def person(id_: str, goals: tuple[str, ...], cv: str, **kw) -> CitizenProfile:
     base = dict(id=id_, version=1, job_goals=goals, cv_text=cv, benefit_group="kontanthjaelp",
-                hours_available=20.0, postcode="8722", driving_licence=True,
+                hours_available=20.0, postcode="8722", driving_licences={"B"},
                 case_start=date(2026, 1, 1))
     base.update(kw)
     return CitizenProfile(**base)
@@ -46,7 +46,7 @@ OPENINGS = {
                        hours_max=15, postcode="8722"),
         OpeningProfile("o_kok", 1, "f2", "virksomhedspraktik", "Køkkenmedhjælper",
                        "Hjælp i køkkenet med madlavning.", postcode="8723",
-                       requires_driving_licence=True),
+                       required_licences={"B"}),
         OpeningProfile("o_closed", 1, "f1", "smaajob", "Lagermedarbejder", "Lager.",
                        postcode="8722", status="closed"),
     ]
@@ -152,7 +152,7 @@ def test_rank_openings_respects_licence_status_and_eligibility(encoder):
     cook = CITIZENS["kok"]
     ids = [m.opening_id for m in svc.rank_openings(cook, k=5, openings=OPENINGS).matches]
     assert ids[0] == "o_kok" and "o_closed" not in ids
-    no_licence = person("kok2", ("Kok",), "Køkken.", driving_licence=False)
+    no_licence = person("kok2", ("Kok",), "Køkken.", driving_licences=())
     ids = [m.opening_id for m in svc.rank_openings(no_licence, k=5, openings=OPENINGS).matches]
     assert "o_kok" not in ids
     with_reasons = svc.rank_openings(no_licence, k=5, openings=OPENINGS, include_excluded=True)
@@ -230,3 +230,25 @@ def test_an_index_built_by_another_encoder_is_not_searched(encoder):
     fitting = service_for(encoder, MemoryBackend())
     fitting.backend.set_index_meta("citizen", {"encoder": encoder.name, "dimension": encoder.dimension})
     assert not fitting.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS).degraded
+
+
+def test_a_car_licence_does_not_pass_a_lorry_opening(encoder):
+    lorry = OpeningProfile("o_lorry", 1, "f3", "smaajob", "Lastbilchauffør", "Kørsel med lastbil.",
+                           postcode="8722", required_licences={"C"})
+    drivers = {p.id: p for p in [
+        person("car", ("Lastbilchauffør",), "Kørsel.", driving_licences={"B"}),
+        person("ce", ("Lastbilchauffør",), "Kørsel.", driving_licences={"CE"}),
+        person("none", ("Lastbilchauffør",), "Kørsel.", driving_licences=()),
+    ]}
+    backend = MemoryBackend()
+    svc = service_for(encoder, backend)
+    backend.index(documents_for_citizens(list(drivers.values()), encoder))
+    backend.index(documents_for_openings([lorry], encoder))
+    # The backend pre-filter already leaves the car and no-licence drivers out.
+    result = svc.rank_candidates(lorry, k=5, citizens=drivers)
+    assert [m.citizen_id for m in result.matches] == ["ce"]  # CE implies C
+    ids = [m.opening_id for m in svc.rank_openings(drivers["car"], k=5, openings={"o_lorry": lorry}).matches]
+    assert ids == []
+    refused = svc.explain_pair(drivers["car"], lorry)
+    assert [c.detail for c in refused.constraints if not c.passed] == [
+        "Kørekort C kræves; borgeren har B"]

@@ -40,7 +40,7 @@ def _citizens(n: int = 60, seed: int = 8) -> dict[str, CitizenProfile]:
             benefit_group=rng.choice(("kontanthjaelp", "uddannelseshjaelp", "ressourceforloeb",
                                       "integrationsydelse")),
             hours_available=float(rng.choice((10, 15, 20, 37))), postcode=rng.choice(POSTCODES),
-            max_commute_km=float(rng.choice((15, 30, 50))), driving_licence=rng.random() < .7,
+            max_commute_km=float(rng.choice((15, 30, 50))), driving_licences={"B"} if rng.random() < .7 else (),
             readiness_group=rng.choice(READINESS_GROUPS),
             case_start=date(2025, rng.randint(1, 12), 1),
             last_company_placement=rng.choice((None, date(2026, 6, 1))))

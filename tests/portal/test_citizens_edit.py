@@ -52,7 +52,7 @@ def test_profile_change_bumps_version_and_writes_outbox_and_audit_in_one_commit(
     commits = count_commits(app)
     response = client.post(f"/borgere/{citizen_id}/profil", data=profile(
         csrf_token=token, hours_available="7,5", postcode="7130", languages="Dansk ,engelsk,,dansk",
-        driving_licence="y"))
+        driving_licences=["CE", "B"]))
     assert response.status_code == 302
     assert len(commits) == 1  # change, outbox row and audit event together
     after = snapshot(app, citizen_id)
@@ -60,7 +60,8 @@ def test_profile_change_bumps_version_and_writes_outbox_and_audit_in_one_commit(
     assert after.outbox == before.outbox + 1 and after.audit_changes == before.audit_changes + 1
     with app.app_context():
         c = db.session.get(Citizen, citizen_id)
-        assert (c.hours_available, c.postcode, c.languages, c.driving_licence) == (7.5, "7130", "dansk, engelsk", True)
+        assert (c.hours_available, c.postcode, c.languages, c.driving_licences) == (
+            7.5, "7130", "dansk, engelsk", ["B", "CE"])  # in licence-card order
         row = db.session.scalars(sa.select(OutboxEvent)).one()
         assert (row.entity, row.entity_id, row.status) == ("citizen", citizen_id, "pending")
 

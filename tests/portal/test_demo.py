@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from matching import domain as matching_domain
+from matching import licences
 from matching.geo import POSTCODES, haversine_km
 from portal.demo.generator import DEFAULT_ELIGIBILITY, DEMO_LOGINS, generate_demo
 from portal.demo.loader import DemoDataError, load_demo
@@ -272,7 +273,7 @@ def test_proposals_respect_the_hard_limits(demo):
         assert opening.status != "draft"
         assert DEFAULT_ELIGIBILITY[(citizen.benefit_group, opening.kind)]
         assert citizen.hours_available >= opening.hours_min
-        assert citizen.driving_licence or not opening.requires_driving_licence
+        assert licences.satisfies(citizen.driving_licences, opening.required_licences)
         assert km(citizen.postcode, opening.postcode) <= citizen.max_commute_km
     pairs = [(p.citizen, p.opening) for p in demo.proposals]
     assert len(set(pairs)) == len(pairs)
@@ -287,9 +288,20 @@ def test_cv_agrees_with_profile(demo):
         assert c.name.split()[0].lower() in c.cv_text.lower()
         assert not c.cv_text.startswith(c.name)
         has_b = "kørekort: b" in c.cv_text.lower()
-        assert has_b == c.driving_licence, c.cv_text
+        assert has_b == bool(c.driving_licences), c.cv_text
     english = [c for c in demo.citizens if c.cv_text and "Work experience" in c.cv_text]
     assert english, "some CVs use English headings"
+
+
+def test_driving_licence_categories_are_realistic(demo):
+    held = [frozenset(c.driving_licences) for c in demo.citizens]
+    assert sum("B" in h for h in held) > len(held) / 2  # most have a car licence
+    assert any(not h for h in held) and any("CE" in h for h in held) and any("D" in h for h in held)
+    wanted = {tuple(o.required_licences) for o in demo.openings}
+    assert {(), ("B",), ("C",), ("D",)} <= wanted
+    for o in demo.openings:
+        if o.occupation == "chauffoer" and o.required_licences:
+            assert o.required_licences == ["C"], o.title
 
 
 def test_hours_are_realistic_per_benefit_group(demo):

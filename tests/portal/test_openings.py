@@ -81,6 +81,24 @@ def test_create_writes_opening_outbox_and_audit(app, client, auth, logged_in):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Opslaget “Lagermedarbejder 10 timer” er oprettet." in page
     assert "8722 Hedensted" in page
+    assert "Kørekort ikke nødvendigt" in page
+
+
+def test_opening_asks_for_any_of_the_ticked_licence_categories(app, client, auth, logged_in):
+    response = post_new(client, auth, required_licences=["CE", "C"])
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(sa.select(Opening)).one().required_licences == ["C", "CE"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Kategori C eller CE" in page
+
+
+def test_unknown_licence_category_is_refused(app, client, auth, logged_in):
+    response = post_new(client, auth, required_licences=["B", "Z"])
+    assert response.status_code == 200
+    assert "Vælg kun kørekortkategorier fra listen." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(sa.select(Opening)).all() == []
 
 
 def test_opening_and_outbox_row_commit_together(app, client, auth, logged_in):
@@ -456,8 +474,8 @@ def test_every_demo_opening_passes_the_form_unchanged(app):
                 duration_weeks=str(opening.duration_weeks or ""),
                 required_languages=opening.required_languages, accommodations=opening.accommodations,
                 capacity=str(opening.capacity), status=opening.status,
-                requires_driving_licence="y" if opening.requires_driving_licence else None))
+                required_licences=list(opening.required_licences)))
             form = OpeningForm(formdata=data, meta={"csrf": False}, current_status=opening.status,
                                stored_start=opening.start_date)
             assert form.validate(), (opening.title, form.errors)
-            assert form.to_data().requires_driving_licence == opening.requires_driving_licence
+            assert form.to_data().required_licences == opening.required_licences

@@ -132,3 +132,39 @@ def test_outbox_row_defaults(migrated_app):
     db.session.commit()
     row = db.session.scalars(sa.select(OutboxEvent)).one()
     assert (row.status, row.op, row.attempts) == ("pending", "upsert", 0)
+
+
+def test_driving_licence_yes_becomes_category_b_and_back(migrated_app):
+    downgrade(revision="0005")
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    meta = sa.MetaData()
+    meta.reflect(bind=db.engine, only=("company", "citizen", "opening"))
+    company, citizen, opening = (meta.tables[t] for t in ("company", "citizen", "opening"))
+    person = dict(name="B", phone="", email="", postcode="8722", max_commute_km=20.0,
+                  benefit_group="kontanthjaelp", hours_available=10.0, languages="dansk",
+                  limitation_flags=[], limitations_text="", readiness_group="paa_vej",
+                  case_start=date(2026, 1, 1), restricted=False, created_at=now, updated_at=now,
+                  version=1)
+    job = dict(company_id=1, kind="smaajob", title="Chauffør", description="", requirements="",
+               hours_min=5.0, hours_max=10.0, postcode="8722", required_languages="",
+               accommodations="", capacity=1, status="open", created_at=now, updated_at=now,
+               version=1)
+    with db.engine.begin() as connection:
+        connection.execute(company.insert().values(
+            id=1, name="Firma", cvr="12345678", address="", postcode="8722", code_of_care=False,
+            standing_seats=0, active=True, created_at=now))
+        connection.execute(citizen.insert(), [dict(person, id=1, driving_licence=True),
+                                              dict(person, id=2, driving_licence=False)])
+        connection.execute(opening.insert(), [dict(job, id=1, requires_driving_licence=True),
+                                              dict(job, id=2, requires_driving_licence=False)])
+    upgrade()
+    db.session.expire_all()
+    assert {c.id: c.driving_licences for c in db.session.scalars(sa.select(Citizen))} == {1: ["B"], 2: []}
+    assert {o.id: o.required_licences for o in db.session.scalars(sa.select(Opening))} == {1: ["B"], 2: []}
+    db.session.get(Citizen, 2).driving_licences = ["CE"]
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0005")
+    with db.engine.connect() as connection:
+        held = dict(connection.execute(sa.text("SELECT id, driving_licence FROM citizen")).all())
+    assert {k: bool(v) for k, v in held.items()} == {1: True, 2: True}
