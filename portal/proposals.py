@@ -19,15 +19,12 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from matching.ranking import check_hard_constraints
-
 from . import audit
 from .extensions import db
 from store.models import Consent, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
 from store import clock
-from store.profiles import citizen_profiles, load_rules, opening_profile
 
 CONSENT_TEXT_VERSION = "samtykke-v1"
 MAX_CONSENT_DAYS = 365
@@ -50,14 +47,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "disclosed": frozenset({"withdrawn"}),
     "withdrawn": frozenset({"consented"}),
     "rejected": frozenset(),
-}
-# A broken hard limit as the proposal page says it (matching.ranking.check_hard_constraints).
-BROKEN_LIMITS = {
-    "status": "Opslaget er ikke åbent længere.",
-    "eligibility": "Borgerens ydelsesgruppe må ikke tage denne type opslag.",
-    "hours": "Borgeren har færre timer til rådighed, end opslaget kræver.",
-    "driving_licence": "Opslaget kræver kørekort, som borgeren ikke har.",
-    "commute": "Afstanden er længere end borgerens grænse (eller kan ikke beregnes).",
 }
 # The company sees a proposal (by pseudonym) and may answer it only in these states.
 VISIBLE_TO_COMPANY = frozenset({"approved", "consented", "disclosed"})
@@ -114,19 +103,6 @@ def reject(proposal: Proposal, user: User, reason: str = "") -> None:
     proposal.decided_by_id, proposal.decided_at = user.id, utcnow()
     proposal.decision_reason = reason[:500]
     _finish(proposal, "proposal_rejected", "identity release: reject", user)
-
-
-def approval_blockers(proposal: Proposal, today: date | None = None) -> list[str]:
-    """The hard limits the pair breaks today, in Danish ([] = may be approved).
-
-    A proposal may wait a while in "proposed": the opening may have closed or the citizen's
-    hours changed since. Hard limits are never broken (DOMAIN.md), so approval checks them
-    again, as the ranking does.
-    """
-    profiles = citizen_profiles(db.session, [proposal.citizen], today)
-    checks, _km = check_hard_constraints(profiles[proposal.citizen_id], opening_profile(proposal.opening),
-                                         load_rules(db.session))
-    return [BROKEN_LIMITS.get(check.name, check.name) for check in checks if not check.passed]
 
 
 def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: date,

@@ -10,6 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
+from matching.encoders import EncoderUnavailable
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -22,7 +23,7 @@ from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
-from . import bp
+from . import bp, service
 from .forms import DecisionForm
 from store import clock
 
@@ -82,12 +83,24 @@ def proposal(proposal_id: int):
 
 
 def _assessment(item: Proposal) -> dict:
-    """For a proposal waiting for the consultant: the decision form and any broken hard limit."""
+    """For a proposal waiting for the consultant: the decision form and why it cannot be approved."""
     if item.status != "proposed":
         return {}
-    return {"decision_form": DecisionForm(formdata=None),
-            "blockers": proposals.approval_blockers(item),
+    try:
+        refused = _refusal(item)
+    except EncoderUnavailable:
+        refused = None  # checked again when the consultant approves
+    return {"decision_form": DecisionForm(formdata=None), "refused": refused,
             "suggestion": proposals.suggest_shared_goal((item.explanation or {}).get("matched_goals") or [])}
+
+
+def _refusal(item: Proposal) -> str | None:
+    """Why the pair cannot be approved today (a hard limit, not matchable), as the ranking says it.
+
+    A proposal may wait a while: the opening may have closed or the citizen's hours changed.
+    Raises EncoderUnavailable when the pair cannot be scored right now.
+    """
+    return service.refusal(service.score_pair(item.opening, item.citizen), item.citizen, item.opening)
 
 
 @bp.post("/forslag/<int:proposal_id>/vurdering")
@@ -96,7 +109,7 @@ def assess(proposal_id: int):
     """Approve or reject a proposal waiting in "proposed" (a logged human decision).
 
     Needs a fresh login, like the decision on the ranking page. Approval is refused while
-    the pair breaks a hard limit (:func:`portal.proposals.approval_blockers`).
+    the pair breaks a hard limit or cannot be matched (:func:`.service.refusal`, as on the ranking).
 
     :raise 404: if the proposal does not exist.
     """
@@ -113,9 +126,15 @@ def assess(proposal_id: int):
     if form.decision.data == "reject":
         return _step(item, lambda: proposals.reject(item, current_user, reason),
                      "Forslaget er fravalgt.")
-    if item.status == "proposed" and (blockers := proposals.approval_blockers(item)):
-        flash("Forslaget kan ikke godkendes: " + " ".join(blockers), "error")
-        return _back(item.id)
+    if item.status == "proposed":
+        try:
+            refused = _refusal(item)
+        except EncoderUnavailable:
+            refused = ("Matchingen kan ikke beregne borgerens match lige nu, så godkendelsen er ikke "
+                       "gemt. Prøv igen om lidt.")
+        if refused:
+            flash(refused, "error")
+            return _back(item.id)
 
     def approve() -> None:
         shared = proposals.check_shared_goal(form.shared_goal.data or "")
