@@ -87,7 +87,8 @@ def _ensure_encoder(ctx: Context) -> bool:
 
     try:
         ensure_index_encoder(ctx.session, ctx.backend, ctx.encoder,
-                             upload_folder=ctx.settings.upload_folder)
+                             upload_folder=ctx.settings.upload_folder,
+                             rebuild_unreadable=ctx.settings.backend == "memory")
     except (BackendUnavailable, EncoderUnavailable) as err:
         log.warning("cannot check the index's encoder yet: %s", err)
         return False

@@ -15,7 +15,7 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
-from matching.backends import MatchBackend
+from matching.backends import BackendUnavailable, MatchBackend
 from matching.backends.base import KINDS
 from matching.encoders import Encoder
 from matching.index_meta import encoder_meta, mismatches
@@ -26,9 +26,15 @@ log = logging.getLogger("indexer")
 
 
 def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encoder, *,
-                         upload_folder: Path | None = None,
+                         upload_folder: Path | None = None, rebuild_unreadable: bool = False,
                          progress: IO[str] | None = sys.stderr) -> RebuildResult | None:
-    """Rebuild the kinds whose index was built with another encoder; record it on empty ones.
+    """Rebuild the kinds whose index was built with another encoder or other document fields;
+    record the encoder on empty ones.
+
+    Args:
+        rebuild_unreadable: the backend is a local file (the memory snapshot) that may be
+            unreadable (an older format, a torn copy): rebuild it from the database instead of
+            waiting. Never for a server, whose "unavailable" means down.
 
     Returns:
         The rebuild's result, or None when nothing had to be rebuilt.
@@ -36,7 +42,14 @@ def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encod
     Raises:
         BackendUnavailable, EncoderUnavailable: from the rebuild (the live index is kept).
     """
-    wrong = mismatches(backend, encoder)
+    try:
+        wrong = mismatches(backend, encoder)
+    except BackendUnavailable as err:
+        if not rebuild_unreadable:
+            raise
+        log.warning("%s: rebuilding the whole index (the portal shows reduced matching until done)", err)
+        return rebuild(session, backend, encoder, upload_folder=upload_folder, progress=progress,
+                       kinds=KINDS)
     for kind in KINDS:  # an empty index learns its encoder before the first write
         if not any(m.kind == kind for m in wrong) and not backend.index_meta(kind):
             backend.set_index_meta(kind, encoder_meta(encoder))

@@ -13,13 +13,15 @@ candidates of one request (:func:`lexical_stats`).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from matching.backends.base import KINDS, MatchBackend
+from matching.backends.base import FIELD_TYPES, KINDS, MatchBackend
 from matching.encoders import Encoder
 from matching.lexical import LexicalStats
 
@@ -29,9 +31,15 @@ _DECODED: OrderedDict[str, LexicalStats] = OrderedDict()
 _DECODED_LOCK = threading.Lock()
 
 
+# The documents' fields (names and types) are part of what an index was built with: a new
+# field (e.g. driving-licence categories) needs a rebuild as much as a new encoder does.
+FIELDS_VERSION = hashlib.sha256(json.dumps({kind: dict(fields) for kind, fields in FIELD_TYPES.items()},
+                                           sort_keys=True).encode()).hexdigest()[:12]
+
+
 def encoder_meta(encoder: Encoder) -> dict[str, Any]:
-    """The metadata an index built with ``encoder`` carries."""
-    return {"encoder": encoder.name, "dimension": int(encoder.dimension)}
+    """The metadata an index built with ``encoder`` (and today's document fields) carries."""
+    return {"encoder": encoder.name, "dimension": int(encoder.dimension), "fields": FIELDS_VERSION}
 
 
 def describe(meta: dict[str, Any]) -> str:
@@ -48,6 +56,9 @@ class EncoderMismatch:
     wanted: dict[str, Any]
 
     def __str__(self) -> str:
+        if self.found and describe(self.found) == describe(self.wanted):
+            return (f"the {self.kind} index was built with other document fields "
+                    f"(version {self.found.get('fields')}; now {self.wanted['fields']})")
         built = describe(self.found) if self.found else "an unrecorded encoder"
         return (f"the {self.kind} index was built with {built}; "
                 f"the configured encoder is {describe(self.wanted)}")

@@ -134,3 +134,19 @@ def test_an_index_built_with_another_encoder_is_rebuilt_not_failed_event_by_even
     seed.edit_citizen(citizen_id, hours_available=12.0)
     third = indexer(cli_env, "drain")
     assert third.returncode == 0 and "built with" not in third.stderr
+
+
+def test_an_unreadable_index_file_is_rebuilt_from_the_database(seed, cli_env, tmp_path):
+    # An index file of an older format (or a torn copy) must not keep matching reduced forever.
+    seed.citizen()
+    seed.opening()
+    index = tmp_path / "inst" / "matching-index.npz"
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_bytes(b"not an index at all")
+
+    drained = indexer(cli_env, "drain")
+
+    assert drained.returncode == 0, drained.stderr
+    assert "unreadable" in drained.stderr and "rebuilding the whole index" in drained.stderr
+    after = status(cli_env)
+    assert (after["pending"], after["indexed_citizens"], after["indexed_openings"]) == (0, 1, 1)

@@ -8,6 +8,7 @@ import pytest
 
 from matching.backends import BackendError, BackendUnavailable, MemoryBackend
 from matching.domain import CitizenProfile, Filters, OpeningProfile
+from matching.index_meta import encoder_meta
 from matching.encoders import EncoderUnavailable, HashingEncoder
 from matching.service import (
     MappingSource,
@@ -219,16 +220,16 @@ def test_an_index_built_by_another_encoder_is_not_searched(encoder):
     backend = MemoryBackend()
     other = HashingEncoder(32)
     backend.index(documents_for_citizens(list(CITIZENS.values()), other))
-    backend.set_index_meta("citizen", {"encoder": other.name, "dimension": other.dimension})
+    backend.set_index_meta("citizen", encoder_meta(other))
     svc = MatchingService(encoder, backend, clock=lambda: TODAY)
 
     result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=MappingSource(CITIZENS))
 
     assert result.degraded and "built with hashing-32 (32 dims)" in result.reason
     assert result.matches[0].citizen_id == "lager"  # ranked in process, still sensible
-    backend.set_index_meta("citizen", {"encoder": encoder.name, "dimension": encoder.dimension})
+    backend.set_index_meta("citizen", encoder_meta(encoder))
     fitting = service_for(encoder, MemoryBackend())
-    fitting.backend.set_index_meta("citizen", {"encoder": encoder.name, "dimension": encoder.dimension})
+    fitting.backend.set_index_meta("citizen", encoder_meta(encoder))
     assert not fitting.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS).degraded
 
 
