@@ -85,11 +85,7 @@ def approve(proposal: Proposal, user: User, reason: str = "") -> None:
     Raises:
         TransitionError: if the proposal is not ``proposed``.
     """
-    _check(proposal, "approved")
-    proposal.status = "approved"
-    proposal.decided_by_id, proposal.decided_at = user.id, utcnow()
-    proposal.decision_reason = reason[:500]
-    _finish(proposal, "proposal_approved", "identity release: approve", user)
+    _decide(proposal, user, "approved", reason, "approve")
 
 
 def reject(proposal: Proposal, user: User, reason: str = "") -> None:
@@ -98,11 +94,16 @@ def reject(proposal: Proposal, user: User, reason: str = "") -> None:
     Raises:
         TransitionError: if the proposal is not ``proposed``.
     """
-    _check(proposal, "rejected")
-    proposal.status = "rejected"
+    _decide(proposal, user, "rejected", reason, "reject")
+
+
+def _decide(proposal: Proposal, user: User, status: str, reason: str, verb: str) -> None:
+    """The consultant's logged decision on a proposed candidate (approve or reject)."""
+    _check(proposal, status)
+    proposal.status = status
     proposal.decided_by_id, proposal.decided_at = user.id, utcnow()
     proposal.decision_reason = reason[:500]
-    _finish(proposal, "proposal_rejected", "identity release: reject", user)
+    _finish(proposal, f"proposal_{status}", f"identity release: {verb}", user)
 
 
 def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: date,
