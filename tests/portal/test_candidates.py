@@ -341,3 +341,20 @@ def test_the_stored_score_is_the_one_the_card_showed(app, client, auth, world, p
     with app.app_context():
         stored = db.session.query(Proposal).one().score
     assert f"{stored:.2f}".replace(".", ",") == shown
+
+
+def test_a_waiting_proposal_is_listed_as_waiting_not_as_decided(app, client, auth, world):
+    with app.app_context():
+        db.session.add_all([
+            Proposal(citizen_id=world["ids"]["Anna Lagerbæk"], opening_id=world["opening_id"], status="proposed"),
+            Proposal(citizen_id=world["ids"]["Bo Omsorg"], opening_id=world["opening_id"], status="rejected",
+                     decision_reason="Andet fag"),
+        ])
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    html = _ranking_html(client, world)
+    waiting = html.split('data-testid="waiting-proposals"')[1].split("</table>")[0]
+    decided = html.split('data-testid="decided-proposals"')[1].split("</table>")[0]
+    assert "Venter på din vurdering" in html
+    assert "Anna Lagerbæk" in waiting and "Anna Lagerbæk" not in decided
+    assert "Bo Omsorg" in decided and "Andet fag" in decided
