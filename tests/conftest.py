@@ -20,6 +20,8 @@ import pytest
 # Tests that need their own folder pass INSTANCE_PATH (the `app` fixture does).
 _TEST_INSTANCE = tempfile.mkdtemp(prefix="jobbro-test-instance-")
 os.environ["JOBBRO_INSTANCE_PATH"] = _TEST_INSTANCE
+# Hypothesis keeps no example database in the checkout either (runs stay reproducible by seed).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(_TEST_INSTANCE, "hypothesis"))
 
 from portal import create_app
 from portal.auth.passwords import hash_password
@@ -186,7 +188,7 @@ def pytest_runtest_makereport(item, call):
 # -- the checkout stays clean ------------------------------------------------------------------
 # Paths a test run may create in the checkout: the set-up's and pytest's own.
 _ALLOWED_LEFTOVERS = (".venv/", "node_modules/", "portal/static/vendor/", ".pytest_cache/",
-                      "__pycache__/", ".hypothesis/")
+                      "__pycache__/")
 
 
 def _untracked_and_ignored() -> set[str] | None:
