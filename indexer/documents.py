@@ -138,12 +138,20 @@ def live_cache_keys(session: Session, encoder_name: str) -> set[str]:
     Everything else in the embedding cache belongs to erased citizens or to older texts
     and may be swept.
     """
-    citizens = [c for c in load_citizens(session, None).values() if is_indexable_citizen(c)]
-    texts = [citizen_text(p) for p in _profiles(session, citizens, Built()).values()]
+    texts = collection_texts(session, "citizen") + collection_texts(session, "opening")
+    return {cache_key(encoder_name, role, text) for text in texts for role in ("query", "passage")}
+
+
+def collection_texts(session: Session, kind: str) -> list[str]:
+    """The text of every indexable row of ``kind``, as the index documents carry it."""
+    if kind == "citizen":
+        citizens = [c for c in load_citizens(session, None).values() if is_indexable_citizen(c)]
+        return [citizen_text(p) for p in _profiles(session, citizens, Built()).values()]
+    texts = []
     for opening in load_openings(session, None).values():
         if is_indexable_opening(opening):
             try:
                 texts.append(opening_text(opening_profile(opening)))
             except ValueError:
-                continue  # reported as failed by the worker; nothing of it is cached
-    return {cache_key(encoder_name, role, text) for text in texts for role in ("query", "passage")}
+                continue  # reported as failed by the worker; not in the index either
+    return texts

@@ -25,16 +25,15 @@ from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching.encoders import Encoder
 from matching.index_meta import LEXICAL_KEY, encoder_meta, lexical_meta
-from matching.ranking import citizen_text, opening_text
 from store.database import upsert
 from store.embedding_store import DbEmbeddingCache, sweep
 from store.models import Citizen, IndexerState, Opening, OutboxEvent
 from store.models.base import utcnow
 from store.profiles import (
-    is_indexable_citizen, is_indexable_opening, load_citizens, load_openings, opening_profile,
+    load_citizens, load_openings,
 )
 
-from .documents import Built, _profiles, build_citizens, build_openings, live_cache_keys
+from .documents import Built, build_citizens, build_openings, collection_texts, live_cache_keys
 
 # The lexical statistics (document frequencies) are refreshed when the kind's row count has
 # moved by more than this share since they were counted, or they are older than STATS_MAX_AGE.
@@ -173,21 +172,6 @@ def _cover_events(session: Session, event_ids: list[int],
             session.add(OutboxEvent(entity=kind, entity_id=entity_id, op="upsert", status="failed",
                                     attempts=1, last_error=reason, processed_at=now))
     return done
-
-
-def collection_texts(session: Session, kind: str) -> list[str]:
-    """The text of every indexable row of ``kind``, as the index documents carry it."""
-    if kind == "citizen":
-        citizens = [c for c in load_citizens(session, None).values() if is_indexable_citizen(c)]
-        return [citizen_text(p) for p in _profiles(session, citizens, Built()).values()]
-    texts = []
-    for opening in load_openings(session, None).values():
-        if is_indexable_opening(opening):
-            try:
-                texts.append(opening_text(opening_profile(opening)))
-            except ValueError:
-                continue  # reported as failed by the worker; not in the index either
-    return texts
 
 
 def collection_stats(session: Session, kind: str) -> dict:

@@ -14,18 +14,12 @@ from .. import audit
 from ..auth.sessions import new_session_token, rotate_session_token
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
+from ..formutil import RuleError
 from store.models import Company, User
 
 
-class AccountRuleError(ValueError):
-    """A change the rules refuse; ``str(error)`` is the Danish message to show.
-
-    ``field`` names the form field the message belongs to (None: the page as a whole).
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class AccountRuleError(RuleError):
+    """A change the account rules refuse (Danish ``message``; ``field`` or None for the page)."""
 
 
 @dataclass(frozen=True)
