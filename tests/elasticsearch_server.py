@@ -37,24 +37,46 @@ class ElasticsearchServer:
     data_dir: tempfile.TemporaryDirectory[str] | None = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        elif self.process is not None:
-            # The launcher exited but may have left its server child in the group.
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        if self.process is not None:
+            _stop_group(self.process)
+            self.process = None
         if self.data_dir is not None:
             self.data_dir.cleanup()
             self.data_dir = None
+
+
+def _group_alive(pgid: int) -> bool:
+    """True while a live (non-zombie) process is in group `pgid` (Linux /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _stop_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Stop the launcher's whole process group and wait until every member has exited.
+
+    The launcher exits before its server child does; removing the data directory while the
+    child still writes into it fails ("Directory not empty"), so the wait covers the group,
+    not only the launcher. SIGTERM first, SIGKILL after `grace` seconds.
+    """
+    pgid = process.pid
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            process.poll()  # reap the launcher so it does not linger as a zombie in the group
+            if not _group_alive(pgid):
+                return
+            time.sleep(0.05)  # waiting on processes that are not our children; nothing to wait on
+    process.poll()
 
 
 def _free_port() -> int:
