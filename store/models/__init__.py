@@ -4,6 +4,7 @@ from __future__ import annotations
 from .accounts import Company, Team, User
 from .audit import AuditEvent, LoginAttempt
 from .citizens import Citizen, CvDocument, JobGoal
+from .handoff import Interview, MailMessage, Notification
 from .hotline import HotlineMessage, HotlineRequest
 from .openings import EligibilityRule, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
@@ -13,7 +14,7 @@ from .stories import SuccessStory
 
 __all__ = [
     "AuditEvent", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
-    "EmbeddingCacheEntry", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState",
-    "JobGoal", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User",
+    "EmbeddingCacheEntry", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
+    "JobGoal", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User",
     "SuccessStory",
 ]

@@ -54,6 +54,10 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[Optional[str]] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(enum_of(ROLES, "user_role"))
+    # A work phone shown to companies as their contact (consultants); "" = none given.
+    phone: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")
+    # Notification kinds this user gets no mail for (still listed in the portal).
+    mail_opt_out: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"))
     team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"))
     active: Mapped[bool] = mapped_column(default=True)

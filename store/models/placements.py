@@ -28,6 +28,10 @@ class Placement(db.Model):
     end_date: Mapped[Optional[date]]
     weekly_hours: Mapped[float] = mapped_column(default=0.0)
     end_reason: Mapped[Optional[str]] = mapped_column(enum_of(END_REASONS, "end_reason"))
+    # Retention after a placement that ended in a job: still employed 3 / 6 months after the
+    # end date (recorded by the consultant; NULL = not yet known).
+    employed_3m: Mapped[Optional[bool]]
+    employed_6m: Mapped[Optional[bool]]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[Citizen] = relationship()

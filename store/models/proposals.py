@@ -36,6 +36,14 @@ class Proposal(db.Model):
     # The jobmål as the company sees it: a text the consultant approved for sharing ("" = none
     # yet, the company sees the opening's title). Never the citizen's free-text jobmål.
     shared_goal: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    # The candidate profile the company sees after disclosure, written or approved by the
+    # consultant: {"experience", "goals", "hours", "licences", "languages", "start",
+    # "phone", "email"} (contact details only those the citizen agreed to share). Empty = none.
+    shared_profile: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    # The citizen consented to share the CV file itself with this company.
+    share_cv: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    profile_approved_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    profile_approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[Citizen] = relationship()

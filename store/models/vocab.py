@@ -92,3 +92,22 @@ LIMITATION_FLAGS = {
     "reduced_hours": "Nedsat timetal",
     "flexible_start": "Fleksibel mødetid",
 }
+
+# Who offered an interview time (Interview.offered_by).
+INTERVIEW_SIDES = {
+    "company": "Virksomheden",
+    "jobcenter": "Jobcentret",
+}
+
+INTERVIEW_STATUSES = {
+    "offered": "Tid foreslået",
+    "booked": "Samtale aftalt",
+    "declined": "Tid afvist",
+    "cancelled": "Aflyst",
+}
+
+MAIL_STATUSES = {
+    "pending": "Venter",
+    "sent": "Sendt",
+    "failed": "Opgivet",
+}
