@@ -1,0 +1,73 @@
+"""Tell a user about an event: an in-portal notification and, unless they opted out, a mail.
+
+:func:`notify` adds rows to the caller's session and never commits: the notification and its
+queued mail are written in the same transaction as the change they report, so an event is
+never announced without having happened, nor lost after it happened. The mail worker sends
+the queued :class:`~store.models.MailMessage` rows afterwards (retried, sent at most once).
+
+Callers pass texts that say no more about a citizen than the recipient may see in the
+portal (a company sees a name only after disclosure with a live consent).
+"""
+from __future__ import annotations
+
+from store.models import MailMessage, Notification, User
+
+from ..extensions import db
+
+# Kinds a user can be told about, with the Danish label used on the preferences page.
+NOTIFICATION_KINDS = {
+    # company users
+    "candidate_shared": "En kandidat er delt med jer",
+    "interview_offered": "Forslag til samtaletider",
+    "interview_booked": "Samtale aftalt, flyttet eller aflyst",
+    "hotline_answered": "Svar fra hotline",
+    "hours_missing": "Påmindelse om timer for sidste måned",
+    # consultants
+    "company_answered": "Virksomheden har svaret på en kandidat",
+    "opening_posted": "Nyt opslag fra en virksomhed",
+    "hotline_new": "Ny henvendelse til hotline",
+}
+
+
+class UnknownKind(ValueError):
+    """A notification kind that is not in NOTIFICATION_KINDS (a programming error)."""
+
+
+def notify(user: User, kind: str, text: str, link: str, *, subject: str | None = None,
+           body: str | None = None, ics: str | None = None,
+           dedupe_key: str | None = None) -> Notification | None:
+    """Add a notification for ``user`` and queue its mail; the caller commits.
+
+    Args:
+        user: the recipient. Inactive users get nothing.
+        kind: a key of :data:`NOTIFICATION_KINDS`.
+        text: one line for the in-portal list (≤ 300 characters).
+        link: the portal path where the item is handled (e.g. ``url_for(...)``).
+        subject: the mail's subject; defaults to ``text``.
+        body: the mail's body; defaults to ``text`` and the link. The mail worker makes the
+            link absolute on ``PORTAL_URL`` when it is a path.
+        ics: an iCalendar document to attach (interview invitations).
+        dedupe_key: makes a repeated job notify once; a second call with the same key adds
+            nothing and returns None.
+
+    Returns:
+        The notification, or None when nothing was added (inactive user or duplicate key).
+
+    Raises:
+        UnknownKind: if ``kind`` is not a known kind.
+    """
+    if kind not in NOTIFICATION_KINDS:
+        raise UnknownKind(kind)
+    if not user.active:
+        return None
+    if dedupe_key and db.session.query(Notification.id).filter_by(dedupe_key=dedupe_key).first():
+        return None
+    note = Notification(user_id=user.id, kind=kind, text=text[:300], link=link[:300],
+                        dedupe_key=dedupe_key)
+    db.session.add(note)
+    if user.email and kind not in (user.mail_opt_out or []):
+        db.session.add(MailMessage(
+            user_id=user.id, to_address=user.email, kind=kind, subject=(subject or text)[:200],
+            body=body if body is not None else f"{text}\n\n{link}\n", ics=ics,
+            dedupe_key=dedupe_key))
+    return note
