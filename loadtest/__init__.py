@@ -1,0 +1,1 @@
+"""The load test: locust journeys per role (locustfile.py) and the runner (run.py)."""

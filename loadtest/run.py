@@ -1,0 +1,227 @@
+"""Run the load test: gunicorn on loopback with a copy of the demo, locust headless against it.
+
+    python -m loadtest.run --users 20 --minutes 5        (or: make loadtest USERS=20 MINUTES=5)
+
+The demo that ``make run`` / ``make setup`` built (the instance folder, see
+``store.settings.instance_path``) is copied into a temporary folder, so the test's answers,
+decisions and logged hours never touch it. The copy gets extra log-ins where a role has fewer
+accounts than simulated users (the portal keeps one live session per user, so users cannot
+share one), all with the demo password. gunicorn serves it as docker-compose does (3 workers),
+the indexer worker runs beside it (edits flow into the index as in production), and locust
+runs the journeys of ``loadtest/locustfile.py``. Everything listens on 127.0.0.1 only, stops by
+itself after the given time, and is stopped by process group at the end.
+
+Prints locust's summary table, then ours, and last one JSON line:
+``{"users", "seconds", "requests", "failures", "p50_ms", "p95_ms", "p95_ms_ranking",
+"p95_ms_pages", "rps"}``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from store import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+DEMO_PASSWORD = "Jobbro-demo-2026"  # portal.cli.DEMO_PASSWORD; the copy's accounts use it
+ROLES = {
+    "company": "u.role = 'company' AND c.code_of_care = 0",
+    "partner": "u.role = 'company' AND c.code_of_care = 1",
+    "consultant": "u.role = 'consultant'",
+    "admin": "u.role = 'admin'",
+}
+
+
+class LoadTestError(RuntimeError):
+    """The load test cannot run; the message says why and what to do."""
+
+
+def copy_instance(source: Path, target: Path) -> Path:
+    """Copy the instance folder (database through SQLite's backup API) into ``target``."""
+    database = source / "jobbro.sqlite"
+    if not database.exists():
+        raise LoadTestError(f"no demo database at {database}: run `make setup` (or `make run`) first")
+    shutil.copytree(source, target, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("jobbro.sqlite*", "*.lock", "*.tmp"))
+    with sqlite3.connect(database) as src, sqlite3.connect(target / "jobbro.sqlite") as dst:
+        src.backup(dst)
+    return target / "jobbro.sqlite"
+
+
+def prepare_accounts(database: Path, users: int) -> dict[str, list[str]]:
+    """Log-ins per role, cloning the role's first demo account until there are ``users``."""
+    accounts: dict[str, list[str]] = {}
+    with sqlite3.connect(database) as conn:
+        columns = [row[1] for row in conn.execute('PRAGMA table_info("user")')
+                   if row[1] not in ("id", "email", "session_token")]
+        listed = ", ".join(f'"{c}"' for c in columns)
+        for role, where in ROLES.items():
+            rows = conn.execute(
+                f'SELECT u.id, u.email FROM "user" u LEFT JOIN company c ON c.id = u.company_id '
+                f"WHERE {where} AND u.active = 1 AND u.password_hash IS NOT NULL ORDER BY u.id").fetchall()
+            if not rows:
+                raise LoadTestError(f"the demo has no {role} account to log in with")
+            emails = [email for _, email in rows]
+            for i in range(len(rows), users):
+                email = f"belastning-{role}-{i}@loadtest.invalid"
+                conn.execute(f'INSERT INTO "user" ({listed}, email, session_token) '
+                             f'SELECT {listed}, ?, ? FROM "user" WHERE id = ?',
+                             (email, os.urandom(16).hex(), rows[0][0]))
+                emails.append(email)
+            accounts[role] = emails
+    return accounts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise LoadTestError(f"gunicorn exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)  # polling a starting server; there is nothing to wait on
+    raise LoadTestError(f"gunicorn did not answer {url}/healthz within {timeout:.0f}s")
+
+
+def start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    """Stop a process group started by :func:`start`, SIGKILL after 15 s."""
+    if process is None:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=15)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def locust_command() -> str:
+    beside = ROOT / ".venv-load" / "bin" / "locust"
+    found = str(beside) if beside.exists() else shutil.which("locust")
+    if not found:
+        raise LoadTestError("locust is not installed: `make loadtest` installs it into .venv-load "
+                            "(pip install -r loadtest/requirements.txt)")
+    return found
+
+
+def summarise(result: dict, users: int, seconds: float) -> dict:
+    """The figures of one run from the response times the locustfile recorded."""
+    times = result["times"]
+    everything = np.array(times["ranking"] + times["pages"], dtype=float)
+    requests = int(everything.size)
+
+    def p(values, q):
+        return round(float(np.percentile(values, q)), 1) if len(values) else None
+
+    return {
+        "users": users, "seconds": round(seconds, 1), "requests": requests,
+        "failures": int(sum(result["failures"].values())),
+        "p50_ms": p(everything, 50), "p95_ms": p(everything, 95),
+        "p95_ms_ranking": p(times["ranking"], 95), "p95_ms_pages": p(times["pages"], 95),
+        "rps": round(requests / seconds, 1) if seconds else 0.0,
+    }
+
+
+def run(users: int, minutes: float, workers: int, think: float, with_worker: bool) -> dict:
+    source = Path(settings.instance_path())
+    locust = locust_command()
+    work = Path(tempfile.mkdtemp(prefix="jobbro-load-"))
+    gunicorn = worker = None
+    try:
+        instance = work / "instance"
+        instance.mkdir()
+        database = copy_instance(source, instance)
+        accounts = prepare_accounts(database, users)
+        (work / "accounts.json").write_text(json.dumps(accounts))
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "JOBBRO_INSTANCE_PATH": str(instance),
+               "DATABASE_URL": f"sqlite:///{database}",
+               "LOGIN_IP_MAX_ACCOUNTS": str(10 * users + 100),
+               "LOADTEST_ACCOUNTS": str(work / "accounts.json"), "LOADTEST_PASSWORD": DEMO_PASSWORD,
+               "LOADTEST_RESULT": str(work / "result.json"), "LOADTEST_THINK_SECONDS": str(think)}
+        # The copy is brought to the code's schema (a no-op after `make setup`).
+        subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "portal", "db", "upgrade"],
+                       env=env, cwd=ROOT, check=True, capture_output=True)
+        gunicorn = start([str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
+                          "--workers", str(workers), "--timeout", "60", "portal.wsgi:app"],
+                         env, work / "gunicorn.log")
+        wait_healthy(url, gunicorn)
+        if with_worker:
+            worker = start([sys.executable, "-m", "indexer", "run"], env, work / "indexer.log")
+        seconds = minutes * 60
+        began = time.monotonic()
+        subprocess.run([locust, "-f", str(LOCUSTFILE), "--headless", "--only-summary",
+                        "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{int(seconds)}s",
+                        "--stop-timeout", "10", "--host", url, "--exit-code-on-error", "0"],
+                       env=env, cwd=ROOT, check=True, timeout=seconds + 120)
+        elapsed = time.monotonic() - began
+        result_file = work / "result.json"
+        if not result_file.exists():
+            raise LoadTestError("locust wrote no result; see its output above")
+        return summarise(json.loads(result_file.read_text()), users, elapsed)
+    finally:
+        stop(worker)
+        stop(gunicorn)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose: 3)")
+    parser.add_argument("--think", type=float, default=0.1, help="seconds between a user's requests")
+    parser.add_argument("--no-worker", action="store_true", help="do not run the indexer worker beside")
+    args = parser.parse_args(argv)
+    if args.users < 1 or args.minutes <= 0:
+        parser.error("--users must be at least 1 and --minutes above 0")
+    try:
+        figures = run(args.users, args.minutes, args.workers, args.think, not args.no_worker)
+    except LoadTestError as err:
+        print(f"loadtest: {err}", file=sys.stderr)
+        return 2
+    print(f"\n{'users':>6} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p95 ranking':>12} {'p95 pages':>10} {'rps':>6}")
+    print(f"{figures['users']:>6} {figures['requests']:>9} {figures['failures']:>9} "
+          f"{figures['p50_ms']!s:>8} {figures['p95_ms']!s:>8} {figures['p95_ms_ranking']!s:>12} "
+          f"{figures['p95_ms_pages']!s:>10} {figures['rps']:>6}")
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
