@@ -7,3 +7,4 @@ bp = Blueprint("placements", __name__, url_prefix="/forloeb")
 
 from . import routes  # noqa: E402,F401
 from . import consultant  # noqa: E402,F401
+from . import month_routes  # noqa: E402,F401

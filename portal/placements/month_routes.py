@@ -1,0 +1,104 @@
+"""Company routes for one month of all placements: /forloeb/timer (hours) and its payroll export.
+
+Company users only (others get 403, as in :mod:`.routes`). The placements are always the
+current company's; the form's placement ids are never read, only ``timer-<id>`` for the
+placements the page lists. The rules are in :mod:`.monthly` and :mod:`.payroll`.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import audit
+from ..access import company_required
+from ..auth.sessions import confirm_first
+from ..formutil import DanishForm
+from . import bp, monthly, payroll, service
+from .forms import month_label, month_value, parse_month
+
+
+def _chosen_month(today: date) -> tuple[date, str | None]:
+    """The month asked for by ``?maaned=YYYY-MM`` (or the default) and a Danish notice if refused."""
+    default = monthly.default_month(today)
+    raw = request.args.get("maaned")
+    if raw is None or raw == "":
+        return default, None
+    month = parse_month(raw[:20])
+    if month is None:
+        return default, f"Måneden skal angives som år og måned, fx {month_value(default)}. Viser {month_label(default)}."
+    if month > monthly.latest_month(today):
+        return default, f"Timer kan ikke registreres for en måned i fremtiden. Viser {month_label(default)}."
+    return month, None
+
+
+def _render(month: date, today: date, rows, form: DanishForm, notice: str | None = None, status: int = 200):
+    previous = service.add_months(month, -1)
+    following = service.add_months(month, 1)
+    return render_template(
+        "placements/hours_month.html", month=month, rows=rows, form=form, notice=notice,
+        month_label=month_label, month_value=month_value, today=today,
+        default=monthly.default_month(today), young_until=monthly.YOUNG_UNTIL_DAY,
+        previous=previous, following=following if following <= monthly.latest_month(today) else None,
+        errors=sum(1 for row in rows if row.error),
+    ), status
+
+
+@bp.get("/timer")
+@company_required
+def hours_month():
+    """Every placement of the company that runs in the month, with its hours, editable in one form."""
+    today = service.today_local()
+    month, notice = _chosen_month(today)
+    rows = monthly.month_rows(current_user.company_id, month, today)
+    return _render(month, today, rows, DanishForm(), notice)
+
+
+@bp.post("/timer")
+@company_required
+def save_hours_month():
+    """Save the hours of every row; with any bad row nothing is saved and every input is kept.
+
+    :raise 400: with the Danish error beside each bad row (or a missing CSRF token).
+    """
+    today = service.today_local()
+    month = parse_month(request.args.get("maaned", "")[:20]) or monthly.default_month(today)
+    if month > monthly.latest_month(today):
+        flash("Timer kan ikke registreres for en måned i fremtiden.", "error")
+        return redirect(url_for("placements.hours_month"))
+    rows = monthly.month_rows(current_user.company_id, month, today)
+    form = DanishForm()
+    if not form.validate_on_submit():
+        form.form_errors.append("Formularen var udløbet. Dine tal er ikke gemt; tjek dem, og gem igen.")
+        monthly.read_input(rows, request.form)
+        return _render(month, today, rows, form, status=400)
+    changes = monthly.read_input(rows, request.form)
+    if any(row.error for row in rows):
+        return _render(month, today, rows, form, status=400)
+    count = monthly.save(rows, changes, month, current_user)
+    flash(f"Timer for {month_label(month)} er gemt for {count} forløb." if count
+          else f"Ingen ændringer i timerne for {month_label(month)}.", "success")
+    return redirect(url_for("placements.hours_month", maaned=month_value(month)))
+
+
+@bp.get("/timer/eksport.<any(xlsx, csv):fmt>")
+@company_required
+def export_hours_month(fmt: str):
+    """The month's rows for payroll as XLSX or CSV (fresh login; audited; no CPR, no case data)."""
+    today = service.today_local()
+    month, _notice = _chosen_month(today)
+    if stale := confirm_first("før du henter timerne", url_for("placements.hours_month",
+                                                                maaned=month_value(month))):
+        return stale
+    lines = payroll.export_lines(current_user.company_id, month, today)
+    audit.record_now("export_hours", purpose=f"company:{current_user.company_id} {month:%Y-%m} {fmt} "
+                                             f"rows:{len(lines)}")
+    name = f"timer-{month:%Y-%m}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = payroll.render_csv(lines, month), "text/csv"
+    else:
+        body = payroll.render_xlsx(lines, month)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                      "Cache-Control": "no-store"})

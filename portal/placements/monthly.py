@@ -1,0 +1,121 @@
+"""All of a company's placements for one month on one page: hours to log, and the payroll export.
+
+A placement belongs to a month when it runs on at least one day of it (started on or
+before the month's last day, not ended before its first). Months after the current one are
+never offered. The default month is last month while the current one is "young" (before
+day :data:`YOUNG_UNTIL_DAY`, when a company logs the month that just ended), then the
+current month. Hours are saved through :func:`.service.log_hours` (same audit, same rules);
+one form posts every row and nothing is saved unless every row is valid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from wtforms.validators import ValidationError
+
+from ..dates import add_months, month_end, month_start
+from ..extensions import db
+from ..i18n import format_number
+from store.models import Placement, User
+from . import service
+from .forms import parse_hours
+
+YOUNG_UNTIL_DAY = 10  # from the 10th the current month is the default
+MAX_INPUT = 20
+
+
+@dataclass
+class MonthRow:
+    """One placement in the month: its label, the logged hours and (after a post) the input."""
+
+    placement: Placement
+    label: str
+    hours: Decimal | None  # logged for the month; None = nothing logged
+    value: str = ""  # what the input shows (the stored hours, or what was typed)
+    error: str | None = None
+
+    @property
+    def field_name(self) -> str:
+        """The input's name in the one form: ``timer-<placement id>``."""
+        return f"timer-{self.placement.id}"
+
+
+def default_month(today: date) -> date:
+    """Last month before the :data:`YOUNG_UNTIL_DAY`th, else the current month (first days)."""
+    current = month_start(today)
+    return add_months(current, -1) if today.day < YOUNG_UNTIL_DAY else current
+
+
+def latest_month(today: date) -> date:
+    """The newest month that may be shown: the current one."""
+    return month_start(today)
+
+
+def placements_in(company_id: int, month: date) -> list[Placement]:
+    """The company's placements that run on at least one day of ``month``, oldest start first."""
+    stmt = (sa.select(Placement)
+            .where(Placement.company_id == company_id, Placement.start_date <= month_end(month),
+                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= month))
+            .options(selectinload(Placement.hours), selectinload(Placement.opening))
+            .order_by(Placement.start_date, Placement.id))
+    return list(db.session.scalars(stmt))
+
+
+def _logged(placement: Placement, month: date) -> Decimal | None:
+    return next((h.hours for h in placement.hours if h.month == month), None)
+
+
+def month_rows(company_id: int, month: date, today: date) -> list[MonthRow]:
+    """The rows of the page, labelled as the placements pages label them (names audited)."""
+    placements = placements_in(company_id, month)
+    labels = service.company_labels(placements, today)
+    rows = []
+    for placement in placements:
+        hours = _logged(placement, month)
+        rows.append(MonthRow(placement, labels[placement.id], hours,
+                             "" if hours is None else format_number(hours, 2, trim=True)))
+    return rows
+
+
+def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
+    """Validate every row's input; returns placement id → hours to save (changed rows only).
+
+    Each row keeps what was typed in ``value``; a bad row gets a Danish ``error``. An empty
+    input leaves an unlogged month unlogged; emptying a logged month is refused (hours are
+    corrected, never deleted: type 0); a row missing from the post (the placement was
+    added after the page was loaded) is left as it is. The caller saves nothing if any row has an error.
+    """
+    changes = {}
+    for row in rows:
+        if row.field_name not in formdata:  # not on the page the user posted from: unchanged
+            continue
+        raw = formdata.get(row.field_name, "")
+        row.value = raw[:MAX_INPUT * 5]
+        text = raw.strip()
+        if not text:
+            if row.hours is not None:
+                row.error = "Timer kan ikke slettes. Skriv 0, hvis der ikke blev arbejdet."
+            continue
+        if len(text) > MAX_INPUT:
+            row.error = "Angiv timer som et tal, fx 12,5."
+            continue
+        try:
+            hours = parse_hours(text)
+        except ValidationError as err:
+            row.error = str(err)
+            continue
+        if hours != row.hours:
+            changes[row.placement.id] = hours
+    return changes
+
+
+def save(rows: list[MonthRow], changes: dict[int, Decimal], month: date, user: User) -> int:
+    """Log ``changes`` for ``month`` with :func:`.service.log_hours`; returns how many rows changed."""
+    for row in rows:
+        if row.placement.id in changes:
+            service.log_hours(row.placement, month, changes[row.placement.id], user)
+    return len(changes)

@@ -1,0 +1,185 @@
+"""/forloeb/timer: every placement of the company in one month, hours saved in one form."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.placements import monthly, service
+from store.models import AuditEvent, Citizen, Company, HoursLog, Opening, Placement
+from tests.conftest import AuthActions
+
+TODAY = date(2026, 11, 23)
+MARKER = "ZQXMONTH"
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(service, "today_local", lambda: TODAY)
+
+
+@pytest.fixture
+def world(app, make_user):
+    """Company A: three placements running in October 2026, one ended in 2025; company B: one."""
+    a = make_user("company", email="a@firma.dk")
+    b = make_user("company", email="b@firma.dk")
+    make_user("consultant", email="vk@jc.dk")
+    with app.app_context():
+        company_a, company_b = db.session.get(Company, a.company_id), db.session.get(Company, b.company_id)
+        citizen = Citizen(name=f"{MARKER}navn", postcode="8722", benefit_group="kontanthjaelp",
+                          hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1))
+        opening = Opening(company=company_a, kind="smaajob", title="Lagerhjælp", postcode="8722",
+                          hours_min=1, hours_max=5, status="open")
+        first = Placement(citizen=citizen, company=company_a, opening=opening, kind="smaajob",
+                          start_date=date(2026, 1, 10), weekly_hours=5)
+        second = Placement(citizen=citizen, company=company_a, kind="virksomhedspraktik",
+                           start_date=date(2026, 9, 1), end_date=date(2026, 10, 3), weekly_hours=20)
+        third = Placement(citizen=citizen, company=company_a, kind="loentilskud",
+                          start_date=date(2026, 10, 31), weekly_hours=30)
+        old = Placement(citizen=citizen, company=company_a, kind="smaajob",
+                        start_date=date(2025, 1, 1), end_date=date(2025, 3, 1), weekly_hours=5)
+        foreign = Placement(citizen=citizen, company=company_b, kind="smaajob",
+                            start_date=date(2026, 1, 1), weekly_hours=5)
+        db.session.add_all([citizen, opening, first, second, third, old, foreign])
+        db.session.flush()
+        db.session.add(HoursLog(placement_id=first.id, month=date(2026, 10, 1), hours=Decimal("10")))
+        db.session.commit()
+        ids = {"first": first.id, "second": second.id, "third": third.id, "old": old.id, "foreign": foreign.id}
+    return {"a": a, "b": b, "ids": ids}
+
+
+def _login(client, email="a@firma.dk"):
+    AuthActions(client).switch_to(email)
+
+
+def _row_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'data-testid="hours-month-row" data-placement-id="(\d+)"', html)]
+
+
+def _hours(app, pid: int) -> dict[date, Decimal]:
+    with app.app_context():
+        return dict(db.session.execute(sa.select(HoursLog.month, HoursLog.hours)
+                                       .where(HoursLog.placement_id == pid)).all())
+
+
+def _post(client, month: str, data: dict):
+    token = AuthActions(client).csrf_token(f"/forloeb/timer?maaned={month}")
+    return client.post(f"/forloeb/timer?maaned={month}", data={"csrf_token": token, **data})
+
+
+@pytest.mark.parametrize("day, expected", [
+    (date(2026, 11, 1), date(2026, 10, 1)), (date(2026, 11, 9), date(2026, 10, 1)),
+    (date(2026, 11, 10), date(2026, 11, 1)), (date(2026, 11, 30), date(2026, 11, 1)),
+    (date(2027, 1, 5), date(2026, 12, 1)),
+])
+def test_default_month_is_last_month_until_the_tenth(day, expected):
+    assert monthly.default_month(day) == expected
+
+
+def test_page_lists_the_companys_placements_running_in_the_month(client, world):
+    _login(client)
+    html = client.get("/forloeb/timer?maaned=2026-10").get_data(as_text=True)
+    ids = world["ids"]
+    assert _row_ids(html) == [ids["first"], ids["second"], ids["third"]]
+    assert "Timer for oktober 2026" in html
+    assert 'name="timer-%d" value="10"' % ids["first"] in html
+    assert "Lagerhjælp, start 10.01.2026" in html  # the neutral label: not disclosed
+    assert MARKER not in html
+    assert "indtil den 10." in html  # the default rule is stated
+
+
+def test_default_and_month_switcher(client, world):
+    _login(client)
+    html = client.get("/forloeb/timer").get_data(as_text=True)
+    assert "Timer for november 2026" in html  # the 23rd: the current month
+    assert _row_ids(html) == [world["ids"]["first"], world["ids"]["third"]]
+    assert "/forloeb/timer?maaned=2026-10" in html and 'data-testid="next-month"' not in html
+    older = client.get("/forloeb/timer?maaned=2026-10").get_data(as_text=True)
+    assert 'href="/forloeb/timer?maaned=2026-11" data-testid="next-month"' in older
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2026-13", "Måneden skal angives"), ("abc", "Måneden skal angives"), ("2027-01", "fremtiden"),
+    ("x" * 5000, "Måneden skal angives"),
+])
+def test_bad_month_shows_a_danish_notice_and_the_default(client, world, value, message):
+    _login(client)
+    response = client.get("/forloeb/timer", query_string={"maaned": value})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in html and "Timer for november 2026" in html
+
+
+def test_save_all_rows_in_one_post(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    response = _post(client, "2026-10", {f"timer-{ids['first']}": "12,5", f"timer-{ids['second']}": "4",
+                                         f"timer-{ids['third']}": ""})
+    assert response.status_code == 302 and "maaned=2026-10" in response.headers["Location"]
+    assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("12.5")}
+    assert _hours(app, ids["second"]) == {date(2026, 10, 1): Decimal("4")}
+    assert _hours(app, ids["third"]) == {}  # empty: nothing logged
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "gemt for 2 forløb" in page
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert actions.count("hours_updated") == 1 and actions.count("hours_logged") == 1
+
+
+def test_a_bad_row_saves_nothing_and_keeps_every_input(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    response = _post(client, "2026-10", {f"timer-{ids['first']}": "12,5", f"timer-{ids['second']}": "-3",
+                                         f"timer-{ids['third']}": "401"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Timer kan ikke være negative." in html and "Højst 400 timer på en måned." in html
+    assert "2 rækker har fejl" in html
+    assert f'name="timer-{ids["first"]}" value="12,5"' in html  # the good row's input is kept
+    assert f'name="timer-{ids["second"]}" value="-3"' in html
+    assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("10")}
+    assert _hours(app, ids["second"]) == {}
+
+
+def test_emptying_a_logged_month_is_refused(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    response = _post(client, "2026-10", {f"timer-{ids['first']}": ""})
+    assert response.status_code == 400
+    assert "Skriv 0" in response.get_data(as_text=True)
+    assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("10")}
+
+
+def test_other_companies_placements_and_extra_fields_are_ignored(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    response = _post(client, "2026-10", {f"timer-{ids['foreign']}": "99", f"timer-{ids['old']}": "99",
+                                         "company_id": str(world["b"].company_id)})
+    assert response.status_code == 302
+    assert _hours(app, ids["foreign"]) == {} and _hours(app, ids["old"]) == {}
+
+
+def test_future_month_cannot_be_posted(app, client, world):
+    _login(client)
+    token = AuthActions(client).csrf_token("/forloeb/timer")
+    response = client.post("/forloeb/timer?maaned=2027-01",
+                           data={"csrf_token": token, f"timer-{world['ids']['first']}": "5"})
+    assert response.status_code == 302
+    assert _hours(app, world["ids"]["first"]) == {date(2026, 10, 1): Decimal("10")}
+
+
+def test_missing_csrf_saves_nothing(app, client, world):
+    _login(client)
+    response = client.post("/forloeb/timer?maaned=2026-10", data={f"timer-{world['ids']['first']}": "5"})
+    assert response.status_code == 400
+    assert _hours(app, world["ids"]["first"]) == {date(2026, 10, 1): Decimal("10")}
+
+
+@pytest.mark.parametrize("email", ["vk@jc.dk"])
+def test_consultants_get_403(client, world, email):
+    _login(client, email)
+    assert client.get("/forloeb/timer").status_code == 403
