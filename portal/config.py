@@ -41,6 +41,7 @@ ENV_KEYS = (
     "LOGIN_IP_MAX_ACCOUNTS",
     "HOTLINE_PHONE",
     "HOTLINE_HOURS",
+    "SAVINGS_DEADWEIGHT",
 )
 ENVIRONMENTS = ("development", "testing", "production")
 INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
@@ -98,6 +99,9 @@ def defaults(instance_path: str) -> dict:
         # centre's real number and hours in production.
         "HOTLINE_PHONE": "70 20 30 40",
         "HOTLINE_HOURS": "Mandag–torsdag kl. 8–15, fredag kl. 8–12",
+        # Share (0..1) of the citizens who left benefit that would have left anyway: the goals
+        # dashboard's net savings take it off. An assumption; see portal.dashboard.savings.
+        "SAVINGS_DEADWEIGHT": 0.8,
     }
 
 
@@ -123,6 +127,12 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if key in found:
             found[key] = parse_bool(key, found[key])
+    if "SAVINGS_DEADWEIGHT" in found:
+        try:  # "0,8" as a Dane writes it, too
+            found["SAVINGS_DEADWEIGHT"] = float(found["SAVINGS_DEADWEIGHT"].replace(",", "."))
+        except ValueError:
+            raise ConfigError("SAVINGS_DEADWEIGHT must be a share between 0 and 1 (e.g. 0.8), "
+                              f"not {found['SAVINGS_DEADWEIGHT']!r}") from None
     return found
 
 
@@ -170,6 +180,7 @@ def finalise(config: dict, instance_path: str) -> None:
     _check_mail(config, production)
     _check_counts(config)
     _check_hotline(config)
+    _check_savings(config)
     secure = production
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
@@ -232,6 +243,14 @@ def _check_hotline(config: dict) -> None:
         raise ConfigError("HOTLINE_HOURS must be a text of 1 to 120 characters, e.g. "
                           "'Mandag–torsdag kl. 8–15, fredag kl. 8–12'")
     config["HOTLINE_PHONE"], config["HOTLINE_HOURS"] = phone, hours
+
+
+def _check_savings(config: dict) -> None:
+    """SAVINGS_DEADWEIGHT is a share: a number from 0 to 1 (also when it comes from test_config)."""
+    value = config.setdefault("SAVINGS_DEADWEIGHT", defaults("")["SAVINGS_DEADWEIGHT"])
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:  # refuses nan
+        raise ConfigError(f"SAVINGS_DEADWEIGHT must be a share between 0 and 1 (e.g. 0.8), not {value!r}")
+    config["SAVINGS_DEADWEIGHT"] = float(value)
 
 
 def _instance_secret(instance_path: str, name: str) -> str:

@@ -36,17 +36,25 @@ def _metric_row(metric: Metric) -> list[str]:
             metric.definition]
 
 
-def render_csv(metrics: list[Metric], savings: SavingsEstimate, as_of: date, scope_label: str) -> str:
-    """The month's figures and the savings estimate as semicolon-separated CSV (Danish Excel)."""
+def render_csv(metrics: list[Metric], savings: SavingsEstimate, as_of: date, scope_label: str,
+               month: str = "") -> str:
+    """The month's figures and the savings estimate as semicolon-separated CSV (Danish Excel).
+
+    Savings: gross per benefit group, then the deadweight share and the net figure.
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    rows = [["Opgjort pr.", as_of.isoformat()], ["Udvalg", scope_label], [],
+    rows = [["Opgjort pr.", as_of.isoformat()], ["Måned", month], ["Udvalg", scope_label], [],
             ["Nøgletal", "Værdi", "Enhed", "Tæller", "Nævner", "Mål (%)", "Mål nået", "Definition"]]
     rows += [_metric_row(m) for m in metrics]
     rows += [[], ["Besparelse (skøn)", "Borgere", "Uger", "Netto pr. uge (kr.)", "Beløb (kr.)"]]
     rows += [[r.label, str(r.citizens), str(r.weeks), "" if r.net_week is None else str(r.net_week),
               "ikke beregnet" if r.amount is None else str(r.amount)] for r in savings.rows]
-    rows += [["I alt", "", "", "", str(savings.total)], ["Antagelse", savings.assumption]]
+    rows += [["I alt, brutto", "", "", "", str(savings.total)],
+             ["Dødvægt (andel)", _number(savings.deadweight * 100, 0) + " %", "", "",
+              str(savings.deadweight_amount)],
+             ["I alt, netto efter dødvægt", "", "", "", str(savings.net)],
+             ["Antagelse", savings.assumption], ["Dødvægt", savings.deadweight_source]]
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return "\ufeff" + out.getvalue()  # BOM: Excel reads the file as UTF-8

@@ -1,16 +1,20 @@
-"""The dashboard's GET filter: whose figures (scope) and which month."""
+"""The dashboard's GET filters: whose figures (scope), which month, and for the lists which goal."""
 from __future__ import annotations
 
 from datetime import date
 
-from wtforms import SelectField
+from wtforms import IntegerField, SelectField
 
 from ..formutil import DanishGetForm, choices
 from ..i18n import format_month
 from .facts import Scope, add_months, month_end
 
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
+LIST_SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Hele jobcentret"}
+GOALS = {"fokus": "Fokusmålet (virksomhedsrettet indsats)",
+         "cv": "CV, jobmål og virksomhedskonsulent"}
 MONTHS_BACK = 12
+PARTIAL = "(foreløbig — måneden er ikke slut)"
 
 
 def month_label(first: date) -> str:
@@ -18,39 +22,83 @@ def month_label(first: date) -> str:
     return format_month(first)
 
 
+def last_complete_month(today: date) -> date:
+    """The first day of the month before ``today``'s: the default month of the figures."""
+    return add_months(today.replace(day=1), -1)
+
+
 def month_choices(today: date) -> dict[str, str]:
-    """``YYYY-MM`` keys for this month and the 11 before it, newest first."""
+    """``YYYY-MM`` keys for this month and the 11 before it, newest first.
+
+    The current month is labelled as partial: its figures are measured on ``today``.
+    """
     firsts = [add_months(today.replace(day=1), -back) for back in range(MONTHS_BACK)]
-    return {f"{d:%Y-%m}": month_label(d) for d in firsts}
+    return {f"{d:%Y-%m}": month_label(d) + (f" {PARTIAL}" if back == 0 else "")
+            for back, d in enumerate(firsts)}
 
 
 class FilterForm(DanishGetForm):
-    """GET filters (no CSRF: they change nothing). Invalid values fall back to the defaults."""
+    """GET filters (no CSRF: they change nothing). Invalid values fall back to the defaults.
+
+    The month defaults to the last complete month; the current month can be chosen and is
+    then measured on today (``partial``).
+    """
 
     omfang = SelectField("Vis tal for", default="all")
     maaned = SelectField("Måned", default="")
+    scopes = SCOPES
 
-    def __init__(self, formdata, today: date):
+    def __init__(self, formdata, today: date, default_scope: str = "all"):
         super().__init__(formdata)
         self.today = today
-        self.omfang.choices = choices(SCOPES)
+        self.default_scope = default_scope
+        self.omfang.choices = choices(self.scopes)
+        if not self.omfang.raw_data:
+            self.omfang.data = default_scope
         self.maaned.choices = choices(month_choices(today))
         if not self.maaned.data:
-            self.maaned.data = f"{today:%Y-%m}"
+            self.maaned.data = self.default_month
+        self.partial = False
+
+    @property
+    def default_month(self) -> str:
+        return f"{last_complete_month(self.today):%Y-%m}"
 
     def cleaned(self, user) -> tuple[Scope, date]:
         """The scope for ``user`` and the day the figures are measured on.
 
-        A past month is measured on its last day, the current month on ``today``.
+        A past month is measured on its last day, the current month on ``today`` (and
+        ``self.partial`` is then True).
         """
         self.validate()
-        kind = self.omfang.data if not self.omfang.errors else "all"
+        kind = self.omfang.data if not self.omfang.errors else self.default_scope
         self.omfang.data = kind
         if self.maaned.errors:
-            self.maaned.data = f"{self.today:%Y-%m}"
+            self.maaned.data = self.default_month
         year, month = (int(part) for part in self.maaned.data.split("-"))
         first = date(year, month, 1)
-        as_of = self.today if first == self.today.replace(day=1) else month_end(first)
+        self.partial = first == self.today.replace(day=1)
+        as_of = self.today if self.partial else month_end(first)
         scope = Scope(kind, team_id=user.team_id if kind == "team" else None,
                       user_id=user.id if kind == "mine" else None)
         return scope, as_of
+
+
+class GoalListForm(FilterForm):
+    """The goal lists' filters: which goal, whose citizens (own caseload first), month, page."""
+
+    maal = SelectField("Mål", default="fokus")
+    side = IntegerField("Side", default=1)
+    scopes = LIST_SCOPES
+
+    def __init__(self, formdata, today: date, default_scope: str = "mine"):
+        super().__init__(formdata, today, default_scope)
+        self.maal.choices = choices(GOALS)
+
+    def goal_and_page(self) -> tuple[str, int]:
+        """The goal key and the 1-based page (call after :meth:`cleaned`); bad values → defaults."""
+        if self.maal.errors or self.maal.data not in GOALS:
+            self.maal.data = "fokus"
+        page = self.side.data if not self.side.errors and isinstance(self.side.data, int) else 1
+        self.side.data = max(1, min(page, 10_000))
+        return self.maal.data, self.side.data

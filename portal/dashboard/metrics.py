@@ -86,19 +86,61 @@ FOCUS_DEFINITION = (
     "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende). Mål: mindst 70 %.")
 
 
-def compute_focus_goal(facts: Facts, as_of: date) -> Metric:
+@dataclass(frozen=True)
+class FocusStatus:
+    """One citizen of the focus population on ``as_of``: what they have, and whether it is enough.
+
+    ``last_placement_end`` is the last day of the citizen's latest company-based placement
+    that started by ``as_of`` (None: none since the case started; a running one counts as
+    ``as_of``). ``wage_hours`` are the ordinary wage hours of the 12 calendar months.
+    """
+
+    citizen_id: int
+    case_start: date
+    placed: bool
+    wage_hours: Decimal
+    last_placement_end: date | None
+
+    @property
+    def met(self) -> bool:
+        return self.placed or self.wage_hours >= FOCUS_HOURS
+
+    @property
+    def hours_short(self) -> Decimal:
+        """Wage hours still missing to reach 100 (0 when reached)."""
+        return max(FOCUS_HOURS - self.wage_hours, Decimal(0))
+
+
+def whole_months(first: date, last: date) -> int:
+    """Whole calendar months from ``first`` to ``last`` (0 if ``last`` is earlier)."""
+    months = (last.year - first.year) * 12 + last.month - first.month - (last.day < first.day)
+    return max(months, 0)
+
+
+def focus_statuses(facts: Facts, as_of: date) -> list[FocusStatus]:
+    """Every citizen of the focus population on ``as_of`` (see ``FOCUS_DEFINITION``)."""
     first = window_start(as_of)
-    population = {c.id for c in facts.citizens.values() if c.open_on(as_of) and c.case_start <= first}
+    population = [c for c in facts.citizens.values() if c.open_on(as_of) and c.case_start <= first]
     placed = {p.citizen_id for p in facts.placements
               if p.kind in COMPANY_BASED_KINDS and p.overlaps(first, as_of)}
+    last_end: dict[int, date] = {}
+    for p in facts.placements:
+        if p.kind in COMPANY_BASED_KINDS and p.start <= as_of:
+            end = as_of if p.end is None else min(p.end, as_of)
+            last_end[p.citizen_id] = max(end, last_end.get(p.citizen_id, end))
     low, high = wage_hour_months(as_of)
     hours: dict[int, Decimal] = {}
     for citizen_id, kind, month, amount in facts.hours:
         if kind in WAGE_HOUR_KINDS and low <= month <= high:
             hours[citizen_id] = hours.get(citizen_id, Decimal(0)) + Decimal(amount)
-    worked = {cid for cid, total in hours.items() if total >= FOCUS_HOURS}
-    hits = len(population & (placed | worked))
-    return _share("focus", "Fokusmål: virksomhedsrettet indsats", hits, len(population),
+    return [FocusStatus(c.id, c.case_start, c.id in placed, hours.get(c.id, Decimal(0)),
+                        last_end.get(c.id)) for c in population]
+
+
+def compute_focus_goal(facts: Facts, as_of: date) -> Metric:
+    statuses = focus_statuses(facts, as_of)
+    hits = sum(1 for s in statuses if s.met)
+    return _share("focus", "Fokusmål: virksomhedsrettet indsats", hits, len(statuses),
                   FOCUS_DEFINITION, target=FOCUS_TARGET)
 
 
@@ -125,10 +167,15 @@ MATCHABLE_DEFINITION = (
     "Mål: 80 %, derefter 85 %.")
 
 
+def matchable_population(facts: Facts, as_of: date) -> dict[int, bool]:
+    """Open cases on ``as_of`` → whether each counts as matchable (see ``MATCHABLE_DEFINITION``)."""
+    return {c.id: c.matchable_now and c.cv_since is not None and c.cv_since <= as_of
+            for c in facts.citizens.values() if c.open_on(as_of)}
+
+
 def compute_matchable_share(facts: Facts, as_of: date) -> Metric:
-    population = [c for c in facts.citizens.values() if c.open_on(as_of)]
-    hits = sum(1 for c in population
-               if c.matchable_now and c.cv_since is not None and c.cv_since <= as_of)
+    population = matchable_population(facts, as_of)
+    hits = sum(population.values())
     return _share("matchable", "CV, jobmål og virksomhedskonsulent", hits, len(population),
                   MATCHABLE_DEFINITION, target=MATCHABLE_TARGET, first_target=MATCHABLE_FIRST_TARGET)
 

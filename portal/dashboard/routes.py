@@ -1,8 +1,8 @@
-"""Routes under /maal: the policy-goal dashboard and its CSV export (consultants, admins)."""
+"""Routes under /maal: the policy-goal dashboard, its CSV export and the goal lists (staff only)."""
 from __future__ import annotations
 
 
-from flask import Response, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit
@@ -13,7 +13,8 @@ from . import bp
 from .charts import chart_series
 from .export import render_csv
 from .facts import load_facts
-from .forms import SCOPES, FilterForm, month_label
+from .forms import GOALS, PARTIAL, SCOPES, FilterForm, GoalListForm, month_label
+from .goal_lists import fix_endpoints, focus_misses, matchable_misses
 from .metrics import compute_all, compute_trend
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
@@ -25,34 +26,74 @@ def _filters():
     return form, scope, as_of
 
 
+def _month(form, as_of) -> str:
+    """"oktober 2026", or the current month with its partial marker."""
+    label = month_label(as_of.replace(day=1))
+    return f"{label} {PARTIAL}" if form.partial else label
+
+
 @bp.get("/")
 @consultant_required
 def index():
-    """Figure cards vs targets, 12-month trend charts with tables, savings estimate."""
+    """Figure cards vs targets (with links to who misses them), 12-month trend, savings.
+
+    The month defaults to the last complete one.
+    """
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
     metrics = compute_all(facts, as_of)
     points = compute_trend(facts, as_of)
+    list_scope = scope.kind
     return render_template(
         "dashboard/index.html", form=form, as_of=as_of, metrics=metrics,
-        charts=chart_series(points), savings=compute_savings(facts, as_of), budget=BUDGET_2024,
-        reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
-        month=month_label(as_of.replace(day=1)))
+        charts=chart_series(points),
+        savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
+        budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
+        month=_month(form, as_of), partial=form.partial,
+        list_links={"focus": url_for("dashboard.goal_list", maal="fokus", omfang=list_scope,
+                                     maaned=form.maaned.data),
+                    "matchable": url_for("dashboard.goal_list", maal="cv", omfang=list_scope,
+                                         maaned=form.maaned.data)})
+
+
+@bp.get("/borgere")
+@consultant_required
+def goal_list():
+    """The citizens a goal misses (focus goal, or CV/jobmål/VK), own caseload by default.
+
+    Names are personal data: the view is audited (one event per list shown).
+    """
+    form = GoalListForm(request.args, clock.today(),
+                        default_scope="mine" if current_user.role == "consultant" else "all")
+    scope, as_of = form.cleaned(current_user)
+    goal, page = form.goal_and_page()
+    facts = load_facts(db.session, scope)
+    build = focus_misses if goal == "fokus" else matchable_misses
+    result = build(db.session, facts, as_of, page)
+    audit.record_now("read_goal_list", purpose=f"{goal}:{scope.kind}:{as_of.isoformat()}")
+    args = {"maal": goal, "omfang": scope.kind, "maaned": form.maaned.data}
+    return render_template(
+        "dashboard/goal_list.html", form=form, goal=goal, goal_label=GOALS[goal], result=result,
+        as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind],
+        fixes=fix_endpoints(), page_args=args,
+        back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
 
 
 @bp.get("/eksport.csv")
 @consultant_required
 def export():
-    """The chosen month's figures as CSV. Needs a fresh login (SECURITY.md: export).
+    """The chosen month's figures as CSV (default: the last complete month). Needs a fresh
+    login (SECURITY.md: export).
 
     No citizen-level data: only the aggregates shown on the page.
     """
     if stale := confirm_first("før du henter eksporten", url_for("dashboard.index")):
         return stale
-    _form, scope, as_of = _filters()
+    form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
-    body = render_csv(compute_all(facts, as_of), compute_savings(facts, as_of), as_of,
-                      SCOPES[scope.kind])
+    body = render_csv(compute_all(facts, as_of),
+                      compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
+                      as_of, SCOPES[scope.kind], _month(form, as_of))
     audit.record_now("export_policy_goals", purpose=f"{scope.kind}:{as_of.isoformat()}")
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="maal-{as_of:%Y-%m}.csv"'})

@@ -8,6 +8,12 @@ Assumption (shown on the page): a citizen whose placement ended in an ordinary j
 a fleksjob or education within the last 12 months has been off benefit since that
 day, so the saving so far is ``min(weeks since the outcome, 52) × net cost per
 week``. Each citizen counts once, from their first such outcome in the window.
+That is the *gross* figure: it credits the job centre with everyone who left.
+
+The *net* figure takes off the deadweight ("dødvægt"): the share who would have become
+self-supporting anyway, without the placement. ``net = round(gross × (1 − deadweight))``.
+The share is an assumption, configurable as ``SAVINGS_DEADWEIGHT`` (0..1); see
+:data:`DEADWEIGHT_SOURCE` for why the default is 0.8.
 """
 from __future__ import annotations
 
@@ -40,8 +46,19 @@ PLAN_REFERENCE_PERSONS = 2
 PLAN_REFERENCE_SAVING = 630_728
 MAX_WEEKS = 52
 
+# The default deadweight share (config SAVINGS_DEADWEIGHT). An assumption, not a measurement.
+DEFAULT_DEADWEIGHT = 0.8
+DEADWEIGHT_SOURCE = (
+    "Antagelse (kan ændres i indstillingen SAVINGS_DEADWEIGHT): {share} af dem, der blev "
+    "selvforsørgende, ville være blevet det alligevel, også uden forløbet. Danske effektmålinger af "
+    "virksomhedsrettede tilbud (virksomhedspraktik og løntilskud; fx Styrelsen for Arbejdsmarked og "
+    "Rekruttering på jobeffekter.dk og VIVE) finder typisk positive, men moderate effekter på "
+    "beskæftigelsen: de fleste, der kommer i job efter et forløb, ville også være kommet i job uden. "
+    "Standardværdien 80 % er et forsigtigt, afrundet skøn ud fra den iagttagelse, ikke et tal fra én "
+    "bestemt undersøgelse. Sæt jobcentrets egen vurdering ind, hvis I har en bedre kilde.")
+
 ASSUMPTION = (
-    "Skøn: en borger, hvis forløb inden for de seneste 12 måneder endte i ordinært job, fleksjob "
+    "Bruttoskøn: en borger, hvis forløb inden for de seneste 12 måneder endte i ordinært job, fleksjob "
     "eller uddannelse, antages at have været selvforsørgende siden. Besparelsen er antal hele uger "
     "siden (højst 52) gange kommunens nettoudgift pr. uge for borgerens ydelsesgruppe (Budget 2024). "
     "Hver borger tælles én gang. Ydelsesgrupper uden tal i budgettabellen er ikke beregnet.")
@@ -79,17 +96,41 @@ class OutcomeRow:
 
 @dataclass(frozen=True)
 class SavingsEstimate:
+    """Gross savings per group and outcome, and the net figure after the deadweight share."""
+
     rows: list[SavingsRow]
     by_outcome: list[OutcomeRow] = field(default_factory=list)
     assumption: str = ASSUMPTION
+    deadweight: float = DEFAULT_DEADWEIGHT
 
     @property
     def total(self) -> int:
+        """Gross: as if every outcome was the job centre's doing."""
         return sum(r.amount for r in self.rows if r.amount is not None)
 
+    @property
+    def deadweight_amount(self) -> int:
+        """The part of the gross figure that would have been saved anyway."""
+        return self.total - self.net
 
-def compute_savings(facts: Facts, as_of: date) -> SavingsEstimate:
-    """The estimate from a facts snapshot (see the module docstring for the assumption)."""
+    @property
+    def net(self) -> int:
+        """Gross minus the deadweight share, rounded to whole kroner."""
+        return round(self.total * (1 - self.deadweight))
+
+    @property
+    def deadweight_source(self) -> str:
+        return DEADWEIGHT_SOURCE.format(share=f"{self.deadweight * 100:.0f} %".replace(".", ","))
+
+
+def compute_savings(facts: Facts, as_of: date, deadweight: float = DEFAULT_DEADWEIGHT) -> SavingsEstimate:
+    """The estimate from a facts snapshot (see the module docstring for the assumptions).
+
+    Raises:
+        ValueError: ``deadweight`` outside 0..1.
+    """
+    if not 0 <= deadweight <= 1:
+        raise ValueError(f"deadweight must be a share between 0 and 1, not {deadweight!r}")
     outcomes = _first_outcomes(facts, as_of)
     citizens: dict[str, int] = {}
     weeks: dict[str, int] = {}
@@ -111,7 +152,7 @@ def compute_savings(facts: Facts, as_of: date) -> SavingsEstimate:
                                cost.net_week if cost else None, w * cost.net_week if cost else None))
     by_outcome = [OutcomeRow(reason, END_REASONS[reason], n, amount)
                   for reason, (n, amount) in per_reason.items()]
-    return SavingsEstimate(rows, by_outcome)
+    return SavingsEstimate(rows, by_outcome, deadweight=deadweight)
 
 
 def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[date, str]]:
@@ -125,6 +166,7 @@ def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[date, str]]:
     return outcomes
 
 
-def savings_estimate(session: Session, as_of: date, scope: Scope) -> SavingsEstimate:
+def savings_estimate(session: Session, as_of: date, scope: Scope,
+                     deadweight: float = DEFAULT_DEADWEIGHT) -> SavingsEstimate:
     """Estimated savings so far from outcomes in the 12 months up to ``as_of``, for ``scope``."""
-    return compute_savings(load_facts(session, scope), as_of)
+    return compute_savings(load_facts(session, scope), as_of, deadweight)

@@ -52,17 +52,19 @@ def test_csv_cells_that_start_like_a_formula_are_escaped(value, expected):
     assert safe_cell(value) == expected
 
 
-def test_export_is_aggregates_only(client, auth, make_user, world):
+def test_export_is_aggregates_only(client, auth, make_user, world, frozen_today):
     world.citizen(name="MARKØR-Navn-4711", matchable=True)
     auth.login(make_user("consultant").email)
-    response = client.get("/maal/eksport.csv?maaned=" + f"{date.today():%Y-%m}")
+    response = client.get("/maal/eksport.csv?maaned=" + f"{frozen_today:%Y-%m}")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     assert "MARKØR" not in text
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     labels = [r[0] for r in rows if r]
-    assert "Fokusmål: virksomhedsrettet indsats" in labels and "I alt" in labels
+    assert "Fokusmål: virksomhedsrettet indsats" in labels
+    assert {"I alt, brutto", "Dødvægt (andel)", "I alt, netto efter dødvægt"} <= set(labels)
+    assert ["Måned", "november 2026 (foreløbig — måneden er ikke slut)"] in rows
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
@@ -80,7 +82,7 @@ def test_demo_data_page_shows_a_focus_figure_between_0_and_100(app, client, auth
     assert "630.728 kr." in html
 
 
-def test_export_needs_a_fresh_login_and_is_audited(app, client, auth, make_user):
+def test_export_needs_a_fresh_login_and_is_audited(app, client, auth, make_user, frozen_today):
     from store.models import AuditEvent
 
     auth.login(make_user("consultant").email)
@@ -90,10 +92,13 @@ def test_export_needs_a_fresh_login_and_is_audited(app, client, auth, make_user)
     assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
     with client.session_transaction() as session:
         session["_fresh"] = True
-    assert client.get("/maal/eksport.csv?omfang=mine").status_code == 200
+    response = client.get("/maal/eksport.csv?omfang=mine")
+    assert response.status_code == 200
+    # Like the page, the export defaults to the last complete month (measured on its last day).
+    assert 'filename="maal-2026-10.csv"' in response.headers["Content-Disposition"]
     with app.app_context():
         events = db.session.query(AuditEvent).filter_by(action="export_policy_goals").all()
-        assert [e.purpose for e in events] == [f"mine:{date.today().isoformat()}"]
+        assert [e.purpose for e in events] == ["mine:2026-10-31"]
 
 
 def test_page_scope_filter_changes_the_population(client, auth, make_user, world):
@@ -138,12 +143,12 @@ def test_postgresql_gives_the_same_figures_as_sqlite(app, postgres_url):
 
 
 @pytest.mark.parametrize("args, kind, as_of", [
-    ({}, "all", date(2026, 11, 23)),
+    ({}, "all", date(2026, 10, 31)),  # default: the last complete month
     ({"maaned": "2026-11", "omfang": "team"}, "team", date(2026, 11, 23)),  # this month: measured today
     ({"maaned": "2026-06", "omfang": "mine"}, "mine", date(2026, 6, 30)),  # past month: its last day
-    ({"maaned": "2025-02"}, "all", date(2026, 11, 23)),  # older than the 12 months offered
-    ({"maaned": "2026-02-31"}, "all", date(2026, 11, 23)),
-    ({"omfang": "role=admin"}, "all", date(2026, 11, 23)),
+    ({"maaned": "2025-02"}, "all", date(2026, 10, 31)),  # older than the 12 months offered
+    ({"maaned": "2026-02-31"}, "all", date(2026, 10, 31)),
+    ({"omfang": "role=admin"}, "all", date(2026, 10, 31)),
 ])
 def test_filter_form_picks_scope_and_day(args, kind, as_of):
     from types import SimpleNamespace
@@ -153,7 +158,28 @@ def test_filter_form_picks_scope_and_day(args, kind, as_of):
     from portal.dashboard.forms import FilterForm
 
     user = SimpleNamespace(id=7, team_id=3)
-    scope, day = FilterForm(MultiDict(args), date(2026, 11, 23)).cleaned(user)
+    form = FilterForm(MultiDict(args), date(2026, 11, 23))
+    scope, day = form.cleaned(user)
     assert (scope.kind, day) == (kind, as_of)
+    assert form.partial is (day == date(2026, 11, 23))
     assert scope.team_id == (3 if kind == "team" else None)
     assert scope.user_id == (7 if kind == "mine" else None)
+
+
+def test_month_defaults_to_the_last_complete_month(client, auth, make_user, frozen_today):
+    auth.login(make_user("consultant").email)
+    html = client.get("/maal/").get_data(as_text=True)
+    assert "nøgletal for oktober 2026 (hele jobcentret), opgjort pr. 31.10.2026" in " ".join(html.split())
+    assert 'value="2026-10" selected' in html or 'selected value="2026-10"' in html
+    assert 'data-testid="partial-month"' not in html
+    # The current month is offered, labelled as partial.
+    assert "november 2026 (foreløbig — måneden er ikke slut)</option>" in html
+
+
+def test_the_current_month_is_marked_as_partial(client, auth, make_user, frozen_today):
+    auth.login(make_user("consultant").email)
+    html = " ".join(client.get("/maal/?maaned=2026-11").get_data(as_text=True).split())
+    assert "nøgletal for november 2026 (foreløbig — måneden er ikke slut) (hele jobcentret), opgjort pr. 23.11.2026" in html
+    assert 'data-testid="partial-month"' in html
+    # The export link keeps the chosen month.
+    assert "/maal/eksport.csv?omfang=all&amp;maaned=2026-11" in html
