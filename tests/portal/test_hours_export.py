@@ -1,0 +1,101 @@
+"""/forloeb/timer/eksport.xlsx|csv: the month's placements for payroll (fresh login, audited)."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from portal.extensions import db
+from store.models import AuditEvent
+from tests.conftest import AuthActions
+from tests.portal.hours_fixtures import NAME, build_world
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+@pytest.fixture
+def world(app, make_user):
+    return build_world(app, make_user)
+
+
+def _get(client, fmt: str, month: str = "2026-10"):
+    return client.get(f"/forloeb/timer/eksport.{fmt}?maaned={month}")
+
+
+def _actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_xlsx_parses_back_with_the_rows(app, client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    response = _get(client, "xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="timer-2026-10.xlsx"' in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][:2] == ["Måned", "oktober 2026"]
+    assert rows[1] == ["Navn / forløb", "Type", "Start", "Slut", "Timer pr. uge", "Timer i måneden"]
+    assert rows[2] == [NAME, "Småjob", datetime(2026, 3, 2), None, 7.5, 12.5]
+    # Not disclosed: the neutral label; the title "=Kantine" is made formula-safe.
+    assert rows[3] == ["'=Kantine, start 14.09.2026", "Virksomhedspraktik", datetime(2026, 9, 14),
+                       datetime(2026, 12, 4), 20, 86]
+    assert sheet.cell(3, 5).data_type == "n" and sheet.cell(4, 1).data_type == "s"
+    assert len(rows) == 4
+
+
+def test_csv_uses_semicolons_decimal_comma_and_a_bom(client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    response = _get(client, "csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = text.lstrip("\ufeff").split("\r\n")
+    assert lines[1] == "Navn / forløb;Type;Start;Slut;Timer pr. uge;Timer i måneden"
+    assert lines[2] == f"{NAME};Småjob;02.03.2026;;7,5;12,5"
+    assert lines[3] == "'=Kantine, start 14.09.2026;Virksomhedspraktik;14.09.2026;04.12.2026;20;86"
+
+
+def test_a_month_without_hours_exports_empty_hours(client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    lines = _get(client, "csv", "2026-11").data.decode("utf-8").split("\r\n")
+    assert lines[2] == f"{NAME};Småjob;02.03.2026;;7,5;"
+
+
+def test_export_needs_a_fresh_login_and_is_audited(app, client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    response = _get(client, "xlsx")
+    assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
+    assert "export_hours" not in _actions(app)
+    with client.session_transaction() as session:
+        session["_fresh"] = True
+    assert _get(client, "csv").status_code == 200
+    actions = _actions(app)
+    assert actions.count("export_hours") == 1
+    assert actions.count("identity_viewed") == 1  # the one released name, logged before export
+
+
+def test_another_company_exports_only_its_own(client, world):
+    AuthActions(client).switch_to("b@firma.dk")
+    text = _get(client, "csv").data.decode("utf-8")
+    assert NAME not in text and "Kantine" not in text and "Lagerhjælp" not in text
+
+
+def test_unknown_format_is_404_and_consultants_403(client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    assert client.get("/forloeb/timer/eksport.pdf").status_code == 404
+    AuthActions(client).switch_to("vk@jc.dk")
+    assert _get(client, "csv").status_code == 403
+
+
+def test_the_page_links_both_exports(client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    html = client.get("/forloeb/timer?maaned=2026-10").get_data(as_text=True)
+    assert "/forloeb/timer/eksport.xlsx?maaned=2026-10" in html
+    assert "/forloeb/timer/eksport.csv?maaned=2026-10" in html
