@@ -76,6 +76,7 @@ def focus_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> 
     """The focus population on ``as_of`` who do not meet the focus goal, by name."""
     statuses = focus_statuses(facts, as_of)
     misses = {s.citizen_id: s for s in statuses if not s.met}
+    page = _clamp(page, len(misses))
     rows = []
     for citizen in _page_of_citizens(session, set(misses), page):
         s = misses[citizen.id]
@@ -89,6 +90,7 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1)
     """Open cases on ``as_of`` without CV, jobmål or VK (CV stored by then), by name."""
     population = matchable_population(facts, as_of)
     ids = {cid for cid, ok in population.items() if not ok}
+    page = _clamp(page, len(ids))
     rows = []
     for citizen in _page_of_citizens(session, ids, page, matchable=True):
         missing = citizen.missing_for_matching
@@ -99,6 +101,11 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1)
 def fix_endpoints() -> dict[str, str]:
     """Missing item → the citizen page where it is fixed (the start page's table)."""
     return dict(FIXES)
+
+
+def _clamp(page: int, total: int) -> int:
+    """A page past the end shows the last page (never an empty page under a non-zero count)."""
+    return max(1, min(page, -(-total // PER_PAGE)))
 
 
 def _page_of_citizens(session: Session, ids: set[int], page: int, matchable: bool = False) -> list[Citizen]:

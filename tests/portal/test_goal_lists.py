@@ -1,0 +1,209 @@
+"""The goal lists under /maal/borgere: who misses the focus goal or the CV/jobmål/VK goal.
+
+``frozen_today`` is 23 November 2026, so the default month is October 2026 (measured on
+31 October) and the focus population is open cases started on or before 31 October 2025.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+
+from portal.extensions import db
+from store.models import AuditEvent, Team
+from tests.portal.dashboard_fixtures import World
+
+LONG_CASE = date(2024, 1, 1)
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+def rows(html: str) -> list[int]:
+    """Citizen ids of the list's rows, in order."""
+    return [int(i) for i in re.findall(r'data-testid="goal-row" data-citizen-id="(\d+)"', html)]
+
+
+def count(html: str) -> tuple[int, int]:
+    match = re.search(r'data-testid="goal-count"><strong>([\d.]+)</strong> af ([\d.]+)', html)
+    assert match, "no count above the list"
+    return int(match.group(1).replace(".", "")), int(match.group(2).replace(".", ""))
+
+
+def flat(html: str) -> str:
+    return " ".join(html.split())
+
+
+# --- Focus goal -------------------------------------------------------------------------------
+
+def test_focus_list_names_who_misses_the_goal_with_their_figures(client, auth, make_user, world, frozen_today):
+    me = make_user("consultant")
+    anna = world.citizen(LONG_CASE, name="Anna Ikkenået", vk_id=me.id)
+    world.placement(anna, "virksomhedspraktik", date(2025, 1, 1), date(2025, 3, 31), "forloeb_slut")
+    world.placement(anna, "smaajob", date(2026, 4, 1), hours={date(2026, 5, 1): "40.5"})
+    bo = world.citizen(LONG_CASE, name="Bo Løntilskud", vk_id=me.id)
+    world.placement(bo, "loentilskud", date(2026, 2, 1))  # running: meets the goal
+    carl = world.citizen(LONG_CASE, name="Carl Timer", vk_id=me.id)
+    world.placement(carl, "ordinaert", date(2026, 1, 1), hours={date(2026, 3, 1): "100"})
+    world.citizen(date(2026, 1, 1), name="Dorte Ny", vk_id=me.id)  # case too young: not in the goal
+    dan = world.citizen(LONG_CASE, name="Dan Aldrig", vk_id=me.id)
+    auth.login(me.email)
+
+    html = client.get("/maal/borgere").get_data(as_text=True)
+    assert rows(html) == [anna, dan]  # by name
+    assert count(html) == (2, 4)
+    assert f'href="/borgere/{anna}"' in html and f'href="/borgere/{dan}"' in html
+    assert "Bo Løntilskud" not in html and "Carl Timer" not in html and "Dorte Ny" not in html
+    row = flat(html.split(f'data-citizen-id="{anna}"')[1].split("</tr>")[0])
+    # 1 Jan 2024 → 31 Oct 2026: 33 months; the praktik ended 31 Mar 2025: 19 months ago.
+    assert "<td>33</td> <td>19</td> <td>40,5</td>" in row
+    assert "eller 59,5 løntimer mere" in row
+    dan_row = flat(html.split(f'data-citizen-id="{dan}"')[1].split("</tr>")[0])
+    assert "<td>33</td> <td>33 (aldrig)</td> <td>0,0</td>" in dan_row
+    assert 'href="/kandidater/"' in html  # where to find an opening for them
+
+
+def test_the_focus_card_links_to_its_list_and_the_counts_agree(client, auth, make_user, world, frozen_today):
+    me = make_user("consultant")
+    for n in range(3):
+        world.citizen(LONG_CASE, name=f"Mangler {n}")
+    placed = world.citizen(LONG_CASE, name="Har praktik")
+    world.placement(placed, "virksomhedspraktik", date(2026, 9, 1), date(2026, 10, 15), "forloeb_slut")
+    auth.login(me.email)
+    page = client.get("/maal/").get_data(as_text=True)
+    assert re.search(r'data-testid="value-focus">25,0 %<', page)
+    link = re.search(r'<a href="([^"]+)" data-testid="misses-focus">\s*3\s+borgere når ikke målet', page)
+    assert link, "the focus card does not link to who misses it"
+    url = link.group(1).replace("&amp;", "&")
+    assert url == "/maal/borgere?maal=fokus&omfang=all&maaned=2026-10"
+    html = client.get(url).get_data(as_text=True)
+    assert count(html) == (3, 4) and len(rows(html)) == 3
+    assert placed not in rows(html)
+
+
+def test_a_citizen_placed_before_the_window_is_listed_in_a_later_month(client, auth, make_user, world,
+                                                                       frozen_today):
+    me = make_user("consultant")
+    cid = world.citizen(LONG_CASE, vk_id=me.id)
+    world.placement(cid, "virksomhedspraktik", date(2025, 9, 1), date(2025, 10, 31), "forloeb_slut")
+    auth.login(me.email)
+    assert rows(client.get("/maal/borgere").get_data(as_text=True)) == []  # October: still inside 12 months
+    html = client.get("/maal/borgere?maaned=2026-11").get_data(as_text=True)  # on 23 Nov: out
+    assert rows(html) == [cid]
+    assert "november 2026 (foreløbig — måneden er ikke slut)" in html
+
+
+# --- Whose citizens ---------------------------------------------------------------------------
+
+def test_scope_filter_mine_team_and_all(app, client, auth, make_user, world, frozen_today):
+    me = make_user("consultant")
+    with app.app_context():
+        other_team = Team(name="Team Nord")
+        db.session.add(other_team)
+        db.session.commit()
+        other_team_id = other_team.id
+    as_vk = world.citizen(LONG_CASE, vk_id=me.id, team_id=other_team_id)
+    as_adviser = world.citizen(LONG_CASE, adviser_id=me.id)
+    in_team = world.citizen(LONG_CASE, team_id=me.team_id)
+    elsewhere = world.citizen(LONG_CASE, team_id=other_team_id)
+    auth.login(me.email)
+    listed = {kind: set(rows(client.get(f"/maal/borgere{query}").get_data(as_text=True)))
+              for kind, query in [("default", ""), ("mine", "?omfang=mine"), ("team", "?omfang=team"),
+                                  ("all", "?omfang=all")]}
+    assert listed["default"] == listed["mine"] == {as_vk, as_adviser}  # a consultant starts with own caseload
+    assert listed["team"] == {in_team}
+    assert listed["all"] == {as_vk, as_adviser, in_team, elsewhere}
+
+
+def test_an_administrator_starts_with_everyone(client, auth, make_user, world, frozen_today):
+    cid = world.citizen(LONG_CASE)
+    auth.login(make_user("admin").email)
+    html = client.get("/maal/borgere").get_data(as_text=True)
+    assert rows(html) == [cid]
+
+
+def test_an_empty_own_list_offers_the_team_and_everyone(client, auth, make_user, world, frozen_today):
+    world.citizen(LONG_CASE)
+    auth.login(make_user("consultant").email)
+    html = client.get("/maal/borgere").get_data(as_text=True)
+    assert rows(html) == [] and "Ingen borgere i udvalget." in html
+    assert "/maal/borgere?maal=fokus&amp;omfang=all&amp;maaned=2026-10" in html
+
+
+def test_long_lists_are_paged_and_the_count_is_the_whole_list(client, auth, make_user, world, frozen_today):
+    ids = [world.citizen(LONG_CASE, name=f"Borger {n:03d}") for n in range(53)]
+    auth.login(make_user("consultant").email)
+    first = client.get("/maal/borgere?omfang=all").get_data(as_text=True)
+    assert rows(first) == ids[:50] and count(first) == (53, 53)
+    assert "Viser nr. 1–50." in first and "Side 1 af 2." in first
+    next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = client.get(next_link).get_data(as_text=True)
+    assert rows(second) == ids[50:] and "Viser nr. 51–53." in second
+    past_the_end = client.get("/maal/borgere?omfang=all&side=99").get_data(as_text=True)
+    assert rows(past_the_end) == ids[50:]
+
+
+# --- CV, jobmål and VK --------------------------------------------------------------------
+
+def test_matchable_list_says_what_is_missing_and_links_to_the_fix(client, auth, make_user, world, frozen_today):
+    me = make_user("consultant")
+    bare = world.citizen(date(2026, 9, 1), name="Bare Borger", adviser_id=me.id)
+    ready = world.citizen(date(2026, 9, 1), matchable=True, vk_id=me.id)
+    late_cv = world.citizen(date(2026, 9, 1), matchable=True, vk_id=me.id, name="Sen CV",
+                            cv_at=datetime(2026, 11, 5, tzinfo=timezone.utc))
+    world.citizen(date(2026, 9, 1), adviser_id=me.id, case_closed=date(2026, 10, 1))  # closed: not counted
+    auth.login(me.email)
+    page = client.get("/maal/?omfang=mine").get_data(as_text=True)
+    assert re.search(r'data-testid="misses-matchable">\s*2\s+borgere når ikke målet', page)
+    html = client.get("/maal/borgere?maal=cv").get_data(as_text=True)
+    assert rows(html) == [bare, late_cv] and count(html) == (2, 3)
+    assert ready not in rows(html)
+    bare_row = html.split(f'data-citizen-id="{bare}"')[1].split("</tr>")[0]
+    fixes = re.findall(r'<a href="([^"]+)" data-testid="fix">([^<]+)</a>', bare_row)
+    assert fixes == [(f"/borgere/{bare}/cv", "Tilføj CV"), (f"/borgere/{bare}/jobmaal", "Tilføj jobmål"),
+                     (f"/borgere/{bare}/sagsbehandlere", "Tildel virksomhedskonsulent")]
+    late_row = html.split(f'data-citizen-id="{late_cv}"')[1].split("</tr>")[0]
+    assert "CV'et blev gemt efter 31.10.2026" in late_row
+    # In the current month the late CV counts: only the bare citizen is left.
+    assert rows(client.get("/maal/borgere?maal=cv&maaned=2026-11").get_data(as_text=True)) == [bare]
+
+
+# --- Access, audit, bad input -------------------------------------------------------------
+
+@pytest.mark.parametrize("query", ["", "?maal=cv", "?omfang=all"])
+def test_company_users_get_403_and_see_no_names(client, auth, make_user, world, frozen_today, query):
+    world.citizen(LONG_CASE, name="MARKØR-Hemmelig")
+    auth.login(make_user("company").email)
+    response = client.get("/maal/borgere" + query)
+    assert response.status_code == 403
+    assert "MARKØR" not in response.get_data(as_text=True)
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get("/maal/borgere")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_showing_a_list_is_audited(app, client, auth, make_user, world, frozen_today):
+    world.citizen(LONG_CASE)
+    auth.login(make_user("consultant").email)
+    client.get("/maal/borgere?maal=cv&omfang=team")
+    with app.app_context():
+        events = db.session.query(AuditEvent).filter_by(action="read_goal_list").all()
+        assert [e.purpose for e in events] == ["cv:team:2026-10-31"]
+
+
+@pytest.mark.parametrize("query", [
+    "?maal=%3Cscript%3E", "?maal=fokus&maal=cv", "?omfang=%00", "?omfang=role%3Dadmin", "?maaned=2026-02-31",
+    "?maaned=" + "9" * 1000, "?side=-1", "?side=abc", "?side=" + "9" * 50, "?side=%27+OR+1%3D1--"])
+def test_any_filter_value_gives_a_page(client, auth, make_user, world, frozen_today, query):
+    world.citizen(LONG_CASE)
+    auth.login(make_user("admin").email)
+    response = client.get("/maal/borgere" + query)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html.split("</head>")[1]
+    assert 'data-testid="goal-count"' in html
