@@ -7,3 +7,4 @@ bp = Blueprint("openings", __name__, url_prefix="/opslag")
 
 from . import routes  # noqa: E402,F401
 from . import responses  # noqa: E402,F401
+from . import candidate  # noqa: E402,F401

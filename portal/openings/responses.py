@@ -1,7 +1,10 @@
-"""A company answers a proposed candidate: interested, declined or hired, with a short note."""
+"""A company answers a proposed candidate: interested, declined or hired, with a short note.
+
+The citizen's consultants are told (``company_answered``) in the same transaction.
+"""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
@@ -10,6 +13,7 @@ from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..formutil import DanishForm, choices
+from ..interviews import service as interviews
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
 from . import bp
@@ -39,13 +43,16 @@ def respond(opening_id: int, proposal_id: int):
         audit.record_now("authorisation_denied", purpose=f"Proposal:{proposal_id}", result="not_found")
         abort(404)
     form = ResponseForm()
-    back = redirect(url_for("openings.detail", opening_id=opening.id))
+    if request.form.get("next") == "candidate":
+        back = redirect(url_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id))
+    else:
+        back = redirect(url_for("openings.detail", opening_id=opening.id))
     if not form.validate_on_submit():
         flash("Svaret blev ikke gemt: " + "; ".join(
             e for errors in form.errors.values() for e in errors), "error")
         return back
     try:
-        proposals.respond(proposal, current_user, form.response.data, form.note.data or "")
+        interviews.answer(proposal, current_user, form.response.data, form.note.data or "")
     except proposals.TransitionError as err:
         db.session.rollback()
         flash(str(err), "error")

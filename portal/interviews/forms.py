@@ -1,0 +1,88 @@
+"""Forms for interview booking: offering 1–3 times, booking, cancelling, the outcome."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from wtforms import DateField, IntegerField, RadioField, StringField, TimeField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..formutil import DanishForm, choices, no_control_characters
+from ..proposals import MAX_NOTE_LENGTH
+from store import clock
+from .service import MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, Slot
+
+_DATE_MSG = "Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes."
+_TIME_MSG = "Angiv et gyldigt klokkeslæt (tt:mm)."
+
+
+class OfferForm(DanishForm):
+    """Up to three times (date + time, Danish local time) with one duration and place."""
+
+    date1 = DateField("Dato 1", validators=[Optional()])
+    time1 = TimeField("Klokkeslæt 1", validators=[Optional()])
+    date2 = DateField("Dato 2", validators=[Optional()])
+    time2 = TimeField("Klokkeslæt 2", validators=[Optional()])
+    date3 = DateField("Dato 3", validators=[Optional()])
+    time3 = TimeField("Klokkeslæt 3", validators=[Optional()])
+    duration = IntegerField("Varighed (minutter)", default=60, validators=[
+        InputRequired("Angiv varigheden i minutter."),
+        NumberRange(MIN_MINUTES, MAX_MINUTES,
+                    f"Varigheden skal være mellem {MIN_MINUTES} og {MAX_MINUTES} minutter.")])
+    location = StringField("Sted", validators=[
+        InputRequired("Angiv stedet for samtalen."), Length(max=MAX_LOCATION, message=f"Højst {MAX_LOCATION} tegn."),
+        no_control_characters])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._parse_messages()  # a date or time that does not parse gets a message naming the format
+
+    def _parse_messages(self) -> None:
+        for n in range(1, MAX_SLOTS + 1):
+            for name, message in ((f"date{n}", _DATE_MSG), (f"time{n}", _TIME_MSG)):
+                field = getattr(self, name)
+                field.process_errors = [message if e else e for e in field.process_errors]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for n in range(1, MAX_SLOTS + 1):
+            day, time = getattr(self, f"date{n}"), getattr(self, f"time{n}")
+            if (day.data is None) != (time.data is None) and not (day.errors or time.errors):
+                (time if time.data is None else day).errors.append(f"Tid {n}: angiv både dato og klokkeslæt.")
+                ok = False
+        if ok and not self.slots():
+            self.date1.errors.append("Foreslå mindst én tid (dato og klokkeslæt).")
+            ok = False
+        return ok
+
+    def slots(self) -> list[Slot]:
+        """The filled-in times as slots (start in Danish local time, aware)."""
+        result = []
+        for n in range(1, MAX_SLOTS + 1):
+            day, time = getattr(self, f"date{n}").data, getattr(self, f"time{n}").data
+            if day is not None and time is not None:
+                start = datetime.combine(day, time, tzinfo=clock.LOCAL)
+                result.append(Slot(start, int(self.duration.data), (self.location.data or "").strip()))
+        return result
+
+    def messages(self) -> list[str]:
+        return [e for errors in self.errors.values() for e in errors]
+
+
+class StepForm(DanishForm):
+    """CSRF only: book and cancel take no input."""
+
+
+class OutcomeForm(DanishForm):
+    """The company's outcome after the interview: hired, or not hired with a reason."""
+
+    outcome = RadioField("Udfald", choices=choices([("hired", "Ansat"), ("declined", "Ikke ansat")]),
+                         validators=[InputRequired("Vælg ansat eller ikke ansat.")])
+    reason = StringField("Begrundelse (skal udfyldes ved ikke ansat)", validators=[
+        Length(max=MAX_NOTE_LENGTH, message=f"Højst {MAX_NOTE_LENGTH} tegn."), no_control_characters])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.outcome.data == "declined" and not (self.reason.data or "").strip():
+            self.reason.errors.append("Skriv kort, hvorfor kandidaten ikke blev ansat.")
+            ok = False
+        return ok

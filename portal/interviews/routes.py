@@ -1,0 +1,172 @@
+"""Routes under /samtaler: both sides offer, book, move and cancel interview times.
+
+A company user acts for the company side on its own opening's visible proposals (anything
+else is 404); consultants and administrators act for the job centre. The rules live in
+:mod:`.service`; these views validate the form, call it and redirect back to the page the
+user came from (the company's candidate page or the consultant's proposal page).
+"""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, url_for
+from flask_login import current_user
+
+from .. import audit
+from ..access import roles_required
+from ..extensions import db
+from ..proposals import VISIBLE_TO_COMPANY, TransitionError, identity_released
+from store.models import Interview, Proposal
+from . import bp, service
+from .forms import OfferForm, OutcomeForm, StepForm
+
+booking_required = roles_required("company", "consultant", "admin")
+
+
+def load_proposal(proposal_id: int) -> Proposal:
+    """The proposal, if the current user may act on it.
+
+    :raise 404: unknown id; for a company user also another company's opening or a
+        proposal it cannot see.
+    """
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is not None and current_user.role != "company":
+        return proposal
+    if (proposal is None or proposal.opening.company_id != current_user.company_id
+            or proposal.status not in VISIBLE_TO_COMPANY):
+        audit.record_now("authorisation_denied", purpose=f"Proposal:{proposal_id}", result="not_found")
+        abort(404)
+    return proposal
+
+
+def _interview(interview_id: int) -> Interview:
+    interview = db.session.get(Interview, interview_id)
+    if interview is None:
+        abort(404)
+    load_proposal(interview.proposal_id)
+    return interview
+
+
+def back_to(proposal: Proposal):
+    if current_user.role == "company":
+        return redirect(url_for("openings.candidate", opening_id=proposal.opening_id,
+                                proposal_id=proposal.id) + "#samtale")
+    return redirect(url_for("candidates.proposal", proposal_id=proposal.id) + "#samtale")
+
+
+def _run(proposal: Proposal, action, success: str):
+    try:
+        action()
+    except (service.InterviewError, TransitionError) as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        flash(success, "success")
+    return back_to(proposal)
+
+
+def _refused(proposal: Proposal, messages: list[str]):
+    flash("Ikke gemt: " + "; ".join(messages or ["Formularen var udløbet. Prøv igen."]), "error")
+    return back_to(proposal)
+
+
+@bp.post("/forslag/<int:proposal_id>/tider")
+@booking_required
+def offer(proposal_id: int):
+    """Offer 1–3 interview times from the user's side.
+
+    :raise 404: as :func:`load_proposal`.
+    """
+    proposal = load_proposal(proposal_id)
+    form = OfferForm()
+    if not form.validate_on_submit():
+        return _refused(proposal, form.messages())
+    return _run(proposal, lambda: service.offer(proposal, current_user, form.slots()),
+                "Tiderne er sendt til den anden part.")
+
+
+@bp.post("/<int:interview_id>/vaelg")
+@booking_required
+def book(interview_id: int):
+    """Book one of the other side's offered times.
+
+    :raise 404: unknown interview, or its proposal as :func:`load_proposal`.
+    """
+    interview = _interview(interview_id)
+    if not StepForm().validate_on_submit():
+        return _refused(interview.proposal, [])
+    return _run(interview.proposal, lambda: service.book(interview, current_user),
+                "Samtalen er aftalt. Begge parter får en kalenderinvitation.")
+
+
+@bp.post("/<int:interview_id>/aflys")
+@booking_required
+def cancel(interview_id: int):
+    """Cancel a booked or offered time (a booked one: both sides get a calendar cancellation).
+
+    :raise 404: unknown interview, or its proposal as :func:`load_proposal`.
+    """
+    interview = _interview(interview_id)
+    if not StepForm().validate_on_submit():
+        return _refused(interview.proposal, [])
+    return _run(interview.proposal, lambda: service.cancel(interview, current_user), "Samtalen er aflyst.")
+
+
+@bp.post("/<int:interview_id>/flyt")
+@booking_required
+def move(interview_id: int):
+    """Move a booked interview: cancel it and offer new times.
+
+    :raise 404: unknown interview, or its proposal as :func:`load_proposal`.
+    """
+    interview = _interview(interview_id)
+    form = OfferForm()
+    if not form.validate_on_submit():
+        return _refused(interview.proposal, form.messages())
+    return _run(interview.proposal, lambda: service.move(interview, current_user, form.slots()),
+                "Samtalen er flyttet: de nye tider er sendt til den anden part.")
+
+
+@bp.get("/<int:interview_id>/samtale.ics")
+@booking_required
+def download(interview_id: int):
+    """The interview's calendar file (.ics).
+
+    :raise 404: as :func:`book`; for a company also while the identity is not released.
+    """
+    interview = _interview(interview_id)
+    if current_user.role == "company" and not identity_released(interview.proposal):
+        abort(404)
+    response = Response(service.calendar(interview), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="jobsamtale-{interview.id}.ics"'
+    return response
+
+
+@bp.post("/forslag/<int:proposal_id>/udfald")
+@roles_required("company")
+def outcome(proposal_id: int):
+    """The company reports the outcome after the interview: hired, or not hired with a reason.
+
+    :raise 404: as :func:`load_proposal`.
+    """
+    proposal = load_proposal(proposal_id)
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        return _refused(proposal, [e for errors in form.errors.values() for e in errors])
+    return _run(proposal, lambda: service.report_outcome(
+        proposal, current_user, form.outcome.data, form.reason.data or ""),
+        "Tak, udfaldet er gemt. Jobcentret får besked.")
+
+
+@bp.app_template_global("interview_panel")
+def interview_panel(proposal: Proposal) -> dict:
+    """What the booking partial shows for ``proposal`` (both the company's and the staff's page)."""
+    rows = service.interviews(proposal)
+    return {
+        "released": identity_released(proposal),
+        "booked": next((i for i in rows if i.status == "booked"), None),
+        "offers": [i for i in rows if i.status == "offered"],
+        "history": [i for i in rows if i.status in ("cancelled", "declined")],
+        "outcome_due": service.outcome_due(proposal),
+        "side": "company" if current_user.role == "company" else "jobcenter",
+        "offer_form": OfferForm(formdata=None),
+        "step_form": StepForm(),
+    }

@@ -1,0 +1,292 @@
+"""Interview booking for a disclosed proposal: offer times, book one, move, cancel.
+
+One side ("company" or "jobcenter") offers one to three times; the *other* side books one
+of them, which declines the rest. Moving a booked interview cancels it and offers new times;
+either side may cancel. Everything here needs the identity released (disclosed with a live
+consent): before that the company does not know who it would meet.
+
+Each function checks its rules first and raises :class:`InterviewError` (a Danish message
+for the page) without writing anything; otherwise it changes the rows, adds the audit event
+and the notifications (:func:`portal.notifications.service.notify`, with the iCalendar
+invitation from :mod:`.ics`) and commits, all in one transaction.
+
+Who is told: the company side is every active user of the opening's company; the job-centre
+side is the citizen's consultants (VK and adviser).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import url_for
+
+from .. import audit
+from ..extensions import db
+from ..notifications.service import notify
+from ..proposals import identity_released, respond
+from store import clock
+from store.models import Interview, Proposal, User
+from store.models.vocab import COMPANY_RESPONSES
+from . import ics
+
+MAX_SLOTS = 3
+MIN_MINUTES, MAX_MINUTES = 15, 480
+MAX_LOCATION = 200
+SIDES = ("company", "jobcenter")
+
+
+class InterviewError(ValueError):
+    """The step is not allowed (Danish message); nothing was written."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One offered time: start (aware, any zone; stored as UTC), length and place."""
+
+    starts_at: datetime
+    duration_minutes: int
+    location: str
+
+
+def side_of(user: User) -> str:
+    """The booking side a user acts for: a company user is "company", staff "jobcenter"."""
+    return "company" if user.role == "company" else "jobcenter"
+
+
+def other_side(side: str) -> str:
+    return "jobcenter" if side == "company" else "company"
+
+
+def interviews(proposal: Proposal) -> list[Interview]:
+    """All interview rows of a proposal, oldest first."""
+    return list(db.session.scalars(
+        sa.select(Interview).where(Interview.proposal_id == proposal.id)
+        .order_by(Interview.starts_at, Interview.id)))
+
+
+def booked(proposal: Proposal) -> Interview | None:
+    """The proposal's booked interview, if any (at most one is booked at a time)."""
+    return next((i for i in interviews(proposal) if i.status == "booked"), None)
+
+
+def open_offers(proposal: Proposal) -> list[Interview]:
+    """Times offered and not yet booked, declined or cancelled."""
+    return [i for i in interviews(proposal) if i.status == "offered"]
+
+
+def ends_at(interview: Interview) -> datetime:
+    return _aware(interview.starts_at) + timedelta(minutes=interview.duration_minutes)
+
+
+def outcome_due(proposal: Proposal, now: datetime | None = None) -> bool:
+    """A booked interview has ended and the company has not reported hired or not hired."""
+    item = booked(proposal)
+    return (item is not None and ends_at(item) <= (now or clock.utcnow())
+            and proposal.company_response not in ("hired", "declined"))
+
+
+def check_slots(slots: list[Slot], now: datetime | None = None) -> list[Slot]:
+    """The slots, checked: 1–3, in the future, 15–480 minutes, a place of at most 200 characters.
+
+    Raises:
+        InterviewError: on the first broken rule (Danish).
+    """
+    now = now or clock.utcnow()
+    if not 1 <= len(slots) <= MAX_SLOTS:
+        raise InterviewError(f"Foreslå mellem 1 og {MAX_SLOTS} tider.")
+    seen = set()
+    for slot in slots:
+        if _aware(slot.starts_at) <= now:
+            raise InterviewError("En samtaletid ligger i fortiden. Vælg en dato og et klokkeslæt frem i tiden.")
+        if not MIN_MINUTES <= slot.duration_minutes <= MAX_MINUTES:
+            raise InterviewError(f"Varigheden skal være mellem {MIN_MINUTES} og {MAX_MINUTES} minutter.")
+        location = (slot.location or "").strip()
+        if not location or len(location) > MAX_LOCATION:
+            raise InterviewError(f"Angiv stedet for samtalen (højst {MAX_LOCATION} tegn).")
+        if slot.starts_at in seen:
+            raise InterviewError("Den samme tid er foreslået to gange.")
+        seen.add(slot.starts_at)
+    return slots
+
+
+def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | None = None) -> list[Interview]:
+    """Offer 1–3 times from the user's side; earlier open offers are withdrawn (cancelled).
+
+    Raises:
+        InterviewError: identity not released, an interview already booked (move it
+            instead), or a slot breaks :func:`check_slots`.
+    """
+    _check_released(proposal)
+    if booked(proposal) is not None:
+        raise InterviewError("Der er allerede aftalt en samtale. Flyt den i stedet for at foreslå nye tider.")
+    check_slots(slots, now)
+    side = side_of(user)
+    for old in open_offers(proposal):
+        old.status, old.decided_at = "cancelled", clock.utcnow()
+    rows = [Interview(proposal_id=proposal.id, starts_at=_aware(s.starts_at).astimezone(timezone.utc),
+                      duration_minutes=s.duration_minutes, location=s.location.strip(),
+                      offered_by=side, offered_by_id=user.id, uid=f"{uuid.uuid4()}@jobbro",
+                      sequence=0) for s in slots]
+    db.session.add_all(rows)
+    db.session.flush()
+    times = ", ".join(_when(r) for r in rows)
+    for recipient in recipients(proposal, other_side(side)):
+        notify(recipient, "interview_offered",
+               f"Forslag til samtaletider om «{proposal.opening.title}»: {times}",
+               _link(proposal, recipient))
+    _audit(proposal, user, "interview_offered", f"times:{len(rows)};side:{side}")
+    db.session.commit()
+    return rows
+
+
+def book(interview: Interview, user: User) -> None:
+    """Book an offered time: the other side's offer; the proposal's other offers are declined.
+
+    Raises:
+        InterviewError: not released, not an open offer, offered by the user's own side,
+            or the time has passed.
+    """
+    proposal = interview.proposal
+    _check_released(proposal)
+    if interview.status != "offered":
+        raise InterviewError("Tiden kan ikke længere vælges; den er allerede valgt, afvist eller aflyst.")
+    if interview.offered_by == side_of(user):
+        raise InterviewError("I har selv foreslået tiden; den anden part vælger en af jeres tider.")
+    if _aware(interview.starts_at) <= clock.utcnow():
+        raise InterviewError("Tiden er overskredet. Foreslå en ny tid.")
+    now = clock.utcnow()
+    interview.status, interview.decided_at = "booked", now
+    for other in open_offers(proposal):
+        if other.id != interview.id:
+            other.status, other.decided_at = "declined", now
+    _tell_both(proposal, interview, "REQUEST", f"Samtale aftalt {_when(interview)}")
+    _audit(proposal, user, "interview_booked", f"interview:{interview.id}")
+    db.session.commit()
+
+
+def cancel(interview: Interview, user: User, *, moved: bool = False, commit: bool = True) -> None:
+    """Cancel a booked or offered time; a booked one sends both sides a calendar CANCEL.
+
+    Raises:
+        InterviewError: not released, or the time is neither booked nor offered.
+    """
+    proposal = interview.proposal
+    _check_released(proposal)
+    if interview.status not in ("booked", "offered"):
+        raise InterviewError("Samtalen er allerede aflyst eller afvist.")
+    was_booked = interview.status == "booked"
+    interview.status, interview.decided_at = "cancelled", clock.utcnow()
+    interview.sequence += 1
+    if was_booked:
+        verb = "flyttet" if moved else "aflyst"
+        _tell_both(proposal, interview, "CANCEL", f"Samtalen {_when(interview)} er {verb}")
+    _audit(proposal, user, "interview_moved" if moved else "interview_cancelled", f"interview:{interview.id}")
+    if commit:
+        db.session.commit()
+
+
+def move(interview: Interview, user: User, slots: list[Slot], now: datetime | None = None) -> list[Interview]:
+    """Move a booked interview: cancel it (both sides told) and offer new times.
+
+    Raises:
+        InterviewError: the interview is not booked, or as :func:`cancel` and :func:`offer`.
+    """
+    if interview.status != "booked":
+        raise InterviewError("Kun en aftalt samtale kan flyttes.")
+    check_slots(slots, now)
+    cancel(interview, user, moved=True, commit=False)
+    return offer(interview.proposal, user, slots, now)
+
+
+def recipients(proposal: Proposal, side: str) -> list[User]:
+    """The users told for one side: the company's active users, or the citizen's VK and adviser."""
+    if side == "company":
+        return list(db.session.scalars(
+            sa.select(User).where(User.company_id == proposal.opening.company_id, User.active)
+            .order_by(User.id)))
+    citizen = proposal.citizen
+    staff = [u for u in (citizen.vk, citizen.adviser) if u is not None and u.active]
+    return list({u.id: u for u in staff}.values())
+
+
+def calendar(interview: Interview, method: str | None = None) -> str:
+    """The interview's iCalendar document (REQUEST while booked/offered, CANCEL once cancelled)."""
+    proposal = interview.proposal
+    method = method or ("CANCEL" if interview.status in ("cancelled", "declined") else "REQUEST")
+    people = recipients(proposal, "company") + recipients(proposal, "jobcenter")
+    return ics.invitation(interview, method, title=proposal.opening.title,
+                          company=proposal.opening.company.name, attendees=people)
+
+
+def _tell_both(proposal: Proposal, interview: Interview, method: str, text: str) -> None:
+    document = calendar(interview, method)
+    line = f"{text}: «{proposal.opening.title}», {interview.location}"
+    for recipient in recipients(proposal, "company") + recipients(proposal, "jobcenter"):
+        notify(recipient, "interview_booked", line, _link(proposal, recipient), ics=document)
+
+
+def _link(proposal: Proposal, recipient: User) -> str:
+    if recipient.role == "company":
+        return url_for("openings.candidate", opening_id=proposal.opening_id, proposal_id=proposal.id)
+    return url_for("candidates.proposal", proposal_id=proposal.id)
+
+
+def _check_released(proposal: Proposal) -> None:
+    if not identity_released(proposal):
+        raise InterviewError("Samtaler kan først aftales, når borgeren har givet samtykke, "
+                             "og jobcentret har delt navnet med virksomheden.")
+
+
+def _audit(proposal: Proposal, user: User, action: str, purpose: str) -> None:
+    audit.record(action, citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
+                 purpose=purpose, user=user)
+
+
+def _when(interview: Interview) -> str:
+    return _aware(interview.starts_at).astimezone(clock.LOCAL).strftime("%d.%m.%Y kl. %H:%M")
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands datetimes back naive; the models store UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def report_outcome(proposal: Proposal, user: User, outcome: str, reason: str = "") -> None:
+    """The company's outcome after the booked interview: "hired" or "declined" with a reason.
+
+    Stored as the company's answer (:func:`portal.proposals.respond`); the consultants are
+    told in the same transaction.
+
+    Raises:
+        InterviewError: no booked interview has ended yet, or "declined" without a reason.
+        portal.proposals.TransitionError: as :func:`portal.proposals.respond`.
+    """
+    item = booked(proposal)
+    if item is None or ends_at(item) > clock.utcnow():
+        raise InterviewError("Udfaldet kan meldes, når den aftalte samtale er holdt.")
+    if outcome not in ("hired", "declined"):
+        raise InterviewError("Vælg ansat eller ikke ansat.")
+    if outcome == "declined" and not (reason or "").strip():
+        raise InterviewError("Skriv kort, hvorfor kandidaten ikke blev ansat.")
+    answer(proposal, user, outcome, reason)
+
+
+def answer(proposal: Proposal, user: User, response: str, note: str = "") -> None:
+    """Store a company's answer and tell the citizen's consultants (``company_answered``); commit.
+
+    Raises:
+        portal.proposals.TransitionError: as :func:`portal.proposals.respond` (nothing written
+            once the caller rolls back).
+    """
+    label = COMPANY_RESPONSES.get(response, response)
+    if response == "hired" and identity_released(proposal):
+        link = url_for("placements.start", proposal_id=proposal.id)
+        text = f"{proposal.opening.company.name} har ansat {proposal.citizen.name} ({proposal.opening.title}): start forløbet"
+    else:
+        link = url_for("candidates.proposal", proposal_id=proposal.id)
+        text = f"{proposal.opening.company.name} har svaret «{label}» om {proposal.citizen.name} ({proposal.opening.title})"
+    for recipient in recipients(proposal, "jobcenter"):
+        notify(recipient, "company_answered", text, link)
+    respond(proposal, user, response, note)

@@ -1,0 +1,130 @@
+"""The company's page for one proposed candidate: what it may see, and the next step.
+
+Before the identity is released (disclosed with a live consent) the company sees the same
+allow-list as on the opening (pseudonym, match band, hours, shared jobmål). After it: the
+name, the contact details the citizen agreed to share, the profile the consultant approved,
+the CV file when the citizen consented to share it, and the job-centre contact. Every view of
+the identity is logged (``identity_viewed``, ``cv_downloaded``), fail closed.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, send_from_directory
+from werkzeug.utils import secure_filename
+
+from .. import audit
+from ..access import company_required, get_owned_or_404
+from ..extensions import db
+from ..proposals import VISIBLE_TO_COMPANY, identity_released
+from store.models import Opening, Proposal
+from . import bp, service
+
+# The profile keys in the order shown, with their Danish labels.
+PROFILE_FIELDS = {
+    "experience": "Erfaring",
+    "goals": "Jobmål",
+    "hours": "Timer",
+    "licences": "Kørekort",
+    "languages": "Sprog",
+    "start": "Kan starte",
+}
+CONTACT_FIELDS = {"phone": "Telefon", "email": "E-mail"}
+CV_TYPES = {"pdf": "application/pdf",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "txt": "text/plain"}
+
+
+def visible_proposal(opening_id: int, proposal_id: int) -> tuple[Opening, Proposal]:
+    """The company's own opening and one proposal on it the company may see.
+
+    :raise 404: another company's opening, or a proposal not visible on it (logged).
+    """
+    opening = get_owned_or_404(Opening, opening_id)
+    proposal = db.session.get(Proposal, proposal_id)
+    if (proposal is None or proposal.opening_id != opening.id
+            or proposal.status not in VISIBLE_TO_COMPANY):
+        audit.record_now("authorisation_denied", purpose=f"Proposal:{proposal_id}", result="not_found")
+        abort(404)
+    return opening, proposal
+
+
+def released_profile(proposal: Proposal) -> dict:
+    """The shared profile's filled-in fields and contact details, as (label, text) lists."""
+    profile = proposal.shared_profile or {}
+
+    def pairs(fields: dict) -> list[tuple[str, str]]:
+        return [(label, _text(profile.get(key))) for key, label in fields.items() if _text(profile.get(key))]
+
+    ready = proposal.profile_approved_at is not None
+    return {"ready": ready and bool(pairs(PROFILE_FIELDS)),
+            "fields": pairs(PROFILE_FIELDS) if ready else [],
+            # Contact details are the citizen's own consent choice, kept even before the profile.
+            "contact": pairs(CONTACT_FIELDS)}
+
+
+def jobcentre_contact(proposal: Proposal) -> dict:
+    """The citizen's VK as the company's contact (phone: theirs, else the hotline's)."""
+    vk = proposal.citizen.vk
+    hotline = current_app.config.get("HOTLINE_PHONE", "")
+    if vk is None or not vk.active:
+        return {"name": "Jobcentrets hotline", "phone": hotline, "email": ""}
+    return {"name": vk.name, "phone": vk.phone or hotline, "email": vk.email}
+
+
+def shared_cv(proposal: Proposal):
+    """The CV the company may download, or None (no consent to share it, or no CV)."""
+    if not (proposal.share_cv and identity_released(proposal)):
+        return None
+    cv = proposal.citizen.current_cv
+    if cv is None or not (cv.stored_name or (cv.text or "").strip()):
+        return None
+    return cv
+
+
+@bp.get("/<int:opening_id>/kandidat/<int:proposal_id>")
+@company_required
+def candidate(opening_id: int, proposal_id: int):
+    """One candidate on the company's own opening.
+
+    :raise 404: as :func:`visible_proposal`.
+    """
+    opening, proposal = visible_proposal(opening_id, proposal_id)
+    shown = service._shared(proposal)  # the allow-list, the same as on the opening's page
+    released = shown.name is not None
+    if released:
+        audit.record_now("identity_viewed", citizen_id=proposal.citizen_id, opening_id=opening.id,
+                         purpose="company: candidate page")
+    return render_template(
+        "openings/candidate.html", opening=opening, proposal=proposal, candidate=shown,
+        released=released, profile=released_profile(proposal) if released else None,
+        contact=jobcentre_contact(proposal), cv=shared_cv(proposal) if released else None)
+
+
+@bp.get("/<int:opening_id>/kandidat/<int:proposal_id>/cv")
+@company_required
+def candidate_cv(opening_id: int, proposal_id: int):
+    """The candidate's CV file, only when the citizen consented to share it (logged).
+
+    :raise 404: as :func:`visible_proposal`, or when there is no CV the company may have.
+    """
+    opening, proposal = visible_proposal(opening_id, proposal_id)
+    cv = shared_cv(proposal)
+    if cv is None:
+        abort(404)
+    audit.record_now("cv_downloaded", citizen_id=proposal.citizen_id, opening_id=opening.id,
+                     purpose="company: shared CV")
+    name = secure_filename(cv.original_filename or "") or f"cv.{cv.content_type}"
+    if cv.stored_name:
+        response = send_from_directory(current_app.config["UPLOAD_FOLDER"], cv.stored_name,
+                                       mimetype=CV_TYPES.get(cv.content_type, "application/octet-stream"),
+                                       as_attachment=True, download_name=name, max_age=0)
+    else:
+        response = current_app.response_class(cv.text, mimetype="text/plain; charset=utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name.rsplit(".", 1)[0]}.txt"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value if str(v).strip())
+    return str(value).strip() if value not in (None, "") else ""

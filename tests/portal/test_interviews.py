@@ -1,0 +1,293 @@
+"""Interview booking: offer, book, move, cancel, the .ics invitation, notifications, privacy."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from portal.extensions import db
+from portal.interviews import service
+from store.clock import LOCAL
+from store.models import Citizen, Interview, MailMessage, Notification, Proposal, User
+from tests.clock import TODAY
+from tests.portal.proposal_fixtures import MARKER, actions, build_world, set_status
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+DAY = (TODAY + timedelta(days=2)).isoformat()
+DAY2 = (TODAY + timedelta(days=3)).isoformat()
+
+
+@pytest.fixture(autouse=True)
+def queued_mail_stays(monkeypatch):
+    """Keep queued mails in the queue: the mail worker blanks an .ics once it has sent it."""
+    from portal.notifications import mailer
+
+    monkeypatch.setattr(mailer, "kick", lambda app: None)
+
+
+@pytest.fixture
+def world(app, make_user):
+    world = build_world(app, make_user)
+    adviser = make_user("consultant")
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.vk_id, citizen.adviser_id = world["consultant"].id, adviser.id
+        db.session.commit()
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    return world | {"adviser": adviser}
+
+
+def offer_as(client, auth, email, proposal_id, times=((DAY, "10:00"),), **extra):
+    auth.switch_to(email)
+    data = {"csrf_token": auth.csrf_token("/"), "duration": "45", "location": "Kantinen, Vestergade 1"}
+    for n, (day, time) in enumerate(times, start=1):
+        data[f"date{n}"], data[f"time{n}"] = day, time
+    data.update(extra)
+    return client.post(f"/samtaler/forslag/{proposal_id}/tider", data=data)
+
+
+def post(client, auth, path):
+    return client.post(path, data={"csrf_token": auth.csrf_token("/")})
+
+
+def rows(app, proposal_id):
+    with app.app_context():
+        return [(i.id, i.status, i.offered_by, i.sequence) for i in db.session.scalars(
+            sa.select(Interview).where(Interview.proposal_id == proposal_id).order_by(Interview.id))]
+
+
+def notes(app, kind):
+    with app.app_context():
+        return sorted(db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == kind)))
+
+
+def mails(app, kind):
+    with app.app_context():
+        return [(m.user_id, m.ics) for m in db.session.scalars(
+            sa.select(MailMessage).where(MailMessage.kind == kind).order_by(MailMessage.id))]
+
+
+def test_company_offers_consultant_books_both_get_an_ics(app, client, auth, world):
+    response = offer_as(client, auth, world["company"].email, world["proposal"],
+                        times=((DAY, "10:00"), (DAY2, "13:30")))
+    assert response.status_code == 302
+    assert [(s, side) for _, s, side, _ in rows(app, world["proposal"])] == [("offered", "company")] * 2
+    # the job-centre side (VK and adviser) is told about the offer, the company is not
+    assert notes(app, "interview_offered") == sorted([world["consultant"].id, world["adviser"].id])
+
+    first, second = (i for i, *_ in rows(app, world["proposal"]))
+    # the company cannot book its own offer
+    auth.switch_to(world["company"].email)
+    post(client, auth, f"/samtaler/{first}/vaelg")
+    assert {s for _, s, *_ in rows(app, world["proposal"])} == {"offered"}
+
+    auth.switch_to(world["consultant"].email)
+    assert post(client, auth, f"/samtaler/{second}/vaelg").status_code == 302
+    assert [s for _, s, *_ in rows(app, world["proposal"])] == ["declined", "booked"]
+    booked_to = notes(app, "interview_booked")
+    assert sorted(booked_to) == sorted([world["company"].id, world["consultant"].id, world["adviser"].id])
+    sent = mails(app, "interview_booked")
+    assert len(sent) == 3 and all(ics for _, ics in sent)
+
+    event = _event(sent[0][1])
+    assert event.method == "REQUEST"
+    with app.app_context():
+        interview = db.session.get(Interview, second)
+        assert str(event["UID"]) == interview.uid and int(event["SEQUENCE"]) == 0
+    start = datetime.fromisoformat(f"{DAY2}T13:30").replace(tzinfo=LOCAL)
+    assert event.decoded("DTSTART") == start.astimezone(timezone.utc)
+    assert event.decoded("DTSTART").tzinfo is not None and event["DTSTART"].to_ical().endswith(b"Z")
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=45)
+    assert str(event["SUMMARY"]) == "Jobsamtale: Praktik i kantinen"
+    assert str(event["LOCATION"]) == "Kantinen, Vestergade 1"
+    assert str(event["ORGANIZER"]).startswith("mailto:")
+    attendees = {str(a).removeprefix("mailto:") for a in event["ATTENDEE"]}
+    assert world["company"].email in attendees and world["consultant"].email in attendees
+    assert MARKER not in sent[0][1]  # the calendar entry names no citizen
+
+    # the company's page says it is booked and offers the download
+    auth.switch_to(world["company"].email)
+    page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").get_data(as_text=True)
+    assert "Samtale aftalt " + start.strftime("%d.%m.%Y %H:%M") in page
+    download = client.get(f"/samtaler/{second}/samtale.ics")
+    assert download.status_code == 200 and download.mimetype == "text/calendar"
+    assert str(_event(download.get_data(as_text=True))["UID"]) == str(event["UID"])
+    assert {"interview_offered", "interview_booked"} <= set(actions(app))
+
+
+def test_move_cancels_with_a_higher_sequence_and_offers_new_times(app, client, auth, world):
+    offer_as(client, auth, world["consultant"].email, world["proposal"])
+    (first, *_), = rows(app, world["proposal"])
+    assert notes(app, "interview_offered") == [world["company"].id]
+    auth.switch_to(world["company"].email)
+    post(client, auth, f"/samtaler/{first}/vaelg")
+    response = offer_as(client, auth, world["company"].email, world["proposal"], times=((DAY2, "09:00"),))
+    assert response.status_code == 302  # refused: already booked, move instead
+    assert [s for _, s, *_ in rows(app, world["proposal"])] == ["booked"]
+
+    auth.switch_to(world["company"].email)
+    data = {"csrf_token": auth.csrf_token("/"), "date1": DAY2, "time1": "09:00", "duration": "30",
+            "location": "Online"}
+    assert client.post(f"/samtaler/{first}/flyt", data=data).status_code == 302
+    assert [(s, side, seq) for _, s, side, seq in rows(app, world["proposal"])] == [
+        ("cancelled", "jobcenter", 1), ("offered", "company", 0)]
+    cancels = [_event(ics) for _, ics in mails(app, "interview_booked") if ics and "CANCEL" in ics]
+    assert len(cancels) == 3  # company, VK, adviser
+    assert all(e.method == "CANCEL" and int(e["SEQUENCE"]) == 1 for e in cancels)
+    assert "interview_moved" in actions(app)
+
+
+def test_cancel_a_booked_interview_tells_both_sides(app, client, auth, world):
+    offer_as(client, auth, world["company"].email, world["proposal"])
+    (interview, *_), = rows(app, world["proposal"])
+    auth.switch_to(world["consultant"].email)
+    post(client, auth, f"/samtaler/{interview}/vaelg")
+    auth.switch_to(world["company"].email)
+    assert post(client, auth, f"/samtaler/{interview}/aflys").status_code == 302
+    assert rows(app, world["proposal"])[0][1:] == ("cancelled", "company", 1)
+    last = mails(app, "interview_booked")[-3:]
+    assert {uid for uid, _ in last} == {world["company"].id, world["consultant"].id, world["adviser"].id}
+    assert all(_event(ics).method == "CANCEL" for _, ics in last)
+    # cancelled twice: refused, nothing changes
+    post(client, auth, f"/samtaler/{interview}/aflys")
+    assert rows(app, world["proposal"])[0][3] == 1
+
+
+@pytest.mark.parametrize("times, extra", [
+    (((TODAY - timedelta(days=1)).isoformat(), "10:00"), {}),  # in the past
+    ((TODAY.isoformat(), "08:00"), {}),  # earlier today
+    (("2026-02-31", "10:00"), {}),  # no such date
+    ((DAY, "25:00"), {}),  # no such time
+    ((DAY, ""), {}),  # date without time
+    (("", ""), {}),  # nothing
+    ((DAY, "10:00"), {"duration": "0"}),
+    ((DAY, "10:00"), {"duration": "600"}),
+    ((DAY, "10:00"), {"location": ""}),
+    ((DAY, "10:00"), {"location": "x" * 201}),
+    ((DAY, "10:00"), {"location": "Kantinen\x00"}),
+])
+def test_bad_offers_are_refused_in_danish(app, client, auth, world, times, extra):
+    response = offer_as(client, auth, world["company"].email, world["proposal"], times=(times,), **extra)
+    assert response.status_code == 302
+    assert rows(app, world["proposal"]) == []
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ikke gemt" in page or "fortiden" in page
+
+
+def test_four_times_are_refused_by_the_service(app, world):
+    with app.test_request_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        user = db.session.get(User, world["company"].id)
+        start = datetime.combine(TODAY + timedelta(days=2), datetime.min.time(), tzinfo=LOCAL)
+        slots = [service.Slot(start + timedelta(hours=h), 60, "Kantinen") for h in range(4)]
+        with pytest.raises(service.InterviewError, match="mellem 1 og 3"):
+            service.offer(proposal, user, slots)
+    assert rows(app, world["proposal"]) == []
+
+
+@pytest.mark.parametrize("status, consent", [("approved", False), ("consented", True), ("withdrawn", False)])
+def test_no_booking_before_the_identity_is_released(app, client, auth, world, status, consent):
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        for c in proposal.consents:
+            c.withdrawn_at = datetime.now(timezone.utc)
+        db.session.commit()
+    set_status(app, world["proposal"], status, consent=consent)
+    for who in ("company", "consultant"):
+        offer_as(client, auth, world[who].email, world["proposal"])
+    assert rows(app, world["proposal"]) == []
+    assert notes(app, "interview_offered") == []
+
+
+def test_another_company_gets_404_everywhere(app, client, auth, world):
+    offer_as(client, auth, world["consultant"].email, world["proposal"])
+    (interview, *_), = rows(app, world["proposal"])
+    auth.switch_to(world["other"].email)
+    assert offer_as(client, auth, world["other"].email, world["proposal"]).status_code == 404
+    for path in (f"/samtaler/{interview}/vaelg", f"/samtaler/{interview}/aflys",
+                 f"/samtaler/forslag/{world['proposal']}/udfald"):
+        assert post(client, auth, path).status_code == 404, path
+    assert client.get(f"/samtaler/{interview}/samtale.ics").status_code == 404
+    assert client.get("/samtaler/999999/samtale.ics").status_code == 404
+    assert [s for _, s, *_ in rows(app, world["proposal"])] == ["offered"]
+
+
+def test_company_cannot_download_the_ics_after_consent_is_withdrawn(app, client, auth, world):
+    offer_as(client, auth, world["consultant"].email, world["proposal"])
+    (interview, *_), = rows(app, world["proposal"])
+    set_status(app, world["proposal"], "withdrawn")
+    auth.switch_to(world["company"].email)
+    assert client.get(f"/samtaler/{interview}/samtale.ics").status_code == 404
+
+
+def _book_past_interview(app, world) -> int:
+    """A booked interview that ended an hour ago (written directly: offers must be in the future)."""
+    with app.app_context():
+        start = datetime.now(timezone.utc) - timedelta(hours=2)
+        interview = Interview(proposal_id=world["proposal"], starts_at=start, duration_minutes=60,
+                              location="Kantinen", offered_by="company", offered_by_id=world["company"].id,
+                              status="booked", uid="past@jobbro")
+        db.session.add(interview)
+        db.session.commit()
+        return interview.id
+
+
+def test_outcome_hired_notifies_the_consultants_with_the_start_link(app, client, auth, world):
+    auth.switch_to(world["company"].email)
+    path = f"/samtaler/forslag/{world['proposal']}/udfald"
+    client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "hired"})
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response is None  # no interview yet
+    _book_past_interview(app, world)
+    page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="outcome-form"' in page
+    assert client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "hired"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response == "hired"
+        sent = db.session.scalars(sa.select(Notification).where(Notification.kind == "company_answered")).all()
+        assert sorted(n.user_id for n in sent) == sorted([world["consultant"].id, world["adviser"].id])
+        assert {n.link for n in sent} == {f"/forloeb/ny/{world['proposal']}"}  # placements.start
+    auth.switch_to(world["consultant"].email)
+    link = notes_link(app, world["consultant"].id)
+    assert client.get(link).status_code == 200
+
+
+def notes_link(app, user_id):
+    with app.app_context():
+        return db.session.scalars(sa.select(Notification.link).where(
+            Notification.user_id == user_id, Notification.kind == "company_answered")).one()
+
+
+def test_outcome_not_hired_needs_a_reason(app, client, auth, world):
+    _book_past_interview(app, world)
+    auth.switch_to(world["company"].email)
+    path = f"/samtaler/forslag/{world['proposal']}/udfald"
+    client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined", "reason": "  "})
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response is None
+    client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined",
+                            "reason": "Valgte en anden med truckcertifikat"})
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        assert (proposal.company_response, proposal.company_response_note) == (
+            "declined", "Valgte en anden med truckcertifikat")
+    assert notes(app, "company_answered") == sorted([world["consultant"].id, world["adviser"].id])
+
+
+def test_staff_panel_on_the_proposal_page(app, client, auth, world):
+    offer_as(client, auth, world["company"].email, world["proposal"])
+    auth.switch_to(world["consultant"].email)
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="interview-panel"' in page and 'data-testid="interview-book"' in page
+    assert re.search(r"foreslået af virksomheden", page)
+
+
+def _event(text: str):
+    cal = Calendar.from_ical(text)
+    event = cal.walk("VEVENT")[0]
+    event.method = str(cal["METHOD"])
+    return event
