@@ -91,19 +91,21 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard import bp as dashboard_bp
     from .hotline import bp as hotline_bp
     from .main import bp as main_bp
+    from .notifications import bp as notifications_bp
     from .openings import bp as openings_bp
     from .placements import bp as placements_bp
     from .stories import bp as stories_bp
 
     for blueprint in (auth_bp, main_bp, openings_bp, placements_bp, hotline_bp, citizens_bp,
-                      candidates_bp, dashboard_bp, admin_bp, stories_bp):
+                      candidates_bp, dashboard_bp, admin_bp, stories_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
 def register_hooks(app: Flask) -> None:
-    from . import cli, errors, security, templating
+    from . import cli, errors, notifications, security, templating
 
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    notifications.init_app(app)
     cli.init_app(app)

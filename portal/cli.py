@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(erase_command)
     app.cli.add_command(retention_command)
     app.cli.add_command(hotline_reminders_command)
+    app.cli.add_command(mail_group)
+    app.cli.add_command(hours_reminders_command)
 
 
 @click.command("setup")
@@ -197,4 +199,72 @@ def hotline_reminders_command() -> None:
         raise click.ClickException(
             f"hotline-reminders: the database cannot be used ({type(exc).__name__}); is it reachable "
             "and migrated (flask --app portal setup)? Nothing more was sent in this run.") from None
+    click.echo(summary.line())
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The durable mail queue (see portal/notifications/mailer.py)."""
+
+
+@mail_group.command("send")
+@click.option("--loop", is_flag=True, help="Keep draining (a worker process) until stopped.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+              help="Seconds between drains with --loop.")
+@with_appcontext
+def mail_send_command(loop: bool, interval: float) -> None:
+    """Send the queued mails that are due; with --loop, go on until Ctrl-C or SIGTERM.
+
+    Prints "sent N, retried later M, failed K" per drain that did something. Without
+    --loop it exits 1 with a message when the database cannot be used; the loop logs the
+    error and tries again after the interval.
+    """
+    import signal
+    import threading
+
+    from .notifications import mailer
+
+    if not loop:
+        try:
+            click.echo(mailer.drain().line())
+        except sa.exc.SQLAlchemyError as exc:
+            raise click.ClickException(
+                f"mail send: the database cannot be used ({type(exc).__name__}); is it reachable "
+                "and migrated (flask --app portal setup)? Nothing was sent.") from None
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"mail worker: draining every {interval:g} s (Ctrl-C stops)")
+    try:
+        while not stop.is_set():
+            try:
+                result = mailer.drain()
+            except sa.exc.SQLAlchemyError as exc:
+                click.echo(f"mail worker: the database cannot be used ({type(exc).__name__}); "
+                           f"retrying in {interval:g} s", err=True)
+            else:
+                if result.sent or result.retried or result.failed:
+                    click.echo(result.line())
+            stop.wait(interval)
+    except KeyboardInterrupt:
+        pass
+    click.echo("mail worker stopped")
+
+
+@click.command("hours-reminders")
+@with_appcontext
+def hours_reminders_command() -> None:
+    """Remind company users of last month's missing hours (cron daily; acts from the 3rd).
+
+    Each user is told once a month however often it runs; the mails go through the queue.
+    """
+    from .notifications import hours
+
+    try:
+        summary = hours.run(clock.today())
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            f"hours-reminders: the database cannot be used ({type(exc).__name__}); is it reachable "
+            "and migrated (flask --app portal setup)?") from None
     click.echo(summary.line())

@@ -40,8 +40,12 @@ DEFAULT_SENDER = "noreply@jobbro.local"
 Connect = Callable[[Mapping], smtplib.SMTP]
 
 
-def compose(config: Mapping, to: str, subject: str, body: str) -> EmailMessage:
+def compose(config: Mapping, to: str, subject: str, body: str, *, ics: str | None = None) -> EmailMessage:
     """A plain-text UTF-8 message from ``MAIL_SENDER`` to ``to``.
+
+    Args:
+        ics: an iCalendar document, attached as ``text/calendar; method=REQUEST``
+            (``invitation.ics``), so mail programs offer to add the interview.
 
     Raises:
         ValueError: if ``to`` or ``subject`` holds a line break (header injection).
@@ -51,6 +55,9 @@ def compose(config: Mapping, to: str, subject: str, body: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    if ics:
+        message.add_attachment(ics, subtype="calendar", params={"method": "REQUEST"},
+                               filename="invitation.ics")
     return message
 
 
@@ -67,9 +74,21 @@ def send(config: Mapping, message: EmailMessage, *, connect: Connect | None = No
         ``"sent"``; ``"failed"`` when the server is down, slow, refuses the login or the
         recipient (logged without secrets or body); ``"skipped"`` without ``MAIL_SERVER``.
     """
+    return deliver(config, message, connect=connect)[0]
+
+
+def deliver(config: Mapping, message: EmailMessage, *,
+            connect: Connect | None = None) -> tuple[str, str | None]:
+    """:func:`send`, also answering why a failed mail failed.
+
+    Returns:
+        ``(result, reason)``: the result as :func:`send` gives it and, when it failed, the
+        exception's type and SMTP code (never the server's reply text, which can echo
+        addresses or credentials); None otherwise.
+    """
     if not config.get("MAIL_SERVER"):
         _log_unsent(config, message)
-        return SKIPPED
+        return SKIPPED, None
     try:
         with (connect or open_connection)(config) as smtp:
             if config.get("MAIL_USERNAME"):
@@ -81,9 +100,9 @@ def send(config: Mapping, message: EmailMessage, *, connect: Connect | None = No
         code = getattr(exc, "smtp_code", "")
         log.warning("mail %r to %s via %s:%s failed: %s %s", message["Subject"], message["To"],
                     config["MAIL_SERVER"], config.get("MAIL_PORT", 25), type(exc).__name__, code)
-        return FAILED
+        return FAILED, f"{type(exc).__name__} {code}".strip()
     log.info("mail %r sent to %s", message["Subject"], message["To"])
-    return SENT
+    return SENT, None
 
 
 def send_later(app: Flask, message: EmailMessage, *,
@@ -198,4 +217,10 @@ def _log_unsent(config: Mapping, message: EmailMessage) -> None:
         log.warning("MAIL_SERVER is not set: mail %r to %s was not sent", message["Subject"], message["To"])
         return
     log.info("MAIL_SERVER is not set, so this mail was not sent:\nTo: %s\nSubject: %s\n\n%s",
-             message["To"], message["Subject"], message.get_content())
+             message["To"], message["Subject"], text_of(message))
+
+
+def text_of(message: EmailMessage) -> str:
+    """The plain-text body of ``message`` (also when an invitation is attached)."""
+    part = message.get_body(("plain",))
+    return part.get_content() if part is not None else ""

@@ -1,27 +1,25 @@
-"""E-mail to the responsible VK about a new hotline request.
+"""Hotline notifications through :func:`portal.notifications.service.notify`.
 
-The mail holds no citizen data and none of the company's free text (the subject or message
-could name the person): only the company, category, urgency, target and a link. It is sent
-in the background after the request is committed (:func:`queue_notification`), so a slow or
-failing mail server neither delays nor loses the request: a failure is logged and audited,
-and the request is on the consultant's lists anyway.
+* a company files a request → the responsible VK (``hotline_new``);
+* the job centre answers → the company users who wrote in the thread (``hotline_answered``).
+
+Both are added to the caller's transaction (the request or reply and its notification are
+committed together) and the mail goes through the durable queue, so a slow or failing
+mail server neither delays nor loses anything.
+
+No mail or notification holds citizen data or the company's free text (the subject or a
+message could name the person): only the company, request number, category, urgency,
+target and a link.
 """
 from __future__ import annotations
 
-import logging
-from concurrent.futures import Future
-from email.message import EmailMessage
-from typing import Mapping
+import sqlalchemy as sa
 
-from flask import Flask
-
-from .. import audit, mail
 from ..extensions import db
-from store.models import HotlineRequest, User
+from ..notifications.service import notify, path_for
+from store.models import HotlineMessage, HotlineRequest, User
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from . import sla
-
-log = logging.getLogger(__name__)
 
 
 def request_facts(request: HotlineRequest) -> str:
@@ -36,66 +34,51 @@ def request_facts(request: HotlineRequest) -> str:
             f"Svarfrist: {due}\n")
 
 
-def build_message(request: HotlineRequest, recipient: User, sender: str, link: str) -> EmailMessage:
-    """The notification mail (no citizen data, no free text from the company)."""
-    subject = f"Hotline: ny henvendelse #{request.id} ({HOTLINE_URGENCIES[request.urgency].split(' ')[0]})"
-    return mail.compose({"MAIL_SENDER": sender}, recipient.email, subject, (
-        f"Goddag {recipient.name}\n\n"
-        f"{request.company.name} har sendt en henvendelse til hotline.\n"
-        f"{request_facts(request)}\n"
-        f"Læs og svar her: {link}\n"
-    ))
+def _urgency_word(request: HotlineRequest) -> str:
+    return HOTLINE_URGENCIES[request.urgency].split(" ")[0]
 
 
-def notify_assignee(request: HotlineRequest, config: Mapping, link: str) -> str:
-    """Mail the request's assignee through :mod:`portal.mail`.
+def announce_new(request: HotlineRequest) -> bool:
+    """Tell the request's assignee about it (in the caller's transaction).
 
     Returns:
-        "sent", "failed" (logged and audited, never raised), or "skipped" when there is
-        no assignee or no mail server (then the message is only logged, see portal.mail).
+        False when there is nobody to tell (no assignee, or the account is inactive).
     """
-    recipient = request.assigned_to_id and db.session.get(User, request.assigned_to_id)
-    if not recipient:
-        return mail.SKIPPED
-    message = build_message(request, recipient, config.get("MAIL_SENDER") or mail.DEFAULT_SENDER, link)
-    result = mail.send(config, message)
-    if result == mail.FAILED:
-        log.warning("hotline mail for request %s failed", request.id)
-        _audit_mail(request, "failed")
-    elif result == mail.SENT:
-        _audit_mail(request, "ok")
-    return result
+    recipient = db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
+    if recipient is None or not recipient.active:
+        return False
+    link = path_for("hotline.detail", request_id=request.id)
+    text = f"Ny henvendelse #{request.id} til hotline fra {request.company.name} ({_urgency_word(request)})"
+    notify(recipient, "hotline_new", text, link,
+           subject=f"Hotline: ny henvendelse #{request.id} ({_urgency_word(request)})",
+           body=(f"Goddag {recipient.name}\n\n"
+                 f"{request.company.name} har sendt en henvendelse til hotline.\n"
+                 f"{request_facts(request)}\n"
+                 f"Læs og svar her: {link}\n"))
+    return True
 
 
-def queue_notification(app: Flask, request: HotlineRequest, link: str) -> Future | None:
-    """Mail the assignee in the background (:func:`portal.mail.send_later`); None if nobody to mail.
-
-    The message is built now, from the committed request; a slow or dead mail server then
-    delays no company's response. The result is logged and audited as in
-    :func:`notify_assignee`.
-    """
-    recipient = request.assigned_to_id and db.session.get(User, request.assigned_to_id)
-    if not recipient:
-        return None
-    message = build_message(request, recipient, app.config.get("MAIL_SENDER") or mail.DEFAULT_SENDER, link)
-    request_id, assignee_id = request.id, request.assigned_to_id
-
-    def record(result: str) -> None:
-        if result == mail.FAILED:
-            log.warning("hotline mail for request %s failed", request_id)
-        if result in (mail.FAILED, mail.SENT):
-            _audit_ids(request_id, assignee_id, "failed" if result == mail.FAILED else "ok")
-
-    return mail.send_later(app, message, then=record)
+def company_writers(request: HotlineRequest) -> list[User]:
+    """The active users of the request's company who filed it or wrote in its thread."""
+    ids = {request.created_by_id, *db.session.scalars(
+        sa.select(HotlineMessage.author_id).where(HotlineMessage.request_id == request.id))}
+    ids.discard(None)
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(User).where(User.id.in_(ids), User.role == "company", User.active.is_(True),
+                              User.company_id == request.company_id).order_by(User.id)))
 
 
-def _audit_mail(request: HotlineRequest, result: str) -> None:
-    _audit_ids(request.id, request.assigned_to_id, result)
-
-
-def _audit_ids(request_id: int, assignee_id: int | None, result: str) -> None:
-    try:
-        audit.record_now("hotline_mail", purpose=f"hotline:{request_id} user:{assignee_id}",
-                         result=result)
-    except audit.AuditWriteError:
-        log.error("audit write for hotline mail %s failed", request_id)
+def announce_answer(request: HotlineRequest) -> int:
+    """Tell the company users who wrote that the job centre answered; returns how many."""
+    link = path_for("hotline.detail", request_id=request.id)
+    text = f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline"
+    users = company_writers(request)
+    for user in users:
+        notify(user, "hotline_answered", text, link,
+               subject=f"Hotline: svar på henvendelse #{request.id}",
+               body=(f"Goddag {user.name}\n\n"
+                     f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline.\n"
+                     f"Læs svaret her: {link}\n"))
+    return len(users)

@@ -5,15 +5,15 @@ consultants and administrators reach all. Every state change is a POST with CSRF
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, mail
+from .. import audit
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..i18n import format_date
 from store.models import HotlineRequest
-from . import bp, notify, service, sla
+from . import bp, service, sla
 from .forms import CloseForm, MessageForm, RequestForm
 
 
@@ -49,7 +49,7 @@ def index():
 @bp.route("/ny", methods=["GET", "POST"])
 @company_required
 def new():
-    """File a new request for the current user's company and notify the responsible VK."""
+    """File a new request for the current user's company; the responsible VK is notified."""
     today = sla.to_local(sla.utc_now()).date()
     form = RequestForm(placement_options=service.placement_options(current_user.company_id, today))
     if form.validate_on_submit():
@@ -58,8 +58,6 @@ def new():
         except LookupError:
             form.placement.errors = ["Vælg et af jeres igangværende forløb."]
         else:
-            link = mail.absolute_url("hotline.detail", request_id=created.id)
-            notify.queue_notification(current_app._get_current_object(), created, link)
             flash("Henvendelsen er sendt. Jobcentret svarer senest "
                   f"{format_date(created.due_at)}.", "success")
             return redirect(url_for("hotline.detail", request_id=created.id))

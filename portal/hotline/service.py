@@ -15,7 +15,7 @@ from .. import audit
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
 from ..placements.service import company_contact, company_labels, responsible_consultant
-from . import sla
+from . import notify, sla
 
 STAFF_ROLES = ("consultant", "admin")
 
@@ -95,6 +95,7 @@ def create_request(author: User, data: RequestData, now: datetime | None = None)
     audit.record("hotline_request_created", citizen_id=citizen_id, purpose=f"hotline:{request.id}")
     assignee = f"user:{request.assigned_to_id}" if request.assigned_to_id else "unassigned"
     audit.record("hotline_assigned", citizen_id=citizen_id, purpose=f"hotline:{request.id} {assignee}")
+    notify.announce_new(request)
     db.session.commit()
     return request
 
@@ -122,6 +123,7 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
         _set_first_response(request, author, now)
         request.status = "answered"
         action = "hotline_replied"
+        notify.announce_answer(request)
     else:
         if request.status == "answered":
             request.status = "open"

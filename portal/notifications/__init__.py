@@ -1,5 +1,52 @@
 """Notifications: the in-portal list ("Beskeder") and the durable mail queue behind it.
 
 Every event a user is told about goes through :func:`portal.notifications.service.notify`,
-in the same transaction as the change it reports.
+in the same transaction as the change it reports. :func:`init_app` adds the unread count
+to every page and, after a request that queued mail, kicks the mail worker
+(:mod:`.mailer`), so a response never waits for an SMTP server.
 """
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, current_app, g
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+bp = Blueprint("notifications", __name__, url_prefix="/beskeder")
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    """Template global ``unread_notifications()`` and the after-request mail kick."""
+    from . import service
+
+    def unread_notifications() -> int:
+        # Called by base.html only for a logged-in user; counted once per request.
+        if not current_user.is_authenticated:
+            return 0
+        if "unread_notifications" not in g:
+            try:
+                g.unread_notifications = service.unread_count(current_user.id)
+            except SQLAlchemyError:  # an error page while the database is down still renders
+                g.unread_notifications = 0
+        return g.unread_notifications
+
+    @app.context_processor
+    def _unread():
+        return {"unread_notifications": unread_notifications}
+
+    @app.after_request
+    def _kick_mail(response: Response) -> Response:
+        if g.pop("mail_queued", False):
+            from . import mailer
+
+            try:
+                mailer.kick(current_app._get_current_object())
+            except Exception as exc:  # noqa: BLE001 - the mails stay queued for the worker
+                log.error("could not start the mail worker: %s", type(exc).__name__)
+        return response
+
+
+from . import routes  # noqa: E402,F401

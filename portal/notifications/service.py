@@ -10,6 +10,10 @@ portal (a company sees a name only after disclosure with a live consent).
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context, url_for
+
+from store import clock
 from store.models import MailMessage, Notification, User
 
 from ..extensions import db
@@ -27,6 +31,14 @@ NOTIFICATION_KINDS = {
     "opening_posted": "Nyt opslag fra en virksomhed",
     "hotline_new": "Ny henvendelse til hotline",
 }
+
+
+# The kinds each role can receive (and choose mails for on the preferences page).
+COMPANY_KINDS = ("candidate_shared", "interview_offered", "interview_booked", "hotline_answered",
+                 "hours_missing")
+STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
+               "hotline_new")
+KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS, "admin": STAFF_KINDS}
 
 
 class UnknownKind(ValueError):
@@ -70,4 +82,62 @@ def notify(user: User, kind: str, text: str, link: str, *, subject: str | None =
             user_id=user.id, to_address=user.email, kind=kind, subject=(subject or text)[:200],
             body=body if body is not None else f"{text}\n\n{link}\n", ics=ics,
             dedupe_key=dedupe_key))
+        if has_request_context():
+            g.mail_queued = True  # the request's after-hook kicks the mail worker
     return note
+
+
+def path_for(endpoint: str, **values) -> str:
+    """The portal path of ``endpoint`` for a notification's link, also outside a request (cron)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def kinds_for(user: User) -> list[tuple[str, str]]:
+    """(kind, Danish label) of the notifications ``user``'s role can get."""
+    return [(kind, NOTIFICATION_KINDS[kind]) for kind in KINDS_BY_ROLE.get(user.role, ())]
+
+
+def set_mail_choices(user: User, wanted: list[str]) -> None:
+    """Store which of their role's kinds ``user`` gets mails for; commit.
+
+    Kinds outside the role are left as they were (never switched on by a crafted form).
+    """
+    own = {kind for kind, _ in kinds_for(user)}
+    kept = [kind for kind in (user.mail_opt_out or []) if kind not in own]
+    user.mail_opt_out = kept + sorted(own - set(wanted))
+    db.session.commit()
+
+
+def unread_count(user_id: int) -> int:
+    """The user's unread notifications (one COUNT on the (user_id, read_at) index)."""
+    return db.session.scalar(sa.select(sa.func.count(Notification.id))
+                             .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def latest(user_id: int, limit: int = 100) -> list[Notification]:
+    """The user's notifications, newest first."""
+    return list(db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def open_item(user_id: int, notification_id: int) -> Notification | None:
+    """Mark the user's notification read (once) and commit; None if it is not theirs."""
+    note = db.session.scalar(sa.select(Notification).where(Notification.id == notification_id,
+                                                           Notification.user_id == user_id))
+    if note is not None and note.read_at is None:
+        note.read_at = clock.utcnow()
+        db.session.commit()
+    return note
+
+
+def mark_all_read(user_id: int) -> int:
+    """Mark every unread notification of the user read; commit. Returns how many."""
+    done = db.session.execute(sa.update(Notification)
+                              .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+                              .values(read_at=clock.utcnow()))
+    db.session.commit()
+    return done.rowcount

@@ -16,8 +16,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from matching.geo import POSTCODES
 from .. import audit
 from ..extensions import db
-from store.models import Opening, Proposal
+from store.models import Company, Opening, Proposal
 from store.outbox import record_change
+from ..notifications.service import notify, path_for
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
 from ..pseudonyms import pseudonym
 
@@ -152,6 +153,8 @@ def create_opening(company_id: int, author_id: int | None, data: OpeningData) ->
     db.session.flush()  # the outbox row needs the new id
     record_change(db.session, "opening", opening.id)
     audit.record("opening_created", opening_id=opening.id, purpose=f"status:{opening.status}")
+    if opening.status == "open":
+        announce_published(opening)
     db.session.commit()
     return opening
 
@@ -175,12 +178,34 @@ def update_opening(opening: Opening, data: OpeningData, expected_version: int | 
     changed = [name for name in EDITABLE_FIELDS if getattr(opening, name) != getattr(data, name)]
     if not changed:
         return []
+    was_draft = opening.status == "draft"
     for name in changed:
         setattr(opening, name, getattr(data, name))
     record_change(db.session, "opening", opening.id)
     audit.record("opening_updated", opening_id=opening.id, purpose="fields:" + ",".join(changed))
+    if was_draft and opening.status == "open":
+        announce_published(opening)
     _commit_or_stale(opening.id)
     return changed
+
+
+def announce_published(opening: Opening) -> bool:
+    """Tell the company's consultant that ``opening`` was published (the caller commits).
+
+    Returns:
+        False when the company has no active consultant to tell.
+    """
+    company = db.session.get(Company, opening.company_id)
+    consultant = company.consultant if company is not None else None
+    if consultant is None or not consultant.active:
+        return False
+    link = path_for("candidates.ranking", opening_id=opening.id)
+    text = f"{company.name} har slået et nyt opslag op: {opening.title}"
+    notify(consultant, "opening_posted", text, link,
+           subject=f"Nyt opslag fra {company.name}",
+           body=(f"Goddag {consultant.name}\n\n{text}\n\n"
+                 f"Se kandidaterne her: {link}\n"))
+    return True
 
 
 def close_opening(opening: Opening) -> bool:
