@@ -1,0 +1,162 @@
+"""The company's candidate page: the allow-list before disclosure; profile, contact and CV after."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal import proposals
+from portal.extensions import db
+from portal.pseudonyms import pseudonym
+from store.models import AuditEvent, Citizen, CvDocument, Notification, Proposal, User
+from tests.portal.proposal_fixtures import MARKER, actions, build_world, set_status
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+PROFILE = {"experience": "Fem år i storkøkken", "goals": "Kok, køkkenmedhjælper", "hours": "20 t/uge",
+           "licences": ["B"], "languages": "dansk, engelsk", "start": "Straks",
+           "phone": "+45 11 22 33 44", "email": ""}
+CV_BYTES = b"%PDF-1.4 fake cv for the test\n"
+
+
+@pytest.fixture(autouse=True)
+def queued_mail_stays(monkeypatch):
+    from portal.notifications import mailer
+
+    monkeypatch.setattr(mailer, "kick", lambda app: None)
+
+
+@pytest.fixture
+def world(app, make_user):
+    world = build_world(app, make_user)
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.vk_id = world["consultant"].id
+        vk = db.session.get(User, world["consultant"].id)
+        vk.phone = "76 55 44 33"
+        folder = Path(app.config["UPLOAD_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "abc123.pdf").write_bytes(CV_BYTES)
+        db.session.add(CvDocument(citizen_id=citizen.id, original_filename="Mit CV.pdf",
+                                  stored_name="abc123.pdf", content_type="pdf", text="Kok i fem år"))
+        db.session.commit()
+    return world
+
+
+def page(client, auth, world, who="company"):
+    auth.switch_to(world[who].email)
+    return client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}")
+
+
+def cv(client, world):
+    return client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/cv")
+
+
+def set_profile(app, world, profile=PROFILE, share_cv=False, approved=True):
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.shared_profile, proposal.share_cv = dict(profile), share_cv
+        proposal.profile_approved_at = datetime.now(timezone.utc) if approved else None
+        proposal.profile_approved_by_id = world["consultant"].id if approved else None
+        db.session.commit()
+
+
+def test_before_disclosure_only_the_allow_list(app, client, auth, world):
+    set_profile(app, world, share_cv=True)
+    set_status(app, world["proposal"], "consented", consent=True)
+    response = page(client, auth, world)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    with app.app_context():
+        assert pseudonym(world["citizen"], world["opening"]) in html
+    assert "Stærkt match" in html and "Kok" in html and "12,5" in html
+    for secret in (MARKER, "Markersen", "Fem år i storkøkken", "11 22 33 44", "Hent CV", "rygskade"):
+        assert secret not in html, secret
+    assert 'data-testid="candidate-anonymous"' in html
+    assert cv(client, world).status_code == 404
+    assert "identity_viewed" not in actions(app) and "cv_downloaded" not in actions(app)
+
+
+def test_after_disclosure_name_profile_contact_and_audit(app, client, auth, world):
+    set_profile(app, world)
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    html = page(client, auth, world).get_data(as_text=True)
+    assert MARKER in html
+    for shown in ("Fem år i storkøkken", "Kok, køkkenmedhjælper", "20 t/uge", "dansk, engelsk", "Straks",
+                  "+45 11 22 33 44"):
+        assert shown in html, shown
+    assert ">E-mail<" not in html  # the citizen did not share an e-mail address
+    assert "Consultant Testesen" in html and "76 55 44 33" in html  # the job-centre contact
+    assert "Hent CV" not in html and cv(client, world).status_code == 404  # no consent to the file
+    with app.app_context():
+        viewed = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "identity_viewed")).one()
+        assert (viewed.citizen_id, viewed.user_id) == (world["citizen"], world["company"].id)
+
+
+def test_profile_not_ready_shows_the_contact_and_the_hotline_phone(app, client, auth, world):
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.app_context():
+        db.session.get(User, world["consultant"].id).phone = ""
+        db.session.commit()
+    html = page(client, auth, world).get_data(as_text=True)
+    assert "Profilen er ikke klar endnu — jobcentret sender den" in html
+    assert app.config["HOTLINE_PHONE"] in html and world["consultant"].email in html
+    set_profile(app, world, approved=False)  # written but not approved: still not shown
+    html = page(client, auth, world).get_data(as_text=True)
+    assert "Profilen er ikke klar endnu" in html and "Fem år i storkøkken" not in html
+
+
+def test_cv_download_only_with_share_cv_and_audited(app, client, auth, world):
+    set_profile(app, world, share_cv=True)
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    assert "Hent CV" in page(client, auth, world).get_data(as_text=True)
+    response = cv(client, world)
+    assert response.status_code == 200 and response.data == CV_BYTES
+    assert response.mimetype == "application/pdf" and "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
+    response.close()  # the streamed file
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "cv_downloaded")).one()
+        assert (event.citizen_id, event.user_id) == (world["citizen"], world["company"].id)
+    # consent withdrawn: the file is gone for the company
+    with app.app_context():
+        proposals.withdraw(db.session.get(Proposal, world["proposal"]), db.session.get(User, world["consultant"].id))
+    assert cv(client, world).status_code == 404
+
+
+def test_other_company_and_staff_cannot_open_the_page(app, client, auth, world):
+    set_profile(app, world, share_cv=True)
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    assert page(client, auth, world, "other").status_code == 404
+    assert cv(client, world).status_code == 404
+    assert page(client, auth, world, "consultant").status_code == 403
+    set_status(app, world["proposal"], "rejected")
+    assert page(client, auth, world).status_code == 404
+
+
+def test_opening_page_links_each_candidate(app, client, auth, world):
+    auth.switch_to(world["company"].email)
+    html = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    link = f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
+    assert f'href="{link}"' in html and client.get(link).status_code == 200
+
+
+def test_company_answer_notifies_the_consultant(app, client, auth, world):
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    auth.switch_to(world["company"].email)
+    token = auth.csrf_token(f"/opslag/{world['opening']}")
+    response = client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                           data={"csrf_token": token, "response": "interested", "note": "Ring gerne",
+                                 "next": "candidate"})
+    assert response.headers["Location"].endswith(f"/kandidat/{world['proposal']}")
+    with app.app_context():
+        note = db.session.scalars(sa.select(Notification).where(Notification.kind == "company_answered")).one()
+        assert note.user_id == world["consultant"].id and note.link == f"/kandidater/forslag/{world['proposal']}"
+        assert "Interesseret" in note.text
+    # a refused answer notifies nobody
+    client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                data={"csrf_token": token, "response": "approved"})
+    with app.app_context():
+        assert db.session.query(Notification).filter_by(kind="company_answered").count() == 1
