@@ -1,7 +1,8 @@
 """Error pages in the portal's look (and JSON for API clients)."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import sqlalchemy as sa
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +19,12 @@ MESSAGES = {
     500: ("Der skete en fejl", "Der skete en uventet fejl. Prøv igen om lidt. Fejlen er registreret."),
     503: ("Tjenesten er utilgængelig", "En tjeneste svarer ikke lige nu. Prøv igen om lidt."),
 }
+
+
+# A database that is busy (SQLite: another writer held the lock longer than the wait) or
+# unreachable (PostgreSQL restarting): nothing was saved, and trying again will work.
+DATABASE_BUSY = "Systemet er optaget lige nu, og din handling blev ikke gemt. Prøv igen om et øjeblik."
+RETRY_AFTER_SECONDS = 5
 
 
 def render_error(status: int, message: str | None = None):
@@ -38,6 +45,27 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         return render_error(error.code or 500)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def _database_unavailable(error: Exception):
+        # The transaction is rolled back whole: no half-written row. The connection the
+        # error came from is invalidated by SQLAlchemy when it was a disconnect, and the
+        # pool's pre-ping replaces stale ones, so the next request reconnects.
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:  # the connection is gone; the session is reset anyway
+            db.session.remove()
+        # The page must not need the database: show it as to a visitor (the header would
+        # otherwise load the user, fail again, and turn this page into a 500).
+        g._login_user = app.login_manager.anonymous_user()
+        app.logger.warning("database unavailable for %s %s: %s", request.method, request.path,
+                           type(getattr(error, "orig", error)).__name__)
+        response = render_error(503, DATABASE_BUSY)
+        if isinstance(response, tuple):
+            body, status = response
+            return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

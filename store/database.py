@@ -48,7 +48,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def install_sqlite_pragmas(engine: Engine) -> None:
-    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection of ``engine``."""
+    """Turn on WAL and foreign keys for every SQLite connection of ``engine``.
+
+    The busy timeout (how long a writer waits for another's lock before "database is
+    locked") is the driver's ``timeout`` connect argument from :func:`engine_options`, so a
+    caller's engine options can change it.
+    """
     if is_sqlite(engine):
         event.listen(engine, "connect", _sqlite_pragmas)
 
@@ -56,7 +61,6 @@ def install_sqlite_pragmas(engine: Engine) -> None:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
     if not _is_memory(dbapi_connection):
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
