@@ -255,3 +255,89 @@ def test_all_metrics_returns_every_card_with_a_definition(world):
     metrics = world.metric(all_metrics)
     assert [m.key for m in metrics] == ["focus", "active", "matchable", "outcomes", "duration", "cooperation"]
     assert all(len(m.definition) > 60 for m in metrics)
+
+
+# --- Savings: gross, deadweight, net ----------------------------------------------------------
+
+@pytest.mark.parametrize("deadweight, net", [(0.8, 12_833), (0.0, 64_166), (1.0, 0), (0.6, 25_666)])
+def test_net_savings_take_the_deadweight_share_off_the_gross_figure(world, app, deadweight, net):
+    cid = world.citizen(benefit_group="kontanthjaelp")
+    world.placement(cid, "loentilskud", date(2026, 1, 1), AS_OF - timedelta(weeks=10), "ordinaert_job")
+    uh = world.citizen(benefit_group="uddannelseshjaelp")
+    world.placement(uh, "smaajob", date(2025, 6, 1), AS_OF - timedelta(weeks=33), "uddannelse")
+    with app.app_context():
+        estimate = compute_savings(load_facts(db.session, Scope()), AS_OF, deadweight)
+    gross = 10 * 2_285 + 33 * 1_252
+    assert estimate.total == gross == 64_166
+    assert estimate.deadweight == deadweight
+    assert estimate.net == net == round(gross * (1 - deadweight))
+    assert estimate.deadweight_amount == gross - net
+
+
+@pytest.mark.parametrize("deadweight", [-0.1, 1.01, float("nan")])
+def test_a_deadweight_outside_0_to_1_is_refused(deadweight):
+    from portal.dashboard.facts import Facts
+
+    with pytest.raises(ValueError):
+        compute_savings(Facts(), AS_OF, deadweight)
+
+
+def test_the_deadweight_default_is_the_configured_default_and_states_it_is_an_assumption():
+    from portal.config import defaults
+    from portal.dashboard.savings import DEFAULT_DEADWEIGHT, SavingsEstimate
+
+    assert defaults("")["SAVINGS_DEADWEIGHT"] == DEFAULT_DEADWEIGHT == 0.8
+    source = SavingsEstimate([], deadweight=0.8).deadweight_source
+    assert source.startswith("Antagelse (kan ændres i indstillingen SAVINGS_DEADWEIGHT): 80 %")
+    assert "ikke et tal fra én bestemt undersøgelse" in source
+
+
+@pytest.mark.parametrize("value", [1.5, -0.2, "0.8", True, None, float("nan")])
+def test_a_bad_deadweight_setting_stops_the_start(tmp_path, value):
+    from portal import create_app
+    from portal.config import ConfigError
+
+    with pytest.raises(ConfigError, match="SAVINGS_DEADWEIGHT"):
+        create_app({"TESTING": True, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p",
+                    "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+                    "SAVINGS_DEADWEIGHT": value})
+
+
+@pytest.mark.parametrize("text, value", [("0.6", 0.6), ("0,75", 0.75), ("1", 1.0), ("0", 0.0)])
+def test_the_deadweight_setting_is_read_from_the_environment(text, value):
+    from portal.config import from_environment
+
+    assert from_environment({"SAVINGS_DEADWEIGHT": text})["SAVINGS_DEADWEIGHT"] == value
+
+
+@pytest.mark.parametrize("text", ["80%", "høj", "0.8.1"])
+def test_a_deadweight_that_is_not_a_number_is_refused(text):
+    from portal.config import ConfigError, from_environment
+
+    with pytest.raises(ConfigError, match="SAVINGS_DEADWEIGHT must be a share"):
+        from_environment({"SAVINGS_DEADWEIGHT": text})
+
+
+def test_the_page_shows_gross_deadweight_net_and_the_plans_figure(app, client, auth, world, frozen_today,
+                                                                   make_user):
+    cid = world.citizen(benefit_group="kontanthjaelp")
+    world.placement(cid, "loentilskud", date(2026, 1, 1), date(2026, 8, 29), "ordinaert_job")  # 9 weeks to 31 Oct
+    app.config["SAVINGS_DEADWEIGHT"] = 0.75
+    auth.login(make_user("consultant").email)
+    html = " ".join(client.get("/maal/").get_data(as_text=True).split())
+    assert 'data-testid="savings-gross">20.565 kr.<' in html  # 9 × 2,285
+    assert 'data-testid="savings-deadweight">75 % = −15.424 kr.<' in html
+    assert 'data-testid="savings-net"><strong>5.141 kr.</strong>' in html
+    assert 'data-testid="savings-plan">630.728 kr. om året<' in html
+    assert "Brutto × (1 − 0,75)" in html
+    assert "Antagelse (kan ændres i indstillingen SAVINGS_DEADWEIGHT): 75 %" in html
+
+
+@pytest.mark.parametrize("first, last, months", [
+    (date(2024, 1, 1), date(2026, 10, 31), 33), (date(2024, 1, 31), date(2024, 2, 29), 0),
+    (date(2024, 1, 31), date(2024, 3, 1), 1), (date(2026, 5, 15), date(2026, 5, 14), 0),
+    (date(2025, 10, 31), date(2026, 10, 31), 12)])
+def test_whole_months_between_two_days(first, last, months):
+    from portal.dashboard.metrics import whole_months
+
+    assert whole_months(first, last) == months

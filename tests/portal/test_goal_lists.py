@@ -207,3 +207,24 @@ def test_any_filter_value_gives_a_page(client, auth, make_user, world, frozen_to
     html = response.get_data(as_text=True)
     assert "<script>" not in html.split("</head>")[1]
     assert 'data-testid="goal-count"' in html
+
+
+def test_on_demo_data_each_list_has_as_many_citizens_as_its_card_misses(app, frozen_today):
+    from portal.dashboard.facts import Scope, load_facts
+    from portal.dashboard.goal_lists import focus_misses, matchable_misses
+    from portal.dashboard.metrics import compute_focus_goal, compute_matchable_share
+    from portal.demo.loader import load_demo
+
+    as_of = date(2026, 10, 31)
+    with app.app_context():
+        load_demo(db.session, frozen_today, citizen_count=150)
+        facts = load_facts(db.session, Scope())
+        for build, metric in ((focus_misses, compute_focus_goal), (matchable_misses, compute_matchable_share)):
+            card = metric(facts, as_of)
+            result = build(db.session, facts, as_of)
+            assert result.total == card.denominator - card.numerator > 0
+            assert result.population == card.denominator
+            shown = len(result.rows)
+            for page in range(2, result.pages + 1):
+                shown += len(build(db.session, facts, as_of, page).rows)
+            assert shown == result.total
