@@ -1,6 +1,8 @@
 """Error pages in the portal's look (and JSON for API clients)."""
 from __future__ import annotations
 
+import sqlite3
+
 import sqlalchemy as sa
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -27,6 +29,25 @@ DATABASE_BUSY = "Systemet er optaget lige nu, og din handling blev ikke gemt. Pr
 RETRY_AFTER_SECONDS = 5
 
 
+def is_transient(error: Exception) -> bool:
+    """True for a database that is busy or unreachable, where trying again will work.
+
+    SQLite reports a missing table and a held lock with the same exception class, so its
+    message decides; for PostgreSQL an OperationalError is the connection's (a missing table
+    is a ProgrammingError there), and a disconnect invalidates the connection.
+    """
+    if isinstance(error, sa.exc.TimeoutError):  # no pooled connection free in time
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error.orig, sqlite3.OperationalError):
+        message = str(error.orig).lower()
+        return "locked" in message or "busy" in message
+    return True
+
+
 def render_error(status: int, message: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500])
     body = message or default
@@ -49,6 +70,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(sa.exc.OperationalError)
     @app.errorhandler(sa.exc.TimeoutError)
     def _database_unavailable(error: Exception):
+        if not is_transient(error):
+            return _unexpected(error)
         # The transaction is rolled back whole: no half-written row. The connection the
         # error came from is invalidated by SQLAlchemy when it was a disconnect, and the
         # pool's pre-ping replaces stale ones, so the next request reconnects.
