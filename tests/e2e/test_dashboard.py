@@ -1,6 +1,8 @@
-"""A consultant opens the goals dashboard: figure cards and chart.js charts really render."""
+"""A consultant opens the goals dashboard: figure cards and chart.js charts really render, and the
+focus card leads to the citizens who miss the goal and on to each citizen's page."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -42,3 +44,18 @@ def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash
     assert painted
     assert page.locator("canvas[data-rendered='true']").count() == 6
     assert not errors, errors  # e.g. a CSP violation would show up here
+    # The last complete month is shown by default, not the running one.
+    assert "foreløbig" not in page.get_by_test_id("period").inner_text()
+    assert page.get_by_test_id("partial-month").count() == 0
+
+    focus.get_by_test_id("misses-focus").click()
+    page.get_by_role("heading", name=re.compile("Borgere der ikke når målet")).wait_for()
+    listed = page.get_by_test_id("goal-row")
+    count = int(page.get_by_test_id("goal-count").locator("strong").inner_text().replace(".", ""))
+    assert count > 0 and listed.count() == min(count, 50)
+    first = listed.first.get_by_role("link")
+    name = first.inner_text()
+    first.click()
+    page.get_by_role("heading", name=name).first.wait_for()
+    assert "/borgere/" in page.url
+    assert not errors, errors
