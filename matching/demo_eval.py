@@ -23,8 +23,10 @@ from matching.backends.memory import MemoryBackend
 from matching.cache import CachedEncoder, MemoryEmbeddingCache
 from matching.domain import DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.encoders import Encoder
-from matching.index_meta import index_meta_for
-from matching.ranking import check_hard_constraints
+from matching.explain import goal_tuple, title_contains
+from matching.index_meta import index_meta_for, lexical_meta, lexical_stats
+from matching.ranking import check_hard_constraints, citizen_text, opening_text
+from matching.relevance import RelevanceScorer
 from matching.service import MatchingService, documents_for_citizens, documents_for_openings
 
 K = 10
@@ -125,3 +127,58 @@ def _summary(rows: list[dict], min_family: int, seconds: float) -> dict:
         "seconds": round(seconds, 1),
         "per_opening": rows,
     }
+
+
+GOAL_CLASSES = ("title", "same_occupation", "family", "unrelated")
+
+
+def goal_bands(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningProfile],
+               labels: Labelled, goal_occupation: Mapping[str, str], encoder: Encoder) -> dict:
+    """How the per-jobmål bands fall on every (opening, jobmål title) pair of the data.
+
+    Each pair is scored as the service scores a jobmål (whole opening text and title alone,
+    the index's lexical statistics over ``citizens`` and ``openings``) and put in a class:
+    ``title`` (the title contains the jobmål), ``same_occupation``, ``family`` (another
+    occupation of the opening's family) or ``unrelated``.
+
+    Returns:
+        Per class: the number of pairs, the share in "høj" and in "middel" or better, and
+        the 5th, 50th and 95th percentile and maximum of the fit the band is read from.
+    """
+    stats = lexical_stats([lexical_meta([citizen_text(c) for c in citizens]),
+                           lexical_meta([opening_text(o) for o in openings])])
+    scorer = RelevanceScorer(encoder)
+    lexical = scorer.lexical_model(stats)
+    goals = sorted(goal_occupation)
+    vectors = scorer.encode_docs(goals)
+    fits: dict[str, list[tuple[float, str]]] = {c: [] for c in GOAL_CLASSES}
+    for opening in openings:
+        query = opening_text(opening)
+        whole = scorer.score(query, goals, query_vector=encoder.encode_queries([query])[0],
+                             doc_vectors=vectors, lexical=lexical).fused
+        on_title = scorer.score(opening.title, goals, doc_vectors=vectors, lexical=lexical,
+                                query_vector=encoder.encode_queries([opening.title])[0]).fused
+        occupation = labels.opening_occupation[opening.id]
+        family = labels.family.get(occupation, occupation)
+        for goal, w, t in zip(goals, whole, on_title):
+            (scored,) = goal_tuple([(goal, float(w), float(t))], opening.title)
+            mine = goal_occupation[goal]
+            cls = ("title" if title_contains(opening.title, goal) else "same_occupation"
+                   if mine == occupation else "family" if labels.family.get(mine, mine) == family
+                   else "unrelated")
+            fits[cls].append((scored.fit, scored.band))
+    return {cls: _band_row(rows) for cls, rows in fits.items()}
+
+
+def _band_row(rows: list[tuple[float, str]]) -> dict:
+    if not rows:
+        return {"pairs": 0}
+    values = sorted(f for f, _ in rows)
+
+    def pct(q: float) -> float:
+        return round(values[min(len(values) - 1, int(q * len(values)))], 3)
+
+    return {"pairs": len(rows),
+            "hoej": round(sum(1 for _, b in rows if b == "høj") / len(rows), 3),
+            "middel_or_better": round(sum(1 for _, b in rows if b != "lav") / len(rows), 3),
+            "fit_p5": pct(0.05), "fit_p50": pct(0.5), "fit_p95": pct(0.95), "fit_max": round(values[-1], 3)}

@@ -284,11 +284,22 @@ class ConstraintCheck:
 
 @dataclass(frozen=True)
 class GoalScore:
-    """One of the citizen's jobmål scored alone against the opening (same fused relevance)."""
+    """One of the citizen's jobmål scored alone against the opening.
+
+    Attributes:
+        goal: the jobmål as the consultant wrote it.
+        relevance: fused relevance of the jobmål against the opening's whole text (title,
+            description, requirements); the pair's relevance blends in the best one.
+        band: "høj", "middel" or "lav" for this jobmål (`explain.goal_band`: its own
+            thresholds on `fit`, and "høj" whenever the title contains the jobmål).
+        fit: what the band is read from: the higher of `relevance` and the jobmål's fused
+            relevance against the opening's title alone.
+    """
 
     goal: str
     relevance: float
     band: str
+    fit: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -305,10 +316,11 @@ class Explanation:
     """The reasons a consultant can check in five seconds.
 
     Attributes:
-        matched_goals: the best-scoring jobmål alone (empty when none reaches "middel"; the
+        matched_goals: the best-fitting jobmål alone (empty when none reaches "middel"; the
             match then rests on the CV), kept for callers of the old field.
-        matched_goal: that jobmål, and ``matched_goal_band`` its band.
-        goal_scores: every jobmål scored alone, best first.
+        matched_goal: the jobmål that fits best (`GoalScore` order: band, then fit), and
+            ``matched_goal_band`` its band.
+        goal_scores: every jobmål scored alone, best fitting first.
         matched_terms: whole words and real compound parts both texts contain.
         priority: what the policy priority added to the score (the sum of the flags).
         hours: the citizen's hours and the opening's range.

@@ -3,15 +3,16 @@
 The ranking scores a citizen's whole text (jobmål, then CV) against the opening; a consultant
 wants to know *which* jobmål fits. Each goal is scored alone with the same fused relevance
 (same encoder, same index-time lexical statistics), so "Jobmål der matcher" names the
-best-scoring goal, with its band, and never a goal that merely shares a letter sequence.
+best-fitting goal, with its band, and never a goal that merely shares a letter sequence.
+A jobmål's band has its own thresholds (GOAL_BANDS): one title is not a CV.
 """
 from __future__ import annotations
 
 import dataclasses
 
 from matching.domain import CitizenProfile, GoalScore, Match, OpeningProfile
+from matching.lexical import tokens
 from matching.ranking import citizen_text, opening_text
-from matching.relevance import similarity_band
 from matching.terms import matched_terms
 
 
@@ -19,19 +20,63 @@ from matching.terms import matched_terms
 # alone: a citizen with three jobmål is not diluted by the two that do not fit.
 GOAL_WEIGHT = 0.5
 
+# Per-jobmål bands, on GoalScore.fit (the higher of the jobmål against the opening's whole
+# text and against its title alone), calibrated on the demo's 39 open openings x 95 jobmål
+# titles with both encoders (docs/matching.md, "Per-jobmål bands"; python -m
+# scripts.demo_eval --goal-bands): no unrelated pair reaches 0.55; at 0.35 e5 puts 63% of
+# same-occupation titles in "middel" or better and 1.8% of unrelated ones. The whole-text
+# thresholds (relevance.BANDS) do not fit a single jobmål: against the whole e5 text a
+# jobmål equal to the title scores 0.40, and "Gartner" for "Småjob som gartner" 0.17.
+GOAL_BANDS = ((0.55, "høj"), (0.35, "middel"))
+_BAND_RANK = {"lav": 0, "middel": 1, "høj": 2}
 
-def goal_tuple(scored: list[tuple[str, float]]) -> tuple[GoalScore, ...]:
-    """GoalScores (rounded like every relevance), best first; ties keep the jobmål order."""
-    goals = [GoalScore(g, round(s, 6), similarity_band(round(s, 6))) for g, s in scored]
-    return tuple(sorted(goals, key=lambda g: -g.relevance))
+
+def title_contains(title: str, goal: str) -> bool:
+    """True when the jobmål's words appear, in order and whole, in the opening's title.
+
+    "Smed" in "Smed i virksomhedspraktik", "Chauffør (C/CE)" in "Chauffør (C/CE) i
+    fleksjob"; never a part of a word ("Gartner" is not in "Anlægsgartner").
+    """
+    want, have = tokens(goal), tokens(title)
+    if not want:
+        return False
+    return any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+
+
+def goal_band(fit: float, contained: bool = False) -> str:
+    """The band of one jobmål: "høj" when the title contains it, else by GOAL_BANDS on ``fit``.
+
+    NaN is "lav". A fact about the pair alone: never the pool, k or the filters.
+    """
+    if contained:
+        return "høj"
+    if fit == fit:  # not NaN
+        for threshold, label in GOAL_BANDS:
+            if fit >= threshold:
+                return label
+    return "lav"
+
+
+def goal_tuple(scored: list[tuple[str, float, float]], title: str) -> tuple[GoalScore, ...]:
+    """GoalScores from (jobmål, whole-text relevance, title relevance), best fitting first.
+
+    Scores are rounded like every relevance; the order is band, then fit; ties keep the
+    jobmål order.
+    """
+    goals = []
+    for goal, whole, on_title in scored:
+        relevance = round(float(whole), 6)
+        fit = round(max(relevance, float(on_title)), 6)
+        goals.append(GoalScore(goal, relevance, goal_band(fit, title_contains(title, goal)), fit))
+    return tuple(sorted(goals, key=lambda g: (-_BAND_RANK[g.band], -g.fit)))
 
 
 def pair_relevance(whole: float, goals: tuple[GoalScore, ...], goal_weight: float = GOAL_WEIGHT) -> float:
-    """The pair's relevance in [0, 1]: (1 - w) * whole text + w * best jobmål (whole alone
-    when there is no jobmål), rounded to 1e-6 (the last float32 bits of an encoder's output
-    may depend on its batch)."""
+    """The pair's relevance in [0, 1]: (1 - w) * whole text + w * the highest jobmål
+    relevance (whole alone when there is no jobmål), rounded to 1e-6 (the last float32 bits
+    of an encoder's output may depend on its batch)."""
     if goals:
-        whole = (1.0 - goal_weight) * whole + goal_weight * goals[0].relevance
+        whole = (1.0 - goal_weight) * whole + goal_weight * max(g.relevance for g in goals)
     return round(float(whole), 6)
 
 

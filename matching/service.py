@@ -393,24 +393,36 @@ class MatchingService:
                      docs: list[str], doc_vectors: np.ndarray | None) -> list[tuple[GoalScore, ...]]:
         """Each candidate's jobmål scored alone against the opening, in one batch per side.
 
+        Every jobmål is scored twice: against the opening's whole text (its relevance, part
+        of the pair's) and against the title alone (for its band, `explain.goal_tuple`).
         The same pair gets the same goal scores in both directions: the fused relevance is
         symmetric (dense cosine of two "query" embeddings, lexical cosine).
         """
         lexical = self.lexical()
+        dense = query_vector is not None
         if plan.kind == "citizen":
+            title = plan.pair(profiles[0])[1].title
             groups = [[g.strip() for g in p.job_goals if g.strip()] for p in profiles]
             flat = [g for group in groups for g in group]
-            fused = iter(self._fused(plan.query, flat, query_vector, None, lexical) if flat else [])
-            return [goal_tuple([(g, float(next(fused))) for g in group]) for group in groups]
+            if not flat:
+                return [() for _ in groups]
+            vectors = self.scorer.encode_docs(flat) if dense else None
+            title_vector = self.encoder.encode_queries([title])[0] if dense else None
+            whole = iter(self._fused(plan.query, flat, query_vector, vectors, lexical))
+            on_title = iter(self._fused(title, flat, title_vector, vectors, lexical))
+            return [goal_tuple([(g, float(next(whole)), float(next(on_title))) for g in group], title)
+                    for group in groups]
         citizen = plan.pair(profiles[0])[0]
         goals = [g.strip() for g in citizen.job_goals if g.strip()]
+        titles = [p.title for p in profiles]
+        title_vectors = self.scorer.encode_docs(titles) if dense and goals else None
         per_goal = []
         for goal in goals:
-            vector = None
-            if query_vector is not None:
-                vector = self.encoder.encode_queries([goal])[0]
-            per_goal.append(self._fused(goal, docs, vector, doc_vectors, lexical))
-        return [goal_tuple([(g, float(scores[i])) for g, scores in zip(goals, per_goal)])
+            vector = self.encoder.encode_queries([goal])[0] if dense else None
+            per_goal.append((self._fused(goal, docs, vector, doc_vectors, lexical),
+                             self._fused(goal, titles, vector, title_vectors, lexical)))
+        return [goal_tuple([(g, float(whole[i]), float(on_title[i]))
+                            for g, (whole, on_title) in zip(goals, per_goal)], titles[i])
                 for i in range(len(profiles))]
 
     def _fused(self, query: str, docs: list[str], query_vector: np.ndarray | None,

@@ -9,7 +9,8 @@ It lives outside ``matching`` (which imports nothing of ours) and outside ``inde
 never imports the portal); it is a developer tool, not part of the product.
 
     python -m scripts.demo_eval --encoder hashing     # seconds
-    python -m scripts.demo_eval --encoder e5          # ~4 min to encode the demo
+    python -m scripts.demo_eval --encoder e5          # ~10 min on the shared VM
+    python -m scripts.demo_eval --goal-bands          # how the per-jobmål bands fall
 """
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ import json
 import sys
 from datetime import date
 
-from matching.demo_eval import Labelled, evaluate
+from matching.demo_eval import Labelled, evaluate, goal_bands
 from matching.domain import COMPANY_PLACEMENT_KINDS, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.encoders import make_encoder
 from portal.demo import generate_demo
+from portal.demo.occupations import OCCUPATIONS
 from portal.demo.records import DemoData
 from store.profiles import language_codes
 
@@ -88,10 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024, help="demo seed (default 2024)")
     parser.add_argument("--today", default="2026-12-01", help="the demo's today (ISO date)")
     parser.add_argument("--verbose", action="store_true", help="one line per opening on stderr")
+    parser.add_argument("--goal-bands", action="store_true",
+                        help="per-jobmål bands of every (open opening, jobmål title) pair instead")
     args = parser.parse_args(argv)
     today = date.fromisoformat(args.today)
     data = generate_demo(args.seed, today)
     citizens, openings, labels = profiles(data, today)
+    if args.goal_bands:
+        goal_occupation = {g: o.key for o in OCCUPATIONS for g in o.goals}
+        bands = goal_bands(citizens, openings, labels, goal_occupation, make_encoder(args.encoder))
+        print(json.dumps({"encoder": args.encoder, "goal_bands": bands}, ensure_ascii=False))
+        return 0
     rules = EligibilityRules({g: {k for (g2, k), ok in data.eligibility.items() if g2 == g and ok}
                               for g in {g for g, _ in data.eligibility}})
     summary = evaluate(citizens, openings, labels, make_encoder(args.encoder), rules=rules,
