@@ -1,0 +1,122 @@
+"""The hours reminder on the 3rd: who is told, when, once, and without naming the citizen."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.notifications import hours
+from store.models import Citizen, Company, HoursLog, MailMessage, Notification, Placement
+from tests.clock import travel
+
+MARKER = "ZQXTIMER"
+
+
+@pytest.fixture
+def world(app, make_user):
+    """Company A: two placements missing October's hours, one with them, one too new, one ended.
+    Company B: everything logged. A has two active users and an inactive one."""
+    a1 = make_user("company", email="a1@firma.dk")
+    with app.app_context():
+        company_a = db.session.get(Company, a1.company_id)
+        db.session.expunge(company_a)
+    a2 = make_user("company", email="a2@firma.dk", company=company_a)
+    gone = make_user("company", email="gone@firma.dk", company=company_a, active=False)
+    b = make_user("company", email="b@andet.dk")
+    with app.app_context():
+        citizen = Citizen(name=f"{MARKER} Hansen", postcode="8722", benefit_group="kontanthjaelp",
+                          hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1))
+        db.session.add(citizen)
+
+        def placement(company_id, start, end=None, logged=()):
+            p = Placement(citizen=citizen, company_id=company_id, kind="smaajob", start_date=start,
+                          end_date=end, weekly_hours=5)
+            p.hours = [HoursLog(month=m, hours=Decimal("10")) for m in logged]
+            db.session.add(p)
+            return p
+
+        placement(a1.company_id, date(2026, 1, 1))                     # missing
+        placement(a1.company_id, date(2026, 10, 20))                   # missing (started in October)
+        placement(a1.company_id, date(2026, 1, 1), logged=[date(2026, 10, 1)])
+        placement(a1.company_id, date(2026, 11, 1))                    # starts after October
+        placement(a1.company_id, date(2026, 1, 1), end=date(2026, 9, 30))  # ended before October
+        placement(b.company_id, date(2026, 1, 1), logged=[date(2026, 10, 1)])
+        db.session.commit()
+    return {"a1": a1, "a2": a2, "gone": gone, "b": b}
+
+
+def notes(app) -> list[Notification]:
+    with app.app_context():
+        found = list(db.session.scalars(sa.select(Notification).order_by(Notification.id)))
+        db.session.expunge_all()
+        return found
+
+
+def run_on(runner, day: date):
+    with travel(day):
+        result = runner.invoke(args=["hours-reminders"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("day", [date(2026, 11, 1), date(2026, 11, 2)])
+def test_nothing_before_the_third(app, runner, world, day):
+    assert "nothing to do before day 3" in run_on(runner, day)
+    assert notes(app) == []
+
+
+def test_on_the_third_the_company_users_are_told_once(app, runner, world):
+    output = run_on(runner, date(2026, 11, 3))
+    assert "2026-10: 2 placements without hours, 2 users notified" in output
+    found = notes(app)
+    assert sorted(n.user_id for n in found) == sorted([world["a1"].id, world["a2"].id])
+    assert {n.text for n in found} == {"Timer mangler for 2 forløb i oktober 2026"}
+    assert {n.kind for n in found} == {"hours_missing"}
+    # again on the same day and later in the month: nobody is told twice
+    assert "0 users notified" in run_on(runner, date(2026, 11, 3))
+    assert "0 users notified" in run_on(runner, date(2026, 11, 20))
+    assert len(notes(app)) == 2
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(MailMessage.id))) == 2
+
+
+def test_a_new_month_reminds_again(app, runner, world):
+    run_on(runner, date(2026, 11, 3))
+    run_on(runner, date(2026, 12, 5))  # November: no hours logged anywhere yet
+    by_user = {(n.user_id, n.text) for n in notes(app) if "november" in n.text}
+    assert by_user == {(world["a1"].id, "Timer mangler for 4 forløb i november 2026"),
+                       (world["a2"].id, "Timer mangler for 4 forløb i november 2026"),
+                       (world["b"].id, "Timer mangler for 1 forløb i november 2026")}
+
+
+def test_the_reminder_names_no_citizen_and_links_to_the_hours(app, runner, world):
+    run_on(runner, date(2026, 11, 3))
+    with app.app_context():
+        queued = list(db.session.execute(sa.select(MailMessage.subject, MailMessage.to_address)))
+    for note in notes(app):
+        assert MARKER not in note.text
+        expected = ("/forloeb/timer?maaned=2026-10" if "placements.hours_month" in app.view_functions
+                    else "/forloeb/")
+        assert note.link == expected
+    assert all(MARKER not in subject for subject, _ in queued)
+    assert {to for _, to in queued} == {"a1@firma.dk", "a2@firma.dk"}
+
+
+@pytest.mark.parametrize("today, month", [
+    (date(2026, 1, 3), date(2025, 12, 1)),
+    (date(2026, 3, 31), date(2026, 2, 1)),
+    (date(2026, 11, 3), date(2026, 10, 1)),
+])
+def test_previous_month(today, month):
+    assert hours.previous_month(today) == month
+
+
+def test_an_unusable_database_is_a_clear_message(app, runner):
+    with app.app_context():
+        db.drop_all()
+    with travel(date(2026, 11, 3)):
+        result = runner.invoke(args=["hours-reminders"])
+    assert result.exit_code == 1 and "database cannot be used" in result.output
