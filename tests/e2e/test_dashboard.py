@@ -59,3 +59,25 @@ def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash
     page.get_by_role("heading", name=name).first.wait_for()
     assert "/borgere/" in page.url
     assert not errors, errors
+
+
+def test_goal_lists_have_no_serious_accessibility_violations(browser, live_app, password_hash):
+    """axe-core (WCAG 2.1 A/AA) on both goal lists, as tests/e2e/test_accessibility.py checks pages."""
+    from tests.e2e.test_accessibility import AXE, _report, _serious_violations
+
+    with live_app.app_context():
+        load_demo(db.session, date.today(), citizen_count=120)
+    consultant = user_factory(live_app, password_hash)("consultant")
+    # bypass_csp: the injected axe script is inline, which the portal's CSP forbids.
+    context = browser.new_context(base_url=live_app.config["LIVE_URL"], locale="da-DK", bypass_csp=True)
+    try:
+        page = context.new_page()
+        login(page, consultant.email)
+        page.get_by_test_id("start-page").wait_for()
+        for goal in ("fokus", "cv"):
+            page.goto(f"/maal/borgere?maal={goal}&omfang=all")
+            assert page.get_by_test_id("goal-row").count() > 0
+            serious = _serious_violations(page, str(AXE))
+            assert not serious, f"{goal}:\n{_report(serious)}"
+    finally:
+        context.close()
