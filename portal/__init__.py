@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from .citizens import bp as citizens_bp
     from .dashboard import bp as dashboard_bp
     from .hotline import bp as hotline_bp
+    from .interviews import bp as interviews_bp
     from .main import bp as main_bp
     from .notifications import bp as notifications_bp
     from .openings import bp as openings_bp
@@ -97,7 +98,8 @@ def register_blueprints(app: Flask) -> None:
     from .stories import bp as stories_bp
 
     for blueprint in (auth_bp, main_bp, openings_bp, placements_bp, hotline_bp, citizens_bp,
-                      candidates_bp, dashboard_bp, admin_bp, stories_bp, notifications_bp):
+                      candidates_bp, dashboard_bp, admin_bp, stories_bp, notifications_bp,
+                      interviews_bp):
         app.register_blueprint(blueprint)
 
 
