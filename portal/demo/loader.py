@@ -16,6 +16,7 @@ from store.models import (Citizen, Company, Consent, CvDocument, EligibilityRule
                       SuccessStory, Team, User)
 from ..auth.sessions import new_session_token
 from .generator import generate_demo
+from .handoff import add_handoff
 from .records import (DemoCitizen, DemoData, DemoHotlineRequest, DemoOpening, DemoPlacement,
                       DemoProposal, DemoUser)
 
@@ -49,7 +50,7 @@ def load_demo(session: Session, today: date, seed: int = 7, password_hash: str |
     kwargs = {} if citizen_count is None else {"citizen_count": citizen_count}
     data = generate_demo(seed, today, password_hash=password_hash, **kwargs)
     try:
-        counts = _insert(session, data)
+        counts = _insert(session, data, today)
         session.commit()
     except Exception:
         session.rollback()
@@ -65,7 +66,7 @@ def _ensure_empty(session: Session) -> None:
                 "(demo data is only loaded into an empty database)")
 
 
-def _insert(session: Session, data: DemoData) -> dict[str, int]:
+def _insert(session: Session, data: DemoData, today: date) -> dict[str, int]:
     teams = _add(session, [Team(name=t.name) for t in data.teams])
     users = _add(session, [_user(u, teams, company=None) for u in data.users
                            if u.company is None])
@@ -84,6 +85,7 @@ def _insert(session: Session, data: DemoData) -> dict[str, int]:
     openings = _add(session, [_opening(o, companies, user_ids) for o in data.openings])
     proposals = _add(session, [_proposal(p, citizens, openings, user_ids)
                                for p in data.proposals])
+    _add(session, add_handoff(proposals, today))
     placements = _add(session, [_placement(p, citizens, openings, companies, user_ids)
                                 for p in data.placements])
     hotline = _add(session, [_hotline(h, companies, placements, user_ids) for h in data.hotline])

@@ -10,21 +10,26 @@ below it. The caller passes the user and "today", so tests control both.
 - hotline requests waiting for an answer: the user's own and unassigned ones, nearest target
   first (the same list as the hotline page's "Venter på svar");
 - citizens who cannot be matched (the user is VK or adviser), with what is missing;
-- running placements of the user's citizens with a follow-up flag (see :mod:`..placements.followup`).
+- running placements of the user's citizens with a follow-up flag (see :mod:`..placements.followup`);
+- interviews to arrange or hold: disclosed proposals (live consent, no placement yet, no final
+  company answer) with no booked interview, a booked one coming up, or one held whose outcome
+  the company has not reported (see :mod:`..interviews.service`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..hotline import service as hotline_service
+from ..interviews import service as interviews
 from ..placements import followup
-from ..proposals import VISIBLE_TO_COMPANY
+from ..proposals import VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Placement, Proposal, User
+from store import clock
 from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
@@ -59,9 +64,7 @@ def company_answers(user: User, today: date) -> list[Answer]:
                Proposal.company_response.is_not(None), Proposal.status.in_(VISIBLE_TO_COMPANY))
         .options(selectinload(Proposal.citizen), selectinload(Proposal.opening))
         .order_by(Proposal.company_responded_at.desc(), Proposal.id.desc())).all()
-    started = set(db.session.execute(
-        sa.select(Placement.citizen_id, Placement.opening_id)
-        .where(Placement.citizen_id.in_({p.citizen_id for p in proposals}))).all()) if proposals else set()
+    started = _started_pairs(proposals)
     answers = []
     for p in proposals:
         if p.company_response == "declined":
@@ -75,6 +78,52 @@ def company_answers(user: User, today: date) -> list[Answer]:
                       else "Indhent samtykke og del navnet")
             answers.append(Answer(p, action, "candidates.proposal", {"proposal_id": p.id}))
     return answers
+
+
+@dataclass(frozen=True)
+class InterviewItem:
+    """A disclosed proposal's interview state and the next thing to do (Danish)."""
+
+    proposal: Proposal
+    action: str
+    when: datetime | None  # the booked time, if any
+
+
+def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
+    """Disclosed proposals of the user's citizens whose interview is to arrange, hold or report."""
+    proposals = db.session.scalars(
+        sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
+        .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None), Proposal.status == "disclosed",
+               sa.or_(Proposal.company_response.is_(None),
+                      Proposal.company_response.not_in(("hired", "declined"))))
+        .options(selectinload(Proposal.citizen), selectinload(Proposal.opening))
+        .order_by(Proposal.id)).all()
+    started = _started_pairs(proposals)
+    items = []
+    for p in proposals:
+        if (p.citizen_id, p.opening_id) in started or not identity_released(p, now.astimezone(LOCAL).date()):
+            continue
+        booked = interviews.booked(p)
+        offers = interviews.open_offers(p)
+        if booked is not None:
+            held = interviews.ends_at(booked) <= now
+            items.append(InterviewItem(p, "Samtalen er holdt: virksomheden mangler at melde udfald" if held
+                                       else "Samtale aftalt", booked.starts_at))
+        elif any(o.offered_by == "company" for o in offers):
+            items.append(InterviewItem(p, "Vælg en af virksomhedens tider", None))
+        elif offers:
+            items.append(InterviewItem(p, "Venter på at virksomheden vælger en tid", None))
+        else:
+            items.append(InterviewItem(p, "Aftal en samtale", None))
+    return items
+
+
+def _started_pairs(proposals: list[Proposal]) -> set:
+    if not proposals:
+        return set()
+    return set(db.session.execute(
+        sa.select(Placement.citizen_id, Placement.opening_id)
+        .where(Placement.citizen_id.in_({p.citizen_id for p in proposals}))).all())
 
 
 def unmatchable_citizens(user: User) -> list[Citizen]:
@@ -105,5 +154,6 @@ def for_consultant(user: User, today: date) -> dict:
         "hotline_rows": hotline_service.rows(waiting),
         "incomplete": unmatchable_citizens(user),
         "followups": placements_to_follow_up(user, today),
+        "interviews": interviews_to_arrange(user, clock.utcnow()),
         "fixes": FIXES,
     }

@@ -14,20 +14,11 @@ from werkzeug.utils import secure_filename
 from .. import audit
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..proposals import VISIBLE_TO_COMPANY, identity_released
+from ..candidates import profile as profiles
+from ..proposals import CONTACT_KEYS, VISIBLE_TO_COMPANY, identity_released
 from store.models import Opening, Proposal
 from . import bp, service
 
-# The profile keys in the order shown, with their Danish labels.
-PROFILE_FIELDS = {
-    "experience": "Erfaring",
-    "goals": "Jobmål",
-    "hours": "Timer",
-    "licences": "Kørekort",
-    "languages": "Sprog",
-    "start": "Kan starte",
-}
-CONTACT_FIELDS = {"phone": "Telefon", "email": "E-mail"}
 CV_TYPES = {"pdf": "application/pdf",
             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "txt": "text/plain"}
@@ -48,17 +39,16 @@ def visible_proposal(opening_id: int, proposal_id: int) -> tuple[Opening, Propos
 
 
 def released_profile(proposal: Proposal) -> dict:
-    """The shared profile's filled-in fields and contact details, as (label, text) lists."""
-    profile = proposal.shared_profile or {}
+    """The approved profile's rows and the contact details the citizen agreed to share.
 
-    def pairs(fields: dict) -> list[tuple[str, str]]:
-        return [(label, _text(profile.get(key))) for key, label in fields.items() if _text(profile.get(key))]
-
-    ready = proposal.profile_approved_at is not None
-    return {"ready": ready and bool(pairs(PROFILE_FIELDS)),
-            "fields": pairs(PROFILE_FIELDS) if ready else [],
-            # Contact details are the citizen's own consent choice, kept even before the profile.
-            "contact": pairs(CONTACT_FIELDS)}
+    Contact details come with the consent, so they show even before the profile is approved.
+    """
+    every = profiles.rows(proposal.shared_profile or {})
+    contact_labels = {profiles.LABELS[key] for key in CONTACT_KEYS}
+    ready = profiles.is_approved(proposal)
+    return {"ready": ready,
+            "fields": [row for row in every if row[0] not in contact_labels] if ready else [],
+            "contact": [row for row in every if row[0] in contact_labels]}
 
 
 def jobcentre_contact(proposal: Proposal) -> dict:
@@ -122,9 +112,3 @@ def candidate_cv(opening_id: int, proposal_id: int):
         response.headers["Content-Disposition"] = f'attachment; filename="{name.rsplit(".", 1)[0]}.txt"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _text(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value if str(v).strip())
-    return str(value).strip() if value not in (None, "") else ""

@@ -15,8 +15,8 @@ from tests.portal.proposal_fixtures import MARKER, actions, build_world, set_sta
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
-PROFILE = {"experience": "Fem år i storkøkken", "goals": "Kok, køkkenmedhjælper", "hours": "20 t/uge",
-           "licences": ["B"], "languages": "dansk, engelsk", "start": "Straks",
+PROFILE = {"experience": "Fem år i storkøkken", "goals": "Kok, køkkenmedhjælper", "hours": 20,
+           "licences": ["B"], "languages": "dansk, engelsk", "start": "2026-12-01",
            "phone": "+45 11 22 33 44", "email": ""}
 CV_BYTES = b"%PDF-1.4 fake cv for the test\n"
 
@@ -84,7 +84,7 @@ def test_after_disclosure_name_profile_contact_and_audit(app, client, auth, worl
     set_status(app, world["proposal"], "disclosed", consent=True)
     html = page(client, auth, world).get_data(as_text=True)
     assert MARKER in html
-    for shown in ("Fem år i storkøkken", "Kok, køkkenmedhjælper", "20 t/uge", "dansk, engelsk", "Straks",
+    for shown in ("Fem år i storkøkken", "Kok, køkkenmedhjælper", "20 timer", "dansk, engelsk", "01.12.2026",
                   "+45 11 22 33 44"):
         assert shown in html, shown
     assert ">E-mail<" not in html  # the citizen did not share an e-mail address
@@ -106,6 +106,8 @@ def test_profile_not_ready_shows_the_contact_and_the_hotline_phone(app, client, 
     set_profile(app, world, approved=False)  # written but not approved: still not shown
     html = page(client, auth, world).get_data(as_text=True)
     assert "Profilen er ikke klar endnu" in html and "Fem år i storkøkken" not in html
+    assert "+45 11 22 33 44" in html  # the shared phone number comes with the consent
+    assert "Intet kørekort" not in html and "Efter aftale" not in html
 
 
 def test_cv_download_only_with_share_cv_and_audited(app, client, auth, world):

@@ -388,3 +388,25 @@ def test_demo_logins_find_something_to_show(demo):
     assert sum(c.vk == vk for c in demo.citizens) > 100
     assert any(c.consultant == vk for c in demo.companies)
     assert any(h.assigned_to == vk and h.status == "open" for h in demo.hotline)
+
+
+def test_demo_hand_off_profiles_and_a_booked_interview(app):
+    from portal.proposals import HEALTH_WORDS, identity_released
+    from store.models import Interview
+
+    with app.app_context():
+        load_demo(db.session, TODAY, citizen_count=150)
+        released = [p for p in db.session.scalars(sa.select(Proposal).where(Proposal.status == "disclosed"))
+                    if identity_released(p, TODAY)]
+        assert released
+        for p in released:
+            assert p.profile_approved_at is not None and p.profile_approved_by_id is not None
+            profile = p.shared_profile
+            assert profile["hours"] and profile["start"]
+            text = " ".join(str(v) for v in profile.values())
+            assert not HEALTH_WORDS.search(text), text
+            assert vocab.BENEFIT_GROUPS[p.citizen.benefit_group] not in text
+            assert not p.citizen.limitations_text or p.citizen.limitations_text not in text
+        booked = db.session.scalars(sa.select(Interview)).all()
+        assert len(booked) == 1 and booked[0].status == "booked"
+        assert booked[0].proposal in released and booked[0].starts_at.date() > TODAY

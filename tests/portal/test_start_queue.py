@@ -13,7 +13,7 @@ from tests.clock import TODAY
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
-SECTIONS = ("forslag", "svar", "hotline", "kan-ikke-matches", "opfoelgning")
+SECTIONS = ("forslag", "svar", "hotline", "kan-ikke-matches", "opfoelgning", "samtaler")
 
 
 @pytest.fixture
@@ -91,3 +91,53 @@ def test_unmatchable_citizens_link_to_each_fix(app, client, auth, make_user):
     for link in fixes:
         assert client.get(link).status_code == 200, link
 
+
+
+def test_interviews_to_arrange_hold_and_report(app, client, auth, make_user):
+    from datetime import datetime, timezone
+
+    from store.models import Citizen, Interview
+    from tests.portal.proposal_fixtures import build_world, set_status
+
+    world = build_world(app, make_user)
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+
+    def rows() -> list[str]:
+        auth.switch_to(world["consultant"].email)
+        html = client.get("/").get_data(as_text=True)
+        found = _rows(_section(html, "samtaler"))
+        assert _count(html, "count-samtaler") == len(found) == _count(html, "figure-samtaler")
+        for row in found:
+            assert 'href="/kandidater/forslag/%d#samtale"' % world["proposal"] in row
+        return [re.sub(r"<[^>]+>|\s+", " ", row) for row in found]
+
+    assert rows() == []  # approved, not disclosed: nothing to arrange yet
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    assert len(rows()) == 1 and "Aftal en samtale" in rows()[0]
+
+    def add(status: str, hours: float, side: str = "company") -> None:
+        with app.app_context():
+            db.session.add(Interview(
+                proposal_id=world["proposal"], starts_at=datetime.now(timezone.utc) + timedelta(hours=hours),
+                duration_minutes=60, location="Kantinen", offered_by=side, status=status,
+                uid=f"{status}{hours}@test"))
+            db.session.commit()
+
+    add("offered", 48)
+    assert "Vælg en af virksomhedens tider" in rows()[0]
+    with app.app_context():
+        db.session.execute(sa.update(Interview).values(status="declined"))
+        db.session.commit()
+    add("booked", 24)
+    assert "Samtale aftalt" in rows()[0]
+    with app.app_context():
+        db.session.execute(sa.update(Interview).where(Interview.status == "booked").values(status="cancelled"))
+        db.session.commit()
+    add("booked", -3)
+    assert "mangler at melde udfald" in rows()[0]
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).company_response = "hired"
+        db.session.commit()
+    assert rows() == []  # hired: the row moves to the company answers (start the placement)
