@@ -18,9 +18,9 @@ from ..citizens.pages import audited_read, citizen_or_404
 from ..extensions import db
 from ..formutil import attach_error
 from store.models import Placement, Proposal
-from . import bp, followup, lifecycle, service
+from . import bp, followup, lifecycle, retention, service
 from .forms import month_label
-from .lifecycle_forms import EndForm, FollowUpForm, StartForm, clean_note
+from .lifecycle_forms import EndForm, FollowUpForm, RetentionForm, StartForm, clean_note
 from store.models.vocab import PLACEMENT_EVENT_KINDS as EVENT_KINDS
 
 CHANGED_MEANWHILE = ("Borgeren blev ændret af en kollega i samme øjeblik, så intet blev gemt. "
@@ -109,7 +109,8 @@ def _placement_or_404(placement_id: int) -> Placement:
 
 
 def _detail(placement: Placement, end_form: EndForm | None = None,
-            followup_form: FollowUpForm | None = None, status: int = 200):
+            followup_form: FollowUpForm | None = None, status: int = 200,
+            retention_forms: dict[int, RetentionForm] | None = None):
     today = service.today_local()
     audited_read(placement.citizen, "placement_page")
     if end_form is None:
@@ -123,7 +124,22 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
         events=lifecycle.events_of(placement.id), event_kinds=EVENT_KINDS,
+        retention=_retention_forms(placement, today, retention_forms or {}),
+        retention_applies=retention.applies(placement),
+        retention_opens={m: retention.opens_on(placement, m) for m in retention.CHECKPOINTS}
+        if retention.applies(placement) else {},
     ), status
+
+
+def _retention_forms(placement: Placement, today, posted: dict[int, RetentionForm]) -> dict[int, RetentionForm]:
+    """Checkpoint months -> its form (a posted one with errors, else prefilled with the answer)."""
+    forms = {}
+    for months in retention.open_checkpoints(placement, today):
+        answer = retention.answer(placement, months)
+        forms[months] = posted.get(months) or RetentionForm(
+            formdata=None, prefix=f"r{months}",
+            employed=None if answer is None else ("ja" if answer else "nej"))
+    return forms
 
 
 def _suggested_end(placement: Placement, today):
@@ -184,4 +200,27 @@ def follow_up(placement_id: int):
         return _detail(placement, followup_form=form, status=400)
     lifecycle.record_followup(placement, clean_note(form.followup_note.data), current_user)
     flash("Opfølgningen er registreret.", "success")
+    return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
+
+
+@bp.post("/<int:placement_id>/fastholdelse/<int:months>")
+@consultant_required
+def record_retention(placement_id: int, months: int):
+    """Record whether the citizen is still in the job ``months`` (3 or 6) after the end.
+
+    :raise 404: unknown placement or checkpoint, or anonymised citizen.  :raise 400: form errors.
+    """
+    if months not in retention.CHECKPOINTS:
+        abort(404)
+    placement = _placement_or_404(placement_id)
+    form = RetentionForm(prefix=f"r{months}")
+    if not form.validate_on_submit():
+        return _detail(placement, retention_forms={months: form}, status=400)
+    try:
+        retention.record(placement, months, form.employed.data == "ja", current_user, service.today_local())
+    except retention.RetentionError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
+    flash(f"Fastholdelse efter {months} måneder er registreret.", "success")
     return redirect(url_for("placements.consultant_detail", placement_id=placement.id))

@@ -3,7 +3,9 @@
 Monthly follow-up is a policy goal, so a row is flagged when the previous month has no
 hours logged, when nobody has followed up for more than a month (the last
 :class:`~.models.PlacementEvent`, else the start), or when the planned end has passed
-without an end reason. The caller passes the user and "today", so tests control both.
+without an end reason. A placement that ended in a job stays on the list while a retention
+check (still employed 3 or 6 months after the end, :mod:`.retention`) is due and unanswered.
+The caller passes the user and "today", so tests control both.
 """
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from ..extensions import db
 from store.models import Citizen, Placement, User
 from .forms import month_label
 from store.models import PlacementEvent
+from . import retention
 from .service import LOCAL, add_months, month_start
+from store.models.vocab import SUCCESS_END_REASONS
 
 FOLLOW_UP_EVERY = timedelta(days=31)
 SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle"}
@@ -41,14 +45,17 @@ def scopes_for(user: User) -> dict[str, str]:
 
 
 def list_followups(user: User, scope: str, today: date, sort: str = "start") -> list[FollowUpRow]:
-    """Placements without an end reason of the citizens in ``scope``.
+    """Placements without an end reason of the citizens in ``scope``, and ended ones with a retention check due.
 
     ``scope``: "mine" (the citizen's VK or adviser is ``user``), "team" (the user's team;
     none without a team) or "all" (administrators; anyone else gets "team").
     ``sort``: "start" (oldest start first) or "-start".
     """
+    retention_open = sa.and_(Placement.end_reason.in_(SUCCESS_END_REASONS),
+                             Placement.end_date <= add_months(today, -min(retention.CHECKPOINTS)),
+                             sa.or_(Placement.employed_3m.is_(None), Placement.employed_6m.is_(None)))
     stmt = (sa.select(Placement).join(Citizen, Placement.citizen_id == Citizen.id)
-            .where(Placement.end_reason.is_(None), Citizen.anonymised_at.is_(None))
+            .where(sa.or_(Placement.end_reason.is_(None), retention_open), Citizen.anonymised_at.is_(None))
             .options(selectinload(Placement.citizen), selectinload(Placement.company),
                      selectinload(Placement.opening), selectinload(Placement.hours)))
     if scope == "mine":
@@ -57,7 +64,8 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
         stmt = stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
     newest_first = sort == "-start"
     order = Placement.start_date.desc() if newest_first else Placement.start_date.asc()
-    placements = list(db.session.scalars(stmt.order_by(order, Placement.id)))
+    placements = [p for p in db.session.scalars(stmt.order_by(order, Placement.id))
+                  if p.end_reason is None or retention.due_checkpoints(p, today)]
     last = last_followups([p.id for p in placements])
     return [_row(p, last.get(p.id), today) for p in placements]
 
@@ -79,6 +87,10 @@ def _local_date(at: datetime) -> date:
 def _row(placement: Placement, last: date | None, today: date) -> FollowUpRow:
     previous = add_months(month_start(today), -1)
     logged = {h.month: h.hours for h in placement.hours}
+    if placement.end_reason is not None:  # ended in a job: only the retention checks are asked
+        flags = [f"Stadig i job efter {months} måneder? Registrér svaret"
+                 for months in retention.due_checkpoints(placement, today)]
+        return FollowUpRow(placement, logged.get(previous), last, flags)
     flags = []
     ran_last_month = placement.start_date < month_start(today) and (
         placement.end_date is None or placement.end_date >= previous)

@@ -106,3 +106,10 @@ class FollowUpForm(DanishForm):
     # Not "note": the end form on the same page has one, and ids must be unique.
     followup_note = _note_field("Hvad blev aftalt? (valgfri, ses kun af jobcentret)")
 
+
+
+class RetentionForm(DanishForm):
+    """Still in the job at a checkpoint: yes or no (the checkpoint is the URL's)."""
+
+    employed = ChoiceField("Stadig i job?", choices=choices([("", "Vælg"), ("ja", "Ja"), ("nej", "Nej")]),
+                           validators=[InputRequired("Vælg ja eller nej.")])
