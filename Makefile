@@ -16,12 +16,13 @@ port-free:
 	  sys.exit(0 if free else "port $(PORT) on $(HOST) is already in use: stop what runs there, or choose another port: make run PORT=$(shell expr $(PORT) + 1)")'
 
 
-# The portal plus the indexer worker beside it (stopped together with Ctrl-C).
+# The portal plus the indexer worker and the mail worker beside it (stopped together with Ctrl-C).
 # The port is checked first, so a busy port is reported before minutes of set-up.
 run: port-free install assets setup
 	@$(VENV)/bin/flask --app portal logins --url http://$(HOST):$(PORT)
 	@$(PY) -m indexer run & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/flask --app portal mail send --loop & mailer=$$!; \
+	trap 'kill $$worker $$mailer 2>/dev/null; wait $$worker $$mailer 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/flask --app portal run --host $(HOST) --port $(PORT)
 
 # Migrate, seed the demo data into an empty database, then index what is pending
