@@ -94,12 +94,13 @@ def register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .notifications import bp as notifications_bp
     from .openings import bp as openings_bp
+    from .partners import bp as partners_bp
     from .placements import bp as placements_bp
     from .stories import bp as stories_bp
 
     for blueprint in (auth_bp, main_bp, openings_bp, placements_bp, hotline_bp, citizens_bp,
                       candidates_bp, dashboard_bp, admin_bp, stories_bp, notifications_bp,
-                      interviews_bp):
+                      interviews_bp, partners_bp):
         app.register_blueprint(blueprint)
 
 

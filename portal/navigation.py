@@ -5,7 +5,8 @@ from flask import current_app, request
 
 MENUS = {
     "company": [("main.index", "Forside"), ("openings.index", "Opslag"), ("placements.index", "Forløb"),
-                ("hotline.index", "Hotline"), ("stories.index", "Gode historier")],
+                ("hotline.index", "Hotline"), ("stories.index", "Gode historier"),
+                ("partners.report_page", "Code of Care-rapport")],
     "consultant": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
                    ("citizens.index", "Borgere"), ("placements.followups", "Forløb"),
                    ("hotline.index", "Hotline"), ("dashboard.index", "Mål"), ("stories.index", "Gode historier")],
@@ -18,7 +19,7 @@ MENUS = {
 }
 
 # Company entries only Code of Care partners get (the page tells other companies why not).
-PARTNERS_ONLY = {"stories.index"}
+PARTNERS_ONLY = {"stories.index", "partners.report_page"}
 
 
 def _allowed(user, endpoint: str) -> bool:

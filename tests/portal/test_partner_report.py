@@ -1,0 +1,146 @@
+"""/partner/rapport: a Code of Care partner's year in aggregates, small counts as "<3", XLSX download."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from portal.extensions import db
+from portal.partners import report
+from store.models import AuditEvent, Citizen, Company, HoursLog, Placement
+from tests.clock import TODAY
+from tests.conftest import AuthActions
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+MARKER = "ZQXPARTNER"
+
+
+@pytest.fixture
+def world(app, make_user):
+    """Partner: 5 placements ended in a job in 2026 (3m: 3 ja, 1 nej, 1 unknown), 1 running, 1 in 2025."""
+    partner = make_user("company", email="p@firma.dk", code_of_care=True)
+    make_user("company", email="plain@firma.dk")
+    make_user("consultant", email="vk@jc.dk")
+    with app.app_context():
+        citizen = Citizen(name=f"{MARKER}navn", phone=f"{MARKER}tlf", postcode="8722",
+                          benefit_group="kontanthjaelp", readiness_group="i_gang", case_start=date(2025, 1, 5),
+                          hours_available=20, limitations_text=f"{MARKER}skåne")
+        db.session.add(citizen)
+        db.session.flush()
+        common = {"citizen_id": citizen.id, "company_id": partner.company_id, "kind": "smaajob", "weekly_hours": 10}
+        answers = [(True, True), (True, None), (True, True), (False, None), (None, None)]
+        placements = [Placement(start_date=date(2026, 1, 5), end_date=date(2026, 3, 31), end_reason="ordinaert_job",
+                                employed_3m=a3, employed_6m=a6, **common) for a3, a6 in answers]
+        running = Placement(start_date=date(2026, 2, 1), **common)
+        old = Placement(start_date=date(2025, 3, 1), end_date=date(2025, 6, 1), end_reason="afbrudt", **common)
+        db.session.add_all([*placements, running, old])
+        db.session.flush()
+        db.session.add_all([HoursLog(placement_id=p.id, month=date(2026, 2, 1), hours=Decimal("10.5"))
+                            for p in placements])
+        db.session.add(HoursLog(placement_id=running.id, month=date(2026, 10, 1), hours=Decimal("40")))
+        db.session.commit()
+    return {"partner": partner}
+
+
+@pytest.mark.parametrize("count, expected", [(0, 0), (1, "<3"), (2, "<3"), (3, 3), (40, 40)])
+def test_small_counts_are_suppressed(count, expected):
+    assert report.shown(count) == expected
+
+
+@pytest.mark.parametrize("employed, known, share", [(3, 4, None), (3, 6, 0.5), (0, 3, 0.0), (2, 5, None),
+                                                    (0, 0, None), (4, 4, 1.0)])
+def test_share_only_when_no_side_is_one_or_two(employed, known, share):
+    assert report.Retention(3, employed, known, 0).share == share
+
+
+def test_build_counts_the_year(app, world):
+    with app.app_context():
+        figures = report.build(world["partner"].company_id, 2026, TODAY)
+    assert figures.partial and len(figures.months) == 11  # January to November (today)
+    january, february, march = figures.months[:3]
+    assert (january.started, january.running, january.ended) == (5, 5, 0)
+    assert (february.started, february.running, february.hours) == (1, 6, Decimal("52.5"))
+    assert march.ended == 5 and figures.months[3].running == 1
+    assert figures.months[9].hours == Decimal("40")
+    assert (figures.started, figures.ended, figures.running_at_end) == (6, 5, 1)
+    assert figures.outcomes["ordinaert_job"] == 5 and figures.outcomes["afbrudt"] == 0
+    three, six = figures.retention
+    assert (three.employed, three.known, three.unknown) == (3, 4, 1)
+    assert three.share is None  # "1 nej" would show
+    assert (six.employed, six.known, six.unknown) == (2, 2, 3)
+
+
+def test_page_shows_aggregates_and_suppression(client, world):
+    AuthActions(client).switch_to("p@firma.dk")
+    html = client.get("/partner/rapport").get_data(as_text=True)
+    assert "Code of Care-rapport 2026" in html and "året er ikke slut" in html
+    assert "&lt;3" in html and 'data-testid="suppression-note"' in html
+    row = re.search(r'data-testid="retention-3">(.*?)</tr>', html, re.S).group(1)
+    assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)] == ["3", "4", "–", "&lt;3"]
+    assert 'data-testid="chart-placements"' in html and 'data-testid="chart-hours"' in html
+    assert MARKER not in html
+    older = client.get("/partner/rapport?aar=2025").get_data(as_text=True)
+    assert "Code of Care-rapport 2025" in older and "året er ikke slut" not in older
+
+
+@pytest.mark.parametrize("year", ["2019", "abc", "2027", "9" * 400, "²⁰²⁶"])
+def test_bad_year_shows_a_notice_and_this_year(client, world, year):
+    AuthActions(client).switch_to("p@firma.dk")
+    response = client.get("/partner/rapport", query_string={"aar": year})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Vælg et år fra listen. Viser 2026." in html and "Code of Care-rapport 2026" in html
+
+
+def test_xlsx_has_the_sheets_and_no_names(app, client, world):
+    AuthActions(client).switch_to("p@firma.dk")
+    response = client.get("/partner/rapport.xlsx?aar=2026")
+    assert response.status_code == 200
+    assert 'filename="code-of-care-2026.xlsx"' in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Oversigt", "Forløb pr. måned", "Timer pr. måned", "Fastholdelse", "Udfald"]
+    months = list(book["Forløb pr. måned"].iter_rows(values_only=True))
+    assert months[0] == ("Måned", "Startet", "I gang", "Afsluttet") and months[1] == ("januar 2026", 5, 5, 0)
+    assert months[2] == ("februar 2026", "<3", 6, 0)
+    hours = list(book["Timer pr. måned"].iter_rows(values_only=True))
+    assert hours[2] == ("februar 2026", 52.5)
+    retention = list(book["Fastholdelse"].iter_rows(values_only=True))
+    assert retention[1] == ("3 måneder", 3, 4, None, "<3")
+    text = "\n".join(str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r)
+    assert MARKER not in text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "export_partner_report")) == 1
+
+
+def test_download_needs_a_fresh_login(client, world):
+    AuthActions(client).switch_to("p@firma.dk")
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    response = client.get("/partner/rapport.xlsx")
+    assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("path", ["/partner/rapport", "/partner/rapport.xlsx"])
+def test_other_companies_get_the_partners_only_page_and_staff_403(client, world, path):
+    AuthActions(client).switch_to("plain@firma.dk")
+    response = client.get(path)
+    assert response.status_code == 403 and 'data-testid="partners-only"' in response.get_data(as_text=True)
+    AuthActions(client).switch_to("vk@jc.dk")
+    assert client.get(path).status_code == 403
+
+
+def test_navigation_and_start_page_link_for_partners_only(app, client, world):
+    AuthActions(client).switch_to("p@firma.dk")
+    start = client.get("/").get_data(as_text=True)
+    assert start.count('href="/partner/rapport"') >= 2  # menu and start page
+    AuthActions(client).switch_to("plain@firma.dk")
+    assert 'href="/partner/rapport"' not in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        company = db.session.scalar(sa.select(Company).where(Company.code_of_care.is_(True)))
+        assert company is not None
