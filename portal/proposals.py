@@ -12,6 +12,11 @@ What the company reads as the candidate's jobmål is ``Proposal.shared_goal``: a
 consultant approved for sharing (:func:`check_shared_goal`, :func:`set_shared_goal`), never
 the citizen's free-text jobmål, which may hold health details ("skånejob pga. rygskade").
 Until one is approved the company sees the opening's title.
+
+The consent carries the citizen's choices: which contact details (phone, e-mail) the company
+may have and whether it may have the CV file. They are kept on the proposal while the consent
+lives (the contact keys of ``Proposal.shared_profile``, ``Proposal.share_cv``), written by
+:func:`record_consent` and cleared by :func:`withdraw`; the audit event of the consent names them.
 """
 from __future__ import annotations
 
@@ -26,7 +31,24 @@ from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
 from store import clock
 
-CONSENT_TEXT_VERSION = "samtykke-v1"
+CONSENT_TEXT_VERSION = "samtykke-v2"
+# The consent texts by version, read aloud (or sent) to the citizen word for word; a consent
+# records the version it was given under. A changed text is a new version, never an edit.
+CONSENT_TEXTS = {
+    "samtykke-v1": ("Jeg giver samtykke til, at jobcentret giver mit navn til {company} i forbindelse "
+                    "med opslaget «{opening}». Jeg kan til enhver tid trække samtykket tilbage."),
+    "samtykke-v2": (
+        "Jeg giver samtykke til, at jobcentret giver {company} mit navn og en kort profil i forbindelse "
+        "med opslaget «{opening}». Profilen er skrevet eller godkendt af min konsulent og viser min "
+        "erfaring, mine jobmål, hvor mange timer jeg kan arbejde, mit kørekort, mine sprog og hvornår "
+        "jeg kan starte. Virksomheden får kun de kontaktoplysninger og mit CV, hvis jeg siger ja til "
+        "det nedenfor. Oplysninger om mit helbred, mine skånehensyn, min ydelse og mit CPR-nummer "
+        "gives ikke videre. Samtykket gælder til den dato, vi aftaler, højst ét år. Jeg kan til enhver "
+        "tid trække det tilbage ved at kontakte jobcentret; så ser virksomheden ikke længere mit navn "
+        "eller min profil."),
+}
+# The contact details a citizen may agree to share, as keys of Proposal.shared_profile.
+CONTACT_KEYS = ("phone", "email")
 MAX_CONSENT_DAYS = 365
 MAX_NOTE_LENGTH = 500
 MAX_SHARED_GOAL_LENGTH = 120
@@ -106,8 +128,16 @@ def _decide(proposal: Proposal, user: User, status: str, reason: str, verb: str)
     _finish(proposal, f"proposal_{status}", f"identity release: {verb}", user)
 
 
+def consent_text(proposal: Proposal, version: str = CONSENT_TEXT_VERSION) -> str:
+    """The consent text of ``version`` for this proposal's company and opening ("" if unknown)."""
+    text = CONSENT_TEXTS.get(version, "")
+    return text.format(company=proposal.opening.company.name, opening=proposal.opening.title)
+
+
 def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: date,
-                   text_version: str = CONSENT_TEXT_VERSION, today: date | None = None) -> Consent:
+                   text_version: str = CONSENT_TEXT_VERSION, today: date | None = None,
+                   share_phone: bool = False, share_email: bool = False,
+                   share_cv: bool = False) -> Consent:
     """approved/withdrawn → consented: record the citizen's consent as told to the consultant.
 
     Args:
@@ -117,6 +147,9 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
         deadline: Last day the consent holds; after today and at most a year ahead.
         text_version: The consent text the citizen heard; must be the current one.
         today: Injected for tests; defaults to the real date.
+        share_phone, share_email: The citizen agreed that the company may have this contact
+            detail (copied from the citizen into the shared profile; refused when missing).
+        share_cv: The citizen agreed that the company may download the CV file.
 
     Returns:
         The new consent row.
@@ -135,12 +168,32 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
         raise TransitionError("Samtykkets udløbsdato skal ligge efter i dag.")
     if deadline > today + timedelta(days=MAX_CONSENT_DAYS):
         raise TransitionError("Et samtykke kan højst gælde ét år frem.")
+    citizen = proposal.citizen
+    contacts = {"phone": (citizen.phone or "").strip() if share_phone else "",
+                "email": (citizen.email or "").strip() if share_email else ""}
+    if share_phone and not contacts["phone"]:
+        raise TransitionError("Borgeren har intet telefonnummer registreret, så det kan ikke deles.")
+    if share_email and not contacts["email"]:
+        raise TransitionError("Borgeren har ingen e-mail registreret, så den kan ikke deles.")
+    if share_cv and (citizen.current_cv is None or not citizen.current_cv.stored_name):
+        raise TransitionError("Borgeren har ingen CV-fil, så der er intet CV at dele.")
     consent = Consent(proposal=proposal, text_version=text_version, channel=channel,
                       deadline=deadline, recorded_by_id=user.id, given_at=utcnow())
     db.session.add(consent)
     proposal.status = "consented"
-    _finish(proposal, "consent_recorded", f"channel:{channel};text:{text_version}", user)
+    _set_contacts(proposal, contacts, share_cv)
+    shared = ",".join(key for key, value in contacts.items() if value) + (",cv" if share_cv else "")
+    _finish(proposal, "consent_recorded",
+            f"channel:{channel};text:{text_version};share:{shared.strip(',') or 'name'}", user)
     return consent
+
+
+def _set_contacts(proposal: Proposal, contacts: dict[str, str], share_cv: bool) -> None:
+    """Keep exactly the contact details the citizen agreed to in the shared profile."""
+    profile = {k: v for k, v in (proposal.shared_profile or {}).items() if k not in CONTACT_KEYS}
+    profile.update({k: v for k, v in contacts.items() if v})
+    proposal.shared_profile = profile  # a new dict, so the JSON column is marked changed
+    proposal.share_cv = share_cv
 
 
 def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
@@ -168,6 +221,7 @@ def withdraw(proposal: Proposal, user: User) -> None:
         if consent.withdrawn_at is None:
             consent.withdrawn_at = now
     proposal.status = "withdrawn"
+    _set_contacts(proposal, {}, False)  # the choices went with the consent
     _finish(proposal, "consent_withdrawn", "identity release: withdraw", user)
 
 

@@ -12,7 +12,7 @@ from ..errors import render_error
 from ..extensions import db
 from store.models import User
 from store.models.base import utcnow
-from . import bp, throttle
+from . import bp, replay, throttle
 from .forms import LoginForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
 from .sessions import mark_password_entered, renew_for_login, rotate_session_token, start_session
@@ -92,25 +92,30 @@ def confirm():
     Throttled like log-in (per account and client IP), so a stolen session cookie cannot
     guess the password here. The failure that brings the *account* to the limit also ends
     the session; a locked IP only refuses (429). A right password clears the account's
-    failures, as at log-in.
+    failures, as at log-in, and carries out the action held for this page, if any
+    (:mod:`portal.auth.replay`).
 
     :raise 429: while the account or the client IP is throttled.
     """
     form = LoginForm(email=current_user.email, next=request.args.get("next", ""))
+    waiting = replay.pending_label(safe_next(form.next.data))
     if not form.validate_on_submit():
-        return render_template("auth/confirm.html", form=form)
+        return render_template("auth/confirm.html", form=form, waiting=waiting)
     limits = throttle.Limits.from_config(current_app.config)
     admission = throttle.admit(current_user.email, request.remote_addr or "?", limits)
     if admission.wait:
         audit.record_now("confirm_throttled", purpose=admission.locked, result="denied")
         form.form_errors.append(TOO_MANY_TRIES.format(wait=admission.wait))
-        return render_template("auth/confirm.html", form=form), 429, {"Retry-After": str(admission.wait)}
+        return render_template("auth/confirm.html", form=form, waiting=waiting), 429, {
+            "Retry-After": str(admission.wait)}
     if verify_password(current_user.password_hash, form.password.data):
         throttle.forget_success(admission)
         db.session.commit()
         confirm_login()
         mark_password_entered()
-        return redirect(safe_next(form.next.data) or url_for("main.index"))
+        next_url = safe_next(form.next.data)
+        replay.run_pending(next_url)  # the action the user clicked before confirming, if held
+        return redirect(next_url or url_for("main.index"))
     audit.record_now("confirm_failed", result="denied")
     # Only this account's failures end the session: the IP is shared by colleagues behind
     # one NAT, whose typos must not log this user out.
@@ -118,7 +123,7 @@ def confirm():
     if wait:
         return _end_session_after_confirm_failures(wait)
     form.form_errors.append(GENERIC_FAILURE)
-    return render_template("auth/confirm.html", form=form), 401
+    return render_template("auth/confirm.html", form=form, waiting=waiting), 401
 
 
 def _end_session_after_confirm_failures(wait: int):

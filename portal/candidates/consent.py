@@ -1,40 +1,54 @@
 """Routes under /kandidater/forslag: a consultant walks a proposal through identity release.
 
 approved → consent recorded → disclosed, or consent withdrawn (SECURITY.md). The rules live
-in :mod:`portal.proposals`; these views only validate the form, call it and redirect.
+in :mod:`portal.proposals` (the state machine), :mod:`.profile` (the profile the company gets)
+and :mod:`.sharing` (disclosure and the company's notice); these views only validate the
+form, call them and redirect.
+
+Approving, recording a consent and disclosing need a fresh login. On a stale one the POST is
+held (:mod:`portal.auth.replay`) and carried out right after the password is confirmed, by
+the same performer the fresh path uses. Withdrawing a consent needs no fresh login: it only
+ever hides data, and nothing may delay it.
 """
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import wraps
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from matching.encoders import EncoderUnavailable
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .. import audit, proposals
 from ..access import consultant_required
-from ..auth.sessions import confirm_first
+from ..auth import replay
 from ..extensions import db
-from ..formutil import DanishForm, choices
+from ..formutil import DanishForm, attach_error, choices
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
-from . import bp, service
-from .forms import DecisionForm
+from . import bp, profile, service, sharing
+from .forms import DecisionForm, ProfileForm
 from store import clock
+
+STAFF = ("consultant", "admin")
 
 
 class ConsentForm(DanishForm):
-    """The citizen's consent as the consultant records it; the text version is fixed server-side."""
+    """The citizen's consent and choices as the consultant records them; the text version is fixed."""
 
     channel = SelectField("Hvordan gav borgeren samtykke?", choices=choices(CONSENT_CHANNELS),
                           validators=[InputRequired("Vælg hvordan borgeren gav samtykke.")])
     deadline = DateField("Samtykket gælder til og med", validators=[
         InputRequired("Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes.")])
+    share_phone = BooleanField("Virksomheden må få borgerens telefonnummer")
+    share_email = BooleanField("Virksomheden må få borgerens e-mail")
+    share_cv = BooleanField("Virksomheden må hente borgerens CV-fil")
     text_read = BooleanField(f"Borgeren har fået samtykketeksten ({proposals.CONSENT_TEXT_VERSION})",
                              validators=[DataRequired("Bekræft at borgeren har fået samtykketeksten.")])
 
@@ -55,14 +69,35 @@ def _proposal(proposal_id: int) -> Proposal:
     return db.get_or_404(Proposal, proposal_id)
 
 
+def _page_url(proposal_id: int) -> str:
+    return url_for("candidates.proposal", proposal_id=proposal_id)
+
+
 def _back(proposal_id: int):
-    return redirect(url_for("candidates.proposal", proposal_id=proposal_id))
+    return redirect(_page_url(proposal_id))
+
+
+def _held(formdata: MultiDict | None) -> dict:
+    """Form arguments: the request's data, or a held action's (checked for CSRF when held)."""
+    return {} if formdata is None else {"formdata": formdata, "meta": {"csrf": False}}
+
+
+def _staff_only(performer):
+    """A held action runs in the confirm request: check the role again there."""
+
+    @wraps(performer)
+    def wrapped(args: dict, formdata: MultiDict | None = None):
+        if current_user.role not in STAFF:
+            abort(403)
+        return performer(args, formdata)
+
+    return wrapped
 
 
 @bp.get("/forslag/<int:proposal_id>")
 @consultant_required
 def proposal(proposal_id: int):
-    """The proposal's state, consents and the next allowed steps.
+    """The proposal's state, consents, the shared profile and the next allowed steps.
 
     :raise 404: if the proposal does not exist.
     """
@@ -70,16 +105,27 @@ def proposal(proposal_id: int):
     audit.record("proposal_viewed", citizen_id=item.citizen_id, opening_id=item.opening_id,
                  purpose="identity release")
     db.session.commit()
-    form = ConsentForm(formdata=None, deadline=clock.today() + timedelta(days=90))
+    return _page(item)
+
+
+def _page(item: Proposal, status: int = 200, **forms):
+    """Render the proposal page; ``forms`` replaces a blank form with one holding errors."""
     placements = db.session.scalars(
         sa.select(Placement).where(Placement.citizen_id == item.citizen_id,
                                    Placement.opening_id == item.opening_id)
         .order_by(Placement.start_date.desc())).all()
-    return render_template("candidates/proposal.html", proposal=item, consent_form=form,
-                           step_form=StepForm(), allowed=proposals.allowed_next(item),
-                           active=proposals.active_consent(item), placements=placements,
-                           can_start=_can_start(item), goal_form=_goal_form(item),
-                           text_version=proposals.CONSENT_TEXT_VERSION, **_assessment(item))
+    context = {
+        "consent_form": ConsentForm(formdata=None, deadline=clock.today() + timedelta(days=90)),
+        "goal_form": SharedGoalForm(formdata=None, shared_goal=item.shared_goal),
+        "profile_form": ProfileForm(formdata=None, data=profile.form_values(item)),
+        **forms}
+    return render_template(
+        "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
+        active=proposals.active_consent(item), placements=placements, can_start=_can_start(item),
+        text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
+        consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
+        profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),
+        **context, **_assessment(item)), status
 
 
 def _assessment(item: Proposal) -> dict:
@@ -108,24 +154,31 @@ def _refusal(item: Proposal) -> str | None:
 def assess(proposal_id: int):
     """Approve or reject a proposal waiting in "proposed" (a logged human decision).
 
-    Needs a fresh login, like the decision on the ranking page. Approval is refused while
-    the pair breaks a hard limit or cannot be matched (:func:`.service.refusal`, as on the ranking).
+    Needs a fresh login, like the decision on the ranking page; on a stale one the decision
+    is carried out after the password is confirmed. Approval is refused while the pair breaks
+    a hard limit or cannot be matched (:func:`.service.refusal`, as on the ranking).
 
     :raise 404: if the proposal does not exist.
     """
-    if stale := confirm_first("før du træffer beslutningen",
-                              url_for("candidates.proposal", proposal_id=proposal_id)):
+    if stale := replay.hold("før du træffer beslutningen", _page_url(proposal_id)):
         return stale
-    item = _proposal(proposal_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
+    _assess({"proposal_id": proposal_id})
+    return _back(proposal_id)
+
+
+@replay.replayable("candidates.assess", "Beslutningen om forslaget gemmes")
+@_staff_only
+def _assess(args: dict, formdata: MultiDict | None = None) -> None:
+    item = _proposal(args["proposal_id"])
+    form = DecisionForm(**_held(formdata))
+    if not form.validate():
         flash("Beslutningen kunne ikke gemmes: " + "; ".join(
             e for errors in form.errors.values() for e in errors), "error")
-        return _back(item.id)
+        return
     reason = form.reason.data.strip()
     if form.decision.data == "reject":
-        return _step(item, lambda: proposals.reject(item, current_user, reason),
-                     "Forslaget er fravalgt.")
+        _step(lambda: proposals.reject(item, current_user, reason), "Forslaget er fravalgt.")
+        return
     if item.status == "proposed":
         try:
             refused = _refusal(item)
@@ -134,7 +187,7 @@ def assess(proposal_id: int):
                        "gemt. Prøv igen om lidt.")
         if refused:
             flash(refused, "error")
-            return _back(item.id)
+            return
 
     def approve() -> None:
         shared = proposals.check_shared_goal(form.shared_goal.data or "")
@@ -142,12 +195,8 @@ def assess(proposal_id: int):
         if shared:
             proposals.set_shared_goal(item, current_user, shared)
 
-    return _step(item, approve, "Forslaget er godkendt; virksomheden kan nu se kandidaten under pseudonym. "
-                 "Næste skridt er borgerens samtykke.")
-
-
-def _goal_form(item: Proposal) -> SharedGoalForm:
-    return SharedGoalForm(formdata=None, shared_goal=item.shared_goal)
+    _step(approve, "Forslaget er godkendt; virksomheden kan nu se kandidaten under pseudonym. "
+          "Næste skridt er borgerens samtykke og profilen til virksomheden.")
 
 
 def _can_start(proposal: Proposal) -> bool:
@@ -162,48 +211,109 @@ def _can_start(proposal: Proposal) -> bool:
 @bp.post("/forslag/<int:proposal_id>/samtykke")
 @consultant_required
 def record_consent(proposal_id: int):
-    """Record the citizen's consent (channel, deadline; text version and time set here).
+    """Record the citizen's consent and choices (channel, deadline, contact details, CV file).
+
+    The text version and time are set here. Needs a fresh login: a consent is what lets the
+    name be shared. A form with errors is shown again before any password is asked.
 
     :raise 404: if the proposal does not exist.
     """
     item = _proposal(proposal_id)
     form = ConsentForm()
     if not form.validate_on_submit():
-        return _refuse(item, form)
-    return _step(item, lambda: proposals.record_consent(
-        item, current_user, channel=form.channel.data, deadline=form.deadline.data),
-        "Samtykket er registreret.")
+        return _page(item, 400, consent_form=form)
+    if stale := replay.hold("før du registrerer samtykket", _page_url(proposal_id)):
+        return stale
+    _record_consent({"proposal_id": proposal_id})
+    return _back(proposal_id)
+
+
+@replay.replayable("candidates.record_consent", "Borgerens samtykke registreres")
+@_staff_only
+def _record_consent(args: dict, formdata: MultiDict | None = None) -> None:
+    item = _proposal(args["proposal_id"])
+    form = ConsentForm(**_held(formdata))
+    if not form.validate():
+        flash("Samtykket kunne ikke registreres: " + "; ".join(
+            e for errors in form.errors.values() for e in errors), "error")
+        return
+    _step(lambda: proposals.record_consent(
+        item, current_user, channel=form.channel.data, deadline=form.deadline.data,
+        share_phone=form.share_phone.data, share_email=form.share_email.data, share_cv=form.share_cv.data),
+        "Samtykket er registreret." + ("" if profile.is_approved(item) else
+                                       " Godkend nu profilen til virksomheden, før navnet deles."))
 
 
 @bp.post("/forslag/<int:proposal_id>/videregiv")
 @consultant_required
 def disclose(proposal_id: int):
-    """Share the citizen's name with the company; needs a fresh login.
+    """Share the citizen's name and approved profile with the company ("Del"); needs a fresh login.
+
+    On a stale login the disclosure is carried out after the password is confirmed.
 
     :raise 404: if the proposal does not exist.
     """
-    if stale := confirm_first("før du deler borgerens identitet",
-                              url_for("candidates.proposal", proposal_id=proposal_id)):
+    if stale := replay.hold("før du deler borgerens identitet", _page_url(proposal_id)):
         return stale
-    item = _proposal(proposal_id)
-    if not StepForm().validate_on_submit():
-        return _refuse(item, None)
-    return _step(item, lambda: proposals.disclose(item, current_user),
-                 "Borgerens navn er nu delt med virksomheden.")
+    _disclose({"proposal_id": proposal_id})
+    return _back(proposal_id)
+
+
+@replay.replayable("candidates.disclose", "Borgerens navn og profil deles med virksomheden")
+@_staff_only
+def _disclose(args: dict, formdata: MultiDict | None = None) -> None:
+    item = _proposal(args["proposal_id"])
+    if formdata is None and not StepForm().validate_on_submit():
+        flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
+        return
+    _step(lambda: sharing.disclose(item, current_user),
+          "Borgerens navn og profil er nu delt med virksomheden, og virksomheden har fået besked.")
 
 
 @bp.post("/forslag/<int:proposal_id>/tilbagekald")
 @consultant_required
 def withdraw(proposal_id: int):
-    """Withdraw the citizen's consent; the company no longer sees the name.
+    """Withdraw the citizen's consent; the company no longer sees the name or the profile.
+
+    No fresh login: withdrawing only ever hides data.
 
     :raise 404: if the proposal does not exist.
     """
     item = _proposal(proposal_id)
     if not StepForm().validate_on_submit():
-        return _refuse(item, None)
-    return _step(item, lambda: proposals.withdraw(item, current_user),
-                 "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet.")
+        flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
+        return _back(item.id)
+    _step(lambda: proposals.withdraw(item, current_user),
+          "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet, profilen eller "
+          "kontaktoplysningerne.")
+    return _back(item.id)
+
+
+@bp.post("/forslag/<int:proposal_id>/profil")
+@consultant_required
+def approve_profile(proposal_id: int):
+    """Approve the candidate profile the company gets after disclosure (audited).
+
+    :raise 404: if the proposal does not exist.  :raise 400: the profile is refused.
+    """
+    item = _proposal(proposal_id)
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            checked = profile.check(experience=form.experience.data, goals=form.goals.data,
+                                    hours=form.hours.data, licences=form.licences.data,
+                                    languages=form.languages.data, start=form.start.data)
+            profile.approve(item, current_user, checked)
+        except profile.ProfileError as err:
+            attach_error(form, err)
+        except proposals.TransitionError as err:
+            db.session.rollback()
+            form.form_errors.append(str(err))
+        else:
+            flash("Profilen til virksomheden er godkendt." + (
+                "" if item.status == "disclosed" else " Virksomheden ser den, når navnet er delt."), "success")
+            return _back(item.id)
+    return _page(item, 400, profile_form=form)
 
 
 @bp.post("/forslag/<int:proposal_id>/jobmaal")
@@ -224,28 +334,16 @@ def shared_goal(proposal_id: int):
         else:
             flash("Jobmålet, som virksomheden ser, er gemt.", "success")
             return _back(item.id)
-    return render_template("candidates/proposal.html", proposal=item, consent_form=ConsentForm(formdata=None),
-                           step_form=StepForm(), allowed=proposals.allowed_next(item),
-                           active=proposals.active_consent(item), goal_form=form,
-                           text_version=proposals.CONSENT_TEXT_VERSION, **_assessment(item)), 400
+    return _page(item, 400, goal_form=form)
 
 
-def _step(item: Proposal, action, success: str):
+def _step(action, success: str) -> None:
+    """Run a state-machine step and flash its outcome; a refused step writes nothing."""
     try:
         action()
     except proposals.TransitionError as err:
         db.session.rollback()
         flash(str(err), "error")
-        return _back(item.id)
+        return
     flash(success, "success")
-    return _back(item.id)
 
-
-def _refuse(item: Proposal, form: ConsentForm | None):
-    if form is None:
-        flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
-        return _back(item.id)
-    return render_template("candidates/proposal.html", proposal=item, consent_form=form,
-                           step_form=StepForm(), allowed=proposals.allowed_next(item),
-                           active=proposals.active_consent(item), goal_form=_goal_form(item),
-                           text_version=proposals.CONSENT_TEXT_VERSION, **_assessment(item)), 400

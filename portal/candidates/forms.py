@@ -1,13 +1,14 @@
-"""Filters for a ranking (GET) and the consultant's decision (POST)."""
+"""Filters for a ranking (GET), the consultant's decision and the shared profile (POST)."""
 from __future__ import annotations
 
-from wtforms import BooleanField, FloatField, HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms import (BooleanField, FloatField, HiddenField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 
-from ..formutil import WholeNumberField
-from ..formutil import DanishForm, choices
+from ..citizens.forms import DanishDateField, NumberField, in_range
+from ..formutil import DanishForm, LicencesField, WholeNumberField, choices
 from ..proposals import MAX_SHARED_GOAL_LENGTH
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
@@ -43,3 +44,17 @@ class DecisionForm(DanishForm):
     shared_goal = StringField("Jobmål vist for virksomheden", validators=[
         Length(max=MAX_SHARED_GOAL_LENGTH,
                message=f"Jobmålet til virksomheden: Højst {MAX_SHARED_GOAL_LENGTH} tegn.")])
+
+
+class ProfileForm(DanishForm):
+    """The candidate profile the company gets after disclosure (rules in :mod:`.profile`)."""
+
+    experience = TextAreaField("Erfaring (kort resumé)", validators=[
+        DataRequired("Skriv et kort resumé af borgerens erfaring."),
+        Length(max=600, message="Højst 600 tegn.")])
+    goals = StringField("Jobmål", validators=[Length(max=200, message="Højst 200 tegn.")])
+    hours = NumberField("Timer om ugen", validators=[
+        Optional(), in_range(0, 80, "Timetallet skal være mellem 0 og 80.")])
+    licences = LicencesField("Kørekort (kategorier)")
+    languages = StringField("Sprog", validators=[Length(max=200, message="Højst 200 tegn.")])
+    start = DanishDateField("Kan starte", validators=[Optional()])

@@ -1,15 +1,16 @@
 """Routes under /kandidater: open openings, ranked candidates, decisions."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from matching.domain import DEFAULT_PRIORITY, Filters, Match
 from matching.encoders import EncoderUnavailable
 
 from .. import audit
 from ..access import consultant_required
-from ..auth.sessions import confirm_first
+from ..auth import replay
 from ..extensions import db
 from ..matching_runtime import pending_changes
 from store.models import Citizen, Opening
@@ -68,18 +69,27 @@ def decide(opening_id: int, citizen_id: int):
 
     The pair is scored directly (``MatchingService.explain_pair``), never by re-ranking, so
     any eligible citizen can be approved however far down the list; a citizen who breaks a
-    hard limit is refused with the reason. Needs a fresh login (SECURITY.md); a stale one is
-    sent to confirm the password and back to the ranking.
+    hard limit is refused with the reason. Needs a fresh login (SECURITY.md); on a stale one
+    the decision is held, the consultant confirms the password and the decision is carried
+    out before they are back on the ranking (:mod:`portal.auth.replay`).
 
     :raise 404: if the opening or the citizen does not exist.
     """
-    if stale := confirm_first("før du træffer beslutningen", url_for("candidates.ranking", opening_id=opening_id)):
+    if stale := replay.hold("før du træffer beslutningen", url_for("candidates.ranking", opening_id=opening_id)):
         return stale
-    opening = db.get_or_404(Opening, opening_id)
-    citizen = db.get_or_404(Citizen, citizen_id)
-    form = DecisionForm()
-    back = redirect(_ranking_url(opening.id, form.priority.data))
-    if not form.validate_on_submit():
+    return redirect(_decide({"opening_id": opening_id, "citizen_id": citizen_id}))
+
+
+@replay.replayable("candidates.decide", "Beslutningen om kandidaten gemmes")
+def _decide(args: dict, formdata: MultiDict | None = None) -> str:
+    """Carry out the decision; returns the ranking URL to go back to."""
+    if current_user.role not in ("consultant", "admin"):  # a held decision runs at /auth/confirm
+        abort(403)
+    opening = db.get_or_404(Opening, args["opening_id"])
+    citizen = db.get_or_404(Citizen, args["citizen_id"])
+    form = DecisionForm() if formdata is None else DecisionForm(formdata=formdata, meta={"csrf": False})
+    back = _ranking_url(opening.id, form.priority.data)
+    if not form.validate():
         flash("Beslutningen kunne ikke gemmes: " + "; ".join(
             e for errors in form.errors.values() for e in errors), "error")
         return back

@@ -115,7 +115,11 @@ def test_consultant_walks_the_flow_and_every_step_is_audited(app, client, auth, 
                                deadline=IN_90_DAYS.isoformat(), text_read="y")
     assert response.status_code == 302
     page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
-    assert 'data-testid="disclose"' in page and proposals.CONSENT_TEXT_VERSION in page
+    assert 'data-testid="disclose-blocked"' in page and proposals.CONSENT_TEXT_VERSION in page
+    assert consultant_post(client, auth, world, "profil", experience="Kok i kantine i 5 år.", goals="Kok",
+                           hours="12", languages="dansk").status_code == 302
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="disclose"' in page
     assert consultant_post(client, auth, world, "videregiv").status_code == 302
     assert consultant_post(client, auth, world, "tilbagekald").status_code == 302
     with app.app_context():
@@ -126,8 +130,9 @@ def test_consultant_walks_the_flow_and_every_step_is_audited(app, client, auth, 
             "telefon", proposals.CONSENT_TEXT_VERSION, IN_90_DAYS)
         assert consent.recorded_by_id == world["consultant"].id and consent.withdrawn_at
         events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(
-            ["consent_recorded", "identity_disclosed", "consent_withdrawn"]))).all()
-        assert [e.action for e in events] == ["consent_recorded", "identity_disclosed", "consent_withdrawn"]
+            ["consent_recorded", "profile_approved", "identity_disclosed", "consent_withdrawn"]))).all()
+        assert [e.action for e in events] == [
+            "consent_recorded", "profile_approved", "identity_disclosed", "consent_withdrawn"]
         assert all(e.citizen_id == world["citizen"] and e.user_id == world["consultant"].id for e in events)
 
 

@@ -1,0 +1,180 @@
+"""The candidate profile a company gets after disclosure, written or approved by the consultant.
+
+``Proposal.shared_profile`` holds (all keys optional; an empty dict = no profile yet):
+
+===============  =====================================================================
+``experience``   str: a short summary of the CV, as the consultant wrote or approved it
+``goals``        str: the jobmål as job titles ("Kok, Køkkenmedhjælper")
+``hours``        number: hours a week the citizen can work
+``licences``     list[str]: driving licence categories in card order (["B", "CE"])
+``languages``    str: "dansk, engelsk"
+``start``        str: first possible day as ISO date ("2027-01-04"), "" = efter aftale
+``phone``        str: only when the citizen agreed to share it (set with the consent)
+``email``        str: likewise
+===============  =====================================================================
+
+:func:`draft` prefills the form from the citizen's data, :func:`approve` checks and stores it.
+Never in a profile: limitations (text or flags), benefit group, CPR numbers, the consultant's
+notes. :func:`check` refuses texts that give away health details (the words
+:data:`portal.proposals.HEALTH_WORDS` knows) or hold a CPR-like number. Pages show a profile
+with :func:`rows` (label, Danish text), so every page reads it the same way.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from matching import licences as licence_table
+
+from .. import audit
+from ..extensions import db
+from ..formutil import RuleError
+from ..i18n import format_date, format_number
+from ..proposals import CONTACT_KEYS, HEALTH_WORDS, TransitionError, suggest_shared_goal
+from store import clock
+from store.models import Citizen, Proposal, User
+from store.models.base import utcnow
+
+PROFILE_KEYS = ("experience", "goals", "hours", "licences", "languages", "start")
+LABELS = {"experience": "Erfaring", "goals": "Jobmål", "hours": "Timer om ugen",
+          "licences": "Kørekort", "languages": "Sprog", "start": "Kan starte",
+          "phone": "Telefon", "email": "E-mail"}
+MAX_EXPERIENCE = 600
+MAX_LINE = 200
+# Ten digits, optionally split after six: what a CPR number looks like.
+_CPR = re.compile(r"\b\d{6}[- ]?\d{4}\b")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+class ProfileError(RuleError):
+    """The profile cannot be approved as written (``field`` names the form field)."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A checked profile, ready to store."""
+
+    experience: str
+    goals: str
+    hours: float | None
+    licences: tuple[str, ...]
+    languages: str
+    start: date | None
+
+
+def draft(citizen: Citizen) -> dict:
+    """Form values prefilled from the citizen: a CV summary, jobmål titles, hours, licences, languages.
+
+    Sentences of the CV that mention health or hold a CPR-like number are left out; the
+    consultant edits the rest before approving.
+    """
+    cv = citizen.current_cv
+    summary = ""
+    for sentence in _SENTENCE.split((cv.text if cv else "") or ""):
+        sentence = " ".join(sentence.split())
+        if not sentence or HEALTH_WORDS.search(sentence) or _CPR.search(sentence):
+            continue
+        if len(summary) + len(sentence) + 1 > MAX_EXPERIENCE:
+            break
+        summary = f"{summary} {sentence}".strip()
+    goals = [title for goal in citizen.job_goals if (title := suggest_shared_goal([goal.title]))]
+    return {"experience": summary, "goals": ", ".join(dict.fromkeys(goals))[:MAX_LINE],
+            "hours": citizen.hours_available, "licences": list(citizen.driving_licences or []),
+            "languages": " ".join((citizen.languages or "").split())[:MAX_LINE], "start": None}
+
+
+def form_values(proposal: Proposal) -> dict:
+    """The approved profile as form values, or a draft from the citizen when there is none."""
+    stored = proposal.shared_profile or {}
+    if proposal.profile_approved_at is None or not any(key in stored for key in PROFILE_KEYS):
+        return draft(proposal.citizen)
+    start = stored.get("start") or None
+    return {"experience": stored.get("experience", ""), "goals": stored.get("goals", ""),
+            "hours": stored.get("hours"), "licences": list(stored.get("licences") or []),
+            "languages": stored.get("languages", ""),
+            "start": date.fromisoformat(start) if start else None}
+
+
+def check(*, experience: str, goals: str, hours: float | None, licences, languages: str,
+          start: date | None, today: date | None = None) -> Profile:
+    """Clean and check a profile the consultant submitted.
+
+    Raises:
+        ProfileError: a text is too long, holds health words or a CPR-like number, hours are
+            outside 0-80, an unknown licence category, or a start date in the past.
+    """
+    today = today or clock.today()
+    texts = {"experience": (experience, MAX_EXPERIENCE), "goals": (goals, MAX_LINE),
+             "languages": (languages, MAX_LINE)}
+    cleaned = {}
+    for name, (value, limit) in texts.items():
+        value = " ".join((value or "").split())
+        if len(value) > limit:
+            raise ProfileError(f"Højst {limit} tegn.", name)
+        if any(not ch.isprintable() for ch in value):
+            raise ProfileError("Teksten indeholder usynlige tegn eller styretegn.", name)
+        if found := HEALTH_WORDS.search(value):
+            raise ProfileError(f"Profilen må ikke indeholde helbredsoplysninger eller skånehensyn "
+                               f"(»{found.group()}«). Skriv kun erfaring og kompetencer.", name)
+        if _CPR.search(value):
+            raise ProfileError("Profilen må ikke indeholde et CPR-nummer eller lignende tal.", name)
+        cleaned[name] = value
+    if not cleaned["experience"]:
+        raise ProfileError("Skriv et kort resumé af borgerens erfaring.", "experience")
+    if hours is not None and not 0 <= hours <= 80:
+        raise ProfileError("Timetallet skal være mellem 0 og 80.", "hours")
+    licences = list(licences or [])
+    if not set(licences) <= set(licence_table.CATEGORIES):
+        raise ProfileError("Vælg kun kørekortkategorier fra listen.", "licences")
+    if start is not None and start < today:
+        raise ProfileError("Startdatoen kan ikke ligge før i dag. Lad feltet stå tomt for »efter aftale«.",
+                           "start")
+    return Profile(cleaned["experience"], cleaned["goals"], hours,
+                   tuple(licence_table.ordered(licences)), cleaned["languages"], start)
+
+
+def approve(proposal: Proposal, user: User, profile: Profile) -> None:
+    """Store ``profile`` as approved by ``user`` for the company (audited, committed).
+
+    The contact details the citizen agreed to (set with the consent) are kept.
+
+    Raises:
+        TransitionError: if the proposal is still waiting for approval or is rejected.
+    """
+    if proposal.status in ("proposed", "rejected"):
+        raise TransitionError("Profilen kan først godkendes, når forslaget er godkendt.")
+    contacts = {k: v for k, v in (proposal.shared_profile or {}).items() if k in CONTACT_KEYS}
+    hours = profile.hours
+    proposal.shared_profile = {
+        "experience": profile.experience, "goals": profile.goals,
+        "hours": int(hours) if hours is not None and float(hours).is_integer() else hours,
+        "licences": list(profile.licences), "languages": profile.languages,
+        "start": profile.start.isoformat() if profile.start else "", **contacts}
+    proposal.profile_approved_by_id, proposal.profile_approved_at = user.id, utcnow()
+    audit.record("profile_approved", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
+                 purpose="shared candidate profile approved", user=user)
+    db.session.commit()
+
+
+def is_approved(proposal: Proposal) -> bool:
+    return proposal.profile_approved_at is not None and bool(
+        (proposal.shared_profile or {}).get("experience"))
+
+
+def rows(profile: dict) -> list[tuple[str, str]]:
+    """The profile as (Danish label, text) rows in a fixed order; contact details last."""
+    out = []
+    for key in (*PROFILE_KEYS, *CONTACT_KEYS):
+        value = (profile or {}).get(key)
+        if key == "start":
+            text = format_date(value) if value else "Efter aftale"
+        elif key == "hours":
+            text = "" if value in (None, "") else f"{format_number(value, 1, trim=True)} timer"
+        elif key == "licences":
+            text = ", ".join(value or []) or "Intet kørekort"
+        else:
+            text = str(value or "")
+        if text:
+            out.append((LABELS[key], text))
+    return out

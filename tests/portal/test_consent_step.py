@@ -1,0 +1,362 @@
+"""The consultant's consent step: the text read aloud, the citizen's choices, the shared
+profile, disclosure that tells the company, and actions carried out after a fresh-login confirm."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal import proposals
+from portal.auth import replay, sessions
+from portal.extensions import db
+from store.models import (AuditEvent, Citizen, Consent, CvDocument, JobGoal, MailMessage, Notification,
+                          Proposal, User)
+from tests.conftest import PASSWORD
+from tests.portal.proposal_fixtures import IN_90_DAYS, MARKER, TODAY, actions, build_world, set_status
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+LIMITATION = "Zqlimitmarker"  # in limitations_text: must never reach a profile, page for the company or mail
+PHONE, EMAIL = "21 34 56 78", "qzborger@example.dk"
+PROFILE = {"experience": "Kok i kantine i 5 år. Madlavning til 200 personer.", "goals": "Kok",
+           "hours": "12,5", "licences": ["B"], "languages": "dansk, engelsk", "start": ""}
+
+
+@pytest.fixture(autouse=True)
+def queued_mail_stays(monkeypatch):
+    """Keep queued mails in the queue: the mail worker blanks a body once it has sent it."""
+    from portal.notifications import mailer
+
+    monkeypatch.setattr(mailer, "kick", lambda app: None)
+
+
+@pytest.fixture
+def world(app, make_user):
+    """The identity-release world; the citizen has contact details, a CV file, jobmål and limitations."""
+    world = build_world(app, make_user)
+    world["colleague"] = make_user("company")  # its own company: moved into the first below
+    world["inactive"] = make_user("company", active=False)
+    with app.app_context():
+        company_id = world["company"].company_id
+        for key in ("colleague", "inactive"):
+            db.session.get(User, world[key].id).company_id = company_id
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.phone, citizen.email = PHONE, EMAIL
+        citizen.limitations_text = f"{LIMITATION}: rygskade, tåler ikke tunge løft"
+        citizen.driving_licences, citizen.languages = ["B"], "dansk, engelsk"
+        db.session.add_all([
+            CvDocument(citizen_id=citizen.id, stored_name="cv-abc.pdf", content_type="pdf",
+                       original_filename="cv.pdf",
+                       text="Kok i kantine i 5 år. Sygemeldt pga. stress i 2024. Madlavning til 200 personer."),
+            JobGoal(citizen_id=citizen.id, title="Kok (skånejob pga. rygskade)", position=0),
+            JobGoal(citizen_id=citizen.id, title="Køkkenmedhjælper", position=1)])
+        db.session.commit()
+    return world
+
+
+def page_of(client, world) -> str:
+    return client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def post(client, world, step: str, **data):
+    path = f"/kandidater/forslag/{world['proposal']}"
+    data.setdefault("csrf_token", csrf(client.get(path).get_data(as_text=True)))
+    return client.post(f"{path}/{step}", data=data)
+
+
+def consent_data(**choices) -> dict:
+    return {"channel": "telefon", "deadline": IN_90_DAYS.isoformat(), "text_read": "y", **choices}
+
+
+def proposal_row(app, world) -> Proposal:
+    with app.app_context():
+        item = db.session.get(Proposal, world["proposal"])
+        db.session.expunge(item)
+        return item
+
+
+def make_stale(client) -> None:
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+
+
+def confirm(client, world, password: str = PASSWORD):
+    token = csrf(client.get("/auth/confirm").get_data(as_text=True))
+    return client.post("/auth/confirm", data={
+        "password": password, "csrf_token": token, "next": f"/kandidater/forslag/{world['proposal']}"})
+
+
+# --- the consent step ----------------------------------------------------------------------
+
+def test_the_page_shows_the_versioned_text_to_read_aloud_and_the_citizens_contact(client, auth, world):
+    auth.login(world["consultant"].email)
+    html = page_of(client, world)
+    text = re.search(r'data-testid="consent-text">(.*?)</blockquote>', html, re.DOTALL).group(1)
+    assert "Firma 0" in text and "Praktik i kantinen" in text and "trække det tilbage" in text
+    assert proposals.CONSENT_TEXT_VERSION in html
+    contact = re.search(r'data-testid="citizen-contact">(.*?)</div>', html, re.DOTALL).group(1)
+    assert PHONE in contact and 'href="tel:21345678"' in contact and EMAIL in contact
+    for choice in ("share_phone", "share_email", "share_cv"):
+        assert f'name="{choice}"' in html
+
+
+def test_the_citizens_choices_are_recorded_with_the_consent(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    assert post(client, world, "samtykke", **consent_data(share_phone="y", share_cv="y")).status_code == 302
+    item = proposal_row(app, world)
+    assert item.status == "consented" and item.share_cv is True
+    assert item.shared_profile == {"phone": PHONE}  # no e-mail: the citizen did not agree
+    with app.app_context():
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "consent_recorded"))
+        assert event.purpose == f"channel:telefon;text:{proposals.CONSENT_TEXT_VERSION};share:phone,cv"
+    assert "telefonnummer, CV-fil" in page_of(client, world)
+
+
+def test_a_contact_detail_the_citizen_lacks_cannot_be_shared(app, client, auth, world):
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).email = ""
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    response = post(client, world, "samtykke", **consent_data(share_email="y"))
+    assert "ingen e-mail registreret" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Consent.id))) == 0
+    assert proposal_row(app, world).status == "approved"
+
+
+def test_withdrawal_is_a_clear_action_and_drops_the_choices(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data(share_phone="y", share_email="y", share_cv="y"))
+    html = page_of(client, world)
+    box = re.search(r'data-testid="withdraw-box">(.*?)</div></div>', html, re.DOTALL).group(1)
+    assert "Samtykke trukket tilbage" in box and "ingen adgangskode" in box
+    make_stale(client)  # withdrawing never waits for a password
+    assert post(client, world, "tilbagekald").headers["Location"].endswith(f"/forslag/{world['proposal']}")
+    item = proposal_row(app, world)
+    assert item.status == "withdrawn" and item.shared_profile == {} and item.share_cv is False
+
+
+# --- the shared profile ----------------------------------------------------------------------
+
+def test_the_profile_form_is_prefilled_without_health_details(client, auth, world):
+    auth.login(world["consultant"].email)
+    html = page_of(client, world)
+    form = re.search(r'data-testid="profile-form"(.*?)</form>', html, re.DOTALL).group(1)
+    assert "Kok i kantine i 5 år. Madlavning til 200 personer." in form
+    assert "stress" not in form and "Sygemeldt" not in form and LIMITATION not in form
+    assert 'value="Kok, Køkkenmedhjælper"' in form and "skånejob" not in form
+    assert 'value="dansk, engelsk"' in form and re.search(r'<input checked[^>]*value="B"', form)
+    assert "Profilen er ikke godkendt" in html
+
+
+def test_approving_the_profile_stores_it_and_keeps_the_agreed_contacts(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data(share_phone="y"))
+    start = (TODAY + timedelta(days=14)).isoformat()
+    assert post(client, world, "profil", **{**PROFILE, "start": start}).status_code == 302
+    item = proposal_row(app, world)
+    assert item.shared_profile == {"experience": PROFILE["experience"], "goals": "Kok", "hours": 12.5,
+                                   "licences": ["B"], "languages": "dansk, engelsk", "start": start,
+                                   "phone": PHONE}
+    assert item.profile_approved_by_id == world["consultant"].id and item.profile_approved_at
+    assert "profile_approved" in actions(app)
+    html = page_of(client, world)
+    assert "12,5 timer" in html and 'data-testid="disclose"' in html
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("experience", "Lang erfaring, men har rygskade", "helbredsoplysninger"),
+    ("goals", "Kok (skånejob)", "helbredsoplysninger"),
+    ("experience", "CPR 010203-1234 kok", "CPR-nummer"),
+    ("experience", "", "kort resumé"),
+    ("experience", "x" * 601, "Højst 600 tegn"),
+    ("hours", "81", "mellem 0 og 80"),
+    ("hours", "-1", "mellem 0 og 80"),
+    ("hours", "mange", "Skriv et tal"),
+    ("licences", "Z", "kørekortkategorier"),
+    ("start", "2026-02-31", "Ugyldig dato"),
+    ("start", (TODAY - timedelta(days=1)).isoformat(), "før i dag"),
+    ("languages", "dansk\u202eengelsk", "styretegn"),
+])
+def test_a_bad_profile_is_refused_with_a_danish_message(app, client, auth, world, field, value, message):
+    auth.login(world["consultant"].email)
+    response = post(client, world, "profil", **{**PROFILE, field: value})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    item = proposal_row(app, world)
+    assert item.profile_approved_at is None and item.shared_profile == {}
+
+
+def test_extra_fields_cannot_put_limitations_in_the_profile(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    post(client, world, "profil", **PROFILE, limitations_text=LIMITATION, benefit_group="kontanthjaelp",
+         phone="99999999", cpr="0102031234")
+    stored = proposal_row(app, world).shared_profile
+    assert set(stored) == {"experience", "goals", "hours", "licences", "languages", "start"}
+    assert LIMITATION not in str(stored) and "kontanthjaelp" not in str(stored)
+
+
+# --- disclosure -----------------------------------------------------------------------------
+
+def test_disclosure_without_an_approved_profile_says_it_is_missing(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data())
+    html = page_of(client, world)
+    assert 'data-testid="disclose-blocked"' in html and 'data-testid="disclose"' not in html
+    response = post(client, world, "videregiv")
+    assert "Profilen til virksomheden er ikke godkendt" in client.get(response.headers["Location"]).get_data(
+        as_text=True)
+    assert proposal_row(app, world).status == "consented"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_disclosure_tells_each_active_company_user_and_no_one_else(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data(share_phone="y"))
+    post(client, world, "profil", **PROFILE)
+    response = post(client, world, "videregiv")
+    assert "virksomheden har fået besked" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert proposal_row(app, world).status == "disclosed"
+    with app.app_context():
+        notes = db.session.scalars(sa.select(Notification).order_by(Notification.user_id)).all()
+        assert [n.user_id for n in notes] == [world["company"].id, world["colleague"].id]
+        assert {n.kind for n in notes} == {"candidate_shared"}
+        with app.test_request_context():
+            from flask import current_app, url_for
+            expected = (url_for("openings.candidate", opening_id=world["opening"], proposal_id=world["proposal"])
+                        if "openings.candidate" in current_app.view_functions
+                        else url_for("openings.detail", opening_id=world["opening"]))
+        assert all(n.link == expected and MARKER in n.text for n in notes)
+        mails = db.session.scalars(sa.select(MailMessage)).all()
+        assert sorted(m.to_address for m in mails) == sorted([world["company"].email, world["colleague"].email])
+        for mail in mails:
+            assert MARKER in mail.body and expected in mail.body
+            for secret in (LIMITATION, PHONE, EMAIL, "kontanthjaelp", "Kontanthjælp"):
+                assert secret not in mail.body + mail.subject
+
+
+# --- the action is carried out after the fresh-login confirmation ----------------------------
+
+def test_a_stale_disclosure_is_carried_out_after_the_password(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data())
+    post(client, world, "profil", **PROFILE)
+    make_stale(client)
+    response = post(client, world, "videregiv")
+    assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
+    assert proposal_row(app, world).status == "consented"  # nothing happened yet
+    waiting = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Borgerens navn og profil deles med virksomheden" in waiting
+    done = confirm(client, world)
+    assert done.status_code == 302 and done.headers["Location"] == f"/kandidater/forslag/{world['proposal']}"
+    assert proposal_row(app, world).status == "disclosed"
+    assert "Borgerens navn og profil er nu delt" in page_of(client, world)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 2
+    assert confirm(client, world).status_code == 302  # a second confirm repeats nothing
+    assert actions(app).count("identity_disclosed") == 1
+
+
+def test_a_stale_consent_keeps_its_choices_through_the_confirmation(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    make_stale(client)
+    response = post(client, world, "samtykke", **consent_data(share_email="y", channel="brev"))
+    assert "/auth/confirm" in response.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Consent.id))) == 0
+    confirm(client, world)
+    item = proposal_row(app, world)
+    assert item.status == "consented" and item.shared_profile == {"email": EMAIL}
+    with app.app_context():
+        assert db.session.scalar(sa.select(Consent.channel)) == "brev"
+    assert "Samtykket er registreret." in page_of(client, world)
+
+
+def test_a_stale_decision_on_a_waiting_proposal_is_carried_out(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["consultant"].email)
+    make_stale(client)
+    response = post(client, world, "vurdering", decision="reject", reason="For langt væk")
+    assert "/auth/confirm" in response.headers["Location"]
+    confirm(client, world)
+    item = proposal_row(app, world)
+    assert (item.status, item.decision_reason) == ("rejected", "For langt væk")
+
+
+def test_an_invalid_held_form_is_reported_after_the_confirmation(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["consultant"].email)
+    make_stale(client)
+    post(client, world, "vurdering", decision="reject", reason="")
+    confirm(client, world)
+    assert proposal_row(app, world).status == "proposed"
+    assert "Beslutningen kunne ikke gemmes" in page_of(client, world)
+
+
+def test_a_wrong_password_carries_out_nothing(app, client, auth, world):
+    set_status(app, world["proposal"], "consented", consent=True)
+    auth.login(world["consultant"].email)
+    post(client, world, "profil", **PROFILE)
+    make_stale(client)
+    post(client, world, "videregiv")
+    assert confirm(client, world, "Forkert-kode-123").status_code == 401
+    assert proposal_row(app, world).status == "consented"
+
+
+def test_a_held_action_expires(app, client, auth, world, monkeypatch):
+    set_status(app, world["proposal"], "consented", consent=True)
+    auth.login(world["consultant"].email)
+    post(client, world, "profil", **PROFILE)
+    make_stale(client)
+    post(client, world, "videregiv")
+    later = sessions.clock() + timedelta(seconds=replay.HOLD_SECONDS + 1)
+    monkeypatch.setattr(sessions, "clock", lambda: later)
+    assert confirm(client, world).status_code == 302
+    assert proposal_row(app, world).status == "consented"
+
+
+def test_a_held_action_runs_only_for_the_page_it_came_from(app, client, auth, world):
+    set_status(app, world["proposal"], "consented", consent=True)
+    auth.login(world["consultant"].email)
+    post(client, world, "profil", **PROFILE)
+    make_stale(client)
+    post(client, world, "videregiv")
+    token = csrf(client.get("/auth/confirm").get_data(as_text=True))
+    client.post("/auth/confirm", data={"password": PASSWORD, "csrf_token": token, "next": "/maal/"})
+    assert proposal_row(app, world).status == "consented"
+
+
+def test_a_post_without_csrf_is_never_held(app, client, auth, world):
+    set_status(app, world["proposal"], "consented", consent=True)
+    auth.login(world["consultant"].email)
+    post(client, world, "profil", **PROFILE)
+    make_stale(client)
+    response = client.post(f"/kandidater/forslag/{world['proposal']}/videregiv", data={})
+    assert response.status_code == 400
+    with client.session_transaction() as session:
+        assert replay.KEY not in session
+    confirm(client, world)
+    assert proposal_row(app, world).status == "consented"
+
+
+def test_a_held_action_is_not_carried_out_for_another_user(app, client, auth, world, make_user):
+    set_status(app, world["proposal"], "consented", consent=True)
+    auth.login(world["consultant"].email)
+    post(client, world, "profil", **PROFILE)
+    make_stale(client)
+    post(client, world, "videregiv")
+    with client.session_transaction() as session:
+        held = dict(session[replay.KEY])
+    other = make_user("consultant")
+    auth.switch_to(other.email)
+    with client.session_transaction() as session:
+        session[replay.KEY] = held  # even if the entry survived the log-in, it is not theirs
+        session["_fresh"] = False
+    confirm(client, world)
+    assert proposal_row(app, world).status == "consented"
