@@ -1,14 +1,20 @@
-"""Danish words for a broken hard limit: the refused approval and the excluded list say the same.
+"""Danish words for the hard limits of a pair: the ones it broke (the refused approval and the
+excluded list say the same) and the ones it passed ("Krav tjekket" on a ranking card).
 
-Built from the profiles (structured data), never parsed from the engine's English ``detail``.
+Built from the profiles or rows (structured data), never parsed from the engine's English
+``detail``.
 """
 from __future__ import annotations
 
-from matching.domain import CitizenProfile, Exclusion, OpeningProfile
+from collections.abc import Iterable
+from typing import Any
+
+from matching.domain import CitizenProfile, ConstraintCheck, Exclusion, OpeningProfile
 from matching import licences
 from matching.geo import UnknownPostcode
 from matching.ranking import distance_km
 
+from . import bp
 from ..i18n import format_number
 from store.models.vocab import BENEFIT_GROUPS, OPENING_KINDS, OPENING_STATUSES
 
@@ -49,3 +55,30 @@ def _commute(c: CitizenProfile | None, o: OpeningProfile) -> str:
         return "Afstanden kan ikke beregnes (ukendt postnummer)"
     return (f"For langt: {format_number(km, 1)} km, borgerens grænse er "
             f"{format_number(c.max_commute_km, 1, trim=True)} km")
+
+
+@bp.app_template_global("checked_limits")
+def checked_limits(checks: Iterable[ConstraintCheck], citizen: Any, opening: Any) -> list[str]:
+    """One Danish phrase per hard limit the pair passed, in the engine's check order.
+
+    For the card's "Krav tjekket". ``citizen`` and ``opening`` are matching profiles or the
+    database rows (the same attribute names: benefit_group, hours_available,
+    max_commute_km, driving_licences; kind, hours_min, required_licences). A limit added to
+    the engine later is still named, with its detail.
+    """
+    return [_passed(check.name, check.detail, citizen, opening) for check in checks if check.passed]
+
+
+def _passed(name: str, detail: str, c: Any, o: Any) -> str:
+    if name == "status":
+        return "Opslaget er åbent"
+    if name == "eligibility":
+        return f"{BENEFIT_GROUPS.get(c.benefit_group, c.benefit_group)} må tage {OPENING_KINDS.get(o.kind, o.kind).lower()}"
+    if name == "hours":
+        return (f"{format_number(c.hours_available, 1, trim=True)} t/uge til rådighed, opslaget kræver "
+                f"mindst {format_number(o.hours_min, 1, trim=True)}")
+    if name == "driving_licence":  # "Kørekort C kræves; borgeren har CE" / "Kørekort ikke nødvendigt"
+        return licences.reason(c.driving_licences or (), o.required_licences or ())
+    if name == "commute":
+        return f"Afstand inden for borgerens {format_number(c.max_commute_km, 1, trim=True)} km"
+    return f"{name}: {detail}"
