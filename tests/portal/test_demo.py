@@ -391,6 +391,7 @@ def test_demo_logins_find_something_to_show(demo):
 
 
 def test_demo_hand_off_profiles_and_a_booked_interview(app):
+    from portal.candidates.profile import is_approved
     from portal.proposals import HEALTH_WORDS, identity_released
     from store.models import Interview
 
@@ -402,7 +403,7 @@ def test_demo_hand_off_profiles_and_a_booked_interview(app):
         for p in released:
             assert p.profile_approved_at is not None and p.profile_approved_by_id is not None
             profile = p.shared_profile
-            assert profile["hours"] and profile["start"]
+            assert is_approved(p) and profile["experience"] and profile["hours"] is not None
             text = " ".join(str(v) for v in profile.values())
             assert not HEALTH_WORDS.search(text), text
             assert vocab.BENEFIT_GROUPS[p.citizen.benefit_group] not in text
