@@ -32,6 +32,7 @@ SUFFIXES = frozenset(
 )
 # Inflectional endings stripped when comparing a part with a word ("kantinen" ~ "kantine").
 _INFLECTIONS = ("erne", "ene", "en", "et", "er", "ne", "n", "r", "e")
+_SHORTEST_FIRST = tuple(sorted(_INFLECTIONS, key=len))
 # Compound parts of Danish job titles and tasks (normalised spelling). Parts of at least
 # three letters; whole words of the two texts are added per call (at least four letters).
 LEXICON = frozenset("""
@@ -49,11 +50,6 @@ LEXICON = frozenset("""
     industri fabrik montage lagerstyring ordre ordrer varer vare post pakker pakkeri
     kunder telefon klargører klargøring værksted cykel cykler bilpleje kran
 """.split())
-
-
-def _inflected(word: str, base: str) -> bool:
-    """True if ``word`` is ``base`` with an inflectional ending ("kantinen", "kantine")."""
-    return word.startswith(base) and word[len(base):] in _INFLECTIONS
 
 
 @lru_cache(maxsize=4096)
@@ -87,14 +83,19 @@ def _units(word: str, extra: frozenset[str]) -> tuple[str, ...]:
 
 def _meeting(unit: str, others: set[str]) -> str | None:
     """The term ``unit`` shares with ``others``: itself, or the uninflected form of the two
-    (a prefix of both, so it occurs in both texts); None when it meets none."""
+    (a prefix of both, so it occurs in both texts); None when it meets none.
+
+    Set lookups per inflectional ending, not a scan of ``others``: this runs for every word
+    of every candidate on the ranking page. When ``unit`` is an inflected form of several
+    words, the longest (the least stripped) is the term.
+    """
     if unit in others:
         return unit
-    for other in others:
-        if _inflected(other, unit):
-            return unit
-        if _inflected(unit, other):
-            return other
+    if any(unit + ending in others for ending in _INFLECTIONS):
+        return unit
+    for ending in _SHORTEST_FIRST:
+        if unit.endswith(ending) and unit[:-len(ending)] in others:
+            return unit[:-len(ending)]
     return None
 
 
@@ -102,8 +103,10 @@ _MAX_TOKENS = 500  # bounds the work on huge inputs (a CV pasted 10^4 times)
 _MAX_WORD = 40  # longer "words" are noise (base64, URLs, pasted junk)
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in dict.fromkeys(tokens(text)) if len(w) <= _MAX_WORD][:_MAX_TOKENS]
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    # Cached: the opening's text is the query of every candidate on its ranking page.
+    return tuple([w for w in dict.fromkeys(tokens(text)) if len(w) <= _MAX_WORD][:_MAX_TOKENS])
 
 
 def _shown(term: str) -> bool:
@@ -126,6 +129,13 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
     Returns:
         Normalised terms.
     """
+    # A pure function of the two texts, so it is cached: a ranking page shown again (or to
+    # another consultant) does not split the same compounds again.
+    return list(_matched_terms(query, doc, limit))
+
+
+@lru_cache(maxsize=16384)
+def _matched_terms(query: str, doc: str, limit: int) -> tuple[str, ...]:
     query_words, doc_words = _words(query), _words(doc)
     extra = frozenset(w for w in (*query_words, *doc_words)
                       if len(w) >= 4 and w not in STOPWORDS and w not in SUFFIXES)
@@ -142,4 +152,4 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
             if term is None or term in found or not _shown(term) or any(term in f for f in found):
                 continue
             found[term] = None
-    return list(found)[:limit]
+    return tuple(found)[:limit]
