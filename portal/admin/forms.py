@@ -2,14 +2,29 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..formutil import WholeNumberField
+from ..config import HOTLINE_PHONE_PATTERN
 from ..formutil import DanishForm, choices
 from store.models.vocab import ROLES
 
 SEATS_RANGE = "Antal pladser skal være mellem 0 og 100."
 POSTCODE = Regexp(r"^\d{4}$", message="Postnummeret skal være 4 cifre.")
+PHONE_LABEL = "Telefon (valgfri; konsulentens nummer vises for virksomhederne)"
+PHONE_HINT = "Fx 76 31 20 00 eller +45 76 31 20 00. Uden nummer vises hotlinens nummer."
+
+
+def clean_phone(value: str | None) -> str:
+    """The phone number with runs of spaces made one; "" for none."""
+    return " ".join((value or "").split())
+
+
+def phone_number(_form, field) -> None:
+    """Digits and spaces (an optional leading +), 8 to 20 characters; empty is allowed."""
+    text = clean_phone(field.data)
+    if text and (len(text) > 20 or not HOTLINE_PHONE_PATTERN.fullmatch(text)):
+        raise ValidationError("Skriv telefonnummeret med cifre og evt. mellemrum, fx 76 31 20 00.")
 
 
 class UserForm(DanishForm):
@@ -18,7 +33,16 @@ class UserForm(DanishForm):
     role = SelectField("Rolle", choices=choices(ROLES))
     company_id = SelectField("Virksomhed (kun for virksomhedsbrugere)", coerce=int, validators=[Optional()])
     team_id = SelectField("Team (kun for konsulenter)", coerce=int, validators=[Optional()])
+    phone = StringField(PHONE_LABEL, validators=[Length(max=40, message="Telefonnummeret er for langt."), phone_number],
+                        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 40})
     submit = SubmitField("Opret bruger")
+
+
+class PhoneForm(DanishForm):
+    """An existing user's work phone (shown to companies when the user is their consultant)."""
+
+    phone = StringField(PHONE_LABEL, validators=[Length(max=40, message="Telefonnummeret er for langt."), phone_number],
+                        render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 40})
 
 
 class CompanyForm(DanishForm):

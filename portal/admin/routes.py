@@ -14,7 +14,7 @@ from ..extensions import db
 from ..formutil import DanishForm, choices
 from store.models import Company, Team, User, vocab
 from . import bp, service
-from .forms import CompanyForm, UserForm
+from .forms import CompanyForm, PhoneForm, UserForm, clean_phone
 
 
 @bp.get("/users")
@@ -43,7 +43,8 @@ def new_user():
     form.team_id.choices = choices([(0, "–"), *teams])
     if form.validate_on_submit():
         new = service.NewUser(email=form.email.data, name=form.name.data, role=form.role.data,
-                              company_id=form.company_id.data, team_id=form.team_id.data)
+                              company_id=form.company_id.data, team_id=form.team_id.data,
+                              phone=clean_phone(form.phone.data))
         try:
             user, token = service.create_user(new, current_app.config["PASSWORD_RESET_HOURS"])
         except service.AccountRuleError as refusal:
@@ -54,6 +55,25 @@ def new_user():
             return render_template("admin/user_created.html", user=user, result=result,
                                    link=_shown_link(user, result, link))
     return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/telefon", methods=["GET", "POST"])
+@admin_required
+def user_phone(user_id: int):
+    """Set or clear a user's work phone (fresh login, audited).
+
+    :raise 404: if ``user_id`` does not exist.  :raise 400: with the Danish form error.
+    """
+    if stale := confirm_first("før du ændrer en bruger", url_for("admin.user_phone", user_id=user_id)):
+        return stale
+    user = db.get_or_404(User, user_id)
+    form = PhoneForm(formdata=None, phone=user.phone) if request.method == "GET" else PhoneForm()
+    if form.validate_on_submit():
+        service.set_phone(user, clean_phone(form.phone.data))
+        flash(f"Telefonnummeret for {user.name} er gemt." if user.phone
+              else f"Telefonnummeret for {user.name} er fjernet.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, edit_user=user), 400 if request.method == "POST" else 200
 
 
 @bp.post("/users/<int:user_id>/link")

@@ -31,6 +31,7 @@ class NewUser:
     role: str
     company_id: int | None = None
     team_id: int | None = None
+    phone: str = ""  # already cleaned (see forms.clean_phone)
 
 
 COMPANY_FIELDS = ("name", "cvr", "address", "postcode", "code_of_care", "standing_seats")
@@ -55,12 +56,19 @@ def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
     user = User(email=email, name=new.name.strip(), role=new.role,
                 company_id=new.company_id if is_company else None,
                 team_id=None if is_company else new.team_id or None,
-                session_token=new_session_token())
+                phone=new.phone, session_token=new_session_token())
     token = issue_set_password_token(user, link_hours)
     db.session.add(user)
     audit.record("user_created", purpose=f"user:{email}")
     db.session.commit()
     return user, token
+
+
+def set_phone(user: User, phone: str) -> None:
+    """Store ``user``'s work phone ("" = none; the contact card then shows the hotline); committed."""
+    user.phone = phone
+    audit.record("user_phone_set", purpose=f"user:{user.id} {'set' if phone else 'cleared'}")
+    db.session.commit()
 
 
 def save_company(company: Company, values: dict) -> Company:
