@@ -51,6 +51,21 @@ def _runtime() -> _Runtime:
     return runtime
 
 
+def warm_up() -> None:
+    """Load the encoder model and the index now, not on some user's first ranking.
+
+    Called once per server process (``portal.wsgi``): a gunicorn worker then answers its
+    first ranking page as fast as its hundredth. A failure (e.g. Elasticsearch down) is only
+    logged: the ranking page reports it in the portal's own words when it is used.
+    """
+    try:
+        runtime = _runtime()
+        runtime.encoder.encode_queries(["opvarmning"])
+    except Exception:  # noqa: BLE001 - start-up must go on; the ranking page reports the fault
+        current_app.logger.warning("matching warm-up failed; the first ranking will retry",
+                                   exc_info=True)
+
+
 def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingService:
     """A MatchingService for this request (rules read fresh from the database)."""
     runtime = _runtime()
