@@ -360,3 +360,35 @@ def test_a_held_action_is_not_carried_out_for_another_user(app, client, auth, wo
         session["_fresh"] = False
     confirm(client, world)
     assert proposal_row(app, world).status == "consented"
+
+
+def test_a_stale_decision_on_the_ranking_is_carried_out(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    ranking = f"/kandidater/opslag/{world['opening2']}"
+    token = csrf(client.get(ranking).get_data(as_text=True))
+    make_stale(client)
+    response = client.post(f"{ranking}/borger/{world['citizen']}", data={
+        "csrf_token": token, "decision": "reject", "reason": "Passer bedre til kantinen"})
+    assert "/auth/confirm" in response.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Proposal.id))) == 1
+    token = csrf(client.get("/auth/confirm").get_data(as_text=True))
+    done = client.post("/auth/confirm", data={"password": PASSWORD, "csrf_token": token, "next": ranking})
+    assert done.headers["Location"] == ranking
+    with app.app_context():
+        decided = db.session.scalar(sa.select(Proposal).where(Proposal.opening_id == world["opening2"]))
+        assert (decided.status, decided.decision_reason) == ("rejected", "Passer bedre til kantinen")
+    assert f"{MARKER} er fravalgt" in client.get(ranking).get_data(as_text=True)
+
+
+def test_an_older_consent_shows_the_text_it_was_given_under(app, client, auth, world):
+    with app.app_context():
+        item = db.session.get(Proposal, world["proposal"])
+        item.status = "consented"
+        db.session.add(Consent(proposal=item, text_version="samtykke-v1", channel="telefon",
+                               deadline=IN_90_DAYS, recorded_by_id=world["consultant"].id))
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    html = page_of(client, world)
+    assert "Samtykketekst samtykke-v1" in html
+    assert "giver mit navn til Firma 0 i forbindelse med opslaget «Praktik i kantinen»" in html
