@@ -21,13 +21,15 @@ from .forms import OfferForm, OutcomeForm, StepForm
 booking_required = roles_required("company", "consultant", "admin")
 
 
-def load_proposal(proposal_id: int) -> Proposal:
-    """The proposal, if the current user may act on it.
+def load_proposal(proposal_id: int, opening_id: int | None = None) -> Proposal:
+    """The proposal, if the current user may act on it (and it is on ``opening_id`` when given).
 
-    :raise 404: unknown id; for a company user also another company's opening or a
-        proposal it cannot see.
+    :raise 404: unknown id or another opening's proposal; for a company user also another
+        company's opening or a proposal it cannot see.
     """
     proposal = db.session.get(Proposal, proposal_id)
+    if opening_id is not None and proposal is not None and proposal.opening_id != opening_id:
+        proposal = None
     if proposal is not None and current_user.role != "company":
         return proposal
     if (proposal is None or proposal.opening.company_id != current_user.company_id
@@ -68,14 +70,14 @@ def _refused(proposal: Proposal, messages: list[str]):
     return back_to(proposal)
 
 
-@bp.post("/forslag/<int:proposal_id>/tider")
+@bp.post("/opslag/<int:opening_id>/forslag/<int:proposal_id>/tider")
 @booking_required
-def offer(proposal_id: int):
+def offer(opening_id: int, proposal_id: int):
     """Offer 1–3 interview times from the user's side.
 
     :raise 404: as :func:`load_proposal`.
     """
-    proposal = load_proposal(proposal_id)
+    proposal = load_proposal(proposal_id, opening_id)
     form = OfferForm()
     if not form.validate_on_submit():
         return _refused(proposal, form.messages())
@@ -140,14 +142,14 @@ def download(interview_id: int):
     return response
 
 
-@bp.post("/forslag/<int:proposal_id>/udfald")
+@bp.post("/opslag/<int:opening_id>/forslag/<int:proposal_id>/udfald")
 @roles_required("company")
-def outcome(proposal_id: int):
+def outcome(opening_id: int, proposal_id: int):
     """The company reports the outcome after the interview: hired, or not hired with a reason.
 
     :raise 404: as :func:`load_proposal`.
     """
-    proposal = load_proposal(proposal_id)
+    proposal = load_proposal(proposal_id, opening_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
         return _refused(proposal, [e for errors in form.errors.values() for e in errors])

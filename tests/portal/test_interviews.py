@@ -41,13 +41,13 @@ def world(app, make_user):
     return world | {"adviser": adviser}
 
 
-def offer_as(client, auth, email, proposal_id, times=((DAY, "10:00"),), **extra):
+def offer_as(client, auth, email, world, times=((DAY, "10:00"),), **extra):
     auth.switch_to(email)
     data = {"csrf_token": auth.csrf_token("/"), "duration": "45", "location": "Kantinen, Vestergade 1"}
     for n, (day, time) in enumerate(times, start=1):
         data[f"date{n}"], data[f"time{n}"] = day, time
     data.update(extra)
-    return client.post(f"/samtaler/forslag/{proposal_id}/tider", data=data)
+    return client.post(f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/tider", data=data)
 
 
 def post(client, auth, path):
@@ -72,7 +72,7 @@ def mails(app, kind):
 
 
 def test_company_offers_consultant_books_both_get_an_ics(app, client, auth, world):
-    response = offer_as(client, auth, world["company"].email, world["proposal"],
+    response = offer_as(client, auth, world["company"].email, world,
                         times=((DAY, "10:00"), (DAY2, "13:30")))
     assert response.status_code == 302
     assert [(s, side) for _, s, side, _ in rows(app, world["proposal"])] == [("offered", "company")] * 2
@@ -120,12 +120,12 @@ def test_company_offers_consultant_books_both_get_an_ics(app, client, auth, worl
 
 
 def test_move_cancels_with_a_higher_sequence_and_offers_new_times(app, client, auth, world):
-    offer_as(client, auth, world["consultant"].email, world["proposal"])
+    offer_as(client, auth, world["consultant"].email, world)
     (first, *_), = rows(app, world["proposal"])
     assert notes(app, "interview_offered") == [world["company"].id]
     auth.switch_to(world["company"].email)
     post(client, auth, f"/samtaler/{first}/vaelg")
-    response = offer_as(client, auth, world["company"].email, world["proposal"], times=((DAY2, "09:00"),))
+    response = offer_as(client, auth, world["company"].email, world, times=((DAY2, "09:00"),))
     assert response.status_code == 302  # refused: already booked, move instead
     assert [s for _, s, *_ in rows(app, world["proposal"])] == ["booked"]
 
@@ -142,7 +142,7 @@ def test_move_cancels_with_a_higher_sequence_and_offers_new_times(app, client, a
 
 
 def test_cancel_a_booked_interview_tells_both_sides(app, client, auth, world):
-    offer_as(client, auth, world["company"].email, world["proposal"])
+    offer_as(client, auth, world["company"].email, world)
     (interview, *_), = rows(app, world["proposal"])
     auth.switch_to(world["consultant"].email)
     post(client, auth, f"/samtaler/{interview}/vaelg")
@@ -171,7 +171,7 @@ def test_cancel_a_booked_interview_tells_both_sides(app, client, auth, world):
     ((DAY, "10:00"), {"location": "Kantinen\x00"}),
 ])
 def test_bad_offers_are_refused_in_danish(app, client, auth, world, times, extra):
-    response = offer_as(client, auth, world["company"].email, world["proposal"], times=(times,), **extra)
+    response = offer_as(client, auth, world["company"].email, world, times=(times,), **extra)
     assert response.status_code == 302
     assert rows(app, world["proposal"]) == []
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -198,26 +198,30 @@ def test_no_booking_before_the_identity_is_released(app, client, auth, world, st
         db.session.commit()
     set_status(app, world["proposal"], status, consent=consent)
     for who in ("company", "consultant"):
-        offer_as(client, auth, world[who].email, world["proposal"])
+        offer_as(client, auth, world[who].email, world)
     assert rows(app, world["proposal"]) == []
     assert notes(app, "interview_offered") == []
 
 
 def test_another_company_gets_404_everywhere(app, client, auth, world):
-    offer_as(client, auth, world["consultant"].email, world["proposal"])
+    offer_as(client, auth, world["consultant"].email, world)
     (interview, *_), = rows(app, world["proposal"])
     auth.switch_to(world["other"].email)
-    assert offer_as(client, auth, world["other"].email, world["proposal"]).status_code == 404
+    assert offer_as(client, auth, world["other"].email, world).status_code == 404
     for path in (f"/samtaler/{interview}/vaelg", f"/samtaler/{interview}/aflys",
-                 f"/samtaler/forslag/{world['proposal']}/udfald"):
+                 f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"):
         assert post(client, auth, path).status_code == 404, path
     assert client.get(f"/samtaler/{interview}/samtale.ics").status_code == 404
     assert client.get("/samtaler/999999/samtale.ics").status_code == 404
     assert [s for _, s, *_ in rows(app, world["proposal"])] == ["offered"]
+    # the company's own other opening with this proposal's id: 404 too
+    wrong = world | {"opening": world["opening2"]}
+    assert offer_as(client, auth, world["company"].email, wrong).status_code == 404
+    assert [s for _, s, *_ in rows(app, world["proposal"])] == ["offered"]
 
 
 def test_company_cannot_download_the_ics_after_consent_is_withdrawn(app, client, auth, world):
-    offer_as(client, auth, world["consultant"].email, world["proposal"])
+    offer_as(client, auth, world["consultant"].email, world)
     (interview, *_), = rows(app, world["proposal"])
     set_status(app, world["proposal"], "withdrawn")
     auth.switch_to(world["company"].email)
@@ -238,7 +242,7 @@ def _book_past_interview(app, world) -> int:
 
 def test_outcome_hired_notifies_the_consultants_with_the_start_link(app, client, auth, world):
     auth.switch_to(world["company"].email)
-    path = f"/samtaler/forslag/{world['proposal']}/udfald"
+    path = f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"
     client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "hired"})
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).company_response is None  # no interview yet
@@ -265,7 +269,7 @@ def notes_link(app, user_id):
 def test_outcome_not_hired_needs_a_reason(app, client, auth, world):
     _book_past_interview(app, world)
     auth.switch_to(world["company"].email)
-    path = f"/samtaler/forslag/{world['proposal']}/udfald"
+    path = f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"
     client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined", "reason": "  "})
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).company_response is None
@@ -279,7 +283,7 @@ def test_outcome_not_hired_needs_a_reason(app, client, auth, world):
 
 
 def test_staff_panel_on_the_proposal_page(app, client, auth, world):
-    offer_as(client, auth, world["company"].email, world["proposal"])
+    offer_as(client, auth, world["company"].email, world)
     auth.switch_to(world["consultant"].email)
     page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     assert 'data-testid="interview-panel"' in page and 'data-testid="interview-book"' in page
