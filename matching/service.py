@@ -33,6 +33,7 @@ from matching.ranking import (
     Candidate, check_hard_constraints, citizen_passes, citizen_text, distance_km, opening_passes,
     opening_text, rank,
 )
+from matching.redact import redact_cpr
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
 
 log = logging.getLogger(__name__)
@@ -401,7 +402,7 @@ class MatchingService:
         lexical = self.lexical()
         dense = query_vector is not None
         if plan.kind == "citizen":
-            title = plan.pair(profiles[0])[1].title
+            title = redact_cpr(plan.pair(profiles[0])[1].title)
             groups = [[g.strip() for g in p.job_goals if g.strip()] for p in profiles]
             flat = [g for group in groups for g in group]
             if not flat:
@@ -414,7 +415,7 @@ class MatchingService:
                     for group in groups]
         citizen = plan.pair(profiles[0])[0]
         goals = [g.strip() for g in citizen.job_goals if g.strip()]
-        titles = [p.title for p in profiles]
+        titles = [redact_cpr(plan.pair(p)[1].title) for p in profiles]
         title_vectors = self.scorer.encode_docs(titles) if dense and goals else None
         per_goal = []
         for goal in goals:
