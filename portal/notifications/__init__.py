@@ -13,6 +13,8 @@ from flask import Blueprint, Flask, Response, current_app, g
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..extensions import db
+
 bp = Blueprint("notifications", __name__, url_prefix="/beskeder")
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _kick_mail(response: Response) -> Response:
-        if g.pop("mail_queued", False):
+        # Only after the view committed: pending changes mean the mail rows may never be
+        # written (and an inline drain would wait for the view's lock); the worker loop
+        # sends whatever did get committed.
+        if g.pop("mail_queued", False) and not (db.session.new or db.session.dirty or db.session.deleted):
             from . import mailer
 
             try:

@@ -16,7 +16,7 @@ Guarantees:
   address with a line break), the row is ``failed``.
 * **Nothing kept that need not be.** Once sent or given up, ``body`` and ``ics`` are blanked
   (they can hold a disclosed citizen's name); recipient, kind, subject and times stay.
-* **Audited without content.** Every try is an ``mail_sent`` audit event with the row id,
+* **Audited without content.** Every try is a ``mail_sent`` audit event with the row id,
   kind and recipient user id, never the body.
 
 Sending happens off the request path: :func:`kick` (called after a request that queued
