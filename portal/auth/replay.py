@@ -30,7 +30,9 @@ from . import sessions
 
 KEY = "pending_action"
 HOLD_SECONDS = 10 * 60
-MAX_FIELD_LENGTH = 2000  # a held form is small; a huge one is not kept in the cookie
+# The session is a signed cookie (~4 KB): a held form is small, a bigger one is not kept.
+MAX_FIELDS = 20
+MAX_HELD_CHARS = 2000
 
 Performer = Callable[[dict[str, Any], MultiDict], None]
 _PERFORMERS: dict[str, tuple[Performer, str]] = {}
@@ -62,8 +64,12 @@ def hold(before: str, next_url: str) -> Response | None:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
         abort(400)
-    fields = [(k, v) for k, v in request.form.items(multi=True)
-              if k != "csrf_token" and len(v) <= MAX_FIELD_LENGTH][:40]
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    if len(fields) > MAX_FIELDS or sum(len(k) + len(v) for k, v in fields) > MAX_HELD_CHARS:
+        # Too big for the session cookie: confirm, then the user submits again (said so).
+        session.pop(KEY, None)
+        flash(f"Bekræft din adgangskode, {before}. Send derefter formularen igen.", "info")
+        return redirect(url_for("auth.confirm", next=next_url))
     session[KEY] = {"endpoint": request.endpoint, "args": dict(request.view_args or {}),
                     "form": fields, "user": current_user.id, "next": next_url,
                     "until": sessions.clock().timestamp() + HOLD_SECONDS,

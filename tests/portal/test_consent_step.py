@@ -392,3 +392,16 @@ def test_an_older_consent_shows_the_text_it_was_given_under(app, client, auth, w
     html = page_of(client, world)
     assert "Samtykketekst samtykke-v1" in html
     assert "giver mit navn til Firma 0 i forbindelse med opslaget «Praktik i kantinen»" in html
+
+
+def test_a_form_too_big_for_the_session_is_not_held_and_the_page_says_so(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["consultant"].email)
+    make_stale(client)
+    response = post(client, world, "vurdering", decision="reject", reason="x" * (replay.MAX_HELD_CHARS + 1))
+    assert "/auth/confirm" in response.headers["Location"]
+    with client.session_transaction() as session:
+        assert replay.KEY not in session
+    assert "Send derefter formularen igen" in client.get(response.headers["Location"]).get_data(as_text=True)
+    confirm(client, world)
+    assert proposal_row(app, world).status == "proposed"
