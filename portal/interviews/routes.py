@@ -168,6 +168,8 @@ def interview_panel(proposal: Proposal) -> dict:
         "offers": [i for i in rows if i.status == "offered"],
         "history": [i for i in rows if i.status in ("cancelled", "declined")],
         "outcome_due": service.outcome_due(proposal),
+        # hired or not hired: the booking is over (the answer is shown with the proposal)
+        "finished": proposal.company_response in ("hired", "declined"),
         "side": "company" if current_user.role == "company" else "jobcenter",
         "offer_form": OfferForm(formdata=None),
         "step_form": StepForm(),

@@ -255,6 +255,8 @@ def test_outcome_hired_notifies_the_consultants_with_the_start_link(app, client,
         sent = db.session.scalars(sa.select(Notification).where(Notification.kind == "company_answered")).all()
         assert sorted(n.user_id for n in sent) == sorted([world["consultant"].id, world["adviser"].id])
         assert {n.link for n in sent} == {f"/forloeb/ny/{world['proposal']}"}  # placements.start
+    page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="interview-finished"' in page and 'data-testid="interview-offer-form"' not in page
     auth.switch_to(world["consultant"].email)
     link = notes_link(app, world["consultant"].id)
     assert client.get(link).status_code == 200
