@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit
@@ -58,14 +58,18 @@ def report_page():
                            notice=notice, charts=charts, shown=report.shown, small=report.SMALL)
 
 
-@bp.get("/rapport.xlsx")
+@bp.get("/rapport/<int:year>.xlsx")
 @company_required
-def report_xlsx():
-    """The year's report as XLSX (fresh login; audited; aggregates only)."""
+def report_xlsx(year: int):
+    """The year's report as XLSX (fresh login; audited; aggregates only).
+
+    :raise 404: for a year outside the company's years (its first placement to this year).
+    """
     if not current_user.is_code_of_care:
         return _partners_only()
     today = clock.today()
-    year, _years, _notice = _year(today)
+    if year not in report.years_available(current_user.company_id, today):
+        abort(404)
     if stale := confirm_first("før du henter rapporten", url_for("partners.report_page", aar=year)):
         return stale
     body = export.render_xlsx(report.build(current_user.company_id, year, today), current_user.company.name)

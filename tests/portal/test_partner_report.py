@@ -99,7 +99,7 @@ def test_bad_year_shows_a_notice_and_this_year(client, world, year):
 
 def test_xlsx_has_the_sheets_and_no_names(app, client, world):
     AuthActions(client).switch_to("p@firma.dk")
-    response = client.get("/partner/rapport.xlsx?aar=2026")
+    response = client.get("/partner/rapport/2026.xlsx")
     assert response.status_code == 200
     assert 'filename="code-of-care-2026.xlsx"' in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
@@ -122,11 +122,17 @@ def test_download_needs_a_fresh_login(client, world):
     AuthActions(client).switch_to("p@firma.dk")
     with client.session_transaction() as session:
         session["_fresh"] = False
-    response = client.get("/partner/rapport.xlsx")
+    response = client.get("/partner/rapport/2026.xlsx")
     assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("path", ["/partner/rapport", "/partner/rapport.xlsx"])
+@pytest.mark.parametrize("year", [2024, 2027, 0, 99999])
+def test_download_of_a_year_outside_the_list_is_404(client, world, year):
+    AuthActions(client).switch_to("p@firma.dk")
+    assert client.get(f"/partner/rapport/{year}.xlsx").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/partner/rapport", "/partner/rapport/2026.xlsx"])
 def test_other_companies_get_the_partners_only_page_and_staff_403(client, world, path):
     AuthActions(client).switch_to("plain@firma.dk")
     response = client.get(path)
