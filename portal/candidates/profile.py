@@ -80,7 +80,7 @@ def draft(citizen: Citizen) -> dict:
         summary = f"{summary} {sentence}".strip()
     goals = [title for goal in citizen.job_goals if (title := suggest_shared_goal([goal.title]))]
     return {"experience": summary, "goals": ", ".join(dict.fromkeys(goals))[:MAX_LINE],
-            "hours": citizen.hours_available, "licences": list(citizen.driving_licences or []),
+            "hours": _whole(citizen.hours_available), "licences": list(citizen.driving_licences or []),
             "languages": " ".join((citizen.languages or "").split())[:MAX_LINE], "start": None}
 
 
@@ -145,16 +145,19 @@ def approve(proposal: Proposal, user: User, profile: Profile) -> None:
     if proposal.status in ("proposed", "rejected"):
         raise TransitionError("Profilen kan først godkendes, når forslaget er godkendt.")
     contacts = {k: v for k, v in (proposal.shared_profile or {}).items() if k in CONTACT_KEYS}
-    hours = profile.hours
     proposal.shared_profile = {
-        "experience": profile.experience, "goals": profile.goals,
-        "hours": int(hours) if hours is not None and float(hours).is_integer() else hours,
+        "experience": profile.experience, "goals": profile.goals, "hours": _whole(profile.hours),
         "licences": list(profile.licences), "languages": profile.languages,
         "start": profile.start.isoformat() if profile.start else "", **contacts}
     proposal.profile_approved_by_id, proposal.profile_approved_at = user.id, utcnow()
     audit.record("profile_approved", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
                  purpose="shared candidate profile approved", user=user)
     db.session.commit()
+
+
+def _whole(hours: float | None) -> float | int | None:
+    """12.0 → 12 (shown as "12", not "12.0"); other values unchanged."""
+    return int(hours) if hours is not None and float(hours).is_integer() else hours
 
 
 def is_approved(proposal: Proposal) -> bool:
