@@ -8,8 +8,8 @@ another occupation family. The JSON summary is the last stdout line.
 It lives outside ``matching`` (which imports nothing of ours) and outside ``indexer`` (which
 never imports the portal); it is a developer tool, not part of the product.
 
-    python -m scripts.demo_eval --encoder hashing     # seconds
-    python -m scripts.demo_eval --encoder e5          # ~10 min on the shared VM
+    python -m scripts.demo_eval --encoder hashing     # 1-6 min on the shared VM
+    python -m scripts.demo_eval --encoder e5          # 9-35 min, by the machine's load
     python -m scripts.demo_eval --goal-bands          # how the per-jobmål bands fall
 """
 from __future__ import annotations
