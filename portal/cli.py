@@ -233,7 +233,7 @@ def mail_send_command(loop: bool, interval: float) -> None:
                 "and migrated (flask --app portal setup)? Nothing was sent.") from None
         return
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"mail worker: draining every {interval:g} s (Ctrl-C stops)")
     try:
         while not stop.is_set():
@@ -248,6 +248,8 @@ def mail_send_command(loop: bool, interval: float) -> None:
             stop.wait(interval)
     except KeyboardInterrupt:
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     click.echo("mail worker stopped")
 
 

@@ -220,6 +220,25 @@ def test_cli_mail_send_reports_an_unusable_database(mail_app, runner):
     assert result.exit_code == 1 and "database cannot be used" in result.output
 
 
+def test_cli_loop_drains_until_stopped_and_survives_a_database_error(mail_app, runner, monkeypatch):
+    calls = []
+
+    def fake_drain():
+        calls.append(1)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("SELECT 1", {}, Exception("locked"))
+        if len(calls) == 2:
+            return mailer.DrainResult(sent=2)
+        raise KeyboardInterrupt  # Ctrl-C
+
+    monkeypatch.setattr(mailer, "drain", fake_drain)
+    result = runner.invoke(args=["mail", "send", "--loop", "--interval", "0.1"])
+    assert result.exit_code == 0, result.output
+    assert "the database cannot be used (OperationalError)" in result.output
+    assert "sent 2, retried later 0, failed 0" in result.output
+    assert result.output.rstrip().endswith("mail worker stopped") and len(calls) == 3
+
+
 def test_a_hanging_mail_server_does_not_slow_the_kick(mail_app, user, monkeypatch):
     """Out of test mode the queue drains in the background thread; the caller goes on at once."""
     hang = threading.Event()
