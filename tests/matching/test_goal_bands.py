@@ -172,3 +172,19 @@ def test_a_jobmaal_band_is_a_fact_about_the_pair_not_k_filters_or_pool():
     ]
     assert all(s == seen[0] for s in seen)
     assert seen[0][0] == GoalScore("Lagermedarbejder", seen[0][0].relevance, "høj", seen[0][0].fit)
+
+
+def test_the_calibration_report_classes_every_opening_and_jobmaal_pair():
+    from matching.demo_eval import Labelled, goal_bands
+
+    openings = [opening("Lagermedarbejder", "o1"), opening("Smed i virksomhedspraktik", "o2")]
+    goal_occupation = {"Lagermedarbejder": "lager", "Truckfører": "truck", "Smed": "smed",
+                       "Pædagogmedhjælper": "paedagog"}
+    labels = Labelled({}, {"o1": "lager", "o2": "smed"},
+                      {"lager": "lager", "truck": "lager", "smed": "smed", "paedagog": "paedagog"})
+    report = goal_bands([citizen("c", ("Lagermedarbejder",))], openings, labels, goal_occupation,
+                        HashingEncoder(256))
+    assert {cls: row["pairs"] for cls, row in report.items()} == {
+        "title": 2, "same_occupation": 0, "family": 1, "unrelated": 5}
+    assert report["title"]["hoej"] == 1.0 and report["title"]["fit_max"] == 1.0
+    assert report["unrelated"]["hoej"] == 0.0
