@@ -72,6 +72,8 @@ def contact_for(company: Company, request: HotlineRequest | None = None) -> User
 def create_request(author: User, data: RequestData, now: datetime | None = None) -> HotlineRequest:
     """File a request for ``author``'s company, with its first message, target and assignee.
 
+    The assignee is notified (``hotline_new``, mail through the queue) in the same commit.
+
     Raises:
         LookupError: if ``data.placement_id`` is not an active placement of the author's company.
     """
@@ -107,9 +109,10 @@ def _citizen_id(request: HotlineRequest) -> int | None:
 def add_message(request: HotlineRequest, author: User, body: str, now: datetime | None = None) -> HotlineMessage:
     """Add ``body`` to the thread.
 
-    A consultant's first reply sets ``first_response_at`` (once) and status answered, and
-    takes an unassigned request. A company follow-up on an answered request reopens it,
-    so it shows up on the consultant's list again.
+    A consultant's first reply sets ``first_response_at`` (once) and takes an unassigned
+    request; every staff reply sets status answered and notifies the company users who wrote
+    in the thread (``hotline_answered``) in the same commit. A company follow-up on an
+    answered request reopens it, so it shows up on the consultant's list again.
 
     Raises:
         ClosedRequest: if the request is closed.
