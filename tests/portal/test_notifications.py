@@ -227,3 +227,26 @@ def test_publishing_an_opening_notifies_the_companys_consultant(app, client, aut
     [note] = notes(app, people["vk"].id)
     assert note.kind == "opening_posted" and "Pakkemedarbejder" in note.text
     assert note.link.startswith("/kandidater/opslag/")
+
+
+def test_a_draft_published_later_notifies_once(app, people):
+    from dataclasses import replace
+
+    from portal.openings import service as openings
+    from store.models import Opening
+
+    with app.app_context():
+        db.session.get(Company, people["company"].company_id).consultant_id = people["vk"].id
+        db.session.commit()
+    with app.test_request_context():
+        data = openings.OpeningData(
+            kind="smaajob", title="Opvasker", description="", requirements="", hours_min=5.0,
+            hours_max=10.0, postcode="8722", start_date=None, duration_weeks=None, required_licences=[],
+            required_languages="", accommodations="", capacity=1, status="draft")
+        opening = openings.create_opening(people["company"].company_id, people["company"].id, data)
+        assert notes(app, people["vk"].id) == []
+        opening = db.session.get(Opening, opening.id)
+        openings.update_opening(opening, replace(data, status="open"))
+        openings.update_opening(opening, replace(data, status="open", title="Opvasker og rengøring"))
+    [note] = notes(app, people["vk"].id)
+    assert note.kind == "opening_posted" and "Opvasker" in note.text
