@@ -131,6 +131,8 @@ def unmatchable_citizens(user: User) -> list[Citizen]:
     citizens = db.session.scalars(
         sa.select(Citizen).where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
                                  Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+        # Goals and CVs in two queries for the whole caseload, not two per citizen.
+        .options(selectinload(Citizen.job_goals), selectinload(Citizen.cv_documents))
         .order_by(Citizen.name, Citizen.id)).all()
     return [c for c in citizens if not c.matchable]
 
