@@ -56,10 +56,13 @@ def ranking(opening_id: int):
     if ranked.result.no_good_match and not form.vis_frasorterede.data:
         page["nearest"] = service.nearest_excluded(opening, filters, priority)
     audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
-    db.session.commit()
     page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
                 suggestions=service.shared_goal_suggestions(ranked.result))
-    return render_template("candidates/ranking.html", **page)
+    # Rendered before the commit (audit and embedding cache): a commit expires every loaded
+    # row, and the page would then reload each candidate, its jobmål and CVs one by one.
+    html = render_template("candidates/ranking.html", **page)
+    db.session.commit()
+    return html
 
 
 @bp.post("/opslag/<int:opening_id>/borger/<int:citizen_id>")
