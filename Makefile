@@ -8,7 +8,7 @@ VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install assets browser setup clean-index port-free
+.PHONY: run test install assets browser setup clean-index port-free loadtest
 
 port-free:
 	@$(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
@@ -65,3 +65,17 @@ browser:
 	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages for the tests:$$missing (sudo apt-get install -y$$missing)"; fi; \
 	fi
+
+# The load test (not part of `make test`): a copy of the demo served by gunicorn on
+# loopback, locust's journeys per role for MINUTES, then the figures (JSON last).
+USERS ?= 20
+MINUTES ?= 5
+LOAD_VENV := .venv-load
+loadtest: setup $(LOAD_VENV)/.installed
+	$(PY) -m loadtest.run --users $(USERS) --minutes $(MINUTES)
+
+# locust (and gevent) in a virtualenv of their own: the portal and its tests never load them.
+$(LOAD_VENV)/.installed: loadtest/requirements.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet -r loadtest/requirements.txt
+	touch $@
