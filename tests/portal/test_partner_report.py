@@ -150,3 +150,13 @@ def test_navigation_and_start_page_link_for_partners_only(app, client, world):
     with app.app_context():
         company = db.session.scalar(sa.select(Company).where(Company.code_of_care.is_(True)))
         assert company is not None
+
+
+def test_a_new_partner_without_placements_sees_zeros(client, make_user):
+    make_user("company", email="ny@firma.dk", code_of_care=True)
+    AuthActions(client).switch_to("ny@firma.dk")
+    response = client.get("/partner/rapport")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Code of Care-rapport 2026" in html
+    assert re.search(r'data-testid="total-started">0<', html)
+    assert client.get("/partner/rapport/2026.xlsx").status_code == 200
