@@ -13,6 +13,7 @@ from portal.extensions import db
 from store.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal, Opening, Placement,
                            Proposal, SuccessStory)
 from store.models import AuditEvent, PlacementEvent
+from tests.portal.response_text import response_text
 
 PUBLIC = {"static", "auth.login", "auth.set_password", "auth.forgot_password", "main.healthz", "main.index"}
 STAFF_PREFIXES = ("/borgere", "/kandidater", "/admin")
@@ -154,7 +155,7 @@ def test_no_citizen_marker_reaches_a_company_user(app, client, auth, world):
             continue
         for key in ("opening_a", "citizen", "goal"):
             response = client.get(_fill(rule, world["ids"][key]))
-            body = response.get_data(as_text=True)
+            body = response_text(response)  # downloads too (XLSX cells, .ics, CSV)
             assert MARKER not in body, (rule.rule, key, response.status_code)
     # Control: the markers are really rendered for staff, so the scan above can fail.
     _login(auth, client, world["consultant"])
@@ -167,7 +168,7 @@ def test_no_citizen_marker_or_draft_story_reaches_a_partner(app, client, auth, w
         if "GET" not in rule.methods:
             continue
         for key in ("opening_a", "citizen", "draft_story"):
-            body = client.get(_fill(rule, world["ids"][key])).get_data(as_text=True)
+            body = response_text(client.get(_fill(rule, world["ids"][key])))
             assert MARKER not in body and "Utrykt kladdehistorie" not in body, (rule.rule, key)
     # Control: the partner really sees stories, and staff see the draft.
     assert "Offentlig historie" in client.get("/historier/").get_data(as_text=True)

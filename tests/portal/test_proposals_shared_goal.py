@@ -16,6 +16,7 @@ from portal import proposals
 from portal.extensions import db
 from portal.matching_runtime import _runtime
 from store.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, Placement, Proposal, User
+from tests.portal.response_text import response_text
 
 GOAL = "Administrativ medarbejder (skånejob pga. rygskade)"
 HEALTH = ("skånejob", "rygskade", "pga.")
@@ -68,7 +69,7 @@ def company_pages(client) -> dict[str, str]:
         if path in seen:
             continue
         response = client.get(path)
-        seen[path] = response.get_data(as_text=True)
+        seen[path] = response_text(response)  # downloads too (XLSX cells, .ics, CSV)
         for link in re.findall(r'href="(/[^"#]*)"', seen[path]):
             link = link.replace("&amp;", "&")
             if not link.startswith(("/static", "//")) and link not in seen:
