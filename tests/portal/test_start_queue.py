@@ -46,6 +46,8 @@ def test_counts_match_the_rows_and_every_row_link_resolves(app, client, auth, de
     auth.login(demo_consultant)
     html = client.get("/").get_data(as_text=True)
     assert 'data-role="consultant"' in html
+    assert "<title>Forside · Jobbro</title>" in html  # a section once ended up in the title
+    assert html.count('data-testid="queue-samtaler"') == 1
     seen = 0
     for key in SECTIONS:
         rows = _rows(_section(html, key))
