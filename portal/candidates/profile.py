@@ -45,6 +45,12 @@ MAX_LINE = 200
 # Ten digits, optionally split after six: what a CPR number looks like.
 _CPR = re.compile(r"\b\d{6}[- ]?\d{4}\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A CV's headings are not experience: "Sahras CV", "Om mig", "Erhvervserfaring", ...
+_HEADING = re.compile(
+    r"^(?:\S+['’]?s? cv|cv|curriculum vitae|om mig|profil|personlig profil|erfaring|"
+    r"erhvervserfaring|arbejdserfaring|uddannelse|uddannelser|kurser|kompetencer|sprog|"
+    r"kørekort|fritid|fritidsinteresser|interesser|referencer|kontakt|kontaktoplysninger)$",
+    re.IGNORECASE)
 
 
 class ProfileError(RuleError):
@@ -73,7 +79,8 @@ def draft(citizen: Citizen) -> dict:
     summary = ""
     for sentence in _SENTENCE.split((cv.text if cv else "") or ""):
         sentence = " ".join(sentence.split())
-        if not sentence or HEALTH_WORDS.search(sentence) or _CPR.search(sentence):
+        if not sentence or _HEADING.match(sentence) or HEALTH_WORDS.search(sentence) \
+                or _CPR.search(sentence):
             continue
         if len(summary) + len(sentence) + 1 > MAX_EXPERIENCE:
             break

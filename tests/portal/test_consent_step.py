@@ -405,3 +405,19 @@ def test_a_form_too_big_for_the_session_is_not_held_and_the_page_says_so(app, cl
     assert "Send derefter formularen igen" in client.get(response.headers["Location"]).get_data(as_text=True)
     confirm(client, world)
     assert proposal_row(app, world).status == "proposed"
+
+
+def test_the_experience_draft_leaves_out_the_cvs_headings():
+    from types import SimpleNamespace
+
+    from portal.candidates.profile import draft
+
+    cv = SimpleNamespace(text="Sahras CV\n\nOm mig\nI Somalia kørte jeg lastbil i mange år.\n\n"
+                              "Erhvervserfaring\nChauffør (C/CE) hos Horsens Fjord Distribution.")
+    citizen = SimpleNamespace(current_cv=cv, job_goals=[], hours_available=20, driving_licences=["CE"],
+                              languages="somali dansk")
+
+    experience = draft(citizen)["experience"]
+
+    assert experience == ("I Somalia kørte jeg lastbil i mange år. "
+                          "Chauffør (C/CE) hos Horsens Fjord Distribution.")
