@@ -13,33 +13,9 @@ from portal.extensions import db
 from portal.notifications import mailer
 from portal.notifications.service import notify
 from store.models import AuditEvent, MailMessage, User
+from tests.portal.smtp_fake import FakeServer
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)  # after every queued row's available_at
-
-
-class FakeServer:
-    """A fake SMTP connection factory: records messages, can fail or hang."""
-
-    def __init__(self, fail: bool = False, hang: threading.Event | None = None):
-        self.sent: list = []
-        self.fail, self.hang, self.connects = fail, hang, 0
-
-    def __call__(self, config):
-        self.connects += 1
-        if self.hang is not None:
-            self.hang.wait(timeout=30)
-        if self.fail:
-            raise ConnectionRefusedError("mail server down")
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def send_message(self, message):
-        self.sent.append(message)
 
 
 @pytest.fixture

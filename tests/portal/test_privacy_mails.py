@@ -16,6 +16,7 @@ from portal import mail
 from portal.extensions import db
 from store.models import Citizen, Company, MailMessage, Notification, Placement
 from tests.clock import travel
+from tests.portal.smtp_fake import FakeServer
 from tests.portal import test_hotline as hotline
 from tests.portal.test_openings import post_new
 
@@ -25,23 +26,7 @@ FREE_TEXT = "ZQXFRITEKST"
 SECRETS = (hotline.MARKER, CPR, "0101901234", FREE_TEXT, "diagnose")
 
 
-class Recorder:
-    """A fake SMTP connection that keeps every message it is given."""
-
-    def __init__(self):
-        self.sent = []
-
-    def __call__(self, config):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def send_message(self, message):
-        self.sent.append(message)
+Recorder = FakeServer  # a connection factory that keeps every message it is given
 
 
 @pytest.fixture
