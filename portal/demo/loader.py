@@ -111,7 +111,7 @@ def _add(session: Session, rows: list) -> list:
 
 def _user(u: DemoUser, teams: list[Team], company: Company | None) -> User:
     # Session tokens are secrets: drawn here, never from the seeded (predictable) generator.
-    return User(email=u.email, name=u.name, password_hash=u.password_hash, role=u.role,
+    return User(email=u.email, name=u.name, password_hash=u.password_hash, role=u.role, phone=u.phone,
                 company_id=company.id if company is not None else None,
                 team_id=teams[u.team].id if u.team is not None else None, active=True,
                 session_token=new_session_token(), created_at=u.created_at)

@@ -99,12 +99,14 @@ def make_staff(rng: random.Random, today: date, password_hash: str | None
                ) -> tuple[list[DemoTeam], list[DemoUser]]:
     """The two teams, six consultants and the administrator."""
     users = []
-    for email, function, team in STAFF:
+    for i, (email, function, team) in enumerate(STAFF):
         name = person_name(rng)
         email = email or f"{slug(name, '.')}@{DEMO_DOMAIN}"
         role = "admin" if function == "admin" else "consultant"
+        # Direct lines by position, not from rng: the seeded draws (and so the demo) stay as they were.
+        phone = f"79 75 5{i} {21 + 11 * i:02d}" if role == "consultant" else ""
         users.append(DemoUser(email, name, role, function, None, team, password_hash,
-                              at(today - timedelta(days=rng.randint(500, 900)))))
+                              at(today - timedelta(days=rng.randint(500, 900))), phone))
     return [DemoTeam(name) for name in TEAMS], users
 
 

@@ -30,6 +30,7 @@ class DemoUser:
     team: Optional[int]
     password_hash: Optional[str]
     created_at: datetime
+    phone: str = ""  # a consultant's direct line, shown to companies as their contact
 
 
 @dataclass

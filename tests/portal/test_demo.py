@@ -152,6 +152,10 @@ def test_demo_logins(demo):
     assert by_email[DEMO_LOGINS["admin"]].role == "admin"
     assert all(u.email.startswith("kontakt@") or u.email.endswith("@demo.jobbro.dk")
                for u in demo.users)
+    # Consultants have their own direct lines (the companies' contact card shows them).
+    phones = [u.phone for u in demo.users if u.role == "consultant"]
+    assert all(re.fullmatch(r"79 75 5\d \d{2}", p) for p in phones) and len(set(phones)) == len(phones)
+    assert all(u.phone == "" for u in demo.users if u.role != "consultant")
 
 
 # --- the policy measures have something true to show ----------------------------------
