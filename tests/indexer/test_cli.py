@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,64 @@ def test_an_unreadable_index_file_is_rebuilt_from_the_database(seed, cli_env, tm
     assert "unreadable" in drained.stderr and "rebuilding the whole index" in drained.stderr
     after = status(cli_env)
     assert (after["pending"], after["indexed_citizens"], after["indexed_openings"]) == (0, 1, 1)
+
+
+def _kill_mid_batch(env: dict[str, str]) -> bool:
+    """Start ``indexer run``, SIGKILL it while it holds a claimed, unfinished batch.
+
+    Returns:
+        True if the kill came mid-batch (rows claimed and not done), False if the worker
+        finished everything before a claim was seen.
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--batch-size", "8", "--idle", "0.2"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    mid_batch = False
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            db.session.rollback()  # a fresh snapshot of the database on each poll
+            claimed = db.session.scalar(sa.select(sa.func.count(OutboxEvent.id)).where(
+                OutboxEvent.status == "pending", OutboxEvent.claimed_by.is_not(None)))
+            done = db.session.scalar(sa.select(sa.func.count(OutboxEvent.id)).where(OutboxEvent.status == "done"))
+            if claimed and done:
+                mid_batch = True
+                break
+            if not db.session.scalar(sa.select(sa.func.count(OutboxEvent.id)).where(
+                    OutboxEvent.status == "pending")):
+                break
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.005)  # polling another process's observable effect
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)  # reaps it and closes the pipe
+    return mid_batch
+
+
+def test_a_worker_killed_mid_batch_twice_leaves_an_index_equal_to_the_database(seed, cli_env):
+    from matching.backends.snapshot import SnapshotBackend
+    from store.models import Citizen, Opening
+
+    citizens = [seed.citizen(goal=f"Lagermedarbejder {i}") for i in range(300)]
+    seed.opening()
+    kills = [_kill_mid_batch(cli_env)]
+    for citizen_id in citizens[::7]:  # edits keep flowing between the crashes
+        seed.edit_citizen(citizen_id, hours_available=11.0)
+    kills.append(_kill_mid_batch(cli_env))
+    assert any(kills), "the worker was never caught holding a batch"
+    # The crashed workers' leases run out (5 minutes in production); then a worker starts.
+    db.session.execute(sa.update(OutboxEvent).where(OutboxEvent.status == "pending")
+                       .values(claimed_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    db.session.commit()
+
+    drained = indexer(cli_env, "drain")
+
+    assert drained.returncode == 0, drained.stderr
+    assert status(cli_env)["pending"] == 0 and status(cli_env)["failed"] == 0
+    index = SnapshotBackend(Path(cli_env["JOBBRO_INSTANCE_PATH"]) / "matching-index.npz")
+    index._refresh()
+    db.session.rollback()
+    for kind, model in (("citizen", Citizen), ("opening", Opening)):
+        expected = {str(row.id): row.version for row in db.session.scalars(sa.select(model))}
+        indexed = {doc_id: doc.version for doc_id, doc in index._docs[kind].items()}
+        assert indexed == expected, kind
