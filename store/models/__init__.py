@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .accounts import Company, Team, User
+from .api import ApiToken, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 from .audit import AuditEvent, LoginAttempt
 from .citizens import Citizen, CvDocument, JobGoal
 from .handoff import Interview, MailMessage, Notification
@@ -13,6 +14,7 @@ from .proposals import Consent, Proposal
 from .stories import SuccessStory
 
 __all__ = [
+    "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
     "AuditEvent", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
     "EmbeddingCacheEntry", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User",

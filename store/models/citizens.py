@@ -22,6 +22,8 @@ class Citizen(db.Model):
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The case system's id for this citizen (bulk import and the API upsert by it).
+    external_id: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")

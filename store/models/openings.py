@@ -21,6 +21,8 @@ class Opening(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
+    # An id from the job centre's own campaign file or an API client (unique per company).
+    external_id: Mapped[Optional[str]] = mapped_column(sa.String(64))
     kind: Mapped[str] = mapped_column(enum_of(OPENING_KINDS, "opening_kind"))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -51,6 +53,7 @@ class Opening(db.Model):
                            name="hours_range"),
         sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
         sa.CheckConstraint("duration_weeks IS NULL OR duration_weeks > 0", name="duration_positive"),
+        sa.UniqueConstraint("company_id", "external_id", name="uq_opening_company_external_id"),
     )
 
 
