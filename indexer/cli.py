@@ -139,7 +139,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.info("indexer running: backend=%s encoder=%s", ctx.settings.backend, ctx.encoder.name)
         while not stop.is_set() and not _ensure_encoder(ctx):
             stop.wait(args.idle * 5)  # the backend is down: try again, as the worker would
-        _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle)
+        from .rerank_train import Schedule, service_scorer
+
+        retrain = Schedule(ctx.session, lambda: service_scorer(ctx.session, ctx.encoder, ctx.backend))
+        _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle,
+                                          periodic=retrain)
     log.info("indexer stopped")
     return 0
 
@@ -173,6 +177,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rerank_train(args: argparse.Namespace) -> int:
+    from .rerank_train import run, service_scorer
+
+    with configured_context() as ctx:
+        report = run(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend),
+                     dry_run=args.dry_run, min_decisions=args.min_decisions)
+    print(report["reason"], file=sys.stderr)
+    print(json.dumps({key: value for key, value in report.items() if key != "model"}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--openings", type=int, default=200)
     bench.add_argument("--encoder", default=None, help="encoder spec (default: MATCHING_ENCODER or e5)")
     bench.set_defaults(func=cmd_bench)
+    rerank = sub.add_parser("rerank", help="the re-ranking learned from decisions")
+    rerank_sub = rerank.add_subparsers(dest="rerank_command", required=True)
+    rerank_train = rerank_sub.add_parser(
+        "train", help="train, evaluate on the latest decisions, store (JSON on the last line)")
+    rerank_train.add_argument("--dry-run", action="store_true", help="evaluate only; store nothing")
+    rerank_train.add_argument("--min-decisions", type=int, default=200)
+    rerank_train.set_defaults(func=cmd_rerank_train)
     return parser
 
 

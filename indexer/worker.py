@@ -310,7 +310,7 @@ class OutboxWorker:
         return total
 
     def run(self, should_stop: Callable[[], bool], wait: Callable[[float], None],
-            idle_seconds: float = 2.0) -> None:
+            idle_seconds: float = 2.0, periodic: Callable[[], None] = lambda: None) -> None:
         """Work until ``should_stop()``; ``wait`` sleeps but returns early on a stop signal.
 
         A stop request is honoured between batches: the current batch always finishes.
@@ -332,6 +332,7 @@ class OutboxWorker:
                 wait(backoff_seconds(outages))
             elif result.claimed == 0:
                 outages = 0
+                periodic()  # scheduled jobs (e.g. the nightly re-ranking training) run when idle
                 wait(idle_seconds)
             else:
                 outages = 0

@@ -1,0 +1,315 @@
+"""Train the re-ranking model from this job centre's decisions and decide whether to use it.
+
+The judgements (``gain``, documented in docs/matching.md, "Issue 12: learning from
+decisions"), one per decided proposal (citizen × opening):
+
+====  ====================================================================================
+gain  when
+====  ====================================================================================
+0     the consultant rejected the pair, or the company answered "not interested"
+1     the consultant approved it (whatever consent did afterwards)
+2     ... and the company answered "interested" or an interview was booked
+3     ... and the company answered "hired", or the pair became a placement
+====  ====================================================================================
+
+The binary label is gain ≥ 1; stronger judgements weigh more in training. The features are
+the ranking's own facts about the pair, as stored with the decision (the explanation the
+consultant saw); a decision stored without them (an old row, the demo's history) is scored
+again with today's matcher when a ``scorer`` is given, else left out.
+
+Evaluation is on a time split: the oldest 80% of decisions train, the latest 20% test.
+The model is used only with at least ``MIN_DECISIONS`` decisions and when it beats the
+hand-set weights on the test split (higher MAP over the test openings, AUC not lower); the
+result, with both sets of figures, is stored in ``indexer_state`` under ``STATE_KEY`` and
+shown at /admin/indexer/relevans.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from matching.backends import MatchBackend
+from matching.domain import Match
+from matching.encoders import Encoder, EncoderUnavailable
+from matching.ranking import BAND_ORDER, RELEVANCE_STEP
+from matching.relevance import similarity_band
+from matching.rerank import MAX_ADJUSTMENT, RerankModel, features
+from store.database import upsert
+from store.models import IndexerState, Interview, Placement, Proposal
+from store.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "rerank_model"
+MIN_DECISIONS = 200
+TEST_SHARE = 0.2
+# Training weight per gain: a hire says more than an approval.
+GAIN_WEIGHTS = {0: 1.0, 1: 1.0, 2: 1.5, 3: 2.0}
+APPROVED = ("approved", "consented", "disclosed", "withdrawn")
+
+Scorer = Callable[[Proposal], "Match | None"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One judged pair: when, how strongly, and the ranking's facts about it."""
+
+    proposal_id: int
+    opening_id: int
+    decided_at: datetime
+    gain: int
+    features: dict[str, float]
+    hand_score: float  # the hand-set score without the policy priority
+
+    @property
+    def label(self) -> int:
+        return int(self.gain >= 1)
+
+
+def gain_of(proposal: Proposal, interviewed: set[int], placed: set[tuple[int, int]]) -> int | None:
+    """The judgement of a proposal (table above); None while no decision is made."""
+    if proposal.decided_at is None or proposal.status not in APPROVED + ("rejected",):
+        return None
+    if proposal.status == "rejected" or proposal.company_response == "declined":
+        return 0
+    if proposal.company_response == "hired" or (proposal.citizen_id, proposal.opening_id) in placed:
+        return 3
+    if proposal.company_response == "interested" or proposal.id in interviewed:
+        return 2
+    return 1
+
+
+def _facts(proposal: Proposal, scorer: Scorer | None) -> tuple[dict[str, float], float] | None:
+    stored = proposal.explanation or {}
+    kind = proposal.opening.kind
+    if "relevance" in stored and "score" in stored:
+        score = float(stored["score"]) - float(stored.get("priority") or 0.0)
+        return features(stored, kind), score
+    if scorer is None:
+        return None
+    match = scorer(proposal)
+    if match is None:
+        return None
+    return features(dataclasses.asdict(match.explanation), kind), match.score - match.priority
+
+
+def collect(session: Session, scorer: Scorer | None = None) -> list[Decision]:
+    """Every decided proposal with its gain and facts, oldest decision first.
+
+    Args:
+        scorer: scores a pair stored without the ranking's facts (``None``: leave it out);
+            returns None for a pair it cannot score (e.g. it now breaks a hard limit).
+    """
+    interviewed = set(session.scalars(sa.select(Interview.proposal_id)
+                                      .where(Interview.status == "booked")))
+    placed = {(c, o) for c, o in session.execute(
+        sa.select(Placement.citizen_id, Placement.opening_id).where(Placement.opening_id.is_not(None)))}
+    rows = session.scalars(sa.select(Proposal).where(Proposal.decided_at.is_not(None))
+                           .order_by(Proposal.decided_at, Proposal.id))
+    decisions = []
+    for proposal in rows:
+        gain = gain_of(proposal, interviewed, placed)
+        facts = None if gain is None else _facts(proposal, scorer)
+        if facts is not None:
+            decisions.append(Decision(proposal.id, proposal.opening_id, proposal.decided_at,
+                                      gain, *facts))
+    return decisions
+
+
+def time_split(decisions: Sequence[Decision],
+               test_share: float = TEST_SHARE) -> tuple[list[Decision], list[Decision]]:
+    """(train, test): the oldest decisions train, the latest ``test_share`` test."""
+    ordered = sorted(decisions, key=lambda d: (d.decided_at, d.proposal_id))
+    cut = len(ordered) - max(1, math.ceil(len(ordered) * test_share)) if ordered else 0
+    return ordered[:cut], ordered[cut:]
+
+
+def order_value(relevance: float, score: float) -> float:
+    """The ranking's order (band, relevance step, score) as one number, higher first."""
+    step = math.floor(relevance / RELEVANCE_STEP + 1e-9)
+    return 100.0 * BAND_ORDER[similarity_band(relevance)] + 2.0 * step + min(max(score, 0.0), 1.99)
+
+
+def hand_value(decision: Decision) -> float:
+    return order_value(decision.features["relevance"], decision.hand_score)
+
+
+def learned_value(model: RerankModel, decision: Decision) -> float:
+    delta = model.adjust(decision.features).delta
+    return order_value(decision.features["relevance"] + delta, decision.hand_score + delta)
+
+
+def figures(test: Sequence[Decision], value: Callable[[Decision], float]) -> dict:
+    """AUC over all test pairs, MAP and nDCG@10 over the test openings, for one ordering.
+
+    MAP counts openings with an approved and a rejected test pair; nDCG uses the gains.
+    """
+    from sklearn.metrics import average_precision_score, ndcg_score, roc_auc_score
+
+    labels = [d.label for d in test]
+    values = [value(d) for d in test]
+    auc = roc_auc_score(labels, values) if len(set(labels)) == 2 else None
+    by_opening: dict[int, list[int]] = {}
+    for i, d in enumerate(test):
+        by_opening.setdefault(d.opening_id, []).append(i)
+    aps, ndcgs = [], []
+    for idx in by_opening.values():
+        y = [labels[i] for i in idx]
+        v = [values[i] for i in idx]
+        if 0 < sum(y) < len(y):
+            aps.append(average_precision_score(y, v))
+        if len(idx) > 1 and any(test[i].gain for i in idx):
+            ndcgs.append(ndcg_score([[test[i].gain for i in idx]], [v], k=10))
+    return {"auc": None if auc is None else round(float(auc), 4),
+            "map": round(float(np.mean(aps)), 4) if aps else None,
+            "ndcg10": round(float(np.mean(ndcgs)), 4) if ndcgs else None,
+            "openings": len(aps)}
+
+
+def _beats(learned: dict, hand: dict) -> bool:
+    if learned["map"] is None or hand["map"] is None:
+        return False
+    auc_ok = learned["auc"] is None or hand["auc"] is None or learned["auc"] >= hand["auc"]
+    return learned["map"] > hand["map"] and auc_ok
+
+
+def train(decisions: Sequence[Decision], *, now: datetime | None = None,
+          min_decisions: int = MIN_DECISIONS) -> dict:
+    """Fit on the older decisions, compare with the hand-set weights on the latest.
+
+    Returns:
+        The report stored under ``STATE_KEY``: counts, dates, ``figures`` (hand / learned),
+        ``in_use`` with a Danish ``reason``, and the ``model`` (None when none was fitted).
+    """
+    train_set, test_set = time_split(decisions)
+    report: dict = {
+        "trained_at": (now or utcnow()).isoformat(timespec="seconds"),
+        "decisions": len(decisions), "train": len(train_set), "test": len(test_set),
+        "positives": sum(d.label for d in decisions),
+        "train_until": train_set[-1].decided_at.isoformat(timespec="seconds") if train_set else None,
+        "test_from": test_set[0].decided_at.isoformat(timespec="seconds") if test_set else None,
+        "min_decisions": min_decisions, "max_adjustment": MAX_ADJUSTMENT,
+        "figures": {"hand": figures(test_set, hand_value) if test_set else None, "learned": None},
+        "in_use": False, "model": None,
+    }
+    try:
+        model = RerankModel.fit([d.features for d in train_set], [d.label for d in train_set],
+                                [GAIN_WEIGHTS[d.gain] for d in train_set])
+    except ValueError:
+        report["reason"] = (f"Der er for få beslutninger at lære af ({len(decisions)}; der skal "
+                            "både være godkendte og fravalgte).")
+        return report
+    learned = figures(test_set, lambda d: learned_value(model, d))
+    report["figures"]["learned"] = learned
+    report["model"] = model.to_dict()
+    hand = report["figures"]["hand"]
+    if len(decisions) < min_decisions:
+        report["reason"] = (f"For få beslutninger endnu: {len(decisions)} (mindst {min_decisions}). "
+                            "De håndsatte vægte bruges.")
+    elif not _beats(learned, hand):
+        report["reason"] = ("Den lærte model slog ikke de håndsatte vægte på de seneste beslutninger "
+                            f"(MAP {learned['map']} mod {hand['map']}). De håndsatte vægte bruges.")
+    else:
+        report["in_use"] = True
+        report["reason"] = ("Den lærte model slog de håndsatte vægte på de seneste "
+                            f"{round(TEST_SHARE * 100)} % af beslutningerne og bruges i rangeringen.")
+    return report
+
+
+def store_report(session: Session, report: dict) -> None:
+    """Save the report (and model) for the portal, replacing the previous one; commits."""
+    session.execute(upsert(session, IndexerState, [{"key": STATE_KEY, "value": json.dumps(report),
+                                                    "updated_at": utcnow()}],
+                           key=["key"], update=["value", "updated_at"]))
+    session.commit()
+
+
+def last_trained(session: Session) -> datetime | None:
+    """When the stored model was last trained (None: never)."""
+    row = session.get(IndexerState, STATE_KEY)
+    if row is None:
+        return None
+    try:
+        return datetime.fromisoformat(json.loads(row.value)["trained_at"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def run(session: Session, scorer: Scorer | None = None, *, dry_run: bool = False,
+        min_decisions: int = MIN_DECISIONS) -> dict:
+    """Collect, train, evaluate and (unless ``dry_run``) store; returns the report."""
+    report = train(collect(session, scorer), min_decisions=min_decisions)
+    if not dry_run:
+        store_report(session, report)
+    log.info("re-ranking: %s decisions, in use: %s (%s)", report["decisions"], report["in_use"],
+             report["reason"])
+    return report
+
+
+def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend) -> Scorer:
+    """A scorer that scores a stored pair again with today's matcher (no policy priority).
+
+    Uses the database embedding cache, so vectors the indexer computed are reused.
+    """
+    from matching.cache import CachedEncoder
+    from matching.domain import RankingWeights
+    from matching.service import MatchingService
+    from store.embedding_store import DbEmbeddingCache
+    from store.profiles import citizen_profiles, is_indexable_citizen, load_rules, opening_profile
+
+    service = MatchingService(CachedEncoder(encoder, DbEmbeddingCache(session, encoder.name)),
+                              backend, RankingWeights(), load_rules(session))
+
+    def score(proposal: Proposal) -> Match | None:
+        if not is_indexable_citizen(proposal.citizen):
+            return None
+        profile = citizen_profiles(session, [proposal.citizen])[proposal.citizen.id]
+        try:
+            outcome = service.explain_pair(profile, opening_profile(proposal.opening), priority="off")
+        except (EncoderUnavailable, ValueError) as err:
+            log.warning("proposal %s not scored: %s", proposal.id, err)
+            return None
+        return outcome if isinstance(outcome, Match) else None
+
+    return score
+
+
+class Schedule:
+    """Retrain once a day from the worker loop (``OutboxWorker.run(periodic=...)``).
+
+    Due when the stored model is older than ``every`` (or there is none); a failed run is
+    logged and tried again after ``retry``. Never raises into the worker.
+    """
+
+    def __init__(self, session: Session, scorer_factory: Callable[[], Scorer], *,
+                 every: timedelta = timedelta(days=1), retry: timedelta = timedelta(hours=1),
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.session, self.scorer_factory = session, scorer_factory
+        self.every, self.retry, self.clock = every, retry, clock
+        self._not_before: datetime | None = None
+
+    def due(self) -> bool:
+        now = self.clock()
+        if self._not_before is not None and now < self._not_before:
+            return False
+        last = last_trained(self.session)
+        return last is None or now - last >= self.every
+
+    def __call__(self) -> None:
+        if not self.due():
+            return
+        try:
+            run(self.session, self.scorer_factory())
+        except Exception:  # noqa: BLE001 - the worker's indexing must go on
+            self.session.rollback()
+            log.exception("re-ranking training failed; retrying in %s", self.retry)
+        self._not_before = self.clock() + self.retry

@@ -1,0 +1,294 @@
+"""Re-ranking learned from the job centre's own decisions (issue 12, part 2).
+
+A logistic model over the ranking's own per-pair facts (``ALLOWED_FEATURES``) predicts
+whether a consultant approves a pair. It is applied as a bounded adjustment of the pair's
+relevance ("Samlet match"), so the order of steps stays the ranking's: hard constraints
+first (a pair that breaks one never reaches the model), then relevance and the soft factors
+(here adjusted), then the policy priority as a separate, visible step.
+
+Every feature is a fact about one pair: it never depends on k, the filters or the other
+candidates (no rank position, no min-max over a list). Protected or sensitive attributes
+(age, gender, name, origin, languages, health limitations, benefit group) are never
+features: building or loading a model that names a feature outside ``ALLOWED_FEATURES``
+raises :class:`ForbiddenFeature`.
+
+The learned relevance is a linear map of the model's log-odds onto the relevance scale of
+the training pairs (their mean and spread), and the adjustment is its difference to the
+hand-set relevance, capped at ``MAX_ADJUSTMENT``. It decomposes exactly into one
+contribution per feature (:meth:`RerankModel.adjust`), which the ranking card shows. The
+model is stored as JSON (never pickle): :meth:`RerankModel.to_dict` / :meth:`from_dict`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.domain import OPENING_KINDS, Match
+from matching.ranking import sort_key
+from matching.relevance import similarity_band
+
+# Bumped when the features or the way the model is applied change: a stored model of
+# another format is not used (it is retrained).
+FORMAT = 1
+# The learned adjustment of a pair's relevance never exceeds this (either way).
+MAX_ADJUSTMENT = 0.15
+# How far proximity has dropped at this many km (the hand-set weights' distance scale).
+DISTANCE_SCALE_KM = 20.0
+SHARED_TERMS_CAP = 8
+
+# The only facts a model may use, each about one (citizen, opening) pair, with the Danish
+# words the ranking card uses. Nothing about the person as such (see the module docstring).
+FEATURE_LABELS: Mapping[str, str] = {
+    "relevance": "samlet match",
+    "best_goal_relevance": "bedste jobmål mod opslaget",
+    "best_goal_fit": "bedste jobmål mod titlen",
+    "best_goal_high": "jobmål med høj match",
+    "proximity": "afstand",
+    "hours_fit": "timer",
+    "shared_terms": "fælles ord",
+    **{f"kind_{kind}": f"opslagstype {kind}" for kind in OPENING_KINDS},
+}
+ALLOWED_FEATURES: tuple[str, ...] = tuple(FEATURE_LABELS)
+
+
+class ForbiddenFeature(ValueError):
+    """A model names a feature outside ``ALLOWED_FEATURES``."""
+
+
+def check_features(names: Iterable[str]) -> tuple[str, ...]:
+    """``names`` as a tuple when every one is allowed.
+
+    Raises:
+        ForbiddenFeature: a name outside ``ALLOWED_FEATURES`` (e.g. "age", "benefit_group"),
+            or a repeated name.
+    """
+    names = tuple(names)
+    refused = [n for n in names if n not in ALLOWED_FEATURES]
+    if refused:
+        raise ForbiddenFeature(f"features not allowed in a re-ranking model: {', '.join(map(str, refused))}")
+    if len(set(names)) != len(names):
+        raise ForbiddenFeature("a feature is named twice")
+    return names
+
+
+def _number(value: object, default: float = 0.0) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) else default
+
+
+def features(explanation: Mapping, kind: str) -> dict[str, float]:
+    """The allowed facts of one pair, from its explanation as a mapping.
+
+    Args:
+        explanation: ``dataclasses.asdict(match.explanation)`` (what the portal stores with
+            a decision) or the same shape; missing facts count as 0.
+        kind: the opening's kind.
+
+    Returns:
+        One value per name of ``ALLOWED_FEATURES``.
+    """
+    goals = [g for g in explanation.get("goal_scores") or () if isinstance(g, Mapping)]
+    best = goals[0] if goals else {}
+    km = _number(explanation.get("distance_km"), 100.0)
+    values = {
+        "relevance": _number(explanation.get("relevance")),
+        "best_goal_relevance": max((_number(g.get("relevance")) for g in goals), default=0.0),
+        "best_goal_fit": _number(best.get("fit")),
+        "best_goal_high": 1.0 if best.get("band") == "høj" else 0.0,
+        "proximity": math.exp(-max(km, 0.0) / DISTANCE_SCALE_KM),
+        "hours_fit": _number(explanation.get("hours_fit")),
+        "shared_terms": min(len(explanation.get("matched_terms") or ()), SHARED_TERMS_CAP)
+        / SHARED_TERMS_CAP,
+    }
+    values.update({f"kind_{k}": 1.0 if k == kind else 0.0 for k in OPENING_KINDS})
+    return values
+
+
+def match_features(match: Match, kind: str) -> dict[str, float]:
+    """:func:`features` of a live ``Match``."""
+    return features(dataclasses.asdict(match.explanation), kind)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What the learned model changed for one pair.
+
+    Attributes:
+        delta: added to the pair's relevance (and score), within ±``MAX_ADJUSTMENT``.
+        hand_relevance: the relevance from the hand-set weights, before the adjustment.
+        contributions: (feature, share of ``delta``) largest first; they sum to ``delta``.
+    """
+
+    delta: float
+    hand_relevance: float
+    contributions: tuple[tuple[str, float], ...]
+
+    def top(self, n: int = 2) -> list[tuple[str, float]]:
+        """The ``n`` largest contributions as (Danish label, value), ignoring those ≈ 0."""
+        return [(FEATURE_LABELS[name], value) for name, value in self.contributions[:n]
+                if abs(value) >= 0.005]
+
+
+@dataclass(frozen=True)
+class RerankModel:
+    """A standardised logistic model and its map onto the relevance scale.
+
+    Attributes:
+        features: the feature names, all in ``ALLOWED_FEATURES``.
+        mean, scale: standardisation of each feature (training pairs).
+        coef, intercept: the logistic model on the standardised features.
+        relevance_mean, relevance_per_logit: learned relevance = relevance_mean +
+            relevance_per_logit * (log-odds - intercept).
+
+    Raises:
+        ForbiddenFeature: a feature outside ``ALLOWED_FEATURES``.
+        ValueError: arrays of the wrong length or non-finite numbers.
+    """
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    relevance_mean: float
+    relevance_per_logit: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "features", check_features(self.features))
+        n = len(self.features)
+        for name in ("mean", "scale", "coef"):
+            values = tuple(float(v) for v in getattr(self, name))
+            if len(values) != n or not all(math.isfinite(v) for v in values):
+                raise ValueError(f"{name} must hold {n} finite numbers")
+            object.__setattr__(self, name, values)
+        if any(s <= 0 for s in self.scale):
+            raise ValueError("scale must be > 0")
+        for name in ("intercept", "relevance_mean", "relevance_per_logit"):
+            if not math.isfinite(float(getattr(self, name))):
+                raise ValueError(f"{name} must be finite")
+
+    # -- building and storing ------------------------------------------------------------
+    @classmethod
+    def fit(cls, rows: Sequence[Mapping[str, float]], labels: Sequence[int],
+            weights: Sequence[float] | None = None,
+            names: Sequence[str] = ALLOWED_FEATURES, c: float = 1.0) -> "RerankModel":
+        """Fit on feature rows (:func:`features`) and 0/1 labels (scikit-learn, L2).
+
+        Raises:
+            ForbiddenFeature: ``names`` holds a feature outside the allowed list.
+            ValueError: fewer than two rows, or only one class.
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        names = check_features(names)
+        x = np.array([[float(r[n]) for n in names] for r in rows], dtype=np.float64)
+        y = np.asarray(labels, dtype=int)
+        if len(x) < 2 or len(set(y.tolist())) < 2:
+            raise ValueError("need at least one positive and one negative decision")
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0)
+        scale[scale < 1e-9] = 1.0  # a constant feature: its standardised value is 0
+        z = (x - mean) / scale
+        model = LogisticRegression(C=c, max_iter=1000).fit(z, y, sample_weight=weights)
+        logits = model.decision_function(z)
+        relevance = x[:, names.index("relevance")] if "relevance" in names else np.zeros(len(x))
+        spread = float(logits.std())
+        per_logit = float(relevance.std()) / spread if spread > 1e-9 else 0.0
+        return cls(names, tuple(mean), tuple(scale), tuple(model.coef_[0]),
+                   float(model.intercept_[0]), float(relevance.mean()), per_logit)
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict (see :meth:`from_dict`)."""
+        return {"format": FORMAT, "kind": "logistic", **{
+            f.name: list(getattr(self, f.name)) if isinstance(getattr(self, f.name), tuple)
+            else getattr(self, f.name) for f in dataclasses.fields(self)}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "RerankModel":
+        """The model stored by :meth:`to_dict`.
+
+        Raises:
+            ForbiddenFeature: it names a feature outside ``ALLOWED_FEATURES``.
+            ValueError: another format or kind, or missing or malformed values.
+        """
+        if data.get("format") != FORMAT or data.get("kind") != "logistic":
+            raise ValueError("not a re-ranking model of this format")
+        try:
+            return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
+                       tuple(data["coef"]), float(data["intercept"]),
+                       float(data["relevance_mean"]), float(data["relevance_per_logit"]))
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"malformed re-ranking model: {err}") from err
+
+    # -- applying -------------------------------------------------------------------------
+    def _terms(self, values: Mapping[str, float]) -> np.ndarray:
+        x = np.array([float(values[n]) for n in self.features], dtype=np.float64)
+        return np.asarray(self.coef) * (x - np.asarray(self.mean)) / np.asarray(self.scale)
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        """The modelled chance that a consultant approves the pair."""
+        return 1.0 / (1.0 + math.exp(-(self.intercept + float(self._terms(values).sum()))))
+
+    def adjust(self, values: Mapping[str, float]) -> Adjustment:
+        """The adjustment of one pair's relevance, and each feature's share of it.
+
+        learned = relevance_mean + relevance_per_logit * Σ coefficient terms; the raw
+        adjustment learned - relevance splits into relevance_per_logit * term per feature,
+        with "relevance" also carrying -(relevance - relevance_mean). Capped at
+        ±``MAX_ADJUSTMENT`` (the shares scale with it) and rounded like every relevance.
+        """
+        relevance = float(values["relevance"])
+        shares = dict(zip(self.features, self.relevance_per_logit * self._terms(values)))
+        shares["relevance"] = shares.get("relevance", 0.0) - (relevance - self.relevance_mean)
+        raw = sum(shares.values())
+        delta = max(-MAX_ADJUSTMENT, min(MAX_ADJUSTMENT, raw))
+        delta = max(-relevance, min(1.0 - relevance, delta))  # stays within [0, 1]
+        factor = delta / raw if abs(raw) > 1e-12 else 0.0
+        ordered = sorted(((n, round(v * factor, 6)) for n, v in shares.items()),
+                         key=lambda item: -abs(item[1]))
+        return Adjustment(round(delta, 6), relevance, tuple(ordered))
+
+
+def learned_relevance(model: RerankModel | None, values: Mapping[str, float]) -> float:
+    """The relevance the ranking uses for a pair: hand-set, plus the model's adjustment."""
+    relevance = float(values["relevance"])
+    return relevance if model is None else round(relevance + model.adjust(values).delta, 6)
+
+
+@dataclass(frozen=True)
+class LearnedMatch(Match):
+    """A ``Match`` the learned model adjusted; ``learned`` says by how much and why."""
+
+    learned: Adjustment | None = None
+
+
+def apply(matches: Iterable[Match], model: RerankModel,
+          kind: str | Callable[[Match], str]) -> list[Match]:
+    """The matches with the learned adjustment, in the ranking's order (``sort_key``).
+
+    Each pair's relevance (and so its band) and score move by the model's adjustment; the
+    policy priority each match carries is left as it was, a separate step after the model.
+    Only matches are adjusted: a pair that broke a hard constraint never reaches here.
+
+    Args:
+        kind: the opening kind of every match, or a function of the match giving it.
+    """
+    kind_of = (lambda m: kind) if isinstance(kind, str) else kind
+    adjusted: list[Match] = []
+    for match in matches:
+        change = model.adjust(match_features(match, kind_of(match)))
+        relevance = round(match.explanation.relevance + change.delta, 6)
+        explanation = dataclasses.replace(match.explanation, relevance=relevance,
+                                          similarity_band=similarity_band(relevance))
+        adjusted.append(LearnedMatch(match.citizen_id, match.opening_id,
+                                     match.score + change.delta, explanation, match.priority,
+                                     change))
+    adjusted.sort(key=sort_key)
+    return adjusted
