@@ -1,0 +1,187 @@
+"""One citizen row: columns, and validation with the profile form's own rules.
+
+:func:`validate_citizen` turns a mapping of column keys to cell values (from a file, or
+the API's JSON) into a :class:`~.service.CitizenRecord`, or raises :class:`RowError`
+with one Danish message per column at fault. The profile fields go through
+:class:`portal.citizens.forms.ProfileForm` itself, so a file can hold nothing a
+consultant could not type.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
+
+from matching import licences
+from ..citizens.forms import MAX_JOB_GOALS, ProfileForm, clean_line, no_hidden_characters
+from ..citizens.service import ProfileData
+from ..extensions import db
+from store.models import User
+from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
+from .columns import CellError, Column, cell_date, cell_text, split_list, vocabulary_key
+from .service import CitizenRecord
+
+COLUMNS: tuple[Column, ...] = (
+    Column("external_id", "Eksternt id", ("ekstern id", "external id", "sags id", "sagsid", "borger id", "id"),
+           help="Borgerens id i sagssystemet (højst 64 tegn). Findes id'et, opdateres borgeren."),
+    Column("name", "Navn", ("borgerens navn", "fulde navn")),
+    Column("benefit_group", "Ydelsesgruppe", ("ydelse",),
+           help="Fx Kontanthjælp, Uddannelseshjælp, Sygedagpenge."),
+    Column("hours_available", "Timer pr. uge", ("timer", "timer til rådighed", "timer til rådighed pr uge"),
+           help="0-80, decimaler med komma eller punktum."),
+    Column("postcode", "Postnummer", ("postnr", "post nr")),
+    Column("driving_licences", "Kørekort", ("kørekortkategorier", "kørekort kategorier"), required=False,
+           help="Kategorier adskilt med komma, fx B, CE. Tom: intet kørekort."),
+    Column("languages", "Sprog", (), help="Adskilt med komma, fx dansk, engelsk."),
+    Column("readiness_group", "Parathedsgruppe", ("parathed",),
+           help="I gang, På spring, På vej eller Lidt længere sigt."),
+    Column("vk", "Virksomhedskonsulent", ("vk", "konsulent", "tildelt konsulent"), required=False,
+           help="Konsulentens e-mail eller initialer (delen før @ i e-mailen). Tom: behold nuværende."),
+    Column("case_start", "Sagsstart", ("sagsstartdato", "sagens start"),
+           help="En dato, fx 2025-03-01 eller 01.03.2025."),
+    Column("job_goals", "Jobmål", ("jobmal",), help="Et eller flere, adskilt med ; eller |."),
+    Column("phone", "Telefon", ("tlf", "telefonnummer"), required=False),
+    Column("email", "E-mail", ("email", "mail"), required=False),
+    Column("max_commute_km", "Højeste transport (km)", ("transport km", "max transport", "transport"),
+           required=False, help="0-200 km. Tom: 25 km for nye borgere."),
+)
+LABELS = {c.key: c.label for c in COLUMNS}
+# ProfileForm field -> column key (the same name except hours/readiness).
+_FORM_FIELDS = {"name": "name", "phone": "phone", "email": "email", "benefit_group": "benefit_group",
+                "hours_available": "hours_available", "postcode": "postcode",
+                "max_commute_km": "max_commute_km", "driving_licences": "driving_licences",
+                "languages": "languages", "readiness_group": "readiness_group", "case_start": "case_start"}
+
+
+class RowError(ValueError):
+    """A row refused: ``problems`` lists (column label, Danish message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{c}: {m}" for c, m in problems))
+        self.problems = problems
+
+
+def consultant_directory() -> dict[str, int]:
+    """Active consultants by e-mail and by initials (the e-mail's local part, when unique)."""
+    rows = db.session.execute(sa.select(User.id, User.email).where(User.role == "consultant",
+                                                                   User.active.is_(True))).all()
+    directory: dict[str, int] = {}
+    local_parts: dict[str, list[int]] = {}
+    for user_id, email in rows:
+        directory[email.casefold()] = user_id
+        local_parts.setdefault(email.split("@", 1)[0].casefold(), []).append(user_id)
+    for initials, ids in local_parts.items():
+        if len(ids) == 1:
+            directory.setdefault(initials, ids[0])
+    return directory
+
+
+def validate_citizen(values: Mapping[str, object], consultants: Mapping[str, int] | None = None) -> CitizenRecord:
+    """A validated record from column keys to cell values (absent optional keys: keep stored).
+
+    Raises:
+        RowError: one or more cells are invalid (nothing is written for the row).
+    """
+    problems: list[tuple[str, str]] = []
+    text: dict[str, str] = {}
+    for column in COLUMNS:
+        if column.key not in values:
+            continue
+        raw = values[column.key]
+        try:
+            if column.key == "case_start":
+                text[column.key] = cell_date(raw)
+            elif isinstance(raw, (list, tuple)):
+                text[column.key] = "; ".join(cell_text(item) for item in raw)
+            else:
+                text[column.key] = cell_text(raw)
+        except CellError as exc:
+            problems.append((column.label, exc.message_da))
+    external_id = _external_id(text.get("external_id", ""), problems)
+    form_data = _form_data(text, problems)
+    form = ProfileForm(formdata=form_data, meta={"csrf": False})
+    if not form.validate():
+        problems += [(LABELS[_FORM_FIELDS[name]], errors[0]) for name, errors in form.errors.items()
+                     if name in _FORM_FIELDS and LABELS[_FORM_FIELDS[name]] not in dict(problems)]
+    goals = _job_goals(text.get("job_goals", ""), problems)
+    vk_id = _vk(text.get("vk", ""), consultants, problems)
+    if problems:
+        raise RowError(problems)
+    profile = ProfileData(
+        name=form.name.data, phone=form.phone.data if "phone" in text else None,
+        email=form.email.data if "email" in text else None, benefit_group=form.benefit_group.data,
+        hours_available=float(form.hours_available.data), postcode=form.postcode.data.strip(),
+        max_commute_km=float(form.max_commute_km.data) if text.get("max_commute_km") else None,
+        driving_licences=list(form.driving_licences.data or ()), languages=form.languages.data,
+        readiness_group=form.readiness_group.data, case_start=form.case_start.data,
+    )
+    return CitizenRecord(external_id=external_id, profile=profile, job_goals=tuple(goals), vk_id=vk_id)
+
+
+def _external_id(value: str, problems: list) -> str:
+    value = clean_line(value)
+    if not value:
+        problems.append((LABELS["external_id"], "Skriv borgerens eksterne id."))
+    elif len(value) > 64:
+        problems.append((LABELS["external_id"], "Det eksterne id må højst være 64 tegn."))
+    return value
+
+
+def _form_data(text: dict[str, str], problems: list) -> MultiDict:
+    data = MultiDict({name: text.get(key, "") for name, key in _FORM_FIELDS.items()
+                      if name not in ("driving_licences",)})
+    data["benefit_group"] = vocabulary_key(text.get("benefit_group", ""), BENEFIT_GROUPS) or text.get(
+        "benefit_group", "")
+    data["readiness_group"] = vocabulary_key(text.get("readiness_group", ""), READINESS_GROUPS) or text.get(
+        "readiness_group", "")
+    if not text.get("max_commute_km"):
+        data["max_commute_km"] = "25"  # checked only when given; the stored value is kept
+    categories = [c.strip().upper() for c in text.get("driving_licences", "").replace(";", ",")
+                  .replace("/", ",").replace(" ", ",").split(",") if c.strip()]
+    unknown = [c for c in categories if c not in licences.CATEGORIES]
+    if unknown:
+        problems.append((LABELS["driving_licences"], "Ukendt kørekortkategori: " + ", ".join(unknown[:5])
+                         + ". Brug " + ", ".join(licences.CATEGORIES) + "."))
+        categories = []
+    data.setlist("driving_licences", categories)
+    return data
+
+
+def _job_goals(value: str, problems: list) -> list[str]:
+    titles = [clean_line(t) for t in split_list(value)]
+    label = LABELS["job_goals"]
+    if not titles:
+        problems.append((label, "Skriv mindst ét jobmål."))
+        return []
+    if len(titles) > MAX_JOB_GOALS:
+        problems.append((label, f"En borger kan højst have {MAX_JOB_GOALS} jobmål."))
+        return []
+    seen = set()
+    for title in titles:
+        # JobGoalForm's rules, called directly: a form per jobmål would double the cost of a row.
+        try:
+            if not 2 <= len(title) <= 200:
+                raise ValidationError("Et jobmål skal være 2-200 tegn.")
+            no_hidden_characters(None, SimpleNamespace(data=title))
+        except ValidationError as exc:
+            problems.append((label, f"“{title[:40]}”: {exc}"))
+            return []
+        if title.casefold() in seen:
+            problems.append((label, f"Jobmålet “{title[:40]}” står to gange."))
+            return []
+        seen.add(title.casefold())
+    return titles
+
+
+def _vk(value: str, consultants: Mapping[str, int] | None, problems: list) -> int | None:
+    value = clean_line(value).casefold()
+    if not value:
+        return None
+    directory = consultants if consultants is not None else consultant_directory()
+    vk_id = directory.get(value)
+    if vk_id is None:
+        problems.append((LABELS["vk"], "Ingen aktiv konsulent har den e-mail eller de initialer."))
+    return vk_id

@@ -1,0 +1,197 @@
+"""Stream the rows of an uploaded CSV or XLSX file, refusing what cannot be read safely.
+
+:func:`read_table` yields ``(row_number, cells)`` for every data row after the header, as
+the spreadsheet numbers them (the header is row 1), and never holds the file in memory:
+CSV through :mod:`csv` over a text stream, XLSX through openpyxl's read-only mode. Call it
+again for a second pass (the source is rewound).
+
+CSV must be UTF-8, with or without a BOM (Excel's "CSV UTF-8"). Other encodings are
+**refused**, not guessed: a file saved as Windows-1252/ANSI or UTF-16 gets a message that
+says how to save it as UTF-8, because a wrong guess would silently garble names. The
+delimiter (``;`` as Danish Excel writes, ``,`` or tab) is found with :class:`csv.Sniffer`.
+XLSX cells keep their types (dates as dates, numbers as numbers); the file is checked for
+a zip bomb before openpyxl opens it. Every problem is a :class:`FileProblem` with a Danish
+message; nothing here raises anything else for a bad file.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+MAX_XLSX_UNPACKED = 400 * 1024 * 1024
+MAX_XLSX_ENTRIES = 2_000
+MAX_CELL_CHARS = 100_000
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CHUNK = 1024 * 1024
+
+ENCODING_MESSAGE = ("Filen er ikke gemt med tegnkodningen UTF-8{hint}. Gem den i Excel som "
+                    "“CSV UTF-8 (kommasepareret)” eller som Excel-projektmappe (.xlsx), og prøv igen.")
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read; ``message_da`` says why (and how to fix it)."""
+
+    def __init__(self, message_da: str) -> None:
+        super().__init__(message_da)
+        self.message_da = message_da
+
+
+@dataclass(frozen=True)
+class Table:
+    """The file's header cells and kind ("csv" or "xlsx")."""
+
+    kind: str
+    headers: list[str]
+
+
+def detect_kind(source: BinaryIO) -> str:
+    """"xlsx" or "csv" by content (never by file name).
+
+    Raises:
+        FileProblem: an empty file, an old .xls workbook, UTF-16 text or binary data.
+    """
+    source.seek(0)
+    head = source.read(8)
+    source.seek(0)
+    if not head:
+        raise FileProblem("Filen er tom.")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(_OLE_MAGIC):
+        raise FileProblem("Gamle Excel-filer (.xls) kan ikke læses. Gem filen som .xlsx eller CSV UTF-8.")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileProblem(ENCODING_MESSAGE.format(hint=" (den er gemt som UTF-16/Unicode-tekst)"))
+    return "csv"
+
+
+def read_table(source: BinaryIO) -> tuple[Table, Iterator[tuple[int, list]]]:
+    """The header and an iterator over the data rows (blank rows skipped, numbering kept).
+
+    Raises:
+        FileProblem: the file cannot be read; raised at once for the header, and while
+            iterating for a fault further down (a bad byte in row 90,000).
+    """
+    kind = detect_kind(source)
+    rows = _xlsx_rows(source) if kind == "xlsx" else _csv_rows(source)
+    try:
+        number, header = next(rows)
+    except StopIteration:
+        raise FileProblem("Filen er tom.") from None
+    headers = ["" if cell is None else str(cell).strip() for cell in header]
+    if number != 1 or not any(headers):
+        raise FileProblem("Første række skal være kolonneoverskrifterne.")
+    return Table(kind, headers), rows
+
+
+def _csv_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
+    _check_utf8(source)
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    try:
+        dialect = _dialect(text.read(64 * 1024))
+        text.seek(0)
+        reader = csv.reader(text, dialect)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                if any(cell.strip() for cell in cells):
+                    yield number, cells
+        except csv.Error as exc:
+            raise FileProblem(f"Række {number + 1} kan ikke læses som CSV ({_csv_reason(exc)}).") from None
+    finally:
+        text.detach()  # leave the caller's file open for the next pass
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    message = str(exc)
+    if "field larger" in message:
+        return "en celle er for lang"
+    if "NUL" in message or "nul" in message:
+        return "den indeholder binære data"
+    return "ugyldige anførselstegn eller linjeskift"
+
+
+def _check_utf8(source: BinaryIO) -> None:
+    """Decode the whole file once (streaming); refuse anything that is not UTF-8 text."""
+    source.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    while chunk := source.read(_CHUNK):
+        if b"\x00" in chunk:
+            raise FileProblem("Filen indeholder binære data og er hverken en CSV-fil eller en Excel-fil (.xlsx).")
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise FileProblem(ENCODING_MESSAGE.format(hint=_hint(chunk, exc.start, offset))) from None
+        offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise FileProblem(ENCODING_MESSAGE.format(hint=" (filen slutter midt i et tegn)")) from None
+    source.seek(0)
+
+
+def _hint(chunk: bytes, start: int, offset: int) -> str:
+    line = chunk[:start].count(b"\n") + 1 if offset == 0 else None
+    where = f" (første fejl i linje {line})" if line else ""
+    if any(byte in chunk[start:start + 1] for byte in b"\xe6\xf8\xe5\xc6\xd8\xc5"):
+        return where + "; den ser ud til at være gemt som Windows-1252/ANSI"
+    return where
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    first_line = sample.splitlines()[0] if sample else ""
+    try:
+        dialect = csv.Sniffer().sniff(sample or ";", delimiters=";,\t")
+        if dialect.delimiter in first_line:
+            return dialect
+    except csv.Error:
+        pass
+    # The Sniffer gives up on short or irregular files; the header line decides then.
+    delimiter = max(";,\t", key=first_line.count)
+    return type("Detected", (csv.excel,), {"delimiter": delimiter})
+
+
+def _xlsx_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    _check_xlsx_zip(source)
+    source.seek(0)
+    try:
+        book = load_workbook(source, read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        raise FileProblem("Excel-filen kan ikke læses. Den er måske beskadiget eller beskyttet med "
+                          "adgangskode. Gem den igen som .xlsx, og prøv igen.") from None
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise FileProblem("Excel-filen har intet regneark.")
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                values = list(cells)
+                if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+                    yield number, values
+        except FileProblem:
+            raise
+        except Exception:  # noqa: BLE001 - a damaged sheet part
+            raise FileProblem("Excel-filen er beskadiget og kan ikke læses helt. Gem den igen som "
+                              ".xlsx, og prøv igen.") from None
+    finally:
+        book.close()
+
+
+def _check_xlsx_zip(source: BinaryIO) -> None:
+    source.seek(0)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileProblem("Filen ligner en Excel-fil, men er beskadiget. Gem den igen som .xlsx.") from None
+    if len(infos) > MAX_XLSX_ENTRIES or sum(i.file_size for i in infos) > MAX_XLSX_UNPACKED:
+        raise FileProblem("Excel-filen er for stor, når den pakkes ud. Del den op i flere filer.")
+    if any(i.filename.endswith("vbaProject.bin") for i in infos):
+        raise FileProblem("Excel-filer med makroer kan ikke indlæses. Gem filen som almindelig .xlsx.")

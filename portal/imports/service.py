@@ -1,0 +1,245 @@
+"""Create-or-update one citizen or one opening by its external id (bulk import and the API).
+
+Stable contract (the JSON API calls these too):
+
+``upsert_citizen(session, record, *, actor, cv_folder=None) -> Outcome``
+``upsert_opening(session, record, *, actor) -> Outcome``
+
+* ``record`` is an already validated :class:`CitizenRecord` / :class:`OpeningRecord`
+  (build one from a plain mapping with :func:`portal.imports.citizens.validate_citizen` or
+  :func:`portal.imports.openings.validate_opening`, which raise ``RowError``).
+* The change, its outbox row (:func:`store.outbox.record_change`) and its audit events are
+  added to ``session``; **nothing is committed**. The caller commits, or rolls back on any
+  exception, so a row is all or nothing. Wrap a call in ``session.begin_nested()`` to keep
+  one row's failure from undoing other rows of the same transaction.
+* Applying the same record twice returns ``status == "unchanged"`` the second time and
+  writes nothing (no outbox row, no version bump).
+* ``actor`` is the user the audit log names (None: a system job, e.g. the CLI without --user).
+
+Raises:
+    RecordRefused: the row may not be applied (e.g. a restricted or anonymised citizen);
+        ``message_da`` says why in Danish. Nothing was added to the session.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cvtext.extract import normalise_text
+from .. import audit
+from ..citizens import service as citizen_service
+from ..citizens.forms import clean_line
+from ..citizens.uploads import AcceptedCv, delete_stored, store_file
+from ..openings import service as opening_service
+from ..openings.service import EDITABLE_FIELDS, OpeningData
+from store.models import Citizen, JobGoal, Opening, User
+from store.models.base import utcnow
+from store.outbox import record_change
+
+Status = Literal["created", "updated", "unchanged"]
+
+
+class RecordRefused(ValueError):
+    """The record is valid but the rules refuse applying it; ``message_da`` is for the user."""
+
+    def __init__(self, message_da: str, column: str = "") -> None:
+        super().__init__(message_da)
+        self.message_da = message_da
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an upsert did: ``status``, the row's id and the changed field names."""
+
+    status: Status
+    entity_id: int
+    changed: tuple[str, ...] = ()
+    stored_files: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class CitizenRecord:
+    """One validated citizen: profile, ordered jobmål, VK (None: keep the current one), CV."""
+
+    external_id: str
+    profile: citizen_service.ProfileData
+    job_goals: tuple[str, ...]
+    vk_id: int | None = None
+    cv: AcceptedCv | None = None
+
+
+@dataclass(frozen=True)
+class OpeningRecord:
+    """One validated opening of ``company_id``, keyed by ``external_id`` within the company."""
+
+    company_id: int
+    external_id: str
+    data: OpeningData
+
+
+def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | None,
+                   cv_folder: str | None = None) -> Outcome:
+    """Create the citizen with ``record.external_id`` or bring it in line with ``record``.
+
+    The jobmål in the record are the citizen's whole list, in priority order. An empty
+    ``vk_id`` keeps the current VK (a case system that does not know VKs removes none). A CV
+    is stored only when its text differs from the current CV; ``cv_folder`` is where its
+    file goes (None: the text is kept without the file, as in a dry run).
+
+    Raises:
+        RecordRefused: the citizen is restricted or anonymised.
+    """
+    citizen = session.scalar(sa.select(Citizen).where(Citizen.external_id == record.external_id))
+    if citizen is None:
+        citizen = _create_citizen(session, record, actor)
+        stored = _attach_cv(citizen, record.cv, actor, cv_folder)
+        record_change(session, "citizen", citizen.id)
+        audit.record("citizen_imported", citizen_id=citizen.id, purpose="created", user=actor)
+        return Outcome("created", citizen.id, (), stored)
+    try:
+        citizen_service.ensure_editable(citizen)
+    except citizen_service.CitizenChangeError as exc:
+        raise RecordRefused(exc.message_da) from None
+    changed = list(citizen_service.update_profile(citizen, _keep_unsent(record.profile, citizen)))
+    if record.vk_id is not None and record.vk_id != citizen.vk_id:
+        vk = session.get(User, record.vk_id)
+        adviser = citizen.adviser
+        try:
+            # The case system is the source of the assignment: its change of VK is confirmed.
+            citizen_service.assign_caseworkers(citizen, vk, adviser, confirmed=True)
+        except citizen_service.CitizenChangeError as exc:
+            raise RecordRefused(exc.message_da, "vk") from None
+        changed.append("vk")
+    if _replace_job_goals(session, citizen, record.job_goals, actor):
+        changed.append("job_goals")
+    stored: tuple[str, ...] = ()
+    if record.cv is not None and _cv_differs(citizen, record.cv):
+        stored = _attach_cv(citizen, record.cv, actor, cv_folder)
+        record_change(session, "citizen", citizen.id)
+        changed.append("cv")
+    if not changed:
+        return Outcome("unchanged", citizen.id)
+    audit.record("citizen_imported", citizen_id=citizen.id, purpose="updated:" + ",".join(changed),
+                 user=actor)
+    return Outcome("updated", citizen.id, tuple(changed), stored)
+
+
+# Optional columns a file may leave out; None in the record keeps the stored value.
+OPTIONAL_PROFILE_FIELDS = ("phone", "email", "max_commute_km")
+DEFAULT_COMMUTE_KM = 25.0
+
+
+def _keep_unsent(profile: citizen_service.ProfileData, citizen: Citizen | None):
+    kept = {name: (getattr(citizen, name) if citizen is not None else
+                   (DEFAULT_COMMUTE_KM if name == "max_commute_km" else ""))
+            for name in OPTIONAL_PROFILE_FIELDS if getattr(profile, name) is None}
+    return replace(profile, **kept) if kept else profile
+
+
+def _create_citizen(session: Session, record: CitizenRecord, actor: User | None) -> Citizen:
+    profile = _keep_unsent(record.profile, None)
+    citizen = Citizen(
+        external_id=record.external_id, name=clean_line(profile.name), phone=clean_line(profile.phone),
+        email=clean_line(profile.email), benefit_group=profile.benefit_group,
+        hours_available=profile.hours_available, postcode=profile.postcode.strip(),
+        max_commute_km=profile.max_commute_km, driving_licences=list(profile.driving_licences),
+        languages=citizen_service.normalise_languages(profile.languages),
+        readiness_group=profile.readiness_group, case_start=profile.case_start, vk_id=record.vk_id,
+        team_id=_team_of(session, record.vk_id), limitation_flags=[], limitations_text="",
+    )
+    citizen.job_goals = [JobGoal(title=clean_line(t), position=i) for i, t in enumerate(record.job_goals)]
+    session.add(citizen)
+    session.flush()  # the outbox row and the audit event need the id
+    return citizen
+
+
+def _team_of(session: Session, vk_id: int | None) -> int | None:
+    vk = session.get(User, vk_id) if vk_id else None
+    return vk.team_id if vk is not None else None
+
+
+def _replace_job_goals(session: Session, citizen: Citizen, titles: tuple[str, ...],
+                       actor: User | None) -> bool:
+    wanted = [clean_line(t) for t in titles]
+    if not wanted or [g.title for g in citizen.job_goals] == wanted:
+        return False
+    kept = {g.title.casefold(): g for g in citizen.job_goals}
+    goals = []
+    for position, title in enumerate(wanted):
+        goal = kept.pop(title.casefold(), None) or JobGoal(title=title)
+        goal.title, goal.position = title, position
+        goals.append(goal)
+    citizen.job_goals[:] = goals
+    citizen.updated_at = utcnow()  # the version rises with the jobmål (see Citizen)
+    record_change(session, "citizen", citizen.id)
+    audit.record("job_goals_imported", citizen_id=citizen.id, purpose=f"count:{len(goals)}", user=actor)
+    return True
+
+
+def _cv_differs(citizen: Citizen, cv: AcceptedCv) -> bool:
+    current = citizen.current_cv
+    return current is None or (current.text or "") != normalise_text(cv.text)
+
+
+def _attach_cv(citizen: Citizen, cv: AcceptedCv | None, actor: User | None,
+               cv_folder: str | None) -> tuple[str, ...]:
+    if cv is None:
+        return ()
+    stored_name = store_file(cv_folder, cv.data, cv.kind) if cv_folder else None
+    try:
+        citizen.cv_documents.append(_cv_document(cv, stored_name, actor))
+        citizen.updated_at = utcnow()
+    except Exception:
+        if stored_name:
+            delete_stored(cv_folder, stored_name)
+        raise
+    return (stored_name,) if stored_name else ()
+
+
+def _cv_document(cv: AcceptedCv, stored_name: str | None, actor: User | None):
+    from store.models import CvDocument
+
+    return CvDocument(original_filename=cv.display_name, stored_name=stored_name, content_type=cv.kind,
+                      text=normalise_text(cv.text), uploaded_by_id=getattr(actor, "id", None))
+
+
+def upsert_opening(session: Session, record: OpeningRecord, *, actor: User | None) -> Outcome:
+    """Create the company's opening with ``record.external_id`` or bring it in line.
+
+    Like :func:`portal.openings.service.create_opening` / ``update_opening`` (outbox row,
+    audit event, the company's consultant told when it is published) but without their
+    commit, so an import commits in batches. A "filled" opening keeps that status (the
+    placement flow sets it, a file does not undo it).
+    """
+    opening = session.scalar(sa.select(Opening).where(Opening.company_id == record.company_id,
+                                                      Opening.external_id == record.external_id))
+    data = record.data
+    if opening is None:
+        opening = Opening(company_id=record.company_id, external_id=record.external_id,
+                          created_by_id=getattr(actor, "id", None),
+                          **{name: getattr(data, name) for name in EDITABLE_FIELDS})
+        session.add(opening)
+        session.flush()
+        record_change(session, "opening", opening.id)
+        audit.record("opening_imported", opening_id=opening.id, purpose=f"created status:{opening.status}",
+                     user=actor)
+        if opening.status == "open":
+            opening_service.announce_published(opening)
+        return Outcome("created", opening.id)
+    keep_status = opening.status == "filled"
+    changed = [name for name in EDITABLE_FIELDS
+               if getattr(opening, name) != getattr(data, name) and not (name == "status" and keep_status)]
+    if not changed:
+        return Outcome("unchanged", opening.id)
+    was_draft = opening.status == "draft"
+    for name in changed:
+        setattr(opening, name, getattr(data, name))
+    record_change(session, "opening", opening.id)
+    audit.record("opening_imported", opening_id=opening.id, purpose="updated:" + ",".join(changed), user=actor)
+    if was_draft and opening.status == "open":
+        opening_service.announce_published(opening)
+    return Outcome("updated", opening.id, tuple(changed))
