@@ -42,14 +42,13 @@ from matching.domain import Match
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.ranking import BAND_ORDER, RELEVANCE_STEP
 from matching.relevance import similarity_band
-from matching.rerank import MAX_ADJUSTMENT, RerankModel, features
+from matching.rerank import MAX_ADJUSTMENT, STATE_KEY, RerankModel, features
 from store.database import upsert
 from store.models import IndexerState, Interview, Placement, Proposal
 from store.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-STATE_KEY = "rerank_model"
 MIN_DECISIONS = 200
 TEST_SHARE = 0.2
 # Training weight per gain: a hire says more than an approval.

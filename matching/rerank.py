@@ -31,6 +31,8 @@ from matching.domain import OPENING_KINDS, Match
 from matching.ranking import sort_key
 from matching.relevance import similarity_band
 
+# The key the trainer stores its report and model under (the indexer's key/value state).
+STATE_KEY = "rerank_model"
 # Bumped when the features or the way the model is applied change: a stored model of
 # another format is not used (it is retrained).
 FORMAT = 1

@@ -8,6 +8,8 @@ Elasticsearch otherwise.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 from dataclasses import dataclass
 
@@ -17,13 +19,14 @@ from flask import current_app
 from matching.settings import MatchingSettings, make_configured_backend
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
-from matching.domain import RankingWeights
+from matching import rerank
+from matching.domain import Filters, OpeningProfile, RankingWeights
 from matching.encoders import Encoder, make_encoder
-from matching.service import MatchingService
+from matching.service import MatchingService, MatchResult
 
 from store.embedding_store import DbEmbeddingCache
 from .extensions import db
-from store.models import OutboxEvent
+from store.models import IndexerState, OutboxEvent
 from store.profiles import load_rules
 
 _KEY = "jobbro_matching"
@@ -77,3 +80,48 @@ def pending_changes() -> int:
     """Outbox rows the indexer has not processed yet (shown next to rankings)."""
     return db.session.scalar(
         sa.select(sa.func.count(OutboxEvent.id)).where(OutboxEvent.status == "pending")) or 0
+
+
+def rerank_report() -> dict | None:
+    """The last re-ranking training report (``python -m indexer rerank train``), or None."""
+    row = db.session.get(IndexerState, rerank.STATE_KEY)
+    if row is None:
+        return None
+    try:
+        report = json.loads(row.value)
+    except ValueError:
+        current_app.logger.warning("the stored re-ranking report is not JSON; ignored")
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def learned_model(report: dict | None = None) -> rerank.RerankModel | None:
+    """The learned re-ranking model when the training decided to use it, else None.
+
+    A model that cannot be loaded (another format, or a feature outside the allowed list)
+    is logged and not used: the hand-set weights rank.
+    """
+    report = rerank_report() if report is None else report
+    if not report or not report.get("in_use") or not report.get("model"):
+        return None
+    try:
+        return rerank.RerankModel.from_dict(report["model"])
+    except ValueError as err:  # ForbiddenFeature included
+        current_app.logger.error("stored re-ranking model refused (%s); hand-set weights rank", err)
+        return None
+
+
+def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs) -> MatchResult:
+    """``MatchingService.rank_candidates`` with the learned adjustment when one is in use.
+
+    With a model, the service's whole pool is ranked and adjusted before the top ``k`` is
+    cut, so who is in the top ``k`` does not depend on ``k`` (the top ``k`` is a prefix of
+    the top ``k + n``). Hard limits were applied before (the excluded are untouched); each
+    match keeps the policy priority it carries, a separate step after the model.
+    """
+    service = matching_service()
+    model = learned_model()
+    if model is None:
+        return service.rank_candidates(opening, k, filters, **kwargs)
+    result = service.rank_candidates(opening, max(k, service.pool_size), filters, **kwargs)
+    return dataclasses.replace(result, matches=tuple(rerank.apply(result.matches, model, opening.kind)[:k]))

@@ -1,4 +1,5 @@
-"""/admin/indexer: what the matching indexer is doing (pending, failures, index size).
+"""/admin/indexer: what the matching indexer is doing (pending, failures, index size), and
+/admin/indexer/relevans: the re-ranking learned from the job centre's decisions.
 
 The page reads the outbox and asks the portal's own search backend (the one rankings use)
 for its document counts. It never indexes anything itself, and a backend that cannot be
@@ -6,15 +7,18 @@ reached is shown, not raised.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, render_template
 
+from matching import rerank
 from matching.encoders import make_encoder
 from matching.settings import MatchingSettings
 from store.index_status import failures, indexer_status
 
 from ..access import admin_required
 from ..extensions import db
-from ..matching_runtime import matching_service
+from ..matching_runtime import learned_model, matching_service, rerank_report
 from . import bp
 
 
@@ -30,3 +34,32 @@ def indexer():
     status = indexer_status(db.session, matching_service().backend,
                             backend_name=settings.backend, encoder_name=encoder_name)
     return render_template("admin/indexer.html", status=status, failures=failures(db.session))
+
+
+@bp.get("/indexer/relevans")
+@admin_required
+def relevance():
+    """The re-ranking learned from decisions: the model in use, when it was trained, its
+    offline figures against the hand-set weights, the number of decisions, and why.
+
+    :raise 403: for anyone but an administrator.
+    """
+    report = rerank_report()
+    trained_at = None
+    if report and report.get("trained_at"):
+        try:
+            trained_at = datetime.fromisoformat(report["trained_at"])
+        except ValueError:
+            trained_at = None
+    model = learned_model(report) if report else None
+    weights = []
+    if report and report.get("model"):
+        try:
+            fitted = rerank.RerankModel.from_dict(report["model"])
+        except ValueError:
+            fitted = None
+        if fitted is not None:
+            weights = sorted(((rerank.FEATURE_LABELS[n], c) for n, c in zip(fitted.features, fitted.coef)),
+                             key=lambda item: -abs(item[1]))
+    return render_template("admin/relevance.html", report=report, trained_at=trained_at,
+                           in_use=model is not None, weights=weights)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
 from matching.service import MatchResult
 
-from .. import audit, proposals
+from .. import audit, matching_runtime, proposals
 from ..extensions import db
 from ..matching_runtime import matching_service
 from .reasons import broken_limits
@@ -98,7 +98,7 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     filters = dataclasses.replace(filters, exclude_ids=frozenset(str(c) for c in decided))
     source = DbCitizenSource(db.session)
     profile = opening_profile(opening)
-    result = matching_service().rank_candidates(
+    result = matching_runtime.rank_candidates(  # the learned re-ranking, when one is in use
         profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority)
     if result.degraded:
         log.warning("reduced matching for opening %s: %s", opening.id, result.reason)

@@ -1,0 +1,95 @@
+"""The learned re-ranking model: only allowed per-pair features, JSON round trip, an exact
+per-feature explanation, and a score that is a fact about the pair alone."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from matching.domain import Explanation, GoalScore, Match
+from matching.ranking import sort_key
+from matching.rerank import (ALLOWED_FEATURES, MAX_ADJUSTMENT, ForbiddenFeature, LearnedMatch, RerankModel,
+                             apply, check_features, features, match_features)
+
+
+def _match(cid: str, relevance: float, goal: float, km: float, priority: float = 0.0) -> Match:
+    explanation = Explanation(
+        matched_goals=("Lager",), matched_terms=("lager",), similarity_band="middel", relevance=relevance,
+        distance_km=km, hours_fit=0.8, policy_flags=(), constraints=(),
+        goal_scores=(GoalScore("Lager", goal, "middel", goal),), priority=priority)
+    return Match(cid, "o1", relevance + 0.1 + priority, explanation, priority)
+
+
+def _model() -> RerankModel:
+    rng = random.Random(4)
+    rows, labels = [], []
+    for _ in range(300):
+        m = _match("x", rng.uniform(0.2, 0.8), rng.uniform(0, 1), rng.uniform(0, 40))
+        row = match_features(m, "smaajob")
+        rows.append(row)
+        labels.append(int(row["best_goal_relevance"] + rng.gauss(0, 0.1) > 0.5))
+    return RerankModel.fit(rows, labels)
+
+
+@pytest.mark.parametrize("bad", ["age", "gender", "name", "origin", "languages", "health", "benefit_group"])
+def test_a_feature_outside_the_allowed_list_is_refused(bad):
+    with pytest.raises(ForbiddenFeature):
+        check_features(["relevance", bad])
+    with pytest.raises(ForbiddenFeature):
+        RerankModel.fit([{"relevance": 0.1, bad: 1.0}, {"relevance": 0.9, bad: 0.0}], [0, 1],
+                        names=("relevance", bad))
+    stored = _model().to_dict()
+    stored["features"] = [*stored["features"][:-1], bad]
+    with pytest.raises(ForbiddenFeature):
+        RerankModel.from_dict(json.loads(json.dumps(stored)))
+
+
+def test_the_allowed_list_names_nothing_about_the_person():
+    assert not {"age", "gender", "name", "origin", "languages", "missing_languages", "benefit_group",
+                "readiness", "health", "limitations"} & set(ALLOWED_FEATURES)
+    assert set(features({}, "smaajob")) == set(ALLOWED_FEATURES)
+
+
+def test_json_round_trip_gives_the_same_adjustments():
+    model = _model()
+    again = RerankModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    row = match_features(_match("a", 0.5, 0.9, 3.0), "smaajob")
+    assert again.adjust(row) == model.adjust(row)
+    with pytest.raises(ValueError):
+        RerankModel.from_dict({**model.to_dict(), "format": 99})
+
+
+def test_the_adjustment_is_bounded_and_its_shares_add_up():
+    model = _model()
+    for relevance, goal in ((0.5, 0.95), (0.5, 0.05), (0.98, 0.99), (0.02, 0.0)):
+        change = model.adjust(match_features(_match("a", relevance, goal, 5.0), "smaajob"))
+        assert abs(change.delta) <= MAX_ADJUSTMENT + 1e-9
+        assert 0.0 <= relevance + change.delta <= 1.0
+        assert sum(v for _, v in change.contributions) == pytest.approx(change.delta, abs=1e-4)
+    up = model.adjust(match_features(_match("a", 0.5, 0.95, 5.0), "smaajob"))
+    assert up.delta > 0 and up.top(1)[0][0] == "bedste jobmål mod opslaget"
+
+
+def test_a_pairs_learned_score_does_not_depend_on_the_others_or_k():
+    model = _model()
+    rng = random.Random(9)
+    pool = [_match(str(i), rng.uniform(0.3, 0.8), rng.uniform(0, 1), rng.uniform(0, 30), rng.uniform(0, 0.1))
+            for i in range(40)]
+    full = {m.citizen_id: m for m in apply(pool, model, "smaajob")}
+    for size in (1, 5, 17):
+        subset = rng.sample(pool, size)
+        for m in apply(subset, model, "smaajob"):
+            assert m.score == full[m.citizen_id].score
+            assert m.explanation.relevance == full[m.citizen_id].explanation.relevance
+    ranked = apply(pool, model, "smaajob")
+    assert ranked == sorted(ranked, key=sort_key)
+    assert all(isinstance(m, LearnedMatch) and m.learned is not None for m in ranked)
+
+
+def test_the_policy_priority_is_kept_as_its_own_step():
+    model = _model()
+    m = _match("a", 0.5, 0.7, 3.0, priority=0.07)
+    [adjusted] = apply([m], model, "smaajob")
+    assert adjusted.priority == 0.07
+    assert adjusted.score == pytest.approx(m.score + adjusted.learned.delta)
