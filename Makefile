@@ -52,6 +52,7 @@ $(VENDOR_STAMP): package.json package-lock.json
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/dkfds
 	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img $(VENDOR)/dkfds/
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	mkdir -p $(VENDOR)/swagger-ui && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
 	touch $(VENDOR_STAMP)
 
 # Debian's chromium for the browser tests (never `playwright install`: no downloads here)

@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import api
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .candidates import bp as candidates_bp
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
                       candidates_bp, dashboard_bp, admin_bp, stories_bp, notifications_bp,
                       interviews_bp, partners_bp):
         app.register_blueprint(blueprint)
+    api.init_app(app)
 
 
 def register_hooks(app: Flask) -> None:

@@ -15,7 +15,7 @@ MENUS = {
               ("dashboard.index", "Mål"), ("stories.index", "Gode historier"),
               ("admin.users", "Brugere"),
               ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
-              ("admin.indexer", "Matchingindeks")],
+              ("admin.indexer", "Matchingindeks"), ("api_pages.admin_tokens", "API-nøgler")],
 }
 
 # Company entries only Code of Care partners get (the page tells other companies why not).

@@ -1,0 +1,81 @@
+"""The open API: JSON under /api/v1, described by /api/openapi.json (flask-smorest), docs at /api/docs.
+
+Each area is a module with one smorest blueprint (:func:`portal.api.common.blueprint`): errors
+as problem+json, the Bearer guard (token, scope, rate limit, idempotency, audit) and no CSRF
+(cookies never authenticate here). The token pages (profile, administrators) and the docs page
+are ordinary portal pages in :mod:`portal.api.pages`.
+"""
+from __future__ import annotations
+
+import http
+
+import marshmallow as ma
+from flask import Flask
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from . import problems
+
+API_VERSION = "1"
+
+
+class ProblemSchema(ma.Schema):
+    """An error (RFC 9457 problem details) with the explanation in Danish."""
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(),
+                            metadata={"description": "Fejl pr. felt (ved ugyldige data)."})
+
+
+class JobbroApi(Api):
+    """flask-smorest, with problem+json errors only on the API's own blueprints.
+
+    flask-smorest would register its JSON error handler for the whole app, which would turn
+    the portal's error pages into JSON; the API blueprints attach their own instead.
+    """
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        return None
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, problems.MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Fejl (problem+json)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, problems.MEDIA_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprints, the spec at /api/openapi.json, and the token pages."""
+    from ..extensions import csrf
+    from . import citizens, figures, guard, hotline, openings, pages, placements, proposals
+
+    app.config.setdefault("API_TITLE", "Jobbro API")
+    app.config.setdefault("API_VERSION", API_VERSION)
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_RATE_LIMIT", "300/minute")
+    app.config.setdefault("API_RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": (
+            "Jobbros åbne API. Godkend med en personlig adgangsnøgle: "
+            "'Authorization: Bearer jbr_...'. Fejl er application/problem+json med en dansk 'detail'.")},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+    })
+    guard.init_app(app)
+    api = JobbroApi(app)
+    for module in (openings, proposals, placements, hotline, citizens, figures):
+        csrf.exempt(module.bp)
+        api.register_blueprint(module.bp)
+    app.register_blueprint(pages.bp)

@@ -1,0 +1,138 @@
+"""What runs around every API call: Bearer authentication, scope, rate limit, idempotency, audit.
+
+Only ``Authorization: Bearer <token>`` authenticates here: a session cookie is ignored (the
+token's user replaces whatever the cookie loaded), so the API needs no CSRF token and a page
+in a browser cannot call it with the visitor's session. The token's user becomes
+``current_user`` for the request, so the web's access checks and audit apply unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, Response, current_app, g, request
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from store import clock
+from store.models.api import IdempotencyRecord
+
+from .. import audit
+from ..extensions import db
+from . import problems, tokens
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+IDEMPOTENCY_TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 200
+EXTENSION = "jobbro_api_limiter"
+REPLAY_HEADERS = ("Content-Type", "Location", "ETag")
+
+
+def init_app(app: Flask) -> None:
+    """Bind the rate limiter's storage (API_RATELIMIT_STORAGE_URI, memory by default)."""
+    storage = storage_from_string(app.config["API_RATELIMIT_STORAGE_URI"])
+    app.extensions[EXTENSION] = MovingWindowRateLimiter(storage)
+
+
+def attach(blueprint: Blueprint) -> None:
+    blueprint.before_request(_before)
+    blueprint.after_request(_after)
+
+
+def _before() -> Response | None:
+    if request.method == "OPTIONS":
+        return None
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        _limit("anonymous:" + (request.remote_addr or ""))
+        problems.abort(401, headers={"WWW-Authenticate": 'Bearer realm="jobbro"'})
+    token = tokens.authenticate(raw.strip())
+    if token is None:
+        _limit("anonymous:" + (request.remote_addr or ""))
+        audit.record_now("api_auth_failed", purpose=f"{request.method} {request.path}"[:200], result="denied")
+        problems.abort(401, "Adgangsnøglen er ukendt, udløbet eller tilbagekaldt, eller brugeren er deaktiveret.",
+                       headers={"WWW-Authenticate": 'Bearer realm="jobbro", error="invalid_token"'})
+    g._login_user = token.user  # Flask-Login's current_user for this request: the token's, not a cookie's
+    g.api_token = token
+    _limit(f"token:{token.id}")
+    tokens.touch(token)
+    if request.method not in SAFE_METHODS and token.scope != "write":
+        audit.record_now("authorisation_denied", purpose=f"api read-only token:{token.id}", result="denied")
+        problems.abort(403, "Adgangsnøglen har kun læseadgang. Opret en nøgle med skriveadgang for at ændre data.")
+    if request.method == "POST" and request.headers.get("Idempotency-Key"):
+        return _replay()
+    return None
+
+
+def _limit(key: str) -> None:
+    limiter: MovingWindowRateLimiter = current_app.extensions[EXTENSION]
+    item = parse(current_app.config["API_RATE_LIMIT"])
+    if limiter.hit(item, "api", key):
+        return
+    reset = limiter.get_window_stats(item, "api", key).reset_time
+    wait = max(1, math.ceil(reset - time.time()))
+    problems.abort(429, f"For mange kald. Vent {wait} sekunder, og prøv igen.",
+                   headers={"Retry-After": str(wait)})
+
+
+def _request_hash() -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}?{request.query_string.decode('latin-1')}\n".encode())
+    digest.update((request.content_type or "").encode() + b"\n")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay() -> Response | None:
+    key = request.headers["Idempotency-Key"]
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        problems.abort(400, f"Idempotency-Key må højst være {MAX_KEY_LENGTH} synlige tegn.")
+    token = g.api_token
+    cutoff = clock.utcnow() - IDEMPOTENCY_TTL
+    db.session.execute(sa.delete(IdempotencyRecord).where(
+        IdempotencyRecord.token_id == token.id, IdempotencyRecord.created_at < cutoff))
+    db.session.commit()
+    found = db.session.scalar(sa.select(IdempotencyRecord).where(
+        IdempotencyRecord.token_id == token.id, IdempotencyRecord.key == key))
+    g.idempotency = (key, _request_hash())
+    if found is None:
+        return None
+    if found.request_hash != g.idempotency[1]:
+        g.idempotency = None
+        problems.abort(422, "Idempotency-Key er allerede brugt til en anden forespørgsel. Brug en ny nøgle.")
+    g.idempotency = None
+    response = Response(found.response_body, status=found.status_code)
+    for name, value in (found.response_headers or {}).items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _after(response: Response) -> Response:
+    token = getattr(g, "api_token", None)
+    if token is None:
+        return response
+    pending = getattr(g, "idempotency", None)
+    if pending and response.status_code < 500 and response.status_code != 429:
+        _store(token.id, pending, response)
+    audit.record_now("api_call", purpose=f"{request.method} {request.path} token:{token.id}"[:200],
+                     result=str(response.status_code))
+    return response
+
+
+def _store(token_id: int, pending: tuple[str, str], response: Response) -> None:
+    key, request_hash = pending
+    headers = {name: response.headers[name] for name in REPLAY_HEADERS if name in response.headers}
+    db.session.add(IdempotencyRecord(token_id=token_id, key=key, method=request.method, path=request.path[:300],
+                                     request_hash=request_hash, status_code=response.status_code,
+                                     response_body=response.get_data(as_text=True), response_headers=headers,
+                                     created_at=clock.utcnow()))
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # a concurrent repeat stored its answer first: that one stands
+        db.session.rollback()
+

@@ -1,0 +1,186 @@
+"""/api/v1/openings: a company's openings (list, create, read, update with If-Match, publish,
+close); consultants and administrators read every company's.
+
+Writes go through :mod:`portal.openings.service` (outbox and audit in one transaction) after
+the web's :class:`~portal.openings.forms.OpeningForm` validated the body; ownership comes from
+the token's user, never the body. Another company's opening is 404.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import Response, url_for
+from flask_login import current_user
+
+from store.models import Opening
+from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
+
+from ..extensions import db
+from ..openings import service
+from ..openings.forms import EDITABLE_STATUSES, OpeningForm
+from . import common, forms, problems
+
+bp = common.blueprint("api_openings", "openings", "Opslag: virksomhedens egne (jobcentret kan læse alle).")
+
+
+class OpeningIn(ma.Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(OPENING_KINDS)))
+    title = ma.fields.String(required=True, validate=ma.validate.Length(max=200))
+    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    requirements = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    hours_min = ma.fields.Float(required=True, allow_nan=False)
+    hours_max = ma.fields.Float(required=True, allow_nan=False)
+    postcode = ma.fields.String(required=True, validate=ma.validate.Length(max=4))
+    start_date = ma.fields.Date(load_default=None, allow_none=True)
+    duration_weeks = ma.fields.Integer(load_default=None, allow_none=True)
+    required_licences = ma.fields.List(ma.fields.String(), load_default=list)
+    required_languages = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    accommodations = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    capacity = ma.fields.Integer(load_default=1)
+    status = ma.fields.String(load_default="draft", validate=ma.validate.OneOf(list(EDITABLE_STATUSES)),
+                              metadata={"description": "draft (kladde), open (slået op) eller closed."})
+
+
+class OpeningOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    company_id = ma.fields.Integer(required=True)
+    external_id = ma.fields.String(allow_none=True)
+    kind = ma.fields.String(required=True, metadata={"enum": list(OPENING_KINDS)})
+    title = ma.fields.String(required=True)
+    description = ma.fields.String()
+    requirements = ma.fields.String()
+    hours_min = ma.fields.Float()
+    hours_max = ma.fields.Float()
+    postcode = ma.fields.String()
+    town = ma.fields.Function(lambda o: service.town_for(o.postcode))
+    start_date = ma.fields.Date(allow_none=True)
+    duration_weeks = ma.fields.Integer(allow_none=True)
+    required_licences = ma.fields.List(ma.fields.String())
+    required_languages = ma.fields.String()
+    accommodations = ma.fields.String()
+    capacity = ma.fields.Integer()
+    status = ma.fields.String(required=True, metadata={"enum": list(OPENING_STATUSES)})
+    version = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class OpeningPage(common.PageSchema):
+    items = ma.fields.List(ma.fields.Nested(OpeningOut), required=True)
+
+
+class OpeningListArgs(common.ListArgs):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(OPENING_STATUSES)))
+
+
+def load(opening_id: int) -> Opening:
+    """The opening, if the token's user may see it (companies: their own only).
+
+    :raise 404: (problem) if unknown or another company's.
+    """
+    opening = db.session.get(Opening, opening_id)
+    if opening is None:
+        problems.abort(404)
+    if current_user.role == "company" and opening.company_id != current_user.company_id:
+        common.not_found("Opening", opening_id)
+    return opening
+
+
+def _with_etag(opening: Opening, status: int = 200) -> Response:
+    response = Response(OpeningOut().dumps(opening), status=status, mimetype="application/json")
+    response.headers["ETag"] = common.etag_for(opening.version)
+    return response
+
+
+def _data(body: dict, opening: Opening | None = None) -> service.OpeningData:
+    form = forms.validated(OpeningForm, body, current_status=opening.status if opening else None,
+                           stored_start=opening.start_date if opening else None)
+    return form.to_data()
+
+
+@bp.get("/")
+@bp.arguments(OpeningListArgs, location="query")
+@bp.response(200, OpeningPage)
+def list_openings(args):
+    """Opslag (virksomhed: egne; jobcentret: alle), ældste først, i sider."""
+    query = sa.select(Opening)
+    if current_user.role == "company":
+        query = query.where(Opening.company_id == current_user.company_id)
+    if args.get("status"):
+        query = query.where(Opening.status == args["status"])
+    if since := common.since_moment(args.get("updated_since")):
+        query = query.where(Opening.updated_at >= since)
+    items, links = common.page(query, Opening.id, args)
+    return {"items": items, **links}
+
+
+@bp.post("/")
+@bp.arguments(OpeningIn)
+@bp.response(201, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+def create_opening(body):
+    """Opret et opslag for virksomheden (kun virksomhedsbrugere)."""
+    common.require_role(*common.COMPANY)
+    opening = service.create_opening(current_user.company_id, current_user.id, _data(body))
+    response = _with_etag(opening, 201)
+    response.headers["Location"] = url_for("api_openings.get_opening", opening_id=opening.id)
+    return response
+
+
+@bp.get("/<int:opening_id>")
+@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+def get_opening(opening_id: int):
+    """Ét opslag med ETag (til If-Match ved ændring)."""
+    return _with_etag(load(opening_id))
+
+
+@bp.put("/<int:opening_id>")
+@bp.arguments(OpeningIn)
+@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+@bp.alt_response(412, description="Opslaget er ændret siden; hent det igen.")
+@bp.alt_response(428, description="If-Match mangler.")
+def update_opening(body, opening_id: int):
+    """Ret et opslag (hele opslaget sendes). Kræver If-Match med opslagets ETag."""
+    common.require_role(*common.COMPANY)
+    opening = load(opening_id)
+    version = common.expected_version()
+    data = _data(body, opening)
+    try:
+        service.update_opening(opening, data, version)
+    except service.StaleOpening:
+        problems.abort(412, "Opslaget er ændret, siden du hentede det. Hent det igen, og ret derefter.")
+    return _with_etag(opening)
+
+
+def _set_status(opening_id: int, status: str) -> Response:
+    common.require_role(*common.COMPANY)
+    opening = load(opening_id)
+    version = common.expected_version(required=False)
+    try:
+        if status == "closed":
+            if version is not None and version != opening.version:
+                raise service.StaleOpening(opening.id)
+            service.close_opening(opening)
+        else:
+            current = service.OpeningData(**{name: getattr(opening, name) for name in service.EDITABLE_FIELDS})
+            values = asdict(replace(current, status=status))
+            values["required_licences"] = list(opening.required_licences or [])
+            service.update_opening(opening, _data(values, opening), version)
+    except service.StaleOpening:
+        problems.abort(412, "Opslaget er ændret, siden du hentede det. Hent det igen.")
+    return _with_etag(opening)
+
+
+@bp.post("/<int:opening_id>/publish")
+@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+def publish_opening(opening_id: int):
+    """Slå et opslag op (status open), så det bliver matchet. If-Match er valgfri."""
+    return _set_status(opening_id, "open")
+
+
+@bp.post("/<int:opening_id>/close")
+@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+def close_opening(opening_id: int):
+    """Luk et opslag. If-Match er valgfri."""
+    return _set_status(opening_id, "closed")

@@ -1,0 +1,104 @@
+"""Errors as ``application/problem+json`` (RFC 9457) with a Danish ``detail``.
+
+Every API blueprint answers its errors here (:func:`attach`): HTTP errors, webargs'
+validation errors (``errors`` per field), and unexpected errors (500, rolled back).
+"""
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app
+from werkzeug.exceptions import HTTPException
+
+from ..errors import MESSAGES, is_transient
+from ..extensions import db
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://jobbro.dk/problemer/"
+
+TITLES = {
+    400: "Ugyldig forespørgsel", 401: "Ikke logget ind", 403: "Ingen adgang", 404: "Findes ikke",
+    405: "Metoden er ikke tilladt", 409: "Konflikt", 412: "Forældet version", 413: "For stor",
+    415: "Forkert indholdstype", 422: "Ugyldige data", 428: "Version mangler", 429: "For mange kald",
+    500: "Der skete en fejl", 503: "Tjenesten er utilgængelig",
+}
+DETAILS = {
+    401: "Send en gyldig adgangsnøgle i headeren 'Authorization: Bearer <nøgle>'.",
+    404: "Det, du spurgte efter, findes ikke, eller du har ikke adgang til det.",
+    422: "Nogle af felterne er ikke udfyldt korrekt. Se 'errors'.",
+}
+
+
+class ApiProblem(HTTPException):
+    """An API error with a Danish detail, optional field errors and headers."""
+
+    def __init__(self, status: int, detail: str | None = None, *, errors: dict | None = None,
+                 headers: dict | None = None) -> None:
+        super().__init__(description=detail)
+        self.code = status
+        self.detail = detail
+        self.errors = errors
+        self.extra_headers = headers or {}
+
+
+def problem(status: int, detail: str | None = None, *, errors: dict | None = None,
+            headers: dict | None = None) -> Response:
+    """A problem+json response."""
+    body = {
+        "type": TYPE_BASE + str(status),
+        "title": TITLES.get(status) or MESSAGES.get(status, MESSAGES[500])[0],
+        "status": status,
+        "detail": detail or DETAILS.get(status) or MESSAGES.get(status, MESSAGES[500])[1],
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def abort(status: int, detail: str | None = None, **kwargs) -> None:
+    """Stop the request with a problem (``errors=``, ``headers=`` as in :func:`problem`)."""
+    raise ApiProblem(status, detail, **kwargs)
+
+
+def _field_errors(data: dict) -> dict:
+    """webargs' ``{"json": {"field": [..]}}`` flattened to ``{"field": [..]}``."""
+    messages = data.get("errors") or data.get("messages") or {}
+    flat: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            for name, errors in fields.items():
+                flat[name] = errors
+        else:
+            flat[location] = fields
+    return flat
+
+
+def handle_http(error: HTTPException) -> Response:
+    if isinstance(error, ApiProblem):
+        return problem(error.code, error.detail, errors=error.errors, headers=error.extra_headers)
+    data = getattr(error, "data", None) or {}
+    status = error.code or 500
+    if status in (400, 422) and data:
+        return problem(422, errors=_field_errors(data))
+    headers = {}
+    if status == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem(status, headers=headers)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    db.session.rollback()
+    if isinstance(error, (sa.exc.OperationalError, sa.exc.TimeoutError)) and is_transient(error):
+        return problem(503, "Systemet er optaget lige nu, og intet blev gemt. Prøv igen om et øjeblik.",
+                       headers={"Retry-After": "5"})
+    current_app.logger.exception("unhandled API error")
+    return problem(500, "Der skete en uventet fejl. Intet blev gemt. Fejlen er registreret.")
+
+
+def attach(blueprint: Blueprint) -> None:
+    blueprint.register_error_handler(HTTPException, handle_http)
+    blueprint.register_error_handler(Exception, handle_unexpected)

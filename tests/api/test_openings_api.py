@@ -1,0 +1,64 @@
+"""Openings through the API: the web's rules, If-Match, publish/close, another company's is 404."""
+from __future__ import annotations
+
+from portal.extensions import db
+from store.models import AuditEvent, Opening, OutboxEvent
+from tests.api.api_fixtures import OPENING, bearer, make_token
+
+
+def test_create_read_update_publish_close(app, client, make_user):
+    company = make_user("company")
+    raw = make_token(app, company)
+    created = client.post("/api/v1/openings/", json=OPENING, headers=bearer(raw))
+    assert created.status_code == 201, created.json
+    opening_id = created.json["id"]
+    assert created.headers["Location"].endswith(f"/api/v1/openings/{opening_id}")
+    etag = created.headers["ETag"]
+    got = client.get(f"/api/v1/openings/{opening_id}", headers=bearer(raw))
+    assert got.json["title"] == OPENING["title"] and got.json["town"] == "Hedensted"
+
+    changed = dict(OPENING, title="Lagerhjælp om søndagen")
+    assert client.put(f"/api/v1/openings/{opening_id}", json=changed, headers=bearer(raw)).status_code == 428
+    updated = client.put(f"/api/v1/openings/{opening_id}", json=changed, headers=bearer(raw, **{"If-Match": etag}))
+    assert updated.status_code == 200 and updated.json["title"] == "Lagerhjælp om søndagen"
+    stale = client.put(f"/api/v1/openings/{opening_id}", json=OPENING, headers=bearer(raw, **{"If-Match": etag}))
+    assert stale.status_code == 412 and stale.content_type == "application/problem+json"
+
+    assert client.post(f"/api/v1/openings/{opening_id}/publish", headers=bearer(raw)).json["status"] == "open"
+    assert client.post(f"/api/v1/openings/{opening_id}/close", headers=bearer(raw)).json["status"] == "closed"
+    with app.app_context():
+        actions = set(db.session.scalars(db.select(AuditEvent.action)))
+        assert {"opening_created", "opening_updated", "opening_closed", "api_call"} <= actions
+        assert db.session.query(OutboxEvent).filter_by(entity="opening", entity_id=opening_id).count() >= 1
+
+
+def test_the_web_rules_apply_with_danish_field_errors(app, client, make_user):
+    raw = make_token(app, make_user("company"))
+    bad = dict(OPENING, hours_min=12, hours_max=5, postcode="0000", capacity=3)
+    answer = client.post("/api/v1/openings/", json=bad, headers=bearer(raw))
+    assert answer.status_code == 422 and answer.content_type == "application/problem+json"
+    body = answer.json
+    assert body["status"] == 422 and body["type"] and body["title"] and body["detail"]
+    assert "Postnummeret" in body["errors"]["postcode"][0]
+    assert "mindst det mindste" in body["errors"]["hours_max"][0]
+    assert "capacity" in body["errors"]
+    wrong_type = client.post("/api/v1/openings/", json={"kind": 7}, headers=bearer(raw))
+    assert wrong_type.status_code == 422 and {"kind", "title"} <= set(wrong_type.json["errors"])
+    not_json = client.post("/api/v1/openings/", data="{{7*7}}", headers=bearer(raw, **{"Content-Type": "application/json"}))
+    assert not_json.status_code in (400, 422) and not_json.content_type == "application/problem+json"
+    with app.app_context():
+        assert db.session.query(Opening).count() == 0
+
+
+def test_another_companys_opening_is_404_and_a_consultant_only_reads(app, client, make_user):
+    owner, stranger, consultant = make_user("company"), make_user("company"), make_user("consultant")
+    mine = client.post("/api/v1/openings/", json=OPENING, headers=bearer(make_token(app, owner))).json["id"]
+    theirs = make_token(app, stranger)
+    for method, path in (("get", ""), ("put", ""), ("post", "/publish"), ("post", "/close")):
+        answer = getattr(client, method)(f"/api/v1/openings/{mine}{path}", json=OPENING,
+                                         headers=bearer(theirs, **{"If-Match": '"v1"'}))
+        assert answer.status_code == 404, (method, path)
+    assert client.get("/api/v1/openings/", headers=bearer(theirs)).json["items"] == []
+    staff = make_token(app, consultant)
+    assert client.get(f"/api/v1/openings/{mine}", headers=bearer(staff)).status_code == 200
+    assert client.post("/api/v1/openings/", json=OPENING, headers=bearer(staff)).status_code == 403
