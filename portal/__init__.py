@@ -103,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
                       candidates_bp, dashboard_bp, admin_bp, stories_bp, notifications_bp,
                       interviews_bp, partners_bp):
         app.register_blueprint(blueprint)
+    from .webhooks import bp as webhooks_bp
+    app.register_blueprint(webhooks_bp)
     api.init_app(app)
 
 

@@ -6,7 +6,7 @@ from flask import current_app, request
 MENUS = {
     "company": [("main.index", "Forside"), ("openings.index", "Opslag"), ("placements.index", "Forløb"),
                 ("hotline.index", "Hotline"), ("stories.index", "Gode historier"),
-                ("partners.report_page", "Code of Care-rapport")],
+                ("partners.report_page", "Code of Care-rapport"), ("webhooks.index", "Webhooks")],
     "consultant": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
                    ("citizens.index", "Borgere"), ("placements.followups", "Forløb"),
                    ("hotline.index", "Hotline"), ("dashboard.index", "Mål"), ("stories.index", "Gode historier")],
@@ -15,7 +15,8 @@ MENUS = {
               ("dashboard.index", "Mål"), ("stories.index", "Gode historier"),
               ("admin.users", "Brugere"),
               ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
-              ("admin.indexer", "Matchingindeks"), ("api_pages.admin_tokens", "API-nøgler")],
+              ("admin.indexer", "Matchingindeks"), ("api_pages.admin_tokens", "API-nøgler"),
+              ("webhooks.index", "Webhooks")],
 }
 
 # Company entries only Code of Care partners get (the page tells other companies why not).

@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from .. import proposals
 from ..extensions import db
 from ..notifications.service import notify
+from ..webhooks import events as webhook_events
 from . import profile
 from store.models import Proposal, User
 
@@ -57,3 +58,4 @@ def _announce(proposal: Proposal) -> None:
         notify(recipient, "candidate_shared", text, link, subject=f"Ny kandidat til «{opening.title}»",
                body=body, dedupe_key=f"candidate_shared:{proposal.id}:{consent.id if consent else 0}:"
                                      f"{recipient.id}")
+    webhook_events.proposal_shared(db.session, proposal)

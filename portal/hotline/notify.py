@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..notifications.service import notify, path_for
+from ..webhooks import events as webhook_events
 from store.models import HotlineMessage, HotlineRequest, User
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from . import sla
@@ -81,4 +82,5 @@ def announce_answer(request: HotlineRequest) -> int:
                body=(f"Goddag {user.name}\n\n"
                      f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline.\n"
                      f"Læs svaret her: {link}\n"))
+    webhook_events.hotline_answered(db.session, request)
     return len(users)

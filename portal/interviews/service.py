@@ -26,6 +26,7 @@ from .. import audit
 from ..extensions import db
 from ..notifications.service import notify
 from ..proposals import identity_released, respond
+from ..webhooks import events as webhook_events
 from store import clock
 from store.models import Interview, Proposal, User
 from store.models.vocab import COMPANY_RESPONSES
@@ -162,6 +163,7 @@ def book(interview: Interview, user: User) -> None:
         if other.id != interview.id:
             other.status, other.decided_at = "declined", now
     _tell_both(proposal, interview, "REQUEST", f"Samtale aftalt {_when(interview)}")
+    webhook_events.interview_booked(db.session, interview)
     _audit(proposal, user, "interview_booked", f"interview:{interview.id}")
     db.session.commit()
 

@@ -19,6 +19,7 @@ from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError
 from ..i18n import format_number
+from ..webhooks import events as webhook_events
 from store.models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
@@ -107,6 +108,7 @@ def start_placement(proposal: Proposal, data: StartData, user: User, today: date
     db.session.add(placement)
     db.session.flush()
     db.session.add(PlacementEvent(placement_id=placement.id, kind="started", user_id=user.id))
+    webhook_events.placement_started(db.session, placement)
     audit.record("placement_started", citizen_id=citizen.id, opening_id=opening.id, user=user,
                  purpose=f"forloeb:{placement.id} {data.kind} {data.start_date:%Y-%m-%d}")
     _matching_changed(citizen)
@@ -172,6 +174,7 @@ def end_placement(placement: Placement, end_date: date, reason: str, note: str, 
     placement.end_date, placement.end_reason = end_date, reason
     db.session.add(PlacementEvent(placement_id=placement.id, kind="corrected" if corrected else "ended",
                                   note=note, user_id=user.id))
+    webhook_events.placement_ended(db.session, placement, corrected=corrected)
     audit.record("placement_end_corrected" if corrected else "placement_ended", user=user,
                  citizen_id=placement.citizen_id, opening_id=placement.opening_id,
                  purpose=f"forloeb:{placement.id} {before}->{end_date:%Y-%m-%d}/{reason}")
