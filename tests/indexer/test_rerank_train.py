@@ -1,0 +1,74 @@
+"""Training the re-ranking from decisions in the database: labels, the time split, the
+planted preference recovered, and the model used only when it beats the hand-set weights."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indexer import rerank_train
+from matching.rerank import FEATURE_LABELS, STATE_KEY, RerankModel
+from portal.extensions import db
+from store.models import IndexerState, Interview, Proposal
+from tests.portal.rerank_fixtures import seed_decisions
+
+
+@pytest.fixture
+def vk(make_user):
+    return make_user("consultant", email="vk@jobcenter.dk")
+
+
+def test_the_time_split_never_tests_on_a_decision_older_than_a_training_one(app, vk):
+    with app.app_context():
+        seed_decisions(vk.id, openings=5, citizens=8)
+        train, test = rerank_train.time_split(rerank_train.collect(db.session))
+    assert len(test) == 8 and len(train) == 32
+    assert max(d.decided_at for d in train) <= min(d.decided_at for d in test)
+
+
+def test_training_recovers_the_planted_preference_and_uses_the_model(app, vk):
+    with app.app_context():
+        seed_decisions(vk.id, prefer="goal")
+        report = rerank_train.run(db.session)
+        stored = json.loads(db.session.get(IndexerState, STATE_KEY).value)
+    assert report["decisions"] == 240 and stored["in_use"] is True
+    model = RerankModel.from_dict(stored["model"])
+    weights = dict(zip(model.features, model.coef))
+    assert max(weights, key=lambda n: abs(weights[n])) == "best_goal_relevance" and weights["best_goal_relevance"] > 0
+    hand, learned = stored["figures"]["hand"], stored["figures"]["learned"]
+    assert learned["map"] > hand["map"] and learned["auc"] > hand["auc"]
+    assert "slog de håndsatte vægte" in stored["reason"]
+    assert set(model.features) <= set(FEATURE_LABELS)
+
+
+def test_a_model_that_does_not_beat_the_hand_set_weights_is_not_used(app, vk):
+    with app.app_context():
+        seed_decisions(vk.id, prefer="hand")  # the hand-set order is already perfect
+        report = rerank_train.run(db.session)
+    assert report["figures"]["hand"]["map"] == 1.0
+    assert report["in_use"] is False and report["model"] is not None
+    assert "slog ikke" in report["reason"]
+
+
+def test_too_few_decisions_keep_the_hand_set_weights(app, vk):
+    with app.app_context():
+        seed_decisions(vk.id, openings=6, citizens=20, prefer="goal")  # 120 < 200
+        report = rerank_train.run(db.session, dry_run=True)
+        assert db.session.get(IndexerState, STATE_KEY) is None  # a dry run stores nothing
+    assert report["decisions"] == 120 and report["in_use"] is False
+    assert "For få beslutninger" in report["reason"]
+
+
+def test_labels_follow_the_company_answer_and_the_interview(app, vk):
+    with app.app_context():
+        ids = seed_decisions(vk.id, openings=1, citizens=4)
+        rows = [db.session.get(Proposal, i) for i in ids]
+        for row in rows:
+            row.status = "disclosed"
+        rows[0].company_response = "declined"
+        rows[1].company_response = "hired"
+        db.session.add(Interview(proposal_id=rows[2].id, starts_at=rows[2].decided_at, offered_by="company",
+                                 status="booked", uid="x@test"))
+        db.session.commit()
+        gains = {d.proposal_id: d.gain for d in rerank_train.collect(db.session)}
+    assert [gains[i] for i in ids] == [0, 3, 2, 1]

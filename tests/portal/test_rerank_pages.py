@@ -1,0 +1,91 @@
+"""The learned re-ranking where people see it: the ranking card says what the model changed,
+and /admin/indexer/relevans shows the model in use, its training date and its figures."""
+from __future__ import annotations
+
+import json
+import re
+
+from indexer import rerank_train
+from matching.rerank import STATE_KEY, RerankModel
+from portal.extensions import db
+from portal.i18n import format_date
+from store.models import IndexerState
+from tests.portal.rerank_fixtures import seed_decisions
+from tests.portal.test_candidates import _names_in_order, world  # noqa: F401 - the fixture
+
+# Favours short commutes: Anna (same postcode as the opening) gains.
+NEAR_MODEL = RerankModel(("relevance", "proximity"), (0.5, 0.5), (0.2, 0.3), (1.0, 2.0), 0.0, 0.5, 0.05)
+
+
+def _store(app, report: dict) -> None:
+    with app.app_context():
+        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps(report)))
+        db.session.commit()
+
+
+def _report(model: RerankModel, in_use: bool) -> dict:
+    return {"trained_at": "2026-11-30T02:00:00+00:00", "decisions": 250, "positives": 120, "train": 200,
+            "test": 50, "min_decisions": 200, "max_adjustment": 0.15, "in_use": in_use,
+            "reason": "test", "model": model.to_dict(),
+            "figures": {"hand": {"auc": 0.6, "map": 0.5, "ndcg10": 0.7, "openings": 5},
+                        "learned": {"auc": 0.7, "map": 0.6, "ndcg10": 0.8, "openings": 5}}}
+
+
+def _scores(html: str) -> list[str]:
+    return re.findall(r'<span class="jobbro-score">score ([\d,]+)</span>', html)
+
+
+def test_the_ranking_card_shows_the_learned_adjustment(app, client, auth, world):  # noqa: F811
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/opslag/{world['opening_id']}"
+    plain = client.get(url).get_data(as_text=True)
+    assert 'data-testid="learned-adjustment"' not in plain
+    _store(app, _report(NEAR_MODEL, in_use=True))
+    html = client.get(url).get_data(as_text=True)
+    card = html.split('data-testid="learned-adjustment"')[1].split("</p>")[0]
+    assert re.search(r"Justeret af lært model:</strong> \+0,\d\d \(samlet match 0,\d\d → 0,\d\d", card)
+    assert "afstand vejer mere: +0," in card
+    assert _scores(html)[0] != _scores(plain)[0]
+    # A pair's learned score does not depend on k.
+    assert _scores(client.get(url + "?k=1").get_data(as_text=True)) == _scores(html)[:1]
+    assert _names_in_order(html)[0] == "Anna Lagerbæk"
+
+
+def test_a_model_that_is_not_in_use_or_names_a_refused_feature_changes_nothing(app, client, auth, world):  # noqa: F811
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/opslag/{world['opening_id']}"
+    plain = client.get(url).get_data(as_text=True)
+    _store(app, _report(NEAR_MODEL, in_use=False))
+    assert _scores(client.get(url).get_data(as_text=True)) == _scores(plain)
+    forbidden = _report(NEAR_MODEL, in_use=True)
+    forbidden["model"]["features"] = ["relevance", "benefit_group"]
+    _store(app, forbidden)
+    html = client.get(url).get_data(as_text=True)
+    assert 'data-testid="learned-adjustment"' not in html and _scores(html) == _scores(plain)
+
+
+def test_the_admin_page_shows_the_model_its_date_and_figures(app, client, auth, make_user):
+    admin = make_user("admin", email="admin@jobcenter.dk")
+    vk = make_user("consultant", email="vk@jobcenter.dk")
+    auth.login(admin.email)
+    html = client.get("/admin/indexer/relevans").get_data(as_text=True)
+    assert 'data-testid="rerank-none"' in html
+    assert "/admin/indexer/relevans" in client.get("/admin/indexer").get_data(as_text=True)
+    with app.app_context():
+        seed_decisions(vk.id, prefer="goal")
+        report = rerank_train.run(db.session)
+    html = client.get("/admin/indexer/relevans").get_data(as_text=True)
+    assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', html)
+    assert f'data-testid="rerank-trained-at">{format_date(report["trained_at"])}<' in html
+    assert re.search(r'data-testid="rerank-decisions">240 ', html)
+    hand = html.split('data-testid="rerank-figures-hand"')[1].split("</tr>")[0]
+    learned = html.split('data-testid="rerank-figures-learned"')[1].split("</tr>")[0]
+    for row, figures in ((hand, report["figures"]["hand"]), (learned, report["figures"]["learned"])):
+        assert f"{figures['map']:.3f}".replace(".", ",") in row
+    assert "bedste jobmål mod opslaget" in html.split('data-testid="rerank-weights"')[1]
+
+
+def test_only_administrators_see_the_page(client, auth, make_user):
+    vk = make_user("consultant", email="vk@jobcenter.dk")
+    auth.login(vk.email)
+    assert client.get("/admin/indexer/relevans").status_code == 403
