@@ -79,3 +79,4 @@ def init_app(app: Flask) -> None:
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)
+    app.view_functions["api-docs.openapi_json"] = guard.spec_guard(app.view_functions["api-docs.openapi_json"])

@@ -11,9 +11,11 @@ import hashlib
 import math
 import time
 from datetime import timedelta
+from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, g, request
+from flask_login import current_user
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -38,6 +40,19 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = MovingWindowRateLimiter(storage)
 
 
+def spec_guard(view):
+    """The OpenAPI document is for logged-in users and token holders (401 for anyone else)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+        if not current_user.is_authenticated and not (scheme.lower() == "bearer" and tokens.authenticate(raw.strip())):
+            return problems.problem(401, headers={"WWW-Authenticate": 'Bearer realm="jobbro"'})
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def attach(blueprint: Blueprint) -> None:
     blueprint.before_request(_before)
     blueprint.after_request(_after)
@@ -49,6 +64,9 @@ def _before() -> Response | None:
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         _limit("anonymous:" + (request.remote_addr or ""))
+        if current_user.is_authenticated:  # a browser session: known, but not accepted here
+            problems.abort(403, "API'et godtager ikke et login fra browseren. "
+                                "Brug en adgangsnøgle: 'Authorization: Bearer <nøgle>'.")
         problems.abort(401, headers={"WWW-Authenticate": 'Bearer realm="jobbro"'})
     token = tokens.authenticate(raw.strip())
     if token is None:

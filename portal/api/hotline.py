@@ -1,6 +1,151 @@
-"""/api/v1/hotline."""
+"""/api/v1/hotline: a company files requests, reads its threads and replies; consultants and
+administrators read every request and reply.
+
+Access is the web's (:func:`portal.hotline.routes._load`: another company's request is 404);
+the rules and notifications are :mod:`portal.hotline.service`'s; the body is validated by the
+web's forms. A placement's label follows the placements page (name only once released).
+"""
 from __future__ import annotations
 
-from . import common
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import url_for
+from flask_login import current_user
 
-bp = common.blueprint("api_hotline", "hotline", "Hotline")
+from store.models import HotlineRequest, User
+from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URGENCIES
+
+from .. import audit
+from ..extensions import db
+from ..hotline import service, sla
+from ..hotline.forms import MessageForm, RequestForm
+from ..hotline.routes import _load
+from . import common, forms, problems
+
+bp = common.blueprint("api_hotline", "hotline", "Hotline: hurtig hjælp, når noget er ved at gå galt.")
+
+
+class MessageOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    author = ma.fields.String(required=True)
+    from_jobcenter = ma.fields.Boolean(required=True)
+    body = ma.fields.String(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class RequestOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    company_id = ma.fields.Integer(required=True)
+    placement_id = ma.fields.Integer(allow_none=True)
+    placement_label = ma.fields.String(allow_none=True)
+    category = ma.fields.String(required=True, metadata={"enum": list(HOTLINE_CATEGORIES)})
+    urgency = ma.fields.String(required=True, metadata={"enum": list(HOTLINE_URGENCIES)})
+    subject = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": list(HOTLINE_STATUSES)})
+    created_at = ma.fields.AwareDateTime(required=True)
+    due_at = ma.fields.AwareDateTime(required=True)
+    first_response_at = ma.fields.AwareDateTime(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    messages = ma.fields.List(ma.fields.Nested(MessageOut))
+
+
+class RequestPage(common.PageSchema):
+    items = ma.fields.List(ma.fields.Nested(RequestOut), required=True)
+
+
+class RequestListArgs(common.ListArgs):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(HOTLINE_STATUSES)))
+
+
+class RequestIn(ma.Schema):
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf(list(HOTLINE_CATEGORIES)))
+    urgency = ma.fields.String(required=True, validate=ma.validate.OneOf(list(HOTLINE_URGENCIES)))
+    placement_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(1, 2**31 - 1))
+    subject = ma.fields.String(required=True, validate=ma.validate.Length(max=200))
+    message = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+
+
+class MessageIn(ma.Schema):
+    body = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+
+
+def _view(found: HotlineRequest, with_messages: bool = True) -> dict:
+    company_reads = current_user.role == "company"
+    today = sla.to_local(sla.utc_now()).date()
+    label = service.placement_label(found.placement, today, company_reads) if found.placement else None
+    view = {"id": found.id, "company_id": found.company_id, "placement_id": found.placement_id,
+            "placement_label": label, "category": found.category, "urgency": found.urgency,
+            "subject": found.subject, "status": found.status, "created_at": found.created_at,
+            "due_at": found.due_at, "first_response_at": found.first_response_at,
+            "closed_at": found.closed_at}
+    if with_messages:
+        ids = {m.author_id for m in found.messages}
+        authors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
+        view["messages"] = [{"id": m.id, "author": authors[m.author_id].name if m.author_id in authors else "",
+                             "from_jobcenter": getattr(authors.get(m.author_id), "company_id", None) is None,
+                             "body": m.body, "created_at": m.created_at} for m in found.messages]
+    return view
+
+
+def _read(request_id: int) -> HotlineRequest:
+    found = _load(request_id)
+    if current_user.role != "company" and found.placement is not None:
+        # The thread may hold health details: log the read first (fail-closed), as the web does.
+        audit.record_now("hotline_viewed", citizen_id=found.placement.citizen_id, purpose=f"api hotline:{found.id}")
+    return found
+
+
+@bp.get("/")
+@bp.arguments(RequestListArgs, location="query")
+@bp.response(200, RequestPage)
+def list_requests(args):
+    """Henvendelser (virksomhed: egne; jobcentret: alle), uden beskedtråden."""
+    query = sa.select(HotlineRequest)
+    if current_user.role == "company":
+        query = query.where(HotlineRequest.company_id == current_user.company_id)
+    if args.get("status"):
+        query = query.where(HotlineRequest.status == args["status"])
+    if since := common.since_moment(args.get("updated_since")):
+        query = query.where(sa.func.coalesce(HotlineRequest.closed_at, HotlineRequest.first_response_at,
+                                             HotlineRequest.created_at) >= since)
+    items, links = common.page(query, HotlineRequest.id, args)
+    return {"items": [_view(r, with_messages=False) for r in items], **links}
+
+
+@bp.post("/")
+@bp.arguments(RequestIn)
+@bp.response(201, RequestOut)
+def create_request(body):
+    """Send en ny henvendelse; den ansvarlige konsulent får besked med det samme."""
+    common.require_role(*common.COMPANY)
+    today = sla.to_local(sla.utc_now()).date()
+    options = service.placement_options(current_user.company_id, today)
+    values = dict(body, placement=body.get("placement_id") or "")
+    values.pop("placement_id", None)
+    form = forms.validated(RequestForm, values, placement_options=options)
+    try:
+        created = service.create_request(current_user, form.to_data())
+    except LookupError:
+        problems.abort(422, errors={"placement_id": ["Vælg et af jeres igangværende forløb."]})
+    return _view(created), 201, {"Location": url_for("api_hotline.get_request", request_id=created.id)}
+
+
+@bp.get("/<int:request_id>")
+@bp.response(200, RequestOut)
+def get_request(request_id: int):
+    """Én henvendelse med hele beskedtråden."""
+    return _view(_read(request_id))
+
+
+@bp.post("/<int:request_id>/messages")
+@bp.arguments(MessageIn)
+@bp.response(201, RequestOut)
+def add_message(body, request_id: int):
+    """Svar i tråden (jobcentret) eller følg op (virksomheden)."""
+    found = _read(request_id)
+    form = forms.validated(MessageForm, body)
+    try:
+        service.add_message(found, current_user, form.body.data)
+    except service.ClosedRequest:
+        problems.abort(409, "Henvendelsen er lukket. Opret en ny, hvis der er brug for mere hjælp.")
+    return _view(found), 201

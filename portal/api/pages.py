@@ -50,6 +50,7 @@ class RevokeForm(DanishForm):
 
 
 @bp.get("/api/docs")
+@login_required
 def docs():
     """The API's documentation (Swagger UI, served from the portal itself)."""
     response = render_template("api/docs.html")

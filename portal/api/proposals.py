@@ -1,6 +1,158 @@
-"""/api/v1/proposals."""
+"""/api/v1/proposals: candidates the job centre shared with a company (list, read, answer, book
+an offered interview); consultants and administrators read every proposal.
+
+A company sees exactly what its opening page shows (:func:`portal.openings.service` 's
+allow-list: a per-opening pseudonym, the band, the approved jobmål, hours; the name only once
+released with a live consent, audited as on the web). Access is the web's own check
+(:func:`portal.interviews.routes.load_proposal`): another company's proposal, or one not
+shared, is 404.
+"""
 from __future__ import annotations
 
-from . import common
+import marshmallow as ma
+import sqlalchemy as sa
+from flask_login import current_user
 
-bp = common.blueprint("api_proposals", "proposals", "Kandidater delt med virksomheden")
+from store.models import Interview, Opening, Proposal
+from store.models.vocab import COMPANY_RESPONSES, INTERVIEW_STATUSES, PROPOSAL_STATUSES
+
+from .. import audit
+from .. import proposals as rules
+from ..extensions import db
+from ..interviews import service as interviews
+from ..interviews.routes import load_proposal
+from ..openings import service as openings
+from ..pseudonyms import pseudonym
+from . import common, problems
+
+bp = common.blueprint("api_proposals", "proposals", "Kandidater, jobcentret har delt med virksomheden.")
+
+
+class InterviewOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    duration_minutes = ma.fields.Integer()
+    location = ma.fields.String()
+    offered_by = ma.fields.String(metadata={"enum": list(interviews.SIDES)})
+    status = ma.fields.String(metadata={"enum": list(INTERVIEW_STATUSES)})
+
+
+class ProposalOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    opening_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": list(PROPOSAL_STATUSES)})
+    pseudonym = ma.fields.String(required=True, metadata={"description": "Kandidatens pseudonym for dette opslag."})
+    name = ma.fields.String(allow_none=True, metadata={
+        "description": "Navnet, først når borgeren har givet samtykke, og jobcentret har delt det."})
+    similarity_band = ma.fields.String()
+    shared_goal = ma.fields.String(metadata={"description": "Det jobmål, konsulenten har godkendt til jer."})
+    hours_available = ma.fields.Float()
+    response = ma.fields.String(allow_none=True, metadata={"enum": list(COMPANY_RESPONSES)})
+    response_note = ma.fields.String()
+    interviews = ma.fields.List(ma.fields.Nested(InterviewOut))
+    citizen_id = ma.fields.Integer(metadata={"description": "Kun for jobcentret."})
+    score = ma.fields.Float(allow_none=True, metadata={"description": "Kun for jobcentret."})
+    created_at = ma.fields.AwareDateTime(metadata={"description": "Kun for jobcentret."})
+    decided_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "Kun for jobcentret."})
+
+
+class ProposalPage(common.PageSchema):
+    items = ma.fields.List(ma.fields.Nested(ProposalOut), required=True)
+
+
+class ProposalListArgs(common.ListArgs):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(PROPOSAL_STATUSES)))
+    opening_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 2**31 - 1))
+
+
+class AnswerIn(ma.Schema):
+    response = ma.fields.String(required=True, validate=ma.validate.OneOf(list(COMPANY_RESPONSES)))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=rules.MAX_NOTE_LENGTH))
+
+
+def company_view(proposal: Proposal) -> dict:
+    """The allow-listed view a company gets (audited when it holds the name)."""
+    # One candidate as the opening page shows it (openings.service builds that allow-list).
+    shared = openings._shared(proposal)  # noqa: SLF001 - the web's allow-list, reused on purpose
+    if shared.name is not None:
+        audit.record_now("identity_viewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
+                         purpose="api: shared candidate")
+    items = interviews.interviews(proposal) if shared.name is not None else []
+    return {"id": proposal.id, "opening_id": proposal.opening_id, "status": shared.status,
+            "pseudonym": shared.pseudonym, "name": shared.name, "similarity_band": shared.similarity_band,
+            "shared_goal": shared.shared_goal, "hours_available": shared.hours_available,
+            "response": shared.response, "response_note": shared.response_note,
+            "interviews": items}
+
+
+def _view(proposal: Proposal) -> dict:
+    if current_user.role == "company":
+        return company_view(proposal)
+    audit.record_now("proposal_viewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
+                     purpose="api")
+    return {"id": proposal.id, "opening_id": proposal.opening_id, "status": proposal.status,
+            "pseudonym": pseudonym(proposal.citizen_id, proposal.opening_id), "name": proposal.citizen.name,
+            "citizen_id": proposal.citizen_id, "score": proposal.score, "created_at": proposal.created_at,
+            "decided_at": proposal.decided_at, "response": proposal.company_response,
+            "response_note": proposal.company_response_note or "",
+            "shared_goal": proposal.shared_goal or "", "hours_available": proposal.citizen.hours_available,
+            "interviews": interviews.interviews(proposal)}
+
+
+@bp.get("/")
+@bp.arguments(ProposalListArgs, location="query")
+@bp.response(200, ProposalPage)
+def list_proposals(args):
+    """Forslag: virksomheden ser de delte kandidater på egne opslag; jobcentret alle forslag."""
+    query = sa.select(Proposal)
+    if current_user.role == "company":
+        query = query.join(Opening, Opening.id == Proposal.opening_id).where(
+            Opening.company_id == current_user.company_id, Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
+    if args.get("status"):
+        query = query.where(Proposal.status == args["status"])
+    if args.get("opening_id"):
+        query = query.where(Proposal.opening_id == args["opening_id"])
+    if since := common.since_moment(args.get("updated_since")):
+        query = query.where(sa.func.coalesce(Proposal.decided_at, Proposal.created_at) >= since)
+    items, links = common.page(query, Proposal.id, args)
+    return {"items": [_view(p) for p in items], **links}
+
+
+@bp.get("/<int:proposal_id>")
+@bp.response(200, ProposalOut)
+def get_proposal(proposal_id: int):
+    """Én kandidat (virksomhed: pseudonym og det tilladte; navn først efter samtykke)."""
+    proposal = load_proposal(proposal_id)
+    return _view(proposal)
+
+
+@bp.post("/<int:proposal_id>/answer")
+@bp.arguments(AnswerIn)
+@bp.response(200, ProposalOut)
+def answer_proposal(body, proposal_id: int):
+    """Virksomhedens svar: interested, declined eller hired, med en kort note."""
+    common.require_role(*common.COMPANY)
+    proposal = load_proposal(proposal_id)
+    try:
+        interviews.answer(proposal, current_user, body["response"], body.get("note") or "")
+    except rules.TransitionError as err:
+        db.session.rollback()
+        problems.abort(409, str(err))
+    return company_view(proposal)
+
+
+@bp.post("/<int:proposal_id>/interviews/<int:interview_id>/book")
+@bp.response(200, ProposalOut)
+def book_interview(proposal_id: int, interview_id: int):
+    """Vælg en af de tider, jobcentret har foreslået (de andre bliver afvist)."""
+    common.require_role(*common.COMPANY)
+    proposal = load_proposal(proposal_id)
+    interview = db.session.get(Interview, interview_id)
+    if interview is None or interview.proposal_id != proposal.id:
+        common.not_found("Interview", interview_id)
+    try:
+        interviews.book(interview, current_user)
+    except interviews.InterviewError as err:
+        db.session.rollback()
+        problems.abort(409, str(err))
+    return company_view(proposal)
