@@ -94,7 +94,7 @@ def _csv_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
     try:
         dialect = _dialect(text.read(64 * 1024))
         text.seek(0)
-        reader = csv.reader(text, dialect)
+        reader = csv.reader(text, dialect, strict=True)  # a stray quote is an error, not a merged row
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):

@@ -1,0 +1,89 @@
+"""``flask --app portal import citizens FILE [--cvs ZIP] [--dry-run]`` and ``import openings FILE``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from ..extensions import db
+from store.models import User
+from .runner import STATUS_LABELS, Report, run_import
+
+
+@click.group("import")
+def import_group() -> None:
+    """Bulk import of citizens or openings from CSV/XLSX (see README "Bulk import and exports")."""
+
+
+def _actor(email: str | None) -> User | None:
+    if not email:
+        return None
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.casefold()))
+    if user is None or user.role not in ("admin", "consultant") or not user.active:
+        raise click.BadParameter("no active administrator or consultant with that e-mail", param_hint="--user")
+    return user
+
+
+def _run(kind: str, path: Path, cvs: Path | None, dry_run: bool, user: str | None, as_json: bool) -> None:
+    actor = _actor(user)
+    bar = tqdm(unit=" rækker", desc="Tørkørsel" if dry_run else "Import", disable=as_json, leave=False)
+    with path.open("rb") as source:
+        zip_file = cvs.open("rb") if cvs else None
+        try:
+            report = run_import(kind, source, path.name, actor=actor, dry_run=dry_run, cvs=zip_file,
+                                cv_folder=current_app.config["UPLOAD_FOLDER"], progress=bar.update,
+                                on_total=lambda n: setattr(bar, "total", n))
+        finally:
+            bar.close()
+            if zip_file:
+                zip_file.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        _print(report)
+    if report.file_problems:
+        raise SystemExit(1)
+
+
+def _print(report: Report) -> None:
+    click.echo(("Tørkørsel (intet er gemt): " if report.dry_run else "Import: ") + report.filename)
+    for problem in report.file_problems:
+        click.echo(f"Filen er afvist: {problem}")
+    click.echo(", ".join(f"{STATUS_LABELS[k]}: {v}" for k, v in report.counts.items()))
+    for note in report.notes:
+        click.echo(f"Bemærk: {note}")
+    for p in report.problems:
+        click.echo(f"Række {p.row} ({p.external_id or '-'}), {p.column or 'rækken'}: {p.message}")
+    if report.truncated:
+        click.echo(f"(kun de første {len(report.problems)} fejl er vist)")
+
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@import_group.command("citizens")
+@click.argument("file", type=_FILE)
+@click.option("--cvs", type=_FILE, help="Zip with CV files named by external id (A123.pdf/.docx/.txt).")
+@click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+@click.option("--user", help="E-mail of the administrator or consultant the audit log names.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+@with_appcontext
+def import_citizens(file: Path, cvs: Path | None, dry_run: bool, user: str | None, as_json: bool) -> None:
+    """Create or update citizens by external id from a CSV or XLSX file."""
+    _run("citizens", file, cvs, dry_run, user, as_json)
+
+
+@import_group.command("openings")
+@click.argument("file", type=_FILE)
+@click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+@click.option("--user", help="E-mail of the administrator or consultant the audit log names.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+@with_appcontext
+def import_openings(file: Path, dry_run: bool, user: str | None, as_json: bool) -> None:
+    """Create or update the job centre's campaign openings by CVR/name and external id."""
+    _run("openings", file, None, dry_run, user, as_json)

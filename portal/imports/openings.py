@@ -1,0 +1,126 @@
+"""One opening row for the job centre's own campaigns, validated by the company's opening form.
+
+The company is named by its CVR number or its exact name (one of the two columns); the
+row's status is "Kladde" (default) or "Åben" ("Lukket" closes an imported opening).
+:func:`validate_opening` raises :class:`~.citizens.RowError` with Danish messages.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from matching import licences
+from ..extensions import db
+from ..openings.forms import OpeningForm
+from store.models import Company
+from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
+from .citizens import RowError
+from .columns import CellError, Column, cell_date, cell_text, normalise_header, vocabulary_key
+from .service import OpeningRecord
+
+COLUMNS: tuple[Column, ...] = (
+    Column("external_id", "Eksternt id", ("ekstern id", "external id", "kampagne id", "opslag id", "id"),
+           help="Opslagets id i kampagnen (højst 64 tegn, entydigt pr. virksomhed)."),
+    Column("cvr", "CVR", ("cvr nummer", "cvr nr"), required=False,
+           help="Virksomhedens CVR-nummer (8 cifre). Udfyld CVR eller Virksomhed."),
+    Column("company", "Virksomhed", ("virksomhedsnavn", "firma"), required=False,
+           help="Virksomhedens navn, som det står i portalen (bruges når CVR er tom)."),
+    Column("kind", "Type", ("opslagstype", "forløbstype"),
+           help="Småjob, Virksomhedspraktik, Løntilskud, Ordinært job eller Fleksjob."),
+    Column("title", "Titel", ("stillingsbetegnelse",)),
+    Column("description", "Beskrivelse", (), required=False),
+    Column("requirements", "Krav og ønsker", ("krav",), required=False),
+    Column("hours_min", "Timer mindst", ("timer min", "mindste timetal"), help="Timer pr. uge, 0-80."),
+    Column("hours_max", "Timer højst", ("timer max", "højeste timetal"), help="Timer pr. uge, over 0 og højst 80."),
+    Column("postcode", "Postnummer", ("postnr", "post nr")),
+    Column("start_date", "Startdato", ("start",), required=False, help="Tom: efter aftale."),
+    Column("duration_weeks", "Varighed (uger)", ("varighed", "uger"), required=False),
+    Column("required_licences", "Kørekort", ("kørekortkrav",), required=False,
+           help="Kategorier hvor én er nok, fx C. Tom: kørekort ikke nødvendigt."),
+    Column("required_languages", "Sprogkrav", (), required=False),
+    Column("accommodations", "Mulige skånehensyn", ("skånehensyn",), required=False),
+    Column("capacity", "Antal pladser", ("pladser",), required=False, help="Tom: 1."),
+    Column("status", "Status", (), required=False, help="Kladde (standard), Åben eller Lukket."),
+)
+LABELS = {c.key: c.label for c in COLUMNS}
+_FORM_FIELDS = ("kind", "title", "description", "requirements", "hours_min", "hours_max", "postcode",
+                "start_date", "duration_weeks", "required_languages", "accommodations", "capacity", "status")
+
+
+def company_directory() -> dict[str, int]:
+    """Active companies by CVR and by normalised name (names held by one company only)."""
+    rows = db.session.execute(sa.select(Company.id, Company.cvr, Company.name).where(Company.active.is_(True))).all()
+    directory: dict[str, int] = {}
+    names: dict[str, list[int]] = {}
+    for company_id, cvr, name in rows:
+        directory["cvr:" + cvr] = company_id
+        names.setdefault(normalise_header(name), []).append(company_id)
+    directory.update({"name:" + n: ids[0] for n, ids in names.items() if len(ids) == 1})
+    return directory
+
+
+def validate_opening(values: Mapping[str, object], companies: Mapping[str, int] | None = None) -> OpeningRecord:
+    """A validated record from column keys to cell values.
+
+    Raises:
+        RowError: one or more cells are invalid.
+    """
+    problems: list[tuple[str, str]] = []
+    text: dict[str, str] = {}
+    for column in COLUMNS:
+        if column.key in values:
+            try:
+                raw = values[column.key]
+                text[column.key] = cell_date(raw) if column.key == "start_date" else cell_text(raw)
+            except CellError as exc:
+                problems.append((column.label, exc.message_da))
+    external_id = text.get("external_id", "")
+    if not external_id:
+        problems.append((LABELS["external_id"], "Skriv opslagets eksterne id."))
+    elif len(external_id) > 64:
+        problems.append((LABELS["external_id"], "Det eksterne id må højst være 64 tegn."))
+    company_id = _company(text, companies if companies is not None else company_directory(), problems)
+    form = OpeningForm(formdata=_form_data(text, problems), meta={"csrf": False})
+    if not form.validate():
+        shown = {column for column, _ in problems}
+        problems += [(LABELS.get(name, name), errors[0]) for name, errors in form.errors.items()
+                     if LABELS.get(name, name) not in shown]
+    if problems:
+        raise RowError(problems)
+    return OpeningRecord(company_id=company_id, external_id=external_id, data=form.to_data())
+
+
+def _company(text: dict[str, str], companies: Mapping[str, int], problems: list) -> int:
+    cvr = "".join(text.get("cvr", "").split())
+    name = text.get("company", "")
+    if cvr:
+        company_id = companies.get("cvr:" + cvr)
+        if company_id is None:
+            problems.append((LABELS["cvr"], "Ingen aktiv virksomhed i portalen har det CVR-nummer."))
+        return company_id or 0
+    if name:
+        company_id = companies.get("name:" + normalise_header(name))
+        if company_id is None:
+            problems.append((LABELS["company"], "Ingen aktiv virksomhed har det navn (eller flere har). "
+                                                "Brug CVR-nummeret."))
+        return company_id or 0
+    problems.append((LABELS["cvr"], "Udfyld CVR eller Virksomhed."))
+    return 0
+
+
+def _form_data(text: dict[str, str], problems: list) -> MultiDict:
+    data = MultiDict({name: text.get(name, "") for name in _FORM_FIELDS})
+    data["kind"] = vocabulary_key(text.get("kind", ""), OPENING_KINDS) or text.get("kind", "")
+    status = text.get("status", "") or "draft"
+    data["status"] = vocabulary_key(status, OPENING_STATUSES) or status
+    data["capacity"] = text.get("capacity", "") or "1"
+    categories = [c.strip().upper() for c in text.get("required_licences", "").replace(";", ",")
+                  .replace(" ", ",").split(",") if c.strip()]
+    unknown = [c for c in categories if c not in licences.CATEGORIES]
+    if unknown:
+        problems.append((LABELS["required_licences"], "Ukendt kørekortkategori: " + ", ".join(unknown[:5]) + "."))
+        categories = []
+    data.setlist("required_licences", categories)
+    return data

@@ -1,0 +1,271 @@
+"""Apply a whole file: two streaming passes, row-atomic writes, batch commits, one report.
+
+Pass 1 reads only the external ids (duplicates refuse all their rows, a damaged file is
+refused before anything is written). Pass 2 validates each row and applies it inside a
+savepoint, so a row is all or nothing, and commits every ``batch_size`` rows so 100,000
+rows never make one huge transaction. A dry run does exactly the same and rolls each batch
+back, so its report is the real run's report. Memory holds the counts, the external ids
+(for duplicates) and at most ``MAX_LISTED`` refused rows and links, never the rows.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import audit
+from ..citizens.uploads import ExtractionError, delete_stored
+from ..extensions import db
+from store.models import User
+from . import citizens, openings
+from .citizens import RowError
+from .columns import CellError, cell_text, match_headers
+from .cvzip import CvArchive, open_archive
+from .reader import FileProblem, read_table
+from .service import RecordRefused, upsert_citizen, upsert_opening
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 200_000
+MAX_LISTED = 1_000
+BATCH_SIZE = 500
+KINDS = {"citizens": "borgere", "openings": "opslag"}
+STATUS_LABELS = {"created": "Oprettet", "updated": "Opdateret", "unchanged": "Uændret", "refused": "Afvist"}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A refused row: spreadsheet row number, external id, column label and Danish message."""
+
+    row: int
+    external_id: str
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RowLink:
+    """A created or updated row, for a link to the citizen or opening."""
+
+    row: int
+    external_id: str
+    status: str
+    entity_id: int
+
+
+@dataclass
+class Report:
+    """Counts per outcome, the refused rows (capped) and what stopped the file, if anything."""
+
+    kind: str
+    filename: str
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_LABELS, 0))
+    problems: list[RowProblem] = field(default_factory=list)
+    links: list[RowLink] = field(default_factory=list)
+    file_problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.problems) >= MAX_LISTED
+
+    def refuse(self, row: int, external_id: str, column: str, message: str,
+               more: list[tuple[str, str]] = ()) -> None:
+        """Count one refused row; list each of its problems (up to ``MAX_LISTED`` in all)."""
+        self.counts["refused"] += 1
+        for column_label, text in [(column, message), *more]:
+            if len(self.problems) < MAX_LISTED:
+                self.problems.append(RowProblem(row, external_id[:64], column_label, text))
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (the CLI prints it)."""
+        return {"kind": self.kind, "file": self.filename, "dry_run": self.dry_run, "counts": self.counts,
+                "file_problems": self.file_problems, "notes": self.notes,
+                "refused": [p.__dict__ for p in self.problems]}
+
+
+@dataclass
+class _Context:
+    kind: str
+    actor_id: int | None
+    dry_run: bool
+    cv_folder: str | None
+    directory: dict
+    archive: CvArchive | None = None
+    stored: list[str] = field(default_factory=list)
+
+
+def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None, dry_run: bool,
+               cvs: BinaryIO | None = None, cv_folder: str | None = None, batch_size: int = BATCH_SIZE,
+               progress: Callable[[int], None] | None = None,
+               on_total: Callable[[int], None] | None = None) -> Report:
+    """Import ``source`` (CSV or XLSX) as ``kind`` ("citizens" or "openings"); return the report.
+
+    Args:
+        source: the file, opened in binary mode and seekable (it is read twice).
+        filename: shown in the report and the audit log (never used as a path).
+        actor: the user the audit log names (None for an unattended CLI run).
+        dry_run: validate and report, write nothing.
+        cvs: optional zip of CV files named by external id (citizens only).
+        cv_folder: where CV files are stored (the app's UPLOAD_FOLDER).
+        progress: called with the number of rows handled since the last call.
+        on_total: called once with the number of data rows, before pass 2.
+    """
+    report = Report(kind, filename, dry_run)
+    columns = citizens.COLUMNS if kind == "citizens" else openings.COLUMNS
+    try:
+        table, _rows = read_table(source)
+        headers = match_headers(table.headers, columns)
+        if headers.problems:
+            report.file_problems += headers.problems
+            return _finish(report, actor)
+        if headers.unknown:
+            report.notes.append("Disse kolonner kendes ikke og er sprunget over: " + ", ".join(headers.unknown[:20]))
+        duplicates, total = _first_pass(source, headers.positions["external_id"])
+        archive = open_archive(cvs) if cvs is not None and kind == "citizens" else None
+    except FileProblem as exc:
+        report.file_problems.append(exc.message_da)
+        return _finish(report, actor)
+    if archive is not None:
+        report.notes += [f"CV-filen {name}: {message}" for name, message in archive.refused[:MAX_LISTED]]
+    if on_total:
+        on_total(total)
+    directory = citizens.consultant_directory() if kind == "citizens" else openings.company_directory()
+    context = _Context(kind, getattr(actor, "id", None), dry_run, None if dry_run else cv_folder, directory, archive)
+    _second_pass(source, headers.positions, duplicates, context, report, batch_size, progress)
+    if archive is not None:
+        unused = archive.unused()
+        if unused:
+            report.notes.append("Ingen række har det eksterne id til disse CV-filer: " + ", ".join(unused[:50]))
+    return _finish(report, actor)
+
+
+def _first_pass(source: BinaryIO, id_position: int) -> tuple[dict[str, list[int]], int]:
+    first_row: dict[str, int] = {}
+    duplicates: dict[str, list[int]] = {}
+    total = 0
+    _table, rows = read_table(source)
+    for number, cells in rows:
+        total += 1
+        if total > MAX_ROWS:
+            raise FileProblem(f"Filen har mere end {MAX_ROWS:,} rækker. Del den op i flere filer.".replace(",", "."))
+        try:
+            external_id = cell_text(cells[id_position]) if id_position < len(cells) else ""
+        except CellError:
+            continue
+        if not external_id:
+            continue
+        if external_id in first_row:
+            duplicates.setdefault(external_id, [first_row[external_id]]).append(number)
+        else:
+            first_row[external_id] = number
+    return duplicates, total
+
+
+def _second_pass(source, positions, duplicates, context, report, batch_size, progress) -> None:
+    _table, rows = read_table(source)
+    pending = 0
+    for number, cells in rows:
+        values = {key: (cells[i] if i < len(cells) else None) for key, i in positions.items()}
+        _one_row(number, values, duplicates, context, report)
+        pending += 1
+        if pending >= batch_size:
+            _end_batch(context)
+            if progress:
+                progress(pending)
+            pending = 0
+    _end_batch(context)
+    if progress and pending:
+        progress(pending)
+
+
+def _one_row(number: int, values: dict, duplicates: dict, context: _Context, report: Report) -> None:
+    try:
+        external_id = cell_text(values.get("external_id"))
+    except CellError:
+        external_id = ""
+    if external_id in duplicates:
+        rows = ", ".join(str(r) for r in duplicates[external_id][:20])
+        report.refuse(number, external_id, "Eksternt id", f"Det eksterne id står i flere rækker ({rows}). "
+                      "Ret filen, så hvert id kun står én gang.")
+        return
+    try:
+        record = (citizens.validate_citizen(values, context.directory) if context.kind == "citizens"
+                  else openings.validate_opening(values, context.directory))
+        if context.archive is not None:
+            record = _with_cv(record, context.archive)
+        actor = db.session.get(User, context.actor_id) if context.actor_id else None
+        _ensure_transaction()
+        with db.session.begin_nested():
+            outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder)
+                       if context.kind == "citizens" else upsert_opening(db.session, record, actor=actor))
+    except RowError as exc:
+        report.refuse(number, external_id, exc.problems[0][0], exc.problems[0][1], more=exc.problems[1:])
+        return
+    except ExtractionError as exc:
+        report.refuse(number, external_id, "CV-fil", exc.message_da)
+        return
+    except RecordRefused as exc:
+        report.refuse(number, external_id, exc.column or "Eksternt id", exc.message_da)
+        return
+    except SQLAlchemyError as exc:
+        log.warning("import row %s not saved: %s", number, type(exc).__name__)
+        report.refuse(number, external_id, "", "Rækken kunne ikke gemmes (den strider mod data i portalen).")
+        return
+    context.stored += list(outcome.stored_files)
+    report.counts[outcome.status] += 1
+    if outcome.status != "unchanged" and len(report.links) < MAX_LISTED:
+        report.links.append(RowLink(number, external_id, outcome.status, outcome.entity_id))
+
+
+def _ensure_transaction() -> None:
+    """Make sure a real transaction is open before a savepoint.
+
+    pysqlite (legacy transaction mode) begins a transaction only at the first INSERT/UPDATE,
+    so a SAVEPOINT issued after mere SELECTs *is* the outermost transaction and its RELEASE
+    commits: a dry run would write. An explicit BEGIN puts the savepoints inside the batch.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+
+
+def _with_cv(record, archive: CvArchive):
+    from dataclasses import replace
+
+    cv = archive.cv_for(record.external_id)
+    return replace(record, cv=cv) if cv is not None else record
+
+
+def _end_batch(context: _Context) -> None:
+    if context.dry_run:
+        db.session.rollback()
+        return
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for name in context.stored:
+            delete_stored(context.cv_folder, name)
+        raise
+    context.stored.clear()
+
+
+def _finish(report: Report, actor: User | None) -> Report:
+    db.session.rollback()
+    counts = " ".join(f"{k}:{v}" for k, v in report.counts.items())
+    action = f"import_{report.kind}" + ("_dry_run" if report.dry_run else "")
+    result = "refused" if report.file_problems else "ok"
+    audit.record_now(action, purpose=f"file:{report.filename[:60]} {counts}", result=result,
+                     user=db.session.get(User, actor.id) if actor is not None else None)
+    return report

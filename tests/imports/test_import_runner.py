@@ -1,0 +1,155 @@
+"""The import runner: dry run, real run, idempotency, and every bad file the issue names."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.imports.runner import run_import
+from store.models import AuditEvent, Citizen, OutboxEvent
+
+from .files import HEADER, citizen_row, csv_bytes, xlsx_bytes, zip_bytes
+
+
+def _run(app, data: bytes, *, dry_run: bool = False, cvs: bytes | None = None, kind: str = "citizens",
+         batch_size: int = 500):
+    with app.app_context():
+        return run_import(kind, io.BytesIO(data), "borgere.csv", actor=None, dry_run=dry_run,
+                          cvs=io.BytesIO(cvs) if cvs is not None else None,
+                          cv_folder=app.config["UPLOAD_FOLDER"], batch_size=batch_size)
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_dry_run_reports_per_row_and_writes_nothing(app):
+    data = csv_bytes([citizen_row("A1"), citizen_row("A2", Postnummer="9999"), citizen_row("A3")])
+    report = _run(app, data, dry_run=True)
+    assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "refused": 1}
+    [problem] = report.problems
+    assert (problem.row, problem.external_id, problem.column) == (3, "A2", "Postnummer")
+    assert "Postnummeret kendes ikke" in problem.message
+    assert _count(app, Citizen) == 0 and _count(app, OutboxEvent) == 0
+    with app.app_context():
+        audit = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import_citizens_dry_run")).one()
+        assert "created:2" in audit.purpose and "refused:1" in audit.purpose
+
+
+def test_real_run_is_idempotent_and_updates_by_external_id(app):
+    rows = [citizen_row(f"A{i}") for i in range(7)]
+    first = _run(app, csv_bytes(rows), batch_size=3)
+    assert first.counts["created"] == 7 and _count(app, Citizen) == 7
+    outbox = _count(app, OutboxEvent)
+    assert outbox == 7
+    with app.app_context():
+        citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "A3"))
+        assert [g.title for g in citizen.job_goals] == ["Lagermedarbejder", "Chauffør"]
+        assert (citizen.hours_available, citizen.benefit_group, citizen.readiness_group,
+                citizen.driving_licences, citizen.case_start) == (7.5, "kontanthjaelp", "paa_vej", ["B"],
+                                                                  date(2025, 3, 1))
+        version = citizen.version
+
+    second = _run(app, csv_bytes(rows))
+    assert second.counts == {"created": 0, "updated": 0, "unchanged": 7, "refused": 0}
+    assert _count(app, OutboxEvent) == outbox and _count(app, Citizen) == 7
+
+    rows[3] = citizen_row("A3", **{"Jobmål": "Chauffør | Pedel", "Timer pr. uge": "12"})
+    third = _run(app, csv_bytes(rows))
+    assert third.counts["updated"] == 1 and third.counts["unchanged"] == 6
+    with app.app_context():
+        citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "A3"))
+        assert [g.title for g in citizen.job_goals] == ["Chauffør", "Pedel"]
+        assert citizen.hours_available == 12 and citizen.version > version
+    assert _count(app, OutboxEvent) > outbox
+
+
+def test_a_row_is_all_or_nothing(app):
+    _run(app, csv_bytes([citizen_row("A1")]))
+    # Valid profile, bad jobmål: the profile change must not be kept either.
+    report = _run(app, csv_bytes([citizen_row("A1", Navn="Nyt Navn", **{"Jobmål": "x"})]))
+    assert report.counts["refused"] == 1 and report.problems[0].column == "Jobmål"
+    with app.app_context():
+        assert db.session.scalar(sa.select(Citizen.name)) == "Anna Hansen"
+
+
+def test_duplicated_ids_refuse_every_such_row(app):
+    report = _run(app, csv_bytes([citizen_row("A1"), citizen_row("B1"), citizen_row("A1")]))
+    assert report.counts == {"created": 1, "updated": 0, "unchanged": 0, "refused": 2}
+    assert [p.row for p in report.problems] == [2, 4]
+    assert all("(2, 4)" in p.message for p in report.problems)
+
+
+def test_formulas_refused_in_csv_and_xlsx(app):
+    csv_report = _run(app, csv_bytes([citizen_row("A1", Navn="=HYPERLINK(\"http://x\")")]), dry_run=True)
+    assert csv_report.counts["refused"] == 1 and "formel" in csv_report.problems[0].message
+    xlsx_report = _run(app, xlsx_bytes([citizen_row("A1", **{"Timer pr. uge": "=2+5"})]), dry_run=True)
+    assert xlsx_report.counts["refused"] == 1
+    assert (xlsx_report.problems[0].column, "formel" in xlsx_report.problems[0].message) == ("Timer pr. uge", True)
+
+
+def test_excel_dates_are_real_dates_and_numbers_are_not(app):
+    rows = [citizen_row("A1", Sagsstart=datetime(2025, 2, 3), **{"Timer pr. uge": 7.5, "Postnummer": 8722}),
+            citizen_row("A2", Sagsstart=45700)]
+    report = _run(app, xlsx_bytes(rows))
+    assert report.counts["created"] == 1 and report.counts["refused"] == 1
+    assert report.problems[0].column == "Sagsstart" and "Formatér cellen som dato" in report.problems[0].message
+    with app.app_context():
+        assert db.session.scalar(sa.select(Citizen.case_start)) == date(2025, 2, 3)
+
+
+BAD_FILES = [
+    (b"", "Filen er tom"),
+    (csv_bytes([citizen_row("A1", Navn="Søren Ærø")], encoding="cp1252", bom=False), "Windows-1252"),
+    ("Eksternt id;Navn\r\nA1;Åse\r\n".encode("utf-16"), "UTF-16"),
+    (bytes(range(256)) * 20, "binære data"),
+    (b"PK\x03\x04garbage that is no zip", "beskadiget"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
+    (csv_bytes([citizen_row("A1")[:3]], header=HEADER[:3]), "Filen mangler kolonnen"),
+    (b"\r\n" + csv_bytes([citizen_row("A1")], bom=False), "Første række"),
+    (csv_bytes([citizen_row("A1") + ["x"]], header=HEADER + ["navn"]), "flere gange"),
+    (csv_bytes([citizen_row("A1")]).replace(b"Lager", b"\"La\"ger", 1), "ugyldige anførselstegn"),
+]
+
+
+def test_bad_files_get_one_clear_message_and_nothing_is_written(app):
+    # One app for all the files (each builds nothing): the suite's time budget is tight.
+    for data, expected in BAD_FILES:
+        report = _run(app, data)
+        assert len(report.file_problems) == 1 and expected in report.file_problems[0], (expected, report)
+        assert report.rows == 0
+    assert _count(app, Citizen) == 0
+
+
+def test_comma_delimiter_without_bom_and_tolerant_headers(app):
+    header = ["ekstern-ID", "NAVN", "ydelse", "Timer", "Postnr.", "Kørekort", "sprog", "Parathed", "VK",
+              "sagsstart", "JOBMÅL", "Noget andet"]
+    row = ["A1", "Anna Hansen", "kontanthjaelp", "7", "8722", "", "dansk", "i gang", "", "2025-03-01", "Pedel", "x"]
+    report = _run(app, csv_bytes([row], header=header, delimiter=",", bom=False))
+    assert report.counts["created"] == 1, report.problems
+    assert "Noget andet" in report.notes[0]
+
+
+def test_cv_zip_attaches_cvs_and_refuses_bad_entries_one_by_one(app):
+    cv = "Lagermedarbejder med truckcertifikat og erfaring fra Horsens.".encode()
+    archive = zip_bytes({"A1.txt": cv, "../A2.txt": cv, "A3.exe": b"MZ", "A4.txt": b"\x00" * 10,
+                         "bomb.txt": b"0" * (6 * 1024 * 1024)})
+    rows = [citizen_row("A1"), citizen_row("A2"), citizen_row("A4")]
+    report = _run(app, csv_bytes(rows), cvs=archive)
+    assert report.counts["created"] == 2 and report.counts["refused"] == 1
+    assert report.problems[0].external_id == "A4" and report.problems[0].column == "CV-fil"
+    notes = " ".join(report.notes)
+    assert "../A2.txt" in notes and "A3.exe" in notes and "bomb.txt" in notes
+    with app.app_context():
+        citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "A1"))
+        assert "truckcertifikat" in citizen.current_cv.text and citizen.matchable is False  # no VK yet
+    again = _run(app, csv_bytes(rows[:1]), cvs=archive)
+    assert again.counts["unchanged"] == 1
+
+
+def test_bad_zip_is_a_file_problem(app):
+    report = _run(app, csv_bytes([citizen_row("A1")]), cvs=b"not a zip")
+    assert report.file_problems == ["CV-filen er ikke en gyldig zip-fil."] and _count(app, Citizen) == 0
