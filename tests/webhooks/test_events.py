@@ -1,0 +1,137 @@
+"""Each event point queues deliveries for the subscribed, active endpoints of the right company
+and of the job centre only; a company's payload holds no citizen data."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from portal.candidates import sharing
+from portal.eligibility import seed_defaults
+from portal.extensions import db
+from portal.hotline import service as hotline
+from portal.interviews import service as interviews
+from portal.placements import lifecycle
+from portal.webhooks import service
+from store.models import Citizen, HotlineRequest, Interview, Placement, Proposal, User
+from store.models.api import WEBHOOK_EVENTS, WebhookDelivery
+from tests.portal.proposal_fixtures import MARKER, build_world, set_status
+
+from .conftest import add_endpoint
+
+EXTERNAL_ID = "SAG-4711"
+
+
+@pytest.fixture
+def world(app, make_user, frozen_today):
+    world = build_world(app, make_user)
+    with app.app_context():
+        seed_defaults(db.session)
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.external_id = EXTERNAL_ID
+        db.session.commit()
+        company_a, company_b = world["company"].company_id, world["other"].company_id
+    every = tuple(WEBHOOK_EVENTS)
+    world["endpoints"] = {
+        "a_all": add_endpoint(app, "https://8.8.8.8/a", company_id=company_a, events=every),
+        "a_inactive": add_endpoint(app, "https://8.8.8.8/a2", company_id=company_a, events=every, active=False),
+        "a_none": add_endpoint(app, "https://8.8.8.8/a3", company_id=company_a, events=()),
+        "b_all": add_endpoint(app, "https://8.8.8.8/b", company_id=company_b, events=every),
+        "jc_all": add_endpoint(app, "https://8.8.8.8/jc", events=every),
+        "jc_hotline": add_endpoint(app, "https://8.8.8.8/jc2", events=("hotline.answered",)),
+    }
+    world["today"] = frozen_today
+    return world
+
+
+def queued(app, world) -> dict[str, list[dict]]:
+    """Payloads queued per endpoint name (only names that got something)."""
+    names = {v: k for k, v in world["endpoints"].items()}
+    out: dict[str, list[dict]] = {}
+    with app.app_context():
+        for row in db.session.scalars(sa.select(WebhookDelivery).order_by(WebhookDelivery.id)):
+            body = json.loads(row.payload)
+            assert body["type"] == row.event and body["id"] == row.event_id
+            out.setdefault(names[row.endpoint_id], []).append(body)
+    return out
+
+
+def check(app, world, event: str) -> tuple[dict, dict]:
+    """Exactly one ``event`` for a_all and jc_all (jc_hotline too for hotline); returns both bodies."""
+    got = queued(app, world)
+    expected = {"a_all", "jc_all"} | ({"jc_hotline"} if event == "hotline.answered" else set())
+    assert set(got) == expected
+    assert all([body["type"] for body in bodies] == [event] for bodies in got.values())
+    company, jobcenter = got["a_all"][0], got["jc_all"][0]
+    text = json.dumps(company, ensure_ascii=False)
+    assert MARKER not in text and "citizen" not in text and EXTERNAL_ID not in text
+    assert company["links"]["portal"].startswith("http") and company["links"]["api"].startswith("http")
+    return company, jobcenter
+
+
+def test_proposal_shared(app, world):
+    set_status(app, world["proposal"], "consented", consent=True)
+    with app.test_request_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.profile_approved_at = datetime.now(timezone.utc)
+        proposal.shared_profile = {"experience": "Køkken"}
+        sharing.disclose(proposal, db.session.get(User, world["consultant"].id))
+    company, jobcenter = check(app, world, "proposal.shared")
+    assert company["data"]["proposal_id"] == world["proposal"]
+    assert company["data"]["opening_title"] == "Praktik i kantinen"
+    assert f"/kandidat/{world['proposal']}" in company["links"]["portal"]
+    assert jobcenter["data"]["citizen_id"] == world["citizen"]
+    assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
+
+
+def test_interview_booked(app, world):
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.test_request_context():
+        interview = Interview(proposal_id=world["proposal"], starts_at=datetime.now(timezone.utc) + timedelta(days=3),
+                              duration_minutes=45, location="Kantinen", offered_by="company",
+                              offered_by_id=world["company"].id, uid="test-uid@jobbro", status="offered")
+        db.session.add(interview)
+        db.session.commit()
+        interviews.book(interview, db.session.get(User, world["consultant"].id))
+    company, jobcenter = check(app, world, "interview.booked")
+    assert company["data"]["duration_minutes"] == 45 and company["data"]["status"] == "booked"
+    assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
+
+
+def test_hotline_answered(app, world):
+    with app.test_request_context():
+        request = HotlineRequest(company_id=world["company"].company_id, category="fravaer", urgency="normal",
+                                 subject=f"Om {MARKER}", created_by_id=world["company"].id,
+                                 due_at=datetime.now(timezone.utc) + timedelta(hours=8))
+        db.session.add(request)
+        db.session.commit()
+        hotline.add_message(request, db.session.get(User, world["consultant"].id), f"Svar om {MARKER}")
+    company, jobcenter = check(app, world, "hotline.answered")
+    assert company == {**jobcenter, "id": company["id"], "created_at": company["created_at"]}
+    assert company["data"]["status"] == "answered" and company["data"]["category"] == "fravaer"
+
+
+def test_placement_started_and_ended(app, world):
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    today = world["today"]
+    with app.test_request_context():
+        consultant = db.session.get(User, world["consultant"].id)
+        result = lifecycle.start_placement(
+            db.session.get(Proposal, world["proposal"]),
+            lifecycle.StartData(kind="virksomhedspraktik", start_date=today, weekly_hours=10.0), consultant, today)
+        company, jobcenter = check(app, world, "placement.started")
+        assert company["data"]["placement_id"] == result.placement.id
+        assert jobcenter["data"]["citizen_id"] == world["citizen"]
+        db.session.execute(sa.delete(WebhookDelivery))
+        db.session.commit()
+        lifecycle.end_placement(db.session.get(Placement, result.placement.id), today, "ordinaert_job", "",
+                                consultant, today)
+    company, _ = check(app, world, "placement.ended")
+    assert company["data"]["end_reason"] == "ordinaert_job" and company["data"]["corrected"] is False
+
+
+def test_emit_refuses_an_unknown_event(app):
+    with app.app_context(), pytest.raises(service.UnknownEvent):
+        service.emit(db.session, "citizen.created", company_id=None, payload={})
