@@ -22,7 +22,8 @@ run: port-free install assets setup
 	@$(VENV)/bin/flask --app portal logins --url http://$(HOST):$(PORT)
 	@$(PY) -m indexer run & worker=$$!; \
 	$(VENV)/bin/flask --app portal mail send --loop & mailer=$$!; \
-	trap 'kill $$worker $$mailer 2>/dev/null; wait $$worker $$mailer 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/flask --app portal webhooks send --loop & webhooks=$$!; \
+	trap 'kill $$worker $$mailer $$webhooks 2>/dev/null; wait $$worker $$mailer $$webhooks 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/flask --app portal run --host $(HOST) --port $(PORT)
 
 # Migrate, seed the demo data into an empty database, then index what is pending
