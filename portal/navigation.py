@@ -16,7 +16,7 @@ MENUS = {
               ("admin.users", "Brugere"),
               ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
               ("admin.indexer", "Matchingindeks"), ("api_pages.admin_tokens", "API-nøgler"),
-              ("webhooks.index", "Webhooks")],
+              ("webhooks.index", "Webhooks"), ("imports.index", "Import")],
 }
 
 # Company entries only Code of Care partners get (the page tells other companies why not).

@@ -8,16 +8,7 @@ from datetime import date
 from .metrics import Metric
 from .savings import SavingsEstimate
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """Text for a spreadsheet cell; a leading ``= + - @`` (or tab/CR) is neutralised with ``'``.
-
-    SECURITY.md: CSV export escapes spreadsheet formulas, so a label can never run as one.
-    """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+from ..exports import FORMULA_STARTS, safe_cell  # noqa: E402,F401 - the one shared definition
 
 
 def _number(value: float | None, decimals: int = 1) -> str:

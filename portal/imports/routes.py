@@ -1,1 +1,103 @@
-"""Routes (filled in below)."""
+"""The administrator's import page: upload, dry run or import, the report, template files.
+
+Uploads here may be larger than the portal's 5 MB form limit (``IMPORT_MAX_CONTENT_LENGTH``,
+default 50 MB). The limit is raised for this request before the body is read, which is
+why the view checks the CSRF token itself (``csrf.protect()``) instead of the app-wide
+hook that would read the body first under the small limit. Too large a file gets the page
+again with a Danish message (status 413), not a bare error page.
+
+:raise 403: for anyone but an administrator (the import writes personal data in bulk).
+"""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..access import admin_required
+from ..auth.sessions import confirm_first
+from ..extensions import csrf
+from ..i18n import format_number
+from store import clock
+from . import bp
+from .citizens import COLUMNS as CITIZEN_COLUMNS
+from .forms import ImportForm
+from .openings import COLUMNS as OPENING_COLUMNS
+from .runner import KINDS, MAX_ROWS, STATUS_LABELS, run_import
+from .template import render_template_xlsx
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("IMPORT_MAX_CONTENT_LENGTH", DEFAULT_MAX_BYTES))
+
+
+def _page(form: ImportForm | None = None, report=None, status: int = 200, error: str = ""):
+    forms = {kind: ImportForm(formdata=None, kind=kind) for kind in KINDS}
+    if form is not None and form.kind.data in forms:
+        forms[form.kind.data] = form
+    return render_template("imports/index.html", forms=forms, report=report, error=error,
+                           citizen_columns=CITIZEN_COLUMNS, opening_columns=OPENING_COLUMNS,
+                           status_labels=STATUS_LABELS, max_mb=_max_bytes() // (1024 * 1024),
+                           max_rows=format_number(MAX_ROWS)), status
+
+
+@bp.get("/")
+@admin_required
+def index():
+    """The upload page with both imports and the column lists."""
+    if stale := confirm_first("før du importerer data", url_for(".index")):
+        return stale
+    return _page()
+
+
+@bp.post("/")
+@csrf.exempt
+@admin_required
+def upload():
+    """Run a dry run or an import of the uploaded file and show the report on the page."""
+    request.max_content_length = _max_bytes()
+    too_large = (f"Filen er for stor. Den må højst fylde {_max_bytes() // (1024 * 1024)} MB. "
+                 "Del den op, eller brug kommandoen “flask --app portal import”.")
+    try:
+        csrf.protect()
+        if stale := confirm_first("før du importerer data", url_for(".index")):
+            return stale
+        form = ImportForm()
+        valid = form.validate()
+    except RequestEntityTooLarge:
+        return _page(status=413, error=too_large)
+    except CSRFError:
+        return _page(status=400, error="Formularen er udløbet eller mangler sikkerhedsnøglen. "
+                                       "Genindlæs siden, og prøv igen.")
+    if not valid:
+        return _page(form, status=400)
+    upload_file = form.file.data
+    cvs = form.cvs.data if form.kind.data == "citizens" and form.cvs.data and form.cvs.data.filename else None
+    report = run_import(form.kind.data, upload_file.stream, _shown_name(upload_file.filename),
+                        actor=current_user._get_current_object(), dry_run=form.mode.data == "dry",
+                        cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"])
+    return _page(form, report, status=422 if report.file_problems else 200)
+
+
+def _shown_name(filename: str | None) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable())[:120] or "fil"
+
+
+@bp.get("/skabelon/<kind>.xlsx")
+@admin_required
+def template(kind: str):
+    """The example file with headers, one example row and a guide sheet.
+
+    :raise 404: unknown kind.
+    """
+    if kind not in KINDS:
+        abort(404)
+    body = render_template_xlsx(kind, clock.today())
+    name = f"jobbro-import-{KINDS[kind]}.xlsx"
+    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                  "Cache-Control": "no-store"})

@@ -6,7 +6,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..dashboard.export import safe_cell
+from ..exports import safe_cell
 from ..i18n import format_month
 from store.models.vocab import END_REASONS
 from .report import NO_REASON, SMALL, PartnerReport, shown

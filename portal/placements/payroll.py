@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from .. import audit
-from ..dashboard.export import safe_cell
+from ..exports import safe_cell
 from ..i18n import format_date, format_month
 from store.models.vocab import OPENING_KINDS
 from . import monthly, service

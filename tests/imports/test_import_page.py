@@ -1,0 +1,104 @@
+"""The administrator's import page: roles, dry run and import, the size limit, the template."""
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from portal.extensions import db
+from store.models import Citizen, Opening
+
+from .files import HEADER, citizen_row, csv_bytes
+
+
+def _post(client, auth, data: bytes, *, kind: str = "citizens", mode: str = "dry", name: str = "borgere.csv",
+          csrf: bool = True):
+    form = {"kind": kind, "mode": mode, "file": (io.BytesIO(data), name)}
+    if csrf:
+        form["csrf_token"] = auth.csrf_token("/admin/import/")
+    return client.post("/admin/import/", data=form, content_type="multipart/form-data")
+
+
+def test_only_administrators_reach_the_page(app, client, auth, make_user):
+    consultant, company = make_user("consultant"), make_user("company")
+    for user in (consultant, company):
+        auth.login(user.email)
+        assert client.get("/admin/import/").status_code == 403
+        assert client.post("/admin/import/", data={"kind": "citizens"}).status_code == 403
+        assert client.get("/admin/import/skabelon/citizens.xlsx").status_code == 403
+        auth.logout()
+    admin = make_user("admin")
+    auth.login(admin.email)
+    page = client.get("/admin/import/").get_data(as_text=True)
+    assert 'href="/admin/import/"' in page  # the menu entry
+    assert "Borgere fra sagssystemet" in page and "Opslag til jobcentrets kampagner" in page
+
+
+def test_dry_run_then_import_with_report_and_links(app, client, auth, make_user):
+    admin, consultant = make_user("admin"), make_user("consultant", email="abc@hedensted.dk")
+    auth.login(admin.email)
+    data = csv_bytes([citizen_row("A1", Virksomhedskonsulent="ABC"), citizen_row("A2", Postnummer="12")])
+    dry = _post(client, auth, data)
+    html = dry.get_data(as_text=True)
+    assert dry.status_code == 200 and "Intet er gemt" in html
+    assert "Postnummeret skal være 4 cifre." in html and ">A2<" in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Citizen.id))) == 0
+    real = _post(client, auth, data, mode="run")
+    html = real.get_data(as_text=True)
+    assert real.status_code == 200 and "Importen er gennemført" in html
+    with app.app_context():
+        citizen = db.session.scalar(sa.select(Citizen))
+        assert (citizen.external_id, citizen.vk_id) == ("A1", consultant.id)
+    assert f'href="/borgere/{citizen.id}"' in html
+
+
+def test_bad_file_and_missing_csrf_are_clear_messages(app, client, auth, make_user):
+    auth.login(make_user("admin").email)
+    bad = _post(client, auth, "Navn;Postnummer\nSøren;8722\n".encode("cp1252"))
+    assert bad.status_code == 422 and "UTF-8" in bad.get_data(as_text=True)
+    refused = _post(client, auth, csv_bytes([citizen_row("A1")]), csrf=False, mode="run")
+    assert refused.status_code == 400 and "sikkerhedsnøglen" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Citizen.id))) == 0
+
+
+def test_too_large_file_gets_a_danish_message(app, client, auth, make_user):
+    app.config["IMPORT_MAX_CONTENT_LENGTH"] = 64 * 1024
+    auth.login(make_user("admin").email)
+    rows = [citizen_row(f"A{i}") for i in range(1500)]
+    response = _post(client, auth, csv_bytes(rows), mode="run")
+    assert response.status_code == 413
+    assert "Filen er for stor. Den må højst fylde" in response.get_data(as_text=True)
+
+
+def test_template_download_reads_back_as_a_valid_import(app, client, auth, make_user):
+    auth.login(make_user("admin").email)
+    response = client.get("/admin/import/skabelon/citizens.xlsx")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].endswith('.xlsx"')
+    book = load_workbook(io.BytesIO(response.data))
+    assert [c.value for c in book.worksheets[0][1]][:len(HEADER)] == HEADER
+    result = _post(client, auth, response.data, mode="run", name="skabelon.xlsx")
+    assert "Importen er gennemført" in result.get_data(as_text=True), result.get_data(as_text=True)
+    assert client.get("/admin/import/skabelon/andet.xlsx").status_code == 404
+
+
+def test_openings_campaign_file(app, client, auth, make_user):
+    company_user = make_user("company")
+    auth.login(make_user("admin").email)
+    with app.app_context():
+        from store.models import Company
+        cvr = db.session.get(Company, company_user.company_id).cvr
+    header = ["Eksternt id", "CVR", "Type", "Titel", "Timer mindst", "Timer højst", "Postnummer", "Status"]
+    rows = [["K1", cvr, "Småjob", "Lagerhjælp", "5", "10", "8722", "Åben"],
+            ["K2", cvr, "Småjob", "Kantine", "5", "40", "8722", ""],
+            ["K3", "99999999", "Småjob", "Pakkeri", "5", "10", "8722", ""]]
+    response = _post(client, auth, csv_bytes(rows, header=header), kind="openings", mode="run", name="k.csv")
+    html = response.get_data(as_text=True)
+    assert "Et småjob har højst 37 timer" in html and "Ingen aktiv virksomhed" in html
+    with app.app_context():
+        opening = db.session.scalar(sa.select(Opening))
+        assert (opening.external_id, opening.status, opening.company_id) == ("K1", "open", company_user.company_id)
+    again = _post(client, auth, csv_bytes(rows[:1], header=header), kind="openings", mode="run", name="k.csv")
+    assert '<td>1</td>' in again.get_data(as_text=True)  # one "Uændret"
