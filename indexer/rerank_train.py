@@ -12,7 +12,8 @@ gain  when
 3     ... and the company answered "hired", or the pair became a placement
 ====  ====================================================================================
 
-The binary label is gain ≥ 1; stronger judgements weigh more in training. The features are
+A rejection made on or after the day the citizen's case closed ended with the case and is not
+a judgement of the match; it is left out. The binary label is gain ≥ 1; stronger judgements weigh more in training. The features are
 the ranking's own facts about the pair, as stored with the decision (the explanation the
 consultant saw); a decision stored without them (an old row, the demo's history) is scored
 again with today's matcher when a ``scorer`` is given, else left out.
@@ -78,6 +79,9 @@ def gain_of(proposal: Proposal, interviewed: set[int], placed: set[tuple[int, in
     """The judgement of a proposal (table above); None while no decision is made."""
     if proposal.decided_at is None or proposal.status not in APPROVED + ("rejected",):
         return None
+    closed = proposal.citizen.case_closed
+    if proposal.status == "rejected" and closed is not None and proposal.decided_at.date() >= closed:
+        return None  # ended with the citizen's case, not a judgement of the match
     if proposal.status == "rejected" or proposal.company_response == "declined":
         return 0
     if proposal.company_response == "hired" or (proposal.citizen_id, proposal.opening_id) in placed:

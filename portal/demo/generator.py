@@ -13,6 +13,7 @@ from .citizens import make_citizens
 from .history import make_placements
 from .hotline import make_hotline
 from .openings import make_openings, make_proposals, settle_closed_cases
+from .screening import make_screening
 from .people import (ADMIN_LOGIN, COMPANY_LOGIN, CONSULTANT_LOGIN, PARTNER_LOGIN,
                      demo_companies, make_companies, make_company_users, make_staff)
 from .records import DemoData, DemoUser
@@ -91,6 +92,7 @@ def generate_demo(seed: int, today: date, password_hash: str | None = None,
     placements = make_placements(rng, today, citizens, companies, company_users, proposals,
                                  openings, eligibility)
     settle_closed_cases(proposals, citizens)
+    proposals += make_screening(seed, today, citizens, openings, eligibility, proposals)
     hotline = make_hotline(rng, today, placements, companies, company_users,
                            demo_companies(companies))
     stories = make_stories(seed, today, citizens, companies, placements)
