@@ -86,6 +86,16 @@ class CvIn(ma.Schema):
     file = Upload(required=True, metadata={"description": "CV som PDF, DOCX eller TXT (højst 5 MB)."})
 
 
+class _Upserted:
+    """A citizen with the upsert's result, for :class:`UpsertOut`."""
+
+    def __init__(self, citizen: Citizen, result: str) -> None:
+        self._citizen, self.result = citizen, result
+
+    def __getattr__(self, name: str):
+        return getattr(self._citizen, name)
+
+
 def _staff() -> None:
     common.require_role(*common.STAFF)
 
@@ -154,7 +164,7 @@ def upsert_citizen(body, external_id: str):
         db.session.rollback()
         problems.abort(409, err.message_da)
     citizen = db.session.get(Citizen, outcome.entity_id)
-    view = {**UpsertOut().dump(citizen), "result": outcome.status}
+    view = _Upserted(citizen, outcome.status)
     if outcome.status == "created":
         return view, 201, {"Location": url_for("api_citizens.get_citizen", external_id=external_id)}
     return view
