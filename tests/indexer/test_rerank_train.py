@@ -72,3 +72,26 @@ def test_labels_follow_the_company_answer_and_the_interview(app, vk):
         db.session.commit()
         gains = {d.proposal_id: d.gain for d in rerank_train.collect(db.session)}
     assert [gains[i] for i in ids] == [0, 3, 2, 1]
+
+
+def test_the_command_scores_decisions_stored_without_facts_and_prints_json(app, vk, seed, tmp_path, monkeypatch,
+                                                                            capsys):
+    from indexer.cli import main
+
+    with app.app_context():
+        ids = seed_decisions(vk.id, openings=3, citizens=5)
+        first = db.session.get(Proposal, ids[0])
+        citizen_id = seed.citizen(goal="Lagermedarbejder")  # matchable: CV, jobmål and VK
+        db.session.add(Proposal(citizen_id=citizen_id, opening_id=first.opening_id, status="approved",
+                                explanation={}, decided_by_id=vk.id, decided_at=first.decided_at))
+        db.session.commit()
+    for key in ("MATCHING_INDEX_PATH", "ELASTICSEARCH_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("MATCHING_BACKEND", "memory")
+    monkeypatch.setenv("MATCHING_ENCODER", "hashing")
+    assert main(["rerank", "train", "--dry-run"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["decisions"] == 16 and report["in_use"] is False and "model" not in report
+    assert set(report["figures"]) == {"hand", "learned"}
