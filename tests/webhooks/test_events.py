@@ -132,6 +132,6 @@ def test_placement_started_and_ended(app, world):
     assert company["data"]["end_reason"] == "ordinaert_job" and company["data"]["corrected"] is False
 
 
-def test_emit_refuses_an_unknown_event(app):
-    with app.app_context(), pytest.raises(service.UnknownEvent):
-        service.emit(db.session, "citizen.created", company_id=None, payload={})
+def test_emit_refuses_an_unknown_event():
+    with pytest.raises(service.UnknownEvent):
+        service.emit(None, "citizen.created", company_id=None, payload={})
