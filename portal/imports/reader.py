@@ -92,13 +92,13 @@ def _csv_rows(source: BinaryIO) -> Iterator[tuple[int, list]]:
     _check_utf8(source)
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     try:
-        dialect = _dialect(text.read(64 * 1024))
+        dialect = _dialect(_sample(text))
         text.seek(0)
         reader = csv.reader(text, dialect, strict=True)  # a stray quote is an error, not a merged row
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):
-                if any(cell.strip() for cell in cells):
+                if "".join(cells).strip():
                     yield number, cells
         except csv.Error as exc:
             raise FileProblem(f"Række {number + 1} kan ikke læses som CSV ({_csv_reason(exc)}).") from None
@@ -141,6 +141,16 @@ def _hint(chunk: bytes, start: int, offset: int) -> str:
     if any(byte in chunk[start:start + 1] for byte in b"\xe6\xf8\xe5\xc6\xd8\xc5"):
         return where + "; den ser ud til at være gemt som Windows-1252/ANSI"
     return where
+
+
+def _sample(text: io.TextIOWrapper) -> str:
+    # A few whole lines: the Sniffer's regular expressions grow slow on long samples.
+    lines = []
+    for line in text:
+        lines.append(line)
+        if len(lines) >= 20 or sum(map(len, lines)) > 8192:
+            break
+    return "".join(lines)[:16384]
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:

@@ -173,8 +173,10 @@ def _first_pass(source: BinaryIO, id_position: int) -> tuple[dict[str, list[int]
 def _second_pass(source, positions, duplicates, context, report, batch_size, progress) -> None:
     _table, rows = read_table(source)
     pending = 0
+    items = tuple(positions.items())
     for number, cells in rows:
-        values = {key: (cells[i] if i < len(cells) else None) for key, i in positions.items()}
+        width = len(cells)
+        values = {key: (cells[i] if i < width else None) for key, i in items}
         _one_row(number, values, duplicates, context, report)
         pending += 1
         if pending >= batch_size:
