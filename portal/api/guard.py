@@ -137,8 +137,11 @@ def _after(response: Response) -> Response:
     pending = getattr(g, "idempotency", None)
     if pending and response.status_code < 500 and response.status_code != 429:
         _store(token.id, pending, response)
-    audit.record_now("api_call", purpose=f"{request.method} {request.path} token:{token.id}"[:200],
-                     result=str(response.status_code))
+    if request.method not in SAFE_METHODS:
+        # Every write attempt, whatever its outcome (the services log what they changed); reads
+        # of personal data are logged where they happen, as on the web.
+        audit.record_now("api_write", purpose=f"{request.method} {request.path} token:{token.id}"[:200],
+                         result=str(response.status_code))
     return response
 
 

@@ -28,7 +28,7 @@ def test_create_read_update_publish_close(app, client, make_user):
     assert client.post(f"/api/v1/openings/{opening_id}/close", headers=bearer(raw)).json["status"] == "closed"
     with app.app_context():
         actions = set(db.session.scalars(db.select(AuditEvent.action)))
-        assert {"opening_created", "opening_updated", "opening_closed", "api_call"} <= actions
+        assert {"opening_created", "opening_updated", "opening_closed", "api_write"} <= actions
         assert db.session.query(OutboxEvent).filter_by(entity="opening", entity_id=opening_id).count() >= 1
 
 
