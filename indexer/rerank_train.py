@@ -248,9 +248,9 @@ def last_trained(session: Session) -> datetime | None:
 
 
 def run(session: Session, scorer: Scorer | None = None, *, dry_run: bool = False,
-        min_decisions: int = MIN_DECISIONS) -> dict:
+        min_decisions: int = MIN_DECISIONS, now: datetime | None = None) -> dict:
     """Collect, train, evaluate and (unless ``dry_run``) store; returns the report."""
-    report = train(collect(session, scorer), min_decisions=min_decisions)
+    report = train(collect(session, scorer), min_decisions=min_decisions, now=now)
     if not dry_run:
         store_report(session, report)
     log.info("re-ranking: %s decisions, in use: %s (%s)", report["decisions"], report["in_use"],
@@ -311,7 +311,7 @@ class Schedule:
         if not self.due():
             return
         try:
-            run(self.session, self.scorer_factory())
+            run(self.session, self.scorer_factory(), now=self.clock())
         except Exception:  # noqa: BLE001 - the worker's indexing must go on
             self.session.rollback()
             log.exception("re-ranking training failed; retrying in %s", self.retry)

@@ -95,3 +95,28 @@ def test_the_command_scores_decisions_stored_without_facts_and_prints_json(app, 
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["decisions"] == 16 and report["in_use"] is False and "model" not in report
     assert set(report["figures"]) == {"hand", "learned"}
+
+
+def test_the_worker_schedule_trains_daily_and_survives_a_failure(app, vk):
+    from datetime import datetime, timedelta, timezone
+
+    now = [datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)]
+    with app.app_context():
+        seed_decisions(vk.id, openings=2, citizens=5)
+        schedule = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0])
+        schedule()  # nothing stored yet: trains now (stores the report)
+        first = json.loads(db.session.get(IndexerState, STATE_KEY).value)["trained_at"]
+        now[0] += timedelta(hours=23)
+        assert not schedule.due()
+        now[0] += timedelta(hours=2)
+        assert schedule.due()
+
+        def broken():
+            raise RuntimeError("database gone")
+
+        failing = rerank_train.Schedule(db.session, broken, clock=lambda: now[0])
+        failing()  # logged, not raised; retried after an hour
+        assert not failing.due()
+        now[0] += timedelta(hours=1)
+        assert failing.due()
+    assert first  # the first run's report was written
