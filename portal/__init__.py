@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard import bp as dashboard_bp
     from .hotline import bp as hotline_bp
     from .imports import bp as imports_bp
+    from .company_exports import bp as company_exports_bp
     from .interviews import bp as interviews_bp
     from .main import bp as main_bp
     from .notifications import bp as notifications_bp
@@ -102,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, openings_bp, placements_bp, hotline_bp, citizens_bp,
                       candidates_bp, dashboard_bp, admin_bp, stories_bp, notifications_bp,
-                      interviews_bp, partners_bp, imports_bp):
+                      interviews_bp, partners_bp, imports_bp, company_exports_bp):
         app.register_blueprint(blueprint)
     from .webhooks import bp as webhooks_bp
     app.register_blueprint(webhooks_bp)

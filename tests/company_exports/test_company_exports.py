@@ -1,0 +1,66 @@
+"""A company's downloads: placements with hours, and an opening's candidates; formula-safe, private."""
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from portal.exports import safe_cell, safe_row
+from portal.extensions import db
+from store.models import AuditEvent, Opening
+from tests.conftest import PASSWORD
+from tests.portal.hours_fixtures import MARKER, NAME, build_world
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+45 2134", "-3", "@SUM(A1)", "\tx", "\rx"])
+def test_cells_that_could_run_as_formulas_are_neutralised(text):
+    assert safe_cell(text) == "'" + text
+    assert safe_row([text, 3, -2.5, None]) == ["'" + text, 3, -2.5, None]
+
+
+def test_company_downloads_show_only_what_the_company_may_see(app, client, make_user):
+    world = build_world(app, make_user)
+    client.post("/auth/login", data={"email": world["company"].email, "password": PASSWORD,
+                                     "csrf_token": _token(client)})
+    page = client.get("/forloeb/").get_data(as_text=True)
+    assert "/forloeb/eksport.xlsx" in page and "/forloeb/eksport.csv" in page
+
+    book = load_workbook(io.BytesIO(client.get("/forloeb/eksport.xlsx").data))
+    rows = [[c.value for c in row] for row in book.active.iter_rows(min_row=2)]
+    labels = [row[0] for row in rows]
+    assert any(label.startswith(NAME) for label in labels)  # disclosed with a live consent
+    assert any(label.startswith("'=Kantine") for label in labels)  # neutral label, formula-safe
+    assert {row[6] for row in rows} == {12.5, 86}
+    csv_text = client.get("/forloeb/eksport.csv").get_data(as_text=True)
+    assert csv_text.startswith("\ufeffNavn / forløb;") and "12,5" in csv_text
+    assert MARKER not in csv_text and all(MARKER not in str(v) for row in rows for v in row)
+
+    with app.app_context():
+        kantine = db.session.scalar(sa.select(Opening).where(Opening.title == "=Kantine"))
+        other_opening = Opening(company_id=world["other"].company_id, kind="smaajob", title="B",
+                                postcode="8722", hours_min=1, hours_max=5)
+        db.session.add(other_opening)
+        db.session.commit()
+        kantine_id, other_id = kantine.id, other_opening.id
+    assert f"/opslag/{kantine_id}/kandidater.xlsx" in client.get(f"/opslag/{kantine_id}").get_data(as_text=True)
+    csv_text = client.get(f"/opslag/{kantine_id}/kandidater.csv").get_data(as_text=True)
+    lines = csv_text.strip().splitlines()
+    assert len(lines) == 2 and "Godkendt af konsulent" in lines[1] and "'=Kantine" in lines[1]
+    assert MARKER not in csv_text  # an approved candidate is a pseudonym, nothing more
+    assert client.get(f"/opslag/{other_id}/kandidater.csv").status_code == 404
+    with app.app_context():
+        actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {"export_placements", "export_candidates", "identity_viewed"} <= actions
+    # Other roles (403) and foreign ids (404) are covered by tests/portal/test_access_matrix.py,
+    # which reads every route from the URL map.
+
+
+def _token(client) -> str:
+    import re
+
+    html = client.get("/auth/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
