@@ -99,6 +99,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
         record_change(session, "citizen", citizen.id)
         audit.record("citizen_imported", citizen_id=citizen.id, purpose="created", user=actor)
+        _flush_or_forget(session, cv_folder, stored)
         return Outcome("created", citizen.id, (), stored)
     try:
         citizen_service.ensure_editable(citizen)
@@ -125,7 +126,20 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
         return Outcome("unchanged", citizen.id)
     audit.record("citizen_imported", citizen_id=citizen.id, purpose="updated:" + ",".join(changed),
                  user=actor)
+    _flush_or_forget(session, cv_folder, stored)
     return Outcome("updated", citizen.id, tuple(changed), stored)
+
+
+def _flush_or_forget(session: Session, cv_folder: str | None, stored: tuple[str, ...]) -> None:
+    # A stored CV file whose row then fails to write would be an orphan in the file store.
+    if not stored:
+        return
+    try:
+        session.flush()
+    except Exception:
+        for name in stored:
+            delete_stored(cv_folder, name)
+        raise
 
 
 # Optional columns a file may leave out; None in the record keeps the stored value.

@@ -39,6 +39,23 @@ def test_dry_run_reports_per_row_and_writes_nothing(app):
         assert "created:2" in audit.purpose and "refused:1" in audit.purpose
 
 
+def test_cli_dry_run_then_import(app, tmp_path):
+    path = tmp_path / "borgere.csv"
+    path.write_bytes(csv_bytes([citizen_row("A1"), citizen_row("A2", Postnummer="9999")]))
+    cli = app.test_cli_runner()
+    dry = cli.invoke(args=["import", "citizens", str(path), "--dry-run"])
+    assert dry.exit_code == 0 and "Tørkørsel (intet er gemt)" in dry.output
+    assert "Oprettet: 1" in dry.output and "Række 3 (A2), Postnummer: Postnummeret kendes ikke" in dry.output
+    assert _count(app, Citizen) == 0
+    real = cli.invoke(args=["import", "citizens", str(path), "--json"])
+    assert real.exit_code == 0 and '"created": 1' in real.output.splitlines()[-1]
+    assert _count(app, Citizen) == 1
+    broken = tmp_path / "tom.csv"
+    broken.write_bytes(b"")
+    refused = cli.invoke(args=["import", "openings", str(broken)])
+    assert refused.exit_code == 1 and "Filen er afvist: Filen er tom." in refused.output
+
+
 def test_real_run_is_idempotent_and_updates_by_external_id(app):
     rows = [citizen_row(f"A{i}") for i in range(7)]
     first = _run(app, csv_bytes(rows), batch_size=3)
