@@ -10,9 +10,12 @@ from __future__ import annotations
 import http
 
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException
+
+from ..errors import render_error
 
 from . import problems
 
@@ -54,6 +57,14 @@ class JobbroApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+def _api_or_page_error(error: HTTPException):
+    """404/405 under /api/v1 that no API blueprint handled (an unknown path) as problem+json;
+    elsewhere the portal's own error page."""
+    if request.path.startswith("/api/v1/") or request.path == "/api/v1":
+        return problems.handle_http(error)
+    return render_error(error.code or 500)
+
+
 def init_app(app: Flask) -> None:
     """Register the API blueprints, the spec at /api/openapi.json, and the token pages."""
     from ..extensions import csrf
@@ -79,4 +90,6 @@ def init_app(app: Flask) -> None:
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)
+    for status in (404, 405):
+        app.register_error_handler(status, _api_or_page_error)
     app.view_functions["api-docs.openapi_json"] = guard.spec_guard(app.view_functions["api-docs.openapi_json"])

@@ -1,7 +1,7 @@
 """Personal access tokens: create, authenticate, revoke.
 
 A token is ``jbr_`` plus 43 URL-safe random characters; only its SHA-256 is stored, with the
-first characters (``prefix``) kept for lists. A token works until ``expires_at`` (the end of
+first characters (``prefix``) kept for lists. A token works until ``expires_at`` (23:59 on
 the chosen day, Danish time) unless revoked, and only while its user is active. Creating and
 revoking are audited; the token itself is never logged.
 """
@@ -62,8 +62,8 @@ def check_expiry(expires_on: date, today: date | None = None) -> None:
 
 
 def end_of_day(day: date) -> datetime:
-    """Midnight after ``day`` in Denmark, as an aware datetime."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=clock.LOCAL)
+    """The last minute of ``day`` in Denmark (23:59), as an aware datetime: the day counts whole."""
+    return datetime.combine(day, time(23, 59), tzinfo=clock.LOCAL)
 
 
 def create_token(user: User, name: str, scope: str, expires_on: date) -> tuple[ApiToken, str]:

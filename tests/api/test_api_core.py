@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import time_machine
 
 from portal import create_app
@@ -77,12 +76,13 @@ def test_cursor_pages_filters_and_bad_cursor(app, client, make_user):
         assert answer.json["errors"], query
 
 
-@pytest.mark.parametrize("path", ["/api/v1/openings/0", "/api/v1/openings/99999", "/api/v1/nothing",
-                                  "/api/v1/proposals/2147483647", "/api/v1/openings/abc"])
-def test_unknown_objects_are_404(app, client, make_user, path):
+def test_unknown_objects_and_paths_are_404_problems(app, client, make_user):
     raw = make_token(app, make_user("company"))
-    answer = client.get(path, headers=bearer(raw))
-    assert answer.status_code == 404
+    for path in ("/api/v1/openings/0", "/api/v1/openings/99999", "/api/v1/nothing", "/api/v1/proposals/2147483647",
+                 "/api/v1/openings/abc", "/api/v1/citizens/SAG-1"):
+        answer = client.get(path, headers=bearer(raw))
+        assert answer.status_code in (403, 404) and answer.content_type == "application/problem+json", path
+    assert client.get("/ingen-side").content_type.startswith("text/html")  # the portal keeps its pages
 
 
 def test_spec_and_docs(app, client, auth, make_user):
