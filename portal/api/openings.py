@@ -43,6 +43,11 @@ class OpeningIn(ma.Schema):
                               metadata={"description": "draft (kladde), open (slået op) eller closed."})
 
 
+class OpeningUpdate(OpeningIn):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(EDITABLE_STATUSES)),
+                              metadata={"description": "Udeladt: status er uændret."})
+
+
 class OpeningOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     company_id = ma.fields.Integer(required=True)
@@ -136,7 +141,7 @@ def get_opening(opening_id: int):
 
 
 @bp.put("/<int:opening_id>")
-@bp.arguments(OpeningIn)
+@bp.arguments(OpeningUpdate)
 @bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
 @bp.alt_response(412, description="Opslaget er ændret siden; hent det igen.")
 @bp.alt_response(428, description="If-Match mangler.")
@@ -145,7 +150,7 @@ def update_opening(body, opening_id: int):
     common.require_role(*common.COMPANY)
     opening = load(opening_id)
     version = common.expected_version()
-    data = _data(body, opening)
+    data = _data(dict(body, status=body.get("status") or opening.status), opening)
     try:
         service.update_opening(opening, data, version)
     except service.StaleOpening:

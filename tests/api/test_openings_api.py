@@ -25,6 +25,10 @@ def test_create_read_update_publish_close(app, client, make_user):
     assert stale.status_code == 412 and stale.content_type == "application/problem+json"
 
     assert client.post(f"/api/v1/openings/{opening_id}/publish", headers=bearer(raw)).json["status"] == "open"
+    kept = {k: v for k, v in changed.items() if k != "status"}  # leaving status out keeps it
+    etag = client.get(f"/api/v1/openings/{opening_id}", headers=bearer(raw)).headers["ETag"]
+    assert client.put(f"/api/v1/openings/{opening_id}", json=kept,
+                      headers=bearer(raw, **{"If-Match": etag})).json["status"] == "open"
     assert client.post(f"/api/v1/openings/{opening_id}/close", headers=bearer(raw)).json["status"] == "closed"
     with app.app_context():
         actions = set(db.session.scalars(db.select(AuditEvent.action)))
