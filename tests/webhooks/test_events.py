@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -67,7 +68,11 @@ def check(app, world, event: str) -> tuple[dict, dict]:
     company, jobcenter = got["a_all"][0], got["jc_all"][0]
     text = json.dumps(company, ensure_ascii=False)
     assert MARKER not in text and "citizen" not in text and EXTERNAL_ID not in text
-    assert company["links"]["portal"].startswith("http") and company["links"]["api"].startswith("http")
+    urls = app.url_map.bind("localhost")
+    for body in (company, jobcenter):
+        for link in body["links"].values():  # the portal page and the API resource exist
+            assert link.startswith("http://localhost/")
+            urls.match(urlsplit(link).path, method="GET")
     return company, jobcenter
 
 
