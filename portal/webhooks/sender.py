@@ -175,6 +175,9 @@ def deliver(session: Session, row: WebhookDelivery, now: datetime, config: Mappi
             error = str(exc)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - one odd receiver must not stop the worker
+            log.warning("webhook delivery %s: unexpected %s", row.id, type(exc).__name__)
+            error = f"{type(exc).__name__}: {exc}"
     values = {"attempts": attempts, "claimed_until": None, "last_status_code": status,
               "last_response": (text or "")[:RESPONSE_CHARS] or None,
               "last_error": (error or (f"HTTP {status}" if status and not 200 <= status < 300 else None))}
