@@ -21,6 +21,7 @@ COPY --from=assets /build/node_modules/dkfds/dist/js ./portal/static/vendor/dkfd
 COPY --from=assets /build/node_modules/dkfds/dist/fonts ./portal/static/vendor/dkfds/fonts
 COPY --from=assets /build/node_modules/dkfds/dist/img ./portal/static/vendor/dkfds/img
 COPY --from=assets /build/node_modules/chart.js/dist/chart.umd.min.js ./portal/static/vendor/
+COPY --from=assets /build/node_modules/swagger-ui-dist/swagger-ui-bundle.js /build/node_modules/swagger-ui-dist/swagger-ui.css ./portal/static/vendor/swagger-ui/
 RUN useradd --system --home /var/lib/jobbro jobbro && mkdir -p /var/lib/jobbro && chown jobbro /var/lib/jobbro
 USER jobbro
 EXPOSE 8000
