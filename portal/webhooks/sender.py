@@ -18,6 +18,9 @@ Follows the mail worker (:mod:`portal.notifications.mailer`):
   5 min, 30 min, 2 h, 12 h) and after :data:`MAX_ATTEMPTS` tries the row is ``failed``
   (the endpoint page can send it again). The status code and the first 500 characters of
   the answer or the error are kept.
+* **Nothing kept that need not be.** A sent delivery's body is blanked (the job centre's
+  bodies hold a citizen's ids); a failed one keeps it so it can be sent again. Deliveries
+  that are no longer pending are deleted :data:`KEEP_FOR` after they were queued.
 
 ``flask --app portal webhooks send [--loop]`` drains from the command line or as a worker.
 """
@@ -49,6 +52,7 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 LEASE = timedelta(minutes=2)
 TIMEOUT = 5.0
 RESPONSE_CHARS = 500
+KEEP_FOR = timedelta(days=30)
 USER_AGENT = "Jobbro-Webhooks/1"
 INACTIVE = "Modtageren er deaktiveret."
 
@@ -185,7 +189,7 @@ def deliver(session: Session, row: WebhookDelivery, now: datetime, config: Mappi
         values["last_error"] = values["last_error"][:300]
     if status is not None and 200 <= status < 300:
         outcome = "sent"
-        values.update(status="sent", delivered_at=now)
+        values.update(status="sent", delivered_at=now, payload="")
     elif attempts >= MAX_ATTEMPTS:
         outcome = "failed"
         values.update(status="failed")
@@ -203,6 +207,15 @@ def deliver(session: Session, row: WebhookDelivery, now: datetime, config: Mappi
     return outcome
 
 
+def prune(session: Session, now: datetime) -> int:
+    """Delete sent and failed deliveries queued more than :data:`KEEP_FOR` ago; returns how many."""
+    done = session.execute(sa.delete(WebhookDelivery).where(
+        WebhookDelivery.status != "pending", WebhookDelivery.created_at < now - KEEP_FOR)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return done.rowcount
+
+
 def drain(*, now: datetime | None = None, send: Post = post, limit: int = 200,
           delivery_id: int | None = None) -> DrainResult:
     """Send every delivery that is due (at most ``limit``; only ``delivery_id`` if given).
@@ -215,6 +228,8 @@ def drain(*, now: datetime | None = None, send: Post = post, limit: int = 200,
     counts = {"sent": 0, "retry": 0, "failed": 0}
     config = current_app.config
     with Session(db.engine, expire_on_commit=True) as session:
+        if delivery_id is None:
+            prune(session, now or clock.utcnow())
         for _ in range(limit):
             moment = now or clock.utcnow()
             row = claim(session, moment, delivery_id=delivery_id)

@@ -58,7 +58,12 @@ def test_signed_post_verifies_with_the_secret_only(wh_app, receiver):
     assert not verify("whsec_wrong", headers, body)
     assert not verify("whsec_right", headers, body + b" ")
     sent = row(wh_app, delivery_id)
-    assert (sent.status, sent.attempts, sent.last_status_code) == ("sent", 1, 200)
+    assert (sent.status, sent.attempts, sent.last_status_code, sent.payload) == ("sent", 1, 200, "")
+
+    later = clock.utcnow() + sender.KEEP_FOR + timedelta(minutes=1)
+    assert drain(wh_app, now=later) == sender.DrainResult()
+    with wh_app.app_context():
+        assert db.session.get(WebhookDelivery, delivery_id) is None  # pruned after KEEP_FOR
 
 
 def test_a_500_is_retried_after_the_back_off_with_the_same_webhook_id(wh_app, receiver):
