@@ -18,6 +18,7 @@ from store.models import Opening
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 
 from ..extensions import db
+from ..imports import service as imports
 from ..openings import service
 from ..openings.forms import EDITABLE_STATUSES, OpeningForm
 from . import common, forms, problems
@@ -156,6 +157,32 @@ def update_opening(body, opening_id: int):
     except service.StaleOpening:
         problems.abort(412, "Opslaget er ændret, siden du hentede det. Hent det igen, og ret derefter.")
     return _with_etag(opening)
+
+
+@bp.put("/by-external-id/<string(maxlength=64):external_id>")
+@bp.arguments(OpeningIn)
+@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+@bp.alt_response(201, schema=OpeningOut, description="Opslaget er oprettet.")
+def upsert_opening(body, external_id: str):
+    """Opret eller opdatér virksomhedens opslag med jeres eget id (fx fra jeres rekrutteringssystem).
+
+    Samme data to gange ændrer intet. Et besat opslag beholder sin status.
+    """
+    common.require_role(*common.COMPANY)
+    external_id = external_id.strip()
+    if not external_id or not external_id.isprintable():
+        problems.abort(422, errors={"external_id": ["Skriv et eksternt id med synlige tegn (højst 64)."]})
+    existing = db.session.scalar(sa.select(Opening).where(Opening.company_id == current_user.company_id,
+                                                          Opening.external_id == external_id))
+    record = imports.OpeningRecord(company_id=current_user.company_id, external_id=external_id,
+                                   data=_data(body, existing))
+    outcome = imports.upsert_opening(db.session, record, actor=current_user)
+    db.session.commit()
+    opening = db.session.get(Opening, outcome.entity_id)
+    response = _with_etag(opening, 201 if outcome.status == "created" else 200)
+    if outcome.status == "created":
+        response.headers["Location"] = url_for("api_openings.get_opening", opening_id=opening.id)
+    return response
 
 
 def _set_status(opening_id: int, status: str) -> Response:

@@ -66,3 +66,19 @@ def test_another_companys_opening_is_404_and_a_consultant_only_reads(app, client
     staff = make_token(app, consultant)
     assert client.get(f"/api/v1/openings/{mine}", headers=bearer(staff)).status_code == 200
     assert client.post("/api/v1/openings/", json=OPENING, headers=bearer(staff)).status_code == 403
+
+
+def test_a_company_system_upserts_openings_by_its_own_id(app, client, make_user):
+    owner, other = make_user("company"), make_user("company")
+    raw = make_token(app, owner)
+    path = "/api/v1/openings/by-external-id/REK-17"
+    created = client.put(path, json=OPENING, headers=bearer(raw))
+    assert created.status_code == 201 and created.json["external_id"] == "REK-17"
+    assert client.put(path, json=OPENING, headers=bearer(raw)).status_code == 200
+    changed = client.put(path, json=dict(OPENING, title="Lagerhjælp hver lørdag"), headers=bearer(raw))
+    assert changed.json["id"] == created.json["id"] and changed.json["version"] == created.json["version"] + 1
+    # Another company's same external id is its own opening, never company A's.
+    theirs = client.put(path, json=OPENING, headers=bearer(make_token(app, other)))
+    assert theirs.status_code == 201 and theirs.json["id"] != created.json["id"]
+    with app.app_context():
+        assert db.session.get(Opening, created.json["id"]).title == "Lagerhjælp hver lørdag"
