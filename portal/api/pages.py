@@ -39,6 +39,8 @@ class TokenForm(DanishForm):
                            invalid_value_message="Ugyldig dato. Skriv datoen som dd.mm.åååå.")
 
     def validate_expires_on(self, field) -> None:
+        if field.data is None:  # not a date: the field's own message says so
+            return
         try:
             tokens.check_expiry(field.data)
         except tokens.TokenError as err:

@@ -113,3 +113,13 @@ def test_admin_lists_and_revokes_any_token_and_others_cannot(app, client, auth, 
         row = db.session.get(ApiToken, token_id)
         admin = db.session.query(User).filter_by(email="admin@jc.dk").one()
         assert row.revoked_by_id == admin.id
+
+
+def test_hostile_input_on_the_token_form_is_a_form_error(app, client, auth, make_user):
+    user = make_user("company", email="firma@example.dk")
+    auth.login(user.email)
+    for value in ("", "   ", "1e309", "2026-02-30", "a\x00b", "x" * 5000):
+        answer = _create_on_page(client, auth, name=value, scope=value, expires_on=value)
+        assert answer.status_code == 400, value
+    with app.app_context():
+        assert db.session.query(ApiToken).count() == 0
