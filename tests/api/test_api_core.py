@@ -49,6 +49,9 @@ def test_rate_limit_per_token_answers_429_with_retry_after(tmp_path, make_user, 
     limited = client.get("/api/v1/openings/", headers=bearer(first))
     assert limited.content_type == "application/problem+json" and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert client.get("/api/v1/openings/", headers=bearer(second)).status_code == 200  # per token
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_cursor_pages_filters_and_bad_cursor(app, client, make_user):
