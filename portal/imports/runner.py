@@ -68,6 +68,7 @@ class Report:
     links: list[RowLink] = field(default_factory=list)
     file_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    problem_count: int = 0
 
     @property
     def rows(self) -> int:
@@ -75,13 +76,14 @@ class Report:
 
     @property
     def truncated(self) -> bool:
-        return len(self.problems) >= MAX_LISTED
+        return self.problem_count > len(self.problems)
 
     def refuse(self, row: int, external_id: str, column: str, message: str,
                more: list[tuple[str, str]] = ()) -> None:
         """Count one refused row; list each of its problems (up to ``MAX_LISTED`` in all)."""
         self.counts["refused"] += 1
         for column_label, text in [(column, message), *more]:
+            self.problem_count += 1
             if len(self.problems) < MAX_LISTED:
                 self.problems.append(RowProblem(row, external_id[:64], column_label, text))
 
