@@ -178,6 +178,11 @@ def figures(test: Sequence[Decision], value: Callable[[Decision], float]) -> dic
             "openings": len(aps)}
 
 
+def _dk(value: float | None) -> str:
+    """A figure with a Danish decimal comma ("–" when there is none)."""
+    return "–" if value is None else f"{value:.3f}".replace(".", ",")
+
+
 def _beats(learned: dict, hand: dict) -> bool:
     if learned["map"] is None or hand["map"] is None:
         return False
@@ -220,7 +225,8 @@ def train(decisions: Sequence[Decision], *, now: datetime | None = None,
                             "De håndsatte vægte bruges.")
     elif not _beats(learned, hand):
         report["reason"] = ("Den lærte model slog ikke de håndsatte vægte på de seneste beslutninger "
-                            f"(MAP {learned['map']} mod {hand['map']}). De håndsatte vægte bruges.")
+                            f"(MAP {_dk(learned['map'])} mod {_dk(hand['map'])}, AUC {_dk(learned['auc'])} mod "
+                            f"{_dk(hand['auc'])}). De håndsatte vægte bruges.")
     else:
         report["in_use"] = True
         report["reason"] = ("Den lærte model slog de håndsatte vægte på de seneste "
