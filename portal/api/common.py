@@ -31,6 +31,14 @@ def blueprint(name: str, path: str, description: str) -> Blueprint:
     return bp
 
 
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {
+    "type": "string", "maxLength": 200}, "description": (
+    "Valgfri. Samme nøgle og samme forespørgsel inden for 24 timer giver det gemte svar igen "
+    "(Idempotent-Replayed: true); samme nøgle med en anden forespørgsel giver 422.")}
+IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
+            "description": "Objektets ETag fra seneste hentning (fx \"v3\")."}
+
+
 def require_role(*roles: str) -> None:
     """:raise 403: (problem) for a token whose user has none of ``roles``."""
     if current_user.role not in roles:

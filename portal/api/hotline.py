@@ -113,6 +113,7 @@ def list_requests(args):
 
 
 @bp.post("/")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(RequestIn)
 @bp.response(201, RequestOut)
 def create_request(body):
@@ -138,6 +139,7 @@ def get_request(request_id: int):
 
 
 @bp.post("/<int:request_id>/messages")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(MessageIn)
 @bp.response(201, RequestOut)
 def add_message(body, request_id: int):

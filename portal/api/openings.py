@@ -123,6 +123,7 @@ def list_openings(args):
 
 
 @bp.post("/")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(OpeningIn)
 @bp.response(201, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
 def create_opening(body):
@@ -142,6 +143,7 @@ def get_opening(opening_id: int):
 
 
 @bp.put("/<int:opening_id>")
+@bp.doc(parameters=[dict(common.IF_MATCH, required=True)])
 @bp.arguments(OpeningUpdate)
 @bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
 @bp.alt_response(412, description="Opslaget er ændret siden; hent det igen.")
@@ -205,6 +207,7 @@ def _set_status(opening_id: int, status: str) -> Response:
 
 
 @bp.post("/<int:opening_id>/publish")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY, common.IF_MATCH])
 @bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
 def publish_opening(opening_id: int):
     """Slå et opslag op (status open), så det bliver matchet. If-Match er valgfri."""
@@ -212,6 +215,7 @@ def publish_opening(opening_id: int):
 
 
 @bp.post("/<int:opening_id>/close")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY, common.IF_MATCH])
 @bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
 def close_opening(opening_id: int):
     """Luk et opslag. If-Match er valgfri."""

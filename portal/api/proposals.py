@@ -127,6 +127,7 @@ def get_proposal(proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/answer")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(AnswerIn)
 @bp.response(200, ProposalOut)
 def answer_proposal(body, proposal_id: int):
@@ -142,6 +143,7 @@ def answer_proposal(body, proposal_id: int):
 
 
 @bp.post("/<int:proposal_id>/interviews/<int:interview_id>/book")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.response(200, ProposalOut)
 def book_interview(proposal_id: int, interview_id: int):
     """Vælg en af de tider, jobcentret har foreslået (de andre bliver afvist)."""
