@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching import vocab
 from matching.domain import OPENING_KINDS, Match
 from matching.ranking import sort_key
 from matching.relevance import similarity_band
@@ -52,7 +53,7 @@ FEATURE_LABELS: Mapping[str, str] = {
     "proximity": "afstand",
     "hours_fit": "timer",
     "shared_terms": "fælles ord",
-    **{f"kind_{kind}": f"opslagstype {kind}" for kind in OPENING_KINDS},
+    **{f"kind_{kind}": f"opslagstype {label.lower()}" for kind, label in vocab.OPENING_KINDS.items()},
 }
 ALLOWED_FEATURES: tuple[str, ...] = tuple(FEATURE_LABELS)
 
