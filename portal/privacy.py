@@ -13,6 +13,7 @@ caller's commit succeeds, so a failed erasure never leaves rows that point at lo
 """
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from sqlalchemy import event
 
 from . import audit
 from store.models import (Citizen, HotlineMessage, HotlineRequest, Placement, PlacementEvent, Proposal,
-                     SuccessStory)
+                          SuccessStory, WebhookDelivery, WebhookEndpoint)
 from store.models.base import utcnow
 from store.outbox import record_change
 
@@ -45,6 +46,7 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
     _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
     _withdraw_stories(session, citizen_id)
+    _drop_webhook_deliveries(session, citizen_id)
     session.delete(citizen)
     record_change(session, "citizen", citizen_id, op="delete")
     audit.record("citizen_erased", citizen_id=citizen_id, purpose=purpose, user=user)
@@ -69,6 +71,7 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         citizen.cv_documents.clear()
         citizen.anonymised_at = utcnow()
         _blank_free_text(session, citizen.id)
+        _drop_webhook_deliveries(session, citizen.id)
         record_change(session, "citizen", citizen.id, op="delete")
         audit.record("citizen_anonymised", citizen_id=citizen.id, purpose="retention")
         session.flush()
@@ -90,6 +93,29 @@ def _blank_free_text(session: Session, citizen_id: int) -> None:
     session.execute(sa.update(Proposal).where(Proposal.citizen_id == citizen_id)
                     .values(decision_reason="", company_response_note="", explanation={}, shared_goal="")
                     .execution_options(synchronize_session="fetch"))
+
+
+def _drop_webhook_deliveries(session: Session, citizen_id: int) -> None:
+    """Delete the job centre's webhook deliveries that still carry the citizen's ids.
+
+    Only the job centre's endpoints get a citizen's id and external id (portal.webhooks.events);
+    a sent delivery's body is already blanked, so this finds the pending and given-up ones.
+    """
+    rows = session.execute(
+        sa.select(WebhookDelivery.id, WebhookDelivery.payload)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookEndpoint.company_id.is_(None), WebhookDelivery.payload != "")).all()
+    doomed = []
+    for delivery_id, payload in rows:
+        try:
+            data = json.loads(payload).get("data") or {}
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(data, dict) and data.get("citizen_id") == citizen_id:
+            doomed.append(delivery_id)
+    if doomed:
+        session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.id.in_(doomed))
+                        .execution_options(synchronize_session="fetch"))
 
 
 def _withdraw_stories(session: Session, citizen_id: int) -> None:

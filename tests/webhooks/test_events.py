@@ -140,3 +140,21 @@ def test_placement_started_and_ended(app, world):
 def test_emit_refuses_an_unknown_event():
     with pytest.raises(service.UnknownEvent):
         service.emit(None, "citizen.created", company_id=None, payload={})
+
+
+def test_erasure_drops_the_job_centres_unsent_deliveries_about_the_citizen(app, world, tmp_path):
+    from portal.privacy import erase_citizen
+
+    set_status(app, world["proposal"], "consented", consent=True)
+    with app.test_request_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.profile_approved_at = datetime.now(timezone.utc)
+        proposal.shared_profile = {"experience": "Køkken"}
+        sharing.disclose(proposal, db.session.get(User, world["consultant"].id))
+    assert set(queued(app, world)) == {"a_all", "jc_all"}
+    with app.test_request_context():
+        assert erase_citizen(db.session, world["citizen"], tmp_path, purpose="test")
+        db.session.commit()
+    left = queued(app, world)
+    assert set(left) == {"a_all"}  # the company's body never held the citizen's ids
+    assert EXTERNAL_ID not in json.dumps(left, ensure_ascii=False)
