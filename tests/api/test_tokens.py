@@ -97,21 +97,29 @@ def test_read_scope_refuses_writes_and_cookies_do_not_authenticate(app, client, 
 
 def test_admin_lists_and_revokes_any_token_and_others_cannot(app, client, auth, make_user):
     owner = make_user("company", email="firma@example.dk")
-    make_user("admin", email="admin@jc.dk")
+    admin = make_user("admin", email="admin@jc.dk")
     raw = make_token(app, owner)
+    admins = make_token(app, admin)
     auth.login(owner.email)
     assert client.get("/admin/adgangsnoegler").status_code == 403
+    with app.app_context():
+        admins_id = db.session.query(ApiToken).filter_by(user_id=admin.id).one().id
+    foreign = client.post(f"/profil/adgangsnoegler/{admins_id}/tilbagekald",
+                          data={"csrf_token": auth.csrf_token("/profil/adgangsnoegler")})
+    assert foreign.status_code == 404  # another user's token, as if it did not exist
+    assert client.get("/api/v1/openings/", headers=bearer(admins)).status_code == 200
     auth.switch_to("admin@jc.dk")
     page = client.get("/admin/adgangsnoegler").get_data(as_text=True)
     assert "Firma" in page and raw[:tokens.PREFIX_LENGTH] in page and raw not in page
-    token_id = int(re.search(r"/admin/adgangsnoegler/(\d+)/tilbagekald", page).group(1))
+    with app.app_context():
+        token_id = db.session.query(ApiToken).filter_by(user_id=owner.id).one().id
+    assert f"/admin/adgangsnoegler/{token_id}/tilbagekald" in page
     answer = client.post(f"/admin/adgangsnoegler/{token_id}/tilbagekald",
                          data={"csrf_token": auth.csrf_token("/admin/adgangsnoegler")})
     assert answer.status_code == 302
     assert client.get("/api/v1/openings/", headers=bearer(raw)).status_code == 401
     with app.app_context():
         row = db.session.get(ApiToken, token_id)
-        admin = db.session.query(User).filter_by(email="admin@jc.dk").one()
         assert row.revoked_by_id == admin.id
 
 
