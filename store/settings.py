@@ -12,6 +12,7 @@ JOBBRO_INSTANCE_PATH       ``<repo>/instance`` (the instance folder; see :func:`
 DATABASE_URL               ``sqlite:///<instance>/jobbro.sqlite``
 MATCHING_BACKEND           ``memory``
 MATCHING_ENCODER           ``e5``
+MATCHING_ADAPTER           ``occupation-v1`` (trained occupation adapter; ``none``: zero-shot)
 ELASTICSEARCH_URL          ``http://127.0.0.1:9200``
 ELASTICSEARCH_INDEX_PREFIX ``jobbro``
 ELASTICSEARCH_TIMEOUT      ``2.0`` seconds
@@ -27,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from matching.adapter import DEFAULT_ADAPTER
 from matching.settings import SNAPSHOT_NAME, MatchingSettings
 
 from .database import normalise_url
@@ -37,6 +39,7 @@ SHARED_KEYS = (
     "DATABASE_URL",
     "MATCHING_BACKEND",
     "MATCHING_ENCODER",
+    "MATCHING_ADAPTER",
     "ELASTICSEARCH_URL",
     "ELASTICSEARCH_INDEX_PREFIX",
     "ELASTICSEARCH_TIMEOUT",
@@ -62,6 +65,7 @@ def defaults(instance_path: str | Path) -> dict:
         "DATABASE_URL": f"sqlite:///{instance / 'jobbro.sqlite'}",
         "MATCHING_BACKEND": "memory",
         "MATCHING_ENCODER": "e5",
+        "MATCHING_ADAPTER": DEFAULT_ADAPTER,
         "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
         "ELASTICSEARCH_INDEX_PREFIX": "jobbro",
         "ELASTICSEARCH_TIMEOUT": 2.0,

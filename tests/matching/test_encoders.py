@@ -110,11 +110,12 @@ def test_hashing_encoder_spelling_similarity_and_empty_text():
 
 
 @pytest.mark.parametrize(("spec", "kind"), [
-    ("e5", E5Encoder), (" E5 ", E5Encoder), ("hashing", HashingEncoder), ("minilm", SentenceTransformerEncoder),
+    ("e5+none", E5Encoder), (" E5 + none", E5Encoder), ("hashing", HashingEncoder), ("minilm", SentenceTransformerEncoder),
     ("sentence-transformers:/models/x", SentenceTransformerEncoder),
 ])
 def test_make_encoder_specs(spec, kind):
     assert isinstance(make_encoder(spec), kind)
+    assert isinstance(make_encoder(spec.split("+")[0], "none"), kind)
 
 
 @pytest.mark.parametrize("spec", ["bert", "", "sentence-transformers:", "hashing2"])

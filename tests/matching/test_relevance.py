@@ -23,7 +23,8 @@ def test_score_shapes_ranges_and_order(scorer):
         assert scores.shape == (len(POOL),)
     assert ((result.fused >= 0) & (result.fused <= 1)).all()
     assert result.fused.argmax() == 0
-    np.testing.assert_allclose(result.fused, scorer.fuse(result.dense, result.lexical))
+    cross = scorer.cross_language("Lagermedarbejder", POOL)
+    np.testing.assert_allclose(result.fused, scorer.fuse(result.dense, result.lexical, cross))
 
 
 def test_identical_text_scores_top_of_the_range(scorer):

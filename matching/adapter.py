@@ -1,0 +1,161 @@
+"""Trained occupation adapters on top of a frozen encoder (issue 12).
+
+An adapter is a small map learned by ``python -m matching.train`` from MELO's national
+occupation lists: ``v @ W + b`` (optionally plus a residual ``relu(v @ W1 + b1) @ W2``),
+renormalised. It is applied with numpy only, to queries and documents alike. Its version is
+part of the adapted encoder's name (``e5-small-4bit+occupation-v1``), so the embedding cache
+and the index (keyed on the encoder name) are rebuilt when the adapter changes.
+
+Shipped adapters live in ``matching/adapters/<version>.npz`` with their provenance beside
+them (``matching/adapters/PROVENANCE.md``).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from matching.encoders import Encoder
+
+ADAPTER_DIR = Path(__file__).resolve().parent / "adapters"
+DEFAULT_ADAPTER = "occupation-v1"
+NO_ADAPTER = "none"
+
+_LOADED: dict[Path, "Adapter"] = {}
+_LOCK = threading.Lock()
+
+
+class AdapterError(ValueError):
+    """An adapter file is missing, unreadable or does not fit its encoder."""
+
+
+@dataclass(frozen=True, eq=False)
+class Adapter:
+    """A trained map from base-encoder vectors to occupation-aware vectors.
+
+    Attributes:
+        version: Short id, part of the adapted encoder's name (e.g. "occupation-v1").
+        base_encoder: ``Encoder.name`` the adapter was trained on; other encoders are not adapted.
+        weight, bias: The linear part, (dim, dim) and (dim,).
+        hidden: Optional residual block (W1, b1, W2) or None.
+        meta: Training metadata (command, date, held-out figures, calibration).
+    """
+
+    version: str
+    base_encoder: str
+    weight: np.ndarray
+    bias: np.ndarray
+    hidden: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.weight.shape[1])
+
+    def apply(self, vectors: np.ndarray) -> np.ndarray:
+        """Map (n, dim) vectors; float32 rows of unit length (a zero row stays zero).
+
+        Raises:
+            AdapterError: the vectors have the wrong width.
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.weight.shape[0]:
+            raise AdapterError(f"adapter {self.version} expects (n, {self.weight.shape[0]}) vectors, "
+                               f"got {vectors.shape}")
+        if len(vectors) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        empty = ~vectors.any(axis=1)
+        out = vectors @ self.weight + self.bias
+        if self.hidden is not None:
+            w1, b1, w2 = self.hidden
+            out = out + np.maximum(vectors @ w1 + b1, 0.0) @ w2
+        out[empty] = 0.0  # text without content has no direction, adapted or not
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def adapter_path(spec: str) -> Path:
+    """The file of a shipped adapter version, or ``spec`` itself when it is a path."""
+    if spec.endswith(".npz") or "/" in spec:
+        return Path(spec).expanduser()
+    return ADAPTER_DIR / f"{spec}.npz"
+
+
+def load_adapter(spec: str) -> Adapter:
+    """Load (once per process) an adapter by shipped version or file path.
+
+    Raises:
+        AdapterError: no such file, or it is not a valid adapter (the message says which).
+    """
+    path = adapter_path(spec).resolve()
+    with _LOCK:
+        if path in _LOADED:
+            return _LOADED[path]
+    if not path.is_file():
+        shipped = ", ".join(sorted(p.stem for p in ADAPTER_DIR.glob("*.npz"))) or "none"
+        raise AdapterError(f"adapter {spec!r} not found at {path} (shipped: {shipped}; "
+                           f"or {NO_ADAPTER!r} for the zero-shot encoder)")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            weight = data["W"].astype(np.float32)
+            bias = data["b"].astype(np.float32)
+            hidden = None
+            if "W1" in data.files:
+                hidden = (data["W1"].astype(np.float32), data["b1"].astype(np.float32),
+                          data["W2"].astype(np.float32))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise AdapterError(f"adapter file {path} is not a valid adapter: {exc}") from exc
+    if weight.ndim != 2 or weight.shape[0] != weight.shape[1] or bias.shape != (weight.shape[1],):
+        raise AdapterError(f"adapter file {path} has weights of the wrong shape {weight.shape}, {bias.shape}")
+    if not np.isfinite(weight).all() or not np.isfinite(bias).all():
+        raise AdapterError(f"adapter file {path} has non-finite weights")
+    version, base = meta.get("version"), meta.get("base_encoder")
+    if not isinstance(version, str) or not isinstance(base, str):
+        raise AdapterError(f"adapter file {path} lacks its version or base encoder in its metadata")
+    adapter = Adapter(version, base, weight, bias, hidden, meta)
+    with _LOCK:
+        _LOADED[path] = adapter
+    return adapter
+
+
+class AdaptedEncoder:
+    """An encoder whose vectors pass through an adapter; named ``<base>+<version>``."""
+
+    def __init__(self, base: Encoder, adapter: Adapter):
+        self.base = base
+        self.adapter = adapter
+        self.name = f"{base.name}+{adapter.version}"
+
+    @property
+    def dimension(self) -> int:
+        return self.adapter.dimension
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.adapter.apply(self.base.encode_queries(texts))
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.adapter.apply(self.base.encode_passages(texts))
+
+
+def with_adapter(encoder: Encoder, spec: str | None) -> Encoder:
+    """``encoder`` adapted by ``spec`` (``MATCHING_ADAPTER``), or unchanged.
+
+    An adapter only fits the encoder it was trained on; with any other encoder (e.g. the
+    hashing encoder of the tests) the encoder is returned unchanged. "none" (or empty)
+    keeps the zero-shot path.
+
+    Raises:
+        AdapterError: the adapter cannot be loaded.
+    """
+    if spec is None or spec.strip().lower() in ("", NO_ADAPTER):
+        return encoder
+    adapter = load_adapter(spec.strip())
+    if adapter.base_encoder != encoder.name:
+        return encoder
+    return AdaptedEncoder(encoder, adapter)

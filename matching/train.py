@@ -1,0 +1,383 @@
+"""Train the occupation adapter on MELO training lists (issue 12).
+
+Usage::
+
+    python -m matching.train [--out matching/adapters/occupation-v1.npz] [--seed 0]
+        [--max-texts N] [--epochs 12] [--kind linear|mlp] [--data DIR]
+
+Reads the national occupation lists in ``/work/shared/data/melo-train`` (MIT, ESCO names;
+never ``melo/``, which stays the evaluation), encodes every selected text with the
+production e5 encoder the way the relevance code embeds titles (e5 "query: " on both sides,
+``RelevanceConfig.doc_role``), caches those vectors on disk outside the repository (so a
+second run skips encoding), then trains a small adapter on the frozen vectors with in-batch
+InfoNCE: texts of one ESCO concept (a national title, its ESCO names, and the same concept's
+names in other languages) are pulled together. 10% of the concepts are held out; the epoch
+with the best held-out MAP is kept. Prints a JSON summary on the last line.
+
+torch is imported here only; the shipped adapter is applied with numpy (matching.adapter).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_DATA = Path(os.environ.get("MELO_TRAIN_DIR", "/work/shared/data/melo-train"))
+CACHE_DIR = Path(os.environ.get("JOBBRO_CACHE_DIR", Path.home() / ".cache" / "jobbro"))
+NAMES_PER_CONCEPT = 3
+CHUNK = 2048
+
+
+@dataclass
+class Corpus:
+    """Training texts with their ESCO concepts.
+
+    Attributes:
+        texts: Distinct texts, in concept order (seeded), so a ``--max-texts`` prefix keeps
+            whole concepts and a bigger run reuses the cached vectors of a smaller one.
+        concepts: Integer concept label per text (a title judged against several concepts
+            gets its first one).
+        lists: Index of the national list each text came from.
+        list_names: Folder names of the lists.
+        is_query: True for national titles (queries), False for ESCO names.
+    """
+
+    texts: list[str]
+    concepts: np.ndarray
+    lists: np.ndarray
+    list_names: list[str]
+    is_query: np.ndarray
+
+
+def _read_tsv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8") as handle:
+        return [line.rstrip("\n").split("\t") for line in handle if line.strip()]
+
+
+def load_corpus(root: Path, seed: int = 0, max_texts: int | None = None,
+                names_per_concept: int = NAMES_PER_CONCEPT) -> Corpus:
+    """Select training texts from every list folder under ``root``.
+
+    Raises:
+        FileNotFoundError: ``root`` has no list folders.
+    """
+    folders = sorted(p for p in root.iterdir() if (p / "corpus_elements.tsv").is_file())
+    if not folders:
+        raise FileNotFoundError(f"no MELO list folders (with corpus_elements.tsv) under {root}")
+    by_concept: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for index, folder in enumerate(folders):
+        taken: dict[str, int] = defaultdict(int)
+        for element_id, text in _read_tsv(folder / "corpus_elements.tsv"):
+            concept = element_id.split("_")[0]
+            if taken[concept] < names_per_concept:
+                taken[concept] += 1
+                by_concept[concept].append((text.strip(), index, False))
+        first_concept: dict[str, str] = {}
+        for query_id, _, element_id, _grade in _read_tsv(folder / "annotations.tsv"):
+            first_concept.setdefault(query_id, element_id.split("_")[0])
+        for query_id, text in _read_tsv(folder / "queries.tsv"):
+            if query_id in first_concept:
+                by_concept[first_concept[query_id]].append((text.strip(), index, True))
+    order = sorted(by_concept)
+    random.Random(seed).shuffle(order)
+    texts, concepts, lists, is_query, seen = [], [], [], [], set()
+    for label, concept in enumerate(order):
+        for text, index, query in by_concept[concept]:
+            if not text or (text, label) in seen:
+                continue
+            seen.add((text, label))
+            texts.append(text)
+            concepts.append(label)
+            lists.append(index)
+            is_query.append(query)
+        if max_texts is not None and len(texts) >= max_texts:
+            break
+    return Corpus(texts, np.asarray(concepts), np.asarray(lists), [f.name for f in folders],
+                  np.asarray(is_query, dtype=bool))
+
+
+def _text_key(encoder_name: str, text: str) -> bytes:
+    return hashlib.sha256(f"{encoder_name}\x00query\x00{text}".encode()).digest()[:16]
+
+
+def _load_cache(folder: Path) -> dict[bytes, np.ndarray]:
+    vectors: dict[bytes, np.ndarray] = {}
+    for path in sorted(folder.glob("chunk-*.npz")):
+        with np.load(path) as data:
+            for key, row in zip(data["keys"], data["vectors"]):
+                vectors[bytes(key)] = row
+    return vectors
+
+
+def _encode_worker(args: tuple[list[str], str]) -> np.ndarray:
+    from matching.encoders import E5Encoder
+
+    texts, _ = args
+    # One OpenMP thread per process: much faster than one process with two spinning threads.
+    return E5Encoder(num_threads=1).encode_queries(texts)
+
+
+def encode_cached(texts: Sequence[str], workers: int = 2, cached_only: bool = False) -> np.ndarray:
+    """e5 "query: " vectors of ``texts``, through an on-disk cache keyed by text and encoder name.
+
+    New vectors are written in chunks as they are made, so an interrupted run keeps its work.
+    With ``cached_only`` nothing is encoded: texts not in the cache get NaN rows.
+    """
+    from matching.encoders import E5Encoder
+
+    name = E5Encoder().name
+    folder = CACHE_DIR / f"melo-train-{name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = _load_cache(folder)
+    keys = [_text_key(name, t) for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+    if cached_only:
+        print(f"{len(missing)} texts not cached, left out", file=sys.stderr, flush=True)
+        blank = np.full(E5Encoder.dimension, np.nan, dtype=np.float32)
+        return np.vstack([cache.get(k, blank) for k in keys]).astype(np.float32)
+    if missing:
+        print(f"encoding {len(missing)} texts ({len(texts) - len(missing)} cached) in {folder}",
+              file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        chunks = [missing[i : i + CHUNK] for i in range(0, len(missing), CHUNK)]
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            jobs = [(c, pool.apply_async(_encode_worker, (([t for _, t in c], name),))) for c in chunks]
+            for number, (chunk, job) in enumerate(jobs):
+                vectors = job.get()
+                chunk_keys = np.frombuffer(b"".join(k for k, _ in chunk), dtype="V16")
+                path = folder / f"chunk-{int(time.time() * 1000)}-{number:05d}.npz"
+                np.savez(path, keys=chunk_keys, vectors=vectors.astype(np.float32))
+                for (key, _), row in zip(chunk, vectors):
+                    cache[key] = row
+                done = (number + 1) * CHUNK
+                rate = done / (time.perf_counter() - started)
+                print(f"  {min(done, len(missing))}/{len(missing)} ({rate:.0f}/s)", file=sys.stderr, flush=True)
+    return np.vstack([cache[k] for k in keys]).astype(np.float32)
+
+
+# --- training -------------------------------------------------------------------------
+
+
+def split_concepts(concepts: np.ndarray, seed: int, held_out: float = 0.1) -> np.ndarray:
+    """Boolean mask of texts whose concept is held out (``held_out`` of the concepts)."""
+    labels = np.unique(concepts)
+    rng = np.random.default_rng(seed + 1)
+    chosen = rng.choice(labels, size=max(1, int(round(len(labels) * held_out))), replace=False)
+    return np.isin(concepts, chosen)
+
+
+def heldout_map(vectors: np.ndarray, concepts: np.ndarray, lists: np.ndarray,
+                is_query: np.ndarray) -> float:
+    """MAP of titles ranking the same list's names (held-out concepts only), averaged over titles.
+
+    Mirrors the MELO task: a national title against its own list's ESCO names. Lists
+    without titles fall back to names as queries (each name against the other names).
+    """
+    scores = []
+    for index in np.unique(lists):
+        in_list = lists == index
+        docs = np.flatnonzero(in_list & ~is_query)
+        queries = np.flatnonzero(in_list & is_query)
+        if len(docs) < 2 or len(queries) == 0:
+            continue
+        sims = vectors[queries] @ vectors[docs].T
+        relevant = concepts[queries][:, None] == concepts[docs][None, :]
+        order = np.argsort(-sims, axis=1, kind="stable")
+        hits = np.take_along_axis(relevant, order, axis=1)
+        counts = hits.sum(axis=1)
+        ranks = np.arange(1, hits.shape[1] + 1)
+        precision = np.cumsum(hits, axis=1) / ranks
+        ap = (precision * hits).sum(axis=1) / np.maximum(counts, 1)
+        scores.extend(ap[counts > 0].tolist())
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _pairs(concepts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(anchor, positive) index pairs: every text with a random other text of its concept."""
+    groups: dict[int, np.ndarray] = {}
+    for label in np.unique(concepts):
+        groups[int(label)] = np.flatnonzero(concepts == label)
+    anchors, positives = [], []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        partners = rng.integers(0, len(members) - 1, size=len(members))
+        partners = partners + (partners >= np.arange(len(members)))  # never the text itself
+        anchors.append(members)
+        positives.append(members[partners])
+    pairs = np.stack([np.concatenate(anchors), np.concatenate(positives)], axis=1)
+    return pairs[rng.permutation(len(pairs))]
+
+
+def train_adapter(vectors: np.ndarray, concepts: np.ndarray, lists: np.ndarray, is_query: np.ndarray,
+                  *, seed: int = 0, epochs: int = 12, batch: int = 1024, lr: float = 3e-4,
+                  temperature: float = 0.05, kind: str = "linear", hidden: int = 512,
+                  threads: int = 1, log=None) -> dict:
+    """Train an adapter; return {"W", "b", ... , "heldout": {...}} with the best epoch's weights.
+
+    ``kind`` "linear": v @ W + b, W initialised at identity. "mlp": a residual block
+    v @ W + b + relu(v @ W1 + b1) @ W2, with W2 at zero, folded into the returned arrays.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    rng = np.random.default_rng(seed)
+    held = split_concepts(concepts, seed)
+    train_idx = np.flatnonzero(~held)
+    held_idx = np.flatnonzero(held)
+    dim = vectors.shape[1]
+    data = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
+    weight = torch.nn.Parameter(torch.eye(dim))
+    bias = torch.nn.Parameter(torch.zeros(dim))
+    params = [weight, bias]
+    if kind == "mlp":
+        w1 = torch.nn.Parameter(torch.randn(dim, hidden) / dim ** 0.5)
+        b1 = torch.nn.Parameter(torch.zeros(hidden))
+        w2 = torch.nn.Parameter(torch.zeros(hidden, dim))
+        params += [w1, b1, w2]
+    elif kind != "linear":
+        raise ValueError('kind must be "linear" or "mlp"')
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        out = x @ weight + bias
+        if kind == "mlp":
+            out = out + torch.relu(x @ w1 + b1) @ w2
+        return torch.nn.functional.normalize(out, dim=1)
+
+    def evaluate() -> float:
+        with torch.no_grad():
+            mapped = forward(data[held_idx]).numpy()
+        return heldout_map(mapped, concepts[held_idx], lists[held_idx], is_query[held_idx])
+
+    optimiser = torch.optim.Adam(params, lr=lr)
+    baseline = heldout_map(vectors[held_idx], concepts[held_idx], lists[held_idx], is_query[held_idx])
+    best = {"map": evaluate(), "epoch": 0, "state": [p.detach().clone() for p in params]}
+    history = [round(best["map"], 4)]
+    train_concepts = concepts[train_idx]
+    for epoch in range(1, epochs + 1):
+        pairs = train_idx[_pairs(train_concepts, rng)]
+        for start in range(0, len(pairs) - batch // 4, batch):
+            chunk = torch.from_numpy(pairs[start : start + batch])
+            left, right = forward(data[chunk[:, 0]]), forward(data[chunk[:, 1]])
+            logits = left @ right.T / temperature
+            labels = torch.from_numpy(concepts[pairs[start : start + batch, 0]])
+            same = (labels[:, None] == labels[None, :]) & ~torch.eye(len(chunk), dtype=torch.bool)
+            logits = logits.masked_fill(same, float("-inf"))  # other texts of the concept are no negatives
+            target = torch.arange(len(chunk))
+            loss = (torch.nn.functional.cross_entropy(logits, target)
+                    + torch.nn.functional.cross_entropy(logits.T, target)) / 2
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        score = evaluate()
+        history.append(round(score, 4))
+        if log:
+            log(f"epoch {epoch}: loss {loss.item():.4f}, held-out MAP {score:.4f}")
+        if score > best["map"]:
+            best = {"map": score, "epoch": epoch, "state": [p.detach().clone() for p in params]}
+    for param, value in zip(params, best["state"]):
+        param.data.copy_(value)
+    with torch.no_grad():
+        mapped = forward(data[held_idx]).numpy()
+    result = {"W": weight.detach().numpy().copy(), "b": bias.detach().numpy().copy(),
+              "kind": kind, "heldout": {"baseline_map": round(baseline, 4), "map": round(best["map"], 4),
+                                        "best_epoch": best["epoch"], "history": history,
+                                        "heldout_texts": int(len(held_idx)), "train_texts": int(len(train_idx))},
+              "calibration": calibration(mapped, concepts[held_idx])}
+    if kind == "mlp":
+        result.update(W1=w1.detach().numpy().copy(), b1=b1.detach().numpy().copy(),
+                      W2=w2.detach().numpy().copy())
+    return result
+
+
+def calibration(vectors: np.ndarray, concepts: np.ndarray, sample: int = 4000, seed: int = 0) -> dict:
+    """Median cosine of unrelated and of same-concept pairs (for the fusion's dense range)."""
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(vectors), size=min(sample, len(vectors)), replace=False)
+    sims = vectors[pick] @ vectors[pick].T
+    same = concepts[pick][:, None] == concepts[pick][None, :]
+    off = ~np.eye(len(pick), dtype=bool)
+    return {"unrelated_median": round(float(np.median(sims[off & ~same])), 4),
+            "related_median": round(float(np.median(sims[off & same])), 4) if (off & same).any() else None}
+
+
+def save_adapter(result: dict, out: Path, meta: dict) -> None:
+    """Write the adapter as float16 arrays plus its metadata (JSON in the ``meta`` entry)."""
+    arrays = {key: result[key].astype(np.float16) for key in ("W", "b", "W1", "b1", "W2") if key in result}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, meta=np.array(json.dumps(meta, sort_keys=True)), **arrays)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m matching.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="melo-train folder")
+    parser.add_argument("--out", type=Path, default=None, help="adapter file to write (.npz)")
+    parser.add_argument("--version", default=None, help="adapter version (default: the --out file's stem)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-texts", type=int, default=None, help="use only the first N texts (whole concepts)")
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--temperature", type=float, default=0.05)
+    parser.add_argument("--kind", choices=("linear", "mlp"), default="linear")
+    parser.add_argument("--workers", type=int, default=2, help="encoding processes")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="train on the selected texts already in the vector cache (encode nothing)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 2 missing data)."""
+    args = _parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        corpus = load_corpus(args.data, seed=args.seed, max_texts=args.max_texts)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    vectors = encode_cached(corpus.texts, workers=args.workers, cached_only=args.cached_only)
+    keep = ~np.isnan(vectors).any(axis=1)
+    if not keep.all():
+        corpus = Corpus([t for t, k in zip(corpus.texts, keep) if k], corpus.concepts[keep],
+                        corpus.lists[keep], corpus.list_names, corpus.is_query[keep])
+        vectors = vectors[keep]
+    encoded = time.perf_counter()
+    result = train_adapter(vectors, corpus.concepts, corpus.lists, corpus.is_query, seed=args.seed,
+                           epochs=args.epochs, batch=args.batch, lr=args.lr,
+                           temperature=args.temperature, kind=args.kind,
+                           log=lambda line: print(line, file=sys.stderr, flush=True))
+    summary = {"texts": len(corpus.texts), "concepts": int(len(np.unique(corpus.concepts))),
+               "lists": len(corpus.list_names), "kind": args.kind, "seed": args.seed,
+               "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "temperature": args.temperature,
+               **result["heldout"], "calibration": result["calibration"],
+               "encode_seconds": round(encoded - started, 1),
+               "train_seconds": round(time.perf_counter() - encoded, 1)}
+    if args.out is not None:
+        from matching.encoders import E5Encoder
+
+        command = "python -m matching.train " + " ".join(sys.argv[1:] if argv is None else argv)
+        meta = {"version": args.version or args.out.stem, "base_encoder": E5Encoder().name,
+                "kind": args.kind, "dimension": int(vectors.shape[1]), "command": command,
+                "trained": _dt.date.today().isoformat(), "summary": summary}
+        save_adapter(result, args.out, meta)
+        summary["out"] = str(args.out)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
