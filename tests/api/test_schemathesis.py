@@ -13,10 +13,9 @@ from tests.portal import hours_fixtures
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
-EXAMPLES = 3
 
 
-def _run(app, raw: str) -> int:
+def _run(app, raw: str, examples: int) -> int:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, headers=bearer(raw))
     # Any Unicode text, without building a UTF-8 character map first (~10 s of start-up).
     schema.config.generation.codec = None
@@ -26,7 +25,7 @@ def _run(app, raw: str) -> int:
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         def check(case):
             case.call_and_validate(headers=bearer(raw), checks=CHECKS)
@@ -38,5 +37,6 @@ def _run(app, raw: str) -> int:
 def test_the_api_keeps_its_document_for_a_company_and_a_consultant(app, make_user, frozen_today):
     app.config["API_RATE_LIMIT"] = "100000/minute"
     world = hours_fixtures.build_world(app, make_user)
-    assert _run(app, make_token(app, world["company"])) >= 20
-    assert _run(app, make_token(app, world["consultant"])) >= 20
+    # Few examples each (the suite's time budget): every operation still runs with both tokens.
+    assert _run(app, make_token(app, world["company"]), examples=3) >= 20
+    assert _run(app, make_token(app, world["consultant"]), examples=2) >= 20
