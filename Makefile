@@ -33,8 +33,11 @@ setup: install
 	$(VENV)/bin/flask --app portal setup
 	$(PY) -m indexer drain
 
+# The suite runs on every core (pytest-xdist; a test file stays on one worker, so its
+# module fixtures are built once). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: install assets browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 install: $(STAMP)
 
