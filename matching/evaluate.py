@@ -7,9 +7,10 @@ Usage::
 
 Ranks the whole corpus for every query with :class:`RelevanceScorer` (same encoder, lexical
 channel and fusion as the portal; no constraints), prints a short summary and, on the last
-line of stdout, a JSON object with map, mrr, recall_at_10, ndcg_at_10, queries, corpus and
-seconds. Queries without any relevant document are skipped, as trec_eval does. Malformed
-input gives a message naming the file and line, and exit code 2.
+line of stdout, a JSON object with map, mrr, recall_at_10, ndcg_at_10, queries, corpus,
+encoder (its name, adapter included), language_fusion and seconds. Queries without any
+relevant document are skipped, as trec_eval does. Malformed input gives a message naming
+the file and line, and exit code 2.
 
 With ``--cache-dir`` the base encoder's vectors of each whole text list are kept on disk
 (keyed by encoder name, role and a hash of the texts), so comparing adapters, or fusion

@@ -42,7 +42,9 @@ def test_cli_prints_the_json_contract_on_the_last_line():
     done = run(FIXTURES / "queries.tsv", FIXTURES / "corpus.tsv", FIXTURES / "qrels.tsv")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(result) == {"map", "mrr", "recall_at_10", "ndcg_at_10", "queries", "corpus", "seconds"}
+    assert set(result) == {"map", "mrr", "recall_at_10", "ndcg_at_10", "queries", "corpus", "encoder",
+                           "language_fusion", "seconds"}
+    assert result["encoder"] == "hashing-256" and result["language_fusion"] is True
     assert result["queries"] == 4 and result["corpus"] == 10
     # Spelling alone finds these (hashing encoder): a broken ranking would not.
     assert result["map"] > 0.6 and result["recall_at_10"] == 1.0
@@ -90,3 +92,22 @@ def test_only_non_relevant_judgements_is_an_error(files):
     files["qrels"].write_bytes(b"Q1\t0\tD1\t0\n")
     done = run(files["queries"], files["corpus"], files["qrels"])
     assert done.returncode == 2 and "no relevant documents" in done.stderr
+
+
+def test_cache_dir_reuses_base_vectors_and_adapters_share_them(tmp_path):
+    """The base encoder's vectors are cached on disk; an adapted run reads the same files."""
+    from matching.encoders import make_encoder
+    from matching.evaluate import evaluate, read_qrels, read_texts
+
+    queries = read_texts(str(FIXTURES / "queries.tsv"))
+    corpus = read_texts(str(FIXTURES / "corpus.tsv"))
+    qrels = read_qrels(str(FIXTURES / "qrels.tsv"), queries, corpus)
+    cache = tmp_path / "eval"
+    first = evaluate(make_encoder("hashing"), queries, corpus, qrels, cache)
+    files = sorted(cache.iterdir())
+    assert len(files) == 2  # corpus and queries
+    again = evaluate(make_encoder("hashing"), queries, corpus, qrels, cache)
+    assert sorted(cache.iterdir()) == files
+    assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in first.items() if k != "seconds"}
+    uncached = evaluate(make_encoder("hashing"), queries, corpus, qrels, language_fusion=False)
+    assert uncached["language_fusion"] is False and uncached["queries"] == first["queries"]
