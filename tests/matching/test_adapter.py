@@ -176,3 +176,14 @@ def test_training_improves_the_held_out_metric_and_is_reproducible(tmp_path):
     adapter = load_adapter(str(path))
     mapped = adapter.apply(data[0])
     np.testing.assert_allclose(np.linalg.norm(mapped, axis=1), 1.0, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_adapted_e5_keeps_danish_occupations_apart(e5_encoder):
+    """Trained without Danish, the adapter still puts a Danish warehouse job nearer warehouse work."""
+    encoder = AdaptedEncoder(e5_encoder, load_adapter(DEFAULT_ADAPTER))
+    query = encoder.encode_queries(["lagermedarbejder"])[0]
+    near, far = encoder.encode_queries(["lagerarbejde og truckkørsel", "sygeplejerske"]) @ query
+    assert near > far
+    low, _ = RelevanceConfig().range_for(encoder.name)
+    assert near > low  # a related pair lands inside the calibrated range
