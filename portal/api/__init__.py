@@ -17,7 +17,9 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import render_error
 
-from . import problems
+from . import messages, problems
+
+messages.install()  # before any schema below or in the area modules is defined
 
 API_VERSION = "1"
 

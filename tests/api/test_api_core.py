@@ -100,3 +100,17 @@ def test_spec_and_docs(app, client, auth, make_user):
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "vendor/swagger-ui/swagger-ui-bundle.js" in docs.get_data(as_text=True)
     assert "'unsafe-eval'" not in docs.headers["Content-Security-Policy"]
+
+
+def test_validation_errors_name_each_field_in_danish(app, client, make_user):
+    raw = make_token(app, make_user("company"))
+    answer = client.post("/api/v1/openings/", json={"title": "Lager", "hours_min": "mange", "farve": "blå"},
+                         headers=bearer(raw))
+    assert answer.status_code == 422 and answer.content_type == "application/problem+json"
+    errors = answer.json["errors"]
+    assert errors["hours_min"] == ["Skal være et tal."]
+    assert errors["kind"] == ["Feltet skal udfyldes."]
+    assert errors["farve"] == ["Ukendt felt."]
+    text = str(errors)
+    for english in ("Missing data", "Not a valid", "Unknown field", "Must be"):
+        assert english not in text
