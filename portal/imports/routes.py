@@ -28,11 +28,17 @@ from .runner import KINDS, MAX_ROWS, STATUS_LABELS, run_import
 from .template import render_template_xlsx
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# The page imports within the request (gunicorn's timeout is 60 s); larger files go to the CLI.
+DEFAULT_WEB_MAX_ROWS = 1_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _max_bytes() -> int:
     return int(current_app.config.get("IMPORT_MAX_CONTENT_LENGTH", DEFAULT_MAX_BYTES))
+
+
+def _web_max_rows() -> int:
+    return int(current_app.config.get("IMPORT_WEB_MAX_ROWS", DEFAULT_WEB_MAX_ROWS))
 
 
 def _page(form: ImportForm | None = None, report=None, status: int = 200, error: str = ""):
@@ -42,7 +48,7 @@ def _page(form: ImportForm | None = None, report=None, status: int = 200, error:
     return render_template("imports/index.html", forms=forms, report=report, error=error,
                            citizen_columns=CITIZEN_COLUMNS, opening_columns=OPENING_COLUMNS,
                            status_labels=STATUS_LABELS, max_mb=_max_bytes() // (1024 * 1024),
-                           max_rows=format_number(MAX_ROWS)), status
+                           max_rows=format_number(_web_max_rows())), status
 
 
 @bp.get("/")
@@ -79,7 +85,11 @@ def upload():
     cvs = form.cvs.data if form.kind.data == "citizens" and form.cvs.data and form.cvs.data.filename else None
     report = run_import(form.kind.data, upload_file.stream, _shown_name(upload_file.filename),
                         actor=current_user._get_current_object(), dry_run=form.mode.data == "dry",
-                        cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"])
+                        cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"],
+                        max_rows=_web_max_rows(), too_many=(
+                            f"Filen har mere end {format_number(_web_max_rows())} rækker, som er grænsen for "
+                            f"upload her på siden. Brug kommandoen “flask --app portal import {form.kind.data} "
+                            f"FIL” på serveren (op til {format_number(MAX_ROWS)} rækker), eller del filen op."))
     return _page(form, report, status=422 if report.file_problems else 200)
 
 

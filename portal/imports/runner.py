@@ -108,7 +108,8 @@ class _Context:
 def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None, dry_run: bool,
                cvs: BinaryIO | None = None, cv_folder: str | None = None, batch_size: int = BATCH_SIZE,
                progress: Callable[[int], None] | None = None,
-               on_total: Callable[[int], None] | None = None) -> Report:
+               on_total: Callable[[int], None] | None = None, max_rows: int | None = None,
+               too_many: str = "") -> Report:
     """Import ``source`` (CSV or XLSX) as ``kind`` ("citizens" or "openings"); return the report.
 
     Args:
@@ -120,6 +121,9 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
         cv_folder: where CV files are stored (the app's UPLOAD_FOLDER).
         progress: called with the number of rows handled since the last call.
         on_total: called once with the number of data rows, before pass 2.
+        max_rows: more data rows than this (default ``MAX_ROWS``) refuse the whole file before
+            anything is written.
+        too_many: the Danish message for that (default: split the file).
     """
     report = Report(kind, filename, dry_run)
     columns = citizens.COLUMNS if kind == "citizens" else openings.COLUMNS
@@ -131,7 +135,7 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
             return _finish(report, actor)
         if headers.unknown:
             report.notes.append("Disse kolonner kendes ikke og er sprunget over: " + ", ".join(headers.unknown[:20]))
-        duplicates, total = _first_pass(source, headers.positions["external_id"])
+        duplicates, total = _first_pass(source, headers.positions["external_id"], max_rows, too_many)
         archive = open_archive(cvs) if cvs is not None and kind == "citizens" else None
     except FileProblem as exc:
         report.file_problems.append(exc.message_da)
@@ -150,15 +154,18 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     return _finish(report, actor)
 
 
-def _first_pass(source: BinaryIO, id_position: int) -> tuple[dict[str, list[int]], int]:
+def _first_pass(source: BinaryIO, id_position: int, max_rows: int | None = None,
+                too_many: str = "") -> tuple[dict[str, list[int]], int]:
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     first_row: dict[str, int] = {}
     duplicates: dict[str, list[int]] = {}
     total = 0
     _table, rows = read_table(source)
     for number, cells in rows:
         total += 1
-        if total > MAX_ROWS:
-            raise FileProblem(f"Filen har mere end {MAX_ROWS:,} rækker. Del den op i flere filer.".replace(",", "."))
+        if total > max_rows:
+            raise FileProblem(too_many or f"Filen har mere end {max_rows:,} rækker. Del den op i flere filer."
+                              .replace(",", "."))
         try:
             external_id = cell_text(cells[id_position]) if id_position < len(cells) else ""
         except CellError:

@@ -91,3 +91,19 @@ def test_template_and_openings_campaign_file(app, client, auth, make_user):
         assert (opening.external_id, opening.status, opening.company_id) == ("K1", "open", company_user.company_id)
     again = _post(client, auth, csv_bytes(rows[:1], header=header), kind="openings", mode="run", name="k.csv")
     assert '<td>1</td>' in again.get_data(as_text=True)  # one "Uændret"
+
+
+def test_a_file_over_the_pages_row_limit_points_to_the_command_and_writes_nothing(app, client, auth, make_user):
+    auth.login(make_user("admin").email)
+    app.config["IMPORT_WEB_MAX_ROWS"] = 3
+    page = client.get("/admin/import/").get_data(as_text=True)
+    assert "Højst" in page and " 3 rækker" in page
+    response = _post(client, auth, csv_bytes([citizen_row(f"B{i}") for i in range(4)]), mode="run")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "mere end 3 rækker" in html and "flask --app portal import citizens" in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Citizen.id))) == 0
+    assert _post(client, auth, csv_bytes([citizen_row(f"B{i}") for i in range(3)]), mode="run").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Citizen.id))) == 3
