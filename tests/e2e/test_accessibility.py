@@ -91,6 +91,11 @@ PAGES = {
     "admin-rules": Page("admin", "/admin/regler"),
     "admin-indexer": Page("admin", "/admin/indexer"),
     "admin-citizen-erase": Page("admin", "/borgere/{citizen}/slet"),
+    "company-api-tokens": Page("company", "/profil/adgangsnoegler"),
+    "company-webhooks": Page("company", "/webhooks/"),
+    "company-webhook-form-error": Page("company", "/webhooks/ny", submit="Opret webhook"),
+    "admin-api-tokens": Page("admin", "/admin/adgangsnoegler"),
+    "admin-import": Page("admin", "/admin/import/"),
 }
 
 
