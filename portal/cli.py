@@ -221,38 +221,10 @@ def mail_send_command(loop: bool, interval: float) -> None:
     --loop it exits 1 with a message when the database cannot be used; the loop logs the
     error and tries again after the interval.
     """
-    import signal
-    import threading
-
+    from . import drain_loop
     from .notifications import mailer
 
-    if not loop:
-        try:
-            click.echo(mailer.drain().line())
-        except sa.exc.SQLAlchemyError as exc:
-            raise click.ClickException(
-                f"mail send: the database cannot be used ({type(exc).__name__}); is it reachable "
-                "and migrated (flask --app portal setup)? Nothing was sent.") from None
-        return
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo(f"mail worker: draining every {interval:g} s (Ctrl-C stops)")
-    try:
-        while not stop.is_set():
-            try:
-                result = mailer.drain()
-            except sa.exc.SQLAlchemyError as exc:
-                click.echo(f"mail worker: the database cannot be used ({type(exc).__name__}); "
-                           f"retrying in {interval:g} s", err=True)
-            else:
-                if result.sent or result.retried or result.failed:
-                    click.echo(result.line())
-            stop.wait(interval)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    click.echo("mail worker stopped")
+    drain_loop.run("mail", mailer.drain, command="mail send", loop=loop, interval=interval)
 
 
 @click.command("hours-reminders")
