@@ -1,4 +1,5 @@
-"""The shared body of the queue workers' CLI commands (mail, webhooks): drain once, or loop.
+"""What the durable queues (mail, webhooks) share: which rows may be claimed, the result of
+one drain, and the worker command's body.
 
 A worker drains its queue; once (exit 1 with a message when the database cannot be used) or
 every ``interval`` seconds until Ctrl-C or SIGTERM (a database error is logged and retried).
@@ -8,18 +9,33 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
 
 import click
 import sqlalchemy as sa
 
 
-class DrainResult(Protocol):
-    sent: int
-    retried: int
-    failed: int
+def claimable(model, now: datetime) -> sa.ColumnElement[bool]:
+    """Rows of a queue ``model`` (status, available_at, claimed_until) that are due and unclaimed."""
+    return sa.and_(model.status == "pending", model.available_at <= now,
+                   sa.or_(model.claimed_until.is_(None), model.claimed_until < now))
 
-    def line(self) -> str: ...
+
+@dataclass(frozen=True)
+class DrainResult:
+    """What one drain did: sent, put back for a retry, given up."""
+
+    LABEL: ClassVar[str] = ""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def line(self) -> str:
+        """The one-line summary the command prints."""
+        return f"{self.LABEL}sent {self.sent}, retried later {self.retried}, failed {self.failed}"
 
 
 def run(name: str, drain: Callable[[], DrainResult], *, command: str, loop: bool, interval: float) -> None:

@@ -30,7 +30,6 @@ import logging
 import re
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -41,7 +40,7 @@ from sqlalchemy.orm import Session
 from store import clock
 from store.models import MailMessage
 
-from .. import audit, mail
+from .. import audit, drain_loop, mail
 from ..extensions import db
 
 log = logging.getLogger("portal.mail")
@@ -69,22 +68,12 @@ def absolute_links(text: str, base: str) -> str:
     return _PATH.sub(lambda m: m.group(1) + base + m.group(2), text) if base else text
 
 
-@dataclass(frozen=True)
-class DrainResult:
+class DrainResult(drain_loop.DrainResult):
     """What one drain did: mails sent (or logged), put back for a retry, given up."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-
-    def line(self) -> str:
-        """The one-line summary the command prints."""
-        return f"sent {self.sent}, retried later {self.retried}, failed {self.failed}"
 
 
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(MailMessage.status == "pending", MailMessage.available_at <= now,
-                   sa.or_(MailMessage.claimed_until.is_(None), MailMessage.claimed_until < now))
+    return drain_loop.claimable(MailMessage, now)
 
 
 def claim(session: Session, now: datetime, lease: timedelta = LEASE) -> MailMessage | None:

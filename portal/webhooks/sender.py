@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from store import clock
 from store.models.api import WebhookDelivery, WebhookEndpoint
 
+from .. import drain_loop
 from ..extensions import db
 from . import urlguard
 
@@ -113,22 +114,14 @@ def post(url: str, body: bytes, headers: dict, config: Mapping) -> Answer:
         pool.close()
 
 
-@dataclass(frozen=True)
-class DrainResult:
+class DrainResult(drain_loop.DrainResult):
     """What one drain did."""
 
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-
-    def line(self) -> str:
-        """The one-line summary the command prints."""
-        return f"webhooks: sent {self.sent}, retried later {self.retried}, failed {self.failed}"
+    LABEL = "webhooks: "
 
 
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(WebhookDelivery.status == "pending", WebhookDelivery.available_at <= now,
-                   sa.or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now))
+    return drain_loop.claimable(WebhookDelivery, now)
 
 
 def claim(session: Session, now: datetime, lease: timedelta = LEASE, *,
