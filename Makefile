@@ -16,7 +16,7 @@ port-free:
 	  sys.exit(0 if free else "port $(PORT) on $(HOST) is already in use: stop what runs there, or choose another port: make run PORT=$(shell expr $(PORT) + 1)")'
 
 
-# The portal plus the indexer worker and the mail worker beside it (stopped together with Ctrl-C).
+# The portal plus the indexer, mail and webhook workers beside it (stopped together with Ctrl-C).
 # The port is checked first, so a busy port is reported before minutes of set-up.
 run: port-free install assets setup
 	@$(VENV)/bin/flask --app portal logins --url http://$(HOST):$(PORT)
