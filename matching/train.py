@@ -3,7 +3,7 @@
 Usage::
 
     python -m matching.train [--out matching/adapters/occupation-v1.npz] [--seed 0]
-        [--max-texts N] [--epochs 12] [--kind linear|mlp] [--data DIR]
+        [--max-texts N] [--epochs 12] [--kind linear|mlp] [--hard-negatives 0] [--data DIR]
 
 Reads the national occupation lists in ``/work/shared/data/melo-train`` (MIT, ESCO names;
 never ``melo/``, which stays the evaluation), encodes every selected text with the
@@ -11,7 +11,8 @@ production e5 encoder the way the relevance code embeds titles (e5 "query: " on 
 ``RelevanceConfig.doc_role``), caches those vectors on disk outside the repository (so a
 second run skips encoding), then trains a small adapter on the frozen vectors with in-batch
 InfoNCE: texts of one ESCO concept (a national title, its ESCO names, and the same concept's
-names in other languages) are pulled together. 10% of the concepts are held out; the epoch
+names in other languages) are pulled together; optionally each anchor also gets hard
+negatives, texts of the concepts nearest its own in the current mapped space. 10% of the concepts are held out; the epoch
 with the best held-out MAP is kept. Prints a JSON summary on the last line.
 
 torch is imported here only; the shipped adapter is applied with numpy (matching.adapter).
@@ -222,17 +223,75 @@ def _pairs(concepts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return pairs[rng.permutation(len(pairs))]
 
 
+def _concept_members(concepts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Texts grouped by concept: (labels, order, starts, counts); members of labels[i] are
+    order[starts[i] : starts[i] + counts[i]]."""
+    order = np.argsort(concepts, kind="stable")
+    labels, starts, counts = np.unique(concepts[order], return_index=True, return_counts=True)
+    return labels, order, starts, counts
+
+
+def nearest_concepts(mapped: np.ndarray, concepts: np.ndarray, neighbours: int,
+                     block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """For every concept, its ``neighbours`` nearest other concepts by centroid cosine.
+
+    Returns (labels, nearest): ``nearest[i]`` holds indices into ``labels`` (never ``i``).
+    Concept level, not text level: 20,000 centroids cost seconds, 200,000 texts would not.
+    """
+    labels, order, starts, counts = _concept_members(concepts)
+    sums = np.add.reduceat(mapped[order], starts, axis=0)
+    centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    k = min(neighbours, len(labels) - 1)
+    nearest = np.empty((len(labels), max(k, 0)), dtype=np.int64)
+    if k <= 0:
+        return labels, nearest
+    for start in range(0, len(labels), block):
+        sims = centroids[start : start + block] @ centroids.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, start + rows] = -np.inf  # a concept is not its own negative
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        nearest[start : start + block] = top
+    return labels, nearest
+
+
+class HardNegatives:
+    """Samples, per anchor, texts of the concepts nearest to the anchor's own (seeded).
+
+    Built from the current mapped vectors of the training texts; ``sample`` draws, for each
+    anchor concept, ``count`` of its nearest concepts at random and a random text of each.
+    """
+
+    def __init__(self, mapped: np.ndarray, concepts: np.ndarray, neighbours: int):
+        self.labels, self.nearest = nearest_concepts(mapped, concepts, neighbours)
+        _, self.order, self.starts, self.counts = _concept_members(concepts)
+
+    def sample(self, anchor_concepts: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+        """(len(anchor_concepts), count) positions (into the texts given at construction)."""
+        rows = np.searchsorted(self.labels, anchor_concepts)
+        picks = self.nearest[rows[:, None], rng.integers(0, self.nearest.shape[1], size=(len(rows), count))]
+        offsets = (rng.random(picks.shape) * self.counts[picks]).astype(np.int64)
+        return self.order[self.starts[picks] + offsets]
+
+
 def train_adapter(vectors: np.ndarray, concepts: np.ndarray, lists: np.ndarray, is_query: np.ndarray,
                   *, seed: int = 0, epochs: int = 12, batch: int = 1024, lr: float = 3e-4,
                   temperature: float = 0.05, kind: str = "linear", hidden: int = 512,
+                  hard_negatives: int = 0, neighbours: int = 20, mine_every: int = 1,
                   threads: int = 1, log=None) -> dict:
     """Train an adapter; return {"W", "b", ... , "heldout": {...}} with the best epoch's weights.
 
     ``kind`` "linear": v @ W + b, W initialised at identity. "mlp": a residual block
     v @ W + b + relu(v @ W1 + b1) @ W2, with W2 at zero, folded into the returned arrays.
+
+    ``hard_negatives`` > 0 adds that many extra negatives per anchor to the batch's: texts of
+    the anchor concept's ``neighbours`` nearest concepts, mined from the current mapped
+    vectors every ``mine_every`` epochs. A negative with the anchor's exact text (one name
+    filed under two concepts) is masked, in the batch and among the hard negatives.
     """
     import torch
 
+    if kind not in ("linear", "mlp"):
+        raise ValueError('kind must be "linear" or "mlp"')
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     rng = np.random.default_rng(seed)
@@ -241,6 +300,9 @@ def train_adapter(vectors: np.ndarray, concepts: np.ndarray, lists: np.ndarray, 
     held_idx = np.flatnonzero(held)
     dim = vectors.shape[1]
     data = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
+    # Identical vectors are identical texts: never a negative of each other.
+    _, text_ids = np.unique(vectors, axis=0, return_inverse=True)
+    text_ids = torch.from_numpy(text_ids.reshape(-1))
     weight = torch.nn.Parameter(torch.eye(dim))
     bias = torch.nn.Parameter(torch.zeros(dim))
     params = [weight, bias]
@@ -249,8 +311,6 @@ def train_adapter(vectors: np.ndarray, concepts: np.ndarray, lists: np.ndarray, 
         b1 = torch.nn.Parameter(torch.zeros(hidden))
         w2 = torch.nn.Parameter(torch.zeros(hidden, dim))
         params += [w1, b1, w2]
-    elif kind != "linear":
-        raise ValueError('kind must be "linear" or "mlp"')
 
     def forward(x: torch.Tensor) -> torch.Tensor:
         out = x @ weight + bias
@@ -258,28 +318,49 @@ def train_adapter(vectors: np.ndarray, concepts: np.ndarray, lists: np.ndarray, 
             out = out + torch.relu(x @ w1 + b1) @ w2
         return torch.nn.functional.normalize(out, dim=1)
 
-    def evaluate() -> float:
+    def mapped(index: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            mapped = forward(data[held_idx]).numpy()
-        return heldout_map(mapped, concepts[held_idx], lists[held_idx], is_query[held_idx])
+            return torch.cat([forward(data[index[i : i + 8192]]) for i in range(0, len(index), 8192)]).numpy()
+
+    def evaluate() -> float:
+        return heldout_map(mapped(held_idx), concepts[held_idx], lists[held_idx], is_query[held_idx])
 
     optimiser = torch.optim.Adam(params, lr=lr)
     baseline = heldout_map(vectors[held_idx], concepts[held_idx], lists[held_idx], is_query[held_idx])
     best = {"map": evaluate(), "epoch": 0, "state": [p.detach().clone() for p in params]}
     history = [round(best["map"], 4)]
     train_concepts = concepts[train_idx]
+    miner = None
     for epoch in range(1, epochs + 1):
+        if hard_negatives > 0 and (miner is None or (epoch - 1) % mine_every == 0):
+            miner = HardNegatives(mapped(train_idx), train_concepts, neighbours)
         pairs = train_idx[_pairs(train_concepts, rng)]
         for start in range(0, len(pairs) - batch // 4, batch):
-            chunk = torch.from_numpy(pairs[start : start + batch])
+            rows = pairs[start : start + batch]
+            chunk = torch.from_numpy(rows)
             left, right = forward(data[chunk[:, 0]]), forward(data[chunk[:, 1]])
             logits = left @ right.T / temperature
-            labels = torch.from_numpy(concepts[pairs[start : start + batch, 0]])
-            same = (labels[:, None] == labels[None, :]) & ~torch.eye(len(chunk), dtype=torch.bool)
+            labels = torch.from_numpy(concepts[rows[:, 0]])
+            anchor_text, partner_text = text_ids[chunk[:, 0]], text_ids[chunk[:, 1]]
+            eye = torch.eye(len(chunk), dtype=torch.bool)
+            same = ((labels[:, None] == labels[None, :]) | (anchor_text[:, None] == partner_text[None, :])
+                    | (partner_text[:, None] == anchor_text[None, :])) & ~eye
             logits = logits.masked_fill(same, float("-inf"))  # other texts of the concept are no negatives
+            columns, rows_logits = logits, logits.T
+            if miner is not None:
+                hard = torch.from_numpy(train_idx[miner.sample(concepts[rows[:, 0]], hard_negatives, rng)])
+                negatives = forward(data[hard.reshape(-1)]).reshape(len(chunk), hard_negatives, dim)
+                hard_text = text_ids[hard]
+                for side, text, extra in ((0, anchor_text, left), (1, partner_text, right)):
+                    scores = torch.einsum("bd,bhd->bh", extra, negatives) / temperature
+                    scores = scores.masked_fill(hard_text == text[:, None], float("-inf"))
+                    if side == 0:
+                        columns = torch.cat([columns, scores], dim=1)
+                    else:
+                        rows_logits = torch.cat([rows_logits, scores], dim=1)
             target = torch.arange(len(chunk))
-            loss = (torch.nn.functional.cross_entropy(logits, target)
-                    + torch.nn.functional.cross_entropy(logits.T, target)) / 2
+            loss = (torch.nn.functional.cross_entropy(columns, target)
+                    + torch.nn.functional.cross_entropy(rows_logits, target)) / 2
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -291,13 +372,12 @@ def train_adapter(vectors: np.ndarray, concepts: np.ndarray, lists: np.ndarray, 
             best = {"map": score, "epoch": epoch, "state": [p.detach().clone() for p in params]}
     for param, value in zip(params, best["state"]):
         param.data.copy_(value)
-    with torch.no_grad():
-        mapped = forward(data[held_idx]).numpy()
+    held_mapped = mapped(held_idx)
     result = {"W": weight.detach().numpy().copy(), "b": bias.detach().numpy().copy(),
               "kind": kind, "heldout": {"baseline_map": round(baseline, 4), "map": round(best["map"], 4),
                                         "best_epoch": best["epoch"], "history": history,
                                         "heldout_texts": int(len(held_idx)), "train_texts": int(len(train_idx))},
-              "calibration": calibration(mapped, concepts[held_idx])}
+              "calibration": calibration(held_mapped, concepts[held_idx])}
     if kind == "mlp":
         result.update(W1=w1.detach().numpy().copy(), b1=b1.detach().numpy().copy(),
                       W2=w2.detach().numpy().copy())
@@ -334,6 +414,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--temperature", type=float, default=0.05)
     parser.add_argument("--kind", choices=("linear", "mlp"), default="linear")
+    parser.add_argument("--hidden", type=int, default=512, help="width of the mlp's residual block")
+    parser.add_argument("--hard-negatives", type=int, default=0,
+                        help="extra negatives per anchor from its nearest wrong concepts (0: in-batch only)")
+    parser.add_argument("--neighbours", type=int, default=20, help="nearest concepts to draw hard negatives from")
+    parser.add_argument("--mine-every", type=int, default=1, help="re-mine hard negatives every N epochs")
     parser.add_argument("--workers", type=int, default=2, help="encoding processes")
     parser.add_argument("--cached-only", action="store_true",
                         help="train on the selected texts already in the vector cache (encode nothing)")
@@ -358,11 +443,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     encoded = time.perf_counter()
     result = train_adapter(vectors, corpus.concepts, corpus.lists, corpus.is_query, seed=args.seed,
                            epochs=args.epochs, batch=args.batch, lr=args.lr,
-                           temperature=args.temperature, kind=args.kind,
-                           log=lambda line: print(line, file=sys.stderr, flush=True))
+                           temperature=args.temperature, kind=args.kind, hidden=args.hidden,
+                           hard_negatives=args.hard_negatives, neighbours=args.neighbours,
+                           mine_every=args.mine_every, log=lambda line: print(line, file=sys.stderr, flush=True))
     summary = {"texts": len(corpus.texts), "concepts": int(len(np.unique(corpus.concepts))),
                "lists": len(corpus.list_names), "kind": args.kind, "seed": args.seed,
                "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "temperature": args.temperature,
+               "hard_negatives": args.hard_negatives, "neighbours": args.neighbours, "mine_every": args.mine_every,
                **result["heldout"], "calibration": result["calibration"],
                "encode_seconds": round(encoded - started, 1),
                "train_seconds": round(time.perf_counter() - encoded, 1)}
