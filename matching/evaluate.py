@@ -3,7 +3,7 @@
 Usage::
 
     python -m matching.evaluate --queries Q.tsv --corpus C.tsv --qrels R.tsv [--encoder e5]
-        [--adapter occupation-v1|none] [--cache-dir DIR]
+        [--adapter occupation-v1|none] [--dense-weight W] [--cache-dir DIR]
 
 Ranks the whole corpus for every query with :class:`RelevanceScorer` (same encoder, lexical
 channel and fusion as the portal; no constraints), prints a short summary and, on the last
@@ -191,15 +191,19 @@ def _encode_cached(encoder: Encoder, role: str, texts: list[str], what: str,
 
 def evaluate(encoder: Encoder, queries: dict[str, str], corpus: dict[str, str],
              qrels: dict[str, dict[str, int]], cache_dir: Path | None = None,
-             language_fusion: bool = True) -> dict[str, float | int]:
+             language_fusion: bool = True, dense_weight: float | None = None) -> dict[str, float | int]:
     """Rank the whole corpus for every judged query and average the metrics.
 
     ``language_fusion=False`` fuses every pair alike (no language detection), as before issue 12.
+    ``dense_weight`` overrides the fusion's default (for tuning on data held out from training).
     """
     from matching.relevance import RelevanceConfig, RelevanceScorer
 
     started = time.perf_counter()
-    config = RelevanceConfig() if language_fusion else RelevanceConfig(cross_language_dense_weight=None)
+    options = {} if language_fusion else {"cross_language_dense_weight": None}
+    if dense_weight is not None:
+        options["dense_weight"] = dense_weight
+    config = RelevanceConfig(**options)
     scorer = RelevanceScorer(encoder, config)
     doc_ids, doc_texts = list(corpus), list(corpus.values())
     position = {doc: i for i, doc in enumerate(doc_ids)}
@@ -233,6 +237,9 @@ def _parser() -> argparse.ArgumentParser:
                              "or the shipped default)")
     parser.add_argument("--no-language-fusion", action="store_true",
                         help="fuse cross-language pairs like same-language ones (the pre-issue-12 fusion)")
+    parser.add_argument("--dense-weight", type=float, default=None,
+                        help="fusion weight of the dense channel, 0..1 (default: RelevanceConfig's); tune it "
+                             "only on data held out from training, never on the dev splits")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="keep the base encoder's vectors here (e.g. ~/.cache/jobbro/eval)")
     return parser
@@ -249,7 +256,8 @@ def _read_inputs(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, st
 
 def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
          qrels: dict[str, dict[str, int]], adapter: str | None = None,
-         cache_dir: Path | None = None, language_fusion: bool = True) -> dict[str, float | int]:
+         cache_dir: Path | None = None, language_fusion: bool = True,
+         dense_weight: float | None = None) -> dict[str, float | int]:
     import os
 
     from matching.encoders import EncoderUnavailable, make_encoder
@@ -259,7 +267,7 @@ def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
     except ValueError as exc:  # unknown spec or adapter: a usage error, not a crash
         raise InputError("--encoder", None, str(exc)) from None
     try:
-        return evaluate(encoder, queries, corpus, qrels, cache_dir, language_fusion)
+        return evaluate(encoder, queries, corpus, qrels, cache_dir, language_fusion, dense_weight)
     except EncoderUnavailable as exc:  # model missing: say so, no traceback
         raise InputError("--encoder", None, str(exc)) from None
 
@@ -270,8 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         queries, corpus, qrels = _read_inputs(args)
         cache_dir = args.cache_dir.expanduser() if args.cache_dir else None
+        if args.dense_weight is not None and not 0.0 <= args.dense_weight <= 1.0:
+            raise InputError("--dense-weight", None, f"{args.dense_weight} is not within 0..1")
         result = _run(args.encoder, queries, corpus, qrels, args.adapter, cache_dir,
-                      not args.no_language_fusion)
+                      not args.no_language_fusion, args.dense_weight)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -67,13 +67,17 @@ def _read_tsv(path: Path) -> list[list[str]]:
 
 
 def load_corpus(root: Path, seed: int = 0, max_texts: int | None = None,
-                names_per_concept: int = NAMES_PER_CONCEPT) -> Corpus:
-    """Select training texts from every list folder under ``root``.
+                names_per_concept: int = NAMES_PER_CONCEPT, exclude: Sequence[str] = ()) -> Corpus:
+    """Select training texts from every list folder under ``root`` except those in ``exclude``.
 
     Raises:
-        FileNotFoundError: ``root`` has no list folders.
+        FileNotFoundError: ``root`` has no list folders, or an excluded list does not exist.
     """
     folders = sorted(p for p in root.iterdir() if (p / "corpus_elements.tsv").is_file())
+    unknown = sorted(set(exclude) - {f.name for f in folders})
+    if unknown:
+        raise FileNotFoundError(f"no list folder {', '.join(unknown)} under {root}")
+    folders = [f for f in folders if f.name not in set(exclude)]
     if not folders:
         raise FileNotFoundError(f"no MELO list folders (with corpus_elements.tsv) under {root}")
     by_concept: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
@@ -408,6 +412,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=None, help="adapter file to write (.npz)")
     parser.add_argument("--version", default=None, help="adapter version (default: the --out file's stem)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--exclude-lists", nargs="*", default=[], metavar="LIST",
+                        help="list folders left out entirely (e.g. to tune fusion on a whole unseen list)")
     parser.add_argument("--max-texts", type=int, default=None, help="use only the first N texts (whole concepts)")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch", type=int, default=1024)
@@ -430,7 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:
-        corpus = load_corpus(args.data, seed=args.seed, max_texts=args.max_texts)
+        corpus = load_corpus(args.data, seed=args.seed, max_texts=args.max_texts,
+                             exclude=args.exclude_lists)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -447,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            hard_negatives=args.hard_negatives, neighbours=args.neighbours,
                            mine_every=args.mine_every, log=lambda line: print(line, file=sys.stderr, flush=True))
     summary = {"texts": len(corpus.texts), "concepts": int(len(np.unique(corpus.concepts))),
-               "lists": len(corpus.list_names), "kind": args.kind, "seed": args.seed,
+               "lists": len(corpus.list_names), "excluded_lists": args.exclude_lists, "kind": args.kind, "seed": args.seed,
                "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "temperature": args.temperature,
                "hard_negatives": args.hard_negatives, "neighbours": args.neighbours, "mine_every": args.mine_every,
                **result["heldout"], "calibration": result["calibration"],
