@@ -1,4 +1,4 @@
-"""``python -m indexer run|drain|rebuild|status|bench`` (see indexer.cli)."""
+"""``python -m indexer run|drain|rebuild|status|verify|bench`` (see indexer.cli)."""
 from __future__ import annotations
 
 import sys

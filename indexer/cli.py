@@ -1,4 +1,4 @@
-"""Command line: ``python -m indexer run|drain|rebuild|status|bench``.
+"""Command line: ``python -m indexer run|drain|rebuild|status|verify|bench``.
 
 Every command reads the settings it shares with the portal (``DATABASE_URL``,
 ``MATCHING_BACKEND``, ``MATCHING_ENCODER``, ``ELASTICSEARCH_*``, ``MATCHING_INDEX_PATH``,
@@ -6,7 +6,7 @@ Every command reads the settings it shares with the portal (``DATABASE_URL``,
 the portal app. The indexer code below this module only takes arguments.
 
 Exit codes: 0 success; 1 work left (drain: events still pending, with the reason on
-stderr); 2 configuration or database not usable.
+stderr) or a difference found (verify); 2 configuration or database not usable.
 """
 from __future__ import annotations
 
@@ -169,6 +169,26 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from matching.backends import BackendUnavailable
+
+    from .verify import compare, differences
+
+    with configured_context() as ctx:
+        try:
+            report = compare(ctx.session, ctx.backend)
+        except BackendUnavailable as err:
+            print(f"verify: the index cannot be read: {err}", file=sys.stderr)
+            return 2
+    for line in differences(report):
+        print(f"verify: {line}", file=sys.stderr)
+    if report["pending"]:
+        print(f"verify: {report['pending']} outbox events are still pending "
+              "(python -m indexer drain)", file=sys.stderr)
+    print(json.dumps(report))
+    return 0 if report["equal"] else 1
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
 
@@ -205,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(func=cmd_rebuild)
     status = sub.add_parser("status", help="print the status as JSON on the last line")
     status.set_defaults(func=cmd_status)
+    verify = sub.add_parser("verify", help="compare the index with the database, read-only "
+                                           "(JSON on the last line; exit 1 on a difference)")
+    verify.set_defaults(func=cmd_verify)
     bench = sub.add_parser("bench", help="time a rebuild and an incremental update (JSON)")
     bench.add_argument("--citizens", type=int, default=10_000)
     bench.add_argument("--openings", type=int, default=200)
