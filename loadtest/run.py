@@ -128,6 +128,12 @@ def stop(process: subprocess.Popen | None) -> None:
             continue
 
 
+def gunicorn_command(port: int, workers: int) -> list[str]:
+    """The production server on loopback (also used by ``loadtest/soak.py``)."""
+    return [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--timeout", "60", "portal.wsgi:app"]
+
+
 def locust_command() -> str:
     beside = ROOT / ".venv-load" / "bin" / "locust"
     found = str(beside) if beside.exists() else shutil.which("locust")
@@ -176,9 +182,7 @@ def run(users: int, minutes: float, workers: int, think: float, with_worker: boo
         # The copy is brought to the code's schema (a no-op after `make setup`).
         subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "portal", "db", "upgrade"],
                        env=env, cwd=ROOT, check=True, capture_output=True)
-        gunicorn = start([str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
-                          "--workers", str(workers), "--timeout", "60", "portal.wsgi:app"],
-                         env, work / "gunicorn.log")
+        gunicorn = start(gunicorn_command(port, workers), env, work / "gunicorn.log")
         wait_healthy(url, gunicorn)
         if with_worker:
             worker = start([sys.executable, "-m", "indexer", "run"], env, work / "indexer.log")
