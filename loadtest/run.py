@@ -6,7 +6,8 @@ The demo that ``make run`` / ``make setup`` built (the instance folder, see
 ``store.settings.instance_path``) is copied into a temporary folder, so the test's answers,
 decisions and logged hours never touch it. The copy gets extra log-ins where a role has fewer
 accounts than simulated users (the portal keeps one live session per user, so users cannot
-share one), all with the demo password. gunicorn serves it as docker-compose does (3 workers),
+share one), all with the demo password. gunicorn serves it as docker-compose does (3 workers
+of 4 threads each, ``gthread``),
 the indexer worker runs beside it (edits flow into the index as in production), and locust
 runs the journeys of ``loadtest/locustfile.py``. Everything listens on 127.0.0.1 only, stops by
 itself after the given time, and is stopped by process group at the end.
@@ -128,12 +129,6 @@ def stop(process: subprocess.Popen | None) -> None:
             continue
 
 
-def gunicorn_command(port: int, workers: int) -> list[str]:
-    """The production server on loopback (also used by ``loadtest/soak.py``)."""
-    return [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--timeout", "60", "portal.wsgi:app"]
-
-
 def locust_command() -> str:
     beside = ROOT / ".venv-load" / "bin" / "locust"
     found = str(beside) if beside.exists() else shutil.which("locust")
@@ -161,7 +156,17 @@ def summarise(result: dict, users: int, seconds: float) -> dict:
     }
 
 
-def run(users: int, minutes: float, workers: int, think: float, with_worker: bool) -> dict:
+def gunicorn_command(port: int, workers: int, threads: int = 4) -> list[str]:
+    """The production server on loopback, as docker-compose runs it (also used by
+    ``loadtest/soak.py``): threaded workers, so a cheap page is not queued behind a ranking
+    another user asked the same worker for (``threads`` 1: sync workers)."""
+    return [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--worker-class", "gthread" if threads > 1 else "sync",
+            "--threads", str(threads), "--timeout", "60", "portal.wsgi:app"]
+
+
+def run(users: int, minutes: float, workers: int, think: float, with_worker: bool,
+        threads: int = 4) -> dict:
     source = Path(settings.instance_path())
     locust = locust_command()
     work = Path(tempfile.mkdtemp(prefix="jobbro-load-"))
@@ -182,7 +187,7 @@ def run(users: int, minutes: float, workers: int, think: float, with_worker: boo
         # The copy is brought to the code's schema (a no-op after `make setup`).
         subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "portal", "db", "upgrade"],
                        env=env, cwd=ROOT, check=True, capture_output=True)
-        gunicorn = start(gunicorn_command(port, workers), env, work / "gunicorn.log")
+        gunicorn = start(gunicorn_command(port, workers, threads), env, work / "gunicorn.log")
         wait_healthy(url, gunicorn)
         if with_worker:
             worker = start([sys.executable, "-m", "indexer", "run"], env, work / "indexer.log")
@@ -208,13 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose: 3)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per gunicorn worker (docker-compose: 4; 1 = sync workers)")
     parser.add_argument("--think", type=float, default=0.1, help="seconds between a user's requests")
     parser.add_argument("--no-worker", action="store_true", help="do not run the indexer worker beside")
     args = parser.parse_args(argv)
-    if args.users < 1 or args.minutes <= 0:
-        parser.error("--users must be at least 1 and --minutes above 0")
+    if args.users < 1 or args.minutes <= 0 or args.workers < 1 or args.threads < 1:
+        parser.error("--users, --workers and --threads must be at least 1 and --minutes above 0")
     try:
-        figures = run(args.users, args.minutes, args.workers, args.think, not args.no_worker)
+        figures = run(args.users, args.minutes, args.workers, args.think, not args.no_worker, args.threads)
     except LoadTestError as err:
         print(f"loadtest: {err}", file=sys.stderr)
         return 2

