@@ -6,7 +6,8 @@ occupation, and decide on each one the way a virksomhedskonsulent does: the occu
 counts most (the same occupation is mostly approved, a related one, sharing a sector, about
 half the time, an unrelated one rarely), and then the practical fit the hand-set weights
 only weigh lightly: a short commute (many citizens have no car and the buses are few) and
-whether the citizen can work the hours the opening needs. A rejection names the reason that
+whether the opening uses the hours the citizen can work (a citizen who can work 30 hours
+is seldom sent to an 8-hour småjob when the aim is self-support). A rejection names the reason that
 weighed most. Closed openings were screened in the weeks after they were published; open
 openings are screened continually, so the latest weeks hold many decisions on many openings.
 These decisions are what the learned re-ranking (issue 12) learns from on the demo.
@@ -33,7 +34,7 @@ SAME_OCCUPATION_SHARE = 0.4
 BASE_LOGODDS = {"same": 1.6, "related": -0.2, "unrelated": -2.6}
 NEAR_KM = 6.0  # up to here the commute counts for the citizen ...
 PER_KM = 0.14  # ... and each km beyond it against
-HOURS_FULL = 0.8  # hours fit (citizen's hours / opening's maximum) from which hours do not count
+HOURS_FULL = 0.8  # hours fit (as the matcher's, see hours_fit) from which hours do not count
 PER_HOURS = 4.0  # log-odds per unit of hours fit below HOURS_FULL
 REJECTION_REASONS = {
     "same": ("Andre kandidater passer bedre til opgaverne.", "Borgeren ønsker ikke denne arbejdsplads."),
@@ -44,8 +45,8 @@ REJECTION_REASONS = {
     "commute": ("For lang transport; borgeren har svært ved at komme frem.",
                 "Arbejdspladsen ligger for langt fra borgerens bopæl.",
                 "Transporten passer ikke med borgerens hverdag."),
-    "hours": ("Opslaget har brug for flere timer, end borgeren kan nu.",
-              "Timerne passer ikke: borgeren kan for få timer om ugen."),
+    "hours": ("For få timer: borgeren kan arbejde flere timer, end opslaget tilbyder.",
+              "Timerne passer ikke; vi leder efter noget med flere timer til borgeren."),
 }
 APPROVAL_REASONS = {
     "same": ("Jobmålet passer til opgaverne.", "Erfaring med faget og tæt på arbejdspladsen.",
@@ -65,8 +66,10 @@ def _relation(citizen: DemoCitizen, opening: DemoOpening) -> str:
 
 
 def hours_fit(citizen: DemoCitizen, opening: DemoOpening) -> float:
-    """The share of the opening's maximum hours the citizen can work, capped at 1."""
-    return min(1.0, citizen.hours_available / max(opening.hours_max, 1.0))
+    """The share of the citizen's hours the opening can use, as ``matching.ranking.hours_fit``."""
+    if citizen.hours_available <= opening.hours_max:
+        return 1.0
+    return opening.hours_max / citizen.hours_available
 
 
 def approval_terms(citizen: DemoCitizen, opening: DemoOpening) -> dict[str, float]:
