@@ -8,7 +8,7 @@ VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install assets browser setup clean-index port-free loadtest
+.PHONY: run test install assets browser setup clean-index port-free loadtest soak
 
 port-free:
 	@$(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
@@ -78,6 +78,13 @@ MINUTES ?= 5
 LOAD_VENV := .venv-load
 loadtest: setup $(LOAD_VENV)/.installed
 	$(PY) -m loadtest.run --users $(USERS) --minutes $(MINUTES)
+
+# The soak (not part of `make test`): the load test for MINUTES (30 unless given) with the
+# indexer, mail and webhook workers beside it and edits flowing; every process's memory is
+# sampled and the index compared with the database at the end (table, then JSON last).
+soak: MINUTES = 30
+soak: setup $(LOAD_VENV)/.installed
+	$(PY) -m loadtest.soak --users $(USERS) --minutes $(MINUTES)
 
 # locust (and gevent) in a virtualenv of their own: the portal and its tests never load them.
 $(LOAD_VENV)/.installed: loadtest/requirements.txt

@@ -7,6 +7,13 @@ group the same page for different ids; the ranking page is named "ranking ...", 
 runner reports separately from the ordinary pages. Response times are also written, per
 group, to ``LOADTEST_RESULT`` when the test stops.
 
+With ``LOADTEST_EDITS=1`` (the soak, ``loadtest/soak.py``, sets it) consultants and companies
+also edit what the matching index is built from, through the real forms: a citizen's
+availability (hours), typed CV or jobmål; an opening's description, and closing or reopening
+it. Each saved edit is counted per kind in the result file (``edits``); an edit refused because
+someone else saved first (the forms' version check), or because the citizen is read-only
+(restricted or anonymised), is counted as ``refused``, not a failure.
+
 Only loopback is ever contacted: the runner passes ``--host http://127.0.0.1:<port>``.
 """
 from __future__ import annotations
@@ -15,16 +22,36 @@ import json
 import os
 import random
 import re
+from html.parser import HTMLParser
 
 from locust import HttpUser, between, events, task
 
 ACCOUNTS: dict[str, list[str]] = json.loads(open(os.environ["LOADTEST_ACCOUNTS"]).read())
 PASSWORD = os.environ["LOADTEST_PASSWORD"]
 THINK = float(os.environ.get("LOADTEST_THINK_SECONDS", "0.1"))
+EDIT_WEIGHT = 1 if os.environ.get("LOADTEST_EDITS") == "1" else 0  # weight 0: never picked
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TIMES: dict[str, list[float]] = {"ranking": [], "pages": []}
 FAILURES: dict[str, int] = {"ranking": 0, "pages": 0}
+EDITS: dict[str, int] = {}
+REFUSED: dict[str, int] = {}
+# The pages' answers when another user saved the same row first (optimistic locking), or the
+# citizen is read-only: the edit is refused as it should be.
+REFUSED_TEXTS = ("ændret af en anden", "ændret samtidig", "kan ikke ændres",
+                 "Der kan ikke foretages ændringer")
+HOURS = ("8", "10", "12", "15", "20", "25", "30", "37")
+JOB_GOALS = ("Lagermedarbejder", "Kantinemedhjælper", "Rengøringsassistent", "Butiksmedhjælper",
+             "Chauffør", "Pædagogmedhjælper", "Gartner", "Produktionsmedarbejder")
+CV_LINES = ("Erfaring med pluk og pak på lager, truckcertifikat.",
+            "Har arbejdet i kantine og køkken, kender hygiejneregler.",
+            "Rengøring på kontorer og skoler i tre år.",
+            "Kundeservice og kasse i dagligvarebutik.",
+            "Kørekort B, har kørt varer ud for et bageri.",
+            "Frivillig i idrætsforening, hjælper med børnehold.",
+            "Montage og pakning i produktion, skifteholdsarbejde.",
+            "Taler dansk og engelsk, lidt tysk.")
+EXTRA_SENTENCE = " Vi tilbyder grundig oplæring fra første dag."
 
 
 @events.request.add_listener
@@ -40,11 +67,74 @@ def _write_result(**_kwargs):
     path = os.environ.get("LOADTEST_RESULT")
     if path:
         with open(path, "w") as out:
-            json.dump({"times": TIMES, "failures": FAILURES}, out)
+            json.dump({"times": TIMES, "failures": FAILURES, "edits": EDITS, "refused": REFUSED}, out)
 
 
 def ids(html: str, pattern: str) -> list[int]:
     return sorted({int(m) for m in re.findall(pattern, html)})
+
+
+class _FormFields(HTMLParser):
+    """What a browser submits for the form marked ``data-testid="<testid>"`` (no file inputs)."""
+
+    def __init__(self, testid: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.testid = testid
+        self.inside = False
+        self.fields: list[tuple[str, str]] = []
+        self._select: tuple[str, bool, list[tuple[str, bool]]] | None = None
+        self._textarea: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v if v is not None else "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("data-testid") == self.testid
+        elif tag == "option" and self.inside and self._select is not None:
+            self._select[2].append((a.get("value", ""), "selected" in a))
+        elif not self.inside or not a.get("name"):
+            return
+        elif tag == "input":
+            kind = a.get("type", "text").lower()
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("submit", "button", "image", "reset", "file"):
+                self.fields.append((a["name"], a.get("value", "on" if kind in ("checkbox", "radio") else "")))
+        elif tag == "select":
+            self._select = (a["name"], "multiple" in a, [])
+        elif tag == "textarea":
+            self._textarea = (a["name"], [])
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self._textarea is not None:
+            name, parts = self._textarea
+            self.fields.append((name, "".join(parts).removeprefix("\n")))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            name, multiple, options = self._select
+            chosen = [value for value, selected in options if selected]
+            if not chosen and not multiple:  # a single select submits its first option
+                chosen = [value for value, _ in options[:1]]
+            self.fields.extend((name, value) for value in chosen)
+            self._select = None
+
+
+def form_fields(html: str, testid: str) -> dict[str, list[str]]:
+    """The form's fields as a browser would post them (name -> values, in page order)."""
+    parser = _FormFields(testid)
+    parser.feed(html)
+    fields: dict[str, list[str]] = {}
+    for name, value in parser.fields:
+        fields.setdefault(name, []).append(value)
+    return fields
 
 
 class PortalUser(HttpUser):
@@ -88,6 +178,20 @@ class PortalUser(HttpUser):
                 resp.failure(f"{resp.status_code} on POST {url}")
             return resp
 
+    def save(self, url: str, fields: dict[str, list[str]], name: str, saved: str) -> None:
+        """Post an edit form; count it when the page says ``saved``, as refused when someone
+        else saved first or the row is read-only, and a failure otherwise."""
+        payload = [(key, value) for key, values in fields.items() for value in values]
+        with self.client.post(url, data=payload, name=name, catch_response=True) as resp:
+            if resp.status_code >= 400:
+                resp.failure(f"{resp.status_code} on POST {url}")
+            elif saved in resp.text:
+                EDITS[name] = EDITS.get(name, 0) + 1
+            elif any(text in resp.text for text in REFUSED_TEXTS):
+                REFUSED[name] = REFUSED.get(name, 0) + 1
+            else:
+                resp.failure(f"edit not saved on POST {url}")
+
     def confirm_if_asked(self, resp, name: str) -> None:
         """Answer the fresh-login step some actions ask for, as the user would."""
         if "/auth/bekraeft" in resp.url or "/auth/confirm" in resp.url:
@@ -128,6 +232,33 @@ class CompanyUser(PortalUser):
         if month:
             self.post(f"/forloeb/{placement}/timer", {"month": month.group(1), "hours": "37"}, "log timer")
 
+    @task(EDIT_WEIGHT)
+    def edit_opening(self):
+        """Edit an opening's description, or close it, or reopen (publish) a closed one."""
+        listing = self.get("/opslag/", "opslag")
+        found = ids(listing.text, r'/opslag/(\d+)"')
+        if not found:
+            return
+        opening = random.choice(found)
+        url = f"/opslag/{opening}/rediger"
+        fields = form_fields(self.get(url, "opslag/rediger").text, "opening-form")
+        if not fields:
+            return
+        status = fields.get("status", ["open"])[0]
+        if status == "open" and random.random() < 0.2:
+            detail = self.get(f"/opslag/{opening}", "opslag/[id]")
+            self.csrf = self.token(detail.text) or self.csrf
+            self.save(f"/opslag/{opening}/luk", {"csrf_token": [self.csrf]}, "luk opslag", "er lukket")
+            return
+        if status != "open":
+            fields["status"] = ["open"]
+            self.save(url, fields, "genåbn opslag", "Ændringerne i")
+            return
+        text = fields.get("description", [""])[0]
+        fields["description"] = [text[:-len(EXTRA_SENTENCE)] if text.endswith(EXTRA_SENTENCE)
+                                 else text + EXTRA_SENTENCE]
+        self.save(url, fields, "ret opslag", "Ændringerne i")
+
     @task(1)
     def hotline(self):
         self.get("/hotline/", "hotline")
@@ -165,10 +296,52 @@ class ConsultantUser(PortalUser):
                                   "reason": "Belastningstest: fravalgt"}, "beslut")
                 self.confirm_if_asked(resp, "beslut")
 
+    def citizen_ids(self) -> list[int]:
+        """The citizens on the list: the team's (a cloned log-in has no caseload of its own)."""
+        listing = self.get("/borgere/?scope=team", "borgere")
+        found = ids(listing.text, r'/borgere/(\d+)"')
+        if not found:
+            found = ids(self.get("/borgere/?scope=all", "borgere").text, r'/borgere/(\d+)"')
+        return found
+
+    @task(EDIT_WEIGHT)
+    def edit_citizen(self):
+        """Change a citizen's availability, typed CV or jobmål (what the index is built from)."""
+        found = self.citizen_ids()
+        if not found:
+            return
+        citizen = random.choice(found)
+        pick = random.random()
+        if pick < 0.5:
+            url = f"/borgere/{citizen}/profil"
+            fields = form_fields(self.get(url, "borger/profil").text, "profile-form")
+            if fields:
+                now = fields.get("hours_available", [""])[0]
+                fields["hours_available"] = [random.choice([h for h in HOURS if h != now])]
+                self.save(url, fields, "ret borgers timer", "Profilen er gemt")
+        elif pick < 0.8:
+            fields = form_fields(self.get(f"/borgere/{citizen}/cv", "borger/cv").text, "cv-text")
+            if fields:
+                fields["text"] = [" ".join(random.sample(CV_LINES, 4))]
+                self.save(f"/borgere/{citizen}/cv/tekst", fields, "ret borgers cv",
+                          "Matchingen opdateres om lidt")
+        else:
+            url = f"/borgere/{citizen}/jobmaal"
+            page = self.get(url, "borger/jobmål")
+            removable = re.findall(rf'action="(/borgere/{citizen}/jobmaal/\d+/slet)"', page.text)
+            if len(removable) >= 3:  # keep two to four jobmål: remove the last, else add one
+                self.csrf = self.token(page.text) or self.csrf
+                self.save(removable[-1], {"csrf_token": [self.csrf]}, "fjern jobmål", "Jobmålet er fjernet")
+                return
+            fields = form_fields(page.text, "add-job-goal")
+            new = [goal for goal in JOB_GOALS if goal not in page.text]
+            if fields and new:
+                fields["title"] = [random.choice(new)]
+                self.save(url, fields, "tilføj jobmål", "Jobmålet er tilføjet")
+
     @task(2)
     def citizens(self):
-        listing = self.get("/borgere/", "borgere")
-        found = ids(listing.text, r'/borgere/(\d+)"')
+        found = self.citizen_ids()
         if found:
             self.get(f"/borgere/{random.choice(found)}", "borgere/[id]")
 
