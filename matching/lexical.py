@@ -15,6 +15,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -68,8 +69,20 @@ def normalise(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+# Job titles and jobmål are short and come back on every ranking (each candidate's jobmål
+# is compared with the opening's title); their tokens are kept, long texts (CVs) are not.
+_SHORT_TEXT = 256
+
+
+@lru_cache(maxsize=8192)
+def _short_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(normalise(text)))
+
+
 def tokens(text: str) -> list[str]:
     """Split normalised text into word tokens (letters and digits; "-" and "/" split)."""
+    if len(text) <= _SHORT_TEXT:
+        return list(_short_tokens(text))
     return _TOKEN.findall(normalise(text))
 
 
@@ -102,6 +115,23 @@ def _hasher(kwargs: dict) -> HashingVectorizer:
                              n_features=N_FEATURES, **kwargs)
 
 
+def _text_key(text: str) -> bytes:
+    """A short hash of the exact text: cache keys never hold readable text."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _stack(rows: Sequence[sparse.csr_matrix], n_features: int) -> sparse.csr_matrix:
+    """One-row CSR matrices stacked into one (a fresh matrix; much cheaper than
+    ``scipy.sparse.vstack`` for hundreds of single rows)."""
+    if not rows:
+        return sparse.csr_matrix((0, n_features), dtype=np.float32)
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([r.nnz for r in rows], out=indptr[1:])
+    data = np.concatenate([r.data for r in rows]).astype(np.float32, copy=False)
+    indices = np.concatenate([r.indices for r in rows]).astype(np.int32, copy=False)
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), n_features))
+
+
 class _CountCache:
     """Hashed feature counts per analysed text, most recently used kept (thread-safe).
 
@@ -120,8 +150,7 @@ class _CountCache:
         if not docs:
             return hasher.transform([]).tocsr()
         spec = hash((hasher.analyzer, hasher.ngram_range))
-        keys = [(spec, hashlib.blake2b(d.encode("utf-8", "surrogatepass"), digest_size=16).digest())
-                for d in docs]
+        keys = [(spec, _text_key(d)) for d in docs]
         with self._lock:
             found = {k: self._rows[k] for k in keys if k in self._rows}
             for k in found:
@@ -134,7 +163,7 @@ class _CountCache:
                     found[keys[i]] = self._rows[keys[i]] = fresh[row]
                 while len(self._rows) > self.max_entries:
                     self._rows.popitem(last=False)
-        return sparse.vstack([found[k] for k in keys], format="csr").astype(np.float32)
+        return _stack([found[k] for k in keys], hasher.n_features)
 
 
 _COUNTS = _CountCache()
@@ -247,6 +276,11 @@ class LexicalModel:
         self._fitted_docs: list[str] | None = None
         self._fitted_matrix: sparse.csr_matrix | None = None
         self.stats_version: str | None = None
+        # TF-IDF rows per text hash: a row is a function of the text and this model alone,
+        # so the candidates of repeated rankings are weighted once (LRU, thread-safe).
+        self._rows: OrderedDict[bytes, sparse.csr_matrix] = OrderedDict()
+        self._rows_lock = threading.Lock()
+        self.max_cached_rows = 4096
 
     def with_stats(self, stats: LexicalStats | None) -> LexicalModel:
         """Use fixed document frequencies (None: no IDF); returns self."""
@@ -261,6 +295,8 @@ class LexicalModel:
             self._blocks.append((_hasher(kwargs), idf, weight))
         self.stats_version = stats.version if stats is not None else None
         self._fitted_docs = self._fitted_matrix = None
+        with self._rows_lock:
+            self._rows.clear()
         return self
 
     def fit(self, texts: Sequence[str]) -> LexicalModel:
@@ -284,6 +320,27 @@ class LexicalModel:
         return self._transform(texts)
 
     def _transform(self, docs: Sequence[str]) -> sparse.csr_matrix:
+        keys = [_text_key(d) for d in docs]
+        with self._rows_lock:
+            found = {k: self._rows[k] for k in keys if k in self._rows}
+            for k in found:
+                self._rows.move_to_end(k)
+        missing = list({k: d for k, d in zip(keys, docs) if k not in found}.items())
+        if missing:
+            fresh = self._weigh([d for _, d in missing])
+            with self._rows_lock:
+                for row, (k, _) in enumerate(missing):
+                    found[k] = self._rows[k] = fresh[row]
+                while len(self._rows) > self.max_cached_rows:
+                    self._rows.popitem(last=False)
+        width = found[keys[0]].shape[1] if keys else self._width()
+        return _stack([found[k] for k in keys], width)
+
+    def _width(self) -> int:
+        return N_FEATURES * len(self._blocks) if self._blocks else 1
+
+    def _weigh(self, docs: Sequence[str]) -> sparse.csr_matrix:
+        """L2-normalised TF-IDF rows for ``docs``, each row computed from its text alone."""
         blocks = []
         for hasher, idf, weight in self._blocks or ():
             matrix = _COUNTS.rows(hasher, docs)

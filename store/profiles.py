@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.vocab import COMPANY_BASED_KINDS
 
-from .models import Citizen, EligibilityRule, Opening, Placement
+from .models import Citizen, CvDocument, EligibilityRule, JobGoal, Opening, Placement
 from store import clock
 
 # Citizen.languages is free text in Danish ("dansk, engelsk"); matching uses short codes.
@@ -55,10 +55,15 @@ def citizen_profile(citizen: Citizen, last_company_placement: date | None = None
         ValueError: the row holds a value matching does not know (see CitizenProfile).
     """
     cv = citizen.current_cv
+    return _profile(citizen, tuple(g.title for g in citizen.job_goals),
+                    (cv.text or "") if cv is not None else "", last_company_placement)
+
+
+def _profile(citizen, job_goals: tuple[str, ...], cv_text: str,
+             last_company_placement: date | None) -> CitizenProfile:
+    """A profile from a citizen row or a Core row of its columns (the same attribute names)."""
     return CitizenProfile(
-        id=str(citizen.id), version=int(citizen.version),
-        job_goals=tuple(g.title for g in citizen.job_goals),
-        cv_text=(cv.text or "") if cv is not None else "",
+        id=str(citizen.id), version=int(citizen.version), job_goals=job_goals, cv_text=cv_text,
         benefit_group=citizen.benefit_group, hours_available=float(citizen.hours_available),
         postcode=citizen.postcode, max_commute_km=float(citizen.max_commute_km),
         driving_licences=frozenset(citizen.driving_licences or ()),
@@ -158,3 +163,58 @@ def citizen_profiles(session: Session, citizens: Sequence[Citizen],
     """
     placements = last_company_placements(session, [c.id for c in citizens], today)
     return {c.id: citizen_profile(c, placements.get(c.id)) for c in citizens}
+
+
+# The columns a profile (and a ranking card) needs: never the contact or limitation fields.
+_PROFILE_COLUMNS = (Citizen.id, Citizen.version, Citizen.name, Citizen.benefit_group,
+                    Citizen.hours_available, Citizen.postcode, Citizen.max_commute_km,
+                    Citizen.driving_licences, Citizen.languages, Citizen.readiness_group,
+                    Citizen.case_start)
+
+
+def matchable_profiles(session: Session, ids: Sequence[int] | None, today: date | None = None,
+                       ) -> tuple[dict[int, CitizenProfile], dict[int, str]]:
+    """Profiles of the indexable citizens among ``ids`` (None: all), and their names.
+
+    The same profiles as :func:`citizen_profiles` over the rows :func:`is_indexable_citizen`
+    accepts, read with four Core queries per 500 ids (the columns, the jobmål, the current
+    CV's text, the last company-based placement) instead of ORM rows with every CV: this is
+    what a ranking reads for its whole candidate pool.
+
+    Raises:
+        ValueError: as :func:`citizen_profile`, for the first bad row.
+    """
+    chunks = [None] if ids is None else [list(ids[i:i + 500]) for i in range(0, len(ids), 500)]
+    profiles: dict[int, CitizenProfile] = {}
+    names: dict[int, str] = {}
+    for chunk in chunks:
+        rows = _open_cases(session, chunk)
+        if not rows:
+            continue
+        found = list(rows)
+        goals: dict[int, list[str]] = {}
+        for citizen_id, title in session.execute(
+                sa.select(JobGoal.citizen_id, JobGoal.title).where(JobGoal.citizen_id.in_(found))
+                .order_by(JobGoal.citizen_id, JobGoal.position, JobGoal.id)):
+            goals.setdefault(citizen_id, []).append(title)
+        current = (sa.select(sa.func.max(CvDocument.id)).where(CvDocument.citizen_id.in_(found))
+                   .group_by(CvDocument.citizen_id))
+        cvs = dict(session.execute(sa.select(CvDocument.citizen_id, CvDocument.text)
+                                   .where(CvDocument.id.in_(current))).all())
+        # Matchable as Citizen.missing_for_matching: a jobmål and a CV with text (the VK in SQL).
+        usable = [cid for cid in found if goals.get(cid) and (cvs.get(cid) or "").strip()]
+        placements = last_company_placements(session, usable, today)
+        for cid in usable:
+            profiles[cid] = _profile(rows[cid], tuple(goals[cid]), cvs[cid] or "", placements.get(cid))
+            names[cid] = rows[cid].name
+    return profiles, names
+
+
+def _open_cases(session: Session, ids: list[int] | None) -> dict[int, sa.Row]:
+    """Rows of the profile columns for open, unrestricted, non-anonymised cases with a VK."""
+    query = sa.select(*_PROFILE_COLUMNS).where(
+        Citizen.vk_id.is_not(None), Citizen.restricted.is_(False), Citizen.anonymised_at.is_(None),
+        Citizen.case_closed.is_(None))
+    if ids is not None:
+        query = query.where(Citizen.id.in_(ids))
+    return {row.id: row for row in session.execute(query.order_by(Citizen.id))}

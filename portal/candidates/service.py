@@ -18,7 +18,7 @@ from ..matching_runtime import matching_service
 from .reasons import broken_limits
 from store.models import Citizen, Company, Opening, Proposal, User
 from store.models.base import utcnow
-from store.profiles import citizen_profiles, is_indexable_citizen, load_citizens, opening_profile
+from store.profiles import citizen_profiles, is_indexable_citizen, matchable_profiles, opening_profile
 
 # The nearest excluded candidates shown when no good match is left.
 NEAREST_EXCLUDED = 10
@@ -26,25 +26,50 @@ NEAREST_EXCLUDED = 10
 log = logging.getLogger(__name__)
 
 
+@dataclasses.dataclass(frozen=True)
+class CandidateRow:
+    """What a ranking card shows of a citizen besides the engine's explanation.
+
+    The attribute names are the citizen row's, so :func:`.reasons.checked_limits` and the
+    template read it as they would a row; built from the profile the ranking scored.
+    """
+
+    id: int
+    name: str
+    benefit_group: str
+    readiness_group: str
+    hours_available: float
+    max_commute_km: float
+    driving_licences: frozenset[str]
+
+    @classmethod
+    def of(cls, profile: CitizenProfile, name: str) -> CandidateRow:
+        return cls(int(profile.id), name, profile.benefit_group, profile.readiness_group,
+                   profile.hours_available, profile.max_commute_km, profile.driving_licences)
+
+
 class DbCitizenSource:
-    """``matching.service.ProfileSource`` over the database: the truth fills the hits."""
+    """``matching.service.ProfileSource`` over the database: the truth fills the hits.
+
+    Reads only the columns a profile needs (``store.profiles.matchable_profiles``), no ORM
+    rows: a ranking fills its whole candidate pool from here.
+    """
 
     def __init__(self, session: Session, today: date | None = None) -> None:
         self.session, self.today = session, today
-        self.rows: dict[int, Citizen] = {}
+        self.rows: dict[int, CandidateRow] = {}
         self.profiles: dict[str, CitizenProfile] = {}
 
     def get(self, ids: Sequence[str]) -> Mapping[str, CitizenProfile]:
         wanted = [int(i) for i in ids if str(i).isdigit()]
-        return self._profiles(load_citizens(self.session, wanted).values())
+        return self._profiles(wanted)
 
     def all(self) -> Iterable[CitizenProfile]:
-        return self._profiles(load_citizens(self.session, None).values()).values()
+        return self._profiles(None).values()
 
-    def _profiles(self, rows: Iterable[Citizen]) -> dict[str, CitizenProfile]:
-        usable = [c for c in rows if is_indexable_citizen(c)]
-        self.rows.update((c.id, c) for c in usable)
-        profiles = citizen_profiles(self.session, usable, self.today)
+    def _profiles(self, ids: list[int] | None) -> dict[str, CitizenProfile]:
+        profiles, names = matchable_profiles(self.session, ids, self.today)
+        self.rows.update((cid, CandidateRow.of(p, names[cid])) for cid, p in profiles.items())
         found = {str(cid): profile for cid, profile in profiles.items()}
         self.profiles.update(found)
         return found
@@ -55,7 +80,7 @@ class ExcludedRow:
     """An excluded candidate for the page: the row (None if gone) and why, in Danish."""
 
     citizen_id: int
-    citizen: Citizen | None
+    citizen: CandidateRow | None
     reasons: list[str]
 
 
@@ -64,7 +89,7 @@ class Ranking:
     """A ranking for the page: the engine's result, the rows behind it, the excluded ones."""
 
     result: MatchResult
-    rows: dict[int, Citizen]
+    rows: dict[int, CandidateRow]
     excluded: list[ExcludedRow]
 
 

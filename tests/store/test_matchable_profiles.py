@@ -1,0 +1,60 @@
+"""store.profiles.matchable_profiles (the ranking's Core read) gives exactly the profiles of
+the ORM path: citizen_profiles over the rows is_indexable_citizen accepts."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from portal.extensions import db
+from store.models import Citizen, Company, CvDocument, JobGoal, Placement
+from store.profiles import citizen_profiles, is_indexable_citizen, load_citizens, matchable_profiles
+
+TODAY = date(2026, 12, 2)
+
+
+def _citizen(name, vk_id, goals=("Lagermedarbejder",), cvs=("Truck og lager.",), **fields):
+    citizen = Citizen(name=name, postcode="8722", benefit_group="kontanthjaelp", hours_available=12.5,
+                      readiness_group="paa_vej", case_start=date(2025, 6, 1), vk_id=vk_id,
+                      max_commute_km=30, driving_licences=["B", "C"], languages="Dansk, engelsk",
+                      **fields)
+    for position, goal in enumerate(goals):
+        citizen.job_goals.append(JobGoal(title=goal, position=position))
+    for text in cvs:
+        citizen.cv_documents.append(CvDocument(text=text))
+    return citizen
+
+
+def test_the_core_read_equals_the_orm_profiles_of_the_indexable_citizens(app, make_user):
+    vk = make_user("consultant")
+    with app.app_context():
+        company = Company(name="Lager A/S", cvr="12345678", postcode="8722")
+        citizens = [
+            _citizen("Klar Kandidat", vk.id, goals=("Chauffør", "Lagermedarbejder"),
+                     cvs=("Gammelt CV.", "Nyeste CV med truck.")),
+            _citizen("Uden CV", vk.id, cvs=()),
+            _citizen("Tomt nyeste CV", vk.id, cvs=("Et ældre CV med tekst.", " \n\t ")),
+            _citizen("Uden jobmål", vk.id, goals=()),
+            _citizen("Uden VK", None),
+            _citizen("Spærret", vk.id, restricted=True),
+            _citizen("Lukket sag", vk.id, case_closed=date(2026, 1, 1)),
+            _citizen("Anonymiseret", vk.id, anonymised_at=datetime(2026, 1, 1, tzinfo=timezone.utc)),
+            _citizen("I praktik", vk.id),
+        ]
+        db.session.add_all([company, *citizens])
+        db.session.flush()
+        db.session.add(Placement(citizen_id=citizens[-1].id, company_id=company.id,
+                                 kind="virksomhedspraktik", start_date=date(2026, 3, 1),
+                                 end_date=date(2026, 5, 31)))
+        db.session.commit()
+        ids = [c.id for c in citizens] + [999_999]  # an id that does not exist is left out
+
+        profiles, names = matchable_profiles(db.session, ids, TODAY)
+        rows = [c for c in load_citizens(db.session, ids).values() if is_indexable_citizen(c)]
+        expected = citizen_profiles(db.session, rows, TODAY)
+
+        assert profiles == expected
+        assert {names[i] for i in profiles} == {"Klar Kandidat", "I praktik"}
+        first = profiles[citizens[0].id]
+        assert first.job_goals == ("Chauffør", "Lagermedarbejder")
+        assert first.cv_text == "Nyeste CV med truck."
+        assert profiles[citizens[-1].id].last_company_placement == date(2026, 5, 31)
+        assert matchable_profiles(db.session, None, TODAY)[0] == expected  # None: every citizen
