@@ -28,7 +28,7 @@ from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
-from store.models import Citizen, Placement, Proposal, User
+from store.models import Citizen, CvDocument, JobGoal, Placement, Proposal, User
 from store import clock
 from store.clock import LOCAL
 
@@ -127,11 +127,23 @@ def _started_pairs(proposals: list[Proposal]) -> set:
 
 
 def unmatchable_citizens(user: User) -> list[Citizen]:
-    """Open cases of the user (VK or adviser) that lack a CV, a jobmål or a VK, by name."""
+    """Open cases of the user (VK or adviser) that lack a CV, a jobmål or a VK, by name.
+
+    The caseload is checked with one query of what matchability needs (VK, any jobmål, the
+    current CV's text); only the citizens lacking something are loaded as rows.
+    """
+    mine = (sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
+            Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+    has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
+    current_cv = (sa.select(CvDocument.text).where(CvDocument.citizen_id == Citizen.id)
+                  .order_by(CvDocument.id.desc()).limit(1).scalar_subquery())
+    lacking = [cid for cid, vk_id, goal, cv in db.session.execute(
+                   sa.select(Citizen.id, Citizen.vk_id, has_goal, current_cv).where(*mine))
+               if vk_id is None or not goal or not (cv or "").strip()]
+    if not lacking:
+        return []
     citizens = db.session.scalars(
-        sa.select(Citizen).where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
-                                 Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
-        # Goals and CVs in two queries for the whole caseload, not two per citizen.
+        sa.select(Citizen).where(Citizen.id.in_(lacking))
         .options(selectinload(Citizen.job_goals), selectinload(Citizen.cv_documents))
         .order_by(Citizen.name, Citizen.id)).all()
     return [c for c in citizens if not c.matchable]
