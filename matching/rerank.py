@@ -50,7 +50,7 @@ FEATURE_LABELS: Mapping[str, str] = {
     "best_goal_relevance": "bedste jobmål mod opslaget",
     "best_goal_fit": "bedste jobmål mod titlen",
     "best_goal_high": "jobmål med høj match",
-    "proximity": "afstand",
+    "proximity": "kort afstand",
     "hours_fit": "timer",
     "shared_terms": "fælles ord",
     **{f"kind_{kind}": f"opslagstype {label.lower()}" for kind, label in vocab.OPENING_KINDS.items()},
