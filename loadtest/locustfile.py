@@ -316,8 +316,9 @@ class ConsultantUser(PortalUser):
             url = f"/borgere/{citizen}/profil"
             fields = form_fields(self.get(url, "borger/profil").text, "profile-form")
             if fields:
-                now = fields.get("hours_available", [""])[0]
-                fields["hours_available"] = [random.choice([h for h in HOURS if h != now])]
+                shown = fields.get("hours_available", [""])[0].replace(",", ".")
+                now = float(shown) if re.fullmatch(r"\d+(\.\d+)?", shown) else None
+                fields["hours_available"] = [random.choice([h for h in HOURS if float(h) != now])]
                 self.save(url, fields, "ret borgers timer", "Profilen er gemt")
         elif pick < 0.8:
             fields = form_fields(self.get(f"/borgere/{citizen}/cv", "borger/cv").text, "cv-text")
