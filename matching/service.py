@@ -8,8 +8,11 @@ the service ranks in process over the profiles the caller can supply and says so
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, Protocol, TypeVar
@@ -250,6 +253,8 @@ class MatchingService:
         pool_size: candidates retrieved and reranked, whatever k (at least k). The pool
             does not grow with k, so the top k is always a prefix of the top k + n.
         clock: today's date (injectable for tests).
+        pair_cache: where pair scores are kept between services sharing this encoder
+            (None: every ranking scores its whole pool).
     """
 
     def __init__(
@@ -257,12 +262,12 @@ class MatchingService:
         rules: EligibilityRules = DEFAULT_ELIGIBILITY,
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
         fallback_limit: int = 5000, pool_size: int = 200, clock: Callable[[], date] = date.today,
-        goal_weight: float = GOAL_WEIGHT,
+        goal_weight: float = GOAL_WEIGHT, pair_cache: PairScoreCache | None = None,
     ) -> None:
         self.encoder, self.backend, self.weights, self.rules = encoder, backend, weights, rules
         self.scorer = RelevanceScorer(encoder, relevance_config)
         self.fallback, self.fallback_limit, self.pool_size = fallback, fallback_limit, pool_size
-        self.clock, self.goal_weight = clock, goal_weight
+        self.clock, self.goal_weight, self.pair_cache = clock, goal_weight, pair_cache
         self._lexical: LexicalModel | None = None
 
     def lexical(self) -> LexicalModel:
@@ -371,6 +376,40 @@ class MatchingService:
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
         if not profiles:
             return (), ()
+        candidates, by_id = [], {}
+        for p, (w, g) in zip(profiles, self._relevances(plan, query_vector, profiles)):
+            relevance = pair_relevance(w, g, self.goal_weight)
+            candidates.append(Candidate(*plan.pair(p), relevance, similarity_band(relevance)))
+            by_id[p.id] = (*plan.pair(p), g)
+        outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,
+                       include_excluded=include_excluded, strength=priority_strength(plan.priority))
+        key = "citizen_id" if plan.kind == "citizen" else "opening_id"
+        return tuple(explain(m, *by_id[getattr(m, key)]) for m in outcome.matches), outcome.excluded
+
+    def _relevances(self, plan: _Plan[P], query_vector: np.ndarray | None,
+                    profiles: list[P]) -> list[tuple[float, tuple[GoalScore, ...]]]:
+        """Per profile, the whole-text relevance and the jobmål scores of its pair.
+
+        Both are functions of the two sides' texts and the models alone, so they are kept
+        per (models, query side's content, profile's content) in a process-wide cache
+        (``pair_cache``): repeated rankings score only the pairs whose texts they have not
+        met. Keys are hashes, never text; a changed text is a new key, so nothing is stale.
+        """
+        if query_vector is None or self.pair_cache is None:  # no encoder: lexical only
+            return self._score_pairs(plan, query_vector, profiles)
+        other = plan.pair(profiles[0])[1 if plan.kind == "citizen" else 0]
+        side = (self.encoder.name, self.lexical().stats_version, self.scorer.config,
+                self.goal_weight, plan.kind, _content_key(other))
+        keys = [(side, _content_key(p)) for p in profiles]
+        found = self.pair_cache.get_many(keys)
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:
+            fresh = self._score_pairs(plan, query_vector, [profiles[i] for i in missing])
+            found.update(self.pair_cache.put_many((keys[i], value) for i, value in zip(missing, fresh)))
+        return [found[key] for key in keys]
+
+    def _score_pairs(self, plan: _Plan[P], query_vector: np.ndarray | None,
+                     profiles: list[P]) -> list[tuple[float, tuple[GoalScore, ...]]]:
         docs = [plan.text(p) for p in profiles]
         lexical = self.lexical()
         doc_vectors = None if query_vector is None else self.scorer.encode_docs(docs)
@@ -380,15 +419,7 @@ class MatchingService:
             whole = self.scorer.score(plan.query, docs, query_vector=query_vector,
                                       doc_vectors=doc_vectors, lexical=lexical).fused
         goals = self._goal_scores(plan, query_vector, profiles, docs, doc_vectors)
-        candidates, by_id = [], {}
-        for p, w, g in zip(profiles, whole, goals):
-            relevance = pair_relevance(float(w), g, self.goal_weight)
-            candidates.append(Candidate(*plan.pair(p), relevance, similarity_band(relevance)))
-            by_id[p.id] = (*plan.pair(p), g)
-        outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,
-                       include_excluded=include_excluded, strength=priority_strength(plan.priority))
-        key = "citizen_id" if plan.kind == "citizen" else "opening_id"
-        return tuple(explain(m, *by_id[getattr(m, key)]) for m in outcome.matches), outcome.excluded
+        return [(float(w), g) for w, g in zip(whole, goals)]
 
     def _goal_scores(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P],
                      docs: list[str], doc_vectors: np.ndarray | None) -> list[tuple[GoalScore, ...]]:
@@ -454,6 +485,53 @@ class MatchingService:
         query_vector = self.encoder.encode_queries([plan.query])[0]
         matches, excluded = self._rank(plan, query_vector, [citizen], 1, True)
         return matches[0] if matches else excluded[0]
+
+
+class PairScoreCache:
+    """Most recently used pair scores, bounded and thread-safe (see ``MatchingService``).
+
+    Give one to every service that shares an encoder (the portal: one per process and
+    encoder); entries are keyed by the models' ids and the two texts' hashes.
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[Hashable, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, tuple]:
+        with self._lock:
+            found = {key: self._items[key] for key in keys if key in self._items}
+            for key in found:
+                self._items.move_to_end(key)
+        return found
+
+    def put_many(self, items: Iterable[tuple[Hashable, tuple]]) -> dict[Hashable, tuple]:
+        stored = dict(items)
+        with self._lock:
+            self._items.update(stored)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return stored
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _content_key(profile: CitizenProfile | OpeningProfile) -> bytes:
+    """A hash of the fields a profile's scored texts are made of (jobmål and CV; title,
+    description and requirements), length-prefixed so no two field lists collide."""
+    if isinstance(profile, CitizenProfile):
+        fields = ("citizen", str(len(profile.job_goals)), *profile.job_goals, profile.cv_text)
+    else:
+        fields = ("opening", profile.title, profile.description, profile.requirements)
+    digest = hashlib.blake2b(digest_size=16)
+    for field in fields:
+        data = field.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.digest()
 
 
 def _eligible(citizen: CitizenProfile, opening: OpeningProfile, rules: EligibilityRules) -> bool:

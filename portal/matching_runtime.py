@@ -24,7 +24,7 @@ from matching.cache import CachedEncoder
 from matching import rerank
 from matching.domain import Filters, OpeningProfile, RankingWeights
 from matching.encoders import Encoder, make_encoder
-from matching.service import MatchingService, MatchResult
+from matching.service import MatchingService, MatchResult, PairScoreCache
 
 from store.embedding_store import DbEmbeddingCache
 from .extensions import db
@@ -61,6 +61,7 @@ class _Runtime:
     settings: MatchingSettings
     encoder: Encoder
     backend: MatchBackend
+    pairs: PairScoreCache  # pair scores of this process's encoder, by the texts' hashes
 
 
 def _runtime() -> _Runtime:
@@ -72,7 +73,8 @@ def _runtime() -> _Runtime:
                 settings = MatchingSettings.from_config(current_app.config, current_app.instance_path)
                 encoder = SerialEncoder(make_encoder(settings.encoder))
                 dims = encoder.dimension if settings.backend != "memory" else None
-                runtime = _Runtime(settings, encoder, make_configured_backend(settings, dims=dims))
+                runtime = _Runtime(settings, encoder, make_configured_backend(settings, dims=dims),
+                                   PairScoreCache())
                 current_app.extensions[_KEY] = runtime
     return runtime
 
@@ -96,7 +98,8 @@ def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingServ
     """A MatchingService for this request (rules read fresh from the database)."""
     runtime = _runtime()
     encoder = CachedEncoder(runtime.encoder, DbEmbeddingCache(db.session, runtime.encoder.name))
-    return MatchingService(encoder, runtime.backend, weights, load_rules(db.session))
+    return MatchingService(encoder, runtime.backend, weights, load_rules(db.session),
+                           pair_cache=runtime.pairs)
 
 
 def pending_changes() -> int:
