@@ -116,6 +116,20 @@ def _text_key(encoder_name: str, text: str) -> bytes:
     return hashlib.sha256(f"{encoder_name}\x00query\x00{text}".encode()).digest()[:16]
 
 
+def key_sample(corpus: Corpus, fraction: float, encoder_name: str) -> Corpus:
+    """The texts whose cache key, read as a number in [0, 1), is below ``fraction``.
+
+    A fixed pseudo-random sample (no seed: the key is a hash of encoder name and text). It is
+    also exactly what an interrupted encoding run has cached, since new texts are encoded in
+    key order; so a run on part of the data is reproducible with one command.
+    """
+    limit = int(fraction * 2**128)
+    keep = np.array([int.from_bytes(_text_key(encoder_name, t), "big") < limit for t in corpus.texts],
+                    dtype=bool)
+    return Corpus([t for t, k in zip(corpus.texts, keep) if k], corpus.concepts[keep], corpus.lists[keep],
+                  corpus.list_names, corpus.is_query[keep])
+
+
 def _load_cache(folder: Path) -> dict[bytes, np.ndarray]:
     vectors: dict[bytes, np.ndarray] = {}
     for path in sorted(folder.glob("chunk-*.npz")):
@@ -414,6 +428,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--exclude-lists", nargs="*", default=[], metavar="LIST",
                         help="list folders left out entirely (e.g. to tune fusion on a whole unseen list)")
+    parser.add_argument("--key-fraction", type=float, default=None,
+                        help="use only the texts whose cache key is below this fraction (0..1]: a fixed "
+                             "sample, and what a partial encoding run has already cached")
     parser.add_argument("--max-texts", type=int, default=None, help="use only the first N texts (whole concepts)")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch", type=int, default=1024)
@@ -441,6 +458,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.key_fraction is not None:
+        if not 0.0 < args.key_fraction <= 1.0:
+            print("error: --key-fraction must be within (0, 1]", file=sys.stderr)
+            return 2
+        from matching.encoders import E5Encoder
+
+        corpus = key_sample(corpus, args.key_fraction, E5Encoder().name)
     vectors = encode_cached(corpus.texts, workers=args.workers, cached_only=args.cached_only)
     keep = ~np.isnan(vectors).any(axis=1)
     if not keep.all():
@@ -454,7 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                            hard_negatives=args.hard_negatives, neighbours=args.neighbours,
                            mine_every=args.mine_every, log=lambda line: print(line, file=sys.stderr, flush=True))
     summary = {"texts": len(corpus.texts), "concepts": int(len(np.unique(corpus.concepts))),
-               "lists": len(corpus.list_names), "excluded_lists": args.exclude_lists, "kind": args.kind, "seed": args.seed,
+               "lists": len(corpus.list_names), "excluded_lists": args.exclude_lists,
+               "key_fraction": args.key_fraction, "kind": args.kind, "seed": args.seed,
                "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "temperature": args.temperature,
                "hard_negatives": args.hard_negatives, "neighbours": args.neighbours, "mine_every": args.mine_every,
                **result["heldout"], "calibration": result["calibration"],

@@ -62,3 +62,18 @@ def test_dense_weight_changes_the_fusion_and_is_validated(capsys):
     assert results["0"]["map"] != results["1"]["map"]
     code, out, err = _evaluate(capsys, "--dense-weight", "1.5")
     assert code == 2 and "--dense-weight" in err and "0..1" in err and not out
+
+
+def test_key_fraction_is_a_fixed_nested_sample(lists):
+    from matching.train import key_sample
+
+    corpus = load_corpus(lists)
+    assert key_sample(corpus, 1.0, "e5-small-4bit").texts == corpus.texts
+    small = key_sample(corpus, 0.3, "e5-small-4bit")
+    larger = key_sample(corpus, 0.7, "e5-small-4bit")
+    assert set(small.texts) <= set(larger.texts) <= set(corpus.texts)
+    assert small.texts == key_sample(corpus, 0.3, "e5-small-4bit").texts
+    assert len(small.texts) == len(small.concepts) == len(small.is_query) == len(small.lists)
+    # Another encoder name is another hash: a different sample of the same texts.
+    samples = {tuple(key_sample(corpus, 0.5, f"enc-{i}").texts) for i in range(8)}
+    assert len(samples) > 1
