@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
 from matching.service import MatchResult
@@ -94,8 +94,9 @@ class Ranking:
 
 
 def open_openings(user: User, mine_only: bool) -> list[Opening]:
-    """Open openings, newest first; ``mine_only``: companies the consultant owns."""
-    query = sa.select(Opening).join(Company).where(Opening.status == "open")
+    """Open openings, newest first, with their companies; ``mine_only``: companies the consultant owns."""
+    query = (sa.select(Opening).join(Company).where(Opening.status == "open")
+             .options(contains_eager(Opening.company)))
     if mine_only:
         query = query.where(Company.consultant_id == user.id)
     return list(db.session.scalars(query.order_by(Opening.created_at.desc())))
