@@ -20,6 +20,8 @@ Flat memory, as reported (not asserted): a process is flat when its RSS grew by 
 ``max(FLAT_MB, FLAT_SHARE x RSS)`` between the end of the warm-up (the 10-minute mark, or a
 third of a shorter run) and the end. The warm-up is excluded because a Python process fills
 its caches (the encoder model, compiled templates, SQLAlchemy's statement cache) early on.
+The growth in the second half of that time is also reported (``rss_late_growth_mb``): the
+portal's bounded caches (pair scores, lexical rows) slow down as they fill, a leak does not.
 
 The copy's index is the memory snapshot (``MATCHING_BACKEND=memory``) and mail is not sent
 (``MAIL_SERVER`` empty); webhook endpoints outside loopback are switched off in the copy. So
@@ -146,14 +148,19 @@ class Memory:
                 self.cpu[label] = cpu
 
     def figures(self, mark: float) -> dict[str, dict]:
-        """Per label: first, value at ``mark`` (seconds), max, last, growth after the mark."""
+        """Per label: first, value at ``mark`` (seconds), max, last, growth after the mark, and
+        the growth in the second half of the time after the mark (``late_growth``: a cache
+        filling up to its bound slows down, a leak does not)."""
         out = {}
         for label, points in self.series.items():
             values = [v for _, v in points]
             at_mark = next((v for t, v in points if t >= mark), values[-1])
+            middle = mark + (points[-1][0] - mark) / 2
+            at_middle = next((v for t, v in points if t >= middle), values[-1])
             growth = values[-1] - at_mark
             out[label] = {"pid": self.pids[label], "first": values[0], "at_mark": at_mark,
                           "max": max(values), "last": values[-1], "growth": growth,
+                          "late_growth": values[-1] - at_middle,
                           "flat": growth < max(FLAT_MB, FLAT_SHARE * at_mark),
                           "samples": len(values), "cpu_s": self.cpu.get(label, 0.0)}
         return out
@@ -342,6 +349,7 @@ def _figures(opts: Options, result: dict, elapsed: float, memory: dict[str, dict
                   for kind in ("citizen", "opening") if kind in report},
         "rss_mb": {label: [r(f["first"]), r(f["max"]), r(f["last"])] for label, f in memory.items()},
         "rss_growth_mb": {label: r(f["growth"]) for label, f in memory.items()},
+        "rss_late_growth_mb": {label: r(f["late_growth"]) for label, f in memory.items()},
         "cpu_s": {label: r(f["cpu_s"]) for label, f in memory.items()},
         "warmup_minutes": r(mark / 60),
         "memory_flat": all(f["flat"] for f in memory.values()),
@@ -355,11 +363,12 @@ def _figures(opts: Options, result: dict, elapsed: float, memory: dict[str, dict
 def print_table(figures: dict) -> None:
     memory = figures.pop("_memory")
     print(f"\n{'process':<18} {'pid':>7} {'first MB':>9} {'at mark':>8} {'max MB':>8} "
-          f"{'last MB':>8} {'growth':>7} {'flat':>5} {'CPU s':>7}")
+          f"{'last MB':>8} {'growth':>7} {'late':>6} {'flat':>5} {'CPU s':>7}")
     for label in sorted(memory):
         f = memory[label]
         print(f"{label:<18} {f['pid']:>7} {f['first']:>9.1f} {f['at_mark']:>8.1f} {f['max']:>8.1f} "
-              f"{f['last']:>8.1f} {f['growth']:>+7.1f} {'yes' if f['flat'] else 'NO':>5} {f['cpu_s']:>7.1f}")
+              f"{f['last']:>8.1f} {f['growth']:>+7.1f} {f['late_growth']:>+6.1f} "
+              f"{'yes' if f['flat'] else 'NO':>5} {f['cpu_s']:>7.1f}")
     print(f"\n{'minutes':>7} {'requests':>9} {'failures':>9} {'edits':>6} {'outbox':>7} "
           f"{'drained':>8} {'index = db':>10} {'memory flat':>12}")
     print(f"{figures['minutes']:>7} {figures['requests']:>9} {figures['failures']:>9} "

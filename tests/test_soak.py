@@ -58,6 +58,7 @@ def test_growth_is_measured_from_the_warm_up_mark_and_flatness_has_a_floor_and_a
     assert figures["leaking"]["growth"] == 100 and not figures["leaking"]["flat"]
     assert figures["big, within 5%"]["flat"] and figures["small, within the floor"]["flat"]
     assert (figures["leaking"]["first"], figures["leaking"]["max"], figures["leaking"]["last"]) == (100, 250, 250)
+    assert figures["leaking"]["late_growth"] == 50  # from the middle of 30..90 s (60 s: 200) to the end
 
 
 def test_a_replaced_gunicorn_worker_gets_its_own_label(monkeypatch):
