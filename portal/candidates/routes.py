@@ -52,9 +52,10 @@ def ranking(opening_id: int):
     )
     priority = form.prioritet.data
     ranked = service.rank_for_opening(opening, filters, k=form.k.data or 20,
-                                      include_excluded=form.vis_frasorterede.data, priority=priority)
+                                      include_excluded=form.vis_frasorterede.data, priority=priority,
+                                      decided=page["decided"])
     if ranked.result.no_good_match and not form.vis_frasorterede.data:
-        page["nearest"] = service.nearest_excluded(opening, filters, priority)
+        page["nearest"] = service.nearest_excluded(opening, filters, priority, decided=page["decided"])
     audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
     page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
                 suggestions=service.shared_goal_suggestions(ranked.result))

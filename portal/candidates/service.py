@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
 from matching.service import MatchResult
@@ -103,16 +103,20 @@ def open_openings(user: User, mine_only: bool) -> list[Opening]:
 
 
 def decided_citizens(opening_id: int) -> dict[int, Proposal]:
-    """Proposals already made for the opening, by citizen id (ranked again = noise)."""
-    rows = db.session.scalars(sa.select(Proposal).where(Proposal.opening_id == opening_id))
+    """Proposals already made for the opening, by citizen id (ranked again = noise), with
+    their citizens (the page names them)."""
+    rows = db.session.scalars(sa.select(Proposal).where(Proposal.opening_id == opening_id)
+                              .options(selectinload(Proposal.citizen)))
     return {p.citizen_id: p for p in rows}
 
 
 def rank_for_opening(opening: Opening, filters: Filters, k: int, include_excluded: bool,
-                     priority: str = DEFAULT_PRIORITY) -> Ranking:
+                     priority: str = DEFAULT_PRIORITY,
+                     decided: Mapping[int, Proposal] | None = None) -> Ranking:
     """The ranked candidates, their rows (for names and links) and the excluded ones.
 
-    Citizens already decided on for this opening are left out of the ranking. ``priority``
+    Citizens already decided on for this opening (``decided``, read when None) are left
+    out of the ranking. ``priority``
     ("off", "normal", "strong") is the consultant's per-search policy priority. A degraded
     result's technical reason (backend host, port, exception text) is logged here and never
     shown: the page gives consultants a plain Danish reason.
@@ -120,7 +124,7 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     Raises:
         ValueError: an unknown priority.
     """
-    decided = decided_citizens(opening.id)
+    decided = decided_citizens(opening.id) if decided is None else decided
     filters = dataclasses.replace(filters, exclude_ids=frozenset(str(c) for c in decided))
     source = DbCitizenSource(db.session)
     profile = opening_profile(opening)
@@ -135,13 +139,14 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
 
 
 def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT_PRIORITY,
-                     limit: int = NEAREST_EXCLUDED) -> list[ExcludedRow]:
+                     limit: int = NEAREST_EXCLUDED,
+                     decided: Mapping[int, Proposal] | None = None) -> list[ExcludedRow]:
     """The ``limit`` nearest candidates that break a hard limit, with the reason.
 
     For "no good match left": who came closest and what stands in the way.
     """
-    return rank_for_opening(opening, filters, limit, include_excluded=True,
-                            priority=priority).excluded[:limit]
+    return rank_for_opening(opening, filters, limit, include_excluded=True, priority=priority,
+                            decided=decided).excluded[:limit]
 
 
 def score_pair(opening: Opening, citizen: Citizen,

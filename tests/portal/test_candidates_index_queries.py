@@ -1,11 +1,16 @@
-"""The consultant's list of open openings reads the companies with the openings: the number of
-queries does not grow with the number of openings (it was one query per company)."""
+"""The consultant's candidate pages read what they show in a fixed number of queries: the open
+openings with their companies, the ranking with the decided citizens' names (it was one query
+per company and per decided citizen)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from portal.extensions import db
 from store.models import Company, Opening
+from tests.portal import test_candidates
+
+
+world = test_candidates.world  # the indexed opening and its citizens
 
 
 def _add_openings(n: int, start: int) -> None:
@@ -39,4 +44,41 @@ def test_the_open_openings_page_costs_the_same_queries_for_2_or_12_openings(app,
         _add_openings(10, 2)
     many, html = _queries_for_index(app, client)
     assert all(f"Virksomhed {i}" in html and f"Lagerjob {i}" in html for i in range(12))
+    assert many == few
+
+
+def _ranking_queries(app, client, opening_id: int) -> tuple[int, str]:
+    seen = []
+    with app.app_context():
+        listen = lambda *args, **kw: seen.append(args[2])  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            html = client.get(f"/kandidater/opslag/{opening_id}").get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listen)
+    return len(seen), html
+
+
+def test_the_ranking_page_names_decided_citizens_without_a_query_each(app, client, auth, world):
+    from store.models import Proposal
+    _citizen = test_candidates._citizen
+
+    auth.login(world["consultant"].email)
+
+    def decide(names: list[str]) -> None:
+        with app.app_context():
+            citizens = [_citizen(n, "Lagermedarbejder", "Lager.", world["consultant"].id) for n in names]
+            db.session.add_all(citizens)
+            db.session.flush()
+            db.session.add_all(Proposal(citizen_id=c.id, opening_id=world["opening_id"], status="rejected",
+                                        decision_reason="Ikke nu") for c in citizens)
+            db.session.commit()
+
+    decide(["Frida Fravalgt"])
+    _ranking_queries(app, client, world["opening_id"])  # the pairs scored and cached once
+    few, html = _ranking_queries(app, client, world["opening_id"])
+    assert "Frida Fravalgt" in html
+    decide([f"Fravalgt {i}" for i in range(6)])
+    many, html = _ranking_queries(app, client, world["opening_id"])
+    assert all(f"Fravalgt {i}" in html for i in range(6))
     assert many == few
