@@ -267,7 +267,10 @@ def run(session: Session, scorer: Scorer | None = None, *, dry_run: bool = False
 def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend) -> Scorer:
     """A scorer that scores a stored pair again with today's matcher (no policy priority).
 
-    Uses the database embedding cache, so vectors the indexer computed are reused.
+    The opening is scored as it was when the consultant decided, open: a decision on an
+    opening that has since been filled or closed is still a judgement of the pair (the
+    opening's status is a hard limit for new proposals, not a fact about this one). Uses
+    the database embedding cache, so vectors the indexer computed are reused.
     """
     from matching.cache import CachedEncoder
     from matching.domain import RankingWeights
@@ -283,7 +286,8 @@ def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend) ->
             return None
         profile = citizen_profiles(session, [proposal.citizen])[proposal.citizen.id]
         try:
-            outcome = service.explain_pair(profile, opening_profile(proposal.opening), priority="off")
+            opening = dataclasses.replace(opening_profile(proposal.opening), status="open")
+            outcome = service.explain_pair(profile, opening, priority="off")
         except (EncoderUnavailable, ValueError) as err:
             log.warning("proposal %s not scored: %s", proposal.id, err)
             return None

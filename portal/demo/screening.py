@@ -27,13 +27,13 @@ from .records import DemoCitizen, DemoOpening, DemoProposal
 
 # Citizens screened per opening: one pass after publishing; open openings get more passes.
 SCREENED_PER_OPENING = (3, 7)
-SCREENED_PER_OPEN_OPENING = (8, 14)
+SCREENED_PER_OPEN_OPENING = (10, 16)
 # Share of a screening drawn from citizens with the opening's occupation (a ranking's top).
 SAME_OCCUPATION_SHARE = 0.4
 # The consultants' preferences as log-odds of approving (see the module docstring).
 BASE_LOGODDS = {"same": 1.6, "related": -0.2, "unrelated": -2.6}
-NEAR_KM = 6.0  # up to here the commute counts for the citizen ...
-PER_KM = 0.14  # ... and each km beyond it against
+NEAR_KM = 5.0  # up to here the commute counts for the citizen ...
+PER_KM = 0.2  # ... and each km beyond it against
 HOURS_FULL = 0.8  # hours fit (as the matcher's, see hours_fit) from which hours do not count
 PER_HOURS = 4.0  # log-odds per unit of hours fit below HOURS_FULL
 REJECTION_REASONS = {

@@ -120,3 +120,28 @@ def test_the_worker_schedule_trains_daily_and_survives_a_failure(app, vk):
         now[0] += timedelta(hours=1)
         assert failing.due()
     assert first  # the first run's report was written
+
+
+def test_a_decision_on_an_opening_filled_since_is_still_a_judgement(app, vk, seed, tmp_path, monkeypatch, capsys):
+    """The scorer scores the pair as it was decided (opening open): the opening's status is
+    a hard limit for new proposals, not a fact about a decision already made."""
+    from indexer.cli import main
+    from store.models import Opening
+
+    with app.app_context():
+        ids = seed_decisions(vk.id, openings=3, citizens=5)
+        first = db.session.get(Proposal, ids[0])
+        citizen_id = seed.citizen(goal="Lagermedarbejder")
+        db.session.add(Proposal(citizen_id=citizen_id, opening_id=first.opening_id, status="approved",
+                                explanation={}, decided_by_id=vk.id, decided_at=first.decided_at))
+        db.session.get(Opening, first.opening_id).status = "filled"
+        db.session.commit()
+    for key in ("MATCHING_INDEX_PATH", "ELASTICSEARCH_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("MATCHING_BACKEND", "memory")
+    monkeypatch.setenv("MATCHING_ENCODER", "hashing")
+    assert main(["rerank", "train", "--dry-run"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["decisions"] == 16  # 15 stored with facts, and the one scored again
