@@ -96,7 +96,8 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
         .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None), Proposal.status == "disclosed",
                sa.or_(Proposal.company_response.is_(None),
                       Proposal.company_response.not_in(("hired", "declined"))))
-        .options(selectinload(Proposal.citizen), selectinload(Proposal.opening))
+        .options(selectinload(Proposal.citizen), selectinload(Proposal.opening),
+                 selectinload(Proposal.consents))  # identity_released reads them, per proposal
         .order_by(Proposal.id)).all()
     started = _started_pairs(proposals)
     items = []
