@@ -42,9 +42,13 @@ def hashing_adapter(tmp_path):
     return path
 
 
-def test_shipped_adapter_loads_and_maps_to_unit_rows():
-    adapter = load_adapter(DEFAULT_ADAPTER)
-    assert adapter.version == DEFAULT_ADAPTER and adapter.base_encoder == E5Encoder().name
+SHIPPED = ("occupation-v1", "occupation-v2")
+
+
+@pytest.mark.parametrize("version", SHIPPED)
+def test_shipped_adapter_loads_and_maps_to_unit_rows(version):
+    adapter = load_adapter(version)
+    assert adapter.version == version and adapter.base_encoder == E5Encoder().name
     vectors = np.random.default_rng(1).normal(size=(5, adapter.dimension)).astype(np.float32)
     mapped = adapter.apply(vectors)
     assert mapped.shape == (5, adapter.dimension) and mapped.dtype == np.float32
@@ -52,12 +56,26 @@ def test_shipped_adapter_loads_and_maps_to_unit_rows():
     assert adapter.meta["summary"]["map"] > adapter.meta["summary"]["baseline_map"]
 
 
-def test_shipped_adapter_has_its_calibration_range():
-    adapter = load_adapter(DEFAULT_ADAPTER)
-    low, high = RelevanceConfig().range_for(f"{E5Encoder().name}+{DEFAULT_ADAPTER}")
+@pytest.mark.parametrize("version", SHIPPED)
+def test_shipped_adapter_has_its_calibration_range(version):
+    adapter = load_adapter(version)
+    low, high = RelevanceConfig().range_for(f"{E5Encoder().name}+{version}")
     assert high == 1.0
     assert low == pytest.approx(adapter.meta["summary"]["calibration"]["unrelated_median"], abs=0.02)
     assert RelevanceConfig().range_for(E5Encoder().name) == (0.80, 1.00)
+    assert adapter.meta["command"].startswith("python -m matching.train") and adapter.meta["trained"]
+
+
+def test_dense_weight_is_per_encoder_unless_set(monkeypatch):
+    from matching import relevance
+
+    monkeypatch.setitem(relevance.DENSE_WEIGHTS, "hashing-64+", 0.8)
+    adapted = RelevanceConfig().weight_for("hashing-64+occupation-test")
+    assert adapted == 0.8 and RelevanceConfig().weight_for("hashing-64") == relevance.DEFAULT_DENSE_WEIGHT
+    assert RelevanceConfig(dense_weight=0.3).weight_for("hashing-64+occupation-test") == 0.3
+    scorer = relevance.RelevanceScorer(HashingEncoder(64), RelevanceConfig())
+    fused = scorer.fuse(np.array([1.0, 0.0]), np.array([0.0, 1.0]))
+    np.testing.assert_allclose(fused, [relevance.DEFAULT_DENSE_WEIGHT, 1 - relevance.DEFAULT_DENSE_WEIGHT])
 
 
 def test_adapted_encoder_maps_both_roles_and_keeps_empty_text_zero(hashing_adapter):
