@@ -37,12 +37,6 @@ DENSE_RANGES: dict[str, tuple[float, float]] = {
     "all-minilm": (0.10, 0.80),
     "hashing-": (0.0, 1.0),
 }
-# Dense weight per encoder family (longest matching prefix; others get DEFAULT_DENSE_WEIGHT).
-# 0.55 was tuned for zero-shot e5 on swe_q_sv_c_sv. The adapted encoders' weight was tuned on
-# held-out melo-train concepts with their lexical channel (docs/matching.md, issue 12),
-# never on the dev splits: the adapted cosine carries more of the occupation, so it gets more.
-DEFAULT_DENSE_WEIGHT = 0.55
-DENSE_WEIGHTS: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -50,8 +44,9 @@ class RelevanceConfig:
     """Fusion settings. Defaults are tuned on MELO swe_q_sv_c_sv (see docs/matching.md).
 
     Attributes:
-        dense_weight: Weight of the calibrated dense similarity; lexical gets the rest. None
-            picks by encoder name from DENSE_WEIGHTS (others: DEFAULT_DENSE_WEIGHT).
+        dense_weight: Weight of the calibrated dense similarity; lexical gets the rest. Kept
+            at 0.55 for the adapted encoders too: 0.7-0.8, best on held-out melo-train
+            concepts, lost on nor_q_no_c_no (docs/matching.md, issue 12).
         doc_role: How documents are embedded: "query" (symmetric, both sides as e5
             "query: "; right for title-like texts such as jobmål) or "passage" (for long
             texts, e.g. a CV). Tuned: symmetric gave dense MAP 0.311 against 0.287.
@@ -64,7 +59,7 @@ class RelevanceConfig:
             so by default only the dense channel counts. None: no language detection.
     """
 
-    dense_weight: float | None = None
+    dense_weight: float = 0.55
     doc_role: str = "query"
     dense_range: tuple[float, float] | None = None
     char_ngrams: tuple[int, int] | None = (2, 4)
@@ -72,7 +67,7 @@ class RelevanceConfig:
     cross_language_dense_weight: float | None = 1.0
 
     def __post_init__(self) -> None:
-        if self.dense_weight is not None and not 0.0 <= self.dense_weight <= 1.0:
+        if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be within [0, 1]")
         if self.cross_language_dense_weight is not None and not 0.0 <= self.cross_language_dense_weight <= 1.0:
             raise ValueError("cross_language_dense_weight must be within [0, 1] or None")
@@ -80,13 +75,6 @@ class RelevanceConfig:
             raise ValueError('doc_role must be "query" or "passage"')
         if self.dense_range is not None and not self.dense_range[0] < self.dense_range[1]:
             raise ValueError("dense_range must be (low, high) with low < high")
-
-    def weight_for(self, encoder_name: str) -> float:
-        """The dense weight used with ``encoder_name``."""
-        if self.dense_weight is not None:
-            return self.dense_weight
-        matches = [prefix for prefix in DENSE_WEIGHTS if encoder_name.startswith(prefix)]
-        return DENSE_WEIGHTS[max(matches, key=len)] if matches else DEFAULT_DENSE_WEIGHT
 
     def range_for(self, encoder_name: str) -> tuple[float, float]:
         """The dense calibration range used with ``encoder_name``."""
@@ -123,7 +111,6 @@ class RelevanceScorer:
         self.encoder = encoder
         self.config = config
         self._dense_low, self._dense_high = config.range_for(encoder.name)
-        self.dense_weight = config.weight_for(encoder.name)
 
     def encode_docs(self, docs: Sequence[str]) -> np.ndarray:
         """Embed documents the way :meth:`score` expects ``doc_vectors`` (see doc_role).
@@ -167,11 +154,11 @@ class RelevanceScorer:
         Args:
             dense, lexical: Per-pair similarities.
             cross: Per pair, True when its texts are in different languages (they then get
-                ``cross_language_dense_weight``); None: all pairs get the dense weight.
+                ``cross_language_dense_weight``); None: all pairs get ``dense_weight``.
         """
         span = self._dense_high - self._dense_low
         calibrated = np.clip((np.asarray(dense, dtype=np.float32) - self._dense_low) / span, 0.0, 1.0)
-        weight = np.full(calibrated.shape, self.dense_weight, dtype=np.float32)
+        weight = np.full(calibrated.shape, self.config.dense_weight, dtype=np.float32)
         if cross is not None and self.config.cross_language_dense_weight is not None:
             weight[np.asarray(cross, dtype=bool)] = self.config.cross_language_dense_weight
         return (weight * calibrated + (1.0 - weight) * np.asarray(lexical, dtype=np.float32)).astype(np.float32)

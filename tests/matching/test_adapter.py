@@ -66,18 +66,6 @@ def test_shipped_adapter_has_its_calibration_range(version):
     assert adapter.meta["command"].startswith("python -m matching.train") and adapter.meta["trained"]
 
 
-def test_dense_weight_is_per_encoder_unless_set(monkeypatch):
-    from matching import relevance
-
-    monkeypatch.setitem(relevance.DENSE_WEIGHTS, "hashing-64+", 0.8)
-    adapted = RelevanceConfig().weight_for("hashing-64+occupation-test")
-    assert adapted == 0.8 and RelevanceConfig().weight_for("hashing-64") == relevance.DEFAULT_DENSE_WEIGHT
-    assert RelevanceConfig(dense_weight=0.3).weight_for("hashing-64+occupation-test") == 0.3
-    scorer = relevance.RelevanceScorer(HashingEncoder(64), RelevanceConfig())
-    fused = scorer.fuse(np.array([1.0, 0.0]), np.array([0.0, 1.0]))
-    np.testing.assert_allclose(fused, [relevance.DEFAULT_DENSE_WEIGHT, 1 - relevance.DEFAULT_DENSE_WEIGHT])
-
-
 def test_adapted_encoder_maps_both_roles_and_keeps_empty_text_zero(hashing_adapter):
     base = HashingEncoder(64)
     encoder = with_adapter(base, str(hashing_adapter))
