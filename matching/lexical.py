@@ -15,7 +15,6 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -69,20 +68,12 @@ def normalise(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-# Job titles and jobmål are short and come back on every ranking (each candidate's jobmål
-# is compared with the opening's title); their tokens are kept, long texts (CVs) are not.
-_SHORT_TEXT = 256
-
-
-@lru_cache(maxsize=8192)
-def _short_tokens(text: str) -> tuple[str, ...]:
-    return tuple(_TOKEN.findall(normalise(text)))
-
-
 def tokens(text: str) -> list[str]:
-    """Split normalised text into word tokens (letters and digits; "-" and "/" split)."""
-    if len(text) <= _SHORT_TEXT:
-        return list(_short_tokens(text))
+    """Split normalised text into word tokens (letters and digits; "-" and "/" split).
+
+    Not cached by text: a cache keyed by the text would keep citizens' jobmål in the
+    process's memory after an erasure (the cost is a few microseconds per short text).
+    """
     return _TOKEN.findall(normalise(text))
 
 

@@ -394,6 +394,8 @@ class MatchingService:
         per (models, query side's content, profile's content) in a process-wide cache
         (``pair_cache``): repeated rankings score only the pairs whose texts they have not
         met. Keys are hashes, never text; a changed text is a new key, so nothing is stale.
+        Values are numbers only (a jobmål is kept as its position in the citizen's list), so
+        no text of an erased citizen lingers in a process's memory.
         """
         if query_vector is None or self.pair_cache is None:  # no encoder: lexical only
             return self._score_pairs(plan, query_vector, profiles)
@@ -401,12 +403,14 @@ class MatchingService:
         side = (self.encoder.name, self.lexical().stats_version, self.scorer.config,
                 self.goal_weight, plan.kind, _content_key(other))
         keys = [(side, _content_key(p)) for p in profiles]
+        goal_texts = [_goal_texts(plan.pair(p)[0]) for p in profiles]
         found = self.pair_cache.get_many(keys)
         missing = [i for i, key in enumerate(keys) if key not in found]
         if missing:
             fresh = self._score_pairs(plan, query_vector, [profiles[i] for i in missing])
-            found.update(self.pair_cache.put_many((keys[i], value) for i, value in zip(missing, fresh)))
-        return [found[key] for key in keys]
+            found.update(self.pair_cache.put_many((keys[i], _numbers_only(value, goal_texts[i]))
+                                                  for i, value in zip(missing, fresh)))
+        return [_with_texts(found[key], texts) for key, texts in zip(keys, goal_texts)]
 
     def _score_pairs(self, plan: _Plan[P], query_vector: np.ndarray | None,
                      profiles: list[P]) -> list[tuple[float, tuple[GoalScore, ...]]]:
@@ -517,6 +521,23 @@ class PairScoreCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+def _goal_texts(citizen: CitizenProfile) -> list[str]:
+    """The citizen's jobmål as the goal scores name them (stripped, blanks left out)."""
+    return [g.strip() for g in citizen.job_goals if g.strip()]
+
+
+def _numbers_only(value: tuple[float, tuple[GoalScore, ...]], goal_texts: list[str]) -> tuple:
+    """A pair's scores for the cache: each jobmål replaced by its position in ``goal_texts``."""
+    whole, goals = value
+    return whole, tuple((goal_texts.index(g.goal), g.relevance, g.band, g.fit) for g in goals)
+
+
+def _with_texts(cached: tuple, goal_texts: list[str]) -> tuple[float, tuple[GoalScore, ...]]:
+    """The inverse of :func:`_numbers_only` for the same pair (same content key)."""
+    whole, goals = cached
+    return whole, tuple(GoalScore(goal_texts[i], relevance, band, fit) for i, relevance, band, fit in goals)
 
 
 def _content_key(profile: CitizenProfile | OpeningProfile) -> bytes:

@@ -60,3 +60,24 @@ def test_a_changed_cv_or_jobmaal_is_scored_again(encoder, backend):
     before = next(m for m in first.matches if m.citizen_id == top.id)
     after = next(m for m in cached.matches if m.citizen_id == top.id)
     assert after.explanation.relevance != before.explanation.relevance
+
+
+def test_the_cache_holds_no_text_of_a_citizen(encoder, backend):
+    """Erasure removes a citizen's texts; a process's cache must not keep their jobmål."""
+    cache = PairScoreCache()
+    opening = OPENINGS[0]
+    _service(encoder, backend, cache).rank_candidates(opening, 30, citizens=CITIZENS)
+    goals = {g.strip() for c in CITIZENS.values() for g in c.job_goals if g.strip()}
+    assert goals and cache._items
+
+    def texts(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                yield from texts(item)
+        elif dataclasses.is_dataclass(value):
+            yield from texts(dataclasses.astuple(value))
+
+    held = {t for key, value in cache._items.items() for t in texts(value)}
+    assert not held & goals
