@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from store.models import Citizen, Placement, User
+from store.models import Citizen, HoursLog, Placement, User
 from .forms import month_label
 from store.models import PlacementEvent
 from . import retention
@@ -57,7 +57,7 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
     stmt = (sa.select(Placement).join(Citizen, Placement.citizen_id == Citizen.id)
             .where(sa.or_(Placement.end_reason.is_(None), retention_open), Citizen.anonymised_at.is_(None))
             .options(selectinload(Placement.citizen), selectinload(Placement.company),
-                     selectinload(Placement.opening), selectinload(Placement.hours)))
+                     selectinload(Placement.opening)))
     if scope == "mine":
         stmt = stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
     elif scope != "all" or user.role != "admin":
@@ -66,8 +66,19 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
     order = Placement.start_date.desc() if newest_first else Placement.start_date.asc()
     placements = [p for p in db.session.scalars(stmt.order_by(order, Placement.id))
                   if p.end_reason is None or retention.due_checkpoints(p, today)]
-    last = last_followups([p.id for p in placements])
-    return [_row(p, last.get(p.id), today) for p in placements]
+    ids = [p.id for p in placements]
+    last = last_followups(ids)
+    logged = hours_logged(ids, add_months(month_start(today), -1))
+    return [_row(p, last.get(p.id), logged.get(p.id), today) for p in placements]
+
+
+def hours_logged(placement_ids: list[int], month: date) -> dict[int, Decimal]:
+    """The hours logged for ``month`` per placement (placements without a log are absent)."""
+    if not placement_ids:
+        return {}
+    rows = db.session.execute(sa.select(HoursLog.placement_id, HoursLog.hours)
+                              .where(HoursLog.placement_id.in_(placement_ids), HoursLog.month == month))
+    return {pid: hours for pid, hours in rows}
 
 
 def last_followups(placement_ids: list[int]) -> dict[int, date]:
@@ -84,21 +95,21 @@ def _local_date(at: datetime) -> date:
     return at.astimezone(LOCAL).date()  # aware UTC from the column type (store UTCDateTime)
 
 
-def _row(placement: Placement, last: date | None, today: date) -> FollowUpRow:
+def _row(placement: Placement, last: date | None, hours: Decimal | None, today: date) -> FollowUpRow:
+    """``hours``: what was logged for last month (None: nothing)."""
     previous = add_months(month_start(today), -1)
-    logged = {h.month: h.hours for h in placement.hours}
     if placement.end_reason is not None:  # ended in a job: only the retention checks are asked
         flags = [f"Stadig i job efter {months} måneder? Registrér svaret"
                  for months in retention.due_checkpoints(placement, today)]
-        return FollowUpRow(placement, logged.get(previous), last, flags)
+        return FollowUpRow(placement, hours, last, flags)
     flags = []
     ran_last_month = placement.start_date < month_start(today) and (
         placement.end_date is None or placement.end_date >= previous)
-    if ran_last_month and previous not in logged:
+    if ran_last_month and hours is None:
         flags.append(f"Ingen timer for {month_label(previous)}")
     since = last or placement.start_date
     if placement.start_date <= today and today - since > FOLLOW_UP_EVERY:
         flags.append("Ingen opfølgning i over en måned")
     if placement.end_date is not None and placement.end_date < today:
         flags.append("Slutdatoen er passeret: registrér afslutning og årsag")
-    return FollowUpRow(placement, logged.get(previous), last, flags)
+    return FollowUpRow(placement, hours, last, flags)
