@@ -396,3 +396,10 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         pass
     process.communicate()
+    # A communicate() that timed out while still writing the file leaves stdin open, and the
+    # second call (no input) does not close it: one leaked descriptor per timeout.
+    if process.stdin is not None and not process.stdin.closed:
+        try:
+            process.stdin.close()
+        except BrokenPipeError:
+            pass

@@ -158,6 +158,21 @@ def test_timeout_applies_to_the_real_worker(make, filename):
     assert caught.value.code == "timeout"
 
 
+def test_a_timeout_while_the_file_is_still_being_sent_leaves_no_pipe_open():
+    """4 MB and a 1 ms limit: the child is killed before it has read the file."""
+    import gc
+    import warnings
+
+    data = b"%PDF-1.4\n" + b"0" * (4 * 1024 * 1024)
+    with warnings.catch_warnings(record=True) as caught_warnings:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(ExtractionError) as caught:
+            extract._run_worker(data, ExtractLimits(parse_timeout_s=0.001), "pdf", "text")
+        gc.collect()
+    assert caught.value.code == "timeout"
+    assert [w for w in caught_warnings if issubclass(w.category, ResourceWarning)] == []
+
+
 def test_docx_of_half_a_million_empty_paragraphs_is_refused_quickly():
     # The security finding: 59 KB, 585,968 paragraphs, 6.5 s of a web worker when python-docx
     # walked it in-process. Now the sandbox refuses it by count right after parsing.
