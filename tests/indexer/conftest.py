@@ -132,3 +132,18 @@ def pg_seed(postgres_url, request) -> Iterator[Seeder]:
         yield Seeder(vk.id, company.id)
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.fixture
+def cli_env(app, tmp_path) -> dict[str, str]:
+    """Environment pointing a subprocess (``python -m indexer ...``) at the test app's database
+    and instance folder, with the memory backend and the hashing encoder."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCHING_", "ELASTICSEARCH_"))}
+    env.update({
+        "DATABASE_URL": app.config["DATABASE_URL"], "JOBBRO_INSTANCE_PATH": str(tmp_path / "inst"),
+        "SECRET_KEY": "test-secret", "PSEUDONYM_KEY": "test-pseudonym-key",
+        "MATCHING_BACKEND": "memory", "MATCHING_ENCODER": "hashing",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"), "PYTHONPATH": str(root),
+    })
+    return env

@@ -11,26 +11,12 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
 from store.models import OutboxEvent
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def cli_env(app, tmp_path) -> dict[str, str]:
-    """Environment pointing a subprocess at the test app's database and instance folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCHING_", "ELASTICSEARCH_"))}
-    env.update({
-        "DATABASE_URL": app.config["DATABASE_URL"], "JOBBRO_INSTANCE_PATH": str(tmp_path / "inst"),
-        "SECRET_KEY": "test-secret", "PSEUDONYM_KEY": "test-pseudonym-key",
-        "MATCHING_BACKEND": "memory", "MATCHING_ENCODER": "hashing",
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"), "PYTHONPATH": str(ROOT),
-    })
-    return env
 
 
 def indexer(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:

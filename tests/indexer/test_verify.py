@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,18 +62,6 @@ def test_each_kind_of_difference_is_found_and_nothing_is_changed(seed, backend, 
     assert report["opening"]["missing"] == report["opening"]["stale"] == 0
     assert outbox() == before  # read-only: no event claimed or marked
     assert backend.versions("opening", [str(closing), str(open_id)])[str(closing)] == stored[str(closing)]
-
-
-@pytest.fixture
-def cli_env(app, tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCHING_", "ELASTICSEARCH_"))}
-    env.update({
-        "DATABASE_URL": app.config["DATABASE_URL"], "JOBBRO_INSTANCE_PATH": str(tmp_path / "inst"),
-        "SECRET_KEY": "test-secret", "PSEUDONYM_KEY": "test-pseudonym-key",
-        "MATCHING_BACKEND": "memory", "MATCHING_ENCODER": "hashing",
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"), "PYTHONPATH": str(ROOT),
-    })
-    return env
 
 
 def verify(env: dict[str, str]) -> tuple[int, dict, str]:
