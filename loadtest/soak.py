@@ -47,6 +47,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from loadtest.run import (
     DEMO_PASSWORD, LOCUSTFILE, ROOT, LoadTestError, copy_instance, free_port, gunicorn_command,
     locust_command, prepare_accounts, start, stop, summarise, wait_healthy,
@@ -61,65 +63,29 @@ WARMUP_MINUTES = 10.0
 # -- memory ------------------------------------------------------------------------------------
 
 def rss_mb(pid: int) -> float | None:
-    """Resident memory of ``pid`` in MB (psutil if installed, else /proc); None if gone."""
+    """Resident memory of ``pid`` in MB; None if the process is gone."""
     try:
-        import psutil
-    except ImportError:
-        psutil = None
-    if psutil is not None:
-        try:
-            return psutil.Process(pid).memory_info().rss / 2**20
-        except psutil.Error:
-            return None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
+        return psutil.Process(pid).memory_info().rss / 2**20
+    except psutil.Error:
         return None
-    return None
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU time of ``pid`` so far (psutil, else /proc); None if gone."""
+    """User plus system CPU time of ``pid`` so far; None if the process is gone."""
     try:
-        import psutil
-    except ImportError:
-        psutil = None
-    if psutil is not None:
-        try:
-            times = psutil.Process(pid).cpu_times()
-        except psutil.Error:
-            return None
-        return times.user + times.system
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return times.user + times.system
 
 
 def children(pid: int) -> list[int]:
     """Direct children of ``pid`` (gunicorn's workers), oldest first."""
     try:
-        import psutil
-    except ImportError:
-        psutil = None
-    if psutil is not None:
-        try:
-            found = psutil.Process(pid).children()
-        except psutil.Error:
-            return []
-        return [p.pid for p in sorted(found, key=lambda p: (p.create_time(), p.pid))]
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:  # the field after the state is the parent's pid
-            pids.append(int(stat.parent.name))
-    return sorted(pids)
+        found = psutil.Process(pid).children()
+    except psutil.Error:
+        return []
+    return [p.pid for p in sorted(found, key=lambda p: (p.create_time(), p.pid))]
 
 
 @dataclass
