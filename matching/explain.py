@@ -81,8 +81,13 @@ def pair_relevance(whole: float, goals: tuple[GoalScore, ...], goal_weight: floa
 
 
 def explain(match: Match, citizen: CitizenProfile, opening: OpeningProfile,
-            goals: tuple[GoalScore, ...]) -> Match:
-    """``match`` with the per-goal reasons and true shared terms filled in (score unchanged)."""
+            goals: tuple[GoalScore, ...], *, opening_doc: str | None = None,
+            citizen_doc: str | None = None) -> Match:
+    """``match`` with the per-goal reasons and true shared terms filled in (score unchanged).
+
+    ``opening_doc`` / ``citizen_doc``: the sides' texts (:func:`opening_text`,
+    :func:`citizen_text`) when the caller has made them already; else they are made here.
+    """
     best = goals[0] if goals else None
     explanation = dataclasses.replace(
         match.explanation,
@@ -90,6 +95,7 @@ def explain(match: Match, citizen: CitizenProfile, opening: OpeningProfile,
         matched_goal=best.goal if best else None,
         matched_goal_band=best.band if best else None,
         goal_scores=goals,
-        matched_terms=tuple(matched_terms(opening_text(opening), citizen_text(citizen))),
+        matched_terms=tuple(matched_terms(opening_text(opening) if opening_doc is None else opening_doc,
+                                          citizen_text(citizen) if citizen_doc is None else citizen_doc)),
     )
     return dataclasses.replace(match, explanation=explanation)

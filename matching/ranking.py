@@ -175,11 +175,14 @@ def _matched_goals(citizen: CitizenProfile, text: str) -> tuple[str, ...]:
 
 def score_candidate(
     candidate: Candidate, weights: RankingWeights, rules: EligibilityRules, *, today: date,
-    strength: float = 1.0,
+    strength: float = 1.0, evidence: bool = True,
 ) -> Match | Exclusion:
     """Check, score and explain one pair.
 
     ``strength`` scales the policy priority (0: off). The score is a function of the pair.
+    ``evidence``: find the shared jobmål and words of the two texts (False: left empty, for a
+    caller that fills them in for the pairs it keeps, e.g. :func:`matching.explain.explain`;
+    they never enter the score).
 
     Returns:
         An `Exclusion` naming the first broken hard constraint, else a scored `Match`.
@@ -202,10 +205,15 @@ def score_candidate(
         + weights.languages * (1.0 - len(missing) / required if required else 1.0)
         + priority
     )
-    text = opening_text(opening)
+    shared_goals: tuple[str, ...] = ()
+    shared_terms: tuple[str, ...] = ()
+    if evidence:
+        text = opening_text(opening)
+        shared_goals = _matched_goals(citizen, text)
+        shared_terms = tuple(matched_terms(text, citizen_text(citizen)))
     explanation = Explanation(
-        matched_goals=_matched_goals(citizen, text),
-        matched_terms=tuple(matched_terms(text, citizen_text(citizen))),
+        matched_goals=shared_goals,
+        matched_terms=shared_terms,
         similarity_band=candidate.band,
         relevance=candidate.relevance,
         distance_km=round(km, 1),
@@ -248,6 +256,7 @@ def rank(
     k: int | None = None,
     include_excluded: bool = False,
     strength: float = 1.0,
+    evidence: bool = True,
 ) -> RankingOutcome:
     """Rank pairs best first (`sort_key`: band, score, ids), so the order is stable.
 
@@ -255,11 +264,13 @@ def rank(
         strength: multiplier of the policy priority (0: off).
         k: keep at most this many matches (None: all).
         include_excluded: also return the pairs that broke a hard constraint.
+        evidence: see :func:`score_candidate`.
     """
     matches: list[Match] = []
     excluded: list[Exclusion] = []
     for candidate in candidates:
-        result = score_candidate(candidate, weights, rules, today=today, strength=strength)
+        result = score_candidate(candidate, weights, rules, today=today, strength=strength,
+                                 evidence=evidence)
         (matches if isinstance(result, Match) else excluded).append(result)
     matches.sort(key=sort_key)
     return RankingOutcome(

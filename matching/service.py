@@ -382,9 +382,12 @@ class MatchingService:
             candidates.append(Candidate(*plan.pair(p), relevance, similarity_band(relevance)))
             by_id[p.id] = (*plan.pair(p), g)
         outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,
-                       include_excluded=include_excluded, strength=priority_strength(plan.priority))
+                       include_excluded=include_excluded, strength=priority_strength(plan.priority),
+                       evidence=False)  # explain() finds the shared words of the pairs kept
         key = "citizen_id" if plan.kind == "citizen" else "opening_id"
-        return tuple(explain(m, *by_id[getattr(m, key)]) for m in outcome.matches), outcome.excluded
+        query = {"opening_doc" if plan.kind == "citizen" else "citizen_doc": plan.query}
+        return (tuple(explain(m, *by_id[getattr(m, key)], **query) for m in outcome.matches),
+                outcome.excluded)
 
     def _relevances(self, plan: _Plan[P], query_vector: np.ndarray | None,
                     profiles: list[P]) -> list[tuple[float, tuple[GoalScore, ...]]]:

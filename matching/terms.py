@@ -9,7 +9,10 @@ texts), with an optional linking "s" or "e" between them (sundhed|s|hjælper).
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import hashlib
+import threading
+
+from cachetools import LRUCache, cached
 
 from matching.lexical import tokens
 
@@ -52,7 +55,6 @@ LEXICON = frozenset("""
 """.split())
 
 
-@lru_cache(maxsize=4096)
 def _split(word: str, extra: frozenset[str]) -> tuple[str, ...]:
     """The parts of ``word`` (fewest parts), or () when it is not a compound of known words."""
     n = len(word)
@@ -76,9 +78,11 @@ def _split(word: str, extra: frozenset[str]) -> tuple[str, ...]:
     return best[n] if best[n] is not None and len(best[n]) > 1 else ()
 
 
-def _units(word: str, extra: frozenset[str]) -> tuple[str, ...]:
-    """The word itself and its compound parts."""
-    return (word, *_split(word, extra))
+def _units(word: str, extra: frozenset[str], memo: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The word itself and its compound parts (``memo``: the splits of this pair's words so far)."""
+    if word not in memo:
+        memo[word] = (word, *_split(word, extra))
+    return memo[word]
 
 
 def _meeting(unit: str, others: set[str]) -> str | None:
@@ -103,10 +107,17 @@ _MAX_TOKENS = 500  # bounds the work on huge inputs (a CV pasted 10^4 times)
 _MAX_WORD = 40  # longer "words" are noise (base64, URLs, pasted junk)
 
 
-@lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[str, ...]:
-    # Cached: the opening's text is the query of every candidate on its ranking page.
     return tuple([w for w in dict.fromkeys(tokens(text)) if len(w) <= _MAX_WORD][:_MAX_TOKENS])
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+# The opening's words: its text is the query of every candidate on its ranking page. Keyed by
+# a hash; the words of an opening are no citizen's data.
+_query_words = cached(LRUCache(maxsize=1024), key=lambda text: _digest(text), lock=threading.Lock())(_words)
 
 
 def _shown(term: str) -> bool:
@@ -122,32 +133,36 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
     both normalised texts; stopwords, numbers and inflection endings are never terms.
 
     Args:
-        query: E.g. the opening's title and description.
-        doc: E.g. a citizen's jobmål and CV.
+        query: The opening's side: its title and description (its words are cached by hash).
+        doc: The citizen's side: jobmål and CV, or one jobmål (never kept).
         limit: Maximum number of terms.
 
     Returns:
         Normalised terms.
     """
-    # A pure function of the two texts, so it is cached: a ranking page shown again (or to
-    # another consultant) does not split the same compounds again.
     return list(_matched_terms(query, doc, limit))
 
 
-@lru_cache(maxsize=16384)
+# A pure function of the two texts, so it is cached: a ranking page shown again (or to another
+# consultant) does not split the same compounds again. The key is the texts' hashes and the
+# value the shared terms (words of the query, the opening's side), so no citizen's CV or
+# jobmål is kept in the process (an erased citizen's text leaves nothing behind).
+@cached(LRUCache(maxsize=16384), key=lambda query, doc, limit: (_digest(query), _digest(doc), limit),
+        lock=threading.Lock())
 def _matched_terms(query: str, doc: str, limit: int) -> tuple[str, ...]:
-    query_words, doc_words = _words(query), _words(doc)
+    query_words, doc_words = _query_words(query), _words(doc)
     extra = frozenset(w for w in (*query_words, *doc_words)
                       if len(w) >= 4 and w not in STOPWORDS and w not in SUFFIXES)
     doc_set = set(doc_words)
     found = dict.fromkeys(w for w in query_words if w in doc_set and _shown(w))
-    doc_units = {u for w in doc_words for u in _units(w, extra)}
+    memo: dict[str, tuple[str, ...]] = {}
+    doc_units = {u for w in doc_words for u in _units(w, extra, memo)}
     for word in query_words:
         if len(found) >= limit:
             break
         if word in found:
             continue
-        for unit in _units(word, extra):
+        for unit in _units(word, extra, memo):
             term = _meeting(unit, doc_units)
             if term is None or term in found or not _shown(term) or any(term in f for f in found):
                 continue
