@@ -56,12 +56,15 @@ def ranking(opening_id: int):
                                       decided=page["decided"])
     if ranked.result.no_good_match and not form.vis_frasorterede.data:
         page["nearest"] = service.nearest_excluded(opening, filters, priority, decided=page["decided"])
-    audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
     page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
                 suggestions=service.shared_goal_suggestions(ranked.result))
     # Rendered before the commit (audit and embedding cache): a commit expires every loaded
     # row, and the page would then reload each candidate, its jobmål and CVs one by one.
     html = render_template("candidates/ranking.html", **page)
+    # Recorded after rendering: the template's queries would flush the event early, and on
+    # SQLite its write lock would then be held, blocking every other writer, while the page
+    # renders. Committed with the page: a page that fails to render was not shown.
+    audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
     db.session.commit()
     return html
 

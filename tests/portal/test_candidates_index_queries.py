@@ -82,3 +82,22 @@ def test_the_ranking_page_names_decided_citizens_without_a_query_each(app, clien
     many, html = _ranking_queries(app, client, world["opening_id"])
     assert all(f"Fravalgt {i}" in html for i in range(6))
     assert many == few
+
+
+def test_the_ranking_writes_its_audit_event_last_so_no_writer_waits_for_the_page(app, client, auth, world):
+    """On SQLite the first write of a transaction takes the database's write lock until the
+    commit: the ranking's audit event is its only write, so it must come after every query
+    (the rendering's included), right before the commit."""
+    auth.login(world["consultant"].email)
+    _ranking_queries(app, client, world["opening_id"])  # pairs scored and vectors cached once
+    seen = []
+    with app.app_context():
+        listen = lambda *args, **kw: seen.append(args[2].lstrip().split(None, 1)[0].upper())  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert "Anna Lagerbæk" in html
+    writes = [i for i, verb in enumerate(seen) if verb in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == [len(seen) - 1], seen
