@@ -1,35 +1,51 @@
 """Benchmark: filtered retrieval over N synthetic citizens, and encoder throughput.
 
     python -m matching.bench --citizens 100000 --k 50 --encoder e5
+    python -m matching.bench --backend elasticsearch --citizens 100000 --encoder hashing:384
 
 Prints progress on stderr and one JSON object on the last stdout line:
-{"citizens", "p50_ms", "p95_ms", "rss_mb", "encode_texts_per_s", "raw_encoder_texts_per_s",
-"cache_overhead_pct", ...}.
+{"backend", "citizens", "p50_ms", "p95_ms", "rss_mb", "index_s", "index_docs_per_s",
+"encode_texts_per_s", "raw_encoder_texts_per_s", "cache_overhead_pct", ...}.
 Latency is one backend search per synthetic opening with that opening's hard-constraint
 filters (eligible benefit groups, hours, driving licence, radius) plus ranking-size k.
 Encode figures: the CachedEncoder path (cold cache, as the indexer sees new texts) vs. the
 raw encoder on the same texts.
+
+With ``--backend elasticsearch`` the same citizens (same seed) are bulk-written through
+``matching.backends.elasticsearch`` (its real mapping, the indexer's rebuild path: a fresh
+index, then the alias swap) under the prefix ``<ELASTICSEARCH_INDEX_PREFIX>-bench``, which is
+deleted at the end. ``index_s`` is then the time of the writes and the swap alone (the
+documents are built before). Extra figures: ``recall_at_k`` (share of the exact in-memory
+top k that the server returned for the same queries), ``over_portal_timeout`` (searches
+slower than the portal's ``ELASTICSEARCH_TIMEOUT``, which it would answer with reduced
+matching) and ``server_rss_mb``, the resident memory of the process listening on the URL's
+port (null when it cannot be found, e.g. a remote server or another user's process;
+``server_process`` says which process was measured or why none was).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from matching.backends.memory import MemoryBackend
-from matching.backends.base import Document
+from matching.backends.base import Condition, Document, MatchBackend
 from matching.cache import CachedEncoder, MemoryEmbeddingCache
 from matching.domain import BENEFIT_GROUPS, DEFAULT_ELIGIBILITY, OPENING_KINDS, READINESS_GROUPS
 from matching.domain import Filters, OpeningProfile
 from matching.encoders import Encoder, make_encoder
 from matching.geo import POSTCODES
 from matching.service import citizen_conditions
+from matching.settings import MatchingSettings
 
 _WORDS = ("lager", "truck", "pakning", "køkken", "kok", "rengøring", "pleje", "butik",
           "chauffør", "landbrug", "produktion", "montage", "kantine", "service", "kunder")
@@ -71,17 +87,68 @@ def synthetic_openings(n: int, rng: np.random.Generator) -> list[OpeningProfile]
     ]
 
 
-def search_latencies(backend: MemoryBackend, dim: int, k: int, queries: int,
-                     rng: np.random.Generator) -> list[float]:
-    """Milliseconds per filtered search, one synthetic opening per query."""
-    timings = []
-    for opening in synthetic_openings(queries, rng):
-        vector = rng.standard_normal(dim).astype(np.float32)
-        conditions = citizen_conditions(opening, Filters(), DEFAULT_ELIGIBILITY)
+Query = tuple[np.ndarray, list[Condition]]
+
+
+def synthetic_queries(n: int, dim: int, rng: np.random.Generator) -> list[Query]:
+    """One (query vector, hard-constraint filters) pair per synthetic opening."""
+    return [(rng.standard_normal(dim).astype(np.float32),
+             citizen_conditions(opening, Filters(), DEFAULT_ELIGIBILITY))
+            for opening in synthetic_openings(n, rng)]
+
+
+def timed_searches(backend: MatchBackend, queries: Sequence[Query], k: int) -> tuple[list[float], list[list[str]]]:
+    """Milliseconds per filtered search, and the ids each search returned."""
+    timings, found = [], []
+    for vector, conditions in queries:
         start = time.perf_counter()
-        backend.search("citizen", vector, k, conditions)
+        hits = backend.search("citizen", vector, k, conditions)
         timings.append((time.perf_counter() - start) * 1000)
-    return timings
+        found.append([hit.id for hit in hits])
+    return timings, found
+
+
+def recall_at_k(found: Sequence[Sequence[str]], exact: Sequence[Sequence[str]]) -> float:
+    """Share of the exact top-k ids that were found, over all queries (1.0 if none exist)."""
+    wanted = sum(len(ids) for ids in exact)
+    hit = sum(len(set(got) & set(ids)) for got, ids in zip(found, exact, strict=True))
+    return hit / wanted if wanted else 1.0
+
+
+def find_server(url: str) -> tuple[Any, str]:
+    """The local process listening on the port of `url` (a psutil.Process), and a label.
+
+    Only loopback URLs are looked up; psutil (a dev dependency) sees the sockets of this
+    user's processes only. Returns (None, "not known: <reason>") when it cannot be found.
+    """
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None, f"not known: {parts.hostname} is not this machine"
+    try:
+        import psutil
+    except ImportError:
+        return None, "not known: psutil is not installed"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for conn in psutil.net_connections(kind="tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
+            try:
+                proc = psutil.Process(conn.pid)
+                return proc, f"{proc.name()} (pid {proc.pid})"
+            except (psutil.NoSuchProcess, psutil.AccessDenied) as err:
+                return None, f"not known: {err}"
+    return None, f"not known: no process of this user listens on port {port}"
+
+
+def _cpu_s(proc: Any) -> float | None:
+    """User + system CPU seconds of a psutil.Process so far (None without one)."""
+    if proc is None:
+        return None
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def _delta(after: float | None, before: float | None, per: int = 1, scale: float = 1.0) -> float | None:
+    return None if after is None or before is None else round(scale * (after - before) / per, 2)
 
 
 def synthetic_texts(n: int, rng: np.random.Generator) -> list[str]:
@@ -140,10 +207,98 @@ def encode_rates(encoder: Encoder, texts: Sequence[str], repeats: int = 3) -> di
             "cache_overhead_pct": round(min(overhead), 2)}
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, float]:
+def _percentiles(timings: Sequence[float]) -> dict[str, float]:
+    return {"p50_ms": round(float(np.percentile(timings, 50)), 2),
+            "p95_ms": round(float(np.percentile(timings, 95)), 2)}
+
+
+def memory_run(docs: Sequence[Document], queries: Sequence[Query], k: int) -> dict[str, Any]:
+    """Index into the in-process backend and time the searches."""
+    backend = MemoryBackend()
+    start = time.perf_counter()
+    backend.index(docs)
+    index_s = time.perf_counter() - start
+    timed_searches(backend, queries[:5], k)  # warm caches and pages
+    timings, found = timed_searches(backend, queries[5:], k)
+    return {**_percentiles(timings), "index_s": round(index_s, 2),
+            "index_docs_per_s": round(len(docs) / index_s, 1),
+            "hits_per_search": round(float(np.mean([len(ids) for ids in found])), 1)}
+
+
+def _drop_indices(client: Any, alias: str) -> None:
+    """Delete the bench's indices (behind the alias, and any left by a failed run)."""
+    from elasticsearch import ApiError, TransportError
+
+    try:  # by name: Elasticsearch 8+ refuses wildcard deletes (destructive_requires_name)
+        for name in client.options(ignore_status=404).indices.get(index=f"{alias}-*").body:
+            client.options(ignore_status=404).indices.delete(index=name)
+    except (ApiError, TransportError) as err:  # the run's own error matters more
+        print(f"could not delete the bench indices {alias}-*: {err}", file=sys.stderr)
+
+
+def elasticsearch_run(docs: Sequence[Document], queries: Sequence[Query], k: int,
+                      settings: MatchingSettings, timeout: float) -> dict[str, Any]:
+    """Bulk-write through the real backend (rebuild + alias swap), time the same searches.
+
+    Recall is measured against the exact in-memory backend on the same documents.
+    """
+    from elasticsearch import Elasticsearch
+
+    from matching.backends.elasticsearch import ElasticsearchBackend
+
+    client = Elasticsearch(settings.elasticsearch_url, request_timeout=timeout)
+    backend = ElasticsearchBackend(dims=docs[0].vector.size, prefix=f"{settings.index_prefix}-bench",
+                                   request_timeout=timeout, bulk_timeout=max(timeout, 60.0),
+                                   client=client)
+    server, process = find_server(settings.elasticsearch_url)
+    try:
+        cpu = [(time.process_time(), _cpu_s(server))]
+        start = time.perf_counter()
+        writer = backend.begin_rebuild("citizen", meta={"bench": True})
+        written = writer.index(docs)
+        writer.commit()
+        index_s = time.perf_counter() - start
+        cpu.append((time.process_time(), _cpu_s(server)))
+        if written != len(docs) or backend.count("citizen") != len(docs):
+            raise RuntimeError(f"wrote {written} of {len(docs)} documents")
+        print(f"indexed at {len(docs) / index_s:.0f} docs/s; searching", file=sys.stderr)
+        timed_searches(backend, queries[:5], k)  # warm caches and connections
+        cpu.append((time.process_time(), _cpu_s(server)))
+        timings, found = timed_searches(backend, queries[5:], k)
+        cpu.append((time.process_time(), _cpu_s(server)))
+        rss = None if server is None else round(server.memory_info().rss / 2**20, 1)
+    finally:
+        _drop_indices(client, backend.alias("citizen"))
+        client.close()
+    exact = MemoryBackend()
+    exact.index(docs)
+    _, wanted = timed_searches(exact, queries[5:], k)
+    return {**_percentiles(timings), "index_s": round(index_s, 2),
+            "index_docs_per_s": round(len(docs) / index_s, 1),
+            "index_client_cpu_s": round(cpu[1][0] - cpu[0][0], 2),
+            "index_server_cpu_s": _delta(cpu[1][1], cpu[0][1]),
+            "search_client_cpu_ms": _delta(cpu[3][0], cpu[2][0], len(timings), 1000),
+            "search_server_cpu_ms": _delta(cpu[3][1], cpu[2][1], len(timings), 1000),
+            "hits_per_search": round(float(np.mean([len(ids) for ids in found])), 1),
+            "recall_at_k": round(recall_at_k(found, wanted), 4),
+            "over_portal_timeout": sum(t > settings.timeout * 1000 for t in timings),
+            "portal_timeout_s": settings.timeout,
+            "server_rss_mb": rss, "server_process": process,
+            "elasticsearch_url": settings.elasticsearch_url}
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark; prints and returns the figures."""
+    # The indexer's and portal's own settings: ELASTICSEARCH_URL, _INDEX_PREFIX, _TIMEOUT.
+    settings = MatchingSettings.from_config(os.environ, ".")
     parser = argparse.ArgumentParser(prog="python -m matching.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=("memory", "elasticsearch"), default="memory")
+    parser.add_argument("--elasticsearch-url", default=settings.elasticsearch_url,
+                        help="default: ELASTICSEARCH_URL, as the indexer reads it")
+    parser.add_argument("--elasticsearch-timeout", type=float, default=60.0,
+                        help="seconds per request in the bench (the portal's own timeout only "
+                             "counts the searches slower than it)")
     parser.add_argument("--citizens", type=int, default=100_000)
     parser.add_argument("--k", type=int, default=50)
     parser.add_argument("--queries", type=int, default=200)
@@ -152,25 +307,27 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser.add_argument("--repeats", type=int, default=3, help="encode runs per side")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    if args.citizens < 1 or args.queries < 1:
+        parser.error("--citizens and --queries must be at least 1")
     rng = np.random.default_rng(args.seed)
     encoder = make_encoder(args.encoder)
     print(f"encoding {args.encode_texts} texts with {encoder.name}", file=sys.stderr)
     encode = encode_rates(encoder, synthetic_texts(args.encode_texts, rng), args.repeats)
-    print(f"indexing {args.citizens} synthetic citizens", file=sys.stderr)
-    backend = MemoryBackend()
-    start = time.perf_counter()
-    backend.index(synthetic_citizens(args.citizens, encoder.dimension, rng))
-    index_s = time.perf_counter() - start
-    search_latencies(backend, encoder.dimension, args.k, 5, rng)  # warm caches and pages
-    timings = search_latencies(backend, encoder.dimension, args.k, args.queries, rng)
+    print(f"indexing {args.citizens} synthetic citizens ({args.backend})", file=sys.stderr)
+    docs = synthetic_citizens(args.citizens, encoder.dimension, rng)
+    queries = synthetic_queries(5 + args.queries, encoder.dimension, rng)
+    if args.backend == "memory":
+        run = memory_run(docs, queries, args.k)
+    else:
+        es = MatchingSettings(backend="elasticsearch", elasticsearch_url=args.elasticsearch_url,
+                              index_prefix=settings.index_prefix, timeout=settings.timeout)
+        run = elasticsearch_run(docs, queries, args.k, es, args.elasticsearch_timeout)
     figures = {
-        "citizens": args.citizens,
-        "p50_ms": round(float(np.percentile(timings, 50)), 2),
-        "p95_ms": round(float(np.percentile(timings, 95)), 2),
+        "backend": args.backend, "citizens": args.citizens,
+        **run,
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         **encode,
         "encoder": encoder.name, "k": args.k, "queries": args.queries,
-        "index_s": round(index_s, 2),
     }
     print(json.dumps(figures, ensure_ascii=False))
     return figures
