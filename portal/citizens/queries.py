@@ -5,11 +5,11 @@ never SQL text built from input.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, load_only, selectinload
 
 from matching.geo import POSTCODES
 
@@ -22,11 +22,17 @@ POLICY_GOAL = 0.85  # share of citizens with CV, jobmål and VK (DOMAIN.md, "80%
 
 @dataclass(frozen=True)
 class CitizenList:
-    """One page of citizens plus the completeness of the whole filtered set."""
+    """One page of citizens plus the completeness of the whole filtered set.
+
+    ``missing``: citizen id → what keeps each listed citizen from matching
+    (:func:`missing_items`); ``staff``: user id → name of the listed citizens' VKs and advisers.
+    """
 
     page: Pagination
     total: int
     complete: int
+    missing: dict[int, list[str]] = field(default_factory=dict)
+    staff: dict[int, str] = field(default_factory=dict)
 
     @property
     def share_complete(self) -> float | None:
@@ -111,11 +117,17 @@ def _filtered(user: User, filters: dict) -> sa.Select:
     return stmt
 
 
+# The columns the list shows; the rest (CV, jobmål, VK and adviser) comes by :func:`_page_details`.
+_LIST_COLUMNS = (Citizen.name, Citizen.case_closed, Citizen.restricted, Citizen.benefit_group,
+                 Citizen.readiness_group, Citizen.vk_id, Citizen.adviser_id)
+
+
 def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> CitizenList:
     """The citizens ``user`` asked for (see ``ListFilterForm.cleaned``), one page of them.
 
     Open cases only, or closed ones only with ``filters["closed"]``; anonymised citizens are
-    never listed. A page past the end is empty, not a 404.
+    never listed. A page past the end is empty, not a 404. Four statements whatever the
+    page size: the totals, the page, what the page's citizens miss, their consultants' names.
     """
     stmt = _filtered(user, filters)
     ids = stmt.with_only_columns(Citizen.id).order_by(None).subquery()
@@ -123,12 +135,50 @@ def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> Citize
         sa.select(sa.func.count(Citizen.id),
                   sa.func.count(Citizen.id).filter(matchable_clause()))
         .where(Citizen.id.in_(sa.select(ids.c.id)))).one()
-    page = db.paginate(
-        stmt.options(selectinload(Citizen.job_goals), selectinload(Citizen.cv_documents),
-                     selectinload(Citizen.vk), selectinload(Citizen.adviser))
-        .order_by(Citizen.name, Citizen.id),
-        page=filters["page"], per_page=per_page, error_out=False)
-    return CitizenList(page=page, total=int(total or 0), complete=int(complete or 0))
+    # The total above is the count of the same filtered set, so paginate need not count again.
+    page = db.paginate(stmt.options(load_only(*_LIST_COLUMNS)).order_by(Citizen.name, Citizen.id),
+                       page=filters["page"], per_page=per_page, error_out=False, count=False)
+    page.total = int(total or 0)
+    missing = missing_for_matching(Citizen.id.in_([c.id for c in page.items])) if page.items else {}
+    staff = _names({c.vk_id for c in page.items} | {c.adviser_id for c in page.items})
+    return CitizenList(page=page, total=int(total or 0), complete=int(complete or 0),
+                       missing=missing, staff=staff)
+
+
+def missing_items(vk_id: int | None, has_goal: bool, cv_text: str | None) -> list[str]:
+    """What keeps a citizen from matching, from the three facts: ``Citizen.missing_for_matching``.
+
+    ``cv_text`` is the current (newest) CV's text, None without a CV. Same rule and order as
+    the model's property (a CV of only whitespace is no CV).
+    """
+    missing = []
+    if not (cv_text or "").strip():
+        missing.append("CV")
+    if not has_goal:
+        missing.append("jobmål")
+    if vk_id is None:
+        missing.append("virksomhedskonsulent")
+    return missing
+
+
+def missing_for_matching(*where: sa.ColumnElement[bool]) -> dict[int, list[str]]:
+    """Citizen id → :func:`missing_items` for the citizens ``where`` selects, in one statement.
+
+    The current CV's text is read (Python's ``strip`` decides, as in the model), no other
+    CV and no citizen row.
+    """
+    has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
+    current_cv = (sa.select(CvDocument.text).where(CvDocument.citizen_id == Citizen.id)
+                  .order_by(CvDocument.id.desc()).limit(1).scalar_subquery())
+    stmt = sa.select(Citizen.id, Citizen.vk_id, has_goal, current_cv).where(*where)
+    return {cid: missing_items(vk_id, goal, cv) for cid, vk_id, goal, cv in db.session.execute(stmt)}
+
+
+def _names(user_ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 def placements_of(citizen_id: int) -> list[Placement]:

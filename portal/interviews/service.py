@@ -67,14 +67,39 @@ def interviews(proposal: Proposal) -> list[Interview]:
         .order_by(Interview.starts_at, Interview.id)))
 
 
+def interviews_by_proposal(proposal_ids: list[int]) -> dict[int, list[Interview]]:
+    """The interview rows of many proposals in one statement: proposal id → rows, oldest first.
+
+    Proposals without interviews map to an empty list. Use with :func:`booked_among` and
+    :func:`offered_among` for a list page instead of :func:`booked` per proposal.
+    """
+    found: dict[int, list[Interview]] = {pid: [] for pid in proposal_ids}
+    if proposal_ids:
+        for row in db.session.scalars(
+                sa.select(Interview).where(Interview.proposal_id.in_(proposal_ids))
+                .order_by(Interview.starts_at, Interview.id)):
+            found[row.proposal_id].append(row)
+    return found
+
+
+def booked_among(rows: list[Interview]) -> Interview | None:
+    """The booked one of a proposal's interview rows, if any."""
+    return next((i for i in rows if i.status == "booked"), None)
+
+
+def offered_among(rows: list[Interview]) -> list[Interview]:
+    """The rows offered and not yet booked, declined or cancelled."""
+    return [i for i in rows if i.status == "offered"]
+
+
 def booked(proposal: Proposal) -> Interview | None:
     """The proposal's booked interview, if any (at most one is booked at a time)."""
-    return next((i for i in interviews(proposal) if i.status == "booked"), None)
+    return booked_among(interviews(proposal))
 
 
 def open_offers(proposal: Proposal) -> list[Interview]:
     """Times offered and not yet booked, declined or cancelled."""
-    return [i for i in interviews(proposal) if i.status == "offered"]
+    return offered_among(interviews(proposal))
 
 
 def ends_at(interview: Interview) -> datetime:

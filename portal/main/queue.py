@@ -21,18 +21,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ..citizens.queries import missing_for_matching
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
-from store.models import Citizen, CvDocument, JobGoal, Placement, Proposal, User
+from store.models import Citizen, Company, Opening, Placement, Proposal, User
 from store import clock
 from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
+# What the lists show of a proposal: the citizen's name, the opening's title and company name,
+# in the proposal's own statement; not the explanation or the shared profile (JSON).
+_PROPOSAL_ROW = (defer(Proposal.explanation), defer(Proposal.shared_profile),
+                 joinedload(Proposal.citizen).load_only(Citizen.name),
+                 joinedload(Proposal.opening).load_only(Opening.title, Opening.company_id)
+                 .joinedload(Opening.company).load_only(Company.name))
 # What is missing for matching → the citizen page where it is fixed (endpoint).
 FIXES = {"CV": "citizens.cv", "jobmål": "citizens.job_goals", "virksomhedskonsulent": "citizens.assign"}
 
@@ -52,7 +60,7 @@ def pending_proposals(user: User) -> list[Proposal]:
     return list(db.session.scalars(
         sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
         .where(Citizen.vk_id == user.id, Proposal.status == "proposed", Citizen.anonymised_at.is_(None))
-        .options(selectinload(Proposal.citizen), selectinload(Proposal.opening))
+        .options(*_PROPOSAL_ROW)
         .order_by(Proposal.created_at, Proposal.id)))
 
 
@@ -62,7 +70,7 @@ def company_answers(user: User, today: date) -> list[Answer]:
         sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
         .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None),
                Proposal.company_response.is_not(None), Proposal.status.in_(VISIBLE_TO_COMPANY))
-        .options(selectinload(Proposal.citizen), selectinload(Proposal.opening))
+        .options(*_PROPOSAL_ROW)
         .order_by(Proposal.company_responded_at.desc(), Proposal.id.desc())).all()
     started = _started_pairs(proposals)
     answers = []
@@ -96,16 +104,17 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
         .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None), Proposal.status == "disclosed",
                sa.or_(Proposal.company_response.is_(None),
                       Proposal.company_response.not_in(("hired", "declined"))))
-        .options(selectinload(Proposal.citizen), selectinload(Proposal.opening),
-                 selectinload(Proposal.consents))  # identity_released reads them, per proposal
+        .options(*_PROPOSAL_ROW, selectinload(Proposal.consents))  # identity_released reads them
         .order_by(Proposal.id)).all()
     started = _started_pairs(proposals)
+    today = now.astimezone(LOCAL).date()
+    released = [p for p in proposals
+                if (p.citizen_id, p.opening_id) not in started and identity_released(p, today)]
+    rows = interviews.interviews_by_proposal([p.id for p in released])
     items = []
-    for p in proposals:
-        if (p.citizen_id, p.opening_id) in started or not identity_released(p, now.astimezone(LOCAL).date()):
-            continue
-        booked = interviews.booked(p)
-        offers = interviews.open_offers(p)
+    for p in released:
+        booked = interviews.booked_among(rows[p.id])
+        offers = interviews.offered_among(rows[p.id])
         if booked is not None:
             held = interviews.ends_at(booked) <= now
             items.append(InterviewItem(p, "Samtalen er holdt: virksomheden mangler at melde udfald" if held
@@ -127,32 +136,49 @@ def _started_pairs(proposals: list[Proposal]) -> set:
         .where(Placement.citizen_id.in_({p.citizen_id for p in proposals}))).all())
 
 
-def unmatchable_citizens(user: User) -> list[Citizen]:
+@dataclass(frozen=True)
+class Unmatchable:
+    """A citizen of the caseload who cannot be matched yet, and what is missing (Danish)."""
+
+    id: int
+    name: str
+    missing_for_matching: list[str]
+
+
+def unmatchable_citizens(user: User) -> list[Unmatchable]:
     """Open cases of the user (VK or adviser) that lack a CV, a jobmål or a VK, by name.
 
-    The caseload is checked with one query of what matchability needs (VK, any jobmål, the
-    current CV's text); only the citizens lacking something are loaded as rows.
+    One statement over the caseload reads what matchability needs (VK, any jobmål, the
+    current CV's text: :func:`portal.citizens.queries.missing_for_matching`); a second one
+    the names of those lacking something.
     """
     mine = (sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
             Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
-    has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
-    current_cv = (sa.select(CvDocument.text).where(CvDocument.citizen_id == Citizen.id)
-                  .order_by(CvDocument.id.desc()).limit(1).scalar_subquery())
-    lacking = [cid for cid, vk_id, goal, cv in db.session.execute(
-                   sa.select(Citizen.id, Citizen.vk_id, has_goal, current_cv).where(*mine))
-               if vk_id is None or not goal or not (cv or "").strip()]
+    lacking = {cid: missing for cid, missing in missing_for_matching(*mine).items() if missing}
     if not lacking:
         return []
-    citizens = db.session.scalars(
-        sa.select(Citizen).where(Citizen.id.in_(lacking))
-        .options(selectinload(Citizen.job_goals), selectinload(Citizen.cv_documents))
-        .order_by(Citizen.name, Citizen.id)).all()
-    return [c for c in citizens if not c.matchable]
+    names = db.session.execute(sa.select(Citizen.id, Citizen.name).where(Citizen.id.in_(list(lacking)))
+                               .order_by(Citizen.name, Citizen.id))
+    return [Unmatchable(cid, name, lacking[cid]) for cid, name in names]
 
 
 def placements_to_follow_up(user: User, today: date) -> list[followup.FollowUpRow]:
     """The user's citizens' running placements with at least one follow-up flag."""
     return [row for row in followup.list_followups(user, "mine", today) if row.flags]
+
+
+def _load_companies(requests: list) -> None:
+    """Load the requests' companies in one statement (the list shows each one's name).
+
+    ``set_committed_value`` fills the relationship as a loader would, so ``request.company``
+    needs no statement of its own and nothing is marked as changed.
+    """
+    ids = {r.company_id for r in requests}
+    if not ids:
+        return
+    companies = {c.id: c for c in db.session.scalars(sa.select(Company).where(Company.id.in_(ids)))}
+    for request in requests:
+        set_committed_value(request, "company", companies[request.company_id])
 
 
 def for_consultant(user: User, today: date) -> dict:
@@ -162,6 +188,7 @@ def for_consultant(user: User, today: date) -> dict:
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
                Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)))
     waiting = hotline_service.list_for_staff(user, False, "open")
+    _load_companies(waiting)
     return {
         "caseload": caseload,
         "pending_proposals": pending_proposals(user),

@@ -14,10 +14,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from store.models import Citizen, HoursLog, Placement, User
+from store.models import Citizen, Company, HoursLog, Placement, User
 from .forms import month_label
 from store.models import PlacementEvent
 from . import retention
@@ -29,11 +28,38 @@ SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle"}
 SORTS = ("start", "-start")
 
 
+@dataclass(frozen=True, slots=True)
+class FollowUpPlacement:
+    """The columns of a placement the follow-up lists show and flag, with the two names.
+
+    A plain row, not an ORM object: the lists hold hundreds of placements, and only these
+    fields are read (by the templates, :func:`_row` and :func:`.retention.due_checkpoints`).
+    """
+
+    id: int
+    citizen_id: int
+    citizen_name: str
+    company_id: int
+    company_name: str
+    kind: str
+    start_date: date
+    end_date: date | None
+    weekly_hours: float
+    end_reason: str | None
+    employed_3m: bool | None
+    employed_6m: bool | None
+
+
+_COLUMNS = (Placement.id, Placement.citizen_id, Citizen.name, Placement.company_id, Company.name,
+            Placement.kind, Placement.start_date, Placement.end_date, Placement.weekly_hours,
+            Placement.end_reason, Placement.employed_3m, Placement.employed_6m)
+
+
 @dataclass(frozen=True)
 class FollowUpRow:
     """One running placement with last month's hours, the last follow-up and the flags."""
 
-    placement: Placement
+    placement: FollowUpPlacement
     hours_last_month: Decimal | None
     last_followup: date | None
     flags: list[str]
@@ -50,26 +76,30 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
     ``scope``: "mine" (the citizen's VK or adviser is ``user``), "team" (the user's team;
     none without a team) or "all" (administrators; anyone else gets "team").
     ``sort``: "start" (oldest start first) or "-start".
+
+    Three statements whatever the number of placements: the placements (columns only, with
+    the citizen's and the company's name), their newest events and last month's hours.
     """
     retention_open = sa.and_(Placement.end_reason.in_(SUCCESS_END_REASONS),
                              Placement.end_date <= add_months(today, -min(retention.CHECKPOINTS)),
                              sa.or_(Placement.employed_3m.is_(None), Placement.employed_6m.is_(None)))
-    stmt = (sa.select(Placement).join(Citizen, Placement.citizen_id == Citizen.id)
-            .where(sa.or_(Placement.end_reason.is_(None), retention_open), Citizen.anonymised_at.is_(None))
-            .options(selectinload(Placement.citizen), selectinload(Placement.company),
-                     selectinload(Placement.opening)))
+    stmt = (sa.select(*_COLUMNS).join(Citizen, Placement.citizen_id == Citizen.id)
+            .join(Company, Placement.company_id == Company.id)
+            .where(sa.or_(Placement.end_reason.is_(None), retention_open), Citizen.anonymised_at.is_(None)))
     if scope == "mine":
         stmt = stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
     elif scope != "all" or user.role != "admin":
         stmt = stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
     newest_first = sort == "-start"
     order = Placement.start_date.desc() if newest_first else Placement.start_date.asc()
-    placements = [p for p in db.session.scalars(stmt.order_by(order, Placement.id))
+    placements = [p for p in (FollowUpPlacement(*row) for row in db.session.execute(stmt.order_by(order, Placement.id)))
                   if p.end_reason is None or retention.due_checkpoints(p, today)]
     ids = [p.id for p in placements]
     last = last_followups(ids)
-    logged = hours_logged(ids, add_months(month_start(today), -1))
-    return [_row(p, last.get(p.id), logged.get(p.id), today) for p in placements]
+    previous = add_months(month_start(today), -1)
+    logged = hours_logged(ids, previous)
+    no_hours = f"Ingen timer for {month_label(previous)}"  # Babel formats the month once per list
+    return [_row(p, last.get(p.id), logged.get(p.id), today, previous, no_hours) for p in placements]
 
 
 def hours_logged(placement_ids: list[int], month: date) -> dict[int, Decimal]:
@@ -95,9 +125,14 @@ def _local_date(at: datetime) -> date:
     return at.astimezone(LOCAL).date()  # aware UTC from the column type (store UTCDateTime)
 
 
-def _row(placement: Placement, last: date | None, hours: Decimal | None, today: date) -> FollowUpRow:
-    """``hours``: what was logged for last month (None: nothing)."""
-    previous = add_months(month_start(today), -1)
+def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None, today: date,
+         previous: date | None = None, no_hours: str | None = None) -> FollowUpRow:
+    """``hours``: what was logged for last month (None: nothing).
+
+    A list passes ``previous`` (last month's first day) and ``no_hours`` (its flag) once for
+    all rows; left out, they are worked out here.
+    """
+    previous = previous or add_months(month_start(today), -1)
     if placement.end_reason is not None:  # ended in a job: only the retention checks are asked
         flags = [f"Stadig i job efter {months} måneder? Registrér svaret"
                  for months in retention.due_checkpoints(placement, today)]
@@ -106,7 +141,7 @@ def _row(placement: Placement, last: date | None, hours: Decimal | None, today: 
     ran_last_month = placement.start_date < month_start(today) and (
         placement.end_date is None or placement.end_date >= previous)
     if ran_last_month and hours is None:
-        flags.append(f"Ingen timer for {month_label(previous)}")
+        flags.append(no_hours or f"Ingen timer for {month_label(previous)}")
     since = last or placement.start_date
     if placement.start_date <= today and today - since > FOLLOW_UP_EVERY:
         flags.append("Ingen opfølgning i over en måned")
