@@ -15,13 +15,14 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .. import audit
 from ..i18n import format_date
 from ..proposals import identity_released
 from ..dates import add_months, month_start
 from ..extensions import db
-from store.models import Company, HoursLog, Placement, Proposal, User
+from store.models import Citizen, Company, HoursLog, Opening, Placement, Proposal, User
 from store.models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
 from store import clock
 
@@ -56,9 +57,16 @@ def disclosed_names(placements: list[Placement], today: date) -> dict[int, str]:
         return {}
     found = db.session.scalars(sa.select(Proposal).where(
         Proposal.status == "disclosed", Proposal.citizen_id.in_({c for c, _o in pairs}),
-        Proposal.opening_id.in_({o for _c, o in pairs})))
-    return {pairs[(p.citizen_id, p.opening_id)]: p.citizen.name for p in found
-            if (p.citizen_id, p.opening_id) in pairs and identity_released(p, today)}
+        Proposal.opening_id.in_({o for _c, o in pairs}))
+        # identity_released reads the consents; the JSON columns are not needed here.
+        .options(selectinload(Proposal.consents), defer(Proposal.explanation), defer(Proposal.shared_profile)))
+    released = {pairs[(p.citizen_id, p.opening_id)]: p.citizen_id for p in found
+                if (p.citizen_id, p.opening_id) in pairs and identity_released(p, today)}
+    if not released:
+        return {}
+    names = dict(db.session.execute(sa.select(Citizen.id, Citizen.name)
+                                    .where(Citizen.id.in_(set(released.values())))).all())
+    return {placement_id: names[citizen_id] for placement_id, citizen_id in released.items()}
 
 
 def company_labels(placements: list[Placement], today: date, audit_reads: bool = True) -> dict[int, str]:
@@ -156,17 +164,38 @@ class PartnerSummary:
 
 
 def list_for_company(company_id: int, today: date) -> list[PlacementRow]:
-    """The company's placements, active first, then ended; newest start first within each."""
+    """The company's placements, active first, then ended; newest start first within each.
+
+    A fixed number of statements whatever the number of placements: the placements with
+    their openings' titles, the hours (:func:`hour_totals`) and the released names.
+    """
     placements = db.session.scalars(
         sa.select(Placement).where(Placement.company_id == company_id)
+        .options(joinedload(Placement.opening).load_only(Opening.title))
         .order_by(Placement.start_date.desc(), Placement.id.desc())
     ).all()
-    current = month_start(today)
+    totals = hour_totals([p.id for p in placements], month_start(today))
     labels = company_labels(list(placements), today)
-    rows = [PlacementRow(p, labels[p.id], is_active(p, today),
-                         sum((h.hours for h in p.hours if h.month == current), ZERO),
-                         sum((h.hours for h in p.hours), ZERO)) for p in placements]
+    rows = [PlacementRow(p, labels[p.id], is_active(p, today), *totals.get(p.id, (ZERO, ZERO)))
+            for p in placements]
     return sorted(rows, key=lambda row: not row.active)  # stable: keeps the date order
+
+
+def hour_totals(placement_ids: list[int], month: date) -> dict[int, tuple[Decimal, Decimal]]:
+    """Placement id → (hours logged for ``month``, hours logged in all), in one statement.
+
+    Summed here as :class:`~decimal.Decimal` (SQLite would sum the numeric column as a float).
+    Placements without hours are absent.
+    """
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    if not placement_ids:
+        return totals
+    for placement_id, logged_month, hours in db.session.execute(
+            sa.select(HoursLog.placement_id, HoursLog.month, HoursLog.hours)
+            .where(HoursLog.placement_id.in_(placement_ids))):
+        in_month, total = totals.get(placement_id, (ZERO, ZERO))
+        totals[placement_id] = (in_month + hours if logged_month == month else in_month, total + hours)
+    return totals
 
 
 def partner_summary(rows: list[PlacementRow]) -> PartnerSummary:
