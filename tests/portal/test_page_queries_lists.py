@@ -1,0 +1,186 @@
+"""The list pages read the database a fixed number of times, whatever the number of rows.
+
+A page that asks per row (N+1) is slow under load: each test counts the SQL statements a page
+runs on ``db.engine`` with a few cases, adds more cases (new citizens, companies, openings,
+placements, proposals, interviews, hotline requests) and counts again. The rows grow, the
+statement count may not. Writing the audit event for each name a company sees is the one
+statement per row by design (fail closed, SECURITY.md); it is counted apart and must equal
+the names shown.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal import proposals
+from portal.extensions import db
+from store.models import (Citizen, Company, Consent, CvDocument, HotlineRequest, HoursLog, Interview, JobGoal,
+                          Opening, Placement, PlacementEvent, Proposal, User)
+from tests.clock import TODAY
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+ADVISER = "Rådgiver Rasmussen"
+AUDIT_INSERT = re.compile(r"^\s*INSERT INTO audit_event", re.IGNORECASE)
+
+
+@pytest.fixture
+def people(app, make_user) -> dict:
+    """The consultant whose start page is read, an adviser colleague and a company user."""
+    found = {"vk": make_user("consultant"), "adviser": make_user("consultant"), "company": make_user("company")}
+    with app.app_context():
+        db.session.get(User, found["adviser"].id).name = ADVISER
+        db.session.commit()
+    return found
+
+
+def add_cases(app, people: dict, count: int) -> None:
+    """``count`` more citizens of the VK, each giving every list on the pages a row.
+
+    Each citizen: a placement at the company user's company (hours this month, an old
+    follow-up, so it is flagged; the identity released), a proposal waiting for the VK, and
+    a disclosed proposal at a new company answered "interested" with a time offered by the
+    company; every other citizen lacks a CV. Each new company also calls the hotline.
+    """
+    vk, adviser, user = people["vk"], people["adviser"], people["company"]
+    with app.app_context():
+        for _ in range(count):
+            tag = uuid.uuid4().hex[:8]
+            n = db.session.scalar(sa.select(sa.func.count(Citizen.id)))
+            other = Company(name=f"Firma {tag}", cvr=str(20000000 + n), postcode="8722")
+            citizen = Citizen(name=f"Borger {tag}", postcode="8722", benefit_group="kontanthjaelp",
+                              readiness_group="i_gang", case_start=date(2026, 1, 5), hours_available=20,
+                              vk_id=vk.id, adviser_id=adviser.id if n % 2 else None, team_id=vk.team_id)
+            citizen.job_goals.append(JobGoal(title="Lagermedarbejder", position=0))
+            if n % 2 == 0:
+                citizen.cv_documents.append(CvDocument(text="Truckcertifikat og lagererfaring"))
+            db.session.add_all([other, citizen])
+            db.session.flush()
+            here, waiting, answered = (
+                Opening(company_id=company_id, kind="smaajob", title=f"{title} {tag}", postcode="8722",
+                        hours_min=5, hours_max=20, status="open")
+                for company_id, title in ((user.company_id, "Lagerhjælp"), (other.id, "Pakning"),
+                                          (other.id, "Kantine")))
+            db.session.add_all([here, waiting, answered])
+            db.session.flush()
+            placement = Placement(citizen_id=citizen.id, company_id=user.company_id, opening_id=here.id,
+                                  kind="smaajob", start_date=date(2026, 6, 1), weekly_hours=10)
+            released = Proposal(citizen_id=citizen.id, opening_id=here.id, status="disclosed",
+                                decided_by_id=vk.id)
+            pending = Proposal(citizen_id=citizen.id, opening_id=waiting.id, status="proposed",
+                               explanation={"similarity_band": "Stærkt match"})
+            interested = Proposal(citizen_id=citizen.id, opening_id=answered.id, status="disclosed",
+                                  decided_by_id=vk.id, company_response="interested",
+                                  company_responded_at=datetime.combine(TODAY, time(9), timezone.utc))
+            db.session.add_all([placement, released, pending, interested])
+            db.session.flush()
+            for proposal in (released, interested):
+                db.session.add(Consent(proposal_id=proposal.id, text_version=proposals.CONSENT_TEXT_VERSION,
+                                       channel="telefon", deadline=TODAY + timedelta(days=60),
+                                       recorded_by_id=vk.id))
+            db.session.add_all([
+                HoursLog(placement_id=placement.id, month=TODAY.replace(day=1), hours=Decimal("7.25")),
+                HoursLog(placement_id=placement.id, month=date(2026, 7, 1), hours=Decimal("30")),
+                PlacementEvent(placement_id=placement.id, kind="followup",
+                               at=datetime(2026, 8, 3, 9, tzinfo=timezone.utc)),
+                Interview(proposal_id=interested.id, offered_by="company", location="Kontoret",
+                          starts_at=datetime.combine(TODAY + timedelta(days=7), time(9), timezone.utc),
+                          uid=f"{tag}@test"),
+                HotlineRequest(company_id=other.id, category="fravaer", urgency="hoej", subject=f"Fravær {tag}",
+                               created_by_id=user.id,
+                               due_at=datetime.combine(TODAY + timedelta(days=1), time(9), timezone.utc)),
+            ])
+        db.session.commit()
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements run on the app's engine inside the block (a list, filled as they run)."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def read(app, client, url: str) -> tuple[str, int, int]:
+    """The page (read once before, so one-time caches do not count), its statements and audit writes."""
+    assert client.get(url).status_code == 200
+    with statements(app) as seen:
+        response = client.get(url)
+    assert response.status_code == 200
+    audits = sum(1 for s in seen if AUDIT_INSERT.match(s))
+    return response.get_data(as_text=True), len(seen) - audits, audits
+
+
+def section_rows(html: str, key: str) -> int:
+    section = re.search(rf'<section data-testid="queue-{key}">(.*?)</section>', html, re.DOTALL)
+    assert section, key
+    return section.group(1).count('data-testid="queue-row"')
+
+
+def test_consultant_start_page(app, client, auth, people):
+    add_cases(app, people, 2)
+    auth.login(people["vk"].email)
+    html, few, _ = read(app, client, "/")
+    before = {key: section_rows(html, key) for key in ("forslag", "svar", "hotline", "kan-ikke-matches",
+                                                       "opfoelgning", "samtaler")}
+    add_cases(app, people, 4)
+    html, many, _ = read(app, client, "/")
+    after = {key: section_rows(html, key) for key in before}
+    assert before == {"forslag": 2, "svar": 2, "hotline": 2, "kan-ikke-matches": 1, "opfoelgning": 2,
+                      "samtaler": 2}
+    assert after == {"forslag": 6, "svar": 6, "hotline": 6, "kan-ikke-matches": 3, "opfoelgning": 6,
+                     "samtaler": 6}
+    assert many == few, f"the start page ran {few} statements with 2 cases, {many} with 6"
+
+
+def test_followup_page(app, client, auth, people):
+    add_cases(app, people, 2)
+    auth.login(people["vk"].email)
+    html, few, _ = read(app, client, "/forloeb/opfoelgning")
+    assert html.count('data-testid="followup-row"') == 2
+    add_cases(app, people, 4)
+    html, many, _ = read(app, client, "/forloeb/opfoelgning?omfang=team&sort=-start")
+    assert html.count('data-testid="followup-row"') == 6
+    assert many == few, f"the follow-up page ran {few} statements with 2 placements, {many} with 6"
+
+
+def test_citizen_list(app, client, auth, people):
+    add_cases(app, people, 2)
+    auth.login(people["vk"].email)
+    html, few, _ = read(app, client, "/borgere/")
+    assert html.count('data-testid="citizen-row"') == 2
+    add_cases(app, people, 4)
+    html, many, _ = read(app, client, "/borgere/")
+    assert html.count('data-testid="citizen-row"') == 6
+    assert html.count("Klar til matching") == 3 and html.count(">CV</span>") == 3
+    assert html.count(ADVISER) == 3  # the adviser of every other citizen
+    assert many == few, f"/borgere/ ran {few} statements with 2 citizens, {many} with 6"
+
+
+def test_company_placements(app, client, auth, people):
+    add_cases(app, people, 2)
+    auth.login(people["company"].email)
+    html, few, audits = read(app, client, "/forloeb/")
+    assert html.count('data-testid="placement-row"') == 2 and audits == 2
+    add_cases(app, people, 4)
+    html, many, audits = read(app, client, "/forloeb/")
+    assert html.count('data-testid="placement-row"') == 6
+    assert html.count("Borger ") == 6 and audits == 6  # every released name shown, each audited first
+    assert html.count('data-testid="hours-this-month">7,25<') == 6
+    assert html.count('data-testid="hours-total">37,25<') == 6
+    assert many == few, f"/forloeb/ ran {few} statements with 2 placements, {many} with 6"
