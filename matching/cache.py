@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+from cachetools import LRUCache
 
 from matching.encoders import Encoder
 
@@ -59,32 +59,36 @@ class EmbeddingCache(Protocol):
 
 
 class MemoryEmbeddingCache:
-    """Bounded, thread-safe, in-process LRU cache.
+    """Bounded, thread-safe, in-process LRU cache (a lock around one ``cachetools.LRUCache``).
+
+    A ``get_many`` hit or a ``put_many`` makes an entry the most recently used; stored vectors
+    are private read-only copies.
 
     Args:
         max_entries: Least recently used entries are evicted beyond this (384 float32
             values are 1.5 KB, so the default 100,000 is about 150 MB).
+
+    Raises:
+        ValueError: ``max_entries`` below 1.
     """
 
     def __init__(self, max_entries: int = 100_000):
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
-        self.max_entries = max_entries
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._items: LRUCache[str, np.ndarray] = LRUCache(max_entries)
         self._lock = threading.Lock()
+
+    @property
+    def max_entries(self) -> int:
+        return self._items.maxsize
 
     def __len__(self) -> int:
         return len(self._items)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        found = {}
         with self._lock:
-            for key in keys:
-                vector = self._items.get(key)
-                if vector is not None:
-                    self._items.move_to_end(key)
-                    found[key] = vector
-        return found
+            # Indexing (not ``in``) marks a hit as used, once per occurrence of its key.
+            return {key: self._items[key] for key in keys if key in self._items}
 
     def put_many(self, items: Mapping[str, np.ndarray]) -> None:
         with self._lock:
@@ -92,9 +96,6 @@ class MemoryEmbeddingCache:
                 stored = np.array(vector, dtype=np.float32)  # a private copy, read-only
                 stored.flags.writeable = False
                 self._items[key] = stored
-                self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
 
     def delete_many(self, keys: Iterable[str]) -> int:
         with self._lock:

@@ -13,11 +13,11 @@ import io
 import re
 import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize as l2_normalise
@@ -111,6 +111,23 @@ def _text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def _lru(max_entries: int) -> LRUCache:
+    """An empty ``cachetools.LRUCache`` of ``max_entries`` entries.
+
+    Raises:
+        ValueError: ``max_entries`` below 1 (such a cache could not store a row).
+    """
+    if max_entries < 1:
+        raise ValueError("max_entries must be at least 1")
+    return LRUCache(max_entries)
+
+
+def _used(cache: LRUCache, keys: Sequence) -> dict:
+    """The entries of ``keys`` found in ``cache``, each marked as used once, in the order of
+    its first occurrence in ``keys`` (``in`` leaves the recency alone, indexing refreshes it)."""
+    return {k: cache[k] for k in dict.fromkeys(keys) if k in cache}
+
+
 def _stack(rows: Sequence[sparse.csr_matrix], n_features: int) -> sparse.csr_matrix:
     """One-row CSR matrices stacked into one (a fresh matrix; much cheaper than
     ``scipy.sparse.vstack`` for hundreds of single rows)."""
@@ -124,17 +141,24 @@ def _stack(rows: Sequence[sparse.csr_matrix], n_features: int) -> sparse.csr_mat
 
 
 class _CountCache:
-    """Hashed feature counts per analysed text, most recently used kept (thread-safe).
+    """Hashed feature counts per analysed text, most recently used kept (thread-safe: a lock
+    around one ``cachetools.LRUCache``).
 
     Analysing a CV into character n-grams is the costly part of a lexical score (~4 ms);
     the counts depend on the text alone, so the citizens of repeated rankings are analysed
     once. Keys are a hash of the text, never the text.
+
+    Raises:
+        ValueError: ``max_entries`` below 1.
     """
 
     def __init__(self, max_entries: int = 4096) -> None:
-        self.max_entries = max_entries
-        self._rows: OrderedDict[tuple[int, bytes], sparse.csr_matrix] = OrderedDict()
+        self._rows: LRUCache[tuple[int, bytes], sparse.csr_matrix] = _lru(max_entries)
         self._lock = threading.Lock()
+
+    @property
+    def max_entries(self) -> int:
+        return self._rows.maxsize
 
     def rows(self, hasher: HashingVectorizer, docs: Sequence[str]) -> sparse.csr_matrix:
         """Count rows for the raw texts ``docs`` (a fresh matrix the caller may modify)."""
@@ -143,17 +167,13 @@ class _CountCache:
         spec = hash((hasher.analyzer, hasher.ngram_range))
         keys = [(spec, _text_key(d)) for d in docs]
         with self._lock:
-            found = {k: self._rows[k] for k in keys if k in self._rows}
-            for k in found:
-                self._rows.move_to_end(k)
+            found = _used(self._rows, keys)
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             fresh = hasher.transform([_analyse(docs[i]) for i in missing]).tocsr()
             with self._lock:
                 for row, i in enumerate(missing):
                     found[keys[i]] = self._rows[keys[i]] = fresh[row]
-                while len(self._rows) > self.max_entries:
-                    self._rows.popitem(last=False)
         return _stack([found[k] for k in keys], hasher.n_features)
 
 
@@ -269,9 +289,24 @@ class LexicalModel:
         self.stats_version: str | None = None
         # TF-IDF rows per text hash: a row is a function of the text and this model alone,
         # so the candidates of repeated rankings are weighted once (LRU, thread-safe).
-        self._rows: OrderedDict[bytes, sparse.csr_matrix] = OrderedDict()
+        self._rows: LRUCache[bytes, sparse.csr_matrix] = _lru(4096)
         self._rows_lock = threading.Lock()
-        self.max_cached_rows = 4096
+
+    @property
+    def max_cached_rows(self) -> int:
+        """How many TF-IDF rows the model keeps (least recently used evicted first)."""
+        return self._rows.maxsize
+
+    @max_cached_rows.setter
+    def max_cached_rows(self, value: int) -> None:
+        """A new bound starts an empty row cache (rows are recomputed on demand).
+
+        Raises:
+            ValueError: ``value`` below 1.
+        """
+        rows = _lru(value)
+        with self._rows_lock:
+            self._rows = rows
 
     def with_stats(self, stats: LexicalStats | None) -> LexicalModel:
         """Use fixed document frequencies (None: no IDF); returns self."""
@@ -286,8 +321,9 @@ class LexicalModel:
             self._blocks.append((_hasher(kwargs), idf, weight))
         self.stats_version = stats.version if stats is not None else None
         self._fitted_docs = self._fitted_matrix = None
+        rows = _lru(self._rows.maxsize)  # a fresh cache: cheaper than clear()'s LRU pops
         with self._rows_lock:
-            self._rows.clear()
+            self._rows = rows
         return self
 
     def fit(self, texts: Sequence[str]) -> LexicalModel:
@@ -313,17 +349,13 @@ class LexicalModel:
     def _transform(self, docs: Sequence[str]) -> sparse.csr_matrix:
         keys = [_text_key(d) for d in docs]
         with self._rows_lock:
-            found = {k: self._rows[k] for k in keys if k in self._rows}
-            for k in found:
-                self._rows.move_to_end(k)
+            found = _used(self._rows, keys)
         missing = list({k: d for k, d in zip(keys, docs) if k not in found}.items())
         if missing:
             fresh = self._weigh([d for _, d in missing])
             with self._rows_lock:
                 for row, (k, _) in enumerate(missing):
                     found[k] = self._rows[k] = fresh[row]
-                while len(self._rows) > self.max_cached_rows:
-                    self._rows.popitem(last=False)
         width = found[keys[0]].shape[1] if keys else self._width()
         return _stack([found[k] for k in keys], width)
 

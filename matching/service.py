@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, Protocol, TypeVar
 
 import numpy as np
+from cachetools import LRUCache
 
 from matching.backends.base import (
     BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
@@ -495,35 +495,42 @@ class MatchingService:
 
 
 class PairScoreCache:
-    """Most recently used pair scores, bounded and thread-safe (see ``MatchingService``).
+    """Most recently used pair scores, bounded and thread-safe (see ``MatchingService``): a
+    lock around one ``cachetools.LRUCache``; a ``get_many`` hit or a ``put_many`` makes an
+    entry the most recently used.
 
     Give one to every service that shares an encoder (the portal: one per process and
     encoder); entries are keyed by the models' ids and the two texts' hashes.
+
+    Raises:
+        ValueError: ``max_entries`` below 1.
     """
 
     def __init__(self, max_entries: int = 20_000) -> None:
-        self.max_entries = max_entries
-        self._items: OrderedDict[Hashable, tuple] = OrderedDict()
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self._items: LRUCache[Hashable, tuple] = LRUCache(max_entries)
         self._lock = threading.Lock()
+
+    @property
+    def max_entries(self) -> int:
+        return self._items.maxsize
 
     def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, tuple]:
         with self._lock:
-            found = {key: self._items[key] for key in keys if key in self._items}
-            for key in found:
-                self._items.move_to_end(key)
-        return found
+            # ``in`` leaves the recency alone; indexing marks each hit used once.
+            return {key: self._items[key] for key in dict.fromkeys(keys) if key in self._items}
 
     def put_many(self, items: Iterable[tuple[Hashable, tuple]]) -> dict[Hashable, tuple]:
         stored = dict(items)
         with self._lock:
             self._items.update(stored)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
         return stored
 
     def clear(self) -> None:
+        fresh = LRUCache(self._items.maxsize)  # cheaper than LRUCache.clear()'s LRU pops
         with self._lock:
-            self._items.clear()
+            self._items = fresh
 
 
 def _goal_texts(citizen: CitizenProfile) -> list[str]:
