@@ -21,14 +21,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from matching.vocab import COMPANY_BASED_KINDS
 from store.models.vocab import SUCCESS_END_REASONS
-from .facts import Facts, Scope, add_months, load_facts, month_end
+from .facts import Facts, Scope, add_months, hundredths, load_facts, month_end
 
 WAGE_HOUR_KINDS = ("smaajob", "ordinaert", "fleksjob")
 FOCUS_HOURS = Decimal(100)
+FOCUS_HUNDREDTHS = hundredths(FOCUS_HOURS)
 FOCUS_TARGET = 0.70
 ACTIVE_TARGET = 0.80  # "75% then 80%": the later, binding step
 ACTIVE_FIRST_TARGET = 0.75
@@ -117,30 +119,30 @@ def whole_months(first: date, last: date) -> int:
     return max(months, 0)
 
 
+def _focus(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of the focus population and of who is placed, and wage hours (hundredths) per citizen."""
+    first = window_start(as_of)
+    population = facts.open_on(as_of) & (facts.case_start <= first.toordinal())
+    placements = facts.rows_in("p_kind", COMPANY_BASED_KINDS) & facts.placements_overlapping(first, as_of)
+    placed = facts.citizens_marked(facts.p_citizen[placements])
+    hours = facts.hundredths_per_citizen(WAGE_HOUR_KINDS, *wage_hour_months(as_of))
+    return population, placed, hours
+
+
 def focus_statuses(facts: Facts, as_of: date) -> list[FocusStatus]:
     """Every citizen of the focus population on ``as_of`` (see ``FOCUS_DEFINITION``)."""
-    first = window_start(as_of)
-    population = [c for c in facts.citizens.values() if c.open_on(as_of) and c.case_start <= first]
-    placed = {p.citizen_id for p in facts.placements
-              if p.kind in COMPANY_BASED_KINDS and p.overlaps(first, as_of)}
-    last_end: dict[int, date] = {}
-    for p in facts.placements:
-        if p.kind in COMPANY_BASED_KINDS and p.start <= as_of:
-            end = as_of if p.end is None else min(p.end, as_of)
-            last_end[p.citizen_id] = max(end, last_end.get(p.citizen_id, end))
-    low, high = wage_hour_months(as_of)
-    hours: dict[int, Decimal] = {}
-    for citizen_id, kind, month, amount in facts.hours:
-        if kind in WAGE_HOUR_KINDS and low <= month <= high:
-            hours[citizen_id] = hours.get(citizen_id, Decimal(0)) + Decimal(amount)
-    return [FocusStatus(c.id, c.case_start, c.id in placed, hours.get(c.id, Decimal(0)),
-                        last_end.get(c.id)) for c in population]
+    population, placed, hours = _focus(facts, as_of)
+    last_end = facts.last_placement_end(COMPANY_BASED_KINDS, as_of)
+    return [FocusStatus(int(facts.ids[i]), date.fromordinal(int(facts.case_start[i])), bool(placed[i]),
+                        Decimal(int(hours[i])).scaleb(-2),
+                        date.fromordinal(int(last_end[i])) if last_end[i] >= 0 else None)
+            for i in np.flatnonzero(population)]
 
 
 def compute_focus_goal(facts: Facts, as_of: date) -> Metric:
-    statuses = focus_statuses(facts, as_of)
-    hits = sum(1 for s in statuses if s.met)
-    return _share("focus", "Fokusmål: virksomhedsrettet indsats", hits, len(statuses),
+    population, placed, hours = _focus(facts, as_of)
+    hits = int(np.count_nonzero(population & (placed | (hours >= FOCUS_HUNDREDTHS))))
+    return _share("focus", "Fokusmål: virksomhedsrettet indsats", hits, int(np.count_nonzero(population)),
                   FOCUS_DEFINITION, target=FOCUS_TARGET)
 
 
@@ -153,11 +155,13 @@ ACTIVE_DEFINITION = (
 
 def compute_active_share(facts: Facts, as_of: date) -> Metric:
     first = as_of.replace(day=1)
-    population = {c.id for c in facts.citizens.values() if c.open_on(as_of)}
-    active = {p.citizen_id for p in facts.placements if p.overlaps(first, as_of)}
-    active |= {cid for cid, day in facts.proposal_days if first <= day <= as_of}
-    return _share("active", "Aktive borgere", len(population & active), len(population),
-                  ACTIVE_DEFINITION, target=ACTIVE_TARGET, first_target=ACTIVE_FIRST_TARGET)
+    population = facts.open_on(as_of)
+    days = (facts.a_day >= first.toordinal()) & (facts.a_day <= as_of.toordinal())
+    active = facts.citizens_marked(np.concatenate(
+        [facts.p_citizen[facts.placements_overlapping(first, as_of)], facts.a_citizen[days]]))
+    return _share("active", "Aktive borgere", int(np.count_nonzero(population & active)),
+                  int(np.count_nonzero(population)), ACTIVE_DEFINITION, target=ACTIVE_TARGET,
+                  first_target=ACTIVE_FIRST_TARGET)
 
 
 MATCHABLE_DEFINITION = (
@@ -167,17 +171,22 @@ MATCHABLE_DEFINITION = (
     "Mål: 80 %, derefter 85 %.")
 
 
+def _matchable(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the open cases on ``as_of`` and of who counts as matchable then."""
+    return facts.open_on(as_of), facts.matchable_now & (facts.cv_since <= as_of.toordinal())
+
+
 def matchable_population(facts: Facts, as_of: date) -> dict[int, bool]:
     """Open cases on ``as_of`` → whether each counts as matchable (see ``MATCHABLE_DEFINITION``)."""
-    return {c.id: c.matchable_now and c.cv_since is not None and c.cv_since <= as_of
-            for c in facts.citizens.values() if c.open_on(as_of)}
+    population, ok = _matchable(facts, as_of)
+    return dict(zip(facts.ids[population].tolist(), ok[population].tolist()))
 
 
 def compute_matchable_share(facts: Facts, as_of: date) -> Metric:
-    population = matchable_population(facts, as_of)
-    hits = sum(population.values())
-    return _share("matchable", "CV, jobmål og virksomhedskonsulent", hits, len(population),
-                  MATCHABLE_DEFINITION, target=MATCHABLE_TARGET, first_target=MATCHABLE_FIRST_TARGET)
+    population, ok = _matchable(facts, as_of)
+    return _share("matchable", "CV, jobmål og virksomhedskonsulent", int(np.count_nonzero(population & ok)),
+                  int(np.count_nonzero(population)), MATCHABLE_DEFINITION, target=MATCHABLE_TARGET,
+                  first_target=MATCHABLE_FIRST_TARGET)
 
 
 OUTCOME_DEFINITION = (
@@ -186,12 +195,11 @@ OUTCOME_DEFINITION = (
 
 
 def compute_outcome_share(facts: Facts, as_of: date) -> Metric:
-    first = window_start(as_of)
-    ended = [p for p in facts.placements
-             if p.end is not None and p.end_reason and first <= p.end <= as_of]
-    hits = sum(1 for p in ended if p.end_reason in SUCCESS_END_REASONS)
-    return _share("outcomes", "Forløb der endte i job, fleksjob eller uddannelse", hits, len(ended),
-                  OUTCOME_DEFINITION)
+    ended = ((facts.p_end_reason != "") & (facts.p_end >= window_start(as_of).toordinal())
+             & (facts.p_end <= as_of.toordinal()))
+    hits = int(np.count_nonzero(ended & facts.rows_in("p_end_reason", SUCCESS_END_REASONS)))
+    return _share("outcomes", "Forløb der endte i job, fleksjob eller uddannelse", hits,
+                  int(np.count_nonzero(ended)), OUTCOME_DEFINITION)
 
 
 DURATION_DEFINITION = (
@@ -200,12 +208,11 @@ DURATION_DEFINITION = (
 
 
 def compute_case_duration(facts: Facts, as_of: date) -> Metric:
-    first = window_start(as_of)
-    days = [(c.case_closed - c.case_start).days for c in facts.citizens.values()
-            if c.case_closed is not None and first <= c.case_closed <= as_of]
-    value = sum(days) / len(days) if days else None
-    return Metric("duration", "Gennemsnitlig sagsvarighed (afsluttede sager)", value, "days",
-                  DURATION_DEFINITION, numerator=None, denominator=len(days))
+    closed = (facts.case_closed >= window_start(as_of).toordinal()) & (facts.case_closed <= as_of.toordinal())
+    count = int(np.count_nonzero(closed))
+    total = int((facts.case_closed[closed] - facts.case_start[closed]).sum())  # exact: whole days
+    return Metric("duration", "Gennemsnitlig sagsvarighed (afsluttede sager)", total / count if count else None,
+                  "days", DURATION_DEFINITION, numerator=None, denominator=count)
 
 
 COOPERATION_DEFINITION = (
@@ -216,10 +223,11 @@ COOPERATION_DEFINITION = (
 
 
 def compute_cooperation(facts: Facts, as_of: date) -> Metric:
-    companies = {p.company_id for p in facts.placements if p.overlaps(as_of, as_of)}
-    companies |= {c for c, created, status in facts.openings if status == "open" and created <= as_of}
-    return Metric("cooperation", "Samarbejdende virksomheder", float(len(companies)), "count",
-                  COOPERATION_DEFINITION, numerator=len(companies))
+    companies = np.union1d(facts.p_company[facts.placements_overlapping(as_of, as_of)],
+                           facts.o_company[facts.rows_in("o_status", ("open",))
+                                          & (facts.o_created <= as_of.toordinal())]).size
+    return Metric("cooperation", "Samarbejdende virksomheder", float(companies), "count",
+                  COOPERATION_DEFINITION, numerator=companies)
 
 
 CALCULATIONS = (compute_focus_goal, compute_active_share, compute_matchable_share,

@@ -41,11 +41,10 @@ def index():
     """
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
-    metrics = compute_all(facts, as_of)
-    points = compute_trend(facts, as_of)
+    points = compute_trend(facts, as_of)  # the last point is the chosen month, measured on as_of
     list_scope = scope.kind
     return render_template(
-        "dashboard/index.html", form=form, as_of=as_of, metrics=metrics,
+        "dashboard/index.html", form=form, as_of=as_of, metrics=list(points[-1].metrics.values()),
         charts=chart_series(points),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],

@@ -135,9 +135,9 @@ def compute_savings(facts: Facts, as_of: date, deadweight: float = DEFAULT_DEADW
     citizens: dict[str, int] = {}
     weeks: dict[str, int] = {}
     per_reason: dict[str, list[int]] = {reason: [0, 0] for reason in SUCCESS_END_REASONS}
-    for citizen_id, (day, reason) in outcomes.items():
-        group = facts.citizens[citizen_id].benefit_group
-        w = min((as_of - day).days // 7, MAX_WEEKS)
+    for position, (day, reason) in outcomes.items():
+        group = str(facts.benefit_group[position])
+        w = min((as_of.toordinal() - day) // 7, MAX_WEEKS)
         citizens[group] = citizens.get(group, 0) + 1
         weeks[group] = weeks.get(group, 0) + w
         per_reason[reason][0] += 1
@@ -155,14 +155,17 @@ def compute_savings(facts: Facts, as_of: date, deadweight: float = DEFAULT_DEADW
     return SavingsEstimate(rows, by_outcome, deadweight=deadweight)
 
 
-def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[date, str]]:
-    """Each citizen's first self-support outcome (day, end reason) in the 12 months up to ``as_of``."""
-    first = window_start(as_of)
-    outcomes: dict[int, tuple[date, str]] = {}
-    for p in facts.placements:
-        if p.end_reason in SUCCESS_END_REASONS and p.end is not None and first <= p.end <= as_of:
-            if p.citizen_id not in outcomes or p.end < outcomes[p.citizen_id][0]:
-                outcomes[p.citizen_id] = (p.end, p.end_reason)
+def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[int, str]]:
+    """Each citizen's first self-support outcome (day ordinal, end reason) in the 12 months up to
+    ``as_of``, by the citizen's position in ``facts``; the earlier placement row wins a tie."""
+    ended = (facts.rows_in("p_end_reason", SUCCESS_END_REASONS)
+             & (facts.p_end >= window_start(as_of).toordinal()) & (facts.p_end <= as_of.toordinal())
+             & (facts.p_citizen < facts.n))
+    outcomes: dict[int, tuple[int, str]] = {}
+    for position, end, reason in zip(facts.p_citizen[ended].tolist(), facts.p_end[ended].tolist(),
+                                     facts.p_end_reason[ended].tolist()):
+        if position not in outcomes or end < outcomes[position][0]:
+            outcomes[position] = (end, reason)
     return outcomes
 
 
