@@ -20,8 +20,8 @@ from .forms import CompanyForm, PhoneForm, UserForm, clean_phone
 @bp.get("/users")
 @admin_required
 def users():
-    rows = db.session.scalars(sa.select(User).order_by(User.role, User.name)).all()
-    return render_template("admin/users.html", users=rows)
+    """Every user with role, phone, organisation and status, and the actions on each."""
+    return render_template("admin/users.html", users=service.user_rows())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
