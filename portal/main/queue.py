@@ -18,7 +18,7 @@ below it. The caller passes the user and "today", so tests control both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, joinedload, selectinload
@@ -35,52 +35,87 @@ from store import clock
 from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
-# What the lists show of a proposal: the citizen's name, the opening's title and company name,
+# What is missing for matching → the citizen page where it is fixed (endpoint).
+FIXES = {"CV": "citizens.cv", "jobmål": "citizens.job_goals", "virksomhedskonsulent": "citizens.assign"}
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalLine:
+    """What the start page shows of a proposal: its columns with the citizen's, opening's and company's names."""
+
+    id: int
+    citizen_id: int
+    opening_id: int
+    status: str
+    company_response: str | None
+    company_responded_at: datetime | None
+    created_at: datetime
+    citizen_name: str
+    opening_title: str
+    company_name: str
+
+    @classmethod
+    def of(cls, p: Proposal) -> ProposalLine:
+        """The line of a loaded proposal (its citizen, opening and company loaded with it)."""
+        return cls(p.id, p.citizen_id, p.opening_id, p.status, p.company_response, p.company_responded_at,
+                   p.created_at, p.citizen.name, p.opening.title, p.opening.company.name)
+
+
+_LINE_COLUMNS = (Proposal.id, Proposal.citizen_id, Proposal.opening_id, Proposal.status, Proposal.company_response,
+                 Proposal.company_responded_at, Proposal.created_at, Citizen.name, Opening.title, Company.name)
+# For lists that need the proposal itself (identity_released reads its consents): the names
 # in the proposal's own statement; not the explanation or the shared profile (JSON).
 _PROPOSAL_ROW = (defer(Proposal.explanation), defer(Proposal.shared_profile),
                  joinedload(Proposal.citizen).load_only(Citizen.name),
                  joinedload(Proposal.opening).load_only(Opening.title, Opening.company_id)
                  .joinedload(Opening.company).load_only(Company.name))
-# What is missing for matching → the citizen page where it is fixed (endpoint).
-FIXES = {"CV": "citizens.cv", "jobmål": "citizens.job_goals", "virksomhedskonsulent": "citizens.assign"}
+# A placement exists for the proposal's (citizen, opening) pair.
+_STARTED = sa.exists().where(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id)
+
+
+def _lines(*where: sa.ColumnElement[bool], order_by: tuple) -> list[ProposalLine]:
+    """Proposals of open cases (not anonymised) matching ``where``, as lines, in one statement."""
+    stmt = (sa.select(*_LINE_COLUMNS).join(Citizen, Proposal.citizen_id == Citizen.id)
+            .join(Opening, Proposal.opening_id == Opening.id).join(Company, Opening.company_id == Company.id)
+            .where(Citizen.anonymised_at.is_(None), *where).order_by(*order_by))
+    return [ProposalLine(*row) for row in db.session.execute(stmt)]
 
 
 @dataclass(frozen=True)
 class Answer:
     """A company's answer to a proposal and what the consultant does about it."""
 
-    proposal: Proposal
+    proposal: ProposalLine
     action: str  # Danish: the next thing to do
     endpoint: str  # where it is done
     args: dict
 
 
-def pending_proposals(user: User) -> list[Proposal]:
+def pending_proposals(user: User) -> list[ProposalLine]:
     """Proposals in status "proposed" for citizens whose VK is ``user``, oldest first."""
-    return list(db.session.scalars(
-        sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
-        .where(Citizen.vk_id == user.id, Proposal.status == "proposed", Citizen.anonymised_at.is_(None))
-        .options(*_PROPOSAL_ROW)
-        .order_by(Proposal.created_at, Proposal.id)))
+    return _lines(Citizen.vk_id == user.id, Proposal.status == "proposed",
+                  order_by=(Proposal.created_at, Proposal.id))
 
 
 def company_answers(user: User, today: date) -> list[Answer]:
-    """Company answers on the user's citizens' proposals that still need the consultant."""
-    proposals = db.session.scalars(
-        sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
-        .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None),
-               Proposal.company_response.is_not(None), Proposal.status.in_(VISIBLE_TO_COMPANY))
-        .options(*_PROPOSAL_ROW)
-        .order_by(Proposal.company_responded_at.desc(), Proposal.id.desc())).all()
-    started = _started_pairs(proposals)
+    """Company answers on the user's citizens' proposals that still need the consultant.
+
+    A decline counts for :data:`DECLINED_RECENT_DAYS` days (Danish dates); any other answer
+    until a placement exists for the pair. Both are decided in the statement, so answers
+    already handled are not read at all.
+    """
+    declined_since = datetime.combine(today - timedelta(days=DECLINED_RECENT_DAYS), time(0), LOCAL)
+    needs_me = sa.or_(
+        sa.and_(Proposal.company_response == "declined", Proposal.company_responded_at >= declined_since),
+        sa.and_(Proposal.company_response != "declined", ~_STARTED))
     answers = []
-    for p in proposals:
+    for p in _lines(Citizen.vk_id == user.id, Proposal.company_response.is_not(None),
+                    Proposal.status.in_(VISIBLE_TO_COMPANY), needs_me,
+                    order_by=(Proposal.company_responded_at.desc(), Proposal.id.desc())):
         if p.company_response == "declined":
-            answered = p.company_responded_at.astimezone(LOCAL).date() if p.company_responded_at else None
-            if answered and today - answered <= timedelta(days=DECLINED_RECENT_DAYS):
-                answers.append(Answer(p, "Find en anden kandidat til opslaget", "candidates.ranking",
-                                      {"opening_id": p.opening_id}))
-        elif (p.citizen_id, p.opening_id) not in started:
+            answers.append(Answer(p, "Find en anden kandidat til opslaget", "candidates.ranking",
+                                  {"opening_id": p.opening_id}))
+        else:
             action = ("Start forløbet" if p.status == "disclosed" and p.company_response == "hired"
                       else "Aftal samtale eller start forløb" if p.status == "disclosed"
                       else "Indhent samtykke og del navnet")
@@ -92,7 +127,7 @@ def company_answers(user: User, today: date) -> list[Answer]:
 class InterviewItem:
     """A disclosed proposal's interview state and the next thing to do (Danish)."""
 
-    proposal: Proposal
+    proposal: ProposalLine
     action: str
     when: datetime | None  # the booked time, if any
 
@@ -103,16 +138,15 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
         sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
         .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None), Proposal.status == "disclosed",
                sa.or_(Proposal.company_response.is_(None),
-                      Proposal.company_response.not_in(("hired", "declined"))))
+                      Proposal.company_response.not_in(("hired", "declined"))), ~_STARTED)
         .options(*_PROPOSAL_ROW, selectinload(Proposal.consents))  # identity_released reads them
         .order_by(Proposal.id)).all()
-    started = _started_pairs(proposals)
     today = now.astimezone(LOCAL).date()
-    released = [p for p in proposals
-                if (p.citizen_id, p.opening_id) not in started and identity_released(p, today)]
+    released = [p for p in proposals if identity_released(p, today)]
     rows = interviews.interviews_by_proposal([p.id for p in released])
     items = []
-    for p in released:
+    for proposal in released:
+        p = ProposalLine.of(proposal)
         booked = interviews.booked_among(rows[p.id])
         offers = interviews.offered_among(rows[p.id])
         if booked is not None:
@@ -126,14 +160,6 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
         else:
             items.append(InterviewItem(p, "Aftal en samtale", None))
     return items
-
-
-def _started_pairs(proposals: list[Proposal]) -> set:
-    if not proposals:
-        return set()
-    return set(db.session.execute(
-        sa.select(Placement.citizen_id, Placement.opening_id)
-        .where(Placement.citizen_id.in_({p.citizen_id for p in proposals}))).all())
 
 
 @dataclass(frozen=True)
