@@ -77,48 +77,33 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
     none without a team) or "all" (administrators; anyone else gets "team").
     ``sort``: "start" (oldest start first) or "-start".
 
-    Three statements whatever the number of placements: the placements (columns only, with
-    the citizen's and the company's name), their newest events and last month's hours.
+    One statement whatever the number of placements: the placements' columns with the
+    citizen's and the company's name, the newest event and last month's hours of each.
     """
+    previous = add_months(month_start(today), -1)
     retention_open = sa.and_(Placement.end_reason.in_(SUCCESS_END_REASONS),
                              Placement.end_date <= add_months(today, -min(retention.CHECKPOINTS)),
                              sa.or_(Placement.employed_3m.is_(None), Placement.employed_6m.is_(None)))
-    stmt = (sa.select(*_COLUMNS).join(Citizen, Placement.citizen_id == Citizen.id)
+    last_event = (sa.select(sa.func.max(PlacementEvent.at)).where(PlacementEvent.placement_id == Placement.id)
+                  .scalar_subquery())
+    hours = (sa.select(HoursLog.hours).where(HoursLog.placement_id == Placement.id, HoursLog.month == previous)
+             .scalar_subquery())  # at most one row: a month is logged once per placement
+    stmt = (sa.select(*_COLUMNS, last_event, hours).join(Citizen, Placement.citizen_id == Citizen.id)
             .join(Company, Placement.company_id == Company.id)
             .where(sa.or_(Placement.end_reason.is_(None), retention_open), Citizen.anonymised_at.is_(None)))
     if scope == "mine":
         stmt = stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
     elif scope != "all" or user.role != "admin":
         stmt = stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
-    newest_first = sort == "-start"
-    order = Placement.start_date.desc() if newest_first else Placement.start_date.asc()
-    placements = [p for p in (FollowUpPlacement(*row) for row in db.session.execute(stmt.order_by(order, Placement.id)))
-                  if p.end_reason is None or retention.due_checkpoints(p, today)]
-    ids = [p.id for p in placements]
-    last = last_followups(ids)
-    previous = add_months(month_start(today), -1)
-    logged = hours_logged(ids, previous)
+    order = Placement.start_date.desc() if sort == "-start" else Placement.start_date.asc()
     no_hours = f"Ingen timer for {month_label(previous)}"  # Babel formats the month once per list
-    return [_row(p, last.get(p.id), logged.get(p.id), today, previous, no_hours) for p in placements]
-
-
-def hours_logged(placement_ids: list[int], month: date) -> dict[int, Decimal]:
-    """The hours logged for ``month`` per placement (placements without a log are absent)."""
-    if not placement_ids:
-        return {}
-    rows = db.session.execute(sa.select(HoursLog.placement_id, HoursLog.hours)
-                              .where(HoursLog.placement_id.in_(placement_ids), HoursLog.month == month))
-    return {pid: hours for pid, hours in rows}
-
-
-def last_followups(placement_ids: list[int]) -> dict[int, date]:
-    """The local date of each placement's newest event (start, follow-up, end, correction)."""
-    if not placement_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(PlacementEvent.placement_id, sa.func.max(PlacementEvent.at))
-        .where(PlacementEvent.placement_id.in_(placement_ids)).group_by(PlacementEvent.placement_id))
-    return {pid: _local_date(at) for pid, at in rows}
+    rows = []
+    for *columns, last_at, logged in db.session.execute(stmt.order_by(order, Placement.id)):
+        placement = FollowUpPlacement(*columns)
+        if placement.end_reason is None or retention.due_checkpoints(placement, today):
+            last = _local_date(last_at) if last_at is not None else None
+            rows.append(_row(placement, last, logged, today, previous, no_hours))
+    return rows
 
 
 def _local_date(at: datetime) -> date:
