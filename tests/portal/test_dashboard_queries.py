@@ -1,0 +1,260 @@
+"""/maal/ reads the database a fixed number of times, and its figures equal a plain recount.
+
+The figures are computed over numpy columns (portal.dashboard.facts); here each one is
+recounted in the most direct way, citizen by citizen and placement by placement from ORM
+rows, for every day the page evaluates (the 12 trend months, the chosen month among them),
+on a seeded random world that hits the edges (open and closed cases, running and ended
+placements of every kind, hours with odd decimals, CVs of only whitespace, proposals made
+and decided on other days, openings in every status, citizens outside the scope).
+"""
+from __future__ import annotations
+
+import random
+import re
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from matching.vocab import BENEFIT_GROUPS, OPENING_KINDS
+from portal.dashboard.facts import Scope, add_months, load_facts, month_end
+from portal.dashboard.goal_lists import focus_misses, matchable_misses
+from portal.dashboard.metrics import compute_trend
+from portal.dashboard.savings import compute_savings
+from portal.extensions import db
+from store.models import (Citizen, Company, CvDocument, HoursLog, JobGoal, Opening, Placement, Proposal, Team,
+                          User)
+from store.models.vocab import END_REASONS, OPENING_STATUSES, SUCCESS_END_REASONS
+
+AS_OF = date(2026, 10, 31)  # the page's default month on tests.clock.TODAY
+COMPANY_BASED = ("virksomhedspraktik", "loentilskud")
+WAGE_KINDS = ("smaajob", "ordinaert", "fleksjob")
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+def _day(rng: random.Random, first: date = date(2024, 6, 1), last: date = date(2026, 11, 20)) -> date:
+    return first + timedelta(days=rng.randrange((last - first).days + 1))
+
+
+def _moment(day: date, rng: random.Random) -> datetime:
+    # Late evening UTC is the next day in Denmark: the figures count the UTC day.
+    return datetime.combine(day, time(rng.choice([0, 9, 23]), 30), timezone.utc)
+
+
+def add_world(app, staff: dict, citizens: int, seed: int) -> None:
+    """``citizens`` more random citizens, each with placements, hours, CVs, jobmål and proposals."""
+    rng = random.Random(seed)
+    with app.app_context():
+        other_team = db.session.scalar(sa.select(Team).where(Team.name == "Team Nord"))
+        if other_team is None:
+            other_team = Team(name="Team Nord")
+            db.session.add(other_team)
+            db.session.flush()
+        companies = []
+        for i in range(3):
+            company = Company(name=f"Firma {seed}-{i}", cvr=f"{30000000 + seed * 10 + i}", postcode="8722",
+                              consultant_id=rng.choice([staff["vk"], staff["other"], None]))
+            db.session.add(company)
+            db.session.flush()
+            companies.append(company.id)
+            for status in OPENING_STATUSES:
+                db.session.add(Opening(company_id=company.id, kind="smaajob", title="Lager", postcode="8722",
+                                       status=status, created_at=_moment(_day(rng), rng)))
+        db.session.flush()
+        openings = db.session.scalars(sa.select(Opening.id).where(Opening.company_id.in_(companies))).all()
+        for n in range(citizens):
+            start = _day(rng, date(2023, 1, 1), date(2026, 10, 1))
+            closed = rng.choice([None, None, _day(rng, start, date(2026, 11, 20))])
+            citizen = Citizen(name=f"Borger {seed}-{n}", postcode="8722", benefit_group=rng.choice(list(BENEFIT_GROUPS)),
+                              readiness_group="paa_vej", case_start=start, case_closed=closed,
+                              vk_id=rng.choice([staff["vk"], staff["other"], None]),
+                              team_id=rng.choice([staff["team"], other_team.id, None]))
+            if rng.random() < 0.7:
+                citizen.job_goals = [JobGoal(title="Lagermedarbejder", position=0)]
+            citizen.cv_documents = [CvDocument(text=rng.choice(["Truckcertifikat", "   ", "Lager"]),
+                                               content_type="txt", created_at=_moment(_day(rng), rng))
+                                    for _ in range(rng.choice([0, 1, 1, 2]))]
+            db.session.add(citizen)
+            db.session.flush()
+            for _ in range(rng.choice([0, 1, 2, 3])):
+                p_start = _day(rng, date(2024, 6, 1), date(2026, 11, 1))
+                end = rng.choice([None, _day(rng, p_start, date(2026, 11, 20))])
+                placement = Placement(citizen_id=citizen.id, company_id=rng.choice(companies),
+                                      kind=rng.choice(list(OPENING_KINDS)), start_date=p_start, end_date=end,
+                                      end_reason=rng.choice(list(END_REASONS)) if end and rng.random() < 0.8 else None)
+                months = {add_months(p_start.replace(day=1), k) for k in range(rng.choice([0, 2, 5]))}
+                placement.hours = [HoursLog(month=m, hours=Decimal(rng.choice(["12.5", "49.99", "49.995", "60", "100"])))
+                                   for m in sorted(months)]
+                db.session.add(placement)
+            for opening_id in rng.sample(openings, rng.choice([0, 1, 2])):
+                made = _moment(_day(rng), rng)
+                decided = rng.choice([None, made + timedelta(days=rng.randrange(40))])
+                db.session.add(Proposal(citizen_id=citizen.id, opening_id=opening_id, created_at=made,
+                                        decided_at=decided, status="approved" if decided else "proposed"))
+        add_edges(staff, companies, seed)
+        db.session.commit()
+
+
+def add_edges(staff: dict, companies: list[int], seed: int) -> None:
+    """Citizens whose case closes, whose CV is stored and whose placement starts or ends exactly on
+    a measured day (or the first day of its 12-month window)."""
+    for k in range(3):
+        day = month_end(add_months(AS_OF, -k))
+        window = add_months(day, -12)
+        for closed in (day, None):
+            citizen = Citizen(name=f"Kant {seed}-{k}", postcode="8722", benefit_group="kontanthjaelp",
+                              readiness_group="i_gang", case_start=window, case_closed=closed,
+                              vk_id=staff["vk"], team_id=staff["team"])
+            citizen.job_goals = [JobGoal(title="Pakker", position=0)]
+            citizen.cv_documents = [CvDocument(text="Pakkeri", content_type="txt",
+                                               created_at=datetime.combine(day, time(23, 30), timezone.utc))]
+            db.session.add(citizen)
+            db.session.flush()
+            db.session.add_all([
+                Placement(citizen_id=citizen.id, company_id=companies[0], kind="virksomhedspraktik",
+                          start_date=window - timedelta(days=30), end_date=window, end_reason="ordinaert_job"),
+                Placement(citizen_id=citizen.id, company_id=companies[1], kind="loentilskud",
+                          start_date=day, end_date=day + timedelta(days=1) if closed else None)])
+
+
+def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
+    """Every figure on ``as_of``, counted citizen by citizen from ORM rows (the metrics' definitions)."""
+    first, month_first = add_months(as_of, -12), as_of.replace(day=1)
+    low_month = add_months(month_first, -11)
+    citizens = session.scalars(sa.select(Citizen).where(scope.citizen_clause())).all()
+    ids = {c.id for c in citizens}
+    placements = [p for p in session.scalars(sa.select(Placement)) if p.citizen_id in ids]
+
+    def is_open(c):
+        return c.case_start <= as_of and (c.case_closed is None or c.case_closed > as_of)
+
+    def overlaps(p, a, b):
+        return p.start_date <= b and (p.end_date is None or p.end_date >= a)
+
+    focus = [c for c in citizens if is_open(c) and c.case_start <= first]
+    focus_met = 0
+    for c in focus:
+        placed = any(p.kind in COMPANY_BASED and overlaps(p, first, as_of) for p in placements if p.citizen_id == c.id)
+        hours = sum((h.hours for p in placements if p.citizen_id == c.id and p.kind in WAGE_KINDS
+                     for h in p.hours if low_month <= h.month <= month_first), Decimal(0))
+        focus_met += placed or hours >= 100
+    open_now = [c for c in citizens if is_open(c)]
+    active = 0
+    for c in open_now:
+        days = [t.date() for pr in session.scalars(sa.select(Proposal).where(Proposal.citizen_id == c.id))
+                for t in (pr.created_at, pr.decided_at) if t]
+        active += (any(overlaps(p, month_first, as_of) for p in placements if p.citizen_id == c.id)
+                   or any(month_first <= d <= as_of for d in days))
+    matchable = 0
+    for c in open_now:
+        cvs = sorted(c.cv_documents, key=lambda cv: cv.id)
+        matchable += bool(c.vk_id and c.job_goals and cvs and cvs[-1].text.strip()
+                          and max(cv.created_at for cv in cvs).date() <= as_of)
+    ended = [p for p in placements if p.end_date and p.end_reason and first <= p.end_date <= as_of]
+    closed = [(c.case_closed - c.case_start).days for c in citizens
+              if c.case_closed and first <= c.case_closed <= as_of]
+    companies = {p.company_id for p in placements if overlaps(p, as_of, as_of)}
+    opening_stmt = sa.select(Opening)
+    if scope.kind != "all":
+        opening_stmt = opening_stmt.join(Company).where(scope.consultant_clause(Company.consultant_id))
+    companies |= {o.company_id for o in session.scalars(opening_stmt)
+                  if o.status == "open" and o.created_at.date() <= as_of}
+    return {"focus": (focus_met, len(focus)),
+            "active": (active, len(open_now)),
+            "matchable": (matchable, len(open_now)),
+            "outcomes": (sum(p.end_reason in SUCCESS_END_REASONS for p in ended), len(ended)),
+            "duration": (sum(closed) / len(closed) if closed else None, len(closed)),
+            "cooperation": (len(companies), None)}
+
+
+def shown(metric) -> tuple:
+    if metric.key == "duration":
+        return metric.value, metric.denominator
+    return metric.numerator, metric.denominator
+
+
+@pytest.fixture
+def staff(app, make_user) -> dict:
+    vk, other = make_user("consultant"), make_user("consultant")
+    with app.app_context():
+        team = db.session.get(User, vk.id).team_id
+    return {"vk": vk.id, "other": other.id, "team": team, "email": vk.email}
+
+
+@pytest.mark.parametrize("kind", ["all", "team", "mine"])
+def test_every_figure_of_the_trend_equals_a_plain_recount(app, staff, kind):
+    add_world(app, staff, 60, seed=11)
+    scope = Scope(kind, team_id=staff["team"] if kind == "team" else None,
+                  user_id=staff["vk"] if kind == "mine" else None)
+    with app.app_context():
+        facts = load_facts(db.session, scope)
+        points = compute_trend(facts, AS_OF)
+        assert len(points) == 12 and points[-1].month == date(2026, 10, 1)
+        for point in points:
+            day = AS_OF if point.month == AS_OF.replace(day=1) else month_end(point.month)
+            expected = recount(db.session, day, scope)
+            assert {key: shown(m) for key, m in point.metrics.items()} == expected, day
+        # The lists behind the cards: as many rows as the card's "not met".
+        focus, matchable = points[-1].metrics["focus"], points[-1].metrics["matchable"]
+        assert focus_misses(db.session, facts, AS_OF).total == focus.denominator - focus.numerator
+        assert matchable_misses(db.session, facts, AS_OF).total == matchable.denominator - matchable.numerator
+        assert focus.denominator > 5 and 0 < focus.numerator < focus.denominator  # the world is not trivial
+
+
+def test_savings_count_each_citizens_first_outcome_once(app, staff):
+    add_world(app, staff, 60, seed=5)
+    with app.app_context():
+        estimate = compute_savings(load_facts(db.session, Scope()), AS_OF)
+        first: dict[int, tuple[date, str, str]] = {}
+        for p in db.session.scalars(sa.select(Placement).order_by(Placement.end_date, Placement.id)):
+            if p.end_reason in SUCCESS_END_REASONS and p.end_date and add_months(AS_OF, -12) <= p.end_date <= AS_OF:
+                first.setdefault(p.citizen_id, (p.end_date, p.end_reason, p.citizen.benefit_group))
+    by_reason = {r.end_reason: r.citizens for r in estimate.by_outcome}
+    assert by_reason == {reason: sum(1 for _, r, _ in first.values() if r == reason) for reason in SUCCESS_END_REASONS}
+    by_group = {r.benefit_group: (r.citizens, r.weeks) for r in estimate.rows}
+    for group, (citizens, weeks) in by_group.items():
+        outcomes = [day for day, _, g in first.values() if g == group]
+        assert (citizens, weeks) == (len(outcomes), sum(min((AS_OF - d).days // 7, 52) for d in outcomes))
+    assert sum(by_reason.values()) > 0
+
+
+@contextmanager
+def statements(app):
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def page(app, client, url: str) -> tuple[str, int]:
+    assert client.get(url).status_code == 200  # once before: one-time caches do not count
+    with statements(app) as seen:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True), len(seen)
+
+
+def test_statements_do_not_grow_with_the_rows(app, client, auth, staff):
+    auth.login(staff["email"])
+    add_world(app, staff, 4, seed=1)
+    few = {omfang: page(app, client, f"/maal/?omfang={omfang}") for omfang in ("all", "team", "mine")}
+    add_world(app, staff, 40, seed=2)
+    many = {omfang: page(app, client, f"/maal/?omfang={omfang}") for omfang in ("all", "team", "mine")}
+    for omfang in few:
+        (html_few, count_few), (html_many, count_many) = few[omfang], many[omfang]
+        assert html_few != html_many  # the figures moved with the rows
+        assert count_many == count_few, f"/maal/?omfang={omfang}: {count_few} statements, then {count_many}"
+    # The user, the unread count, and five reads of the snapshot; the whole job centre no more.
+    assert many["all"][1] <= 7, many["all"][1]
+    assert re.search(r'data-testid="value-focus">[0-9]', many["all"][0])
