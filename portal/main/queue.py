@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..citizens.queries import missing_for_matching
@@ -54,21 +54,9 @@ class ProposalLine:
     opening_title: str
     company_name: str
 
-    @classmethod
-    def of(cls, p: Proposal) -> ProposalLine:
-        """The line of a loaded proposal (its citizen, opening and company loaded with it)."""
-        return cls(p.id, p.citizen_id, p.opening_id, p.status, p.company_response, p.company_responded_at,
-                   p.created_at, p.citizen.name, p.opening.title, p.opening.company.name)
-
 
 _LINE_COLUMNS = (Proposal.id, Proposal.citizen_id, Proposal.opening_id, Proposal.status, Proposal.company_response,
                  Proposal.company_responded_at, Proposal.created_at, Citizen.name, Opening.title, Company.name)
-# For lists that need the proposal itself (identity_released reads its consents): the names
-# in the proposal's own statement; not the explanation or the shared profile (JSON).
-_PROPOSAL_ROW = (defer(Proposal.explanation), defer(Proposal.shared_profile),
-                 joinedload(Proposal.citizen).load_only(Citizen.name),
-                 joinedload(Proposal.opening).load_only(Opening.title, Opening.company_id)
-                 .joinedload(Opening.company).load_only(Company.name))
 # A placement exists for the proposal's (citizen, opening) pair.
 _STARTED = sa.exists().where(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id)
 
@@ -134,19 +122,24 @@ class InterviewItem:
 
 def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
     """Disclosed proposals of the user's citizens whose interview is to arrange, hold or report."""
-    proposals = db.session.scalars(
-        sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
+    found = db.session.execute(
+        sa.select(Proposal, Citizen.name, Opening.title, Company.name)
+        .join(Citizen, Proposal.citizen_id == Citizen.id).join(Opening, Proposal.opening_id == Opening.id)
+        .join(Company, Opening.company_id == Company.id)
         .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None), Proposal.status == "disclosed",
                sa.or_(Proposal.company_response.is_(None),
                       Proposal.company_response.not_in(("hired", "declined"))), ~_STARTED)
-        .options(*_PROPOSAL_ROW, selectinload(Proposal.consents))  # identity_released reads them
+        # identity_released reads the consents; the JSON columns are not shown.
+        .options(selectinload(Proposal.consents), defer(Proposal.explanation), defer(Proposal.shared_profile))
         .order_by(Proposal.id)).all()
     today = now.astimezone(LOCAL).date()
-    released = [p for p in proposals if identity_released(p, today)]
-    rows = interviews.interviews_by_proposal([p.id for p in released])
+    released = [row for row in found if identity_released(row[0], today)]
+    rows = interviews.interviews_by_proposal([row[0].id for row in released])
     items = []
-    for proposal in released:
-        p = ProposalLine.of(proposal)
+    for proposal, citizen_name, opening_title, company_name in released:
+        p = ProposalLine(proposal.id, proposal.citizen_id, proposal.opening_id, proposal.status,
+                         proposal.company_response, proposal.company_responded_at, proposal.created_at,
+                         citizen_name, opening_title, company_name)
         booked = interviews.booked_among(rows[p.id])
         offers = interviews.offered_among(rows[p.id])
         if booked is not None:
