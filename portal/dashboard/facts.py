@@ -187,8 +187,15 @@ class Facts:
         return last[:-1]
 
 
-def load_facts(session: Session, scope: Scope) -> Facts:
-    """Read the snapshot for ``scope`` from the database (read-only; five statements)."""
+TABLES = frozenset({"placements", "hours", "activity", "openings"})
+
+
+def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES) -> Facts:
+    """Read the snapshot for ``scope`` from the database (read-only; at most five statements).
+
+    The citizens are always read; of the other ``tables`` only those named (a goal list
+    needs fewer than the dashboard). Left out, a table is empty in the snapshot.
+    """
     citizens = _citizen_columns(session, scope)
     position = {cid: i for i, cid in enumerate(citizens["ids"].tolist())}
 
@@ -196,8 +203,16 @@ def load_facts(session: Session, scope: Scope) -> Facts:
         """Citizen ids → positions (``n`` for a citizen outside the snapshot)."""
         return _ints([position.get(cid, len(position)) for cid in citizen_ids])
 
-    return Facts(**citizens, **_placement_columns(session, scope, at), **_hours_columns(session, scope, at),
-                 **_activity_columns(session, scope, at), **_opening_columns(session, scope))
+    columns = dict(citizens)
+    if "placements" in tables:
+        columns.update(_placement_columns(session, scope, at))
+    if "hours" in tables:
+        columns.update(_hours_columns(session, scope, at))
+    if "activity" in tables:
+        columns.update(_activity_columns(session, scope, at))
+    if "openings" in tables:
+        columns.update(_opening_columns(session, scope))
+    return Facts(**columns)
 
 
 def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Citizen
+from ..citizens.queries import missing_for_matching
 from ..main.queue import FIXES
 from .facts import Facts
 from .metrics import focus_statuses, matchable_population, whole_months
@@ -38,7 +39,8 @@ class FocusMiss:
 class MatchableMiss:
     """An open case that does not count as matchable, with what is missing and where to fix it.
 
-    ``missing`` are the items of ``Citizen.missing_for_matching`` (the start page's rule);
+    ``missing`` are the items of ``Citizen.missing_for_matching`` (the start page's rule, read
+    for the page's citizens in one statement by :func:`..citizens.queries.missing_for_matching`);
     ``cv_too_late`` marks a citizen who is matchable today but whose CV was stored after
     the month measured.
     """
@@ -92,9 +94,10 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1)
     ids = {cid for cid, ok in population.items() if not ok}
     page = _clamp(page, len(ids))
     rows = []
-    for citizen in _page_of_citizens(session, ids, page, matchable=True):
-        missing = citizen.missing_for_matching
-        rows.append(MatchableMiss(citizen, missing, not missing))
+    citizens = _page_of_citizens(session, ids, page)
+    missing = missing_for_matching(Citizen.id.in_([c.id for c in citizens])) if citizens else {}
+    for citizen in citizens:
+        rows.append(MatchableMiss(citizen, missing[citizen.id], not missing[citizen.id]))
     return GoalList(rows, len(ids), len(population), page)
 
 
@@ -108,11 +111,9 @@ def _clamp(page: int, total: int) -> int:
     return max(1, min(page, -(-total // PER_PAGE)))
 
 
-def _page_of_citizens(session: Session, ids: set[int], page: int, matchable: bool = False) -> list[Citizen]:
+def _page_of_citizens(session: Session, ids: set[int], page: int) -> list[Citizen]:
     if not ids:
         return []
     stmt = (sa.select(Citizen).where(Citizen.id.in_(ids)).order_by(Citizen.name, Citizen.id)
             .offset((page - 1) * PER_PAGE).limit(PER_PAGE).options(selectinload(Citizen.vk)))
-    if matchable:
-        stmt = stmt.options(selectinload(Citizen.job_goals), selectinload(Citizen.cv_documents))
     return list(session.scalars(stmt))

@@ -66,7 +66,8 @@ def goal_list():
                         default_scope="mine" if current_user.role == "consultant" else "all")
     scope, as_of = form.cleaned(current_user)
     goal, page = form.goal_and_page()
-    facts = load_facts(db.session, scope)
+    # The focus list needs placements and hours; the CV list the citizens alone.
+    facts = load_facts(db.session, scope, tables=("placements", "hours") if goal == "fokus" else ())
     build = focus_misses if goal == "fokus" else matchable_misses
     result = build(db.session, facts, as_of, page)
     audit.record_now("read_goal_list", purpose=f"{goal}:{scope.kind}:{as_of.isoformat()}")

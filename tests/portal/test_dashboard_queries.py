@@ -258,3 +258,16 @@ def test_statements_do_not_grow_with_the_rows(app, client, auth, staff):
     # The user, the unread count, and five reads of the snapshot; the whole job centre no more.
     assert many["all"][1] <= 7, many["all"][1]
     assert re.search(r'data-testid="value-focus">[0-9]', many["all"][0])
+
+
+@pytest.mark.parametrize("goal", ["fokus", "cv"])
+def test_goal_lists_do_not_grow_with_the_rows(app, client, auth, staff, goal):
+    auth.login(staff["email"])
+    add_world(app, staff, 4, seed=3)
+    url = f"/maal/borgere?maal={goal}&omfang=all"
+    html, few = page(app, client, url)
+    rows_few = html.count('data-testid="goal-row"')
+    add_world(app, staff, 40, seed=4)
+    html, many = page(app, client, url)
+    assert html.count('data-testid="goal-row"') > rows_few > 0
+    assert many == few, f"{url}: {few} statements, then {many}"
