@@ -167,16 +167,25 @@ def missing_items(vk_id: int | None, has_goal: bool, cv_text: str | None) -> lis
     return missing
 
 
+@cache
+def matching_facts() -> tuple[sa.ColumnElement[bool], sa.ScalarSelect]:
+    """Two columns for a select over :class:`Citizen`: has any jobmål, the current CV's text.
+
+    With ``Citizen.vk_id`` they are what :func:`missing_items` needs (built once per process).
+    """
+    has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
+    current_cv = (sa.select(CvDocument.text).where(CvDocument.citizen_id == Citizen.id)
+                  .order_by(CvDocument.id.desc()).limit(1).scalar_subquery())
+    return has_goal, current_cv
+
+
 def missing_for_matching(*where: sa.ColumnElement[bool]) -> dict[int, list[str]]:
     """Citizen id → :func:`missing_items` for the citizens ``where`` selects, in one statement.
 
     The current CV's text is read (Python's ``strip`` decides, as in the model), no other
     CV and no citizen row.
     """
-    has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
-    current_cv = (sa.select(CvDocument.text).where(CvDocument.citizen_id == Citizen.id)
-                  .order_by(CvDocument.id.desc()).limit(1).scalar_subquery())
-    stmt = sa.select(Citizen.id, Citizen.vk_id, has_goal, current_cv).where(*where)
+    stmt = sa.select(Citizen.id, Citizen.vk_id, *matching_facts()).where(*where)
     return {cid: missing_items(vk_id, goal, cv) for cid, vk_id, goal, cv in db.session.execute(stmt)}
 
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..citizens.queries import missing_for_matching
+from ..citizens.queries import matching_facts, missing_items
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
@@ -167,18 +167,16 @@ class Unmatchable:
 def unmatchable_citizens(user: User) -> list[Unmatchable]:
     """Open cases of the user (VK or adviser) that lack a CV, a jobmål or a VK, by name.
 
-    One statement over the caseload reads what matchability needs (VK, any jobmål, the
-    current CV's text: :func:`portal.citizens.queries.missing_for_matching`); a second one
-    the names of those lacking something.
+    One statement over the caseload reads the names and what matchability needs (VK, any
+    jobmål, the current CV's text: :func:`portal.citizens.queries.matching_facts`).
     """
-    mine = (sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
-            Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
-    lacking = {cid: missing for cid, missing in missing_for_matching(*mine).items() if missing}
-    if not lacking:
-        return []
-    names = db.session.execute(sa.select(Citizen.id, Citizen.name).where(Citizen.id.in_(list(lacking)))
-                               .order_by(Citizen.name, Citizen.id))
-    return [Unmatchable(cid, name, lacking[cid]) for cid, name in names]
+    found = db.session.execute(
+        sa.select(Citizen.id, Citizen.name, Citizen.vk_id, *matching_facts())
+        .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
+               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+        .order_by(Citizen.name, Citizen.id))
+    lacking = ((cid, name, missing_items(vk_id, goal, cv)) for cid, name, vk_id, goal, cv in found)
+    return [Unmatchable(cid, name, missing) for cid, name, missing in lacking if missing]
 
 
 def placements_to_follow_up(user: User, today: date) -> list[followup.FollowUpRow]:
