@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -220,7 +219,7 @@ def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
                  .correlate(Citizen).scalar_subquery())
     ids, groups, starts, closes, matchable, cvs = _columns(session.execute(sa.select(
         Citizen.id, _plain(Citizen.benefit_group), Citizen.case_start, Citizen.case_closed,
-        _matchable().label("matchable"), latest_cv.label("cv_since")).where(scope.citizen_clause())).all(), 6)
+        matchable_clause().label("matchable"), latest_cv.label("cv_since")).where(scope.citizen_clause())).all(), 6)
     return dict(ids=_ints(ids), benefit_group=_texts(groups), case_start=_ordinals(starts),
                 case_closed=_ordinals(closes), cv_since=_ordinals(cvs),
                 matchable_now=np.array(matchable, dtype=bool))
@@ -265,12 +264,6 @@ def _scoped(citizen_id: sa.ColumnElement[int], scope: Scope) -> sa.ColumnElement
     if scope.kind == "all":
         return sa.true()
     return citizen_id.in_(sa.select(Citizen.id).where(scope.citizen_clause()))
-
-
-@cache
-def _matchable() -> sa.ColumnElement[bool]:
-    """``matchable_clause()``, built once: building it (an alias, three subqueries) costs ~1 ms."""
-    return matchable_clause()
 
 
 def _plain(column: sa.ColumnElement) -> sa.ColumnElement:
