@@ -90,7 +90,7 @@ def _texts(values: Iterable[str | None]) -> np.ndarray:
 
 def _ordinals(days: Iterable[date | datetime | None]) -> np.ndarray:
     """Day ordinals; a moment (loaded as an aware UTC datetime) counts by its UTC day, the
-    date part ``datetime.toordinal`` reads (as ``moment.date()`` did before)."""
+    date part ``datetime.toordinal`` reads."""
     return _ints([NEVER if d is None else d.toordinal() for d in days])
 
 
