@@ -29,6 +29,7 @@ def test_bench_indexes_and_searches_through_the_elasticsearch_backend(es_url, ca
     # Results came back, and they are the exact top k of the same documents and filters.
     assert 0 < figures["hits_per_search"] <= 20
     assert figures["recall_at_k"] >= 0.9
+    assert 0 < figures["filter_pass_pct"] <= 100
     assert figures["over_portal_timeout"] in range(13)
     if not os.environ.get("JOBBRO_TEST_ELASTICSEARCH_URL"):  # our own noida-db on loopback
         assert figures["server_rss_mb"] > 0 and "pid" in figures["server_process"]
