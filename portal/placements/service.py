@@ -73,17 +73,16 @@ def company_labels(placements: list[Placement], today: date, audit_reads: bool =
     """Placement id → the label a company sees: "Name · title" once disclosed, else neutral.
 
     With ``audit_reads`` (a company user is reading) every name shown is logged first as
-    "identity_viewed" in its own transaction: no log, no name (fail closed).
+    "identity_viewed", all of them in one transaction of their own: no log, no name (fail
+    closed: :class:`~portal.audit.AuditWriteError` and no label at all).
     """
     names = disclosed_names(placements, today)
-    labels = {}
-    for placement in placements:
-        name = names.get(placement.id)
-        if name and audit_reads:
-            audit.record_now("identity_viewed", citizen_id=placement.citizen_id, opening_id=placement.opening_id,
-                             purpose=f"company: placement forloeb:{placement.id}")
-        labels[placement.id] = f"{name} · {_title(placement)}" if name else neutral_label(placement)
-    return labels
+    if audit_reads:
+        audit.record_many_now([
+            {"action": "identity_viewed", "citizen_id": p.citizen_id, "opening_id": p.opening_id,
+             "purpose": f"company: placement forloeb:{p.id}"} for p in placements if names.get(p.id)])
+    return {p.id: f"{names[p.id]} · {_title(p)}" if names.get(p.id) else neutral_label(p)
+            for p in placements}
 
 
 def responsible_consultant(company: Company, placement: Placement | None = None) -> User | None:

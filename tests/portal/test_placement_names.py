@@ -89,3 +89,20 @@ def test_another_company_never_sees_it(app, client, auth, world, make_user):
     assert client.get(f"/forloeb/{world['placement']}").status_code == 404
     for path in ("/", "/forloeb/", "/hotline/ny"):
         assert NAME not in client.get(path).get_data(as_text=True)
+
+
+def test_no_name_when_its_read_cannot_be_logged(app, client, auth, world, monkeypatch):
+    """Fail closed: the names of a page are logged in one write; if it fails, none is shown."""
+    from portal import audit
+
+    def broken(events):
+        raise audit.AuditWriteError("audit log write failed: OperationalError")
+
+    _set(app, world, "disclosed", TODAY + timedelta(days=30))
+    auth.login(world["company"].email)
+    monkeypatch.setattr(audit, "record_many_now", broken)
+    for path in PAGES:
+        response = client.get(path.format(id=world["placement"]))
+        assert NAME not in response.get_data(as_text=True), path
+        assert response.status_code >= 500, path
+    assert _identity_reads(app) == 0
