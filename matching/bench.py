@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from matching.backends.memory import MemoryBackend
-from matching.backends.base import Condition, Document, MatchBackend
+from matching.backends.base import BackendError, Condition, Document, MatchBackend
 from matching.cache import CachedEncoder, MemoryEmbeddingCache
 from matching.domain import BENEFIT_GROUPS, DEFAULT_ELIGIBILITY, OPENING_KINDS, READINESS_GROUPS
 from matching.domain import Filters, OpeningProfile
@@ -253,7 +253,7 @@ def elasticsearch_run(docs: Sequence[Document], queries: Sequence[Query], k: int
 
     from matching.backends.elasticsearch import ElasticsearchBackend
 
-    client = Elasticsearch(settings.elasticsearch_url, request_timeout=timeout)
+    client = Elasticsearch(settings.elasticsearch_url, request_timeout=timeout, max_retries=1)
     backend = ElasticsearchBackend(dims=docs[0].vector.size, prefix=f"{settings.index_prefix}-bench",
                                    request_timeout=timeout, bulk_timeout=max(timeout, 60.0),
                                    client=client)
@@ -332,7 +332,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     else:
         es = MatchingSettings(backend="elasticsearch", elasticsearch_url=args.elasticsearch_url,
                               index_prefix=settings.index_prefix, timeout=settings.timeout)
-        run = elasticsearch_run(docs, queries, args.k, es, args.elasticsearch_timeout)
+        try:
+            run = elasticsearch_run(docs, queries, args.k, es, args.elasticsearch_timeout)
+        except BackendError as err:  # down, timed out or refused: say so, no traceback
+            parser.exit(2, f"{parser.prog}: {args.elasticsearch_url}: {err}\n")
     figures = {
         "backend": args.backend, "citizens": args.citizens,
         **run,

@@ -39,6 +39,15 @@ def test_bench_indexes_and_searches_through_the_elasticsearch_backend(es_url, ca
         assert not client.options(ignore_status=404).indices.get(index="benchtest-*").body
 
 
+def test_bench_against_a_server_that_is_down_exits_with_the_reason(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--backend", "elasticsearch", "--elasticsearch-url", "http://127.0.0.1:9",
+                    "--citizens", "50", "--queries", "2", "--encoder", "hashing:384",
+                    "--encode-texts", "4", "--repeats", "1"])
+    assert exit_info.value.code == 2
+    assert "http://127.0.0.1:9: elasticsearch unreachable" in capsys.readouterr().err
+
+
 def test_recall_counts_the_exact_ids_found():
     exact = [["a", "b", "c", "d"], ["e", "f"]]
     assert bench.recall_at_k([["a", "b", "x", "y"], ["f", "e"]], exact) == pytest.approx(4 / 6)
