@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 
 from portal.auth.sessions import new_session_token
 from portal.extensions import db
 from store.models import Company, Team, User
+from tests.sql_statements import statements
 
 
 def add_users(app, count: int, tag: str) -> None:
@@ -28,21 +28,6 @@ def add_users(app, count: int, tag: str) -> None:
                                     session_token=new_session_token(), **fields))
         db.session.commit()
 
-
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def page(app, client) -> tuple[str, int]:

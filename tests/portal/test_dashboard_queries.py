@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
@@ -27,6 +26,7 @@ from portal.extensions import db
 from store.models import (Citizen, Company, CvDocument, HoursLog, JobGoal, Opening, Placement, Proposal, Team,
                           User)
 from store.models.vocab import END_REASONS, OPENING_STATUSES, SUCCESS_END_REASONS
+from tests.sql_statements import statements
 
 AS_OF = date(2026, 10, 31)  # the page's default month on tests.clock.TODAY
 COMPANY_BASED = ("virksomhedspraktik", "loentilskud")
@@ -220,21 +220,6 @@ def test_savings_count_each_citizens_first_outcome_once(app, staff):
         assert (citizens, weeks) == (len(outcomes), sum(min((AS_OF - d).days // 7, 52) for d in outcomes))
     assert sum(by_reason.values()) > 0
 
-
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def page(app, client, url: str) -> tuple[str, int]:

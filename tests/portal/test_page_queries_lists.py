@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
@@ -23,6 +22,7 @@ from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineRequest, HoursLog, Interview, JobGoal,
                           Opening, Placement, PlacementEvent, Proposal, User)
 from tests.clock import TODAY
+from tests.sql_statements import statements
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
@@ -98,22 +98,6 @@ def add_cases(app, people: dict, count: int) -> None:
             ])
         db.session.commit()
 
-
-@contextmanager
-def statements(app):
-    """The SQL statements run on the app's engine inside the block (a list, filled as they run)."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def read(app, client, url: str) -> tuple[str, int, int]:
