@@ -83,6 +83,11 @@ def case_variants(text: str, max_letters: int = 4) -> list[str]:
     return list(dict.fromkeys(variants))
 
 
+# What SQL's trim() strips besides spaces, so a CV of only line breaks or tabs counts as
+# empty here as it does in Python (``str.strip``, ``Citizen.missing_for_matching``).
+WHITESPACE = " \t\n\r\f\v\u00a0"
+
+
 @cache
 def matchable_clause() -> sa.ColumnElement[bool]:
     """SQL twin of ``Citizen.matchable``: a VK, a jobmål and a current CV with text.
@@ -96,7 +101,7 @@ def matchable_clause() -> sa.ColumnElement[bool]:
     has_cv = sa.exists(
         sa.select(CvDocument.id).where(
             CvDocument.citizen_id == Citizen.id, CvDocument.id == latest_cv_id,
-            sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""))) > 0)
+            sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""), WHITESPACE)) > 0)
         .correlate(Citizen))
     has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
     return sa.and_(Citizen.vk_id.is_not(None), has_goal, has_cv)

@@ -278,3 +278,16 @@ def test_limitations_can_be_edited_without_logging_the_details(app, client, auth
         assert citizen.limitations_text == "Tåler ikke larm"
         assert citizen.version == before.version + 1
     assert "limitations_updated" in audit_actions(app, cid)
+
+
+@pytest.mark.parametrize("blank", ["\n\t \r\n", "\u00a0 \n"])
+def test_a_cv_of_only_line_breaks_counts_as_missing_in_the_share_and_the_filter(app, client, logged_in, blank):
+    """The SQL count and the list's own check agree on what an empty CV is (``str.strip``)."""
+    make_citizen(app, name="Helt Klar", vk_id=logged_in.id)
+    make_citizen(app, name="Tomt Cv", vk_id=logged_in.id, cv_text=blank)
+    html = client.get("/borgere/").get_data(as_text=True)
+    row = html[html.index("Tomt Cv"):html.index("</tr>", html.index("Tomt Cv"))]
+    assert "CV" in row and "Klar til matching" not in row
+    assert "(1 af 2)" in html
+    incomplete = client.get("/borgere/?incomplete=y").get_data(as_text=True)
+    assert "Tomt Cv" in incomplete and "Helt Klar" not in incomplete
