@@ -164,9 +164,12 @@ class ElasticsearchBackend:
             self._ready.add(kind)
         return alias
 
-    def _bulk(self, target: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _bulk(self, target: str, ops: list[dict[str, Any]], refresh: bool | str | None = None,
+              ) -> list[dict[str, Any]]:
+        """``refresh``: the bulk's refresh policy; None: the backend's (``self.refresh``)."""
         with _translated():
-            resp = self._client(bulk=True).bulk(operations=ops, index=target, refresh=self.refresh)
+            resp = self._client(bulk=True).bulk(operations=ops, index=target,
+                                                refresh=self.refresh if refresh is None else refresh)
         items = [next(iter(item.values())) for item in resp["items"]]
         for item in items:
             status = item.get("status", 500)
@@ -176,7 +179,8 @@ class ElasticsearchBackend:
                 raise BackendError(f"bulk item {item.get('_id')} failed: {item.get('error')}")
         return items
 
-    def _write(self, target: str, docs: Iterable[Document], kind: str | None) -> int:
+    def _write(self, target: str, docs: Iterable[Document], kind: str | None,
+               refresh: bool | str | None = None) -> int:
         written = 0
         for chunk in _chunks(d for d in docs if kind is None or d.kind == kind):
             by_kind: dict[str, list[dict[str, Any]]] = {}
@@ -190,7 +194,7 @@ class ElasticsearchBackend:
                     _source(doc),
                 ])
             for index, ops in by_kind.items():
-                items = self._bulk(index, ops)
+                items = self._bulk(index, ops, refresh)
                 written += sum(1 for i in items if i.get("status") in (200, 201))
         return written
 
@@ -298,7 +302,10 @@ class _ElasticsearchRebuild:
     def index(self, docs: Iterable[Document]) -> int:
         if self._done:
             raise RuntimeError("rebuild already committed or aborted")
-        return self._backend._write(self.index_name, docs, self.kind)
+        # No refresh per bulk: nobody searches the new index before commit(), which refreshes
+        # it once before the alias moves (a refresh per 500 documents made many small
+        # segments and, with "wait_for", waited up to a second each).
+        return self._backend._write(self.index_name, docs, self.kind, refresh=False)
 
     def commit(self) -> None:
         if self._done:

@@ -303,3 +303,24 @@ def test_snapshot_removes_a_killed_writers_temporary_files(tmp_path):
     unrelated.write_text("keep")
     SnapshotBackend(path).index([citizen_doc("a", vec(1, 0))])
     assert not leftover.exists() and unrelated.exists() and path.exists()
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_rebuild_bulks_skip_the_refresh_and_commit_makes_them_searchable(es_url, monkeypatch):
+    """A rebuild writes into an index nobody searches yet: no refresh per bulk (each one made
+    a small segment and, with "wait_for", waited); the swap refreshes once, so the documents
+    are all found right after commit. Live writes keep the backend's read-your-writes policy."""
+    backend = make_backend("elasticsearch", url=es_url, dims=DIM, prefix=f"t{next(_prefixes)}",
+                           refresh="wait_for", request_timeout=10.0)
+    policies = []
+    bulk = backend._bulk
+    monkeypatch.setattr(backend, "_bulk", lambda target, ops, refresh=None: (
+        policies.append(refresh), bulk(target, ops, refresh))[1])
+    rebuild = backend.begin_rebuild("citizen")
+    rebuild.index([citizen_doc(str(i), vec(1.0, i / 10)) for i in range(3)])
+    assert policies == [False]
+    rebuild.commit()
+    assert {h.id for h in backend.search("citizen", vec(1.0), 10, [])} == {"0", "1", "2"}
+    backend.index([citizen_doc("3", vec(1.0, 0.5))])
+    assert policies == [False, None]  # None: the backend's own "wait_for"
+    assert "3" in {h.id for h in backend.search("citizen", vec(1.0), 10, [])}
