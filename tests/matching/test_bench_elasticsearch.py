@@ -25,7 +25,11 @@ def test_bench_indexes_and_searches_through_the_elasticsearch_backend(es_url, ca
     for key in ("p50_ms", "p95_ms", "index_s", "index_docs_per_s", "index_client_cpu_s"):
         assert isinstance(figures[key], float) and figures[key] > 0, key
     assert figures["p50_ms"] <= figures["p95_ms"]
-    assert figures["index_docs_per_s"] == pytest.approx(300 / figures["index_s"], rel=0.02)
+    # index_s is rounded to 0.01 s, the rate computed from the unrounded time: they agree
+    # within that rounding (a 0.19 s index may have taken 0.185 s: 1,622 docs/s, not 1,579).
+    seconds = figures["index_s"]
+    slowest, fastest = 300 / (seconds + 0.005), 300 / max(seconds - 0.005, 1e-9)
+    assert slowest - 0.05 <= figures["index_docs_per_s"] <= fastest + 0.05
     # Results came back, and they are the exact top k of the same documents and filters.
     assert 0 < figures["hits_per_search"] <= 20
     assert figures["recall_at_k"] >= 0.9
