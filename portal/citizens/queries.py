@@ -16,6 +16,7 @@ from matching.geo import POSTCODES
 
 from ..extensions import db
 from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
+from store.models.citizens import missing_items
 
 PER_PAGE = 50
 POLICY_GOAL = 0.85  # share of citizens with CV, jobmål and VK (DOMAIN.md, "80% then 85%")
@@ -154,22 +155,6 @@ def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> Citize
     staff = _names({c.vk_id for c in page.items} | {c.adviser_id for c in page.items})
     return CitizenList(page=page, total=int(total or 0), complete=int(complete or 0),
                        missing=missing, staff=staff)
-
-
-def missing_items(vk_id: int | None, has_goal: bool, cv_text: str | None) -> list[str]:
-    """What keeps a citizen from matching, from the three facts: ``Citizen.missing_for_matching``.
-
-    ``cv_text`` is the current (newest) CV's text, None without a CV. Same rule and order as
-    the model's property (a CV of only whitespace is no CV).
-    """
-    missing = []
-    if not (cv_text or "").strip():
-        missing.append("CV")
-    if not has_goal:
-        missing.append("jobmål")
-    if vk_id is None:
-        missing.append("virksomhedskonsulent")
-    return missing
 
 
 @cache

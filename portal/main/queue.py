@@ -24,13 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..citizens.queries import matching_facts, missing_items
+from ..citizens.queries import matching_facts
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Company, Opening, Placement, Proposal, User
+from store.models.citizens import missing_items
 from store import clock
 from store.clock import LOCAL
 

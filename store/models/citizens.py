@@ -12,6 +12,23 @@ from .base import UTCDateTime, enum_of, utcnow
 from .vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 
+def missing_items(vk_id: int | None, has_goal: bool, cv_text: str | None) -> list[str]:
+    """What keeps a citizen from matching, from three facts, in Danish and this order: "CV"
+    (no current CV, or one of only whitespace), "jobmål", "virksomhedskonsulent".
+
+    ``cv_text``: the current (newest) CV's text, None without a CV. The rule behind
+    ``Citizen.missing_for_matching``, for queries that read the facts as columns.
+    """
+    missing = []
+    if not (cv_text or "").strip():
+        missing.append("CV")
+    if not has_goal:
+        missing.append("jobmål")
+    if vk_id is None:
+        missing.append("virksomhedskonsulent")
+    return missing
+
+
 class Citizen(db.Model):
     """A citizen whose case the job centre holds.
 
@@ -73,15 +90,8 @@ class Citizen(db.Model):
     @property
     def missing_for_matching(self) -> list[str]:
         """What keeps this citizen from being matchable (CV, jobmål, VK), in Danish."""
-        missing = []
         cv = self.current_cv
-        if cv is None or not (cv.text or "").strip():
-            missing.append("CV")
-        if not self.job_goals:
-            missing.append("jobmål")
-        if self.vk_id is None:
-            missing.append("virksomhedskonsulent")
-        return missing
+        return missing_items(self.vk_id, bool(self.job_goals), cv.text if cv is not None else None)
 
     @property
     def matchable(self) -> bool:
