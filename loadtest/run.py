@@ -12,13 +12,19 @@ the indexer worker runs beside it (edits flow into the index as in production), 
 runs the journeys of ``loadtest/locustfile.py``. Everything listens on 127.0.0.1 only, stops by
 itself after the given time, and is stopped by process group at the end.
 
+``--database postgresql`` runs the same on the production path: a throw-away embedded
+PostgreSQL (Unix socket only, no TCP) gets the schema from the migrations and every row of the
+copy (``loadtest/postgres.py``), and gunicorn and the worker use it; it is stopped and deleted
+at the end, also on Ctrl-C, SIGTERM or an error. The default is SQLite.
+
 Prints locust's summary table, then ours, and last one JSON line:
 ``{"users", "seconds", "requests", "failures", "p50_ms", "p95_ms", "p95_ms_ranking",
-"p95_ms_pages", "rps"}``.
+"p95_ms_pages", "rps", "database"}`` (``database``: ``sqlite`` or ``postgresql``).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -35,6 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
+from loadtest import LoadTestError
+from loadtest import postgres
 from store import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,10 +54,7 @@ ROLES = {
     "consultant": "u.role = 'consultant'",
     "admin": "u.role = 'admin'",
 }
-
-
-class LoadTestError(RuntimeError):
-    """The load test cannot run; the message says why and what to do."""
+DATABASES = ("sqlite", "postgresql")
 
 
 def copy_instance(source: Path, target: Path) -> Path:
@@ -165,47 +170,77 @@ def gunicorn_command(port: int, workers: int, threads: int = 4) -> list[str]:
             "--threads", str(threads), "--timeout", "60", "portal.wsgi:app"]
 
 
+def migrate(env: dict, url: str | None = None) -> None:
+    """Bring the database of ``env`` (or at ``url``) to the code's schema: ``flask db upgrade``."""
+    env = env if url is None else {**env, "DATABASE_URL": url}
+    done = subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "portal", "db", "upgrade"],
+                          env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise LoadTestError(f"flask db upgrade failed on {env['DATABASE_URL']}:\n{done.stderr[-3000:]}")
+
+
+def serve_database(database: Path, env: dict, kind: str, work: Path,
+                   stack: contextlib.ExitStack) -> str:
+    """The ``DATABASE_URL`` the run uses: the SQLite copy migrated to the code's schema, and for
+    ``postgresql`` that copy moved into a throw-away server that ``stack`` stops."""
+    migrate(env)  # a no-op after `make setup`
+    if kind == "sqlite":
+        return env["DATABASE_URL"]
+    began = time.process_time(), time.monotonic()
+    url = stack.enter_context(postgres.demo_on_postgres(database, work / "postgres", lambda u: migrate(env, u)))
+    print(f"loadtest: the demo copied into PostgreSQL in {time.monotonic() - began[1]:.1f} s "
+          f"({time.process_time() - began[0]:.1f} s CPU here)", file=sys.stderr, flush=True)
+    return url
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so every ``finally`` stops what it started."""
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run(users: int, minutes: float, workers: int, think: float, with_worker: bool,
-        threads: int = 4) -> dict:
+        threads: int = 4, database_kind: str = "sqlite") -> dict:
     source = Path(settings.instance_path())
     locust = locust_command()
     work = Path(tempfile.mkdtemp(prefix="jobbro-load-"))
     gunicorn = worker = None
-    try:
-        instance = work / "instance"
-        instance.mkdir()
-        database = copy_instance(source, instance)
-        accounts = prepare_accounts(database, users)
-        (work / "accounts.json").write_text(json.dumps(accounts))
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "JOBBRO_INSTANCE_PATH": str(instance),
-               "DATABASE_URL": f"sqlite:///{database}",
-               "LOGIN_IP_MAX_ACCOUNTS": str(10 * users + 100),
-               "LOADTEST_ACCOUNTS": str(work / "accounts.json"), "LOADTEST_PASSWORD": DEMO_PASSWORD,
-               "LOADTEST_RESULT": str(work / "result.json"), "LOADTEST_THINK_SECONDS": str(think)}
-        # The copy is brought to the code's schema (a no-op after `make setup`).
-        subprocess.run([str(Path(sys.executable).with_name("flask")), "--app", "portal", "db", "upgrade"],
-                       env=env, cwd=ROOT, check=True, capture_output=True)
-        gunicorn = start(gunicorn_command(port, workers, threads), env, work / "gunicorn.log")
-        wait_healthy(url, gunicorn)
-        if with_worker:
-            worker = start([sys.executable, "-m", "indexer", "run"], env, work / "indexer.log")
-        seconds = minutes * 60
-        began = time.monotonic()
-        subprocess.run([locust, "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-                        "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{int(seconds)}s",
-                        "--stop-timeout", "10", "--host", url, "--exit-code-on-error", "0"],
-                       env=env, cwd=ROOT, check=True, timeout=seconds + 120)
-        elapsed = time.monotonic() - began
-        result_file = work / "result.json"
-        if not result_file.exists():
-            raise LoadTestError("locust wrote no result; see its output above")
-        return summarise(json.loads(result_file.read_text()), users, elapsed)
-    finally:
-        stop(worker)
-        stop(gunicorn)
-        shutil.rmtree(work, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, work, ignore_errors=True)  # last: after the server stopped
+        try:
+            instance = work / "instance"
+            instance.mkdir()
+            database = copy_instance(source, instance)
+            accounts = prepare_accounts(database, users)
+            (work / "accounts.json").write_text(json.dumps(accounts))
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            env = {**os.environ, "JOBBRO_INSTANCE_PATH": str(instance),
+                   "DATABASE_URL": f"sqlite:///{database}",
+                   "LOGIN_IP_MAX_ACCOUNTS": str(10 * users + 100),
+                   "LOADTEST_ACCOUNTS": str(work / "accounts.json"), "LOADTEST_PASSWORD": DEMO_PASSWORD,
+                   "LOADTEST_RESULT": str(work / "result.json"), "LOADTEST_THINK_SECONDS": str(think)}
+            env["DATABASE_URL"] = serve_database(database, env, database_kind, work, stack)
+            gunicorn = start(gunicorn_command(port, workers, threads), env, work / "gunicorn.log")
+            wait_healthy(url, gunicorn)
+            if with_worker:
+                worker = start([sys.executable, "-m", "indexer", "run"], env, work / "indexer.log")
+            seconds = minutes * 60
+            began = time.monotonic()
+            subprocess.run([locust, "-f", str(LOCUSTFILE), "--headless", "--only-summary",
+                            "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{int(seconds)}s",
+                            "--stop-timeout", "10", "--host", url, "--exit-code-on-error", "0"],
+                           env=env, cwd=ROOT, check=True, timeout=seconds + 120)
+            elapsed = time.monotonic() - began
+            result_file = work / "result.json"
+            if not result_file.exists():
+                raise LoadTestError("locust wrote no result; see its output above")
+            figures = summarise(json.loads(result_file.read_text()), users, elapsed)
+            return {**figures, "database": database_kind}
+        finally:
+            stop(worker)
+            stop(gunicorn)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,17 +252,24 @@ def main(argv: list[str] | None = None) -> int:
                         help="threads per gunicorn worker (docker-compose: 4; 1 = sync workers)")
     parser.add_argument("--think", type=float, default=0.1, help="seconds between a user's requests")
     parser.add_argument("--no-worker", action="store_true", help="do not run the indexer worker beside")
+    parser.add_argument("--database", choices=DATABASES, default="sqlite",
+                        help="serve the demo copy from SQLite (default) or a throw-away embedded PostgreSQL")
     args = parser.parse_args(argv)
     if args.users < 1 or args.minutes <= 0 or args.workers < 1 or args.threads < 1:
         parser.error("--users, --workers and --threads must be at least 1 and --minutes above 0")
+    stop_on_sigterm()
     try:
-        figures = run(args.users, args.minutes, args.workers, args.think, not args.no_worker, args.threads)
+        figures = run(args.users, args.minutes, args.workers, args.think, not args.no_worker, args.threads,
+                      args.database)
     except LoadTestError as err:
         print(f"loadtest: {err}", file=sys.stderr)
         return 2
-    print(f"\n{'users':>6} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8} "
+    except KeyboardInterrupt:
+        print("loadtest: interrupted; every process it started is stopped", file=sys.stderr)
+        return 130
+    print(f"\n{'database':>10} {'users':>6} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p95 ranking':>12} {'p95 pages':>10} {'rps':>6}")
-    print(f"{figures['users']:>6} {figures['requests']:>9} {figures['failures']:>9} "
+    print(f"{figures['database']:>10} {figures['users']:>6} {figures['requests']:>9} {figures['failures']:>9} "
           f"{figures['p50_ms']!s:>8} {figures['p95_ms']!s:>8} {figures['p95_ms_ranking']!s:>12} "
           f"{figures['p95_ms_pages']!s:>10} {figures['rps']:>6}")
     print(json.dumps(figures))

@@ -28,17 +28,22 @@ The copy's index is the memory snapshot (``MATCHING_BACKEND=memory``) and mail i
 nothing but 127.0.0.1 is ever contacted, and the demo the copy came from is never touched.
 Every child runs in its own process group and is stopped by it, also on Ctrl-C or SIGTERM.
 
+``--database postgresql`` soaks the production path: the copy is moved into a throw-away
+embedded PostgreSQL (``loadtest/postgres.py``, Unix socket only) that every process uses, the
+outbox is read from it and ``indexer verify`` compares the index with it; the server is stopped
+and deleted at the end, also on Ctrl-C, SIGTERM or an error. The default is SQLite.
+
 Prints a table per process and, last, one JSON line: ``{"minutes", "requests", "failures",
-"edits", "index_equals_database", "rss_mb": {process: [first, max, last]}, "rss_growth_mb":
+"edits", "index_equals_database", "database", "rss_mb": {process: [first, max, last]}, "rss_growth_mb":
 {process: growth after the warm-up}, ...}``.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -48,12 +53,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+import sqlalchemy as sa
 
 from loadtest.run import (
-    DEMO_PASSWORD, LOCUSTFILE, ROOT, LoadTestError, copy_instance, free_port, gunicorn_command,
-    locust_command, prepare_accounts, start, stop, summarise, wait_healthy,
+    DATABASES, DEMO_PASSWORD, LOCUSTFILE, ROOT, LoadTestError, copy_instance, free_port, gunicorn_command,
+    locust_command, prepare_accounts, serve_database, start, stop, stop_on_sigterm, summarise, wait_healthy,
 )
 from store import settings
+from store.database import open_engine
 
 FLAT_MB = 16.0  # growth below this is flat whatever the size (allocator and page noise)
 FLAT_SHARE = 0.05  # ... and so is growth below 5% of the process's RSS at the warm-up mark
@@ -147,25 +154,25 @@ def loopback_webhooks_only(database: Path) -> int:
         return done.rowcount
 
 
-def outbox(database: Path) -> dict[str, int]:
-    """Outbox counts of the copy: last id, pending, failed."""
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as conn:
-        last = conn.execute("SELECT coalesce(max(id), 0) FROM outbox_event").fetchone()[0]
-        counts = dict(conn.execute("SELECT status, count(*) FROM outbox_event GROUP BY status").fetchall())
+def outbox(engine: sa.Engine) -> dict[str, int]:
+    """Outbox counts of the copy (SQLite or PostgreSQL): last id, pending, failed."""
+    with engine.connect() as conn:
+        last = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM outbox_event").scalar_one()
+        counts = dict(conn.exec_driver_sql("SELECT status, count(*) FROM outbox_event GROUP BY status").all())
     return {"last_id": int(last), "pending": int(counts.get("pending", 0)),
             "failed": int(counts.get("failed", 0))}
 
 
-def wait_drained(database: Path, worker: subprocess.Popen, timeout: float) -> tuple[bool, float]:
+def wait_drained(engine: sa.Engine, worker: subprocess.Popen, timeout: float) -> tuple[bool, float]:
     """Wait until the indexer worker has no pending outbox event; (drained, seconds waited)."""
     began = time.monotonic()
     while time.monotonic() - began < timeout:
-        if outbox(database)["pending"] == 0:
+        if outbox(engine)["pending"] == 0:
             return True, time.monotonic() - began
         if worker.poll() is not None:
             break  # the worker died: waiting longer changes nothing
         time.sleep(2)  # polling the database the worker drains
-    return outbox(database)["pending"] == 0, time.monotonic() - began
+    return outbox(engine)["pending"] == 0, time.monotonic() - began
 
 
 def verify(env: dict) -> tuple[bool, dict]:
@@ -190,12 +197,7 @@ class Options:
     drain_timeout: float = 600.0
     lock: Path | None = None
     keep: bool = False
-
-
-def _stop_on_sigterm() -> None:
-    def interrupt(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    signal.signal(signal.SIGTERM, interrupt)
+    database: str = "sqlite"
 
 
 def run(opts: Options) -> dict:
@@ -203,9 +205,10 @@ def run(opts: Options) -> dict:
     locust = locust_command()
     work = Path(tempfile.mkdtemp(prefix="jobbro-soak-"))
     procs: dict[str, subprocess.Popen | None] = {}
-    gunicorn = None
+    gunicorn = engine = None
     if opts.lock:
         opts.lock.write_text(f"{os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
+    stack = contextlib.ExitStack()  # the PostgreSQL server, if any: stopped after every process
     try:
         instance = work / "instance"
         instance.mkdir()
@@ -222,9 +225,9 @@ def run(opts: Options) -> dict:
                "LOADTEST_RESULT": str(work / "result.json"),
                "LOADTEST_THINK_SECONDS": str(opts.think), "LOADTEST_EDITS": "1"}
         flask = str(Path(sys.executable).with_name("flask"))
-        subprocess.run([flask, "--app", "portal", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                       capture_output=True)
-        before = outbox(database)
+        env["DATABASE_URL"] = serve_database(database, env, opts.database, work, stack)
+        engine = open_engine(env["DATABASE_URL"])
+        before = outbox(engine)
         gunicorn = start(gunicorn_command(port, opts.workers, opts.threads), env, work / "gunicorn.log")
         wait_healthy(url, gunicorn)
         procs["gunicorn master"] = gunicorn
@@ -253,7 +256,7 @@ def run(opts: Options) -> dict:
                 memory.sample(elapsed, procs, gunicorn)
                 if elapsed > seconds + 180:
                     raise LoadTestError("locust did not stop by itself 3 minutes after its time")
-                _report_progress(elapsed, memory, database, before)
+                _report_progress(elapsed, memory, engine, before)
         elapsed = time.monotonic() - began
         del procs["locust"]
         memory.sample(elapsed, procs, gunicorn)
@@ -262,9 +265,9 @@ def run(opts: Options) -> dict:
         if not result_file.exists():
             raise LoadTestError(f"locust wrote no result; see {work / 'locust.log'} (--keep keeps it)")
         result = json.loads(result_file.read_text())
-        drained, drain_seconds = wait_drained(database, procs["indexer worker"], opts.drain_timeout)
+        drained, drain_seconds = wait_drained(engine, procs["indexer worker"], opts.drain_timeout)
         memory.sample(time.monotonic() - began, procs, gunicorn)
-        after = outbox(database)
+        after = outbox(engine)
         for label in ("mail queue", "webhook queue", "indexer worker", "gunicorn master"):
             stop(procs.pop(label))
         gunicorn = None
@@ -277,6 +280,9 @@ def run(opts: Options) -> dict:
         for process in procs.values():
             stop(process)
         stop(gunicorn)
+        if engine is not None:
+            engine.dispose()
+        stack.close()
         if opts.keep:
             print(f"soak: logs kept in {work}", file=sys.stderr)
         else:
@@ -285,8 +291,8 @@ def run(opts: Options) -> dict:
             opts.lock.unlink(missing_ok=True)
 
 
-def _report_progress(elapsed: float, memory: Memory, database: Path, before: dict) -> None:
-    now = outbox(database)
+def _report_progress(elapsed: float, memory: Memory, engine: sa.Engine, before: dict) -> None:
+    now = outbox(engine)
     rss = ", ".join(f"{label} {points[-1][1]:.0f}" for label, points in memory.series.items()
                     if points[-1][0] == elapsed)
     print(f"soak: {elapsed / 60:5.1f} min, outbox +{now['last_id'] - before['last_id']} "
@@ -303,7 +309,8 @@ def _figures(opts: Options, result: dict, elapsed: float, memory: dict[str, dict
         return round(value, 1)
 
     return {
-        "minutes": r(elapsed / 60), "users": opts.users, "requests": load["requests"],
+        "minutes": r(elapsed / 60), "users": opts.users, "database": opts.database,
+        "requests": load["requests"],
         "failures": load["failures"], "p50_ms": load["p50_ms"], "p95_ms": load["p95_ms"],
         "p95_ms_ranking": load["p95_ms_ranking"], "p95_ms_pages": load["p95_ms_pages"],
         "rps": load["rps"], "edits": sum(edits.values()), "edits_by_kind": edits,
@@ -335,9 +342,9 @@ def print_table(figures: dict) -> None:
         print(f"{label:<18} {f['pid']:>7} {f['first']:>9.1f} {f['at_mark']:>8.1f} {f['max']:>8.1f} "
               f"{f['last']:>8.1f} {f['growth']:>+7.1f} {f['late_growth']:>+6.1f} "
               f"{'yes' if f['flat'] else 'NO':>5} {f['cpu_s']:>7.1f}")
-    print(f"\n{'minutes':>7} {'requests':>9} {'failures':>9} {'edits':>6} {'outbox':>7} "
+    print(f"\n{'database':>10} {'minutes':>7} {'requests':>9} {'failures':>9} {'edits':>6} {'outbox':>7} "
           f"{'drained':>8} {'index = db':>10} {'memory flat':>12}")
-    print(f"{figures['minutes']:>7} {figures['requests']:>9} {figures['failures']:>9} "
+    print(f"{figures['database']:>10} {figures['minutes']:>7} {figures['requests']:>9} {figures['failures']:>9} "
           f"{figures['edits']:>6} {figures['outbox_events']:>7} {str(figures['drained']):>8} "
           f"{str(figures['index_equals_database']):>10} {str(figures['memory_flat']):>12}")
 
@@ -356,13 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lock", type=Path, default=None,
                         help="a file that exists while the soak runs (for others to wait on)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder with the logs")
+    parser.add_argument("--database", choices=DATABASES, default="sqlite",
+                        help="serve the demo copy from SQLite (default) or a throw-away embedded PostgreSQL")
     args = parser.parse_args(argv)
     if min(args.users, args.workers, args.threads) < 1 or args.minutes <= 0 or args.sample <= 0:
         parser.error("--users, --workers and --threads must be at least 1, --minutes and --sample above 0")
-    _stop_on_sigterm()
+    stop_on_sigterm()
     try:
         figures = run(Options(args.users, args.minutes, args.workers, args.threads, args.think,
-                              args.sample, args.drain_timeout, args.lock, args.keep))
+                              args.sample, args.drain_timeout, args.lock, args.keep, args.database))
     except LoadTestError as err:
         print(f"soak: {err}", file=sys.stderr)
         return 2
