@@ -294,12 +294,18 @@ class GoalScore:
             thresholds on `fit`, and "høj" whenever the title contains the jobmål).
         fit: what the band is read from: the higher of `relevance` and the jobmål's fused
             relevance against the opening's title alone.
+        dense, lexical: the two channels `relevance` is fused from (`matching.relevance`):
+            the encoder's raw cosine and the TF-IDF cosine of the jobmål against the
+            opening's whole text. None when not measured (no encoder: `dense`; an
+            explanation stored before they were recorded: both).
     """
 
     goal: str
     relevance: float
     band: str
     fit: float = 0.0
+    dense: float | None = None
+    lexical: float | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ A jobmål's band has its own thresholds (GOAL_BANDS): one title is not a CV.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from matching.domain import CitizenProfile, GoalScore, Match, OpeningProfile
 from matching.lexical import tokens
@@ -57,18 +58,26 @@ def goal_band(fit: float, contained: bool = False) -> str:
     return "lav"
 
 
-def goal_tuple(scored: list[tuple[str, float, float]], title: str) -> tuple[GoalScore, ...]:
-    """GoalScores from (jobmål, whole-text relevance, title relevance), best fitting first.
+def goal_tuple(scored: Sequence[tuple], title: str) -> tuple[GoalScore, ...]:
+    """GoalScores from (jobmål, whole-text relevance, title relevance[, dense, lexical]),
+    best fitting first.
 
-    Scores are rounded like every relevance; the order is band, then fit; ties keep the
-    jobmål order.
+    ``dense`` and ``lexical`` are the two channels of the whole-text relevance (None or
+    left out: not measured). Scores are rounded like every relevance; the order is band,
+    then fit; ties keep the jobmål order.
     """
     goals = []
-    for goal, whole, on_title in scored:
+    for goal, whole, on_title, *channels in scored:
         relevance = round(float(whole), 6)
         fit = round(max(relevance, float(on_title)), 6)
-        goals.append(GoalScore(goal, relevance, goal_band(fit, title_contains(title, goal)), fit))
+        dense, lexical = (*channels, None, None)[:2]
+        goals.append(GoalScore(goal, relevance, goal_band(fit, title_contains(title, goal)), fit,
+                               _rounded(dense), _rounded(lexical)))
     return tuple(sorted(goals, key=lambda g: (-_BAND_RANK[g.band], -g.fit)))
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
 
 
 def pair_relevance(whole: float, goals: tuple[GoalScore, ...], goal_weight: float = GOAL_WEIGHT) -> float:

@@ -35,8 +35,9 @@ from matching.relevance import similarity_band
 # The key the trainer stores its report and model under (the indexer's key/value state).
 STATE_KEY = "rerank_model"
 # Bumped when the features or the way the model is applied change: a stored model of
-# another format is not used (it is retrained).
-FORMAT = 1
+# another format is not used (it is retrained). 2: the best jobmål's dense and lexical
+# channels (best_goal_dense, best_goal_lexical); an unknown fact counts as the mean.
+FORMAT = 2
 # The learned adjustment of a pair's relevance never exceeds this (either way).
 MAX_ADJUSTMENT = 0.15
 # How far proximity has dropped at this many km (the hand-set weights' distance scale).
@@ -48,6 +49,8 @@ SHARED_TERMS_CAP = 8
 FEATURE_LABELS: Mapping[str, str] = {
     "relevance": "samlet match",
     "best_goal_relevance": "bedste jobmål mod opslaget",
+    "best_goal_dense": "bedste jobmål mod opslaget i betydning",
+    "best_goal_lexical": "bedste jobmål mod opslaget i fælles orddele",
     "best_goal_fit": "bedste jobmål mod titlen",
     "best_goal_high": "jobmål med høj match",
     "proximity": "kort afstand",
@@ -86,12 +89,24 @@ def _number(value: object, default: float = 0.0) -> float:
     return number if math.isfinite(number) else default
 
 
+def _channel(goal: Mapping, name: str) -> float:
+    """A jobmål's dense or lexical channel; NaN (unknown) when it was not measured."""
+    value = goal.get(name)
+    return math.nan if value is None else _number(value, math.nan)
+
+
 def features(explanation: Mapping, kind: str) -> dict[str, float]:
     """The allowed facts of one pair, from its explanation as a mapping.
 
+    The two channels are those of the jobmål with the highest relevance against the
+    opening (``best_goal_relevance``): the encoder's raw cosine and the TF-IDF cosine.
+
     Args:
         explanation: ``dataclasses.asdict(match.explanation)`` (what the portal stores with
-            a decision) or the same shape; missing facts count as 0.
+            a decision) or the same shape. Missing facts count as 0, except the two
+            channels, which an explanation stored before they were recorded (or a ranking
+            without the encoder) lacks: they are NaN, unknown, and a model counts an
+            unknown fact as its training mean, so it moves nothing.
         kind: the opening's kind.
 
     Returns:
@@ -99,10 +114,13 @@ def features(explanation: Mapping, kind: str) -> dict[str, float]:
     """
     goals = [g for g in explanation.get("goal_scores") or () if isinstance(g, Mapping)]
     best = goals[0] if goals else {}
+    closest = max(goals, key=lambda g: _number(g.get("relevance")), default={})
     km = _number(explanation.get("distance_km"), 100.0)
     values = {
         "relevance": _number(explanation.get("relevance")),
         "best_goal_relevance": max((_number(g.get("relevance")) for g in goals), default=0.0),
+        "best_goal_dense": _channel(closest, "dense"),
+        "best_goal_lexical": _channel(closest, "lexical"),
         "best_goal_fit": _number(best.get("fit")),
         "best_goal_high": 1.0 if best.get("band") == "høj" else 0.0,
         "proximity": math.exp(-max(km, 0.0) / DISTANCE_SCALE_KM),
@@ -145,7 +163,8 @@ class RerankModel:
 
     Attributes:
         features: the feature names, all in ``ALLOWED_FEATURES``.
-        mean, scale: standardisation of each feature (training pairs).
+        mean, scale: standardisation of each feature (training pairs); an unknown (NaN)
+            value counts as the mean, so its term is 0.
         coef, intercept: the logistic model on the standardised features.
         relevance_mean, relevance_per_logit: learned relevance = relevance_mean +
             relevance_per_logit * (log-odds - intercept).
@@ -184,6 +203,9 @@ class RerankModel:
             names: Sequence[str] = ALLOWED_FEATURES, c: float = 1.0) -> "RerankModel":
         """Fit on feature rows (:func:`features`) and 0/1 labels (scikit-learn, L2).
 
+        An unknown (NaN) value is replaced by the mean of the known values of its feature
+        (0 when none is known), as :meth:`adjust` does later.
+
         Raises:
             ForbiddenFeature: ``names`` holds a feature outside the allowed list.
             ValueError: fewer than two rows, or only one class.
@@ -195,7 +217,9 @@ class RerankModel:
         y = np.asarray(labels, dtype=int)
         if len(x) < 2 or len(set(y.tolist())) < 2:
             raise ValueError("need at least one positive and one negative decision")
-        mean = x.mean(axis=0)
+        known = ~np.isnan(x)
+        mean = np.where(known.any(axis=0), np.nansum(x, axis=0) / np.maximum(known.sum(axis=0), 1), 0.0)
+        x = np.where(known, x, mean)
         scale = x.std(axis=0)
         scale[scale < 1e-9] = 1.0  # a constant feature: its standardised value is 0
         z = (x - mean) / scale
@@ -233,6 +257,7 @@ class RerankModel:
     # -- applying -------------------------------------------------------------------------
     def _terms(self, values: Mapping[str, float]) -> np.ndarray:
         x = np.array([float(values[n]) for n in self.features], dtype=np.float64)
+        x = np.where(np.isnan(x), np.asarray(self.mean), x)  # unknown: the mean, term 0
         return np.asarray(self.coef) * (x - np.asarray(self.mean)) / np.asarray(self.scale)
 
     def probability(self, values: Mapping[str, float]) -> float:

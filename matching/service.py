@@ -433,7 +433,8 @@ class MatchingService:
         """Each candidate's jobmål scored alone against the opening, in one batch per side.
 
         Every jobmål is scored twice: against the opening's whole text (its relevance, part
-        of the pair's) and against the title alone (for its band, `explain.goal_tuple`).
+        of the pair's; its dense and lexical channels are kept too, facts the learned
+        re-ranking reads) and against the title alone (for its band, `explain.goal_tuple`).
         The same pair gets the same goal scores in both directions: the fused relevance is
         symmetric (dense cosine of two "query" embeddings, lexical cosine).
         """
@@ -447,9 +448,9 @@ class MatchingService:
                 return [() for _ in groups]
             vectors = self.scorer.encode_docs(flat) if dense else None
             title_vector = self.encoder.encode_queries([title])[0] if dense else None
-            whole = iter(self._fused(plan.query, flat, query_vector, vectors, lexical))
-            on_title = iter(self._fused(title, flat, title_vector, vectors, lexical))
-            return [goal_tuple([(g, float(next(whole)), float(next(on_title))) for g in group], title)
+            whole = iter(zip(*self._channels(plan.query, flat, query_vector, vectors, lexical)))
+            on_title = iter(self._channels(title, flat, title_vector, vectors, lexical)[0])
+            return [goal_tuple([(g, *_whole_and_title(next(whole), next(on_title))) for g in group], title)
                     for group in groups]
         citizen = plan.pair(profiles[0])[0]
         goals = [g.strip() for g in citizen.job_goals if g.strip()]
@@ -458,18 +459,22 @@ class MatchingService:
         per_goal = []
         for goal in goals:
             vector = self.encoder.encode_queries([goal])[0] if dense else None
-            per_goal.append((self._fused(goal, docs, vector, doc_vectors, lexical),
-                             self._fused(goal, titles, vector, title_vectors, lexical)))
-        return [goal_tuple([(g, float(whole[i]), float(on_title[i]))
+            per_goal.append((list(zip(*self._channels(goal, docs, vector, doc_vectors, lexical))),
+                             self._channels(goal, titles, vector, title_vectors, lexical)[0]))
+        return [goal_tuple([(g, *_whole_and_title(whole[i], on_title[i]))
                             for g, (whole, on_title) in zip(goals, per_goal)], titles[i])
                 for i in range(len(profiles))]
 
-    def _fused(self, query: str, docs: list[str], query_vector: np.ndarray | None,
-               doc_vectors: np.ndarray | None, lexical: LexicalModel) -> np.ndarray:
+    def _channels(self, query: str, docs: list[str], query_vector: np.ndarray | None,
+                  doc_vectors: np.ndarray | None, lexical: LexicalModel) -> tuple[np.ndarray, list, np.ndarray]:
+        """(fused, dense, lexical) of ``query`` against each of ``docs``; without an encoder
+        the lexical channel alone is the relevance and ``dense`` is None for every pair."""
         if query_vector is None:
-            return lexical.similarities(query, docs)
-        return self.scorer.score(query, docs, query_vector=query_vector, doc_vectors=doc_vectors,
-                                 lexical=lexical).fused
+            alone = lexical.similarities(query, docs)
+            return alone, [None] * len(docs), alone
+        result = self.scorer.score(query, docs, query_vector=query_vector, doc_vectors=doc_vectors,
+                                   lexical=lexical)
+        return result.fused, list(result.dense), result.lexical
 
     def explain_pair(self, citizen: CitizenProfile, opening: OpeningProfile, *,
                      priority: str = DEFAULT_PRIORITY) -> Match | Exclusion:
@@ -538,16 +543,25 @@ def _goal_texts(citizen: CitizenProfile) -> list[str]:
     return [g.strip() for g in citizen.job_goals if g.strip()]
 
 
+def _whole_and_title(whole: tuple, on_title: float) -> tuple:
+    """(whole-text relevance, title relevance, dense, lexical) for ``explain.goal_tuple``
+    from one jobmål's (fused, dense, lexical) against the whole text and its title score."""
+    fused, dense, lexical = whole
+    return (float(fused), float(on_title), None if dense is None else float(dense),
+            float(lexical))
+
+
 def _numbers_only(value: tuple[float, tuple[GoalScore, ...]], goal_texts: list[str]) -> tuple:
     """A pair's scores for the cache: each jobmål replaced by its position in ``goal_texts``."""
     whole, goals = value
-    return whole, tuple((goal_texts.index(g.goal), g.relevance, g.band, g.fit) for g in goals)
+    return whole, tuple((goal_texts.index(g.goal), g.relevance, g.band, g.fit, g.dense, g.lexical)
+                        for g in goals)
 
 
 def _with_texts(cached: tuple, goal_texts: list[str]) -> tuple[float, tuple[GoalScore, ...]]:
     """The inverse of :func:`_numbers_only` for the same pair (same content key)."""
     whole, goals = cached
-    return whole, tuple(GoalScore(goal_texts[i], relevance, band, fit) for i, relevance, band, fit in goals)
+    return whole, tuple(GoalScore(goal_texts[i], *numbers) for i, *numbers in goals)
 
 
 def _content_key(profile: CitizenProfile | OpeningProfile) -> bytes:

@@ -171,7 +171,8 @@ def test_a_jobmaal_band_is_a_fact_about_the_pair_not_k_filters_or_pool():
         service.explain_pair(target, o).explanation.goal_scores,
     ]
     assert all(s == seen[0] for s in seen)
-    assert seen[0][0] == GoalScore("Lagermedarbejder", seen[0][0].relevance, "høj", seen[0][0].fit)
+    best = seen[0][0]
+    assert best == GoalScore("Lagermedarbejder", best.relevance, "høj", best.fit, best.dense, best.lexical)
 
 
 def test_the_calibration_report_classes_every_opening_and_jobmaal_pair():
