@@ -25,4 +25,4 @@ COPY --from=assets /build/node_modules/swagger-ui-dist/swagger-ui-bundle.js /bui
 RUN useradd --system --home /var/lib/jobbro jobbro && mkdir -p /var/lib/jobbro && chown jobbro /var/lib/jobbro
 USER jobbro
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "portal.wsgi:app"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "4", "--timeout", "60", "portal.wsgi:app"]
