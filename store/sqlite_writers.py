@@ -14,8 +14,8 @@ The gate is a lock per database file: threads of one process wait on a
 that holds it takes an ``fcntl.flock`` on ``<database>-writer.lock`` shared with the other
 processes (the portal's gunicorn workers, the indexer worker). The gate is held exactly
 while SQLite's own write lock is (from the first INSERT/UPDATE/DELETE/REPLACE, where the
-``sqlite3`` module begins the transaction, to its end), so it adds no wait that was not
-there; it only makes the wait end as soon as the lock is free.
+``sqlite3`` module begins the transaction, or an explicit BEGIN, to its end), so it adds no
+wait that was not there; it only makes the wait end as soon as the lock is free.
 
 The wait is bounded by the connection's ``timeout`` like SQLite's own: past it the
 statement fails with ``sqlite3.OperationalError("database is locked")``, which the portal
@@ -32,9 +32,10 @@ import sqlite3
 import threading
 import time
 
-# The statements before which the sqlite3 module (Python 3.11, its default isolation level)
-# opens a transaction: the ones that take the write lock.
-_WRITE = re.compile(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(insert|update|delete|replace)\b",
+# The statements that open a transaction which writes: those before which the sqlite3 module
+# (Python 3.11, its default isolation level) begins one (INSERT, UPDATE, DELETE, REPLACE),
+# and an explicit BEGIN or an outermost SAVEPOINT (the bulk import opens its batch so).
+_WRITE = re.compile(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(insert|update|delete|replace|begin|savepoint)\b",
                     re.IGNORECASE | re.DOTALL)
 # Between tries for another process's flock: short, doubling to a small cap.
 _FIRST_POLL_S = 0.0005

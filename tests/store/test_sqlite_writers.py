@@ -25,6 +25,8 @@ def _connect(path, timeout=5.0):
     ("  update note SET text = 'b'", True),
     ("/* audit */ DELETE FROM note", True),
     ("-- upsert\nREPLACE INTO note (id, text) VALUES (1, 'c')", True),
+    ("BEGIN", True),
+    ("SAVEPOINT sa_savepoint_1", True),
     ("SELECT * FROM note", False),
     ("WITH x AS (SELECT 1) SELECT * FROM x", False),
     ("PRAGMA foreign_keys=ON", False),
@@ -51,6 +53,18 @@ def test_the_gate_is_held_from_the_first_write_until_commit(tmp_path):
     conn.execute("DELETE FROM note")
     conn.close()  # closing with an open transaction gives the gate back too
     assert not gate.threads.locked()
+
+
+def test_an_explicit_begin_takes_the_gate_for_the_whole_batch(tmp_path):
+    path = str(tmp_path / "w.sqlite")
+    conn = _connect(path)
+    conn.execute("BEGIN")
+    conn.execute("SAVEPOINT row_1")
+    conn.execute("INSERT INTO note (text) VALUES ('a')")
+    conn.execute("RELEASE row_1")
+    assert _gate_for(path).threads.locked()
+    conn.commit()
+    assert not _gate_for(path).threads.locked()
 
 
 def test_a_failed_write_keeps_the_gate_until_the_transaction_ends(tmp_path):
