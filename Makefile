@@ -77,7 +77,7 @@ USERS ?= 20
 MINUTES ?= 5
 LOAD_VENV := .venv-load
 loadtest: setup $(LOAD_VENV)/.installed
-	$(PY) -m loadtest.run --users $(USERS) --minutes $(MINUTES)
+	$(PY) -m loadtest.run --users $(USERS) --minutes $(MINUTES) $(if $(DATABASE),--database $(DATABASE))
 
 # The soak (not part of `make test`): the load test for MINUTES (30 unless given) with the
 # indexer, mail and webhook workers beside it and edits flowing; every process's memory is
