@@ -59,6 +59,10 @@ FEATURE_LABELS: Mapping[str, str] = {
     **{f"kind_{kind}": f"opslagstype {label.lower()}" for kind, label in vocab.OPENING_KINDS.items()},
 }
 ALLOWED_FEATURES: tuple[str, ...] = tuple(FEATURE_LABELS)
+# The two channels the best jobmål's relevance is fused from. The trainer uses them only
+# when they help on its own latest decisions (indexer.rerank_train.choose_features): on the
+# demo they did not (docs/matching.md).
+CHANNEL_FEATURES: tuple[str, ...] = ("best_goal_dense", "best_goal_lexical")
 
 
 class ForbiddenFeature(ValueError):

@@ -1,0 +1,66 @@
+"""The trainer chooses on its own training decisions whether the best jobmål's dense and
+lexical channels go into the model: in when the consultants' decisions follow them, out when
+they carry nothing (or were not recorded, as in explanations stored before them)."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from indexer import rerank_train
+from matching.rerank import CHANNEL_FEATURES, RerankModel
+from portal.extensions import db
+from store.models import Proposal
+from tests.portal.rerank_fixtures import seed_decisions
+
+
+@pytest.fixture
+def vk(make_user):
+    return make_user("consultant", email="vk@jobcenter.dk")
+
+
+def _follow_the_lexical_channel(ids: list[int], seed: int = 5) -> None:
+    """Rewrite the stored decisions: approved exactly when the best jobmål shares word parts
+    with the opening (its lexical channel), which no older fact shows."""
+    rng = random.Random(seed)
+    for proposal_id in ids:
+        row = db.session.get(Proposal, proposal_id)
+        lexical = rng.uniform(0.0, 1.0)
+        explanation = dict(row.explanation)
+        explanation["goal_scores"] = [{**goal, "dense": round(rng.uniform(0.75, 0.95), 6),
+                                       "lexical": round(lexical, 6)} for goal in explanation["goal_scores"]]
+        row.explanation = explanation
+        approve = lexical + rng.gauss(0, 0.05) > 0.5
+        row.status = "approved" if approve else "rejected"
+        row.decision_reason = "" if approve else "Passer ikke"
+    db.session.commit()
+
+
+def test_channels_the_decisions_follow_are_chosen_and_beat_the_hand_set_weights(app, vk):
+    with app.app_context():
+        _follow_the_lexical_channel(seed_decisions(vk.id, openings=12, citizens=25))
+        report = rerank_train.run(db.session, dry_run=True)
+    assert report["feature_set"]["chosen"] == "med kanaler"
+    validation = report["feature_set"]["validation"]
+    assert validation["med kanaler"]["map"] > validation["uden kanaler"]["map"]
+    model = RerankModel.from_dict(report["model"])
+    assert set(CHANNEL_FEATURES) <= set(model.features)
+    weights = dict(zip(model.features, model.coef))
+    assert max(weights, key=lambda n: abs(weights[n])) == "best_goal_lexical"
+    assert report["in_use"] is True
+    assert report["figures"]["learned"]["map"] > report["figures"]["hand"]["map"]
+
+
+def test_explanations_stored_without_the_channels_train_a_model_without_them(app, vk):
+    with app.app_context():
+        seed_decisions(vk.id, prefer="goal")  # stored the old way: no dense, no lexical
+        report = rerank_train.run(db.session, dry_run=True)
+    assert report["feature_set"]["chosen"] == "uden kanaler"
+    assert not set(CHANNEL_FEATURES) & set(RerankModel.from_dict(report["model"]).features)
+    assert report["in_use"] is True  # the rest of the facts still learn the planted preference
+
+
+def test_too_few_training_decisions_to_choose_keep_the_plain_set():
+    names, choice = rerank_train.choose_features([])
+    assert choice["chosen"] == "uden kanaler" and names == rerank_train.FEATURE_SETS["uden kanaler"]
+    assert not set(CHANNEL_FEATURES) & set(names)
