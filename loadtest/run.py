@@ -188,7 +188,7 @@ def serve_database(database: Path, env: dict, kind: str, work: Path,
         return env["DATABASE_URL"]
     began = time.process_time(), time.monotonic()
     url = stack.enter_context(postgres.demo_on_postgres(database, work / "postgres", lambda u: migrate(env, u)))
-    print(f"loadtest: the demo copied into PostgreSQL in {time.monotonic() - began[1]:.1f} s "
+    print(f"loadtest: PostgreSQL started, migrated and given the demo copy in {time.monotonic() - began[1]:.1f} s "
           f"({time.process_time() - began[0]:.1f} s CPU here)", file=sys.stderr, flush=True)
     return url
 
