@@ -64,3 +64,18 @@ def test_too_few_training_decisions_to_choose_keep_the_plain_set():
     names, choice = rerank_train.choose_features([])
     assert choice["chosen"] == "uden kanaler" and names == rerank_train.FEATURE_SETS["uden kanaler"]
     assert not set(CHANNEL_FEATURES) & set(names)
+
+
+def test_the_comparison_measures_every_feature_set_on_each_time_window(app, vk):
+    from indexer.rerank_compare import FEATURE_SETS, compare
+
+    with app.app_context():
+        _follow_the_lexical_channel(seed_decisions(vk.id, openings=12, citizens=25))
+        report = compare(rerank_train.collect(db.session), cuts=(0.6, 0.8))
+    assert [w["cut"] for w in report["windows"]] == [0.6, 0.8]
+    last = report["windows"][-1]
+    assert (last["train"], last["test"]) == (240, 60)  # the trainer's own split
+    assert set(last["sets"]) == set(FEATURE_SETS)
+    assert last["sets"]["plain+lexical"]["map"] > last["sets"]["plain"]["map"]
+    assert report["mean_map"]["all"] > report["mean_map"]["plain"]
+    assert last["chosen"] == "med kanaler" and last["chosen_map"] == last["sets"]["all"]["map"]
