@@ -46,7 +46,9 @@ from matching.domain import Match
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.ranking import BAND_ORDER, RELEVANCE_STEP
 from matching.relevance import similarity_band
-from matching.rerank import ALLOWED_FEATURES, CHANNEL_FEATURES, MAX_ADJUSTMENT, STATE_KEY, RerankModel, features
+from matching.rerank import (
+    ALLOWED_FEATURES, CHANNEL_FEATURES, FORMAT, MAX_ADJUSTMENT, STATE_KEY, RerankModel, features,
+)
 from store.database import upsert
 from store.models import IndexerState, Interview, Placement, Proposal
 from store.models.base import utcnow
@@ -286,13 +288,18 @@ def store_report(session: Session, report: dict) -> None:
 
 
 def last_trained(session: Session) -> datetime | None:
-    """When the stored model was last trained (None: never)."""
+    """When the stored model was last trained (None: never, or its model is of another
+    ``rerank.FORMAT``, which the portal refuses: then it is due for training at once)."""
     row = session.get(IndexerState, STATE_KEY)
     if row is None:
         return None
     try:
-        return datetime.fromisoformat(json.loads(row.value)["trained_at"])
-    except (ValueError, KeyError, TypeError):
+        report = json.loads(row.value)
+        model = report.get("model")
+        if isinstance(model, dict) and model.get("format") != FORMAT:
+            return None
+        return datetime.fromisoformat(report["trained_at"])
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

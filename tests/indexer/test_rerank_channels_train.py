@@ -79,3 +79,27 @@ def test_the_comparison_measures_every_feature_set_on_each_time_window(app, vk):
     assert last["sets"]["plain+lexical"]["map"] > last["sets"]["plain"]["map"]
     assert report["mean_map"]["all"] > report["mean_map"]["plain"]
     assert last["chosen"] == "med kanaler" and last["chosen_map"] == last["sets"]["all"]["map"]
+
+
+def test_a_stored_model_of_the_old_format_is_retrained_by_the_restarted_worker_at_once(app, vk):
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from matching.rerank import FORMAT, STATE_KEY
+    from store.models import IndexerState
+
+    now = [datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)]
+    with app.app_context():
+        seed_decisions(vk.id, prefer="goal")
+        schedule = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0])
+        schedule()
+        stored = json.loads(db.session.get(IndexerState, STATE_KEY).value)
+        assert stored["model"]["format"] == FORMAT and not schedule.due()
+        stored["model"]["format"] = FORMAT - 1  # what the trainer stored before the channels
+        rerank_train.store_report(db.session, stored)
+        now[0] += timedelta(minutes=5)
+        assert rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0]).due()
+        upgraded = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0])  # the restarted worker
+        upgraded()
+        again = json.loads(db.session.get(IndexerState, STATE_KEY).value)
+    assert again["model"]["format"] == FORMAT and again["trained_at"] > stored["trained_at"]
