@@ -53,9 +53,9 @@ def measure(repeats: int) -> dict[str, dict[str, float]]:
                       "LOGIN_IP_MAX_ACCOUNTS": 1000})
     with app.app_context():
         warm_up()
-    consultant = _first(app, "SELECT email FROM \"user\" WHERE role = 'consultant' AND active = 1 ORDER BY id")
+    consultant = _first(app, "SELECT email FROM \"user\" WHERE role = 'consultant' AND active ORDER BY id")
     company = _first(app, "SELECT u.email FROM \"user\" u JOIN company c ON c.id = u.company_id "
-                          "WHERE u.role = 'company' AND u.active = 1 AND c.code_of_care = 0 ORDER BY u.id")
+                          "WHERE u.role = 'company' AND u.active AND NOT c.code_of_care ORDER BY u.id")
     opening = _first(app, "SELECT id FROM opening WHERE status = 'open' ORDER BY id")
     statements: list[str] = []
     with app.app_context():
