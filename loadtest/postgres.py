@@ -27,6 +27,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
@@ -133,8 +134,9 @@ def copy_sqlite(sqlite_path: Path, url: str) -> dict[str, int]:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("ANALYZE")
         return copied
-    except sa.exc.DBAPIError as exc:
-        raise LoadTestError(f"the copy of {sqlite_path} into PostgreSQL failed: {exc.orig}") from exc
+    except (sa.exc.DBAPIError, psycopg.Error) as exc:  # a statement's error, or COPY's (psycopg's own)
+        raise LoadTestError(f"the copy of {sqlite_path} into PostgreSQL failed: "
+                            f"{getattr(exc, 'orig', None) or exc}") from exc
     finally:
         source.close()
         engine.dispose()

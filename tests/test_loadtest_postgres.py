@@ -149,13 +149,21 @@ def _insert_one_of_each() -> None:
 
 
 @pytest.mark.postgres
-def test_a_row_breaking_a_foreign_key_fails_the_whole_copy(demo, target, tmp_path):
+@pytest.mark.parametrize("breakage, message", [
+    # SQLite enforces foreign keys only when asked to: a row pointing nowhere (checked at the end)
+    ("INSERT INTO job_goal (citizen_id, title, position) VALUES (999, 'Forældreløs', 0)",
+     "fk_job_goal_citizen_id_citizen"),
+    # ... and its CHECK constraints can be switched off: a value outside the vocabulary (in COPY)
+    ("UPDATE citizen SET benefit_group = 'ukendt'", "citizen"),
+])
+def test_a_row_breaking_a_constraint_fails_the_whole_copy(demo, target, tmp_path, breakage, message):
     broken = tmp_path / "broken.sqlite"
     shutil.copy(demo, broken)
-    with sqlite3.connect(broken) as conn:  # SQLite enforces foreign keys only when asked to
-        conn.execute("INSERT INTO job_goal (citizen_id, title, position) VALUES (999, 'Forældreløs', 0)")
+    with sqlite3.connect(broken) as conn:
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        conn.execute(breakage)
 
-    with pytest.raises(LoadTestError, match="fk_job_goal_citizen_id_citizen"):
+    with pytest.raises(LoadTestError, match=f"into PostgreSQL failed: .*{message}"):
         postgres.copy_sqlite(broken, target)
 
     assert all(rows == [] for name, rows in _rows(target).items())  # all or nothing
