@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -241,6 +242,31 @@ def run(users: int, minutes: float, workers: int, think: float, with_worker: boo
         finally:
             stop(worker)
             stop(gunicorn)
+            report_server_logs(work / "gunicorn.log", work / "indexer.log")
+
+
+SHOWN_LOG_LINES = 10
+_ALARM = re.compile(r"\b(?:WARNING|ERROR|CRITICAL)\b")
+
+
+def report_server_logs(*logs: Path) -> dict[str, int]:
+    """Print the warnings and errors the servers logged (the logs go with the work folder).
+
+    Returns:
+        The number of such lines per log file name.
+    """
+    counts = {}
+    for path in logs:
+        if not path.exists():
+            continue
+        lines = [line for line in path.read_text(errors="replace").splitlines() if _ALARM.search(line)]
+        counts[path.name] = len(lines)
+        if lines:
+            print(f"{path.name}: {len(lines)} warning/error lines, the first {min(len(lines), SHOWN_LOG_LINES)}:",
+                  file=sys.stderr)
+            for line in lines[:SHOWN_LOG_LINES]:
+                print("  " + line[:300], file=sys.stderr)
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:

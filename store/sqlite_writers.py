@@ -17,26 +17,33 @@ while SQLite's own write lock is (from the first INSERT/UPDATE/DELETE/REPLACE, w
 ``sqlite3`` module begins the transaction, or an explicit BEGIN, to its end), so it adds no
 wait that was not there; it only makes the wait end as soon as the lock is free.
 
-The wait is bounded by the connection's ``timeout`` like SQLite's own: past it the
-statement fails with ``sqlite3.OperationalError("database is locked")``, which the portal
-answers with its "prøv igen" page (``portal.errors``). Writers that do not go through the
-gate (another program, a migration's DDL) are still waited for by SQLite's busy handler.
-In-memory databases and ``file:`` URIs are not gated.
+The gate only orders writers; SQLite's lock still guards the data. So the gate can never
+make a write fail: a writer that has not passed it within ``GATE_WAIT_S`` (or the
+connection's ``timeout``, if shorter) logs who holds it and goes on without it, to wait on
+SQLite's lock as before; past the connection's ``timeout`` SQLite answers ``database is
+locked``, which the portal turns into its "prøv igen" page (``portal.errors``). Writers that
+do not go through the gate (another program, a migration's DDL) are waited for by SQLite's
+busy handler. In-memory databases and ``file:`` URIs are not gated.
 """
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import sqlite3
 import threading
 import time
 
+log = logging.getLogger(__name__)
+
 # The statements that open a transaction which writes: those before which the sqlite3 module
 # (Python 3.11, its default isolation level) begins one (INSERT, UPDATE, DELETE, REPLACE),
 # and an explicit BEGIN or an outermost SAVEPOINT (the bulk import opens its batch so).
 _WRITE = re.compile(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(insert|update|delete|replace|begin|savepoint)\b",
                     re.IGNORECASE | re.DOTALL)
+# The longest a writer queues at the gate before it goes on to wait on SQLite's lock alone.
+GATE_WAIT_S = 2.0
 # Between tries for another process's flock: short, doubling to a small cap.
 _FIRST_POLL_S = 0.0005
 _MAX_POLL_S = 0.004
@@ -54,10 +61,17 @@ class _Gate:
         self.lock_path = lock_path
         self.threads = threading.Lock()
         self._fd: int | None = None
+        # Who holds the gate in this process, for the log when a writer gives up on it.
+        self.holder: tuple[str, str, float] | None = None
 
-    def acquire(self, timeout: float) -> bool:
+    def acquire(self, timeout: float, sql: str = "") -> bool:
         deadline = time.monotonic() + max(timeout, 0.0)
         if not self.threads.acquire(timeout=max(timeout, 0.0)):
+            holder = self.holder
+            if holder is not None:
+                log.warning("SQLite writer gate of %s not free after %.1f s: held by thread %s "
+                            "for %.1f s since %r; waiting on SQLite's lock instead", self.lock_path,
+                            timeout, holder[0], time.monotonic() - holder[2], holder[1][:60])
             return False
         try:
             if self._fd is None:
@@ -66,6 +80,7 @@ class _Gate:
             while True:
                 try:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self.holder = (threading.current_thread().name, sql, time.monotonic())
                     return True
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
@@ -79,6 +94,7 @@ class _Gate:
         return False
 
     def release(self) -> None:
+        self.holder = None
         try:
             if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -169,9 +185,8 @@ class QueuedWriterConnection(sqlite3.Connection):
     def _enter(self, sql: str) -> None:
         if self._gate is None or self._holding or self.in_transaction or not is_write(sql):
             return
-        if not self._gate.acquire(self._gate_timeout):
-            raise sqlite3.OperationalError("database is locked")
-        self._holding = True
+        # Not passed in time: go on ungated (SQLite's lock still guards the write).
+        self._holding = self._gate.acquire(min(self._gate_timeout, GATE_WAIT_S), sql)
 
     def _leave_if_done(self) -> None:
         try:

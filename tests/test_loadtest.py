@@ -54,3 +54,18 @@ def test_summary_separates_ranking_from_pages():
     assert figures["rps"] == 10.0
     assert list(figures) == ["users", "seconds", "requests", "failures", "p50_ms", "p95_ms",
                              "p95_ms_ranking", "p95_ms_pages", "rps"]
+
+
+def test_the_servers_warnings_and_errors_are_reported_before_the_logs_go(tmp_path, capsys):
+    from loadtest.run import report_server_logs
+
+    gunicorn = tmp_path / "gunicorn.log"
+    gunicorn.write_text("[2026-12-03 02:24:08,067] ERROR in mailer: mail drain failed\n"
+                        "[2026-12-03 02:24:09,000] INFO in mail: sent\n"
+                        "[2026-12-03 02:24:10 +0000] [42] [WARNING] Worker graceful timeout\n")
+    indexer = tmp_path / "indexer.log"
+    indexer.write_text("INFO:indexer.worker:batch of 3\n")
+    counts = report_server_logs(gunicorn, indexer, tmp_path / "missing.log")
+    assert counts == {"gunicorn.log": 2, "indexer.log": 0}
+    err = capsys.readouterr().err
+    assert "mail drain failed" in err and "graceful timeout" in err and "sent" not in err

@@ -105,11 +105,31 @@ def test_past_the_timeout_the_writer_gets_database_is_locked_and_nothing_is_writ
     holder.execute("INSERT INTO note (text) VALUES ('held')")
     with pytest.raises(sqlite3.OperationalError, match="database is locked"):
         waiter.execute("INSERT INTO note (text) VALUES ('late')")
-    assert not waiter.in_transaction
+    waiter.rollback()  # as SQLAlchemy does after an error
     holder.commit()
     waiter.execute("INSERT INTO note (text) VALUES ('later')")  # the gate works again
     waiter.commit()
     assert sorted(r[0] for r in holder.execute("SELECT text FROM note")) == ["held", "later"]
+
+
+def test_a_writer_that_cannot_pass_the_gate_goes_on_to_sqlites_own_lock(tmp_path, monkeypatch, caplog):
+    """A gate held too long (a stuck holder, a bug) never fails a write by itself."""
+    import store.sqlite_writers as writers
+
+    monkeypatch.setattr(writers, "GATE_WAIT_S", 0.1)
+    path = str(tmp_path / "w.sqlite")
+    _connect(path).close()
+    gate = _gate_for(path)
+    assert gate.acquire(1.0, "INSERT INTO stuck")  # held, but no SQLite lock behind it
+    try:
+        conn = _connect(path, timeout=5)
+        conn.execute("INSERT INTO note (text) VALUES ('written')")
+        conn.commit()
+        assert not conn._holding
+        assert conn.execute("SELECT text FROM note").fetchall() == [("written",)]
+    finally:
+        gate.release()
+    assert "not free after 0.1 s" in caplog.text and "INSERT INTO stuck" in caplog.text
 
 
 def _hold_in_another_process(path, taken, release):
