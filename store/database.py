@@ -12,8 +12,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.sqlite_writers import QueuedWriterConnection
-
 
 def normalise_url(url: str) -> str:
     """The SQLAlchemy URL for ``url`` (``postgres://`` from Docker and Heroku names the driver)."""
@@ -27,9 +25,8 @@ def engine_options(url: str) -> dict:
     """Engine options for ``url``: statements in errors never show their values."""
     options: dict = {"hide_parameters": True, "pool_pre_ping": True}
     if url.startswith("sqlite"):
-        # Wait for a writer instead of failing at once with "database is locked", queued at
-        # a gate rather than by SQLite's polling busy handler (store.sqlite_writers).
-        options["connect_args"] = {"timeout": 15, "factory": QueuedWriterConnection}
+        # Wait for a writer instead of failing at once with "database is locked".
+        options["connect_args"] = {"timeout": 15}
     return options
 
 

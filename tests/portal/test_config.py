@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from portal import create_app
 from portal.config import ConfigError, finalise, from_environment
 from portal.extensions import db
-from store.sqlite_writers import QueuedWriterConnection
 
 BASE = {"DATABASE_URL": "sqlite://", "SECRET_KEY": "s", "PSEUDONYM_KEY": "p"}
 
@@ -62,7 +61,7 @@ def test_engine_options_hide_parameters_and_keep_the_callers(tmp_path):
     finalise(config, str(tmp_path))
     assert config["SQLALCHEMY_ENGINE_OPTIONS"] == {
         "pool_pre_ping": True, "hide_parameters": True,
-        "connect_args": {"timeout": 3, "factory": QueuedWriterConnection}}
+        "connect_args": {"timeout": 3}}
 
 
 MARKER = "Skaanehensyn-MARKER-rygproblemer-4711"
