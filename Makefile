@@ -84,7 +84,7 @@ loadtest: setup $(LOAD_VENV)/.installed
 # sampled and the index compared with the database at the end (table, then JSON last).
 soak: MINUTES = 30
 soak: setup $(LOAD_VENV)/.installed
-	$(PY) -m loadtest.soak --users $(USERS) --minutes $(MINUTES)
+	$(PY) -m loadtest.soak --users $(USERS) --minutes $(MINUTES) $(if $(DATABASE),--database $(DATABASE))
 
 # locust (and gevent) in a virtualenv of their own: the portal and its tests never load them.
 $(LOAD_VENV)/.installed: loadtest/requirements.txt
