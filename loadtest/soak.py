@@ -57,7 +57,8 @@ import sqlalchemy as sa
 
 from loadtest.run import (
     DATABASES, DEMO_PASSWORD, LOCUSTFILE, ROOT, LoadTestError, copy_instance, free_port, gunicorn_command,
-    locust_command, prepare_accounts, serve_database, start, stop, stop_on_sigterm, summarise, wait_healthy,
+    locust_command, prepare_accounts, report_server_logs, serve_database, start, stop, stop_on_sigterm,
+    summarise, wait_healthy,
 )
 from store import settings
 from store.database import open_engine
@@ -283,6 +284,7 @@ def run(opts: Options) -> dict:
         if engine is not None:
             engine.dispose()
         stack.close()
+        report_server_logs(*(work / f"{name}.log" for name in ("gunicorn", "indexer", "mail", "webhooks")))
         if opts.keep:
             print(f"soak: logs kept in {work}", file=sys.stderr)
         else:
