@@ -141,7 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             stop.wait(args.idle * 5)  # the backend is down: try again, as the worker would
         from .rerank_train import Schedule, service_scorer
 
-        retrain = Schedule(ctx.session, lambda: service_scorer(ctx.session, ctx.encoder, ctx.backend))
+        retrain = Schedule(ctx.session, lambda: service_scorer(ctx.session, ctx.encoder, ctx.backend),
+                           encoder_name=ctx.encoder.name)
         _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle,
                                           periodic=retrain)
     log.info("indexer stopped")
@@ -202,7 +203,7 @@ def cmd_rerank_train(args: argparse.Namespace) -> int:
 
     with configured_context() as ctx:
         report = run(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend),
-                     dry_run=args.dry_run, min_decisions=args.min_decisions)
+                     dry_run=args.dry_run, min_decisions=args.min_decisions, encoder_name=ctx.encoder.name)
     print(report["reason"], file=sys.stderr)
     print(json.dumps({key: value for key, value in report.items() if key != "model"}))
     return 0

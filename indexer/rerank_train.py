@@ -287,9 +287,10 @@ def store_report(session: Session, report: dict) -> None:
     session.commit()
 
 
-def last_trained(session: Session) -> datetime | None:
-    """When the stored model was last trained (None: never, or its model is of another
-    ``rerank.FORMAT``, which the portal refuses: then it is due for training at once)."""
+def last_trained(session: Session, encoder_name: str | None = None) -> datetime | None:
+    """When the stored model was last trained (None: never, its model is of another
+    ``rerank.FORMAT``, or it was trained on another encoder's scores than ``encoder_name``,
+    both of which the portal refuses: then it is due for training at once)."""
     row = session.get(IndexerState, STATE_KEY)
     if row is None:
         return None
@@ -298,15 +299,24 @@ def last_trained(session: Session) -> datetime | None:
         model = report.get("model")
         if isinstance(model, dict) and model.get("format") != FORMAT:
             return None
+        if encoder_name is not None and report.get("encoder") != encoder_name:
+            return None
         return datetime.fromisoformat(report["trained_at"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def run(session: Session, scorer: Scorer | None = None, *, dry_run: bool = False,
-        min_decisions: int = MIN_DECISIONS, now: datetime | None = None) -> dict:
-    """Collect, train, evaluate and (unless ``dry_run``) store; returns the report."""
+        min_decisions: int = MIN_DECISIONS, now: datetime | None = None,
+        encoder_name: str | None = None) -> dict:
+    """Collect, train, evaluate and (unless ``dry_run``) store; returns the report.
+
+    ``encoder_name``: the encoder whose scores the features are (stored as ``encoder``; the
+    portal uses the model only with the same encoder, since relevance and the dense channel
+    change scale with it).
+    """
     report = train(collect(session, scorer), min_decisions=min_decisions, now=now)
+    report["encoder"] = encoder_name
     if not dry_run:
         store_report(session, report)
     log.info("re-ranking: %s decisions, in use: %s (%s)", report["decisions"], report["in_use"],
@@ -355,23 +365,24 @@ class Schedule:
 
     def __init__(self, session: Session, scorer_factory: Callable[[], Scorer], *,
                  every: timedelta = timedelta(days=1), retry: timedelta = timedelta(hours=1),
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, encoder_name: str | None = None) -> None:
         self.session, self.scorer_factory = session, scorer_factory
         self.every, self.retry, self.clock = every, retry, clock
+        self.encoder_name = encoder_name
         self._not_before: datetime | None = None
 
     def due(self) -> bool:
         now = self.clock()
         if self._not_before is not None and now < self._not_before:
             return False
-        last = last_trained(self.session)
+        last = last_trained(self.session, self.encoder_name)
         return last is None or now - last >= self.every
 
     def __call__(self) -> None:
         if not self.due():
             return
         try:
-            run(self.session, self.scorer_factory(), now=self.clock())
+            run(self.session, self.scorer_factory(), now=self.clock(), encoder_name=self.encoder_name)
         except Exception:  # noqa: BLE001 - the worker's indexing must go on
             self.session.rollback()
             log.exception("re-ranking training failed; retrying in %s", self.retry)

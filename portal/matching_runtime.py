@@ -121,14 +121,23 @@ def rerank_report() -> dict | None:
     return report if isinstance(report, dict) else None
 
 
+def encoder_name() -> str:
+    """The name of the encoder this process ranks with (its version included)."""
+    return _runtime().encoder.name
+
+
 def learned_model(report: dict | None = None) -> rerank.RerankModel | None:
     """The learned re-ranking model when the training decided to use it, else None.
 
     A model that cannot be loaded (another format, or a feature outside the allowed list)
-    is logged and not used: the hand-set weights rank.
+    is logged and not used: the hand-set weights rank. Nor is a model trained on another
+    encoder's scores (relevance and the dense channel change scale with the encoder): the
+    indexer worker retrains it at once.
     """
     report = rerank_report() if report is None else report
     if not report or not report.get("in_use") or not report.get("model"):
+        return None
+    if report.get("encoder") != encoder_name():
         return None
     try:
         return rerank.RerankModel.from_dict(report["model"])

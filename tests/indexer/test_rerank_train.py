@@ -94,6 +94,7 @@ def test_the_command_scores_decisions_stored_without_facts_and_prints_json(app, 
     assert main(["rerank", "train", "--dry-run"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["decisions"] == 16 and report["in_use"] is False and "model" not in report
+    assert report["encoder"].startswith("hashing")  # the portal uses a model only with its encoder
     assert set(report["figures"]) == {"hand", "learned"}
 
 
@@ -120,6 +121,24 @@ def test_the_worker_schedule_trains_daily_and_survives_a_failure(app, vk):
         now[0] += timedelta(hours=1)
         assert failing.due()
     assert first  # the first run's report was written
+
+
+def test_a_model_of_another_encoder_is_due_for_training_at_once(app, vk):
+    from datetime import datetime, timedelta, timezone
+
+    now = [datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)]
+    with app.app_context():
+        seed_decisions(vk.id, openings=2, citizens=5)
+        old = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0], encoder_name="e5-small-v1")
+        old()
+        assert json.loads(db.session.get(IndexerState, STATE_KEY).value)["encoder"] == "e5-small-v1"
+        now[0] += timedelta(minutes=5)
+        assert not old.due()
+        new = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0], encoder_name="e5-small-v2")
+        assert new.due()  # the stored model's scores are another encoder's
+        new()
+        assert json.loads(db.session.get(IndexerState, STATE_KEY).value)["encoder"] == "e5-small-v2"
+        assert not new.due()
 
 
 def test_a_decision_on_an_opening_filled_since_is_still_a_judgement(app, vk, seed, tmp_path, monkeypatch, capsys):

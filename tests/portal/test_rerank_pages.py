@@ -8,6 +8,7 @@ import re
 from indexer import rerank_train
 from matching.rerank import STATE_KEY, RerankModel
 from portal.extensions import db
+from portal.matching_runtime import encoder_name
 from portal.i18n import format_date
 from store.models import IndexerState
 from tests.portal.rerank_fixtures import seed_decisions
@@ -19,7 +20,7 @@ NEAR_MODEL = RerankModel(("relevance", "proximity"), (0.5, 0.5), (0.2, 0.3), (1.
 
 def _store(app, report: dict) -> None:
     with app.app_context():
-        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps(report)))
+        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps({"encoder": encoder_name(), **report})))
         db.session.commit()
 
 
@@ -73,7 +74,7 @@ def test_the_admin_page_shows_the_model_its_date_and_figures(app, client, auth, 
     assert "/admin/indexer/relevans" in client.get("/admin/indexer").get_data(as_text=True)
     with app.app_context():
         seed_decisions(vk.id, prefer="goal")
-        report = rerank_train.run(db.session)
+        report = rerank_train.run(db.session, encoder_name=encoder_name())
     html = client.get("/admin/indexer/relevans").get_data(as_text=True)
     assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', html)
     assert f'data-testid="rerank-trained-at">{format_date(report["trained_at"])}<' in html
@@ -89,3 +90,53 @@ def test_only_administrators_see_the_page(client, auth, make_user):
     vk = make_user("consultant", email="vk@jobcenter.dk")
     auth.login(vk.email)
     assert client.get("/admin/indexer/relevans").status_code == 403
+
+
+def test_the_admin_page_says_which_facts_the_model_uses_and_how_they_were_chosen(app, client, auth, make_user):
+    auth.login(make_user("admin", email="admin@jobcenter.dk").email)
+    report = _report(NEAR_MODEL, in_use=True)
+    html = _relevance_page(app, client, report)
+    assert 'data-testid="rerank-feature-set"' not in html  # an older report: nothing claimed
+    report["feature_set"] = {"chosen": "uden kanaler", "validation_decisions": 40,
+                             "validation": {"uden kanaler": {"auc": 0.81, "map": 0.74},
+                                            "med kanaler": {"auc": 0.8, "map": 0.7}}}
+    html = _relevance_page(app, client, report)
+    chosen = html.split('data-testid="rerank-feature-set"')[1].split("</p>")[0]
+    assert "<strong>uden kanaler</strong>" in chosen and "de seneste 40 af" in chosen
+    rows = html.split('data-testid="rerank-feature-sets"')[1].split("</table>")[0]
+    assert "uden kanaler (valgt)" in rows and "0,740" in rows and "med kanaler</th><td>0,800" in rows
+
+
+def _relevance_page(app, client, report: dict) -> str:
+    _store(app, report)
+    response = client.get("/admin/indexer/relevans")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_model_trained_with_another_encoder_is_not_used(app, client, auth, world):  # noqa: F811
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/opslag/{world['opening_id']}"
+    plain = client.get(url).get_data(as_text=True)
+    _store_raw(app, {**_report(NEAR_MODEL, in_use=True), "encoder": "e5-small-other-version"})
+    html = client.get(url).get_data(as_text=True)
+    assert 'data-testid="learned-adjustment"' not in html and _scores(html) == _scores(plain)
+
+
+def test_the_admin_page_says_when_the_model_was_trained_with_another_encoder(app, client, auth, make_user):
+    auth.login(make_user("admin", email="admin@jobcenter.dk").email)
+    _store_raw(app, {**_report(NEAR_MODEL, in_use=True), "encoder": "e5-small-other-version"})
+    html = client.get("/admin/indexer/relevans").get_data(as_text=True)
+    assert re.search(r'data-testid="rerank-in-use"><strong>Håndsatte vægte</strong>', html)
+    mismatch = html.split('data-testid="rerank-encoder"')[1].split("</td>")[0]
+    assert "e5-small-other-version" in mismatch and "trænes igen" in mismatch
+    _store(app, _report(NEAR_MODEL, in_use=True))
+    html = client.get("/admin/indexer/relevans").get_data(as_text=True)
+    assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', html)
+    assert "trænes igen" not in html.split('data-testid="rerank-encoder"')[1].split("</td>")[0]
+
+
+def _store_raw(app, report: dict) -> None:
+    with app.app_context():
+        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps(report)))
+        db.session.commit()
