@@ -23,6 +23,18 @@ def test_dequantise_q4_0_layout_and_offset():
     assert values[63] == 16.0
 
 
+def test_quantise_q4_0_round_trips_dequantised_blocks():
+    raw = _block(0.5, list(range(16)) + list(range(15, -1, -1))) + _block(-2.0, [8] * 31 + [0])
+    assert e5_torch.quantise_q4_0(e5_torch.dequantise_q4_0(raw, 64)) == raw
+    # a small change below half a quantisation step is lost, a bigger one is kept
+    values = e5_torch.dequantise_q4_0(raw, 64)
+    nudged = values.copy()
+    nudged[1] += 0.2
+    nudged[2] += 0.3
+    again = e5_torch.dequantise_q4_0(e5_torch.quantise_q4_0(nudged), 64)
+    assert again[1] == values[1] and again[2] == values[2] + 0.5
+
+
 @pytest.fixture(scope="module")
 def model():
     return e5_torch.E5Torch().eval()
