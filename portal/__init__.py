@@ -72,12 +72,13 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, i18n
+    from . import database, embedding_cache, i18n
     from .extensions import csrf, db, login_manager, migrate
 
     i18n.init_app(app)
     db.init_app(app)
     database.init_app(app)
+    embedding_cache.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

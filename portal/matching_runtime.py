@@ -26,7 +26,7 @@ from matching.domain import Filters, OpeningProfile, RankingWeights
 from matching.encoders import Encoder, make_encoder
 from matching.service import MatchingService, MatchResult, PairScoreCache
 
-from store.embedding_store import DbEmbeddingCache
+from .embedding_cache import RequestEmbeddingCache
 from .extensions import db
 from store.models import IndexerState, OutboxEvent
 from store.profiles import load_rules
@@ -97,7 +97,7 @@ def warm_up() -> None:
 def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingService:
     """A MatchingService for this request (rules read fresh from the database)."""
     runtime = _runtime()
-    encoder = CachedEncoder(runtime.encoder, DbEmbeddingCache(db.session, runtime.encoder.name))
+    encoder = CachedEncoder(runtime.encoder, RequestEmbeddingCache(db.session, runtime.encoder.name))
     return MatchingService(encoder, runtime.backend, weights, load_rules(db.session),
                            pair_cache=runtime.pairs)
 
