@@ -122,7 +122,7 @@ def features(explanation: Mapping, kind: str) -> dict[str, float]:
     km = _number(explanation.get("distance_km"), 100.0)
     values = {
         "relevance": _number(explanation.get("relevance")),
-        "best_goal_relevance": max((_number(g.get("relevance")) for g in goals), default=0.0),
+        "best_goal_relevance": _number(closest.get("relevance")),
         "best_goal_dense": _channel(closest, "dense"),
         "best_goal_lexical": _channel(closest, "lexical"),
         "best_goal_fit": _number(best.get("fit")),

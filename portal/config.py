@@ -175,12 +175,8 @@ def finalise(config: dict, instance_path: str) -> None:
         config[key] = _instance_secret(instance_path, key.lower())
     config["SQLALCHEMY_DATABASE_URI"] = normalise_url(config["DATABASE_URL"])
     # The same engine options as the indexer's (store.database), plus any from test_config.
-    defaults = engine_options(config["SQLALCHEMY_DATABASE_URI"])
-    given = config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**defaults, **given}
-    if "connect_args" in defaults and "connect_args" in given:  # e.g. a test's shorter timeout
-        config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {**defaults["connect_args"],
-                                                               **given["connect_args"]}
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(config["SQLALCHEMY_DATABASE_URI"]),
+                                           **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     _check_mail(config, production)
     _check_counts(config)
     _check_hotline(config)

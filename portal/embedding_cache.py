@@ -49,9 +49,7 @@ class RequestEmbeddingCache(DbEmbeddingCache):
 
 
 def _pending() -> dict[str, dict[str, np.ndarray]]:
-    if _PENDING not in g:
-        setattr(g, _PENDING, {})
-    return getattr(g, _PENDING)
+    return g.setdefault(_PENDING, {})
 
 
 def write_pending() -> int:

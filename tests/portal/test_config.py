@@ -60,8 +60,7 @@ def test_engine_options_hide_parameters_and_keep_the_callers(tmp_path):
               "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"timeout": 3}}}
     finalise(config, str(tmp_path))
     assert config["SQLALCHEMY_ENGINE_OPTIONS"] == {
-        "pool_pre_ping": True, "hide_parameters": True,
-        "connect_args": {"timeout": 3}}
+        "pool_pre_ping": True, "connect_args": {"timeout": 3}, "hide_parameters": True}
 
 
 MARKER = "Skaanehensyn-MARKER-rygproblemer-4711"
