@@ -18,6 +18,7 @@ for a D holder: the D holder has DE only when recorded).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from types import MappingProxyType
 
 # In the order of the Danish licence card (and of the forms).
@@ -72,6 +73,13 @@ def check_categories(categories: Iterable[str]) -> frozenset[str]:
 
 def expand(held: Iterable[str]) -> frozenset[str]:
     """Every category the holder of ``held`` may drive (``held`` included)."""
+    return _expand(frozenset(held))
+
+
+# A ranking asks the same few questions for every candidate: the answers are kept (there are
+# at most 2^14 sets of categories; an unknown category raises and is not kept).
+@lru_cache(maxsize=4096)
+def _expand(held: frozenset[str]) -> frozenset[str]:
     seen: set[str] = set()
     todo = list(check_categories(held))
     while todo:
@@ -84,8 +92,13 @@ def expand(held: Iterable[str]) -> frozenset[str]:
 
 def satisfies(held: Iterable[str], required: Iterable[str]) -> bool:
     """True when no category is required or ``held`` implies at least one of ``required``."""
+    return _satisfies(frozenset(held), frozenset(required))
+
+
+@lru_cache(maxsize=4096)
+def _satisfies(held: frozenset[str], required: frozenset[str]) -> bool:
     required = check_categories(required)
-    return not required or bool(expand(held) & required)
+    return not required or bool(_expand(held) & required)
 
 
 def options(required: Iterable[str]) -> tuple[str, ...]:
@@ -99,6 +112,11 @@ def options(required: Iterable[str]) -> tuple[str, ...]:
 
 def ordered(categories: Iterable[str]) -> tuple[str, ...]:
     """The categories in licence-card order."""
+    return _ordered(frozenset(categories))
+
+
+@lru_cache(maxsize=4096)
+def _ordered(categories: frozenset[str]) -> tuple[str, ...]:
     found = check_categories(categories)
     return tuple(c for c in CATEGORIES if c in found)
 
@@ -116,6 +134,11 @@ def label(categories: Iterable[str], empty: str = "intet kørekort") -> str:
 
 def reason(held: Iterable[str], required: Iterable[str]) -> str:
     """The constraint's detail in Danish: ``"Kørekort C kræves; borgeren har B"``."""
+    return _reason(frozenset(held), frozenset(required))
+
+
+@lru_cache(maxsize=4096)
+def _reason(held: frozenset[str], required: frozenset[str]) -> str:
     required = ordered(required)
     if not required:
         return "Kørekort ikke nødvendigt"
