@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,7 +29,7 @@ from matching.service import MatchingService, MatchResult, PairScoreCache
 from .embedding_cache import RequestEmbeddingCache
 from .extensions import db
 from store.models import IndexerState, OutboxEvent
-from store.profiles import load_rules
+from store.profiles import ProfileCache, load_rules
 
 _KEY = "jobbro_matching"
 _LOCK = threading.Lock()
@@ -62,6 +62,7 @@ class _Runtime:
     encoder: Encoder
     backend: MatchBackend
     pairs: PairScoreCache  # pair scores of this process's encoder, by the texts' hashes
+    profiles: ProfileCache = field(default_factory=ProfileCache)  # citizens by id, version, CV
 
 
 def _runtime() -> _Runtime:
@@ -100,6 +101,11 @@ def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingServ
     encoder = CachedEncoder(runtime.encoder, RequestEmbeddingCache(db.session, runtime.encoder.name))
     return MatchingService(encoder, runtime.backend, weights, load_rules(db.session),
                            pair_cache=runtime.pairs)
+
+
+def profile_cache() -> ProfileCache:
+    """This process's citizen profiles for rankings (``store.profiles.matchable_profiles``)."""
+    return _runtime().profiles
 
 
 def pending_changes() -> int:

@@ -6,10 +6,13 @@ search hits with them, so both see the same citizen. The converters are pure; th
 """
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from cachetools import LRUCache
 from sqlalchemy.orm import Session, selectinload
 
 from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
@@ -172,14 +175,49 @@ _PROFILE_COLUMNS = (Citizen.id, Citizen.version, Citizen.name, Citizen.benefit_g
                     Citizen.case_start)
 
 
+class ProfileCache:
+    """Citizen profiles by (id, version, current CV's id), bounded and thread-safe.
+
+    A citizen's version rises with every change of the row, its jobmål and its CVs (see
+    ``store.models.Citizen``), and a new CV is a new row, so a key names one content: a
+    changed citizen is a new key and nothing is stale. Give one to every
+    :func:`matchable_profiles` call of a process that reads the same database (the portal
+    keeps one per app): a ranking then reads only the columns and the CV ids of its pool,
+    and the jobmål and CV texts of the citizens it has not met.
+
+    Raises:
+        ValueError: ``max_entries`` below 1.
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self._items: LRUCache[tuple[int, int, int], CitizenProfile] = LRUCache(max_entries)
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int, int], CitizenProfile]:
+        with self._lock:
+            return {key: self._items[key] for key in keys if key in self._items}
+
+    def put_many(self, items: dict[tuple[int, int, int], CitizenProfile]) -> None:
+        with self._lock:
+            self._items.update(items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items = LRUCache(self._items.maxsize)
+
+
 def matchable_profiles(session: Session, ids: Sequence[int] | None, today: date | None = None,
+                       cache: ProfileCache | None = None,
                        ) -> tuple[dict[int, CitizenProfile], dict[int, str]]:
     """Profiles of the indexable citizens among ``ids`` (None: all), and their names.
 
     The same profiles as :func:`citizen_profiles` over the rows :func:`is_indexable_citizen`
-    accepts, read with four Core queries per 500 ids (the columns, the jobmål, the current
-    CV's text, the last company-based placement) instead of ORM rows with every CV: this is
-    what a ranking reads for its whole candidate pool.
+    accepts, read with Core queries per 500 ids (the columns, the current CVs' ids, the
+    jobmål, the current CVs' texts, the last company-based placement) instead of ORM rows
+    with every CV: this is what a ranking reads for its whole candidate pool. With a
+    ``cache``, the jobmål and CV texts are read only for citizens it does not hold.
 
     Raises:
         ValueError: as :func:`citizen_profile`, for the first bad row.
@@ -192,22 +230,51 @@ def matchable_profiles(session: Session, ids: Sequence[int] | None, today: date 
         if not rows:
             continue
         found = list(rows)
-        goals: dict[int, list[str]] = {}
-        for citizen_id, title in session.execute(
-                sa.select(JobGoal.citizen_id, JobGoal.title).where(JobGoal.citizen_id.in_(found))
-                .order_by(JobGoal.citizen_id, JobGoal.position, JobGoal.id)):
-            goals.setdefault(citizen_id, []).append(title)
-        current = (sa.select(sa.func.max(CvDocument.id)).where(CvDocument.citizen_id.in_(found))
-                   .group_by(CvDocument.citizen_id))
-        cvs = dict(session.execute(sa.select(CvDocument.citizen_id, CvDocument.text)
-                                   .where(CvDocument.id.in_(current))).all())
-        # Matchable as Citizen.missing_for_matching: a jobmål and a CV with text (the VK in SQL).
-        usable = [cid for cid in found if goals.get(cid) and (cvs.get(cid) or "").strip()]
-        placements = last_company_placements(session, usable, today)
-        for cid in usable:
-            profiles[cid] = _profile(rows[cid], tuple(goals[cid]), cvs[cid] or "", placements.get(cid))
+        current = dict(session.execute(
+            sa.select(CvDocument.citizen_id, sa.func.max(CvDocument.id))
+            .where(CvDocument.citizen_id.in_(found)).group_by(CvDocument.citizen_id)).all())
+        keys = {cid: (cid, int(rows[cid].version), current[cid]) for cid in found if cid in current}
+        known = cache.get_many(keys.values()) if cache is not None else {}
+        new = [cid for cid, key in keys.items() if key not in known]
+        fresh = _read_texts(session, new, [current[cid] for cid in new])
+        placements = last_company_placements(session, [cid for cid in keys if keys[cid] in known
+                                                       or cid in fresh], today)
+        made: dict[tuple[int, int, int], CitizenProfile] = {}
+        for cid in found:
+            key = keys.get(cid)
+            if key is None:
+                continue  # no CV: not matchable
+            last = placements.get(cid)
+            if key in known:
+                profile = known[key]
+                if profile.last_company_placement != last:
+                    profile = made[key] = dataclasses.replace(profile, last_company_placement=last)
+            elif cid in fresh:
+                profile = made[key] = _profile(rows[cid], *fresh[cid], last)
+            else:
+                continue  # no jobmål, or a CV without text
+            profiles[cid] = profile
             names[cid] = rows[cid].name
+        if cache is not None and made:
+            cache.put_many(made)
     return profiles, names
+
+
+def _read_texts(session: Session, citizen_ids: list[int], cv_ids: list[int],
+                ) -> dict[int, tuple[tuple[str, ...], str]]:
+    """(jobmål, current CV text) of the citizens that have both: a jobmål and a CV with text
+    (matchable as ``Citizen.missing_for_matching``; the VK is checked in ``_open_cases``)."""
+    if not citizen_ids:
+        return {}
+    goals: dict[int, list[str]] = {}
+    for citizen_id, title in session.execute(
+            sa.select(JobGoal.citizen_id, JobGoal.title).where(JobGoal.citizen_id.in_(citizen_ids))
+            .order_by(JobGoal.citizen_id, JobGoal.position, JobGoal.id)):
+        goals.setdefault(citizen_id, []).append(title)
+    texts = dict(session.execute(sa.select(CvDocument.citizen_id, CvDocument.text)
+                                 .where(CvDocument.id.in_(cv_ids))).all())
+    return {cid: (tuple(goals[cid]), texts[cid]) for cid in citizen_ids
+            if goals.get(cid) and (texts.get(cid) or "").strip()}
 
 
 def _open_cases(session: Session, ids: list[int] | None) -> dict[int, sa.Row]:

@@ -18,7 +18,8 @@ from ..matching_runtime import matching_service
 from .reasons import broken_limits
 from store.models import Citizen, Company, Opening, Proposal, User
 from store.models.base import utcnow
-from store.profiles import citizen_profiles, is_indexable_citizen, matchable_profiles, opening_profile
+from store.profiles import (ProfileCache, citizen_profiles, is_indexable_citizen, matchable_profiles,
+                            opening_profile)
 
 # The nearest excluded candidates shown when no good match is left.
 NEAREST_EXCLUDED = 10
@@ -55,8 +56,9 @@ class DbCitizenSource:
     rows: a ranking fills its whole candidate pool from here.
     """
 
-    def __init__(self, session: Session, today: date | None = None) -> None:
-        self.session, self.today = session, today
+    def __init__(self, session: Session, today: date | None = None,
+                 cache: ProfileCache | None = None) -> None:
+        self.session, self.today, self.cache = session, today, cache
         self.rows: dict[int, CandidateRow] = {}
         self.profiles: dict[str, CitizenProfile] = {}
 
@@ -68,7 +70,7 @@ class DbCitizenSource:
         return self._profiles(None).values()
 
     def _profiles(self, ids: list[int] | None) -> dict[str, CitizenProfile]:
-        profiles, names = matchable_profiles(self.session, ids, self.today)
+        profiles, names = matchable_profiles(self.session, ids, self.today, self.cache)
         self.rows.update((cid, CandidateRow.of(p, names[cid])) for cid, p in profiles.items())
         found = {str(cid): profile for cid, profile in profiles.items()}
         self.profiles.update(found)
@@ -126,7 +128,7 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     """
     decided = decided_citizens(opening.id) if decided is None else decided
     filters = dataclasses.replace(filters, exclude_ids=frozenset(str(c) for c in decided))
-    source = DbCitizenSource(db.session)
+    source = DbCitizenSource(db.session, cache=matching_runtime.profile_cache())
     profile = opening_profile(opening)
     result = matching_runtime.rank_candidates(  # the learned re-ranking, when one is in use
         profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority)

@@ -58,3 +58,46 @@ def test_the_core_read_equals_the_orm_profiles_of_the_indexable_citizens(app, ma
         assert first.cv_text == "Nyeste CV med truck."
         assert profiles[citizens[-1].id].last_company_placement == date(2026, 5, 31)
         assert matchable_profiles(db.session, None, TODAY)[0] == expected  # None: every citizen
+
+
+def test_a_profile_cache_reads_texts_once_and_never_serves_a_changed_citizen(app, make_user):
+    import sqlalchemy as sa
+
+    from store.models.base import utcnow
+    from store.profiles import ProfileCache
+
+    vk = make_user("consultant")
+    with app.app_context():
+        company = Company(name="Lager A/S", cvr="12345678", postcode="8722")
+        first, second = _citizen("Første", vk.id), _citizen("Anden", vk.id, goals=("Chauffør",))
+        db.session.add_all([company, first, second])
+        db.session.commit()
+        ids, cache = [first.id, second.id], ProfileCache()
+        statements: list[str] = []
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda conn, cursor, statement, *rest: statements.append(statement))
+
+        cold, _ = matchable_profiles(db.session, ids, TODAY, cache)
+        statements.clear()
+        warm, names = matchable_profiles(db.session, ids, TODAY, cache)
+        assert warm == cold and names == {first.id: "Første", second.id: "Anden"}
+        assert not [s for s in statements if "job_goal" in s or "cv_document.text" in s]
+
+        # A new CV, a changed jobmål, a placement: each shows at once.
+        first.cv_documents.append(CvDocument(text="Nyt CV: kantine og køkken."))
+        first.updated_at = utcnow()  # as portal.citizens.service does: the version rises
+        second.job_goals[0].title = "Buschauffør"
+        second.updated_at = utcnow()
+        db.session.add(Placement(citizen_id=second.id, company_id=company.id, kind="loentilskud",
+                                 start_date=date(2026, 9, 1), end_date=date(2026, 10, 31)))
+        db.session.commit()
+        changed, _ = matchable_profiles(db.session, ids, TODAY, cache)
+        assert changed == matchable_profiles(db.session, ids, TODAY)[0]  # equals an uncached read
+        assert changed[first.id].cv_text == "Nyt CV: kantine og køkken."
+        assert changed[second.id].job_goals == ("Buschauffør",)
+        assert changed[second.id].last_company_placement == date(2026, 10, 31)
+
+        # Made unmatchable (the case closed): gone, cache or not.
+        first.case_closed = date(2026, 11, 30)
+        db.session.commit()
+        assert set(matchable_profiles(db.session, ids, TODAY, cache)[0]) == {second.id}
