@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from cachetools import LRUCache
+from cachetools import TTLCache
 from sqlalchemy.orm import Session, selectinload
 
 from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
@@ -185,18 +186,26 @@ class ProfileCache:
     keeps one per app): a ranking then reads only the columns and the CV ids of its pool,
     and the jobmål and CV texts of the citizens it has not met.
 
+    Entries live ``ttl_seconds`` at most: the cache holds CV texts, and an erased or
+    anonymised citizen's text must not stay in a server's memory (SECURITY.md). Such a
+    citizen is never served from it (``matchable_profiles`` reads who is matchable fresh
+    every time); the time limit bounds how long the text lingers in a process.
+
     Raises:
         ValueError: ``max_entries`` below 1.
     """
 
-    def __init__(self, max_entries: int = 20_000) -> None:
+    def __init__(self, max_entries: int = 20_000, ttl_seconds: float = 120.0,
+                 timer: Callable[[], float] = time.monotonic) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
-        self._items: LRUCache[tuple[int, int, int], CitizenProfile] = LRUCache(max_entries)
+        self._make = lambda: TTLCache(max_entries, ttl_seconds, timer)
+        self._items: TTLCache[tuple[int, int, int], CitizenProfile] = self._make()
         self._lock = threading.Lock()
 
     def get_many(self, keys: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int, int], CitizenProfile]:
         with self._lock:
+            self._items.expire()  # drop what has outlived its time, not only skip it
             return {key: self._items[key] for key in keys if key in self._items}
 
     def put_many(self, items: dict[tuple[int, int, int], CitizenProfile]) -> None:
@@ -205,7 +214,7 @@ class ProfileCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._items = LRUCache(self._items.maxsize)
+            self._items = self._make()
 
 
 def matchable_profiles(session: Session, ids: Sequence[int] | None, today: date | None = None,

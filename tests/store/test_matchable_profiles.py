@@ -101,3 +101,19 @@ def test_a_profile_cache_reads_texts_once_and_never_serves_a_changed_citizen(app
         first.case_closed = date(2026, 11, 30)
         db.session.commit()
         assert set(matchable_profiles(db.session, ids, TODAY, cache)[0]) == {second.id}
+
+
+def test_cached_profiles_and_their_texts_are_dropped_after_their_time(app, make_user):
+    from store.profiles import ProfileCache
+
+    vk = make_user("consultant")
+    now = [0.0]
+    with app.app_context():
+        citizen = _citizen("Første", vk.id)
+        db.session.add(citizen)
+        db.session.commit()
+        cache = ProfileCache(ttl_seconds=60, timer=lambda: now[0])
+        matchable_profiles(db.session, [citizen.id], TODAY, cache)
+        assert len(cache._items) == 1
+        now[0] = 61.0
+        assert cache.get_many([]) == {} and len(cache._items) == 0  # gone, not only hidden
