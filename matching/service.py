@@ -34,7 +34,7 @@ from matching.encoders import Encoder, EncoderUnavailable
 from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
     Candidate, check_hard_constraints, citizen_passes, citizen_text, distance_km, opening_passes,
-    opening_text, rank,
+    opening_text, rank, score_candidate,
 )
 from matching.redact import redact_cpr
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
@@ -363,14 +363,26 @@ class MatchingService:
     def _degraded(self, plan: _Plan[P], query_vector: np.ndarray | None, k: int,
                   source: ProfileSource[P], include_excluded: bool, cause: str) -> MatchResult:
         profiles = [p for p in source.all() if plan.passes(p)]
-        if not include_excluded:  # cheap hard-constraint pass before the costly scoring
-            profiles = [p for p in profiles if _eligible(*plan.pair(p), self.rules)]
-        note = f"{cause}; ranked {len(profiles)} profiles in process"
-        if len(profiles) > self.fallback_limit:
+        # A cheap hard-constraint pass before the costly scoring: only the eligible are
+        # scored and count against the limit, so the matches are the same whether the
+        # excluded are asked for or not.
+        eligible, ineligible = [], []
+        for p in profiles:
+            (eligible if _eligible(*plan.pair(p), self.rules) else ineligible).append(p)
+        note = f"{cause}; ranked {len(eligible)} profiles in process"
+        if len(eligible) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
-            profiles = profiles[: self.fallback_limit]
-        matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
+            eligible = eligible[: self.fallback_limit]
+        matches, _ = self._rank(plan, query_vector, eligible, k, False)
+        excluded = tuple(self._exclusion(*plan.pair(p)) for p in ineligible) if include_excluded else ()
         return MatchResult(matches, excluded, degraded=True, reason=note, priority=plan.priority)
+
+    def _exclusion(self, citizen: CitizenProfile, opening: OpeningProfile) -> Exclusion:
+        """The exclusion of a pair that breaks a hard constraint (its relevance plays no part)."""
+        result = score_candidate(Candidate(citizen, opening, 0.0, similarity_band(0.0)), self.weights,
+                                 self.rules, today=self.clock())
+        assert isinstance(result, Exclusion), "only for pairs that break a hard constraint"
+        return result
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:

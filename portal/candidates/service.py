@@ -114,8 +114,10 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
 
 def rank_for_opening(opening: Opening, filters: Filters, k: int, include_excluded: bool,
                      priority: str = DEFAULT_PRIORITY,
-                     decided: Mapping[int, Proposal] | None = None) -> Ranking:
-    """The ranked candidates, their rows (for names and links) and the excluded ones.
+                     decided: Mapping[int, Proposal] | None = None,
+                     excluded_limit: int | None = None) -> Ranking:
+    """The ranked candidates, their rows (for names and links) and the excluded ones (the
+    first ``excluded_limit`` of them; None: all).
 
     Citizens already decided on for this opening (``decided``, read when None) are left
     out of the ranking. ``priority``
@@ -136,19 +138,8 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
         log.warning("reduced matching for opening %s: %s", opening.id, result.reason)
     excluded = [ExcludedRow(int(x.citizen_id), source.rows.get(int(x.citizen_id)),
                             broken_limits(x, source.profiles.get(x.citizen_id), profile))
-                for x in result.excluded]
+                for x in result.excluded[:excluded_limit]]
     return Ranking(result, source.rows, excluded)
-
-
-def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT_PRIORITY,
-                     limit: int = NEAREST_EXCLUDED,
-                     decided: Mapping[int, Proposal] | None = None) -> list[ExcludedRow]:
-    """The ``limit`` nearest candidates that break a hard limit, with the reason.
-
-    For "no good match left": who came closest and what stands in the way.
-    """
-    return rank_for_opening(opening, filters, limit, include_excluded=True, priority=priority,
-                            decided=decided).excluded[:limit]
 
 
 def score_pair(opening: Opening, citizen: Citizen,
