@@ -7,9 +7,11 @@ Danish labels); the tuples below are the valid keys of the vocabulary in
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from types import MappingProxyType
 
 from . import licences, vocab
@@ -20,6 +22,16 @@ OPENING_KINDS: tuple[str, ...] = tuple(vocab.OPENING_KINDS)
 READINESS_GROUPS: tuple[str, ...] = tuple(vocab.READINESS_GROUPS)
 # Kept for callers of the old name; the set itself is vocab.COMPANY_BASED_KINDS.
 COMPANY_PLACEMENT_KINDS: frozenset[str] = vocab.COMPANY_BASED_KINDS
+
+
+def content_hash(fields: tuple[str, ...]) -> bytes:
+    """A 16-byte BLAKE2 hash of ``fields``, length-prefixed so no two field lists collide."""
+    digest = hashlib.blake2b(digest_size=16)
+    for text in fields:
+        data = text.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.digest()
 
 
 def _check_key(value: str, allowed: tuple[str, ...], what: str) -> None:
@@ -63,6 +75,12 @@ class CitizenProfile:
         if self.hours_available < 0 or self.max_commute_km < 0:
             raise ValueError("hours_available and max_commute_km must be >= 0")
 
+    @cached_property
+    def content_key(self) -> bytes:
+        """A hash of the texts the citizen is scored by (jobmål and CV), never the texts:
+        the citizen's side of a pair's cached scores. Computed once per profile."""
+        return content_hash(("citizen", str(len(self.job_goals)), *self.job_goals, self.cv_text))
+
 
 @dataclass(frozen=True)
 class OpeningProfile:
@@ -98,6 +116,11 @@ class OpeningProfile:
                            licences.check_categories(self.required_licences))
         if self.hours_min < 0 or (self.hours_max is not None and self.hours_max < self.hours_min):
             raise ValueError("hours must satisfy 0 <= hours_min <= hours_max")
+
+    @cached_property
+    def content_key(self) -> bytes:
+        """A hash of the texts the opening is scored by (title, description, requirements)."""
+        return content_hash(("opening", self.title, self.description, self.requirements))
 
 
 def _freeze_table(table: Mapping[str, object]) -> Mapping[str, frozenset[str]]:

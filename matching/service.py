@@ -8,7 +8,6 @@ the service ranks in process over the profiles the caller can supply and says so
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -416,8 +415,8 @@ class MatchingService:
             return self._score_pairs(plan, query_vector, profiles)
         other = plan.pair(profiles[0])[1 if plan.kind == "citizen" else 0]
         side = (self.encoder.name, self.lexical().stats_version, self.scorer.config,
-                self.goal_weight, plan.kind, _content_key(other))
-        keys = [(side, _content_key(p)) for p in profiles]
+                self.goal_weight, plan.kind, other.content_key)
+        keys = [(side, p.content_key) for p in profiles]
         goal_texts = [_goal_texts(plan.pair(p)[0]) for p in profiles]
         found = self.pair_cache.get_many(keys)
         missing = [i for i, key in enumerate(keys) if key not in found]
@@ -574,21 +573,6 @@ def _with_texts(cached: tuple, goal_texts: list[str]) -> tuple[float, tuple[Goal
     """The inverse of :func:`_numbers_only` for the same pair (same content key)."""
     whole, goals = cached
     return whole, tuple(GoalScore(goal_texts[i], *numbers) for i, *numbers in goals)
-
-
-def _content_key(profile: CitizenProfile | OpeningProfile) -> bytes:
-    """A hash of the fields a profile's scored texts are made of (jobmål and CV; title,
-    description and requirements), length-prefixed so no two field lists collide."""
-    if isinstance(profile, CitizenProfile):
-        fields = ("citizen", str(len(profile.job_goals)), *profile.job_goals, profile.cv_text)
-    else:
-        fields = ("opening", profile.title, profile.description, profile.requirements)
-    digest = hashlib.blake2b(digest_size=16)
-    for field in fields:
-        data = field.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
-    return digest.digest()
 
 
 def _eligible(citizen: CitizenProfile, opening: OpeningProfile, rules: EligibilityRules) -> bool:
