@@ -50,18 +50,15 @@ def ranking(opening_id: int):
         readiness_groups=frozenset(form.readiness_groups.data) or None,
         max_distance_km=form.max_distance_km.data,
     )
-    # The excluded come with the ranking at no extra cost (every candidate in the pool is
-    # checked anyway; the matches are the same either way): all of them on request, else the
-    # nearest few when no good match is left.
-    show_excluded = form.vis_frasorterede.data
-    ranked = service.rank_for_opening(opening, filters, k=form.k.data or 20, include_excluded=True,
-                                      priority=form.prioritet.data, decided=page["decided"],
-                                      excluded_limit=None if show_excluded else service.NEAREST_EXCLUDED)
-    if show_excluded:
-        page["excluded"] = ranked.excluded
-    elif ranked.result.no_good_match:
-        page["nearest"] = ranked.excluded
-    page.update(result=ranked.result, rows=ranked.rows,
+    priority = form.prioritet.data
+    ranked = service.rank_for_opening(opening, filters, k=form.k.data or 20,
+                                      include_excluded=form.vis_frasorterede.data, priority=priority,
+                                      decided=page["decided"])
+    if ranked.result.no_good_match and not form.vis_frasorterede.data:
+        # A second query: the ranking's pool is retrieved within the hard limits, and the
+        # excluded can only be found by one without them (another pool of candidates).
+        page["nearest"] = service.nearest_excluded(opening, filters, priority, decided=page["decided"])
+    page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
                 suggestions=service.shared_goal_suggestions(ranked.result))
     # Rendered before the commit (audit and embedding cache): a commit expires every loaded
     # row, and the page would then reload each candidate, its jobmål and CVs one by one.

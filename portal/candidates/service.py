@@ -142,6 +142,17 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     return Ranking(result, source.rows, excluded)
 
 
+def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT_PRIORITY,
+                     limit: int = NEAREST_EXCLUDED,
+                     decided: Mapping[int, Proposal] | None = None) -> list[ExcludedRow]:
+    """The ``limit`` nearest candidates that break a hard limit, with the reason.
+
+    For "no good match left": who came closest and what stands in the way.
+    """
+    return rank_for_opening(opening, filters, limit, include_excluded=True, priority=priority,
+                            decided=decided, excluded_limit=limit).excluded
+
+
 def score_pair(opening: Opening, citizen: Citizen,
                priority: str = DEFAULT_PRIORITY) -> Match | Exclusion | None:
     """One pair scored directly, exactly as a ranking scores it (no re-ranking).
