@@ -79,23 +79,10 @@ def encode_speed(model: E5Torch, reference) -> dict:
             "load_avg": round(os.getloadavg()[0], 2)}
 
 
-def fake_quant(weight: torch.Tensor) -> torch.Tensor:
-    """Q4_0 round trip in the forward pass, identity gradient (straight-through estimator)."""
-    blocks = weight.reshape(-1, 32)
-    extreme = blocks.gather(1, blocks.abs().argmax(1, keepdim=True))
-    scale = (extreme / -8.0).to(torch.float16).to(torch.float32)
-    safe = torch.where(scale == 0, torch.ones_like(scale), scale)
-    q = torch.clamp(torch.floor(blocks / safe + 8.5), 0, 15)
-    quantised = ((q - 8) * scale).reshape(weight.shape)
-    return weight + (quantised - weight).detach()
-
-
 def _use_fake_quant(model: E5Torch, layers: list[int]) -> None:
+    """Train these layers quantisation-aware (``matching.finetune.fake_quant`` in the forward pass)."""
     for index in layers:
-        for part in ("q", "k", "v", "ao", "fi", "fo"):
-            linear = getattr(model.layers[index], part)
-            linear.forward = (lambda lin: lambda x: torch.nn.functional.linear(
-                x, fake_quant(lin.weight), lin.bias))(linear)
+        model.layers[index].set_quant_aware(True)
 
 
 def requantised_finetune(model: E5Torch, steps: int, seed: int = 0, quant_aware: bool = False) -> dict:
