@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
@@ -177,7 +178,9 @@ def list_for_staff(user: User, show_all: bool = False, status: str = "open",
     Waiting requests ("open") come by due time, nearest first, since the target is what
     matters; answered ones newest reply first (they wait for the company to close them).
     """
-    query = sa.select(HotlineRequest).where(HotlineRequest.status == status)
+    # The list shows each request's company: read them all in one more statement.
+    query = (sa.select(HotlineRequest).where(HotlineRequest.status == status)
+             .options(selectinload(HotlineRequest.company)))
     if not show_all:
         query = query.where(sa.or_(HotlineRequest.assigned_to_id == user.id,
                                    HotlineRequest.assigned_to_id.is_(None)))

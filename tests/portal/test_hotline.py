@@ -359,3 +359,26 @@ def test_partners_and_admins_use_the_hotline(app, client, auth, make_user, world
         login(client, auth, user.email)
         assert "Ufordelt hos B" in client.get("/hotline/").get_data(as_text=True)
         assert client.get("/hotline/ny").status_code == 403
+
+
+def test_the_staff_list_reads_the_companies_in_one_statement(app, client, auth, world, make_user):
+    from tests.sql_statements import statements
+
+    def count() -> tuple[int, str]:
+        with statements(app) as seen:
+            html = client.get("/hotline/?vis=alle").get_data(as_text=True)
+        return len(seen), html
+
+    with app.app_context():
+        a = db.session.get(User, world["a"].id)
+        service.create_request(a, service.RequestData("andet", "normal", "Første sag", "x", None))
+    login(client, auth, "admin@jc.dk")
+    few, _ = count()
+    users = [make_user("company", email=f"f{i}@firma.dk") for i in range(6)]  # six more companies
+    with app.app_context():
+        for i, user in enumerate(users):
+            service.create_request(db.session.get(User, user.id),
+                                   service.RequestData("andet", "normal", f"Sag {i}", "x", None))
+    many, html = count()
+    assert all(f"Sag {i}" in html for i in range(6))
+    assert many == few
