@@ -115,9 +115,10 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
 def rank_for_opening(opening: Opening, filters: Filters, k: int, include_excluded: bool,
                      priority: str = DEFAULT_PRIORITY,
                      decided: Mapping[int, Proposal] | None = None,
-                     excluded_limit: int | None = None) -> Ranking:
+                     excluded_limit: int | None = None, learned: bool = True) -> Ranking:
     """The ranked candidates, their rows (for names and links) and the excluded ones (the
-    first ``excluded_limit`` of them; None: all).
+    first ``excluded_limit`` of them; None: all). ``learned``: adjust the matches with the
+    learned re-ranking when one is in use (False for a caller that reads only the excluded).
 
     Citizens already decided on for this opening (``decided``, read when None) are left
     out of the ranking. ``priority``
@@ -132,8 +133,8 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     filters = dataclasses.replace(filters, exclude_ids=frozenset(str(c) for c in decided))
     source = DbCitizenSource(db.session, cache=matching_runtime.profile_cache())
     profile = opening_profile(opening)
-    result = matching_runtime.rank_candidates(  # the learned re-ranking, when one is in use
-        profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority)
+    rank = matching_runtime.rank_candidates if learned else matching_service().rank_candidates
+    result = rank(profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority)
     if result.degraded:
         log.warning("reduced matching for opening %s: %s", opening.id, result.reason)
     excluded = [ExcludedRow(int(x.citizen_id), source.rows.get(int(x.citizen_id)),
@@ -149,8 +150,9 @@ def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT
 
     For "no good match left": who came closest and what stands in the way.
     """
+    # The learned model only reorders matches; the excluded are the same without it.
     return rank_for_opening(opening, filters, limit, include_excluded=True, priority=priority,
-                            decided=decided, excluded_limit=limit).excluded
+                            decided=decided, excluded_limit=limit, learned=False).excluded
 
 
 def score_pair(opening: Opening, citizen: Citizen,

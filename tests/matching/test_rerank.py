@@ -93,3 +93,25 @@ def test_the_policy_priority_is_kept_as_its_own_step():
     [adjusted] = apply([m], model, "smaajob")
     assert adjusted.priority == 0.07
     assert adjusted.score == pytest.approx(m.score + adjusted.learned.delta)
+
+
+def test_a_live_matchs_features_equal_those_of_its_stored_explanation():
+    """The portal stores ``dataclasses.asdict(explanation)`` with a decision and the trainer
+    reads features from it; a live ranking reads them from the match: the same values."""
+    import dataclasses
+    import math
+
+    rng = random.Random(3)
+    for i in range(50):
+        goals = tuple(GoalScore(f"Mål {j}", rng.random(), rng.choice(["høj", "middel", "lav"]), rng.random(),
+                                rng.choice([None, rng.random()]), rng.random()) for j in range(rng.randint(0, 3)))
+        explanation = Explanation(
+            matched_goals=(), matched_terms=tuple("abcdefgh"[: rng.randint(0, 8)]), similarity_band="middel",
+            relevance=rng.random(), distance_km=rng.uniform(0, 60), hours_fit=rng.random(), policy_flags=(),
+            constraints=(), goal_scores=goals)
+        match = Match(str(i), "o1", 0.5, explanation)
+        for kind in ("smaajob", "loentilskud"):
+            live = match_features(match, kind)
+            stored = features(dataclasses.asdict(explanation), kind)
+            assert live.keys() == stored.keys()
+            assert all(live[k] == stored[k] or (math.isnan(live[k]) and math.isnan(stored[k])) for k in live)
