@@ -387,6 +387,10 @@ class MatchingService:
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
         if not profiles:
             return (), ()
+        if k == 0:  # no match is asked for: only check the hard limits, score nothing
+            excluded = (tuple(self._exclusion(*plan.pair(p)) for p in profiles
+                              if not _eligible(*plan.pair(p), self.rules)) if include_excluded else ())
+            return (), excluded
         candidates, by_id = [], {}
         for p, (w, g) in zip(profiles, self._relevances(plan, query_vector, profiles)):
             relevance = pair_relevance(w, g, self.goal_weight)

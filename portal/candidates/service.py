@@ -150,8 +150,8 @@ def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT
 
     For "no good match left": who came closest and what stands in the way.
     """
-    # The learned model only reorders matches; the excluded are the same without it.
-    return rank_for_opening(opening, filters, limit, include_excluded=True, priority=priority,
+    # Only the excluded are read: no match is asked for (k = 0), so none is scored.
+    return rank_for_opening(opening, filters, 0, include_excluded=True, priority=priority,
                             decided=decided, excluded_limit=limit, learned=False).excluded
 
 

@@ -266,3 +266,12 @@ def test_a_car_licence_does_not_pass_a_lorry_opening(encoder):
     refused = svc.explain_pair(drivers["car"], lorry)
     assert [c.detail for c in refused.constraints if not c.passed] == [
         "Kørekort C kræves; borgeren har B"]
+
+
+def test_asking_for_no_match_gives_the_same_excluded_and_scores_nothing(encoder, monkeypatch):
+    svc = service_for(encoder, MemoryBackend())
+    full = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS, include_excluded=True)
+    monkeypatch.setattr(MatchingService, "_relevances", lambda *a, **k: pytest.fail("scored a pair"))
+    only = svc.rank_candidates(OPENINGS["o_lager"], k=0, citizens=CITIZENS, include_excluded=True)
+    assert only.matches == () and only.excluded == full.excluded
+    assert {e.citizen_id for e in only.excluded} == {"lager_dp", "lager_far"}
