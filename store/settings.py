@@ -12,7 +12,8 @@ JOBBRO_INSTANCE_PATH       ``<repo>/instance`` (the instance folder; see :func:`
 DATABASE_URL               ``sqlite:///<instance>/jobbro.sqlite``
 MATCHING_BACKEND           ``memory``
 MATCHING_ENCODER           ``e5``
-MATCHING_ADAPTER           ``occupation-v1`` (trained occupation adapter; ``none``: zero-shot)
+MATCHING_ADAPTER           ``occupation-v1`` (trained occupation adapter; ``occupation-v2``;
+                           ``ft-v1``: e5 fine-tuned; ``none``: zero-shot)
 ELASTICSEARCH_URL          ``http://127.0.0.1:9200``
 ELASTICSEARCH_INDEX_PREFIX ``jobbro``
 ELASTICSEARCH_TIMEOUT      ``2.0`` seconds
