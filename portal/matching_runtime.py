@@ -161,7 +161,7 @@ def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs)
     match keeps the policy priority it carries, a separate step after the model.
     """
     service = matching_service()
-    model = learned_model()
+    model = learned_model() if k > 0 else None  # no match asked for: nothing to reorder
     if model is None:
         return service.rank_candidates(opening, k, filters, **kwargs)
     result = service.rank_candidates(opening, max(k, service.pool_size), filters, **kwargs)

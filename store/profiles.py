@@ -199,8 +199,8 @@ class ProfileCache:
                  timer: Callable[[], float] = time.monotonic) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
-        self._make = lambda: TTLCache(max_entries, ttl_seconds, timer)
-        self._items: TTLCache[tuple[int, int, int], CitizenProfile] = self._make()
+        self._items: TTLCache[tuple[int, int, int], CitizenProfile] = TTLCache(
+            max_entries, ttl_seconds, timer)
         self._lock = threading.Lock()
 
     def get_many(self, keys: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int, int], CitizenProfile]:
@@ -211,10 +211,6 @@ class ProfileCache:
     def put_many(self, items: dict[tuple[int, int, int], CitizenProfile]) -> None:
         with self._lock:
             self._items.update(items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items = self._make()
 
 
 def matchable_profiles(session: Session, ids: Sequence[int] | None, today: date | None = None,

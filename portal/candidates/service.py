@@ -115,10 +115,9 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
 def rank_for_opening(opening: Opening, filters: Filters, k: int, include_excluded: bool,
                      priority: str = DEFAULT_PRIORITY,
                      decided: Mapping[int, Proposal] | None = None,
-                     excluded_limit: int | None = None, learned: bool = True) -> Ranking:
+                     excluded_limit: int | None = None) -> Ranking:
     """The ranked candidates, their rows (for names and links) and the excluded ones (the
-    first ``excluded_limit`` of them; None: all). ``learned``: adjust the matches with the
-    learned re-ranking when one is in use (False for a caller that reads only the excluded).
+    first ``excluded_limit`` of them; None: all).
 
     Citizens already decided on for this opening (``decided``, read when None) are left
     out of the ranking. ``priority``
@@ -133,8 +132,8 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     filters = dataclasses.replace(filters, exclude_ids=frozenset(str(c) for c in decided))
     source = DbCitizenSource(db.session, cache=matching_runtime.profile_cache())
     profile = opening_profile(opening)
-    rank = matching_runtime.rank_candidates if learned else matching_service().rank_candidates
-    result = rank(profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority)
+    result = matching_runtime.rank_candidates(  # the learned re-ranking, when one is in use
+        profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority)
     if result.degraded:
         log.warning("reduced matching for opening %s: %s", opening.id, result.reason)
     excluded = [ExcludedRow(int(x.citizen_id), source.rows.get(int(x.citizen_id)),
@@ -152,7 +151,7 @@ def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT
     """
     # Only the excluded are read: no match is asked for (k = 0), so none is scored.
     return rank_for_opening(opening, filters, 0, include_excluded=True, priority=priority,
-                            decided=decided, excluded_limit=limit, learned=False).excluded
+                            decided=decided, excluded_limit=limit).excluded
 
 
 def score_pair(opening: Opening, citizen: Citizen,
