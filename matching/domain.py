@@ -15,6 +15,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from . import licences, vocab
+from .redact import redact_cpr
 
 # The valid keys, in the vocabulary's order (labels and the company-based kinds: matching.vocab).
 BENEFIT_GROUPS: tuple[str, ...] = tuple(vocab.BENEFIT_GROUPS)
@@ -22,6 +23,9 @@ OPENING_KINDS: tuple[str, ...] = tuple(vocab.OPENING_KINDS)
 READINESS_GROUPS: tuple[str, ...] = tuple(vocab.READINESS_GROUPS)
 # Kept for callers of the old name; the set itself is vocab.COMPANY_BASED_KINDS.
 COMPANY_PLACEMENT_KINDS: frozenset[str] = vocab.COMPANY_BASED_KINDS
+# Jobmål lead the citizen text and are repeated so they weigh most in both the TF-IDF and
+# the dense encoder (which also truncates long CVs from the end, never the jobmål).
+JOB_GOAL_REPEAT = 2
 
 
 def content_hash(fields: tuple[str, ...]) -> bytes:
@@ -81,6 +85,17 @@ class CitizenProfile:
         the citizen's side of a pair's cached scores. Computed once per profile."""
         return content_hash(("citizen", str(len(self.job_goals)), *self.job_goals, self.cv_text))
 
+    @cached_property
+    def text(self) -> str:
+        """The text that represents the citizen: jobmål first (repeated), then the CV.
+
+        CPR numbers are redacted (:mod:`matching.redact`): this text is embedded, fitted and
+        written to the index. Made once per profile (a ranking explains many pairs of it); it
+        lives as long as the profile, which holds the CV text anyway.
+        """
+        goals = "Jobmål: " + "; ".join(g.strip() for g in self.job_goals if g.strip()) + "."
+        return redact_cpr(" ".join([goals] * JOB_GOAL_REPEAT + [self.cv_text.strip()]).strip())
+
 
 @dataclass(frozen=True)
 class OpeningProfile:
@@ -121,6 +136,13 @@ class OpeningProfile:
     def content_key(self) -> bytes:
         """A hash of the texts the opening is scored by (title, description, requirements)."""
         return content_hash(("opening", self.title, self.description, self.requirements))
+
+    @cached_property
+    def text(self) -> str:
+        """The text that represents the opening: title, description, requirements (CPR
+        redacted). Made once per profile."""
+        parts = (self.title, self.description, self.requirements)
+        return redact_cpr("\n".join(p.strip() for p in parts if p and p.strip()))
 
 
 def _freeze_table(table: Mapping[str, object]) -> Mapping[str, frozenset[str]]:

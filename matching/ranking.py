@@ -28,12 +28,8 @@ from matching.domain import (
 from matching import licences
 from matching.geo import UnknownPostcode, haversine_km, locate
 from matching.terms import matched_terms
-from matching.redact import redact_cpr
 
 DAYS_PER_MONTH = 30.44
-# Jobmål lead the citizen text and are repeated so they weigh most in both the TF-IDF and
-# the dense encoder (which also truncates long CVs from the end, never the jobmål).
-JOB_GOAL_REPEAT = 2
 READINESS_LABELS = {
     "i_gang": "i gang", "paa_spring": "på spring", "paa_vej": "på vej",
     "laengere_sigt": "lidt længere sigt",
@@ -62,16 +58,15 @@ def citizen_text(citizen: CitizenProfile) -> str:
     """The text that represents a citizen: jobmål first (repeated), then the CV.
 
     CPR numbers are redacted (:mod:`matching.redact`): this text is embedded, fitted and
-    written to the index.
+    written to the index. Made once per profile (``CitizenProfile.text``).
     """
-    goals = "Jobmål: " + "; ".join(g.strip() for g in citizen.job_goals if g.strip()) + "."
-    return redact_cpr(" ".join([goals] * JOB_GOAL_REPEAT + [citizen.cv_text.strip()]).strip())
+    return citizen.text
 
 
 def opening_text(opening: OpeningProfile) -> str:
-    """The text that represents an opening: title, description, requirements (CPR redacted)."""
-    parts = (opening.title, opening.description, opening.requirements)
-    return redact_cpr("\n".join(p.strip() for p in parts if p and p.strip()))
+    """The text that represents an opening: title, description, requirements (CPR redacted;
+    made once per profile, ``OpeningProfile.text``)."""
+    return opening.text
 
 
 def distance_km(citizen: CitizenProfile, opening: OpeningProfile) -> float:

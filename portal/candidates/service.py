@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
 from matching.service import MatchResult
@@ -106,9 +106,16 @@ def open_openings(user: User, mine_only: bool) -> list[Opening]:
 
 def decided_citizens(opening_id: int) -> dict[int, Proposal]:
     """Proposals already made for the opening, by citizen id (ranked again = noise), with
-    their citizens (the page names them)."""
-    rows = db.session.scalars(sa.select(Proposal).where(Proposal.opening_id == opening_id)
-                              .options(selectinload(Proposal.citizen)))
+    their citizens' names (the page names them).
+
+    Only the columns the ranking page shows are read: not the stored explanations and
+    shared profiles (JSON), nor the citizens' other columns.
+    """
+    rows = db.session.scalars(
+        sa.select(Proposal).where(Proposal.opening_id == opening_id)
+        .options(load_only(Proposal.citizen_id, Proposal.opening_id, Proposal.status,
+                           Proposal.decision_reason),
+                 selectinload(Proposal.citizen).load_only(Citizen.name)))
     return {p.citizen_id: p for p in rows}
 
 

@@ -209,3 +209,20 @@ def test_weights_reject_negative():
     with pytest.raises(ValueError):
         RankingWeights(relevance=-1)
     assert replace(RankingWeights(), distance=0).distance == 0
+
+
+def test_a_profile_s_text_is_made_once_and_a_changed_profile_gets_its_own(monkeypatch):
+    """A ranking explains many pairs of one profile: its text (jobmål repeated, CV, CPR
+    redacted) is made once per profile, and a changed profile is a new one with its text."""
+    import matching.domain as domain
+
+    calls = []
+    real = domain.redact_cpr
+    monkeypatch.setattr(domain, "redact_cpr", lambda text: calls.append(text) or real(text))
+    person = citizen(cv_text="Lager og truck. CPR 010190-1234.", job_goals=("Lagermedarbejder",))
+    first = citizen_text(person)
+    assert citizen_text(person) is first and len(calls) == 1
+    assert "010190-1234" not in first and first.startswith("Jobmål: Lagermedarbejder.")
+    changed = replace(person, job_goals=("Chauffør",))
+    assert citizen_text(changed).startswith("Jobmål: Chauffør.") and len(calls) == 2
+    assert citizen_text(person) is first
