@@ -33,6 +33,7 @@ from ..proposals import VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Company, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
 from store import clock
+from store.database import column_rows
 from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
@@ -67,7 +68,7 @@ def _lines(*where: sa.ColumnElement[bool], order_by: tuple) -> list[ProposalLine
     stmt = (sa.select(*_LINE_COLUMNS).join(Citizen, Proposal.citizen_id == Citizen.id)
             .join(Opening, Proposal.opening_id == Opening.id).join(Company, Opening.company_id == Company.id)
             .where(Citizen.anonymised_at.is_(None), *where).order_by(*order_by))
-    return [ProposalLine(*row) for row in db.session.execute(stmt)]
+    return [ProposalLine(*row) for row in column_rows(db.session, stmt)]
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def unmatchable_citizens(user: User) -> list[Unmatchable]:
     One statement over the caseload reads the names and what matchability needs (VK, any
     jobmål, the current CV's text: :func:`portal.citizens.queries.matching_facts`).
     """
-    found = db.session.execute(
+    found = column_rows(db.session,
         sa.select(Citizen.id, Citizen.name, Citizen.vk_id, *matching_facts())
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
                Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
@@ -201,10 +202,10 @@ def _load_companies(requests: list) -> None:
 
 def for_consultant(user: User, today: date) -> dict:
     """Everything on the consultant's start page."""
-    caseload = db.session.scalar(
+    caseload = column_rows(db.session,
         sa.select(sa.func.count(Citizen.id))
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
-               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)))
+               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))).scalar()
     waiting = hotline_service.list_for_staff(user, False, "open")
     _load_companies(waiting)
     return {
