@@ -75,21 +75,6 @@ def _is_memory(dbapi_connection) -> bool:
     return any(row[2] in ("", ":memory:") for row in rows)
 
 
-def column_rows(session: Session, statement: sa.Select) -> sa.CursorResult:
-    """The rows of a SELECT of columns only, run on the session's connection (its transaction).
-
-    ``session.execute`` takes such a statement through the ORM's loading as well, which costs
-    about as much again as reading the rows (a ranking's pool of 200 citizens' columns: 5.1 →
-    2.4 ms of CPU); here the column types still convert every value, and nothing else runs.
-    Pending changes are flushed first, as the session's autoflush would (not inside
-    ``session.no_autoflush``). For statements of columns: an entity comes back as its columns,
-    never as a model object.
-    """
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(statement)
-
-
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

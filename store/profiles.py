@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, selectinload
 from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.vocab import COMPANY_BASED_KINDS
 
-from .database import column_rows
 from .models import Citizen, CvDocument, EligibilityRule, JobGoal, Opening, Placement
 from store import clock
 
@@ -122,7 +121,7 @@ def last_company_placements(session: Session, citizen_ids: Sequence[int],
     found: dict[int, date] = {}
     for start in range(0, len(citizen_ids), 500):
         chunk = list(citizen_ids[start:start + 500])
-        rows = column_rows(session,
+        rows = session.execute(
             sa.select(Placement.citizen_id, Placement.end_date)
             .where(Placement.citizen_id.in_(chunk),
                    Placement.kind.in_(sorted(COMPANY_BASED_KINDS)),
@@ -236,7 +235,7 @@ def matchable_profiles(session: Session, ids: Sequence[int] | None, today: date 
         if not rows:
             continue
         found = list(rows)
-        current = dict(column_rows(session,
+        current = dict(session.execute(
             sa.select(CvDocument.citizen_id, sa.func.max(CvDocument.id))
             .where(CvDocument.citizen_id.in_(found)).group_by(CvDocument.citizen_id)).all())
         keys = {cid: (cid, int(rows[cid].version), current[cid]) for cid in found if cid in current}
@@ -273,11 +272,11 @@ def _read_texts(session: Session, citizen_ids: list[int], cv_ids: list[int],
     if not citizen_ids:
         return {}
     goals: dict[int, list[str]] = {}
-    for citizen_id, title in column_rows(session,
+    for citizen_id, title in session.execute(
             sa.select(JobGoal.citizen_id, JobGoal.title).where(JobGoal.citizen_id.in_(citizen_ids))
             .order_by(JobGoal.citizen_id, JobGoal.position, JobGoal.id)):
         goals.setdefault(citizen_id, []).append(title)
-    texts = dict(column_rows(session, sa.select(CvDocument.citizen_id, CvDocument.text)
+    texts = dict(session.execute(sa.select(CvDocument.citizen_id, CvDocument.text)
                                  .where(CvDocument.id.in_(cv_ids))).all())
     return {cid: (tuple(goals[cid]), texts[cid]) for cid in citizen_ids
             if goals.get(cid) and (texts.get(cid) or "").strip()}
@@ -290,4 +289,4 @@ def _open_cases(session: Session, ids: list[int] | None) -> dict[int, sa.Row]:
         Citizen.case_closed.is_(None))
     if ids is not None:
         query = query.where(Citizen.id.in_(ids))
-    return {row.id: row for row in column_rows(session, query.order_by(Citizen.id))}
+    return {row.id: row for row in session.execute(query.order_by(Citizen.id))}

@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from ..citizens.queries import matchable_clause
 from ..dates import add_months, month_end  # noqa: F401 - callers import them here
-from store.database import column_rows
 from store.models import Citizen, Company, CvDocument, HoursLog, Opening, Placement, Proposal, User
 
 SCOPE_KINDS = ("all", "team", "mine")
@@ -220,7 +219,7 @@ def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES)
 def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
     latest_cv = (sa.select(sa.func.max(CvDocument.created_at)).where(CvDocument.citizen_id == Citizen.id)
                  .correlate(Citizen).scalar_subquery())
-    ids, groups, starts, closes, matchable, cvs = _columns(column_rows(session, sa.select(
+    ids, groups, starts, closes, matchable, cvs = _columns(session.execute(sa.select(
         Citizen.id, _plain(Citizen.benefit_group), Citizen.case_start, Citizen.case_closed,
         matchable_clause().label("matchable"), latest_cv.label("cv_since")).where(scope.citizen_clause())).all(), 6)
     return dict(ids=_ints(ids), benefit_group=_texts(groups), case_start=_ordinals(starts),
@@ -229,7 +228,7 @@ def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
 
 
 def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
-    citizen, company, kind, start, end, reason = _columns(column_rows(session, sa.select(
+    citizen, company, kind, start, end, reason = _columns(session.execute(sa.select(
         Placement.citizen_id, Placement.company_id, _plain(Placement.kind), Placement.start_date,
         Placement.end_date, _plain(Placement.end_reason)).where(_scoped(Placement.citizen_id, scope))).all(), 6)
     return dict(p_citizen=at(citizen), p_company=_ints(company), p_kind=_texts(kind),
@@ -237,7 +236,7 @@ def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarr
 
 
 def _hours_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
-    citizen, kind, month, hours = _columns(column_rows(session,
+    citizen, kind, month, hours = _columns(session.execute(
         sa.select(Placement.citizen_id, _plain(Placement.kind), HoursLog.month, HoursLog.hours)
         .join(Placement, HoursLog.placement_id == Placement.id)
         .where(_scoped(Placement.citizen_id, scope))).all(), 4)
@@ -246,7 +245,7 @@ def _hours_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
 
 
 def _activity_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
-    citizen, day = _columns([(cid, moment) for cid, made, decided in column_rows(session,
+    citizen, day = _columns([(cid, moment) for cid, made, decided in session.execute(
         sa.select(Proposal.citizen_id, Proposal.created_at, Proposal.decided_at)
         .where(_scoped(Proposal.citizen_id, scope))) for moment in (made, decided) if moment], 2)
     return dict(a_citizen=at(citizen), a_day=_ordinals(day))
@@ -257,7 +256,7 @@ def _opening_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
     if scope.kind != "all":
         stmt = stmt.where(Opening.company_id.in_(
             sa.select(Company.id).where(scope.consultant_clause(Company.consultant_id))))
-    company, created, status = _columns(column_rows(session, stmt).all(), 3)
+    company, created, status = _columns(session.execute(stmt).all(), 3)
     return dict(o_company=_ints(company), o_created=_ordinals(created), o_status=_texts(status))
 
 

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..placements.service import company_labels
 from store import clock
-from store.database import column_rows
 from store.models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
                           Proposal, User)
 
@@ -16,7 +15,7 @@ def for_company(company_id: int) -> dict:
     openings = db.session.scalars(
         sa.select(Opening).where(Opening.company_id == company_id).order_by(Opening.created_at.desc())
     ).all()
-    proposals = dict(column_rows(db.session,
+    proposals = dict(db.session.execute(
         sa.select(Proposal.opening_id, sa.func.count(Proposal.id))
         .join(Opening).where(Opening.company_id == company_id, Proposal.status == "disclosed")
         .group_by(Proposal.opening_id)
@@ -24,14 +23,14 @@ def for_company(company_id: int) -> dict:
     placements = db.session.scalars(
         sa.select(Placement).where(Placement.company_id == company_id).order_by(Placement.start_date.desc())
     ).all()
-    hours = dict(column_rows(db.session,
+    hours = dict(db.session.execute(
         sa.select(HoursLog.placement_id, sa.func.sum(HoursLog.hours)).join(Placement)
         .where(Placement.company_id == company_id).group_by(HoursLog.placement_id)
     ).all())
-    open_requests = column_rows(db.session,
+    open_requests = db.session.scalar(
         sa.select(sa.func.count(HotlineRequest.id))
         .where(HotlineRequest.company_id == company_id, HotlineRequest.status != "closed")
-    ).scalar()
+    )
     active = [p for p in placements if p.end_date is None]
     return {
         "openings": openings,
@@ -47,7 +46,7 @@ def for_company(company_id: int) -> dict:
 def for_admin() -> dict:
     """Counts of everything, and the indexer backlog."""
     def count(model, *where):
-        return column_rows(db.session, sa.select(sa.func.count()).select_from(model).where(*where)).scalar()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
     return {
         "counts": {

@@ -33,7 +33,6 @@ from ..proposals import VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Company, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
 from store import clock
-from store.database import column_rows
 from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
@@ -68,7 +67,7 @@ def _lines(*where: sa.ColumnElement[bool], order_by: tuple) -> list[ProposalLine
     stmt = (sa.select(*_LINE_COLUMNS).join(Citizen, Proposal.citizen_id == Citizen.id)
             .join(Opening, Proposal.opening_id == Opening.id).join(Company, Opening.company_id == Company.id)
             .where(Citizen.anonymised_at.is_(None), *where).order_by(*order_by))
-    return [ProposalLine(*row) for row in column_rows(db.session, stmt)]
+    return [ProposalLine(*row) for row in db.session.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,7 @@ def unmatchable_citizens(user: User) -> list[Unmatchable]:
     One statement over the caseload reads the names and what matchability needs (VK, any
     jobmål, the current CV's text: :func:`portal.citizens.queries.matching_facts`).
     """
-    found = column_rows(db.session,
+    found = db.session.execute(
         sa.select(Citizen.id, Citizen.name, Citizen.vk_id, *matching_facts())
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
                Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
@@ -202,10 +201,10 @@ def _load_companies(requests: list) -> None:
 
 def for_consultant(user: User, today: date) -> dict:
     """Everything on the consultant's start page."""
-    caseload = column_rows(db.session,
+    caseload = db.session.scalar(
         sa.select(sa.func.count(Citizen.id))
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
-               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))).scalar()
+               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)))
     waiting = hotline_service.list_for_staff(user, False, "open")
     _load_companies(waiting)
     return {
