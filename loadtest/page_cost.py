@@ -3,7 +3,7 @@
     python -m loadtest.page_cost [--repeats 10]        (JOBBRO_INSTANCE_PATH: the demo)
 
 Runs the portal on the demo instance in this process (Flask's test client, no server, no
-network), logs in as the demo's first consultant and first ordinary company user, warms each
+network), logs in as the demo's first consultant, ordinary company user and administrator, warms each
 page up twice (model, caches) and then times ``--repeats`` requests of it. The figure is the
 median CPU time of the process (``time.process_time``), so other programs on the machine
 barely change it, unlike wall time; the query count is the SQL statements of one request.
@@ -34,6 +34,8 @@ CONSULTANT_PAGES = {
     "hotline (staff)": "/hotline/",
 }
 COMPANY_PAGES = {"start (company)": "/", "opslag": "/opslag/", "forløb": "/forloeb/", "hotline": "/hotline/"}
+ADMIN_PAGES = {"start (admin)": "/", "admin/brugere": "/admin/users", "admin/indeks": "/admin/indexer",
+               "maal": "/maal/"}
 
 
 def _first(app, sql: str) -> str | int:
@@ -56,12 +58,13 @@ def measure(repeats: int) -> dict[str, dict[str, float]]:
     consultant = _first(app, "SELECT email FROM \"user\" WHERE role = 'consultant' AND active ORDER BY id")
     company = _first(app, "SELECT u.email FROM \"user\" u JOIN company c ON c.id = u.company_id "
                           "WHERE u.role = 'company' AND u.active AND NOT c.code_of_care ORDER BY u.id")
+    admin = _first(app, "SELECT email FROM \"user\" WHERE role = 'admin' AND active ORDER BY id")
     opening = _first(app, "SELECT id FROM opening WHERE status = 'open' ORDER BY id")
     statements: list[str] = []
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2]))
     figures = {}
-    for email, pages in ((consultant, CONSULTANT_PAGES), (company, COMPANY_PAGES)):
+    for email, pages in ((consultant, CONSULTANT_PAGES), (company, COMPANY_PAGES), (admin, ADMIN_PAGES)):
         client = app.test_client()
         answer = client.post("/auth/login", data={"email": email, "password": DEMO_PASSWORD, "next": ""})
         if answer.status_code != 302 or "/auth/login" in answer.headers.get("Location", ""):
