@@ -168,6 +168,21 @@ def _matched_goals(citizen: CitizenProfile, text: str) -> tuple[str, ...]:
     return tuple(g for g in citizen.job_goals if g.strip() and matched_terms(text, g, limit=1))
 
 
+def exclusion(citizen: CitizenProfile, opening: OpeningProfile,
+              rules: EligibilityRules) -> Exclusion | None:
+    """The `Exclusion` of a pair that breaks a hard constraint, else None: the check
+    :func:`score_candidate` starts with, without scoring (relevance plays no part in it)."""
+    return _exclusion(citizen, opening, *check_hard_constraints(citizen, opening, rules))
+
+
+def _exclusion(citizen: CitizenProfile, opening: OpeningProfile,
+               checks: tuple[ConstraintCheck, ...], km: float | None) -> Exclusion | None:
+    broken = [c for c in checks if not c.passed]
+    if not broken and km is not None:
+        return None
+    return Exclusion(citizen.id, opening.id, "; ".join(f"{c.name}: {c.detail}" for c in broken), checks)
+
+
 def score_candidate(
     candidate: Candidate, weights: RankingWeights, rules: EligibilityRules, *, today: date,
     strength: float = 1.0, evidence: bool = True,
@@ -184,10 +199,10 @@ def score_candidate(
     """
     citizen, opening = candidate.citizen, candidate.opening
     checks, km = check_hard_constraints(citizen, opening, rules)
-    broken = [c for c in checks if not c.passed]
-    if broken or km is None:
-        reason = "; ".join(f"{c.name}: {c.detail}" for c in broken)
-        return Exclusion(citizen.id, opening.id, reason, checks)
+    excluded = _exclusion(citizen, opening, checks, km)
+    if excluded is not None:
+        return excluded
+    assert km is not None  # an unknown distance fails the commute check: excluded above
     fit = hours_fit(citizen, opening)
     flags = policy_flags(citizen, weights, today, strength)
     priority = sum(f.contribution for f in flags)

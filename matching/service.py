@@ -32,8 +32,7 @@ from matching.lexical import LexicalModel
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
-    Candidate, check_hard_constraints, citizen_passes, citizen_text, distance_km, opening_passes,
-    opening_text, rank, score_candidate,
+    Candidate, citizen_passes, citizen_text, distance_km, exclusion, opening_passes, opening_text, rank,
 )
 from matching.redact import redact_cpr
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
@@ -365,32 +364,27 @@ class MatchingService:
         # A cheap hard-constraint pass before the costly scoring: only the eligible are
         # scored and count against the limit, so the matches are the same whether the
         # excluded are asked for or not.
-        eligible, ineligible = [], []
+        eligible, excluded = [], []
         for p in profiles:
-            (eligible if _eligible(*plan.pair(p), self.rules) else ineligible).append(p)
+            out = exclusion(*plan.pair(p), self.rules)
+            eligible.append(p) if out is None else excluded.append(out)
         note = f"{cause}; ranked {len(eligible)} profiles in process"
         if len(eligible) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
             eligible = eligible[: self.fallback_limit]
         matches, _ = self._rank(plan, query_vector, eligible, k, False)
-        excluded = tuple(self._exclusion(*plan.pair(p)) for p in ineligible) if include_excluded else ()
-        return MatchResult(matches, excluded, degraded=True, reason=note, priority=plan.priority)
-
-    def _exclusion(self, citizen: CitizenProfile, opening: OpeningProfile) -> Exclusion:
-        """The exclusion of a pair that breaks a hard constraint (its relevance plays no part)."""
-        result = score_candidate(Candidate(citizen, opening, 0.0, similarity_band(0.0)), self.weights,
-                                 self.rules, today=self.clock())
-        assert isinstance(result, Exclusion), "only for pairs that break a hard constraint"
-        return result
+        return MatchResult(matches, tuple(excluded) if include_excluded else (), degraded=True,
+                           reason=note, priority=plan.priority)
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
         if not profiles:
             return (), ()
         if k == 0:  # no match is asked for: only check the hard limits, score nothing
-            excluded = (tuple(self._exclusion(*plan.pair(p)) for p in profiles
-                              if not _eligible(*plan.pair(p), self.rules)) if include_excluded else ())
-            return (), excluded
+            if not include_excluded:
+                return (), ()
+            found = (exclusion(*plan.pair(p), self.rules) for p in profiles)
+            return (), tuple(x for x in found if x is not None)
         candidates, by_id = [], {}
         for p, (w, g) in zip(profiles, self._relevances(plan, query_vector, profiles)):
             relevance = pair_relevance(w, g, self.goal_weight)
@@ -577,10 +571,6 @@ def _with_texts(cached: tuple, goal_texts: list[str]) -> tuple[float, tuple[Goal
     """The inverse of :func:`_numbers_only` for the same pair (same content key)."""
     whole, goals = cached
     return whole, tuple(GoalScore(goal_texts[i], *numbers) for i, *numbers in goals)
-
-
-def _eligible(citizen: CitizenProfile, opening: OpeningProfile, rules: EligibilityRules) -> bool:
-    return all(c.passed for c in check_hard_constraints(citizen, opening, rules)[0])
 
 
 def _as_source(source: ProfileSource[P] | Mapping[str, P]) -> ProfileSource[P]:

@@ -113,8 +113,7 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
     """
     rows = db.session.scalars(
         sa.select(Proposal).where(Proposal.opening_id == opening_id)
-        .options(load_only(Proposal.citizen_id, Proposal.opening_id, Proposal.status,
-                           Proposal.decision_reason),
+        .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.decision_reason),
                  selectinload(Proposal.citizen).load_only(Citizen.name)))
     return {p.citizen_id: p for p in rows}
 

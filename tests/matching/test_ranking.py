@@ -17,7 +17,7 @@ from matching.domain import (
     RankingWeights,
 )
 from matching.geo import UnknownPostcode, haversine_km, postcode_location
-from matching.ranking import Candidate, citizen_text, rank, score_candidate
+from matching.ranking import Candidate, citizen_text, exclusion, rank, score_candidate
 
 TODAY = date(2026, 11, 23)
 
@@ -69,6 +69,18 @@ def test_hard_constraint_is_never_broken_even_with_top_relevance(citizen_kw, ope
     assert exclusion.citizen_id == "bad"
     assert broken in exclusion.reason
     assert [c.name for c in exclusion.constraints if not c.passed] == [broken]
+
+
+def test_the_hard_limit_check_alone_excludes_as_scoring_does():
+    """``exclusion`` (the check without scoring, for "the nearest excluded") gives the very
+    exclusion ``score_candidate`` gives, and None where it scores a match."""
+    for person, place in [(citizen("bad", hours_available=1.0), opening()),
+                          (citizen("far", postcode="9999"), opening()),
+                          (citizen("good"), opening())]:
+        scored = score_candidate(Candidate(person, place, 0.5, "middel"), RankingWeights(),
+                                 DEFAULT_ELIGIBILITY, today=TODAY)
+        assert exclusion(person, place, DEFAULT_ELIGIBILITY) == (None if isinstance(scored, Match) else scored)
+    assert exclusion(citizen("good"), opening(), DEFAULT_ELIGIBILITY) is None
 
 
 def test_excluded_are_only_listed_when_asked_for():
