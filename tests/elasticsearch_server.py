@@ -65,18 +65,25 @@ def _stop_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
     not only the launcher. SIGTERM first, SIGKILL after `grace` seconds.
     """
     pgid = process.pid
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            break
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            process.poll()  # reap the launcher so it does not linger as a zombie in the group
-            if not _group_alive(pgid):
+    try:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
                 return
-            time.sleep(0.05)  # waiting on processes that are not our children; nothing to wait on
-    process.poll()
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline:
+                process.poll()  # reap the launcher so it does not linger as a zombie in the group
+                if not _group_alive(pgid):
+                    return
+                time.sleep(0.05)  # waiting on processes that are not our children; nothing to wait on
+    finally:
+        # The launcher may have become a zombie between the poll and the group check: reap it,
+        # or its Popen warns "still running" when collected, failing whichever test runs then.
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def _free_port() -> int:
