@@ -47,6 +47,8 @@ GOOD_MATCH_THRESHOLD = 0.40
 # Retrieval radius when nothing narrower is known; the per-citizen commute limit is then
 # enforced by ranking (it differs per citizen, so it is not a single backend filter).
 MAX_RETRIEVAL_KM = 100.0
+# Asked only for the first few excluded pairs, the service reads the pool this many at a time.
+EXCLUDED_READ_STEP = 50
 
 
 class ProfileSource(Protocol[P_co]):
@@ -288,11 +290,14 @@ class MatchingService:
         self, opening: OpeningProfile, k: int = 20, filters: Filters = Filters(), *,
         citizens: ProfileSource[CitizenProfile] | Mapping[str, CitizenProfile],
         include_excluded: bool = False, priority: str = DEFAULT_PRIORITY,
+        excluded_limit: int | None = None,
     ) -> MatchResult:
         """The k best citizens for `opening`, best first, each with an explanation.
 
         With `include_excluded`, hard constraints are not pre-filtered in the backend, so
-        the nearest candidates that break one come back in `excluded` with the reason.
+        the nearest candidates that break one come back in `excluded` with the reason: the
+        first `excluded_limit` of them in retrieval order (None: all). Asked for no match
+        (k = 0), the pool is then read a part at a time, only until that many are found.
         `priority` ("off", "normal", "strong") is how much the policy priority orders
         candidates within a relevance band (docs/matching.md); each match carries what it added.
 
@@ -308,12 +313,13 @@ class MatchingService:
             lambda c: citizen_passes(c, filters) and _within(c, opening, filters.max_distance_km),
             priority,
         )
-        return self._run(plan, k, _as_source(citizens), include_excluded)
+        return self._run(plan, k, _as_source(citizens), include_excluded, excluded_limit)
 
     def rank_openings(
         self, citizen: CitizenProfile, k: int = 20, filters: Filters = Filters(), *,
         openings: ProfileSource[OpeningProfile] | Mapping[str, OpeningProfile],
         include_excluded: bool = False, priority: str = DEFAULT_PRIORITY,
+        excluded_limit: int | None = None,
     ) -> MatchResult:
         """The k best openings for `citizen` (the reverse of `rank_candidates`)."""
         priority_strength(priority)
@@ -324,17 +330,17 @@ class MatchingService:
             lambda o: opening_passes(o, filters) and _within(citizen, o, filters.max_distance_km),
             priority,
         )
-        return self._run(plan, k, _as_source(openings), include_excluded)
+        return self._run(plan, k, _as_source(openings), include_excluded, excluded_limit)
 
     def _run(self, plan: _Plan[P], k: int, source: ProfileSource[P],
-             include_excluded: bool) -> MatchResult:
+             include_excluded: bool, excluded_limit: int | None = None) -> MatchResult:
         try:
             query_vector = self.encoder.encode_queries([plan.query])[0]
         except EncoderUnavailable as err:
             if not self.fallback:
                 raise
             cause = f"encoder unavailable ({err}); lexical relevance only"
-            return self._degraded(plan, None, k, source, include_excluded, cause)
+            return self._degraded(plan, None, k, source, include_excluded, cause, excluded_limit)
         try:
             wrong_encoder = mismatch(self.backend, self.encoder, plan.kind, unrecorded_fits=True)
             if wrong_encoder is not None:  # its vectors do not compare with ours
@@ -349,17 +355,50 @@ class MatchingService:
             else:  # a refused request is a bug to fix, but the consultant still gets a ranking
                 log.error("search backend refused the %s query: %s", plan.kind, err)
                 cause = f"search backend refused the request ({err})"
-            return self._degraded(plan, query_vector, k, source, include_excluded, cause)
+            return self._degraded(plan, query_vector, k, source, include_excluded, cause,
+                                  excluded_limit)
         ids = [h.id for h in hits]
+        if k == 0:  # no match is asked for: only the excluded, nothing scored
+            excluded, missing = self._excluded_only(plan, ids, source, include_excluded, excluded_limit)
+            return MatchResult((), excluded, missing_ids=missing, priority=plan.priority)
         found = source.get(ids)
         # The database is the truth: re-check the consultant's filters on fresh profiles.
         profiles = [found[i] for i in ids if i in found and plan.passes(found[i])]
         matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
-        return MatchResult(matches, excluded, missing_ids=tuple(i for i in ids if i not in found),
-                           priority=plan.priority)
+        return MatchResult(matches, excluded[:excluded_limit],
+                           missing_ids=tuple(i for i in ids if i not in found), priority=plan.priority)
+
+    def _excluded_only(self, plan: _Plan[P], ids: list[str], source: ProfileSource[P],
+                       include_excluded: bool, limit: int | None,
+                       ) -> tuple[tuple[Exclusion, ...], tuple[str, ...]]:
+        """The first ``limit`` retrieved pairs that break a hard limit (None: all), and the
+        ids the source could not fill among those read.
+
+        Only the hard limits are checked. With a ``limit`` the pool is read
+        ``EXCLUDED_READ_STEP`` ids at a time, in retrieval order, and reading stops once
+        enough are found: the same first ``limit`` as reading it all, without reading it all.
+        """
+        if not include_excluded or limit == 0:
+            return (), ()
+        step = len(ids) if limit is None else EXCLUDED_READ_STEP
+        excluded: list[Exclusion] = []
+        missing: list[str] = []
+        for start in range(0, len(ids), max(step, 1)):
+            part = ids[start:start + step]
+            found = source.get(part)
+            missing.extend(i for i in part if i not in found)
+            for i in part:
+                if i in found and plan.passes(found[i]):
+                    out = exclusion(*plan.pair(found[i]), self.rules)
+                    if out is not None:
+                        excluded.append(out)
+            if limit is not None and len(excluded) >= limit:
+                break
+        return tuple(excluded[:limit]), tuple(missing)
 
     def _degraded(self, plan: _Plan[P], query_vector: np.ndarray | None, k: int,
-                  source: ProfileSource[P], include_excluded: bool, cause: str) -> MatchResult:
+                  source: ProfileSource[P], include_excluded: bool, cause: str,
+                  excluded_limit: int | None = None) -> MatchResult:
         profiles = [p for p in source.all() if plan.passes(p)]
         # A cheap hard-constraint pass before the costly scoring: only the eligible are
         # scored and count against the limit, so the matches are the same whether the
@@ -373,18 +412,15 @@ class MatchingService:
             note += f", scored the first {self.fallback_limit} only"
             eligible = eligible[: self.fallback_limit]
         matches, _ = self._rank(plan, query_vector, eligible, k, False)
-        return MatchResult(matches, tuple(excluded) if include_excluded else (), degraded=True,
+        return MatchResult(matches, tuple(excluded[:excluded_limit]) if include_excluded else (), degraded=True,
                            reason=note, priority=plan.priority)
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
         if not profiles:
             return (), ()
-        if k == 0:  # no match is asked for: only check the hard limits, score nothing
-            if not include_excluded:
-                return (), ()
-            found = (exclusion(*plan.pair(p), self.rules) for p in profiles)
-            return (), tuple(x for x in found if x is not None)
+        if k == 0:  # no match is asked for (the excluded alone: ``_excluded_only``)
+            return (), ()
         candidates, by_id = [], {}
         for p, (w, g) in zip(profiles, self._relevances(plan, query_vector, profiles)):
             relevance = pair_relevance(w, g, self.goal_weight)

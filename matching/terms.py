@@ -67,9 +67,10 @@ def _split(word: str, extra: frozenset[str]) -> tuple[str, ...]:
 
     for end in range(3, n + 1):
         for start in range(0, end - 2):
+            if best[start] is None:  # checked before slicing: few positions are reachable
+                continue
             part = word[start:end]
-            if best[start] is None or part == word or part in SUFFIXES \
-                    or not (part in LEXICON or part in extra):
+            if part == word or part in SUFFIXES or not (part in LEXICON or part in extra):
                 continue
             parts = best[start] + (part,)
             offer(end, parts)

@@ -139,12 +139,13 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     source = DbCitizenSource(db.session, cache=matching_runtime.profile_cache())
     profile = opening_profile(opening)
     result = matching_runtime.rank_candidates(  # the learned re-ranking, when one is in use
-        profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority)
+        profile, k, filters, citizens=source, include_excluded=include_excluded, priority=priority,
+        excluded_limit=excluded_limit)
     if result.degraded:
         log.warning("reduced matching for opening %s: %s", opening.id, result.reason)
     excluded = [ExcludedRow(int(x.citizen_id), source.rows.get(int(x.citizen_id)),
                             broken_limits(x, source.profiles.get(x.citizen_id), profile))
-                for x in result.excluded[:excluded_limit]]
+                for x in result.excluded]
     return Ranking(result, source.rows, excluded)
 
 

@@ -275,3 +275,42 @@ def test_asking_for_no_match_gives_the_same_excluded_and_scores_nothing(encoder,
     only = svc.rank_candidates(OPENINGS["o_lager"], k=0, citizens=CITIZENS, include_excluded=True)
     assert only.matches == () and only.excluded == full.excluded
     assert {e.citizen_id for e in only.excluded} == {"lager_dp", "lager_far"}
+
+
+class CountingSource(MappingSource):
+    """A source that records how many ids it was asked for."""
+
+    def __init__(self, profiles) -> None:
+        super().__init__(profiles)
+        self.asked: list[int] = []
+
+    def get(self, ids):
+        self.asked.append(len(ids))
+        return super().get(ids)
+
+
+def test_the_first_excluded_are_found_without_reading_the_whole_pool(encoder, monkeypatch):
+    """Asked for the nearest few excluded (the ranking page's "nearest excluded"), the
+    service reads the pool a part at a time and stops once it has them: the same first
+    ones, in retrieval order, as reading it all."""
+    many = {f"dp{i:02d}": person(f"dp{i:02d}", ("Lagermedarbejder",), f"Lager og truck {i}.",
+                                 benefit_group="dagpenge") for i in range(30)}
+    many |= {f"ok{i:02d}": person(f"ok{i:02d}", ("Lagermedarbejder",), f"Lager {i}.") for i in range(30)}
+    backend = MemoryBackend()
+    svc = MatchingService(encoder, backend, clock=lambda: TODAY)
+    backend.index(documents_for_citizens(list(many.values()), encoder))
+    monkeypatch.setattr("matching.service.EXCLUDED_READ_STEP", 7)
+    everything = svc.rank_candidates(OPENINGS["o_lager"], k=0, citizens=many, include_excluded=True)
+    assert len(everything.excluded) == 30  # every dagpenge citizen, in retrieval order
+    source = CountingSource(many)
+    first = svc.rank_candidates(OPENINGS["o_lager"], k=0, citizens=source, include_excluded=True,
+                                excluded_limit=4)
+    assert first.excluded == everything.excluded[:4]
+    assert all(n <= 7 for n in source.asked) and sum(source.asked) < len(many)
+    # The limit also holds when matches are asked for (the pool is then read whole).
+    ranked = svc.rank_candidates(OPENINGS["o_lager"], k=3, citizens=many, include_excluded=True,
+                                 excluded_limit=4)
+    assert len(ranked.excluded) == 4 and len(ranked.matches) == 3
+    none = svc.rank_candidates(OPENINGS["o_lager"], k=0, citizens=CountingSource(many),
+                               include_excluded=True, excluded_limit=0)
+    assert none.excluded == ()
