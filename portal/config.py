@@ -42,11 +42,12 @@ ENV_KEYS = (
     "HOTLINE_PHONE",
     "HOTLINE_HOURS",
     "SAVINGS_DEADWEIGHT",
+    "RANKINGS_PER_PROCESS",
 )
 ENVIRONMENTS = ("development", "testing", "production")
 INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
             "FRESH_LOGIN_MINUTES", "HOTLINE_REMIND_BEFORE_MINUTES", "LOGIN_MAX_FAILURES",
-            "LOGIN_IP_MAX_ACCOUNTS")
+            "LOGIN_IP_MAX_ACCOUNTS", "RANKINGS_PER_PROCESS")
 
 
 def defaults(instance_path: str) -> dict:
@@ -102,6 +103,10 @@ def defaults(instance_path: str) -> dict:
         # Share (0..1) of the citizens who left benefit that would have left anyway: the goals
         # dashboard's net savings take it off. An assumption; see portal.dashboard.savings.
         "SAVINGS_DEADWEIGHT": 0.8,
+        # Ranking pages a server process works on at once (0: no limit); the others wait
+        # their turn, so the process's other threads keep time for ordinary pages
+        # (portal.matching_runtime.ranking_turn).
+        "RANKINGS_PER_PROCESS": 1,
     }
 
 
@@ -221,7 +226,7 @@ def _check_counts(config: dict) -> None:
     """Whole-number settings that may also come from ``test_config`` must be in range."""
     for key, low in (("TRUSTED_PROXY_HOPS", 0), ("FRESH_LOGIN_MINUTES", 1),
                      ("HOTLINE_REMIND_BEFORE_MINUTES", 0), ("LOGIN_MAX_FAILURES", 1),
-                     ("LOGIN_IP_MAX_ACCOUNTS", 1)):
+                     ("LOGIN_IP_MAX_ACCOUNTS", 1), ("RANKINGS_PER_PROCESS", 0)):
         value = config.setdefault(key, defaults("")[key])
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"{key} must be a whole number of at least {low}, not {value!r}")

@@ -10,9 +10,12 @@ Elasticsearch otherwise.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -32,7 +35,11 @@ from store.models import IndexerState, OutboxEvent
 from store.profiles import ProfileCache, load_rules
 
 _KEY = "jobbro_matching"
+_TURNS_KEY = "jobbro_ranking_turns"
 _LOCK = threading.Lock()
+# A ranking waits at most this long for its turn, then goes ahead anyway (and says so in
+# the log): the turn orders the work, it must never fail a page.
+TURN_WAIT_SECONDS = 30.0
 
 
 class SerialEncoder:
@@ -78,6 +85,37 @@ def _runtime() -> _Runtime:
                                    PairScoreCache())
                 current_app.extensions[_KEY] = runtime
     return runtime
+
+
+@contextlib.contextmanager
+def ranking_turn() -> Iterator[None]:
+    """Wait for this process's turn to rank (``RANKINGS_PER_PROCESS`` at once; 0: no limit).
+
+    A ranking is CPU-bound Python, so a worker's threads ranking side by side only share its
+    one interpreter lock: each of them is slowed down as much as it is joined, and every
+    ordinary page the worker serves meanwhile gets a smaller share still. Taking turns, the
+    rankings finish one after the other at the same total cost (first come, first served,
+    the mean wait is lower than when all crawl along together), and a page waits behind at
+    most one ranking. A turn not given within ``TURN_WAIT_SECONDS`` is taken anyway (logged).
+    """
+    turns = current_app.extensions.get(_TURNS_KEY)
+    if turns is None:
+        limit = int(current_app.config.get("RANKINGS_PER_PROCESS", 1))
+        with _LOCK:
+            turns = current_app.extensions.setdefault(
+                _TURNS_KEY, threading.BoundedSemaphore(limit) if limit > 0 else contextlib.nullcontext())
+    if isinstance(turns, contextlib.nullcontext):
+        yield
+        return
+    began = time.monotonic()
+    got = turns.acquire(timeout=TURN_WAIT_SECONDS)
+    if not got:
+        current_app.logger.warning("no ranking turn after %.0f s; ranking anyway", time.monotonic() - began)
+    try:
+        yield
+    finally:
+        if got:
+            turns.release()
 
 
 def warm_up() -> None:

@@ -12,7 +12,7 @@ from .. import audit
 from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
-from ..matching_runtime import pending_changes
+from ..matching_runtime import pending_changes, ranking_turn
 from store.models import Citizen, Opening
 from . import bp, service
 from .forms import PRIORITIES, DecisionForm, RankingFilterForm
@@ -51,18 +51,20 @@ def ranking(opening_id: int):
         max_distance_km=form.max_distance_km.data,
     )
     priority = form.prioritet.data
-    ranked = service.rank_for_opening(opening, filters, k=form.k.data or 20,
-                                      include_excluded=form.vis_frasorterede.data, priority=priority,
-                                      decided=page["decided"])
-    if ranked.result.no_good_match and not form.vis_frasorterede.data:
-        # A second query: the ranking's pool is retrieved within the hard limits, and the
-        # excluded can only be found by one without them (another pool of candidates).
-        page["nearest"] = service.nearest_excluded(opening, filters, priority, decided=page["decided"])
-    page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
-                suggestions=service.shared_goal_suggestions(ranked.result))
-    # Rendered before the commit (audit and embedding cache): a commit expires every loaded
-    # row, and the page would then reload each candidate, its jobmål and CVs one by one.
-    html = render_template("candidates/ranking.html", **page)
+    with ranking_turn():  # one ranking at a time per process: the other threads serve pages
+        ranked = service.rank_for_opening(opening, filters, k=form.k.data or 20,
+                                          include_excluded=form.vis_frasorterede.data,
+                                          priority=priority, decided=page["decided"])
+        if ranked.result.no_good_match and not form.vis_frasorterede.data:
+            # A second query: the ranking's pool is retrieved within the hard limits, and the
+            # excluded can only be found by one without them (another pool of candidates).
+            page["nearest"] = service.nearest_excluded(opening, filters, priority,
+                                                       decided=page["decided"])
+        page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
+                    suggestions=service.shared_goal_suggestions(ranked.result))
+        # Rendered before the commit (audit and embedding cache): a commit expires every
+        # loaded row, and the page would then reload each candidate, its jobmål and CVs.
+        html = render_template("candidates/ranking.html", **page)
     # Recorded after rendering: the template's queries would flush the event early, and on
     # SQLite its write lock would then be held, blocking every other writer, while the page
     # renders. Committed with the page: a page that fails to render was not shown.
