@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
 
-from cachetools import LRUCache, cached
+from cachetools import LRUCache, TTLCache, cached
 
 from matching.lexical import tokens
 
@@ -79,29 +82,31 @@ def _split(word: str, extra: frozenset[str]) -> tuple[str, ...]:
     return best[n] if best[n] is not None and len(best[n]) > 1 else ()
 
 
-def _units(word: str, extra: frozenset[str], memo: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """The word itself and its compound parts (``memo``: the splits of this pair's words so far)."""
-    if word not in memo:
-        memo[word] = (word, *_split(word, extra))
-    return memo[word]
-
-
-def _meeting(unit: str, others: set[str]) -> str | None:
+def _meeting(unit: str, others: frozenset[str], stems: frozenset[str]) -> str | None:
     """The term ``unit`` shares with ``others``: itself, or the uninflected form of the two
     (a prefix of both, so it occurs in both texts); None when it meets none.
 
-    Set lookups per inflectional ending, not a scan of ``others``: this runs for every word
-    of every candidate on the ranking page. When ``unit`` is an inflected form of several
-    words, the longest (the least stripped) is the term.
+    ``stems`` are the ``others`` without their inflection endings (:func:`_stems`), so an
+    inflected form of ``unit`` among them is one set lookup. Set lookups, not a scan of
+    ``others``: this runs for every word of every candidate on the ranking page. When
+    ``unit`` is an inflected form of several words, the longest (the least stripped) is the
+    term.
     """
-    if unit in others:
+    if unit in others or unit in stems:
         return unit
-    if any(unit + ending in others for ending in _INFLECTIONS):
-        return unit
-    for ending in _SHORTEST_FIRST:
-        if unit.endswith(ending) and unit[:-len(ending)] in others:
-            return unit[:-len(ending)]
+    for stem in _stripped(unit):
+        if stem in others:
+            return stem
     return None
+
+
+@lru_cache(maxsize=65536)
+def _stripped(unit: str) -> tuple[str, ...]:
+    """``unit`` without each inflection ending it has, the shortest ending first.
+
+    Called for the opening's side only (``_meeting``'s ``unit``): no citizen's words are kept.
+    """
+    return tuple(unit[:-len(e)] for e in _SHORTEST_FIRST if unit.endswith(e))
 
 
 _MAX_TOKENS = 500  # bounds the work on huge inputs (a CV pasted 10^4 times)
@@ -116,9 +121,64 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-# The opening's words: its text is the query of every candidate on its ranking page. Keyed by
+def _long(words: tuple[str, ...]) -> frozenset[str]:
+    """The words of a text that may be compound parts of the pair's words (``extra``)."""
+    return frozenset(w for w in words if len(w) >= 4 and w not in STOPWORDS and w not in SUFFIXES)
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One text's words and the splitting of them that does not depend on the other text.
+
+    A word is split into parts from :data:`LEXICON` and the long words of both texts of the
+    pair. ``splits`` uses this text's own long words only; the other text can change a
+    word's split only through one of its long words that is a substring of it and neither
+    in the lexicon nor one of this text's long words (:func:`_pair_units` re-splits just
+    those words).
+    """
+
+    words: tuple[str, ...]
+    word_set: frozenset[str]
+    joined: str  # the words with spaces between: one substring search finds a part in any
+    long: frozenset[str]
+    splits: dict[str, tuple[str, ...]]
+    units: frozenset[str]  # every word and its parts
+    stems: frozenset[str]  # every unit minus an inflection ending it has (``_meeting``)
+
+
+def _side(text: str) -> _Side:
+    words = _words(text)
+    long = _long(words)
+    splits = {w: _split(w, long) for w in words}
+    units = frozenset(u for w in words for u in (w, *splits[w]))
+    return _Side(words, frozenset(words), " ".join(words), long, splits, units, _stems(units))
+
+
+def _stems(units: frozenset[str]) -> frozenset[str]:
+    """Each unit without an inflection ending it has: ``x + ending in units`` iff x in stems."""
+    return frozenset(u[:-len(e)] for u in units for e in _INFLECTIONS if u.endswith(e) and len(u) > len(e))
+
+
+# The opening's side: its text is the query of every candidate on its ranking page. Keyed by
 # a hash; the words of an opening are no citizen's data.
-_query_words = cached(LRUCache(maxsize=1024), key=lambda text: _digest(text), lock=threading.Lock())(_words)
+_query_side = cached(LRUCache(maxsize=1024), key=_digest, lock=threading.Lock())(_side)
+
+# The citizen's side (CV and jobmål words) is analysed once per text, not once per pair, but
+# it is a citizen's data: kept at most DOC_SECONDS, like the portal's profile cache
+# (store.profiles.ProfileCache), so an erased citizen's words leave a process within minutes.
+DOC_SECONDS = 120.0
+_clock = time.monotonic  # replaced in tests
+_DOC_SIDES: TTLCache = TTLCache(maxsize=4096, ttl=DOC_SECONDS, timer=lambda: _clock())
+_doc_side = cached(_DOC_SIDES, key=_digest, lock=threading.Lock())(_side)
+
+
+def _pair_units(side: _Side, other: _Side, extra: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """The words of ``side`` whose split the other text changes, split again with ``extra``."""
+    touched: set[str] = set()
+    for part in other.long:
+        if part in side.joined and part not in side.long and part not in LEXICON and part not in SUFFIXES:
+            touched.update(w for w in side.words if part in w and w != part)
+    return {w: (w, *_split(w, extra)) for w in touched}
 
 
 def _shown(term: str) -> bool:
@@ -151,20 +211,21 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
 @cached(LRUCache(maxsize=16384), key=lambda query, doc, limit: (_digest(query), _digest(doc), limit),
         lock=threading.Lock())
 def _matched_terms(query: str, doc: str, limit: int) -> tuple[str, ...]:
-    query_words, doc_words = _query_words(query), _words(doc)
-    extra = frozenset(w for w in (*query_words, *doc_words)
-                      if len(w) >= 4 and w not in STOPWORDS and w not in SUFFIXES)
-    doc_set = set(doc_words)
-    found = dict.fromkeys(w for w in query_words if w in doc_set and _shown(w))
-    memo: dict[str, tuple[str, ...]] = {}
-    doc_units = {u for w in doc_words for u in _units(w, extra, memo)}
-    for word in query_words:
+    q, d = _query_side(query), _doc_side(doc)
+    extra = q.long | d.long
+    found = dict.fromkeys(w for w in q.words if w in d.word_set and _shown(w))
+    q_changed, d_changed = _pair_units(q, d, extra), _pair_units(d, q, extra)
+    doc_units, doc_stems = d.units, d.stems
+    if d_changed:  # rare: a long word of the opening is a new compound part of a CV word
+        doc_units = frozenset(u for w in d.words for u in d_changed.get(w) or (w, *d.splits[w]))
+        doc_stems = _stems(doc_units)
+    for word in q.words:
         if len(found) >= limit:
             break
         if word in found:
             continue
-        for unit in _units(word, extra, memo):
-            term = _meeting(unit, doc_units)
+        for unit in q_changed.get(word) or (word, *q.splits[word]):
+            term = _meeting(unit, doc_units, doc_stems)
             if term is None or term in found or not _shown(term) or any(term in f for f in found):
                 continue
             found[term] = None
