@@ -40,6 +40,12 @@ def _identifier():
     return identifier
 
 
+def load() -> None:
+    """Load the identifier's model now (about half a second, once per process), not in the
+    first ranking that meets a text."""
+    _identifier()
+
+
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 

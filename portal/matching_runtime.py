@@ -24,7 +24,7 @@ from flask import current_app
 from matching.settings import MatchingSettings, make_configured_backend
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
-from matching import rerank
+from matching import language, rerank
 from matching.domain import Filters, OpeningProfile, RankingWeights
 from matching.encoders import Encoder, make_encoder
 from matching.service import MatchingService, MatchResult, PairScoreCache
@@ -119,7 +119,8 @@ def ranking_turn() -> Iterator[None]:
 
 
 def warm_up() -> None:
-    """Load the encoder model and the index now, not on some user's first ranking.
+    """Load the encoder model, the index and the language identifier now, not on some
+    user's first ranking.
 
     Called once per server process (``portal.wsgi``): a gunicorn worker then answers its
     first ranking page as fast as its hundredth. A failure (e.g. Elasticsearch down) is only
@@ -128,6 +129,7 @@ def warm_up() -> None:
     try:
         runtime = _runtime()
         runtime.encoder.encode_queries(["opvarmning"])
+        language.load()
     except Exception:  # noqa: BLE001 - start-up must go on; the ranking page reports the fault
         current_app.logger.warning("matching warm-up failed; the first ranking will retry",
                                    exc_info=True)

@@ -24,3 +24,12 @@ def test_a_failing_warm_up_is_logged_not_raised(app, monkeypatch, caplog):
         matching_runtime.warm_up()
         assert matching_runtime._KEY not in app.extensions
     assert "matching warm-up failed" in caplog.text
+
+
+def test_warm_up_loads_the_language_identifier(app):
+    from matching import language
+
+    language._identifier.cache_clear()
+    with app.app_context():
+        matching_runtime.warm_up()
+    assert language._identifier.cache_info().currsize == 1
