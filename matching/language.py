@@ -11,11 +11,12 @@ sides are claimed and differ: when in doubt the pair is fused as before.
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
 
 import numpy as np
 from cachetools import LRUCache, cached
+
+from matching.lexical import text_key
 
 # The job centre's languages: the Nordic ones, English, the EU languages of the MELO
 # training lists and the most common first languages of newcomers to Denmark.
@@ -46,13 +47,9 @@ def load() -> None:
     _identifier()
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
 # Cached per text by a hash of it, never the text: the texts are citizens' CVs and jobmål, and
 # an erased citizen's text must not stay in a process as a cache key.
-@cached(LRUCache(maxsize=65536), key=_digest, lock=threading.Lock())
+@cached(LRUCache(maxsize=65536), key=text_key, lock=threading.Lock())
 def language_of(text: str) -> str | None:
     """The language family of ``text`` ("nordic", "en", "de", ...) or None when unsure."""
     sample = text[:MAX_CHARS]

@@ -106,8 +106,9 @@ def _hasher(kwargs: dict) -> HashingVectorizer:
                              n_features=N_FEATURES, **kwargs)
 
 
-def _text_key(text: str) -> bytes:
-    """A short hash of the exact text: cache keys never hold readable text."""
+def text_key(text: str) -> bytes:
+    """A short hash of the exact text: cache keys never hold readable text (every cache of
+    citizens' texts in ``matching`` is keyed by it)."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
@@ -165,7 +166,7 @@ class _CountCache:
         if not docs:
             return hasher.transform([]).tocsr()
         spec = hash((hasher.analyzer, hasher.ngram_range))
-        keys = [(spec, _text_key(d)) for d in docs]
+        keys = [(spec, text_key(d)) for d in docs]
         with self._lock:
             found = _used(self._rows, keys)
         missing = [i for i, k in enumerate(keys) if k not in found]
@@ -347,7 +348,7 @@ class LexicalModel:
         return self._transform(texts)
 
     def _transform(self, docs: Sequence[str]) -> sparse.csr_matrix:
-        keys = [_text_key(d) for d in docs]
+        keys = [text_key(d) for d in docs]
         with self._rows_lock:
             found = _used(self._rows, keys)
         missing = list({k: d for k, d in zip(keys, docs) if k not in found}.items())

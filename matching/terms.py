@@ -9,7 +9,6 @@ texts), with an optional linking "s" or "e" between them (sundhed|s|hjælper).
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from functools import lru_cache
 
 from cachetools import LRUCache, TTLCache, cached
 
-from matching.lexical import tokens
+from matching.lexical import text_key, tokens
 
 # Words that say nothing about a job; never shown.
 STOPWORDS = frozenset(
@@ -117,10 +116,6 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple([w for w in dict.fromkeys(tokens(text)) if len(w) <= _MAX_WORD][:_MAX_TOKENS])
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
 def _long(words: tuple[str, ...]) -> frozenset[str]:
     """The words of a text that may be compound parts of the pair's words (``extra``)."""
     return frozenset(w for w in words if len(w) >= 4 and w not in STOPWORDS and w not in SUFFIXES)
@@ -161,7 +156,7 @@ def _stems(units: frozenset[str]) -> frozenset[str]:
 
 # The opening's side: its text is the query of every candidate on its ranking page. Keyed by
 # a hash; the words of an opening are no citizen's data.
-_query_side = cached(LRUCache(maxsize=1024), key=_digest, lock=threading.Lock())(_side)
+_query_side = cached(LRUCache(maxsize=1024), key=text_key, lock=threading.Lock())(_side)
 
 # The citizen's side (CV and jobmål words) is analysed once per text, not once per pair, but
 # it is a citizen's data: kept at most DOC_SECONDS, like the portal's profile cache
@@ -169,7 +164,7 @@ _query_side = cached(LRUCache(maxsize=1024), key=_digest, lock=threading.Lock())
 DOC_SECONDS = 120.0
 _clock = time.monotonic  # replaced in tests
 _DOC_SIDES: TTLCache = TTLCache(maxsize=4096, ttl=DOC_SECONDS, timer=lambda: _clock())
-_doc_side = cached(_DOC_SIDES, key=_digest, lock=threading.Lock())(_side)
+_doc_side = cached(_DOC_SIDES, key=text_key, lock=threading.Lock())(_side)
 
 
 def _pair_units(side: _Side, other: _Side, extra: frozenset[str]) -> dict[str, tuple[str, ...]]:
@@ -208,7 +203,7 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
 # consultant) does not split the same compounds again. The key is the texts' hashes and the
 # value the shared terms (words of the query, the opening's side), so no citizen's CV or
 # jobmål is kept in the process (an erased citizen's text leaves nothing behind).
-@cached(LRUCache(maxsize=16384), key=lambda query, doc, limit: (_digest(query), _digest(doc), limit),
+@cached(LRUCache(maxsize=16384), key=lambda query, doc, limit: (text_key(query), text_key(doc), limit),
         lock=threading.Lock())
 def _matched_terms(query: str, doc: str, limit: int) -> tuple[str, ...]:
     q, d = _query_side(query), _doc_side(doc)

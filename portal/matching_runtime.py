@@ -98,15 +98,14 @@ def ranking_turn() -> Iterator[None]:
     the mean wait is lower than when all crawl along together), and a page waits behind at
     most one ranking. A turn not given within ``TURN_WAIT_SECONDS`` is taken anyway (logged).
     """
-    turns = current_app.extensions.get(_TURNS_KEY)
-    if turns is None:
-        limit = int(current_app.config.get("RANKINGS_PER_PROCESS", 1))
-        with _LOCK:
-            turns = current_app.extensions.setdefault(
-                _TURNS_KEY, threading.BoundedSemaphore(limit) if limit > 0 else contextlib.nullcontext())
-    if isinstance(turns, contextlib.nullcontext):
+    limit = current_app.config["RANKINGS_PER_PROCESS"]
+    if limit == 0:
         yield
         return
+    turns = current_app.extensions.get(_TURNS_KEY)
+    if turns is None:
+        with _LOCK:
+            turns = current_app.extensions.setdefault(_TURNS_KEY, threading.BoundedSemaphore(limit))
     began = time.monotonic()
     got = turns.acquire(timeout=TURN_WAIT_SECONDS)
     if not got:
