@@ -57,6 +57,19 @@ def record_many_now(events: Sequence[Mapping]) -> None:
         raise AuditWriteError(f"audit log write failed: {type(exc).__name__}") from exc
 
 
+def record_in(session: Session, action: str, *, citizen_id: int | None = None,
+              opening_id: int | None = None, purpose: str = "", result: str = "ok",
+              user=None) -> None:
+    """Write an audit event in ``session``'s transaction (a worker's own session, not the
+    request's): committed, or rolled back, with the work it records.
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: as any statement of that transaction.
+    """
+    session.execute(AuditEvent.__table__.insert(),
+                    [_values(action, citizen_id, opening_id, purpose, result, user)])
+
+
 def _values(action, citizen_id, opening_id, purpose, result, user) -> dict:
     user = user if user is not None else _current_user()
     return {
@@ -82,7 +95,7 @@ def _current_user():
 def _organisation(user) -> str:
     if user is None:
         return ""
-    if getattr(user, "company", None) is not None:
+    if getattr(user, "company_id", None) is not None:  # the id, not the row: no query
         return f"company:{user.company_id}"
     if getattr(user, "team_id", None):
         return f"team:{user.team_id}"

@@ -69,6 +69,56 @@ def test_two_workers_never_claim_the_same_mail(mail_app, user):
             assert mailer.claim(second, NOW + mailer.LEASE + timedelta(seconds=1)) is not None  # lease over
 
 
+def test_mails_are_claimed_in_batches_and_never_twice(mail_app, user):
+    ids = queue(mail_app, user, mailer.CLAIM_BATCH + 3)
+    with mail_app.app_context():
+        with sa.orm.Session(db.engine) as first, sa.orm.Session(db.engine) as second:
+            batch = mailer.claim_many(first, NOW)
+            rest = mailer.claim_many(second, NOW)
+            assert [r.id for r in batch] == ids[:mailer.CLAIM_BATCH]  # the oldest first
+            assert [r.id for r in rest] == ids[mailer.CLAIM_BATCH:]
+            assert mailer.claim_many(second, NOW) == []  # all held
+
+
+def test_a_drain_writes_once_per_mail_and_once_per_batch(mail_app, user):
+    """On SQLite every write transaction waits for the one write lock: a mail's outcome and
+    its audit event share one, and a batch of mails shares its claim."""
+    n = mailer.CLAIM_BATCH + 2
+    queue(mail_app, user, n)
+    commits = []
+
+    def count(connection):
+        commits.append(connection)
+
+    with mail_app.app_context():
+        sa.event.listen(db.engine, "commit", count)
+        try:
+            assert mailer.drain(now=NOW, connect=FakeServer()).sent == n
+        finally:
+            sa.event.remove(db.engine, "commit", count)
+        audited = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                    .where(AuditEvent.action == "mail_sent"))
+    assert audited == n
+    assert len(commits) <= n + 3  # n outcomes, two claims and the last, empty one
+
+
+def test_an_outcome_is_not_kept_without_its_audit_event(mail_app, user, monkeypatch):
+    queue(mail_app, user)
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT INTO audit_event", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(mailer.audit, "record_in", broken)
+    with mail_app.app_context():
+        with sa.orm.Session(db.engine) as session:
+            row = mailer.claim(session, NOW)
+            with pytest.raises(sa.exc.OperationalError):
+                mailer.deliver(session, row, NOW, mail_app.config, connect=FakeServer())
+            session.rollback()
+    [row] = rows(mail_app)
+    assert row.status == "pending" and row.attempts == 0 and row.claimed_until is not None  # back after the lease
+
+
 def test_a_sent_mail_is_never_claimed_again(mail_app, user):
     queue(mail_app, user)
     with mail_app.app_context():
