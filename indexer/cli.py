@@ -65,7 +65,7 @@ def configured_context() -> Iterator[Context]:
         backend = make_configured_backend(settings, dims=dims)
     except (ValueError, EncoderUnavailable, store_settings.ConfigError) as err:
         raise ConfigProblem(str(err)) from err
-    engine = open_engine(shared.database_url)
+    engine = open_engine(shared.database_url, shared.sqlite_synchronous)
     session = session_factory(engine)()
     try:
         yield Context(session, settings, encoder, backend)

@@ -11,6 +11,7 @@ __all__ = ["init_app", "is_sqlite", "upsert"]
 
 
 def init_app(app: Flask) -> None:
-    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection."""
+    """Turn on WAL, a busy timeout, foreign keys and the sync mode (``SQLITE_SYNCHRONOUS``)
+    for every SQLite connection."""
     with app.app_context():
-        install_sqlite_pragmas(db.engine)
+        install_sqlite_pragmas(db.engine, app.config.get("SQLITE_SYNCHRONOUS"))

@@ -5,7 +5,12 @@ engine; the indexer calls :func:`open_engine` with the same URL and makes its ow
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -30,11 +35,12 @@ def engine_options(url: str) -> dict:
     return options
 
 
-def open_engine(url: str) -> Engine:
-    """An engine for ``url`` with the same settings the portal uses."""
+def open_engine(url: str, synchronous: str | None = None) -> Engine:
+    """An engine for ``url`` with the same settings the portal uses (``synchronous``: see
+    :func:`install_sqlite_pragmas`)."""
     url = normalise_url(url)
     engine = sa.create_engine(url, **engine_options(url))
-    install_sqlite_pragmas(engine)
+    install_sqlite_pragmas(engine, synchronous)
     return engine
 
 
@@ -47,23 +53,97 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=True)
 
 
-def install_sqlite_pragmas(engine: Engine) -> None:
-    """Turn on WAL and foreign keys for every SQLite connection of ``engine``.
+SYNCHRONOUS_ENV = "SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_MODES = ("normal", "full")
+CHECKPOINT_SECONDS = 1.0
+
+log = logging.getLogger(__name__)
+
+
+def sqlite_synchronous(environ: Mapping[str, str] | None = None) -> str:
+    """SQLite's sync mode from ``SQLITE_SYNCHRONOUS``: ``normal`` (default) or ``full``.
+
+    Raises:
+        ValueError: any other value.
+    """
+    environ = os.environ if environ is None else environ
+    value = (environ.get(SYNCHRONOUS_ENV) or "normal").strip().lower()
+    if value not in SYNCHRONOUS_MODES:
+        raise ValueError(f"{SYNCHRONOUS_ENV} must be one of {', '.join(SYNCHRONOUS_MODES)}, "
+                         f"not {environ.get(SYNCHRONOUS_ENV)!r}")
+    return value
+
+
+def install_sqlite_pragmas(engine: Engine, synchronous: str | None = None) -> None:
+    """Turn on WAL and foreign keys for every SQLite connection of ``engine``, and set how
+    often SQLite syncs to disk (``synchronous``; None: :func:`sqlite_synchronous`).
+
+    ``normal`` (SQLite's advice for WAL): a commit is written to the WAL, which is synced at
+    each checkpoint, not at each commit. A crash of a process never loses a committed
+    transaction; a power loss or a crash of the machine can roll back the commits since
+    the last sync, never corrupt the file. A passive checkpoint (which syncs) runs when a
+    connection goes back to the pool at least ``CHECKPOINT_SECONDS`` after the previous one,
+    so in use that window is about a second. ``full`` syncs on every commit: under load
+    each commit then holds SQLite's one write lock for a disk flush, and every other writer
+    waits for it (docs/performance.md, eighth round).
 
     The busy timeout (how long a writer waits for another's lock before "database is
     locked") is the driver's ``timeout`` connect argument from :func:`engine_options`, so a
     caller's engine options can change it.
+
+    Raises:
+        ValueError: an unknown ``synchronous`` (see :func:`sqlite_synchronous`).
     """
-    if is_sqlite(engine):
-        event.listen(engine, "connect", _sqlite_pragmas)
+    if not is_sqlite(engine):
+        return
+    mode = sqlite_synchronous() if synchronous is None else sqlite_synchronous(
+        {SYNCHRONOUS_ENV: synchronous})
+
+    def pragmas(dbapi_connection, record) -> None:
+        _sqlite_pragmas(dbapi_connection, record, mode)
+
+    event.listen(engine, "connect", pragmas)
+    if mode == "normal":
+        event.listen(engine, "checkin", WalCheckpoints().on_checkin)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, record, synchronous: str) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     if not _is_memory(dbapi_connection):
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        record.info["wal"] = True
     cursor.close()
+
+
+class WalCheckpoints:
+    """Passive WAL checkpoints, at most one per ``every`` seconds per engine, run as
+    connections go back to the pool (after the pool's rollback: no transaction is open).
+
+    A passive checkpoint never waits for a lock and never blocks a writer; it syncs the WAL,
+    which is what makes the commits before it survive a power loss under ``normal``.
+    """
+
+    def __init__(self, every: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = CHECKPOINT_SECONDS if every is None else every
+        self._clock = clock
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def on_checkin(self, dbapi_connection, record) -> None:
+        if dbapi_connection is None or not record.info.get("wal"):
+            return  # invalidated, or an in-memory database
+        now = self._clock()
+        with self._lock:
+            if now - self._last < self.every:
+                return
+            self._last = now
+        try:
+            dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as exc:  # the next checkpoint retries; the commits are in the WAL
+            log.warning("SQLite checkpoint failed: %s", exc)
 
 
 def _is_memory(dbapi_connection) -> bool:

@@ -19,6 +19,8 @@ ELASTICSEARCH_INDEX_PREFIX ``jobbro``
 ELASTICSEARCH_TIMEOUT      ``2.0`` seconds
 MATCHING_INDEX_PATH        ``<instance>/matching-index.npz`` (the memory backend's snapshot)
 UPLOAD_FOLDER              ``<instance>/uploads``
+SQLITE_SYNCHRONOUS         ``normal`` (sync at checkpoints, about once a second; ``full``: at
+                           every commit; see :func:`store.database.install_sqlite_pragmas`)
 ========================== ==================================================================
 """
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 from matching.adapter import DEFAULT_ADAPTER
 from matching.settings import SNAPSHOT_NAME, MatchingSettings
 
-from .database import normalise_url
+from .database import normalise_url, sqlite_synchronous
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_ENV = "JOBBRO_INSTANCE_PATH"
@@ -46,6 +48,7 @@ SHARED_KEYS = (
     "ELASTICSEARCH_TIMEOUT",
     "MATCHING_INDEX_PATH",
     "UPLOAD_FOLDER",
+    "SQLITE_SYNCHRONOUS",
 )
 
 
@@ -72,6 +75,7 @@ def defaults(instance_path: str | Path) -> dict:
         "ELASTICSEARCH_TIMEOUT": 2.0,
         "MATCHING_INDEX_PATH": str(instance / SNAPSHOT_NAME),
         "UPLOAD_FOLDER": str(instance / "uploads"),
+        "SQLITE_SYNCHRONOUS": "normal",
     }
 
 
@@ -79,7 +83,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
     """The shared keys present (non-empty) in the environment, with types coerced.
 
     Raises:
-        ConfigError: ELASTICSEARCH_TIMEOUT that is not a positive number of seconds.
+        ConfigError: ELASTICSEARCH_TIMEOUT that is not a positive number of seconds, or
+            SQLITE_SYNCHRONOUS that is not ``normal`` or ``full``.
     """
     environ = os.environ if environ is None else environ
     found = {key: environ[key] for key in SHARED_KEYS if environ.get(key)}
@@ -92,6 +97,11 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
             raise ConfigError("ELASTICSEARCH_TIMEOUT must be a number of seconds above 0 and at "
                               f"most 300, not {found['ELASTICSEARCH_TIMEOUT']!r}")
         found["ELASTICSEARCH_TIMEOUT"] = timeout
+    if "SQLITE_SYNCHRONOUS" in found:
+        try:
+            found["SQLITE_SYNCHRONOUS"] = sqlite_synchronous(found)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     return found
 
 
@@ -102,12 +112,14 @@ class StoreSettings:
     Attributes:
         instance_path: the instance folder.
         database_url: SQLAlchemy URL (``postgres://`` already names the psycopg driver).
+        sqlite_synchronous: ``normal`` or ``full`` (SQLite only).
         matching: backend, encoder, index file and upload folder.
     """
 
     instance_path: Path
     database_url: str
     matching: MatchingSettings
+    sqlite_synchronous: str = "normal"
 
 
 def load(environ: Mapping[str, str] | None = None) -> StoreSettings:
@@ -119,4 +131,5 @@ def load(environ: Mapping[str, str] | None = None) -> StoreSettings:
     instance = instance_path(environ)
     values = defaults(instance) | from_environment(environ)
     return StoreSettings(Path(instance), normalise_url(values["DATABASE_URL"]),
-                         MatchingSettings.from_config(values, instance))
+                         MatchingSettings.from_config(values, instance),
+                         values["SQLITE_SYNCHRONOUS"])

@@ -19,6 +19,7 @@ ENVIRONMENT = {
     "ELASTICSEARCH_TIMEOUT": "4.5",
     "MATCHING_INDEX_PATH": "/srv/index.npz",
     "UPLOAD_FOLDER": "/srv/uploads",
+    "SQLITE_SYNCHRONOUS": "FULL",
 }
 
 
@@ -36,6 +37,8 @@ def test_portal_and_indexer_see_the_same_database_and_index(monkeypatch, tmp_pat
     assert loaded.instance_path == Path(app.instance_path)
     assert loaded.database_url == app.config["SQLALCHEMY_DATABASE_URI"]
     assert loaded.matching == MatchingSettings.from_config(app.config, app.instance_path)
+    assert loaded.sqlite_synchronous == app.config["SQLITE_SYNCHRONOUS"] == environ.get(
+        "SQLITE_SYNCHRONOUS", "normal").lower()
 
 
 def test_defaults_live_in_the_instance_folder(tmp_path):
@@ -59,3 +62,9 @@ def test_environment_overrides_every_shared_key(tmp_path):
 def test_elasticsearch_timeout_must_be_sensible(value):
     with pytest.raises(store_settings.ConfigError, match="ELASTICSEARCH_TIMEOUT"):
         store_settings.from_environment({"ELASTICSEARCH_TIMEOUT": value})
+
+
+@pytest.mark.parametrize("value", ["off", "extra", "2"])
+def test_sqlite_synchronous_is_normal_or_full(value):
+    with pytest.raises(store_settings.ConfigError, match="SQLITE_SYNCHRONOUS"):
+        store_settings.from_environment({"SQLITE_SYNCHRONOUS": value})
