@@ -19,8 +19,8 @@ ELASTICSEARCH_INDEX_PREFIX ``jobbro``
 ELASTICSEARCH_TIMEOUT      ``2.0`` seconds
 MATCHING_INDEX_PATH        ``<instance>/matching-index.npz`` (the memory backend's snapshot)
 UPLOAD_FOLDER              ``<instance>/uploads``
-SQLITE_SYNCHRONOUS         ``normal`` (sync at checkpoints, about once a second; ``full``: at
-                           every commit; see :func:`store.database.install_sqlite_pragmas`)
+SQLITE_SYNCHRONOUS         ``full`` (sync at every commit; ``normal``: at checkpoints, about
+                           once a second; see :func:`store.database.install_sqlite_pragmas`)
 ========================== ==================================================================
 """
 from __future__ import annotations
@@ -75,7 +75,7 @@ def defaults(instance_path: str | Path) -> dict:
         "ELASTICSEARCH_TIMEOUT": 2.0,
         "MATCHING_INDEX_PATH": str(instance / SNAPSHOT_NAME),
         "UPLOAD_FOLDER": str(instance / "uploads"),
-        "SQLITE_SYNCHRONOUS": "normal",
+        "SQLITE_SYNCHRONOUS": "full",
     }
 
 
@@ -112,14 +112,14 @@ class StoreSettings:
     Attributes:
         instance_path: the instance folder.
         database_url: SQLAlchemy URL (``postgres://`` already names the psycopg driver).
-        sqlite_synchronous: ``normal`` or ``full`` (SQLite only).
+        sqlite_synchronous: ``full`` or ``normal`` (SQLite only).
         matching: backend, encoder, index file and upload folder.
     """
 
     instance_path: Path
     database_url: str
     matching: MatchingSettings
-    sqlite_synchronous: str = "normal"
+    sqlite_synchronous: str = "full"
 
 
 def load(environ: Mapping[str, str] | None = None) -> StoreSettings:

@@ -54,7 +54,7 @@ def test_sqlite_pragmas(app):
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
-            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: a sync per commit
 
 
 def test_413_for_oversized_request(client):

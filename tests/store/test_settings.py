@@ -19,7 +19,7 @@ ENVIRONMENT = {
     "ELASTICSEARCH_TIMEOUT": "4.5",
     "MATCHING_INDEX_PATH": "/srv/index.npz",
     "UPLOAD_FOLDER": "/srv/uploads",
-    "SQLITE_SYNCHRONOUS": "FULL",
+    "SQLITE_SYNCHRONOUS": "Normal",
 }
 
 
@@ -38,7 +38,7 @@ def test_portal_and_indexer_see_the_same_database_and_index(monkeypatch, tmp_pat
     assert loaded.database_url == app.config["SQLALCHEMY_DATABASE_URI"]
     assert loaded.matching == MatchingSettings.from_config(app.config, app.instance_path)
     assert loaded.sqlite_synchronous == app.config["SQLITE_SYNCHRONOUS"] == environ.get(
-        "SQLITE_SYNCHRONOUS", "normal").lower()
+        "SQLITE_SYNCHRONOUS", "full").lower()
 
 
 def test_defaults_live_in_the_instance_folder(tmp_path):

@@ -1,5 +1,5 @@
-"""SQLite's sync mode: ``normal`` with a checkpoint about once a second, or ``full``; either
-way a process that dies after its commit has lost nothing."""
+"""SQLite's sync mode: ``full`` (the default), or ``normal`` with a checkpoint about once a
+second; either way a process that dies after its commit has lost nothing."""
 from __future__ import annotations
 
 import shutil
@@ -17,7 +17,7 @@ from store import database
 from store.database import WalCheckpoints, open_engine
 
 
-@pytest.mark.parametrize("mode, code", [(None, 1), ("normal", 1), ("full", 2)])
+@pytest.mark.parametrize("mode, code", [(None, 2), ("normal", 1), ("full", 2)])
 def test_the_sync_mode_is_set_on_every_connection(tmp_path, monkeypatch, mode, code):
     monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
     engine = open_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", mode)
