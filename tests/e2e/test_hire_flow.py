@@ -87,7 +87,9 @@ def test_disclose_profile_interview_hired_placement(page, live_app, consented):
     assert "Tre år som opvasker på hotel" in profile and "20 30 40 50" in profile
     assert consultant.email in page.get_by_test_id("jobcentre-contact").inner_text()
     page.get_by_test_id("interview-book").click()
-    page.get_by_text("Samtalen er aftalt.").wait_for()
+    flashed = page.locator("main .alert[role=status], main .alert[role=alert]").first
+    flashed.wait_for()  # the portal's answer, success or not: a failure then says which
+    assert "Samtalen er aftalt." in flashed.inner_text(), flashed.inner_text()
     booked = page.get_by_test_id("interview-booked").inner_text()
     assert f"Samtale aftalt {interview_day:%d.%m.%Y} 10:00" in booked
 
