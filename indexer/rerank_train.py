@@ -50,6 +50,7 @@ from matching.rerank import (
     ALLOWED_FEATURES, CHANNEL_FEATURES, FORMAT, MAX_ADJUSTMENT, STATE_KEY, RerankModel, features,
 )
 from store.database import upsert
+from store.embedding_store import DbEmbeddingCache
 from store.models import IndexerState, Interview, Placement, Proposal
 from store.models.base import utcnow
 
@@ -324,6 +325,35 @@ def run(session: Session, scorer: Scorer | None = None, *, dry_run: bool = False
     return report
 
 
+class _CommittedCache:
+    """The database embedding cache for a training run: read in the run's session, each new
+    vector written and committed at once in a short session of its own.
+
+    The run encodes texts for minutes at a time (every pair stored without facts). Written
+    into its own session, the first vector would begin a write transaction that lasts until
+    the report is stored, and on SQLite that holds the database's one write lock: every
+    portal request that writes would wait, then fail with "database is locked".
+    """
+
+    def __init__(self, session: Session, encoder_name: str) -> None:
+        self._reads = DbEmbeddingCache(session, encoder_name)
+        self._bind, self._name = session.get_bind(), encoder_name
+
+    def get_many(self, keys):
+        return self._reads.get_many(keys)
+
+    def put_many(self, items) -> None:
+        with Session(self._bind) as own:
+            DbEmbeddingCache(own, self._name).put_many(items)
+            own.commit()
+
+    def delete_many(self, keys) -> int:
+        with Session(self._bind) as own:
+            deleted = DbEmbeddingCache(own, self._name).delete_many(keys)
+            own.commit()
+        return deleted
+
+
 def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend) -> Scorer:
     """A scorer that scores a stored pair again with today's matcher (no policy priority).
 
@@ -335,10 +365,9 @@ def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend) ->
     from matching.cache import CachedEncoder
     from matching.domain import RankingWeights
     from matching.service import MatchingService
-    from store.embedding_store import DbEmbeddingCache
     from store.profiles import citizen_profiles, is_indexable_citizen, load_rules, opening_profile
 
-    service = MatchingService(CachedEncoder(encoder, DbEmbeddingCache(session, encoder.name)),
+    service = MatchingService(CachedEncoder(encoder, _CommittedCache(session, encoder.name)),
                               backend, RankingWeights(), load_rules(session))
 
     def score(proposal: Proposal) -> Match | None:

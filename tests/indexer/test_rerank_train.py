@@ -164,3 +164,49 @@ def test_a_decision_on_an_opening_filled_since_is_still_a_judgement(app, vk, see
     assert main(["rerank", "train", "--dry-run"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["decisions"] == 16  # 15 stored with facts, and the one scored again
+
+
+def test_scoring_for_training_never_holds_the_write_lock(app, vk, seed):
+    """A training run encodes for minutes; meanwhile the portal must be able to write (on
+    SQLite one writer at a time: a run holding the lock made every writer fail)."""
+    import sqlite3
+
+    from matching.backends.memory import MemoryBackend
+    from matching.encoders import HashingEncoder
+
+    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    probes: list[bool] = []
+
+    def portal_can_write() -> bool:
+        other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # takes the write lock, or fails when it is held
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+
+    class Probing(HashingEncoder):
+        def encode_queries(self, texts):
+            probes.append(portal_can_write())
+            return super().encode_queries(texts)
+
+        def encode_passages(self, texts):
+            probes.append(portal_can_write())
+            return super().encode_passages(texts)
+
+    with app.app_context():
+        ids = seed_decisions(vk.id, openings=3, citizens=5)
+        first = db.session.get(Proposal, ids[0])
+        for goal in ("Lagermedarbejder", "Kok", "Chauffør"):
+            citizen_id = seed.citizen(goal=goal, cv=f"Erfaring som {goal.lower()}, fem år.")
+            db.session.add(Proposal(citizen_id=citizen_id, opening_id=first.opening_id, status="approved",
+                                    explanation={}, decided_by_id=vk.id, decided_at=first.decided_at))
+        db.session.commit()
+        scorer = rerank_train.service_scorer(db.session, Probing(64), MemoryBackend())
+        decisions = rerank_train.collect(db.session, scorer)
+        db.session.rollback()
+    assert len(decisions) == 18 and len(probes) >= 3  # three pairs scored again, texts encoded
+    assert all(probes), probes
