@@ -325,7 +325,7 @@ def run(session: Session, scorer: Scorer | None = None, *, dry_run: bool = False
     return report
 
 
-class _CommittedCache:
+class _CommittedCache(DbEmbeddingCache):
     """The database embedding cache for a training run: read in the run's session, each new
     vector written and committed at once in a short session of its own.
 
@@ -335,23 +335,10 @@ class _CommittedCache:
     portal request that writes would wait, then fail with "database is locked".
     """
 
-    def __init__(self, session: Session, encoder_name: str) -> None:
-        self._reads = DbEmbeddingCache(session, encoder_name)
-        self._bind, self._name = session.get_bind(), encoder_name
-
-    def get_many(self, keys):
-        return self._reads.get_many(keys)
-
     def put_many(self, items) -> None:
-        with Session(self._bind) as own:
-            DbEmbeddingCache(own, self._name).put_many(items)
+        with Session(self.session.get_bind()) as own:
+            DbEmbeddingCache(own, self.encoder_name).put_many(items)
             own.commit()
-
-    def delete_many(self, keys) -> int:
-        with Session(self._bind) as own:
-            deleted = DbEmbeddingCache(own, self._name).delete_many(keys)
-            own.commit()
-        return deleted
 
 
 def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend) -> Scorer:

@@ -14,4 +14,4 @@ def init_app(app: Flask) -> None:
     """Turn on WAL, a busy timeout, foreign keys and the sync mode (``SQLITE_SYNCHRONOUS``)
     for every SQLite connection."""
     with app.app_context():
-        install_sqlite_pragmas(db.engine, app.config.get("SQLITE_SYNCHRONOUS"))
+        install_sqlite_pragmas(db.engine, app.config["SQLITE_SYNCHRONOUS"])

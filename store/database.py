@@ -6,11 +6,10 @@ engine; the indexer calls :func:`open_engine` with the same URL and makes its ow
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -35,7 +34,7 @@ def engine_options(url: str) -> dict:
     return options
 
 
-def open_engine(url: str, synchronous: str | None = None) -> Engine:
+def open_engine(url: str, synchronous: str = "full") -> Engine:
     """An engine for ``url`` with the same settings the portal uses (``synchronous``: see
     :func:`install_sqlite_pragmas`)."""
     url = normalise_url(url)
@@ -53,30 +52,28 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=True)
 
 
-SYNCHRONOUS_ENV = "SQLITE_SYNCHRONOUS"
 SYNCHRONOUS_MODES = ("full", "normal")
 CHECKPOINT_SECONDS = 1.0
 
 log = logging.getLogger(__name__)
 
 
-def sqlite_synchronous(environ: Mapping[str, str] | None = None) -> str:
-    """SQLite's sync mode from ``SQLITE_SYNCHRONOUS``: ``full`` (default) or ``normal``.
+def check_synchronous(value: str) -> str:
+    """``value`` (the ``SQLITE_SYNCHRONOUS`` setting) as a sync mode: ``full`` or ``normal``.
 
     Raises:
         ValueError: any other value.
     """
-    environ = os.environ if environ is None else environ
-    value = (environ.get(SYNCHRONOUS_ENV) or "full").strip().lower()
-    if value not in SYNCHRONOUS_MODES:
-        raise ValueError(f"{SYNCHRONOUS_ENV} must be one of {', '.join(SYNCHRONOUS_MODES)}, "
-                         f"not {environ.get(SYNCHRONOUS_ENV)!r}")
-    return value
+    mode = value.strip().lower()
+    if mode not in SYNCHRONOUS_MODES:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS_MODES)}, "
+                         f"not {value!r}")
+    return mode
 
 
-def install_sqlite_pragmas(engine: Engine, synchronous: str | None = None) -> None:
+def install_sqlite_pragmas(engine: Engine, synchronous: str = "full") -> None:
     """Turn on WAL and foreign keys for every SQLite connection of ``engine``, and set how
-    often SQLite syncs to disk (``synchronous``; None: :func:`sqlite_synchronous`).
+    often SQLite syncs to disk (``synchronous``, the shared setting ``SQLITE_SYNCHRONOUS``).
 
     ``full`` (the default) syncs the WAL at every commit: no committed transaction is lost,
     not even to a power cut. Under load each commit then holds SQLite's one write lock for a
@@ -96,12 +93,11 @@ def install_sqlite_pragmas(engine: Engine, synchronous: str | None = None) -> No
     caller's engine options can change it.
 
     Raises:
-        ValueError: an unknown ``synchronous`` (see :func:`sqlite_synchronous`).
+        ValueError: an unknown ``synchronous`` (see :func:`check_synchronous`).
     """
     if not is_sqlite(engine):
         return
-    mode = sqlite_synchronous() if synchronous is None else sqlite_synchronous(
-        {SYNCHRONOUS_ENV: synchronous})
+    mode = check_synchronous(synchronous)
 
     def pragmas(dbapi_connection, record) -> None:
         _sqlite_pragmas(dbapi_connection, record, mode)

@@ -34,7 +34,7 @@ from pathlib import Path
 from matching.adapter import DEFAULT_ADAPTER
 from matching.settings import SNAPSHOT_NAME, MatchingSettings
 
-from .database import normalise_url, sqlite_synchronous
+from .database import check_synchronous, normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_ENV = "JOBBRO_INSTANCE_PATH"
@@ -99,7 +99,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
         found["ELASTICSEARCH_TIMEOUT"] = timeout
     if "SQLITE_SYNCHRONOUS" in found:
         try:
-            found["SQLITE_SYNCHRONOUS"] = sqlite_synchronous(found)
+            found["SQLITE_SYNCHRONOUS"] = check_synchronous(found["SQLITE_SYNCHRONOUS"])
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     return found
@@ -119,7 +119,7 @@ class StoreSettings:
     instance_path: Path
     database_url: str
     matching: MatchingSettings
-    sqlite_synchronous: str = "full"
+    sqlite_synchronous: str
 
 
 def load(environ: Mapping[str, str] | None = None) -> StoreSettings:

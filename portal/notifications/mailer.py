@@ -105,12 +105,6 @@ def claim_many(session: Session, now: datetime, lease: timedelta = LEASE,
                                 .order_by(MailMessage.available_at, MailMessage.id)))
 
 
-def claim(session: Session, now: datetime, lease: timedelta = LEASE) -> MailMessage | None:
-    """Claim the oldest due pending mail (committed); None when none is due or all are taken."""
-    rows = claim_many(session, now, lease, limit=1)
-    return rows[0] if rows else None
-
-
 def deliver(session: Session, row: MailMessage, now: datetime, config: Mapping, *,
             connect: mail.Connect | None = None) -> str:
     """Send one claimed mail and record the outcome with its audit event; "sent", "retry"

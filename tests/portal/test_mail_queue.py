@@ -38,6 +38,12 @@ def queue(app, user, n: int = 1, **kwargs) -> list[int]:
         return list(db.session.scalars(sa.select(MailMessage.id).order_by(MailMessage.id)))
 
 
+def claim_one(session, now: datetime) -> MailMessage | None:
+    """The oldest due mail, claimed alone; None when none is due or all are taken."""
+    claimed = mailer.claim_many(session, now, limit=1)
+    return claimed[0] if claimed else None
+
+
 def rows(app) -> list[MailMessage]:
     with app.app_context():
         found = list(db.session.scalars(sa.select(MailMessage).order_by(MailMessage.id)))
@@ -64,9 +70,9 @@ def test_two_workers_never_claim_the_same_mail(mail_app, user):
     queue(mail_app, user)
     with mail_app.app_context():
         with sa.orm.Session(db.engine) as first, sa.orm.Session(db.engine) as second:
-            assert mailer.claim(first, NOW) is not None
-            assert mailer.claim(second, NOW) is None  # held by the first claim's lease
-            assert mailer.claim(second, NOW + mailer.LEASE + timedelta(seconds=1)) is not None  # lease over
+            assert claim_one(first, NOW) is not None
+            assert claim_one(second, NOW) is None  # held by the first claim's lease
+            assert claim_one(second, NOW + mailer.LEASE + timedelta(seconds=1)) is not None  # lease over
 
 
 def test_mails_are_claimed_in_batches_and_never_twice(mail_app, user):
@@ -111,7 +117,7 @@ def test_an_outcome_is_not_kept_without_its_audit_event(mail_app, user, monkeypa
     monkeypatch.setattr(mailer.audit, "record_in", broken)
     with mail_app.app_context():
         with sa.orm.Session(db.engine) as session:
-            row = mailer.claim(session, NOW)
+            row = claim_one(session, NOW)
             with pytest.raises(sa.exc.OperationalError):
                 mailer.deliver(session, row, NOW, mail_app.config, connect=FakeServer())
             session.rollback()
@@ -123,9 +129,9 @@ def test_a_sent_mail_is_never_claimed_again(mail_app, user):
     queue(mail_app, user)
     with mail_app.app_context():
         with sa.orm.Session(db.engine) as session:
-            row = mailer.claim(session, NOW)
+            row = claim_one(session, NOW)
             assert mailer.deliver(session, row, NOW, mail_app.config, connect=FakeServer()) == "sent"
-            assert mailer.claim(session, NOW + timedelta(days=1)) is None
+            assert claim_one(session, NOW + timedelta(days=1)) is None
 
 
 def test_a_lost_claim_does_not_mark_the_mail(mail_app, user):
@@ -133,9 +139,9 @@ def test_a_lost_claim_does_not_mark_the_mail(mail_app, user):
     queue(mail_app, user)
     with mail_app.app_context():
         with sa.orm.Session(db.engine) as slow, sa.orm.Session(db.engine) as fast:
-            stale = mailer.claim(slow, NOW)
+            stale = claim_one(slow, NOW)
             later = NOW + mailer.LEASE + timedelta(minutes=1)
-            fresh = mailer.claim(fast, later)
+            fresh = claim_one(fast, later)
             assert mailer.deliver(fast, fresh, later, mail_app.config, connect=FakeServer()) == "sent"
             mailer.deliver(slow, stale, NOW, mail_app.config, connect=FakeServer(fail=True))
     [row] = rows(mail_app)

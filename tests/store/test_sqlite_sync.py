@@ -18,9 +18,9 @@ from store.database import WalCheckpoints, open_engine
 
 
 @pytest.mark.parametrize("mode, code", [(None, 2), ("normal", 1), ("full", 2)])
-def test_the_sync_mode_is_set_on_every_connection(tmp_path, monkeypatch, mode, code):
-    monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
-    engine = open_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", mode)
+def test_the_sync_mode_is_set_on_every_connection(tmp_path, mode, code):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = open_engine(url) if mode is None else open_engine(url, mode)
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == code
