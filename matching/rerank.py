@@ -288,17 +288,25 @@ class RerankModel:
         with "relevance" also carrying -(relevance - relevance_mean). Capped at
         ±``MAX_ADJUSTMENT`` (the shares scale with it) and rounded like every relevance.
         """
+        relevance, shares, raw, delta = self._split(values)
+        factor = delta / raw if abs(raw) > 1e-12 else 0.0
+        ordered = sorted(((n, round(v * factor, 6)) for n, v in shares.items()),
+                         key=lambda item: -abs(item[1]))
+        return Adjustment(round(delta, 6), relevance, tuple(ordered))
+
+    def delta(self, values: Mapping[str, float]) -> float:
+        """``adjust(values).delta`` without the shares (what ordering a pool needs)."""
+        return round(self._split(values)[3], 6)
+
+    def _split(self, values: Mapping[str, float]) -> tuple[float, dict[str, float], float, float]:
+        """(relevance, share per feature, raw adjustment, capped adjustment) of one pair."""
         relevance = float(values["relevance"])
         shares = {name: self.relevance_per_logit * term
                   for name, term in zip(self.features, self._terms(values))}
         shares["relevance"] = shares.get("relevance", 0.0) - (relevance - self.relevance_mean)
         raw = sum(shares.values())
         delta = max(-MAX_ADJUSTMENT, min(MAX_ADJUSTMENT, raw))
-        delta = max(-relevance, min(1.0 - relevance, delta))  # stays within [0, 1]
-        factor = delta / raw if abs(raw) > 1e-12 else 0.0
-        ordered = sorted(((n, round(v * factor, 6)) for n, v in shares.items()),
-                         key=lambda item: -abs(item[1]))
-        return Adjustment(round(delta, 6), relevance, tuple(ordered))
+        return relevance, shares, raw, max(-relevance, min(1.0 - relevance, delta))  # within [0, 1]
 
 
 def learned_relevance(model: RerankModel | None, values: Mapping[str, float]) -> float:
@@ -315,7 +323,7 @@ class LearnedMatch(Match):
 
 
 def apply(matches: Iterable[Match], model: RerankModel,
-          kind: str | Callable[[Match], str]) -> list[Match]:
+          kind: str | Callable[[Match], str], k: int | None = None) -> list[Match]:
     """The matches with the learned adjustment, in the ranking's order (``sort_key``).
 
     Each pair's relevance (and so its band) and score move by the model's adjustment; the
@@ -324,16 +332,21 @@ def apply(matches: Iterable[Match], model: RerankModel,
 
     Args:
         kind: the opening kind of every match, or a function of the match giving it.
+        k: keep the first ``k`` of the new order (None: all). Every pair is adjusted and
+            ordered first, so the first ``k`` are a prefix of the whole order; only the kept
+            ones get their adjustment's shares worked out (what the page shows).
     """
     kind_of = (lambda m: kind) if isinstance(kind, str) else kind
-    adjusted: list[Match] = []
+    moved: list[tuple[Match, dict[str, float], float]] = []
     for match in matches:
-        change = model.adjust(match_features(match, kind_of(match)))
-        relevance = round(match.explanation.relevance + change.delta, 6)
+        values = match_features(match, kind_of(match))
+        delta = model.delta(values)
+        relevance = round(match.explanation.relevance + delta, 6)
         explanation = dataclasses.replace(match.explanation, relevance=relevance,
                                           similarity_band=similarity_band(relevance))
-        adjusted.append(LearnedMatch(match.citizen_id, match.opening_id,
-                                     match.score + change.delta, explanation, match.priority,
-                                     change))
-    adjusted.sort(key=sort_key)
-    return adjusted
+        moved.append((Match(match.citizen_id, match.opening_id, match.score + delta, explanation,
+                            match.priority), values, delta))
+    moved.sort(key=lambda item: sort_key(item[0]))
+    return [LearnedMatch(m.citizen_id, m.opening_id, m.score, m.explanation, m.priority,
+                         model.adjust(values))
+            for m, values, _ in moved[:k]]

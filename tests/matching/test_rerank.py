@@ -87,6 +87,21 @@ def test_a_pairs_learned_score_does_not_depend_on_the_others_or_k():
     assert all(isinstance(m, LearnedMatch) and m.learned is not None for m in ranked)
 
 
+def test_the_first_k_are_a_prefix_of_the_whole_order_with_the_same_adjustments():
+    """A page keeps the first ``k``; only those get their shares worked out, and they are
+    exactly what adjusting the whole pool gives."""
+    model = _model()
+    rng = random.Random(11)
+    pool = [_match(str(i), rng.uniform(0.3, 0.8), rng.uniform(0, 1), rng.uniform(0, 30), rng.uniform(0, 0.1))
+            for i in range(60)]
+    whole = apply(pool, model, "smaajob")
+    for k in (0, 1, 7, 20, 60, 100):
+        assert apply(pool, model, "smaajob", k) == whole[:k]
+    for m in whole:
+        row = match_features(next(p for p in pool if p.citizen_id == m.citizen_id), "smaajob")
+        assert m.learned == model.adjust(row) and model.delta(row) == m.learned.delta
+
+
 def test_the_policy_priority_is_kept_as_its_own_step():
     model = _model()
     m = _match("a", 0.5, 0.7, 3.0, priority=0.07)
