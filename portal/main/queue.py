@@ -22,7 +22,6 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..citizens.queries import matching_facts
 from ..extensions import db
@@ -185,28 +184,13 @@ def placements_to_follow_up(user: User, today: date) -> list[followup.FollowUpRo
     return [row for row in followup.list_followups(user, "mine", today) if row.flags]
 
 
-def _load_companies(requests: list) -> None:
-    """Load the requests' companies in one statement (the list shows each one's name).
-
-    ``set_committed_value`` fills the relationship as a loader would, so ``request.company``
-    needs no statement of its own and nothing is marked as changed.
-    """
-    ids = {r.company_id for r in requests}
-    if not ids:
-        return
-    companies = {c.id: c for c in db.session.scalars(sa.select(Company).where(Company.id.in_(ids)))}
-    for request in requests:
-        set_committed_value(request, "company", companies[request.company_id])
-
-
 def for_consultant(user: User, today: date) -> dict:
     """Everything on the consultant's start page."""
     caseload = db.session.scalar(
         sa.select(sa.func.count(Citizen.id))
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
                Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)))
-    waiting = hotline_service.list_for_staff(user, False, "open")
-    _load_companies(waiting)
+    waiting = hotline_service.list_for_staff(user, False, "open")  # with their companies
     return {
         "caseload": caseload,
         "pending_proposals": pending_proposals(user),

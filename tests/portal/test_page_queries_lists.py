@@ -130,6 +130,10 @@ def test_consultant_start_page(app, client, auth, people):
     assert after == {"forslag": 6, "svar": 6, "hotline": 6, "kan-ikke-matches": 3, "opfoelgning": 6,
                      "samtaler": 6}
     assert many == few, f"the start page ran {few} statements with 2 cases, {many} with 6"
+    with statements(app) as seen:
+        client.get("/")
+    repeated = [s for s in set(seen) if seen.count(s) > 1]
+    assert not repeated, f"read twice: {repeated}"  # e.g. the hotline requests' companies
 
 
 def test_followup_page(app, client, auth, people):
