@@ -40,7 +40,7 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
         when the backend cannot be reached.
     """
     counts = dict(session.execute(
-        sa.select(OutboxEvent.status, sa.func.count()).where(_not_superseded())
+        sa.select(OutboxEvent.status, sa.func.count()).where(not_superseded())
         .group_by(OutboxEvent.status)).all())
     retrying = session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(
         OutboxEvent.status == "pending", OutboxEvent.last_error.is_not(None)))
@@ -63,7 +63,7 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
     }
 
 
-def _not_superseded() -> sa.ColumnElement[bool]:
+def not_superseded() -> sa.ColumnElement[bool]:
     """A failure counts until a later event for the same row has been indexed."""
     later = aliased(OutboxEvent)
     return sa.or_(OutboxEvent.status != "failed", ~sa.exists().where(
@@ -90,7 +90,7 @@ def last_run(session: Session) -> dict | None:
 
 def failures(session: Session, limit: int = 50) -> list[Failure]:
     """The most recent failed events with their reasons, newest first."""
-    rows = session.scalars(sa.select(OutboxEvent).where(OutboxEvent.status == "failed", _not_superseded())
+    rows = session.scalars(sa.select(OutboxEvent).where(OutboxEvent.status == "failed", not_superseded())
                            .order_by(OutboxEvent.id.desc()).limit(limit))
     return [Failure(r.id, r.entity, r.entity_id, r.last_error or "", r.attempts,
                     r.processed_at.strftime("%Y-%m-%d %H:%M") if r.processed_at else "")

@@ -226,6 +226,8 @@ def test_unreadable_cv_is_a_visible_failure_not_a_crash(app, seed, backend, enco
     auth.login(admin.email)
     page = client.get("/admin/indexer").get_data(as_text=True)
     assert "CV&#39;et kunne ikke læses" in page or "CV'et kunne ikke læses" in page
+    assert f'<a href="/borgere/{broken}">Borger nr. {broken}</a>' in page  # where it is put right
+    assert client.get(f"/borgere/{broken}").status_code == 200
 
 
 def test_admin_page_is_for_administrators_only(app, client, auth, make_user):

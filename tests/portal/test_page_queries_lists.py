@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from portal import proposals
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineRequest, HoursLog, Interview, JobGoal,
-                          Opening, Placement, PlacementEvent, Proposal, User)
+                          Opening, OutboxEvent, Placement, PlacementEvent, Proposal, User)
 from tests.clock import TODAY
 from tests.sql_statements import statements
 
@@ -224,3 +224,32 @@ def test_company_opening_with_its_candidates(app, client, auth, people):
     assert len(set(re.findall(r"Kandidat [0-9a-f]{8}", html))) == 6
     assert audits == 1 and _names_viewed(app) - before == 2 * 6
     assert many == few, f"{url} ran {few} statements with 2 candidates, {many} with 6"
+
+
+def test_admin_start_page_counts_in_one_statement(app, client, auth, people, make_user):
+    """Every figure equals a plain recount, read in one statement; the backlog leads to the
+    page where it is handled."""
+    add_cases(app, people, 3)
+    with app.app_context():  # one failure put right by a later indexing, one still open
+        db.session.add_all([OutboxEvent(entity="citizen", entity_id=1, status="failed", last_error="x"),
+                            OutboxEvent(entity="citizen", entity_id=1, status="done"),
+                            OutboxEvent(entity="opening", entity_id=1, status="failed", last_error="y")])
+        db.session.commit()
+    auth.login(make_user("admin").email)
+    html, read_statements, _ = read(app, client, "/")
+    assert re.search(r"Fejlede: <strong>1</strong>", html)  # as /admin/indexer counts them
+    with app.app_context():
+        expected = {
+            "Virksomheder": db.session.query(Company).count(),
+            "Code of Care-partnere": db.session.query(Company).filter(Company.code_of_care.is_(True)).count(),
+            "Brugere": db.session.query(User).count(),
+            "Borgere": db.session.query(Citizen).count(),
+            "Åbne opslag": db.session.query(Opening).filter(Opening.status == "open").count(),
+            "Forløb": db.session.query(Placement).count(),
+        }
+    shown = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', html))
+    assert {label: int(value) for label, value in shown.items()} == expected
+    assert expected["Borgere"] >= 3 and expected["Forløb"] >= 3
+    assert read_statements <= 3  # the user, the counts, the unread notifications
+    backlog = re.search(r'<p data-testid="index-backlog">(.*?)</p>', html, re.DOTALL)
+    assert backlog and 'href="/admin/indexer"' in backlog.group(1)
