@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..openings.service import CandidateCount, candidate_counts
 from ..placements.service import company_labels
 from store import clock
 from store.index_status import not_superseded
@@ -16,11 +17,6 @@ def for_company(company_id: int) -> dict:
     openings = db.session.scalars(
         sa.select(Opening).where(Opening.company_id == company_id).order_by(Opening.created_at.desc())
     ).all()
-    proposals = dict(db.session.execute(
-        sa.select(Proposal.opening_id, sa.func.count(Proposal.id))
-        .join(Opening).where(Opening.company_id == company_id, Proposal.status == "disclosed")
-        .group_by(Proposal.opening_id)
-    ).all())
     placements = db.session.scalars(
         sa.select(Placement).where(Placement.company_id == company_id).order_by(Placement.start_date.desc())
     ).all()
@@ -35,7 +31,8 @@ def for_company(company_id: int) -> dict:
     active = [p for p in placements if p.end_date is None]
     return {
         "openings": openings,
-        "candidate_counts": proposals,
+        "candidate_counts": candidate_counts(company_id),
+        "empty_count": CandidateCount(),
         "placements": placements,
         "hours_by_placement": hours,
         "active_placements": active,

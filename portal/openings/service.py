@@ -25,7 +25,6 @@ from ..pseudonyms import pseudonym
 
 # Open first: that is what the company works with; closed ones sink to the bottom.
 STATUS_ORDER = {"open": 0, "draft": 1, "filled": 2, "closed": 3}
-SHARED_STATUS = "disclosed"
 
 
 class StaleOpening(Exception):
@@ -56,12 +55,21 @@ EDITABLE_FIELDS = tuple(f.name for f in fields(OpeningData))
 
 
 @dataclass(frozen=True)
+class CandidateCount:
+    """An opening's candidates as the company sees them on the opening's page: proposed to
+    it (every state in ``VISIBLE_TO_COMPANY``), and of those, with the name shared."""
+
+    proposed: int = 0
+    named: int = 0
+
+
+@dataclass(frozen=True)
 class OpeningRow:
-    """One line of the company's list: the opening, its town and shared candidates."""
+    """One line of the company's list: the opening, its town and its candidates."""
 
     opening: Opening
     town: str
-    shared: int
+    candidates: CandidateCount
 
 
 def town_for(postcode: str) -> str:
@@ -77,13 +85,19 @@ def list_for_company(company_id: int) -> list[OpeningRow]:
         sa.select(Opening).where(Opening.company_id == company_id)
         .order_by(order, Opening.created_at.desc(), Opening.id.desc())
     ).all()
-    counts = dict(db.session.execute(
-        sa.select(Proposal.opening_id, sa.func.count(Proposal.id))
-        .join(Opening, Opening.id == Proposal.opening_id)
-        .where(Opening.company_id == company_id, Proposal.status == SHARED_STATUS)
-        .group_by(Proposal.opening_id)
-    ).all())
-    return [OpeningRow(o, town_for(o.postcode), counts.get(o.id, 0)) for o in openings]
+    counts = candidate_counts(company_id)
+    return [OpeningRow(o, town_for(o.postcode), counts.get(o.id, CandidateCount())) for o in openings]
+
+
+def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
+    """Per opening of the company that has any, its candidates (:class:`CandidateCount`)."""
+    named = sa.func.sum(sa.case((Proposal.status == "disclosed", 1), else_=0))
+    return {opening_id: CandidateCount(int(proposed), int(shown)) for opening_id, proposed, shown in
+            db.session.execute(
+                sa.select(Proposal.opening_id, sa.func.count(Proposal.id), named)
+                .join(Opening, Opening.id == Proposal.opening_id)
+                .where(Opening.company_id == company_id, Proposal.status.in_(VISIBLE_TO_COMPANY))
+                .group_by(Proposal.opening_id))}
 
 
 @dataclass(frozen=True)

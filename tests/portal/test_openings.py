@@ -258,12 +258,12 @@ def test_smaajob_over_15_hours_saves_with_a_warning(client, auth, logged_in):
 # --- listing, editing, closing ----------------------------------------------------------
 
 
-def test_list_shows_own_openings_with_disclosed_count_only(app, client, logged_in, make_user):
+def test_list_shows_own_openings_with_the_candidates_their_page_shows(app, client, logged_in, make_user):
     own = make_opening(app, logged_in.company_id, title="Vores praktik", start_date=date(2026, 12, 1))
     other = make_user("company")
     make_opening(app, other.company_id, title="Andres opslag")
     with app.app_context():
-        for status in ("disclosed", "disclosed", "approved", "consented"):
+        for status in ("disclosed", "disclosed", "approved", "consented", "withdrawn", "rejected"):
             citizen = Citizen(name=f"Marker{status}", postcode="8722", benefit_group="kontanthjaelp",
                               readiness_group="i_gang", case_start=date(2026, 1, 5))
             db.session.add(citizen)
@@ -273,8 +273,13 @@ def test_list_shows_own_openings_with_disclosed_count_only(app, client, logged_i
     html = client.get("/opslag/").get_data(as_text=True)
     assert "Vores praktik" in html and "Andres opslag" not in html
     assert "Virksomhedspraktik" in html and "7130 Juelsminde" in html and "01.12.2026" in html
-    assert 'data-testid="shared-count">2<' in html
+    # As the opening's page counts them (every proposal the company may see), two with names.
+    assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået, 2 med navn<' in html
+    assert html.count('data-testid="candidate-count">Ingen endnu<') == 0
+    start = client.get("/").get_data(as_text=True)  # the start page: the same figures, the same link
+    assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået, 2 med navn<' in start
     detail = client.get(f"/opslag/{own}").get_data(as_text=True)
+    assert 'data-testid="shared-count">4 kandidater foreslået' in detail and 'id="kandidater"' in detail
     # Proposed candidates appear by pseudonym only (identity release: tests/portal/test_proposals.py).
     assert detail.count('data-testid="shared-candidate"') == 4
     assert "Marker" not in detail and "Marker" not in html
