@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..openings.service import CandidateCount, candidate_counts
-from ..placements.service import company_labels
+from ..placements.service import company_labels, is_active
 from store import clock
 from store.index_status import not_superseded
 from store.models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
@@ -28,7 +28,8 @@ def for_company(company_id: int) -> dict:
         sa.select(sa.func.count(HotlineRequest.id))
         .where(HotlineRequest.company_id == company_id, HotlineRequest.status != "closed")
     )
-    active = [p for p in placements if p.end_date is None]
+    today = clock.today()
+    active = [p for p in placements if is_active(p, today)]  # as /forloeb counts them
     return {
         "openings": openings,
         "candidate_counts": candidate_counts(company_id),
@@ -36,7 +37,7 @@ def for_company(company_id: int) -> dict:
         "placements": placements,
         "hours_by_placement": hours,
         "active_placements": active,
-        "placement_labels": company_labels(active, clock.today()),
+        "placement_labels": company_labels(active, today),
         "open_requests": open_requests,
     }
 

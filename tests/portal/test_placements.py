@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from store.models import AuditEvent, Citizen, Company, HoursLog, Opening, Placement
+from store.models import AuditEvent, Citizen, Company, HotlineRequest, HoursLog, Opening, Placement
 from portal.placements import service
 from tests.conftest import AuthActions
 
@@ -343,3 +343,28 @@ def test_a_month_inserted_concurrently_becomes_an_update(app, client, auth, worl
     assert post_hours(client, pid, month="2026-01", hours="8").status_code == 302
     assert len(calls) == 2 and hours_rows(app, pid) == {date(2026, 1, 1): Decimal("8")}
     assert "rettet fra 10 til 8 timer" in client.get(f"/forloeb/{pid}").get_data(as_text=True)
+
+
+def test_start_page_lists_the_placements_forloeb_counts_as_running_or_planned(app, client, auth, world, frozen_today):
+    """A running placement with a planned end, and one that starts later, are on the start
+    page as on /forloeb; an ended one is not. The partner's figure is /forloeb's figure."""
+    with app.app_context():
+        planned_end = Placement(citizen_id=db.session.scalar(sa.select(Citizen.id)), company_id=world["a"].company_id,
+                                kind="virksomhedspraktik", start_date=date(2026, 10, 1), end_date=date(2026, 12, 31),
+                                weekly_hours=15)
+        db.session.add(planned_end)
+        db.session.add(HotlineRequest(company_id=world["a"].company_id, category="opgaver", urgency="normal",
+                                      subject="Spørgsmål", status="open", created_by_id=world["a"].id,
+                                      due_at=datetime(2026, 11, 26, 12, tzinfo=timezone.utc)))
+        db.session.commit()
+        planned_id = planned_end.id
+    login(client, auth, "a@firma.dk")
+    start = client.get("/").get_data(as_text=True)
+    listed = set(re.findall(r'href="/forloeb/(\d+)"', start))
+    ids = world["ids"]
+    assert listed == {str(ids["active"]), str(ids["future"]), str(planned_id)}
+    summary = dict(re.findall(r'<td data-testid="summary-([a-z-]+)">([^<]+)<', client.get("/forloeb/").get_data(as_text=True)))
+    assert re.search(r'data-testid="partner-active">(\d+)<', start).group(1) == summary["active"] == "3"
+    assert "31.12.2026" in start and 'data-testid="hours-month-link"' in start
+    alert = re.search(r'data-testid="hotline-alert">(.*?)</div></div>', start, re.DOTALL).group(1)
+    assert 'href="/hotline/"' in alert and "1 åben henvendelse" in alert
