@@ -106,8 +106,10 @@ def company_answers(user: User, today: date) -> list[Answer]:
         else:
             action = ("Start forløbet" if p.status == "disclosed" and p.company_response == "hired"
                       else "Aftal samtale eller start forløb" if p.status == "disclosed"
+                      else "Godkend profilen og del navnet" if p.status == "consented"
                       else "Indhent samtykke og del navnet")
-            answers.append(Answer(p, action, "candidates.proposal", {"proposal_id": p.id}))
+            anchor = {"_anchor": "profil"} if p.status == "consented" else {}
+            answers.append(Answer(p, action, "candidates.proposal", {"proposal_id": p.id, **anchor}))
     return answers
 
 
@@ -167,13 +169,17 @@ class Unmatchable:
 def unmatchable_citizens(user: User) -> list[Unmatchable]:
     """Open cases of the user (VK or adviser) that lack a CV, a jobmål or a VK, by name.
 
+    A citizen whose processing is restricted is left out: nothing may be added to the case,
+    and it is out of matching whatever it lacks.
+
     One statement over the caseload reads the names and what matchability needs (VK, any
     jobmål, the current CV's text: :func:`portal.citizens.queries.matching_facts`).
     """
     found = db.session.execute(
         sa.select(Citizen.id, Citizen.name, Citizen.vk_id, *matching_facts())
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
-               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None),
+               Citizen.restricted.is_(False))  # restricted: not to be edited or matched at all
         .order_by(Citizen.name, Citizen.id))
     lacking = ((cid, name, missing_items(vk_id, goal, cv)) for cid, name, vk_id, goal, cv in found)
     return [Unmatchable(cid, name, missing) for cid, name, missing in lacking if missing]

@@ -60,6 +60,10 @@ def test_counts_match_the_rows_and_every_row_link_resolves(app, client, auth, de
                 assert client.get(link.replace("&amp;", "&")).status_code == 200, link
         seen += len(rows)
     assert seen > 0  # the demo gives the consultant work
+    caseload = re.search(r'<a href="([^"]+)" data-testid="caseload">([\d.]+) borgere', html)
+    assert caseload and caseload.group(1) == "/borgere/"
+    listed = client.get("/borgere/").get_data(as_text=True)  # the same citizens, "mine" by default
+    assert f'af de viste {caseload.group(2)} borgere' in listed, "the caseload figure is the list's"
 
 
 def test_pending_proposals_are_the_consultants_proposed_ones(app, client, auth, demo_consultant):
@@ -143,3 +147,24 @@ def test_interviews_to_arrange_hold_and_report(app, client, auth, make_user):
         db.session.get(Proposal, world["proposal"]).company_response = "hired"
         db.session.commit()
     assert rows() == []  # hired: the row moves to the company answers (start the placement)
+
+
+@pytest.mark.parametrize("status, action, anchor", [
+    ("approved", "Indhent samtykke og del navnet", ""),
+    ("consented", "Godkend profilen og del navnet", "#profil"),  # the consent is there already
+    ("disclosed", "Aftal samtale eller start forløb", ""),
+])
+def test_a_company_answer_names_the_next_step_of_its_state(app, client, auth, make_user, status, action, anchor):
+    from store.models import Citizen
+    from tests.portal.proposal_fixtures import build_world, set_status
+
+    world = build_world(app, make_user)
+    set_status(app, world["proposal"], status, consent=status != "approved")
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.company_response, proposal.company_responded_at = "interested", proposal.decided_at
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    [row] = _rows(_section(client.get("/").get_data(as_text=True), "svar"))
+    assert f'<a href="/kandidater/forslag/{world["proposal"]}{anchor}">{action}</a>' in row

@@ -30,6 +30,7 @@ def test_the_list_is_exactly_the_caseload_citizens_that_are_not_matchable(app, m
             _citizen("Finn Nyt CV", vk_id=me.id, cvs=(" ", "Nu med tekst")),
             _citizen("Gitte Lukket", vk_id=me.id, cvs=(), case_closed=date(2026, 6, 1)),
             _citizen("Hans Andens", vk_id=other.id, cvs=()),
+            _citizen("Ida Begrænset", vk_id=me.id, cvs=(), restricted=True),  # nothing may be added
         ])
         db.session.commit()
         user = db.session.get(User, me.id)
