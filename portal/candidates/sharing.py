@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from .. import proposals
 from ..extensions import db
 from ..notifications.service import notify
+from ..pseudonyms import pseudonym
 from ..webhooks import events as webhook_events
 from . import profile
 from store.models import Proposal, User
@@ -37,6 +38,11 @@ def disclose(proposal: Proposal, user: User) -> None:
     proposals.disclose(proposal, user)  # commits the notices with the disclosure
 
 
+def shared_notice(who: str, title: str) -> str:
+    """The notice that a candidate's name is shared (``who``: the pseudonym, no name)."""
+    return f"Navnet på {who} er delt med jer (kandidat til «{title}»)."
+
+
 def candidate_link(proposal: Proposal) -> str:
     """Where the company handles the candidate: its candidate page, or the opening if none exists."""
     if "openings.candidate" in current_app.view_functions:
@@ -47,7 +53,9 @@ def candidate_link(proposal: Proposal) -> str:
 def _announce(proposal: Proposal) -> None:
     opening = proposal.opening
     link = candidate_link(proposal)
-    text = f"{proposal.citizen.name} er delt med jer som kandidat til «{opening.title}»."
+    # The pseudonym, never the name: a notice is kept, and withdrawing consent hides the
+    # identity again (SECURITY.md); the portal shows the name while the consent holds.
+    text = shared_notice(pseudonym(proposal.citizen_id, opening.id), opening.title)
     body = (f"{text}\n\nJobcentret har delt kandidatens navn og en kort profil med jer. Se profilen, "
             f"kontaktoplysningerne og jeres kontakt i jobcentret i portalen:\n\n{link}\n")
     consent = proposals.active_consent(proposal)

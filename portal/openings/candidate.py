@@ -8,7 +8,7 @@ the identity is logged (``identity_viewed``, ``cv_downloaded``), fail closed.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, send_from_directory
+from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
 from werkzeug.utils import secure_filename
 
 from .. import audit
@@ -75,8 +75,16 @@ def shared_cv(proposal: Proposal):
 def candidate(opening_id: int, proposal_id: int):
     """One candidate on the company's own opening.
 
+    A candidate whose consent was withdrawn is no longer shown: the company is told so on
+    the opening's page, where its notices about the candidate lead (not a 404).
+
     :raise 404: as :func:`visible_proposal`.
     """
+    opening = get_owned_or_404(Opening, opening_id)
+    earlier = db.session.get(Proposal, proposal_id)
+    if earlier is not None and earlier.opening_id == opening.id and earlier.status == "withdrawn":
+        flash("Borgeren har trukket sit samtykke tilbage, så kandidaten vises ikke længere.", "info")
+        return redirect(url_for("openings.detail", opening_id=opening.id))
     opening, proposal = visible_proposal(opening_id, proposal_id)
     shown = service._shared(proposal)  # the allow-list, the same as on the opening's page
     released = shown.name is not None

@@ -232,11 +232,14 @@ def test_disclosure_tells_each_active_company_user_and_no_one_else(app, client, 
             expected = (url_for("openings.candidate", opening_id=world["opening"], proposal_id=world["proposal"])
                         if "openings.candidate" in current_app.view_functions
                         else url_for("openings.detail", opening_id=world["opening"]))
-        assert all(n.link == expected and MARKER in n.text for n in notes)
+            from portal.pseudonyms import pseudonym
+            who = pseudonym(world["citizen"], world["opening"])
+        # A notice is kept: it names the pseudonym, never the citizen (consent can be withdrawn).
+        assert all(n.link == expected and who in n.text and MARKER not in n.text for n in notes)
         mails = db.session.scalars(sa.select(MailMessage)).all()
         assert sorted(m.to_address for m in mails) == sorted([world["company"].email, world["colleague"].email])
         for mail in mails:
-            assert MARKER in mail.body and expected in mail.body
+            assert who in mail.body and MARKER not in mail.body and expected in mail.body
             for secret in (LIMITATION, PHONE, EMAIL, "kontanthjaelp", "Kontanthjælp"):
                 assert secret not in mail.body + mail.subject
 
@@ -421,3 +424,22 @@ def test_the_experience_draft_leaves_out_the_cvs_headings():
 
     assert experience == ("I Somalia kørte jeg lastbil i mange år. "
                           "Chauffør (C/CE) hos Horsens Fjord Distribution.")
+
+
+def test_after_a_withdrawal_the_companys_notice_names_no_one_and_leads_to_the_opening(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data())
+    post(client, world, "profil", **PROFILE)
+    post(client, world, "videregiv")
+    post(client, world, "tilbagekald")
+    assert proposal_row(app, world).status == "withdrawn"
+    auth.switch_to(world["company"].email)
+    notices = client.get("/beskeder/").get_data(as_text=True)
+    assert 'data-testid="notification"' in notices and MARKER not in notices
+    with app.app_context():
+        link = db.session.scalar(sa.select(Notification.link).where(Notification.user_id == world["company"].id))
+    assert link == f"/opslag/{world['opening']}/kandidat/{world['proposal']}"  # where opening it leads
+    response = client.get(link)
+    assert response.status_code == 302 and response.headers["Location"] == f"/opslag/{world['opening']}"
+    opening = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "trukket sit samtykke tilbage" in opening and MARKER not in opening

@@ -168,3 +168,29 @@ def test_driving_licence_yes_becomes_category_b_and_back(migrated_app):
     with db.engine.connect() as connection:
         held = dict(connection.execute(sa.text("SELECT id, driving_licence FROM citizen")).all())
     assert {k: bool(v) for k, v in held.items()} == {1: True, 2: True}
+
+
+def test_shared_notices_written_before_0009_lose_the_name(migrated_app):
+    downgrade(revision="0008")
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    meta = sa.MetaData()
+    meta.reflect(bind=db.engine, only=("company", "user", "notification"))
+    company, user, notice = (meta.tables[t] for t in ("company", "user", "notification"))
+    with db.engine.begin() as connection:
+        connection.execute(company.insert().values(
+            id=1, name="Firma", cvr="12345678", address="", postcode="8722", code_of_care=False,
+            standing_seats=0, active=True, created_at=now))
+        connection.execute(user.insert().values(
+            id=1, email="a@firma.dk", name="A", password_hash="x", role="company", phone="",
+            mail_opt_out=[], company_id=1, active=True, session_token="t", created_at=now))
+        connection.execute(notice.insert(), [
+            dict(id=1, user_id=1, kind="candidate_shared", link="/opslag/1/kandidat/1", created_at=now,
+                 text="Zqnavn Borgersen er delt med jer som kandidat til «Kok i «Kantinen»»."),
+            dict(id=2, user_id=1, kind="hotline_answered", link="/hotline/1", created_at=now,
+                 text="Zqnavn er delt med jer som kandidat til «x»."),  # another kind: untouched
+        ])
+    upgrade()
+    with db.engine.connect() as connection:
+        texts = dict(connection.execute(sa.text("SELECT id, text FROM notification")).all())
+    assert texts == {1: "Navnet på en kandidat er delt med jer (kandidat til «Kok i «Kantinen»»).",
+                     2: "Zqnavn er delt med jer som kandidat til «x»."}
