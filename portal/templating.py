@@ -9,7 +9,9 @@ from store.models import vocab
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(vocab=vocab, navigation=navigation)
+    from .citizens.queries import FIXES
+
+    app.jinja_env.globals.update(vocab=vocab, navigation=navigation, missing_fixes=FIXES)
 
     @app.context_processor
     def _logout_form():

@@ -21,6 +21,9 @@ from store.models.citizens import missing_items
 PER_PAGE = 50
 POLICY_GOAL = 0.85  # share of citizens with CV, jobmål and VK (DOMAIN.md, "80% then 85%")
 
+# A missing item (``missing_items``) → the citizen page where it is put right.
+FIXES = {"CV": "citizens.cv", "jobmål": "citizens.job_goals", "virksomhedskonsulent": "citizens.assign"}
+
 
 @dataclass(frozen=True)
 class CitizenList:

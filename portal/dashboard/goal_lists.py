@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Citizen
-from ..citizens.queries import missing_for_matching
-from ..main.queue import FIXES
+from ..citizens.queries import FIXES, missing_for_matching
 from .facts import Facts
 from .metrics import focus_statuses, matchable_population, whole_months
 

@@ -9,7 +9,7 @@ from ..placements.service import company_labels, is_active
 from store import clock
 from store.index_status import not_superseded
 from store.models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
-                          Proposal, User)
+                          User)
 
 
 def for_company(company_id: int) -> dict:

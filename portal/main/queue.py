@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, selectinload
 
-from ..citizens.queries import matching_facts
+from ..citizens.queries import FIXES, matching_facts
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
@@ -36,7 +36,6 @@ from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
 # What is missing for matching → the citizen page where it is fixed (endpoint).
-FIXES = {"CV": "citizens.cv", "jobmål": "citizens.job_goals", "virksomhedskonsulent": "citizens.assign"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
 """Citizen pages: access, the caseload list, the citizen page, skånehensyn and profile edits."""
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 import pytest
@@ -137,8 +139,25 @@ def test_missing_column_and_completeness_share(app, client, logged_in):
     assert "Klar til matching" in rows["Helt Klar"]
     assert "CV" in rows["Mangler Cv"] and "jobmål" not in rows["Mangler Cv"]
     assert "virksomhedskonsulent" in rows["Mangler Vk"]
-    assert "CV, jobmål, virksomhedskonsulent" in rows["Mangler Alt"]
+    plain = {name: re.sub(r"<[^>]+>", "", row) for name, row in rows.items()}
+    assert "CV, jobmål, virksomhedskonsulent" in plain["Mangler Alt"]
     assert "<strong>25,0 %</strong>" in html and "(1 af 4)" in html and "Målet er 85 %" in html
+    # Each missing item leads to the page where it is put right, as on the start page.
+    fixes = re.findall(r'<a href="([^"]+)" data-testid="fix">', rows["Mangler Alt"])
+    cid = re.search(r'data-citizen-id="(\d+)">\s*<td><a href="[^"]+">Mangler Alt<', html).group(1)
+    assert fixes == [f"/borgere/{cid}/cv", f"/borgere/{cid}/jobmaal", f"/borgere/{cid}/sagsbehandlere"]
+    assert all(client.get(link).status_code == 200 for link in fixes)
+    detail = client.get(f"/borgere/{cid}").get_data(as_text=True)
+    assert re.findall(r'<a href="([^"]+)" data-testid="fix">', detail) == fixes
+    show = re.search(r'<a href="([^"]+)" data-testid="show-incomplete">', html).group(1).replace("&amp;", "&")
+    shown = client.get(show).get_data(as_text=True)
+    assert "Helt Klar" not in shown and all(n in shown for n in ("Mangler Cv", "Mangler Vk", "Mangler Alt"))
+
+
+def test_a_restricted_citizens_missing_items_are_not_offered_as_fixes(app, client, logged_in):
+    cid = make_citizen(app, name="Begrænset Borger", vk_id=logged_in.id, goals=(), restricted=True)
+    detail = client.get(f"/borgere/{cid}").get_data(as_text=True)
+    assert "Mangler: <strong>jobmål</strong>" in detail and 'data-testid="fix"' not in detail
 
 
 def test_share_counts_the_latest_cv_only(app, client, logged_in):

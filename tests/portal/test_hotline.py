@@ -382,3 +382,20 @@ def test_the_staff_list_reads_the_companies_in_one_statement(app, client, auth, 
     many, html = count()
     assert all(f"Sag {i}" in html for i in range(6))
     assert many == few
+
+
+def test_the_request_page_leads_to_its_placement_for_company_and_staff(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    file_request(client, placement=str(world["ids"]["active"]))
+    [req] = all_requests(app)
+    placement = world["ids"]["active"]
+    cell = re.search(r'data-testid="placement">(.*?)</td>', client.get(f"/hotline/{req.id}").get_data(as_text=True),
+                     re.DOTALL).group(1)
+    assert re.findall(r'href="([^"]+)"', cell) == [f"/forloeb/{placement}"] and MARKER not in cell
+    assert client.get(f"/forloeb/{placement}").status_code == 200
+    login(client, auth, "vk@jc.dk")
+    cell = re.search(r'data-testid="placement">(.*?)</td>', client.get(f"/hotline/{req.id}").get_data(as_text=True),
+                     re.DOTALL).group(1)
+    links = re.findall(r'href="([^"]+)"', cell)
+    assert links[0] == f"/forloeb/{placement}/konsulent" and len(links) == 2
+    assert all(client.get(link).status_code == 200 for link in links)
