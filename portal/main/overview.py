@@ -51,9 +51,9 @@ def for_admin() -> dict:
         "Virksomheder": count(Company),
         "Code of Care-partnere": count(Company, Company.code_of_care.is_(True)),
         "Brugere": count(User),
-        "Borgere": count(Citizen),
+        "Borgere med åben sag": count(Citizen, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)),
         "Åbne opslag": count(Opening, Opening.status == "open"),
-        "Forløb": count(Placement),
+        "Forløb i alt": count(Placement),
         "outbox_pending": count(OutboxEvent, OutboxEvent.status == "pending"),
         # as /admin/indexer counts them: a failure put right by a later indexing is gone
         "outbox_failed": count(OutboxEvent, OutboxEvent.status == "failed", not_superseded()),
