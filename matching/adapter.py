@@ -7,7 +7,10 @@ part of the adapted encoder's name (``e5-small-4bit+occupation-v1``), so the emb
 and the index (keyed on the encoder name) are rebuilt when the adapter changes.
 
 Shipped adapters live in ``matching/adapters/<version>.npz`` with their provenance beside
-them (``matching/adapters/PROVENANCE.md``). The same setting can also name a fine-tune of
+them (``matching/adapters/PROVENANCE.md``). An adapter may also carry concept anchors
+(``python -m matching.train --mode anchors``, see ``matching.anchors``): after the map, each
+vector is moved toward the mean of its nearest ESCO concept centroids, a fixed table built from
+the training lists, so a text's vector stays a function of that text alone. The same setting can also name a fine-tune of
 e5 itself (``matching/adapters/<version>.patch``, see ``matching.e5_patch``): then the
 encoder is not wrapped but served from the patched model file.
 """
@@ -46,6 +49,9 @@ class Adapter:
         weight, bias: The linear part, (dim, dim) and (dim,).
         hidden: Optional residual block (W1, b1, W2) or None.
         meta: Training metadata (command, date, held-out figures, calibration).
+        anchors: Optional (concepts, dim) unit rows: ESCO concept centroids in the mapped space.
+        anchor_k: How many nearest anchors a vector is moved toward.
+        anchor_weight: How far: ``normalise(v + anchor_weight * mean of the k nearest)``.
     """
 
     version: str
@@ -54,6 +60,9 @@ class Adapter:
     bias: np.ndarray
     hidden: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     meta: dict = field(default_factory=dict)
+    anchors: np.ndarray | None = None
+    anchor_k: int = 3
+    anchor_weight: float = 0.3
 
     @property
     def dimension(self) -> int:
@@ -78,7 +87,34 @@ class Adapter:
             out = out + np.maximum(vectors @ w1 + b1, 0.0) @ w2
         out[empty] = 0.0  # text without content has no direction, adapted or not
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        out = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        if self.anchors is not None:
+            out = anchor(out, self.anchors, self.anchor_k, self.anchor_weight)
+        return out
+
+
+ANCHOR_ROWS = 512  # rows per similarity block: bounds memory (512 x concepts float64)
+
+
+def anchor(vectors: np.ndarray, anchors: np.ndarray, k: int, weight: float) -> np.ndarray:
+    """Move each unit row toward the mean of its ``k`` most similar ``anchors``, renormalised.
+
+    ``normalise(v + weight * mean(anchors[top k of v . anchors]))``; a zero row stays zero. Each
+    row depends on itself and the fixed anchors only (its neighbours are sorted by index before
+    averaging, so the order of the sum never depends on the batch).
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    out = vectors.astype(np.float64, copy=True)
+    table = np.asarray(anchors, dtype=np.float64)
+    k = min(k, len(table))
+    for start in range(0, len(vectors), ANCHOR_ROWS):
+        block = out[start:start + ANCHOR_ROWS]
+        sims = block @ table.T
+        top = np.sort(np.argpartition(-sims, k - 1, axis=1)[:, :k], axis=1)
+        block += weight * table[top].mean(axis=1)
+    out[~vectors.any(axis=1)] = 0.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def adapter_path(spec: str) -> Path:
@@ -111,6 +147,7 @@ def load_adapter(spec: str) -> Adapter:
             if "W1" in data.files:
                 hidden = (data["W1"].astype(np.float32), data["b1"].astype(np.float32),
                           data["W2"].astype(np.float32))
+            anchors = data["A"].astype(np.float32) if "A" in data.files else None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise AdapterError(f"adapter file {path} is not a valid adapter: {exc}") from exc
     if weight.ndim != 2 or weight.shape[0] != weight.shape[1] or bias.shape != (weight.shape[1],):
@@ -120,7 +157,21 @@ def load_adapter(spec: str) -> Adapter:
     version, base = meta.get("version"), meta.get("base_encoder")
     if not isinstance(version, str) or not isinstance(base, str):
         raise AdapterError(f"adapter file {path} lacks its version or base encoder in its metadata")
-    adapter = Adapter(version, base, weight, bias, hidden, meta)
+    anchoring = {}
+    if anchors is not None:
+        settings = meta.get("anchors")
+        if not isinstance(settings, dict):
+            raise AdapterError(f"adapter file {path} has anchors but no 'anchors' settings in its metadata")
+        k, anchor_weight = settings.get("k"), settings.get("weight")
+        if anchors.ndim != 2 or anchors.shape[1] != weight.shape[1] or len(anchors) == 0:
+            raise AdapterError(f"adapter file {path} has anchors of the wrong shape {anchors.shape}")
+        if not np.isfinite(anchors).all():
+            raise AdapterError(f"adapter file {path} has non-finite anchors")
+        if not isinstance(k, int) or not 1 <= k <= len(anchors) or not isinstance(anchor_weight, (int, float)) \
+                or not 0.0 <= anchor_weight:
+            raise AdapterError(f"adapter file {path} has invalid anchor settings {settings}")
+        anchoring = {"anchors": anchors, "anchor_k": k, "anchor_weight": float(anchor_weight)}
+    adapter = Adapter(version, base, weight, bias, hidden, meta, **anchoring)
     with _LOCK:
         _LOADED[path] = adapter
     return adapter

@@ -6,6 +6,8 @@ Usage::
         [--max-texts N] [--epochs 12] [--kind linear|mlp] [--hard-negatives 0] [--data DIR]
     python -m matching.train --mode finetune [--steps N] [--out matching/adapters/ft-v1.patch]
         (fine-tunes e5's top layers instead: see matching.finetune)
+    python -m matching.train --mode anchors --adapter occupation-v1 --out FILE.npz
+        (adds ESCO concept anchors to an adapter: see matching.anchors)
 
 Reads the national occupation lists in ``/work/shared/data/melo-train`` (MIT, ESCO names;
 never ``melo/``, which stays the evaluation), encodes every selected text with the
@@ -424,9 +426,10 @@ def save_adapter(result: dict, out: Path, meta: dict) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matching.train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=("adapter", "finetune"), default="adapter",
+    parser.add_argument("--mode", choices=("adapter", "finetune", "anchors"), default="adapter",
                         help="adapter: linear map on frozen vectors (this command); finetune: e5's top "
-                             "layers (python -m matching.train --mode finetune --help)")
+                             "layers (python -m matching.train --mode finetune --help); anchors: concept "
+                             "anchors for an adapter (--mode anchors --help)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="melo-train folder")
     parser.add_argument("--out", type=Path, default=None, help="adapter file to write (.npz)")
     parser.add_argument("--version", default=None, help="adapter version (default: the --out file's stem)")
@@ -462,12 +465,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     mode = argparse.ArgumentParser(add_help=False)
-    mode.add_argument("--mode", choices=("adapter", "finetune"), default="adapter")
+    mode.add_argument("--mode", choices=("adapter", "finetune", "anchors"), default="adapter")
     chosen, rest = mode.parse_known_args(argv)
     if chosen.mode == "finetune":
         from matching.finetune import main as finetune_main
 
         return finetune_main(rest)
+    if chosen.mode == "anchors":
+        from matching.anchors import main as anchors_main
+
+        return anchors_main(rest)
     args = _parser().parse_args(rest)
     started = time.perf_counter()
     try:
