@@ -25,7 +25,7 @@ def test_consultant_adds_a_job_goal_and_a_cv_and_sees_indexing_pending(page, liv
     citizen_id = make_citizen(live_app, name="Jonas Kjær", vk_id=consultant.id, cv_text=None)
     login(page, consultant.email)
 
-    page.get_by_role("link", name="Borgere").click()
+    page.get_by_role("link", name="Borgere", exact=True).click()  # the menu, not the caseload figure
     row = page.get_by_test_id("citizen-row").filter(has_text="Jonas Kjær")
     assert "CV" in row.get_by_test_id("missing").inner_text()
     row.get_by_role("link", name="Jonas Kjær").click()
