@@ -13,7 +13,7 @@ from matching import adapter as adapter_module
 from matching import anchors as anchors_module
 from matching import train
 from matching.adapter import Adapter, AdapterError, anchor, load_adapter
-from matching.encoders import E5Encoder, HashingEncoder
+from matching.encoders import E5Encoder, HashingEncoder, make_encoder
 from matching.relevance import RelevanceConfig
 
 
@@ -127,6 +127,9 @@ def test_the_shipped_anchored_adapter_is_occupation_v1_plus_its_anchors():
     assert high == 1.0 and low == pytest.approx(anchored.meta["summary"]["anchors"]["range_low"], abs=0.001)
     assert RelevanceConfig().range_for(f"{E5Encoder().name}+occupation-v1") == (0.24, 1.0)
     assert anchored.meta["command"].startswith("python -m matching.train --mode anchors")
+    # Selected like any shipped version (MATCHING_ADAPTER, "e5+<version>"); the model is not loaded.
+    assert make_encoder("e5+occupation-v1-anchored").name == "e5-small-4bit+occupation-v1-anchored"
+    assert make_encoder("e5", "occupation-v1-anchored").adapter is anchored
 
 
 def _lists(root: Path) -> Path:
