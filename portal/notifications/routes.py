@@ -5,7 +5,7 @@ a POST with CSRF.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from . import bp, service
@@ -22,8 +22,9 @@ def _safe_link(link: str) -> str:
 @bp.get("/")
 @login_required
 def index():
-    """The user's notifications, newest first, unread marked."""
-    return render_template("notifications/index.html", items=service.latest(current_user.id),
+    """The user's notifications, newest first, unread marked; ``?side=N`` pages through them."""
+    page = service.page_of(current_user.id, request.args.get("side", 1, type=int) or 1)
+    return render_template("notifications/index.html", items=page.items, page=page,
                            vocab_kinds=service.NOTIFICATION_KINDS,
                            open_form=OpenForm(formdata=None), all_form=MarkAllReadForm(formdata=None))
 

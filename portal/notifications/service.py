@@ -117,11 +117,18 @@ def unread_count(user_id: int) -> int:
                              .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
-def latest(user_id: int, limit: int = 100) -> list[Notification]:
-    """The user's notifications, newest first."""
-    return list(db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user_id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+PER_PAGE = 50
+
+
+def page_of(user_id: int, page: int = 1):
+    """One page (``PER_PAGE``) of the user's notifications, newest first: every one can be
+    reached, however many there are (a page past the end is the last one)."""
+    query = (sa.select(Notification).where(Notification.user_id == user_id)
+             .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    found = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    if not found.items and found.pages and page > found.pages:
+        found = db.paginate(query, page=found.pages, per_page=PER_PAGE, error_out=False)
+    return found
 
 
 def open_item(user_id: int, notification_id: int) -> Notification | None:

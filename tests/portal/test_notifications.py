@@ -78,6 +78,31 @@ def test_the_list_is_newest_first_with_unread_marked(app, client, auth, people):
     assert html.count('data-unread="true"') == 2
 
 
+def test_every_notification_can_be_reached_however_many_there_are(app, client, auth, people):
+    from datetime import datetime, timedelta, timezone
+
+    from portal.notifications.service import PER_PAGE
+
+    start = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    with app.app_context():
+        db.session.add_all([Notification(user_id=people["company"].id, kind="hotline_answered", text=f"Besked {n:03d}",
+                                         link="/hotline/", created_at=start + timedelta(minutes=n))
+                            for n in range(PER_PAGE * 2 + 5)])
+        db.session.commit()
+    auth.login("hr@firma.dk")
+    seen, url = [], "/beskeder/"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r"Besked (\d{3})", html)
+        older = re.search(r'<a href="([^"]+)" rel="next">Ældre beskeder</a>', html)
+        url = older.group(1) if older else None
+    assert seen == [f"{n:03d}" for n in reversed(range(PER_PAGE * 2 + 5))]  # all, newest first, once
+    assert badge(html) == str(PER_PAGE * 2 + 5) and "af 105 beskeder" in html
+    last = client.get("/beskeder/?side=99").get_data(as_text=True)  # past the end: the last page
+    assert re.findall(r"Besked (\d{3})", last) == ["004", "003", "002", "001", "000"]
+    assert client.get("/beskeder/?side=abc").status_code == 200
+
+
 def test_opening_an_item_marks_it_read_and_goes_to_its_link(app, client, auth, people):
     note_id = add_note(app, people["company"].id, "Svar fra hotline", link="/hotline/")
     add_note(app, people["company"].id, "Endnu en")
