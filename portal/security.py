@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 from .auth.sessions import enforce_absolute_timeout
 
@@ -11,8 +12,23 @@ CSP = (
 )
 
 
+class PageSessionInterface(SecureCookieSessionInterface):
+    """Only pages write the session cookie, never static files.
+
+    A permanent session is written back on every response (the idle timeout is refreshed), as
+    it was when that request began. A stylesheet or font still loading while a form is
+    answered would then write back the older session and drop what the answer stored: its
+    flash message, a fresh-login confirmation. Seen as a rare e2e failure (the "Profilen ... er
+    godkendt." message missing after a redirect). Pages still refresh the timeout.
+    """
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        return request.endpoint != "static" and super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
     production = app.config["JOBBRO_ENV"] == "production"
+    app.session_interface = PageSessionInterface()
 
     @app.before_request
     def _session_rules() -> None:

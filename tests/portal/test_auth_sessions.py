@@ -92,3 +92,23 @@ def test_strong_session_protection_ends_a_session_used_by_another_client(app, cl
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     # The same cookie from the owner's own browser still works.
     assert _is_logged_in(client)
+
+
+def test_a_static_file_never_writes_back_an_older_session(app, client, auth, make_user):
+    """A stylesheet requested with the session as it was before a form's answer (still loading
+    when the answer came) must not write that older session back: the answer's flash would be
+    lost. Pages still refresh the session (its idle timeout)."""
+    user = make_user("company")
+    auth.login(user.email)
+    assert "session=" in client.get("/").headers.get("Set-Cookie", "")  # a page refreshes it
+    older = client.get_cookie("session").value
+    token = auth.csrf_token("/beskeder/indstillinger")
+    answer = client.post("/beskeder/indstillinger", data={"csrf_token": token})
+    assert answer.status_code == 302  # "Dine valg er gemt." waits in the new session
+    newer = client.get_cookie("session").value
+    assert newer != older
+    client.set_cookie("session", older)  # the stylesheet's request left before the answer came
+    stale = client.get("/static/css/jobbro.css")
+    assert stale.status_code == 200 and "Set-Cookie" not in stale.headers
+    client.set_cookie("session", newer)  # what the browser keeps, since nothing overwrote it
+    assert "Dine valg er gemt." in client.get(answer.headers["Location"]).get_data(as_text=True)
