@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Citizen
-from ..citizens.queries import FIXES, missing_for_matching
+from ..citizens.queries import missing_for_matching
 from .facts import Facts
 from .metrics import focus_statuses, matchable_population, whole_months
 
@@ -99,10 +99,6 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1)
         rows.append(MatchableMiss(citizen, missing[citizen.id], not missing[citizen.id]))
     return GoalList(rows, len(ids), len(population), page)
 
-
-def fix_endpoints() -> dict[str, str]:
-    """Missing item → the citizen page where it is fixed (the start page's table)."""
-    return dict(FIXES)
 
 
 def _clamp(page: int, total: int) -> int:

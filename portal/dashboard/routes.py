@@ -14,7 +14,7 @@ from .charts import chart_series
 from .export import render_csv
 from .facts import load_facts
 from .forms import GOALS, PARTIAL, SCOPES, FilterForm, GoalListForm, month_label
-from .goal_lists import fix_endpoints, focus_misses, matchable_misses
+from .goal_lists import focus_misses, matchable_misses
 from .metrics import compute_all, compute_trend
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
@@ -75,7 +75,7 @@ def goal_list():
     return render_template(
         "dashboard/goal_list.html", form=form, goal=goal, goal_label=GOALS[goal], result=result,
         as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind],
-        fixes=fix_endpoints(), page_args=args,
+        page_args=args,
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
 
 

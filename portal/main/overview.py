@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import url_for
 
 from ..extensions import db
-from ..openings.service import CandidateCount, candidate_counts
+from ..openings.service import candidate_counts
 from ..placements.service import company_labels, is_active
 from store import clock
 from store.index_status import not_superseded
@@ -33,7 +34,6 @@ def for_company(company_id: int) -> dict:
     return {
         "openings": openings,
         "candidate_counts": candidate_counts(company_id),
-        "empty_count": CandidateCount(),
         "placements": placements,
         "hours_by_placement": hours,
         "active_placements": active,
@@ -47,20 +47,23 @@ def for_admin() -> dict:
     def count(model, *where):
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
-    figures = {
-        "Virksomheder": count(Company),
-        "Code of Care-partnere": count(Company, Company.code_of_care.is_(True)),
-        "Brugere": count(User),
-        "Borgere med åben sag": count(Citizen, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)),
-        "Åbne opslag": count(Opening, Opening.status == "open"),
-        "Forløb i alt": count(Placement),
-        "outbox_pending": count(OutboxEvent, OutboxEvent.status == "pending"),
-        # as /admin/indexer counts them: a failure put right by a later indexing is gone
-        "outbox_failed": count(OutboxEvent, OutboxEvent.status == "failed", not_superseded()),
-    }
-    values = dict(zip(figures, db.session.execute(sa.select(*figures.values())).one()))
+    # (label, count, the list of its rows; None: no one list holds every placement ever)
+    figures = [
+        ("Virksomheder", count(Company), url_for("admin.companies")),
+        ("Code of Care-partnere", count(Company, Company.code_of_care.is_(True)), url_for("admin.companies")),
+        ("Brugere", count(User), url_for("admin.users")),
+        ("Borgere med åben sag", count(Citizen, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)),
+         url_for("citizens.index", scope="all")),
+        ("Åbne opslag", count(Opening, Opening.status == "open"), url_for("candidates.index", alle=1)),
+        ("Forløb i alt", count(Placement), None),
+    ]
+    backlog = [count(OutboxEvent, OutboxEvent.status == "pending"),
+               # as /admin/indexer counts them: a failure put right by a later indexing is gone
+               count(OutboxEvent, OutboxEvent.status == "failed", not_superseded())]
+    *values, pending, failed = db.session.execute(
+        sa.select(*(expr for _, expr, _ in figures), *backlog)).one()
     return {
-        "counts": {label: values[label] for label in list(figures)[:6]},
-        "outbox_pending": values["outbox_pending"],
-        "outbox_failed": values["outbox_failed"],
+        "figures": [(label, value, link) for (label, _, link), value in zip(figures, values)],
+        "outbox_pending": pending,
+        "outbox_failed": failed,
     }

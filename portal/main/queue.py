@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, selectinload
 
-from ..citizens.queries import FIXES, matching_facts
+from ..citizens.queries import matching_facts
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
@@ -35,7 +35,6 @@ from store import clock
 from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
-# What is missing for matching → the citizen page where it is fixed (endpoint).
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,5 +203,4 @@ def for_consultant(user: User, today: date) -> dict:
         "incomplete": unmatchable_citizens(user),
         "followups": placements_to_follow_up(user, today),
         "interviews": interviews_to_arrange(user, clock.utcnow()),
-        "fixes": FIXES,
     }

@@ -69,7 +69,7 @@ class OpeningRow:
 
     opening: Opening
     town: str
-    candidates: CandidateCount
+    candidates: CandidateCount | None  # None: no proposal yet
 
 
 def town_for(postcode: str) -> str:
@@ -86,7 +86,7 @@ def list_for_company(company_id: int) -> list[OpeningRow]:
         .order_by(order, Opening.created_at.desc(), Opening.id.desc())
     ).all()
     counts = candidate_counts(company_id)
-    return [OpeningRow(o, town_for(o.postcode), counts.get(o.id, CandidateCount())) for o in openings]
+    return [OpeningRow(o, town_for(o.postcode), counts.get(o.id)) for o in openings]
 
 
 def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
