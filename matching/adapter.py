@@ -10,7 +10,11 @@ Shipped adapters live in ``matching/adapters/<version>.npz`` with their provenan
 them (``matching/adapters/PROVENANCE.md``). An adapter may also carry concept anchors
 (``python -m matching.train --mode anchors``, see ``matching.anchors``): after the map, each
 vector is moved toward the mean of its nearest ESCO concept centroids, a fixed table built from
-the training lists, so a text's vector stays a function of that text alone. The same setting can also name a fine-tune of
+the training lists, so a text's vector stays a function of that text alone. Anchoring may be
+limited to title-like texts (``full_chars``/``zero_chars`` in the file's anchor settings: the
+full weight up to ``full_chars`` characters, none from ``zero_chars`` on, linear between; see
+:func:`anchor_weights`), so jobmål and opening titles are anchored and CVs and whole openings
+are not. The same setting can also name a fine-tune of
 e5 itself (``matching/adapters/<version>.patch``, see ``matching.e5_patch``): then the
 encoder is not wrapped but served from the patched model file.
 """
@@ -52,6 +56,9 @@ class Adapter:
         anchors: Optional (concepts, dim) unit rows: ESCO concept centroids in the mapped space.
         anchor_k: How many nearest anchors a vector is moved toward.
         anchor_weight: How far: ``normalise(v + anchor_weight * mean of the k nearest)``.
+        anchor_chars: None (every text is anchored alike) or (full_chars, zero_chars): the
+            weight shrinks with the text's length (:func:`anchor_weights`), so ``apply``
+            needs the texts.
     """
 
     version: str
@@ -63,21 +70,30 @@ class Adapter:
     anchors: np.ndarray | None = None
     anchor_k: int = 3
     anchor_weight: float = 0.3
+    anchor_chars: tuple[int, int] | None = None
 
     @property
     def dimension(self) -> int:
         return int(self.weight.shape[1])
 
-    def apply(self, vectors: np.ndarray) -> np.ndarray:
+    def apply(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """Map (n, dim) vectors; float32 rows of unit length (a zero row stays zero).
 
+        ``texts`` are the texts the vectors were encoded from, row for row; only an adapter
+        whose anchoring depends on the text's length (``anchor_chars``) reads them.
+
         Raises:
-            AdapterError: the vectors have the wrong width.
+            AdapterError: the vectors have the wrong width, or the adapter needs the texts
+                and they are missing or of another count.
         """
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != self.weight.shape[0]:
             raise AdapterError(f"adapter {self.version} expects (n, {self.weight.shape[0]}) vectors, "
                                f"got {vectors.shape}")
+        if self.anchors is not None and self.anchor_chars is not None \
+                and (texts is None or len(texts) != len(vectors)):
+            raise AdapterError(f"adapter {self.version} anchors by text length: it needs the {len(vectors)} "
+                               f"texts of the vectors, got {'none' if texts is None else len(texts)}")
         if len(vectors) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
         empty = ~vectors.any(axis=1)
@@ -89,32 +105,52 @@ class Adapter:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         out = (out / np.maximum(norms, 1e-12)).astype(np.float32)
         if self.anchors is not None:
-            out = anchor(out, self.anchors, self.anchor_k, self.anchor_weight)
+            weight = (self.anchor_weight if self.anchor_chars is None
+                      else anchor_weights(texts, self.anchor_weight, *self.anchor_chars))
+            out = anchor(out, self.anchors, self.anchor_k, weight)
         return out
 
 
 ANCHOR_ROWS = 512  # rows per similarity block: bounds memory (512 x concepts float64)
 
 
-def anchor(vectors: np.ndarray, anchors: np.ndarray, k: int, weight: float) -> np.ndarray:
+def anchor_weights(texts: Sequence[str], weight: float, full_chars: int, zero_chars: int) -> np.ndarray:
+    """Per text, how far its vector moves toward its anchors: shorter texts (titles) move more.
+
+    ``weight`` for a text of at most ``full_chars`` characters (surrounding whitespace not
+    counted), 0 from ``zero_chars`` on, linear between; rounded to 1e-6. A function of each
+    text alone (its length), never of the other texts.
+    """
+    lengths = np.array([len(t.strip()) for t in texts], dtype=np.float64)
+    share = np.clip((zero_chars - lengths) / (zero_chars - full_chars), 0.0, 1.0)
+    return np.round(weight * share, 6)
+
+
+def anchor(vectors: np.ndarray, anchors: np.ndarray, k: int, weight: float | np.ndarray) -> np.ndarray:
     """Move each unit row toward the mean of its ``k`` most similar ``anchors``, renormalised.
 
-    ``normalise(v + weight * mean(anchors[top k of v . anchors]))``; a zero row stays zero. Each
-    row depends on itself and the fixed anchors only (its neighbours are sorted by index before
-    averaging, so the order of the sum never depends on the batch).
+    ``normalise(v + weight * mean(anchors[top k of v . anchors]))``; a zero row stays zero.
+    ``weight`` is one number or one per row (:func:`anchor_weights`; a row of weight 0 is left
+    as it is). Each row depends on itself, its weight and the fixed anchors only (its
+    neighbours are sorted by index before averaging, so the order of the sum never depends on
+    the batch).
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     out = vectors.astype(np.float64, copy=True)
     table = np.asarray(anchors, dtype=np.float64)
+    weights = np.broadcast_to(np.asarray(weight, dtype=np.float64), (len(vectors),))
     k = min(k, len(table))
     for start in range(0, len(vectors), ANCHOR_ROWS):
         block = out[start:start + ANCHOR_ROWS]
         sims = block @ table.T
         top = np.sort(np.argpartition(-sims, k - 1, axis=1)[:, :k], axis=1)
-        block += weight * table[top].mean(axis=1)
+        block += weights[start:start + ANCHOR_ROWS, None] * table[top].mean(axis=1)
     out[~vectors.any(axis=1)] = 0.0
     norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+    out = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+    still = weights == 0.0
+    out[still] = vectors[still]  # exactly as they came, not renormalised once more
+    return out
 
 
 def adapter_path(spec: str) -> Path:
@@ -170,11 +206,27 @@ def load_adapter(spec: str) -> Adapter:
         if not isinstance(k, int) or not 1 <= k <= len(anchors) or not isinstance(anchor_weight, (int, float)) \
                 or not 0.0 <= anchor_weight:
             raise AdapterError(f"adapter file {path} has invalid anchor settings {settings}")
-        anchoring = {"anchors": anchors, "anchor_k": k, "anchor_weight": float(anchor_weight)}
+        chars = _anchor_chars(settings, path)
+        anchoring = {"anchors": anchors, "anchor_k": k, "anchor_weight": float(anchor_weight), "anchor_chars": chars}
     adapter = Adapter(version, base, weight, bias, hidden, meta, **anchoring)
     with _LOCK:
         _LOADED[path] = adapter
     return adapter
+
+
+def _anchor_chars(settings: dict, path: Path) -> tuple[int, int] | None:
+    """The (full_chars, zero_chars) of anchor settings, or None when anchoring ignores length.
+
+    Raises:
+        AdapterError: only one of the two, or not whole numbers with 0 <= full_chars < zero_chars.
+    """
+    full, zero = settings.get("full_chars"), settings.get("zero_chars")
+    if full is None and zero is None:
+        return None
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (full, zero)) or not 0 <= full < zero:
+        raise AdapterError(f"adapter file {path} has invalid anchor settings {settings}: full_chars and "
+                           f"zero_chars must be whole numbers with 0 <= full_chars < zero_chars")
+    return full, zero
 
 
 def shipped_versions() -> list[str]:
@@ -222,10 +274,10 @@ class AdaptedEncoder:
         return self.adapter.dimension
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.adapter.apply(self.base.encode_queries(texts))
+        return self.adapter.apply(self.base.encode_queries(texts), texts)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self.adapter.apply(self.base.encode_passages(texts))
+        return self.adapter.apply(self.base.encode_passages(texts), texts)
 
 
 def with_adapter(encoder: Encoder, spec: str | None) -> Encoder:

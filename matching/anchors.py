@@ -12,7 +12,10 @@ Every ESCO name of the chosen MELO training lists (``/work/shared/data/melo-trai
 (the concept is the first part of the element id; a concept's names in several languages share
 one centroid). The new adapter file holds the source adapter's map plus these centroids
 (float16 ``A``) and the settings ``{"k", "weight"}``: at run time ``matching.adapter.anchor``
-moves each vector toward the mean of its ``k`` nearest centroids by ``weight``. The table is a
+moves each vector toward the mean of its ``k`` nearest centroids by ``weight``. With
+``--title-chars FULL ZERO`` the settings also hold ``full_chars``/``zero_chars``: the weight
+then shrinks with the text's length (``matching.adapter.anchor_weights``), so titles and jobmål
+are anchored and CVs and whole openings are not. The table is a
 fixed artefact, made of ESCO names only, so a vector (and a pair's score) stays a function of
 its text alone, whatever else is indexed. numpy only; prints a JSON summary on the last line.
 """
@@ -90,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="melo-train list folders whose ESCO names make the centroids")
     parser.add_argument("--k", type=int, default=3, help="nearest centroids a vector moves toward")
     parser.add_argument("--weight", type=float, default=0.3, help="how far it moves")
+    parser.add_argument("--title-chars", type=int, nargs=2, default=None, metavar=("FULL", "ZERO"),
+                        help="anchor by text length: the full weight up to FULL characters, none from ZERO "
+                             "on, linear between (titles and jobmål anchored, CVs and whole openings not); "
+                             "default: every text alike")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="melo-train folder")
     parser.add_argument("--out", type=Path, required=True, help="adapter file to write (.npz)")
     parser.add_argument("--version", default=None, help="adapter version (default: the --out file's stem)")
@@ -112,6 +119,9 @@ def main(argv: Sequence[str] | None = None, encode=None) -> int:
     args = _parser().parse_args(argv)
     if args.k < 1 or args.weight < 0:
         print("error: --k must be at least 1 and --weight at least 0", file=sys.stderr)
+        return 2
+    if args.title_chars is not None and not 0 <= args.title_chars[0] < args.title_chars[1]:
+        print("error: --title-chars needs 0 <= FULL < ZERO", file=sys.stderr)
         return 2
     if args.out.suffix != ".npz":
         print("error: --out must end in .npz", file=sys.stderr)
@@ -156,13 +166,16 @@ def main(argv: Sequence[str] | None = None, encode=None) -> int:
     low = range_low(sample, anchor(sample, table16.astype(np.float32), args.k, args.weight),
                     RelevanceConfig().range_for(source_name)[0])
     version = args.version or args.out.stem
+    settings = {"k": args.k, "weight": args.weight}
+    if args.title_chars is not None:
+        settings.update(full_chars=args.title_chars[0], zero_chars=args.title_chars[1])
     summary = {"names": int(len(vectors)), "concepts": len(labels), "lists": list(args.lists),
-               "source_adapter": args.adapter, "k": args.k, "weight": args.weight,
+               "source_adapter": args.adapter, **settings,
                "range_low": round(low, 4), "not_encoded": int((~keep).sum())}
     meta = {"version": version, "base_encoder": base_name, "kind": "linear+anchors",
             "dimension": int(weight.shape[1]),
             "command": "python -m matching.train --mode anchors " + " ".join(sys.argv[1:] if argv is None else argv),
-            "trained": _dt.date.today().isoformat(), "anchors": {"k": args.k, "weight": args.weight},
+            "trained": _dt.date.today().isoformat(), "anchors": settings,
             "summary": {**source_meta.get("summary", {}), "anchors": summary},
             "source_meta": {key: source_meta.get(key) for key in ("version", "command", "trained")}}
     args.out.parent.mkdir(parents=True, exist_ok=True)

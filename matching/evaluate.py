@@ -186,7 +186,7 @@ def _encode_cached(encoder: Encoder, role: str, texts: list[str], what: str,
             vectors = _encode(encode, texts, what)
             cache_dir.mkdir(parents=True, exist_ok=True)
             np.save(path, vectors)
-    return adapter.apply(vectors) if adapter is not None else vectors
+    return adapter.apply(vectors, texts) if adapter is not None else vectors
 
 
 def evaluate(encoder: Encoder, queries: dict[str, str], corpus: dict[str, str],

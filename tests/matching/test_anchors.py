@@ -12,7 +12,7 @@ import pytest
 from matching import adapter as adapter_module
 from matching import anchors as anchors_module
 from matching import train
-from matching.adapter import Adapter, AdapterError, anchor, load_adapter
+from matching.adapter import Adapter, AdapterError, anchor, anchor_weights, load_adapter
 from matching.encoders import E5Encoder, HashingEncoder, make_encoder
 from matching.relevance import RelevanceConfig
 
@@ -177,3 +177,107 @@ def test_build_command_refuses_an_unknown_list_or_bad_settings(tmp_path, capsys)
     assert anchors_module.main(["--k", "0", "--data", str(data), "--out", str(out)]) == 2
     assert anchors_module.main(["--data", str(data), "--out", str(tmp_path / "x.txt")]) == 2
     assert not out.exists()
+
+
+# --- anchoring by text length (titles and jobmål anchored, CVs and whole openings not) ------
+
+
+def test_anchor_weights_shrink_with_the_length_of_each_text_alone():
+    texts = ["Lagermedarbejder", "  " + "x" * 100 + "  ", "x" * 150, "x" * 200, "x" * 900, ""]
+    weights = anchor_weights(texts, 0.3, 100, 200)
+    np.testing.assert_allclose(weights, [0.3, 0.3, 0.15, 0.0, 0.0, 0.3])
+    # One text's weight never depends on the texts beside it.
+    for i, text in enumerate(texts):
+        assert anchor_weights([text], 0.3, 100, 200)[0] == weights[i]
+
+
+def test_anchor_takes_a_weight_per_row_and_leaves_weight_zero_rows_exactly_as_they_are():
+    rng = np.random.default_rng(6)
+    table = _unit(rng.normal(size=(20, 8)))
+    vectors = _unit(rng.normal(size=(3, 8)))
+    out = anchor(vectors, table, 3, np.array([0.3, 0.0, 0.1]))
+    np.testing.assert_array_equal(out[0], anchor(vectors[:1], table, 3, 0.3)[0])
+    np.testing.assert_array_equal(out[1], vectors[1])
+    np.testing.assert_array_equal(out[2], anchor(vectors[2:], table, 3, 0.1)[0])
+
+
+def _length_adapter(tmp_path, version="titles-test", chars=(20, 40)):
+    table = _unit(np.random.default_rng(7).normal(size=(12, 8)))
+    path = tmp_path / f"{version}.npz"
+    _write(path, table, {"k": 2, "weight": 0.4, "full_chars": chars[0], "zero_chars": chars[1]})
+    return path
+
+
+def test_an_adapter_anchoring_by_length_anchors_titles_and_leaves_long_texts(tmp_path):
+    loaded = load_adapter(str(_length_adapter(tmp_path)))
+    assert loaded.anchor_chars == (20, 40) and loaded.anchor_weight == 0.4
+    plain = Adapter("plain", "hashing-8", np.eye(8, dtype=np.float32), np.zeros(8, np.float32))
+    vectors = _unit(np.random.default_rng(8).normal(size=(3, 8)))
+    texts = ["Smed", "Smed i virksomhedspraktik, 30 timer", "Jobmål: Smed. " + "CV " * 40]
+    out = loaded.apply(vectors, texts)
+    np.testing.assert_allclose(out[0], anchor(vectors[:1], loaded.anchors, 2, 0.4)[0], atol=1e-6)
+    np.testing.assert_allclose(out[1], anchor(vectors[1:2], loaded.anchors, 2, 0.4 * 5 / 20)[0], atol=1e-6)
+    np.testing.assert_array_equal(out[2], plain.apply(vectors[2:])[0])
+    with pytest.raises(AdapterError, match="texts"):
+        loaded.apply(vectors)  # without the texts it cannot know how far to move them
+    with pytest.raises(AdapterError, match="texts"):
+        loaded.apply(vectors, texts[:2])
+
+
+def test_the_adapted_encoder_hands_the_texts_to_a_length_anchoring_adapter(tmp_path):
+    path = _length_adapter(tmp_path)
+    encoder = make_encoder("hashing:8", str(path))
+    assert encoder.name == "hashing-8+titles-test"
+    texts = ["Lagermedarbejder", "Jobmål: Lagermedarbejder. " + "Jeg har arbejdet på lager i fem år. " * 5]
+    for role in ("encode_queries", "encode_passages"):
+        got = getattr(encoder, role)(texts)
+        base = getattr(HashingEncoder(8), role)(texts)
+        np.testing.assert_array_equal(got, load_adapter(str(path)).apply(base, texts))
+        np.testing.assert_array_equal(got[1], base[1])  # identity map: the long text is left alone
+
+
+def test_changing_the_length_rule_is_a_new_version_and_so_a_new_encoder_name(tmp_path):
+    """Vectors change with the rule, so the name must too: the cache and the index are rebuilt."""
+    every = tmp_path / "anchored-test.npz"
+    _write(every, _unit(np.random.default_rng(7).normal(size=(12, 8))), {"k": 2, "weight": 0.4})
+    titles = _length_adapter(tmp_path)
+    names = {make_encoder("hashing:8", str(p)).name for p in (every, titles)}
+    assert names == {"hashing-8+anchored-test", "hashing-8+titles-test"}
+
+
+@pytest.mark.parametrize("settings", [
+    {"full_chars": 20}, {"zero_chars": 40}, {"full_chars": 40, "zero_chars": 40},
+    {"full_chars": -1, "zero_chars": 40}, {"full_chars": 20.5, "zero_chars": 40}, {"full_chars": True, "zero_chars": 40},
+])
+def test_bad_length_settings_are_a_clear_error(tmp_path, settings):
+    path = tmp_path / "bad-chars.npz"
+    _write(path, _unit(np.random.default_rng(9).normal(size=(6, 8))), {"k": 3, "weight": 0.3, **settings})
+    with pytest.raises(AdapterError, match="full_chars"):
+        load_adapter(str(path))
+
+
+def test_evaluate_hands_the_texts_to_a_length_anchoring_adapter(tmp_path):
+    from matching.evaluate import _encode_cached
+
+    encoder = make_encoder("hashing:8", str(_length_adapter(tmp_path)))
+    texts = ["Svejser", "Svejser med certifikat og mange års erfaring fra værft"]
+    for cache_dir in (None, tmp_path / "eval"):
+        np.testing.assert_array_equal(_encode_cached(encoder, "query", texts, "t", cache_dir),
+                                      encoder.encode_queries(texts))
+
+
+def test_build_command_records_the_length_rule(tmp_path, monkeypatch, capsys):
+    data = _lists(tmp_path)
+    out = tmp_path / "zs-titles.npz"
+    code = anchors_module.main(["--adapter", "none", "--lists", "aaa_q_xx_c_xx", "--k", "1", "--weight", "0.5",
+                                "--title-chars", "60", "120", "--data", str(data), "--out", str(out)],
+                               encode=HashingEncoder(384).encode_queries)
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (summary["full_chars"], summary["zero_chars"]) == (60, 120)
+    built = load_adapter(str(out))
+    assert built.anchor_chars == (60, 120) and built.meta["anchors"] == {"k": 1, "weight": 0.5, "full_chars": 60,
+                                                                         "zero_chars": 120}
+    assert anchors_module.main(["--adapter", "none", "--lists", "aaa_q_xx_c_xx", "--title-chars", "120", "60",
+                                "--data", str(data), "--out", str(tmp_path / "y.npz")]) == 2
+    assert not (tmp_path / "y.npz").exists()
