@@ -11,15 +11,20 @@ instead of editing timestamps inside the session.
 """
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from flask import current_app, flash, redirect, session, url_for
 from flask_login import current_user, login_fresh, logout_user, session_protected
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from .. import audit
+from ..notifications import service as notifications
 from ..extensions import db, login_manager
 from store.models import User
 from store.clock import utcnow as store_utcnow
@@ -39,10 +44,23 @@ def load_user(alternative_id: str) -> User | None:
     user_id, _, token = alternative_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+    row = db.session.execute(_user_statement(), {"user_id": int(user_id)}).first()
+    if row is None:
         return None
+    user, unread = row
+    if not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    notifications.remember_unread(unread)
     return user
+
+
+@functools.cache
+def _user_statement() -> sa.Select:
+    """Every page's first read, in one statement: the user, their company (the header names
+    it) and their unread notifications (the header's badge). Built once per process."""
+    return (sa.select(User, notifications.unread_of(User.id))
+            .options(joinedload(User.company))
+            .where(User.id == sa.bindparam("user_id")))
 
 
 def new_session_token() -> str:

@@ -77,6 +77,7 @@ def notify(user: User, kind: str, text: str, link: str, *, subject: str | None =
     note = Notification(user_id=user.id, kind=kind, text=text[:300], link=link[:300],
                         dedupe_key=dedupe_key)
     db.session.add(note)
+    forget_unread()
     if user.email and kind not in (user.mail_opt_out or []):
         db.session.add(MailMessage(
             user_id=user.id, to_address=user.email, kind=kind, subject=(subject or text)[:200],
@@ -113,8 +114,26 @@ def set_mail_choices(user: User, wanted: list[str]) -> None:
 
 def unread_count(user_id: int) -> int:
     """The user's unread notifications (one COUNT on the (user_id, read_at) index)."""
-    return db.session.scalar(sa.select(sa.func.count(Notification.id))
-                             .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(sa.select(unread_of(sa.literal(user_id)))) or 0
+
+
+def unread_of(user_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+    """The unread count of ``user_id`` as a scalar subquery, so a query that reads the user
+    anyway (the log-in's user loader) counts in the same statement."""
+    return (sa.select(sa.func.count(Notification.id))
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
+def remember_unread(count: int) -> None:
+    """Keep the current user's unread count, read with the user, for this request's pages."""
+    g.unread_notifications = count
+
+
+def forget_unread() -> None:
+    """Drop the kept count: this request changed notifications, so the header recounts."""
+    if has_request_context():
+        g.pop("unread_notifications", None)
 
 
 PER_PAGE = 50
@@ -138,6 +157,7 @@ def open_item(user_id: int, notification_id: int) -> Notification | None:
     if note is not None and note.read_at is None:
         note.read_at = clock.utcnow()
         db.session.commit()
+        forget_unread()
     return note
 
 
@@ -147,4 +167,5 @@ def mark_all_read(user_id: int) -> int:
                               .where(Notification.user_id == user_id, Notification.read_at.is_(None))
                               .values(read_at=clock.utcnow()))
     db.session.commit()
+    forget_unread()
     return done.rowcount

@@ -11,6 +11,7 @@ from portal.notifications import service
 from store.models import Company, MailMessage, Notification, User
 from tests.portal import test_hotline as hotline
 from tests.portal.test_openings import post_new
+from tests.sql_statements import statements
 
 world = hotline.world  # the hotline tests' company A (with consultant), VK and placements
 
@@ -59,6 +60,41 @@ def test_the_header_shows_the_users_own_unread_count(app, client, auth, people):
     assert badge(client.get("/").get_data(as_text=True)) == "2"
     auth.switch_to("hr@andet.dk")
     assert badge(client.get("/hotline/").get_data(as_text=True)) == "1"
+
+
+def test_the_user_their_company_and_the_badge_are_one_statement(app, client, auth, people):
+    """Every page starts by loading the logged-in user; the header's company name and
+    unread badge come with it, not from two more statements per page."""
+    add_note(app, people["company"].id, "Første")
+    auth.login("hr@firma.dk")
+    with statements(app) as seen:
+        html = client.get("/hotline/").get_data(as_text=True)
+    with app.app_context():
+        company = db.session.get(User, people["company"].id).company.name
+    assert badge(html) == "1" and company in html
+    counts = [s for s in seen if "count(notification.id)" in s.lower()]
+    assert len(counts) == 1 and re.search(r'FROM "?user"? LEFT OUTER JOIN company', counts[0])
+    assert not [s for s in seen if s.lstrip().upper().startswith("SELECT COMPANY.")]
+
+
+def test_a_request_that_changes_notifications_recounts_the_badge(app, people):
+    """The count read with the user is dropped when the same request adds or reads
+    notifications, so a page rendered after that shows the new count."""
+    from flask_login import login_user
+
+    from portal.notifications import unread_badge
+
+    add_note(app, people["company"].id, "Første")
+    with app.test_request_context():
+        user = db.session.get(User, people["company"].id)
+        login_user(user)
+        service.remember_unread(1)
+        assert unread_badge() == 1
+        service.notify(user, "hotline_answered", "Anden", "/hotline/")
+        db.session.commit()
+        assert unread_badge() == 2
+        service.mark_all_read(user.id)
+        assert unread_badge() == 0
 
 
 def test_no_badge_without_unread_items(app, client, auth, people):
