@@ -261,6 +261,9 @@ def load_e5_patch(path: Path):
     return patch
 
 
+_BY_NAME: dict[str, Adapter] = {}  # adapted encoder name -> its adapter, as built in this process
+
+
 class AdaptedEncoder:
     """An encoder whose vectors pass through an adapter; named ``<base>+<version>``."""
 
@@ -268,6 +271,8 @@ class AdaptedEncoder:
         self.base = base
         self.adapter = adapter
         self.name = f"{base.name}+{adapter.version}"
+        with _LOCK:
+            _BY_NAME[self.name] = adapter
 
     @property
     def dimension(self) -> int:
@@ -278,6 +283,48 @@ class AdaptedEncoder:
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.adapter.apply(self.base.encode_passages(texts), texts)
+
+
+@dataclass(frozen=True)
+class LengthAnchoring:
+    """How an encoder anchors by text length, for calibrating its pairs (``RelevanceScorer``).
+
+    Attributes:
+        full_chars, zero_chars: The adapter's ``anchor_chars`` (see :func:`anchor_weights`).
+        source_name: The encoder name of the vectors before anchoring (e.g.
+            ``e5-small-4bit+occupation-v1``): a pair with an unanchored side is on its scale.
+    """
+
+    full_chars: int
+    zero_chars: int
+    source_name: str
+
+    def shares(self, texts: Sequence[str]) -> np.ndarray:
+        """Per text, the share of the full anchoring it gets (1 title-like, 0 long), in [0, 1]."""
+        return anchor_weights(texts, 1.0, self.full_chars, self.zero_chars)
+
+
+def length_anchoring(encoder_name: str) -> LengthAnchoring | None:
+    """The length rule of the adapted encoder named ``encoder_name``; None when it has none.
+
+    Found by name, so wrappers that keep an encoder's name (caches, locks) keep its rule: the
+    adapter of an ``AdaptedEncoder`` built in this process, else a shipped adapter version.
+    """
+    with _LOCK:
+        adapter = _BY_NAME.get(encoder_name)
+    base, _, version = encoder_name.partition("+")
+    if adapter is None and version and "/" not in version and (ADAPTER_DIR / f"{version}.npz").is_file():
+        try:
+            adapter = load_adapter(version)
+        except AdapterError:
+            return None
+        if adapter.base_encoder != base:
+            return None
+    if adapter is None or adapter.anchors is None or adapter.anchor_chars is None:
+        return None
+    source = (adapter.meta.get("source_meta") or {}).get("version")
+    source_name = adapter.base_encoder if source in (None, NO_ADAPTER) else f"{adapter.base_encoder}+{source}"
+    return LengthAnchoring(*adapter.anchor_chars, source_name)
 
 
 def with_adapter(encoder: Encoder, spec: str | None) -> Encoder:

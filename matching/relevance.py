@@ -38,6 +38,9 @@ DENSE_RANGES: dict[str, tuple[float, float]] = {
     # occupation-v1 with concept anchors: its 0.24 moved with the median of reference names
     # (matching.anchors.range_low, stored in the file's meta as summary.anchors.range_low)
     "e5-small-4bit+occupation-v1-anchored": (0.305, 1.00),
+    # the same anchors on title-like texts only (matching.adapter.length_anchoring): this range
+    # for a pair of two titles; a pair with a long side keeps occupation-v1's (dense_lows)
+    "e5-small-4bit+occupation-v1-anchored-titles": (0.305, 1.00),
     "all-minilm": (0.10, 0.80),
     "hashing-": (0.0, 1.0),
 }
@@ -115,6 +118,16 @@ class RelevanceScorer:
         self.encoder = encoder
         self.config = config
         self._dense_low, self._dense_high = config.range_for(encoder.name)
+        # An encoder that anchors only title-like texts: a pair is on the anchored scale only
+        # when both its texts are anchored; a pair with a long (unanchored) side keeps the
+        # source encoder's range. A fact about the pair's two texts, never about other pairs.
+        self._length_rule = None
+        if config.dense_range is None:
+            from matching.adapter import length_anchoring
+
+            rule = length_anchoring(encoder.name)
+            if rule is not None:
+                self._length_rule = (rule, config.range_for(rule.source_name)[0])
 
     def encode_docs(self, docs: Sequence[str]) -> np.ndarray:
         """Embed documents the way :meth:`score` expects ``doc_vectors`` (see doc_role).
@@ -152,16 +165,32 @@ class RelevanceScorer:
         """
         return LexicalModel(self.config.char_ngrams, self.config.word_weight).fit(docs)
 
-    def fuse(self, dense: np.ndarray, lexical: np.ndarray, cross: np.ndarray | None = None) -> np.ndarray:
+    def dense_lows(self, query: str, docs: Sequence[str]) -> np.ndarray | None:
+        """Per pair, the low end of the dense range, when the encoder anchors by text length.
+
+        ``source low + (anchored low - source low) * min(share(query), share(doc))``: the
+        anchored encoder's range when both texts are title-like, the source encoder's when
+        either is long. None: every pair has the encoder's one range.
+        """
+        if self._length_rule is None:
+            return None
+        rule, source_low = self._length_rule
+        share = np.minimum(rule.shares([query])[0], rule.shares(list(docs)))
+        return (source_low + (self._dense_low - source_low) * share).astype(np.float32)
+
+    def fuse(self, dense: np.ndarray, lexical: np.ndarray, cross: np.ndarray | None = None,
+             low: np.ndarray | None = None) -> np.ndarray:
         """Combine raw dense cosines and lexical similarities into scores in [0, 1].
 
         Args:
             dense, lexical: Per-pair similarities.
             cross: Per pair, True when its texts are in different languages (they then get
                 ``cross_language_dense_weight``); None: all pairs get ``dense_weight``.
+            low: Per pair, the dense range's low end (:meth:`dense_lows`); None: the encoder's.
         """
-        span = self._dense_high - self._dense_low
-        calibrated = np.clip((np.asarray(dense, dtype=np.float32) - self._dense_low) / span, 0.0, 1.0)
+        low = self._dense_low if low is None else np.asarray(low, dtype=np.float32)
+        span = self._dense_high - low
+        calibrated = np.clip((np.asarray(dense, dtype=np.float32) - low) / span, 0.0, 1.0)
         weight = np.full(calibrated.shape, self.config.dense_weight, dtype=np.float32)
         if cross is not None and self.config.cross_language_dense_weight is not None:
             weight[np.asarray(cross, dtype=bool)] = self.config.cross_language_dense_weight
@@ -208,7 +237,7 @@ class RelevanceScorer:
         # depend on how many rows there are): a pair's cosine is the same in any batch.
         dense = (np.asarray(doc_vectors, dtype=np.float64) * query_vector.astype(np.float64)).sum(axis=1)
         lexical_scores = (lexical or self.lexical_model(None)).similarities(query, docs)
-        fused = self.fuse(dense, lexical_scores, self.cross_language(query, docs))
+        fused = self.fuse(dense, lexical_scores, self.cross_language(query, docs), self.dense_lows(query, docs))
         return RelevanceResult(fused, dense, lexical_scores)
 
 

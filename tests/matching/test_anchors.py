@@ -12,7 +12,7 @@ import pytest
 from matching import adapter as adapter_module
 from matching import anchors as anchors_module
 from matching import train
-from matching.adapter import Adapter, AdapterError, anchor, anchor_weights, load_adapter
+from matching.adapter import Adapter, AdapterError, anchor, anchor_weights, length_anchoring, load_adapter
 from matching.encoders import E5Encoder, HashingEncoder, make_encoder
 from matching.relevance import RelevanceConfig
 
@@ -281,3 +281,58 @@ def test_build_command_records_the_length_rule(tmp_path, monkeypatch, capsys):
     assert anchors_module.main(["--adapter", "none", "--lists", "aaa_q_xx_c_xx", "--title-chars", "120", "60",
                                 "--data", str(data), "--out", str(tmp_path / "y.npz")]) == 2
     assert not (tmp_path / "y.npz").exists()
+
+
+class _NameOnly:
+    """A wrapper that keeps an encoder's name and nothing else (as the portal's lock does)."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dimension = inner, inner.name, inner.dimension
+
+    def encode_queries(self, texts):
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        return self.inner.encode_passages(texts)
+
+
+def test_a_pair_is_on_the_anchored_scale_only_when_both_texts_are_title_like(tmp_path, monkeypatch):
+    from matching import relevance
+    from matching.adapter import length_anchoring
+    from matching.relevance import RelevanceScorer
+
+    encoder = make_encoder("hashing:8", str(_length_adapter(tmp_path)))
+    monkeypatch.setitem(relevance.DENSE_RANGES, "hashing-8+titles-test", (0.3, 1.0))
+    monkeypatch.setitem(relevance.DENSE_RANGES, "hashing-8", (0.1, 1.0))  # the source's range
+    rule = length_anchoring("hashing-8+titles-test")
+    assert (rule.full_chars, rule.zero_chars, rule.source_name) == (20, 40, "hashing-8")
+    title, other, long = "Smed", "Svejser", "Jobmål: Smed. Jeg har svejset i ti år på et værft."
+    for wrapped in (encoder, _NameOnly(encoder)):  # found by name, whatever wraps the encoder
+        scorer = RelevanceScorer(wrapped)
+        np.testing.assert_allclose(scorer.dense_lows(title, [other, long, "x" * 30]), [0.3, 0.1, 0.2], atol=1e-6)
+        np.testing.assert_allclose(scorer.dense_lows(long, [other]), [0.1], atol=1e-6)  # symmetric
+        together = scorer.score(title, [other, long]).fused
+        assert together[0] == scorer.score(title, [other]).fused[0]  # never depends on the other docs
+        assert together[1] == scorer.score(title, [long]).fused[0]
+        assert scorer.score(long, [title]).fused[0] == pytest.approx(together[1], abs=1e-6)
+    assert RelevanceScorer(make_encoder("hashing:8")).dense_lows(title, [other]) is None
+    assert length_anchoring("hashing-8") is None and length_anchoring("e5-small-4bit+occupation-v1") is None
+
+
+def test_the_shipped_title_anchored_adapter_is_occupation_v1_anchored_on_titles_only():
+    titles = load_adapter("occupation-v1-anchored-titles")
+    every = load_adapter("occupation-v1-anchored")
+    for part in ("weight", "bias", "anchors"):
+        np.testing.assert_array_equal(getattr(titles, part), getattr(every, part))
+    assert titles.anchor_chars == (120, 240) and (titles.anchor_k, titles.anchor_weight) == (3, 0.3)
+    name = f"{E5Encoder().name}+occupation-v1-anchored-titles"
+    assert make_encoder("e5+occupation-v1-anchored-titles").name == name  # a new name: the index is rebuilt
+    rule = length_anchoring(name)
+    assert rule.source_name == f"{E5Encoder().name}+occupation-v1"
+    vectors = np.random.default_rng(10).normal(size=(2, 384)).astype(np.float32)
+    texts = ["Lagermedarbejder", "Jobmål: Lagermedarbejder. " + "Erfaring med pluk og pak. " * 10]
+    mapped = titles.apply(vectors, texts)
+    # (allclose: the map's float32 product may round its last bit by batch size)
+    np.testing.assert_allclose(mapped[0], every.apply(vectors[:1])[0], atol=1e-6)  # a title: as anchored
+    np.testing.assert_allclose(mapped[1], load_adapter("occupation-v1").apply(vectors[1:])[0], atol=1e-6)  # a CV: as v1
+    assert RelevanceConfig().range_for(name) == RelevanceConfig().range_for(f"{E5Encoder().name}+occupation-v1-anchored")
