@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.vocab import COMPANY_BASED_KINDS
 
+from .database import among
 from .models import Citizen, CvDocument, EligibilityRule, JobGoal, Opening, Placement
 from store import clock
 
@@ -123,7 +124,7 @@ def last_company_placements(session: Session, citizen_ids: Sequence[int],
         chunk = list(citizen_ids[start:start + 500])
         rows = session.execute(
             sa.select(Placement.citizen_id, Placement.end_date)
-            .where(Placement.citizen_id.in_(chunk),
+            .where(among(session, Placement.citizen_id, chunk),
                    Placement.kind.in_(sorted(COMPANY_BASED_KINDS)),
                    Placement.start_date <= today))
         for citizen_id, end in rows:
@@ -142,7 +143,7 @@ def load_citizens(session: Session, ids: Sequence[int] | None) -> dict[int, Citi
     found: dict[int, Citizen] = {}
     for start in range(0, len(ids), 500):
         rows = session.scalars(
-            sa.select(Citizen).where(Citizen.id.in_(list(ids[start:start + 500]))).options(*options))
+            sa.select(Citizen).where(among(session, Citizen.id, ids[start:start + 500])).options(*options))
         found.update((c.id, c) for c in rows)
     return found
 
@@ -153,7 +154,7 @@ def load_openings(session: Session, ids: Sequence[int] | None) -> dict[int, Open
         return {o.id: o for o in session.scalars(sa.select(Opening).order_by(Opening.id))}
     found: dict[int, Opening] = {}
     for start in range(0, len(ids), 500):
-        rows = session.scalars(sa.select(Opening).where(Opening.id.in_(list(ids[start:start + 500]))))
+        rows = session.scalars(sa.select(Opening).where(among(session, Opening.id, ids[start:start + 500])))
         found.update((o.id, o) for o in rows)
     return found
 
@@ -237,7 +238,7 @@ def matchable_profiles(session: Session, ids: Sequence[int] | None, today: date 
         found = list(rows)
         current = dict(session.execute(
             sa.select(CvDocument.citizen_id, sa.func.max(CvDocument.id))
-            .where(CvDocument.citizen_id.in_(found)).group_by(CvDocument.citizen_id)).all())
+            .where(among(session, CvDocument.citizen_id, found)).group_by(CvDocument.citizen_id)).all())
         keys = {cid: (cid, int(rows[cid].version), current[cid]) for cid in found if cid in current}
         known = cache.get_many(keys.values()) if cache is not None else {}
         new = [cid for cid, key in keys.items() if key not in known]
@@ -273,11 +274,11 @@ def _read_texts(session: Session, citizen_ids: list[int], cv_ids: list[int],
         return {}
     goals: dict[int, list[str]] = {}
     for citizen_id, title in session.execute(
-            sa.select(JobGoal.citizen_id, JobGoal.title).where(JobGoal.citizen_id.in_(citizen_ids))
+            sa.select(JobGoal.citizen_id, JobGoal.title).where(among(session, JobGoal.citizen_id, citizen_ids))
             .order_by(JobGoal.citizen_id, JobGoal.position, JobGoal.id)):
         goals.setdefault(citizen_id, []).append(title)
     texts = dict(session.execute(sa.select(CvDocument.citizen_id, CvDocument.text)
-                                 .where(CvDocument.id.in_(cv_ids))).all())
+                                 .where(among(session, CvDocument.id, cv_ids))).all())
     return {cid: (tuple(goals[cid]), texts[cid]) for cid in citizen_ids
             if goals.get(cid) and (texts.get(cid) or "").strip()}
 
@@ -288,5 +289,5 @@ def _open_cases(session: Session, ids: list[int] | None) -> dict[int, sa.Row]:
         Citizen.vk_id.is_not(None), Citizen.restricted.is_(False), Citizen.anonymised_at.is_(None),
         Citizen.case_closed.is_(None))
     if ids is not None:
-        query = query.where(Citizen.id.in_(ids))
+        query = query.where(among(session, Citizen.id, ids))
     return {row.id: row for row in session.execute(query.order_by(Citizen.id))}

@@ -2,10 +2,13 @@
 the ORM path: citizen_profiles over the rows is_indexable_citizen accepts."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
+import pytest
+
 from portal.extensions import db
-from store.models import Citizen, Company, CvDocument, JobGoal, Placement
+from store.models import Citizen, Company, CvDocument, JobGoal, Placement, User
 from store.profiles import citizen_profiles, is_indexable_citizen, load_citizens, matchable_profiles
 
 TODAY = date(2026, 12, 2)
@@ -24,7 +27,42 @@ def _citizen(name, vk_id, goals=("Lagermedarbejder",), cvs=("Truck og lager.",),
 
 
 def test_the_core_read_equals_the_orm_profiles_of_the_indexable_citizens(app, make_user):
-    vk = make_user("consultant")
+    _core_equals_orm(app, make_user("consultant").id)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_ids_travel_as_one_array_and_the_profiles_are_the_same(postgres_url):
+    """On PostgreSQL the pool's ids are one ``= ANY(array)`` parameter (store.database.among),
+    not one parameter per id; the profiles read are the same as SQLite's."""
+    from portal import create_app
+    from tests.postgres_server import fresh_database
+    from tests.sql_statements import statements
+
+    pg_app = create_app({"TESTING": True, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p",
+                         "DATABASE_URL": fresh_database(postgres_url, "t_profiles")})
+    with pg_app.app_context():
+        db.create_all()
+        vk = User(email="vk@jc.dk", name="VK", role="consultant", password_hash="x", session_token="t")
+        db.session.add(vk)
+        db.session.commit()
+        vk_id = vk.id
+    try:
+        _core_equals_orm(pg_app, vk_id)
+        with pg_app.app_context(), statements(pg_app) as seen:
+            profiles, _ = matchable_profiles(db.session, list(range(1, 400)), TODAY)
+        assert len(profiles) == 2
+        pool_reads = [s for s in seen if re.search(r"\.(id|citizen_id) = ANY \(", s)]
+        assert len(pool_reads) == 5 and not [s for s in seen if re.search(r"\.(id|citizen_id) IN \(", s)]
+    finally:
+        with pg_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _core_equals_orm(app, vk_id: int) -> None:
+    class vk:  # noqa: N801 - the id is all the cases need
+        id = vk_id
+
     with app.app_context():
         company = Company(name="Lager A/S", cvr="12345678", postcode="8722")
         citizens = [
