@@ -107,4 +107,5 @@ def explain(match: Match, citizen: CitizenProfile, opening: OpeningProfile,
         matched_terms=tuple(matched_terms(opening_text(opening) if opening_doc is None else opening_doc,
                                           citizen_text(citizen) if citizen_doc is None else citizen_doc)),
     )
-    return dataclasses.replace(match, explanation=explanation)
+    # Built directly, not with dataclasses.replace: a ranking explains its whole pool.
+    return Match(match.citizen_id, match.opening_id, match.score, explanation, match.priority)

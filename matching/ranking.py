@@ -253,8 +253,15 @@ def sort_key(match: Match) -> tuple:
     similar relevance (the same ``RELEVANCE_STEP``); they never lift a candidate over one in a
     higher step, so never over one in a higher band.
     """
-    step = math.floor(match.explanation.relevance / RELEVANCE_STEP + 1e-9)
-    return (-BAND_ORDER.get(match.band, 0), -step, -match.score, match.citizen_id, match.opening_id)
+    return order_key(match.band, match.explanation.relevance, match.score, match.citizen_id,
+                     match.opening_id)
+
+
+def order_key(band: str, relevance: float, score: float, citizen_id: str, opening_id: str) -> tuple:
+    """:func:`sort_key` of a pair from its values, for a caller that orders pairs before
+    it builds their matches (the learned re-ranking, which keeps only the first k)."""
+    step = math.floor(relevance / RELEVANCE_STEP + 1e-9)
+    return (-BAND_ORDER.get(band, 0), -step, -score, citizen_id, opening_id)
 
 
 def rank(

@@ -29,7 +29,7 @@ import numpy as np
 
 from matching import vocab
 from matching.domain import OPENING_KINDS, Match
-from matching.ranking import sort_key
+from matching.ranking import order_key
 from matching.relevance import similarity_band
 
 # The key the trainer stores its report and model under (the indexer's key/value state).
@@ -337,16 +337,18 @@ def apply(matches: Iterable[Match], model: RerankModel,
             ones get their adjustment's shares worked out (what the page shows).
     """
     kind_of = (lambda m: kind) if isinstance(kind, str) else kind
-    moved: list[tuple[Match, dict[str, float], float]] = []
+    moved: list[tuple[tuple, Match, dict[str, float], float, str, float]] = []
     for match in matches:
         values = match_features(match, kind_of(match))
         delta = model.delta(values)
         relevance = round(match.explanation.relevance + delta, 6)
-        explanation = dataclasses.replace(match.explanation, relevance=relevance,
-                                          similarity_band=similarity_band(relevance))
-        moved.append((Match(match.citizen_id, match.opening_id, match.score + delta, explanation,
-                            match.priority), values, delta))
-    moved.sort(key=lambda item: sort_key(item[0]))
-    return [LearnedMatch(m.citizen_id, m.opening_id, m.score, m.explanation, m.priority,
-                         model.adjust(values))
-            for m, values, _ in moved[:k]]
+        band = similarity_band(relevance)
+        score = match.score + delta
+        moved.append((order_key(band, relevance, score, match.citizen_id, match.opening_id),
+                      match, values, relevance, band, score))
+    moved.sort(key=lambda item: item[0])
+    # Only the kept matches are built anew (a pool is ~175 pairs, a page shows 20).
+    return [LearnedMatch(m.citizen_id, m.opening_id, score,
+                         dataclasses.replace(m.explanation, relevance=relevance, similarity_band=band),
+                         m.priority, model.adjust(values))
+            for _, m, values, relevance, band, score in moved[:k]]
