@@ -36,7 +36,7 @@ def ranking(opening_id: int):
 
     :raise 404: if the opening does not exist.
     """
-    opening = db.get_or_404(Opening, opening_id)
+    opening = service.opening_or_404(opening_id)
     form = RankingFilterForm(request.args, meta={"csrf": False})
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(),

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, load_only
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
 from matching.service import MatchResult
@@ -104,6 +104,14 @@ def open_openings(user: User, mine_only: bool) -> list[Opening]:
     return list(db.session.scalars(query.order_by(Opening.created_at.desc())))
 
 
+def opening_or_404(opening_id: int) -> Opening:
+    """The opening to rank, with its company (the page's heading names it).
+
+    :raise 404: if the opening does not exist.
+    """
+    return db.get_or_404(Opening, opening_id, options=[joinedload(Opening.company)])
+
+
 def decided_citizens(opening_id: int) -> dict[int, Proposal]:
     """Proposals already made for the opening, by citizen id (ranked again = noise), with
     their citizens' names (the page names them).
@@ -114,7 +122,7 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
     rows = db.session.scalars(
         sa.select(Proposal).where(Proposal.opening_id == opening_id)
         .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.decision_reason),
-                 selectinload(Proposal.citizen).load_only(Citizen.name)))
+                 joinedload(Proposal.citizen).load_only(Citizen.name)))
     return {p.citizen_id: p for p in rows}
 
 

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.matching_runtime import _runtime
 from store.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, Proposal
 from store.outbox import record_change
+from tests.sql_statements import statements
 
 
 def _citizen(name, goal, cv, vk_id, *, hours=10, group="kontanthjaelp", postcode="8722", commute=25):
@@ -353,7 +354,14 @@ def test_a_waiting_proposal_is_listed_as_waiting_not_as_decided(app, client, aut
         ])
         db.session.commit()
     auth.login(world["consultant"].email)
-    html = _ranking_html(client, world)
+    _ranking_html(client, world)
+    with statements(app) as seen:
+        html = _ranking_html(client, world)
+    # The decided citizens' names come with their proposals, the company with the opening.
+    flat = [" ".join(s.split()) for s in seen]
+    assert not [s for s in flat if s.startswith("SELECT citizen.id, citizen.name FROM citizen")
+                or s.endswith("FROM company WHERE company.id = ?")]
+    assert "Firma" in html.split('class="font-lead">')[1].split("·")[0]  # the company's name
     waiting = html.split('data-testid="waiting-proposals"')[1].split("</table>")[0]
     decided = html.split('data-testid="decided-proposals"')[1].split("</table>")[0]
     assert "Venter på din vurdering" in html
