@@ -100,7 +100,6 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1)
     return GoalList(rows, len(ids), len(population), page)
 
 
-
 def _clamp(page: int, total: int) -> int:
     """A page past the end shows the last page (never an empty page under a non-zero count)."""
     return max(1, min(page, -(-total // PER_PAGE)))

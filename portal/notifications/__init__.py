@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, Response, current_app, g
-from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 
@@ -20,30 +18,13 @@ bp = Blueprint("notifications", __name__, url_prefix="/beskeder")
 log = logging.getLogger(__name__)
 
 
-def unread_badge() -> int:
-    """The header's unread count for the logged-in user (0 for a visitor).
-
-    Usually read in the same statement as the user (``service.remember_unread``); counted
-    here only when that count was dropped because this request changed notifications.
-    """
-    from . import service
-
-    if not current_user.is_authenticated:
-        return 0
-    if "unread_notifications" not in g:
-        try:
-            g.unread_notifications = service.unread_count(current_user.id)
-        except SQLAlchemyError:  # an error page while the database is down still renders
-            g.unread_notifications = 0
-    return g.unread_notifications
-
-
 def init_app(app: Flask) -> None:
     """Template global ``unread_notifications()`` and the after-request mail kick."""
+    from . import service
 
     @app.context_processor
     def _unread():
-        return {"unread_notifications": unread_badge}
+        return {"unread_notifications": service.unread_badge}
 
     @app.after_request
     def _kick_mail(response: Response) -> Response:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from store import clock
 from store.models import MailMessage, Notification, User
@@ -134,6 +136,22 @@ def forget_unread() -> None:
     """Drop the kept count: this request changed notifications, so the header recounts."""
     if has_request_context():
         g.pop("unread_notifications", None)
+
+
+def unread_badge() -> int:
+    """The header's unread count for the logged-in user (0 for a visitor).
+
+    Usually the count read with the user (:func:`remember_unread`); counted here only when
+    the request logged in just now or dropped it (:func:`forget_unread`).
+    """
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        try:
+            g.unread_notifications = unread_count(current_user.id)
+        except SQLAlchemyError:  # an error page while the database is down still renders
+            g.unread_notifications = 0
+    return g.unread_notifications
 
 
 PER_PAGE = 50

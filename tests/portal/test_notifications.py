@@ -82,19 +82,17 @@ def test_a_request_that_changes_notifications_recounts_the_badge(app, people):
     notifications, so a page rendered after that shows the new count."""
     from flask_login import login_user
 
-    from portal.notifications import unread_badge
-
     add_note(app, people["company"].id, "Første")
     with app.test_request_context():
         user = db.session.get(User, people["company"].id)
         login_user(user)
         service.remember_unread(1)
-        assert unread_badge() == 1
+        assert service.unread_badge() == 1
         service.notify(user, "hotline_answered", "Anden", "/hotline/")
         db.session.commit()
-        assert unread_badge() == 2
+        assert service.unread_badge() == 2
         service.mark_all_read(user.id)
-        assert unread_badge() == 0
+        assert service.unread_badge() == 0
 
 
 def test_no_badge_without_unread_items(app, client, auth, people):
