@@ -185,8 +185,8 @@ def install_prepared_statements(engine: Engine) -> None:
     the same, and psycopg keeps its prepared statements. A transaction that ran any other
     statement (INSERT, UPDATE, DELETE, a savepoint, DDL, anything not starting with SELECT,
     and a SELECT with "into" anywhere in it) rolls back as before, as does one in an error
-    state. The portal calls no function that writes from a SELECT. Each connection also keeps up to
-    :data:`PREPARED_MAX` prepared statements.
+    state. The portal calls no function that writes from a SELECT. Each connection also
+    keeps up to :data:`PREPARED_MAX` prepared statements.
     """
     if engine.dialect.name != "postgresql":
         return
