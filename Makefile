@@ -8,7 +8,7 @@ VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install assets browser setup clean-index port-free loadtest soak
+.PHONY: run test install assets browser setup clean-index port-free loadtest soak proxy
 
 port-free:
 	@$(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
@@ -76,8 +76,15 @@ browser:
 USERS ?= 20
 MINUTES ?= 5
 LOAD_VENV := .venv-load
-loadtest: setup $(LOAD_VENV)/.installed
-	$(PY) -m loadtest.run --users $(USERS) --minutes $(MINUTES) $(if $(DATABASE),--database $(DATABASE))
+loadtest: setup $(LOAD_VENV)/.installed proxy
+	$(PY) -m loadtest.run --users $(USERS) --minutes $(MINUTES) $(if $(DATABASE),--database $(DATABASE)) $(if $(PROXY),--proxy $(PROXY))
+
+# nginx for `make loadtest PROXY=nginx` (a deployment's reverse proxy in front of gunicorn).
+proxy:
+	@if [ "$(PROXY)" = "nginx" ] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	  else echo "missing Debian package for PROXY=nginx: nginx-light (sudo apt-get install -y nginx-light)"; fi; \
+	fi
 
 # The soak (not part of `make test`): the load test for MINUTES (30 unless given) with the
 # indexer, mail and webhook workers beside it and edits flowing; every process's memory is

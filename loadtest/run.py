@@ -17,9 +17,14 @@ PostgreSQL (Unix socket only, no TCP) gets the schema from the migrations and ev
 copy (``loadtest/postgres.py``), and gunicorn and the worker use it; it is stopped and deleted
 at the end, also on Ctrl-C, SIGTERM or an error. The default is SQLite.
 
+``--proxy nginx`` puts nginx in front of gunicorn (``loadtest/proxy.py``), as a deployment's
+reverse proxy: the users keep their connections to nginx, and each request reaches gunicorn
+on a new connection, taken by whichever worker accepts it first.
+
 Prints locust's summary table, then ours, and last one JSON line:
 ``{"users", "seconds", "requests", "failures", "p50_ms", "p95_ms", "p95_ms_ranking",
-"p95_ms_pages", "rps", "database"}`` (``database``: ``sqlite`` or ``postgresql``).
+"p95_ms_pages", "rps", "database"}`` (``database``: ``sqlite`` or ``postgresql``), and
+``"proxy": "nginx"`` with ``--proxy nginx``.
 """
 from __future__ import annotations
 
@@ -44,6 +49,7 @@ import numpy as np
 
 from loadtest import LoadTestError
 from loadtest import postgres
+from loadtest.proxy import nginx_command
 from store import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,17 +106,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0,
+                 server: str = "gunicorn") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise LoadTestError(f"gunicorn exited with {process.returncode} before answering")
+            raise LoadTestError(f"{server} exited with {process.returncode} before answering")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=2):
                 return
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)  # polling a starting server; there is nothing to wait on
-    raise LoadTestError(f"gunicorn did not answer {url}/healthz within {timeout:.0f}s")
+    raise LoadTestError(f"{server} did not answer {url}/healthz within {timeout:.0f}s")
 
 
 def start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
@@ -202,11 +209,11 @@ def stop_on_sigterm() -> None:
 
 
 def run(users: int, minutes: float, workers: int, think: float, with_worker: bool,
-        threads: int = 4, database_kind: str = "sqlite") -> dict:
+        threads: int = 4, database_kind: str = "sqlite", proxy: str | None = None) -> dict:
     source = Path(settings.instance_path())
     locust = locust_command()
     work = Path(tempfile.mkdtemp(prefix="jobbro-load-"))
-    gunicorn = worker = None
+    gunicorn = worker = front = None
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, work, ignore_errors=True)  # last: after the server stopped
         try:
@@ -225,6 +232,11 @@ def run(users: int, minutes: float, workers: int, think: float, with_worker: boo
             env["DATABASE_URL"] = serve_database(database, env, database_kind, work, stack)
             gunicorn = start(gunicorn_command(port, workers, threads), env, work / "gunicorn.log")
             wait_healthy(url, gunicorn)
+            if proxy == "nginx":  # the users reach gunicorn through it, as behind a deployment's proxy
+                front_port = free_port()
+                front = start(nginx_command(work, front_port, port), env, work / "nginx.log")
+                url = f"http://127.0.0.1:{front_port}"
+                wait_healthy(url, front, server="nginx")
             if with_worker:
                 worker = start([sys.executable, "-m", "indexer", "run"], env, work / "indexer.log")
             seconds = minutes * 60
@@ -238,11 +250,12 @@ def run(users: int, minutes: float, workers: int, think: float, with_worker: boo
             if not result_file.exists():
                 raise LoadTestError("locust wrote no result; see its output above")
             figures = summarise(json.loads(result_file.read_text()), users, elapsed)
-            return {**figures, "database": database_kind}
+            return {**figures, "database": database_kind, **({"proxy": proxy} if proxy else {})}
         finally:
+            stop(front)
             stop(worker)
             stop(gunicorn)
-            report_server_logs(work / "gunicorn.log", work / "indexer.log")
+            report_server_logs(work / "gunicorn.log", work / "indexer.log", work / "nginx" / "nginx-error.log")
 
 
 SHOWN_LOG_LINES = 10
@@ -280,13 +293,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-worker", action="store_true", help="do not run the indexer worker beside")
     parser.add_argument("--database", choices=DATABASES, default="sqlite",
                         help="serve the demo copy from SQLite (default) or a throw-away embedded PostgreSQL")
+    parser.add_argument("--proxy", choices=("nginx",), default=None,
+                        help="put nginx in front of gunicorn, as a deployment's reverse proxy (needs nginx)")
     args = parser.parse_args(argv)
     if args.users < 1 or args.minutes <= 0 or args.workers < 1 or args.threads < 1:
         parser.error("--users, --workers and --threads must be at least 1 and --minutes above 0")
     stop_on_sigterm()
     try:
         figures = run(args.users, args.minutes, args.workers, args.think, not args.no_worker, args.threads,
-                      args.database)
+                      args.database, args.proxy)
     except LoadTestError as err:
         print(f"loadtest: {err}", file=sys.stderr)
         return 2
