@@ -118,5 +118,22 @@ def make_hotline(rng: random.Random, today: date, placements: list[DemoPlacement
             if request is not None:
                 requests.append(request)
             p = 0.0  # the recent pass only applies to ongoing placements
+    for company in demo_company_ids:  # whatever the day, the demo log-ins find a request
+        if not any(r.company == company for r in requests):
+            requests += _first_possible(rng, today, placements, companies, company_users, company)
     requests.sort(key=lambda r: r.created_at)
     return requests
+
+
+def _first_possible(rng: random.Random, today: date, placements: list[DemoPlacement],
+                    companies: list[DemoCompany], company_users: dict[int, list[int]],
+                    company: int) -> list[DemoHotlineRequest]:
+    """One request on the first of ``company``'s placements that can have one (none if none can)."""
+    for pi, placement in enumerate(placements):
+        if placement.company != company or placement.kind not in HOTLINE_KINDS:
+            continue
+        author = rng.choice(company_users[company])
+        request = make_request(rng, today, placement, pi, companies[company], author)
+        if request is not None:
+            return [request]
+    return []
