@@ -206,7 +206,8 @@ def _transaction_begins(connection: sa.Connection) -> None:
 
 def _statement_runs(connection: sa.Connection, cursor, statement: str, parameters, context,
                     executemany: bool) -> None:
-    if statement.lstrip()[:6].upper() != "SELECT" or "INTO" in statement or "into" in statement:
+    # The head only (a statement can be kilobytes); more leading space than that counts as a write.
+    if statement[:32].lstrip()[:6].upper() != "SELECT" or "INTO" in statement or "into" in statement:
         connection.info[_READ_ONLY] = False  # SELECT ... INTO creates a table
 
 

@@ -86,7 +86,7 @@ def test_a_transaction_that_wrote_is_still_rolled_back(engine, write):
         assert connection.exec_driver_sql("SELECT to_regclass('note_copy')").scalar() is None
 
 
-def test_an_orm_flush_and_a_savepoint_are_writes_too(engine):
+def test_a_write_inside_a_savepoint_is_rolled_back_too(engine):
     meta = sa.MetaData()
     note = sa.Table("note", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.Text))
     Session = session_factory(engine)
