@@ -395,6 +395,33 @@ def language_of(list_name: str) -> str:
     return parts[4] if len(parts) == 5 and parts[3] == "c" else list_name
 
 
+def check_corpora(data: Path, seed: int, select_list: str, cross_list: str | None = None) -> tuple:
+    """The texts the fine-tune is measured on, all from melo-train (``data``).
+
+    Returns ``(held, cross)``: ``held`` is the selection list with all its names (a
+    ``matching.train.Corpus``); ``cross`` is ``None`` without ``cross_list``, else the
+    cross-language check as ``(texts, concepts, is_query)``: the selection list's titles with
+    ``cross_list``'s names.
+
+    Raises:
+        FileNotFoundError: ``data`` has no list folders, or no folder ``select_list`` / ``cross_list``.
+    """
+    from matching.train import load_corpus
+
+    folders = sorted(p.name for p in data.iterdir() if (p / "corpus_elements.tsv").is_file())
+    for name in (select_list, cross_list):
+        if name is not None and name not in folders:
+            raise FileNotFoundError(f"no list folder {name} under {data}")
+    held = load_corpus(data, seed=seed, names_per_concept=10**9, exclude=[f for f in folders if f != select_list])
+    if cross_list is None:
+        return held, None
+    both = load_corpus(data, seed=seed, names_per_concept=10**9,
+                       exclude=[f for f in folders if f not in (select_list, cross_list)])
+    keep = both.is_query == (np.asarray(both.list_names)[both.lists] == select_list)
+    texts = [t for t, k in zip(both.texts, keep) if k]
+    return held, (texts, both.concepts[keep], both.is_query[keep])
+
+
 # --- training -------------------------------------------------------------------------------
 
 
@@ -584,17 +611,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         corpus = load_corpus(args.data, seed=args.seed, max_texts=args.max_texts,
                              exclude=[args.select_list, *args.exclude_lists])
-        folders = sorted(p.name for p in args.data.iterdir() if (p / "corpus_elements.tsv").is_file())
-        held = load_corpus(args.data, seed=args.seed, names_per_concept=10**9,
-                           exclude=[f for f in folders if f != args.select_list])
-        both = (load_corpus(args.data, seed=args.seed, names_per_concept=10**9,
-                            exclude=[f for f in folders if f not in (args.select_list, args.cross_list)])
-                if args.cross_list else None)
+        held, cross_texts = check_corpora(args.data, args.seed, args.select_list, args.cross_list)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.cross_list is not None and args.cross_list not in folders:
-        print(f"error: no list folder {args.cross_list} under {args.data}", file=sys.stderr)
         return 2
     base_path = e5_file.model_path()
     base_sha = e5_patch.file_sha256(base_path)
@@ -613,12 +632,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{int(held.is_query.sum())} titles, {int((~held.is_query).sum())} names")
     select = {"rows": held_rows, "concepts": held.concepts, "lists": held.lists, "is_query": held.is_query}
     cross = None
-    if both is not None:
+    if cross_texts is not None:
         # the selection list's titles against the other list's names, as one list
-        keep = both.is_query == (np.asarray(both.list_names)[both.lists] == args.select_list)
-        texts = [t for t, k in zip(both.texts, keep) if k]
-        cross = {"rows": cache.rows(texts), "concepts": both.concepts[keep],
-                 "lists": np.zeros(int(keep.sum()), dtype=np.int64), "is_query": both.is_query[keep]}
+        texts, concepts, is_query = cross_texts
+        cross = {"rows": cache.rows(texts), "concepts": concepts,
+                 "lists": np.zeros(len(texts), dtype=np.int64), "is_query": is_query}
         log(f"cross-language check: {int(cross['is_query'].sum())} {args.select_list} titles against "
             f"{int((~cross['is_query']).sum())} {args.cross_list} names")
     result = finetune(model, cache, train_rows, pairs, corpus.concepts, text_ids.reshape(-1).astype(np.int64),

@@ -102,3 +102,33 @@ def test_select_on_cross_needs_the_check():
 def test_the_command_refuses_select_on_cross_without_a_cross_list(capsys):
     assert train.main(["--mode", "finetune", "--select-on", "cross"]) == 2
     assert "--select-on cross needs --cross-list" in capsys.readouterr().err
+
+
+def _write_list(root, name, language, titles, names):
+    folder = root / name
+    folder.mkdir()
+    (folder / "queries.tsv").write_text("".join(f"Q{i}\t{text}\n" for i, (text, _) in enumerate(titles)))
+    (folder / "corpus_elements.tsv").write_text(
+        "".join(f"{concept}_{language}_{i:03d}\t{text}\n" for i, (text, concept) in enumerate(names)))
+    (folder / "annotations.tsv").write_text(
+        "".join(f"Q{i}\t0\t{concept}_{language}_000\t1\n" for i, (_, concept) in enumerate(titles)))
+
+
+def test_the_cross_check_is_the_selection_lists_titles_against_the_other_lists_names(tmp_path):
+    from matching.finetune import check_corpora
+
+    _write_list(tmp_path, "est_q_et_c_et", "et", [("kokk", "C1"), ("pagar", "C2")],
+                [("kokk (et)", "C1"), ("pagar (et)", "C2")])
+    _write_list(tmp_path, "pol_q_pl_c_pl", "pl", [("kucharz (title)", "C1")],
+                [("kucharz", "C1"), ("piekarz", "C2"), ("murarz", "C3")])
+    _write_list(tmp_path, "fra_q_fr_c_fr", "fr", [("cuisinier", "C1")], [("cuisinier (fr)", "C1")])
+    held, cross = check_corpora(tmp_path, 0, "est_q_et_c_et", "pol_q_pl_c_pl")
+    assert sorted(held.texts) == ["kokk", "kokk (et)", "pagar", "pagar (et)"]
+    texts, concepts, is_query = cross
+    pairs = {(t, bool(q)) for t, q in zip(texts, is_query)}
+    assert pairs == {("kokk", True), ("pagar", True), ("kucharz", False), ("piekarz", False), ("murarz", False)}
+    by_text = dict(zip(texts, concepts))
+    assert by_text["kokk"] == by_text["kucharz"] != by_text["pagar"] == by_text["piekarz"]
+    assert check_corpora(tmp_path, 0, "est_q_et_c_et")[1] is None
+    with pytest.raises(FileNotFoundError, match="no list folder deu_q_de_c_de"):
+        check_corpora(tmp_path, 0, "est_q_et_c_et", "deu_q_de_c_de")
