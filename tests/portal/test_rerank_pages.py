@@ -78,7 +78,8 @@ def test_the_admin_page_shows_the_model_its_date_and_figures(app, client, auth, 
     html = client.get("/admin/indexer/relevans").get_data(as_text=True)
     assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', html)
     assert f'data-testid="rerank-trained-at">{format_date(report["trained_at"])}<' in html
-    assert re.search(r'data-testid="rerank-decisions">240 ', html)
+    assert re.search(r'data-testid="rerank-decisions">240, heraf \d+ godkendt '
+                     r'\(modellen kan først bruges fra 200 beslutninger\)<', html)
     hand = html.split('data-testid="rerank-figures-hand"')[1].split("</tr>")[0]
     learned = html.split('data-testid="rerank-figures-learned"')[1].split("</tr>")[0]
     for row, figures in ((hand, report["figures"]["hand"]), (learned, report["figures"]["learned"])):
