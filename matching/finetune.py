@@ -41,6 +41,7 @@ import hashlib
 import json
 import os
 import random
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -606,6 +607,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     version = args.version or (args.out.name[:-len(e5_patch.SUFFIX)] if args.out else None)
     started_wall, started_cpu = time.perf_counter(), time.process_time()
+    # a background job of a non-interactive shell starts with SIGINT ignored; make `kill -INT`
+    # reach the training loop anyway (it stops early and keeps the best step)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
     try:
