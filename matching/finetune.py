@@ -332,6 +332,26 @@ def top_vectors(model: E5Torch, cache: StateCache, rows: np.ndarray, batch: int 
     return np.concatenate(out) if out else np.zeros((0, model.config.hidden), np.float32)
 
 
+def variant_models(specs: Sequence[str], max_tokens: int, folder: Path, log=None):
+    """For each variant, ``(spec, model, cache)``: the network with that patch, and the cache of
+    the base model's lower layers (``folder``), shared by all variants and pointed at each.
+
+    A variant is ``none`` (zero-shot e5), a shipped patch version or a .patch path. Every patch
+    trains only the top two layers, so the lower layers' states are the base model's in every
+    variant and are computed once. For scripts comparing finished patches (``scripts/ft_*``).
+    """
+    base = e5_file.model_path()
+    cache = None
+    for spec in specs:
+        path = base if spec == "none" else e5_patch.patched_model_file(
+            e5_patch.load_patch(e5_patch.patch_path(spec)), base)
+        model = E5Torch(path)
+        if cache is None:
+            cache = StateCache(model, model.config.layers - 2, max_tokens, folder, log=log)
+        cache.model = model
+        yield spec, model, cache
+
+
 # --- data -----------------------------------------------------------------------------------
 
 

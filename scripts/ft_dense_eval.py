@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     from matching import e5_file, e5_patch
     from matching.evaluate import read_qrels, read_texts
-    from matching.finetune import E5Torch, StateCache, top_vectors
+    from matching.finetune import top_vectors, variant_models
     from matching.train import CACHE_DIR
 
     parser = argparse.ArgumentParser(prog="python -m scripts.ft_dense_eval", description=__doc__.split("\n\n")[0])
@@ -59,24 +59,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc_index = {doc: i for i, doc in enumerate(corpus)}
     asked = [q for q in queries if qrels.get(q)]
     relevant = [{doc_index[d]: g for d, g in qrels[q].items()} for q in asked]
-    base = e5_file.model_path()
-    folder = CACHE_DIR / f"e5-states-{e5_patch.file_sha256(base)[:12]}-eval-w{args.max_tokens}"
-    cache = None
-    for spec in args.variants:
-        started = time.process_time()
-        path = base if spec == "none" else e5_patch.patched_model_file(e5_patch.load_patch(e5_patch.patch_path(spec)),
-                                                                        base)
-        model = E5Torch(path)
-        if cache is None:  # the lower layers are the base model's in every variant
-            cache = StateCache(model, model.config.layers - 2, args.max_tokens, folder,
-                               log=lambda line: print(line, file=sys.stderr, flush=True))
+    folder = CACHE_DIR / f"e5-states-{e5_patch.file_sha256(e5_file.model_path())[:12]}-eval-w{args.max_tokens}"
+    q_rows = d_rows = None
+    started = time.process_time()
+    for spec, model, cache in variant_models(args.variants, args.max_tokens, folder,
+                                             log=lambda line: print(line, file=sys.stderr, flush=True)):
+        if q_rows is None:
             q_rows, d_rows = cache.rows([queries[q] for q in asked]), cache.rows(list(corpus.values()))
-        cache.model = model
         result = {"variant": spec, "split": args.split.name, "queries": len(asked), "corpus": len(corpus),
                   "dense_map": round(dense_map(top_vectors(model, cache, q_rows), top_vectors(model, cache, d_rows),
                                                relevant), 4),
                   "cpu_s": round(time.process_time() - started, 1)}
         print(json.dumps(result), flush=True)
+        started = time.process_time()
     return 0
 
 

@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     from matching import e5_file, e5_patch
-    from matching.finetune import DEFAULT_SELECT_LIST, E5Torch, StateCache, check_corpora, top_vectors
+    from matching.finetune import DEFAULT_SELECT_LIST, check_corpora, top_vectors, variant_models
     from matching.train import CACHE_DIR, DEFAULT_DATA, heldout_map
 
     parser = argparse.ArgumentParser(prog="python -m scripts.ft_list_check", description=__doc__.split("\n\n")[0])
@@ -47,19 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    base = e5_file.model_path()
-    folder = CACHE_DIR / f"e5-states-{e5_patch.file_sha256(base)[:12]}"
-    cache = None
-    for spec in args.variants:
-        started = time.process_time()
-        path = base if spec == "none" else e5_patch.patched_model_file(e5_patch.load_patch(e5_patch.patch_path(spec)),
-                                                                        base)
-        model = E5Torch(path)
-        if cache is None:  # the lower layers are the base model's in every variant
-            cache = StateCache(model, model.config.layers - 2, args.max_tokens, folder,
-                               log=lambda line: print(line, file=sys.stderr, flush=True))
+    folder = CACHE_DIR / f"e5-states-{e5_patch.file_sha256(e5_file.model_path())[:12]}"
+    held_rows = cross_rows = None
+    started = time.process_time()
+    for spec, model, cache in variant_models(args.variants, args.max_tokens, folder,
+                                             log=lambda line: print(line, file=sys.stderr, flush=True)):
+        if held_rows is None:
             held_rows, cross_rows = cache.rows(held.texts), cache.rows(texts)
-        cache.model = model
         model.eval()
         selection = heldout_map(top_vectors(model, cache, held_rows), held.concepts, held.lists, held.is_query)
         cross = heldout_map(top_vectors(model, cache, cross_rows), concepts, np.zeros(len(texts), np.int64),
@@ -67,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"variant": spec, "select_list": args.select_list, "cross_list": args.cross_list,
                           "selection_map": round(selection, 4), "cross_map": round(cross, 4),
                           "cpu_s": round(time.process_time() - started, 1)}), flush=True)
+        started = time.process_time()
     return 0
 
 
