@@ -332,6 +332,15 @@ def top_vectors(model: E5Torch, cache: StateCache, rows: np.ndarray, batch: int 
     return np.concatenate(out) if out else np.zeros((0, model.config.hidden), np.float32)
 
 
+def states_folder(suffix: str = "", base_sha: str | None = None) -> Path:
+    """Where the base model's lower-layer states are cached: ``$JOBBRO_CACHE_DIR/e5-states-<base
+    file hash><suffix>/`` (``suffix`` keeps caches of another token width apart)."""
+    from matching.train import CACHE_DIR
+
+    sha = base_sha or e5_patch.file_sha256(e5_file.model_path())
+    return CACHE_DIR / f"e5-states-{sha[:12]}{suffix}"
+
+
 def variant_models(specs: Sequence[str], max_tokens: int, folder: Path, log=None):
     """For each variant, ``(spec, model, cache)``: the network with that patch, and the cache of
     the base model's lower layers (``folder``), shared by all variants and pointed at each.
@@ -612,7 +621,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the fine-tuning CLI; return the exit code (0 ok, 2 bad input or missing data)."""
-    from matching.train import CACHE_DIR, calibration, load_corpus
+    from matching.train import calibration, load_corpus
 
     args = _parser().parse_args(argv)
     if not 0.0 <= args.cross_titles <= 1.0:
@@ -643,7 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base_sha = e5_patch.file_sha256(base_path)
     model = E5Torch(base_path)
     split = model.config.layers - args.layers
-    cache = StateCache(model, split, args.max_tokens, CACHE_DIR / f"e5-states-{base_sha[:12]}", log=log)
+    cache = StateCache(model, split, args.max_tokens, states_folder(base_sha=base_sha), log=log)
     train_rows = cache.rows(corpus.texts)
     held_rows = cache.rows(held.texts)
     cached_cpu = time.process_time() - started_cpu

@@ -40,10 +40,8 @@ def dense_map(queries: np.ndarray, corpus: np.ndarray, relevant: list[dict[int, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
-    from matching import e5_file, e5_patch
     from matching.evaluate import read_qrels, read_texts
-    from matching.finetune import top_vectors, variant_models
-    from matching.train import CACHE_DIR
+    from matching.finetune import states_folder, top_vectors, variant_models
 
     parser = argparse.ArgumentParser(prog="python -m scripts.ft_dense_eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", type=Path, required=True, help="MELO split folder (queries, corpus, annotations)")
@@ -59,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc_index = {doc: i for i, doc in enumerate(corpus)}
     asked = [q for q in queries if qrels.get(q)]
     relevant = [{doc_index[d]: g for d, g in qrels[q].items()} for q in asked]
-    folder = CACHE_DIR / f"e5-states-{e5_patch.file_sha256(e5_file.model_path())[:12]}-eval-w{args.max_tokens}"
+    folder = states_folder(f"-eval-w{args.max_tokens}")
     q_rows = d_rows = None
     started = time.process_time()
     for spec, model, cache in variant_models(args.variants, args.max_tokens, folder,

@@ -29,9 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 missing data)."""
     import torch
 
-    from matching import e5_file, e5_patch
-    from matching.finetune import DEFAULT_SELECT_LIST, check_corpora, top_vectors, variant_models
-    from matching.train import CACHE_DIR, DEFAULT_DATA, heldout_map
+    from matching.finetune import DEFAULT_SELECT_LIST, check_corpora, states_folder, top_vectors, variant_models
+    from matching.train import DEFAULT_DATA, heldout_map
 
     parser = argparse.ArgumentParser(prog="python -m scripts.ft_list_check", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="melo-train folder")
@@ -47,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    folder = CACHE_DIR / f"e5-states-{e5_patch.file_sha256(e5_file.model_path())[:12]}"
+    folder = states_folder()
     held_rows = cross_rows = None
     started = time.process_time()
     for spec, model, cache in variant_models(args.variants, args.max_tokens, folder,

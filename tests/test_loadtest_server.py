@@ -6,6 +6,8 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from loadtest import run
 
 COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
@@ -44,8 +46,6 @@ def test_the_proxy_listens_on_loopback_and_writes_only_into_the_work_folder(tmp_
 
 
 def test_without_nginx_the_proxy_option_says_how_to_get_it(monkeypatch):
-    import pytest
-
     from loadtest import LoadTestError, proxy
 
     monkeypatch.setattr(proxy.shutil, "which", lambda name: None)
