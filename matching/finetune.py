@@ -313,9 +313,9 @@ class StateCache:
             states[rows, :width] = out.numpy().astype(np.float16)
         return states, lengths
 
-    def batch_tensors(self, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        """(states, mask) of ``rows``, trimmed to the longest of them."""
-        lengths = self.lengths[rows]
+    def batch_tensors(self, rows: np.ndarray, max_tokens: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(states, mask) of ``rows``, trimmed to the longest of them (and to ``max_tokens``)."""
+        lengths = self.lengths[rows] if max_tokens is None else np.minimum(self.lengths[rows], max_tokens)
         width = int(lengths.max())
         states = torch.from_numpy(self.states[rows, :width].astype(np.float32))
         mask = torch.arange(width)[None, :] < torch.from_numpy(lengths.astype(np.int64))[:, None]

@@ -55,9 +55,9 @@ def rerank(first: np.ndarray, residual: np.ndarray, top: np.ndarray, weight: flo
 
 def average_precision(scores: np.ndarray, relevant: np.ndarray) -> float:
     """AP of one ranking (higher first, ties in corpus order); ``relevant`` is a bool mask."""
-    hits = relevant[np.argsort(-scores, kind="stable")]
-    ranks = np.nonzero(hits)[0] + 1
-    return float(np.mean(np.arange(1, len(ranks) + 1) / ranks)) if len(ranks) else 0.0
+    from matching.evaluate import average_precision as ap
+
+    return ap(np.argsort(-scores, kind="stable"), dict.fromkeys(np.flatnonzero(relevant).tolist(), 1))
 
 
 def _torch():
@@ -81,29 +81,15 @@ def build_model(state: dict | None = None):
     return model
 
 
-def _states(cache, rows: np.ndarray, cap: int):
-    torch, _ = _torch()
-    lengths = np.minimum(cache.lengths[rows], cap)
-    width = int(lengths.max())
-    states = torch.from_numpy(cache.states[rows, :width].astype(np.float32))
-    mask = torch.arange(width)[None, :] < torch.from_numpy(lengths.astype(np.int64))[:, None]
-    return states, mask
-
-
 def residuals(model, q_cache, q_rows: np.ndarray, d_cache, d_rows: np.ndarray, cap: int):
     """The head's residual for each (query row, document row) pair (a torch vector)."""
-    torch, F = _torch()
-
-    def pool(x, m):
-        w = m.unsqueeze(-1).to(x.dtype)
-        return F.normalize((x * w).sum(1) / w.sum(1).clamp(min=1), dim=-1)
-
-    qs, qm = _states(q_cache, q_rows, cap)
-    ds, dm = _states(d_cache, d_rows, cap)
-    x, m = torch.cat([qs, ds], 1), torch.cat([qm, dm], 1)
-    x = model.run_layers(x, m, SPLIT)
+    torch, _ = _torch()
+    qs, qm = q_cache.batch_tensors(q_rows, cap)
+    ds, dm = d_cache.batch_tensors(d_rows, cap)
+    x = model.run_layers(torch.cat([qs, ds], 1), torch.cat([qm, dm], 1), SPLIT)
     split = qs.shape[1]
-    features = torch.cat([x[:, 0], pool(x, m) * 10, pool(x[:, :split], qm) * pool(x[:, split:], dm) * 10], -1)
+    both = model.pool(x, torch.cat([qm, dm], 1))
+    features = torch.cat([x[:, 0], both * 10, model.pool(x[:, :split], qm) * model.pool(x[:, split:], dm) * 10], -1)
     return model.ce_head(features).squeeze(-1)
 
 
@@ -119,15 +105,15 @@ def score_pairs(model, q_cache, q_rows, d_cache, d_rows, cap: int, batch: int = 
     return out
 
 
-def fused_same_language(q_vectors, d_vectors, q_texts, d_texts, low: float = 0.80, dense_weight: float = 0.55):
-    """The product's fusion for same-language pairs with zero-shot e5 (dense mapped from
-    ``low``..1, lexical TF-IDF fitted on the documents), as a (queries, documents) matrix."""
-    from matching.lexical import LexicalModel
+def fused_same_language(q_vectors, d_vectors, q_texts, d_texts) -> np.ndarray:
+    """The product's fusion (``RelevanceScorer.fuse``) of zero-shot e5 for same-language pairs,
+    the lexical channel fitted on the documents, as a (queries, documents) matrix."""
+    from matching.encoders import make_encoder
+    from matching.relevance import RelevanceScorer
 
-    dense = np.clip((q_vectors @ d_vectors.T - low) / (1 - low), 0, 1)
-    lexical = LexicalModel().fit(d_texts)
-    lex = np.clip((lexical.transform(q_texts) @ lexical._fitted_matrix.T).toarray(), 0, 1)
-    return (dense_weight * dense + (1 - dense_weight) * lex).astype(np.float32)
+    scorer = RelevanceScorer(make_encoder("e5", "none"))
+    lexical = scorer.fit_lexical(d_texts)
+    return scorer.fuse(q_vectors @ d_vectors.T, (lexical.transform(q_texts) @ lexical.transform(d_texts).T).toarray())
 
 
 # --- train ----------------------------------------------------------------------------------
