@@ -1,0 +1,216 @@
+"""Concept transfer: occupation concepts read from other countries' judged titles (issue 12).
+
+Research tool for the MELO goals (docs/matching.md, "Concept transfer"). Usage::
+
+    nice -n 5 python -m scripts.concept_transfer tune [--lists est_q_et_c_et pol_q_pl_c_pl lva_q_lv_c_lv]
+    nice -n 5 python -m scripts.concept_transfer dev --split $M/swe_q_sv_c_sv [--adapter occupation-v1]
+
+Every text gets a *concept profile* (``matching.concepts``: half from the 10 most similar
+national titles of melo-train's lists and the ESCO concepts experts judged them to match, half
+from the 3 nearest concept centroids of up to 3 ESCO names per concept and list), read here from
+zero-shot e5 vectors (``--space base``) or the first stage's adapted ones (``--space adapted``,
+the table mapped by the same adapter). A pair's concept similarity (the profiles' dot product)
+joins the fused score by ``matching.concepts.combine`` (``add`` or ``lift``). The title half is
+what the concept anchors (``matching.anchors``) lack: a national title is mapped to ESCO by how
+experts mapped *similar titles elsewhere*, which reaches concepts whose names share no words
+with it (e.g. a group title such as "Specialistofficerare").
+
+``tune`` measures melo-train lists, each with a table built without it, over a grid of
+weights and title shares (first stage: zero-shot e5 fused with the lexical channel, as
+``scripts.ce_residual``); ``dev`` measures a MELO dev split once on the product's ranking
+(``matching.evaluate``'s fused score with ``--adapter``; table from all 20 lists) with a paired
+bootstrap. Both print JSON on the last line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from matching.concepts import ConceptTable, ProfileSettings, build_table, combine, concept_similarity, profiles
+
+
+@dataclass
+class MeloList:
+    """One list folder: judged titles (text, ESCO concepts), names (element id, concept, text)
+    and the relevant element ids per title (aligned with ``titles``)."""
+
+    titles: list[tuple[str, tuple[str, ...]]]
+    names: list[tuple[str, str, str]]
+    relevant: list[set[str]]
+
+
+def _tsv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8") as handle:
+        return [line.rstrip("\n").split("\t") for line in handle if line.strip()]
+
+
+def read_list(folder: Path) -> MeloList:
+    """A melo-train list (element ids ``<concept>_<lang>_<n>``); titles without judgements are left out."""
+    names = [(element, element.split("_")[0], text.strip()) for element, text in _tsv(folder / "corpus_elements.tsv")]
+    relevant: dict[str, set[str]] = defaultdict(set)
+    for query_id, _, element, _grade in _tsv(folder / "annotations.tsv"):
+        relevant[query_id].add(element)
+    judged = [(q, text.strip()) for q, text in _tsv(folder / "queries.tsv") if q in relevant]
+    return MeloList([(text, tuple(sorted({e.split("_")[0] for e in relevant[q]}))) for q, text in judged],
+                    names, [relevant[q] for q, _ in judged])
+
+
+# --- melo-train -----------------------------------------------------------------------------
+
+
+def list_folders(root: Path) -> list[Path]:
+    folders = sorted(p for p in root.iterdir() if (p / "corpus_elements.tsv").is_file())
+    if not folders:
+        raise FileNotFoundError(f"no MELO list folders (with corpus_elements.tsv) under {root}")
+    return folders
+
+
+def table_from_lists(folders: Sequence[Path], encode: Callable[[list[str]], np.ndarray],
+                     names_per_concept: int = 3) -> ConceptTable:
+    """The table of ``folders``: all judged titles; the first ``names_per_concept`` names of
+    each concept in each list (file order, as ``matching.train.load_corpus``)."""
+    titles, name_texts, name_concepts = [], [], []
+    for folder in folders:
+        data = read_list(folder)
+        titles += data.titles
+        taken: dict[str, int] = defaultdict(int)
+        for _, concept, text in data.names:
+            if text and taken[concept] < names_per_concept:
+                taken[concept] += 1
+                name_texts.append(text)
+                name_concepts.append(concept)
+    return build_table(titles, encode([t for t, _ in titles]), name_concepts, encode(name_texts))
+
+
+def _bootstrap(diff: np.ndarray, seed: int = 0) -> list:
+    means = diff[np.random.default_rng(seed).integers(len(diff), size=(2000, len(diff)))].mean(1)
+    return [round(float(diff.mean()), 4), round(float(np.percentile(means, 2.5)), 4),
+            round(float(np.percentile(means, 97.5)), 4), int((diff > 0).sum()), int((diff < 0).sum())]
+
+
+def _aps(scores: np.ndarray, relevant: Sequence[dict[int, int]]) -> np.ndarray:
+    from matching.evaluate import average_precision
+
+    return np.array([average_precision(np.argsort(-scores[i], kind="stable"), relevant[i]) for i in range(len(scores))])
+
+
+def tune(args: argparse.Namespace, log) -> dict:
+    from matching.train import encode_cached
+    from scripts.ce_residual import fused_same_language
+
+    folders = list_folders(args.data)
+    by_name = {f.name: f for f in folders}
+    out: dict = {"mode": "tune", "weights": args.weights, "shares": args.shares, "lists": {}}
+    for name in args.lists:
+        if name not in by_name:
+            raise FileNotFoundError(f"no list folder {name} under {args.data}")
+        started = time.perf_counter()
+        data = read_list(by_name[name])
+        q_texts, d_texts = [t for t, _ in data.titles], [t for _, _, t in data.names]
+        qv, dv = encode_cached(q_texts), encode_cached(d_texts)
+        fused = fused_same_language(qv, dv, q_texts, d_texts)
+        position = {e: i for i, (e, _, _) in enumerate(data.names)}
+        relevant = [dict.fromkeys([position[e] for e in rel], 1) for rel in data.relevant]
+        # The held-out list and any list sharing its corpus language (aut/deu, bel/fra, bel/nld:
+        # the same ESCO names) stay out of its table.
+        language = name.split("_")[-1]
+        table = table_from_lists([f for f in folders if f.name.split("_")[-1] != language], encode_cached)
+        base = _aps(fused, relevant)
+        row = {"queries": len(q_texts), "names": len(d_texts), "base": round(float(base.mean()), 4)}
+        for share in args.shares:
+            settings = ProfileSettings(title_share=share)
+            similarity = concept_similarity(profiles(qv, table, settings), profiles(dv, table, settings))
+            for how in args.combine:
+                row[f"{how}_share{share}"] = {str(w): round(float(_aps(combine(fused, similarity, w, how),
+                                                                        relevant).mean()), 4)
+                                              for w in args.weights}
+        row["seconds"] = round(time.perf_counter() - started, 1)
+        log(f"{name}: {row}")
+        out["lists"][name] = row
+    return out
+
+
+def dev(args: argparse.Namespace, log) -> dict:
+    from matching.encoders import make_encoder
+    from matching.evaluate import _encode_cached, read_qrels, read_texts
+    from matching.relevance import RelevanceScorer
+    from matching.train import encode_cached
+
+    queries = read_texts(str(args.split / "queries.tsv"))
+    corpus = read_texts(str(args.split / "corpus_elements.tsv"))
+    qrels = read_qrels(str(args.split / "annotations.tsv"), queries, corpus)
+    asked = [q for q in queries if qrels.get(q)]
+    docs = list(corpus.values())
+    position = {d: i for i, d in enumerate(corpus)}
+    encoder = make_encoder("e5", args.adapter)
+    scorer = RelevanceScorer(encoder)
+    q_texts = [queries[q] for q in asked]
+    dv = _encode_cached(encoder, scorer.config.doc_role, docs, "corpus", args.cache_dir)
+    qv = _encode_cached(encoder, "query", q_texts, "queries", args.cache_dir)
+    lexical = scorer.fit_lexical(docs)
+    first = np.stack([scorer.score(q_texts[i], docs, query_vector=qv[i], doc_vectors=dv, lexical=lexical).fused
+                      for i in range(len(asked))])
+    table = table_from_lists(list_folders(args.data), encode_cached)
+    if args.space == "base":  # profiles from zero-shot e5 vectors
+        base = make_encoder("e5", "none")
+        p_dv = _encode_cached(base, scorer.config.doc_role, docs, "corpus", args.cache_dir)
+        p_qv = _encode_cached(base, "query", q_texts, "queries", args.cache_dir)
+    else:  # the first stage's own vectors, the table mapped by its adapter
+        p_dv, p_qv = dv, qv
+        table.title_vectors = encoder.adapter.apply(table.title_vectors)
+        table.centroids = encoder.adapter.apply(table.centroids)
+    settings = ProfileSettings(title_share=args.share)
+    similarity = concept_similarity(profiles(p_qv, table, settings), profiles(p_dv, table, settings))
+    relevant = [{position[d]: 1 for d in qrels[q]} for q in asked]
+    before = _aps(first, relevant)
+    out = {"mode": "dev", "split": args.split.name, "adapter": args.adapter, "space": args.space, "queries": len(asked),
+           "share": args.share, "map_first_stage": round(float(before.mean()), 4)}
+    for how in args.combine:
+        for weight in args.weights:
+            after = _aps(combine(first, similarity, weight, how), relevant)
+            out[f"map_{how}_w{weight}"] = round(float(after.mean()), 4)
+            out[f"diff_{how}_w{weight}"] = _bootstrap(after - before)  # mean, 95% interval, better, worse
+            log(f"{how} {weight}: {out[f'map_{how}_w{weight}']} {out[f'diff_{how}_w{weight}']}")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from matching.train import CACHE_DIR, DEFAULT_DATA
+
+    parser = argparse.ArgumentParser(prog="python -m scripts.concept_transfer", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("tune", help="melo-train lists, each with a table built without it")
+    t.add_argument("--lists", nargs="+", default=["est_q_et_c_et", "pol_q_pl_c_pl", "lva_q_lv_c_lv"])
+    t.add_argument("--weights", type=float, nargs="+", default=[0.4, 0.8, 1.6, 3.2])
+    t.add_argument("--shares", type=float, nargs="+", default=[0.0, 0.5, 1.0], help="title shares of the profile")
+    d = sub.add_parser("dev", help="a MELO dev split, once, on the product's ranking")
+    d.add_argument("--split", type=Path, required=True)
+    d.add_argument("--adapter", default="occupation-v1", help="the first stage's adapter")
+    d.add_argument("--cache-dir", type=Path, default=CACHE_DIR / "eval")
+    d.add_argument("--weights", type=float, nargs="+", default=[0.8, 1.6])
+    d.add_argument("--share", type=float, default=0.5)
+    d.add_argument("--space", choices=("base", "adapted"), default="base",
+                   help="profiles from zero-shot e5 vectors, or from the adapter's (table mapped alike)")
+    for p in (t, d):
+        p.add_argument("--combine", nargs="+", default=["add"], choices=("add", "lift"))
+        p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="melo-train (the table's source)")
+    args = parser.parse_args(argv)
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    if args.command == "dev" and not (args.split / "queries.tsv").is_file():
+        print(f"error: no queries.tsv in {args.split}", file=sys.stderr)
+        return 2
+    result = tune(args, log) if args.command == "tune" else dev(args, log)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
