@@ -237,54 +237,36 @@ def train(args: argparse.Namespace, log) -> dict:
 
 def dev(args: argparse.Namespace, log) -> dict:
     torch, _ = _torch()
-    from matching.encoders import make_encoder
-    from matching.evaluate import _encode_cached, read_qrels, read_texts
     from matching.finetune import StateCache, states_folder
-    from matching.relevance import RelevanceScorer
+    from scripts.melo_dev import first_stage, paired_difference
 
     torch.set_num_threads(args.threads)
-    queries = read_texts(str(args.split / "queries.tsv"))
-    corpus = read_texts(str(args.split / "corpus_elements.tsv"))
-    qrels = read_qrels(str(args.split / "annotations.tsv"), queries, corpus)
-    asked = [q for q in queries if qrels.get(q)]
-    docs = list(corpus.values())
-    index = {d: i for i, d in enumerate(corpus)}
-    encoder = make_encoder("e5", args.encoder_adapter)
-    scorer = RelevanceScorer(encoder)
-    d_vectors = _encode_cached(encoder, scorer.config.doc_role, docs, "corpus", args.cache_dir)
-    q_vectors = _encode_cached(encoder, "query", [queries[q] for q in asked], "queries", args.cache_dir)
-    lexical = scorer.fit_lexical(docs)
-    first = np.stack([scorer.score(queries[q], docs, query_vector=q_vectors[i], doc_vectors=d_vectors,
-                                   lexical=lexical).fused for i, q in enumerate(asked)]).astype(np.float32)
+    stage = first_stage(args.split, args.encoder_adapter, args.cache_dir)
+    first, docs = stage.fused, stage.docs
+    asked = len(stage.queries)
     top = np.argsort(-first, axis=1, kind="stable")[:, :args.top]
     model = build_model(torch.load(args.model))
     model.eval()
     cache = StateCache(model, SPLIT, 48, states_folder("-eval-w48"), log=log)
-    q_rows, d_rows = cache.rows([queries[q] for q in asked]), cache.rows(docs)
+    q_rows, d_rows = cache.rows(stage.queries), cache.rows(docs)
     started = time.process_time()
-    res = score_pairs(model, cache, q_rows[np.repeat(np.arange(len(asked)), args.top)], cache,
-                      d_rows[top.reshape(-1)], cap=args.max_tokens).reshape(len(asked), args.top)
+    res = score_pairs(model, cache, q_rows[np.repeat(np.arange(asked), args.top)], cache,
+                      d_rows[top.reshape(-1)], cap=args.max_tokens).reshape(asked, args.top)
     log(f"{res.size} pairs scored in {time.process_time() - started:.0f} s CPU")
     relevant = []
-    for q in asked:
+    for positions in stage.relevant:
         mask = np.zeros(len(docs), dtype=bool)
-        mask[[index[d] for d in qrels[q]]] = True
+        mask[list(positions)] = True
         relevant.append(mask)
-    out = {"mode": "dev", "split": args.split.name, "queries": len(asked), "corpus": len(docs),
-           "first_stage": encoder.name, "top": args.top, "model": str(args.model)}
-    rng = np.random.default_rng(0)
-    resamples = rng.integers(len(asked), size=(2000, len(asked)))
+    out = {"mode": "dev", "split": args.split.name, "queries": asked, "corpus": len(docs),
+           "first_stage": stage.encoder.name, "top": args.top, "model": str(args.model)}
     aps = {}
     for weight in (0.0, *args.weights):
         aps[weight] = np.array([average_precision(rerank(first[i], res[i], top[i], weight), relevant[i])
-                                for i in range(len(asked))])
+                                for i in range(asked)])
         out[f"map_w{weight}"] = round(float(aps[weight].mean()), 4)
         if weight:  # paired bootstrap of the per-query difference to the first stage: 95% interval
-            diff = aps[weight] - aps[0.0]
-            means = diff[resamples].mean(1)
-            out[f"diff_w{weight}"] = [round(float(diff.mean()), 4), round(float(np.percentile(means, 2.5)), 4),
-                                      round(float(np.percentile(means, 97.5)), 4),
-                                      int((diff > 0).sum()), int((diff < 0).sum())]
+            out[f"diff_w{weight}"] = paired_difference(aps[weight], aps[0.0])
     out["pairs_cpu_s"] = round(time.process_time() - started, 1)
     return out
 

@@ -90,12 +90,6 @@ def table_from_lists(folders: Sequence[Path], encode: Callable[[list[str]], np.n
     return build_table(titles, encode([t for t, _ in titles]), name_concepts, encode(name_texts))
 
 
-def _bootstrap(diff: np.ndarray, seed: int = 0) -> list:
-    means = diff[np.random.default_rng(seed).integers(len(diff), size=(2000, len(diff)))].mean(1)
-    return [round(float(diff.mean()), 4), round(float(np.percentile(means, 2.5)), 4),
-            round(float(np.percentile(means, 97.5)), 4), int((diff > 0).sum()), int((diff < 0).sum())]
-
-
 def _aps(scores: np.ndarray, relevant: Sequence[dict[int, int]]) -> np.ndarray:
     from matching.evaluate import average_precision
 
@@ -108,7 +102,8 @@ def tune(args: argparse.Namespace, log) -> dict:
 
     folders = list_folders(args.data)
     by_name = {f.name: f for f in folders}
-    out: dict = {"mode": "tune", "weights": args.weights, "shares": args.shares, "lists": {}}
+    out: dict = {"mode": "tune", "weights": args.weights, "shares": args.shares, "title_k": args.title_k,
+                 "concept_k": args.concept_k, "names_per_concept": args.names_per_concept, "lists": {}}
     for name in args.lists:
         if name not in by_name:
             raise FileNotFoundError(f"no list folder {name} under {args.data}")
@@ -122,11 +117,12 @@ def tune(args: argparse.Namespace, log) -> dict:
         # The held-out list and any list sharing its corpus language (aut/deu, bel/fra, bel/nld:
         # the same ESCO names) stay out of its table.
         language = name.split("_")[-1]
-        table = table_from_lists([f for f in folders if f.name.split("_")[-1] != language], encode_cached)
+        table = table_from_lists([f for f in folders if f.name.split("_")[-1] != language], encode_cached,
+                                 args.names_per_concept)
         base = _aps(fused, relevant)
         row = {"queries": len(q_texts), "names": len(d_texts), "base": round(float(base.mean()), 4)}
         for share in args.shares:
-            settings = ProfileSettings(title_share=share)
+            settings = ProfileSettings(title_share=share, title_k=args.title_k, concept_k=args.concept_k)
             similarity = concept_similarity(profiles(qv, table, settings), profiles(dv, table, settings))
             for how in args.combine:
                 row[f"{how}_share{share}"] = {str(w): round(float(_aps(combine(fused, similarity, w, how),
@@ -140,44 +136,30 @@ def tune(args: argparse.Namespace, log) -> dict:
 
 def dev(args: argparse.Namespace, log) -> dict:
     from matching.encoders import make_encoder
-    from matching.evaluate import _encode_cached, read_qrels, read_texts
-    from matching.relevance import RelevanceScorer
+    from matching.evaluate import _encode_cached
     from matching.train import encode_cached
+    from scripts.melo_dev import first_stage, paired_difference
 
-    queries = read_texts(str(args.split / "queries.tsv"))
-    corpus = read_texts(str(args.split / "corpus_elements.tsv"))
-    qrels = read_qrels(str(args.split / "annotations.tsv"), queries, corpus)
-    asked = [q for q in queries if qrels.get(q)]
-    docs = list(corpus.values())
-    position = {d: i for i, d in enumerate(corpus)}
-    encoder = make_encoder("e5", args.adapter)
-    scorer = RelevanceScorer(encoder)
-    q_texts = [queries[q] for q in asked]
-    dv = _encode_cached(encoder, scorer.config.doc_role, docs, "corpus", args.cache_dir)
-    qv = _encode_cached(encoder, "query", q_texts, "queries", args.cache_dir)
-    lexical = scorer.fit_lexical(docs)
-    first = np.stack([scorer.score(q_texts[i], docs, query_vector=qv[i], doc_vectors=dv, lexical=lexical).fused
-                      for i in range(len(asked))])
+    stage = first_stage(args.split, args.adapter, args.cache_dir)
     table = table_from_lists(list_folders(args.data), encode_cached)
     if args.space == "base":  # profiles from zero-shot e5 vectors
         base = make_encoder("e5", "none")
-        p_dv = _encode_cached(base, scorer.config.doc_role, docs, "corpus", args.cache_dir)
-        p_qv = _encode_cached(base, "query", q_texts, "queries", args.cache_dir)
+        p_dv = _encode_cached(base, stage.scorer.config.doc_role, stage.docs, "corpus", args.cache_dir)
+        p_qv = _encode_cached(base, "query", stage.queries, "queries", args.cache_dir)
     else:  # the first stage's own vectors, the table mapped by its adapter
-        p_dv, p_qv = dv, qv
-        table.title_vectors = encoder.adapter.apply(table.title_vectors)
-        table.centroids = encoder.adapter.apply(table.centroids)
+        p_dv, p_qv = stage.doc_vectors, stage.query_vectors
+        table.title_vectors = stage.encoder.adapter.apply(table.title_vectors)
+        table.centroids = stage.encoder.adapter.apply(table.centroids)
     settings = ProfileSettings(title_share=args.share)
     similarity = concept_similarity(profiles(p_qv, table, settings), profiles(p_dv, table, settings))
-    relevant = [{position[d]: 1 for d in qrels[q]} for q in asked]
-    before = _aps(first, relevant)
-    out = {"mode": "dev", "split": args.split.name, "adapter": args.adapter, "space": args.space, "queries": len(asked),
-           "share": args.share, "map_first_stage": round(float(before.mean()), 4)}
+    before = _aps(stage.fused, stage.relevant)
+    out = {"mode": "dev", "split": args.split.name, "adapter": args.adapter, "space": args.space,
+           "queries": len(stage.queries), "share": args.share, "map_first_stage": round(float(before.mean()), 4)}
     for how in args.combine:
         for weight in args.weights:
-            after = _aps(combine(first, similarity, weight, how), relevant)
+            after = _aps(combine(stage.fused, similarity, weight, how), stage.relevant)
             out[f"map_{how}_w{weight}"] = round(float(after.mean()), 4)
-            out[f"diff_{how}_w{weight}"] = _bootstrap(after - before)  # mean, 95% interval, better, worse
+            out[f"diff_{how}_w{weight}"] = paired_difference(after, before)  # mean, 95% interval, better, worse
             log(f"{how} {weight}: {out[f'map_{how}_w{weight}']} {out[f'diff_{how}_w{weight}']}")
     return out
 
@@ -191,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--lists", nargs="+", default=["est_q_et_c_et", "pol_q_pl_c_pl", "lva_q_lv_c_lv"])
     t.add_argument("--weights", type=float, nargs="+", default=[0.4, 0.8, 1.6, 3.2])
     t.add_argument("--shares", type=float, nargs="+", default=[0.0, 0.5, 1.0], help="title shares of the profile")
+    t.add_argument("--title-k", type=int, default=ProfileSettings.title_k)
+    t.add_argument("--concept-k", type=int, default=ProfileSettings.concept_k)
+    t.add_argument("--names-per-concept", type=int, default=3, help="ESCO names per concept and list in the table")
     d = sub.add_parser("dev", help="a MELO dev split, once, on the product's ranking")
     d.add_argument("--split", type=Path, required=True)
     d.add_argument("--adapter", default="occupation-v1", help="the first stage's adapter")
