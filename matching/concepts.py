@@ -83,6 +83,21 @@ def build_table(titles: Sequence[tuple[str, Sequence[str]]], title_vectors: np.n
     return ConceptTable(np.asarray(title_vectors, dtype=np.float32), membership, centroids, concepts)
 
 
+def quantise_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 rows and their float32 scales (max |x| / 127 per row): a quarter of float32's size."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    scales = np.abs(vectors).max(axis=1) / 127.0
+    safe = np.where(scales > 0, scales, 1.0)
+    return np.round(vectors / safe[:, None]).astype(np.int8), scales.astype(np.float32)
+
+
+def dequantise_rows(rows: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Unit float32 rows back from :func:`quantise_rows` (renormalised; a zero row stays zero)."""
+    vectors = rows.astype(np.float32) * scales[:, None]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
 def topk_softmax(scores: np.ndarray, k: int, temperature: float) -> sparse.csr_matrix:
     """Per row, a softmax over its ``k`` highest scores (``scores / temperature``), zero elsewhere.
 

@@ -34,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from matching.concepts import ConceptTable, ProfileSettings, build_table, combine, concept_similarity, profiles
+from matching.concepts import (ConceptTable, ProfileSettings, build_table, combine, concept_similarity,
+                               dequantise_rows, profiles, quantise_rows)
 
 
 @dataclass
@@ -102,8 +103,18 @@ def tune(args: argparse.Namespace, log) -> dict:
 
     folders = list_folders(args.data)
     by_name = {f.name: f for f in folders}
+    adapter = None
+    if args.adapter_file is not None:
+        from matching.adapter import load_adapter
+
+        adapter = load_adapter(str(args.adapter_file))
+        excluded = set(adapter.meta.get("summary", {}).get("excluded_lists") or [])
+        seen = sorted(set(args.lists) - excluded)
+        if seen:
+            log(f"note: adapter {adapter.version} was trained on {', '.join(seen)}: not held out there")
     out: dict = {"mode": "tune", "weights": args.weights, "shares": args.shares, "title_k": args.title_k,
-                 "concept_k": args.concept_k, "names_per_concept": args.names_per_concept, "lists": {}}
+                 "concept_k": args.concept_k, "names_per_concept": args.names_per_concept,
+                 "adapter_file": None if args.adapter_file is None else str(args.adapter_file), "lists": {}}
     for name in args.lists:
         if name not in by_name:
             raise FileNotFoundError(f"no list folder {name} under {args.data}")
@@ -119,11 +130,15 @@ def tune(args: argparse.Namespace, log) -> dict:
         language = name.split("_")[-1]
         table = table_from_lists([f for f in folders if f.name.split("_")[-1] != language], encode_cached,
                                  args.names_per_concept)
+        p_qv, p_dv = qv, dv
+        if adapter is not None:  # profiles in the adapter's space, the table mapped alike
+            p_qv, p_dv = adapter.apply(qv), adapter.apply(dv)
+            table.title_vectors, table.centroids = adapter.apply(table.title_vectors), adapter.apply(table.centroids)
         base = _aps(fused, relevant)
         row = {"queries": len(q_texts), "names": len(d_texts), "base": round(float(base.mean()), 4)}
         for share in args.shares:
             settings = ProfileSettings(title_share=share, title_k=args.title_k, concept_k=args.concept_k)
-            similarity = concept_similarity(profiles(qv, table, settings), profiles(dv, table, settings))
+            similarity = concept_similarity(profiles(p_qv, table, settings), profiles(p_dv, table, settings))
             for how in args.combine:
                 row[f"{how}_share{share}"] = {str(w): round(float(_aps(combine(fused, similarity, w, how),
                                                                         relevant).mean()), 4)
@@ -142,6 +157,9 @@ def dev(args: argparse.Namespace, log) -> dict:
 
     stage = first_stage(args.split, args.adapter, args.cache_dir)
     table = table_from_lists(list_folders(args.data), encode_cached)
+    if args.quantise:  # as a shipped table would hold it: int8 title rows, float16 centroids
+        table.title_vectors = dequantise_rows(*quantise_rows(table.title_vectors))
+        table.centroids = table.centroids.astype(np.float16).astype(np.float32)
     if args.space == "base":  # profiles from zero-shot e5 vectors
         base = make_encoder("e5", "none")
         p_dv = _encode_cached(base, stage.scorer.config.doc_role, stage.docs, "corpus", args.cache_dir)
@@ -153,7 +171,7 @@ def dev(args: argparse.Namespace, log) -> dict:
     settings = ProfileSettings(title_share=args.share)
     similarity = concept_similarity(profiles(p_qv, table, settings), profiles(p_dv, table, settings))
     before = _aps(stage.fused, stage.relevant)
-    out = {"mode": "dev", "split": args.split.name, "adapter": args.adapter, "space": args.space,
+    out = {"mode": "dev", "split": args.split.name, "adapter": args.adapter, "space": args.space, "quantise": args.quantise,
            "queries": len(stage.queries), "share": args.share, "map_first_stage": round(float(before.mean()), 4)}
     for how in args.combine:
         for weight in args.weights:
@@ -176,12 +194,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--title-k", type=int, default=ProfileSettings.title_k)
     t.add_argument("--concept-k", type=int, default=ProfileSettings.concept_k)
     t.add_argument("--names-per-concept", type=int, default=3, help="ESCO names per concept and list in the table")
+    t.add_argument("--adapter-file", type=Path, default=None,
+                   help="read profiles in this adapter's space (the table mapped alike); the first stage stays zero-shot")
     d = sub.add_parser("dev", help="a MELO dev split, once, on the product's ranking")
     d.add_argument("--split", type=Path, required=True)
     d.add_argument("--adapter", default="occupation-v1", help="the first stage's adapter")
     d.add_argument("--cache-dir", type=Path, default=CACHE_DIR / "eval")
     d.add_argument("--weights", type=float, nargs="+", default=[0.8, 1.6])
     d.add_argument("--share", type=float, default=0.5)
+    d.add_argument("--quantise", action="store_true", help="int8 title vectors, float16 centroids")
     d.add_argument("--space", choices=("base", "adapted"), default="base",
                    help="profiles from zero-shot e5 vectors, or from the adapter's (table mapped alike)")
     for p in (t, d):

@@ -71,3 +71,17 @@ def test_lift_keeps_a_pair_without_shared_concepts_and_stays_within_one():
     assert combine(fused, similarity, 1.6, "add").tolist() == pytest.approx([0.3, 1.1, 2.5])
     with pytest.raises(ValueError, match="unknown combination"):
         combine(fused, similarity, 1.0, "max")
+
+
+def test_int8_rows_keep_cosines_to_within_a_hundredth_and_zero_rows_stay_zero():
+    from matching.concepts import dequantise_rows, quantise_rows
+
+    rng = np.random.default_rng(0)
+    vectors = _unit(rng.normal(size=(50, 384)))
+    vectors[7] = 0.0
+    rows, scales = quantise_rows(vectors)
+    assert rows.dtype == np.int8 and scales.dtype == np.float32
+    back = dequantise_rows(rows, scales)
+    assert not back[7].any()
+    keep = np.arange(50) != 7
+    assert np.abs((back @ back.T - vectors @ vectors.T)[keep][:, keep]).max() < 0.01
