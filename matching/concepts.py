@@ -15,15 +15,29 @@ only: no index, no other candidate, no other person's text. The title half reach
 whose names share no word with the text, because experts elsewhere mapped similar titles to
 them (a group title such as "Specialistofficerare" to the officer occupations).
 
-numpy and scipy only (serving path). Research driver: ``scripts/concept_transfer.py``.
+numpy and scipy only (serving path). Research driver: ``scripts/concept_transfer.py``. Build
+a table file: ``python -m matching.train --mode concepts --out FILE.npz`` (:func:`main`).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import argparse
+import datetime as _dt
+import json
+import sys
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+
+FORMAT = 1  # of a table file; a newer one is refused with a clear error
+
+
+class ConceptTableError(ValueError):
+    """A concept table file is missing, corrupt or of a newer format (the message says which)."""
 
 CHUNK = 1024  # rows per similarity block: bounds memory (1,024 x titles float32)
 
@@ -98,6 +112,29 @@ def dequantise_rows(rows: np.ndarray, scales: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
+def _top_columns(scores: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the columns of its ``k`` highest scores, highest first, ties by column order.
+
+    A partition finds each row's k-th score; only a row with ties at that score is fully sorted.
+    Row by row: a row's result never depends on the other rows.
+    """
+    if k >= scores.shape[1]:
+        return np.argsort(-scores, axis=1, kind="stable")
+    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1:k]
+    above = scores >= kth
+    counts = above.sum(axis=1)
+    top = np.empty((len(scores), k), dtype=np.int64)
+    plain = counts == k
+    if plain.any():
+        rows, cols = np.nonzero(above[plain])
+        cols = cols.reshape(-1, k)
+        order = np.argsort(-np.take_along_axis(scores[plain], cols, 1), axis=1, kind="stable")
+        top[plain] = np.take_along_axis(cols, order, 1)
+    for row in np.flatnonzero(~plain):  # ties at the k-th score: the first columns win
+        top[row] = np.argsort(-scores[row], kind="stable")[:k]
+    return top
+
+
 def topk_softmax(scores: np.ndarray, k: int, temperature: float) -> sparse.csr_matrix:
     """Per row, a softmax over its ``k`` highest scores (``scores / temperature``), zero elsewhere.
 
@@ -105,7 +142,7 @@ def topk_softmax(scores: np.ndarray, k: int, temperature: float) -> sparse.csr_m
     the other rows.
     """
     k = min(k, scores.shape[1])
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    top = _top_columns(scores, k)
     logits = np.take_along_axis(scores, top, 1).astype(np.float64) / temperature
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True)
@@ -150,3 +187,147 @@ def combine(fused: np.ndarray, similarity: np.ndarray, weight: float, how: str =
     if how == "lift":
         return fused + (1.0 - fused) * np.minimum(1.0, weight * similarity)
     raise ValueError(f"unknown combination {how!r} (add or lift)")
+
+
+# --- building from melo-train and the table file -------------------------------------------
+
+
+@dataclass
+class MeloList:
+    """One melo-train list: judged titles ``(text, ESCO concepts)``, names ``(element id,
+    concept, text)`` and the relevant element ids per title (aligned with ``titles``)."""
+
+    titles: list[tuple[str, tuple[str, ...]]]
+    names: list[tuple[str, str, str]]
+    relevant: list[set[str]]
+
+
+def _tsv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8") as handle:
+        return [line.rstrip("\n").split("\t") for line in handle if line.strip()]
+
+
+def read_list(folder: Path) -> MeloList:
+    """A melo-train list (element ids ``<concept>_<lang>_<n>``); titles without judgements are left out."""
+    names = [(element, element.split("_")[0], text.strip()) for element, text in _tsv(folder / "corpus_elements.tsv")]
+    relevant: dict[str, set[str]] = defaultdict(set)
+    for query_id, _, element, _grade in _tsv(folder / "annotations.tsv"):
+        relevant[query_id].add(element)
+    judged = [(q, text.strip()) for q, text in _tsv(folder / "queries.tsv") if q in relevant]
+    return MeloList([(text, tuple(sorted({e.split("_")[0] for e in relevant[q]}))) for q, text in judged],
+                    names, [relevant[q] for q, _ in judged])
+
+
+def list_folders(root: Path) -> list[Path]:
+    """The list folders under ``root`` (those with a corpus_elements.tsv), sorted.
+
+    Raises:
+        FileNotFoundError: there are none.
+    """
+    folders = sorted(p for p in Path(root).iterdir() if (p / "corpus_elements.tsv").is_file()) \
+        if Path(root).is_dir() else []
+    if not folders:
+        raise FileNotFoundError(f"no MELO list folders (with corpus_elements.tsv) under {root}")
+    return folders
+
+
+def table_from_lists(folders: Sequence[Path], encode: Callable[[list[str]], np.ndarray],
+                     names_per_concept: int = 3) -> ConceptTable:
+    """The table of ``folders``: all judged titles; the first ``names_per_concept`` names of
+    each concept in each list (file order, as ``matching.train.load_corpus``)."""
+    titles, name_texts, name_concepts = [], [], []
+    for folder in folders:
+        data = read_list(folder)
+        titles += data.titles
+        taken: dict[str, int] = defaultdict(int)
+        for _, concept, text in data.names:
+            if text and taken[concept] < names_per_concept:
+                taken[concept] += 1
+                name_texts.append(text)
+                name_concepts.append(concept)
+    return build_table(titles, encode([t for t, _ in titles]), name_concepts, encode(name_texts))
+
+
+def save_table(table: ConceptTable, path: Path, meta: dict) -> None:
+    """Write ``table`` (int8 title rows, float16 centroids) with ``meta`` (version, base encoder, ...)."""
+    rows, scales = quantise_rows(table.title_vectors)
+    membership = table.membership.tocsr()
+    np.savez_compressed(path, T=rows, T_scale=scales, M_data=membership.data.astype(np.float32),
+                        M_indices=membership.indices.astype(np.int32), M_indptr=membership.indptr.astype(np.int64),
+                        C=table.centroids.astype(np.float16), concepts=np.array(table.concepts),
+                        meta=json.dumps({**meta, "format": FORMAT}))
+
+
+def load_table(path: Path) -> tuple[ConceptTable, dict]:
+    """Read a table file written by :func:`save_table`; returns the table and its metadata.
+
+    Raises:
+        ConceptTableError: no such file, not a table, inconsistent shapes or a newer format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConceptTableError(f"concept table {path} not found")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            rows, scales = data["T"], data["T_scale"].astype(np.float32)
+            centroids = data["C"].astype(np.float32)
+            concepts = [str(c) for c in data["concepts"]]
+            membership = sparse.csr_matrix((data["M_data"], data["M_indices"], data["M_indptr"]),
+                                           shape=(len(rows), len(concepts)), dtype=np.float32)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise ConceptTableError(f"concept table {path} is not a valid table: {exc}") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get("format"), int) or meta["format"] > FORMAT:
+        raise ConceptTableError(f"concept table {path} has format {meta.get('format') if isinstance(meta, dict) else '?'}"
+                                f"; this version reads format {FORMAT} or older")
+    if rows.dtype != np.int8 or rows.ndim != 2 or scales.shape != (len(rows),) \
+            or centroids.shape != (len(concepts), rows.shape[1]):
+        raise ConceptTableError(f"concept table {path} has inconsistent shapes: titles {rows.shape}, "
+                                f"scales {scales.shape}, centroids {centroids.shape}, concepts {len(concepts)}")
+    return ConceptTable(dequantise_rows(rows, scales), membership, centroids, concepts), meta
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m matching.train --mode concepts",
+                                     description="Build a concept table from melo-train (matching.concepts).")
+    parser.add_argument("--data", type=Path, default=None, help="melo-train folder (default: matching.train's)")
+    parser.add_argument("--out", type=Path, required=True, help="table file to write (.npz)")
+    parser.add_argument("--version", default=None, help="table version (default: the --out file's stem)")
+    parser.add_argument("--names-per-concept", type=int, default=3)
+    parser.add_argument("--exclude-lists", nargs="*", default=[], metavar="LIST")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, encode: Callable[[list[str]], np.ndarray] | None = None) -> int:
+    """Build and write a table; return the exit code (0 ok, 2 bad input or missing data).
+
+    ``encode`` (texts -> zero-shot e5 vectors) replaces ``matching.train.encode_cached`` (tests).
+    """
+    from matching.train import DEFAULT_DATA, encode_cached
+
+    args = _parser().parse_args(argv)
+    if args.out.suffix != ".npz" or args.names_per_concept < 1:
+        print("error: --out must end in .npz and --names-per-concept be at least 1", file=sys.stderr)
+        return 2
+    data = args.data or DEFAULT_DATA
+    try:
+        folders = list_folders(data)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    unknown = sorted(set(args.exclude_lists) - {f.name for f in folders})
+    if unknown:
+        print(f"error: no list folder {', '.join(unknown)} under {data}", file=sys.stderr)
+        return 2
+    folders = [f for f in folders if f.name not in set(args.exclude_lists)]
+    table = table_from_lists(folders, encode or encode_cached, args.names_per_concept)
+    from matching.encoders import E5Encoder
+
+    command = "python -m matching.train --mode concepts " + " ".join(sys.argv[1:] if argv is None else argv)
+    summary = {"titles": len(table.title_vectors), "concepts": len(table.concepts),
+               "lists": [f.name for f in folders], "names_per_concept": args.names_per_concept}
+    meta = {"version": args.version or args.out.stem, "base_encoder": E5Encoder().name, "command": command,
+            "built": _dt.date.today().isoformat(), "summary": summary}
+    save_table(table, args.out, meta)
+    print(json.dumps({**summary, "out": str(args.out), "bytes": args.out.stat().st_size}))
+    return 0

@@ -426,10 +426,11 @@ def save_adapter(result: dict, out: Path, meta: dict) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m matching.train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=("adapter", "finetune", "anchors"), default="adapter",
+    parser.add_argument("--mode", choices=("adapter", "finetune", "anchors", "concepts"), default="adapter",
                         help="adapter: linear map on frozen vectors (this command); finetune: e5's top "
                              "layers (python -m matching.train --mode finetune --help); anchors: concept "
-                             "anchors for an adapter (--mode anchors --help)")
+                             "anchors for an adapter (--mode anchors --help); concepts: a concept table "
+                             "(matching.concepts, --mode concepts --help)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="melo-train folder")
     parser.add_argument("--out", type=Path, default=None, help="adapter file to write (.npz)")
     parser.add_argument("--version", default=None, help="adapter version (default: the --out file's stem)")
@@ -465,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     mode = argparse.ArgumentParser(add_help=False)
-    mode.add_argument("--mode", choices=("adapter", "finetune", "anchors"), default="adapter")
+    mode.add_argument("--mode", choices=("adapter", "finetune", "anchors", "concepts"), default="adapter")
     chosen, rest = mode.parse_known_args(argv)
     if chosen.mode == "finetune":
         from matching.finetune import main as finetune_main
@@ -475,6 +476,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from matching.anchors import main as anchors_main
 
         return anchors_main(rest)
+    if chosen.mode == "concepts":
+        from matching.concepts import main as concepts_main
+
+        return concepts_main(rest)
     args = _parser().parse_args(rest)
     started = time.perf_counter()
     try:

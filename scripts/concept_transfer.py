@@ -27,68 +27,13 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from matching.concepts import (ConceptTable, ProfileSettings, build_table, combine, concept_similarity,
-                               dequantise_rows, profiles, quantise_rows)
-
-
-@dataclass
-class MeloList:
-    """One list folder: judged titles (text, ESCO concepts), names (element id, concept, text)
-    and the relevant element ids per title (aligned with ``titles``)."""
-
-    titles: list[tuple[str, tuple[str, ...]]]
-    names: list[tuple[str, str, str]]
-    relevant: list[set[str]]
-
-
-def _tsv(path: Path) -> list[list[str]]:
-    with open(path, encoding="utf-8") as handle:
-        return [line.rstrip("\n").split("\t") for line in handle if line.strip()]
-
-
-def read_list(folder: Path) -> MeloList:
-    """A melo-train list (element ids ``<concept>_<lang>_<n>``); titles without judgements are left out."""
-    names = [(element, element.split("_")[0], text.strip()) for element, text in _tsv(folder / "corpus_elements.tsv")]
-    relevant: dict[str, set[str]] = defaultdict(set)
-    for query_id, _, element, _grade in _tsv(folder / "annotations.tsv"):
-        relevant[query_id].add(element)
-    judged = [(q, text.strip()) for q, text in _tsv(folder / "queries.tsv") if q in relevant]
-    return MeloList([(text, tuple(sorted({e.split("_")[0] for e in relevant[q]}))) for q, text in judged],
-                    names, [relevant[q] for q, _ in judged])
-
-
-# --- melo-train -----------------------------------------------------------------------------
-
-
-def list_folders(root: Path) -> list[Path]:
-    folders = sorted(p for p in root.iterdir() if (p / "corpus_elements.tsv").is_file())
-    if not folders:
-        raise FileNotFoundError(f"no MELO list folders (with corpus_elements.tsv) under {root}")
-    return folders
-
-
-def table_from_lists(folders: Sequence[Path], encode: Callable[[list[str]], np.ndarray],
-                     names_per_concept: int = 3) -> ConceptTable:
-    """The table of ``folders``: all judged titles; the first ``names_per_concept`` names of
-    each concept in each list (file order, as ``matching.train.load_corpus``)."""
-    titles, name_texts, name_concepts = [], [], []
-    for folder in folders:
-        data = read_list(folder)
-        titles += data.titles
-        taken: dict[str, int] = defaultdict(int)
-        for _, concept, text in data.names:
-            if text and taken[concept] < names_per_concept:
-                taken[concept] += 1
-                name_texts.append(text)
-                name_concepts.append(concept)
-    return build_table(titles, encode([t for t, _ in titles]), name_concepts, encode(name_texts))
+from matching.concepts import (ProfileSettings, combine, concept_similarity, dequantise_rows, list_folders,
+                               profiles, quantise_rows, read_list, table_from_lists)
 
 
 def _aps(scores: np.ndarray, relevant: Sequence[dict[int, int]]) -> np.ndarray:

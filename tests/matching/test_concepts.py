@@ -85,3 +85,87 @@ def test_int8_rows_keep_cosines_to_within_a_hundredth_and_zero_rows_stay_zero():
     assert not back[7].any()
     keep = np.arange(50) != 7
     assert np.abs((back @ back.T - vectors @ vectors.T)[keep][:, keep]).max() < 0.01
+
+
+def _melo_list(folder, lang, rows):
+    """A tiny melo-train list: rows of (query id, title, [element ids]); names per element id."""
+    folder.mkdir(parents=True)
+    elements = sorted({e for _, _, es in rows for e in es} | {f"C3_{lang}_000"})
+    (folder / "corpus_elements.tsv").write_text("".join(f"{e}\tname {e}\n" for e in elements), encoding="utf-8")
+    (folder / "queries.tsv").write_text("".join(f"{q}\t{t}\n" for q, t, _ in rows) + "Q9\tunjudged\n",
+                                        encoding="utf-8")
+    (folder / "annotations.tsv").write_text("".join(f"{q}\t0\t{e}\t1\n" for q, _, es in rows for e in es),
+                                            encoding="utf-8")
+
+
+def test_read_list_keeps_judged_titles_with_their_concepts_and_relevant_elements(tmp_path):
+    from matching.concepts import read_list
+
+    _melo_list(tmp_path / "est_q_et_c_et", "et", [("Q1", "Kokk", ["C1_et_000", "C2_et_000"]),
+                                                  ("Q2", "Pagar", ["C2_et_000"])])
+    data = read_list(tmp_path / "est_q_et_c_et")
+    assert data.titles == [("Kokk", ("C1", "C2")), ("Pagar", ("C2",))]
+    assert data.relevant == [{"C1_et_000", "C2_et_000"}, {"C2_et_000"}]
+    assert [c for _, c, _ in data.names] == ["C1", "C2", "C3"]
+
+
+def _fake_encode(texts):
+    rng = np.random.default_rng(len(texts))
+    return _unit(rng.normal(size=(len(texts), 8)))
+
+
+def test_a_built_table_file_round_trips_and_gives_the_same_profiles(tmp_path):
+    from matching.concepts import list_folders, load_table, main, profiles, table_from_lists
+
+    _melo_list(tmp_path / "data" / "est_q_et_c_et", "et", [("Q1", "Kokk", ["C1_et_000"])])
+    _melo_list(tmp_path / "data" / "pol_q_pl_c_pl", "pl", [("Q1", "Kucharz", ["C1_pl_000", "C2_pl_000"])])
+    out = tmp_path / "concepts-test.npz"
+    assert main(["--data", str(tmp_path / "data"), "--out", str(out)], encode=_fake_encode) == 0
+    table, meta = load_table(out)
+    assert meta["version"] == "concepts-test" and meta["format"] == 1
+    assert meta["summary"] == {"titles": 2, "concepts": 3, "lists": ["est_q_et_c_et", "pol_q_pl_c_pl"],
+                               "names_per_concept": 3}
+    assert table.concepts == ["C1", "C2", "C3"]
+    assert table.membership.toarray().tolist() == [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]
+    probe = _fake_encode(["a", "b", "c"])
+    loaded = profiles(probe, table).toarray()
+    built = profiles(probe, table_from_lists(list_folders(tmp_path / "data"), _fake_encode)).toarray()
+    assert loaded.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
+    assert loaded == pytest.approx(built, abs=0.02)  # int8 title rows, float16 centroids
+
+
+def test_bad_table_files_and_bad_build_input_are_clear_errors(tmp_path, capsys):
+    from matching.concepts import ConceptTableError, load_table, main
+
+    with pytest.raises(ConceptTableError, match="not found"):
+        load_table(tmp_path / "missing.npz")
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ConceptTableError, match="not a valid table"):
+        load_table(broken)
+    _melo_list(tmp_path / "data" / "est_q_et_c_et", "et", [("Q1", "Kokk", ["C1_et_000"])])
+    newer = tmp_path / "newer.npz"
+    assert main(["--data", str(tmp_path / "data"), "--out", str(newer)], encode=_fake_encode) == 0
+    with np.load(newer) as data:
+        parts = {k: data[k] for k in data.files}
+    parts["meta"] = np.array('{"format": 99}')
+    np.savez(newer, **parts)
+    with pytest.raises(ConceptTableError, match="format 99"):
+        load_table(newer)
+    assert main(["--data", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.npz")], encode=_fake_encode) == 2
+    assert "no MELO list folders" in capsys.readouterr().err
+    assert main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / "x.npz"), "--exclude-lists", "xyz"],
+                encode=_fake_encode) == 2
+    assert "no list folder xyz" in capsys.readouterr().err
+    assert main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / "x.txt")], encode=_fake_encode) == 2
+
+
+def test_top_columns_equal_a_stable_full_sort_with_and_without_ties():
+    from matching.concepts import _top_columns
+
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(40, 300)).astype(np.float32)
+    scores[5, [10, 20, 30, 40]] = 9.0  # four tied at the top, k = 3: the first three columns
+    scores[6] = 0.0
+    for k in (1, 3, 10, 300):
+        assert _top_columns(scores, k).tolist() == np.argsort(-scores, axis=1, kind="stable")[:, :k].tolist()
