@@ -55,9 +55,9 @@ class ProfileSettings:
     def __post_init__(self) -> None:
         if not 0.0 <= self.title_share <= 1.0:
             raise ValueError("title_share must be within [0, 1]")
-        if self.title_k < 1 or self.concept_k < 1:
-            raise ValueError("title_k and concept_k must be at least 1")
-        if self.title_temperature <= 0 or self.concept_temperature <= 0:
+        if not all(isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in (self.title_k, self.concept_k)):
+            raise ValueError("title_k and concept_k must be whole numbers of at least 1")
+        if not (self.title_temperature > 0 and self.concept_temperature > 0):  # NaN fails too
             raise ValueError("temperatures must be positive")
 
 
@@ -100,6 +100,8 @@ def build_table(titles: Sequence[tuple[str, Sequence[str]]], title_vectors: np.n
 def quantise_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """int8 rows and their float32 scales (max |x| / 127 per row): a quarter of float32's size."""
     vectors = np.asarray(vectors, dtype=np.float32)
+    if not np.isfinite(vectors).all():
+        raise ValueError("only finite vectors can be quantised")
     scales = np.abs(vectors).max(axis=1) / 127.0
     safe = np.where(scales > 0, scales, 1.0)
     return np.round(vectors / safe[:, None]).astype(np.int8), scales.astype(np.float32)
@@ -150,23 +152,40 @@ def topk_softmax(scores: np.ndarray, k: int, temperature: float) -> sparse.csr_m
     return sparse.csr_matrix((weights.reshape(-1).astype(np.float32), top.reshape(-1), indptr), shape=scores.shape)
 
 
+def _row_scores(block: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``block @ matrix.T``, one matrix-vector product per row: a row's scores are bit for bit the
+    same whatever else is in the block (a matrix product's summation order may depend on the
+    block's size)."""
+    return np.stack([matrix @ row for row in block]) if len(block) else np.zeros((0, len(matrix)), np.float32)
+
+
 def profiles(vectors: np.ndarray, table: ConceptTable,
              settings: ProfileSettings = ProfileSettings()) -> sparse.csr_matrix:
-    """(texts, concepts) concept profiles of unit vectors; each row sums to 1 (a zero vector's is flat
-    over its nearest entries, like any other row).
+    """(texts, concepts) concept profiles of unit vectors; each row sums to 1, except a zero
+    vector's (a text without content), which is all zero: it shares no concept with anything.
 
-    In blocks of rows, each row on its own: a text's profile depends on its vector and the table only.
+    Row by row: a text's profile depends on its vector and the table only, never on the other
+    rows of the call.
+
+    Raises:
+        ValueError: ``vectors`` is not (n, the table's width) or has a non-finite value.
     """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[1] != table.title_vectors.shape[1]:
+        raise ValueError(f"profiles need (n, {table.title_vectors.shape[1]}) vectors, got {vectors.shape}")
+    if not np.isfinite(vectors).all():
+        raise ValueError("profiles need finite vectors (a missing vector is NaN)")
     parts = []
     for at in range(0, len(vectors), CHUNK):
-        block = np.asarray(vectors[at:at + CHUNK], dtype=np.float32)
-        by_title = topk_softmax(block @ table.title_vectors.T, settings.title_k, settings.title_temperature)
-        by_centroid = topk_softmax(block @ table.centroids.T, settings.concept_k, settings.concept_temperature)
-        parts.append(settings.title_share * (by_title @ table.membership)
-                     + (1.0 - settings.title_share) * by_centroid)
+        block = vectors[at:at + CHUNK]
+        by_title = topk_softmax(_row_scores(block, table.title_vectors), settings.title_k, settings.title_temperature)
+        by_centroid = topk_softmax(_row_scores(block, table.centroids), settings.concept_k,
+                                   settings.concept_temperature)
+        part = settings.title_share * (by_title @ table.membership) + (1.0 - settings.title_share) * by_centroid
+        parts.append(sparse.diags(block.any(axis=1).astype(np.float32)) @ part)
     if not parts:
         return sparse.csr_matrix((0, len(table.concepts)), dtype=np.float32)
-    return sparse.vstack(parts).tocsr()
+    return sparse.vstack(parts).tocsr().astype(np.float32)
 
 
 def concept_similarity(left: sparse.csr_matrix, right: sparse.csr_matrix) -> np.ndarray:
@@ -202,18 +221,32 @@ class MeloList:
     relevant: list[set[str]]
 
 
-def _tsv(path: Path) -> list[list[str]]:
+def read_tsv(path: Path, fields: int | None = None) -> list[list[str]]:
+    """Rows of a tab-separated file without header (blank lines skipped).
+
+    Raises:
+        ValueError: a row has other than ``fields`` fields (the message names the file and line).
+    """
+    rows = []
     with open(path, encoding="utf-8") as handle:
-        return [line.rstrip("\n").split("\t") for line in handle if line.strip()]
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                row = line.rstrip("\n").split("\t")
+                if fields is not None and len(row) != fields:
+                    raise ValueError(f"{path}:{number}: {len(row)} fields, expected {fields}")
+                rows.append(row)
+    return rows
 
 
 def read_list(folder: Path) -> MeloList:
     """A melo-train list (element ids ``<concept>_<lang>_<n>``); titles without judgements are left out."""
-    names = [(element, element.split("_")[0], text.strip()) for element, text in _tsv(folder / "corpus_elements.tsv")]
+    names = [(element, element.split("_")[0], text.strip())
+             for element, text in read_tsv(folder / "corpus_elements.tsv", 2)]
     relevant: dict[str, set[str]] = defaultdict(set)
-    for query_id, _, element, _grade in _tsv(folder / "annotations.tsv"):
-        relevant[query_id].add(element)
-    judged = [(q, text.strip()) for q, text in _tsv(folder / "queries.tsv") if q in relevant]
+    for query_id, _, element, grade in read_tsv(folder / "annotations.tsv", 4):
+        if float(grade) > 0:  # as matching.evaluate.read_qrels
+            relevant[query_id].add(element)
+    judged = [(q, text.strip()) for q, text in read_tsv(folder / "queries.tsv", 2) if q in relevant]
     return MeloList([(text, tuple(sorted({e.split("_")[0] for e in relevant[q]}))) for q, text in judged],
                     names, [relevant[q] for q, _ in judged])
 
@@ -233,8 +266,8 @@ def list_folders(root: Path) -> list[Path]:
 
 def table_from_lists(folders: Sequence[Path], encode: Callable[[list[str]], np.ndarray],
                      names_per_concept: int = 3) -> ConceptTable:
-    """The table of ``folders``: all judged titles; the first ``names_per_concept`` names of
-    each concept in each list (file order, as ``matching.train.load_corpus``)."""
+    """The table of ``folders``: all judged titles; the first ``names_per_concept`` non-empty
+    names of each concept in each list, in file order."""
     titles, name_texts, name_concepts = [], [], []
     for folder in folders:
         data = read_list(folder)
@@ -273,17 +306,32 @@ def load_table(path: Path) -> tuple[ConceptTable, dict]:
             rows, scales = data["T"], data["T_scale"].astype(np.float32)
             centroids = data["C"].astype(np.float32)
             concepts = [str(c) for c in data["concepts"]]
-            membership = sparse.csr_matrix((data["M_data"], data["M_indices"], data["M_indptr"]),
-                                           shape=(len(rows), len(concepts)), dtype=np.float32)
+            parts = (data["M_data"].astype(np.float32), data["M_indices"], data["M_indptr"])
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise ConceptTableError(f"concept table {path} is not a valid table: {exc}") from exc
-    if not isinstance(meta, dict) or not isinstance(meta.get("format"), int) or meta["format"] > FORMAT:
-        raise ConceptTableError(f"concept table {path} has format {meta.get('format') if isinstance(meta, dict) else '?'}"
-                                f"; this version reads format {FORMAT} or older")
-    if rows.dtype != np.int8 or rows.ndim != 2 or scales.shape != (len(rows),) \
+    version = meta.get("format") if isinstance(meta, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ConceptTableError(f"concept table {path} has no format number in its metadata")
+    if version > FORMAT:
+        raise ConceptTableError(f"concept table {path} has format {version}; this version reads format "
+                                f"{FORMAT} or older (update Jobbro or rebuild the table)")
+    if rows.dtype != np.int8 or rows.ndim != 2:
+        raise ConceptTableError(f"concept table {path} has title rows of type {rows.dtype} and shape "
+                                f"{rows.shape}; expected 2-d int8")
+    if len(rows) == 0 or not concepts or scales.shape != (len(rows),) \
             or centroids.shape != (len(concepts), rows.shape[1]):
         raise ConceptTableError(f"concept table {path} has inconsistent shapes: titles {rows.shape}, "
                                 f"scales {scales.shape}, centroids {centroids.shape}, concepts {len(concepts)}")
+    try:
+        membership = sparse.csr_matrix(parts, shape=(len(rows), len(concepts)), dtype=np.float32)
+        membership.check_format(full_check=True)  # indices within the concepts, indptr ordered
+    except ValueError as exc:
+        raise ConceptTableError(f"concept table {path} has an invalid title-concept map: {exc}") from exc
+    sums = np.asarray(membership.sum(axis=1)).ravel()
+    if not (np.isfinite(scales).all() and (scales >= 0).all() and np.isfinite(centroids).all()
+            and (membership.data >= 0).all() and np.allclose(sums, 1.0, atol=1e-4)):
+        raise ConceptTableError(f"concept table {path} has invalid values (non-finite or negative numbers, "
+                                f"or a title whose concepts do not sum to 1)")
     return ConceptTable(dequantise_rows(rows, scales), membership, centroids, concepts), meta
 
 
@@ -306,8 +354,11 @@ def main(argv: Sequence[str] | None = None, encode: Callable[[list[str]], np.nda
     from matching.train import DEFAULT_DATA, encode_cached
 
     args = _parser().parse_args(argv)
-    if args.out.suffix != ".npz" or args.names_per_concept < 1:
-        print("error: --out must end in .npz and --names-per-concept be at least 1", file=sys.stderr)
+    if args.out.suffix != ".npz":
+        print("error: --out must end in .npz", file=sys.stderr)
+        return 2
+    if args.names_per_concept < 1:
+        print("error: --names-per-concept must be at least 1", file=sys.stderr)
         return 2
     data = args.data or DEFAULT_DATA
     try:
@@ -320,6 +371,9 @@ def main(argv: Sequence[str] | None = None, encode: Callable[[list[str]], np.nda
         print(f"error: no list folder {', '.join(unknown)} under {data}", file=sys.stderr)
         return 2
     folders = [f for f in folders if f.name not in set(args.exclude_lists)]
+    if not folders:
+        print("error: --exclude-lists leaves no list to build from", file=sys.stderr)
+        return 2
     table = table_from_lists(folders, encode or encode_cached, args.names_per_concept)
     from matching.encoders import E5Encoder
 

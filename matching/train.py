@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from matching.concepts import list_folders, read_tsv
+
 DEFAULT_DATA = Path(os.environ.get("MELO_TRAIN_DIR", "/work/shared/data/melo-train"))
 CACHE_DIR = Path(os.environ.get("JOBBRO_CACHE_DIR", Path.home() / ".cache" / "jobbro"))
 NAMES_PER_CONCEPT = 3
@@ -65,11 +67,6 @@ class Corpus:
     is_query: np.ndarray
 
 
-def _read_tsv(path: Path) -> list[list[str]]:
-    with open(path, encoding="utf-8") as handle:
-        return [line.rstrip("\n").split("\t") for line in handle if line.strip()]
-
-
 def load_corpus(root: Path, seed: int = 0, max_texts: int | None = None,
                 names_per_concept: int = NAMES_PER_CONCEPT, exclude: Sequence[str] = ()) -> Corpus:
     """Select training texts from every list folder under ``root`` except those in ``exclude``.
@@ -77,25 +74,25 @@ def load_corpus(root: Path, seed: int = 0, max_texts: int | None = None,
     Raises:
         FileNotFoundError: ``root`` has no list folders, or an excluded list does not exist.
     """
-    folders = sorted(p for p in root.iterdir() if (p / "corpus_elements.tsv").is_file())
+    folders = list_folders(root)
     unknown = sorted(set(exclude) - {f.name for f in folders})
     if unknown:
         raise FileNotFoundError(f"no list folder {', '.join(unknown)} under {root}")
     folders = [f for f in folders if f.name not in set(exclude)]
     if not folders:
-        raise FileNotFoundError(f"no MELO list folders (with corpus_elements.tsv) under {root}")
+        raise FileNotFoundError(f"every list folder under {root} is excluded")
     by_concept: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
     for index, folder in enumerate(folders):
         taken: dict[str, int] = defaultdict(int)
-        for element_id, text in _read_tsv(folder / "corpus_elements.tsv"):
+        for element_id, text in read_tsv(folder / "corpus_elements.tsv"):
             concept = element_id.split("_")[0]
             if taken[concept] < names_per_concept:
                 taken[concept] += 1
                 by_concept[concept].append((text.strip(), index, False))
         first_concept: dict[str, str] = {}
-        for query_id, _, element_id, _grade in _read_tsv(folder / "annotations.tsv"):
+        for query_id, _, element_id, _grade in read_tsv(folder / "annotations.tsv"):
             first_concept.setdefault(query_id, element_id.split("_")[0])
-        for query_id, text in _read_tsv(folder / "queries.tsv"):
+        for query_id, text in read_tsv(folder / "queries.tsv"):
             if query_id in first_concept:
                 by_concept[first_concept[query_id]].append((text.strip(), index, True))
     order = sorted(by_concept)

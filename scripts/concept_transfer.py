@@ -36,15 +36,10 @@ from matching.concepts import (ProfileSettings, combine, concept_similarity, deq
                                profiles, quantise_rows, read_list, table_from_lists)
 
 
-def _aps(scores: np.ndarray, relevant: Sequence[dict[int, int]]) -> np.ndarray:
-    from matching.evaluate import average_precision
-
-    return np.array([average_precision(np.argsort(-scores[i], kind="stable"), relevant[i]) for i in range(len(scores))])
-
-
 def tune(args: argparse.Namespace, log) -> dict:
     from matching.train import encode_cached
     from scripts.ce_residual import fused_same_language
+    from scripts.melo_dev import average_precisions
 
     folders = list_folders(args.data)
     by_name = {f.name: f for f in folders}
@@ -53,6 +48,8 @@ def tune(args: argparse.Namespace, log) -> dict:
         from matching.adapter import load_adapter
 
         adapter = load_adapter(str(args.adapter_file))
+        if adapter.anchors is not None:
+            raise SystemExit(f"error: --adapter-file needs a plain adapter; {adapter.version} anchors its vectors")
         excluded = set(adapter.meta.get("summary", {}).get("excluded_lists") or [])
         seen = sorted(set(args.lists) - excluded)
         if seen:
@@ -79,15 +76,16 @@ def tune(args: argparse.Namespace, log) -> dict:
         if adapter is not None:  # profiles in the adapter's space, the table mapped alike
             p_qv, p_dv = adapter.apply(qv), adapter.apply(dv)
             table.title_vectors, table.centroids = adapter.apply(table.title_vectors), adapter.apply(table.centroids)
-        base = _aps(fused, relevant)
+        base = average_precisions(fused, relevant)
         row = {"queries": len(q_texts), "names": len(d_texts), "base": round(float(base.mean()), 4)}
         for share in args.shares:
             settings = ProfileSettings(title_share=share, title_k=args.title_k, concept_k=args.concept_k)
             similarity = concept_similarity(profiles(p_qv, table, settings), profiles(p_dv, table, settings))
             for how in args.combine:
-                row[f"{how}_share{share}"] = {str(w): round(float(_aps(combine(fused, similarity, w, how),
-                                                                        relevant).mean()), 4)
-                                              for w in args.weights}
+                maps = {}
+                for w in args.weights:
+                    maps[str(w)] = round(float(average_precisions(combine(fused, similarity, w, how), relevant).mean()), 4)
+                row[f"{how}_share{share}"] = maps
         row["seconds"] = round(time.perf_counter() - started, 1)
         log(f"{name}: {row}")
         out["lists"][name] = row
@@ -98,9 +96,12 @@ def dev(args: argparse.Namespace, log) -> dict:
     from matching.encoders import make_encoder
     from matching.evaluate import _encode_cached
     from matching.train import encode_cached
-    from scripts.melo_dev import first_stage, paired_difference
+    from scripts.melo_dev import average_precisions, first_stage, paired_difference
 
     stage = first_stage(args.split, args.adapter, args.cache_dir)
+    adapter = getattr(stage.encoder, "adapter", None)
+    if args.space == "adapted" and (adapter is None or adapter.anchors is not None):
+        raise SystemExit(f"error: --space adapted needs a plain adapter (linear map), not {args.adapter!r}")
     table = table_from_lists(list_folders(args.data), encode_cached)
     if args.quantise:  # as a shipped table would hold it: int8 title rows, float16 centroids
         table.title_vectors = dequantise_rows(*quantise_rows(table.title_vectors))
@@ -111,16 +112,16 @@ def dev(args: argparse.Namespace, log) -> dict:
         p_qv = _encode_cached(base, "query", stage.queries, "queries", args.cache_dir)
     else:  # the first stage's own vectors, the table mapped by its adapter
         p_dv, p_qv = stage.doc_vectors, stage.query_vectors
-        table.title_vectors = stage.encoder.adapter.apply(table.title_vectors)
-        table.centroids = stage.encoder.adapter.apply(table.centroids)
+        table.title_vectors = adapter.apply(table.title_vectors)
+        table.centroids = adapter.apply(table.centroids)
     settings = ProfileSettings(title_share=args.share)
     similarity = concept_similarity(profiles(p_qv, table, settings), profiles(p_dv, table, settings))
-    before = _aps(stage.fused, stage.relevant)
+    before = average_precisions(stage.fused, stage.relevant)
     out = {"mode": "dev", "split": args.split.name, "adapter": args.adapter, "space": args.space, "quantise": args.quantise,
            "queries": len(stage.queries), "share": args.share, "map_first_stage": round(float(before.mean()), 4)}
     for how in args.combine:
         for weight in args.weights:
-            after = _aps(combine(stage.fused, similarity, weight, how), stage.relevant)
+            after = average_precisions(combine(stage.fused, similarity, weight, how), stage.relevant)
             out[f"map_{how}_w{weight}"] = round(float(after.mean()), 4)
             out[f"diff_{how}_w{weight}"] = paired_difference(after, before)  # mean, 95% interval, better, worse
             log(f"{how} {weight}: {out[f'map_{how}_w{weight}']} {out[f'diff_{how}_w{weight}']}")

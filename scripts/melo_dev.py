@@ -65,3 +65,10 @@ def paired_difference(after: np.ndarray, before: np.ndarray, seed: int = 0, resa
     means = diff[np.random.default_rng(seed).integers(len(diff), size=(resamples, len(diff)))].mean(1)
     return [round(float(diff.mean()), 4), round(float(np.percentile(means, 2.5)), 4),
             round(float(np.percentile(means, 97.5)), 4), int((diff > 0).sum()), int((diff < 0).sum())]
+
+
+def average_precisions(scores: np.ndarray, relevant: list[dict[int, int]]) -> np.ndarray:
+    """Per row of ``scores`` (higher first, ties in corpus order), the AP of its ranking."""
+    from matching.evaluate import average_precision
+
+    return np.array([average_precision(np.argsort(-row, kind="stable"), rel) for row, rel in zip(scores, relevant)])

@@ -169,3 +169,90 @@ def test_top_columns_equal_a_stable_full_sort_with_and_without_ties():
     scores[6] = 0.0
     for k in (1, 3, 10, 300):
         assert _top_columns(scores, k).tolist() == np.argsort(-scores, axis=1, kind="stable")[:, :k].tolist()
+
+
+def test_a_zero_vector_has_an_empty_profile_and_bad_vectors_are_refused():
+    table = _table()
+    rows = profiles(np.array([[0, 0, 0], [1, 0, 0]], dtype=np.float32), table).toarray()
+    assert rows[0].tolist() == [0.0, 0.0] and rows[1].sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="finite"):
+        profiles(np.array([[np.nan, 0, 0]], dtype=np.float32), table)
+    with pytest.raises(ValueError, match=r"\(n, 3\)"):
+        profiles(np.zeros((2, 4), dtype=np.float32), table)
+    with pytest.raises(ValueError, match="temperatures"):
+        ProfileSettings(title_temperature=float("nan"))
+    with pytest.raises(ValueError, match="whole numbers"):
+        ProfileSettings(title_k=0)
+
+
+def test_a_profile_is_bit_for_bit_the_same_alone_and_in_any_batch(monkeypatch):
+    import matching.concepts as concepts
+
+    rng = np.random.default_rng(5)
+    titles = [(f"t{i}", (f"C{i % 7}",)) for i in range(600)]
+    table = build_table(titles, _unit(rng.normal(size=(600, 64))), [f"C{i}" for i in range(7)],
+                        _unit(rng.normal(size=(7, 64))))
+    vectors = _unit(rng.normal(size=(9, 64)))
+    monkeypatch.setattr(concepts, "CHUNK", 4)  # blocks of 4, 4 and 1
+    batch = profiles(vectors, table)
+    for i in range(len(vectors)):
+        assert (batch[i] != profiles(vectors[i:i + 1], table)).nnz == 0
+
+
+def _saved(tmp_path, **changes):
+    """A valid table file with some of its arrays replaced."""
+    from matching.concepts import save_table
+
+    path = tmp_path / "t.npz"
+    save_table(_table(), path, {"version": "t"})
+    with np.load(path) as data:
+        parts = {k: data[k] for k in data.files}
+    parts.update(changes)
+    np.savez(path, **parts)
+    return path
+
+
+def test_load_table_refuses_maps_and_values_that_would_corrupt_profiles(tmp_path):
+    from matching.concepts import ConceptTableError, load_table
+
+    table, _ = load_table(_saved(tmp_path))
+    assert table.concepts == ["A", "B"]
+    with pytest.raises(ConceptTableError, match="title-concept map"):
+        load_table(_saved(tmp_path, M_indices=np.array([5, 6, 7], dtype=np.int32)))
+    with pytest.raises(ConceptTableError, match="title-concept map|invalid values"):
+        load_table(_saved(tmp_path, M_indices=np.array([-1, 0, 1], dtype=np.int32)))
+    with pytest.raises(ConceptTableError, match="invalid values"):
+        load_table(_saved(tmp_path, T_scale=np.array([np.nan, 0.01], dtype=np.float32)))
+    with pytest.raises(ConceptTableError, match="invalid values"):
+        load_table(_saved(tmp_path, M_data=np.array([1.0, 0.2, 0.2], dtype=np.float32)))
+    with pytest.raises(ConceptTableError, match="expected 2-d int8"):
+        load_table(_saved(tmp_path, T=np.zeros((2, 3), dtype=np.float32)))
+    with pytest.raises(ConceptTableError, match="no format number"):
+        load_table(_saved(tmp_path, meta=np.array("{}")))
+
+
+def test_building_with_every_list_excluded_is_refused(tmp_path, capsys):
+    from matching.concepts import main
+
+    _melo_list(tmp_path / "data" / "est_q_et_c_et", "et", [("Q1", "Kokk", ["C1_et_000"])])
+    assert main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / "x.npz"), "--exclude-lists",
+                 "est_q_et_c_et"], encode=_fake_encode) == 2
+    assert "leaves no list" in capsys.readouterr().err
+
+
+def test_read_tsv_names_the_file_and_line_of_a_malformed_row(tmp_path):
+    from matching.concepts import read_tsv
+
+    path = tmp_path / "queries.tsv"
+    path.write_text("Q1\tKokk\n\nQ2\tPagar\textra\n", encoding="utf-8")
+    assert read_tsv(path) == [["Q1", "Kokk"], ["Q2", "Pagar", "extra"]]
+    with pytest.raises(ValueError, match=r"queries.tsv:3: 3 fields, expected 2"):
+        read_tsv(path, 2)
+
+
+def test_paired_difference_reports_mean_interval_and_counts():
+    from scripts.melo_dev import paired_difference
+
+    mean, low, high, better, worse = paired_difference(np.array([0.5, 0.6, 0.4, 0.9]), np.array([0.4, 0.6, 0.5, 0.5]))
+    assert mean == pytest.approx(0.1) and (better, worse) == (2, 1)
+    assert low <= mean <= high
