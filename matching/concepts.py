@@ -90,10 +90,12 @@ def build_table(titles: Sequence[tuple[str, Sequence[str]]], title_vectors: np.n
             cols.append(column[c])
             values.append(1.0 / len(cs))
     membership = sparse.csr_matrix((values, (rows, cols)), shape=(len(titles), len(concepts)), dtype=np.float32)
-    sums = np.zeros((len(concepts), np.shape(name_vectors)[1]), dtype=np.float64)
-    np.add.at(sums, [column[c] for c in name_concepts], name_vectors)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    centroids = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0).astype(np.float32)
+    centroids = np.zeros((len(concepts), np.shape(name_vectors)[1]), dtype=np.float32)
+    if len(name_concepts):
+        from matching.anchors import centroids as name_centroids
+
+        means, ids = name_centroids(np.asarray(name_vectors), name_concepts)
+        centroids[[column[c] for c in ids]] = means
     return ConceptTable(np.asarray(title_vectors, dtype=np.float32), membership, centroids, concepts)
 
 

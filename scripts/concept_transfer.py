@@ -54,6 +54,15 @@ def tune(args: argparse.Namespace, log) -> dict:
         seen = sorted(set(args.lists) - excluded)
         if seen:
             log(f"note: adapter {adapter.version} was trained on {', '.join(seen)}: not held out there")
+    found: dict[str, np.ndarray] = {}
+
+    def encode(batch: list[str]) -> np.ndarray:
+        """encode_cached, remembered: it reads the whole vector cache on each call."""
+        missing = sorted(set(batch) - found.keys())
+        if missing:
+            found.update(zip(missing, encode_cached(missing)))
+        return np.stack([found[t] for t in batch])
+
     out: dict = {"mode": "tune", "weights": args.weights, "shares": args.shares, "title_k": args.title_k,
                  "concept_k": args.concept_k, "names_per_concept": args.names_per_concept,
                  "adapter_file": None if args.adapter_file is None else str(args.adapter_file), "lists": {}}
@@ -63,14 +72,14 @@ def tune(args: argparse.Namespace, log) -> dict:
         started = time.perf_counter()
         data = read_list(by_name[name])
         q_texts, d_texts = [t for t, _ in data.titles], [t for _, _, t in data.names]
-        qv, dv = encode_cached(q_texts), encode_cached(d_texts)
+        qv, dv = encode(q_texts), encode(d_texts)
         fused = fused_same_language(qv, dv, q_texts, d_texts)
         position = {e: i for i, (e, _, _) in enumerate(data.names)}
         relevant = [dict.fromkeys([position[e] for e in rel], 1) for rel in data.relevant]
         # The held-out list and any list sharing its corpus language (aut/deu, bel/fra, bel/nld:
         # the same ESCO names) stay out of its table.
         language = name.split("_")[-1]
-        table = table_from_lists([f for f in folders if f.name.split("_")[-1] != language], encode_cached,
+        table = table_from_lists([f for f in folders if f.name.split("_")[-1] != language], encode,
                                  args.names_per_concept)
         p_qv, p_dv = qv, dv
         if adapter is not None:  # profiles in the adapter's space, the table mapped alike

@@ -25,14 +25,14 @@ import numpy as np
 from matching.adapter import load_e5_patch
 from matching.e5_patch import patch_path
 from matching.encoders import E5Encoder
-from matching.concepts import read_tsv
+from matching.concepts import list_folders, read_tsv
 from matching.train import DEFAULT_DATA
 
 
 def titles(count: int, seed: int = 0) -> list[str]:
     """``count`` distinct national titles from melo-train (never melo/), seeded."""
     found: set[str] = set()
-    for folder in sorted(p for p in DEFAULT_DATA.iterdir() if (p / "queries.tsv").is_file()):
+    for folder in list_folders(DEFAULT_DATA):
         found.update(text.strip() for _, text in read_tsv(folder / "queries.tsv") if text.strip())
     chosen = sorted(found)
     random.Random(seed).shuffle(chosen)
