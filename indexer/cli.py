@@ -26,7 +26,11 @@ from tqdm import tqdm
 
 from matching.backends import MatchBackend
 from matching.encoders import Encoder, EncoderUnavailable
-from matching.settings import MatchingSettings, make_configured_backend, make_configured_encoder
+from matching.concept_channel import ConceptChannel, scoring_name
+from matching.concepts import ConceptTableError
+from matching.settings import (
+    MatchingSettings, make_configured_backend, make_configured_concepts, make_configured_encoder,
+)
 from store import settings as store_settings
 from store.database import open_engine, session_factory
 from store.index_status import CLI_KEYS, indexer_status
@@ -42,6 +46,12 @@ class Context:
     settings: MatchingSettings
     encoder: Encoder
     backend: MatchBackend
+    concepts: ConceptChannel | None = None
+
+    @property
+    def scoring(self) -> str:
+        """What the portal's relevance scores are made with (``scoring_name``)."""
+        return scoring_name(self.encoder.name, self.concepts)
 
 
 class ConfigProblem(RuntimeError):
@@ -63,12 +73,13 @@ def configured_context() -> Iterator[Context]:
         # Elasticsearch fixes the vector size in its mapping, so it needs the model's.
         dims = encoder.dimension if settings.backend != "memory" else None
         backend = make_configured_backend(settings, dims=dims)
-    except (ValueError, EncoderUnavailable, store_settings.ConfigError) as err:
+        concepts = make_configured_concepts(settings, encoder.name)
+    except (ValueError, EncoderUnavailable, store_settings.ConfigError, ConceptTableError) as err:
         raise ConfigProblem(str(err)) from err
     engine = open_engine(shared.database_url, shared.sqlite_synchronous)
     session = session_factory(engine)()
     try:
-        yield Context(session, settings, encoder, backend)
+        yield Context(session, settings, encoder, backend, concepts)
     finally:
         session.close()
         engine.dispose()
@@ -141,8 +152,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             stop.wait(args.idle * 5)  # the backend is down: try again, as the worker would
         from .rerank_train import Schedule, service_scorer
 
-        retrain = Schedule(ctx.session, lambda: service_scorer(ctx.session, ctx.encoder, ctx.backend),
-                           encoder_name=ctx.encoder.name)
+        retrain = Schedule(ctx.session, lambda: service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
+                           encoder_name=ctx.scoring)
         _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle,
                                           periodic=retrain)
     log.info("indexer stopped")
@@ -202,8 +213,8 @@ def cmd_rerank_train(args: argparse.Namespace) -> int:
     from .rerank_train import run, service_scorer
 
     with configured_context() as ctx:
-        report = run(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend),
-                     dry_run=args.dry_run, min_decisions=args.min_decisions, encoder_name=ctx.encoder.name)
+        report = run(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
+                     dry_run=args.dry_run, min_decisions=args.min_decisions, encoder_name=ctx.scoring)
     print(report["reason"], file=sys.stderr)
     print(json.dumps({key: value for key, value in report.items() if key != "model"}))
     return 0

@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     del argv  # no options
     with configured_context() as ctx:
-        decisions = collect(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend))
+        decisions = collect(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts))
     report = compare(decisions)
     for name in report["mean_map"]:
         print(f"{name:>14}: mean MAP {report['mean_map'][name]}, mean AUC {report['mean_auc'][name]}",

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from matching.backends import MatchBackend
 from matching.domain import Match
+from matching.concept_channel import ConceptChannel
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.ranking import BAND_ORDER, RELEVANCE_STEP
 from matching.relevance import similarity_band
@@ -341,13 +342,15 @@ class _CommittedCache(DbEmbeddingCache):
             own.commit()
 
 
-def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend) -> Scorer:
+def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend,
+                   concepts: ConceptChannel | None = None) -> Scorer:
     """A scorer that scores a stored pair again with today's matcher (no policy priority).
 
     The opening is scored as it was when the consultant decided, open: a decision on an
     opening that has since been filled or closed is still a judgement of the pair (the
     opening's status is a hard limit for new proposals, not a fact about this one). Uses
-    the database embedding cache, so vectors the indexer computed are reused.
+    the database embedding cache, so vectors the indexer computed are reused. ``concepts``:
+    the portal's concept channel (``MATCHING_CONCEPTS``), so the features are the portal's.
     """
     from matching.cache import CachedEncoder
     from matching.domain import RankingWeights
@@ -355,7 +358,7 @@ def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend) ->
     from store.profiles import citizen_profiles, is_indexable_citizen, load_rules, opening_profile
 
     service = MatchingService(CachedEncoder(encoder, _CommittedCache(session, encoder.name)),
-                              backend, RankingWeights(), load_rules(session))
+                              backend, RankingWeights(), load_rules(session), concepts=concepts)
 
     def score(proposal: Proposal) -> Match | None:
         if not is_indexable_citizen(proposal.citizen):

@@ -293,6 +293,25 @@ def save_table(table: ConceptTable, path: Path, meta: dict) -> None:
                         meta=json.dumps({**meta, "format": FORMAT}))
 
 
+def table_meta(path: Path) -> dict:
+    """The metadata of a table file alone (version, base encoder, ...), without its arrays.
+
+    Raises:
+        ConceptTableError: no such file, or no readable metadata in it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConceptTableError(f"concept table {path} not found")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise ConceptTableError(f"concept table {path} is not a valid table: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ConceptTableError(f"concept table {path} has no metadata object")
+    return meta
+
+
 def load_table(path: Path) -> tuple[ConceptTable, dict]:
     """Read a table file written by :func:`save_table`; returns the table and its metadata.
 

@@ -343,6 +343,10 @@ class GoalScore:
             the encoder's raw cosine and the TF-IDF cosine of the jobmål against the
             opening's whole text. None when not measured (no encoder: `dense`; an
             explanation stored before they were recorded: both).
+        concept: the jobmål's concept similarity with the opening's title in [0, 1]: how
+            much the two share the ESCO occupations other countries' experts map such titles
+            to (`matching.concept_channel`); it lifts the fused score into `relevance`. None
+            when not measured (no concept channel, no encoder, or stored before it existed).
     """
 
     goal: str
@@ -351,6 +355,7 @@ class GoalScore:
     fit: float = 0.0
     dense: float | None = None
     lexical: float | None = None
+    concept: float | None = None
 
 
 @dataclass(frozen=True)

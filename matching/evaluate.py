@@ -32,6 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 if TYPE_CHECKING:
+    from matching.concept_channel import ConceptChannel
     from matching.encoders import Encoder
 
 # matching.encoders / matching.relevance pull in scikit-learn (seconds to import); they are
@@ -191,11 +192,15 @@ def _encode_cached(encoder: Encoder, role: str, texts: list[str], what: str,
 
 def evaluate(encoder: Encoder, queries: dict[str, str], corpus: dict[str, str],
              qrels: dict[str, dict[str, int]], cache_dir: Path | None = None,
-             language_fusion: bool = True, dense_weight: float | None = None) -> dict[str, float | int]:
+             language_fusion: bool = True, dense_weight: float | None = None,
+             concepts: ConceptChannel | None = None) -> dict[str, float | int]:
     """Rank the whole corpus for every judged query and average the metrics.
 
     ``language_fusion=False`` fuses every pair alike (no language detection), as before issue 12.
     ``dense_weight`` overrides the fusion's default (for tuning on data held out from training).
+    ``concepts``: lift every pair's fused score by its concept similarity, as the ranking lifts
+    a jobmål against an opening's title (``matching.concept_channel``); MELO's queries and
+    documents are titles like those.
     """
     from matching.relevance import RelevanceConfig, RelevanceScorer
 
@@ -211,10 +216,17 @@ def evaluate(encoder: Encoder, queries: dict[str, str], corpus: dict[str, str],
     doc_vectors = _encode_cached(encoder, scorer.config.doc_role, doc_texts, "corpus", cache_dir)
     query_vectors = _encode_cached(encoder, "query", [queries[q] for q in judged], "queries", cache_dir)
     lexical = scorer.fit_lexical(doc_texts)
+    similarity = None
+    if concepts is not None:
+        similarity = concepts.similarity(
+            concepts.profiles([queries[q] for q in judged], query_vectors, "query"),
+            concepts.profiles(doc_texts, doc_vectors, scorer.config.doc_role))
     totals = np.zeros(4)
     for i, query in enumerate(tqdm(judged, desc="ranking", unit="query", file=sys.stderr)):
         fused = scorer.score(queries[query], doc_texts, query_vector=query_vectors[i],
                              doc_vectors=doc_vectors, lexical=lexical).fused
+        if similarity is not None:
+            fused = concepts.lift(fused, similarity[i])
         # Stable sort: ties keep corpus order, so a run is reproducible.
         ranking = np.argsort(-fused, kind="stable")
         relevant = {position[doc]: grade for doc, grade in qrels[query].items()}
@@ -223,7 +235,9 @@ def evaluate(encoder: Encoder, queries: dict[str, str], corpus: dict[str, str],
     means = totals / max(len(judged), 1)
     return {"map": round(means[0], 4), "mrr": round(means[1], 4), "recall_at_10": round(means[2], 4),
             "ndcg_at_10": round(means[3], 4), "queries": len(judged), "corpus": len(doc_ids),
-            "encoder": encoder.name, "language_fusion": language_fusion, "seconds": round(time.perf_counter() - started, 1)}
+            "encoder": encoder.name, "language_fusion": language_fusion,
+            "concepts": None if concepts is None else f"{concepts.version} (lift {concepts.weight})",
+            "seconds": round(time.perf_counter() - started, 1)}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -240,6 +254,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dense-weight", type=float, default=None,
                         help="fusion weight of the dense channel, 0..1 (default: RelevanceConfig's); tune it "
                              "only on data held out from training, never on the dev splits")
+    parser.add_argument("--concepts", default="none",
+                        help="concept table lifting each pair as the ranking lifts a jobmål (e.g. concepts-v1, "
+                             "the portal's MATCHING_CONCEPTS default; default here: none)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="keep the base encoder's vectors here (e.g. ~/.cache/jobbro/eval)")
     return parser
@@ -257,8 +274,11 @@ def _read_inputs(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, st
 def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
          qrels: dict[str, dict[str, int]], adapter: str | None = None,
          cache_dir: Path | None = None, language_fusion: bool = True,
-         dense_weight: float | None = None) -> dict[str, float | int]:
+         dense_weight: float | None = None, concepts: str = "none") -> dict[str, float | int]:
     import os
+
+    from matching.concept_channel import load_channel
+    from matching.concepts import ConceptTableError
 
     from matching.encoders import EncoderUnavailable, make_encoder
 
@@ -267,7 +287,13 @@ def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
     except ValueError as exc:  # unknown spec or adapter: a usage error, not a crash
         raise InputError("--encoder", None, str(exc)) from None
     try:
-        return evaluate(encoder, queries, corpus, qrels, cache_dir, language_fusion, dense_weight)
+        channel = load_channel(concepts, encoder.name)
+    except ConceptTableError as exc:
+        raise InputError("--concepts", None, str(exc)) from None
+    if channel is None and concepts.strip().lower() not in ("", "none"):
+        raise InputError("--concepts", None, f"the table does not fit the encoder {encoder.name}")
+    try:
+        return evaluate(encoder, queries, corpus, qrels, cache_dir, language_fusion, dense_weight, channel)
     except EncoderUnavailable as exc:  # model missing: say so, no traceback
         raise InputError("--encoder", None, str(exc)) from None
 
@@ -281,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.dense_weight is not None and not 0.0 <= args.dense_weight <= 1.0:
             raise InputError("--dense-weight", None, f"{args.dense_weight} is not within 0..1")
         result = _run(args.encoder, queries, corpus, qrels, args.adapter, cache_dir,
-                      not args.no_language_fusion, args.dense_weight)
+                      not args.no_language_fusion, args.dense_weight, args.concepts)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

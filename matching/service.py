@@ -18,6 +18,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 from cachetools import LRUCache
 
+from matching.concept_channel import ConceptChannel
 from matching.backends.base import (
     BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
 )
@@ -255,6 +256,9 @@ class MatchingService:
         clock: today's date (injectable for tests).
         pair_cache: where pair scores are kept between services sharing this encoder
             (None: every ranking scores its whole pool).
+        concepts: the concept channel (``matching.concept_channel.load_channel``) that
+            lifts each jobmål's relevance by the ESCO occupations it shares with the
+            opening's title; None: jobmål are scored by the fused relevance alone.
     """
 
     def __init__(
@@ -263,11 +267,15 @@ class MatchingService:
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
         fallback_limit: int = 5000, pool_size: int = 200, clock: Callable[[], date] = date.today,
         goal_weight: float = GOAL_WEIGHT, pair_cache: PairScoreCache | None = None,
+        concepts: ConceptChannel | None = None,
     ) -> None:
         self.encoder, self.backend, self.weights, self.rules = encoder, backend, weights, rules
         self.scorer = RelevanceScorer(encoder, relevance_config)
         self.fallback, self.fallback_limit, self.pool_size = fallback, fallback_limit, pool_size
         self.clock, self.goal_weight, self.pair_cache = clock, goal_weight, pair_cache
+        if concepts is not None and concepts.space != encoder.name:
+            raise ValueError(f"the concept channel reads {concepts.space} vectors, not {encoder.name}'s")
+        self.concepts = concepts
         self._lexical: LexicalModel | None = None
 
     def lexical(self) -> LexicalModel:
@@ -449,7 +457,8 @@ class MatchingService:
             return self._score_pairs(plan, query_vector, profiles)
         other = plan.pair(profiles[0])[1 if plan.kind == "citizen" else 0]
         side = (self.encoder.name, self.lexical().stats_version, self.scorer.config,
-                self.goal_weight, plan.kind, other.content_key)
+                self.goal_weight, None if self.concepts is None else self.concepts.key, plan.kind,
+                other.content_key)
         keys = [(side, p.content_key) for p in profiles]
         goal_texts = [_goal_texts(plan.pair(p)[0]) for p in profiles]
         found = self.pair_cache.get_many(keys)
@@ -495,7 +504,9 @@ class MatchingService:
             title_vector = self.encoder.encode_queries([title])[0] if dense else None
             whole = iter(zip(*self._channels(plan.query, flat, query_vector, vectors, lexical)))
             on_title = iter(self._channels(title, flat, title_vector, vectors, lexical)[0])
-            return [goal_tuple([(g, *_whole_and_title(next(whole), next(on_title))) for g in group], title)
+            concept = iter(self._concepts([title], title_vector, flat, vectors)[0])
+            return [goal_tuple([(g, *_whole_and_title(next(whole), next(on_title), next(concept), self.concepts))
+                                for g in group], title)
                     for group in groups]
         citizen = plan.pair(profiles[0])[0]
         goals = [g.strip() for g in citizen.job_goals if g.strip()]
@@ -505,10 +516,22 @@ class MatchingService:
         for goal in goals:
             vector = self.encoder.encode_queries([goal])[0] if dense else None
             per_goal.append((list(zip(*self._channels(goal, docs, vector, doc_vectors, lexical))),
-                             self._channels(goal, titles, vector, title_vectors, lexical)[0]))
-        return [goal_tuple([(g, *_whole_and_title(whole[i], on_title[i]))
-                            for g, (whole, on_title) in zip(goals, per_goal)], titles[i])
+                             self._channels(goal, titles, vector, title_vectors, lexical)[0],
+                             self._concepts([goal], vector, titles, title_vectors)[0]))
+        return [goal_tuple([(g, *_whole_and_title(whole[i], on_title[i], concept[i], self.concepts))
+                            for g, (whole, on_title, concept) in zip(goals, per_goal)], titles[i])
                 for i in range(len(profiles))]
+
+    def _concepts(self, left: list[str], left_vector: np.ndarray | None, right: list[str],
+                  right_vectors: np.ndarray | None) -> np.ndarray:
+        """(1, len(right)) concept similarities of one jobmål or title (``left``) and the texts
+        on the other side; NaN (not measured) without the channel or the encoder."""
+        if self.concepts is None or left_vector is None or right_vectors is None:
+            return np.full((1, len(right)), np.nan, dtype=np.float32)
+        store = getattr(self.encoder, "cache", None)  # a CachedEncoder's: profiles beside the vectors
+        return self.concepts.similarity(
+            self.concepts.profiles(left, np.asarray(left_vector)[None, :], "query", store),
+            self.concepts.profiles(right, right_vectors, self.scorer.config.doc_role, store))
 
     def _channels(self, query: str, docs: list[str], query_vector: np.ndarray | None,
                   doc_vectors: np.ndarray | None, lexical: LexicalModel) -> tuple[np.ndarray, list, np.ndarray]:
@@ -588,19 +611,24 @@ def _goal_texts(citizen: CitizenProfile) -> list[str]:
     return [g.strip() for g in citizen.job_goals if g.strip()]
 
 
-def _whole_and_title(whole: tuple, on_title: float) -> tuple:
-    """(whole-text relevance, title relevance, dense, lexical) for ``explain.goal_tuple``
-    from one jobmål's (fused, dense, lexical) against the whole text and its title score."""
+def _whole_and_title(whole: tuple, on_title: float, concept: float = float("nan"),
+                     channel: ConceptChannel | None = None) -> tuple:
+    """(relevance, title relevance, dense, lexical, concept) for ``explain.goal_tuple`` from
+    one jobmål's (fused, dense, lexical) against the whole text, its title score and its
+    concept similarity with the title (NaN: not measured). With a measured similarity the
+    relevance is the fused score lifted by it (``ConceptChannel.lift``)."""
     fused, dense, lexical = whole
-    return (float(fused), float(on_title), None if dense is None else float(dense),
-            float(lexical))
+    measured = channel is not None and concept == concept
+    relevance = float(channel.lift(np.float32(fused), np.float32(concept))) if measured else float(fused)
+    return (relevance, float(on_title), None if dense is None else float(dense),
+            float(lexical), float(concept) if measured else None)
 
 
 def _numbers_only(value: tuple[float, tuple[GoalScore, ...]], goal_texts: list[str]) -> tuple:
     """A pair's scores for the cache: each jobmål replaced by its position in ``goal_texts``."""
     whole, goals = value
-    return whole, tuple((goal_texts.index(g.goal), g.relevance, g.band, g.fit, g.dense, g.lexical)
-                        for g in goals)
+    return whole, tuple((goal_texts.index(g.goal), g.relevance, g.band, g.fit, g.dense, g.lexical,
+                         g.concept) for g in goals)
 
 
 def _with_texts(cached: tuple, goal_texts: list[str]) -> tuple[float, tuple[GoalScore, ...]]:

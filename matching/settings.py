@@ -2,7 +2,7 @@
 
 Shared by the portal (ranking) and the indexer (writing), so both processes open the same
 index. The keys are the portal's (``DATABASE_URL``, ``MATCHING_BACKEND``, ``ELASTICSEARCH_URL``,
-``MATCHING_ENCODER``, ``MATCHING_ADAPTER``, ``ELASTICSEARCH_INDEX_PREFIX``,
+``MATCHING_ENCODER``, ``MATCHING_ADAPTER``, ``MATCHING_CONCEPTS``, ``ELASTICSEARCH_INDEX_PREFIX``,
 ``ELASTICSEARCH_TIMEOUT``) plus
 ``MATCHING_INDEX_PATH`` (the memory backend's snapshot file, default
 ``<instance>/matching-index.npz``). Imports only :mod:`matching`: the portal builds its
@@ -18,6 +18,7 @@ from typing import Any
 from matching.adapter import DEFAULT_ADAPTER
 from matching.backends import MatchBackend, make_backend
 from matching.backends.snapshot import SnapshotBackend
+from matching.concept_channel import DEFAULT_CONCEPTS, ConceptChannel, load_channel
 from matching.encoders import Encoder, make_encoder
 
 SNAPSHOT_NAME = "matching-index.npz"
@@ -32,6 +33,8 @@ class MatchingSettings:
         encoder: encoder spec for ``matching.encoders.make_encoder``; a ``MATCHING_ADAPTER``
             other than the default is appended as "+<adapter>" (e.g. "e5+none"), so every
             process that builds the encoder from this spec adapts its vectors alike.
+        concepts: the concept channel's table (``MATCHING_CONCEPTS``: a shipped version such
+            as "concepts-v1", a .npz path, or "none").
         elasticsearch_url, index_prefix, timeout: Elasticsearch connection.
         snapshot_path: file of the memory backend's shared index.
         upload_folder: where uploaded CV files are stored (generated names).
@@ -39,6 +42,7 @@ class MatchingSettings:
 
     backend: str = "memory"
     encoder: str = "e5"
+    concepts: str = DEFAULT_CONCEPTS
     elasticsearch_url: str = "http://127.0.0.1:9200"
     index_prefix: str = "jobbro"
     timeout: float = 2.0
@@ -52,6 +56,7 @@ class MatchingSettings:
         return cls(
             backend=str(config.get("MATCHING_BACKEND", "memory")).strip().lower(),
             encoder=encoder_spec(config),
+            concepts=str(config.get("MATCHING_CONCEPTS") or DEFAULT_CONCEPTS).strip(),
             elasticsearch_url=str(config.get("ELASTICSEARCH_URL", cls.elasticsearch_url)),
             index_prefix=str(config.get("ELASTICSEARCH_INDEX_PREFIX", "jobbro")),
             timeout=float(config.get("ELASTICSEARCH_TIMEOUT", 2.0)),
@@ -94,3 +99,13 @@ def make_configured_encoder(settings: MatchingSettings) -> Encoder:
         ValueError: unknown encoder spec.
     """
     return make_encoder(settings.encoder)
+
+
+def make_configured_concepts(settings: MatchingSettings, encoder_name: str) -> ConceptChannel | None:
+    """The configured concept channel for the encoder named ``encoder_name`` (None: off, or
+    the table does not fit that encoder; see ``matching.concept_channel.load_channel``).
+
+    Raises:
+        matching.concepts.ConceptTableError: the table file is missing or invalid.
+    """
+    return load_channel(settings.concepts, encoder_name)

@@ -186,9 +186,26 @@ def finalise(config: dict, instance_path: str) -> None:
     _check_counts(config)
     _check_hotline(config)
     _check_savings(config)
+    _check_concepts(config)
     secure = production
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def _check_concepts(config: dict) -> None:
+    """MATCHING_CONCEPTS must name a readable table (or "none"): an error at start-up, not on
+    the first ranking page."""
+    from matching.concept_channel import NO_CONCEPTS, table_path
+    from matching.concepts import ConceptTableError, table_meta
+
+    spec = str(config.get("MATCHING_CONCEPTS") or "").strip()
+    if spec.lower() in ("", NO_CONCEPTS):
+        return
+    try:
+        table_meta(table_path(spec))
+    except ConceptTableError as exc:
+        raise ConfigError(f"MATCHING_CONCEPTS={spec!r}: {exc} (a shipped version such as concepts-v1, "
+                          f"a .npz file, or none)") from None
 
 
 def _check_mail(config: dict, production: bool) -> None:

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 
-from matching.settings import MatchingSettings, make_configured_backend
+from matching import concept_channel
+from matching.concept_channel import ConceptChannel
+from matching.settings import MatchingSettings, make_configured_backend, make_configured_concepts
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching import language, rerank
@@ -69,6 +71,7 @@ class _Runtime:
     encoder: Encoder
     backend: MatchBackend
     pairs: PairScoreCache  # pair scores of this process's encoder, by the texts' hashes
+    concepts: ConceptChannel | None = None  # MATCHING_CONCEPTS in this encoder's space
     profiles: ProfileCache = field(default_factory=ProfileCache)  # citizens by id, version, CV
 
 
@@ -82,7 +85,7 @@ def _runtime() -> _Runtime:
                 encoder = SerialEncoder(make_encoder(settings.encoder))
                 dims = encoder.dimension if settings.backend != "memory" else None
                 runtime = _Runtime(settings, encoder, make_configured_backend(settings, dims=dims),
-                                   PairScoreCache())
+                                   PairScoreCache(), make_configured_concepts(settings, encoder.name))
                 current_app.extensions[_KEY] = runtime
     return runtime
 
@@ -139,7 +142,7 @@ def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingServ
     runtime = _runtime()
     encoder = CachedEncoder(runtime.encoder, RequestEmbeddingCache(db.session, runtime.encoder.name))
     return MatchingService(encoder, runtime.backend, weights, load_rules(db.session),
-                           pair_cache=runtime.pairs)
+                           pair_cache=runtime.pairs, concepts=runtime.concepts)
 
 
 def profile_cache() -> ProfileCache:
@@ -166,9 +169,11 @@ def rerank_report() -> dict | None:
     return report if isinstance(report, dict) else None
 
 
-def encoder_name() -> str:
-    """The name of the encoder this process ranks with (its version included)."""
-    return _runtime().encoder.name
+def scoring_name() -> str:
+    """What this process's relevance scores are made with: the encoder and the concept table
+    (``matching.concept_channel.scoring_name``); a learned model must have been trained on it."""
+    runtime = _runtime()
+    return concept_channel.scoring_name(runtime.encoder.name, runtime.concepts)
 
 
 def learned_model(report: dict | None = None) -> rerank.RerankModel | None:
@@ -182,7 +187,7 @@ def learned_model(report: dict | None = None) -> rerank.RerankModel | None:
     report = rerank_report() if report is None else report
     if not report or not report.get("in_use") or not report.get("model"):
         return None
-    if report.get("encoder") != encoder_name():
+    if report.get("encoder") != scoring_name():
         return None
     try:
         return rerank.RerankModel.from_dict(report["model"])

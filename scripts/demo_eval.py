@@ -19,6 +19,7 @@ import json
 import sys
 from datetime import date
 
+from matching.concept_channel import CONCEPT_WEIGHT, DEFAULT_CONCEPTS, load_channel
 from matching.demo_eval import Labelled, evaluate, goal_bands
 from matching.domain import COMPANY_PLACEMENT_KINDS, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.encoders import make_encoder
@@ -90,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024, help="demo seed (default 2024)")
     parser.add_argument("--today", default="2026-12-01", help="the demo's today (ISO date)")
     parser.add_argument("--verbose", action="store_true", help="one line per opening on stderr")
+    parser.add_argument("--concepts", default=DEFAULT_CONCEPTS,
+                        help=f"concept table lifting jobmål (MATCHING_CONCEPTS; default {DEFAULT_CONCEPTS}; none: off)")
+    parser.add_argument("--concept-weight", type=float, default=CONCEPT_WEIGHT,
+                        help=f"the lift's weight (default {CONCEPT_WEIGHT})")
     parser.add_argument("--goal-bands", action="store_true",
                         help="per-jobmål bands of every (open opening, jobmål title) pair instead")
     args = parser.parse_args(argv)
@@ -103,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rules = EligibilityRules({g: {k for (g2, k), ok in data.eligibility.items() if g2 == g and ok}
                               for g in {g for g, _ in data.eligibility}})
-    summary = evaluate(citizens, openings, labels, make_encoder(args.encoder), rules=rules,
-                       today=today)
+    encoder = make_encoder(args.encoder)
+    channel = load_channel(args.concepts, encoder.name, args.concept_weight)
+    summary = evaluate(citizens, openings, labels, encoder, rules=rules, today=today,
+                       service_options={"concepts": channel})
     rows = summary.pop("per_opening")
     if args.verbose:
         for r in rows:
@@ -112,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"elig {r['eligible']:3} fam {r['eligible_family']:3} "
                   f"P@10 {r['p_at_10']:.1f} nDCG {r['ndcg_at_10']:.2f}", file=sys.stderr)
     summary["encoder"] = args.encoder
+    summary["concepts"] = None if channel is None else {"version": channel.version, "weight": channel.weight}
     print(json.dumps(summary))
     return 0
 

@@ -14,6 +14,7 @@ MATCHING_BACKEND           ``memory``
 MATCHING_ENCODER           ``e5``
 MATCHING_ADAPTER           ``occupation-v1`` (trained occupation adapter; ``occupation-v2``;
                            ``ft-v1``: e5 fine-tuned; ``none``: zero-shot)
+MATCHING_CONCEPTS          ``concepts-v1`` (the concept channel's table; ``none``: off)
 ELASTICSEARCH_URL          ``http://127.0.0.1:9200``
 ELASTICSEARCH_INDEX_PREFIX ``jobbro``
 ELASTICSEARCH_TIMEOUT      ``2.0`` seconds
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matching.adapter import DEFAULT_ADAPTER
+from matching.concept_channel import DEFAULT_CONCEPTS
 from matching.settings import SNAPSHOT_NAME, MatchingSettings
 
 from .database import check_synchronous, normalise_url
@@ -43,6 +45,7 @@ SHARED_KEYS = (
     "MATCHING_BACKEND",
     "MATCHING_ENCODER",
     "MATCHING_ADAPTER",
+    "MATCHING_CONCEPTS",
     "ELASTICSEARCH_URL",
     "ELASTICSEARCH_INDEX_PREFIX",
     "ELASTICSEARCH_TIMEOUT",
@@ -70,6 +73,7 @@ def defaults(instance_path: str | Path) -> dict:
         "MATCHING_BACKEND": "memory",
         "MATCHING_ENCODER": "e5",
         "MATCHING_ADAPTER": DEFAULT_ADAPTER,
+        "MATCHING_CONCEPTS": DEFAULT_CONCEPTS,
         "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
         "ELASTICSEARCH_INDEX_PREFIX": "jobbro",
         "ELASTICSEARCH_TIMEOUT": 2.0,

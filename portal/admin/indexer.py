@@ -18,7 +18,7 @@ from store.index_status import failures, indexer_status
 
 from ..access import admin_required
 from ..extensions import db
-from ..matching_runtime import encoder_name, learned_model, matching_service, rerank_report
+from ..matching_runtime import learned_model, matching_service, rerank_report, scoring_name
 from . import bp
 
 
@@ -62,4 +62,4 @@ def relevance():
             weights = sorted(((rerank.FEATURE_LABELS[n], c) for n, c in zip(fitted.features, fitted.coef)),
                              key=lambda item: -abs(item[1]))
     return render_template("admin/relevance.html", report=report, trained_at=trained_at,
-                           in_use=model is not None, weights=weights, current_encoder=encoder_name())
+                           in_use=model is not None, weights=weights, current_encoder=scoring_name())

@@ -43,7 +43,8 @@ def test_cli_prints_the_json_contract_on_the_last_line():
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(result) == {"map", "mrr", "recall_at_10", "ndcg_at_10", "queries", "corpus", "encoder",
-                           "language_fusion", "seconds"}
+                           "language_fusion", "concepts", "seconds"}
+    assert result["concepts"] is None  # off unless asked for
     assert result["encoder"] == "hashing-256" and result["language_fusion"] is True
     assert result["queries"] == 4 and result["corpus"] == 10
     # Spelling alone finds these (hashing encoder): a broken ranking would not.

@@ -6,7 +6,7 @@ import json
 
 from matching.rerank import STATE_KEY, RerankModel
 from portal.extensions import db
-from portal.matching_runtime import encoder_name
+from portal.matching_runtime import scoring_name
 from store.models import IndexerState
 
 # Short commutes up, many shared words down, the opening kind hardly at all.
@@ -22,7 +22,7 @@ def test_each_weight_says_which_way_it_moves_a_pair(app, client, auth, make_user
               "figures": {"hand": {"auc": 0.795, "map": 0.763, "ndcg10": 0.853, "openings": 12},
                           "learned": {"auc": 0.858, "map": 0.876, "ndcg10": 0.923, "openings": 12}}}
     with app.app_context():
-        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps({"encoder": encoder_name(), **report})))
+        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps({"encoder": scoring_name(), **report})))
         db.session.commit()
     auth.login(admin.email)
     html = client.get("/admin/indexer/relevans").get_data(as_text=True)

@@ -7,7 +7,7 @@ import re
 
 from matching.rerank import FEATURE_LABELS, STATE_KEY, RerankModel
 from portal.extensions import db
-from portal.matching_runtime import encoder_name
+from portal.matching_runtime import scoring_name
 from store.models import IndexerState
 from tests.portal.test_candidates import world  # noqa: F401 - the fixture
 
@@ -23,7 +23,7 @@ def _store(app, model: RerankModel) -> None:
               "figures": {"hand": {"auc": 0.6, "map": 0.5, "ndcg10": 0.7, "openings": 5},
                           "learned": {"auc": 0.7, "map": 0.6, "ndcg10": 0.8, "openings": 5}}}
     with app.app_context():
-        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps({"encoder": encoder_name(), **report})))
+        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps({"encoder": scoring_name(), **report})))
         db.session.commit()
 
 

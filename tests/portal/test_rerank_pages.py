@@ -8,7 +8,7 @@ import re
 from indexer import rerank_train
 from matching.rerank import STATE_KEY, RerankModel
 from portal.extensions import db
-from portal.matching_runtime import encoder_name
+from portal.matching_runtime import scoring_name
 from portal.i18n import format_date
 from store.models import IndexerState
 from tests.portal.rerank_fixtures import seed_decisions
@@ -20,7 +20,7 @@ NEAR_MODEL = RerankModel(("relevance", "proximity"), (0.5, 0.5), (0.2, 0.3), (1.
 
 def _store(app, report: dict) -> None:
     with app.app_context():
-        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps({"encoder": encoder_name(), **report})))
+        db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps({"encoder": scoring_name(), **report})))
         db.session.commit()
 
 
@@ -74,7 +74,7 @@ def test_the_admin_page_shows_the_model_its_date_and_figures(app, client, auth, 
     assert "/admin/indexer/relevans" in client.get("/admin/indexer").get_data(as_text=True)
     with app.app_context():
         seed_decisions(vk.id, prefer="goal")
-        report = rerank_train.run(db.session, encoder_name=encoder_name())
+        report = rerank_train.run(db.session, encoder_name=scoring_name())
     html = client.get("/admin/indexer/relevans").get_data(as_text=True)
     assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', html)
     assert f'data-testid="rerank-trained-at">{format_date(report["trained_at"])}<' in html

@@ -1,0 +1,222 @@
+"""The concept channel in ranking: a jobmål and an opening's title judged by the ESCO
+occupations other countries' experts would map them to (``matching.concepts``).
+
+A shipped table (``matching/tables/<version>.npz``, built by ``python -m matching.train
+--mode concepts``) holds judged national titles and concept centroids as zero-shot e5
+vectors. At load it is mapped into the ranking encoder's space by the encoder's own linear
+adapter (``e5-small-4bit+occupation-v1``: the table passes through occupation-v1's map), so
+profiles are read from the very vectors the ranking already has: no second encoder call.
+
+A text's profile is kept in a process-wide LRU, keyed by a hash of the text, the encoder and
+the table (numbers only, never text): it is computed once per text and process, never per
+pair. A pair's concept similarity is the dot product of its two profiles, a fact about the
+two texts and the table alone; it lifts the jobmål's relevance with
+``matching.concepts.combine(..., "lift")``, bounded and unchanged for a pair that shares no
+concept (docs/matching.md, "Concept transfer into the ranking").
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from cachetools import LRUCache
+from scipy import sparse
+
+from matching.cache import EmbeddingCache, cache_key
+from matching.concepts import (
+    ConceptTable, ConceptTableError, ProfileSettings, combine, load_table, profiles, table_meta,
+)
+
+DEFAULT_CONCEPTS = "concepts-v1"
+NO_CONCEPTS = "none"
+# The lift's weight: chosen on melo-train lists the default adapter never saw (the adapted
+# space, "lift" at 1.6; docs/matching.md, "The adapted space, checked cleanly").
+CONCEPT_WEIGHT = 1.6
+TABLE_DIR = Path(__file__).resolve().parent / "tables"
+
+_TABLES: dict[Path, tuple[ConceptTable, dict]] = {}
+_CHANNELS: dict[tuple, "ConceptChannel"] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(eq=False)
+class ConceptChannel:
+    """Concept profiles and similarities of texts in one encoder's vector space.
+
+    Args:
+        table: The table, already in the space of the vectors it will be given.
+        version: The table's version (e.g. "concepts-v1"); with ``space`` and ``weight`` it
+            is part of the pair cache's key (:attr:`key`).
+        space: The name of the encoder whose vectors this channel reads.
+        weight: The lift's weight (:meth:`lift`).
+        settings: How profiles are read from the table.
+        max_entries: Profiles kept in the LRU.
+    """
+
+    table: ConceptTable
+    version: str
+    space: str
+    weight: float = CONCEPT_WEIGHT
+    settings: ProfileSettings = ProfileSettings()
+    max_entries: int = 50_000
+    _cache: LRUCache = field(init=False, repr=False)
+    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if not (self.weight >= 0 and np.isfinite(self.weight)):
+            raise ValueError("the concept weight must be a finite number of at least 0")
+        self._cache = LRUCache(self.max_entries)
+
+    @property
+    def key(self) -> tuple:
+        """What identifies this channel's scores (for caches of pair scores)."""
+        return (self.version, self.space, self.weight, self.settings)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.table.title_vectors.shape[1])
+
+    def profiles(self, texts: Sequence[str], vectors: np.ndarray, role: str = "query",
+                 store: EmbeddingCache | None = None) -> sparse.csr_matrix:
+        """(texts, concepts) profiles of ``texts`` from their ``vectors`` (encoded in ``role``).
+
+        A text's profile is looked up in this process's LRU, then in ``store`` (the embedding
+        cache the encoder's vectors are kept in: the portal's database, shared by its
+        processes), and computed only when neither has it; computed rows go to both. The same
+        text always gets the same row, whatever else is asked for with it.
+
+        Raises:
+            ValueError: ``vectors`` do not fit (another count or width, or non-finite).
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(texts):
+            raise ValueError(f"{len(texts)} texts need as many vectors, got shape {vectors.shape}")
+        keys = [self.key_of(role, t) for t in texts]
+        first = {k: i for i, k in reversed(list(enumerate(keys)))}  # each key's first row
+        with self._lock:
+            found = {k: self._cache[k] for k in first if k in self._cache}
+        if store is not None and len(found) < len(first):
+            stored = {k: _unpack(v, len(self.table.concepts)) for k, v in store.get_many([k for k in first if k not in found]).items()}
+            found.update({k: row for k, row in stored.items() if row is not None})
+            with self._lock:
+                self._cache.update({k: row for k, row in stored.items() if row is not None})
+        todo = [k for k in first if k not in found]
+        if todo:
+            rows = profiles(vectors[[first[k] for k in todo]], self.table, self.settings)
+            rows.sort_indices()  # one canonical row per text, however it was computed
+            fresh = {k: (rows.indices[rows.indptr[n]:rows.indptr[n + 1]].astype(np.int32),
+                         rows.data[rows.indptr[n]:rows.indptr[n + 1]].astype(np.float32))
+                     for n, k in enumerate(todo)}
+            with self._lock:
+                self._cache.update(fresh)
+            if store is not None:
+                store.put_many({k: _pack(*row) for k, row in fresh.items()})
+            found.update(fresh)
+        indptr = np.cumsum([0] + [len(found[k][0]) for k in keys])
+        indices = np.concatenate([found[k][0] for k in keys]) if keys else np.zeros(0, np.int32)
+        data = np.concatenate([found[k][1] for k in keys]) if keys else np.zeros(0, np.float32)
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(keys), len(self.table.concepts)))
+
+    def key_of(self, role: str, text: str) -> str:
+        """The cache key of a text's profile: a hash of the text, the role, the encoder and the table."""
+        return cache_key(f"{self.space}#{self.version}", role, text)
+
+    def similarity(self, left: sparse.csr_matrix, right: sparse.csr_matrix) -> np.ndarray:
+        """(len(left), len(right)) concept similarities in [0, 1], each a function of its pair
+        alone (float64 sums in the order of the left row's entries, then float32)."""
+        product = left.astype(np.float64) @ right.astype(np.float64).T
+        return np.clip(np.asarray(product.todense(), dtype=np.float32), 0.0, 1.0)
+
+    def lift(self, fused: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+        """``fused`` lifted by the concept similarity (``combine(..., "lift")``), in [0, 1]."""
+        fused = np.asarray(fused, dtype=np.float32)
+        return np.clip(combine(fused, np.asarray(similarity, dtype=np.float32), self.weight, "lift"), 0.0, 1.0)
+
+
+def _pack(indices: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A sparse profile row as one float32 vector for an embedding cache: its column numbers
+    (exact in float32 below 2**24), then its values."""
+    return np.concatenate([indices.astype(np.float32), values.astype(np.float32)])
+
+
+def _unpack(packed: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The inverse of :func:`_pack`; None for a row that cannot be one (a torn or foreign entry)."""
+    packed = np.asarray(packed, dtype=np.float32)
+    if packed.ndim != 1 or packed.size % 2:
+        return None
+    indices, values = np.split(packed, 2)
+    if not (np.isfinite(packed).all() and (indices >= 0).all() and (indices < width).all()
+            and (indices == np.round(indices)).all()):
+        return None
+    return indices.astype(np.int32), values.copy()
+
+
+def scoring_name(encoder_name: str, channel: ConceptChannel | None) -> str:
+    """What a relevance score was made with: the encoder, and the concept table when one lifts
+    jobmål (``"e5-small-4bit+occupation-v1; concepts-v1"``). A model learned on scores of one
+    kind is used only with scores of the same kind."""
+    return encoder_name if channel is None else f"{encoder_name}; {channel.version}"
+
+
+def table_path(spec: str) -> Path:
+    """The file of a table version (``matching/tables/<spec>.npz``) or an explicit .npz path."""
+    spec = spec.strip()
+    return Path(spec) if spec.endswith(".npz") or "/" in spec else TABLE_DIR / f"{spec}.npz"
+
+
+def _read_table(path: Path) -> tuple[ConceptTable, dict]:
+    with _LOCK:
+        if path not in _TABLES:
+            _TABLES[path] = load_table(path)
+        return _TABLES[path]
+
+
+def load_channel(spec: str | None, encoder_name: str, weight: float = CONCEPT_WEIGHT) -> ConceptChannel | None:
+    """The concept channel ``spec`` (``MATCHING_CONCEPTS``) for the encoder named ``encoder_name``.
+
+    One per (table, encoder, weight) and process. The table is mapped into the encoder's
+    space: unchanged for the table's own base encoder, through the linear map of a shipped
+    adapter for ``<base>+<adapter>`` (an adapter's concept anchors are left out: they move
+    texts, not the table).
+
+    Returns:
+        None when ``spec`` is "none" or empty, or when the table does not fit the encoder (an
+        encoder of another model, such as the tests' hashing encoder or a fine-tune of e5
+        itself): the ranking then runs without the channel, as it did before it.
+
+    Raises:
+        ConceptTableError: the table file is missing, corrupt or of a newer format.
+        matching.adapter.AdapterError: the encoder's adapter cannot be loaded.
+    """
+    if spec is None or spec.strip().lower() in ("", NO_CONCEPTS):
+        return None
+    path = table_path(spec)
+    with _LOCK:
+        cached = _CHANNELS.get((path, encoder_name, weight))
+    if cached is not None:
+        return cached
+    base, _, adapter_version = encoder_name.partition("+")
+    if base != table_meta(path).get("base_encoder"):
+        return None
+    table, meta = _read_table(path)
+    if adapter_version:
+        from matching.adapter import ADAPTER_DIR, load_adapter
+
+        if not (ADAPTER_DIR / f"{adapter_version}.npz").is_file():
+            return None  # a fine-tune of the model itself (.patch) or an adapter file elsewhere
+        adapter = dataclasses.replace(load_adapter(adapter_version), anchors=None)
+        if adapter.base_encoder != base:
+            return None
+        table = ConceptTable(adapter.apply(table.title_vectors), table.membership,
+                             adapter.apply(table.centroids), table.concepts)
+    channel = ConceptChannel(table, str(meta.get("version") or path.stem), encoder_name, weight)
+    with _LOCK:
+        return _CHANNELS.setdefault((path, encoder_name, weight), channel)
+
+
+__all__ = ["CONCEPT_WEIGHT", "DEFAULT_CONCEPTS", "NO_CONCEPTS", "ConceptChannel", "ConceptTableError",
+           "load_channel", "scoring_name", "table_path"]
