@@ -33,9 +33,11 @@ from matching.concepts import (
 
 DEFAULT_CONCEPTS = "concepts-v1"
 NO_CONCEPTS = "none"
-# The lift's weight: chosen on melo-train lists the default adapter never saw (the adapted
-# space, "lift" at 1.6; docs/matching.md, "The adapted space, checked cleanly").
-CONCEPT_WEIGHT = 1.6
+# The lift's weight. 1.6 is best on melo-train lists the default adapter never saw (docs/
+# matching.md, "The adapted space, checked cleanly"); 0.4 is the largest of 0.4 / 0.8 / 1.6 that
+# loses nothing on the Danish demo (docs/matching.md, "Concept transfer into the ranking").
+CONCEPT_WEIGHT = 0.4
+MAX_CONCEPT_WEIGHT = 4.0
 TABLE_DIR = Path(__file__).resolve().parent / "tables"
 
 _TABLES: dict[Path, tuple[ConceptTable, dict]] = {}
@@ -67,8 +69,8 @@ class ConceptChannel:
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        if not (self.weight >= 0 and np.isfinite(self.weight)):
-            raise ValueError("the concept weight must be a finite number of at least 0")
+        if not 0 <= self.weight <= MAX_CONCEPT_WEIGHT:  # also refuses NaN
+            raise ValueError(f"the concept weight must be within 0 and {MAX_CONCEPT_WEIGHT:g}")
         self._cache = LRUCache(self.max_entries)
 
     @property
@@ -157,9 +159,9 @@ def _unpack(packed: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | N
 
 def scoring_name(encoder_name: str, channel: ConceptChannel | None) -> str:
     """What a relevance score was made with: the encoder, and the concept table when one lifts
-    jobmål (``"e5-small-4bit+occupation-v1; concepts-v1"``). A model learned on scores of one
+    jobmål, with its weight (``"e5-small-4bit+occupation-v1; concepts-v1 (lift 0.4)"``). A model learned on scores of one
     kind is used only with scores of the same kind."""
-    return encoder_name if channel is None else f"{encoder_name}; {channel.version}"
+    return encoder_name if channel is None else f"{encoder_name}; {channel.version} (lift {channel.weight:g})"
 
 
 def table_path(spec: str) -> Path:
@@ -219,4 +221,4 @@ def load_channel(spec: str | None, encoder_name: str, weight: float = CONCEPT_WE
 
 
 __all__ = ["CONCEPT_WEIGHT", "DEFAULT_CONCEPTS", "NO_CONCEPTS", "ConceptChannel", "ConceptTableError",
-           "load_channel", "scoring_name", "table_path"]
+           "MAX_CONCEPT_WEIGHT", "load_channel", "scoring_name", "table_path"]

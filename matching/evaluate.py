@@ -257,6 +257,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--concepts", default="none",
                         help="concept table lifting each pair as the ranking lifts a jobmål (e.g. concepts-v1, "
                              "the portal's MATCHING_CONCEPTS default; default here: none)")
+    parser.add_argument("--concept-weight", type=float, default=None,
+                        help="the concept channel's lift (default: the portal's MATCHING_CONCEPT_WEIGHT default)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="keep the base encoder's vectors here (e.g. ~/.cache/jobbro/eval)")
     return parser
@@ -274,10 +276,11 @@ def _read_inputs(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, st
 def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
          qrels: dict[str, dict[str, int]], adapter: str | None = None,
          cache_dir: Path | None = None, language_fusion: bool = True,
-         dense_weight: float | None = None, concepts: str = "none") -> dict[str, float | int]:
+         dense_weight: float | None = None, concepts: str = "none",
+         concept_weight: float | None = None) -> dict[str, float | int]:
     import os
 
-    from matching.concept_channel import load_channel
+    from matching.concept_channel import CONCEPT_WEIGHT, MAX_CONCEPT_WEIGHT, load_channel
     from matching.concepts import ConceptTableError
 
     from matching.encoders import EncoderUnavailable, make_encoder
@@ -287,7 +290,10 @@ def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
     except ValueError as exc:  # unknown spec or adapter: a usage error, not a crash
         raise InputError("--encoder", None, str(exc)) from None
     try:
-        channel = load_channel(concepts, encoder.name)
+        weight = CONCEPT_WEIGHT if concept_weight is None else concept_weight
+        if not 0 <= weight <= MAX_CONCEPT_WEIGHT:
+            raise InputError("--concept-weight", None, f"{weight} is not within 0..{MAX_CONCEPT_WEIGHT:g}")
+        channel = load_channel(concepts, encoder.name, weight)
     except ConceptTableError as exc:
         raise InputError("--concepts", None, str(exc)) from None
     if channel is None and concepts.strip().lower() not in ("", "none"):
@@ -307,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.dense_weight is not None and not 0.0 <= args.dense_weight <= 1.0:
             raise InputError("--dense-weight", None, f"{args.dense_weight} is not within 0..1")
         result = _run(args.encoder, queries, corpus, qrels, args.adapter, cache_dir,
-                      not args.no_language_fusion, args.dense_weight, args.concepts)
+                      not args.no_language_fusion, args.dense_weight, args.concepts, args.concept_weight)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -18,7 +18,7 @@ from typing import Any
 from matching.adapter import DEFAULT_ADAPTER
 from matching.backends import MatchBackend, make_backend
 from matching.backends.snapshot import SnapshotBackend
-from matching.concept_channel import DEFAULT_CONCEPTS, ConceptChannel, load_channel
+from matching.concept_channel import CONCEPT_WEIGHT, DEFAULT_CONCEPTS, ConceptChannel, load_channel
 from matching.encoders import Encoder, make_encoder
 
 SNAPSHOT_NAME = "matching-index.npz"
@@ -34,7 +34,8 @@ class MatchingSettings:
             other than the default is appended as "+<adapter>" (e.g. "e5+none"), so every
             process that builds the encoder from this spec adapts its vectors alike.
         concepts: the concept channel's table (``MATCHING_CONCEPTS``: a shipped version such
-            as "concepts-v1", a .npz path, or "none").
+            as "concepts-v1", a .npz path, or "none"); ``concept_weight`` its lift
+            (``MATCHING_CONCEPT_WEIGHT``).
         elasticsearch_url, index_prefix, timeout: Elasticsearch connection.
         snapshot_path: file of the memory backend's shared index.
         upload_folder: where uploaded CV files are stored (generated names).
@@ -43,6 +44,7 @@ class MatchingSettings:
     backend: str = "memory"
     encoder: str = "e5"
     concepts: str = DEFAULT_CONCEPTS
+    concept_weight: float = CONCEPT_WEIGHT
     elasticsearch_url: str = "http://127.0.0.1:9200"
     index_prefix: str = "jobbro"
     timeout: float = 2.0
@@ -57,6 +59,7 @@ class MatchingSettings:
             backend=str(config.get("MATCHING_BACKEND", "memory")).strip().lower(),
             encoder=encoder_spec(config),
             concepts=str(config.get("MATCHING_CONCEPTS") or DEFAULT_CONCEPTS).strip(),
+            concept_weight=float(config.get("MATCHING_CONCEPT_WEIGHT", CONCEPT_WEIGHT)),
             elasticsearch_url=str(config.get("ELASTICSEARCH_URL", cls.elasticsearch_url)),
             index_prefix=str(config.get("ELASTICSEARCH_INDEX_PREFIX", "jobbro")),
             timeout=float(config.get("ELASTICSEARCH_TIMEOUT", 2.0)),
@@ -108,4 +111,4 @@ def make_configured_concepts(settings: MatchingSettings, encoder_name: str) -> C
     Raises:
         matching.concepts.ConceptTableError: the table file is missing or invalid.
     """
-    return load_channel(settings.concepts, encoder_name)
+    return load_channel(settings.concepts, encoder_name, settings.concept_weight)

@@ -15,6 +15,7 @@ MATCHING_ENCODER           ``e5``
 MATCHING_ADAPTER           ``occupation-v1`` (trained occupation adapter; ``occupation-v2``;
                            ``ft-v1``: e5 fine-tuned; ``none``: zero-shot)
 MATCHING_CONCEPTS          ``concepts-v1`` (the concept channel's table; ``none``: off)
+MATCHING_CONCEPT_WEIGHT    ``0.4`` (the concept channel's lift, 0 to 4; see docs/matching.md)
 ELASTICSEARCH_URL          ``http://127.0.0.1:9200``
 ELASTICSEARCH_INDEX_PREFIX ``jobbro``
 ELASTICSEARCH_TIMEOUT      ``2.0`` seconds
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matching.adapter import DEFAULT_ADAPTER
-from matching.concept_channel import DEFAULT_CONCEPTS
+from matching.concept_channel import CONCEPT_WEIGHT, DEFAULT_CONCEPTS, MAX_CONCEPT_WEIGHT
 from matching.settings import SNAPSHOT_NAME, MatchingSettings
 
 from .database import check_synchronous, normalise_url
@@ -46,6 +47,7 @@ SHARED_KEYS = (
     "MATCHING_ENCODER",
     "MATCHING_ADAPTER",
     "MATCHING_CONCEPTS",
+    "MATCHING_CONCEPT_WEIGHT",
     "ELASTICSEARCH_URL",
     "ELASTICSEARCH_INDEX_PREFIX",
     "ELASTICSEARCH_TIMEOUT",
@@ -74,6 +76,7 @@ def defaults(instance_path: str | Path) -> dict:
         "MATCHING_ENCODER": "e5",
         "MATCHING_ADAPTER": DEFAULT_ADAPTER,
         "MATCHING_CONCEPTS": DEFAULT_CONCEPTS,
+        "MATCHING_CONCEPT_WEIGHT": CONCEPT_WEIGHT,
         "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
         "ELASTICSEARCH_INDEX_PREFIX": "jobbro",
         "ELASTICSEARCH_TIMEOUT": 2.0,
@@ -101,6 +104,15 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
             raise ConfigError("ELASTICSEARCH_TIMEOUT must be a number of seconds above 0 and at "
                               f"most 300, not {found['ELASTICSEARCH_TIMEOUT']!r}")
         found["ELASTICSEARCH_TIMEOUT"] = timeout
+    if "MATCHING_CONCEPT_WEIGHT" in found:
+        try:
+            weight = float(found["MATCHING_CONCEPT_WEIGHT"].replace(",", "."))
+        except ValueError:
+            weight = math.nan
+        if not 0 <= weight <= MAX_CONCEPT_WEIGHT:  # also refuses nan
+            raise ConfigError(f"MATCHING_CONCEPT_WEIGHT must be a number from 0 to {MAX_CONCEPT_WEIGHT:g} "
+                              f"(e.g. 0.4), not {found['MATCHING_CONCEPT_WEIGHT']!r}")
+        found["MATCHING_CONCEPT_WEIGHT"] = weight
     if "SQLITE_SYNCHRONOUS" in found:
         try:
             found["SQLITE_SYNCHRONOUS"] = check_synchronous(found["SQLITE_SYNCHRONOUS"])

@@ -241,8 +241,41 @@ def test_the_evaluation_cli_lifts_pairs_with_a_table_and_refuses_one_that_does_n
     plain = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert main(files + ["--concepts", str(tmp_path / "hashing.npz")]) == 0
     lifted = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert plain["concepts"] is None and lifted["concepts"] == "test-v1 (lift 1.6)"
+    assert plain["concepts"] is None and lifted["concepts"] == "test-v1 (lift 0.4)"
+    assert main(files + ["--concepts", str(tmp_path / "hashing.npz"), "--concept-weight", "1.6"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["concepts"] == "test-v1 (lift 1.6)"
+    assert main(files + ["--concepts", str(tmp_path / "hashing.npz"), "--concept-weight", "9"]) == 2
+    assert "--concept-weight" in capsys.readouterr().err
     assert main(files + ["--concepts", str(tmp_path / "absent.npz")]) == 2
     assert "not found" in capsys.readouterr().err
     assert main(files + ["--concepts", str(_saved(tmp_path, base="e5-small-4bit", vectors_dim=384))]) == 2
     assert "does not fit the encoder hashing-256" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "5", "nan"])
+def test_a_concept_weight_outside_zero_to_four_is_a_clear_error(value):
+    from store.settings import ConfigError, from_environment
+
+    with pytest.raises(ConfigError, match="MATCHING_CONCEPT_WEIGHT must be a number from 0 to 4"):
+        from_environment({"MATCHING_CONCEPT_WEIGHT": value})
+    assert from_environment({"MATCHING_CONCEPT_WEIGHT": "1,6"})["MATCHING_CONCEPT_WEIGHT"] == 1.6
+
+
+def test_the_configured_weight_reaches_the_channel(tmp_path):
+    from matching.settings import MatchingSettings, make_configured_concepts
+
+    path = tmp_path / "hashing.npz"
+    save_table(_table(), path, {"version": "test-v1", "base_encoder": ENCODER.name})
+    settings = MatchingSettings.from_config({"MATCHING_CONCEPTS": str(path), "MATCHING_CONCEPT_WEIGHT": 1.6}, tmp_path)
+    channel = make_configured_concepts(settings, ENCODER.name)
+    assert channel is not None and channel.weight == 1.6
+    off = MatchingSettings.from_config({"MATCHING_CONCEPTS": "none"}, tmp_path)
+    assert make_configured_concepts(off, ENCODER.name) is None
+
+
+def test_the_scoring_name_tells_scores_with_and_without_the_channel_apart():
+    from matching.concept_channel import scoring_name
+
+    assert scoring_name(ENCODER.name, None) == ENCODER.name
+    assert scoring_name(ENCODER.name, _channel(weight=1.6)) == f"{ENCODER.name}; test-v1 (lift 1.6)"
+    assert scoring_name(ENCODER.name, _channel(weight=0.4)) != scoring_name(ENCODER.name, _channel(weight=1.6))

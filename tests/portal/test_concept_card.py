@@ -41,7 +41,7 @@ def test_the_card_shows_the_shared_occupations_and_the_profiles_are_cached(conce
     assert shown and 5 <= int(shown.group(1)) <= 100
     with app.app_context():
         runtime = _runtime()
-        assert runtime.concepts is not None and scoring_name() == f"{ENCODER.name}; concepts-test"
+        assert runtime.concepts is not None and scoring_name() == f"{ENCODER.name}; concepts-test (lift 0.4)"
         keys = [runtime.concepts.key_of("query", t) for t in ("Lagermedarbejder med truckcertifikat",
                                                                "Lagermedarbejder")]
         assert set(DbEmbeddingCache(db.session, ENCODER.name).get_many(keys)) == set(keys)
