@@ -17,6 +17,7 @@ concept (docs/matching.md, "Concept transfer into the ranking").
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -139,6 +140,33 @@ class ConceptChannel:
         return np.clip(combine(fused, np.asarray(similarity, dtype=np.float32), self.weight, "lift"), 0.0, 1.0)
 
 
+# What an opening's title says besides the occupation: its kind ("Småjob som", "i
+# virksomhedspraktik", "(løntilskud)"), its hours ("10 timer om ugen") and "søges".
+_KIND = r"(?:småjob|virksomhedspraktik|praktik(?:plads(?:er)?)?|fleksjob|løntilskud(?:sjob)?|job)"
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_KIND_PREFIX = re.compile(rf"^[^:]*\b(?:{_KIND}|virksomhedscenter)\b[^:]*:", re.IGNORECASE)
+_HOURS = re.compile(r"\b\d+(?:[.,]\d+)?(?:\s*[-–]\s*\d+(?:[.,]\d+)?)?\s*(?:timer|t)\b"
+                    r"(?:\s+(?:om|pr\.?|per|i|a)\s+(?:ugen|uge|måneden|måned))?", re.IGNORECASE)
+_KIND_PHRASE = re.compile(rf"(?:\b(?:i|på|som|til)\s+)?(?:\b\d+\s+)?\b{_KIND}\b(?:\s+(?:som|på|i|til)\b)?",
+                          re.IGNORECASE)
+_NOT_OCCUPATION = re.compile(r"\b(?:søges|søger|erfaren|erfarne)\b", re.IGNORECASE)
+
+
+def occupation_title(title: str) -> str:
+    """The occupation an opening's title names, without its kind, hours and "søges"
+    ("Småjob: Gartner 8 timer om ugen" -> "Gartner", "Virksomhedspraktik som regnskabsassistent"
+    -> "regnskabsassistent", "Chauffør (C/CE) i fleksjob" -> "Chauffør"): the kind and the hours
+    are fields of their own, and read as occupation words they blur the title's concepts. The
+    title itself when nothing is left."""
+    text = _PARENTHESES.sub(" ", title)
+    text = _KIND_PREFIX.sub(" ", text)
+    text = _HOURS.sub(" ", text)
+    text = _KIND_PHRASE.sub(" ", text)
+    text = _NOT_OCCUPATION.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip(" -–,.:;")
+    return text or title.strip()
+
+
 def _pack(indices: np.ndarray, values: np.ndarray) -> np.ndarray:
     """A sparse profile row as one float32 vector for an embedding cache: its column numbers
     (exact in float32 below 2**24), then its values."""
@@ -221,4 +249,4 @@ def load_channel(spec: str | None, encoder_name: str, weight: float = CONCEPT_WE
 
 
 __all__ = ["CONCEPT_WEIGHT", "DEFAULT_CONCEPTS", "NO_CONCEPTS", "ConceptChannel", "ConceptTableError",
-           "MAX_CONCEPT_WEIGHT", "load_channel", "scoring_name", "table_path"]
+           "MAX_CONCEPT_WEIGHT", "load_channel", "occupation_title", "scoring_name", "table_path"]

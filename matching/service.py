@@ -18,7 +18,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 from cachetools import LRUCache
 
-from matching.concept_channel import ConceptChannel
+from matching.concept_channel import ConceptChannel, occupation_title
 from matching.backends.base import (
     BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
 )
@@ -504,7 +504,7 @@ class MatchingService:
             title_vector = self.encoder.encode_queries([title])[0] if dense else None
             whole = iter(zip(*self._channels(plan.query, flat, query_vector, vectors, lexical)))
             on_title = iter(self._channels(title, flat, title_vector, vectors, lexical)[0])
-            concept = iter(self._concepts([title], title_vector, flat, vectors)[0])
+            concept = iter(self._title_concepts([title], flat, vectors)[0])
             return [goal_tuple([(g, *_whole_and_title(next(whole), next(on_title), next(concept), self.concepts))
                                 for g in group], title)
                     for group in groups]
@@ -512,26 +512,36 @@ class MatchingService:
         goals = [g.strip() for g in citizen.job_goals if g.strip()]
         titles = [redact_cpr(plan.pair(p)[1].title) for p in profiles]
         title_vectors = self.scorer.encode_docs(titles) if dense and goals else None
+        goal_vectors = self.encoder.encode_queries(goals) if dense and goals else None
+        concepts = self._title_concepts(titles, goals, goal_vectors, query_role=True)
         per_goal = []
-        for goal in goals:
-            vector = self.encoder.encode_queries([goal])[0] if dense else None
+        for n, goal in enumerate(goals):
+            vector = goal_vectors[n] if goal_vectors is not None else None
             per_goal.append((list(zip(*self._channels(goal, docs, vector, doc_vectors, lexical))),
                              self._channels(goal, titles, vector, title_vectors, lexical)[0],
-                             self._concepts([goal], vector, titles, title_vectors)[0]))
+                             concepts[:, n]))
         return [goal_tuple([(g, *_whole_and_title(whole[i], on_title[i], concept[i], self.concepts))
                             for g, (whole, on_title, concept) in zip(goals, per_goal)], titles[i])
                 for i in range(len(profiles))]
 
-    def _concepts(self, left: list[str], left_vector: np.ndarray | None, right: list[str],
-                  right_vectors: np.ndarray | None) -> np.ndarray:
-        """(1, len(right)) concept similarities of one jobmål or title (``left``) and the texts
-        on the other side; NaN (not measured) without the channel or the encoder."""
-        if self.concepts is None or left_vector is None or right_vectors is None:
-            return np.full((1, len(right)), np.nan, dtype=np.float32)
+    def _title_concepts(self, titles: list[str], goals: list[str], goal_vectors: np.ndarray | None,
+                        query_role: bool = False) -> np.ndarray:
+        """(len(titles), len(goals)) concept similarities of the occupation each opening title
+        names (``occupation_title``) and each jobmål, both read as "query" texts (as the channel
+        was tuned); NaN (not measured) without the channel or the encoder.
+
+        ``goal_vectors``: the jobmål's vectors, in the "query" role when ``query_role`` else as
+        ``RelevanceScorer.encode_docs`` made them.
+        """
+        if self.concepts is None or goal_vectors is None or not titles or not goals:
+            return np.full((len(titles), len(goals)), np.nan, dtype=np.float32)
+        if not query_role and self.scorer.config.doc_role != "query":
+            goal_vectors = self.encoder.encode_queries(goals)
+        occupations = [occupation_title(t) for t in titles]
         store = getattr(self.encoder, "cache", None)  # a CachedEncoder's: profiles beside the vectors
         return self.concepts.similarity(
-            self.concepts.profiles(left, np.asarray(left_vector)[None, :], "query", store),
-            self.concepts.profiles(right, right_vectors, self.scorer.config.doc_role, store))
+            self.concepts.profiles(occupations, self.encoder.encode_queries(occupations), "query", store),
+            self.concepts.profiles(goals, goal_vectors, "query", store))
 
     def _channels(self, query: str, docs: list[str], query_vector: np.ndarray | None,
                   doc_vectors: np.ndarray | None, lexical: LexicalModel) -> tuple[np.ndarray, list, np.ndarray]:

@@ -279,3 +279,40 @@ def test_the_scoring_name_tells_scores_with_and_without_the_channel_apart():
     assert scoring_name(ENCODER.name, None) == ENCODER.name
     assert scoring_name(ENCODER.name, _channel(weight=1.6)) == f"{ENCODER.name}; test-v1 (lift 1.6)"
     assert scoring_name(ENCODER.name, _channel(weight=0.4)) != scoring_name(ENCODER.name, _channel(weight=1.6))
+
+
+@pytest.mark.parametrize("title, occupation", [
+    ("Småjob: Gartner 8 timer om ugen", "Gartner"),
+    ("Virksomhedspraktik som regnskabsassistent", "regnskabsassistent"),
+    ("Butiksassistent – småjob på 10 timer", "Butiksassistent"),
+    ("Fleksjob som kantinemedhjælper (20 timer)", "kantinemedhjælper"),
+    ("Chauffør (C/CE) i fleksjob", "Chauffør"),
+    ("Virksomhedscenter: 3 praktikpladser som gartneriarbejder", "gartneriarbejder"),
+    ("Køkkenassistent søges", "Køkkenassistent"),
+    ("Pædagogmedhjælper 25-30 timer pr. uge", "Pædagogmedhjælper"),
+    ("Lagermedarbejder til pakning", "Lagermedarbejder til pakning"),  # what the work is stays
+    ("Kok: aften og weekend", "Kok: aften og weekend"),  # a colon after an occupation is not a kind prefix
+    ("Jobkonsulent", "Jobkonsulent"),  # a kind word inside a word is part of it
+    ("Småjob", "Småjob"),  # nothing left: the title itself
+])
+def test_occupation_title_leaves_out_kind_hours_and_soges(title, occupation):
+    from matching.concept_channel import occupation_title
+
+    assert occupation_title(title) == occupation
+
+
+def test_the_channel_reads_the_occupation_in_the_title_not_its_kind_or_hours():
+    channel = _channel()
+    plain = OpeningProfile("o2", 1, "f1", "smaajob", "Tømrer", "Vi søger en tømrer.", hours_min=5, hours_max=15,
+                           postcode="8722")
+    dressed = dataclasses.replace(plain, id="o3", title="Småjob som tømrer 10 timer om ugen")
+    backend = MemoryBackend()
+    backend.index(documents_for_citizens([CITIZENS["snedker"]], ENCODER))
+    svc = MatchingService(ENCODER, backend, clock=lambda: TODAY, concepts=channel)
+    only = {"snedker": CITIZENS["snedker"]}
+    concept = [svc.rank_candidates(o, k=1, citizens=only).matches[0].explanation.goal_scores[0].concept
+               for o in (plain, dressed)]
+    expected = channel.similarity(channel.profiles(["tømrer"], ENCODER.encode_queries(["tømrer"])),
+                                  channel.profiles(["Snedker"], ENCODER.encode_queries(["Snedker"])))[0, 0]
+    assert concept[1] == pytest.approx(float(expected), abs=1e-6)
+    assert concept[0] > 0 and concept[1] > 0
