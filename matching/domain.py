@@ -347,6 +347,8 @@ class GoalScore:
             much the two share the ESCO occupations other countries' experts map such titles
             to (`matching.concept_channel`); it lifts the fused score into `relevance`. None
             when not measured (no concept channel, no encoder, or stored before it existed).
+        concept_lift: what the concept similarity added to the fused score (`relevance` minus
+            the fused score; 0 for a jobmål that shares no concept). None when not measured.
     """
 
     goal: str
@@ -356,6 +358,7 @@ class GoalScore:
     dense: float | None = None
     lexical: float | None = None
     concept: float | None = None
+    concept_lift: float | None = None
 
 
 @dataclass(frozen=True)

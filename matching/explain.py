@@ -59,21 +59,21 @@ def goal_band(fit: float, contained: bool = False) -> str:
 
 
 def goal_tuple(scored: Sequence[tuple], title: str) -> tuple[GoalScore, ...]:
-    """GoalScores from (jobmål, relevance, title relevance[, dense, lexical[, concept]]),
-    best fitting first.
+    """GoalScores from (jobmål, relevance, title relevance[, dense, lexical[, concept,
+    concept_lift]]), best fitting first.
 
     ``dense`` and ``lexical`` are the two channels fused against the opening's whole text,
     ``concept`` the jobmål's concept similarity with the title, which lifted that fused
-    score into the relevance given (None or left out: not measured). Scores are rounded like
+    score by ``concept_lift`` into the relevance given (None or left out: not measured). Scores are rounded like
     every relevance; the order is band, then fit; ties keep the jobmål order.
     """
     goals = []
     for goal, whole, on_title, *channels in scored:
         relevance = round(float(whole), 6)
         fit = round(max(relevance, float(on_title)), 6)
-        dense, lexical, concept = (*channels, None, None, None)[:3]
+        dense, lexical, concept, lift = (*channels, None, None, None, None)[:4]
         goals.append(GoalScore(goal, relevance, goal_band(fit, title_contains(title, goal)), fit,
-                               _rounded(dense), _rounded(lexical), _rounded(concept)))
+                               _rounded(dense), _rounded(lexical), _rounded(concept), _rounded(lift)))
     return tuple(sorted(goals, key=lambda g: (-_BAND_RANK[g.band], -g.fit)))
 
 

@@ -623,22 +623,23 @@ def _goal_texts(citizen: CitizenProfile) -> list[str]:
 
 def _whole_and_title(whole: tuple, on_title: float, concept: float = float("nan"),
                      channel: ConceptChannel | None = None) -> tuple:
-    """(relevance, title relevance, dense, lexical, concept) for ``explain.goal_tuple`` from
-    one jobmål's (fused, dense, lexical) against the whole text, its title score and its
-    concept similarity with the title (NaN: not measured). With a measured similarity the
-    relevance is the fused score lifted by it (``ConceptChannel.lift``)."""
+    """(relevance, title relevance, dense, lexical, concept, concept lift) for
+    ``explain.goal_tuple`` from one jobmål's (fused, dense, lexical) against the whole text, its
+    title score and its concept similarity with the title (NaN: not measured). With a measured
+    similarity the relevance is the fused score lifted by it (``ConceptChannel.lift``)."""
     fused, dense, lexical = whole
     measured = channel is not None and concept == concept
     relevance = float(channel.lift(np.float32(fused), np.float32(concept))) if measured else float(fused)
-    return (relevance, float(on_title), None if dense is None else float(dense),
-            float(lexical), float(concept) if measured else None)
+    return (relevance, float(on_title), None if dense is None else float(dense), float(lexical),
+            float(concept) if measured else None,
+            round(relevance, 6) - round(float(fused), 6) if measured else None)
 
 
 def _numbers_only(value: tuple[float, tuple[GoalScore, ...]], goal_texts: list[str]) -> tuple:
     """A pair's scores for the cache: each jobmål replaced by its position in ``goal_texts``."""
     whole, goals = value
     return whole, tuple((goal_texts.index(g.goal), g.relevance, g.band, g.fit, g.dense, g.lexical,
-                         g.concept) for g in goals)
+                         g.concept, g.concept_lift) for g in goals)
 
 
 def _with_texts(cached: tuple, goal_texts: list[str]) -> tuple[float, tuple[GoalScore, ...]]:

@@ -154,6 +154,8 @@ def test_a_jobmals_relevance_is_its_fused_score_lifted_by_the_shared_concepts():
             assert goal.dense == before[goal.goal].dense and goal.lexical == before[goal.goal].lexical
             expected = float(channel.lift(np.float32(before[goal.goal].relevance), np.float32(goal.concept)))
             assert goal.relevance == pytest.approx(expected, abs=2e-6)
+            assert goal.concept_lift == pytest.approx(goal.relevance - before[goal.goal].relevance, abs=2e-6)
+            assert before[goal.goal].concept_lift is None
             assert goal.relevance >= before[goal.goal].relevance
     snedker = with_["snedker"].explanation.goal_scores[0]
     kok = with_["kok"].explanation.goal_scores[0]

@@ -37,8 +37,9 @@ def test_the_card_shows_the_shared_occupations_and_the_profiles_are_cached(conce
     auth.login(world["consultant"].email)
     html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
     card = html.split('data-citizen="%d"' % world["ids"]["Anna Lagerbæk"])[1].split("</li>")[0]
-    shown = re.search(r'data-testid="goal-concept"[^>]*>· fælles ESCO-erhverv med titlen: (\d+) %', card)
-    assert shown and 5 <= int(shown.group(1)) <= 100
+    shown = re.search(r'data-testid="goal-concept"[^>]*>· fælles ESCO-erhverv med titlen løftede jobmålets '
+                      r'match med \+(\d),(\d\d)<', card)
+    assert shown and 0.01 <= float(f"{shown.group(1)}.{shown.group(2)}") <= 1.0
     with app.app_context():
         runtime = _runtime()
         assert runtime.concepts is not None and scoring_name() == f"{ENCODER.name}; concepts-test (lift 0.4)"
