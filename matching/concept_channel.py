@@ -248,5 +248,23 @@ def load_channel(spec: str | None, encoder_name: str, weight: float = CONCEPT_WE
         return _CHANNELS.setdefault((path, encoder_name, weight), channel)
 
 
+def channel_status(spec: str | None, encoder_name: str, weight: float = CONCEPT_WEIGHT) -> dict:
+    """What the administrators' status page says about the channel: ``state`` "on", "off"
+    (``spec`` is none) or "unfit" (the table is for another model), with the table's ``version``,
+    ``base_encoder``, ``titles``, ``concepts`` and number of national ``lists``, and the ``weight``.
+
+    Raises:
+        ConceptTableError: the table file is missing or invalid.
+    """
+    if spec is None or spec.strip().lower() in ("", NO_CONCEPTS):
+        return {"state": "off"}
+    meta = table_meta(table_path(spec))
+    summary = meta.get("summary") or {}
+    channel = load_channel(spec, encoder_name, weight)
+    return {"state": "unfit" if channel is None else "on", "version": meta.get("version"),
+            "base_encoder": meta.get("base_encoder"), "titles": summary.get("titles"),
+            "concepts": summary.get("concepts"), "lists": len(summary.get("lists") or ()), "weight": weight}
+
+
 __all__ = ["CONCEPT_WEIGHT", "DEFAULT_CONCEPTS", "NO_CONCEPTS", "ConceptChannel", "ConceptTableError",
-           "MAX_CONCEPT_WEIGHT", "load_channel", "occupation_title", "scoring_name", "table_path"]
+           "MAX_CONCEPT_WEIGHT", "channel_status", "load_channel", "occupation_title", "scoring_name", "table_path"]

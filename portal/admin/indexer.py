@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app, render_template
 
 from matching import rerank
+from matching.concept_channel import channel_status
 from matching.encoders import make_encoder
 from matching.settings import MatchingSettings
 from store.index_status import failures, indexer_status
@@ -33,7 +34,9 @@ def indexer():
     encoder_name = make_encoder(settings.encoder).name  # cheap: the model loads lazily
     status = indexer_status(db.session, matching_service().backend,
                             backend_name=settings.backend, encoder_name=encoder_name)
-    return render_template("admin/indexer.html", status=status, failures=failures(db.session))
+    concepts = channel_status(settings.concepts, encoder_name, settings.concept_weight)
+    return render_template("admin/indexer.html", status=status, failures=failures(db.session),
+                           concepts=concepts)
 
 
 @bp.get("/indexer/relevans")

@@ -55,3 +55,25 @@ def test_without_the_channel_the_card_says_nothing_about_it(app, client, auth, w
     assert 'data-testid="goal-concept"' not in html  # the shipped table is e5's: off for hashing
     with app.app_context():
         assert _runtime().concepts is None and scoring_name() == ENCODER.name
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ("table", "concepts-test: løfter hvert jobmål med de ESCO-erhverv, det deler med opslagets titel (vægt 0,4; "
+              "5 stillingsbetegnelser fra 2 nationale lister, 4 ESCO-erhverv)"),
+    ("shipped", "Slået fra: tabellen concepts-v1 er lavet til sprogmodellen e5-small-4bit, ikke til hashing-256"),
+    ("none", "Slået fra (MATCHING_CONCEPTS=none)"),
+])
+def test_the_indexer_page_says_whether_the_channel_is_on(app, client, auth, make_user, tmp_path, setting, expected):
+    if setting == "table":
+        table = build_table(TITLES, ENCODER.encode_queries([t for t, _ in TITLES]), [c for c, _ in NAMES],
+                            ENCODER.encode_queries([n for _, n in NAMES]))
+        save_table(table, tmp_path / "t.npz", {"version": "concepts-test", "base_encoder": ENCODER.name,
+                                               "summary": {"titles": 5, "concepts": 4, "lists": ["a", "b"]}})
+        app.config["MATCHING_CONCEPTS"] = str(tmp_path / "t.npz")
+    elif setting == "none":
+        app.config["MATCHING_CONCEPTS"] = "none"
+    admin = make_user("admin", email="admin@jobcenter.dk")
+    auth.login(admin.email)
+    html = client.get("/admin/indexer").get_data(as_text=True)
+    row = re.search(r'data-testid="concept-channel">(.*?)</td>', html, re.S)
+    assert row and row.group(1) == expected
