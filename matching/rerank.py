@@ -36,8 +36,9 @@ from matching.relevance import similarity_band
 STATE_KEY = "rerank_model"
 # Bumped when the features or the way the model is applied change: a stored model of
 # another format is not used (it is retrained). 2: the best jobmål's dense and lexical
-# channels (best_goal_dense, best_goal_lexical); an unknown fact counts as the mean.
-FORMAT = 2
+# channels (best_goal_dense, best_goal_lexical); an unknown fact counts as the mean. 3: its
+# concept similarity with the opening's title (best_goal_concept, matching.concept_channel).
+FORMAT = 3
 # The learned adjustment of a pair's relevance never exceeds this (either way).
 MAX_ADJUSTMENT = 0.15
 # How far proximity has dropped at this many km (the hand-set weights' distance scale).
@@ -51,6 +52,7 @@ FEATURE_LABELS: Mapping[str, str] = {
     "best_goal_relevance": "bedste jobmål mod opslaget",
     "best_goal_dense": "bedste jobmål mod opslaget i betydning",
     "best_goal_lexical": "bedste jobmål mod opslaget i fælles orddele",
+    "best_goal_concept": "bedste jobmåls fælles ESCO-erhverv med titlen",
     "best_goal_fit": "bedste jobmål mod titlen",
     "best_goal_high": "jobmål med høj match",
     "proximity": "kort afstand",
@@ -59,10 +61,12 @@ FEATURE_LABELS: Mapping[str, str] = {
     **{f"kind_{kind}": f"opslagstype {label.lower()}" for kind, label in vocab.OPENING_KINDS.items()},
 }
 ALLOWED_FEATURES: tuple[str, ...] = tuple(FEATURE_LABELS)
-# The two channels the best jobmål's relevance is fused from. The trainer uses them only
-# when they help on its own latest decisions (indexer.rerank_train.choose_features): on the
-# demo they did not (docs/matching.md).
-CHANNEL_FEATURES: tuple[str, ...] = ("best_goal_dense", "best_goal_lexical")
+# The channels the best jobmål's relevance is made of: the two it is fused from and the concept
+# similarity that lifted it. The trainer uses them only when they help on its own latest
+# decisions (indexer.rerank_train.choose_features): on the demo the first two did not
+# (docs/matching.md). With the concept similarity a model can learn from the consultants'
+# decisions whether occupation families (what the concept channel lifts) are approved.
+CHANNEL_FEATURES: tuple[str, ...] = ("best_goal_dense", "best_goal_lexical", "best_goal_concept")
 
 
 class ForbiddenFeature(ValueError):
@@ -102,8 +106,9 @@ def _channel(goal: Mapping, name: str) -> float:
 def features(explanation: Mapping, kind: str) -> dict[str, float]:
     """The allowed facts of one pair, from its explanation as a mapping.
 
-    The two channels are those of the jobmål with the highest relevance against the
-    opening (``best_goal_relevance``): the encoder's raw cosine and the TF-IDF cosine.
+    The channels are those of the jobmål with the highest relevance against the opening
+    (``best_goal_relevance``): the encoder's raw cosine, the TF-IDF cosine and the concept
+    similarity with the opening's title (``matching.concept_channel``).
 
     Args:
         explanation: ``dataclasses.asdict(match.explanation)`` (what the portal stores with
@@ -125,6 +130,7 @@ def features(explanation: Mapping, kind: str) -> dict[str, float]:
         "best_goal_relevance": _number(closest.get("relevance")),
         "best_goal_dense": _channel(closest, "dense"),
         "best_goal_lexical": _channel(closest, "lexical"),
+        "best_goal_concept": _channel(closest, "concept"),
         "best_goal_fit": _number(best.get("fit")),
         "best_goal_high": 1.0 if best.get("band") == "høj" else 0.0,
         "proximity": math.exp(-max(km, 0.0) / DISTANCE_SCALE_KM),
@@ -143,7 +149,7 @@ def match_features(match: Match, kind: str) -> dict[str, float]:
     e = match.explanation
     return features({
         "goal_scores": [{"relevance": g.relevance, "dense": g.dense, "lexical": g.lexical,
-                         "fit": g.fit, "band": g.band} for g in e.goal_scores],
+                         "concept": g.concept, "fit": g.fit, "band": g.band} for g in e.goal_scores],
         "distance_km": e.distance_km, "relevance": e.relevance, "hours_fit": e.hours_fit,
         "matched_terms": e.matched_terms,
     }, kind)

@@ -161,10 +161,10 @@ def test_a_model_fitted_only_on_explanations_without_the_channels_ignores_them()
 def test_a_model_stored_in_the_format_without_the_channels_is_refused():
     model = RerankModel.fit(*_rows())
     stored = json.loads(json.dumps(model.to_dict()))
-    assert stored["format"] == rerank.FORMAT == 2
+    assert stored["format"] == rerank.FORMAT == 3
     assert RerankModel.from_dict(stored) == model
-    keep = [i for i, n in enumerate(stored["features"]) if n not in NEW]
-    old = {**stored, "format": 1, **{key: [stored[key][i] for i in keep]
+    keep = [i for i, n in enumerate(stored["features"]) if n not in rerank.CHANNEL_FEATURES]
+    old = {**stored, "format": 2, **{key: [stored[key][i] for i in keep]
                                      for key in ("features", "mean", "scale", "coef")}}
     assert set(old["features"]) <= set(rerank.ALLOWED_FEATURES)
     with pytest.raises(ValueError, match="format"):
@@ -177,3 +177,13 @@ def test_a_live_match_and_its_stored_explanation_give_the_same_features(encoder,
     stored = json.loads(json.dumps(dataclasses.asdict(match.explanation)))
     live, again = match_features(match, "smaajob"), features(stored, "smaajob")
     assert live == again and not any(math.isnan(live[n]) for n in NEW)
+
+
+def test_the_best_jobmals_concept_similarity_is_a_channel_feature():
+    goals = [{"relevance": 0.3, "concept": 0.12, "dense": 0.9, "lexical": 0.2},
+             {"relevance": 0.5, "concept": 0.41, "dense": 0.95, "lexical": 0.6}]
+    row = features({"goal_scores": goals}, "smaajob")
+    assert row["best_goal_concept"] == 0.41  # the jobmål with the highest relevance
+    assert math.isnan(features({"goal_scores": [{"relevance": 0.5}]}, "smaajob")["best_goal_concept"])
+    assert "best_goal_concept" in rerank.CHANNEL_FEATURES and "best_goal_concept" in rerank.ALLOWED_FEATURES
+    assert FEATURE_LABELS["best_goal_concept"] == "bedste jobmåls fælles ESCO-erhverv med titlen"
