@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -293,20 +294,25 @@ def save_table(table: ConceptTable, path: Path, meta: dict) -> None:
                         meta=json.dumps({**meta, "format": FORMAT}))
 
 
+def _read_npz(path: Path, read: Callable) -> Any:
+    """``read(data)`` of the table file's arrays, its errors as :class:`ConceptTableError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConceptTableError(f"concept table {path} not found")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return read(data)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise ConceptTableError(f"concept table {path} is not a valid table: {exc}") from exc
+
+
 def table_meta(path: Path) -> dict:
     """The metadata of a table file alone (version, base encoder, ...), without its arrays.
 
     Raises:
         ConceptTableError: no such file, or no readable metadata in it.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConceptTableError(f"concept table {path} not found")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise ConceptTableError(f"concept table {path} is not a valid table: {exc}") from exc
+    meta = _read_npz(path, lambda data: json.loads(str(data["meta"])))
     if not isinstance(meta, dict):
         raise ConceptTableError(f"concept table {path} has no metadata object")
     return meta
@@ -319,17 +325,10 @@ def load_table(path: Path) -> tuple[ConceptTable, dict]:
         ConceptTableError: no such file, not a table, inconsistent shapes or a newer format.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConceptTableError(f"concept table {path} not found")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            rows, scales = data["T"], data["T_scale"].astype(np.float32)
-            centroids = data["C"].astype(np.float32)
-            concepts = [str(c) for c in data["concepts"]]
-            parts = (data["M_data"].astype(np.float32), data["M_indices"], data["M_indptr"])
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise ConceptTableError(f"concept table {path} is not a valid table: {exc}") from exc
+    meta, rows, scales, centroids, concepts, parts = _read_npz(path, lambda data: (
+        json.loads(str(data["meta"])), data["T"], data["T_scale"].astype(np.float32),
+        data["C"].astype(np.float32), [str(c) for c in data["concepts"]],
+        (data["M_data"].astype(np.float32), data["M_indices"], data["M_indptr"])))
     version = meta.get("format") if isinstance(meta, dict) else None
     if not isinstance(version, int) or isinstance(version, bool):
         raise ConceptTableError(f"concept table {path} has no format number in its metadata")
