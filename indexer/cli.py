@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import signal
@@ -46,7 +47,19 @@ class Context:
     settings: MatchingSettings
     encoder: Encoder
     backend: MatchBackend
-    concepts: ConceptChannel | None = None
+
+    @functools.cached_property
+    def concepts(self) -> ConceptChannel | None:
+        """The portal's concept channel (``MATCHING_CONCEPTS``), loaded on first use: only the
+        re-ranking's commands need it, so the others never read the table.
+
+        Raises:
+            ConfigProblem: the table file is missing or invalid.
+        """
+        try:
+            return make_configured_concepts(self.settings, self.encoder.name)
+        except ConceptTableError as err:
+            raise ConfigProblem(str(err)) from err
 
     @property
     def scoring(self) -> str:
@@ -73,13 +86,12 @@ def configured_context() -> Iterator[Context]:
         # Elasticsearch fixes the vector size in its mapping, so it needs the model's.
         dims = encoder.dimension if settings.backend != "memory" else None
         backend = make_configured_backend(settings, dims=dims)
-        concepts = make_configured_concepts(settings, encoder.name)
-    except (ValueError, EncoderUnavailable, store_settings.ConfigError, ConceptTableError) as err:
+    except (ValueError, EncoderUnavailable, store_settings.ConfigError) as err:
         raise ConfigProblem(str(err)) from err
     engine = open_engine(shared.database_url, shared.sqlite_synchronous)
     session = session_factory(engine)()
     try:
-        yield Context(session, settings, encoder, backend, concepts)
+        yield Context(session, settings, encoder, backend)
     finally:
         session.close()
         engine.dispose()

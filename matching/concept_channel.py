@@ -41,7 +41,9 @@ CONCEPT_WEIGHT = 0.4
 MAX_CONCEPT_WEIGHT = 4.0
 TABLE_DIR = Path(__file__).resolve().parent / "tables"
 
-_TABLES: dict[Path, tuple[ConceptTable, dict]] = {}
+# Per (table file, encoder name): the table mapped into that encoder's space (None: it does
+# not fit the encoder) and the file's metadata. The unmapped rows are not kept.
+_SPACES: dict[tuple[Path, str], tuple[ConceptTable | None, dict]] = {}
 _CHANNELS: dict[tuple, "ConceptChannel"] = {}
 _LOCK = threading.Lock()
 
@@ -58,6 +60,7 @@ class ConceptChannel:
         weight: The lift's weight (:meth:`lift`).
         settings: How profiles are read from the table.
         max_entries: Profiles kept in the LRU.
+        meta: The table file's metadata (version, base encoder, summary).
     """
 
     table: ConceptTable
@@ -66,6 +69,7 @@ class ConceptChannel:
     weight: float = CONCEPT_WEIGHT
     settings: ProfileSettings = ProfileSettings()
     max_entries: int = 50_000
+    meta: dict = field(default_factory=dict)
     _cache: LRUCache = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
@@ -78,10 +82,6 @@ class ConceptChannel:
     def key(self) -> tuple:
         """What identifies this channel's scores (for caches of pair scores)."""
         return (self.version, self.space, self.weight, self.settings)
-
-    @property
-    def dimension(self) -> int:
-        return int(self.table.title_vectors.shape[1])
 
     def profiles(self, texts: Sequence[str], vectors: np.ndarray, role: str = "query",
                  store: EmbeddingCache | None = None) -> sparse.csr_matrix:
@@ -103,10 +103,12 @@ class ConceptChannel:
         with self._lock:
             found = {k: self._cache[k] for k in first if k in self._cache}
         if store is not None and len(found) < len(first):
-            stored = {k: _unpack(v, len(self.table.concepts)) for k, v in store.get_many([k for k in first if k not in found]).items()}
-            found.update({k: row for k, row in stored.items() if row is not None})
+            width = len(self.table.concepts)
+            stored = {k: row for k, v in store.get_many([k for k in first if k not in found]).items()
+                      if (row := _unpack(v, width)) is not None}
+            found.update(stored)
             with self._lock:
-                self._cache.update({k: row for k, row in stored.items() if row is not None})
+                self._cache.update(stored)
         todo = [k for k in first if k not in found]
         if todo:
             rows = profiles(vectors[[first[k] for k in todo]], self.table, self.settings)
@@ -187,8 +189,8 @@ def _unpack(packed: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | N
 
 def scoring_name(encoder_name: str, channel: ConceptChannel | None) -> str:
     """What a relevance score was made with: the encoder, and the concept table when one lifts
-    jobmål, with its weight (``"e5-small-4bit+occupation-v1; concepts-v1 (lift 0.4)"``). A model learned on scores of one
-    kind is used only with scores of the same kind."""
+    jobmål, with its weight (``"e5-small-4bit+occupation-v1; concepts-v1 (lift 0.4)"``). A model
+    learned on scores of one kind is used only with scores of the same kind."""
     return encoder_name if channel is None else f"{encoder_name}; {channel.version} (lift {channel.weight:g})"
 
 
@@ -198,11 +200,32 @@ def table_path(spec: str) -> Path:
     return Path(spec) if spec.endswith(".npz") or "/" in spec else TABLE_DIR / f"{spec}.npz"
 
 
-def _read_table(path: Path) -> tuple[ConceptTable, dict]:
+def _table_in_space(path: Path, encoder_name: str) -> tuple[ConceptTable | None, dict]:
+    """The table at ``path`` mapped into the space of the encoder named ``encoder_name``, and
+    the file's metadata; the table is None when it does not fit the encoder (see
+    :func:`load_channel`). Read once per (file, encoder) and process."""
+    key = (path, encoder_name)
     with _LOCK:
-        if path not in _TABLES:
-            _TABLES[path] = load_table(path)
-        return _TABLES[path]
+        if key in _SPACES:
+            return _SPACES[key]
+    meta = table_meta(path)
+    base, _, adapter_version = encoder_name.partition("+")
+    table = None
+    if base == meta.get("base_encoder"):
+        if not adapter_version:
+            table = load_table(path)[0]
+        else:
+            from matching.adapter import ADAPTER_DIR, load_adapter
+
+            # Not a shipped adapter: a fine-tune of the model itself (.patch) or a file elsewhere.
+            if (ADAPTER_DIR / f"{adapter_version}.npz").is_file():
+                adapter = dataclasses.replace(load_adapter(adapter_version), anchors=None)
+                if adapter.base_encoder == base:
+                    plain = load_table(path)[0]
+                    table = ConceptTable(adapter.apply(plain.title_vectors), plain.membership,
+                                         adapter.apply(plain.centroids), plain.concepts)
+    with _LOCK:
+        return _SPACES.setdefault(key, (table, meta))
 
 
 def load_channel(spec: str | None, encoder_name: str, weight: float = CONCEPT_WEIGHT) -> ConceptChannel | None:
@@ -229,21 +252,10 @@ def load_channel(spec: str | None, encoder_name: str, weight: float = CONCEPT_WE
         cached = _CHANNELS.get((path, encoder_name, weight))
     if cached is not None:
         return cached
-    base, _, adapter_version = encoder_name.partition("+")
-    if base != table_meta(path).get("base_encoder"):
+    table, meta = _table_in_space(path, encoder_name)
+    if table is None:
         return None
-    table, meta = _read_table(path)
-    if adapter_version:
-        from matching.adapter import ADAPTER_DIR, load_adapter
-
-        if not (ADAPTER_DIR / f"{adapter_version}.npz").is_file():
-            return None  # a fine-tune of the model itself (.patch) or an adapter file elsewhere
-        adapter = dataclasses.replace(load_adapter(adapter_version), anchors=None)
-        if adapter.base_encoder != base:
-            return None
-        table = ConceptTable(adapter.apply(table.title_vectors), table.membership,
-                             adapter.apply(table.centroids), table.concepts)
-    channel = ConceptChannel(table, str(meta.get("version") or path.stem), encoder_name, weight)
+    channel = ConceptChannel(table, str(meta.get("version") or path.stem), encoder_name, weight, meta=meta)
     with _LOCK:
         return _CHANNELS.setdefault((path, encoder_name, weight), channel)
 
@@ -258,9 +270,9 @@ def channel_status(spec: str | None, encoder_name: str, weight: float = CONCEPT_
     """
     if spec is None or spec.strip().lower() in ("", NO_CONCEPTS):
         return {"state": "off"}
-    meta = table_meta(table_path(spec))
-    summary = meta.get("summary") or {}
     channel = load_channel(spec, encoder_name, weight)
+    meta = channel.meta if channel is not None else _table_in_space(table_path(spec), encoder_name)[1]
+    summary = meta.get("summary") or {}
     return {"state": "unfit" if channel is None else "on", "version": meta.get("version"),
             "base_encoder": meta.get("base_encoder"), "titles": summary.get("titles"),
             "concepts": summary.get("concepts"), "lists": len(summary.get("lists") or ()), "weight": weight}

@@ -280,7 +280,7 @@ def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
          concept_weight: float | None = None) -> dict[str, float | int]:
     import os
 
-    from matching.concept_channel import CONCEPT_WEIGHT, MAX_CONCEPT_WEIGHT, load_channel
+    from matching.concept_channel import CONCEPT_WEIGHT, load_channel
     from matching.concepts import ConceptTableError
 
     from matching.encoders import EncoderUnavailable, make_encoder
@@ -290,12 +290,11 @@ def _run(spec: str, queries: dict[str, str], corpus: dict[str, str],
     except ValueError as exc:  # unknown spec or adapter: a usage error, not a crash
         raise InputError("--encoder", None, str(exc)) from None
     try:
-        weight = CONCEPT_WEIGHT if concept_weight is None else concept_weight
-        if not 0 <= weight <= MAX_CONCEPT_WEIGHT:
-            raise InputError("--concept-weight", None, f"{weight} is not within 0..{MAX_CONCEPT_WEIGHT:g}")
-        channel = load_channel(concepts, encoder.name, weight)
+        channel = load_channel(concepts, encoder.name, CONCEPT_WEIGHT if concept_weight is None else concept_weight)
     except ConceptTableError as exc:
         raise InputError("--concepts", None, str(exc)) from None
+    except ValueError as exc:  # the weight is out of range
+        raise InputError("--concept-weight", None, str(exc)) from None
     if channel is None and concepts.strip().lower() not in ("", "none"):
         raise InputError("--concepts", None, f"the table does not fit the encoder {encoder.name}")
     try:

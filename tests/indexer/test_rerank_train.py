@@ -210,3 +210,22 @@ def test_scoring_for_training_never_holds_the_write_lock(app, vk, seed):
         db.session.rollback()
     assert len(decisions) == 18 and len(probes) >= 3  # three pairs scored again, texts encoded
     assert all(probes), probes
+
+
+def test_only_the_reranking_commands_read_the_concept_table(app, tmp_path, monkeypatch, capsys):
+    """A broken MATCHING_CONCEPTS does not stop the indexing commands (they never read the
+    table); the re-ranking's command, which scores with it, says what is wrong."""
+    from indexer.cli import main
+
+    for key in ("MATCHING_INDEX_PATH", "ELASTICSEARCH_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("MATCHING_BACKEND", "memory")
+    monkeypatch.setenv("MATCHING_ENCODER", "hashing")
+    monkeypatch.setenv("MATCHING_CONCEPTS", str(tmp_path / "missing.npz"))
+    assert main(["status"]) == 0
+    capsys.readouterr()
+    assert main(["rerank", "train", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "configuration problem" in err and "missing.npz not found" in err
