@@ -85,12 +85,7 @@ def test_the_command_scores_decisions_stored_without_facts_and_prints_json(app, 
         db.session.add(Proposal(citizen_id=citizen_id, opening_id=first.opening_id, status="approved",
                                 explanation={}, decided_by_id=vk.id, decided_at=first.decided_at))
         db.session.commit()
-    for key in ("MATCHING_INDEX_PATH", "ELASTICSEARCH_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
-    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path / "inst"))
-    monkeypatch.setenv("MATCHING_BACKEND", "memory")
-    monkeypatch.setenv("MATCHING_ENCODER", "hashing")
+    _indexer_environment(app, tmp_path, monkeypatch)
     assert main(["rerank", "train", "--dry-run"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["decisions"] == 16 and report["in_use"] is False and "model" not in report
@@ -155,12 +150,7 @@ def test_a_decision_on_an_opening_filled_since_is_still_a_judgement(app, vk, see
                                 explanation={}, decided_by_id=vk.id, decided_at=first.decided_at))
         db.session.get(Opening, first.opening_id).status = "filled"
         db.session.commit()
-    for key in ("MATCHING_INDEX_PATH", "ELASTICSEARCH_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
-    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path / "inst"))
-    monkeypatch.setenv("MATCHING_BACKEND", "memory")
-    monkeypatch.setenv("MATCHING_ENCODER", "hashing")
+    _indexer_environment(app, tmp_path, monkeypatch)
     assert main(["rerank", "train", "--dry-run"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["decisions"] == 16  # 15 stored with facts, and the one scored again
@@ -217,15 +207,20 @@ def test_only_the_reranking_commands_read_the_concept_table(app, tmp_path, monke
     table); the re-ranking's command, which scores with it, says what is wrong."""
     from indexer.cli import main
 
-    for key in ("MATCHING_INDEX_PATH", "ELASTICSEARCH_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
-    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path / "inst"))
-    monkeypatch.setenv("MATCHING_BACKEND", "memory")
-    monkeypatch.setenv("MATCHING_ENCODER", "hashing")
+    _indexer_environment(app, tmp_path, monkeypatch)
     monkeypatch.setenv("MATCHING_CONCEPTS", str(tmp_path / "missing.npz"))
     assert main(["status"]) == 0
     capsys.readouterr()
     assert main(["rerank", "train", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "configuration problem" in err and "missing.npz not found" in err
+
+
+def _indexer_environment(app, tmp_path, monkeypatch) -> None:
+    """The indexer's commands on the test app's database, the memory backend and the hashing encoder."""
+    for key in ("MATCHING_INDEX_PATH", "ELASTICSEARCH_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("MATCHING_BACKEND", "memory")
+    monkeypatch.setenv("MATCHING_ENCODER", "hashing")
