@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from matching.backends import MatchBackend
 from matching.encoders import Encoder, EncoderUnavailable
-from matching.concept_channel import ConceptChannel, scoring_name
+from matching.concept_channel import ConceptChannel, scoring_name, table_version
 from matching.concepts import ConceptTableError
 from matching.settings import (
     MatchingSettings, make_configured_backend, make_configured_concepts, make_configured_encoder,
@@ -58,6 +58,19 @@ class Context:
         """
         try:
             return make_configured_concepts(self.settings, self.encoder.name)
+        except ConceptTableError as err:
+            raise ConfigProblem(str(err)) from err
+
+    @functools.cached_property
+    def concept_version(self) -> str | None:
+        """The concept table's version (``MATCHING_CONCEPTS``), read from its metadata only:
+        the concept profiles a sweep keeps. None when the channel is off.
+
+        Raises:
+            ConfigProblem: the table file is missing or invalid.
+        """
+        try:
+            return table_version(self.settings.concepts)
         except ConceptTableError as err:
             raise ConfigProblem(str(err)) from err
 
@@ -111,7 +124,8 @@ def _ensure_encoder(ctx: Context) -> bool:
     try:
         ensure_index_encoder(ctx.session, ctx.backend, ctx.encoder,
                              upload_folder=ctx.settings.upload_folder,
-                             rebuild_unreadable=ctx.settings.backend == "memory")
+                             rebuild_unreadable=ctx.settings.backend == "memory",
+                             concept_version=ctx.concept_version)
     except (BackendUnavailable, EncoderUnavailable) as err:
         log.warning("cannot check the index's encoder yet: %s", err)
         return False
@@ -122,7 +136,8 @@ def _worker(ctx: Context, batch_size: int):
     from .worker import OutboxWorker
 
     return OutboxWorker(ctx.session, ctx.backend, ctx.encoder,
-                        upload_folder=ctx.settings.upload_folder, batch_size=batch_size)
+                        upload_folder=ctx.settings.upload_folder, batch_size=batch_size,
+                        concept_version=ctx.concept_version)
 
 
 def cmd_drain(args: argparse.Namespace) -> int:
@@ -177,7 +192,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     with configured_context() as ctx:
         result = rebuild(ctx.session, ctx.backend, ctx.encoder,
-                         upload_folder=ctx.settings.upload_folder, chunk_size=args.chunk_size)
+                         upload_folder=ctx.settings.upload_folder, chunk_size=args.chunk_size,
+                         concept_version=ctx.concept_version)
     print(f"rebuild: {result.citizens} citizens and {result.openings} openings indexed, "
           f"{len(result.failures)} failed, {result.reconciled} reconciled", file=sys.stderr)
     return 0

@@ -13,11 +13,9 @@ from sqlalchemy.orm import Session
 
 from cvtext.extract import ExtractionError, ExtractLimits, extract_text
 from matching.backends import Document
-from matching.cache import cache_key
-from matching.domain import CitizenProfile
+from matching.domain import CitizenProfile, OpeningProfile
 from matching.encoders import Encoder
-from matching.ranking import citizen_text, opening_text
-from matching.service import documents_for_citizens, documents_for_openings
+from matching.service import documents_for_citizens, documents_for_openings, stored_keys
 from store.models import Citizen, CvDocument, Opening
 from store.profiles import (
     citizen_profiles, is_indexable_citizen, is_indexable_opening, load_citizens, load_openings,
@@ -132,26 +130,34 @@ def build_openings(openings: Sequence[Opening], requested: Sequence[int], encode
     return built
 
 
-def live_cache_keys(session: Session, encoder_name: str) -> set[str]:
-    """Cache keys of every text the index may still need (both roles, both kinds).
+def live_cache_keys(session: Session, encoder_name: str, concept_version: str | None = None) -> set[str]:
+    """Cache keys of everything the index and the ranking may still need: the vectors of every
+    indexable text (both roles, both kinds) and of the jobmål and titles a ranking scores alone,
+    and their concept profiles under the table ``concept_version`` (``matching.service.stored_keys``).
 
     Everything else in the embedding cache belongs to erased citizens or to older texts
     and may be swept.
     """
-    texts = collection_texts(session, "citizen") + collection_texts(session, "opening")
-    return {cache_key(encoder_name, role, text) for text in texts for role in ("query", "passage")}
+    return stored_keys(encoder_name, collection_profiles(session, "citizen"),
+                       collection_profiles(session, "opening"), concept_version)
+
+
+def collection_profiles(session: Session, kind: str) -> list[CitizenProfile] | list[OpeningProfile]:
+    """The profile of every indexable row of ``kind`` (rows whose data cannot be used are left
+    out: reported as failed by the worker, and not in the index either)."""
+    if kind == "citizen":
+        citizens = [c for c in load_citizens(session, None).values() if is_indexable_citizen(c)]
+        return list(_profiles(session, citizens, Built()).values())
+    profiles = []
+    for opening in load_openings(session, None).values():
+        if is_indexable_opening(opening):
+            try:
+                profiles.append(opening_profile(opening))
+            except ValueError:
+                continue
+    return profiles
 
 
 def collection_texts(session: Session, kind: str) -> list[str]:
     """The text of every indexable row of ``kind``, as the index documents carry it."""
-    if kind == "citizen":
-        citizens = [c for c in load_citizens(session, None).values() if is_indexable_citizen(c)]
-        return [citizen_text(p) for p in _profiles(session, citizens, Built()).values()]
-    texts = []
-    for opening in load_openings(session, None).values():
-        if is_indexable_opening(opening):
-            try:
-                texts.append(opening_text(opening_profile(opening)))
-            except ValueError:
-                continue  # reported as failed by the worker; not in the index either
-    return texts
+    return [p.text for p in collection_profiles(session, kind)]

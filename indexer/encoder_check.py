@@ -27,7 +27,8 @@ log = logging.getLogger("indexer")
 
 def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encoder, *,
                          upload_folder: Path | None = None, rebuild_unreadable: bool = False,
-                         progress: IO[str] | None = sys.stderr) -> RebuildResult | None:
+                         progress: IO[str] | None = sys.stderr,
+                         concept_version: str | None = None) -> RebuildResult | None:
     """Rebuild the kinds whose index was built with another encoder or other document fields;
     record the encoder on empty ones.
 
@@ -35,6 +36,7 @@ def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encod
         rebuild_unreadable: the backend is a local file (the memory snapshot) that may be
             unreadable (an older format, a torn copy): rebuild it from the database instead of
             waiting. Never for a server, whose "unavailable" means down.
+        concept_version: passed to ``rebuild`` (the concept profiles its sweep keeps).
 
     Returns:
         The rebuild's result, or None when nothing had to be rebuilt.
@@ -49,7 +51,7 @@ def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encod
             raise
         log.warning("%s: rebuilding the whole index (the portal shows reduced matching until done)", err)
         return rebuild(session, backend, encoder, upload_folder=upload_folder, progress=progress,
-                       kinds=KINDS)
+                       kinds=KINDS, concept_version=concept_version)
     for kind in KINDS:  # an empty index learns its encoder before the first write
         if not any(m.kind == kind for m in wrong) and not backend.index_meta(kind):
             backend.set_index_meta(kind, encoder_meta(encoder))
@@ -58,4 +60,4 @@ def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encod
     for problem in wrong:
         log.warning("%s: rebuilding it (the portal shows reduced matching until done)", problem)
     return rebuild(session, backend, encoder, upload_folder=upload_folder, progress=progress,
-                   kinds=tuple(m.kind for m in wrong))
+                   kinds=tuple(m.kind for m in wrong), concept_version=concept_version)

@@ -73,11 +73,13 @@ def _versions(session: Session, kind: str) -> dict[int, int]:
 def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
             upload_folder: Path | None = None, chunk_size: int = 64, cache: bool = True,
             progress: IO[str] | None = sys.stderr, limits: ExtractLimits = ExtractLimits(),
-            kinds: Sequence[str] = ("opening", "citizen")) -> RebuildResult:
+            kinds: Sequence[str] = ("opening", "citizen"), concept_version: str | None = None) -> RebuildResult:
     """Rebuild the index of ``kinds`` from the database.
 
     Args:
         progress: where the tqdm bar goes (items, rate, ETA); None for no bar.
+        concept_version: the concept table whose profiles of live jobmål and titles the
+            sweep keeps (``OutboxWorker``'s).
 
     Raises:
         BackendUnavailable, EncoderUnavailable: the rebuild is aborted and the live index
@@ -104,7 +106,7 @@ def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
         result.reconciled += _reconcile(session, backend, kind, seen, encoder, upload_folder, limits)
     result.events_covered = _cover_events(session, covered, result.failures)
     if cache:
-        sweep(session, live_cache_keys(session, encoder.name))
+        sweep(session, live_cache_keys(session, encoder.name, concept_version))
     summary = {"at": utcnow().isoformat(timespec="seconds"), "citizens": result.citizens,
                "openings": result.openings, "failed": len(result.failures),
                "reconciled": result.reconciled}

@@ -72,14 +72,17 @@ class OutboxWorker:
         batch_size: Events claimed at once.
         lease: How long a claim holds before another worker may take the rows.
         clock: Current UTC time (injectable for tests).
+        concept_version: The concept table (``MATCHING_CONCEPTS``) whose profiles of live
+            jobmål and titles a sweep keeps; None keeps none.
     """
 
     def __init__(self, session: Session, backend: MatchBackend, encoder: Encoder, *,
                  upload_folder: Path | None = None, worker_id: str | None = None,
                  batch_size: int = 64, lease: timedelta = timedelta(minutes=5),
                  cache: bool = True, clock: Callable[[], datetime] = utcnow,
-                 limits: ExtractLimits = ExtractLimits()) -> None:
+                 limits: ExtractLimits = ExtractLimits(), concept_version: str | None = None) -> None:
         self.session, self.backend = session, backend
+        self.concept_version = concept_version  # the concept table whose profiles a sweep keeps
         self.cache = DbEmbeddingCache(session, encoder.name) if cache else None
         self.encoder: Encoder = CachedEncoder(encoder, self.cache) if cache else encoder
         self.upload_folder, self.batch_size, self.lease = upload_folder, batch_size, lease
@@ -214,7 +217,7 @@ class OutboxWorker:
         erased = len(citizen_ids) > len(citizens.seen)  # rows gone from the database
         # Sweeping reads every live text, so only when a citizen left the index or the database.
         if (removed_citizens or erased) and self.cache is not None:
-            sweep(self.session, live_cache_keys(self.session, self.encoder.name))
+            sweep(self.session, live_cache_keys(self.session, self.encoder.name, self.concept_version))
         return {**{("citizen", i): r for i, r in citizens.failed.items()},
                 **{("opening", i): r for i, r in openings.failed.items()}}
 

@@ -127,8 +127,8 @@ class ConceptChannel:
         return sparse.csr_matrix((data, indices, indptr), shape=(len(keys), len(self.table.concepts)))
 
     def key_of(self, role: str, text: str) -> str:
-        """The cache key of a text's profile: a hash of the text, the role, the encoder and the table."""
-        return cache_key(f"{self.space}#{self.version}", role, text)
+        """The cache key of a text's profile (:func:`profile_key`)."""
+        return profile_key(self.space, self.version, role, text)
 
     def similarity(self, left: sparse.csr_matrix, right: sparse.csr_matrix) -> np.ndarray:
         """(len(left), len(right)) concept similarities in [0, 1], each a function of its pair
@@ -185,6 +185,30 @@ def _unpack(packed: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | N
             and (indices == np.round(indices)).all()):
         return None
     return indices.astype(np.int32), values.copy()
+
+
+def profile_key(space: str, version: str, role: str, text: str) -> str:
+    """The cache key of a text's profile: a hash of the text, the role, the encoder (``space``)
+    and the table's ``version``."""
+    return cache_key(f"{space}#{version}", role, text)
+
+
+def table_version(spec: str | None) -> str | None:
+    """The version of the table ``spec`` names (``MATCHING_CONCEPTS``), read from its metadata
+    without loading the table; None when the channel is off. Profiles are kept under it
+    (:func:`profile_key`).
+
+    Raises:
+        ConceptTableError: the table file is missing or invalid.
+    """
+    if spec is None or spec.strip().lower() in ("", NO_CONCEPTS):
+        return None
+    path = table_path(spec)
+    return _version(table_meta(path), path)
+
+
+def _version(meta: dict, path: Path) -> str:
+    return str(meta.get("version") or path.stem)
 
 
 def scoring_name(encoder_name: str, channel: ConceptChannel | None) -> str:
@@ -255,7 +279,7 @@ def load_channel(spec: str | None, encoder_name: str, weight: float = CONCEPT_WE
     table, meta = _table_in_space(path, encoder_name)
     if table is None:
         return None
-    channel = ConceptChannel(table, str(meta.get("version") or path.stem), encoder_name, weight, meta=meta)
+    channel = ConceptChannel(table, _version(meta, path), encoder_name, weight, meta=meta)
     with _LOCK:
         return _CHANNELS.setdefault((path, encoder_name, weight), channel)
 
@@ -279,4 +303,5 @@ def channel_status(spec: str | None, encoder_name: str, weight: float = CONCEPT_
 
 
 __all__ = ["CONCEPT_WEIGHT", "DEFAULT_CONCEPTS", "NO_CONCEPTS", "ConceptChannel", "ConceptTableError",
-           "MAX_CONCEPT_WEIGHT", "channel_status", "load_channel", "occupation_title", "scoring_name", "table_path"]
+           "MAX_CONCEPT_WEIGHT", "channel_status", "load_channel", "occupation_title", "profile_key", "scoring_name",
+           "table_path", "table_version"]

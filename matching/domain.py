@@ -85,6 +85,11 @@ class CitizenProfile:
         the citizen's side of a pair's cached scores. Computed once per profile."""
         return content_hash(("citizen", str(len(self.job_goals)), *self.job_goals, self.cv_text))
 
+    @property
+    def goal_texts(self) -> tuple[str, ...]:
+        """The jobmål as the ranking scores them one by one (stripped, blanks left out)."""
+        return tuple(g.strip() for g in self.job_goals if g.strip())
+
     @cached_property
     def text(self) -> str:
         """The text that represents the citizen: jobmål first (repeated), then the CV.
@@ -93,7 +98,7 @@ class CitizenProfile:
         written to the index. Made once per profile (a ranking explains many pairs of it); it
         lives as long as the profile, which holds the CV text anyway.
         """
-        goals = "Jobmål: " + "; ".join(g.strip() for g in self.job_goals if g.strip()) + "."
+        goals = "Jobmål: " + "; ".join(self.goal_texts) + "."
         return redact_cpr(" ".join([goals] * JOB_GOAL_REPEAT + [self.cv_text.strip()]).strip())
 
 
@@ -136,6 +141,11 @@ class OpeningProfile:
     def content_key(self) -> bytes:
         """A hash of the texts the opening is scored by (title, description, requirements)."""
         return content_hash(("opening", self.title, self.description, self.requirements))
+
+    @property
+    def title_text(self) -> str:
+        """The title as the ranking reads it alone (CPR redacted)."""
+        return redact_cpr(self.title)
 
     @cached_property
     def text(self) -> str:

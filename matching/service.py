@@ -18,7 +18,8 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 from cachetools import LRUCache
 
-from matching.concept_channel import ConceptChannel, occupation_title
+from matching.cache import ROLES, cache_key
+from matching.concept_channel import ConceptChannel, occupation_title, profile_key
 from matching.backends.base import (
     BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
 )
@@ -35,7 +36,6 @@ from matching.geo import UnknownPostcode, locate
 from matching.ranking import (
     Candidate, citizen_passes, citizen_text, distance_km, exclusion, opening_passes, opening_text, rank,
 )
-from matching.redact import redact_cpr
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,29 @@ def documents_for_openings(profiles: Sequence[OpeningProfile], encoder: Encoder,
         })
         for p, v, text in zip(profiles, vectors, texts)
     ]
+
+
+def stored_keys(encoder_name: str, citizens: Iterable[CitizenProfile], openings: Iterable[OpeningProfile],
+                concept_version: str | None = None) -> set[str]:
+    """The embedding cache's keys of everything a ranking may store for these profiles: the
+    vectors (both roles) of each whole text, jobmål, opening title and the occupation the title
+    names, and, with the concept channel's table ``concept_version``, the concept profiles of
+    the jobmål and occupations. What the indexer's sweep keeps: everything else belongs to
+    erased citizens or older texts."""
+    vectors: set[str] = set()
+    profiled: set[str] = set()
+    for citizen in citizens:
+        vectors.add(citizen.text)
+        vectors.update(citizen.goal_texts)
+        profiled.update(citizen.goal_texts)
+    for opening in openings:
+        occupation = occupation_title(opening.title_text)
+        vectors.update((opening.text, opening.title_text, occupation))
+        profiled.add(occupation)
+    keys = {cache_key(encoder_name, role, text) for text in vectors for role in ROLES}
+    if concept_version is not None:
+        keys.update(profile_key(encoder_name, concept_version, "query", text) for text in profiled)
+    return keys
 
 
 def document_for_citizen(profile: CitizenProfile, encoder: Encoder) -> Document:
@@ -460,7 +483,7 @@ class MatchingService:
                 self.goal_weight, None if self.concepts is None else self.concepts.key, plan.kind,
                 other.content_key)
         keys = [(side, p.content_key) for p in profiles]
-        goal_texts = [_goal_texts(plan.pair(p)[0]) for p in profiles]
+        goal_texts = [list(plan.pair(p)[0].goal_texts) for p in profiles]
         found = self.pair_cache.get_many(keys)
         missing = [i for i, key in enumerate(keys) if key not in found]
         if missing:
@@ -495,8 +518,8 @@ class MatchingService:
         lexical = self.lexical()
         dense = query_vector is not None
         if plan.kind == "citizen":
-            title = redact_cpr(plan.pair(profiles[0])[1].title)
-            groups = [[g.strip() for g in p.job_goals if g.strip()] for p in profiles]
+            title = plan.pair(profiles[0])[1].title_text
+            groups = [list(p.goal_texts) for p in profiles]
             flat = [g for group in groups for g in group]
             if not flat:
                 return [() for _ in groups]
@@ -509,8 +532,8 @@ class MatchingService:
                                 for g in group], title)
                     for group in groups]
         citizen = plan.pair(profiles[0])[0]
-        goals = [g.strip() for g in citizen.job_goals if g.strip()]
-        titles = [redact_cpr(plan.pair(p)[1].title) for p in profiles]
+        goals = list(citizen.goal_texts)
+        titles = [plan.pair(p)[1].title_text for p in profiles]
         title_vectors = self.scorer.encode_docs(titles) if dense and goals else None
         goal_vectors = self.encoder.encode_queries(goals) if dense and goals else None
         concepts = self._title_concepts(titles, goals, goal_vectors, query_role=True)
@@ -614,11 +637,6 @@ class PairScoreCache:
         fresh = LRUCache(self._items.maxsize)  # cheaper than LRUCache.clear()'s LRU pops
         with self._lock:
             self._items = fresh
-
-
-def _goal_texts(citizen: CitizenProfile) -> list[str]:
-    """The citizen's jobmål as the goal scores name them (stripped, blanks left out)."""
-    return [g.strip() for g in citizen.job_goals if g.strip()]
 
 
 def _whole_and_title(whole: tuple, on_title: float, concept: float = float("nan"),

@@ -202,18 +202,21 @@ def test_scoring_for_training_never_holds_the_write_lock(app, vk, seed):
     assert all(probes), probes
 
 
-def test_only_the_reranking_commands_read_the_concept_table(app, tmp_path, monkeypatch, capsys):
-    """A broken MATCHING_CONCEPTS does not stop the indexing commands (they never read the
-    table); the re-ranking's command, which scores with it, says what is wrong."""
+def test_a_broken_concept_table_stops_the_commands_that_need_it_with_a_clear_error(app, tmp_path, monkeypatch,
+                                                                                     capsys):
+    """A broken MATCHING_CONCEPTS does not stop the status (it never reads the table); the
+    re-ranking's command (scores with it) and the indexing (its sweep keeps the table's
+    profiles) say what is wrong, as the portal does at start-up."""
     from indexer.cli import main
 
     _indexer_environment(app, tmp_path, monkeypatch)
     monkeypatch.setenv("MATCHING_CONCEPTS", str(tmp_path / "missing.npz"))
     assert main(["status"]) == 0
-    capsys.readouterr()
-    assert main(["rerank", "train", "--dry-run"]) == 2
-    err = capsys.readouterr().err
-    assert "configuration problem" in err and "missing.npz not found" in err
+    for command in (["rerank", "train", "--dry-run"], ["drain"]):
+        capsys.readouterr()
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "configuration problem" in err and "missing.npz not found" in err
 
 
 def _indexer_environment(app, tmp_path, monkeypatch) -> None:

@@ -442,3 +442,31 @@ def test_run_survives_a_database_error_and_stops_on_request(seed, backend, encod
 
     assert statuses() == {"done": 1} and backend.count("citizen") == 1
     assert len(waits) == 1  # one back-off after the error
+
+
+def test_a_sweep_keeps_what_rankings_stored_for_live_citizens_and_openings(seed, backend, encoder):
+    """Erasing one citizen sweeps its jobmål's vectors and concept profiles, and only its: the
+    other citizens' and the openings' stay, so the next ranking need not compute them again."""
+    from matching.concept_channel import occupation_title, profile_key
+    from store.embedding_store import DbEmbeddingCache
+
+    kept_id = seed.citizen(goal="Tømrer")
+    gone_id = seed.citizen(goal="Kok")
+    seed.opening(title="Småjob: Gartner 8 timer om ugen")
+    OutboxWorker(db.session, backend, encoder, concept_version="concepts-test").drain()
+    title = occupation_title("Småjob: Gartner 8 timer om ugen")
+    keys = {name: cache_key(encoder.name, "query", name) for name in ("Tømrer", "Kok", title)}
+    profiles = {name: profile_key(encoder.name, "concepts-test", "query", name) for name in ("Tømrer", "Kok", title)}
+    DbEmbeddingCache(db.session, encoder.name).put_many(
+        {key: np.ones(encoder.dimension, np.float32) for key in [*keys.values(), *profiles.values()]})
+    db.session.commit()  # as a ranking leaves them
+
+    seed.erase_citizen(gone_id)
+    OutboxWorker(db.session, backend, encoder, concept_version="concepts-test").drain()
+
+    def kept(key: str) -> bool:
+        return db.session.get(EmbeddingCacheEntry, key) is not None
+
+    assert kept(keys["Tømrer"]) and kept(profiles["Tømrer"]) and kept(keys[title]) and kept(profiles[title])
+    assert not kept(keys["Kok"]) and not kept(profiles["Kok"])
+    assert db.session.get(Citizen, kept_id) is not None

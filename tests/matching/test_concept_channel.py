@@ -318,3 +318,38 @@ def test_the_channel_reads_the_occupation_in_the_title_not_its_kind_or_hours():
                                   channel.profiles(["Snedker"], ENCODER.encode_queries(["Snedker"])))[0, 0]
     assert concept[1] == pytest.approx(float(expected), abs=1e-6)
     assert concept[0] > 0 and concept[1] > 0
+
+
+def test_stored_keys_name_everything_a_ranking_keeps_in_the_embedding_cache():
+    """What the indexer's sweep keeps for live profiles (``stored_keys``) covers every vector
+    and concept profile a ranking stores, in both directions; an erased citizen's are not in it."""
+    from matching.cache import CachedEncoder, MemoryEmbeddingCache
+    from matching.service import stored_keys
+
+    store = MemoryEmbeddingCache()
+    encoder = CachedEncoder(ENCODER, store)
+    backend = MemoryBackend()
+    backend.index(documents_for_citizens(list(CITIZENS.values()), encoder))
+    backend.index(documents_for_openings([OPENING], encoder))
+    svc = MatchingService(encoder, backend, clock=lambda: TODAY, concepts=_channel())
+    assert svc.rank_candidates(OPENING, k=3, citizens=CITIZENS).matches
+    assert svc.rank_openings(CITIZENS["lager"], k=1, openings={OPENING.id: OPENING}).matches
+    written = set(store._items)
+    live = stored_keys(ENCODER.name, CITIZENS.values(), [OPENING], "test-v1")
+    assert written <= live
+    profile = _channel().key_of("query", "Lagerarbejder")
+    assert profile in written  # the concept profiles are among them
+    without_lager = stored_keys(ENCODER.name, [CITIZENS["snedker"], CITIZENS["kok"]], [OPENING], "test-v1")
+    assert profile not in without_lager
+    assert _channel().key_of("query", "Kok") in without_lager  # another citizen's jobmål stays
+    assert profile not in stored_keys(ENCODER.name, CITIZENS.values(), [OPENING])  # the channel off
+
+
+def test_table_version_reads_the_metadata_only_and_is_none_when_off(tmp_path):
+    from matching.concept_channel import DEFAULT_CONCEPTS, table_version
+
+    assert table_version("none") is None and table_version(None) is None and table_version(" ") is None
+    assert table_version(DEFAULT_CONCEPTS) == DEFAULT_CONCEPTS
+    assert table_version(str(_saved(tmp_path, ENCODER.name))) == "test-v1"
+    with pytest.raises(ConceptTableError):
+        table_version(str(tmp_path / "missing.npz"))
