@@ -19,8 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 from matching.backends.memory import MemoryBackend
 from matching.cache import CachedEncoder, MemoryEmbeddingCache
+from matching.concept_channel import ConceptChannel, occupation_title
 from matching.domain import DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.encoders import Encoder
 from matching.explain import goal_tuple, title_contains
@@ -158,16 +161,74 @@ def goal_bands(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningPro
                              doc_vectors=vectors, lexical=lexical).fused
         on_title = scorer.score(opening.title, goals, doc_vectors=vectors, lexical=lexical,
                                 query_vector=encoder.encode_queries([opening.title])[0]).fused
-        occupation = labels.opening_occupation[opening.id]
-        family = labels.family.get(occupation, occupation)
         for goal, w, t in zip(goals, whole, on_title):
             (scored,) = goal_tuple([(goal, float(w), float(t))], opening.title)
-            mine = goal_occupation[goal]
-            cls = ("title" if title_contains(opening.title, goal) else "same_occupation"
-                   if mine == occupation else "family" if labels.family.get(mine, mine) == family
-                   else "unrelated")
-            fits[cls].append((scored.fit, scored.band))
+            fits[_goal_class(opening, goal, labels, goal_occupation)].append((scored.fit, scored.band))
     return {cls: _band_row(rows) for cls, rows in fits.items()}
+
+
+def _goal_class(opening: OpeningProfile, goal: str, labels: Labelled, goal_occupation: Mapping[str, str]) -> str:
+    """The class of an (opening, jobmål title) pair (``GOAL_CLASSES``)."""
+    occupation = labels.opening_occupation[opening.id]
+    mine = goal_occupation[goal]
+    if title_contains(opening.title, goal):
+        return "title"
+    if mine == occupation:
+        return "same_occupation"
+    return "family" if labels.family.get(mine, mine) == labels.family.get(occupation, occupation) else "unrelated"
+
+
+def goal_concepts(openings: Sequence[OpeningProfile], labels: Labelled, goal_occupation: Mapping[str, str],
+                  encoder: Encoder, channel: ConceptChannel) -> dict:
+    """What the concept channel says about every (opening, jobmål title) pair of the data, by
+    class (as :func:`goal_bands`): the concept similarity of the occupation the title names
+    (``occupation_title``) and the jobmål, as the ranking reads it.
+
+    Returns:
+        Per class: the number of pairs, the share the ranking card would show a lift for
+        (``lift_shown``: a lift of at least 0.005 on a jobmål scored 0.5), the share sharing
+        any concept, and the mean and 95th percentile of the similarity; ``auc``: how well the
+        similarity alone, the dense cosine alone and the cosine lifted by the channel tell each
+        class from ``unrelated`` (ROC AUC; 0.5 is chance); and ``unrelated_lifted``: the unrelated pairs with the highest
+        similarity (title, jobmål, similarity).
+    """
+    from sklearn.metrics import roc_auc_score
+
+    goals = sorted(goal_occupation)
+    occupations = sorted({occupation_title(o.title) for o in openings})
+    goal_vectors, occupation_vectors = encoder.encode_queries(goals), encoder.encode_queries(occupations)
+    similarity = channel.similarity(channel.profiles(occupations, occupation_vectors),
+                                    channel.profiles(goals, goal_vectors))
+    cosine = occupation_vectors @ goal_vectors.T
+    row_of = {t: i for i, t in enumerate(occupations)}
+    pairs: dict[str, list[tuple[float, float, str, str]]] = {c: [] for c in GOAL_CLASSES}
+    for opening in openings:
+        i = row_of[occupation_title(opening.title)]
+        for j, goal in enumerate(goals):
+            cls = _goal_class(opening, goal, labels, goal_occupation)
+            pairs[cls].append((float(similarity[i, j]), float(cosine[i, j]), opening.title, goal))
+    half = np.float32(0.5)
+    out: dict = {}
+    for cls, rows in pairs.items():
+        sims = np.array([r[0] for r in rows], dtype=np.float32)
+        out[cls] = {"pairs": len(rows)} if not rows else {
+            "pairs": len(rows),
+            "lift_shown": round(float(np.mean(channel.lift(np.full_like(sims, half), sims) - half >= 0.005)), 3),
+            "shares_a_concept": round(float(np.mean(sims > 0)), 3),
+            "similarity_mean": round(float(sims.mean()), 4),
+            "similarity_p95": round(float(np.quantile(sims, 0.95)), 4)}
+    unrelated = pairs["unrelated"]
+    out["auc"] = {}
+    for cls in ("title", "same_occupation", "family"):
+        if pairs[cls] and unrelated:
+            truth = [1] * len(pairs[cls]) + [0] * len(unrelated)
+            both = pairs[cls] + unrelated
+            sims = np.array([r[0] for r in both], dtype=np.float32)
+            cosines = np.clip(np.array([r[1] for r in both], dtype=np.float32), 0, 1)
+            out["auc"][cls] = {name: round(float(roc_auc_score(truth, values)), 3) for name, values in
+                               (("concept", sims), ("cosine", cosines), ("cosine_lifted", channel.lift(cosines, sims)))}
+    out["unrelated_lifted"] = [(t, g, round(s, 3)) for s, _, t, g in sorted(unrelated, reverse=True)[:5] if s > 0]
+    return out
 
 
 def _band_row(rows: list[tuple[float, str]]) -> dict:

@@ -11,6 +11,7 @@ never imports the portal); it is a developer tool, not part of the product.
     python -m scripts.demo_eval --encoder hashing     # 1-6 min on the shared VM
     python -m scripts.demo_eval --encoder e5          # 9-35 min, by the machine's load
     python -m scripts.demo_eval --goal-bands          # how the per-jobmål bands fall
+    python -m scripts.demo_eval --encoder e5 --goal-concepts   # what the concept channel says, by class
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import sys
 from datetime import date
 
 from matching.concept_channel import CONCEPT_WEIGHT, DEFAULT_CONCEPTS, load_channel
-from matching.demo_eval import Labelled, evaluate, goal_bands
+from matching.demo_eval import Labelled, evaluate, goal_bands, goal_concepts
 from matching.domain import COMPANY_PLACEMENT_KINDS, CitizenProfile, EligibilityRules, OpeningProfile
 from matching.encoders import make_encoder
 from portal.demo import generate_demo
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"the lift's weight (default {CONCEPT_WEIGHT})")
     parser.add_argument("--goal-bands", action="store_true",
                         help="per-jobmål bands of every (open opening, jobmål title) pair instead")
+    parser.add_argument("--goal-concepts", action="store_true",
+                        help="the concept channel on every (open opening, jobmål title) pair instead, by class")
     args = parser.parse_args(argv)
     today = date.fromisoformat(args.today)
     data = generate_demo(args.seed, today)
@@ -105,6 +108,17 @@ def main(argv: list[str] | None = None) -> int:
         goal_occupation = {g: o.key for o in OCCUPATIONS for g in o.goals}
         bands = goal_bands(citizens, openings, labels, goal_occupation, make_encoder(args.encoder))
         print(json.dumps({"encoder": args.encoder, "goal_bands": bands}, ensure_ascii=False))
+        return 0
+    if args.goal_concepts:
+        encoder = make_encoder(args.encoder)
+        channel = load_channel(args.concepts, encoder.name, args.concept_weight)
+        if channel is None:
+            print(f"error: no concept channel for {encoder.name} (--concepts {args.concepts})", file=sys.stderr)
+            return 2
+        goal_occupation = {g: o.key for o in OCCUPATIONS for g in o.goals}
+        found = goal_concepts(openings, labels, goal_occupation, encoder, channel)
+        print(json.dumps({"encoder": encoder.name, "concepts": {"version": channel.version, "weight": channel.weight},
+                          "goal_concepts": found}, ensure_ascii=False))
         return 0
     rules = EligibilityRules({g: {k for (g2, k), ok in data.eligibility.items() if g2 == g and ok}
                               for g in {g for g, _ in data.eligibility}})

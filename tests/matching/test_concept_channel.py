@@ -353,3 +353,24 @@ def test_table_version_reads_the_metadata_only_and_is_none_when_off(tmp_path):
     assert table_version(str(_saved(tmp_path, ENCODER.name))) == "test-v1"
     with pytest.raises(ConceptTableError):
         table_version(str(tmp_path / "missing.npz"))
+
+
+def test_the_danish_concept_report_classes_every_pair_and_tells_a_shared_concept_from_none():
+    """``scripts.demo_eval --goal-concepts``: the channel on (opening title, jobmål) pairs by class."""
+    from matching.demo_eval import Labelled, goal_concepts
+
+    def opening(title, id_):
+        return OpeningProfile(id_, 1, "f1", "smaajob", title, "", hours_min=5, hours_max=15, postcode="8722")
+
+    openings = [opening("Småjob: Tømrer 8 timer om ugen", "o1"), opening("Kok søges", "o2")]
+    goal_occupation = {"Tømrer": "toemrer", "Snedker": "snedker", "Kok": "kok", "Lagermedarbejder": "lager"}
+    labels = Labelled({}, {"o1": "toemrer", "o2": "kok"},
+                      {"toemrer": "trae", "snedker": "trae", "kok": "koekken", "lager": "lager"})
+    report = goal_concepts(openings, labels, goal_occupation, ENCODER, _channel())
+    assert {cls: report[cls]["pairs"] for cls in ("title", "same_occupation", "family", "unrelated")} == {
+        "title": 2, "same_occupation": 0, "family": 1, "unrelated": 5}
+    assert report["title"]["shares_a_concept"] == 1.0 and report["title"]["lift_shown"] == 1.0
+    assert report["family"]["shares_a_concept"] == 1.0  # Snedker and Tømrer: the carpenter concept
+    assert report["unrelated"]["similarity_mean"] < report["family"]["similarity_mean"]
+    assert set(report["auc"]) == {"title", "family"}
+    assert all(0 <= v <= 1 for row in report["auc"].values() for v in row.values())
