@@ -15,17 +15,20 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from indexer.rerank_train import (
-    Decision, _fit, choose_features, collect, figures, hand_value, learned_value, service_scorer,
+    Decision, _fit, choose_features, collect, figures, hand_value, learned_value, service_scorer, with_history,
 )
-from matching.rerank import ALLOWED_FEATURES, CHANNEL_FEATURES
+from matching.rerank import ALLOWED_FEATURES, CHANNEL_FEATURES, HISTORY_FEATURES
 
 # Train on the oldest share, test on the next TEST_WINDOW (the last: the trainer's split).
 CUTS = (0.5, 0.6, 0.7, 0.8)
 TEST_WINDOW = 0.2
+_PLAIN = tuple(n for n in ALLOWED_FEATURES if n not in CHANNEL_FEATURES + HISTORY_FEATURES)
 FEATURE_SETS: Mapping[str, tuple[str, ...]] = {
-    "plain": tuple(n for n in ALLOWED_FEATURES if n not in CHANNEL_FEATURES),
-    "plain+dense": tuple(n for n in ALLOWED_FEATURES if n != "best_goal_lexical"),
-    "plain+lexical": tuple(n for n in ALLOWED_FEATURES if n != "best_goal_dense"),
+    "plain": _PLAIN,
+    "plain+dense": (*_PLAIN, "best_goal_dense"),
+    "plain+lexical": (*_PLAIN, "best_goal_lexical"),
+    "plain+concept": (*_PLAIN, "best_goal_concept"),
+    "plain+history": (*_PLAIN, *HISTORY_FEATURES),
     "all": ALLOWED_FEATURES,
 }
 
@@ -47,8 +50,7 @@ def compare(decisions: Sequence[Decision], cuts: Sequence[float] = CUTS) -> dict
     n = len(ordered)
     windows = []
     for cut in cuts:
-        train = ordered[:round(n * cut)]
-        test = ordered[round(n * cut):round(n * (cut + TEST_WINDOW))]
+        train, test, _ = with_history(ordered[:round(n * cut)], ordered[round(n * cut):round(n * (cut + TEST_WINDOW))])
         sets = {}
         for name, names in FEATURE_SETS.items():
             model = _fit(train, names)

@@ -20,8 +20,11 @@ again with today's matcher when a ``scorer`` is given, else left out.
 
 Evaluation is on a time split: the oldest 80% of decisions train, the latest 20% test.
 Which facts the model uses is decided inside the training part alone (``choose_features``):
-the dense and lexical channels of the best jobmål go in only when, trained on the older 80%
-of the training decisions, they beat the model without them on the latest 20% of those.
+the dense, lexical and concept channels of the best jobmål, and the earlier decisions on the
+same jobmål and title (``goal_history``, :func:`with_history`: a training decision reads only
+the decisions before it, a test decision only the training ones), go in only when, trained on
+the older 80% of the training decisions, they beat the model without them on the latest 20%
+of those.
 The model is used only with at least ``MIN_DECISIONS`` decisions and when it beats the
 hand-set weights on the test split (higher MAP over the test openings, AUC not lower); the
 result, with both sets of figures, is stored in ``indexer_state`` under ``STATE_KEY`` and
@@ -48,7 +51,8 @@ from matching.encoders import Encoder, EncoderUnavailable
 from matching.ranking import BAND_ORDER, RELEVANCE_STEP
 from matching.relevance import similarity_band
 from matching.rerank import (
-    ALLOWED_FEATURES, CHANNEL_FEATURES, FORMAT, MAX_ADJUSTMENT, STATE_KEY, RerankModel, features,
+    ALLOWED_FEATURES, CHANNEL_FEATURES, FORMAT, HISTORY_FEATURES, MAX_ADJUSTMENT, STATE_KEY, DecisionHistory,
+    HistoryCounter, RerankModel, features, history_keys,
 )
 from store.database import upsert
 from store.embedding_store import DbEmbeddingCache
@@ -62,9 +66,12 @@ TEST_SHARE = 0.2
 # Training weight per gain: a hire says more than an approval.
 GAIN_WEIGHTS = {0: 1.0, 1: 1.0, 2: 1.5, 3: 2.0}
 # The feature sets the trainer chooses between (``choose_features``), the plain one first.
+_PLAIN = tuple(n for n in ALLOWED_FEATURES if n not in CHANNEL_FEATURES + HISTORY_FEATURES)
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
-    "uden kanaler": tuple(n for n in ALLOWED_FEATURES if n not in CHANNEL_FEATURES),
-    "med kanaler": ALLOWED_FEATURES,
+    "uden kanaler": _PLAIN,
+    "med kanaler": tuple(n for n in ALLOWED_FEATURES if n not in HISTORY_FEATURES),
+    "med tidligere beslutninger": tuple(n for n in ALLOWED_FEATURES if n not in CHANNEL_FEATURES),
+    "med kanaler og tidligere beslutninger": ALLOWED_FEATURES,
 }
 APPROVED = ("approved", "consented", "disclosed", "withdrawn")
 
@@ -81,6 +88,8 @@ class Decision:
     gain: int
     features: dict[str, float]
     hand_score: float  # the hand-set score without the policy priority
+    citizen_id: int = 0
+    history_keys: tuple[str, ...] = ()  # of the opening's title and the jobmål (rerank.history_keys)
 
     @property
     def label(self) -> int:
@@ -103,18 +112,19 @@ def gain_of(proposal: Proposal, interviewed: set[int], placed: set[tuple[int, in
     return 1
 
 
-def _facts(proposal: Proposal, scorer: Scorer | None) -> tuple[dict[str, float], float] | None:
+def _facts(proposal: Proposal, scorer: Scorer | None) -> tuple[dict[str, float], float, tuple[str, ...]] | None:
+    """(features, hand-set score, history keys) of a decided pair: as stored with the decision,
+    else scored again by ``scorer``; the history keys of the jobmål the pair was scored with."""
     stored = proposal.explanation or {}
     kind = proposal.opening.kind
-    if "relevance" in stored and "score" in stored:
-        score = float(stored["score"]) - float(stored.get("priority") or 0.0)
-        return features(stored, kind), score
-    if scorer is None:
-        return None
-    match = scorer(proposal)
-    if match is None:
-        return None
-    return features(dataclasses.asdict(match.explanation), kind), match.score - match.priority
+    if not ("relevance" in stored and "score" in stored):
+        if scorer is None or (match := scorer(proposal)) is None:
+            return None
+        stored = dataclasses.asdict(match.explanation)
+        stored["score"], stored["priority"] = match.score, match.priority
+    goals = [g.get("goal") for g in stored.get("goal_scores") or () if isinstance(g, dict) and g.get("goal")]
+    score = float(stored["score"]) - float(stored.get("priority") or 0.0)
+    return features(stored, kind), score, history_keys(proposal.opening.title, goals)
 
 
 def collect(session: Session, scorer: Scorer | None = None) -> list[Decision]:
@@ -135,9 +145,31 @@ def collect(session: Session, scorer: Scorer | None = None) -> list[Decision]:
         gain = gain_of(proposal, interviewed, placed)
         facts = None if gain is None else _facts(proposal, scorer)
         if facts is not None:
+            values, score, keys = facts
             decisions.append(Decision(proposal.id, proposal.opening_id, proposal.decided_at,
-                                      gain, *facts))
+                                      gain, values, score, proposal.citizen_id, keys))
     return decisions
+
+
+def with_history(train_set: Sequence[Decision], test_set: Sequence[Decision] = ()
+                 ) -> tuple[list[Decision], list[Decision], DecisionHistory]:
+    """The decisions with their ``goal_history``, and the history a model trained on
+    ``train_set`` keeps.
+
+    A training decision's value is read from the training decisions before it (oldest first,
+    ``HistoryCounter``): never from itself or a later one. A test decision's is read from all
+    the training decisions and none of the test's, as a model trained then would read it.
+    """
+    ordered = sorted(train_set, key=lambda d: (d.decided_at, d.proposal_id))
+    counter = HistoryCounter(float(np.mean([d.label for d in ordered])) if ordered else 0.0)
+    trained = []
+    for d in ordered:
+        trained.append(dataclasses.replace(d, features={**d.features, "goal_history": counter.value(d.history_keys)}))
+        counter.add(d.history_keys, d.label, d.citizen_id)
+    history = counter.history()
+    tested = [dataclasses.replace(d, features={**d.features, "goal_history": history.value(d.history_keys)})
+              for d in test_set]
+    return trained, tested, history
 
 
 def time_split(decisions: Sequence[Decision],
@@ -256,6 +288,7 @@ def train(decisions: Sequence[Decision], *, now: datetime | None = None,
         "figures": {"hand": figures(test_set, hand_value) if test_set else None, "learned": None},
         "in_use": False, "model": None,
     }
+    train_set, test_set, history = with_history(train_set, test_set)
     names, report["feature_set"] = choose_features(train_set)
     try:
         model = _fit(train_set, names)
@@ -263,6 +296,9 @@ def train(decisions: Sequence[Decision], *, now: datetime | None = None,
         report["reason"] = (f"Der er for få beslutninger at lære af ({len(decisions)}; der skal "
                             "både være godkendte og fravalgte).")
         return report
+    if any(n in HISTORY_FEATURES for n in names):
+        model = dataclasses.replace(model, history=history)
+        report["history_pairs"] = len(history.counts)
     learned = figures(test_set, lambda d: learned_value(model, d))
     report["figures"]["learned"] = learned
     report["model"] = model.to_dict()

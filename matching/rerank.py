@@ -12,6 +12,12 @@ candidates (no rank position, no min-max over a list). Protected or sensitive at
 features: building or loading a model that names a feature outside ``ALLOWED_FEATURES``
 raises :class:`ForbiddenFeature`.
 
+One fact is learned from the decisions themselves: ``goal_history``, how earlier decisions on the
+same jobmål for an opening of the same occupation went (:class:`DecisionHistory`, kept with the
+model as counts under hashes of the two texts, only for texts decided for at least
+``HISTORY_MIN_CITIZENS`` citizens). It is how the consultants' Danish judgements of which jobmål
+fit which titles reach the ranking, where the encoder and the concept table know Danish least.
+
 The learned relevance is a linear map of the model's log-odds onto the relevance scale of
 the training pairs (their mean and spread), and the adjustment is its difference to the
 hand-set relevance, capped at ``MAX_ADJUSTMENT``. It decomposes exactly into one
@@ -21,13 +27,16 @@ model is stored as JSON (never pickle): :meth:`RerankModel.to_dict` / :meth:`fro
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from matching import vocab
+from matching.concept_channel import occupation_title
 from matching.domain import OPENING_KINDS, Match
 from matching.ranking import order_key
 from matching.relevance import similarity_band
@@ -37,8 +46,9 @@ STATE_KEY = "rerank_model"
 # Bumped when the features or the way the model is applied change: a stored model of
 # another format is not used (it is retrained). 2: the best jobmål's dense and lexical
 # channels (best_goal_dense, best_goal_lexical); an unknown fact counts as the mean. 3: its
-# concept similarity with the opening's title (best_goal_concept, matching.concept_channel).
-FORMAT = 3
+# concept similarity with the opening's title (best_goal_concept, matching.concept_channel). 4:
+# earlier decisions on the same jobmål and title (goal_history, DecisionHistory).
+FORMAT = 4
 # The learned adjustment of a pair's relevance never exceeds this (either way).
 MAX_ADJUSTMENT = 0.15
 # How far proximity has dropped at this many km (the hand-set weights' distance scale).
@@ -53,6 +63,7 @@ FEATURE_LABELS: Mapping[str, str] = {
     "best_goal_dense": "bedste jobmål mod opslaget i betydning",
     "best_goal_lexical": "bedste jobmål mod opslaget i fælles orddele",
     "best_goal_concept": "bedste jobmåls fælles ESCO-erhverv med titlen",
+    "goal_history": "tidligere beslutninger om samme jobmål og titel",
     "best_goal_fit": "bedste jobmål mod titlen",
     "best_goal_high": "jobmål med høj match",
     "proximity": "kort afstand",
@@ -67,6 +78,14 @@ ALLOWED_FEATURES: tuple[str, ...] = tuple(FEATURE_LABELS)
 # (docs/matching.md). With the concept similarity a model can learn from the consultants'
 # decisions whether occupation families (what the concept channel lifts) are approved.
 CHANNEL_FEATURES: tuple[str, ...] = ("best_goal_dense", "best_goal_lexical", "best_goal_concept")
+# Learned from the decisions themselves (DecisionHistory); used, like the channels, only when
+# it helps on the trainer's own latest decisions.
+HISTORY_FEATURES: tuple[str, ...] = ("goal_history",)
+# A (jobmål, title) pair's counts are kept only when decisions on it concern this many citizens:
+# no one person's free-text jobmål is in a model.
+HISTORY_MIN_CITIZENS = 2
+# Pseudo-decisions at the prior that a pair's approval rate is pulled towards.
+HISTORY_SMOOTHING = 2.0
 
 
 class ForbiddenFeature(ValueError):
@@ -103,7 +122,98 @@ def _channel(goal: Mapping, name: str) -> float:
     return math.nan if value is None else _number(value, math.nan)
 
 
-def features(explanation: Mapping, kind: str) -> dict[str, float]:
+def history_keys(title: str, goals: Iterable[str]) -> tuple[str, ...]:
+    """The history keys of an opening's title and a citizen's jobmål: a hash of the occupation the
+    title names (``occupation_title``) and each jobmål, case and spacing aside (never the texts)."""
+    occupation = " ".join(occupation_title(title).casefold().split())
+    keys = []
+    for goal in goals:
+        text = " ".join(str(goal).casefold().split())
+        if text:
+            keys.append(hashlib.sha256(f"{occupation}\x1f{text}".encode()).hexdigest()[:24])
+    return tuple(dict.fromkeys(keys))
+
+
+@dataclass(frozen=True)
+class DecisionHistory:
+    """How decisions on (occupation of the title, jobmål) pairs went: approved and rejected
+    counts per :func:`history_keys` key, and the approval share of all decisions (``prior``).
+
+    :meth:`value` of a pair is the best of its jobmål's smoothed approval share less the prior:
+    positive when such pairs were approved more often than pairs in general, NaN (unknown, so
+    it moves nothing) when none of its jobmål has a history.
+
+    Raises:
+        ValueError: a prior outside [0, 1] or a malformed count.
+    """
+
+    prior: float
+    counts: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= float(self.prior) <= 1.0:
+            raise ValueError("the prior must be within [0, 1]")
+        clean = {}
+        for key, pair in self.counts.items():
+            approved, rejected = (int(v) for v in pair)
+            if approved < 0 or rejected < 0 or approved + rejected == 0 or not isinstance(key, str):
+                raise ValueError(f"malformed decision count for {key!r}")
+            clean[key] = (approved, rejected)
+        object.__setattr__(self, "prior", float(self.prior))
+        object.__setattr__(self, "counts", clean)
+
+    def value(self, keys: Iterable[str]) -> float:
+        return _history_value(self.counts.get, keys, self.prior)
+
+    def to_dict(self) -> dict:
+        return {"prior": self.prior, "counts": {k: list(v) for k, v in sorted(self.counts.items())}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "DecisionHistory":
+        return cls(float(data["prior"]), {str(k): tuple(v) for k, v in dict(data["counts"]).items()})
+
+
+def _history_value(counts: Callable[[str], tuple[int, int] | None], keys: Iterable[str], prior: float) -> float:
+    best = math.nan
+    for key in keys:
+        found = counts(key)
+        if found:
+            approved, rejected = found
+            value = (approved + HISTORY_SMOOTHING * prior) / (approved + rejected + HISTORY_SMOOTHING) - prior
+            best = value if math.isnan(best) else max(best, value)
+    return best
+
+
+class HistoryCounter:
+    """Decisions counted as they come, oldest first, for training without leakage: a decision's
+    :meth:`value` is read before it is :meth:`add`-ed, so it never sees itself or a later one.
+    Counts of a pair decided for fewer than ``HISTORY_MIN_CITIZENS`` citizens are not read."""
+
+    def __init__(self, prior: float) -> None:
+        self.prior = float(prior)
+        self._counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self._citizens: dict[str, set] = defaultdict(set)
+
+    def _get(self, key: str) -> tuple[int, int] | None:
+        if len(self._citizens.get(key, ())) < HISTORY_MIN_CITIZENS:
+            return None
+        approved, rejected = self._counts[key]
+        return approved, rejected
+
+    def value(self, keys: Iterable[str]) -> float:
+        return _history_value(self._get, keys, self.prior)
+
+    def add(self, keys: Iterable[str], label: int, citizen: object) -> None:
+        for key in keys:
+            self._counts[key][0 if label else 1] += 1
+            self._citizens[key].add(citizen)
+
+    def history(self) -> DecisionHistory:
+        """The counts so far, of the pairs decided for enough citizens."""
+        return DecisionHistory(self.prior, {k: self._get(k) for k in self._counts if self._get(k) is not None})
+
+
+def features(explanation: Mapping, kind: str, history: float = math.nan) -> dict[str, float]:
     """The allowed facts of one pair, from its explanation as a mapping.
 
     The channels are those of the jobmål with the highest relevance against the opening
@@ -117,6 +227,7 @@ def features(explanation: Mapping, kind: str) -> dict[str, float]:
             without the encoder) lacks: they are NaN, unknown, and a model counts an
             unknown fact as its training mean, so it moves nothing.
         kind: the opening's kind.
+        history: the pair's ``goal_history`` (:meth:`DecisionHistory.value`; NaN: none).
 
     Returns:
         One value per name of ``ALLOWED_FEATURES``.
@@ -131,6 +242,7 @@ def features(explanation: Mapping, kind: str) -> dict[str, float]:
         "best_goal_dense": _channel(closest, "dense"),
         "best_goal_lexical": _channel(closest, "lexical"),
         "best_goal_concept": _channel(closest, "concept"),
+        "goal_history": _number(history, math.nan),
         "best_goal_fit": _number(best.get("fit")),
         "best_goal_high": 1.0 if best.get("band") == "høj" else 0.0,
         "proximity": math.exp(-max(km, 0.0) / DISTANCE_SCALE_KM),
@@ -142,7 +254,7 @@ def features(explanation: Mapping, kind: str) -> dict[str, float]:
     return values
 
 
-def match_features(match: Match, kind: str) -> dict[str, float]:
+def match_features(match: Match, kind: str, history: float = math.nan) -> dict[str, float]:
     """:func:`features` of a live ``Match``: the same values as of
     ``dataclasses.asdict(match.explanation)``, read from the few fields it uses (``asdict``
     deep-copies every check and flag; a ranking asks this for its whole pool)."""
@@ -152,7 +264,7 @@ def match_features(match: Match, kind: str) -> dict[str, float]:
                          "concept": g.concept, "fit": g.fit, "band": g.band} for g in e.goal_scores],
         "distance_km": e.distance_km, "relevance": e.relevance, "hours_fit": e.hours_fit,
         "matched_terms": e.matched_terms,
-    }, kind)
+    }, kind, history)
 
 
 @dataclass(frozen=True)
@@ -186,6 +298,8 @@ class RerankModel:
         coef, intercept: the logistic model on the standardised features.
         relevance_mean, relevance_per_logit: learned relevance = relevance_mean +
             relevance_per_logit * (log-odds - intercept).
+        history: the decisions ``goal_history`` is read from (None when the model does not
+            use it).
 
     Raises:
         ForbiddenFeature: a feature outside ``ALLOWED_FEATURES``.
@@ -199,6 +313,7 @@ class RerankModel:
     intercept: float
     relevance_mean: float
     relevance_per_logit: float
+    history: DecisionHistory | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "features", check_features(self.features))
@@ -253,7 +368,12 @@ class RerankModel:
         """A JSON-safe dict (see :meth:`from_dict`)."""
         return {"format": FORMAT, "kind": "logistic", **{
             f.name: list(getattr(self, f.name)) if isinstance(getattr(self, f.name), tuple)
-            else getattr(self, f.name) for f in dataclasses.fields(self)}}
+            else getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "history"},
+            "history": None if self.history is None else self.history.to_dict()}
+
+    def history_value(self, title: str, goals: Iterable[str]) -> float:
+        """``goal_history`` of a pair (NaN when the model keeps no history or the pair has none)."""
+        return math.nan if self.history is None else self.history.value(history_keys(title, goals))
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "RerankModel":
@@ -266,10 +386,12 @@ class RerankModel:
         if data.get("format") != FORMAT or data.get("kind") != "logistic":
             raise ValueError("not a re-ranking model of this format")
         try:
+            history = data.get("history")
             return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
                        tuple(data["coef"]), float(data["intercept"]),
-                       float(data["relevance_mean"]), float(data["relevance_per_logit"]))
-        except (KeyError, TypeError) as err:
+                       float(data["relevance_mean"]), float(data["relevance_per_logit"]),
+                       None if history is None else DecisionHistory.from_dict(history))
+        except (KeyError, TypeError, AttributeError) as err:
             raise ValueError(f"malformed re-ranking model: {err}") from err
 
     # -- applying -------------------------------------------------------------------------
@@ -329,7 +451,8 @@ class LearnedMatch(Match):
 
 
 def apply(matches: Iterable[Match], model: RerankModel,
-          kind: str | Callable[[Match], str], k: int | None = None) -> list[Match]:
+          kind: str | Callable[[Match], str], k: int | None = None,
+          title: str | Callable[[Match], str] | None = None) -> list[Match]:
     """The matches with the learned adjustment, in the ranking's order (``sort_key``).
 
     Each pair's relevance (and so its band) and score move by the model's adjustment; the
@@ -341,11 +464,17 @@ def apply(matches: Iterable[Match], model: RerankModel,
         k: keep the first ``k`` of the new order (None: all). Every pair is adjusted and
             ordered first, so the first ``k`` are a prefix of the whole order; only the kept
             ones get their adjustment's shares worked out (what the page shows).
+        title: the opening's title for every match, or a function of the match giving it
+            (``goal_history`` is read from it and the match's jobmål; None: not read).
     """
     kind_of = (lambda m: kind) if isinstance(kind, str) else kind
+    title_of = (lambda m: title) if title is None or isinstance(title, str) else title
     moved: list[tuple[tuple, Match, dict[str, float], float, str, float]] = []
     for match in matches:
-        values = match_features(match, kind_of(match))
+        opening_title = title_of(match)
+        history = math.nan if opening_title is None else model.history_value(
+            opening_title, (g.goal for g in match.explanation.goal_scores))
+        values = match_features(match, kind_of(match), history)
         delta = model.delta(values)
         relevance = round(match.explanation.relevance + delta, 6)
         band = similarity_band(relevance)

@@ -209,4 +209,5 @@ def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs)
     if model is None:
         return service.rank_candidates(opening, k, filters, **kwargs)
     result = service.rank_candidates(opening, max(k, service.pool_size), filters, **kwargs)
-    return dataclasses.replace(result, matches=tuple(rerank.apply(result.matches, model, opening.kind, k)))
+    return dataclasses.replace(result, matches=tuple(rerank.apply(result.matches, model, opening.kind, k,
+                                                                  title=opening.title)))

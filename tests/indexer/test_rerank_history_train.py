@@ -1,0 +1,84 @@
+"""The trainer learns from earlier decisions on the same jobmål and title (``goal_history``)
+without reading a decision's own outcome or a later one, and keeps the history with the model."""
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from indexer import rerank_train
+from indexer.rerank_train import Decision, with_history
+from matching.rerank import HISTORY_FEATURES, RerankModel, history_keys
+from portal.extensions import db
+from store.models import Opening, Proposal
+from tests.portal.rerank_fixtures import seed_decisions
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def vk(make_user):
+    return make_user("consultant", email="vk@jobcenter.dk")
+
+
+def _decision(n: int, label: int, citizen: int, goal: str = "Truckfører") -> Decision:
+    return Decision(n, 1, START + timedelta(hours=n), label, {"relevance": 0.5}, 0.5, citizen,
+                    history_keys("Lagermedarbejder", [goal]))
+
+
+def test_a_training_decision_reads_only_earlier_ones_and_a_test_decision_only_the_training_ones():
+    train = [_decision(1, 1, citizen=1), _decision(2, 1, citizen=2), _decision(3, 0, citizen=3),
+             _decision(4, 1, citizen=4, goal="Kok")]
+    test = [_decision(5, 0, citizen=5), _decision(6, 0, citizen=6)]
+    trained, tested, history = with_history(list(reversed(train)), test)  # any order in
+    values = {d.proposal_id: d.features["goal_history"] for d in trained}
+    assert math.isnan(values[1]) and math.isnan(values[2])  # nothing, then one citizen's only
+    prior = 0.75
+    assert values[3] == pytest.approx((2 + 2 * prior) / (2 + 2) - prior)  # decisions 1 and 2, not 3 itself
+    assert math.isnan(values[4])
+    after_three = (2 + 2 * prior) / (3 + 2) - prior
+    assert [d.features["goal_history"] for d in tested] == pytest.approx([after_three, after_three])
+    assert len(history.counts) == 1  # "Kok" was decided for one citizen: not kept
+
+
+def _follow_the_jobmaal(ids: list[int], seed: int = 3) -> None:
+    """Rewrite the stored decisions: every opening is for a warehouse worker, each citizen has
+    one of four jobmål, and the consultants approve the two that fit (what no score says)."""
+    rng = random.Random(seed)
+    goals = ["Truckfører", "Pakkemedarbejder", "Frisør", "Bager"]
+    for opening in db.session.query(Opening):
+        opening.title = "Lagermedarbejder søges"
+    for proposal_id in ids:
+        row = db.session.get(Proposal, proposal_id)
+        goal = goals[row.citizen_id % len(goals)]
+        explanation = dict(row.explanation)
+        explanation["goal_scores"] = [{**g, "goal": goal} for g in explanation["goal_scores"]]
+        row.explanation = explanation
+        approve = (goal in goals[:2]) != (rng.random() < 0.1)
+        row.status = "approved" if approve else "rejected"
+        row.decision_reason = "" if approve else "Passer ikke"
+    db.session.commit()
+
+
+def test_decisions_that_follow_the_jobmaal_teach_the_model_its_history(app, vk):
+    with app.app_context():
+        _follow_the_jobmaal(seed_decisions(vk.id, openings=10, citizens=24))
+        report = rerank_train.run(db.session, dry_run=True)
+    assert "tidligere beslutninger" in report["feature_set"]["chosen"]
+    model = RerankModel.from_dict(report["model"])
+    assert set(HISTORY_FEATURES) <= set(model.features) and model.history is not None
+    assert report["history_pairs"] == len(model.history.counts) == 4
+    assert model.history_value("Lagermedarbejder", ["Truckfører"]) > 0 > model.history_value(
+        "Lagermedarbejder", ["Frisør"])
+    assert report["in_use"] is True
+    assert report["figures"]["learned"]["map"] > report["figures"]["hand"]["map"]
+
+
+def test_without_a_pattern_in_the_jobmaal_the_history_is_left_out(app, vk):
+    with app.app_context():
+        seed_decisions(vk.id, prefer="goal")  # every jobmål is "Lager": no pair tells anything apart
+        report = rerank_train.run(db.session, dry_run=True)
+    assert "tidligere beslutninger" not in report["feature_set"]["chosen"]
+    assert RerankModel.from_dict(report["model"]).history is None and "history_pairs" not in report

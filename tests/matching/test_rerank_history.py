@@ -1,0 +1,95 @@
+"""Earlier decisions on the same jobmål and title (``goal_history``): keys that hold no text, values
+read only from earlier decisions and from pairs decided for enough citizens, kept with the model
+and read by it when it re-ranks."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import random
+
+import pytest
+
+from matching import rerank
+from matching.domain import Explanation, GoalScore, Match
+from matching.rerank import (
+    FEATURE_LABELS, HISTORY_MIN_CITIZENS, HISTORY_SMOOTHING, DecisionHistory, HistoryCounter, RerankModel, apply,
+    features, history_keys,
+)
+
+
+def test_history_keys_read_the_occupation_of_the_title_and_hold_no_text():
+    plain = history_keys("Lagermedarbejder", ["Truckfører"])
+    assert plain == history_keys("Småjob: Lagermedarbejder 8 timer om ugen", ["  truckfører "])
+    assert plain != history_keys("Lagermedarbejder", ["Kok"]) != history_keys("Kok", ["Truckfører"])
+    assert len(history_keys("Lagermedarbejder", ["Kok", "kok", " ", "Truckfører"])) == 2
+    assert not any("truck" in key.lower() or "lager" in key.lower() for key in plain)
+
+
+def test_a_decision_reads_only_earlier_decisions_on_pairs_decided_for_enough_citizens():
+    assert HISTORY_MIN_CITIZENS == 2
+    keys = history_keys("Lagermedarbejder", ["Truckfører"])
+    counter = HistoryCounter(prior=0.5)
+    assert math.isnan(counter.value(keys))  # nothing decided yet
+    counter.add(keys, 1, citizen=1)
+    counter.add(keys, 1, citizen=1)
+    assert math.isnan(counter.value(keys))  # one citizen's decisions only: not read
+    counter.add(keys, 0, citizen=2)
+    expected = (2 + HISTORY_SMOOTHING * 0.5) / (3 + HISTORY_SMOOTHING) - 0.5
+    assert counter.value(keys) == pytest.approx(expected)
+    history = counter.history()
+    assert history.counts == {keys[0]: (2, 1)} and history.value(keys) == pytest.approx(expected)
+    assert math.isnan(history.value(history_keys("Lagermedarbejder", ["Kok"])))
+
+
+def test_the_best_jobmaal_with_a_history_counts():
+    good, bad = history_keys("Kok", ["Kok"])[0], history_keys("Kok", ["Tømrer"])[0]
+    history = DecisionHistory(0.5, {good: (4, 0), bad: (0, 4)})
+    both = history.value(history_keys("Kok", ["Tømrer", "Kok"]))
+    assert both == pytest.approx(history.value([good])) and both > 0 > history.value([bad])
+
+
+@pytest.mark.parametrize("prior, counts", [(1.5, {}), (0.5, {"k": (0, 0)}), (0.5, {"k": (-1, 2)})])
+def test_a_malformed_history_is_refused(prior, counts):
+    with pytest.raises(ValueError):
+        DecisionHistory(prior, counts)
+
+
+def _match(citizen_id: str, goal: str, relevance: float) -> Match:
+    goals = (GoalScore(goal, relevance, "middel", relevance),)
+    explanation = Explanation(matched_goals=(), matched_terms=(), similarity_band="middel", relevance=relevance,
+                              distance_km=5.0, hours_fit=0.8, policy_flags=(), constraints=(), goal_scores=goals)
+    return Match(citizen_id, "o1", relevance, explanation, 0.0)
+
+
+def _model(history: DecisionHistory | None) -> RerankModel:
+    rng = random.Random(4)
+    rows, labels = [], []
+    for _ in range(200):
+        value, relevance = rng.uniform(-0.4, 0.4), rng.uniform(0.3, 0.7)
+        rows.append(features({"relevance": relevance, "goal_scores": [{"relevance": relevance}]}, "smaajob", value))
+        labels.append(int(value + (relevance - 0.5) + rng.gauss(0, 0.1) > 0))
+    return dataclasses.replace(RerankModel.fit(rows, labels, names=("relevance", "best_goal_relevance", "goal_history")),
+                               history=history)
+
+
+def test_a_model_keeps_its_history_and_moves_a_pair_by_it_with_a_danish_reason():
+    key = history_keys("Lagermedarbejder", ["Truckfører"])[0]
+    history = DecisionHistory(0.4, {key: (6, 0)})
+    model = _model(history)
+    stored = json.loads(json.dumps(model.to_dict()))
+    assert stored["format"] == rerank.FORMAT == 4 and RerankModel.from_dict(stored) == model
+    matches = [_match("a", "Truckfører", 0.5), _match("b", "Kok", 0.58)]
+    ranked = apply(matches, model, "smaajob", title="Småjob: Lagermedarbejder")
+    assert [m.citizen_id for m in ranked] == ["a", "b"]  # the approved pair moves up
+    assert ranked[0].learned.contributions[0][0] == "goal_history"
+    assert FEATURE_LABELS["goal_history"] in dict(ranked[0].learned.top())
+    unread = apply(matches, model, "smaajob")  # no title: no history read, nothing it moves
+    assert [m.citizen_id for m in unread] == ["b", "a"]
+    assert all(name != "goal_history" or value == 0 for m in unread for name, value in m.learned.contributions)
+
+
+def test_a_stored_model_with_a_malformed_history_is_refused():
+    stored = _model(DecisionHistory(0.4, {"k": (1, 1)})).to_dict()
+    with pytest.raises(ValueError):
+        RerankModel.from_dict({**stored, "history": {"prior": 0.4, "counts": {"k": "x"}}})
