@@ -50,12 +50,13 @@ def compare(decisions: Sequence[Decision], cuts: Sequence[float] = CUTS) -> dict
     n = len(ordered)
     windows = []
     for cut in cuts:
-        train, test, _ = with_history(ordered[:round(n * cut)], ordered[round(n * cut):round(n * (cut + TEST_WINDOW))])
+        raw = ordered[:round(n * cut)]
+        train, test, _ = with_history(raw, ordered[round(n * cut):round(n * (cut + TEST_WINDOW))])
         sets = {}
         for name, names in FEATURE_SETS.items():
             model = _fit(train, names)
             sets[name] = figures(test, lambda d, m=model: learned_value(m, d))
-        chosen_names, choice = choose_features(train)
+        chosen_names, choice = choose_features(raw)
         chosen = _fit(train, chosen_names)
         windows.append({"cut": cut, "train": len(train), "test": len(test),
                         "hand": figures(test, hand_value), "sets": sets, "chosen": choice["chosen"],

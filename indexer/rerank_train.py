@@ -56,7 +56,7 @@ from matching.rerank import (
 )
 from store.database import upsert
 from store.embedding_store import DbEmbeddingCache
-from store.models import IndexerState, Interview, Placement, Proposal
+from store.models import IndexerState, Interview, OutboxEvent, Placement, Proposal
 from store.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def with_history(train_set: Sequence[Decision], test_set: Sequence[Decision] = (
     the training decisions and none of the test's, as a model trained then would read it.
     """
     ordered = sorted(train_set, key=lambda d: (d.decided_at, d.proposal_id))
-    counter = HistoryCounter(float(np.mean([d.label for d in ordered])) if ordered else 0.0)
+    counter = HistoryCounter()
     trained = []
     for d in ordered:
         trained.append(dataclasses.replace(d, features={**d.features, "goal_history": counter.value(d.history_keys)}))
@@ -250,7 +250,7 @@ def choose_features(train_set: Sequence[Decision]) -> tuple[tuple[str, ...], dic
     Returns:
         (feature names, {"chosen": the set's Danish name, "validation": figures per set}).
     """
-    inner, validation = time_split(train_set)
+    inner, validation, _ = with_history(*time_split(train_set))  # validation reads the inner part's history only
     names = list(FEATURE_SETS)
     measured: dict[str, dict | None] = {}
     for name in names:
@@ -288,8 +288,8 @@ def train(decisions: Sequence[Decision], *, now: datetime | None = None,
         "figures": {"hand": figures(test_set, hand_value) if test_set else None, "learned": None},
         "in_use": False, "model": None,
     }
-    train_set, test_set, history = with_history(train_set, test_set)
     names, report["feature_set"] = choose_features(train_set)
+    train_set, test_set, history = with_history(train_set, test_set)
     try:
         model = _fit(train_set, names)
     except ValueError:
@@ -411,11 +411,20 @@ def service_scorer(session: Session, encoder: Encoder, backend: MatchBackend,
     return score
 
 
+def erased_since(session: Session, when: datetime) -> bool:
+    """Whether a citizen was erased (or left the index for good) after ``when``: the stored
+    model then still counts their decisions in its history and means, so it is retrained at
+    once instead of within the day."""
+    return session.scalar(sa.select(sa.exists().where(
+        OutboxEvent.entity == "citizen", OutboxEvent.op == "delete", OutboxEvent.created_at > when))) or False
+
+
 class Schedule:
     """Retrain once a day from the worker loop (``OutboxWorker.run(periodic=...)``).
 
-    Due when the stored model is older than ``every`` (or there is none); a failed run is
-    logged and tried again after ``retry``. Never raises into the worker.
+    Due when the stored model is older than ``every`` (or there is none), or a citizen was
+    erased since it was trained (:func:`erased_since`); a failed run is logged and tried again
+    after ``retry``. Never raises into the worker.
     """
 
     def __init__(self, session: Session, scorer_factory: Callable[[], Scorer], *,
@@ -431,7 +440,7 @@ class Schedule:
         if self._not_before is not None and now < self._not_before:
             return False
         last = last_trained(self.session, self.encoder_name)
-        return last is None or now - last >= self.every
+        return last is None or now - last >= self.every or erased_since(self.session, last)
 
     def __call__(self) -> None:
         if not self.due():

@@ -81,11 +81,14 @@ CHANNEL_FEATURES: tuple[str, ...] = ("best_goal_dense", "best_goal_lexical", "be
 # Learned from the decisions themselves (DecisionHistory); used, like the channels, only when
 # it helps on the trainer's own latest decisions.
 HISTORY_FEATURES: tuple[str, ...] = ("goal_history",)
+SCORE_FEATURES: tuple[str, ...] = tuple(n for n in ALLOWED_FEATURES if n not in HISTORY_FEATURES)
 # A (jobmål, title) pair's counts are kept only when decisions on it concern this many citizens:
 # no one person's free-text jobmål is in a model.
 HISTORY_MIN_CITIZENS = 2
 # Pseudo-decisions at the prior that a pair's approval rate is pulled towards.
 HISTORY_SMOOTHING = 2.0
+# A stored count above this is refused as malformed (no job centre decides a pair a billion times).
+MAX_HISTORY_COUNT = 10**9
 
 
 class ForbiddenFeature(ValueError):
@@ -151,15 +154,17 @@ class DecisionHistory:
     counts: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not 0.0 <= float(self.prior) <= 1.0:
-            raise ValueError("the prior must be within [0, 1]")
+        prior = self.prior
+        if isinstance(prior, bool) or not isinstance(prior, (int, float)) or not 0.0 <= prior <= 1.0:
+            raise ValueError("the prior must be a number within [0, 1]")
         clean = {}
         for key, pair in self.counts.items():
-            approved, rejected = (int(v) for v in pair)
-            if approved < 0 or rejected < 0 or approved + rejected == 0 or not isinstance(key, str):
+            counts = tuple(pair) if isinstance(pair, (tuple, list)) else ()
+            if not (isinstance(key, str) and len(counts) == 2
+                    and all(type(v) is int and 0 <= v <= MAX_HISTORY_COUNT for v in counts) and sum(counts)):
                 raise ValueError(f"malformed decision count for {key!r}")
-            clean[key] = (approved, rejected)
-        object.__setattr__(self, "prior", float(self.prior))
+            clean[key] = (counts[0], counts[1])
+        object.__setattr__(self, "prior", float(prior))
         object.__setattr__(self, "counts", clean)
 
     def value(self, keys: Iterable[str]) -> float:
@@ -170,7 +175,14 @@ class DecisionHistory:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "DecisionHistory":
-        return cls(float(data["prior"]), {str(k): tuple(v) for k, v in dict(data["counts"]).items()})
+        """The history stored by :meth:`to_dict`.
+
+        Raises:
+            ValueError: a missing or malformed prior or count.
+        """
+        if not isinstance(data, Mapping) or not isinstance(data.get("counts"), Mapping):
+            raise ValueError("malformed decision history")
+        return cls(data.get("prior"), dict(data["counts"]))
 
 
 def _history_value(counts: Callable[[str], tuple[int, int] | None], keys: Iterable[str], prior: float) -> float:
@@ -186,13 +198,19 @@ def _history_value(counts: Callable[[str], tuple[int, int] | None], keys: Iterab
 
 class HistoryCounter:
     """Decisions counted as they come, oldest first, for training without leakage: a decision's
-    :meth:`value` is read before it is :meth:`add`-ed, so it never sees itself or a later one.
-    Counts of a pair decided for fewer than ``HISTORY_MIN_CITIZENS`` citizens are not read."""
+    :meth:`value` is read before it is :meth:`add`-ed, so it never sees itself or a later one,
+    and neither does the prior it is read against (the approval share of the decisions so far,
+    (approved + 1) / (decided + 2)). Counts of a pair decided for fewer than
+    ``HISTORY_MIN_CITIZENS`` citizens are not read."""
 
-    def __init__(self, prior: float) -> None:
-        self.prior = float(prior)
+    def __init__(self) -> None:
+        self._approved = self._decided = 0
         self._counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self._citizens: dict[str, set] = defaultdict(set)
+
+    @property
+    def prior(self) -> float:
+        return (self._approved + 1) / (self._decided + 2)
 
     def _get(self, key: str) -> tuple[int, int] | None:
         if len(self._citizens.get(key, ())) < HISTORY_MIN_CITIZENS:
@@ -204,6 +222,8 @@ class HistoryCounter:
         return _history_value(self._get, keys, self.prior)
 
     def add(self, keys: Iterable[str], label: int, citizen: object) -> None:
+        self._approved += 1 if label else 0
+        self._decided += 1
         for key in keys:
             self._counts[key][0 if label else 1] += 1
             self._citizens[key].add(citizen)
@@ -333,7 +353,7 @@ class RerankModel:
     @classmethod
     def fit(cls, rows: Sequence[Mapping[str, float]], labels: Sequence[int],
             weights: Sequence[float] | None = None,
-            names: Sequence[str] = ALLOWED_FEATURES, c: float = 1.0) -> "RerankModel":
+            names: Sequence[str] | None = None, c: float = 1.0) -> "RerankModel":
         """Fit on feature rows (:func:`features`) and 0/1 labels (scikit-learn, L2).
 
         An unknown (NaN) value is replaced by the mean of the known values of its feature
@@ -345,7 +365,9 @@ class RerankModel:
         """
         from sklearn.linear_model import LogisticRegression
 
-        names = check_features(names)
+        # By default every fact but the decision history, which a model reads only with a
+        # DecisionHistory beside it (``dataclasses.replace(model, history=...)``).
+        names = check_features(names if names is not None else SCORE_FEATURES)
         x = np.array([[float(r[n]) for n in names] for r in rows], dtype=np.float64)
         y = np.asarray(labels, dtype=int)
         if len(x) < 2 or len(set(y.tolist())) < 2:
@@ -383,16 +405,19 @@ class RerankModel:
             ForbiddenFeature: it names a feature outside ``ALLOWED_FEATURES``.
             ValueError: another format or kind, or missing or malformed values.
         """
-        if data.get("format") != FORMAT or data.get("kind") != "logistic":
+        if not isinstance(data, Mapping) or data.get("format") != FORMAT or data.get("kind") != "logistic":
             raise ValueError("not a re-ranking model of this format")
         try:
             history = data.get("history")
-            return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
-                       tuple(data["coef"]), float(data["intercept"]),
-                       float(data["relevance_mean"]), float(data["relevance_per_logit"]),
-                       None if history is None else DecisionHistory.from_dict(history))
-        except (KeyError, TypeError, AttributeError) as err:
+            model = cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
+                        tuple(data["coef"]), float(data["intercept"]),
+                        float(data["relevance_mean"]), float(data["relevance_per_logit"]),
+                        None if history is None else DecisionHistory.from_dict(history))
+        except (KeyError, TypeError, AttributeError, ArithmeticError) as err:
             raise ValueError(f"malformed re-ranking model: {err}") from err
+        if (model.history is None) == any(n in HISTORY_FEATURES for n in model.features):
+            raise ValueError("a re-ranking model keeps a decision history exactly when it reads one")
+        return model
 
     # -- applying -------------------------------------------------------------------------
     def _terms(self, values: Mapping[str, float]) -> list[float]:

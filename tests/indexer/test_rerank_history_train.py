@@ -35,9 +35,10 @@ def test_a_training_decision_reads_only_earlier_ones_and_a_test_decision_only_th
     trained, tested, history = with_history(list(reversed(train)), test)  # any order in
     values = {d.proposal_id: d.features["goal_history"] for d in trained}
     assert math.isnan(values[1]) and math.isnan(values[2])  # nothing, then one citizen's only
-    prior = 0.75
-    assert values[3] == pytest.approx((2 + 2 * prior) / (2 + 2) - prior)  # decisions 1 and 2, not 3 itself
+    prior = (2 + 1) / (2 + 2)  # decisions 1 and 2 only, as the counts
+    assert values[3] == pytest.approx((2 + 2 * prior) / (2 + 2) - prior)  # not 3 itself, nor 4
     assert math.isnan(values[4])
+    prior = (3 + 1) / (4 + 2)  # all the training decisions, none of the test's
     after_three = (2 + 2 * prior) / (3 + 2) - prior
     assert [d.features["goal_history"] for d in tested] == pytest.approx([after_three, after_three])
     assert len(history.counts) == 1  # "Kok" was decided for one citizen: not kept
@@ -82,3 +83,25 @@ def test_without_a_pattern_in_the_jobmaal_the_history_is_left_out(app, vk):
         report = rerank_train.run(db.session, dry_run=True)
     assert "tidligere beslutninger" not in report["feature_set"]["chosen"]
     assert RerankModel.from_dict(report["model"]).history is None and "history_pairs" not in report
+
+
+def test_an_erasure_makes_the_model_due_for_training_at_once(app, vk, tmp_path):
+    """The stored model counts every decided citizen in its history: erasing one retrains it at
+    the worker's next turn (runs stay at least ``retry`` apart), not a day later."""
+    from portal.privacy import erase_citizen
+    from store.models import Citizen
+    from store.models.base import utcnow
+
+    now = [utcnow()]
+    with app.app_context():
+        seed_decisions(vk.id, openings=2, citizens=5)
+        schedule = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0])
+        schedule()
+        now[0] += schedule.retry  # runs are at least this far apart
+        assert not schedule.due()
+        assert erase_citizen(db.session, db.session.query(Citizen).first().id, tmp_path, purpose="test")
+        db.session.commit()
+        assert schedule.due()  # not a day later
+        schedule()
+        now[0] += schedule.retry
+        assert not schedule.due()

@@ -29,13 +29,14 @@ def test_history_keys_read_the_occupation_of_the_title_and_hold_no_text():
 def test_a_decision_reads_only_earlier_decisions_on_pairs_decided_for_enough_citizens():
     assert HISTORY_MIN_CITIZENS == 2
     keys = history_keys("Lagermedarbejder", ["Truckfører"])
-    counter = HistoryCounter(prior=0.5)
-    assert math.isnan(counter.value(keys))  # nothing decided yet
+    counter = HistoryCounter()
+    assert math.isnan(counter.value(keys)) and counter.prior == 0.5  # nothing decided yet
     counter.add(keys, 1, citizen=1)
     counter.add(keys, 1, citizen=1)
     assert math.isnan(counter.value(keys))  # one citizen's decisions only: not read
     counter.add(keys, 0, citizen=2)
-    expected = (2 + HISTORY_SMOOTHING * 0.5) / (3 + HISTORY_SMOOTHING) - 0.5
+    assert counter.prior == pytest.approx(3 / 5)  # the decisions so far, (approved + 1) / (decided + 2)
+    expected = (2 + HISTORY_SMOOTHING * 0.6) / (3 + HISTORY_SMOOTHING) - 0.6
     assert counter.value(keys) == pytest.approx(expected)
     history = counter.history()
     assert history.counts == {keys[0]: (2, 1)} and history.value(keys) == pytest.approx(expected)
@@ -49,7 +50,9 @@ def test_the_best_jobmaal_with_a_history_counts():
     assert both == pytest.approx(history.value([good])) and both > 0 > history.value([bad])
 
 
-@pytest.mark.parametrize("prior, counts", [(1.5, {}), (0.5, {"k": (0, 0)}), (0.5, {"k": (-1, 2)})])
+@pytest.mark.parametrize("prior, counts", [
+    (1.5, {}), (True, {}), ("0.5", {}), (float("nan"), {}), (0.5, {"k": (0, 0)}), (0.5, {"k": (-1, 2)}),
+    (0.5, {"k": (1.7, 2)}), (0.5, {"k": (10**400, 1)}), (0.5, {"k": (1, 2, 3)}), (0.5, {"k": "ab"})])
 def test_a_malformed_history_is_refused(prior, counts):
     with pytest.raises(ValueError):
         DecisionHistory(prior, counts)
@@ -89,7 +92,15 @@ def test_a_model_keeps_its_history_and_moves_a_pair_by_it_with_a_danish_reason()
     assert all(name != "goal_history" or value == 0 for m in unread for name, value in m.learned.contributions)
 
 
-def test_a_stored_model_with_a_malformed_history_is_refused():
-    stored = _model(DecisionHistory(0.4, {"k": (1, 1)})).to_dict()
+@pytest.mark.parametrize("history", [
+    {"prior": 0.4, "counts": {"k": "x"}}, {"prior": 1e400, "counts": {}}, {"prior": 0.4, "counts": {"k": [1e400, 1]}},
+    {"prior": 0.4, "counts": {"k": [10**400, 1]}}, {"prior": 0.4}, "history", None])
+def test_a_stored_model_with_a_malformed_or_missing_history_is_refused(history):
+    stored = json.loads(json.dumps(_model(DecisionHistory(0.4, {"k": (1, 1)})).to_dict()))
     with pytest.raises(ValueError):
-        RerankModel.from_dict({**stored, "history": {"prior": 0.4, "counts": {"k": "x"}}})
+        RerankModel.from_dict({**stored, "history": history})  # None: it reads goal_history without one
+
+
+def test_a_stored_model_that_is_not_a_mapping_is_refused():
+    with pytest.raises(ValueError):
+        RerankModel.from_dict(["not", "a", "model"])

@@ -141,3 +141,21 @@ def _store_raw(app, report: dict) -> None:
     with app.app_context():
         db.session.merge(IndexerState(key=STATE_KEY, value=json.dumps(report)))
         db.session.commit()
+
+
+def test_the_admin_page_says_how_many_decided_pairs_the_model_remembers(app, client, auth, make_user):
+    from tests.indexer.test_rerank_history_train import _follow_the_jobmaal
+
+    admin = make_user("admin", email="admin@jobcenter.dk")
+    vk = make_user("consultant", email="vk@jobcenter.dk")
+    with app.app_context():
+        _follow_the_jobmaal(seed_decisions(vk.id, openings=10, citizens=24))
+        report = rerank_train.run(db.session, encoder_name=scoring_name())
+    auth.login(admin.email)
+    html = client.get("/admin/indexer/relevans").get_data(as_text=True)
+    assert report["history_pairs"] == 4
+    history = html.split('data-testid="rerank-history"')[1].split("</p>")[0]
+    assert re.search(r"beslutninger om\s+4 par af jobmål og opslagstitel", history)
+    assert "tidligere beslutninger om samme jobmål og titel" in html.split('data-testid="rerank-weights"')[1]
+    chosen = html.split('data-testid="rerank-feature-set"')[1].split("</strong>")[0]
+    assert chosen.endswith("<strong>med tidligere beslutninger")
