@@ -27,6 +27,7 @@ model is stored as JSON (never pickle): :meth:`RerankModel.to_dict` / :meth:`fro
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 from collections import defaultdict
@@ -128,7 +129,16 @@ def _channel(goal: Mapping, name: str) -> float:
 def history_keys(title: str, goals: Iterable[str]) -> tuple[str, ...]:
     """The history keys of an opening's title and a citizen's jobmål: a hash of the occupation the
     title names (``occupation_title``) and each jobmål, case and spacing aside (never the texts)."""
-    occupation = " ".join(occupation_title(title).casefold().split())
+    return _keys(_occupation(title), goals)
+
+
+@functools.lru_cache(maxsize=1024)
+def _occupation(title: str) -> str:
+    """The occupation a title names, as history keys read it (a ranking asks once per candidate)."""
+    return " ".join(occupation_title(title).casefold().split())
+
+
+def _keys(occupation: str, goals: Iterable[str]) -> tuple[str, ...]:
     keys = []
     for goal in goals:
         text = " ".join(str(goal).casefold().split())
