@@ -15,14 +15,15 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from indexer.rerank_train import (
-    Decision, _fit, choose_features, collect, figures, hand_value, learned_value, service_scorer, with_history,
+    FEATURE_SETS as TRAINER_SETS, Decision, _fit, choose_features, collect, figures, hand_value, learned_value,
+    service_scorer, with_history,
 )
-from matching.rerank import ALLOWED_FEATURES, CHANNEL_FEATURES, HISTORY_FEATURES
+from matching.rerank import ALLOWED_FEATURES, HISTORY_FEATURES
 
 # Train on the oldest share, test on the next TEST_WINDOW (the last: the trainer's split).
 CUTS = (0.5, 0.6, 0.7, 0.8)
 TEST_WINDOW = 0.2
-_PLAIN = tuple(n for n in ALLOWED_FEATURES if n not in CHANNEL_FEATURES + HISTORY_FEATURES)
+_PLAIN = TRAINER_SETS["uden kanaler"]
 FEATURE_SETS: Mapping[str, tuple[str, ...]] = {
     "plain": _PLAIN,
     "plain+dense": (*_PLAIN, "best_goal_dense"),

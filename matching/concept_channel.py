@@ -187,6 +187,11 @@ def _unpack(packed: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray] | N
     return indices.astype(np.int32), values.copy()
 
 
+def _is_off(spec: str | None) -> bool:
+    """Whether ``MATCHING_CONCEPTS`` turns the channel off (unset, empty or "none")."""
+    return spec is None or spec.strip().lower() in ("", NO_CONCEPTS)
+
+
 def profile_key(space: str, version: str, role: str, text: str) -> str:
     """The cache key of a text's profile: a hash of the text, the role, the encoder (``space``)
     and the table's ``version``."""
@@ -201,7 +206,7 @@ def table_version(spec: str | None) -> str | None:
     Raises:
         ConceptTableError: the table file is missing or invalid.
     """
-    if spec is None or spec.strip().lower() in ("", NO_CONCEPTS):
+    if _is_off(spec):
         return None
     path = table_path(spec)
     return _version(table_meta(path), path)
@@ -269,7 +274,7 @@ def load_channel(spec: str | None, encoder_name: str, weight: float = CONCEPT_WE
         ConceptTableError: the table file is missing, corrupt or of a newer format.
         matching.adapter.AdapterError: the encoder's adapter cannot be loaded.
     """
-    if spec is None or spec.strip().lower() in ("", NO_CONCEPTS):
+    if _is_off(spec):
         return None
     path = table_path(spec)
     with _LOCK:
@@ -292,7 +297,7 @@ def channel_status(spec: str | None, encoder_name: str, weight: float = CONCEPT_
     Raises:
         ConceptTableError: the table file is missing or invalid.
     """
-    if spec is None or spec.strip().lower() in ("", NO_CONCEPTS):
+    if _is_off(spec):
         return {"state": "off"}
     channel = load_channel(spec, encoder_name, weight)
     meta = channel.meta if channel is not None else _table_in_space(table_path(spec), encoder_name)[1]

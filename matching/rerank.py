@@ -240,7 +240,7 @@ class HistoryCounter:
 
     def history(self) -> DecisionHistory:
         """The counts so far, of the pairs decided for enough citizens."""
-        return DecisionHistory(self.prior, {k: self._get(k) for k in self._counts if self._get(k) is not None})
+        return DecisionHistory(self.prior, {k: found for k in self._counts if (found := self._get(k)) is not None})
 
 
 def features(explanation: Mapping, kind: str, history: float = math.nan) -> dict[str, float]:
@@ -486,8 +486,7 @@ class LearnedMatch(Match):
 
 
 def apply(matches: Iterable[Match], model: RerankModel,
-          kind: str | Callable[[Match], str], k: int | None = None,
-          title: str | Callable[[Match], str] | None = None) -> list[Match]:
+          kind: str | Callable[[Match], str], k: int | None = None, title: str | None = None) -> list[Match]:
     """The matches with the learned adjustment, in the ranking's order (``sort_key``).
 
     Each pair's relevance (and so its band) and score move by the model's adjustment; the
@@ -499,16 +498,14 @@ def apply(matches: Iterable[Match], model: RerankModel,
         k: keep the first ``k`` of the new order (None: all). Every pair is adjusted and
             ordered first, so the first ``k`` are a prefix of the whole order; only the kept
             ones get their adjustment's shares worked out (what the page shows).
-        title: the opening's title for every match, or a function of the match giving it
-            (``goal_history`` is read from it and the match's jobmål; None: not read).
+        title: the opening's title (``goal_history`` is read from it and each match's jobmål;
+            None: not read).
     """
     kind_of = (lambda m: kind) if isinstance(kind, str) else kind
-    title_of = (lambda m: title) if title is None or isinstance(title, str) else title
     moved: list[tuple[tuple, Match, dict[str, float], float, str, float]] = []
     for match in matches:
-        opening_title = title_of(match)
-        history = math.nan if opening_title is None else model.history_value(
-            opening_title, (g.goal for g in match.explanation.goal_scores))
+        history = math.nan if title is None else model.history_value(
+            title, (g.goal for g in match.explanation.goal_scores))
         values = match_features(match, kind_of(match), history)
         delta = model.delta(values)
         relevance = round(match.explanation.relevance + delta, 6)

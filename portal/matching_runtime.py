@@ -38,6 +38,7 @@ from store.profiles import ProfileCache, load_rules
 
 _KEY = "jobbro_matching"
 _TURNS_KEY = "jobbro_ranking_turns"
+_REPORT_KEY = "jobbro_rerank_report"
 _LOCK = threading.Lock()
 # A ranking waits at most this long for its turn, then goes ahead anyway (and says so in
 # the log): the turn orders the work, it must never fail a page.
@@ -157,16 +158,55 @@ def pending_changes() -> int:
 
 
 def rerank_report() -> dict | None:
-    """The last re-ranking training report (``python -m indexer rerank train``), or None."""
+    """The last re-ranking training report (``python -m indexer rerank train``), or None.
+
+    Parsed once per stored text and process (a ranking asks for it every time, and a model's
+    decision history grows with the job centre's decisions): the same dict is returned while
+    the stored text is unchanged, so callers must not change it.
+    """
     row = db.session.get(IndexerState, rerank.STATE_KEY)
     if row is None:
         return None
+    cached = current_app.extensions.get(_REPORT_KEY)
+    if cached is not None and cached.raw == row.value:
+        return cached.report
     try:
         report = json.loads(row.value)
     except ValueError:
         current_app.logger.warning("the stored re-ranking report is not JSON; ignored")
-        return None
-    return report if isinstance(report, dict) else None
+        report = None
+    report = report if isinstance(report, dict) else None
+    current_app.extensions[_REPORT_KEY] = _StoredReport(row.value, report)
+    return report
+
+
+@dataclass
+class _StoredReport:
+    """The stored report's text, its parsed dict, and its model once loaded (or why not)."""
+
+    raw: str
+    report: dict | None
+    model: rerank.RerankModel | ValueError | None = None
+
+
+def stored_model(report: dict) -> rerank.RerankModel:
+    """``RerankModel.from_dict(report["model"])``, loaded once per stored report and process.
+
+    Raises:
+        ValueError: the model cannot be loaded (another format, a malformed value, or a
+            feature outside the allowed list).
+    """
+    cached = current_app.extensions.get(_REPORT_KEY)
+    if cached is None or cached.report is not report:  # a report not read by rerank_report
+        return rerank.RerankModel.from_dict(report["model"])
+    if cached.model is None:
+        try:
+            cached.model = rerank.RerankModel.from_dict(report["model"])
+        except ValueError as err:  # ForbiddenFeature included
+            cached.model = err
+    if isinstance(cached.model, ValueError):
+        raise cached.model
+    return cached.model
 
 
 def scoring_name() -> str:
@@ -190,7 +230,7 @@ def learned_model(report: dict | None = None) -> rerank.RerankModel | None:
     if report.get("encoder") != scoring_name():
         return None
     try:
-        return rerank.RerankModel.from_dict(report["model"])
+        return stored_model(report)
     except ValueError as err:  # ForbiddenFeature included
         current_app.logger.error("stored re-ranking model refused (%s); hand-set weights rank", err)
         return None

@@ -19,7 +19,7 @@ from store.index_status import failures, indexer_status
 
 from ..access import admin_required
 from ..extensions import db
-from ..matching_runtime import learned_model, matching_service, rerank_report, scoring_name
+from ..matching_runtime import learned_model, matching_service, rerank_report, scoring_name, stored_model
 from . import bp
 
 
@@ -58,7 +58,7 @@ def relevance():
     weights = []
     if report and report.get("model"):
         try:
-            fitted = rerank.RerankModel.from_dict(report["model"])
+            fitted = stored_model(report)
         except ValueError:
             fitted = None
         if fitted is not None:

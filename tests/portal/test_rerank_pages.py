@@ -159,3 +159,20 @@ def test_the_admin_page_says_how_many_decided_pairs_the_model_remembers(app, cli
     assert "tidligere beslutninger om samme jobmål og titel" in html.split('data-testid="rerank-weights"')[1]
     chosen = html.split('data-testid="rerank-feature-set"')[1].split("</strong>")[0]
     assert chosen.endswith("<strong>med tidligere beslutninger")
+
+
+def test_the_stored_model_is_loaded_once_per_stored_report(app):
+    from portal.matching_runtime import learned_model
+
+    _store(app, _report(NEAR_MODEL, in_use=True))
+    with app.app_context():
+        first = learned_model()
+        assert first == NEAR_MODEL and learned_model() is first  # not parsed again per ranking
+    _store(app, _report(NEAR_MODEL, in_use=False))
+    with app.app_context():
+        assert learned_model() is None  # a new stored report is read again
+    forbidden = _report(NEAR_MODEL, in_use=True)
+    forbidden["model"]["features"] = ["relevance", "benefit_group"]
+    _store(app, forbidden)
+    with app.app_context():
+        assert learned_model() is None and learned_model() is None  # refused every time, not crashed
