@@ -296,11 +296,16 @@ def train(decisions: Sequence[Decision], *, now: datetime | None = None,
         report["reason"] = (f"Der er for få beslutninger at lære af ({len(decisions)}; der skal "
                             "både være godkendte og fravalgte).")
         return report
-    if any(n in HISTORY_FEATURES for n in names):
+    reads_history = any(n in HISTORY_FEATURES for n in names)
+    if reads_history:
         model = dataclasses.replace(model, history=history)
-        report["history_pairs"] = len(history.counts)
     learned = figures(test_set, lambda d: learned_value(model, d))
     report["figures"]["learned"] = learned
+    if reads_history:
+        # Measured with the training decisions' history, as the test decisions were ranked
+        # after them; kept with every decision's, as the next ranking comes after them all.
+        model = dataclasses.replace(model, history=with_history(decisions)[2])
+        report["history_pairs"] = len(model.history.counts)
     report["model"] = model.to_dict()
     hand = report["figures"]["hand"]
     if len(decisions) < min_decisions:

@@ -77,6 +77,24 @@ def test_decisions_that_follow_the_jobmaal_teach_the_model_its_history(app, vk):
     assert report["figures"]["learned"]["map"] > report["figures"]["hand"]["map"]
 
 
+def test_the_model_in_use_keeps_every_decision_in_its_history(app, vk):
+    """Measured with the training decisions' history only, the model is stored with all the
+    decisions' (the test part's too): the next ranking comes after every one of them."""
+    with app.app_context():
+        _follow_the_jobmaal(seed_decisions(vk.id, openings=10, citizens=24))
+        decisions = rerank_train.collect(db.session)
+        report = rerank_train.run(db.session, dry_run=True)
+    model = RerankModel.from_dict(report["model"])
+    stored = sum(a + r for a, r in model.history.counts.values())
+    counted = {}
+    for d in decisions:
+        for key in d.history_keys:
+            counted[key] = counted.get(key, 0) + 1
+    assert stored == sum(counted[k] for k in model.history.counts)
+    train_only = with_history(rerank_train.time_split(decisions)[0])[2]
+    assert stored > sum(a + r for a, r in train_only.counts.values())
+
+
 def test_without_a_pattern_in_the_jobmaal_the_history_is_left_out(app, vk):
     with app.app_context():
         seed_decisions(vk.id, prefer="goal")  # every jobmål is "Lager": no pair tells anything apart

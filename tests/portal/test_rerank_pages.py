@@ -156,6 +156,7 @@ def test_the_admin_page_says_how_many_decided_pairs_the_model_remembers(app, cli
     assert report["history_pairs"] == 4
     history = html.split('data-testid="rerank-history"')[1].split("</p>")[0]
     assert re.search(r"beslutninger om\s+4 par af jobmål og opslagstitel", history)
+    assert re.search(rf"talt over alle\s+{report['decisions']} beslutninger", history)
     assert "tidligere beslutninger om samme jobmål og titel" in html.split('data-testid="rerank-weights"')[1]
     chosen = html.split('data-testid="rerank-feature-set"')[1].split("</strong>")[0]
     assert chosen.endswith("<strong>med tidligere beslutninger")
