@@ -29,6 +29,7 @@ from matching.backends import MatchBackend
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.concept_channel import ConceptChannel, scoring_name, table_version
 from matching.concepts import ConceptTableError
+from matching.rerank import history_secret
 from matching.settings import (
     MatchingSettings, make_configured_backend, make_configured_concepts, make_configured_encoder,
 )
@@ -47,6 +48,20 @@ class Context:
     settings: MatchingSettings
     encoder: Encoder
     backend: MatchBackend
+    instance_path: str = ""
+
+    @functools.cached_property
+    def history_secret(self) -> bytes:
+        """The re-ranking's decision history key, from ``PSEUDONYM_KEY`` as the portal reads
+        it (:func:`store.settings.pseudonym_key`): only the re-ranking's commands need it.
+
+        Raises:
+            ConfigProblem: production without ``PSEUDONYM_KEY``.
+        """
+        try:
+            return history_secret(store_settings.pseudonym_key(self.instance_path))
+        except (store_settings.ConfigError, ValueError) as err:
+            raise ConfigProblem(str(err)) from err
 
     @functools.cached_property
     def concepts(self) -> ConceptChannel | None:
@@ -104,7 +119,7 @@ def configured_context() -> Iterator[Context]:
     engine = open_engine(shared.database_url, shared.sqlite_synchronous)
     session = session_factory(engine)()
     try:
-        yield Context(session, settings, encoder, backend)
+        yield Context(session, settings, encoder, backend, str(shared.instance_path))
     finally:
         session.close()
         engine.dispose()
@@ -180,7 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .rerank_train import Schedule, service_scorer
 
         retrain = Schedule(ctx.session, lambda: service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
-                           encoder_name=ctx.scoring)
+                           secret=ctx.history_secret, encoder_name=ctx.scoring)
         _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle,
                                           periodic=retrain)
     log.info("indexer stopped")
@@ -242,7 +257,8 @@ def cmd_rerank_train(args: argparse.Namespace) -> int:
 
     with configured_context() as ctx:
         report = run(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
-                     dry_run=args.dry_run, min_decisions=args.min_decisions, encoder_name=ctx.scoring)
+                     secret=ctx.history_secret, dry_run=args.dry_run, min_decisions=args.min_decisions,
+                     encoder_name=ctx.scoring)
     print(report["reason"], file=sys.stderr)
     print(json.dumps({key: value for key, value in report.items() if key != "model"}))
     return 0

@@ -39,8 +39,9 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return round(sum(known) / len(known), 4) if known else None
 
 
-def compare(decisions: Sequence[Decision], cuts: Sequence[float] = CUTS) -> dict:
+def compare(decisions: Sequence[Decision], cuts: Sequence[float] = CUTS, check: str = "compare") -> dict:
     """Per window and feature set, the test figures; the hand-set weights' beside them.
+    ``check``: the check the windows' decision histories carry (measured here, never stored).
 
     Returns:
         ``{"windows": [{"cut", "train", "test", "hand", "sets": {name: figures},
@@ -52,12 +53,12 @@ def compare(decisions: Sequence[Decision], cuts: Sequence[float] = CUTS) -> dict
     windows = []
     for cut in cuts:
         raw = ordered[:round(n * cut)]
-        train, test, _ = with_history(raw, ordered[round(n * cut):round(n * (cut + TEST_WINDOW))])
+        train, test, _ = with_history(raw, ordered[round(n * cut):round(n * (cut + TEST_WINDOW))], check=check)
         sets = {}
         for name, names in FEATURE_SETS.items():
             model = _fit(train, names)
             sets[name] = figures(test, lambda d, m=model: learned_value(m, d))
-        chosen_names, choice = choose_features(raw)
+        chosen_names, choice = choose_features(raw, check)
         chosen = _fit(train, chosen_names)
         windows.append({"cut": cut, "train": len(train), "test": len(test),
                         "hand": figures(test, hand_value), "sets": sets, "chosen": choice["chosen"],
@@ -78,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     del argv  # no options
     with configured_context() as ctx:
-        decisions = collect(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts))
+        decisions = collect(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
+                            secret=ctx.history_secret)
     report = compare(decisions)
     for name in report["mean_map"]:
         print(f"{name:>14}: mean MAP {report['mean_map'][name]}, mean AUC {report['mean_auc'][name]}",

@@ -52,7 +52,7 @@ from matching.ranking import BAND_ORDER, RELEVANCE_STEP
 from matching.relevance import similarity_band
 from matching.rerank import (
     ALLOWED_FEATURES, CHANNEL_FEATURES, FORMAT, HISTORY_FEATURES, MAX_ADJUSTMENT, STATE_KEY, DecisionHistory,
-    HistoryCounter, RerankModel, features, history_keys,
+    HistoryCounter, RerankModel, features, history_keys, key_check,
 )
 from store.database import upsert
 from store.embedding_store import DbEmbeddingCache
@@ -89,7 +89,7 @@ class Decision:
     features: dict[str, float]
     hand_score: float  # the hand-set score without the policy priority
     citizen_id: int = 0
-    history_keys: tuple[str, ...] = ()  # of the opening's title and the jobmål (rerank.history_keys)
+    history_keys: tuple[str, ...] = ()  # of the opening's title and the jobmål (rerank.history_keys, keyed)
 
     @property
     def label(self) -> int:
@@ -112,9 +112,11 @@ def gain_of(proposal: Proposal, interviewed: set[int], placed: set[tuple[int, in
     return 1
 
 
-def _facts(proposal: Proposal, scorer: Scorer | None) -> tuple[dict[str, float], float, tuple[str, ...]] | None:
+def _facts(proposal: Proposal, scorer: Scorer | None,
+           secret: bytes) -> tuple[dict[str, float], float, tuple[str, ...]] | None:
     """(features, hand-set score, history keys) of a decided pair: as stored with the decision,
-    else scored again by ``scorer``; the history keys of the jobmål the pair was scored with."""
+    else scored again by ``scorer``; the history keys (made with ``secret``) of the jobmål the
+    pair was scored with."""
     stored = proposal.explanation or {}
     kind = proposal.opening.kind
     if not ("relevance" in stored and "score" in stored):
@@ -124,15 +126,16 @@ def _facts(proposal: Proposal, scorer: Scorer | None) -> tuple[dict[str, float],
         stored["score"], stored["priority"] = match.score, match.priority
     goals = [g.get("goal") for g in stored.get("goal_scores") or () if isinstance(g, dict) and g.get("goal")]
     score = float(stored["score"]) - float(stored.get("priority") or 0.0)
-    return features(stored, kind), score, history_keys(proposal.opening.title, goals)
+    return features(stored, kind), score, history_keys(proposal.opening.title, goals, secret)
 
 
-def collect(session: Session, scorer: Scorer | None = None) -> list[Decision]:
+def collect(session: Session, scorer: Scorer | None = None, *, secret: bytes) -> list[Decision]:
     """Every decided proposal with its gain and facts, oldest decision first.
 
     Args:
         scorer: scores a pair stored without the ranking's facts (``None``: leave it out);
             returns None for a pair it cannot score (e.g. it now breaks a hard limit).
+        secret: the decision history's key (``rerank.history_secret`` of PSEUDONYM_KEY).
     """
     interviewed = set(session.scalars(sa.select(Interview.proposal_id)
                                       .where(Interview.status == "booked")))
@@ -143,7 +146,7 @@ def collect(session: Session, scorer: Scorer | None = None) -> list[Decision]:
     decisions = []
     for proposal in rows:
         gain = gain_of(proposal, interviewed, placed)
-        facts = None if gain is None else _facts(proposal, scorer)
+        facts = None if gain is None else _facts(proposal, scorer, secret)
         if facts is not None:
             values, score, keys = facts
             decisions.append(Decision(proposal.id, proposal.opening_id, proposal.decided_at,
@@ -151,10 +154,11 @@ def collect(session: Session, scorer: Scorer | None = None) -> list[Decision]:
     return decisions
 
 
-def with_history(train_set: Sequence[Decision], test_set: Sequence[Decision] = ()
+def with_history(train_set: Sequence[Decision], test_set: Sequence[Decision] = (), *, check: str
                  ) -> tuple[list[Decision], list[Decision], DecisionHistory]:
     """The decisions with their ``goal_history``, and the history a model trained on
-    ``train_set`` keeps.
+    ``train_set`` keeps (``check``: ``rerank.key_check`` of the key the decisions' history keys
+    were made with).
 
     A training decision's value is read from the training decisions before it (oldest first,
     ``HistoryCounter``): never from itself or a later one. A test decision's is read from all
@@ -166,7 +170,7 @@ def with_history(train_set: Sequence[Decision], test_set: Sequence[Decision] = (
     for d in ordered:
         trained.append(dataclasses.replace(d, features={**d.features, "goal_history": counter.value(d.history_keys)}))
         counter.add(d.history_keys, d.label, d.citizen_id)
-    history = counter.history()
+    history = counter.history(check)
     tested = [dataclasses.replace(d, features={**d.features, "goal_history": history.value(d.history_keys)})
               for d in test_set]
     return trained, tested, history
@@ -239,7 +243,7 @@ def _fit(decisions: Sequence[Decision], names: Sequence[str]) -> RerankModel:
                            [GAIN_WEIGHTS[d.gain] for d in decisions], names=names)
 
 
-def choose_features(train_set: Sequence[Decision]) -> tuple[tuple[str, ...], dict]:
+def choose_features(train_set: Sequence[Decision], check: str) -> tuple[tuple[str, ...], dict]:
     """The feature set to fit on, chosen on the training decisions alone (never the test).
 
     Each set of ``FEATURE_SETS`` is fitted on the older 80% of ``train_set`` and measured on
@@ -250,7 +254,7 @@ def choose_features(train_set: Sequence[Decision]) -> tuple[tuple[str, ...], dic
     Returns:
         (feature names, {"chosen": the set's Danish name, "validation": figures per set}).
     """
-    inner, validation, _ = with_history(*time_split(train_set))  # validation reads the inner part's history only
+    inner, validation, _ = with_history(*time_split(train_set), check=check)  # validation reads the inner part's history only
     names = list(FEATURE_SETS)
     measured: dict[str, dict | None] = {}
     for name in names:
@@ -268,9 +272,11 @@ def choose_features(train_set: Sequence[Decision]) -> tuple[tuple[str, ...], dic
                                   "validation_decisions": len(validation)}
 
 
-def train(decisions: Sequence[Decision], *, now: datetime | None = None,
+def train(decisions: Sequence[Decision], *, check: str, now: datetime | None = None,
           min_decisions: int = MIN_DECISIONS) -> dict:
     """Fit on the older decisions, compare with the hand-set weights on the latest.
+
+    ``check``: ``rerank.key_check`` of the key the decisions' history keys were made with.
 
     Returns:
         The report stored under ``STATE_KEY``: counts, dates, ``feature_set`` (which facts
@@ -288,8 +294,8 @@ def train(decisions: Sequence[Decision], *, now: datetime | None = None,
         "figures": {"hand": figures(test_set, hand_value) if test_set else None, "learned": None},
         "in_use": False, "model": None,
     }
-    names, report["feature_set"] = choose_features(train_set)
-    train_set, test_set, history = with_history(train_set, test_set)
+    names, report["feature_set"] = choose_features(train_set, check)
+    train_set, test_set, history = with_history(train_set, test_set, check=check)
     try:
         model = _fit(train_set, names)
     except ValueError:
@@ -304,7 +310,7 @@ def train(decisions: Sequence[Decision], *, now: datetime | None = None,
     if reads_history:
         # Measured with the training decisions' history, as the test decisions were ranked
         # after them; kept with every decision's, as the next ranking comes after them all.
-        model = dataclasses.replace(model, history=with_history(decisions)[2])
+        model = dataclasses.replace(model, history=with_history(decisions, check=check)[2])
         report["history_pairs"] = len(model.history.counts)
     report["model"] = model.to_dict()
     hand = report["figures"]["hand"]
@@ -330,10 +336,11 @@ def store_report(session: Session, report: dict) -> None:
     session.commit()
 
 
-def last_trained(session: Session, encoder_name: str | None = None) -> datetime | None:
+def last_trained(session: Session, encoder_name: str | None = None, check: str | None = None) -> datetime | None:
     """When the stored model was last trained (None: never, its model is of another
-    ``rerank.FORMAT``, or it was trained on another encoder's scores than ``encoder_name``,
-    both of which the portal refuses: then it is due for training at once)."""
+    ``rerank.FORMAT``, it was trained on another encoder's scores than ``encoder_name``, or its
+    decision history was counted under another key than the one ``check`` is of, all of which
+    the portal refuses: then it is due for training at once)."""
     row = session.get(IndexerState, STATE_KEY)
     if row is None:
         return None
@@ -344,21 +351,28 @@ def last_trained(session: Session, encoder_name: str | None = None) -> datetime 
             return None
         if encoder_name is not None and report.get("encoder") != encoder_name:
             return None
+        history = model.get("history") if isinstance(model, dict) else None
+        if check is not None and isinstance(history, dict) and history.get("check") != check:
+            return None
         return datetime.fromisoformat(report["trained_at"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def run(session: Session, scorer: Scorer | None = None, *, dry_run: bool = False,
+def run(session: Session, scorer: Scorer | None = None, *, secret: bytes, dry_run: bool = False,
         min_decisions: int = MIN_DECISIONS, now: datetime | None = None,
         encoder_name: str | None = None) -> dict:
     """Collect, train, evaluate and (unless ``dry_run``) store; returns the report.
+
+    ``secret``: the decision history's key (``rerank.history_secret`` of PSEUDONYM_KEY; the
+    portal reads the history with its own, so both must hold the same PSEUDONYM_KEY).
 
     ``encoder_name``: the encoder whose scores the features are (stored as ``encoder``; the
     portal uses the model only with the same encoder, since relevance and the dense channel
     change scale with it).
     """
-    report = train(collect(session, scorer), min_decisions=min_decisions, now=now)
+    report = train(collect(session, scorer, secret=secret), check=key_check(secret),
+                   min_decisions=min_decisions, now=now)
     report["encoder"] = encoder_name
     if not dry_run:
         store_report(session, report)
@@ -427,15 +441,16 @@ def erased_since(session: Session, when: datetime) -> bool:
 class Schedule:
     """Retrain once a day from the worker loop (``OutboxWorker.run(periodic=...)``).
 
-    Due when the stored model is older than ``every`` (or there is none), or a citizen was
-    erased since it was trained (:func:`erased_since`); a failed run is logged and tried again
-    after ``retry``. Never raises into the worker.
+    Due when the stored model is older than ``every`` (or there is none, or the portal would
+    refuse it: :func:`last_trained`), or a citizen was erased since it was trained
+    (:func:`erased_since`); a failed run is logged and tried again after ``retry``. Never
+    raises into the worker. ``secret``: the decision history's key (:func:`run`).
     """
 
-    def __init__(self, session: Session, scorer_factory: Callable[[], Scorer], *,
+    def __init__(self, session: Session, scorer_factory: Callable[[], Scorer], *, secret: bytes,
                  every: timedelta = timedelta(days=1), retry: timedelta = timedelta(hours=1),
                  clock: Callable[[], datetime] = utcnow, encoder_name: str | None = None) -> None:
-        self.session, self.scorer_factory = session, scorer_factory
+        self.session, self.scorer_factory, self.secret = session, scorer_factory, secret
         self.every, self.retry, self.clock = every, retry, clock
         self.encoder_name = encoder_name
         self._not_before: datetime | None = None
@@ -444,14 +459,15 @@ class Schedule:
         now = self.clock()
         if self._not_before is not None and now < self._not_before:
             return False
-        last = last_trained(self.session, self.encoder_name)
+        last = last_trained(self.session, self.encoder_name, key_check(self.secret))
         return last is None or now - last >= self.every or erased_since(self.session, last)
 
     def __call__(self) -> None:
         if not self.due():
             return
         try:
-            run(self.session, self.scorer_factory(), now=self.clock(), encoder_name=self.encoder_name)
+            run(self.session, self.scorer_factory(), secret=self.secret, now=self.clock(),
+                encoder_name=self.encoder_name)
         except Exception:  # noqa: BLE001 - the worker's indexing must go on
             self.session.rollback()
             log.exception("re-ranking training failed; retrying in %s", self.retry)

@@ -14,8 +14,11 @@ raises :class:`ForbiddenFeature`.
 
 One fact is learned from the decisions themselves: ``goal_history``, how earlier decisions on the
 same jobmål for an opening of the same occupation went (:class:`DecisionHistory`, kept with the
-model as counts under hashes of the two texts, only for texts decided for at least
-``HISTORY_MIN_CITIZENS`` citizens). It is how the consultants' Danish judgements of which jobmål
+model as counts under keyed hashes of the two texts, only for texts decided for at least
+``HISTORY_MIN_CITIZENS`` citizens). The hash is keyed with a secret derived from the
+installation's ``PSEUDONYM_KEY`` (:func:`history_secret`), which is never stored, so a model
+read from the database tells nothing about which texts were decided, not even to someone who
+guesses them. It is how the consultants' Danish judgements of which jobmål
 fit which titles reach the ranking, where the encoder and the concept table know Danish least.
 
 The learned relevance is a linear map of the model's log-odds onto the relevance scale of
@@ -29,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import hmac
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -48,8 +52,9 @@ STATE_KEY = "rerank_model"
 # another format is not used (it is retrained). 2: the best jobmål's dense and lexical
 # channels (best_goal_dense, best_goal_lexical); an unknown fact counts as the mean. 3: its
 # concept similarity with the opening's title (best_goal_concept, matching.concept_channel). 4:
-# earlier decisions on the same jobmål and title (goal_history, DecisionHistory).
-FORMAT = 4
+# earlier decisions on the same jobmål and title (goal_history, DecisionHistory). 5: its keys
+# are keyed hashes (history_secret), with the key's check stored beside them.
+FORMAT = 5
 # The learned adjustment of a pair's relevance never exceeds this (either way).
 MAX_ADJUSTMENT = 0.15
 # How far proximity has dropped at this many km (the hand-set weights' distance scale).
@@ -126,10 +131,30 @@ def _channel(goal: Mapping, name: str) -> float:
     return math.nan if value is None else _number(value, math.nan)
 
 
-def history_keys(title: str, goals: Iterable[str]) -> tuple[str, ...]:
-    """The history keys of an opening's title and a citizen's jobmål: a hash of the occupation the
-    title names (``occupation_title``) and each jobmål, case and spacing aside (never the texts)."""
-    return _keys(_occupation(title), goals)
+def history_secret(key: str | bytes) -> bytes:
+    """The secret history keys are made with, derived from the installation's ``PSEUDONYM_KEY``
+    (a key of its own, so the pseudonym key itself serves one purpose only). Never stored.
+
+    Raises:
+        ValueError: an empty key.
+    """
+    key = key.encode() if isinstance(key, str) else bytes(key)
+    if not key:
+        raise ValueError("the decision history needs a non-empty key (PSEUDONYM_KEY)")
+    return hmac.new(key, b"jobbro decision history", hashlib.sha256).digest()
+
+
+def key_check(secret: bytes) -> str:
+    """A short check of ``secret``, stored with a history: tells whether a process holds the key
+    the history was counted under, without telling the key."""
+    return hmac.new(secret, b"check", hashlib.sha256).hexdigest()[:16]
+
+
+def history_keys(title: str, goals: Iterable[str], secret: bytes) -> tuple[str, ...]:
+    """The history keys of an opening's title and a citizen's jobmål: a keyed hash
+    (HMAC-SHA256 with ``secret``, :func:`history_secret`) of the occupation the title names
+    (``occupation_title``) and each jobmål, case and spacing aside (never the texts)."""
+    return _keys(_occupation(title), goals, secret)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -138,32 +163,36 @@ def _occupation(title: str) -> str:
     return " ".join(occupation_title(title).casefold().split())
 
 
-def _keys(occupation: str, goals: Iterable[str]) -> tuple[str, ...]:
+def _keys(occupation: str, goals: Iterable[str], secret: bytes) -> tuple[str, ...]:
     keys = []
     for goal in goals:
         text = " ".join(str(goal).casefold().split())
         if text:
-            keys.append(hashlib.sha256(f"{occupation}\x1f{text}".encode()).hexdigest()[:24])
+            keys.append(hmac.new(secret, f"{occupation}\x1f{text}".encode(), hashlib.sha256).hexdigest()[:24])
     return tuple(dict.fromkeys(keys))
 
 
 @dataclass(frozen=True)
 class DecisionHistory:
     """How decisions on (occupation of the title, jobmål) pairs went: approved and rejected
-    counts per :func:`history_keys` key, and the approval share of all decisions (``prior``).
+    counts per :func:`history_keys` key, the approval share of all decisions (``prior``), and
+    the :func:`key_check` of the secret the keys were made with (``check``).
 
     :meth:`value` of a pair is the best of its jobmål's smoothed approval share less the prior:
     positive when such pairs were approved more often than pairs in general, NaN (unknown, so
     it moves nothing) when none of its jobmål has a history.
 
     Raises:
-        ValueError: a prior outside [0, 1] or a malformed count.
+        ValueError: a prior outside [0, 1], a malformed count or an empty check.
     """
 
     prior: float
     counts: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    check: str = ""
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.check, str) and self.check):
+            raise ValueError("a decision history needs the check of the key it was counted under")
         prior = self.prior
         if isinstance(prior, bool) or not isinstance(prior, (int, float)) or not 0.0 <= prior <= 1.0:
             raise ValueError("the prior must be a number within [0, 1]")
@@ -180,8 +209,13 @@ class DecisionHistory:
     def value(self, keys: Iterable[str]) -> float:
         return _history_value(self.counts.get, keys, self.prior)
 
+    def readable_with(self, secret: bytes) -> bool:
+        """Whether its keys were made with ``secret`` (else no pair would ever be found)."""
+        return hmac.compare_digest(self.check, key_check(secret))
+
     def to_dict(self) -> dict:
-        return {"prior": self.prior, "counts": {k: list(v) for k, v in sorted(self.counts.items())}}
+        return {"prior": self.prior, "counts": {k: list(v) for k, v in sorted(self.counts.items())},
+                "check": self.check}
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "DecisionHistory":
@@ -192,7 +226,7 @@ class DecisionHistory:
         """
         if not isinstance(data, Mapping) or not isinstance(data.get("counts"), Mapping):
             raise ValueError("malformed decision history")
-        return cls(data.get("prior"), dict(data["counts"]))
+        return cls(data.get("prior"), dict(data["counts"]), data.get("check"))
 
 
 def _history_value(counts: Callable[[str], tuple[int, int] | None], keys: Iterable[str], prior: float) -> float:
@@ -238,9 +272,11 @@ class HistoryCounter:
             self._counts[key][0 if label else 1] += 1
             self._citizens[key].add(citizen)
 
-    def history(self) -> DecisionHistory:
-        """The counts so far, of the pairs decided for enough citizens."""
-        return DecisionHistory(self.prior, {k: found for k in self._counts if (found := self._get(k)) is not None})
+    def history(self, check: str) -> DecisionHistory:
+        """The counts so far, of the pairs decided for enough citizens; ``check``: the
+        :func:`key_check` of the secret the added keys were made with."""
+        return DecisionHistory(self.prior, {k: found for k in self._counts if (found := self._get(k)) is not None},
+                               check)
 
 
 def features(explanation: Mapping, kind: str, history: float = math.nan) -> dict[str, float]:
@@ -403,9 +439,17 @@ class RerankModel:
             else getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "history"},
             "history": None if self.history is None else self.history.to_dict()}
 
-    def history_value(self, title: str, goals: Iterable[str]) -> float:
-        """``goal_history`` of a pair (NaN when the model keeps no history or the pair has none)."""
-        return math.nan if self.history is None else self.history.value(history_keys(title, goals))
+    def history_value(self, title: str, goals: Iterable[str], secret: bytes) -> float:
+        """``goal_history`` of a pair (NaN when the model keeps no history or the pair has none).
+
+        Raises:
+            ValueError: the history was counted under another key than ``secret``.
+        """
+        if self.history is None:
+            return math.nan
+        if not self.history.readable_with(secret):
+            raise ValueError("the decision history was counted under another key (PSEUDONYM_KEY changed)")
+        return self.history.value(history_keys(title, goals, secret))
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "RerankModel":
@@ -486,7 +530,8 @@ class LearnedMatch(Match):
 
 
 def apply(matches: Iterable[Match], model: RerankModel,
-          kind: str | Callable[[Match], str], k: int | None = None, title: str | None = None) -> list[Match]:
+          kind: str | Callable[[Match], str], k: int | None = None, title: str | None = None,
+          secret: bytes | None = None) -> list[Match]:
     """The matches with the learned adjustment, in the ranking's order (``sort_key``).
 
     Each pair's relevance (and so its band) and score move by the model's adjustment; the
@@ -500,12 +545,18 @@ def apply(matches: Iterable[Match], model: RerankModel,
             ones get their adjustment's shares worked out (what the page shows).
         title: the opening's title (``goal_history`` is read from it and each match's jobmål;
             None: not read).
+        secret: the history's key (:func:`history_secret`); needed with ``title``.
+
+    Raises:
+        ValueError: a ``title`` without ``secret``, or a history counted under another key.
     """
+    if title is not None and secret is None:
+        raise ValueError("reading the decision history needs its secret")
     kind_of = (lambda m: kind) if isinstance(kind, str) else kind
     moved: list[tuple[tuple, Match, dict[str, float], float, str, float]] = []
     for match in matches:
         history = math.nan if title is None else model.history_value(
-            title, (g.goal for g in match.explanation.goal_scores))
+            title, (g.goal for g in match.explanation.goal_scores), secret)
         values = match_features(match, kind_of(match), history)
         delta = model.delta(values)
         relevance = round(match.explanation.relevance + delta, 6)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from store import settings as shared
 from store.database import engine_options, normalise_url
-from store.settings import ConfigError
+from store.settings import ConfigError, instance_secret
 
 __all__ = ["ConfigError", "defaults", "finalise", "from_environment", "parse_bool"]
 
@@ -177,7 +175,7 @@ def finalise(config: dict, instance_path: str) -> None:
             continue
         if production:
             raise ConfigError(f"{key} must be set in the environment when JOBBRO_ENV=production")
-        config[key] = _instance_secret(instance_path, key.lower())
+        config[key] = instance_secret(instance_path, key.lower())
     config["SQLALCHEMY_DATABASE_URI"] = normalise_url(config["DATABASE_URL"])
     # The same engine options as the indexer's (store.database), plus any from test_config.
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(config["SQLALCHEMY_DATABASE_URI"]),
@@ -273,15 +271,3 @@ def _check_savings(config: dict) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:  # refuses nan
         raise ConfigError(f"SAVINGS_DEADWEIGHT must be a share between 0 and 1 (e.g. 0.8), not {value!r}")
     config["SAVINGS_DEADWEIGHT"] = float(value)
-
-
-def _instance_secret(instance_path: str, name: str) -> str:
-    """Read or create a random secret in the instance folder (local development only)."""
-    path = Path(instance_path) / name
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    path.write_text(value)
-    path.chmod(0o600)
-    return value

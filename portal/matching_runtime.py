@@ -216,13 +216,26 @@ def scoring_name() -> str:
     return concept_channel.scoring_name(runtime.encoder.name, runtime.concepts)
 
 
+def history_secret() -> bytes:
+    """The key the learned model's decision history is read with (``PSEUDONYM_KEY``'s,
+    ``rerank.history_secret``); the indexer counts it with the same."""
+    return rerank.history_secret(current_app.config["PSEUDONYM_KEY"])
+
+
+def history_readable(model: rerank.RerankModel) -> bool:
+    """Whether this portal holds the key ``model``'s decision history was counted under (a
+    model without one needs no key)."""
+    return model.history is None or model.history.readable_with(history_secret())
+
+
 def learned_model(report: dict | None = None) -> rerank.RerankModel | None:
     """The learned re-ranking model when the training decided to use it, else None.
 
     A model that cannot be loaded (another format, or a feature outside the allowed list)
     is logged and not used: the hand-set weights rank. Nor is a model trained on another
-    encoder's scores (relevance and the dense channel change scale with the encoder): the
-    indexer worker retrains it at once.
+    encoder's scores (relevance and the dense channel change scale with the encoder), or one
+    whose decision history was counted under another ``PSEUDONYM_KEY``: the indexer worker
+    retrains it at once.
     """
     report = rerank_report() if report is None else report
     if not report or not report.get("in_use") or not report.get("model"):
@@ -230,10 +243,15 @@ def learned_model(report: dict | None = None) -> rerank.RerankModel | None:
     if report.get("encoder") != scoring_name():
         return None
     try:
-        return stored_model(report)
+        model = stored_model(report)
     except ValueError as err:  # ForbiddenFeature included
         current_app.logger.error("stored re-ranking model refused (%s); hand-set weights rank", err)
         return None
+    if not history_readable(model):
+        current_app.logger.warning("the re-ranking model's decision history was counted under another "
+                                   "PSEUDONYM_KEY; hand-set weights rank until the indexer retrains it")
+        return None
+    return model
 
 
 def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs) -> MatchResult:
@@ -250,4 +268,4 @@ def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs)
         return service.rank_candidates(opening, k, filters, **kwargs)
     result = service.rank_candidates(opening, max(k, service.pool_size), filters, **kwargs)
     return dataclasses.replace(result, matches=tuple(rerank.apply(result.matches, model, opening.kind, k,
-                                                                  title=opening.title)))
+                                                                  title=opening.title, secret=history_secret())))

@@ -24,11 +24,15 @@ UPLOAD_FOLDER              ``<instance>/uploads``
 SQLITE_SYNCHRONOUS         ``full`` (sync at every commit; ``normal``: at checkpoints, about
                            once a second; see :func:`store.database.install_sqlite_pragmas`)
 ========================== ==================================================================
+
+``PSEUDONYM_KEY`` is shared too, but as a secret it is read only where needed
+(:func:`pseudonym_key`): the environment, else (not in production) ``<instance>/pseudonym_key``.
 """
 from __future__ import annotations
 
 import math
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +123,33 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     return found
+
+
+def instance_secret(instance_path: str | Path, name: str) -> str:
+    """Read or create a random secret in the instance folder (local development only)."""
+    path = Path(instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def pseudonym_key(instance_path: str | Path, environ: Mapping[str, str] | None = None) -> str:
+    """``PSEUDONYM_KEY``, the portal's (:mod:`portal.config`): the environment's, else in
+    development the instance folder's ``pseudonym_key`` (created once, as the portal does).
+
+    Raises:
+        ConfigError: with ``JOBBRO_ENV=production`` and no key in the environment.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("PSEUDONYM_KEY"):
+        return environ["PSEUDONYM_KEY"]
+    if environ.get("JOBBRO_ENV") == "production":
+        raise ConfigError("PSEUDONYM_KEY must be set in the environment when JOBBRO_ENV=production")
+    return instance_secret(instance_path, "pseudonym_key")
 
 
 @dataclass(frozen=True)

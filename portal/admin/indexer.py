@@ -19,7 +19,9 @@ from store.index_status import failures, indexer_status
 
 from ..access import admin_required
 from ..extensions import db
-from ..matching_runtime import learned_model, matching_service, rerank_report, scoring_name, stored_model
+from ..matching_runtime import (
+    history_readable, learned_model, matching_service, rerank_report, scoring_name, stored_model,
+)
 from . import bp
 
 
@@ -55,14 +57,16 @@ def relevance():
         except ValueError:
             trained_at = None
     model = learned_model(report) if report else None
-    weights = []
+    weights, history_ok = [], True
     if report and report.get("model"):
         try:
             fitted = stored_model(report)
         except ValueError:
             fitted = None
         if fitted is not None:
+            history_ok = history_readable(fitted)
             weights = sorted(((rerank.FEATURE_LABELS[n], c) for n, c in zip(fitted.features, fitted.coef)),
                              key=lambda item: -abs(item[1]))
     return render_template("admin/relevance.html", report=report, trained_at=trained_at,
-                           in_use=model is not None, weights=weights, current_encoder=scoring_name())
+                           in_use=model is not None, weights=weights, current_encoder=scoring_name(),
+                           history_ok=history_ok)

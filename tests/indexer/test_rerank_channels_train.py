@@ -11,7 +11,7 @@ from indexer import rerank_train
 from matching.rerank import CHANNEL_FEATURES, RerankModel
 from portal.extensions import db
 from store.models import Proposal
-from tests.portal.rerank_fixtures import seed_decisions
+from tests.portal.rerank_fixtures import seed_decisions, train_secret
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def _follow_the_lexical_channel(ids: list[int], seed: int = 5) -> None:
 def test_channels_the_decisions_follow_are_chosen_and_beat_the_hand_set_weights(app, vk):
     with app.app_context():
         _follow_the_lexical_channel(seed_decisions(vk.id, openings=12, citizens=25))
-        report = rerank_train.run(db.session, dry_run=True)
+        report = rerank_train.run(db.session, secret=train_secret(), dry_run=True)
     assert report["feature_set"]["chosen"] == "med kanaler"
     validation = report["feature_set"]["validation"]
     assert validation["med kanaler"]["map"] > validation["uden kanaler"]["map"]
@@ -54,14 +54,14 @@ def test_channels_the_decisions_follow_are_chosen_and_beat_the_hand_set_weights(
 def test_explanations_stored_without_the_channels_train_a_model_without_them(app, vk):
     with app.app_context():
         seed_decisions(vk.id, prefer="goal")  # stored the old way: no dense, no lexical
-        report = rerank_train.run(db.session, dry_run=True)
+        report = rerank_train.run(db.session, secret=train_secret(), dry_run=True)
     assert report["feature_set"]["chosen"] == "uden kanaler"
     assert not set(CHANNEL_FEATURES) & set(RerankModel.from_dict(report["model"]).features)
     assert report["in_use"] is True  # the rest of the facts still learn the planted preference
 
 
 def test_too_few_training_decisions_to_choose_keep_the_plain_set():
-    names, choice = rerank_train.choose_features([])
+    names, choice = rerank_train.choose_features([], "check")
     assert choice["chosen"] == "uden kanaler" and names == rerank_train.FEATURE_SETS["uden kanaler"]
     assert not set(CHANNEL_FEATURES) & set(names)
 
@@ -71,7 +71,7 @@ def test_the_comparison_measures_every_feature_set_on_each_time_window(app, vk):
 
     with app.app_context():
         _follow_the_lexical_channel(seed_decisions(vk.id, openings=12, citizens=25))
-        report = compare(rerank_train.collect(db.session), cuts=(0.6, 0.8))
+        report = compare(rerank_train.collect(db.session, secret=train_secret()), cuts=(0.6, 0.8))
     assert [w["cut"] for w in report["windows"]] == [0.6, 0.8]
     last = report["windows"][-1]
     assert (last["train"], last["test"]) == (240, 60)  # the trainer's own split
@@ -91,15 +91,15 @@ def test_a_stored_model_of_the_old_format_is_retrained_by_the_restarted_worker_a
     now = [datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)]
     with app.app_context():
         seed_decisions(vk.id, prefer="goal")
-        schedule = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0])
+        schedule = rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0])
         schedule()
         stored = json.loads(db.session.get(IndexerState, STATE_KEY).value)
         assert stored["model"]["format"] == FORMAT and not schedule.due()
         stored["model"]["format"] = FORMAT - 1  # what the trainer stored before the channels
         rerank_train.store_report(db.session, stored)
         now[0] += timedelta(minutes=5)
-        assert rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0]).due()
-        upgraded = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0])  # the restarted worker
+        assert rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0]).due()
+        upgraded = rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0])  # the restarted worker
         upgraded()
         again = json.loads(db.session.get(IndexerState, STATE_KEY).value)
     assert again["model"]["format"] == FORMAT and again["trained_at"] > stored["trained_at"]

@@ -10,7 +10,7 @@ from indexer import rerank_train
 from matching.rerank import FEATURE_LABELS, STATE_KEY, RerankModel
 from portal.extensions import db
 from store.models import IndexerState, Interview, Proposal
-from tests.portal.rerank_fixtures import seed_decisions
+from tests.portal.rerank_fixtures import seed_decisions, train_secret
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def vk(make_user):
 def test_the_time_split_never_tests_on_a_decision_older_than_a_training_one(app, vk):
     with app.app_context():
         seed_decisions(vk.id, openings=5, citizens=8)
-        train, test = rerank_train.time_split(rerank_train.collect(db.session))
+        train, test = rerank_train.time_split(rerank_train.collect(db.session, secret=train_secret()))
     assert len(test) == 8 and len(train) == 32
     assert max(d.decided_at for d in train) <= min(d.decided_at for d in test)
 
@@ -29,7 +29,7 @@ def test_the_time_split_never_tests_on_a_decision_older_than_a_training_one(app,
 def test_training_recovers_the_planted_preference_and_uses_the_model(app, vk):
     with app.app_context():
         seed_decisions(vk.id, prefer="goal")
-        report = rerank_train.run(db.session)
+        report = rerank_train.run(db.session, secret=train_secret())
         stored = json.loads(db.session.get(IndexerState, STATE_KEY).value)
     assert report["decisions"] == 240 and stored["in_use"] is True
     model = RerankModel.from_dict(stored["model"])
@@ -44,7 +44,7 @@ def test_training_recovers_the_planted_preference_and_uses_the_model(app, vk):
 def test_a_model_that_does_not_beat_the_hand_set_weights_is_not_used(app, vk):
     with app.app_context():
         seed_decisions(vk.id, prefer="hand")  # the hand-set order is already perfect
-        report = rerank_train.run(db.session)
+        report = rerank_train.run(db.session, secret=train_secret())
     assert report["figures"]["hand"]["map"] == 1.0
     assert report["in_use"] is False and report["model"] is not None
     assert "slog ikke" in report["reason"]
@@ -53,7 +53,7 @@ def test_a_model_that_does_not_beat_the_hand_set_weights_is_not_used(app, vk):
 def test_too_few_decisions_keep_the_hand_set_weights(app, vk):
     with app.app_context():
         seed_decisions(vk.id, openings=6, citizens=20, prefer="goal")  # 120 < 200
-        report = rerank_train.run(db.session, dry_run=True)
+        report = rerank_train.run(db.session, secret=train_secret(), dry_run=True)
         assert db.session.get(IndexerState, STATE_KEY) is None  # a dry run stores nothing
     assert report["decisions"] == 120 and report["in_use"] is False
     assert "For få beslutninger" in report["reason"]
@@ -70,7 +70,7 @@ def test_labels_follow_the_company_answer_and_the_interview(app, vk):
         db.session.add(Interview(proposal_id=rows[2].id, starts_at=rows[2].decided_at, offered_by="company",
                                  status="booked", uid="x@test"))
         db.session.commit()
-        gains = {d.proposal_id: d.gain for d in rerank_train.collect(db.session)}
+        gains = {d.proposal_id: d.gain for d in rerank_train.collect(db.session, secret=train_secret())}
     assert [gains[i] for i in ids] == [0, 3, 2, 1]
 
 
@@ -99,7 +99,7 @@ def test_the_worker_schedule_trains_daily_and_survives_a_failure(app, vk):
     now = [datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)]
     with app.app_context():
         seed_decisions(vk.id, openings=2, citizens=5)
-        schedule = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0])
+        schedule = rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0])
         schedule()  # nothing stored yet: trains now (stores the report)
         first = json.loads(db.session.get(IndexerState, STATE_KEY).value)["trained_at"]
         now[0] += timedelta(hours=23)
@@ -110,7 +110,7 @@ def test_the_worker_schedule_trains_daily_and_survives_a_failure(app, vk):
         def broken():
             raise RuntimeError("database gone")
 
-        failing = rerank_train.Schedule(db.session, broken, clock=lambda: now[0])
+        failing = rerank_train.Schedule(db.session, broken, secret=train_secret(), clock=lambda: now[0])
         failing()  # logged, not raised; retried after an hour
         assert not failing.due()
         now[0] += timedelta(hours=1)
@@ -124,12 +124,12 @@ def test_a_model_of_another_encoder_is_due_for_training_at_once(app, vk):
     now = [datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)]
     with app.app_context():
         seed_decisions(vk.id, openings=2, citizens=5)
-        old = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0], encoder_name="e5-small-v1")
+        old = rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0], encoder_name="e5-small-v1")
         old()
         assert json.loads(db.session.get(IndexerState, STATE_KEY).value)["encoder"] == "e5-small-v1"
         now[0] += timedelta(minutes=5)
         assert not old.due()
-        new = rerank_train.Schedule(db.session, lambda: None, clock=lambda: now[0], encoder_name="e5-small-v2")
+        new = rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0], encoder_name="e5-small-v2")
         assert new.due()  # the stored model's scores are another encoder's
         new()
         assert json.loads(db.session.get(IndexerState, STATE_KEY).value)["encoder"] == "e5-small-v2"
@@ -196,7 +196,7 @@ def test_scoring_for_training_never_holds_the_write_lock(app, vk, seed):
                                     explanation={}, decided_by_id=vk.id, decided_at=first.decided_at))
         db.session.commit()
         scorer = rerank_train.service_scorer(db.session, Probing(64), MemoryBackend())
-        decisions = rerank_train.collect(db.session, scorer)
+        decisions = rerank_train.collect(db.session, scorer, secret=train_secret())
         db.session.rollback()
     assert len(decisions) == 18 and len(probes) >= 3  # three pairs scored again, texts encoded
     assert all(probes), probes

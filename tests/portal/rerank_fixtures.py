@@ -59,3 +59,11 @@ def seed_decisions(vk_id: int, *, openings: int = 12, citizens: int = 20, seed: 
     db.session.add_all(proposals)
     db.session.commit()
     return [p.id for p in sorted(proposals, key=lambda p: p.decided_at)]
+
+
+def train_secret() -> bytes:
+    """The portal's decision-history key (call inside an app context): the one the indexer
+    trains with when both read the same ``PSEUDONYM_KEY``."""
+    from portal.matching_runtime import history_secret
+
+    return history_secret()

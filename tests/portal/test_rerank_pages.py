@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.matching_runtime import scoring_name
 from portal.i18n import format_date
 from store.models import IndexerState
-from tests.portal.rerank_fixtures import seed_decisions
+from tests.portal.rerank_fixtures import seed_decisions, train_secret
 from tests.portal.test_candidates import _names_in_order, world  # noqa: F401 - the fixture
 
 # Favours short commutes: Anna (same postcode as the opening) gains.
@@ -74,7 +74,7 @@ def test_the_admin_page_shows_the_model_its_date_and_figures(app, client, auth, 
     assert "/admin/indexer/relevans" in client.get("/admin/indexer").get_data(as_text=True)
     with app.app_context():
         seed_decisions(vk.id, prefer="goal")
-        report = rerank_train.run(db.session, encoder_name=scoring_name())
+        report = rerank_train.run(db.session, secret=train_secret(), encoder_name=scoring_name())
     html = client.get("/admin/indexer/relevans").get_data(as_text=True)
     assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', html)
     assert f'data-testid="rerank-trained-at">{format_date(report["trained_at"])}<' in html
@@ -150,7 +150,7 @@ def test_the_admin_page_says_how_many_decided_pairs_the_model_remembers(app, cli
     vk = make_user("consultant", email="vk@jobcenter.dk")
     with app.app_context():
         _follow_the_jobmaal(seed_decisions(vk.id, openings=10, citizens=24))
-        report = rerank_train.run(db.session, encoder_name=scoring_name())
+        report = rerank_train.run(db.session, secret=train_secret(), encoder_name=scoring_name())
     auth.login(admin.email)
     html = client.get("/admin/indexer/relevans").get_data(as_text=True)
     assert report["history_pairs"] == 4
@@ -177,3 +177,37 @@ def test_the_stored_model_is_loaded_once_per_stored_report(app):
     _store(app, forbidden)
     with app.app_context():
         assert learned_model() is None and learned_model() is None  # refused every time, not crashed
+
+
+def test_a_model_whose_history_was_counted_under_another_key_is_not_used(app, client, auth, world,  # noqa: F811
+                                                                        make_user):
+    """A portal with another PSEUDONYM_KEY than the indexer's cannot read the model's decision
+    history: the hand-set weights rank, and the administrator is told why and what happens."""
+    import dataclasses
+
+    from matching.rerank import DecisionHistory, history_secret, key_check
+
+    with_history = RerankModel(("relevance", "proximity", "goal_history"), (0.5, 0.5, 0.0), (0.2, 0.3, 0.1),
+                               (1.0, 2.0, 1.0), 0.0, 0.5, 0.05)
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/opslag/{world['opening_id']}"
+    plain = client.get(url).get_data(as_text=True)
+    other = dataclasses.replace(with_history, history=DecisionHistory(0.5, {}, key_check(history_secret("other"))))
+    _store(app, _report(other, in_use=True))
+    html = client.get(url).get_data(as_text=True)
+    assert 'data-testid="learned-adjustment"' not in html and _scores(html) == _scores(plain)
+    auth.logout()
+    auth.login(make_user("admin", email="admin@jobcenter.dk").email)
+    page = client.get("/admin/indexer/relevans").get_data(as_text=True)
+    assert re.search(r'data-testid="rerank-in-use"><strong>Håndsatte vægte</strong>', page)
+    assert "anden <code>PSEUDONYM_KEY</code> end portalens" in page.split('data-testid="rerank-history-key"')[1]
+    with app.app_context():
+        mine = dataclasses.replace(with_history, history=DecisionHistory(0.5, {}, key_check(train_secret())))
+    _store(app, _report(mine, in_use=True))
+    page = client.get("/admin/indexer/relevans").get_data(as_text=True)
+    assert 'data-testid="rerank-history-key"' not in page
+    assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', page)
+    auth.logout()
+    auth.login(world["consultant"].email)
+    assert 'data-testid="learned-adjustment"' in client.get(url).get_data(as_text=True)
+

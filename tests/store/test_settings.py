@@ -68,3 +68,26 @@ def test_elasticsearch_timeout_must_be_sensible(value):
 def test_sqlite_synchronous_is_normal_or_full(value):
     with pytest.raises(store_settings.ConfigError, match="SQLITE_SYNCHRONOUS"):
         store_settings.from_environment({"SQLITE_SYNCHRONOUS": value})
+
+
+@pytest.mark.parametrize("from_environment", [False, True], ids=["instance file", "environment"])
+def test_portal_and_indexer_read_the_same_pseudonym_key(monkeypatch, tmp_path, from_environment):
+    """The indexer counts the re-ranking's decision history under the key the portal reads it with."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(instance))
+    monkeypatch.delenv("JOBBRO_ENV", raising=False)
+    if from_environment:
+        monkeypatch.setenv("PSEUDONYM_KEY", "from-the-environment")
+    else:
+        monkeypatch.delenv("PSEUDONYM_KEY", raising=False)
+    indexer_first = store_settings.pseudonym_key(instance)  # the indexer may start before the portal
+    portal = create_app({"DATABASE_URL": "sqlite://"}).config["PSEUDONYM_KEY"]
+    assert indexer_first == portal == store_settings.pseudonym_key(instance)
+    assert (portal == "from-the-environment") == from_environment
+
+
+def test_production_needs_the_pseudonym_key_in_the_environment(tmp_path):
+    with pytest.raises(store_settings.ConfigError, match="PSEUDONYM_KEY"):
+        store_settings.pseudonym_key(tmp_path, {"JOBBRO_ENV": "production"})
+    assert not (tmp_path / "pseudonym_key").exists()  # no key quietly made up in production
+    assert store_settings.pseudonym_key(tmp_path, {"JOBBRO_ENV": "production", "PSEUDONYM_KEY": "k"}) == "k"
