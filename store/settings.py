@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,15 +127,31 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
 
 
 def instance_secret(instance_path: str | Path, name: str) -> str:
-    """Read or create a random secret in the instance folder (local development only)."""
+    """Read or create a random secret in the instance folder (local development only).
+
+    Created exclusively (mode 0600), so when the portal and the indexer start together both
+    read the one secret the first of them wrote.
+    """
     path = Path(instance_path) / name
-    if path.exists():
-        return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32)
-    path.write_text(value)
-    path.chmod(0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    with os.fdopen(fd, "w") as file:
+        file.write(value)
     return value
+
+
+def _read_secret(path: Path, attempts: int = 50) -> str:
+    """The secret in ``path``, waiting briefly while another process is still writing it."""
+    for _ in range(attempts):
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise ConfigError(f"{path} is empty: delete it to have a new secret made")
 
 
 def pseudonym_key(instance_path: str | Path, environ: Mapping[str, str] | None = None) -> str:

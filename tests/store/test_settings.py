@@ -91,3 +91,14 @@ def test_production_needs_the_pseudonym_key_in_the_environment(tmp_path):
         store_settings.pseudonym_key(tmp_path, {"JOBBRO_ENV": "production"})
     assert not (tmp_path / "pseudonym_key").exists()  # no key quietly made up in production
     assert store_settings.pseudonym_key(tmp_path, {"JOBBRO_ENV": "production", "PSEUDONYM_KEY": "k"}) == "k"
+
+
+def test_an_instance_secret_is_made_once_even_when_two_processes_start_together(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        found = set(pool.map(lambda _: store_settings.instance_secret(tmp_path, "pseudonym_key"), range(32)))
+    assert len(found) == 1 and (tmp_path / "pseudonym_key").stat().st_mode & 0o077 == 0
+    (tmp_path / "empty").write_text("")
+    with pytest.raises(store_settings.ConfigError, match="empty"):
+        store_settings.instance_secret(tmp_path, "empty")
