@@ -78,6 +78,32 @@ FEATURE_LABELS: Mapping[str, str] = {
     **{f"kind_{kind}": f"opslagstype {label.lower()}" for kind, label in vocab.OPENING_KINDS.items()},
 }
 ALLOWED_FEATURES: tuple[str, ...] = tuple(FEATURE_LABELS)
+# What a pair's value of a feature is, against the model's average pair, as the ranking card
+# says it: (above the average, below it). A contribution is what that difference moved the
+# adjustment by, so the card reads "kortere afstand end de fleste: +0,06". "relevance" is said
+# apart (Adjustment.reasons): its share is how the model weighs it against the hand-set weights.
+FEATURE_REASONS: Mapping[str, tuple[str, str]] = {
+    "best_goal_relevance": ("bedste jobmål matcher opslaget bedre end for de fleste",
+                            "bedste jobmål matcher opslaget dårligere end for de fleste"),
+    "best_goal_dense": ("bedste jobmål ligner opslaget mere i betydning end for de fleste",
+                        "bedste jobmål ligner opslaget mindre i betydning end for de fleste"),
+    "best_goal_lexical": ("bedste jobmål deler flere orddele med opslaget end for de fleste",
+                          "bedste jobmål deler færre orddele med opslaget end for de fleste"),
+    "best_goal_concept": ("bedste jobmål deler mere ESCO-erhverv med titlen end for de fleste",
+                          "bedste jobmål deler mindre ESCO-erhverv med titlen end for de fleste"),
+    "goal_history": ("samme jobmål til samme titel er oftere godkendt før",
+                     "samme jobmål til samme titel er sjældnere godkendt før"),
+    "best_goal_fit": ("bedste jobmål passer bedre til titlen end for de fleste",
+                      "bedste jobmål passer dårligere til titlen end for de fleste"),
+    "best_goal_high": ("et jobmål har høj match", "intet jobmål har høj match"),
+    "proximity": ("kortere afstand end for de fleste", "længere afstand end for de fleste"),
+    "hours_fit": ("timerne passer bedre end for de fleste", "timerne passer dårligere end for de fleste"),
+    "shared_terms": ("flere fælles ord end for de fleste", "færre fælles ord end for de fleste"),
+    **{f"kind_{kind}": (f"opslaget er {label.lower()}", f"opslaget er ikke {label.lower()}")
+       for kind, label in vocab.OPENING_KINDS.items()},
+}
+# Below this an adjustment or a share shows as 0,00: not worth a word on the card.
+SHOWN_MINIMUM = 0.005
 # The channels the best jobmål's relevance is made of: the two it is fused from and the concept
 # similarity that lifted it. The trainer uses them only when they help on its own latest
 # decisions (indexer.rerank_train.choose_features): on the demo the first two did not
@@ -341,16 +367,42 @@ class Adjustment:
         delta: added to the pair's relevance (and score), within ±``MAX_ADJUSTMENT``.
         hand_relevance: the relevance from the hand-set weights, before the adjustment.
         contributions: (feature, share of ``delta``) largest first; they sum to ``delta``.
+        directions: per feature, +1 when the pair's value is above the model's average pair,
+            -1 below, 0 at it or unknown; for "relevance", +1 when the model weighs the
+            relevance more than the hand-set weights do, -1 less.
     """
 
     delta: float
     hand_relevance: float
     contributions: tuple[tuple[str, float], ...]
+    directions: Mapping[str, int] = field(default_factory=dict)
 
     def top(self, n: int = 2) -> list[tuple[str, float]]:
         """The ``n`` largest contributions as (Danish label, value), ignoring those ≈ 0."""
         return [(FEATURE_LABELS[name], value) for name, value in self.contributions[:n]
-                if abs(value) >= 0.005]
+                if abs(value) >= SHOWN_MINIMUM]
+
+    @property
+    def noticeable(self) -> bool:
+        """Whether the adjustment shows as more than ±0,00."""
+        return abs(self.delta) >= SHOWN_MINIMUM
+
+    def reasons(self, n: int = 2) -> tuple[list[tuple[str, float]], float]:
+        """What moved the pair, for the ranking card: the ``n`` largest contributions as
+        (Danish fact about the pair, value) and the rest of ``delta`` (what the other facts
+        moved together), so the parts shown always add up to the adjustment."""
+        shown = []
+        for name, value in self.contributions[:n]:
+            if abs(value) < SHOWN_MINIMUM:
+                continue
+            if name == "relevance":
+                more = self.directions.get(name, -1) > 0
+                text = f"samlet match vægtes {'mere' if more else 'mindre'} end i de håndsatte vægte"
+            else:
+                above, below = FEATURE_REASONS[name]
+                text = above if self.directions.get(name, 0) >= 0 else below
+            shown.append((text, value))
+        return shown, round(self.delta - sum(v for _, v in shown), 6)
 
 
 @dataclass(frozen=True)
@@ -499,7 +551,20 @@ class RerankModel:
         factor = delta / raw if abs(raw) > 1e-12 else 0.0
         ordered = sorted(((n, round(v * factor, 6)) for n, v in shares.items()),
                          key=lambda item: -abs(item[1]))
-        return Adjustment(round(delta, 6), relevance, tuple(ordered))
+        return Adjustment(round(delta, 6), relevance, tuple(ordered), self._directions(values))
+
+    def _directions(self, values: Mapping[str, float]) -> dict[str, int]:
+        """``Adjustment.directions`` of one pair."""
+        out = {}
+        for name, mean in zip(self.features, self.mean):
+            x = float(values[name])
+            out[name] = 0 if math.isnan(x) or abs(x - mean) < 1e-12 else (1 if x > mean else -1)
+        slope = 0.0
+        if "relevance" in self.features:
+            i = self.features.index("relevance")
+            slope = self.relevance_per_logit * self.coef[i] / self.scale[i]
+        out["relevance"] = 1 if slope > 1.0 else -1  # the hand-set weights' slope is 1
+        return out
 
     def delta(self, values: Mapping[str, float]) -> float:
         """``adjust(values).delta`` without the shares (what ordering a pool needs)."""

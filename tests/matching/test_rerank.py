@@ -71,6 +71,32 @@ def test_the_adjustment_is_bounded_and_its_shares_add_up():
     assert up.delta > 0 and up.top(1)[0][0] == "bedste jobmål mod opslaget"
 
 
+def test_the_cards_reasons_say_what_the_pair_is_like_and_add_up_to_the_adjustment():
+    """A reason states the pair's fact against the model's average pair ("kortere afstand end
+    for de fleste"), not that a feature "weighs more"; the shown parts and the rest add up."""
+    model = _model()
+    good = model.adjust(match_features(_match("a", 0.5, 0.95, 5.0), "smaajob"))
+    poor = model.adjust(match_features(_match("b", 0.5, 0.05, 5.0), "smaajob"))
+    for change in (good, poor):
+        parts, rest = change.reasons()
+        assert sum(v for _, v in parts) + rest == pytest.approx(change.delta, abs=1e-6)
+    assert good.reasons()[0][0] == ("bedste jobmål matcher opslaget bedre end for de fleste", pytest.approx(
+        good.contributions[0][1]))
+    assert poor.reasons()[0][0][0] == "bedste jobmål matcher opslaget dårligere end for de fleste"
+    assert poor.reasons()[0][0][1] < 0 < good.reasons()[0][0][1]
+    # "relevance" is the model's weighing against the hand-set weights, the same for every pair;
+    # this model barely weighs it (the labels follow the best jobmål), so it weighs it less.
+    high = model.adjust(match_features(_match("c", 0.9, 0.5, 5.0), "smaajob"))
+    low = model.adjust(match_features(_match("d", 0.1, 0.5, 5.0), "smaajob"))
+    said = {text: value for change in (high, low) for text, value in change.reasons(3)[0]}
+    assert "samlet match vægtes mere end i de håndsatte vægte" not in said
+    weighed_less = [v for change in (high, low) for t, v in change.reasons(3)[0]
+                    if t == "samlet match vægtes mindre end i de håndsatte vægte"]
+    assert len(weighed_less) == 2 and weighed_less[0] < 0 < weighed_less[1]  # down for the high, up for the low
+    assert good.noticeable and not RerankModel(("relevance",), (0.5,), (0.2,), (0.0,), 0.0, 0.5, 0.0).adjust(
+        match_features(_match("e", 0.5, 0.5, 5.0), "smaajob")).noticeable
+
+
 def test_a_pairs_learned_score_does_not_depend_on_the_others_or_k():
     model = _model()
     rng = random.Random(9)

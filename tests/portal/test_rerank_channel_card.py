@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from matching.rerank import FEATURE_LABELS, STATE_KEY, RerankModel
+from matching.rerank import FEATURE_LABELS, FEATURE_REASONS, STATE_KEY, RerankModel
 from portal.extensions import db
 from portal.matching_runtime import scoring_name
 from store.models import IndexerState
@@ -34,9 +34,10 @@ def test_the_card_names_the_dense_channel_the_model_weighed(app, client, auth, w
     html = client.get(url).get_data(as_text=True)
     cards = [part.split("</p>")[0] for part in html.split('data-testid="learned-adjustment"')[1:]]
     assert cards
-    label = FEATURE_LABELS["best_goal_dense"]
-    assert label == "bedste jobmål mod opslaget i betydning"
-    assert all(re.search(rf"; {label} vejer mere: \+0,\d\d", card) for card in cards)
+    assert FEATURE_LABELS["best_goal_dense"] == "bedste jobmål mod opslaget i betydning"  # the admin table's
+    reason = FEATURE_REASONS["best_goal_dense"][0]
+    assert reason == "bedste jobmål ligner opslaget mere i betydning end for de fleste"
+    assert all(re.search(rf"Hvorfor: (.*; )?{reason} \+0,\d\d", card) for card in cards)
 
 
 def test_the_admin_page_lists_the_channel_with_its_label(app, client, auth, make_user):

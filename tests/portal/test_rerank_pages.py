@@ -45,7 +45,17 @@ def test_the_ranking_card_shows_the_learned_adjustment(app, client, auth, world)
     html = client.get(url).get_data(as_text=True)
     card = html.split('data-testid="learned-adjustment"')[1].split("</p>")[0]
     assert re.search(r"Justeret af lært model:</strong> \+0,\d\d \(samlet match 0,\d\d → 0,\d\d", card)
-    assert "afstand vejer mere: +0," in card
+    assert "kortere afstand end for de fleste +0," in card
+    # The parts shown add up to the adjustment on every card (the rest is named "øvrige fakta").
+    for card in html.split('data-testid="learned-adjustment"')[1:]:
+        card = card.split("</p>")[0]
+        total = re.search(r"Justeret af lært model:</strong> ([+−]\d,\d\d)", card)
+        if total is None:
+            assert "ingen mærkbar justering" in card
+            continue
+        parts = re.findall(r" ([+−]\d,\d\d)(?=;|$)", card.split("Hvorfor:")[1]) if "Hvorfor:" in card else []
+        value = lambda text: float(text.replace("−", "-").replace(",", "."))  # noqa: E731
+        assert abs(sum(map(value, parts)) - value(total.group(1))) <= 0.01 * len(parts)
     assert _scores(html)[0] != _scores(plain)[0]
     # A pair's learned score does not depend on k.
     assert _scores(client.get(url + "?k=1").get_data(as_text=True)) == _scores(html)[:1]
