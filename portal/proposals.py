@@ -26,6 +26,7 @@ from datetime import date, timedelta
 
 from . import audit
 from .extensions import db
+from .formutil import RuleError
 from store.models import Consent, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
@@ -74,8 +75,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 VISIBLE_TO_COMPANY = frozenset({"approved", "consented", "disclosed"})
 
 
-class TransitionError(ValueError):
-    """The requested step is not allowed from the proposal's current state (nothing written)."""
+class TransitionError(RuleError):
+    """The requested step is not allowed from the proposal's current state (nothing written).
+
+    ``field`` names the form field to blame when the refusal is about one input (the
+    consent's deadline, a contact detail the citizen lacks), else None.
+    """
 
 
 def allowed_next(proposal: Proposal) -> frozenset[str]:
@@ -143,40 +148,18 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
     Args:
         proposal: The proposal the consent is for.
         user: The consultant recording it.
-        channel: A key of ``CONSENT_CHANNELS``.
-        deadline: Last day the consent holds; after today and at most a year ahead.
-        text_version: The consent text the citizen heard; must be the current one.
-        today: Injected for tests; defaults to the real date.
-        share_phone, share_email: The citizen agreed that the company may have this contact
-            detail (copied from the citizen into the shared profile; refused when missing).
-        share_cv: The citizen agreed that the company may download the CV file.
+        channel, deadline, text_version, today, share_phone, share_email, share_cv: As
+            :func:`check_consent`.
 
     Returns:
         The new consent row.
 
     Raises:
-        TransitionError: illegal from the current state, or a bad channel, text version
-            or deadline.
+        TransitionError: as :func:`check_consent`.
     """
-    today = today or clock.today()
-    _check(proposal, "consented")
-    if channel not in CONSENT_CHANNELS:
-        raise TransitionError("Vælg hvordan borgeren gav samtykke (telefon, møde, brev eller Digital Post).")
-    if text_version != CONSENT_TEXT_VERSION:
-        raise TransitionError(f"Samtykketeksten skal være den gældende version ({CONSENT_TEXT_VERSION}).")
-    if not isinstance(deadline, date) or deadline <= today:
-        raise TransitionError("Samtykkets udløbsdato skal ligge efter i dag.")
-    if deadline > today + timedelta(days=MAX_CONSENT_DAYS):
-        raise TransitionError("Et samtykke kan højst gælde ét år frem.")
-    citizen = proposal.citizen
-    contacts = {"phone": (citizen.phone or "").strip() if share_phone else "",
-                "email": (citizen.email or "").strip() if share_email else ""}
-    if share_phone and not contacts["phone"]:
-        raise TransitionError("Borgeren har intet telefonnummer registreret, så det kan ikke deles.")
-    if share_email and not contacts["email"]:
-        raise TransitionError("Borgeren har ingen e-mail registreret, så den kan ikke deles.")
-    if share_cv and (citizen.current_cv is None or not citizen.current_cv.stored_name):
-        raise TransitionError("Borgeren har ingen CV-fil, så der er intet CV at dele.")
+    contacts = check_consent(proposal, channel=channel, deadline=deadline, text_version=text_version,
+                             today=today, share_phone=share_phone, share_email=share_email,
+                             share_cv=share_cv)
     consent = Consent(proposal=proposal, text_version=text_version, channel=channel,
                       deadline=deadline, recorded_by_id=user.id, given_at=utcnow())
     db.session.add(consent)
@@ -186,6 +169,55 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
     _finish(proposal, "consent_recorded",
             f"channel:{channel};text:{text_version};share:{shared.strip(',') or 'name'}", user)
     return consent
+
+
+def check_consent(proposal: Proposal, *, channel: str, deadline: date,
+                  text_version: str = CONSENT_TEXT_VERSION, today: date | None = None,
+                  share_phone: bool = False, share_email: bool = False,
+                  share_cv: bool = False) -> dict[str, str]:
+    """Check a consent before it is recorded (writes nothing); the page checks it before it
+    asks for a password, so a refusal is shown at its field with what was typed.
+
+    Args:
+        proposal: The proposal the consent is for.
+        channel: A key of ``CONSENT_CHANNELS``.
+        deadline: Last day the consent holds; after today and at most a year ahead.
+        text_version: The consent text the citizen heard; must be the current one.
+        today: Injected for tests; defaults to the real date.
+        share_phone, share_email: The citizen agreed that the company may have this contact
+            detail (copied from the citizen into the shared profile; refused when missing).
+        share_cv: The citizen agreed that the company may download the CV file.
+
+    Returns:
+        The contact details to share, by key of :data:`CONTACT_KEYS` ("" for one not shared).
+
+    Raises:
+        TransitionError: illegal from the current state (no field), or a bad channel
+            (``channel``), text version (no field), deadline (``deadline``) or a contact
+            detail or CV file the citizen lacks (``share_phone``, ``share_email``, ``share_cv``).
+    """
+    today = today or clock.today()
+    _check(proposal, "consented")
+    if channel not in CONSENT_CHANNELS:
+        raise TransitionError("Vælg hvordan borgeren gav samtykke (telefon, møde, brev eller Digital Post).",
+                              "channel")
+    if text_version != CONSENT_TEXT_VERSION:
+        raise TransitionError(f"Samtykketeksten skal være den gældende version ({CONSENT_TEXT_VERSION}).")
+    if not isinstance(deadline, date) or deadline <= today:
+        raise TransitionError("Samtykkets udløbsdato skal ligge efter i dag.", "deadline")
+    if deadline > today + timedelta(days=MAX_CONSENT_DAYS):
+        raise TransitionError("Et samtykke kan højst gælde ét år frem.", "deadline")
+    citizen = proposal.citizen
+    contacts = {"phone": (citizen.phone or "").strip() if share_phone else "",
+                "email": (citizen.email or "").strip() if share_email else ""}
+    if share_phone and not contacts["phone"]:
+        raise TransitionError("Borgeren har intet telefonnummer registreret, så det kan ikke deles.",
+                              "share_phone")
+    if share_email and not contacts["email"]:
+        raise TransitionError("Borgeren har ingen e-mail registreret, så den kan ikke deles.", "share_email")
+    if share_cv and (citizen.current_cv is None or not citizen.current_cv.stored_name):
+        raise TransitionError("Borgeren har ingen CV-fil, så der er intet CV at dele.", "share_cv")
+    return contacts
 
 
 def _set_contacts(proposal: Proposal, contacts: dict[str, str], share_cv: bool) -> None:

@@ -214,13 +214,15 @@ def record_consent(proposal_id: int):
     """Record the citizen's consent and choices (channel, deadline, contact details, CV file).
 
     The text version and time are set here. Needs a fresh login: a consent is what lets the
-    name be shared. A form with errors is shown again before any password is asked.
+    name be shared. A form with errors, the state machine's refusals included (a deadline
+    more than a year ahead, a contact detail the citizen lacks), is shown again with what was
+    typed and the error at its field, before any password is asked.
 
     :raise 404: if the proposal does not exist.
     """
     item = _proposal(proposal_id)
     form = ConsentForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or _consent_refused(item, form):
         return _page(item, 400, consent_form=form)
     if stale := replay.hold("før du registrerer samtykket", _page_url(proposal_id)):
         return stale
@@ -237,11 +239,31 @@ def _record_consent(args: dict, formdata: MultiDict | None = None) -> None:
         flash("Samtykket kunne ikke registreres: " + "; ".join(
             e for errors in form.errors.values() for e in errors), "error")
         return
-    _step(lambda: proposals.record_consent(
-        item, current_user, channel=form.channel.data, deadline=form.deadline.data,
-        share_phone=form.share_phone.data, share_email=form.share_email.data, share_cv=form.share_cv.data),
-        "Samtykket er registreret." + ("" if profile.is_approved(item) else
-                                       " Godkend nu profilen til virksomheden, før navnet deles."))
+    _step(lambda: proposals.record_consent(item, current_user, **_consent_choices(form)),
+          "Samtykket er registreret."
+          + ("" if profile.is_approved(item) else " Godkend nu profilen til virksomheden, før navnet deles."))
+
+
+def _consent_choices(form: ConsentForm) -> dict:
+    """The form's answers as :func:`portal.proposals.record_consent` takes them."""
+    return {"channel": form.channel.data, "deadline": form.deadline.data, "share_phone": form.share_phone.data,
+            "share_email": form.share_email.data, "share_cv": form.share_cv.data}
+
+
+def _consent_refused(item: Proposal, form: ConsentForm) -> bool:
+    """True when the state machine refuses one of the answers; the error is put on its field.
+
+    A refused step (the proposal moved on meanwhile) is left to :func:`_record_consent`,
+    which says so at the top of the page: the consent form is then no longer shown.
+    """
+    try:
+        proposals.check_consent(item, **_consent_choices(form))
+    except proposals.TransitionError as err:
+        if err.field is None:
+            return False
+        attach_error(form, err)
+        return True
+    return False
 
 
 @bp.post("/forslag/<int:proposal_id>/videregiv")

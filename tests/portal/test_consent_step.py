@@ -124,10 +124,31 @@ def test_a_contact_detail_the_citizen_lacks_cannot_be_shared(app, client, auth, 
         db.session.commit()
     auth.login(world["consultant"].email)
     response = post(client, world, "samtykke", **consent_data(share_email="y"))
-    assert "ingen e-mail registreret" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'id="share_email-error"><span class="sr-only">Fejl:</span> Borgeren har ingen e-mail '
+                     r'registreret', response.get_data(as_text=True))
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Consent.id))) == 0
     assert proposal_row(app, world).status == "approved"
+
+
+def test_a_deadline_too_far_ahead_is_shown_at_the_field_with_everything_typed_kept(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    too_far = TODAY + timedelta(days=proposals.MAX_CONSENT_DAYS + 1)
+    response = post(client, world, "samtykke", **consent_data(
+        channel="moede", deadline=too_far.isoformat(), share_phone="y", share_email="y"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    form = re.search(r'data-testid="consent-form">(.*?)</form>', html, re.DOTALL).group(1)
+    assert re.search(r'id="deadline-error"><span class="sr-only">Fejl:</span> Et samtykke kan højst gælde ét år frem',
+                     form)
+    assert re.search(r'<input[^>]*id="deadline"[^>]*value="' + too_far.isoformat() + '"', form)
+    assert re.search(r'<option selected value="moede">', form)
+    for name in ("share_phone", "share_email", "text_read"):
+        assert re.search(rf'<input[^>]*checked[^>]*id="{name}"', form), name
+    assert not re.search(r'<input[^>]*checked[^>]*id="share_cv"', form)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Consent.id))) == 0
 
 
 def test_withdrawal_is_a_clear_action_and_drops_the_choices(app, client, auth, world):
