@@ -13,7 +13,12 @@ filter                      example                 shows
 ``dknum(2, trim=True)``     ``7.5|dknum(2, True)``  ``7,5`` (at most 2 decimals)
 ``dkdate``                  a date / a datetime     ``05.03.2026`` / ``05.03.2026 14:07``
 ``dkmonth``                 a date                  ``marts 2026``
+``hours_dk``                ``16.5|hours_dk``       ``16,5`` (hours: at most 2 decimals)
+``hours_range(high)``       ``37|hours_range(37)``  ``37``; ``10–15``; ``mindst 10``
 ==========================  ======================  ===================================
+
+Hours (worked, per week, a total) always go through ``hours_dk``: a half hour logged is
+shown as such on every page, never rounded to a whole hour on one page and not on another.
 
 WTForms ships no Danish catalogue, so ``translations/da/LC_MESSAGES/wtforms.po`` holds one;
 :class:`portal.formutil.DanishForm` hands it to every form.
@@ -49,7 +54,8 @@ babel = Babel()
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel (Danish, Copenhagen time) and register the display filters."""
     babel.init_app(app, default_locale="da", default_timezone=TIMEZONE)
-    app.jinja_env.filters.update(dknum=format_number, dkdate=format_date, dkmonth=format_month)
+    app.jinja_env.filters.update(dknum=format_number, dkdate=format_date, dkmonth=format_month,
+                                 hours_dk=format_hours, hours_range=format_hours_range)
 
 
 def format_number(value: float | int | decimal.Decimal | None, decimals: int = 0, trim: bool = False) -> str:
@@ -74,6 +80,25 @@ def _format_number(kind: type, value: float | int | decimal.Decimal, decimals: i
     with decimal.localcontext() as context:
         context.rounding = decimal.ROUND_HALF_UP
         return babel_numbers.format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def format_hours(value: float | int | decimal.Decimal | None) -> str:
+    """Hours without needless decimals: "16,5" · "160" · "7,25" · "1.205" (None: a dash).
+
+    Hours are stored with two decimals, so nothing logged is ever rounded away.
+    """
+    return format_number(value, 2, trim=True)
+
+
+def format_hours_range(low: float | int | decimal.Decimal | None,
+                       high: float | int | decimal.Decimal | None) -> str:
+    """An opening's hours per week: "10–15", "37" when both ends are equal, "mindst 10"
+    without an upper end."""
+    if high is None:
+        return f"mindst {format_hours(low)}"
+    if low is None or low == high:
+        return format_hours(high)
+    return f"{format_hours(low)}–{format_hours(high)}"
 
 
 def format_date(value: date | datetime | str | None) -> str:

@@ -9,22 +9,15 @@ reason, never the consultant's note.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import company_required, get_owned_or_404
-from ..i18n import format_number
+from ..i18n import format_hours
 from store.models import Placement
 from . import bp, service
 from .forms import HoursForm, month_label, month_value, parse_month
-
-
-@bp.app_template_filter("hours_dk")
-def format_hours(value: Decimal | float | None) -> str:
-    """Hours the Danish way without needless decimals: 12,5 · 160 · 7,25 · 1.205."""
-    return format_number(value, 2, trim=True)
 
 
 @bp.get("/")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from portal.extensions import db
-from portal.i18n import format_date, format_month, format_number
+from portal.i18n import format_date, format_hours, format_hours_range, format_month, format_number
 from store.models import IndexerState, OutboxEvent
 from tests.portal.test_candidates import world  # noqa: F401  (fixture)
 
@@ -32,6 +32,28 @@ from tests.portal.test_candidates import world  # noqa: F401  (fixture)
 ])
 def test_numbers(value, decimals, trim, shown):
     assert format_number(value, decimals, trim=trim) == shown
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (Decimal("16.5"), "16,5"),   # a half hour is shown, never rounded to 17
+    (Decimal("387.50"), "387,5"),
+    (Decimal("7.25"), "7,25"),
+    (160.0, "160"),
+    (Decimal("1205"), "1.205"),
+    (None, "–"),
+])
+def test_hours(value, shown):
+    assert format_hours(value) == shown
+
+
+@pytest.mark.parametrize(("low", "high", "shown"), [
+    (37.0, 37.0, "37"),          # not "37–37"
+    (10.0, 15.0, "10–15"),
+    (2.5, 7.5, "2,5–7,5"),
+    (10.0, None, "mindst 10"),
+])
+def test_hours_ranges(low, high, shown):
+    assert format_hours_range(low, high) == shown
 
 
 @pytest.mark.parametrize(("value", "shown"), [

@@ -368,3 +368,42 @@ def test_start_page_lists_the_placements_forloeb_counts_as_running_or_planned(ap
     assert "31.12.2026" in start and 'data-testid="hours-month-link"' in start
     alert = re.search(r'data-testid="hotline-alert">(.*?)</div></div>', start, re.DOTALL).group(1)
     assert 'href="/hotline/"' in alert and "1 åben henvendelse" in alert
+
+
+def test_start_pages_show_the_hours_forloeb_shows(app, client, auth, world, frozen_today):
+    """A half hour logged reads the same on the start page as on /forloeb, for a company and
+    for a partner (whose total of all hours is /forloeb's "Timer i alt")."""
+    ids = world["ids"]
+    with app.app_context():
+        db.session.add_all([HoursLog(placement_id=ids["active"], month=date(2026, 11, 1), hours=Decimal("6.5")),
+                            HoursLog(placement_id=ids["ended"], month=date(2025, 3, 1), hours=Decimal("0.5")),
+                            HoursLog(placement_id=ids["foreign"], month=date(2026, 11, 1), hours=Decimal("16.5"))])
+        db.session.commit()
+    for email, key in (("a@firma.dk", "active"), ("b@firma.dk", "foreign")):
+        login(client, auth, email)
+        start = client.get("/").get_data(as_text=True)
+        listed = client.get("/forloeb/").get_data(as_text=True)
+        on_start = start.split(f'href="/forloeb/{ids[key]}"')[1].split("</tr>")[0]
+        on_list = listed.split(f'data-placement-id="{ids[key]}"')[1].split("</tr>")[0]
+        assert re.search(r'data-testid="hours-total">([^<]+)<', on_list).group(1) == "16,5"
+        assert re.findall(r"<td[^>]*>([^<]*)</td>", on_start)[-1] == "16,5"  # Timer i alt
+    login(client, auth, "a@firma.dk")
+    summary = re.search(r'data-testid="summary-hours">([^<]+)<', client.get("/forloeb/").get_data(as_text=True))
+    assert summary.group(1) == "77,5"  # 10 + 6,5 + 60,5 + 0,5
+    figure = re.search(r'<p class="figure"[^>]*>([^<]+)</p><p><a href="[^"]+">timer registreret<',
+                       client.get("/").get_data(as_text=True))
+    assert figure.group(1) == "77,5"
+
+
+def test_the_start_page_shows_equal_hours_once(app, client, auth, world, frozen_today):
+    with app.app_context():
+        company = db.session.get(Company, world["a"].company_id)
+        db.session.add_all([Opening(company=company, kind="ordinaert", title="Fuldtid", postcode="8722",
+                                    hours_min=37, hours_max=37, status="open"),
+                            Opening(company=company, kind="smaajob", title="Halve timer", postcode="8722",
+                                    hours_min=2.5, hours_max=7.5, status="open")])
+        db.session.commit()
+    login(client, auth, "a@firma.dk")
+    openings = client.get("/").get_data(as_text=True).split("Jeres opslag")[1].split("</table>")[0]
+    hours = dict(re.findall(r'>([^<>]+)</a></td><td>[^<]+</td>\s*<td[^>]*>([^<]+)</td>', openings))
+    assert hours == {"Fuldtid": "37", "Halve timer": "2,5–7,5", "Lagerhjælp": "1–5"}
