@@ -27,7 +27,7 @@ from matching.settings import MatchingSettings, make_configured_backend, make_co
 from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching import language, rerank
-from matching.domain import Filters, OpeningProfile, RankingWeights
+from matching.domain import Filters, Match, OpeningProfile, RankingWeights
 from matching.encoders import Encoder, make_encoder
 from matching.service import MatchingService, MatchResult, PairScoreCache
 
@@ -252,6 +252,16 @@ def learned_model(report: dict | None = None) -> rerank.RerankModel | None:
                                    "PSEUDONYM_KEY; hand-set weights rank until the indexer retrains it")
         return None
     return model
+
+
+def with_learned(match: Match, opening: OpeningProfile) -> Match:
+    """One pair with the learned adjustment a ranking gives it, when a model is in use: a
+    fact about the pair, so the same as on any ranking page (what a decision stores and the
+    company is shown)."""
+    model = learned_model()
+    if model is None:
+        return match
+    return rerank.apply([match], model, opening.kind, title=opening.title, secret=history_secret())[0]
 
 
 def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs) -> MatchResult:

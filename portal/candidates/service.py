@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload, load_only
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
+from matching.relevance import similarity_band
 from matching.service import MatchResult
 
 from .. import audit, matching_runtime, proposals
@@ -171,7 +172,8 @@ def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT
 
 def score_pair(opening: Opening, citizen: Citizen,
                priority: str = DEFAULT_PRIORITY) -> Match | Exclusion | None:
-    """One pair scored directly, exactly as a ranking scores it (no re-ranking).
+    """One pair scored directly, exactly as a ranking scores it: the same facts, and the
+    learned adjustment when a model is in use (a fact about the pair, not about a list).
 
     So any eligible citizen can be approved, however far down the list.
 
@@ -186,7 +188,9 @@ def score_pair(opening: Opening, citizen: Citizen,
     if not is_indexable_citizen(citizen):
         return None
     profile = citizen_profiles(db.session, [citizen])[citizen.id]
-    return matching_service().explain_pair(profile, opening_profile(opening), priority=priority)
+    wanted = opening_profile(opening)
+    outcome = matching_service().explain_pair(profile, wanted, priority=priority)
+    return matching_runtime.with_learned(outcome, wanted) if isinstance(outcome, Match) else outcome
 
 
 def refusal(outcome: Match | Exclusion | None, citizen: Citizen, opening: Opening) -> str | None:
@@ -239,6 +243,16 @@ def shared_goal_suggestions(result: MatchResult) -> dict[int, str]:
 
 
 def _explanation_json(match: Match) -> dict:
+    """The explanation stored with a decision: the ranking's own facts about the pair (what the
+    re-ranking learns from, so never its own adjustment), and under "learned" what the learned
+    model made of them (the band and relevance the consultant was shown, and the company is)."""
     data = dataclasses.asdict(match.explanation)
     data["score"] = round(match.score, 4)
+    learned = getattr(match, "learned", None)
+    if learned is not None:
+        data["learned"] = {"delta": learned.delta, "relevance": data["relevance"],
+                           "similarity_band": data["similarity_band"]}
+        data["relevance"] = learned.hand_relevance
+        data["similarity_band"] = similarity_band(learned.hand_relevance)
+        data["score"] = round(match.score - learned.delta, 4)
     return data

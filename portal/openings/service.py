@@ -149,7 +149,9 @@ def _shared(proposal: Proposal) -> SharedCandidate:
         proposal_id=proposal.id,
         pseudonym=pseudonym(proposal.citizen_id, proposal.opening_id),
         status=proposal.status,
-        similarity_band=str(explanation.get("similarity_band") or ""),
+        # The band the consultant was shown: with the learned adjustment when one was made.
+        similarity_band=str((explanation.get("learned") or {}).get("similarity_band")
+                            or explanation.get("similarity_band") or ""),
         shared_goal=proposal.shared_goal or "",
         hours_available=proposal.citizen.hours_available,
         name=proposal.citizen.name if identity_released(proposal) else None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from indexer import rerank_train
 from matching.rerank import STATE_KEY, RerankModel
 from portal.extensions import db
@@ -221,3 +223,36 @@ def test_a_model_whose_history_was_counted_under_another_key_is_not_used(app, cl
     auth.login(world["consultant"].email)
     assert 'data-testid="learned-adjustment"' in client.get(url).get_data(as_text=True)
 
+
+
+def test_a_decision_keeps_the_band_the_consultant_saw_and_learns_from_the_hand_set_facts(app, client, auth, world):  # noqa: F811
+    """Approving a pair scores it with the learned adjustment the ranking showed (a fact about
+    the pair), so the company is shown the same band; the stored facts the re-ranking learns
+    from stay the hand-set ones (it never learns from its own adjustment)."""
+    from portal.candidates import service
+    from portal.openings.service import shared_candidates
+    from store.models import Citizen, Opening, Proposal
+
+    # Pulls every pair far up: the band moves for sure.
+    lifting = RerankModel(("relevance", "proximity"), (0.1, 0.5), (0.2, 0.3), (1.0, 2.0), 5.0, 0.5, 0.05)
+    _store(app, _report(lifting, in_use=True))
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/opslag/{world['opening_id']}"
+    html = client.get(url).get_data(as_text=True)
+    card = html.split(f'data-citizen="{world["ids"]["Anna Lagerbæk"]}"')[1].split("</li>")[0]
+    shown = re.search(r"Samlet match: ([\w ]+)</span>", card).group(1)
+    token = auth.csrf_token(url)
+    client.post(f"{url}/borger/{world['ids']['Anna Lagerbæk']}",
+                data={"decision": "approve", "reason": "Passer godt", "csrf_token": token})
+    with app.app_context():
+        proposal = db.session.query(Proposal).one()
+        stored = proposal.explanation
+        assert stored["learned"]["similarity_band"] == shown and stored["learned"]["delta"] > 0
+        hand = service.matching_service().explain_pair(
+            service.citizen_profiles(db.session, [db.session.get(Citizen, proposal.citizen_id)])[proposal.citizen_id],
+            service.opening_profile(db.session.get(Opening, world["opening_id"])))
+        assert stored["relevance"] == pytest.approx(hand.explanation.relevance, abs=1e-6)
+        assert stored["similarity_band"] == hand.explanation.similarity_band
+        proposal.status = "disclosed"  # visible to the company
+        db.session.commit()
+        assert [c.similarity_band for c in shared_candidates(db.session.get(Opening, world["opening_id"]))] == [shown]
