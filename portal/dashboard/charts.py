@@ -2,21 +2,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..i18n import format_month
 from .metrics import TrendPoint
 
 
+UNITS = {"share": "%", "days": "dage", "count": "antal"}
+# Decimals shown per unit, as the figure card shows the value: shares to 0,1 %, days and
+# counts whole ("27", never "27,0": a count has no fraction).
+DECIMALS = {"share": 1, "days": 0, "count": 0}
+
+
 @dataclass(frozen=True)
 class ChartSeries:
-    """One metric over the months: labels and values as drawn, plus the target line."""
+    """One metric over the months: labels and values as drawn, plus the target line.
+
+    ``values`` are already rounded to ``decimals``; the table shows them with as many.
+    """
 
     key: str
     label: str
     unit: str  # "%", "dage" or "antal"
     labels: list[str]
-    values: list[float | None]
+    values: list[float | int | None]
     target: float | None
+    decimals: int = 1
 
     def as_data(self) -> dict:
         """The JSON the browser script reads from the canvas's ``data-chart`` attribute."""
@@ -24,10 +35,13 @@ class ChartSeries:
                 "values": self.values, "target": self.target}
 
 
-def _display(value: float | None, unit: str) -> float | None:
+def _display(value: float | None, unit: str) -> float | int | None:
+    """The value as the card shows it: a share in %, rounded half up like ``dknum``."""
     if value is None:
         return None
-    return round(value * 100, 1) if unit == "share" else round(value, 1)
+    shown = Decimal(str(value * 100 if unit == "share" else value)).quantize(
+        Decimal(1).scaleb(-DECIMALS[unit]), rounding=ROUND_HALF_UP)
+    return int(shown) if DECIMALS[unit] == 0 else float(shown)
 
 
 def chart_series(points: list[TrendPoint]) -> list[ChartSeries]:
@@ -37,8 +51,8 @@ def chart_series(points: list[TrendPoint]) -> list[ChartSeries]:
     labels = [format_month(p.month, abbreviated=True) for p in points]  # "mar. 2026"
     series = []
     for key, metric in points[-1].metrics.items():
-        unit = {"share": "%", "days": "dage", "count": "antal"}[metric.unit]
+        unit = UNITS[metric.unit]
         target = round(metric.target * 100, 1) if metric.target is not None else None
         values = [_display(p.metrics[key].value, metric.unit) for p in points]
-        series.append(ChartSeries(key, metric.label, unit, labels, values, target))
+        series.append(ChartSeries(key, metric.label, unit, labels, values, target, DECIMALS[metric.unit]))
     return series

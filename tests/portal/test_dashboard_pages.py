@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import io
 import re
 from datetime import date
@@ -183,3 +184,23 @@ def test_the_current_month_is_marked_as_partial(client, auth, make_user, frozen_
     assert 'data-testid="partial-month"' in html
     # The export link keeps the chosen month.
     assert "/maal/eksport.csv?omfang=all&amp;maaned=2026-11" in html
+
+
+def test_trend_tables_show_counts_and_days_whole_as_the_cards_do(app, client, auth, make_user, world, frozen_today):
+    """27 companies read "27" in the 12-month table, not "27,0"; a share keeps its decimal."""
+    for _ in range(2):
+        world.placement(world.citizen(), "smaajob", date(2026, 1, 1))  # two companies, running all year
+    world.citizen(date(2026, 1, 1), case_closed=date(2026, 3, 11))  # 69 days
+    world.citizen(date(2026, 1, 1), case_closed=date(2026, 3, 12))  # 70 days: 69,5 on average
+    auth.login(make_user("consultant").email)
+    html = client.get("/maal/").get_data(as_text=True)
+
+    def cells(key: str) -> list[str]:
+        table = html.split(f'data-testid="table-{key}"')[1].split("</table>")[0]
+        return re.findall(r'<th scope="row">[^<]+</th><td>([^<]+)</td>', table)
+
+    assert cells("cooperation")[-1] == "2" and re.search(r'data-testid="value-cooperation">2<', html)
+    assert cells("duration")[-1] == "70" and re.search(r'data-testid="value-duration">70 dage<', html)
+    assert cells("active")[-1] == "100,0"  # a share keeps its decimal (both open cases are placed)
+    chart = json.loads(html.split('data-testid="chart-cooperation" data-chart=\'')[1].split("'")[0])
+    assert chart["values"][-1] == 2
