@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from cachetools import LRUCache, TTLCache, cached
 
+from matching.geo import TOWNS
 from matching.lexical import text_key, tokens
 
 # Words that say nothing about a job; never shown.
@@ -29,6 +30,10 @@ STOPWORDS = frozenset(
     "hverdag virksomhed virksomheden arbejdet opgaver opgave kollegaer kolleger team tid dag "
     "dage år måned måneder start hurtigt ekstra hånd mange flere meget lidt nye ny kender "
     "kendskab glad gode store stor lille hele alle andre other work".split()
+    # Company forms and everyday verbs the demo's texts share most often ("Hansen ApS", "tage imod").
+    + "aps ivs amba smba tage imod komme kommer bruge bruger".split()
+    # Town names: where someone lives or works is the distance's business, not a shared word.
+    + list(TOWNS)
 )
 # Endings that are inflection or derivation, never a compound part of their own.
 SUFFIXES = frozenset(

@@ -71,6 +71,16 @@ def test_shared_terms_are_whole_words_or_real_compound_parts(query, doc, expecte
 LONG_GAP = dict(readiness_group="paa_spring", case_start=date(2024, 1, 1), last_company_placement=None)
 
 
+def test_company_forms_town_names_and_everyday_verbs_are_no_shared_terms():
+    """The review found "aps", "hedensted", "tage" and "imod" among the most frequent shared
+    words of the demo: true, but no reason for a match (the distance is shown apart)."""
+    opening = "Lagermedarbejder hos Hansen ApS i Hedensted. Du skal tage imod varer og pakke ordrer."
+    cv = "Lagermedarbejder fra Hedensted, før hos Jensen ApS; vant til at tage imod og pakke varer."
+    terms = matched_terms(opening, cv)
+    assert {"lagermedarbejder", "varer", "pakke"} <= set(terms)
+    assert not {"aps", "hedensted", "tage", "imod"} & set(terms)
+
+
 def test_priority_never_lifts_a_candidate_over_a_higher_band():
     fit = Candidate(citizen("fit"), opening(), 0.60, "høj")  # no priority
     weak = Candidate(citizen("weak", **LONG_GAP), opening(), 0.54, "middel")  # all of it
