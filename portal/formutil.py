@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
+from flask import session
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -95,6 +97,40 @@ def attach_error(form, err: RuleError) -> None:
         target.errors = [*target.errors, err.message]
     else:
         form.form_errors.append(err.message)
+
+
+# A refused form sent back by a redirect: kept in the session (a signed cookie of ~4 KB,
+# like a held action in portal.auth.replay), so a bigger one is not kept.
+_KEPT_KEY = "kept_form"
+MAX_KEPT_CHARS = 2000
+
+
+def keep_form(name: str, formdata: MultiDict) -> bool:
+    """Keep a refused form's fields (never the CSRF token) for the page the user is sent back to.
+
+    For a form posted from more than one page, or to a page the refusing view does not
+    render: the view redirects, and the page rebuilds the form with :func:`kept_form`.
+    ``name`` says which form, for what (e.g. ``"interview-offer:12"``). Returns False, and
+    keeps nothing, when the fields are too big for the session.
+    """
+    fields = [(k, v) for k, v in formdata.items(multi=True) if k != "csrf_token"]
+    if sum(len(k) + len(v) for k, v in fields) > MAX_KEPT_CHARS:
+        session.pop(_KEPT_KEY, None)
+        return False
+    session[_KEPT_KEY] = {"name": name, "fields": fields}
+    return True
+
+
+def kept_form(name: str) -> MultiDict | None:
+    """The fields :func:`keep_form` kept under ``name``, once; None if there are none.
+
+    Whatever is kept leaves the session at the first page that asks, kept for this form or
+    not: it belongs to the page right after the refusal, never to a later visit.
+    """
+    entry = session.pop(_KEPT_KEY, None)
+    if not isinstance(entry, dict) or entry.get("name") != name:
+        return None
+    return MultiDict([tuple(pair) for pair in entry.get("fields") or ()])
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")

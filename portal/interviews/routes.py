@@ -7,18 +7,20 @@ user came from (the company's candidate page or the consultant's proposal page).
 """
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .. import audit
 from ..access import roles_required
 from ..extensions import db
+from ..formutil import keep_form, kept_form
 from ..proposals import VISIBLE_TO_COMPANY, TransitionError, identity_released
 from store.models import Interview, Proposal
 from . import bp, service
 from .forms import OfferForm, OutcomeForm, StepForm
 
 booking_required = roles_required("company", "consultant", "admin")
+_OFFER_FORM = "interview-offer:{}"  # the kept times form (portal.formutil.keep_form), per proposal
 
 
 def load_proposal(proposal_id: int, opening_id: int | None = None) -> Proposal:
@@ -54,12 +56,15 @@ def back_to(proposal: Proposal):
     return redirect(url_for("candidates.proposal", proposal_id=proposal.id) + "#samtale")
 
 
-def _run(proposal: Proposal, action, success: str):
+def _run(proposal: Proposal, action, success: str, keep_offer: bool = False):
+    """Carry out ``action``; a refusal is flashed (``keep_offer``: the times form is kept as typed)."""
     try:
         action()
     except (service.InterviewError, TransitionError) as err:
         db.session.rollback()
         flash(str(err), "error")
+        if keep_offer:
+            keep_form(_OFFER_FORM.format(proposal.id), request.form)
     else:
         flash(success, "success")
     return back_to(proposal)
@@ -68,6 +73,28 @@ def _run(proposal: Proposal, action, success: str):
 def _refused(proposal: Proposal, messages: list[str]):
     flash("Ikke gemt: " + "; ".join(messages or ["Formularen var udløbet. Prøv igen."]), "error")
     return back_to(proposal)
+
+
+def _offer_refused(proposal: Proposal, form: OfferForm):
+    """Back to the page with the times form as it was typed; its errors are shown at the fields.
+
+    The form is posted from two pages (the company's candidate page, the proposal page),
+    so it goes back by a redirect and the page rebuilds it (:func:`_offer_form`).
+    """
+    if form.csrf_token.errors or not keep_form(_OFFER_FORM.format(proposal.id), request.form):
+        return _refused(proposal, form.messages())
+    flash("Ikke gemt: ret det, der er markeret under «Jobsamtale».", "error")
+    return back_to(proposal)
+
+
+def _offer_form(proposal: Proposal) -> tuple[OfferForm, bool]:
+    """The times form for the page: blank, or as the user typed it with its errors (True)."""
+    kept = kept_form(_OFFER_FORM.format(proposal.id))
+    # Rendered only: the page writes its own CSRF token, and the POST checks it.
+    form = OfferForm(formdata=kept, meta={"csrf": False})
+    if kept is not None:
+        form.validate()
+    return form, kept is not None
 
 
 @bp.post("/opslag/<int:opening_id>/forslag/<int:proposal_id>/tider")
@@ -80,9 +107,9 @@ def offer(opening_id: int, proposal_id: int):
     proposal = load_proposal(proposal_id, opening_id)
     form = OfferForm()
     if not form.validate_on_submit():
-        return _refused(proposal, form.messages())
+        return _offer_refused(proposal, form)
     return _run(proposal, lambda: service.offer(proposal, current_user, form.slots()),
-                "Tiderne er sendt til den anden part.")
+                "Tiderne er sendt til den anden part.", keep_offer=True)
 
 
 @bp.post("/<int:interview_id>/vaelg")
@@ -122,9 +149,9 @@ def move(interview_id: int):
     interview = _interview(interview_id)
     form = OfferForm()
     if not form.validate_on_submit():
-        return _refused(interview.proposal, form.messages())
+        return _offer_refused(interview.proposal, form)
     return _run(interview.proposal, lambda: service.move(interview, current_user, form.slots()),
-                "Samtalen er flyttet: de nye tider er sendt til den anden part.")
+                "Samtalen er flyttet: de nye tider er sendt til den anden part.", keep_offer=True)
 
 
 @bp.get("/<int:interview_id>/samtale.ics")
@@ -162,6 +189,7 @@ def outcome(opening_id: int, proposal_id: int):
 def interview_panel(proposal: Proposal) -> dict:
     """What the booking partial shows for ``proposal`` (both the company's and the staff's page)."""
     rows = service.interviews(proposal)
+    offer_form, offer_kept = _offer_form(proposal)
     return {
         "released": identity_released(proposal),
         "booked": next((i for i in rows if i.status == "booked"), None),
@@ -171,6 +199,7 @@ def interview_panel(proposal: Proposal) -> dict:
         # hired or not hired: the booking is over (the answer is shown with the proposal)
         "finished": proposal.company_response in ("hired", "declined"),
         "side": "company" if current_user.role == "company" else "jobcenter",
-        "offer_form": OfferForm(formdata=None),
+        "offer_form": offer_form,
+        "offer_kept": offer_kept,  # the form comes back refused: open it
         "step_form": StepForm(),
     }

@@ -178,6 +178,58 @@ def test_bad_offers_are_refused_in_danish(app, client, auth, world, times, extra
     assert "Ikke gemt" in page or "fortiden" in page
 
 
+def _offer_form_html(page: str) -> str:
+    return re.search(r'data-testid="interview-offer-form"(.*?)</form>', page, re.DOTALL).group(1)
+
+
+def _field_error(form: str, field: str) -> str | None:
+    found = re.search(rf'id="{field}-error"><span class="sr-only">Fejl:</span> ([^<]*)</span>', form)
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize("side", ["company", "consultant"])
+def test_a_refused_offer_comes_back_with_every_error_at_its_field_and_everything_typed(
+        app, client, auth, world, side):
+    response = offer_as(client, auth, world[side].email, world, times=((DAY, "10:00"), (DAY2, "")),
+                        location="")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#samtale")
+    assert rows(app, world["proposal"]) == []
+    form = _offer_form_html(client.get(response.headers["Location"]).get_data(as_text=True))
+    # both errors at once, each at its field
+    assert _field_error(form, "time2") == "Tid 2: angiv både dato og klokkeslæt."
+    assert _field_error(form, "location") == "Angiv stedet for samtalen."
+    for field, value in (("date1", DAY), ("time1", "10:00"), ("date2", DAY2), ("duration", "45")):
+        assert re.search(rf'<input[^>]*id="{field}"[^>]*value="{value}"', form), field
+    # the form is kept for the page right after the refusal only
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _field_error(_offer_form_html(page), "time2") is None
+
+
+def test_no_time_and_no_place_are_both_reported(app, client, auth, world):
+    response = offer_as(client, auth, world["company"].email, world, times=(("", ""),), location="")
+    form = _offer_form_html(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert _field_error(form, "date1") == "Foreslå mindst én tid (dato og klokkeslæt)."
+    assert _field_error(form, "location") == "Angiv stedet for samtalen."
+
+
+def test_a_refused_offer_keeps_the_place(app, client, auth, world):
+    response = offer_as(client, auth, world["company"].email, world, times=((DAY, "10:00"), (DAY2, "")))
+    form = _offer_form_html(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert _field_error(form, "time2") == "Tid 2: angiv både dato og klokkeslæt."
+    assert re.search(r'<input[^>]*id="location"[^>]*value="Kantinen, Vestergade 1"', form)
+    assert _field_error(form, "location") is None
+
+
+def test_an_offer_the_service_refuses_keeps_what_was_typed(app, client, auth, world):
+    past = (TODAY - timedelta(days=1)).isoformat()
+    response = offer_as(client, auth, world["company"].email, world, times=((past, "10:00"),))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "fortiden" in page
+    form = _offer_form_html(page)
+    assert re.search(rf'<input[^>]*id="date1"[^>]*value="{past}"', form)
+    assert re.search(r'<input[^>]*id="location"[^>]*value="Kantinen, Vestergade 1"', form)
+
+
 def test_four_times_are_refused_by_the_service(app, world):
     with app.test_request_context():
         proposal = db.session.get(Proposal, world["proposal"])
