@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -162,3 +164,21 @@ def test_company_answer_notifies_the_consultant(app, client, auth, world):
                 data={"csrf_token": token, "response": "approved"})
     with app.app_context():
         assert db.session.query(Notification).filter_by(kind="company_answered").count() == 1
+
+
+def test_without_an_approved_jobmaal_the_company_is_told_what_the_candidate_was_proposed_for(app, client, auth, world):
+    """The opening's title is no jobmål of the candidate's: it is never shown as one."""
+    set_status(app, world["proposal"], "consented", consent=True)
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.shared_goal = ""
+        title = proposal.opening.title
+        db.session.commit()
+    html = page(client, auth, world).get_data(as_text=True)
+    assert "Jobmål der matcher" not in html
+    assert re.search(rf'Foreslået til</th><td data-testid="shared-goal">{re.escape(title)} \(jobcentret har ikke', html)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).shared_goal = "Lagermedarbejder"
+        db.session.commit()
+    html = page(client, auth, world).get_data(as_text=True)
+    assert 'Jobmål der matcher</th><td data-testid="shared-goal">Lagermedarbejder<' in html

@@ -91,7 +91,7 @@ def test_the_admin_page_shows_the_model_its_date_and_figures(app, client, auth, 
     assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', html)
     assert f'data-testid="rerank-trained-at">{format_date(report["trained_at"])}<' in html
     assert re.search(r'data-testid="rerank-decisions">240, heraf \d+ godkendt '
-                     r'\(modellen kan først bruges fra 200 beslutninger\)<', html)
+                     r'\(mindst 200 kræves\)<', html)  # enough: not "kan først bruges fra"
     hand = html.split('data-testid="rerank-figures-hand"')[1].split("</tr>")[0]
     learned = html.split('data-testid="rerank-figures-learned"')[1].split("</tr>")[0]
     for row, figures in ((hand, report["figures"]["hand"]), (learned, report["figures"]["learned"])):
@@ -256,3 +256,10 @@ def test_a_decision_keeps_the_band_the_consultant_saw_and_learns_from_the_hand_s
         proposal.status = "disclosed"  # visible to the company
         db.session.commit()
         assert [c.similarity_band for c in shared_candidates(db.session.get(Opening, world["opening_id"]))] == [shown]
+
+
+def test_the_admin_page_names_the_minimum_as_a_wait_only_while_there_are_too_few_decisions(app, client, auth,
+                                                                                          make_user):
+    auth.login(make_user("admin", email="admin@jobcenter.dk").email)
+    html = _relevance_page(app, client, {**_report(NEAR_MODEL, in_use=False), "decisions": 150})
+    assert "150, heraf 120 godkendt (modellen kan først bruges fra 200 beslutninger)<" in html

@@ -1,0 +1,16 @@
+"""The ranking page says how its order is made, with the step the ranking uses (the review
+found scores that seemed out of order: the order is band, relevance step, then score)."""
+from __future__ import annotations
+
+from matching.ranking import RELEVANCE_STEP
+from matching.relevance import BANDS
+from portal.i18n import format_number
+from tests.portal.test_candidates import world  # noqa: F401 - the fixture
+
+
+def test_the_ranking_says_how_its_order_is_made(client, auth, world):  # noqa: F811
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    said = html.split('data-testid="ranking-order"')[1].split("</p>")[0]
+    assert f"i trin på {format_number(RELEVANCE_STEP, 2)}" in said
+    assert "(" + ", ".join(label for _, label in BANDS) + ", lav)" in said
