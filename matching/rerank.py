@@ -235,6 +235,11 @@ class DecisionHistory:
     def value(self, keys: Iterable[str]) -> float:
         return _history_value(self.counts.get, keys, self.prior)
 
+    def counts_of(self, keys: Iterable[str]) -> tuple[int, int] | None:
+        """(approved, rejected) of the jobmål :meth:`value` reads (the best one), or None."""
+        found = [(self.value([key]), self.counts[key]) for key in keys if key in self.counts]
+        return max(found, key=lambda item: item[0])[1] if found else None
+
     def readable_with(self, secret: bytes) -> bool:
         """Whether its keys were made with ``secret`` (else no pair would ever be found)."""
         return hmac.compare_digest(self.check, key_check(secret))
@@ -376,6 +381,7 @@ class Adjustment:
     hand_relevance: float
     contributions: tuple[tuple[str, float], ...]
     directions: Mapping[str, int] = field(default_factory=dict)
+    history: tuple[int, int] | None = None  # (approved, rejected) of the decisions goal_history read
 
     def top(self, n: int = 2) -> list[tuple[str, float]]:
         """The ``n`` largest contributions as (Danish label, value), ignoring those ≈ 0."""
@@ -401,6 +407,9 @@ class Adjustment:
             else:
                 above, below = FEATURE_REASONS[name]
                 text = above if self.directions.get(name, 0) >= 0 else below
+                if name == "goal_history" and self.history is not None:
+                    approved, rejected = self.history
+                    text += f" (godkendt i {approved} af {approved + rejected} beslutninger)"
             shown.append((text, value))
         return shown, round(self.delta - sum(v for _, v in shown), 6)
 
@@ -490,6 +499,12 @@ class RerankModel:
             f.name: list(getattr(self, f.name)) if isinstance(getattr(self, f.name), tuple)
             else getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "history"},
             "history": None if self.history is None else self.history.to_dict()}
+
+    def history_counts(self, title: str, goals: Iterable[str], secret: bytes) -> tuple[int, int] | None:
+        """(approved, rejected) of the earlier decisions ``goal_history`` reads for a pair, or None."""
+        if self.history is None or not self.history.readable_with(secret):
+            return None
+        return self.history.counts_of(history_keys(title, goals, secret))
 
     def history_value(self, title: str, goals: Iterable[str], secret: bytes) -> float:
         """``goal_history`` of a pair (NaN when the model keeps no history or the pair has none).
@@ -631,7 +646,14 @@ def apply(matches: Iterable[Match], model: RerankModel,
                       match, values, relevance, band, score))
     moved.sort(key=lambda item: item[0])
     # Only the kept matches are built anew (a pool is ~175 pairs, a page shows 20).
+    def adjustment(match: Match, values: Mapping[str, float]) -> Adjustment:
+        adjusted = model.adjust(values)
+        if title is None or model.history is None:
+            return adjusted
+        goals = [g.goal for g in match.explanation.goal_scores]
+        return dataclasses.replace(adjusted, history=model.history_counts(title, goals, secret))
+
     return [LearnedMatch(m.citizen_id, m.opening_id, score,
                          dataclasses.replace(m.explanation, relevance=relevance, similarity_band=band),
-                         m.priority, model.adjust(values))
+                         m.priority, adjustment(m, values))
             for _, m, values, relevance, band, score in moved[:k]]

@@ -114,6 +114,10 @@ def test_a_model_keeps_its_history_and_moves_a_pair_by_it_with_a_danish_reason()
     assert [m.citizen_id for m in ranked] == ["a", "b"]  # the approved pair moves up
     assert ranked[0].learned.contributions[0][0] == "goal_history"
     assert FEATURE_LABELS["goal_history"] in dict(ranked[0].learned.top())
+    # The card says what it read, so a consultant can weigh it: the counts of that jobmål.
+    reason = ranked[0].learned.reasons()[0][0][0]
+    assert reason == "samme jobmål til samme titel er oftere godkendt før (godkendt i 6 af 6 beslutninger)"
+    assert ranked[1].learned.history is None  # "Kok" has no history
     unread = apply(matches, model, "smaajob")  # no title: no history read, nothing it moves
     assert [m.citizen_id for m in unread] == ["b", "a"]
     assert all(name != "goal_history" or value == 0 for m in unread for name, value in m.learned.contributions)
