@@ -12,10 +12,14 @@ from .. import audit
 from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
+from ..formutil import keep_form, kept_form
 from ..matching_runtime import pending_changes, ranking_turn
 from store.models import Citizen, Opening
 from . import bp, service
+from ..proposals import MAX_SHARED_GOAL_LENGTH, TransitionError
 from .forms import PRIORITIES, DecisionForm, RankingFilterForm
+
+_DECISION_FORM = "ranking-decision:{}"  # a refused decision's fields (formutil.keep_form), per opening
 
 
 @bp.get("/")
@@ -37,6 +41,7 @@ def ranking(opening_id: int):
     :raise 404: if the opening does not exist.
     """
     opening = service.opening_or_404(opening_id)
+    typed = _typed_decision(opening.id)
     form = RankingFilterForm(request.args, meta={"csrf": False})
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(),
@@ -61,7 +66,7 @@ def ranking(opening_id: int):
             page["nearest"] = service.nearest_excluded(opening, filters, priority,
                                                        decided=page["decided"])
         page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
-                    suggestions=service.shared_goal_suggestions(ranked.result))
+                    suggestions=service.shared_goal_suggestions(ranked.result) | typed)
         # Rendered before the commit (audit and embedding cache): a commit expires every
         # loaded row, and the page would then reload each candidate, its jobmål and CVs.
         html = render_template("candidates/ranking.html", **page)
@@ -101,9 +106,8 @@ def _decide(args: dict, formdata: MultiDict | None = None) -> str:
     form = DecisionForm() if formdata is None else DecisionForm(formdata=formdata, meta={"csrf": False})
     back = _ranking_url(opening.id, form.priority.data)
     if not form.validate():
-        flash("Beslutningen kunne ikke gemmes: " + "; ".join(
-            e for errors in form.errors.values() for e in errors), "error")
-        return back
+        return _not_saved(back, opening, citizen, form, [e for errors in form.errors.values() for e in errors],
+                          "shared_goal" if form.shared_goal.errors and not form.reason.errors else "reason")
     approve = form.decision.data == "approve"
     try:
         outcome = service.score_pair(opening, citizen, form.priority.data or DEFAULT_PRIORITY)
@@ -120,12 +124,40 @@ def _decide(args: dict, formdata: MultiDict | None = None) -> str:
         service.record_decision(opening, citizen, approve, form.reason.data.strip(),
                                 outcome if isinstance(outcome, Match) else None, current_user,
                                 shared_goal=form.shared_goal.data or "")
-    except ValueError as err:
+    except TransitionError as err:  # the jobmål for the company is refused
+        return _not_saved(back, opening, citizen, form, [str(err)], "shared_goal")
+    except ValueError as err:  # already decided
         flash(str(err), "error")
     else:
         verb = "godkendt og foreslået" if approve else "fravalgt"
         flash(f"{citizen.name} er {verb} til «{opening.title}».", "success")
     return back
+
+
+def _not_saved(back: str, opening: Opening, citizen: Citizen, form: DecisionForm, errors: list[str],
+               field: str | None) -> str:
+    """Say whose decision was not saved and why; the URL goes to ``field`` on the citizen's card.
+
+    The jobmål typed for the company is kept for the ranking, whose card shows it again
+    (:func:`_typed_decision`).
+    """
+    flash(f"Beslutningen om {citizen.name} er ikke gemt: " + "; ".join(errors), "error")
+    decision = form.decision.data
+    if decision not in ("approve", "reject"):
+        return back
+    if decision == "approve":
+        keep_form(_DECISION_FORM.format(opening.id), MultiDict({
+            "citizen_id": str(citizen.id), "shared_goal": form.shared_goal.data or ""}))
+    to = "shared-goal" if field == "shared_goal" and decision == "approve" else f"reason-{decision}"
+    return f"{back}#{to}-{citizen.id}"
+
+
+def _typed_decision(opening_id: int) -> dict[int, str]:
+    """The jobmål typed in a decision that was just refused, by citizen id (for the card)."""
+    kept = kept_form(_DECISION_FORM.format(opening_id))
+    if kept is None or not (kept.get("citizen_id") or "").isdigit():
+        return {}
+    return {int(kept["citizen_id"]): kept.get("shared_goal", "")[:MAX_SHARED_GOAL_LENGTH]}
 
 
 def _ranking_url(opening_id: int, priority: str | None) -> str:

@@ -367,3 +367,36 @@ def test_a_waiting_proposal_is_listed_as_waiting_not_as_decided(app, client, aut
     assert "Venter på din vurdering" in html
     assert "Anna Lagerbæk" in waiting and "Anna Lagerbæk" not in decided
     assert "Bo Omsorg" in decided and "Andet fag" in decided
+
+
+@pytest.mark.parametrize("reason, goal, error, anchor", [
+    ("   ", "Truckfører", "Skriv en kort begrundelse.", "reason-approve"),
+    ("Passer godt", "Truckfører (skånejob pga. ryg)", "må ikke indeholde helbredsoplysninger", "shared-goal"),
+])
+def test_a_refused_decision_names_the_citizen_and_keeps_the_chosen_jobmaal(
+        app, client, auth, world, reason, goal, error, anchor):
+    auth.login(world["consultant"].email)
+    path = f"/kandidater/opslag/{world['opening_id']}"
+    anna = world["ids"]["Anna Lagerbæk"]
+    response = client.post(f"{path}/borger/{anna}", data={
+        "decision": "approve", "reason": reason, "shared_goal": goal, "csrf_token": auth.csrf_token(path)})
+    assert response.headers["Location"] == f"{path}#{anchor}-{anna}"  # back at the field to fix
+    with app.app_context():
+        assert db.session.query(Proposal).count() == 0
+    html = client.get(path).get_data(as_text=True)
+    assert re.search(rf"Beslutningen om Anna Lagerbæk er ikke gemt: [^<]*{error}", html)
+    assert re.search(rf'id="shared-goal-{anna}" name="shared_goal" maxlength="120" value="{re.escape(goal)}"', html)
+    # the typed jobmål is for the page right after the refusal; then the suggestion is back
+    again = client.get(path).get_data(as_text=True)
+    assert re.search(rf'id="shared-goal-{anna}" name="shared_goal" maxlength="120" value="Lagermedarbejder"', again)
+
+
+def test_a_refused_rejection_goes_back_to_the_reason_on_the_card(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    path = f"/kandidater/opslag/{world['opening_id']}"
+    bo = world["ids"]["Bo Omsorg"]
+    response = client.post(f"{path}/borger/{bo}", data={
+        "decision": "reject", "reason": " ", "csrf_token": auth.csrf_token(path)})
+    assert response.headers["Location"] == f"{path}#reason-reject-{bo}"
+    assert "Beslutningen om Bo Omsorg er ikke gemt: Skriv en kort begrundelse." in client.get(path).get_data(
+        as_text=True)
