@@ -176,15 +176,33 @@ class Facts:
         np.add.at(totals, self.h_citizen[rows], self.h_hundredths[rows])
         return totals[:-1]
 
-    def last_placement_end(self, kinds: Collection[str], as_of: date) -> np.ndarray:
-        """Per citizen, the last day of the latest placement of ``kinds`` started by ``as_of``.
+    def last_placement_end(self, kinds: Collection[str] | None, as_of: date) -> np.ndarray:
+        """Per citizen, the last day of the latest placement of ``kinds`` (None: any kind)
+        started by ``as_of``.
 
         A running placement (or one ending later) counts as ``as_of``; -1 where there is none.
         """
         d = as_of.toordinal()
-        rows = self.rows_in("p_kind", kinds) & (self.p_start <= d)
+        rows = self.p_start <= d
+        if kinds is not None:
+            rows &= self.rows_in("p_kind", kinds)
         last = np.full(self.n + 1, -1, dtype=np.int64)
         np.maximum.at(last, self.p_citizen[rows], np.minimum(self.p_end[rows], d))
+        return last[:-1]
+
+    def next_placement_start(self, as_of: date) -> np.ndarray:
+        """Per citizen, the first day of the earliest placement starting after ``as_of``
+        (:data:`NEVER` where there is none)."""
+        rows = self.p_start > as_of.toordinal()
+        first = np.full(self.n + 1, NEVER, dtype=np.int64)
+        np.minimum.at(first, self.p_citizen[rows], self.p_start[rows])
+        return first[:-1]
+
+    def last_activity_day(self, as_of: date) -> np.ndarray:
+        """Per citizen, the latest day by ``as_of`` with proposal activity; -1 where there is none."""
+        rows = self.a_day <= as_of.toordinal()
+        last = np.full(self.n + 1, -1, dtype=np.int64)
+        np.maximum.at(last, self.a_citizen[rows], self.a_day[rows])
         return last[:-1]
 
 

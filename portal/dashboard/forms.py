@@ -12,6 +12,7 @@ from .facts import Scope, add_months, month_end
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
 LIST_SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Hele jobcentret"}
 GOALS = {"fokus": "Fokusmålet (virksomhedsrettet indsats)",
+         "aktiv": "Aktive borgere",
          "cv": "CV, jobmål og virksomhedskonsulent"}
 MONTHS_BACK = 12
 PARTIAL = "(foreløbig — måneden er ikke slut)"

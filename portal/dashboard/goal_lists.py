@@ -1,7 +1,8 @@
 """Who stands behind a goal the job centre does not meet: the citizens it misses, by name.
 
 The lists are computed from the same facts snapshot and rules as the figure cards
-(:func:`.metrics.focus_statuses`, :func:`.metrics.matchable_population`), so the number
+(:func:`.metrics.focus_statuses`, :func:`.metrics.active_population`,
+:func:`.metrics.matchable_population`), so the number
 of rows equals the card's "not met" count for the same scope and month. Names and
 caseworkers are read only for the citizens listed. Staff only (the routes check it).
 """
@@ -16,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from store.models import Citizen
 from ..citizens.queries import missing_for_matching
-from .facts import Facts
-from .metrics import focus_statuses, matchable_population, whole_months
+from .facts import NEVER, Facts
+from .metrics import active_population, focus_statuses, matchable_population, whole_months
 
 PER_PAGE = 50
 
@@ -32,6 +33,23 @@ class FocusMiss:
     ever_placed: bool
     wage_hours: Decimal
     hours_short: Decimal
+
+
+@dataclass(frozen=True)
+class ActiveMiss:
+    """An open case with neither a placement nor proposal activity in the month measured.
+
+    What the consultant needs to see why, and whether something is already on its way:
+    ``last_placement_end`` the last day of the latest placement (any kind) before the month,
+    ``last_activity`` the latest day a proposal for the citizen was made or decided, and
+    ``next_placement_start`` the first day of a placement starting after the day measured.
+    Each is None when there is none.
+    """
+
+    citizen: Citizen
+    last_placement_end: date | None
+    last_activity: date | None
+    next_placement_start: date | None
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,26 @@ def focus_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> 
     return GoalList(rows, len(misses), len(statuses), page)
 
 
+def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> GoalList:
+    """Open cases on ``as_of`` who are not active in its month (up to ``as_of``), by name.
+
+    ``facts`` must hold the placements and the proposal activity.
+    """
+    population = active_population(facts, as_of)
+    ids = {cid for cid, active in population.items() if not active}
+    page = _clamp(page, len(ids))
+    citizens = _page_of_citizens(session, ids, page)
+    if not citizens:
+        return GoalList([], len(ids), len(population), page)
+    position = {cid: i for i, cid in enumerate(facts.ids.tolist())}
+    ends = facts.last_placement_end(None, as_of)
+    activity = facts.last_activity_day(as_of)
+    starts = facts.next_placement_start(as_of)
+    rows = [ActiveMiss(c, _day(ends[i]), _day(activity[i]), _day(starts[i]))
+            for c in citizens for i in (position[c.id],)]
+    return GoalList(rows, len(ids), len(population), page)
+
+
 def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> GoalList:
     """Open cases on ``as_of`` without CV, jobmål or VK (CV stored by then), by name."""
     population = matchable_population(facts, as_of)
@@ -98,6 +136,11 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1)
     for citizen in citizens:
         rows.append(MatchableMiss(citizen, missing[citizen.id], not missing[citizen.id]))
     return GoalList(rows, len(ids), len(population), page)
+
+
+def _day(ordinal) -> date | None:
+    """A day of the snapshot, None for its "none" markers (-1, :data:`NEVER`)."""
+    return date.fromordinal(int(ordinal)) if 0 <= ordinal < NEVER else None
 
 
 def _clamp(page: int, total: int) -> int:

@@ -153,12 +153,23 @@ ACTIVE_DEFINITION = (
     "behandlet. Mål: 75 %, derefter 80 %.")
 
 
-def compute_active_share(facts: Facts, as_of: date) -> Metric:
+def _active(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the open cases on ``as_of`` and of who is active in its month up to ``as_of``."""
     first = as_of.replace(day=1)
-    population = facts.open_on(as_of)
     days = (facts.a_day >= first.toordinal()) & (facts.a_day <= as_of.toordinal())
     active = facts.citizens_marked(np.concatenate(
         [facts.p_citizen[facts.placements_overlapping(first, as_of)], facts.a_citizen[days]]))
+    return facts.open_on(as_of), active
+
+
+def active_population(facts: Facts, as_of: date) -> dict[int, bool]:
+    """Open cases on ``as_of`` → whether each is active in the month (see ``ACTIVE_DEFINITION``)."""
+    population, active = _active(facts, as_of)
+    return dict(zip(facts.ids[population].tolist(), active[population].tolist()))
+
+
+def compute_active_share(facts: Facts, as_of: date) -> Metric:
+    population, active = _active(facts, as_of)
     return _share("active", "Aktive borgere", int(np.count_nonzero(population & active)),
                   int(np.count_nonzero(population)), ACTIVE_DEFINITION, target=ACTIVE_TARGET,
                   first_target=ACTIVE_FIRST_TARGET)

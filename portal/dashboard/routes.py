@@ -14,10 +14,19 @@ from .charts import chart_series
 from .export import render_csv
 from .facts import load_facts
 from .forms import GOALS, PARTIAL, SCOPES, FilterForm, GoalListForm, month_label
-from .goal_lists import focus_misses, matchable_misses
+from .goal_lists import active_misses, focus_misses, matchable_misses
 from .metrics import compute_all, compute_trend
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
+
+
+# Each goal list (the ``maal`` value, keys of ``GOALS``) → the figure card that links to it,
+# the builder, and the tables of the snapshot the builder reads (the citizens are always read).
+GOAL_LISTS = {
+    "fokus": ("focus", focus_misses, ("placements", "hours")),
+    "aktiv": ("active", active_misses, ("placements", "activity")),
+    "cv": ("matchable", matchable_misses, ()),
+}
 
 
 def _filters():
@@ -42,23 +51,22 @@ def index():
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
     points = compute_trend(facts, as_of)  # the last point is the chosen month, measured on as_of
-    list_scope = scope.kind
     return render_template(
         "dashboard/index.html", form=form, as_of=as_of, metrics=list(points[-1].metrics.values()),
         charts=chart_series(points),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
         month=_month(form, as_of), partial=form.partial,
-        list_links={"focus": url_for("dashboard.goal_list", maal="fokus", omfang=list_scope,
-                                     maaned=form.maaned.data),
-                    "matchable": url_for("dashboard.goal_list", maal="cv", omfang=list_scope,
-                                         maaned=form.maaned.data)})
+        list_links={metric: url_for("dashboard.goal_list", maal=goal, omfang=scope.kind,
+                                    maaned=form.maaned.data)
+                    for goal, (metric, _build, _tables) in GOAL_LISTS.items()})
 
 
 @bp.get("/borgere")
 @consultant_required
 def goal_list():
-    """The citizens a goal misses (focus goal, or CV/jobmål/VK), own caseload by default.
+    """The citizens a goal misses (focus goal, active citizens, or CV/jobmål/VK), own
+    caseload by default.
 
     Names are personal data: the view is audited (one event per list shown).
     """
@@ -66,9 +74,8 @@ def goal_list():
                         default_scope="mine" if current_user.role == "consultant" else "all")
     scope, as_of = form.cleaned(current_user)
     goal, page = form.goal_and_page()
-    # The focus list needs placements and hours; the CV list the citizens alone.
-    facts = load_facts(db.session, scope, tables=("placements", "hours") if goal == "fokus" else ())
-    build = focus_misses if goal == "fokus" else matchable_misses
+    _metric, build, tables = GOAL_LISTS[goal]
+    facts = load_facts(db.session, scope, tables=tables)
     result = build(db.session, facts, as_of, page)
     audit.record_now("read_goal_list", purpose=f"{goal}:{scope.kind}:{as_of.isoformat()}")
     args = {"maal": goal, "omfang": scope.kind, "maaned": form.maaned.data}

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from portal.dashboard.facts import Scope
 from portal.extensions import db
-from store.models import Citizen, Company, CvDocument, HoursLog, JobGoal, Placement
+from store.models import Citizen, Company, CvDocument, HoursLog, JobGoal, Opening, Placement, Proposal
 
 AS_OF = date(2026, 6, 15)
 WINDOW_START = date(2025, 6, 15)  # 12 calendar months before AS_OF
@@ -54,6 +54,19 @@ class World:
             db.session.add(placement)
             db.session.commit()
             return placement.id
+
+    def proposal(self, citizen_id: int, created: datetime, decided: datetime | None = None) -> int:
+        """A proposal of the citizen to a new opening, made (and decided) at the given moments."""
+        company_id = self.company()
+        with self.app.app_context():
+            opening = Opening(company_id=company_id, kind="smaajob", title="Lager", postcode="8722", status="open")
+            db.session.add(opening)
+            db.session.flush()
+            proposal = Proposal(citizen_id=citizen_id, opening_id=opening.id, created_at=created,
+                                decided_at=decided, status="approved" if decided else "proposed")
+            db.session.add(proposal)
+            db.session.commit()
+            return proposal.id
 
     def metric(self, func, as_of: date = AS_OF, scope: Scope = Scope()):
         with self.app.app_context():

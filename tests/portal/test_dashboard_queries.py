@@ -245,7 +245,7 @@ def test_statements_do_not_grow_with_the_rows(app, client, auth, staff):
     assert re.search(r'data-testid="value-focus">[0-9]', many["all"][0])
 
 
-@pytest.mark.parametrize("goal", ["fokus", "cv"])
+@pytest.mark.parametrize("goal", ["fokus", "aktiv", "cv"])
 def test_goal_lists_do_not_grow_with_the_rows(app, client, auth, staff, goal):
     auth.login(staff["email"])
     add_world(app, staff, 4, seed=3)

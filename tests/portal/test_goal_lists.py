@@ -1,4 +1,5 @@
-"""The goal lists under /maal/borgere: who misses the focus goal or the CV/jobmål/VK goal.
+"""The goal lists under /maal/borgere: who misses the focus goal, the active-citizens goal or
+the CV/jobmål/VK goal.
 
 ``frozen_today`` is 23 November 2026, so the default month is October 2026 (measured on
 31 October) and the focus population is open cases started on or before 31 October 2025.
@@ -146,6 +147,56 @@ def test_long_lists_are_paged_and_the_count_is_the_whole_list(client, auth, make
     assert rows(past_the_end) == ids[50:]
 
 
+# --- Active citizens --------------------------------------------------------------------------
+
+def test_active_list_names_who_was_not_active_in_the_month_and_why(client, auth, make_user, world,
+                                                                   frozen_today):
+    me = make_user("consultant")
+    placed = world.citizen(date(2026, 1, 1), name="Anna Småjob", vk_id=me.id)
+    world.placement(placed, "smaajob", date(2026, 10, 20))  # running in October: active
+    proposed = world.citizen(date(2026, 1, 1), name="Bo Foreslået", vk_id=me.id)
+    world.proposal(proposed, datetime(2026, 10, 12, 9, tzinfo=timezone.utc))  # active
+    earlier = world.citizen(date(2026, 1, 1), name="Carl Tidligere", vk_id=me.id)
+    world.placement(earlier, "virksomhedspraktik", date(2026, 6, 1), date(2026, 8, 31), "forloeb_slut")
+    world.proposal(earlier, datetime(2026, 9, 5, 9, tzinfo=timezone.utc), datetime(2026, 9, 20, 9, tzinfo=timezone.utc))
+    planned = world.citizen(date(2026, 1, 1), name="Dorte Planlagt", vk_id=me.id)
+    world.placement(planned, "loentilskud", date(2026, 12, 1))
+    idle = world.citizen(date(2026, 1, 1), name="Erik Ingenting", vk_id=me.id)
+    world.citizen(date(2026, 1, 1), vk_id=me.id, case_closed=date(2026, 9, 30))  # closed: not counted
+    auth.login(me.email)
+
+    page = client.get("/maal/").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" data-testid="misses-active">\s*3\s+borgere når ikke målet', page)
+    assert link, "the active card does not link to who misses it"
+    url = link.group(1).replace("&amp;", "&")
+    assert url == "/maal/borgere?maal=aktiv&omfang=all&maaned=2026-10"
+    html = client.get(url).get_data(as_text=True)
+    assert "Vælg en af mulighederne" not in html
+    assert "<h1>Borgere der ikke når målet: Aktive borgere</h1>" in html
+    assert rows(html) == [earlier, planned, idle] and count(html) == (3, 5)  # by name
+    for cid in (earlier, planned, idle):
+        assert f'href="/borgere/{cid}"' in html
+    assert placed not in rows(html) and proposed not in rows(html)
+
+    def cells(cid: int) -> list[str]:
+        row = html.split(f'data-citizen-id="{cid}"')[1].split("</tr>")[0]
+        return re.findall(r'data-testid="(?:last-placement|last-proposal|next-placement)">([^<]+)<', row)
+
+    assert cells(earlier) == ["31.08.2026", "20.09.2026", "–"]
+    assert cells(planned) == ["Intet forløb", "Intet forslag", "01.12.2026"]
+    assert cells(idle) == ["Intet forløb", "Intet forslag", "–"]
+    assert 'href="/kandidater/"' in html  # where to find an opening for them
+
+
+def test_active_list_counts_the_current_month_up_to_today(client, auth, make_user, world, frozen_today):
+    me = make_user("consultant")
+    cid = world.citizen(date(2026, 1, 1), vk_id=me.id)
+    world.proposal(cid, datetime(2026, 11, 2, 9, tzinfo=timezone.utc))
+    auth.login(me.email)
+    assert rows(client.get("/maal/borgere?maal=aktiv").get_data(as_text=True)) == [cid]  # October
+    assert rows(client.get("/maal/borgere?maal=aktiv&maaned=2026-11").get_data(as_text=True)) == []
+
+
 # --- CV, jobmål and VK --------------------------------------------------------------------
 
 def test_matchable_list_says_what_is_missing_and_links_to_the_fix(client, auth, make_user, world, frozen_today):
@@ -159,6 +210,7 @@ def test_matchable_list_says_what_is_missing_and_links_to_the_fix(client, auth, 
     page = client.get("/maal/?omfang=mine").get_data(as_text=True)
     assert re.search(r'data-testid="misses-matchable">\s*2\s+borgere når ikke målet', page)
     html = client.get("/maal/borgere?maal=cv").get_data(as_text=True)
+    assert "<h1>Borgere der ikke når målet: CV, jobmål og virksomhedskonsulent</h1>" in html
     assert rows(html) == [bare, late_cv] and count(html) == (2, 3)
     assert ready not in rows(html)
     bare_row = html.split(f'data-citizen-id="{bare}"')[1].split("</tr>")[0]
@@ -211,15 +263,16 @@ def test_any_filter_value_gives_a_page(client, auth, make_user, world, frozen_to
 
 def test_on_demo_data_each_list_has_as_many_citizens_as_its_card_misses(app, frozen_today):
     from portal.dashboard.facts import Scope, load_facts
-    from portal.dashboard.goal_lists import focus_misses, matchable_misses
-    from portal.dashboard.metrics import compute_focus_goal, compute_matchable_share
+    from portal.dashboard.goal_lists import active_misses, focus_misses, matchable_misses
+    from portal.dashboard.metrics import compute_active_share, compute_focus_goal, compute_matchable_share
     from portal.demo.loader import load_demo
 
     as_of = date(2026, 10, 31)
     with app.app_context():
         load_demo(db.session, frozen_today, citizen_count=150)
         facts = load_facts(db.session, Scope())
-        for build, metric in ((focus_misses, compute_focus_goal), (matchable_misses, compute_matchable_share)):
+        for build, metric in ((focus_misses, compute_focus_goal), (active_misses, compute_active_share),
+                              (matchable_misses, compute_matchable_share)):
             card = metric(facts, as_of)
             result = build(db.session, facts, as_of)
             assert result.total == card.denominator - card.numerator > 0
