@@ -63,7 +63,7 @@ def test_focus_list_names_who_misses_the_goal_with_their_figures(client, auth, m
     assert "<td>33</td> <td>19</td> <td>40,5</td>" in row
     assert "eller 59,5 løntimer mere" in row
     dan_row = flat(html.split(f'data-citizen-id="{dan}"')[1].split("</tr>")[0])
-    assert "<td>33</td> <td>33 (intet forløb siden sagsstart)</td> <td>0,0</td>" in dan_row
+    assert "<td>33</td> <td>33 (intet forløb siden sagsstart)</td> <td>0</td>" in dan_row  # hours_dk
     assert 'href="/kandidater/"' in html  # where to find an opening for them
 
 
