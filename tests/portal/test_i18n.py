@@ -112,7 +112,9 @@ def test_the_ranking_shows_scores_and_distances_with_a_decimal_comma(client, aut
     html = client.get(f"/kandidater/opslag/{world['opening_id']}?vis_frasorterede=y").get_data(as_text=True)
     scores = re.findall(r'class="jobbro-score">score ([^<]+)<', html)
     assert scores and all(re.fullmatch(r"-?\d,\d\d", s) for s in scores), scores
-    assert re.search(r"<strong>Afstand:</strong> \d+,\d km", html)
+    # Whole km on the card (postcode centres are no finer), "under 1 km" below one.
+    assert re.search(r"<strong>Afstand:</strong> (under 1 km|\d+ km)", html)
+    assert not re.search(r"<strong>Afstand:</strong> 0,0 km", html)
     assert re.search(r"For langt: \d+,\d km", html)  # Dina in Fredericia, beyond her 5 km
 
 
