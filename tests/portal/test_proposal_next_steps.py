@@ -116,3 +116,51 @@ def test_a_stale_login_is_sent_to_confirm_and_nothing_is_decided(app, client, au
     assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).status == "proposed"
+
+
+EXPLANATION = {
+    "similarity_band": "middel", "relevance": 0.48, "score": 0.5123,
+    "matched_goal": "Kok", "matched_goal_band": "høj", "matched_goals": ["Kok"],
+    "goal_scores": [{"goal": "Kok", "band": "høj", "relevance": 0.6, "fit": 0.7},
+                    {"goal": "Tjener", "band": "lav", "relevance": 0.2, "fit": 0.2}],
+    "matched_terms": ["kantine", "madlavning"], "distance_km": 12.34, "hours_fit": 1.0,
+    "hours": {"available": 12.5, "opening_min": 10.0, "opening_max": 20.0},
+    "missing_languages": [], "policy_flags": [{"name": "long_without", "label": "Lang tid uden forløb",
+                                               "contribution": 0.04}],
+    "constraints": [{"name": "hours", "passed": True, "detail": "12.5 h available vs. min 10 h"}],
+}
+
+
+def test_a_waiting_proposal_shows_its_match_explanation_and_links_the_citizen(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.explanation, proposal.score = EXPLANATION, 0.5123
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert re.search(rf'<h1><a href="/borgere/{world["citizen"]}"[^>]*>Qzvwxy Markersen</a>', html)
+    shown = " ".join(re.sub(r"<[^>]+>", " ", re.search(
+        r'data-testid="match-explanation">(.*?)</dl>', html, re.DOTALL).group(1)).split())
+    for words in ("Samlet match middel score 0,51", "Jobmål der matcher Kok høj", "Alle jobmål Kok høj · Tjener lav",
+                  "Fælles ord kantine madlavning", "Afstand 12,3 km", "Kan 12,5 t/uge · opslaget 10–20 t/uge",
+                  "Lang tid uden forløb +0,04"):
+        assert words in shown, words
+    assert "available" not in shown  # the engine's English details are not shown
+
+
+def test_a_proposal_without_a_stored_explanation_says_so(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).explanation = {}
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="no-explanation"' in html and 'data-testid="match-explanation"' not in html
+
+
+def test_a_company_never_reaches_the_proposal_page(app, client, auth, world):
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["company"].email)
+    response = client.get(f"/kandidater/forslag/{world['proposal']}")
+    assert response.status_code == 403 and "Markersen" not in response.get_data(as_text=True)
