@@ -18,7 +18,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from flask import current_app, flash, redirect, session, url_for
+from flask import current_app, flash, g, redirect, session, url_for
 from flask_login import current_user, login_fresh, logout_user, session_protected
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -36,6 +36,9 @@ login_manager.refresh_view = "auth.confirm"
 login_manager.needs_refresh_message = "Bekræft din adgangskode for at fortsætte."
 login_manager.needs_refresh_message_category = "info"
 login_manager.session_protection = "strong"
+# Said instead of login_message when the session was ended by a later log-in of the same user.
+ENDED_BY_LOGIN_ELSEWHERE = ("Du er logget ud, fordi der blev logget ind med din bruger et andet sted. "
+                            "Log ind igen for at fortsætte.")
 
 
 @login_manager.user_loader
@@ -48,10 +51,41 @@ def load_user(alternative_id: str) -> User | None:
     if row is None:
         return None
     user, unread = row
-    if not user.active or not secrets.compare_digest(user.session_token, token):
+    if not user.active:
+        return None
+    if not secrets.compare_digest(user.session_token, token):
+        _note_login_elsewhere(user)
         return None
     notifications.remember_unread(unread)
     return user
+
+
+def _note_login_elsewhere(user: User) -> None:
+    """Note for this request that the session was ended by a later log-in of its user.
+
+    A log-in rotates the token (:func:`renew_for_login`), so this session's token no longer
+    matching while the user's last log-in is no older than this session's own start means
+    that log-in ended it. Logging out clears this browser's session, so it never gets here.
+    """
+    started, last = session.get("login_at"), user.last_login_at
+    if isinstance(started, (int, float)) and last is not None and last.timestamp() >= started:
+        g.session_ended_by_login = True
+
+
+def ended_by_login_elsewhere() -> bool:
+    """True when this request's session was ended by a later log-in of the same user."""
+    current_user._get_current_object()  # the user is loaded (and the session checked) first
+    return bool(g.get("session_ended_by_login"))
+
+
+def _login_message(message: str) -> str:
+    """Flask-Login's hook for its messages: why the user must log in, when that is known."""
+    if message == login_manager.login_message and ended_by_login_elsewhere():
+        return ENDED_BY_LOGIN_ELSEWHERE
+    return message
+
+
+login_manager.localize_callback = _login_message
 
 
 @functools.cache

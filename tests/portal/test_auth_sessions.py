@@ -112,3 +112,50 @@ def test_a_static_file_never_writes_back_an_older_session(app, client, auth, mak
     assert stale.status_code == 200 and "Set-Cookie" not in stale.headers
     client.set_cookie("session", newer)  # what the browser keeps, since nothing overwrote it
     assert "Dine valg er gemt." in client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def _log_in(client, email: str) -> None:
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/auth/login", data={"email": email, "password": PASSWORD,
+                                            "csrf_token": token}).status_code == 302
+
+
+def _login_page_after(client, path: str = "/kandidater/") -> str:
+    response = client.get(path)
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_session_ended_by_a_login_elsewhere_says_so_on_the_login_page(app, client, auth, make_user):
+    user = make_user("consultant")
+    assert auth.login(user.email).status_code == 302
+    _log_in(app.test_client(), user.email)  # the same user in a second browser
+    for path in ("/kandidater/", "/"):  # a page that needs a log-in, and the start page
+        page = _login_page_after(client, path)
+        assert "Du er logget ud, fordi der blev logget ind med din bruger et andet sted." in page
+        assert "Log ind for at se siden." not in page
+
+
+def test_a_logged_out_or_never_logged_in_browser_gets_the_plain_message(app, client, auth, make_user):
+    user = make_user("consultant")
+    assert auth.login(user.email).status_code == 302
+    assert auth.logout().status_code == 302
+    for browser in (client, app.test_client()):
+        page = _login_page_after(browser)
+        assert "Log ind for at se siden." in page and "et andet sted" not in page
+
+
+def test_a_session_ended_by_a_password_change_does_not_blame_a_login(app, client, auth, make_user):
+    from portal.extensions import db
+    from store.models import User
+
+    user = make_user("consultant")
+    assert auth.login(user.email).status_code == 302
+    with app.app_context():  # what a password change or disabling does: the token rotates
+        from portal.auth.sessions import rotate_session_token
+
+        rotate_session_token(db.session.get(User, user.id))
+        db.session.commit()
+    page = _login_page_after(client)
+    assert "Log ind for at se siden." in page and "et andet sted" not in page
