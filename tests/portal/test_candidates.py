@@ -400,3 +400,17 @@ def test_a_refused_rejection_goes_back_to_the_reason_on_the_card(app, client, au
     assert response.headers["Location"] == f"{path}#reason-reject-{bo}"
     assert "Beslutningen om Bo Omsorg er ikke gemt: Skriv en kort begrundelse." in client.get(path).get_data(
         as_text=True)
+
+
+def test_no_good_match_counts_waiting_proposals_apart_and_links_to_them(app, client, auth, world):
+    """A proposal still waiting for the consultant's decision is not "already decided"."""
+    auth.login(world["consultant"].email)
+    _decide(client, auth, world, "Anna Lagerbæk", "approve")
+    with app.app_context():
+        db.session.add(Proposal(citizen_id=world["ids"]["Bo Omsorg"], opening_id=world["opening_id"],
+                                status="proposed"))
+        db.session.commit()
+    html = _ranking_html(client, world)
+    alert = html.split('data-testid="no-good-match"')[1].split("</div>")[0]
+    assert '1 er allerede besluttet, og <a href="#venter">1 venter på din vurdering</a>.' in alert
+    assert '<h2 id="venter">Venter på din vurdering</h2>' in html
