@@ -132,6 +132,12 @@ def missing_languages(citizen: CitizenProfile, opening: OpeningProfile) -> tuple
     return tuple(lang for lang in opening.required_languages if lang.casefold() not in spoken)
 
 
+def _months(months: float) -> str:
+    """A whole number of months in Danish: "1 md.", "7 mdr."."""
+    whole = round(months)
+    return f"{whole:.0f} {'md.' if whole == 1 else 'mdr.'}"
+
+
 def _months_between(start: date | None, today: date) -> float:
     return 0.0 if start is None else max(0.0, (today - start).days / DAYS_PER_MONTH)
 
@@ -149,7 +155,7 @@ def policy_flags(
     readiness = weights.readiness_bonus.get(citizen.readiness_group, 0.0)
     flags = (
         PolicyFlag(
-            "placement_gap", f"{gap:.0f} mdr. uden virksomhedsrettet forløb",
+            "placement_gap", f"{_months(gap)} uden virksomhedsrettet forløb",
             strength * weights.placement_gap * min(1.0, gap / weights.placement_gap_months),
         ),
         PolicyFlag(
@@ -157,7 +163,7 @@ def policy_flags(
             strength * weights.readiness * readiness,
         ),
         PolicyFlag(
-            "benefit_duration", f"{on_benefit:.0f} mdr. på ydelse",
+            "benefit_duration", f"{_months(on_benefit)} på ydelse",
             strength * weights.benefit_duration * min(1.0, on_benefit / weights.benefit_duration_months),
         ),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -238,3 +238,14 @@ def test_a_profile_s_text_is_made_once_and_a_changed_profile_gets_its_own(monkey
     changed = replace(person, job_goals=("Chauffør",))
     assert citizen_text(changed).startswith("Jobmål: Chauffør.") and len(calls) == 2
     assert citizen_text(person) is first
+
+
+def test_policy_flags_say_one_month_in_the_singular():
+    from matching.ranking import policy_flags
+
+    one = citizen("one", last_company_placement=TODAY - timedelta(days=31))
+    labels = {f.name: f.label for f in policy_flags(one, RankingWeights(), TODAY)}
+    assert labels["placement_gap"] == "1 md. uden virksomhedsrettet forløb"
+    seven = citizen("seven", last_company_placement=TODAY - timedelta(days=213))
+    assert {f.name: f.label for f in policy_flags(seven, RankingWeights(), TODAY)}["placement_gap"] == \
+        "7 mdr. uden virksomhedsrettet forløb"

@@ -14,3 +14,18 @@ def test_the_ranking_says_how_its_order_is_made(client, auth, world):  # noqa: F
     said = html.split('data-testid="ranking-order"')[1].split("</p>")[0]
     assert f"i trin på {format_number(RELEVANCE_STEP, 2)}" in said
     assert "(" + ", ".join(label for _, label in BANDS) + ", lav)" in said
+
+
+def test_the_openings_hours_read_as_one_figure_when_the_range_has_equal_ends(app, client, auth, world):  # noqa: F811
+    from portal.extensions import db
+    from store.models import Opening
+
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/opslag/{world['opening_id']}"
+    assert "· 5–12 timer/uge ·" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening_id"])
+        opening.hours_min = opening.hours_max = 10
+        db.session.commit()
+    assert "· 10 timer/uge ·" in client.get(url).get_data(as_text=True)
+    assert ">10<" in client.get("/kandidater/").get_data(as_text=True)
