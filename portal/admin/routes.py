@@ -140,8 +140,13 @@ def toggle_user(user_id: int):
 @bp.get("/companies")
 @admin_required
 def companies():
-    rows = db.session.scalars(sa.select(Company).order_by(Company.name)).all()
-    return render_template("admin/companies.html", companies=rows)
+    """All companies, or with ``?partnere=1`` the Code of Care partners only."""
+    partners_only = request.args.get("partnere") == "1"
+    query = sa.select(Company).order_by(Company.name)
+    if partners_only:
+        query = query.where(Company.code_of_care.is_(True))
+    rows = db.session.scalars(query).all()
+    return render_template("admin/companies.html", companies=rows, partners_only=partners_only)
 
 
 @bp.route("/companies/new", methods=["GET", "POST"], defaults={"company_id": None})

@@ -50,7 +50,8 @@ def for_admin() -> dict:
     # (label, count, the list of its rows; None: no one list holds every placement ever)
     figures = [
         ("Virksomheder", count(Company), url_for("admin.companies")),
-        ("Code of Care-partnere", count(Company, Company.code_of_care.is_(True)), url_for("admin.companies")),
+        ("Code of Care-partnere", count(Company, Company.code_of_care.is_(True)),
+         url_for("admin.companies", partnere=1)),
         ("Brugere", count(User), url_for("admin.users")),
         ("Borgere med åben sag", count(Citizen, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)),
          url_for("citizens.index", scope="all")),
