@@ -310,3 +310,12 @@ def test_a_cv_of_only_line_breaks_counts_as_missing_in_the_share_and_the_filter(
     assert "(1 af 2)" in html
     incomplete = client.get("/borgere/?incomplete=y").get_data(as_text=True)
     assert "Tomt Cv" in incomplete and "Helt Klar" not in incomplete
+
+
+def test_the_citizens_hours_read_as_hours_everywhere_else_do(app, client, logged_in):
+    """One format for hours (hours_dk): "20", "7,5"; never "20,0"."""
+    for name, hours in (("Hele Timer", 20.0), ("Halve Timer", 7.5)):
+        citizen_id = make_citizen(app, name=name, vk_id=logged_in.id, hours_available=hours)
+        html = client.get(f"/borgere/{citizen_id}").get_data(as_text=True)
+        shown = html.split("Timer til rådighed pr. uge</th><td>")[1].split("<")[0]
+        assert shown == ("20" if hours == 20.0 else "7,5")
