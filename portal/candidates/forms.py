@@ -33,13 +33,17 @@ class RankingFilterForm(DanishForm):
                     "Den løfter aldrig en borger over en med klart højere relevans.")
 
 
+MAX_REASON_LENGTH = 500
+
+
 class DecisionForm(DanishForm):
     decision = HiddenField(validators=[AnyOf(["approve", "reject"], "Ukendt beslutning.")])
     # The priority the ranking was viewed with: the stored score is the one the consultant saw.
     priority = HiddenField(default=DEFAULT_PRIORITY, validators=[
         Optional(), AnyOf(list(PRIORITIES), "Ukendt prioritering.")])
     reason = StringField("Begrundelse", validators=[
-        DataRequired("Skriv en kort begrundelse."), Length(max=500, message="Højst 500 tegn.")])
+        DataRequired("Skriv en kort begrundelse."),
+        Length(max=MAX_REASON_LENGTH, message=f"Højst {MAX_REASON_LENGTH} tegn.")])
     # Approve only: the jobmål text the company will see (checked by proposals.check_shared_goal).
     shared_goal = StringField("Jobmål vist for virksomheden", validators=[
         Length(max=MAX_SHARED_GOAL_LENGTH,

@@ -17,7 +17,7 @@ from ..matching_runtime import pending_changes, ranking_turn
 from store.models import Citizen, Opening
 from . import bp, service
 from ..proposals import MAX_SHARED_GOAL_LENGTH, TransitionError
-from .forms import PRIORITIES, DecisionForm, RankingFilterForm
+from .forms import MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm
 
 _DECISION_FORM = "ranking-decision:{}"  # a refused decision's fields (formutil.keep_form), per opening
 
@@ -41,10 +41,10 @@ def ranking(opening_id: int):
     :raise 404: if the opening does not exist.
     """
     opening = service.opening_or_404(opening_id)
-    typed = _typed_decision(opening.id)
+    typed, reasons = _typed_decision(opening.id)
     form = RankingFilterForm(request.args, meta={"csrf": False})
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
-            "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(),
+            "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons,
             "decided": service.decided_citizens(opening.id), "suggestions": {}}
     if not form.validate():
         return render_template("candidates/ranking.html", **page), 400
@@ -138,26 +138,29 @@ def _not_saved(back: str, opening: Opening, citizen: Citizen, form: DecisionForm
                field: str | None) -> str:
     """Say whose decision was not saved and why; the URL goes to ``field`` on the citizen's card.
 
-    The jobmål typed for the company is kept for the ranking, whose card shows it again
-    (:func:`_typed_decision`).
+    The reason and the jobmål typed for the company are kept for the ranking, whose card shows
+    them again (:func:`_typed_decision`).
     """
     flash(f"Beslutningen om {citizen.name} er ikke gemt: " + "; ".join(errors), "error")
     decision = form.decision.data
     if decision not in ("approve", "reject"):
         return back
-    if decision == "approve":
-        keep_form(_DECISION_FORM.format(opening.id), MultiDict({
-            "citizen_id": str(citizen.id), "shared_goal": form.shared_goal.data or ""}))
+    keep_form(_DECISION_FORM.format(opening.id), MultiDict({
+        "citizen_id": str(citizen.id), "decision": decision, "reason": form.reason.data or "",
+        "shared_goal": form.shared_goal.data or "" if decision == "approve" else ""}))
     to = "shared-goal" if field == "shared_goal" and decision == "approve" else f"reason-{decision}"
     return f"{back}#{to}-{citizen.id}"
 
 
-def _typed_decision(opening_id: int) -> dict[int, str]:
-    """The jobmål typed in a decision that was just refused, by citizen id (for the card)."""
+def _typed_decision(opening_id: int) -> tuple[dict[int, str], dict[tuple[int, str], str]]:
+    """What was typed in a decision that was just refused, for the card: the jobmål for the
+    company by citizen id (approvals only), and the reason by (citizen id, decision)."""
     kept = kept_form(_DECISION_FORM.format(opening_id))
     if kept is None or not (kept.get("citizen_id") or "").isdigit():
-        return {}
-    return {int(kept["citizen_id"]): kept.get("shared_goal", "")[:MAX_SHARED_GOAL_LENGTH]}
+        return {}, {}
+    citizen_id, decision = int(kept["citizen_id"]), kept.get("decision", "")
+    goals = {citizen_id: kept.get("shared_goal", "")[:MAX_SHARED_GOAL_LENGTH]} if decision == "approve" else {}
+    return goals, {(citizen_id, decision): kept.get("reason", "")[:MAX_REASON_LENGTH]}
 
 
 def _ranking_url(opening_id: int, priority: str | None) -> str:

@@ -386,6 +386,8 @@ def test_a_refused_decision_names_the_citizen_and_keeps_the_chosen_jobmaal(
     html = client.get(path).get_data(as_text=True)
     assert re.search(rf"Beslutningen om Anna Lagerbæk er ikke gemt: [^<]*{error}", html)
     assert re.search(rf'id="shared-goal-{anna}" name="shared_goal" maxlength="120" value="{re.escape(goal)}"', html)
+    assert re.search(rf'id="reason-approve-{anna}" [^>]*value="{re.escape(reason)}"', html)  # the reason too
+    assert re.search(rf'id="reason-reject-{anna}" [^>]*value=""', html)  # not put in the other decision
     # the typed jobmål is for the page right after the refusal; then the suggestion is back
     again = client.get(path).get_data(as_text=True)
     assert re.search(rf'id="shared-goal-{anna}" name="shared_goal" maxlength="120" value="Lagermedarbejder"', again)
