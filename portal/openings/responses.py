@@ -22,7 +22,8 @@ from . import bp
 class ResponseForm(DanishForm):
     """Only these two fields are read; anything else posted (status, consent, ...) is ignored."""
 
-    response = SelectField("Svar", choices=choices(COMPANY_RESPONSES),
+    # A blank first choice: an answer is chosen, never sent by accident as the first one listed.
+    response = SelectField("Svar", choices=choices([("", "Vælg svar"), *COMPANY_RESPONSES.items()]),
                            validators=[InputRequired("Vælg et svar.")])
     note = StringField("Kort note", validators=[
         Length(max=proposals.MAX_NOTE_LENGTH, message=f"Højst {proposals.MAX_NOTE_LENGTH} tegn.")])

@@ -182,3 +182,16 @@ def test_without_an_approved_jobmaal_the_company_is_told_what_the_candidate_was_
         db.session.commit()
     html = page(client, auth, world).get_data(as_text=True)
     assert 'Jobmål der matcher</th><td data-testid="shared-goal">Lagermedarbejder<' in html
+
+
+def test_the_answer_starts_blank_so_none_is_sent_by_accident(app, client, auth, world):
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    html = page(client, auth, world).get_data(as_text=True)
+    select = html.split('name="response"')[1].split("</select>")[0]
+    assert re.search(r"<option value=\"\" selected>Vælg svar</option>", select)
+    assert select.count(" selected") == 1  # the blank one
+    token = auth.csrf_token(f"/opslag/{world['opening']}")
+    client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                data={"csrf_token": token, "response": "", "next": "candidate"})
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response is None
