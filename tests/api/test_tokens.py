@@ -131,3 +131,12 @@ def test_hostile_input_on_the_token_form_is_a_form_error(app, client, auth, make
         assert answer.status_code == 400, value
     with app.app_context():
         assert db.session.query(ApiToken).count() == 0
+
+
+def test_an_empty_admin_token_list_says_where_keys_are_made(client, auth, make_user):
+    auth.login(make_user("admin", email="admin@jobcenter.dk").email)
+    empty = client.get("/admin/adgangsnoegler").get_data(as_text=True).split('data-testid="admin-token-empty">')[1]
+    assert "Ingen aktive nøgler" in empty and 'href="/admin/adgangsnoegler?vis=alle"' in empty
+    assert 'href="/profil/adgangsnoegler"' in empty
+    everything = client.get("/admin/adgangsnoegler?vis=alle").get_data(as_text=True)
+    assert "Ingen bruger har oprettet en adgangsnøgle endnu." in everything
