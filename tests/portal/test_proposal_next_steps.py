@@ -143,7 +143,7 @@ def test_a_waiting_proposal_shows_its_match_explanation_and_links_the_citizen(ap
     shown = " ".join(re.sub(r"<[^>]+>", " ", re.search(
         r'data-testid="match-explanation">(.*?)</dl>', html, re.DOTALL).group(1)).split())
     for words in ("Samlet match middel score 0,51", "Jobmål der matcher Kok høj", "Alle jobmål Kok høj · Tjener lav",
-                  "Fælles ord kantine madlavning", "Afstand 12,3 km", "Kan 12,5 t/uge · opslaget 10–20 t/uge",
+                  "Fælles ord kantine madlavning", "Afstand 12 km", "Kan 12,5 t/uge · opslaget 10–20 t/uge",
                   "Lang tid uden forløb +0,04"):
         assert words in shown, words
     assert "available" not in shown  # the engine's English details are not shown

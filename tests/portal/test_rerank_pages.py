@@ -255,6 +255,13 @@ def test_a_decision_keeps_the_band_the_consultant_saw_and_learns_from_the_hand_s
             service.opening_profile(db.session.get(Opening, world["opening_id"])))
         assert stored["relevance"] == pytest.approx(hand.explanation.relevance, abs=1e-6)
         assert stored["similarity_band"] == hand.explanation.similarity_band
+        proposal_id, hand_band = proposal.id, stored["similarity_band"]
+    # The proposal page shows the consultant the band they decided on, and what the model did.
+    page = client.get(f"/kandidater/forslag/{proposal_id}").get_data(as_text=True)
+    said = page.split('data-testid="match-explanation">')[1].split("</dd>")[0]
+    assert f">{shown}</span>" in said and "justeret af lært model +0," in said and f"vægte: {hand_band})" in said
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
         proposal.status = "disclosed"  # visible to the company
         db.session.commit()
         assert [c.similarity_band for c in shared_candidates(db.session.get(Opening, world["opening_id"]))] == [shown]
