@@ -126,6 +126,7 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         events=lifecycle.events_of(placement.id), event_kinds=EVENT_KINDS,
         retention=_retention_forms(placement, today, retention_forms or {}),
         retention_applies=retention.applies(placement),
+        retention_later=retention.later_placements(placement, today) if retention.applies(placement) else [],
         retention_opens={m: retention.opens_on(placement, m) for m in retention.CHECKPOINTS}
         if retention.applies(placement) else {},
     ), status

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+
 from .. import audit
 from ..dates import add_months
 from ..extensions import db
@@ -44,6 +46,21 @@ def open_checkpoints(placement: Placement, today: date) -> list[int]:
     if not applies(placement):
         return []
     return [months for months in CHECKPOINTS if opens_on(placement, months) <= today]
+
+
+def later_placements(placement: Placement, today: date) -> list[Placement]:
+    """The citizen's other placements that started after this one's start and ran on past its
+    end (begun by ``today``): what a consultant answering the checkpoints should know, e.g. the
+    fleksjob that followed a job at the same company. Oldest first; none when it has no end."""
+    if placement.end_date is None:
+        return []
+    rows = db.session.scalars(
+        sa.select(Placement)
+        .where(Placement.citizen_id == placement.citizen_id, Placement.id != placement.id,
+               Placement.start_date >= placement.start_date, Placement.start_date <= today,
+               sa.or_(Placement.end_date.is_(None), Placement.end_date > placement.end_date))
+        .order_by(Placement.start_date, Placement.id))
+    return list(rows)
 
 
 def due_checkpoints(placement: Placement, today: date) -> list[int]:

@@ -132,3 +132,26 @@ def test_unknown_checkpoint_404_and_company_403(client, world):
     token = AuthActions(client).csrf_token("/")
     assert client.post(f"/forloeb/{world['job']}/fastholdelse/3",
                        data={"r3-employed": "ja", "csrf_token": token}).status_code == 403
+
+
+def test_the_retention_question_says_what_followed_the_placement(app, client, world):
+    """The review found the question asked for a job whose fleksjob at the same company was
+    running: the page names the later placement, linked, so the answer is not a guess."""
+    AuthActions(client).switch_to("vk@jc.dk")
+    page = client.get(f"/forloeb/{world['job']}/konsulent").get_data(as_text=True)
+    assert 'data-testid="retention-later"' not in page  # nothing followed yet
+    with app.app_context():
+        job = db.session.get(Placement, world["job"])
+        later = Placement(citizen_id=job.citizen_id, company_id=job.company_id, kind="fleksjob",
+                          start_date=date(2026, 6, 16), weekly_hours=15)
+        earlier = Placement(citizen_id=job.citizen_id, company_id=job.company_id, kind="smaajob",
+                            start_date=date(2025, 6, 1), end_date=date(2025, 7, 1), end_reason="afbrudt",
+                            weekly_hours=5)
+        db.session.add_all([later, earlier])
+        db.session.commit()
+        later_id = later.id
+    said = client.get(f"/forloeb/{world['job']}/konsulent").get_data(as_text=True).split(
+        'data-testid="retention-later">')[1].split("</p>")[0]
+    assert f'<a href="/forloeb/{later_id}/konsulent">forløb #{later_id}</a> (fleksjob hos' in said
+    assert "samme virksomhed, fra 16.06.2026, i gang)" in said
+    assert f"#{world['broken']}<" not in said and "01.06.2025" not in said  # ended before: no evidence
