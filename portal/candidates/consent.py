@@ -27,7 +27,7 @@ from .. import audit, proposals
 from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
-from ..formutil import DanishForm, attach_error, choices
+from ..formutil import DanishForm, attach_error, choices, keep_form, kept_form
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
@@ -108,6 +108,9 @@ def proposal(proposal_id: int):
     return _page(item)
 
 
+_ASSESS_FORM = "proposal-assess:{}"  # a refused decision's fields (formutil.keep_form), per proposal
+
+
 def _page(item: Proposal, status: int = 200, **forms):
     """Render the proposal page; ``forms`` replaces a blank form with one holding errors."""
     placements = db.session.scalars(
@@ -136,8 +139,12 @@ def _assessment(item: Proposal) -> dict:
         refused = _refusal(item)
     except EncoderUnavailable:
         refused = None  # checked again when the consultant approves
+    suggestion = proposals.suggest_shared_goal((item.explanation or {}).get("matched_goals") or [])
+    typed = kept_form(_ASSESS_FORM.format(item.id)) or MultiDict()
+    decision = typed.get("decision", "")
     return {"decision_form": DecisionForm(formdata=None), "refused": refused,
-            "suggestion": proposals.suggest_shared_goal((item.explanation or {}).get("matched_goals") or [])}
+            "suggestion": typed.get("shared_goal", suggestion) if decision == "approve" else suggestion,
+            "typed_reasons": {decision: typed.get("reason", "")} if decision else {}}
 
 
 def _refusal(item: Proposal) -> str | None:
@@ -162,23 +169,36 @@ def assess(proposal_id: int):
     """
     if stale := replay.hold("før du træffer beslutningen", _page_url(proposal_id)):
         return stale
-    _assess({"proposal_id": proposal_id})
-    return _back(proposal_id)
+    kept = _assess({"proposal_id": proposal_id})
+    return redirect(_page_url(proposal_id) + (f"#reason-{kept}" if kept else ""))
 
 
 @replay.replayable("candidates.assess", "Beslutningen om forslaget gemmes")
 @_staff_only
-def _assess(args: dict, formdata: MultiDict | None = None) -> None:
+def _assess(args: dict, formdata: MultiDict | None = None) -> str | None:
+    """Carry out the decision; on a refusal, keep what was typed for the page (which shows it
+    again) and return the decision whose reason field to go back to."""
     item = _proposal(args["proposal_id"])
     form = DecisionForm(**_held(formdata))
+
+    def refuse(message: str | None) -> str | None:
+        if message:
+            flash(message, "error")
+        decision = form.decision.data if form.decision.data in ("approve", "reject") else None
+        if decision:
+            keep_form(_ASSESS_FORM.format(item.id), MultiDict({
+                "decision": decision, "reason": form.reason.data or "",
+                "shared_goal": form.shared_goal.data or "" if decision == "approve" else ""}))
+        return decision
+
     if not form.validate():
-        flash("Beslutningen kunne ikke gemmes: " + "; ".join(
-            e for errors in form.errors.values() for e in errors), "error")
-        return
+        return refuse("Beslutningen kunne ikke gemmes: " + "; ".join(
+            e for errors in form.errors.values() for e in errors))
     reason = form.reason.data.strip()
     if form.decision.data == "reject":
-        _step(lambda: proposals.reject(item, current_user, reason), "Forslaget er fravalgt.")
-        return
+        if not _step(lambda: proposals.reject(item, current_user, reason), "Forslaget er fravalgt."):
+            return refuse(None)
+        return None
     if item.status == "proposed":
         try:
             refused = _refusal(item)
@@ -186,8 +206,7 @@ def _assess(args: dict, formdata: MultiDict | None = None) -> None:
             refused = ("Matchingen kan ikke beregne borgerens match lige nu, så godkendelsen er ikke "
                        "gemt. Prøv igen om lidt.")
         if refused:
-            flash(refused, "error")
-            return
+            return refuse(refused)
 
     def approve() -> None:
         shared = proposals.check_shared_goal(form.shared_goal.data or "")
@@ -195,8 +214,10 @@ def _assess(args: dict, formdata: MultiDict | None = None) -> None:
         if shared:
             proposals.set_shared_goal(item, current_user, shared)
 
-    _step(approve, "Forslaget er godkendt; virksomheden kan nu se kandidaten under pseudonym. "
-          "Næste skridt er borgerens samtykke og profilen til virksomheden.")
+    if not _step(approve, "Forslaget er godkendt; virksomheden kan nu se kandidaten under pseudonym. "
+                 "Næste skridt er borgerens samtykke og profilen til virksomheden."):
+        return refuse(None)  # _step said why
+    return None
 
 
 def _can_start(proposal: Proposal) -> bool:
@@ -359,13 +380,14 @@ def shared_goal(proposal_id: int):
     return _page(item, 400, goal_form=form)
 
 
-def _step(action, success: str) -> None:
-    """Run a state-machine step and flash its outcome; a refused step writes nothing."""
+def _step(action, success: str) -> bool:
+    """Run a state-machine step and flash its outcome; a refused step writes nothing (False)."""
     try:
         action()
     except proposals.TransitionError as err:
         db.session.rollback()
         flash(str(err), "error")
-        return
+        return False
     flash(success, "success")
+    return True
 

@@ -464,3 +464,17 @@ def test_after_a_withdrawal_the_companys_notice_names_no_one_and_leads_to_the_op
     assert response.status_code == 302 and response.headers["Location"] == f"/opslag/{world['opening']}"
     opening = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "trukket sit samtykke tilbage" in opening and MARKER not in opening
+
+
+def test_a_refused_decision_on_a_waiting_proposal_keeps_what_was_typed(app, client, auth, world):
+    """The review found the proposal page lost the reason typed when a decision was refused; now
+    it comes back in the decision it was typed for, with the field in view, once."""
+    set_status(app, world["proposal"], "proposed")
+    auth.login(world["consultant"].email)
+    response = post(client, world, "vurdering", decision="reject", reason="   ")
+    assert response.headers["Location"].endswith(f"/kandidater/forslag/{world['proposal']}#reason-reject")
+    assert proposal_row(app, world).status == "proposed"
+    html = page_of(client, world)
+    assert "Skriv en kort begrundelse." in html
+    assert re.search(r'id="reason-reject" [^>]*value="   "', html)
+    assert re.search(r'id="reason-reject" [^>]*value=""', page_of(client, world))  # once only
