@@ -29,3 +29,12 @@ def test_the_openings_hours_read_as_one_figure_when_the_range_has_equal_ends(app
         db.session.commit()
     assert "· 10 timer/uge ·" in client.get(url).get_data(as_text=True)
     assert ">10<" in client.get("/kandidater/").get_data(as_text=True)
+
+
+def test_a_priority_share_below_half_a_hundredth_is_not_shown_as_zero(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        said = render_template_string('{% from "macros/match.html" import share %}'
+                                      "{{ share(0.004) }} | {{ share(0.012) }}")
+    assert said == "under +0,01 | +0,01"
