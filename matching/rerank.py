@@ -393,25 +393,40 @@ class Adjustment:
         """Whether the adjustment shows as more than ±0,00."""
         return abs(self.delta) >= SHOWN_MINIMUM
 
-    def reasons(self, n: int = 2) -> tuple[list[tuple[str, float]], float]:
-        """What moved the pair, for the ranking card: the ``n`` largest contributions as
-        (Danish fact about the pair, value) and the rest of ``delta`` (what the other facts
-        moved together), so the parts shown always add up to the adjustment."""
-        shown = []
-        for name, value in self.contributions[:n]:
-            if abs(value) < SHOWN_MINIMUM:
-                continue
-            if name == "relevance":
-                more = self.directions.get(name, -1) > 0
-                text = f"samlet match vægtes {'mere' if more else 'mindre'} end i de håndsatte vægte"
+    def reasons(self, n: int | None = 3) -> tuple[list[tuple[str, float]], float]:
+        """What moved the pair, for the ranking card: the ``n`` largest contributions (None:
+        all) as (Danish fact about the pair, value) and the rest of ``delta`` (what the other
+        facts moved together), so the parts shown always add up to the adjustment. The opening
+        kind's features are one fact ("opslaget er virksomhedspraktik"): they move every
+        candidate of the opening alike."""
+        merged: list[tuple[str, float]] = []
+        kind_total = 0.0
+        for name, value in self.contributions:
+            if name.startswith("kind_"):
+                kind_total += value
             else:
-                above, below = FEATURE_REASONS[name]
-                text = above if self.directions.get(name, 0) >= 0 else below
-                if name == "goal_history" and self.history is not None:
-                    approved, rejected = self.history
-                    text += f" (godkendt i {approved} af {approved + rejected} beslutninger)"
-            shown.append((text, value))
+                merged.append((name, value))
+        if kind_total:
+            merged.append(("kind", kind_total))
+        merged.sort(key=lambda item: -abs(item[1]))
+        shown = [(self._reason(name), round(value, 6)) for name, value in merged[:n]
+                 if abs(value) >= SHOWN_MINIMUM]
         return shown, round(self.delta - sum(v for _, v in shown), 6)
+
+    def _reason(self, name: str) -> str:
+        """The Danish fact a contribution is about (see :meth:`reasons`)."""
+        if name == "relevance":
+            more = self.directions.get(name, -1) > 0
+            return f"samlet match vægtes {'mere' if more else 'mindre'} end i de håndsatte vægte"
+        if name == "kind":
+            kinds = [k for k, d in self.directions.items() if k.startswith("kind_") and d > 0]
+            return FEATURE_REASONS[kinds[0]][0] if kinds else "opslagstypen"
+        above, below = FEATURE_REASONS[name]
+        text = above if self.directions.get(name, 0) >= 0 else below
+        if name == "goal_history" and self.history is not None:
+            approved, rejected = self.history
+            text += f" (godkendt i {approved} af {approved + rejected} beslutninger)"
+        return text
 
 
 @dataclass(frozen=True)

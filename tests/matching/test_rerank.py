@@ -93,6 +93,8 @@ def test_the_cards_reasons_say_what_the_pair_is_like_and_add_up_to_the_adjustmen
     weighed_less = [v for change in (high, low) for t, v in change.reasons(3)[0]
                     if t == "samlet match vægtes mindre end i de håndsatte vægte"]
     assert len(weighed_less) == 2 and weighed_less[0] < 0 < weighed_less[1]  # down for the high, up for the low
+    assert len(good.reasons(None)[0]) >= len(good.reasons(1)[0]) == 1
+    assert good.reasons(None)[1] == pytest.approx(0.0, abs=0.005 * len(good.contributions))  # all shown: no rest
     assert good.noticeable and not RerankModel(("relevance",), (0.5,), (0.2,), (0.0,), 0.0, 0.5, 0.0).adjust(
         match_features(_match("e", 0.5, 0.5, 5.0), "smaajob")).noticeable
 

@@ -272,3 +272,15 @@ def test_the_admin_page_names_the_minimum_as_a_wait_only_while_there_are_too_few
     auth.login(make_user("admin", email="admin@jobcenter.dk").email)
     html = _relevance_page(app, client, {**_report(NEAR_MODEL, in_use=False), "decisions": 150})
     assert "150, heraf 120 godkendt (modellen kan først bruges fra 200 beslutninger)<" in html
+
+
+def test_every_fact_behind_an_adjustment_is_one_click_away_and_the_opening_kind_is_one_fact(app, client, auth, world):  # noqa: F811
+    kinds = RerankModel(("relevance", "proximity", "hours_fit", "shared_terms", "kind_smaajob", "kind_loentilskud"),
+                        (0.5, 0.5, 0.5, 0.1, 0.3, 0.3), (0.2, 0.3, 0.3, 0.2, 0.4, 0.4), (1.0, 2.0, 1.0, 1.0, 1.5, -1.5),
+                        0.0, 0.5, 0.05)
+    _store(app, _report(kinds, in_use=True))
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    listed = html.split('data-testid="learned-all"')[1].split("</details>")[0]
+    assert "opslaget er småjob +0," in listed  # the two kind features as one fact about the opening
+    assert "opslaget er ikke" not in listed and "kortere afstand end for de fleste" in listed
