@@ -38,8 +38,9 @@ def placement_rows(company_id: int, today: date) -> list[list]:
 
 def candidate_rows(opening: Opening) -> list[list]:
     """The opening's shared candidates as the company's page shows them (names audited there)."""
-    return [[c.pseudonym, c.name or "", PROPOSAL_STATUSES.get(c.status, c.status), c.similarity_band,
-             c.shared_goal or opening.title, float(c.hours_available),
+    return [[c.pseudonym, c.name or "",
+             "Identitet delt; samtykket er udløbet" if c.consent_lapsed else PROPOSAL_STATUSES.get(c.status, c.status),
+             c.similarity_band, c.shared_goal or f"(foreslået til {opening.title})", float(c.hours_available),
              COMPANY_RESPONSES.get(c.response or "", ""), c.response_note] for c in shared_candidates(opening)]
 
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from matching.geo import POSTCODES
 from .. import audit
 from ..extensions import db
-from store.models import Company, Opening, Proposal
+from store import clock
+from store.models import Company, Consent, Opening, Proposal
 from store.outbox import record_change
 from ..notifications.service import notify, path_for
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
@@ -90,8 +91,13 @@ def list_for_company(company_id: int) -> list[OpeningRow]:
 
 
 def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
-    """Per opening of the company that has any, its candidates (:class:`CandidateCount`)."""
-    named = sa.func.sum(sa.case((Proposal.status == "disclosed", 1), else_=0))
+    """Per opening of the company that has any, its candidates (:class:`CandidateCount`).
+
+    "Named" is what the company is shown a name for (``identity_released``): disclosed *and*
+    backed by a live consent, so the count never promises a name the pages do not show."""
+    live = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.withdrawn_at.is_(None),
+                             Consent.deadline >= clock.today())
+    named = sa.func.sum(sa.case((sa.and_(Proposal.status == "disclosed", live), 1), else_=0))
     return {opening_id: CandidateCount(int(proposed), int(shown)) for opening_id, proposed, shown in
             db.session.execute(
                 sa.select(Proposal.opening_id, sa.func.count(Proposal.id), named)
@@ -118,6 +124,7 @@ class SharedCandidate:
     name: str | None
     response: str | None
     response_note: str
+    consent_lapsed: bool = False  # disclosed, but the consent has ended: the name is not shown
 
 
 def shared_candidates(opening: Opening) -> list[SharedCandidate]:
@@ -155,6 +162,7 @@ def _shared(proposal: Proposal) -> SharedCandidate:
         shared_goal=proposal.shared_goal or "",
         hours_available=proposal.citizen.hours_available,
         name=proposal.citizen.name if identity_released(proposal) else None,
+        consent_lapsed=proposal.status == "disclosed" and not identity_released(proposal),
         response=proposal.company_response,
         response_note=proposal.company_response_note or "",
     )

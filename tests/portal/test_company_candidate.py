@@ -195,3 +195,24 @@ def test_the_answer_starts_blank_so_none_is_sent_by_accident(app, client, auth, 
                 data={"csrf_token": token, "response": "", "next": "candidate"})
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).company_response is None
+
+
+def test_a_lapsed_consent_is_said_and_never_counted_as_a_name(app, client, auth, world):
+    """The review found "4 med navn" above cards without a single name: the consents had ended."""
+    from datetime import timedelta
+
+    from store import clock
+    from store.models import Consent
+
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    auth.switch_to(world["company"].email)
+    assert "1 foreslået, 1 med navn" in client.get("/opslag/").get_data(as_text=True)
+    with app.app_context():
+        db.session.query(Consent).update({Consent.deadline: clock.today() - timedelta(days=1)})
+        db.session.commit()
+    listing = client.get("/opslag/").get_data(as_text=True)
+    assert "1 foreslået<" in listing and "med navn" not in listing
+    detail = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    assert "Borgerens samtykke er udløbet, så navnet vises ikke længere" in detail
+    sheet = client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
+    assert "Identitet delt; samtykket er udløbet" in sheet

@@ -273,11 +273,12 @@ def test_list_shows_own_openings_with_the_candidates_their_page_shows(app, clien
     html = client.get("/opslag/").get_data(as_text=True)
     assert "Vores praktik" in html and "Andres opslag" not in html
     assert "Virksomhedspraktik" in html and "7130 Juelsminde" in html and "01.12.2026" in html
-    # As the opening's page counts them (every proposal the company may see), two with names.
-    assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået, 2 med navn<' in html
+    # As the opening's page counts them (every proposal the company may see); the two disclosed
+    # ones have no live consent, so no name is shown and none is counted.
+    assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået<' in html
     assert html.count('data-testid="candidate-count">Ingen endnu<') == 0
     start = client.get("/").get_data(as_text=True)  # the start page: the same figures, the same link
-    assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået, 2 med navn<' in start
+    assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået<' in start
     detail = client.get(f"/opslag/{own}").get_data(as_text=True)
     assert 'data-testid="shared-count">4 kandidater foreslået' in detail and 'id="kandidater"' in detail
     # Proposed candidates appear by pseudonym only (identity release: tests/portal/test_proposals.py).
