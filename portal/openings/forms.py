@@ -146,6 +146,7 @@ class OpeningForm(DanishForm):
         """``current_status``/``stored_start``: the saved opening's values when editing."""
         super().__init__(*args, **kwargs)
         self._stored_start = stored_start
+        self._editing = current_status is not None
         # "filled" is set by the placement flow, not chosen here; keep it when present.
         statuses = list(EDITABLE_STATUSES)
         if current_status and current_status not in statuses:
@@ -173,6 +174,9 @@ class OpeningForm(DanishForm):
         # An old opening keeps its real start date; only a changed date must be plausible.
         if field.data == self._stored_start:
             return
+        if not self._editing and field.data < today:
+            # A new opening starts today or later; an edited one may record when it really began.
+            raise ValidationError("Et nyt opslag kan ikke starte før i dag. Vælg i dag eller en senere dato.")
         if field.data < today - timedelta(days=START_PAST_DAYS):
             raise ValidationError("Startdatoen ligger mere end et år tilbage. Tjek årstallet.")
         if field.data > today + timedelta(days=START_FUTURE_DAYS):
