@@ -5,7 +5,8 @@ this month): placements started, running and ended per month, hours logged per m
 outcomes, and retention (still employed 3 and 6 months after a placement that ended in a
 job, fleksjob or education, counting known answers only, with n). No citizen is named or
 listed. A partner may publish the figures in its CSR report, so a count of 1 or 2 is shown
-as "<3" (:func:`shown`) and a share is shown only when neither side of it is 1 or 2: small
+as "<3" (:func:`shown`), a count that would let one be worked out from a total is hidden
+(:func:`shown_group`), and a share is shown only when neither side of it is 1 or 2: small
 numbers could point out a person. Hours are not counts of people and are shown as logged.
 """
 from __future__ import annotations
@@ -28,9 +29,51 @@ NO_REASON = "ikke_angivet"
 RETENTION = {3: "employed_3m", 6: "employed_6m"}
 
 
+HIDDEN = "skjult"  # a count of 3 or more hidden so that a "<3" beside it cannot be worked out
+UNSPLIT = "–"  # a group shown only as its total: any cell may be anything up to it
+
+
 def shown(count: int) -> int | str:
     """The count as it may be shown: 0 and 3+ as they are, 1 and 2 as "<3"."""
     return SUPPRESSED if 0 < count < SMALL else count
+
+
+def shown_group(cells: list[int], total: int) -> tuple[list[int | str], int | str]:
+    """Counts that add up to a shown total, and the total, as they may be shown together.
+
+    Each count of 1 or 2 is "<3" (:func:`shown`); but a reader who knows the total can work some
+    out: okt "<3", nov 4, dec "<3" under a total of 6 makes okt and dec 1 each. So (secondary
+    suppression) while the unknown cells are pinned down by the total (a single one, or all at
+    their least, or all "<3" at their most), a shown count of 3 or more is hidden too
+    ("skjult", known only to be 3 or more: the smallest that frees the rest); when none is
+    left, the group is shown only as its total (every cell "–", zeros included). A total of 1
+    or 2 is "<3", and its breakdown is not shown when it has two cells or more (two "<3" under a
+    total "<3" are 1 each). Otherwise zeros stay: they are no person.
+    """
+    if 0 < total < SMALL:
+        if sum(1 for c in cells if c) >= 2:
+            return [UNSPLIT] * len(cells), SUPPRESSED
+        return [shown(c) for c in cells], SUPPRESSED
+    display: list[int | str] = [shown(c) for c in cells]
+    while _pinned(display, total):
+        visible = sorted((i for i, d in enumerate(display) if isinstance(d, int) and d >= SMALL),
+                         key=lambda i: (cells[i], i))
+        if not visible:
+            return [UNSPLIT] * len(cells), shown(total)
+        # The smallest count whose hiding frees the rest; else the smallest, and look again.
+        freeing = [i for i in visible if not _pinned([HIDDEN if j == i else d for j, d in enumerate(display)], total)]
+        display[(freeing or visible)[0]] = HIDDEN
+    return display, shown(total)
+
+
+def _pinned(display: list[int | str], total: int) -> bool:
+    """Whether the total pins down a "<3" (1 or 2) among ``display`` given the hidden (3 or more)."""
+    low = sum(1 for d in display if d == SUPPRESSED)
+    high = sum(1 for d in display if d == HIDDEN)
+    if not low:
+        return False
+    rest = total - sum(d for d in display if isinstance(d, int))
+    return low + high == 1 or rest == low + SMALL * high or (not high and rest == (SMALL - 1) * low)
 
 
 @dataclass(frozen=True)
@@ -61,6 +104,21 @@ class Retention:
         return self.employed / self.known
 
 
+@dataclass(frozen=True)
+class ShownFigures:
+    """The report's counts as they may be shown (:func:`shown_group`): per month started, running
+    and ended; per outcome; per retention checkpoint (yes, n, no answer); and the totals."""
+
+    started: list[int | str]
+    running: list[int | str]
+    ended: list[int | str]
+    outcomes: dict[str, int | str]
+    retention: list[tuple[int | str, int | str, int | str]]
+    total_started: int | str
+    total_ended: int | str
+    running_at_end: int | str
+
+
 @dataclass
 class PartnerReport:
     """The year's figures for one company."""
@@ -74,6 +132,20 @@ class PartnerReport:
     running_at_end: int = 0
     hours: Decimal = Decimal(0)
     partial: bool = False  # the year is not over yet
+
+    def shown(self) -> ShownFigures:
+        """Every count as it may be shown, small ones and what would reveal them suppressed."""
+        started, total_started = shown_group([m.started for m in self.months], self.started)
+        ended, total_ended = shown_group([m.ended for m in self.months], self.ended)
+        keys = list(self.outcomes)
+        outcomes, _ = shown_group([self.outcomes[k] for k in keys], self.ended)
+        retention = []
+        for r in self.retention:
+            (yes, _no), known = shown_group([r.employed, r.known - r.employed], r.known)
+            retention.append((yes, known, shown(r.unknown)))
+        return ShownFigures(started, [shown(m.running) for m in self.months], ended,
+                            dict(zip(keys, outcomes)), retention, total_started, total_ended,
+                            shown(self.running_at_end))
 
 
 def years_available(company_id: int, today: date) -> list[int]:

@@ -55,7 +55,7 @@ def report_page():
         ("hours", _chart("Timer", "timer", labels, [float(m.hours) for m in figures.months])),
     ]
     return render_template("partners/report.html", report=figures, years=years, year=year,
-                           notice=notice, charts=charts, shown=report.shown, small=report.SMALL)
+                           notice=notice, charts=charts, fig=figures.shown(), small=report.SMALL)
 
 
 @bp.get("/rapport/<int:year>.xlsx")

@@ -52,6 +52,23 @@ def test_small_counts_are_suppressed(count, expected):
     assert report.shown(count) == expected
 
 
+@pytest.mark.parametrize("cells, total, expected", [
+    # the review's case: okt "<3", nov 4, dec "<3" under 6 made okt and dec 1 each
+    ([0, 1, 4, 1], 6, ([0, "<3", "skjult", "<3"], 6)),
+    ([1, 5], 6, (["<3", "skjult"], 6)),                      # one "<3" beside a shown count: exact
+    ([1, 2, 5, 9], 17, (["<3", "<3", 5, 9], 17)),            # two "<3" summing to 3 (1+2 or 2+1): not pinned
+    ([2, 2, 5, 9], 18, (["<3", "<3", "skjult", 9], 18)),     # two summing to their most: pinned
+    ([1, 1, 5, 9], 16, (["<3", "<3", "skjult", 9], 16)),     # two summing to their least: pinned
+    ([1, 1, 1], 3, (["–"] * 3, 3)),                          # nothing left to hide: the total only
+    ([1, 0, 1], 2, (["–"] * 3, "<3")),                       # two "<3" under a "<3" total are 1 each
+    ([0, 2, 0], 2, ([0, "<3", 0], "<3")),                    # one cell: no more than the total says
+    ([3, 4, 0], 7, ([3, 4, 0], 7)),
+    ([1, 3, 3, 4], 11, (["<3", 3, 3, "skjult"], 11)),        # hiding a 3 would pin it again (1 + 3 = 4)
+])
+def test_no_small_count_can_be_worked_out_from_the_total(cells, total, expected):
+    assert report.shown_group(cells, total) == (expected[0], expected[1])
+
+
 @pytest.mark.parametrize("employed, known, share", [(3, 4, None), (3, 6, 0.5), (0, 3, 0.0), (2, 5, None),
                                                     (0, 0, None), (4, 4, 1.0)])
 def test_share_only_when_no_side_is_one_or_two(employed, known, share):
@@ -81,7 +98,8 @@ def test_page_shows_aggregates_and_suppression(client, world):
     assert "Code of Care-rapport 2026" in html and "året er ikke slut" in html
     assert "&lt;3" in html and 'data-testid="suppression-note"' in html
     row = re.search(r'data-testid="retention-3">(.*?)</tr>', html, re.S).group(1)
-    assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)] == ["3", "4", "–", "&lt;3"]
+    # 3 of 4 would tell that one answered no: only the 4 answers are shown
+    assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)] == ["–", "4", "–", "&lt;3"]
     assert 'data-testid="chart-placements"' in html and 'data-testid="chart-hours"' in html
     assert MARKER not in html
     older = client.get("/partner/rapport?aar=2025").get_data(as_text=True)
@@ -105,12 +123,13 @@ def test_xlsx_has_the_sheets_and_no_names(app, client, world):
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Oversigt", "Forløb pr. måned", "Timer pr. måned", "Fastholdelse", "Udfald"]
     months = list(book["Forløb pr. måned"].iter_rows(values_only=True))
-    assert months[0] == ("Måned", "Startet", "I gang", "Afsluttet") and months[1] == ("januar 2026", 5, 5, 0)
+    # February's "<3" started beside January's 5 under a total of 6 would be 1: January is hidden
+    assert months[0] == ("Måned", "Startet", "I gang", "Afsluttet") and months[1] == ("januar 2026", "skjult", 5, 0)
     assert months[2] == ("februar 2026", "<3", 6, 0)
     hours = list(book["Timer pr. måned"].iter_rows(values_only=True))
     assert hours[2] == ("februar 2026", 52.5)
     retention = list(book["Fastholdelse"].iter_rows(values_only=True))
-    assert retention[1] == ("3 måneder", 3, 4, None, "<3")
+    assert retention[1] == ("3 måneder", "–", 4, None, "<3")
     text = "\n".join(str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r)
     assert MARKER not in text
     with app.app_context():
@@ -160,3 +179,21 @@ def test_a_new_partner_without_placements_sees_zeros(client, make_user):
     assert response.status_code == 200 and "Code of Care-rapport 2026" in html
     assert re.search(r'data-testid="total-started">0<', html)
     assert client.get("/partner/rapport/2026.xlsx").status_code == 200
+
+
+def test_no_suppressed_count_is_ever_pinned_down_by_what_is_shown():
+    """Every shown group, checked by brute force: each "<3" cell can be 1 and can be 2 among the
+    underlying counts that match what is shown (exact counts, "<3" as 1-2, "skjult" as 3+)."""
+    import itertools
+
+    for cells in itertools.product(range(6), repeat=3):
+        total = sum(cells)
+        display, shown_total = report.shown_group(list(cells), total)
+        options = [[d] if isinstance(d, int) else [1, 2] if d == "<3" else list(range(3, total + 1))
+                   if d == "skjult" else list(range(0, total + 1)) for d in display]  # "–": not split
+        totals = [total] if isinstance(shown_total, int) else [1, 2]
+        matching = [v for v in itertools.product(*options) if sum(v) in totals]
+        assert tuple(cells) in matching
+        for i, d in enumerate(display):
+            if d == "<3":
+                assert {v[i] for v in matching} == {1, 2}, (cells, display)
