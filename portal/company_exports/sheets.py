@@ -40,7 +40,7 @@ def candidate_rows(opening: Opening) -> list[list]:
     """The opening's shared candidates as the company's page shows them (names audited there)."""
     return [[c.pseudonym, c.name or "",
              "Identitet delt; samtykket er udløbet" if c.consent_lapsed else PROPOSAL_STATUSES.get(c.status, c.status),
-             c.similarity_band, c.shared_goal or f"(foreslået til {opening.title})", float(c.hours_available),
+             c.similarity_band or "ikke beregnet", c.shared_goal or f"(foreslået til {opening.title})", float(c.hours_available),
              COMPANY_RESPONSES.get(c.response or "", ""), c.response_note] for c in shared_candidates(opening)]
 
 
