@@ -82,9 +82,7 @@ def edit(opening_id: int):
         try:
             changed = service.update_opening(opening, form.to_data(), _int_or_none(form.version.data))
         except service.StaleOpening:
-            flash("Opslaget er blevet ændret af en anden, mens du redigerede. "
-                  "Se de nye oplysninger og ret igen.", "error")
-            return redirect(url_for("openings.edit", opening_id=opening_id))
+            return _stale_edit(form, opening)
         if changed:
             flash(f"Ændringerne i “{opening.title}” er gemt.", "success")
             _flash_warnings(form)
@@ -92,6 +90,24 @@ def edit(opening_id: int):
             flash("Der var ingen ændringer at gemme.", "info")
         return redirect(url_for("openings.detail", opening_id=opening.id))
     return _render_form(form, opening)
+
+
+def _stale_edit(form: OpeningForm, opening: Opening):
+    """Someone saved the opening while this form was open: nothing is saved, and the form comes
+    back with everything typed kept, the fields the other save holds differently named, and
+    the saved version's number, so saving again deliberately keeps this version.
+
+    :return: the form with status 409.
+    """
+    data = form.to_data()
+    differ = [form[name].label.text for name in service.EDITABLE_FIELDS
+              if name in form and getattr(opening, name) != getattr(data, name)]
+    form.version.data = str(opening.version)
+    form.form_errors.append(
+        "Opslaget er blevet ændret af en anden, mens du redigerede, så dine ændringer er ikke gemt. "
+        "De står herunder" + (f"; den gemte udgave er anderledes i: {', '.join(differ)}" if differ else "")
+        + ". Gem igen for at bruge din udgave, eller åbn opslaget for at se den gemte.")
+    return _render_form(form, opening), 409
 
 
 @bp.post("/<int:opening_id>/luk")

@@ -325,10 +325,19 @@ def test_edit_from_a_stale_form_is_refused(app, client, auth, logged_in):
     path = f"/opslag/{opening_id}/rediger"
     data = valid_form(kind="virksomhedspraktik", version="1", csrf_token=auth.csrf_token(path))
     response = client.post(path, data=data, follow_redirects=True)
-    assert "ændret af en anden" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "ændret af en anden" in html
     with app.app_context():
         assert db.session.get(Opening, opening_id).title == "Ændret af kollega"
+        saved_version = db.session.get(Opening, opening_id).version
     assert count(app, OutboxEvent) == 0
+    # What was typed is kept, the differing fields are named, and saving again keeps it on purpose.
+    assert f'value="{data["title"]}"' in html and "den gemte udgave er anderledes i: Titel" in html
+    assert f'name="version" type="hidden" value="{saved_version}"' in html
+    again = client.post(path, data={**data, "version": str(saved_version)})
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.get(Opening, opening_id).title == data["title"]
 
 
 def test_invalid_edit_writes_nothing(app, client, auth, logged_in):
