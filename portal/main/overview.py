@@ -25,10 +25,11 @@ def for_company(company_id: int) -> dict:
         sa.select(HoursLog.placement_id, sa.func.sum(HoursLog.hours)).join(Placement)
         .where(Placement.company_id == company_id).group_by(HoursLog.placement_id)
     ).all())
-    open_requests = db.session.scalar(
-        sa.select(sa.func.count(HotlineRequest.id))
-        .where(HotlineRequest.company_id == company_id, HotlineRequest.status != "closed")
-    )
+    # Waiting for the job centre ("open") and answered, a reply for the company to read.
+    requests = dict(db.session.execute(
+        sa.select(HotlineRequest.status, sa.func.count(HotlineRequest.id))
+        .where(HotlineRequest.company_id == company_id, HotlineRequest.status.in_(("open", "answered")))
+        .group_by(HotlineRequest.status)).all())
     today = clock.today()
     active = [p for p in placements if is_active(p, today)]  # as /forloeb counts them
     return {
@@ -38,7 +39,8 @@ def for_company(company_id: int) -> dict:
         "hours_by_placement": hours,
         "active_placements": active,
         "placement_labels": company_labels(active, today),
-        "open_requests": open_requests,
+        "open_requests": requests.get("open", 0),
+        "answered_requests": requests.get("answered", 0),
     }
 
 
