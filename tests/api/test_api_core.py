@@ -99,6 +99,7 @@ def test_spec_and_docs(app, client, auth, make_user):
     auth.login(user.email)
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "vendor/swagger-ui/swagger-ui-bundle.js" in docs.get_data(as_text=True)
+    assert "uden svarer den 401" in docs.get_data(as_text=True)  # the page says the spec needs a key
     assert "'unsafe-eval'" not in docs.headers["Content-Security-Policy"]
 
 
