@@ -26,6 +26,7 @@ MAX_HOURS = 80.0
 FULL_TIME_HOURS = 37.0
 SMAAJOB_TYPICAL_MAX = 15.0
 MAX_CAPACITY = 50
+WORKING_TIME_LIMIT = 48  # hours a week on average (the working time directive, arbejdstidsloven)
 START_PAST_DAYS = 365
 START_FUTURE_DAYS = 2 * 365
 EDITABLE_STATUSES = ("draft", "open", "closed")
@@ -215,6 +216,9 @@ class OpeningForm(DanishForm):
         notes = []
         if self.kind.data == "smaajob" and self.hours_max.data and self.hours_max.data > SMAAJOB_TYPICAL_MAX:
             notes.append(f"Bemærk: et småjob er oftest 1–{SMAAJOB_TYPICAL_MAX:g} timer om ugen.")
+        if self.hours_max.data and self.hours_max.data > WORKING_TIME_LIMIT:
+            notes.append(f"Bemærk: over {WORKING_TIME_LIMIT:g} timer om ugen er mere, end arbejdstidsreglerne "
+                         "tillader i gennemsnit. Tjek timetallet.")
         weeks = self.duration_weeks.data
         if self.kind.data == "virksomhedspraktik" and weeks and not 4 <= weeks <= 13:
             notes.append("Bemærk: virksomhedspraktik varer typisk 4–13 uger. Jobcentret vurderer varigheden.")

@@ -495,3 +495,10 @@ def test_every_demo_opening_passes_the_form_unchanged(app):
                                stored_start=opening.start_date)
             assert form.validate(), (opening.title, form.errors)
             assert form.to_data().required_licences == opening.required_licences
+
+
+def test_hours_above_the_working_time_limit_save_with_a_warning(client, auth, logged_in):
+    response = post_new(client, auth, kind="loentilskud", hours_min="30", hours_max="60")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "over 48 timer om ugen er mere, end arbejdstidsreglerne tillader" in page
