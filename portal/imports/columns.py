@@ -8,6 +8,7 @@ and the same rules as a consultant's or company's input.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -154,3 +155,16 @@ def vocabulary_key(text: str, vocabulary: dict[str, str]) -> str:
 @lru_cache(maxsize=32)
 def _lookup(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {normalise_header(name): key for key, label in items for name in (key, label)}
+
+
+# The web forms' messages for a choice point at a list on the page; a file has none.
+_CHOICE_MESSAGES = ("Vælg en af mulighederne på listen.", "Ugyldigt valg.")
+
+
+def file_message(message: str, typed: str, vocabulary: Mapping[str, str] | None = None) -> str:
+    """A form's error for a value read from a file: a refused choice names the allowed values
+    (the vocabulary's Danish labels) and what was typed, instead of a list the file lacks."""
+    if vocabulary is not None and message in _CHOICE_MESSAGES:
+        shown = f"«{typed}» kendes ikke" if typed else "Feltet er tomt"
+        return f"{shown}. Brug en af: {', '.join(vocabulary.values())}."
+    return message.replace(" Vælg et af de viste postnumre.", "")

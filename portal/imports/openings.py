@@ -17,7 +17,7 @@ from ..openings.forms import OpeningForm
 from store.models import Company
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .citizens import RowError
-from .columns import CellError, Column, cell_date, cell_text, normalise_header, vocabulary_key
+from .columns import CellError, Column, cell_date, cell_text, file_message, normalise_header, vocabulary_key
 from .service import OpeningRecord
 
 COLUMNS: tuple[Column, ...] = (
@@ -82,11 +82,12 @@ def validate_opening(values: Mapping[str, object], companies: Mapping[str, int] 
     elif len(external_id) > 64:
         problems.append((LABELS["external_id"], "Det eksterne id må højst være 64 tegn."))
     company_id = _company(text, companies if companies is not None else company_directory(), problems)
-    form = OpeningForm(formdata=_form_data(text, problems), meta={"csrf": False})
+    form = OpeningForm(formdata=_form_data(text, problems), meta={"csrf": False}, imported=True)
     if not form.validate():
         shown = {column for column, _ in problems}
-        problems += [(LABELS.get(name, name), errors[0]) for name, errors in form.errors.items()
-                     if LABELS.get(name, name) not in shown]
+        vocabularies = {name: {c.value: c.label for c in form[name].choices} for name in ("kind", "status")}
+        problems += [(LABELS.get(name, name), file_message(errors[0], text.get(name, ""), vocabularies.get(name)))
+                     for name, errors in form.errors.items() if LABELS.get(name, name) not in shown]
     if problems:
         raise RowError(problems)
     return OpeningRecord(company_id=company_id, external_id=external_id, data=form.to_data())

@@ -143,11 +143,12 @@ class OpeningForm(DanishForm):
     version = HiddenField()
 
     def __init__(self, *args, current_status: str | None = None, stored_start: date | None = None,
-                 **kwargs) -> None:
-        """``current_status``/``stored_start``: the saved opening's values when editing."""
+                 imported: bool = False, **kwargs) -> None:
+        """``current_status``/``stored_start``: the saved opening's values when editing;
+        ``imported``: a row of an import file, which may record an opening already begun."""
         super().__init__(*args, **kwargs)
         self._stored_start = stored_start
-        self._editing = current_status is not None
+        self._editing = current_status is not None or imported
         # "filled" is set by the placement flow, not chosen here; keep it when present.
         statuses = list(EDITABLE_STATUSES)
         if current_status and current_status not in statuses:

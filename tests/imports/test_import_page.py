@@ -82,10 +82,16 @@ def test_template_and_openings_campaign_file(app, client, auth, make_user):
     header = ["Eksternt id", "CVR", "Type", "Titel", "Timer mindst", "Timer højst", "Postnummer", "Status"]
     rows = [["K1", cvr, "Småjob", "Lagerhjælp", "5", "10", "8722", "Åben"],
             ["K2", cvr, "Småjob", "Kantine", "5", "40", "8722", ""],
-            ["K3", "99999999", "Småjob", "Pakkeri", "5", "10", "8722", ""]]
+            ["K3", "99999999", "Småjob", "Pakkeri", "5", "10", "8722", ""],
+            ["K4", cvr, "Praktikplads", "Lager", "5", "10", "8722", "Aktiv"],
+            ["K5", cvr, "Småjob", "Lager", "5", "10", "1234", ""]]
     response = _post(client, auth, csv_bytes(rows, header=header), kind="openings", mode="run", name="k.csv")
     html = response.get_data(as_text=True)
     assert "Et småjob har højst 37 timer" in html and "Ingen aktiv virksomhed" in html
+    # A refused choice names what the file may hold (there is no list in a file to pick from).
+    assert "«Praktikplads» kendes ikke. Brug en af: Småjob, Virksomhedspraktik" in html
+    assert "«Aktiv» kendes ikke. Brug en af: Kladde, Åben" in html
+    assert "Postnummeret kendes ikke i jobcentrets område.<" in html and "viste postnumre" not in html
     with app.app_context():
         opening = db.session.scalar(sa.select(Opening))
         assert (opening.external_id, opening.status, opening.company_id) == ("K1", "open", company_user.company_id)

@@ -502,3 +502,17 @@ def test_hours_above_the_working_time_limit_save_with_a_warning(client, auth, lo
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "over 48 timer om ugen er mere, end arbejdstidsreglerne tillader" in page
+
+
+def test_an_imported_opening_may_record_a_start_already_passed(app):
+    """A new opening typed on the page starts today or later; a row of an import file may hold
+    an opening begun this year in another system."""
+    from werkzeug.datastructures import MultiDict
+
+    from portal.openings.forms import OpeningForm
+
+    data = MultiDict(valid_form(start_date="2026-01-05"))
+    with app.test_request_context("/"):
+        assert not OpeningForm(formdata=data, meta={"csrf": False}).validate()
+        imported = OpeningForm(formdata=data, meta={"csrf": False}, imported=True)
+        assert imported.validate(), imported.errors
