@@ -52,7 +52,7 @@ def placement_options(company_id: int, today: date) -> list[tuple[str, str]]:
     """(value, label) pairs of the company's active placements for the request form."""
     placements = list(db.session.scalars(_active_placements(company_id, today)))
     labels = company_labels(placements, today)
-    return [(str(p.id), labels[p.id]) for p in placements]
+    return sorted(((str(p.id), labels[p.id]) for p in placements), key=lambda option: option[1].casefold())
 
 
 def responsible_user_id(company: Company, placement: Placement | None) -> int | None:

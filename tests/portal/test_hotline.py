@@ -399,3 +399,16 @@ def test_the_request_page_leads_to_its_placement_for_company_and_staff(app, clie
     links = re.findall(r'href="([^"]+)"', cell)
     assert links[0] == f"/forloeb/{placement}/konsulent" and len(links) == 2
     assert all(client.get(link).status_code == 200 for link in links)
+
+
+def test_requests_carry_the_number_notifications_name_and_placements_are_listed_in_order(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    file_request(client)
+    [req] = all_requests(app)
+    listing = client.get("/hotline/").get_data(as_text=True)
+    assert f"<td>#{req.id}</td>" in listing
+    assert f'data-testid="request-number">Henvendelse #{req.id}<' in client.get(f"/hotline/{req.id}").get_data(
+        as_text=True)
+    form = client.get("/hotline/ny").get_data(as_text=True).split('name="placement"')[1].split("</select>")[0]
+    labels = re.findall(r'<option[^>]*value="\d+"[^>]*>([^<]+)<', form)
+    assert labels == sorted(labels, key=str.casefold) and len(labels) >= 2
