@@ -75,6 +75,8 @@ def test_template_and_openings_campaign_file(app, client, auth, make_user):
     result = _post(client, auth, response.data, mode="run", name="skabelon.xlsx")
     assert "Importen er gennemført" in result.get_data(as_text=True), result.get_data(as_text=True)
     assert client.get("/admin/import/skabelon/andet.xlsx").status_code == 404
+    page = client.get("/admin/import/").get_data(as_text=True)
+    assert "Hent skabelonen for borgere" in page and "Hent skabelonen for opslag" in page  # two links, two names
 
     with app.app_context():
         from store.models import Company
