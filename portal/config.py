@@ -41,6 +41,9 @@ ENV_KEYS = (
     "HOTLINE_HOURS",
     "SAVINGS_DEADWEIGHT",
     "RANKINGS_PER_PROCESS",
+    "ORGANISATION_NAME",
+    "DPO_EMAIL",
+    "ACCESSIBILITY_EMAIL",
 )
 ENVIRONMENTS = ("development", "testing", "production")
 INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
@@ -105,6 +108,12 @@ def defaults(instance_path: str) -> dict:
         # their turn, so the process's other threads keep time for ordinary pages
         # (portal.matching_runtime.ranking_turn).
         "RANKINGS_PER_PROCESS": 1,
+        # Who runs the portal: the data controller named in the header, the footer, the privacy
+        # notice (/om/privatliv) and the accessibility statement (/om/tilgaengelighed), with the
+        # addresses those pages give. Demo values: set the job centre's own.
+        "ORGANISATION_NAME": "Jobcenter Hedensted",
+        "DPO_EMAIL": "databeskyttelse@demo.jobbro.dk",
+        "ACCESSIBILITY_EMAIL": "tilgaengelighed@demo.jobbro.dk",
     }
 
 
@@ -184,6 +193,7 @@ def finalise(config: dict, instance_path: str) -> None:
     _check_counts(config)
     _check_hotline(config)
     _check_savings(config)
+    _check_organisation(config)
     _check_concepts(config)
     secure = production
     config["SESSION_COOKIE_SECURE"] = secure
@@ -263,6 +273,24 @@ def _check_hotline(config: dict) -> None:
         raise ConfigError("HOTLINE_HOURS must be a text of 1 to 120 characters, e.g. "
                           "'Mandag–torsdag kl. 8–15, fredag kl. 8–12'")
     config["HOTLINE_PHONE"], config["HOTLINE_HOURS"] = phone, hours
+
+
+def _check_organisation(config: dict) -> None:
+    """The data controller's name and the two contact addresses the public pages give."""
+    from email_validator import EmailNotValidError, validate_email
+
+    for key in ("ORGANISATION_NAME", "DPO_EMAIL", "ACCESSIBILITY_EMAIL"):
+        config.setdefault(key, defaults("")[key])
+    name = " ".join(str(config["ORGANISATION_NAME"]).split())
+    if not 0 < len(name) <= 120:
+        raise ConfigError("ORGANISATION_NAME must be a text of 1 to 120 characters, e.g. 'Jobcenter Hedensted'")
+    config["ORGANISATION_NAME"] = name
+    for key in ("DPO_EMAIL", "ACCESSIBILITY_EMAIL"):
+        value = str(config[key]).strip()
+        try:
+            config[key] = validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ConfigError(f"{key} must be an e-mail address, not {value!r} ({exc})") from None
 
 
 def _check_savings(config: dict) -> None:

@@ -1,14 +1,14 @@
 """Route: / shows the start page of the logged-in user's role."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from store import clock
 
 from ..auth.sessions import ENDED_BY_LOGIN_ELSEWHERE, ended_by_login_elsewhere
 
-from . import bp, overview, queue
+from . import about, bp, overview, queue
 
 
 @bp.get("/")
@@ -24,6 +24,18 @@ def index():
     if current_user.role == "consultant":
         return render_template("main/consultant.html", **queue.for_consultant(current_user, clock.today()))
     return render_template("main/admin.html", **overview.for_admin())
+
+
+@bp.get("/om/privatliv")
+def privacy():
+    """The privacy notice (GDPR art. 13 and 14): public, so it can be read before logging in."""
+    return render_template("main/privacy.html", **about.facts(current_app.config))
+
+
+@bp.get("/om/tilgaengelighed")
+def accessibility():
+    """The accessibility statement webtilgængelighedsloven requires of a public-sector site."""
+    return render_template("main/accessibility.html", **about.facts(current_app.config))
 
 
 @bp.get("/healthz")

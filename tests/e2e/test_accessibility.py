@@ -49,6 +49,8 @@ PAGES = {
     "anonymous-login": Page("anonymous", "/auth/login"),
     "anonymous-login-error": Page("anonymous", "/auth/login", submit="Log ind"),
     "anonymous-forgot": Page("anonymous", "/glemt-adgangskode"),
+    "anonymous-privacy": Page("anonymous", "/om/privatliv"),
+    "anonymous-accessibility": Page("anonymous", "/om/tilgaengelighed"),
     "anonymous-forgot-error": Page("anonymous", "/glemt-adgangskode", submit="Send link"),
     "company-start": Page("company", "/"),
     "company-openings": Page("company", "/opslag/"),

@@ -1,0 +1,43 @@
+"""The facts the public pages (privacy notice, accessibility statement) state about this
+installation, read from its configuration so the pages stay true when a setting changes."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from ..proposals import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
+
+# When the texts of the two pages were last reviewed against the code (shown on the pages).
+PRIVACY_REVIEWED = date(2026, 12, 4)
+ACCESSIBILITY_REVIEWED = date(2026, 12, 4)
+
+
+def days_text(days: int) -> str:
+    """A number of days as a Dane would say it: whole years as years ("5 år"), else days."""
+    if days > 0 and days % 365 == 0:
+        return f"{days // 365} år"
+    return "1 dag" if days == 1 else f"{days} dage"
+
+
+def minutes_text(minutes: int) -> str:
+    """Minutes as "30 minutter", whole hours as "12 timer"."""
+    if minutes > 0 and minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 time" if hours == 1 else f"{hours} timer"
+    return "1 minut" if minutes == 1 else f"{minutes} minutter"
+
+
+def facts(config: Mapping) -> dict:
+    """What the privacy notice says about retention, sessions and consent, from ``config``."""
+    return {
+        "organisation": config["ORGANISATION_NAME"],
+        "dpo_email": config["DPO_EMAIL"],
+        "accessibility_email": config["ACCESSIBILITY_EMAIL"],
+        "retention": days_text(int(config["RETENTION_DAYS"])),
+        "idle": minutes_text(int(config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60)),
+        "absolute": minutes_text(int(config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() // 60)),
+        "consent_days": MAX_CONSENT_DAYS,
+        "consent_version": CONSENT_TEXT_VERSION,
+        "privacy_reviewed": PRIVACY_REVIEWED,
+        "accessibility_reviewed": ACCESSIBILITY_REVIEWED,
+    }
