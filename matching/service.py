@@ -260,6 +260,10 @@ class _Plan(Generic[P]):
     text: Callable[[P], str]
     passes: Callable[[P], bool]
     priority: str = DEFAULT_PRIORITY
+    # The backend filters of the search for the excluded: the consultant's filters without the
+    # hard constraints (None: the excluded are not asked for). The matches always come from
+    # ``conditions``, so asking for the excluded never changes who is ranked.
+    excluded_conditions: list[Condition] | None = None
 
 
 class MatchingService:
@@ -325,10 +329,11 @@ class MatchingService:
     ) -> MatchResult:
         """The k best citizens for `opening`, best first, each with an explanation.
 
-        With `include_excluded`, hard constraints are not pre-filtered in the backend, so
-        the nearest candidates that break one come back in `excluded` with the reason: the
-        first `excluded_limit` of them in retrieval order (None: all). Asked for no match
-        (k = 0), the pool is then read a part at a time, only until that many are found.
+        With `include_excluded`, a second search without the hard constraints finds the
+        nearest candidates that break one; they come back in `excluded` with the reason: the
+        first `excluded_limit` of them in retrieval order (None: all). The matches come from
+        the usual search, so they are the same with or without the excluded. The excluded
+        pool is read a part at a time, only until that many are found.
         `priority` ("off", "normal", "strong") is how much the policy priority orders
         candidates within a relevance band (docs/matching.md); each match carries what it added.
 
@@ -339,10 +344,11 @@ class MatchingService:
         priority_strength(priority)
         plan: _Plan[CitizenProfile] = _Plan(
             "citizen", opening_text(opening),
-            citizen_conditions(opening, filters, self.rules, hard=not include_excluded),
+            citizen_conditions(opening, filters, self.rules),
             lambda c: (c, opening), citizen_text,
             lambda c: citizen_passes(c, filters) and _within(c, opening, filters.max_distance_km),
             priority,
+            citizen_conditions(opening, filters, self.rules, hard=False) if include_excluded else None,
         )
         return self._run(plan, k, _as_source(citizens), include_excluded, excluded_limit)
 
@@ -356,10 +362,11 @@ class MatchingService:
         priority_strength(priority)
         plan: _Plan[OpeningProfile] = _Plan(
             "opening", citizen_text(citizen),
-            opening_conditions(citizen, filters, self.rules, hard=not include_excluded),
+            opening_conditions(citizen, filters, self.rules),
             lambda o: (citizen, o), opening_text,
             lambda o: opening_passes(o, filters) and _within(citizen, o, filters.max_distance_km),
             priority,
+            opening_conditions(citizen, filters, self.rules, hard=False) if include_excluded else None,
         )
         return self._run(plan, k, _as_source(openings), include_excluded, excluded_limit)
 
@@ -376,8 +383,11 @@ class MatchingService:
             wrong_encoder = mismatch(self.backend, self.encoder, plan.kind, unrecorded_fits=True)
             if wrong_encoder is not None:  # its vectors do not compare with ours
                 raise BackendUnavailable(f"{wrong_encoder}; the indexer rebuilds it")
-            hits = self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
-                                       plan.conditions, text=plan.query)
+            hits = [] if k == 0 else self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
+                                                         plan.conditions, text=plan.query)
+            excluded_hits = [] if plan.excluded_conditions is None or excluded_limit == 0 else \
+                self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
+                                    plan.excluded_conditions, text=plan.query)
         except BackendError as err:
             if not self.fallback:
                 raise
@@ -388,16 +398,23 @@ class MatchingService:
                 cause = f"search backend refused the request ({err})"
             return self._degraded(plan, query_vector, k, source, include_excluded, cause,
                                   excluded_limit)
-        ids = [h.id for h in hits]
+        # The excluded come from their own search, so they never take a place in the pool the
+        # matches are ranked from (a display option must not change who is ranked).
+        excluded, missing = self._excluded_only(plan, [h.id for h in excluded_hits], source,
+                                                include_excluded, excluded_limit)
         if k == 0:  # no match is asked for: only the excluded, nothing scored
-            excluded, missing = self._excluded_only(plan, ids, source, include_excluded, excluded_limit)
             return MatchResult((), excluded, missing_ids=missing, priority=plan.priority)
+        ids = [h.id for h in hits]
         found = source.get(ids)
         # The database is the truth: re-check the consultant's filters on fresh profiles.
         profiles = [found[i] for i in ids if i in found and plan.passes(found[i])]
-        matches, excluded = self._rank(plan, query_vector, profiles, k, include_excluded)
-        return MatchResult(matches, excluded[:excluded_limit],
-                           missing_ids=tuple(i for i in ids if i not in found), priority=plan.priority)
+        matches, in_pool = self._rank(plan, query_vector, profiles, k, include_excluded)
+        if include_excluded:  # pairs the backend could not filter (e.g. a citizen's own commute)
+            seen = {(e.citizen_id, e.opening_id) for e in excluded}
+            excluded = (*excluded, *(e for e in in_pool if (e.citizen_id, e.opening_id) not in seen))
+        missing = (*missing, *(i for i in ids if i not in found and i not in missing))
+        return MatchResult(matches, tuple(excluded[:excluded_limit]), missing_ids=missing,
+                           priority=plan.priority)
 
     def _excluded_only(self, plan: _Plan[P], ids: list[str], source: ProfileSource[P],
                        include_excluded: bool, limit: int | None,

@@ -96,6 +96,30 @@ def test_excluded_candidates_are_listed_with_reasons_when_asked(encoder):
     assert not {m.citizen_id for m in result.matches} & set(reasons)
 
 
+@pytest.mark.parametrize("direction", ["candidates", "openings"])
+def test_asking_for_the_excluded_never_changes_the_matches(encoder, direction):
+    """The excluded have a search of their own: many ineligible pairs nearer than the eligible
+    ones (a pool of 3) must not push an eligible pair out of the ranking."""
+    crowd = {f"dp{i}": person(f"dp{i}", ("Lagermedarbejder",), "Lagerarbejde, truck og pakning af varer.",
+                              benefit_group="dagpenge") for i in range(6)}
+    citizens = {**CITIZENS, **crowd}
+    backend = MemoryBackend()
+    backend.index(documents_for_citizens(list(citizens.values()), encoder))
+    backend.index(documents_for_openings(list(OPENINGS.values()), encoder))
+    svc = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=3)
+    if direction == "candidates":
+        ask = lambda **kw: svc.rank_candidates(OPENINGS["o_lager"], k=3, citizens=citizens, **kw)
+    else:
+        ask = lambda **kw: svc.rank_openings(CITIZENS["lager"], k=3, openings=OPENINGS, **kw)
+    plain, both = ask(), ask(include_excluded=True)
+    assert plain.matches and both.matches == plain.matches
+    if direction == "candidates":
+        assert "lager" in [m.citizen_id for m in both.matches]
+        assert both.excluded and {e.citizen_id for e in both.excluded} <= {*crowd, "lager_far", "lager_dp"}
+    limited = ask(include_excluded=True, excluded_limit=2)
+    assert limited.matches == plain.matches and len(limited.excluded) <= 2
+
+
 def test_filters_narrow_the_candidates(encoder):
     svc = service_for(encoder, MemoryBackend())
     result = svc.rank_candidates(OPENINGS["o_lager"], k=5, citizens=CITIZENS,
