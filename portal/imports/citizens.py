@@ -21,7 +21,7 @@ from ..citizens.service import ProfileData
 from ..extensions import db
 from store.models import User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
-from .columns import CellError, Column, cell_date, cell_text, split_list, vocabulary_key
+from .columns import CellError, Column, cell_date, cell_text, file_message, split_list, vocabulary_key
 from .service import CitizenRecord
 
 COLUMNS: tuple[Column, ...] = (
@@ -104,7 +104,10 @@ def validate_citizen(values: Mapping[str, object], consultants: Mapping[str, int
     form_data = _form_data(text, problems)
     form = ProfileForm(formdata=form_data, meta={"csrf": False})
     if not form.validate():
-        problems += [(LABELS[_FORM_FIELDS[name]], errors[0]) for name, errors in form.errors.items()
+        vocabularies = {"benefit_group": BENEFIT_GROUPS, "readiness_group": READINESS_GROUPS}
+        problems += [(LABELS[_FORM_FIELDS[name]],
+                      file_message(errors[0], text.get(_FORM_FIELDS[name], ""), vocabularies.get(name)))
+                     for name, errors in form.errors.items()
                      if name in _FORM_FIELDS and LABELS[_FORM_FIELDS[name]] not in dict(problems)]
     goals = _job_goals(text.get("job_goals", ""), problems)
     vk_id = _vk(text.get("vk", ""), consultants, problems)
@@ -115,7 +118,9 @@ def validate_citizen(values: Mapping[str, object], consultants: Mapping[str, int
         email=form.email.data if "email" in text else None, benefit_group=form.benefit_group.data,
         hours_available=float(form.hours_available.data), postcode=form.postcode.data.strip(),
         max_commute_km=float(form.max_commute_km.data) if text.get("max_commute_km") else None,
-        driving_licences=list(form.driving_licences.data or ()), languages=form.languages.data,
+        # An absent Kørekort column keeps the stored licences; only an empty cell means none.
+        driving_licences=(list(form.driving_licences.data or ()) if "driving_licences" in text else None),
+        languages=form.languages.data,
         readiness_group=form.readiness_group.data, case_start=form.case_start.data,
     )
     return CitizenRecord(external_id=external_id, profile=profile, job_goals=tuple(goals), vk_id=vk_id)

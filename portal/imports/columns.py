@@ -129,6 +129,10 @@ def cell_date(value: object) -> str:
     text = cell_text(value)
     if not text:
         return ""
+    if text.isdigit():
+        raise CellError(f"«{text}» er et tal, ikke en dato (et Excel-datonummer, hvis cellen ikke er formateret "
+                        "som dato). Skriv datoen som åååå-mm-dd eller dd.mm.åååå, eller formatér cellen som "
+                        "dato i Excel.")
     if len(text) == 10 and text[4] == "-":
         try:
             return date.fromisoformat(text).isoformat()

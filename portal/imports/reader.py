@@ -28,6 +28,7 @@ MAX_XLSX_ENTRIES = 2_000
 MAX_CELL_CHARS = 100_000
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 1024 * 1024
+_STRAY_NULS = 8  # more NUL bytes than this in a chunk: the file is binary, not a typo in a cell
 
 ENCODING_MESSAGE = ("Filen er ikke gemt med tegnkodningen UTF-8{hint}. Gem den i Excel som "
                     "“CSV UTF-8 (kommasepareret)” eller som Excel-projektmappe (.xlsx), og prøv igen.")
@@ -119,10 +120,11 @@ def _check_utf8(source: BinaryIO) -> None:
     """Decode the whole file once (streaming); refuse anything that is not UTF-8 text."""
     source.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
+    offset = lines = 0
     while chunk := source.read(_CHUNK):
         if b"\x00" in chunk:
-            raise FileProblem("Filen indeholder binære data og er hverken en CSV-fil eller en Excel-fil (.xlsx).")
+            raise FileProblem(_nul_message(chunk, lines))
+        lines += chunk.count(b"\n")
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError as exc:
@@ -133,6 +135,17 @@ def _check_utf8(source: BinaryIO) -> None:
     except UnicodeDecodeError:
         raise FileProblem(ENCODING_MESSAGE.format(hint=" (filen slutter midt i et tegn)")) from None
     source.seek(0)
+
+
+def _nul_message(chunk: bytes, lines_before: int) -> str:
+    """Where the first NUL byte is: one stray NUL in a cell is fixed in that line, many
+    mean a file that is not text at all."""
+    line = lines_before + chunk[:chunk.index(b"\x00")].count(b"\n") + 1
+    if chunk.count(b"\x00") > _STRAY_NULS:
+        return (f"Filen indeholder binære data (første gang i linje {line}) og er hverken en CSV-fil "
+                "eller en Excel-fil (.xlsx).")
+    return (f"Linje {line} i filen indeholder et NUL-tegn (et usynligt styretegn), som en CSV-fil ikke må "
+            "indeholde. Slet tegnet i den linje, eller gem filen igen som “CSV UTF-8” eller .xlsx, og prøv igen.")
 
 
 def _hint(chunk: bytes, start: int, offset: int) -> str:

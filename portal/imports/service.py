@@ -143,13 +143,14 @@ def _flush_or_forget(session: Session, cv_folder: str | None, stored: tuple[str,
 
 
 # Optional columns a file may leave out; None in the record keeps the stored value.
-OPTIONAL_PROFILE_FIELDS = ("phone", "email", "max_commute_km")
-DEFAULT_COMMUTE_KM = 25.0
+OPTIONAL_PROFILE_FIELDS = ("phone", "email", "max_commute_km", "driving_licences")
+# What a new citizen gets for a column the file left out.
+NEW_CITIZEN_DEFAULTS = {"phone": "", "email": "", "max_commute_km": 25.0, "driving_licences": []}
 
 
 def _keep_unsent(profile: citizen_service.ProfileData, citizen: Citizen | None):
-    kept = {name: (getattr(citizen, name) if citizen is not None else
-                   (DEFAULT_COMMUTE_KM if name == "max_commute_km" else ""))
+    kept = {name: (list(getattr(citizen, name) or ()) if name == "driving_licences" else getattr(citizen, name))
+            if citizen is not None else NEW_CITIZEN_DEFAULTS[name]
             for name in OPTIONAL_PROFILE_FIELDS if getattr(profile, name) is None}
     return replace(profile, **kept) if kept else profile
 
