@@ -10,10 +10,17 @@ requests about their placements, consultants' decision reasons, companies' respo
 the match explanations (matched words from the CV) and consultants' placement notes.
 Erasure also withdraws success stories about the citizen's placements (their consent ends). Stored files are deleted only after the
 caller's commit succeeds, so a failed erasure never leaves rows that point at lost files.
+
+What the portal said about the person goes as well: the notifications (and their mails still
+queued) that link to the person's proposals, since a company's answer names the citizen to the
+consultants; a sent mail keeps its subject for the audit trail, with the name replaced. The
+API's stored idempotent answers about the person's proposals, placements and hotline requests
+are deleted, so a repeated request can no longer replay text written before the erasure.
 """
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,13 +30,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy import event
 
 from . import audit
-from store.models import (Citizen, HotlineMessage, HotlineRequest, Placement, PlacementEvent, Proposal,
-                          SuccessStory, WebhookDelivery, WebhookEndpoint)
+from store.models import (Citizen, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
+                          PlacementEvent, Proposal, SuccessStory, WebhookDelivery, WebhookEndpoint)
+from store.models.api import IdempotencyRecord
 from store.models.base import utcnow
 from store.outbox import record_change
 
 ANONYMOUS_NAME = "Anonymiseret borger"
 ERASED_TEXT = "[slettet af hensyn til borgerens data]"
+# The notification kinds whose text (and so the mail subject) names the citizen.
+NAMING_KINDS = ("company_answered",)
+# API paths of the objects about a citizen that a POST can be sent to.
+_API_OBJECT = re.compile(r"^/api/v1/(proposals|placements|hotline)/(\d+)(?:/|$)")
 _PENDING_FILES = "jobbro_files_to_delete"
 
 
@@ -44,6 +56,8 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
     if citizen is None:
         return False
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
+    _forget_messages(session, citizen_id, citizen.name)
+    _drop_idempotent_answers(session, citizen_id)
     _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
     _withdraw_stories(session, citizen_id)
     _drop_webhook_deliveries(session, citizen_id)
@@ -66,6 +80,8 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
     count = 0
     for citizen in citizens:
         files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
+        _forget_messages(session, citizen.id, citizen.name)
+        _drop_idempotent_answers(session, citizen.id)
         citizen.name, citizen.phone, citizen.email = ANONYMOUS_NAME, "", ""
         citizen.limitations_text, citizen.limitation_flags = "", []
         citizen.cv_documents.clear()
@@ -93,6 +109,81 @@ def _blank_free_text(session: Session, citizen_id: int) -> None:
     session.execute(sa.update(Proposal).where(Proposal.citizen_id == citizen_id)
                     .values(decision_reason="", company_response_note="", explanation={}, shared_goal="")
                     .execution_options(synchronize_session="fetch"))
+
+
+def _proposal_paths(session: Session, citizen_id: int) -> list[str]:
+    """The portal paths where the citizen's proposals are handled (the links notifications carry)."""
+    from .notifications.service import path_for  # the notifications package imports much of the portal
+
+    paths = []
+    for proposal_id, opening_id in session.execute(
+            sa.select(Proposal.id, Proposal.opening_id).where(Proposal.citizen_id == citizen_id)):
+        for endpoint, values in (("candidates.proposal", {}), ("openings.candidate", {"opening_id": opening_id}),
+                                 ("placements.start", {})):
+            paths.append(path_for(endpoint, proposal_id=proposal_id, **values))
+    return paths
+
+
+def _forget_messages(session: Session, citizen_id: int, name: str) -> None:
+    """Delete the notifications and queued mails about the citizen; unname the sent mails.
+
+    A notification or mail is about the citizen when it links to one of their proposals (every
+    notification about a candidate does). A sent mail's body is already blanked, but its subject
+    can still name the person (``NAMING_KINDS``); the name is replaced there.
+    """
+    for path in _proposal_paths(session, citizen_id):
+        session.execute(sa.delete(Notification).where(sa.or_(
+            Notification.link == path, *(Notification.link.like(path + tail + "%") for tail in "/?#")))
+            .execution_options(synchronize_session="fetch"))
+        session.execute(sa.delete(MailMessage).where(
+            MailMessage.status == "pending",
+            sa.or_(MailMessage.body.like(f"%{path}"), MailMessage.body.like(f"%{path}\n%"),
+                   *(MailMessage.body.like(f"%{path}{tail}%") for tail in "/?#")))
+            .execution_options(synchronize_session="fetch"))
+    if name and name != ANONYMOUS_NAME:
+        session.execute(sa.update(MailMessage)
+                        .where(MailMessage.kind.in_(NAMING_KINDS), MailMessage.subject.contains(name, autoescape=True))
+                        .values(subject=sa.func.replace(MailMessage.subject, name, ANONYMOUS_NAME))
+                        .execution_options(synchronize_session="fetch"))
+
+
+def _drop_idempotent_answers(session: Session, citizen_id: int) -> None:
+    """Delete the API's stored answers about the citizen's proposals, placements and hotline requests.
+
+    An answer is about the citizen when its POST went to one of those objects, or when the
+    answer itself is one (``id``/``placement_id``/``citizen_id`` in the body of a new request).
+    A repeat of the request after this runs again, and finds nothing of the person.
+    """
+    placement_ids = set(session.scalars(sa.select(Placement.id).where(Placement.citizen_id == citizen_id)))
+    owned = {
+        "proposals": set(session.scalars(sa.select(Proposal.id).where(Proposal.citizen_id == citizen_id))),
+        "placements": placement_ids,
+        "hotline": set(session.scalars(sa.select(HotlineRequest.id).where(
+            HotlineRequest.placement_id.in_(placement_ids)))) if placement_ids else set(),
+    }
+    doomed = []
+    for record_id, path, body in session.execute(
+            sa.select(IdempotencyRecord.id, IdempotencyRecord.path, IdempotencyRecord.response_body)):
+        if _about(path, body, owned, citizen_id):
+            doomed.append(record_id)
+    if doomed:
+        session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(doomed))
+                        .execution_options(synchronize_session="fetch"))
+
+
+def _about(path: str, body: str, owned: dict[str, set[int]], citizen_id: int) -> bool:
+    match = _API_OBJECT.match(path or "")
+    if match and int(match.group(2)) in owned[match.group(1)]:
+        return True
+    try:
+        data = json.loads(body or "{}")
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    area = (path or "").removeprefix("/api/v1/").split("/", 1)[0]
+    return (data.get("citizen_id") == citizen_id or data.get("placement_id") in owned["placements"]
+            or (area in owned and data.get("id") in owned[area]))
 
 
 def _drop_webhook_deliveries(session: Session, citizen_id: int) -> None:
