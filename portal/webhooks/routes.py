@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from store import clock
 from store.models.api import DELIVERY_STATUSES, WEBHOOK_EVENTS
 
 from .. import audit
@@ -61,7 +62,8 @@ def detail(endpoint_id: int):
     endpoint = service.get_endpoint_or_404(current_user, endpoint_id)
     return render_template("webhooks/detail.html", endpoint=endpoint, events=WEBHOOK_EVENTS,
                            deliveries=service.deliveries(endpoint), statuses=DELIVERY_STATUSES,
-                           action_form=ActionForm(), log_size=service.LOG_SIZE)
+                           action_form=ActionForm(), log_size=service.LOG_SIZE,
+                           now=clock.utcnow(), overdue=sender.OVERDUE)
 
 
 @bp.route("/<int:endpoint_id>/rediger", methods=["GET", "POST"])

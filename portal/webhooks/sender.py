@@ -56,6 +56,8 @@ RESPONSE_CHARS = 500
 KEEP_FOR = timedelta(days=30)
 USER_AGENT = "Jobbro-Webhooks/1"
 INACTIVE = "Modtageren er deaktiveret."
+# A first try still waiting this long after it was due means no worker is sending (the page says so).
+OVERDUE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -171,13 +173,14 @@ def deliver(session: Session, row: WebhookDelivery, now: datetime, config: Mappi
         except urlguard.UrlRefused as exc:
             error = str(exc)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            log.info("webhook delivery %s: %s: %s", row.id, type(exc).__name__, exc)
+            error = describe_failure(exc)
         except Exception as exc:  # noqa: BLE001 - one odd receiver must not stop the worker
             log.warning("webhook delivery %s: unexpected %s", row.id, type(exc).__name__)
-            error = f"{type(exc).__name__}: {exc}"
+            error = describe_failure(exc)
     values = {"attempts": attempts, "claimed_until": None, "last_status_code": status,
               "last_response": (text or "")[:RESPONSE_CHARS] or None,
-              "last_error": (error or (f"HTTP {status}" if status and not 200 <= status < 300 else None))}
+              "last_error": error or describe_status(status)}
     if values["last_error"]:
         values["last_error"] = values["last_error"][:300]
     if status is not None and 200 <= status < 300:
@@ -198,6 +201,44 @@ def deliver(session: Session, row: WebhookDelivery, now: datetime, config: Mappi
     if done.rowcount != 1:
         log.warning("webhook delivery %s: the claim was lost while sending (lease too short?)", row.id)
     return outcome
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What went wrong with a try, in Danish for the endpoint page, with the technical name in
+    brackets for whoever runs the receiver (the whole error goes to the log)."""
+    errors = urllib3.exceptions
+    seconds = f"{TIMEOUT:g}".replace(".", ",")
+    # Most specific first: urllib3's NameResolutionError is a NewConnectionError, which is a
+    # ConnectTimeoutError.
+    if isinstance(exc, errors.NameResolutionError):
+        text = "Adressens værtsnavn findes ikke (DNS-opslaget mislykkedes)."
+    elif isinstance(exc, (errors.NewConnectionError, ConnectionRefusedError)):
+        text = "Modtageren afviste forbindelsen; kører serveren, og er adressen rigtig?"
+    elif isinstance(exc, errors.ConnectTimeoutError):
+        text = f"Der kunne ikke oprettes forbindelse til modtageren inden for {seconds} sekunder."
+    elif isinstance(exc, (errors.ReadTimeoutError, TimeoutError)):
+        text = f"Modtageren svarede ikke inden for {seconds} sekunder."
+    elif isinstance(exc, errors.SSLError):
+        text = "Den sikre forbindelse (TLS) kunne ikke oprettes; er modtagerens certifikat gyldigt for adressen?"
+    elif isinstance(exc, (errors.ProtocolError, ConnectionError)):
+        text = "Forbindelsen blev afbrudt, før modtageren svarede."
+    else:
+        text = "Forsøget mislykkedes af en uventet grund."
+    return f"{text} [{type(exc).__name__}]"
+
+
+def describe_status(status: int | None) -> str | None:
+    """Why an answer with ``status`` counts as failed (None for no answer or a 2xx)."""
+    if status is None or 200 <= status < 300:
+        return None
+    if 300 <= status < 400:
+        return (f"HTTP {status}: modtageren henviser til en anden adresse, og henvisninger følges ikke. "
+                f"Ret webhookens adresse til den endelige adresse.")
+    if status in (401, 403):
+        return f"HTTP {status}: modtageren afviste afsenderen; tjekker den signaturen med den rigtige hemmelighed?"
+    if 400 <= status < 500:
+        return f"HTTP {status}: modtageren afviste beskeden."
+    return f"HTTP {status}: modtageren svarede med en fejl på sin side."
 
 
 def prune(session: Session, now: datetime) -> int:

@@ -120,3 +120,24 @@ def test_only_the_owner_sees_or_changes_an_endpoint(wh_app, client, auth, make_u
     assert client.get(f"/webhooks/{endpoint_id}/leverancer/{delivery_id + 1}/igen").status_code == 405
     auth.switch_to(consultant.email)
     assert client.get("/webhooks/").status_code == 403
+
+
+def test_a_first_try_waiting_too_long_says_the_sender_may_not_run(wh_app, client, auth, make_user):
+    from datetime import timedelta
+
+    from store import clock
+
+    admin = make_user("admin")
+    endpoint_id = add_endpoint(wh_app, "https://example.org/hook")
+    with wh_app.app_context():
+        now = clock.utcnow()
+        db.session.add_all([
+            WebhookDelivery(endpoint_id=endpoint_id, event="ping", event_id="evt_old", payload="{}",
+                            status="pending", attempts=0, available_at=now - timedelta(minutes=30)),
+            WebhookDelivery(endpoint_id=endpoint_id, event="ping", event_id="evt_new", payload="{}",
+                            status="pending", attempts=0, available_at=now - timedelta(minutes=1))])
+        db.session.commit()
+    auth.login(admin.email)
+    page = client.get(f"/webhooks/{endpoint_id}").get_data(as_text=True)
+    assert page.count('data-testid="delivery-overdue"') == 1
+    assert "Har ventet i over 5 minutter: afsenderen kører måske ikke" in page

@@ -4,8 +4,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -137,7 +139,8 @@ def test_redirects_are_not_followed(wh_app, receiver):
     receiver.answers.append((302, "", {"Location": receiver.url.replace("/hook", "/other")}))
     assert drain(wh_app).retried == 1
     assert [r["path"] for r in receiver.requests] == ["/hook?x=1"]
-    assert row(wh_app, delivery_id).last_status_code == 302
+    redirected = row(wh_app, delivery_id)
+    assert redirected.last_status_code == 302 and "henvisninger følges ikke" in redirected.last_error
 
 
 def test_an_unreachable_receiver_is_a_failed_try_not_an_error(wh_app, receiver):
@@ -146,7 +149,29 @@ def test_an_unreachable_receiver_is_a_failed_try_not_an_error(wh_app, receiver):
     delivery_id = queue_ping(wh_app, add_endpoint(wh_app, url))
     assert drain(wh_app).retried == 1
     waiting = row(wh_app, delivery_id)
-    assert waiting.last_status_code is None and waiting.last_error
+    assert waiting.last_status_code is None
+    assert waiting.last_error.startswith("Modtageren afviste forbindelsen") and "[" in waiting.last_error
+
+
+def test_a_slow_receiver_is_described_in_danish(wh_app, receiver, monkeypatch):
+    monkeypatch.setattr(sender, "TIMEOUT", 0.2)
+    original = receiver.server.RequestHandlerClass.do_POST
+
+    def slow(handler):
+        time.sleep(0.6)
+        original(handler)
+
+    monkeypatch.setattr(receiver.server.RequestHandlerClass, "do_POST", slow)
+    delivery_id = queue_ping(wh_app, add_endpoint(wh_app, receiver.url))
+    assert drain(wh_app).retried == 1
+    assert row(wh_app, delivery_id).last_error == "Modtageren svarede ikke inden for 0,2 sekunder. [ReadTimeoutError]"
+
+
+@pytest.mark.parametrize("status, words", [(500, "fejl på sin side"), (404, "afviste beskeden"),
+                                           (401, "signaturen"), (204, None), (None, None)])
+def test_failed_answers_say_why(status, words):
+    text = sender.describe_status(status)
+    assert (text is None) if words is None else (text.startswith(f"HTTP {status}: ") and words in text)
 
 
 def test_nothing_goes_to_an_inactive_or_internal_endpoint(wh_app, receiver):
