@@ -1,0 +1,70 @@
+"""At phone width (390 px) list tables scroll inside their own box; the page never scrolls sideways.
+
+A reviewer found every list table pushing the whole page wider than the screen (the hours inputs
+half off-screen). ``jobbro.js`` wraps each ``table.table`` in a focusable, named
+``.table--responsive-scroll`` region; ``jobbro.css`` keeps the header and the rest within the width.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from portal.extensions import db
+from portal.placements import monthly, service
+from store.models import Citizen, Company, HoursLog, Opening, Placement
+from tests.conftest import user_factory
+from tests.e2e.test_roles import login
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 800}
+
+
+@pytest.fixture
+def busy_company(live_app, password_hash):
+    """A Code of Care company with wide rows: long opening titles, placements with hours."""
+    user = user_factory(live_app, password_hash)("company", code_of_care=True)
+    month = monthly.default_month(service.today_local())
+    with live_app.app_context():
+        company = db.session.get(Company, user.company_id)
+        company.name = "Jakobsen Fragt & Lager ApS med et temmelig langt firmanavn"
+        citizen = Citizen(name="Bredde Borger", postcode="8722", benefit_group="kontanthjaelp",
+                          hours_available=30, readiness_group="paa_vej",
+                          case_start=month - timedelta(days=400))
+        for n, kind in enumerate(("smaajob", "virksomhedspraktik", "loentilskud")):
+            opening = Opening(company=company, kind=kind, postcode="8722", hours_min=1, hours_max=30,
+                              title=f"Lagermedarbejder til varemodtagelse og pluk nummer {n}",
+                              status="open", start_date=date.today() + timedelta(days=30), capacity=2)
+            placement = Placement(citizen=citizen, company=company, opening=opening, kind=kind,
+                                  start_date=month, weekly_hours=10)
+            db.session.add_all([opening, placement])
+            db.session.flush()
+            db.session.add(HoursLog(placement_id=placement.id, month=month, hours=Decimal("12.5")))
+        db.session.commit()
+    return user
+
+
+@pytest.mark.parametrize("path", ["/", "/opslag/", "/forloeb/", "/forloeb/timer", "/hotline/",
+                                  "/profil/adgangsnoegler"])
+def test_page_fits_a_phone_and_its_tables_scroll_in_a_named_box(browser, live_app, busy_company, path):
+    context = browser.new_context(base_url=live_app.config["LIVE_URL"], locale="da-DK", viewport=PHONE)
+    page = context.new_page()
+    try:
+        login(page, busy_company.email)
+        page.get_by_test_id("start-page").wait_for()
+        page.goto(path)
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        unwrapped = page.evaluate(
+            "[...document.querySelectorAll('table.table')]"
+            ".filter(t => !t.parentElement.matches('.table--responsive-scroll[role=region][tabindex=\"0\"][aria-label]'))"
+            ".length")
+        assert unwrapped == 0
+        # The header's button and links stay on one line each (two lines would be 60+ px high).
+        for name in ("Log ud", "API-nøgler"):
+            box = page.get_by_text(name, exact=True).first.bounding_box()
+            assert box is not None and box["height"] <= 48, name
+    finally:
+        context.close()
