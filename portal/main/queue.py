@@ -5,8 +5,7 @@ Every list is complete (no cut-off), so the count a consultant sees is the numbe
 below it. The caller passes the user and "today", so tests control both.
 
 - proposals waiting for assessment: status "proposed", the citizen's VK is the user;
-- company answers to act on: the company is interested or has hired and no placement exists
-  for the pair yet, or it declined within :data:`DECLINED_RECENT_DAYS` (propose another);
+- company answers to act on, until the consultant has handled them (see :func:`company_answers`);
 - hotline requests waiting for an answer: the user's own and unassigned ones, nearest target
   first (the same list as the hotline page's "Venter på svar");
 - citizens who cannot be matched (the user is VK or adviser), with what is missing;
@@ -14,22 +13,27 @@ below it. The caller passes the user and "today", so tests control both.
 - interviews to arrange or hold: disclosed proposals (live consent, no placement yet, no final
   company answer) with no booked interview, a booked one coming up, or one held whose outcome
   the company has not reported (see :mod:`..interviews.service`).
+
+Every list holds open cases only: a citizen whose case is closed (or who was anonymised) has
+nothing left to act on. A line whose citizen is in a placement elsewhere (running now, or
+agreed to start) stays, and names it (``ProposalLine.elsewhere``), so the consultant decides.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import aliased, defer, selectinload
 
+from ..candidates.situation import NOTHING, CurrentPlacement, situations
 from ..citizens.queries import matching_facts
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
-from store.models import Citizen, Company, Opening, Placement, Proposal, User
+from store.models import Citizen, Company, Interview, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
 from store import clock
 from store.clock import LOCAL
@@ -51,20 +55,38 @@ class ProposalLine:
     citizen_name: str
     opening_title: str
     company_name: str
+    # The placement the citizen is in now (or agreed to start) other than this pair's, if any.
+    elsewhere: CurrentPlacement | None = None
 
 
 _LINE_COLUMNS = (Proposal.id, Proposal.citizen_id, Proposal.opening_id, Proposal.status, Proposal.company_response,
                  Proposal.company_responded_at, Proposal.created_at, Citizen.name, Opening.title, Company.name)
 # A placement exists for the proposal's (citizen, opening) pair.
 _STARTED = sa.exists().where(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id)
+# Any interview offered for the proposal: from then on the interview list follows it.
+_INTERVIEWED = sa.exists().where(Interview.proposal_id == Proposal.id)
+# The case is open: not closed, not anonymised. Every queue line needs it.
+_OPEN_CASE = sa.and_(Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+_Other = aliased(Proposal)
+# Another candidate was approved for the opening after the company's answer.
+_OTHER_APPROVED_SINCE = sa.exists().where(
+    _Other.opening_id == Proposal.opening_id, _Other.id != Proposal.id, _Other.decided_at.is_not(None),
+    _Other.decided_at > Proposal.company_responded_at, _Other.status.in_(VISIBLE_TO_COMPANY))
 
 
-def _lines(*where: sa.ColumnElement[bool], order_by: tuple) -> list[ProposalLine]:
-    """Proposals of open cases (not anonymised) matching ``where``, as lines, in one statement."""
+def _lines(*where: sa.ColumnElement[bool], order_by: tuple, today: date) -> list[ProposalLine]:
+    """Proposals of open cases matching ``where``, as lines, each with the placement its
+    citizen is in elsewhere (two statements in all, however many lines)."""
     stmt = (sa.select(*_LINE_COLUMNS).join(Citizen, Proposal.citizen_id == Citizen.id)
             .join(Opening, Proposal.opening_id == Opening.id).join(Company, Opening.company_id == Company.id)
-            .where(Citizen.anonymised_at.is_(None), *where).order_by(*order_by))
-    return [ProposalLine(*row) for row in db.session.execute(stmt)]
+            .where(_OPEN_CASE, *where).order_by(*order_by))
+    return _with_elsewhere([ProposalLine(*row) for row in db.session.execute(stmt)], today)
+
+
+def _with_elsewhere(lines: list[ProposalLine], today: date) -> list[ProposalLine]:
+    """The lines with the placement each citizen is in other than the line's own pair."""
+    found = situations([p.citizen_id for p in lines], today)
+    return [replace(p, elsewhere=found.get(p.citizen_id, NOTHING).elsewhere(p.opening_id)) for p in lines]
 
 
 @dataclass(frozen=True)
@@ -77,27 +99,41 @@ class Answer:
     args: dict
 
 
-def pending_proposals(user: User) -> list[ProposalLine]:
+def pending_proposals(user: User, today: date | None = None) -> list[ProposalLine]:
     """Proposals in status "proposed" for citizens whose VK is ``user``, oldest first."""
     return _lines(Citizen.vk_id == user.id, Proposal.status == "proposed",
-                  order_by=(Proposal.created_at, Proposal.id))
+                  order_by=(Proposal.created_at, Proposal.id), today=today or clock.today())
 
 
 def company_answers(user: User, today: date) -> list[Answer]:
     """Company answers on the user's citizens' proposals that still need the consultant.
 
-    A decline counts for :data:`DECLINED_RECENT_DAYS` days (Danish dates); any other answer
-    until a placement exists for the pair. Both are decided in the statement, so answers
-    already handled are not read at all.
+    Only answers on proposals the company still sees (not withdrawn) of open cases count.
+    Each kind of answer leaves the list when it has been handled:
+
+    - "hired": when a placement exists for the pair (the consultant started it);
+    - "interested": when a placement exists for the pair, when an interview has been offered
+      (the interview list, :func:`interviews_to_arrange`, follows it from then on), or when
+      the opening is no longer open (filled or closed: there is nothing left to answer);
+    - "declined" ("find another candidate"): after :data:`DECLINED_RECENT_DAYS` days (Danish
+      dates), or sooner when another candidate has been approved for the opening since the
+      answer, or the opening is no longer open.
+
+    A citizen now in a placement elsewhere keeps the line, which names it: the consultant
+    decides (withdraw the proposal, or go on). All of it is decided in the statement, so
+    answers already handled are not read at all.
     """
     declined_since = datetime.combine(today - timedelta(days=DECLINED_RECENT_DAYS), time(0), LOCAL)
+    still_open = Opening.status == "open"
     needs_me = sa.or_(
-        sa.and_(Proposal.company_response == "declined", Proposal.company_responded_at >= declined_since),
-        sa.and_(Proposal.company_response != "declined", ~_STARTED))
+        sa.and_(Proposal.company_response == "declined", Proposal.company_responded_at >= declined_since,
+                still_open, ~_OTHER_APPROVED_SINCE),
+        sa.and_(Proposal.company_response == "hired", ~_STARTED),
+        sa.and_(Proposal.company_response == "interested", ~_STARTED, ~_INTERVIEWED, still_open))
     answers = []
     for p in _lines(Citizen.vk_id == user.id, Proposal.company_response.is_not(None),
                     Proposal.status.in_(VISIBLE_TO_COMPANY), needs_me,
-                    order_by=(Proposal.company_responded_at.desc(), Proposal.id.desc())):
+                    order_by=(Proposal.company_responded_at.desc(), Proposal.id.desc()), today=today):
         if p.company_response == "declined":
             answers.append(Answer(p, "Find en anden kandidat til opslaget", "candidates.ranking",
                                   {"opening_id": p.opening_id}))
@@ -126,7 +162,7 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
         sa.select(Proposal, Citizen.name, Opening.title, Company.name)
         .join(Citizen, Proposal.citizen_id == Citizen.id).join(Opening, Proposal.opening_id == Opening.id)
         .join(Company, Opening.company_id == Company.id)
-        .where(Citizen.vk_id == user.id, Citizen.anonymised_at.is_(None), Proposal.status == "disclosed",
+        .where(Citizen.vk_id == user.id, _OPEN_CASE, Proposal.status == "disclosed",
                sa.or_(Proposal.company_response.is_(None),
                       Proposal.company_response.not_in(("hired", "declined"))), ~_STARTED)
         # identity_released reads the consents; the JSON columns are not shown.
@@ -135,11 +171,12 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
     today = now.astimezone(LOCAL).date()
     released = [row for row in found if identity_released(row[0], today)]
     rows = interviews.interviews_by_proposal([row[0].id for row in released])
+    lines = _with_elsewhere([ProposalLine(
+        proposal.id, proposal.citizen_id, proposal.opening_id, proposal.status, proposal.company_response,
+        proposal.company_responded_at, proposal.created_at, citizen_name, opening_title, company_name)
+        for proposal, citizen_name, opening_title, company_name in released], today)
     items = []
-    for proposal, citizen_name, opening_title, company_name in released:
-        p = ProposalLine(proposal.id, proposal.citizen_id, proposal.opening_id, proposal.status,
-                         proposal.company_response, proposal.company_responded_at, proposal.created_at,
-                         citizen_name, opening_title, company_name)
+    for p in lines:
         booked = interviews.booked_among(rows[p.id])
         offers = interviews.offered_among(rows[p.id])
         if booked is not None:
@@ -197,7 +234,7 @@ def for_consultant(user: User, today: date) -> dict:
     waiting = hotline_service.list_for_staff(user, False, "open")  # with their companies
     return {
         "caseload": caseload,
-        "pending_proposals": pending_proposals(user),
+        "pending_proposals": pending_proposals(user, today),
         "answers": company_answers(user, today),
         "hotline_rows": hotline_service.rows(waiting),
         "incomplete": unmatchable_citizens(user),
