@@ -23,6 +23,7 @@ from ..matching_runtime import (
     history_readable, learned_model, matching_service, rerank_report, scoring_name, stored_model,
 )
 from . import bp
+from .relevance import encoder_label, verdict
 
 
 @bp.get("/indexer")
@@ -69,4 +70,5 @@ def relevance():
                              key=lambda item: -abs(item[1]))
     return render_template("admin/relevance.html", report=report, trained_at=trained_at,
                            in_use=model is not None, weights=weights, current_encoder=scoring_name(),
-                           history_ok=history_ok)
+                           history_ok=history_ok, verdict=verdict(report) if report else None,
+                           encoder_label=encoder_label)

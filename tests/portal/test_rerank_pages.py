@@ -93,7 +93,7 @@ def test_the_admin_page_shows_the_model_its_date_and_figures(app, client, auth, 
     assert re.search(r'data-testid="rerank-in-use"><strong>Lært model</strong>', html)
     assert f'data-testid="rerank-trained-at">{format_date(report["trained_at"])}<' in html
     assert re.search(r'data-testid="rerank-decisions">240, heraf \d+ godkendt '
-                     r'\(mindst 200 kræves\)<', html)  # enough: not "kan først bruges fra"
+                     r'\(mindst 200 beslutninger kræves – opfyldt\)<', html)  # enough: not "kan først bruges fra"
     hand = html.split('data-testid="rerank-figures-hand"')[1].split("</tr>")[0]
     learned = html.split('data-testid="rerank-figures-learned"')[1].split("</tr>")[0]
     for row, figures in ((hand, report["figures"]["hand"]), (learned, report["figures"]["learned"])):
