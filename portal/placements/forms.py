@@ -9,7 +9,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from ..formutil import DanishForm, choices
@@ -87,6 +87,8 @@ class HoursForm(DanishForm):
     month = MonthField("Måned")
     hours = StringField("Timer i måneden", render_kw={"inputmode": "decimal", "autocomplete": "off",
                                                       "maxlength": 20})
+    # Set by the page when the hours look implausible (:mod:`.plausibility`); sent back, it confirms them.
+    confirmed = HiddenField()
 
     def __init__(self, *args, months: list[date] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)

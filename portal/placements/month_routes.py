@@ -41,7 +41,7 @@ def _render(month: date, today: date, rows, form: DanishForm, notice: str | None
         month_label=month_label, month_value=month_value, today=today,
         default=monthly.default_month(today), young_until=monthly.YOUNG_UNTIL_DAY,
         previous=previous, following=following if following <= monthly.latest_month(today) else None,
-        errors=sum(1 for row in rows if row.error),
+        errors=sum(1 for row in rows if row.error), questions=sum(1 for row in rows if row.question),
     ), status
 
 
@@ -60,6 +60,9 @@ def hours_month():
 def save_hours_month():
     """Save the hours of every row; with any bad row nothing is saved and every input is kept.
 
+    Implausible figures (far above the weekly hours) are asked about first, every input
+    kept; the next post with the same figures saves them.
+
     :raise 400: with the Danish error beside each bad row (or a missing CSRF token).
     """
     today = service.today_local()
@@ -76,6 +79,8 @@ def save_hours_month():
     changes = monthly.read_input(rows, request.form)
     if any(row.error for row in rows):
         return _render(month, today, rows, form, status=400)
+    if monthly.ask_implausible(rows, changes, month, request.form):
+        return _render(month, today, rows, form)
     count = monthly.save(rows, changes, month, current_user)
     flash(f"Timer for {month_label(month)} er gemt for {count} forløb." if count
           else f"Ingen ændringer i timerne for {month_label(month)}.", "success")

@@ -5,7 +5,8 @@ before the month's last day, not ended before its first). Months after the curre
 never offered. The default month is last month while the current one is "young" (before
 day :data:`YOUNG_UNTIL_DAY`, when a company logs the month that just ended), then the
 current month. Hours are saved through :func:`.service.log_hours` (same audit, same rules);
-one form posts every row and nothing is saved unless every row is valid.
+one form posts every row and nothing is saved unless every row is valid and every
+implausible figure (:mod:`.plausibility`) has been confirmed.
 """
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from wtforms.validators import ValidationError
 
 from ..dates import add_months, month_end, month_start
 from ..extensions import db
-from ..i18n import format_number
+from ..i18n import format_month, format_number
 from store.models import Placement, User
-from . import service
+from . import plausibility, service
 from .forms import parse_hours
 
 YOUNG_UNTIL_DAY = 10  # from the 10th the current month is the default
@@ -37,11 +38,18 @@ class MonthRow:
     hours: Decimal | None  # logged for the month; None = nothing logged
     value: str = ""  # what the input shows (the stored hours, or what was typed)
     error: str | None = None
+    question: str | None = None  # "300 timer er langt over 4 t/uge … – er det rigtigt?"
+    confirm: str = ""  # the confirmation token sent back with the page (:mod:`.plausibility`)
 
     @property
     def field_name(self) -> str:
         """The input's name in the one form: ``timer-<placement id>``."""
         return f"timer-{self.placement.id}"
+
+    @property
+    def confirm_name(self) -> str:
+        """The hidden input that confirms an implausible figure: ``bekraeft-<placement id>``."""
+        return f"bekraeft-{self.placement.id}"
 
 
 def default_month(today: date) -> date:
@@ -111,6 +119,29 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
         if hours != row.hours:
             changes[row.placement.id] = hours
     return changes
+
+
+def ask_implausible(rows: list[MonthRow], changes: dict[int, Decimal], month: date, formdata) -> int:
+    """Question each changed row whose figure is implausible and not yet confirmed; returns how many.
+
+    A row is confirmed when the page sent back the token of exactly this month and figure
+    (the page carries it once the question has been shown). The caller saves nothing if any
+    row is questioned.
+    """
+    asked = 0
+    month_text = format_month(month)
+    for row in rows:
+        hours = changes.get(row.placement.id)
+        if hours is None:
+            continue
+        question = plausibility.warning(row.placement, month, hours, month_text)
+        token = plausibility.confirmation_token(month, hours)
+        if question and formdata.get(row.confirm_name) != token:
+            row.question, row.confirm = question, token
+            asked += 1
+        elif question:
+            row.confirm = token
+    return asked
 
 
 def save(rows: list[MonthRow], changes: dict[int, Decimal], month: date, user: User) -> int:

@@ -16,7 +16,7 @@ from flask_login import current_user
 from ..access import company_required, get_owned_or_404
 from ..i18n import format_hours
 from store.models import Placement
-from . import bp, service
+from . import bp, plausibility, service
 from .forms import HoursForm, month_label, month_value, parse_month
 
 
@@ -32,7 +32,8 @@ def index():
                            contact=service.company_contact(current_user.company))
 
 
-def _render_detail(placement: Placement, today: date, form: HoursForm, status: int = 200):
+def _render_detail(placement: Placement, today: date, form: HoursForm, status: int = 200,
+                   question: str | None = None):
     months = service.allowed_months(placement, today)
     return render_template(
         "placements/detail.html", placement=placement,
@@ -41,7 +42,7 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
-        contact=service.company_contact(placement.company, placement),
+        contact=service.company_contact(placement.company, placement), question=question,
     ), status
 
 
@@ -74,6 +75,9 @@ def detail(placement_id: int):
 def log_hours(placement_id: int):
     """Log (or correct) the hours of one month.
 
+    Hours far above the placement's weekly hours are saved only once confirmed: the page asks
+    (:mod:`.plausibility`), keeping what was typed, and saves when the same figure comes back.
+
     :raise 404: if the placement is unknown or another company's.
     :raise 400: with the form's Danish errors for bad input (CSRF included).
     """
@@ -83,6 +87,11 @@ def log_hours(placement_id: int):
     if not form.validate_on_submit():
         return _render_detail(placement, today, form, 400)
     month = form.parsed_month
+    question = plausibility.warning(placement, month, form.parsed_hours, month_label(month))
+    token = plausibility.confirmation_token(month, form.parsed_hours)
+    if question and form.confirmed.data != token:
+        form.confirmed.data = token
+        return _render_detail(placement, today, form, question=question)
     _row, old = service.log_hours(placement, month, form.parsed_hours, current_user)
     new = format_hours(form.parsed_hours)
     change = f"gemt: {new} timer" if old is None else f"rettet fra {format_hours(old)} til {new} timer"

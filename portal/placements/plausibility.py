@@ -1,0 +1,55 @@
+"""Is a month's hours figure plausible for the placement? A typo check, not a rule.
+
+The expected hours of a month are the placement's weekly hours times the weeks it ran in
+that month (its days in the month / 7). A figure more than :data:`FACTOR` times that plus
+:data:`SLACK` hours is probably a typo (300 for a 4 t/uge praktik): the pages then ask
+"er det rigtigt?" and save only when the same figure is sent again with the confirmation
+token (:func:`confirmation_token`). Nothing is refused: overtime happens. A placement with
+0 t/uge has no agreed hours to compare with and is never questioned.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from ..dates import month_end
+from ..i18n import format_hours, format_number
+from store.models import Placement
+
+FACTOR = Decimal("1.5")
+SLACK = Decimal(8)  # a few extra hours in a short month or a busy week are normal
+
+
+def days_in_month(placement: Placement, month: date) -> int:
+    """The days of ``month`` (its first day) within the placement's period; 0 if none."""
+    first = max(month, placement.start_date)
+    last = min(month_end(month), placement.end_date or month_end(month))
+    return max((last - first).days + 1, 0)
+
+
+def expected_hours(placement: Placement, month: date) -> Decimal:
+    """Weekly hours × the weeks the placement ran in ``month``."""
+    weeks = Decimal(days_in_month(placement, month)) / 7
+    return Decimal(str(placement.weekly_hours or 0)) * weeks
+
+
+def warning(placement: Placement, month: date, hours: Decimal, month_text: str) -> str | None:
+    """A Danish question when ``hours`` is far above the expected hours, else None.
+
+    ``month_text`` names the month in the question ("november 2026").
+    """
+    if not placement.weekly_hours:
+        return None
+    expected = expected_hours(placement, month)
+    if hours <= expected * FACTOR + SLACK:
+        return None
+    return (f"{format_hours(hours)} timer er langt over {format_hours(placement.weekly_hours)} t/uge "
+            f"(ca. {format_number(expected)} timer i {month_text}) – er det rigtigt?")
+
+
+def confirmation_token(month: date, hours: Decimal) -> str:
+    """What the confirm input carries: the month and the exact figure confirmed ("2026-11:300.00").
+
+    A changed figure (or month) no longer matches, so it is checked again.
+    """
+    return f"{month:%Y-%m}:{hours:.2f}"
