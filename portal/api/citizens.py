@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_login import current_user
 from flask_smorest.fields import Upload
+from sqlalchemy.orm.exc import StaleDataError
 
 from store.models import Citizen
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
@@ -28,7 +29,8 @@ from . import common, problems
 
 bp = common.blueprint("api_citizens", "citizens", "Borgere efter sagssystemets id (kun jobcentret).")
 
-EXTERNAL_ID = "<string(maxlength=64):external_id>"
+# No length in the route: a too long id is a 422 from the import's rules, not an unknown path (404).
+EXTERNAL_ID = "<string:external_id>"
 KEY_BY_LABEL = {column.label: column.key for column in COLUMNS}
 
 
@@ -131,29 +133,38 @@ def list_citizens(args):
 
 
 @bp.get(f"/{EXTERNAL_ID}")
-@bp.response(200, CitizenOut)
+@bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
 def get_citizen(external_id: str):
-    """Én borger efter det eksterne id."""
+    """Én borger efter det eksterne id, med ETag (til If-Match ved PUT)."""
     _staff()
-    return _read(_by_external_id(external_id), "read")
+    citizen = _read(_by_external_id(external_id), "read")
+    return citizen, 200, {"ETag": common.etag_for(citizen.version)}
 
 
 @bp.put(f"/{EXTERNAL_ID}")
+@bp.doc(parameters=[common.UPSERT_IF_MATCH])
 @bp.arguments(CitizenIn)
-@bp.response(200, UpsertOut)
-@bp.alt_response(201, schema=UpsertOut, description="Borgeren er oprettet.")
+@bp.response(200, UpsertOut, headers=common.ETAG_HEADER)
+@bp.alt_response(201, schema=UpsertOut, headers=common.ETAG_HEADER, description="Borgeren er oprettet.")
+@bp.alt_response(412, description="If-Match er sendt, men borgeren er ændret siden (eller findes ikke); hent igen.")
 def upsert_citizen(body, external_id: str):
     """Opret eller opdatér borgeren med dette eksterne id (hele profilen og alle jobmål sendes).
 
-    Samme data to gange ændrer intet (result: unchanged).
+    Samme data to gange ændrer intet (result: unchanged). If-Match er valgfri: uden den overskrives
+    borgeren uden versionskontrol; med borgerens ETag giver en ændring i portalen siden hentningen 412.
     """
     _staff()
     values = {key: value for key, value in body.items() if value is not None}
     values["external_id"] = external_id
+    existing = db.session.scalar(sa.select(Citizen.version).where(Citizen.external_id == external_id))
+    common.check_if_match(existing)
     try:
         record = validate_citizen(values)
         outcome = imports.upsert_citizen(db.session, record, actor=current_user)
         db.session.commit()
+    except StaleDataError:  # saved by someone else between our read and this write
+        db.session.rollback()
+        problems.abort(412, "Borgeren er ændret, siden du hentede den. Hent den igen, og ret derefter.")
     except RowError as err:
         db.session.rollback()
         errors: dict[str, list[str]] = {}
@@ -165,9 +176,11 @@ def upsert_citizen(body, external_id: str):
         problems.abort(409, err.message_da)
     citizen = db.session.get(Citizen, outcome.entity_id)
     view = _Upserted(citizen, outcome.status)
+    headers = {"ETag": common.etag_for(citizen.version)}
     if outcome.status == "created":
-        return view, 201, {"Location": url_for("api_citizens.get_citizen", external_id=external_id)}
-    return view
+        headers["Location"] = url_for("api_citizens.get_citizen", external_id=external_id)
+        return view, 201, headers
+    return view, 200, headers
 
 
 @bp.put(f"/{EXTERNAL_ID}/cv")

@@ -36,7 +36,12 @@ IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
     "Valgfri. Samme nøgle og samme forespørgsel inden for 24 timer giver det gemte svar igen "
     "(Idempotent-Replayed: true); samme nøgle med en anden forespørgsel giver 422.")}
 IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
-            "description": "Objektets ETag fra seneste hentning (fx \"v3\")."}
+            "description": "Objektets ETag fra seneste hentning (fx \"v3\"); * betyder enhver eksisterende version."}
+UPSERT_IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+                   "description": (
+    "Valgfri. Uden If-Match overskrives objektet uden versionskontrol. Med objektets ETag (fx \"v3\") "
+    "ændres det kun, hvis ingen har ændret det siden (ellers 412); * kræver, at objektet findes.")}
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "Objektets version til If-Match."}}
 
 
 def require_role(*roles: str) -> None:
@@ -118,21 +123,70 @@ def etag_for(version: int) -> str:
     return f'"v{version}"'
 
 
+def _if_match() -> str | list[str] | None:
+    """The If-Match header: None (not sent), "*" or the list of entity tags it names."""
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip():
+        return None
+    if header.strip() == "*":
+        return "*"
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def _version_of(tag: str) -> int | None:
+    """The row version of one of our strong ETags (``"v3"``); None for anything else.
+
+    A weak tag (``W/"v3"``) never matches: If-Match compares strongly (RFC 9110, 13.1.1).
+    """
+    if len(tag) < 4 or not (tag.startswith('"v') and tag.endswith('"')):
+        return None
+    digits = tag[2:-1]
+    return int(digits) if digits.isdigit() and len(digits) <= 10 else None
+
+
+STALE = "If-Match passer ikke til objektets nuværende version. Hent det igen."
+
+
 def expected_version(required: bool = True) -> int | None:
-    """The row version an ``If-Match`` header names.
+    """The row version an ``If-Match`` header names (None: any version, ``If-Match: *``).
 
     :raise 428: (problem) without If-Match when ``required``.
-    :raise 412: (problem) for a value that is not one of our ETags.
+    :raise 412: (problem) for a value that is not one of our strong ETags.
     """
-    header = request.headers.get("If-Match")
-    if not header:
+    tags = _if_match()
+    if tags is None:
         if required:
             problems.abort(428, "Send headeren If-Match med den ETag, du fik, da du hentede objektet.")
         return None
-    value = header.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    value = value.strip('"')
-    if not value.startswith("v") or not value[1:].isdigit() or len(value) > 11:
-        problems.abort(412, "If-Match passer ikke til objektets nuværende version. Hent det igen.")
-    return int(value[1:])
+    if tags == "*":
+        return None
+    versions = [v for v in map(_version_of, tags) if v is not None]
+    if len(versions) != 1:
+        problems.abort(412, STALE)
+    return versions[0]
+
+
+def check_if_match(current_version: int | None) -> int | None:
+    """An optional ``If-Match`` on a create-or-update (upsert) route, against the object as it is.
+
+    Without the header nothing is checked (the caller overwrites). ``*`` asks for an existing
+    object; a tag must name the current version.
+
+    Args:
+        current_version: the stored object's version, None when it does not exist yet.
+
+    Returns:
+        The version the header named (None: no header or ``*``), for the service's lost-update guard.
+
+    :raise 412: (problem) when the object does not exist or has another version.
+    """
+    tags = _if_match()
+    if tags is None:
+        return None
+    if current_version is None:
+        problems.abort(412, "If-Match er sendt, men objektet findes ikke endnu. Send uden If-Match for at oprette det.")
+    if tags == "*":
+        return None
+    if current_version not in {_version_of(tag) for tag in tags}:
+        problems.abort(412, STALE)
+    return current_version

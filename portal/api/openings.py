@@ -13,6 +13,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import Response, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from store.models import Opening
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
@@ -22,6 +23,8 @@ from ..imports import service as imports
 from ..openings import service
 from ..openings.forms import EDITABLE_STATUSES, OpeningForm
 from . import common, forms, problems
+
+MAX_EXTERNAL_ID = 64
 
 bp = common.blueprint("api_openings", "openings", "Opslag: virksomhedens egne (jobcentret kan læse alle).")
 
@@ -125,7 +128,7 @@ def list_openings(args):
 @bp.post("/")
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(OpeningIn)
-@bp.response(201, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+@bp.response(201, OpeningOut, headers=common.ETAG_HEADER)
 def create_opening(body):
     """Opret et opslag for virksomheden (kun virksomhedsbrugere)."""
     common.require_role(*common.COMPANY)
@@ -136,7 +139,7 @@ def create_opening(body):
 
 
 @bp.get("/<int:opening_id>")
-@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+@bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
 def get_opening(opening_id: int):
     """Ét opslag med ETag (til If-Match ved ændring)."""
     return _with_etag(load(opening_id))
@@ -145,7 +148,7 @@ def get_opening(opening_id: int):
 @bp.put("/<int:opening_id>")
 @bp.doc(parameters=[dict(common.IF_MATCH, required=True)])
 @bp.arguments(OpeningUpdate)
-@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+@bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
 @bp.alt_response(412, description="Opslaget er ændret siden; hent det igen.")
 @bp.alt_response(428, description="If-Match mangler.")
 def update_opening(body, opening_id: int):
@@ -161,25 +164,35 @@ def update_opening(body, opening_id: int):
     return _with_etag(opening)
 
 
-@bp.put("/by-external-id/<string(maxlength=64):external_id>")
+@bp.put("/by-external-id/<string:external_id>")
+@bp.doc(parameters=[common.UPSERT_IF_MATCH])
 @bp.arguments(OpeningIn)
-@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
-@bp.alt_response(201, schema=OpeningOut, description="Opslaget er oprettet.")
+@bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
+@bp.alt_response(201, schema=OpeningOut, headers=common.ETAG_HEADER, description="Opslaget er oprettet.")
+@bp.alt_response(412, description="If-Match er sendt, men opslaget er ændret siden (eller findes ikke); hent det igen.")
 def upsert_opening(body, external_id: str):
     """Opret eller opdatér virksomhedens opslag med jeres eget id (fx fra jeres rekrutteringssystem).
 
-    Samme data to gange ændrer intet. Et besat opslag beholder sin status.
+    Samme data to gange ændrer intet. Et besat opslag beholder sin status. If-Match er valgfri:
+    uden den overskrives opslaget uden versionskontrol; med opslagets ETag giver en forældet version 412,
+    som ved PUT /openings/{id}.
     """
     common.require_role(*common.COMPANY)
     external_id = external_id.strip()
-    if not external_id or not external_id.isprintable():
-        problems.abort(422, errors={"external_id": ["Skriv et eksternt id med synlige tegn (højst 64)."]})
+    if not external_id or not external_id.isprintable() or len(external_id) > MAX_EXTERNAL_ID:
+        problems.abort(422, errors={"external_id": [
+            f"Skriv et eksternt id med synlige tegn (højst {MAX_EXTERNAL_ID} tegn)."]})
     existing = db.session.scalar(sa.select(Opening).where(Opening.company_id == current_user.company_id,
                                                           Opening.external_id == external_id))
+    common.check_if_match(existing.version if existing is not None else None)
     record = imports.OpeningRecord(company_id=current_user.company_id, external_id=external_id,
                                    data=_data(body, existing))
     outcome = imports.upsert_opening(db.session, record, actor=current_user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:  # saved by someone else between our read and this write
+        db.session.rollback()
+        problems.abort(412, "Opslaget er ændret, siden du hentede det. Hent det igen, og ret derefter.")
     opening = db.session.get(Opening, outcome.entity_id)
     response = _with_etag(opening, 201 if outcome.status == "created" else 200)
     if outcome.status == "created":
@@ -208,7 +221,8 @@ def _set_status(opening_id: int, status: str) -> Response:
 
 @bp.post("/<int:opening_id>/publish")
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY, common.IF_MATCH])
-@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+@bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
+@bp.alt_response(412, description="If-Match er sendt, men opslaget er ændret siden; hent det igen.")
 def publish_opening(opening_id: int):
     """Slå et opslag op (status open), så det bliver matchet. If-Match er valgfri."""
     return _set_status(opening_id, "open")
@@ -216,7 +230,8 @@ def publish_opening(opening_id: int):
 
 @bp.post("/<int:opening_id>/close")
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY, common.IF_MATCH])
-@bp.response(200, OpeningOut, headers={"ETag": {"schema": {"type": "string"}}})
+@bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
+@bp.alt_response(412, description="If-Match er sendt, men opslaget er ændret siden; hent det igen.")
 def close_opening(opening_id: int):
     """Luk et opslag. If-Match er valgfri."""
     return _set_status(opening_id, "closed")
