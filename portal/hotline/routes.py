@@ -61,7 +61,8 @@ def new():
             flash("Henvendelsen er sendt. Jobcentret svarer senest "
                   f"{format_date(created.due_at)}.", "success")
             return redirect(url_for("hotline.detail", request_id=created.id))
-    return render_template("hotline/form.html", form=form, contact=service.contact_for(current_user.company))
+    return render_template("hotline/form.html", form=form, contact=service.contact_for(current_user.company),
+                           urgency_hint=sla.urgency_hint())
 
 
 def _render_detail(found: HotlineRequest, message_form: MessageForm | None = None, status: int = 200):

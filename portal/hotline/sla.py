@@ -38,6 +38,13 @@ WORKING_DAYS = {"hoej": 1, "normal": 3}
 Clock = Callable[[], datetime]
 
 
+def urgency_hint() -> str:
+    """The service targets as the request form explains them, from the same constants."""
+    return (f"Akut: sendt på en arbejdsdag før kl. {AKUT_CUTOFF.hour}, svar samme dag inden kl. "
+            f"{OFFICE_CLOSES.hour}, ellers inden kl. {AKUT_NEXT_DAY.hour} næste arbejdsdag. Høj: inden for "
+            f"{WORKING_DAYS['hoej']} arbejdsdag. Normal: inden for {WORKING_DAYS['normal']} arbejdsdage.")
+
+
 def utc_now() -> datetime:
     """The default clock: timezone-aware UTC now."""
     return clock.utcnow()

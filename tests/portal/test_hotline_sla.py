@@ -118,3 +118,12 @@ def test_overdue_and_response_time():
     assert sla.response_minutes(created, local(2026, 11, 23, 12, 5)) == 125
     assert sla.answered_in_time(due, after) is False
     assert sla.answered_in_time(due, before) is True
+
+
+def test_the_form_explains_the_targets_the_rules_give():
+    """The hint is built from the same constants as the targets (it once said "før kl. 14" as if
+    that were the answer time, while akut answers come by 16:00)."""
+    hint = sla.urgency_hint()
+    assert "før kl. 14, svar samme dag inden kl. 16, ellers inden kl. 12 næste arbejdsdag" in hint
+    monday_13 = datetime(2026, 11, 30, 13, 0, tzinfo=sla.LOCAL)
+    assert sla.to_local(sla.due_at(monday_13, "akut")).hour == sla.OFFICE_CLOSES.hour == 16
