@@ -115,7 +115,8 @@ def _shown_link(user: User, result: str, link: str) -> str | None:
 @bp.post("/users/<int:user_id>/toggle")
 @admin_required
 def toggle_user(user_id: int):
-    """Disable or enable a user; disabling ends all of their sessions and kills a pending link.
+    """Disable or enable a user; disabling ends all of their sessions, kills a pending link and
+    revokes their API keys (enabling the user again brings none back).
 
     Needs a fresh login (a stale one is sent to confirm the password and back to the list).
     Refuses, with a message on the list, to disable the administrator's own account or the
@@ -127,13 +128,14 @@ def toggle_user(user_id: int):
         return stale
     user = db.get_or_404(User, user_id)
     try:
-        service.toggle_active(user, current_user)
+        revoked = service.toggle_active(user, current_user)
     except service.AccountRuleError as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return redirect(url_for("admin.users"))
     db.session.commit()
-    flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.", "success")
+    keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
+    flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
     return redirect(url_for("admin.users"))
 
 

@@ -15,7 +15,9 @@ from ..auth.sessions import new_session_token, rotate_session_token
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
 from ..formutil import RuleError
+from store import clock
 from store.models import Company, Team, User
+from store.models.api import ApiToken
 
 
 class AccountRuleError(RuleError):
@@ -119,8 +121,12 @@ def save_company(company: Company, values: dict) -> Company:
     return company
 
 
-def toggle_active(user: User, acting: User) -> None:
-    """Enable a disabled user, or disable an active one (ending their sessions and pending link).
+def toggle_active(user: User, acting: User) -> int:
+    """Enable a disabled user, or disable an active one (ending their sessions and pending
+    link, and revoking their API keys, so enabling the user again revives none of them).
+
+    Returns:
+        The number of API keys revoked (0 when enabling).
 
     Raises:
         AccountRuleError: for disabling oneself, or the last active administrator.
@@ -129,7 +135,7 @@ def toggle_active(user: User, acting: User) -> None:
         user.active = True
         rotate_session_token(user)
         audit.record("user_enabled", purpose=f"user:{user.id}")
-        return
+        return 0
     if user.id == acting.id:
         raise AccountRuleError("Du kan ikke deaktivere din egen bruger. Bed en anden administrator om det.")
     if user.role == "admin" and not _disable_admin(user):
@@ -139,6 +145,19 @@ def toggle_active(user: User, acting: User) -> None:
     rotate_session_token(user)
     clear_token(user)
     audit.record("user_disabled", purpose=f"user:{user.id}")
+    return _revoke_api_tokens(user, acting)
+
+
+def _revoke_api_tokens(user: User, acting: User) -> int:
+    """Revoke ``user``'s unrevoked API keys, each audited as when revoked by hand."""
+    tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,
+                                                          ApiToken.revoked_at.is_(None))).all()
+    now = clock.utcnow()
+    for token in tokens:
+        token.revoked_at = now
+        token.revoked_by_id = acting.id
+        audit.record("api_token_revoked", purpose=f"token:{token.id} owner:{user.id} user_disabled")
+    return len(tokens)
 
 
 def _disable_admin(user: User) -> bool:

@@ -1,0 +1,42 @@
+"""Deactivating a user revokes their API keys, so activating the user again revives none."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from store.models import AuditEvent
+from store.models.api import ApiToken
+from tests.api.api_fixtures import bearer, make_token
+
+
+def _toggle(client, auth, user_id: int) -> str:
+    response = client.post(f"/admin/users/{user_id}/toggle", data={"csrf_token": auth.csrf_token("/admin/users")})
+    assert response.status_code == 302
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_deactivating_revokes_the_api_keys_and_reactivating_revives_none(app, client, auth, make_user):
+    admin = make_user("admin", email="admin@jc.dk")
+    company_user = make_user("company", email="bager@firma.dk")
+    first, second = make_token(app, company_user), make_token(app, company_user, scope="read")
+    assert client.get("/api/v1/openings/", headers=bearer(first)).status_code == 200
+    auth.switch_to(admin.email)
+
+    page = _toggle(client, auth, company_user.id)
+    assert "er deaktiveret. 2 API-nøgler er tilbagekaldt." in page
+    page = _toggle(client, auth, company_user.id)
+    assert "er aktiveret." in page and "tilbagekaldt" not in page
+    for raw in (first, second):
+        assert client.get("/api/v1/openings/", headers=bearer(raw)).status_code == 401
+    with app.app_context():
+        tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == company_user.id)).all()
+        assert all(t.revoked_at is not None and t.revoked_by_id == admin.id for t in tokens)
+        purposes = db.session.scalars(sa.select(AuditEvent.purpose)
+                                      .where(AuditEvent.action == "api_token_revoked")).all()
+        assert sorted(purposes) == sorted(f"token:{t.id} owner:{company_user.id} user_disabled" for t in tokens)
+
+
+def test_the_user_list_says_deactivating_revokes_api_keys(client, auth, make_user):
+    auth.switch_to(make_user("admin", email="admin@jc.dk").email)
+    note = client.get("/admin/users").get_data(as_text=True).split('data-testid="users-deactivate-note">')[1]
+    assert "tilbagekalder brugerens API-nøgler" in note.split("</p>")[0]
