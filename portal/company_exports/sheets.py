@@ -18,6 +18,8 @@ from store.models import Opening, Placement
 from store.models.vocab import COMPANY_RESPONSES, OPENING_KINDS, PROPOSAL_STATUSES
 
 PLACEMENT_HEADER = ["Navn / forløb", "Type", "Start", "Slut", "Timer pr. uge", "Måned", "Timer i måneden"]
+# A candidate whose consultant shared no jobmål: the same neutral words as the opening's page.
+NO_SHARED_GOAL = "Foreslået af jobcentret til dette opslag"
 CANDIDATE_HEADER = ["Kandidat", "Navn", "Status", "Match", "Jobmål", "Timer til rådighed pr. uge", "Jeres svar",
                     "Jeres note"]
 
@@ -40,7 +42,7 @@ def candidate_rows(opening: Opening) -> list[list]:
     """The opening's shared candidates as the company's page shows them (names audited there)."""
     return [[c.pseudonym, c.name or "",
              "Identitet delt; samtykket er udløbet" if c.consent_lapsed else PROPOSAL_STATUSES.get(c.status, c.status),
-             c.similarity_band or "ikke beregnet", c.shared_goal or f"(foreslået til {opening.title})", float(c.hours_available),
+             c.similarity_band or "ikke beregnet", c.shared_goal or NO_SHARED_GOAL, float(c.hours_available),
              COMPANY_RESPONSES.get(c.response or "", ""), c.response_note] for c in shared_candidates(opening)]
 
 

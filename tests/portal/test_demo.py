@@ -427,3 +427,20 @@ def test_the_demo_logins_find_a_hotline_request_whatever_the_day(today):
         company = by_email[DEMO_LOGINS[role]].company
         assert any(h.company == company for h in demo.hotline), role
     assert all(h.created_at < datetime.combine(today, datetime.min.time(), timezone.utc) for h in demo.hotline)
+
+
+def test_demo_proposals_shown_to_companies_carry_a_jobmaal_and_a_band(app):
+    """Review finding: every demo candidate read "jobcentret har ikke angivet et jobmål" with no
+    match band, although a real approval stores both (portal.candidates.service.record_decision)."""
+    from portal.openings.service import shared_candidates
+    from portal.proposals import HEALTH_WORDS, VISIBLE_TO_COMPANY
+    from store.models import Opening
+
+    with app.app_context():
+        load_demo(db.session, TODAY, citizen_count=150)
+        shown = db.session.scalars(sa.select(Proposal).where(Proposal.status.in_(VISIBLE_TO_COMPANY))).all()
+        assert shown
+        assert all(p.shared_goal and not HEALTH_WORDS.search(p.shared_goal) for p in shown)
+        opening = db.session.get(Opening, shown[0].opening_id)
+        cards = shared_candidates(opening)
+        assert cards and all(c.similarity_band in ("meget høj", "høj", "middel", "lav") for c in cards)
