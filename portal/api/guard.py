@@ -25,7 +25,7 @@ from store.models.api import IdempotencyRecord
 
 from .. import audit
 from ..extensions import db
-from . import problems, tokens
+from . import body, problems, tokens
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -81,6 +81,8 @@ def _before() -> Response | None:
     if request.method not in SAFE_METHODS and token.scope != "write":
         audit.record_now("authorisation_denied", purpose=f"api read-only token:{token.id}", result="denied")
         problems.abort(403, "Adgangsnøglen har kun læseadgang. Opret en nøgle med skriveadgang for at ændre data.")
+    if request.method not in SAFE_METHODS:
+        body.check()
     if request.method == "POST" and request.headers.get("Idempotency-Key"):
         return _replay()
     return None

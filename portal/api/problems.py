@@ -53,7 +53,8 @@ def problem(status: int, detail: str | None = None, *, errors: dict | None = Non
     }
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
+    # ASCII escapes, as the JSON bodies: a client that guesses the charset still reads the Danish.
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -84,6 +85,10 @@ def handle_http(error: HTTPException) -> Response:
     status = error.code or 500
     if status in (400, 422) and data:
         return problem(422, errors=_field_errors(data))
+    if status == 413:
+        from .body import too_large_detail  # body imports this module
+
+        return problem(413, too_large_detail())
     headers = {}
     if status == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
