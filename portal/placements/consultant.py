@@ -191,12 +191,16 @@ def end(placement_id: int):
 @bp.post("/<int:placement_id>/opfoelgning")
 @consultant_required
 def follow_up(placement_id: int):
-    """Register a follow-up on the placement (optional note).
+    """Register a follow-up on the placement (optional note); an ended one is refused with a message.
 
     :raise 404: unknown placement or anonymised citizen.  :raise 400: form errors.
     """
     placement = _placement_or_404(placement_id)
     form = FollowUpForm()
+    if placement.end_reason is not None:  # the page no longer offers it: the placement has ended
+        flash("Forløbet er afsluttet, så der registreres ikke opfølgning. Ret afslutningen, hvis den er forkert.",
+              "error")
+        return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
     if not form.validate_on_submit():
         return _detail(placement, followup_form=form, status=400)
     lifecycle.record_followup(placement, clean_note(form.followup_note.data), current_user)

@@ -557,3 +557,28 @@ def test_anonymised_citizens_placement_is_404(app, client, auth, world, running)
     assert client.get(f"/forloeb/{running}/konsulent").status_code == 404
     assert _rows(client) == []
     assert post_end(client, auth, running).status_code == 404
+
+
+@pytest.mark.parametrize("end_date, end_reason, status", [
+    ("2026-11-23", "ordinaert_job", "Afsluttet: Ordinært job"),  # ended today: ended, not "Igangværende"
+    ("2026-11-20", "ordinaert_job", "Afsluttet: Ordinært job"),
+    ("2026-12-01", "uddannelse", "Slutter 01.12.2026: Uddannelse"),
+])
+def test_status_of_an_ended_placement_is_true_on_the_end_day(app, client, auth, world, running,
+                                                             end_date, end_reason, status):
+    assert post_end(client, auth, running, end_date=end_date, end_reason=end_reason).status_code == 302
+    html = client.get(f"/forloeb/{running}/konsulent").get_data(as_text=True)
+    assert re.search(r'data-testid="placement-status">([^<]+)<', html).group(1) == status
+    assert 'data-testid="followup-form"' not in html and "Registrér opfølgning" not in html
+    token = auth.csrf_token("/")
+    response = client.post(f"/forloeb/{running}/opfoelgning", data={"followup_note": "x", "csrf_token": token})
+    assert response.status_code == 302 and not audits(app, "placement_followup")
+
+
+def test_planned_end_today_without_a_reason_says_it_ends_today(app, client, auth, world, running):
+    with app.app_context():
+        db.session.execute(sa.update(Placement).where(Placement.id == running).values(end_date=TODAY))
+        db.session.commit()
+    html = client.get(f"/forloeb/{running}/konsulent").get_data(as_text=True)
+    assert re.search(r'data-testid="placement-status">([^<]+)<', html).group(1) == "Slutter i dag"
+    assert 'data-testid="followup-form"' in html
