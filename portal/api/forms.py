@@ -23,13 +23,21 @@ def formdata(values: dict[str, Any]) -> MultiDict:
     return MultiDict(pairs)
 
 
-def validated(form_class, values: dict[str, Any], **kwargs):
+def validated(form_class, values: dict[str, Any], *, api_names: dict[str, str] | None = None,
+              api_messages: dict[str, str] | None = None, **kwargs):
     """The web form ``form_class`` filled from ``values`` and validated (CSRF off: Bearer only).
 
-    :raise 422: (problem) with the form's Danish messages per field.
+    Args:
+        api_names: the request's JSON field for a form field named otherwise (``errors`` uses it).
+        api_messages: a message for a form field whose web wording means nothing in the API
+            (e.g. a choice "on the list"); it replaces the form's messages for that field.
+
+    :raise 422: (problem) with the form's Danish messages per field, keyed by the API's field names.
     """
     form = form_class(formdata=formdata(values), meta={"csrf": False}, **kwargs)
     if not form.validate():
-        errors = {name: list(messages) for name, messages in form.errors.items() if messages}
+        names, replaced = api_names or {}, api_messages or {}
+        errors = {names.get(name, name): [replaced[name]] if name in replaced else list(messages)
+                  for name, messages in form.errors.items() if messages}
         problems.abort(422, errors=errors)
     return form

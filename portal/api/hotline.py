@@ -22,6 +22,9 @@ from ..hotline.forms import MessageForm, RequestForm
 from ..hotline.routes import _load
 from . import common, forms, problems
 
+UNKNOWN_PLACEMENT = ("Ukendt forløb for jeres virksomhed. Brug id'et på et af jeres igangværende forløb "
+                     "(GET /api/v1/placements/), eller udelad placement_id.")
+
 bp = common.blueprint("api_hotline", "hotline", "Hotline: hurtig hjælp, når noget er ved at gå galt.")
 
 
@@ -61,12 +64,12 @@ class RequestIn(ma.Schema):
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(list(HOTLINE_CATEGORIES)))
     urgency = ma.fields.String(required=True, validate=ma.validate.OneOf(list(HOTLINE_URGENCIES)))
     placement_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(1, 2**31 - 1))
-    subject = ma.fields.String(required=True, validate=ma.validate.Length(max=200))
-    message = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+    subject = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=200))
+    message = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
 
 
 class MessageIn(ma.Schema):
-    body = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+    body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
 
 
 def _view(found: HotlineRequest, with_messages: bool = True) -> dict:
@@ -123,11 +126,12 @@ def create_request(body):
     options = service.placement_options(current_user.company_id, today)
     values = dict(body, placement=body.get("placement_id") or "")
     values.pop("placement_id", None)
-    form = forms.validated(RequestForm, values, placement_options=options)
+    form = forms.validated(RequestForm, values, placement_options=options, api_names={"placement": "placement_id"},
+                           api_messages={"placement": UNKNOWN_PLACEMENT})
     try:
         created = service.create_request(current_user, form.to_data())
     except LookupError:
-        problems.abort(422, errors={"placement_id": ["Vælg et af jeres igangværende forløb."]})
+        problems.abort(422, errors={"placement_id": [UNKNOWN_PLACEMENT]})
     return _view(created), 201, {"Location": url_for("api_hotline.get_request", request_id=created.id)}
 
 
