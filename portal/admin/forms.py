@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..formutil import WholeNumberField
 from ..config import HOTLINE_PHONE_PATTERN
 from ..formutil import DanishForm, choices
+from ..citizens.forms import known_postcode
 from store.models.vocab import ROLES
 
 SEATS_RANGE = "Antal pladser skal være mellem 0 og 100."
-POSTCODE = Regexp(r"^\d{4}$", message="Postnummeret skal være 4 cifre.")
 PHONE_LABEL = "Telefon (valgfri; konsulentens nummer vises for virksomhederne)"
 PHONE_HINT = "Fx 76 31 20 00 eller +45 76 31 20 00. Uden nummer vises hotlinens nummer."
 
@@ -18,6 +18,24 @@ PHONE_HINT = "Fx 76 31 20 00 eller +45 76 31 20 00. Uden nummer vises hotlinens 
 def clean_phone(value: str | None) -> str:
     """The phone number with runs of spaces made one; "" for none."""
     return " ".join((value or "").split())
+
+
+CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
+
+
+def cvr_checksum(_form, field) -> None:
+    """A Danish CVR number: 8 digits whose weighted sum (2, 7, 6, 5, 4, 3, 2, 1) is divisible by 11."""
+    text = (field.data or "").strip()
+    if not (len(text) == 8 and text.isascii() and text.isdigit()):
+        raise ValidationError("CVR-nummeret skal være 8 cifre.")
+    if sum(int(d) * w for d, w in zip(text, CVR_WEIGHTS)) % 11:
+        raise ValidationError("CVR-nummeret findes ikke (kontrolcifferet passer ikke). Tjek, at alle 8 cifre "
+                              "er skrevet rigtigt, fx på virk.dk.")
+    field.data = text
+
+
+def empty_is_zero(value):
+    return 0 if value is None else value
 
 
 def phone_number(_form, field) -> None:
@@ -47,12 +65,14 @@ class PhoneForm(DanishForm):
 
 class CompanyForm(DanishForm):
     name = StringField("Navn", validators=[DataRequired("Skriv virksomhedens navn."), Length(max=200)])
-    cvr = StringField("CVR-nummer", validators=[DataRequired("Skriv CVR-nummeret."),
-                                                 Regexp(r"^\d{8}$", message="CVR-nummeret skal være 8 cifre.")])
+    cvr = StringField("CVR-nummer", validators=[DataRequired("Skriv CVR-nummeret."), cvr_checksum])
     address = StringField("Adresse", validators=[Length(max=200)])
-    postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), POSTCODE])
+    # The same postcode table as citizens and openings: distances are measured from it.
+    postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), known_postcode])
     code_of_care = BooleanField("Code of Care-partner")
     # Bounded before conversion: a 309-digit number overflowed in NumberRange (a 500).
+    # An empty field is 0 seats: the field is not required, so leaving it empty must save.
     standing_seats = WholeNumberField("Faste praktikpladser (virksomhedscenter)", default=0, max_digits=3,
-                                      too_large=SEATS_RANGE, validators=[NumberRange(0, 100, SEATS_RANGE)])
+                                      too_large=SEATS_RANGE, filters=[empty_is_zero],
+                                      validators=[NumberRange(0, 100, SEATS_RANGE)])
     submit = SubmitField("Gem virksomhed")

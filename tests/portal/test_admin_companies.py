@@ -1,4 +1,5 @@
-"""The company form (issue 7, finding 7): numbers are bounded before conversion."""
+"""The company form (issue 7, finding 7): numbers are bounded before conversion; the CVR
+number passes the modulus-11 check, the postcode is a known one, and no seats is 0."""
 from __future__ import annotations
 
 import pytest
@@ -9,9 +10,12 @@ from store.models import Company
 RANGE = "Antal pladser skal være mellem 0 og 100."
 
 
-def save(client, auth, seats: str, cvr: str = "12345678"):
+VALID_CVR = "12345674"  # 2·1 + 7·2 + 6·3 + 5·4 + 4·5 + 3·6 + 2·7 + 1·4 = 110 = 10·11
+
+
+def save(client, auth, seats: str, cvr: str = VALID_CVR, postcode: str = "8722"):
     return client.post("/admin/companies/new", data={
-        "name": "Pladser ApS", "cvr": cvr, "postcode": "8722", "standing_seats": seats,
+        "name": "Pladser ApS", "cvr": cvr, "postcode": postcode, "standing_seats": seats,
         "csrf_token": auth.csrf_token("/admin/companies/new")})
 
 
@@ -39,3 +43,39 @@ def test_standing_seats_in_range_are_saved(app, client, auth, make_user):
     assert save(client, auth, "007").status_code == 302
     with app.app_context():
         assert db.session.query(Company).one().standing_seats == 7
+
+
+def test_an_empty_seats_field_saves_as_zero(app, client, auth, make_user):
+    auth.login(make_user("admin").email)
+    assert save(client, auth, "").status_code == 302
+    with app.app_context():
+        assert db.session.query(Company).one().standing_seats == 0
+
+
+@pytest.mark.parametrize("cvr, postcode, message", [
+    ("12345678", "8722", "CVR-nummeret findes ikke (kontrolcifferet passer ikke)"),
+    ("1234567", "8722", "CVR-nummeret skal være 8 cifre."),
+    ("١٢٣٤٥٦٧٤", "8722", "CVR-nummeret skal være 8 cifre."),  # Arabic-Indic digits
+    (VALID_CVR, "0000", "Postnummeret kendes ikke i området"),
+    (VALID_CVR, "87a2", "Postnummeret skal være 4 cifre."),
+])
+def test_a_bad_cvr_or_postcode_is_refused_and_the_typed_value_kept(app, client, auth, make_user, cvr, postcode,
+                                                                   message):
+    auth.login(make_user("admin").email)
+    response = save(client, auth, "2", cvr=cvr, postcode=postcode)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in html
+    assert f'value="{cvr}"' in html and f'value="{postcode}"' in html
+    with app.app_context():
+        assert db.session.query(Company).count() == 0
+
+
+def test_the_demo_cvr_numbers_pass_the_check():
+    import random
+
+    from portal.admin.forms import CVR_WEIGHTS
+    from portal.demo.people import make_cvr
+    rng, taken = random.Random(7), set()
+    for _ in range(50):
+        cvr = make_cvr(rng, taken)
+        assert sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS)) % 11 == 0
