@@ -1,8 +1,10 @@
-"""The upload form of the import page (one form, the kind chosen by a hidden field)."""
+"""The upload form of the import page: one per kind, each with the kind as its prefix
+(``ImportForm(prefix="citizens")``), so the page's two forms have distinct names and ids;
+a plain hidden ``kind`` field says which form was sent."""
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, RadioField
+from wtforms import RadioField
 from wtforms.validators import AnyOf
 
 from ..formutil import DanishForm, choices
@@ -11,8 +13,11 @@ MODES = {"dry": "Tørkørsel: vis hvad der ville ske, gem intet", "run": "Import
 
 
 class ImportForm(DanishForm):
-    kind = HiddenField(validators=[AnyOf(("citizens", "openings"), "Ukendt type import.")])
     file = FileField("Fil (CSV UTF-8 eller Excel .xlsx)", validators=[FileRequired("Vælg en fil.")])
     cvs = FileField("CV-filer (valgfri zip med filer navngivet efter eksternt id, fx A123.pdf)")
     mode = RadioField("Hvad skal der ske?", choices=choices(MODES), default="dry",
                       validators=[AnyOf(tuple(MODES), "Vælg tørkørsel eller import.")])
+
+    def __init__(self, *args, prefix: str, **kwargs) -> None:
+        super().__init__(*args, prefix=prefix, **kwargs)
+        self.kind = prefix  # "citizens" or "openings"

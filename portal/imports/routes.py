@@ -42,9 +42,9 @@ def _web_max_rows() -> int:
 
 
 def _page(form: ImportForm | None = None, report=None, status: int = 200, error: str = ""):
-    forms = {kind: ImportForm(formdata=None, kind=kind) for kind in KINDS}
-    if form is not None and form.kind.data in forms:
-        forms[form.kind.data] = form
+    forms = {kind: ImportForm(formdata=None, prefix=kind) for kind in KINDS}
+    if form is not None:
+        forms[form.kind] = form
     return render_template("imports/index.html", forms=forms, report=report, error=error,
                            citizen_columns=CITIZEN_COLUMNS, opening_columns=OPENING_COLUMNS,
                            status_labels=STATUS_LABELS, max_mb=_max_bytes() // (1024 * 1024),
@@ -72,7 +72,10 @@ def upload():
         csrf.protect()
         if stale := confirm_first("før du importerer data", url_for(".index")):
             return stale
-        form = ImportForm()
+        kind = request.form.get("kind", "")
+        if kind not in KINDS:
+            return _page(status=400, error="Ukendt type import. Genindlæs siden, og prøv igen.")
+        form = ImportForm(prefix=kind)
         valid = form.validate()
     except RequestEntityTooLarge:
         return _page(status=413, error=too_large)
@@ -82,13 +85,13 @@ def upload():
     if not valid:
         return _page(form, status=400)
     upload_file = form.file.data
-    cvs = form.cvs.data if form.kind.data == "citizens" and form.cvs.data and form.cvs.data.filename else None
-    report = run_import(form.kind.data, upload_file.stream, _shown_name(upload_file.filename),
+    cvs = form.cvs.data if kind == "citizens" and form.cvs.data and form.cvs.data.filename else None
+    report = run_import(kind, upload_file.stream, _shown_name(upload_file.filename),
                         actor=current_user._get_current_object(), dry_run=form.mode.data == "dry",
                         cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"],
                         max_rows=_web_max_rows(), too_many=(
                             f"Filen har mere end {format_number(_web_max_rows())} rækker, som er grænsen for "
-                            f"upload her på siden. Brug kommandoen “flask --app portal import {form.kind.data} "
+                            f"upload her på siden. Brug kommandoen “flask --app portal import {kind} "
                             f"FIL” på serveren (op til {format_number(MAX_ROWS)} rækker), eller del filen op."))
     return _page(form, report, status=422 if report.file_problems else 200)
 

@@ -14,9 +14,10 @@ from .files import HEADER, citizen_row, csv_bytes
 
 def _post(client, auth, data: bytes, *, kind: str = "citizens", mode: str = "dry", name: str = "borgere.csv",
           csrf: bool = True):
-    form = {"kind": kind, "mode": mode, "file": (io.BytesIO(data), name)}
+    # The page's two forms are prefixed with their kind (distinct ids); "kind" says which was sent.
+    form = {"kind": kind, f"{kind}-mode": mode, f"{kind}-file": (io.BytesIO(data), name)}
     if csrf:
-        form["csrf_token"] = auth.csrf_token("/admin/import/")
+        form[f"{kind}-csrf_token"] = auth.csrf_token("/admin/import/")
     return client.post("/admin/import/", data=form, content_type="multipart/form-data")
 
 
@@ -115,3 +116,18 @@ def test_a_file_over_the_pages_row_limit_points_to_the_command_and_writes_nothin
     assert _post(client, auth, csv_bytes([citizen_row(f"B{i}") for i in range(3)]), mode="run").status_code == 200
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Citizen.id))) == 3
+
+
+def test_every_id_on_the_page_is_unique_and_each_label_and_hint_points_at_its_own_input(client, auth, make_user):
+    import re
+    from collections import Counter
+    auth.login(make_user("admin").email)
+    page = client.get("/admin/import/").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    for kind in ("citizens", "openings"):
+        form = page.split(f'data-testid="import-{kind}"')[1].split("</form>")[0]
+        assert f'<label class="form-label" for="{kind}-file">' in form
+        assert re.search(rf'<input[^>]*aria-describedby="{kind}-file-hint"[^>]*id="{kind}-file"', form) or \
+            re.search(rf'<input[^>]*id="{kind}-file"[^>]*aria-describedby="{kind}-file-hint"', form)
+        assert f'id="{kind}-file-hint"' in form
