@@ -25,7 +25,7 @@ from flask import url_for
 from .. import audit
 from ..extensions import db
 from ..notifications.service import notify
-from ..proposals import identity_released, respond
+from ..proposals import TransitionError, identity_released, respond
 from ..webhooks import events as webhook_events
 from store import clock
 from store.models import Interview, Proposal, User
@@ -304,11 +304,16 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "") -> Non
     """Store a company's answer and tell the citizen's consultants (``company_answered``); commit.
 
     Raises:
-        portal.proposals.TransitionError: as :func:`portal.proposals.respond` (nothing written
-            once the caller rolls back).
+        portal.proposals.TransitionError: as :func:`portal.proposals.respond`, or "hired" for a
+            candidate whose identity is not released to the company (nothing written once the
+            caller rolls back).
     """
+    if response == "hired" and not identity_released(proposal):
+        # A company cannot have hired someone whose name it was never given (review finding).
+        raise TransitionError("I kan først melde kandidaten ansat, når jobcentret har delt navnet "
+                              "med jer. Vælg »Interesseret«, så kontakter jobcentret borgeren.")
     label = COMPANY_RESPONSES.get(response, response)
-    if response == "hired" and identity_released(proposal):
+    if response == "hired":
         link = url_for("placements.start", proposal_id=proposal.id)
         text = f"{proposal.opening.company.name} har ansat {proposal.citizen.name} ({proposal.opening.title}): start forløbet"
     else:

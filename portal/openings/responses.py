@@ -47,7 +47,8 @@ def respond(opening_id: int, proposal_id: int):
     if request.form.get("next") == "candidate":
         back = redirect(url_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id))
     else:
-        back = redirect(url_for("openings.detail", opening_id=opening.id))
+        # Back to the answered card, not the top of a page with many cards.
+        back = redirect(url_for("openings.detail", opening_id=opening.id, _anchor=f"kandidat-{proposal.id}"))
     if not form.validate_on_submit():
         flash("Svaret blev ikke gemt: " + "; ".join(
             e for errors in form.errors.values() for e in errors), "error")
@@ -58,5 +59,6 @@ def respond(opening_id: int, proposal_id: int):
         db.session.rollback()
         flash(str(err), "error")
     else:
-        flash("Jeres svar er gemt.", "success")
+        flash("Jeres svar er gemt. Jobcentret har fået besked og starter forløbet; I finder det "
+              "derefter under Forløb." if form.response.data == "hired" else "Jeres svar er gemt.", "success")
     return back

@@ -66,7 +66,8 @@ def detail(opening_id: int):
     opening = _own_opening(opening_id)
     return render_template("openings/detail.html", opening=opening,
                            town=service.town_for(opening.postcode),
-                           candidates=service.shared_candidates(opening), close_form=CloseForm())
+                           candidates=service.shared_candidates(opening), places=service.places(opening),
+                           close_form=CloseForm())
 
 
 @bp.route("/<int:opening_id>/rediger", methods=["GET", "POST"])

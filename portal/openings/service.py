@@ -18,10 +18,11 @@ from matching.geo import POSTCODES
 from .. import audit
 from ..extensions import db
 from store import clock
-from store.models import Company, Consent, Opening, Proposal
+from store.models import Company, Consent, Opening, Placement, Proposal
 from store.outbox import record_change
 from ..notifications.service import notify, path_for
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
+from ..placements.service import is_active, today_local
 from ..pseudonyms import pseudonym
 
 # Open first: that is what the company works with; closed ones sink to the bottom.
@@ -166,6 +167,31 @@ def _shared(proposal: Proposal) -> SharedCandidate:
         response=proposal.company_response,
         response_note=proposal.company_response_note or "",
     )
+
+
+@dataclass(frozen=True)
+class Places:
+    """How an opening's places stand: ``taken`` by placements not yet ended, and ``hired``
+    answers ("Ansat / startet") for which the job centre has not started a placement yet."""
+
+    capacity: int
+    taken: int
+    hired_waiting: int
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.taken - self.hired_waiting, 0)
+
+
+def places(opening: Opening) -> Places:
+    """The opening's :class:`Places` today (the caller has checked the opening is the company's)."""
+    today = today_local()
+    placed = {p.citizen_id for p in db.session.scalars(
+        sa.select(Placement).where(Placement.opening_id == opening.id)) if is_active(p, today)}
+    hired = set(db.session.scalars(sa.select(Proposal.citizen_id).where(
+        Proposal.opening_id == opening.id, Proposal.company_response == "hired",
+        Proposal.status.in_(VISIBLE_TO_COMPANY))))
+    return Places(opening.capacity, len(placed), len(hired - placed))
 
 
 def create_opening(company_id: int, author_id: int | None, data: OpeningData) -> Opening:

@@ -114,3 +114,35 @@ def test_proposal_outside_the_company_view_is_404(app, client, auth, world, case
     if case == "missing":
         world = world | {"proposal": 9999}
     assert respond(client, auth, world, opening_key=opening_key, response="hired").status_code == 404
+
+
+# --- hired only after disclosure; the opening shows its places (review findings) -----------
+
+
+def test_hired_is_offered_and_accepted_only_once_the_name_is_shared(app, client, auth, world):
+    set_status(app, world["proposal"], "consented", consent=True)
+    html = company_page(client, auth, world)
+    assert '<option value="hired"' not in html and "kan vælges, når jobcentret har delt navnet" in html
+    response = respond(client, auth, world, response="hired")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response is None
+    assert "I kan først melde kandidaten ansat" in client.get(response.location).get_data(as_text=True)
+    auth.logout()
+
+    with app.app_context():
+        proposals.disclose(*load(world))
+    html = company_page(client, auth, world)
+    assert '<option value="hired"' in html and 'data-testid="opening-places">1<' in html
+    response = respond(client, auth, world, response="hired")
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response == "hired"
+    html = client.get(response.location).get_data(as_text=True)
+    assert "Jobcentret har fået besked og starter forløbet" in html
+    assert 'data-testid="opening-places">1: 1 meldt ansat (jobcentret starter forløbet); ingen ledige<' in html
+
+
+def test_an_answer_returns_to_the_answered_card(app, client, auth, world):
+    response = respond(client, auth, world, response="interested")
+    assert response.location.endswith(f"/opslag/{world['opening']}#kandidat-{world['proposal']}")
+    assert f'id="kandidat-{world["proposal"]}"' in client.get(response.location).get_data(as_text=True)
