@@ -11,6 +11,7 @@ import http
 
 import marshmallow as ma
 from flask import Flask, request
+from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
@@ -59,6 +60,29 @@ class JobbroApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+class CommonResponses(BasePlugin):
+    """Declares on every operation the answers the guard and the body check give to any of them:
+    401 (no or a bad token), 403 (the token's role or scope), 429 (the rate limit), 404 where
+    the path names an object, and 400/413/415 where a request carries a body (``body.py``).
+    The endpoints' own answers (422, 409, 412, ...) stay declared where they are."""
+
+    ALWAYS = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "429": "TOO_MANY_REQUESTS"}
+    WITH_BODY = {"400": "BAD_REQUEST", "413": "REQUEST_ENTITY_TOO_LARGE", "415": "UNSUPPORTED_MEDIA_TYPE"}
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        for method, operation in (operations or {}).items():
+            if method.lower() not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            wanted = dict(self.ALWAYS)
+            if path and "{" in path:
+                wanted["404"] = "NOT_FOUND"
+            if method.lower() in ("post", "put", "patch"):
+                wanted.update(self.WITH_BODY)
+            for status, name in wanted.items():
+                responses.setdefault(status, name)
+
+
 def _api_or_page_error(error: HTTPException):
     """404/405 under /api/v1 that no API blueprint handled (an unknown path) as problem+json;
     elsewhere the portal's own error page."""
@@ -88,6 +112,9 @@ def init_app(app: Flask) -> None:
     })
     guard.init_app(app)
     api = JobbroApi(app)
+    common = CommonResponses()
+    common.init_spec(api.spec)
+    api.spec.plugins.append(common)
     for module in (openings, proposals, placements, hotline, citizens, figures):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

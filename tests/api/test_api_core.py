@@ -103,6 +103,21 @@ def test_spec_and_docs(app, client, auth, make_user):
     assert "'unsafe-eval'" not in docs.headers["Content-Security-Policy"]
 
 
+def test_every_operation_declares_the_answers_the_guard_gives(app, client, make_user):
+    """401, 403 and 429 can answer any call, 404 any path naming an object, 400/413/415 any body."""
+    spec = client.get("/api/openapi.json", headers=bearer(make_token(app, make_user("company")))).json
+    operations = [(path, method, op) for path, item in spec["paths"].items()
+                  for method, op in item.items() if method in ("get", "post", "put", "patch", "delete")]
+    assert len(operations) >= 20
+    for path, method, op in operations:
+        declared = set(op["responses"])
+        assert {"401", "403", "429"} <= declared, (method, path)
+        assert ("{" not in path) or "404" in declared, (method, path)
+        assert method not in ("post", "put", "patch") or {"400", "413", "415"} <= declared, (method, path)
+        assert op["responses"]["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}
+    assert "application/problem+json" in spec["components"]["responses"]["UNAUTHORIZED"]["content"]
+
+
 def test_validation_errors_name_each_field_in_danish(app, client, make_user):
     raw = make_token(app, make_user("company"))
     answer = client.post("/api/v1/openings/", json={"title": "Lager", "hours_min": "mange", "farve": "blå"},
