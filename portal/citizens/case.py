@@ -10,6 +10,7 @@ There is no column for the closing reason: it is kept in the audit event's purpo
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from store.models import Citizen, Placement, User
+from store.models import AuditEvent, Citizen, Placement, User
 from store.models.vocab import END_REASONS
 from store.outbox import record_change
 from ..privacy import erase_citizen
@@ -91,17 +92,41 @@ def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date) -
     _case_changed(citizen, "case_closed", f"reason:{reason}")
 
 
-def reopen_case(citizen: Citizen) -> None:
-    """Reopen a closed case: the citizen is back in the caseload list and in matching.
+@dataclass(frozen=True)
+class Closing:
+    """Why and when a closed case was closed, as the citizen page shows it."""
+
+    closed_on: date
+    reason: str | None  # the Danish label; None when no reason was recorded (older closings)
+
+
+def closing_of(citizen: Citizen) -> Closing | None:
+    """The closing of ``citizen``'s case (date from the citizen, reason from the newest
+    "case_closed" audit event); None while the case is open."""
+    if citizen.case_closed is None:
+        return None
+    purpose = db.session.scalar(
+        sa.select(AuditEvent.purpose).where(AuditEvent.citizen_id == citizen.id, AuditEvent.action == "case_closed")
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1))
+    key = (purpose or "").removeprefix("reason:")
+    return Closing(citizen.case_closed, CLOSE_REASONS.get(key))
+
+
+def reopen_case(citizen: Citizen, reason: str) -> None:
+    """Reopen a closed case for ``reason`` (short free text, kept in the audit event):
+    the citizen is back in the caseload list and in matching.
 
     Raises:
-        CitizenChangeError: read-only citizen, or the case is not closed.
+        CitizenChangeError: read-only citizen, the case is not closed, or no reason.
     """
     ensure_editable(citizen)
     if citizen.case_closed is None:
         raise CitizenChangeError("Sagen er ikke afsluttet.")
+    reason = clean_line(reason)
+    if not reason:
+        raise CitizenChangeError("Skriv kort, hvorfor sagen genåbnes.")
     citizen.case_closed = None
-    _case_changed(citizen, "case_reopened")
+    _case_changed(citizen, "case_reopened", f"reason: {reason}"[:200])
 
 
 def restrict(citizen: Citizen, ground: str, note: str = "") -> None:

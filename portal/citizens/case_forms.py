@@ -1,4 +1,4 @@
-"""Forms for the case actions: close, reopen, restrict, lift the restriction, erase.
+"""Forms for the case actions: close, reopen (with a reason), restrict, lift the restriction, erase.
 
 As everywhere under /borgere, the citizen comes from the URL and the acting user from
 ``current_user``; fields such as ``status`` or ``company_id`` in a POST are not declared.
@@ -27,6 +27,14 @@ class CloseCaseForm(DanishForm):
                                                                 not_in_future])
     reason = ChoiceField("Årsag", choices=choices({"": "Vælg årsag", **CLOSE_REASONS}),
                          validators=[DataRequired("Vælg en årsag.")])
+
+
+class ReopenCaseForm(DanishForm):
+    """"Genåbn sag": a short reason, kept in the audit log."""
+
+    reason = StringField("Hvorfor genåbnes sagen?",
+                         validators=[DataRequired("Skriv kort, hvorfor sagen genåbnes."),
+                                     Length(max=100, message="Højst 100 tegn."), no_hidden_characters])
 
 
 class RestrictForm(DanishForm):

@@ -45,13 +45,14 @@ def detail(citizen_id: int):
 
 def render_detail(citizen: Citizen, **forms) -> str:
     """The citizen page; ``forms`` replace the blank case forms (to show their errors)."""
+    from . import case
     from .routes_case import case_forms  # the case section lives with its routes
 
     return render_template("citizens/detail.html", citizen=citizen,
                            placements=queries.placements_of(citizen.id),
                            indexing=queries.indexing_state(citizen.id),
                            hours_total=_hours_by_placement, town=queries.town_of(citizen.postcode),
-                           **{**case_forms(), **forms})
+                           closing=case.closing_of(citizen), **{**case_forms(), **forms})
 
 
 def _hours_by_placement(placement) -> float:

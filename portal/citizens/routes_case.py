@@ -15,8 +15,7 @@ from ..access import admin_required, consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
 from . import bp, case
-from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, RestrictForm
-from .forms import ActionForm
+from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
 from .service import CitizenChangeError
 from store import clock
@@ -24,7 +23,7 @@ from store import clock
 
 def case_forms() -> dict:
     """Blank forms for the case section of the citizen page."""
-    return {"close_form": CloseCaseForm(formdata=None, closed_on=clock.today()), "reopen_form": ActionForm(formdata=None),
+    return {"close_form": CloseCaseForm(formdata=None, closed_on=clock.today()), "reopen_form": ReopenCaseForm(formdata=None),
             "restrict_form": RestrictForm(formdata=None), "lift_form": LiftRestrictionForm(formdata=None),
             "close_reasons": case.CLOSE_REASONS, "blocking_placements": []}
 
@@ -68,14 +67,18 @@ def close_case(citizen_id: int):
 @bp.post("/<int:citizen_id>/genaabn")
 @consultant_required
 def reopen_case(citizen_id: int):
-    """Reopen a closed case. :raise 404: unknown citizen."""
+    """Reopen a closed case for a short reason (audited).
+
+    :raise 404: unknown citizen.  Refused (400): no reason, or the case is not closed.
+    """
     citizen = citizen_or_404(citizen_id)
-    form = ActionForm()
+    form = ReopenCaseForm()
     if not form.validate_on_submit():
-        form.form_errors.append("Formularen er udløbet. Prøv igen.")
+        if form.csrf_token.errors:
+            form.form_errors.append("Formularen er udløbet. Prøv igen.")
         return _refused(citizen, reopen_form=form)
     try:
-        case.reopen_case(citizen)
+        case.reopen_case(citizen, form.reason.data)
     except CitizenChangeError as exc:
         form.form_errors.append(exc.message_da)
         return _refused(citizen, reopen_form=form)

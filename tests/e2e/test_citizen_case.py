@@ -43,6 +43,7 @@ def test_consultant_closes_and_reopens_a_case(page, live_app, password_hash):
     assert "Afsluttet" in row.inner_text()
     row.get_by_role("link", name="Maja Holm").click()
 
+    page.get_by_label("Hvorfor genåbnes sagen?").fill("Mistede jobbet")
     page.get_by_role("button", name="Genåbn sag").click()
     page.get_by_text("Sagen er genåbnet.").wait_for()
     assert page.get_by_test_id("closed-banner").count() == 0

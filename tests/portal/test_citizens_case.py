@@ -94,7 +94,8 @@ def test_close_then_reopen_writes_citizen_outbox_and_audit_in_one_commit(app, cl
     assert 'data-testid="closed-banner"' in html and "Genåbn sag" in html
 
     done[:] = [[]]
-    assert client.post(f"/borgere/{cid}/genaabn", data={"csrf_token": csrf(auth)}).status_code == 302
+    assert client.post(f"/borgere/{cid}/genaabn", data={"csrf_token": csrf(auth), "reason": "Mistede jobbet"}
+                       ).status_code == 302
     assert citizen(app, cid).case_closed is None
     assert _in_one_transaction(done, "UPDATE citizen SET", "INSERT INTO outbox_event",
                                "INSERT INTO audit_event")
@@ -153,8 +154,33 @@ def test_close_is_refused_while_a_placement_runs_with_a_link_to_it(app, client, 
 
 
 def test_reopen_of_an_open_case_is_a_clear_error(app, client, auth, cid):
-    response = client.post(f"/borgere/{cid}/genaabn", data={"csrf_token": csrf(auth)})
+    response = client.post(f"/borgere/{cid}/genaabn", data={"csrf_token": csrf(auth), "reason": "Fejl"})
     assert response.status_code == 400 and "Sagen er ikke afsluttet" in response.get_data(as_text=True)
+
+
+def test_closed_case_page_shows_the_reason_and_never_says_it_can_be_matched(app, client, auth, cid):
+    close(client, auth, cid, reason="flyttet")
+    html = client.get(f"/borgere/{cid}").get_data(as_text=True)
+    assert f"Sagen blev afsluttet {TODAY:%d.%m.%Y} med årsagen" in html
+    assert 'data-testid="closing-reason">Flyttet fra kommunen<' in html
+    assert "kan matches" not in html and "Borgeren matches ikke, fordi sagen er afsluttet" in html
+
+
+@pytest.mark.parametrize("reason, message", [("", "Skriv kort, hvorfor sagen genåbnes."),
+                                             ("   ", "Skriv kort, hvorfor sagen genåbnes."),
+                                             ("x" * 101, "Højst 100 tegn."),
+                                             ("a\u202eb", "usynlige tegn")])
+def test_reopen_needs_a_short_reason_and_keeps_the_case_closed_without_one(app, client, auth, cid, reason, message):
+    close(client, auth, cid)
+    response = client.post(f"/borgere/{cid}/genaabn", data={"csrf_token": csrf(auth), "reason": reason})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert citizen(app, cid).case_closed == TODAY and not audit_rows(app, cid, "case_reopened")
+
+
+def test_reopen_reason_is_audited(app, client, auth, cid):
+    close(client, auth, cid)
+    client.post(f"/borgere/{cid}/genaabn", data={"csrf_token": csrf(auth), "reason": "  Mistede   jobbet "})
+    assert [e.purpose for e in audit_rows(app, cid, "case_reopened")] == ["reason: Mistede jobbet"]
 
 
 # --- restriction ----------------------------------------------------------------------------
@@ -200,7 +226,7 @@ def test_restriction_needs_a_valid_ground(app, client, auth, cid, overrides, mes
 
 # --- CSRF and roles -------------------------------------------------------------------------
 
-CASE_POSTS = [("afslut", {"closed_on": TODAY.isoformat(), "reason": "andet"}), ("genaabn", {}),
+CASE_POSTS = [("afslut", {"closed_on": TODAY.isoformat(), "reason": "andet"}), ("genaabn", {"reason": "Mistede jobbet"}),
               ("begraens", {"ground": "retskrav"}), ("ophaev-begraensning", {"informed": "y"}),
               ("slet", {"purpose": "J.nr. 1", "confirm_name": "Sofie Andersen"})]
 
@@ -337,7 +363,8 @@ def test_closed_and_restricted_citizens_leave_the_ranking(app, client, auth, con
     html = _ranked(client, opening_id)
     assert "Anna Lagerbæk" not in html and "Bo Truckfører" not in html
 
-    assert client.post(f"/borgere/{anna}/genaabn", data={"csrf_token": csrf(auth)}).status_code == 302
+    assert client.post(f"/borgere/{anna}/genaabn", data={"csrf_token": csrf(auth), "reason": "Mistede jobbet"}
+                       ).status_code == 302
     _drain(app)
     assert "Anna Lagerbæk" in _ranked(client, opening_id)
     assert "processing_restricted" in audit_actions(app, bo)
