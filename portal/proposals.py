@@ -2,7 +2,8 @@
 
 proposed → approved (consultant) → consented (citizen, recorded by the consultant) →
 disclosed. No step can be skipped; withdrawing consent hides the identity again, and a
-new consent may follow a withdrawal. ``rejected`` ends a proposal.
+new consent may follow a withdrawal. ``rejected`` ends a proposal. Once the company has
+answered no, nothing moves towards sharing the name (:func:`allowed_next`).
 
 Every function here validates the transition against :data:`TRANSITIONS`, changes the
 proposal, adds an audit event and commits, all in one transaction. Illegal moves raise
@@ -83,9 +84,26 @@ class TransitionError(RuleError):
     """
 
 
+# Steps that lead to sharing the name: pointless, and unwanted, once the company said no.
+_TOWARDS_DISCLOSURE = frozenset({"consented", "disclosed"})
+DECLINED_MESSAGE = ("Virksomheden har sagt nej til kandidaten, så der indhentes ikke samtykke, og navnet "
+                    "deles ikke. Find en anden kandidat til opslaget.")
+
+
 def allowed_next(proposal: Proposal) -> frozenset[str]:
-    """The statuses the proposal may move to from its current status."""
-    return TRANSITIONS.get(proposal.status, frozenset())
+    """The statuses the proposal may move to from its current status.
+
+    After the company declined (``company_response == "declined"``) no step leads towards
+    sharing the name (no consent, no disclosure); withdrawing a consent is still allowed. A
+    company that changes its answer opens them again.
+    """
+    allowed = TRANSITIONS.get(proposal.status, frozenset())
+    return allowed - _TOWARDS_DISCLOSURE if company_declined(proposal) else allowed
+
+
+def company_declined(proposal: Proposal) -> bool:
+    """The company answered no to the candidate (and has not changed its answer)."""
+    return proposal.company_response == "declined"
 
 
 def active_consent(proposal: Proposal, today: date | None = None) -> Consent | None:
@@ -322,6 +340,8 @@ def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
 
 
 def _check(proposal: Proposal, target: str) -> None:
+    if target in _TOWARDS_DISCLOSURE and company_declined(proposal):
+        raise TransitionError(DECLINED_MESSAGE)
     if target not in allowed_next(proposal):
         current = PROPOSAL_STATUSES.get(proposal.status, proposal.status)
         wanted = PROPOSAL_STATUSES[target]

@@ -33,6 +33,7 @@ from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
 from . import bp, profile, service, sharing
+from .situation import situation
 from .forms import DecisionForm, ProfileForm
 from store import clock
 
@@ -125,6 +126,7 @@ def _page(item: Proposal, status: int = 200, **forms):
     return render_template(
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
         active=proposals.active_consent(item), placements=placements, can_start=_can_start(item),
+        declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
         profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),

@@ -14,8 +14,10 @@ from ..auth import replay
 from ..extensions import db
 from ..formutil import keep_form, kept_form
 from ..matching_runtime import pending_changes, ranking_turn
+from store import clock
 from store.models import Citizen, Opening
 from . import bp, service
+from .situation import situations
 from ..proposals import MAX_SHARED_GOAL_LENGTH, TransitionError
 from .forms import MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm
 
@@ -45,11 +47,11 @@ def ranking(opening_id: int):
     form = RankingFilterForm(request.args, meta={"csrf": False})
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons,
-            "decided": service.decided_citizens(opening.id), "suggestions": {}}
-    if not form.validate():
-        return render_template("candidates/ranking.html", **page), 400
-    if opening.status != "open":
-        return render_template("candidates/ranking.html", **page)
+            "decided": service.decided_citizens(opening.id), "suggestions": {}, "situations": {}}
+    valid = form.validate()
+    if not valid or opening.status != "open":  # not ranked: the decisions made are still listed
+        page["situations"] = situations(page["decided"], clock.today())
+        return render_template("candidates/ranking.html", **page), 200 if valid else 400
     filters = Filters(
         benefit_groups=frozenset(form.benefit_groups.data) or None,
         readiness_groups=frozenset(form.readiness_groups.data) or None,
@@ -66,7 +68,10 @@ def ranking(opening_id: int):
             page["nearest"] = service.nearest_excluded(opening, filters, priority,
                                                        decided=page["decided"])
         page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
-                    suggestions=service.shared_goal_suggestions(ranked.result) | typed)
+                    suggestions=service.shared_goal_suggestions(ranked.result) | typed,
+                    # what the shown and decided citizens are doing now: one statement for all
+                    situations=situations([int(m.citizen_id) for m in ranked.result.matches]
+                                          + list(page["decided"]), clock.today()))
         # Rendered before the commit (audit and embedding cache): a commit expires every
         # loaded row, and the page would then reload each candidate, its jobmål and CVs.
         html = render_template("candidates/ranking.html", **page)

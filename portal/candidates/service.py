@@ -115,14 +115,15 @@ def opening_or_404(opening_id: int) -> Opening:
 
 def decided_citizens(opening_id: int) -> dict[int, Proposal]:
     """Proposals already made for the opening, by citizen id (ranked again = noise), with
-    their citizens' names (the page names them).
+    their citizens' names (the page names them) and the company's answer.
 
     Only the columns the ranking page shows are read: not the stored explanations and
     shared profiles (JSON), nor the citizens' other columns.
     """
     rows = db.session.scalars(
         sa.select(Proposal).where(Proposal.opening_id == opening_id)
-        .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.decision_reason),
+        .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.decision_reason,
+                           Proposal.company_response, Proposal.company_responded_at),
                  joinedload(Proposal.citizen).load_only(Citizen.name)))
     return {p.citizen_id: p for p in rows}
 

@@ -42,6 +42,11 @@ class Situation:
         """The placement the citizen is in now (the first to start), if any."""
         return self.placements[0] if self.placements else None
 
+    @property
+    def worth_saying(self) -> bool:
+        """The case is closed or the citizen is in (or agreed to) a placement."""
+        return self.case_closed is not None or bool(self.placements)
+
     def elsewhere(self, opening_id: int) -> CurrentPlacement | None:
         """The first current placement that is not for ``opening_id``."""
         return next((p for p in self.placements if p.opening_id != opening_id), None)

@@ -1,0 +1,59 @@
+"""The ranking says what each shown citizen is doing now, in one statement for the page, and
+the "Allerede besluttet" table shows the company's answer beside the consultant's decision."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+
+from portal.extensions import db
+from store.models import Company, Placement, Proposal
+from tests.portal.test_candidates import world  # noqa: F401 - the fixture
+from tests.sql_statements import statements
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+def _card(html: str, citizen_id: int) -> str:
+    return html.split(f'data-citizen="{citizen_id}"')[1].split("</li>")[0]
+
+
+def test_a_card_names_the_placement_the_citizen_is_in(app, client, auth, world):  # noqa: F811
+    anna = world["ids"]["Anna Lagerbæk"]
+    with app.app_context():
+        other = Company(name="Bostedet Solbakken", cvr="37777777", postcode="8722")
+        db.session.add(other)
+        db.session.flush()
+        placement = Placement(citizen_id=anna, company_id=other.id, kind="virksomhedspraktik",
+                              start_date=date(2026, 10, 30), weekly_hours=10)
+        db.session.add(placement)
+        db.session.commit()
+        placement_id = placement.id
+    auth.login(world["consultant"].email)
+    path = f"/kandidater/opslag/{world['opening_id']}"
+    client.get(path)
+    with statements(app) as seen:
+        html = client.get(path).get_data(as_text=True)
+    card = _card(html, anna)
+    line = re.search(r'data-testid="situation">(.*?)</p>', card, re.DOTALL).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", "", line).split()) == (
+        "I forløb nu: Virksomhedspraktik hos Bostedet Solbakken siden 30.10.2026")
+    assert f'href="/forloeb/{placement_id}/konsulent"' in line
+    shown = len(re.findall(r'class="card jobbro-match"', html))
+    assert shown > 1 and 'data-testid="situation"' not in _card(html, world["ids"]["Bo Omsorg"])
+    reads = [s for s in seen if "FROM citizen LEFT OUTER JOIN placement" in " ".join(s.split())]
+    assert len(reads) == 1, "one statement for every card"
+
+
+def test_the_decided_table_shows_the_companys_answer(app, client, auth, world):  # noqa: F811
+    with app.app_context():
+        db.session.add(Proposal(citizen_id=world["ids"]["Bo Omsorg"], opening_id=world["opening_id"],
+                                status="approved", decision_reason="Prøv", company_response="declined",
+                                company_responded_at=datetime(2026, 11, 20, 9, tzinfo=timezone.utc)))
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    table = html.split('data-testid="decided-proposals"')[1].split("</table>")[0]
+    assert "<th>Virksomhedens svar</th>" in table
+    assert re.search(r'data-testid="decided-response">Ikke interesseret 20\.11\.2026', table)
