@@ -45,14 +45,19 @@ def phone_number(_form, field) -> None:
         raise ValidationError("Skriv telefonnummeret med cifre og evt. mellemrum, fx 76 31 20 00.")
 
 
-class UserForm(DanishForm):
+class EditUserForm(DanishForm):
+    """An existing user's name, e-mail, phone and organisation (the role is not changed here)."""
+
     email = EmailField("E-mail", validators=[DataRequired("Skriv en e-mail."), Email("Ugyldig e-mail."), Length(max=254)])
     name = StringField("Navn", validators=[DataRequired("Skriv et navn."), Length(max=120)])
-    role = SelectField("Rolle", choices=choices(ROLES))
     company_id = SelectField("Virksomhed (kun for virksomhedsbrugere)", coerce=int, validators=[Optional()])
     team_id = SelectField("Team (kun for konsulenter)", coerce=int, validators=[Optional()])
     phone = StringField(PHONE_LABEL, validators=[Length(max=40, message="Telefonnummeret er for langt."), phone_number],
                         render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 40})
+
+
+class UserForm(EditUserForm):
+    role = SelectField("Rolle", choices=choices(ROLES))
     submit = SubmitField("Opret bruger")
 
 

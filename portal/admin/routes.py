@@ -14,7 +14,7 @@ from ..extensions import db
 from ..formutil import DanishForm, choices
 from store.models import Company, Team, User, vocab
 from . import bp, service
-from .forms import CompanyForm, PhoneForm, UserForm, clean_phone
+from .forms import CompanyForm, EditUserForm, PhoneForm, UserForm, clean_phone
 
 
 @bp.get("/users")
@@ -55,6 +55,52 @@ def new_user():
             return render_template("admin/user_created.html", user=user, result=result,
                                    link=_shown_link(user, result, link))
     return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/ret", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    """Correct a user's name, e-mail, phone, and team (staff) or company (company users).
+
+    Needs a fresh login; audited. Moving a company user to another company revokes their
+    API keys (the page says so).
+
+    :raise 404: if ``user_id`` does not exist.  :raise 400: with the Danish form errors.
+    """
+    if stale := confirm_first("før du ændrer en bruger", url_for("admin.edit_user", user_id=user_id)):
+        return stale
+    user = db.get_or_404(User, user_id)
+    form = _edit_form(user)
+    if form.validate_on_submit():
+        organisation = form.company_id.data if user.role == "company" else form.team_id.data
+        changes = service.UserChanges(email=form.email.data, name=form.name.data, phone=clean_phone(form.phone.data),
+                                      **{"company_id" if user.role == "company" else "team_id": organisation})
+        try:
+            changed, revoked = service.update_user(user, changes, current_user)
+        except service.AccountRuleError as refusal:
+            db.session.rollback()
+            getattr(form, refusal.field).errors.append(str(refusal))
+        else:
+            keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
+            flash(f"{user.name} er gemt.{keys}" if changed else f"Ingen ændringer for {user.name}.", "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_edit.html", form=form, edit_user=user), status
+
+
+def _edit_form(user: User) -> EditUserForm:
+    """The edit form with the one organisation field that fits the role (company or team)."""
+    form = EditUserForm(formdata=None, obj=user) if request.method == "GET" else EditUserForm()
+    if user.role == "company":
+        del form.team_id
+        field, model, current = form.company_id, Company, user.company_id
+    else:
+        del form.company_id
+        field, model, current = form.team_id, Team, user.team_id
+    field.choices = choices([(0, "–"), *db.session.execute(sa.select(model.id, model.name).order_by(model.name)).all()])
+    if request.method == "GET":
+        field.data = current or 0
+    return form
 
 
 @bp.route("/users/<int:user_id>/telefon", methods=["GET", "POST"])

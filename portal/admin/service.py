@@ -96,6 +96,51 @@ def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
     return user, token
 
 
+@dataclass(frozen=True)
+class UserChanges:
+    """An existing user's editable details; ``company_id`` counts for company users only,
+    ``team_id`` for staff only."""
+
+    email: str
+    name: str
+    phone: str  # already cleaned (see forms.clean_phone)
+    company_id: int | None = None
+    team_id: int | None = None
+
+
+def update_user(user: User, changes: UserChanges, acting: User) -> tuple[list[str], int]:
+    """Apply ``changes`` to ``user``; audited (field names only) and committed.
+
+    Moving a company user to another company revokes their API keys: a key made for one
+    company's integration must not start reading and writing another company's data.
+
+    Returns:
+        (the names of the fields that changed, the number of API keys revoked).
+
+    Raises:
+        AccountRuleError: the e-mail belongs to another user (``email``), or a company user
+            has no company (``company_id``).
+    """
+    email = changes.email.strip().casefold()
+    taken = db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email, User.id != user.id))
+    if taken:
+        raise AccountRuleError("Der findes allerede en bruger med den e-mail.", "email")
+    is_company = user.role == "company"
+    if is_company and not changes.company_id:
+        raise AccountRuleError("Vælg virksomheden for en virksomhedsbruger.", "company_id")
+    values = {"name": changes.name.strip(), "email": email, "phone": changes.phone,
+              "company_id": changes.company_id if is_company else user.company_id,
+              "team_id": user.team_id if is_company else changes.team_id or None}
+    changed = [name for name, value in values.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, values[name])
+    revoked = _revoke_api_tokens(user, acting, "company_changed") if "company_id" in changed else 0
+    if changed:
+        audit.record("user_updated", purpose=f"user:{user.id} changed:{','.join(changed)}")
+    db.session.commit()
+    return changed, revoked
+
+
 def set_phone(user: User, phone: str) -> None:
     """Store ``user``'s work phone ("" = none; the contact card then shows the hotline); committed."""
     user.phone = phone
@@ -145,18 +190,18 @@ def toggle_active(user: User, acting: User) -> int:
     rotate_session_token(user)
     clear_token(user)
     audit.record("user_disabled", purpose=f"user:{user.id}")
-    return _revoke_api_tokens(user, acting)
+    return _revoke_api_tokens(user, acting, "user_disabled")
 
 
-def _revoke_api_tokens(user: User, acting: User) -> int:
-    """Revoke ``user``'s unrevoked API keys, each audited as when revoked by hand."""
+def _revoke_api_tokens(user: User, acting: User, why: str) -> int:
+    """Revoke ``user``'s unrevoked API keys, each audited as when revoked by hand (plus ``why``)."""
     tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,
                                                           ApiToken.revoked_at.is_(None))).all()
     now = clock.utcnow()
     for token in tokens:
         token.revoked_at = now
         token.revoked_by_id = acting.id
-        audit.record("api_token_revoked", purpose=f"token:{token.id} owner:{user.id} user_disabled")
+        audit.record("api_token_revoked", purpose=f"token:{token.id} owner:{user.id} {why}")
     return len(tokens)
 
 
