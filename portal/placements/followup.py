@@ -1,9 +1,12 @@
 """The consultant's follow-up list: running placements and which of them need attention.
 
 Monthly follow-up is a policy goal, so a row is flagged when the previous month has no
-hours logged, when nobody has followed up for more than a month (the last
-:class:`~.models.PlacementEvent`, else the start), or when the planned end has passed
-without an end reason. A placement that ended in a job stays on the list while a retention
+hours logged (only if the placement ran at least :data:`MIN_DAYS_FOR_HOURS` days of it),
+when nobody has followed up for more than a month (the last
+:class:`~.models.PlacementEvent` on or after the start, else the start: an event before the
+start, such as the start being registered, is no follow-up of the running placement), or
+when the planned end has passed without an end reason. A placement that has not started is
+listed as "Starter dd.mm.yyyy" with no flags. A placement that ended in a job stays on the list while a retention
 check (still employed 3 or 6 months after the end, :mod:`.retention`) is due and unanswered.
 The caller passes the user and "today", so tests control both.
 """
@@ -18,12 +21,16 @@ import sqlalchemy as sa
 from ..extensions import db
 from store.models import Citizen, Company, HoursLog, Placement, User
 from .forms import month_label
+from .plausibility import days_in_month
 from store.models import PlacementEvent
 from . import retention
 from .service import LOCAL, add_months, month_start
 from store.models.vocab import SUCCESS_END_REASONS
 
 FOLLOW_UP_EVERY = timedelta(days=31)
+# Hours are only missed for a month the placement ran at least a week of (started 29.11:
+# no "Ingen timer for november").
+MIN_DAYS_FOR_HOURS = 7
 SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle"}
 SORTS = ("start", "-start")
 
@@ -57,12 +64,17 @@ _COLUMNS = (Placement.id, Placement.citizen_id, Citizen.name, Placement.company_
 
 @dataclass(frozen=True)
 class FollowUpRow:
-    """One running placement with last month's hours, the last follow-up and the flags."""
+    """One running placement with last month's hours, the last follow-up and the flags.
+
+    ``last_followup`` counts only events on or after the start; ``starts`` is set (the start
+    date) for a placement that has not started yet, which is never flagged.
+    """
 
     placement: FollowUpPlacement
     hours_last_month: Decimal | None
     last_followup: date | None
     flags: list[str]
+    starts: date | None = None
 
 
 def scopes_for(user: User) -> dict[str, str]:
@@ -122,13 +134,15 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
         flags = [f"Stadig i job efter {months} måneder? Registrér svaret"
                  for months in retention.due_checkpoints(placement, today)]
         return FollowUpRow(placement, hours, last, flags)
+    if last is not None and last < placement.start_date:  # e.g. the start registered beforehand
+        last = None
+    if placement.start_date > today:
+        return FollowUpRow(placement, hours, last, [], starts=placement.start_date)
     flags = []
-    ran_last_month = placement.start_date < month_start(today) and (
-        placement.end_date is None or placement.end_date >= previous)
-    if ran_last_month and hours is None:
+    if hours is None and days_in_month(placement, previous) >= MIN_DAYS_FOR_HOURS:
         flags.append(no_hours or f"Ingen timer for {month_label(previous)}")
     since = last or placement.start_date
-    if placement.start_date <= today and today - since > FOLLOW_UP_EVERY:
+    if today - since > FOLLOW_UP_EVERY:
         flags.append("Ingen opfølgning i over en måned")
     if placement.end_date is not None and placement.end_date < today:
         flags.append("Slutdatoen er passeret: registrér afslutning og årsag")

@@ -477,6 +477,10 @@ NO_HOURS, NO_FOLLOWUP, END_PASSED = "Ingen timer for oktober 2026", "Ingen opfø
     (date(2026, 9, 1), None, [date(2026, 10, 1)], date(2026, 10, 22), [NO_FOLLOWUP]),
     (date(2026, 9, 1), date(2026, 9, 30), [], date(2026, 11, 1), [END_PASSED]),  # ended before October
     (date(2026, 9, 1), date(2026, 10, 15), [], date(2026, 11, 1), [NO_HOURS, END_PASSED]),
+    (date(2026, 10, 29), None, [], None, []),  # 3 days of October: no hours to miss yet
+    (date(2026, 10, 25), None, [], None, [NO_HOURS]),  # a week of October
+    (date(2026, 9, 1), date(2026, 10, 3), [], date(2026, 11, 1), [END_PASSED]),  # ended 3 days into October
+    (date(2026, 10, 25), None, [date(2026, 10, 1)], date(2026, 10, 20), []),  # event before the start: 29 days since start
 ])
 def test_followup_flags(app, start, end, hours, last, expected):
     with app.app_context():
@@ -485,6 +489,24 @@ def test_followup_flags(app, start, end, hours, last, expected):
         flags = followup._row(placement, last, Decimal(8) if last_month in hours else None, TODAY).flags
     assert [f for f in flags if not any(f.startswith(e) for e in expected)] == []
     assert len(flags) == len(expected)
+
+
+def test_followup_before_the_start_is_not_the_last_followup(app):
+    with app.app_context():
+        placement = Placement(kind="smaajob", start_date=date(2026, 11, 11), weekly_hours=5)
+        row = followup._row(placement, date(2026, 11, 2), None, TODAY)
+    assert row.last_followup is None and row.flags == []  # 12 days since the start
+
+
+def test_planned_placement_is_listed_as_starting_without_flags(app, client, auth, world):
+    login(auth, world["consultant"])
+    assert post_start(client, auth, world, start_date="2026-12-18", planned_end=None).status_code == 302
+    pid = only_placement(app).id
+    html = client.get("/forloeb/opfoelgning").get_data(as_text=True)
+    assert _rows(client) == [str(pid)]
+    row = html.split(f'data-placement-id="{pid}"')[1].split("</tr>")[0]
+    assert 'data-testid="starts">Starter 18.12.2026<' in row and "badge-warning" not in row
+    assert "<td>Ingen</td>" in row  # the start registered on 23.11 is no follow-up yet
 
 
 def test_followup_list_scopes_and_sorting(app, client, auth, world, make_user, running):
