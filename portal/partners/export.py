@@ -9,7 +9,7 @@ from openpyxl.styles import Font
 from ..exports import safe_cell
 from ..i18n import format_month
 from store.models.vocab import END_REASONS
-from .report import NO_REASON, SMALL, PartnerReport
+from .report import NO_REASON, SMALL, PartnerReport, shown_share
 
 NOTE = (f"Tal under {SMALL} vises som \"<3\", et tal, der ellers ville kunne regnes ud af en sum, vises som "
         "\"skjult\" (eller opdelingen som \"–\"), og en andel vises kun, når ingen af dens tal er 1 eller 2, så ingen enkeltperson kan "
@@ -30,6 +30,10 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list], firs
     return sheet
 
 
+def _month(report: PartnerReport, month) -> str:
+    return format_month(month) + (" (i gang)" if month == report.current else "")
+
+
 def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
     """Sheets: Oversigt, Forløb pr. måned, Timer pr. måned, Fastholdelse, Udfald."""
     book = Workbook()
@@ -44,13 +48,13 @@ def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
         [],
         ["Bemærk", NOTE],
     ], first=True)
-    _sheet(book, "Forløb pr. måned", ["Måned", "Startet", "I gang", "Afsluttet"],
-           [[format_month(m.month), fig.started[i], fig.running[i], fig.ended[i]] for i, m in enumerate(report.months)])
+    _sheet(book, "Forløb pr. måned", ["Måned", "I gang"],
+           [[_month(report, m.month), fig.running[i]] for i, m in enumerate(report.months)])
     _sheet(book, "Timer pr. måned", ["Måned", "Timer"],
-           [[format_month(m.month), float(m.hours)] for m in report.months])
+           [[_month(report, m.month), float(m.hours)] for m in report.months])
     _sheet(book, "Fastholdelse", ["Stadig i job efter", "Ja", "Kendte svar (n)", "Andel ja (%)", "Ikke oplyst"],
-           [[f"{r.months} måneder", yes, known, "" if r.share is None else round(r.share * 100, 1), unknown]
-            for r, (yes, known, unknown) in zip(report.retention, fig.retention)])
+           [[f"{r.months} måneder", yes, known, "" if shown_share(row) is None else round(shown_share(row) * 100, 1),
+             row[2]] for r, row in zip(report.retention, fig.retention) for yes, known in [row[:2]]])
     _sheet(book, "Udfald", ["Afsluttet med", "Antal"],
            [[END_REASONS.get(key, "Ikke angivet") if key != NO_REASON else "Ikke angivet", fig.outcomes[key]]
             for key in report.outcomes])

@@ -1,12 +1,12 @@
 """A Code of Care partner's year in figures: aggregates only, small counts suppressed.
 
 The report covers one calendar year of the company's placements (the current year up to
-this month): placements started, running and ended per month, hours logged per month,
-outcomes, and retention (still employed 3 and 6 months after a placement that ended in a
+this month): placements started and ended in the year, running per month, hours logged per
+month, outcomes, and retention (still employed 3 and 6 months after a placement that ended in a
 job, fleksjob or education, counting known answers only, with n). No citizen is named or
 listed. A partner may publish the figures in its CSR report, so a count of 1 or 2 is shown
 as "<3" (:func:`shown`), a count that would let one be worked out from a total is hidden
-(:func:`shown_group`), and a share is shown only when neither side of it is 1 or 2: small
+(:func:`shown_group`), also across tables that share a total (:func:`shown_counts`), and a share is shown only when neither side of it is 1 or 2: small
 numbers could point out a person. Hours are not counts of people and are shown as logged.
 """
 from __future__ import annotations
@@ -106,17 +106,84 @@ class Retention:
 
 @dataclass(frozen=True)
 class ShownFigures:
-    """The report's counts as they may be shown (:func:`shown_group`): per month started, running
-    and ended; per outcome; per retention checkpoint (yes, n, no answer); and the totals."""
+    """The report's counts as they may be shown (:func:`shown_counts`): per month running; per
+    outcome; per retention checkpoint (yes, n, no answer); and the totals."""
 
-    started: list[int | str]
     running: list[int | str]
-    ended: list[int | str]
     outcomes: dict[str, int | str]
     retention: list[tuple[int | str, int | str, int | str]]
     total_started: int | str
     total_ended: int | str
     running_at_end: int | str
+
+    @property
+    def outcomes_split(self) -> bool:
+        """Whether any outcome is shown on its own (else the page says the split is left out)."""
+        return any(v != UNSPLIT for v in self.outcomes.values())
+
+
+def shown_counts(outcomes: dict[str, int], retention: list[tuple[int, int, int]]
+                 ) -> tuple[dict[str, int | str], list[tuple[int | str, int | str, int | str]], int | str]:
+    """Outcomes and retention rows, suppressed together: (outcomes, retention rows, total ended).
+
+    The tables share totals: every placement that ended in a job, fleksjob or education is in a
+    retention row as yes, no or no answer, so "Kendte svar" plus "Ikke oplyst" equals the three
+    job outcomes together. A reader who adds across the tables learns that sum, and with it the
+    sum of the other outcomes (review: four "<3" outcomes adding up to 5 beside 4 job outcomes
+    gave Andet = 1). So the counts are suppressed as a tree of groups, each with
+    :func:`shown_group`: the job sum and the other sum under the year's total; the job outcomes
+    under their sum, the others under theirs; per checkpoint, known answers and no answer under
+    the job sum, and yes and no under the known answers. An inner sum is taken to be known to
+    the reader when its group shows it; when its group shows it as "<3", what is under it is
+    split as under a total of 1 or 2; when its group hides it ("skjult" or "–"), what is under it
+    is not split ("–"), so that nothing under it can give the sum away. Groups that share only
+    a known sum cannot pin each other down. A yes is left out ("–") while the known answers are
+    not shown exactly. ``retention`` rows are (yes, no, no answer). The brute-force reader in
+    the tests checks this.
+    """
+    keys = list(outcomes)
+    total = sum(outcomes.values())
+    success = [k for k in keys if k in SUCCESS_END_REASONS]
+    others = [k for k in keys if k not in SUCCESS_END_REASONS]
+    in_job = sum(outcomes[k] for k in success)
+    if 0 < total < SMALL:
+        cells, shown_total = shown_group([outcomes[k] for k in keys], total)
+        split, job_sum = dict(zip(keys, cells)), SUPPRESSED if in_job else 0
+    else:
+        shown_total = shown(total)
+        # The two sums are a group of their own under the year's total; a side that may not be
+        # known exactly is either small (its split as a small total) or not split at all.
+        sums, _ = shown_group([in_job, total - in_job], total)
+        split = {}
+        for group, group_sum, sum_shown in ((success, in_job, sums[0]), (others, total - in_job, sums[1])):
+            if isinstance(sum_shown, int) or sum_shown == SUPPRESSED:
+                cells, _ = shown_group([outcomes[k] for k in group], group_sum)
+            else:
+                cells = [UNSPLIT] * len(group)
+            split.update(zip(group, cells))
+        job_sum = sums[0]
+    rows = []
+    for yes, no, unknown in retention:
+        if not (isinstance(job_sum, int) or job_sum == SUPPRESSED):
+            rows.append((UNSPLIT, UNSPLIT, UNSPLIT))
+            continue
+        (known_shown, unknown_shown), _ = shown_group([yes + no, unknown], in_job)
+        if isinstance(known_shown, int):
+            (yes_shown, _no), _ = shown_group([yes, no], yes + no)
+        else:
+            yes_shown = UNSPLIT
+        rows.append((yes_shown, known_shown, unknown_shown))
+    return {k: split[k] for k in keys}, rows, shown_total
+
+
+def shown_share(row: tuple[int | str, int | str, int | str]) -> float | None:
+    """The share yes among known answers, only when both are shown and neither side is 1 or 2."""
+    yes, known = row[0], row[1]
+    if not isinstance(yes, int) or not isinstance(known, int) or known == 0:
+        return None
+    if 0 < yes < SMALL or 0 < known - yes < SMALL:
+        return None
+    return yes / known
 
 
 @dataclass
@@ -132,20 +199,19 @@ class PartnerReport:
     running_at_end: int = 0
     hours: Decimal = Decimal(0)
     partial: bool = False  # the year is not over yet
+    current: date | None = None  # the month in progress (the last of ``months``), if any
 
     def shown(self) -> ShownFigures:
-        """Every count as it may be shown, small ones and what would reveal them suppressed."""
-        started, total_started = shown_group([m.started for m in self.months], self.started)
-        ended, total_ended = shown_group([m.ended for m in self.months], self.ended)
-        keys = list(self.outcomes)
-        outcomes, _ = shown_group([self.outcomes[k] for k in keys], self.ended)
-        retention = []
-        for r in self.retention:
-            (yes, _no), known = shown_group([r.employed, r.known - r.employed], r.known)
-            retention.append((yes, known, shown(r.unknown)))
-        return ShownFigures(started, [shown(m.running) for m in self.months], ended,
-                            dict(zip(keys, outcomes)), retention, total_started, total_ended,
-                            shown(self.running_at_end))
+        """Every count as it may be shown, small ones and what would reveal them suppressed.
+
+        Placements started and ended are shown for the year only, not per month: beside the
+        running count per month, a month's started and ended are its differences, which would
+        undo any suppression of them (review: January's "skjult" 5 started was the running 5).
+        """
+        outcomes, retention, total_ended = shown_counts(
+            self.outcomes, [(r.employed, r.known - r.employed, r.unknown) for r in self.retention])
+        return ShownFigures([shown(m.running) for m in self.months], outcomes, retention,
+                            shown(self.started), total_ended, shown(self.running_at_end))
 
 
 def years_available(company_id: int, today: date) -> list[int]:
@@ -199,4 +265,7 @@ def build(company_id: int, year: int, today: date) -> PartnerReport:
                                 if p.start_date <= end_of_period and not _ended_by(p, end_of_period)
                                 and (p.end_date is None or p.end_date >= end_of_period))
     report.hours = sum((m.hours for m in report.months), Decimal(0))
+    this_month = today.replace(day=1)
+    if report.months and report.months[-1].month == this_month and today < month_end(this_month):
+        report.current = this_month
     return report

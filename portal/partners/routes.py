@@ -47,15 +47,19 @@ def report_page():
     today = clock.today()
     year, years, notice = _year(today)
     figures = report.build(current_user.company_id, year, today)
-    labels = [format_month(m.month, abbreviated=True) for m in figures.months]
+    fig = figures.shown()
+    # The month in progress is left out of the charts: drawn as a low last point, a few days'
+    # figures read like a collapse. The table shows it, marked as in progress.
+    done = [(m, shown) for m, shown in zip(figures.months, fig.running) if m.month != figures.current]
+    labels = [format_month(m.month, abbreviated=True) for m, _ in done]
     charts = [
         ("placements", _chart("Forløb i gang", "antal", labels,
-                              [m.running if report.shown(m.running) == m.running else None
-                               for m in figures.months])),
-        ("hours", _chart("Timer", "timer", labels, [float(m.hours) for m in figures.months])),
+                              [shown if isinstance(shown, int) else None for _, shown in done])),
+        ("hours", _chart("Timer", "timer", labels, [float(m.hours) for m, _ in done])),
     ]
     return render_template("partners/report.html", report=figures, years=years, year=year,
-                           notice=notice, charts=charts, fig=figures.shown(), small=report.SMALL)
+                           notice=notice, charts=charts, fig=fig, small=report.SMALL,
+                           shares=[report.shown_share(r) for r in fig.retention])
 
 
 @bp.get("/rapport/<int:year>.xlsx")

@@ -98,8 +98,8 @@ def test_page_shows_aggregates_and_suppression(client, world):
     assert "Code of Care-rapport 2026" in html and "året er ikke slut" in html
     assert "&lt;3" in html and 'data-testid="suppression-note"' in html
     row = re.search(r'data-testid="retention-3">(.*?)</tr>', html, re.S).group(1)
-    # 3 of 4 would tell that one answered no: only the 4 answers are shown
-    assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)] == ["–", "4", "–", "&lt;3"]
+    # 4 known answers beside "<3" without one under the 5 job outcomes would make it 1: n is hidden
+    assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)] == ["–", "skjult", "–", "&lt;3"]
     assert 'data-testid="chart-placements"' in html and 'data-testid="chart-hours"' in html
     assert MARKER not in html
     older = client.get("/partner/rapport?aar=2025").get_data(as_text=True)
@@ -123,13 +123,13 @@ def test_xlsx_has_the_sheets_and_no_names(app, client, world):
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Oversigt", "Forløb pr. måned", "Timer pr. måned", "Fastholdelse", "Udfald"]
     months = list(book["Forløb pr. måned"].iter_rows(values_only=True))
-    # February's "<3" started beside January's 5 under a total of 6 would be 1: January is hidden
-    assert months[0] == ("Måned", "Startet", "I gang", "Afsluttet") and months[1] == ("januar 2026", "skjult", 5, 0)
-    assert months[2] == ("februar 2026", "<3", 6, 0)
+    # started and ended per month would be differences of the running counts: year totals only
+    assert months[0] == ("Måned", "I gang") and months[1] == ("januar 2026", 5)
+    assert months[2] == ("februar 2026", 6)
     hours = list(book["Timer pr. måned"].iter_rows(values_only=True))
     assert hours[2] == ("februar 2026", 52.5)
     retention = list(book["Fastholdelse"].iter_rows(values_only=True))
-    assert retention[1] == ("3 måneder", "–", 4, None, "<3")
+    assert retention[1] == ("3 måneder", "–", "skjult", None, "<3")
     text = "\n".join(str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r)
     assert MARKER not in text
     with app.app_context():
@@ -197,3 +197,154 @@ def test_no_suppressed_count_is_ever_pinned_down_by_what_is_shown():
         for i, d in enumerate(display):
             if d == "<3":
                 assert {v[i] for v in matching} == {1, 2}, (cells, display)
+
+
+# --- Suppression across tables (review A 5): a brute-force reader of every shown number ---
+
+JOB, OTHER = list(report.SUCCESS_END_REASONS), ["afbrudt", "forloeb_slut", "andet"]
+
+
+def _options(shown, most):
+    if isinstance(shown, int):
+        return [shown]
+    if shown == report.SUPPRESSED:
+        return [1, 2]
+    if shown == report.HIDDEN:
+        return list(range(report.SMALL, most + 1))
+    return list(range(most + 1))  # "–": not split
+
+
+def _readings(outcomes, retention, total):
+    """Every world that fits what is shown: the outcomes (summing to the year's "Forløb
+    afsluttet"), and per checkpoint yes, known (n) and no answer, with n plus no answer equal to
+    the job outcomes and yes at most n. Yields (outcomes by key, rows of (yes, n, no answer))."""
+    import itertools
+
+    keys = list(outcomes)
+    totals = _options(total, 0)
+    most = max(totals)
+    for values in itertools.product(*(_options(outcomes[k], most) for k in keys)):
+        if sum(values) not in totals:
+            continue
+        world = dict(zip(keys, values))
+        in_job = sum(world[k] for k in JOB)
+        row_options = []
+        for yes, known, unknown in retention:
+            row_options.append([(y, n, u) for n in _options(known, in_job) for u in _options(unknown, in_job)
+                                if n + u == in_job for y in _options(yes, n) if y <= n])
+        for rows in itertools.product(*row_options):
+            yield world, rows
+
+
+def _assert_nothing_pinned(outcomes, retention, total):
+    """Each "<3" shown can be 1 and can be 2 in some world that fits everything shown."""
+    worlds = list(_readings(outcomes, retention, total))
+    assert worlds, "what is shown fits no world"
+    for key, shown in outcomes.items():
+        if shown == report.SUPPRESSED:
+            assert {w[key] for w, _ in worlds} == {1, 2}, (key, outcomes, retention)
+    for i, row in enumerate(retention):
+        for j, shown in enumerate(row):
+            if shown == report.SUPPRESSED:
+                assert {rows[i][j] for _, rows in worlds} == {1, 2}, (i, j, outcomes, retention)
+    if total == report.SUPPRESSED:
+        assert {sum(w.values()) for w, _ in worlds} == {1, 2}
+
+
+def test_the_reviews_sum_across_tables_no_longer_gives_andet():
+    """The review: four "<3" outcomes (5 together), Afbrudt 3, Forløb afsluttet 7, total 15, and
+    "Ikke oplyst endnu 4" for the job outcomes made Andet 5 - 4 = 1."""
+    counts = {"ordinaert_job": 2, "fleksjob": 1, "uddannelse": 1, "afbrudt": 3, "forloeb_slut": 7, "andet": 1}
+    outcomes, retention, total = report.shown_counts(counts, [(0, 0, 4), (0, 0, 4)])
+    assert outcomes["andet"] == "<3" and total == 15
+    _assert_nothing_pinned(outcomes, retention, total)
+
+
+def test_no_count_is_pinned_down_across_outcomes_and_retention():
+    """Brute force over small worlds: job outcomes, other outcomes and the retention answers."""
+    import itertools
+
+    for job in itertools.product(range(4), repeat=2):
+        for other in itertools.product(range(4), range(3)):
+            in_job = sum(job)
+            counts = {"ordinaert_job": job[0], "fleksjob": job[1], "uddannelse": 0,
+                      "afbrudt": other[0], "forloeb_slut": other[1], "andet": 0}
+            for yes, no in itertools.product(range(in_job + 1), repeat=2):
+                if yes + no > in_job:
+                    continue
+                outcomes, retention, total = report.shown_counts(counts, [(yes, no, in_job - yes - no)])
+                _assert_nothing_pinned(outcomes, retention, total)
+
+
+def _review_world(app, make_user):
+    """The review's 2026: ended 2 ordinært job, 1 fleksjob, 1 uddannelse (no answers), 3 afbrudt,
+    7 forløb afsluttet and 1 andet; one placement still running."""
+    partner = make_user("company", email="p@firma.dk", code_of_care=True)
+    with app.app_context():
+        citizen = Citizen(name="A", postcode="8722", benefit_group="kontanthjaelp", readiness_group="i_gang",
+                          case_start=date(2025, 1, 5), hours_available=20)
+        db.session.add(citizen)
+        db.session.flush()
+        reasons = ["ordinaert_job"] * 2 + ["fleksjob", "uddannelse"] + ["afbrudt"] * 3 + ["forloeb_slut"] * 7 + ["andet"]
+        for i, reason in enumerate(reasons):
+            db.session.add(Placement(citizen_id=citizen.id, company_id=partner.company_id, kind="smaajob",
+                                     weekly_hours=10, start_date=date(2026, 1 + i % 6, 2),
+                                     end_date=date(2026, 7 + i % 4, 20), end_reason=reason))
+        db.session.add(Placement(citizen_id=citizen.id, company_id=partner.company_id, kind="smaajob",
+                                 weekly_hours=10, start_date=date(2026, 3, 2)))
+        db.session.commit()
+
+
+def test_page_and_xlsx_give_no_reader_a_hidden_count(app, client, make_user):
+    """Every number the page and the XLSX show, read together, pins down no "<3"."""
+    _review_world(app, make_user)
+    AuthActions(client).switch_to("p@firma.dk")
+    html = client.get("/partner/rapport").get_data(as_text=True).replace("&lt;", "<")
+
+    def cell(text):
+        text = text.strip()
+        return int(text.replace(".", "")) if text.isdigit() else text
+
+    outcomes = {key: cell(re.search(rf'data-testid="outcome-{key}"><td>.*?</td><td>(.*?)</td>', html).group(1))
+                for key in JOB + OTHER}
+    total = cell(re.search(r'data-testid="total-ended">(.*?)<', html).group(1))
+    retention = []
+    for months in (3, 6):
+        row = re.search(rf'data-testid="retention-{months}">(.*?)</tr>', html, re.S).group(1)
+        yes, known, _share, unknown = [cell(c) for c in re.findall(r"<td>(.*?)</td>", row)]
+        retention.append((yes, known, unknown))
+    assert outcomes["andet"] == "<3" and total == 15
+    _assert_nothing_pinned(outcomes, retention, total)
+    assert "Startet</th>" not in html and "Afsluttet</th>" not in html  # no per-month differences
+
+    book = load_workbook(io.BytesIO(client.get("/partner/rapport/2026.xlsx").data))
+    names = {label: key for key, label in report.END_REASONS.items()}
+    x_outcomes = {names[label]: n for label, n in list(book["Udfald"].iter_rows(values_only=True))[1:]}
+    x_total = dict(list(book["Oversigt"].iter_rows(values_only=True))[1:6])["Forløb afsluttet"]
+    x_retention = [(yes, known, unknown) for _, yes, known, _share, unknown
+                   in list(book["Fastholdelse"].iter_rows(values_only=True))[1:]]
+    assert x_outcomes == outcomes and x_total == total and x_retention == retention
+    assert list(book["Forløb pr. måned"].iter_rows(values_only=True))[0] == ("Måned", "I gang")
+
+
+def test_month_in_progress_is_marked_and_left_out_of_the_charts(client, world, monkeypatch):
+    """Today (the frozen clock) is mid-month: the table marks the month, the charts end before it."""
+    AuthActions(client).switch_to("p@firma.dk")
+    html = client.get("/partner/rapport").get_data(as_text=True)
+    last = TODAY.replace(day=1)
+    from portal.i18n import format_month
+
+    assert f"{format_month(last)} (i gang)" in html and 'data-testid="month-in-progress"' in html
+    chart = re.search(r"data-testid=\"chart-hours\" data-chart='(.*?)'", html).group(1)
+    import json
+
+    labels = json.loads(chart.replace("&#34;", '"'))["labels"]
+    assert format_month(last, abbreviated=True) not in labels and len(labels) == TODAY.month - 1
+
+
+def test_a_year_with_too_few_endings_says_so_instead_of_a_column_of_dashes(client, world):
+    """2025 has one placement, ended: its outcome is not split, and the page says why."""
+    AuthActions(client).switch_to("p@firma.dk")
+    html = client.get("/partner/rapport?aar=2025").get_data(as_text=True)
+    assert 'data-testid="outcomes-unsplit"' not in html  # one ended: shown as a single "<3"
+    assert re.search(r'data-testid="outcome-afbrudt"><td>Afbrudt</td><td>&lt;3<', html)
