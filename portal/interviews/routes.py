@@ -56,17 +56,19 @@ def back_to(proposal: Proposal):
     return redirect(url_for("candidates.proposal", proposal_id=proposal.id) + "#samtale")
 
 
-def _run(proposal: Proposal, action, success: str, keep_offer: bool = False):
-    """Carry out ``action``; a refusal is flashed (``keep_offer``: the times form is kept as typed)."""
+def _run(proposal: Proposal, action, success, keep_offer: bool = False):
+    """Carry out ``action``; a refusal is flashed (``keep_offer``: the times form is kept as typed).
+
+    ``success`` is the message, or a function of the action's result that returns it."""
     try:
-        action()
+        result = action()
     except (service.InterviewError, TransitionError) as err:
         db.session.rollback()
         flash(str(err), "error")
         if keep_offer:
             keep_form(_OFFER_FORM.format(proposal.id), request.form)
     else:
-        flash(success, "success")
+        flash(success(result) if callable(success) else success, "success")
     return back_to(proposal)
 
 
@@ -122,8 +124,15 @@ def book(interview_id: int):
     interview = _interview(interview_id)
     if not StepForm().validate_on_submit():
         return _refused(interview.proposal, [])
-    return _run(interview.proposal, lambda: service.book(interview, current_user),
-                "Samtalen er aftalt. Begge parter får en kalenderinvitation.")
+    return _run(interview.proposal, lambda: service.book(interview, current_user), _booked_message)
+
+
+def _booked_message(replaced: Interview | None) -> str:
+    if replaced is None:
+        return ("Samtalen er aftalt. Den anden part får en kalenderinvitation; "
+                "jeres kan I hente under »Jobsamtale«.")
+    return ("Samtalen er flyttet, og den gamle tid er aflyst. Den anden part får besked; hent selv den "
+            "nye kalenderinvitation og aflysningen af den gamle tid under »Jobsamtale«.")
 
 
 @bp.post("/<int:interview_id>/aflys")
@@ -136,13 +145,15 @@ def cancel(interview_id: int):
     interview = _interview(interview_id)
     if not StepForm().validate_on_submit():
         return _refused(interview.proposal, [])
-    return _run(interview.proposal, lambda: service.cancel(interview, current_user), "Samtalen er aflyst.")
+    return _run(interview.proposal, lambda: service.cancel(interview, current_user),
+                "Samtalen er aflyst. Den anden part får besked; aflysningen til jeres egen kalender "
+                "kan I hente under »Tidligere tider«.")
 
 
 @bp.post("/<int:interview_id>/flyt")
 @booking_required
 def move(interview_id: int):
-    """Move a booked interview: cancel it and offer new times.
+    """Propose new times for a booked interview; it stays booked until one of them is chosen.
 
     :raise 404: unknown interview, or its proposal as :func:`load_proposal`.
     """
@@ -151,7 +162,8 @@ def move(interview_id: int):
     if not form.validate_on_submit():
         return _offer_refused(interview.proposal, form)
     return _run(interview.proposal, lambda: service.move(interview, current_user, form.slots()),
-                "Samtalen er flyttet: de nye tider er sendt til den anden part.", keep_offer=True)
+                "De nye tider er sendt til den anden part. Den aftalte samtale gælder, "
+                "indtil de vælger en af dem; så aflyses den gamle tid.", keep_offer=True)
 
 
 @bp.get("/<int:interview_id>/samtale.ics")

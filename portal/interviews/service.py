@@ -1,8 +1,9 @@
 """Interview booking for a disclosed proposal: offer times, book one, move, cancel.
 
 One side ("company" or "jobcenter") offers one to three times; the *other* side books one
-of them, which declines the rest. Moving a booked interview cancels it and offers new times;
-either side may cancel. Everything here needs the identity released (disclosed with a live
+of them, which declines the rest. Moving a booked interview offers new times and keeps the
+booking until the other side books one of them: only then is the old time cancelled (a
+calendar CANCEL with its UID). Either side may cancel. Everything here needs the identity released (disclosed with a live
 consent): before that the company does not know who it would meet.
 
 Each function checks its rules first and raises :class:`InterviewError` (a Danish message
@@ -11,7 +12,8 @@ and the notifications (:func:`portal.notifications.service.notify`, with the iCa
 invitation from :mod:`.ics`) and commits, all in one transaction.
 
 Who is told: the company side is every active user of the opening's company; the job-centre
-side is the citizen's consultants (VK and adviser).
+side is the citizen's consultants (VK and adviser); never the user who took the step (the page
+offers them the calendar file).
 """
 from __future__ import annotations
 
@@ -137,15 +139,20 @@ def check_slots(slots: list[Slot], now: datetime | None = None) -> list[Slot]:
     return slots
 
 
-def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | None = None) -> list[Interview]:
+def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | None = None,
+          *, moving: bool = False) -> list[Interview]:
     """Offer 1–3 times from the user's side; earlier open offers are withdrawn (cancelled).
+
+    ``moving``: the times replace the booked interview once the other side books one
+    (:func:`move`); the booking stays until then.
 
     Raises:
         InterviewError: identity not released, an interview already booked (move it
             instead), or a slot breaks :func:`check_slots`.
     """
     _check_released(proposal)
-    if booked(proposal) is not None:
+    current = booked(proposal)
+    if current is not None and not moving:
         raise InterviewError("Der er allerede aftalt en samtale. Flyt den i stedet for at foreslå nye tider.")
     check_slots(slots, now)
     side = side_of(user)
@@ -158,17 +165,21 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
     db.session.add_all(rows)
     db.session.flush()
     times = ", ".join(_when(r) for r in rows)
+    text = (f"Forslag om at flytte samtalen {_when(current)} om »{proposal.opening.title}«: {times}. "
+            "Den aftalte tid gælder, indtil I vælger en ny." if current is not None else
+            f"Forslag til samtaletider om »{proposal.opening.title}«: {times}")
     for recipient in recipients(proposal, other_side(side)):
-        notify(recipient, "interview_offered",
-               f"Forslag til samtaletider om «{proposal.opening.title}»: {times}",
-               _link(proposal, recipient))
+        notify(recipient, "interview_offered", text, _link(proposal, recipient))
     _audit(proposal, user, "interview_offered", f"times:{len(rows)};side:{side}")
     db.session.commit()
     return rows
 
 
-def book(interview: Interview, user: User) -> None:
+def book(interview: Interview, user: User) -> Interview | None:
     """Book an offered time: the other side's offer; the proposal's other offers are declined.
+
+    Returns:
+        The interview this one replaces (a move: now cancelled), or None.
 
     Raises:
         InterviewError: not released, not an open offer, offered by the user's own side,
@@ -183,14 +194,18 @@ def book(interview: Interview, user: User) -> None:
     if _aware(interview.starts_at) <= clock.utcnow():
         raise InterviewError("Tiden er overskredet. Foreslå en ny tid.")
     now = clock.utcnow()
+    replaced = booked(proposal)  # a move: the old time ends only now that a new one is agreed
+    if replaced is not None:
+        cancel(replaced, user, moved=True, commit=False)
     interview.status, interview.decided_at = "booked", now
     for other in open_offers(proposal):
         if other.id != interview.id:
             other.status, other.decided_at = "declined", now
-    _tell_both(proposal, interview, "REQUEST", f"Samtale aftalt {_when(interview)}")
+    _tell_both(proposal, interview, "REQUEST", f"Samtale aftalt {_when(interview)}", user)
     webhook_events.interview_booked(db.session, interview)
     _audit(proposal, user, "interview_booked", f"interview:{interview.id}")
     db.session.commit()
+    return replaced
 
 
 def cancel(interview: Interview, user: User, *, moved: bool = False, commit: bool = True) -> None:
@@ -207,24 +222,23 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
     interview.status, interview.decided_at = "cancelled", clock.utcnow()
     interview.sequence += 1
     if was_booked:
-        verb = "flyttet" if moved else "aflyst"
-        _tell_both(proposal, interview, "CANCEL", f"Samtalen {_when(interview)} er {verb}")
+        verb = "flyttet; den gamle tid er aflyst" if moved else "aflyst"
+        _tell_both(proposal, interview, "CANCEL", f"Samtalen {_when(interview)} er {verb}", user)
     _audit(proposal, user, "interview_moved" if moved else "interview_cancelled", f"interview:{interview.id}")
     if commit:
         db.session.commit()
 
 
 def move(interview: Interview, user: User, slots: list[Slot], now: datetime | None = None) -> list[Interview]:
-    """Move a booked interview: cancel it (both sides told) and offer new times.
+    """Propose new times for a booked interview; it stays booked until the other side books
+    one of them (:func:`book` then cancels it), so there is never a gap with no interview.
 
     Raises:
-        InterviewError: the interview is not booked, or as :func:`cancel` and :func:`offer`.
+        InterviewError: the interview is not booked, or as :func:`offer`.
     """
     if interview.status != "booked":
         raise InterviewError("Kun en aftalt samtale kan flyttes.")
-    check_slots(slots, now)
-    cancel(interview, user, moved=True, commit=False)
-    return offer(interview.proposal, user, slots, now)
+    return offer(interview.proposal, user, slots, now, moving=True)
 
 
 def recipients(proposal: Proposal, side: str) -> list[User]:
@@ -247,11 +261,13 @@ def calendar(interview: Interview, method: str | None = None) -> str:
                           company=proposal.opening.company.name, attendees=people)
 
 
-def _tell_both(proposal: Proposal, interview: Interview, method: str, text: str) -> None:
+def _tell_both(proposal: Proposal, interview: Interview, method: str, text: str, actor: User) -> None:
+    """Both sides, except ``actor``: nobody is told about their own step."""
     document = calendar(interview, method)
-    line = f"{text}: «{proposal.opening.title}», {interview.location}"
+    line = f"{text}: »{proposal.opening.title}«, {interview.location}"
     for recipient in recipients(proposal, "company") + recipients(proposal, "jobcenter"):
-        notify(recipient, "interview_booked", line, _link(proposal, recipient), ics=document)
+        if recipient.id != actor.id:
+            notify(recipient, "interview_booked", line, _link(proposal, recipient), ics=document)
 
 
 def _link(proposal: Proposal, recipient: User) -> str:

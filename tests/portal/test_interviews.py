@@ -89,9 +89,10 @@ def test_company_offers_consultant_books_both_get_an_ics(app, client, auth, worl
     assert post(client, auth, f"/samtaler/{second}/vaelg").status_code == 302
     assert [s for _, s, *_ in rows(app, world["proposal"])] == ["declined", "booked"]
     booked_to = notes(app, "interview_booked")
-    assert sorted(booked_to) == sorted([world["company"].id, world["consultant"].id, world["adviser"].id])
+    # everyone but the consultant who booked: nobody is told about their own step
+    assert sorted(booked_to) == sorted([world["company"].id, world["adviser"].id])
     sent = mails(app, "interview_booked")
-    assert len(sent) == 3 and all(ics for _, ics in sent)
+    assert len(sent) == 2 and all(ics for _, ics in sent)
 
     event = _event(sent[0][1])
     assert event.method == "REQUEST"
@@ -119,7 +120,9 @@ def test_company_offers_consultant_books_both_get_an_ics(app, client, auth, worl
     assert {"interview_offered", "interview_booked"} <= set(actions(app))
 
 
-def test_move_cancels_with_a_higher_sequence_and_offers_new_times(app, client, auth, world):
+def test_move_keeps_the_booking_until_a_new_time_is_booked(app, client, auth, world):
+    """Review finding: "Flyt samtalen" cancelled the booking before anything new was agreed, said
+    "Samtalen er flyttet", and told the mover about their own step."""
     offer_as(client, auth, world["consultant"].email, world)
     (first, *_), = rows(app, world["proposal"])
     assert notes(app, "interview_offered") == [world["company"].id]
@@ -132,13 +135,41 @@ def test_move_cancels_with_a_higher_sequence_and_offers_new_times(app, client, a
     auth.switch_to(world["company"].email)
     data = {"csrf_token": auth.csrf_token("/"), "date1": DAY2, "time1": "09:00", "duration": "30",
             "location": "Online"}
-    assert client.post(f"/samtaler/{first}/flyt", data=data).status_code == 302
+    response = client.post(f"/samtaler/{first}/flyt", data=data)
+    assert response.status_code == 302
+    # nothing agreed yet: the booking stands beside the new offer, and nobody got a CANCEL
     assert [(s, side, seq) for _, s, side, seq in rows(app, world["proposal"])] == [
-        ("cancelled", "jobcenter", 1), ("offered", "company", 0)]
-    cancels = [_event(ics) for _, ics in mails(app, "interview_booked") if ics and "CANCEL" in ics]
-    assert len(cancels) == 3  # company, VK, adviser
-    assert all(e.method == "CANCEL" and int(e["SEQUENCE"]) == 1 for e in cancels)
+        ("booked", "jobcenter", 0), ("offered", "company", 0)]
+    assert not [ics for _, ics in mails(app, "interview_booked") if ics and "CANCEL" in ics]
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Den aftalte samtale gælder, indtil de vælger en af dem" in page
+    assert 'data-testid="interview-booked"' in page and 'data-testid="interview-moving"' in page
+    assert "er flyttet" not in page
+    with app.app_context():
+        mine = db.session.scalars(sa.select(Notification).where(Notification.user_id == world["company"].id)).all()
+        assert [n.kind for n in mine] == ["interview_offered"]  # the first offer only, not the move
+        (moved_offer,) = db.session.scalars(sa.select(Notification).where(Notification.kind == "interview_offered",
+                                                                          Notification.user_id == world["consultant"].id))
+        assert "Den aftalte tid gælder" in moved_offer.text
+
+    # the job centre books the new time: only now is the old one cancelled, with its own UID
+    _, second = (r[0] for r in rows(app, world["proposal"]))
+    auth.switch_to(world["consultant"].email)
+    response = post(client, auth, f"/samtaler/{second}/vaelg")
+    assert [(s, seq) for _, s, _, seq in rows(app, world["proposal"])] == [("cancelled", 1), ("booked", 0)]
+    cancels = [(uid, _event(ics)) for uid, ics in mails(app, "interview_booked") if ics and "CANCEL" in ics]
+    # company and adviser; not the consultant who chose the new time
+    assert sorted(uid for uid, _ in cancels) == sorted([world["company"].id, world["adviser"].id])
+    assert all(e.method == "CANCEL" and int(e["SEQUENCE"]) == 1 for _, e in cancels)
     assert "interview_moved" in actions(app)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Samtalen er flyttet, og den gamle tid er aflyst" in page
+    # the consultant got no mail: the page offers the old time's cancellation (same UID)
+    download = client.get(f"/samtaler/{first}/samtale.ics")
+    event = _event(download.get_data(as_text=True))
+    with app.app_context():
+        assert event.method == "CANCEL" and str(event["UID"]) == db.session.get(Interview, first).uid
+    assert f"/samtaler/{first}/samtale.ics" in page
 
 
 def test_cancel_a_booked_interview_tells_both_sides(app, client, auth, world):
@@ -149,8 +180,9 @@ def test_cancel_a_booked_interview_tells_both_sides(app, client, auth, world):
     auth.switch_to(world["company"].email)
     assert post(client, auth, f"/samtaler/{interview}/aflys").status_code == 302
     assert rows(app, world["proposal"])[0][1:] == ("cancelled", "company", 1)
-    last = mails(app, "interview_booked")[-3:]
-    assert {uid for uid, _ in last} == {world["company"].id, world["consultant"].id, world["adviser"].id}
+    last = mails(app, "interview_booked")[-2:]
+    # the job-centre side; not the company user who cancelled (their page offers the file)
+    assert {uid for uid, _ in last} == {world["consultant"].id, world["adviser"].id}
     assert all(_event(ics).method == "CANCEL" for _, ics in last)
     # cancelled twice: refused, nothing changes
     post(client, auth, f"/samtaler/{interview}/aflys")
