@@ -44,6 +44,9 @@ class DecisionForm(DanishForm):
     reason = StringField("Begrundelse", validators=[
         DataRequired("Skriv en kort begrundelse."),
         Length(max=MAX_REASON_LENGTH, message=f"Højst {MAX_REASON_LENGTH} tegn.")])
+    # Reject only: "y" once the consultant confirmed the rejection, which is final
+    # (portal.proposals: "rejected" ends a proposal); without it the page asks first.
+    confirmed = HiddenField(validators=[Optional(), AnyOf(["y"], "Ukendt bekræftelse.")])
     # Approve only: the jobmål text the company will see (checked by proposals.check_shared_goal).
     shared_goal = StringField("Jobmål vist for virksomheden", validators=[
         Length(max=MAX_SHARED_GOAL_LENGTH,

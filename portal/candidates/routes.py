@@ -94,11 +94,33 @@ def decide(opening_id: int, citizen_id: int):
     the decision is held, the consultant confirms the password and the decision is carried
     out before they are back on the ranking (:mod:`portal.auth.replay`).
 
+    A rejection is final (the citizen leaves the ranking for good), so a valid one is first
+    shown on a confirmation page (:func:`_confirm_reject`), which posts it again confirmed;
+    nothing is written before. That works without JavaScript.
+
     :raise 404: if the opening or the citizen does not exist.
     """
+    form = DecisionForm()
+    if form.decision.data == "reject" and form.confirmed.data != "y" and form.validate():
+        return _confirm_reject(opening_id, citizen_id, form)
     if stale := replay.hold("før du træffer beslutningen", url_for("candidates.ranking", opening_id=opening_id)):
         return stale
     return redirect(_decide({"opening_id": opening_id, "citizen_id": citizen_id}))
+
+
+def _confirm_reject(opening_id: int, citizen_id: int, form: DecisionForm) -> str:
+    """The page that asks before a rejection is saved: who, for what, the reason (editable).
+
+    Writes nothing; a refused confirmation (empty reason) goes back to the card as any
+    refused decision does.
+
+    :raise 404: if the opening or the citizen does not exist.
+    """
+    opening = service.opening_or_404(opening_id)
+    citizen = db.get_or_404(Citizen, citizen_id)
+    back = _ranking_url(opening.id, form.priority.data) + f"#reason-reject-{citizen.id}"
+    return render_template("candidates/confirm_reject.html", opening=opening, citizen=citizen, form=form,
+                           back=back)
 
 
 @replay.replayable("candidates.decide", "Beslutningen om kandidaten gemmes")

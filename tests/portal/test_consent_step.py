@@ -391,8 +391,10 @@ def test_a_stale_decision_on_the_ranking_is_carried_out(app, client, auth, world
     ranking = f"/kandidater/opslag/{world['opening2']}"
     token = csrf(client.get(ranking).get_data(as_text=True))
     make_stale(client)
-    response = client.post(f"{ranking}/borger/{world['citizen']}", data={
-        "csrf_token": token, "decision": "reject", "reason": "Passer bedre til kantinen"})
+    data = {"csrf_token": token, "decision": "reject", "reason": "Passer bedre til kantinen"}
+    asked = client.post(f"{ranking}/borger/{world['citizen']}", data=data)  # the rejection is confirmed first
+    assert asked.status_code == 200 and 'data-testid="confirm-reject"' in asked.get_data(as_text=True)
+    response = client.post(f"{ranking}/borger/{world['citizen']}", data={**data, "confirmed": "y"})
     assert "/auth/confirm" in response.headers["Location"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Proposal.id))) == 1

@@ -1,0 +1,63 @@
+"""A rejection on a ranking card is final, so it is confirmed on a page of its own first (no
+JavaScript needed); only the confirmed one is saved and audited."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from store.models import AuditEvent, Proposal
+from tests.portal.test_candidates import world  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+def _rejections(app) -> tuple[list[tuple[str, str]], int]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(Proposal.status, Proposal.decision_reason)).all()
+        audited = db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "proposal_rejected"))
+        return [tuple(r) for r in rows], audited
+
+
+def test_a_rejection_is_confirmed_before_it_is_saved(app, client, auth, world):  # noqa: F811
+    auth.login(world["consultant"].email)
+    path = f"/kandidater/opslag/{world['opening_id']}"
+    bo = world["ids"]["Bo Omsorg"]
+    first = client.post(f"{path}/borger/{bo}", data={
+        "decision": "reject", "reason": "Andet fag", "priority": "strong", "csrf_token": auth.csrf_token(path)})
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert "Fravælg Bo Omsorg til «Lagermedarbejder med truckcertifikat»?" in page
+    assert "kan ikke fortrydes" in page
+    assert _rejections(app) == ([], 0)  # nothing written yet
+    assert f'href="{path}?prioritet=strong#reason-reject-{bo}">Nej, tilbage</a>' in page
+    form = page.split('data-testid="confirm-reject"')[1].split("</form>")[0]
+    fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', form))
+    assert fields["confirmed"] == "y" and fields["reason"] == "Andet fag" and fields["priority"] == "strong"
+    fields["reason"] = "Andet fag end lager"  # the reason may still be corrected
+    second = client.post(f"{path}/borger/{bo}", data=fields)
+    assert second.status_code == 302 and second.headers["Location"].endswith(f"{path}?prioritet=strong")
+    assert _rejections(app) == ([("rejected", "Andet fag end lager")], 1)
+
+
+def test_an_empty_reason_is_refused_without_a_confirmation(app, client, auth, world):  # noqa: F811
+    auth.login(world["consultant"].email)
+    path = f"/kandidater/opslag/{world['opening_id']}"
+    bo = world["ids"]["Bo Omsorg"]
+    for confirmed in ("", "y"):
+        response = client.post(f"{path}/borger/{bo}", data={
+            "decision": "reject", "reason": " ", "confirmed": confirmed, "csrf_token": auth.csrf_token(path)})
+        assert response.headers["Location"] == f"{path}#reason-reject-{bo}"
+    assert _rejections(app) == ([], 0)
+
+
+def test_an_approval_needs_no_confirmation(app, client, auth, world):  # noqa: F811
+    auth.login(world["consultant"].email)
+    path = f"/kandidater/opslag/{world['opening_id']}"
+    response = client.post(f"{path}/borger/{world['ids']['Anna Lagerbæk']}", data={
+        "decision": "approve", "reason": "Passer godt", "csrf_token": auth.csrf_token(path)})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Proposal.status)) == "approved"
