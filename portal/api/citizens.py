@@ -25,9 +25,11 @@ from ..citizens import uploads
 from ..extensions import db
 from ..imports import service as imports
 from ..imports.citizens import COLUMNS, RowError, validate_citizen
-from . import common, problems
+from . import common, guard, problems
 
 bp = common.blueprint("api_citizens", "citizens", "Borgere efter sagssystemets id (kun jobcentret).")
+# Staff only, checked before a body is read: a company gets 403 here, never a validation answer.
+guard.restrict(bp, common.staff_only)
 
 # No length in the route: a too long id is a 422 from the import's rules, not an unknown path (404).
 EXTERNAL_ID = "<string:external_id>"

@@ -53,6 +53,12 @@ def require_role(*roles: str) -> None:
         problems.abort(403, "Kun jobcentrets medarbejdere kan bruge denne funktion.")
 
 
+def staff_only() -> None:
+    """The role check of a staff-only blueprint (``guard.restrict``): :raise 403: (problem) for
+    a company's token."""
+    require_role(*STAFF)
+
+
 def not_found(kind: str, object_id) -> None:
     """Log the miss like the web's owner check does, then 404."""
     audit.record_now("authorisation_denied", purpose=f"{kind}:{object_id}"[:200], result="not_found")

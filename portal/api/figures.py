@@ -14,9 +14,11 @@ from ..dashboard.facts import load_facts
 from ..dashboard.forms import SCOPES, FilterForm, month_choices
 from ..dashboard.metrics import compute_all
 from ..extensions import db
-from . import common, problems
+from . import common, guard, problems
 
 bp = common.blueprint("api_figures", "figures", "Månedens tal fra målopfølgningen (kun jobcentret).")
+# Staff only, checked before a body is read: a company gets 403 here, never a validation answer.
+guard.restrict(bp, common.staff_only)
 
 
 class FiguresArgs(ma.Schema):

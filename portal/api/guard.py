@@ -12,6 +12,7 @@ import math
 import time
 from datetime import timedelta
 from functools import wraps
+from typing import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -53,9 +54,20 @@ def spec_guard(view):
     return wrapped
 
 
+# Per blueprint, a check of the caller's role run by the guard before any body is read.
+_ROLE_CHECKS: dict[str, Callable[[], None]] = {}
+
+
 def attach(blueprint: Blueprint) -> None:
     blueprint.before_request(_before)
     blueprint.after_request(_after)
+
+
+def restrict(blueprint: Blueprint, check: Callable[[], None]) -> None:
+    """Run ``check`` (it aborts for a caller of the wrong role) on every request to
+    ``blueprint``, after the token is known and before the body is looked at, so a caller who
+    may not use the area is told so rather than what is wrong with the body."""
+    _ROLE_CHECKS[blueprint.name] = check
 
 
 def _before() -> Response | None:
@@ -81,6 +93,9 @@ def _before() -> Response | None:
     if request.method not in SAFE_METHODS and token.scope != "write":
         audit.record_now("authorisation_denied", purpose=f"api read-only token:{token.id}", result="denied")
         problems.abort(403, "Adgangsnøglen har kun læseadgang. Opret en nøgle med skriveadgang for at ændre data.")
+    role_check = _ROLE_CHECKS.get(request.blueprint or "")
+    if role_check is not None:
+        role_check()
     if request.method not in SAFE_METHODS:
         body.check()
     if request.method == "POST" and request.headers.get("Idempotency-Key"):

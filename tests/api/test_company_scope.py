@@ -117,3 +117,15 @@ def test_answer_and_book_an_offered_interview(app, client, world):
                            headers=bearer(raw))
     assert answered.status_code == 200 and answered.json["response"] == "interested"
     assert answered.json["name"] is None and MARKER not in answered.get_data(as_text=True)
+
+
+def test_a_company_is_refused_the_staff_areas_before_its_body_is_read(app, client, world):
+    """403, not a 422 about the body: the role is checked before the arguments."""
+    raw = make_token(app, world["company"])
+    for method, path, body in (("put", "/api/v1/citizens/SAG-404", {"name": 7}),
+                               ("put", "/api/v1/citizens/SAG-404/cv", None),
+                               ("get", "/api/v1/citizens/?limit=abc", None),
+                               ("get", "/api/v1/figures/?maaned=ikke-en-dato", None)):
+        answer = getattr(client, method)(path, json=body, headers=bearer(raw))
+        assert answer.status_code == 403, (method, path, answer.json)
+        assert "jobcentrets medarbejdere" in answer.json["detail"]
