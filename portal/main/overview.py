@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ..extensions import db
+from ..hotline import sla
 from ..openings.service import candidate_counts
 from ..placements.service import company_labels, is_active
 from store import clock
@@ -25,11 +26,7 @@ def for_company(company_id: int) -> dict:
         sa.select(HoursLog.placement_id, sa.func.sum(HoursLog.hours)).join(Placement)
         .where(Placement.company_id == company_id).group_by(HoursLog.placement_id)
     ).all())
-    # Waiting for the job centre ("open") and answered, a reply for the company to read.
-    requests = dict(db.session.execute(
-        sa.select(HotlineRequest.status, sa.func.count(HotlineRequest.id))
-        .where(HotlineRequest.company_id == company_id, HotlineRequest.status.in_(("open", "answered")))
-        .group_by(HotlineRequest.status)).all())
+    requests = hotline_requests(company_id)
     today = clock.today()
     active = [p for p in placements if is_active(p, today)]  # as /forloeb counts them
     return {
@@ -39,8 +36,30 @@ def for_company(company_id: int) -> dict:
         "hours_by_placement": hours,
         "active_placements": active,
         "placement_labels": company_labels(active, today),
-        "open_requests": requests.get("open", 0),
-        "answered_requests": requests.get("answered", 0),
+        **requests,
+    }
+
+
+def hotline_requests(company_id: int) -> dict:
+    """The company's hotline requests that are not closed, as the start page names them.
+
+    Hotline requests keep no per-reader "read" marker, so the page does not promise "unread":
+    ``answered_requests`` are the requests whose last message is the job centre's (status
+    "answered": the company's turn to read, reply or close), each named and linked;
+    ``open_requests`` counts those waiting for the job centre, and ``overdue_requests`` are the
+    ids of those past their answer deadline (:func:`portal.hotline.sla.is_overdue`).
+    """
+    rows = db.session.scalars(
+        sa.select(HotlineRequest).where(HotlineRequest.company_id == company_id,
+                                        HotlineRequest.status.in_(("open", "answered")))
+        .order_by(HotlineRequest.id)).all()
+    now = sla.utc_now()
+    waiting = [r for r in rows if r.status == "open"]
+    return {
+        "answered_requests": [r for r in rows if r.status == "answered"],
+        "open_requests": len(waiting),
+        "overdue_requests": [r.id for r in waiting
+                             if sla.is_overdue(r.due_at, r.first_response_at, r.status, now)],
     }
 
 

@@ -368,7 +368,7 @@ def test_start_page_lists_the_placements_forloeb_counts_as_running_or_planned(ap
     assert re.search(r'data-testid="partner-active">(\d+)<', start).group(1) == summary["active"] == "3"
     assert "31.12.2026" in start and 'data-testid="hours-month-link"' in start
     alert = re.search(r'data-testid="hotline-alert">(.*?)</div></div>', start, re.DOTALL).group(1)
-    assert 'href="/hotline/"' in alert and "I har 1 henvendelse til hotline, der venter på svar." in alert
+    assert 'href="/hotline/"' in alert and "I har 1 henvendelse til hotline, der venter på svar</a>" in alert
     with app.app_context():
         db.session.add(HotlineRequest(company_id=world["a"].company_id, category="opgaver", urgency="normal",
                                       subject="Besvaret", status="answered", created_by_id=world["a"].id,
@@ -376,7 +376,8 @@ def test_start_page_lists_the_placements_forloeb_counts_as_running_or_planned(ap
         db.session.commit()
     alert = re.search(r'data-testid="hotline-alert">(.*?)</div></div>', client.get("/").get_data(as_text=True),
                       re.DOTALL).group(1)
-    assert "venter på svar, og 1 besvaret henvendelse at læse." in alert  # an answer is no open request
+    assert "1 henvendelse til hotline, der venter på svar" in alert  # an answer is no open request
+    assert re.search(r'Jobcentret har svaret på <a href="/hotline/\d+">#\d+ Besvaret</a>\.', alert)
 
 
 def test_start_pages_show_the_hours_forloeb_shows(app, client, auth, world, frozen_today):
