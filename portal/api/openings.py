@@ -63,7 +63,7 @@ class OpeningOut(ma.Schema):
     hours_min = ma.fields.Float()
     hours_max = ma.fields.Float()
     postcode = ma.fields.String()
-    town = ma.fields.Function(lambda o: service.town_for(o.postcode))
+    town = ma.fields.Function(lambda o: service.town_for(o.postcode), metadata={"type": "string"})
     start_date = ma.fields.Date(allow_none=True)
     duration_weeks = ma.fields.Integer(allow_none=True)
     required_licences = ma.fields.List(ma.fields.String())

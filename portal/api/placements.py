@@ -57,7 +57,8 @@ class PlacementListArgs(common.ListArgs):
 
 class HoursIn(ma.Schema):
     month = ma.fields.String(required=True, validate=ma.validate.Length(max=7), metadata={"example": "2026-10"})
-    hours = ma.fields.Raw(required=True, metadata={"description": "Timer i måneden, fx 12.5 eller \"12,5\"."})
+    hours = ma.fields.Raw(required=True, metadata={"type": ["number", "string"],
+                                                   "description": "Timer i måneden, fx 12.5 eller \"12,5\"."})
 
 
 def _views(placements: list[Placement]) -> list[dict]:
