@@ -62,7 +62,7 @@ class EraseForm(DanishForm):
 
     purpose = StringField("Formål (fx sagsnummeret på anmodningen om sletning)",
                           validators=[DataRequired("Skriv formålet med sletningen."),
-                                      Length(3, 100, "Formålet skal være 3-100 tegn."),
+                                      Length(3, 100, "Formålet skal være 3–100 tegn."),
                                       no_hidden_characters])
     confirm_name = StringField("Skriv borgerens fulde navn for at bekræfte",
                                validators=[DataRequired("Skriv borgerens navn for at bekræfte."),

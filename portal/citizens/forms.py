@@ -116,6 +116,15 @@ class NumberField(FloatField):
             raise ValueError("Skriv et tal, fx 7,5.")
         self.data = value
 
+    def _value(self) -> str:
+        """What was typed, else the stored number the Danish way: 37 → "37", 7.5 → "7,5" (never "37.0")."""
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        # No thousands separator: the value is read back by process_formdata ("1.205" would be 1,205).
+        return f"{self.data:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
 
 class DanishDateField(DateField):
     def process_formdata(self, valuelist) -> None:
@@ -156,7 +165,7 @@ class ProfileForm(DanishForm):
 
     version = HiddenField()
     name = StringField("Navn", validators=[DataRequired("Skriv borgerens navn."),
-                                           Length(2, 120, "Navnet skal være 2-120 tegn."),
+                                           Length(2, 120, "Navnet skal være 2–120 tegn."),
                                            no_hidden_characters])
     phone = StringField("Telefon", filters=[normalise_phone],
                         validators=[Optional(), Length(max=30, message="Højst 30 tegn."),
@@ -168,7 +177,7 @@ class ProfileForm(DanishForm):
                                 validators=[DataRequired("Vælg ydelsesgruppe.")])
     hours_available = NumberField(
         "Timer til rådighed pr. uge",
-        validators=[InputRequired("Skriv antal timer (0-80)."),
+        validators=[InputRequired("Skriv antal timer (0–80)."),
                     in_range(0, 80, "Timetallet skal være mellem 0 og 80.")])
     postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), known_postcode])
     max_commute_km = NumberField(
@@ -186,7 +195,7 @@ class ProfileForm(DanishForm):
 
 class JobGoalForm(DanishForm):
     title = StringField("Nyt jobmål", validators=[DataRequired("Skriv et jobmål."),
-                                                  Length(2, 200, "Et jobmål skal være 2-200 tegn."),
+                                                  Length(2, 200, "Et jobmål skal være 2–200 tegn."),
                                                   no_hidden_characters])
 
 

@@ -297,7 +297,7 @@ def test_admin_erases_a_citizen_from_the_page(app, client, auth, admin, consulta
     ({"confirm_name": ""}, "Skriv borgerens navn for at bekræfte"),
     ({"confirm_name": HUGE}, "Højst 200 tegn"),
     ({"purpose": ""}, "Skriv formålet med sletningen"),
-    ({"purpose": HUGE}, "Formålet skal være 3-100 tegn"),
+    ({"purpose": HUGE}, "Formålet skal være 3–100 tegn"),
     ({"purpose": "J.nr.\u202e1"}, "usynlige tegn"),
 ])
 def test_erase_form_errors_delete_nothing(app, client, auth, admin, overrides, message):

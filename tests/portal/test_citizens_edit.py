@@ -66,6 +66,19 @@ def test_profile_change_bumps_version_and_writes_outbox_and_audit_in_one_commit(
         assert (row.entity, row.entity_id, row.status) == ("citizen", citizen_id, "pending")
 
 
+def test_profile_form_shows_numbers_the_danish_way_and_keeps_what_was_typed(app, client, auth, citizen_id):
+    with app.app_context():
+        c = db.session.get(Citizen, citizen_id)
+        c.hours_available, c.max_commute_km = 37.0, 12.5
+        db.session.commit()
+    html = client.get(f"/borgere/{citizen_id}/profil").get_data(as_text=True)
+    assert 'value="37"' in html
+    assert 'value="12,5"' in html and "37.0" not in html and "12.5" not in html
+    response = client.post(f"/borgere/{citizen_id}/profil",
+                           data=profile(csrf_token=csrf(auth), hours_available="otte"))
+    assert 'value="otte"' in response.get_data(as_text=True) and "Skriv et tal" in response.get_data(as_text=True)
+
+
 def test_saving_an_unchanged_profile_writes_nothing(app, client, auth, citizen_id):
     before = snapshot(app, citizen_id)
     client.post(f"/borgere/{citizen_id}/profil", data=profile(csrf_token=csrf(auth)))
@@ -74,7 +87,7 @@ def test_saving_an_unchanged_profile_writes_nothing(app, client, auth, citizen_i
 
 @pytest.mark.parametrize("field, value, message", [
     ("name", "", "Skriv borgerens navn"),
-    ("name", HUGE, "Navnet skal være 2-120 tegn"),
+    ("name", HUGE, "Navnet skal være 2–120 tegn"),
     ("name", "Sofie\x00Andersen", "usynlige tegn"),
     ("name", "Sofie \u202eneserdnA", "usynlige tegn"),
     ("name", "So\u200bfie Andersen", "usynlige tegn"),
@@ -234,9 +247,9 @@ def test_the_last_job_goal_cannot_be_removed(app, client, auth, citizen_id):
 
 @pytest.mark.parametrize("title, message", [
     ("", "Skriv et jobmål"),
-    ("x", "2-200 tegn"),
-    ("x" * 201, "2-200 tegn"),
-    (HUGE, "2-200 tegn"),
+    ("x", "2–200 tegn"),
+    ("x" * 201, "2–200 tegn"),
+    (HUGE, "2–200 tegn"),
     ("Lager\x00medarbejder", "usynlige tegn"),
     ("Lager\u202emedarbejder", "usynlige tegn"),
     ("Lager\u200dmedarbejder", "usynlige tegn"),
