@@ -43,10 +43,10 @@ def ranking(opening_id: int):
     :raise 404: if the opening does not exist.
     """
     opening = service.opening_or_404(opening_id)
-    typed, reasons = _typed_decision(opening.id)
+    typed, reasons, errors = _typed_decision(opening.id)
     form = RankingFilterForm(request.args, meta={"csrf": False})
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
-            "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons,
+            "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
             "decided": service.decided_citizens(opening.id), "suggestions": {}, "situations": {}}
     valid = form.validate()
     if not valid or opening.status != "open":  # not ranked: the decisions made are still listed
@@ -172,22 +172,25 @@ def _not_saved(back: str, opening: Opening, citizen: Citizen, form: DecisionForm
     decision = form.decision.data
     if decision not in ("approve", "reject"):
         return back
+    to = "shared-goal" if field == "shared_goal" and decision == "approve" else f"reason-{decision}"
     keep_form(_DECISION_FORM.format(opening.id), MultiDict({
         "citizen_id": str(citizen.id), "decision": decision, "reason": form.reason.data or "",
-        "shared_goal": form.shared_goal.data or "" if decision == "approve" else ""}))
-    to = "shared-goal" if field == "shared_goal" and decision == "approve" else f"reason-{decision}"
+        "shared_goal": form.shared_goal.data or "" if decision == "approve" else "",
+        "error_at": f"{to}-{citizen.id}", "error": "; ".join(errors)}))
     return f"{back}#{to}-{citizen.id}"
 
 
-def _typed_decision(opening_id: int) -> tuple[dict[int, str], dict[tuple[int, str], str]]:
+def _typed_decision(opening_id: int) -> tuple[dict[int, str], dict[tuple[int, str], str], dict[str, str]]:
     """What was typed in a decision that was just refused, for the card: the jobmål for the
-    company by citizen id (approvals only), and the reason by (citizen id, decision)."""
+    company by citizen id (approvals only), the reason by (citizen id, decision), and the
+    error by the id of the input it is shown at."""
     kept = kept_form(_DECISION_FORM.format(opening_id))
     if kept is None or not (kept.get("citizen_id") or "").isdigit():
-        return {}, {}
+        return {}, {}, {}
     citizen_id, decision = int(kept["citizen_id"]), kept.get("decision", "")
     goals = {citizen_id: kept.get("shared_goal", "")[:MAX_SHARED_GOAL_LENGTH]} if decision == "approve" else {}
-    return goals, {(citizen_id, decision): kept.get("reason", "")[:MAX_REASON_LENGTH]}
+    errors = {kept["error_at"]: kept.get("error", "")} if kept.get("error_at") else {}
+    return goals, {(citizen_id, decision): kept.get("reason", "")[:MAX_REASON_LENGTH]}, errors
 
 
 def _ranking_url(opening_id: int, priority: str | None) -> str:

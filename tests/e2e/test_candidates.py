@@ -40,7 +40,7 @@ def test_consultant_ranks_and_approves(page, live_app, password_hash):
     card = page.locator("li.jobbro-match").first
     assert "Bente Bager" in card.inner_text()
     assert "Jobmål der matcher: Bagermedhjælper" in card.inner_text()
-    card.get_by_placeholder("Begrundelse").first.fill("Stærk match og klar til start")
+    card.get_by_label("Begrundelse for at godkende").fill("Stærk match og klar til start")
     card.get_by_role("button", name="Godkend og foreslå").click()
     page.get_by_text("Bente Bager er godkendt og foreslået").wait_for()
     with live_app.app_context():

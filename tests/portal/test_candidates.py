@@ -117,10 +117,12 @@ def test_pending_changes_are_announced(app, client, auth, world):
 
 
 def _decide(client, auth, world, citizen, decision, reason="Passer godt"):
+    """Post a decision; a rejection as confirmed (its confirmation page: test_candidates_reject_confirm)."""
     path = f"/kandidater/opslag/{world['opening_id']}"
     token = auth.csrf_token(path)
     return client.post(f"{path}/borger/{world['ids'][citizen]}",
                        data={"decision": decision, "reason": reason, "csrf_token": token,
+                             "confirmed": "y" if decision == "reject" else "",
                              "status": "disclosed", "decided_by_id": "999"})
 
 

@@ -61,3 +61,35 @@ def test_an_approval_needs_no_confirmation(app, client, auth, world):  # noqa: F
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(Proposal.status)) == "approved"
+
+
+@pytest.mark.parametrize("decision, data, at, error", [
+    ("approve", {"reason": " ", "shared_goal": "Truckfører"}, "reason-approve", "Skriv en kort begrundelse."),
+    ("approve", {"reason": "Godt match", "shared_goal": "Truckfører pga. ryg"}, "shared-goal",
+     "må ikke indeholde helbredsoplysninger"),
+    ("reject", {"reason": ""}, "reason-reject", "Skriv en kort begrundelse."),
+])
+def test_a_refused_decision_shows_its_error_at_the_field(app, client, auth, world, decision, data, at, error):  # noqa: F811
+    auth.login(world["consultant"].email)
+    path = f"/kandidater/opslag/{world['opening_id']}"
+    anna = world["ids"]["Anna Lagerbæk"]
+    client.post(f"{path}/borger/{anna}", data={"decision": decision, "csrf_token": auth.csrf_token(path), **data})
+    card = client.get(path).get_data(as_text=True).split(f'data-citizen="{anna}"')[1].split("</li>")[0]
+    field = re.search(rf'<span class="jobbro-card-field form-group form-error"><label class="form-label" '
+                      rf'for="{at}-{anna}">[^<]+</label>(.*?)</span>\s*$', card.split(f'id="{at}-{anna}"')[0] + "</span>",
+                      re.DOTALL)
+    assert field and error in field.group(1)
+    assert re.search(rf'id="{at}-{anna}"[^>]*aria-describedby="[^"]*{at}-{anna}-error"[^>]*aria-invalid="true"', card)
+    assert card.count('data-testid="card-error"') == 1  # only at the field that was refused
+
+
+def test_the_card_inputs_have_visible_labels(app, client, auth, world):  # noqa: F811
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    anna = world["ids"]["Anna Lagerbæk"]
+    card = html.split(f'data-citizen="{anna}"')[1].split("</li>")[0]
+    for at, text in ((f"reason-approve-{anna}", "Begrundelse for at godkende"),
+                     (f"reason-reject-{anna}", "Begrundelse for at fravælge"),
+                     (f"shared-goal-{anna}", "Jobmål vist for virksomheden")):
+        assert f'<label class="form-label" for="{at}">{text}</label>' in card
+    assert "sr-only\" for=" not in card and "placeholder=" not in card
