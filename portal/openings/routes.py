@@ -5,7 +5,7 @@ or an id that cannot exist, is 404. Consultants see openings in the candidates a
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from matching.geo import POSTCODES
@@ -111,15 +111,21 @@ def _stale_edit(form: OpeningForm, opening: Opening):
     return _render_form(form, opening), 409
 
 
-@bp.post("/<int:opening_id>/luk")
+@bp.route("/<int:opening_id>/luk", methods=["GET", "POST"])
 @company_required
 def close(opening_id: int):
-    """Close an opening (it leaves matching; it can be reopened by editing its status).
+    """Confirm (GET: what closing means for the candidates waiting), then close the opening
+    (POST: it leaves matching; it can be reopened by editing its status).
 
     :raise 404: if the opening is not the current company's.
-    :raise 400: without a valid CSRF token.
+    :raise 400: a POST without a valid CSRF token.
     """
     opening = _own_opening(opening_id)
+    if request.method == "GET":
+        if opening.status == "closed":
+            return redirect(url_for("openings.detail", opening_id=opening_id))
+        return render_template("openings/close.html", opening=opening, close_form=CloseForm(),
+                               waiting=service.awaiting_answer(opening))
     if not CloseForm().validate_on_submit():
         abort(400)
     try:

@@ -194,6 +194,13 @@ def places(opening: Opening) -> Places:
     return Places(opening.capacity, len(placed), len(hired - placed))
 
 
+def awaiting_answer(opening: Opening) -> int:
+    """How many of the candidates shown to the company on ``opening`` have no answer from it yet."""
+    return db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(
+        Proposal.opening_id == opening.id, Proposal.status.in_(VISIBLE_TO_COMPANY),
+        Proposal.company_response.is_(None))) or 0
+
+
 def create_opening(company_id: int, author_id: int | None, data: OpeningData) -> Opening:
     """Create an opening for ``company_id`` with its outbox row and audit event; commit.
 

@@ -388,9 +388,28 @@ def test_close_without_csrf_token_is_refused(app, client, logged_in):
         assert db.session.get(Opening, opening_id).status == "open"
 
 
-def test_close_is_post_only(app, client, logged_in):
+def test_close_asks_first_and_says_what_happens_to_the_waiting_candidates(app, client, logged_in):
+    """Review finding: "Luk opslag" closed at one click while candidates waited for an answer."""
+    from store.models import Citizen, Proposal
+
     opening_id = make_opening(app, logged_in.company_id)
-    assert client.get(f"/opslag/{opening_id}/luk").status_code == 405
+    detail = client.get(f"/opslag/{opening_id}").get_data(as_text=True)
+    assert f'href="/opslag/{opening_id}/luk" data-testid="close-opening"' in detail  # a link: nothing closes yet
+    with app.app_context():
+        for n, response in enumerate((None, None, "declined")):
+            citizen = Citizen(name=f"Borger {n}", postcode="8722", benefit_group="kontanthjaelp",
+                              hours_available=20, readiness_group="paa_vej", case_start=date(2025, 1, 1))
+            db.session.add(citizen)
+            db.session.flush()
+            db.session.add(Proposal(citizen_id=citizen.id, opening_id=opening_id, status="approved",
+                                    company_response=response))
+        db.session.commit()
+    confirm = client.get(f"/opslag/{opening_id}/luk")
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and 'data-testid="confirm-close"' in html
+    assert "2 kandidater venter stadig på jeres svar" in html and "I kan stadig svare" in html
+    with app.app_context():
+        assert db.session.get(Opening, opening_id).status == "open"
 
 
 # --- access ----------------------------------------------------------------------------
