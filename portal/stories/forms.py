@@ -30,8 +30,19 @@ def clean_text(value: str | None) -> str:
 
 def placement_label(placement: Placement) -> str:
     """How a consultant recognises a placement in the list (staff only: names the citizen)."""
-    return (f"Forløb #{placement.id} · {placement.company.name} · {OPENING_KINDS[placement.kind]} · "
-            f"start {placement.start_date:%d.%m.%Y} · {placement.citizen.name}")
+    if placement.end_reason and placement.end_date:
+        state = f"slut {placement.end_date:%d.%m.%Y}: {END_REASONS[placement.end_reason]}"
+    else:
+        state = "i gang"
+    return (f"Forløb #{placement.id} · {OPENING_KINDS[placement.kind]} · "
+            f"start {placement.start_date:%d.%m.%Y} · {state} · {placement.citizen.name}")
+
+
+class PlacementField(ChoiceField):
+    """The placement choice: only the chosen company's placements are offered."""
+
+    MESSAGE = ("Forløbet skal høre til den valgte virksomhed. Har du skiftet virksomhed, så tryk "
+               "»Vis virksomhedens forløb« og vælg igen.")
 
 
 class StoryForm(DanishForm):
@@ -42,7 +53,7 @@ class StoryForm(DanishForm):
         Length(3, STORY_TITLE_LENGTH, f"Overskriften skal være 3-{STORY_TITLE_LENGTH} tegn.")],
         render_kw={"maxlength": STORY_TITLE_LENGTH})
     company = ChoiceField("Code of Care-virksomhed", validators=[InputRequired("Vælg virksomheden.")])
-    placement = ChoiceField("Forløb (kræves før offentliggørelse)", default="")
+    placement = PlacementField("Forløb (kræves før offentliggørelse)", default="")
     kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
                        validators=[InputRequired("Vælg en type forløb.")])
     outcome = ChoiceField("Udfald", choices=choices([("", "Intet udfald endnu"), *END_REASONS.items()]),
@@ -59,7 +70,8 @@ class StoryForm(DanishForm):
         super().__init__(*args, **kwargs)
         self.company.choices = choices([("", "Vælg virksomhed"),
                                         *((str(c.id), c.name) for c in companies)])
-        self.placement.choices = choices([("", "Intet forløb"),
+        first = "Intet forløb" if self.company.data else "Vælg først virksomheden"
+        self.placement.choices = choices([("", first),
                                           *((str(p.id), placement_label(p)) for p in placements)])
 
     def story_data(self) -> StoryData:

@@ -50,8 +50,24 @@ def index():
     return render_template("stories/staff_index.html", stories=stories, filters=filters)
 
 
-def _story_form(**kwargs) -> StoryForm:
-    return StoryForm(companies=service.partner_companies(), placements=service.partner_placements(), **kwargs)
+def _chosen_company(story: SuccessStory | None = None) -> int | None:
+    """The company whose placements the form offers: the one posted, else the story's."""
+    raw = request.form.get("company", "") if request.method == "POST" else ""
+    if raw.isascii() and raw.isdigit() and len(raw) < 10:
+        return int(raw)
+    return story.company_id if story is not None and request.method == "GET" else None
+
+
+def _story_form(story: SuccessStory | None = None, **kwargs) -> StoryForm:
+    # Only the chosen company's placements: the list names citizens, and a placement at another
+    # company cannot be linked anyway.
+    return StoryForm(companies=service.partner_companies(),
+                     placements=service.partner_placements(_chosen_company(story)), **kwargs)
+
+
+def _showing_placements() -> bool:
+    """Whether the POST only asks for the chosen company's placements ("Vis forløb"), not to save."""
+    return request.method == "POST" and "vis_forloeb" in request.form
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -62,6 +78,8 @@ def create():
     :raise 400: with the form's Danish errors (CSRF included).
     """
     form = _story_form()
+    if _showing_placements():
+        return render_template("stories/form.html", form=form, story=None)
     if form.validate_on_submit():
         try:
             story = service.create_story(form.story_data(), current_user)
@@ -85,7 +103,7 @@ def _story_or_404(story_id: int) -> SuccessStory:
 
 def _saved_form(story: SuccessStory) -> StoryForm:
     """The form filled from the stored story (not from the request)."""
-    return _story_form(formdata=None, data={
+    return _story_form(story, formdata=None, data={
         "title": story.title, "text": story.text, "company": str(story.company_id),
         "placement": str(story.placement_id or ""), "kind": story.kind, "outcome": story.outcome or "",
         "consent_confirmed": story.consent_confirmed})
@@ -106,7 +124,9 @@ def edit(story_id: int):
     story = _story_or_404(story_id)
     if request.method == "GET":
         return _render_edit(story, _saved_form(story))
-    form = _story_form()
+    form = _story_form(story)
+    if _showing_placements():
+        return _render_edit(story, form)
     if form.validate_on_submit():
         try:
             service.update_story(story, form.story_data())

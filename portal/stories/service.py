@@ -3,7 +3,9 @@
 Consultants and administrators write stories about a Code of Care partner's placements;
 partners read each other's published ones. Every change is one transaction with an audit
 event ("story_created", "story_updated", "story_published", "story_withdrawn") whose purpose
-is ``story:<id>``; the story's title and text never go into the audit log. Broken rules raise
+is ``story:<id>``; the story's title and text never go into the audit log. A linked placement
+decides the type and the outcome: a story must have the placement's type, and no outcome or
+the one the placement ended with. Broken rules raise
 :class:`StoryError` with a Danish message and write nothing.
 
 A story never names the citizen. Publishing (and saving an already published story) needs a
@@ -23,7 +25,9 @@ from .. import audit
 from ..extensions import db
 from ..formutil import RuleError
 from store.models import Citizen, Company, Placement, SuccessStory, User
+from store import clock
 from store.models.base import utcnow
+from store.models.vocab import END_REASONS, OPENING_KINDS
 from .names import name_hits
 
 
@@ -50,11 +54,14 @@ def partner_companies() -> list[Company]:
         Company.code_of_care.is_(True), Company.active.is_(True)).order_by(Company.name, Company.id)))
 
 
-def partner_placements() -> list[Placement]:
-    """Placements at partner companies, newest first (the ones a story may link to)."""
+def partner_placements(company_id: int | None) -> list[Placement]:
+    """The placements of partner company ``company_id``, newest first (the ones a story about it
+    may link to); none while no company is chosen."""
+    if company_id is None:
+        return []
     return list(db.session.scalars(
         sa.select(Placement).join(Company, Placement.company_id == Company.id)
-        .where(Company.code_of_care.is_(True), Company.active.is_(True))
+        .where(Company.code_of_care.is_(True), Company.active.is_(True), Company.id == company_id)
         .options(joinedload(Placement.company), joinedload(Placement.citizen))
         .order_by(Placement.start_date.desc(), Placement.id.desc())))
 
@@ -170,7 +177,27 @@ def _check_links(data: StoryData) -> Placement | None:
     placement = db.session.get(Placement, data.placement_id)
     if placement is None or placement.company_id != company.id:
         raise StoryError("Forløbet skal høre til den valgte virksomhed.", "placement")
+    _check_matches_placement(data, placement)
     return placement
+
+
+def _check_matches_placement(data: StoryData, placement: Placement) -> None:
+    """Type and outcome must be the placement's: partners must not read of an outcome that did
+    not happen. No outcome is always allowed; an outcome only once the placement has ended."""
+    kind = OPENING_KINDS[placement.kind]
+    if data.kind != placement.kind:
+        raise StoryError(f"Forløbet er af typen »{kind}«: vælg den type, eller vælg et andet forløb.", "kind")
+    if data.outcome is None:
+        return
+    ended = placement.end_reason is not None and placement.end_date is not None \
+        and placement.end_date <= clock.today()
+    if not ended:
+        raise StoryError("Forløbet er ikke afsluttet endnu: vælg »Intet udfald endnu«. Udfaldet kan "
+                         "skrives på, når forløbet er afsluttet.", "outcome")
+    if data.outcome != placement.end_reason:
+        reason = END_REASONS[placement.end_reason]
+        raise StoryError(f"Forløbet endte med »{reason}«: vælg det udfald (eller »Intet udfald endnu«).",
+                         "outcome")
 
 
 def _check_publishable(data: StoryData, placement: Placement | None) -> None:

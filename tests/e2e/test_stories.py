@@ -27,7 +27,8 @@ def people(live_app, password_hash):
         citizen = Citizen(name=CITIZEN_NAME, postcode="8722", benefit_group="kontanthjaelp",
                           hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1))
         placement = Placement(citizen=citizen, company_id=partner.company_id, kind="smaajob",
-                              start_date=date(2026, 1, 5), weekly_hours=4)
+                              start_date=date(2026, 1, 5), weekly_hours=4, end_date=date(2026, 3, 31),
+                              end_reason="ordinaert_job")
         db.session.add_all([citizen, placement])
         db.session.commit()
         placement_id = placement.id
@@ -44,6 +45,8 @@ def test_consultant_publishes_a_story_and_a_partner_reads_it(page, people):
     page.get_by_test_id("no-names-note").wait_for()
     page.get_by_label("Overskrift", exact=True).fill("Fra fire timer til fast job")
     page.get_by_label("Code of Care-virksomhed", exact=True).select_option(label="Firma 0")
+    page.get_by_role("button", name="Vis virksomhedens forløb").click()  # only its placements
+    assert page.get_by_label("Overskrift", exact=True).input_value() == "Fra fire timer til fast job"
     page.get_by_label("Forløb (kræves før offentliggørelse)").select_option(value=str(people["placement"]))
     page.get_by_label("Type forløb").select_option(label="Småjob")
     page.get_by_label("Udfald", exact=True).select_option(label="Ordinært job")

@@ -27,7 +27,8 @@ def world(app, make_user):
         citizen = Citizen(name=CITIZEN_NAME, postcode="8722", benefit_group="kontanthjaelp",
                           hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1))
         placement = Placement(citizen=citizen, company_id=partner.company_id, kind="smaajob",
-                              start_date=date(2026, 1, 5), weekly_hours=4)
+                              start_date=date(2026, 1, 5), weekly_hours=4, end_date=date(2026, 3, 31),
+                              end_reason="ordinaert_job")
         other = Placement(citizen=citizen, company_id=partner_b.company_id, kind="loentilskud",
                           start_date=date(2026, 2, 1), weekly_hours=30)
         db.session.add_all([citizen, placement, other])
@@ -108,8 +109,8 @@ def test_consultant_writes_a_draft_audited_without_the_text(app, client, auth, w
     ({"company": "abc"}, "Vælg en af mulighederne på listen."),
     ({"company": "999999"}, "Vælg en af mulighederne på listen."),
     ({"company": ""}, "Vælg virksomheden."),
-    ({"placement": "-1"}, "Vælg en af mulighederne på listen."),
-    ({"placement": str(2**40)}, "Vælg en af mulighederne på listen."),
+    ({"placement": "-1"}, "Forløbet skal høre til den valgte virksomhed."),
+    ({"placement": str(2**40)}, "Forløbet skal høre til den valgte virksomhed."),
 ])
 def test_bad_inputs_are_refused_with_danish_messages(app, client, auth, world, overrides, message):
     auth.switch_to(world["consultant"].email)
@@ -167,7 +168,8 @@ def rahel(app, world):
         citizen = Citizen(name="Rahel Tesfaye", postcode="8722", benefit_group="kontanthjaelp",
                           hours_available=10, readiness_group="paa_vej", case_start=date(2025, 1, 1))
         placement = Placement(citizen=citizen, company_id=world["partner"].company_id, kind="smaajob",
-                              start_date=date(2026, 3, 2), weekly_hours=6)
+                              start_date=date(2026, 3, 2), weekly_hours=6, end_date=date(2026, 6, 30),
+                              end_reason="ordinaert_job")
         db.session.add_all([citizen, placement])
         db.session.commit()
         return placement.id
@@ -400,3 +402,69 @@ def test_database_refuses_a_published_story_without_consent(app, world):
 def test_partner_results_link_to_the_stories(client, auth, world):
     auth.switch_to(world["partner"].email)
     assert 'href="/historier/"' in client.get("/forloeb/").get_data(as_text=True)
+
+
+# --- Review B 6: type and outcome are the placement's; the placement list is the company's ---
+
+@pytest.fixture
+def running_flex(app, world):
+    """A fleksjob at partner A that started on 1 December and is still running; its id."""
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        placement = Placement(citizen=citizen, company_id=world["partner"].company_id, kind="fleksjob",
+                              start_date=date(2026, 11, 1), weekly_hours=12)
+        db.session.add(placement)
+        db.session.commit()
+        return placement.id
+
+
+def test_type_must_be_the_placements(app, client, auth, world, running_flex):
+    auth.switch_to(world["consultant"].email)
+    refused = create(client, auth, world, placement=str(running_flex), kind="smaajob", outcome="")
+    assert refused.status_code == 400 and count(app) == 0
+    html = refused.get_data(as_text=True)
+    assert "Forløbet er af typen »Fleksjob«: vælg den type" in html
+    assert "Fra fire timer til fast job" in html  # what was typed is kept
+
+
+def test_no_outcome_for_a_running_placement(app, client, auth, world, running_flex):
+    """The review: a running fleksjob published as "Småjob → Ordinært job"."""
+    auth.switch_to(world["consultant"].email)
+    refused = create(client, auth, world, placement=str(running_flex), kind="fleksjob", outcome="ordinaert_job")
+    assert refused.status_code == 400 and count(app) == 0
+    assert "Forløbet er ikke afsluttet endnu: vælg »Intet udfald endnu«" in refused.get_data(as_text=True)
+    assert create(client, auth, world, placement=str(running_flex), kind="fleksjob", outcome="").status_code == 302
+
+
+def test_outcome_must_be_how_the_placement_ended(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    refused = create(client, auth, world, outcome="uddannelse")
+    assert refused.status_code == 400 and count(app) == 0
+    assert "Forløbet endte med »Ordinært job«" in refused.get_data(as_text=True)
+
+
+def test_a_draft_that_no_longer_fits_its_placement_cannot_be_published(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world))
+    with app.app_context():
+        db.session.get(SuccessStory, story_id).kind = "fleksjob"  # as stored before this rule
+        db.session.commit()
+    response = publish(client, auth, story_id)
+    assert response.status_code == 400 and stored(app, story_id).status == "draft"
+    assert "Forløbet er af typen »Småjob«" in response.get_data(as_text=True)
+
+
+def test_placement_list_holds_only_the_chosen_companys_placements(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    blank = client.get("/historier/ny").get_data(as_text=True)
+    assert CITIZEN_NAME not in blank and "Vælg først virksomheden" in blank
+    token = auth.csrf_token("/historier/ny")
+    shown = client.post("/historier/ny", data={"company": str(world["partner_b"].company_id), "title": "Min titel",
+                                              "vis_forloeb": "1", "csrf_token": token})
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and count(app) == 0 and "Min titel" in html
+    assert f'Forløb #{world["placement_b"]} ·' in html and f'Forløb #{world["placement"]} ·' not in html
+    story_id = story_id_from(create(client, auth, world))
+    edit = client.get(f"/historier/{story_id}/rediger").get_data(as_text=True)
+    assert f'Forløb #{world["placement"]} ·' in edit and f'Forløb #{world["placement_b"]} ·' not in edit
+    assert "slut 31.03.2026: Ordinært job" in edit  # the list says how each placement went
