@@ -56,7 +56,7 @@ def index():
         charts=chart_series(points),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
-        month=_month(form, as_of), partial=form.partial,
+        month=_month(form, as_of), partial=form.partial, today=clock.today(),
         list_links={metric: url_for("dashboard.goal_list", maal=goal, omfang=scope.kind,
                                     maaned=form.maaned.data)
                     for goal, (metric, _build, _tables) in GOAL_LISTS.items()})
@@ -82,7 +82,7 @@ def goal_list():
     return render_template(
         "dashboard/goal_list.html", form=form, goal=goal, goal_label=GOALS[goal], result=result,
         as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind],
-        page_args=args,
+        page_args=args, partial=form.partial, today=clock.today(),
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
 
 

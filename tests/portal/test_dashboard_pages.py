@@ -177,6 +177,18 @@ def test_month_defaults_to_the_last_complete_month(client, auth, make_user, froz
     assert "november 2026 (foreløbig — måneden er ikke slut)</option>" in html
 
 
+@pytest.mark.parametrize("path", ["/maal/?maaned=2026-10", "/maal/borgere?maal=cv&maaned=2026-10"])
+def test_a_complete_months_figures_say_they_are_worked_out_from_todays_data(client, auth, make_user,
+                                                                           frozen_today, path):
+    """Review B 3: a finished month's figures move when data is entered later; the page says so."""
+    auth.login(make_user("consultant").email)
+    html = " ".join(client.get(path).get_data(as_text=True).split())
+    assert 'data-testid="recomputed-note"' in html
+    assert "Tallene for oktober 2026 regnes ud fra dagens data, hver gang siden vises (regnet 23.11.2026)" in html
+    current = client.get(path.replace("2026-10", "2026-11")).get_data(as_text=True)
+    assert 'data-testid="recomputed-note"' not in current  # the month in progress says it is partial
+
+
 def test_the_current_month_is_marked_as_partial(client, auth, make_user, frozen_today):
     auth.login(make_user("consultant").email)
     html = " ".join(client.get("/maal/?maaned=2026-11").get_data(as_text=True).split())
