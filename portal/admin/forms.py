@@ -1,13 +1,14 @@
 """Forms for creating users and companies."""
 from __future__ import annotations
 
+import re
+
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..formutil import WholeNumberField
 from ..config import HOTLINE_PHONE_PATTERN
 from ..formutil import DanishForm, choices
-from ..citizens.forms import known_postcode
 from store.models.vocab import ROLES
 
 SEATS_RANGE = "Antal pladser skal være mellem 0 og 100."
@@ -68,12 +69,21 @@ class PhoneForm(DanishForm):
                         render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 40})
 
 
+def danish_postcode(_form, field) -> None:
+    """Four digits, from 0800 (the lowest Danish postcode) up."""
+    code = (field.data or "").strip()
+    if not re.fullmatch(r"\d{4}", code) or int(code) < 800:
+        raise ValidationError("Skriv et dansk postnummer med 4 cifre, fx 8722.")
+    field.data = code
+
+
 class CompanyForm(DanishForm):
     name = StringField("Navn", validators=[DataRequired("Skriv virksomhedens navn."), Length(max=200)])
     cvr = StringField("CVR-nummer", validators=[DataRequired("Skriv CVR-nummeret."), cvr_checksum])
     address = StringField("Adresse", validators=[Length(max=200)])
-    # The same postcode table as citizens and openings: distances are measured from it.
-    postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), known_postcode])
+    # Any Danish postcode: a company may sit outside the municipality (distances are measured
+    # from each opening's own postcode, which must be in the matching's table).
+    postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), danish_postcode])
     code_of_care = BooleanField("Code of Care-partner")
     # Bounded before conversion: a 309-digit number overflowed in NumberRange (a 500).
     # An empty field is 0 seats: the field is not required, so leaving it empty must save.

@@ -56,8 +56,8 @@ def test_an_empty_seats_field_saves_as_zero(app, client, auth, make_user):
     ("12345678", "8722", "CVR-nummeret findes ikke (kontrolcifferet passer ikke)"),
     ("1234567", "8722", "CVR-nummeret skal være 8 cifre."),
     ("١٢٣٤٥٦٧٤", "8722", "CVR-nummeret skal være 8 cifre."),  # Arabic-Indic digits
-    (VALID_CVR, "0000", "Postnummeret kendes ikke i området"),
-    (VALID_CVR, "87a2", "Postnummeret skal være 4 cifre."),
+    (VALID_CVR, "0000", "Skriv et dansk postnummer med 4 cifre"),
+    (VALID_CVR, "87a2", "Skriv et dansk postnummer med 4 cifre"),
 ])
 def test_a_bad_cvr_or_postcode_is_refused_and_the_typed_value_kept(app, client, auth, make_user, cvr, postcode,
                                                                    message):
@@ -68,6 +68,14 @@ def test_a_bad_cvr_or_postcode_is_refused_and_the_typed_value_kept(app, client, 
     assert f'value="{cvr}"' in html and f'value="{postcode}"' in html
     with app.app_context():
         assert db.session.query(Company).count() == 0
+
+
+def test_a_company_outside_the_municipality_is_welcome(app, client, auth, make_user):
+    """Only openings need a postcode in the matching's table; a company may sit in Aarhus."""
+    auth.login(make_user("admin").email)
+    assert save(client, auth, "0", postcode="8000").status_code == 302
+    with app.app_context():
+        assert db.session.query(Company).one().postcode == "8000"
 
 
 def test_the_demo_cvr_numbers_pass_the_check():
