@@ -43,3 +43,14 @@ def test_a_too_long_text_is_refused_with_the_text_kept(client, auth, make_user):
     html = page.get_data(as_text=True)
     assert text.strip() in html and "Henvendelsen er sendt" not in html
     assert re.search(r"5\.?000 tegn", html)
+
+
+def test_the_log_out_form_does_not_repeat_the_page_forms_ids(client, auth, make_user):
+    """The header's log-out form sits on every page; its CSRF field once shared the id
+    "csrf_token" with the page's own form (an id must be unique: WCAG 4.1.1)."""
+    company = make_user("company")
+    auth.login(company.email)
+    html = client.get("/hotline/ny").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert ids.count("csrf_token") == 1 and "logout-csrf-token" in ids
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
