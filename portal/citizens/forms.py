@@ -199,6 +199,20 @@ class JobGoalForm(DanishForm):
                                                   no_hidden_characters])
 
 
+class JobGoalEditForm(DanishForm):
+    """A jobmål's new text (same rules as a new one); the field has its own name beside the add form's."""
+
+    new_title = StringField("Jobmål", validators=[DataRequired("Skriv et jobmål."),
+                                                  Length(2, 200, "Et jobmål skal være 2–200 tegn."),
+                                                  no_hidden_characters])
+
+
+class JobGoalRemoveForm(DanishForm):
+    """"Fjern" is sent only from the confirmation (``confirmed=ja``)."""
+
+    confirmed = HiddenField()
+
+
 class JobGoalMoveForm(DanishForm):
     direction = ChoiceField("Retning", choices=choices({"up": "Op", "down": "Ned"}))
 

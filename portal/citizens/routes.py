@@ -7,14 +7,14 @@ skånehensyn page also writes "read_limitations" before rendering them.
 from __future__ import annotations
 
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import consultant_required
 from ..extensions import db
-from store.models import Citizen, JobGoal
+from store.models import Citizen
 from . import bp, queries, service
-from .forms import ActionForm, JobGoalForm, JobGoalMoveForm, ListFilterForm, ProfileForm
+from .forms import ListFilterForm, ProfileForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
 from store import clock
 
@@ -89,69 +89,6 @@ def edit_profile(citizen_id: int):
                            today=clock.today())
 
 
-@bp.route("/<int:citizen_id>/jobmaal", methods=["GET", "POST"])
-@consultant_required
-def job_goals(citizen_id: int):
-    """List, add and reorder the citizen's jobmål (1..10, in priority order)."""
-    citizen = citizen_or_404(citizen_id)
-    form = JobGoalForm()
-    if form.validate_on_submit():
-        try:
-            service.add_job_goal(citizen, form.title.data)
-        except service.CitizenChangeError as exc:
-            db.session.rollback()
-            form.title.errors.append(exc.message_da)
-        else:
-            if commit_or_flash("Jobmålet er tilføjet."):
-                return redirect(url_for(".job_goals", citizen_id=citizen_id))
-    if request.method == "GET" or form.errors:
-        audited_read(citizen, "job_goals")
-    return render_template("citizens/job_goals.html", citizen=citizen, form=form,
-                           move_form=JobGoalMoveForm(), action_form=ActionForm())
-
-
-def _goal_or_404(citizen: Citizen, goal_id: int) -> JobGoal:
-    goal = db.session.get(JobGoal, goal_id)
-    if goal is None or goal.citizen_id != citizen.id:
-        abort(404)
-    return goal
-
-
-@bp.post("/<int:citizen_id>/jobmaal/<int:goal_id>/slet")
-@consultant_required
-def remove_job_goal(citizen_id: int, goal_id: int):
-    """Remove one jobmål (not the last). :raise 404: goal of another citizen."""
-    citizen = citizen_or_404(citizen_id)
-    goal = _goal_or_404(citizen, goal_id)
-    if ActionForm().validate_on_submit():
-        try:
-            service.remove_job_goal(citizen, goal)
-        except service.CitizenChangeError as exc:
-            db.session.rollback()
-            flash(exc.message_da, "error")
-        else:
-            commit_or_flash("Jobmålet er fjernet.")
-    return redirect(url_for(".job_goals", citizen_id=citizen_id))
-
-
-@bp.post("/<int:citizen_id>/jobmaal/<int:goal_id>/flyt")
-@consultant_required
-def move_job_goal(citizen_id: int, goal_id: int):
-    """Move a jobmål one place up or down. :raise 404: goal of another citizen."""
-    citizen = citizen_or_404(citizen_id)
-    goal = _goal_or_404(citizen, goal_id)
-    form = JobGoalMoveForm()
-    if form.validate_on_submit():
-        try:
-            moved = service.move_job_goal(citizen, goal, form.direction.data)
-        except service.CitizenChangeError as exc:
-            db.session.rollback()
-            flash(exc.message_da, "error")
-        else:
-            if moved:
-                commit_or_flash("Rækkefølgen er gemt.")
-    return redirect(url_for(".job_goals", citizen_id=citizen_id))
-
-
+from . import routes_goals  # noqa: E402,F401  (jobmål: add, edit, reorder, remove)
 from . import routes_cv  # noqa: E402,F401  (CV, caseworkers, skånehensyn)
 from . import routes_case  # noqa: E402,F401  (close/reopen, restriction, erasure)

@@ -114,6 +114,26 @@ def add_job_goal(citizen: Citizen, title: str) -> JobGoal:
     return goal
 
 
+def rename_job_goal(citizen: Citizen, goal: JobGoal, title: str) -> bool:
+    """Change a jobmål's text in place; its priority stays.
+
+    Returns:
+        False when the text is unchanged (nothing written).
+
+    Raises:
+        CitizenChangeError: read-only citizen, or another jobmål already has that text.
+    """
+    ensure_editable(citizen)
+    title = clean_line(title)
+    if title == goal.title:
+        return False
+    if any(g is not goal and g.title.casefold() == title.casefold() for g in citizen.job_goals):
+        raise CitizenChangeError("Borgeren har allerede det jobmål.")
+    goal.title = title
+    _matching_changed(citizen, "job_goal_renamed")
+    return True
+
+
 def remove_job_goal(citizen: Citizen, goal: JobGoal) -> None:
     """Remove one jobmål; the last one stays (a citizen has 1..10).
 

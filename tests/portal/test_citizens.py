@@ -16,6 +16,7 @@ from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, sna
 ROUTES_GET = ["/borgere/", "/borgere/{id}", "/borgere/{id}/profil", "/borgere/{id}/jobmaal",
               "/borgere/{id}/cv", "/borgere/{id}/sagsbehandlere", "/borgere/{id}/skaanehensyn"]
 ROUTES_POST = ["/borgere/{id}/profil", "/borgere/{id}/jobmaal", "/borgere/{id}/jobmaal/{goal}/slet",
+               "/borgere/{id}/jobmaal/{goal}/ret",
                "/borgere/{id}/jobmaal/{goal}/flyt", "/borgere/{id}/cv/fil", "/borgere/{id}/cv/tekst",
                "/borgere/{id}/sagsbehandlere", "/borgere/{id}/skaanehensyn"]
 
@@ -68,7 +69,11 @@ def test_unknown_or_malformed_ids_are_404(client, logged_in, bad_id):
 def test_goal_of_another_citizen_is_404(app, client, auth, logged_in):
     mine, other = make_citizen(app, vk_id=logged_in.id), make_citizen(app, name="Anden Borger")
     foreign_goal = goal_id(app, other)
-    response = client.post(f"/borgere/{mine}/jobmaal/{foreign_goal}/slet", data={"csrf_token": csrf(auth)})
+    response = client.post(f"/borgere/{mine}/jobmaal/{foreign_goal}/slet", data={"csrf_token": csrf(auth),
+                                                                              "confirmed": "ja"})
+    assert response.status_code == 404
+    response = client.post(f"/borgere/{mine}/jobmaal/{foreign_goal}/ret", data={"csrf_token": csrf(auth),
+                                                                             "new_title": "Kok"})
     assert response.status_code == 404
     assert snapshot(app, other).goals == ("Lagermedarbejder",)
 

@@ -228,7 +228,12 @@ def test_add_move_and_remove_job_goals(app, client, auth, citizen_id):
     assert v2.goals == ("Chauffør", "Lagermedarbejder") and v2.version == v1.version + 1
     client.post(f"/borgere/{citizen_id}/jobmaal/{second}/flyt", data={"csrf_token": token, "direction": "up"})
     assert snapshot(app, citizen_id) == v2  # already first: nothing written
-    client.post(f"/borgere/{citizen_id}/jobmaal/{first}/slet", data={"csrf_token": token})
+    unconfirmed = client.post(f"/borgere/{citizen_id}/jobmaal/{first}/slet", data={"csrf_token": token})
+    assert unconfirmed.headers["Location"].endswith(f"/borgere/{citizen_id}/jobmaal?fjern={first}#jobmaal-{first}")
+    assert snapshot(app, citizen_id) == v2  # "Fjern" alone only asks
+    asked = client.get(unconfirmed.headers["Location"]).get_data(as_text=True)
+    assert "Fjern jobmålet “Lagermedarbejder”?" in asked and 'name="confirmed" value="ja"' in asked
+    client.post(f"/borgere/{citizen_id}/jobmaal/{first}/slet", data={"csrf_token": token, "confirmed": "ja"})
     v3 = snapshot(app, citizen_id)
     assert v3.goals == ("Chauffør",) and v3.version == v2.version + 1 and v3.outbox == v2.outbox + 1
     assert audit_actions(app, citizen_id).count("job_goal_added") == 1
@@ -239,7 +244,8 @@ def test_the_last_job_goal_cannot_be_removed(app, client, auth, citizen_id):
     before = snapshot(app, citizen_id)
     with app.app_context():
         only = db.session.get(Citizen, citizen_id).job_goals[0].id
-    response = client.post(f"/borgere/{citizen_id}/jobmaal/{only}/slet", data={"csrf_token": csrf(auth)},
+    response = client.post(f"/borgere/{citizen_id}/jobmaal/{only}/slet", data={"csrf_token": csrf(auth),
+                                                                              "confirmed": "ja"},
                            follow_redirects=True)
     assert "mindst ét jobmål" in response.get_data(as_text=True)
     assert snapshot(app, citizen_id) == before
@@ -259,6 +265,42 @@ def test_bad_job_goals_are_refused(app, client, auth, citizen_id, title, message
     before = snapshot(app, citizen_id)
     response = client.post(f"/borgere/{citizen_id}/jobmaal", data={"csrf_token": csrf(auth), "title": title})
     assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert snapshot(app, citizen_id) == before
+
+
+def test_a_job_goal_is_edited_in_place_keeping_its_priority(app, client, auth, citizen_id):
+    client.post(f"/borgere/{citizen_id}/jobmaal", data={"csrf_token": csrf(auth), "title": "Chauffør"})
+    with app.app_context():
+        first = db.session.get(Citizen, citizen_id).job_goals[0].id
+    page = client.get(f"/borgere/{citizen_id}/jobmaal?ret={first}").get_data(as_text=True)
+    assert 'data-testid="edit-job-goal"' in page and 'value="Lagermedarbejder"' in page
+    before = snapshot(app, citizen_id)
+    response = client.post(f"/borgere/{citizen_id}/jobmaal/{first}/ret",
+                           data={"csrf_token": csrf(auth), "new_title": "  Lagermedarbejder med truck "})
+    assert response.status_code == 302
+    after = snapshot(app, citizen_id)
+    assert after.goals == ("Lagermedarbejder med truck", "Chauffør")  # still first
+    assert (after.version, after.outbox) == (before.version + 1, before.outbox + 1)
+    assert "job_goal_renamed" in audit_actions(app, citizen_id)
+
+
+@pytest.mark.parametrize("title, message", [
+    ("", "Skriv et jobmål"),
+    ("x", "2–200 tegn"),
+    ("x" * 201, "2–200 tegn"),
+    ("Lager\u202emedarbejder", "usynlige tegn"),
+    ("chauffør", "allerede det jobmål"),
+])
+def test_bad_job_goal_edits_are_refused_and_keep_the_typed_text(app, client, auth, citizen_id, title, message):
+    client.post(f"/borgere/{citizen_id}/jobmaal", data={"csrf_token": csrf(auth), "title": "Chauffør"})
+    with app.app_context():
+        first = db.session.get(Citizen, citizen_id).job_goals[0].id
+    before = snapshot(app, citizen_id)
+    response = client.post(f"/borgere/{citizen_id}/jobmaal/{first}/ret", data={"csrf_token": csrf(auth), "new_title": title})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html and 'data-testid="edit-job-goal"' in html
+    if title and len(title) <= 200 and "\u202e" not in title:
+        assert f'value="{title}"' in html
     assert snapshot(app, citizen_id) == before
 
 
