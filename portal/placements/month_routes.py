@@ -42,6 +42,7 @@ def _render(month: date, today: date, rows, form: DanishForm, notice: str | None
         default=monthly.default_month(today), young_until=monthly.YOUNG_UNTIL_DAY,
         previous=previous, following=following if following <= monthly.latest_month(today) else None,
         errors=sum(1 for row in rows if row.error), questions=sum(1 for row in rows if row.question),
+        months_rule=service.HOURS_MONTHS_RULE,
     ), status
 
 

@@ -43,6 +43,7 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
         contact=service.company_contact(placement.company, placement), question=question,
+        months_rule=service.HOURS_MONTHS_RULE,
     ), status
 
 

@@ -111,8 +111,16 @@ def is_active(placement: Placement, today: date) -> bool:
     return placement.end_date is None or placement.end_date >= today
 
 
+# The one rule for both hours pages (/forloeb/<id> and /forloeb/timer), as the pages state it.
+HOURS_MONTHS_RULE = ("Timer kan registreres og rettes for hver måned, forløbet har kørt i, "
+                     "fra startmåneden til og med den aktuelle måned (eller slutmåneden).")
+
+
 def allowed_months(placement: Placement, today: date) -> list[date]:
     """Months hours may be logged for: within the placement's period and not in the future.
+
+    The same rule decides which placements /forloeb/timer lists for a month
+    (:func:`.monthly.placements_in`); :data:`HOURS_MONTHS_RULE` says it on both pages.
 
     Returns first days of months, newest first; empty if the placement starts later.
     """

@@ -110,3 +110,15 @@ def test_month_page_asks_keeps_every_input_and_saves_when_confirmed(app, client,
     saved = client.post("/forloeb/timer?maaned=2026-11", data={**data, f"bekraeft-{praktik}": "2026-11:300.00"})
     assert saved.status_code == 302
     assert _hours(app, praktik) == {NOVEMBER: Decimal(300)} and _hours(app, flexible) == {NOVEMBER: Decimal(120)}
+
+
+def test_both_hours_pages_state_the_same_month_rule_and_apply_it(app, client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    pid = world["praktik"]
+    detail = client.get(f"/forloeb/{pid}").get_data(as_text=True)
+    month_page = client.get("/forloeb/timer?maaned=2026-09").get_data(as_text=True)
+    assert service.HOURS_MONTHS_RULE in detail and service.HOURS_MONTHS_RULE in month_page
+    # September (the start month) is offered on both; August (before the start) on neither
+    assert '<option value="2026-09">' in detail and '<option value="2026-08">' not in detail
+    assert f'data-placement-id="{pid}"' in month_page
+    assert f'data-placement-id="{pid}"' not in client.get("/forloeb/timer?maaned=2026-08").get_data(as_text=True)
