@@ -80,7 +80,12 @@ def test_urgent_request_is_answered_by_the_vk(page, live_app, people):
     row.get_by_role("link", name=SUBJECT).click()
     assert page.get_by_test_id("message").nth(1).inner_text().endswith(REPLY)
     assert "Hemmelig" not in page.content()
-    page.get_by_role("button", name="Luk henvendelsen").click()
+    # closing asks first: the first click only opens the confirmation with the consequence
+    page.get_by_test_id("close-confirm").locator("summary").click()
+    assert "kan ikke åbnes igen" in page.get_by_test_id("close-confirm").inner_text()
+    with live_app.app_context():
+        assert db.session.scalar(sa.select(HotlineRequest)).status != "closed"
+    page.get_by_role("button", name="Ja, luk henvendelsen").click()
     page.get_by_test_id("closed-note").wait_for()
 
     with live_app.app_context():
