@@ -109,6 +109,7 @@ def proposal(proposal_id: int):
     return _page(item)
 
 
+UNCONFIRMED_REJECTION = "Sæt kryds ved, at du ved, at fravalget er endeligt."
 _ASSESS_FORM = "proposal-assess:{}"  # a refused decision's fields (formutil.keep_form), per proposal
 
 
@@ -146,7 +147,8 @@ def _assessment(item: Proposal) -> dict:
     decision = typed.get("decision", "")
     return {"decision_form": DecisionForm(formdata=None), "refused": refused,
             "suggestion": typed.get("shared_goal", suggestion) if decision == "approve" else suggestion,
-            "typed_reasons": {decision: typed.get("reason", "")} if decision else {}}
+            "typed_reasons": {decision: typed.get("reason", "")} if decision else {},
+            "typed_confirmed": decision == "reject" and typed.get("confirmed") == "y"}
 
 
 def _refusal(item: Proposal) -> str | None:
@@ -162,6 +164,8 @@ def _refusal(item: Proposal) -> str | None:
 @consultant_required
 def assess(proposal_id: int):
     """Approve or reject a proposal waiting in "proposed" (a logged human decision).
+
+    A rejection is final, so its form has a box to tick that says so; one without it is refused.
 
     Needs a fresh login, like the decision on the ranking page; on a stale one the decision
     is carried out after the password is confirmed. Approval is refused while the pair breaks
@@ -190,12 +194,15 @@ def _assess(args: dict, formdata: MultiDict | None = None) -> str | None:
         if decision:
             keep_form(_ASSESS_FORM.format(item.id), MultiDict({
                 "decision": decision, "reason": form.reason.data or "",
-                "shared_goal": form.shared_goal.data or "" if decision == "approve" else ""}))
+                "shared_goal": form.shared_goal.data or "" if decision == "approve" else "",
+                "confirmed": form.confirmed.data or ""}))
         return decision
 
-    if not form.validate():
-        return refuse("Beslutningen kunne ikke gemmes: " + "; ".join(
-            e for errors in form.errors.values() for e in errors))
+    errors = [] if form.validate() else [e for errors in form.errors.values() for e in errors]
+    if form.decision.data == "reject" and form.confirmed.data != "y":
+        errors.append(UNCONFIRMED_REJECTION)  # a rejection is final: the box on the form says so
+    if errors:
+        return refuse("Beslutningen kunne ikke gemmes: " + "; ".join(errors))
     reason = form.reason.data.strip()
     if form.decision.data == "reject":
         if not _step(lambda: proposals.reject(item, current_user, reason), "Forslaget er fravalgt."):

@@ -40,6 +40,7 @@ def test_consultant_works_through_the_queue(page, live_app, password_hash):
     assert "venter på din vurdering" in steps.inner_text()
     reject = page.get_by_test_id("assess-reject")
     reject.get_by_label("Begrundelse").fill("Passer ikke til opslaget lige nu")
+    reject.get_by_label("Jeg ved, at fravalget er endeligt").check()
     reject.get_by_role("button", name="Fravælg").click()
     page.get_by_text("Forslaget er fravalgt.").wait_for()
     assert page.get_by_test_id("proposal-status").inner_text() == "Fravalgt af konsulent"

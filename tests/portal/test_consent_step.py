@@ -306,7 +306,7 @@ def test_a_stale_decision_on_a_waiting_proposal_is_carried_out(app, client, auth
     set_status(app, world["proposal"], "proposed")
     auth.login(world["consultant"].email)
     make_stale(client)
-    response = post(client, world, "vurdering", decision="reject", reason="For langt væk")
+    response = post(client, world, "vurdering", decision="reject", reason="For langt væk", confirmed="y")
     assert "/auth/confirm" in response.headers["Location"]
     confirm(client, world)
     item = proposal_row(app, world)
@@ -424,7 +424,8 @@ def test_a_form_too_big_for_the_session_is_not_held_and_the_page_says_so(app, cl
     set_status(app, world["proposal"], "proposed")
     auth.login(world["consultant"].email)
     make_stale(client)
-    response = post(client, world, "vurdering", decision="reject", reason="x" * (replay.MAX_HELD_CHARS + 1))
+    response = post(client, world, "vurdering", decision="reject", reason="x" * (replay.MAX_HELD_CHARS + 1),
+                    confirmed="y")
     assert "/auth/confirm" in response.headers["Location"]
     with client.session_transaction() as session:
         assert replay.KEY not in session
@@ -473,7 +474,7 @@ def test_a_refused_decision_on_a_waiting_proposal_keeps_what_was_typed(app, clie
     it comes back in the decision it was typed for, with the field in view, once."""
     set_status(app, world["proposal"], "proposed")
     auth.login(world["consultant"].email)
-    response = post(client, world, "vurdering", decision="reject", reason="   ")
+    response = post(client, world, "vurdering", decision="reject", reason="   ", confirmed="y")
     assert response.headers["Location"].endswith(f"/kandidater/forslag/{world['proposal']}#reason-reject")
     assert proposal_row(app, world).status == "proposed"
     html = page_of(client, world)

@@ -74,9 +74,20 @@ def test_a_proposed_proposal_is_rejected_with_a_reason(app, client, auth, world)
     client.post(url, data={"csrf_token": _csrf(page), "decision": "reject", "reason": ""})
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).status == "proposed"  # a reason is required
+    # a rejection is final: refused until the box saying so is ticked; both errors at once, the input kept
+    client.post(url, data={"csrf_token": _csrf(page), "decision": "reject", "reason": ""})
+    assert "Skriv en kort begrundelse.; Sæt kryds ved, at du ved, at fravalget er endeligt." in client.get(
+        f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     client.post(url, data={"csrf_token": _csrf(page), "decision": "reject", "reason": "For langt væk"})
+    again = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert "Sæt kryds ved" in again and re.search(r'id="reason-reject" [^>]*value="For langt væk"', again)
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == "proposed"
+    client.post(url, data={"csrf_token": _csrf(page), "decision": "reject", "reason": "For langt væk",
+                           "confirmed": "y"})
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).status == "rejected"
+        assert "proposal_rejected" in db.session.scalars(sa.select(AuditEvent.action)).all()
 
 
 def test_approval_is_refused_while_a_hard_limit_is_broken(app, client, auth, world):
