@@ -1,6 +1,9 @@
 """One month of a company's placements for payroll, as XLSX (openpyxl) or CSV (Danish Excel).
 
-Columns: name (or the neutral label), kind, start, end, weekly hours, hours in the month.
+Columns: the placement number (a stable reference the company can key its payroll on),
+name (or the neutral label), kind, paid or not (virksomhedspraktik is unpaid: the citizen
+keeps the benefit, so its hours are attendance, not pay), start, end, weekly hours, hours
+in the month.
 Nothing else about the citizen: no CPR, no benefit group, no limitations. A name appears
 only where the company may see it (:func:`.service.disclosed_names`, identity released
 with a live consent), and each name exported is audited first ("identity_viewed", fail
@@ -23,15 +26,23 @@ from ..i18n import format_date, format_month
 from store.models.vocab import OPENING_KINDS
 from . import monthly, service
 
-HEADER = ["Navn / forløb", "Type", "Start", "Slut", "Timer pr. uge", "Timer i måneden"]
+HEADER = ["Forløb nr.", "Navn / forløb", "Type", "Løn", "Start", "Slut", "Timer pr. uge", "Timer i måneden"]
+UNPAID_KINDS = frozenset({"virksomhedspraktik"})
+
+
+def pay_label(kind: str) -> str:
+    """"Lønnet", or "Ulønnet (praktik)" for a kind the company pays no wage for."""
+    return "Ulønnet (praktik)" if kind in UNPAID_KINDS else "Lønnet"
 
 
 @dataclass(frozen=True)
 class PayrollLine:
     """One exported row."""
 
+    placement_id: int
     name: str
     kind: str
+    pay: str
     start: date
     end: date | None
     weekly_hours: Decimal
@@ -49,7 +60,8 @@ def export_lines(company_id: int, month: date, today: date) -> list[PayrollLine]
             audit.record_now("identity_viewed", citizen_id=placement.citizen_id, opening_id=placement.opening_id,
                              purpose=f"company: hours export forloeb:{placement.id}")
         hours = next((h.hours for h in placement.hours if h.month == month), None)
-        lines.append(PayrollLine(name or service.neutral_label(placement), OPENING_KINDS.get(placement.kind, ""),
+        lines.append(PayrollLine(placement.id, name or service.neutral_label(placement),
+                                 OPENING_KINDS.get(placement.kind, ""), pay_label(placement.kind),
                                  placement.start_date, placement.end_date,
                                  Decimal(str(placement.weekly_hours)), hours))
     return lines
@@ -69,7 +81,8 @@ def render_csv(lines: list[PayrollLine], month: date) -> str:
     writer.writerow(["Måned", format_month(month)])
     writer.writerow(HEADER)
     for line in lines:
-        writer.writerow([safe_cell(line.name), safe_cell(line.kind), format_date(line.start),
+        writer.writerow([line.placement_id, safe_cell(line.name), safe_cell(line.kind), line.pay,
+                         format_date(line.start),
                          format_date(line.end) if line.end else "", _decimal_comma(line.weekly_hours),
                          _decimal_comma(line.hours)])
     return "\ufeff" + out.getvalue()
@@ -83,12 +96,12 @@ def render_xlsx(lines: list[PayrollLine], month: date) -> bytes:
     sheet.append(["Måned", format_month(month)])
     sheet.append(HEADER)
     for line in lines:
-        sheet.append([safe_cell(line.name), safe_cell(line.kind), line.start, line.end,
+        sheet.append([line.placement_id, safe_cell(line.name), safe_cell(line.kind), line.pay, line.start, line.end,
                       float(line.weekly_hours), None if line.hours is None else float(line.hours)])
-    for row in sheet.iter_rows(min_row=3, min_col=3, max_col=4):
+    for row in sheet.iter_rows(min_row=3, min_col=5, max_col=6):
         for cell in row:
             cell.number_format = "DD-MM-YYYY"
-    for index, width in enumerate((40, 22, 12, 12, 14, 16), start=1):
+    for index, width in enumerate((11, 40, 22, 18, 12, 12, 14, 16), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     out = io.BytesIO()
     book.save(out)

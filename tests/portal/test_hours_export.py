@@ -39,12 +39,13 @@ def test_xlsx_parses_back_with_the_rows(app, client, world):
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][:2] == ["Måned", "oktober 2026"]
-    assert rows[1] == ["Navn / forløb", "Type", "Start", "Slut", "Timer pr. uge", "Timer i måneden"]
-    assert rows[2] == [NAME, "Småjob", datetime(2026, 3, 2), None, 7.5, 12.5]
-    # Not disclosed: the neutral label; the title "=Kantine" is made formula-safe.
-    assert rows[3] == ["'=Kantine, start 14.09.2026", "Virksomhedspraktik", datetime(2026, 9, 14),
-                       datetime(2026, 12, 4), 20, 86]
-    assert sheet.cell(3, 5).data_type == "n" and sheet.cell(4, 1).data_type == "s"
+    assert rows[1] == ["Forløb nr.", "Navn / forløb", "Type", "Løn", "Start", "Slut", "Timer pr. uge",
+                       "Timer i måneden"]
+    assert rows[2] == [world["named"], NAME, "Småjob", "Lønnet", datetime(2026, 3, 2), None, 7.5, 12.5]
+    # Not disclosed: the neutral label; the title "=Kantine" is made formula-safe; praktik is unpaid.
+    assert rows[3] == [world["hidden"], "'=Kantine, start 14.09.2026", "Virksomhedspraktik", "Ulønnet (praktik)",
+                       datetime(2026, 9, 14), datetime(2026, 12, 4), 20, 86]
+    assert sheet.cell(3, 7).data_type == "n" and sheet.cell(4, 2).data_type == "s"
     assert len(rows) == 4
 
 
@@ -55,15 +56,16 @@ def test_csv_uses_semicolons_decimal_comma_and_a_bom(client, world):
     text = response.data.decode("utf-8")
     assert text.startswith("\ufeff")
     lines = text.lstrip("\ufeff").split("\r\n")
-    assert lines[1] == "Navn / forløb;Type;Start;Slut;Timer pr. uge;Timer i måneden"
-    assert lines[2] == f"{NAME};Småjob;02.03.2026;;7,5;12,5"
-    assert lines[3] == "'=Kantine, start 14.09.2026;Virksomhedspraktik;14.09.2026;04.12.2026;20;86"
+    assert lines[1] == "Forløb nr.;Navn / forløb;Type;Løn;Start;Slut;Timer pr. uge;Timer i måneden"
+    assert lines[2] == f"{world['named']};{NAME};Småjob;Lønnet;02.03.2026;;7,5;12,5"
+    assert lines[3] == (f"{world['hidden']};'=Kantine, start 14.09.2026;Virksomhedspraktik;Ulønnet (praktik);"
+                        "14.09.2026;04.12.2026;20;86")
 
 
 def test_a_month_without_hours_exports_empty_hours(client, world):
     AuthActions(client).switch_to("a@firma.dk")
     lines = _get(client, "csv", "2026-11").data.decode("utf-8").split("\r\n")
-    assert lines[2] == f"{NAME};Småjob;02.03.2026;;7,5;"
+    assert lines[2] == f"{world['named']};{NAME};Småjob;Lønnet;02.03.2026;;7,5;"
 
 
 def test_export_needs_a_fresh_login_and_is_audited(app, client, world):
@@ -99,3 +101,13 @@ def test_the_page_links_both_exports(client, world):
     html = client.get("/forloeb/timer?maaned=2026-10").get_data(as_text=True)
     assert "/forloeb/timer/eksport.xlsx?maaned=2026-10" in html
     assert "/forloeb/timer/eksport.csv?maaned=2026-10" in html
+
+
+def test_lists_show_the_placement_number_and_mark_praktik_unpaid(client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    for path in ("/forloeb/", "/forloeb/timer?maaned=2026-10"):
+        html = client.get(path).get_data(as_text=True)
+        hidden_row = html.split(f'data-placement-id="{world["hidden"]}"')[1].split("</tr>")[0]
+        named_row = html.split(f'data-placement-id="{world["named"]}"')[1].split("</tr>")[0]
+        assert f"(nr. {world['hidden']})" in hidden_row and 'data-testid="unpaid"' in hidden_row, path
+        assert NAME in named_row and 'data-testid="unpaid"' not in named_row, path
