@@ -51,11 +51,12 @@ def index():
 
 
 def _chosen_company(story: SuccessStory | None = None) -> int | None:
-    """The company whose placements the form offers: the one posted, else the story's."""
-    raw = request.form.get("company", "") if request.method == "POST" else ""
-    if raw.isascii() and raw.isdigit() and len(raw) < 10:
-        return int(raw)
-    return story.company_id if story is not None and request.method == "GET" else None
+    """The company whose placements the form offers: the one posted with the form, else the
+    story's (also when a publish or withdraw button re-shows the saved story)."""
+    if request.method == "POST" and "company" in request.form:
+        raw = request.form["company"]
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    return story.company_id if story is not None else None
 
 
 def _story_form(story: SuccessStory | None = None, **kwargs) -> StoryForm:

@@ -57,6 +57,7 @@ def test_consultant_publishes_a_story_and_a_partner_reads_it(page, people):
 
     page.get_by_role("button", name="Offentliggør historien").click()
     assert "»Bodil«" in page.get_by_test_id("action-error").inner_text()
+    assert page.get_by_label("Forløb (kræves før offentliggørelse)").input_value() == str(people["placement"])
     page.get_by_label("Historien", exact=True).fill(TEXT)
     page.get_by_role("button", name="Gem ændringer").click()
     page.get_by_text("Ændringerne er gemt.").wait_for()

@@ -451,7 +451,10 @@ def test_a_draft_that_no_longer_fits_its_placement_cannot_be_published(app, clie
         db.session.commit()
     response = publish(client, auth, story_id)
     assert response.status_code == 400 and stored(app, story_id).status == "draft"
-    assert "Forløbet er af typen »Småjob«" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Forløbet er af typen »Småjob«" in html
+    # the re-shown saved story still offers (and has chosen) its placement
+    assert re.search(rf'<option selected value="{world["placement"]}">Forløb #', html)
 
 
 def test_placement_list_holds_only_the_chosen_companys_placements(app, client, auth, world):
