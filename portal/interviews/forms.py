@@ -43,16 +43,22 @@ class OfferForm(DanishForm):
                 field.process_errors = [message if e else e for e in field.process_errors]
 
     def validate(self, extra_validators=None) -> bool:
-        """Every error at once, each at its field: a time missing its date or clock time, no
-        time at all, and the other fields' errors side by side."""
+        """Every error at once, each at its field: a time missing its date or clock time, a time
+        already passed, no time at all, and the other fields' errors side by side."""
         ok = super().validate(extra_validators)
         given, broken = False, False
+        now = clock.utcnow()
         for n in range(1, MAX_SLOTS + 1):
             day, time = getattr(self, f"date{n}"), getattr(self, f"time{n}")
             given = given or day.data is not None or time.data is not None
             broken = broken or bool(day.errors or time.errors)
             if (day.data is None) != (time.data is None) and not (day.errors or time.errors):
                 (time if time.data is None else day).errors.append(f"Tid {n}: angiv både dato og klokkeslæt.")
+                ok, broken = False, True
+            elif day.data is not None and time.data is not None and not (day.errors or time.errors) \
+                    and datetime.combine(day.data, time.data, tzinfo=clock.LOCAL) <= now:
+                # At the field, like the other errors (review finding: a flash far above the form).
+                day.errors.append(f"Tid {n} ligger i fortiden. Vælg en dato og et klokkeslæt frem i tiden.")
                 ok, broken = False, True
         if not given and not broken:
             self.date1.errors.append("Foreslå mindst én tid (dato og klokkeslæt).")

@@ -252,13 +252,16 @@ def test_a_refused_offer_keeps_the_place(app, client, auth, world):
     assert _field_error(form, "location") is None
 
 
-def test_an_offer_the_service_refuses_keeps_what_was_typed(app, client, auth, world):
+def test_a_past_time_is_marked_at_its_field_and_keeps_what_was_typed(app, client, auth, world):
+    """Review finding: the past-time error came only as a flash far above the form."""
     past = (TODAY - timedelta(days=1)).isoformat()
-    response = offer_as(client, auth, world["company"].email, world, times=((past, "10:00"),))
+    response = offer_as(client, auth, world["company"].email, world, times=((DAY, "10:00"), (past, "10:00")))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "fortiden" in page
     form = _offer_form_html(page)
-    assert re.search(rf'<input[^>]*id="date1"[^>]*value="{past}"', form)
+    assert _field_error(form, "date2") == "Tid 2 ligger i fortiden. Vælg en dato og et klokkeslæt frem i tiden."
+    assert _field_error(form, "date1") is None
+    assert "<details class=\"jobbro-offer\" open>" in page  # the form is open at the error
+    assert re.search(rf'<input[^>]*id="date2"[^>]*value="{past}"', form)
     assert re.search(r'<input[^>]*id="location"[^>]*value="Kantinen, Vestergade 1"', form)
 
 
