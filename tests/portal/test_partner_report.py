@@ -214,6 +214,17 @@ def _options(shown, most):
     return list(range(most + 1))  # "–": not split
 
 
+def _adding_up(options, most):
+    """Every choice of one value per list of ``options`` whose sum is at most ``most``."""
+    if not options:
+        yield ()
+        return
+    for value in options[0]:
+        if value <= most:
+            for rest in _adding_up(options[1:], most - value):
+                yield (value, *rest)
+
+
 def _readings(outcomes, retention, total):
     """Every world that fits what is shown: the outcomes (summing to the year's "Forløb
     afsluttet"), and per checkpoint yes, known (n) and no answer, with n plus no answer equal to
@@ -223,7 +234,7 @@ def _readings(outcomes, retention, total):
     keys = list(outcomes)
     totals = _options(total, 0)
     most = max(totals)
-    for values in itertools.product(*(_options(outcomes[k], most) for k in keys)):
+    for values in _adding_up([_options(outcomes[k], most) for k in keys], most):
         if sum(values) not in totals:
             continue
         world = dict(zip(keys, values))
