@@ -11,9 +11,13 @@ from ..i18n import format_month
 from store.models.vocab import END_REASONS
 from .report import NO_REASON, SMALL, PartnerReport, shown_share
 
-NOTE = (f"Tal under {SMALL} vises som \"<3\", et tal, der ellers ville kunne regnes ud af en sum, vises som "
+NOTE = (f"Tal under {SMALL} vises som \"<3\", et tal, der ellers ville kunne regnes ud af en sum, også på tværs af arkene, vises som "
         "\"skjult\" (eller opdelingen som \"–\"), og en andel vises kun, når ingen af dens tal er 1 eller 2, så ingen enkeltperson kan "
         "genkendes. Rapporten nævner ingen borgere.")
+
+
+UNSPLIT_NOTE = ("Der er for få afsluttede forløb i {year} ({total}) til at vise, hvordan de endte, uden at "
+                "en enkeltperson kan genkendes.")
 
 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
@@ -55,9 +59,11 @@ def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
     _sheet(book, "Fastholdelse", ["Stadig i job efter", "Ja", "Kendte svar (n)", "Andel ja (%)", "Ikke oplyst"],
            [[f"{r.months} måneder", yes, known, "" if shown_share(row) is None else round(shown_share(row) * 100, 1),
              row[2]] for r, row in zip(report.retention, fig.retention) for yes, known in [row[:2]]])
-    _sheet(book, "Udfald", ["Afsluttet med", "Antal"],
-           [[END_REASONS.get(key, "Ikke angivet") if key != NO_REASON else "Ikke angivet", fig.outcomes[key]]
-            for key in report.outcomes])
+    outcome_rows = [[END_REASONS.get(key, "Ikke angivet") if key != NO_REASON else "Ikke angivet", fig.outcomes[key]]
+                    for key in report.outcomes]
+    if not fig.outcomes_split:
+        outcome_rows += [[], [UNSPLIT_NOTE.format(year=report.year, total=fig.total_ended)]]
+    _sheet(book, "Udfald", ["Afsluttet med", "Antal"], outcome_rows)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -359,3 +359,21 @@ def test_a_year_with_too_few_endings_says_so_instead_of_a_column_of_dashes(clien
     html = client.get("/partner/rapport?aar=2025").get_data(as_text=True)
     assert 'data-testid="outcomes-unsplit"' not in html  # one ended: shown as a single "<3"
     assert re.search(r'data-testid="outcome-afbrudt"><td>Afbrudt</td><td>&lt;3<', html)
+
+
+def test_outcomes_too_few_to_split_are_said_in_words_on_page_and_in_xlsx(app, client, world):
+    """Two endings with different outcomes: "–" in every row said nothing; now a sentence does."""
+    with app.app_context():
+        placement = db.session.scalar(sa.select(Placement).where(Placement.end_reason == "afbrudt"))
+        db.session.add(Placement(citizen_id=placement.citizen_id, company_id=placement.company_id, kind="smaajob",
+                                 weekly_hours=5, start_date=date(2025, 4, 1), end_date=date(2025, 5, 1),
+                                 end_reason="andet"))
+        db.session.commit()
+    AuthActions(client).switch_to("p@firma.dk")
+    html = client.get("/partner/rapport?aar=2025").get_data(as_text=True)
+    assert 'data-testid="outcomes-unsplit"' in html and 'data-testid="outcome-andet"' not in html
+    assert "Der er for få afsluttede forløb i 2025 (&lt;3) til at vise, hvordan de endte" in html
+    book = load_workbook(io.BytesIO(client.get("/partner/rapport/2025.xlsx").data))
+    text = [r[0] for r in book["Udfald"].iter_rows(values_only=True) if r and r[0]]
+    assert "Der er for få afsluttede forløb i 2025 (<3) til at vise, hvordan de endte, uden at en enkeltperson " \
+           "kan genkendes." in text
