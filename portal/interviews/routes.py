@@ -197,6 +197,9 @@ def outcome(opening_id: int, proposal_id: int):
         "Tak, udfaldet er gemt. Jobcentret får besked.")
 
 
+bp.add_app_template_filter(service.spoken_time, "interview_time")
+
+
 @bp.app_template_global("interview_panel")
 def interview_panel(proposal: Proposal) -> dict:
     """What the booking partial shows for ``proposal`` (both the company's and the staff's page)."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from babel import dates as babel_dates
 from flask import url_for
 
 from .. import audit
@@ -288,7 +289,14 @@ def _audit(proposal: Proposal, user: User, action: str, purpose: str) -> None:
 
 
 def _when(interview: Interview) -> str:
-    return _aware(interview.starts_at).astimezone(clock.LOCAL).strftime("%d.%m.%Y kl. %H:%M")
+    return spoken_time(interview.starts_at)
+
+
+def spoken_time(moment: datetime) -> str:
+    """An interview time as people say it, in Danish local time: "søndag 6. december 2026 kl. 10.00"
+    (the weekday shows at once a time that falls on a weekend)."""
+    return babel_dates.format_datetime(_aware(moment), "EEEE d. MMMM y 'kl.' HH.mm",
+                                       tzinfo=clock.LOCAL, locale="da_DK")
 
 
 def _aware(value: datetime) -> datetime:

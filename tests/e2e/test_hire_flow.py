@@ -10,7 +10,9 @@ from icalendar import Calendar
 
 from portal import proposals
 from portal.extensions import db
+from portal.interviews.service import spoken_time
 from portal.placements import service
+from store.clock import LOCAL
 from store.models import Citizen, Consent, Interview, MailMessage, Opening, Proposal
 from tests.conftest import user_factory
 from tests.e2e.test_proposals import log_out
@@ -92,7 +94,8 @@ def test_disclose_profile_interview_hired_placement(page, live_app, consented):
     flashed.wait_for()  # the portal's answer, success or not: a failure then says which
     assert "Samtalen er aftalt." in flashed.inner_text(), flashed.inner_text()
     booked = page.get_by_test_id("interview-booked").inner_text()
-    assert f"Samtale aftalt {interview_day:%d.%m.%Y} 10:00" in booked
+    at_ten = datetime.combine(interview_day, datetime.min.time().replace(hour=10), tzinfo=LOCAL)
+    assert f"Samtale aftalt {spoken_time(at_ten)}" in booked  # "fredag 11. december 2026 kl. 10.00"
 
     # the consultant has a mail with the invitation; the company, who booked it, is not told about
     # its own step but downloads the same invitation from the page

@@ -113,7 +113,15 @@ def test_company_offers_consultant_books_both_get_an_ics(app, client, auth, worl
     # the company's page says it is booked and offers the download
     auth.switch_to(world["company"].email)
     page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").get_data(as_text=True)
-    assert "Samtale aftalt " + start.strftime("%d.%m.%Y %H:%M") in page
+    # with the weekday, as people say it (review finding: a Sunday did not show as one)
+    weekday = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")[start.weekday()]
+    months = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+              "oktober", "november", "december")
+    spoken = f"{weekday} {start.day}. {months[start.month - 1]} {start.year} kl. 13.30"
+    assert "Samtale aftalt " + spoken in page
+    with app.app_context():
+        told = db.session.scalars(sa.select(Notification.text).where(Notification.kind == "interview_booked")).first()
+    assert spoken in told
     download = client.get(f"/samtaler/{second}/samtale.ics")
     assert download.status_code == 200 and download.mimetype == "text/calendar"
     assert str(_event(download.get_data(as_text=True))["UID"]) == str(event["UID"])
