@@ -336,7 +336,10 @@ def test_the_page_shows_gross_deadweight_net_and_the_plans_figure(app, client, a
 @pytest.mark.parametrize("first, last, months", [
     (date(2024, 1, 1), date(2026, 10, 31), 33), (date(2024, 1, 31), date(2024, 2, 29), 0),
     (date(2024, 1, 31), date(2024, 3, 1), 1), (date(2026, 5, 15), date(2026, 5, 14), 0),
-    (date(2025, 10, 31), date(2026, 10, 31), 12)])
+    (date(2025, 10, 31), date(2026, 10, 31), 12),
+    # review B 11: case start 14.10.2024 is 25 whole months on 30.11 and still on 04.12.2026
+    # (the ranking card's 26 rounds 25,7 months of 30,44 days up)
+    (date(2024, 10, 14), date(2026, 11, 30), 25), (date(2024, 10, 14), date(2026, 12, 4), 25)])
 def test_whole_months_between_two_days(first, last, months):
     from portal.dashboard.metrics import whole_months
 
