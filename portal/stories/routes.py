@@ -80,7 +80,7 @@ def create():
     """
     form = _story_form()
     if _showing_placements():
-        return render_template("stories/form.html", form=form, story=None)
+        return render_template("stories/form.html", form=form, story=None, showing=True)
     if form.validate_on_submit():
         try:
             story = service.create_story(form.story_data(), current_user)
@@ -110,9 +110,10 @@ def _saved_form(story: SuccessStory) -> StoryForm:
         "consent_confirmed": story.consent_confirmed})
 
 
-def _render_edit(story: SuccessStory, form: StoryForm, status: int = 200, action_error: str | None = None):
+def _render_edit(story: SuccessStory, form: StoryForm, status: int = 200, action_error: str | None = None,
+                 showing: bool = False):
     return render_template("stories/form.html", form=form, story=story, action_form=ActionForm(),
-                           action_error=action_error), status
+                           action_error=action_error, showing=showing), status
 
 
 @bp.route("/<int:story_id>/rediger", methods=["GET", "POST"])
@@ -127,7 +128,7 @@ def edit(story_id: int):
         return _render_edit(story, _saved_form(story))
     form = _story_form(story)
     if _showing_placements():
-        return _render_edit(story, form)
+        return _render_edit(story, form, showing=True)
     if form.validate_on_submit():
         try:
             service.update_story(story, form.story_data())

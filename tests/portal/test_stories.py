@@ -466,6 +466,7 @@ def test_placement_list_holds_only_the_chosen_companys_placements(app, client, a
                                               "vis_forloeb": "1", "csrf_token": token})
     html = shown.get_data(as_text=True)
     assert shown.status_code == 200 and count(app) == 0 and "Min titel" in html
+    assert "Historien er ikke gemt endnu: vælg forløbet og tryk »Gem som kladde«" in html
     assert f'Forløb #{world["placement_b"]} ·' in html and f'Forløb #{world["placement"]} ·' not in html
     story_id = story_id_from(create(client, auth, world))
     edit = client.get(f"/historier/{story_id}/rediger").get_data(as_text=True)
