@@ -55,7 +55,8 @@ class ProposalLine:
     citizen_name: str
     opening_title: str
     company_name: str
-    # The placement the citizen is in now (or agreed to start) other than this pair's, if any.
+    # The placement the citizen is in now (or agreed to start) other than this pair's, if any;
+    # filled by for_consultant, in one statement for the start page.
     elsewhere: CurrentPlacement | None = None
 
 
@@ -74,19 +75,12 @@ _OTHER_APPROVED_SINCE = sa.exists().where(
     _Other.decided_at > Proposal.company_responded_at, _Other.status.in_(VISIBLE_TO_COMPANY))
 
 
-def _lines(*where: sa.ColumnElement[bool], order_by: tuple, today: date) -> list[ProposalLine]:
-    """Proposals of open cases matching ``where``, as lines, each with the placement its
-    citizen is in elsewhere (two statements in all, however many lines)."""
+def _lines(*where: sa.ColumnElement[bool], order_by: tuple) -> list[ProposalLine]:
+    """Proposals of open cases matching ``where``, as lines, in one statement."""
     stmt = (sa.select(*_LINE_COLUMNS).join(Citizen, Proposal.citizen_id == Citizen.id)
             .join(Opening, Proposal.opening_id == Opening.id).join(Company, Opening.company_id == Company.id)
             .where(_OPEN_CASE, *where).order_by(*order_by))
-    return _with_elsewhere([ProposalLine(*row) for row in db.session.execute(stmt)], today)
-
-
-def _with_elsewhere(lines: list[ProposalLine], today: date) -> list[ProposalLine]:
-    """The lines with the placement each citizen is in other than the line's own pair."""
-    found = situations([p.citizen_id for p in lines], today)
-    return [replace(p, elsewhere=found.get(p.citizen_id, NOTHING).elsewhere(p.opening_id)) for p in lines]
+    return [ProposalLine(*row) for row in db.session.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -99,10 +93,10 @@ class Answer:
     args: dict
 
 
-def pending_proposals(user: User, today: date | None = None) -> list[ProposalLine]:
+def pending_proposals(user: User) -> list[ProposalLine]:
     """Proposals in status "proposed" for citizens whose VK is ``user``, oldest first."""
     return _lines(Citizen.vk_id == user.id, Proposal.status == "proposed",
-                  order_by=(Proposal.created_at, Proposal.id), today=today or clock.today())
+                  order_by=(Proposal.created_at, Proposal.id))
 
 
 def company_answers(user: User, today: date) -> list[Answer]:
@@ -133,7 +127,7 @@ def company_answers(user: User, today: date) -> list[Answer]:
     answers = []
     for p in _lines(Citizen.vk_id == user.id, Proposal.company_response.is_not(None),
                     Proposal.status.in_(VISIBLE_TO_COMPANY), needs_me,
-                    order_by=(Proposal.company_responded_at.desc(), Proposal.id.desc()), today=today):
+                    order_by=(Proposal.company_responded_at.desc(), Proposal.id.desc())):
         if p.company_response == "declined":
             answers.append(Answer(p, "Find en anden kandidat til opslaget", "candidates.ranking",
                                   {"opening_id": p.opening_id}))
@@ -171,10 +165,10 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
     today = now.astimezone(LOCAL).date()
     released = [row for row in found if identity_released(row[0], today)]
     rows = interviews.interviews_by_proposal([row[0].id for row in released])
-    lines = _with_elsewhere([ProposalLine(
-        proposal.id, proposal.citizen_id, proposal.opening_id, proposal.status, proposal.company_response,
-        proposal.company_responded_at, proposal.created_at, citizen_name, opening_title, company_name)
-        for proposal, citizen_name, opening_title, company_name in released], today)
+    lines = [ProposalLine(proposal.id, proposal.citizen_id, proposal.opening_id, proposal.status,
+                          proposal.company_response, proposal.company_responded_at, proposal.created_at,
+                          citizen_name, opening_title, company_name)
+             for proposal, citizen_name, opening_title, company_name in released]
     items = []
     for p in lines:
         booked = interviews.booked_among(rows[p.id])
@@ -232,12 +226,21 @@ def for_consultant(user: User, today: date) -> dict:
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
                Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)))
     waiting = hotline_service.list_for_staff(user, False, "open")  # with their companies
+    pending, answers = pending_proposals(user), company_answers(user, today)
+    talks = interviews_to_arrange(user, clock.utcnow())
+    # Where each line's citizen is placed elsewhere: one statement for the three lists.
+    found = situations({p.citizen_id for p in pending} | {a.proposal.citizen_id for a in answers}
+                       | {i.proposal.citizen_id for i in talks}, today)
+
+    def noted(p: ProposalLine) -> ProposalLine:
+        return replace(p, elsewhere=found.get(p.citizen_id, NOTHING).elsewhere(p.opening_id))
+
     return {
         "caseload": caseload,
-        "pending_proposals": pending_proposals(user, today),
-        "answers": company_answers(user, today),
+        "pending_proposals": [noted(p) for p in pending],
+        "answers": [replace(a, proposal=noted(a.proposal)) for a in answers],
         "hotline_rows": hotline_service.rows(waiting),
         "incomplete": unmatchable_citizens(user),
         "followups": placements_to_follow_up(user, today),
-        "interviews": interviews_to_arrange(user, clock.utcnow()),
+        "interviews": [replace(i, proposal=noted(i.proposal)) for i in talks],
     }

@@ -44,9 +44,9 @@ def add_cases(app, people: dict, count: int) -> None:
     """``count`` more citizens of the VK, each giving every list on the pages a row.
 
     Each citizen: a placement at the company user's company (hours this month, an old
-    follow-up, so it is flagged; the identity released), a proposal waiting for the VK, and
-    a disclosed proposal at a new company answered "interested" with a time offered by the
-    company; every other citizen lacks a CV. Each new company also calls the hotline.
+    follow-up, so it is flagged; the identity released, the company's answer "declined"), a
+    proposal waiting for the VK, and a disclosed proposal at a new company answered
+    "interested" with a time offered by the company; every other citizen lacks a CV. Each new company also calls the hotline.
     """
     vk, adviser, user = people["vk"], people["adviser"], people["company"]
     with app.app_context():
@@ -71,8 +71,11 @@ def add_cases(app, people: dict, count: int) -> None:
             db.session.flush()
             placement = Placement(citizen_id=citizen.id, company_id=user.company_id, opening_id=here.id,
                                   kind="smaajob", start_date=date(2026, 6, 1), weekly_hours=10)
+            # declined today: its answer is on the queue ("find another candidate"); the interested
+            # one below has a time offered, so the interview list follows it instead
             released = Proposal(citizen_id=citizen.id, opening_id=here.id, status="disclosed",
-                                decided_by_id=vk.id)
+                                decided_by_id=vk.id, company_response="declined",
+                                company_responded_at=datetime.combine(TODAY, time(8), timezone.utc))
             pending = Proposal(citizen_id=citizen.id, opening_id=waiting.id, status="proposed",
                                explanation={"similarity_band": "Stærkt match"})
             interested = Proposal(citizen_id=citizen.id, opening_id=answered.id, status="disclosed",
