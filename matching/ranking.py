@@ -263,11 +263,16 @@ def sort_key(match: Match) -> tuple:
                      match.opening_id)
 
 
+def relevance_step(relevance: float) -> int:
+    """The ``RELEVANCE_STEP`` a relevance falls in (0.47 -> 9, i.e. 0.45-0.50): what orders
+    pairs within a band before the score does (the ranking card shows it)."""
+    return math.floor(relevance / RELEVANCE_STEP + 1e-9)
+
+
 def order_key(band: str, relevance: float, score: float, citizen_id: str, opening_id: str) -> tuple:
     """:func:`sort_key` of a pair from its values, for a caller that orders pairs before
     it builds their matches (the learned re-ranking, which keeps only the first k)."""
-    step = math.floor(relevance / RELEVANCE_STEP + 1e-9)
-    return (-BAND_ORDER.get(band, 0), -step, -score, citizen_id, opening_id)
+    return (-BAND_ORDER.get(band, 0), -relevance_step(relevance), -score, citizen_id, opening_id)
 
 
 def rank(

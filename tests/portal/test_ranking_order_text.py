@@ -38,3 +38,21 @@ def test_a_priority_share_below_half_a_hundredth_is_not_shown_as_zero(app):
         said = render_template_string('{% from "macros/match.html" import share %}'
                                       "{{ share(0.004) }} | {{ share(0.012) }}")
     assert said == "under +0,01 | +0,01"
+
+
+def test_each_card_shows_the_step_it_is_ordered_by(client, auth, world):  # noqa: F811
+    """Band, then the shown step, then the shown score: the order a consultant can check."""
+    import re
+
+    from matching.ranking import BAND_ORDER
+
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    cards = re.findall(r'Samlet match: ([\w ]+?) <span data-testid="relevance-step">\((\d,\d\d)–(\d,\d\d)\)</span>'
+                       r'.*?score (\d,\d\d)', html, re.S)
+    assert len(cards) >= 2
+    keys = [(BAND_ORDER[band], float(low.replace(",", ".")), float(score.replace(",", ".")))
+            for band, low, high, score in cards]
+    assert all(round(float(h.replace(",", ".")) - float(lo.replace(",", ".")), 2) == RELEVANCE_STEP
+               for _, lo, h, _ in cards)
+    assert keys == sorted(keys, reverse=True)
