@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from wtforms import IntegerField, SelectField
+from wtforms import HiddenField, IntegerField, SelectField
 
-from ..formutil import DanishGetForm, choices
+from ..formutil import DanishForm, DanishGetForm, choices
 from ..i18n import format_month
 from .facts import Scope, add_months, month_end
 
@@ -103,3 +103,18 @@ class GoalListForm(FilterForm):
         page = self.side.data if not self.side.errors and isinstance(self.side.data, int) else 1
         self.side.data = max(1, min(page, 10_000))
         return self.maal.data, self.side.data
+
+
+class RecomputeForm(DanishForm):
+    """An administrator's "compute this month again" (POST, CSRF); ``maaned`` is "YYYY-MM"."""
+
+    maaned = HiddenField()
+
+    def month(self) -> date | None:
+        """The first day of the posted month, or None when it is not a "YYYY-MM"."""
+        raw = self.maaned.data or ""
+        try:
+            year, month = raw.split("-")
+            return date(int(year), int(month), 1) if len(year) == 4 and len(month) == 2 else None
+        except ValueError:
+            return None

@@ -2,20 +2,19 @@
 from __future__ import annotations
 
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit
-from ..access import consultant_required
+from ..access import admin_required, consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
-from . import bp
+from . import bp, snapshots
 from .charts import chart_series
 from .export import render_csv
-from .facts import load_facts
-from .forms import GOALS, PARTIAL, SCOPES, FilterForm, GoalListForm, month_label
+from .facts import load_facts, month_end
+from .forms import GOALS, PARTIAL, SCOPES, FilterForm, GoalListForm, RecomputeForm, month_label
 from .goal_lists import active_misses, focus_misses, matchable_misses
-from .metrics import compute_all, compute_trend
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
 
@@ -50,13 +49,16 @@ def index():
     """
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
-    points = compute_trend(facts, as_of)  # the last point is the chosen month, measured on as_of
+    # the last point is the chosen month, measured on as_of; finished months frozen
+    points, frozen = snapshots.trend(db.session, facts, scope, as_of, clock.today())
+    db.session.commit()  # keeps the figures of finished months computed now
     return render_template(
         "dashboard/index.html", form=form, as_of=as_of, metrics=list(points[-1].metrics.values()),
         charts=chart_series(points),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
-        month=_month(form, as_of), partial=form.partial, today=clock.today(),
+        month=_month(form, as_of), partial=form.partial, today=clock.today(), frozen=frozen,
+        recompute_form=RecomputeForm() if current_user.role == "admin" and frozen else None,
         list_links={metric: url_for("dashboard.goal_list", maal=goal, omfang=scope.kind,
                                     maaned=form.maaned.data)
                     for goal, (metric, _build, _tables) in GOAL_LISTS.items()})
@@ -86,6 +88,24 @@ def goal_list():
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
 
 
+@bp.post("/genberegn")
+@admin_required
+def recompute():
+    """Compute a finished month's figures again (every scope) after its data was corrected.
+
+    Administrators only; audited ("recompute_policy_goals"). The month comes from the form.
+    :raise 400: for a missing or bad CSRF token or month.
+    """
+    form = RecomputeForm()
+    month = form.month()
+    if not form.validate_on_submit() or month is None or month_end(month) >= clock.today():
+        abort(400)
+    snapshots.recompute(db.session, month)
+    db.session.commit()
+    flash(f"Tallene for {month_label(month)} er regnet igen ud fra dagens data.", "success")
+    return redirect(url_for("dashboard.index", omfang=request.form.get("omfang", ""), maaned=f"{month:%Y-%m}"))
+
+
 @bp.get("/eksport.csv")
 @consultant_required
 def export():
@@ -98,7 +118,9 @@ def export():
         return stale
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
-    body = render_csv(compute_all(facts, as_of),
+    metrics, _frozen = snapshots.month_metrics(db.session, facts, scope, as_of, clock.today())
+    db.session.commit()
+    body = render_csv(metrics,
                       compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
                       as_of, SCOPES[scope.kind], _month(form, as_of))
     audit.record_now("export_policy_goals", purpose=f"{scope.kind}:{as_of.isoformat()}")

@@ -11,6 +11,7 @@ from .openings import EligibilityRule, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
 from .placements import HoursLog, Placement, PlacementEvent
 from .proposals import Consent, Proposal
+from .snapshots import FigureSnapshot
 from .stories import SuccessStory
 
 __all__ = [
@@ -18,5 +19,5 @@ __all__ = [
     "AuditEvent", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
     "EmbeddingCacheEntry", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User",
-    "SuccessStory",
+    "SuccessStory", "FigureSnapshot",
 ]

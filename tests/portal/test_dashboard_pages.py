@@ -177,15 +177,62 @@ def test_month_defaults_to_the_last_complete_month(client, auth, make_user, froz
     assert "november 2026 (foreløbig — måneden er ikke slut)</option>" in html
 
 
-@pytest.mark.parametrize("path", ["/maal/?maaned=2026-10", "/maal/borgere?maal=cv&maaned=2026-10"])
-def test_a_complete_months_figures_say_they_are_worked_out_from_todays_data(client, auth, make_user,
-                                                                           frozen_today, path):
-    """Review B 3: a finished month's figures move when data is entered later; the page says so."""
+def _active_card(client, month="2026-10", scope="all") -> str:
+    html = " ".join(client.get(f"/maal/?maaned={month}&omfang={scope}").get_data(as_text=True).split())
+    return re.search(r'data-testid="card-active".*?<p>([\d.]+ af [\d.]+)</p>', html).group(1)
+
+
+def _add_citizen(app, name: str) -> None:
+    from store.models import Citizen
+
+    with app.app_context():
+        db.session.add(Citizen(name=name, postcode="8722", benefit_group="kontanthjaelp", readiness_group="i_gang",
+                               case_start=date(2025, 1, 5), hours_available=20))
+        db.session.commit()
+
+
+def test_a_finished_months_figures_are_frozen_at_their_first_computation(app, client, auth, make_user,
+                                                                         frozen_today):
+    """Review B 3: a citizen entered later with an earlier case start moved October's base."""
+    _add_citizen(app, "Første")
     auth.login(make_user("consultant").email)
-    html = " ".join(client.get(path).get_data(as_text=True).split())
-    assert 'data-testid="recomputed-note"' in html
-    assert "Tallene for oktober 2026 regnes ud fra dagens data, hver gang siden vises (regnet 23.11.2026)" in html
-    current = client.get(path.replace("2026-10", "2026-11")).get_data(as_text=True)
+    before = _active_card(client)
+    html = " ".join(client.get("/maal/?maaned=2026-10").get_data(as_text=True).split())
+    assert "Tallene for oktober 2026 blev opgjort 23.11.2026 og står fast" in html
+    assert 'data-testid="recompute-form"' not in html  # administrators only
+    current = _active_card(client, "2026-11")
+    _add_citizen(app, "Anden")
+    assert _active_card(client) == before  # October stays as reported
+    assert _active_card(client, "2026-11") != current  # the month in progress is live
+    assert client.post("/maal/genberegn", data={"maaned": "2026-10"}).status_code in (400, 403)
+
+
+def test_an_administrator_recomputes_a_month_explicitly_and_it_is_audited(app, client, auth, make_user,
+                                                                          frozen_today):
+    from store.models import AuditEvent
+
+    _add_citizen(app, "Første")
+    auth.login(make_user("admin").email)
+    before = _active_card(client)
+    html = client.get("/maal/?maaned=2026-10").get_data(as_text=True)
+    assert 'data-testid="recompute-form"' in html
+    _add_citizen(app, "Anden")
+    assert _active_card(client) == before
+    token = auth.csrf_token("/maal/?maaned=2026-10")
+    response = client.post("/maal/genberegn", data={"maaned": "2026-10", "omfang": "all", "csrf_token": token})
+    assert response.status_code == 302 and "maaned=2026-10" in response.headers["Location"]
+    assert _active_card(client) != before
+    with app.app_context():
+        assert db.session.query(AuditEvent).filter_by(action="recompute_policy_goals").count() == 1
+    for bad in ("2026-11", "2026-13", "x", ""):  # the month in progress is never frozen
+        assert client.post("/maal/genberegn", data={"maaned": bad, "csrf_token": token}).status_code == 400
+
+
+def test_a_goal_list_says_it_shows_citizens_as_they_are_today(client, auth, make_user, frozen_today):
+    auth.login(make_user("consultant").email)
+    html = " ".join(client.get("/maal/borgere?maal=cv&maaned=2026-10").get_data(as_text=True).split())
+    assert "Listen viser borgerne, som de står i dag (regnet 23.11.2026)" in html
+    current = client.get("/maal/borgere?maal=cv&maaned=2026-11").get_data(as_text=True)
     assert 'data-testid="recomputed-note"' not in current  # the month in progress says it is partial
 
 

@@ -1,0 +1,92 @@
+"""A finished month's figures, frozen the first time they are computed after the month ended.
+
+The figures are worked out from the data as it is now (:mod:`.metrics`), so a month already
+reported would move when records with earlier dates are entered later or a jobmål is added
+today (review: November went from 197/222 to 198/222). So the first computation of a complete
+month for a scope is kept (:class:`store.models.FigureSnapshot`) and shown from then on, with
+the day it was computed. The month in progress is always computed live. An administrator may
+recompute a month explicitly (:func:`recompute`, audited) after data for it was corrected.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..dates import add_months, month_end
+from .facts import Facts, Scope
+from .metrics import Metric, TrendPoint, compute_all
+from store.models import FigureSnapshot
+
+
+def scope_key(scope: Scope) -> str:
+    """The scope as stored: "all", "team:<id>" or "mine:<user id>"."""
+    if scope.kind == "team":
+        return f"team:{scope.team_id or 0}"
+    if scope.kind == "mine":
+        return f"mine:{scope.user_id}"
+    return "all"
+
+
+def month_metrics(session: Session, facts: Facts, scope: Scope, day: date,
+                  today: date) -> tuple[list[Metric], datetime | None]:
+    """The figures of ``day``'s month measured on ``day``, and when they were frozen (None: live).
+
+    A month that ended before ``today`` is read from its snapshot, or computed and kept now;
+    the caller commits.
+    """
+    return _months(session, facts, scope, [day], today)[0]
+
+
+def trend(session: Session, facts: Facts, scope: Scope, as_of: date, today: date,
+          months: int = 12) -> tuple[list[TrendPoint], datetime | None]:
+    """Like :func:`.metrics.compute_trend`, finished months frozen; and when the chosen month
+    (the last point) was frozen, None when it is live. One read for the kept months."""
+    days = [as_of if back == 0 else month_end(add_months(as_of.replace(day=1), -back))
+            for back in range(months - 1, -1, -1)]
+    found = _months(session, facts, scope, days, today)
+    points = [TrendPoint(day.replace(day=1), {m.key: m for m in metrics}) for day, (metrics, _) in zip(days, found)]
+    return points, found[-1][1]
+
+
+def _months(session: Session, facts: Facts, scope: Scope, days: list[date],
+            today: date) -> list[tuple[list[Metric], datetime | None]]:
+    key = scope_key(scope)
+    finished = [day.replace(day=1) for day in days if month_end(day) < today]
+    kept = {s.month: s for s in session.scalars(sa.select(FigureSnapshot).where(
+        FigureSnapshot.scope == key, FigureSnapshot.month.in_(finished)))} if finished else {}
+    out = []
+    for day in days:
+        first = day.replace(day=1)
+        if month_end(first) >= today:
+            out.append((compute_all(facts, day), None))
+            continue
+        snapshot = kept.get(first)
+        if snapshot is not None:
+            try:
+                out.append(([Metric(**m) for m in json.loads(snapshot.metrics)], snapshot.computed_at))
+                continue
+            except (TypeError, ValueError):  # kept by an older version of the figures: keep anew
+                session.delete(snapshot)
+                session.flush()
+        metrics = compute_all(facts, month_end(first))
+        snapshot = FigureSnapshot(month=first, scope=key,
+                                  metrics=json.dumps([dataclasses.asdict(m) for m in metrics]))
+        session.add(snapshot)
+        session.flush()
+        out.append((metrics, snapshot.computed_at))
+    return out
+
+
+def recompute(session: Session, month: date) -> int:
+    """Drop ``month``'s frozen figures for every scope, so the next view computes them from the
+    data as it is then; audited ("recompute_policy_goals"). Returns how many were dropped; the
+    caller commits."""
+    first = month.replace(day=1)
+    dropped = session.execute(sa.delete(FigureSnapshot).where(FigureSnapshot.month == first)).rowcount
+    audit.record("recompute_policy_goals", purpose=f"{first:%Y-%m}:{dropped}")
+    return dropped
