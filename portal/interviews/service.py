@@ -332,8 +332,9 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "") -> Non
             candidate whose identity is not released to the company (nothing written once the
             caller rolls back).
     """
-    if response == "hired" and not identity_released(proposal):
-        # A company cannot have hired someone whose name it was never given (review finding).
+    if response == "hired" and not identity_released(proposal) and proposal.company_response != "hired":
+        # A company cannot have hired someone whose name it was never given (review finding);
+        # a hire reported while the name was shared may keep its answer after the consent ends.
         raise TransitionError("I kan først melde kandidaten ansat, når jobcentret har delt navnet "
                               "med jer. Vælg »Interesseret«, så kontakter jobcentret borgeren.")
     label = COMPANY_RESPONSES.get(response, response)

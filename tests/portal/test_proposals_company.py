@@ -142,6 +142,19 @@ def test_hired_is_offered_and_accepted_only_once_the_name_is_shared(app, client,
     assert 'data-testid="opening-places">1: 1 meldt ansat (jobcentret starter forløbet); ingen ledige<' in html
 
 
+def test_a_hire_reported_while_named_can_be_saved_again_after_the_consent_ends(app, client, auth, world):
+    set_status(app, world["proposal"], "consented", consent=True)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).company_response = "hired"  # reported while named
+        db.session.commit()
+    html = company_page(client, auth, world)
+    assert '<option value="hired" selected>' in html  # the stored answer stays shown
+    respond(client, auth, world, response="hired", note="Startede 1. december")
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        assert (proposal.company_response, proposal.company_response_note) == ("hired", "Startede 1. december")
+
+
 def test_an_answer_returns_to_the_answered_card(app, client, auth, world):
     response = respond(client, auth, world, response="interested")
     assert response.location.endswith(f"/opslag/{world['opening']}#kandidat-{world['proposal']}")
