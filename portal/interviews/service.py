@@ -263,12 +263,13 @@ def calendar(interview: Interview, method: str | None = None) -> str:
 
 
 def _tell_both(proposal: Proposal, interview: Interview, method: str, text: str, actor: User) -> None:
-    """Both sides, except ``actor``: nobody is told about their own step."""
+    """Both sides, with the calendar document. ``actor`` gets it too (a booking belongs in their
+    own calendar as well), but as already read: nobody is told about their own step."""
     document = calendar(interview, method)
     line = f"{text}: »{proposal.opening.title}«, {interview.location}"
     for recipient in recipients(proposal, "company") + recipients(proposal, "jobcenter"):
-        if recipient.id != actor.id:
-            notify(recipient, "interview_booked", line, _link(proposal, recipient), ics=document)
+        notify(recipient, "interview_booked", line, _link(proposal, recipient), ics=document,
+               read=recipient.id == actor.id)
 
 
 def _link(proposal: Proposal, recipient: User) -> str:

@@ -49,7 +49,7 @@ class UnknownKind(ValueError):
 
 def notify(user: User, kind: str, text: str, link: str, *, subject: str | None = None,
            body: str | None = None, ics: str | None = None,
-           dedupe_key: str | None = None) -> Notification | None:
+           dedupe_key: str | None = None, read: bool = False) -> Notification | None:
     """Add a notification for ``user`` and queue its mail; the caller commits.
 
     Args:
@@ -63,6 +63,8 @@ def notify(user: User, kind: str, text: str, link: str, *, subject: str | None =
         ics: an iCalendar document to attach (interview invitations).
         dedupe_key: makes a repeated job notify once; a second call with the same key adds
             nothing and returns None.
+        read: add it as already read (the user's own step: the calendar invitation still
+            comes by mail, but nothing new waits in the list).
 
     Returns:
         The notification, or None when nothing was added (inactive user or duplicate key).
@@ -77,7 +79,7 @@ def notify(user: User, kind: str, text: str, link: str, *, subject: str | None =
     if dedupe_key and db.session.query(Notification.id).filter_by(dedupe_key=dedupe_key).first():
         return None
     note = Notification(user_id=user.id, kind=kind, text=text[:300], link=link[:300],
-                        dedupe_key=dedupe_key)
+                        dedupe_key=dedupe_key, read_at=clock.utcnow() if read else None)
     db.session.add(note)
     forget_unread()
     if user.email and kind not in (user.mail_opt_out or []):

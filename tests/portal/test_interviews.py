@@ -61,8 +61,18 @@ def rows(app, proposal_id):
 
 
 def notes(app, kind):
+    """Who was told (an unread notification); one's own step is added as already read."""
     with app.app_context():
-        return sorted(db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == kind)))
+        return sorted(db.session.scalars(sa.select(Notification.user_id).where(
+            Notification.kind == kind, Notification.read_at.is_(None))))
+
+
+def latest_is_read(app, user_id, kind) -> bool:
+    """Whether ``user_id``'s newest notification of ``kind`` came already read (their own step)."""
+    with app.app_context():
+        newest = db.session.scalars(sa.select(Notification).where(
+            Notification.user_id == user_id, Notification.kind == kind).order_by(Notification.id.desc())).first()
+        return newest is not None and newest.read_at is not None
 
 
 def mails(app, kind):
@@ -92,7 +102,7 @@ def test_company_offers_consultant_books_both_get_an_ics(app, client, auth, worl
     # everyone but the consultant who booked: nobody is told about their own step
     assert sorted(booked_to) == sorted([world["company"].id, world["adviser"].id])
     sent = mails(app, "interview_booked")
-    assert len(sent) == 2 and all(ics for _, ics in sent)
+    assert len(sent) == 3 and all(ics for _, ics in sent)  # the booker's calendar too
 
     event = _event(sent[0][1])
     assert event.method == "REQUEST"
@@ -155,7 +165,9 @@ def test_move_keeps_the_booking_until_a_new_time_is_booked(app, client, auth, wo
     assert "er flyttet" not in page
     with app.app_context():
         mine = db.session.scalars(sa.select(Notification).where(Notification.user_id == world["company"].id)).all()
-        assert [n.kind for n in mine] == ["interview_offered"]  # the first offer only, not the move
+        # the first offer only, not the move; the company's own booking is there, already read
+        assert [n.kind for n in mine if n.read_at is None] == ["interview_offered"]
+        assert [n.kind for n in mine if n.read_at is not None] == ["interview_booked"]
         (moved_offer,) = db.session.scalars(sa.select(Notification).where(Notification.kind == "interview_offered",
                                                                           Notification.user_id == world["consultant"].id))
         assert "Den aftalte tid gælder" in moved_offer.text
@@ -166,13 +178,15 @@ def test_move_keeps_the_booking_until_a_new_time_is_booked(app, client, auth, wo
     response = post(client, auth, f"/samtaler/{second}/vaelg")
     assert [(s, seq) for _, s, _, seq in rows(app, world["proposal"])] == [("cancelled", 1), ("booked", 0)]
     cancels = [(uid, _event(ics)) for uid, ics in mails(app, "interview_booked") if ics and "CANCEL" in ics]
-    # company and adviser; not the consultant who chose the new time
-    assert sorted(uid for uid, _ in cancels) == sorted([world["company"].id, world["adviser"].id])
+    # everyone's calendar, the consultant's who chose the new time too (as a read notification)
+    assert sorted(uid for uid, _ in cancels) == sorted([world["company"].id, world["adviser"].id,
+                                                         world["consultant"].id])
+    assert latest_is_read(app, world["consultant"].id, "interview_booked")
     assert all(e.method == "CANCEL" and int(e["SEQUENCE"]) == 1 for _, e in cancels)
     assert "interview_moved" in actions(app)
     page = client.get(response.location).get_data(as_text=True)
     assert "Samtalen er flyttet, og den gamle tid er aflyst" in page
-    # the consultant got no mail: the page offers the old time's cancellation (same UID)
+    # the page offers the old time's cancellation too (same UID)
     download = client.get(f"/samtaler/{first}/samtale.ics")
     event = _event(download.get_data(as_text=True))
     with app.app_context():
@@ -188,9 +202,10 @@ def test_cancel_a_booked_interview_tells_both_sides(app, client, auth, world):
     auth.switch_to(world["company"].email)
     assert post(client, auth, f"/samtaler/{interview}/aflys").status_code == 302
     assert rows(app, world["proposal"])[0][1:] == ("cancelled", "company", 1)
-    last = mails(app, "interview_booked")[-2:]
-    # the job-centre side; not the company user who cancelled (their page offers the file)
-    assert {uid for uid, _ in last} == {world["consultant"].id, world["adviser"].id}
+    last = mails(app, "interview_booked")[-3:]
+    # every calendar, the company user's who cancelled too; only the job-centre side is told
+    assert {uid for uid, _ in last} == {world["consultant"].id, world["adviser"].id, world["company"].id}
+    assert latest_is_read(app, world["company"].id, "interview_booked")
     assert all(_event(ics).method == "CANCEL" for _, ics in last)
     # cancelled twice: refused, nothing changes
     post(client, auth, f"/samtaler/{interview}/aflys")
