@@ -132,13 +132,21 @@ def missing_languages(citizen: CitizenProfile, opening: OpeningProfile) -> tuple
     return tuple(lang for lang in opening.required_languages if lang.casefold() not in spoken)
 
 
-def _months(months: float) -> str:
-    """A whole number of months in Danish: "1 md.", "7 mdr."."""
-    whole = round(months)
-    return f"{whole:.0f} {'md.' if whole == 1 else 'mdr.'}"
+def whole_months(first: date, last: date) -> int:
+    """Whole calendar months from ``first`` to ``last`` (0 if ``last`` is earlier): what the
+    card says and the goals' lists count (14.10.2024 to 04.12.2026 is 25, not 26)."""
+    months = (last.year - first.year) * 12 + last.month - first.month - (last.day < first.day)
+    return max(months, 0)
+
+
+def _months(start: date | None, today: date) -> str:
+    """The whole months since ``start`` in Danish: "1 md.", "7 mdr."."""
+    whole = 0 if start is None else whole_months(start, today)
+    return f"{whole} {'md.' if whole == 1 else 'mdr.'}"
 
 
 def _months_between(start: date | None, today: date) -> float:
+    """Months since ``start`` as a fraction (the priority grows smoothly with it)."""
     return 0.0 if start is None else max(0.0, (today - start).days / DAYS_PER_MONTH)
 
 
@@ -155,7 +163,7 @@ def policy_flags(
     readiness = weights.readiness_bonus.get(citizen.readiness_group, 0.0)
     flags = (
         PolicyFlag(
-            "placement_gap", f"{_months(gap)} uden virksomhedsrettet forløb",
+            "placement_gap", f"{_months(gap_from, today)} uden virksomhedsrettet forløb",
             strength * weights.placement_gap * min(1.0, gap / weights.placement_gap_months),
         ),
         PolicyFlag(
@@ -163,7 +171,7 @@ def policy_flags(
             strength * weights.readiness * readiness,
         ),
         PolicyFlag(
-            "benefit_duration", f"{_months(on_benefit)} på ydelse",
+            "benefit_duration", f"{_months(citizen.case_start, today)} på ydelse",
             strength * weights.benefit_duration * min(1.0, on_benefit / weights.benefit_duration_months),
         ),
     )

@@ -24,6 +24,7 @@ from decimal import Decimal
 import numpy as np
 from sqlalchemy.orm import Session
 
+from matching.ranking import whole_months  # noqa: F401 - the card and the goal lists count alike
 from matching.vocab import COMPANY_BASED_KINDS
 from store.models.vocab import SUCCESS_END_REASONS
 from .facts import Facts, Scope, add_months, hundredths, load_facts, month_end
@@ -111,12 +112,6 @@ class FocusStatus:
     def hours_short(self) -> Decimal:
         """Wage hours still missing to reach 100 (0 when reached)."""
         return max(FOCUS_HOURS - self.wage_hours, Decimal(0))
-
-
-def whole_months(first: date, last: date) -> int:
-    """Whole calendar months from ``first`` to ``last`` (0 if ``last`` is earlier)."""
-    months = (last.year - first.year) * 12 + last.month - first.month - (last.day < first.day)
-    return max(months, 0)
 
 
 def _focus(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

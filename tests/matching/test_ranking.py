@@ -246,6 +246,18 @@ def test_policy_flags_say_one_month_in_the_singular():
     one = citizen("one", last_company_placement=TODAY - timedelta(days=31))
     labels = {f.name: f.label for f in policy_flags(one, RankingWeights(), TODAY)}
     assert labels["placement_gap"] == "1 md. uden virksomhedsrettet forløb"
-    seven = citizen("seven", last_company_placement=TODAY - timedelta(days=213))
+    month = TODAY.month - 7
+    seven = citizen("seven", last_company_placement=TODAY.replace(year=TODAY.year + (month - 1) // 12,
+                                                                  month=(month - 1) % 12 + 1))
     assert {f.name: f.label for f in policy_flags(seven, RankingWeights(), TODAY)}["placement_gap"] == \
         "7 mdr. uden virksomhedsrettet forløb"
+
+
+def test_the_card_counts_whole_months_as_the_goal_lists_do():
+    """14.10.2024 to 04.12.2026 is 25 whole months: the card once said 26 (days / 30.44, rounded)."""
+    from matching.ranking import policy_flags
+
+    citizen = CitizenProfile(id="c", version=1, job_goals=("Lager",), cv_text="", benefit_group="kontanthjaelp",
+                             hours_available=10, postcode="8722", case_start=date(2024, 10, 14))
+    texts = [f.label for f in policy_flags(citizen, RankingWeights(), date(2026, 12, 4))]
+    assert "25 mdr. på ydelse" in texts and "25 mdr. uden virksomhedsrettet forløb" in texts
