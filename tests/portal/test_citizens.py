@@ -157,6 +157,9 @@ def test_missing_column_and_completeness_share(app, client, logged_in):
     show = re.search(r'<a href="([^"]+)" data-testid="show-incomplete">', html).group(1).replace("&amp;", "&")
     shown = client.get(show).get_data(as_text=True)
     assert "Helt Klar" not in shown and all(n in shown for n in ("Mangler Cv", "Mangler Vk", "Mangler Alt"))
+    # Under this filter a share would be 0 % by construction: the page says what the list is instead.
+    assert 'data-testid="completeness"' not in shown and 'data-testid="incomplete-list"' in shown
+    assert "Du ser de 3 borgere i udvalget, der mangler" in re.sub(r"<[^>]+>", "", shown)
 
 
 def test_a_restricted_citizens_missing_items_are_not_offered_as_fixes(app, client, logged_in):
