@@ -36,12 +36,14 @@ def test_a_declined_proposal_offers_another_candidate_not_the_consent(app, clien
     html = _page(client, world)
     assert 'data-testid="consent-form"' not in html and 'data-testid="consent-step"' not in html
     assert 'data-testid="profile-form"' not in html
+    assert 'data-testid="interview-panel"' not in html  # no interview to arrange or to see
     declined = html.split('data-testid="company-declined"')[1].split("</div></div>")[0]
     assert "Virksomheden har sagt nej" in declined and "Vi har fundet en anden" in declined
     assert f'href="/kandidater/opslag/{world["opening"]}"' in declined  # find another candidate
     # the company changes its mind: the consent step is back
     _decline(app, world["proposal"], "interested")
-    assert 'data-testid="consent-form"' in _page(client, world)
+    again = _page(client, world)
+    assert 'data-testid="consent-form"' in again and 'data-testid="interview-panel"' in again
 
 
 def test_the_state_machine_refuses_consent_and_disclosure_after_a_no(app, make_user):
