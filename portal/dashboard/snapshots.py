@@ -14,6 +14,7 @@ import json
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -74,12 +75,22 @@ def _months(session: Session, facts: Facts, scope: Scope, days: list[date],
                 session.delete(snapshot)
                 session.flush()
         metrics = compute_all(facts, month_end(first))
-        snapshot = FigureSnapshot(month=first, scope=key,
-                                  metrics=json.dumps([dataclasses.asdict(m) for m in metrics]))
-        session.add(snapshot)
-        session.flush()
-        out.append((metrics, snapshot.computed_at))
+        out.append(_keep(session, first, key, metrics))
     return out
+
+
+def _keep(session: Session, first: date, key: str, metrics: list[Metric]) -> tuple[list[Metric], datetime]:
+    """Keep ``metrics`` as the month's snapshot; if another request kept it first (two views
+    of a month that just ended), theirs stands and is returned instead."""
+    snapshot = FigureSnapshot(month=first, scope=key, metrics=json.dumps([dataclasses.asdict(m) for m in metrics]))
+    try:
+        with session.begin_nested():
+            session.add(snapshot)
+    except IntegrityError:
+        kept = session.scalars(sa.select(FigureSnapshot).where(
+            FigureSnapshot.scope == key, FigureSnapshot.month == first)).one()
+        return [Metric(**m) for m in json.loads(kept.metrics)], kept.computed_at
+    return metrics, snapshot.computed_at
 
 
 def recompute(session: Session, month: date) -> int:

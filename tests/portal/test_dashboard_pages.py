@@ -263,3 +263,25 @@ def test_trend_tables_show_counts_and_days_whole_as_the_cards_do(app, client, au
     assert cells("active")[-1] == "100,0"  # a share keeps its decimal (both open cases are placed)
     chart = json.loads(html.split('data-testid="chart-cooperation" data-chart=\'')[1].split("'")[0])
     assert chart["values"][-1] == 2
+
+
+def test_two_first_views_of_a_finished_month_keep_one_snapshot(app, frozen_today):
+    """Two requests computing a month that just ended: the second keeps the first's figures
+    (the unique (month, scope) refuses its row) instead of failing with an error page."""
+    import json
+    from datetime import date
+
+    from portal.dashboard import snapshots
+    from portal.dashboard.metrics import Metric
+    from store.models import FigureSnapshot
+
+    with app.app_context():
+        first = [Metric("active", "Aktive", 0.5, "share", "d", numerator=1, denominator=2, target=0.8)]
+        kept, _ = snapshots._keep(db.session, date(2026, 10, 1), "all", first)
+        db.session.commit()
+        other = [Metric("active", "Aktive", 1.0, "share", "d", numerator=2, denominator=2, target=0.8)]
+        again, _ = snapshots._keep(db.session, date(2026, 10, 1), "all", other)
+        db.session.commit()
+        assert again == kept == first
+        (row,) = db.session.query(FigureSnapshot).all()
+        assert json.loads(row.metrics)[0]["numerator"] == 1
