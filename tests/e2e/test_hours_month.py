@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from portal.extensions import db
 from portal.placements import monthly, service
 from portal.placements.forms import month_label
+from portal.placements.payroll import HEADER
 from store.models import Citizen, Company, HoursLog, Opening, Placement
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
@@ -76,7 +77,8 @@ def test_hours_for_several_placements_saved_and_exported(page, live_app, company
     path = tmp_path / "timer.xlsx"
     info.value.save_as(path)
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
-    assert [row[5] for row in rows[2:]] == [8, 12.5, 30.5]
+    hours = HEADER.index("Timer i måneden")
+    assert [row[hours] for row in rows[2:]] == [8, 12.5, 30.5]
     assert not any(SECRET_NAME in str(value) for row in rows for value in row)
 
     with page.expect_download() as info:

@@ -30,7 +30,7 @@ ENGLISH = ("Not a valid", "This field is required", "Field cannot be longer", "F
 
 # Values for constructor arguments some forms require (choices and dates set per request).
 CONSTRUCTOR_ARGUMENTS = {"today": date(2026, 3, 5), "start": date(2026, 1, 1), "companies": [],
-                         "placements": [], "months": [date(2026, 2, 1)]}
+                         "placements": [], "months": [date(2026, 2, 1)], "prefix": "citizens"}
 
 
 def portal_forms() -> list[type[Form]]:
@@ -85,8 +85,9 @@ def wrong_value(field) -> str | None:
 
 def submitted(cls: type[Form], values) -> MultiDict:
     data = MultiDict(values)
-    if issubclass(cls, FlaskForm):
-        data["csrf_token"] = generate_csrf()
+    if issubclass(cls, FlaskForm):  # under the form's prefix, as the page sends it
+        prefix = CONSTRUCTOR_ARGUMENTS["prefix"] if "prefix" in inspect.signature(cls.__init__).parameters else ""
+        data[f"{prefix}-csrf_token" if prefix else "csrf_token"] = generate_csrf()
     return data
 
 
