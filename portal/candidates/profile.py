@@ -45,12 +45,20 @@ MAX_LINE = 200
 # Ten digits, optionally split after six: what a CPR number looks like.
 _CPR = re.compile(r"\b\d{6}[- ]?\d{4}\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-# A CV's headings are not experience: "Sahras CV", "Om mig", "Erhvervserfaring", ...
+# A CV's headings are not experience: "Sahras CV", "CV – Yonas", "Om mig", "Erhvervserfaring",
+# and the English ones CVs written in English use ("Profile", "Work experience", ...).
 _HEADING = re.compile(
-    r"^(?:\S+['’]?s? cv|cv|curriculum vitae|om mig|profil|personlig profil|erfaring|"
-    r"erhvervserfaring|arbejdserfaring|uddannelse|uddannelser|kurser|kompetencer|sprog|"
-    r"kørekort|fritid|fritidsinteresser|interesser|referencer|kontakt|kontaktoplysninger)$",
+    r"^(?:\S+['’]?s? cv|cv|cv\s*[-–:]\s*.+|.+\s[-–]\s*cv|curriculum vitae|om mig|profil|personlig profil|"
+    r"erfaring|erhvervserfaring|arbejdserfaring|uddannelse|uddannelser|kurser|kompetencer|sprog|"
+    r"kørekort|fritid|fritidsinteresser|interesser|referencer|kontakt|kontaktoplysninger|"
+    r"profile|about me|work experience|experience|employment|education|courses|skills|languages|"
+    r"references|contact)$",
     re.IGNORECASE)
+# Lines that hold another field of the profile or contact details, not experience.
+_OTHER_FIELD = re.compile(r"^(?:kørekort|sprog|languages?|driving licen[cs]e|telefon|tlf|mobil|phone|e-?mail|"
+                          r"adresse|address|cpr|født|fødselsdato|jobønske|jobmål)\s*[:.]", re.IGNORECASE)
+# A list item's marker: "- ", "• ", "* ".
+_BULLET = re.compile(r"^[-–•*·]\s+")
 
 
 class ProfileError(RuleError):
@@ -78,10 +86,12 @@ def draft(citizen: Citizen) -> dict:
     cv = citizen.current_cv
     summary = ""
     for sentence in _SENTENCE.split((cv.text if cv else "") or ""):
-        sentence = " ".join(sentence.split())
-        if not sentence or _HEADING.match(sentence) or HEALTH_WORDS.search(sentence) \
-                or _CPR.search(sentence):
+        sentence = " ".join(_BULLET.sub("", sentence.strip()).split())
+        if not sentence or _HEADING.match(sentence) or _OTHER_FIELD.match(sentence) \
+                or HEALTH_WORDS.search(sentence) or _CPR.search(sentence):
             continue
+        if sentence[-1] not in ".!?:;":  # a list item reads as a sentence of its own
+            sentence = sentence[0].upper() + sentence[1:] + "."
         if len(summary) + len(sentence) + 1 > MAX_EXPERIENCE:
             break
         summary = f"{summary} {sentence}".strip()

@@ -450,6 +450,23 @@ def test_the_experience_draft_leaves_out_the_cvs_headings():
                           "Chauffør (C/CE) hos Horsens Fjord Distribution.")
 
 
+def test_the_experience_draft_reads_a_list_cv_as_sentences_without_other_fields():
+    """Review: the company was shown "CV – Rasmus … - Pakke og kontrollere færdige emner - …"."""
+    from types import SimpleNamespace
+
+    from portal.candidates.profile import draft
+
+    cv = SimpleNamespace(text="CV – Yonas\n\nProfile\nHardworking and reliable.\n\nWork experience\n"
+                              "2023–2025  Opvasker, Familiens forretning\n  - Gøre køkkenet rent\n"
+                              "  • tage opvask\n\nSkills\nkitchen work\n\nKørekort: B, egen bil\n"
+                              "Languages: tigrinya, dansk\nTlf: 12 34 56 78")
+    citizen = SimpleNamespace(current_cv=cv, job_goals=[], hours_available=20, driving_licences=["B"],
+                              languages="tigrinya")
+
+    assert draft(citizen)["experience"] == ("Hardworking and reliable. 2023–2025 Opvasker, Familiens forretning. "
+                                            "Gøre køkkenet rent. Tage opvask. Kitchen work.")
+
+
 def test_after_a_withdrawal_the_companys_notice_names_no_one_and_leads_to_the_opening(app, client, auth, world):
     auth.login(world["consultant"].email)
     post(client, world, "samtykke", **consent_data())
