@@ -22,6 +22,7 @@ from store.models import AuditEvent, Citizen, Placement, User
 from store.models.vocab import END_REASONS
 from store.outbox import record_change
 from ..privacy import erase_citizen
+from ..proposals import HEALTH_WORDS
 from .forms import clean_line
 from .service import CitizenChangeError, ensure_editable
 
@@ -125,6 +126,8 @@ def reopen_case(citizen: Citizen, reason: str) -> None:
     reason = clean_line(reason)
     if not reason:
         raise CitizenChangeError("Skriv kort, hvorfor sagen genåbnes.")
+    if HEALTH_WORDS.search(reason):  # the reason goes into the audit log, which never holds health details
+        raise CitizenChangeError("Skriv årsagen uden helbredsoplysninger, fx “Mistede jobbet”.")
     citizen.case_closed = None
     _case_changed(citizen, "case_reopened", f"reason: {reason}"[:200])
 

@@ -103,6 +103,14 @@ def test_close_then_reopen_writes_citizen_outbox_and_audit_in_one_commit(app, cl
     assert len(audit_rows(app, cid, "case_reopened")) == 1
 
 
+def test_a_reopen_reason_with_health_details_is_refused(app, client, auth, cid):
+    """The reason is kept in the audit log, which never holds health details (SECURITY.md)."""
+    close(client, auth, cid)
+    client.post(f"/borgere/{cid}/genaabn", data={"csrf_token": csrf(auth), "reason": "Sygemeldt igen"})
+    assert citizen(app, cid).case_closed == TODAY
+    assert not audit_rows(app, cid, "case_reopened")
+
+
 def test_closed_case_leaves_the_caseload_but_stays_findable(app, client, auth, cid):
     assert "Sofie Andersen" in client.get("/borgere/").get_data(as_text=True)
     close(client, auth, cid)
