@@ -83,20 +83,37 @@ class RuleError(ValueError):
     """A domain rule is broken; ``message`` is Danish, ``field`` the form field to blame (or None).
 
     Services raise a subclass and write nothing; routes show it with :func:`attach_error`.
+    A service that checks several fields raises every broken rule at once (:func:`raise_all`):
+    the first error carries the others in ``also``, so the form shows them all in one round.
     """
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, also: tuple[RuleError, ...] = ()) -> None:
         super().__init__(message)
-        self.message, self.field = message, field
+        self.message, self.field, self.also = message, field, tuple(also)
+
+    @property
+    def every(self) -> tuple[RuleError, ...]:
+        """This error and the ones raised with it, in the order they were found."""
+        return (self, *self.also)
+
+
+def raise_all(errors: list[RuleError]) -> None:
+    """Raise the first of ``errors`` with the rest in its ``also``; nothing when the list is empty."""
+    if errors:
+        first, *rest = errors
+        first.also = (*first.also, *rest)
+        raise first
 
 
 def attach_error(form, err: RuleError) -> None:
-    """Show ``err`` on its field, or at the top of ``form`` when it names none (or an unknown one)."""
-    target = getattr(form, err.field, None) if err.field else None
-    if target is not None:
-        target.errors = [*target.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
+    """Show ``err`` and the errors raised with it on their fields, or at the top of ``form`` for
+    one that names no field (or an unknown one)."""
+    for one in err.every:
+        target = getattr(form, one.field, None) if one.field else None
+        if target is not None:
+            target.errors = [*target.errors, one.message]
+        else:
+            form.form_errors.append(one.message)
 
 
 # A refused form sent back by a redirect: kept in the session (a signed cookie of ~4 KB,

@@ -75,7 +75,10 @@ def start(proposal_id: int):
         flash(err.message, "error")
         return redirect(url_for("candidates.proposal", proposal_id=proposal.id))
     form = StartForm(today=today) if request.method == "POST" else _start_form(proposal, today)
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():  # the database's rules too, in the same round
+        for err in lifecycle.start_rule_errors(proposal.citizen, _valid(form.kind), _valid(form.weekly_hours)):
+            attach_error(form, err)
+    elif form.is_submitted():
         data = lifecycle.StartData(form.kind.data, form.start_date.data, form.weekly_hours.data,
                                    form.planned_end.data, bool(form.mark_filled.data))
         try:
@@ -98,6 +101,11 @@ def start(proposal_id: int):
     return render_template("placements/start.html", proposal=proposal, form=form, active=active,
                            offer_filled=lifecycle.fills_opening(proposal.opening, today)
                            ), 400 if request.method == "POST" else 200
+
+
+def _valid(field):
+    """A field's value when it passed its own checks, else None."""
+    return None if field.errors else field.data
 
 
 def _placement_or_404(placement_id: int) -> Placement:

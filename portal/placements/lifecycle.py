@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from .. import audit, proposals
 from ..eligibility import current_table
 from ..extensions import db
-from ..formutil import RuleError
+from ..formutil import RuleError, raise_all
 from ..i18n import format_number
 from ..webhooks import events as webhook_events
 from store.models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
@@ -133,23 +133,35 @@ def _lock_opening(opening_id: int) -> None:
     db.session.execute(sa.update(table).where(table.c.id == opening_id).values(status=table.c.status))
 
 
-def _check_start(citizen: Citizen, data: StartData, today: date) -> None:
-    if data.kind not in OPENING_KINDS:
-        raise LifecycleError("Vælg en type forløb fra listen.", "kind")
-    if not current_table(db.session).get((citizen.benefit_group, data.kind), False):
+def start_rule_errors(citizen: Citizen, kind: str | None, weekly_hours: float | None) -> list[RuleError]:
+    """The start rules that need the database (the eligibility table, the citizen's hours) for
+    the values given; None skips a check. The start form runs them even when it has errors of
+    its own, so the consultant sees every problem in one round."""
+    errors: list[RuleError] = []
+    if kind in OPENING_KINDS and not current_table(db.session).get((citizen.benefit_group, kind), False):
         group = BENEFIT_GROUPS.get(citizen.benefit_group, citizen.benefit_group)
-        raise LifecycleError(f"Borgere på {group.lower()} kan ikke tage {OPENING_KINDS[data.kind].lower()} "
-                             "efter reglerne for ydelsesgrupper. Vælg en anden type.", "kind")
+        errors.append(LifecycleError(f"Borgere på {group.lower()} kan ikke tage {OPENING_KINDS[kind].lower()} "
+                                     "efter reglerne for ydelsesgrupper. Vælg en anden type.", "kind"))
+    if weekly_hours is not None and 0 <= weekly_hours <= MAX_WEEKLY_HOURS and weekly_hours > citizen.hours_available:
+        errors.append(LifecycleError(f"Borgeren har kun {_num(citizen.hours_available)} timer om ugen til "
+                                     "rådighed. Sæt timetallet ned, eller ret borgerens profil først.",
+                                     "weekly_hours"))
+    return errors
+
+
+def _check_start(citizen: Citizen, data: StartData, today: date) -> None:
+    """Every broken rule of the start at once (:func:`~portal.formutil.raise_all`)."""
+    errors: list[RuleError] = []
+    if data.kind not in OPENING_KINDS:
+        errors.append(LifecycleError("Vælg en type forløb fra listen.", "kind"))
     if abs(data.start_date - today) > MAX_START_OFFSET:
-        raise LifecycleError("Startdatoen skal ligge højst ét år før eller efter i dag.", "start_date")
+        errors.append(LifecycleError("Startdatoen skal ligge højst ét år før eller efter i dag.", "start_date"))
     if not 0 <= data.weekly_hours <= MAX_WEEKLY_HOURS:
-        raise LifecycleError("Timer pr. uge skal være mellem 0 og 80.", "weekly_hours")
-    if data.weekly_hours > citizen.hours_available:
-        raise LifecycleError(f"Borgeren har kun {_num(citizen.hours_available)} timer om ugen til "
-                             "rådighed. Sæt timetallet ned, eller ret borgerens profil først.",
-                             "weekly_hours")
+        errors.append(LifecycleError("Timer pr. uge skal være mellem 0 og 80.", "weekly_hours"))
     if data.planned_end is not None and data.planned_end < data.start_date:
-        raise LifecycleError("Den planlagte slutdato kan ikke ligge før startdatoen.", "planned_end")
+        errors.append(LifecycleError("Den planlagte slutdato kan ikke ligge før startdatoen.", "planned_end"))
+    errors += start_rule_errors(citizen, data.kind, data.weekly_hours)
+    raise_all(errors)
 
 
 def end_placement(placement: Placement, end_date: date, reason: str, note: str, user: User,
@@ -162,13 +174,15 @@ def end_placement(placement: Placement, end_date: date, reason: str, note: str, 
     Raises:
         LifecycleError: end before the start, more than 31 days ahead, or an unknown reason.
     """
+    errors: list[RuleError] = []
     if reason not in END_REASONS:
-        raise LifecycleError("Vælg en årsag til afslutningen fra listen.", "end_reason")
+        errors.append(LifecycleError("Vælg en årsag til afslutningen fra listen.", "end_reason"))
     if end_date < placement.start_date:
-        raise LifecycleError("Slutdatoen kan ikke ligge før forløbets start "
-                             f"({placement.start_date:%d.%m.%Y}).", "end_date")
-    if end_date > today + MAX_END_AHEAD:
-        raise LifecycleError("Slutdatoen kan højst ligge 31 dage frem.", "end_date")
+        errors.append(LifecycleError("Slutdatoen kan ikke ligge før forløbets start "
+                                     f"({placement.start_date:%d.%m.%Y}).", "end_date"))
+    elif end_date > today + MAX_END_AHEAD:
+        errors.append(LifecycleError("Slutdatoen kan højst ligge 31 dage frem.", "end_date"))
+    raise_all(errors)
     corrected = placement.end_reason is not None
     before = f"{placement.end_date:%Y-%m-%d}/{placement.end_reason}" if corrected else "aktiv"
     placement.end_date, placement.end_reason = end_date, reason

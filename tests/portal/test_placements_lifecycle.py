@@ -604,3 +604,39 @@ def test_planned_end_today_without_a_reason_says_it_ends_today(app, client, auth
     html = client.get(f"/forloeb/{running}/konsulent").get_data(as_text=True)
     assert re.search(r'data-testid="placement-status">([^<]+)<', html).group(1) == "Slutter i dag"
     assert 'data-testid="followup-form"' in html
+
+
+def test_every_problem_of_the_start_form_shows_in_one_round(app, client, auth, world):
+    """A date the form refuses does not hide the rules only the database can check."""
+    with app.app_context():
+        db.session.add(EligibilityRule(benefit_group="kontanthjaelp", opening_kind="virksomhedspraktik",
+                                       allowed=False))
+        db.session.commit()
+    login(auth, world["consultant"])
+    response = post_start(client, auth, world, start_date="2027-11-24", weekly_hours="13")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "højst ét år før eller efter" in page
+    assert "Borgere på kontanthjælp kan ikke tage virksomhedspraktik" in page
+    assert "kun 12,5 timer om ugen til rådighed" in page
+    assert count(app, Placement) == 0
+
+
+def test_the_start_rules_raise_every_broken_rule_at_once(app, world):
+    with app.app_context():
+        db.session.add(EligibilityRule(benefit_group="kontanthjaelp", opening_kind="virksomhedspraktik",
+                                       allowed=False))
+        db.session.commit()
+        proposal = db.session.get(Proposal, world["proposal"])
+        data = lifecycle.StartData("virksomhedspraktik", date(2026, 12, 1), 13.0, date(2026, 11, 30))
+        with pytest.raises(lifecycle.LifecycleError) as raised:
+            lifecycle.start_placement(proposal, data, world["consultant"], TODAY)
+        assert [e.field for e in raised.value.every] == ["planned_end", "kind", "weekly_hours"]
+
+
+def test_the_end_rules_raise_every_broken_rule_at_once(app, world, running):
+    with app.app_context():
+        placement = db.session.get(Placement, running)
+        with pytest.raises(lifecycle.LifecycleError) as raised:
+            lifecycle.end_placement(placement, date(2020, 1, 1), "nonsense", "", world["consultant"], TODAY)
+        assert [e.field for e in raised.value.every] == ["end_reason", "end_date"]
