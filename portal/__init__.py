@@ -72,7 +72,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, embedding_cache, i18n
+    from . import database, embedding_cache, i18n, schema
     from .extensions import csrf, db, login_manager, migrate
 
     i18n.init_app(app)
@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     embedding_cache.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    schema.init_app(app)  # before every other hook that reads the database
     csrf.init_app(app)
     login_manager.init_app(app)
 

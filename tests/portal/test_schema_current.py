@@ -1,0 +1,47 @@
+"""A portal on a database that was not migrated says so, instead of failing deep in a page."""
+from __future__ import annotations
+
+import logging
+
+from flask_migrate import downgrade, upgrade
+
+from portal import create_app
+from portal.extensions import db
+from portal.schema import SETUP_COMMAND, behind
+
+
+def _app(tmp_path):
+    return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
+                       "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
+
+
+def test_a_database_behind_the_code_gets_a_clear_503_until_it_is_migrated(tmp_path, caplog):
+    app = _app(tmp_path)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="-1")
+        assert behind(app) is not None
+        db.session.remove()
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger="portal.schema"):
+        for path in ("/auth/login", "/", "/healthz"):
+            response = client.get(path)
+            assert response.status_code == 503, path
+        page = client.get("/auth/login").get_data(as_text=True)
+        assert "Databasen er ikke opdateret" in page and SETUP_COMMAND in page
+        assert client.get("/api/v1/openings", headers={"Accept": "application/json"}).json["status"] == 503
+    assert sum(SETUP_COMMAND in r.getMessage() for r in caplog.records) == 1  # logged once, not per request
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    assert client.get("/auth/login").status_code == 200
+
+
+def test_a_migrated_database_and_an_unversioned_one_are_served(tmp_path, app):
+    migrated = _app(tmp_path)
+    with migrated.app_context():
+        upgrade()
+        assert behind(migrated) is None
+        db.session.remove()
+    assert migrated.test_client().get("/auth/login").status_code == 200
+    assert app.test_client().get("/auth/login").status_code == 200  # create_all, as the tests build theirs
