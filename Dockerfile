@@ -9,9 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 JOBBRO_ENV=production \
     JOBBRO_INSTANCE_PATH=/var/lib/jobbro HF_HUB_OFFLINE=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
+# Every package of pyproject.toml's [tool.setuptools.packages.find] (tests/test_deploy.py checks it).
 COPY portal ./portal
 COPY matching ./matching
 COPY indexer ./indexer
+COPY store ./store
+COPY cvtext ./cvtext
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
  && pip install --no-cache-dir .
 COPY templates ./templates

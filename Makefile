@@ -8,7 +8,7 @@ VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install assets browser setup clean-index port-free loadtest soak proxy
+.PHONY: run test install assets browser setup port-free loadtest soak proxy
 
 port-free:
 	@$(PYTHON) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \

@@ -1,22 +1,28 @@
 """docker-compose.yml must be a valid deployment description (PostgreSQL + ES + portal + indexer)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import missing_dependency
 
 ROOT = Path(__file__).resolve().parent.parent
+# What compose refuses to start without: the secrets and the job centre's own facts.
+REQUIRED = {"POSTGRES_PASSWORD": "pw", "SECRET_KEY": "s", "PSEUDONYM_KEY": "p",
+            "ORGANISATION_NAME": "Jobcenter Test", "DPO_EMAIL": "dpo@test.dk",
+            "ACCESSIBILITY_EMAIL": "wcag@test.dk", "HOTLINE_PHONE": "11 22 33 44"}
 
 
 def _compose_config() -> dict:
     binary = shutil.which("docker-compose")
     if binary is None:
         missing_dependency("docker-compose (Debian package) is not installed")
-    env = {"PATH": "/usr/bin:/bin", "POSTGRES_PASSWORD": "pw", "SECRET_KEY": "s", "PSEUDONYM_KEY": "p"}
+    env = {"PATH": "/usr/bin:/bin", **REQUIRED}
     result = subprocess.run([binary, "-f", str(ROOT / "docker-compose.yml"), "config"],
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -41,14 +47,55 @@ def test_docker_compose_config_is_accepted():
     assert config["services"]["portal"]["environment"]["MATCHING_BACKEND"] == "elasticsearch"
 
 
-def test_compose_refuses_to_run_without_secrets():
+@pytest.mark.parametrize("missing", sorted(REQUIRED))
+def test_compose_refuses_to_run_without_secrets_and_the_job_centres_facts(missing):
     binary = shutil.which("docker-compose")
     if binary is None:
         missing_dependency("docker-compose (Debian package) is not installed")
+    env = {"PATH": "/usr/bin:/bin", **{k: v for k, v in REQUIRED.items() if k != missing}}
     result = subprocess.run([binary, "-f", str(ROOT / "docker-compose.yml"), "config"],
-                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+                            capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr or "POSTGRES_PASSWORD" in result.stderr
+    assert missing in result.stderr
+
+
+def test_the_containers_get_the_settings_the_operator_sets():
+    """A setting put in .env reaches every Jobbro container (compose passes only what it lists)."""
+    from portal.config import ENV_KEYS
+    from store.settings import SHARED_KEYS
+
+    services = _compose_config()["services"]
+    passed = set(services["portal"]["environment"])
+    deliberately_not = {"JOBBRO_INSTANCE_PATH",  # the image sets it
+                        "UPLOAD_FOLDER", "MATCHING_INDEX_PATH", "SQLITE_SYNCHRONOUS",  # not used with PostgreSQL + ES
+                        "PASSWORD_FORGOT_MINUTES", "FRESH_LOGIN_MINUTES", "LOGIN_MAX_FAILURES",
+                        "LOGIN_IP_MAX_ACCOUNTS", "HOTLINE_REMIND_BEFORE_MINUTES", "RANKINGS_PER_PROCESS",
+                        "IMPORT_MAX_CONTENT_LENGTH", "IMPORT_WEB_MAX_ROWS",
+                        "MATCHING_ADAPTER", "MATCHING_CONCEPTS", "MATCHING_CONCEPT_WEIGHT",
+                        "ELASTICSEARCH_INDEX_PREFIX", "ELASTICSEARCH_TIMEOUT", "JOBBRO_CACHE_DIR"}
+    wanted = (set(ENV_KEYS) | set(SHARED_KEYS)) - deliberately_not
+    assert wanted <= passed, sorted(wanted - passed)
+    for name in ("indexer", "mailer", "webhooks"):
+        assert set(services[name]["environment"]) == passed - {"TRUSTED_PROXY_HOPS"}  # the portal's alone
+
+
+def test_the_image_holds_every_package_the_project_installs():
+    """The Dockerfile copies each package of pyproject's packages.find before `pip install .`."""
+    import tomllib
+
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in include}
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    before_install = dockerfile[:dockerfile.index("pip install --no-cache-dir .")]
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", before_install, re.MULTILINE))
+    assert packages <= copied, sorted(packages - copied)
+
+
+def test_healthchecks_run_their_whole_command():
+    """An unquoted URL with '&' would send curl to the background, and the check would always pass."""
+    test = _compose_config()["services"]["elasticsearch"]["healthcheck"]["test"]
+    command = test[-1]
+    assert "&" not in command.replace("'http://localhost:9200/_cluster/health?wait_for_status=yellow&timeout=2s'", "")
 
 
 def test_portal_is_published_on_loopback_behind_one_trusted_proxy():

@@ -36,8 +36,24 @@ REPLAY_HEADERS = ("Content-Type", "Location", "ETag")
 
 
 def init_app(app: Flask) -> None:
-    """Bind the rate limiter's storage (API_RATELIMIT_STORAGE_URI, memory by default)."""
-    storage = storage_from_string(app.config["API_RATELIMIT_STORAGE_URI"])
+    """Bind the rate limiter's storage (API_RATELIMIT_STORAGE_URI, memory by default).
+
+    Raises:
+        ConfigError: a limit that does not parse ("300/minute") or a storage that cannot be
+            used (unknown scheme, its client package missing), so the start stops with the
+            setting's name rather than the first API call failing.
+    """
+    from ..config import ConfigError
+
+    try:
+        parse(app.config["API_RATE_LIMIT"])
+    except ValueError:
+        raise ConfigError(f"API_RATE_LIMIT must be a rate such as '300/minute', "
+                          f"not {app.config['API_RATE_LIMIT']!r}") from None
+    try:
+        storage = storage_from_string(app.config["API_RATELIMIT_STORAGE_URI"])
+    except Exception as err:  # limits raises ConfigurationError, or the client's own error
+        raise ConfigError(f"API_RATELIMIT_STORAGE_URI cannot be used: {err}") from None
     app.extensions[EXTENSION] = MovingWindowRateLimiter(storage)
 
 

@@ -86,3 +86,20 @@ def test_an_unhandled_database_error_is_logged_without_its_bound_values(app, cli
     assert "unhandled error" in caplog.text and "no_such_table" in caplog.text
     assert MARKER not in caplog.text
     assert MARKER not in response.get_data(as_text=True)
+
+
+def test_the_api_limit_and_the_import_limits_are_read_from_the_environment():
+    found = from_environment({"API_RATE_LIMIT": "50/minute", "API_RATELIMIT_STORAGE_URI": "memory://",
+                              "IMPORT_MAX_CONTENT_LENGTH": "1048576", "IMPORT_WEB_MAX_ROWS": "200"})
+    assert found == {"API_RATE_LIMIT": "50/minute", "API_RATELIMIT_STORAGE_URI": "memory://",
+                     "IMPORT_MAX_CONTENT_LENGTH": 1048576, "IMPORT_WEB_MAX_ROWS": 200}
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("API_RATE_LIMIT", "lots", "API_RATE_LIMIT must be a rate"),
+    ("API_RATELIMIT_STORAGE_URI", "nosuch://host", "API_RATELIMIT_STORAGE_URI cannot be used"),
+])
+def test_an_unusable_api_limit_stops_the_start_with_its_name(tmp_path, key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        create_app({**BASE, "INSTANCE_PATH": str(tmp_path), key: value})
+
