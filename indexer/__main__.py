@@ -1,4 +1,4 @@
-"""``python -m indexer run|drain|rebuild|status|verify|bench`` (see indexer.cli)."""
+"""``python -m indexer run|drain|rebuild|status|verify|bench|rerank train`` (see indexer.cli)."""
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,4 @@
-"""Command line: ``python -m indexer run|drain|rebuild|status|verify|bench``.
+"""Command line: ``python -m indexer run|drain|rebuild|status|verify|bench|rerank train``.
 
 Every command reads the settings it shares with the portal (``DATABASE_URL``,
 ``MATCHING_BACKEND``, ``MATCHING_ENCODER``, ``ELASTICSEARCH_*``, ``MATCHING_INDEX_PATH``,
