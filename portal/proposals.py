@@ -5,7 +5,12 @@ disclosed. No step can be skipped; withdrawing consent hides the identity again,
 new consent may follow a withdrawal. ``rejected`` ends a proposal. Once the company has
 answered no, nothing moves towards sharing the name (:func:`allowed_next`).
 
-Every function here validates the transition against :data:`TRANSITIONS`, changes the
+``ended`` ends a live proposal (:data:`ENDABLE`, not hired) when the citizen's case is closed
+(:func:`end`, called by :func:`portal.citizens.case.close_case`): any consent is withdrawn as
+by :func:`withdraw`, and nothing leads out of it, not even reopening the case. It is no
+judgement of the match, and the company is told only that the candidate is no longer relevant.
+
+Every function here but :func:`end` validates the transition against :data:`TRANSITIONS`, changes the
 proposal, adds an audit event and commits, all in one transaction. Illegal moves raise
 :class:`TransitionError` (a Danish message the page can show) and write nothing.
 
@@ -71,7 +76,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "disclosed": frozenset({"withdrawn"}),
     "withdrawn": frozenset({"consented"}),
     "rejected": frozenset(),
+    "ended": frozenset(),
 }
+# The statuses a closed case ends (:func:`end`): every one still open to a next step.
+ENDABLE = frozenset(status for status, moves in TRANSITIONS.items() if moves)
 # The company sees a proposal (by pseudonym) and may answer it only in these states.
 VISIBLE_TO_COMPANY = frozenset({"approved", "consented", "disclosed"})
 
@@ -275,6 +283,45 @@ def withdraw(proposal: Proposal, user: User) -> None:
     _finish(proposal, "consent_withdrawn", "identity release: withdraw", user)
 
 
+def is_endable(proposal: Proposal) -> bool:
+    """Whether closing the citizen's case ends the proposal: live, and not a hire."""
+    return proposal.status in ENDABLE and proposal.company_response != "hired"
+
+
+def end(proposal: Proposal, user: User, ended_on: date) -> None:
+    """live → ended, because the citizen's case closed on ``ended_on``; the caller commits.
+
+    Unlike the other steps this one does not commit: it is part of closing the case, which
+    writes everything (the case, the proposals, the cancelled interviews, the notices) in one
+    transaction. Any consent is withdrawn and the shared contact details and CV go with it,
+    as in :func:`withdraw`; the consultant's decision and the company's answer are kept.
+
+    Raises:
+        TransitionError: the proposal is not live, or the company hired the citizen.
+    """
+    if not is_endable(proposal):
+        current = PROPOSAL_STATUSES.get(proposal.status, proposal.status)
+        raise TransitionError(f"Forslaget kan ikke afsluttes fra «{current}».")
+    now = utcnow()
+    for consent in proposal.consents:
+        if consent.withdrawn_at is None:
+            consent.withdrawn_at = now
+    _set_contacts(proposal, {}, False)
+    proposal.status, proposal.ended_on = "ended", ended_on
+    audit.record("proposal_ended", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
+                 purpose=f"case closed {ended_on.isoformat()}", user=user)
+
+
+def shown_to_company(proposal: Proposal) -> bool:
+    """Whether the company sees the proposal: live in :data:`VISIBLE_TO_COMPANY`, or ended
+    after the consultant had approved it (the company is shown that it is no longer relevant).
+
+    An ended proposal with no consultant decision was never shown to the company.
+    """
+    return proposal.status in VISIBLE_TO_COMPANY or (
+        proposal.status == "ended" and proposal.decided_at is not None)
+
+
 def respond(proposal: Proposal, user: User, response: str, note: str = "") -> None:
     """Store the company's answer to a proposal it can see (status unchanged).
 
@@ -327,14 +374,17 @@ def suggest_shared_goal(goals: Iterable[str]) -> str:
 
 
 def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
-    """Store the jobmål text the consultant approved for the company (any state but rejected).
+    """Store the jobmål text the consultant approved for the company (any state but rejected
+    or ended).
 
     Raises:
-        TransitionError: if the proposal is rejected or the text is refused (see
+        TransitionError: if the proposal is rejected or ended, or the text is refused (see
             :func:`check_shared_goal`).
     """
     if proposal.status == "rejected":
         raise TransitionError("Forslaget er fravalgt; virksomheden ser det ikke.")
+    if proposal.status == "ended":
+        raise TransitionError("Forslaget er afsluttet, fordi borgerens sag er lukket.")
     proposal.shared_goal = check_shared_goal(text)
     _finish(proposal, "proposal_shared_goal", "shared jobmål approved", user)
 

@@ -1,5 +1,9 @@
 """The citizen's case: close and reopen it, restrict processing (GDPR art. 18), erase it.
 
+Closing a case also ends the citizen's live proposals, in the same transaction
+(:mod:`.case_endings`: consent withdrawn, future interviews cancelled, the company told the
+candidate is no longer relevant). Reopening does not bring them back.
+
 Each function changes the citizen in the caller's session and adds, in that same
 transaction, an outbox row (the indexer reads the new state and removes closed and
 restricted citizens from the matching index) and an audit event. The caller commits; on
@@ -23,6 +27,7 @@ from store.models.vocab import END_REASONS
 from store.outbox import record_change
 from ..privacy import erase_citizen
 from ..proposals import HEALTH_WORDS
+from . import case_endings
 from .forms import clean_line
 from .service import CitizenChangeError, ensure_editable
 
@@ -69,8 +74,9 @@ def _case_changed(citizen: Citizen, action: str, purpose: str = "") -> None:
     audit.record(action, citizen_id=citizen.id, purpose=purpose)
 
 
-def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date) -> None:
-    """Close the case on ``closed_on`` for ``reason`` (a key of :data:`CLOSE_REASONS`).
+def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date, user: User) -> None:
+    """Close the case on ``closed_on`` for ``reason`` (a key of :data:`CLOSE_REASONS`), and end
+    the citizen's live proposals (:func:`.case_endings.end_live_proposals`, as ``user``).
 
     Raises:
         CitizenChangeError: read-only citizen, already closed, unknown reason, or a date
@@ -90,6 +96,7 @@ def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date) -
     if running:
         raise ActivePlacementError(running)
     citizen.case_closed = closed_on
+    case_endings.end_live_proposals(citizen, user, closed_on)  # each one audited itself
     _case_changed(citizen, "case_closed", f"reason:{reason}")
 
 
@@ -113,9 +120,13 @@ def closing_of(citizen: Citizen) -> Closing | None:
     return Closing(citizen.case_closed, CLOSE_REASONS.get(key))
 
 
-def reopen_case(citizen: Citizen, reason: str) -> None:
+def reopen_case(citizen: Citizen, reason: str) -> int:
     """Reopen a closed case for ``reason`` (short free text, kept in the audit event):
-    the citizen is back in the caseload list and in matching.
+    the citizen is back in the caseload list and in matching. Proposals that ended with the
+    case stay ended; the consultant proposes the citizen again from the ranking.
+
+    Returns:
+        How many of the citizen's proposals ended with a closed case (they stay ended).
 
     Raises:
         CitizenChangeError: read-only citizen, the case is not closed, or no reason.
@@ -130,6 +141,7 @@ def reopen_case(citizen: Citizen, reason: str) -> None:
         raise CitizenChangeError("Skriv årsagen uden helbredsoplysninger, fx “Mistede jobbet”.")
     citizen.case_closed = None
     _case_changed(citizen, "case_reopened", f"reason: {reason}"[:200])
+    return case_endings.ended_count(citizen.id)
 
 
 def restrict(citizen: Citizen, ground: str, note: str = "") -> None:

@@ -52,7 +52,7 @@ def render_detail(citizen: Citizen, **forms) -> str:
                            placements=queries.placements_of(citizen.id),
                            indexing=queries.indexing_state(citizen.id),
                            hours_total=_hours_by_placement, town=queries.town_of(citizen.postcode),
-                           closing=case.closing_of(citizen), **{**case_forms(), **forms})
+                           closing=case.closing_of(citizen), **{**case_forms(citizen), **forms})
 
 
 def _hours_by_placement(placement) -> float:

@@ -14,18 +14,22 @@ from flask_login import current_user
 from ..access import admin_required, consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
-from . import bp, case
+from . import bp, case, case_endings
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
 from .service import CitizenChangeError
 from store import clock
 
 
-def case_forms() -> dict:
-    """Blank forms for the case section of the citizen page."""
+def case_forms(citizen) -> dict:
+    """Blank forms for the case section of the citizen page, with what closing the case would
+    end (``ending``) or, on a closed case, how many proposals ended with it (``ended_count``)."""
+    closed = citizen.case_closed is not None
     return {"close_form": CloseCaseForm(formdata=None, closed_on=clock.today()), "reopen_form": ReopenCaseForm(formdata=None),
             "restrict_form": RestrictForm(formdata=None), "lift_form": LiftRestrictionForm(formdata=None),
-            "close_reasons": case.CLOSE_REASONS, "blocking_placements": []}
+            "close_reasons": case.CLOSE_REASONS, "blocking_placements": [],
+            "ending": None if closed else case_endings.preview(citizen),
+            "ended_count": case_endings.ended_count(citizen.id) if closed else 0}
 
 
 def _refused(citizen, **forms):
@@ -54,7 +58,8 @@ def close_case(citizen_id: int):
     if not form.validate_on_submit():
         return _refused(citizen, close_form=form)
     try:
-        case.close_case(citizen, form.closed_on.data, form.reason.data, today=clock.today())
+        case.close_case(citizen, form.closed_on.data, form.reason.data, today=clock.today(),
+                        user=current_user)
     except case.ActivePlacementError as exc:
         form.form_errors.append(exc.message_da)
         return _refused(citizen, close_form=form, blocking_placements=exc.placement_ids)
@@ -78,11 +83,13 @@ def reopen_case(citizen_id: int):
             form.form_errors.append("Formularen er udløbet. Prøv igen.")
         return _refused(citizen, reopen_form=form)
     try:
-        case.reopen_case(citizen, form.reason.data)
+        ended = case.reopen_case(citizen, form.reason.data)
     except CitizenChangeError as exc:
         form.form_errors.append(exc.message_da)
         return _refused(citizen, reopen_form=form)
-    return _done(citizen, "Sagen er genåbnet.")
+    return _done(citizen, "Sagen er genåbnet." + (
+        f" {ended} forslag, der blev afsluttet med sagen, forbliver afsluttede: foreslå borgeren igen "
+        "fra kandidatlisten til de opslag, der passer." if ended else ""))
 
 
 @bp.post("/<int:citizen_id>/begraens")

@@ -209,14 +209,20 @@ def book(interview: Interview, user: User) -> Interview | None:
     return replaced
 
 
-def cancel(interview: Interview, user: User, *, moved: bool = False, commit: bool = True) -> None:
+def cancel(interview: Interview, user: User, *, moved: bool = False, commit: bool = True,
+           require_release: bool = True) -> None:
     """Cancel a booked or offered time; a booked one sends both sides a calendar CANCEL.
 
+    ``require_release=False`` is for the job centre ending the proposal (the citizen's case
+    closed): a time booked before the consent lapsed must still leave both calendars.
+
     Raises:
-        InterviewError: not released, or the time is neither booked nor offered.
+        InterviewError: not released (unless ``require_release`` is False), or the time is
+            neither booked nor offered.
     """
     proposal = interview.proposal
-    _check_released(proposal)
+    if require_release:
+        _check_released(proposal)
     if interview.status not in ("booked", "offered"):
         raise InterviewError("Samtalen er allerede aflyst eller afvist.")
     was_booked = interview.status == "booked"

@@ -24,6 +24,7 @@ from ..extensions import db
 NOTIFICATION_KINDS = {
     # company users
     "candidate_shared": "En kandidat er delt med jer",
+    "candidate_ended": "En kandidat er ikke længere aktuel",
     "interview_offered": "Forslag til samtaletider",
     "interview_booked": "Samtale aftalt, flyttet eller aflyst",
     "hotline_answered": "Svar fra hotline",
@@ -36,8 +37,8 @@ NOTIFICATION_KINDS = {
 
 
 # The kinds each role can receive (and choose mails for on the preferences page).
-COMPANY_KINDS = ("candidate_shared", "interview_offered", "interview_booked", "hotline_answered",
-                 "hours_missing")
+COMPANY_KINDS = ("candidate_shared", "candidate_ended", "interview_offered", "interview_booked",
+                 "hotline_answered", "hours_missing")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
                "hotline_new")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS, "admin": STAFF_KINDS}

@@ -15,7 +15,8 @@ from .. import audit
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..candidates import profile as profiles
-from ..proposals import CONTACT_KEYS, VISIBLE_TO_COMPANY, identity_released
+from ..proposals import CONTACT_KEYS, VISIBLE_TO_COMPANY, identity_released, shown_to_company
+from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, service
 
@@ -76,7 +77,9 @@ def candidate(opening_id: int, proposal_id: int):
     """One candidate on the company's own opening.
 
     A candidate whose consent was withdrawn is no longer shown: the company is told so on
-    the opening's page, where its notices about the candidate lead (not a 404).
+    the opening's page, where its notices about the candidate lead (not a 404). A candidate
+    that ended with the citizen's case shows only its pseudonym and "no longer relevant" (the
+    reason is the citizen's private information).
 
     :raise 404: as :func:`visible_proposal`.
     """
@@ -85,6 +88,10 @@ def candidate(opening_id: int, proposal_id: int):
     if earlier is not None and earlier.opening_id == opening.id and earlier.status == "withdrawn":
         flash("Borgeren har trukket sit samtykke tilbage, så kandidaten vises ikke længere.", "info")
         return redirect(url_for("openings.detail", opening_id=opening.id))
+    if earlier is not None and earlier.opening_id == opening.id and earlier.status == "ended" \
+            and shown_to_company(earlier):
+        return render_template("openings/candidate_ended.html", opening=opening,
+                               who=pseudonym(earlier.citizen_id, opening.id))
     opening, proposal = visible_proposal(opening_id, proposal_id)
     shown = service._shared(proposal)  # the allow-list, the same as on the opening's page
     released = shown.name is not None

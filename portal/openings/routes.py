@@ -67,6 +67,7 @@ def detail(opening_id: int):
     return render_template("openings/detail.html", opening=opening,
                            town=service.town_for(opening.postcode),
                            candidates=service.shared_candidates(opening), places=service.places(opening),
+                           ended=service.ended_candidates(opening),
                            close_form=CloseForm())
 
 

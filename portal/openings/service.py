@@ -151,6 +151,25 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
     return shared
 
 
+@dataclass(frozen=True)
+class EndedCandidate:
+    """A candidate the company was shown that is no longer relevant (the citizen's case
+    closed): the pseudonym only, never the name or the reason."""
+
+    proposal_id: int
+    pseudonym: str
+
+
+def ended_candidates(opening: Opening) -> list[EndedCandidate]:
+    """The candidates of ``opening`` that ended after the company was shown them, oldest first
+    (:func:`portal.proposals.shown_to_company`). The caller has checked the opening is the company's."""
+    rows = db.session.scalars(
+        sa.select(Proposal).where(Proposal.opening_id == opening.id, Proposal.status == "ended",
+                                  Proposal.decided_at.is_not(None))
+        .order_by(Proposal.decided_at, Proposal.id))
+    return [EndedCandidate(p.id, pseudonym(p.citizen_id, p.opening_id)) for p in rows]
+
+
 def _shared(proposal: Proposal) -> SharedCandidate:
     explanation = proposal.explanation or {}
     return SharedCandidate(

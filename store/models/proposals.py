@@ -18,7 +18,8 @@ class Proposal(db.Model):
     """A citizen proposed for an opening; the identity-release state machine.
 
     proposed → approved (consultant) → consented (citizen, recorded) → disclosed;
-    withdrawn hides the identity again. ``rejected`` ends a proposal.
+    withdrawn hides the identity again. ``rejected`` ends a proposal; ``ended`` ends a live
+    one when the citizen's case is closed (``ended_on`` is the case's closing date).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +46,9 @@ class Proposal(db.Model):
     profile_approved_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     profile_approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The closing date of the citizen's case that ended the proposal (status "ended"); kept
+    # when the case is reopened, so the page can still say why it ended.
+    ended_on: Mapped[Optional[date]]
 
     citizen: Mapped[Citizen] = relationship()
     opening: Mapped[Opening] = relationship()

@@ -30,6 +30,9 @@ PROPOSAL_STATUSES = {
     "consented": "Borgerens samtykke givet",
     "disclosed": "Identitet delt med virksomhed",
     "withdrawn": "Samtykke trukket tilbage",
+    # Terminal: the citizen's case was closed while the proposal was live (not a judgement
+    # of the match; the company is told only that the candidate is no longer relevant).
+    "ended": "Afsluttet – borgerens sag er lukket",
 }
 
 COMPANY_RESPONSES = {

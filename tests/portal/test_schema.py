@@ -194,3 +194,32 @@ def test_shared_notices_written_before_0009_lose_the_name(migrated_app):
         texts = dict(connection.execute(sa.text("SELECT id, text FROM notification")).all())
     assert texts == {1: "Navnet på en kandidat er delt med jer (kandidat til «Kok i «Kantinen»»).",
                      2: "Zqnavn er delt med jer som kandidat til «x»."}
+
+
+def _proposal_rows(connection) -> dict[int, str]:
+    return dict(connection.execute(sa.text("SELECT id, status FROM proposal ORDER BY id")).all())
+
+
+def test_ended_proposals_need_0011_and_become_withdrawn_on_downgrade(migrated_app):
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.commit()
+    proposal = objects["proposal"]
+    proposal.status, proposal.ended_on = "ended", date(2026, 11, 30)
+    db.session.commit()  # the head's CHECK constraint accepts the new status
+    proposal_id = proposal.id
+    db.session.remove()
+    downgrade(revision="0010")
+    with db.engine.connect() as connection:
+        assert _proposal_rows(connection) == {proposal_id: "withdrawn"}  # kept, not lost
+        assert "ended_on" not in {c["name"] for c in sa.inspect(connection).get_columns("proposal")}
+    with pytest.raises(sa.exc.IntegrityError):  # 0010's constraint refuses "ended"
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE proposal SET status = 'ended'"))
+    upgrade()
+    with pytest.raises(sa.exc.IntegrityError):  # the new constraint still refuses unknown ones
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE proposal SET status = 'bogus'"))
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE proposal SET status = 'ended', ended_on = '2026-11-30'"))
+        assert _proposal_rows(connection) == {proposal_id: "ended"}

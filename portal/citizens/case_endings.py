@@ -1,0 +1,109 @@
+"""What closing a case does to the citizen's live proposals (:func:`end_live_proposals`).
+
+Every live proposal that has not led to a hire (:func:`portal.proposals.is_endable`) ends:
+its future interviews, offered or booked, are cancelled through the interview service (a
+booked one sends both sides the calendar CANCEL), any consent is withdrawn so the company no
+longer sees the name, and the status becomes "ended" (:func:`portal.proposals.end`). The
+users of each company that was shown the candidate are told "no longer relevant", by the
+candidate's per-opening pseudonym and never with the reason: why a case closes is the
+citizen's private information.
+
+Nothing here commits: it runs inside :func:`portal.citizens.case.close_case`, whose caller
+commits the case, the proposals, the interviews, the notices and the audit events together.
+:func:`preview` tells the consultant beforehand what will happen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from flask import url_for
+
+from .. import proposals
+from ..extensions import db
+from ..interviews import service as interviews
+from ..notifications.service import notify
+from ..pseudonyms import pseudonym
+from store import clock
+from store.models import Citizen, Opening, Proposal, User
+
+
+@dataclass(frozen=True)
+class EndingPreview:
+    """What closing the case will do: how many proposals end, and which companies are told."""
+
+    count: int
+    companies: tuple[str, ...]  # names, each once, in alphabetical order
+
+
+def live_proposals(citizen_id: int) -> list[Proposal]:
+    """The citizen's proposals that closing the case ends, oldest first."""
+    rows = db.session.scalars(sa.select(Proposal).where(
+        Proposal.citizen_id == citizen_id, Proposal.status.in_(proposals.ENDABLE))
+        .order_by(Proposal.id))
+    return [p for p in rows if proposals.is_endable(p)]
+
+
+def ended_count(citizen_id: int) -> int:
+    """How many of the citizen's proposals ended with a closed case."""
+    return db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(
+        Proposal.citizen_id == citizen_id, Proposal.status == "ended")) or 0
+
+
+def told(proposal: Proposal) -> bool:
+    """Whether the company is told the proposal ended: it sees the candidate now."""
+    return proposal.status in proposals.VISIBLE_TO_COMPANY
+
+
+def preview(citizen: Citizen) -> EndingPreview:
+    """What :func:`end_live_proposals` would do to ``citizen``'s proposals now (writes nothing)."""
+    live = live_proposals(citizen.id)
+    companies = sorted({p.opening.company.name for p in live if told(p)}, key=str.casefold)
+    return EndingPreview(len(live), tuple(companies))
+
+
+def end_live_proposals(citizen: Citizen, user: User, closed_on: date,
+                       now: datetime | None = None) -> list[Proposal]:
+    """End the citizen's live proposals because the case closed on ``closed_on``; the caller commits.
+
+    Returns:
+        The proposals ended.
+    """
+    now = now or clock.utcnow()
+    ended = []
+    for proposal in live_proposals(citizen.id):
+        tell = told(proposal)
+        for interview in interviews.interviews(proposal):  # while the name is still released
+            if interview.status in ("offered", "booked") and _utc(interview.starts_at) > now:
+                interviews.cancel(interview, user, commit=False, require_release=False)
+        proposals.end(proposal, user, closed_on)
+        if tell:
+            _tell_company(proposal)
+        ended.append(proposal)
+    return ended
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands datetimes back naive; the models store UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def no_longer_relevant(who: str, title: str) -> str:
+    """The company's notice: the pseudonym and the opening, no reason."""
+    return f"Kandidaten {who} til «{title}» er ikke længere aktuel."
+
+
+def _tell_company(proposal: Proposal) -> None:
+    opening: Opening = proposal.opening
+    text = no_longer_relevant(pseudonym(proposal.citizen_id, opening.id), opening.title)
+    link = url_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id)
+    body = (f"{text}\n\nJobcentret har taget kandidaten ud af jeres opslag. Eventuelle aftalte "
+            f"samtaler er aflyst, og kandidatens navn og kontaktoplysninger vises ikke længere. "
+            f"Se opslaget i portalen:\n\n{link}\n")
+    users = db.session.scalars(sa.select(User).where(
+        User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
+        .order_by(User.id))
+    for recipient in users:
+        notify(recipient, "candidate_ended", text, link, body=body,
+               dedupe_key=f"candidate_ended:{proposal.id}:{recipient.id}")

@@ -1,0 +1,224 @@
+"""Closing a case ends the citizen's live proposals (portal.citizens.case_endings).
+
+Consent withdrawn, future interviews cancelled with a calendar CANCEL, the company told "no
+longer relevant" without the reason, the hire kept; all in the closing's one transaction.
+Reopening the case does not bring the proposals back.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from portal import proposals
+from portal.citizens import case, case_endings
+from portal.extensions import db
+from store.models import (AuditEvent, Citizen, Consent, Interview, MailMessage, Notification, Opening,
+                          Proposal, User)
+from tests.clock import TODAY
+from tests.portal.proposal_fixtures import IN_90_DAYS, MARKER, build_world
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+@pytest.fixture(autouse=True)
+def queued_mail_stays(monkeypatch):
+    """Keep queued mails in the queue: the mail worker blanks an .ics once it has sent it."""
+    from portal.notifications import mailer
+
+    monkeypatch.setattr(mailer, "kick", lambda app: None)
+
+
+def _interview(proposal_id: int, start: datetime, status: str, by: int, uid: str) -> Interview:
+    return Interview(proposal_id=proposal_id, starts_at=start, duration_minutes=45, location="Kantinen",
+                     offered_by="company", offered_by_id=by, status=status, uid=uid)
+
+
+@pytest.fixture
+def world(app, make_user):
+    """The citizen (VK: the consultant) with: a disclosed proposal to the company, sharing phone and
+    CV, with a booked and an offered future interview and a booked past one; a "proposed" one on
+    the company's second opening; a hired one on the other company's opening."""
+    world = build_world(app, make_user)
+    company, other = world["company"], world["other"]
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.vk_id, citizen.phone = world["consultant"].id, "+45 11 22 33 44"
+        disclosed = db.session.get(Proposal, world["proposal"])
+        disclosed.status, disclosed.decided_at = "disclosed", now - timedelta(days=10)
+        disclosed.shared_profile, disclosed.share_cv = {"phone": citizen.phone, "experience": "Kok"}, True
+        db.session.add(Consent(proposal=disclosed, text_version=proposals.CONSENT_TEXT_VERSION,
+                               channel="telefon", deadline=IN_90_DAYS, recorded_by_id=world["consultant"].id))
+        proposed = Proposal(citizen_id=citizen.id, opening_id=world["opening2"], status="proposed")
+        third = Opening(company_id=other.company_id, kind="smaajob", title="Opvasker", hours_min=5.0,
+                        hours_max=10.0, postcode="7130", status="open")
+        db.session.add_all([proposed, third])
+        db.session.flush()
+        hired = Proposal(citizen_id=citizen.id, opening_id=third.id, status="disclosed",
+                         company_response="hired", decided_at=now - timedelta(days=20),
+                         decided_by_id=world["consultant"].id)
+        db.session.add(hired)
+        db.session.add_all([
+            _interview(disclosed.id, now + timedelta(days=2), "booked", company.id, "booked@jobbro"),
+            _interview(disclosed.id, now + timedelta(days=3), "offered", company.id, "offered@jobbro"),
+            _interview(disclosed.id, now - timedelta(days=2), "booked", company.id, "past@jobbro"),
+        ])
+        db.session.commit()
+        return world | {"proposed": proposed.id, "hired": hired.id, "third": third.id}
+
+
+def close(client, auth, world, reason="ordinaert_job"):
+    auth.switch_to(world["consultant"].email)
+    token = auth.csrf_token(f"/borgere/{world['citizen']}")
+    return client.post(f"/borgere/{world['citizen']}/afslut",
+                       data={"csrf_token": token, "closed_on": TODAY.isoformat(), "reason": reason})
+
+
+def statuses(app, world) -> dict[str, str]:
+    with app.app_context():
+        return {key: db.session.get(Proposal, world[key]).status for key in ("proposal", "proposed", "hired")}
+
+
+def interview_rows(app, world) -> dict[str, str]:
+    with app.app_context():
+        return dict(db.session.execute(sa.select(Interview.uid, Interview.status)).all())
+
+
+def test_closing_ends_live_proposals_hides_the_name_and_cancels_future_interviews(app, client, auth, world):
+    assert close(client, auth, world).status_code == 302
+    assert statuses(app, world) == {"proposal": "ended", "proposed": "ended", "hired": "disclosed"}
+    assert interview_rows(app, world) == {"booked@jobbro": "cancelled", "offered@jobbro": "cancelled",
+                                          "past@jobbro": "booked"}  # what happened stays as it was
+    with app.app_context():
+        ended = db.session.get(Proposal, world["proposal"])
+        assert ended.ended_on == TODAY and ended.share_cv is False
+        assert ended.shared_profile == {"experience": "Kok"}  # the contact went with the consent
+        assert all(c.withdrawn_at is not None for c in ended.consents)
+        assert not proposals.identity_released(ended)
+        assert ended.decided_at is not None and ended.company_response is None  # the history is kept
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "proposal_ended")
+                                    .order_by(AuditEvent.id)).all()
+        assert [(e.opening_id, e.user_id, e.purpose) for e in events] == [
+            (world["opening"], world["consultant"].id, f"case closed {TODAY.isoformat()}"),
+            (world["opening2"], world["consultant"].id, f"case closed {TODAY.isoformat()}")]
+        assert db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.action == "interview_cancelled")).all() == ["interview_cancelled"] * 2
+
+
+def test_the_company_gets_the_calendar_cancel_and_a_notice_without_the_reason(app, client, auth, world):
+    close(client, auth, world, reason="flyttet")
+    company = world["company"]
+    with app.app_context():
+        cancels = [m for m in db.session.scalars(sa.select(MailMessage).where(
+            MailMessage.kind == "interview_booked", MailMessage.user_id == company.id))]
+        assert len(cancels) == 1  # the booked time only; an offered time never was in a calendar
+        assert Calendar.from_ical(cancels[0].ics).get("method") == "CANCEL"
+        notices = db.session.scalars(sa.select(Notification).where(
+            Notification.kind == "candidate_ended")).all()
+        assert [n.user_id for n in notices] == [company.id]  # not the hiring company, not for "proposed"
+        notice = notices[0]
+        assert notice.text.endswith("til «Praktik i kantinen» er ikke længere aktuel.")
+        assert notice.link == f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
+        mail = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == "candidate_ended")).one()
+        for text in (notice.text, mail.subject, mail.body):
+            assert MARKER not in text and "Flyttet" not in text and "sag" not in text.casefold()
+
+
+def test_the_company_sees_no_longer_relevant_and_cannot_act(app, client, auth, world):
+    close(client, auth, world)
+    auth.switch_to(world["company"].email)
+    page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Kandidaten er ikke længere aktuel" in html
+    assert MARKER not in html and "+45 11 22 33 44" not in html and "Ordinært job" not in html
+    detail = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    assert 'data-testid="shared-candidate"' not in detail  # out of the live candidates
+    assert 'data-testid="ended-candidates"' in detail and MARKER not in detail
+    assert client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/cv").status_code == 404
+    token = auth.csrf_token(f"/opslag/{world['opening']}")
+    client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                data={"csrf_token": token, "response": "interested"})
+    client.post(f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/tider",
+                data={"csrf_token": token, "duration": "45", "location": "Kantinen",
+                      "date1": (TODAY + timedelta(days=5)).isoformat(), "time1": "10:00"})
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        assert proposal.company_response is None
+        assert len(db.session.scalars(sa.select(Interview).where(Interview.proposal_id == proposal.id)).all()) == 3
+    # a proposal the company was never shown stays a 404 once it ended
+    assert client.get(f"/opslag/{world['opening2']}/kandidat/{world['proposed']}").status_code == 404
+
+
+def test_reopening_does_not_revive_ended_proposals(app, client, auth, world):
+    close(client, auth, world)
+    token = auth.csrf_token(f"/borgere/{world['citizen']}")
+    response = client.post(f"/borgere/{world['citizen']}/genaabn", data={"csrf_token": token, "reason": "Mistede jobbet"},
+                           follow_redirects=True)
+    assert "forbliver afsluttede" in response.get_data(as_text=True)
+    assert statuses(app, world)["proposal"] == "ended"
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        user = db.session.get(User, world["consultant"].id)
+        assert proposals.allowed_next(proposal) == frozenset()
+        with pytest.raises(proposals.TransitionError):
+            proposals.record_consent(proposal, user, channel="telefon", deadline=IN_90_DAYS)
+        with pytest.raises(proposals.TransitionError):
+            proposals.end(proposal, user, TODAY)
+        assert db.session.get(Proposal, world["proposal"]).ended_on == TODAY
+
+
+def test_a_failure_while_ending_writes_nothing(app, world, monkeypatch):
+    def broken(proposal):
+        raise RuntimeError("mail queue down")
+
+    monkeypatch.setattr(case_endings, "_tell_company", broken)
+    with app.test_request_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        user = db.session.get(User, world["consultant"].id)
+        with pytest.raises(RuntimeError):
+            case.close_case(citizen, TODAY, "ordinaert_job", today=TODAY, user=user)
+        db.session.rollback()
+    assert statuses(app, world) == {"proposal": "disclosed", "proposed": "proposed", "hired": "disclosed"}
+    assert interview_rows(app, world)["booked@jobbro"] == "booked"
+    with app.app_context():
+        assert db.session.get(Citizen, world["citizen"]).case_closed is None
+        assert db.session.get(Proposal, world["proposal"]).consents[0].withdrawn_at is None
+        assert not db.session.scalars(sa.select(Notification)).all()
+        assert not db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(
+            ("proposal_ended", "case_closed", "interview_cancelled")))).all()
+
+
+def test_a_refused_close_ends_nothing(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    token = auth.csrf_token(f"/borgere/{world['citizen']}")
+    response = client.post(f"/borgere/{world['citizen']}/afslut", data={
+        "csrf_token": token, "closed_on": (TODAY + timedelta(days=1)).isoformat(), "reason": "ordinaert_job"})
+    assert response.status_code == 400
+    assert statuses(app, world) == {"proposal": "disclosed", "proposed": "proposed", "hired": "disclosed"}
+
+
+def test_the_close_form_says_beforehand_what_ends_and_who_is_told(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+    ending = html.split('data-testid="close-ending"', 1)[1].split("</div>", 1)[0]
+    assert "borgerens 2 aktive forslag" in ending  # the disclosed and the proposed; not the hire
+    with app.app_context():
+        company = db.session.get(User, world["company"].id).company.name
+        other = db.session.get(User, world["other"].id).company.name
+    assert company in ending and other not in ending and "ikke hvorfor" in ending
+    close(client, auth, world)
+    html = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+    assert 'data-testid="close-ending"' not in html
+    assert "De 2 forslag, der blev afsluttet med sagen, forbliver afsluttede" in html
+
+
+def test_a_citizen_without_live_proposals_gets_no_warning(app, client, auth, world):
+    with app.app_context():
+        for key in ("proposal", "proposed"):
+            db.session.get(Proposal, world[key]).status = "rejected"
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    assert 'data-testid="close-ending"' not in client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
