@@ -13,7 +13,10 @@ gain  when
 ====  ====================================================================================
 
 A rejection made on or after the day the citizen's case closed ended with the case and is not
-a judgement of the match; it is left out. The binary label is gain ≥ 1; stronger judgements weigh more in training. The features are
+a judgement of the match; it is left out. Likewise a proposal "ended" by the closing of the
+case (``portal.proposals.end``): the ending is neither a rejection nor an approval; only what
+was decided before it counts (the consultant's approval, the company's answer), and one that
+ended before any decision is left out. The binary label is gain ≥ 1; stronger judgements weigh more in training. The features are
 the ranking's own facts about the pair, as stored with the decision (the explanation the
 consultant saw); a decision stored without them (an old row, the demo's history) is scored
 again with today's matcher when a ``scorer`` is given, else left out.
@@ -98,7 +101,9 @@ class Decision:
 
 def gain_of(proposal: Proposal, interviewed: set[int], placed: set[tuple[int, int]]) -> int | None:
     """The judgement of a proposal (table above); None while no decision is made."""
-    if proposal.decided_at is None or proposal.status not in APPROVED + ("rejected",):
+    # "ended" reaches here only after an approval (a rejected proposal never ends); the ending
+    # itself adds nothing, the gain is what the approval and the company's answer made it.
+    if proposal.decided_at is None or proposal.status not in APPROVED + ("rejected", "ended"):
         return None
     closed = proposal.citizen.case_closed
     if proposal.status == "rejected" and closed is not None and proposal.decided_at.date() >= closed:

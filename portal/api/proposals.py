@@ -28,6 +28,13 @@ from . import common, problems
 bp = common.blueprint("api_proposals", "proposals", "Kandidater, jobcentret har delt med virksomheden.")
 
 
+STATUS_HELP = ("Forslagets trin: proposed (foreslået, kun jobcentret), approved (godkendt af konsulenten), "
+               "consented (borgerens samtykke), disclosed (navnet delt), withdrawn (samtykket trukket "
+               "tilbage), rejected (fravalgt af konsulenten), ended (afsluttet af jobcentret: kandidaten er "
+               "ikke længere aktuel; intet trin fører videre). En virksomhed ser kun approved, consented og "
+               "disclosed: et afsluttet forslag forsvinder fra listen, og virksomhedens brugere får besked.")
+
+
 class InterviewOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     starts_at = ma.fields.AwareDateTime(required=True)
@@ -40,7 +47,7 @@ class InterviewOut(ma.Schema):
 class ProposalOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     opening_id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, metadata={"enum": list(PROPOSAL_STATUSES)})
+    status = ma.fields.String(required=True, metadata={"enum": list(PROPOSAL_STATUSES), "description": STATUS_HELP})
     pseudonym = ma.fields.String(required=True, metadata={"description": "Kandidatens pseudonym for dette opslag."})
     name = ma.fields.String(allow_none=True, metadata={
         "description": "Navnet, først når borgeren har givet samtykke, og jobcentret har delt det."})
@@ -61,7 +68,8 @@ class ProposalPage(common.PageSchema):
 
 
 class ProposalListArgs(common.ListArgs):
-    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(PROPOSAL_STATUSES)))
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(PROPOSAL_STATUSES)),
+                              metadata={"description": STATUS_HELP})
     opening_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 2**31 - 1))
 
 

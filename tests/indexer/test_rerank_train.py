@@ -227,3 +227,18 @@ def _indexer_environment(app, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("JOBBRO_INSTANCE_PATH", str(tmp_path / "inst"))
     monkeypatch.setenv("MATCHING_BACKEND", "memory")
     monkeypatch.setenv("MATCHING_ENCODER", "hashing")
+
+
+def test_an_ending_with_the_case_is_no_judgement_only_what_came_before_counts(app, vk):
+    """Closing the case ends live proposals ("ended"): neither a rejection nor an approval."""
+    with app.app_context():
+        ids = seed_decisions(vk.id, openings=1, citizens=4)
+        rows = [db.session.get(Proposal, i) for i in ids]
+        for row in rows:
+            row.status = "ended"
+        rows[0].company_response = "declined"  # the company's no stays a no
+        rows[1].company_response = "interested"  # and its yes a yes
+        rows[3].decided_at = rows[3].decided_by_id = None  # ended before anyone decided: left out
+        db.session.commit()
+        gains = {d.proposal_id: d.gain for d in rerank_train.collect(db.session, secret=train_secret())}
+    assert gains == {ids[0]: 0, ids[1]: 2, ids[2]: 1}  # rows[2]: the consultant's approval, not the end

@@ -222,3 +222,27 @@ def test_a_citizen_without_live_proposals_gets_no_warning(app, client, auth, wor
         db.session.commit()
     auth.switch_to(world["consultant"].email)
     assert 'data-testid="close-ending"' not in client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+
+
+def test_the_consultants_proposal_page_says_it_ended_with_the_case_and_links_there(app, client, auth, world):
+    close(client, auth, world)
+    html = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="proposal-status">Afsluttet – borgerens sag er lukket<' in html
+    ended = html.split('data-testid="proposal-ended"', 1)[1].split("</div>", 1)[0]
+    assert f'href="/borgere/{world["citizen"]}#sag"' in ended and f"lukket {TODAY:%d.%m.%Y}" in ended
+    assert "har fået besked" in ended
+    assert 'data-testid="shared-goal-form"' not in html and 'data-testid="shared-profile"' not in html
+    proposed = client.get(f"/kandidater/forslag/{world['proposed']}").get_data(as_text=True)
+    assert "har fået besked" not in proposed.split('data-testid="proposal-ended"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_companys_candidate_export_leaves_the_ended_candidate_out(app, client, auth, world):
+    from portal.pseudonyms import pseudonym
+
+    with app.app_context():
+        who = pseudonym(world["citizen"], world["opening"])
+    auth.switch_to(world["company"].email)
+    assert who in client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
+    close(client, auth, world)
+    auth.switch_to(world["company"].email)
+    assert who not in client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
