@@ -156,14 +156,14 @@ def _proposal(p: DemoProposal, citizens: list[Citizen], openings: list[Opening],
     # why the candidate was proposed.
     explanation = {"similarity_band": similarity_band(p.score), **p.explanation}
     shared = (suggest_shared_goal(explanation.get("matched_goals") or ())
-              if p.status not in ("proposed", "rejected") else "")
+              if p.status not in ("proposed", "rejected") and p.decided_at is not None else "")
     proposal = Proposal(
         citizen_id=citizens[p.citizen].id, opening_id=openings[p.opening].id, status=p.status,
         score=p.score, explanation=explanation, shared_goal=shared,
         decided_by_id=user_ids[p.decided_by] if p.decided_by is not None else None,
         decided_at=p.decided_at, decision_reason=p.decision_reason,
         company_response=p.company_response, company_response_note=p.company_response_note,
-        company_responded_at=p.company_responded_at, created_at=p.created_at)
+        company_responded_at=p.company_responded_at, created_at=p.created_at, ended_on=p.ended_on)
     if p.consent is not None:
         c = p.consent
         proposal.consents = [Consent(

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from matching import licences
 from matching.geo import POSTCODES, haversine_km
 
+from ..proposals import ENDABLE
 from . import texts
 from .occupations import OCCUPATIONS, Occupation, opening_licences
 from .people import at, demo_companies, town
@@ -216,12 +217,15 @@ def _explanation(citizen: DemoCitizen, opening: DemoOpening) -> dict:
 
 
 def settle_closed_cases(proposals: list[DemoProposal], citizens: list[DemoCitizen]) -> None:
-    """A case that closed (job, fleksjob, education) ends its pending proposals."""
+    """A case that closed (job, fleksjob, education) ended its live proposals, as closing a case
+    does in the portal (``portal.citizens.case_endings``): every proposal still open to a next
+    step and not a hire is "ended" on the closing date, its consent withdrawn that morning; the
+    consultant's decision and the company's answer stay as they were."""
     for proposal in proposals:
         closed = citizens[proposal.citizen].case_closed
-        if closed is None or proposal.status not in ("proposed", "approved"):
+        if closed is None or proposal.status not in ENDABLE or proposal.company_response == "hired":
             continue
-        proposal.status = "rejected"
-        proposal.decided_by = proposal.decided_by or citizens[proposal.citizen].vk
-        proposal.decided_at = max(proposal.created_at, at(closed, 9))
-        proposal.decision_reason = "Borgerens sag er afsluttet (job eller uddannelse)."
+        proposal.status, proposal.ended_on = "ended", closed
+        consent = proposal.consent
+        if consent is not None and consent.withdrawn_at is None:
+            consent.withdrawn_at = max(consent.given_at, at(closed, 9))

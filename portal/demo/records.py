@@ -118,6 +118,7 @@ class DemoProposal:
     company_response_note: str = ""
     company_responded_at: Optional[datetime] = None
     consent: Optional[DemoConsent] = None
+    ended_on: Optional[date] = None  # status "ended": the closing date of the citizen's case
 
 
 @dataclass

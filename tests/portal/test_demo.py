@@ -21,6 +21,7 @@ from portal.demo.generator import DEFAULT_ELIGIBILITY, DEMO_LOGINS, generate_dem
 from portal.demo.loader import DemoDataError, load_demo
 from portal.demo.occupations import OCCUPATIONS
 from portal.extensions import db
+from portal.proposals import ENDABLE
 from store.models import (Citizen, Company, EligibilityRule, HotlineRequest, HoursLog,
                            Opening, Placement, Proposal, User, vocab)
 
@@ -267,8 +268,15 @@ def test_closed_cases_end_in_a_success_and_leave_nothing_pending(demo):
         assert any(p.end_reason in vocab.SUCCESS_END_REASONS for p in mine)
         assert all(p.kind in ("ordinaert", "fleksjob") for p in mine if p.end_date is None)
     pending = [p for p in demo.proposals if p.citizen in closed
-               and p.status in ("proposed", "approved")]
+               and p.status in ENDABLE and p.company_response != "hired"]
     assert pending == []
+    # as closing a case does in the portal: ended on the closing date, the consent withdrawn
+    ended = [p for p in demo.proposals if p.status == "ended"]
+    assert ended and all(p.citizen in closed for p in ended)
+    for p in ended:
+        assert p.ended_on == demo.citizens[p.citizen].case_closed
+        assert p.consent is None or p.consent.withdrawn_at is not None
+    assert all(p.ended_on is None for p in demo.proposals if p.status != "ended")
 
 
 def test_proposals_respect_the_hard_limits(demo):
