@@ -25,7 +25,7 @@ down_revision = '0010'
 branch_labels = None
 depends_on = None
 
-CHECK = op.f('ck_proposal_proposal_status')
+CHECK = 'ck_proposal_proposal_status'  # the full name (op.f inside the functions: no prefix added)
 OLD = ('proposed', 'approved', 'rejected', 'consented', 'disclosed', 'withdrawn')
 NEW = OLD + ('ended',)
 
@@ -36,15 +36,15 @@ def _condition(statuses: tuple[str, ...]) -> str:
 
 def upgrade():
     with op.batch_alter_table('proposal', schema=None) as batch_op:
-        batch_op.drop_constraint(CHECK, type_='check')
+        batch_op.drop_constraint(op.f(CHECK), type_='check')
         batch_op.add_column(sa.Column('ended_on', sa.Date(), nullable=True))
-        batch_op.create_check_constraint(CHECK, _condition(NEW))
+        batch_op.create_check_constraint(op.f(CHECK), _condition(NEW))
 
 
 def downgrade():
     proposal = sa.table('proposal', sa.column('status', sa.String))
     op.execute(proposal.update().where(proposal.c.status == 'ended').values(status='withdrawn'))
     with op.batch_alter_table('proposal', schema=None) as batch_op:
-        batch_op.drop_constraint(CHECK, type_='check')
+        batch_op.drop_constraint(op.f(CHECK), type_='check')
         batch_op.drop_column('ended_on')
-        batch_op.create_check_constraint(CHECK, _condition(OLD))
+        batch_op.create_check_constraint(op.f(CHECK), _condition(OLD))

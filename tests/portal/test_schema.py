@@ -223,3 +223,14 @@ def test_ended_proposals_need_0011_and_become_withdrawn_on_downgrade(migrated_ap
     with db.engine.begin() as connection:
         connection.execute(sa.text("UPDATE proposal SET status = 'ended', ended_on = '2026-11-30'"))
         assert _proposal_rows(connection) == {proposal_id: "ended"}
+
+
+def test_every_migration_module_imports_outside_a_migration():
+    """The portal reads the scripts at start (is the database at head?): a module-level ``op``
+    call there would break every page."""
+    import importlib.util
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).parents[2] / "migrations" / "versions").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"_migration_{path.stem}", path)
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
