@@ -74,9 +74,12 @@ def _case_changed(citizen: Citizen, action: str, purpose: str = "") -> None:
     audit.record(action, citizen_id=citizen.id, purpose=purpose)
 
 
-def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date, user: User) -> None:
+def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date, user: User) -> case_endings.EndingPreview:
     """Close the case on ``closed_on`` for ``reason`` (a key of :data:`CLOSE_REASONS`), and end
     the citizen's live proposals (:func:`.case_endings.end_live_proposals`, as ``user``).
+
+    Returns:
+        What was ended and which companies were told.
 
     Raises:
         CitizenChangeError: read-only citizen, already closed, unknown reason, or a date
@@ -96,8 +99,9 @@ def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date, u
     if running:
         raise ActivePlacementError(running)
     citizen.case_closed = closed_on
-    case_endings.end_live_proposals(citizen, user, closed_on)  # each one audited itself
+    ended = case_endings.end_live_proposals(citizen, user, closed_on)  # each one audited itself
     _case_changed(citizen, "case_closed", f"reason:{reason}")
+    return ended
 
 
 @dataclass(frozen=True)

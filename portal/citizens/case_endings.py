@@ -30,11 +30,31 @@ from store.models import Citizen, Opening, Proposal, User
 
 
 @dataclass(frozen=True)
-class EndingPreview:
-    """What closing the case will do: how many proposals end, and which companies are told."""
+class EndingItem:
+    """One proposal closing the case would end, as the close form lists it."""
 
-    count: int
-    companies: tuple[str, ...]  # names, each once, in alphabetical order
+    proposal_id: int
+    opening_title: str
+    company: str
+    status: str  # the key; the page shows its label
+    told: bool  # the company sees the candidate now and will be told
+
+
+@dataclass(frozen=True)
+class EndingPreview:
+    """What closing the case will do (:func:`preview`) or did (:func:`end_live_proposals`) to the
+    citizen's proposals."""
+
+    items: tuple[EndingItem, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def companies(self) -> tuple[str, ...]:
+        """The companies that will be told, each once, in alphabetical order."""
+        return tuple(sorted({i.company for i in self.items if i.told}, key=str.casefold))
 
 
 def live_proposals(citizen_id: int) -> list[Proposal]:
@@ -58,30 +78,33 @@ def told(proposal: Proposal) -> bool:
 
 def preview(citizen: Citizen) -> EndingPreview:
     """What :func:`end_live_proposals` would do to ``citizen``'s proposals now (writes nothing)."""
-    live = live_proposals(citizen.id)
-    companies = sorted({p.opening.company.name for p in live if told(p)}, key=str.casefold)
-    return EndingPreview(len(live), tuple(companies))
+    return EndingPreview(tuple(_item(p) for p in live_proposals(citizen.id)))
+
+
+def _item(proposal: Proposal) -> EndingItem:
+    return EndingItem(proposal.id, proposal.opening.title, proposal.opening.company.name, proposal.status,
+                      told(proposal))
 
 
 def end_live_proposals(citizen: Citizen, user: User, closed_on: date,
-                       now: datetime | None = None) -> list[Proposal]:
+                       now: datetime | None = None) -> EndingPreview:
     """End the citizen's live proposals because the case closed on ``closed_on``; the caller commits.
 
     Returns:
-        The proposals ended.
+        What was ended and who was told (each item as it stood before it ended).
     """
     now = now or clock.utcnow()
-    ended = []
+    done = []
     for proposal in live_proposals(citizen.id):
-        tell = told(proposal)
+        item = _item(proposal)
         for interview in interviews.interviews(proposal):  # while the name is still released
             if interview.status in ("offered", "booked") and _utc(interview.starts_at) > now:
                 interviews.cancel(interview, user, commit=False, require_release=False)
         proposals.end(proposal, user, closed_on)
-        if tell:
+        if item.told:
             _tell_company(proposal)
-        ended.append(proposal)
-    return ended
+        done.append(item)
+    return EndingPreview(tuple(done))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -90,8 +113,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 def no_longer_relevant(who: str, title: str) -> str:
-    """The company's notice: the pseudonym and the opening, no reason."""
-    return f"Kandidaten {who} til «{title}» er ikke længere aktuel."
+    """The company's notice: the pseudonym ("Kandidat XXXX-XXXX") and the opening, no reason."""
+    return f"{who} til «{title}» er ikke længere aktuel."
 
 
 def _tell_company(proposal: Proposal) -> None:

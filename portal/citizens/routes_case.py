@@ -49,7 +49,8 @@ def _done(citizen, message: str):
 @bp.post("/<int:citizen_id>/afslut")
 @consultant_required
 def close_case(citizen_id: int):
-    """Close the case: out of the caseload list and matching, still findable.
+    """Close the case: out of the caseload list and matching, still findable; the citizen's
+    live proposals end with it (the flash says how many, and which companies were told).
 
     :raise 404: unknown citizen.  Refused (400): bad date or reason, running placement.
     """
@@ -58,15 +59,24 @@ def close_case(citizen_id: int):
     if not form.validate_on_submit():
         return _refused(citizen, close_form=form)
     try:
-        case.close_case(citizen, form.closed_on.data, form.reason.data, today=clock.today(),
-                        user=current_user)
+        ended = case.close_case(citizen, form.closed_on.data, form.reason.data, today=clock.today(),
+                                user=current_user)
     except case.ActivePlacementError as exc:
         form.form_errors.append(exc.message_da)
         return _refused(citizen, close_form=form, blocking_placements=exc.placement_ids)
     except CitizenChangeError as exc:
         form.form_errors.append(exc.message_da)
         return _refused(citizen, close_form=form)
-    return _done(citizen, "Sagen er afsluttet. Borgeren er taget ud af matchingen.")
+    return _done(citizen, "Sagen er afsluttet. Borgeren er taget ud af matchingen." + _ended_message(ended))
+
+
+def _ended_message(ended: case_endings.EndingPreview) -> str:
+    """What the closing did to the proposals, for the flash ("" when none ended)."""
+    if not ended.count:
+        return ""
+    told = ", ".join(ended.companies)
+    return (f" {ended.count} forslag er afsluttet" +
+            (f"; {told} har fået besked om, at kandidaten ikke længere er aktuel." if told else "."))
 
 
 @bp.post("/<int:citizen_id>/genaabn")

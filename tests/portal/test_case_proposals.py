@@ -203,14 +203,19 @@ def test_a_refused_close_ends_nothing(app, client, auth, world):
 def test_the_close_form_says_beforehand_what_ends_and_who_is_told(app, client, auth, world):
     auth.switch_to(world["consultant"].email)
     html = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
-    ending = html.split('data-testid="close-ending"', 1)[1].split("</div>", 1)[0]
-    assert "borgerens 2 aktive forslag" in ending  # the disclosed and the proposed; not the hire
+    ending = html.split('data-testid="close-ending"', 1)[1].split("</div></div>", 1)[0]
+    assert "afsluttes 2 aktive forslag" in ending  # the disclosed and the proposed; not the hire
     with app.app_context():
         company = db.session.get(User, world["company"].id).company.name
         other = db.session.get(User, world["other"].id).company.name
-    assert company in ending and other not in ending and "ikke hvorfor" in ending
-    close(client, auth, world)
-    html = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+    assert other not in ending and "ikke hvorfor" in ending
+    items = ending.split("<li>")[1:]
+    assert f'href="/kandidater/forslag/{world["proposal"]}">Praktik i kantinen</a> hos {company}' in items[0]
+    assert "virksomheden får besked" in items[0]
+    assert f'href="/kandidater/forslag/{world["proposed"]}"' in items[1] and "får ingen besked" in items[1]
+    response = close(client, auth, world)
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"2 forslag er afsluttet; {company} har fået besked" in html
     assert 'data-testid="close-ending"' not in html
     assert "De 2 forslag, der blev afsluttet med sagen, forbliver afsluttede" in html
 
