@@ -237,6 +237,7 @@ def test_the_consultants_proposal_page_says_it_ended_with_the_case_and_links_the
     assert f'href="/borgere/{world["citizen"]}#sag"' in ended and f"lukket {TODAY:%d.%m.%Y}" in ended
     assert "har fået besked" in ended
     assert 'data-testid="shared-goal-form"' not in html and 'data-testid="shared-profile"' not in html
+    assert 'data-testid="interview-panel"' not in html  # nothing to book any more
     proposed = client.get(f"/kandidater/forslag/{world['proposed']}").get_data(as_text=True)
     assert "har fået besked" not in proposed.split('data-testid="proposal-ended"', 1)[1].split("</div>", 1)[0]
 
