@@ -70,3 +70,43 @@ def test_admin_erases_a_citizen(page, live_app, password_hash):
     assert page.url.endswith("/borgere/")
     with live_app.app_context():
         assert db.session.get(Citizen, citizen_id) is None
+
+
+def test_closing_a_case_ends_the_proposal_and_the_company_is_told(page, live_app, password_hash):
+    from datetime import timedelta
+
+    from portal import proposals
+    from store.models import Consent, Opening, Proposal, User
+    from store.models.base import utcnow
+
+    make = user_factory(live_app, password_hash)
+    consultant, company_user = make("consultant"), make("company")
+    citizen_id = make_citizen(live_app, name="Jonas Lund", vk_id=consultant.id)
+    with live_app.app_context():
+        opening = Opening(company_id=company_user.company_id, kind="smaajob", title="Lagerhjælp", hours_min=5.0,
+                          hours_max=10.0, postcode="7130", status="open")
+        db.session.add(opening)
+        db.session.flush()
+        proposal = Proposal(citizen_id=citizen_id, opening_id=opening.id, status="disclosed",
+                            decided_by_id=consultant.id, decided_at=utcnow())
+        proposal.consents.append(Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+                                         deadline=date.today() + timedelta(days=60), recorded_by_id=consultant.id))
+        db.session.add(proposal)
+        db.session.commit()
+        company_name = db.session.get(User, company_user.id).company.name
+    login(page, consultant.email)
+    page.goto(f"/borgere/{citizen_id}")
+    warning = page.get_by_test_id("close-ending")
+    assert "afsluttes 1 aktivt forslag" in warning.inner_text() and company_name in warning.inner_text()
+    assert warning.get_by_role("link", name="Lagerhjælp").is_visible()
+    page.get_by_label("Årsag").select_option(label="Flyttet fra kommunen")
+    page.get_by_role("button", name="Afslut sag").click()
+    page.get_by_text("1 forslag er afsluttet").wait_for()
+
+    page.get_by_role("button", name="Log ud").click()
+    login(page, company_user.email)
+    page.goto("/beskeder")
+    page.get_by_text("er ikke længere aktuel").first.click()
+    page.get_by_test_id("candidate-ended").wait_for()
+    body = page.locator("main").inner_text()
+    assert "Kandidaten er ikke længere aktuel" in body and "Jonas Lund" not in body and "Flyttet" not in body
