@@ -252,3 +252,24 @@ def test_the_companys_candidate_export_leaves_the_ended_candidate_out(app, clien
     close(client, auth, world)
     auth.switch_to(world["company"].email)
     assert who not in client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
+
+
+def test_a_booked_interview_leaves_the_calendars_even_when_the_consent_had_lapsed(app, client, auth, world):
+    with app.app_context():
+        consent = db.session.get(Proposal, world["proposal"]).consents[0]
+        consent.deadline = TODAY - timedelta(days=1)  # the name is no longer shown; the booking stands
+        db.session.commit()
+    close(client, auth, world)
+    assert interview_rows(app, world)["booked@jobbro"] == "cancelled"
+    with app.app_context():
+        cancel = db.session.scalars(sa.select(MailMessage).where(
+            MailMessage.kind == "interview_booked", MailMessage.user_id == world["company"].id)).one()
+        assert Calendar.from_ical(cancel.ics).get("method") == "CANCEL"
+
+
+def test_another_company_gets_404_for_an_ended_candidate(app, client, auth, world):
+    close(client, auth, world)
+    auth.switch_to(world["other"].email)
+    assert client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").status_code == 404
+    # its own opening, another opening's proposal id: 404 too
+    assert client.get(f"/opslag/{world['third']}/kandidat/{world['proposal']}").status_code == 404
