@@ -235,11 +235,11 @@ def test_the_consultants_proposal_page_says_it_ended_with_the_case_and_links_the
     assert 'data-testid="proposal-status">Afsluttet – borgerens sag er lukket<' in html
     ended = html.split('data-testid="proposal-ended"', 1)[1].split("</div>", 1)[0]
     assert f'href="/borgere/{world["citizen"]}#sag"' in ended and f"lukket {TODAY:%d.%m.%Y}" in ended
-    assert "har fået besked" in ended
+    assert "ser kun, at kandidaten ikke længere er aktuel, ikke hvorfor" in ended
     assert 'data-testid="shared-goal-form"' not in html and 'data-testid="shared-profile"' not in html
     assert 'data-testid="interview-panel"' not in html  # nothing to book any more
     proposed = client.get(f"/kandidater/forslag/{world['proposed']}").get_data(as_text=True)
-    assert "har fået besked" not in proposed.split('data-testid="proposal-ended"', 1)[1].split("</div>", 1)[0]
+    assert "ser kun" not in proposed.split('data-testid="proposal-ended"', 1)[1].split("</div>", 1)[0]
 
 
 def test_the_companys_candidate_export_leaves_the_ended_candidate_out(app, client, auth, world):
