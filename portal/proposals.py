@@ -312,6 +312,40 @@ def end(proposal: Proposal, user: User, ended_on: date) -> None:
                  purpose=f"case closed {ended_on.isoformat()}", user=user)
 
 
+def renewable(proposal: Proposal) -> bool:
+    """Whether a new decision may be made on the pair: the proposal ended with the citizen's
+    case, and the case has been reopened (so the citizen is in matching again)."""
+    return proposal.status == "ended" and proposal.citizen.case_closed is None
+
+
+def renew(proposal: Proposal, user: User, *, approve: bool, reason: str, score: float | None,
+          explanation: dict, shared_goal: str) -> None:
+    """ended → approved or rejected: the consultant's new decision on the pair after the case
+    was reopened. The caller commits.
+
+    The row is reused (one proposal per citizen and opening): what belonged to the ended
+    proposal (the old decision, the company's answer, the profile approved for it) is
+    cleared, so the company meets the candidate afresh and nothing of the old round is shown
+    as if it were about this one; the audit log keeps the history, and the old consents and
+    cancelled interviews stay on the row as records.
+
+    Raises:
+        TransitionError: the proposal did not end, or the case is still closed.
+    """
+    if not renewable(proposal):
+        raise TransitionError("Der er allerede truffet en beslutning for denne borger og dette opslag.")
+    proposal.status = "approved" if approve else "rejected"
+    proposal.score, proposal.explanation = score, explanation
+    proposal.decided_by_id, proposal.decided_at, proposal.decision_reason = user.id, utcnow(), reason
+    proposal.shared_goal = shared_goal
+    proposal.company_response, proposal.company_response_note, proposal.company_responded_at = None, "", None
+    proposal.shared_profile, proposal.share_cv = {}, False
+    proposal.profile_approved_by_id = proposal.profile_approved_at = None
+    proposal.ended_on = None
+    audit.record("proposal_renewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
+                 purpose=f"new decision after the case was reopened: {proposal.status}", user=user)
+
+
 def shown_to_company(proposal: Proposal) -> bool:
     """Whether the company sees the proposal: live in :data:`VISIBLE_TO_COMPANY`, or ended
     after the consultant had approved it (the company is shown that it is no longer relevant).

@@ -157,10 +157,12 @@ def approve(proposal: Proposal, user: User, profile: Profile) -> None:
     The contact details the citizen agreed to (set with the consent) are kept.
 
     Raises:
-        TransitionError: if the proposal is still waiting for approval or is rejected.
+        TransitionError: if the proposal is still waiting for approval, rejected or ended.
     """
     if proposal.status in ("proposed", "rejected"):
         raise TransitionError("Profilen kan først godkendes, når forslaget er godkendt.")
+    if proposal.status == "ended":
+        raise TransitionError("Forslaget er afsluttet, fordi borgerens sag blev lukket; profilen deles ikke.")
     contacts = {k: v for k, v in (proposal.shared_profile or {}).items() if k in CONTACT_KEYS}
     proposal.shared_profile = {
         "experience": profile.experience, "goals": profile.goals, "hours": _whole(profile.hours),

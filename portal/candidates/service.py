@@ -124,8 +124,9 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
         sa.select(Proposal).where(Proposal.opening_id == opening_id)
         .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.decision_reason,
                            Proposal.company_response, Proposal.company_responded_at),
-                 joinedload(Proposal.citizen).load_only(Citizen.name)))
-    return {p.citizen_id: p for p in rows}
+                 joinedload(Proposal.citizen).load_only(Citizen.name, Citizen.case_closed)))
+    # A proposal that ended with the case is open for a new decision once the case is reopened.
+    return {p.citizen_id: p for p in rows if not proposals.renewable(p)}
 
 
 def rank_for_opening(opening: Opening, filters: Filters, k: int, include_excluded: bool,
@@ -214,14 +215,26 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
     ``shared_goal`` is the jobmål text the consultant approves for the company (approve only;
     "" shows the company the opening's title).
 
+    A pair whose proposal ended when the citizen's case closed takes a new decision once the
+    case is reopened (:func:`portal.proposals.renew`, the same row).
+
     Raises:
-        ValueError: if a decision for this pair already exists, or (a
-            :class:`portal.proposals.TransitionError`) the shared text is refused.
+        ValueError: if a decision for this pair already exists (and did not end with a
+            reopened case), or (a :class:`portal.proposals.TransitionError`) the shared text
+            is refused.
     """
     shared_goal = proposals.check_shared_goal(shared_goal) if approve else ""
-    if db.session.scalar(sa.select(Proposal.id).where(
-            Proposal.opening_id == opening.id, Proposal.citizen_id == citizen.id)):
-        raise ValueError("Der er allerede truffet en beslutning for denne borger og dette opslag.")
+    existing = db.session.scalar(sa.select(Proposal).where(
+        Proposal.opening_id == opening.id, Proposal.citizen_id == citizen.id))
+    if existing is not None:  # one proposal per pair: only one that ended with a reopened case takes a new decision
+        if not proposals.renewable(existing):
+            raise ValueError("Der er allerede truffet en beslutning for denne borger og dette opslag.")
+        proposals.renew(existing, user, approve=approve, reason=reason, score=match.score if match else None,
+                        explanation=_explanation_json(match) if match else {}, shared_goal=shared_goal)
+        audit.record("proposal_approved" if approve else "proposal_rejected", citizen_id=citizen.id,
+                     opening_id=opening.id, purpose="matching decision")
+        db.session.commit()
+        return existing
     proposal = Proposal(
         citizen_id=citizen.id, opening_id=opening.id,
         status="approved" if approve else "rejected",

@@ -273,3 +273,57 @@ def test_another_company_gets_404_for_an_ended_candidate(app, client, auth, worl
     assert client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").status_code == 404
     # its own opening, another opening's proposal id: 404 too
     assert client.get(f"/opslag/{world['third']}/kandidat/{world['proposal']}").status_code == 404
+
+
+def _reopen(client, auth, world):
+    token = auth.csrf_token(f"/borgere/{world['citizen']}")
+    return client.post(f"/borgere/{world['citizen']}/genaabn", data={"csrf_token": token, "reason": "Mistede jobbet"})
+
+
+def test_after_a_reopen_the_pair_takes_a_new_decision_and_the_company_meets_the_candidate_afresh(
+        app, client, auth, world):
+    from portal.candidates import service as candidates
+
+    close(client, auth, world)
+    with app.app_context():  # closed: the ended pair counts as decided, no new decision
+        assert world["citizen"] in candidates.decided_citizens(world["opening"])
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.company_response, proposal.company_response_note = "interested", "Ring gerne"
+        db.session.commit()
+        with pytest.raises(ValueError, match="allerede truffet en beslutning"):
+            candidates.record_decision(db.session.get(Opening, world["opening"]),
+                                       db.session.get(Citizen, world["citizen"]), True, "",
+                                       None, db.session.get(User, world["consultant"].id))
+    assert _reopen(client, auth, world).status_code == 302
+    with app.app_context():
+        assert world["citizen"] not in candidates.decided_citizens(world["opening"])  # ranked again
+        renewed = candidates.record_decision(db.session.get(Opening, world["opening"]),
+                                             db.session.get(Citizen, world["citizen"]), True, "Passer igen",
+                                             None, db.session.get(User, world["consultant"].id),
+                                             shared_goal="Kok")
+        assert renewed.id == world["proposal"]  # one proposal per pair
+        assert (renewed.status, renewed.decision_reason, renewed.shared_goal) == ("approved", "Passer igen", "Kok")
+        assert (renewed.company_response, renewed.company_response_note, renewed.ended_on) == (None, "", None)
+        assert renewed.shared_profile == {} and renewed.profile_approved_at is None
+        assert world["citizen"] in candidates.decided_citizens(world["opening"])
+        assert db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.opening_id == world["opening"], AuditEvent.action.in_(
+                ("proposal_renewed", "proposal_approved")))).all() == ["proposal_renewed", "proposal_approved"]
+        with pytest.raises(ValueError, match="allerede truffet en beslutning"):  # and only once
+            candidates.record_decision(db.session.get(Opening, world["opening"]),
+                                       db.session.get(Citizen, world["citizen"]), False, "",
+                                       None, db.session.get(User, world["consultant"].id))
+    auth.switch_to(world["company"].email)
+    detail = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    assert 'data-testid="ended-candidates"' not in detail and "Ring gerne" not in detail
+
+
+def test_an_ended_proposal_takes_no_profile_approval(app, client, auth, world):
+    from portal.candidates import profile
+
+    close(client, auth, world)
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        with pytest.raises(proposals.TransitionError, match="afsluttet"):
+            profile.approve(proposal, db.session.get(User, world["consultant"].id),
+                            profile.Profile("Kok i 5 år", "", None, (), "", None))
