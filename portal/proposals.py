@@ -32,7 +32,7 @@ from datetime import date, timedelta
 
 from . import audit
 from .extensions import db
-from .formutil import RuleError
+from .formutil import RuleError, raise_all
 from store.models import Consent, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
@@ -224,25 +224,28 @@ def check_consent(proposal: Proposal, *, channel: str, deadline: date,
     """
     today = today or clock.today()
     _check(proposal, "consented")
+    errors: list[RuleError] = []  # every answer's problem at once (formutil.raise_all)
     if channel not in CONSENT_CHANNELS:
-        raise TransitionError("Vælg hvordan borgeren gav samtykke (telefon, møde, brev eller Digital Post).",
-                              "channel")
+        errors.append(TransitionError("Vælg hvordan borgeren gav samtykke (telefon, møde, brev eller "
+                                      "Digital Post).", "channel"))
     if text_version != CONSENT_TEXT_VERSION:
-        raise TransitionError(f"Samtykketeksten skal være den gældende version ({CONSENT_TEXT_VERSION}).")
+        errors.append(TransitionError(f"Samtykketeksten skal være den gældende version ({CONSENT_TEXT_VERSION})."))
     if not isinstance(deadline, date) or deadline <= today:
-        raise TransitionError("Samtykkets udløbsdato skal ligge efter i dag.", "deadline")
-    if deadline > today + timedelta(days=MAX_CONSENT_DAYS):
-        raise TransitionError("Et samtykke kan højst gælde ét år frem.", "deadline")
+        errors.append(TransitionError("Samtykkets udløbsdato skal ligge efter i dag.", "deadline"))
+    elif deadline > today + timedelta(days=MAX_CONSENT_DAYS):
+        errors.append(TransitionError("Et samtykke kan højst gælde ét år frem.", "deadline"))
     citizen = proposal.citizen
     contacts = {"phone": (citizen.phone or "").strip() if share_phone else "",
                 "email": (citizen.email or "").strip() if share_email else ""}
     if share_phone and not contacts["phone"]:
-        raise TransitionError("Borgeren har intet telefonnummer registreret, så det kan ikke deles.",
-                              "share_phone")
+        errors.append(TransitionError("Borgeren har intet telefonnummer registreret, så det kan ikke deles.",
+                                      "share_phone"))
     if share_email and not contacts["email"]:
-        raise TransitionError("Borgeren har ingen e-mail registreret, så den kan ikke deles.", "share_email")
+        errors.append(TransitionError("Borgeren har ingen e-mail registreret, så den kan ikke deles.",
+                                      "share_email"))
     if share_cv and (citizen.current_cv is None or not citizen.current_cv.stored_name):
-        raise TransitionError("Borgeren har ingen CV-fil, så der er intet CV at dele.", "share_cv")
+        errors.append(TransitionError("Borgeren har ingen CV-fil, så der er intet CV at dele.", "share_cv"))
+    raise_all(errors)
     return contacts
 
 

@@ -252,7 +252,8 @@ def record_consent(proposal_id: int):
     """
     item = _proposal(proposal_id)
     form = ConsentForm()
-    if not form.validate_on_submit() or _consent_refused(item, form):
+    invalid = not form.validate_on_submit()
+    if _consent_refused(item, form) or invalid:  # both run: every problem is shown in one round
         return _page(item, 400, consent_form=form)
     if stale := replay.hold("før du registrerer samtykket", _page_url(proposal_id)):
         return stale
@@ -289,10 +290,15 @@ def _consent_refused(item: Proposal, form: ConsentForm) -> bool:
     try:
         proposals.check_consent(item, **_consent_choices(form))
     except proposals.TransitionError as err:
-        if err.field is None:
-            return False
-        attach_error(form, err)
-        return True
+        # Each problem at its field, unless the form already put one there (a date it could
+        # not read is not also "before today").
+        fields = [(getattr(form, e.field, None), e.message) for e in err.every if e.field is not None]
+        for field, message in fields:
+            if field is None:
+                form.form_errors.append(message)
+            elif not field.errors:
+                field.errors = [*field.errors, message]
+        return bool(fields)
     return False
 
 

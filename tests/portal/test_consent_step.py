@@ -498,3 +498,30 @@ def test_a_refused_decision_on_a_waiting_proposal_keeps_what_was_typed(app, clie
     assert "Skriv en kort begrundelse." in html
     assert re.search(r'id="reason-reject" [^>]*value="   "', html)
     assert re.search(r'id="reason-reject" [^>]*value=""', page_of(client, world))  # once only
+
+
+def test_every_problem_of_the_consent_form_shows_in_one_round(app, client, auth, world):
+    """The form's own errors do not hide the state machine's: one round shows them all."""
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).email = ""
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    too_far = TODAY + timedelta(days=proposals.MAX_CONSENT_DAYS + 1)
+    data = consent_data(deadline=too_far.isoformat(), share_email="y")
+    del data["text_read"]
+    response = post(client, world, "samtykke", **data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="text_read-error"' in html
+    assert "Et samtykke kan højst gælde ét år frem" in html
+    assert "Borgeren har ingen e-mail registreret" in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Consent.id))) == 0
+
+
+def test_an_unreadable_deadline_is_named_once(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    response = post(client, world, "samtykke", **consent_data(deadline="2027-02-30"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "efter i dag" not in html  # the form's own message about the date, not also the rule's
