@@ -25,6 +25,7 @@ from ..extensions import db
 from ..interviews import service as interviews
 from ..notifications.service import notify
 from ..pseudonyms import pseudonym
+from ..webhooks import events as webhook_events
 from store import clock
 from store.models import Citizen, Opening, Proposal, User
 
@@ -130,3 +131,4 @@ def _tell_company(proposal: Proposal) -> None:
     for recipient in users:
         notify(recipient, "candidate_ended", text, link, body=body,
                dedupe_key=f"candidate_ended:{proposal.id}:{recipient.id}")
+    webhook_events.proposal_ended(db.session, proposal)

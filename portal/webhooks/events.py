@@ -71,6 +71,20 @@ def proposal_shared(session: Session, proposal: Proposal) -> None:
          jobcenter_payload=jobcenter)
 
 
+def proposal_ended(session: Session, proposal: Proposal) -> None:
+    """``proposal.ended``: the job centre took a candidate the company was shown out of the
+    opening (the citizen's case closed). Never the reason, for either recipient: the job
+    centre's own systems know it. The company's payload links to the candidate's page only,
+    which says "no longer relevant"; the API no longer gives the company the proposal."""
+    opening = proposal.opening
+    data = {"proposal_id": proposal.id, "opening_id": opening.id, "opening_title": opening.title,
+            "company_id": opening.company_id, "ended_at": _iso(clock.utcnow())}
+    company, jobcenter = _proposal_payloads(proposal, data)
+    company["links"] = {"portal": company["links"]["portal"]}
+    emit(session, "proposal.ended", company_id=opening.company_id, payload=company,
+         jobcenter_payload=jobcenter)
+
+
 def interview_booked(session: Session, interview: Interview) -> None:
     """``interview.booked``: one side chose a time the other side offered."""
     proposal = interview.proposal

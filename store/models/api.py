@@ -18,6 +18,7 @@ API_SCOPES = {
 
 WEBHOOK_EVENTS = {
     "proposal.shared": "Kandidat delt med virksomheden",
+    "proposal.ended": "Kandidat ikke længere aktuel",
     "interview.booked": "Samtale aftalt",
     "hotline.answered": "Hotline-henvendelse besvaret",
     "placement.started": "Forløb startet",

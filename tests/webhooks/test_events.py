@@ -91,6 +91,25 @@ def test_proposal_shared(app, world):
     assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
 
 
+def test_proposal_ended(app, world):
+    """A closed case takes the candidate out of the company's opening: both told, no reason."""
+    from portal.citizens import case
+
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.test_request_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        case.close_case(citizen, world["today"], "flyttet", today=world["today"],
+                        user=db.session.get(User, world["consultant"].id))
+        db.session.commit()
+    company, jobcenter = check(app, world, "proposal.ended")
+    assert company["data"]["proposal_id"] == world["proposal"]
+    assert set(company["links"]) == {"portal"}  # the API no longer gives the company the proposal
+    assert f"/kandidat/{world['proposal']}" in company["links"]["portal"]
+    assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
+    for body in (company, jobcenter):
+        assert "flyttet" not in json.dumps(body, ensure_ascii=False).casefold()
+
+
 def test_interview_booked(app, world):
     set_status(app, world["proposal"], "disclosed", consent=True)
     with app.test_request_context():
