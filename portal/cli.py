@@ -131,8 +131,9 @@ def create_admin_command(email: str, name: str) -> None:
     db.session.commit()
     with current_app.test_request_context():
         path = url_for("auth.set_password", token=token)
+    base = (current_app.config.get("PORTAL_URL") or "").rstrip("/") or "<portal address>"
     click.echo(f"Administrator {email} created. Set the password within "
-               f"{current_app.config['PASSWORD_RESET_HOURS']} hours at: <portal address>{path}")
+               f"{current_app.config['PASSWORD_RESET_HOURS']} hours at: {base}{path}")
 
 
 @click.command("erase-citizen")

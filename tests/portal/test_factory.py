@@ -98,3 +98,10 @@ def test_times_are_shown_in_danish_local_time():
 
     assert dk_date(datetime(2026, 1, 15, 15, 0, tzinfo=timezone.utc)) == "15.01.2026 16:00"  # CET
     assert dk_date(datetime(2026, 7, 15, 15, 0)) == "15.07.2026 17:00"  # naive = UTC; CEST
+
+
+def test_create_admin_prints_the_link_on_the_portals_address(app, runner):
+    app.config["PORTAL_URL"] = "https://jobbro.testrup.dk/"
+    result = runner.invoke(args=["create-admin", "chef@jobcenter.dk", "Chef"])
+    assert result.exit_code == 0, result.output
+    assert "at: https://jobbro.testrup.dk/auth/set-password/" in result.output
