@@ -44,6 +44,7 @@ ENV_KEYS = (
     "ORGANISATION_NAME",
     "DPO_EMAIL",
     "ACCESSIBILITY_EMAIL",
+    "ACCESSIBILITY_STATEMENT_URL",
     "API_RATE_LIMIT",
     "API_RATELIMIT_STORAGE_URI",
     "IMPORT_MAX_CONTENT_LENGTH",
@@ -118,6 +119,9 @@ def defaults(instance_path: str) -> dict:
         "ORGANISATION_NAME": "Jobcenter Hedensted",
         "DPO_EMAIL": "databeskyttelse@demo.jobbro.dk",
         "ACCESSIBILITY_EMAIL": "tilgaengelighed@demo.jobbro.dk",
+        # The job centre's own accessibility statement, where public bodies publish theirs (e.g.
+        # Digitaliseringsstyrelsen's was.digst.dk); "": the statement Jobbro ships (/om/tilgaengelighed).
+        "ACCESSIBILITY_STATEMENT_URL": "",
     }
 
 
@@ -295,6 +299,10 @@ def _check_organisation(config: dict) -> None:
             config[key] = validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError as exc:
             raise ConfigError(f"{key} must be an e-mail address, not {value!r} ({exc})") from None
+    url = str(config.setdefault("ACCESSIBILITY_STATEMENT_URL", "") or "").strip()
+    if url and not re.fullmatch(r"https://[^\s/]+\.[^\s/]+(/\S*)?", url):
+        raise ConfigError(f"ACCESSIBILITY_STATEMENT_URL must be an https:// address, not {url!r}")
+    config["ACCESSIBILITY_STATEMENT_URL"] = url
 
 
 def _check_savings(config: dict) -> None:

@@ -34,7 +34,10 @@ def privacy():
 
 @bp.get("/om/tilgaengelighed")
 def accessibility():
-    """The accessibility statement webtilgængelighedsloven requires of a public-sector site."""
+    """The accessibility statement webtilgængelighedsloven requires of a public-sector site: the
+    job centre's own when ``ACCESSIBILITY_STATEMENT_URL`` names it, else the one Jobbro ships."""
+    if current_app.config["ACCESSIBILITY_STATEMENT_URL"]:
+        return redirect(current_app.config["ACCESSIBILITY_STATEMENT_URL"])
     return render_template("main/accessibility.html", **about.facts(current_app.config))
 
 

@@ -71,3 +71,25 @@ def test_days_read_as_a_dane_says_them(days, text):
 @pytest.mark.parametrize("minutes, text", [(30, "30 minutter"), (720, "12 timer"), (60, "1 time"), (1, "1 minut")])
 def test_minutes_read_as_a_dane_says_them(minutes, text):
     assert minutes_text(minutes) == text
+
+
+def test_a_job_centres_own_accessibility_statement_is_where_the_footer_leads(tmp_path):
+    app = create_app({**BASE, "TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}",
+                      "INSTANCE_PATH": str(tmp_path / "i"), "MATCHING_ENCODER": "hashing",
+                      "ACCESSIBILITY_STATEMENT_URL": "https://www.was.digst.dk/jobbro-vejle-dk"})
+    with app.app_context():
+        db.create_all()
+    response = app.test_client().get("/om/tilgaengelighed")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "https://www.was.digst.dk/jobbro-vejle-dk"
+
+
+@pytest.mark.parametrize("url", ["http://was.digst.dk/x", "was.digst.dk", "https://", "javascript:alert(1)"])
+def test_an_accessibility_statement_address_must_be_https(tmp_path, url):
+    with pytest.raises(ConfigError, match="ACCESSIBILITY_STATEMENT_URL"):
+        finalise({**BASE, "ACCESSIBILITY_STATEMENT_URL": url}, str(tmp_path))
+
+
+def test_the_pages_say_who_wrote_them(client):
+    for path in ("/om/privatliv", "/om/tilgaengelighed"):
+        assert "skrevet af Jobbros udviklere" in page_text(client.get(path))
