@@ -49,6 +49,7 @@ ENV_KEYS = (
     "API_RATELIMIT_STORAGE_URI",
     "IMPORT_MAX_CONTENT_LENGTH",
     "IMPORT_WEB_MAX_ROWS",
+    "WEBHOOKS_INTERNAL_NETWORKS",
 )
 ENVIRONMENTS = ("development", "testing", "production")
 INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
@@ -203,9 +204,22 @@ def finalise(config: dict, instance_path: str) -> None:
     _check_savings(config)
     _check_organisation(config)
     _check_concepts(config)
+    shared.install_postcodes(config, instance_path)  # MATCHING_POSTCODES, as the indexer does
+    _check_webhooks(config)
     secure = production
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def _check_webhooks(config: dict) -> None:
+    """WEBHOOKS_INTERNAL_NETWORKS must parse and stay clear of loopback and link-local ranges."""
+    from .webhooks.urlguard import internal_networks
+
+    try:
+        internal_networks(config)
+    except ValueError as exc:
+        raise ConfigError(f"WEBHOOKS_INTERNAL_NETWORKS: {exc} (comma-separated CIDR ranges, "
+                          "e.g. 10.20.0.0/16,192.168.5.0/24)") from None
 
 
 def _check_concepts(config: dict) -> None:

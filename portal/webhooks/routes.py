@@ -18,8 +18,11 @@ webhooks_required = roles_required("company", "admin")
 
 
 def _check_url(form: EndpointForm) -> bool:
+    """The guard's check of the typed URL; the job centre's endpoints (an administrator's) may
+    use the configured internal networks, a company's never."""
+    internal = urlguard.internal_networks(current_app.config) if current_user.role == "admin" else ()
     try:
-        urlguard.resolve(form.url.data, urlguard.allow_loopback(current_app.config))
+        urlguard.resolve(form.url.data, urlguard.allow_loopback(current_app.config), internal)
     except urlguard.UrlRefused as err:
         form.url.errors = [*form.url.errors, str(err)]
         return False

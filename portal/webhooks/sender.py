@@ -68,7 +68,7 @@ class Answer:
     text: str
 
 
-Post = Callable[[str, bytes, dict, Mapping], Answer]
+Post = Callable[..., Answer]  # (url, body, headers, config, *, internal=False) -> Answer
 
 
 def backoff(attempts: int) -> timedelta:
@@ -88,14 +88,16 @@ def headers_for(secret: str, event_id: str, timestamp: str, body: bytes) -> dict
             "Webhook-Timestamp": timestamp, "Webhook-Signature": sign(secret, timestamp, body)}
 
 
-def post(url: str, body: bytes, headers: dict, config: Mapping) -> Answer:
+def post(url: str, body: bytes, headers: dict, config: Mapping, *, internal: bool = False) -> Answer:
     """POST ``body`` to ``url`` at the address the guard checked; no redirects, short timeouts.
+    ``internal``: the job centre's own endpoint, which may use ``WEBHOOKS_INTERNAL_NETWORKS``.
 
     Raises:
         urlguard.UrlRefused: the URL or one of its addresses is not allowed.
         urllib3.exceptions.HTTPError: connection, TLS or timeout failure.
     """
-    target = urlguard.resolve(url, urlguard.allow_loopback(config))
+    target = urlguard.resolve(url, urlguard.allow_loopback(config),
+                              urlguard.internal_networks(config) if internal else ())
     timeout = urllib3.Timeout(connect=TIMEOUT, read=TIMEOUT)
     options = {"timeout": timeout, "retries": False, "maxsize": 1}
     if target.scheme == "https":
@@ -168,7 +170,7 @@ def deliver(session: Session, row: WebhookDelivery, now: datetime, config: Mappi
         timestamp = str(int(clock.utcnow().timestamp()))
         try:
             answer = send(endpoint.url, body, headers_for(endpoint.secret, row.event_id, timestamp, body),
-                          config)
+                          config, internal=endpoint.company_id is None)
             status, text = answer.status, answer.text
         except urlguard.UrlRefused as exc:
             error = str(exc)

@@ -141,3 +141,19 @@ def test_a_first_try_waiting_too_long_says_the_sender_may_not_run(wh_app, client
     page = client.get(f"/webhooks/{endpoint_id}").get_data(as_text=True)
     assert page.count('data-testid="delivery-overdue"') == 1
     assert "Har ventet i over 5 minutter: afsenderen kører måske ikke" in page
+
+
+def test_only_the_job_centre_may_register_a_receiver_on_its_internal_network(wh_app, client, auth, make_user):
+    wh_app.config["WEBHOOKS_INTERNAL_NETWORKS"] = "10.1.0.0/16"
+    data = {"url": "https://10.1.2.3/hook", "events": ["placement.started"]}
+    company = make_user("company")
+    auth.login(company.email)
+    refused = client.post("/webhooks/ny", data={**data, "csrf_token": auth.csrf_token("/webhooks/ny")})
+    assert refused.status_code == 400 and "internt eller privat netværk" in refused.get_data(as_text=True)
+    admin = make_user("admin")
+    auth.switch_to(admin.email)
+    created = client.post("/webhooks/ny", data={**data, "csrf_token": auth.csrf_token("/webhooks/ny")})
+    assert created.status_code == 302
+    with wh_app.app_context():
+        saved = db.session.scalars(sa.select(WebhookEndpoint)).one()
+        assert saved.company_id is None and saved.url == "https://10.1.2.3/hook"

@@ -54,3 +54,40 @@ def test_loopback_default_follows_the_environment():
     assert urlguard.allow_loopback({"JOBBRO_ENV": "development"})
     assert not urlguard.allow_loopback({"JOBBRO_ENV": "production"})
     assert not urlguard.allow_loopback({"JOBBRO_ENV": "development", "WEBHOOKS_ALLOW_HTTP_LOOPBACK": False})
+
+
+NETWORKS = {"WEBHOOKS_INTERNAL_NETWORKS": "10.20.0.0/16, fd12:3456::/48"}
+
+
+@pytest.mark.parametrize("url", ["https://10.20.3.4/hook", "https://[fd12:3456::7]/x"])
+def test_the_job_centres_internal_networks_may_be_called_over_https(url):
+    internal = urlguard.internal_networks(NETWORKS)
+    assert urlguard.resolve(url, loopback_ok=False, internal=internal).address in ("10.20.3.4", "fd12:3456::7")
+    with pytest.raises(urlguard.UrlRefused, match="internt"):  # without the ranges, as for a company
+        urlguard.resolve(url, loopback_ok=False)
+    with pytest.raises(urlguard.UrlRefused, match="https"):
+        urlguard.resolve(url.replace("https", "http"), loopback_ok=False, internal=internal)
+
+
+@pytest.mark.parametrize("url", ["https://10.21.0.1/", "https://169.254.169.254/latest", "https://192.168.1.1/"])
+def test_other_private_addresses_stay_refused_with_internal_networks(url):
+    with pytest.raises(urlguard.UrlRefused):
+        urlguard.resolve(url, loopback_ok=False, internal=urlguard.internal_networks(NETWORKS))
+
+
+@pytest.mark.parametrize("value, message", [
+    ("10.0.0.0/33", "not a CIDR"), ("banana", "not a CIDR"), ("10.0.0.0/7", "wider than"),
+    ("169.254.0.0/16", "link-local"), ("127.0.0.0/8", "loopback"), ("fe80::/64", "link-local"),
+    ("0.0.0.0/0", "wider than"),
+])
+def test_bad_internal_networks_are_refused(value, message):
+    with pytest.raises(ValueError, match=message):
+        urlguard.internal_networks({"WEBHOOKS_INTERNAL_NETWORKS": value})
+
+
+def test_bad_internal_networks_stop_the_start(tmp_path):
+    from portal.config import ConfigError, finalise
+
+    with pytest.raises(ConfigError, match="WEBHOOKS_INTERNAL_NETWORKS"):
+        finalise({"DATABASE_URL": "sqlite://", "SECRET_KEY": "s", "PSEUDONYM_KEY": "p", "JOBBRO_ENV": "development",
+                  "WEBHOOKS_INTERNAL_NETWORKS": "169.254.0.0/16"}, str(tmp_path))
