@@ -2,9 +2,10 @@
 
 New code deployed on a database that was not migrated fails deep inside a page ("no such
 column ..."), as a 500 on some pages and not on others. Instead, while the database's Alembic
-revision is not the code's head, every request gets a 503 that names the command to run
-(``flask --app portal setup``, which ``make run`` and the docker-compose entry point run), and
-the log says the same once. Once the revision matches, the check stops for the process.
+revision is not the code's head, every request gets a 503 saying the portal is being updated (with
+Retry-After), ``/healthz`` answers JSON naming the command to run (``flask --app portal
+setup``, which ``make run`` and the docker-compose entry point run), and the log says the same
+once. Once the revision matches, the check stops for the process.
 
 A database without Alembic's version table is not checked: tests build theirs with
 ``create_all``, and an empty database fails clearly on its own.
@@ -25,8 +26,10 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 SETUP_COMMAND = "flask --app portal setup"
-BEHIND_MESSAGE = ("Databasen er ikke opdateret til denne version af Jobbro, så intet kan vises eller gemmes. "
-                  f"En driftsansvarlig skal køre «{SETUP_COMMAND}» (eller «make run»). Prøv igen bagefter.")
+# For whoever opens a page: users, not operators (the command is in the log, and in /healthz).
+BEHIND_MESSAGE = ("Jobbro bliver opdateret lige nu, så intet kan vises eller gemmes. Prøv igen om lidt. "
+                  "Varer det ved, så kontakt jobcentret.")
+RETRY_AFTER_SECONDS = 60
 _EXTENSION_KEY = "jobbro_schema_current"
 
 
@@ -70,5 +73,10 @@ def init_app(app: Flask) -> None:
             state["logged"] = True
             log.error("database at revision %s, code expects %s: run `%s`",
                       ", ".join(sorted(gap[0])) or "none", ", ".join(sorted(gap[1])), SETUP_COMMAND)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.endpoint == "main.healthz":  # the probe's JSON, with what the operator must do
+            return {"status": "database behind migrations", "run": SETUP_COMMAND,
+                    "database": sorted(gap[0]), "code": sorted(gap[1])}, 503, headers
         from .errors import render_error
-        return render_error(503, BEHIND_MESSAGE)
+        body, status = render_error(503, BEHIND_MESSAGE)
+        return body, status, headers
