@@ -10,6 +10,11 @@ The same metadata carries the lexical statistics of the indexed collection (``"l
 document frequencies, :class:`matching.lexical.LexicalStats`), computed at index time and
 swapped in with a rebuild, so every score uses the IDF of the whole collection, never of the
 candidates of one request (:func:`lexical_stats`).
+
+The documents' coordinates come from the postcode table (``matching.geo``), so the table is
+recorded too (``"postcodes"``: :func:`matching.geo.table_version`, None for the built-in table,
+which indexes recorded before tables could be chosen were built with): a process with another
+table (``MATCHING_POSTCODES``) rebuilds the index like one with another encoder.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from matching import geo
 from matching.backends.base import FIELD_TYPES, KINDS, MatchBackend
 from matching.encoders import Encoder
 from matching.lexical import LexicalStats
@@ -38,8 +44,10 @@ FIELDS_VERSION = hashlib.sha256(json.dumps({kind: dict(fields) for kind, fields 
 
 
 def encoder_meta(encoder: Encoder) -> dict[str, Any]:
-    """The metadata an index built with ``encoder`` (and today's document fields) carries."""
-    return {"encoder": encoder.name, "dimension": int(encoder.dimension), "fields": FIELDS_VERSION}
+    """The metadata an index built with ``encoder`` (and today's document fields and postcode
+    table) carries."""
+    return {"encoder": encoder.name, "dimension": int(encoder.dimension), "fields": FIELDS_VERSION,
+            "postcodes": geo.table_version()}
 
 
 def describe(meta: dict[str, Any]) -> str:
@@ -56,12 +64,20 @@ class EncoderMismatch:
     wanted: dict[str, Any]
 
     def __str__(self) -> str:
+        if self.found and describe(self.found) == describe(self.wanted) \
+                and self.found.get("fields") == self.wanted["fields"]:
+            return (f"the {self.kind} index was built with another postcode table "
+                    f"({_table(self.found.get('postcodes'))}; now {_table(self.wanted['postcodes'])})")
         if self.found and describe(self.found) == describe(self.wanted):
             return (f"the {self.kind} index was built with other document fields "
                     f"(version {self.found.get('fields')}; now {self.wanted['fields']})")
         built = describe(self.found) if self.found else "an unrecorded encoder"
         return (f"the {self.kind} index was built with {built}; "
                 f"the configured encoder is {describe(self.wanted)}")
+
+
+def _table(version: str | None) -> str:
+    return "the built-in one" if version is None else f"MATCHING_POSTCODES version {version}"
 
 
 def mismatch(backend: MatchBackend, encoder: Encoder, kind: str, *,

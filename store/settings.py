@@ -23,7 +23,14 @@ MATCHING_INDEX_PATH        ``<instance>/matching-index.npz`` (the memory backend
 UPLOAD_FOLDER              ``<instance>/uploads``
 SQLITE_SYNCHRONOUS         ``full`` (sync at every commit; ``normal``: at checkpoints, about
                            once a second; see :func:`store.database.install_sqlite_pragmas`)
+MATCHING_POSTCODES         empty: the built-in postcode table (Hedensted and neighbours); else
+                           a CSV/TSV file of postcode, town, lat, lon (absolute, or relative to
+                           the instance folder; see :func:`matching.geo.read_postcodes`)
 ========================== ==================================================================
+
+Both processes install the postcode table at start-up (:func:`install_postcodes`, called by
+:func:`load` and by the portal's configuration), so they compute the same coordinates; a file
+that cannot be used stops the start with the setting's name.
 
 ``PSEUDONYM_KEY`` is shared too, but as a secret it is read only where needed
 (:func:`pseudonym_key`): the environment, else (not in production) ``<instance>/pseudonym_key``.
@@ -38,6 +45,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from matching import geo
 from matching.adapter import DEFAULT_ADAPTER
 from matching.concept_channel import CONCEPT_WEIGHT, DEFAULT_CONCEPTS, MAX_CONCEPT_WEIGHT
 from matching.settings import SNAPSHOT_NAME, MatchingSettings
@@ -59,6 +67,7 @@ SHARED_KEYS = (
     "MATCHING_INDEX_PATH",
     "UPLOAD_FOLDER",
     "SQLITE_SYNCHRONOUS",
+    "MATCHING_POSTCODES",
 )
 
 
@@ -88,6 +97,7 @@ def defaults(instance_path: str | Path) -> dict:
         "MATCHING_INDEX_PATH": str(instance / SNAPSHOT_NAME),
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "SQLITE_SYNCHRONOUS": "full",
+        "MATCHING_POSTCODES": "",
     }
 
 
@@ -169,6 +179,34 @@ def pseudonym_key(instance_path: str | Path, environ: Mapping[str, str] | None =
     return instance_secret(instance_path, "pseudonym_key")
 
 
+def postcodes_path(config: Mapping, instance_path: str | Path) -> Path | None:
+    """The ``MATCHING_POSTCODES`` file (relative paths under the instance folder); None: the
+    built-in table."""
+    value = str(config.get("MATCHING_POSTCODES") or "").strip()
+    return Path(instance_path) / value if value else None
+
+
+def install_postcodes(config: Mapping, instance_path: str | Path) -> None:
+    """Install the postcode table ``MATCHING_POSTCODES`` names (empty: the built-in one) for
+    this process (:func:`matching.geo.install_postcodes`).
+
+    Raises:
+        ConfigError: the file is missing, unreadable or malformed (the message names the
+            setting, the file and each bad line with its reason).
+    """
+    path = postcodes_path(config, instance_path)
+    if path is None:
+        geo.install_postcodes(None)
+        return
+    try:
+        table = geo.load_postcodes(path)
+    except geo.PostcodeTableError as exc:
+        raise ConfigError(f"MATCHING_POSTCODES={str(config['MATCHING_POSTCODES']).strip()!r} cannot be used: "
+                          f"{exc} (expected UTF-8 rows of postcode;town;lat;lon, see README "
+                          "\"Configuration\")") from None
+    geo.install_postcodes(table)
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     """What a process without Flask (the indexer) needs: the database and matching settings.
@@ -187,13 +225,15 @@ class StoreSettings:
 
 
 def load(environ: Mapping[str, str] | None = None) -> StoreSettings:
-    """Defaults, then the environment: the same values the portal starts from.
+    """Defaults, then the environment: the same values the portal starts from. Installs the
+    postcode table (:func:`install_postcodes`).
 
     Raises:
-        ConfigError: see :func:`from_environment`.
+        ConfigError: see :func:`from_environment` and :func:`install_postcodes`.
     """
     instance = instance_path(environ)
     values = defaults(instance) | from_environment(environ)
+    install_postcodes(values, instance)
     return StoreSettings(Path(instance), normalise_url(values["DATABASE_URL"]),
                          MatchingSettings.from_config(values, instance),
                          values["SQLITE_SYNCHRONOUS"])

@@ -18,6 +18,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
 
 from matching.geo import POSTCODES
 
+from .. import postcodes
 # ChoiceField is imported from here by other areas.
 from ..formutil import ChoiceField, DanishForm, DanishGetForm, LicencesField, WholeNumberField, choices  # noqa: F401
 from ..i18n import format_number
@@ -60,8 +61,8 @@ def known_postcode(_form, field) -> None:
     if not re.fullmatch(r"\d{4}", code):
         raise ValidationError("Postnummeret skal være 4 cifre.")
     if code not in POSTCODES:
-        raise ValidationError("Postnummeret kendes ikke i området. Vælg et postnummer i eller nær "
-                              "Hedensted Kommune.")
+        raise ValidationError(postcodes.unknown(code, "Postnummeret kendes ikke i området. Vælg et "
+                                                      "postnummer i eller nær Hedensted Kommune."))
 
 
 def normalise_phone(value: str | None) -> str:
@@ -179,7 +180,9 @@ class ProfileForm(DanishForm):
         "Timer til rådighed pr. uge",
         validators=[InputRequired("Skriv antal timer (0–80)."),
                     in_range(0, 80, "Timetallet skal være mellem 0 og 80.")])
-    postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), known_postcode])
+    postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), known_postcode],
+                           render_kw={"inputmode": "numeric", "autocomplete": "postal-code",
+                                      "list": "known-postcodes", "maxlength": "4"})
     max_commute_km = NumberField(
         "Højeste transport (km)",
         validators=[InputRequired("Skriv hvor langt borgeren kan transportere sig."),
@@ -191,6 +194,11 @@ class ProfileForm(DanishForm):
     readiness_group = ChoiceField("Parathedsgruppe", choices=choices(READINESS_GROUPS),
                                   validators=[DataRequired("Vælg parathedsgruppe.")])
     case_start = DanishDateField("Sagsstart", validators=[InputRequired("Skriv en gyldig dato."), not_future])
+    known_postcodes = POSTCODES  # the input's suggestions (the template's datalist)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.postcode.description = postcodes.hint("Postnummer i eller nær Hedensted Kommune, fx 8722.")
 
 
 class JobGoalForm(DanishForm):

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
+from .. import postcodes
 from ..formutil import WholeNumberField
 from ..formutil import ChoiceField, DanishForm, LicencesField, choices, no_control_characters
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
@@ -154,12 +155,14 @@ class OpeningForm(DanishForm):
         if current_status and current_status not in statuses:
             statuses.append(current_status)
         self.status.choices = choices({k: OPENING_STATUSES[k] for k in statuses})
+        self.postcode.description = postcodes.hint("Postnummeret i jobcentrets område, fx 8722 Hedensted.")
 
     def validate_postcode(self, field: Field) -> None:
         if not re.fullmatch(r"[0-9]{4}", field.data or ""):
             raise ValidationError("Postnummeret skal være 4 cifre.")
         if field.data not in POSTCODES:
-            raise ValidationError("Postnummeret kendes ikke i jobcentrets område. Vælg et af de viste postnumre.")
+            raise ValidationError(postcodes.unknown(
+                field.data, "Postnummeret kendes ikke i jobcentrets område. Vælg et af de viste postnumre."))
 
     def validate_hours_min(self, field: Field) -> None:
         if field.data is not None and not 0 <= field.data <= MAX_HOURS:
