@@ -11,6 +11,7 @@ from ..config import HOTLINE_PHONE_PATTERN
 from ..formutil import DanishForm, choices
 from store.models.vocab import ROLES
 
+VK_CHOICE = "Vælg en aktiv konsulent på listen, eller »Ingen VK endnu«."
 SEATS_RANGE = "Antal pladser skal være mellem 0 og 100."
 PHONE_LABEL = "Telefon (valgfri; konsulentens nummer vises for virksomhederne)"
 PHONE_HINT = "Fx 76 31 20 00 eller +45 76 31 20 00. Uden nummer vises hotlinens nummer."
@@ -90,4 +91,7 @@ class CompanyForm(DanishForm):
     standing_seats = WholeNumberField("Faste praktikpladser (virksomhedscenter)", default=0, max_digits=3,
                                       too_large=SEATS_RANGE, filters=[empty_is_zero],
                                       validators=[NumberRange(0, 100, SEATS_RANGE)])
+    # Choices are the active consultants, set per request (service.consultant_choices); 0 = none.
+    consultant_id = SelectField("Virksomhedskonsulent (VK)", coerce=int, validators=[Optional()],
+                                invalid_value_message=VK_CHOICE, invalid_choice_message=VK_CHOICE)
     submit = SubmitField("Gem virksomhed")

@@ -188,25 +188,28 @@ def toggle_user(user_id: int):
 @bp.get("/companies")
 @admin_required
 def companies():
-    """All companies, or with ``?partnere=1`` the Code of Care partners only."""
+    """All companies with their VKs; ``?partnere=1``: the Code of Care partners only;
+    ``?uden_vk=1``: those without an active VK."""
     partners_only = request.args.get("partnere") == "1"
-    query = sa.select(Company).order_by(Company.name)
-    if partners_only:
-        query = query.where(Company.code_of_care.is_(True))
-    rows = db.session.scalars(query).all()
-    return render_template("admin/companies.html", companies=rows, partners_only=partners_only)
+    without_vk = not partners_only and request.args.get("uden_vk") == "1"
+    rows, missing = service.company_list(partners_only, without_vk)
+    return render_template("admin/companies.html", companies=rows, partners_only=partners_only,
+                           without_vk=without_vk, missing_vk=missing)
 
 
 @bp.route("/companies/new", methods=["GET", "POST"], defaults={"company_id": None})
 @bp.route("/companies/<int:company_id>", methods=["GET", "POST"])
 @admin_required
 def edit_company(company_id: int | None):
-    """Create or edit a company, including the Code of Care partner flag.
+    """Create or edit a company, including the Code of Care partner flag and its VK (audited).
 
     :raise 404: if ``company_id`` does not exist.
     """
     company = db.get_or_404(Company, company_id) if company_id else Company()
     form = CompanyForm(obj=company)
+    form.consultant_id.choices = service.consultant_choices(company.consultant_id)
+    if not form.is_submitted():
+        form.consultant_id.data = company.consultant_id or 0
     if form.validate_on_submit():
         try:
             service.save_company(company, {name: form[name].data for name in service.COMPANY_FIELDS})

@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
+from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..auth.sessions import new_session_token, rotate_session_token
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
 from ..formutil import RuleError
+from .forms import VK_CHOICE
 from store import clock
 from store.models import Company, Team, User
 from store.models.api import ApiToken
@@ -36,7 +38,8 @@ class NewUser:
     phone: str = ""  # already cleaned (see forms.clean_phone)
 
 
-COMPANY_FIELDS = ("name", "cvr", "address", "postcode", "code_of_care", "standing_seats")
+COMPANY_FIELDS = ("name", "cvr", "address", "postcode", "code_of_care", "standing_seats", "consultant_id")
+NO_CONSULTANT = "Ingen VK endnu"
 
 
 @dataclass(frozen=True)
@@ -148,20 +151,65 @@ def set_phone(user: User, phone: str) -> None:
     db.session.commit()
 
 
+def lacks_active_vk() -> sa.ColumnElement[bool]:
+    """SQL: the company has no VK, or its VK is deactivated (then nobody is told anything)."""
+    return sa.or_(Company.consultant_id.is_(None),
+                  Company.consultant_id.in_(sa.select(User.id).where(User.active.is_(False))))
+
+
+def company_list(partners_only: bool = False, without_vk: bool = False) -> tuple[list[Company], int]:
+    """The companies by name (Code of Care partners only, or those lacking an active VK, if
+    asked), with their VKs loaded; and how many companies in all lack an active VK."""
+    query = sa.select(Company).options(joinedload(Company.consultant)).order_by(Company.name, Company.id)
+    if partners_only:
+        query = query.where(Company.code_of_care.is_(True))
+    if without_vk:
+        query = query.where(lacks_active_vk())
+    missing = db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(lacks_active_vk()))
+    return list(db.session.scalars(query)), missing
+
+
+def consultant_choices(current_id: int | None) -> list[SelectChoice]:
+    """The company form's VK options: none, then the active consultants grouped by team.
+
+    A company's current VK stays listed (marked "deaktiveret") after leaving, so the form
+    shows the truth; :func:`save_company` refuses to pick someone inactive anew.
+    """
+    rows = db.session.execute(
+        sa.select(User.id, User.name, User.active, Team.name).outerjoin(Team, Team.id == User.team_id)
+        .where(User.role == "consultant", sa.or_(User.active, User.id == (current_id or 0)))
+        .order_by(Team.name.is_(None), Team.name, User.name, User.id)).all()
+    return [SelectChoice(0, NO_CONSULTANT),
+            *(SelectChoice(uid, name if active else f"{name} (deaktiveret)", optgroup=team or "Uden team")
+              for uid, name, active, team in rows)]
+
+
 def save_company(company: Company, values: dict) -> Company:
     """Create or update ``company`` from ``values`` (the keys in :data:`COMPANY_FIELDS`); committed.
 
+    ``consultant_id`` 0 or None is "no VK". Audited with the names of the changed fields; a
+    change of VK also names the old and new VK's user ids.
+
     Raises:
-        AccountRuleError: another company has the CVR number (``cvr``).
+        AccountRuleError: another company has the CVR number (``cvr``), or the chosen VK is
+            not an active consultant (``consultant_id``; keeping a VK who has left is allowed).
     """
     clash = db.session.scalar(sa.select(Company.id).where(Company.cvr == values["cvr"],
                                                            Company.id != (company.id or 0)))
     if clash:
         raise AccountRuleError("Der findes allerede en virksomhed med det CVR-nummer.", "cvr")
+    values = {**values, "consultant_id": values.get("consultant_id") or None}
+    old_vk = company.consultant_id
+    if values["consultant_id"] not in (None, old_vk):
+        vk = db.session.get(User, values["consultant_id"])
+        if vk is None or vk.role != "consultant" or not vk.active:
+            raise AccountRuleError(VK_CHOICE, "consultant_id")
+    changed = [name for name in COMPANY_FIELDS if getattr(company, name) != values[name]]
     for name in COMPANY_FIELDS:
         setattr(company, name, values[name])
     db.session.add(company)
-    audit.record("company_saved", purpose=f"company:{company.cvr}")
+    vk_change = f" vk:{old_vk or '-'}->{values['consultant_id'] or '-'}" if "consultant_id" in changed else ""
+    audit.record("company_saved", purpose=f"company:{company.cvr} changed:{','.join(changed) or '-'}{vk_change}")
     db.session.commit()
     return company
 
