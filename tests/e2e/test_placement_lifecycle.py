@@ -77,8 +77,14 @@ def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, di
     row = page.get_by_test_id("followup-row").filter(has_text=NAME)
     row.get_by_role("link", name=f"Se forløb #{placement_id}").click()
     assert page.get_by_test_id("hours-total").inner_text() == "12,5"
-    page.get_by_label("Slutdato").fill((today - timedelta(days=1)).isoformat())
+    page.get_by_label("Slutdato").fill((today + timedelta(days=60)).isoformat())  # refused: too far ahead
     page.get_by_label("Årsag til afslutning").select_option(label="Ordinært job")
+    page.get_by_role("button", name="Afslut forløb").click()
+    page.get_by_text("Ikke gemt: ret det, der er markeret under «Afslut forløb» længere nede.").wait_for()
+    # the error is far down the page: focus moves to its field, so it is on the screen
+    assert page.evaluate("document.activeElement.id") == "end_date"
+    assert page.get_by_text("Slutdatoen kan højst ligge 31 dage frem.").is_visible()
+    page.get_by_label("Slutdato").fill((today - timedelta(days=1)).isoformat())
     page.get_by_label("Note (valgfri, ses kun af jobcentret)").fill("Fastansat fra mandag")
     page.get_by_role("button", name="Afslut forløb").click()
     page.get_by_text("Forløbet er afsluttet.").wait_for()
@@ -92,4 +98,5 @@ def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, di
     assert row.get_by_test_id("placement-status").inner_text() == "Afsluttet: Ordinært job"
     assert "Fastansat" not in page.content()  # the consultant's note stays with the job centre
     page.wait_for_load_state("networkidle")
-    assert console_errors == []
+    refused = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
+    assert console_errors == [refused]  # the refused end only (a form error is a 400)

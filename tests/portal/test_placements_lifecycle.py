@@ -640,3 +640,11 @@ def test_the_end_rules_raise_every_broken_rule_at_once(app, world, running):
         with pytest.raises(lifecycle.LifecycleError) as raised:
             lifecycle.end_placement(placement, date(2020, 1, 1), "nonsense", "", world["consultant"], TODAY)
         assert [e.field for e in raised.value.every] == ["end_reason", "end_date"]
+
+
+def test_a_refused_end_says_so_at_the_top_of_the_page(app, client, auth, running):
+    response = post_end(client, auth, running, end_date="2020-01-01")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Ikke gemt: ret det, der er markeret under «Afslut forløb» længere nede." in page
+    assert page.index("Ikke gemt") < page.index('data-testid="end-form"')

@@ -4,7 +4,27 @@ document.addEventListener("DOMContentLoaded", function () {
     window.DKFDS.init();
   }
   wrapTables(document);
+  focusFirstError(document);
 });
+
+// A refused form is shown again with each error at its field. When the first field with an
+// error lies outside the screen (a form far down a long page), focus moves to it, so the
+// error is seen (and read out: the field is described by its error) instead of the top of an
+// unchanged-looking page. Nothing moves when the page was opened at an anchor.
+function focusFirstError(root) {
+  if (window.location.hash) {
+    return;
+  }
+  var group = root.querySelector("main .form-group.form-error");
+  if (!group) {
+    return;
+  }
+  var input = group.matches("input, select, textarea") ? group : group.querySelector("input, select, textarea");
+  var box = group.getBoundingClientRect();
+  if (input && (box.top < 0 || box.bottom > window.innerHeight)) {
+    input.focus();
+  }
+}
 
 // A wide table scrolls inside its own box (DKFDS .table--responsive-scroll), so the page
 // itself never becomes wider than a phone's screen. The box is focusable and named, so a
