@@ -2,7 +2,8 @@
 
 approved → consent recorded → disclosed, or consent withdrawn (SECURITY.md). The rules live
 in :mod:`portal.proposals` (the state machine), :mod:`.profile` (the profile the company gets)
-and :mod:`.sharing` (disclosure and the company's notice); these views only validate the
+and :mod:`.sharing` (disclosure and the company's notice), :mod:`.withdrawal` (withdrawing
+a consent cancels the pair's future interviews); these views only validate the
 form, call them and redirect.
 
 Approving, recording a consent and disclosing need a fresh login. On a stale one the POST is
@@ -32,7 +33,7 @@ from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
-from . import bp, profile, service, sharing
+from . import bp, profile, service, sharing, withdrawal
 from .situation import situation
 from .forms import DecisionForm, ProfileForm
 from store import clock
@@ -126,7 +127,8 @@ def _page(item: Proposal, status: int = 200, **forms):
         **forms}
     return render_template(
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
-        active=proposals.active_consent(item), placements=placements, can_start=_can_start(item),
+        active=proposals.active_consent(item), placements=placements,
+        withdraw_cancels=withdrawal.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
@@ -331,7 +333,8 @@ def _disclose(args: dict, formdata: MultiDict | None = None) -> None:
 @bp.post("/forslag/<int:proposal_id>/tilbagekald")
 @consultant_required
 def withdraw(proposal_id: int):
-    """Withdraw the citizen's consent; the company no longer sees the name or the profile.
+    """Withdraw the citizen's consent; the company no longer sees the name or the profile, and
+    the pair's future interviews are cancelled (:func:`.withdrawal.withdraw`).
 
     No fresh login: withdrawing only ever hides data.
 
@@ -341,9 +344,10 @@ def withdraw(proposal_id: int):
     if not StepForm().validate_on_submit():
         flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
         return _back(item.id)
-    _step(lambda: proposals.withdraw(item, current_user),
-          "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet, profilen eller "
-          "kontaktoplysningerne.")
+    done: list[withdrawal.Cancelled] = []
+    _step(lambda: done.append(withdrawal.withdraw(item, current_user)),
+          lambda: "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet, profilen eller "
+          "kontaktoplysningerne." + done[0].message())
     return _back(item.id)
 
 
@@ -395,14 +399,16 @@ def shared_goal(proposal_id: int):
     return _page(item, 400, goal_form=form)
 
 
-def _step(action, success: str) -> bool:
-    """Run a state-machine step and flash its outcome; a refused step writes nothing (False)."""
+def _step(action, success) -> bool:
+    """Run a state-machine step and flash its outcome; a refused step writes nothing (False).
+
+    ``success`` is the message, or a function returning it once the step is done."""
     try:
         action()
     except proposals.TransitionError as err:
         db.session.rollback()
         flash(str(err), "error")
         return False
-    flash(success, "success")
+    flash(success() if callable(success) else success, "success")
     return True
 

@@ -1,0 +1,70 @@
+"""Withdrawing a citizen's consent as the consultant records it ("Samtykke trukket tilbage").
+
+:func:`withdraw` cancels the pair's future interviews, offered or booked, through the
+interview service while the name is still released (a booked one sends both sides the
+calendar CANCEL, and the company's notice says only that the interview is cancelled, never
+why), then withdraws the consent (:func:`portal.proposals.withdraw`), which hides the identity
+and commits everything in one transaction. Past interviews are left as they happened.
+
+It lives here, not in :mod:`portal.proposals`, because the interview service imports the
+state machine (as :mod:`portal.citizens.case_endings` does for a closed case).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .. import proposals
+from ..interviews import service as interviews
+from store import clock
+from store.models import Interview, Proposal, User
+
+
+def future_interviews(proposal: Proposal, now: datetime | None = None) -> list[Interview]:
+    """The pair's interviews still ahead, offered or booked: what withdrawing the consent cancels."""
+    now = now or clock.utcnow()
+    return [i for i in interviews.interviews(proposal)
+            if i.status in ("offered", "booked") and _utc(i.starts_at) > now]
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """The interviews :func:`withdraw` cancelled: the booked ones' start times and how many
+    offered times were taken back."""
+
+    booked: tuple[datetime, ...] = ()
+    offered: int = 0
+
+    def message(self) -> str:
+        """What the consultant is told ("" when nothing was cancelled), starting with a space."""
+        parts = [f" Den aftalte samtale {interviews.spoken_time(start)} er aflyst, og virksomheden har "
+                 "fået en kalenderaflysning (uden begrundelse)." for start in self.booked]
+        if self.offered:
+            parts.append(" De foreslåede samtaletider er trukket tilbage.")
+        return "".join(parts)
+
+
+def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Cancelled:
+    """consented/disclosed → withdrawn, cancelling the future interviews first; commits.
+
+    Returns:
+        What was cancelled.
+
+    Raises:
+        TransitionError: there is no consent to withdraw (nothing is written).
+    """
+    if "withdrawn" not in proposals.allowed_next(proposal):
+        proposals.withdraw(proposal, user)  # raises the state machine's own message
+    ahead = future_interviews(proposal, now)
+    cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
+                          sum(1 for i in ahead if i.status == "offered"))
+    for interview in ahead:
+        interviews.cancel(interview, user, commit=False, require_release=False)
+    proposals.withdraw(proposal, user)  # commits the cancellations with the withdrawal
+    return cancelled
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands datetimes back naive; the models store UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
