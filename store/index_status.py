@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from matching.backends import BackendError, MatchBackend
 from store.models import IndexerState, OutboxEvent
+from store.models.base import utcnow
+
+STALLED_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,10 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
         .group_by(OutboxEvent.status)).all())
     retrying = session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(
         OutboxEvent.status == "pending", OutboxEvent.last_error.is_not(None)))
+    # A running worker claims a fresh change within seconds; one never tried that has waited
+    # longer than STALLED_AFTER means no worker is running (or it is stuck).
+    untried_since = session.scalar(sa.select(sa.func.min(OutboxEvent.created_at)).where(
+        OutboxEvent.status == "pending", OutboxEvent.last_error.is_(None)))
     indexed: dict[str, int | None] = {"citizen": None, "opening": None}
     backend_error = None
     try:
@@ -58,9 +66,16 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
         "backend": backend_name,
         "encoder": encoder_name,
         "retrying": int(retrying or 0),
+        "waiting_since": untried_since,
+        "stalled": untried_since is not None and _aware(untried_since) < utcnow() - STALLED_AFTER,
         "last_run": last_run(session),
         "backend_error": backend_error,
     }
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands datetimes back naive; the models store UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def not_superseded() -> sa.ColumnElement[bool]:
