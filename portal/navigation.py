@@ -13,7 +13,7 @@ MENUS = {
     "admin": [("main.index", "Forside"), ("candidates.index", "Opslag og kandidater"),
               ("citizens.index", "Borgere"), ("placements.followups", "Forløb"), ("hotline.index", "Hotline"),
               ("dashboard.index", "Mål"), ("stories.index", "Gode historier"),
-              ("admin.users", "Brugere"),
+              ("admin.users", "Brugere"), ("admin.teams", "Teams"),
               ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
               ("admin.indexer", "Matchingindeks"), ("api_pages.admin_tokens", "API-nøgler"),
               ("webhooks.index", "Webhooks"), ("imports.index", "Import")],

@@ -1,4 +1,4 @@
-"""Administration: users and companies."""
+"""Administration: users, companies and teams."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -7,3 +7,4 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import routes  # noqa: E402,F401
 from . import indexer  # noqa: E402,F401
+from . import teams  # noqa: E402,F401

@@ -95,3 +95,11 @@ class CompanyForm(DanishForm):
     consultant_id = SelectField("Virksomhedskonsulent (VK)", coerce=int, validators=[Optional()],
                                 invalid_value_message=VK_CHOICE, invalid_choice_message=VK_CHOICE)
     submit = SubmitField("Gem virksomhed")
+
+
+class TeamForm(DanishForm):
+    """A team's name (new or renamed)."""
+
+    name = StringField("Teamets navn", validators=[DataRequired("Skriv teamets navn."),
+                                                   Length(max=120, message="Navnet må højst være 120 tegn.")],
+                       render_kw={"maxlength": 120})
