@@ -15,7 +15,10 @@ from ..errors import MESSAGES, is_transient
 from ..extensions import db
 
 MEDIA_TYPE = "application/problem+json"
-TYPE_BASE = "https://jobbro.dk/problemer/"
+# RFC 9457: "about:blank" says the problem means no more than its HTTP status (the Danish
+# "detail" and "errors" say the rest). Not a URL of ours: a job centre runs Jobbro on its own
+# address, and a type URI must not point at a domain it does not control.
+PROBLEM_TYPE = "about:blank"
 
 TITLES = {
     400: "Ugyldig forespørgsel", 401: "Ikke logget ind", 403: "Ingen adgang", 404: "Findes ikke",
@@ -46,7 +49,7 @@ def problem(status: int, detail: str | None = None, *, errors: dict | None = Non
             headers: dict | None = None) -> Response:
     """A problem+json response."""
     body = {
-        "type": TYPE_BASE + str(status),
+        "type": PROBLEM_TYPE,
         "title": TITLES.get(status) or MESSAGES.get(status, MESSAGES[500])[0],
         "status": status,
         "detail": detail or DETAILS.get(status) or MESSAGES.get(status, MESSAGES[500])[1],

@@ -42,7 +42,7 @@ def test_the_web_rules_apply_with_danish_field_errors(app, client, make_user):
     answer = client.post("/api/v1/openings/", json=bad, headers=bearer(raw))
     assert answer.status_code == 422 and answer.content_type == "application/problem+json"
     body = answer.json
-    assert body["status"] == 422 and body["type"] and body["title"] and body["detail"]
+    assert body["status"] == 422 and body["type"] == "about:blank" and body["title"] and body["detail"]
     assert "Postnummeret" in body["errors"]["postcode"][0]
     assert "mindst det mindste" in body["errors"]["hours_max"][0]
     assert "capacity" in body["errors"]
