@@ -525,3 +525,29 @@ def test_an_unreadable_deadline_is_named_once(app, client, auth, world):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "efter i dag" not in html  # the form's own message about the date, not also the rule's
+
+
+def test_a_refused_consent_says_so_at_the_top_and_links_to_each_field(app, client, auth, world):
+    """The page is rendered again from the top: the summary comes before everything else."""
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).email = ""
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    too_far = TODAY + timedelta(days=proposals.MAX_CONSENT_DAYS + 1)
+    response = post(client, world, "samtykke", **consent_data(
+        channel="moede", deadline=too_far.isoformat(), share_email="y"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    summary = re.search(r'data-testid="consent-error-summary">(.*?)</div></div>', html, re.DOTALL)
+    assert summary and html.index('data-testid="consent-error-summary"') < html.index('data-testid="proposal-facts"')
+    links = dict(re.findall(r'<a href="#([\w-]+)" class="function-link">([^<]*)</a>', summary.group(1)))
+    assert set(links) == {"deadline", "share_email"}
+    assert "Et samtykke kan højst gælde ét år frem" in links["deadline"]
+    assert 'id="samtykke"' in html and 'id="deadline"' in html and 'id="share_email"' in html
+    form = re.search(r'data-testid="consent-form">(.*?)</form>', html, re.DOTALL).group(1)
+    assert re.search(r'<option selected value="moede">', form)  # what was typed is kept
+
+
+def test_a_blank_consent_form_shows_no_error_summary(client, auth, world):
+    auth.login(world["consultant"].email)
+    assert 'consent-error-summary' not in page_of(client, world)
