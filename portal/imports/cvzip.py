@@ -53,9 +53,11 @@ class CvArchive:
             raise ExtractionError("too_large", "zip entry larger than declared", max_mb=MAX_FILE // (1024 * 1024))
         return accept_cv(data, info.filename)
 
-    def unused(self) -> list[str]:
-        """File names whose id no row of the file named."""
-        return sorted(info.filename for key, info in self.entries.items() if key not in self.used)
+    def unused(self, refused_ids: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+        """File names not imported: (those of refused rows, those whose id no row named)."""
+        left = [(key, info.filename) for key, info in self.entries.items() if key not in self.used]
+        return (sorted(name for key, name in left if key in refused_ids),
+                sorted(name for key, name in left if key not in refused_ids))
 
 
 def open_archive(source: BinaryIO) -> CvArchive:

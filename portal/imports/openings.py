@@ -41,7 +41,7 @@ COLUMNS: tuple[Column, ...] = (
            help="Kategorier hvor én er nok, fx C. Tom: kørekort ikke nødvendigt."),
     Column("required_languages", "Sprogkrav", (), required=False),
     Column("accommodations", "Mulige skånehensyn", ("skånehensyn",), required=False),
-    Column("capacity", "Antal pladser", ("pladser",), required=False, help="Tom: 1."),
+    Column("capacity", "Antal pladser", ("pladser",), required=False, help="Tom: 1. Mere end 1 kun for virksomhedspraktik."),
     Column("status", "Status", (), required=False, help="Kladde (standard), Åben eller Lukket."),
 )
 LABELS = {c.key: c.label for c in COLUMNS}

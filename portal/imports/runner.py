@@ -69,6 +69,7 @@ class Report:
     file_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     problem_count: int = 0
+    refused_ids: set[str] = field(default_factory=set)  # every refused row's external id (not capped)
 
     @property
     def rows(self) -> int:
@@ -82,6 +83,7 @@ class Report:
                more: list[tuple[str, str]] = ()) -> None:
         """Count one refused row; list each of its problems (up to ``MAX_LISTED`` in all)."""
         self.counts["refused"] += 1
+        self.refused_ids.add(external_id)
         for column_label, text in [(column, message), *more]:
             self.problem_count += 1
             if len(self.problems) < MAX_LISTED:
@@ -148,9 +150,12 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     context = _Context(kind, getattr(actor, "id", None), dry_run, None if dry_run else cv_folder, directory, archive)
     _second_pass(source, headers.positions, duplicates, context, report, batch_size, progress)
     if archive is not None:
-        unused = archive.unused()
-        if unused:
-            report.notes.append("Ingen række har det eksterne id til disse CV-filer: " + ", ".join(unused[:50]))
+        of_refused, unnamed = archive.unused(frozenset(report.refused_ids))
+        if of_refused:
+            report.notes.append("Disse CV-filer hører til afviste rækker og er ikke importeret; ret rækkerne og "
+                                "importér igen: " + ", ".join(of_refused[:50]))
+        if unnamed:
+            report.notes.append("Ingen række har det eksterne id til disse CV-filer: " + ", ".join(unnamed[:50]))
     return _finish(report, actor)
 
 

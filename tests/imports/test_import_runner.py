@@ -161,3 +161,15 @@ def test_cv_zip_attaches_cvs_and_refuses_bad_entries_one_by_one(app):
 
     bad_zip = _run(app, csv_bytes([citizen_row("Z1")]), cvs=b"not a zip")
     assert bad_zip.file_problems == ["CV-filen er ikke en gyldig zip-fil."] and _count(app, Citizen) == 2
+
+
+def test_a_cv_of_a_refused_row_is_named_as_such_not_as_unmatched(app):
+    cv = "Lagermedarbejder med truckcertifikat.".encode()
+    archive = zip_bytes({"B1.txt": cv, "B2.txt": cv, "B9.txt": cv})
+    rows = [citizen_row("B1"), citizen_row("B2", Postnummer="9999")]
+    report = _run(app, csv_bytes(rows), cvs=archive)
+    assert report.counts["created"] == 1 and report.counts["refused"] == 1
+    refused_note = next(n for n in report.notes if "afviste rækker" in n)
+    unmatched_note = next(n for n in report.notes if "Ingen række" in n)
+    assert "B2.txt" in refused_note and "B2.txt" not in unmatched_note
+    assert "B9.txt" in unmatched_note and "B9.txt" not in refused_note
