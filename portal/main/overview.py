@@ -4,14 +4,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import url_for
 
+from ..admin.service import lacks_active_vk
 from ..extensions import db
 from ..hotline import sla
 from ..openings.service import candidate_counts
 from ..placements.service import company_labels, is_active
 from store import clock
 from store.index_status import not_superseded
-from store.models import (Citizen, Company, HotlineRequest, HoursLog, Opening, OutboxEvent, Placement,
-                          User)
+from store.models import (Citizen, Company, HotlineRequest, HoursLog, IndexerState, Opening, OutboxEvent,
+                          Placement, Team, User)
 
 
 def for_company(company_id: int) -> dict:
@@ -64,7 +65,8 @@ def hotline_requests(company_id: int) -> dict:
 
 
 def for_admin() -> dict:
-    """Counts of everything, and the indexer backlog (one statement: a count each)."""
+    """Counts of everything, the indexer backlog and the "Kom i gang" checklist (one statement:
+    a count each)."""
     def count(model, *where):
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
@@ -82,10 +84,36 @@ def for_admin() -> dict:
     backlog = [count(OutboxEvent, OutboxEvent.status == "pending"),
                # as /admin/indexer counts them: a failure put right by a later indexing is gone
                count(OutboxEvent, OutboxEvent.status == "failed", not_superseded())]
-    *values, pending, failed = db.session.execute(
-        sa.select(*(expr for _, expr, _ in figures), *backlog)).one()
+    setup = [count(Team), count(User, User.role == "consultant", User.active),
+             count(Company, lacks_active_vk()),
+             count(IndexerState, IndexerState.key.in_(("last_run", "last_rebuild")))]
+    *values, pending, failed, teams, consultants, without_vk, runs = db.session.execute(
+        sa.select(*(expr for _, expr, _ in figures), *backlog, *setup)).one()
+    shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
+    companies, citizens = values[0], values[3]
     return {
-        "figures": [(label, value, link) for (label, _, link), value in zip(figures, values)],
+        "figures": shown,
         "outbox_pending": pending,
         "outbox_failed": failed,
+        "getting_started": getting_started(
+            teams=teams, consultants=consultants, companies=companies, without_vk=without_vk,
+            citizens=citizens, indexed=bool(runs) and not pending and not failed),
     }
+
+
+def getting_started(*, teams: int, consultants: int, companies: int, without_vk: int, citizens: int,
+                    indexed: bool) -> list[tuple[str, bool, str]]:
+    """The "Kom i gang" checklist for a new portal: (what to do, done, where it is done).
+
+    Empty once every step is done (the start page then shows no checklist). Matching counts
+    as indexed when there are citizens, the indexer has run, and no change waits or failed.
+    """
+    steps = [
+        ("Opret teamene", teams > 0, url_for("admin.teams")),
+        ("Opret konsulenterne (brugere med rollen Konsulent)", consultants > 0, url_for("admin.new_user")),
+        ("Opret virksomhederne og giv hver en virksomhedskonsulent", companies > 0 and not without_vk,
+         url_for("admin.companies", uden_vk=1) if companies else url_for("admin.edit_company")),
+        ("Importér borgerne", citizens > 0, url_for("imports.index")),
+        ("Byg matchingindekset", citizens > 0 and indexed, url_for("admin.indexer")),
+    ]
+    return [] if all(done for _, done, _ in steps) else steps
