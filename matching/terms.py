@@ -5,10 +5,14 @@
 "SOSU-hjælper". A common beginning or ending of two words is not enough ("bager"/"lager"
 share "ager", "uddannelse"/"ansættelse" share "else"): a word is split only into parts that
 are words themselves (:data:`LEXICON`, the job vocabulary, or a whole word of one of the two
-texts), with an optional linking "s" or "e" between them (sundhed|s|hjælper).
+texts), with an optional linking "s" or "e" between them (sundhed|s|hjælper). Function words
+and the citizen's name (the words of a CV's name line: "CV – Lars" ~ "Larsen Transport") are
+never shown. The terms are evidence: relevance never reads them (only a learned re-ranking
+in use counts them, matching.rerank's "shared_terms").
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +36,20 @@ STOPWORDS = frozenset(
     "kendskab glad gode store stor lille hele alle andre other work".split()
     # Company forms and everyday verbs the demo's texts share most often ("Hansen ApS", "tage imod").
     + "aps ivs amba smba tage imod komme kommer bruge bruger".split()
+    # Function words (prepositions, conjunctions, pronouns, adverbs, auxiliaries) and
+    # abbreviations ("f.eks.", "evt."): shared by any two Danish texts, never a reason.
+    + "før mellem både efter under over samt mod uden inden indtil omkring gennem igennem bag "
+    "blandt langs siden via per pr hvis når hvor hvad hvem hvilke hvilken hvilket hvordan "
+    "hvorfor fordi så end da nu her derfor dog enten hverken heller også kun bare blot helt "
+    "lige ret igen aldrig altid ofte allerede stadig endnu snart mere mest mindre mindst "
+    "sammen hinanden selv sig sin sit sine hans hendes deres dem denne dette disse man os jer "
+    "han hun ham hende nogen noget nogle ingen intet hver hvert enhver anden andet første "
+    "være været havde haft bliver blev blevet kunne skulle ville må måtte bør burde får fik "
+    "fået gør gjorde gjort går gik ud ind op ned hen frem tilbage "
+    "eks evt inkl ekskl bl mht osv dvs ca mv kl".split()
+    # English CVs' function words ("have" is left out: in Danish it is a garden).
+    + "on at as by from is are was were be been has had my our your you we its this "
+    "that these those all also not will can who which what when where".split()
     # Town names: where someone lives or works is the distance's business, not a shared word.
     + list(TOWNS)
 )
@@ -182,8 +200,56 @@ def _pair_units(side: _Side, other: _Side, extra: frozenset[str]) -> dict[str, t
 
 
 def _shown(term: str) -> bool:
-    return (len(term) >= 3 or term == "it") and term not in STOPWORDS and not term.isdigit() \
-        and term not in SUFFIXES
+    return len(term) >= 3 and term not in STOPWORDS and not term.isdigit() and term not in SUFFIXES
+
+
+# A CV's heading line names the citizen ("CV – Lars", "Curriculum vitae: Lars Rasmussen",
+# "Lars' CV", "LARS – CV"); the portal's profile draft skips the same lines
+# (portal.candidates.profile._HEADING). A name is never evidence of fit, and it meets the
+# opening's text by chance ("Lars" ~ "Larsen Transport").
+_CV = r"(?:cv|curriculum vitae)"
+_NAME_HEADING = re.compile(
+    rf"{_CV}(?:\s+[-–—]\s*|\s*[-–—]\s+|\s*:\s*)(?P<after>[^\n]{{1,80}})|(?P<owner>\S{{1,40}})\s+{_CV}"
+    rf"|(?P<before>[^\n]{{1,60}}?)\s+[-–—]\s*{_CV}", re.IGNORECASE)
+# Where the CV starts in a citizen's text ("Jobmål: ...; .... " repeated, then the CV).
+_GOALS_PREFIX = re.compile(r"(?:jobmål: [^\n]*?\. )*", re.IGNORECASE)
+_HEAD_LINES = 40  # a heading naming the CV's owner is at its top; bounds the work on huge CVs
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def _name_words(doc: str) -> frozenset[str]:
+    """The normalised words of the name lines of the citizen's text ``doc``.
+
+    A name line is a heading that names the CV's owner (``_NAME_HEADING``, on one of the
+    first ``_HEAD_LINES`` lines), or a CV's first line when it is only a name: two to four
+    capitalised words, none of them a job word (:data:`LEXICON`) or a compound of job words
+    ("Lars Rasmussen", not "Erfaren Lagermedarbejder"), with more of the CV after it (a jobmål
+    alone is never a name line). Its words are left out wherever they occur: a citizen's own
+    name is never evidence of fit.
+    """
+    lines = doc.split("\n", _HEAD_LINES)[:_HEAD_LINES]
+    names: set[str] = set()
+    for number, line in enumerate(lines):
+        line = line.strip()
+        if number == 0:
+            line = line[_GOALS_PREFIX.match(line).end():]
+        if not line or len(line) > 200:
+            continue
+        heading = _NAME_HEADING.fullmatch(line)
+        if heading is not None:
+            names.update(tokens(next(g for g in heading.groups() if g is not None)))
+            if heading["owner"]:  # "Karims CV": the name is Karim
+                names.update(w[:-1] for w in tokens(heading["owner"]) if w.endswith("s") and len(w) > 3)
+        elif number == 0 and len(lines) > 1 and _only_a_name(line):
+            names.update(tokens(line))
+    return frozenset(names)
+
+
+def _only_a_name(line: str) -> bool:
+    words = line.split()
+    if not 2 <= len(words) <= 4 or not all(_NAME_WORD.fullmatch(w) and w[0].isupper() for w in words):
+        return False
+    return not any(w in LEXICON or _split(w, frozenset()) for w in tokens(line))
 
 
 def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
@@ -191,7 +257,9 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
 
     Exact shared words come first, then shared compound parts ("lagermedarbejder" and
     "lagerarbejde" -> "lager"), each in order of appearance in ``query``. Every term occurs in
-    both normalised texts; stopwords, numbers and inflection endings are never terms.
+    both normalised texts; stopwords, numbers, inflection endings, words under three letters
+    and the citizen's name (the words of a CV's name line, :func:`_name_words`) are never
+    terms. These are the card's "Fælles ord"; relevance never reads them.
 
     Args:
         query: The opening's side: its title and description (its words are cached by hash).
@@ -212,8 +280,9 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
         lock=threading.Lock())
 def _matched_terms(query: str, doc: str, limit: int) -> tuple[str, ...]:
     q, d = _query_side(query), _doc_side(doc)
+    names = _name_words(doc)
     extra = q.long | d.long
-    found = dict.fromkeys(w for w in q.words if w in d.word_set and _shown(w))
+    found = dict.fromkeys(w for w in q.words if w in d.word_set and _shown(w) and w not in names)
     q_changed, d_changed = _pair_units(q, d, extra), _pair_units(d, q, extra)
     doc_units, doc_stems = d.units, d.stems
     if d_changed:  # rare: a long word of the opening is a new compound part of a CV word
@@ -226,7 +295,8 @@ def _matched_terms(query: str, doc: str, limit: int) -> tuple[str, ...]:
             continue
         for unit in q_changed.get(word) or (word, *q.splits[word]):
             term = _meeting(unit, doc_units, doc_stems)
-            if term is None or term in found or not _shown(term) or any(term in f for f in found):
+            if term is None or term in found or not _shown(term) or term in names \
+                    or any(term in f for f in found):
                 continue
             found[term] = None
     return tuple(found)[:limit]
