@@ -26,8 +26,11 @@ CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 
 def cvr_checksum(_form, field) -> None:
-    """A Danish CVR number: 8 digits whose weighted sum (2, 7, 6, 5, 4, 3, 2, 1) is divisible by 11."""
-    text = (field.data or "").strip()
+    """A Danish CVR number: 8 digits whose weighted sum (2, 7, 6, 5, 4, 3, 2, 1) is divisible by 11.
+
+    Spaces and a "DK" prefix, as CVR numbers are often written ("DK 35 63 83 86"), are taken off.
+    """
+    text = "".join((field.data or "").split()).upper().removeprefix("DK")
     if not (len(text) == 8 and text.isascii() and text.isdigit()):
         raise ValidationError("CVR-nummeret skal være 8 cifre.")
     if sum(int(d) * w for d, w in zip(text, CVR_WEIGHTS)) % 11:
@@ -71,9 +74,9 @@ class PhoneForm(DanishForm):
 
 
 def danish_postcode(_form, field) -> None:
-    """Four digits, from 0800 (the lowest Danish postcode) up."""
+    """Four digits, from 0800 to 9990 (the lowest and highest Danish postcodes)."""
     code = (field.data or "").strip()
-    if not re.fullmatch(r"\d{4}", code) or int(code) < 800:
+    if not re.fullmatch(r"\d{4}", code) or not 800 <= int(code) <= 9990:
         raise ValidationError("Skriv et dansk postnummer med 4 cifre, fx 8722.")
     field.data = code
 

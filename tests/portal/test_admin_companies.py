@@ -58,6 +58,7 @@ def test_an_empty_seats_field_saves_as_zero(app, client, auth, make_user):
     ("١٢٣٤٥٦٧٤", "8722", "CVR-nummeret skal være 8 cifre."),  # Arabic-Indic digits
     (VALID_CVR, "0000", "Skriv et dansk postnummer med 4 cifre"),
     (VALID_CVR, "87a2", "Skriv et dansk postnummer med 4 cifre"),
+    (VALID_CVR, "9999", "Skriv et dansk postnummer med 4 cifre"),
 ])
 def test_a_bad_cvr_or_postcode_is_refused_and_the_typed_value_kept(app, client, auth, make_user, cvr, postcode,
                                                                    message):
@@ -87,3 +88,12 @@ def test_the_demo_cvr_numbers_pass_the_check():
     for _ in range(50):
         cvr = make_cvr(rng, taken)
         assert sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS)) % 11 == 0
+
+
+@pytest.mark.parametrize("form", ["{0}{1} {2}{3} {4}{5} {6}{7}", "DK{0}{1}{2}{3}{4}{5}{6}{7}",
+                                  "dk {0}{1}{2}{3} {4}{5}{6}{7}"])
+def test_a_cvr_as_it_is_often_written_is_read(app, client, auth, make_user, form):
+    auth.login(make_user("admin").email)
+    assert save(client, auth, "0", cvr=form.format(*VALID_CVR)).status_code == 302
+    with app.app_context():
+        assert db.session.query(Company).one().cvr == VALID_CVR
