@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from matching import licences
 from matching.geo import POSTCODES, haversine_km
 
-from ..proposals import ENDABLE
+from ..proposals import ENDABLE, MAX_CONSENT_DAYS
 from . import texts
 from .occupations import OCCUPATIONS, Occupation, opening_licences
 from .people import at, demo_companies, town
@@ -30,6 +30,8 @@ HOURS_CHOICES = {  # (hours_min choices, hours_max choices)
     "fleksjob": ((5, 8, 10), (12, 15, 20)),
 }
 WEEKS = {"virksomhedspraktik": (4, 6, 8, 13), "loentilskud": (13, 26, 52)}
+# The terms a consent is usually given for (days), shortest first; the longest is the legal most.
+CONSENT_TERMS = (90, 180, MAX_CONSENT_DAYS)
 PIPELINE_WEIGHTS = {"proposed": 28, "approved": 16, "rejected": 15, "consented": 12,
                     "disclosed": 23, "withdrawn": 6}
 CONSENT_TEXT_VERSION = "samtykke-v1"
@@ -173,10 +175,22 @@ def _proposal(rng: random.Random, citizen: DemoCitizen, ci: int, oi: int,
     if status == "approved" or given >= cutoff:
         return proposal
     consent = DemoConsent(CONSENT_TEXT_VERSION, rng.choice(("telefon", "moede", "brev", "digital")),
-                          given, given.date() + timedelta(days=90), citizen.vk, None)
+                          given, consent_deadline(given.date(), cutoff.date()), citizen.vk, None)
     proposal.consent, proposal.status = consent, "consented"
     _advance(rng, proposal, status, response, cutoff)
     return proposal
+
+
+def consent_deadline(given: date, today: date) -> date:
+    """The deadline a consultant would have agreed: the shortest usual term (3, 6 or 12 months,
+    :data:`CONSENT_TERMS`) that still holds today, so a live proposal has a live consent. A
+    consent given more than a year ago cannot hold (a year is the most,
+    :data:`portal.proposals.MAX_CONSENT_DAYS`): it got the shortest term and has clearly
+    expired, as the page and the work queue then say."""
+    for days in CONSENT_TERMS:
+        if given + timedelta(days=days) > today:
+            return given + timedelta(days=days)
+    return given + timedelta(days=CONSENT_TERMS[0])
 
 
 def _advance(rng: random.Random, proposal: DemoProposal, status: str, response: str | None,

@@ -33,7 +33,7 @@ from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
 from ..proposals import VISIBLE_TO_COMPANY, identity_released
-from store.models import Citizen, Company, Interview, Opening, Placement, Proposal, User
+from store.models import Citizen, Company, Consent, Interview, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
 from store import clock
 from store.clock import LOCAL
@@ -124,21 +124,45 @@ def company_answers(user: User, today: date) -> list[Answer]:
                 still_open, ~_OTHER_APPROVED_SINCE),
         sa.and_(Proposal.company_response == "hired", ~_STARTED),
         sa.and_(Proposal.company_response == "interested", ~_STARTED, ~_INTERVIEWED, still_open))
+    lines = _lines(Citizen.vk_id == user.id, Proposal.company_response.is_not(None),
+                   Proposal.status.in_(VISIBLE_TO_COMPANY), needs_me,
+                   order_by=(Proposal.company_responded_at.desc(), Proposal.id.desc()))
+    live = _live_consents([p.id for p in lines if p.status in ("consented", "disclosed")], today)
     answers = []
-    for p in _lines(Citizen.vk_id == user.id, Proposal.company_response.is_not(None),
-                    Proposal.status.in_(VISIBLE_TO_COMPANY), needs_me,
-                    order_by=(Proposal.company_responded_at.desc(), Proposal.id.desc())):
+    for p in lines:
         if p.company_response == "declined":
             answers.append(Answer(p, "Find en anden kandidat til opslaget", "candidates.ranking",
                                   {"opening_id": p.opening_id}))
         else:
-            action = ("Start forløbet" if p.status == "disclosed" and p.company_response == "hired"
-                      else "Aftal samtale eller start forløb" if p.status == "disclosed"
-                      else "Godkend profilen og del navnet" if p.status == "consented"
-                      else "Indhent samtykke og del navnet")
-            anchor = {"_anchor": "profil"} if p.status == "consented" else {}
-            answers.append(Answer(p, action, "candidates.proposal", {"proposal_id": p.id, **anchor}))
+            action, anchor = _next_step(p, p.id in live)
+            answers.append(Answer(p, action, "candidates.proposal",
+                                  {"proposal_id": p.id, **({"_anchor": anchor} if anchor else {})}))
     return answers
+
+
+# What the proposal page offers after a yes from the company, by status (the page's own rule:
+# sharing the name, an interview and a start all need a live consent,
+# :func:`portal.proposals.active_consent`; without one the page offers a new consent).
+EXPIRED_CONSENT = "Samtykket er udløbet: indhent et nyt samtykke"
+
+
+def _next_step(p: ProposalLine, consent_live: bool) -> tuple[str, str | None]:
+    """The action and the page's section for an "interested" or "hired" answer."""
+    if p.status in ("consented", "disclosed") and not consent_live:
+        return EXPIRED_CONSENT, "samtykke-udloebet"
+    if p.status == "disclosed":
+        return ("Start forløbet" if p.company_response == "hired" else "Aftal samtale eller start forløb"), None
+    if p.status == "consented":
+        return "Godkend profilen og del navnet", "profil"
+    return "Indhent samtykke og del navnet", "samtykke"
+
+
+def _live_consents(proposal_ids: list[int], today: date) -> set[int]:
+    """Which of the proposals have a live consent (not withdrawn, deadline not passed), in one statement."""
+    if not proposal_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Consent.proposal_id).where(
+        Consent.proposal_id.in_(proposal_ids), Consent.withdrawn_at.is_(None), Consent.deadline >= today)))
 
 
 @dataclass(frozen=True)

@@ -452,3 +452,49 @@ def test_demo_proposals_shown_to_companies_carry_a_jobmaal_and_a_band(app):
         opening = db.session.get(Opening, shown[0].opening_id)
         cards = shared_candidates(opening)
         assert cards and all(c.similarity_band in ("meget høj", "høj", "middel", "lav") for c in cards)
+
+
+def test_every_consented_or_disclosed_demo_proposal_has_a_live_or_clearly_expired_consent(demo):
+    """A page saying "samtykket er udløbet" with no consent behind it, or a consent just past
+    its deadline on a proposal the queue offers an interview for, is what a reviewer found."""
+    from portal.proposals import CONSENT_TEXTS, MAX_CONSENT_DAYS
+
+    states = Counter()
+    for p in demo.proposals:
+        if p.status not in ("consented", "disclosed"):
+            continue
+        c = p.consent
+        assert c is not None, p
+        assert c.withdrawn_at is None and c.text_version in CONSENT_TEXTS
+        assert p.decided_at < c.given_at < CUTOFF
+        assert c.given_at.date() < c.deadline <= c.given_at.date() + timedelta(days=MAX_CONSENT_DAYS)
+        if c.deadline >= TODAY:
+            states["live"] += 1
+        else:
+            assert c.deadline < TODAY - timedelta(days=30), "expired, but only just"
+            assert c.given_at.date() + timedelta(days=MAX_CONSENT_DAYS) <= TODAY, \
+                "a consent that could still hold was given too short a term"
+            states["expired"] += 1
+    assert states["live"] > 3 * states["expired"] > 0
+
+
+def test_the_demo_queue_offers_no_step_the_proposal_page_refuses(app, password_hash):
+    """Every "Svar fra virksomheder" line on a consented/disclosed demo proposal: an interview
+    or a start only with a live consent, else the page's own expired-consent step."""
+    from portal.main import queue
+    from portal.proposals import active_consent
+
+    with app.test_request_context():
+        load_demo(db.session, TODAY, citizen_count=150, password_hash=password_hash)
+        seen = 0
+        for user in db.session.scalars(sa.select(User).where(User.role == "consultant")):
+            for answer in queue.company_answers(user, TODAY):
+                proposal = db.session.get(Proposal, answer.proposal.id)
+                if proposal.status not in ("consented", "disclosed") or answer.endpoint != "candidates.proposal":
+                    continue
+                seen += 1
+                if active_consent(proposal, TODAY) is None:
+                    assert answer.action == queue.EXPIRED_CONSENT
+                else:
+                    assert answer.action != queue.EXPIRED_CONSENT
+        assert seen

@@ -150,7 +150,7 @@ def test_interviews_to_arrange_hold_and_report(app, client, auth, make_user):
 
 
 @pytest.mark.parametrize("status, action, anchor", [
-    ("approved", "Indhent samtykke og del navnet", ""),
+    ("approved", "Indhent samtykke og del navnet", "#samtykke"),
     ("consented", "Godkend profilen og del navnet", "#profil"),  # the consent is there already
     ("disclosed", "Aftal samtale eller start forløb", ""),
 ])
@@ -168,3 +168,33 @@ def test_a_company_answer_names_the_next_step_of_its_state(app, client, auth, ma
     auth.switch_to(world["consultant"].email)
     [row] = _rows(_section(client.get("/").get_data(as_text=True), "svar"))
     assert f'<a href="/kandidater/forslag/{world["proposal"]}{anchor}">{action}</a>' in row
+
+
+@pytest.mark.parametrize("status", ["consented", "disclosed"])
+def test_an_answer_with_an_expired_consent_offers_what_the_page_can_do(app, client, auth, make_user, status):
+    """Not "agree an interview" or "share the name": without a live consent the page refuses
+    both; the line leads to where the expired consent is closed and a new one recorded."""
+    from store.models import Citizen, Consent
+    from tests.portal.proposal_fixtures import build_world, set_status
+
+    world = build_world(app, make_user)
+    set_status(app, world["proposal"], status, consent=True)
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.company_response, proposal.company_responded_at = "interested", proposal.decided_at
+        db.session.scalars(sa.select(Consent)).one().deadline = TODAY - timedelta(days=1)
+        proposal.shared_profile, proposal.profile_approved_at = {"experience": "Kok"}, proposal.created_at
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    [row] = _rows(_section(client.get("/").get_data(as_text=True), "svar"))
+    link = f'/kandidater/forslag/{world["proposal"]}#samtykke-udloebet'
+    assert f'<a href="{link}">Samtykket er udløbet: indhent et nyt samtykke</a>' in row
+    page = client.get(link.split("#")[0]).get_data(as_text=True)
+    assert 'id="samtykke-udloebet"' in page and 'data-testid="consent-expired"' in page
+    assert "Afslut det udløbne samtykke" in page
+    assert 'data-testid="start-placement"' not in page and 'data-testid="disclose"' not in page
+    assert 'data-testid="disclose-blocked"' not in page
+    token = auth.csrf_token(link.split("#")[0])
+    client.post(f'/kandidater/forslag/{world["proposal"]}/tilbagekald', data={"csrf_token": token})
+    assert 'data-testid="consent-form"' in client.get(link.split("#")[0]).get_data(as_text=True)
