@@ -12,9 +12,10 @@ swapped in with a rebuild, so every score uses the IDF of the whole collection, 
 candidates of one request (:func:`lexical_stats`).
 
 The documents' coordinates come from the postcode table (``matching.geo``), so the table is
-recorded too (``"postcodes"``: :func:`matching.geo.table_version`, None for the built-in table,
-which indexes recorded before tables could be chosen were built with): a process with another
-table (``MATCHING_POSTCODES``) rebuilds the index like one with another encoder.
+recorded too (``"postcodes"``: :func:`matching.geo.table_version`; absent for the built-in
+table, which indexes recorded before tables could be chosen were built with, and because
+Elasticsearch's ``_meta`` is no place for nulls): a process with another table
+(``MATCHING_POSTCODES``) rebuilds the index like one with another encoder.
 """
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ from matching.encoders import Encoder
 from matching.lexical import LexicalStats
 
 LEXICAL_KEY = "lexical"
+POSTCODES_KEY = "postcodes"
+# What must be equal for an index to fit a process (a missing "postcodes": the built-in table).
+_COMPARED = ("encoder", "dimension", "fields", POSTCODES_KEY)
 # Decoded statistics by version: the metadata is read before every search, decoding it once.
 _DECODED: OrderedDict[str, LexicalStats] = OrderedDict()
 _DECODED_LOCK = threading.Lock()
@@ -46,8 +50,9 @@ FIELDS_VERSION = hashlib.sha256(json.dumps({kind: dict(fields) for kind, fields 
 def encoder_meta(encoder: Encoder) -> dict[str, Any]:
     """The metadata an index built with ``encoder`` (and today's document fields and postcode
     table) carries."""
-    return {"encoder": encoder.name, "dimension": int(encoder.dimension), "fields": FIELDS_VERSION,
-            "postcodes": geo.table_version()}
+    meta = {"encoder": encoder.name, "dimension": int(encoder.dimension), "fields": FIELDS_VERSION}
+    version = geo.table_version()
+    return meta if version is None else meta | {POSTCODES_KEY: version}
 
 
 def describe(meta: dict[str, Any]) -> str:
@@ -89,8 +94,9 @@ def mismatch(backend: MatchBackend, encoder: Encoder, kind: str, *,
     record it): the indexer rebuilds it (the default), a searcher may accept it
     (``unrecorded_fits``: the indexer has recorded every index it wrote since).
     """
-    wanted = encoder_meta(encoder)
-    found = {k: backend.index_meta(kind).get(k) for k in wanted}
+    built_with = encoder_meta(encoder)
+    wanted = {k: built_with.get(k) for k in _COMPARED}
+    found = {k: backend.index_meta(kind).get(k) for k in _COMPARED}
     if found == wanted:
         return None
     if all(v is None for v in found.values()):
