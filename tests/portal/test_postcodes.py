@@ -242,3 +242,13 @@ def test_without_the_setting_the_forms_say_what_they_always_said(app, client, au
     assert page.count('<option value="') >= 13 and '<option value="8763">8763 Rask Mølle</option>' in page
     html = _post_opening(client, auth, postcode="8000").get_data(as_text=True)
     assert "Postnummeret kendes ikke i jobcentrets område. Vælg et af de viste postnumre." in html
+
+
+def test_the_demo_stays_hedensteds_whatever_table_is_loaded(app):
+    """`flask setup` seeds the demo in development: another table must not break it (the demo's
+    towns and distances are the built-in table's)."""
+    from portal.demo.generator import generate_demo
+
+    assert "8722" not in geo.POSTCODES
+    demo = generate_demo(7, date(2026, 11, 2))
+    assert {c.postcode for c in demo.citizens} <= set(geo.BUILTIN_POSTCODES)
