@@ -69,6 +69,15 @@ def active_placement_ids(citizen_id: int, on: date) -> list[int]:
         .order_by(Placement.id)))
 
 
+def running_placements(citizen_id: int, on: date) -> list[Placement]:
+    """The citizen's placements still running on ``on`` (:func:`active_placement_ids`), as rows
+    for the close form: the case cannot close until each one has ended."""
+    ids = active_placement_ids(citizen_id, on)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Placement).where(Placement.id.in_(ids)).order_by(Placement.id)))
+
+
 def _case_changed(citizen: Citizen, action: str, purpose: str = "") -> None:
     record_change(db.session, "citizen", citizen.id)
     audit.record(action, citizen_id=citizen.id, purpose=purpose)

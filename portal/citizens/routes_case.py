@@ -28,15 +28,20 @@ def case_forms(citizen) -> dict:
     return {"close_form": CloseCaseForm(formdata=None, closed_on=clock.today()), "reopen_form": ReopenCaseForm(formdata=None),
             "restrict_form": RestrictForm(formdata=None), "lift_form": LiftRestrictionForm(formdata=None),
             "close_reasons": case.CLOSE_REASONS, "blocking_placements": [],
+            # said beforehand, in the form: a running placement blocks the closing (no close offered)
+            "running_placements": [] if closed else case.running_placements(citizen.id, clock.today()),
             "ending": None if closed else case_endings.preview(citizen),
             "ended_count": case_endings.ended_count(citizen.id) if closed else 0}
 
 
-def _refused(citizen, **forms):
-    """Re-render the citizen page with a refused form (nothing was written)."""
+def _refused(citizen, message: str | None = None, **forms):
+    """Re-render the citizen page with a refused form (nothing was written); ``message`` is
+    flashed at the top of the page, where the consultant lands (the form sits far below)."""
     from .routes import render_detail
 
     db.session.rollback()
+    if message:
+        flash(message, "error")
     audited_read(citizen, "case")
     return render_detail(citizen, **forms), 400
 
@@ -57,17 +62,22 @@ def close_case(citizen_id: int):
     citizen = citizen_or_404(citizen_id)
     form = CloseCaseForm()
     if not form.validate_on_submit():
-        return _refused(citizen, close_form=form)
+        return _refused(citizen, CLOSE_NOT_SAVED + "ret det, der er markeret under «Afslut sag».",
+                        close_form=form)
     try:
         ended = case.close_case(citizen, form.closed_on.data, form.reason.data, today=clock.today(),
                                 user=current_user)
     except case.ActivePlacementError as exc:
         form.form_errors.append(exc.message_da)
-        return _refused(citizen, close_form=form, blocking_placements=exc.placement_ids)
+        return _refused(citizen, CLOSE_NOT_SAVED + exc.message_da + " Se forløbene under «Afslut sag».",
+                        close_form=form, blocking_placements=exc.placement_ids)
     except CitizenChangeError as exc:
         form.form_errors.append(exc.message_da)
-        return _refused(citizen, close_form=form)
+        return _refused(citizen, CLOSE_NOT_SAVED + exc.message_da, close_form=form)
     return _done(citizen, "Sagen er afsluttet. Borgeren er taget ud af matchingen." + _ended_message(ended))
+
+
+CLOSE_NOT_SAVED = "Sagen er ikke afsluttet: "
 
 
 def _ended_message(ended: case_endings.EndingPreview) -> str:

@@ -376,3 +376,44 @@ def test_closed_and_restricted_citizens_leave_the_ranking(app, client, auth, con
     _drain(app)
     assert "Anna Lagerbæk" in _ranked(client, opening_id)
     assert "processing_restricted" in audit_actions(app, bo)
+
+
+def _top_flash(html: str) -> str:
+    """The first alert in <main>: what the consultant sees on landing."""
+    main = html[html.index('<main id="main-content">'):]
+    return main[:main.index("</div>", main.index('class="alert'))]
+
+
+def test_the_close_form_says_beforehand_that_a_running_placement_blocks_it(app, client, auth, cid, make_user):
+    company_user = make_user("company")
+    with app.app_context():
+        placement = Placement(citizen_id=cid, company_id=company_user.company_id, kind="smaajob",
+                              start_date=date(2025, 5, 1), weekly_hours=5)
+        db.session.add(placement)
+        db.session.commit()
+        pid = placement.id
+    page = client.get(f"/borgere/{cid}").get_data(as_text=True)
+    section = page[page.index('id="afslut-sag"'):page.index("<h3>Begrænset behandling</h3>")]
+    assert 'data-testid="close-blocked"' in section and 'data-testid="close-form"' not in section
+    assert f'<a href="/forloeb/{pid}/konsulent">Afslut forløbet først: småjob' in section
+    with app.app_context():  # ended: the form is offered again
+        db.session.get(Placement, pid).end_date = TODAY - timedelta(days=1)
+        db.session.commit()
+    page = client.get(f"/borgere/{cid}").get_data(as_text=True)
+    assert 'data-testid="close-form"' in page and 'data-testid="close-blocked"' not in page
+
+
+def test_a_refused_close_says_so_at_the_top_of_the_page(app, client, auth, cid, make_user):
+    response = close(client, auth, cid, closed_on=(TODAY + timedelta(days=1)).isoformat())
+    assert response.status_code == 400
+    top = _top_flash(response.get_data(as_text=True))
+    assert "alert-error" in top and "Sagen er ikke afsluttet: ret det, der er markeret under «Afslut sag»" in top
+    company_user = make_user("company")
+    with app.app_context():  # a placement running on an earlier closing date: refused, said at the top
+        db.session.add(Placement(citizen_id=cid, company_id=company_user.company_id, kind="smaajob",
+                                 start_date=date(2025, 5, 1), end_date=TODAY - timedelta(days=1), weekly_hours=5))
+        db.session.commit()
+    response = close(client, auth, cid, closed_on=(TODAY - timedelta(days=10)).isoformat())
+    assert response.status_code == 400
+    assert "Sagen er ikke afsluttet: Sagen kan ikke afsluttes, mens borgeren har et aktivt forløb" in \
+        _top_flash(response.get_data(as_text=True))
