@@ -4,9 +4,10 @@ Every live proposal that has not led to a hire (:func:`portal.proposals.is_endab
 its future interviews, offered or booked, are cancelled through the interview service (a
 booked one sends both sides the calendar CANCEL), any consent is withdrawn so the company no
 longer sees the name, and the status becomes "ended" (:func:`portal.proposals.end`). The
-users of each company that was shown the candidate are told "no longer relevant", by the
-candidate's per-opening pseudonym and never with the reason: why a case closes is the
-citizen's private information.
+users of each company that would care (:func:`told`: it sees the candidate, has not declined
+it, and the opening is still open) are told "no longer relevant", by the candidate's
+per-opening pseudonym and never with the reason: why a case closes is the citizen's private
+information.
 
 Nothing here commits: it runs inside :func:`portal.citizens.case.close_case`, whose caller
 commits the case, the proposals, the interviews, the notices and the audit events together.
@@ -38,7 +39,8 @@ class EndingItem:
     opening_title: str
     company: str
     status: str  # the key; the page shows its label
-    told: bool  # the company sees the candidate now and will be told
+    told: bool  # the company would care and will be told (:func:`told`)
+    untold_because: str = ""  # when not told, a key of :data:`UNTOLD`; the page says why
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,28 @@ def ended_count(citizen_id: int) -> int:
         Proposal.citizen_id == citizen_id, Proposal.status == "ended")) or 0
 
 
+# Why a company is not told that a proposal ended (the close form says it per proposal).
+UNTOLD = ("not_visible", "declined", "opening_closed")
+
+
+def untold_because(proposal: Proposal) -> str:
+    """Why the company would not care that the proposal ends ("" when it would): it does not
+    see the candidate now ("not_visible"), it already said no ("declined"), or the opening is
+    no longer open ("opening_closed")."""
+    if proposal.status not in proposals.VISIBLE_TO_COMPANY:
+        return "not_visible"
+    if proposals.company_declined(proposal):
+        return "declined"
+    if proposal.opening.status != "open":
+        return "opening_closed"
+    return ""
+
+
 def told(proposal: Proposal) -> bool:
-    """Whether the company is told the proposal ended: it sees the candidate now."""
-    return proposal.status in proposals.VISIBLE_TO_COMPANY
+    """Whether the company is told the proposal ended: only one that would care, i.e. it sees
+    the candidate now, has not declined it, and the opening is still open. The proposal ends
+    either way."""
+    return not untold_because(proposal)
 
 
 def preview(citizen: Citizen) -> EndingPreview:
@@ -83,8 +104,9 @@ def preview(citizen: Citizen) -> EndingPreview:
 
 
 def _item(proposal: Proposal) -> EndingItem:
+    why = untold_because(proposal)
     return EndingItem(proposal.id, proposal.opening.title, proposal.opening.company.name, proposal.status,
-                      told(proposal))
+                      not why, why)
 
 
 def end_live_proposals(citizen: Citizen, user: User, closed_on: date,

@@ -327,3 +327,32 @@ def test_an_ended_proposal_takes_no_profile_approval(app, client, auth, world):
         with pytest.raises(proposals.TransitionError, match="afsluttet"):
             profile.approve(proposal, db.session.get(User, world["consultant"].id),
                             profile.Profile("Kok i 5 år", "", None, (), "", None))
+
+
+@pytest.mark.parametrize("change, says", [
+    ("declined", "virksomheden har sagt nej til kandidaten og får ingen besked"),
+    ("opening_closed", "opslaget er ikke længere åbent, så virksomheden får ingen besked"),
+])
+def test_a_company_that_would_not_care_is_not_told_but_the_proposal_still_ends(app, client, auth, world,
+                                                                                change, says):
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        if change == "declined":
+            proposal.company_response = "declined"
+        else:
+            proposal.opening.status = "closed"
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+    ending = html.split('data-testid="close-ending"', 1)[1].split("</div></div>", 1)[0]
+    first = ending.split("<li>")[1]
+    assert f'href="/kandidater/forslag/{world["proposal"]}"' in first and says in first
+    assert "virksomheden får besked" not in ending
+    response = close(client, auth, world)
+    assert response.status_code == 302
+    assert statuses(app, world)["proposal"] == "ended"
+    with app.app_context():
+        assert not db.session.scalars(sa.select(Notification).where(Notification.kind == "candidate_ended")).all()
+        assert not db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == "candidate_ended")).all()
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "har fået besked" not in page and "2 forslag er afsluttet." in page
