@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from cachetools import LRUCache, TTLCache, cached
 
+from matching import geo
 from matching.geo import TOWNS
 from matching.lexical import text_key, tokens
 
@@ -50,9 +51,30 @@ STOPWORDS = frozenset(
     # English CVs' function words ("have" is left out: in Danish it is a garden).
     + "on at as by from is are was were be been has had my our your you we its this "
     "that these those all also not will can who which what when where".split()
-    # Town names: where someone lives or works is the distance's business, not a shared word.
-    + list(TOWNS)
 )
+
+
+_town_words: dict[str | None, frozenset[str]] = {}
+
+
+def _towns_in_use() -> frozenset[str]:
+    """The town names of the postcode table in use and their words of four letters or more
+    ("aarhus" of "Aarhus C"), rebuilt when another table is installed."""
+    version = geo.table_version()
+    words = _town_words.get(version)
+    if words is None:
+        # normalised as the texts' words are ("Aarhus" → "århus"); whole names and their long words
+        words = frozenset(TOWNS) | frozenset(w for town in TOWNS for w in tokens(town) if len(w) >= 4)
+        _town_words.clear()
+        _town_words[version] = words
+    return words
+
+
+def is_stopword(word: str) -> bool:
+    """A word that is never shown: a stop word, or a town of the postcode table in use (where
+    someone lives or works is the distance's business, not a shared word), so a job centre's
+    own table (``MATCHING_POSTCODES``) counts too."""
+    return word in STOPWORDS or word in _towns_in_use()
 # Endings that are inflection or derivation, never a compound part of their own.
 SUFFIXES = frozenset(
     "else elser erne eret ende ning ninger hed heder ere ene lig lige isk iske ager inde vere "
@@ -141,7 +163,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 def _long(words: tuple[str, ...]) -> frozenset[str]:
     """The words of a text that may be compound parts of the pair's words (``extra``)."""
-    return frozenset(w for w in words if len(w) >= 4 and w not in STOPWORDS and w not in SUFFIXES)
+    return frozenset(w for w in words if len(w) >= 4 and not is_stopword(w) and w not in SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -179,7 +201,8 @@ def _stems(units: frozenset[str]) -> frozenset[str]:
 
 # The opening's side: its text is the query of every candidate on its ranking page. Keyed by
 # a hash; the words of an opening are no citizen's data.
-_query_side = cached(LRUCache(maxsize=1024), key=text_key, lock=threading.Lock())(_side)
+_query_side = cached(LRUCache(maxsize=1024), key=lambda text: (text_key(text), geo.table_version()),
+                     lock=threading.Lock())(_side)
 
 # The citizen's side (CV and jobmål words) is analysed once per text, not once per pair, but
 # it is a citizen's data: kept at most DOC_SECONDS, like the portal's profile cache
@@ -187,7 +210,8 @@ _query_side = cached(LRUCache(maxsize=1024), key=text_key, lock=threading.Lock()
 DOC_SECONDS = 120.0
 _clock = time.monotonic  # replaced in tests
 _DOC_SIDES: TTLCache = TTLCache(maxsize=4096, ttl=DOC_SECONDS, timer=lambda: _clock())
-_doc_side = cached(_DOC_SIDES, key=text_key, lock=threading.Lock())(_side)
+_doc_side = cached(_DOC_SIDES, key=lambda text: (text_key(text), geo.table_version()),
+                   lock=threading.Lock())(_side)
 
 
 def _pair_units(side: _Side, other: _Side, extra: frozenset[str]) -> dict[str, tuple[str, ...]]:
@@ -200,7 +224,7 @@ def _pair_units(side: _Side, other: _Side, extra: frozenset[str]) -> dict[str, t
 
 
 def _shown(term: str) -> bool:
-    return len(term) >= 3 and term not in STOPWORDS and not term.isdigit() and term not in SUFFIXES
+    return len(term) >= 3 and not is_stopword(term) and not term.isdigit() and term not in SUFFIXES
 
 
 # A CV's heading line names the citizen ("CV – Lars", "Curriculum vitae: Lars Rasmussen",
@@ -276,7 +300,9 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
 # consultant) does not split the same compounds again. The key is the texts' hashes and the
 # value the shared terms (words of the query, the opening's side), so no citizen's CV or
 # jobmål is kept in the process (an erased citizen's text leaves nothing behind).
-@cached(LRUCache(maxsize=16384), key=lambda query, doc, limit: (text_key(query), text_key(doc), limit),
+# The postcode table's version is part of the key: its towns are never terms.
+@cached(LRUCache(maxsize=16384),
+        key=lambda query, doc, limit: (text_key(query), text_key(doc), limit, geo.table_version()),
         lock=threading.Lock())
 def _matched_terms(query: str, doc: str, limit: int) -> tuple[str, ...]:
     q, d = _query_side(query), _doc_side(doc)

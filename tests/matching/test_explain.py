@@ -112,3 +112,16 @@ def test_no_shown_word_is_shorter_than_three_letters():
     doc = f"Lager og IT {short}\n{CV}"
     terms = matched_terms(query, doc, limit=50)
     assert terms and min(len(t) for t in terms) >= 3, terms
+
+
+def test_the_towns_of_a_loaded_postcode_table_are_never_shared_words():
+    from matching import geo, terms
+
+    query, doc = "Lager i Aarhus, truck", "Lagermedarbejder fra Aarhus"
+    assert "århus" in terms.matched_terms(query, doc)  # not a town of the built-in table
+    try:
+        geo.install_postcodes({"8000": ("Aarhus C", 56.15, 10.20), "8210": ("Aarhus V", 56.16, 10.16)})
+        assert "århus" not in terms.matched_terms(query, doc)
+    finally:
+        geo.install_postcodes(None)
+    assert "århus" in terms.matched_terms(query, doc)

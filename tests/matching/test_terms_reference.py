@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import terms
-from matching.terms import LEXICON, STOPWORDS, SUFFIXES, matched_terms
+from matching.terms import LEXICON, SUFFIXES, matched_terms
 
 
 def _reference_meeting(unit: str, others: set[str]) -> str | None:
@@ -28,7 +28,7 @@ def _reference_meeting(unit: str, others: set[str]) -> str | None:
 def reference_terms(query: str, doc: str, limit: int = 8) -> list[str]:
     query_words, doc_words = terms._words(query), terms._words(doc)
     extra = frozenset(w for w in (*query_words, *doc_words)
-                      if len(w) >= 4 and w not in STOPWORDS and w not in SUFFIXES)
+                      if len(w) >= 4 and not terms.is_stopword(w) and w not in SUFFIXES)
     memo: dict[str, tuple[str, ...]] = {}
 
     def units(word: str) -> tuple[str, ...]:

@@ -85,7 +85,7 @@ def test_a_bad_name_is_refused_at_the_field_and_kept(app, client, auth, admin, n
 
 
 def test_renaming_a_team_is_audited_and_a_taken_name_refused(app, client, auth, admin):
-    syd, nord = add_team(app, "Team Syd"), add_team(app, "Team Nord")
+    syd, _ = add_team(app, "Team Syd"), add_team(app, "Team Nord")
     path = f"/admin/teams/{syd}"
     assert client.post(path, data={"name": "Team Sydøst", "csrf_token": auth.csrf_token(path)}).status_code == 302
     assert teams(app) == ["Team Nord", "Team Sydøst"]
