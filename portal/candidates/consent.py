@@ -128,6 +128,7 @@ def _page(item: Proposal, status: int = 200, **forms):
     return render_template(
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
         active=proposals.active_consent(item), placements=placements,
+        renewed=service.renewed(item),
         withdraw_cancels=withdrawal.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),

@@ -47,7 +47,8 @@ def ranking(opening_id: int):
     form = RankingFilterForm(request.args, meta={"csrf": False})
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
-            "decided": service.decided_citizens(opening.id), "suggestions": {}, "situations": {}}
+            "decided": service.decided_citizens(opening.id), "suggestions": {}, "situations": {},
+            "ended_before": service.ended_before(opening.id)}
     valid = form.validate()
     if not valid or opening.status != "open":  # not ranked: the decisions made are still listed
         page["situations"] = situations(page["decided"], clock.today())

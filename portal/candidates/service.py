@@ -17,7 +17,7 @@ from .. import audit, matching_runtime, proposals
 from ..extensions import db
 from ..matching_runtime import matching_service
 from .reasons import broken_limits
-from store.models import Citizen, Company, Opening, Proposal, User
+from store.models import AuditEvent, Citizen, Company, Opening, Proposal, User
 from store.models.base import utcnow
 from store.profiles import (ProfileCache, citizen_profiles, is_indexable_citizen, matchable_profiles,
                             opening_profile)
@@ -127,6 +127,27 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
                  joinedload(Proposal.citizen).load_only(Citizen.name, Citizen.case_closed)))
     # A proposal that ended with the case is open for a new decision once the case is reopened.
     return {p.citizen_id: p for p in rows if not proposals.renewable(p)}
+
+
+def ended_before(opening_id: int) -> dict[int, Proposal]:
+    """Proposals for the opening that ended when the citizen's case closed, now open for a new
+    decision (the case was reopened: :func:`portal.proposals.renewable`), by citizen id. The
+    ranking card says the citizen was proposed before and links to the ended proposal."""
+    rows = db.session.scalars(
+        sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
+        .where(Proposal.opening_id == opening_id, Proposal.status == "ended", Citizen.case_closed.is_(None))
+        .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.ended_on)))
+    return {p.citizen_id: p for p in rows}
+
+
+def renewed(proposal: Proposal) -> bool:
+    """Whether the pair took a new decision after the case was reopened
+    (:func:`portal.proposals.renew`): its match and decision are then from ``decided_at``,
+    not from when the row was first made. The renewal's audit event is the record of it."""
+    return proposal.decided_at is not None and db.session.scalar(
+        sa.select(sa.exists().where(AuditEvent.action == "proposal_renewed",
+                                    AuditEvent.citizen_id == proposal.citizen_id,
+                                    AuditEvent.opening_id == proposal.opening_id))) is True
 
 
 def rank_for_opening(opening: Opening, filters: Filters, k: int, include_excluded: bool,

@@ -91,6 +91,14 @@ def untold_because(proposal: Proposal) -> str:
     return ""
 
 
+def ended_proposals(citizen_id: int) -> list[Proposal]:
+    """The citizen's proposals that ended with a closed case, newest ending first: the reopen
+    form and the reopened case list them, each with a link to its page."""
+    return list(db.session.scalars(sa.select(Proposal).where(
+        Proposal.citizen_id == citizen_id, Proposal.status == "ended")
+        .order_by(Proposal.ended_on.desc(), Proposal.id)))
+
+
 def told(proposal: Proposal) -> bool:
     """Whether the company is told the proposal ended: only one that would care, i.e. it sees
     the candidate now, has not declined it, and the opening is still open. The proposal ends

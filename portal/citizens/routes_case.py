@@ -31,7 +31,8 @@ def case_forms(citizen) -> dict:
             # said beforehand, in the form: a running placement blocks the closing (no close offered)
             "running_placements": [] if closed else case.running_placements(citizen.id, clock.today()),
             "ending": None if closed else case_endings.preview(citizen),
-            "ended_count": case_endings.ended_count(citizen.id) if closed else 0}
+            "ended_count": case_endings.ended_count(citizen.id) if closed else 0,
+            "ended_proposals": case_endings.ended_proposals(citizen.id)}
 
 
 def _refused(citizen, message: str | None = None, **forms):

@@ -418,3 +418,22 @@ def test_no_good_match_counts_waiting_proposals_apart_and_links_to_them(app, cli
     alert = html.split('data-testid="no-good-match"')[1].split("</div>")[0]
     assert '1 er allerede besluttet, og <a href="#venter">1 venter på din vurdering</a>.' in alert
     assert '<h2 id="venter">Venter på din vurdering</h2>' in html
+
+
+def test_a_card_says_the_citizen_was_proposed_before_and_the_proposal_ended_with_the_case(app, client, auth, world):
+    anna = world["ids"]["Anna Lagerbæk"]
+    with app.app_context():  # proposed, then the case closed and was reopened
+        ended = Proposal(citizen_id=anna, opening_id=world["opening_id"], status="ended",
+                         ended_on=date(2026, 10, 1))
+        db.session.add(ended)
+        db.session.commit()
+        pid = ended.id
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    card = html[html.index(f'data-citizen="{anna}"'):]
+    card = card[:card.index("</li>")]
+    note = re.search(r'data-testid="proposed-before">(.*?)</p>', card, re.DOTALL)
+    assert note and f'<a href="/kandidater/forslag/{pid}">forslaget</a>' in note.group(1)
+    assert "blev afsluttet, da borgerens sag blev lukket 01.10.2026" in note.group(1)
+    other = html[html.index('data-testid="ranking"'):]
+    assert other.count('data-testid="proposed-before"') == 1  # only Anna's card

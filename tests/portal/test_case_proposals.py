@@ -6,6 +6,7 @@ Reopening the case does not bring the proposals back.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -356,3 +357,41 @@ def test_a_company_that_would_not_care_is_not_told_but_the_proposal_still_ends(a
         assert not db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == "candidate_ended")).all()
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "har fået besked" not in page and "2 forslag er afsluttet." in page
+
+
+def test_the_reopen_form_and_the_reopened_case_link_to_the_ended_proposals(app, client, auth, world):
+    close(client, auth, world)
+    html = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+    listed = html.split('data-testid="ended-proposals"', 1)[1].split("</ul>", 1)[0]
+    for key in ("proposal", "proposed"):
+        assert f'href="/kandidater/forslag/{world[key]}"' in listed
+    assert f'/kandidater/forslag/{world["hired"]}"' not in listed
+    _reopen(client, auth, world)
+    html = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+    listed = html.split('data-testid="ended-proposals"', 1)[1].split("</ul>", 1)[0]
+    assert f'href="/kandidater/forslag/{world["proposal"]}"' in listed
+    assert f'href="/kandidater/opslag/{world["opening"]}"' in listed  # where to propose again
+
+
+def test_after_a_new_decision_the_page_dates_the_match_by_the_decision(app, client, auth, world):
+    from portal.candidates import service as candidates
+
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).created_at = datetime(2026, 1, 2, 9, tzinfo=timezone.utc)
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert "da forslaget blev lavet 02.01.2026" in page
+    close(client, auth, world)
+    _reopen(client, auth, world)
+    with app.app_context():
+        renewed = candidates.record_decision(db.session.get(Opening, world["opening"]),
+                                             db.session.get(Citizen, world["citizen"]), True, "Passer igen",
+                                             None, db.session.get(User, world["consultant"].id), shared_goal="Kok")
+        renewed.explanation = {"similarity_band": "Stærkt match", "matched_goals": ["Kok"]}  # as the ranking stores it
+        decided = renewed.decided_at
+        db.session.commit()
+    page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    when = re.search(r'data-testid="matched-when">(.*?)</p>', page, re.DOTALL).group(1)
+    assert "da den nye beslutning blev truffet" in when and "02.01.2026" not in when
+    assert decided.strftime("%d.%m.%Y") in when
