@@ -89,11 +89,15 @@ def _offer_refused(proposal: Proposal, form: OfferForm):
     return back_to(proposal)
 
 
-def _offer_form(proposal: Proposal) -> tuple[OfferForm, bool]:
-    """The times form for the page: blank, or as the user typed it with its errors (True)."""
+def _offer_form(proposal: Proposal, booked: Interview | None = None) -> tuple[OfferForm, bool]:
+    """The times form for the page: as the user typed it with its errors (True); else, to move
+    a ``booked`` interview, with its place and length filled in (a move is usually about the
+    time only); else blank."""
     kept = kept_form(_OFFER_FORM.format(proposal.id))
+    prefill = ({"duration": booked.duration_minutes, "location": booked.location}
+               if kept is None and booked is not None else {})
     # Rendered only: the page writes its own CSRF token, and the POST checks it.
-    form = OfferForm(formdata=kept, meta={"csrf": False})
+    form = OfferForm(formdata=kept, meta={"csrf": False}, data=prefill)
     if kept is not None:
         form.validate()
     return form, kept is not None
@@ -204,10 +208,11 @@ bp.add_app_template_filter(service.spoken_time, "interview_time")
 def interview_panel(proposal: Proposal) -> dict:
     """What the booking partial shows for ``proposal`` (both the company's and the staff's page)."""
     rows = service.interviews(proposal)
-    offer_form, offer_kept = _offer_form(proposal)
+    booked = service.booked_among(rows)
+    offer_form, offer_kept = _offer_form(proposal, booked)
     return {
         "released": identity_released(proposal),
-        "booked": next((i for i in rows if i.status == "booked"), None),
+        "booked": booked,
         "offers": [i for i in rows if i.status == "offered"],
         "history": [i for i in rows if i.status in ("cancelled", "declined")],
         "outcome_due": service.outcome_due(proposal),

@@ -407,3 +407,23 @@ def _event(text: str):
     event = cal.walk("VEVENT")[0]
     event.method = str(cal["METHOD"])
     return event
+
+
+def test_the_move_form_is_prefilled_with_the_booked_place_and_length(app, client, auth, world):
+    offer_as(client, auth, world["consultant"].email, world)  # 45 minutes, "Kantinen, Vestergade 1"
+    (first, *_), = rows(app, world["proposal"])
+    auth.switch_to(world["company"].email)
+    page_path = f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
+    before = client.get(page_path).get_data(as_text=True)
+    form = re.search(r'data-testid="interview-offer-form"(.*?)</form>', before, re.DOTALL).group(1)
+    assert not re.search(r'<input[^>]*id="location"[^>]*value="Kantinen', form)  # nothing booked: blank
+    post(client, auth, f"/samtaler/{first}/vaelg")
+    page = client.get(page_path).get_data(as_text=True)
+    form = re.search(r'data-testid="interview-offer-form"(.*?)</form>', page, re.DOTALL).group(1)
+    assert f'action="/samtaler/{first}/flyt"' in page
+    assert re.search(r'<input[^>]*id="location"[^>]*value="Kantinen, Vestergade 1"', form)
+    assert re.search(r'<input[^>]*id="duration"[^>]*value="45"', form)
+    assert not re.search(r'<input[^>]*id="date1"[^>]*value="\d', form)  # the new time is the user's to pick
+    auth.switch_to(world["consultant"].email)  # the staff side sees the same
+    staff = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="location"[^>]*value="Kantinen, Vestergade 1"', staff)
