@@ -139,10 +139,10 @@ def goal_bands(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningPro
                labels: Labelled, goal_occupation: Mapping[str, str], encoder: Encoder) -> dict:
     """How the per-jobmål bands fall on every (opening, jobmål title) pair of the data.
 
-    Each pair is scored as the service scores a jobmål (whole opening text and title alone,
-    the index's lexical statistics over ``citizens`` and ``openings``) and put in a class:
-    ``title`` (the title contains the jobmål), ``same_occupation``, ``family`` (another
-    occupation of the opening's family) or ``unrelated``.
+    Each pair is scored as the service scores a jobmål (whole opening text and the occupation
+    the title names, the index's lexical statistics over ``citizens`` and ``openings``) and put
+    in a class: ``title`` (the title contains the jobmål), ``same_occupation``, ``family``
+    (another occupation of the opening's family) or ``unrelated``.
 
     Returns:
         Per class: the number of pairs, the share in "høj" and in "middel" or better, and
@@ -159,8 +159,9 @@ def goal_bands(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningPro
         query = opening_text(opening)
         whole = scorer.score(query, goals, query_vector=encoder.encode_queries([query])[0],
                              doc_vectors=vectors, lexical=lexical).fused
-        on_title = scorer.score(opening.title, goals, doc_vectors=vectors, lexical=lexical,
-                                query_vector=encoder.encode_queries([opening.title])[0]).fused
+        occupation = occupation_title(opening.title)  # what the service's title channel reads
+        on_title = scorer.score(occupation, goals, doc_vectors=vectors, lexical=lexical,
+                                query_vector=encoder.encode_queries([occupation])[0]).fused
         for goal, w, t in zip(goals, whole, on_title):
             (scored,) = goal_tuple([(goal, float(w), float(t))], opening.title)
             fits[_goal_class(opening, goal, labels, goal_occupation)].append((scored.fit, scored.band))

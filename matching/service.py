@@ -528,7 +528,10 @@ class MatchingService:
 
         Every jobmål is scored twice: against the opening's whole text (its relevance, part
         of the pair's; its dense and lexical channels are kept too, facts the learned
-        re-ranking reads) and against the title alone (for its band, `explain.goal_tuple`).
+        re-ranking reads) and against the occupation the title names (``occupation_title``:
+        the title without its kind and hours, as the concept channel reads it), for its band
+        alone (`explain.goal_tuple`; whether the title contains the jobmål is read on the
+        whole title).
         The same pair gets the same goal scores in both directions: the fused relevance is
         symmetric (dense cosine of two "query" embeddings, lexical cosine).
         """
@@ -541,9 +544,10 @@ class MatchingService:
             if not flat:
                 return [() for _ in groups]
             vectors = self.scorer.encode_docs(flat) if dense else None
-            title_vector = self.encoder.encode_queries([title])[0] if dense else None
+            occupation = occupation_title(title)
+            title_vector = self.encoder.encode_queries([occupation])[0] if dense else None
             whole = iter(zip(*self._channels(plan.query, flat, query_vector, vectors, lexical)))
-            on_title = iter(self._channels(title, flat, title_vector, vectors, lexical)[0])
+            on_title = iter(self._channels(occupation, flat, title_vector, vectors, lexical)[0])
             concept = iter(self._title_concepts([title], flat, vectors)[0])
             return [goal_tuple([(g, *_whole_and_title(next(whole), next(on_title), next(concept), self.concepts))
                                 for g in group], title)
@@ -551,14 +555,15 @@ class MatchingService:
         citizen = plan.pair(profiles[0])[0]
         goals = list(citizen.goal_texts)
         titles = [plan.pair(p)[1].title_text for p in profiles]
-        title_vectors = self.scorer.encode_docs(titles) if dense and goals else None
+        occupations = [occupation_title(t) for t in titles]
+        title_vectors = self.scorer.encode_docs(occupations) if dense and goals else None
         goal_vectors = self.encoder.encode_queries(goals) if dense and goals else None
         concepts = self._title_concepts(titles, goals, goal_vectors, query_role=True)
         per_goal = []
         for n, goal in enumerate(goals):
             vector = goal_vectors[n] if goal_vectors is not None else None
             per_goal.append((list(zip(*self._channels(goal, docs, vector, doc_vectors, lexical))),
-                             self._channels(goal, titles, vector, title_vectors, lexical)[0],
+                             self._channels(goal, occupations, vector, title_vectors, lexical)[0],
                              concepts[:, n]))
         return [goal_tuple([(g, *_whole_and_title(whole[i], on_title[i], concept[i], self.concepts))
                             for g, (whole, on_title, concept) in zip(goals, per_goal)], titles[i])
