@@ -53,8 +53,10 @@ STATE_KEY = "rerank_model"
 # channels (best_goal_dense, best_goal_lexical); an unknown fact counts as the mean. 3: its
 # concept similarity with the opening's title (best_goal_concept, matching.concept_channel). 4:
 # earlier decisions on the same jobmål and title (goal_history, DecisionHistory). 5: its keys
-# are keyed hashes (history_secret), with the key's check stored beside them.
-FORMAT = 5
+# are keyed hashes (history_secret), with the key's check stored beside them. 6: the best
+# jobmål's fit is read against the occupation the title names, and "høj" starts at 0.74
+# (docs/matching.md "Per-jobmål bands"), so best_goal_fit and best_goal_high shifted.
+FORMAT = 6
 # The learned adjustment of a pair's relevance never exceeds this (either way).
 MAX_ADJUSTMENT = 0.15
 # How far proximity has dropped at this many km (the hand-set weights' distance scale).

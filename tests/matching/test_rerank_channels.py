@@ -161,7 +161,7 @@ def test_a_model_fitted_only_on_explanations_without_the_channels_ignores_them()
 def test_a_model_stored_in_the_format_without_the_channels_is_refused():
     model = RerankModel.fit(*_rows())
     stored = json.loads(json.dumps(model.to_dict()))
-    assert stored["format"] == rerank.FORMAT == 5
+    assert stored["format"] == rerank.FORMAT == 6
     assert RerankModel.from_dict(stored) == model
     keep = [i for i, n in enumerate(stored["features"]) if n not in rerank.CHANNEL_FEATURES]
     old = {**stored, "format": 2, **{key: [stored[key][i] for i in keep]

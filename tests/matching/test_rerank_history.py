@@ -108,7 +108,7 @@ def test_a_model_keeps_its_history_and_moves_a_pair_by_it_with_a_danish_reason()
     history = DecisionHistory(0.4, {key: (6, 0)}, CHECK)
     model = _model(history)
     stored = json.loads(json.dumps(model.to_dict()))
-    assert stored["format"] == rerank.FORMAT == 5 and RerankModel.from_dict(stored) == model
+    assert stored["format"] == rerank.FORMAT == 6 and RerankModel.from_dict(stored) == model
     matches = [_match("a", "Truckfører", 0.5), _match("b", "Kok", 0.58)]
     ranked = apply(matches, model, "smaajob", title="Småjob: Lagermedarbejder", secret=SECRET)
     assert [m.citizen_id for m in ranked] == ["a", "b"]  # the approved pair moves up
