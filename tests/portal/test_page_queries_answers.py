@@ -6,13 +6,14 @@ date of the answer; any other answer stays until a placement exists for the pair
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from portal.extensions import db
 from store.clock import LOCAL
-from store.models import Citizen, Opening, Placement, Proposal
+from portal import proposals
+from store.models import Citizen, Consent, Opening, Placement, Proposal
 from tests.clock import TODAY
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -41,8 +42,12 @@ def test_answers_that_need_the_consultant(app, client, auth, make_user):
                               postcode="8722", status="open")
             db.session.add_all([citizen, opening])
             db.session.flush()
-            db.session.add(Proposal(citizen_id=citizen.id, opening_id=opening.id, status=status,
-                                    company_response=response, company_responded_at=at, decided_by_id=vk.id))
+            proposal = Proposal(citizen_id=citizen.id, opening_id=opening.id, status=status,
+                                company_response=response, company_responded_at=at, decided_by_id=vk.id)
+            if status == "disclosed":  # a shared name rests on a live consent
+                proposal.consents.append(Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+                                                 deadline=TODAY + timedelta(days=90), recorded_by_id=vk.id))
+            db.session.add(proposal)
             if started:
                 db.session.add(Placement(citizen_id=citizen.id, company_id=company.company_id,
                                          opening_id=opening.id, kind="smaajob", start_date=TODAY))
