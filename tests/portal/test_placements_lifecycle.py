@@ -53,6 +53,14 @@ def post_start(client, auth, world, **overrides):
     return client.post(f"/forloeb/ny/{world['proposal']}", data={**start_data(**overrides), "csrf_token": token})
 
 
+def forbid_praktik_on_kontanthjaelp(app) -> None:
+    """An edited eligibility table: kontanthjælp may not take virksomhedspraktik."""
+    with app.app_context():
+        db.session.add(EligibilityRule(benefit_group="kontanthjaelp", opening_kind="virksomhedspraktik",
+                                       allowed=False))
+        db.session.commit()
+
+
 def count(app, model, *where) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
@@ -239,10 +247,7 @@ def test_bad_start_input_is_refused_in_danish(app, client, auth, world, changes,
 
 
 def test_eligibility_follows_the_editable_rules_table(app, client, auth, world):
-    with app.app_context():
-        db.session.add(EligibilityRule(benefit_group="kontanthjaelp", opening_kind="virksomhedspraktik",
-                                       allowed=False))
-        db.session.commit()
+    forbid_praktik_on_kontanthjaelp(app)
     login(auth, world["consultant"])
     response = post_start(client, auth, world)
     assert response.status_code == 400
@@ -608,10 +613,7 @@ def test_planned_end_today_without_a_reason_says_it_ends_today(app, client, auth
 
 def test_every_problem_of_the_start_form_shows_in_one_round(app, client, auth, world):
     """A date the form refuses does not hide the rules only the database can check."""
-    with app.app_context():
-        db.session.add(EligibilityRule(benefit_group="kontanthjaelp", opening_kind="virksomhedspraktik",
-                                       allowed=False))
-        db.session.commit()
+    forbid_praktik_on_kontanthjaelp(app)
     login(auth, world["consultant"])
     response = post_start(client, auth, world, start_date="2027-11-24", weekly_hours="13")
     page = response.get_data(as_text=True)
@@ -623,10 +625,8 @@ def test_every_problem_of_the_start_form_shows_in_one_round(app, client, auth, w
 
 
 def test_the_start_rules_raise_every_broken_rule_at_once(app, world):
+    forbid_praktik_on_kontanthjaelp(app)
     with app.app_context():
-        db.session.add(EligibilityRule(benefit_group="kontanthjaelp", opening_kind="virksomhedspraktik",
-                                       allowed=False))
-        db.session.commit()
         proposal = db.session.get(Proposal, world["proposal"])
         data = lifecycle.StartData("virksomhedspraktik", date(2026, 12, 1), 13.0, date(2026, 11, 30))
         with pytest.raises(lifecycle.LifecycleError) as raised:
