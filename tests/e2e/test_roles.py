@@ -29,8 +29,10 @@ def test_role_sees_its_start_page(page, live_app, make_user_live, role, partner,
     assert start.get_attribute("data-role") == expected_role
     assert heading_part in start.inner_text()
     assert user.name in page.get_by_test_id("current-user").inner_text()
-    # The DKFDS Virk theme is really loaded (not a bare page).
-    assert page.evaluate("getComputedStyle(document.body).fontFamily").lower().find("ibm plex") >= 0
+    # The DKFDS Virk theme is really loaded (not a bare page). Waited for: on a loaded machine the
+    # style sheet, from the cache after the log-in's redirect, can apply a moment after the page.
+    page.wait_for_function("getComputedStyle(document.body).fontFamily.toLowerCase().includes('ibm plex')",
+                           timeout=10_000)
     page.get_by_role("button", name="Log ud").click()
     page.get_by_role("heading", name="Log ind").wait_for()
 
