@@ -210,7 +210,8 @@ def add_cv_file(citizen: Citizen, accepted: AcceptedCv, stored_name: str, user: 
 
 def assign_caseworkers(citizen: Citizen, vk: User | None, adviser: User | None,
                        confirmed: bool) -> bool:
-    """Set VK and adviser. Replacing an existing VK needs ``confirmed`` (nærhedsprincip).
+    """Set VK and adviser; the citizen's team becomes the new VK's (when the VK has one).
+    Replacing an existing VK needs ``confirmed`` (nærhedsprincip).
 
     Returns:
         True if anything changed.
@@ -228,10 +229,14 @@ def assign_caseworkers(citizen: Citizen, vk: User | None, adviser: User | None,
     if citizen.vk_id is not None and new_vk != citizen.vk_id and not confirmed:
         raise CitizenChangeError("Du skifter borgerens virksomhedskonsulent. Få skift af sagsbehandler "
                                  "er et mål i sig selv: bekræft skiftet for at gemme.")
-    if (new_vk, new_adviser) == (citizen.vk_id, citizen.adviser_id):
+    # The citizen's team follows the VK's (as the import sets it), so "Mit team" and the team's
+    # figures move with the case; a VK without a team leaves the team as it was.
+    new_team = vk.team_id if vk is not None and vk.team_id is not None else citizen.team_id
+    if (new_vk, new_adviser, new_team) == (citizen.vk_id, citizen.adviser_id, citizen.team_id):
         return False
-    citizen.vk_id, citizen.adviser_id = new_vk, new_adviser
-    _matching_changed(citizen, "citizen_assigned", f"vk:{new_vk or '-'},adviser:{new_adviser or '-'}")
+    citizen.vk_id, citizen.adviser_id, citizen.team_id = new_vk, new_adviser, new_team
+    _matching_changed(citizen, "citizen_assigned",
+                      f"vk:{new_vk or '-'},adviser:{new_adviser or '-'},team:{new_team or '-'}")
     return True
 
 

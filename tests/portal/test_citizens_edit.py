@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from portal.citizens import service
 from portal.extensions import db
-from store.models import Citizen, OutboxEvent, User
+from store.models import Citizen, OutboxEvent, Team, User
 from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
 
 HUGE = "x" * 1_000_000
@@ -381,3 +381,31 @@ def test_a_disabled_vk_can_be_kept_while_the_adviser_changes(app, client, auth, 
     client.post(f"/borgere/{cid}/sagsbehandlere", data={
         "csrf_token": csrf(auth), "vk_id": retired.id, "adviser_id": consultant.id})
     assert snapshot(app, cid).fields[-2:] == (retired.id, consultant.id)
+
+
+def test_a_new_vk_brings_the_citizen_to_the_vks_team(app, client, auth, make_user, citizen_id):
+    with app.app_context():
+        nord, syd = Team(name="Team Nord X"), Team(name="Team Syd X")
+        db.session.add_all([nord, syd])
+        db.session.commit()
+        nord_id, syd_id = nord.id, syd.id
+        db.session.get(Citizen, citizen_id).team_id = nord_id
+        db.session.commit()
+    other = make_user("consultant")
+    with app.app_context():
+        db.session.get(User, other.id).team_id = syd_id
+        db.session.commit()
+    assert "Team: Team Nord X" in client.get(f"/borgere/{citizen_id}/sagsbehandlere").get_data(as_text=True)
+    client.post(f"/borgere/{citizen_id}/sagsbehandlere", data={
+        "csrf_token": csrf(auth), "vk_id": other.id, "adviser_id": "0", "confirm_vk_change": "y"})
+    with app.app_context():
+        assert db.session.get(Citizen, citizen_id).team_id == syd_id
+    teamless = make_user("consultant")  # a VK without a team leaves the team as it was
+    with app.app_context():
+        db.session.get(User, teamless.id).team_id = None
+        db.session.commit()
+    client.post(f"/borgere/{citizen_id}/sagsbehandlere", data={
+        "csrf_token": csrf(auth), "vk_id": teamless.id, "adviser_id": "0", "confirm_vk_change": "y"})
+    with app.app_context():
+        citizen = db.session.get(Citizen, citizen_id)
+        assert (citizen.vk_id, citizen.team_id) == (teamless.id, syd_id)
