@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -67,15 +67,10 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
         "encoder": encoder_name,
         "retrying": int(retrying or 0),
         "waiting_since": untried_since,
-        "stalled": untried_since is not None and _aware(untried_since) < utcnow() - STALLED_AFTER,
+        "stalled": untried_since is not None and untried_since < utcnow() - STALLED_AFTER,
         "last_run": last_run(session),
         "backend_error": backend_error,
     }
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back naive; the models store UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def not_superseded() -> sa.ColumnElement[bool]:

@@ -29,6 +29,7 @@ from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
 from ..formutil import DanishForm, attach_error, choices, keep_form, kept_form
+from ..interviews import service as interview_service
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
@@ -129,7 +130,7 @@ def _page(item: Proposal, status: int = 200, **forms):
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
         active=proposals.active_consent(item), placements=placements,
         renewed=service.renewed(item),
-        withdraw_cancels=withdrawal.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
+        withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},

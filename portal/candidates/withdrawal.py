@@ -12,19 +12,11 @@ state machine (as :mod:`portal.citizens.case_endings` does for a closed case).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from .. import proposals
 from ..interviews import service as interviews
-from store import clock
-from store.models import Interview, Proposal, User
-
-
-def future_interviews(proposal: Proposal, now: datetime | None = None) -> list[Interview]:
-    """The pair's interviews still ahead, offered or booked: what withdrawing the consent cancels."""
-    now = now or clock.utcnow()
-    return [i for i in interviews.interviews(proposal)
-            if i.status in ("offered", "booked") and _utc(i.starts_at) > now]
+from store.models import Proposal, User
 
 
 @dataclass(frozen=True)
@@ -55,16 +47,11 @@ def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Can
     """
     if "withdrawn" not in proposals.allowed_next(proposal):
         proposals.withdraw(proposal, user)  # raises the state machine's own message
-    ahead = future_interviews(proposal, now)
+    ahead = interviews.future_interviews(proposal, now)
     cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
                           sum(1 for i in ahead if i.status == "offered"))
     for interview in ahead:
         interviews.cancel(interview, user, commit=False, require_release=False)
     proposals.withdraw(proposal, user)  # commits the cancellations with the withdrawal
     return cancelled
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands datetimes back naive; the models store UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 

@@ -16,7 +16,7 @@ commits the case, the proposals, the interviews, the notices and the audit event
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import url_for
@@ -128,19 +128,13 @@ def end_live_proposals(citizen: Citizen, user: User, closed_on: date,
     done = []
     for proposal in live_proposals(citizen.id):
         item = _item(proposal)
-        for interview in interviews.interviews(proposal):  # while the name is still released
-            if interview.status in ("offered", "booked") and _utc(interview.starts_at) > now:
-                interviews.cancel(interview, user, commit=False, require_release=False)
+        for interview in interviews.future_interviews(proposal, now):  # while the name is still released
+            interviews.cancel(interview, user, commit=False, require_release=False)
         proposals.end(proposal, user, closed_on)
         if item.told:
             _tell_company(proposal)
         done.append(item)
     return EndingPreview(tuple(done))
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands datetimes back naive; the models store UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def no_longer_relevant(who: str, title: str) -> str:

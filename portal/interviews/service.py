@@ -70,6 +70,13 @@ def interviews(proposal: Proposal) -> list[Interview]:
         .order_by(Interview.starts_at, Interview.id)))
 
 
+def future_interviews(proposal: Proposal, now: datetime | None = None) -> list[Interview]:
+    """The proposal's interviews still ahead, offered or booked: what withdrawing the consent
+    or closing the case cancels (past ones stay as they happened)."""
+    now = now or clock.utcnow()
+    return [i for i in interviews(proposal) if i.status in ("offered", "booked") and _aware(i.starts_at) > now]
+
+
 def interviews_by_proposal(proposal_ids: list[int]) -> dict[int, list[Interview]]:
     """The interview rows of many proposals in one statement: proposal id → rows, oldest first.
 
