@@ -24,7 +24,6 @@ bootstrap. Both print JSON on the last line.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -164,13 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--combine", nargs="+", default=["add"], choices=("add", "lift"))
         p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="melo-train (the table's source)")
     args = parser.parse_args(argv)
-    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    if args.command == "dev" and not (args.split / "queries.tsv").is_file():
-        print(f"error: no queries.tsv in {args.split}", file=sys.stderr)
-        return 2
-    result = tune(args, log) if args.command == "tune" else dev(args, log)
-    print(json.dumps(result))
-    return 0
+    from scripts.melo_dev import run_command
+
+    return run_command(args, tune, dev)
 
 
 if __name__ == "__main__":

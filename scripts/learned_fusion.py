@@ -478,13 +478,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="the tuning lists' adapter (trained without est, pol and lva)")
         p.add_argument("--work", type=Path, default=Path("/tmp/learned_fusion"), help="cache of the tuning pairs")
     args = parser.parse_args(argv)
-    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    if args.command == "dev" and not (args.split / "queries.tsv").is_file():
-        print(f"error: no queries.tsv in {args.split}", file=sys.stderr)
-        return 2
-    result = tune(args, log) if args.command == "tune" else dev(args, log)
-    print(json.dumps(result))
-    return 0
+    from scripts.melo_dev import run_command
+
+    return run_command(args, tune, dev)
 
 
 if __name__ == "__main__":

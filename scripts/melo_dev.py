@@ -5,6 +5,9 @@ both re-rank or re-score the ranking ``matching.evaluate`` measures and compare 
 """
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,3 +75,18 @@ def average_precisions(scores: np.ndarray, relevant: list[dict[int, int]]) -> np
     from matching.evaluate import average_precision
 
     return np.array([average_precision(np.argsort(-row, kind="stable"), rel) for row, rel in zip(scores, relevant)])
+
+
+def run_command(args, tune: Callable, dev: Callable) -> int:
+    """The research tools' ``tune`` / ``dev`` commands: progress on stderr, JSON on the last line.
+
+    Returns:
+        The exit code: 2 when ``dev`` is given a split without queries.tsv.
+    """
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    if args.command == "dev" and not (args.split / "queries.tsv").is_file():
+        print(f"error: no queries.tsv in {args.split}", file=sys.stderr)
+        return 2
+    result = tune(args, log) if args.command == "tune" else dev(args, log)
+    print(json.dumps(result))
+    return 0
