@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None, encode=None) -> int:
     meta = {"version": version, "base_encoder": base_name, "kind": "linear+anchors",
             "dimension": int(weight.shape[1]),
             "command": "python -m matching.train --mode anchors " + " ".join(sys.argv[1:] if argv is None else argv),
-            "trained": _dt.date.today().isoformat(), "anchors": settings,
+            "trained": _dt.datetime.now(_dt.timezone.utc).date().isoformat(), "anchors": settings,
             "summary": {**source_meta.get("summary", {}), "anchors": summary},
             "source_meta": {key: source_meta.get(key) for key in ("version", "command", "trained")}}
     args.out.parent.mkdir(parents=True, exist_ok=True)

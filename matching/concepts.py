@@ -401,7 +401,7 @@ def main(argv: Sequence[str] | None = None, encode: Callable[[list[str]], np.nda
     summary = {"titles": len(table.title_vectors), "concepts": len(table.concepts),
                "lists": [f.name for f in folders], "names_per_concept": args.names_per_concept}
     meta = {"version": args.version or args.out.stem, "base_encoder": E5Encoder().name, "command": command,
-            "built": _dt.date.today().isoformat(), "summary": summary}
+            "built": _dt.datetime.now(_dt.timezone.utc).date().isoformat(), "summary": summary}
     save_table(table, args.out, meta)
     print(json.dumps({**summary, "out": str(args.out), "bytes": args.out.stat().st_size}))
     return 0

@@ -67,7 +67,7 @@ def ndcg_at(grades: Sequence[int], ideal: Sequence[int], k: int = K) -> float:
 
 def evaluate(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningProfile],
              labels: Labelled, encoder: Encoder, *, rules: EligibilityRules = DEFAULT_ELIGIBILITY,
-             today: date | None = None, min_family: int = K, service_options: Mapping | None = None,
+             today: date, min_family: int = K, service_options: Mapping | None = None,
              priority: str = DEFAULT_PRIORITY) -> dict:
     """Rank every opening's citizens and score the top ``K`` against the labels.
 
@@ -77,7 +77,6 @@ def evaluate(citizens: Sequence[CitizenProfile], openings: Sequence[OpeningProfi
         (``*_all``), counts, seconds, and ``per_opening`` rows.
     """
     started = time.monotonic()
-    today = today or date.today()
     # As in production (the database cache): every text is encoded once, however often it
     # is reranked.
     encoder = CachedEncoder(encoder, MemoryEmbeddingCache())

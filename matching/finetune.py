@@ -692,7 +692,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out is not None:
         command = "python -m matching.train --mode finetune " + " ".join(sys.argv[1:] if argv is None else argv)
         command = command.replace("--mode finetune --mode finetune", "--mode finetune")
-        meta = {"kind": "e5-top-layers", "command": command, "trained": _dt.date.today().isoformat(),
+        meta = {"kind": "e5-top-layers", "command": command, "trained": _dt.datetime.now(_dt.timezone.utc).date().isoformat(),
                 "summary": summary}
         tensors = model.layer_tensors(range(split, model.config.layers))
         patch = e5_patch.make_patch(version, "e5-small-4bit", base_path, tensors, meta)

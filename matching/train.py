@@ -518,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = "python -m matching.train " + " ".join(sys.argv[1:] if argv is None else argv)
         meta = {"version": args.version or args.out.stem, "base_encoder": E5Encoder().name,
                 "kind": args.kind, "dimension": int(vectors.shape[1]), "command": command,
-                "trained": _dt.date.today().isoformat(), "summary": summary}
+                "trained": _dt.datetime.now(_dt.timezone.utc).date().isoformat(), "summary": summary}
         save_adapter(result, args.out, meta)
         summary["out"] = str(args.out)
     print(json.dumps(summary))

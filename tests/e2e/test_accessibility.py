@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Callable
 
 import pytest
@@ -23,6 +22,7 @@ from portal.demo.loader import load_demo
 from portal.demo.people import ADMIN_LOGIN, COMPANY_LOGIN, CONSULTANT_LOGIN, PARTNER_LOGIN
 from portal.extensions import db
 from store.models import Citizen, Company, HotlineRequest, Opening, Placement, Proposal, User
+from store.clock import today
 from tests.conftest import PASSWORD, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -144,7 +144,7 @@ def demo_portal(tmp_path_factory, password_hash):
     })
     with app.app_context():
         db.create_all()
-        load_demo(db.session, date.today(), citizen_count=120, password_hash=password_hash)
+        load_demo(db.session, today(), citizen_count=120, password_hash=password_hash)
         ids = _demo_ids()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

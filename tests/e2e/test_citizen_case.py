@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
 from portal.extensions import db
 from store.models import Citizen
+from store.clock import today
 from tests.conftest import PASSWORD, user_factory
 from tests.portal.citizen_fixtures import make_citizen
 
@@ -29,7 +29,7 @@ def test_consultant_closes_and_reopens_a_case(page, live_app, password_hash):
 
     page.get_by_role("link", name="Borgere", exact=True).click()
     page.get_by_test_id("citizen-row").filter(has_text="Maja Holm").get_by_role("link", name="Maja Holm").click()
-    page.get_by_label("Afslutningsdato").fill(date.today().isoformat())
+    page.get_by_label("Afslutningsdato").fill(today().isoformat())
     page.get_by_label("Årsag").select_option(label="Ordinært job")
     page.get_by_role("button", name="Afslut sag").click()
     page.get_by_text("Sagen er afsluttet.").wait_for()
@@ -90,7 +90,7 @@ def test_closing_a_case_ends_the_proposal_and_the_company_is_told(page, live_app
         proposal = Proposal(citizen_id=citizen_id, opening_id=opening.id, status="disclosed",
                             decided_by_id=consultant.id, decided_at=utcnow())
         proposal.consents.append(Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
-                                         deadline=date.today() + timedelta(days=60), recorded_by_id=consultant.id))
+                                         deadline=today() + timedelta(days=60), recorded_by_id=consultant.id))
         db.session.add(proposal)
         db.session.commit()
         company_name = db.session.get(User, company_user.id).company.name

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from store.models import Citizen, JobGoal, MailMessage, Notification, Opening, Proposal
+from store.clock import today
 from tests.conftest import PASSWORD, user_factory
 from tests.e2e.test_roles import login
 
@@ -61,7 +62,7 @@ def test_the_clicked_action_is_carried_out_after_the_password(page, live_app, se
     assert PHONE in page.get_by_test_id("citizen-contact").inner_text()
 
     page.get_by_label("Hvordan gav borgeren samtykke?").select_option(label="Telefon")
-    page.get_by_label("Samtykket gælder til og med").fill((date.today() + timedelta(days=60)).isoformat())
+    page.get_by_label("Samtykket gælder til og med").fill((today() + timedelta(days=60)).isoformat())
     page.get_by_label("Virksomheden må få borgerens telefonnummer").check()
     page.get_by_label("Borgeren har fået samtykketeksten", exact=False).check()
     page.get_by_role("button", name="Registrér samtykke").click()

@@ -3,12 +3,12 @@ focus card leads to the citizens who miss the goal and on to each citizen's page
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
 from portal.demo.loader import load_demo
 from portal.extensions import db
+from store.clock import today
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash):
     with live_app.app_context():
-        load_demo(db.session, date.today(), citizen_count=120)
+        load_demo(db.session, today(), citizen_count=120)
     consultant = user_factory(live_app, password_hash)("consultant")
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(f"{msg.text} @ {msg.location}") if msg.type == "error" else None)
@@ -66,7 +66,7 @@ def test_goal_lists_have_no_serious_accessibility_violations(browser, live_app, 
     from tests.e2e.test_accessibility import AXE, _report, _serious_violations
 
     with live_app.app_context():
-        load_demo(db.session, date.today(), citizen_count=120)
+        load_demo(db.session, today(), citizen_count=120)
     consultant = user_factory(live_app, password_hash)("consultant")
     # bypass_csp: the injected axe script is inline, which the portal's CSP forbids.
     context = browser.new_context(base_url=live_app.config["LIVE_URL"], locale="da-DK", bypass_csp=True)

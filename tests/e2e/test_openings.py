@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from store.models import Opening, OutboxEvent
+from store.clock import today
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 
@@ -41,7 +42,7 @@ def test_company_creates_lists_and_edits_an_opening(page, live_app, company_user
     page.get_by_test_id("no-openings").wait_for()
     page.get_by_test_id("new-opening").click()
 
-    start = date.today() + timedelta(days=14)
+    start = today() + timedelta(days=14)
     fill_opening_form(page, start)
     page.get_by_role("button", name="Opret opslag").click()
 

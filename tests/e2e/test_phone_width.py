@@ -6,7 +6,7 @@ half off-screen). ``jobbro.js`` wraps each ``table.table`` in a focusable, named
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from portal.extensions import db
 from portal.placements import monthly, service
 from store.models import Citizen, Company, HoursLog, Opening, Placement
+from store.clock import today
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 
@@ -36,7 +37,7 @@ def busy_company(live_app, password_hash):
         for n, kind in enumerate(("smaajob", "virksomhedspraktik", "loentilskud")):
             opening = Opening(company=company, kind=kind, postcode="8722", hours_min=1, hours_max=30,
                               title=f"Lagermedarbejder til varemodtagelse og pluk nummer {n}",
-                              status="open", start_date=date.today() + timedelta(days=30), capacity=2)
+                              status="open", start_date=today() + timedelta(days=30), capacity=2)
             placement = Placement(citizen=citizen, company=company, opening=opening, kind=kind,
                                   start_date=month, weekly_hours=10)
             db.session.add_all([opening, placement])

@@ -7,6 +7,7 @@ import pytest
 
 from portal.extensions import db
 from store.models import Citizen, Opening, Proposal
+from store.clock import today
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
 
@@ -54,7 +55,7 @@ def test_consent_disclosure_and_company_response(page, live_app, seeded):
     page.get_by_test_id("start-page").wait_for()
     page.goto(f"/kandidater/forslag/{proposal_id}")
     page.get_by_label("Hvordan gav borgeren samtykke?").select_option(label="Telefon")
-    page.get_by_label("Samtykket gælder til og med").fill((date.today() + timedelta(days=60)).isoformat())
+    page.get_by_label("Samtykket gælder til og med").fill((today() + timedelta(days=60)).isoformat())
     page.get_by_label("Borgeren har fået samtykketeksten", exact=False).check()
     page.get_by_role("button", name="Registrér samtykke").click()
     page.get_by_text("Samtykket er registreret.", exact=False).wait_for()

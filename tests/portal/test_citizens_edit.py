@@ -3,7 +3,7 @@ version and writes an outbox row and an audit event in one commit; a refused one
 nothing."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from sqlalchemy import event
 from portal.citizens import service
 from portal.extensions import db
 from store.models import Citizen, OutboxEvent, Team, User
+from tests.clock import TODAY
 from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, snapshot
 
 HUGE = "x" * 1_000_000
@@ -103,14 +104,15 @@ def test_saving_an_unchanged_profile_writes_nothing(app, client, auth, citizen_i
     ("postcode", "' OR 1=1--", "4 cifre"),
     ("case_start", "2025-02-31", "Ugyldig dato"),
     ("case_start", "31-02-2025", "Ugyldig dato"),
-    ("case_start", (date.today() + timedelta(days=1)).isoformat(), "mellem 1990 og i dag"),
+    ("case_start", (TODAY + timedelta(days=1)).isoformat(), "mellem 1990 og i dag"),  # lives on TODAY
     ("benefit_group", "pension", "Vælg en af mulighederne"),
     ("readiness_group", "", "Vælg"),
     ("languages", "", "Skriv mindst ét sprog"),
     ("languages", "dansk\u2066", "usynlige tegn"),
     ("version", "0", "ændret af en anden"),
 ])
-def test_bad_profile_input_is_refused_and_nothing_is_written(app, client, auth, citizen_id, field, value, message):
+def test_bad_profile_input_is_refused_and_nothing_is_written(frozen_today, app, client, auth, citizen_id, field, value,
+                                                            message):
     before = snapshot(app, citizen_id)
     response = client.post(f"/borgere/{citizen_id}/profil", data=profile(csrf_token=csrf(auth), **{field: value}))
     assert response.status_code == 200

@@ -13,6 +13,7 @@ from portal.dashboard.savings import (BUDGET_2024, PLAN_REFERENCE_SAVING, comput
                                       plan_reference_saving, savings_estimate)
 from portal.extensions import db
 from store.models import Opening, Proposal, Team, User
+from store.clock import today
 from tests.portal.dashboard_fixtures import AS_OF, WINDOW_START, World
 
 
@@ -113,7 +114,7 @@ def test_matchable_share_reuses_the_citizen_rule(world, make_user):
     world.citizen(matchable=True)  # no VK
     world.citizen(vk_id=vk.id)  # no CV, no jobmål
     world.citizen(matchable=True, vk_id=vk.id, case_closed=date(2026, 1, 1))  # closed: not counted
-    metric = world.metric(matchable_share, as_of=date.today())
+    metric = world.metric(matchable_share, as_of=today())
     assert (metric.numerator, metric.denominator) == (1, 3)
 
 

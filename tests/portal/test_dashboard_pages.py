@@ -14,6 +14,7 @@ from portal.dashboard.facts import Scope, load_facts
 from portal.dashboard.metrics import compute_trend
 from portal.dashboard.savings import compute_savings
 from portal.extensions import db
+from store.clock import today
 from tests.portal.dashboard_fixtures import World
 
 
@@ -73,7 +74,7 @@ def test_demo_data_page_shows_a_focus_figure_between_0_and_100(app, client, auth
     from portal.demo.loader import load_demo
 
     with app.app_context():
-        load_demo(db.session, date.today(), citizen_count=150)
+        load_demo(db.session, today(), citizen_count=150)
     auth.login(make_user("consultant").email)
     html = client.get("/maal/").get_data(as_text=True)
     match = re.search(r'data-testid="value-focus">([\d.,]+) %<', html)

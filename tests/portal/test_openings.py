@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from store.models import AuditEvent, Citizen, Opening, OutboxEvent, Proposal, User
+from store.clock import today
 
-NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
+NEXT_MONTH = (today() + timedelta(days=30)).isoformat()
 
 
 def valid_form(**overrides) -> dict:
@@ -151,7 +152,7 @@ BAD_INPUTS = [
     ("text hours", {"hours_min": "ti"}, "Skriv et tal"),
     ("min above max", {"hours_min": "12", "hours_max": "8"}, "mindst det mindste timetal"),
     ("smaajob full time", {"hours_max": "40"}, "Et småjob har højst 37 timer"),
-    ("31 February", {"start_date": f"{date.today().year + 1}-02-31"}, "Ugyldig dato"),
+    ("31 February", {"start_date": f"{today().year + 1}-02-31"}, "Ugyldig dato"),
     ("year 9999", {"start_date": "9999-01-01"}, "to år ude i fremtiden"),
     ("long ago", {"start_date": "2001-01-01"}, "kan ikke starte før i dag"),
     ("earlier this year", {"start_date": "2026-01-01"}, "Et nyt opslag kan ikke starte før i dag."),
@@ -352,7 +353,7 @@ def test_invalid_edit_writes_nothing(app, client, auth, logged_in):
 
 
 def test_old_filled_opening_keeps_its_start_date_and_status_when_edited(app, client, auth, logged_in):
-    long_ago = date.today() - timedelta(days=500)
+    long_ago = today() - timedelta(days=500)
     opening_id = make_opening(app, logged_in.company_id, status="filled", start_date=long_ago)
     path = f"/opslag/{opening_id}/rediger"
     page = client.get(path).get_data(as_text=True)
@@ -498,7 +499,7 @@ def test_every_demo_opening_passes_the_form_unchanged(app):
     from portal.demo.generator import generate_demo
     from portal.openings.forms import OpeningForm
 
-    demo = generate_demo(7, date.today())
+    demo = generate_demo(7, today())
     with app.test_request_context(method="POST"):
         for opening in demo.openings:
             data = MultiDict(valid_form(

@@ -15,11 +15,12 @@ from portal.config import ConfigError
 from portal.extensions import db
 from portal.matching_runtime import _runtime
 from store.models import Citizen, Opening
+from store.clock import today
 from tests.conftest import _install_audit_guard
 from tests.portal.citizen_fixtures import make_citizen
 
 AARHUS = "postnr;bynavn;lat;lon\n8000;Aarhus C;56,15;10,20\n8200;Aarhus N;56,19;10,19\n9000;Aalborg;57,05;9,92\n"
-NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
+NEXT_MONTH = (today() + timedelta(days=30)).isoformat()
 
 
 def _config(tmp_path, **more) -> dict:

@@ -16,6 +16,7 @@ from portal import proposals
 from portal.extensions import db
 from portal.matching_runtime import _runtime
 from store.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, Placement, Proposal, User
+from store.clock import today
 from tests.portal.response_text import response_text
 
 GOAL = "Administrativ medarbejder (skånejob pga. rygskade)"
@@ -97,13 +98,13 @@ def test_free_text_jobmaal_never_reaches_the_company_in_any_state(app, client, a
     with app.app_context():
         item = db.session.get(Proposal, proposal.id)
         user = db.session.get(User, world["consultant"].id)
-        proposals.record_consent(item, user, channel="telefon", deadline=date.today() + timedelta(days=30))
+        proposals.record_consent(item, user, channel="telefon", deadline=today() + timedelta(days=30))
     assert_no_free_text(client, auth, world)
     with app.app_context():
         item = db.session.get(Proposal, proposal.id)
         proposals.disclose(item, db.session.get(User, world["consultant"].id))
         db.session.add(Placement(citizen_id=world["citizen"], company_id=item.opening.company_id,
-                                 opening_id=item.opening_id, kind="smaajob", start_date=date.today(),
+                                 opening_id=item.opening_id, kind="smaajob", start_date=today(),
                                  weekly_hours=8))
         db.session.commit()
     pages = assert_no_free_text(client, auth, world)
