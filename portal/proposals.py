@@ -2,7 +2,8 @@
 
 proposed → approved (consultant) → consented (citizen, recorded by the consultant) →
 disclosed. No step can be skipped; withdrawing consent hides the identity again, and a
-new consent may follow a withdrawal. ``rejected`` ends a proposal. Once the company has
+new consent may follow a withdrawal. A consent may also be renewed while consented or
+disclosed (:func:`renews_consent`): the new one replaces it, and the status stays. ``rejected`` ends a proposal. Once the company has
 answered no, nothing moves towards sharing the name (:func:`allowed_next`).
 
 ``ended`` ends a live proposal (:data:`ENDABLE`, not hired) when the citizen's case is closed
@@ -27,7 +28,7 @@ lives (the contact keys of ``Proposal.shared_profile``, ``Proposal.share_cv``), 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from . import audit
@@ -92,6 +93,9 @@ class TransitionError(RuleError):
     """
 
 
+# A new consent may be recorded in these states too: it renews the one given before (a later
+# deadline, other choices) and keeps the status, so a lapsed consent is renewed in one step.
+RENEWABLE = frozenset({"consented", "disclosed"})
 # Steps that lead to sharing the name: pointless, and unwanted, once the company said no.
 _TOWARDS_DISCLOSURE = frozenset({"consented", "disclosed"})
 DECLINED_MESSAGE = ("Virksomheden har sagt nej til kandidaten, så der indhentes ikke samtykke, og navnet "
@@ -115,12 +119,18 @@ def company_declined(proposal: Proposal) -> bool:
 
 
 def active_consent(proposal: Proposal, today: date | None = None) -> Consent | None:
-    """The newest consent that is neither withdrawn nor past its deadline, if any."""
+    """The consent in force (not withdrawn, not replaced, deadline not passed), if any."""
     today = today or clock.today()
     for consent in reversed(proposal.consents):
-        if consent.withdrawn_at is None and consent.deadline >= today:
+        if consent.in_force(today):
             return consent
     return None
+
+
+def renews_consent(proposal: Proposal) -> bool:
+    """Whether a consent recorded now would renew one (:func:`record_consent`): the name is on
+    its way or shared (consented, disclosed), and the company has not said no."""
+    return proposal.status in RENEWABLE and not company_declined(proposal)
 
 
 def identity_released(proposal: Proposal, today: date | None = None) -> bool:
@@ -168,14 +178,21 @@ def consent_text(proposal: Proposal, version: str = CONSENT_TEXT_VERSION) -> str
 def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: date,
                    text_version: str = CONSENT_TEXT_VERSION, today: date | None = None,
                    share_phone: bool = False, share_email: bool = False,
-                   share_cv: bool = False) -> Consent:
+                   share_cv: bool = False,
+                   before_commit: Callable[[Proposal], None] | None = None) -> Consent:
     """approved/withdrawn → consented: record the citizen's consent as told to the consultant.
+
+    In a :data:`RENEWABLE` state the consent renews the one before it (:func:`renews_consent`):
+    the earlier consents still open are marked replaced, the status stays (a disclosed name
+    is shown again under the new consent), and the new choices replace the old ones.
 
     Args:
         proposal: The proposal the consent is for.
         user: The consultant recording it.
         channel, deadline, text_version, today, share_phone, share_email, share_cv: As
             :func:`check_consent`.
+        before_commit: Called with the proposal once the consent is in force, in the same
+            transaction (the company's notice when a renewal shows a shared name again).
 
     Returns:
         The new consent row.
@@ -186,13 +203,23 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
     contacts = check_consent(proposal, channel=channel, deadline=deadline, text_version=text_version,
                              today=today, share_phone=share_phone, share_email=share_email,
                              share_cv=share_cv)
+    renewal = renews_consent(proposal)
+    now = utcnow()
+    if renewal:
+        for earlier in proposal.consents:
+            if earlier.withdrawn_at is None and earlier.replaced_at is None:
+                earlier.replaced_at = now
     consent = Consent(proposal=proposal, text_version=text_version, channel=channel,
-                      deadline=deadline, recorded_by_id=user.id, given_at=utcnow())
+                      deadline=deadline, recorded_by_id=user.id, given_at=now)
     db.session.add(consent)
-    proposal.status = "consented"
+    if not renewal:
+        proposal.status = "consented"
     _set_contacts(proposal, contacts, share_cv)
+    if before_commit is not None:
+        db.session.flush()  # the new consent has its id (the notices' dedupe key)
+        before_commit(proposal)
     shared = ",".join(key for key, value in contacts.items() if value) + (",cv" if share_cv else "")
-    _finish(proposal, "consent_recorded",
+    _finish(proposal, "consent_renewed" if renewal else "consent_recorded",
             f"channel:{channel};text:{text_version};share:{shared.strip(',') or 'name'}", user)
     return consent
 
@@ -223,7 +250,11 @@ def check_consent(proposal: Proposal, *, channel: str, deadline: date,
             detail or CV file the citizen lacks (``share_phone``, ``share_email``, ``share_cv``).
     """
     today = today or clock.today()
-    _check(proposal, "consented")
+    if proposal.status in RENEWABLE:
+        if company_declined(proposal):
+            raise TransitionError(DECLINED_MESSAGE)
+    else:
+        _check(proposal, "consented")
     errors: list[RuleError] = []  # every answer's problem at once (formutil.raise_all)
     if channel not in CONSENT_CHANNELS:
         errors.append(TransitionError("Vælg hvordan borgeren gav samtykke (telefon, møde, brev eller "
@@ -279,7 +310,7 @@ def withdraw(proposal: Proposal, user: User) -> None:
     _check(proposal, "withdrawn")
     now = utcnow()
     for consent in proposal.consents:
-        if consent.withdrawn_at is None:
+        if consent.withdrawn_at is None and consent.replaced_at is None:
             consent.withdrawn_at = now
     proposal.status = "withdrawn"
     _set_contacts(proposal, {}, False)  # the choices went with the consent
@@ -307,7 +338,7 @@ def end(proposal: Proposal, user: User, ended_on: date) -> None:
         raise TransitionError(f"Forslaget kan ikke afsluttes fra «{current}».")
     now = utcnow()
     for consent in proposal.consents:
-        if consent.withdrawn_at is None:
+        if consent.withdrawn_at is None and consent.replaced_at is None:
             consent.withdrawn_at = now
     _set_contacts(proposal, {}, False)
     proposal.status, proposal.ended_on = "ended", ended_on

@@ -122,13 +122,14 @@ def _page(item: Proposal, status: int = 200, **forms):
                                    Placement.opening_id == item.opening_id)
         .order_by(Placement.start_date.desc())).all()
     context = {
-        "consent_form": ConsentForm(formdata=None, deadline=clock.today() + timedelta(days=90)),
+        "consent_form": _blank_consent_form(item),
         "goal_form": SharedGoalForm(formdata=None, shared_goal=item.shared_goal),
         "profile_form": ProfileForm(formdata=None, data=profile.form_values(item)),
         **forms}
     return render_template(
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
-        active=proposals.active_consent(item), placements=placements,
+        active=proposals.active_consent(item), renews_consent=proposals.renews_consent(item),
+        placements=placements, today=clock.today(),
         renewed=service.renewed(item),
         withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
@@ -136,6 +137,15 @@ def _page(item: Proposal, status: int = 200, **forms):
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
         profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),
         **context, **_assessment(item)), status
+
+
+def _blank_consent_form(item: Proposal) -> ConsentForm:
+    """A consent form for the page: 90 days ahead; a renewal starts from the choices in use."""
+    renewal = proposals.renews_consent(item)
+    chosen = (item.shared_profile or {}) if renewal else {}
+    return ConsentForm(formdata=None, deadline=clock.today() + timedelta(days=90),
+                       share_phone="phone" in chosen, share_email="email" in chosen,
+                       share_cv=renewal and item.share_cv)
 
 
 def _assessment(item: Proposal) -> dict:
@@ -274,9 +284,9 @@ def _record_consent(args: dict, formdata: MultiDict | None = None) -> None:
         flash("Samtykket kunne ikke registreres: " + "; ".join(
             e for errors in form.errors.values() for e in errors), "error")
         return
-    _step(lambda: proposals.record_consent(item, current_user, **_consent_choices(form)),
-          "Samtykket er registreret."
-          + ("" if profile.is_approved(item) else " Godkend nu profilen til virksomheden, før navnet deles."))
+    told: list[str] = []
+    _step(lambda: told.append(sharing.record_consent(item, current_user, **_consent_choices(form))),
+          lambda: told[0])
 
 
 def _consent_choices(form: ConsentForm) -> dict:

@@ -1,5 +1,7 @@
 """Disclosure as the consultant does it ("Del"): an approved profile first, then the company is told.
 
+A renewed consent that shows a shared name again tells the company the same way (:func:`record_consent`).
+
 :func:`disclose` refuses while no profile is approved (the company would get a name and
 nothing to act on), then queues a ``candidate_shared`` notification (and mail) for each
 active user of the opening's company in the same transaction as the disclosure itself, so
@@ -36,6 +38,27 @@ def disclose(proposal: Proposal, user: User) -> None:
         raise proposals.TransitionError(MISSING_PROFILE)
     _announce(proposal)
     proposals.disclose(proposal, user)  # commits the notices with the disclosure
+
+
+def record_consent(proposal: Proposal, user: User, **choices) -> str:
+    """Record the citizen's consent (:func:`portal.proposals.record_consent`); return what to tell
+    the consultant.
+
+    A renewal of a disclosed proposal whose consent had lapsed shows the name to the company
+    again: its users are then told, as when the name was first shared (one notice per consent).
+
+    Raises:
+        TransitionError: as :func:`portal.proposals.record_consent` (nothing written).
+    """
+    renewal = proposals.renews_consent(proposal)
+    reshown = proposal.status == "disclosed" and proposals.active_consent(proposal) is None
+    proposals.record_consent(proposal, user, **choices, before_commit=_announce if reshown else None)
+    if reshown:
+        return ("Det nye samtykke er registreret. Virksomheden ser igen navnet og profilen og har fået besked.")
+    if renewal:
+        return "Det nye samtykke er registreret og erstatter det tidligere."
+    return "Samtykket er registreret." + (
+        "" if profile.is_approved(proposal) else " Godkend nu profilen til virksomheden, før navnet deles.")
 
 
 def shared_notice(who: str, title: str) -> str:

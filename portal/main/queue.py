@@ -143,13 +143,13 @@ def company_answers(user: User, today: date) -> list[Answer]:
 # What the proposal page offers after a yes from the company, by status (the page's own rule:
 # sharing the name, an interview and a start all need a live consent,
 # :func:`portal.proposals.active_consent`; without one the page offers a new consent).
-EXPIRED_CONSENT = "Samtykket er udløbet: indhent et nyt samtykke"
+EXPIRED_CONSENT = "Samtykket er udløbet: registrér et nyt samtykke"
 
 
 def _next_step(p: ProposalLine, consent_live: bool) -> tuple[str, str | None]:
     """The action and the page's section for an "interested" or "hired" answer."""
     if p.status in ("consented", "disclosed") and not consent_live:
-        return EXPIRED_CONSENT, "samtykke-udloebet"
+        return EXPIRED_CONSENT, "samtykke"
     if p.status == "disclosed":
         return ("Start forløbet" if p.company_response == "hired" else "Aftal samtale eller start forløb"), None
     if p.status == "consented":
@@ -162,7 +162,7 @@ def _live_consents(proposal_ids: list[int], today: date) -> set[int]:
     if not proposal_ids:
         return set()
     return set(db.session.scalars(sa.select(Consent.proposal_id).where(
-        Consent.proposal_id.in_(proposal_ids), Consent.withdrawn_at.is_(None), Consent.deadline >= today)))
+        Consent.proposal_id.in_(proposal_ids), Consent.in_force_clause(today))))
 
 
 @dataclass(frozen=True)

@@ -96,8 +96,7 @@ def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
 
     "Named" is what the company is shown a name for (``identity_released``): disclosed *and*
     backed by a live consent, so the count never promises a name the pages do not show."""
-    live = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.withdrawn_at.is_(None),
-                             Consent.deadline >= clock.today())
+    live = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.in_force_clause(clock.today()))
     named = sa.func.sum(sa.case((sa.and_(Proposal.status == "disclosed", live), 1), else_=0))
     return {opening_id: CandidateCount(int(proposed), int(shown)) for opening_id, proposed, shown in
             db.session.execute(

@@ -60,7 +60,11 @@ class Proposal(db.Model):
 
 
 class Consent(db.Model):
-    """A citizen's consent to disclose identity to one company, as recorded by a consultant."""
+    """A citizen's consent to disclose identity to one company, as recorded by a consultant.
+
+    In force while neither withdrawn nor replaced and the deadline has not passed
+    (:meth:`in_force`, :meth:`in_force_clause`); a proposal has at most one in force.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
@@ -70,5 +74,16 @@ class Consent(db.Model):
     deadline: Mapped[date]
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # A newer consent for the same proposal took this one's place (renewed or changed choices).
+    replaced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     proposal: Mapped[Proposal] = relationship(back_populates="consents")
+
+    def in_force(self, today: date) -> bool:
+        """Not withdrawn, not replaced by a newer consent, and ``today`` within its deadline."""
+        return self.withdrawn_at is None and self.replaced_at is None and self.deadline >= today
+
+    @classmethod
+    def in_force_clause(cls, today: date) -> sa.ColumnElement[bool]:
+        """:meth:`in_force` as SQL."""
+        return sa.and_(cls.withdrawn_at.is_(None), cls.replaced_at.is_(None), cls.deadline >= today)

@@ -234,3 +234,24 @@ def test_every_migration_module_imports_outside_a_migration():
     for path in sorted((Path(__file__).parents[2] / "migrations" / "versions").glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"_migration_{path.stem}", path)
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+def test_a_replaced_consent_is_withdrawn_on_downgrade_never_in_force_again(migrated_app):
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.flush()
+    recorder = objects["vk"].id
+    replaced_at = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    old = Consent(text_version="v2", channel="telefon", deadline=date(2027, 3, 1), recorded_by_id=recorder,
+                  replaced_at=replaced_at)
+    new = Consent(text_version="v2", channel="moede", deadline=date(2027, 1, 1), recorded_by_id=recorder)
+    objects["proposal"].consents.extend([old, new])
+    db.session.commit()
+    ids = old.id, new.id
+    db.session.remove()
+    downgrade(revision="0011")
+    with db.engine.connect() as connection:
+        rows = dict(connection.execute(sa.text("SELECT id, withdrawn_at FROM consent ORDER BY id")).all())
+        assert "replaced_at" not in {c["name"] for c in sa.inspect(connection).get_columns("consent")}
+    assert rows[ids[0]] is not None and rows[ids[1]] is None  # both kept; the old one ended
+    upgrade()

@@ -173,7 +173,7 @@ def test_a_company_answer_names_the_next_step_of_its_state(app, client, auth, ma
 @pytest.mark.parametrize("status", ["consented", "disclosed"])
 def test_an_answer_with_an_expired_consent_offers_what_the_page_can_do(app, client, auth, make_user, status):
     """Not "agree an interview" or "share the name": without a live consent the page refuses
-    both; the line leads to where the expired consent is closed and a new one recorded."""
+    both; the line leads to where a new consent is recorded (or the expired one ended)."""
     from store.models import Citizen, Consent
     from tests.portal.proposal_fixtures import build_world, set_status
 
@@ -188,11 +188,12 @@ def test_an_answer_with_an_expired_consent_offers_what_the_page_can_do(app, clie
         db.session.commit()
     auth.switch_to(world["consultant"].email)
     [row] = _rows(_section(client.get("/").get_data(as_text=True), "svar"))
-    link = f'/kandidater/forslag/{world["proposal"]}#samtykke-udloebet'
-    assert f'<a href="{link}">Samtykket er udløbet: indhent et nyt samtykke</a>' in row
+    link = f'/kandidater/forslag/{world["proposal"]}#samtykke'
+    assert f'<a href="{link}">Samtykket er udløbet: registrér et nyt samtykke</a>' in row
     page = client.get(link.split("#")[0]).get_data(as_text=True)
-    assert 'id="samtykke-udloebet"' in page and 'data-testid="consent-expired"' in page
-    assert "Afslut det udløbne samtykke" in page
+    assert '<h3 id="samtykke">Registrér et nyt samtykke</h3>' in page and 'data-testid="consent-expired"' in page
+    assert 'data-testid="consent-form"' in page  # renewed in one step
+    assert 'id="samtykke-udloebet"' in page and "Afslut det udløbne samtykke" in page  # or ended
     assert 'data-testid="start-placement"' not in page and 'data-testid="disclose"' not in page
     assert 'data-testid="disclose-blocked"' not in page
     token = auth.csrf_token(link.split("#")[0])
