@@ -93,6 +93,9 @@ class TransitionError(RuleError):
     """
 
 
+# A consent this close to its last day is due for renewal: the start page lists it and the
+# proposal page opens the renewal form.
+CONSENT_DUE_DAYS = 14
 # A new consent may be recorded in these states too: it renews the one given before (a later
 # deadline, other choices) and keeps the status, so a lapsed consent is renewed in one step.
 RENEWABLE = frozenset({"consented", "disclosed"})

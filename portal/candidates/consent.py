@@ -129,7 +129,7 @@ def _page(item: Proposal, status: int = 200, **forms):
     return render_template(
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
         active=proposals.active_consent(item), renews_consent=proposals.renews_consent(item),
-        placements=placements, today=clock.today(),
+        placements=placements, today=clock.today(), renewal_due=_renewal_due(item),
         renewed=service.renewed(item),
         withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
@@ -137,6 +137,12 @@ def _page(item: Proposal, status: int = 200, **forms):
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
         profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),
         **context, **_assessment(item)), status
+
+
+def _renewal_due(item: Proposal) -> bool:
+    """The consent in force ends within :data:`portal.proposals.CONSENT_DUE_DAYS` days."""
+    active = proposals.active_consent(item)
+    return active is not None and active.deadline <= clock.today() + timedelta(days=proposals.CONSENT_DUE_DAYS)
 
 
 def _blank_consent_form(item: Proposal) -> ConsentForm:

@@ -10,6 +10,7 @@ below it. The caller passes the user and "today", so tests control both.
   first (the same list as the hotline page's "Venter på svar");
 - citizens who cannot be matched (the user is VK or adviser), with what is missing;
 - running placements of the user's citizens with a follow-up flag (see :mod:`..placements.followup`);
+- consents that run out within two weeks or ran out lately (:func:`consents_to_renew`);
 - interviews to arrange or hold: disclosed proposals (live consent, no placement yet, no final
   company answer) with no booked interview, a booked one coming up, or one held whose outcome
   the company has not reported (see :mod:`..interviews.service`).
@@ -32,13 +33,16 @@ from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
-from ..proposals import VISIBLE_TO_COMPANY, identity_released
+from ..proposals import CONSENT_DUE_DAYS, VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Company, Consent, Interview, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
 from store import clock
 from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
+# A consent shows on the start page from CONSENT_DUE_DAYS days before its last day ...
+# ... until this many days after it (then it is the proposal page's matter alone).
+CONSENT_LAPSED_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +247,40 @@ def placements_to_follow_up(user: User, today: date) -> list[followup.FollowUpRo
     return [row for row in followup.list_followups(user, "mine", today) if row.flags]
 
 
+@dataclass(frozen=True)
+class ConsentDue:
+    """A consent of the user's citizens that runs out soon, or ran out lately, and its last day."""
+
+    proposal: ProposalLine
+    deadline: date
+    placed: bool  # a placement exists for the pair: the company loses the name when it lapses
+
+
+def consents_to_renew(user: User, today: date) -> list[ConsentDue]:
+    """Consents to renew: on the user's citizens' proposals whose name is on its way to the
+    company or shared (consented, disclosed; the company has not said no), the consent in use
+    (neither withdrawn nor replaced) ends within :data:`CONSENT_DUE_DAYS` days or ended at most
+    :data:`CONSENT_LAPSED_DAYS` days ago. Soonest first; renewing it (or ending it) removes the line.
+    """
+    open_consent = sa.and_(Consent.proposal_id == Proposal.id, Consent.withdrawn_at.is_(None),
+                           Consent.replaced_at.is_(None))
+    last_day = sa.select(sa.func.max(Consent.deadline)).where(open_consent).scalar_subquery()
+    lines = _lines(Citizen.vk_id == user.id, Proposal.status.in_(("consented", "disclosed")),
+                   sa.or_(Proposal.company_response.is_(None), Proposal.company_response != "declined"),
+                   last_day.between(today - timedelta(days=CONSENT_LAPSED_DAYS),
+                                    today + timedelta(days=CONSENT_DUE_DAYS)),
+                   order_by=(last_day, Proposal.id))
+    if not lines:
+        return []
+    ids = [p.id for p in lines]
+    deadlines = dict(db.session.execute(
+        sa.select(Consent.proposal_id, sa.func.max(Consent.deadline))
+        .where(Consent.proposal_id.in_(ids), Consent.withdrawn_at.is_(None), Consent.replaced_at.is_(None))
+        .group_by(Consent.proposal_id)).all())
+    placed = set(db.session.scalars(sa.select(Proposal.id).where(Proposal.id.in_(ids), _STARTED)))
+    return [ConsentDue(p, deadlines[p.id], p.id in placed) for p in lines]
+
+
 def for_consultant(user: User, today: date) -> dict:
     """Everything on the consultant's start page."""
     caseload = db.session.scalar(
@@ -260,6 +298,7 @@ def for_consultant(user: User, today: date) -> dict:
         return replace(p, elsewhere=found.get(p.citizen_id, NOTHING).elsewhere(p.opening_id))
 
     return {
+        "today": today,
         "caseload": caseload,
         "pending_proposals": [noted(p) for p in pending],
         "answers": [replace(a, proposal=noted(a.proposal)) for a in answers],
@@ -267,4 +306,8 @@ def for_consultant(user: User, today: date) -> dict:
         "incomplete": unmatchable_citizens(user),
         "followups": placements_to_follow_up(user, today),
         "interviews": [replace(i, proposal=noted(i.proposal)) for i in talks],
+        # A lapsed consent that a company answer already leads to (:data:`EXPIRED_CONSENT`) is
+        # listed there only.
+        "consents": [c for c in consents_to_renew(user, today)
+                     if not (c.deadline < today and c.proposal.id in {a.proposal.id for a in answers})],
     }

@@ -13,7 +13,7 @@ from tests.clock import TODAY
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
-SECTIONS = ("forslag", "svar", "hotline", "kan-ikke-matches", "opfoelgning", "samtaler")
+SECTIONS = ("forslag", "svar", "hotline", "kan-ikke-matches", "opfoelgning", "samtaler", "samtykker")
 
 
 @pytest.fixture
@@ -187,7 +187,9 @@ def test_an_answer_with_an_expired_consent_offers_what_the_page_can_do(app, clie
         proposal.shared_profile, proposal.profile_approved_at = {"experience": "Kok"}, proposal.created_at
         db.session.commit()
     auth.switch_to(world["consultant"].email)
-    [row] = _rows(_section(client.get("/").get_data(as_text=True), "svar"))
+    start = client.get("/").get_data(as_text=True)
+    [row] = _rows(_section(start, "svar"))
+    assert _rows(_section(start, "samtykker")) == []  # the answer's line leads there; not twice
     link = f'/kandidater/forslag/{world["proposal"]}#samtykke'
     assert f'<a href="{link}">Samtykket er udløbet: registrér et nyt samtykke</a>' in row
     page = client.get(link.split("#")[0]).get_data(as_text=True)
@@ -199,3 +201,77 @@ def test_an_answer_with_an_expired_consent_offers_what_the_page_can_do(app, clie
     token = auth.csrf_token(link.split("#")[0])
     client.post(f'/kandidater/forslag/{world["proposal"]}/tilbagekald', data={"csrf_token": token})
     assert 'data-testid="consent-form"' in client.get(link.split("#")[0]).get_data(as_text=True)
+
+
+def _consent_world(app, make_user, status: str, deadline_in_days: int, **proposal_changes):
+    """A proposal in ``status`` of the consultant's citizen with one consent ending then."""
+    from store.models import Citizen, Consent
+    from tests.portal.proposal_fixtures import build_world, set_status
+
+    world = build_world(app, make_user)
+    set_status(app, world["proposal"], status, consent=True)
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.scalars(sa.select(Consent)).one().deadline = TODAY + timedelta(days=deadline_in_days)
+        proposal = db.session.get(Proposal, world["proposal"])
+        for key, value in proposal_changes.items():
+            setattr(proposal, key, value)
+        db.session.commit()
+    return world
+
+
+@pytest.mark.parametrize("status, days, shown", [
+    ("disclosed", 10, "Gælder til og med"),  # due soon: renew it
+    ("consented", 14, "Gælder til og med"),
+    ("disclosed", 0, "Gælder til og med"),  # the last day
+    ("disclosed", -5, "Udløb"),  # lapsed lately: the company no longer sees the name
+    ("disclosed", 15, None),  # not yet
+    ("disclosed", -31, None),  # long ago: the proposal page's matter
+])
+def test_consents_running_out_are_listed_with_their_renewal(app, client, auth, make_user, status, days, shown):
+    world = _consent_world(app, make_user, status, days)
+    auth.switch_to(world["consultant"].email)
+    html = client.get("/").get_data(as_text=True)
+    rows = _rows(_section(html, "samtykker"))
+    assert _count(html, "count-samtykker") == len(rows)
+    if shown is None:
+        assert rows == []
+        return
+    [row] = rows
+    link = f'/kandidater/forslag/{world["proposal"]}#samtykke'
+    assert f'<a href="{link}">{shown}' in row
+    page = client.get(link.split("#")[0]).get_data(as_text=True)
+    assert 'id="samtykke"' in page and 'data-testid="consent-form"' in page
+    if days >= 0:  # the renewal form is folded, and opened because it is due
+        assert re.search(r'<details[^>]*data-testid="renew-consent" open>', page)
+
+
+def test_a_renewed_withdrawn_or_declined_consent_leaves_the_list(app, client, auth, make_user):
+    from portal import proposals
+    from store.models import Consent
+
+    world = _consent_world(app, make_user, "disclosed", 5)
+    auth.switch_to(world["consultant"].email)
+    assert len(_rows(_section(client.get("/").get_data(as_text=True), "samtykker"))) == 1
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposals.record_consent(proposal, db.session.get(User, world["consultant"].id), channel="telefon",
+                                 deadline=TODAY + timedelta(days=120))
+    assert _rows(_section(client.get("/").get_data(as_text=True), "samtykker")) == []  # renewed
+    with app.app_context():
+        db.session.scalars(sa.select(Consent).where(Consent.replaced_at.is_(None))).one().deadline = TODAY
+        db.session.get(Proposal, world["proposal"]).company_response = "declined"
+        db.session.commit()
+    assert _rows(_section(client.get("/").get_data(as_text=True), "samtykker")) == []  # the company said no
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).company_response = None
+        db.session.commit()
+        proposals.withdraw(db.session.get(Proposal, world["proposal"]), db.session.get(User, world["consultant"].id))
+    assert _rows(_section(client.get("/").get_data(as_text=True), "samtykker")) == []  # withdrawn
+
+
+def test_another_consultants_citizen_is_not_listed(app, client, auth, make_user):
+    _consent_world(app, make_user, "disclosed", 5)
+    other = make_user("consultant")
+    auth.switch_to(other.email)
+    assert _rows(_section(client.get("/").get_data(as_text=True), "samtykker")) == []
