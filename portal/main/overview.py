@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import url_for
 
+from ..admin import postcodes
 from ..admin.service import lacks_active_vk
 from ..extensions import db
 from ..hotline import sla
@@ -91,8 +92,11 @@ def for_admin() -> dict:
         sa.select(*(expr for _, expr, _ in figures), *backlog, *setup)).one()
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
     companies, citizens = values[0], values[3]
+    outside_citizens, outside_openings = postcodes.counts()
     return {
         "figures": shown,
+        "outside_citizens": outside_citizens,
+        "outside_openings": outside_openings,
         "outbox_pending": pending,
         "outbox_failed": failed,
         "getting_started": getting_started(

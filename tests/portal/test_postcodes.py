@@ -253,3 +253,54 @@ def test_the_demo_stays_hedensteds_whatever_table_is_loaded(app):
     assert "8722" not in geo.POSTCODES
     demo = generate_demo(7, date(2026, 11, 2))
     assert {c.postcode for c in demo.citizens} <= set(geo.BUILTIN_POSTCODES)
+
+
+# --- records saved before the table changed --------------------------------------------------
+
+def test_records_the_new_table_lacks_are_listed_for_the_admin_with_where_each_is_fixed(app, client, auth, make_user):
+    """The job centre moved to its own table: the citizens and openings saved under the
+    built-in one (8722 Hedensted) are counted on the admin start page and listed, each
+    leading to where it is put right; closed cases and filled openings are left out."""
+    from datetime import date as _date
+
+    admin, vk, company = make_user("admin"), make_user("consultant"), make_user("company")
+    stale = make_citizen(app, name="Hedda Hedensted", postcode="8722", vk_id=vk.id)
+    make_citizen(app, name="Aase Aarhus", postcode="8000")
+    make_citizen(app, name="Lukket Sag", postcode="8722", case_closed=_date(2026, 1, 5))
+    with app.app_context():
+        openings = [Opening(company_id=company.company_id, kind="smaajob", title=title, postcode=code,
+                            hours_min=5, hours_max=10, status=status)
+                    for title, code, status in (("Lager i Hedensted", "8722", "open"),
+                                                ("Kantine i Aarhus", "8000", "open"),
+                                                ("Besat i Hedensted", "8722", "filled"))]
+        db.session.add_all(openings)
+        db.session.commit()
+        stale_opening = openings[0].id
+    auth.login(admin.email)
+    start = client.get("/").get_data(as_text=True)
+    alert = re.search(r'data-testid="postcodes-outside">(.*?)</div></div>', start, re.DOTALL).group(1)
+    assert "1 borger og 1 opslag har et postnummer" in alert and 'href="/admin/postnumre"' in alert
+    page = client.get("/admin/postnumre").get_data(as_text=True)
+    citizens = re.search(r'data-testid="outside-citizens">(.*?)</table>', page, re.DOTALL).group(1)
+    assert f'href="/borgere/{stale}/profil">Hedda Hedensted</a>' in citizens and vk.name in citizens
+    assert "Aase Aarhus" not in citizens and "Lukket Sag" not in citizens
+    found = re.search(r'data-testid="outside-openings">(.*?)</table>', page, re.DOTALL).group(1)
+    assert f'href="/kandidater/opslag/{stale_opening}">Lager i Hedensted</a>' in found
+    assert "Kantine i Aarhus" not in found and "Besat i Hedensted" not in found
+    for link in re.findall(r'href="(/[^"]+)"', citizens + found):
+        assert client.get(link).status_code == 200, link
+    # Put right on the citizen's own form: the line goes, and so does the count.
+    assert _post_profile(client, auth, stale, name="Hedda Hedensted", postcode="8200").status_code == 302
+    assert "Hedda Hedensted" not in client.get("/admin/postnumre").get_data(as_text=True)
+    assert "1 opslag har et postnummer" in client.get("/").get_data(as_text=True)
+
+
+def test_no_alert_when_every_record_is_in_the_table(app, client, auth, make_user):
+    admin = make_user("admin")
+    make_citizen(app, postcode="8000")
+    auth.login(admin.email)
+    assert 'data-testid="postcodes-outside"' not in client.get("/").get_data(as_text=True)
+    page = client.get("/admin/postnumre").get_data(as_text=True)
+    assert "Alle borgere med åben sag har et postnummer fra listen." in page
+    auth.switch_to(make_user("consultant").email)
+    assert client.get("/admin/postnumre").status_code == 403
