@@ -3,7 +3,7 @@
 Matching measures commutes between postcodes of its table (:data:`matching.geo.POSTCODES`,
 the built-in one or the job centre's own, ``MATCHING_POSTCODES``). The forms refuse any other
 postcode, but a record saved before the table changed (or imported before) may hold one: its
-distance cannot be computed, and the ranking says so on every card. This page lists those
+distance cannot be computed, so the commute limit excludes it from every ranking. This page lists those
 records, each with where it is put right: a citizen's profile (the consultant's form), an
 opening by its company (the job centre cannot edit a company's opening; the company's VK is
 named). The admin start page counts them.
