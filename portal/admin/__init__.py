@@ -9,3 +9,4 @@ from . import routes  # noqa: E402,F401
 from . import indexer  # noqa: E402,F401
 from . import teams  # noqa: E402,F401
 from . import postcodes  # noqa: E402,F401
+from . import integrations  # noqa: E402,F401

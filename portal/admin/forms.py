@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from ..formutil import WholeNumberField
 from ..config import HOTLINE_PHONE_PATTERN
 from ..formutil import DanishForm, choices
-from store.models.vocab import ROLES
+from store.models.vocab import PERSON_ROLES
 
 VK_CHOICE = "Vælg en aktiv konsulent på listen, eller »Ingen VK endnu«."
 SEATS_RANGE = "Antal pladser skal være mellem 0 og 100."
@@ -62,7 +62,7 @@ class EditUserForm(DanishForm):
 
 
 class UserForm(EditUserForm):
-    role = SelectField("Rolle", choices=choices(ROLES))
+    role = SelectField("Rolle", choices=choices(PERSON_ROLES))
     submit = SubmitField("Opret bruger")
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit, eligibility, mail
@@ -69,7 +69,7 @@ def edit_user(user_id: int):
     """
     if stale := confirm_first("før du ændrer en bruger", url_for("admin.edit_user", user_id=user_id)):
         return stale
-    user = db.get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     form = _edit_form(user)
     if form.validate_on_submit():
         organisation = form.company_id.data if user.role == "company" else form.team_id.data
@@ -86,6 +86,14 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_edit.html", form=form, edit_user=user), status
+
+
+def _person_or_404(user_id: int) -> User:
+    """A person's account; an integration is managed on its own page (:mod:`.integrations`)."""
+    user = db.get_or_404(User, user_id)
+    if user.role == "integration":
+        abort(404)
+    return user
 
 
 def _edit_form(user: User) -> EditUserForm:
@@ -112,7 +120,7 @@ def user_phone(user_id: int):
     """
     if stale := confirm_first("før du ændrer en bruger", url_for("admin.user_phone", user_id=user_id)):
         return stale
-    user = db.get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     form = PhoneForm(formdata=None, phone=user.phone) if request.method == "GET" else PhoneForm()
     if form.validate_on_submit():
         service.set_phone(user, clean_phone(form.phone.data))
@@ -136,7 +144,7 @@ def send_link(user_id: int):
     """
     if stale := confirm_first("før du sender et nyt link", url_for("admin.users")):
         return stale
-    user = db.get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     if not user.active:
         flash(f"{user.name} er deaktiveret. Aktivér brugeren, før du sender et nyt link.", "error")
         return redirect(url_for("admin.users"))
@@ -172,7 +180,7 @@ def toggle_user(user_id: int):
     """
     if stale := confirm_first("før du deaktiverer eller aktiverer en bruger", url_for("admin.users")):
         return stale
-    user = db.get_or_404(User, user_id)
+    user = _person_or_404(user_id)
     try:
         revoked = service.toggle_active(user, current_user)
     except service.AccountRuleError as refusal:

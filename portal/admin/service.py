@@ -57,7 +57,8 @@ class UserRow:
 
 
 def user_rows() -> list[UserRow]:
-    """Every user by role, then name (then id), with the company or team name joined in.
+    """Every person by role, then name (then id), with the company or team name joined in
+    (integrations are not people: :mod:`.integrations` lists them).
 
     One statement whatever the number of users; password hashes are not read, only
     whether there is one.
@@ -65,6 +66,7 @@ def user_rows() -> list[UserRow]:
     stmt = (sa.select(User.id, User.name, User.email, User.role, User.phone, User.active,
                       sa.func.coalesce(User.password_hash, "") != "", User.company_id, Company.name, User.team_id, Team.name)
             .outerjoin(Company, Company.id == User.company_id).outerjoin(Team, Team.id == User.team_id)
+            .where(User.role != "integration")  # listed under Integrationer
             .order_by(User.role, User.name, User.id))
     return [UserRow(uid, name, email, role, phone, bool(active), bool(has_password),
                     company if company_id else team if team_id else "Jobcentret")

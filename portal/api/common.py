@@ -20,7 +20,8 @@ from . import guard, problems
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
 COMPANY = ("company",)
-STAFF = ("consultant", "admin")
+# The job centre: its people, and its own systems (an integration's keys, /admin/integrationer).
+STAFF = ("consultant", "admin", "integration")
 
 
 def blueprint(name: str, path: str, description: str) -> Blueprint:

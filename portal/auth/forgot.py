@@ -69,8 +69,8 @@ def request_link(email: str, minutes: int, *, capped: bool = False) -> str:
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
     if capped:
         result = "capped"
-    elif user is None or not user.active:
-        result = "no_account" if user is None else "inactive"
+    elif user is None or not user.active or user.role == "integration":  # an integration never logs in
+        result = "no_account" if user is None or user.role == "integration" else "inactive"
     else:
         result = "ok"
     token = issue_set_password_token(user, minutes / 60) if result == "ok" else None

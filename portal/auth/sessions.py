@@ -51,7 +51,7 @@ def load_user(alternative_id: str) -> User | None:
     if row is None:
         return None
     user, unread = row
-    if not user.active:
+    if not user.active or user.role == "integration":  # an integration has API keys, never a session
         return None
     if not secrets.compare_digest(user.session_token, token):
         _note_login_elsewhere(user)

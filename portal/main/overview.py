@@ -76,7 +76,7 @@ def for_admin() -> dict:
         ("Virksomheder", count(Company), url_for("admin.companies")),
         ("Code of Care-partnere", count(Company, Company.code_of_care.is_(True)),
          url_for("admin.companies", partnere=1)),
-        ("Brugere", count(User), url_for("admin.users")),
+        ("Brugere", count(User, User.role != "integration"), url_for("admin.users")),
         ("Borgere med åben sag", count(Citizen, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)),
          url_for("citizens.index", scope="all")),
         ("Åbne opslag", count(Opening, Opening.status == "open"), url_for("candidates.index", alle=1)),

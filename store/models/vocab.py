@@ -21,7 +21,12 @@ ROLES = {
     "company": "Virksomhed",
     "consultant": "Konsulent",
     "admin": "Administrator",
+    # Another system of the job centre (its case system, a data warehouse): API keys only,
+    # never a login; made and managed by administrators (/admin/integrationer).
+    "integration": "Integration",
 }
+# The roles of people: what the user form offers (an integration is made on its own page).
+PERSON_ROLES = {key: label for key, label in ROLES.items() if key != "integration"}
 
 PROPOSAL_STATUSES = {
     "proposed": "Foreslået",

@@ -255,3 +255,33 @@ def test_a_replaced_consent_is_withdrawn_on_downgrade_never_in_force_again(migra
         assert "replaced_at" not in {c["name"] for c in sa.inspect(connection).get_columns("consent")}
     assert rows[ids[0]] is not None and rows[ids[1]] is None  # both kept; the old one ended
     upgrade()
+
+
+def test_recreating_a_table_keeps_the_rows_that_reference_it(migrated_app):
+    """On SQLite 0011 copies the proposal table and 0013 the user table: with foreign keys
+    enforced during the copy, every consent (ON DELETE CASCADE from proposal) and every API
+    key (from user) would be deleted with the old table."""
+    from store.models import ApiToken, Notification
+
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.flush()
+    objects["proposal"].consents.append(Consent(text_version="v2", channel="telefon", deadline=date(2027, 1, 1),
+                                                recorded_by_id=objects["vk"].id))
+    db.session.add_all([
+        ApiToken(user=objects["contact"], name="k", token_hash="a" * 64, prefix="jbr_x",
+                 expires_at=datetime(2027, 1, 1, tzinfo=timezone.utc)),
+        Notification(user=objects["contact"], kind="candidate_shared", text="t", link="/")])
+    db.session.commit()
+    tables = ("consent", "api_token", "notification", "placement", "hours_log")
+
+    def counts() -> dict[str, int]:
+        with db.engine.connect() as connection:
+            return {t: connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
+
+    before = counts()
+    assert all(before.values())
+    db.session.remove()
+    downgrade(revision="0010")
+    upgrade()
+    assert counts() == before

@@ -1,0 +1,150 @@
+"""/admin/integrationer: the job centre's own systems and their API keys.
+
+A case system that sends citizens each night, or a data warehouse that reads the figures,
+must not stop when the consultant whose personal key it used leaves. An *integration* is a
+user of role ``integration``: it has the job centre's staff access in the API
+(:data:`portal.api.common.STAFF`) and nothing else. It never logs in (no password, no link,
+no session: :func:`portal.auth.sessions.load_user` refuses it), so only administrators make
+its keys here, with the same rules as personal keys (scope, at most a year, shown once,
+fresh login). Deactivating it revokes every key; what it does through the API is audited
+under its name.
+"""
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from store import clock
+from store.models import User
+from store.models.api import ApiToken
+
+from .. import audit
+from ..access import admin_required
+from ..api import tokens
+from ..api.pages import RevokeForm, TokenForm
+from ..auth.sessions import confirm_first, new_session_token
+from ..extensions import db
+from ..formutil import DanishForm, no_control_characters
+from . import bp, service
+
+# An integration's e-mail is never written to (no mail, no login): a reserved domain (RFC 2606).
+EMAIL_DOMAIN = "integration.invalid"
+
+
+class IntegrationForm(DanishForm):
+    name = StringField("Navn", validators=[DataRequired("Giv integrationen et navn."),
+                                           Length(max=120, message="Højst 120 tegn."), no_control_characters],
+                       description="Systemet, fx »Fagsystem (nattens overførsel)« eller »Datavarehus«.")
+
+
+def integration_or_404(integration_id: int) -> User:
+    user = db.session.get(User, integration_id)
+    if user is None or user.role != "integration":
+        abort(404)
+    return user
+
+
+def integrations() -> list[tuple[User, int]]:
+    """Every integration by name, with its number of live keys (one statement)."""
+    now = clock.utcnow()
+    live = (sa.select(sa.func.count(ApiToken.id))
+            .where(ApiToken.user_id == User.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
+            .scalar_subquery())
+    return [(user, count) for user, count in db.session.execute(
+        sa.select(User, live).where(User.role == "integration").order_by(User.name, User.id))]
+
+
+def create_integration(name: str) -> User:
+    """A new integration (no password, never a login); audited; committed."""
+    user = User(email=f"{secrets.token_hex(8)}@{EMAIL_DOMAIN}", name=name.strip(), role="integration",
+                password_hash=None, session_token=new_session_token())
+    db.session.add(user)
+    db.session.flush()
+    audit.record("integration_created", purpose=f"user:{user.id}")
+    db.session.commit()
+    return user
+
+
+@bp.route("/integrationer", methods=["GET", "POST"])
+@admin_required
+def integrations_page():
+    """The integrations; POST makes one (then its page, to make its first key)."""
+    form = IntegrationForm()
+    if form.validate_on_submit():
+        user = create_integration(form.name.data)
+        flash(f"Integrationen {user.name} er oprettet. Opret nu dens adgangsnøgle.", "success")
+        return redirect(url_for("admin.integration", integration_id=user.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/integrations.html", form=form, rows=integrations()), status
+
+
+def _page(user: User, form: TokenForm, created: ApiToken | None = None, raw: str | None = None, status: int = 200):
+    return render_template("admin/integration.html", integration=user, form=form, rows=tokens.tokens_of(user.id),
+                           created=created, raw=raw, revoke_form=RevokeForm(formdata=None),
+                           latest=tokens.latest_expiry(), now=clock.utcnow()), status
+
+
+@bp.route("/integrationer/<int:integration_id>", methods=["GET", "POST"])
+@admin_required
+def integration(integration_id: int):
+    """One integration's keys; POST makes a key (fresh login) and shows it once.
+
+    :raise 404: for an id that is not an integration.
+    """
+    user = integration_or_404(integration_id)
+    form = TokenForm(expires_on=tokens.default_expiry())
+    if request.method == "GET" or not form.validate_on_submit():
+        return _page(user, form, status=200 if request.method == "GET" else 400)
+    if not user.active:
+        flash(f"{user.name} er deaktiveret. Aktivér integrationen, før du opretter en nøgle.", "error")
+        return _page(user, form, status=400)
+    if stale := confirm_first("før du opretter en adgangsnøgle",
+                              url_for("admin.integration", integration_id=user.id)):
+        return stale
+    created, raw = tokens.create_token(user, form.name.data, form.scope.data, form.expires_on.data)
+    return _page(user, TokenForm(formdata=None, expires_on=tokens.default_expiry()), created, raw)
+
+
+@bp.post("/integrationer/<int:integration_id>/noegler/<int:token_id>/tilbagekald")
+@admin_required
+def revoke_integration_key(integration_id: int, token_id: int):
+    """Revoke one of the integration's keys.
+
+    :raise 404: for another integration's key, or an id that is not an integration.
+    """
+    user = integration_or_404(integration_id)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        abort(404)
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    if tokens.revoke(token, current_user):
+        flash(f"Nøglen “{token.name}” er tilbagekaldt og virker ikke længere.", "success")
+    else:
+        flash("Nøglen var allerede tilbagekaldt.", "info")
+    return redirect(url_for("admin.integration", integration_id=user.id))
+
+
+@bp.post("/integrationer/<int:integration_id>/aktiv")
+@admin_required
+def toggle_integration(integration_id: int):
+    """Deactivate (every key revoked) or activate again (fresh login).
+
+    :raise 404: for an id that is not an integration.
+    """
+    user = integration_or_404(integration_id)
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    if stale := confirm_first("før du deaktiverer eller aktiverer en integration",
+                              url_for("admin.integration", integration_id=user.id)):
+        return stale
+    revoked = service.toggle_active(user, current_user)
+    db.session.commit()
+    keys = f" {revoked} adgangsnøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
+    flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
+    return redirect(url_for("admin.integration", integration_id=user.id))

@@ -1,0 +1,114 @@
+"""Integrations: the job centre's own systems call the API with keys no person owns.
+
+An administrator makes the integration and its keys at /admin/integrationer; the key has the
+job centre's staff access in the API, the integration can never log in, and deactivating it
+revokes every key.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from store import clock
+from store.models import ApiToken, AuditEvent, Citizen, User
+from tests.api.test_jobcentre_scope import CITIZEN
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def _create_integration(client, name: str = "Fagsystem (nat)") -> int:
+    page = client.get("/admin/integrationer").get_data(as_text=True)
+    response = client.post("/admin/integrationer", data={"name": name, "csrf_token": _csrf(page)})
+    assert response.status_code == 302
+    return int(re.search(r"/admin/integrationer/(\d+)$", response.headers["Location"]).group(1))
+
+
+def _create_key(client, integration_id: int, scope: str = "write") -> str:
+    path = f"/admin/integrationer/{integration_id}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="expires_on"' in page
+    expires = (clock.today() + timedelta(days=30)).isoformat()
+    html = client.post(path, data={"name": "Produktion", "scope": scope, "expires_on": expires,
+                                   "csrf_token": _csrf(page)}).get_data(as_text=True)
+    return re.search(r'data-testid="token-value">([^<]+)<', html).group(1)
+
+
+def test_an_integrations_key_upserts_citizens_and_is_audited_under_its_name(app, client, auth, admin, make_user):
+    vk = make_user("consultant", email="vk@jc.dk")
+    auth.login(admin.email)
+    integration_id = _create_integration(client)
+    raw = _create_key(client, integration_id)
+    auth.logout()
+    headers = {"Authorization": f"Bearer {raw}"}
+    created = client.put("/api/v1/citizens/SAG-77", json=dict(CITIZEN, vk="vk@jc.dk"), headers=headers)
+    assert created.status_code == 201, created.json
+    assert created.json["vk_id"] == vk.id
+    assert client.get("/api/v1/openings/", headers=headers).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(Citizen.name).where(Citizen.external_id == "SAG-77")) == CITIZEN["name"]
+        actors = set(db.session.scalars(sa.select(AuditEvent.user_id).where(AuditEvent.action.like("citizen%"))))
+        assert actors == {integration_id}
+
+
+def test_an_integration_is_not_a_person_and_never_logs_in(app, client, auth, admin):
+    auth.login(admin.email)
+    integration_id = _create_integration(client, "Datavarehus")
+    assert "Datavarehus" in client.get("/admin/integrationer").get_data(as_text=True)
+    users = client.get("/admin/users").get_data(as_text=True)
+    assert "Datavarehus" not in users and 'href="/admin/integrationer"' in users
+    assert 'value="integration"' not in client.get("/admin/users/new").get_data(as_text=True)
+    for path in (f"/admin/users/{integration_id}/ret", f"/admin/users/{integration_id}/telefon"):
+        assert client.get(path).status_code == 404  # managed on its own page, never given a password link
+    with app.app_context():
+        user = db.session.get(User, integration_id)
+        assert user.role == "integration" and user.password_hash is None
+        assert user.email.endswith("@integration.invalid")
+        token = user.get_id()
+    auth.logout()
+    with client.session_transaction() as session:  # even a forged session cookie is refused
+        session["_user_id"] = token
+        session["_fresh"] = True
+    assert client.get("/").status_code == 302
+    assert client.get("/kandidater/").status_code in (302, 401)
+
+
+def test_deactivating_an_integration_revokes_every_key(app, client, auth, admin):
+    auth.login(admin.email)
+    integration_id = _create_integration(client)
+    raw = _create_key(client, integration_id, scope="read")
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/v1/openings/", headers=headers).status_code == 200
+    page = client.get(f"/admin/integrationer/{integration_id}").get_data(as_text=True)
+    client.post(f"/admin/integrationer/{integration_id}/aktiv", data={"csrf_token": _csrf(page)})
+    assert client.get("/api/v1/openings/", headers=headers).status_code == 401
+    with app.app_context():
+        assert db.session.scalars(sa.select(ApiToken.revoked_at)).all() != [None]
+    page = client.get(f"/admin/integrationer/{integration_id}").get_data(as_text=True)
+    assert "Deaktiveret" in page and 'data-testid="create-token"' not in page
+
+
+def test_a_read_key_cannot_write_and_a_company_cannot_reach_the_pages(app, client, auth, admin, make_user):
+    auth.login(admin.email)
+    raw = _create_key(client, _create_integration(client), scope="read")
+    answer = client.put("/api/v1/citizens/SAG-5", json=CITIZEN, headers={"Authorization": f"Bearer {raw}"})
+    assert answer.status_code == 403
+    auth.switch_to(make_user("consultant").email)
+    assert client.get("/admin/integrationer").status_code == 403
+
+
+def test_an_empty_name_is_refused_in_danish(client, auth, admin):
+    auth.login(admin.email)
+    page = client.get("/admin/integrationer").get_data(as_text=True)
+    response = client.post("/admin/integrationer", data={"name": " ", "csrf_token": _csrf(page)})
+    assert response.status_code == 400 and "Giv integrationen et navn." in response.get_data(as_text=True)
