@@ -105,8 +105,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("API_RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("API_SPEC_OPTIONS", {
         "info": {"description": (
-            "Jobbros åbne API. Godkend med en personlig adgangsnøgle: "
-            "'Authorization: Bearer jbr_...'. Fejl er application/problem+json med en dansk 'detail'.")},
+            "Jobbros åbne API. Godkend med en adgangsnøgle: 'Authorization: Bearer jbr_...'. En personlig "
+            "nøgle (Adgangsnøgler til API) har brugerens egne rettigheder; jobcentrets egne systemer får en "
+            "integrationsnøgle af en administrator (Integrationer) med medarbejderadgang, som ikke hører til "
+            "en person. Fejl er application/problem+json med en dansk 'detail'.")},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}],
     })
