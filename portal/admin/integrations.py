@@ -26,7 +26,7 @@ from store.models.api import ApiToken
 from .. import audit
 from ..access import admin_required
 from ..api import tokens
-from ..api.pages import RevokeForm, TokenForm
+from ..api.pages import RevokeForm, TokenForm, revoke_and_tell
 from ..auth.sessions import confirm_first, new_session_token
 from ..extensions import db
 from ..formutil import DanishForm, no_control_characters
@@ -121,12 +121,7 @@ def revoke_integration_key(integration_id: int, token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         abort(404)
-    if not RevokeForm().validate_on_submit():
-        abort(400)
-    if tokens.revoke(token, current_user):
-        flash(f"Nøglen “{token.name}” er tilbagekaldt og virker ikke længere.", "success")
-    else:
-        flash("Nøglen var allerede tilbagekaldt.", "info")
+    revoke_and_tell(token)
     return redirect(url_for("admin.integration", integration_id=user.id))
 
 

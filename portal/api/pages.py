@@ -89,13 +89,21 @@ def revoke_mine(token_id: int):
     if token is None or token.user_id != current_user.id:
         audit.record_now("authorisation_denied", purpose=f"ApiToken:{token_id}", result="not_found")
         abort(404)
+    revoke_and_tell(token)
+    return redirect(url_for(".my_tokens"))
+
+
+def revoke_and_tell(token: ApiToken) -> None:
+    """Revoke ``token`` for the form's POST (CSRF checked) and flash what happened.
+
+    :raise 400: without a valid CSRF token.
+    """
     if not RevokeForm().validate_on_submit():
         abort(400)
     if tokens.revoke(token, current_user):
         flash(f"Nøglen “{token.name}” er tilbagekaldt og virker ikke længere.", "success")
     else:
         flash("Nøglen var allerede tilbagekaldt.", "info")
-    return redirect(url_for(".my_tokens"))
 
 
 @bp.get("/admin/adgangsnoegler")

@@ -112,3 +112,15 @@ def test_an_empty_name_is_refused_in_danish(client, auth, admin):
     page = client.get("/admin/integrationer").get_data(as_text=True)
     response = client.post("/admin/integrationer", data={"name": " ", "csrf_token": _csrf(page)})
     assert response.status_code == 400 and "Giv integrationen et navn." in response.get_data(as_text=True)
+
+
+def test_a_key_is_revoked_on_the_integrations_page_after_a_confirmation(app, client, auth, admin):
+    auth.login(admin.email)
+    integration_id = _create_integration(client)
+    raw = _create_key(client, integration_id)
+    page = client.get(f"/admin/integrationer/{integration_id}").get_data(as_text=True)
+    confirm = re.search(r'data-testid="revoke-confirm">(.*?)</details>', page, re.DOTALL).group(1)
+    action = re.search(r'<form method="post" action="([^"]+)"', confirm).group(1)
+    assert action.startswith(f"/admin/integrationer/{integration_id}/noegler/") and "systemet får afvist" in confirm
+    assert client.post(action, data={"csrf_token": _csrf(page)}).status_code == 302
+    assert client.get("/api/v1/openings/", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
