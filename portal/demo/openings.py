@@ -16,7 +16,7 @@ from matching.geo import haversine_km
 
 from ..proposals import ENDABLE, MAX_CONSENT_DAYS
 from . import texts
-from .occupations import OCCUPATIONS, Occupation, opening_licences
+from .occupations import BY_KEY, OCCUPATIONS, Occupation, opening_licences
 from .people import at, demo_companies, town
 from .records import DemoCitizen, DemoCompany, DemoConsent, DemoOpening, DemoProposal
 
@@ -214,11 +214,18 @@ def _advance(rng: random.Random, proposal: DemoProposal, status: str, response: 
 
 def _explanation(citizen: DemoCitizen, opening: DemoOpening) -> dict:
     """A small, checkable explanation in the shape the matcher's Explanation uses."""
-    goals = [g for g in citizen.job_goals if g.split()[0].lower() in opening.title.lower()]
+    # The jobmål that matches, as the consultant sees it and the company then reads it ("Jobmål
+    # der matcher"): the citizen's jobmål of the opening's occupation (one jobmål per
+    # occupation, in the same order), else one of an occupation in the same sector, else none
+    # (the company then reads "Foreslået af jobcentret"). Never an unrelated jobmål.
+    by_occupation = list(zip(citizen.job_goals, citizen.occupations))
+    sectors = set(BY_KEY[opening.occupation].sectors)
+    goals = ([g for g, key in by_occupation if key == opening.occupation]
+             or [g for g, key in by_occupation if sectors & set(BY_KEY[key].sectors)])
     km = distance(citizen.postcode, opening.postcode)
     return {
         "source": "demo",
-        "matched_goals": goals or citizen.job_goals[:1],
+        "matched_goals": goals,
         "distance_km": round(km, 1),
         "hours_fit": round(min(1.0, citizen.hours_available / max(opening.hours_max, 1.0)), 2),
         "constraints": [

@@ -498,3 +498,23 @@ def test_the_demo_queue_offers_no_step_the_proposal_page_refuses(app, password_h
                 else:
                     assert answer.action != queue.EXPIRED_CONSENT
         assert seen
+
+
+def test_a_proposals_matched_jobmaal_is_the_citizens_jobmaal_for_the_openings_occupation(demo):
+    """The company reads it as the candidate's jobmål ("Jobmål der matcher"): never another of
+    the citizen's jobmål (a "Bygningsarbejder" shown for an office opening)."""
+    from portal.demo.occupations import BY_KEY
+
+    same = 0
+    for p in demo.proposals:
+        citizen, opening = demo.citizens[p.citizen], demo.openings[p.opening]
+        goals = p.explanation["matched_goals"]
+        occupation = BY_KEY[opening.occupation]
+        if opening.occupation in citizen.occupations:
+            assert goals and all(g in occupation.goals for g in goals), (opening.title, goals, citizen.job_goals)
+            same += 1
+        else:  # screened further down a ranking: a jobmål of the same sector, or none
+            for goal in goals:
+                key = citizen.occupations[citizen.job_goals.index(goal)]
+                assert set(BY_KEY[key].sectors) & set(occupation.sectors), (opening.title, goal)
+    assert same > 100
