@@ -104,3 +104,17 @@ def test_a_proposed_proposal_has_one_jobmaal_field_for_the_company(app, client, 
     assert html.count('name="shared_goal"') == 1  # the one in the approve form
     assert 'data-testid="shared-goal-form"' not in html
     assert "Godkendes sammen med forslaget" in html.split('data-testid="shared-goal"')[1].split("</td>")[0]
+
+
+@pytest.mark.parametrize("status, says, never", [
+    ("approved", "Der indhentes ikke samtykke, og navnet deles ikke.", "allerede delt"),
+    ("disclosed", "Navnet og profilen var allerede delt og ses af virksomheden, så længe samtykket gælder",
+     "navnet deles ikke"),
+])
+def test_a_no_says_truly_whether_the_name_was_already_shared(app, client, auth, make_user, status, says, never):
+    world = build_world(app, make_user)
+    set_status(app, world["proposal"], status, consent=status == "disclosed")
+    _decline(app, world["proposal"])
+    auth.login(world["consultant"].email)
+    declined = _page(client, world).split('data-testid="company-declined"')[1].split("</div></div>")[0]
+    assert says in declined and never not in declined
