@@ -25,14 +25,9 @@ from ..exports import safe_cell
 from ..i18n import format_date, format_month
 from store.models.vocab import OPENING_KINDS
 from . import monthly, service
+from .kinds import pay_label
 
 HEADER = ["Forløb nr.", "Navn / forløb", "Type", "Løn", "Start", "Slut", "Timer pr. uge", "Timer i måneden"]
-UNPAID_KINDS = frozenset({"virksomhedspraktik"})
-
-
-def pay_label(kind: str) -> str:
-    """"Lønnet", or "Ulønnet (praktik)" for a kind the company pays no wage for."""
-    return "Ulønnet (praktik)" if kind in UNPAID_KINDS else "Lønnet"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from flask_login import current_user
 from ..access import company_required, get_owned_or_404
 from ..i18n import format_hours
 from store.models import Placement
-from . import bp, plausibility, service
+from . import bp, kinds, plausibility, service
 from .forms import HoursForm, month_label, month_value, parse_month
 
 
@@ -43,7 +43,8 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
         contact=service.company_contact(placement.company, placement), question=question,
-        months_rule=service.HOURS_MONTHS_RULE,
+        months_rule=service.HOURS_MONTHS_RULE, unpaid=kinds.is_unpaid(placement.kind),
+        followup_note=kinds.followup_note(placement.kind),
     ), status
 
 
