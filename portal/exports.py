@@ -5,12 +5,23 @@ SECURITY.md: an export must never let a cell run as a formula in Excel or LibreO
 carriage return is prefixed with an apostrophe, which the spreadsheet shows as text. Numbers
 and dates are written as typed values (an XLSX number is never a formula), so only text
 passes through :func:`safe_cell`; :func:`safe_row` does that for a whole row.
+
+:func:`render_csv` and :func:`render_xlsx` are the one writer of a company's files (Danish
+Excel CSV, typed XLSX), so every file starts with its header and formats alike.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+import io
+from collections.abc import Collection, Iterable
 from datetime import date
 from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .i18n import format_date, format_month
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,3 +36,51 @@ def safe_row(values: Iterable[object]) -> list[object]:
     """A row with text neutralised and numbers, dates and empty cells kept as they are."""
     return [v if v is None or isinstance(v, (int, float, Decimal, date)) and not isinstance(v, bool)
             else safe_cell(v) for v in values]
+
+
+def _csv_value(value: object, as_month: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return format_month(value) if as_month else format_date(value)
+    if isinstance(value, (float, Decimal)):
+        text = f"{value:f}"
+        return (text.rstrip("0").rstrip(".") if "." in text else text).replace(".", ",")
+    return str(value)
+
+
+def render_csv(header: list[str], rows: Iterable[list], month_columns: Collection[int] = ()) -> str:
+    """Semicolon-separated for Danish Excel: the header first (no title line: a plain import
+    reads line one as the header), dd.mm.yyyy dates, months as "oktober 2026", decimal comma,
+    UTF-8 with BOM. Text passes through :func:`safe_cell`.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_value(v, i in month_columns) for i, v in enumerate(safe_row(row))])
+    return "\ufeff" + out.getvalue()
+
+
+def render_xlsx(title: str, header: list[str], rows: Iterable[list], month_columns: Collection[int] = (),
+                widths: Iterable[int] = ()) -> bytes:
+    """One sheet: a bold header in row 1, then the rows; dates and numbers stay typed
+    (dates as DD-MM-YYYY, months as MMM YYYY), text passes through :func:`safe_cell`.
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in safe_row(row)])
+    for line in sheet.iter_rows(min_row=2):
+        for index, cell in enumerate(line):
+            if isinstance(cell.value, date):
+                cell.number_format = "MMM YYYY" if index in month_columns else "DD-MM-YYYY"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

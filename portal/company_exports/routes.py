@@ -10,6 +10,8 @@ from flask_login import current_user
 from .. import audit
 from ..access import company_required, get_owned_or_404
 from ..auth.sessions import confirm_first
+from ..exports import render_csv, render_xlsx
+from ..placements import payroll
 from ..placements.service import today_local
 from store.models import Opening
 from . import bp, sheets
@@ -31,10 +33,7 @@ def placements_export(fmt: str):
         return stale
     rows = sheets.placement_rows(current_user.company_id, today_local())
     audit.record_now("export_placements", purpose=f"company:{current_user.company_id} {fmt} rows:{len(rows)}")
-    month = sheets.PLACEMENT_HEADER.index("Måned")
-    body = (sheets.render_csv(sheets.PLACEMENT_HEADER, rows, month) if fmt == "csv"
-            else sheets.render_xlsx("Forløb og timer", sheets.PLACEMENT_HEADER, rows, month))
-    return _download(body, fmt, "forloeb-og-timer")
+    return _download(payroll.render(fmt, "Forløb og timer", rows), fmt, "forloeb-og-timer")
 
 
 @bp.get("/opslag/<int:opening_id>/kandidater.<any(xlsx, csv):fmt>")
@@ -46,6 +45,6 @@ def candidates_export(opening_id: int, fmt: str):
         return stale
     rows = sheets.candidate_rows(opening)
     audit.record_now("export_candidates", opening_id=opening.id, purpose=f"{fmt} rows:{len(rows)}")
-    body = (sheets.render_csv(sheets.CANDIDATE_HEADER, rows) if fmt == "csv"
-            else sheets.render_xlsx("Kandidater", sheets.CANDIDATE_HEADER, rows))
+    body = (render_csv(sheets.CANDIDATE_HEADER, rows) if fmt == "csv"
+            else render_xlsx("Kandidater", sheets.CANDIDATE_HEADER, rows, widths=sheets.CANDIDATE_WIDTHS))
     return _download(body, fmt, f"kandidater-opslag-{opening.id}")

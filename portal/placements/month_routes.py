@@ -97,14 +97,10 @@ def export_hours_month(fmt: str):
     if stale := confirm_first("før du henter timerne", url_for("placements.hours_month",
                                                                 maaned=month_value(month))):
         return stale
-    lines = payroll.export_lines(current_user.company_id, month, today)
+    rows = payroll.month_lines(current_user.company_id, month, today)
     audit.record_now("export_hours", purpose=f"company:{current_user.company_id} {month:%Y-%m} {fmt} "
-                                             f"rows:{len(lines)}")
-    name = f"timer-{month:%Y-%m}.{fmt}"
-    if fmt == "csv":
-        body, mimetype = payroll.render_csv(lines, month), "text/csv"
-    else:
-        body = payroll.render_xlsx(lines, month)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                      "Cache-Control": "no-store"})
+                                             f"rows:{len(rows)}")
+    body = payroll.render(fmt, f"Timer {month:%Y-%m}", rows)
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="timer-{month:%Y-%m}.{fmt}"', "Cache-Control": "no-store"})

@@ -1,103 +1,75 @@
-"""One month of a company's placements for payroll, as XLSX (openpyxl) or CSV (Danish Excel).
+"""A company's placements as rows for its payroll system: one month, or every month with hours.
 
-Columns: the placement number (a stable reference the company can key its payroll on),
-name (or the neutral label), kind, paid or not (virksomhedspraktik is unpaid: the citizen
-keeps the benefit, so its hours are attendance, not pay), start, end, weekly hours, hours
-in the month.
-Nothing else about the citizen: no CPR, no benefit group, no limitations. A name appears
-only where the company may see it (:func:`.service.disclosed_names`, identity released
-with a live consent), and each name exported is audited first ("identity_viewed", fail
-closed), like every other read of a name by a company. Text cells are formula-safe.
+Both files a company downloads (/forloeb/timer/eksport.* for one month, /forloeb/eksport.*
+for all placements) have the same columns (:data:`HEADER`), so a payroll system reads them
+alike: the placement number (the stable reference the list pages show as "nr."), the
+citizen's name, the opening, the kind, paid or not (virksomhedspraktik is unpaid: the
+citizen keeps the benefit, so its hours are attendance, not pay), start, end, weekly hours,
+the month and the hours of that month. The header is the first line (no title line above
+it); the month is a column, and in the one-month file's name.
+
+Nothing else about the citizen: no CPR, no benefit group, no limitations. The name is
+filled in only where the company may see it (:func:`.service.disclosed_names`, identity
+released with a live consent), else empty (the opening and the start tell the placements
+apart, the number identifies them); every name exported is audited first, all in one
+transaction ("identity_viewed", fail closed). Text cells are formula-safe
+(:mod:`portal.exports`).
 """
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-
 from .. import audit
-from ..exports import safe_cell
-from ..i18n import format_date, format_month
+from ..exports import render_csv, render_xlsx
+from store.models import Placement
 from store.models.vocab import OPENING_KINDS
 from . import monthly, service
 from .kinds import pay_label
 
-HEADER = ["Forløb nr.", "Navn / forløb", "Type", "Løn", "Start", "Slut", "Timer pr. uge", "Timer i måneden"]
+HEADER = ["Forløb nr.", "Navn", "Opslag", "Type", "Løn", "Start", "Slut", "Timer pr. uge", "Måned",
+          "Timer i måneden"]
+MONTH_COLUMN = HEADER.index("Måned")
+WIDTHS = (11, 28, 30, 20, 18, 12, 12, 14, 14, 16)
 
 
-@dataclass(frozen=True)
-class PayrollLine:
-    """One exported row."""
-
-    placement_id: int
-    name: str
-    kind: str
-    pay: str
-    start: date
-    end: date | None
-    weekly_hours: Decimal
-    hours: Decimal | None
-
-
-def export_lines(company_id: int, month: date, today: date) -> list[PayrollLine]:
-    """The month's placements of ``company_id``, with the name only where it is released."""
-    placements = monthly.placements_in(company_id, month)
+def released_names(placements: list[Placement], today: date, what: str) -> dict[int, str]:
+    """Placement id → the citizen's name where released; each name audited first (fail closed)."""
     names = service.disclosed_names(placements, today)
-    lines = []
+    audit.record_many_now([
+        {"action": "identity_viewed", "citizen_id": p.citizen_id, "opening_id": p.opening_id,
+         "purpose": f"company: {what} forloeb:{p.id}"} for p in placements if names.get(p.id)])
+    return names
+
+
+def line(placement: Placement, name: str | None, month: date | None, hours: Decimal | None) -> list:
+    """One row of :data:`HEADER` (dates and numbers typed; text neutralised by the writers)."""
+    return [placement.id, name or "", service.title(placement), OPENING_KINDS.get(placement.kind, ""),
+            pay_label(placement.kind), placement.start_date, placement.end_date,
+            Decimal(str(placement.weekly_hours)), month, hours]
+
+
+def month_lines(company_id: int, month: date, today: date) -> list[list]:
+    """The placements running in ``month``, one row each, with the month's hours (or none)."""
+    placements = monthly.placements_in(company_id, month)
+    names = released_names(placements, today, "hours export")
+    return [line(p, names.get(p.id), month, next((h.hours for h in p.hours if h.month == month), None))
+            for p in placements]
+
+
+def all_lines(placements: list[Placement], today: date) -> list[list]:
+    """One row per placement and month with hours; a placement without hours: one row, no month."""
+    names = released_names(placements, today, "placements export")
+    rows = []
     for placement in placements:
+        logged = sorted(placement.hours, key=lambda h: h.month)
         name = names.get(placement.id)
-        if name:
-            audit.record_now("identity_viewed", citizen_id=placement.citizen_id, opening_id=placement.opening_id,
-                             purpose=f"company: hours export forloeb:{placement.id}")
-        hours = next((h.hours for h in placement.hours if h.month == month), None)
-        lines.append(PayrollLine(placement.id, name or service.neutral_label(placement),
-                                 OPENING_KINDS.get(placement.kind, ""), pay_label(placement.kind),
-                                 placement.start_date, placement.end_date,
-                                 Decimal(str(placement.weekly_hours)), hours))
-    return lines
+        rows += [line(placement, name, h.month, h.hours) for h in logged] or [line(placement, name, None, None)]
+    return rows
 
 
-def _decimal_comma(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
-def render_csv(lines: list[PayrollLine], month: date) -> str:
-    """Semicolon-separated, decimal comma, dd.mm.yyyy, UTF-8 with BOM (Danish Excel)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Måned", format_month(month)])
-    writer.writerow(HEADER)
-    for line in lines:
-        writer.writerow([line.placement_id, safe_cell(line.name), safe_cell(line.kind), line.pay,
-                         format_date(line.start),
-                         format_date(line.end) if line.end else "", _decimal_comma(line.weekly_hours),
-                         _decimal_comma(line.hours)])
-    return "\ufeff" + out.getvalue()
-
-
-def render_xlsx(lines: list[PayrollLine], month: date) -> bytes:
-    """One sheet: a title row, the header, then one row per placement (dates and numbers typed)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"Timer {month:%Y-%m}"
-    sheet.append(["Måned", format_month(month)])
-    sheet.append(HEADER)
-    for line in lines:
-        sheet.append([line.placement_id, safe_cell(line.name), safe_cell(line.kind), line.pay, line.start, line.end,
-                      float(line.weekly_hours), None if line.hours is None else float(line.hours)])
-    for row in sheet.iter_rows(min_row=3, min_col=5, max_col=6):
-        for cell in row:
-            cell.number_format = "DD-MM-YYYY"
-    for index, width in enumerate((11, 40, 22, 18, 12, 12, 14, 16), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def render(fmt: str, title: str, rows: list[list]) -> str | bytes:
+    """The rows as CSV (Danish Excel) or XLSX (typed), header first."""
+    if fmt == "csv":
+        return render_csv(HEADER, rows, (MONTH_COLUMN,))
+    return render_xlsx(title, HEADER, rows, (MONTH_COLUMN,), WIDTHS)

@@ -38,16 +38,17 @@ def today_local() -> date:
 
 def placement_label(placement: Placement) -> str:
     """The consultant's label: "Forløb #id · opening title or kind label"."""
-    return f"Forløb #{placement.id} · {_title(placement)}"
+    return f"Forløb #{placement.id} · {title(placement)}"
 
 
-def _title(placement: Placement) -> str:
+def title(placement: Placement) -> str:
+    """The opening's title, or the kind's label for a placement without an opening."""
     return placement.opening.title if placement.opening else OPENING_KINDS.get(placement.kind, "")
 
 
 def neutral_label(placement: Placement) -> str:
     """"Lagerhjælp, start 03.03.2026": what a company sees before the identity is released."""
-    return f"{_title(placement)}, start {format_date(placement.start_date)}"
+    return f"{title(placement)}, start {format_date(placement.start_date)}"
 
 
 def disclosed_names(placements: list[Placement], today: date) -> dict[int, str]:
@@ -81,7 +82,7 @@ def company_labels(placements: list[Placement], today: date, audit_reads: bool =
         audit.record_many_now([
             {"action": "identity_viewed", "citizen_id": p.citizen_id, "opening_id": p.opening_id,
              "purpose": f"company: placement forloeb:{p.id}"} for p in placements if names.get(p.id)])
-    return {p.id: f"{names[p.id]} · {_title(p)}" if names.get(p.id) else neutral_label(p)
+    return {p.id: f"{names[p.id]} · {title(p)}" if names.get(p.id) else neutral_label(p)
             for p in placements}
 
 

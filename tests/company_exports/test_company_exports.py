@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -30,14 +31,24 @@ def test_company_downloads_show_only_what_the_company_may_see(app, client, make_
     assert "/forloeb/eksport.xlsx" in page and "/forloeb/eksport.csv" in page
 
     book = load_workbook(io.BytesIO(client.get("/forloeb/eksport.xlsx").data))
-    rows = [[c.value for c in row] for row in book.active.iter_rows(min_row=2)]
-    labels = [row[0] for row in rows]
-    assert any(label.startswith(NAME) for label in labels)  # disclosed with a live consent
-    assert any(label.startswith("'=Kantine") for label in labels)  # neutral label, formula-safe
-    assert {row[6] for row in rows} == {12.5, 86}
+    rows = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert rows[0] == ["Forløb nr.", "Navn", "Opslag", "Type", "Løn", "Start", "Slut", "Timer pr. uge", "Måned",
+                       "Timer i måneden"]  # the same columns as the month's payroll file
+    by_number = {row[0]: row for row in rows[1:]}
+    assert set(by_number) == {world["named"], world["hidden"]}
+    named, hidden = by_number[world["named"]], by_number[world["hidden"]]
+    assert named[1:5] == [NAME, "Lagerhjælp", "Småjob", "Lønnet"]  # disclosed with a live consent
+    assert hidden[1:5] == [None, "'=Kantine", "Virksomhedspraktik", "Ulønnet (praktik)"]  # formula-safe
+    assert (named[8], named[9], hidden[9]) == (datetime(2026, 10, 1), 12.5, 86)
+    assert [book.active.cell(2, c).data_type for c in (1, 6, 8, 9, 10)] == ["n", "d", "n", "d", "n"]
     csv_text = client.get("/forloeb/eksport.csv").get_data(as_text=True)
-    assert csv_text.startswith("\ufeffNavn / forløb;") and "12,5" in csv_text
+    assert csv_text.startswith("\ufeffForløb nr.;Navn;Opslag;Type;Løn;") and "12,5" in csv_text
     assert MARKER not in csv_text and all(MARKER not in str(v) for row in rows for v in row)
+    # The same person is named alike in both files: the name column holds the name only.
+    month_csv = client.get("/forloeb/timer/eksport.csv?maaned=2026-10").get_data(as_text=True)
+    month_named = next(line for line in month_csv.splitlines() if line.startswith(f"{world['named']};"))
+    all_named = next(line for line in csv_text.splitlines() if line.startswith(f"{world['named']};"))
+    assert month_named.split(";")[1:3] == all_named.split(";")[1:3] == [NAME, "Lagerhjælp"]
 
     with app.app_context():
         kantine = db.session.scalar(sa.select(Opening).where(Opening.title == "=Kantine"))

@@ -1,6 +1,7 @@
 """/forloeb/timer/eksport.xlsx|csv: the month's placements for payroll (fresh login, audited)."""
 from __future__ import annotations
 
+import csv
 import io
 from datetime import datetime
 
@@ -38,34 +39,41 @@ def test_xlsx_parses_back_with_the_rows(app, client, world):
     assert 'filename="timer-2026-10.xlsx"' in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0][:2] == ["Måned", "oktober 2026"]
-    assert rows[1] == ["Forløb nr.", "Navn / forløb", "Type", "Løn", "Start", "Slut", "Timer pr. uge",
-                       "Timer i måneden"]
-    assert rows[2] == [world["named"], NAME, "Småjob", "Lønnet", datetime(2026, 3, 2), None, 7.5, 12.5]
-    # Not disclosed: the neutral label; the title "=Kantine" is made formula-safe; praktik is unpaid.
-    assert rows[3] == [world["hidden"], "'=Kantine, start 14.09.2026", "Virksomhedspraktik", "Ulønnet (praktik)",
-                       datetime(2026, 9, 14), datetime(2026, 12, 4), 20, 86]
-    assert sheet.cell(3, 7).data_type == "n" and sheet.cell(4, 2).data_type == "s"
-    assert len(rows) == 4
+    assert rows[0] == ["Forløb nr.", "Navn", "Opslag", "Type", "Løn", "Start", "Slut", "Timer pr. uge", "Måned",
+                       "Timer i måneden"]  # the header first: no title line above it
+    october = datetime(2026, 10, 1)
+    assert rows[1] == [world["named"], NAME, "Lagerhjælp", "Småjob", "Lønnet", datetime(2026, 3, 2), None, 7.5,
+                       october, 12.5]
+    # Not disclosed: no name (the opening and start tell it apart); "=Kantine" is formula-safe; praktik unpaid.
+    assert rows[2] == [world["hidden"], None, "'=Kantine", "Virksomhedspraktik", "Ulønnet (praktik)",
+                       datetime(2026, 9, 14), datetime(2026, 12, 4), 20, october, 86]
+    assert [sheet.cell(2, c).data_type for c in (1, 6, 8, 9, 10)] == ["n", "d", "n", "d", "n"]
+    assert sheet.cell(3, 3).data_type == "s"
+    assert len(rows) == 3
 
 
-def test_csv_uses_semicolons_decimal_comma_and_a_bom(client, world):
+def test_csv_starts_with_its_header_semicolons_decimal_comma_and_a_bom(client, world):
     AuthActions(client).switch_to("a@firma.dk")
     response = _get(client, "csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="timer-2026-10.csv"' in response.headers["Content-Disposition"]
     text = response.data.decode("utf-8")
     assert text.startswith("\ufeff")
     lines = text.lstrip("\ufeff").split("\r\n")
-    assert lines[1] == "Forløb nr.;Navn / forløb;Type;Løn;Start;Slut;Timer pr. uge;Timer i måneden"
-    assert lines[2] == f"{world['named']};{NAME};Småjob;Lønnet;02.03.2026;;7,5;12,5"
-    assert lines[3] == (f"{world['hidden']};'=Kantine, start 14.09.2026;Virksomhedspraktik;Ulønnet (praktik);"
-                        "14.09.2026;04.12.2026;20;86")
+    assert lines[0] == "Forløb nr.;Navn;Opslag;Type;Løn;Start;Slut;Timer pr. uge;Måned;Timer i måneden"
+    assert lines[1] == f"{world['named']};{NAME};Lagerhjælp;Småjob;Lønnet;02.03.2026;;7,5;oktober 2026;12,5"
+    assert lines[2] == (f"{world['hidden']};;'=Kantine;Virksomhedspraktik;Ulønnet (praktik);"
+                        "14.09.2026;04.12.2026;20;oktober 2026;86")
+    # A plain import (the header is line one) reads every row by its column name.
+    records = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert [r["Forløb nr."] for r in records] == [str(world["named"]), str(world["hidden"])]
+    assert {r["Måned"] for r in records} == {"oktober 2026"}
 
 
 def test_a_month_without_hours_exports_empty_hours(client, world):
     AuthActions(client).switch_to("a@firma.dk")
     lines = _get(client, "csv", "2026-11").data.decode("utf-8").split("\r\n")
-    assert lines[2] == f"{world['named']};{NAME};Småjob;Lønnet;02.03.2026;;7,5;"
+    assert lines[1] == f"{world['named']};{NAME};Lagerhjælp;Småjob;Lønnet;02.03.2026;;7,5;november 2026;"
 
 
 def test_export_needs_a_fresh_login_and_is_audited(app, client, world):
