@@ -14,6 +14,7 @@ from .. import audit
 from ..access import roles_required
 from ..extensions import db
 from ..formutil import keep_form, kept_form
+from ..openings import responses
 from ..proposals import VISIBLE_TO_COMPANY, TransitionError, identity_released
 from store.models import Interview, Proposal
 from . import bp, service
@@ -196,6 +197,14 @@ def outcome(opening_id: int, proposal_id: int):
     form = OutcomeForm()
     if not form.validate_on_submit():
         return _refused(proposal, [e for errors in form.errors.values() for e in errors])
+    if service.needs_confirmation(proposal, form.outcome.data) and not responses.confirmed():
+        try:  # the second step only for an outcome that would be stored
+            service.check_outcome(proposal, form.outcome.data, form.reason.data or "")
+        except (service.InterviewError, TransitionError) as err:
+            flash(str(err), "error")
+            return back_to(proposal)
+        return responses.confirm_page(proposal, form.outcome.data, back_to(proposal).location,
+                                      fields={"outcome": form.outcome.data, "reason": form.reason.data or ""})
     return _run(proposal, lambda: service.report_outcome(
         proposal, current_user, form.outcome.data, form.reason.data or ""),
         "Tak, udfaldet er gemt. Jobcentret får besked.")

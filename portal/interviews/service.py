@@ -328,6 +328,17 @@ def report_outcome(proposal: Proposal, user: User, outcome: str, reason: str = "
         InterviewError: no booked interview has ended yet, or "declined" without a reason.
         portal.proposals.TransitionError: as :func:`portal.proposals.respond`.
     """
+    check_outcome(proposal, outcome, reason)
+    answer(proposal, user, outcome, reason)
+
+
+def check_outcome(proposal: Proposal, outcome: str, reason: str = "") -> None:
+    """Refuse an outcome :func:`report_outcome` would not store (nothing is written).
+
+    Raises:
+        InterviewError: as :func:`report_outcome`.
+        portal.proposals.TransitionError: as :func:`check_answer`.
+    """
     item = booked(proposal)
     if item is None or ends_at(item) > clock.utcnow():
         raise InterviewError("Udfaldet kan meldes, når den aftalte samtale er holdt.")
@@ -335,22 +346,37 @@ def report_outcome(proposal: Proposal, user: User, outcome: str, reason: str = "
         raise InterviewError("Vælg ansat eller ikke ansat.")
     if outcome == "declined" and not (reason or "").strip():
         raise InterviewError("Skriv kort, hvorfor kandidaten ikke blev ansat.")
-    answer(proposal, user, outcome, reason)
+    check_answer(proposal, outcome)
 
 
-def answer(proposal: Proposal, user: User, response: str, note: str = "") -> None:
-    """Store a company's answer and tell the citizen's consultants (``company_answered``); commit.
+def check_answer(proposal: Proposal, response: str) -> None:
+    """Refuse an answer the company may not give now (nothing is written).
 
     Raises:
-        portal.proposals.TransitionError: as :func:`portal.proposals.respond`, or "hired" for a
-            candidate whose identity is not released to the company (nothing written once the
-            caller rolls back).
+        portal.proposals.TransitionError: "hired" for a candidate whose identity is not
+            released to the company.
     """
     if response == "hired" and not identity_released(proposal) and proposal.company_response != "hired":
         # A company cannot have hired someone whose name it was never given (review finding);
         # a hire reported while the name was shared may keep its answer after the consent ends.
         raise TransitionError("I kan først melde kandidaten ansat, når jobcentret har delt navnet "
                               "med jer. Vælg »Interesseret«, så kontakter jobcentret borgeren.")
+
+
+def needs_confirmation(proposal: Proposal, response: str) -> bool:
+    """Whether ``response`` changes the answer into or out of "hired": the job centre starts a
+    placement on a hire (or must stop doing so), so the company confirms that step first."""
+    return (response == "hired") != (proposal.company_response == "hired")
+
+
+def answer(proposal: Proposal, user: User, response: str, note: str = "") -> None:
+    """Store a company's answer and tell the citizen's consultants (``company_answered``); commit.
+
+    Raises:
+        portal.proposals.TransitionError: as :func:`portal.proposals.respond` or
+            :func:`check_answer` (nothing written once the caller rolls back).
+    """
+    check_answer(proposal, response)
     label = COMPANY_RESPONSES.get(response, response)
     if response == "hired":
         link = url_for("placements.start", proposal_id=proposal.id)

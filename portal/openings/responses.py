@@ -1,10 +1,12 @@
 """A company answers a proposed candidate: interested, declined or hired, with a short note.
 
-The citizen's consultants are told (``company_answered``) in the same transaction.
+The citizen's consultants are told (``company_answered``) in the same transaction. An answer
+into or out of "hired" starts (or stops) the job centre's work on a placement, so it is saved
+only after a second step (:func:`confirm_page`): the form posts again with ``confirmed=1``.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
@@ -14,6 +16,7 @@ from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..formutil import DanishForm, choices
 from ..interviews import service as interviews
+from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
 from . import bp
@@ -54,6 +57,11 @@ def respond(opening_id: int, proposal_id: int):
             e for errors in form.errors.values() for e in errors), "error")
         return back
     try:
+        interviews.check_answer(proposal, form.response.data)
+        if interviews.needs_confirmation(proposal, form.response.data) and not confirmed():
+            return confirm_page(proposal, form.response.data, back.location, fields={
+                "response": form.response.data, "note": form.note.data or "",
+                "next": request.form.get("next", "")})
         interviews.answer(proposal, current_user, form.response.data, form.note.data or "")
     except proposals.TransitionError as err:
         db.session.rollback()
@@ -62,3 +70,18 @@ def respond(opening_id: int, proposal_id: int):
         flash("Jeres svar er gemt. Jobcentret har fået besked og starter forløbet; I finder det "
               "derefter under Forløb." if form.response.data == "hired" else "Jeres svar er gemt.", "success")
     return back
+
+
+def confirmed() -> bool:
+    """The form came from the confirmation page (:func:`confirm_page`)."""
+    return request.form.get("confirmed") == "1"
+
+
+def confirm_page(proposal: Proposal, response: str, back: str, fields: dict[str, str]) -> str:
+    """The second step before an answer into or out of "hired": what it sets going, and the
+    same ``fields`` posted again to the current URL with ``confirmed=1``; ``back`` cancels."""
+    name = proposal.citizen.name if proposals.identity_released(proposal) else None
+    return render_template("openings/answer_confirm.html", opening=proposal.opening,
+                           who=name or pseudonym(proposal.citizen_id, proposal.opening_id),
+                           response=response, label=COMPANY_RESPONSES.get(response, response),
+                           action=request.path, fields=fields, back=back)

@@ -118,6 +118,7 @@ def test_disclose_profile_interview_hired_placement(page, live_app, consented):
     page.reload()
     page.get_by_label("Ansat", exact=True).check()
     page.get_by_test_id("outcome-submit").click()
+    page.get_by_test_id("answer-confirm").click()  # the second step before "hired" is sent
     page.get_by_text("Tak, udfaldet er gemt.").wait_for()
     log_out(page)
 

@@ -359,7 +359,8 @@ def test_outcome_hired_notifies_the_consultants_with_the_start_link(app, client,
     _book_past_interview(app, world)
     page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").get_data(as_text=True)
     assert 'data-testid="outcome-form"' in page
-    assert client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "hired"}).status_code == 302
+    assert client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "hired",
+                                   "confirmed": "1"}).status_code == 302
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).company_response == "hired"
         sent = db.session.scalars(sa.select(Notification).where(Notification.kind == "company_answered")).all()

@@ -134,7 +134,7 @@ def test_hired_is_offered_and_accepted_only_once_the_name_is_shared(app, client,
         proposals.disclose(*load(world))
     html = company_page(client, auth, world)
     assert '<option value="hired"' in html and 'data-testid="opening-places">1<' in html
-    response = respond(client, auth, world, response="hired")
+    response = respond(client, auth, world, response="hired", confirmed="1")
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).company_response == "hired"
     html = client.get(response.location).get_data(as_text=True)
