@@ -31,7 +31,7 @@ from ..notifications.service import notify
 from ..proposals import TransitionError, identity_released, respond
 from ..webhooks import events as webhook_events
 from store import clock
-from store.models import Interview, Proposal, User
+from store.models import Interview, Placement, Proposal, User
 from store.models.vocab import COMPANY_RESPONSES
 from . import ics
 
@@ -354,13 +354,24 @@ def check_answer(proposal: Proposal, response: str) -> None:
 
     Raises:
         portal.proposals.TransitionError: "hired" for a candidate whose identity is not
-            released to the company.
+            released to the company; a change away from "hired" once the job centre has
+            started a placement for the citizen on the opening.
     """
     if response == "hired" and not identity_released(proposal) and proposal.company_response != "hired":
         # A company cannot have hired someone whose name it was never given (review finding);
         # a hire reported while the name was shared may keep its answer after the consent ends.
         raise TransitionError("I kan først melde kandidaten ansat, når jobcentret har delt navnet "
                               "med jer. Vælg »Interesseret«, så kontakter jobcentret borgeren.")
+    if proposal.company_response == "hired" and response != "hired" and placement_started(proposal):
+        # The placement is real (hours, payroll): the job centre ends it, not a changed answer.
+        raise TransitionError("Jobcentret har allerede startet forløbet, så svaret »Ansat / startet« kan "
+                              "ikke ændres her. Kontakt jobcentret, hvis forløbet skal stoppe.")
+
+
+def placement_started(proposal: Proposal) -> bool:
+    """Whether the job centre has registered a placement for the proposal's citizen on its opening."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id)))
 
 
 def needs_confirmation(proposal: Proposal, response: str) -> bool:
@@ -378,12 +389,18 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "") -> Non
     """
     check_answer(proposal, response)
     label = COMPANY_RESPONSES.get(response, response)
+    company, name, title = proposal.opening.company.name, proposal.citizen.name, proposal.opening.title
     if response == "hired":
         link = url_for("placements.start", proposal_id=proposal.id)
-        text = f"{proposal.opening.company.name} har ansat {proposal.citizen.name} ({proposal.opening.title}): start forløbet"
+        text = f"{company} har ansat {name} ({title}): start forløbet"
+    elif proposal.company_response == "hired":
+        # The consultants were told to start a placement: they must hear that it is off.
+        link = url_for("candidates.proposal", proposal_id=proposal.id)
+        text = (f"{company} har ændret sit svar om {name} ({title}) fra "
+                f"«{COMPANY_RESPONSES['hired']}» til «{label}»: start ikke forløbet")
     else:
         link = url_for("candidates.proposal", proposal_id=proposal.id)
-        text = f"{proposal.opening.company.name} har svaret «{label}» om {proposal.citizen.name} ({proposal.opening.title})"
+        text = f"{company} har svaret «{label}» om {name} ({title})"
     for recipient in recipients(proposal, "jobcenter"):
         notify(recipient, "company_answered", text, link)
     respond(proposal, user, response, note)

@@ -15,6 +15,7 @@ from .. import audit
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..candidates import profile as profiles
+from ..interviews import service as interviews
 from ..proposals import CONTACT_KEYS, VISIBLE_TO_COMPANY, identity_released, shown_to_company
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
@@ -93,7 +94,8 @@ def candidate(opening_id: int, proposal_id: int):
         return render_template("openings/candidate_ended.html", opening=opening,
                                who=pseudonym(earlier.citizen_id, opening.id))
     opening, proposal = visible_proposal(opening_id, proposal_id)
-    shown = service._shared(proposal)  # the allow-list, the same as on the opening's page
+    # the allow-list, the same as on the opening's page
+    shown = service._shared(proposal, placed=interviews.placement_started(proposal))
     released = shown.name is not None
     if released:
         audit.record_now("identity_viewed", citizen_id=proposal.citizen_id, opening_id=opening.id,

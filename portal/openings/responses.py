@@ -62,14 +62,24 @@ def respond(opening_id: int, proposal_id: int):
             return confirm_page(proposal, form.response.data, back.location, fields={
                 "response": form.response.data, "note": form.note.data or "",
                 "next": request.form.get("next", "")})
+        previous = proposal.company_response
         interviews.answer(proposal, current_user, form.response.data, form.note.data or "")
     except proposals.TransitionError as err:
         db.session.rollback()
         flash(str(err), "error")
     else:
-        flash("Jeres svar er gemt. Jobcentret har fået besked og starter forløbet; I finder det "
-              "derefter under Forløb." if form.response.data == "hired" else "Jeres svar er gemt.", "success")
+        flash(_saved_message(previous, form.response.data), "success")
     return back
+
+
+def _saved_message(previous: str | None, response: str) -> str:
+    if response == "hired":
+        return ("Jeres svar er gemt. Jobcentret har fået besked og starter forløbet; I finder det "
+                "derefter under Forløb.")
+    if previous == "hired":
+        return (f"Jeres svar er ændret til »{COMPANY_RESPONSES[response]}«. Jobcentret har fået besked "
+                "om, at forløbet ikke skal startes.")
+    return "Jeres svar er gemt."
 
 
 def confirmed() -> bool:

@@ -125,6 +125,7 @@ class SharedCandidate:
     response: str | None
     response_note: str
     consent_lapsed: bool = False  # disclosed, but the consent has ended: the name is not shown
+    placement_started: bool = False  # the job centre registered a placement: a hire stays a hire
 
 
 def shared_candidates(opening: Opening) -> list[SharedCandidate]:
@@ -140,7 +141,8 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
         .options(selectinload(Proposal.citizen), selectinload(Proposal.consents))
         .order_by(Proposal.decided_at, Proposal.id)
     ).all()
-    shared = [_shared(p) for p in rows]
+    placed = set(db.session.scalars(sa.select(Placement.citizen_id).where(Placement.opening_id == opening.id)))
+    shared = [_shared(p, placed=p.citizen_id in placed) for p in rows]
     # Who saw which citizen's identity is part of the access log; fail closed, one
     # transaction (one disk sync) for the page.
     audit.record_many_now([
@@ -169,7 +171,7 @@ def ended_candidates(opening: Opening) -> list[EndedCandidate]:
     return [EndedCandidate(p.id, pseudonym(p.citizen_id, p.opening_id)) for p in rows]
 
 
-def _shared(proposal: Proposal) -> SharedCandidate:
+def _shared(proposal: Proposal, *, placed: bool = False) -> SharedCandidate:
     explanation = proposal.explanation or {}
     return SharedCandidate(
         proposal_id=proposal.id,
@@ -184,6 +186,7 @@ def _shared(proposal: Proposal) -> SharedCandidate:
         consent_lapsed=proposal.status == "disclosed" and not identity_released(proposal),
         response=proposal.company_response,
         response_note=proposal.company_response_note or "",
+        placement_started=placed,
     )
 
 

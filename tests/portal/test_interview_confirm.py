@@ -117,3 +117,48 @@ def test_outcome_declined_with_a_reason_needs_no_confirmation(app, client, auth,
     path = f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"
     client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined", "reason": "For langt væk"})
     assert response_of(app, world) == "declined"
+
+
+def hired(app, world) -> None:
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).company_response = "hired"
+        db.session.commit()
+
+
+def test_changing_a_hire_warns_confirms_and_tells_the_consultant(app, client, auth, world):
+    hired(app, world)
+    auth.switch_to(world["company"].email)
+    assert "Vælger I et andet svar, får jobcentret besked om det ændrede svar" in candidate_page(client, world)
+    path = f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar"
+    data = {"csrf_token": auth.csrf_token("/"), "response": "declined", "next": "candidate"}
+    html = client.post(path, data=data).get_data(as_text=True)
+    assert "Ændre jeres svar" in html and "jobcentret har fået besked om at starte forløbet" in html
+    assert (response_of(app, world), told(app)) == ("hired", 0)
+
+    done = client.post(path, data=data | {"confirmed": "1"}, follow_redirects=True)
+    assert "Jeres svar er ændret til »Ikke interesseret«" in done.get_data(as_text=True)
+    assert response_of(app, world) == "declined"
+    with app.app_context():
+        (note,) = db.session.scalars(sa.select(Notification).where(Notification.kind == "company_answered"))
+    assert note.user_id == world["consultant"].id
+    assert "har ændret sit svar" in note.text and "«Ansat / startet» til «Ikke interesseret»" in note.text
+    assert "start ikke forløbet" in note.text and note.link == f"/kandidater/forslag/{world['proposal']}"
+
+
+def test_a_hire_with_a_started_placement_cannot_be_changed(app, client, auth, world):
+    from store.models import Placement
+    hired(app, world)
+    with app.app_context():
+        db.session.add(Placement(citizen_id=world["citizen"], opening_id=world["opening"],
+                                 company_id=world["company"].company_id, kind="virksomhedspraktik",
+                                 start_date=datetime.now(timezone.utc).date(), weekly_hours=10))
+        db.session.commit()
+    auth.switch_to(world["company"].email)
+    for page in (candidate_page(client, world),
+                 client.get(f"/opslag/{world['opening']}").get_data(as_text=True)):
+        assert 'data-testid="answer-locked"' in page and f"/kandidat/{world['proposal']}/svar" not in page
+    path = f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar"
+    response = client.post(path, data={"csrf_token": auth.csrf_token("/"), "response": "declined",
+                                       "confirmed": "1"}, follow_redirects=True)
+    assert "Jobcentret har allerede startet forløbet" in response.get_data(as_text=True)
+    assert (response_of(app, world), told(app)) == ("hired", 0)
