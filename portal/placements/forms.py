@@ -37,7 +37,7 @@ def parse_month(value: str | None) -> date | None:
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    if not (1900 <= year <= 2999 and 1 <= month <= 12):
+    if not (year >= 1 and 1 <= month <= 12):
         return None
     return date(year, month, 1)
 

@@ -16,21 +16,22 @@ from ..access import company_required
 from ..auth.sessions import confirm_first
 from ..formutil import DanishForm
 from . import bp, monthly, payroll, service
-from .forms import month_label, month_value, parse_month
+from .forms import month_label, month_value
 
 
 def _chosen_month(today: date) -> tuple[date, str | None]:
     """The month asked for by ``?maaned=YYYY-MM`` (or the default) and a Danish notice if refused."""
     default = monthly.default_month(today)
-    raw = request.args.get("maaned")
-    if raw is None or raw == "":
-        return default, None
-    month = parse_month(raw[:20])
-    if month is None:
-        return default, f"Måneden skal angives som år og måned, fx {month_value(default)}. Viser {month_label(default)}."
-    if month > monthly.latest_month(today):
-        return default, f"Timer kan ikke registreres for en måned i fremtiden. Viser {month_label(default)}."
-    return month, None
+    month, refused = monthly.chosen_month(request.args.get("maaned"), today)
+    if refused:
+        return default, f"{refused} Viser {month_label(default)}."
+    return month or default, None
+
+
+def _refuse(message: str):
+    """Nothing saved or sent for a refused month: back to the page (the default month), saying why."""
+    flash(message, "error")
+    return redirect(url_for("placements.hours_month"))
 
 
 def _render(month: date, today: date, rows, form: DanishForm, notice: str | None = None, status: int = 200):
@@ -40,7 +41,8 @@ def _render(month: date, today: date, rows, form: DanishForm, notice: str | None
         "placements/hours_month.html", month=month, rows=rows, form=form, notice=notice,
         month_label=month_label, month_value=month_value, today=today,
         default=monthly.default_month(today), young_until=monthly.YOUNG_UNTIL_DAY,
-        previous=previous, following=following if following <= monthly.latest_month(today) else None,
+        previous=previous if previous >= monthly.earliest_month(today) else None,
+        earliest=monthly.earliest_month(today), following=following if following <= monthly.latest_month(today) else None,
         errors=sum(1 for row in rows if row.error), questions=sum(1 for row in rows if row.question),
         months_rule=service.HOURS_MONTHS_RULE,
     ), status
@@ -67,10 +69,10 @@ def save_hours_month():
     :raise 400: with the Danish error beside each bad row (or a missing CSRF token).
     """
     today = service.today_local()
-    month = parse_month(request.args.get("maaned", "")[:20]) or monthly.default_month(today)
-    if month > monthly.latest_month(today):
-        flash("Timer kan ikke registreres for en måned i fremtiden.", "error")
-        return redirect(url_for("placements.hours_month"))
+    month, refused = monthly.chosen_month(request.args.get("maaned"), today)
+    if refused:
+        return _refuse(f"{refused} Timerne er ikke gemt.")
+    month = month or monthly.default_month(today)
     rows = monthly.month_rows(current_user.company_id, month, today)
     form = DanishForm()
     if not form.validate_on_submit():
@@ -93,7 +95,10 @@ def save_hours_month():
 def export_hours_month(fmt: str):
     """The month's rows for payroll as XLSX or CSV (fresh login; audited; no CPR, no case data)."""
     today = service.today_local()
-    month, _notice = _chosen_month(today)
+    month, refused = monthly.chosen_month(request.args.get("maaned"), today)
+    if refused:
+        return _refuse(f"{refused} Der er ikke hentet nogen fil.")
+    month = month or monthly.default_month(today)
     if stale := confirm_first("før du henter timerne", url_for("placements.hours_month",
                                                                 maaned=month_value(month))):
         return stale

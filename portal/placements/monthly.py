@@ -23,9 +23,10 @@ from ..extensions import db
 from ..i18n import format_month, format_number
 from store.models import Placement, User
 from . import plausibility, service
-from .forms import parse_hours
+from .forms import month_value, parse_hours, parse_month
 
 YOUNG_UNTIL_DAY = 10  # from the 10th the current month is the default
+YEARS_BACK = 10  # the oldest month shown: 1 January ten years ago (older hours: the placement's own page)
 MAX_INPUT = 20
 
 
@@ -61,6 +62,33 @@ def default_month(today: date) -> date:
 def latest_month(today: date) -> date:
     """The newest month that may be shown: the current one."""
     return month_start(today)
+
+
+def earliest_month(today: date) -> date:
+    """The oldest month that may be shown: January :data:`YEARS_BACK` years before ``today``'s year."""
+    return date(today.year - YEARS_BACK, 1, 1)
+
+
+def chosen_month(raw: str | None, today: date) -> tuple[date | None, str | None]:
+    """The month asked for as ``YYYY-MM`` and, if it is refused, why (Danish).
+
+    Returns ``(None, None)`` when nothing was asked for (the caller uses :func:`default_month`),
+    ``(month, None)`` for a month in :func:`earliest_month` .. :func:`latest_month`, and
+    ``(None, message)`` for a malformed month ("2026-13", "abc"), one before the earliest
+    ("1900-01") or one in the future. Every route of the page refuses alike.
+    """
+    if raw is None or raw == "":
+        return None, None
+    month = parse_month(raw[:MAX_INPUT])
+    example = month_value(default_month(today))
+    if month is None:
+        return None, f"Måneden skal angives som år og måned (ÅÅÅÅ-MM), fx {example}."
+    if month > latest_month(today):
+        return None, "Timer kan ikke registreres for en måned i fremtiden."
+    if month < earliest_month(today):
+        return None, (f"Timer kan vises for måneder fra {format_month(earliest_month(today))} "
+                      f"til og med {format_month(latest_month(today))}.")
+    return month, None
 
 
 def placements_in(company_id: int, month: date) -> list[Placement]:

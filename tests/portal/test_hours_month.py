@@ -183,3 +183,67 @@ def test_missing_csrf_saves_nothing(app, client, world):
 def test_consultants_get_403(client, world, email):
     _login(client, email)
     assert client.get("/forloeb/timer").status_code == 403
+
+
+# --- the month asked for: malformed or out of range is refused alike on every route -----
+
+REFUSED = [
+    ("2026-13", "Måneden skal angives som år og måned"),
+    ("2026-00", "Måneden skal angives som år og måned"),
+    ("26-10", "Måneden skal angives som år og måned"),
+    ("1900-01", "Timer kan vises for måneder fra januar 2016 til og med november 2026"),
+    ("0000-05", "Måneden skal angives som år og måned"),
+    ("2015-12", "Timer kan vises for måneder fra januar 2016"),
+    ("2027-01", "fremtiden"),
+    ("9999-12", "fremtiden"),
+]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (None, (None, None)), ("", (None, None)),
+    ("2016-01", (date(2016, 1, 1), None)), ("2026-11", (date(2026, 11, 1), None)),
+])
+def test_months_in_range_are_accepted(raw, expected):
+    assert monthly.chosen_month(raw, date(2026, 11, 23)) == expected
+
+
+@pytest.mark.parametrize("raw, message", REFUSED)
+def test_the_page_refuses_with_a_notice_and_shows_the_default(client, world, raw, message):
+    _login(client)
+    response = client.get("/forloeb/timer", query_string={"maaned": raw})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    notice = html.split('data-testid="month-notice"')[1].split("</div>")[0]
+    assert message in notice and "Viser november 2026" in notice
+    assert "Timer for november 2026" in html and "januar 1900" not in html.split("month-notice")[0]
+
+
+@pytest.mark.parametrize("raw, message", REFUSED)
+def test_a_post_to_a_refused_month_saves_nothing(app, client, world, raw, message):
+    _login(client)
+    token = AuthActions(client).csrf_token("/forloeb/timer")
+    first = world["ids"]["first"]
+    response = client.post("/forloeb/timer", query_string={"maaned": raw},
+                           data={"csrf_token": token, f"timer-{first}": "5"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/forloeb/timer")
+    assert _hours(app, first) == {date(2026, 10, 1): Decimal("10")}  # not saved in the default month
+    html = client.get("/forloeb/timer").get_data(as_text=True)
+    assert message in html and "Timerne er ikke gemt" in html
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("raw, message", REFUSED[::3])
+def test_an_export_of_a_refused_month_sends_no_file(client, world, fmt, raw, message):
+    _login(client)
+    response = client.get(f"/forloeb/timer/eksport.{fmt}", query_string={"maaned": raw})
+    assert response.status_code == 302 and "attachment" not in response.headers.get("Content-Disposition", "")
+    html = client.get("/forloeb/timer").get_data(as_text=True)
+    assert message in html and "Der er ikke hentet nogen fil" in html
+
+
+def test_the_oldest_month_has_no_link_further_back(client, world):
+    _login(client)
+    html = client.get("/forloeb/timer?maaned=2016-01").get_data(as_text=True)
+    assert "Timer for januar 2016" in html and 'data-testid="previous-month"' not in html
+    assert 'min="2016-01"' in html and 'max="2026-11"' in html
+    assert 'data-testid="previous-month"' in client.get("/forloeb/timer?maaned=2016-02").get_data(as_text=True)
