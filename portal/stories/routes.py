@@ -32,6 +32,12 @@ def story_status_labels() -> dict[str, str]:
     return dict(STORY_STATUSES)
 
 
+@bp.app_template_global()
+def story_held_back(story: SuccessStory) -> bool:
+    """Whether a published story is hidden from partners for health details (saved before that rule)."""
+    return story.status == "published" and bool(service.health_words(f"{story.title}\n{story.text}"))
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -150,7 +156,11 @@ def _act(story_id: int, action, done: str):
     except service.StoryError as err:
         db.session.rollback()
         story = _story_or_404(story_id)
-        return _render_edit(story, _saved_form(story), 400, action_error=err.message)
+        form = _saved_form(story)
+        for one in err.every:  # also at the field to rewrite, as when saving (the top says it once)
+            if one.field:
+                attach_error(form, service.StoryError(one.message, one.field))
+        return _render_edit(story, form, 400, action_error=err.message)
     flash(done, "success")
     return redirect(url_for("stories.index"))
 

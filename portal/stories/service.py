@@ -13,6 +13,12 @@ linked placement, so that the citizen the story is about is known, and refuses a
 with a word that is a part of that citizen's name, also when written in another case, with
 look-alike letters from another alphabet, with other accents or with a Danish ending ("Rahels",
 "Rahel's"); see :mod:`.names`. A whole word only: "Ibsen" is not "Ib".
+
+A story never gives away health details or limitations either: saving (a draft too) and
+publishing refuse a title or text with a word of the portal's one list of such words
+(:data:`portal.proposals.HEALTH_WORDS`, also behind the jobmål shown to a company), such as
+"skånehensyn", "sygemeldt" or "fleksjob". The type and outcome fields are shown beside the
+text; the text must not add to them.
 """
 from __future__ import annotations
 
@@ -23,7 +29,8 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
-from ..formutil import RuleError
+from ..formutil import RuleError, raise_all
+from ..proposals import HEALTH_WORDS
 from store.models import Citizen, Company, Placement, SuccessStory, User
 from store import clock
 from store.models.base import utcnow
@@ -74,7 +81,9 @@ def published_for_partners(kind: str | None = None) -> list[SuccessStory]:
              .order_by(SuccessStory.published_at.desc(), SuccessStory.id.desc()))
     if kind:
         query = query.where(SuccessStory.kind == kind)
-    return list(db.session.scalars(query))
+    # A story published before the health rule stays hidden until a consultant rewrites it.
+    return [story for story in db.session.scalars(query)
+            if not health_words(f"{story.title}\n{story.text}")]
 
 
 def all_for_staff(kind: str | None = None, status: str | None = None) -> list[SuccessStory]:
@@ -92,8 +101,10 @@ def create_story(data: StoryData, author: User) -> SuccessStory:
     """Save a new draft story by ``author`` and commit.
 
     Raises:
-        StoryError: if the company is not a partner or the placement is not the company's.
+        StoryError: if the company is not a partner, the placement is not the company's, or
+            the title or text holds health details.
     """
+    _check_health(data)
     placement = _check_links(data)
     story = SuccessStory(author_id=author.id, status="draft")
     _apply(story, data)
@@ -108,8 +119,10 @@ def update_story(story: SuccessStory, data: StoryData) -> SuccessStory:
     """Save changes to ``story`` and commit; a published story must still pass the publish rules.
 
     Raises:
-        StoryError: for a broken link rule, or (published story) missing consent or a name.
+        StoryError: for a broken link rule, health details in the title or text, or
+            (published story) missing consent or a name.
     """
+    _check_health(data)
     placement = _check_links(data)
     if story.status == "published":
         _check_publishable(data, placement)
@@ -124,12 +137,14 @@ def publish_story(story: SuccessStory) -> SuccessStory:
 
     Raises:
         StoryError: if already published, the company is no longer a partner, the citizen's
-            consent is not confirmed, or the title/text names the citizen.
+            consent is not confirmed, or the title/text names the citizen or holds health
+            details (a draft saved before that rule).
     """
     if story.status == "published":
         raise StoryError("Historien er allerede offentliggjort.")
     data = StoryData(story.title, story.text, story.company_id, story.placement_id, story.kind,
                      story.outcome, story.consent_confirmed)
+    _check_health(data)
     placement = _check_links(data)
     _check_publishable(data, placement)
     story.status, story.published_at = "published", utcnow()
@@ -160,6 +175,35 @@ def named_parts(text: str, citizen: Citizen | None) -> list[str]:
     must not block the word "borger").
     """
     return [hit.word for hit in _name_hits(text, citizen)]
+
+
+def health_words(text: str) -> list[str]:
+    """The words of ``text`` that give away health details or limitations, as written, each once.
+
+    A hit of :data:`~portal.proposals.HEALTH_WORDS` is widened to the whole word it is part
+    of, so the consultant sees "Skånehensynene" rather than "Skåne".
+    """
+    words = []
+    for found in HEALTH_WORDS.finditer(text):
+        start, end = found.span()
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        words.append(text[start:end])
+    return list(dict.fromkeys(words))
+
+
+def _check_health(data: StoryData) -> None:
+    errors = []
+    for field, label, value in (("title", "Overskriften", data.title), ("text", "Historien", data.text)):
+        if words := health_words(value):
+            quoted = ", ".join(f"»{word}«" for word in words)
+            errors.append(StoryError(
+                f"{label} må ikke nævne helbred, begrænsninger eller skånehensyn: {quoted}. Sammen med "
+                "virksomheden kan det genkende borgeren. Skriv om opgaverne og samarbejdet i stedet; "
+                "type forløb og udfald vises for sig.", field))
+    raise_all(errors)
 
 
 def _name_hits(text: str, citizen: Citizen | None):

@@ -472,3 +472,95 @@ def test_placement_list_holds_only_the_chosen_companys_placements(app, client, a
     edit = client.get(f"/historier/{story_id}/rediger").get_data(as_text=True)
     assert f'Forløb #{world["placement"]} ·' in edit and f'Forløb #{world["placement_b"]} ·' not in edit
     assert "slut 31.03.2026: Ordinært job" in edit  # the list says how each placement went
+
+
+# --- Review: a story gives away no health details (portal.proposals.HEALTH_WORDS) ---
+
+@pytest.mark.parametrize("field, value, shown", [
+    ("text", TEXT + " Skånehensynene blev aftalt fra start.", "»Skånehensynene«"),
+    ("text", TEXT + " Forløbet endte med et fleksjob i virksomheden.", "»fleksjob«"),
+    ("text", TEXT + " Hun var sygemeldt på grund af stress.", "»sygemeldt«, »på grund af«, »stress«"),
+    ("title", "Fra Fleksjob til fast job", "»Fleksjob«"),
+])
+def test_saving_refuses_health_details_at_the_field(app, client, auth, world, field, value, shown):
+    auth.switch_to(world["consultant"].email)
+    response = create(client, auth, world, **{field: value})
+    assert response.status_code == 400 and count(app) == 0
+    html = response.get_data(as_text=True)
+    label = {"text": "Historien", "title": "Overskriften"}[field]
+    error = re.search(rf'id="{field}-error"><span class="sr-only">Fejl:</span>(.*?)</span>', html, re.DOTALL)
+    assert error is not None, "the message is at the field"
+    assert f"{label} må ikke nævne helbred, begrænsninger eller skånehensyn: {shown}." in error.group(1)
+    assert value in html  # what was typed is kept to rewrite
+
+
+def test_editing_a_draft_refuses_health_details(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world))
+    token = auth.csrf_token(f"/historier/{story_id}/rediger")
+    response = client.post(f"/historier/{story_id}/rediger", data={
+        **form_data(world, text=TEXT + " Hun har en diagnose."), "csrf_token": token})
+    assert response.status_code == 400 and "»diagnose«" in response.get_data(as_text=True)
+    assert stored(app, story_id).text == TEXT
+
+
+def stored_before_the_rule(app, story_id: int, text: str, status: str | None = None) -> None:
+    with app.app_context():
+        story = db.session.get(SuccessStory, story_id)
+        story.text = text
+        if status:
+            story.status, story.published_at = status, datetime.now(timezone.utc)
+        db.session.commit()
+
+
+def test_a_draft_saved_before_the_rule_cannot_be_published(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world))
+    stored_before_the_rule(app, story_id, TEXT + " Skånehensynene blev aftalt fra start.")
+    response = publish(client, auth, story_id)
+    assert response.status_code == 400 and stored(app, story_id).status == "draft"
+    html = response.get_data(as_text=True)
+    assert "»Skånehensynene«" in re.search(r'data-testid="action-error"(.*?)</div>', html, re.DOTALL).group(1)
+    assert "»Skånehensynene«" in re.search(r'id="text-error"><span class="sr-only">Fejl:</span>(.*?)</span>', html,
+                                           re.DOTALL).group(1)
+    assert "Historien er ikke gemt" not in html  # it is saved, only not published
+
+
+def test_partners_do_not_see_a_story_published_before_the_rule(app, client, auth, world):
+    story_id = published_story(client, auth, world, title="Gammel historie")
+    clean = published_story(client, auth, world, title="Ren historie")
+    stored_before_the_rule(app, story_id, TEXT + " Han fik fleksjob efter sin depression.")
+    auth.switch_to(world["partner_b"].email)
+    html = client.get("/historier/").get_data(as_text=True)
+    assert "Ren historie" in html and f'data-story-id="{clean}"' in html
+    assert "Gammel historie" not in html and "depression" not in html
+    auth.switch_to(world["consultant"].email)
+    staff = client.get("/historier/").get_data(as_text=True)
+    row = re.search(rf'data-story-id="{story_id}">(.*?)</tr>', staff, re.DOTALL).group(1)
+    assert "Skjult for virksomhederne: nævner helbred eller skånehensyn" in row
+    assert "Skjult for virksomhederne" not in re.search(rf'data-story-id="{clean}">(.*?)</tr>', staff,
+                                                        re.DOTALL).group(1)
+
+
+def test_the_partner_page_promises_what_the_rules_hold(client, auth, world):
+    auth.switch_to(world["partner"].email)
+    promise = re.search(r'data-testid="stories-promise">(.*?)</p>', client.get("/historier/").get_data(as_text=True),
+                        re.DOTALL).group(1)
+    assert "hverken borgerens navn, helbred eller skånehensyn" in " ".join(promise.split())
+
+
+def test_the_demo_stories_hold_no_health_details_and_do_not_single_out_the_person():
+    from portal.demo import stories as demo_stories
+    from portal.demo.generator import generate_demo
+    from portal.stories.service import health_words
+
+    demo = generate_demo(7, date(2026, 11, 23))
+    assert demo.stories
+    for story in demo.stories:
+        company = demo.companies[story.company].name
+        text = f"{story.title}\n{story.text}"
+        assert not health_words(text), text
+        assert company not in text and not re.search(r"\d", text), text  # no hours, months, company
+    parts = [*demo_stories.OPENINGS, *demo_stories.MIDDLES, *demo_stories.ENDINGS,
+             *demo_stories.OUTCOME_PHRASES.values()]
+    assert not [part for part in parts if health_words(part)]
