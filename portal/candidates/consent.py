@@ -128,7 +128,9 @@ def _page(item: Proposal, status: int = 200, **forms):
         **forms}
     return render_template(
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
-        active=proposals.active_consent(item), renews_consent=proposals.renews_consent(item),
+        active=proposals.active_consent(item),
+        # After the pair's placement ended there is nothing left to share the name for.
+        renews_consent=proposals.renews_consent(item) and not (placements and all(p.end_reason for p in placements)),
         placements=placements, today=clock.today(), renewal_due=_renewal_due(item),
         renewed=service.renewed(item),
         withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),

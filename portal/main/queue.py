@@ -265,8 +265,12 @@ def consents_to_renew(user: User, today: date) -> list[ConsentDue]:
     open_consent = sa.and_(Consent.proposal_id == Proposal.id, Consent.withdrawn_at.is_(None),
                            Consent.replaced_at.is_(None))
     last_day = sa.select(sa.func.max(Consent.deadline)).where(open_consent).scalar_subquery()
+    pair = sa.and_(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id)
+    finished = sa.and_(sa.exists().where(pair, Placement.end_reason.is_not(None)),
+                       ~sa.exists().where(pair, Placement.end_reason.is_(None)))
     lines = _lines(Citizen.vk_id == user.id, Proposal.status.in_(("consented", "disclosed")),
                    sa.or_(Proposal.company_response.is_(None), Proposal.company_response != "declined"),
+                   ~finished,  # the pair's placement ended: nothing left to share the name for
                    last_day.between(today - timedelta(days=CONSENT_LAPSED_DAYS),
                                     today + timedelta(days=CONSENT_DUE_DAYS)),
                    order_by=(last_day, Proposal.id))

@@ -76,6 +76,7 @@ def test_the_clicked_action_is_carried_out_after_the_password(page, live_app, se
     page.get_by_role("button", name="Godkend profilen").click()
     page.get_by_text("Profilen til virksomheden er godkendt.", exact=False).wait_for()
 
+    page.get_by_test_id("disclose-confirm").locator("summary").click()  # the second step
     page.get_by_test_id("disclose").click()
     _confirm(page)
     page.get_by_text("Borgerens navn og profil er nu delt med virksomheden", exact=False).wait_for()

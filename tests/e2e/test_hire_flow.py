@@ -68,6 +68,7 @@ def test_disclose_profile_interview_hired_placement(page, live_app, consented):
     login(page, consultant.email)
     page.get_by_test_id("start-page").wait_for()
     page.goto(f"/kandidater/forslag/{proposal_id}")
+    page.get_by_test_id("disclose-confirm").locator("summary").click()  # the second step
     page.get_by_test_id("disclose").click()
     page.get_by_text("er nu delt med virksomheden", exact=False).wait_for()
     form = page.get_by_test_id("interview-offer-form")

@@ -138,3 +138,45 @@ def test_no_renewal_after_the_company_said_no(app, client, auth, world):
     assert 'data-testid="consent-form"' not in page_of(client, world)
     post(client, world, "samtykke", **consent_data())
     assert len(_consents(app, world)) == 1
+
+
+def _placement(app, world, start_days: int, ended: bool) -> None:
+    from store.models import Opening, Placement
+
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        start = TODAY + timedelta(days=start_days)
+        db.session.add(Placement(citizen_id=world["citizen"], company_id=opening.company_id, opening_id=opening.id,
+                                 kind=opening.kind, start_date=start, weekly_hours=10,
+                                 end_date=start + timedelta(days=30) if ended else None,
+                                 end_reason="forloeb_slut" if ended else None))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("start_days, ended, says", [
+    (100, False, "er aftalt og starter"),  # days from TODAY; the page is read 91 days later
+    (-20, False, "er i gang siden"),
+    (-60, True, "sluttede"),
+])
+def test_the_next_step_says_truly_where_the_placement_is(app, client, auth, world, start_days, ended, says):
+    auth.login(world["consultant"].email)
+    _disclosed(client, world)
+    _placement(app, world, start_days, ended)
+    with _lapse():  # the consent lapsed: the page speaks of the placement, not of a start
+        auth.login(world["consultant"].email)
+        html = page_of(client, world)
+        text = re.search(r'data-testid="next-step-text">(.*?)</p>', html, re.DOTALL).group(1)
+        assert says in text and "Forløbet er startet" not in text
+        assert "samtykket gælder ikke længere" in re.search(
+            r'data-testid="proposal-status">([^<]*)<', html).group(1)
+        # After the pair's placement ended there is nothing left to renew the consent for.
+        assert ('data-testid="consent-form"' in html) == (not ended)
+
+
+def test_sharing_the_name_asks_first(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data())
+    post(client, world, "profil", **PROFILE)
+    html = page_of(client, world)
+    confirm = re.search(r'data-testid="disclose-confirm">(.*?)</details>', html, re.DOTALL).group(1)
+    assert "får besked med det samme" in confirm and 'data-testid="disclose"' in confirm
