@@ -22,6 +22,7 @@ from .. import postcodes
 # ChoiceField is imported from here by other areas.
 from ..formutil import ChoiceField, DanishForm, DanishGetForm, LicencesField, WholeNumberField, choices  # noqa: F401
 from ..i18n import format_number
+from ..proposals import HEALTH_WORDS
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 from store import clock
 
@@ -37,6 +38,11 @@ _NUL = "\x00"
 # Eight ASCII digits, in groups separated by single spaces or hyphens; +45/0045 optional.
 _DANISH_PHONE = re.compile(r"(?:(?:\+|00)45[ -]?)?(?P<number>[0-9](?:[ -]?[0-9]){7})")
 EMAIL_MESSAGE = "Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."
+JOB_GOAL_HINT = ("Skriv stillingsbetegnelser, fx »Lagermedarbejder«. Helbred og skånehensyn hører til "
+                 "under Skånehensyn.")
+# A jobmål is a job title. One that speaks of the citizen in the first person ("Jeg har ondt i
+# ryggen") is a note about the citizen, which belongs under skånehensyn or in the case system.
+_FIRST_PERSON = re.compile(r"\b(?:jeg|mig|min|mit|mine)\b", re.IGNORECASE)
 
 
 def clean_line(value: str | None) -> str:
@@ -53,6 +59,49 @@ def no_hidden_characters(_form, field) -> None:
 def no_nul(_form, field) -> None:
     if field.data and _NUL in field.data:
         raise ValidationError("Teksten indeholder ugyldige tegn (NUL). Indsæt den igen som ren tekst.")
+
+
+def _whole_words(pattern: re.Pattern, text: str) -> list[str]:
+    """The hits of ``pattern`` widened to the whole words they are part of, each once."""
+    words = []
+    for found in pattern.finditer(text):
+        start, end = found.span()
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        words.append(text[start:end])
+    return list(dict.fromkeys(words))
+
+
+def job_goal_sentence_problem(title: str) -> str | None:
+    """Why ``title`` is a sentence about the citizen rather than a job title, or None.
+
+    Refused everywhere a jobmål is written: such a text is never a job title.
+    """
+    if words := _whole_words(_FIRST_PERSON, title):
+        quoted = ", ".join(f"»{w}«" for w in words)
+        return (f"Jobmålet ligner en sætning om borgeren ({quoted}), ikke en stillingsbetegnelse. "
+                + JOB_GOAL_HINT)
+    return None
+
+
+def job_goal_health_words(title: str) -> list[str]:
+    """The words of ``title`` that give away health or limitations (the portal's one list,
+    :data:`portal.proposals.HEALTH_WORDS`), whole and as written.
+
+    Some job titles hold such a word ("Handicaphjælper"), so a person may confirm one; an
+    import or the API, where no one can, refuses it (:mod:`portal.imports.citizens`).
+    """
+    return _whole_words(HEALTH_WORDS, title)
+
+
+def job_goal_health_message(words: list[str]) -> str:
+    """The Danish warning for a jobmål that holds ``words`` (from :func:`job_goal_health_words`)."""
+    quoted = ", ".join(f"»{w}«" for w in words)
+    return (f"Jobmålet ser ud til at nævne helbred eller skånehensyn ({quoted}). Jobmål bruges i "
+            "matchingen og er grundlaget for det, virksomheder senere ser. Helbred og skånehensyn "
+            "hører til under Skånehensyn.")
 
 
 def known_postcode(_form, field) -> None:
@@ -201,10 +250,16 @@ class ProfileForm(DanishForm):
         self.postcode.description = postcodes.hint("Postnummer i eller nær Hedensted Kommune, fx 8722.")
 
 
+CONFIRM_HEALTH_LABEL = "Ja, det er en stillingsbetegnelse (fx »Handicaphjælper«), ikke et helbredsforhold"
+
+
 class JobGoalForm(DanishForm):
     title = StringField("Nyt jobmål", validators=[DataRequired("Skriv et jobmål."),
                                                   Length(2, 200, "Et jobmål skal være 2–200 tegn."),
                                                   no_hidden_characters])
+    # Shown only after a warning (see job_goal_health_words): ticking it saves the title as typed.
+    title_confirmed = BooleanField(CONFIRM_HEALTH_LABEL)
+    ask_confirmation = False
 
 
 class JobGoalEditForm(DanishForm):
@@ -213,6 +268,8 @@ class JobGoalEditForm(DanishForm):
     new_title = StringField("Jobmål", validators=[DataRequired("Skriv et jobmål."),
                                                   Length(2, 200, "Et jobmål skal være 2–200 tegn."),
                                                   no_hidden_characters])
+    new_title_confirmed = BooleanField(CONFIRM_HEALTH_LABEL)
+    ask_confirmation = False
 
 
 class JobGoalRemoveForm(DanishForm):

@@ -1,7 +1,8 @@
 """Routes under /borgere/<id>/jobmaal: the citizen's jobmål in priority order (1..10).
 
 Add, edit the text in place (the priority stays), move up or down, and remove (only from
-the confirmation the page shows first). A goal is loaded by id *and* the citizen in the
+the confirmation the page shows first). A title with a health word is saved only once the
+consultant ticks that it is a job title (the box appears with the warning). A goal is loaded by id *and* the citizen in the
 URL: another citizen's goal is 404. The rules are in :mod:`.service`.
 """
 from __future__ import annotations
@@ -12,7 +13,8 @@ from ..access import consultant_required
 from ..extensions import db
 from store.models import Citizen, JobGoal
 from . import bp, service
-from .forms import ActionForm, JobGoalEditForm, JobGoalForm, JobGoalMoveForm, JobGoalRemoveForm
+from .forms import (JOB_GOAL_HINT, ActionForm, JobGoalEditForm, JobGoalForm, JobGoalMoveForm,
+                    JobGoalRemoveForm)
 from .pages import audited_read, citizen_or_404, commit_or_flash
 
 
@@ -31,7 +33,8 @@ def _render(citizen: Citizen, form: JobGoalForm, *, editing: int | None = None,
         edit_form = JobGoalEditForm(formdata=None, new_title=goal.title)
     return render_template("citizens/job_goals.html", citizen=citizen, form=form, editing=editing,
                            edit_form=edit_form, removing=removing, move_form=JobGoalMoveForm(),
-                           remove_form=JobGoalRemoveForm(formdata=None), action_form=ActionForm()), status
+                           remove_form=JobGoalRemoveForm(formdata=None), action_form=ActionForm(),
+                           goal_hint=JOB_GOAL_HINT), status
 
 
 @bp.route("/<int:citizen_id>/jobmaal", methods=["GET", "POST"])
@@ -46,10 +49,11 @@ def job_goals(citizen_id: int):
     form = JobGoalForm()
     if form.validate_on_submit():
         try:
-            service.add_job_goal(citizen, form.title.data)
+            service.add_job_goal(citizen, form.title.data, confirmed=form.title_confirmed.data)
         except service.CitizenChangeError as exc:
             db.session.rollback()
             form.title.errors.append(exc.message_da)
+            form.ask_confirmation = isinstance(exc, service.JobGoalNeedsConfirmation)
         else:
             if commit_or_flash("Jobmålet er tilføjet."):
                 return redirect(url_for(".job_goals", citizen_id=citizen_id))
@@ -79,10 +83,12 @@ def edit_job_goal(citizen_id: int, goal_id: int):
     edit_form = JobGoalEditForm()
     if edit_form.validate_on_submit():
         try:
-            changed = service.rename_job_goal(citizen, goal, edit_form.new_title.data)
+            changed = service.rename_job_goal(citizen, goal, edit_form.new_title.data,
+                                              confirmed=edit_form.new_title_confirmed.data)
         except service.CitizenChangeError as exc:
             db.session.rollback()
             edit_form.new_title.errors.append(exc.message_da)
+            edit_form.ask_confirmation = isinstance(exc, service.JobGoalNeedsConfirmation)
         else:
             if changed:
                 commit_or_flash("Jobmålet er rettet.")

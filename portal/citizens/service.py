@@ -16,7 +16,8 @@ from ..extensions import db
 from store.models import Citizen, CvDocument, JobGoal, User
 from store.models.base import utcnow
 from store.outbox import record_change
-from .forms import MAX_JOB_GOALS, clean_line
+from .forms import (MAX_JOB_GOALS, clean_line, job_goal_health_message, job_goal_health_words,
+                    job_goal_sentence_problem)
 from .uploads import AcceptedCv
 
 PROFILE_FIELDS = ("name", "phone", "email", "benefit_group", "hours_available", "postcode",
@@ -29,6 +30,23 @@ class CitizenChangeError(ValueError):
     def __init__(self, message_da: str) -> None:
         super().__init__(message_da)
         self.message_da = message_da
+
+
+class JobGoalNeedsConfirmation(CitizenChangeError):
+    """A jobmål that holds a health word: saved only once a person confirms it is a job title."""
+
+
+def check_job_goal_text(title: str, *, confirmed: bool = False) -> None:
+    """The jobmål rules beyond the form's: a job title, not a note about the citizen's health.
+
+    Raises:
+        CitizenChangeError: the text is a sentence about the citizen ("Jeg har ondt i ryggen").
+        JobGoalNeedsConfirmation: it holds a health word and ``confirmed`` is False.
+    """
+    if problem := job_goal_sentence_problem(title):
+        raise CitizenChangeError(problem)
+    if not confirmed and (words := job_goal_health_words(title)):
+        raise JobGoalNeedsConfirmation(job_goal_health_message(words))
 
 
 @dataclass(frozen=True)
@@ -94,11 +112,15 @@ def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
     return changed
 
 
-def add_job_goal(citizen: Citizen, title: str) -> JobGoal:
+def add_job_goal(citizen: Citizen, title: str, *, confirmed: bool = False) -> JobGoal:
     """Add a jobmål at the end of the list.
 
+    Args:
+        confirmed: the consultant confirmed a title with a health word (:func:`check_job_goal_text`).
+
     Raises:
-        CitizenChangeError: read-only citizen, already 10 jobmål, or the same jobmål twice.
+        CitizenChangeError: read-only citizen, already 10 jobmål, the same jobmål twice, or
+            not a job title (:func:`check_job_goal_text`, also ``JobGoalNeedsConfirmation``).
     """
     ensure_editable(citizen)
     title = clean_line(title)
@@ -107,6 +129,7 @@ def add_job_goal(citizen: Citizen, title: str) -> JobGoal:
                                  "tilføjer et nyt.")
     if any(g.title.casefold() == title.casefold() for g in citizen.job_goals):
         raise CitizenChangeError("Borgeren har allerede det jobmål.")
+    check_job_goal_text(title, confirmed=confirmed)
     position = max((g.position for g in citizen.job_goals), default=-1) + 1
     goal = JobGoal(title=title, position=position)
     citizen.job_goals.append(goal)
@@ -114,14 +137,15 @@ def add_job_goal(citizen: Citizen, title: str) -> JobGoal:
     return goal
 
 
-def rename_job_goal(citizen: Citizen, goal: JobGoal, title: str) -> bool:
+def rename_job_goal(citizen: Citizen, goal: JobGoal, title: str, *, confirmed: bool = False) -> bool:
     """Change a jobmål's text in place; its priority stays.
 
     Returns:
         False when the text is unchanged (nothing written).
 
     Raises:
-        CitizenChangeError: read-only citizen, or another jobmål already has that text.
+        CitizenChangeError: read-only citizen, another jobmål already has that text, or not a
+            job title (:func:`check_job_goal_text`, also ``JobGoalNeedsConfirmation``).
     """
     ensure_editable(citizen)
     title = clean_line(title)
@@ -129,6 +153,7 @@ def rename_job_goal(citizen: Citizen, goal: JobGoal, title: str) -> bool:
         return False
     if any(g is not goal and g.title.casefold() == title.casefold() for g in citizen.job_goals):
         raise CitizenChangeError("Borgeren har allerede det jobmål.")
+    check_job_goal_text(title, confirmed=confirmed)
     goal.title = title
     _matching_changed(citizen, "job_goal_renamed")
     return True

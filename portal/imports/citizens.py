@@ -16,10 +16,11 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from matching import licences
-from ..citizens.forms import MAX_JOB_GOALS, ProfileForm, clean_line, no_hidden_characters
+from ..citizens.forms import (MAX_JOB_GOALS, ProfileForm, clean_line, job_goal_health_message,
+                              job_goal_health_words, job_goal_sentence_problem, no_hidden_characters)
 from ..citizens.service import ProfileData
 from ..extensions import db
-from store.models import User
+from store.models import Citizen, JobGoal, User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 from .columns import CellError, Column, cell_date, cell_text, file_message, split_list, vocabulary_key
 from .service import CitizenRecord
@@ -109,7 +110,7 @@ def validate_citizen(values: Mapping[str, object], consultants: Mapping[str, int
                       file_message(errors[0], text.get(_FORM_FIELDS[name], ""), vocabularies.get(name)))
                      for name, errors in form.errors.items()
                      if name in _FORM_FIELDS and LABELS[_FORM_FIELDS[name]] not in dict(problems)]
-    goals = _job_goals(text.get("job_goals", ""), problems)
+    goals = _job_goals(text.get("job_goals", ""), problems, external_id)
     vk_id = _vk(text.get("vk", ""), consultants, problems)
     if problems:
         raise RowError(problems)
@@ -155,8 +156,25 @@ def _form_data(text: dict[str, str], problems: list) -> MultiDict:
     return data
 
 
-def _job_goals(value: str, problems: list) -> list[str]:
+def _held_goals(external_id: str) -> set[str]:
+    """The jobmål (casefolded) the citizen with ``external_id`` already has; empty for a new one."""
+    if not external_id:
+        return set()
+    titles = db.session.scalars(sa.select(JobGoal.title).join(Citizen, JobGoal.citizen_id == Citizen.id)
+                                .where(Citizen.external_id == external_id))
+    return {title.casefold() for title in titles}
+
+
+def _job_goals(value: str, problems: list, external_id: str = "") -> list[str]:
     titles = [clean_line(t) for t in split_list(value)]
+    held_titles: set[str] | None = None
+
+    def held() -> set[str]:  # asked only for a title with a health word (rare): no query per row
+        nonlocal held_titles
+        if held_titles is None:
+            held_titles = _held_goals(external_id)
+        return held_titles
+
     label = LABELS["job_goals"]
     if not titles:
         problems.append((label, "Skriv mindst ét jobmål."))
@@ -176,6 +194,16 @@ def _job_goals(value: str, problems: list) -> list[str]:
             return []
         if title.casefold() in seen:
             problems.append((label, f"Jobmålet “{title[:40]}” står to gange."))
+            return []
+        # The web's rules for a jobmål's text. A file cannot confirm a title with a health word
+        # ("Handicaphjælper"); one the citizen already holds was confirmed by a person, and stays.
+        if problem := job_goal_sentence_problem(title):
+            problems.append((label, f"“{title[:40]}”: {problem}"))
+            return []
+        if (words := job_goal_health_words(title)) and title.casefold() not in held():
+            problems.append((label, f"“{title[:40]}”: {job_goal_health_message(words)} Er det en "
+                             "stillingsbetegnelse, så tilføj jobmålet på borgerens side i portalen og "
+                             "bekræft det dér; derefter kan rækken indlæses."))
             return []
         seen.add(title.casefold())
     return titles
