@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..formutil import DanishForm, choices, no_control_characters
 from ..proposals import MAX_NOTE_LENGTH
 from store import clock
-from .service import MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, Slot
+from .service import MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, Slot
 
 _DATE_MSG = "Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes."
 _TIME_MSG = "Angiv et gyldigt klokkeslæt (tt:mm)."
@@ -86,7 +86,7 @@ class StepForm(DanishForm):
 class OutcomeForm(DanishForm):
     """The company's outcome after the interview: hired, or not hired with a reason."""
 
-    outcome = RadioField("Udfald", choices=choices([("hired", "Ansat"), ("declined", "Ikke ansat")]),
+    outcome = RadioField("Udfald", choices=choices(OUTCOME_LABELS),
                          validators=[InputRequired("Vælg ansat eller ikke ansat.")])
     reason = StringField("Begrundelse (skal udfyldes ved ikke ansat)", validators=[
         Length(max=MAX_NOTE_LENGTH, message=f"Højst {MAX_NOTE_LENGTH} tegn."), no_control_characters])

@@ -223,7 +223,9 @@ def interview_panel(proposal: Proposal) -> dict:
         "released": identity_released(proposal),
         "booked": booked,
         "offers": [i for i in rows if i.status == "offered"],
-        "history": [i for i in rows if i.status in ("cancelled", "declined")],
+        "history": [(i, service.HISTORY_LABELS[i.status]) for i in rows if i.status in service.HISTORY_LABELS],
+        "held": service.held(booked),  # the booked time is over
+        "answer": service.answer_label(proposal, booked),
         "outcome_due": service.outcome_due(proposal),
         # hired or not hired: the booking is over (the answer is shown with the proposal)
         "finished": proposal.company_response in ("hired", "declined"),

@@ -39,6 +39,11 @@ MAX_SLOTS = 3
 MIN_MINUTES, MAX_MINUTES = 15, 480
 MAX_LOCATION = 200
 SIDES = ("company", "jobcenter")
+# The company's answer as it reads after a held interview (the outcome form's choices).
+OUTCOME_LABELS = {"hired": "Ansat", "declined": "Ikke ansat"}
+# An earlier time as the booking history shows it: "declined" is an offered time the other
+# side did not choose (another one was booked), not one anybody turned down.
+HISTORY_LABELS = {"declined": "Ikke valgt", "cancelled": "Aflyst"}
 
 
 class InterviewError(ValueError):
@@ -114,6 +119,19 @@ def open_offers(proposal: Proposal) -> list[Interview]:
 
 def ends_at(interview: Interview) -> datetime:
     return _aware(interview.starts_at) + timedelta(minutes=interview.duration_minutes)
+
+
+def held(item: Interview | None, now: datetime | None = None) -> bool:
+    """Whether ``item`` is a booked interview whose time is over."""
+    return item is not None and item.status == "booked" and ends_at(item) <= (now or clock.utcnow())
+
+
+def answer_label(proposal: Proposal, item: Interview | None) -> str:
+    """The company's answer in words: after the held interview ``item`` "Ansat" / "Ikke ansat"."""
+    response = proposal.company_response
+    if held(item) and response in OUTCOME_LABELS:
+        return OUTCOME_LABELS[response]
+    return COMPANY_RESPONSES.get(response, "") if response else ""
 
 
 def outcome_due(proposal: Proposal, now: datetime | None = None) -> bool:

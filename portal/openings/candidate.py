@@ -100,9 +100,12 @@ def candidate(opening_id: int, proposal_id: int):
     if released:
         audit.record_now("identity_viewed", citizen_id=proposal.citizen_id, opening_id=opening.id,
                          purpose="company: candidate page")
+    booked = interviews.booked(proposal)
     return render_template(
         "openings/candidate.html", opening=opening, proposal=proposal, candidate=shown,
-        released=released, profile=released_profile(proposal) if released else None,
+        answer=interviews.answer_label(proposal, booked),
+        # after the interview the booking panel's outcome form is the one answer form
+        outcome_due=interviews.outcome_due(proposal), released=released, profile=released_profile(proposal) if released else None,
         contact=jobcentre_contact(proposal), cv=shared_cv(proposal) if released else None)
 
 

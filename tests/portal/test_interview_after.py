@@ -1,0 +1,86 @@
+"""After the interview the pages say what happened: "Samtale holdt", the outcome in the outcome
+form's words ("Ikke ansat"), one answer form, and an unchosen time as "Ikke valgt"."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from portal.extensions import db
+from store.models import Citizen, Interview
+from tests.portal.proposal_fixtures import build_world, set_status
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+@pytest.fixture
+def world(app, make_user):
+    world = build_world(app, make_user)
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    return world
+
+
+def add_interview(app, world, hours_from_now: float, status: str) -> int:
+    with app.app_context():
+        interview = Interview(proposal_id=world["proposal"], status=status, duration_minutes=60,
+                              starts_at=datetime.now(timezone.utc) + timedelta(hours=hours_from_now),
+                              location="Kantinen", offered_by="company", offered_by_id=world["company"].id,
+                              uid=f"after-{hours_from_now}-{status}@jobbro")
+        db.session.add(interview)
+        db.session.commit()
+        return interview.id
+
+
+def page(client, world) -> str:
+    return client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").get_data(as_text=True)
+
+
+def text(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</(?:p|td|div)>', html, re.S)
+    assert found, testid
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def test_a_future_interview_is_agreed_a_past_one_held(app, client, auth, world):
+    interview = add_interview(app, world, 48, "booked")
+    auth.switch_to(world["company"].email)
+    assert "Samtale aftalt" in text(page(client, world), "interview-booked")
+    with app.app_context():
+        db.session.get(Interview, interview).starts_at = datetime.now(timezone.utc) - timedelta(hours=3)
+        db.session.commit()
+    assert text(page(client, world), "interview-booked").startswith("Samtale holdt")
+
+
+def test_after_the_interview_the_company_gets_one_answer_form(app, client, auth, world):
+    add_interview(app, world, -3, "booked")
+    auth.switch_to(world["company"].email)
+    html = page(client, world)
+    assert 'data-testid="outcome-form"' in html
+    assert 'data-testid="candidate-answer"' not in html and f"/kandidat/{world['proposal']}/svar" not in html
+    assert 'name="response"' not in html and html.count('name="outcome"') == 2  # Ansat / Ikke ansat
+
+
+def test_not_hired_after_the_interview_reads_as_not_hired(app, client, auth, world):
+    add_interview(app, world, -3, "booked")
+    auth.switch_to(world["company"].email)
+    path = f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"
+    client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined", "reason": "Valgte en anden"})
+    html = page(client, world)
+    assert text(html, "interview-finished") == "I har meldt efter samtalen: Ikke ansat (Valgte en anden)."
+    assert text(html, "candidate-response") == "Ikke ansat: Valgte en anden"
+    assert text(html, "interview-booked").startswith("Samtale holdt")
+    auth.switch_to(world["consultant"].email)
+    staff = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert text(staff, "interview-finished") == "Virksomheden har meldt efter samtalen: Ikke ansat (Valgte en anden)."
+
+
+def test_a_time_not_chosen_is_not_called_rejected(app, client, auth, world):
+    add_interview(app, world, 48, "booked")
+    add_interview(app, world, 72, "declined")
+    auth.switch_to(world["company"].email)
+    history = re.search(r"<summary>Tidligere tider</summary>(.*?)</details>", page(client, world), re.S).group(1)
+    assert "Ikke valgt" in history and "afvist" not in history
