@@ -2,10 +2,12 @@
 
 One function per kind of work; :func:`for_consultant` puts them together for the start page.
 Every list is complete (no cut-off), so the count a consultant sees is the number of rows
-below it. The caller passes the user and "today", so tests control both.
+below it; only the placements to follow up show the first :data:`FOLLOWUPS_SHOWN` and link to
+the follow-up page for the rest. The caller passes the user and "today", so tests control both.
 
 - proposals waiting for assessment: status "proposed", the citizen's VK is the user;
 - company answers to act on, until the consultant has handled them (see :func:`company_answers`);
+- consents recorded whose name is not yet shared (:func:`consented_to_share`);
 - hotline requests waiting for an answer: the user's own and unassigned ones, nearest target
   first (the same list as the hotline page's "Venter på svar");
 - citizens who cannot be matched (the user is VK or adviser), with what is missing;
@@ -40,6 +42,9 @@ from store import clock
 from store.clock import LOCAL
 
 DECLINED_RECENT_DAYS = 14
+# The start page shows this many placements to follow up (all are counted; the follow-up page
+# lists every one): a caseload can have a hundred, which would bury the other lists.
+FOLLOWUPS_SHOWN = 10
 # A consent shows on the start page from CONSENT_DUE_DAYS days before its last day ...
 # ... until this many days after it (then it is the proposal page's matter alone).
 CONSENT_LAPSED_DAYS = 30
@@ -95,6 +100,16 @@ class Answer:
     action: str  # Danish: the next thing to do
     endpoint: str  # where it is done
     args: dict
+
+
+def consented_to_share(user: User, today: date) -> list[ProposalLine]:
+    """Consents recorded on the user's citizens' proposals whose name is not yet shared: the
+    profile to approve and the name to share ("consented", the consent in force, the company
+    has not said no), oldest consent first. Sharing (or a withdrawal) removes the line."""
+    in_force = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.in_force_clause(today))
+    return _lines(Citizen.vk_id == user.id, Proposal.status == "consented", in_force,
+                  sa.or_(Proposal.company_response.is_(None), Proposal.company_response != "declined"),
+                  order_by=(Proposal.decided_at, Proposal.id))
 
 
 def pending_proposals(user: User) -> list[ProposalLine]:
@@ -293,10 +308,13 @@ def for_consultant(user: User, today: date) -> dict:
                Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)))
     waiting = hotline_service.list_for_staff(user, False, "open")  # with their companies
     pending, answers = pending_proposals(user), company_answers(user, today)
+    # A consent with a company answer is the answer's line already ("Godkend profilen og del navnet").
+    answered = {a.proposal.id for a in answers}
+    to_share = [p for p in consented_to_share(user, today) if p.id not in answered]
     talks = interviews_to_arrange(user, clock.utcnow())
     # Where each line's citizen is placed elsewhere: one statement for the three lists.
     found = situations({p.citizen_id for p in pending} | {a.proposal.citizen_id for a in answers}
-                       | {i.proposal.citizen_id for i in talks}, today)
+                       | {i.proposal.citizen_id for i in talks} | {p.citizen_id for p in to_share}, today)
 
     def noted(p: ProposalLine) -> ProposalLine:
         return replace(p, elsewhere=found.get(p.citizen_id, NOTHING).elsewhere(p.opening_id))
@@ -305,10 +323,12 @@ def for_consultant(user: User, today: date) -> dict:
         "today": today,
         "caseload": caseload,
         "pending_proposals": [noted(p) for p in pending],
+        "to_share": [noted(p) for p in to_share],
         "answers": [replace(a, proposal=noted(a.proposal)) for a in answers],
         "hotline_rows": hotline_service.rows(waiting),
         "incomplete": unmatchable_citizens(user),
         "followups": placements_to_follow_up(user, today),
+        "followups_shown": FOLLOWUPS_SHOWN,
         "interviews": [replace(i, proposal=noted(i.proposal)) for i in talks],
         # A lapsed consent that a company answer already leads to (:data:`EXPIRED_CONSENT`) is
         # listed there only.

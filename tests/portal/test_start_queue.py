@@ -13,7 +13,7 @@ from tests.clock import TODAY
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
-SECTIONS = ("forslag", "svar", "hotline", "kan-ikke-matches", "opfoelgning", "samtaler", "samtykker")
+SECTIONS = ("forslag", "svar", "del-navnet", "hotline", "kan-ikke-matches", "opfoelgning", "samtaler", "samtykker")
 
 
 @pytest.fixture
@@ -51,8 +51,13 @@ def test_counts_match_the_rows_and_every_row_link_resolves(app, client, auth, de
     seen = 0
     for key in SECTIONS:
         rows = _rows(_section(html, key))
-        assert _count(html, f"count-{key}") == len(rows), key
-        assert _count(html, f"figure-{key}") == len(rows), key
+        count = _count(html, f"count-{key}")
+        assert _count(html, f"figure-{key}") == count, key
+        if key == "opfoelgning":  # the first ten, and a link to all
+            assert len(rows) == min(count, 10), key
+            assert ("Se alle" in _section(html, key)) == (count > 10)
+        else:
+            assert count == len(rows), key
         for row in rows:
             links = re.findall(r'href="([^"]+)"', row)
             assert links, f"row without a link in {key}: {row}"
@@ -275,3 +280,25 @@ def test_another_consultants_citizen_is_not_listed(app, client, auth, make_user)
     other = make_user("consultant")
     auth.switch_to(other.email)
     assert _rows(_section(client.get("/").get_data(as_text=True), "samtykker")) == []
+
+
+def test_a_recorded_consent_waits_on_the_start_page_until_the_name_is_shared(app, client, auth, make_user):
+    from portal import proposals
+    from tests.portal.proposal_fixtures import build_world
+
+    world = build_world(app, make_user)
+    with app.app_context():
+        from store.models import Citizen
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+        proposal = db.session.get(Proposal, world["proposal"])
+        consultant = db.session.get(User, world["consultant"].id)
+        proposals.record_consent(proposal, consultant, channel="telefon", deadline=TODAY + timedelta(days=60))
+    auth.switch_to(world["consultant"].email)
+    [row] = _rows(_section(client.get("/").get_data(as_text=True), "del-navnet"))
+    assert f'href="/kandidater/forslag/{world["proposal"]}#profil">Godkend profilen og del navnet</a>' in row
+    with app.app_context():  # shared: the line goes
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.shared_profile, proposal.profile_approved_at = {"experience": "Kok"}, proposal.created_at
+        proposals.disclose(proposal, db.session.get(User, world["consultant"].id))
+    assert _rows(_section(client.get("/").get_data(as_text=True), "del-navnet")) == []
