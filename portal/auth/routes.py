@@ -15,10 +15,13 @@ from store.models.base import utcnow
 from . import bp, replay, throttle
 from .forms import LoginForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
-from .sessions import mark_password_entered, renew_for_login, rotate_session_token, start_session
+from .sessions import (mark_password_entered, renew_for_login, rotate_session_token, start_session,
+                       tell_what_to_repeat, to_repeat)
 from .tokens import consume_token, user_for_token
 
 GENERIC_FAILURE = "Forkert e-mail eller adgangskode."
+# At /auth/confirm the user is known and types only the password.
+WRONG_PASSWORD = "Forkert adgangskode."
 TOO_MANY_TRIES = "For mange forsøg. Prøv igen om {wait} sekunder."
 LINK_DEAD = ("Linket er brugt eller udløbet – bed om et nyt under »Glemt adgangskode?« på log ind-siden, "
              "eller kontakt jobcentret.")
@@ -99,22 +102,27 @@ def confirm():
     """
     form = LoginForm(email=current_user.email, next=request.args.get("next", ""))
     waiting = replay.pending_label(safe_next(form.next.data))
+    repeat = None if waiting else to_repeat(safe_next(form.next.data))
+
+    def page(status: int = 200, headers: dict | None = None):
+        return render_template("auth/confirm.html", form=form, waiting=waiting, repeat=repeat), status, headers
+
     if not form.validate_on_submit():
-        return render_template("auth/confirm.html", form=form, waiting=waiting)
+        return page()
     limits = throttle.Limits.from_config(current_app.config)
     admission = throttle.admit(current_user.email, request.remote_addr or "?", limits)
     if admission.wait:
         audit.record_now("confirm_throttled", purpose=admission.locked, result="denied")
         form.form_errors.append(TOO_MANY_TRIES.format(wait=admission.wait))
-        return render_template("auth/confirm.html", form=form, waiting=waiting), 429, {
-            "Retry-After": str(admission.wait)}
+        return page(429, {"Retry-After": str(admission.wait)})
     if verify_password(current_user.password_hash, form.password.data):
         throttle.forget_success(admission)
         db.session.commit()
         confirm_login()
         mark_password_entered()
         next_url = safe_next(form.next.data)
-        replay.run_pending(next_url)  # the action the user clicked before confirming, if held
+        if not replay.run_pending(next_url):  # the action the user clicked before confirming, if held
+            tell_what_to_repeat(next_url)  # else what they must click again, if anything
         return redirect(next_url or url_for("main.index"))
     audit.record_now("confirm_failed", result="denied")
     # Only this account's failures end the session: the IP is shared by colleagues behind
@@ -122,8 +130,8 @@ def confirm():
     wait = throttle.account_wait(current_user.email, limits)
     if wait:
         return _end_session_after_confirm_failures(wait)
-    form.form_errors.append(GENERIC_FAILURE)
-    return render_template("auth/confirm.html", form=form, waiting=waiting), 401
+    form.form_errors.append(WRONG_PASSWORD)
+    return page(401)
 
 
 def _end_session_after_confirm_failures(wait: int):

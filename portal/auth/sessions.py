@@ -18,7 +18,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from flask import current_app, flash, g, redirect, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_fresh, logout_user, session_protected
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -167,7 +167,46 @@ def confirm_first(before: str, next_url: str) -> Response | None:
     if login_fresh():
         return None
     flash(f"Bekræft din adgangskode, {before}.", "info")
+    _remember_to_repeat(next_url)
     return redirect(url_for("auth.confirm", next=next_url))
+
+
+# What the user must do again after confirming: confirm_first sends them back to ``next_url``,
+# which is not the request that needed the confirmation unless it was that page itself.
+_REPEAT_KEY = "confirm_repeat"
+REPEAT_DOWNLOAD = "Klik på linket igen for at hente filen."
+REPEAT_ACTION = "Handlingen er ikke udført endnu: gør den igen."
+CONFIRMED = "Din adgangskode er bekræftet."
+
+
+def _remember_to_repeat(next_url: str) -> None:
+    """Note what the user must repeat after confirming, for the confirm page and the page after.
+
+    A GET that is not the page itself is a download link (``next_url`` is the page the link
+    is on): the browser cannot be sent to a file after confirming without leaving the user
+    on the confirm page, so they are told to click it again. A POST is not repeated either.
+    """
+    if request.method == "GET" and request.full_path.rstrip("?") == next_url:
+        session.pop(_REPEAT_KEY, None)
+        return
+    session[_REPEAT_KEY] = {"next": next_url,
+                            "what": REPEAT_DOWNLOAD if request.method == "GET" else REPEAT_ACTION}
+
+
+def to_repeat(next_url: str | None) -> str | None:
+    """What the user must do again after confirming for ``next_url`` (Danish), if anything."""
+    entry = session.get(_REPEAT_KEY)
+    if not isinstance(entry, dict) or next_url is None or entry.get("next") != next_url:
+        return None
+    return entry.get("what")
+
+
+def tell_what_to_repeat(next_url: str | None) -> None:
+    """After a right password: flash what to do again on the page the user returns to."""
+    what = to_repeat(next_url)
+    session.pop(_REPEAT_KEY, None)
+    if what:
+        flash(f"{CONFIRMED} {what}", "info")
 
 
 def expire_fresh_login() -> None:
