@@ -9,7 +9,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..formutil import DanishForm, choices, no_control_characters
 from ..proposals import MAX_NOTE_LENGTH
 from store import clock
-from .service import MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, Slot
+from .service import (MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, OUTSIDE_DAY, Slot,
+                      within_day)
 
 _DATE_MSG = "Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes."
 _TIME_MSG = "Angiv et gyldigt klokkeslæt (tt:mm)."
@@ -44,7 +45,8 @@ class OfferForm(DanishForm):
 
     def validate(self, extra_validators=None) -> bool:
         """Every error at once, each at its field: a time missing its date or clock time, a time
-        already passed, no time at all, and the other fields' errors side by side."""
+        already passed or outside 06:00–22:00 Danish time, no time at all, and the other fields'
+        errors side by side."""
         ok = super().validate(extra_validators)
         given, broken = False, False
         now = clock.utcnow()
@@ -60,10 +62,20 @@ class OfferForm(DanishForm):
                 # At the field, like the other errors (review finding: a flash far above the form).
                 day.errors.append(f"Tid {n} ligger i fortiden. Vælg en dato og et klokkeslæt frem i tiden.")
                 ok, broken = False, True
+            elif day.data is not None and time.data is not None and not (day.errors or time.errors) \
+                    and not within_day(datetime.combine(day.data, time.data, tzinfo=clock.LOCAL),
+                                       self._minutes()):
+                time.errors.append(f"Tid {n}: {OUTSIDE_DAY[0].lower()}{OUTSIDE_DAY[1:]}")
+                ok, broken = False, True
         if not given and not broken:
             self.date1.errors.append("Foreslå mindst én tid (dato og klokkeslæt).")
             ok = False
         return ok
+
+    def _minutes(self) -> int:
+        """The duration for the working-day check; a broken duration has its own error."""
+        valid = not self.duration.errors and isinstance(self.duration.data, int)
+        return self.duration.data if valid else MIN_MINUTES
 
     def slots(self) -> list[Slot]:
         """The filled-in times as slots (start in Danish local time, aware)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from babel import dates as babel_dates
@@ -38,6 +38,11 @@ from . import ics
 MAX_SLOTS = 3
 MIN_MINUTES, MAX_MINUTES = 15, 480
 MAX_LOCATION = 200
+# Interviews lie within an ordinary (long) working day, Danish local time: a start at 00:42
+# is a typing slip, not an appointment (review finding).
+DAY_STARTS, DAY_ENDS = time(6, 0), time(22, 0)
+OUTSIDE_DAY = (f"Samtaler holdes mellem kl. {DAY_STARTS:%H.%M} og {DAY_ENDS:%H.%M} (dansk tid). "
+               "Vælg et klokkeslæt inden for det tidsrum.")
 SIDES = ("company", "jobcenter")
 # The company's answer as it reads after a held interview (the outcome form's choices).
 OUTCOME_LABELS = {"hired": "Ansat", "declined": "Ikke ansat"}
@@ -141,8 +146,18 @@ def outcome_due(proposal: Proposal, now: datetime | None = None) -> bool:
             and proposal.company_response not in ("hired", "declined"))
 
 
+def within_day(start: datetime, minutes: int) -> bool:
+    """Whether an interview from ``start`` lasting ``minutes`` lies between :data:`DAY_STARTS`
+    and :data:`DAY_ENDS` on its day, Danish local time."""
+    local = _aware(start).astimezone(clock.LOCAL)
+    begins = datetime.combine(local.date(), DAY_STARTS, tzinfo=clock.LOCAL)
+    ends = datetime.combine(local.date(), DAY_ENDS, tzinfo=clock.LOCAL)
+    return begins <= local and local + timedelta(minutes=minutes) <= ends
+
+
 def check_slots(slots: list[Slot], now: datetime | None = None) -> list[Slot]:
-    """The slots, checked: 1–3, in the future, 15–480 minutes, a place of at most 200 characters.
+    """The slots, checked: 1–3, in the future, 15–480 minutes within 06:00–22:00 Danish time,
+    a place of at most 200 characters.
 
     Raises:
         InterviewError: on the first broken rule (Danish).
@@ -156,6 +171,8 @@ def check_slots(slots: list[Slot], now: datetime | None = None) -> list[Slot]:
             raise InterviewError("En samtaletid ligger i fortiden. Vælg en dato og et klokkeslæt frem i tiden.")
         if not MIN_MINUTES <= slot.duration_minutes <= MAX_MINUTES:
             raise InterviewError(f"Varigheden skal være mellem {MIN_MINUTES} og {MAX_MINUTES} minutter.")
+        if not within_day(slot.starts_at, slot.duration_minutes):
+            raise InterviewError(OUTSIDE_DAY)
         location = (slot.location or "").strip()
         if not location or len(location) > MAX_LOCATION:
             raise InterviewError(f"Angiv stedet for samtalen (højst {MAX_LOCATION} tegn).")
