@@ -12,7 +12,9 @@ from ..formutil import DanishForm, LicencesField, WholeNumberField, choices
 from ..proposals import MAX_SHARED_GOAL_LENGTH
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
-K_MESSAGE = "Vælg mellem 1 og 100 kandidater."
+# The longest list the form allows (its k), and so the furthest a sought citizen is looked for.
+MAX_K = 100
+K_MESSAGE = f"Vælg mellem 1 og {MAX_K} kandidater."
 # The per-search policy priority (matching.domain.PRIORITY_STRENGTHS), in the consultant's words.
 _PRIORITY_LABELS = {"off": "Fra", "normal": "Normal", "strong": "Stærk"}
 PRIORITIES = {key: _PRIORITY_LABELS[key] for key in PRIORITY_STRENGTHS}
@@ -24,8 +26,11 @@ class RankingFilterForm(DanishForm):
     max_distance_km = FloatField("Højst km fra arbejdsstedet", validators=[
         Optional(), NumberRange(0, 300, "Afstanden skal være mellem 0 og 300 km.")])
     k = WholeNumberField("Antal kandidater", default=20, too_large=K_MESSAGE, validators=[
-        Optional(), NumberRange(1, 100, K_MESSAGE)])
+        Optional(), NumberRange(1, MAX_K, K_MESSAGE)])
     vis_frasorterede = BooleanField("Vis også frasorterede med årsag")
+    # A citizen the consultant came to find (e.g. from an ended proposal after the case was
+    # reopened): the list is widened until the citizen is on it (at most MAX_K).
+    borger = WholeNumberField("Borger", too_large="Ukendt borger.", validators=[Optional()])
     prioritet = SelectField(
         "Prioritering", choices=choices(PRIORITIES), default=DEFAULT_PRIORITY,
         description="Hvor meget målgruppen bag 70 %-målet (lang tid uden virksomhedsrettet "

@@ -19,7 +19,7 @@ from store.models import Citizen, Opening
 from . import bp, service
 from .situation import situations
 from ..proposals import MAX_SHARED_GOAL_LENGTH, TransitionError
-from .forms import MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm
+from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm
 
 _DECISION_FORM = "ranking-decision:{}"  # a refused decision's fields (formutil.keep_form), per opening
 
@@ -48,7 +48,7 @@ def ranking(opening_id: int):
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
             "decided": service.decided_citizens(opening.id), "suggestions": {}, "situations": {},
-            "ended_before": service.ended_before(opening.id)}
+            "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K}
     valid = form.validate()
     if not valid or opening.status != "open":  # not ranked: the decisions made are still listed
         page["situations"] = situations(page["decided"], clock.today())
@@ -59,10 +59,24 @@ def ranking(opening_id: int):
         max_distance_km=form.max_distance_km.data,
     )
     priority = form.prioritet.data
+    sought = form.borger.data
     with ranking_turn():  # one ranking at a time per process: the other threads serve pages
-        ranked = service.rank_for_opening(opening, filters, k=form.k.data or 20,
-                                          include_excluded=form.vis_frasorterede.data,
-                                          priority=priority, decided=page["decided"])
+        k = form.k.data or 20
+
+        def rank(k: int):
+            return service.rank_for_opening(opening, filters, k=k, include_excluded=form.vis_frasorterede.data,
+                                            priority=priority, decided=page["decided"])
+
+        ranked = rank(k)
+        if sought and not _on_list(ranked, sought) and k < MAX_K:
+            # Widened until the sought citizen is on it: the top k is a prefix of a longer list.
+            longer = rank(MAX_K)
+            position = _position(longer, sought)
+            if position is not None:
+                ranked = service.first(longer, position + 1)
+            citizen = db.session.get(Citizen, sought)
+            page["sought"] = {"id": sought, "rank": None if position is None else position + 1,
+                              "name": citizen.name if citizen is not None else None}
         if ranked.result.no_good_match and not form.vis_frasorterede.data:
             # A second query: the ranking's pool is retrieved within the hard limits, and the
             # excluded can only be found by one without them (another pool of candidates).
@@ -82,6 +96,16 @@ def ranking(opening_id: int):
     audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
     db.session.commit()
     return html
+
+
+def _position(ranked, citizen_id: int) -> int | None:
+    return next((n for n, m in enumerate(ranked.result.matches) if int(m.citizen_id) == citizen_id), None)
+
+
+def _on_list(ranked, citizen_id: int) -> bool:
+    """On the ranked list, or among the excluded shown with their reason."""
+    return (_position(ranked, citizen_id) is not None
+            or any(int(x.citizen_id) == citizen_id for x in ranked.result.excluded))
 
 
 @bp.post("/opslag/<int:opening_id>/borger/<int:citizen_id>")

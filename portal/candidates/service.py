@@ -181,6 +181,12 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     return Ranking(result, source.rows, excluded)
 
 
+def first(ranking: Ranking, n: int) -> Ranking:
+    """The first ``n`` matches of ``ranking`` (the top n of a longer list is the list for n:
+    a score and its order do not depend on how many are asked for)."""
+    return dataclasses.replace(ranking, result=dataclasses.replace(ranking.result, matches=ranking.result.matches[:n]))
+
+
 def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT_PRIORITY,
                      limit: int = NEAREST_EXCLUDED,
                      decided: Mapping[int, Proposal] | None = None) -> list[ExcludedRow]:

@@ -49,7 +49,7 @@ def world(app, make_user):
 
 
 def _names_in_order(html: str) -> list[str]:
-    return re.findall(r'<li class="card jobbro-match" data-citizen="\d+">\s*<div class="card-content">\s*<h3><a href="/borgere/\d+">([^<]+)</a>', html)
+    return re.findall(r'<li class="card jobbro-match[^"]*" data-citizen="\d+"[^>]*>\s*<div class="card-content">\s*<h3><a href="/borgere/\d+">([^<]+)</a>', html)
 
 
 def test_ranking_puts_the_relevant_citizen_first_and_respects_hard_limits(client, auth, world):
@@ -437,3 +437,31 @@ def test_a_card_says_the_citizen_was_proposed_before_and_the_proposal_ended_with
     assert "blev afsluttet, da borgerens sag blev lukket 01.10.2026" in note.group(1)
     other = html[html.index('data-testid="ranking"'):]
     assert other.count('data-testid="proposed-before"') == 1  # only Anna's card
+
+
+def test_a_sought_citizen_far_down_the_list_is_shown_and_named(app, client, auth, world):
+    """From an ended proposal after the case was reopened the link seeks the citizen: a list
+    of 20 is widened until the citizen is on it, and the page says so."""
+    with app.app_context():
+        crowd = [_citizen(f"Lager {i:03d}", "Lagermedarbejder", "Truckcertifikat, pluk og pak på lager.",
+                          world["consultant"].id) for i in range(30)]
+        far_down = _citizen("Frida Frisør", "Frisør", "Klipning og farvning af hår.", world["consultant"].id)
+        db.session.add_all([*crowd, far_down])
+        db.session.commit()
+        sought = far_down.id
+        rebuild(db.session, _runtime().backend, _runtime().encoder, progress=None)
+    auth.login(world["consultant"].email)
+    plain = _names_in_order(_ranking_html(client, world))
+    assert len(plain) == 20 and "Frida Frisør" not in plain
+    html = _ranking_html(client, world, f"?borger={sought}")
+    names = _names_in_order(html)
+    rank = names.index("Frida Frisør") + 1
+    assert rank > 20 and len(names) == rank and names[:20] == plain  # the list of 20, continued
+    note = re.search(r'data-testid="sought">(.*?)</div></div>', html, re.DOTALL).group(1)
+    assert f'href="#borger-{sought}">Frida Frisør (nr. {rank})</a>' in note
+    assert f'id="borger-{sought}"' in html
+    # One the list cannot reach (a hard limit) is named, with the way to see why.
+    carl = world["ids"]["Carl Fåtimer"]
+    note = re.search(r'data-testid="sought">(.*?)</div></div>', _ranking_html(client, world, f"?borger={carl}"),
+                     re.DOTALL).group(1)
+    assert "Carl Fåtimer er ikke blandt de 100 bedste" in note and "vis_frasorterede=y" in note

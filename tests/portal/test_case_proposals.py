@@ -237,6 +237,9 @@ def test_the_consultants_proposal_page_says_it_ended_with_the_case_and_links_the
     ended = html.split('data-testid="proposal-ended"', 1)[1].split("</div>", 1)[0]
     assert f'href="/borgere/{world["citizen"]}#sag"' in ended and f"lukket {TODAY:%d.%m.%Y}" in ended
     assert "ser kun, at kandidaten ikke længere er aktuel, ikke hvorfor" in ended
+    # The way to propose again seeks the citizen on the ranking (widened until they are on it).
+    assert (f'href="/kandidater/opslag/{world["opening"]}?borger={world["citizen"]}#borger-{world["citizen"]}"'
+            in html.split('data-testid="proposal-ended"', 1)[1].split("</div></div>", 1)[0])
     assert 'data-testid="shared-goal-form"' not in html and 'data-testid="shared-profile"' not in html
     assert 'data-testid="interview-panel"' not in html  # nothing to book any more
     proposed = client.get(f"/kandidater/forslag/{world['proposed']}").get_data(as_text=True)

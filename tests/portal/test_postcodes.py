@@ -196,7 +196,7 @@ def test_a_long_list_is_offered_as_suggestions_and_not_spelled_out(app, client, 
 # --- matching by distance ---------------------------------------------------------------------
 
 def _names(html: str) -> list[str]:
-    return re.findall(r'<li class="card jobbro-match" data-citizen="\d+">\s*<div class="card-content">\s*'
+    return re.findall(r'<li class="card jobbro-match[^"]*" data-citizen="\d+"[^>]*>\s*<div class="card-content">\s*'
                       r'<h3><a href="/borgere/\d+">([^<]+)</a>', html)
 
 
