@@ -54,3 +54,10 @@ def test_the_signature_sample_works_and_explains_itself_in_danish(wh_app, client
     for text in prose:
         words = set(re.findall(r"[a-zæøå]+", text.lower()))
         assert not words & english, text
+
+
+def test_the_page_quotes_the_danish_way(wh_app, client, auth, make_user):
+    """»…« as on most of the portal's pages, never “…” or «…»."""
+    _, page = _page(wh_app, client, auth, make_user)
+    assert "Prøv knappen »Send testhændelse«." in page
+    assert not re.search(r"[“”]|«\w", page)  # « opens no quote, it closes one
