@@ -1,17 +1,19 @@
 """Routes under /borgere/<id>: CV (file or text), caseworkers, skånehensyn."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
 from .. import audit
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import choices
-from store.models import User
+from ..errors import render_error
+from store.models import CvDocument, User
 from . import bp, queries, service, uploads
 from .forms import AssignForm, CvTextForm, CvUploadForm, LimitationsForm
-from .pages import audited_read, citizen_or_404, commit_or_flash
+from .pages import AUDIT_DOWN, audited_read, citizen_or_404, commit_or_flash
 
 
 def _render_cv(citizen, upload_form, text_form):
@@ -26,6 +28,33 @@ def cv(citizen_id: int):
     citizen = citizen_or_404(citizen_id)
     audited_read(citizen, "cv")
     return _render_cv(citizen, CvUploadForm(), CvTextForm())
+
+
+@bp.get("/<int:citizen_id>/cv/<int:cv_id>/fil")
+@consultant_required
+def cv_file(citizen_id: int, cv_id: int):
+    """The uploaded CV file as stored, for staff; the download is logged first (fail closed).
+
+    Sent as an attachment with its checked type (never the client's), a safe file name and
+    ``Cache-Control: no-store``. :raise 404: unknown citizen, a CV of another citizen, or a
+    typed CV (no file). :raise 503: the audit log cannot be written.
+    """
+    citizen = citizen_or_404(citizen_id)
+    cv = db.session.get(CvDocument, cv_id)
+    if cv is None or cv.citizen_id != citizen.id or not cv.stored_name:
+        abort(404)
+    try:
+        audit.record_now("cv_downloaded", citizen_id=citizen.id, purpose=f"staff: cv file {cv.id}")
+    except audit.AuditWriteError as exc:
+        current_app.logger.error("cv_downloaded not logged for citizen %s: %s", citizen.id, exc)
+        abort(make_response(*render_error(503, AUDIT_DOWN)))
+    name = secure_filename(cv.original_filename or "") or f"cv.{cv.content_type}"
+    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], cv.stored_name,
+                                   mimetype=uploads.MEDIA_TYPES.get(cv.content_type, "application/octet-stream"),
+                                   as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/<int:citizen_id>/cv/fil")

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from cvtext.extract import ExtractionError, detect_type, extract_text
 
-__all__ = ["AcceptedCv", "ExtractionError", "accept_cv", "delete_stored", "display_name", "store_file"]
+__all__ = ["MEDIA_TYPES", "AcceptedCv", "ExtractionError", "accept_cv", "delete_stored", "display_name",
+           "store_file"]
+
+# The Content-Type a stored CV is served with, by its checked kind (CvDocument.content_type).
+MEDIA_TYPES = {"pdf": "application/pdf",
+               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               "txt": "text/plain"}  # Flask adds "; charset=utf-8"
 
 _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 

@@ -10,6 +10,7 @@ from docx import Document
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from portal import audit
 from portal.extensions import db
 from store.models import Citizen
 from tests.cvtext.badfiles import cv_pdf, zip_bomb_docx, zip_slip_docx
@@ -160,3 +161,64 @@ def test_bad_typed_cvs_are_refused(app, client, auth, citizen_id, text, message)
     response = client.post(f"/borgere/{citizen_id}/cv/tekst", data={"csrf_token": csrf(auth), "text": text})
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert snapshot(app, citizen_id) == before
+
+
+# --- the stored file, for staff -----------------------------------------------------------------
+
+def _current_cv(app, citizen_id: int):
+    with app.app_context():
+        cv = db.session.get(Citizen, citizen_id).current_cv
+        return cv.id, cv.stored_name
+
+
+def test_the_citizen_page_links_the_cv_file_and_staff_download_it_logged(app, client, auth, citizen_id):
+    data = good_docx()
+    assert upload(client, auth, citizen_id, data, "cv_test.docx").status_code == 302
+    cv_id, _stored = _current_cv(app, citizen_id)
+    path = f"/borgere/{citizen_id}/cv/{cv_id}/fil"
+    page = client.get(f"/borgere/{citizen_id}").get_data(as_text=True)
+    assert f'href="{path}"' in page and ">cv_test.docx</a> (DOCX)" in page
+    response = client.get(path)
+    body = response.get_data()
+    response.close()
+    assert response.status_code == 200 and body == data
+    assert response.headers["Content-Type"] == \
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert response.headers["Content-Disposition"] == "attachment; filename=cv_test.docx"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert audit_actions(app, citizen_id).count("cv_downloaded") == 1
+
+
+def test_a_hostile_file_name_is_not_sent_back_as_is(app, client, auth, citizen_id):
+    assert upload(client, auth, citizen_id, GOOD_TXT, "mit cv; x=.txt").status_code == 302
+    cv_id, _stored = _current_cv(app, citizen_id)
+    response = client.get(f"/borgere/{citizen_id}/cv/{cv_id}/fil")
+    response.close()
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["Content-Disposition"] == "attachment; filename=mit_cv_x.txt"
+
+
+def test_the_cv_file_is_404_for_another_citizen_a_typed_cv_or_a_company(app, client, auth, citizen_id, make_user):
+    upload(client, auth, citizen_id, GOOD_TXT, "cv.txt")
+    cv_id, _stored = _current_cv(app, citizen_id)
+    other = make_citizen(app, name="Anden Borger")
+    assert client.get(f"/borgere/{other}/cv/{cv_id}/fil").status_code == 404
+    typed_id, stored = _current_cv(app, other)
+    assert stored is None and client.get(f"/borgere/{other}/cv/{typed_id}/fil").status_code == 404
+    company = make_user("company")
+    auth.logout()
+    auth.login(company.email)
+    assert client.get(f"/borgere/{citizen_id}/cv/{cv_id}/fil").status_code in (403, 404)
+
+
+def test_the_cv_file_is_not_sent_when_the_download_cannot_be_logged(app, client, auth, citizen_id, monkeypatch):
+    upload(client, auth, citizen_id, GOOD_TXT, "cv.txt")
+    cv_id, _stored = _current_cv(app, citizen_id)
+
+    def broken(*_args, **_kwargs):
+        raise audit.AuditWriteError("audit log write failed: OperationalError")
+
+    monkeypatch.setattr(audit, "record_now", broken)
+    response = client.get(f"/borgere/{citizen_id}/cv/{cv_id}/fil")
+    assert response.status_code == 503 and b"Erfaren" not in response.data
