@@ -28,7 +28,7 @@ from .. import audit, proposals
 from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
-from ..formutil import DanishForm, attach_error, choices, keep_form, kept_form
+from ..formutil import DanishForm, choices, keep_form, kept_form
 from ..interviews import service as interview_service
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
@@ -380,14 +380,22 @@ def approve_profile(proposal_id: int):
     """
     item = _proposal(proposal_id)
     form = ProfileForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    try:  # the rules run beside the form's own checks: every problem is shown in one round
+        checked = profile.check(experience=form.experience.data, goals=form.goals.data,
+                                hours=form.hours.data, licences=form.licences.data,
+                                languages=form.languages.data, start=form.start.data)
+    except profile.ProfileError as err:
+        for one in err.every:  # a field the form already marked keeps its own message
+            field = getattr(form, one.field, None) if one.field else None
+            if field is None:
+                form.form_errors.append(one.message)
+            elif not field.errors:
+                field.errors = [*field.errors, one.message]
+        valid = False
+    if valid:
         try:
-            checked = profile.check(experience=form.experience.data, goals=form.goals.data,
-                                    hours=form.hours.data, licences=form.licences.data,
-                                    languages=form.languages.data, start=form.start.data)
             profile.approve(item, current_user, checked)
-        except profile.ProfileError as err:
-            attach_error(form, err)
         except proposals.TransitionError as err:
             db.session.rollback()
             form.form_errors.append(str(err))

@@ -29,7 +29,7 @@ from matching import licences as licence_table
 
 from .. import audit
 from ..extensions import db
-from ..formutil import RuleError
+from ..formutil import RuleError, raise_all
 from ..i18n import format_date, format_number
 from ..proposals import CONTACT_KEYS, HEALTH_WORDS, TransitionError, suggest_shared_goal
 from store import clock
@@ -119,36 +119,46 @@ def check(*, experience: str, goals: str, hours: float | None, licences, languag
 
     Raises:
         ProfileError: a text is too long, holds health words or a CPR-like number, hours are
-            outside 0-80, an unknown licence category, or a start date in the past.
+            outside 0-80, an unknown licence category, or a start date in the past; every
+            broken rule at once (one per field, :func:`portal.formutil.raise_all`).
     """
     today = today or clock.today()
     texts = {"experience": (experience, MAX_EXPERIENCE), "goals": (goals, MAX_LINE),
              "languages": (languages, MAX_LINE)}
+    errors: list[ProfileError] = []
     cleaned = {}
     for name, (value, limit) in texts.items():
         value = " ".join((value or "").split())
-        if len(value) > limit:
-            raise ProfileError(f"Højst {limit} tegn.", name)
-        if any(not ch.isprintable() for ch in value):
-            raise ProfileError("Teksten indeholder usynlige tegn eller styretegn.", name)
-        if found := HEALTH_WORDS.search(value):
-            raise ProfileError(f"Profilen må ikke indeholde helbredsoplysninger eller skånehensyn "
-                               f"(»{found.group()}«). Skriv kun erfaring og kompetencer.", name)
-        if _CPR.search(value):
-            raise ProfileError("Profilen må ikke indeholde et CPR-nummer eller lignende tal.", name)
         cleaned[name] = value
+        if problem := _text_problem(value, limit):
+            errors.append(ProfileError(problem, name))
     if not cleaned["experience"]:
-        raise ProfileError("Skriv et kort resumé af borgerens erfaring.", "experience")
+        errors.append(ProfileError("Skriv et kort resumé af borgerens erfaring.", "experience"))
     if hours is not None and not 0 <= hours <= 80:
-        raise ProfileError("Timetallet skal være mellem 0 og 80.", "hours")
+        errors.append(ProfileError("Timetallet skal være mellem 0 og 80.", "hours"))
     licences = list(licences or [])
     if not set(licences) <= set(licence_table.CATEGORIES):
-        raise ProfileError("Vælg kun kørekortkategorier fra listen.", "licences")
+        errors.append(ProfileError("Vælg kun kørekortkategorier fra listen.", "licences"))
     if start is not None and start < today:
-        raise ProfileError("Startdatoen kan ikke ligge før i dag. Lad feltet stå tomt for »efter aftale«.",
-                           "start")
+        errors.append(ProfileError("Startdatoen kan ikke ligge før i dag. Lad feltet stå tomt for »efter "
+                                   "aftale«.", "start"))
+    raise_all(errors)
     return Profile(cleaned["experience"], cleaned["goals"], hours,
                    tuple(licence_table.ordered(licences)), cleaned["languages"], start)
+
+
+def _text_problem(value: str, limit: int) -> str | None:
+    """What is wrong with one of the profile's texts (the first thing), or None."""
+    if len(value) > limit:
+        return f"Højst {limit} tegn."
+    if any(not ch.isprintable() for ch in value):
+        return "Teksten indeholder usynlige tegn eller styretegn."
+    if found := HEALTH_WORDS.search(value):
+        return (f"Profilen må ikke indeholde helbredsoplysninger eller skånehensyn (»{found.group()}«). "
+                "Skriv kun erfaring og kompetencer.")
+    if _CPR.search(value):
+        return "Profilen må ikke indeholde et CPR-nummer eller lignende tal."
+    return None
 
 
 def approve(proposal: Proposal, user: User, profile: Profile) -> None:

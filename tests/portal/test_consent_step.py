@@ -551,3 +551,18 @@ def test_a_refused_consent_says_so_at_the_top_and_links_to_each_field(app, clien
 def test_a_blank_consent_form_shows_no_error_summary(client, auth, world):
     auth.login(world["consultant"].email)
     assert 'consent-error-summary' not in page_of(client, world)
+
+
+def test_every_problem_of_the_profile_shows_in_one_round(app, client, auth, world):
+    """Review finding: an empty experience, -5 hours and a past start gave two errors; the start
+    date's came only on the next submit."""
+    auth.login(world["consultant"].email)
+    post(client, world, "samtykke", **consent_data())
+    response = post(client, world, "profil", **dict(PROFILE, experience="", hours="-5",
+                                                     start=(TODAY - timedelta(days=3)).isoformat()))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for field, words in (("experience", "Skriv et kort resumé"), ("hours", "mellem 0 og 80"),
+                         ("start", "kan ikke ligge før i dag")):
+        assert re.search(rf'id="{field}-error">.*?{words}', html, re.DOTALL), field
+    assert html.count('id="experience-error"') == 1  # the form's own message, not twice
