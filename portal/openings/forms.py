@@ -149,6 +149,8 @@ class OpeningForm(DanishForm):
         ``imported``: a row of an import file, which may record an opening already begun."""
         super().__init__(*args, **kwargs)
         self._stored_start = stored_start
+        self._current_status = current_status
+        self._imported = imported
         self._editing = current_status is not None or imported
         # "filled" is set by the placement flow, not chosen here; keep it when present.
         statuses = list(EDITABLE_STATUSES)
@@ -176,6 +178,14 @@ class OpeningForm(DanishForm):
         if field.data is None:
             return
         today = clock.today()
+        # Published (again) now, or its start moved: an open opening is matched from today on, so
+        # its start cannot lie behind it, as for a new one. An opening already open keeps the
+        # start that has since passed, so its other fields stay editable.
+        opening_now = self._current_status is not None and self.status.data == "open" and (
+            self._current_status != "open" or field.data != self._stored_start)
+        if opening_now and field.data < today:
+            raise ValidationError("Et åbent opslag kan ikke starte før i dag. Vælg i dag eller en senere dato, "
+                                  "eller lad feltet stå tomt, hvis start er efter aftale.")
         # An old opening keeps its real start date; only a changed date must be plausible.
         if field.data == self._stored_start:
             return
