@@ -1,0 +1,108 @@
+"""At phone width (390 px) a company reaches every column that matters without guessing.
+
+A reviewer found only "Forløb" and "Type" on screen on /forloeb/timer (the hours inputs needed
+sideways scrolling, with nothing saying so) and the start page hiding "Status" and "Kandidater".
+The placements tables stack into one labelled card per row (DKFDS .table-sm-responsive-headers
+with .jobbro-stack); every other table that is wider than its box says so above itself.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from portal.extensions import db
+from portal.placements import monthly, service
+from store.clock import today
+from store.models import Citizen, Company, HoursLog, Opening, Placement
+from tests.conftest import user_factory
+from tests.e2e.test_roles import login
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 800}
+# The height of the hint above a scroll box: 0 when the box does not scroll.
+HINT_HEIGHT = "b => parseFloat(getComputedStyle(b, '::before').height)"
+
+
+@pytest.fixture
+def company(live_app, password_hash):
+    """A company with three placements (long titles) running in the default month."""
+    user = user_factory(live_app, password_hash)("company")
+    month = monthly.default_month(service.today_local())
+    with live_app.app_context():
+        company = db.session.get(Company, user.company_id)
+        citizen = Citizen(name="Bredde Borger", postcode="8722", benefit_group="kontanthjaelp",
+                          hours_available=30, readiness_group="paa_vej", case_start=month - timedelta(days=400))
+        ids = []
+        for n, kind in enumerate(("smaajob", "virksomhedspraktik", "loentilskud")):
+            opening = Opening(company=company, kind=kind, postcode="8722", hours_min=1, hours_max=30,
+                              title=f"Lagermedarbejder til varemodtagelse og pluk nummer {n}",
+                              status="open", start_date=today() + timedelta(days=30), capacity=2)
+            placement = Placement(citizen=citizen, company=company, opening=opening, kind=kind,
+                                  start_date=month, weekly_hours=10)
+            db.session.add_all([opening, placement])
+            db.session.flush()
+            db.session.add(HoursLog(placement_id=placement.id, month=month, hours=Decimal("12.5")))
+            ids.append(placement.id)
+        db.session.commit()
+    return user, ids
+
+
+@pytest.fixture
+def phone(browser, live_app, company):
+    context = browser.new_context(base_url=live_app.config["LIVE_URL"], locale="da-DK", viewport=PHONE)
+    page = context.new_page()
+    login(page, company[0].email)
+    page.get_by_test_id("start-page").wait_for()
+    yield page
+    context.close()
+
+
+def _on_screen(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_every_hours_input_is_on_screen_with_its_label(phone, company):
+    _user, ids = company
+    phone.goto("/forloeb/timer")
+    table = phone.get_by_test_id("hours-month-rows")
+    assert table.evaluate("t => t.closest('.table--responsive-scroll').scrollWidth <= "
+                          "t.closest('.table--responsive-scroll').clientWidth")  # nothing to scroll to
+    for pid in ids:
+        field = phone.locator(f"#timer-{pid}")
+        assert _on_screen(field), pid
+        cell = field.locator("xpath=ancestor::td")
+        assert cell.evaluate("td => getComputedStyle(td, '::before').content").startswith('"Timer i ')
+    assert table.locator("thead").is_hidden()  # the labels are in the cards
+    phone.locator(f"#timer-{ids[1]}").fill("20")
+    phone.get_by_test_id("save-hours").click()
+    phone.get_by_text("er gemt for 1 forløb").wait_for()
+
+
+def test_the_placements_list_shows_each_status_on_screen(phone, company):
+    phone.goto("/forloeb/")
+    statuses = phone.get_by_test_id("placement-status")
+    assert statuses.count() == len(company[1])
+    for i in range(statuses.count()):
+        assert _on_screen(statuses.nth(i)), i
+        assert statuses.nth(i).evaluate("td => getComputedStyle(td, '::before').content") == '"Status"'
+
+
+def test_a_table_wider_than_the_screen_says_so_and_a_fitting_one_does_not(phone, company):
+    phone.goto("/")
+    boxes = phone.locator(".table--responsive-scroll")
+    assert boxes.count() >= 1
+    wide = [boxes.nth(i) for i in range(boxes.count())
+            if boxes.nth(i).evaluate("b => b.scrollWidth > b.clientWidth")]
+    assert wide, "the start page's openings table is wider than a phone"
+    for box in wide:
+        assert box.evaluate(HINT_HEIGHT) > 10
+        box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+        phone.wait_for_timeout(100)
+        assert box.evaluate(HINT_HEIGHT) > 10  # still there, and sticky, once scrolled
+    phone.goto(f"/forloeb/{company[1][0]}")
+    facts = phone.get_by_test_id("placement-facts").locator("xpath=..")
+    assert facts.evaluate("b => b.scrollWidth <= b.clientWidth") and facts.evaluate(HINT_HEIGHT) == 0
