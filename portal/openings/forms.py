@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from wtforms import (DateField, Field, FloatField, HiddenField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from werkzeug.datastructures import MultiDict
 from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
@@ -255,4 +256,22 @@ class OpeningForm(DanishForm):
 
 
 class CloseForm(DanishForm):
-    """The CSRF-protected "close opening" button."""
+    """The CSRF-protected "close opening" button (and the "publish" one: CSRF only too)."""
+
+
+def publishing_form(opening) -> OpeningForm:
+    """The saved ``opening`` with status "open", as the edit form would post it, validated like
+    an edit (:meth:`OpeningForm.validate`: e.g. a start date already passed is refused)."""
+    values = MultiDict({
+        "kind": opening.kind, "title": opening.title, "description": opening.description or "",
+        "requirements": opening.requirements or "", "hours_min": str(opening.hours_min),
+        "hours_max": str(opening.hours_max), "postcode": opening.postcode,
+        "start_date": opening.start_date.isoformat() if opening.start_date else "",
+        "duration_weeks": str(opening.duration_weeks or ""), "required_languages": opening.required_languages or "",
+        "accommodations": opening.accommodations or "", "capacity": str(opening.capacity), "status": "open"})
+    for code in opening.required_licences or ():
+        values.add("required_licences", code)
+    form = OpeningForm(formdata=values, meta={"csrf": False}, current_status=opening.status,
+                       stored_start=opening.start_date)
+    form.validate()
+    return form

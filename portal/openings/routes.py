@@ -12,7 +12,7 @@ from matching.geo import POSTCODES
 from ..access import company_required, get_owned_or_404
 from store.models import Opening
 from . import bp, service
-from .forms import KIND_HELP, CloseForm, OpeningForm
+from .forms import KIND_HELP, CloseForm, OpeningForm, publishing_form
 
 def _own_opening(opening_id: int) -> Opening:
     """The current company's opening ``opening_id``.
@@ -139,6 +139,38 @@ def close(opening_id: int):
     else:
         flash("Opslaget var allerede lukket.", "info")
     return redirect(url_for("openings.detail", opening_id=opening_id))
+
+
+@bp.post("/<int:opening_id>/slaa-op")
+@company_required
+def publish(opening_id: int):
+    """Publish a draft (status open), so the job centre finds candidates for it; the same
+    service step as an edit to "Åben" and as the API's publish (:func:`.service.update_opening`).
+    An opening the edit form would refuse as open (a start date already passed) is not published:
+    the company is sent to the form with what to fix.
+
+    :raise 404: if the opening is not the current company's.
+    :raise 400: without a valid CSRF token.
+    """
+    opening = _own_opening(opening_id)
+    if not CloseForm().validate_on_submit():
+        abort(400)
+    back = redirect(url_for("openings.detail", opening_id=opening_id))
+    if opening.status != "draft":
+        flash("Opslaget er ikke en kladde og er ikke slået op igen.", "info")
+        return back
+    form = publishing_form(opening)
+    if form.errors:
+        flash("Opslaget er ikke slået op: " + " ".join(e for errors in form.errors.values() for e in errors)
+              + " Ret opslaget, og vælg status »Åben«.", "error")
+        return redirect(url_for("openings.edit", opening_id=opening_id))
+    try:
+        service.update_opening(opening, form.to_data(), _int_or_none(request.form.get("version")))
+    except service.StaleOpening:
+        flash("Opslaget blev ændret samtidig. Se det igen, og slå det op.", "error")
+        return back
+    flash(f"Opslaget “{opening.title}” er slået op. Jobcentret finder nu kandidater til det.", "success")
+    return back
 
 
 def _int_or_none(value) -> int | None:
