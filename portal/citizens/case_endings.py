@@ -74,6 +74,20 @@ def ended_count(citizen_id: int) -> int:
         Proposal.citizen_id == citizen_id, Proposal.status == "ended")) or 0
 
 
+def ended_now(count: int) -> str:
+    """The closing's flash: "Et forslag er afsluttet" / "3 forslag er afsluttet" (``count`` >= 1)."""
+    return "Et forslag er afsluttet" if count == 1 else f"{count} forslag er afsluttet"
+
+
+def stay_ended(count: int) -> str:
+    """Said when reopening: the ``count`` (>= 1) proposals that ended with the case stay ended,
+    singular or plural ("Det ene forslag ... forbliver afsluttet" / "De 3 forslag ... forbliver
+    afsluttede")."""
+    if count == 1:
+        return "Det ene forslag, der blev afsluttet med sagen, forbliver afsluttet"
+    return f"De {count} forslag, der blev afsluttet med sagen, forbliver afsluttede"
+
+
 # Why a company is not told that a proposal ended (the close form says it per proposal).
 UNTOLD = ("not_visible", "declined", "opening_closed")
 

@@ -25,13 +25,14 @@ def case_forms(citizen) -> dict:
     """Blank forms for the case section of the citizen page, with what closing the case would
     end (``ending``) or, on a closed case, how many proposals ended with it (``ended_count``)."""
     closed = citizen.case_closed is not None
+    ended = case_endings.ended_count(citizen.id) if closed else 0
     return {"close_form": CloseCaseForm(formdata=None, closed_on=clock.today()), "reopen_form": ReopenCaseForm(formdata=None),
             "restrict_form": RestrictForm(formdata=None), "lift_form": LiftRestrictionForm(formdata=None),
             "close_reasons": case.CLOSE_REASONS, "blocking_placements": [],
             # said beforehand, in the form: a running placement blocks the closing (no close offered)
             "running_placements": [] if closed else case.running_placements(citizen.id, clock.today()),
             "ending": None if closed else case_endings.preview(citizen),
-            "ended_count": case_endings.ended_count(citizen.id) if closed else 0,
+            "ended_count": ended, "stay_ended": case_endings.stay_ended(ended) if ended else "",
             "ended_proposals": case_endings.ended_proposals(citizen.id)}
 
 
@@ -86,7 +87,7 @@ def _ended_message(ended: case_endings.EndingPreview) -> str:
     if not ended.count:
         return ""
     told = ", ".join(ended.companies)
-    return (f" {ended.count} forslag er afsluttet" +
+    return (f" {case_endings.ended_now(ended.count)}" +
             (f"; {told} har fået besked om, at kandidaten ikke længere er aktuel." if told else "."))
 
 
@@ -109,8 +110,8 @@ def reopen_case(citizen_id: int):
         form.form_errors.append(exc.message_da)
         return _refused(citizen, reopen_form=form)
     return _done(citizen, "Sagen er genåbnet." + (
-        f" {ended} forslag, der blev afsluttet med sagen, forbliver afsluttede: foreslå borgeren igen "
-        "fra kandidatlisten til de opslag, der passer." if ended else ""))
+        f" {case_endings.stay_ended(ended)}: foreslå borgeren igen fra kandidatlisten til de opslag, "
+        "der passer." if ended else ""))
 
 
 @bp.post("/<int:citizen_id>/begraens")

@@ -136,7 +136,8 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
             report.file_problems += headers.problems
             return _finish(report, actor)
         if headers.unknown:
-            report.notes.append("Disse kolonner kendes ikke og er sprunget over: " + ", ".join(headers.unknown[:20]))
+            report.notes.append(("Denne kolonne kendes ikke og er sprunget over: " if len(headers.unknown) == 1 else
+                                 "Disse kolonner kendes ikke og er sprunget over: ") + ", ".join(headers.unknown[:20]))
         duplicates, total = _first_pass(source, headers.positions["external_id"], max_rows, too_many)
         archive = open_archive(cvs) if cvs is not None and kind == "citizens" else None
     except FileProblem as exc:
@@ -152,10 +153,13 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     if archive is not None:
         of_refused, unnamed = archive.unused(frozenset(report.refused_ids))
         if of_refused:
-            report.notes.append("Disse CV-filer hører til afviste rækker og er ikke importeret; ret rækkerne og "
-                                "importér igen: " + ", ".join(of_refused[:50]))
+            report.notes.append(("Denne CV-fil hører til en afvist række og er ikke importeret; ret rækken og "
+                                 "importér igen: " if len(of_refused) == 1 else
+                                 "Disse CV-filer hører til afviste rækker og er ikke importeret; ret rækkerne og "
+                                 "importér igen: ") + ", ".join(of_refused[:50]))
         if unnamed:
-            report.notes.append("Ingen række har det eksterne id til disse CV-filer: " + ", ".join(unnamed[:50]))
+            report.notes.append(("Ingen række har det eksterne id til denne CV-fil: " if len(unnamed) == 1 else
+                                 "Ingen række har det eksterne id til disse CV-filer: ") + ", ".join(unnamed[:50]))
     return _finish(report, actor)
 
 

@@ -169,7 +169,9 @@ def test_a_cv_of_a_refused_row_is_named_as_such_not_as_unmatched(app):
     rows = [citizen_row("B1"), citizen_row("B2", Postnummer="9999")]
     report = _run(app, csv_bytes(rows), cvs=archive)
     assert report.counts["created"] == 1 and report.counts["refused"] == 1
-    refused_note = next(n for n in report.notes if "afviste rækker" in n)
+    refused_note = next(n for n in report.notes if "afvist række" in n)
     unmatched_note = next(n for n in report.notes if "Ingen række" in n)
     assert "B2.txt" in refused_note and "B2.txt" not in unmatched_note
     assert "B9.txt" in unmatched_note and "B9.txt" not in refused_note
+    # one file each: the notes are singular
+    assert refused_note.startswith("Denne CV-fil hører til en afvist række") and "til denne CV-fil:" in unmatched_note
