@@ -11,7 +11,7 @@ from ..auth import mails
 from ..auth.sessions import confirm_first
 from ..auth.tokens import issue_set_password_token, set_password_url
 from ..extensions import db
-from ..formutil import DanishForm, choices
+from ..formutil import DanishForm, attach_error, choices
 from store.models import Company, Team, User, vocab
 from . import bp, service
 from .forms import CompanyForm, EditUserForm, PhoneForm, UserForm, clean_phone
@@ -41,14 +41,19 @@ def new_user():
     teams = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
     form.company_id.choices = choices([(0, "–"), *companies])
     form.team_id.choices = choices([(0, "–"), *teams])
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if not valid and _posted_with_csrf(form):
+        # The account rules too, so that every problem shows in this round, not the next.
+        for problem in service.account_problems(form.email.data, form.role.data, form.company_id.data):
+            attach_error(form, problem)
+    if valid:
         new = service.NewUser(email=form.email.data, name=form.name.data, role=form.role.data,
                               company_id=form.company_id.data, team_id=form.team_id.data,
                               phone=clean_phone(form.phone.data))
         try:
             user, token = service.create_user(new, current_app.config["PASSWORD_RESET_HOURS"])
         except service.AccountRuleError as refusal:
-            getattr(form, refusal.field).errors.append(str(refusal))
+            attach_error(form, refusal)
         else:
             link = set_password_url(token)
             result = mails.deliver(mails.welcome(user, current_user, link), user, "welcome")
@@ -71,7 +76,12 @@ def edit_user(user_id: int):
         return stale
     user = _person_or_404(user_id)
     form = _edit_form(user)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if not valid and _posted_with_csrf(form):
+        company_id = form.company_id.data if user.role == "company" else None
+        for problem in service.account_problems(form.email.data, user.role, company_id, user_id=user.id):
+            attach_error(form, problem)
+    if valid:
         organisation = form.company_id.data if user.role == "company" else form.team_id.data
         changes = service.UserChanges(email=form.email.data, name=form.name.data, phone=clean_phone(form.phone.data),
                                       **{"company_id" if user.role == "company" else "team_id": organisation})
@@ -79,13 +89,18 @@ def edit_user(user_id: int):
             changed, revoked = service.update_user(user, changes, current_user)
         except service.AccountRuleError as refusal:
             db.session.rollback()
-            getattr(form, refusal.field).errors.append(str(refusal))
+            attach_error(form, refusal)
         else:
             keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
             flash(f"{user.name} er gemt.{keys}" if changed else f"Ingen ændringer for {user.name}.", "success")
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_edit.html", form=form, edit_user=user), status
+
+
+def _posted_with_csrf(form) -> bool:
+    """A POST whose CSRF token held: its fields are worth checking against the account rules."""
+    return request.method == "POST" and not form.csrf_token.errors
 
 
 def _person_or_404(user_id: int) -> User:

@@ -15,7 +15,7 @@ from .. import audit
 from ..auth.sessions import new_session_token, rotate_session_token
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
-from ..formutil import RuleError
+from ..formutil import RuleError, raise_all
 from .forms import VK_CHOICE
 from store import clock
 from store.models import Company, Team, User
@@ -74,6 +74,29 @@ def user_rows() -> list[UserRow]:
             in db.session.execute(stmt)]
 
 
+def account_problems(email: str | None, role: str | None, company_id: int | None, *,
+                     user_id: int | None = None) -> list[AccountRuleError]:
+    """Every account rule the details break, in form order (empty: none).
+
+    Routes call it also when the form refused a field, so that the page shows every problem
+    in one round; :func:`create_user` and :func:`update_user` raise them all (:func:`raise_all`).
+
+    Args:
+        user_id: the user being edited (their own e-mail is not "taken"); None for a new user.
+    """
+    problems = []
+    email = (email or "").strip().casefold()
+    if email:
+        query = sa.select(User.id).where(sa.func.lower(User.email) == email)
+        if user_id is not None:
+            query = query.where(User.id != user_id)
+        if db.session.scalar(query):
+            problems.append(AccountRuleError("Der findes allerede en bruger med den e-mail.", "email"))
+    if role == "company" and not company_id:
+        problems.append(AccountRuleError("Vælg virksomheden for en virksomhedsbruger.", "company_id"))
+    return problems
+
+
 def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
     """Create a user without a password, with a one-time set-password token; committed.
 
@@ -82,14 +105,11 @@ def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
 
     Raises:
         AccountRuleError: the e-mail is taken (``email``), or a company user has no company
-            (``company_id``).
+            (``company_id``); every broken rule at once (see :attr:`RuleError.every`).
     """
+    raise_all(account_problems(new.email, new.role, new.company_id))
     email = new.email.strip().casefold()
-    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
-        raise AccountRuleError("Der findes allerede en bruger med den e-mail.", "email")
     is_company = new.role == "company"
-    if is_company and not new.company_id:
-        raise AccountRuleError("Vælg virksomheden for en virksomhedsbruger.", "company_id")
     user = User(email=email, name=new.name.strip(), role=new.role,
                 company_id=new.company_id if is_company else None,
                 team_id=None if is_company else new.team_id or None,
@@ -124,15 +144,11 @@ def update_user(user: User, changes: UserChanges, acting: User) -> tuple[list[st
 
     Raises:
         AccountRuleError: the e-mail belongs to another user (``email``), or a company user
-            has no company (``company_id``).
+            has no company (``company_id``); every broken rule at once.
     """
+    raise_all(account_problems(changes.email, user.role, changes.company_id, user_id=user.id))
     email = changes.email.strip().casefold()
-    taken = db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email, User.id != user.id))
-    if taken:
-        raise AccountRuleError("Der findes allerede en bruger med den e-mail.", "email")
     is_company = user.role == "company"
-    if is_company and not changes.company_id:
-        raise AccountRuleError("Vælg virksomheden for en virksomhedsbruger.", "company_id")
     values = {"name": changes.name.strip(), "email": email, "phone": changes.phone,
               "company_id": changes.company_id if is_company else user.company_id,
               "team_id": user.team_id if is_company else changes.team_id or None}

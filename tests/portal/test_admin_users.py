@@ -234,3 +234,39 @@ def test_only_administrators_send_links(app, client, auth, make_user, outbox, ro
     token = auth.csrf_token("/")
     assert client.post(f"/admin/users/{target.id}/link", data={"csrf_token": token}).status_code == 403
     assert len(outbox) == 0
+
+
+# --- every problem in one round ---------------------------------------------------------------
+
+def test_new_user_shows_every_problem_in_one_round(app, client, auth, admin, make_user, outbox):
+    make_user("consultant", email="findes@jc.dk")
+    response = create(client, auth, email="findes@jc.dk", name="", role="company", company_id="0",
+                      phone="abc")
+    html = response.get_data(as_text=True)
+    for message in ("Skriv et navn.", "Skriv telefonnummeret med cifre",
+                    "Der findes allerede en bruger med den e-mail.",
+                    "Vælg virksomheden for en virksomhedsbruger."):
+        assert message in html, message
+    assert len(outbox) == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 2
+
+
+def test_the_account_rules_alone_also_show_together(app, client, auth, admin, make_user, outbox):
+    make_user("consultant", email="findes@jc.dk")
+    html = create(client, auth, email="FINDES@jc.dk", role="company", company_id="0").get_data(as_text=True)
+    assert "Der findes allerede en bruger med den e-mail." in html
+    assert "Vælg virksomheden for en virksomhedsbruger." in html
+
+
+def test_editing_a_user_shows_every_problem_in_one_round(app, client, auth, admin, make_user):
+    make_user("consultant", email="findes@jc.dk")
+    company_user = make_user("company", email="firma@virk.dk")
+    path = f"/admin/users/{company_user.id}/ret"
+    response = client.post(path, data={"csrf_token": auth.csrf_token(path), "email": "findes@jc.dk", "name": "",
+                                       "company_id": "0", "phone": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for message in ("Skriv et navn.", "Der findes allerede en bruger med den e-mail.",
+                    "Vælg virksomheden for en virksomhedsbruger."):
+        assert message in html, message
