@@ -245,7 +245,7 @@ def book(interview: Interview, user: User) -> Interview | None:
         if other.id != interview.id:
             other.status, other.decided_at = "declined", now
     _tell_both(proposal, interview, "REQUEST", f"Samtale aftalt {_when(interview)}", user)
-    webhook_events.interview_booked(db.session, interview)
+    webhook_events.interview_booked(db.session, interview, replaces=replaced)
     _audit(proposal, user, "interview_booked", f"interview:{interview.id}")
     db.session.commit()
     return replaced
@@ -273,6 +273,7 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
     if was_booked:
         verb = "flyttet; den gamle tid er aflyst" if moved else "aflyst"
         _tell_both(proposal, interview, "CANCEL", f"Samtalen {_when(interview)} er {verb}", user)
+        webhook_events.interview_cancelled(db.session, interview, moved=moved, ending=not require_release)
     _audit(proposal, user, "interview_moved" if moved else "interview_cancelled", f"interview:{interview.id}")
     if commit:
         db.session.commit()

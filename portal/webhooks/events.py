@@ -85,16 +85,38 @@ def proposal_ended(session: Session, proposal: Proposal) -> None:
          jobcenter_payload=jobcenter)
 
 
-def interview_booked(session: Session, interview: Interview) -> None:
-    """``interview.booked``: one side chose a time the other side offered."""
+def _interview_data(interview: Interview) -> dict:
     proposal = interview.proposal
     opening = proposal.opening
-    data = {"interview_id": interview.id, "proposal_id": proposal.id, "opening_id": opening.id,
+    return {"interview_id": interview.id, "uid": interview.uid, "sequence": interview.sequence,
+            "proposal_id": proposal.id, "opening_id": opening.id,
             "opening_title": opening.title, "company_id": opening.company_id,
             "starts_at": _iso(interview.starts_at), "duration_minutes": interview.duration_minutes,
             "location": interview.location, "status": interview.status}
+
+
+def interview_booked(session: Session, interview: Interview, *, replaces: Interview | None = None) -> None:
+    """``interview.booked``: one side chose a time the other side offered. A move is this
+    event for the new time (``replaces_interview_id``: the old one) beside
+    :func:`interview_cancelled` for the old time, as the calendar invitations do (new UID)."""
+    data = {**_interview_data(interview), "replaces_interview_id": replaces.id if replaces else None}
+    company, jobcenter = _proposal_payloads(interview.proposal, data)
+    emit(session, "interview.booked", company_id=interview.proposal.opening.company_id, payload=company,
+         jobcenter_payload=jobcenter)
+
+
+def interview_cancelled(session: Session, interview: Interview, *, moved: bool = False,
+                        ending: bool = False) -> None:
+    """``interview.cancelled``: a booked interview was cancelled, or moved (``moved``: the new
+    time comes as ``interview.booked`` with ``replaces_interview_id``). ``ending``: the job
+    centre ends the proposal (consent withdrawn, case closed); the company's payload then links
+    to the candidate's page only (the API no longer gives it the proposal), never a reason."""
+    proposal = interview.proposal
+    data = {**_interview_data(interview), "moved": moved, "cancelled_at": _iso(clock.utcnow())}
     company, jobcenter = _proposal_payloads(proposal, data)
-    emit(session, "interview.booked", company_id=opening.company_id, payload=company,
+    if ending:
+        company["links"] = {"portal": company["links"]["portal"]}
+    emit(session, "interview.cancelled", company_id=proposal.opening.company_id, payload=company,
          jobcenter_payload=jobcenter)
 
 

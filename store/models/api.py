@@ -20,6 +20,7 @@ WEBHOOK_EVENTS = {
     "proposal.shared": "Kandidat delt med virksomheden",
     "proposal.ended": "Kandidat ikke længere aktuel",
     "interview.booked": "Samtale aftalt",
+    "interview.cancelled": "Samtale aflyst eller flyttet",
     "hotline.answered": "Hotline-henvendelse besvaret",
     "placement.started": "Forløb startet",
     "placement.ended": "Forløb afsluttet",

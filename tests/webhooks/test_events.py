@@ -124,6 +124,68 @@ def test_interview_booked(app, world):
     assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
 
 
+def _booked_interview(world, hours: int = 72) -> Interview:
+    interview = Interview(proposal_id=world["proposal"], starts_at=datetime.now(timezone.utc) + timedelta(hours=hours),
+                          duration_minutes=45, location="Kantinen", offered_by="company",
+                          offered_by_id=world["company"].id, uid=f"test-{hours}@jobbro", status="booked")
+    db.session.add(interview)
+    db.session.commit()
+    return interview
+
+
+def test_interview_cancelled(app, world):
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.test_request_context():
+        interview = _booked_interview(world)
+        interviews.cancel(interview, db.session.get(User, world["company"].id))
+        uid = interview.uid
+    company, jobcenter = check(app, world, "interview.cancelled")
+    assert company["data"]["status"] == "cancelled" and company["data"]["moved"] is False
+    assert company["data"]["uid"] == uid and company["data"]["sequence"] == 1  # the .ics CANCEL's UID
+    assert set(company["links"]) == {"portal", "api"}
+    assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
+
+
+def test_an_offer_withdrawn_is_no_cancellation(app, world):
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.test_request_context():
+        interview = _booked_interview(world)
+        interview.status = "offered"
+        db.session.commit()
+        interviews.cancel(interview, db.session.get(User, world["company"].id))
+    assert queued(app, world) == {}  # never in a calendar: nothing to remove
+
+
+def test_interview_moved_is_the_old_time_cancelled_and_the_new_one_booked(app, world):
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.test_request_context():
+        old = _booked_interview(world)
+        new = _booked_interview(world, hours=96)
+        new.status, new.offered_by = "offered", "jobcenter"
+        db.session.commit()
+        interviews.book(new, db.session.get(User, world["company"].id))
+        old_id, new_id = old.id, new.id
+    got = queued(app, world)
+    assert set(got) == {"a_all", "jc_all"}
+    for bodies in got.values():
+        cancelled, booked = bodies
+        assert (cancelled["type"], booked["type"]) == ("interview.cancelled", "interview.booked")
+        assert (cancelled["data"]["interview_id"], cancelled["data"]["moved"]) == (old_id, True)
+        assert (booked["data"]["interview_id"], booked["data"]["replaces_interview_id"]) == (new_id, old_id)
+
+
+def test_interview_cancelled_when_the_consent_is_withdrawn(app, world):
+    from portal.candidates import withdrawal
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.test_request_context():
+        _booked_interview(world)
+        proposal = db.session.get(Proposal, world["proposal"])
+        withdrawal.withdraw(proposal, db.session.get(User, world["consultant"].id))
+    got = queued(app, world)
+    company = next(b for b in got["a_all"] if b["type"] == "interview.cancelled")
+    assert set(company["links"]) == {"portal"} and MARKER not in json.dumps(company, ensure_ascii=False)
+
+
 def test_hotline_answered(app, world):
     with app.test_request_context():
         request = HotlineRequest(company_id=world["company"].company_id, category="fravaer", urgency="normal",
