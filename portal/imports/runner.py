@@ -212,26 +212,36 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         external_id = cell_text(values.get("external_id"))
     except CellError:
         external_id = ""
+    # A duplicated id refuses the row, but its cells are still checked: the report lists every
+    # problem of the row at once, not the next one only after the id is fixed.
+    problems: list[tuple[str, str]] = []
     if external_id in duplicates:
         rows = ", ".join(str(r) for r in duplicates[external_id][:20])
-        report.refuse(number, external_id, "Eksternt id", f"Det eksterne id står i flere rækker ({rows}). "
-                      "Ret filen, så hvert id kun står én gang.")
-        return
+        problems.append(("Eksternt id", f"Det eksterne id står i flere rækker ({rows}). "
+                                        "Ret filen, så hvert id kun står én gang."))
+
+    def refuse(*more: tuple[str, str]) -> None:
+        first, *rest = [*problems, *more]
+        report.refuse(number, external_id, *first, more=rest)
+
     try:
         record = (citizens.validate_citizen(values, context.directory) if context.kind == "citizens"
                   else openings.validate_opening(values, context.directory))
         if context.archive is not None:
             record = _with_cv(record, context.archive)
+        if problems:
+            refuse()
+            return
         actor = db.session.get(User, context.actor_id) if context.actor_id else None
         _ensure_transaction()
         with db.session.begin_nested():
             outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder)
                        if context.kind == "citizens" else upsert_opening(db.session, record, actor=actor))
     except RowError as exc:
-        report.refuse(number, external_id, exc.problems[0][0], exc.problems[0][1], more=exc.problems[1:])
+        refuse(*exc.problems)
         return
     except ExtractionError as exc:
-        report.refuse(number, external_id, "CV-fil", exc.message_da)
+        refuse(("CV-fil", exc.message_da))
         return
     except RecordRefused as exc:
         report.refuse(number, external_id, exc.column or "Eksternt id", exc.message_da)

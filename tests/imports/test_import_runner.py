@@ -175,3 +175,19 @@ def test_a_cv_of_a_refused_row_is_named_as_such_not_as_unmatched(app):
     assert "B9.txt" in unmatched_note and "B9.txt" not in refused_note
     # one file each: the notes are singular
     assert refused_note.startswith("Denne CV-fil hører til en afvist række") and "til denne CV-fil:" in unmatched_note
+
+
+def test_a_row_with_a_duplicated_id_lists_all_its_problems_at_once(app):
+    bad = {"Kørekort": "Q", "Timer pr. uge": "-3", "Postnummer": "9999", "Sagsstart": "31.02.2025",
+           "Virksomhedskonsulent": "ukendt@jc.dk"}
+    data = csv_bytes([citizen_row("D1"), citizen_row("D1", **bad), citizen_row("D2", **bad)])
+    report = _run(app, data, dry_run=True)
+    assert report.counts["refused"] == 3
+    by_row = {}
+    for problem in report.problems:
+        by_row.setdefault(problem.row, []).append(problem.column)
+    expected = {"Kørekort", "Timer pr. uge", "Postnummer", "Sagsstart", "Virksomhedskonsulent"}
+    assert by_row[3][0] == "Eksternt id" and expected <= set(by_row[3][1:])  # the duplicate first, then the rest
+    assert by_row[2] == ["Eksternt id"]  # the other copy is fine apart from its id
+    assert set(by_row[4]) == expected  # the same cells without a duplicate: the same problems
+    assert _count(app, Citizen) == 0
