@@ -34,7 +34,7 @@ START_FUTURE_DAYS = 2 * 365
 EDITABLE_STATUSES = ("draft", "open", "closed")
 
 KIND_HELP = {
-    "smaajob": "Få almindelige lønnede timer om ugen (ofte 1–15) til almindelig løn. "
+    "smaajob": "Nogle få almindelige lønnede timer om ugen (ofte 1–15) til almindelig løn. "
                "Det første skridt tilbage på arbejdsmarkedet.",
     "virksomhedspraktik": "Ulønnet praktik mens borgeren får sin ydelse, for at afprøve eller "
                           "opbygge arbejdsevnen. Varer typisk 4–13 uger.",

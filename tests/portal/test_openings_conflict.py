@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from portal.extensions import db
 from store.models import Opening
-from tests.portal.test_openings import company, logged_in, make_opening, valid_form  # noqa: F401 - fixtures
+from tests.portal import test_openings
+from tests.portal.test_openings import make_opening, valid_form
+
+# The opening tests' fixtures, used here by name.
+company, logged_in = test_openings.company, test_openings.logged_in
 
 FIELDS_MARKED = "Ret felterne markeret med fejl"
 

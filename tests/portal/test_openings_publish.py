@@ -8,7 +8,11 @@ import sqlalchemy as sa
 from portal.extensions import db
 from store.clock import today
 from store.models import Opening, OutboxEvent
-from tests.portal.test_openings import company, logged_in, make_opening  # noqa: F401 - fixtures
+from tests.portal import test_openings
+from tests.portal.test_openings import make_opening
+
+# The opening tests' fixtures, used here by name.
+company, logged_in = test_openings.company, test_openings.logged_in
 
 
 def status(app, opening_id):
