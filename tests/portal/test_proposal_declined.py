@@ -110,11 +110,13 @@ def test_a_proposed_proposal_has_one_jobmaal_field_for_the_company(app, client, 
     ("approved", "Der indhentes ikke samtykke, og navnet deles ikke.", "allerede delt"),
     ("disclosed", "Navnet og profilen var allerede delt og ses af virksomheden, så længe samtykket gælder",
      "navnet deles ikke"),
+    ("consented", "Borgeren har givet samtykke, men navnet er ikke delt og deles ikke nu.", "indhentes ikke"),
 ])
 def test_a_no_says_truly_whether_the_name_was_already_shared(app, client, auth, make_user, status, says, never):
     world = build_world(app, make_user)
-    set_status(app, world["proposal"], status, consent=status == "disclosed")
+    set_status(app, world["proposal"], status, consent=status != "approved")
     _decline(app, world["proposal"])
     auth.login(world["consultant"].email)
     declined = _page(client, world).split('data-testid="company-declined"')[1].split("</div></div>")[0]
     assert says in declined and never not in declined
+    assert "Fortæl Qzvwxy Markersen, at virksomheden har sagt nej." in declined
