@@ -95,12 +95,26 @@ def start(proposal_id: int):
             flash(f"Forløbet er startet.{filled}", "success")
             for warning in result.warnings:
                 flash(warning, "warning")
+            if result.filled:
+                _flash_waiting(proposal, today)
             return redirect(url_for("placements.consultant_detail", placement_id=result.placement.id))
     audited_read(proposal.citizen, "placement_start")
     active = lifecycle.active_on_opening(proposal.opening_id, today)
+    offer_filled = lifecycle.fills_opening(proposal.opening, today)
+    waiting = lifecycle.other_live_proposals(proposal.opening, proposal.id, today) if offer_filled else []
     return render_template("placements/start.html", proposal=proposal, form=form, active=active,
-                           offer_filled=lifecycle.fills_opening(proposal.opening, today)
+                           offer_filled=offer_filled, waiting=waiting
                            ), 400 if request.method == "POST" else 200
+
+
+def _flash_waiting(proposal: Proposal, today) -> None:
+    """After a start that filled the opening: the proposals left without a seat, once more."""
+    waiting = lifecycle.other_live_proposals(proposal.opening, proposal.id, today)
+    if waiting:
+        names = ", ".join(p.citizen.name for p in waiting)
+        others = "1 andet forslag venter" if len(waiting) == 1 else f"{len(waiting)} andre forslag venter"
+        flash(f"Opslaget er besat, men {others} stadig på det ({names}). "
+              "Giv dem og virksomheden besked om, at pladsen er besat.", "warning")
 
 
 def _valid(field):

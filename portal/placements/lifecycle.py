@@ -23,6 +23,7 @@ from ..webhooks import events as webhook_events
 from store.models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
+from store import clock
 from store.outbox import record_change
 from .service import is_active
 
@@ -62,6 +63,32 @@ def active_on_opening(opening_id: int, today: date) -> list[Placement]:
 def fills_opening(opening: Opening, today: date) -> bool:
     """Would one more placement make the opening's active placements reach its capacity?"""
     return opening.status == "open" and len(active_on_opening(opening.id, today)) + 1 >= opening.capacity
+
+
+def other_live_proposals(opening: Opening, except_proposal_id: int | None,
+                         today: date | None = None) -> list[Proposal]:
+    """The opening's other proposals still waiting for a seat, oldest first.
+
+    Waiting: the company sees the proposal and may answer it (approved, consented or
+    disclosed: :data:`portal.proposals.VISIBLE_TO_COMPANY`), the company has not said no,
+    the citizen is not anonymised and holds no active placement on the opening (that one has
+    a seat already). When a start fills the opening these are left without a seat, and no
+    one tells them by itself: the start form and the proposal page name them.
+
+    Args:
+        opening: the opening whose seats are counted.
+        except_proposal_id: the proposal being started (None: every waiting proposal).
+        today: the day placements are active on (default: today in Danish local time).
+    """
+    today = today or clock.today()
+    placed = {p.citizen_id for p in active_on_opening(opening.id, today)}
+    rows = db.session.scalars(
+        sa.select(Proposal).join(Citizen, Citizen.id == Proposal.citizen_id)
+        .where(Proposal.opening_id == opening.id, Proposal.status.in_(proposals.VISIBLE_TO_COMPANY),
+               Citizen.anonymised_at.is_(None))
+        .order_by(Proposal.created_at, Proposal.id))
+    return [p for p in rows if p.id != except_proposal_id and p.citizen_id not in placed
+            and not proposals.company_declined(p)]
 
 
 def check_startable(proposal: Proposal, today: date) -> None:
