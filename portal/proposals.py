@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from . import audit
 from .extensions import db
 from .formutil import RuleError, raise_all
+from .health_words import HEALTH_WORDS
 from store.models import Consent, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
@@ -60,12 +61,6 @@ CONTACT_KEYS = ("phone", "email")
 MAX_CONSENT_DAYS = 365
 MAX_NOTE_LENGTH = 500
 MAX_SHARED_GOAL_LENGTH = 120
-# Words that give away health, limitations or the reason for them: a shared jobmål holding
-# one is refused (the consultant approves the text; this catches a pasted free-text jobmål).
-HEALTH_WORDS = re.compile(
-    r"skåne|\bpga\b|på grund af|grundet|diagnos|sygdom|sygemeld|\bsyg\b|\w*skade\b|skadet|smerte|stress|angst|"
-    r"depression|psykisk|psykiatri|misbrug|handicap|begrænsning|hensyn|helbred|\badhd\b|autis|"
-    r"ressourceforløb|jobafklaring|førtidspension|fleksjob|revalidering", re.IGNORECASE)
 # Free-text qualifiers after a job title: parentheses, or what follows a comma, dash or colon.
 _QUALIFIER = re.compile(r"\s*(?:[(\[].*|[,;:/–-]\s.*|\s-\s.*)$", re.DOTALL)
 

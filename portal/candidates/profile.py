@@ -16,7 +16,7 @@
 :func:`draft` prefills the form from the citizen's data, :func:`approve` checks and stores it.
 Never in a profile: limitations (text or flags), benefit group, CPR numbers, the consultant's
 notes. :func:`check` refuses texts that give away health details (the words
-:data:`portal.proposals.HEALTH_WORDS` knows) or hold a CPR-like number. Pages show a profile
+:data:`portal.health_words.HEALTH_WORDS` knows) or hold a CPR-like number. Pages show a profile
 with :func:`rows` (label, Danish text), so every page reads it the same way.
 """
 from __future__ import annotations
@@ -31,7 +31,8 @@ from .. import audit
 from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_date, format_number
-from ..proposals import CONTACT_KEYS, HEALTH_WORDS, TransitionError, suggest_shared_goal
+from ..health_words import HEALTH_WORDS
+from ..proposals import CONTACT_KEYS, TransitionError, suggest_shared_goal
 from store import clock
 from store.models import Citizen, Proposal, User
 from store.models.base import utcnow

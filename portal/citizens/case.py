@@ -26,7 +26,7 @@ from store.models import AuditEvent, Citizen, Placement, User
 from store.models.vocab import END_REASONS
 from store.outbox import record_change
 from ..privacy import erase_citizen
-from ..proposals import HEALTH_WORDS
+from ..health_words import HEALTH_WORDS
 from . import case_endings
 from .forms import clean_line
 from .service import CitizenChangeError, ensure_editable

@@ -22,7 +22,7 @@ from .. import postcodes
 # ChoiceField is imported from here by other areas.
 from ..formutil import ChoiceField, DanishForm, DanishGetForm, LicencesField, WholeNumberField, choices  # noqa: F401
 from ..i18n import format_number
-from ..proposals import HEALTH_WORDS
+from ..health_words import HEALTH_WORDS
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 from store import clock
 
@@ -88,7 +88,7 @@ def job_goal_sentence_problem(title: str) -> str | None:
 
 def job_goal_health_words(title: str) -> list[str]:
     """The words of ``title`` that give away health or limitations (the portal's one list,
-    :data:`portal.proposals.HEALTH_WORDS`), whole and as written.
+    :data:`portal.health_words.HEALTH_WORDS`), whole and as written.
 
     Some job titles hold such a word ("Handicaphjælper"), so a person may confirm one; an
     import or the API, where no one can, refuses it (:mod:`portal.imports.citizens`).

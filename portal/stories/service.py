@@ -16,7 +16,7 @@ look-alike letters from another alphabet, with other accents or with a Danish en
 
 A story never gives away health details or limitations either: saving (a draft too) and
 publishing refuse a title or text with a word of the portal's one list of such words
-(:data:`portal.proposals.HEALTH_WORDS`, also behind the jobmål shown to a company), such as
+(:data:`portal.health_words.HEALTH_WORDS`, also behind the jobmål shown to a company), such as
 "skånehensyn", "sygemeldt" or "fleksjob". The type and outcome fields are shown beside the
 text; the text must not add to them.
 """
@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..extensions import db
 from ..formutil import RuleError, raise_all
-from ..proposals import HEALTH_WORDS
+from ..health_words import HEALTH_WORDS
 from store.models import Citizen, Company, Placement, SuccessStory, User
 from store import clock
 from store.models.base import utcnow
@@ -180,7 +180,7 @@ def named_parts(text: str, citizen: Citizen | None) -> list[str]:
 def health_words(text: str) -> list[str]:
     """The words of ``text`` that give away health details or limitations, as written, each once.
 
-    A hit of :data:`~portal.proposals.HEALTH_WORDS` is widened to the whole word it is part
+    A hit of :data:`~portal.health_words.HEALTH_WORDS` is widened to the whole word it is part
     of, so the consultant sees "Skånehensynene" rather than "Skåne".
     """
     words = []

@@ -1,6 +1,6 @@
 """A jobmål is a job title, never a note about the citizen's health (it is matched, indexed and
 the source of what a company later sees). One rule on the page, in the import and in the API:
-a sentence about the citizen is refused; a health word (portal.proposals.HEALTH_WORDS) needs
+a sentence about the citizen is refused; a health word (portal.health_words.HEALTH_WORDS) needs
 a person's confirmation on the page and is refused by a file or the API unless the citizen
 already holds that jobmål."""
 from __future__ import annotations
@@ -62,9 +62,9 @@ def test_a_health_word_is_saved_only_once_confirmed(app, client, auth, citizen_i
     assert 'name="title_confirmed"' in html and 'value="Skånejob på lager"' in html
     assert snapshot(app, citizen_id) == before
     # A real job title with such a word: the consultant confirms it.
-    saved = _add(client, auth, citizen_id, "Handicaphjælper", title_confirmed="y")
+    saved = _add(client, auth, citizen_id, "Stresscoach", title_confirmed="y")
     assert saved.status_code == 302
-    assert snapshot(app, citizen_id).goals == ("Lagermedarbejder", "Handicaphjælper")
+    assert snapshot(app, citizen_id).goals == ("Lagermedarbejder", "Stresscoach")
     assert "job_goal_added" in audit_actions(app, citizen_id)
 
 
@@ -80,9 +80,9 @@ def test_an_edit_to_a_health_word_asks_too(app, client, auth, citizen_id):
     refused = client.post(path, data={"csrf_token": csrf(auth), "new_title": "Jeg kan kun sidde",
                                       "new_title_confirmed": "y"})
     assert refused.status_code == 400 and snapshot(app, citizen_id) == before
-    confirmed = client.post(path, data={"csrf_token": csrf(auth), "new_title": "Misbrugskonsulent",
+    confirmed = client.post(path, data={"csrf_token": csrf(auth), "new_title": "Angstbehandler",
                                         "new_title_confirmed": "y"})
-    assert confirmed.status_code == 302 and snapshot(app, citizen_id).goals == ("Misbrugskonsulent",)
+    assert confirmed.status_code == 302 and snapshot(app, citizen_id).goals == ("Angstbehandler",)
 
 
 def _import(app, rows):
@@ -103,13 +103,13 @@ def test_the_import_refuses_what_the_page_refuses(app):
 
 def test_the_import_keeps_a_health_word_title_the_citizen_already_holds(app):
     assert _import(app, [citizen_row("H4", Jobmål="Lagermedarbejder")]).counts["created"] == 1
-    refused = _import(app, [citizen_row("H4", Jobmål="Handicaphjælper")])
+    refused = _import(app, [citizen_row("H4", Jobmål="Stresscoach")])
     assert refused.counts["refused"] == 1
     with app.app_context():  # confirmed on the citizen's page
         citizen = db.session.query(Citizen).filter_by(external_id="H4").one()
-        service.add_job_goal(citizen, "Handicaphjælper", confirmed=True)
+        service.add_job_goal(citizen, "Stresscoach", confirmed=True)
         db.session.commit()
-    kept = _import(app, [citizen_row("H4", Jobmål="Handicaphjælper; Lagermedarbejder")])
+    kept = _import(app, [citizen_row("H4", Jobmål="Stresscoach; Lagermedarbejder")])
     assert kept.counts["updated"] == 1, kept.problems
 
 

@@ -404,7 +404,8 @@ def test_demo_logins_find_something_to_show(demo):
 
 def test_demo_hand_off_profiles_and_a_booked_interview(app):
     from portal.candidates.profile import is_approved
-    from portal.proposals import HEALTH_WORDS, identity_released
+    from portal.health_words import HEALTH_WORDS
+    from portal.proposals import identity_released
     from store.models import Interview
 
     with app.app_context():
@@ -441,7 +442,8 @@ def test_demo_proposals_shown_to_companies_carry_a_jobmaal_and_a_band(app):
     """Review finding: every demo candidate read "jobcentret har ikke angivet et jobmål" with no
     match band, although a real approval stores both (portal.candidates.service.record_decision)."""
     from portal.openings.service import shared_candidates
-    from portal.proposals import HEALTH_WORDS, VISIBLE_TO_COMPANY
+    from portal.health_words import HEALTH_WORDS
+    from portal.proposals import VISIBLE_TO_COMPANY
     from store.models import Opening
 
     with app.app_context():

@@ -474,7 +474,7 @@ def test_placement_list_holds_only_the_chosen_companys_placements(app, client, a
     assert "slut 31.03.2026: Ordinært job" in edit  # the list says how each placement went
 
 
-# --- Review: a story gives away no health details (portal.proposals.HEALTH_WORDS) ---
+# --- Review: a story gives away no health details (portal.health_words.HEALTH_WORDS) ---
 
 @pytest.mark.parametrize("field, value, shown", [
     ("text", TEXT + " Skånehensynene blev aftalt fra start.", "»Skånehensynene«"),
