@@ -21,7 +21,7 @@ from store.models import Placement, Proposal
 from . import bp, followup, lifecycle, retention, service
 from .forms import month_label
 from .lifecycle_forms import EndForm, FollowUpForm, RetentionForm, StartForm, clean_note
-from store.models.vocab import PLACEMENT_EVENT_KINDS as EVENT_KINDS
+from store.models.vocab import OPENING_KINDS, PLACEMENT_EVENT_KINDS as EVENT_KINDS
 
 CHANGED_MEANWHILE = ("Borgeren blev ændret af en kollega i samme øjeblik, så intet blev gemt. "
                      "Se siden igen, og prøv en gang til.")
@@ -76,11 +76,12 @@ def start(proposal_id: int):
         return redirect(url_for("candidates.proposal", proposal_id=proposal.id))
     form = StartForm(today=today) if request.method == "POST" else _start_form(proposal, today)
     if form.is_submitted() and not form.validate():  # the database's rules too, in the same round
-        for err in lifecycle.start_rule_errors(proposal.citizen, _valid(form.kind), _valid(form.weekly_hours)):
+        for err in lifecycle.start_rule_errors(proposal.citizen, _valid(form.kind), _valid(form.weekly_hours),
+                                               proposal.opening, form.other_kind_confirmed):
             attach_error(form, err)
     elif form.is_submitted():
         data = lifecycle.StartData(form.kind.data, form.start_date.data, form.weekly_hours.data,
-                                   form.planned_end.data, bool(form.mark_filled.data))
+                                   form.planned_end.data, bool(form.mark_filled.data), form.other_kind_confirmed)
         try:
             result = lifecycle.start_placement(proposal, data, current_user, today)
         except lifecycle.LifecycleError as err:
@@ -102,8 +103,14 @@ def start(proposal_id: int):
     active = lifecycle.active_on_opening(proposal.opening_id, today)
     offer_filled = lifecycle.fills_opening(proposal.opening, today)
     waiting = lifecycle.other_live_proposals(proposal.opening, proposal.id, today) if offer_filled else []
+    # The confirmation of another kind than the opening's, offered once such a kind was sent
+    # (not for a kind the citizen may not take: that one must be changed anyway).
+    ask_kind = (form.kind.data in OPENING_KINDS and form.kind.data != proposal.opening.kind
+                and not lifecycle.start_rule_errors(proposal.citizen, form.kind.data, None))
+    if not form.other_kind_confirmed:
+        form.other_kind.data = False
     return render_template("placements/start.html", proposal=proposal, form=form, active=active,
-                           offer_filled=offer_filled, waiting=waiting
+                           offer_filled=offer_filled, waiting=waiting, ask_kind=ask_kind
                            ), 400 if request.method == "POST" else 200
 
 

@@ -45,6 +45,8 @@ class StartData:
     weekly_hours: float
     planned_end: date | None = None
     mark_filled: bool = False
+    # The consultant confirmed a kind other than the opening's (:func:`kind_error`).
+    other_kind_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,13 +123,14 @@ def start_placement(proposal: Proposal, data: StartData, user: User, today: date
 
     Raises:
         LifecycleError: identity not released, an active placement for the pair already,
-            a kind the citizen's benefit group may not take, more hours than the citizen
-            has, or dates out of range.
+            a kind the citizen's benefit group may not take, a kind other than the
+            opening's without ``other_kind_confirmed``, more hours than the citizen has, or
+            dates out of range.
     """
     _lock_opening(proposal.opening_id)  # two starts at once: the second waits, then sees the first
     check_startable(proposal, today)
     citizen, opening = proposal.citizen, proposal.opening
-    _check_start(citizen, data, today)
+    _check_start(citizen, opening, data, today)
     offer_filled = fills_opening(opening, today)
     placement = Placement(citizen_id=citizen.id, opening_id=opening.id, company_id=opening.company_id,
                           kind=data.kind, start_date=data.start_date, end_date=data.planned_end,
@@ -160,15 +163,35 @@ def _lock_opening(opening_id: int) -> None:
     db.session.execute(sa.update(table).where(table.c.id == opening_id).values(status=table.c.status))
 
 
-def start_rule_errors(citizen: Citizen, kind: str | None, weekly_hours: float | None) -> list[RuleError]:
-    """The start rules that need the database (the eligibility table, the citizen's hours) for
-    the values given; None skips a check. The start form runs them even when it has errors of
-    its own, so the consultant sees every problem in one round."""
+def kind_error(opening: Opening, kind: str | None, confirmed: bool) -> LifecycleError | None:
+    """A kind other than the opening's, not confirmed: refused until the consultant confirms it.
+
+    The opening's kind is what the company offered (a fleksjob's terms are not a småjob's), so
+    the placement follows it unless the consultant chooses otherwise on purpose. The domain
+    allows another kind (the eligibility table decides who may take it), so it is a
+    confirmation, not a ban.
+    """
+    if kind not in OPENING_KINDS or kind == opening.kind or confirmed:
+        return None
+    return LifecycleError(
+        f"Opslaget gælder {OPENING_KINDS.get(opening.kind, opening.kind).lower()}, men du har valgt "
+        f"{OPENING_KINDS[kind].lower()}. Vælg opslagets type, eller bekræft nedenfor, at forløbet skal "
+        "være en anden type end opslaget.", "kind")
+
+
+def start_rule_errors(citizen: Citizen, kind: str | None, weekly_hours: float | None,
+                      opening: Opening | None = None, other_kind_confirmed: bool = False) -> list[RuleError]:
+    """The start rules that need the database (the eligibility table, the citizen's hours, the
+    opening's kind when ``opening`` is given) for the values given; None skips a check. The
+    start form runs them even when it has errors of its own, so the consultant sees every
+    problem in one round. A kind the citizen may not take is not also asked to be confirmed."""
     errors: list[RuleError] = []
     if kind in OPENING_KINDS and not current_table(db.session).get((citizen.benefit_group, kind), False):
         group = BENEFIT_GROUPS.get(citizen.benefit_group, citizen.benefit_group)
         errors.append(LifecycleError(f"Borgere på {group.lower()} kan ikke tage {OPENING_KINDS[kind].lower()} "
                                      "efter reglerne for ydelsesgrupper. Vælg en anden type.", "kind"))
+    elif opening is not None and (mismatch := kind_error(opening, kind, other_kind_confirmed)):
+        errors.append(mismatch)
     if weekly_hours is not None and 0 <= weekly_hours <= MAX_WEEKLY_HOURS and weekly_hours > citizen.hours_available:
         errors.append(LifecycleError(f"Borgeren har kun {_num(citizen.hours_available)} timer om ugen til "
                                      "rådighed. Sæt timetallet ned, eller ret borgerens profil først.",
@@ -176,7 +199,7 @@ def start_rule_errors(citizen: Citizen, kind: str | None, weekly_hours: float | 
     return errors
 
 
-def _check_start(citizen: Citizen, data: StartData, today: date) -> None:
+def _check_start(citizen: Citizen, opening: Opening, data: StartData, today: date) -> None:
     """Every broken rule of the start at once (:func:`~portal.formutil.raise_all`)."""
     errors: list[RuleError] = []
     if data.kind not in OPENING_KINDS:
@@ -187,7 +210,7 @@ def _check_start(citizen: Citizen, data: StartData, today: date) -> None:
         errors.append(LifecycleError("Timer pr. uge skal være mellem 0 og 80.", "weekly_hours"))
     if data.planned_end is not None and data.planned_end < data.start_date:
         errors.append(LifecycleError("Den planlagte slutdato kan ikke ligge før startdatoen.", "planned_end"))
-    errors += start_rule_errors(citizen, data.kind, data.weekly_hours)
+    errors += start_rule_errors(citizen, data.kind, data.weekly_hours, opening, data.other_kind_confirmed)
     raise_all(errors)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from wtforms import BooleanField, TextAreaField
+from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.widgets import TextInput
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -57,10 +57,19 @@ class StartForm(DanishForm):
                                render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
     planned_end = DanishDateField("Planlagt slutdato (valgfri)", validators=[Optional()])
     mark_filled = BooleanField("Markér opslaget som besat", default=True)
+    # A kind other than the opening's is saved only once confirmed, and only for the kind the
+    # confirmation was shown for (``other_kind_for``): changing the kind again asks again.
+    other_kind = BooleanField("Ja, forløbet skal være en anden type end opslaget")
+    other_kind_for = HiddenField()
 
     def __init__(self, *args, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+
+    @property
+    def other_kind_confirmed(self) -> bool:
+        """The consultant ticked the confirmation shown for the kind now chosen."""
+        return bool(self.other_kind.data) and bool(self.kind.data) and self.other_kind_for.data == self.kind.data
 
     def validate_start_date(self, field) -> None:
         if field.data is not None and abs(field.data - self.today) > MAX_START_OFFSET:
