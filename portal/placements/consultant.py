@@ -224,9 +224,10 @@ def end(placement_id: int):
 @bp.post("/<int:placement_id>/opfoelgning")
 @consultant_required
 def follow_up(placement_id: int):
-    """Register a follow-up on the placement (optional note); an ended one is refused with a message.
+    """Register a follow-up on the placement (a note is required); an ended one is refused with a message.
 
-    :raise 404: unknown placement or anonymised citizen.  :raise 400: form errors.
+    :raise 404: unknown placement or anonymised citizen.
+    :raise 400: form errors, an empty note, or a placement that has not started yet.
     """
     placement = _placement_or_404(placement_id)
     form = FollowUpForm()
@@ -236,7 +237,17 @@ def follow_up(placement_id: int):
         return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
     if not form.validate_on_submit():
         return _detail(placement, followup_form=form, status=400)
-    lifecycle.record_followup(placement, clean_note(form.followup_note.data), current_user)
+    try:
+        lifecycle.record_followup(placement, clean_note(form.followup_note.data), current_user,
+                                  service.today_local())
+    except lifecycle.LifecycleError as err:
+        db.session.rollback()
+        not_started = [one.message for one in err.every if one.field is None]
+        if not_started:  # the page offers no form before the start: say why at the top
+            flash(not_started[0], "error")
+            return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
+        attach_error(form, err)
+        return _detail(placement, followup_form=form, status=400)
     flash("Opfølgningen er registreret.", "success")
     return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
 

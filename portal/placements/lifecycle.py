@@ -247,8 +247,33 @@ def end_placement(placement: Placement, end_date: date, reason: str, note: str, 
     return corrected
 
 
-def record_followup(placement: Placement, note: str, user: User) -> PlacementEvent:
-    """Register a follow-up with the citizen or the company (monthly is the policy goal). Commits."""
+def check_followup(placement: Placement, note: str, today: date) -> None:
+    """A follow-up may be registered: the placement has started and the note says what happened.
+
+    Before the start there is no placement to follow up (a follow-up then would also hide the
+    first month's "Ingen opfølgning" flag). An empty follow-up records nothing anyone can use.
+
+    Raises:
+        LifecycleError: every broken rule at once.
+    """
+    errors: list[RuleError] = []
+    if placement.start_date > today:
+        errors.append(LifecycleError(
+            f"Forløbet starter først {placement.start_date:%d.%m.%Y}. Opfølgning kan registreres fra "
+            "startdatoen; skriv en aftale før start i borgerens sag.", None))
+    if not note:
+        errors.append(LifecycleError("Skriv kort, hvad opfølgningen handlede om, fx «Talt med lederen, "
+                                     "det går godt».", "followup_note"))
+    raise_all(errors)
+
+
+def record_followup(placement: Placement, note: str, user: User, today: date) -> PlacementEvent:
+    """Register a follow-up with the citizen or the company (monthly is the policy goal). Commits.
+
+    Raises:
+        LifecycleError: the placement has not started, or the note is empty (:func:`check_followup`).
+    """
+    check_followup(placement, note, today)
     event = PlacementEvent(placement_id=placement.id, kind="followup", note=note, user_id=user.id)
     db.session.add(event)
     audit.record("placement_followup", citizen_id=placement.citizen_id, opening_id=placement.opening_id,

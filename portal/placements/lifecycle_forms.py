@@ -110,10 +110,12 @@ class EndForm(DanishForm):
 
 
 class FollowUpForm(DanishForm):
-    """A follow-up with the citizen or the company; the note is optional."""
+    """A follow-up with the citizen or the company; the note is required (:func:`.lifecycle.check_followup`)."""
 
-    # Not "note": the end form on the same page has one, and ids must be unique.
-    followup_note = _note_field("Hvad blev aftalt? (valgfri, ses kun af jobcentret)")
+    # Not "note": the end form on the same page has one, and ids must be unique. The note is
+    # checked for emptiness after NFC and stripping (lifecycle.check_followup), so a note of
+    # spaces is refused with the same message.
+    followup_note = _note_field("Hvad skete der, og hvad blev aftalt? (ses kun af jobcentret)")
 
 
 

@@ -1,0 +1,82 @@
+"""Registrér opfølgning: only on a placement that has started, and only with a note."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.placements import lifecycle
+from store.models import Opening, Placement, PlacementEvent
+from tests.clock import TODAY
+from tests.portal.proposal_fixtures import build_world
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+@pytest.fixture
+def world(app, make_user):
+    return build_world(app, make_user)
+
+
+def placement(app, world, start: date) -> int:
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        row = Placement(citizen_id=world["citizen"], opening_id=opening.id, company_id=opening.company_id,
+                        kind="virksomhedspraktik", start_date=start, weekly_hours=10)
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def follow_up(client, auth, world, pid: int, note: str):
+    auth.switch_to(world["consultant"].email)
+    return client.post(f"/forloeb/{pid}/opfoelgning", data={"followup_note": note, "csrf_token": auth.csrf_token("/")})
+
+
+def followups(app, pid: int) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(PlacementEvent.note).where(
+            PlacementEvent.placement_id == pid, PlacementEvent.kind == "followup")))
+
+
+def test_a_placement_not_started_offers_no_follow_up_and_refuses_one(app, client, auth, world):
+    pid = placement(app, world, TODAY + timedelta(days=8))
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
+    assert 'data-testid="followup-form"' not in html
+    assert "Forløbet starter 01.12.2026. Opfølgning kan registreres fra startdatoen." in html
+    response = follow_up(client, auth, world, pid, "Aftalt møde før start")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Forløbet starter først 01.12.2026. Opfølgning kan registreres fra startdatoen" in page
+    assert followups(app, pid) == []
+
+
+def test_a_follow_up_on_the_start_day_is_registered(app, client, auth, world):
+    pid = placement(app, world, TODAY)
+    auth.switch_to(world["consultant"].email)
+    assert 'data-testid="followup-form"' in client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
+    assert follow_up(client, auth, world, pid, "Første dag gik godt").status_code == 302
+    assert followups(app, pid) == ["Første dag gik godt"]
+
+
+@pytest.mark.parametrize("note", ["", "   ", "\n\t"])
+def test_an_empty_follow_up_is_refused(app, client, auth, world, note):
+    pid = placement(app, world, TODAY - timedelta(days=30))
+    response = follow_up(client, auth, world, pid, note)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Skriv kort, hvad opfølgningen handlede om" in html
+    assert "Ikke gemt: ret det, der er markeret under «Registrér opfølgning»" in html
+    assert followups(app, pid) == []
+
+
+def test_the_service_refuses_both_at_once(app, world):
+    pid = placement(app, world, TODAY + timedelta(days=1))
+    with app.app_context():
+        row = db.session.get(Placement, pid)
+        with pytest.raises(lifecycle.LifecycleError) as caught:
+            lifecycle.check_followup(row, "", TODAY)
+    assert [e.field for e in caught.value.every] == [None, "followup_note"]
