@@ -2,8 +2,9 @@
 
 A reviewer found only "Forløb" and "Type" on screen on /forloeb/timer (the hours inputs needed
 sideways scrolling, with nothing saying so) and the start page hiding "Status" and "Kandidater".
-The placements tables stack into one labelled card per row (DKFDS .table-sm-responsive-headers
-with .jobbro-stack); every other table that is wider than its box says so above itself.
+The placements tables and the start page's openings and placements stack into one labelled card
+per row (DKFDS .table-sm-responsive-headers with .jobbro-stack); every other table that is
+wider than its box says so above itself.
 """
 from __future__ import annotations
 
@@ -91,13 +92,43 @@ def test_the_placements_list_shows_each_status_on_screen(phone, company):
         assert statuses.nth(i).evaluate("td => getComputedStyle(td, '::before').content") == '"Status"'
 
 
-def test_a_table_wider_than_the_screen_says_so_and_a_fitting_one_does_not(phone, company):
+# The start page's two tables: each row a card, every cell on screen beside its label.
+START_TABLES = {
+    "start-openings": ("start-opening-row", ["Type", "Timer/uge", "Status", "Kandidater"]),
+    "start-placements": ("start-placement-row", ["Type", "Start", "Slut", "Timer/uge", "Timer i alt"]),
+}
+
+
+@pytest.mark.parametrize("table", sorted(START_TABLES))
+def test_the_start_page_tables_stack_into_labelled_cards(phone, company, table):
+    row_id, labels = START_TABLES[table]
     phone.goto("/")
+    found = phone.get_by_test_id(table)
+    assert found.evaluate("t => t.closest('.table--responsive-scroll').scrollWidth <= "
+                          "t.closest('.table--responsive-scroll').clientWidth")  # nothing to scroll to
+    assert found.locator("thead").is_hidden()  # the labels are in the cards
+    rows = found.get_by_test_id(row_id)
+    assert rows.count() == len(company[1])
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td")
+        assert _on_screen(cells.first.get_by_role("link")), (table, i)  # the card's heading
+        shown = [cells.nth(n).evaluate("td => getComputedStyle(td, '::before').content")
+                 for n in range(1, cells.count())]
+        assert shown == [f'"{label}"' for label in labels], (table, i)
+        for n in range(1, cells.count()):
+            assert _on_screen(cells.nth(n)), (table, i, labels[n - 1])
+    if table == "start-openings":
+        assert rows.first.get_by_test_id("opening-status").inner_text().endswith("Åben")
+        assert _on_screen(rows.first.get_by_test_id("candidate-count"))
+
+
+def test_a_table_wider_than_the_screen_says_so_and_a_fitting_one_does_not(phone, company):
+    phone.goto("/opslag/")
     boxes = phone.locator(".table--responsive-scroll")
     assert boxes.count() >= 1
     wide = [boxes.nth(i) for i in range(boxes.count())
             if boxes.nth(i).evaluate("b => b.scrollWidth > b.clientWidth")]
-    assert wide, "the start page's openings table is wider than a phone"
+    assert wide, "the openings list is wider than a phone"
     for box in wide:
         assert box.evaluate(HINT_HEIGHT) > 10
         box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")

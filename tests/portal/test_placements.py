@@ -415,5 +415,5 @@ def test_the_start_page_shows_equal_hours_once(app, client, auth, world, frozen_
         db.session.commit()
     login(client, auth, "a@firma.dk")
     openings = client.get("/").get_data(as_text=True).split("Jeres opslag")[1].split("</table>")[0]
-    hours = dict(re.findall(r'>([^<>]+)</a></td><td>[^<]+</td>\s*<td[^>]*>([^<]+)</td>', openings))
+    hours = dict(re.findall(r'>([^<>]+)</a></td>\s*<td[^>]*>[^<]+</td>\s*<td[^>]*>([^<]+)</td>', openings))
     assert hours == {"Fuldtid": "37", "Halve timer": "2,5–7,5", "Lagerhjælp": "1–5"}
