@@ -180,3 +180,17 @@ def test_sharing_the_name_asks_first(app, client, auth, world):
     html = page_of(client, world)
     confirm = re.search(r'data-testid="disclose-confirm">(.*?)</details>', html, re.DOTALL).group(1)
     assert "får besked med det samme" in confirm and 'data-testid="disclose"' in confirm
+
+
+@pytest.mark.parametrize("opening_status, says", [("filled", "Opslaget er besat"), ("closed", "Opslaget er lukket")])
+def test_a_live_proposal_on_a_filled_opening_says_so_and_what_to_do(app, client, auth, world, opening_status, says):
+    from store.models import Opening
+
+    auth.login(world["consultant"].email)
+    _disclosed(client, world)
+    assert 'data-testid="opening-done"' not in page_of(client, world)
+    with app.app_context():
+        db.session.get(Opening, world["opening"]).status = opening_status
+        db.session.commit()
+    done = re.search(r'data-testid="opening-done">(.*?)</div></div>', page_of(client, world), re.DOTALL).group(1)
+    assert says in done and "afslut samtykket nedenfor" in done and f'href="/borgere/{world["citizen"]}"' in done
