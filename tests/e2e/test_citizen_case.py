@@ -101,7 +101,7 @@ def test_closing_a_case_ends_the_proposal_and_the_company_is_told(page, live_app
     assert warning.get_by_role("link", name="Lagerhjælp").is_visible()
     page.get_by_label("Årsag").select_option(label="Flyttet fra kommunen")
     page.get_by_role("button", name="Afslut sag").click()
-    page.get_by_text("1 forslag er afsluttet").wait_for()
+    page.get_by_text("Et forslag er afsluttet").wait_for()
 
     page.get_by_role("button", name="Log ud").click()
     login(page, company_user.email)
