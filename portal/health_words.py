@@ -22,3 +22,22 @@ HEALTH_WORDS = re.compile(
     rf"psykiatri(?!{_PSYCHIATRIC_TITLE}|{_CARE_TITLE})|misbrug(?!{_CARE_TITLE})|handicap(?!{_CARE_TITLE})|"
     r"begrænsning|hensyn|helbred|\badhd\b|autis|ressourceforløb|jobafklaring|førtidspension|fleksjob|"
     r"revalidering", re.IGNORECASE)
+
+
+def whole_words(pattern: re.Pattern, text: str) -> list[str]:
+    """The hits of ``pattern`` in ``text`` widened to the whole words they are part of, as
+    written, each once: a message then names »Skånehensynene«, not »Skåne«."""
+    words = []
+    for found in pattern.finditer(text):
+        start, end = found.span()
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        words.append(text[start:end])
+    return list(dict.fromkeys(words))
+
+
+def health_words_in(text: str) -> list[str]:
+    """The words of ``text`` that give away health details or limitations (:data:`HEALTH_WORDS`)."""
+    return whole_words(HEALTH_WORDS, text)

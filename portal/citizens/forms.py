@@ -22,7 +22,7 @@ from .. import postcodes
 # ChoiceField is imported from here by other areas.
 from ..formutil import ChoiceField, DanishForm, DanishGetForm, LicencesField, WholeNumberField, choices  # noqa: F401
 from ..i18n import format_number
-from ..health_words import HEALTH_WORDS
+from ..health_words import health_words_in, whole_words
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
 from store import clock
 
@@ -61,25 +61,12 @@ def no_nul(_form, field) -> None:
         raise ValidationError("Teksten indeholder ugyldige tegn (NUL). Indsæt den igen som ren tekst.")
 
 
-def _whole_words(pattern: re.Pattern, text: str) -> list[str]:
-    """The hits of ``pattern`` widened to the whole words they are part of, each once."""
-    words = []
-    for found in pattern.finditer(text):
-        start, end = found.span()
-        while start > 0 and text[start - 1].isalnum():
-            start -= 1
-        while end < len(text) and text[end].isalnum():
-            end += 1
-        words.append(text[start:end])
-    return list(dict.fromkeys(words))
-
-
 def job_goal_sentence_problem(title: str) -> str | None:
     """Why ``title`` is a sentence about the citizen rather than a job title, or None.
 
     Refused everywhere a jobmål is written: such a text is never a job title.
     """
-    if words := _whole_words(_FIRST_PERSON, title):
+    if words := whole_words(_FIRST_PERSON, title):
         quoted = ", ".join(f"»{w}«" for w in words)
         return (f"Jobmålet ligner en sætning om borgeren ({quoted}), ikke en stillingsbetegnelse. "
                 + JOB_GOAL_HINT)
@@ -93,7 +80,7 @@ def job_goal_health_words(title: str) -> list[str]:
     Some job titles hold such a word ("Handicaphjælper"), so a person may confirm one; an
     import or the API, where no one can, refuses it (:mod:`portal.imports.citizens`).
     """
-    return _whole_words(HEALTH_WORDS, title)
+    return health_words_in(title)
 
 
 def job_goal_health_message(words: list[str]) -> str:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..extensions import db
 from ..formutil import RuleError, raise_all
-from ..health_words import HEALTH_WORDS
+from ..health_words import health_words_in
 from store.models import Citizen, Company, Placement, SuccessStory, User
 from store import clock
 from store.models.base import utcnow
@@ -178,20 +178,8 @@ def named_parts(text: str, citizen: Citizen | None) -> list[str]:
 
 
 def health_words(text: str) -> list[str]:
-    """The words of ``text`` that give away health details or limitations, as written, each once.
-
-    A hit of :data:`~portal.health_words.HEALTH_WORDS` is widened to the whole word it is part
-    of, so the consultant sees "Skånehensynene" rather than "Skåne".
-    """
-    words = []
-    for found in HEALTH_WORDS.finditer(text):
-        start, end = found.span()
-        while start > 0 and text[start - 1].isalnum():
-            start -= 1
-        while end < len(text) and text[end].isalnum():
-            end += 1
-        words.append(text[start:end])
-    return list(dict.fromkeys(words))
+    """The words of ``text`` that give away health details or limitations, as written, each once."""
+    return health_words_in(text)
 
 
 def _check_health(data: StoryData) -> None:
