@@ -1,13 +1,14 @@
 """Shared by the identity-release tests: a consultant, two companies, an opening and a proposal."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
 from portal import proposals
 from portal.extensions import db
-from store.models import AuditEvent, Citizen, Consent, Opening, Proposal, User
+from store.models import AuditEvent, Citizen, Consent, Interview, Opening, Proposal, User
 from tests.clock import TODAY  # the injected date: tests using it take the frozen_today fixture
 
 MARKER = "Qzvwxy Markersen"  # a name string that cannot appear on a page by accident
@@ -56,3 +57,26 @@ def set_status(app, proposal_id: int, status: str, consent: bool = False) -> Non
 def actions(app) -> list[str]:
     with app.app_context():
         return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def disclosed_world(app, make_user) -> dict:
+    """:func:`build_world` with the consultant as the citizen's VK and the proposal disclosed
+    under a live consent: where interviews are arranged."""
+    world = build_world(app, make_user)
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    return world
+
+
+def add_interview(app, world, *, hours_from_now: float, status: str = "booked") -> int:
+    """An interview the company offered for the world's proposal, ``hours_from_now`` from now."""
+    with app.app_context():
+        interview = Interview(proposal_id=world["proposal"], status=status, duration_minutes=60,
+                              starts_at=datetime.now(timezone.utc) + timedelta(hours=hours_from_now),
+                              location="Kantinen", offered_by="company", offered_by_id=world["company"].id,
+                              uid=f"{uuid.uuid4()}@jobbro")
+        db.session.add(interview)
+        db.session.commit()
+        return interview.id

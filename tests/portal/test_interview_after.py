@@ -8,31 +8,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from portal.extensions import db
-from store.models import Citizen, Interview
-from tests.portal.proposal_fixtures import build_world, set_status
+from store.models import Interview
+from tests.portal.proposal_fixtures import add_interview, disclosed_world
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 @pytest.fixture
 def world(app, make_user):
-    world = build_world(app, make_user)
-    with app.app_context():
-        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
-        db.session.commit()
-    set_status(app, world["proposal"], "disclosed", consent=True)
-    return world
-
-
-def add_interview(app, world, hours_from_now: float, status: str) -> int:
-    with app.app_context():
-        interview = Interview(proposal_id=world["proposal"], status=status, duration_minutes=60,
-                              starts_at=datetime.now(timezone.utc) + timedelta(hours=hours_from_now),
-                              location="Kantinen", offered_by="company", offered_by_id=world["company"].id,
-                              uid=f"after-{hours_from_now}-{status}@jobbro")
-        db.session.add(interview)
-        db.session.commit()
-        return interview.id
+    return disclosed_world(app, make_user)
 
 
 def page(client, world) -> str:
@@ -46,7 +30,7 @@ def text(html: str, testid: str) -> str:
 
 
 def test_a_future_interview_is_agreed_a_past_one_held(app, client, auth, world):
-    interview = add_interview(app, world, 48, "booked")
+    interview = add_interview(app, world, hours_from_now=48, status="booked")
     auth.switch_to(world["company"].email)
     assert "Samtale aftalt" in text(page(client, world), "interview-booked")
     with app.app_context():
@@ -56,7 +40,7 @@ def test_a_future_interview_is_agreed_a_past_one_held(app, client, auth, world):
 
 
 def test_after_the_interview_the_company_gets_one_answer_form(app, client, auth, world):
-    add_interview(app, world, -3, "booked")
+    add_interview(app, world, hours_from_now=-3, status="booked")
     auth.switch_to(world["company"].email)
     html = page(client, world)
     assert 'data-testid="outcome-form"' in html
@@ -65,7 +49,7 @@ def test_after_the_interview_the_company_gets_one_answer_form(app, client, auth,
 
 
 def test_not_hired_after_the_interview_reads_as_not_hired(app, client, auth, world):
-    add_interview(app, world, -3, "booked")
+    add_interview(app, world, hours_from_now=-3, status="booked")
     auth.switch_to(world["company"].email)
     path = f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"
     client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined", "reason": "Valgte en anden"})
@@ -79,8 +63,8 @@ def test_not_hired_after_the_interview_reads_as_not_hired(app, client, auth, wor
 
 
 def test_a_time_not_chosen_is_not_called_rejected(app, client, auth, world):
-    add_interview(app, world, 48, "booked")
-    add_interview(app, world, 72, "declined")
+    add_interview(app, world, hours_from_now=48, status="booked")
+    add_interview(app, world, hours_from_now=72, status="declined")
     auth.switch_to(world["company"].email)
     history = re.search(r"<summary>Tidligere tider</summary>(.*?)</details>", page(client, world), re.S).group(1)
     assert "Ikke valgt" in history and "afvist" not in history

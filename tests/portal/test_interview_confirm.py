@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from store.models import Citizen, Interview, Notification, Proposal
-from tests.portal.proposal_fixtures import build_world, set_status
+from store.models import Notification, Proposal
+from tests.portal.proposal_fixtures import add_interview, disclosed_world, set_status
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
 
 @pytest.fixture
 def world(app, make_user):
-    world = build_world(app, make_user)
-    with app.app_context():
-        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
-        db.session.commit()
-    set_status(app, world["proposal"], "disclosed", consent=True)
-    return world
-
-
-def add_interview(app, world, *, hours_from_now: float, status: str = "booked") -> int:
-    with app.app_context():
-        interview = Interview(proposal_id=world["proposal"], status=status, duration_minutes=60,
-                              starts_at=datetime.now(timezone.utc) + timedelta(hours=hours_from_now),
-                              location="Kantinen", offered_by="company", offered_by_id=world["company"].id,
-                              uid=f"confirm-{hours_from_now}@jobbro")
-        db.session.add(interview)
-        db.session.commit()
-        return interview.id
+    return disclosed_world(app, make_user)
 
 
 def response_of(app, world) -> str | None:

@@ -9,9 +9,9 @@ import pytest
 from portal.extensions import db
 from portal.interviews import service
 from store.clock import LOCAL
-from store.models import Citizen, Interview, Proposal, User
+from store.models import Interview, Proposal, User
 from tests.clock import TODAY
-from tests.portal.proposal_fixtures import build_world, set_status
+from tests.portal.proposal_fixtures import disclosed_world
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
@@ -20,12 +20,7 @@ SATURDAY = TODAY + timedelta(days=(5 - TODAY.weekday()) % 7 or 7)
 
 @pytest.fixture
 def world(app, make_user):
-    world = build_world(app, make_user)
-    with app.app_context():
-        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
-        db.session.commit()
-    set_status(app, world["proposal"], "disclosed", consent=True)
-    return world
+    return disclosed_world(app, make_user)
 
 
 def offer(client, auth, world, who, clock, duration="60"):
