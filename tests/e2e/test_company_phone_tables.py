@@ -8,16 +8,10 @@ wider than its box says so above itself.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
-from portal.extensions import db
-from portal.placements import monthly, service
-from store.clock import today
-from store.models import Citizen, Company, HoursLog, Opening, Placement
-from tests.conftest import user_factory
+from tests.e2e.test_phone_width import wide_company
 from tests.e2e.test_roles import login
 
 pytestmark = pytest.mark.e2e
@@ -30,25 +24,7 @@ HINT_HEIGHT = "b => parseFloat(getComputedStyle(b, '::before').height)"
 @pytest.fixture
 def company(live_app, password_hash):
     """A company with three placements (long titles) running in the default month."""
-    user = user_factory(live_app, password_hash)("company")
-    month = monthly.default_month(service.today_local())
-    with live_app.app_context():
-        company = db.session.get(Company, user.company_id)
-        citizen = Citizen(name="Bredde Borger", postcode="8722", benefit_group="kontanthjaelp",
-                          hours_available=30, readiness_group="paa_vej", case_start=month - timedelta(days=400))
-        ids = []
-        for n, kind in enumerate(("smaajob", "virksomhedspraktik", "loentilskud")):
-            opening = Opening(company=company, kind=kind, postcode="8722", hours_min=1, hours_max=30,
-                              title=f"Lagermedarbejder til varemodtagelse og pluk nummer {n}",
-                              status="open", start_date=today() + timedelta(days=30), capacity=2)
-            placement = Placement(citizen=citizen, company=company, opening=opening, kind=kind,
-                                  start_date=month, weekly_hours=10)
-            db.session.add_all([opening, placement])
-            db.session.flush()
-            db.session.add(HoursLog(placement_id=placement.id, month=month, hours=Decimal("12.5")))
-            ids.append(placement.id)
-        db.session.commit()
-    return user, ids
+    return wide_company(live_app, password_hash)
 
 
 @pytest.fixture

@@ -23,10 +23,10 @@ pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 800}
 
 
-@pytest.fixture
-def busy_company(live_app, password_hash):
-    """A Code of Care company with wide rows: long opening titles, placements with hours."""
-    user = user_factory(live_app, password_hash)("company", code_of_care=True)
+def wide_company(live_app, password_hash, *, code_of_care: bool = False) -> tuple:
+    """A company with wide rows (a long name, long opening titles) and three placements with
+    hours in the default month; returns the company user and the placement ids."""
+    user = user_factory(live_app, password_hash)("company", code_of_care=code_of_care)
     month = monthly.default_month(service.today_local())
     with live_app.app_context():
         company = db.session.get(Company, user.company_id)
@@ -34,6 +34,7 @@ def busy_company(live_app, password_hash):
         citizen = Citizen(name="Bredde Borger", postcode="8722", benefit_group="kontanthjaelp",
                           hours_available=30, readiness_group="paa_vej",
                           case_start=month - timedelta(days=400))
+        ids = []
         for n, kind in enumerate(("smaajob", "virksomhedspraktik", "loentilskud")):
             opening = Opening(company=company, kind=kind, postcode="8722", hours_min=1, hours_max=30,
                               title=f"Lagermedarbejder til varemodtagelse og pluk nummer {n}",
@@ -43,8 +44,15 @@ def busy_company(live_app, password_hash):
             db.session.add_all([opening, placement])
             db.session.flush()
             db.session.add(HoursLog(placement_id=placement.id, month=month, hours=Decimal("12.5")))
+            ids.append(placement.id)
         db.session.commit()
-    return user
+    return user, ids
+
+
+@pytest.fixture
+def busy_company(live_app, password_hash):
+    """A Code of Care company with wide rows: long opening titles, placements with hours."""
+    return wide_company(live_app, password_hash, code_of_care=True)[0]
 
 
 @pytest.mark.parametrize("path", ["/", "/opslag/", "/forloeb/", "/forloeb/timer", "/hotline/",
