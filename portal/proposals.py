@@ -10,6 +10,10 @@ answered no, nothing moves towards sharing the name (:func:`allowed_next`).
 (:func:`end`, called by :func:`portal.citizens.case.close_case`): any consent is withdrawn as
 by :func:`withdraw`, and nothing leads out of it, not even reopening the case. It is no
 judgement of the match, and the company is told only that the candidate is no longer relevant.
+``opening_done`` is the same end for another reason: the opening was filled or closed, and the
+consultant ended the candidates still waiting on it (:func:`end_with_opening`, called by
+:mod:`portal.candidates.opening_done`). Both are :data:`ENDED`; a new decision on the pair
+(:func:`renew`) is possible once the case and the opening are open again (:func:`renewable`).
 
 Every function here but :func:`end` validates the transition against :data:`TRANSITIONS`, changes the
 proposal, adds an audit event and commits, all in one transaction. Illegal moves raise
@@ -73,7 +77,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "withdrawn": frozenset({"consented"}),
     "rejected": frozenset(),
     "ended": frozenset(),
+    "opening_done": frozenset(),
 }
+# The ends of a live proposal that are no judgement of the match: the case closed (``ended``),
+# the opening was filled or closed (``opening_done``).
+ENDED = frozenset({"ended", "opening_done"})
+# The opening statuses that leave nothing to propose for.
+OPENING_DONE = frozenset({"filled", "closed"})
 # The statuses a closed case ends (:func:`end`): every one still open to a next step.
 ENDABLE = frozenset(status for status, moves in TRANSITIONS.items() if moves)
 # The company sees a proposal (by pseudonym) and may answer it only in these states.
@@ -331,29 +341,54 @@ def end(proposal: Proposal, user: User, ended_on: date) -> None:
     Raises:
         TransitionError: the proposal is not live, or the company hired the citizen.
     """
+    _end(proposal, user, "ended", ended_on, f"case closed {ended_on.isoformat()}")
+
+
+def end_with_opening(proposal: Proposal, user: User, ended_on: date) -> None:
+    """live → opening_done: the opening was filled or closed, and the consultant ends the
+    proposal on ``ended_on``; the caller commits. Consents and shared details go as in :func:`end`.
+
+    Raises:
+        TransitionError: the opening is still open (or a draft), the proposal is not live, or
+            the company hired the citizen.
+    """
+    if proposal.opening.status not in OPENING_DONE:
+        raise TransitionError("Opslaget er stadig åbent, så forslaget afsluttes ikke af den grund.")
+    _end(proposal, user, "opening_done", ended_on, f"opening {proposal.opening.status} {ended_on.isoformat()}")
+
+
+def _end(proposal: Proposal, user: User, status: str, ended_on: date, purpose: str) -> None:
     if not is_endable(proposal):
         current = PROPOSAL_STATUSES.get(proposal.status, proposal.status)
         raise TransitionError(f"Forslaget kan ikke afsluttes fra «{current}».")
     now = utcnow()
     for consent in proposal.consents:
         if consent.withdrawn_at is None and consent.replaced_at is None:
-            consent.withdrawn_at = now
+            consent.withdrawn_at, consent.ended_with_proposal = now, True
     _set_contacts(proposal, {}, False)
-    proposal.status, proposal.ended_on = "ended", ended_on
+    proposal.status, proposal.ended_on = status, ended_on
     audit.record("proposal_ended", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
-                 purpose=f"case closed {ended_on.isoformat()}", user=user)
+                 purpose=purpose, user=user)
+
+
+def ended_now(count: int) -> str:
+    """What ending ``count`` (>= 1) proposals did, for a flash: "Et forslag er afsluttet" /
+    "3 forslag er afsluttet"."""
+    return "Et forslag er afsluttet" if count == 1 else f"{count} forslag er afsluttet"
 
 
 def renewable(proposal: Proposal) -> bool:
-    """Whether a new decision may be made on the pair: the proposal ended with the citizen's
-    case, and the case has been reopened (so the citizen is in matching again)."""
-    return proposal.status == "ended" and proposal.citizen.case_closed is None
+    """Whether a new decision may be made on the pair: the proposal ended (:data:`ENDED`), the
+    citizen's case is open (reopened, so the citizen is in matching again) and so is the opening
+    (an opening reopened after it was filled or closed)."""
+    return (proposal.status in ENDED and proposal.citizen.case_closed is None
+            and proposal.opening.status == "open")
 
 
 def renew(proposal: Proposal, user: User, *, approve: bool, reason: str, score: float | None,
           explanation: dict, shared_goal: str) -> None:
-    """ended → approved or rejected: the consultant's new decision on the pair after the case
-    was reopened. The caller commits.
+    """ended or opening_done → approved or rejected: the consultant's new decision on the pair
+    after the case (or the opening) was reopened. The caller commits.
 
     The row is reused (one proposal per citizen and opening): what belonged to the ended
     proposal (the old decision, the company's answer, the profile approved for it) is
@@ -362,7 +397,7 @@ def renew(proposal: Proposal, user: User, *, approve: bool, reason: str, score: 
     cancelled interviews stay on the row as records.
 
     Raises:
-        TransitionError: the proposal did not end, or the case is still closed.
+        TransitionError: the proposal did not end, or the case or the opening is still closed.
     """
     if not renewable(proposal):
         raise TransitionError("Der er allerede truffet en beslutning for denne borger og dette opslag.")
@@ -380,12 +415,13 @@ def renew(proposal: Proposal, user: User, *, approve: bool, reason: str, score: 
 
 def shown_to_company(proposal: Proposal) -> bool:
     """Whether the company sees the proposal: live in :data:`VISIBLE_TO_COMPANY`, or ended
-    after the consultant had approved it (the company is shown that it is no longer relevant).
+    (:data:`ENDED`) after the consultant had approved it (the company is shown that it is no
+    longer relevant).
 
     An ended proposal with no consultant decision was never shown to the company.
     """
     return proposal.status in VISIBLE_TO_COMPANY or (
-        proposal.status == "ended" and proposal.decided_at is not None)
+        proposal.status in ENDED and proposal.decided_at is not None)
 
 
 def respond(proposal: Proposal, user: User, response: str, note: str = "") -> None:
@@ -449,8 +485,8 @@ def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
     """
     if proposal.status == "rejected":
         raise TransitionError("Forslaget er fravalgt; virksomheden ser det ikke.")
-    if proposal.status == "ended":
-        raise TransitionError("Forslaget er afsluttet, fordi borgerens sag er lukket.")
+    if proposal.status in ENDED:
+        raise TransitionError(f"Forslaget er {PROPOSAL_STATUSES[proposal.status].lower()}.")
     proposal.shared_goal = check_shared_goal(text)
     _finish(proposal, "proposal_shared_goal", "shared jobmål approved", user)
 

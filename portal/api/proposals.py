@@ -31,7 +31,8 @@ bp = common.blueprint("api_proposals", "proposals", "Kandidater, jobcentret har 
 STATUS_HELP = ("Forslagets trin: proposed (foreslået, kun jobcentret), approved (godkendt af konsulenten), "
                "consented (borgerens samtykke), disclosed (navnet delt), withdrawn (samtykket trukket "
                "tilbage), rejected (fravalgt af konsulenten), ended (afsluttet af jobcentret: kandidaten er "
-               "ikke længere aktuel; intet trin fører videre). En virksomhed ser kun approved, consented og "
+               "ikke længere aktuel; intet trin fører videre), opening_done (afsluttet, fordi opslaget er besat "
+               "eller lukket; intet trin fører videre). En virksomhed ser kun approved, consented og "
                "disclosed: et afsluttet forslag forsvinder fra listen, og virksomhedens brugere får besked.")
 
 

@@ -34,7 +34,7 @@ from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
-from . import bp, profile, service, sharing, withdrawal
+from . import bp, opening_done, profile, service, sharing, withdrawal
 from .situation import situation
 from .forms import DecisionForm, ProfileForm
 from store import clock
@@ -134,6 +134,7 @@ def _page(item: Proposal, status: int = 200, **forms):
         placements=placements, today=clock.today(), renewal_due=_renewal_due(item),
         renewed=service.renewed(item),
         withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
+        can_end_with_opening=opening_done.endable(item),
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
@@ -368,6 +369,24 @@ def withdraw(proposal_id: int):
     _step(lambda: done.append(withdrawal.withdraw(item, current_user)),
           lambda: "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet, profilen eller "
           "kontaktoplysningerne." + done[0].message())
+    return _back(item.id)
+
+
+@bp.post("/forslag/<int:proposal_id>/afslut")
+@consultant_required
+def end_with_opening(proposal_id: int):
+    """End a proposal whose opening is filled or closed (:func:`.opening_done.end`): the
+    pair's future interviews are cancelled and the consent stops.
+
+    :raise 404: if the proposal does not exist.
+    """
+    item = _proposal(proposal_id)
+    if not StepForm().validate_on_submit():
+        flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
+        return _back(item.id)
+    done: list[withdrawal.Cancelled] = []
+    _step(lambda: done.append(opening_done.end(item, current_user)),
+          lambda: "Forslaget er afsluttet, fordi opslaget er besat eller lukket." + done[0].message())
     return _back(item.id)
 
 

@@ -16,9 +16,10 @@ from ..formutil import keep_form, kept_form
 from ..matching_runtime import pending_changes, ranking_turn
 from store import clock
 from store.models import Citizen, Opening
-from . import bp, service
+from . import bp, opening_done, service
+from .consent import StepForm
 from .situation import situations
-from ..proposals import MAX_SHARED_GOAL_LENGTH, TransitionError
+from ..proposals import MAX_SHARED_GOAL_LENGTH, OPENING_DONE, TransitionError, ended_now
 from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm
 
 _DECISION_FORM = "ranking-decision:{}"  # a refused decision's fields (formutil.keep_form), per opening
@@ -48,7 +49,8 @@ def ranking(opening_id: int):
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
             "decided": service.decided_citizens(opening.id), "suggestions": {}, "situations": {},
-            "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K}
+            "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
+            "to_end": opening_done.waiting(opening.id), "step_form": StepForm()}
     valid = form.validate()
     if not valid or opening.status != "open":  # not ranked: the decisions made are still listed
         page["situations"] = situations(page["decided"], clock.today())
@@ -96,6 +98,26 @@ def ranking(opening_id: int):
     audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
     db.session.commit()
     return html
+
+
+@bp.post("/opslag/<int:opening_id>/afslut-ventende")
+@consultant_required
+def end_waiting(opening_id: int):
+    """End every proposal still waiting on a filled or closed opening
+    (:func:`.opening_done.end_all`), in one transaction.
+
+    :raise 404: if the opening does not exist.
+    """
+    opening = service.opening_or_404(opening_id)
+    if not StepForm().validate_on_submit():
+        flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
+    elif opening.status not in OPENING_DONE:
+        flash("Opslaget er åbent, så forslagene afsluttes ikke.", "error")
+    else:
+        ended = opening_done.end_all(opening, current_user)
+        flash(f"{ended_now(ended)}. Kommende samtaler er aflyst, og samtykkerne er stoppet." if ended
+              else "Der var ingen ventende forslag at afslutte.", "success" if ended else "info")
+    return redirect(url_for("candidates.ranking", opening_id=opening.id))
 
 
 def _position(ranked, citizen_id: int) -> int | None:

@@ -125,19 +125,22 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
         .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.decision_reason,
                            Proposal.company_response, Proposal.company_responded_at),
                  joinedload(Proposal.citizen).load_only(Citizen.name, Citizen.case_closed)))
-    # A proposal that ended with the case is open for a new decision once the case is reopened.
+    # A proposal that ended (the case closed, or the opening was done) is open for a new
+    # decision once the case and the opening are open again.
     return {p.citizen_id: p for p in rows if not proposals.renewable(p)}
 
 
 def ended_before(opening_id: int) -> dict[int, Proposal]:
-    """Proposals for the opening that ended when the citizen's case closed, now open for a new
-    decision (the case was reopened: :func:`portal.proposals.renewable`), by citizen id. The
-    ranking card says the citizen was proposed before and links to the ended proposal."""
+    """Proposals for the opening that ended (the citizen's case closed, or the opening was
+    filled or closed), now open for a new decision (:func:`portal.proposals.renewable`), by
+    citizen id. The ranking card says the citizen was proposed before, why it ended, and links
+    to the ended proposal."""
     rows = db.session.scalars(
         sa.select(Proposal).join(Citizen, Proposal.citizen_id == Citizen.id)
-        .where(Proposal.opening_id == opening_id, Proposal.status == "ended", Citizen.case_closed.is_(None))
+        .where(Proposal.opening_id == opening_id, Proposal.status.in_(proposals.ENDED),
+               Citizen.case_closed.is_(None))
         .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.ended_on)))
-    return {p.citizen_id: p for p in rows}
+    return {p.citizen_id: p for p in rows if proposals.renewable(p)}
 
 
 def renewed(proposal: Proposal) -> bool:

@@ -74,9 +74,7 @@ def ended_count(citizen_id: int) -> int:
         Proposal.citizen_id == citizen_id, Proposal.status == "ended")) or 0
 
 
-def ended_now(count: int) -> str:
-    """The closing's flash: "Et forslag er afsluttet" / "3 forslag er afsluttet" (``count`` >= 1)."""
-    return "Et forslag er afsluttet" if count == 1 else f"{count} forslag er afsluttet"
+ended_now = proposals.ended_now  # the closing's flash
 
 
 def stay_ended(count: int) -> str:

@@ -8,6 +8,8 @@ the follow-up page for the rest. The caller passes the user and "today", so test
 - proposals waiting for assessment: status "proposed", the citizen's VK is the user;
 - company answers to act on, until the consultant has handled them (see :func:`company_answers`);
 - consents recorded whose name is not yet shared (:func:`consented_to_share`);
+- proposals still waiting on an opening that is filled or closed, to end (:func:`on_done_openings`;
+  they leave the lists of proposals to assess and names to share, where no step is left);
 - hotline requests waiting for an answer: the user's own and unassigned ones, nearest target
   first (the same list as the hotline page's "Venter på svar");
 - citizens who cannot be matched (the user is VK or adviser), with what is missing;
@@ -35,7 +37,7 @@ from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
-from ..proposals import CONSENT_DUE_DAYS, VISIBLE_TO_COMPANY, identity_released
+from ..proposals import CONSENT_DUE_DAYS, ENDABLE, OPENING_DONE, VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Company, Consent, Interview, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
 from store import clock
@@ -77,6 +79,8 @@ _STARTED = sa.exists().where(Placement.citizen_id == Proposal.citizen_id, Placem
 _INTERVIEWED = sa.exists().where(Interview.proposal_id == Proposal.id)
 # The case is open: not closed, not anonymised. Every queue line needs it.
 _OPEN_CASE = sa.and_(Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+# The opening still takes candidates (not filled, not closed).
+_OPENING_LIVE = Opening.status.not_in(OPENING_DONE)
 _Other = aliased(Proposal)
 # Another candidate was approved for the opening after the company's answer.
 _OTHER_APPROVED_SINCE = sa.exists().where(
@@ -107,15 +111,25 @@ def consented_to_share(user: User, today: date) -> list[ProposalLine]:
     profile to approve and the name to share ("consented", the consent in force, the company
     has not said no), oldest consent first. Sharing (or a withdrawal) removes the line."""
     in_force = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.in_force_clause(today))
-    return _lines(Citizen.vk_id == user.id, Proposal.status == "consented", in_force,
+    return _lines(Citizen.vk_id == user.id, Proposal.status == "consented", in_force, _OPENING_LIVE,
                   sa.or_(Proposal.company_response.is_(None), Proposal.company_response != "declined"),
                   order_by=(Proposal.decided_at, Proposal.id))
 
 
 def pending_proposals(user: User) -> list[ProposalLine]:
-    """Proposals in status "proposed" for citizens whose VK is ``user``, oldest first."""
-    return _lines(Citizen.vk_id == user.id, Proposal.status == "proposed",
+    """Proposals in status "proposed" for citizens whose VK is ``user``, on openings still
+    taking candidates, oldest first."""
+    return _lines(Citizen.vk_id == user.id, Proposal.status == "proposed", _OPENING_LIVE,
                   order_by=(Proposal.created_at, Proposal.id))
+
+
+def on_done_openings(user: User) -> list[ProposalLine]:
+    """Live proposals of the user's citizens on openings that are filled or closed, to end
+    (:mod:`portal.candidates.opening_done`): not a hire, no placement for the pair. By opening,
+    then oldest first; ending them removes the lines."""
+    return _lines(Citizen.vk_id == user.id, Proposal.status.in_(ENDABLE), Opening.status.in_(OPENING_DONE),
+                  sa.or_(Proposal.company_response.is_(None), Proposal.company_response != "hired"), ~_STARTED,
+                  order_by=(Opening.title, Opening.id, Proposal.id))
 
 
 def company_answers(user: User, today: date) -> list[Answer]:
@@ -324,6 +338,7 @@ def for_consultant(user: User, today: date) -> dict:
         "caseload": caseload,
         "pending_proposals": [noted(p) for p in pending],
         "to_share": [noted(p) for p in to_share],
+        "on_done_openings": on_done_openings(user),
         "answers": [replace(a, proposal=noted(a.proposal)) for a in answers],
         "hotline_rows": hotline_service.rows(waiting),
         "incomplete": unmatchable_citizens(user),

@@ -16,7 +16,7 @@ from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..candidates import profile as profiles
 from ..interviews import service as interviews
-from ..proposals import CONTACT_KEYS, VISIBLE_TO_COMPANY, identity_released, shown_to_company
+from ..proposals import CONTACT_KEYS, ENDED, VISIBLE_TO_COMPANY, identity_released, shown_to_company
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, service
@@ -89,7 +89,7 @@ def candidate(opening_id: int, proposal_id: int):
     if earlier is not None and earlier.opening_id == opening.id and earlier.status == "withdrawn":
         flash("Borgeren har trukket sit samtykke tilbage, så kandidaten vises ikke længere.", "info")
         return redirect(url_for("openings.detail", opening_id=opening.id))
-    if earlier is not None and earlier.opening_id == opening.id and earlier.status == "ended" \
+    if earlier is not None and earlier.opening_id == opening.id and earlier.status in ENDED \
             and shown_to_company(earlier):
         return render_template("openings/candidate_ended.html", opening=opening,
                                who=pseudonym(earlier.citizen_id, opening.id))

@@ -21,7 +21,7 @@ from store import clock
 from store.models import Company, Consent, Opening, Placement, Proposal
 from store.outbox import record_change
 from ..notifications.service import notify, path_for
-from ..proposals import VISIBLE_TO_COMPANY, identity_released
+from ..proposals import ENDED, VISIBLE_TO_COMPANY, identity_released
 from ..placements.service import is_active, today_local
 from ..pseudonyms import pseudonym
 
@@ -155,7 +155,8 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
 @dataclass(frozen=True)
 class EndedCandidate:
     """A candidate the company was shown that is no longer relevant (the citizen's case
-    closed): the pseudonym only, never the name or the reason."""
+    closed, or the job centre ended it on a filled or closed opening): the pseudonym only,
+    never the name or the reason."""
 
     proposal_id: int
     pseudonym: str
@@ -165,7 +166,7 @@ def ended_candidates(opening: Opening) -> list[EndedCandidate]:
     """The candidates of ``opening`` that ended after the company was shown them, oldest first
     (:func:`portal.proposals.shown_to_company`). The caller has checked the opening is the company's."""
     rows = db.session.scalars(
-        sa.select(Proposal).where(Proposal.opening_id == opening.id, Proposal.status == "ended",
+        sa.select(Proposal).where(Proposal.opening_id == opening.id, Proposal.status.in_(ENDED),
                                   Proposal.decided_at.is_not(None))
         .order_by(Proposal.decided_at, Proposal.id))
     return [EndedCandidate(p.id, pseudonym(p.citizen_id, p.opening_id)) for p in rows]

@@ -19,7 +19,9 @@ class Proposal(db.Model):
 
     proposed → approved (consultant) → consented (citizen, recorded) → disclosed;
     withdrawn hides the identity again. ``rejected`` ends a proposal; ``ended`` ends a live
-    one when the citizen's case is closed (``ended_on`` is the case's closing date).
+    one when the citizen's case is closed (``ended_on`` is the case's closing date), and
+    ``opening_done`` when the consultant ends it because the opening was filled or closed
+    (``ended_on`` is that day).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,8 +48,9 @@ class Proposal(db.Model):
     profile_approved_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     profile_approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # The closing date of the citizen's case that ended the proposal (status "ended"); kept
-    # when the case is reopened, so the page can still say why it ended.
+    # The closing date of the citizen's case that ended the proposal (status "ended"), or the
+    # day the consultant ended it on a filled or closed opening ("opening_done"); kept when the
+    # case is reopened, so the page can still say why it ended.
     ended_on: Mapped[Optional[date]]
 
     citizen: Mapped[Citizen] = relationship()
@@ -76,6 +79,9 @@ class Consent(db.Model):
     withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     # A newer consent for the same proposal took this one's place (renewed or changed choices).
     replaced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # Stopped because its proposal ended (the case closed, or the opening was filled or closed),
+    # not by the citizen: ``withdrawn_at`` is then when the proposal ended.
+    ended_with_proposal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     proposal: Mapped[Proposal] = relationship(back_populates="consents")
 

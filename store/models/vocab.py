@@ -38,6 +38,9 @@ PROPOSAL_STATUSES = {
     # Terminal: the citizen's case was closed while the proposal was live (not a judgement
     # of the match; the company is told only that the candidate is no longer relevant).
     "ended": "Afsluttet – borgerens sag er lukket",
+    # Terminal: the opening was filled or closed while the proposal was live, and the consultant
+    # ended it (:mod:`portal.candidates.opening_done`); no judgement of the match either.
+    "opening_done": "Afsluttet – opslaget er besat eller lukket",
 }
 
 COMPANY_RESPONSES = {

@@ -434,7 +434,7 @@ def test_a_card_says_the_citizen_was_proposed_before_and_the_proposal_ended_with
     card = card[:card.index("</li>")]
     note = re.search(r'data-testid="proposed-before">(.*?)</p>', card, re.DOTALL)
     assert note and f'<a href="/kandidater/forslag/{pid}">forslaget</a>' in note.group(1)
-    assert "blev afsluttet, da borgerens sag blev lukket 01.10.2026" in note.group(1)
+    assert "blev afsluttet 01.10.2026, da borgerens sag blev lukket" in note.group(1)
     other = html[html.index('data-testid="ranking"'):]
     assert other.count('data-testid="proposed-before"') == 1  # only Anna's card
 

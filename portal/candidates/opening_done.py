@@ -1,0 +1,98 @@
+"""Ending the proposals still waiting on an opening that is filled or closed ("Afslut forslaget").
+
+When every place of an opening is taken, or the company closes it, the candidates still on it
+(:data:`portal.proposals.ENDABLE`: proposed, approved, consented, disclosed, withdrawn) have
+nothing left to wait for. The consultant ends them: one from the proposal page, or all of an
+opening's at once from its candidate page; the start page lists them
+(:func:`portal.main.queue.on_done_openings`). Ending one (:func:`end`) cancels the pair's
+future interviews through the interview service while the name is still released (a booked
+one sends both sides the calendar CANCEL), stops the consent (marked as ended with the
+proposal, not as withdrawn by the citizen) and sets the status "opening_done"
+(:func:`portal.proposals.end_with_opening`). The company filled or closed the opening itself,
+so its users get no notice; its systems get ``proposal.ended`` for a candidate it was shown
+and had not declined, so an applicant tracking system can close the candidate too.
+
+It is the consultant's step, not automatic: a company may close an opening by mistake and
+reopen it, and a stopped consent cannot come back without the citizen. Never ended here: a
+pair with a placement, or one the company answered "hired" (that is the placement's matter).
+
+It lives here, not in :mod:`portal.proposals`, because the interview service imports the
+state machine (as :mod:`.withdrawal` does).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from .. import proposals
+from ..extensions import db
+from ..interviews import service as interviews
+from ..webhooks import events as webhook_events
+from .withdrawal import Cancelled
+from store import clock
+from store.models import Opening, Placement, Proposal, User
+
+
+def endable(proposal: Proposal) -> bool:
+    """Whether the consultant may end ``proposal`` because its opening is filled or closed:
+    the opening is, the proposal is live and not a hire, and the pair has no placement."""
+    return (proposal.opening.status in proposals.OPENING_DONE and proposals.is_endable(proposal)
+            and not _placed(proposal))
+
+
+def waiting(opening_id: int) -> list[Proposal]:
+    """The opening's proposals :func:`endable` now, oldest first (none while it is open)."""
+    rows = db.session.scalars(sa.select(Proposal).join(Opening, Proposal.opening_id == Opening.id).where(
+        Proposal.opening_id == opening_id, Opening.status.in_(proposals.OPENING_DONE),
+        Proposal.status.in_(proposals.ENDABLE)).order_by(Proposal.id))
+    return [p for p in rows if endable(p)]
+
+
+def end(proposal: Proposal, user: User, today: date | None = None, now: datetime | None = None) -> Cancelled:
+    """Live → opening_done, cancelling the pair's future interviews first; commits.
+
+    Returns:
+        What was cancelled.
+
+    Raises:
+        TransitionError: the proposal cannot be ended this way (nothing is written).
+    """
+    cancelled = _end(proposal, user, today or clock.today(), now)
+    db.session.commit()
+    return cancelled
+
+
+def end_all(opening: Opening, user: User, today: date | None = None, now: datetime | None = None) -> int:
+    """End every proposal :func:`waiting` on ``opening`` in one transaction; commits.
+
+    Returns:
+        How many were ended (0 when the opening is open or none wait).
+    """
+    rows = waiting(opening.id)
+    for proposal in rows:
+        _end(proposal, user, today or clock.today(), now)
+    db.session.commit()
+    return len(rows)
+
+
+def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> Cancelled:
+    if not endable(proposal):
+        if _placed(proposal):
+            raise proposals.TransitionError("Borgeren har et forløb i opslaget; det følges op på forløbets side.")
+        proposals.end_with_opening(proposal, user, today)  # raises the state machine's own message
+    tell = proposal.status in proposals.VISIBLE_TO_COMPANY and not proposals.company_declined(proposal)
+    ahead = interviews.future_interviews(proposal, now)
+    cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
+                          sum(1 for i in ahead if i.status == "offered"))
+    for interview in ahead:  # while the name is still released
+        interviews.cancel(interview, user, commit=False, require_release=False)
+    proposals.end_with_opening(proposal, user, today)
+    if tell:
+        webhook_events.proposal_ended(db.session, proposal)
+    return cancelled
+
+
+def _placed(proposal: Proposal) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(
+        Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id))) is True
