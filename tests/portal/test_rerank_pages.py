@@ -57,6 +57,10 @@ def test_the_ranking_card_shows_the_learned_adjustment(app, client, auth, world)
         if total is None:
             assert "ingen mærkbar justering" in card
             continue
+        # the before and after shown differ by the change shown (not each rounded on its own)
+        before, after = re.search(r"samlet match (\d,\d\d) → (\d,\d\d)", card).groups()
+        number = lambda text: float(text.replace("−", "-").replace(",", "."))  # noqa: E731
+        assert round(number(after) - number(before), 2) == number(total.group(1))
         parts = re.findall(r" ([+−]\d,\d\d)(?=;|$)", card.split("Hvorfor:")[1]) if "Hvorfor:" in card else []
         value = lambda text: float(text.replace("−", "-").replace(",", "."))  # noqa: E731
         assert abs(sum(map(value, parts)) - value(total.group(1))) <= 0.01 * len(parts)
@@ -284,3 +288,12 @@ def test_every_fact_behind_an_adjustment_is_one_click_away_and_the_opening_kind_
     listed = html.split('data-testid="learned-all"')[1].split("</details>")[0]
     assert "opslaget er småjob +0," in listed  # the two kind features as one fact about the opening
     assert "opslaget er ikke" not in listed and "kortere afstand end for de fleste" in listed
+
+
+def test_the_shown_before_and_after_add_up_to_the_shown_change(app):
+    """0,530 adjusted by +0,0085 to 0,5385: each rounded alone reads «+0,01 (0,53 → 0,53)»."""
+    with app.test_request_context():
+        macros = app.jinja_env.get_template("macros/match.html").module
+        assert (str(macros.signed(0.0085)), str(macros.rel_before(0.5385, 0.0085)), str(macros.rel(0.5385))) \
+            == ("+0,01", "0,52", "0,53")
+        assert str(macros.rel_before(0.4120, -0.0260)) == "0,44"  # a lowering: 0,41 less −0,03
