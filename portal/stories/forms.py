@@ -19,6 +19,7 @@ from store.models import Company, Placement
 from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
 from store.models.vocab import END_REASONS, OPENING_KINDS
 from .service import StoryData
+from .shown import STORY_KINDS
 
 MIN_TEXT_LENGTH = 20
 
@@ -90,7 +91,8 @@ class ActionForm(DanishForm):
 class ListFilterForm(DanishGetForm):
     """GET filters of the story list (no CSRF: it changes nothing). Bad values mean "all"."""
 
-    kind = SelectField("Type forløb", choices=choices({"": "Alle typer", **OPENING_KINDS}), default="")
+    # The shown types: a filter on »Fleksjob« would tell partners which stories are fleksjob.
+    kind = SelectField("Type forløb", choices=choices({"": "Alle typer", **STORY_KINDS}), default="")
     status = SelectField("Status", choices=choices({"": "Alle", **STORY_STATUSES}), default="")
 
     def cleaned(self) -> dict:

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..formutil import attach_error
 from store.models import SuccessStory
 from store.models.stories import STORY_STATUSES
-from . import bp, service
+from . import bp, service, shown
 from .forms import ActionForm, ListFilterForm, StoryForm
 
 
@@ -30,6 +30,24 @@ def story_status_label(status: str) -> str:
 @bp.app_template_global()
 def story_status_labels() -> dict[str, str]:
     return dict(STORY_STATUSES)
+
+
+@bp.app_template_global()
+def story_kind_label(kind: str) -> str:
+    """The type as a story shows it: never »Fleksjob« (see :mod:`.shown`)."""
+    return shown.kind_label(kind)
+
+
+@bp.app_template_global()
+def story_outcome_label(outcome: str | None) -> str:
+    """The outcome as a story shows it: never »Fleksjob« (see :mod:`.shown`)."""
+    return shown.outcome_label(outcome)
+
+
+@bp.app_template_global()
+def story_kinds() -> dict[str, str]:
+    """The types a story shows, for the list filter (»Job« for ordinært job and fleksjob)."""
+    return dict(shown.STORY_KINDS)
 
 
 @bp.app_template_global()

@@ -18,7 +18,8 @@ A story never gives away health details or limitations either: saving (a draft t
 publishing refuse a title or text with a word of the portal's one list of such words
 (:data:`portal.health_words.HEALTH_WORDS`, also behind the jobmål shown to a company), such as
 "skånehensyn", "sygemeldt" or "fleksjob". The type and outcome fields are shown beside the
-text; the text must not add to them.
+text; the text must not add to them. Nor do those fields show fleksjob: a story shows
+ordinært job and fleksjob alike as »Job« (:mod:`.shown`), and the list filters by the shown type.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from store import clock
 from store.models.base import utcnow
 from store.models.vocab import END_REASONS, OPENING_KINDS
 from .names import name_hits
+from .shown import stored_kinds
 
 
 class StoryError(RuleError):
@@ -74,24 +76,26 @@ def partner_placements(company_id: int | None) -> list[Placement]:
 
 
 def published_for_partners(kind: str | None = None) -> list[SuccessStory]:
-    """Published stories of current partner companies, newest first; ``kind`` filters."""
+    """Published stories of current partner companies, newest first; ``kind`` (a shown type of
+    :data:`.shown.STORY_KINDS`) filters."""
     query = (sa.select(SuccessStory).join(Company, SuccessStory.company_id == Company.id)
              .where(SuccessStory.status == "published", Company.code_of_care.is_(True))
              .options(joinedload(SuccessStory.company))
              .order_by(SuccessStory.published_at.desc(), SuccessStory.id.desc()))
     if kind:
-        query = query.where(SuccessStory.kind == kind)
+        query = query.where(SuccessStory.kind.in_(stored_kinds(kind)))
     # A story published before the health rule stays hidden until a consultant rewrites it.
     return [story for story in db.session.scalars(query)
             if not health_words(f"{story.title}\n{story.text}")]
 
 
 def all_for_staff(kind: str | None = None, status: str | None = None) -> list[SuccessStory]:
-    """Every story with its status (consultants' overview), newest first; optional filters."""
+    """Every story with its status (consultants' overview), newest first; optional filters
+    (``kind`` a shown type, as for partners)."""
     query = (sa.select(SuccessStory).options(joinedload(SuccessStory.company), joinedload(SuccessStory.author))
              .order_by(SuccessStory.created_at.desc(), SuccessStory.id.desc()))
     if kind:
-        query = query.where(SuccessStory.kind == kind)
+        query = query.where(SuccessStory.kind.in_(stored_kinds(kind)))
     if status:
         query = query.where(SuccessStory.status == status)
     return list(db.session.scalars(query))

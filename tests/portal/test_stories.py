@@ -265,7 +265,7 @@ def test_partner_sees_published_stories_of_all_partners_newest_first(app, client
     page = client.get("/historier/").get_data(as_text=True)
     assert page.index("Anden historie") < page.index("Første historie")
     assert "Hemmelig kladde" not in page and "Trukket historie" not in page
-    assert "Firma 1" in page and "Løntilskud" in page and "Ordinært job" in page and TEXT in page
+    assert "Firma 1" in page and "Løntilskud" in page and "Udfald: Job" in page and TEXT in page
     assert CITIZEN_NAME not in page
     filtered = client.get("/historier/?kind=loentilskud").get_data(as_text=True)
     assert "Anden historie" in filtered and "Første historie" not in filtered
@@ -564,3 +564,41 @@ def test_the_demo_stories_hold_no_health_details_and_do_not_single_out_the_perso
     parts = [*demo_stories.OPENINGS, *demo_stories.MIDDLES, *demo_stories.ENDINGS,
              *demo_stories.OUTCOME_PHRASES.values()]
     assert not [part for part in parts if health_words(part)]
+
+
+# --- Review B 4: a story never shows fleksjob (reduced capacity to work is health data) ---
+
+@pytest.fixture
+def ended_flex(app, world):
+    """A fleksjob at partner A that ended in a fleksjob on 30 September; its id."""
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        placement = Placement(citizen=citizen, company_id=world["partner"].company_id, kind="fleksjob",
+                              start_date=date(2026, 3, 1), weekly_hours=12, end_date=date(2026, 9, 30),
+                              end_reason="fleksjob")
+        db.session.add(placement)
+        db.session.commit()
+        return placement.id
+
+
+def test_a_fleksjob_story_shows_job_like_an_ordinary_job(app, client, auth, world, ended_flex):
+    """The review: »Østjysk Kødcentral A/S · Virksomhedspraktik · Udfald: Fleksjob« told every partner."""
+    published_story(client, auth, world, title="Fleks-historien", placement=str(ended_flex), kind="fleksjob",
+                    outcome="fleksjob")
+    published_story(client, auth, world, title="Ordinær-historien")  # småjob ending in ordinært job
+    auth.switch_to(world["partner_b"].email)
+    page = client.get("/historier/").get_data(as_text=True)
+    assert "Fleks-historien" in page and "Ordinær-historien" in page
+    shown = re.findall(r'<article.*?</article>|<form method="get".*?</form>', page, re.DOTALL)
+    assert len(shown) == 3 and "fleksjob" not in "".join(shown).lower()  # type, outcome, filter options
+    cards = dict(re.findall(r'data-testid="story-title">([^<]+)</h2>.*?data-testid="story-outcome">([^<]+)<', page,
+                            re.DOTALL))
+    assert cards == {"Fleks-historien": "Udfald: Job", "Ordinær-historien": "Udfald: Job"}
+    # the filter cannot single fleksjob out: »fleksjob« is no filter (all shown), »job« holds both kinds
+    assert "Ordinær-historien" in client.get("/historier/?kind=fleksjob").get_data(as_text=True)
+    job = client.get("/historier/?kind=job").get_data(as_text=True)
+    assert "Fleks-historien" in job and "Ordinær-historien" not in job  # the other one is a småjob
+    auth.switch_to(world["consultant"].email)
+    staff = client.get("/historier/").get_data(as_text=True)
+    row = re.search(r'Fleks-historien</a></td>(.*?)</tr>', staff, re.DOTALL).group(1)
+    assert "Fleksjob" not in row and row.count("<td>Job</td>") == 2  # staff see what partners see
