@@ -16,23 +16,34 @@ queued) that link to the person's proposals, since a company's answer names the 
 consultants; a sent mail keeps its subject for the audit trail, with the name replaced. The
 API's stored idempotent answers about the person's proposals, placements and hotline requests
 are deleted, so a repeated request can no longer replay text written before the erasure.
+
+An erased citizen's case-system id is remembered as a keyed hash only
+(:class:`store.models.citizens.ErasedExternalId`), so the next sync or import sending the same
+id is refused (:func:`was_erased`) instead of bringing the person back. When the erasure was a
+mistake, or the person later gets a new case, an administrator lifts the block
+(:func:`forget_erasure`, ``DELETE /api/v1/citizens/{external_id}/erasure``); the data erased
+stays gone. The hash key is derived from ``PSEUDONYM_KEY``: a new key forgets the blocks.
+Ids themselves are never reused (AUTOINCREMENT on SQLite, migration 0015).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
+from flask import current_app
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from . import audit
 from store.models import (Citizen, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
                           PlacementEvent, Proposal, SuccessStory, WebhookDelivery, WebhookEndpoint)
 from store.models.api import IdempotencyRecord
+from store.models.citizens import ErasedExternalId
 from store.models.base import utcnow
 from store.outbox import record_change
 
@@ -56,6 +67,8 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
     if citizen is None:
         return False
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
+    if citizen.external_id and not was_erased(session, citizen.external_id):
+        session.add(ErasedExternalId(key_hash=external_id_hash(citizen.external_id)))
     _forget_messages(session, citizen_id, citizen.name)
     _drop_idempotent_answers(session, citizen_id)
     _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
@@ -66,6 +79,32 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
     audit.record("citizen_erased", citizen_id=citizen_id, purpose=purpose, user=user)
     session.flush()
     _delete_after_commit(session, upload_folder, files)
+    return True
+
+
+def external_id_hash(external_id: str, key: str | None = None) -> str:
+    """HMAC-SHA256 (hex) of a case-system id under a key of its own derived from ``PSEUDONYM_KEY``."""
+    secret = hmac.new((key or current_app.config["PSEUDONYM_KEY"]).encode(), b"jobbro erased external id",
+                      hashlib.sha256).digest()
+    return hmac.new(secret, external_id.encode(), hashlib.sha256).hexdigest()
+
+
+def was_erased(session: Session, external_id: str) -> bool:
+    """True when a citizen with this case-system id was erased (and no administrator lifted it)."""
+    return session.get(ErasedExternalId, external_id_hash(external_id)) is not None
+
+
+def forget_erasure(session: Session, external_id: str, *, user=None) -> bool:
+    """Lift the block on an erased case-system id, so it can be created again; False if none.
+
+    For an erasure made by mistake, or a person who comes back with a new case. Audited
+    ("erasure_block_lifted", without the id); the caller commits.
+    """
+    row = session.get(ErasedExternalId, external_id_hash(external_id))
+    if row is None:
+        return False
+    session.delete(row)
+    audit.record("erasure_block_lifted", purpose="external id", user=user)
     return True
 
 

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cvtext.extract import normalise_text
-from .. import audit
+from .. import audit, privacy
 from ..citizens import service as citizen_service
 from ..citizens.forms import clean_line
 from ..citizens.uploads import AcceptedCv, delete_stored, store_file
@@ -40,6 +40,9 @@ from store.models.base import utcnow
 from store.outbox import record_change
 
 Status = Literal["created", "updated", "unchanged"]
+ERASED_MESSAGE = ("Borgeren med dette eksterne id er slettet efter databeskyttelsesforordningens art. 17 "
+                  "og oprettes ikke igen. Stop overførslen af borgeren fra sagssystemet. Var sletningen "
+                  "en fejl, eller har borgeren fået en ny sag, kan en administrator fjerne spærringen.")
 
 
 class RecordRefused(ValueError):
@@ -49,6 +52,11 @@ class RecordRefused(ValueError):
         super().__init__(message_da)
         self.message_da = message_da
         self.column = column
+
+
+class ErasedRecord(RecordRefused):
+    """The citizen with this external id was erased (GDPR art. 17): it is not created again
+    (:func:`portal.privacy.was_erased`) until an administrator lifts the block."""
 
 
 @dataclass(frozen=True)
@@ -91,10 +99,13 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     file goes (None: the text is kept without the file, as in a dry run).
 
     Raises:
-        RecordRefused: the citizen is restricted or anonymised.
+        RecordRefused: the citizen is restricted or anonymised; ErasedRecord (a RecordRefused):
+            a citizen with this external id was erased.
     """
     citizen = session.scalar(sa.select(Citizen).where(Citizen.external_id == record.external_id))
     if citizen is None:
+        if privacy.was_erased(session, record.external_id):
+            raise ErasedRecord(ERASED_MESSAGE, "external_id")
         citizen = _create_citizen(session, record, actor)
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
         record_change(session, "citizen", citizen.id)

@@ -81,6 +81,9 @@ class Citizen(db.Model):
     __table_args__ = (
         sa.CheckConstraint("hours_available >= 0 AND hours_available <= 80", name="hours_range"),
         sa.CheckConstraint("max_commute_km >= 0 AND max_commute_km <= 500", name="commute_range"),
+        # An erased citizen's id is in the audit trail, old links, webhooks and pseudonyms: SQLite
+        # must never give it to another person (AUTOINCREMENT; PostgreSQL sequences never reuse).
+        {"sqlite_autoincrement": True},
     )
 
     @property
@@ -123,3 +126,18 @@ class CvDocument(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     citizen: Mapped[Citizen] = relationship(back_populates="cv_documents")
+
+
+class ErasedExternalId(db.Model):
+    """A case-system id whose citizen was erased (GDPR art. 17), kept as a keyed hash only.
+
+    The next sync sending the same external id is refused instead of bringing the person back
+    (:func:`portal.privacy.was_erased`); an administrator can lift the block
+    (:func:`portal.privacy.forget_erasure`). ``key_hash`` is HMAC-SHA256 under a key derived
+    from ``PSEUDONYM_KEY``, so the table holds nothing that names or numbers the person.
+    """
+
+    __tablename__ = "erased_external_id"
+
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

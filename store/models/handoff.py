@@ -41,6 +41,8 @@ class Interview(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),
+        # Ids are shown outside (API paths, webhooks): never reused after an erasure (migration 0015).
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -47,6 +47,8 @@ class Placement(db.Model):
     __table_args__ = (
         sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
         sa.CheckConstraint("weekly_hours >= 0 AND weekly_hours <= 80", name="weekly_hours_range"),
+        # Ids are shown outside (API, webhooks, links): never reused after an erasure (migration 0015).
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -59,7 +59,11 @@ class Proposal(db.Model):
         back_populates="proposal", cascade="all, delete-orphan", order_by="Consent.id"
     )
 
-    __table_args__ = (sa.UniqueConstraint("citizen_id", "opening_id", name="uq_proposal_pair"),)
+    __table_args__ = (
+        sa.UniqueConstraint("citizen_id", "opening_id", name="uq_proposal_pair"),
+        # Ids are shown outside (API, webhooks, links): never reused after an erasure (migration 0015).
+        {"sqlite_autoincrement": True},
+    )
 
 
 class Consent(db.Model):

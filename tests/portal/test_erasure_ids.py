@@ -1,0 +1,111 @@
+"""After an erasure nothing points at another person: ids are never reused, and an erased
+case-system id is not created again by the next sync (review A, items 2 and 3)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.extensions import db
+from portal.imports import service as imports
+from portal.imports.citizens import validate_citizen
+from portal.privacy import erase_citizen, external_id_hash, forget_erasure, was_erased
+from store.models import AuditEvent, Citizen, Company, Opening, Placement, Proposal
+from store.models.citizens import ErasedExternalId
+
+ROW = {"name": "Sofie Andersen", "benefit_group": "kontanthjaelp", "hours_available": "12", "postcode": "8722",
+       "languages": "dansk", "readiness_group": "i_gang", "case_start": "2026-01-05", "job_goals": ["Kok"]}
+
+
+def _citizen(name: str = "Anna", external_id: str | None = None) -> Citizen:
+    citizen = Citizen(name=name, postcode="8722", benefit_group="kontanthjaelp", hours_available=10,
+                      readiness_group="paa_vej", case_start=date(2026, 1, 1), external_id=external_id)
+    db.session.add(citizen)
+    db.session.flush()
+    return citizen
+
+
+def _erase(app, citizen_id: int) -> None:
+    assert erase_citizen(db.session, citizen_id, Path(app.config["UPLOAD_FOLDER"]), purpose="test")
+    db.session.commit()
+
+
+def test_an_erased_citizens_ids_are_never_given_to_the_next_rows(app):
+    with app.app_context():
+        company = Company(name="Firma", cvr="11112222", postcode="8722")
+        opening = Opening(company=company, kind="smaajob", title="Lager", postcode="8722", hours_min=5,
+                          hours_max=10, status="open")
+        _citizen("Bo")
+        gone = _citizen("Anna")  # the highest id: the one SQLite without AUTOINCREMENT hands out again
+        proposal = Proposal(citizen=gone, opening=opening, score=0.5)
+        placement = Placement(citizen=gone, opening=opening, company=company, kind="smaajob",
+                              start_date=date(2026, 1, 5))
+        db.session.add_all([proposal, placement])
+        db.session.commit()
+        old = {"citizen": gone.id, "proposal": proposal.id, "placement": placement.id}
+        _erase(app, gone.id)
+
+        new = _citizen("Carl")
+        db.session.add_all([Proposal(citizen=new, opening=opening, score=0.5),
+                            Placement(citizen=new, opening=opening, company=company, kind="smaajob",
+                                      start_date=date(2026, 1, 5))])
+        db.session.commit()
+        assert new.id > old["citizen"]
+        assert db.session.scalar(sa.select(Proposal.id).where(Proposal.citizen_id == new.id)) > old["proposal"]
+        assert db.session.scalar(sa.select(Placement.id).where(Placement.citizen_id == new.id)) > old["placement"]
+
+
+@pytest.fixture
+def migrated(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite'}", "SECRET_KEY": "t",
+                      "PSEUDONYM_KEY": "p", "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migration_0015_stops_sqlite_reusing_ids_even_those_erased_before_it(migrated):
+    upgrade(revision="0014")
+    _citizen("Bo")
+    top = _citizen("Anna")
+    db.session.add(AuditEvent(action="citizen_erased", citizen_id=top.id + 5))  # erased before 0015
+    db.session.commit()
+    upgrade(revision="0015")
+    tables = dict(db.session.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+    for table in ("citizen", "proposal", "placement", "interview"):
+        assert "AUTOINCREMENT" in tables[table], table
+    assert db.session.scalar(sa.select(sa.func.count(Citizen.id))) == 2  # the rows were copied
+    after = _citizen("Carl")
+    assert after.id == top.id + 6
+    _erase(migrated, after.id)
+    assert _citizen("Dorte").id == top.id + 7
+
+
+def test_an_erased_external_id_is_kept_as_a_keyed_hash_and_refused_until_the_block_is_lifted(app):
+    with app.app_context():
+        citizen = _citizen(external_id="SAG-17")
+        db.session.commit()
+        _erase(app, citizen.id)
+        stored = db.session.scalars(sa.select(ErasedExternalId.key_hash)).all()
+        assert stored == [external_id_hash("SAG-17")] and "SAG-17" not in stored[0]
+        assert external_id_hash("SAG-17", key="another key") != stored[0]
+        assert was_erased(db.session, "SAG-17") and not was_erased(db.session, "SAG-18")
+
+        record = validate_citizen(dict(ROW, external_id="SAG-17"))
+        with pytest.raises(imports.ErasedRecord, match="art. 17"):
+            imports.upsert_citizen(db.session, record, actor=None)
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count(Citizen.id))) == 0
+
+        assert forget_erasure(db.session, "SAG-17")
+        db.session.commit()
+        assert not forget_erasure(db.session, "SAG-17")
+        assert imports.upsert_citizen(db.session, record, actor=None).status == "created"
+        assert db.session.scalar(sa.select(AuditEvent.action).where(
+            AuditEvent.action == "erasure_block_lifted")) == "erasure_block_lifted"
