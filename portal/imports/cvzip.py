@@ -53,6 +53,20 @@ class CvArchive:
             raise ExtractionError("too_large", "zip entry larger than declared", max_mb=MAX_FILE // (1024 * 1024))
         return accept_cv(data, info.filename)
 
+    def problem_for(self, external_id: str) -> str | None:
+        """Why the CV of ``external_id`` would be refused (``message_da``), or None (no file, or
+        a good one). For a row refused for its cells, so the report names every problem at once;
+        the file is not taken as used (it stays listed among the refused rows' files)."""
+        was_used = external_id in self.used
+        try:
+            self.cv_for(external_id)
+        except ExtractionError as exc:
+            return exc.message_da
+        finally:
+            if not was_used:
+                self.used.discard(external_id)
+        return None
+
     def unused(self, refused_ids: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
         """File names not imported: (those of refused rows, those whose id no row named)."""
         left = [(key, info.filename) for key, info in self.entries.items() if key not in self.used]

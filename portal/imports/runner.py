@@ -238,7 +238,10 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
             outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder)
                        if context.kind == "citizens" else upsert_opening(db.session, record, actor=actor))
     except RowError as exc:
-        refuse(*exc.problems)
+        # The row's CV file is judged too, so a file problem does not wait for the next round.
+        cv_problem = (context.archive.problem_for(external_id)
+                      if context.archive is not None and external_id else None)
+        refuse(*exc.problems, *([("CV-fil", cv_problem)] if cv_problem else []))
         return
     except ExtractionError as exc:
         refuse(("CV-fil", exc.message_da))

@@ -191,3 +191,15 @@ def test_a_row_with_a_duplicated_id_lists_all_its_problems_at_once(app):
     assert by_row[2] == ["Eksternt id"]  # the other copy is fine apart from its id
     assert set(by_row[4]) == expected  # the same cells without a duplicate: the same problems
     assert _count(app, Citizen) == 0
+
+
+def test_a_row_refused_for_its_cells_names_its_cv_file_problem_in_the_same_round(app):
+    archive = zip_bytes({"C1.txt": b"\x00" * 10, "C2.txt": "Lagermedarbejder med truck.".encode()})
+    rows = [citizen_row("C1", Postnummer="9999"), citizen_row("C2", Postnummer="9999")]
+    report = _run(app, csv_bytes(rows), cvs=archive, dry_run=True)
+    assert report.counts["refused"] == 2
+    by_row = {(p.external_id, p.column) for p in report.problems}
+    assert ("C1", "CV-fil") in by_row and ("C1", "Postnummer") in by_row
+    assert ("C2", "CV-fil") not in by_row  # a good file is no problem
+    refused_note = next(n for n in report.notes if "afvist" in n)
+    assert "C1.txt" in refused_note and "C2.txt" in refused_note  # still listed as the refused rows' files
