@@ -16,6 +16,7 @@ from matching.service import MatchResult
 from .. import audit, matching_runtime, proposals
 from ..extensions import db
 from ..matching_runtime import matching_service
+from ..notifications.proposed import announce_proposed
 from .reasons import broken_limits
 from store.models import AuditEvent, Citizen, Company, Opening, Proposal, User
 from store.models.base import utcnow
@@ -263,6 +264,7 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
                         explanation=_explanation_json(match) if match else {}, shared_goal=shared_goal)
         audit.record("proposal_approved" if approve else "proposal_rejected", citizen_id=citizen.id,
                      opening_id=opening.id, purpose="matching decision")
+        announce_proposed(existing)  # the company is told of an approval (no-op for a rejection)
         db.session.commit()
         return existing
     proposal = Proposal(
@@ -275,6 +277,7 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
     db.session.add(proposal)
     audit.record("proposal_approved" if approve else "proposal_rejected", citizen_id=citizen.id,
                  opening_id=opening.id, purpose="matching decision")
+    announce_proposed(proposal)  # the company is told of an approval (no-op for a rejection)
     db.session.commit()
     return proposal
 

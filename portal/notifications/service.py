@@ -23,6 +23,7 @@ from ..extensions import db
 # Kinds a user can be told about, with the Danish label used on the preferences page.
 NOTIFICATION_KINDS = {
     # company users
+    "candidate_proposed": "Jobcentret har foreslået en kandidat",
     "candidate_shared": "En kandidat er delt med jer",
     "candidate_ended": "En kandidat er ikke længere aktuel",
     "interview_offered": "Forslag til samtaletider",
@@ -37,7 +38,7 @@ NOTIFICATION_KINDS = {
 
 
 # The kinds each role can receive (and choose mails for on the preferences page).
-COMPANY_KINDS = ("candidate_shared", "candidate_ended", "interview_offered", "interview_booked",
+COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "interview_offered", "interview_booked",
                  "hotline_answered", "hours_missing")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
                "hotline_new")
