@@ -183,11 +183,15 @@ class ListFilterForm(DanishGetForm):
     closed = BooleanField("Vis afsluttede sager (i stedet for åbne)")
     page = WholeNumberField("Side", default=1, validators=[Optional(), NumberRange(1, 100_000)])
 
-    def cleaned(self) -> dict:
-        """The filters, with anything invalid replaced by its default (a bad URL is not an error)."""
+    def cleaned(self, default_scope: str = "mine") -> dict:
+        """The filters, with anything invalid replaced by its default (a bad URL is not an error).
+
+        Args:
+            default_scope: the scope of a bad ``scope`` (pass the same as the form's ``scope=``).
+        """
         self.validate()
         return {
-            "scope": self.scope.data if not self.scope.errors else "mine",
+            "scope": self.scope.data if not self.scope.errors else default_scope,
             "q": clean_line(self.q.data)[:100] if not self.q.errors else "",
             "readiness": self.readiness.data if not self.readiness.errors else "",
             "benefit": self.benefit.data if not self.benefit.errors else "",

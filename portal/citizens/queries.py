@@ -111,6 +111,12 @@ def matchable_clause() -> sa.ColumnElement[bool]:
     return sa.and_(Citizen.vk_id.is_not(None), has_goal, has_cv)
 
 
+def default_scope(user: User) -> str:
+    """The list's scope when none is asked for: "mine", but "all" for an administrator, who is
+    never a citizen's VK or adviser (only consultants are), so "mine" would always be empty."""
+    return "all" if user.role == "admin" else "mine"
+
+
 def _filtered(user: User, filters: dict) -> sa.Select:
     # The caseload is the open cases; closed ones stay findable behind the "closed" toggle.
     closed = Citizen.case_closed.is_not(None) if filters.get("closed") else Citizen.case_closed.is_(None)

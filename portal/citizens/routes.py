@@ -22,9 +22,11 @@ from store import clock
 @bp.get("/")
 @consultant_required
 def index():
-    """The caseload list: mine by default, or my team / everyone; filters and paging."""
-    form = ListFilterForm(request.args)
-    filters = form.cleaned()
+    """The caseload list: mine by default (everyone for an administrator, who has no caseload),
+    or my team / everyone; filters and paging."""
+    default_scope = queries.default_scope(current_user)
+    form = ListFilterForm(request.args, scope=default_scope)
+    filters = form.cleaned(default_scope)
     result = queries.list_citizens(current_user, filters)
     page_args = {k: ("y" if v is True else v) for k, v in filters.items() if v and k != "page"}
     return render_template("citizens/index.html", form=form, filters=filters, result=result,
