@@ -35,3 +35,7 @@ READINESS_GROUPS: dict[str, str] = {
 # Company-based placements (virksomhedsrettede forløb): they count towards the 70% focus goal
 # on the dashboard, and the time since a citizen's last one drives the ranking's priority.
 COMPANY_BASED_KINDS: frozenset[str] = frozenset({"virksomhedspraktik", "loentilskud"})
+# Kinds whose hours are ordinary wage hours: FOCUS_HOURS of them meet the focus goal as a
+# company-based placement does (the dashboard counts them, a placement's page says so).
+WAGE_HOUR_KINDS: tuple[str, ...] = ("smaajob", "ordinaert", "fleksjob")
+FOCUS_HOURS = 100

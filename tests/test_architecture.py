@@ -96,3 +96,33 @@ def _as_toml(config: dict) -> str:
         lines.append("[[tool.importlinter.contracts]]")
         lines += [f"{key} = {value(item)}" for key, item in contract.items()]
     return "\n".join(lines) + "\n"
+
+
+_IMPORT_EACH_ALONE = r"""
+import importlib, os, sys
+import flask, sqlalchemy, numpy, wtforms  # third-party first: what the children share
+failed = []
+for name in sys.argv[1:]:
+    pid = os.fork()
+    if pid == 0:  # a fresh child per package: nothing of ours imported yet
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            print(f"{name}: {type(exc).__name__}: {exc}", flush=True)
+            os._exit(1)
+        os._exit(0)
+    if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+        failed.append(name)
+sys.exit(1 if failed else 0)
+"""
+
+
+def test_every_portal_package_imports_first_without_an_import_cycle():
+    """Each of portal's packages imported before anything else of ours: a circular import
+    that the app's own order hides (a test module importing the package first) fails here."""
+    packages = sorted(f"portal.{p.name}" for p in (ROOT / "portal").iterdir()
+                      if (p / "__init__.py").is_file())
+    assert "portal.dashboard" in packages and len(packages) > 10
+    run = subprocess.run([sys.executable, "-c", _IMPORT_EACH_ALONE, *packages], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -25,12 +25,12 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from matching.ranking import whole_months  # noqa: F401 - the card and the goal lists count alike
-from matching.vocab import COMPANY_BASED_KINDS
+from matching import vocab
+from matching.vocab import COMPANY_BASED_KINDS, WAGE_HOUR_KINDS
 from store.models.vocab import SUCCESS_END_REASONS
 from .facts import Facts, Scope, add_months, hundredths, load_facts, month_end
 
-WAGE_HOUR_KINDS = ("smaajob", "ordinaert", "fleksjob")
-FOCUS_HOURS = Decimal(100)
+FOCUS_HOURS = Decimal(vocab.FOCUS_HOURS)
 FOCUS_HUNDREDTHS = hundredths(FOCUS_HOURS)
 FOCUS_TARGET = 0.70
 ACTIVE_TARGET = 0.80  # "75% then 80%": the later, binding step

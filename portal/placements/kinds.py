@@ -6,15 +6,14 @@ itself uses (:mod:`portal.dashboard.metrics`), so the pages cannot promise what 
 do not count:
 
 * the focus goal counts *ordinary wage hours* (at least 100 in 12 months) only for the kinds
-  in :data:`~portal.dashboard.metrics.WAGE_HOUR_KINDS` (småjob, ordinært job, fleksjob);
+  in :data:`~matching.vocab.WAGE_HOUR_KINDS` (småjob, ordinært job, fleksjob);
 * a *company-based placement* (:data:`~matching.vocab.COMPANY_BASED_KINDS`: virksomhedspraktik,
   løntilskud) meets the goal by itself, whatever its hours; its hours are not ordinary hours
   (praktik is unpaid, løntilskud is a subsidised wage).
 """
 from __future__ import annotations
 
-from matching.vocab import COMPANY_BASED_KINDS
-from ..dashboard.metrics import FOCUS_HOURS, WAGE_HOUR_KINDS
+from matching.vocab import COMPANY_BASED_KINDS, FOCUS_HOURS, WAGE_HOUR_KINDS
 
 # Virksomhedspraktik: the citizen keeps the benefit; the company pays no wage.
 UNPAID_KINDS = frozenset({"virksomhedspraktik"})
