@@ -18,7 +18,8 @@ def _number(value: float | None, decimals: int = 1) -> str:
 def _metric_row(metric: Metric) -> list[str]:
     percent = metric.unit == "share"
     return [metric.label,
-            _number(metric.value * 100 if percent and metric.value is not None else metric.value),
+            _number(metric.value * 100 if percent and metric.value is not None else metric.value,
+                    0 if metric.unit == "count" else 1),  # a count is whole: 39, not 39,0
             "procent" if percent else {"days": "dage", "count": "antal"}[metric.unit],
             "" if metric.numerator is None else str(metric.numerator),
             "" if metric.denominator is None else str(metric.denominator),
@@ -31,7 +32,9 @@ def render_csv(metrics: list[Metric], savings: SavingsEstimate, as_of: date, sco
                month: str = "") -> str:
     """The month's figures and the savings estimate as semicolon-separated CSV (Danish Excel).
 
-    Savings: gross per benefit group, then the deadweight share and the net figure.
+    Savings: gross per benefit group, then the deadweight share and the amount it takes off
+    (written positive and named a deduction: a cell starting with "-" is quoted as a possible
+    formula, :func:`safe_cell`), then the net figure.
     """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -42,8 +45,8 @@ def render_csv(metrics: list[Metric], savings: SavingsEstimate, as_of: date, sco
     rows += [[r.label, str(r.citizens), str(r.weeks), "" if r.net_week is None else str(r.net_week),
               "ikke beregnet" if r.amount is None else str(r.amount)] for r in savings.rows]
     rows += [["I alt, brutto", "", "", "", str(savings.total)],
-             ["Dødvægt (andel)", _number(savings.deadweight * 100, 0) + " %", "", "",
-              str(savings.deadweight_amount)],
+             ["Fradrag for dødvægt (andel, beløb der trækkes fra)", _number(savings.deadweight * 100, 0) + " %",
+              "", "", str(savings.deadweight_amount)],
              ["I alt, netto efter dødvægt", "", "", "", str(savings.net)],
              ["Antagelse", savings.assumption], ["Dødvægt", savings.deadweight_source]]
     for row in rows:

@@ -65,7 +65,13 @@ def test_export_is_aggregates_only(client, auth, make_user, world, frozen_today)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     labels = [r[0] for r in rows if r]
     assert "Fokusmål: virksomhedsrettet indsats" in labels
-    assert {"I alt, brutto", "Dødvægt (andel)", "I alt, netto efter dødvægt"} <= set(labels)
+    assert {"I alt, brutto", "Fradrag for dødvægt (andel, beløb der trækkes fra)",
+            "I alt, netto efter dødvægt"} <= set(labels)
+    gross, deduction, net = (next(r for r in rows if r and r[0] == label)[4] for label in (
+        "I alt, brutto", "Fradrag for dødvægt (andel, beløb der trækkes fra)", "I alt, netto efter dødvægt"))
+    assert int(gross) - int(deduction) == int(net)  # the deduction is what takes gross to net
+    counts = [r for r in rows if len(r) > 2 and r[2] == "antal"]
+    assert counts and all("," not in r[1] for r in counts)  # a count is whole
     assert ["Måned", "november 2026 (foreløbig — måneden er ikke slut)"] in rows
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
