@@ -6,6 +6,12 @@ import's upsert (:mod:`portal.imports.service`): the profile form's rules, the o
 the audit events in one transaction. ``PUT /citizens/<external_id>/cv`` stores a CV file after
 the web's content checks and text extraction (:func:`portal.citizens.uploads.accept_cv`).
 Every read of a citizen is audited.
+
+Items carry the case state (``case_status``, ``case_closed``) and ``restricted``. A citizen
+whose processing is restricted (GDPR art. 18: stored, not processed) is shown with those and
+its ids only; PUT and the CV upload answer 409 for them. An erased citizen's external id is
+refused with 410 (:func:`portal.privacy.was_erased`) until an administrator lifts the block
+with ``DELETE /citizens/<external_id>/erasure``.
 """
 from __future__ import annotations
 
@@ -16,11 +22,12 @@ from flask_login import current_user
 from flask_smorest.fields import Upload
 from sqlalchemy.orm.exc import StaleDataError
 
-from store.models import Citizen
+from store.models import Citizen, User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
-from .. import audit
+from .. import audit, privacy
 from ..citizens import service as citizen_service
+from ..citizens.forms import MAX_JOB_GOALS, clean_line
 from ..citizens import uploads
 from ..extensions import db
 from ..imports import service as imports
@@ -46,18 +53,48 @@ class CitizenIn(ma.Schema):
     readiness_group = ma.fields.String(required=True, validate=ma.validate.OneOf(list(READINESS_GROUPS)))
     case_start = ma.fields.Date(required=True)
     job_goals = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=200)), required=True,
-                               validate=ma.validate.Length(min=1, max=20))
+                               validate=ma.validate.Length(min=1, max=MAX_JOB_GOALS,
+                                                           error=f"Send 1-{MAX_JOB_GOALS} jobmål."),
+                               metadata={"description": f"Borgerens jobmål i prioriteret rækkefølge (1-{MAX_JOB_GOALS})."})
     vk = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=254), metadata={
         "description": "Virksomhedskonsulentens e-mail eller initialer. Tom: behold den nuværende."})
+    external_id = ma.fields.String(load_default=None, allow_none=True, metadata={
+        "description": "Valgfri (som GET giver det): skal være det eksterne id i adressen."})
+    vk_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(1, 2**31 - 1), metadata={
+        "description": "Virksomhedskonsulentens id, som GET giver det (i stedet for vk). Tom: behold den nuværende."})
     phone = ma.fields.String(validate=ma.validate.Length(max=30))
     email = ma.fields.String(validate=ma.validate.Length(max=254))
     max_commute_km = ma.fields.Float(allow_nan=False)
+
+    @ma.pre_load
+    def _drop_read_only(self, data, **_kwargs):
+        """A GET answer can be sent back as it is: the fields only GET gives are ignored here
+        (``external_id`` must then be the path's; it is checked by the route)."""
+        if isinstance(data, dict):
+            data = {key: value for key, value in data.items() if key not in READ_ONLY}
+        return data
+
+
+# What GET gives that PUT ignores (the case state and restriction change only in the portal).
+READ_ONLY = ("id", "restricted", "case_status", "case_closed", "has_cv", "missing_for_matching", "version",
+             "updated_at", "result")
+# A restricted citizen (art. 18) is shown with these only.
+RESTRICTED_FIELDS = ("id", "external_id", "restricted", "case_status", "case_closed", "version", "updated_at")
 
 
 class CitizenOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     external_id = ma.fields.String(allow_none=True)
-    name = ma.fields.String(required=True)
+    restricted = ma.fields.Boolean(required=True, metadata={"description": (
+        "Behandlingen er begrænset (databeskyttelsesforordningens art. 18): borgeren må kun opbevares, "
+        "ikke behandles. Så vises kun id, external_id, restricted, sagens status og version; borgeren er "
+        "ikke med i matchingen og kan ikke ændres (PUT giver 409).")})
+    case_status = ma.fields.Function(lambda c: "closed" if c.case_closed else "open", required=True,
+                                     metadata={"type": "string", "enum": ["open", "closed"],
+                                               "description": "open: sagen er åben; closed: sagen er afsluttet."})
+    case_closed = ma.fields.Date(allow_none=True, required=True,
+                                 metadata={"description": "Dagen, sagen blev afsluttet (null: åben)."})
+    name = ma.fields.String(metadata={"description": "Udelades for en borger med begrænset behandling."})
     benefit_group = ma.fields.String(metadata={"enum": list(BENEFIT_GROUPS)})
     hours_available = ma.fields.Float()
     postcode = ma.fields.String()
@@ -65,7 +102,9 @@ class CitizenOut(ma.Schema):
     languages = ma.fields.String()
     readiness_group = ma.fields.String(metadata={"enum": list(READINESS_GROUPS)})
     case_start = ma.fields.Date()
-    vk_id = ma.fields.Integer(allow_none=True)
+    vk_id = ma.fields.Integer(allow_none=True, metadata={"description": "Kan sendes tilbage i PUT."})
+    vk = ma.fields.Function(lambda c: c.vk.email if c.vk else None, metadata={
+        "type": ["string", "null"], "description": "Virksomhedskonsulentens e-mail (som vk i PUT)."})
     phone = ma.fields.String()
     email = ma.fields.String()
     max_commute_km = ma.fields.Float()
@@ -75,6 +114,12 @@ class CitizenOut(ma.Schema):
     missing_for_matching = ma.fields.List(ma.fields.String())
     version = ma.fields.Integer()
     updated_at = ma.fields.AwareDateTime()
+
+    @ma.post_dump
+    def _restricted_shows_little(self, data, **_kwargs):
+        if data.get("restricted"):
+            return {key: value for key, value in data.items() if key in RESTRICTED_FIELDS + ("result",)}
+        return data
 
 
 class UpsertOut(CitizenOut):
@@ -102,6 +147,32 @@ class _Upserted:
 
     def __getattr__(self, name: str):
         return getattr(self._citizen, name)
+
+
+_LIFT = " (DELETE /api/v1/citizens/{external_id}/erasure med en administrators nøgle.)"
+
+
+def _check_external_id(external_id: str, sent: str | None) -> None:
+    """:raise 422: (problem) for a path id with surrounding or doubled spaces, or a body id
+    (a GET answer sent back) that is not the path's."""
+    if clean_line(external_id) != external_id:
+        problems.abort(422, errors={"external_id": [
+            "Det eksterne id må ikke begynde eller slutte med mellemrum eller have flere mellemrum i træk."]})
+    if sent is not None and sent != external_id:
+        problems.abort(422, errors={"external_id": ["Skal være det samme som det eksterne id i adressen."]})
+
+
+def _vk_by_id(vk_id: int, vk: str | None) -> str:
+    """The e-mail of the active consultant ``vk_id`` (what the import's VK column takes).
+
+    :raise 422: (problem) for no such consultant, or a ``vk`` that names another one.
+    """
+    user = db.session.get(User, vk_id)
+    if user is None or user.role != "consultant" or not user.active:
+        problems.abort(422, errors={"vk_id": ["Der findes ingen aktiv virksomhedskonsulent med dette id."]})
+    if vk and vk.casefold() not in {user.email.casefold(), user.email.split("@", 1)[0].casefold()}:
+        problems.abort(422, errors={"vk_id": ["vk og vk_id peger på to forskellige konsulenter. Send kun den ene."]})
+    return user.email
 
 
 def _by_external_id(external_id: str) -> Citizen:
@@ -146,13 +217,25 @@ def get_citizen(external_id: str):
 @bp.arguments(CitizenIn)
 @bp.response(200, UpsertOut, headers=common.ETAG_HEADER)
 @bp.alt_response(201, schema=UpsertOut, headers=common.ETAG_HEADER, description="Borgeren er oprettet.")
+@bp.alt_response(409, description="Borgeren kan ikke ændres: behandlingen er begrænset (art. 18), borgeren er "
+                                   "anonymiseret, eller VK-skiftet afvises.")
+@bp.alt_response(410, description="En borger med dette eksterne id er slettet (art. 17) og oprettes ikke igen; "
+                                   "en administrator kan fjerne spærringen (DELETE .../erasure).")
 @bp.alt_response(412, description="If-Match er sendt, men borgeren er ændret siden (eller findes ikke); hent igen.")
 def upsert_citizen(body, external_id: str):
     """Opret eller opdatér borgeren med dette eksterne id (hele profilen og alle jobmål sendes).
 
     Samme data to gange ændrer intet (result: unchanged). If-Match er valgfri: uden den overskrives
     borgeren uden versionskontrol; med borgerens ETag giver en ændring i portalen siden hentningen 412.
+    Et svar fra GET kan sendes tilbage som det er: felterne, som kun kan læses (id, restricted,
+    case_status, case_closed, has_cv, missing_for_matching, version, updated_at), ignoreres, og
+    VK kan sendes som vk (e-mail eller initialer) eller vk_id. En borger med begrænset behandling
+    eller en anonymiseret borger giver 409. Er en borger med dette eksterne id slettet, giver det
+    410, og borgeren oprettes ikke igen, før en administrator fjerner spærringen.
     """
+    _check_external_id(external_id, body.pop("external_id", None))
+    if (vk_id := body.pop("vk_id", None)) is not None:
+        body["vk"] = _vk_by_id(vk_id, body.get("vk"))
     values = {key: value for key, value in body.items() if value is not None}
     values["external_id"] = external_id
     existing = db.session.scalar(sa.select(Citizen.version).where(Citizen.external_id == external_id))
@@ -170,6 +253,9 @@ def upsert_citizen(body, external_id: str):
         for label, message in err.problems:
             errors.setdefault(KEY_BY_LABEL.get(label, label), []).append(message)
         problems.abort(422, errors=errors)
+    except imports.ErasedRecord as err:
+        db.session.rollback()
+        problems.abort(410, err.message_da + _LIFT)
     except imports.RecordRefused as err:
         db.session.rollback()
         problems.abort(409, err.message_da)
@@ -182,9 +268,27 @@ def upsert_citizen(body, external_id: str):
     return view, 200, headers
 
 
+@bp.delete(f"/{EXTERNAL_ID}/erasure")
+@bp.response(204)
+def lift_erasure_block(external_id: str):
+    """Fjern spærringen af et slettet eksternt id, så borgeren kan oprettes igen (kun administratorer).
+
+    Til en sletning, der var en fejl, eller en borger, der senere får en ny sag. De slettede data
+    kommer ikke tilbage. Logges. 404, hvis ingen borger med id'et er slettet.
+    """
+    if current_user.role != "admin":
+        audit.record_now("authorisation_denied", purpose="api lift erasure block", result="denied")
+        problems.abort(403, "Kun en administrator kan fjerne spærringen af et slettet eksternt id.")
+    if not privacy.forget_erasure(db.session, external_id, user=current_user):
+        problems.abort(404, "Der er ingen slettet borger med dette eksterne id.")
+    db.session.commit()
+    return "", 204
+
+
 @bp.put(f"/{EXTERNAL_ID}/cv")
 @bp.arguments(CvIn, location="files")
 @bp.response(200, CitizenOut)
+@bp.alt_response(409, description="Borgeren kan ikke ændres (begrænset behandling eller anonymiseret).")
 def upload_cv(files, external_id: str):
     """Gem et nyt CV (fil) for borgeren; filen kontrolleres som på siden, og teksten udtrækkes."""
     citizen = _by_external_id(external_id)

@@ -66,6 +66,33 @@ def not_found(kind: str, object_id) -> None:
     problems.abort(404)
 
 
+class SinceField(ma.fields.Field):
+    """A date or an RFC 3339 date-time with its offset, loaded as an aware datetime (a date: its
+    first moment in Danish time)."""
+
+    default_error_messages = {"invalid": "Skal være en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt med tidszone "
+                                         "(fx 2026-12-05T01:00:00Z)."}
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}],
+                              **kwargs["metadata"]}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        if not isinstance(value, str) or not 10 <= len(value) <= 40:
+            raise self.make_error("invalid")
+        try:
+            if len(value) == 10:
+                return datetime.combine(date.fromisoformat(value), time(0), tzinfo=clock.LOCAL)
+            moment = datetime.fromisoformat(value.replace("z", "Z"))
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if moment.tzinfo is None or "T" not in value.upper():
+            raise self.make_error("invalid")
+        return moment
+
+
 class ListArgs(ma.Schema):
     """Query parameters every list takes."""
 
@@ -73,8 +100,10 @@ class ListArgs(ma.Schema):
                               metadata={"description": f"Antal pr. side (1-{MAX_LIMIT})."})
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100),
                               metadata={"description": "'next_cursor' fra forrige side."})
-    updated_since = ma.fields.Date(load_default=None, metadata={
-        "description": "Kun det, der er oprettet eller ændret denne dag eller senere (ÅÅÅÅ-MM-DD)."})
+    updated_since = SinceField(load_default=None, metadata={
+        "description": "Kun det, der er oprettet eller ændret fra dette tidspunkt: en dato (ÅÅÅÅ-MM-DD, fra "
+                       "dagens begyndelse, dansk tid) eller et tidspunkt med tidszone (RFC 3339, fx "
+                       "2026-12-05T01:00:00Z, som updated_at)."})
 
 
 class PageSchema(ma.Schema):
@@ -105,10 +134,11 @@ def decode_cursor(cursor: str | None) -> int:
                        errors={"cursor": ["Ugyldig cursor."]})
 
 
-def since_moment(day: date | None) -> datetime | None:
-    if day is None:
-        return None
-    return datetime.combine(day, time(0), tzinfo=clock.LOCAL)
+def since_moment(since: date | datetime | None) -> datetime | None:
+    """``updated_since`` as an aware moment (a plain date: its first moment in Danish time)."""
+    if since is None or isinstance(since, datetime):
+        return since
+    return datetime.combine(since, time(0), tzinfo=clock.LOCAL)
 
 
 def page(query: sa.Select, id_column, args: dict) -> tuple[list, dict]:

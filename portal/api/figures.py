@@ -1,5 +1,11 @@
-"""/api/v1/figures: the monthly figures of /maal (consultants and administrators), computed by
-the dashboard's own module (:mod:`portal.dashboard.metrics`) for the same scopes and months."""
+"""/api/v1/figures: the monthly figures of /maal (consultants, administrators, integrations).
+
+A finished month is the dashboard's frozen snapshot (:func:`portal.dashboard.snapshots.month_metrics`,
+kept the first time the month is computed by either), so the API, the page and its CSV agree
+and a month signed off never moves; ``frozen_at`` says when it was computed. The month in
+progress is live (``partial``). An integration has no caseload or team: ``mine`` and ``team``
+are 400 for it rather than zeros.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -10,9 +16,9 @@ from werkzeug.datastructures import MultiDict
 
 from store import clock
 
+from ..dashboard import snapshots
 from ..dashboard.facts import load_facts
 from ..dashboard.forms import SCOPES, FilterForm, month_choices
-from ..dashboard.metrics import compute_all
 from ..extensions import db
 from . import common, guard, problems
 
@@ -22,8 +28,9 @@ guard.restrict(bp, common.staff_only)
 
 
 class FiguresArgs(ma.Schema):
-    scope = ma.fields.String(load_default="all", validate=ma.validate.OneOf(list(SCOPES)),
-                             metadata={"description": "all (hele jobcentret), team eller mine."})
+    scope = ma.fields.String(load_default="all", validate=ma.validate.OneOf(list(SCOPES)), metadata={
+        "description": "all (hele jobcentret), team (nøgleejerens team) eller mine (nøgleejerens egne "
+                       "borgere). En integrationsnøgle har kun all; team og mine giver 400."})
     month = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{4}-\d{2}$"),
                              metadata={"description": "ÅÅÅÅ-MM, en af de seneste 12 måneder. "
                                                       "Tom: seneste hele måned."})
@@ -46,20 +53,33 @@ class FiguresOut(ma.Schema):
     scope = ma.fields.String(required=True)
     month = ma.fields.String(required=True)
     measured_on = ma.fields.Date(required=True)
-    partial = ma.fields.Boolean(required=True, metadata={"description": "Måneden er ikke slut endnu."})
+    partial = ma.fields.Boolean(required=True, metadata={"description": "Måneden er ikke slut endnu (tallene er live)."})
+    frozen_at = ma.fields.AwareDateTime(allow_none=True, required=True, metadata={"description": (
+        "Hvornår en afsluttet måneds tal blev opgjort; de står fast derefter, som på siden Mål og i "
+        "dens CSV. null: måneden er ikke slut, tallene regnes nu.")})
     metrics = ma.fields.List(ma.fields.Nested(MetricOut), required=True)
 
 
 @bp.get("/")
 @bp.arguments(FiguresArgs, location="query")
 @bp.response(200, FiguresOut)
+@bp.alt_response(400, description="scope=mine eller team med en integrationsnøgle (den har ingen egne borgere "
+                                   "eller team).")
 def figures(args):
-    """Målopfølgningens tal for en måned, som på siden Mål."""
+    """Målopfølgningens tal for en måned, som på siden Mål og i dens CSV.
+
+    En afsluttet måneds tal står fast fra første gang, de blev opgjort (frozen_at); den
+    igangværende måned regnes nu (partial).
+    """
     today = clock.today()
     if args["month"] and args["month"] not in month_choices(today):
         problems.abort(422, errors={"month": ["Vælg en af de seneste 12 måneder (ÅÅÅÅ-MM)."]})
+    if current_user.role == "integration" and args["scope"] != "all":
+        problems.abort(400, "En integration har ingen egne borgere eller team. Brug scope=all.",
+                       errors={"scope": ["Brug scope=all med en integrationsnøgle."]})
     form = FilterForm(MultiDict({"omfang": args["scope"], "maaned": args["month"] or ""}), today)
     scope, as_of = form.cleaned(current_user)
-    metrics = compute_all(load_facts(db.session, scope), as_of)
+    metrics, frozen_at = snapshots.month_metrics(db.session, load_facts(db.session, scope), scope, as_of, today)
+    db.session.commit()  # keeps a finished month computed now, as the page does
     return {"scope": scope.kind, "month": form.maaned.data, "measured_on": as_of, "partial": form.partial,
-            "metrics": [dict(asdict(m), met=m.met) for m in metrics]}
+            "frozen_at": frozen_at, "metrics": [dict(asdict(m), met=m.met) for m in metrics]}

@@ -22,7 +22,7 @@ PROBLEM_TYPE = "about:blank"
 
 TITLES = {
     400: "Ugyldig forespørgsel", 401: "Ikke logget ind", 403: "Ingen adgang", 404: "Findes ikke",
-    405: "Metoden er ikke tilladt", 409: "Konflikt", 412: "Forældet version", 413: "For stor",
+    405: "Metoden er ikke tilladt", 409: "Konflikt", 410: "Slettet", 412: "Forældet version", 413: "For stor",
     415: "Forkert indholdstype", 422: "Ugyldige data", 428: "Version mangler", 429: "For mange kald",
     500: "Der skete en fejl", 503: "Tjenesten er utilgængelig",
 }

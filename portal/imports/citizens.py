@@ -133,6 +133,12 @@ def _external_id(value: str, problems: list) -> str:
         problems.append((LABELS["external_id"], "Skriv borgerens eksterne id."))
     elif len(value) > 64:
         problems.append((LABELS["external_id"], "Det eksterne id må højst være 64 tegn."))
+    else:
+        try:  # a bidi override or zero-width character makes two ids look alike
+            no_hidden_characters(None, SimpleNamespace(data=value))
+        except ValidationError:
+            problems.append((LABELS["external_id"], "Det eksterne id indeholder usynlige tegn eller styretegn. "
+                                                    "Brug kun synlige tegn."))
     return value
 
 
