@@ -41,7 +41,7 @@ def index():
     show_all = request.args.get("vis") == "alle"
     waiting = service.list_for_staff(current_user, show_all, "open")
     answered = service.list_for_staff(current_user, show_all, "answered")
-    return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting),
+    return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting, by_due=True),
                            answered_rows=service.rows(answered), show_all=show_all,
                            names=service.user_names(r.assigned_to_id for r in waiting + answered))
 
@@ -94,7 +94,8 @@ def detail(request_id: int):
 @bp.post("/<int:request_id>/besked")
 @login_required
 def message(request_id: int):
-    """Add a reply (staff) or follow-up (company).
+    """Add a reply (staff) or follow-up (company); a company's »Send og luk« (``og_luk``) also
+    closes the request. When a follow-up waits for an answer, see :func:`.service.add_message`.
 
     :raise 404: if the request is unknown or another company's.
     """
@@ -102,13 +103,26 @@ def message(request_id: int):
     form = MessageForm()
     if not form.validate_on_submit():
         return _render_detail(found, form, 400)
+    company = current_user.role == "company"
+    close = company and "og_luk" in request.form
     try:
-        service.add_message(found, current_user, form.body.data)
+        service.add_message(found, current_user, form.body.data, close=close)
     except service.ClosedRequest:
         flash("Henvendelsen er lukket. Opret en ny, hvis der er brug for mere hjælp.", "error")
     else:
-        flash("Beskeden er sendt.", "success")
+        flash(_sent_text(found, company, close), "success")
     return redirect(url_for("hotline.detail", request_id=request_id))
+
+
+def _sent_text(found: HotlineRequest, company: bool, closed: bool) -> str:
+    if closed:
+        return "Beskeden er sendt, og henvendelsen er lukket."
+    if company and found.status == "answered":
+        return ("Beskeden er sendt. Henvendelsen står stadig som besvaret, fordi beskeden ikke stiller et "
+                "spørgsmål. Venter I på svar, så skriv spørgsmålet med et spørgsmålstegn.")
+    if company and found.first_response_at is not None:
+        return f"Beskeden er sendt. Jobcentret svarer senest {format_date(service.rows([found])[0].due)}."
+    return "Beskeden er sendt."
 
 
 @bp.post("/<int:request_id>/luk")

@@ -107,13 +107,27 @@ def _citizen_id(request: HotlineRequest) -> int | None:
     return request.placement.citizen_id if request.placement else None
 
 
-def add_message(request: HotlineRequest, author: User, body: str, now: datetime | None = None) -> HotlineMessage:
-    """Add ``body`` to the thread.
+def asks_something(body: str) -> bool:
+    """Whether a company's message asks the job centre something: it holds a question mark."""
+    return "?" in body
+
+
+def add_message(request: HotlineRequest, author: User, body: str, now: datetime | None = None, *,
+                close: bool = False) -> HotlineMessage:
+    """Add ``body`` to the thread; ``close=True`` ("Send og luk") also closes the request, in
+    the same commit.
 
     A consultant's first reply sets ``first_response_at`` (once) and takes an unassigned
     request; every staff reply sets status answered and notifies the company users who wrote
-    in the thread (``hotline_answered``) in the same commit. A company follow-up on an
-    answered request reopens it, so it shows up on the consultant's list again.
+    in the thread (``hotline_answered``) in the same commit.
+
+    A company message after an answer, the rule kept simple: only a message that asks
+    something (a question mark, :func:`asks_something`) reopens the request onto the
+    consultant's "Venter på svar" list, and then with a target of its own, counted by the
+    request's urgency from that message (:func:`rows`), never the old one. A message that asks
+    nothing ("Tak, det var det, vi skulle vide") leaves the request answered; the consultant's
+    list marks it "Ny besked" until someone replies or closes it. ``due_at`` and
+    ``first_response_at`` stay as they were: they measure the first answer.
 
     Raises:
         ClosedRequest: if the request is closed.
@@ -129,10 +143,12 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
         action = "hotline_replied"
         notify.announce_answer(request)
     else:
-        if request.status == "answered":
+        if request.status == "answered" and asks_something(body) and not close:
             request.status = "open"
         action = "hotline_follow_up"
     audit.record(action, citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
+    if close:
+        _close(request, now)
     db.session.commit()
     return message
 
@@ -155,11 +171,15 @@ def close_request(request: HotlineRequest, now: datetime | None = None) -> bool:
     """Close the request; False if it already was closed."""
     if request.status == "closed":
         return False
-    request.status = "closed"
-    request.closed_at = sla.as_utc(now or sla.utc_now())
-    audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
+    _close(request, sla.as_utc(now or sla.utc_now()))
     db.session.commit()
     return True
+
+
+def _close(request: HotlineRequest, now: datetime) -> None:
+    request.status = "closed"
+    request.closed_at = now
+    audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
 
 
 def list_for_company(company_id: int) -> list[HotlineRequest]:
@@ -199,18 +219,48 @@ def user_names(ids) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class RequestRow:
-    """A request with what the lists show about its service target."""
+    """A request with what the lists show about its service target.
+
+    ``due`` is the target shown: the first answer's (``due_at``), or for a request the
+    company reopened with a question, one counted from that message (``follow_up``).
+    ``new_message``: an answered request whose last message is the company's.
+    """
 
     request: HotlineRequest
     overdue: bool
     in_time: bool | None
     response: str
+    due: datetime
+    follow_up: bool = False
+    new_message: bool = False
 
 
-def rows(requests: list[HotlineRequest], now: datetime | None = None) -> list[RequestRow]:
-    """Decorate ``requests`` with overdue flag, target met and response time in Danish."""
-    now = now or sla.utc_now()
-    return [RequestRow(r, sla.is_overdue(r.due_at, r.first_response_at, r.status, now),
-                       sla.answered_in_time(r.due_at, r.first_response_at),
-                       sla.format_minutes(sla.response_minutes(r.created_at, r.first_response_at)))
-            for r in requests]
+def rows(requests: list[HotlineRequest], now: datetime | None = None, *, by_due: bool = False) -> list[RequestRow]:
+    """Decorate ``requests`` with target, overdue flag, target met and response time in Danish;
+    ``by_due`` sorts them by the target shown, nearest first. One query more for the requests
+    that were answered (their last message), none per row."""
+    now = sla.as_utc(now or sla.utc_now())
+    last = _last_messages([r.id for r in requests if r.first_response_at and r.status != "closed"])
+    found = []
+    for r in requests:
+        when, by_company = last.get(r.id, (None, False))
+        follow_up = r.status == "open" and r.first_response_at is not None and when is not None
+        due = sla.due_at(when, r.urgency) if follow_up else sla.as_utc(r.due_at)
+        overdue = (r.status == "open" and now > due) if follow_up else \
+            sla.is_overdue(r.due_at, r.first_response_at, r.status, now)
+        found.append(RequestRow(r, overdue, sla.answered_in_time(r.due_at, r.first_response_at),
+                                sla.format_minutes(sla.response_minutes(r.created_at, r.first_response_at)),
+                                due, follow_up, r.status == "answered" and by_company))
+    return sorted(found, key=lambda row: row.due) if by_due else found
+
+
+def _last_messages(request_ids: list[int]) -> dict[int, tuple[datetime, bool]]:
+    """Per request, its last message's time and whether a company user wrote it."""
+    if not request_ids:
+        return {}
+    latest = (sa.select(sa.func.max(HotlineMessage.id)).where(HotlineMessage.request_id.in_(request_ids))
+              .group_by(HotlineMessage.request_id))
+    found = db.session.execute(
+        sa.select(HotlineMessage.request_id, HotlineMessage.created_at, User.role)
+        .join(User, User.id == HotlineMessage.author_id).where(HotlineMessage.id.in_(latest)))
+    return {request_id: (sla.as_utc(created), role not in STAFF_ROLES) for request_id, created, role in found}
