@@ -272,8 +272,9 @@ def unmatchable_citizens(user: User) -> list[Unmatchable]:
 
 
 def placements_to_follow_up(user: User, today: date) -> list[followup.FollowUpRow]:
-    """The user's citizens' running placements with at least one follow-up flag."""
-    return [row for row in followup.list_followups(user, "mine", today) if row.flags]
+    """The user's citizens' running placements with at least one follow-up flag (the rows the
+    follow-up page shows with ``?kraever=1``)."""
+    return [row for row in followup.list_followups(user, "mine", today) if followup.needs_follow_up(row)]
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,16 @@ CHANGED_MEANWHILE = ("Borgeren blev ændret af en kollega i samme øjeblik, så 
 @bp.get("/opfoelgning")
 @consultant_required
 def followups():
-    """Running placements of my citizens (or my team's, or all for administrators), flagged."""
+    """Running placements of my citizens (or my team's, or all for administrators), flagged;
+    ``?kraever=1`` shows only those that need follow-up (the start page's count)."""
     scopes = followup.scopes_for(current_user)
     scope = request.args.get("omfang", "mine")
     scope = scope if scope in scopes else "mine"
     sort = request.args.get("sort", "start")
     sort = sort if sort in followup.SORTS else "start"
     today = service.today_local()
-    rows = followup.list_followups(current_user, scope, today, sort)
-    return render_template("placements/followups.html", rows=rows, scope=scope, scopes=scopes,
+    view = followup.follow_up_view(current_user, scope, today, sort, request.args.get("kraever") == "1")
+    return render_template("placements/followups.html", rows=view.rows, view=view, scope=scope, scopes=scopes,
                            sort=sort, today=today,
                            last_month=month_label(service.add_months(service.month_start(today), -1)))
 

@@ -8,7 +8,10 @@ start, such as the start being registered, is no follow-up of the running placem
 when the planned end has passed without an end reason. A placement that has not started is
 listed as "Starter dd.mm.yyyy" with no flags. A placement that ended in a job stays on the list while a retention
 check (still employed 3 or 6 months after the end, :mod:`.retention`) is due and unanswered.
-The caller passes the user and "today", so tests control both.
+A row *needs follow-up* when it has at least one flag (:func:`needs_follow_up`): the start
+page counts those, and the list can be narrowed to them (:func:`follow_up_view`), so the
+count and the list it links to agree. The caller passes the user and "today", so tests
+control both.
 """
 from __future__ import annotations
 
@@ -75,6 +78,33 @@ class FollowUpRow:
     last_followup: date | None
     flags: list[str]
     starts: date | None = None
+
+
+def needs_follow_up(row: FollowUpRow) -> bool:
+    """At least one flag; a placement not started yet and an "OK" row need nothing."""
+    return bool(row.flags)
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    """The follow-up page: the rows shown, and the counts its summary and links give.
+
+    ``total``: every row of the scope; ``flagged``: those that need follow-up;
+    ``flagged_only``: only those are shown (``rows`` then holds ``flagged`` rows).
+    """
+
+    rows: list[FollowUpRow]
+    total: int
+    flagged: int
+    flagged_only: bool
+
+
+def follow_up_view(user: User, scope: str, today: date, sort: str = "start",
+                   flagged_only: bool = False) -> FollowUpView:
+    """:func:`list_followups`, narrowed to the rows that need follow-up when ``flagged_only``."""
+    rows = list_followups(user, scope, today, sort)
+    flagged = [row for row in rows if needs_follow_up(row)]
+    return FollowUpView(flagged if flagged_only else rows, len(rows), len(flagged), flagged_only)
 
 
 def scopes_for(user: User) -> dict[str, str]:

@@ -71,6 +71,30 @@ def test_counts_match_the_rows_and_every_row_link_resolves(app, client, auth, de
     assert f'af de viste {caseload.group(2)} borgere' in listed, "the caseload figure is the list's"
 
 
+def test_the_follow_up_count_and_the_list_it_links_to_agree(app, client, auth, demo_consultant):
+    """The start page counts the placements that need follow-up; its link opens the list
+    narrowed to exactly those (same count), and the whole list, OK rows included, stays one
+    link away on both pages."""
+    auth.login(demo_consultant)
+    html = client.get("/").get_data(as_text=True)
+    count, section = _count(html, "count-opfoelgning"), _section(html, "opfoelgning")
+    flagged_link = "/forloeb/opfoelgning?kraever=1"
+    assert count > 10 and f'<a href="{flagged_link}" data-testid="followups-flagged">Se alle {count} forløb' in section
+    assert '<a href="/forloeb/opfoelgning" data-testid="followups-all">' in section
+    narrowed = client.get(flagged_link).get_data(as_text=True)
+    rows = re.findall(r'<tr data-testid="followup-row".*?</tr>', narrowed, re.DOTALL)
+    assert len(rows) == count == _count(narrowed, "flagged-count")
+    assert not any('data-testid="starts"' in row or "badge-success" in row for row in rows)
+    everything = client.get("/forloeb/opfoelgning").get_data(as_text=True)
+    total = len(re.findall(r'data-testid="followup-row"', everything))
+    assert total > count and _count(everything, "flagged-count") == count  # the demo has OK rows too
+    assert f'data-testid="show-all">Vis alle {total} forløb' in narrowed
+    assert re.search(rf'href="/forloeb/opfoelgning\?[^"]*kraever=1" data-testid="show-flagged">Vis kun de {count},',
+                     everything)
+    # Sorting and changing scope keep the narrowing.
+    assert 'href="/forloeb/opfoelgning?omfang=mine&amp;sort=-start&amp;kraever=1"' in narrowed
+
+
 def test_pending_proposals_are_the_consultants_proposed_ones(app, client, auth, demo_consultant):
     auth.login(demo_consultant)
     html = client.get("/").get_data(as_text=True)
