@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_login import current_user
 from flask_smorest.fields import Upload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from store.models import Citizen, User
@@ -192,7 +193,8 @@ def _read(citizen: Citizen, purpose: str) -> Citizen:
 @bp.response(200, CitizenPage)
 def list_citizens(args):
     """Borgere, ældste først, i sider (hvert opslag i listen logges)."""
-    query = sa.select(Citizen).where(Citizen.anonymised_at.is_(None))
+    query = sa.select(Citizen).where(Citizen.anonymised_at.is_(None)).options(
+        selectinload(Citizen.vk), selectinload(Citizen.job_goals))
     if args.get("status") == "open":
         query = query.where(Citizen.case_closed.is_(None))
     elif args.get("status") == "closed":
@@ -207,7 +209,11 @@ def list_citizens(args):
 @bp.get(f"/{EXTERNAL_ID}")
 @bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
 def get_citizen(external_id: str):
-    """Én borger efter det eksterne id, med ETag (til If-Match ved PUT)."""
+    """Én borger efter det eksterne id, med ETag (til If-Match ved PUT).
+
+    Kun borgere med et eksternt id (oprettet af sagssystemet eller en import) kan hentes og
+    ændres her; listen giver alle, også dem uden (external_id: null).
+    """
     citizen = _read(_by_external_id(external_id), "read")
     return citizen, 200, {"ETag": common.etag_for(citizen.version)}
 
