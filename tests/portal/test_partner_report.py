@@ -377,3 +377,19 @@ def test_outcomes_too_few_to_split_are_said_in_words_on_page_and_in_xlsx(app, cl
     text = [r[0] for r in book["Udfald"].iter_rows(values_only=True) if r and r[0]]
     assert "Der er for få afsluttede forløb i 2025 (<3) til at vise, hvordan de endte, uden at en enkeltperson " \
            "kan genkendes." in text
+
+
+def test_the_report_and_the_placements_page_say_which_figures_to_share(client, world):
+    """Review B 5: the report hid "<3" that /forloeb/ showed exactly, and neither page said why.
+    The partner knows its own placements (they are listed on /forloeb/): exact there, for
+    internal use; the report, made to be shared, keeps suppressing and says so."""
+    AuthActions(client).switch_to("p@firma.dk")
+    note = re.search(r'data-testid="suppression-note">(.*?)</p>', client.get("/partner/rapport").get_data(as_text=True),
+                     re.S).group(1)
+    assert "Brug tallene herfra, når de skal videre" in note and 'href="/forloeb/"' in note
+    assert "til internt brug" in note
+    placements = client.get("/forloeb/").get_data(as_text=True)
+    summary = re.search(r'data-testid="partner-summary">(.*?)</section>', placements, re.S).group(1)
+    internal = re.search(r'data-testid="summary-internal">(.*?)</p>', summary, re.S).group(1)
+    assert "Præcise tal til internt brug" in internal and "brug Code of Care-rapporten" in internal
+    assert 'href="/partner/rapport"' in summary
