@@ -15,7 +15,7 @@ MENUS = {
               ("dashboard.index", "Mål"), ("stories.index", "Gode historier"),
               ("admin.users", "Brugere"), ("admin.teams", "Teams"),
               ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
-              ("admin.indexer", "Matchingindeks"), ("api_pages.admin_tokens", "API-nøgler"),
+              ("admin.indexer", "Matchingindeks"), ("api_pages.admin_tokens", "Alle API-nøgler"),
               ("webhooks.index", "Webhooks"), ("imports.index", "Import")],
 }
 

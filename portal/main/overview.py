@@ -9,6 +9,7 @@ from ..admin.service import lacks_active_vk
 from ..extensions import db
 from ..hotline import sla
 from ..openings.service import candidate_counts
+from ..placements import followup
 from ..placements.service import company_labels, is_active
 from store import clock
 from store.index_status import not_superseded
@@ -65,13 +66,13 @@ def hotline_requests(company_id: int) -> dict:
     }
 
 
-def for_admin() -> dict:
+def for_admin(user: User, today) -> dict:
     """Counts of everything, the indexer backlog and the "Kom i gang" checklist (one statement:
-    a count each)."""
+    a count each), and the placements on the follow-up list (one more: the list's own)."""
     def count(model, *where):
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
-    # (label, count, the list of its rows; None: no one list holds every placement ever)
+    # (label, count, the list of its rows: every figure leads to a list of exactly that many)
     figures = [
         ("Virksomheder", count(Company), url_for("admin.companies")),
         ("Code of Care-partnere", count(Company, Company.code_of_care.is_(True)),
@@ -80,7 +81,6 @@ def for_admin() -> dict:
         ("Borgere med åben sag", count(Citizen, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)),
          url_for("citizens.index", scope="all")),
         ("Åbne opslag", count(Opening, Opening.status == "open"), url_for("candidates.index", alle=1)),
-        ("Forløb i alt", count(Placement), None),
     ]
     backlog = [count(OutboxEvent, OutboxEvent.status == "pending"),
                # as /admin/indexer counts them: a failure put right by a later indexing is gone
@@ -91,6 +91,11 @@ def for_admin() -> dict:
     *values, pending, failed, teams, consultants, without_vk, runs = db.session.execute(
         sa.select(*(expr for _, expr, _ in figures), *backlog, *setup)).one()
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
+    # No list holds every placement ever (ended ones are on each citizen's page), so the figure
+    # is the follow-up list's: running and planned placements, and ended ones whose retention
+    # check is due, counted by the function that lists them.
+    shown.append(("Forløb i gang eller til opfølgning", len(followup.list_followups(user, "all", today)),
+                  url_for("placements.followups", omfang="all")))
     companies, citizens = values[0], values[3]
     outside_citizens, outside_openings = postcodes.counts()
     return {

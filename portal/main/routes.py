@@ -23,7 +23,7 @@ def index():
         return render_template(template, **overview.for_company(current_user.company_id))
     if current_user.role == "consultant":
         return render_template("main/consultant.html", **queue.for_consultant(current_user, clock.today()))
-    return render_template("main/admin.html", **overview.for_admin())
+    return render_template("main/admin.html", **overview.for_admin(current_user, clock.today()))
 
 
 @bp.get("/om/privatliv")
