@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from .arranged import arrange_openings
 from .citizens import make_citizens
 from .history import make_placements
 from .hotline import make_hotline
@@ -96,5 +97,7 @@ def generate_demo(seed: int, today: date, password_hash: str | None = None,
     hotline = make_hotline(rng, today, placements, companies, company_users,
                            demo_companies(companies))
     stories = make_stories(seed, today, citizens, companies, placements)
+    # Last, on its own random source: the openings and consents behind the VK's direct placements.
+    arrange_openings(seed, today, citizens, companies, company_users, openings, proposals, placements)
     return DemoData(teams, users, companies, citizens, openings, proposals, placements,
                     hotline, eligibility, stories)

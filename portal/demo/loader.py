@@ -165,11 +165,12 @@ def _proposal(p: DemoProposal, citizens: list[Citizen], openings: list[Opening],
         company_response=p.company_response, company_response_note=p.company_response_note,
         company_responded_at=p.company_responded_at, created_at=p.created_at, ended_on=p.ended_on)
     if p.consent is not None:
-        c = p.consent
         proposal.consents = [Consent(
             text_version=c.text_version, channel=c.channel, given_at=c.given_at,
-            deadline=c.deadline, recorded_by_id=user_ids[c.recorded_by],
-            withdrawn_at=c.withdrawn_at)]
+            deadline=c.deadline, recorded_by_id=user_ids[c.recorded_by], withdrawn_at=c.withdrawn_at)
+            for c in (p.consent, p.renewal) if c is not None]
+        if p.renewal is not None:  # a renewal replaces the consent before it, as record_consent does
+            proposal.consents[0].replaced_at = p.renewal.given_at
     return proposal
 
 

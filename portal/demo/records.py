@@ -91,6 +91,8 @@ class DemoOpening:
     created_by: int
     created_at: datetime
     occupation: str
+    # The opening behind placements a VK arranged directly (portal.demo.arranged); not stored.
+    arranged: bool = False
 
 
 @dataclass
@@ -119,6 +121,7 @@ class DemoProposal:
     company_responded_at: Optional[datetime] = None
     consent: Optional[DemoConsent] = None
     ended_on: Optional[date] = None  # status "ended": the closing date of the citizen's case
+    renewal: Optional[DemoConsent] = None  # a later consent that replaced ``consent``
 
 
 @dataclass
