@@ -8,7 +8,7 @@ the identity is logged (``identity_viewed``, ``cv_downloaded``), fail closed.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import abort, current_app, render_template, send_from_directory
 from werkzeug.utils import secure_filename
 
 from .. import audit
@@ -16,7 +16,7 @@ from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..candidates import profile as profiles
 from ..interviews import service as interviews
-from ..proposals import CONTACT_KEYS, ENDED, VISIBLE_TO_COMPANY, identity_released, shown_to_company
+from ..proposals import CONTACT_KEYS, VISIBLE_TO_COMPANY, identity_released
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, service
@@ -77,22 +77,18 @@ def shared_cv(proposal: Proposal):
 def candidate(opening_id: int, proposal_id: int):
     """One candidate on the company's own opening.
 
-    A candidate whose consent was withdrawn is no longer shown: the company is told so on
-    the opening's page, where its notices about the candidate lead (not a 404). A candidate
-    that ended with the citizen's case shows only its pseudonym and "no longer relevant" (the
-    reason is the citizen's private information).
+    A candidate that ended (the citizen's case closed, the opening was done) or whose consent
+    was withdrawn shows only its pseudonym and "no longer relevant", where the company's notices
+    about it lead (not a 404); the reason is the citizen's private information, never given.
 
     :raise 404: as :func:`visible_proposal`.
     """
     opening = get_owned_or_404(Opening, opening_id)
     earlier = db.session.get(Proposal, proposal_id)
-    if earlier is not None and earlier.opening_id == opening.id and earlier.status == "withdrawn":
-        flash("Borgeren har trukket sit samtykke tilbage, så kandidaten vises ikke længere.", "info")
-        return redirect(url_for("openings.detail", opening_id=opening.id))
-    if earlier is not None and earlier.opening_id == opening.id and earlier.status in ENDED \
-            and shown_to_company(earlier):
+    if earlier is not None and earlier.opening_id == opening.id and service.no_longer_relevant(earlier):
         return render_template("openings/candidate_ended.html", opening=opening,
-                               who=pseudonym(earlier.citizen_id, opening.id))
+                               who=pseudonym(earlier.citizen_id, opening.id),
+                               placement_start=service.running_placement_start(earlier))
     opening, proposal = visible_proposal(opening_id, proposal_id)
     # the allow-list, the same as on the opening's page
     shown = service._shared(proposal, placed=interviews.placement_started(proposal))

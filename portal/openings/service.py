@@ -21,7 +21,7 @@ from store import clock
 from store.models import Company, Consent, Opening, Placement, Proposal
 from store.outbox import record_change
 from ..notifications.service import notify, path_for
-from ..proposals import ENDED, VISIBLE_TO_COMPANY, identity_released
+from ..proposals import ENDED, VISIBLE_TO_COMPANY, identity_released, shown_to_company
 from ..placements.service import is_active, today_local
 from ..pseudonyms import pseudonym
 
@@ -152,24 +152,51 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
     return shared
 
 
+# What the company reads as "ikke længere aktuel": the proposal ended (the citizen's case
+# closed, the opening was filled or closed) or the citizen withdrew the consent. The company is
+# never told which: the reason is the citizen's.
+NO_LONGER_RELEVANT = ENDED | {"withdrawn"}
+
+
 @dataclass(frozen=True)
 class EndedCandidate:
-    """A candidate the company was shown that is no longer relevant (the citizen's case
-    closed, or the job centre ended it on a filled or closed opening): the pseudonym only,
-    never the name or the reason."""
+    """A candidate the company was shown that is no longer relevant (:data:`NO_LONGER_RELEVANT`):
+    the pseudonym only, never the name or the reason. ``placement_start`` is the start of a
+    placement on the pair that still runs or is planned (the job centre contacts the company
+    about it), else None."""
 
     proposal_id: int
     pseudonym: str
+    placement_start: date | None = None
+
+
+def no_longer_relevant(proposal: Proposal) -> bool:
+    """The company was shown the candidate, and it is no longer relevant (no reason given).
+
+    A withdrawn consent was given after the approval, so the company saw the candidate; an
+    ended proposal only if the consultant had approved it (:func:`portal.proposals.shown_to_company`).
+    """
+    return proposal.status == "withdrawn" or shown_to_company(proposal) and proposal.status in ENDED
+
+
+def running_placement_start(proposal: Proposal) -> date | None:
+    """The start of the pair's placement that has not ended, if any."""
+    today = today_local()
+    starts = [p.start_date for p in db.session.scalars(sa.select(Placement).where(
+        Placement.opening_id == proposal.opening_id, Placement.citizen_id == proposal.citizen_id))
+        if is_active(p, today)]
+    return min(starts) if starts else None
 
 
 def ended_candidates(opening: Opening) -> list[EndedCandidate]:
-    """The candidates of ``opening`` that ended after the company was shown them, oldest first
-    (:func:`portal.proposals.shown_to_company`). The caller has checked the opening is the company's."""
+    """The candidates of ``opening`` that are no longer relevant (:func:`no_longer_relevant`),
+    oldest decision first. The caller has checked the opening is the company's."""
     rows = db.session.scalars(
-        sa.select(Proposal).where(Proposal.opening_id == opening.id, Proposal.status.in_(ENDED),
-                                  Proposal.decided_at.is_not(None))
+        sa.select(Proposal).where(Proposal.opening_id == opening.id, sa.or_(
+            Proposal.status == "withdrawn", Proposal.status.in_(ENDED) & Proposal.decided_at.is_not(None)))
         .order_by(Proposal.decided_at, Proposal.id))
-    return [EndedCandidate(p.id, pseudonym(p.citizen_id, p.opening_id)) for p in rows]
+    return [EndedCandidate(p.id, pseudonym(p.citizen_id, p.opening_id), running_placement_start(p))
+            for p in rows]
 
 
 def _shared(proposal: Proposal, *, placed: bool = False) -> SharedCandidate:

@@ -153,6 +153,7 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
     return render_template(
         "placements/consultant_detail.html", placement=placement, today=today,
         label=service.placement_label(placement), end_form=end_form,
+        name_hidden=service.name_hidden(placement, today),
         followup_form=followup_form or FollowUpForm(formdata=None),
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),

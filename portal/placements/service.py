@@ -86,6 +86,26 @@ def company_labels(placements: list[Placement], today: date, audit_reads: bool =
             for p in placements}
 
 
+def pair_proposal(placement: Placement) -> Proposal | None:
+    """The proposal the placement was started from (its citizen and opening), if any."""
+    if placement.opening_id is None:
+        return None
+    return db.session.scalar(sa.select(Proposal).where(Proposal.citizen_id == placement.citizen_id,
+                                                       Proposal.opening_id == placement.opening_id))
+
+
+def name_hidden(placement: Placement, today: date) -> Proposal | None:
+    """The pair's proposal when the placement runs (or is planned) but the company no longer
+    sees the name: the consent was withdrawn or has run out. The consultant must act on it (end
+    the placement, or get a new consent and tell the company); None when nothing is amiss."""
+    if not is_active(placement, today):
+        return None
+    proposal = pair_proposal(placement)
+    if proposal is None or identity_released(proposal, today):
+        return None
+    return proposal
+
+
 def responsible_consultant(company: Company, placement: Placement | None = None) -> User | None:
     """The job centre's contact for a company: the placed citizen's VK, else the company's consultant.
 

@@ -282,7 +282,9 @@ def test_list_shows_own_openings_with_the_candidates_their_page_shows(app, clien
     start = client.get("/").get_data(as_text=True)  # the start page: the same figures, the same link
     assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået<' in start
     detail = client.get(f"/opslag/{own}").get_data(as_text=True)
-    assert 'data-testid="shared-count">4 kandidater foreslået' in detail and 'id="kandidater"' in detail
+    # the withdrawn one is listed as no longer relevant, never as "not proposed" (review B1)
+    assert ('data-testid="shared-count">4 aktuelle kandidater foreslået til jer; 1 er ikke længere aktuel'
+            in detail and 'id="kandidater"' in detail)
     # Proposed candidates appear by pseudonym only (identity release: tests/portal/test_proposals.py).
     assert detail.count('data-testid="shared-candidate"') == 4
     assert "Marker" not in detail and "Marker" not in html
