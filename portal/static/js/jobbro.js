@@ -26,11 +26,31 @@ function focusFirstError(root) {
   }
 }
 
+// The nearest heading before ``table`` (its own section's), for a table without a caption or
+// aria-label: "Tabel" on every region tells a screen-reader user nothing (axe landmark-unique).
+// A heading inside an earlier self-contained block (a section, a card, a form) is that block's.
+var OWN_BLOCKS = "section, article, aside, nav, form, details, table, .card, [role=region]";
+function headingBefore(table) {
+  for (var node = table; node && node !== document.body; node = node.parentElement) {
+    for (var prev = node.previousElementSibling; prev; prev = prev.previousElementSibling) {
+      var found = prev.matches("h1, h2, h3, h4") ? prev : null;
+      var inside = found || prev.matches(OWN_BLOCKS) ? [] : prev.querySelectorAll("h1, h2, h3, h4");
+      found = found || inside[inside.length - 1];
+      if (found && found.textContent.trim()) {
+        return found.textContent.replace(/\s+/g, " ").trim();
+      }
+    }
+  }
+  return "";
+}
+
 // A wide table scrolls inside its own box (DKFDS .table--responsive-scroll), so the page
-// itself never becomes wider than a phone's screen. The box is focusable and named, so a
-// keyboard user can scroll it and a screen reader says what it holds.
+// itself never becomes wider than a phone's screen. The box is focusable and named (the
+// caption, else the table's aria-label, else the heading before it; a repeated name gets a
+// number), so a keyboard user can scroll it and a screen reader says what it holds.
 function wrapTables(root) {
   var tables = root.querySelectorAll("table.table");
+  var used = {};
   for (var i = 0; i < tables.length; i++) {
     var table = tables[i];
     var parent = table.parentElement;
@@ -43,7 +63,9 @@ function wrapTables(root) {
     box.setAttribute("role", "region");
     var caption = table.querySelector("caption");
     var label = caption ? caption.textContent.trim() : "";
-    box.setAttribute("aria-label", label || table.getAttribute("aria-label") || "Tabel");
+    label = label || table.getAttribute("aria-label") || headingBefore(table) || "Tabel";
+    used[label] = (used[label] || 0) + 1;
+    box.setAttribute("aria-label", used[label] > 1 ? label + " (" + used[label] + ")" : label);
     parent.insertBefore(box, table);
     box.appendChild(table);
   }
