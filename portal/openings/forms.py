@@ -143,6 +143,9 @@ class OpeningForm(DanishForm):
     status = ChoiceField("Status", default="open",
                          description="Kun åbne opslag bliver matchet med kandidater.")
     version = HiddenField()
+    # Each field's fingerprint as the form was loaded (.conflict.fingerprints): after someone
+    # else's save, tells their changes from this user's.
+    base = HiddenField()
 
     def __init__(self, *args, current_status: str | None = None, stored_start: date | None = None,
                  imported: bool = False, **kwargs) -> None:
@@ -259,19 +262,26 @@ class CloseForm(DanishForm):
     """The CSRF-protected "close opening" button (and the "publish" one: CSRF only too)."""
 
 
+def form_values(source, status: str | None = None) -> MultiDict:
+    """``source``'s fields (an opening or :class:`OpeningData`) as the edit form posts them;
+    ``status`` replaces the source's."""
+    values = MultiDict({
+        "kind": source.kind, "title": source.title, "description": source.description or "",
+        "requirements": source.requirements or "", "hours_min": str(source.hours_min),
+        "hours_max": str(source.hours_max), "postcode": source.postcode,
+        "start_date": source.start_date.isoformat() if source.start_date else "",
+        "duration_weeks": str(source.duration_weeks or ""), "required_languages": source.required_languages or "",
+        "accommodations": source.accommodations or "", "capacity": str(source.capacity),
+        "status": status or source.status})
+    for code in source.required_licences or ():
+        values.add("required_licences", code)
+    return values
+
+
 def publishing_form(opening) -> OpeningForm:
     """The saved ``opening`` with status "open", as the edit form would post it, validated like
     an edit (:meth:`OpeningForm.validate`: e.g. a start date already passed is refused)."""
-    values = MultiDict({
-        "kind": opening.kind, "title": opening.title, "description": opening.description or "",
-        "requirements": opening.requirements or "", "hours_min": str(opening.hours_min),
-        "hours_max": str(opening.hours_max), "postcode": opening.postcode,
-        "start_date": opening.start_date.isoformat() if opening.start_date else "",
-        "duration_weeks": str(opening.duration_weeks or ""), "required_languages": opening.required_languages or "",
-        "accommodations": opening.accommodations or "", "capacity": str(opening.capacity), "status": "open"})
-    for code in opening.required_licences or ():
-        values.add("required_licences", code)
-    form = OpeningForm(formdata=values, meta={"csrf": False}, current_status=opening.status,
+    form = OpeningForm(formdata=form_values(opening, "open"), meta={"csrf": False}, current_status=opening.status,
                        stored_start=opening.start_date)
     form.validate()
     return form

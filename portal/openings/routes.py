@@ -11,8 +11,8 @@ from flask_login import current_user
 from matching.geo import POSTCODES
 from ..access import company_required, get_owned_or_404
 from store.models import Opening
-from . import bp, service
-from .forms import KIND_HELP, CloseForm, OpeningForm, publishing_form
+from . import bp, conflict, service
+from .forms import KIND_HELP, CloseForm, OpeningForm, form_values, publishing_form
 
 def _own_opening(opening_id: int) -> Opening:
     """The current company's opening ``opening_id``.
@@ -80,6 +80,8 @@ def edit(opening_id: int):
     """
     opening = _own_opening(opening_id)
     form = OpeningForm(obj=opening, current_status=opening.status, stored_start=opening.start_date)
+    if not form.is_submitted():
+        form.base.data = conflict.fingerprints(opening)
     if form.validate_on_submit():
         try:
             changed = service.update_opening(opening, form.to_data(), _int_or_none(form.version.data))
@@ -95,21 +97,29 @@ def edit(opening_id: int):
 
 
 def _stale_edit(form: OpeningForm, opening: Opening):
-    """Someone saved the opening while this form was open: nothing is saved, and the form comes
-    back with everything typed kept, the fields the other save holds differently named, and
-    the saved version's number, so saving again deliberately keeps this version.
+    """Someone saved the opening while this form was open: nothing is saved. The form comes back
+    with this user's changes on top of the other person's (:func:`.conflict.merge`), the fields
+    the other person changed named with their values, and the saved version's number and
+    fingerprint, so saving again keeps both; a field both changed keeps this user's value.
 
     :return: the form with status 409.
     """
-    data = form.to_data()
-    differ = [form[name].label.text for name in service.EDITABLE_FIELDS
-              if name in form and getattr(opening, name) != getattr(data, name)]
-    form.version.data = str(opening.version)
-    form.form_errors.append(
-        "Opslaget er blevet ændret af en anden, mens du redigerede, så dine ændringer er ikke gemt. "
-        "De står herunder" + (f"; den gemte udgave er anderledes i: {', '.join(differ)}" if differ else "")
-        + ". Gem igen for at bruge din udgave, eller åbn opslaget for at se den gemte.")
-    return _render_form(form, opening), 409
+    merged = conflict.merge(opening, form.to_data(), form.base.data)
+    again = OpeningForm(formdata=form_values(merged.data), current_status=opening.status,
+                        stored_start=opening.start_date)
+    again.version.data, again.base.data = str(opening.version), conflict.fingerprints(opening)
+    labels = {name: again[name].label.text for name in merged.theirs}
+    theirs = [f"{labels[n]} ({conflict.shown_value(n, getattr(opening, n))})"
+              for n in merged.theirs if n not in merged.both]
+    both = [f"{labels[n]} (den anden: {conflict.shown_value(n, getattr(opening, n))})" for n in merged.both]
+    message = "Opslaget er blevet ændret af en anden, mens du redigerede, så intet er gemt endnu."
+    if theirs:
+        message += f" Den anden ændrede {', '.join(theirs)}; det står nu i formularen sammen med dine ændringer."
+    if both:
+        message += (f" I har begge ændret {', '.join(both)}; formularen viser din udgave, så ret den, "
+                    "hvis den andens skal bruges.")
+    again.form_errors.append(message + " Tjek formularen, og gem igen.")
+    return _render_form(again, opening), 409
 
 
 @bp.route("/<int:opening_id>/luk", methods=["GET", "POST"])
