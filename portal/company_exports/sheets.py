@@ -13,13 +13,17 @@ from ..extensions import db
 from ..openings.service import shared_candidates
 from ..placements import payroll
 from store.models import Opening, Placement
-from store.models.vocab import COMPANY_RESPONSES, PROPOSAL_STATUSES
+from store.models.vocab import COMPANY_RESPONSES
 
-# A candidate whose consultant shared no jobmål: the same neutral words as the opening's page.
-NO_SHARED_GOAL = "Foreslået af jobcentret til dette opslag"
+# The candidate's standing in the words of the company's opening page (review B9), never the
+# job centre's own states ("Godkendt af konsulent", "Identitet delt med virksomhed"): before the
+# name is released the page says the same for an approved and a consented candidate.
+WAITING = "Foreslået – navnet deles, når borgeren har givet samtykke"
+NAMED = "Navn delt med jer"
+LAPSED = "Samtykket er udløbet – navnet vises ikke længere"
 CANDIDATE_HEADER = ["Kandidat", "Navn", "Status", "Match", "Jobmål", "Timer til rådighed pr. uge", "Jeres svar",
                     "Jeres note"]
-CANDIDATE_WIDTHS = (40, 20, 14, 14, 16, 24, 16, 30)
+CANDIDATE_WIDTHS = (40, 20, 44, 14, 24, 24, 16, 30)
 
 
 def placement_rows(company_id: int, today: date) -> list[list]:
@@ -31,7 +35,6 @@ def placement_rows(company_id: int, today: date) -> list[list]:
 
 def candidate_rows(opening: Opening) -> list[list]:
     """The opening's shared candidates as the company's page shows them (names audited there)."""
-    return [[c.pseudonym, c.name or "",
-             "Identitet delt; samtykket er udløbet" if c.consent_lapsed else PROPOSAL_STATUSES.get(c.status, c.status),
-             c.similarity_band or "ikke beregnet", c.shared_goal or NO_SHARED_GOAL, float(c.hours_available),
+    return [[c.pseudonym, c.name or "", LAPSED if c.consent_lapsed else NAMED if c.name else WAITING,
+             c.similarity_band or "ikke beregnet", c.shared_goal, float(c.hours_available),
              COMPANY_RESPONSES.get(c.response or "", ""), c.response_note] for c in shared_candidates(opening)]
