@@ -99,3 +99,15 @@ def test_a_consultant_still_starts_on_their_own_caseload(app, client, auth, make
     make_citizen(app, name="Andens Borger", vk_id=other.id)
     auth.login(consultant.email)
     assert "Andens Borger" not in client.get("/borgere/").get_data(as_text=True)
+
+
+def test_a_closed_restricted_case_offers_no_reopening_that_would_be_refused(app, client, auth, consultant):
+    from tests.clock import TODAY
+
+    auth.login(consultant.email)
+    cid = make_citizen(app, vk_id=consultant.id, restricted=True, case_closed=TODAY)
+    html = client.get(f"/borgere/{cid}").get_data(as_text=True)
+    assert 'data-testid="reopen-form"' not in html and 'data-testid="reopen-blocked"' in html
+    assert posting_forms(html) == [f"/borgere/{cid}/ophaev-begraensning"]
+    matchable = re.search(r'data-testid="matchable">(.*?)</p>', html, re.S).group(1)
+    assert 'href="#begraensning"' in matchable and 'href="#sag">Genåbn sagen' not in matchable
