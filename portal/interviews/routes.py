@@ -116,7 +116,8 @@ def offer(opening_id: int, proposal_id: int):
     if not form.validate_on_submit():
         return _offer_refused(proposal, form)
     return _run(proposal, lambda: service.offer(proposal, current_user, form.slots()),
-                "Tiderne er sendt til den anden part.", keep_offer=True)
+                f"Tiderne er sendt til {service.other_party(proposal, current_user)}, som vælger en af dem.",
+                keep_offer=True)
 
 
 @bp.post("/<int:interview_id>/vaelg")
@@ -129,15 +130,17 @@ def book(interview_id: int):
     interview = _interview(interview_id)
     if not StepForm().validate_on_submit():
         return _refused(interview.proposal, [])
-    return _run(interview.proposal, lambda: service.book(interview, current_user), _booked_message)
+    other = service.other_party(interview.proposal, current_user)
+    return _run(interview.proposal, lambda: service.book(interview, current_user),
+                lambda replaced: _booked_message(replaced, other))
 
 
-def _booked_message(replaced: Interview | None) -> str:
+def _booked_message(replaced: Interview | None, other: str) -> str:
     if replaced is None:
-        return ("Samtalen er aftalt. Den anden part får en kalenderinvitation; "
+        return (f"Samtalen er aftalt. {other[0].upper() + other[1:]} får en kalenderinvitation; "
                 "jeres kan I hente under »Jobsamtale«.")
-    return ("Samtalen er flyttet, og den gamle tid er aflyst. Den anden part får besked; hent selv den "
-            "nye kalenderinvitation og aflysningen af den gamle tid under »Jobsamtale«.")
+    return (f"Samtalen er flyttet, og den gamle tid er aflyst. {other[0].upper() + other[1:]} får besked; hent "
+            "selv den nye kalenderinvitation og aflysningen af den gamle tid under »Jobsamtale«.")
 
 
 @bp.post("/<int:interview_id>/aflys")
@@ -150,9 +153,11 @@ def cancel(interview_id: int):
     interview = _interview(interview_id)
     if not StepForm().validate_on_submit():
         return _refused(interview.proposal, [])
+    other = service.other_party(interview.proposal, current_user)
     return _run(interview.proposal, lambda: service.cancel(interview, current_user),
-                "Samtalen er aflyst. Den anden part får besked; aflysningen til jeres egen kalender "
-                "kan I hente under »Tidligere tider«.")
+                f"Samtalen er aflyst. {other[0].upper() + other[1:]} får besked"
+                + ("; aflysningen til jeres egen kalender kan I hente under »Tidligere tider«."
+                   if interview.status == "booked" else "."))
 
 
 @bp.post("/<int:interview_id>/flyt")
@@ -166,19 +171,25 @@ def move(interview_id: int):
     form = OfferForm()
     if not form.validate_on_submit():
         return _offer_refused(interview.proposal, form)
+    other = service.other_party(interview.proposal, current_user)
     return _run(interview.proposal, lambda: service.move(interview, current_user, form.slots()),
-                "De nye tider er sendt til den anden part. Den aftalte samtale gælder, "
-                "indtil de vælger en af dem; så aflyses den gamle tid.", keep_offer=True)
+                f"De nye tider er sendt til {other}. Den aftalte samtale gælder, "
+                "indtil en af dem er valgt; så aflyses den gamle tid.", keep_offer=True)
 
 
 @bp.get("/<int:interview_id>/samtale.ics")
 @booking_required
 def download(interview_id: int):
-    """The interview's calendar file (.ics).
+    """The interview's calendar file (.ics): the invitation of a booked time, the cancellation
+    of a booked time that was cancelled (:func:`.service.in_calendars`).
 
-    :raise 404: as :func:`book`; for a company also while the identity is not released.
+    :raise 404: as :func:`book`; a time never booked (offered, not chosen, withdrawn: no
+        calendar holds it, so there is nothing to send or cancel); for a company also while
+        the identity is not released.
     """
     interview = _interview(interview_id)
+    if not service.in_calendars(interview):
+        abort(404)
     if current_user.role == "company" and not identity_released(interview.proposal):
         abort(404)
     response = Response(service.calendar(interview), mimetype="text/calendar")
@@ -211,6 +222,7 @@ def outcome(opening_id: int, proposal_id: int):
 
 
 bp.add_app_template_filter(service.spoken_time, "interview_time")
+bp.add_app_template_test(service.in_calendars, "interview_in_calendars")
 
 
 @bp.app_template_global("interview_panel")
@@ -223,7 +235,7 @@ def interview_panel(proposal: Proposal) -> dict:
         "released": identity_released(proposal),
         "booked": booked,
         "offers": [i for i in rows if i.status == "offered"],
-        "history": [(i, service.HISTORY_LABELS[i.status]) for i in rows if i.status in service.HISTORY_LABELS],
+        "history": [(i, service.history_label(i)) for i in rows if i.status in service.HISTORY_LABELS],
         "held": service.held(booked),  # the booked time is over
         "answer": service.answer_label(proposal, booked),
         "outcome_due": service.outcome_due(proposal),

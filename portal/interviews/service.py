@@ -122,6 +122,33 @@ def open_offers(proposal: Proposal) -> list[Interview]:
     return offered_among(interviews(proposal))
 
 
+def in_calendars(interview: Interview) -> bool:
+    """Whether the interview was ever booked, so it has a calendar file: the invitation while
+    booked, the cancellation once a booked time was cancelled (:func:`cancel` raises the sequence
+    only then). An offered time that was never chosen was never in a calendar."""
+    return interview.status == "booked" or (interview.status == "cancelled" and interview.sequence > 0)
+
+
+def history_label(interview: Interview) -> str:
+    """An earlier time as the booking history names it: "Ikke valgt" (another offered time was
+    booked), "Aflyst" (a booked time cancelled) or "Trukket tilbage" (an offer withdrawn)."""
+    if interview.status == "cancelled" and not in_calendars(interview):
+        return "Trukket tilbage"
+    return HISTORY_LABELS[interview.status]
+
+
+def other_party(proposal: Proposal, user: User) -> str:
+    """Who the user's step is sent to, as the confirmation names it: "jobcentret" for a company
+    user, the company's name for staff."""
+    return "jobcentret" if side_of(user) == "company" else proposal.opening.company.name
+
+
+def upcoming_booked(proposal: Proposal) -> Interview | None:
+    """The proposal's booked interview if it has not been held yet."""
+    item = booked(proposal)
+    return item if item is not None and not held(item) else None
+
+
 def ends_at(interview: Interview) -> datetime:
     return _aware(interview.starts_at) + timedelta(minutes=interview.duration_minutes)
 
@@ -269,8 +296,8 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
         raise InterviewError("Samtalen er allerede aflyst eller afvist.")
     was_booked = interview.status == "booked"
     interview.status, interview.decided_at = "cancelled", clock.utcnow()
-    interview.sequence += 1
-    if was_booked:
+    if was_booked:  # only a booked time is in anybody's calendar: its CANCEL needs a new sequence
+        interview.sequence += 1
         verb = "flyttet; den gamle tid er aflyst" if moved else "aflyst"
         _tell_both(proposal, interview, "CANCEL", f"Samtalen {_when(interview)} er {verb}", user)
         webhook_events.interview_cancelled(db.session, interview, moved=moved, ending=not require_release)

@@ -2,7 +2,9 @@
 
 The citizen's consultants are told (``company_answered``) in the same transaction. An answer
 into or out of "hired" starts (or stops) the job centre's work on a placement, so it is saved
-only after a second step (:func:`confirm_page`): the form posts again with ``confirmed=1``.
+only after a second step (:func:`confirm_page`): the form posts again with ``confirmed=1``. A
+hire while an interview is booked and still ahead asks there whether to cancel the interview
+(cancelled in the same transaction, both sides told) or keep it (review B10).
 """
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
 from . import bp
+
+
+# A hire while an interview is still ahead: cancel it, or keep it (a first meeting, say).
+INTERVIEW_CHOICES = ("cancel", "keep")
 
 
 class ResponseForm(DanishForm):
@@ -56,19 +62,34 @@ def respond(opening_id: int, proposal_id: int):
         flash("Svaret blev ikke gemt: " + "; ".join(
             e for errors in form.errors.values() for e in errors), "error")
         return back
+    fields = {"response": form.response.data, "note": form.note.data or "", "next": request.form.get("next", "")}
     try:
         interviews.check_answer(proposal, form.response.data)
         if interviews.needs_confirmation(proposal, form.response.data) and not confirmed():
-            return confirm_page(proposal, form.response.data, back.location, fields={
-                "response": form.response.data, "note": form.note.data or "",
-                "next": request.form.get("next", "")})
+            return confirm_page(proposal, form.response.data, back.location, fields=fields)
+        hiring = form.response.data == "hired" and proposal.company_response != "hired"
+        upcoming = interviews.upcoming_booked(proposal) if hiring else None
+        choice = request.form.get("interview")
+        if upcoming is not None and choice not in INTERVIEW_CHOICES:  # asked on the confirmation page
+            return confirm_page(proposal, form.response.data, back.location, fields=fields,
+                                error="Vælg, om den aftalte samtale skal aflyses eller blive stående.")
         previous = proposal.company_response
+        if upcoming is not None and choice == "cancel":  # in the same transaction as the answer
+            interviews.cancel(upcoming, current_user, commit=False)
         interviews.answer(proposal, current_user, form.response.data, form.note.data or "")
     except proposals.TransitionError as err:
         db.session.rollback()
         flash(str(err), "error")
+    except interviews.InterviewError as err:
+        db.session.rollback()
+        flash(str(err), "error")
     else:
         flash(_saved_message(previous, form.response.data), "success")
+        if upcoming is not None:
+            flash(f"Samtalen {interviews.spoken_time(upcoming.starts_at)} er aflyst, og jobcentret har fået besked."
+                  if choice == "cancel" else
+                  f"Samtalen {interviews.spoken_time(upcoming.starts_at)} står stadig; I kan aflyse den under "
+                  "»Jobsamtale« på kandidatens side.", "info")
     return back
 
 
@@ -87,11 +108,18 @@ def confirmed() -> bool:
     return request.form.get("confirmed") == "1"
 
 
-def confirm_page(proposal: Proposal, response: str, back: str, fields: dict[str, str]) -> str:
+def confirm_page(proposal: Proposal, response: str, back: str, fields: dict[str, str],
+                 error: str = "") -> str | tuple[str, int]:
     """The second step before an answer into or out of "hired": what it sets going, and the
-    same ``fields`` posted again to the current URL with ``confirmed=1``; ``back`` cancels."""
+    same ``fields`` posted again to the current URL with ``confirmed=1``; ``back`` cancels.
+
+    A hire with an interview booked and not yet held also asks whether to cancel it or keep it
+    (``interview``: :data:`INTERVIEW_CHOICES`); ``error``: that answer was missing (status 400).
+    """
     name = proposal.citizen.name if proposals.identity_released(proposal) else None
-    return render_template("openings/answer_confirm.html", opening=proposal.opening,
+    upcoming = interviews.upcoming_booked(proposal) if response == "hired" else None
+    page = render_template("openings/answer_confirm.html", opening=proposal.opening,
                            who=name or pseudonym(proposal.citizen_id, proposal.opening_id),
                            response=response, label=COMPANY_RESPONSES.get(response, response),
-                           action=request.path, fields=fields, back=back)
+                           action=request.path, fields=fields, back=back, upcoming=upcoming, error=error)
+    return (page, 400) if error else page

@@ -160,7 +160,7 @@ def test_move_keeps_the_booking_until_a_new_time_is_booked(app, client, auth, wo
         ("booked", "jobcenter", 0), ("offered", "company", 0)]
     assert not [ics for _, ics in mails(app, "interview_booked") if ics and "CANCEL" in ics]
     page = client.get(response.location).get_data(as_text=True)
-    assert "Den aftalte samtale gælder, indtil de vælger en af dem" in page
+    assert "Den aftalte samtale gælder, indtil en af dem er valgt" in page
     assert 'data-testid="interview-booked"' in page and 'data-testid="interview-moving"' in page
     assert "er flyttet" not in page
     with app.app_context():
