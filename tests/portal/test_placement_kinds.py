@@ -41,28 +41,28 @@ def _note(html: str) -> str:
     return html.split('data-testid="followup-note">')[1].split("</p>")[0]
 
 
-@pytest.mark.parametrize("kind", ["virksomhedspraktik", "loentilskud"])
-def test_company_based_hours_are_not_called_ordinary_hours(client, placement_ids, kind):
+@pytest.mark.parametrize("kind", sorted(OPENING_KINDS))
+def test_the_company_is_not_told_the_job_centres_own_goal(client, placement_ids, kind):
+    """Review B11: the page explained the job centre's "100 ordinære løntimer" goal to the company."""
     note = _note(_detail(client, placement_ids[kind]))
-    assert "tæller derfor ikke med i målet om mindst 100 ordinære løntimer" in note
-    assert "selve forløbet som et virksomhedsrettet forløb" in note
-    assert "Timerne er ordinære løntimer" not in note
+    assert "100" not in note and "målet" not in note and "ordinære løntimer" not in note
+    assert "Registrér" in note
 
 
 def test_praktik_is_marked_unpaid_and_loentilskud_subsidised(client, placement_ids):
     praktik = _detail(client, placement_ids["virksomhedspraktik"])
     assert 'data-testid="unpaid">(ulønnet)' in praktik.split('data-testid="placement-kind">')[1].split("</td>")[0]
     assert "ulønnet" in _note(praktik) and "får sin ydelse, ikke løn" in _note(praktik)
+    assert "Registrér fremmødet" in _note(praktik)
     subsidised = _detail(client, placement_ids["loentilskud"])
     assert 'data-testid="unpaid"' not in subsidised
     assert "løn med tilskud fra jobcentret" in _note(subsidised)
 
 
 @pytest.mark.parametrize("kind", sorted(WAGE_HOUR_KINDS))
-def test_wage_hours_count_towards_the_100_hours(client, placement_ids, kind):
+def test_wage_kinds_say_the_company_pays_for_the_hours(client, placement_ids, kind):
     html = _detail(client, placement_ids[kind])
-    assert "Timerne er ordinære løntimer" in _note(html)
-    assert "mindst 100 ordinære løntimer" in _note(html)
+    assert "I betaler løn for timerne" in _note(html)
     assert 'data-testid="unpaid"' not in html
 
 
