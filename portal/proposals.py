@@ -35,11 +35,13 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
 from . import audit
 from .extensions import db
 from .formutil import RuleError, raise_all
 from .health_words import HEALTH_WORDS
-from store.models import Consent, Proposal, User
+from store.models import Consent, Placement, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
 from store import clock
@@ -115,10 +117,40 @@ def allowed_next(proposal: Proposal) -> frozenset[str]:
 
     After the company declined (``company_response == "declined"``) no step leads towards
     sharing the name (no consent, no disclosure); withdrawing a consent is still allowed. A
-    company that changes its answer opens them again.
+    company that changes its answer opens them again. Nor while :func:`sharing_refusal` says
+    why nothing may be shared now.
     """
     allowed = TRANSITIONS.get(proposal.status, frozenset())
-    return allowed - _TOWARDS_DISCLOSURE if company_declined(proposal) else allowed
+    return allowed - _TOWARDS_DISCLOSURE if company_declined(proposal) or sharing_refusal(proposal) else allowed
+
+
+RESTRICTED_MESSAGE = ("Behandlingen af borgerens oplysninger er begrænset (art. 18), så der deles intet med "
+                      "virksomheden, og forslaget står stille, til begrænsningen er ophævet på borgerens side.")
+
+
+def sharing_refusal(proposal: Proposal) -> str | None:
+    """Why nothing may be shared with the company now (no consent recorded or renewed, no
+    profile approved, no name shared), or None:
+
+    - the citizen's processing is restricted (art. 18): the data is stored, not used;
+    - the opening is filled or closed and the pair is no hire (the company has not answered
+      "hired", no placement): there is nothing left to share for (:data:`OPENING_DONE`).
+
+    A hire on a filled opening keeps its consent renewable: its placement needs the name.
+    """
+    if proposal.citizen.restricted:
+        return RESTRICTED_MESSAGE
+    if proposal.opening.status in OPENING_DONE and proposal.company_response != "hired" and not _placed(proposal):
+        state = "besat" if proposal.opening.status == "filled" else "lukket"
+        return (f"Opslaget er {state}, så der indhentes ikke samtykke, og navnet deles ikke. "
+                "Fortæl borgeren det, og afslut forslaget.")
+    return None
+
+
+def _placed(proposal: Proposal) -> bool:
+    """A placement exists for the proposal's (citizen, opening) pair."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id))) is True
 
 
 def company_declined(proposal: Proposal) -> bool:
@@ -137,17 +169,21 @@ def active_consent(proposal: Proposal, today: date | None = None) -> Consent | N
 
 def renews_consent(proposal: Proposal) -> bool:
     """Whether a consent recorded now would renew one (:func:`record_consent`): the name is on
-    its way or shared (consented, disclosed), and the company has not said no."""
-    return proposal.status in RENEWABLE and not company_declined(proposal)
+    its way or shared (consented, disclosed), the company has not said no, and nothing stops
+    sharing (:func:`sharing_refusal`)."""
+    return proposal.status in RENEWABLE and not company_declined(proposal) and not sharing_refusal(proposal)
 
 
 def identity_released(proposal: Proposal, today: date | None = None) -> bool:
-    """True only when the proposal is disclosed *and* backed by a live consent.
+    """True only when the proposal is disclosed *and* backed by a live consent, and the
+    citizen's processing is not restricted.
 
     The second check is defence in depth: an expired consent hides the name even if
-    nobody has withdrawn the proposal yet.
+    nobody has withdrawn the proposal yet. A restriction (art. 18) hides it from the company
+    at once, for as long as it lasts, without touching the consent.
     """
-    return proposal.status == "disclosed" and active_consent(proposal, today) is not None
+    return (proposal.status == "disclosed" and not proposal.citizen.restricted
+            and active_consent(proposal, today) is not None)
 
 
 def approve(proposal: Proposal, user: User, reason: str = "") -> None:
@@ -261,6 +297,8 @@ def check_consent(proposal: Proposal, *, channel: str, deadline: date,
     if proposal.status in RENEWABLE:
         if company_declined(proposal):
             raise TransitionError(DECLINED_MESSAGE)
+        if refused := sharing_refusal(proposal):
+            raise TransitionError(refused)
     else:
         _check(proposal, "consented")
     errors: list[RuleError] = []  # every answer's problem at once (formutil.raise_all)
@@ -431,7 +469,8 @@ def respond(proposal: Proposal, user: User, response: str, note: str = "") -> No
         TransitionError: if the company cannot see the proposal in its state, or the
             response or note is invalid.
     """
-    if proposal.status not in VISIBLE_TO_COMPANY:
+    if proposal.status not in VISIBLE_TO_COMPANY or proposal.citizen.restricted:
+        # restricted: no reason given (the citizen's private matter), as for an ended proposal
         raise TransitionError("Kandidaten er ikke længere foreslået til jer og kan ikke besvares.")
     if response not in COMPANY_RESPONSES:
         raise TransitionError("Vælg et svar: interesseret, ikke interesseret eller ansat.")
@@ -485,6 +524,8 @@ def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
     """
     if proposal.status == "rejected":
         raise TransitionError("Forslaget er fravalgt; virksomheden ser det ikke.")
+    if proposal.citizen.restricted:
+        raise TransitionError(RESTRICTED_MESSAGE)
     if proposal.status in ENDED:
         raise TransitionError(f"Forslaget er {PROPOSAL_STATUSES[proposal.status].lower()}.")
     proposal.shared_goal = check_shared_goal(text)
@@ -494,6 +535,8 @@ def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
 def _check(proposal: Proposal, target: str) -> None:
     if target in _TOWARDS_DISCLOSURE and company_declined(proposal):
         raise TransitionError(DECLINED_MESSAGE)
+    if target in _TOWARDS_DISCLOSURE and (refused := sharing_refusal(proposal)):
+        raise TransitionError(refused)
     if target not in allowed_next(proposal):
         current = PROPOSAL_STATUSES.get(proposal.status, proposal.status)
         wanted = PROPOSAL_STATUSES[target]

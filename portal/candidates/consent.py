@@ -134,7 +134,7 @@ def _page(item: Proposal, status: int = 200, **forms):
         placements=placements, today=clock.today(), renewal_due=_renewal_due(item),
         renewed=service.renewed(item),
         withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
-        can_end_with_opening=opening_done.endable(item),
+        can_end_with_opening=opening_done.endable(item), sharing_refused=proposals.sharing_refusal(item),
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},

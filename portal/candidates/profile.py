@@ -32,7 +32,7 @@ from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_date, format_number
 from ..health_words import HEALTH_WORDS
-from ..proposals import CONTACT_KEYS, ENDED, TransitionError, suggest_shared_goal
+from ..proposals import CONTACT_KEYS, ENDED, TransitionError, sharing_refusal, suggest_shared_goal
 from store import clock
 from store.models import Citizen, Proposal, User
 from store.models.vocab import PROPOSAL_STATUSES
@@ -175,6 +175,8 @@ def approve(proposal: Proposal, user: User, profile: Profile) -> None:
         raise TransitionError("Profilen kan først godkendes, når forslaget er godkendt.")
     if proposal.status in ENDED:
         raise TransitionError(f"Forslaget er {PROPOSAL_STATUSES[proposal.status].lower()}; profilen deles ikke.")
+    if refused := sharing_refusal(proposal):
+        raise TransitionError(refused)
     contacts = {k: v for k, v in (proposal.shared_profile or {}).items() if k in CONTACT_KEYS}
     proposal.shared_profile = {
         "experience": profile.experience, "goals": profile.goals, "hours": _whole(profile.hours),
