@@ -221,7 +221,7 @@ def _shared(proposal: Proposal, *, placed: bool = False) -> SharedCandidate:
 @dataclass(frozen=True)
 class Places:
     """How an opening's places stand: ``taken`` by placements not yet ended, and ``hired``
-    answers ("Ansat / startet") for which the job centre has not started a placement yet."""
+    answers ("Ansat / startet") for which the job centre has started no placement yet."""
 
     capacity: int
     taken: int
@@ -235,12 +235,14 @@ class Places:
 def places(opening: Opening) -> Places:
     """The opening's :class:`Places` today (the caller has checked the opening is the company's)."""
     today = today_local()
-    placed = {p.citizen_id for p in db.session.scalars(
-        sa.select(Placement).where(Placement.opening_id == opening.id)) if is_active(p, today)}
+    rows = list(db.session.scalars(sa.select(Placement).where(Placement.opening_id == opening.id)))
+    placed = {p.citizen_id for p in rows if is_active(p, today)}
     hired = set(db.session.scalars(sa.select(Proposal.citizen_id).where(
         Proposal.opening_id == opening.id, Proposal.company_response == "hired",
         Proposal.status.in_(VISIBLE_TO_COMPANY))))
-    return Places(opening.capacity, len(placed), len(hired - placed))
+    # A hire whose placement has already ended waits for nothing: only a hire without any
+    # placement on the opening is still to be started.
+    return Places(opening.capacity, len(placed), len(hired - {p.citizen_id for p in rows}))
 
 
 def awaiting_answer(opening: Opening) -> int:

@@ -142,6 +142,18 @@ def test_hired_is_offered_and_accepted_only_once_the_name_is_shared(app, client,
     html = client.get(response.location).get_data(as_text=True)
     assert "Jobcentret har fået besked og starter forløbet" in html
     assert 'data-testid="opening-places">1: 1 meldt ansat (jobcentret starter forløbet); ingen ledige<' in html
+    # a hire whose placement has ended waits for nothing: the seat is free again
+    with app.app_context():
+        from datetime import date
+
+        from store.models import Placement
+        db.session.add(Placement(citizen_id=world["citizen"], opening_id=world["opening"],
+                                 company_id=world["company"].company_id, kind="virksomhedspraktik",
+                                 start_date=date(2026, 1, 5), end_date=date(2026, 2, 5), end_reason="forloeb_slut",
+                                 weekly_hours=10))
+        db.session.commit()
+    html = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    assert 'data-testid="opening-places">1<' in html and "meldt ansat" not in html.split("opening-places")[1][:80]
 
 
 def test_a_hire_reported_while_named_can_be_saved_again_after_the_consent_ends(app, client, auth, world):
