@@ -1,8 +1,10 @@
 """Routes under /borgere/<id>: CV (file or text), caseworkers, skånehensyn."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from .. import audit
@@ -10,7 +12,7 @@ from ..access import consultant_required
 from ..extensions import db
 from ..formutil import choices
 from ..errors import render_error
-from store.models import CvDocument, User
+from store.models import Citizen, CvDocument, User
 from . import bp, queries, service, uploads
 from .forms import AssignForm, CvTextForm, CvUploadForm, LimitationsForm
 from .pages import AUDIT_DOWN, audited_read, citizen_or_404, commit_or_flash
@@ -77,6 +79,36 @@ def upload_cv(citizen_id: int):
                 return redirect(url_for(".detail", citizen_id=citizen.id))
     audited_read(citizen, "cv")
     return _render_cv(citizen, form, CvTextForm(formdata=None)), 400
+
+
+TOO_LARGE = "Filen er for stor. Den største tilladte størrelse er 5 MB. Gem CV'et i en mindre fil, eller skriv det ind nedenfor."
+TOO_LONG = "Teksten er for lang til at blive sendt (over 5 MB). Indsæt kun selve CV'et."
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    """A body over ``MAX_CONTENT_LENGTH`` sent to the CV page comes back to it with the error at
+    the field, like any other refused file (413); elsewhere under /borgere, the portal's 413 page.
+
+    The oversized body is never read: the forms are built without form data.
+    """
+    # Raised by the CSRF check before the view's role check: this handler must do that check
+    # itself, and must not abort (an error inside an error handler becomes a 500).
+    field = {"citizens.upload_cv": "upload", "citizens.save_cv_text": "text"}.get(request.endpoint or "")
+    citizen = db.session.get(Citizen, (request.view_args or {}).get("citizen_id") or 0)
+    if (field is None or citizen is None or citizen.anonymised_at is not None
+            or not current_user.is_authenticated or current_user.role not in ("consultant", "admin")):
+        return render_error(413)
+    try:
+        audit.record_now("read_citizen", citizen_id=citizen.id, purpose="cv")
+    except audit.AuditWriteError:
+        return render_error(413)
+    upload_form, text_form = CvUploadForm(formdata=None), CvTextForm(formdata=None)
+    if field == "upload":
+        upload_form.file.errors = [TOO_LARGE]
+    else:
+        text_form.text.errors = [TOO_LONG]
+    return _render_cv(citizen, upload_form, text_form), 413
 
 
 def _log_rejected(citizen_id: int, exc: uploads.ExtractionError) -> None:
