@@ -17,8 +17,10 @@ from ..matching_runtime import pending_changes, ranking_turn
 from store import clock
 from store.models import Citizen, Opening
 from . import bp, opening_done, service
+from . import for_citizen as for_citizen_service
+from ..citizens.pages import audited_read, citizen_or_404
 from .consent import StepForm
-from .situation import situations
+from .situation import situation, situations
 from ..proposals import MAX_SHARED_GOAL_LENGTH, OPENING_DONE, TransitionError, ended_now
 from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm
 
@@ -98,6 +100,30 @@ def ranking(opening_id: int):
     audit.record("rank_candidates", opening_id=opening.id, purpose="matching")
     db.session.commit()
     return html
+
+
+@bp.get("/borger/<int:citizen_id>")
+@consultant_required
+def for_citizen(citizen_id: int):
+    """Open openings ranked for one citizen (:func:`.for_citizen.rank_openings`), each linking to
+    its candidate ranking where the consultant decides; a citizen who cannot be matched gets why,
+    with where to put it right, and no ranking.
+
+    :raise 404: unknown or erased citizen.  :raise 503: audit log unavailable.
+    """
+    citizen = citizen_or_404(citizen_id)
+    audited_read(citizen, "rank_openings")
+    blocked = for_citizen_service.why_not_matchable(citizen)
+    page = {"citizen": citizen, "blocked": blocked, "ranked": None,
+            "situation": situation(citizen.id, clock.today())}
+    if blocked is None:
+        with ranking_turn():
+            page["ranked"] = for_citizen_service.rank_openings(citizen)
+            html = render_template("candidates/for_citizen.html", **page)
+        audit.record("rank_openings", citizen_id=citizen.id, purpose="matching")
+        db.session.commit()
+        return html
+    return render_template("candidates/for_citizen.html", **page)
 
 
 @bp.post("/opslag/<int:opening_id>/afslut-ventende")
