@@ -20,7 +20,9 @@ the follow-up page for the rest. The caller passes the user and "today", so test
   the company has not reported (see :mod:`..interviews.service`).
 
 Every list holds open cases only: a citizen whose case is closed (or who was anonymised) has
-nothing left to act on. A line whose citizen is in a placement elsewhere (running now, or
+nothing left to act on, nor one whose processing is restricted (art. 18) until it is lifted.
+Each proposal is on one list at most: one still waiting on a filled or closed opening is on the
+list of those to end, not on the lists of steps towards sharing the name. A line whose citizen is in a placement elsewhere (running now, or
 agreed to start) stays, and names it (``ProposalLine.elsewhere``), so the consultant decides.
 """
 from __future__ import annotations
@@ -77,10 +79,14 @@ _LINE_COLUMNS = (Proposal.id, Proposal.citizen_id, Proposal.opening_id, Proposal
 _STARTED = sa.exists().where(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id)
 # Any interview offered for the proposal: from then on the interview list follows it.
 _INTERVIEWED = sa.exists().where(Interview.proposal_id == Proposal.id)
-# The case is open: not closed, not anonymised. Every queue line needs it.
-_OPEN_CASE = sa.and_(Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+# The case is open: not closed, not anonymised, and its processing not restricted (art. 18:
+# stored, not used; nothing may move until the restriction is lifted). Every queue line needs it.
+_OPEN_CASE = sa.and_(Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None), Citizen.restricted.is_(False))
 # The opening still takes candidates (not filled, not closed).
 _OPENING_LIVE = Opening.status.not_in(OPENING_DONE)
+# A hire on the pair: the company answered "hired", or a placement exists. Such a pair's
+# consent and interviews stay the consultant's matter on a filled opening too.
+_HIRE = sa.or_(Proposal.company_response == "hired", _STARTED)
 _Other = aliased(Proposal)
 # Another candidate was approved for the opening after the company's answer.
 _OTHER_APPROVED_SINCE = sa.exists().where(
@@ -213,11 +219,12 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
         sa.select(Proposal, Citizen.name, Opening.title, Company.name)
         .join(Citizen, Proposal.citizen_id == Citizen.id).join(Opening, Proposal.opening_id == Opening.id)
         .join(Company, Opening.company_id == Company.id)
-        .where(Citizen.vk_id == user.id, _OPEN_CASE, Proposal.status == "disclosed",
+        .where(Citizen.vk_id == user.id, _OPEN_CASE, Proposal.status == "disclosed", _OPENING_LIVE,
                sa.or_(Proposal.company_response.is_(None),
                       Proposal.company_response.not_in(("hired", "declined"))), ~_STARTED)
-        # identity_released reads the consents; the JSON columns are not shown.
-        .options(selectinload(Proposal.consents), defer(Proposal.explanation), defer(Proposal.shared_profile))
+        # identity_released reads the consents and the citizen's restriction; the JSON columns are not shown.
+        .options(selectinload(Proposal.consents), selectinload(Proposal.citizen).load_only(Citizen.restricted),
+                 defer(Proposal.explanation), defer(Proposal.shared_profile))
         .order_by(Proposal.id)).all()
     today = now.astimezone(LOCAL).date()
     released = [row for row in found if identity_released(row[0], today)]
@@ -301,6 +308,7 @@ def consents_to_renew(user: User, today: date) -> list[ConsentDue]:
     lines = _lines(Citizen.vk_id == user.id, Proposal.status.in_(("consented", "disclosed")),
                    sa.or_(Proposal.company_response.is_(None), Proposal.company_response != "declined"),
                    ~finished,  # the pair's placement ended: nothing left to share the name for
+                   sa.or_(_OPENING_LIVE, _HIRE),  # else the pair is to end (on_done_openings), not renew
                    last_day.between(today - timedelta(days=CONSENT_LAPSED_DAYS),
                                     today + timedelta(days=CONSENT_DUE_DAYS)),
                    order_by=(last_day, Proposal.id))
@@ -341,7 +349,7 @@ def for_consultant(user: User, today: date) -> dict:
         "to_share": [noted(p) for p in to_share],
         "on_done_openings": on_done_openings(user),
         "answers": [replace(a, proposal=noted(a.proposal)) for a in answers],
-        "hotline_rows": hotline_service.rows(waiting),
+        "hotline_rows": hotline_service.rows(waiting, by_due=True),  # a follow-up's own target counts
         "incomplete": unmatchable_citizens(user),
         "followups": placements_to_follow_up(user, today),
         "followups_shown": FOLLOWUPS_SHOWN,

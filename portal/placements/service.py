@@ -59,8 +59,9 @@ def disclosed_names(placements: list[Placement], today: date) -> dict[int, str]:
     found = db.session.scalars(sa.select(Proposal).where(
         Proposal.status == "disclosed", Proposal.citizen_id.in_({c for c, _o in pairs}),
         Proposal.opening_id.in_({o for _c, o in pairs}))
-        # identity_released reads the consents; the JSON columns are not needed here.
-        .options(selectinload(Proposal.consents), defer(Proposal.explanation), defer(Proposal.shared_profile)))
+        # identity_released reads the consents and the citizen's restriction; the JSON columns are not needed here.
+        .options(selectinload(Proposal.consents), selectinload(Proposal.citizen).load_only(Citizen.restricted),
+                 defer(Proposal.explanation), defer(Proposal.shared_profile)))
     released = {pairs[(p.citizen_id, p.opening_id)]: p.citizen_id for p in found
                 if (p.citizen_id, p.opening_id) in pairs and identity_released(p, today)}
     if not released:

@@ -181,3 +181,22 @@ def test_reopening_the_opening_allows_a_new_decision(app, client, auth, world):
                                              db.session.get(Citizen, world["citizen"]), True, "Igen",
                                              None, db.session.get(User, world["consultant"].id), shared_goal="Kok")
         assert (renewed.id, renewed.status) == (world["proposal"], "approved")
+
+
+def test_each_proposal_is_on_one_start_page_list_and_a_restricted_citizen_on_none(app, world):
+    from portal.main import queue
+
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        user = db.session.get(User, world["consultant"].id)
+        done = [p.id for p in queue.on_done_openings(user)]
+        assert world["proposal"] in done and world["hired"] not in done
+        assert world["proposal"] not in [i.proposal.id for i in queue.interviews_to_arrange(user, now)]
+        db.session.get(Opening, world["opening"]).status = "open"  # the same pair on an open opening
+        db.session.commit()
+        assert world["proposal"] in [i.proposal.id for i in queue.interviews_to_arrange(user, now)]
+        assert world["proposal"] not in [p.id for p in queue.on_done_openings(user)]
+        db.session.get(Citizen, world["citizen"]).restricted = True
+        db.session.commit()
+        assert world["proposal"] not in [i.proposal.id for i in queue.interviews_to_arrange(user, now)]
+        assert world["proposed"] not in [p.id for p in queue.pending_proposals(user)]
