@@ -14,7 +14,7 @@ from flask_login import current_user
 from ..access import admin_required, consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
-from . import bp, case, case_endings
+from . import bp, case, case_endings, recipients
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
 from .service import CitizenChangeError
@@ -33,7 +33,9 @@ def case_forms(citizen) -> dict:
             "running_placements": [] if closed else case.running_placements(citizen.id, clock.today()),
             "ending": None if closed else case_endings.preview(citizen),
             "ended_count": ended, "stay_ended": case_endings.stay_ended(ended) if ended else "",
-            "ended_proposals": case_endings.ended_proposals(citizen.id)}
+            "ended_proposals": case_endings.ended_proposals(citizen.id),
+            # the restrict form names them beforehand: they lose sight of the name while it lasts
+            "name_holders": [] if citizen.restricted else recipients.name_holders(citizen)}
 
 
 def _refused(citizen, message: str | None = None, **forms):
@@ -173,4 +175,5 @@ def erase(citizen_id: int):
             return redirect(url_for(".index"))
     audited_read(citizen, "erase")
     status = 400 if form.errors else 200
-    return render_template("citizens/erase.html", citizen=citizen, form=form), status
+    return render_template("citizens/erase.html", citizen=citizen, form=form,
+                           holders=recipients.name_holders(citizen, despite_restriction=True)), status
