@@ -44,10 +44,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("case_start", "Sagsstart", ("sagsstartdato", "sagens start"),
            help="En dato, fx 2025-03-01 eller 01.03.2025."),
     Column("job_goals", "Jobmål", ("jobmal",), help="Et eller flere, adskilt med ; eller |."),
-    Column("phone", "Telefon", ("tlf", "telefonnummer"), required=False),
-    Column("email", "E-mail", ("email", "mail"), required=False),
+    Column("phone", "Telefon", ("tlf", "telefonnummer"), required=False,
+           help="Tom: intet telefonnummer. Uden kolonnen: behold nuværende."),
+    Column("email", "E-mail", ("email", "mail"), required=False,
+           help="Tom: ingen e-mail. Uden kolonnen: behold nuværende."),
     Column("max_commute_km", "Højeste transport (km)", ("transport km", "max transport", "transport"),
-           required=False, help="0-200 km. Tom: 25 km for nye borgere."),
+           required=False, help="0-200 km. Tom: 25 km for nye borgere; en borger, der findes, beholder sin."),
 )
 LABELS = {c.key: c.label for c in COLUMNS}
 # ProfileForm field -> column key (the same name except hours/readiness).
@@ -58,11 +60,16 @@ _FORM_FIELDS = {"name": "name", "phone": "phone", "email": "email", "benefit_gro
 
 
 class RowError(ValueError):
-    """A row refused: ``problems`` lists (column label, Danish message)."""
+    """A row refused: ``problems`` lists (column label, Danish message).
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    ``goals_of`` is the id of the existing citizen whose jobmål page the Jobmål problem sends
+    the user to (a jobmål with a health word is confirmed there), else None.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]], goals_of: int | None = None) -> None:
         super().__init__("; ".join(f"{c}: {m}" for c, m in problems))
         self.problems = problems
+        self.goals_of = goals_of
 
 
 def consultant_directory() -> dict[str, int]:
@@ -110,10 +117,11 @@ def validate_citizen(values: Mapping[str, object], consultants: Mapping[str, int
                       file_message(errors[0], text.get(_FORM_FIELDS[name], ""), vocabularies.get(name)))
                      for name, errors in form.errors.items()
                      if name in _FORM_FIELDS and LABELS[_FORM_FIELDS[name]] not in dict(problems)]
-    goals = _job_goals(text.get("job_goals", ""), problems, external_id)
+    existing = _Existing(external_id)
+    goals = _job_goals(text.get("job_goals", ""), problems, existing)
     vk_id = _vk(text.get("vk", ""), consultants, problems)
     if problems:
-        raise RowError(problems)
+        raise RowError(problems, existing.goals_page)
     profile = ProfileData(
         name=form.name.data, phone=form.phone.data if "phone" in text else None,
         email=form.email.data if "email" in text else None, benefit_group=form.benefit_group.data,
@@ -162,25 +170,41 @@ def _form_data(text: dict[str, str], problems: list) -> MultiDict:
     return data
 
 
-def _held_goals(external_id: str) -> set[str]:
-    """The jobmål (casefolded) the citizen with ``external_id`` already has; empty for a new one."""
-    if not external_id:
-        return set()
-    titles = db.session.scalars(sa.select(JobGoal.title).join(Citizen, JobGoal.citizen_id == Citizen.id)
-                                .where(Citizen.external_id == external_id))
-    return {title.casefold() for title in titles}
+class _Existing:
+    """The stored citizen with the row's external id, looked up only when a jobmål with a
+    health word asks (rare): no query per row."""
+
+    def __init__(self, external_id: str) -> None:
+        self.external_id = external_id
+        self.citizen_id: int | None = None
+        self._held: set[str] | None = None
+        self.goals_page: int | None = None  # set when a problem sends the user to that page
+
+    def held(self) -> set[str]:
+        """The jobmål (casefolded) the citizen already has; empty for a new one."""
+        if self._held is None:
+            self._held = set()
+            if self.external_id:
+                self.citizen_id = db.session.scalar(sa.select(Citizen.id)
+                                                    .where(Citizen.external_id == self.external_id))
+            if self.citizen_id is not None:
+                titles = db.session.scalars(sa.select(JobGoal.title).where(JobGoal.citizen_id == self.citizen_id))
+                self._held = {title.casefold() for title in titles}
+        return self._held
 
 
-def _job_goals(value: str, problems: list, external_id: str = "") -> list[str]:
+# For a title with a health word: the file cannot confirm it, a person on the citizen's page can.
+HEALTH_GOAL_EXISTING = ("Er det en stillingsbetegnelse, så tilføj jobmålet på borgerens side i portalen og "
+                        "bekræft det dér; derefter kan rækken indlæses.")
+HEALTH_GOAL_NEW = ("Borgeren findes ikke i portalen endnu, så jobmålet kan ikke bekræftes dér. Er det en "
+                   "stillingsbetegnelse, så fjern jobmålet fra rækken i filen, og indlæs rækken, så borgeren "
+                   "oprettes. Tilføj derefter jobmålet på borgerens side og bekræft det dér; så kan rækken "
+                   "indlæses med jobmålet.")
+
+
+def _job_goals(value: str, problems: list, existing: _Existing | None = None) -> list[str]:
     titles = [clean_line(t) for t in split_list(value)]
-    held_titles: set[str] | None = None
-
-    def held() -> set[str]:  # asked only for a title with a health word (rare): no query per row
-        nonlocal held_titles
-        if held_titles is None:
-            held_titles = _held_goals(external_id)
-        return held_titles
-
+    existing = existing if existing is not None else _Existing("")
     label = LABELS["job_goals"]
     if not titles:
         problems.append((label, "Skriv mindst ét jobmål."))
@@ -206,10 +230,10 @@ def _job_goals(value: str, problems: list, external_id: str = "") -> list[str]:
         if problem := job_goal_sentence_problem(title):
             problems.append((label, f"“{title[:40]}”: {problem}"))
             return []
-        if (words := job_goal_health_words(title)) and title.casefold() not in held():
-            problems.append((label, f"“{title[:40]}”: {job_goal_health_message(words)} Er det en "
-                             "stillingsbetegnelse, så tilføj jobmålet på borgerens side i portalen og "
-                             "bekræft det dér; derefter kan rækken indlæses."))
+        if (words := job_goal_health_words(title)) and title.casefold() not in existing.held():
+            advice = HEALTH_GOAL_NEW if existing.citizen_id is None else HEALTH_GOAL_EXISTING
+            problems.append((label, f"“{title[:40]}”: {job_goal_health_message(words)} {advice}"))
+            existing.goals_page = existing.citizen_id
             return []
         seen.add(title.casefold())
     return titles

@@ -61,6 +61,13 @@ def _print(report: Report) -> None:
         click.echo(f"Række {p.row} ({p.external_id or '-'}), {p.column or 'rækken'}: {p.message}")
     if report.truncated:
         click.echo(f"(kun de første {len(report.problems)} fejl er vist)")
+    # Changed fields by label only: the values are personal data, and a terminal's output is kept
+    # in logs. The import page shows them from what to what.
+    for link in report.links:
+        if link.changes:
+            click.echo(f"Række {link.row} ({link.external_id}) ændrer: " + ", ".join(c.label for c in link.changes))
+        for warning in link.warnings:
+            click.echo(f"Række {link.row} ({link.external_id}), advarsel: {warning}")
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

@@ -5,7 +5,13 @@ refused before anything is written). Pass 2 validates each row and applies it in
 savepoint, so a row is all or nothing, and commits every ``batch_size`` rows so 100,000
 rows never make one huge transaction. A dry run does exactly the same and rolls each batch
 back, so its report is the real run's report. Memory holds the counts, the external ids
-(for duplicates) and at most ``MAX_LISTED`` refused rows and links, never the rows.
+(for duplicates) and at most ``MAX_LISTED`` refused rows and listed rows, never the rows.
+
+Each created or updated row is listed (up to ``MAX_LISTED``) with, for an update, every
+changed field from what to what (:mod:`.changes`), so the dry run shows what an edit made
+in the portal would lose. A CV file in the zip that fails the upload checks does not refuse
+its row: the row is applied without it and listed with a warning (the CV can be uploaded on
+the citizen's page); only a row refused for its own cells also names its CV file's problem.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
 from store.models import User
 from . import citizens, openings
+from .changes import ShownChange, shown_changes
 from .citizens import RowError
 from .columns import CellError, cell_text, match_headers
 from .cvzip import CvArchive, open_archive
@@ -38,22 +45,30 @@ STATUS_LABELS = {"created": "Oprettet", "updated": "Opdateret", "unchanged": "U�
 
 @dataclass(frozen=True)
 class RowProblem:
-    """A refused row: spreadsheet row number, external id, column label and Danish message."""
+    """A refused row: spreadsheet row number, external id, column label and Danish message.
+
+    ``goals_of`` is the id of an existing citizen whose jobmål page the fix is on (a jobmål
+    with a health word is confirmed there), else None.
+    """
 
     row: int
     external_id: str
     column: str
     message: str
+    goals_of: int | None = None
 
 
 @dataclass(frozen=True)
 class RowLink:
-    """A created or updated row, for a link to the citizen or opening."""
+    """A created or updated row (or one applied with a warning), for a link to the citizen or
+    opening, with an update's changed fields and the row's warnings."""
 
     row: int
     external_id: str
     status: str
     entity_id: int
+    changes: tuple[ShownChange, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -80,20 +95,29 @@ class Report:
         return self.problem_count > len(self.problems)
 
     def refuse(self, row: int, external_id: str, column: str, message: str,
-               more: list[tuple[str, str]] = ()) -> None:
+               more: list[tuple[str, str]] = (), goals_of: int | None = None) -> None:
         """Count one refused row; list each of its problems (up to ``MAX_LISTED`` in all)."""
         self.counts["refused"] += 1
         self.refused_ids.add(external_id)
         for column_label, text in [(column, message), *more]:
             self.problem_count += 1
             if len(self.problems) < MAX_LISTED:
-                self.problems.append(RowProblem(row, external_id[:64], column_label, text))
+                link = goals_of if column_label == citizens.LABELS["job_goals"] else None
+                self.problems.append(RowProblem(row, external_id[:64], column_label, text, link))
+
+    @property
+    def links_truncated(self) -> bool:
+        return len(self.links) >= MAX_LISTED and self.counts["created"] + self.counts["updated"] > len(self.links)
 
     def to_dict(self) -> dict:
         """JSON-ready summary (the CLI prints it)."""
+        # Changed fields by label only: the values are personal data, and this goes to logs.
         return {"kind": self.kind, "file": self.filename, "dry_run": self.dry_run, "counts": self.counts,
                 "file_problems": self.file_problems, "notes": self.notes,
-                "refused": [p.__dict__ for p in self.problems]}
+                "refused": [{k: v for k, v in p.__dict__.items() if k != "goals_of"} for p in self.problems],
+                "rows": [{"row": r.row, "external_id": r.external_id, "status": r.status,
+                          "changed": [c.label for c in r.changes], "warnings": list(r.warnings)}
+                         for r in self.links]}
 
 
 @dataclass
@@ -220,17 +244,18 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         problems.append(("Eksternt id", f"Det eksterne id står i flere rækker ({rows}). "
                                         "Ret filen, så hvert id kun står én gang."))
 
-    def refuse(*more: tuple[str, str]) -> None:
+    def refuse(*more: tuple[str, str], goals_of: int | None = None) -> None:
         first, *rest = [*problems, *more]
-        report.refuse(number, external_id, *first, more=rest)
+        report.refuse(number, external_id, *first, more=rest, goals_of=goals_of)
 
+    cv_problem = ""
     try:
         record = (citizens.validate_citizen(values, context.directory) if context.kind == "citizens"
                   else openings.validate_opening(values, context.directory))
         if context.archive is not None:
-            record = _with_cv(record, context.archive)
+            record, cv_problem = _with_cv(record, context.archive)
         if problems:
-            refuse()
+            refuse(*([("CV-fil", cv_problem)] if cv_problem else []))
             return
         actor = db.session.get(User, context.actor_id) if context.actor_id else None
         _ensure_transaction()
@@ -241,10 +266,7 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         # The row's CV file is judged too, so a file problem does not wait for the next round.
         cv_problem = (context.archive.problem_for(external_id)
                       if context.archive is not None and external_id else None)
-        refuse(*exc.problems, *([("CV-fil", cv_problem)] if cv_problem else []))
-        return
-    except ExtractionError as exc:
-        refuse(("CV-fil", exc.message_da))
+        refuse(*exc.problems, *([("CV-fil", cv_problem)] if cv_problem else []), goals_of=exc.goals_of)
         return
     except RecordRefused as exc:
         report.refuse(number, external_id, exc.column or "Eksternt id", exc.message_da)
@@ -255,8 +277,19 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         return
     context.stored += list(outcome.stored_files)
     report.counts[outcome.status] += 1
-    if outcome.status != "unchanged" and len(report.links) < MAX_LISTED:
-        report.links.append(RowLink(number, external_id, outcome.status, outcome.entity_id))
+    warnings = (_cv_warning(cv_problem, outcome.status, context.dry_run),) if cv_problem else ()
+    if (outcome.status != "unchanged" or warnings) and len(report.links) < MAX_LISTED:
+        report.links.append(RowLink(number, external_id, outcome.status, outcome.entity_id,
+                                    shown_changes(outcome.changes), warnings))
+
+
+def _cv_warning(problem: str, status: str, dry_run: bool) -> str:
+    if status == "created":
+        applied = "Borgeren oprettes uden CV." if dry_run else "Borgeren er oprettet uden CV."
+    else:
+        applied = ("Rækken indlæses uden CV-filen" if dry_run else "Rækken er indlæst uden CV-filen") + \
+            "; et CV, borgeren allerede har, beholdes."
+    return f"CV-filen er ikke indlæst: {problem} {applied} CV'et kan uploades på borgerens side."
 
 
 def _ensure_transaction() -> None:
@@ -274,10 +307,15 @@ def _ensure_transaction() -> None:
 
 
 def _with_cv(record, archive: CvArchive):
+    """``record`` with its CV from the zip, and the Danish reason when the file is refused
+    (the row is then applied without it)."""
     from dataclasses import replace
 
-    cv = archive.cv_for(record.external_id)
-    return replace(record, cv=cv) if cv is not None else record
+    try:
+        cv = archive.cv_for(record.external_id)
+    except ExtractionError as exc:
+        return record, exc.message_da
+    return (replace(record, cv=cv) if cv is not None else record), ""
 
 
 def _end_batch(context: _Context) -> None:

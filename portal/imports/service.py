@@ -14,6 +14,9 @@ Stable contract (the JSON API calls these too):
   one row's failure from undoing other rows of the same transaction.
 * Applying the same record twice returns ``status == "unchanged"`` the second time and
   writes nothing (no outbox row, no version bump).
+* An updated citizen's ``Outcome.changes`` holds each changed field's value before and after
+  (:class:`Change`, raw values; a CV by its file name, never its text), so a dry run can show
+  what a consultant's edit would lose. They are for the person running the import, not for logs.
 * ``actor`` is the user the audit log names (None: a system job, e.g. the CLI without --user).
 
 Raises:
@@ -60,13 +63,23 @@ class ErasedRecord(RecordRefused):
 
 
 @dataclass(frozen=True)
+class Change:
+    """One changed field of an update: ``field`` (a column key, or "cv"), the value before and after."""
+
+    field: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """What an upsert did: ``status``, the row's id and the changed field names."""
+    """What an upsert did: ``status``, the row's id, the changed field names and their values."""
 
     status: Status
     entity_id: int
     changed: tuple[str, ...] = ()
     stored_files: tuple[str, ...] = field(default=(), compare=False)
+    changes: tuple[Change, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -116,29 +129,41 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
         citizen_service.ensure_editable(citizen)
     except citizen_service.CitizenChangeError as exc:
         raise RecordRefused(exc.message_da) from None
+    before = {name: _value(getattr(citizen, name)) for name in citizen_service.PROFILE_FIELDS}
     changed = list(citizen_service.update_profile(citizen, _keep_unsent(record.profile, citizen)))
+    changes = [Change(name, before[name], _value(getattr(citizen, name))) for name in changed]
     if record.vk_id is not None and record.vk_id != citizen.vk_id:
         vk = session.get(User, record.vk_id)
-        adviser = citizen.adviser
+        adviser, old_vk = citizen.adviser, citizen.vk_id
         try:
             # The case system is the source of the assignment: its change of VK is confirmed.
             citizen_service.assign_caseworkers(citizen, vk, adviser, confirmed=True)
         except citizen_service.CitizenChangeError as exc:
             raise RecordRefused(exc.message_da, "vk") from None
         changed.append("vk")
+        changes.append(Change("vk", old_vk, record.vk_id))
+    old_goals = tuple(g.title for g in citizen.job_goals)
     if _replace_job_goals(session, citizen, record.job_goals, actor):
         changed.append("job_goals")
+        changes.append(Change("job_goals", old_goals, tuple(g.title for g in citizen.job_goals)))
     stored: tuple[str, ...] = ()
     if record.cv is not None and _cv_differs(citizen, record.cv):
+        old_cv = citizen.current_cv.original_filename if citizen.current_cv is not None else None
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
         record_change(session, "citizen", citizen.id)
         changed.append("cv")
+        changes.append(Change("cv", old_cv, record.cv.display_name))
     if not changed:
         return Outcome("unchanged", citizen.id)
     audit.record("citizen_imported", citizen_id=citizen.id, purpose="updated:" + ",".join(changed),
                  user=actor)
     _flush_or_forget(session, cv_folder, stored)
-    return Outcome("updated", citizen.id, tuple(changed), stored)
+    return Outcome("updated", citizen.id, tuple(changed), stored, tuple(changes))
+
+
+def _value(value: object) -> object:
+    # A copy: the profile update replaces lists, but a later in-place change must not reach "before".
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _flush_or_forget(session: Session, cv_folder: str | None, stored: tuple[str, ...]) -> None:

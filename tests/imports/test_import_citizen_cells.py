@@ -83,3 +83,15 @@ def test_a_binary_file_is_still_called_binary():
     from portal.imports.reader import FileProblem, read_table
     with pytest.raises(FileProblem, match="binære data .første gang i linje 2."):
         read_table(io.BytesIO(b"Eksternt id;Navn\r\n" + bytes(range(256)) * 20))
+
+
+def test_empty_optional_cells_do_what_the_upload_page_says(app):
+    """The page: Kørekort, Telefon and E-mail are emptied; VK and transport keep the portal's value."""
+    header = HEADER + ["Telefon", "E-mail", "Højeste transport (km)"]
+    full = citizen_row("E1", Virksomhedskonsulent="") + ["21 34 56 78", "e1@example.dk", "40"]
+    assert _run(app, csv_bytes([full], header=header)).counts["created"] == 1
+    empty = citizen_row("E1", Kørekort="") + ["", "", ""]
+    assert _run(app, csv_bytes([empty], header=header)).counts["updated"] == 1
+    with app.app_context():
+        citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "E1"))
+        assert (citizen.driving_licences, citizen.phone, citizen.email, citizen.max_commute_km) == ([], "", "", 40)

@@ -131,3 +131,40 @@ def test_every_id_on_the_page_is_unique_and_each_label_and_hint_points_at_its_ow
         assert re.search(rf'<input[^>]*aria-describedby="{kind}-file-hint"[^>]*id="{kind}-file"', form) or \
             re.search(rf'<input[^>]*id="{kind}-file"[^>]*aria-describedby="{kind}-file-hint"', form)
         assert f'id="{kind}-file-hint"' in form
+
+
+def test_the_page_warns_that_the_file_replaces_portal_edits_and_the_dry_run_shows_each(app, client, auth, make_user):
+    auth.login(make_user("admin").email)
+    page = client.get("/admin/import/").get_data(as_text=True)
+    warning = page.split('data-testid="import-overwrites"')[1].split("</div></div>")[0]
+    assert "erstatter filens værdier portalens i hver kolonne" in warning
+    assert "Kørekort, Telefon og E-mail tømmes" in warning and "beholder portalens værdi" in warning
+    assert _post(client, auth, csv_bytes([citizen_row("P1")]), mode="run").status_code == 200
+    with app.app_context():
+        citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "P1"))
+        from store.models import JobGoal
+        citizen.hours_available = 20
+        citizen.job_goals.append(JobGoal(title="Truckfører", position=2))
+        db.session.commit()
+        citizen_id = citizen.id
+    dry = _post(client, auth, csv_bytes([citizen_row("P1"), citizen_row("P2")])).get_data(as_text=True)
+    listing = dry.split('data-testid="import-links"')[1].split("</table>")[0]
+    assert "Sådan ændres rækkerne" in dry
+    assert f'<a href="/borgere/{citizen_id}">P1</a>' in listing and "Opdateres" in listing
+    assert "<strong>Timer pr. uge:</strong> 20 → 7,5" in listing
+    assert "(fjernes: Truckfører)" in listing
+    assert "<td>P2</td>" in listing and "Oprettes" in listing  # created in a dry run: no id to link to
+    with app.app_context():
+        assert db.session.get(Citizen, citizen_id).hours_available == 20
+
+
+def test_a_health_word_jobmal_of_an_existing_citizen_links_to_its_jobmal_page(app, client, auth, make_user):
+    auth.login(make_user("admin").email)
+    title = "Lagerarbejde pga. dårlig ryg"
+    html = _post(client, auth, csv_bytes([citizen_row("Q1", **{"Jobmål": title})])).get_data(as_text=True)
+    assert "Borgeren findes ikke i portalen endnu" in html and 'data-testid="problem-goals-link"' not in html
+    _post(client, auth, csv_bytes([citizen_row("Q1")]), mode="run")
+    with app.app_context():
+        citizen_id = db.session.scalar(sa.select(Citizen.id).where(Citizen.external_id == "Q1"))
+    html = _post(client, auth, csv_bytes([citizen_row("Q1", **{"Jobmål": title})])).get_data(as_text=True)
+    assert f'<a href="/borgere/{citizen_id}/jobmaal" data-testid="problem-goals-link">' in html

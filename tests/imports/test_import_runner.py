@@ -50,6 +50,9 @@ def test_cli_dry_run_then_import(app, tmp_path):
     real = cli.invoke(args=["import", "citizens", str(path), "--json"])
     assert real.exit_code == 0 and '"created": 1' in real.output.splitlines()[-1]
     assert _count(app, Citizen) == 1
+    path.write_bytes(csv_bytes([citizen_row("A1", **{"Timer pr. uge": "20"})]))
+    update = cli.invoke(args=["import", "citizens", str(path), "--dry-run"])
+    assert "Række 2 (A1) ændrer: Timer pr. uge" in update.output and "20" not in update.output
     broken = tmp_path / "tom.csv"
     broken.write_bytes(b"")
     refused = cli.invoke(args=["import", "openings", str(broken)])
@@ -143,24 +146,44 @@ def test_bad_files_get_one_clear_message_and_nothing_is_written(app):
     assert "Noget andet" in report.notes[0]
 
 
-def test_cv_zip_attaches_cvs_and_refuses_bad_entries_one_by_one(app):
+def test_cv_zip_attaches_cvs_and_skips_bad_entries_one_by_one(app):
     cv = "Lagermedarbejder med truckcertifikat og erfaring fra Horsens.".encode()
     archive = zip_bytes({"A1.txt": cv, "../A2.txt": cv, "A3.exe": b"MZ", "A4.txt": b"\x00" * 10,
                          "bomb.txt": b"0" * (6 * 1024 * 1024)})
     rows = [citizen_row("A1"), citizen_row("A2"), citizen_row("A4")]
+    dry = _run(app, csv_bytes(rows), cvs=archive, dry_run=True)
     report = _run(app, csv_bytes(rows), cvs=archive)
-    assert report.counts["created"] == 2 and report.counts["refused"] == 1
-    assert report.problems[0].external_id == "A4" and report.problems[0].column == "CV-fil"
+    # A bad CV file keeps only itself out: A4 is created without it, with a warning on its row.
+    assert report.counts == dry.counts == {"created": 3, "updated": 0, "unchanged": 0, "refused": 0}
+    assert report.problems == [] and dry.problems == []
+    [a4] = [link for link in report.links if link.warnings]
+    assert a4.external_id == "A4" and a4.status == "created"
+    assert a4.warnings[0].startswith("CV-filen er ikke indlæst: Tekstfilen skal være gemt med tegnkodningen UTF-8")
+    assert "Borgeren er oprettet uden CV" in a4.warnings[0] and "borgerens side" in a4.warnings[0]
+    assert "Borgeren oprettes uden CV" in next(link for link in dry.links if link.warnings).warnings[0]
     notes = " ".join(report.notes)
     assert "../A2.txt" in notes and "A3.exe" in notes and "bomb.txt" in notes
+    assert "A4.txt" not in notes  # named on its row, not again as an unused file
     with app.app_context():
         citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "A1"))
         assert "truckcertifikat" in citizen.current_cv.text and citizen.matchable is False  # no VK yet
+        a4_citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "A4"))
+        assert a4_citizen.current_cv is None and "CV" in a4_citizen.missing_for_matching
     again = _run(app, csv_bytes(rows[:1]), cvs=archive)
     assert again.counts["unchanged"] == 1
+    # An existing citizen keeps the CV it has when the zip's new file is bad, and still gets the row.
+    bad_for_a1 = zip_bytes({"A1.txt": b"\x00" * 10})
+    update = _run(app, csv_bytes([citizen_row("A1", **{"Timer pr. uge": "20"})]), cvs=bad_for_a1)
+    assert update.counts["updated"] == 1 and update.links[0].warnings
+    assert "et CV, borgeren allerede har, beholdes" in update.links[0].warnings[0]
+    unchanged = _run(app, csv_bytes([citizen_row("A1", **{"Timer pr. uge": "20"})]), cvs=bad_for_a1)
+    assert unchanged.counts["unchanged"] == 1 and unchanged.links[0].warnings  # listed for its warning
+    with app.app_context():
+        citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "A1"))
+        assert "truckcertifikat" in citizen.current_cv.text and citizen.hours_available == 20
 
     bad_zip = _run(app, csv_bytes([citizen_row("Z1")]), cvs=b"not a zip")
-    assert bad_zip.file_problems == ["CV-filen er ikke en gyldig zip-fil."] and _count(app, Citizen) == 2
+    assert bad_zip.file_problems == ["CV-filen er ikke en gyldig zip-fil."] and _count(app, Citizen) == 3
 
 
 def test_a_cv_of_a_refused_row_is_named_as_such_not_as_unmatched(app):
@@ -203,3 +226,71 @@ def test_a_row_refused_for_its_cells_names_its_cv_file_problem_in_the_same_round
     assert ("C2", "CV-fil") not in by_row  # a good file is no problem
     refused_note = next(n for n in report.notes if "afvist" in n)
     assert "C1.txt" in refused_note and "C2.txt" in refused_note  # still listed as the refused rows' files
+    # The same bad file on a row with good cells refuses nothing: a warning, in the dry run as for real.
+    rows = [citizen_row("C1")]
+    dry, real = (_run(app, csv_bytes(rows), cvs=archive, dry_run=mode) for mode in (True, False))
+    assert dry.counts == real.counts == {"created": 1, "updated": 0, "unchanged": 0, "refused": 0}
+    assert [len(r.links[0].warnings) for r in (dry, real)] == [1, 1]
+
+
+def test_a_health_word_jobmal_gets_advice_that_can_be_followed(app):
+    title = "Lagerarbejde pga. dårlig ryg"
+    new = _run(app, csv_bytes([citizen_row("H1", **{"Jobmål": title})]))
+    [problem] = new.problems
+    assert problem.column == "Jobmål" and problem.goals_of is None
+    # The whole row is refused, so there is no citizen page yet: the file is what to change.
+    assert "Borgeren findes ikke i portalen endnu" in problem.message
+    assert "fjern jobmålet fra rækken i filen" in problem.message
+
+    assert _run(app, csv_bytes([citizen_row("H1")])).counts["created"] == 1
+    existing = _run(app, csv_bytes([citizen_row("H1", **{"Jobmål": title})]))
+    [problem] = existing.problems
+    with app.app_context():
+        citizen_id = db.session.scalar(sa.select(Citizen.id).where(Citizen.external_id == "H1"))
+    assert problem.goals_of == citizen_id and "findes ikke" not in problem.message
+    assert "tilføj jobmålet på borgerens side i portalen og bekræft det dér" in problem.message
+    # Once confirmed on the page, the file's row goes in.
+    with app.app_context():
+        from store.models import JobGoal
+        db.session.add(JobGoal(citizen_id=citizen_id, title=title, position=5))
+        db.session.commit()
+    assert _run(app, csv_bytes([citizen_row("H1", **{"Jobmål": title})])).counts["updated"] == 1
+
+
+def test_the_dry_run_lists_each_changed_field_from_what_to_what(app, make_user):
+    make_user("consultant", email="vk@hedensted.dk")
+    _run(app, csv_bytes([citizen_row("U1"), citizen_row("U2")]), cvs=zip_bytes({"U1.txt": b"Gammelt CV om lager."}))
+    with app.app_context():  # a consultant's edits in the portal
+        citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "U1"))
+        from store.models import JobGoal
+        citizen.hours_available = 20
+        citizen.job_goals.append(JobGoal(title="Truckfører", position=2))
+        db.session.commit()
+        citizen_id = citizen.id
+    rows = [citizen_row("U1", Virksomhedskonsulent="vk@hedensted.dk", **{"Kørekort": ""}), citizen_row("U2"),
+            citizen_row("U3")]
+    report = _run(app, csv_bytes(rows), dry_run=True, cvs=zip_bytes({"U1.txt": b"Nyt CV om truck."}))
+    assert report.counts == {"created": 1, "updated": 1, "unchanged": 1, "refused": 0}
+    updated, created = report.links
+    assert (updated.external_id, updated.status, updated.entity_id) == ("U1", "updated", citizen_id)
+    assert (created.external_id, created.status, created.changes) == ("U3", "created", ())
+    shown = {c.label: (c.old, c.new, c.removed) for c in updated.changes}
+    assert shown == {
+        "Timer pr. uge": ("20", "7,5", ()),
+        "Kørekort": ("B", "Intet kørekort", ()),
+        "Virksomhedskonsulent": ("Ingen", "Consultant Testesen", ()),
+        "Jobmål": ("Lagermedarbejder; Chauffør; Truckfører", "Lagermedarbejder; Chauffør", ("Truckfører",)),
+        "CV": ("U1.txt", "U1.txt", ()),
+    }
+    assert [c.label for c in updated.changes] == ["Timer pr. uge", "Kørekort", "Virksomhedskonsulent", "Jobmål",
+                                                  "CV"]  # the file's column order
+    with app.app_context():  # a dry run
+        citizen = db.session.get(Citizen, citizen_id)
+        assert citizen.hours_available == 20 and len(citizen.job_goals) == 3 and citizen.vk_id is None
+    # The CLI's JSON (it goes to logs) names the changed fields, never their values.
+    as_dict = report.to_dict()
+    assert as_dict["rows"][0]["changed"] == ["Timer pr. uge", "Kørekort", "Virksomhedskonsulent", "Jobmål", "CV"]
+    assert "Truckfører" not in str(as_dict) and "Testesen" not in str(as_dict)
+    real = _run(app, csv_bytes(rows), cvs=zip_bytes({"U1.txt": b"Nyt CV om truck."}))
+    assert [(c.label, c.old, c.new) for c in real.links[0].changes] == \
+        [(c.label, c.old, c.new) for c in updated.changes]
