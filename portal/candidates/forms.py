@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from wtforms import (BooleanField, FloatField, HiddenField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
@@ -20,9 +21,19 @@ _PRIORITY_LABELS = {"off": "Fra", "normal": "Normal", "strong": "Stærk"}
 PRIORITIES = {key: _PRIORITY_LABELS[key] for key in PRIORITY_STRENGTHS}
 
 
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice as checkboxes (render with ``checkboxes`` from
+    templates/macros/forms.html): a squeezed ``<select multiple>`` reads as one dropdown."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class RankingFilterForm(DanishForm):
-    benefit_groups = SelectMultipleField("Ydelsesgruppe", choices=choices(BENEFIT_GROUPS))
-    readiness_groups = SelectMultipleField("Parathed", choices=choices(READINESS_GROUPS))
+    benefit_groups = CheckboxesField("Ydelsesgruppe", choices=choices(BENEFIT_GROUPS),
+                                     description="Vælg en eller flere; ingen valgt: alle.")
+    readiness_groups = CheckboxesField("Parathed", choices=choices(READINESS_GROUPS),
+                                       description="Vælg en eller flere; ingen valgt: alle.")
     max_distance_km = FloatField("Højst km fra arbejdsstedet", validators=[
         Optional(), NumberRange(0, 300, "Afstanden skal være mellem 0 og 300 km.")])
     k = WholeNumberField("Antal kandidater", default=20, too_large=K_MESSAGE, validators=[
@@ -52,6 +63,10 @@ class DecisionForm(DanishForm):
     # Reject only: "y" once the consultant confirmed the rejection, which is final
     # (portal.proposals: "rejected" ends a proposal); without it the page asks first.
     confirmed = HiddenField(validators=[Optional(), AnyOf(["y"], "Ukendt bekræftelse.")])
+    # The citizen the ranking was opened for (``?borger=``): a refused decision goes back to
+    # the ranking with it, so the sought card, the kept input and the error come back.
+    # Not validated: it only steers where the page goes back to (:func:`.routes._ranking_url`).
+    borger = HiddenField()
     # Approve only: the jobmål text the company will see (checked by proposals.check_shared_goal).
     shared_goal = StringField("Jobmål vist for virksomheden", validators=[
         Length(max=MAX_SHARED_GOAL_LENGTH,

@@ -1,6 +1,8 @@
 """Routes under /kandidater: open openings, ranked candidates, decisions."""
 from __future__ import annotations
 
+import dataclasses
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -18,6 +20,7 @@ from store import clock
 from store.models import Citizen, Opening
 from . import bp, opening_done, service
 from . import for_citizen as for_citizen_service
+from . import sought as sought_citizen
 from ..citizens.pages import audited_read, citizen_or_404
 from .consent import StepForm
 from .situation import situation, situations
@@ -54,6 +57,10 @@ def ranking(opening_id: int):
             "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
             "to_end": opening_done.waiting(opening.id), "step_form": StepForm()}
     valid = form.validate()
+    if form.borger.errors:  # a bad ?borger= is said on the page; the ranking is still shown
+        page["sought"] = sought_citizen.bad_id((request.args.get("borger") or "").strip())
+        form.borger.errors, form.borger.data = [], None
+        valid = not form.errors
     if not valid or opening.status != "open":  # not ranked: the decisions made are still listed
         page["situations"] = situations(page["decided"], clock.today())
         return render_template("candidates/ranking.html", **page), 200 if valid else 400
@@ -64,6 +71,9 @@ def ranking(opening_id: int):
     )
     priority = form.prioritet.data
     sought = form.borger.data
+    if sought is not None:  # why the citizen cannot be on the list, if so (the list is not widened)
+        page["sought"] = sought_citizen.reason_before_ranking(request.args["borger"].strip(), sought, opening,
+                                                              filters, page["decided"])
     with ranking_turn():  # one ranking at a time per process: the other threads serve pages
         k = form.k.data or 20
 
@@ -72,15 +82,8 @@ def ranking(opening_id: int):
                                             priority=priority, decided=page["decided"])
 
         ranked = rank(k)
-        if sought and not _on_list(ranked, sought) and k < MAX_K:
-            # Widened until the sought citizen is on it: the top k is a prefix of a longer list.
-            longer = rank(MAX_K)
-            position = _position(longer, sought)
-            if position is not None:
-                ranked = service.first(longer, position + 1)
-            citizen = db.session.get(Citizen, sought)
-            page["sought"] = {"id": sought, "rank": None if position is None else position + 1,
-                              "name": citizen.name if citizen is not None else None}
+        if page["sought"] is not None and page["sought"].why is None:
+            ranked, page["sought"] = _seek(page["sought"], ranked, rank, k)
         if ranked.result.no_good_match and not form.vis_frasorterede.data:
             # A second query: the ranking's pool is retrieved within the hard limits, and the
             # excluded can only be found by one without them (another pool of candidates).
@@ -146,14 +149,28 @@ def end_waiting(opening_id: int):
     return redirect(url_for("candidates.ranking", opening_id=opening.id))
 
 
+def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int,
+          ) -> tuple[service.Ranking, sought_citizen.Sought]:
+    """The ranking widened until the sought citizen is on it (at most ``MAX_K``: the top k is
+    a prefix of a longer list), and the citizen's place, or why they are not on it."""
+    position = _position(ranked, sought.id)
+    if position is None and not _excluded_shown(ranked, sought.id) and k < MAX_K:
+        longer = rank(MAX_K)
+        position = _position(longer, sought.id)
+        if position is not None:
+            ranked = service.first(longer, position + 1)
+    if position is not None:
+        return ranked, dataclasses.replace(sought, rank=position + 1)
+    return ranked, dataclasses.replace(sought, why="excluded" if _excluded_shown(ranked, sought.id) else "not_listed")
+
+
 def _position(ranked, citizen_id: int) -> int | None:
     return next((n for n, m in enumerate(ranked.result.matches) if int(m.citizen_id) == citizen_id), None)
 
 
-def _on_list(ranked, citizen_id: int) -> bool:
-    """On the ranked list, or among the excluded shown with their reason."""
-    return (_position(ranked, citizen_id) is not None
-            or any(int(x.citizen_id) == citizen_id for x in ranked.result.excluded))
+def _excluded_shown(ranked, citizen_id: int) -> bool:
+    """Among the excluded shown with their reason (``vis_frasorterede``)."""
+    return any(int(x.citizen_id) == citizen_id for x in ranked.result.excluded)
 
 
 @bp.post("/opslag/<int:opening_id>/borger/<int:citizen_id>")
@@ -176,7 +193,7 @@ def decide(opening_id: int, citizen_id: int):
     form = DecisionForm()
     if form.decision.data == "reject" and form.confirmed.data != "y" and form.validate():
         return _confirm_reject(opening_id, citizen_id, form)
-    if stale := replay.hold("før du træffer beslutningen", url_for("candidates.ranking", opening_id=opening_id)):
+    if stale := replay.hold("før du træffer beslutningen", _ranking_url(opening_id, form.priority.data, form.borger.data)):
         return stale
     return redirect(_decide({"opening_id": opening_id, "citizen_id": citizen_id}))
 
@@ -191,7 +208,7 @@ def _confirm_reject(opening_id: int, citizen_id: int, form: DecisionForm) -> str
     """
     opening = service.opening_or_404(opening_id)
     citizen = db.get_or_404(Citizen, citizen_id)
-    back = _ranking_url(opening.id, form.priority.data) + f"#reason-reject-{citizen.id}"
+    back = _ranking_url(opening.id, form.priority.data, form.borger.data) + f"#reason-reject-{citizen.id}"
     return render_template("candidates/confirm_reject.html", opening=opening, citizen=citizen, form=form,
                            back=back)
 
@@ -204,7 +221,7 @@ def _decide(args: dict, formdata: MultiDict | None = None) -> str:
     opening = db.get_or_404(Opening, args["opening_id"])
     citizen = db.get_or_404(Citizen, args["citizen_id"])
     form = DecisionForm() if formdata is None else DecisionForm(formdata=formdata, meta={"csrf": False})
-    back = _ranking_url(opening.id, form.priority.data)
+    back = _ranking_url(opening.id, form.priority.data, form.borger.data)
     if not form.validate():
         return _not_saved(back, opening, citizen, form, [e for errors in form.errors.values() for e in errors],
                           "shared_goal" if form.shared_goal.errors and not form.reason.errors else "reason")
@@ -266,8 +283,13 @@ def _typed_decision(opening_id: int) -> tuple[dict[int, str], dict[tuple[int, st
     return goals, {(citizen_id, decision): kept.get("reason", "")[:MAX_REASON_LENGTH]}, errors
 
 
-def _ranking_url(opening_id: int, priority: str | None) -> str:
-    """Back to the ranking, with the priority the consultant chose (the default left out)."""
+def _ranking_url(opening_id: int, priority: str | None, borger: str | None = None) -> str:
+    """Back to the ranking, with the priority the consultant chose (the default left out) and
+    the citizen it was opened for (``?borger=``, a citizen number only), so a refused decision
+    on a card the list was widened for finds the card again."""
+    args = {}
     if priority and priority != DEFAULT_PRIORITY and priority in PRIORITIES:
-        return url_for("candidates.ranking", opening_id=opening_id, prioritet=priority)
-    return url_for("candidates.ranking", opening_id=opening_id)
+        args["prioritet"] = priority
+    if borger and borger.isascii() and borger.isdigit() and len(borger) <= 9:
+        args["borger"] = borger
+    return url_for("candidates.ranking", opening_id=opening_id, **args)
