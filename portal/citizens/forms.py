@@ -1,4 +1,5 @@
-"""Forms for the citizen pages: list filters, profile, jobmål, CV, caseworkers, skånehensyn.
+"""Forms for the citizen pages: list filters, profile (and a new citizen), jobmål, CV, caseworkers,
+skånehensyn.
 
 Every field is validated on the server with a Danish message. Ownership never comes
 from a form: the citizen is the one in the URL, the acting user is ``current_user``,
@@ -54,6 +55,12 @@ def no_hidden_characters(_form, field) -> None:
     """Refuse control, zero-width and bidi-override characters."""
     if field.data and _HIDDEN.search(field.data):
         raise ValidationError("Teksten indeholder usynlige tegn eller styretegn. Skriv den igen uden dem.")
+
+
+def single_spaces(_form, field) -> None:
+    """An id is compared as typed: no runs of spaces that would make two ids look alike."""
+    if field.data and clean_line(field.data) != field.data:
+        raise ValidationError("Id'et må ikke have flere mellemrum i træk.")
 
 
 def no_nul(_form, field) -> None:
@@ -239,6 +246,20 @@ class ProfileForm(DanishForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.postcode.description = postcodes.hint("Postnummer i eller nær Hedensted Kommune, fx 8722.")
+
+
+def _strip(value: str | None) -> str:
+    return (value or "").strip()
+
+
+class NewCitizenForm(ProfileForm):
+    """"Opret borger": the profile, the VK (the creating consultant by default) and an optional
+    case-system id, which the service checks as the import and the API do (unique, not erased)."""
+
+    external_id = StringField("Id i fagsystemet (valgfrit)", filters=[_strip],
+                              validators=[Optional(), Length(max=64, message="Højst 64 tegn."),
+                                          no_hidden_characters, single_spaces])
+    vk_id = ChoiceField("Virksomhedskonsulent (VK)", coerce=int)
 
 
 CONFIRM_HEALTH_LABEL = "Ja, det er en stillingsbetegnelse (fx »Handicaphjælper«), ikke et helbredsforhold"

@@ -94,3 +94,4 @@ def edit_profile(citizen_id: int):
 from . import routes_goals  # noqa: E402,F401  (jobmål: add, edit, reorder, remove)
 from . import routes_cv  # noqa: E402,F401  (CV, caseworkers, skånehensyn)
 from . import routes_case  # noqa: E402,F401  (close/reopen, restriction, erasure)
+from . import routes_new  # noqa: E402,F401  (Opret borger)

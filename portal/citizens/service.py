@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from cvtext.extract import normalise_text  # the same cleaning as uploaded CV files
 
-from .. import audit
+from .. import audit, privacy
 from ..extensions import db
 from store.models import Citizen, CvDocument, JobGoal, User
 from store.models.base import utcnow
@@ -110,6 +112,49 @@ def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
         # Field names only: values may be personal data and do not belong in the log.
         _matching_changed(citizen, "citizen_profile_updated", ",".join(changed))
     return changed
+
+
+class ExternalIdRefused(CitizenChangeError):
+    """The case-system id of a new citizen is taken, or belongs to an erased citizen."""
+
+
+ERASED_ID_MESSAGE = ("En borger med dette id i fagsystemet er slettet efter databeskyttelsesforordningens "
+                     "art. 17 og oprettes ikke igen. Var sletningen en fejl, eller har borgeren fået en "
+                     "ny sag, kan en administrator fjerne spærringen.")
+
+
+def create_citizen(data: ProfileData, *, external_id: str, vk: User | None) -> Citizen:
+    """A citizen typed in by a consultant ("Opret borger"); jobmål and CV follow on its page.
+
+    The team is the VK's. An external id, when given, follows the import's and the API's
+    rules: unique, and never the id of an erased citizen (:func:`portal.privacy.was_erased`).
+    Audited as ``citizen_created`` with an outbox row, like every change; the caller commits.
+
+    Raises:
+        ExternalIdRefused: the external id is taken or was erased.
+        CitizenChangeError: the VK is not an active consultant.
+    """
+    external_id = external_id.strip()
+    if external_id:
+        if db.session.scalar(sa.select(Citizen.id).where(Citizen.external_id == external_id)) is not None:
+            raise ExternalIdRefused("Der findes allerede en borger med dette id i fagsystemet. Søg borgeren "
+                                    "frem på listen i stedet.")
+        if privacy.was_erased(db.session, external_id):
+            raise ExternalIdRefused(ERASED_ID_MESSAGE)
+    if vk is not None and (vk.role != "consultant" or not vk.active):
+        raise CitizenChangeError("Vælg en aktiv konsulent.")
+    citizen = Citizen(
+        external_id=external_id or None, name=clean_line(data.name), phone=clean_line(data.phone),
+        email=clean_line(data.email), benefit_group=data.benefit_group,
+        hours_available=data.hours_available, postcode=data.postcode.strip(),
+        max_commute_km=data.max_commute_km, driving_licences=list(data.driving_licences or ()),
+        languages=normalise_languages(data.languages), readiness_group=data.readiness_group,
+        case_start=data.case_start, vk_id=vk.id if vk else None, team_id=vk.team_id if vk else None,
+        limitation_flags=[], limitations_text="")
+    db.session.add(citizen)
+    db.session.flush()  # the outbox row and the audit event need the id
+    _matching_changed(citizen, "citizen_created", "by hand" + (", external id" if external_id else ""))
+    return citizen
 
 
 def add_job_goal(citizen: Citizen, title: str, *, confirmed: bool = False) -> JobGoal:

@@ -1,0 +1,126 @@
+""""Opret borger" (review C8): a consultant or an administrator records a citizen by hand, with
+the profile form's rules, the VK defaulting to the consultant, and an optional case-system id
+checked as the import and the API check it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal import privacy
+from portal.extensions import db
+from store.models import AuditEvent, Citizen, OutboxEvent
+from store.models.citizens import ErasedExternalId
+from tests.portal.citizen_fixtures import csrf, make_citizen
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+FORM = {"name": "Mette  Holm", "phone": "21345678", "email": "mette@eksempel.dk",
+        "benefit_group": "kontanthjaelp", "hours_available": "15,5", "postcode": "8722",
+        "max_commute_km": "25", "driving_licences": ["B"], "languages": "Dansk, engelsk",
+        "readiness_group": "paa_vej", "case_start": "2026-01-05"}
+
+
+def post(client, auth, **changes):
+    return client.post("/borgere/ny", data={"csrf_token": csrf(auth), **FORM, **changes})
+
+
+def selected(html: str) -> str:
+    """The value of the VK select's selected option."""
+    select = html.split('name="vk_id"', 1)[1].split("</select>", 1)[0]
+    return re.search(r'<option selected value="(\d+)"', select).group(1)
+
+
+def citizens(app) -> list[Citizen]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(Citizen)))
+
+
+def test_the_list_links_to_the_form(app, client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    page = client.get("/borgere/").get_data(as_text=True)
+    assert 'href="/borgere/ny"' in page and "Opret borger" in page
+
+
+def test_a_consultant_creates_a_citizen_and_lands_on_its_page(app, client, auth, make_user):
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    form = client.get("/borgere/ny").get_data(as_text=True)
+    assert selected(form) == str(consultant.id)
+    response = post(client, auth, vk_id=str(consultant.id))
+    assert response.status_code == 302
+    [citizen] = citizens(app)
+    assert response.headers["Location"].endswith(f"/borgere/{citizen.id}")
+    assert (citizen.name, citizen.phone, citizen.languages, citizen.hours_available) == (
+        "Mette Holm", "21 34 56 78", "dansk, engelsk", 15.5)
+    assert citizen.vk_id == consultant.id and citizen.team_id == consultant.team_id
+    assert citizen.external_id is None
+    with app.app_context():
+        assert db.session.scalar(sa.select(AuditEvent.action).where(
+            AuditEvent.citizen_id == citizen.id, AuditEvent.action == "citizen_created")) is not None
+        assert db.session.scalar(sa.select(OutboxEvent.id).where(OutboxEvent.entity_id == citizen.id))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Borgeren er oprettet" in page
+    matchable = page.split('data-testid="matchable"', 1)[1].split("</div>", 1)[0]
+    assert "Mangler" in matchable and "CV" in matchable and "jobmål" in matchable
+
+
+def test_an_administrator_creates_one_without_a_vk(app, client, auth, make_user):
+    make_user("consultant")
+    auth.login(make_user("admin").email)
+    assert selected(client.get("/borgere/ny").get_data(as_text=True)) == "0"
+    assert post(client, auth, vk_id="0").status_code == 302
+    [citizen] = citizens(app)
+    assert citizen.vk_id is None
+
+
+def test_a_company_user_cannot(app, client, auth, make_user):
+    auth.login(make_user("company").email)
+    assert client.get("/borgere/ny").status_code == 403
+    assert post(client, auth).status_code == 403
+    assert citizens(app) == []
+
+
+def test_a_bad_field_keeps_the_input_and_writes_nothing(app, client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    response = post(client, auth, postcode="99")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Postnummeret skal være 4 cifre" in html
+    assert 'value="mette@eksempel.dk"' in html
+    assert citizens(app) == []
+
+
+def test_an_external_id_is_saved(app, client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    assert post(client, auth, external_id=" SAG-1 ").status_code == 302
+    assert citizens(app)[0].external_id == "SAG-1"
+
+
+def test_an_external_id_that_is_taken_is_refused_at_the_field(app, client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    make_citizen(app, external_id="SAG-1")
+    html = post(client, auth, external_id="SAG-1").get_data(as_text=True)
+    assert "Der findes allerede en borger med dette id" in html
+    assert len(citizens(app)) == 1
+
+
+def test_an_erased_external_id_is_refused(app, client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    with app.app_context():
+        db.session.add(ErasedExternalId(key_hash=privacy.external_id_hash("SAG-9")))
+        db.session.commit()
+    html = post(client, auth, external_id="SAG-9").get_data(as_text=True)
+    assert "er slettet efter databeskyttelsesforordningens art. 17" in html
+    assert citizens(app) == []
+
+
+@pytest.mark.parametrize("external_id, message", [
+    ("SAG\u200b1", "usynlige tegn"),
+    ("SAG  1", "flere mellemrum"),
+    ("X" * 65, "Højst 64 tegn"),
+])
+def test_a_malformed_external_id_is_refused(app, client, auth, make_user, external_id, message):
+    auth.login(make_user("consultant").email)
+    assert message in post(client, auth, external_id=external_id).get_data(as_text=True)
+    assert citizens(app) == []
