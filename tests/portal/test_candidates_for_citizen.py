@@ -13,6 +13,7 @@ from portal.matching_runtime import _runtime
 from store.models import AuditEvent, Citizen, Company, Consent, CvDocument, Opening, Proposal
 from tests.clock import TODAY
 from tests.portal.test_candidates import _citizen
+from tests.portal.test_candidates import world as world_of_four  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
@@ -172,3 +173,26 @@ def test_a_citizen_without_a_cv_text_gets_no_ranking_query(app, client, auth, wo
         citizen.cv_documents.append(CvDocument(text="  "))
         db.session.commit()
     assert "Borgeren mangler" in _page(client, auth, world)
+
+
+def test_a_pair_reads_the_same_as_on_the_candidate_ranking_with_a_learned_model(app, client, auth, request):
+    """The reverse ranking adjusts each pair as the candidate ranking does: the same band, step,
+    score and learned adjustment on both pages."""
+    from tests.portal.test_rerank_channel_card import DENSE_MODEL, _store
+
+    world = request.getfixturevalue("world_of_four")
+    _store(app, DENSE_MODEL)
+    auth.login(world["consultant"].email)
+    anna, opening = world["ids"]["Anna Lagerbæk"], world["opening_id"]
+
+    def card(html, attribute):
+        part = html.split(attribute, 1)[1].split("</li>", 1)[0]
+        heading = re.search(r'<span class="badge" title=.*?</span> <span class="jobbro-score">[^<]*</span>', part,
+                            re.DOTALL).group(0)
+        learned = re.search(r'data-testid="learned-adjustment".*?</p>', part, re.DOTALL).group(0)
+        return heading, learned
+
+    ranking = card(client.get(f"/kandidater/opslag/{opening}").get_data(as_text=True), f'data-citizen="{anna}"')
+    reverse = card(client.get(f"/kandidater/borger/{anna}").get_data(as_text=True), f'data-opening="{opening}"')
+    assert "Justeret af lært model" in ranking[1]
+    assert reverse == ranking
