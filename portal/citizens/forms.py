@@ -261,6 +261,12 @@ class NewCitizenForm(ProfileForm):
                                           no_hidden_characters, single_spaces])
     vk_id = ChoiceField("Virksomhedskonsulent (VK)", coerce=int)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # No group chosen for the consultant: a silent first choice would be saved unnoticed.
+        self.benefit_group.choices = choices({"": "Vælg ydelsesgruppe", **BENEFIT_GROUPS})
+        self.readiness_group.choices = choices({"": "Vælg parathedsgruppe", **READINESS_GROUPS})
+
 
 CONFIRM_HEALTH_LABEL = "Ja, det er en stillingsbetegnelse (fx »Handicaphjælper«), ikke et helbredsforhold"
 

@@ -124,3 +124,14 @@ def test_a_malformed_external_id_is_refused(app, client, auth, make_user, extern
     auth.login(make_user("consultant").email)
     assert message in post(client, auth, external_id=external_id).get_data(as_text=True)
     assert citizens(app) == []
+
+
+def test_no_benefit_or_readiness_group_is_chosen_for_the_consultant(app, client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    form = client.get("/borgere/ny").get_data(as_text=True)
+    for name, blank in (("benefit_group", "Vælg ydelsesgruppe"), ("readiness_group", "Vælg parathedsgruppe")):
+        select = form.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        assert f'<option value="">{blank}</option>' in select and "selected" not in select
+    html = post(client, auth, benefit_group="", readiness_group="").get_data(as_text=True)
+    assert "Vælg ydelsesgruppe." in html and "Vælg parathedsgruppe." in html
+    assert citizens(app) == []
