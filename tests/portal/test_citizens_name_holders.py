@@ -76,7 +76,7 @@ def test_the_restrict_form_says_who_loses_sight_of_the_name(app, client, auth, m
     page = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
     said = page.split('data-testid="restrict-holders"', 1)[1].split("</div>", 1)[0]
     assert company_name(app, world) in said and "Praktik i kantinen" in said
-    assert "forslaget står stille" in said and "Portalen giver ikke virksomheden besked" in said
+    assert "forslaget står stille" in said and "Portalen giver ikke besked: fortæl virksomheden" in said
 
 
 def test_no_restrict_warning_when_no_company_has_the_name(app, client, auth, make_user):
