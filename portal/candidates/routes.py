@@ -83,7 +83,7 @@ def ranking(opening_id: int):
 
         ranked = rank(k)
         if page["sought"] is not None and page["sought"].why is None:
-            ranked, page["sought"] = _seek(page["sought"], ranked, rank, k)
+            ranked, page["sought"] = _seek(page["sought"], ranked, rank, k, opening, priority)
         if ranked.result.no_good_match and not form.vis_frasorterede.data:
             # A second query: the ranking's pool is retrieved within the hard limits, and the
             # excluded can only be found by one without them (another pool of candidates).
@@ -149,8 +149,8 @@ def end_waiting(opening_id: int):
     return redirect(url_for("candidates.ranking", opening_id=opening.id))
 
 
-def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int,
-          ) -> tuple[service.Ranking, sought_citizen.Sought]:
+def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int, opening: Opening,
+          priority: str) -> tuple[service.Ranking, sought_citizen.Sought]:
     """The ranking widened until the sought citizen is on it (at most ``MAX_K``: the top k is
     a prefix of a longer list), and the citizen's place, or why they are not on it."""
     position = _position(ranked, sought.id)
@@ -161,7 +161,9 @@ def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int,
             ranked = service.first(longer, position + 1)
     if position is not None:
         return ranked, dataclasses.replace(sought, rank=position + 1)
-    return ranked, dataclasses.replace(sought, why="excluded" if _excluded_shown(ranked, sought.id) else "not_listed")
+    if _excluded_shown(ranked, sought.id):
+        return ranked, dataclasses.replace(sought, why="excluded")
+    return ranked, sought_citizen.reason_after_ranking(sought, opening, priority)
 
 
 def _position(ranked, citizen_id: int) -> int | None:

@@ -4,24 +4,29 @@ The ranking page is opened for one citizen from an ended proposal or from the ci
 openings (:mod:`.for_citizen`). The list is widened until the citizen is on it; when they
 cannot be, the page says the true reason, in this order: the id is not a number, no such
 citizen (or erased), processing restricted, the case closed, the profile lacks a CV, jobmål
-or VK, a decision already made for the opening, the consultant's own filter, a hard limit (when the
-excluded are shown), and only then "not among the best, or a hard limit" (:data:`WHY`). The template words each one.
+or VK, a decision already made for the opening, the consultant's own filter, a hard limit (said from the
+excluded list when it is shown, else from scoring the pair, :func:`reason_after_ranking`), below
+the longest list, and only when the pair cannot be scored now "not among the best, or a hard
+limit" (:data:`WHY`). The template words each one.
 """
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
 
-from matching.domain import Filters
+from matching.domain import Exclusion, Filters
+from matching.encoders import EncoderUnavailable
 from matching.geo import UnknownPostcode
 from matching.ranking import distance_km
 
 from ..extensions import db
 from .for_citizen import why_not_matchable
+from .reasons import broken_limits
 from store.models import Citizen, Opening, Proposal
 from store.profiles import citizen_profiles, opening_profile
 
-WHY = ("bad_id", "unknown", "restricted", "closed", "missing", "decided", "filtered", "excluded", "not_listed")
+WHY = ("bad_id", "unknown", "restricted", "closed", "missing", "decided", "filtered", "excluded", "broken",
+       "too_far_down", "not_listed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Sought:
         proposal: the decision already made ("decided").
         filters: the consultant's filters that hide the citizen ("filtered"): "benefit_groups",
             "readiness_groups", "max_distance_km".
+        broken: the hard limits the pair breaks, in Danish ("broken").
     """
 
     raw: str
@@ -50,6 +56,7 @@ class Sought:
     missing: tuple[str, ...] = ()
     proposal: Proposal | None = None
     filters: tuple[str, ...] = ()
+    broken: tuple[str, ...] = ()
 
 
 def bad_id(raw: str) -> Sought:
@@ -72,6 +79,23 @@ def reason_before_ranking(raw: str, citizen_id: int, opening: Opening, filters: 
         return dataclasses.replace(found, why="decided", proposal=decided[citizen.id])
     hidden = _hidden_by(citizen, opening, filters)
     return dataclasses.replace(found, why="filtered", filters=hidden) if hidden else found
+
+
+def reason_after_ranking(sought: Sought, opening: Opening, priority: str) -> Sought:
+    """A citizen who may be ranked but is not on the longest list: the pair is scored directly
+    (:func:`.service.score_pair`) to tell a broken hard limit, with which, from a place below the
+    list; "not_listed" when the engine cannot score it now."""
+    from .service import score_pair  # the service imports the ranking runtime; only needed here
+
+    try:
+        outcome = score_pair(opening, sought.citizen, priority)
+    except EncoderUnavailable:
+        return dataclasses.replace(sought, why="not_listed")
+    if isinstance(outcome, Exclusion):
+        profile = citizen_profiles(db.session, [sought.citizen]).get(sought.citizen.id)
+        return dataclasses.replace(sought, why="broken", broken=tuple(
+            broken_limits(outcome, profile, opening_profile(opening))))
+    return dataclasses.replace(sought, why="too_far_down" if outcome is not None else "not_listed")
 
 
 def _hidden_by(citizen: Citizen, opening: Opening, filters: Filters) -> tuple[str, ...]:

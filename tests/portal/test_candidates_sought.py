@@ -138,3 +138,23 @@ def test_the_group_filters_are_checkboxes_and_say_what_is_chosen(client, auth, w
     assert re.search(r'<details open data-testid="filters">\s*<summary>Filtre \(2 valgt\)</summary>', html)
     assert re.search(r'checked[^>]*value="kontanthjaelp"|value="kontanthjaelp"[^>]*checked', html)
     assert "Anna Lagerbæk" in html  # the chosen groups still rank her
+
+
+def test_one_below_the_longest_list_is_told_apart_from_a_broken_limit(client, auth, world, far_down,  # noqa: F811
+                                                                      monkeypatch):
+    """The pair is scored directly: eligible but too far down, or (the engine down) the old hedge."""
+    from matching.encoders import EncoderUnavailable
+    from portal.candidates import routes, service
+
+    monkeypatch.setattr(routes, "MAX_K", 5)  # the longest list: 5, so Frida (below 20) is not on it
+    auth.login(world["consultant"].email)
+    why, text = _note(_ranking_html(client, world, f"?borger={far_down}"))
+    assert why == "too_far_down"
+    assert "Frida Rengøring opfylder kravene, men er ikke blandt de 5 bedste match" in text
+
+    def down(*args, **kwargs):
+        raise EncoderUnavailable("down")
+
+    monkeypatch.setattr(service, "score_pair", down)
+    why, text = _note(_ranking_html(client, world, f"?borger={far_down}"))
+    assert why == "not_listed" and "ikke blandt de 5 bedste match til opslaget, eller borgeren er sorteret fra" in text
