@@ -13,7 +13,7 @@ from .arranged import arrange_openings
 from .citizens import make_citizens
 from .history import make_placements
 from .hotline import make_hotline
-from .openings import make_openings, make_proposals, settle_closed_cases
+from .openings import make_openings, make_proposals, settle_closed_cases, settle_done_openings
 from .screening import make_screening
 from .people import (ADMIN_LOGIN, COMPANY_LOGIN, CONSULTANT_LOGIN, PARTNER_LOGIN,
                      demo_companies, make_companies, make_company_users, make_staff)
@@ -93,6 +93,7 @@ def generate_demo(seed: int, today: date, password_hash: str | None = None,
     placements = make_placements(rng, today, citizens, companies, company_users, proposals,
                                  openings, eligibility)
     settle_closed_cases(proposals, citizens)
+    settle_done_openings(today, proposals, openings, {(p.citizen, p.opening) for p in placements if p.opening is not None})
     proposals += make_screening(seed, today, citizens, openings, eligibility, proposals)
     hotline = make_hotline(rng, today, placements, companies, company_users,
                            demo_companies(companies))

@@ -167,7 +167,8 @@ def _proposal(p: DemoProposal, citizens: list[Citizen], openings: list[Opening],
     if p.consent is not None:
         proposal.consents = [Consent(
             text_version=c.text_version, channel=c.channel, given_at=c.given_at,
-            deadline=c.deadline, recorded_by_id=user_ids[c.recorded_by], withdrawn_at=c.withdrawn_at)
+            deadline=c.deadline, recorded_by_id=user_ids[c.recorded_by], withdrawn_at=c.withdrawn_at,
+            ended_with_proposal=c.ended_with_proposal)
             for c in (p.consent, p.renewal) if c is not None]
         if p.renewal is not None:  # a renewal replaces the consent before it, as record_consent does
             proposal.consents[0].replaced_at = p.renewal.given_at

@@ -251,4 +251,28 @@ def settle_closed_cases(proposals: list[DemoProposal], citizens: list[DemoCitize
         proposal.status, proposal.ended_on = "ended", closed
         consent = proposal.consent
         if consent is not None and consent.withdrawn_at is None:
-            consent.withdrawn_at = max(consent.given_at, at(closed, 9))
+            consent.withdrawn_at, consent.ended_with_proposal = max(consent.given_at, at(closed, 9)), True
+
+
+# A candidate still waiting on a filled or closed opening is ended by the consultant
+# (``portal.candidates.opening_done``); the demo leaves the newer ones for the start page.
+DONE_OPENING_BACKLOG_DAYS = 45
+
+
+def settle_done_openings(today: date, proposals: list[DemoProposal], openings: list[DemoOpening],
+                         placed: set[tuple[int, int]]) -> None:
+    """Live proposals (not a hire, no placement on the pair) on a filled or closed opening made
+    more than :data:`DONE_OPENING_BACKLOG_DAYS` days ago are "opening_done", ended 30 days after
+    they were made, their consent stopped that morning as ended with the proposal; newer ones
+    wait on the consultant's start page ("Forslag på besatte eller lukkede opslag")."""
+    for proposal in proposals:
+        created = proposal.created_at.date()
+        if (openings[proposal.opening].status not in ("filled", "closed") or proposal.status not in ENDABLE
+                or proposal.company_response == "hired" or (proposal.citizen, proposal.opening) in placed
+                or created > today - timedelta(days=DONE_OPENING_BACKLOG_DAYS)):
+            continue
+        ended = created + timedelta(days=30)
+        proposal.status, proposal.ended_on = "opening_done", ended
+        consent = proposal.renewal or proposal.consent  # the one in use (a renewal replaced the first)
+        if consent is not None and consent.withdrawn_at is None:
+            consent.withdrawn_at, consent.ended_with_proposal = max(consent.given_at, at(ended, 9)), True

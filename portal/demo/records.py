@@ -103,6 +103,7 @@ class DemoConsent:
     deadline: date
     recorded_by: int
     withdrawn_at: Optional[datetime]
+    ended_with_proposal: bool = False  # stopped because the proposal ended, not withdrawn by the citizen
 
 
 @dataclass
@@ -120,7 +121,7 @@ class DemoProposal:
     company_response_note: str = ""
     company_responded_at: Optional[datetime] = None
     consent: Optional[DemoConsent] = None
-    ended_on: Optional[date] = None  # status "ended": the closing date of the citizen's case
+    ended_on: Optional[date] = None  # "ended": the case's closing date; "opening_done": the day it was ended
     renewal: Optional[DemoConsent] = None  # a later consent that replaced ``consent``
 
 

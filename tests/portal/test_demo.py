@@ -280,7 +280,23 @@ def test_closed_cases_end_in_a_success_and_leave_nothing_pending(demo):
     for p in ended:
         assert p.ended_on == demo.citizens[p.citizen].case_closed
         assert p.consent is None or p.consent.withdrawn_at is not None
-    assert all(p.ended_on is None for p in demo.proposals if p.status != "ended")
+    assert all(p.ended_on is None for p in demo.proposals if p.status not in ("ended", "opening_done"))
+
+
+def test_old_candidates_on_done_openings_are_ended_and_new_ones_wait(demo):
+    """As the consultant ends them (portal.candidates.opening_done): the consent stopped as ended
+    with the proposal, not withdrawn by the citizen; the newer ones wait on the start page."""
+    done = [p for p in demo.proposals if p.status == "opening_done"]
+    assert done and all(demo.openings[p.opening].status in ("filled", "closed") for p in done)
+    for p in done:
+        consent = p.renewal or p.consent
+        assert p.ended_on <= TODAY and (consent is None or consent.withdrawn_at is not None)
+    # a consent still in use when the proposal ended is marked so (one the citizen withdrew is not)
+    assert any((p.renewal or p.consent) and (p.renewal or p.consent).ended_with_proposal for p in done)
+    waiting = [p for p in demo.proposals if p.status in ENDABLE and p.company_response != "hired"
+               and demo.openings[p.opening].status in ("filled", "closed")
+               and not any(pl.citizen == p.citizen and pl.opening == p.opening for pl in demo.placements)]
+    assert waiting  # the start page's list is not empty in the demo
 
 
 def test_proposals_respect_the_hard_limits(demo):
