@@ -196,3 +196,19 @@ def test_a_pair_reads_the_same_as_on_the_candidate_ranking_with_a_learned_model(
     reverse = card(client.get(f"/kandidater/borger/{anna}").get_data(as_text=True), f'data-opening="{opening}"')
     assert "Justeret af lært model" in ranking[1]
     assert reverse == ranking
+
+
+def test_backend_down_ranks_from_the_database_and_says_so(app, client, auth, world, monkeypatch):
+    from matching.backends import BackendUnavailable
+
+    with app.app_context():
+        backend = _runtime().backend
+
+    def down(*args, **kwargs):
+        raise BackendUnavailable("connection refused")
+
+    monkeypatch.setattr(backend, "search", down)
+    html = _page(client, auth, world)
+    assert 'data-testid="reduced-matching"' in html and "connection refused" not in html
+    cards = [int(i) for i in _cards(html)]
+    assert cards[0] == world["lager"] and world["draft"] not in cards
