@@ -28,7 +28,7 @@ from flask import url_for
 from .. import audit
 from ..extensions import db
 from ..notifications.service import notify
-from ..proposals import TransitionError, identity_released, respond
+from ..proposals import OPENING_DONE, TransitionError, identity_released, respond, sharing_refusal
 from ..webhooks import events as webhook_events
 from store import clock
 from store.models import Interview, Placement, Proposal, User
@@ -221,6 +221,7 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
             instead), or a slot breaks :func:`check_slots`.
     """
     _check_released(proposal)
+    _check_opening(proposal)
     current = booked(proposal)
     if current is not None and not moving:
         raise InterviewError("Der er allerede aftalt en samtale. Flyt den i stedet for at foreslå nye tider.")
@@ -257,6 +258,7 @@ def book(interview: Interview, user: User) -> Interview | None:
     """
     proposal = interview.proposal
     _check_released(proposal)
+    _check_opening(proposal)
     if interview.status != "offered":
         raise InterviewError("Tiden kan ikke længere vælges; den er allerede valgt, afvist eller aflyst.")
     if interview.offered_by == side_of(user):
@@ -358,6 +360,14 @@ def _check_released(proposal: Proposal) -> None:
     if not identity_released(proposal):
         raise InterviewError("Samtaler kan først aftales, når borgeren har givet samtykke, "
                              "og jobcentret har delt navnet med virksomheden.")
+
+
+def _check_opening(proposal: Proposal) -> None:
+    """No new interview on a filled or closed opening for a candidate who is no hire
+    (:func:`portal.proposals.sharing_refusal`); a booked one can still be cancelled."""
+    if proposal.opening.status in OPENING_DONE and sharing_refusal(proposal):
+        state = "besat" if proposal.opening.status == "filled" else "lukket"
+        raise InterviewError(f"Opslaget er {state}, så der aftales ikke samtaler om det.")
 
 
 def _audit(proposal: Proposal, user: User, action: str, purpose: str) -> None:

@@ -200,3 +200,21 @@ def test_each_proposal_is_on_one_start_page_list_and_a_restricted_citizen_on_non
         db.session.commit()
         assert world["proposal"] not in [i.proposal.id for i in queue.interviews_to_arrange(user, now)]
         assert world["proposed"] not in [p.id for p in queue.pending_proposals(user)]
+
+
+def test_no_new_interview_on_a_done_opening_for_a_candidate_who_is_no_hire(app, world):
+    from datetime import time
+
+    from portal.interviews import service as interviews
+    from store.clock import LOCAL
+
+    start = datetime.combine(TODAY + timedelta(days=7), time(10), LOCAL)
+    with app.test_request_context():  # the notices build links
+        proposal = db.session.get(Proposal, world["proposal"])
+        company = db.session.get(User, world["company"].id)
+        with pytest.raises(interviews.InterviewError, match="Opslaget er besat"):
+            interviews.offer(proposal, company, [interviews.Slot(start, 45, "Kantinen")])
+        proposal.company_response = "hired"  # a hire keeps its interviews
+        db.session.commit()
+        interviews.cancel(interviews.booked(proposal), company)
+        assert len(interviews.offer(proposal, company, [interviews.Slot(start, 45, "Kantinen")])) == 1
