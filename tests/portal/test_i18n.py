@@ -129,6 +129,7 @@ def test_the_indexer_page_shows_danish_local_times(app, client, auth, make_user)
         db.session.commit()
     auth.login(make_user("admin").email)
     html = client.get("/admin/indexer").get_data(as_text=True)
-    assert '<span data-testid="last-run-at">15.01.2026 16:00</span> · 1.205 ændringer' in html
+    assert ('<span data-testid="last-run-at">15.01.2026 16:00</span> · '
+            '<span data-testid="last-run-claimed">1.205 ændringer</span>') in html
     assert "<td>02.07.2026 00:30</td>" in html  # the failure, in summer time on the next day
     assert "2026-01-15T15:00" not in html
