@@ -193,5 +193,5 @@ def test_a_live_proposal_on_a_filled_opening_says_so_and_what_to_do(app, client,
         db.session.get(Opening, world["opening"]).status = opening_status
         db.session.commit()
     done = re.search(r'data-testid="opening-done">(.*?)</div></div>', page_of(client, world), re.DOTALL).group(1)
-    assert says in done and "afslut forslaget" in done and f'href="/borgere/{world["citizen"]}"' in done
+    assert says in done and "afslut forslaget" in done and f'href="/kandidater/borger/{world["citizen"]}"' in done
     assert f'action="/kandidater/forslag/{world["proposal"]}/afslut"' in done  # the step itself, behind a confirmation
