@@ -361,15 +361,9 @@ def withdraw(proposal_id: int):
 
     :raise 404: if the proposal does not exist.
     """
-    item = _proposal(proposal_id)
-    if not StepForm().validate_on_submit():
-        flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
-        return _back(item.id)
-    done: list[withdrawal.Cancelled] = []
-    _step(lambda: done.append(withdrawal.withdraw(item, current_user)),
-          lambda: "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet, profilen eller "
-          "kontaktoplysningerne." + done[0].message())
-    return _back(item.id)
+    return _cancelling_step(proposal_id, withdrawal.withdraw,
+                            "Samtykket er trukket tilbage; virksomheden ser ikke længere navnet, profilen "
+                            "eller kontaktoplysningerne.")
 
 
 @bp.post("/forslag/<int:proposal_id>/afslut")
@@ -380,13 +374,19 @@ def end_with_opening(proposal_id: int):
 
     :raise 404: if the proposal does not exist.
     """
+    return _cancelling_step(proposal_id, opening_done.end,
+                            "Forslaget er afsluttet, fordi opslaget er besat eller lukket.")
+
+
+def _cancelling_step(proposal_id: int, step, done_text: str):
+    """A step that cancels the pair's future interviews (``step(proposal, user)`` returns what
+    it cancelled); the flash is ``done_text`` and what was cancelled."""
     item = _proposal(proposal_id)
     if not StepForm().validate_on_submit():
         flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
         return _back(item.id)
     done: list[withdrawal.Cancelled] = []
-    _step(lambda: done.append(opening_done.end(item, current_user)),
-          lambda: "Forslaget er afsluttet, fordi opslaget er besat eller lukket." + done[0].message())
+    _step(lambda: done.append(step(item, current_user)), lambda: done_text + done[0].message())
     return _back(item.id)
 
 
