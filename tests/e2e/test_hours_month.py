@@ -53,6 +53,7 @@ def test_hours_for_several_placements_saved_and_exported(page, live_app, company
     page.get_by_role("link", name="Forløb", exact=True).click()
     page.get_by_test_id("hours-month-link").click()
     page.get_by_role("heading", name=f"Timer for {month_label(month)}").wait_for()
+    page.wait_for_load_state()  # the page's script has run (it moves the table into its scroll box)
     assert page.get_by_test_id("hours-month-row").count() == 3
     first, second, third = (page.locator(f"#timer-{pid}") for pid in ids)
     assert first.input_value() == "8"
