@@ -140,15 +140,16 @@ def sharing_refusal(proposal: Proposal) -> str | None:
     """
     if proposal.citizen.restricted:
         return RESTRICTED_MESSAGE
-    if proposal.opening.status in OPENING_DONE and proposal.company_response != "hired" and not _placed(proposal):
+    if proposal.opening.status in OPENING_DONE and proposal.company_response != "hired" \
+            and not placement_started(proposal):
         state = "besat" if proposal.opening.status == "filled" else "lukket"
         return (f"Opslaget er {state}, så der indhentes ikke samtykke, og navnet deles ikke. "
                 "Fortæl borgeren det, og afslut forslaget.")
     return None
 
 
-def _placed(proposal: Proposal) -> bool:
-    """A placement exists for the proposal's (citizen, opening) pair."""
+def placement_started(proposal: Proposal) -> bool:
+    """Whether the job centre has registered a placement for the proposal's citizen on its opening."""
     return db.session.scalar(sa.select(sa.exists().where(
         Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id))) is True
 

@@ -31,14 +31,14 @@ from ..interviews import service as interviews
 from ..webhooks import events as webhook_events
 from .withdrawal import Cancelled
 from store import clock
-from store.models import Opening, Placement, Proposal, User
+from store.models import Opening, Proposal, User
 
 
 def endable(proposal: Proposal) -> bool:
     """Whether the consultant may end ``proposal`` because its opening is filled or closed:
     the opening is, the proposal is live and not a hire, and the pair has no placement."""
     return (proposal.opening.status in proposals.OPENING_DONE and proposals.is_endable(proposal)
-            and not _placed(proposal))
+            and not proposals.placement_started(proposal))
 
 
 def waiting(opening_id: int) -> list[Proposal]:
@@ -78,7 +78,7 @@ def end_all(opening: Opening, user: User, today: date | None = None, now: dateti
 
 def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> Cancelled:
     if not endable(proposal):
-        if _placed(proposal):
+        if proposals.placement_started(proposal):
             raise proposals.TransitionError("Borgeren har et forløb i opslaget; det følges op på forløbets side.")
         proposals.end_with_opening(proposal, user, today)  # raises the state machine's own message
     tell = proposal.status in proposals.VISIBLE_TO_COMPANY and not proposals.company_declined(proposal)
@@ -91,8 +91,3 @@ def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> C
     if tell:
         webhook_events.proposal_ended(db.session, proposal)
     return cancelled
-
-
-def _placed(proposal: Proposal) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id))) is True

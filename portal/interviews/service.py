@@ -28,10 +28,11 @@ from flask import url_for
 from .. import audit
 from ..extensions import db
 from ..notifications.service import notify
-from ..proposals import OPENING_DONE, TransitionError, identity_released, respond, sharing_refusal
+from ..proposals import (OPENING_DONE, TransitionError, identity_released, placement_started, respond,
+                         sharing_refusal)
 from ..webhooks import events as webhook_events
 from store import clock
-from store.models import Interview, Placement, Proposal, User
+from store.models import Interview, Proposal, User
 from store.models.vocab import COMPANY_RESPONSES
 from . import ics
 
@@ -439,12 +440,6 @@ def check_answer(proposal: Proposal, response: str) -> None:
         # The placement is real (hours, payroll): the job centre ends it, not a changed answer.
         raise TransitionError("Jobcentret har allerede startet forløbet, så svaret »Ansat / startet« kan "
                               "ikke ændres her. Kontakt jobcentret, hvis forløbet skal stoppe.")
-
-
-def placement_started(proposal: Proposal) -> bool:
-    """Whether the job centre has registered a placement for the proposal's citizen on its opening."""
-    return db.session.scalar(sa.select(sa.exists().where(
-        Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id)))
 
 
 def needs_confirmation(proposal: Proposal, response: str) -> bool:
