@@ -21,6 +21,7 @@ from store.models.vocab import COMPANY_RESPONSES
 WAITING = "Foreslået – navnet deles, når borgeren har givet samtykke"
 NAMED = "Navn delt med jer"
 LAPSED = "Samtykket er udløbet – navnet vises ikke længere"
+WITHHELD = "Navnet vises ikke i øjeblikket – jobcentret kontakter jer"
 CANDIDATE_HEADER = ["Kandidat", "Navn", "Status", "Match", "Jobmål", "Timer til rådighed pr. uge", "Jeres svar",
                     "Jeres note"]
 CANDIDATE_WIDTHS = (40, 20, 44, 14, 24, 24, 16, 30)
@@ -35,6 +36,6 @@ def placement_rows(company_id: int, today: date) -> list[list]:
 
 def candidate_rows(opening: Opening) -> list[list]:
     """The opening's shared candidates as the company's page shows them (names audited there)."""
-    return [[c.pseudonym, c.name or "", LAPSED if c.consent_lapsed else NAMED if c.name else WAITING,
+    return [[c.pseudonym, c.name or "", LAPSED if c.consent_lapsed else WITHHELD if c.name_withheld else NAMED if c.name else WAITING,
              c.similarity_band or "ikke beregnet", c.shared_goal, float(c.hours_available),
              COMPANY_RESPONSES.get(c.response or "", ""), c.response_note] for c in shared_candidates(opening)]

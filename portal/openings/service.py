@@ -21,7 +21,7 @@ from store import clock
 from store.models import Company, Consent, Opening, Placement, Proposal
 from store.outbox import record_change
 from ..notifications.service import notify, path_for
-from ..proposals import ENDED, VISIBLE_TO_COMPANY, identity_released, shown_to_company
+from ..proposals import ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, shown_to_company
 from ..placements.service import is_active, today_local
 from ..pseudonyms import pseudonym
 
@@ -125,6 +125,9 @@ class SharedCandidate:
     response: str | None
     response_note: str
     consent_lapsed: bool = False  # disclosed, but the consent has ended: the name is not shown
+    # disclosed under a live consent, yet the name is not shown now (the citizen's processing is
+    # restricted): the company is told it is withheld for now, never why
+    name_withheld: bool = False
     placement_started: bool = False  # the job centre registered a placement: a hire stays a hire
 
 
@@ -211,7 +214,9 @@ def _shared(proposal: Proposal, *, placed: bool = False) -> SharedCandidate:
         shared_goal=proposal.shared_goal or "",
         hours_available=proposal.citizen.hours_available,
         name=proposal.citizen.name if identity_released(proposal) else None,
-        consent_lapsed=proposal.status == "disclosed" and not identity_released(proposal),
+        consent_lapsed=proposal.status == "disclosed" and active_consent(proposal) is None,
+        name_withheld=(proposal.status == "disclosed" and active_consent(proposal) is not None
+                       and not identity_released(proposal)),
         response=proposal.company_response,
         response_note=proposal.company_response_note or "",
         placement_started=placed,
