@@ -141,16 +141,21 @@ def create_admin_command(email: str, name: str) -> None:
 @click.option("--purpose", required=True, help="Why (e.g. the GDPR request's journal number).")
 @with_appcontext
 def erase_command(citizen_id: int, purpose: str) -> None:
-    """Erase a citizen from the database, the index (via the outbox) and the file store."""
+    """Erase a citizen from the database, the index (via the outbox) and the file store, and
+    tell the companies that hold the citizen's name."""
     from pathlib import Path
 
     from flask import current_app
 
+    from .citizens import recipients
     from .privacy import erase_citizen
+    from store.models import Citizen
 
-    if not erase_citizen(db.session, citizen_id, Path(current_app.config["UPLOAD_FOLDER"]),
-                         purpose=purpose):
+    citizen = db.session.get(Citizen, citizen_id)
+    if citizen is None:
         raise click.ClickException(f"no citizen with id {citizen_id}")
+    recipients.tell(citizen, "erased")  # the companies that hold the name (art. 19)
+    erase_citizen(db.session, citizen_id, Path(current_app.config["UPLOAD_FOLDER"]), purpose=purpose)
     db.session.commit()
     click.echo(f"citizen {citizen_id} erased; the indexer removes the documents on its next batch")
 

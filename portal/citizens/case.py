@@ -27,7 +27,7 @@ from store.models.vocab import END_REASONS
 from store.outbox import record_change
 from ..privacy import erase_citizen
 from ..health_words import HEALTH_WORDS
-from . import case_endings
+from . import case_endings, recipients
 from .forms import clean_line
 from .service import CitizenChangeError, ensure_editable
 
@@ -169,6 +169,7 @@ def restrict(citizen: Citizen, ground: str, note: str = "") -> None:
         raise CitizenChangeError("Behandlingen er allerede begrænset.")
     if ground not in RESTRICTION_GROUNDS:
         raise CitizenChangeError("Vælg en begrundelse fra listen.")
+    recipients.tell(citizen, "restricted")  # those who hold the name until now (art. 19)
     citizen.restricted = True
     _case_changed(citizen, "processing_restricted", f"{ground}: {note}" if note else ground)
 
@@ -183,6 +184,7 @@ def lift_restriction(citizen: Citizen, note: str = "") -> None:
         raise CitizenChangeError("Behandlingen er ikke begrænset.")
     citizen.restricted = False
     _case_changed(citizen, "restriction_lifted", note)
+    recipients.tell(citizen, "lifted")  # those who see the name again
 
 
 def names_match(typed: str, name: str) -> bool:
@@ -198,4 +200,5 @@ def erase(citizen: Citizen, typed_name: str, purpose: str, user: User, upload_fo
     """
     if not names_match(typed_name, citizen.name):
         raise CitizenChangeError("Navnet svarer ikke til borgerens navn. Intet er slettet.")
+    recipients.tell(citizen, "erased")  # art. 19, while the proposals still exist
     erase_citizen(db.session, citizen.id, upload_folder, purpose=purpose, user=user)

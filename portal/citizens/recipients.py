@@ -2,8 +2,11 @@
 
 A company holds the name while one of its proposals releases it
 (:func:`portal.proposals.identity_released`: disclosed, a live consent, not restricted). The
-erase and restrict forms name these companies beforehand. The portal does not tell them; the
-forms say so, so the consultant can.
+erase and restrict forms name these companies beforehand, and :func:`tell` tells them, in the
+transaction that makes the change: each active user of the company gets a ``candidate_data``
+notice (and mail) naming the candidate by the pseudonym the company knows and the opening,
+never by name, with what to do (delete what they received; not use it while restricted; may
+use it again once the restriction is lifted).
 
 A restricted citizen's name is hidden from every company, yet the companies that saw it before
 the restriction still have it (and perhaps a downloaded CV): the erase form names them too
@@ -18,8 +21,10 @@ from sqlalchemy.orm import selectinload
 
 from .. import proposals
 from ..extensions import db
+from ..notifications.service import notify, path_for
+from ..pseudonyms import pseudonym
 from store import clock
-from store.models import Citizen, Opening, Proposal
+from store.models import Citizen, Opening, Proposal, User
 
 
 @dataclass(frozen=True)
@@ -37,19 +42,81 @@ def name_holders(citizen: Citizen, *, despite_restriction: bool = False) -> list
         despite_restriction: also those that see it only once the restriction is lifted, i.e.
             that were given it before the restriction (the erase form: they still have it).
     """
+    by_company: dict[str, list[str]] = {}
+    for proposal in _releasing(citizen, despite_restriction):
+        by_company.setdefault(proposal.opening.company.name, []).append(proposal.opening.title)
+    return [NameHolder(name, tuple(titles))
+            for name, titles in sorted(by_company.items(), key=lambda item: item[0].casefold())]
+
+
+def _releasing(citizen: Citizen, despite_restriction: bool) -> list[Proposal]:
+    """The citizen's disclosed proposals that release the name (see :func:`name_holders`)."""
     today = clock.today()
     rows = db.session.scalars(
         sa.select(Proposal).where(Proposal.citizen_id == citizen.id, Proposal.status == "disclosed")
         .options(selectinload(Proposal.opening).selectinload(Opening.company),
                  selectinload(Proposal.consents))
         .order_by(Proposal.id))
-    by_company: dict[str, list[str]] = {}
+    held = []
     for proposal in rows:
         released = proposals.identity_released(proposal, today)
         if not released and despite_restriction and citizen.restricted:
             # What identity_released would say once the restriction is lifted.
             released = proposals.active_consent(proposal, today) is not None
         if released:
-            by_company.setdefault(proposal.opening.company.name, []).append(proposal.opening.title)
-    return [NameHolder(name, tuple(titles))
-            for name, titles in sorted(by_company.items(), key=lambda item: item[0].casefold())]
+            held.append(proposal)
+    return held
+
+
+# What each event asks of the company: (the notice's line, the mail's further words).
+_EVENTS = {
+    "erased": ("{who} til «{title}» er ikke længere aktuel, og borgerens oplysninger er slettet hos "
+               "jobcentret. Slet det, I har fået om kandidaten (navn, kontaktoplysninger, CV).",
+               "Borgeren har fået sine oplysninger slettet (databeskyttelsesforordningens art. 17). "
+               "Jobcentret skal give jer besked (art. 19): slet navn, kontaktoplysninger og et "
+               "eventuelt hentet CV, også i mails og egne systemer. Kandidaten er fjernet fra "
+               "jeres opslag."),
+    "restricted": ("Oplysningerne om {who} til «{title}» må ikke bruges for nu: behandlingen er "
+                   "begrænset. Jobcentret giver besked, når den er ophævet.",
+                   "Borgeren har fået behandlingen af sine oplysninger begrænset "
+                   "(databeskyttelsesforordningens art. 18). Indtil jobcentret giver besked, må I "
+                   "ikke bruge navn, kontaktoplysninger eller CV, I har fået om kandidaten, men I "
+                   "skal heller ikke slette dem. Forslaget står stille imens."),
+    "lifted": ("Begrænsningen for {who} til «{title}» er ophævet: I kan igen bruge oplysningerne "
+               "om kandidaten.",
+               "Begrænsningen af behandlingen er ophævet, og forslaget kan gå videre. Kandidatens "
+               "navn og kontaktoplysninger vises igen i portalen."),
+}
+
+
+def tell(citizen: Citizen, event: str) -> int:
+    """Tell each company that holds the citizen's name about an erasure, a restriction or its
+    lifting (GDPR art. 19); the caller commits, with the change itself.
+
+    Call it before the change for ``erased`` and ``restricted`` (who holds the name then) and
+    after it for ``lifted`` (who sees it again). The notice links to the opening (erased: the
+    candidate is gone) or to the candidate's page.
+
+    Returns:
+        How many users were told.
+
+    Raises:
+        KeyError: an unknown ``event``.
+    """
+    line, more = _EVENTS[event]
+    told = 0
+    for proposal in _releasing(citizen, despite_restriction=event == "erased"):
+        opening = proposal.opening
+        text = line.format(who=pseudonym(citizen.id, opening.id), title=opening.title)
+        link = (path_for("openings.detail", opening_id=opening.id) if event == "erased" else
+                path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id))
+        users = db.session.scalars(sa.select(User).where(
+            User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
+            .order_by(User.id))
+        stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
+        for user in users:
+            if notify(user, "candidate_data", text, link, body=f"{text}\n\n{more}\n\n{link}\n",
+                      subject=f"Databeskyttelse: kandidat til «{opening.title}»",
+                      dedupe_key=f"candidate_data:{event}:{proposal.id}:{stamp}:{user.id}"):
+                told += 1
+    return told

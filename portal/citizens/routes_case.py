@@ -34,8 +34,9 @@ def case_forms(citizen) -> dict:
             "ending": None if closed else case_endings.preview(citizen),
             "ended_count": ended, "stay_ended": case_endings.stay_ended(ended) if ended else "",
             "ended_proposals": case_endings.ended_proposals(citizen.id),
-            # the restrict form names them beforehand: they lose sight of the name while it lasts
-            "name_holders": [] if citizen.restricted else recipients.name_holders(citizen)}
+            # the restrict form names them beforehand (they lose sight of the name while it
+            # lasts), the lift form those who see it again; each is told (recipients.tell)
+            "name_holders": recipients.name_holders(citizen, despite_restriction=citizen.restricted)}
 
 
 def _refused(citizen, message: str | None = None, **forms):

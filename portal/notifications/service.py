@@ -26,6 +26,7 @@ NOTIFICATION_KINDS = {
     "candidate_proposed": "Jobcentret har foreslået en kandidat",
     "candidate_shared": "En kandidat er delt med jer",
     "candidate_ended": "En kandidat er ikke længere aktuel",
+    "candidate_data": "En kandidats oplysninger skal slettes eller må ikke bruges for nu",
     "interview_offered": "Forslag til samtaletider",
     "interview_booked": "Samtale aftalt, flyttet eller aflyst",
     "hotline_answered": "Svar fra hotline",
@@ -38,8 +39,8 @@ NOTIFICATION_KINDS = {
 
 
 # The kinds each role can receive (and choose mails for on the preferences page).
-COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "interview_offered", "interview_booked",
-                 "hotline_answered", "hours_missing")
+COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "candidate_data",
+                 "interview_offered", "interview_booked", "hotline_answered", "hours_missing")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
                "hotline_new")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS, "admin": STAFF_KINDS}
