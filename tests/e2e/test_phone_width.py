@@ -77,3 +77,37 @@ def test_page_fits_a_phone_and_its_tables_scroll_in_a_named_box(browser, live_ap
             assert box is not None and box["height"] <= 48, name
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_menu_folds_behind_a_button_on_a_phone_only(browser, live_app, password_hash, width):
+    """An administrator's 15 menu items filled the first phone screen; at phone width they fold
+    behind "Menu: <page>" (open/close by click, Escape closes and returns focus), and on a wide
+    screen the menu is open with no button."""
+    admin = user_factory(live_app, password_hash)("admin")
+    context = browser.new_context(base_url=live_app.config["LIVE_URL"], locale="da-DK",
+                                  viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        login(page, admin.email)
+        page.get_by_test_id("start-page").wait_for()
+        page.wait_for_load_state("load")
+        toggle = page.get_by_test_id("nav-toggle")
+        menu_item = page.locator("#jobbro-nav-list").get_by_role("link", name="Brugere", exact=True)
+        if width > 640:
+            assert not toggle.is_visible() and menu_item.is_visible()
+            return
+        assert toggle.is_visible() and not menu_item.is_visible()
+        assert toggle.inner_text().strip() == "Menu: Forside" and toggle.get_attribute("aria-expanded") == "false"
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true" and menu_item.is_visible()
+        menu_item.focus()
+        page.keyboard.press("Escape")
+        assert toggle.get_attribute("aria-expanded") == "false" and not menu_item.is_visible()
+        assert page.evaluate("document.activeElement.dataset.testid") == "nav-toggle"
+        toggle.click()
+        menu_item.click()
+        page.wait_for_url("**/admin/users**")
+        assert page.get_by_test_id("nav-toggle").inner_text().strip() == "Menu: Brugere"
+    finally:
+        context.close()

@@ -5,7 +5,35 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   wrapTables(document);
   focusFirstError(document);
+  foldMenu(document);
 });
+
+// On a narrow screen the main menu (up to 15 items for an administrator) would push the page
+// below the fold: it folds behind a "Menu" button (shown by CSS only at phone widths), which
+// says whether it is open (aria-expanded). Escape closes it and returns focus to the button.
+function foldMenu(root) {
+  var button = root.querySelector(".jobbro-nav-toggle");
+  var nav = button && button.closest(".jobbro-nav");
+  if (!nav) {
+    return;
+  }
+  var list = root.getElementById(button.getAttribute("aria-controls"));
+  nav.classList.add("jobbro-nav-foldable");
+  button.hidden = false;
+  function set(open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    list.classList.toggle("jobbro-nav-open", open);
+  }
+  button.addEventListener("click", function () {
+    set(button.getAttribute("aria-expanded") !== "true");
+  });
+  nav.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      set(false);
+      button.focus();
+    }
+  });
+}
 
 // A refused form is shown again with each error at its field. When the first field with an
 // error lies outside the screen (a form far down a long page), focus moves to it, so the
