@@ -1,11 +1,11 @@
 """Shape trend points into chart series (for chart.js via data-* attributes) and tables."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..i18n import format_month
-from .metrics import TrendPoint
+from .metrics import TrendPoint, redefined
 
 
 UNITS = {"share": "%", "days": "dage", "count": "antal"}
@@ -28,6 +28,8 @@ class ChartSeries:
     values: list[float | int | None]
     target: float | None
     decimals: int = 1
+    # Labels of the months whose (frozen) figure was computed under an earlier definition.
+    redefined: list[str] = field(default_factory=list)
 
     def as_data(self) -> dict:
         """The JSON the browser script reads from the canvas's ``data-chart`` attribute."""
@@ -54,5 +56,6 @@ def chart_series(points: list[TrendPoint]) -> list[ChartSeries]:
         unit = UNITS[metric.unit]
         target = round(metric.target * 100, 1) if metric.target is not None else None
         values = [_display(p.metrics[key].value, metric.unit) for p in points]
-        series.append(ChartSeries(key, metric.label, unit, labels, values, target, DECIMALS[metric.unit]))
+        old = [label for label, p in zip(labels, points) if redefined(p.metrics[key])]
+        series.append(ChartSeries(key, metric.label, unit, labels, values, target, DECIMALS[metric.unit], old))
     return series

@@ -10,7 +10,7 @@ The snapshot is laid out as arrays because the page evaluates every rule of
 :mod:`.metrics` on 13 days (the chosen month and the 12-month trend): looping over every
 citizen and placement in Python for each day cost ~20 ms of CPU per page, the same rules
 over columns well under 2 ms. At most five statements load it (citizens with their latest
-CV's date, placements, hours, proposal activity, openings), whatever the number of rows.
+CV's date, placements, hours, contact with a company, openings), whatever the number of rows.
 
 Dates are proleptic ordinals (``date.toordinal()``). A missing end (an open case, a
 running placement, no CV) is :data:`NEVER`, later than any day, so "open on d" is
@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from ..citizens.queries import matchable_clause
 from ..dates import add_months, month_end  # noqa: F401 - callers import them here
-from store.models import Citizen, Company, CvDocument, HoursLog, Opening, Placement, Proposal, User
+from store.models import (AuditEvent, Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
+                          Proposal, User)
 
 SCOPE_KINDS = ("all", "team", "mine")
 NEVER = np.iinfo(np.int64).max
@@ -132,7 +133,8 @@ class Facts:
     h_kind: np.ndarray = field(default_factory=_empty_texts)
     h_month: np.ndarray = field(default_factory=_empty_ints)
     h_hundredths: np.ndarray = field(default_factory=_empty_ints)
-    # days with proposal activity (a proposal made or decided)
+    # days a company dealt with the citizen (:data:`CONTACT_EVENTS`): the name shared with it,
+    # its answer on a proposal, a job interview booked for that day
     a_citizen: np.ndarray = field(default_factory=_empty_ints)
     a_day: np.ndarray = field(default_factory=_empty_ints)
     # openings of the companies in scope
@@ -199,7 +201,7 @@ class Facts:
         return first[:-1]
 
     def last_activity_day(self, as_of: date) -> np.ndarray:
-        """Per citizen, the latest day by ``as_of`` with proposal activity; -1 where there is none."""
+        """Per citizen, the latest day by ``as_of`` with contact with a company; -1 where there is none."""
         rows = self.a_day <= as_of.toordinal()
         last = np.full(self.n + 1, -1, dtype=np.int64)
         np.maximum.at(last, self.a_citizen[rows], self.a_day[rows])
@@ -262,10 +264,24 @@ def _hours_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
                 h_hundredths=_ints([hundredths(h) for h in hours]))
 
 
+# What counts as contact with a company about the citizen (the active share, review F 9): the
+# citizen's name shared with the company (the audit event of the disclosure: the proposal keeps
+# no date for it), the company's answer on a proposal, a job interview booked for the day. Never
+# a step inside the job centre alone: a proposal made, approved or rejected by a consultant.
+CONTACT_EVENTS = ("identity_disclosed", "company_responded", "interview")
+
+
 def _activity_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
-    citizen, day = _columns([(cid, moment) for cid, made, decided in session.execute(
-        sa.select(Proposal.citizen_id, Proposal.created_at, Proposal.decided_at)
-        .where(_scoped(Proposal.citizen_id, scope))) for moment in (made, decided) if moment], 2)
+    disclosed = sa.select(AuditEvent.citizen_id.label("citizen_id"), AuditEvent.at.label("day")).where(
+        AuditEvent.action == "identity_disclosed", AuditEvent.citizen_id.is_not(None),
+        _scoped(AuditEvent.citizen_id, scope))
+    answered = sa.select(Proposal.citizen_id, Proposal.company_responded_at).where(
+        Proposal.company_response.is_not(None), Proposal.company_responded_at.is_not(None),
+        _scoped(Proposal.citizen_id, scope))
+    interviews = sa.select(Proposal.citizen_id, Interview.starts_at).join(
+        Proposal, Interview.proposal_id == Proposal.id).where(
+        Interview.status == "booked", _scoped(Proposal.citizen_id, scope))
+    citizen, day = _columns(session.execute(sa.union_all(disclosed, answered, interviews)).all(), 2)
     return dict(a_citizen=at(citizen), a_day=_ordinals(day))
 
 

@@ -37,11 +37,12 @@ class FocusMiss:
 
 @dataclass(frozen=True)
 class ActiveMiss:
-    """An open case with neither a placement nor proposal activity in the month measured.
+    """An open case with neither a placement nor contact with a company in the month measured.
 
     What the consultant needs to see why, and whether something is already on its way:
     ``last_placement_end`` the last day of the latest placement (any kind) before the month,
-    ``last_activity`` the latest day a proposal for the citizen was made or decided, and
+    ``last_activity`` the latest day a company dealt with the citizen (name shared, answer,
+    job interview; :data:`.facts.CONTACT_EVENTS`), and
     ``next_placement_start`` the first day of a placement starting after the day measured.
     Each is None when there is none.
     """
@@ -108,7 +109,7 @@ def focus_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> 
 def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> GoalList:
     """Open cases on ``as_of`` who are not active in its month (up to ``as_of``), by name.
 
-    ``facts`` must hold the placements and the proposal activity.
+    ``facts`` must hold the placements and the contacts with companies.
     """
     population = active_population(facts, as_of)
     ids = {cid for cid, active in population.items() if not active}

@@ -14,6 +14,12 @@ Readings of DOMAIN.md ("Policy goals") that the definitions document:
 * "A 12-month case": the case started on or before the day 12 calendar months before
   ``as_of`` and is still open on ``as_of``.
 * "Citizens on benefit" (active share) are all citizens with an open case.
+* "Active" (review F 9) means something happened *with* the citizen in the month: a placement
+  in a company, or a company dealt with them (their name shared with it, its answer on a
+  proposal, a job interview; :data:`.facts.CONTACT_EVENTS`). A proposal made, approved or
+  rejected by a consultant alone is housekeeping inside the job centre and does not count.
+  Until 5 December 2026 it did; months frozen before keep their figure, with the old
+  definition stored beside it (:mod:`.snapshots`), and the page says so.
 """
 from __future__ import annotations
 
@@ -56,6 +62,9 @@ class Metric:
     denominator: int | None = None
     target: float | None = None
     first_target: float | None = None
+    # Parts of the numerator, by name (the active share: "placement", "contact_only"); None
+    # where the figure has none, and in months frozen before it was kept.
+    breakdown: dict[str, int] | None = None
 
     @property
     def met(self) -> bool | None:
@@ -144,30 +153,35 @@ def compute_focus_goal(facts: Facts, as_of: date) -> Metric:
 ACTIVE_DEFINITION = (
     "Borgere med en åben sag ved periodens slut. Aktiv er den, der i måneden har et forløb i en "
     "virksomhed (småjob, praktik, løntilskud, job eller fleksjob, som helt eller delvist ligger i "
-    "måneden), eller som i måneden er blevet foreslået til et opslag eller har fået et forslag "
-    "behandlet. Mål: 75 %, derefter 80 %.")
+    "måneden), eller som en virksomhed i måneden har haft kontakt med: borgerens navn er delt med "
+    "virksomheden, virksomheden har svaret på et forslag, eller der har været en jobsamtale. Et "
+    "forslag, som kun er lavet, godkendt eller fravalgt i jobcentret, tæller ikke. "
+    "Mål: 75 %, derefter 80 %.")
 
 
-def _active(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the open cases on ``as_of`` and of who is active in its month up to ``as_of``."""
+def _active(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of the open cases on ``as_of``, of who had a placement in its month up to ``as_of``,
+    and of who had contact with a company in that time."""
     first = as_of.replace(day=1)
     days = (facts.a_day >= first.toordinal()) & (facts.a_day <= as_of.toordinal())
-    active = facts.citizens_marked(np.concatenate(
-        [facts.p_citizen[facts.placements_overlapping(first, as_of)], facts.a_citizen[days]]))
-    return facts.open_on(as_of), active
+    placed = facts.citizens_marked(facts.p_citizen[facts.placements_overlapping(first, as_of)])
+    return facts.open_on(as_of), placed, facts.citizens_marked(facts.a_citizen[days])
 
 
 def active_population(facts: Facts, as_of: date) -> dict[int, bool]:
     """Open cases on ``as_of`` → whether each is active in the month (see ``ACTIVE_DEFINITION``)."""
-    population, active = _active(facts, as_of)
-    return dict(zip(facts.ids[population].tolist(), active[population].tolist()))
+    population, placed, contact = _active(facts, as_of)
+    return dict(zip(facts.ids[population].tolist(), (placed | contact)[population].tolist()))
 
 
 def compute_active_share(facts: Facts, as_of: date) -> Metric:
-    population, active = _active(facts, as_of)
-    return _share("active", "Aktive borgere", int(np.count_nonzero(population & active)),
+    population, placed, contact = _active(facts, as_of)
+    with_placement = int(np.count_nonzero(population & placed))
+    contact_only = int(np.count_nonzero(population & contact & ~placed))
+    return _share("active", "Aktive borgere", with_placement + contact_only,
                   int(np.count_nonzero(population)), ACTIVE_DEFINITION, target=ACTIVE_TARGET,
-                  first_target=ACTIVE_FIRST_TARGET)
+                  first_target=ACTIVE_FIRST_TARGET,
+                  breakdown={"placement": with_placement, "contact_only": contact_only})
 
 
 MATCHABLE_DEFINITION = (
@@ -234,6 +248,18 @@ def compute_cooperation(facts: Facts, as_of: date) -> Metric:
                                           & (facts.o_created <= as_of.toordinal())]).size
     return Metric("cooperation", "Samarbejdende virksomheder", float(companies), "count",
                   COOPERATION_DEFINITION, numerator=companies)
+
+
+# Each figure's definition as the portal computes it now. A frozen month keeps the definition it
+# was computed under (in its Metric); the page compares the two to say when they differ.
+DEFINITIONS = {"focus": FOCUS_DEFINITION, "active": ACTIVE_DEFINITION, "matchable": MATCHABLE_DEFINITION,
+               "outcomes": OUTCOME_DEFINITION, "duration": DURATION_DEFINITION,
+               "cooperation": COOPERATION_DEFINITION}
+
+
+def redefined(metric: Metric) -> bool:
+    """Whether ``metric`` (e.g. of a frozen month) was computed under another definition than now."""
+    return metric.key in DEFINITIONS and metric.definition != DEFINITIONS[metric.key]
 
 
 CALCULATIONS = (compute_focus_goal, compute_active_share, compute_matchable_share,

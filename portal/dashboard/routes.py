@@ -15,6 +15,7 @@ from .export import render_csv
 from .facts import load_facts, month_end
 from .forms import GOALS, PARTIAL, SCOPES, FilterForm, GoalListForm, RecomputeForm, month_label
 from .goal_lists import active_misses, focus_misses, matchable_misses
+from .metrics import compute_all, redefined
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
 
@@ -52,8 +53,12 @@ def index():
     # the last point is the chosen month, measured on as_of; finished months frozen
     points, frozen = snapshots.trend(db.session, facts, scope, as_of, clock.today())
     db.session.commit()  # keeps the figures of finished months computed now
+    metrics = list(points[-1].metrics.values())
+    # A frozen figure computed under an earlier definition: the figure by today's definition too.
+    now = {m.key: m for m in compute_all(facts, as_of)} if any(map(redefined, metrics)) else {}
     return render_template(
-        "dashboard/index.html", form=form, as_of=as_of, metrics=list(points[-1].metrics.values()),
+        "dashboard/index.html", form=form, as_of=as_of, metrics=metrics,
+        redefined={m.key: now[m.key] for m in metrics if redefined(m)},
         charts=chart_series(points),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],

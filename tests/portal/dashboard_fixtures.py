@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from portal.dashboard.facts import Scope
 from portal.extensions import db
-from store.models import Citizen, Company, CvDocument, HoursLog, JobGoal, Opening, Placement, Proposal
+from store.models import (AuditEvent, Citizen, Company, CvDocument, HoursLog, Interview, JobGoal, Opening,
+                          Placement, Proposal)
 
 AS_OF = date(2026, 6, 15)
 WINDOW_START = date(2025, 6, 15)  # 12 calendar months before AS_OF
@@ -55,16 +56,31 @@ class World:
             db.session.commit()
             return placement.id
 
-    def proposal(self, citizen_id: int, created: datetime, decided: datetime | None = None) -> int:
-        """A proposal of the citizen to a new opening, made (and decided) at the given moments."""
+    def proposal(self, citizen_id: int, created: datetime, decided: datetime | None = None, *,
+                 status: str | None = None, answered: datetime | None = None, response: str = "interested",
+                 disclosed: datetime | None = None, interview: datetime | None = None,
+                 interview_status: str = "booked") -> int:
+        """A proposal of the citizen to a new opening, made (and decided) at the given moments.
+
+        ``answered``: the company's answer (``response``) at that moment; ``disclosed``: the
+        name shared then (its audit event); ``interview``: a job interview at that moment.
+        """
         company_id = self.company()
         with self.app.app_context():
             opening = Opening(company_id=company_id, kind="smaajob", title="Lager", postcode="8722", status="open")
             db.session.add(opening)
             db.session.flush()
             proposal = Proposal(citizen_id=citizen_id, opening_id=opening.id, created_at=created,
-                                decided_at=decided, status="approved" if decided else "proposed")
+                                decided_at=decided, status=status or ("approved" if decided else "proposed"),
+                                company_response=response if answered else None, company_responded_at=answered)
             db.session.add(proposal)
+            db.session.flush()
+            if disclosed:
+                db.session.add(AuditEvent(at=disclosed, action="identity_disclosed", citizen_id=citizen_id,
+                                          opening_id=opening.id))
+            if interview:
+                db.session.add(Interview(proposal_id=proposal.id, starts_at=interview, offered_by="company",
+                                         status=interview_status, uid=f"test-{proposal.id}@jobbro"))
             db.session.commit()
             return proposal.id
 

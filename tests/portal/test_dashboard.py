@@ -12,7 +12,7 @@ from portal.dashboard.metrics import (active_share, all_metrics, case_duration, 
 from portal.dashboard.savings import (BUDGET_2024, PLAN_REFERENCE_SAVING, compute_savings,
                                       plan_reference_saving, savings_estimate)
 from portal.extensions import db
-from store.models import Opening, Proposal, Team, User
+from store.models import Opening, Team, User
 from store.clock import today
 from tests.portal.dashboard_fixtures import AS_OF, WINDOW_START, World
 
@@ -85,25 +85,36 @@ def test_placement_starting_after_as_of_does_not_count(world):
 
 # --- Active share ---------------------------------------------------------------------------
 
-def test_active_share_counts_placements_and_proposal_activity_in_the_month(world, app):
-    placed, proposed, idle = world.citizen(), world.citizen(), world.citizen()
+def test_active_share_counts_placements_and_contact_with_a_company_in_the_month(world):
+    placed, idle = world.citizen(), world.citizen()
     world.citizen(case_start=AS_OF + timedelta(days=1))  # not yet a case: not in the population
     world.placement(placed, "smaajob", date(2026, 1, 1), date(2026, 6, 1), "forloeb_slut")
     world.placement(idle, "smaajob", date(2026, 1, 1), date(2026, 5, 31), "forloeb_slut")
-    company = world.company()
-    with app.app_context():
-        opening = Opening(company_id=company, kind="smaajob", title="Lager", postcode="8722", status="open")
-        db.session.add(opening)
-        db.session.flush()
-        db.session.add_all([
-            Proposal(citizen_id=proposed, opening_id=opening.id,
-                     created_at=datetime(2026, 6, 3, 9, tzinfo=timezone.utc)),
-            Proposal(citizen_id=idle, opening_id=opening.id,
-                     created_at=datetime(2026, 5, 20, 9, tzinfo=timezone.utc))])
-        db.session.commit()
+    june = datetime(2026, 6, 3, 9, tzinfo=timezone.utc)
+    disclosed, answered, interviewed = world.citizen(), world.citizen(), world.citizen()
+    world.proposal(disclosed, datetime(2026, 5, 1, tzinfo=timezone.utc), status="disclosed", disclosed=june)
+    world.proposal(answered, datetime(2026, 5, 1, tzinfo=timezone.utc), answered=june, response="declined")
+    world.proposal(interviewed, datetime(2026, 5, 1, tzinfo=timezone.utc), interview=june)
+    world.proposal(idle, datetime(2026, 5, 20, 9, tzinfo=timezone.utc))
     metric = world.metric(active_share)
-    assert (metric.numerator, metric.denominator) == (2, 3)
-    assert metric.target == 0.80 and metric.first_target == 0.75 and metric.met is False
+    assert (metric.numerator, metric.denominator) == (4, 5)
+    assert metric.breakdown == {"placement": 1, "contact_only": 3}
+    assert metric.target == 0.80 and metric.first_target == 0.75 and metric.met is True
+
+
+def test_a_consultants_decision_alone_does_not_make_a_citizen_active(world):
+    """Review F 9: a rejection on a ranking, an approval the company never answered, a proposal
+    made: steps inside the job centre, with no contact with the citizen or a company."""
+    june = datetime(2026, 6, 3, 9, tzinfo=timezone.utc)
+    rejected, approved, proposed, cancelled, later = (world.citizen() for _ in range(5))
+    world.proposal(rejected, june, june, status="rejected")
+    world.proposal(approved, june, june, status="approved")
+    world.proposal(proposed, june)
+    world.proposal(cancelled, june, interview=june, interview_status="cancelled")
+    world.proposal(later, june, interview=datetime(2026, 6, 16, 9, tzinfo=timezone.utc))  # after AS_OF
+    metric = world.metric(active_share)
+    assert (metric.numerator, metric.denominator) == (0, 5)
+    assert "fravalgt i jobcentret, tæller ikke" in metric.definition
 
 
 # --- CV + jobmål + VK ---------------------------------------------------------------------

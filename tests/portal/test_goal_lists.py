@@ -155,10 +155,14 @@ def test_active_list_names_who_was_not_active_in_the_month_and_why(client, auth,
     placed = world.citizen(date(2026, 1, 1), name="Anna Småjob", vk_id=me.id)
     world.placement(placed, "smaajob", date(2026, 10, 20))  # running in October: active
     proposed = world.citizen(date(2026, 1, 1), name="Bo Foreslået", vk_id=me.id)
-    world.proposal(proposed, datetime(2026, 10, 12, 9, tzinfo=timezone.utc))  # active
+    world.proposal(proposed, datetime(2026, 10, 2, 9, tzinfo=timezone.utc),
+                   answered=datetime(2026, 10, 12, 9, tzinfo=timezone.utc))  # the company answered: active
     earlier = world.citizen(date(2026, 1, 1), name="Carl Tidligere", vk_id=me.id)
     world.placement(earlier, "virksomhedspraktik", date(2026, 6, 1), date(2026, 8, 31), "forloeb_slut")
-    world.proposal(earlier, datetime(2026, 9, 5, 9, tzinfo=timezone.utc), datetime(2026, 9, 20, 9, tzinfo=timezone.utc))
+    world.proposal(earlier, datetime(2026, 9, 5, 9, tzinfo=timezone.utc), datetime(2026, 9, 6, 9, tzinfo=timezone.utc),
+                   status="disclosed", disclosed=datetime(2026, 9, 20, 9, tzinfo=timezone.utc))
+    world.proposal(earlier, datetime(2026, 10, 5, 9, tzinfo=timezone.utc), datetime(2026, 10, 6, 9, tzinfo=timezone.utc),
+                   status="rejected")  # a consultant's no in October: not activity
     planned = world.citizen(date(2026, 1, 1), name="Dorte Planlagt", vk_id=me.id)
     world.placement(planned, "loentilskud", date(2026, 12, 1))
     idle = world.citizen(date(2026, 1, 1), name="Erik Ingenting", vk_id=me.id)
@@ -183,15 +187,15 @@ def test_active_list_names_who_was_not_active_in_the_month_and_why(client, auth,
         return re.findall(r'data-testid="(?:last-placement|last-proposal|next-placement)">([^<]+)<', row)
 
     assert cells(earlier) == ["31.08.2026", "20.09.2026", "–"]
-    assert cells(planned) == ["Intet forløb", "Intet forslag", "01.12.2026"]
-    assert cells(idle) == ["Intet forløb", "Intet forslag", "–"]
+    assert cells(planned) == ["Intet forløb", "Ingen kontakt", "01.12.2026"]
+    assert cells(idle) == ["Intet forløb", "Ingen kontakt", "–"]
     assert 'href="/kandidater/"' in html  # where to find an opening for them
 
 
 def test_active_list_counts_the_current_month_up_to_today(client, auth, make_user, world, frozen_today):
     me = make_user("consultant")
     cid = world.citizen(date(2026, 1, 1), vk_id=me.id)
-    world.proposal(cid, datetime(2026, 11, 2, 9, tzinfo=timezone.utc))
+    world.proposal(cid, datetime(2026, 10, 20, 9, tzinfo=timezone.utc), interview=datetime(2026, 11, 2, 9, tzinfo=timezone.utc))
     auth.login(me.email)
     assert rows(client.get("/maal/borgere?maal=aktiv").get_data(as_text=True)) == [cid]  # October
     assert rows(client.get("/maal/borgere?maal=aktiv&maaned=2026-11").get_data(as_text=True)) == []
