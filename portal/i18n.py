@@ -15,7 +15,12 @@ filter                      example                 shows
 ``dkmonth``                 a date                  ``marts 2026``
 ``hours_dk``                ``16.5|hours_dk``       ``16,5`` (hours: at most 2 decimals)
 ``hours_range(high)``       ``37|hours_range(37)``  ``37``; ``10–15``; ``mindst 10``
+``text_lang``               a CV's text             ``en`` (None: Danish or unsure)
 ==========================  ======================  ===================================
+
+``text_lang`` gives a text written in another language (English CVs are common among
+citizens on integrationsydelse) its ``lang`` attribute, so a screen reader reads it with that
+language's pronunciation (WCAG 3.1.2): ``<blockquote{% if t|text_lang %} lang="…"{% endif %}>``.
 
 Hours (worked, per week, a total) always go through ``hours_dk``: a half hour logged is
 shown as such on every page, never rounded to a whole hour on one page and not on another.
@@ -55,7 +60,17 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel (Danish, Copenhagen time) and register the display filters."""
     babel.init_app(app, default_locale="da", default_timezone=TIMEZONE)
     app.jinja_env.filters.update(dknum=format_number, dkdate=format_date, dkmonth=format_month,
-                                 hours_dk=format_hours, hours_range=format_hours_range)
+                                 hours_dk=format_hours, hours_range=format_hours_range,
+                                 text_lang=text_language)
+
+
+def text_language(text: str | None) -> str | None:
+    """The language code to mark ``text`` with, when it is confidently not Danish (nor a
+    Scandinavian neighbour, which the identifier keeps as one family); None otherwise."""
+    from matching.language import language_of
+
+    language = language_of(text or "")
+    return None if language in (None, "nordic") else language
 
 
 def format_number(value: float | int | decimal.Decimal | None, decimals: int = 0, trim: bool = False) -> str:

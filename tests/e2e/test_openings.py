@@ -60,7 +60,8 @@ def test_company_creates_lists_and_edits_an_opening(page, live_app, company_user
     page.get_by_label("Timer pr. uge, mindst").fill("25")  # above the maximum: refused
     page.get_by_role("button", name="Gem ændringer").click()
     page.get_by_test_id("form-has-errors").wait_for()
-    assert page.get_by_text("Det højeste timetal skal være mindst det mindste timetal.").is_visible()
+    assert page.locator(".form-error-message").get_by_text(
+        "Det højeste timetal skal være mindst det mindste timetal.").is_visible()
 
     page.get_by_label("Timer pr. uge, mindst").fill("12,5")
     page.get_by_label("Titel").fill("Praktik på lager og i butik")

@@ -81,9 +81,14 @@ def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, di
     page.get_by_label("Årsag til afslutning").select_option(label="Ordinært job")
     page.get_by_role("button", name="Afslut forløb").click()
     page.get_by_text("Ikke gemt: ret det, der er markeret under «Afslut forløb» længere nede.").wait_for()
-    # the error is far down the page: focus moves to its field, so it is on the screen
+    # the error is far down the page: focus moves to the form's error summary, so it is on the
+    # screen and read out; its link takes focus to the field
+    summary = page.locator(".jobbro-error-summary")
+    assert page.evaluate("document.activeElement.classList.contains('jobbro-error-summary')")
+    assert page.title().startswith("Fejl: ")
+    summary.get_by_role("link", name="Slutdato: Slutdatoen kan højst ligge 31 dage frem.").click()
     assert page.evaluate("document.activeElement.id") == "end_date"
-    assert page.get_by_text("Slutdatoen kan højst ligge 31 dage frem.").is_visible()
+    assert page.locator(".form-error-message").get_by_text("Slutdatoen kan højst ligge 31 dage frem.").is_visible()
     page.get_by_label("Slutdato").fill((today - timedelta(days=1)).isoformat())
     page.get_by_label("Note (valgfri, ses kun af jobcentret)").fill("Fastansat fra mandag")
     page.get_by_role("button", name="Afslut forløb").click()

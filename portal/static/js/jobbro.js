@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", function () {
     window.DKFDS.init();
   }
   wrapTables(document);
-  focusFirstError(document);
+  summariseErrors(document);
   foldMenu(document);
 });
 
@@ -35,23 +35,95 @@ function foldMenu(root) {
   });
 }
 
-// A refused form is shown again with each error at its field. When the first field with an
-// error lies outside the screen (a form far down a long page), focus moves to it, so the
-// error is seen (and read out: the field is described by its error) instead of the top of an
-// unchanged-looking page. Nothing moves when the page was opened at an anchor.
-function focusFirstError(root) {
-  if (window.location.hash) {
+// A refused form is shown again with each error at its field. An error summary (the DKFDS
+// "fejlopsummering") is put at the top of that form: one link per error, named by the field's
+// label, that moves focus to the field. Focus moves to the summary, so a screen reader reads
+// what is wrong and the form is on the screen even far down a long page; the page title starts
+// with "Fejl:" (WCAG 3.3.1, 2.4.2). A summary the server wrote (.alert-error just before or at
+// the top of the form) gets the links added instead of a second box.
+function summariseErrors(root) {
+  var groups = root.querySelectorAll("main .form-group.form-error");
+  if (!groups.length) {
     return;
   }
-  var group = root.querySelector("main .form-group.form-error");
-  if (!group) {
+  var form = groups[0].closest("form");
+  var items = [];
+  for (var i = 0; i < groups.length; i++) {
+    var group = groups[i];
+    if (group.closest("form") !== form) {
+      continue;  // only the refused form's errors (one form is sent at a time)
+    }
+    var target = group.matches("fieldset") ? group.querySelector("input, select, textarea")
+      : group.querySelector("input, select, textarea");
+    var label = group.querySelector("legend, label");
+    var name = label ? label.textContent.replace(/\s+/g, " ").trim() : "";
+    var messages = group.querySelectorAll(".form-error-message");
+    for (var m = 0; m < messages.length; m++) {
+      var text = messages[m].textContent.replace(/\s+/g, " ").replace(/^Fejl:\s*/, "").trim();
+      items.push({target: target, text: name ? name + ": " + text : text});
+    }
+  }
+  if (!items.length) {
     return;
   }
-  var input = group.matches("input, select, textarea") ? group : group.querySelector("input, select, textarea");
-  var box = group.getBoundingClientRect();
-  if (input && (box.top < 0 || box.bottom > window.innerHeight)) {
-    input.focus();
+  var list = document.createElement("ul");
+  list.className = "alert-text nobullet-list jobbro-error-list";
+  items.forEach(function (item) {
+    var li = document.createElement("li");
+    var link = document.createElement("a");
+    link.textContent = item.text;
+    if (item.target && item.target.id) {
+      link.href = "#" + item.target.id;
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        item.target.focus();
+      });
+    }
+    li.appendChild(link);
+    list.appendChild(li);
+  });
+  var summary = serverSummary(form);
+  if (!summary) {
+    summary = document.createElement("div");
+    summary.className = "alert alert-error";
+    summary.setAttribute("role", "alert");
+    var body = document.createElement("div");
+    body.className = "alert-body";
+    var heading = document.createElement("p");
+    heading.className = "alert-heading";
+    heading.textContent = items.length === 1 ? "Der er en fejl i formularen" : "Der er " + items.length + " fejl i formularen";
+    body.appendChild(heading);
+    summary.appendChild(body);
+    form ? form.insertBefore(summary, form.firstChild) : groups[0].parentElement.insertBefore(summary, groups[0]);
   }
+  summary.classList.add("jobbro-error-summary");
+  summary.querySelector(".alert-body").appendChild(list);
+  summary.setAttribute("tabindex", "-1");
+  if (document.title.indexOf("Fejl: ") !== 0) {
+    document.title = "Fejl: " + document.title;
+  }
+  summary.focus();
+}
+
+// The server's own box about the refused form: an error alert at the top of the form or just
+// before it (e.g. "Opslaget er ikke gemt. Ret felterne markeret med fejl.").
+function serverSummary(form) {
+  if (!form) {
+    return null;
+  }
+  var inside = form.querySelector(".alert-error");
+  if (inside && inside.querySelector(".alert-body") && !inside.closest(".form-group")) {
+    return inside;
+  }
+  for (var prev = form.previousElementSibling; prev; prev = prev.previousElementSibling) {
+    if (prev.matches(".alert-error") && prev.querySelector(".alert-body")) {
+      return prev;
+    }
+    if (!prev.matches("input, .alert, p")) {
+      break;
+    }
+  }
+  return null;
 }
 
 // The nearest heading before ``table`` (its own section's), for a table without a caption or
@@ -73,12 +145,14 @@ function headingBefore(table) {
 }
 
 // A wide table scrolls inside its own box (DKFDS .table--responsive-scroll), so the page
-// itself never becomes wider than a phone's screen. The box is focusable and named (the
-// caption, else the table's aria-label, else the heading before it; a repeated name gets a
-// number), so a keyboard user can scroll it and a screen reader says what it holds.
+// itself never becomes wider than a phone's screen. A box whose table does scroll is focusable
+// and named (the caption, else the table's aria-label, else the heading before it; a repeated
+// name gets a number), so a keyboard user can scroll it and a screen reader says what it holds;
+// a table that fits is left alone (no extra Tab stop or landmark). Checked again on resize.
 function wrapTables(root) {
   var tables = root.querySelectorAll("table.table");
   var used = {};
+  var boxes = [];
   for (var i = 0; i < tables.length; i++) {
     var table = tables[i];
     var parent = table.parentElement;
@@ -87,14 +161,32 @@ function wrapTables(root) {
     }
     var box = document.createElement("div");
     box.className = "table--responsive-scroll";
-    box.setAttribute("tabindex", "0");
-    box.setAttribute("role", "region");
     var caption = table.querySelector("caption");
     var label = caption ? caption.textContent.trim() : "";
     label = label || table.getAttribute("aria-label") || headingBefore(table) || "Tabel";
     used[label] = (used[label] || 0) + 1;
-    box.setAttribute("aria-label", used[label] > 1 ? label + " (" + used[label] + ")" : label);
+    box.dataset.regionLabel = used[label] > 1 ? label + " (" + used[label] + ")" : label;
     parent.insertBefore(box, table);
     box.appendChild(table);
+    boxes.push(box);
   }
+  function mark() {
+    boxes.forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", box.dataset.regionLabel);
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  mark();
+  var pending = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(mark, 150);
+  });
 }
