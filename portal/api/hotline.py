@@ -70,6 +70,9 @@ class RequestIn(ma.Schema):
 
 class MessageIn(ma.Schema):
     body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
+    awaits_answer = ma.fields.Boolean(load_default=True, metadata={"description": (
+        "Kun virksomheden: venter I på svar? true (standard) sætter en besvaret henvendelse tilbage til "
+        "»venter på svar« med en ny svarfrist; false er til orientering. Konsulenten får besked i begge tilfælde.")})
 
 
 def _view(found: HotlineRequest, with_messages: bool = True) -> dict:
@@ -149,9 +152,9 @@ def get_request(request_id: int):
 def add_message(body, request_id: int):
     """Svar i tråden (jobcentret) eller følg op (virksomheden)."""
     found = _read(request_id)
-    form = forms.validated(MessageForm, body)
+    form = forms.validated(MessageForm, {"body": body["body"]})
     try:
-        service.add_message(found, current_user, form.body.data)
+        service.add_message(found, current_user, form.body.data, awaits_answer=body["awaits_answer"])
     except service.ClosedRequest:
         problems.abort(409, "Henvendelsen er lukket. Opret en ny, hvis der er brug for mere hjælp.")
     return _view(found), 201

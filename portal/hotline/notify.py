@@ -1,9 +1,12 @@
 """Hotline notifications through :func:`portal.notifications.service.notify`.
 
 * a company files a request → the responsible VK (``hotline_new``);
+* the company writes again on it → its contact at the job centre, the assignee or else the
+  responsible VK (``hotline_message``), one notice per message, saying whether the company
+  waits for an answer and by when;
 * the job centre answers → the company users who wrote in the thread (``hotline_answered``).
 
-Both are added to the caller's transaction (the request or reply and its notification are
+All are added to the caller's transaction (the request or reply and its notification are
 committed together) and the mail goes through the durable queue, so a slow or failing
 mail server neither delays nor loses anything.
 
@@ -12,6 +15,8 @@ message could name the person): only the company, request number, category, urge
 target and a link.
 """
 from __future__ import annotations
+
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -23,16 +28,19 @@ from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from . import sla
 
 
-def request_facts(request: HotlineRequest) -> str:
+def request_facts(request: HotlineRequest, due: datetime | None = None, *, with_due: bool = True) -> str:
     """The lines every hotline mail may say about a request: category, urgency, target.
 
+    ``due``: the target to state when it is not the first answer's (a follow-up's own);
+    ``with_due=False`` leaves the target out (a message that waits for no answer).
     Deliberately no subject, message or placement: those can name or describe the citizen.
     Shared with :mod:`.reminders`.
     """
-    due = sla.to_local(request.due_at).strftime("%d.%m.%Y kl. %H:%M")
-    return (f"Emne: {HOTLINE_CATEGORIES[request.category]}\n"
-            f"Hast: {HOTLINE_URGENCIES[request.urgency]}\n"
-            f"Svarfrist: {due}\n")
+    facts = (f"Emne: {HOTLINE_CATEGORIES[request.category]}\n"
+             f"Hast: {HOTLINE_URGENCIES[request.urgency]}\n")
+    if with_due:
+        facts += f"Svarfrist: {sla.to_local(due or request.due_at).strftime('%d.%m.%Y kl. %H:%M')}\n"
+    return facts
 
 
 def _urgency_word(request: HotlineRequest) -> str:
@@ -56,6 +64,35 @@ def announce_new(request: HotlineRequest) -> bool:
                  f"{request.company.name} har sendt en henvendelse til hotline.\n"
                  f"{request_facts(request)}\n"
                  f"Læs og svar her: {link}\n"))
+    return True
+
+
+def announce_message(request: HotlineRequest, recipient: User | None, due: datetime | None) -> bool:
+    """Tell ``recipient`` (the company's contact for the request) that the company wrote again.
+
+    Args:
+        due: the target when the request waits for an answer; None when the message was sent
+            "til orientering" and the request stays answered.
+
+    Returns:
+        False when there is nobody to tell (no contact, or the account is inactive).
+    """
+    if recipient is None or not recipient.active:
+        return False
+    link = path_for("hotline.detail", request_id=request.id)
+    if due is not None:
+        state = "venter på svar"
+        wish = f"{request.company.name} venter på svar fra jobcentret."
+    else:
+        state = "til orientering"
+        wish = f"Beskeden er til orientering: {request.company.name} venter ikke på svar."
+    notify(recipient, "hotline_message",
+           f"Ny besked fra {request.company.name} på henvendelse #{request.id} til hotline ({state})", link,
+           subject=f"Hotline: ny besked på henvendelse #{request.id} ({state})",
+           body=(f"Goddag {recipient.name}\n\n"
+                 f"{request.company.name} har skrevet igen på henvendelse #{request.id} til hotline. {wish}\n"
+                 f"{request_facts(request, due, with_due=due is not None)}\n"
+                 f"Læs beskeden her: {link}\n"))
     return True
 
 

@@ -94,8 +94,9 @@ def detail(request_id: int):
 @bp.post("/<int:request_id>/besked")
 @login_required
 def message(request_id: int):
-    """Add a reply (staff) or follow-up (company); a company's »Send og luk« (``og_luk``) also
-    closes the request. When a follow-up waits for an answer, see :func:`.service.add_message`.
+    """Add a reply (staff) or a message (company). On an answered request the company's button
+    says whether it waits for an answer (``venter=ja``, the default) or writes only to inform
+    (``venter=nej``); see :func:`.service.add_message`.
 
     :raise 404: if the request is unknown or another company's.
     """
@@ -103,26 +104,23 @@ def message(request_id: int):
     form = MessageForm()
     if not form.validate_on_submit():
         return _render_detail(found, form, 400)
-    company = current_user.role == "company"
-    close = company and "og_luk" in request.form
     try:
-        service.add_message(found, current_user, form.body.data, close=close)
+        service.add_message(found, current_user, form.body.data, awaits_answer=request.form.get("venter") != "nej")
     except service.ClosedRequest:
         flash("Henvendelsen er lukket. Opret en ny, hvis der er brug for mere hjælp.", "error")
     else:
-        flash(_sent_text(found, company, close), "success")
+        flash(_sent_text(found), "success")
     return redirect(url_for("hotline.detail", request_id=request_id))
 
 
-def _sent_text(found: HotlineRequest, company: bool, closed: bool) -> str:
-    if closed:
-        return "Beskeden er sendt, og henvendelsen er lukket."
-    if company and found.status == "answered":
-        return ("Beskeden er sendt. Henvendelsen står stadig som besvaret, fordi beskeden ikke stiller et "
-                "spørgsmål. Venter I på svar, så skriv spørgsmålet med et spørgsmålstegn.")
-    if company and found.first_response_at is not None:
-        return f"Beskeden er sendt. Jobcentret svarer senest {format_date(service.rows([found])[0].due)}."
-    return "Beskeden er sendt."
+def _sent_text(found: HotlineRequest) -> str:
+    if current_user.role != "company":
+        return "Beskeden er sendt."
+    contact = service.contact_for(found.company, found)
+    told = f" {contact.name} har fået besked." if contact else ""
+    if found.status == "answered":
+        return f"Beskeden er sendt til orientering.{told} Henvendelsen står stadig som besvaret."
+    return f"Beskeden er sendt.{told} Jobcentret svarer senest {format_date(service.rows([found])[0].due)}."
 
 
 @bp.post("/<int:request_id>/luk")

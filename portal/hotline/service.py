@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
-from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
+from store.models import AuditEvent, Company, HotlineMessage, HotlineRequest, Placement, User
 from ..placements.service import company_contact, company_labels, responsible_consultant
 from . import notify, sla
 
@@ -107,27 +107,28 @@ def _citizen_id(request: HotlineRequest) -> int | None:
     return request.placement.citizen_id if request.placement else None
 
 
-def asks_something(body: str) -> bool:
-    """Whether a company's message asks the job centre something: it holds a question mark."""
-    return "?" in body
+# The audit action that marks the company's message that put an answered request back on the
+# consultant's "Venter på svar" list; its purpose names the message (see :func:`_waiting_since`).
+REOPENED = "hotline_reopened"
 
 
 def add_message(request: HotlineRequest, author: User, body: str, now: datetime | None = None, *,
-                close: bool = False) -> HotlineMessage:
-    """Add ``body`` to the thread; ``close=True`` ("Send og luk") also closes the request, in
-    the same commit.
+                awaits_answer: bool = True) -> HotlineMessage:
+    """Add ``body`` to the thread, in one commit with its audit and notification.
 
     A consultant's first reply sets ``first_response_at`` (once) and takes an unassigned
     request; every staff reply sets status answered and notifies the company users who wrote
-    in the thread (``hotline_answered``) in the same commit.
+    in the thread (``hotline_answered``).
 
-    A company message after an answer, the rule kept simple: only a message that asks
-    something (a question mark, :func:`asks_something`) reopens the request onto the
-    consultant's "Venter på svar" list, and then with a target of its own, counted by the
-    request's urgency from that message (:func:`rows`), never the old one. A message that asks
-    nothing ("Tak, det var det, vi skulle vide") leaves the request answered; the consultant's
-    list marks it "Ny besked" until someone replies or closes it. ``due_at`` and
-    ``first_response_at`` stay as they were: they measure the first answer.
+    Every company message notifies the company's contact for the request
+    (:func:`contact_for`: the assignee, else the responsible VK; ``hotline_message``, in the
+    portal and by mail per their settings). The company says itself whether it waits for an
+    answer (``awaits_answer``; no guessing from the text): on an answered request, True puts
+    it back on the consultant's "Venter på svar" list with a target of its own, counted by
+    the request's urgency from this message (:func:`rows`); False ("kun til orientering")
+    leaves it answered, marked "Ny besked" on the consultant's list until someone replies or
+    closes it. On a request that already waits, the message changes neither status nor target.
+    ``due_at`` and ``first_response_at`` stay as they were: they measure the first answer.
 
     Raises:
         ClosedRequest: if the request is closed.
@@ -140,15 +141,21 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     if author.role in STAFF_ROLES:
         _set_first_response(request, author, now)
         request.status = "answered"
-        action = "hotline_replied"
+        audit.record("hotline_replied", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
         notify.announce_answer(request)
-    else:
-        if request.status == "answered" and asks_something(body) and not close:
-            request.status = "open"
-        action = "hotline_follow_up"
-    audit.record(action, citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
-    if close:
-        _close(request, now)
+        db.session.commit()
+        return message
+    reopened = request.status == "answered" and awaits_answer
+    if reopened:
+        request.status = "open"
+    db.session.flush()  # the message's id, for the audit mark and the target below
+    audit.record("hotline_follow_up", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
+    if reopened:
+        audit.record(REOPENED, citizen_id=_citizen_id(request), purpose=_reopen_purpose(request.id, message.id))
+        db.session.flush()
+    waiting = request.status == "open"
+    notify.announce_message(request, contact_for(request.company, request),
+                            due=rows([request], now)[0].due if waiting else None)
     db.session.commit()
     return message
 
@@ -222,8 +229,9 @@ class RequestRow:
     """A request with what the lists show about its service target.
 
     ``due`` is the target shown: the first answer's (``due_at``), or for a request the
-    company reopened with a question, one counted from that message (``follow_up``).
-    ``new_message``: an answered request whose last message is the company's.
+    company put back to waiting after an answer, one counted from that message
+    (``follow_up``). ``new_message``: an answered request whose last message is the company's
+    (sent "til orientering").
     """
 
     request: HotlineRequest
@@ -237,17 +245,18 @@ class RequestRow:
 
 def rows(requests: list[HotlineRequest], now: datetime | None = None, *, by_due: bool = False) -> list[RequestRow]:
     """Decorate ``requests`` with target, overdue flag, target met and response time in Danish;
-    ``by_due`` sorts them by the target shown, nearest first. One query more for the requests
-    that were answered (their last message), none per row."""
+    ``by_due`` sorts them by the target shown, nearest first. A query more for the requests
+    that were answered (their last message), two more if any of them waits again (when it
+    began waiting, :func:`_waiting_since`); none per row."""
     now = sla.as_utc(now or sla.utc_now())
     last = _last_messages([r.id for r in requests if r.first_response_at and r.status != "closed"])
+    since = _waiting_since([r.id for r in requests if r.first_response_at and r.status == "open"])
     found = []
     for r in requests:
-        when, by_company = last.get(r.id, (None, False))
-        follow_up = r.status == "open" and r.first_response_at is not None and when is not None
-        due = sla.due_at(when, r.urgency) if follow_up else sla.as_utc(r.due_at)
-        overdue = (r.status == "open" and now > due) if follow_up else \
-            sla.is_overdue(r.due_at, r.first_response_at, r.status, now)
+        _, by_company = last.get(r.id, (None, False))
+        follow_up = r.id in since
+        due = sla.due_at(since[r.id], r.urgency) if follow_up else sla.as_utc(r.due_at)
+        overdue = (now > due) if follow_up else sla.is_overdue(r.due_at, r.first_response_at, r.status, now)
         found.append(RequestRow(r, overdue, sla.answered_in_time(r.due_at, r.first_response_at),
                                 sla.format_minutes(sla.response_minutes(r.created_at, r.first_response_at)),
                                 due, follow_up, r.status == "answered" and by_company))
@@ -264,3 +273,44 @@ def _last_messages(request_ids: list[int]) -> dict[int, tuple[datetime, bool]]:
         sa.select(HotlineMessage.request_id, HotlineMessage.created_at, User.role)
         .join(User, User.id == HotlineMessage.author_id).where(HotlineMessage.id.in_(latest)))
     return {request_id: (sla.as_utc(created), role not in STAFF_ROLES) for request_id, created, role in found}
+
+
+def _reopen_purpose(request_id: int, message_id: int) -> str:
+    return f"hotline:{request_id} message:{message_id}"
+
+
+def _waiting_since(request_ids: list[int]) -> dict[int, datetime]:
+    """Per answered request that waits again ("open"), when the company's message that put it
+    back was written: the one :func:`add_message` marked in the audit log (:data:`REOPENED`).
+
+    Only the company's messages since the job centre's last reply can be that message. Messages
+    sent "til orientering" before it don't start the clock, and later ones don't move it. Without
+    a mark (a request reopened before the marks existed) the first of them counts. The audit
+    search is narrowed by time to the index (the mark is written in the same transaction as
+    its message, so never before it).
+    """
+    if not request_ids:
+        return {}
+    messages = db.session.execute(
+        sa.select(HotlineMessage.request_id, HotlineMessage.id, HotlineMessage.created_at, User.role)
+        .join(User, User.id == HotlineMessage.author_id)
+        .where(HotlineMessage.request_id.in_(request_ids)).order_by(HotlineMessage.id))
+    unanswered: dict[int, list[tuple[int, datetime]]] = {}
+    for request_id, message_id, created, role in messages:
+        if role in STAFF_ROLES:
+            unanswered[request_id] = []
+        elif request_id in unanswered:  # only after a reply: before one, the first target counts
+            unanswered[request_id].append((message_id, sla.as_utc(created)))
+    candidates = {_reopen_purpose(request_id, message_id): (request_id, created)
+                  for request_id, company_messages in unanswered.items()
+                  for message_id, created in company_messages}
+    if not candidates:
+        return {}
+    marked = db.session.scalars(sa.select(AuditEvent.purpose).where(
+        AuditEvent.action == REOPENED, AuditEvent.at >= min(created for _, created in candidates.values()),
+        AuditEvent.purpose.in_(candidates)))
+    found = {request_id: company_messages[0][1] for request_id, company_messages in unanswered.items()
+             if company_messages}
+    for request_id, created in sorted(candidates[purpose] for purpose in marked):
+        found[request_id] = created  # the latest mark wins (ids and times rise together)
+    return found

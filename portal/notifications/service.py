@@ -35,6 +35,7 @@ NOTIFICATION_KINDS = {
     "company_answered": "Virksomheden har svaret på en kandidat",
     "opening_posted": "Nyt opslag fra en virksomhed",
     "hotline_new": "Ny henvendelse til hotline",
+    "hotline_message": "Ny besked fra en virksomhed på en henvendelse til hotline",
 }
 
 
@@ -42,7 +43,7 @@ NOTIFICATION_KINDS = {
 COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "candidate_data",
                  "interview_offered", "interview_booked", "hotline_answered", "hours_missing")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
-               "hotline_new")
+               "hotline_new", "hotline_message")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS, "admin": STAFF_KINDS}
 
 
