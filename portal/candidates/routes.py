@@ -55,7 +55,8 @@ def ranking(opening_id: int):
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
             "decided": service.decided_citizens(opening.id), "suggestions": {}, "situations": {},
             "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
-            "to_end": opening_done.waiting(opening.id), "step_form": StepForm()}
+            "to_end": opening_done.waiting(opening.id), "step_form": StepForm(),
+            "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id)}
     valid = form.validate()
     if form.borger.errors:  # a bad ?borger= is said on the page; the ranking is still shown
         page["sought"] = sought_citizen.bad_id((request.args.get("borger") or "").strip())
@@ -84,6 +85,9 @@ def ranking(opening_id: int):
         ranked = rank(k)
         if page["sought"] is not None and page["sought"].why is None:
             ranked, page["sought"] = _seek(page["sought"], ranked, rank, k, opening, priority)
+        if len(ranked.result.matches) < k or ranked.result.no_good_match:
+            # The list is short or weak: say how many the consultant's own filters hide.
+            page["filter_effect"] = service.filter_effect(opening, filters, page["decided"])
         if ranked.result.no_good_match and not form.vis_frasorterede.data:
             # A second query: the ranking's pool is retrieved within the hard limits, and the
             # excluded can only be found by one without them (another pool of candidates).
@@ -154,6 +158,17 @@ def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int, 
     """The ranking widened until the sought citizen is on it (at most ``MAX_K``: the top k is
     a prefix of a longer list), and the citizen's place, or why they are not on it."""
     position = _position(ranked, sought.id)
+# The ranking's settings that are not filters (RankingFilterForm): "Fjern filtre" keeps them
+# and drops the benefit-group, readiness and distance filters.
+_KEPT_ARGS = ("prioritet", "k", "vis_frasorterede", "borger")
+
+
+def _unfiltered_url(opening_id: int) -> str:
+    """This ranking's URL without the consultant's filters (priority, k and the rest kept)."""
+    args = {key: values for key, values in request.args.lists() if key in _KEPT_ARGS}
+    return url_for("candidates.ranking", opening_id=opening_id, **args)
+
+
     if position is None and not _excluded_shown(ranked, sought.id) and k < MAX_K:
         longer = rank(MAX_K)
         position = _position(longer, sought.id)

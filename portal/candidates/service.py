@@ -1,4 +1,10 @@
-"""Ranking candidates for an opening and recording the consultant's decision."""
+"""Ranking candidates for an opening and recording the consultant's decision.
+
+:func:`filter_effect` says what the consultant's own filters hide (eligible citizens left
+out by the benefit-group, readiness or distance filter), so a list the filters emptied is
+never presented as an opening without candidates. Filters only choose who is shown: no
+one's score depends on them.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload, load_only
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
+from matching.geo import UnknownPostcode
+from matching.ranking import citizen_passes, distance_km, exclusion
 from matching.relevance import similarity_band
 from matching.service import MatchResult
 
@@ -20,8 +28,8 @@ from ..notifications.proposed import announce_proposed
 from .reasons import broken_limits
 from store.models import AuditEvent, Citizen, Company, Opening, Proposal, User
 from store.models.base import utcnow
-from store.profiles import (ProfileCache, citizen_profiles, is_indexable_citizen, matchable_profiles,
-                            opening_profile)
+from store.profiles import (ProfileCache, citizen_profiles, is_indexable_citizen, load_rules,
+                            matchable_profiles, opening_profile)
 
 # The nearest excluded candidates shown when no good match is left.
 NEAREST_EXCLUDED = 10
@@ -201,6 +209,65 @@ def nearest_excluded(opening: Opening, filters: Filters, priority: str = DEFAULT
     # Only the excluded are read: no match is asked for (k = 0), so none is scored.
     return rank_for_opening(opening, filters, 0, include_excluded=True, priority=priority,
                             decided=decided, excluded_limit=limit).excluded
+
+
+@dataclasses.dataclass(frozen=True)
+class FilterEffect:
+    """What the consultant's filters hide on an opening's ranking.
+
+    ``eligible`` citizens meet every hard limit of the opening and have no decision on it
+    (the candidates the ranking draws from without filters); ``hidden`` of them are left out
+    by the filters. ``beyond_km`` of the hidden pass the group filters and are left out by
+    the distance filter alone; ``nearest_km`` is the distance of the nearest of those (None:
+    no distance filter, or it hides nobody the other filters keep).
+    """
+
+    eligible: int
+    hidden: int
+    beyond_km: int = 0
+    nearest_km: float | None = None
+
+
+def filters_in_use(filters: Filters) -> bool:
+    """Whether the consultant chose a benefit-group, readiness or distance filter."""
+    return (filters.benefit_groups is not None or filters.readiness_groups is not None
+            or filters.max_distance_km is not None)
+
+
+def filter_effect(opening: Opening, filters: Filters,
+                  decided: Mapping[int, Proposal] | None = None) -> FilterEffect | None:
+    """How many eligible candidates ``filters`` hide for ``opening`` (None: no filter in use).
+
+    Every matchable citizen is checked against the opening's hard limits, as the ranking
+    checks them, and then against the filters; no one is scored, so this reads profiles
+    and nothing else. Citizens already decided on (``decided``, read when None) are not
+    candidates and are not counted.
+    """
+    if not filters_in_use(filters):
+        return None
+    decided = decided_citizens(opening.id) if decided is None else decided
+    profile = opening_profile(opening)
+    rules = load_rules(db.session)
+    groups_only = dataclasses.replace(filters, max_distance_km=None)
+    eligible = hidden = beyond = 0
+    nearest: float | None = None
+    for citizen in DbCitizenSource(db.session, cache=matching_runtime.profile_cache()).all():
+        if int(citizen.id) in decided or exclusion(citizen, profile, rules) is not None:
+            continue
+        eligible += 1
+        if not citizen_passes(citizen, groups_only):
+            hidden += 1
+            continue
+        if filters.max_distance_km is None:
+            continue
+        try:
+            km = distance_km(citizen, profile)
+        except UnknownPostcode:  # excluded above (an unknown location fails the commute limit)
+            continue
+        if km > filters.max_distance_km:
+            hidden, beyond = hidden + 1, beyond + 1
+            nearest = km if nearest is None else min(nearest, km)
+    return FilterEffect(eligible, hidden, beyond, nearest)
 
 
 def score_pair(opening: Opening, citizen: Citizen,
