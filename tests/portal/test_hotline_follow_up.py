@@ -200,3 +200,17 @@ def test_send_and_close_is_gone_and_closing_needs_its_confirmation(app, client, 
     assert status(app, req_id) == "answered"  # an old page's »Send og luk« sends, never closes
     client.post(f"/hotline/{req_id}/luk", data={"csrf_token": csrf(client, f"/hotline/{req_id}")})
     assert status(app, req_id) == "closed"
+
+
+def test_the_api_says_it_the_same_way(app, client, world):
+    """POST /api/v1/hotline/<id>/messages: ``awaits_answer`` (default true) instead of a "?"."""
+    from tests.api.api_fixtures import bearer, make_token
+
+    req_id, _ = answered_request(app, world)
+    company = bearer(make_token(app, world["a"]))
+    noted = client.post(f"/api/v1/hotline/{req_id}/messages", headers=company,
+                        json={"body": "Tak. Noget mere?", "awaits_answer": False})
+    assert noted.status_code == 201 and noted.json["status"] == "answered"
+    waits = client.post(f"/api/v1/hotline/{req_id}/messages", headers=company, json={"body": "Han kom ikke igen"})
+    assert waits.status_code == 201 and waits.json["status"] == "open"
+    assert [n.text.rsplit("(", 1)[1] for n in notes(app, "vk@jc.dk")] == ["til orientering)", "venter på svar)"]
