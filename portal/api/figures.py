@@ -19,6 +19,7 @@ from store import clock
 from ..dashboard import snapshots
 from ..dashboard.facts import load_facts
 from ..dashboard.forms import SCOPES, FilterForm, month_choices
+from ..dashboard.metrics import redefined
 from ..extensions import db
 from . import common, guard, problems
 
@@ -47,6 +48,13 @@ class MetricOut(ma.Schema):
     target = ma.fields.Float(allow_none=True)
     first_target = ma.fields.Float(allow_none=True)
     met = ma.fields.Boolean(allow_none=True)
+    breakdown = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), allow_none=True, metadata={
+        "description": "Tællerens dele. Aktive borgere: placement (forløb i en virksomhed i måneden) og "
+                       "contact_only (kun kontakt fra en virksomhed: navn delt, svar eller jobsamtale). "
+                       "null for de andre tal og for måneder opgjort, før delene blev gemt."})
+    redefined = ma.fields.Boolean(metadata={"description": (
+        "Tallet er opgjort efter en tidligere definition end den, portalen bruger nu (definition er den, "
+        "tallet blev regnet efter).")})
 
 
 class FiguresOut(ma.Schema):
@@ -82,4 +90,5 @@ def figures(args):
     metrics, frozen_at = snapshots.month_metrics(db.session, load_facts(db.session, scope), scope, as_of, today)
     db.session.commit()  # keeps a finished month computed now, as the page does
     return {"scope": scope.kind, "month": form.maaned.data, "measured_on": as_of, "partial": form.partial,
-            "frozen_at": frozen_at, "metrics": [dict(asdict(m), met=m.met) for m in metrics]}
+            "frozen_at": frozen_at,
+            "metrics": [dict(asdict(m), met=m.met, redefined=redefined(m)) for m in metrics]}

@@ -5,10 +5,14 @@ import csv
 import io
 from datetime import date
 
-from .metrics import Metric
+from .metrics import Metric, redefined
 from .savings import SavingsEstimate
 
 from ..exports import FORMULA_STARTS, safe_cell  # noqa: E402,F401 - the one shared definition
+
+
+PARTS = {"placement": "med forløb i en virksomhed",
+         "contact_only": "kun med kontakt fra en virksomhed (navn delt, svar eller jobsamtale)"}
 
 
 def _number(value: float | None, decimals: int = 1) -> str:
@@ -41,6 +45,9 @@ def render_csv(metrics: list[Metric], savings: SavingsEstimate, as_of: date, sco
     rows = [["Opgjort pr.", as_of.isoformat()], ["Måned", month], ["Udvalg", scope_label], [],
             ["Nøgletal", "Værdi", "Enhed", "Tæller", "Nævner", "Mål (%)", "Mål nået", "Definition"]]
     rows += [_metric_row(m) for m in metrics]
+    rows += [[f"{m.label}: heraf {PARTS.get(part, part)}", str(n), "antal"]
+             for m in metrics for part, n in (m.breakdown or {}).items()]
+    rows += [[f"{m.label}: opgjort efter en tidligere definition (se Definition)"] for m in metrics if redefined(m)]
     rows += [[], ["Besparelse (skøn)", "Borgere", "Uger", "Netto pr. uge (kr.)", "Beløb (kr.)"]]
     rows += [[r.label, str(r.citizens), str(r.weeks), "" if r.net_week is None else str(r.net_week),
               "ikke beregnet" if r.amount is None else str(r.amount)] for r in savings.rows]

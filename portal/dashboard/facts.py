@@ -122,6 +122,7 @@ class Facts:
     cv_since: np.ndarray = field(default_factory=_empty_ints)  # the latest CV's day
     matchable_now: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # placements
+    p_id: np.ndarray = field(default_factory=_empty_ints)
     p_citizen: np.ndarray = field(default_factory=_empty_ints)
     p_company: np.ndarray = field(default_factory=_empty_ints)
     p_kind: np.ndarray = field(default_factory=_empty_texts)
@@ -248,10 +249,10 @@ def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
 
 
 def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
-    citizen, company, kind, start, end, reason = _columns(session.execute(sa.select(
-        Placement.citizen_id, Placement.company_id, _plain(Placement.kind), Placement.start_date,
-        Placement.end_date, _plain(Placement.end_reason)).where(_scoped(Placement.citizen_id, scope))).all(), 6)
-    return dict(p_citizen=at(citizen), p_company=_ints(company), p_kind=_texts(kind),
+    ids, citizen, company, kind, start, end, reason = _columns(session.execute(sa.select(
+        Placement.id, Placement.citizen_id, Placement.company_id, _plain(Placement.kind), Placement.start_date,
+        Placement.end_date, _plain(Placement.end_reason)).where(_scoped(Placement.citizen_id, scope))).all(), 7)
+    return dict(p_id=_ints(ids), p_citizen=at(citizen), p_company=_ints(company), p_kind=_texts(kind),
                 p_start=_ordinals(start), p_end=_ordinals(end), p_end_reason=_texts(reason))
 
 

@@ -1,10 +1,10 @@
 """Who stands behind a goal the job centre does not meet: the citizens it misses, by name.
 
 The lists are computed from the same facts snapshot and rules as the figure cards
-(:func:`.metrics.focus_statuses`, :func:`.metrics.active_population`,
-:func:`.metrics.matchable_population`), so the number
-of rows equals the card's "not met" count for the same scope and month. Names and
-caseworkers are read only for the citizens listed. Staff only (the routes check it).
+(:func:`.basis.figure_ids`), so the number of rows equals the card's "not met" count for the
+same scope and month; for a frozen month the ids kept with its figures are listed (review F 6),
+and a citizen erased since shows as :class:`Erased` (an id, no name). Names and caseworkers are
+read only for the citizens listed. Staff only (the routes check it).
 """
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from store.models import Citizen
 from ..citizens.queries import missing_for_matching
+from .basis import figure_ids
 from .facts import NEVER, Facts
-from .metrics import active_population, focus_statuses, matchable_population, whole_months
+from .metrics import focus_statuses, whole_months
 
 PER_PAGE = 50
 
@@ -27,12 +28,13 @@ PER_PAGE = 50
 class FocusMiss:
     """A citizen in the focus population who meets neither the placement nor the hours rule."""
 
-    citizen: Citizen
-    months_on_benefit: int  # whole months since the case started
-    months_without_placement: int  # since the latest company-based placement, else since case start
+    citizen: Citizen | "Erased"
+    # None for a citizen of a frozen list who is not among today's citizens of the scope
+    months_on_benefit: int | None  # whole months since the case started
+    months_without_placement: int | None  # since the latest company-based placement, else since case start
     ever_placed: bool
-    wage_hours: Decimal
-    hours_short: Decimal
+    wage_hours: Decimal | None
+    hours_short: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class ActiveMiss:
     Each is None when there is none.
     """
 
-    citizen: Citizen
+    citizen: Citizen | "Erased"
     last_placement_end: date | None
     last_activity: date | None
     next_placement_start: date | None
@@ -63,7 +65,7 @@ class MatchableMiss:
     the month measured.
     """
 
-    citizen: Citizen
+    citizen: Citizen | "Erased"
     missing: list[str]
     cv_too_late: bool
 
@@ -92,51 +94,71 @@ class GoalList:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def focus_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> GoalList:
-    """The focus population on ``as_of`` who do not meet the focus goal, by name."""
-    statuses = focus_statuses(facts, as_of)
-    misses = {s.citizen_id: s for s in statuses if not s.met}
+def _entry(facts: Facts, as_of: date, key: str, entry: dict | None) -> dict:
+    """The frozen ``{"hit", "miss"}`` ids of a goal, or today's from ``facts``."""
+    return entry if entry is not None else figure_ids(facts, as_of)[key]
+
+
+def focus_misses(session: Session, facts: Facts, as_of: date, page: int = 1, entry: dict | None = None) -> GoalList:
+    """The focus population on ``as_of`` who do not meet the focus goal, by name.
+
+    ``entry``: the ids kept with a frozen month (:mod:`.basis`); the row figures are then today's.
+    """
+    entry = _entry(facts, as_of, "focus", entry)
+    misses = set(entry["miss"])
     page = _clamp(page, len(misses))
+    shown = _page_of_citizens(session, misses, page)
+    statuses = {s.citizen_id: s for s in focus_statuses(facts, as_of, {c.id for c in shown if isinstance(c, Citizen)})}
     rows = []
-    for citizen in _page_of_citizens(session, set(misses), page):
-        s = misses[citizen.id]
+    for citizen in shown:
+        s = statuses.get(citizen.id) if isinstance(citizen, Citizen) else None
+        if s is None:
+            rows.append(FocusMiss(citizen, None, None, False, None, None))
+            continue
         since = s.last_placement_end or s.case_start
         rows.append(FocusMiss(citizen, whole_months(s.case_start, as_of), whole_months(since, as_of),
                               s.last_placement_end is not None, s.wage_hours, s.hours_short))
-    return GoalList(rows, len(misses), len(statuses), page)
+    return GoalList(rows, len(misses), len(misses) + len(entry["hit"]), page)
 
 
-def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> GoalList:
+def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1, entry: dict | None = None) -> GoalList:
     """Open cases on ``as_of`` who are not active in its month (up to ``as_of``), by name.
 
-    ``facts`` must hold the placements and the contacts with companies.
+    ``facts`` must hold the placements and the contacts with companies; ``entry`` as for
+    :func:`focus_misses`.
     """
-    population = active_population(facts, as_of)
-    ids = {cid for cid, active in population.items() if not active}
+    entry = _entry(facts, as_of, "active", entry)
+    ids = set(entry["miss"])
+    population = len(ids) + len(entry["hit"])
     page = _clamp(page, len(ids))
     citizens = _page_of_citizens(session, ids, page)
     if not citizens:
-        return GoalList([], len(ids), len(population), page)
+        return GoalList([], len(ids), population, page)
     position = {cid: i for i, cid in enumerate(facts.ids.tolist())}
     ends = facts.last_placement_end(None, as_of)
     activity = facts.last_activity_day(as_of)
     starts = facts.next_placement_start(as_of)
-    rows = [ActiveMiss(c, _day(ends[i]), _day(activity[i]), _day(starts[i]))
-            for c in citizens for i in (position[c.id],)]
-    return GoalList(rows, len(ids), len(population), page)
+    rows = [ActiveMiss(c, _day(ends[i]), _day(activity[i]), _day(starts[i])) if i is not None
+            else ActiveMiss(c, None, None, None)
+            for c in citizens for i in (position.get(getattr(c, "id", None)),)]
+    return GoalList(rows, len(ids), population, page)
 
 
-def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1) -> GoalList:
-    """Open cases on ``as_of`` without CV, jobmål or VK (CV stored by then), by name."""
-    population = matchable_population(facts, as_of)
-    ids = {cid for cid, ok in population.items() if not ok}
+def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
+                     entry: dict | None = None) -> GoalList:
+    """Open cases on ``as_of`` without CV, jobmål or VK (CV stored by then), by name; ``entry``
+    as for :func:`focus_misses`."""
+    entry = _entry(facts, as_of, "matchable", entry)
+    ids = set(entry["miss"])
     page = _clamp(page, len(ids))
     rows = []
     citizens = _page_of_citizens(session, ids, page)
-    missing = missing_for_matching(Citizen.id.in_([c.id for c in citizens])) if citizens else {}
+    found = [c.id for c in citizens if isinstance(c, Citizen)]
+    missing = missing_for_matching(Citizen.id.in_(found)) if found else {}
     for citizen in citizens:
-        rows.append(MatchableMiss(citizen, missing[citizen.id], not missing[citizen.id]))
-    return GoalList(rows, len(ids), len(population), page)
+        items = missing.get(getattr(citizen, "id", None), [])
+        rows.append(MatchableMiss(citizen, items, isinstance(citizen, Citizen) and not items))
+    return GoalList(rows, len(ids), len(ids) + len(entry["hit"]), page)
 
 
 def _day(ordinal) -> date | None:
@@ -149,9 +171,21 @@ def _clamp(page: int, total: int) -> int:
     return max(1, min(page, -(-total // PER_PAGE)))
 
 
-def _page_of_citizens(session: Session, ids: set[int], page: int) -> list[Citizen]:
+@dataclass(frozen=True)
+class Erased:
+    """A citizen counted by a frozen figure and erased since: the id only, never a name."""
+
+    id: int
+
+
+def _page_of_citizens(session: Session, ids: set[int], page: int) -> list[Citizen | Erased]:
+    """One page of ``ids``: the citizens by name, then the ids that no longer load (erased)."""
     if not ids:
         return []
-    stmt = (sa.select(Citizen).where(Citizen.id.in_(ids)).order_by(Citizen.name, Citizen.id)
-            .offset((page - 1) * PER_PAGE).limit(PER_PAGE).options(selectinload(Citizen.vk)))
-    return list(session.scalars(stmt))
+    ordered = list(session.scalars(sa.select(Citizen.id).where(Citizen.id.in_(ids))
+                                   .order_by(Citizen.name, Citizen.id)))
+    ordered += sorted(ids - set(ordered))
+    wanted = ordered[(page - 1) * PER_PAGE:page * PER_PAGE]
+    loaded = {c.id: c for c in session.scalars(sa.select(Citizen).where(Citizen.id.in_(wanted))
+                                               .options(selectinload(Citizen.vk)))}
+    return [loaded.get(cid) or Erased(cid) for cid in wanted]

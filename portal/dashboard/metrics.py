@@ -133,9 +133,12 @@ def _focus(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return population, placed, hours
 
 
-def focus_statuses(facts: Facts, as_of: date) -> list[FocusStatus]:
-    """Every citizen of the focus population on ``as_of`` (see ``FOCUS_DEFINITION``)."""
+def focus_statuses(facts: Facts, as_of: date, ids: set[int] | None = None) -> list[FocusStatus]:
+    """Every citizen of the focus population on ``as_of`` (see ``FOCUS_DEFINITION``); with
+    ``ids``, those citizens of the snapshot instead, in the population or not (a frozen list)."""
     population, placed, hours = _focus(facts, as_of)
+    if ids is not None:
+        population = np.isin(facts.ids, list(ids))
     last_end = facts.last_placement_end(COMPANY_BASED_KINDS, as_of)
     return [FocusStatus(int(facts.ids[i]), date.fromordinal(int(facts.case_start[i])), bool(placed[i]),
                         Decimal(int(hours[i])).scaleb(-2),
@@ -214,10 +217,17 @@ OUTCOME_DEFINITION = (
     "der endte i ordinært job, fleksjob eller uddannelse. Der er ikke sat et måltal.")
 
 
-def compute_outcome_share(facts: Facts, as_of: date) -> Metric:
+def outcome_rows(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the placements ended with a reason in the 12 months up to ``as_of``, and of the
+    successful ones among them (see ``OUTCOME_DEFINITION``)."""
     ended = ((facts.p_end_reason != "") & (facts.p_end >= window_start(as_of).toordinal())
              & (facts.p_end <= as_of.toordinal()))
-    hits = int(np.count_nonzero(ended & facts.rows_in("p_end_reason", SUCCESS_END_REASONS)))
+    return ended, ended & facts.rows_in("p_end_reason", SUCCESS_END_REASONS)
+
+
+def compute_outcome_share(facts: Facts, as_of: date) -> Metric:
+    ended, success = outcome_rows(facts, as_of)
+    hits = int(np.count_nonzero(success))
     return _share("outcomes", "Forløb der endte i job, fleksjob eller uddannelse", hits,
                   int(np.count_nonzero(ended)), OUTCOME_DEFINITION)
 
@@ -227,8 +237,13 @@ DURATION_DEFINITION = (
     "for de seneste 12 måneder. Der er ikke sat et måltal.")
 
 
+def closed_cases(facts: Facts, as_of: date) -> np.ndarray:
+    """Mask of the citizens whose case closed in the 12 months up to ``as_of``."""
+    return (facts.case_closed >= window_start(as_of).toordinal()) & (facts.case_closed <= as_of.toordinal())
+
+
 def compute_case_duration(facts: Facts, as_of: date) -> Metric:
-    closed = (facts.case_closed >= window_start(as_of).toordinal()) & (facts.case_closed <= as_of.toordinal())
+    closed = closed_cases(facts, as_of)
     count = int(np.count_nonzero(closed))
     total = int((facts.case_closed[closed] - facts.case_start[closed]).sum())  # exact: whole days
     return Metric("duration", "Gennemsnitlig sagsvarighed (afsluttede sager)", total / count if count else None,
@@ -242,10 +257,14 @@ COOPERATION_DEFINITION = (
     "med et igangværende forløb for en borger i udvalget. Der er ikke sat et måltal.")
 
 
+def cooperating_companies(facts: Facts, as_of: date) -> np.ndarray:
+    """The ids of the companies counted on ``as_of`` (see ``COOPERATION_DEFINITION``), sorted."""
+    return np.union1d(facts.p_company[facts.placements_overlapping(as_of, as_of)],
+                      facts.o_company[facts.rows_in("o_status", ("open",)) & (facts.o_created <= as_of.toordinal())])
+
+
 def compute_cooperation(facts: Facts, as_of: date) -> Metric:
-    companies = np.union1d(facts.p_company[facts.placements_overlapping(as_of, as_of)],
-                           facts.o_company[facts.rows_in("o_status", ("open",))
-                                          & (facts.o_created <= as_of.toordinal())]).size
+    companies = cooperating_companies(facts, as_of).size
     return Metric("cooperation", "Samarbejdende virksomheder", float(companies), "count",
                   COOPERATION_DEFINITION, numerator=companies)
 

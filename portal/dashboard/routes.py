@@ -14,19 +14,22 @@ from .charts import chart_series
 from .export import render_csv
 from .facts import load_facts, month_end
 from .forms import GOALS, PARTIAL, SCOPES, FilterForm, GoalListForm, RecomputeForm, month_label
+from .basis import Basis, counts, figure_ids
 from .goal_lists import active_misses, focus_misses, matchable_misses
 from .metrics import compute_all, redefined
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
 
 
-# Each goal list (the ``maal`` value, keys of ``GOALS``) → the figure card that links to it,
-# the builder, and the tables of the snapshot the builder reads (the citizens are always read).
+# Each goal list (the ``maal`` value, keys of ``GOALS``) → the figure card that links to it and
+# the builder. The whole facts snapshot is read: a finished month shown for the first time is
+# frozen now, figures and ids (:mod:`.snapshots`), so it must be computed in full.
 GOAL_LISTS = {
-    "fokus": ("focus", focus_misses, ("placements", "hours")),
-    "aktiv": ("active", active_misses, ("placements", "activity")),
-    "cv": ("matchable", matchable_misses, ()),
+    "fokus": ("focus", focus_misses),
+    "aktiv": ("active", active_misses),
+    "cv": ("matchable", matchable_misses),
 }
+AS_TODAY = "i-dag"  # ?som=i-dag: a frozen month's list as the citizens stand today
 
 
 def _filters():
@@ -66,7 +69,7 @@ def index():
         recompute_form=RecomputeForm() if current_user.role == "admin" and frozen else None,
         list_links={metric: url_for("dashboard.goal_list", maal=goal, omfang=scope.kind,
                                     maaned=form.maaned.data)
-                    for goal, (metric, _build, _tables) in GOAL_LISTS.items()})
+                    for goal, (metric, _build) in GOAL_LISTS.items()})
 
 
 @bp.get("/borgere")
@@ -81,16 +84,34 @@ def goal_list():
                         default_scope="mine" if current_user.role == "consultant" else "all")
     scope, as_of = form.cleaned(current_user)
     goal, page = form.goal_and_page()
-    _metric, build, tables = GOAL_LISTS[goal]
-    facts = load_facts(db.session, scope, tables=tables)
-    result = build(db.session, facts, as_of, page)
-    audit.record_now("read_goal_list", purpose=f"{goal}:{scope.kind}:{as_of.isoformat()}")
+    key, build = GOAL_LISTS[goal]
+    facts = load_facts(db.session, scope)
+    basis = _basis(facts, scope, as_of, key)
+    result = build(db.session, facts, as_of, page, basis.entry)
     args = {"maal": goal, "omfang": scope.kind, "maaned": form.maaned.data}
-    return render_template(
+    if basis.as_today and basis.frozen_ids:
+        args["som"] = AS_TODAY
+    html = render_template(
         "dashboard/goal_list.html", form=form, goal=goal, goal_label=GOALS[goal], result=result,
         as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind],
-        page_args=args, partial=form.partial, today=clock.today(),
+        page_args=args, partial=form.partial, today=clock.today(), basis=basis, as_today_value=AS_TODAY,
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
+    # Keeps a finished month shown for the first time (as the page does); after rendering, so the
+    # rows are not reloaded, and before the audit event, which writes in its own transaction.
+    db.session.commit()
+    audit.record_now("read_goal_list", purpose=f"{goal}:{scope.kind}:{as_of.isoformat()}")
+    return html
+
+
+def _basis(facts, scope, as_of, key: str) -> Basis:
+    """Which ids a list shows: a frozen month's kept ids unless ``?som=i-dag``, else today's."""
+    metrics, ids, frozen = snapshots.month_lists(db.session, facts, scope, as_of, clock.today())
+    today_ids = figure_ids(facts, as_of)[key]
+    as_today = request.args.get("som") == AS_TODAY or ids is None
+    return Basis(card=next(m for m in metrics if m.key == key), frozen=frozen, frozen_ids=ids is not None,
+                 as_today=as_today, entry=today_ids if as_today else ids[key],
+                 today_counts=counts({key: today_ids}, key),
+                 frozen_counts=counts(ids, key) if ids is not None else None)
 
 
 @bp.post("/genberegn")

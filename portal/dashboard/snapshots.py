@@ -6,6 +6,11 @@ today (review: November went from 197/222 to 198/222). So the first computation 
 month for a scope is kept (:class:`store.models.FigureSnapshot`) and shown from then on, with
 the day it was computed. The month in progress is always computed live. An administrator may
 recompute a month explicitly (:func:`recompute`, audited) after data for it was corrected.
+
+With the figures the snapshot keeps the ids behind them (:func:`.basis.figure_ids`, review F 6),
+so the list behind a frozen figure is the one it counted (:func:`month_lists`). Stored as JSON
+``{"metrics": [...], "ids": {...}}``; a snapshot kept before that is a bare list of metrics
+and stays as it is (its figures are history): it has no ids, and its lists are today's.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..dates import add_months, month_end
+from .basis import figure_ids
 from .facts import Facts, Scope
 from .metrics import Metric, TrendPoint, compute_all
 from store.models import FigureSnapshot
@@ -56,6 +62,13 @@ def trend(session: Session, facts: Facts, scope: Scope, as_of: date, today: date
 
 def _months(session: Session, facts: Facts, scope: Scope, days: list[date],
             today: date) -> list[tuple[list[Metric], datetime | None]]:
+    return [(metrics, frozen) for metrics, _ids, frozen in _kept_months(session, facts, scope, days, today)]
+
+
+def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
+                 today: date) -> list[tuple[list[Metric], dict | None, datetime | None]]:
+    """Per day: the month's figures, the ids kept with them (None: live, or kept without ids),
+    and when they were frozen (None: live)."""
     key = scope_key(scope)
     finished = [day.replace(day=1) for day in days if month_end(day) < today]
     kept = {s.month: s for s in session.scalars(sa.select(FigureSnapshot).where(
@@ -64,33 +77,55 @@ def _months(session: Session, facts: Facts, scope: Scope, days: list[date],
     for day in days:
         first = day.replace(day=1)
         if month_end(first) >= today:
-            out.append((compute_all(facts, day), None))
+            out.append((compute_all(facts, day), None, None))
             continue
         snapshot = kept.get(first)
         if snapshot is not None:
             try:
-                out.append(([Metric(**m) for m in json.loads(snapshot.metrics)], snapshot.computed_at))
+                metrics, ids = _read(snapshot.metrics)
+                out.append((metrics, ids, snapshot.computed_at))
                 continue
-            except (TypeError, ValueError):  # kept by an older version of the figures: keep anew
+            except (TypeError, ValueError, KeyError):  # kept by an older version of the figures: keep anew
                 session.delete(snapshot)
                 session.flush()
-        metrics = compute_all(facts, month_end(first))
-        out.append(_keep(session, first, key, metrics))
+        last = month_end(first)
+        out.append(_keep(session, first, key, compute_all(facts, last), figure_ids(facts, last)))
     return out
 
 
-def _keep(session: Session, first: date, key: str, metrics: list[Metric]) -> tuple[list[Metric], datetime]:
-    """Keep ``metrics`` as the month's snapshot; if another request kept it first (two views
-    of a month that just ended), theirs stands and is returned instead."""
-    snapshot = FigureSnapshot(month=first, scope=key, metrics=json.dumps([dataclasses.asdict(m) for m in metrics]))
+def _read(stored: str) -> tuple[list[Metric], dict | None]:
+    """A snapshot's figures and ids; a bare list (kept before the ids were) has no ids."""
+    data = json.loads(stored)
+    if isinstance(data, list):
+        return [Metric(**m) for m in data], None
+    return [Metric(**m) for m in data["metrics"]], data.get("ids")
+
+
+def month_lists(session: Session, facts: Facts, scope: Scope, day: date,
+                today: date) -> tuple[list[Metric], dict | None, datetime | None]:
+    """The figures of ``day``'s month, the ids they were counted from, and when they were frozen.
+
+    For a finished month the ids are the ones kept with its snapshot (kept now if the month was
+    never shown), None when the snapshot is older than the ids; for the month in progress they
+    are None too: the caller works out today's (:func:`.basis.figure_ids`). The caller commits.
+    """
+    return _kept_months(session, facts, scope, [day], today)[0]
+
+
+def _keep(session: Session, first: date, key: str, metrics: list[Metric],
+          ids: dict | None = None) -> tuple[list[Metric], dict | None, datetime]:
+    """Keep ``metrics`` (and the ``ids`` behind them) as the month's snapshot; if another request
+    kept it first (two views of a month that just ended), theirs stands and is returned instead."""
+    snapshot = FigureSnapshot(month=first, scope=key, metrics=json.dumps(
+        {"metrics": [dataclasses.asdict(m) for m in metrics], "ids": ids}, separators=(",", ":")))
     try:
         with session.begin_nested():
             session.add(snapshot)
     except IntegrityError:
         kept = session.scalars(sa.select(FigureSnapshot).where(
             FigureSnapshot.scope == key, FigureSnapshot.month == first)).one()
-        return [Metric(**m) for m in json.loads(kept.metrics)], kept.computed_at
-    return metrics, snapshot.computed_at
+        return (*_read(kept.metrics), kept.computed_at)
+    return metrics, ids, snapshot.computed_at
 
 
 def recompute(session: Session, month: date) -> int:

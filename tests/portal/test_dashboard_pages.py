@@ -235,12 +235,13 @@ def test_an_administrator_recomputes_a_month_explicitly_and_it_is_audited(app, c
         assert client.post("/maal/genberegn", data={"maaned": bad, "csrf_token": token}).status_code == 400
 
 
-def test_a_goal_list_says_it_shows_citizens_as_they_are_today(client, auth, make_user, frozen_today):
+def test_a_goal_list_of_a_finished_month_says_it_is_frozen_and_the_month_in_progress_does_not(
+        client, auth, make_user, frozen_today):
     auth.login(make_user("consultant").email)
     html = " ".join(client.get("/maal/borgere?maal=cv&maaned=2026-10").get_data(as_text=True).split())
-    assert "Listen viser borgerne, som de står i dag (regnet 23.11.2026)" in html
+    assert "Tallet for oktober 2026 blev opgjort 23.11.2026 og står fast" in html
     current = client.get("/maal/borgere?maal=cv&maaned=2026-11").get_data(as_text=True)
-    assert 'data-testid="recomputed-note"' not in current  # the month in progress says it is partial
+    assert 'data-testid="basis-note"' not in current  # the month in progress says it is partial
 
 
 def test_the_current_month_is_marked_as_partial(client, auth, make_user, frozen_today):
@@ -284,11 +285,11 @@ def test_two_first_views_of_a_finished_month_keep_one_snapshot(app, frozen_today
 
     with app.app_context():
         first = [Metric("active", "Aktive", 0.5, "share", "d", numerator=1, denominator=2, target=0.8)]
-        kept, _ = snapshots._keep(db.session, date(2026, 10, 1), "all", first)
+        kept, _, _ = snapshots._keep(db.session, date(2026, 10, 1), "all", first)
         db.session.commit()
         other = [Metric("active", "Aktive", 1.0, "share", "d", numerator=2, denominator=2, target=0.8)]
-        again, _ = snapshots._keep(db.session, date(2026, 10, 1), "all", other)
+        again, _, _ = snapshots._keep(db.session, date(2026, 10, 1), "all", other)
         db.session.commit()
         assert again == kept == first
         (row,) = db.session.query(FigureSnapshot).all()
-        assert json.loads(row.metrics)[0]["numerator"] == 1
+        assert json.loads(row.metrics)["metrics"][0]["numerator"] == 1

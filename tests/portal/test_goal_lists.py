@@ -285,3 +285,67 @@ def test_on_demo_data_each_list_has_as_many_citizens_as_its_card_misses(app, fro
             for page in range(2, result.pages + 1):
                 shown += len(build(db.session, facts, as_of, page).rows)
             assert shown == result.total
+
+
+# --- A frozen month's list (review F 6) ------------------------------------------------------
+
+def test_a_frozen_months_list_is_the_citizens_the_card_counted_and_today_is_an_option(
+        app, client, auth, make_user, world, frozen_today):
+    """November was 113 of 398 on the card and 114 of 399 on its list: the list is now the 113
+    kept with the figure, an erased one shows by id only, and today's list is one click away."""
+    from store.models import Citizen
+
+    a, b = world.citizen(LONG_CASE, name="Anna"), world.citizen(LONG_CASE, name="Bo")
+    gone = world.citizen(LONG_CASE, name="MARKØR-Slettet")
+    placed = world.citizen(LONG_CASE, name="Har praktik")
+    world.placement(placed, "virksomhedspraktik", date(2026, 9, 1), date(2026, 10, 15), "forloeb_slut")
+    auth.login(make_user("admin").email)
+    page = client.get("/maal/?maaned=2026-10").get_data(as_text=True)  # October is frozen now
+    assert re.search(r'data-testid="misses-focus">\s*3\s+borgere', page)
+    late = [world.citizen(LONG_CASE, name=f"Senere {n}") for n in range(2)]  # back-dated cases entered later
+    with app.app_context():
+        db.session.delete(db.session.get(Citizen, gone))  # erased since
+        db.session.commit()
+
+    html = client.get("/maal/borgere?maal=fokus&omfang=all&maaned=2026-10").get_data(as_text=True)
+    assert rows(html) == [a, b, gone] and count(html) == (3, 4)  # exactly the card's 3 of 4
+    assert "MARKØR" not in html and 'data-erased="ja"><td colspan="6">Slettet borger</td>' in html
+    text = flat(html)
+    assert re.search(r'data-testid="basis-frozen">3 af 4<', text) and re.search(r'data-testid="basis-today">4 af 5<', text)
+    today_link = re.search(r'<a href="([^"]+)" data-testid="basis-switch">Vis listen som i dag', html)
+    assert today_link
+    today_html = client.get(today_link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert rows(today_html) == [a, b, *late] and count(today_html) == (4, 5)
+    assert "Vis listen, som den blev opgjort" in today_html
+
+
+def test_a_month_frozen_before_the_ids_were_kept_lists_today_and_says_why(app, client, auth, make_user, world,
+                                                                         frozen_today):
+    """A snapshot kept as a bare list of figures (before review F) stays as it is: its figures
+    are history; the list says it is today's, and that the definition changed since."""
+    import dataclasses
+    import json
+
+    from portal.dashboard.metrics import Metric
+    from store.models import FigureSnapshot
+
+    idle = world.citizen(date(2026, 1, 1), name="Idle")
+    world.proposal(idle, datetime(2026, 10, 5, 9, tzinfo=timezone.utc), datetime(2026, 10, 6, 9, tzinfo=timezone.utc),
+                   status="rejected")  # active by the old definition, not by today's
+    old = Metric("active", "Aktive borgere", 1.0, "share", "Gammel definition: forslag tæller.", numerator=1,
+                 denominator=1, target=0.8, first_target=0.75)
+    with app.app_context():
+        db.session.add(FigureSnapshot(month=date(2026, 10, 1), scope="all",
+                                      metrics=json.dumps([dataclasses.asdict(old)])))
+        db.session.commit()
+    auth.login(make_user("admin").email)
+    page = flat(client.get("/maal/?maaned=2026-10").get_data(as_text=True))
+    assert re.search(r'data-testid="value-active">100,0 %<', page)  # the frozen figure stands
+    note = page.split('data-testid="redefined-active">')[1].split("</p>")[0]
+    assert "Definitionen er ændret" in note and "0,0 % (0 af 1)" in note
+    assert "Gammel definition: forslag tæller." in page  # how the frozen figure was computed
+    assert 'data-testid="redefined-months-active">okt. 2026 er opgjort efter en tidligere definition' in page
+    html = flat(client.get("/maal/borgere?maal=aktiv&omfang=all&maaned=2026-10").get_data(as_text=True))
+    assert "blev ikke gemt, da måneden blev opgjort" in html and "efter en tidligere definition" in html
+    assert re.search(r'data-testid="basis-frozen">0 af 1<', html) and re.search(r'data-testid="basis-today">1 af 1<', html)
+    assert rows(html) == [idle]

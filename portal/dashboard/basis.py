@@ -1,0 +1,86 @@
+"""The rows behind each figure card, as ids: who or what the figure counted (review F 3, F 6).
+
+:func:`figure_ids` works them out from the same facts snapshot and rules as the cards
+(:mod:`.metrics`), so a list built from them has exactly the card's count. A finished month
+keeps them with its frozen figures (:mod:`.snapshots`), so the list behind a figure reported
+to leadership can be shown later as it was, even after data for the month was corrected.
+
+Only ids (and a closed case's length in days): no names. A citizen erased since is then an id
+that no longer loads, and the lists show it as "slettet borger".
+
+The shape (JSON as stored)::
+
+    {"focus" | "active" | "matchable": {"hit": [citizen ids], "miss": [citizen ids]},
+     "outcomes": {"hit": [placement ids], "miss": [placement ids]},
+     "duration": [[citizen id, days], ...],
+     "cooperation": [company ids]}
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+
+from .facts import Facts
+from .metrics import (Metric, _focus, _matchable, active_population, closed_cases, cooperating_companies,
+                      outcome_rows, redefined, FOCUS_HUNDREDTHS)
+
+LIST_KEYS = ("focus", "active", "matchable", "outcomes", "duration", "cooperation")
+
+
+def _split(ids: np.ndarray, population: np.ndarray, hits: np.ndarray) -> dict[str, list[int]]:
+    return {"hit": sorted(ids[population & hits].tolist()), "miss": sorted(ids[population & ~hits].tolist())}
+
+
+def figure_ids(facts: Facts, as_of: date) -> dict:
+    """The ids behind every figure on ``as_of`` (see the module docstring for the shape)."""
+    population, placed, hours = _focus(facts, as_of)
+    active = active_population(facts, as_of)
+    open_cases, matchable = _matchable(facts, as_of)
+    ended, success = outcome_rows(facts, as_of)
+    closed = closed_cases(facts, as_of)
+    days = facts.case_closed[closed] - facts.case_start[closed]
+    return {
+        "focus": _split(facts.ids, population, placed | (hours >= FOCUS_HUNDREDTHS)),
+        "active": {"hit": sorted(c for c, ok in active.items() if ok),
+                   "miss": sorted(c for c, ok in active.items() if not ok)},
+        "matchable": _split(facts.ids, open_cases, matchable),
+        "outcomes": {"hit": sorted(facts.p_id[success].tolist()), "miss": sorted(facts.p_id[ended & ~success].tolist())},
+        "duration": sorted([int(c), int(d)] for c, d in zip(facts.ids[closed].tolist(), days.tolist())),
+        "cooperation": [int(c) for c in cooperating_companies(facts, as_of).tolist()],
+    }
+
+
+def counts(ids: dict, key: str) -> tuple[int, int]:
+    """(listed, population) of one figure's ids: the misses of a goal, the successful outcomes,
+    the closed cases, the companies; the second is the figure's base."""
+    entry = ids[key]
+    if isinstance(entry, dict):
+        listed = entry["miss"] if key in ("focus", "active", "matchable") else entry["hit"]
+        return len(listed), len(entry["hit"]) + len(entry["miss"])
+    return len(entry), len(entry)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a list behind a card shows, and how it compares with the card.
+
+    ``card`` is the figure as the page shows it (frozen or live); ``frozen`` when it was frozen
+    (None: live). ``frozen_ids``: the snapshot kept the ids behind it. ``as_today``: the list
+    shows today's ids (asked for, live, or none kept) rather than the frozen ones; ``entry`` are
+    the ids shown. ``today_counts`` and ``frozen_counts`` are (listed, base) both ways.
+    """
+
+    card: Metric
+    frozen: datetime | None
+    frozen_ids: bool
+    as_today: bool
+    entry: dict | list
+    today_counts: tuple[int, int]
+    frozen_counts: tuple[int, int] | None
+
+    @property
+    def redefined(self) -> bool:
+        """The card was frozen under an earlier definition than today's."""
+        return redefined(self.card)
