@@ -153,11 +153,6 @@ def end_waiting(opening_id: int):
     return redirect(url_for("candidates.ranking", opening_id=opening.id))
 
 
-def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int, opening: Opening,
-          priority: str) -> tuple[service.Ranking, sought_citizen.Sought]:
-    """The ranking widened until the sought citizen is on it (at most ``MAX_K``: the top k is
-    a prefix of a longer list), and the citizen's place, or why they are not on it."""
-    position = _position(ranked, sought.id)
 # The ranking's settings that are not filters (RankingFilterForm): "Fjern filtre" keeps them
 # and drops the benefit-group, readiness and distance filters.
 _KEPT_ARGS = ("prioritet", "k", "vis_frasorterede", "borger")
@@ -169,6 +164,11 @@ def _unfiltered_url(opening_id: int) -> str:
     return url_for("candidates.ranking", opening_id=opening_id, **args)
 
 
+def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int, opening: Opening,
+          priority: str) -> tuple[service.Ranking, sought_citizen.Sought]:
+    """The ranking widened until the sought citizen is on it (at most ``MAX_K``: the top k is
+    a prefix of a longer list), and the citizen's place, or why they are not on it."""
+    position = _position(ranked, sought.id)
     if position is None and not _excluded_shown(ranked, sought.id) and k < MAX_K:
         longer = rank(MAX_K)
         position = _position(longer, sought.id)
