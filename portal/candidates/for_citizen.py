@@ -115,20 +115,35 @@ class ExcludedOpening:
 @dataclasses.dataclass(frozen=True)
 class OpeningsForCitizen:
     """The reverse ranking: the engine's result, the page's rows and, when no good match is
-    left, the nearest openings a hard limit rules out."""
+    left, the nearest openings a hard limit rules out.
+
+    ``total`` is how many open openings the citizen meets the hard limits of (the ranked
+    pool; ``at_least`` when the pool was full, so there may be more), of which ``rows`` are
+    the best; the page says so and offers the rest.
+    """
 
     result: MatchResult
     rows: list[OpeningRow]
     nearest: list[ExcludedOpening]
+    total: int = 0
+    at_least: bool = False
+
+    @property
+    def cut(self) -> bool:
+        """Whether openings the citizen meets the limits of are left off the page."""
+        return self.total > len(self.rows)
 
 
-def rank_openings(citizen: Citizen, k: int = TOP_OPENINGS,
+def rank_openings(citizen: Citizen, k: int | None = TOP_OPENINGS,
                   priority: str = DEFAULT_PRIORITY) -> OpeningsForCitizen:
-    """The ``k`` best open openings for a matchable citizen (see :func:`why_not_matchable`).
+    """The ``k`` best open openings for a matchable citizen (see :func:`why_not_matchable`);
+    ``k`` None: every opening of the pool (at most the service's ``pool_size``).
 
-    Openings the citizen already has a proposal for stay on the list (the page says so and
-    links to the proposal). With a learned model in use, the whole pool is adjusted pair by
-    pair before the top ``k`` is cut, as the candidate ranking does.
+    The whole pool is ranked, so the page can say how many openings there are besides the
+    ``k`` it shows; the top ``k`` is a prefix of the whole list (a pair's score does not
+    depend on the others). Openings the citizen already has a proposal for stay on the list
+    (the page says so and links to the proposal). With a learned model in use, the whole
+    pool is adjusted pair by pair before the top ``k`` is cut, as the candidate ranking does.
 
     Raises:
         ValueError: the citizen cannot be matched, or an unknown priority.
@@ -139,8 +154,8 @@ def rank_openings(citizen: Citizen, k: int = TOP_OPENINGS,
     service = matching_runtime.matching_service()
     source = DbOpeningSource(db.session)
     model = matching_runtime.learned_model()
-    asked = k if model is None else max(k, service.pool_size)
-    result = service.rank_openings(profile, asked, Filters(), openings=source, priority=priority)
+    pool = max(k or 0, service.pool_size)
+    result = service.rank_openings(profile, pool, Filters(), openings=source, priority=priority)
     if result.degraded:
         log.warning("reduced matching for citizen %s: %s", citizen.id, result.reason)
     matches = list(result.matches)
@@ -149,6 +164,7 @@ def rank_openings(citizen: Citizen, k: int = TOP_OPENINGS,
         matches = sorted((rerank.apply([m], model, source.profiles[m.opening_id].kind,
                                        title=source.profiles[m.opening_id].title, secret=secret)[0]
                           for m in matches), key=sort_key)
+    total = len(matches)
     result = dataclasses.replace(result, matches=tuple(matches[:k]))
     held = _proposals_by_opening(citizen.id, [int(m.opening_id) for m in result.matches])
     rows = [OpeningRow(m, source.rows[int(m.opening_id)], held.get(int(m.opening_id)),
@@ -160,7 +176,7 @@ def rank_openings(citizen: Citizen, k: int = TOP_OPENINGS,
                                          priority=priority, excluded_limit=NEAREST_EXCLUDED).excluded
         nearest = [ExcludedOpening(source.rows[int(x.opening_id)], _broken(x, profile, source))
                    for x in excluded if int(x.opening_id) in source.rows]
-    return OpeningsForCitizen(result, rows, nearest)
+    return OpeningsForCitizen(result, rows, nearest, total, at_least=total >= pool)
 
 
 def _broken(exclusion: Exclusion, profile, source: DbOpeningSource) -> list[str]:

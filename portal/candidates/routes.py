@@ -114,18 +114,21 @@ def ranking(opening_id: int):
 def for_citizen(citizen_id: int):
     """Open openings ranked for one citizen (:func:`.for_citizen.rank_openings`), each linking to
     its candidate ranking where the consultant decides; a citizen who cannot be matched gets why,
-    with where to put it right, and no ranking.
+    with where to put it right, and no ranking. The best ``TOP_OPENINGS`` are shown, and the
+    page says of how many; ``?alle=1`` shows them all.
 
     :raise 404: unknown or erased citizen.  :raise 503: audit log unavailable.
     """
     citizen = citizen_or_404(citizen_id)
     audited_read(citizen, "rank_openings")
     blocked = for_citizen_service.why_not_matchable(citizen)
-    page = {"citizen": citizen, "blocked": blocked, "ranked": None,
-            "situation": situation(citizen.id, clock.today())}
+    show_all = request.args.get("alle") == "1"
+    page = {"citizen": citizen, "blocked": blocked, "ranked": None, "show_all": show_all,
+            "top": for_citizen_service.TOP_OPENINGS, "situation": situation(citizen.id, clock.today())}
     if blocked is None:
         with ranking_turn():
-            page["ranked"] = for_citizen_service.rank_openings(citizen)
+            page["ranked"] = for_citizen_service.rank_openings(
+                citizen, None if show_all else for_citizen_service.TOP_OPENINGS)
             html = render_template("candidates/for_citizen.html", **page)
         audit.record("rank_openings", citizen_id=citizen.id, purpose="matching")
         db.session.commit()

@@ -212,3 +212,26 @@ def test_backend_down_ranks_from_the_database_and_says_so(app, client, auth, wor
     assert 'data-testid="reduced-matching"' in html and "connection refused" not in html
     cards = [int(i) for i in _cards(html)]
     assert cards[0] == world["lager"] and world["draft"] not in cards
+
+
+def test_the_page_says_how_many_openings_it_leaves_out_and_offers_them_all(client, auth, world, monkeypatch):
+    """Review F11: the list stopped at TOP_OPENINGS without a word."""
+    from portal.candidates import for_citizen
+
+    monkeypatch.setattr(for_citizen, "TOP_OPENINGS", 1)
+    html = _page(client, auth, world)
+    assert len(_cards(html)) == 1
+    count = html.split('data-testid="openings-count">', 1)[1].split("</p>", 1)[0]
+    assert count.startswith("Viser det bedste af 2 åbne opslag, som borgeren opfylder kravene til.")
+    assert f'<a href="/kandidater/borger/{world["anna"]}?alle=1" data-testid="show-all-openings">Vis alle 2 opslag</a>' in count
+    everything = client.get(f"/kandidater/borger/{world['anna']}?alle=1").get_data(as_text=True)
+    assert sorted(int(i) for i in _cards(everything)) == sorted([world["lager"], world["pleje"]])
+    assert _cards(everything)[0] == _cards(html)[0]  # the top one is the same: a prefix of the whole list
+    assert "Viser alle 2 åbne opslag, som borgeren opfylder kravene til." in everything
+    assert f'<a href="/kandidater/borger/{world["anna"]}">Vis kun det bedste</a>' in everything
+
+
+def test_a_list_that_is_not_cut_says_it_shows_them_all(client, auth, world):
+    html = _page(client, auth, world)
+    assert "Viser alle 2 åbne opslag, som borgeren opfylder kravene til." in html
+    assert 'data-testid="show-all-openings"' not in html
