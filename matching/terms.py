@@ -1,14 +1,32 @@
 """Shared terms for explanations: whole words and real Danish compound parts, never fragments.
 
 "Fælles ord" must be something a consultant recognises as a word: "lager" for
-"Lagermedarbejder" and "lagerarbejde", "hjælper" for "Social- og sundhedshjælper" and
-"SOSU-hjælper". A common beginning or ending of two words is not enough ("bager"/"lager"
+"Lagermedarbejder" and "lagerarbejde", "sundhed" for "Social- og sundhedshjælper" and
+"sundhedsassistent". A common beginning or ending of two words is not enough ("bager"/"lager"
 share "ager", "uddannelse"/"ansættelse" share "else"): a word is split only into parts that
 are words themselves (:data:`LEXICON`, the job vocabulary, or a whole word of one of the two
 texts), with an optional linking "s" or "e" between them (sundhed|s|hjælper). Function words
 and the citizen's name (the words of a CV's name line: "CV – Lars" ~ "Larsen Transport") are
 never shown. The terms are evidence: relevance never reads them (only a learned re-ranking
 in use counts them, matching.rerank's "shared_terms").
+
+Boilerplate is never shown either (:data:`BOILERPLATE`): a word two texts share is a reason
+only when it is rare enough to say something about this pair. The rule, measured on the demo
+(5 December 2026: the 37 open openings and the 608 matchable citizens' jobmål and CVs, each
+word and compound part counted once per text): a word found in at least a fifth of the
+openings or of the citizens' texts is boilerplate, unless it names the work itself (a task or
+its object: "køre", "pakke", "kunder" stay). Such words come from the texts' stock phrases
+("Vi lægger vægt på" in 97 % of the openings, "taler dansk" 76 %, "Praktikken varer 6 uger"
+57 %, "flere timer på sigt" 30 %; "Kørekort:" and "Sprog:" lines in 100 % and 91 % of the CVs),
+and meet a large part of any pool by chance. Three kinds are boilerplate whatever their
+share: the heads job titles of every trade share ("medarbejder" 55 %, "assistent" 30 %,
+"hjælper", "arbejder": a "Lagermedarbejder" and a "Butiksmedarbejder" share nothing a
+consultant can use; a whole shared title such as "lagermedarbejder" is still shown, and so
+is a shared trade part such as "lager" or "sundhed"), the everyday verbs a task line
+starts with ("lave", "holde", "gøre", "hjælpe"), and the words of limits the ranking checks
+itself (driving licence, languages: the card lists them under "Krav tjekket"). Inflected
+forms of a boilerplate word ("medarbejdere", "kravene") are boilerplate too. When nothing
+else is shared, the card shows no shared words.
 """
 from __future__ import annotations
 
@@ -54,6 +72,43 @@ STOPWORDS = frozenset(
 )
 
 
+# Boilerplate (see the module docstring for the rule and how it was measured). Words in at
+# least a fifth of the demo's openings or citizens' texts, their share in parentheses where
+# it is the openings' (o) or the texts' (c):
+BOILERPLATE = frozenset(
+    # the openings' stock phrases: lægger vægt (o 97 %), lyst til at lære faget (o 97 %),
+    # forstår og taler dansk (o 76 %), varer 6 uger (o 57 %, 49 %), krav (o 41 %), fast
+    # kontaktperson (o 38 %), brug for en ekstra hånd i starten (o 35 %), Code of Care (o 35 %),
+    # lokal ... sammenhold, medarbejdere (o 35 %), mangler (o 32 %), afprøve ... vise (o 32 %),
+    # lægges, så de passer med dine andre aftaler (o 30 %), almindelig løn (o 30 %), flere
+    # timer på sigt (o 30 %), stillingen (o 30 %), English-speaking candidates are welcome to
+    # apply (o 24 %), klare fysisk arbejde og løft (o 22 %)
+    "lægge lægger lægges vægt lyst faget fag forstår forstå tale taler varer uger krav fast "
+    "kontaktperson brug starten code care lokal sammenhold mangler afprøve vise passe passer "
+    "aftaler almindelig løn sigt stillingen stilling praktikken småjob english speaking "
+    "candidates welcome apply klar klare fysisk løft ".split()
+    # the CVs' headings and stock lines: jobmål (c 100 %), modersmål (c 100 %), kørekort
+    # (c 100 %), sprog (c 91 %), uddannelse, erhvervserfaring, kompetencer (c 65 %), kurser,
+    # profil (c 37 %), AMU-kursus (c 34 %), folkeskolens afgangseksamen (c 32 %), egen bil
+    # (c 30 %, 26 %), jobønske (c 28 %), senest, styrker, ansvar, deltid (c 26 %)
+    + "jobmål modersmål kørekort sprog uddannelse erhvervserfaring kompetencer kurser kursus "
+    "profil amu folkeskolens folkeskole afgangseksamen egen bil jobønske senest styrker ansvar "
+    "deltid".split()
+    # the CVs' and openings' personal traits: mødestabil (c 33 %), stabil (c 31 %), udadvendt
+    # (c 29 %), rolig (c 29 %), fleksibel (c 26 %), ærlig (c 25 %), arbejdsom (c 25 %),
+    # lærenem (c 24 %), samarbejdsvillig, pligtopfyldende, positiv, person (c 22 %),
+    # hjælpsom (c 21 %), selvstændig (c 20 %)
+    + "mødestabil stabil udadvendt rolig fleksibel ærlig arbejdsom lærenem samarbejdsvillig "
+    "pligtopfyldende positiv person hjælpsom selvstændig".split()
+    # the heads job titles of every trade share: medarbejder (o 35 %, c 55 %), assistent
+    # (c 30 %), and medhjælper, hjælper, arbejder ("Kantinemedhjælper" / "Chaufførmedhjælper",
+    # "Gartneriarbejder" / "Bygningsarbejder"); service (c 30 %, mostly "service-minded"
+    # and "AMU-kursus i service"), minded
+    + "medarbejder assistent medhjælper hjælper arbejder service minded".split()
+    # everyday verbs a task line starts with (hjælpe c 24 %; the rest under a fifth)
+    + "hjælpe lave holde gøre give tager".split()
+)
+
 _town_words: dict[str | None, frozenset[str]] = {}
 
 
@@ -71,10 +126,10 @@ def _towns_in_use() -> frozenset[str]:
 
 
 def is_stopword(word: str) -> bool:
-    """A word that is never shown: a stop word, or a town of the postcode table in use (where
-    someone lives or works is the distance's business, not a shared word), so a job centre's
-    own table (``MATCHING_POSTCODES``) counts too."""
-    return word in STOPWORDS or word in _towns_in_use()
+    """A word that is never shown: a stop word, boilerplate (:data:`BOILERPLATE`), or a town
+    of the postcode table in use (where someone lives or works is the distance's business,
+    not a shared word), so a job centre's own table (``MATCHING_POSTCODES``) counts too."""
+    return word in STOPWORDS or word in BOILERPLATE or word in _towns_in_use()
 # Endings that are inflection or derivation, never a compound part of their own.
 SUFFIXES = frozenset(
     "else elser erne eret ende ning ninger hed heder ere ene lig lige isk iske ager inde vere "
@@ -224,7 +279,10 @@ def _pair_units(side: _Side, other: _Side, extra: frozenset[str]) -> dict[str, t
 
 
 def _shown(term: str) -> bool:
-    return len(term) >= 3 and not is_stopword(term) and not term.isdigit() and term not in SUFFIXES
+    """Whether a shared term is shown. ``term`` is a word of the opening's side, so its
+    inflections may be stripped (:func:`_stripped` keeps no citizen's words)."""
+    return (len(term) >= 3 and not is_stopword(term) and not term.isdigit() and term not in SUFFIXES
+            and not any(stem in BOILERPLATE for stem in _stripped(term)))
 
 
 # A CV's heading line names the citizen ("CV – Lars", "Curriculum vitae: Lars Rasmussen",
@@ -281,9 +339,10 @@ def matched_terms(query: str, doc: str, limit: int = 8) -> list[str]:
 
     Exact shared words come first, then shared compound parts ("lagermedarbejder" and
     "lagerarbejde" -> "lager"), each in order of appearance in ``query``. Every term occurs in
-    both normalised texts; stopwords, numbers, inflection endings, words under three letters
-    and the citizen's name (the words of a CV's name line, :func:`_name_words`) are never
-    terms. These are the card's "Fælles ord"; relevance never reads them.
+    both normalised texts; stopwords, boilerplate (:data:`BOILERPLATE`, with its inflected
+    forms), numbers, inflection endings, words under three letters and the citizen's name
+    (the words of a CV's name line, :func:`_name_words`) are never terms, and a stop word of
+    the opening is never met through its stem ("tage" imod is no "tag"). These are the card's "Fælles ord"; relevance never reads them.
 
     Args:
         query: The opening's side: its title and description (its words are cached by hash).
@@ -320,6 +379,8 @@ def _matched_terms(query: str, doc: str, limit: int) -> tuple[str, ...]:
         if word in found:
             continue
         for unit in q_changed.get(word) or (word, *q.splits[word]):
+            if is_stopword(unit):  # nor its stem: "tage" (imod) is no "tag" (roof)
+                continue
             term = _meeting(unit, doc_units, doc_stems)
             if term is None or term in found or not _shown(term) or term in names \
                     or any(term in f for f in found):
