@@ -61,7 +61,7 @@ def test_hours_for_several_placements_saved_and_exported(page, live_app, company
     second.fill("-2")
     third.fill("30,5")
     page.get_by_test_id("save-hours").click()
-    page.get_by_text("Timer kan ikke være negative.").wait_for()
+    page.locator(".form-error-message").get_by_text("Timer kan ikke være negative.").wait_for()
     assert page.locator(f"#timer-{ids[2]}").input_value() == "30,5"  # kept while another row is wrong
     assert console_errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
     console_errors.clear()  # the form's 400 is expected; nothing else may fail
