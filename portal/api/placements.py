@@ -40,7 +40,9 @@ class PlacementOut(ma.Schema):
     end_date = ma.fields.Date(allow_none=True)
     weekly_hours = ma.fields.Float()
     end_reason = ma.fields.String(allow_none=True, metadata={"enum": list(END_REASONS)})
-    active = ma.fields.Boolean(required=True)
+    active = ma.fields.Boolean(required=True, metadata={
+        "description": "I gang eller planlagt: ingen slutdato, en slutdato efter i dag, eller slutdato i dag uden "
+                       "registreret afslutning. Et forløb med slutårsag er afsluttet fra slutdatoen."})
     hours = ma.fields.List(ma.fields.Nested(HoursOut))
     loggable_months = ma.fields.List(ma.fields.String(), metadata={"description": "Måneder, der kan føres timer for."})
     citizen_id = ma.fields.Integer(metadata={"description": "Kun for jobcentret."})
@@ -103,10 +105,10 @@ def list_placements(args):
     if current_user.role == "company":
         query = query.where(Placement.company_id == current_user.company_id)
     today = service.today_local()
-    if args.get("status") == "active":
-        query = query.where(sa.or_(Placement.end_date.is_(None), Placement.end_date >= today))
+    if args.get("status") == "active":  # as the items' ``active`` (service.is_active)
+        query = query.where(service.active_clause(today))
     elif args.get("status") == "ended":
-        query = query.where(Placement.end_date < today)
+        query = query.where(sa.not_(service.active_clause(today)))
     if since := common.since_moment(args.get("updated_since")):
         query = query.where(Placement.created_at >= since)
     items, links = common.page(query, Placement.id, args)

@@ -241,6 +241,7 @@ def interview_panel(proposal: Proposal) -> dict:
         "outcome_due": service.outcome_due(proposal),
         # hired or not hired: the booking is over (the answer is shown with the proposal)
         "finished": proposal.company_response in ("hired", "declined"),
+        "declined": proposal.company_response == "declined",  # a no, not a hire: its own wording
         "side": "company" if current_user.role == "company" else "jobcenter",
         "offer_form": offer_form,
         "offer_kept": offer_kept,  # the form comes back refused: open it

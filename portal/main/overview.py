@@ -1,6 +1,10 @@
 """Figures for the company, partner and administrator start pages (the consultant's: :mod:`.queue`)."""
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
 import sqlalchemy as sa
 from flask import url_for
 
@@ -8,8 +12,9 @@ from ..admin import postcodes
 from ..admin.service import lacks_active_vk
 from ..extensions import db
 from ..hotline import sla
-from ..openings.service import candidate_counts
-from ..placements import followup
+from ..dates import add_months, month_start
+from ..openings import service as openings
+from ..placements import followup, monthly
 from ..placements.service import company_labels, is_active
 from store import clock
 from store.index_status import not_superseded
@@ -17,11 +22,35 @@ from store.models import (Citizen, Company, HotlineRequest, HoursLog, IndexerSta
                           Placement, Team, User)
 
 
+# How many waiting candidates the start page names one by one; the rest are counted per opening.
+WAITING_SHOWN = 5
+# Openings the company still works with on the start page; filled and closed ones are on /opslag/.
+LIVE_OPENINGS = ("open", "draft")
+
+
+@dataclass(frozen=True)
+class WaitingElsewhere:
+    """Waiting candidates beyond the first :data:`WAITING_SHOWN`, counted for one opening."""
+
+    opening_id: int
+    title: str
+    count: int
+
+
+@dataclass(frozen=True)
+class HoursDue:
+    """Last month's placements without hours, as the monthly hours page lists them."""
+
+    month: date
+    count: int
+
+
 def for_company(company_id: int) -> dict:
-    """The company's openings, active placements and open hotline requests."""
-    openings = db.session.scalars(
-        sa.select(Opening).where(Opening.company_id == company_id).order_by(Opening.created_at.desc())
-    ).all()
+    """The company's start page: what waits for it (candidates to answer, last month's hours),
+    its open and draft openings (open first; filled and closed ones are counted and left to
+    /opslag/), its active placements and its open hotline requests."""
+    rows = openings.list_for_company(company_id)
+    waiting = openings.waiting_candidates(company_id)
     placements = db.session.scalars(
         sa.select(Placement).where(Placement.company_id == company_id).order_by(Placement.start_date.desc())
     ).all()
@@ -33,14 +62,33 @@ def for_company(company_id: int) -> dict:
     today = clock.today()
     active = [p for p in placements if is_active(p, today)]  # as /forloeb counts them
     return {
-        "openings": openings,
-        "candidate_counts": candidate_counts(company_id),
+        "opening_rows": [row for row in rows if row.opening.status in LIVE_OPENINGS],
+        "done_openings": sum(row.opening.status not in LIVE_OPENINGS for row in rows),
+        "waiting": waiting[:WAITING_SHOWN],
+        "waiting_total": len(waiting),
+        "waiting_elsewhere": waiting_elsewhere(waiting[WAITING_SHOWN:]),
+        "hours_due": hours_due(company_id, today),
         "placements": placements,
         "hours_by_placement": hours,
         "active_placements": active,
         "placement_labels": company_labels(active, today),
         **requests,
     }
+
+
+def waiting_elsewhere(rest: list[openings.WaitingCandidate]) -> list[WaitingElsewhere]:
+    """``rest`` counted per opening, in the order the openings first occur (longest waiting first)."""
+    counts = Counter(item.opening_id for item in rest)
+    titles = {item.opening_id: item.opening_title for item in rest}
+    return [WaitingElsewhere(opening_id, titles[opening_id], count) for opening_id, count in counts.items()]
+
+
+def hours_due(company_id: int, today: date) -> HoursDue | None:
+    """Last month's placements with no hours logged for it (the rows the monthly hours page
+    leaves empty for that month, and the hours reminder counts); None when none lacks hours."""
+    month = add_months(month_start(today), -1)
+    missing = sum(all(h.month != month for h in p.hours) for p in monthly.placements_in(company_id, month))
+    return HoursDue(month, missing) if missing else None
 
 
 def hotline_requests(company_id: int) -> dict:

@@ -4,7 +4,8 @@ The citizen's consultants are told (``company_answered``) in the same transactio
 into or out of "hired" starts (or stops) the job centre's work on a placement, so it is saved
 only after a second step (:func:`confirm_page`): the form posts again with ``confirmed=1``. A
 hire while an interview is booked and still ahead asks there whether to cancel the interview
-(cancelled in the same transaction, both sides told) or keep it (review B10).
+(cancelled in the same transaction, both sides told) or keep it (review B10); so does a "no"
+(»Ikke interesseret«) with an interview ahead, which otherwise needs no second step (review F2).
 """
 from __future__ import annotations
 
@@ -67,12 +68,12 @@ def respond(opening_id: int, proposal_id: int):
         interviews.check_answer(proposal, form.response.data)
         if interviews.needs_confirmation(proposal, form.response.data) and not confirmed():
             return confirm_page(proposal, form.response.data, back.location, fields=fields)
-        hiring = form.response.data == "hired" and proposal.company_response != "hired"
-        upcoming = interviews.upcoming_booked(proposal) if hiring else None
+        upcoming = interviews.upcoming_booked(proposal) if _ends_booking(proposal, form.response.data) else None
         choice = request.form.get("interview")
         if upcoming is not None and choice not in INTERVIEW_CHOICES:  # asked on the confirmation page
             return confirm_page(proposal, form.response.data, back.location, fields=fields,
-                                error="Vælg, om den aftalte samtale skal aflyses eller blive stående.")
+                                error="Vælg, om den aftalte samtale skal aflyses eller blive stående."
+                                if confirmed() else "")
         previous = proposal.company_response
         if upcoming is not None and choice == "cancel":  # in the same transaction as the answer
             interviews.cancel(upcoming, current_user, commit=False)
@@ -91,6 +92,11 @@ def respond(opening_id: int, proposal_id: int):
                   f"Samtalen {interviews.spoken_time(upcoming.starts_at)} står stadig; I kan aflyse den under "
                   "»Jobsamtale« på kandidatens side.", "info")
     return back
+
+
+def _ends_booking(proposal: Proposal, response: str) -> bool:
+    """A new hire or a new no: an interview still ahead is then asked about (cancel or keep)."""
+    return response in ("hired", "declined") and proposal.company_response != response
 
 
 def _saved_message(previous: str | None, response: str) -> str:
@@ -113,13 +119,14 @@ def confirm_page(proposal: Proposal, response: str, back: str, fields: dict[str,
     """The second step before an answer into or out of "hired": what it sets going, and the
     same ``fields`` posted again to the current URL with ``confirmed=1``; ``back`` cancels.
 
-    A hire with an interview booked and not yet held also asks whether to cancel it or keep it
-    (``interview``: :data:`INTERVIEW_CHOICES`); ``error``: that answer was missing (status 400).
+    A hire or a no with an interview booked and not yet held also asks whether to cancel it or
+    keep it (``interview``: :data:`INTERVIEW_CHOICES`); ``error``: that answer was missing (status 400).
     """
     name = proposal.citizen.name if proposals.identity_released(proposal) else None
-    upcoming = interviews.upcoming_booked(proposal) if response == "hired" else None
+    upcoming = interviews.upcoming_booked(proposal) if _ends_booking(proposal, response) else None
     page = render_template("openings/answer_confirm.html", opening=proposal.opening,
                            who=name or pseudonym(proposal.citizen_id, proposal.opening_id),
                            response=response, label=COMPANY_RESPONSES.get(response, response),
+                           previous=proposal.company_response,
                            action=request.path, fields=fields, back=back, upcoming=upcoming, error=error)
     return (page, 400) if error else page

@@ -18,11 +18,12 @@ from matching.geo import POSTCODES
 from .. import audit
 from ..extensions import db
 from store import clock
-from store.models import Company, Consent, Opening, Placement, Proposal
+from store.models import Citizen, Company, Consent, Opening, Placement, Proposal
 from store.outbox import record_change
 from ..notifications.service import notify, path_for
-from ..proposals import ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, shown_to_company
-from ..placements.service import is_active, today_local
+from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, shown_goal,
+                         shown_to_company)
+from ..placements.service import active_clause, is_active, today_local
 from ..pseudonyms import pseudonym
 
 # Open first: that is what the company works with; closed ones sink to the bottom.
@@ -58,11 +59,18 @@ EDITABLE_FIELDS = tuple(f.name for f in fields(OpeningData))
 
 @dataclass(frozen=True)
 class CandidateCount:
-    """An opening's candidates as the company sees them on the opening's page: proposed to
-    it (every state in ``VISIBLE_TO_COMPANY``), and of those, with the name shared."""
+    """An opening's candidates as the company sees them on the opening's page.
+
+    ``proposed``: the current ones (every state in ``VISIBLE_TO_COMPANY``, unless the pair's
+    placement has ended: :func:`finished_placement`); ``named``: of those, with the name shared;
+    ``waiting``: of those, on an open opening, with no answer from the company and no placement
+    (:func:`waiting_clause`); ``earlier``: the ones listed as no longer relevant.
+    """
 
     proposed: int = 0
     named: int = 0
+    waiting: int = 0
+    earlier: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,19 +99,75 @@ def list_for_company(company_id: int) -> list[OpeningRow]:
     return [OpeningRow(o, town_for(o.postcode), counts.get(o.id)) for o in openings]
 
 
+def _pair_placement(*where: sa.ColumnElement[bool]) -> sa.Exists:
+    return sa.exists().where(Placement.citizen_id == Proposal.citizen_id,
+                             Placement.opening_id == Proposal.opening_id, *where)
+
+
+def finished_placement(today: date) -> sa.ColumnElement[bool]:
+    """The proposal's pair had a placement, and none of its placements is still active
+    (:func:`portal.placements.service.is_active`): the company finds the candidate under
+    "ikke længere aktuelle" with the day the placement ended (:attr:`SharedCandidate.placement_ended`)."""
+    return sa.and_(_pair_placement(), ~_pair_placement(active_clause(today)))
+
+
+def waiting_clause(today: date) -> sa.ColumnElement[bool]:
+    """A candidate waiting for the company's answer: shown to it (``VISIBLE_TO_COMPANY``) on an
+    open opening, not answered, no placement on the pair, and the citizen's processing not
+    restricted (the answer would be refused). On a filled or closed opening the job centre ends
+    the candidates instead (:mod:`portal.candidates.opening_done`)."""
+    restricted = sa.select(Citizen.restricted).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
+    return sa.and_(Proposal.status.in_(VISIBLE_TO_COMPANY), Opening.status == "open",
+                   Proposal.company_response.is_(None), ~_pair_placement(), restricted.is_not(True))
+
+
 def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
-    """Per opening of the company that has any, its candidates (:class:`CandidateCount`).
+    """Per opening of the company that has any, its candidates (:class:`CandidateCount`), as the
+    opening's page shows them (:func:`shared_candidates` split by :func:`finished_placement`, and
+    :func:`ended_candidates`), in one statement.
 
     "Named" is what the company is shown a name for (``identity_released``): disclosed *and*
     backed by a live consent, so the count never promises a name the pages do not show."""
-    live = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.in_force_clause(clock.today()))
-    named = sa.func.sum(sa.case((sa.and_(Proposal.status == "disclosed", live), 1), else_=0))
-    return {opening_id: CandidateCount(int(proposed), int(shown)) for opening_id, proposed, shown in
-            db.session.execute(
-                sa.select(Proposal.opening_id, sa.func.count(Proposal.id), named)
-                .join(Opening, Opening.id == Proposal.opening_id)
-                .where(Opening.company_id == company_id, Proposal.status.in_(VISIBLE_TO_COMPANY))
-                .group_by(Proposal.opening_id))}
+    today = clock.today()
+    live = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.in_force_clause(today))
+    visible = Proposal.status.in_(VISIBLE_TO_COMPANY)
+    current = sa.and_(visible, ~finished_placement(today))
+    ended = sa.or_(Proposal.status == "withdrawn", Proposal.status.in_(ENDED) & Proposal.decided_at.is_not(None))
+
+    def total(*where):
+        return sa.func.sum(sa.case((sa.and_(*where), 1), else_=0))
+
+    rows = db.session.execute(
+        sa.select(Proposal.opening_id, total(current), total(current, Proposal.status == "disclosed", live),
+                  total(current, waiting_clause(today)), total(sa.or_(sa.and_(visible, ~current), ended)))
+        .join(Opening, Opening.id == Proposal.opening_id)
+        .where(Opening.company_id == company_id, sa.or_(visible, ended))
+        .group_by(Proposal.opening_id))
+    return {opening_id: CandidateCount(*(int(n or 0) for n in numbers)) for opening_id, *numbers in rows}
+
+
+@dataclass(frozen=True)
+class WaitingCandidate:
+    """A candidate waiting for the company's answer (:func:`waiting_clause`), by pseudonym."""
+
+    proposal_id: int
+    opening_id: int
+    opening_title: str
+    pseudonym: str
+    proposed_on: date | None
+
+
+def waiting_candidates(company_id: int) -> list[WaitingCandidate]:
+    """The company's candidates waiting for its answer, longest waiting first (one statement);
+    as many as :attr:`CandidateCount.waiting` adds up to."""
+    rows = db.session.execute(
+        sa.select(Proposal.id, Proposal.citizen_id, Proposal.opening_id, Opening.title, Proposal.decided_at)
+        .join(Opening, Opening.id == Proposal.opening_id)
+        .where(Opening.company_id == company_id, waiting_clause(clock.today()))
+        .order_by(Proposal.decided_at, Proposal.id))
+    return [WaitingCandidate(proposal_id, opening_id, title, pseudonym(citizen_id, opening_id),
+                             decided_at.astimezone(clock.LOCAL).date() if decided_at else None)
+            for proposal_id, citizen_id, opening_id, title, decided_at in rows]
 
 
 @dataclass(frozen=True)
@@ -111,8 +175,12 @@ class SharedCandidate:
     """What a company may see of a proposed candidate: the allow-list, nothing more.
 
     ``name`` is set only once the identity is released (disclosed with a live consent).
-    ``shared_goal`` is the jobmål text a consultant approved for the company ("" = none yet;
-    show the opening's title): never the citizen's free-text jobmål, which may hold health details.
+    ``shared_goal`` is the jobmål the consultant chose for the company, one of the citizen's own
+    as it stands now (:func:`portal.proposals.shown_goal`; "" = none: the company reads
+    "Foreslået af jobcentret til dette opslag"); ``goal_matched``: the match found it ("Jobmål
+    der matcher"), else it reads "Kandidatens jobmål". ``on_hold``: the citizen's processing is
+    restricted (art. 18): the company is shown only that the candidate is not current now, no
+    jobmål or band, and cannot answer; never why.
     """
 
     proposal_id: int
@@ -129,14 +197,20 @@ class SharedCandidate:
     # restricted): the company is told it is withheld for now, never why
     name_withheld: bool = False
     placement_started: bool = False  # the job centre registered a placement: a hire stays a hire
+    goal_matched: bool = False
+    on_hold: bool = False
+    # the pair's placement has ended (the last end date; none still active): no longer relevant,
+    # listed with "Forløbet sluttede <dato>" (:func:`finished_placement`)
+    placement_ended: date | None = None
 
 
 def shared_candidates(opening: Opening) -> list[SharedCandidate]:
     """The candidates the job centre has proposed for ``opening``, newest decision last.
 
     Only proposals in :data:`portal.proposals.VISIBLE_TO_COMPANY` states; each as a
-    per-opening pseudonym plus allow-listed facts (SECURITY.md). The caller must already
-    have checked that the opening is the current company's.
+    per-opening pseudonym plus allow-listed facts (SECURITY.md). A candidate whose placement on
+    the opening has ended carries its end date (``placement_ended``): the page lists it as no
+    longer relevant. The caller must already have checked that the opening is the current company's.
     """
     rows = db.session.scalars(
         sa.select(Proposal)
@@ -144,8 +218,11 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
         .options(selectinload(Proposal.citizen), selectinload(Proposal.consents))
         .order_by(Proposal.decided_at, Proposal.id)
     ).all()
-    placed = set(db.session.scalars(sa.select(Placement.citizen_id).where(Placement.opening_id == opening.id)))
-    shared = [_shared(p, placed=p.citizen_id in placed) for p in rows]
+    placements: dict[int, list[Placement]] = {}
+    for placement in db.session.scalars(sa.select(Placement).where(Placement.opening_id == opening.id)):
+        placements.setdefault(placement.citizen_id, []).append(placement)
+    today = today_local()
+    shared = [_shared(p, placements=placements.get(p.citizen_id, []), today=today) for p in rows]
     # Who saw which citizen's identity is part of the access log; fail closed, one
     # transaction (one disk sync) for the page.
     audit.record_many_now([
@@ -202,16 +279,28 @@ def ended_candidates(opening: Opening) -> list[EndedCandidate]:
             for p in rows]
 
 
-def _shared(proposal: Proposal, *, placed: bool = False) -> SharedCandidate:
+def _ended_on(placements: list[Placement], today: date) -> date | None:
+    """The last end date of the pair's ``placements`` when all of them have ended, else None."""
+    if not placements or any(is_active(p, today) for p in placements):
+        return None
+    return max(p.end_date for p in placements)
+
+
+def _shared(proposal: Proposal, *, placed: bool = False, placements: list[Placement] | None = None,
+            today: date | None = None) -> SharedCandidate:
+    """``placed``: a placement exists on the pair; ``placements`` (with ``today``), when given, are
+    the pair's placements, which also tell whether they have all ended."""
     explanation = proposal.explanation or {}
+    on_hold = proposal.citizen.restricted
+    shown = None if on_hold else shown_goal(proposal)
     return SharedCandidate(
         proposal_id=proposal.id,
         pseudonym=pseudonym(proposal.citizen_id, proposal.opening_id),
         status=proposal.status,
         # The band the consultant was shown: with the learned adjustment when one was made.
-        similarity_band=str((explanation.get("learned") or {}).get("similarity_band")
-                            or explanation.get("similarity_band") or ""),
-        shared_goal=proposal.shared_goal or "",
+        similarity_band="" if on_hold else str((explanation.get("learned") or {}).get("similarity_band")
+                                               or explanation.get("similarity_band") or ""),
+        shared_goal=shown.title if shown else "", goal_matched=bool(shown and shown.matched), on_hold=on_hold,
         hours_available=proposal.citizen.hours_available,
         name=proposal.citizen.name if identity_released(proposal) else None,
         consent_lapsed=proposal.status == "disclosed" and active_consent(proposal) is None,
@@ -219,7 +308,8 @@ def _shared(proposal: Proposal, *, placed: bool = False) -> SharedCandidate:
                        and not identity_released(proposal)),
         response=proposal.company_response,
         response_note=proposal.company_response_note or "",
-        placement_started=placed,
+        placement_started=placed or bool(placements),
+        placement_ended=_ended_on(placements or [], today) if today is not None else None,
     )
 
 

@@ -129,8 +129,23 @@ def company_contact(company: Company, placement: Placement | None = None) -> Use
 
 
 def is_active(placement: Placement, today: date) -> bool:
-    """Started or not, a placement is active until its end date has passed."""
-    return placement.end_date is None or placement.end_date >= today
+    """Started or not, a placement is active (running or planned) until it has ended.
+
+    It has ended once its end date has passed, or once its end is registered (an end reason)
+    and the end date has come, today included: the placement's page then says "Afsluttet"
+    (``templates/placements/_status.html``). An end registered ahead (up to a month) keeps it
+    active until that day; an end date of today without a reason is its last day ("Slutter i
+    dag"). Every company screen and the API's ``active`` use this rule (:func:`active_clause`).
+    """
+    if placement.end_date is None or placement.end_date > today:
+        return True
+    return placement.end_date == today and placement.end_reason is None
+
+
+def active_clause(today: date) -> sa.ColumnElement[bool]:
+    """:func:`is_active` as a condition on :class:`~store.models.Placement` for a query."""
+    return sa.or_(Placement.end_date.is_(None), Placement.end_date > today,
+                  sa.and_(Placement.end_date == today, Placement.end_reason.is_(None)))
 
 
 # The one rule for both hours pages (/forloeb/<id> and /forloeb/timer), as the pages state it.

@@ -86,7 +86,7 @@ def test_the_start_page_tables_stack_into_labelled_cards(phone, company, table):
     rows = found.get_by_test_id(row_id)
     assert rows.count() == len(company[1])
     for i in range(rows.count()):
-        cells = rows.nth(i).locator("td")
+        cells = rows.nth(i).locator("th, td")  # an opening's title is the row's header (<th scope="row">)
         assert _on_screen(cells.first.get_by_role("link")), (table, i)  # the card's heading
         shown = [cells.nth(n).evaluate("td => getComputedStyle(td, '::before').content")
                  for n in range(1, cells.count())]

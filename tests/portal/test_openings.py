@@ -277,10 +277,14 @@ def test_list_shows_own_openings_with_the_candidates_their_page_shows(app, clien
     assert "Virksomhedspraktik" in html and "7130 Juelsminde" in html and "01.12.2026" in html
     # As the opening's page counts them (every proposal the company may see); the two disclosed
     # ones have no live consent, so no name is shown and none is counted.
-    assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået<' in html
+    # None is answered: all four wait for the company; the link names its opening to a screen reader.
+    shown = (f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået, '
+             '<strong data-testid="candidate-waiting">4 venter på jeres svar</strong>'
+             '<span class="sr-only"> til «Vores praktik»</span></a>')
+    assert shown in html
     assert html.count('data-testid="candidate-count">Ingen endnu<') == 0
     start = client.get("/").get_data(as_text=True)  # the start page: the same figures, the same link
-    assert f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået<' in start
+    assert shown in start
     detail = client.get(f"/opslag/{own}").get_data(as_text=True)
     # the withdrawn one is listed as no longer relevant, never as "not proposed" (review B1)
     assert ('data-testid="shared-count">4 aktuelle kandidater foreslået til jer; 1 er ikke længere aktuel'
