@@ -28,10 +28,17 @@ same jobmål and title (``goal_history``, :func:`with_history`: a training decis
 the decisions before it, a test decision only the training ones), go in only when, trained on
 the older 80% of the training decisions, they beat the model without them on the latest 20%
 of those.
-The model is used only with at least ``MIN_DECISIONS`` decisions and when it beats the
-hand-set weights on the test split (higher MAP over the test openings, AUC not lower); the
-result, with both sets of figures, is stored in ``indexer_state`` under ``STATE_KEY`` and
-shown at /admin/indexer/relevans.
+Every weight is fitted ≥ 0 (``rerank.RerankModel.fit``: each fact measures how well the
+citizen fits the opening, so none may count against a pair); the report keeps the fit without
+that bound beside it (``monotone``: ``rerank.free_weights``, and which facts the bound held at 0).
+
+The model is used only with at least ``MIN_DECISIONS`` decisions, when it beats the hand-set
+weights on the test split (higher MAP over the test openings, AUC not lower), and when it
+passes the jobmål check (:func:`jobmaal_check`: it never puts a decided pair whose best jobmål
+is unrelated to the opening above one whose jobmål matches it, on the same opening, when the
+hand-set weights had them the other way and distance and hours do not favour the unrelated
+one). The result, with both sets of figures, is stored in ``indexer_state`` under
+``STATE_KEY`` and shown at /admin/indexer/relevans.
 """
 from __future__ import annotations
 
@@ -48,14 +55,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from matching.backends import MatchBackend
-from matching.domain import Match
 from matching.concept_channel import ConceptChannel
+from matching.domain import Match
 from matching.encoders import Encoder, EncoderUnavailable
+from matching.explain import GOAL_BANDS
 from matching.ranking import BAND_ORDER, RELEVANCE_STEP
 from matching.relevance import similarity_band
 from matching.rerank import (
     ALLOWED_FEATURES, CHANNEL_FEATURES, FORMAT, HISTORY_FEATURES, MAX_ADJUSTMENT, STATE_KEY, DecisionHistory,
-    HistoryCounter, RerankModel, features, history_keys, key_check,
+    HistoryCounter, RerankModel, features, free_weights, held_at_zero, history_keys, key_check,
 )
 from store.database import upsert
 from store.embedding_store import DbEmbeddingCache
@@ -123,7 +131,6 @@ def _facts(proposal: Proposal, scorer: Scorer | None,
     else scored again by ``scorer``; the history keys (made with ``secret``) of the jobmål the
     pair was scored with."""
     stored = proposal.explanation or {}
-    kind = proposal.opening.kind
     if not ("relevance" in stored and "score" in stored):
         if scorer is None or (match := scorer(proposal)) is None:
             return None
@@ -131,7 +138,7 @@ def _facts(proposal: Proposal, scorer: Scorer | None,
         stored["score"], stored["priority"] = match.score, match.priority
     goals = [g.get("goal") for g in stored.get("goal_scores") or () if isinstance(g, dict) and g.get("goal")]
     score = float(stored["score"]) - float(stored.get("priority") or 0.0)
-    return features(stored, kind), score, history_keys(proposal.opening.title, goals, secret)
+    return features(stored), score, history_keys(proposal.opening.title, goals, secret)
 
 
 def collect(session: Session, scorer: Scorer | None = None, *, secret: bytes) -> list[Decision]:
@@ -248,6 +255,60 @@ def _fit(decisions: Sequence[Decision], names: Sequence[str]) -> RerankModel:
                            [GAIN_WEIGHTS[d.gain] for d in decisions], names=names)
 
 
+def goal_band(decision: Decision) -> str:
+    """The band of the pair's best jobmål as the card shows it ("høj", "middel", "lav"), read
+    from its facts: "høj" is its own fact, "middel" starts at ``explain.GOAL_BANDS``' lowest
+    threshold of the jobmål's fit, and a citizen without jobmål is "lav"."""
+    if decision.features["best_goal_high"] >= 1.0:
+        return "høj"
+    return "middel" if decision.features["best_goal_fit"] >= GOAL_BANDS[-1][0] else "lav"
+
+
+def _history(decision: Decision) -> float:
+    """A pair's ``goal_history``; none (NaN) counts as the average pair's, 0, as in the model."""
+    value = decision.features.get("goal_history", math.nan)
+    return 0.0 if math.isnan(value) else value
+
+
+def jobmaal_check(model: RerankModel, decisions: Sequence[Decision], examples: int = 5) -> dict:
+    """Whether the model puts a citizen with no related jobmål above one whose jobmål matches
+    the opening, by itself: the sanity check a model passes before it is used.
+
+    Checked: every two decided pairs on the same opening where the first's best jobmål is
+    "høj" or "middel" (:func:`goal_band`) and the second's "lav", the second is neither closer
+    nor a better fit for the hours, nor has a jobmål that earlier decisions on this title
+    approved more often (``goal_history``: the consultants' own judgement of the jobmål, the one
+    fact meant to correct a score that misjudges a Danish jobmål), and the hand-set order puts
+    the first above the second. The model fails a pair when its order (as the portal ranks,
+    :func:`learned_value`) puts the second above the first: nothing but the model's weighing of
+    the match facts moved it there.
+
+    Returns:
+        {"pairs": pairs checked, "reversed": pairs the model put the other way round,
+        "examples": up to ``examples`` of those as {"opening_id", "above", "below"} (proposal
+        ids: the matching pair first)}.
+    """
+    by_opening: dict[int, list[Decision]] = {}
+    for d in decisions:
+        by_opening.setdefault(d.opening_id, []).append(d)
+    pairs, reversed_, found = 0, 0, []
+    for opening_id, decided in sorted(by_opening.items()):
+        matching = [d for d in decided if goal_band(d) != "lav"]
+        unrelated = [d for d in decided if goal_band(d) == "lav"]
+        for a in matching:
+            for b in unrelated:
+                if (b.features["proximity"] > a.features["proximity"]
+                        or b.features["hours_fit"] > a.features["hours_fit"]
+                        or _history(b) > _history(a) or hand_value(a) <= hand_value(b)):
+                    continue
+                pairs += 1
+                if learned_value(model, b) > learned_value(model, a):
+                    reversed_ += 1
+                    if len(found) < examples:
+                        found.append({"opening_id": opening_id, "above": a.proposal_id, "below": b.proposal_id})
+    return {"pairs": pairs, "reversed": reversed_, "examples": found}
+
+
 def choose_features(train_set: Sequence[Decision], check: str) -> tuple[tuple[str, ...], dict]:
     """The feature set to fit on, chosen on the training decisions alone (never the test).
 
@@ -286,7 +347,9 @@ def train(decisions: Sequence[Decision], *, check: str, now: datetime | None = N
     Returns:
         The report stored under ``STATE_KEY``: counts, dates, ``feature_set`` (which facts
         the model uses and why: :func:`choose_features`), ``figures`` (hand / learned),
-        ``in_use`` with a Danish ``reason``, and the ``model`` (None when none was fitted).
+        ``monotone`` (``free``: the weights without the bound ≥ 0, ``held_at_zero``: the facts
+        the bound held at 0), ``jobmaal_check`` (:func:`jobmaal_check`), ``in_use`` with a
+        Danish ``reason``, and the ``model`` (None when none was fitted).
     """
     train_set, test_set = time_split(decisions)
     report: dict = {
@@ -312,6 +375,12 @@ def train(decisions: Sequence[Decision], *, check: str, now: datetime | None = N
         model = dataclasses.replace(model, history=history)
     learned = figures(test_set, lambda d: learned_value(model, d))
     report["figures"]["learned"] = learned
+    rows, labels, weights = ([d.features for d in train_set], [d.label for d in train_set],
+                             [GAIN_WEIGHTS[d.gain] for d in train_set])
+    report["monotone"] = {"free": free_weights(rows, labels, weights, names),
+                          "held_at_zero": held_at_zero(model, rows, labels, weights)}
+    # On every decision, its facts as measured (a test decision's history from the training part).
+    sanity = report["jobmaal_check"] = jobmaal_check(model, [*train_set, *test_set])
     if reads_history:
         # Measured with the training decisions' history, as the test decisions were ranked
         # after them; kept with every decision's, as the next ranking comes after them all.
@@ -326,10 +395,15 @@ def train(decisions: Sequence[Decision], *, check: str, now: datetime | None = N
         report["reason"] = ("Den lærte model slog ikke de håndsatte vægte på de seneste beslutninger "
                             f"(MAP {_dk(learned['map'])} mod {_dk(hand['map'])}, AUC {_dk(learned['auc'])} mod "
                             f"{_dk(hand['auc'])}). De håndsatte vægte bruges.")
+    elif sanity["reversed"]:
+        report["reason"] = (f"Den lærte model satte i {sanity['reversed']} af {sanity['pairs']} par en borger uden "
+                            "beslægtet jobmål over en, hvis jobmål matcher opslaget, uden at afstand eller timer "
+                            "talte for det. De håndsatte vægte bruges.")
     else:
         report["in_use"] = True
         report["reason"] = ("Den lærte model slog de håndsatte vægte på de seneste "
-                            f"{round(TEST_SHARE * 100)} % af beslutningerne og bruges i rangeringen.")
+                            f"{round(TEST_SHARE * 100)} % af beslutningerne, bestod jobmålstjekket og "
+                            "bruges i rangeringen.")
     return report
 
 

@@ -10,7 +10,18 @@ Every feature is a fact about one pair: it never depends on k, the filters or th
 candidates (no rank position, no min-max over a list). Protected or sensitive attributes
 (age, gender, name, origin, languages, health limitations, benefit group) are never
 features: building or loading a model that names a feature outside ``ALLOWED_FEATURES``
-raises :class:`ForbiddenFeature`.
+raises :class:`ForbiddenFeature`. Nor is the opening's kind: an offset per kind moves every
+candidate of an opening alike, so it cannot change the order within an opening, only the
+bands and the order across openings on a citizen's page, and since each kind is meant for
+certain benefit groups it would weigh the group in through the back door (review F, F11).
+
+Every feature measures how well the citizen fits the opening, so none may count against a
+pair: the model is monotone, every weight is at least 0 (``fit`` solves the logistic loss
+with that bound, scipy's L-BFGS-B; a model with a negative weight is refused like a forbidden
+feature). Unbounded, a fact that moves with another (the best jobmål against the opening and
+against the title) took a negative weight and pushed citizens whose jobmål is the opening's
+occupation below unrelated ones (review F, F1). :func:`free_weights` gives the unbounded fit
+beside it, so the administrator can see which facts the bound held at 0.
 
 One fact is learned from the decisions themselves: ``goal_history``, how earlier decisions on the
 same jobmål for an opening of the same occupation went (:class:`DecisionHistory`, kept with the
@@ -23,13 +34,16 @@ fit which titles reach the ranking, where the encoder and the concept table know
 
 The learned relevance is a linear map of the model's log-odds onto the relevance scale of
 the training pairs (their mean and spread), and the adjustment is its difference to the
-hand-set relevance, capped at ``MAX_ADJUSTMENT``. It decomposes exactly into one
-contribution per feature (:meth:`RerankModel.adjust`), which the ranking card shows. The
-model is stored as JSON (never pickle): :meth:`RerankModel.to_dict` / :meth:`from_dict`.
+hand-set relevance, capped at ``MAX_ADJUSTMENT``. With every weight ≥ 0 the adjusted relevance
+never falls when a fact about the pair improves (the cap and the [0, 1] bounds keep that). It
+decomposes exactly into one contribution per feature (:meth:`RerankModel.adjust`), which the
+ranking card shows rounded as it is shown (:meth:`Adjustment.reasons`). The model is stored as
+JSON (never pickle): :meth:`RerankModel.to_dict` / :meth:`from_dict`.
 """
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import functools
 import hashlib
 import hmac
@@ -40,9 +54,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching import vocab
 from matching.concept_channel import occupation_title
-from matching.domain import OPENING_KINDS, Match
+from matching.domain import Match
 from matching.ranking import order_key
 from matching.relevance import similarity_band
 
@@ -55,8 +68,9 @@ STATE_KEY = "rerank_model"
 # earlier decisions on the same jobmål and title (goal_history, DecisionHistory). 5: its keys
 # are keyed hashes (history_secret), with the key's check stored beside them. 6: the best
 # jobmål's fit is read against the occupation the title names, and "høj" starts at 0.74
-# (docs/matching.md "Per-jobmål bands"), so best_goal_fit and best_goal_high shifted.
-FORMAT = 6
+# (docs/matching.md "Per-jobmål bands"), so best_goal_fit and best_goal_high shifted. 7: no
+# opening kind (a per-kind offset, review F11), and every weight ≥ 0 (monotone, review F1).
+FORMAT = 7
 # The learned adjustment of a pair's relevance never exceeds this (either way).
 MAX_ADJUSTMENT = 0.15
 # How far proximity has dropped at this many km (the hand-set weights' distance scale).
@@ -77,9 +91,12 @@ FEATURE_LABELS: Mapping[str, str] = {
     "proximity": "kort afstand",
     "hours_fit": "timer",
     "shared_terms": "fælles ord",
-    **{f"kind_{kind}": f"opslagstype {label.lower()}" for kind, label in vocab.OPENING_KINDS.items()},
 }
 ALLOWED_FEATURES: tuple[str, ...] = tuple(FEATURE_LABELS)
+# The facts whose weight may not be negative: all of them, since each measures how well the
+# citizen fits the opening (the jobmål, the whole text, shared words, hours, distance, and how
+# such pairs were decided before). A better fit never counts against a pair.
+MONOTONE_FEATURES: frozenset[str] = frozenset(ALLOWED_FEATURES)
 # What a pair's value of a feature is, against the model's average pair, as the ranking card
 # says it: (above the average, below it). A contribution is what that difference moved the
 # adjustment by, so the card reads "kortere afstand end de fleste: +0,06". "relevance" is said
@@ -101,8 +118,6 @@ FEATURE_REASONS: Mapping[str, tuple[str, str]] = {
     "proximity": ("kortere afstand end for de fleste", "længere afstand end for de fleste"),
     "hours_fit": ("timerne passer bedre end for de fleste", "timerne passer dårligere end for de fleste"),
     "shared_terms": ("flere fælles ord end for de fleste", "færre fælles ord end for de fleste"),
-    **{f"kind_{kind}": (f"opslaget er {label.lower()}", f"opslaget er ikke {label.lower()}")
-       for kind, label in vocab.OPENING_KINDS.items()},
 }
 # Below this an adjustment or a share shows as 0,00: not worth a word on the card.
 SHOWN_MINIMUM = 0.005
@@ -129,6 +144,10 @@ class ForbiddenFeature(ValueError):
     """A model names a feature outside ``ALLOWED_FEATURES``."""
 
 
+class NegativeWeight(ValueError):
+    """A model weighs a fact about the citizen's fit (``MONOTONE_FEATURES``) negatively."""
+
+
 def check_features(names: Iterable[str]) -> tuple[str, ...]:
     """``names`` as a tuple when every one is allowed.
 
@@ -151,6 +170,12 @@ def _number(value: object, default: float = 0.0) -> float:
     except (TypeError, ValueError):
         return default
     return number if math.isfinite(number) else default
+
+
+def _cents(value: float) -> int:
+    """``value`` in hundredths, rounded half up as the card shows it (``dknum(2)`` rounds the
+    float's shortest decimal text, ``str(value)``, half up)."""
+    return int(decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"), decimal.ROUND_HALF_UP) * 100)
 
 
 def _channel(goal: Mapping, name: str) -> float:
@@ -312,7 +337,7 @@ class HistoryCounter:
                                check)
 
 
-def features(explanation: Mapping, kind: str, history: float = math.nan) -> dict[str, float]:
+def features(explanation: Mapping, *, history: float = math.nan) -> dict[str, float]:
     """The allowed facts of one pair, from its explanation as a mapping.
 
     The channels are those of the jobmål with the highest relevance against the opening
@@ -325,7 +350,6 @@ def features(explanation: Mapping, kind: str, history: float = math.nan) -> dict
             channels, which an explanation stored before they were recorded (or a ranking
             without the encoder) lacks: they are NaN, unknown, and a model counts an
             unknown fact as its training mean, so it moves nothing.
-        kind: the opening's kind.
         history: the pair's ``goal_history`` (:meth:`DecisionHistory.value`; NaN: none).
 
     Returns:
@@ -349,11 +373,10 @@ def features(explanation: Mapping, kind: str, history: float = math.nan) -> dict
         "shared_terms": min(len(explanation.get("matched_terms") or ()), SHARED_TERMS_CAP)
         / SHARED_TERMS_CAP,
     }
-    values.update({f"kind_{k}": 1.0 if k == kind else 0.0 for k in OPENING_KINDS})
     return values
 
 
-def match_features(match: Match, kind: str, history: float = math.nan) -> dict[str, float]:
+def match_features(match: Match, *, history: float = math.nan) -> dict[str, float]:
     """:func:`features` of a live ``Match``: the same values as of
     ``dataclasses.asdict(match.explanation)``, read from the few fields it uses (``asdict``
     deep-copies every check and flag; a ranking asks this for its whole pool)."""
@@ -363,7 +386,7 @@ def match_features(match: Match, kind: str, history: float = math.nan) -> dict[s
                          "concept": g.concept, "fit": g.fit, "band": g.band} for g in e.goal_scores],
         "distance_km": e.distance_km, "relevance": e.relevance, "hours_fit": e.hours_fit,
         "matched_terms": e.matched_terms,
-    }, kind, history)
+    }, history=history)
 
 
 @dataclass(frozen=True)
@@ -393,42 +416,110 @@ class Adjustment:
     @property
     def noticeable(self) -> bool:
         """Whether the adjustment shows as more than ±0,00."""
-        return abs(self.delta) >= SHOWN_MINIMUM
+        return _cents(self.delta) != 0
+
+    @property
+    def shown_delta(self) -> float:
+        """``delta`` as the card shows it: two decimals, rounded half up like ``dknum(2)``."""
+        return _cents(self.delta) / 100
 
     def reasons(self, n: int | None = 3) -> tuple[list[tuple[str, float]], float]:
         """What moved the pair, for the ranking card: the ``n`` largest contributions (None:
-        all) as (Danish fact about the pair, value) and the rest of ``delta`` (what the other
-        facts moved together), so the parts shown always add up to the adjustment. The opening
-        kind's features are one fact ("opslaget er virksomhedspraktik"): they move every
-        candidate of the opening alike."""
-        merged: list[tuple[str, float]] = []
-        kind_total = 0.0
-        for name, value in self.contributions:
-            if name.startswith("kind_"):
-                kind_total += value
-            else:
-                merged.append((name, value))
-        if kind_total:
-            merged.append(("kind", kind_total))
-        merged.sort(key=lambda item: -abs(item[1]))
-        shown = [(self._reason(name), round(value, 6)) for name, value in merged[:n]
-                 if abs(value) >= SHOWN_MINIMUM]
-        return shown, round(self.delta - sum(v for _, v in shown), 6)
+        all) as (Danish fact about the pair, value) and the rest (what the other facts moved
+        together), each rounded to two decimals as the card shows it. The rest is the shown
+        adjustment (:attr:`shown_delta`) less the shown parts, so the parts on the card add up
+        exactly to the adjustment it shows (rounding each part on its own did not, review F4).
+        A part that rounds to 0,00 is left out (it is in the rest)."""
+        shown = [(name, cents) for name, value in self.contributions[:n] if (cents := _cents(value))]
+        rest = _cents(self.delta) - sum(cents for _, cents in shown)
+        return [(self._reason(name), cents / 100) for name, cents in shown], rest / 100
 
     def _reason(self, name: str) -> str:
         """The Danish fact a contribution is about (see :meth:`reasons`)."""
         if name == "relevance":
             more = self.directions.get(name, -1) > 0
             return f"samlet match vægtes {'mere' if more else 'mindre'} end i de håndsatte vægte"
-        if name == "kind":
-            kinds = [k for k, d in self.directions.items() if k.startswith("kind_") and d > 0]
-            return FEATURE_REASONS[kinds[0]][0] if kinds else "opslagstypen"
         above, below = FEATURE_REASONS[name]
         text = above if self.directions.get(name, 0) >= 0 else below
         if name == "goal_history" and self.history is not None:
             approved, rejected = self.history
             text += f" (godkendt i {approved} af {approved + rejected} beslutninger)"
         return text
+
+
+def _standardise(rows: Sequence[Mapping[str, float]], names: Sequence[str]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values with each unknown replaced by its feature's mean, mean, scale) of ``rows``.
+
+    Raises:
+        ValueError: fewer than two rows.
+    """
+    if len(rows) < 2:
+        raise ValueError("need at least one positive and one negative decision")
+    x = np.array([[float(r[n]) for n in names] for r in rows], dtype=np.float64).reshape(len(rows), len(names))
+    known = ~np.isnan(x)
+    mean = np.where(known.any(axis=0), np.nansum(x, axis=0) / np.maximum(known.sum(axis=0), 1), 0.0)
+    x = np.where(known, x, mean)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0  # a constant feature: its standardised value is 0
+    return x, mean, scale
+
+
+def _logistic(z: np.ndarray, labels: Sequence[int], weights: Sequence[float] | None, c: float,
+              bounded: Sequence[bool]) -> tuple[np.ndarray, float]:
+    """(weights, intercept) minimising c * Σ sample weight * log loss + ½ |weights|² (the
+    intercept not penalised), each weight with ``bounded`` true kept ≥ 0 (L-BFGS-B).
+
+    Raises:
+        ValueError: fewer than two rows, or only one class.
+    """
+    from scipy.optimize import minimize
+
+    y = np.asarray(labels, dtype=np.float64)
+    if len(z) < 2 or len(set(y.tolist())) < 2:
+        raise ValueError("need at least one positive and one negative decision")
+    s = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+
+    def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
+        t = z @ p[:-1] + p[-1]
+        g = c * s * (1.0 / (1.0 + np.exp(-t)) - y)
+        value = c * float(s @ (np.logaddexp(0.0, t) - y * t)) + 0.5 * float(p[:-1] @ p[:-1])
+        return value, np.append(z.T @ g + p[:-1], g.sum())
+
+    bounds = [(0.0, None) if b else (None, None) for b in bounded] + [(None, None)]
+    found = minimize(loss, np.zeros(z.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                     options={"maxiter": 5000, "gtol": 1e-9})
+    return found.x[:-1], float(found.x[-1])
+
+
+def free_weights(rows: Sequence[Mapping[str, float]], labels: Sequence[int],
+                 weights: Sequence[float] | None, names: Sequence[str], c: float = 1.0) -> dict[str, float]:
+    """The standardised weights :meth:`RerankModel.fit` would find without the bound ≥ 0: what
+    the decisions alone say, shown beside the model's so an administrator sees which facts the
+    bound held at 0 (a negative weight here is one a better fit would have counted against).
+
+    Raises:
+        ValueError: fewer than two rows, or only one class.
+    """
+    names = check_features(names)
+    x, mean, scale = _standardise(rows, names)
+    coef, _ = _logistic((x - mean) / scale, labels, weights, c, [False] * len(names))
+    return {n: round(float(v), 6) for n, v in zip(names, coef)}
+
+
+def held_at_zero(model: "RerankModel", rows: Sequence[Mapping[str, float]], labels: Sequence[int],
+                 weights: Sequence[float] | None = None, c: float = 1.0) -> list[str]:
+    """The features of ``model`` (fitted by :meth:`RerankModel.fit` on these rows) that the
+    bound ≥ 0 holds at 0: weight 0 where the loss would fall if the weight went below 0, with
+    the other weights as they are. A fact that is 0 for another reason (it never varies in the
+    rows) is not named."""
+    x, _, _ = _standardise(rows, model.features)
+    z = (x - np.asarray(model.mean)) / np.asarray(model.scale)
+    coef = np.asarray(model.coef)
+    y = np.asarray(labels, dtype=np.float64)
+    s = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    gradient = z.T @ (c * s * (1.0 / (1.0 + np.exp(-(z @ coef + model.intercept))) - y)) + coef
+    return [n for n, w, g in zip(model.features, coef, gradient) if w <= 1e-9 and g > 1e-6]
 
 
 @dataclass(frozen=True)
@@ -447,6 +538,8 @@ class RerankModel:
 
     Raises:
         ForbiddenFeature: a feature outside ``ALLOWED_FEATURES``.
+        NegativeWeight: a negative weight on a feature of ``MONOTONE_FEATURES``, or a negative
+            ``relevance_per_logit`` (either would let a better fit count against a pair).
         ValueError: arrays of the wrong length or non-finite numbers.
     """
 
@@ -472,13 +565,20 @@ class RerankModel:
         for name in ("intercept", "relevance_mean", "relevance_per_logit"):
             if not math.isfinite(float(getattr(self, name))):
                 raise ValueError(f"{name} must be finite")
+        wrong = [n for n, c in zip(self.features, self.coef) if n in MONOTONE_FEATURES and c < 0]
+        if wrong or self.relevance_per_logit < 0:
+            raise NegativeWeight("a better fit may never count against a pair: negative weight on "
+                                 + ", ".join(wrong or ["relevance_per_logit"]))
 
     # -- building and storing ------------------------------------------------------------
     @classmethod
     def fit(cls, rows: Sequence[Mapping[str, float]], labels: Sequence[int],
             weights: Sequence[float] | None = None,
             names: Sequence[str] | None = None, c: float = 1.0) -> "RerankModel":
-        """Fit on feature rows (:func:`features`) and 0/1 labels (scikit-learn, L2).
+        """Fit on feature rows (:func:`features`) and 0/1 labels: the logistic loss with an L2
+        penalty (as scikit-learn's ``LogisticRegression(C=c)``), every weight of
+        ``MONOTONE_FEATURES`` bounded below by 0 (:func:`free_weights` gives the fit without
+        the bound).
 
         An unknown (NaN) value is replaced by the mean of the known values of its feature
         (0 when none is known), as :meth:`adjust` does later.
@@ -487,28 +587,18 @@ class RerankModel:
             ForbiddenFeature: ``names`` holds a feature outside the allowed list.
             ValueError: fewer than two rows, or only one class.
         """
-        from sklearn.linear_model import LogisticRegression
-
         # By default every fact but the decision history, which a model reads only with a
         # DecisionHistory beside it (``dataclasses.replace(model, history=...)``).
         names = check_features(names if names is not None else SCORE_FEATURES)
-        x = np.array([[float(r[n]) for n in names] for r in rows], dtype=np.float64)
-        y = np.asarray(labels, dtype=int)
-        if len(x) < 2 or len(set(y.tolist())) < 2:
-            raise ValueError("need at least one positive and one negative decision")
-        known = ~np.isnan(x)
-        mean = np.where(known.any(axis=0), np.nansum(x, axis=0) / np.maximum(known.sum(axis=0), 1), 0.0)
-        x = np.where(known, x, mean)
-        scale = x.std(axis=0)
-        scale[scale < 1e-9] = 1.0  # a constant feature: its standardised value is 0
+        x, mean, scale = _standardise(rows, names)
         z = (x - mean) / scale
-        model = LogisticRegression(C=c, max_iter=1000).fit(z, y, sample_weight=weights)
-        logits = model.decision_function(z)
+        coef, intercept = _logistic(z, labels, weights, c, [n in MONOTONE_FEATURES for n in names])
+        logits = z @ coef + intercept
         relevance = x[:, names.index("relevance")] if "relevance" in names else np.zeros(len(x))
         spread = float(logits.std())
         per_logit = float(relevance.std()) / spread if spread > 1e-9 else 0.0
-        return cls(names, tuple(mean), tuple(scale), tuple(model.coef_[0]),
-                   float(model.intercept_[0]), float(relevance.mean()), per_logit)
+        return cls(names, tuple(mean), tuple(scale), tuple(float(v) for v in coef),
+                   intercept, float(relevance.mean()), per_logit)
 
     def to_dict(self) -> dict:
         """A JSON-safe dict (see :meth:`from_dict`)."""
@@ -627,7 +717,7 @@ class LearnedMatch(Match):
 
 
 def apply(matches: Iterable[Match], model: RerankModel,
-          kind: str | Callable[[Match], str], k: int | None = None, title: str | None = None,
+          kind: object = None, k: int | None = None, title: str | None = None,
           secret: bytes | None = None) -> list[Match]:
     """The matches with the learned adjustment, in the ranking's order (``sort_key``).
 
@@ -636,7 +726,9 @@ def apply(matches: Iterable[Match], model: RerankModel,
     Only matches are adjusted: a pair that broke a hard constraint never reaches here.
 
     Args:
-        kind: the opening kind of every match, or a function of the match giving it.
+        kind: not read. The opening kind was a feature until ``FORMAT`` 7 (no longer: an
+            offset per kind moved every candidate of an opening alike); the argument stays
+            for the callers that still pass it.
         k: keep the first ``k`` of the new order (None: all). Every pair is adjusted and
             ordered first, so the first ``k`` are a prefix of the whole order; only the kept
             ones get their adjustment's shares worked out (what the page shows).
@@ -649,12 +741,12 @@ def apply(matches: Iterable[Match], model: RerankModel,
     """
     if title is not None and secret is None:
         raise ValueError("reading the decision history needs its secret")
-    kind_of = (lambda m: kind) if isinstance(kind, str) else kind
+    del kind
     moved: list[tuple[tuple, Match, dict[str, float], float, str, float]] = []
     for match in matches:
         history = math.nan if title is None else model.history_value(
             title, (g.goal for g in match.explanation.goal_scores), secret)
-        values = match_features(match, kind_of(match), history)
+        values = match_features(match, history=history)
         delta = model.delta(values)
         relevance = round(match.explanation.relevance + delta, 6)
         band = similarity_band(relevance)

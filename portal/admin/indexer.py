@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask import current_app, render_template
 
-from matching import rerank
 from matching.concept_channel import channel_status
 from matching.encoders import make_encoder
 from matching.settings import MatchingSettings
@@ -23,7 +22,7 @@ from ..matching_runtime import (
     history_readable, learned_model, matching_service, rerank_report, scoring_name, stored_model,
 )
 from . import bp
-from .relevance import encoder_label, verdict
+from .relevance import encoder_label, verdict, weight_rows
 
 
 @bp.get("/indexer")
@@ -58,17 +57,16 @@ def relevance():
         except ValueError:
             trained_at = None
     model = learned_model(report) if report else None
-    weights, history_ok = [], True
+    weights, history_ok, refused = [], True, False
     if report and report.get("model"):
         try:
             fitted = stored_model(report)
-        except ValueError:
-            fitted = None
+        except ValueError:  # another format (trained before an update), or a forbidden feature
+            fitted, refused = None, True
         if fitted is not None:
             history_ok = history_readable(fitted)
-            weights = sorted(((rerank.FEATURE_LABELS[n], c) for n, c in zip(fitted.features, fitted.coef)),
-                             key=lambda item: -abs(item[1]))
+            weights = weight_rows(fitted, report)
     return render_template("admin/relevance.html", report=report, trained_at=trained_at,
                            in_use=model is not None, weights=weights, current_encoder=scoring_name(),
-                           history_ok=history_ok, verdict=verdict(report) if report else None,
+                           history_ok=history_ok, refused=refused, verdict=verdict(report) if report else None,
                            encoder_label=encoder_label)

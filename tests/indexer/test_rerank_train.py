@@ -242,3 +242,47 @@ def test_an_ending_with_the_case_is_no_judgement_only_what_came_before_counts(ap
         db.session.commit()
         gains = {d.proposal_id: d.gain for d in rerank_train.collect(db.session, secret=train_secret())}
     assert gains == {ids[0]: 0, ids[1]: 2, ids[2]: 1}  # rows[2]: the consultant's approval, not the end
+
+
+def test_the_model_never_weighs_a_fact_about_the_fit_negatively_and_says_which_it_held_at_zero(app, vk):
+    """Review F1: every weight is ≥ 0; the report keeps the fit without the bound beside it."""
+    with app.app_context():
+        seed_decisions(vk.id, prefer="goal")
+        report = rerank_train.run(db.session, secret=train_secret(), dry_run=True)
+    model = RerankModel.from_dict(report["model"])
+    assert min(model.coef) >= 0.0
+    assert not any(n.startswith("kind") for n in model.features)  # review F11: no opening-kind offset
+    monotone = report["monotone"]
+    assert set(monotone["free"]) == set(model.features)
+    held = set(monotone["held_at_zero"])
+    assert held <= {n for n, c in zip(model.features, model.coef) if c == 0.0}
+    assert "hours_fit" not in held  # the same for every decision here: 0 without the bound too
+    assert report["jobmaal_check"]["pairs"] > 0 and report["jobmaal_check"]["reversed"] == 0
+
+
+def test_a_model_that_puts_unrelated_jobmaal_above_matching_ones_is_not_used(app, vk):
+    """Consultants who approve on shared words alone, whatever the jobmål: the model beats the
+    hand-set weights on their latest decisions, but it puts citizens whose jobmål is "lav"
+    above ones whose jobmål matches the opening, though neither distance nor hours favour
+    them. The jobmål check refuses it, and says where."""
+    with app.app_context():
+        seed_decisions(vk.id, prefer="terms")
+        report = rerank_train.run(db.session, secret=train_secret(), dry_run=True)
+    hand, learned = report["figures"]["hand"], report["figures"]["learned"]
+    assert learned["map"] > hand["map"] and learned["auc"] >= hand["auc"]  # it would have won on figures
+    check = report["jobmaal_check"]
+    assert check["reversed"] > 0 and check["pairs"] >= check["reversed"]
+    assert report["in_use"] is False and "uden beslægtet jobmål" in report["reason"]
+    example = check["examples"][0]
+    assert set(example) == {"opening_id", "above", "below"}
+
+
+def test_goal_band_reads_the_cards_bands_from_the_facts():
+    from datetime import datetime, timezone
+
+    def decision(high: float, fit: float) -> rerank_train.Decision:
+        return rerank_train.Decision(1, 1, datetime(2026, 1, 1, tzinfo=timezone.utc), 1,
+                                     {"best_goal_high": high, "best_goal_fit": fit}, 0.5)
+
+    assert [rerank_train.goal_band(decision(h, f)) for h, f in ((1.0, 0.2), (0.0, 0.5), (0.0, 0.34), (0.0, 0.0))] \
+        == ["høj", "middel", "lav", "lav"]

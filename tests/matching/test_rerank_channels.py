@@ -82,7 +82,7 @@ def test_without_the_encoder_the_dense_channel_is_unknown_and_the_lexical_one_is
     assert result.degraded and result.matches
     goals = [g for m in result.matches for g in m.explanation.goal_scores]
     assert goals and all(g.dense is None and g.lexical == g.relevance for g in goals)
-    row = match_features(result.matches[0], "smaajob")
+    row = match_features(result.matches[0])
     assert math.isnan(row["best_goal_dense"]) and not math.isnan(row["best_goal_lexical"])
 
 
@@ -97,7 +97,7 @@ def _explanation(goals: tuple[GoalScore, ...], relevance: float = 0.5) -> dict:
 def test_the_two_facts_are_read_from_the_jobmaal_closest_to_the_opening():
     goals = (GoalScore("Lagerhjælper", 0.41, "høj", 0.90, dense=0.83, lexical=0.12),  # best band
              GoalScore("Lagermedarbejder", 0.62, "middel", 0.62, dense=0.91, lexical=0.44))
-    row = features(json.loads(json.dumps(_explanation(goals))), "smaajob")
+    row = features(json.loads(json.dumps(_explanation(goals))))
     assert row["best_goal_relevance"] == 0.62
     assert (row["best_goal_dense"], row["best_goal_lexical"]) == (0.91, 0.44)
     assert row["best_goal_fit"] == 0.90  # the band's jobmål, as before
@@ -115,7 +115,7 @@ def _rows(n: int = 300, seed: int = 3, stored_before: float = 0.0):
                          dense=dense, lexical=lex)
         if rng.random() < stored_before:
             goal = GoalScore(goal.goal, goal.relevance, goal.band, goal.fit)  # no channels
-        rows.append(features(_explanation((goal,), rng.uniform(0.3, 0.7)), "smaajob"))
+        rows.append(features(_explanation((goal,), rng.uniform(0.3, 0.7))))
         labels.append(int(lex + rng.gauss(0, 0.1) > 0.5))
     return rows, labels
 
@@ -125,7 +125,7 @@ def test_a_model_learns_from_a_channel_and_says_so_in_danish():
     model = RerankModel.fit(rows, labels)
     weights = dict(zip(model.features, model.coef))
     assert max(weights, key=lambda n: abs(weights[n])) == "best_goal_lexical" and weights["best_goal_lexical"] > 0
-    high = features(_explanation((GoalScore("Lager", 0.5, "middel", 0.5, dense=0.85, lexical=0.95),)), "smaajob")
+    high = features(_explanation((GoalScore("Lager", 0.5, "middel", 0.5, dense=0.85, lexical=0.95),)))
     change = model.adjust(high)
     assert change.delta > 0
     assert change.top(1)[0][0] == "bedste jobmål mod opslaget i fælles orddele"
@@ -135,7 +135,7 @@ def test_an_explanation_stored_without_the_channels_still_works_and_they_move_no
     rows, labels = _rows(stored_before=0.3)  # old and new decisions mixed in training
     model = RerankModel.fit(rows, labels)
     assert all(math.isfinite(v) for v in (*model.mean, *model.scale, *model.coef))
-    old = features(_explanation((GoalScore("Lager", 0.5, "middel", 0.5),)), "smaajob")
+    old = features(_explanation((GoalScore("Lager", 0.5, "middel", 0.5),)))
     assert math.isnan(old["best_goal_dense"]) and math.isnan(old["best_goal_lexical"])
     change = model.adjust(old)
     assert math.isfinite(change.delta)
@@ -145,7 +145,7 @@ def test_an_explanation_stored_without_the_channels_still_works_and_they_move_no
     means = dict(zip(model.features, model.mean))
     assert change == model.adjust({**old, **{n: means[n] for n in NEW}})
     # an explanation stored with no goal scores at all, as older rows may be
-    assert math.isfinite(model.adjust(features({"relevance": 0.4}, "smaajob")).delta)
+    assert math.isfinite(model.adjust(features({"relevance": 0.4})).delta)
 
 
 def test_a_model_fitted_only_on_explanations_without_the_channels_ignores_them():
@@ -161,7 +161,7 @@ def test_a_model_fitted_only_on_explanations_without_the_channels_ignores_them()
 def test_a_model_stored_in_the_format_without_the_channels_is_refused():
     model = RerankModel.fit(*_rows())
     stored = json.loads(json.dumps(model.to_dict()))
-    assert stored["format"] == rerank.FORMAT == 6
+    assert stored["format"] == rerank.FORMAT == 7
     assert RerankModel.from_dict(stored) == model
     keep = [i for i, n in enumerate(stored["features"]) if n not in rerank.CHANNEL_FEATURES]
     old = {**stored, "format": 2, **{key: [stored[key][i] for i in keep]
@@ -175,15 +175,15 @@ def test_a_live_match_and_its_stored_explanation_give_the_same_features(encoder,
     match = _service(encoder, backend).rank_candidates(OPENINGS[0], 5, citizens=CITIZENS).matches[0]
     assert isinstance(match, Match)
     stored = json.loads(json.dumps(dataclasses.asdict(match.explanation)))
-    live, again = match_features(match, "smaajob"), features(stored, "smaajob")
+    live, again = match_features(match), features(stored)
     assert live == again and not any(math.isnan(live[n]) for n in NEW)
 
 
 def test_the_best_jobmals_concept_similarity_is_a_channel_feature():
     goals = [{"relevance": 0.3, "concept": 0.12, "dense": 0.9, "lexical": 0.2},
              {"relevance": 0.5, "concept": 0.41, "dense": 0.95, "lexical": 0.6}]
-    row = features({"goal_scores": goals}, "smaajob")
+    row = features({"goal_scores": goals})
     assert row["best_goal_concept"] == 0.41  # the jobmål with the highest relevance
-    assert math.isnan(features({"goal_scores": [{"relevance": 0.5}]}, "smaajob")["best_goal_concept"])
+    assert math.isnan(features({"goal_scores": [{"relevance": 0.5}]})["best_goal_concept"])
     assert "best_goal_concept" in rerank.CHANNEL_FEATURES and "best_goal_concept" in rerank.ALLOWED_FEATURES
     assert FEATURE_LABELS["best_goal_concept"] == "bedste jobmåls fælles ESCO-erhverv med titlen"

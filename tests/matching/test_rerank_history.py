@@ -97,7 +97,7 @@ def _model(history: DecisionHistory | None) -> RerankModel:
     rows, labels = [], []
     for _ in range(200):
         value, relevance = rng.uniform(-0.4, 0.4), rng.uniform(0.3, 0.7)
-        rows.append(features({"relevance": relevance, "goal_scores": [{"relevance": relevance}]}, "smaajob", value))
+        rows.append(features({"relevance": relevance, "goal_scores": [{"relevance": relevance}]}, history=value))
         labels.append(int(value + (relevance - 0.5) + rng.gauss(0, 0.1) > 0))
     return dataclasses.replace(RerankModel.fit(rows, labels, names=("relevance", "best_goal_relevance", "goal_history")),
                                history=history)
@@ -108,7 +108,7 @@ def test_a_model_keeps_its_history_and_moves_a_pair_by_it_with_a_danish_reason()
     history = DecisionHistory(0.4, {key: (6, 0)}, CHECK)
     model = _model(history)
     stored = json.loads(json.dumps(model.to_dict()))
-    assert stored["format"] == rerank.FORMAT == 6 and RerankModel.from_dict(stored) == model
+    assert stored["format"] == rerank.FORMAT == 7 and RerankModel.from_dict(stored) == model
     matches = [_match("a", "Truckfører", 0.5), _match("b", "Kok", 0.58)]
     ranked = apply(matches, model, "smaajob", title="Småjob: Lagermedarbejder", secret=SECRET)
     assert [m.citizen_id for m in ranked] == ["a", "b"]  # the approved pair moves up

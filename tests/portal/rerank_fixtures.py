@@ -16,11 +16,12 @@ from store.models import Citizen, Company, Opening, Proposal
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
-def explanation(relevance: float, goal: float, km: float) -> dict:
+def explanation(relevance: float, goal: float, km: float, terms: int = 1) -> dict:
     band = "høj" if goal >= 0.55 else "middel" if goal >= 0.35 else "lav"
     score = relevance + 0.10 * math.exp(-km / 20.0) + 0.05 * 0.8 + 0.05
     return {"relevance": round(relevance, 6), "score": round(score, 4), "priority": 0.0,
-            "distance_km": round(km, 1), "hours_fit": 0.8, "matched_terms": ["lager"],
+            "distance_km": round(km, 1), "hours_fit": 0.8,
+            "matched_terms": ["lager", "truck", "pakke", "ordre", "scanner", "palle", "plukke", "læsse"][:terms],
             "similarity_band": "middel",
             "goal_scores": [{"goal": "Lager", "relevance": round(goal, 6), "band": band, "fit": round(goal, 6)}]}
 
@@ -31,7 +32,8 @@ def seed_decisions(vk_id: int, *, openings: int = 12, citizens: int = 20, seed: 
 
     Args:
         prefer: "goal": approve when the best jobmål fits (whatever the whole-text relevance);
-            "hand": approve exactly when the hand-set relevance is high (nothing to learn).
+            "hand": approve exactly when the hand-set relevance is high (nothing to learn);
+            "terms": approve on the number of shared words alone, whatever the jobmål.
     """
     rng = random.Random(seed)
     company = Company(name="Lager A/S", cvr="55555555", postcode="8722")
@@ -48,13 +50,16 @@ def seed_decisions(vk_id: int, *, openings: int = 12, citizens: int = 20, seed: 
     proposals = []
     for (opening, citizen), hour in zip(pairs, hours):
         relevance, goal, km = rng.uniform(0.3, 0.8), rng.uniform(0.0, 1.0), rng.uniform(0.0, 30.0)
+        terms = rng.randint(0, 8) if prefer == "terms" else 1
         if prefer == "goal":
             approve = goal + rng.gauss(0, 0.1) > 0.55
+        elif prefer == "terms":
+            approve = terms + rng.gauss(0, 0.5) > 4
         else:
             approve = relevance > 0.55
         proposals.append(Proposal(
             citizen_id=citizen.id, opening_id=opening.id, status="approved" if approve else "rejected",
-            explanation=explanation(relevance, goal, km), decided_by_id=vk_id,
+            explanation=explanation(relevance, goal, km, terms), decided_by_id=vk_id,
             decided_at=START + timedelta(hours=hour), decision_reason="" if approve else "Passer ikke"))
     db.session.add_all(proposals)
     db.session.commit()

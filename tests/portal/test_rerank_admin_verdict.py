@@ -13,7 +13,7 @@ from portal.matching_runtime import scoring_name
 from store.models import IndexerState
 
 MODEL = RerankModel(("relevance", "proximity", "best_goal_relevance", "best_goal_fit"), (0.5, 0.5, 0.5, 0.5),
-                    (0.2, 0.3, 0.2, 0.2), (0.8, 0.6, 0.3, -0.3), -0.5, 0.5, 0.05)
+                    (0.2, 0.3, 0.2, 0.2), (0.8, 0.6, 0.3, 0.0), -0.5, 0.5, 0.05)
 
 
 def _page(app, client, auth, make_user, *, in_use: bool, learned: dict, hand: dict) -> str:
