@@ -276,9 +276,10 @@ def jobmaal_check(model: RerankModel, decisions: Sequence[Decision], examples: i
 
     Checked: every two decided pairs on the same opening where the first's best jobmål is
     "høj" or "middel" (:func:`goal_band`) and the second's "lav", the second is neither closer
-    nor a better fit for the hours, nor has a jobmål that earlier decisions on this title
-    approved more often (``goal_history``: the consultants' own judgement of the jobmål, the one
-    fact meant to correct a score that misjudges a Danish jobmål), and the hand-set order puts
+    nor a better fit for the hours, nor (when the model reads them) has a jobmål that earlier
+    decisions on this title approved more often (``goal_history``: the consultants' own judgement
+    of the jobmål, the one fact meant to correct a score that misjudges a Danish jobmål), and the
+    hand-set order puts
     the first above the second. The model fails a pair when its order (as the portal ranks,
     :func:`learned_value`) puts the second above the first: nothing but the model's weighing of
     the match facts moved it there.
@@ -292,6 +293,7 @@ def jobmaal_check(model: RerankModel, decisions: Sequence[Decision], examples: i
     for d in decisions:
         by_opening.setdefault(d.opening_id, []).append(d)
     pairs, reversed_, found = 0, 0, []
+    reads_history = any(n in HISTORY_FEATURES for n in model.features)
     for opening_id, decided in sorted(by_opening.items()):
         matching = [d for d in decided if goal_band(d) != "lav"]
         unrelated = [d for d in decided if goal_band(d) == "lav"]
@@ -299,7 +301,7 @@ def jobmaal_check(model: RerankModel, decisions: Sequence[Decision], examples: i
             for b in unrelated:
                 if (b.features["proximity"] > a.features["proximity"]
                         or b.features["hours_fit"] > a.features["hours_fit"]
-                        or _history(b) > _history(a) or hand_value(a) <= hand_value(b)):
+                        or (reads_history and _history(b) > _history(a)) or hand_value(a) <= hand_value(b)):
                     continue
                 pairs += 1
                 if learned_value(model, b) > learned_value(model, a):

@@ -286,3 +286,25 @@ def test_goal_band_reads_the_cards_bands_from_the_facts():
 
     assert [rerank_train.goal_band(decision(h, f)) for h, f in ((1.0, 0.2), (0.0, 0.5), (0.0, 0.34), (0.0, 0.0))] \
         == ["høj", "middel", "lav", "lav"]
+
+
+def test_the_jobmaal_check_lets_earlier_decisions_on_the_jobmaal_speak_only_in_a_model_that_reads_them():
+    """A citizen whose jobmål earlier decisions on this title approved more often may be put
+    above one whose jobmål the scores call a match (the history is the consultants' own
+    judgement), but only by a model that reads the history."""
+    import dataclasses
+    from datetime import datetime, timezone
+
+    def decision(pid: int, high: float, fit: float, history: float, relevance: float) -> rerank_train.Decision:
+        values = {"relevance": relevance, "best_goal_relevance": fit, "best_goal_fit": fit, "best_goal_high": high,
+                  "proximity": 0.5, "hours_fit": 0.8, "shared_terms": 0.125, "goal_history": history,
+                  "best_goal_dense": float("nan"), "best_goal_lexical": float("nan"),
+                  "best_goal_concept": float("nan")}
+        return rerank_train.Decision(pid, 1, datetime(2026, 1, 1, tzinfo=timezone.utc), 1, values, relevance + 0.1)
+
+    matching, unrelated = decision(1, 1.0, 0.8, -0.3, 0.50), decision(2, 0.0, 0.1, 0.4, 0.45)
+    reads = RerankModel(("relevance", "goal_history"), (0.45, 0.0), (0.1, 0.2), (0.1, 3.0), 0.0, 0.45, 0.1)
+    plain = dataclasses.replace(reads, features=("relevance", "shared_terms"))
+    assert rerank_train.learned_value(reads, unrelated) > rerank_train.learned_value(reads, matching)
+    assert rerank_train.jobmaal_check(reads, [matching, unrelated])["pairs"] == 0  # the history speaks
+    assert rerank_train.jobmaal_check(plain, [matching, unrelated])["pairs"] == 1
