@@ -81,6 +81,23 @@ class Basis:
     frozen_counts: tuple[int, int] | None
 
     @property
+    def share(self) -> bool:
+        """The list is part of a base ("3 af 4"), not the whole figure (94 closed cases)."""
+        return self.card.key in ("focus", "active", "matchable", "outcomes")
+
+    @property
+    def card_counts(self) -> tuple[int, int]:
+        """(listed, base) as the card states them (a snapshot kept without ids has only these)."""
+        num, den = self.card.numerator or 0, self.card.denominator or 0
+        if self.card.key in ("focus", "active", "matchable"):
+            return den - num, den
+        if self.card.key == "duration":
+            return den, den
+        if self.card.key == "cooperation":
+            return num, num
+        return num, den
+
+    @property
     def redefined(self) -> bool:
         """The card was frozen under an earlier definition than today's."""
         return redefined(self.card)

@@ -48,9 +48,10 @@ def render_csv(metrics: list[Metric], savings: SavingsEstimate, as_of: date, sco
     rows += [[f"{m.label}: heraf {PARTS.get(part, part)}", str(n), "antal"]
              for m in metrics for part, n in (m.breakdown or {}).items()]
     rows += [[f"{m.label}: opgjort efter en tidligere definition (se Definition)"] for m in metrics if redefined(m)]
-    rows += [[], ["Besparelse (skøn)", "Borgere", "Uger", "Netto pr. uge (kr.)", "Beløb (kr.)"]]
+    rows += [[], ["Besparelse (skøn)", "Borgere talt med", "Uger", "Netto pr. uge (kr.)", "Beløb (kr.)",
+                  "Ikke talt med (åben sag)"]]
     rows += [[r.label, str(r.citizens), str(r.weeks), "" if r.net_week is None else str(r.net_week),
-              "ikke beregnet" if r.amount is None else str(r.amount)] for r in savings.rows]
+              "ikke beregnet" if r.amount is None else str(r.amount), str(r.left_out)] for r in savings.rows]
     rows += [["I alt, brutto", "", "", "", str(savings.total)],
              ["Fradrag for dødvægt (andel, beløb der trækkes fra)", _number(savings.deadweight * 100, 0) + " %",
               "", "", str(savings.deadweight_amount)],

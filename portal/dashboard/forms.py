@@ -8,6 +8,7 @@ from wtforms import HiddenField, IntegerField, SelectField
 from ..formutil import DanishForm, DanishGetForm, choices
 from ..i18n import format_month
 from .facts import Scope, add_months, month_end
+from store.models.vocab import BENEFIT_GROUPS
 
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
 LIST_SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Hele jobcentret"}
@@ -103,6 +104,37 @@ class GoalListForm(FilterForm):
         page = self.side.data if not self.side.errors and isinstance(self.side.data, int) else 1
         self.side.data = max(1, min(page, 10_000))
         return self.maal.data, self.side.data
+
+
+FIGURES = {"udfald": "Forløb der endte i job, fleksjob eller uddannelse",
+           "varighed": "Gennemsnitlig sagsvarighed (afsluttede sager)",
+           "virksomheder": "Samarbejdende virksomheder",
+           "besparelse": "Skønnet besparelse"}
+
+
+class FigureListForm(FilterForm):
+    """The filters of a list behind a figure (``tal``): whose rows, month, benefit group
+    (``gruppe``, for the savings only; "" = all), page."""
+
+    tal = SelectField("Tal", default="udfald")
+    gruppe = SelectField("Ydelsesgruppe", default="")
+    side = IntegerField("Side", default=1)
+    scopes = LIST_SCOPES
+
+    def __init__(self, formdata, today: date, default_scope: str = "mine"):
+        super().__init__(formdata, today, default_scope)
+        self.tal.choices = choices(FIGURES)
+        self.gruppe.choices = choices([("", "Alle ydelsesgrupper"), *BENEFIT_GROUPS.items()])
+
+    def figure_group_page(self) -> tuple[str, str | None, int]:
+        """The figure key, the benefit group (None: all) and the 1-based page (after :meth:`cleaned`)."""
+        if self.tal.errors or self.tal.data not in FIGURES:
+            self.tal.data = "udfald"
+        if self.gruppe.errors or self.gruppe.data not in BENEFIT_GROUPS:
+            self.gruppe.data = ""
+        page = self.side.data if not self.side.errors and isinstance(self.side.data, int) else 1
+        self.side.data = max(1, min(page, 10_000))
+        return self.tal.data, self.gruppe.data or None, self.side.data
 
 
 class RecomputeForm(DanishForm):

@@ -9,16 +9,18 @@ from .. import audit
 from ..access import admin_required, consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
-from . import bp, snapshots
+from . import bp, figure_lists, list_export, snapshots
 from .charts import chart_series
 from .export import render_csv
 from .facts import load_facts, month_end
-from .forms import GOALS, PARTIAL, SCOPES, FilterForm, GoalListForm, RecomputeForm, month_label
+from .forms import (FIGURES, GOALS, PARTIAL, SCOPES, FigureListForm, FilterForm, GoalListForm, RecomputeForm,
+                    month_label)
 from .basis import Basis, counts, figure_ids
 from .goal_lists import active_misses, focus_misses, matchable_misses
 from .metrics import compute_all, redefined
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
+from store.models.vocab import BENEFIT_GROUPS
 
 
 # Each goal list (the ``maal`` value, keys of ``GOALS``) → the figure card that links to it and
@@ -69,7 +71,10 @@ def index():
         recompute_form=RecomputeForm() if current_user.role == "admin" and frozen else None,
         list_links={metric: url_for("dashboard.goal_list", maal=goal, omfang=scope.kind,
                                     maaned=form.maaned.data)
-                    for goal, (metric, _build) in GOAL_LISTS.items()})
+                    for goal, (metric, _build) in GOAL_LISTS.items()},
+        figure_links={metric: url_for("dashboard.figure_list", tal=figure, omfang=scope.kind,
+                                      maaned=form.maaned.data)
+                      for figure, metric in figure_lists.KINDS.items()})
 
 
 @bp.get("/borgere")
@@ -112,6 +117,69 @@ def _basis(facts, scope, as_of, key: str) -> Basis:
                  as_today=as_today, entry=today_ids if as_today else ids[key],
                  today_counts=counts({key: today_ids}, key),
                  frozen_counts=counts(ids, key) if ids is not None else None)
+
+
+@bp.get("/grundlag")
+@consultant_required
+def figure_list():
+    """The rows behind a figure that is not a goal's misses (review F 3): the placements behind
+    the outcome share, the closed cases behind the average duration, the companies behind the
+    co-operation figure, the citizens behind the savings (by benefit group). Same scope rules and
+    frozen ids as the goal lists; audited like them.
+    """
+    form = FigureListForm(request.args, clock.today(),
+                          default_scope="mine" if current_user.role == "consultant" else "all")
+    scope, as_of = form.cleaned(current_user)
+    figure, group, page = form.figure_group_page()
+    facts = load_facts(db.session, scope)
+    basis = None if figure == "besparelse" else _basis(facts, scope, as_of, figure_lists.KINDS[figure])
+    result = _figure_rows(figure, facts, as_of, group, page, basis)
+    args = {"tal": figure, "omfang": scope.kind, "maaned": form.maaned.data, "gruppe": group}
+    if basis and basis.as_today and basis.frozen_ids:
+        args["som"] = AS_TODAY
+    html = render_template(
+        "dashboard/figure_list.html", form=form, figure=figure, figure_label=FIGURES[figure], result=result,
+        as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind], group=group,
+        group_label=BENEFIT_GROUPS.get(group or ""), page_args=args, partial=form.partial, today=clock.today(),
+        basis=basis, as_today_value=AS_TODAY,
+        back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
+    db.session.commit()  # as goal_list: a finished month shown for the first time is kept
+    audit.record_now("read_goal_list", purpose=f"{figure}:{scope.kind}:{as_of.isoformat()}")
+    return html
+
+
+def _figure_rows(figure: str, facts, as_of, group: str | None, page: int, basis):
+    if figure == "udfald":
+        return figure_lists.outcome_list(db.session, basis.entry, page)
+    if figure == "varighed":
+        return figure_lists.duration_list(db.session, basis.entry, page)
+    if figure == "virksomheder":
+        return figure_lists.company_list(db.session, facts, as_of, basis.entry, page)
+    return figure_lists.savings_list(db.session, facts, as_of, group, page)
+
+
+@bp.get("/grundlag.csv")
+@consultant_required
+def figure_export():
+    """Every row of a figure's list (:func:`figure_list`) as CSV. The rows name citizens: a
+    fresh login first, and the download is audited ("export_figure_list")."""
+    if stale := confirm_first("før du henter listen", url_for("dashboard.index")):
+        return stale
+    form = FigureListForm(request.args, clock.today(),
+                          default_scope="mine" if current_user.role == "consultant" else "all")
+    scope, as_of = form.cleaned(current_user)
+    figure, group, _page = form.figure_group_page()
+    facts = load_facts(db.session, scope)
+    basis = None if figure == "besparelse" else _basis(facts, scope, as_of, figure_lists.KINDS[figure])
+    first = _figure_rows(figure, facts, as_of, group, 1, basis)
+    rows = list(first.rows)
+    for page in range(2, first.pages + 1):
+        rows += _figure_rows(figure, facts, as_of, group, page, basis).rows
+    body = list_export.render_rows(figure, rows)
+    db.session.commit()
+    audit.record_now("export_figure_list", purpose=f"{figure}:{scope.kind}:{as_of.isoformat()}:{len(rows)}")
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="grundlag-{figure}-{as_of:%Y-%m}.csv"'})
 
 
 @bp.post("/genberegn")

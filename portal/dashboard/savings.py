@@ -6,9 +6,17 @@ priced; every other group is shown as "ikke beregnet" rather than guessed.
 
 Assumption (shown on the page): a citizen whose placement ended in an ordinary job,
 a fleksjob or education within the last 12 months has been off benefit since that
-day, so the saving so far is ``min(weeks since the outcome, 52) × net cost per
-week``. Each citizen counts once, from their first such outcome in the window.
-That is the *gross* figure: it credits the job centre with everyone who left.
+day, *if their case is closed* by the day measured. An open case means the citizen
+is still on benefit: the portal's own rule for "citizens on benefit" (the active share),
+and the reviewer found 16 of 55 counted citizens with an open case, some back in an
+unpaid virksomhedspraktik (review F 5). So a citizen with an open case is left out (and
+counted as such, with whether they are in a placement now), and the weeks run from the
+later of the outcome and the case's closing: ``min(weeks, 52) × net cost per week``.
+Each citizen counts once, from their first such outcome in the window. That is the
+*gross* figure: it credits the job centre with everyone who left.
+
+The closing reason is not used: it is kept only in the audit log (and not for cases closed
+before it was), while the placement's end reason says what the citizen went on to.
 
 The *net* figure takes off the deadweight ("dødvægt"): the share who would have become
 self-supporting anyway, without the placement. ``net = round(gross × (1 − deadweight))``.
@@ -20,10 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from store.models.vocab import BENEFIT_GROUPS, END_REASONS, SUCCESS_END_REASONS
-from .facts import Facts, Scope, load_facts
+from .facts import NEVER, Facts, Scope, load_facts
 from .metrics import window_start
 
 
@@ -59,9 +68,11 @@ DEADWEIGHT_SOURCE = (
 
 ASSUMPTION = (
     "Bruttoskøn: en borger, hvis forløb inden for de seneste 12 måneder endte i ordinært job, fleksjob "
-    "eller uddannelse, antages at have været selvforsørgende siden. Besparelsen er antal hele uger "
-    "siden (højst 52) gange kommunens nettoudgift pr. uge for borgerens ydelsesgruppe (Budget 2024). "
-    "Hver borger tælles én gang. Ydelsesgrupper uden tal i budgettabellen er ikke beregnet.")
+    "eller uddannelse, og hvis sag er afsluttet, antages at have været selvforsørgende siden. En borger "
+    "med en åben sag får stadig ydelse og tælles ikke med (heller ikke hvis borgeren er i et nyt forløb). "
+    "Besparelsen er antal hele uger fra det seneste af forløbets slutning og sagens afslutning (højst 52) "
+    "gange kommunens nettoudgift pr. uge for borgerens ydelsesgruppe (Budget 2024). Hver borger tælles "
+    "én gang. Ydelsesgrupper uden tal i budgettabellen er ikke beregnet.")
 
 
 def plan_reference_saving(persons: int = PLAN_REFERENCE_PERSONS) -> int:
@@ -82,6 +93,7 @@ class SavingsRow:
     weeks: int
     net_week: int | None
     amount: int | None
+    left_out: int = 0  # outcomes not counted: the citizen's case is open (still on benefit)
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,12 @@ class SavingsEstimate:
     by_outcome: list[OutcomeRow] = field(default_factory=list)
     assumption: str = ASSUMPTION
     deadweight: float = DEFAULT_DEADWEIGHT
+    left_out: int = 0  # citizens with an outcome left out because their case is open
+    left_out_placed: int = 0  # of them, in a placement on the day measured
+
+    @property
+    def counted(self) -> int:
+        return sum(r.citizens for r in self.rows)
 
     @property
     def total(self) -> int:
@@ -123,6 +141,49 @@ class SavingsEstimate:
         return DEADWEIGHT_SOURCE.format(share=f"{self.deadweight * 100:.0f} %".replace(".", ","))
 
 
+@dataclass(frozen=True)
+class SavingsCitizen:
+    """One citizen behind the estimate: the first outcome in the window and what it counts.
+
+    ``counted`` False: the case is open on the day measured (still on benefit); ``in_placement``
+    says whether the citizen is in a placement that day. ``since`` is the day the weeks run
+    from (the later of the outcome and the case's closing), ``amount`` None for an unpriced group.
+    """
+
+    citizen_id: int
+    benefit_group: str
+    placement_id: int
+    outcome_day: date
+    end_reason: str
+    case_closed: date | None
+    counted: bool
+    in_placement: bool
+    since: date | None
+    weeks: int
+    amount: int | None
+
+
+def savings_citizens(facts: Facts, as_of: date) -> list[SavingsCitizen]:
+    """Every citizen with a self-support outcome in the 12 months up to ``as_of`` (see the module
+    docstring), counted or left out, in citizen order of the snapshot."""
+    d = as_of.toordinal()
+    running = facts.citizens_marked(facts.p_citizen[facts.placements_overlapping(as_of, as_of)])
+    out = []
+    for position, (day, reason, row) in sorted(_first_outcomes(facts, as_of).items()):
+        group = str(facts.benefit_group[position])
+        closed = int(facts.case_closed[position])
+        counted = closed <= d
+        since = max(day, closed) if counted else None
+        weeks = min((d - since) // 7, MAX_WEEKS) if counted else 0
+        cost = BUDGET_2024.get(group)
+        out.append(SavingsCitizen(
+            int(facts.ids[position]), group, int(facts.p_id[row]) if facts.p_id.size else 0,
+            date.fromordinal(day), reason, date.fromordinal(closed) if closed < NEVER else None, counted,
+            bool(running[position]), date.fromordinal(since) if since is not None else None, weeks,
+            weeks * cost.net_week if cost else None))
+    return out
+
+
 def compute_savings(facts: Facts, as_of: date, deadweight: float = DEFAULT_DEADWEIGHT) -> SavingsEstimate:
     """The estimate from a facts snapshot (see the module docstring for the assumptions).
 
@@ -131,41 +192,46 @@ def compute_savings(facts: Facts, as_of: date, deadweight: float = DEFAULT_DEADW
     """
     if not 0 <= deadweight <= 1:
         raise ValueError(f"deadweight must be a share between 0 and 1, not {deadweight!r}")
-    outcomes = _first_outcomes(facts, as_of)
+    people = savings_citizens(facts, as_of)
     citizens: dict[str, int] = {}
     weeks: dict[str, int] = {}
+    left_out: dict[str, int] = {}
     per_reason: dict[str, list[int]] = {reason: [0, 0] for reason in SUCCESS_END_REASONS}
-    for position, (day, reason) in outcomes.items():
-        group = str(facts.benefit_group[position])
-        w = min((as_of.toordinal() - day) // 7, MAX_WEEKS)
-        citizens[group] = citizens.get(group, 0) + 1
-        weeks[group] = weeks.get(group, 0) + w
-        per_reason[reason][0] += 1
-        per_reason[reason][1] += w * BUDGET_2024[group].net_week if group in BUDGET_2024 else 0
+    for p in people:
+        if not p.counted:
+            left_out[p.benefit_group] = left_out.get(p.benefit_group, 0) + 1
+            continue
+        citizens[p.benefit_group] = citizens.get(p.benefit_group, 0) + 1
+        weeks[p.benefit_group] = weeks.get(p.benefit_group, 0) + p.weeks
+        per_reason[p.end_reason][0] += 1
+        per_reason[p.end_reason][1] += p.amount or 0
     rows = []
     for group, label in BENEFIT_GROUPS.items():
-        if group not in citizens and group not in BUDGET_2024:
+        if group not in citizens and group not in left_out and group not in BUDGET_2024:
             continue
         cost = BUDGET_2024.get(group)
         n, w = citizens.get(group, 0), weeks.get(group, 0)
         rows.append(SavingsRow(group, cost.label if cost else label, n, w,
-                               cost.net_week if cost else None, w * cost.net_week if cost else None))
+                               cost.net_week if cost else None, w * cost.net_week if cost else None,
+                               left_out.get(group, 0)))
     by_outcome = [OutcomeRow(reason, END_REASONS[reason], n, amount)
                   for reason, (n, amount) in per_reason.items()]
-    return SavingsEstimate(rows, by_outcome, deadweight=deadweight)
+    return SavingsEstimate(rows, by_outcome, deadweight=deadweight,
+                           left_out=sum(not p.counted for p in people),
+                           left_out_placed=sum(not p.counted and p.in_placement for p in people))
 
 
-def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[int, str]]:
-    """Each citizen's first self-support outcome (day ordinal, end reason) in the 12 months up to
-    ``as_of``, by the citizen's position in ``facts``; the earlier placement row wins a tie."""
+def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[int, str, int]]:
+    """Each citizen's first self-support outcome (day ordinal, end reason, placement row) in the 12
+    months up to ``as_of``, by the citizen's position in ``facts``; the earlier placement row wins a tie."""
     ended = (facts.rows_in("p_end_reason", SUCCESS_END_REASONS)
              & (facts.p_end >= window_start(as_of).toordinal()) & (facts.p_end <= as_of.toordinal())
              & (facts.p_citizen < facts.n))
-    outcomes: dict[int, tuple[int, str]] = {}
-    for position, end, reason in zip(facts.p_citizen[ended].tolist(), facts.p_end[ended].tolist(),
-                                     facts.p_end_reason[ended].tolist()):
+    outcomes: dict[int, tuple[int, str, int]] = {}
+    for row in np.flatnonzero(ended).tolist():
+        position, end, reason = int(facts.p_citizen[row]), int(facts.p_end[row]), str(facts.p_end_reason[row])
         if position not in outcomes or end < outcomes[position][0]:
-            outcomes[position] = (end, reason)
+            outcomes[position] = (end, reason, row)
     return outcomes
 
 

@@ -232,14 +232,14 @@ def test_budget_table_reproduces_the_plans_reference_figure():
 
 
 def test_savings_per_outcome_and_benefit_group(world, app):
-    kh = world.citizen(benefit_group="kontanthjaelp")
+    kh = world.citizen(benefit_group="kontanthjaelp", case_closed=AS_OF - timedelta(weeks=10, days=3))
     world.placement(kh, "loentilskud", date(2026, 1, 1), AS_OF - timedelta(weeks=10, days=3), "ordinaert_job")
     world.placement(kh, "smaajob", date(2026, 1, 1), AS_OF - timedelta(weeks=2), "fleksjob")  # counted once
-    uh = world.citizen(benefit_group="uddannelseshjaelp")
+    uh = world.citizen(benefit_group="uddannelseshjaelp", case_closed=WINDOW_START)
     world.placement(uh, "smaajob", date(2025, 1, 1), WINDOW_START, "uddannelse")  # 52 weeks, capped
-    failed = world.citizen(benefit_group="ressourceforloeb")
+    failed = world.citizen(benefit_group="ressourceforloeb", case_closed=AS_OF)
     world.placement(failed, "virksomhedspraktik", date(2026, 1, 1), AS_OF, "afbrudt")
-    dp = world.citizen(benefit_group="dagpenge")
+    dp = world.citizen(benefit_group="dagpenge", case_closed=AS_OF - timedelta(weeks=4))
     world.placement(dp, "smaajob", date(2026, 1, 1), AS_OF - timedelta(weeks=4), "ordinaert_job")
     estimate = world.metric(savings_estimate)
     rows = {r.benefit_group: r for r in estimate.rows}
@@ -254,6 +254,31 @@ def test_savings_per_outcome_and_benefit_group(world, app):
     # The kontanthjælp citizen counts once, from the first outcome (the job, not the later fleksjob).
     assert by_outcome == {"ordinaert_job": (2, 10 * 2_285), "fleksjob": (0, 0),
                           "uddannelse": (1, 52 * 1_252)}
+
+
+def test_savings_leave_out_a_citizen_whose_case_is_open_and_count_from_the_closing(world, app):
+    """Review F 5: Dorthe Krogh's småjob ended «Ordinært job» 29.06.2026, her case is open and
+    since 11.11.2026 she is in an unpaid virksomhedspraktik: she is on benefit, not a saving."""
+    back_in_praktik = world.citizen(benefit_group="kontanthjaelp")
+    world.placement(back_in_praktik, "smaajob", date(2026, 1, 1), date(2026, 3, 2), "ordinaert_job")
+    world.placement(back_in_praktik, "virksomhedspraktik", date(2026, 5, 1))
+    still_open = world.citizen(benefit_group="kontanthjaelp")
+    world.placement(still_open, "smaajob", date(2026, 1, 1), date(2026, 3, 2), "uddannelse")
+    closed_later = world.citizen(benefit_group="kontanthjaelp", case_closed=AS_OF - timedelta(weeks=3))
+    world.placement(closed_later, "smaajob", date(2026, 1, 1), date(2026, 3, 2), "ordinaert_job")
+    closes_after = world.citizen(benefit_group="kontanthjaelp", case_closed=AS_OF + timedelta(days=1))
+    world.placement(closes_after, "smaajob", date(2026, 1, 1), date(2026, 3, 2), "ordinaert_job")
+    estimate = world.metric(savings_estimate)
+    row = next(r for r in estimate.rows if r.benefit_group == "kontanthjaelp")
+    # Only the closed case counts, from its closing three weeks ago (not from the job in March).
+    assert (row.citizens, row.weeks, row.amount, row.left_out) == (1, 3, 3 * 2_285, 3)
+    assert (estimate.left_out, estimate.left_out_placed, estimate.counted) == (3, 1, 1)
+    assert "sag er afsluttet" in estimate.assumption and "åben sag får stadig ydelse" in estimate.assumption
+    with app.app_context():
+        from portal.dashboard.savings import savings_citizens
+        people = {p.citizen_id: p for p in savings_citizens(load_facts(db.session, Scope()), AS_OF)}
+    assert not people[back_in_praktik].counted and people[back_in_praktik].in_placement
+    assert people[closed_later].since == AS_OF - timedelta(weeks=3) and people[closed_later].weeks == 3
 
 
 def test_savings_from_facts_ignore_outcomes_after_as_of(world, app):
@@ -273,9 +298,9 @@ def test_all_metrics_returns_every_card_with_a_definition(world):
 
 @pytest.mark.parametrize("deadweight, net", [(0.8, 12_833), (0.0, 64_166), (1.0, 0), (0.6, 25_666)])
 def test_net_savings_take_the_deadweight_share_off_the_gross_figure(world, app, deadweight, net):
-    cid = world.citizen(benefit_group="kontanthjaelp")
+    cid = world.citizen(benefit_group="kontanthjaelp", case_closed=AS_OF - timedelta(weeks=10))
     world.placement(cid, "loentilskud", date(2026, 1, 1), AS_OF - timedelta(weeks=10), "ordinaert_job")
-    uh = world.citizen(benefit_group="uddannelseshjaelp")
+    uh = world.citizen(benefit_group="uddannelseshjaelp", case_closed=WINDOW_START)  # before: from the outcome
     world.placement(uh, "smaajob", date(2025, 6, 1), AS_OF - timedelta(weeks=33), "uddannelse")
     with app.app_context():
         estimate = compute_savings(load_facts(db.session, Scope()), AS_OF, deadweight)

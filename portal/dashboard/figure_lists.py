@@ -1,0 +1,118 @@
+"""The rows behind the figures that are not about one goal's misses (review F 3): the placements
+behind «Forløb der endte i job …», the closed cases behind the average case duration, the
+companies behind «Samarbejdende virksomheder», and the citizens behind a savings row.
+
+Each list is built from ids (:mod:`.basis`; a frozen month's kept ids or today's), so its
+count is the card's. Records deleted since (an erased citizen takes their placements along)
+show as ids only. Staff only (the routes check it); names are read for one page at a time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from store.models import Citizen, Company, Placement
+from .facts import Facts
+from .goal_lists import PER_PAGE, Erased, GoalList, _clamp, _page_of_citizens
+from .savings import SavingsCitizen, savings_citizens
+
+@dataclass(frozen=True)
+class FigureList(GoalList):
+    """A page of a figure's rows. ``total`` counts every row (paging); ``counted`` those in the
+    figure's numerator (successful outcomes, citizens counted in the savings); ``days_total``
+    the days of all closed cases (the duration list)."""
+
+    counted: int = 0
+    days_total: int = 0
+
+
+KINDS = {"udfald": "outcomes", "varighed": "duration", "virksomheder": "cooperation", "besparelse": "savings"}
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """A placement ended with a reason in the window; ``success``: it counts in the numerator.
+    ``placement`` is None when it was deleted since (with its citizen)."""
+
+    placement_id: int
+    placement: Placement | None
+    success: bool
+
+
+@dataclass(frozen=True)
+class DurationRow:
+    citizen: Citizen | Erased
+    days: int
+
+
+@dataclass(frozen=True)
+class CompanyRow:
+    """A company counted on the day; ``placements`` running then and ``openings`` open (today's data)."""
+
+    company_id: int
+    company: Company | None
+    running_placement: bool
+    open_opening: bool
+
+
+@dataclass(frozen=True)
+class SavingsRow:
+    citizen: Citizen | Erased
+    fact: SavingsCitizen
+
+
+def outcome_list(session: Session, entry: dict, page: int) -> GoalList:
+    """Every placement behind the outcome share, successes first, then by end date (newest first)."""
+    hits, ids = set(entry["hit"]), set(entry["hit"]) | set(entry["miss"])
+    page = _clamp(page, len(ids))
+    found = list(session.scalars(sa.select(Placement).where(Placement.id.in_(ids)).options(
+        selectinload(Placement.citizen), selectinload(Placement.company))))
+    found.sort(key=lambda p: (p.id not in hits, -(p.end_date or date.min).toordinal(), p.id))
+    ordered = [(p.id, p) for p in found] + [(i, None) for i in sorted(ids - {p.id for p in found})]
+    rows = [OutcomeRow(i, p, i in hits) for i, p in ordered[(page - 1) * PER_PAGE:page * PER_PAGE]]
+    return FigureList(rows, len(ids), len(ids), page, counted=len(hits))
+
+
+def duration_list(session: Session, entry: list, page: int) -> GoalList:
+    """The closed cases behind the average duration, by name, with the days the card counted."""
+    days = {cid: d for cid, d in entry}
+    page = _clamp(page, len(days))
+    rows = [DurationRow(c, days[c.id]) for c in _page_of_citizens(session, set(days), page)]
+    return FigureList(rows, len(days), len(days), page, counted=len(days), days_total=sum(days.values()))
+
+
+def company_list(session: Session, facts: Facts, as_of: date, entry: list, page: int) -> GoalList:
+    """The companies behind the co-operation figure, by name, with why each counts on ``as_of``."""
+    ids = set(entry)
+    page = _clamp(page, len(ids))
+    found = sorted(session.scalars(sa.select(Company).where(Company.id.in_(ids))), key=lambda c: (c.name, c.id))
+    ordered = [(c.id, c) for c in found] + [(i, None) for i in sorted(ids - {c.id for c in found})]
+    running = set(facts.p_company[facts.placements_overlapping(as_of, as_of)].tolist())
+    opened = set(facts.o_company[facts.rows_in("o_status", ("open",))
+                                 & (facts.o_created <= as_of.toordinal())].tolist())
+    rows = [CompanyRow(i, c, i in running, i in opened) for i, c in ordered[(page - 1) * PER_PAGE:page * PER_PAGE]]
+    return FigureList(rows, len(ids), len(ids), page, counted=len(ids))
+
+
+def savings_list(session: Session, facts: Facts, as_of: date, group: str | None, page: int) -> GoalList:
+    """The citizens behind the savings estimate (one benefit group, or all): those counted and
+    those left out because their case is open. ``total`` is the counted, ``population`` all."""
+    people = {p.citizen_id: p for p in savings_citizens(facts, as_of) if group is None or p.benefit_group == group}
+    page = _clamp(page, len(people))
+    counted = {cid for cid, p in people.items() if p.counted}
+    # Counted first, then those left out, each by name: two pages of ids, joined.
+    ordered = [c for c in _all_citizens(session, counted)] + [c for c in _all_citizens(session, set(people) - counted)]
+    rows = [SavingsRow(c, people[c.id]) for c in ordered[(page - 1) * PER_PAGE:page * PER_PAGE]]
+    return FigureList(rows, len(people), len(people), page, counted=len(counted))
+
+
+def _all_citizens(session: Session, ids: set[int]) -> list[Citizen | Erased]:
+    """All of ``ids`` by name, then those that no longer load (a few hundred at most: the
+    outcomes of 12 months; one statement)."""
+    if not ids:
+        return []
+    found = list(session.scalars(sa.select(Citizen).where(Citizen.id.in_(ids)).order_by(Citizen.name, Citizen.id)))
+    return found + [Erased(i) for i in sorted(ids - {c.id for c in found})]
