@@ -11,7 +11,7 @@ from flask import url_for
 from ..admin import postcodes
 from ..admin.service import lacks_active_vk
 from ..extensions import db
-from ..hotline import sla
+from ..hotline import service as hotline_service
 from ..dates import add_months, month_start
 from ..openings import service as openings
 from ..placements import followup, monthly
@@ -98,19 +98,18 @@ def hotline_requests(company_id: int) -> dict:
     ``answered_requests`` are the requests whose last message is the job centre's (status
     "answered": the company's turn to read, reply or close), each named and linked;
     ``open_requests`` counts those waiting for the job centre, and ``overdue_requests`` are the
-    ids of those past their answer deadline (:func:`portal.hotline.sla.is_overdue`).
+    ids of those past their answer deadline, a follow-up's own included
+    (:func:`portal.hotline.service.rows`).
     """
     rows = db.session.scalars(
         sa.select(HotlineRequest).where(HotlineRequest.company_id == company_id,
                                         HotlineRequest.status.in_(("open", "answered")))
         .order_by(HotlineRequest.id)).all()
-    now = sla.utc_now()
     waiting = [r for r in rows if r.status == "open"]
     return {
         "answered_requests": [r for r in rows if r.status == "answered"],
         "open_requests": len(waiting),
-        "overdue_requests": [r.id for r in waiting
-                             if sla.is_overdue(r.due_at, r.first_response_at, r.status, now)],
+        "overdue_requests": [row.request.id for row in hotline_service.rows(waiting) if row.overdue],
     }
 
 

@@ -214,3 +214,14 @@ def test_the_api_says_it_the_same_way(app, client, world):
     waits = client.post(f"/api/v1/hotline/{req_id}/messages", headers=company, json={"body": "Han kom ikke igen"})
     assert waits.status_code == 201 and waits.json["status"] == "open"
     assert [n.text.rsplit("(", 1)[1] for n in notes(app, "vk@jc.dk")] == ["til orientering)", "venter på svar)"]
+
+
+def test_the_company_start_page_names_a_follow_up_past_its_own_target(app, client, auth, world):
+    """The banner's "er over svarfristen" reads the same target as the lists (portal.main.overview)."""
+    req_id, _ = answered_request(app, world)  # 23 Nov 2026
+    with app.app_context(), time_machine.travel(datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc), tick=False):
+        service.add_message(db.session.get(HotlineRequest, req_id), db.session.get(User, world["a"].id),
+                            "Igen", awaits_answer=True)  # akut, Tuesday 09:00 local → 16:00 the same day
+    login(client, auth, "a@firma.dk")
+    banner = client.get("/").get_data(as_text=True).split('data-testid="hotline-waiting"')[1].split("</p>")[0]
+    assert f'href="/hotline/{req_id}">#{req_id}</a> er over svarfristen' in banner
