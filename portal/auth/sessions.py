@@ -1,8 +1,12 @@
 """Revocable sessions: Flask-Login alternative tokens, idle and absolute timeouts, fresh logins.
 
 A log-in regenerates the session (:func:`renew_for_login`): nothing of the anonymous session
-survives (a new CSRF secret), and the user's session token rotates, so no cookie made before
-the log-in, this browser's or another's, authenticates afterwards: one live session per user.
+survives (a new CSRF secret). A user may be logged in on several devices at once (phone and
+desk PC): a log-in keeps the user's session token, so it ends no other session. The token
+rotates on log-out, password change, disabling and too many wrong confirmations, and that
+ends every session of the user, since a copied cookie must stop working (SECURITY.md). A
+request whose session was ended that way says so (:func:`ended_elsewhere`), and a form it
+posted is kept for after the log-in (:mod:`portal.auth.relogin`).
 Session protection "strong" ends a session whose client (address and browser) changes; for
 permanent sessions Flask-Login itself would only mark it non-fresh (:func:`_end_moved_session`).
 
@@ -36,9 +40,10 @@ login_manager.refresh_view = "auth.confirm"
 login_manager.needs_refresh_message = "Bekræft din adgangskode for at fortsætte."
 login_manager.needs_refresh_message_category = "info"
 login_manager.session_protection = "strong"
-# Said instead of login_message when the session was ended by a later log-in of the same user.
-ENDED_BY_LOGIN_ELSEWHERE = ("Du er logget ud, fordi der blev logget ind med din bruger et andet sted. "
-                            "Log ind igen for at fortsætte.")
+# Said instead of login_message when the session was ended from another device of the user.
+ENDED_ELSEWHERE = ("Du er logget ud, fordi din bruger er logget ud på en anden enhed, eller adgangskoden er "
+                   "skiftet. Log ind igen for at fortsætte.")
+ENDED_BY_LOGIN_ELSEWHERE = ENDED_ELSEWHERE  # the older name, still imported by portal.main.routes
 
 
 @login_manager.user_loader
@@ -54,34 +59,27 @@ def load_user(alternative_id: str) -> User | None:
     if not user.active or user.role == "integration":  # an integration has API keys, never a session
         return None
     if not secrets.compare_digest(user.session_token, token):
-        _note_login_elsewhere(user)
+        g.session_ended_elsewhere = True  # logged out elsewhere, password changed (one token per user)
         return None
     notifications.remember_unread(unread)
     return user
 
 
-def _note_login_elsewhere(user: User) -> None:
-    """Note for this request that the session was ended by a later log-in of its user.
-
-    A log-in rotates the token (:func:`renew_for_login`), so this session's token no longer
-    matching while the user's last log-in is no older than this session's own start means
-    that log-in ended it. Logging out clears this browser's session, so it never gets here.
-    """
-    started, last = session.get("login_at"), user.last_login_at
-    if isinstance(started, (int, float)) and last is not None and last.timestamp() >= started:
-        g.session_ended_by_login = True
-
-
-def ended_by_login_elsewhere() -> bool:
-    """True when this request's session was ended by a later log-in of the same user."""
+def ended_elsewhere() -> bool:
+    """True when this request's session was ended by its user's log-out on another device,
+    a password change or a lockout (the user's token rotated). This browser's own log-out
+    clears its session, so it never gets here."""
     current_user._get_current_object()  # the user is loaded (and the session checked) first
-    return bool(g.get("session_ended_by_login"))
+    return bool(g.get("session_ended_elsewhere"))
+
+
+ended_by_login_elsewhere = ended_elsewhere  # the older name, still imported by portal.main.routes
 
 
 def _login_message(message: str) -> str:
     """Flask-Login's hook for its messages: why the user must log in, when that is known."""
-    if message == login_manager.login_message and ended_by_login_elsewhere():
-        return ENDED_BY_LOGIN_ELSEWHERE
+    if message == login_manager.login_message and ended_elsewhere():
+        return ENDED_ELSEWHERE
     return message
 
 
@@ -109,12 +107,13 @@ def rotate_session_token(user: User) -> None:
 def renew_for_login(user: User) -> None:
     """Regenerate the session before ``user`` is logged in (against session fixation).
 
-    Clears the whole session, the CSRF secret included, and rotates the user's session token,
-    which ends every earlier session of the user. The caller commits, then calls
-    ``login_user`` and :func:`start_session`.
+    Clears the whole session, the CSRF secret included. The user's session token is kept
+    (made only if the user has none), so the user's sessions on other devices go on. The
+    caller commits, then calls ``login_user`` and :func:`start_session`.
     """
     session.clear()
-    rotate_session_token(user)
+    if not user.session_token:
+        rotate_session_token(user)
 
 
 @session_protected.connect
@@ -132,6 +131,8 @@ def _end_moved_session(app, **_extra) -> None:
         return
     user = load_user(session.get("_user_id") or "")
     session.clear()
+    if user is not None:  # a form it posted is kept for this user's log-in (portal.auth.relogin)
+        g.ended_user_id = user.id
     audit.record_now("session_protection", user=user, result="denied")
 
 
@@ -224,6 +225,17 @@ def expire_fresh_login() -> None:
         session["_fresh"] = False
 
 
+def seconds_left() -> dict[str, int]:
+    """Seconds until this session's idle and absolute limits, for the timeout warning
+    (``static/js/session.js``, configured on its script tag in base.html). The idle limit
+    starts over with this very response."""
+    idle = int(current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+    started = session.get("login_at")
+    absolute = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+    left = absolute - (_now() - started) if isinstance(started, (int, float)) else idle
+    return {"idle": idle, "absolute": max(int(left), 0)}
+
+
 def enforce_absolute_timeout() -> None:
     """Log out sessions older than SESSION_ABSOLUTE_LIFETIME, however active."""
     if not current_user.is_authenticated:
@@ -231,5 +243,6 @@ def enforce_absolute_timeout() -> None:
     started = session.get("login_at")
     limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
     if started is None or _now() - started > limit:
+        g.ended_user_id, g.ended_absolute = current_user.id, True  # for portal.auth.relogin
         logout_user()
         session.clear()

@@ -1,8 +1,8 @@
 """The session is regenerated at log-in (issue 7, finding 1; SECURITY.md "sessions").
 
 Log-in clears the session (a new CSRF token, nothing carried over from the anonymous
-session) and rotates the user's session token, so no cookie made before the log-in
-authenticates afterwards. Session protection "strong" really ends a session whose client
+session). It keeps the user's session token, so the user may be logged in on several devices
+(review D 1); log-out and a password change rotate it and end them all. Session protection "strong" really ends a session whose client
 changes, permanent sessions included (Flask-Login on its own only marks them non-fresh).
 """
 from __future__ import annotations
@@ -65,20 +65,22 @@ def test_a_cookie_captured_before_login_does_not_carry_the_login(app, client, au
     assert not _is_logged_in(fixated)
 
 
-def test_a_cookie_from_an_earlier_login_stops_working_at_the_next_login(app, client, auth, make_user):
+def test_a_second_login_keeps_the_first_session_and_a_logout_ends_both(app, client, auth, make_user):
+    """Phone and desk PC at once (review D 1); a copied cookie still dies at log-out."""
     user = make_user("consultant")
     assert auth.login(user.email).status_code == 302
-    old_cookie = client.get_cookie("session").value
-    # The user logs in again (another browser, or after walking away from this one).
+    first_cookie = client.get_cookie("session").value
     other = app.test_client()
-    page = other.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert other.post("/auth/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token}).status_code == 302
+    _log_in(other, user.email)  # the same user on a second device
     assert _is_logged_in(other)
+    assert _is_logged_in(client)  # the first device goes on
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      other.get("/").get_data(as_text=True)).group(1)
+    assert other.post("/auth/logout", data={"csrf_token": token}).status_code == 302
     thief = app.test_client()
-    thief.set_cookie("session", old_cookie)
+    thief.set_cookie("session", first_cookie)
     assert not _is_logged_in(thief)
+    assert not _is_logged_in(client)
 
 
 def test_strong_session_protection_ends_a_session_used_by_another_client(app, client, auth, make_user):
@@ -127,13 +129,20 @@ def _login_page_after(client, path: str = "/kandidater/") -> str:
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_a_session_ended_by_a_login_elsewhere_says_so_on_the_login_page(app, client, auth, make_user):
+ENDED = "Du er logget ud, fordi din bruger er logget ud på en anden enhed, eller adgangskoden er skiftet."
+
+
+def test_a_session_ended_by_a_logout_elsewhere_says_so_on_the_login_page(app, client, auth, make_user):
     user = make_user("consultant")
     assert auth.login(user.email).status_code == 302
-    _log_in(app.test_client(), user.email)  # the same user in a second browser
+    other = app.test_client()
+    _log_in(other, user.email)  # the same user in a second browser, who then logs out there
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      other.get("/").get_data(as_text=True)).group(1)
+    assert other.post("/auth/logout", data={"csrf_token": token}).status_code == 302
     for path in ("/kandidater/", "/"):  # a page that needs a log-in, and the start page
         page = _login_page_after(client, path)
-        assert "Du er logget ud, fordi der blev logget ind med din bruger et andet sted." in page
+        assert ENDED in page
         assert "Log ind for at se siden." not in page
 
 
@@ -143,10 +152,10 @@ def test_a_logged_out_or_never_logged_in_browser_gets_the_plain_message(app, cli
     assert auth.logout().status_code == 302
     for browser in (client, app.test_client()):
         page = _login_page_after(browser)
-        assert "Log ind for at se siden." in page and "et andet sted" not in page
+        assert "Log ind for at se siden." in page and "anden enhed" not in page
 
 
-def test_a_session_ended_by_a_password_change_does_not_blame_a_login(app, client, auth, make_user):
+def test_a_session_ended_by_a_password_change_says_so(app, client, auth, make_user):
     from portal.extensions import db
     from store.models import User
 
@@ -158,4 +167,4 @@ def test_a_session_ended_by_a_password_change_does_not_blame_a_login(app, client
         rotate_session_token(db.session.get(User, user.id))
         db.session.commit()
     page = _login_page_after(client)
-    assert "Log ind for at se siden." in page and "et andet sted" not in page
+    assert ENDED in page and "Log ind for at se siden." not in page

@@ -1,0 +1,161 @@
+"""A form posted on an ended session: never a 405 after logging in again, never silently lost.
+
+When a POST meets a session that no longer logs anybody in (the user logged out on another
+device or changed the password, so the token rotated; or the 12-hour limit or a changed
+client ended it), Flask-Login's unauthorized handler comes here (:func:`unauthorized`).
+``next`` is then the page the form was on (the Referer if it is this host, else the start
+page), never the POST-only URL, which a GET after the log-in would answer with 405.
+
+Such a POST passed the app-wide CSRF check before the session was found ended, so it came
+from the portal's own page. :func:`hold` keeps its fields (never the CSRF token) in the
+session with the id of the user the session was for, the path posted to, the page it came
+from and an expiry. At log-in, :func:`carry` takes the entry out before the session is
+cleared, and :func:`restore` puts it into the new one only when the same user logged in within
+:data:`HOLD_SECONDS`. The user then lands on /auth/send-igen (:func:`pending`), which says
+"Din handling blev ikke gemt" and offers to send the same fields again with a fresh CSRF
+token: the user clicks, nothing is sent on their behalf. Another user logging in at the
+browser never sees the entry. A form too big for the cookie session is not kept, and the
+page after the log-in says "Din handling blev ikke gemt – gør den igen".
+
+An idle-expired session (30 minutes) is gone altogether, CSRF secret included: its POST cannot
+be told from a forged one, so it is never held here (``portal.errors`` explains it, and
+``static/js/session.js`` warns before it and keeps the typed text in the browser).
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import login_url
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from ..extensions import login_manager
+from . import sessions
+
+KEY = "relogin_form"
+HOLD_SECONDS = 15 * 60
+# The session is a signed cookie (~4 KB, and it holds the CSRF secret and flashes too).
+MAX_FIELDS = 40
+MAX_HELD_CHARS = 2000
+
+NOT_SAVED = "Din handling blev ikke gemt – gør den igen."
+NOT_LOGGED_IN = "Du er ikke logget ind."
+ENDED_ELSEWHERE = "Du er logget ud, fordi din bruger er logget ud på en anden enhed, eller adgangskoden er skiftet."
+ENDED_ABSOLUTE = "Du er logget ud, fordi du har været logget ind i 12 timer."
+HELD = "Det, du sendte, er ikke gemt endnu: log ind igen, så kan du sende det igen."
+LOST = "Det, du sendte, blev ikke gemt: log ind igen, og gør det igen."
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Response:
+    """Flask-Login's "log in first": a GET comes back to its page, a POST to the form's page."""
+    if request.path.startswith("/api/"):
+        abort(401)
+    if request.method in ("GET", "HEAD"):
+        flash(sessions._login_message(login_manager.login_message), login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
+    page = form_page()
+    held = hold(page)
+    if sessions.ended_elsewhere():
+        why = ENDED_ELSEWHERE
+    elif g.get("ended_absolute"):
+        why = ENDED_ABSOLUTE
+    else:
+        why = NOT_LOGGED_IN
+    flash(f"{why} {HELD if held else LOST}", "warning")
+    return redirect(url_for("auth.login", next=page))
+
+
+def form_page() -> str:
+    """The page a POST was sent from: the Referer when it is on this host, else the start page."""
+    from .routes import safe_next
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.scheme in ("http", "https"):
+        page = safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+        if page and not page.startswith("/auth/") and _answers_get(referrer.path):
+            return page
+    return url_for("main.index")
+
+
+def _answers_get(path: str) -> bool:
+    """True when ``path`` is a page (a GET route): a form re-shown by a POST-only URL is not."""
+    try:
+        current_app.url_map.bind(request.host).match(path, method="GET")
+    except HTTPException:  # 405, 404, or a redirect (trailing slash): not a page as it is
+        return False
+    return True
+
+
+def hold(page: str) -> bool:
+    """Keep this POST's fields for its user's next log-in; False when there is no user to keep
+    them for or they are too big (the user is then told to do it again)."""
+    user_id = _session_user_id()
+    session.pop(KEY, None)
+    if user_id is None:
+        return False
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    small = len(fields) <= MAX_FIELDS and sum(len(k) + len(v) for k, v in fields) <= MAX_HELD_CHARS
+    session[KEY] = {"user": user_id, "action": request.path, "form": fields if small and not request.files else None,
+                    "next": page, "until": sessions.clock().timestamp() + HOLD_SECONDS}
+    return session[KEY]["form"] is not None
+
+
+def _session_user_id() -> int | None:
+    """The id of the user this ended session was for (kept by sessions when it cleared it)."""
+    ended = g.get("ended_user_id")
+    if isinstance(ended, int):
+        return ended
+    user_id = str(session.get("_user_id") or "").partition(":")[0]
+    return int(user_id) if user_id.isdigit() else None
+
+
+def carry() -> Any:
+    """Take the held entry out of the session before a log-in clears it."""
+    return session.pop(KEY, None)
+
+
+def restore(entry: Any, user) -> str | None:
+    """After ``user`` logged in: where to go for a form they sent on their ended session.
+
+    /auth/send-igen when its fields were kept; the form's page (with "gør den igen") when they
+    were too big; None when nothing is waiting for this user.
+    """
+    if not isinstance(entry, dict) or entry.get("user") != user.id:
+        return None
+    if sessions.clock().timestamp() > float(entry.get("until") or 0):
+        return None
+    from .routes import safe_next
+
+    page = safe_next(entry.get("next")) or url_for("main.index")
+    if entry.get("form") is None or not safe_next(entry.get("action")):
+        flash(NOT_SAVED, "warning")
+        return page
+    session[KEY] = entry
+    return url_for("auth.resend")
+
+
+def pending(user) -> dict | None:
+    """The held form waiting for ``user`` to send it again, if any (for /auth/send-igen)."""
+    entry = session.get(KEY)
+    if not isinstance(entry, dict) or entry.get("user") != user.id or entry.get("form") is None:
+        return None
+    if sessions.clock().timestamp() > float(entry.get("until") or 0):
+        session.pop(KEY, None)
+        return None
+    return entry
+
+
+def forget_when_sent() -> None:
+    """Before each request: a POST to the held form's path (sent again, or done anew) ends the hold,
+    so a reload of /auth/send-igen cannot send it twice."""
+    if request.method == "POST" and KEY in session:
+        entry = session.get(KEY)
+        if not isinstance(entry, dict) or entry.get("action") == request.path:
+            session.pop(KEY, None)
+
+
+def forget() -> None:
+    session.pop(KEY, None)

@@ -1,0 +1,107 @@
+"""A form sent on an ended session (review D 1): never a 405 after logging in again, never lost.
+
+The session ends under the user's feet when their token rotates (log-out on another device,
+password change). Then ``next`` is the form's page (the Referer), never the POST-only URL,
+and after the log-in /auth/send-igen offers to send the same fields again.
+"""
+from __future__ import annotations
+
+import re
+
+from portal.extensions import db
+from store.models import User
+from tests.conftest import PASSWORD
+
+NOT_SAVED = "Din handling blev ikke gemt – gør den igen."
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def _end_sessions_elsewhere(app, user_id: int) -> None:
+    """What a log-out on the user's other device does: the user's token rotates."""
+    from portal.auth.sessions import rotate_session_token
+
+    with app.app_context():
+        rotate_session_token(db.session.get(User, user_id))
+        db.session.commit()
+
+
+def _log_in_again(client, location: str, email: str):
+    page = client.get(location).get_data(as_text=True)
+    next_url = re.search(r'name="next" type="hidden" value="([^"]*)"', page).group(1)
+    return client.post("/auth/login", data={"email": email, "password": PASSWORD,
+                                            "csrf_token": _token(page), "next": next_url}), page
+
+
+def test_a_post_on_an_ended_session_returns_to_the_form_page_and_can_be_sent_again(app, client, auth, make_user):
+    user = make_user("consultant")
+    auth.login(user.email)
+    token = _token(client.get("/beskeder/").get_data(as_text=True))
+    _end_sessions_elsewhere(app, user.id)
+    # The POST-only "mark all read", sent from the notifications page.
+    response = client.post("/beskeder/laest", data={"csrf_token": token},
+                           headers={"Referer": "http://localhost/beskeder/?side=2"})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/auth/login?next=") and "laest" not in location
+    assert location == "/auth/login?next=/beskeder/?side%3D2"
+    login, page = _log_in_again(client, location, user.email)
+    assert "logget ud på en anden enhed" in page and "ikke gemt endnu" in page
+    assert login.status_code == 302 and login.headers["Location"] == "/auth/send-igen"
+    resend = client.get("/auth/send-igen").get_data(as_text=True)
+    assert "Din handling blev ikke gemt" in resend
+    assert 'action="/beskeder/laest"' in resend
+    sent = client.post("/beskeder/laest", data={"csrf_token": _token(resend)}, follow_redirects=True)
+    assert "markeret som læst" in sent.get_data(as_text=True)
+    # Sent once: the page no longer offers it (a reload cannot send it twice).
+    assert client.get("/auth/send-igen").headers["Location"] == "/"
+
+
+def test_without_a_referer_the_start_page_is_next_never_the_post_url(app, client, auth, make_user):
+    user = make_user("consultant")
+    auth.login(user.email)
+    token = _token(client.get("/beskeder/").get_data(as_text=True))
+    _end_sessions_elsewhere(app, user.id)
+    response = client.post("/beskeder/laest", data={"csrf_token": token},
+                           headers={"Referer": "https://elsewhere.example/beskeder/"})
+    assert response.headers["Location"] == "/auth/login?next=/"
+
+
+def test_a_form_too_big_to_keep_is_named_not_saved_after_login(app, client, auth, make_user):
+    user = make_user("company")
+    auth.login(user.email)
+    token = _token(client.get("/beskeder/indstillinger").get_data(as_text=True))
+    _end_sessions_elsewhere(app, user.id)
+    response = client.post("/beskeder/indstillinger", data={"csrf_token": token, "kinds": ["x" * 3000]},
+                           headers={"Referer": "http://localhost/beskeder/indstillinger"})
+    login, page = _log_in_again(client, response.headers["Location"], user.email)
+    assert "blev ikke gemt: log ind igen, og gør det igen" in page
+    assert login.headers["Location"] == "/beskeder/indstillinger"
+    assert NOT_SAVED in client.get("/beskeder/indstillinger").get_data(as_text=True)
+
+
+def test_a_held_form_is_never_offered_to_another_user(app, client, auth, make_user):
+    owner, other = make_user("consultant"), make_user("consultant")
+    auth.login(owner.email)
+    token = _token(client.get("/beskeder/").get_data(as_text=True))
+    _end_sessions_elsewhere(app, owner.id)
+    response = client.post("/beskeder/laest", data={"csrf_token": token},
+                           headers={"Referer": "http://localhost/beskeder/"})
+    login, _ = _log_in_again(client, response.headers["Location"], other.email)
+    assert login.headers["Location"] == "/beskeder/"
+    assert client.get("/auth/send-igen").headers["Location"] == "/"
+
+
+def test_a_replayed_cookie_after_logout_still_gets_nothing(app, client, auth, make_user):
+    user = make_user("consultant")
+    auth.login(user.email)
+    token = _token(client.get("/beskeder/").get_data(as_text=True))
+    cookie = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    response = thief.post("/beskeder/laest", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
+    assert thief.get("/auth/send-igen").headers["Location"].startswith("/auth/login")
