@@ -21,7 +21,20 @@ HEALTH_WORDS = re.compile(
     r"stress|angst|depression|psykisk|"
     rf"psykiatri(?!{_PSYCHIATRIC_TITLE}|{_CARE_TITLE})|misbrug(?!{_CARE_TITLE})|handicap(?!{_CARE_TITLE})|"
     r"begrænsning|hensyn|helbred|\badhd\b|autis|ressourceforløb|jobafklaring|førtidspension|fleksjob|"
-    r"revalidering", re.IGNORECASE)
+    r"revalidering|"
+    # Diagnoses, treatment and addiction (review E1). Each is written so that the work of the care
+    # fields does not match: »Dosering af medicin« and »Medicinsk sekretær« are work,
+    # »tager medicin« is not; »Kræftens Bekæmpelse« is an employer; »kørestolsbrugere« are the
+    # people a helper helps, »i kørestol« / »kørestolsbruger« the citizen.
+    r"alkohol(?:behandl|misbrug|problem|afhængig|iker)\w*|\balkoholiker|\bhash\b|\bkokain|\bnarko(?!tikapolit)\w*|"
+    r"afvænning|afrusning|antabus|metadon|ludoman\w*|spilleafhængig\w*|"
+    r"\bptsd\b|posttraumatisk|\btraume\w*|skizofren\w*|bipolar\w*|\bocd\b|asperger\w*|"
+    r"spiseforstyrr\w*|anoreksi|bulimi|selvmord\w*|personlighedsforstyrr\w*|"
+    r"diabet\w*|sukkersyge|epilep\w*|\bkræft(?!ens\s+bekæmpelse)\w*|\bcancer|\bkemo(?:terapi)?\b|"
+    r"strålebehandl\w*|sklerose|parkinson|gigt\w*|migræne|astma\w*|blodprop\w*|\bhiv\b|\baids\b|"
+    r"\bgravid(?:itet\w*)?\b|\bpsykiater\b|\b(?:tager|på)\s+(?:\w+\s+)?medicin\b|"
+    r"\bmedicineret\b|antidepressiv\w*|\bkørestol(?:sbruger)?\b|rollator|ordblind\w*|dysleksi|"
+    r"hørehæm\w*|\bdøv\b|\bblind\b|amputer\w*|indlagt|indlæggelse|\bopereret\b", re.IGNORECASE)
 
 
 def whole_words(pattern: re.Pattern, text: str) -> list[str]:

@@ -19,10 +19,15 @@ Every function here but :func:`end` validates the transition against :data:`TRAN
 proposal, adds an audit event and commits, all in one transaction. Illegal moves raise
 :class:`TransitionError` (a Danish message the page can show) and write nothing.
 
-What the company reads as the candidate's jobmål is ``Proposal.shared_goal``: a text a
-consultant approved for sharing (:func:`check_shared_goal`, :func:`set_shared_goal`), never
-the citizen's free-text jobmål, which may hold health details ("skånejob pga. rygskade").
-Until one is approved the company sees the opening's title.
+What the company reads as the candidate's jobmål before consent is ``Proposal.shared_goal``:
+one of the citizen's own jobmål, cut to its job title, that the consultant chose
+(:func:`shared_goal_choices`; checked by :func:`check_shared_goal`, stored by
+:func:`set_shared_goal`). Never free text: a typed text could hold a name, a CPR number or a
+health detail, and the company would read it as a fact of the match. A title holding a
+private detail (:mod:`portal.private_details`) is not offered. What the company is shown is
+:func:`shown_goal`: a stored text that is not (or no longer) one of the choices, such as a
+free text saved before the choice existed or a jobmål since removed, is not shown, and the
+company reads "Foreslået af jobcentret til dette opslag", as when none was chosen.
 
 The consent carries the citizen's choices: which contact details (phone, e-mail) the company
 may have and whether it may have the CV file. They are kept on the proposal while the consent
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -40,8 +46,8 @@ import sqlalchemy as sa
 from . import audit
 from .extensions import db
 from .formutil import RuleError, raise_all
-from .health_words import HEALTH_WORDS
-from store.models import Consent, Placement, Proposal, User
+from . import private_details
+from store.models import Citizen, Consent, Placement, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
 from store import clock
@@ -67,8 +73,10 @@ CONTACT_KEYS = ("phone", "email")
 MAX_CONSENT_DAYS = 365
 MAX_NOTE_LENGTH = 500
 MAX_SHARED_GOAL_LENGTH = 120
-# Free-text qualifiers after a job title: parentheses, or what follows a comma, dash or colon.
-_QUALIFIER = re.compile(r"\s*(?:[(\[].*|[,;:/–-]\s.*|\s-\s.*)$", re.DOTALL)
+# Free-text qualifiers after a job title: parentheses, or what follows a comma, semicolon,
+# colon, slash or a free-standing dash. A dash that ends a word is Danish shorthand, not a
+# qualifier: »Social- og sundhedshjælper«, »Jord- og betonarbejder«.
+_QUALIFIER = re.compile(r"\s*(?:[(\[].*|[,;:/]\s.*|(?<!\w)[–-]\s.*)$", re.DOTALL)
 
 # Allowed moves, by current status. Anything missing is refused.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -124,6 +132,9 @@ def allowed_next(proposal: Proposal) -> frozenset[str]:
     return allowed - _TOWARDS_DISCLOSURE if company_declined(proposal) or sharing_refusal(proposal) else allowed
 
 
+# What a company is told of a candidate whose citizen's processing is restricted (art. 18):
+# the page, the list, the API (status ``on_hold``) and a refused answer say the same, never why.
+ON_HOLD_TEXT = "Kandidaten er ikke aktuel lige nu – jobcentret kontakter jer"
 RESTRICTED_MESSAGE = ("Behandlingen af borgerens oplysninger er begrænset (art. 18), så der deles intet med "
                       "virksomheden, og forslaget står stille, til begrænsningen er ophævet på borgerens side.")
 
@@ -470,9 +481,10 @@ def respond(proposal: Proposal, user: User, response: str, note: str = "") -> No
         TransitionError: if the company cannot see the proposal in its state, or the
             response or note is invalid.
     """
-    if proposal.status not in VISIBLE_TO_COMPANY or proposal.citizen.restricted:
-        # restricted: no reason given (the citizen's private matter), as for an ended proposal
+    if proposal.status not in VISIBLE_TO_COMPANY:
         raise TransitionError("Kandidaten er ikke længere foreslået til jer og kan ikke besvares.")
+    if proposal.citizen.restricted:  # no reason given: the citizen's private matter
+        raise TransitionError(f"{ON_HOLD_TEXT}. Svaret er ikke gemt.")
     if response not in COMPANY_RESPONSES:
         raise TransitionError("Vælg et svar: interesseret, ikke interesseret eller ansat.")
     note = (note or "").strip()
@@ -483,45 +495,98 @@ def respond(proposal: Proposal, user: User, response: str, note: str = "") -> No
     _finish(proposal, "company_response", f"response:{response}", user)
 
 
-def check_shared_goal(text: str) -> str:
-    """The jobmål text to show the company, cleaned; "" means none (the opening's title is shown).
+@dataclass(frozen=True)
+class GoalChoice:
+    """A jobmål the consultant may show the company: the job title, and whether the match
+    found it (``matched``: the company reads "Jobmål der matcher", else "Kandidatens jobmål")."""
+
+    title: str
+    matched: bool
+
+
+def job_title(goal: str) -> str:
+    """A jobmål cut to its job title: parentheses and what follows a comma, colon or a
+    free-standing dash are dropped (»Kok (gerne kantine)« → »Kok«)."""
+    return _QUALIFIER.sub("", " ".join(str(goal).split())).strip()
+
+
+def matched_goals(proposal: Proposal) -> tuple[str, ...]:
+    """The jobmål the match found when the proposal was decided (its stored explanation)."""
+    return tuple((proposal.explanation or {}).get("matched_goals") or ())
+
+
+def shared_goal_choices(citizen: Citizen, matched: Iterable[str] = ()) -> list[GoalChoice]:
+    """The jobmål the consultant may show the company for ``citizen``: each of the citizen's
+    jobmål as its job title (:func:`job_title`), those the match found (``matched``) first.
+
+    A title that holds a private detail (:func:`portal.private_details.find`: health, benefit,
+    age, origin, the citizen's own name ...) or is not 2-120 characters long is left out: the
+    jobmål should be put right on the citizen's page.
+    """
+    found = {job_title(goal) for goal in matched}
+    titles = list(dict.fromkeys(job_title(goal.title) for goal in citizen.job_goals))
+    return [GoalChoice(title, title in found)
+            for title in sorted(titles, key=lambda title: title not in found)
+            if 2 <= len(title) <= MAX_SHARED_GOAL_LENGTH and not private_details.find(title, citizen)]
+
+
+def check_shared_goal(text: str, citizen: Citizen, matched: Iterable[str] = ()) -> str:
+    """The jobmål to show the company for ``citizen``, one of :func:`shared_goal_choices`;
+    "" means none (the company reads "Foreslået af jobcentret til dette opslag").
 
     Raises:
-        TransitionError: if the text is too long, holds control characters or words that
-            give away health details or limitations.
+        TransitionError: (field ``shared_goal``) the text is not one of the choices; the
+            message names the private detail when it holds one.
     """
     text = " ".join((text or "").split())
-    if len(text) > MAX_SHARED_GOAL_LENGTH:
-        raise TransitionError(f"Jobmålet til virksomheden: Højst {MAX_SHARED_GOAL_LENGTH} tegn.")
-    if any(not ch.isprintable() for ch in text):
-        raise TransitionError("Jobmålet til virksomheden indeholder usynlige tegn eller styretegn.")
-    if found := HEALTH_WORDS.search(text):
+    if not text or text in {choice.title for choice in shared_goal_choices(citizen, matched)}:
+        return text
+    shown = text if len(text) <= MAX_SHARED_GOAL_LENGTH else text[:MAX_SHARED_GOAL_LENGTH] + " …"
+    if details := private_details.find(text, citizen):
         raise TransitionError(
-            f"Jobmålet til virksomheden må ikke indeholde helbredsoplysninger eller skånehensyn "
-            f"(»{found.group()}«). Skriv kun stillingsbetegnelsen, fx »Administrativ medarbejder«.")
-    return text
+            f"»{shown}« kan ikke vises for virksomheden: det indeholder {private_details.describe(details)}. "
+            "Vælg et andet af borgerens jobmål, eller intet.", "shared_goal")
+    raise TransitionError(f"»{shown}« er ikke et af borgerens jobmål. Vælg et jobmål på listen, eller intet; "
+                          "mangler et, så tilføj det på borgerens side.", "shared_goal")
+
+
+def shown_goal(proposal: Proposal) -> GoalChoice | None:
+    """The jobmål the company is shown for ``proposal``, or None.
+
+    The stored text is shown only while it is one of :func:`shared_goal_choices` for the
+    citizen now. A text stored before the consultant chose from a list (free text), or a
+    jobmål since removed or renamed on the citizen's page, is not shown: the company reads
+    "Foreslået af jobcentret til dette opslag", as when none was chosen.
+    """
+    if not proposal.shared_goal:
+        return None
+    for choice in shared_goal_choices(proposal.citizen, matched_goals(proposal)):
+        if choice.title == proposal.shared_goal:
+            return choice
+    return None
 
 
 def suggest_shared_goal(goals: Iterable[str]) -> str:
-    """A suggestion for the consultant: the first matched jobmål cut to its job title.
+    """A suggestion: the first of ``goals`` (the jobmål the match found) cut to its job title
+    (:func:`job_title`); a title that holds a health word is not suggested ("").
 
-    Parentheses and whatever follows a comma, dash or colon are dropped; a title that still
-    holds a health word is not suggested (""). The consultant approves or edits it.
+    Where the citizen is at hand, :func:`shared_goal_choices` is the rule (it also knows the
+    citizen's name and the other private details); this serves the demo data, built from the
+    match alone.
     """
     for goal in goals:
-        title = _QUALIFIER.sub("", " ".join(str(goal).split())).strip()
-        if 2 <= len(title) <= MAX_SHARED_GOAL_LENGTH and not HEALTH_WORDS.search(title):
+        title = job_title(goal)
+        if 2 <= len(title) <= MAX_SHARED_GOAL_LENGTH and not private_details.find(title):
             return title
     return ""
 
 
 def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
-    """Store the jobmål text the consultant approved for the company (any state but rejected
-    or ended).
+    """Store the jobmål the consultant chose for the company (any state but rejected or ended).
 
     Raises:
-        TransitionError: if the proposal is rejected or ended, or the text is refused (see
-            :func:`check_shared_goal`).
+        TransitionError: if the proposal is rejected or ended, the citizen's processing is
+            restricted, or the text is refused (see :func:`check_shared_goal`).
     """
     if proposal.status == "rejected":
         raise TransitionError("Forslaget er fravalgt; virksomheden ser det ikke.")
@@ -529,7 +594,7 @@ def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
         raise TransitionError(RESTRICTED_MESSAGE)
     if proposal.status in ENDED:
         raise TransitionError(f"Forslaget er {PROPOSAL_STATUSES[proposal.status].lower()}.")
-    proposal.shared_goal = check_shared_goal(text)
+    proposal.shared_goal = check_shared_goal(text, proposal.citizen, matched_goals(proposal))
     _finish(proposal, "proposal_shared_goal", "shared jobmål approved", user)
 
 

@@ -13,7 +13,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
 
-from store.models import Interview, Opening, Proposal
+from store.models import Citizen, Interview, Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES, INTERVIEW_STATUSES, PROPOSAL_STATUSES
 
 from .. import audit
@@ -33,7 +33,14 @@ STATUS_HELP = ("Forslagets trin: proposed (foreslået, kun jobcentret), approved
                "tilbage), rejected (fravalgt af konsulenten), ended (afsluttet af jobcentret: kandidaten er "
                "ikke længere aktuel; intet trin fører videre), opening_done (afsluttet, fordi opslaget er besat "
                "eller lukket; intet trin fører videre). En virksomhed ser kun approved, consented og "
-               "disclosed: et afsluttet forslag forsvinder fra listen, og virksomhedens brugere får besked.")
+               "disclosed: et afsluttet forslag forsvinder fra listen, og virksomhedens brugere får besked. "
+               "Kun for virksomheder: on_hold (kandidaten er ikke aktuel lige nu – jobcentret kontakter jer): "
+               "i stedet for trinnet, så længe jobcentret har sat behandlingen af borgerens oplysninger i bero; "
+               "navn, match, jobmål og timer vises ikke, der kan ikke svares eller aftales samtaler, og "
+               "årsagen oplyses ikke. Bagefter vises trinnet igen.")
+# The status a company reads instead of the proposal's while the citizen's processing is
+# restricted (art. 18): one neutral state, as on the web (portal.proposals.ON_HOLD_TEXT).
+ON_HOLD = "on_hold"
 
 
 class InterviewOut(ma.Schema):
@@ -48,13 +55,16 @@ class InterviewOut(ma.Schema):
 class ProposalOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     opening_id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, metadata={"enum": list(PROPOSAL_STATUSES), "description": STATUS_HELP})
+    status = ma.fields.String(required=True, metadata={"enum": [*PROPOSAL_STATUSES, ON_HOLD],
+                                                       "description": STATUS_HELP})
     pseudonym = ma.fields.String(required=True, metadata={"description": "Kandidatens pseudonym for dette opslag."})
     name = ma.fields.String(allow_none=True, metadata={
         "description": "Navnet, først når borgeren har givet samtykke, og jobcentret har delt det."})
     similarity_band = ma.fields.String()
-    shared_goal = ma.fields.String(metadata={"description": "Det jobmål, konsulenten har godkendt til jer."})
-    hours_available = ma.fields.Float()
+    shared_goal = ma.fields.String(metadata={"description": (
+        "Et af kandidatens egne jobmål, som konsulenten har valgt at vise jer (\"\" = intet: "
+        "foreslået af jobcentret til dette opslag).")})
+    hours_available = ma.fields.Float(allow_none=True, metadata={"description": "null ved on_hold."})
     response = ma.fields.String(allow_none=True, metadata={"enum": list(COMPANY_RESPONSES)})
     response_note = ma.fields.String()
     interviews = ma.fields.List(ma.fields.Nested(InterviewOut))
@@ -69,7 +79,7 @@ class ProposalPage(common.PageSchema):
 
 
 class ProposalListArgs(common.ListArgs):
-    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(PROPOSAL_STATUSES)),
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([*PROPOSAL_STATUSES, ON_HOLD]),
                               metadata={"description": STATUS_HELP})
     opening_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 2**31 - 1))
 
@@ -87,9 +97,10 @@ def company_view(proposal: Proposal) -> dict:
         audit.record_now("identity_viewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
                          purpose="api: shared candidate")
     items = interviews.interviews(proposal) if shared.name is not None else []
-    return {"id": proposal.id, "opening_id": proposal.opening_id, "status": shared.status,
+    return {"id": proposal.id, "opening_id": proposal.opening_id,
+            "status": ON_HOLD if shared.on_hold else shared.status,
             "pseudonym": shared.pseudonym, "name": shared.name, "similarity_band": shared.similarity_band,
-            "shared_goal": shared.shared_goal, "hours_available": shared.hours_available,
+            "shared_goal": shared.shared_goal, "hours_available": None if shared.on_hold else shared.hours_available,
             "response": shared.response, "response_note": shared.response_note,
             "interviews": items}
 
@@ -114,11 +125,17 @@ def _view(proposal: Proposal) -> dict:
 def list_proposals(args):
     """Forslag: virksomheden ser de delte kandidater på egne opslag; jobcentret alle forslag."""
     query = sa.select(Proposal)
-    if current_user.role == "company":
+    status = args.get("status")
+    company = current_user.role == "company"
+    if company:
         query = query.join(Opening, Opening.id == Proposal.opening_id).where(
             Opening.company_id == current_user.company_id, Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
-    if args.get("status"):
-        query = query.where(Proposal.status == args["status"])
+    # on_hold is the status a company reads for a restricted citizen (company_view), not a step
+    restricted = sa.select(Citizen.restricted).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
+    if status == ON_HOLD:
+        query = query.where(restricted.is_(True), Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
+    elif status:
+        query = query.where(Proposal.status == status, *([restricted.is_not(True)] if company else []))
     if args.get("opening_id"):
         query = query.where(Proposal.opening_id == args["opening_id"])
     if since := common.since_moment(args.get("updated_since")):

@@ -17,12 +17,12 @@ from datetime import timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from matching.encoders import EncoderUnavailable
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, DateField, SelectField
+from wtforms.validators import DataRequired, InputRequired
 
 from .. import audit, proposals
 from ..access import consultant_required
@@ -36,7 +36,7 @@ from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import today_local
 from . import bp, opening_done, profile, service, sharing, withdrawal
 from .situation import situation
-from .forms import DecisionForm, ProfileForm
+from .forms import DecisionForm, ProfileForm, goal_options
 from store import clock
 
 STAFF = ("consultant", "admin")
@@ -61,11 +61,24 @@ class StepForm(DanishForm):
 
 
 class SharedGoalForm(DanishForm):
-    """The jobmål text the company sees (rules in :func:`portal.proposals.check_shared_goal`)."""
+    """The jobmål the company sees, one of the citizen's own (:func:`goal_form`). The list is
+    not the check: :func:`portal.proposals.check_shared_goal` refuses a value not on it, with
+    a message at the field."""
 
-    shared_goal = StringField("Jobmål vist for virksomheden", validators=[
-        Length(max=proposals.MAX_SHARED_GOAL_LENGTH,
-               message=f"Jobmålet til virksomheden: Højst {proposals.MAX_SHARED_GOAL_LENGTH} tegn.")])
+    shared_goal = SelectField("Jobmål vist for virksomheden", choices=[], validate_choice=False)
+
+
+def goal_form(item: Proposal, formdata: MultiDict | None = None) -> SharedGoalForm:
+    """The form for choosing the company's jobmål on ``item``: the request's answer, or (with
+    ``formdata=None``) the one shown now (:func:`portal.proposals.shown_goal`)."""
+    if formdata is None:
+        shown = proposals.shown_goal(item)
+        form = SharedGoalForm(formdata=None, shared_goal=shown.title if shown else "")
+    else:
+        form = SharedGoalForm(formdata=formdata)
+    form.shared_goal.choices = goal_options(
+        proposals.shared_goal_choices(item.citizen, proposals.matched_goals(item)))
+    return form
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -123,7 +136,7 @@ def _page(item: Proposal, status: int = 200, **forms):
         .order_by(Placement.start_date.desc())).all()
     context = {
         "consent_form": _blank_consent_form(item),
-        "goal_form": SharedGoalForm(formdata=None, shared_goal=item.shared_goal),
+        "goal_form": goal_form(item), "shown_goal": proposals.shown_goal(item),
         "profile_form": ProfileForm(formdata=None, data=profile.form_values(item)),
         **forms}
     return render_template(
@@ -165,10 +178,12 @@ def _assessment(item: Proposal) -> dict:
         refused = _refusal(item)
     except EncoderUnavailable:
         refused = None  # checked again when the consultant approves
-    suggestion = proposals.suggest_shared_goal((item.explanation or {}).get("matched_goals") or [])
+    goal_choices = proposals.shared_goal_choices(item.citizen, proposals.matched_goals(item))
+    suggestion = next((choice.title for choice in goal_choices if choice.matched), "")
     typed = kept_form(_ASSESS_FORM.format(item.id)) or MultiDict()
     decision = typed.get("decision", "")
     return {"decision_form": DecisionForm(formdata=None), "refused": refused,
+            "goal_options": goal_options(goal_choices),
             "suggestion": typed.get("shared_goal", suggestion) if decision == "approve" else suggestion,
             "typed_reasons": {decision: typed.get("reason", "")} if decision else {},
             "typed_confirmed": decision == "reject" and typed.get("confirmed") == "y"}
@@ -241,7 +256,8 @@ def _assess(args: dict, formdata: MultiDict | None = None) -> str | None:
             return refuse(refused)
 
     def approve() -> None:
-        shared = proposals.check_shared_goal(form.shared_goal.data or "")
+        shared = proposals.check_shared_goal(form.shared_goal.data or "", item.citizen,
+                                             proposals.matched_goals(item))
         proposals.approve(item, current_user, reason)
         if shared:
             proposals.set_shared_goal(item, current_user, shared)
@@ -403,7 +419,8 @@ def approve_profile(proposal_id: int):
     try:  # the rules run beside the form's own checks: every problem is shown in one round
         checked = profile.check(experience=form.experience.data, goals=form.goals.data,
                                 hours=form.hours.data, licences=form.licences.data,
-                                languages=form.languages.data, start=form.start.data)
+                                languages=form.languages.data, start=form.start.data,
+                                citizen=item.citizen)
     except profile.ProfileError as err:
         for one in err.every:  # a field the form already marked keeps its own message
             field = getattr(form, one.field, None) if one.field else None
@@ -428,12 +445,13 @@ def approve_profile(proposal_id: int):
 @bp.post("/forslag/<int:proposal_id>/jobmaal")
 @consultant_required
 def shared_goal(proposal_id: int):
-    """Approve the jobmål text the company sees for this proposal (audited).
+    """Choose the jobmål the company sees for this proposal, one of the citizen's (audited).
 
-    :raise 404: if the proposal does not exist.  :raise 400: the text is refused.
+    :raise 404: if the proposal does not exist.  :raise 400: the choice is refused (not one
+        of the citizen's jobmål, or the proposal cannot take one now).
     """
     item = _proposal(proposal_id)
-    form = SharedGoalForm()
+    form = goal_form(item, request.form)
     if form.validate_on_submit():
         try:
             proposals.set_shared_goal(item, current_user, form.shared_goal.data or "")

@@ -10,7 +10,7 @@ from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 
 from ..citizens.forms import DanishDateField, NumberField, in_range
 from ..formutil import DanishForm, LicencesField, WholeNumberField, choices
-from ..proposals import MAX_SHARED_GOAL_LENGTH
+from ..proposals import MAX_SHARED_GOAL_LENGTH, GoalChoice
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 # The longest list the form allows (its k), and so the furthest a sought citizen is looked for.
@@ -67,7 +67,8 @@ class DecisionForm(DanishForm):
     # the ranking with it, so the sought card, the kept input and the error come back.
     # Not validated: it only steers where the page goes back to (:func:`.routes._ranking_url`).
     borger = HiddenField()
-    # Approve only: the jobmål text the company will see (checked by proposals.check_shared_goal).
+    # Approve only: the jobmål the company will see, chosen from the citizen's own
+    # (rendered as a list, :func:`goal_options`; checked by proposals.check_shared_goal).
     shared_goal = StringField("Jobmål vist for virksomheden", validators=[
         Length(max=MAX_SHARED_GOAL_LENGTH,
                message=f"Jobmålet til virksomheden: Højst {MAX_SHARED_GOAL_LENGTH} tegn.")])
@@ -85,3 +86,14 @@ class ProfileForm(DanishForm):
     licences = LicencesField("Kørekort (kategorier)")
     languages = StringField("Sprog", validators=[Length(max=200, message="Højst 200 tegn.")])
     start = DanishDateField("Kan starte", validators=[Optional()])
+
+
+# What the company reads when no jobmål is chosen, and the list's first option.
+NO_GOAL = "Foreslået af jobcentret til dette opslag"
+
+
+def goal_options(goal_choices: list[GoalChoice]) -> list[tuple[str, str]]:
+    """The list a consultant chooses the company's jobmål from: none first, then the citizen's
+    jobmål (:func:`portal.proposals.shared_goal_choices`), those the match found marked."""
+    return [("", f"Intet jobmål (virksomheden ser «{NO_GOAL}»)"),
+            *((c.title, f"{c.title} (matcher opslaget)" if c.matched else c.title) for c in goal_choices)]

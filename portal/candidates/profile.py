@@ -14,10 +14,14 @@
 ===============  =====================================================================
 
 :func:`draft` prefills the form from the citizen's data, :func:`approve` checks and stores it.
-Never in a profile: limitations (text or flags), benefit group, CPR numbers, the consultant's
-notes. :func:`check` refuses texts that give away health details (the words
-:data:`portal.health_words.HEALTH_WORDS` knows) or hold a CPR-like number. Pages show a profile
-with :func:`rows` (label, Danish text), so every page reads it the same way.
+Never in a profile: limitations (text or flags), benefit group, CPR numbers, age, gender,
+origin, contact details outside the consent's choices, the consultant's notes (the consent text
+promises the citizen the first ones, SECURITY.md's allow-list the rest). :func:`draft` leaves
+out every sentence of the CV that holds one of these private details
+(:func:`portal.private_details.find`: health, benefit, CPR, birth year and age, gender,
+origin, criminal record, phone numbers and e-mails, the citizen's own name), and
+:func:`check` refuses them in what the consultant submits, naming what to remove. Pages show a
+profile with :func:`rows` (label, Danish text), so every page reads it the same way.
 """
 from __future__ import annotations
 
@@ -27,12 +31,11 @@ from datetime import date
 
 from matching import licences as licence_table
 
-from .. import audit
+from .. import audit, private_details
 from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_date, format_number
-from ..health_words import HEALTH_WORDS
-from ..proposals import CONTACT_KEYS, ENDED, TransitionError, sharing_refusal, suggest_shared_goal
+from ..proposals import CONTACT_KEYS, ENDED, TransitionError, shared_goal_choices, sharing_refusal
 from store import clock
 from store.models import Citizen, Proposal, User
 from store.models.vocab import PROPOSAL_STATUSES
@@ -44,8 +47,6 @@ LABELS = {"experience": "Erfaring", "goals": "Jobmål", "hours": "Timer om ugen"
           "phone": "Telefon", "email": "E-mail"}
 MAX_EXPERIENCE = 600
 MAX_LINE = 200
-# Ten digits, optionally split after six: what a CPR number looks like.
-_CPR = re.compile(r"\b\d{6}[- ]?\d{4}\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # A CV's headings are not experience: "Sahras CV", "CV – Yonas", "Om mig", "Erhvervserfaring",
 # and the English ones CVs written in English use ("Profile", "Work experience", ...).
@@ -82,23 +83,25 @@ class Profile:
 def draft(citizen: Citizen) -> dict:
     """Form values prefilled from the citizen: a CV summary, jobmål titles, hours, licences, languages.
 
-    Sentences of the CV that mention health or hold a CPR-like number are left out; the
-    consultant edits the rest before approving.
+    Sentences of the CV that hold a private detail (:func:`portal.private_details.find`, with
+    the citizen's own name and contact details) are left out, as are headings and lines of
+    another field; the jobmål are those the company may be shown
+    (:func:`portal.proposals.shared_goal_choices`). The consultant edits the rest before approving.
     """
     cv = citizen.current_cv
     summary = ""
     for sentence in _SENTENCE.split((cv.text if cv else "") or ""):
         sentence = " ".join(_BULLET.sub("", sentence.strip()).split())
         if not sentence or _HEADING.match(sentence) or _OTHER_FIELD.match(sentence) \
-                or HEALTH_WORDS.search(sentence) or _CPR.search(sentence):
+                or private_details.find(sentence, citizen):
             continue
         if sentence[-1] not in ".!?:;":  # a list item reads as a sentence of its own
             sentence = sentence[0].upper() + sentence[1:] + "."
         if len(summary) + len(sentence) + 1 > MAX_EXPERIENCE:
             break
         summary = f"{summary} {sentence}".strip()
-    goals = [title for goal in citizen.job_goals if (title := suggest_shared_goal([goal.title]))]
-    return {"experience": summary, "goals": ", ".join(dict.fromkeys(goals))[:MAX_LINE],
+    goals = [choice.title for choice in shared_goal_choices(citizen)]
+    return {"experience": summary, "goals": ", ".join(goals)[:MAX_LINE],
             "hours": _whole(citizen.hours_available), "licences": list(citizen.driving_licences or []),
             "languages": " ".join((citizen.languages or "").split())[:MAX_LINE], "start": None}
 
@@ -116,13 +119,15 @@ def form_values(proposal: Proposal) -> dict:
 
 
 def check(*, experience: str, goals: str, hours: float | None, licences, languages: str,
-          start: date | None, today: date | None = None) -> Profile:
-    """Clean and check a profile the consultant submitted.
+          start: date | None, today: date | None = None, citizen: Citizen | None = None) -> Profile:
+    """Clean and check a profile the consultant submitted for ``citizen``.
 
     Raises:
-        ProfileError: a text is too long, holds health words or a CPR-like number, hours are
-            outside 0-80, an unknown licence category, or a start date in the past; every
-            broken rule at once (one per field, :func:`portal.formutil.raise_all`).
+        ProfileError: a text is too long or holds a private detail (health, benefit, CPR,
+            age, gender, origin, criminal record, contact details, the citizen's name: the
+            message names what to remove), hours are outside 0-80, an unknown licence
+            category, or a start date in the past; every broken rule at once (one per field,
+            :func:`portal.formutil.raise_all`).
     """
     today = today or clock.today()
     texts = {"experience": (experience, MAX_EXPERIENCE), "goals": (goals, MAX_LINE),
@@ -132,7 +137,7 @@ def check(*, experience: str, goals: str, hours: float | None, licences, languag
     for name, (value, limit) in texts.items():
         value = " ".join((value or "").split())
         cleaned[name] = value
-        if problem := _text_problem(value, limit):
+        if problem := _text_problem(value, limit, citizen):
             errors.append(ProfileError(problem, name))
     if not cleaned["experience"]:
         errors.append(ProfileError("Skriv et kort resumé af borgerens erfaring.", "experience"))
@@ -149,17 +154,15 @@ def check(*, experience: str, goals: str, hours: float | None, licences, languag
                    tuple(licence_table.ordered(licences)), cleaned["languages"], start)
 
 
-def _text_problem(value: str, limit: int) -> str | None:
+def _text_problem(value: str, limit: int, citizen: Citizen | None = None) -> str | None:
     """What is wrong with one of the profile's texts (the first thing), or None."""
     if len(value) > limit:
         return f"Højst {limit} tegn."
     if any(not ch.isprintable() for ch in value):
         return "Teksten indeholder usynlige tegn eller styretegn."
-    if found := HEALTH_WORDS.search(value):
-        return (f"Profilen må ikke indeholde helbredsoplysninger eller skånehensyn (»{found.group()}«). "
-                "Skriv kun erfaring og kompetencer.")
-    if _CPR.search(value):
-        return "Profilen må ikke indeholde et CPR-nummer eller lignende tal."
+    if details := private_details.find(value, citizen):
+        return (f"Profilen må ikke indeholde {private_details.describe(details)}. Fjern det, og skriv kun "
+                "erfaring og kompetencer; kontaktoplysninger følger borgerens valg i samtykket.")
     return None
 
 

@@ -25,7 +25,7 @@ from ..citizens.pages import audited_read, citizen_or_404
 from .consent import StepForm
 from .situation import situation, situations
 from ..proposals import MAX_SHARED_GOAL_LENGTH, OPENING_DONE, TransitionError, ended_now
-from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm
+from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFilterForm, goal_options
 
 _DECISION_FORM = "ranking-decision:{}"  # a refused decision's fields (formutil.keep_form), per opening
 
@@ -53,7 +53,7 @@ def ranking(opening_id: int):
     form = RankingFilterForm(request.args, meta={"csrf": False})
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
-            "decided": service.decided_citizens(opening.id), "suggestions": {}, "situations": {},
+            "decided": service.decided_citizens(opening.id), "suggestions": {}, "goal_options": {}, "situations": {},
             "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
             "to_end": opening_done.waiting(opening.id), "step_form": StepForm(),
             "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id)}
@@ -93,8 +93,10 @@ def ranking(opening_id: int):
             # excluded can only be found by one without them (another pool of candidates).
             page["nearest"] = service.nearest_excluded(opening, filters, priority,
                                                        decided=page["decided"])
+        goal_choices = service.shared_goal_choices(ranked.result)
         page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
-                    suggestions=service.shared_goal_suggestions(ranked.result) | typed,
+                    goal_options={cid: goal_options(choices) for cid, choices in goal_choices.items()},
+                    suggestions=service.shared_goal_suggestions(goal_choices) | typed,
                     # what the shown and decided citizens are doing now: one statement for all
                     situations=situations([int(m.citizen_id) for m in ranked.result.matches]
                                           + list(page["decided"]), clock.today()))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager, joinedload, load_only
+from sqlalchemy.orm import Session, contains_eager, joinedload, load_only, selectinload
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
 from matching.geo import UnknownPostcode
@@ -310,18 +310,19 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
     """Store the consultant's decision: approve (proposal to the company) or reject.
 
     The ranking only advises; this logged human decision is what creates a proposal.
-    ``shared_goal`` is the jobmål text the consultant approves for the company (approve only;
-    "" shows the company the opening's title).
+    ``shared_goal`` is the jobmål the consultant chose for the company, one of the citizen's
+    (approve only; "" = none: the company reads "Foreslået af jobcentret til dette opslag").
 
     A pair whose proposal ended when the citizen's case closed takes a new decision once the
     case is reopened (:func:`portal.proposals.renew`, the same row).
 
     Raises:
         ValueError: if a decision for this pair already exists (and did not end with a
-            reopened case), or (a :class:`portal.proposals.TransitionError`) the shared text
-            is refused.
+            reopened case), or (a :class:`portal.proposals.TransitionError`) the jobmål is not
+            one of the citizen's (:func:`portal.proposals.check_shared_goal`).
     """
-    shared_goal = proposals.check_shared_goal(shared_goal) if approve else ""
+    matched = match.explanation.matched_goals if match else ()
+    shared_goal = proposals.check_shared_goal(shared_goal, citizen, matched) if approve else ""
     existing = db.session.scalar(sa.select(Proposal).where(
         Proposal.opening_id == opening.id, Proposal.citizen_id == citizen.id))
     if existing is not None:  # one proposal per pair: only one that ended with a reopened case takes a new decision
@@ -349,11 +350,20 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
     return proposal
 
 
-def shared_goal_suggestions(result: MatchResult) -> dict[int, str]:
-    """Per ranked citizen id, the jobmål title suggested for the company (see
-    :func:`portal.proposals.suggest_shared_goal`)."""
-    return {int(m.citizen_id): proposals.suggest_shared_goal(m.explanation.matched_goals)
-            for m in result.matches}
+def shared_goal_choices(result: MatchResult) -> dict[int, list[proposals.GoalChoice]]:
+    """Per ranked citizen id, the jobmål the consultant may show the company
+    (:func:`portal.proposals.shared_goal_choices`; the ones the match found first)."""
+    ids = [int(m.citizen_id) for m in result.matches]
+    citizens = {c.id: c for c in db.session.scalars(
+        sa.select(Citizen).where(Citizen.id.in_(ids)).options(selectinload(Citizen.job_goals)))}
+    return {int(m.citizen_id): proposals.shared_goal_choices(citizens[int(m.citizen_id)], m.explanation.matched_goals)
+            for m in result.matches if int(m.citizen_id) in citizens}
+
+
+def shared_goal_suggestions(choices: dict[int, list[proposals.GoalChoice]]) -> dict[int, str]:
+    """Per citizen id, the jobmål chosen in advance: the first one the match found ("" when
+    the match found none: the consultant then chooses, or shows none)."""
+    return {cid: next((c.title for c in options if c.matched), "") for cid, options in choices.items()}
 
 
 def _explanation_json(match: Match) -> dict:

@@ -5,6 +5,10 @@ allow-list as on the opening (pseudonym, match band, hours, shared jobmål). Aft
 name, the contact details the citizen agreed to share, the profile the consultant approved,
 the CV file when the citizen consented to share it, and the job-centre contact. Every view of
 the identity is logged (``identity_viewed``, ``cv_downloaded``), fail closed.
+
+While the citizen's processing is restricted (art. 18) the company sees one neutral state,
+:data:`portal.proposals.ON_HOLD_TEXT`, with the pseudonym and the job centre's contact: no
+facts, no answer form (an answer would be refused), no booking, never the reason.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..candidates import profile as profiles
 from ..interviews import service as interviews
-from ..proposals import CONTACT_KEYS, VISIBLE_TO_COMPANY, identity_released
+from ..proposals import CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, service
@@ -79,7 +83,9 @@ def candidate(opening_id: int, proposal_id: int):
 
     A candidate that ended (the citizen's case closed, the opening was done) or whose consent
     was withdrawn shows only its pseudonym and "no longer relevant", where the company's notices
-    about it lead (not a 404); the reason is the citizen's private information, never given.
+    about it lead (not a 404); one whose citizen's processing is restricted, only "not current
+    now" (:data:`portal.proposals.ON_HOLD_TEXT`). The reason is the citizen's private
+    information, never given.
 
     :raise 404: as :func:`visible_proposal`.
     """
@@ -90,6 +96,9 @@ def candidate(opening_id: int, proposal_id: int):
                                who=pseudonym(earlier.citizen_id, opening.id),
                                placement_start=service.running_placement_start(earlier))
     opening, proposal = visible_proposal(opening_id, proposal_id)
+    if proposal.citizen.restricted:
+        return render_template("openings/candidate_on_hold.html", opening=opening, on_hold_text=ON_HOLD_TEXT,
+                               who=pseudonym(proposal.citizen_id, opening.id), contact=jobcentre_contact(proposal))
     # the allow-list, the same as on the opening's page
     shown = service._shared(proposal, placed=interviews.placement_started(proposal))
     released = shown.name is not None

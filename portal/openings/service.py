@@ -21,7 +21,8 @@ from store import clock
 from store.models import Citizen, Company, Consent, Opening, Placement, Proposal
 from store.outbox import record_change
 from ..notifications.service import notify, path_for
-from ..proposals import ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, shown_to_company
+from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, shown_goal,
+                         shown_to_company)
 from ..placements.service import active_clause, is_active, today_local
 from ..pseudonyms import pseudonym
 
@@ -174,8 +175,12 @@ class SharedCandidate:
     """What a company may see of a proposed candidate: the allow-list, nothing more.
 
     ``name`` is set only once the identity is released (disclosed with a live consent).
-    ``shared_goal`` is the jobmål text a consultant approved for the company ("" = none yet;
-    show the opening's title): never the citizen's free-text jobmål, which may hold health details.
+    ``shared_goal`` is the jobmål the consultant chose for the company, one of the citizen's own
+    as it stands now (:func:`portal.proposals.shown_goal`; "" = none: the company reads
+    "Foreslået af jobcentret til dette opslag"); ``goal_matched``: the match found it ("Jobmål
+    der matcher"), else it reads "Kandidatens jobmål". ``on_hold``: the citizen's processing is
+    restricted (art. 18): the company is shown only that the candidate is not current now, no
+    jobmål or band, and cannot answer; never why.
     """
 
     proposal_id: int
@@ -192,6 +197,8 @@ class SharedCandidate:
     # restricted): the company is told it is withheld for now, never why
     name_withheld: bool = False
     placement_started: bool = False  # the job centre registered a placement: a hire stays a hire
+    goal_matched: bool = False
+    on_hold: bool = False
     # the pair's placement has ended (the last end date; none still active): no longer relevant,
     # listed with "Forløbet sluttede <dato>" (:func:`finished_placement`)
     placement_ended: date | None = None
@@ -284,14 +291,16 @@ def _shared(proposal: Proposal, *, placed: bool = False, placements: list[Placem
     """``placed``: a placement exists on the pair; ``placements`` (with ``today``), when given, are
     the pair's placements, which also tell whether they have all ended."""
     explanation = proposal.explanation or {}
+    on_hold = proposal.citizen.restricted
+    shown = None if on_hold else shown_goal(proposal)
     return SharedCandidate(
         proposal_id=proposal.id,
         pseudonym=pseudonym(proposal.citizen_id, proposal.opening_id),
         status=proposal.status,
         # The band the consultant was shown: with the learned adjustment when one was made.
-        similarity_band=str((explanation.get("learned") or {}).get("similarity_band")
-                            or explanation.get("similarity_band") or ""),
-        shared_goal=proposal.shared_goal or "",
+        similarity_band="" if on_hold else str((explanation.get("learned") or {}).get("similarity_band")
+                                               or explanation.get("similarity_band") or ""),
+        shared_goal=shown.title if shown else "", goal_matched=bool(shown and shown.matched), on_hold=on_hold,
         hours_available=proposal.citizen.hours_available,
         name=proposal.citizen.name if identity_released(proposal) else None,
         consent_lapsed=proposal.status == "disclosed" and active_consent(proposal) is None,

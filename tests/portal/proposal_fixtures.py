@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal import proposals
 from portal.extensions import db
-from store.models import AuditEvent, Citizen, Consent, Interview, Opening, Proposal, User
+from store.models import AuditEvent, Citizen, Consent, Interview, JobGoal, Opening, Proposal, User
 from tests.clock import TODAY  # the injected date: tests using it take the frozen_today fixture
 
 MARKER = "Qzvwxy Markersen"  # a name string that cannot appear on a page by accident
@@ -23,6 +23,8 @@ def build_world(app, make_user) -> dict:
     with app.app_context():
         citizen = Citizen(name=MARKER, postcode="8722", benefit_group="kontanthjaelp",
                           readiness_group="i_gang", case_start=date(2026, 1, 5), hours_available=12.5)
+        # the jobmål the match found; the company is shown its title, »Kok« (proposals.shown_goal)
+        citizen.job_goals.append(JobGoal(title="Kok (skånejob pga. rygskade)"))
         openings = [Opening(company_id=company.company_id, kind="virksomhedspraktik", title=title,
                             hours_min=10.0, hours_max=20.0, postcode="7130", status="open")
                     for title in ("Praktik i kantinen", "Praktik på lageret")]

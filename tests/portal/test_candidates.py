@@ -372,8 +372,10 @@ def test_a_waiting_proposal_is_listed_as_waiting_not_as_decided(app, client, aut
 
 
 @pytest.mark.parametrize("reason, goal, error, anchor", [
-    ("   ", "Truckfører", "Skriv en kort begrundelse.", "reason-approve"),
-    ("Passer godt", "Truckfører (skånejob pga. ryg)", "må ikke indeholde helbredsoplysninger", "shared-goal"),
+    ("   ", "Lagermedarbejder", "Skriv en kort begrundelse.", "reason-approve"),
+    ("Passer godt", "Truckfører (skånejob pga. ryg)", "kan ikke vises for virksomheden: det indeholder "
+     "helbredsoplysninger", "shared-goal"),
+    ("Passer godt", "Lagerchef", "»Lagerchef« er ikke et af borgerens jobmål", "shared-goal"),
 ])
 def test_a_refused_decision_names_the_citizen_and_keeps_the_chosen_jobmaal(
         app, client, auth, world, reason, goal, error, anchor):
@@ -387,12 +389,16 @@ def test_a_refused_decision_names_the_citizen_and_keeps_the_chosen_jobmaal(
         assert db.session.query(Proposal).count() == 0
     html = client.get(path).get_data(as_text=True)
     assert re.search(rf"Beslutningen om Anna Lagerbæk er ikke gemt: [^<]*{error}", html)
-    assert re.search(rf'id="shared-goal-{anna}" name="shared_goal" maxlength="120" value="{re.escape(goal)}"', html)
+    select = re.search(rf'<select [^>]*id="shared-goal-{anna}" name="shared_goal".*?</select>', html, re.DOTALL)
+    # a choice of the citizen's own jobmål: a typed text is no option, and stays chosen only if it is one
+    assert select and '<option value="Lagermedarbejder"' in select.group()
+    assert ("<option value=\"Lagermedarbejder\" selected>" in select.group()) == (goal == "Lagermedarbejder")
+    assert goal == "Lagermedarbejder" or goal not in select.group()
     assert re.search(rf'id="reason-approve-{anna}" [^>]*value="{re.escape(reason)}"', html)  # the reason too
     assert re.search(rf'id="reason-reject-{anna}" [^>]*value=""', html)  # not put in the other decision
     # the typed jobmål is for the page right after the refusal; then the suggestion is back
     again = client.get(path).get_data(as_text=True)
-    assert re.search(rf'id="shared-goal-{anna}" name="shared_goal" maxlength="120" value="Lagermedarbejder"', again)
+    assert re.search(r'<option value="Lagermedarbejder" selected>Lagermedarbejder \(matcher opslaget\)</option>', again)
 
 
 def test_a_refused_rejection_goes_back_to_the_reason_on_the_card(app, client, auth, world):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal import proposals
 from portal.extensions import db
 from portal.pseudonyms import pseudonym
-from store.models import AuditEvent, Citizen, CvDocument, Notification, Proposal, User
+from store.models import AuditEvent, Citizen, CvDocument, JobGoal, Notification, Proposal, User
 from tests.portal.proposal_fixtures import MARKER, actions, build_world, set_status
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -180,10 +180,35 @@ def test_without_an_approved_jobmaal_the_company_is_told_what_the_candidate_was_
     assert 'Forslag</th><td data-testid="shared-goal">Foreslået af jobcentret til dette opslag<' in html
     assert "ikke angivet et jobmål" not in html and title
     with app.app_context():
-        db.session.get(Proposal, world["proposal"]).shared_goal = "Lagermedarbejder"
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.citizen.job_goals.append(JobGoal(title="Lagermedarbejder"))
+        proposal.shared_goal = "Lagermedarbejder"
         db.session.commit()
     html = page(client, auth, world).get_data(as_text=True)
-    assert 'Jobmål der matcher</th><td data-testid="shared-goal">Lagermedarbejder<' in html
+    # one of the citizen's jobmål, but not the one the match found: no claim that it matches
+    assert 'Kandidatens jobmål</th><td data-testid="shared-goal">Lagermedarbejder<' in html
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).shared_goal = "Kok"
+        db.session.commit()
+    html = page(client, auth, world).get_data(as_text=True)
+    assert 'Jobmål der matcher</th><td data-testid="shared-goal">Kok<' in html
+
+
+@pytest.mark.parametrize("stored", ["Lagerchef", "Review F Direktør", "Kok (skånejob pga. rygskade)"])
+def test_a_stored_text_that_is_no_jobmaal_of_the_citizen_is_not_shown(app, client, auth, world, stored):
+    """Review F10/E1: a text saved before the jobmål was a choice (free text) never reaches the
+    company as a fact of the match: it reads the neutral line instead, on every view."""
+    set_status(app, world["proposal"], "consented", consent=True)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).shared_goal = stored
+        db.session.commit()
+    html = page(client, auth, world).get_data(as_text=True)
+    assert stored not in html and "Jobmål der matcher" not in html
+    assert 'data-testid="shared-goal">Foreslået af jobcentret til dette opslag<' in html
+    listing = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    assert stored not in listing and "Foreslået af jobcentret til dette opslag" in listing
+    csv = client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
+    assert stored not in csv
 
 
 def test_the_answer_starts_blank_so_none_is_sent_by_accident(app, client, auth, world):

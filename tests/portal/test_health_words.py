@@ -20,3 +20,20 @@ def test_health_details_match(text):
 ])
 def test_job_titles_of_the_care_fields_do_not(title):
     assert not HEALTH_WORDS.search(title)
+
+
+@pytest.mark.parametrize("text", [  # review E1: each passed the old list
+    "alkoholbehandling", "PTSD", "skizofreni", "bipolar lidelse", "OCD", "Asperger", "diabetes", "epilepsi",
+    "kræft", "kemoterapi", "gravid", "går til psykiater", "tager medicin", "sidder i kørestol", "ludomani",
+    "HIV-positiv", "hash", "ordblind",
+])
+def test_diagnoses_treatment_and_addiction_match(text):
+    assert HEALTH_WORDS.search(text)
+
+
+@pytest.mark.parametrize("title", [
+    "Medicinalarbejder", "Medicinsk sekretær", "Dosering af medicin", "Hjælp til kørestolsbrugere",
+    "Frivillig i Kræftens Bekæmpelse", "Barselsvikar", "Bartender med alkoholbevilling",
+])
+def test_the_new_words_leave_work_alone(title):
+    assert not HEALTH_WORDS.search(title)

@@ -1,7 +1,10 @@
-"""Free-text jobmål never reach a company: it sees the text the consultant approved for sharing.
+"""Free text never reaches a company as the candidate's jobmål: the consultant chooses one of
+the citizen's own jobmål, cut to its job title, and the server refuses anything else (review E1,
+F10).
 
-A jobmål is typed by an adviser and may hold health details ("skånejob pga. rygskade"). Until
-a consultant approves a text for the company, the company sees the opening's own title.
+A jobmål is typed by an adviser and may hold health details ("skånejob pga. rygskade"); a typed
+text could hold a name or a CPR number. Until a jobmål is chosen the company reads "Foreslået af
+jobcentret til dette opslag".
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ def world(app, make_user):
                           hours_available=10, readiness_group="paa_vej", case_start=date(2025, 6, 1),
                           vk_id=consultant.id, max_commute_km=25)
         citizen.job_goals.append(JobGoal(title=GOAL))
+        citizen.job_goals.append(JobGoal(title="Kontorassistent, helst formiddag", position=1))
         citizen.cv_documents.append(CvDocument(text="Administrativ medarbejder, bogføring og kontor."))
         db.session.add_all([opening, citizen])
         db.session.commit()
@@ -120,22 +124,68 @@ def test_the_company_sees_the_text_the_consultant_approved(app, client, auth, wo
     assert "Administrativ medarbejder" in pages[f"/opslag/{world['opening']}"]
 
 
-def test_the_approval_form_suggests_a_title_without_the_free_text(client, auth, world):
+def test_the_approval_form_offers_the_citizens_jobmaal_as_titles(client, auth, world):
     auth.login(world["consultant"].email)
     html = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
-    field = re.search(r'<input[^>]*name="shared_goal"[^>]*>', html)
-    assert field and 'value="Administrativ medarbejder"' in field.group()
+    field = re.search(r'<select[^>]*name="shared_goal".*?</select>', html, re.DOTALL).group()
+    options = re.findall(r'<option value="([^"]*)"', field)
+    assert options == ["", "Administrativ medarbejder", "Kontorassistent"]  # the matched one first
+    assert '<option value="Administrativ medarbejder" selected>' in field
+    assert "skånejob" not in field and "formiddag" not in field
+
+
+# Review E1's texts: a health detail, a name and CPR number, a benefit group with age and origin;
+# and F10's: titles the citizen never had.
+E1_TEXTS = ["Administrativ medarbejder efter alkoholbehandling og PTSD",
+            "Administrativ medarbejder, Zora Qvistgaard 010190-1234",
+            "Kontorassistent på kontanthjælp, 36 år, fra Syrien", "Lagerchef", "Review F Direktør"]
 
 
 @pytest.mark.parametrize("text", [GOAL, "Kontor, skånejob", "Administrativ medarbejder pga. stress",
-                                  "Kontor (rygskade)", "x" * 121])
-def test_a_shared_text_with_health_details_is_refused(app, client, auth, world, text):
+                                  "Kontor (rygskade)", "x" * 121, *E1_TEXTS])
+def test_a_text_that_is_no_jobmaal_of_the_citizen_is_refused(app, client, auth, world, text):
     auth.login(world["consultant"].email)
     response = approve(client, auth, world, shared_goal=text)
     assert response.status_code == 302
     assert proposal_of(app, world) is None
     flashed = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
-    assert "virksomheden" in flashed and ("helbred" in flashed or "Højst 120 tegn" in flashed)
+    assert ("kan ikke vises for virksomheden" in flashed or "er ikke et af borgerens jobmål" in flashed
+            or "Højst 120 tegn" in flashed)
+
+
+@pytest.mark.parametrize("text", E1_TEXTS)
+def test_the_proposal_page_refuses_free_text_at_the_field(app, client, auth, world, text):
+    auth.login(world["consultant"].email)
+    approve(client, auth, world, shared_goal="Kontorassistent")
+    proposal = proposal_of(app, world)
+    path = f"/kandidater/forslag/{proposal.id}"
+    refused = client.post(f"{path}/jobmaal", data={"shared_goal": text, "csrf_token": auth.csrf_token(path)})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    error = re.search(r'id="shared_goal-error"[^>]*>(.*?)</span>\s*<select', html, re.DOTALL)
+    assert error and ("kan ikke vises for virksomheden" in error.group(1)
+                      or "er ikke et af borgerens jobmål" in error.group(1))
+    assert proposal_of(app, world).shared_goal == "Kontorassistent"
+
+
+def test_a_jobmaal_with_health_words_is_never_offered_nor_chosen_in_advance(app, client, auth, world):
+    """E1's default path: the citizen's jobmål itself holds the health detail. It is not on the
+    list, nothing is chosen in advance, and an approval with only a reason shows the company none."""
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.job_goals.clear()
+        citizen.job_goals.append(JobGoal(title=E1_TEXTS[0]))
+        db.session.commit()
+        rebuild(db.session, _runtime().backend, _runtime().encoder, progress=None)
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
+    field = re.search(r'<select[^>]*name="shared_goal".*?</select>', html, re.DOTALL).group()
+    assert re.findall(r'<option value="([^"]*)"', field) == [""]  # none: the company reads the neutral line
+    assert approve(client, auth, world, shared_goal="").status_code == 302
+    assert proposal_of(app, world).shared_goal == ""
+    pages = assert_no_free_text(client, auth, world)
+    listing = pages[f"/opslag/{world['opening']}"]
+    assert "alkoholbehandling" not in listing and "Foreslået af jobcentret til dette opslag" in listing
 
 
 def test_the_consultant_changes_the_shared_text_on_the_proposal_page(app, client, auth, world):
@@ -147,7 +197,8 @@ def test_the_consultant_changes_the_shared_text_on_the_proposal_page(app, client
     assert "Jobmål vist for virksomheden" in page
     token = auth.csrf_token(path)
     refused = client.post(f"{path}/jobmaal", data={"shared_goal": GOAL, "csrf_token": token})
-    assert refused.status_code == 400 and "helbred" in refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "kan ikke vises for virksomheden: det indeholder helbredsoplysninger" in refused.get_data(as_text=True)
     assert proposal_of(app, world).shared_goal == ""
     saved = client.post(f"{path}/jobmaal", data={"shared_goal": "Kontorassistent", "csrf_token": token})
     assert saved.status_code == 302

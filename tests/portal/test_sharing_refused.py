@@ -80,8 +80,9 @@ def test_a_restriction_hides_the_name_from_the_company_and_freezes_the_proposal(
     auth.switch_to(world["company"].email)
     listing = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
     auth.switch_to(world["consultant"].email)
-    # withheld for now, never a false "consent lapsed" and never why
-    assert "Navnet vises ikke i øjeblikket" in listing and "samtykke er udløbet" not in listing
+    # one neutral state, no answer form, never a false "consent lapsed" and never why (review E5)
+    assert "Kandidaten er ikke aktuel lige nu – jobcentret kontakter jer" in listing
+    assert "samtykke er udløbet" not in listing and "/svar" not in listing
     assert "art. 18" not in listing and "begrænset" not in listing
     auth.switch_to(world["company"].email)
     assert client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/cv").status_code == 404
