@@ -56,11 +56,36 @@ def render_error(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, title=title, message=body), status
 
 
+# Flask-WTF's reason when the session holds no CSRF secret: the session cookie is gone.
+_NO_SESSION = "The CSRF session token is missing."
+
+
+def _session_expired(error: CSRFError) -> bool:
+    """True when a page's form came back without its session: the idle timeout (30 minutes)
+    let the browser drop the cookie. Not for the API, and not while someone is logged in."""
+    from flask_login import current_user
+
+    return (error.description == _NO_SESSION and not request.path.startswith("/api/")
+            and request.accept_mimetypes.best != "application/json"
+            and not current_user.is_authenticated)
+
+
+def _logged_out_page(app: Flask):
+    """Say why the form failed (logged out for inactivity, nothing saved) instead of a bare 400,
+    with a log-in that returns to the form's page (never to the POST-only URL)."""
+    from .auth.relogin import form_page
+
+    minutes = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60)
+    return render_template("auth/expired.html", idle_minutes=minutes, next_page=form_page()), 400
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         db.session.rollback()
         audit.record_now("csrf_failed", result="denied")
+        if _session_expired(error):
+            return _logged_out_page(app)
         return render_error(400, "Formularen er udløbet eller ugyldig. Genindlæs siden og prøv igen.")
 
     @app.errorhandler(HTTPException)

@@ -32,6 +32,27 @@ class SetPasswordForm(DanishForm):
     submit = SubmitField("Gem adgangskode")
 
 
+class ChangePasswordForm(DanishForm):
+    """A logged-in user's own password change: the current one, then the new one twice."""
+
+    current = PasswordField(
+        "Nuværende adgangskode", validators=[DataRequired("Skriv din nuværende adgangskode."), Length(max=MAX_INPUT)]
+    )
+    password = PasswordField(
+        "Ny adgangskode", validators=[DataRequired("Skriv en ny adgangskode."), Length(max=MAX_INPUT)]
+    )
+    confirm = PasswordField(
+        "Gentag den nye adgangskode",
+        validators=[DataRequired("Gentag den nye adgangskode."),
+                    EqualTo("password", "De to nye adgangskoder er ikke ens.")],
+    )
+    submit = SubmitField("Skift adgangskode")
+
+
+class ResendForm(DanishForm):
+    """Only a CSRF token: sends a form held across a log-in again (portal.auth.relogin)."""
+
+
 class LogoutForm(DanishForm):
     submit = SubmitField("Log ud")
 

@@ -1,10 +1,15 @@
-"""Routes: /auth/login, /auth/logout, /auth/confirm, /auth/set-password/<token> (/glemt-adgangskode: forgot.py)."""
+"""Routes: /auth/login, /auth/logout, /auth/confirm, /auth/set-password/<token>, /auth/skift-adgangskode,
+/auth/send-igen (a form held across a log-in) and /auth/forlaeng (the idle-timeout warning's
+"Forlæng"); /glemt-adgangskode: forgot.py."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import hashlib
+import hmac
+
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import confirm_login, current_user, login_required, login_user, logout_user
 
 from .. import audit
@@ -12,8 +17,8 @@ from ..errors import render_error
 from ..extensions import db
 from store.models import User
 from store.models.base import utcnow
-from . import bp, replay, throttle
-from .forms import LoginForm, SetPasswordForm
+from . import bp, relogin, replay, sessions, throttle
+from .forms import ChangePasswordForm, LoginForm, ResendForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
 from .sessions import (mark_password_entered, renew_for_login, rotate_session_token, start_session,
                        tell_what_to_repeat, to_repeat)
@@ -59,7 +64,7 @@ def login():
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
     ok = verify_password(user.password_hash if user else None, form.password.data)
     if not ok or not user.active:  # the admitted attempt is already counted as a failure
-        audit.record_now("login_failed", result="denied")
+        _audit_login_failed(user, email)
         form.form_errors.append(GENERIC_FAILURE)
         return render_template("auth/login.html", form=form), 401
     if needs_rehash(user.password_hash):
@@ -67,23 +72,44 @@ def login():
     throttle.forget_success(admission)
     user.last_login_at = utcnow()
     next_url = safe_next(form.next.data)
+    held = relogin.carry()  # a form sent on an ended session, kept across the new session
     renew_for_login(user)
     audit.record("login", user=user)
     db.session.commit()
     login_user(user)
     start_session()
-    return redirect(next_url or url_for("main.index"))
+    return redirect(relogin.restore(held, user) or next_url or url_for("main.index"))
+
+
+def _audit_login_failed(user: User | None, email: str) -> None:
+    """Record a failed log-in with the account it was aimed at, so an attack on one shows.
+
+    An existing account: its user id (and why: wrong password or disabled). An unknown
+    identifier: a keyed hash of it (the same typed address gives the same hash; without the
+    key it cannot be turned back into the address). Never the password or the typed address.
+    """
+    if user is not None:
+        audit.record_now("login_failed", user=user, purpose="wrong_password" if user.active else "disabled",
+                         result="denied")
+        return
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, b"login_failed:" + email.encode(), hashlib.sha256).hexdigest()[:16]
+    audit.record_now("login_failed", purpose=f"unknown:{digest}", result="denied")
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and rotate the session token, so a copied cookie stops working."""
+    """Log out and rotate the session token, so a copied cookie stops working.
+
+    The token is the user's, so the user's sessions on other devices end too (said so).
+    """
     rotate_session_token(current_user)
     audit.record("logout")
     db.session.commit()
     logout_user()
-    flash("Du er logget ud.", "success")
+    relogin.forget()
+    flash("Du er logget ud. Var du logget ind på andre enheder, er de også logget ud.", "success")
     return redirect(url_for("auth.login"))
 
 
@@ -134,10 +160,10 @@ def confirm():
     return page(401)
 
 
-def _end_session_after_confirm_failures(wait: int):
+def _end_session_after_confirm_failures(wait: int, why: str = "confirm_failures"):
     """Rotate the session token and log out: whoever holds the cookie must log in again."""
     rotate_session_token(current_user)
-    audit.record("session_ended", purpose="confirm_failures", result="denied")
+    audit.record("session_ended", purpose=why, result="denied")
     db.session.commit()
     logout_user()
     form = LoginForm()
@@ -173,3 +199,89 @@ def set_password(token: str):
             return redirect(url_for("auth.login"))
         form.password.errors = list(form.password.errors) + problems
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+PASSWORD_CHANGED = "Din adgangskode er skiftet. Var du logget ind på andre enheder, er de nu logget ud."
+
+
+@bp.route("/skift-adgangskode", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A logged-in user changes their own password (the current one is asked first).
+
+    Throttled like log-in and /auth/confirm: a wrong current password counts as a failed
+    log-in for the account and the client IP, and the failure that brings the account to the
+    limit ends the session. The new password follows set-password's rules. The user's
+    session token rotates, which ends their sessions on other devices; this browser gets
+    a new session with the new token (the 12-hour limit still counts from the log-in).
+
+    :raise 429: while the account or the client IP is throttled.
+    """
+    form = ChangePasswordForm()
+
+    def page(status: int = 200, headers: dict | None = None):
+        return render_template("auth/change_password.html", form=form), status, headers
+
+    if not form.validate_on_submit():
+        return page(400 if request.method == "POST" else 200)
+    user = current_user._get_current_object()
+    limits = throttle.Limits.from_config(current_app.config)
+    admission = throttle.admit(user.email, request.remote_addr or "?", limits)
+    if admission.wait:
+        audit.record_now("password_change_throttled", purpose=admission.locked, result="denied")
+        form.form_errors.append(TOO_MANY_TRIES.format(wait=admission.wait))
+        return page(429, {"Retry-After": str(admission.wait)})
+    if not verify_password(user.password_hash, form.current.data):
+        audit.record_now("password_change_failed", result="denied")
+        wait = throttle.account_wait(user.email, limits)
+        if wait:
+            return _end_session_after_confirm_failures(wait, "password_change_failures")
+        form.current.errors = [WRONG_PASSWORD]
+        return page(401)
+    throttle.forget_success(admission)
+    db.session.commit()
+    problems = policy_errors(form.password.data, *personal_words(
+        name=user.name, email=user.email, company=user.company.name if user.company else ""))
+    if not problems and verify_password(user.password_hash, form.password.data):
+        problems = ["Vælg en anden adgangskode end den, du har nu."]
+    if problems:
+        form.password.errors = list(form.password.errors) + problems
+        return page(400)
+    started = session.get("login_at")
+    user.password_hash = hash_password(form.password.data)
+    rotate_session_token(user)
+    audit.record("password_changed", user=user)
+    db.session.commit()
+    renew_for_login(user)  # this browser goes on, on the new token
+    login_user(user)
+    start_session()
+    if isinstance(started, (int, float)):
+        session["login_at"] = started
+    flash(PASSWORD_CHANGED, "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.get("/send-igen")
+@login_required
+def resend():
+    """Offer to send again the form the user sent while logged out (:mod:`.relogin`)."""
+    entry = relogin.pending(current_user)
+    if entry is None:
+        return redirect(url_for("main.index"))
+    return render_template("auth/resend.html", form=ResendForm(), entry=entry,
+                           back=safe_next(entry.get("next")) or url_for("main.index"))
+
+
+@bp.post("/forlaeng")
+def extend_session():
+    """Keep the session alive: the idle-timeout warning's "Forlæng" (static/js/session.js).
+
+    A CSRF-checked POST whose only effect is that the session cookie is written again (its
+    30-minute idle limit starts over). The 12-hour limit is not moved. Answers JSON: the
+    seconds until the idle and the absolute limit, or 401 when the session has ended.
+    """
+    if not current_user.is_authenticated:
+        return jsonify(logged_in=False), 401
+    session.modified = True
+    left = sessions.seconds_left()
+    return jsonify(logged_in=True, idle_seconds=left["idle"], absolute_seconds=left["absolute"])

@@ -1,0 +1,265 @@
+/* The idle timeout, said in advance (WCAG 2.2.1), and typed text kept across it.
+ *
+ * Configured by its script tag in base.html (only when logged in): data-idle-seconds (30
+ * minutes), data-absolute-seconds (what is left of the 12 hours), data-extend-url
+ * (POST /auth/forlaeng), data-login-url and data-user.
+ *
+ * - WARN_SECONDS before the session ends, a modal dialog takes the focus: "Du bliver logget ud
+ *   om 5 minutter" with "Forlæng", which POSTs to the extend URL (the CSRF token of the
+ *   header's log-out form) and so starts the 30 minutes over. The 12-hour limit is not
+ *   moved; near it the dialog says so and offers no "Forlæng".
+ * - Tabs share the last request's time (localStorage), so a page used in another tab
+ *   postpones the warning here too.
+ * - When the time is up, the dialog says so, and a form the user had typed in is kept in
+ *   this tab (sessionStorage, with the user's id, never passwords or files). After logging in
+ *   again, the same page puts it back into its form and says so; it is never sent on its own.
+ *   The server's "Du er logget ud" page says the text is kept when it is.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var SEEN_KEY = "jobbro-session-seen";
+  var KEEP_KEY = "jobbro-kept-form";
+  var WARN_SECONDS = 5 * 60;
+  var KEEP_MS = 60 * 60 * 1000;
+
+  function storage(kind) {
+    try { return window[kind]; } catch (e) { return null; }
+  }
+  var local = storage("localStorage");
+  var tab = storage("sessionStorage");
+
+  function readKept() {
+    if (!tab) { return null; }
+    try {
+      var kept = JSON.parse(tab.getItem(KEEP_KEY) || "null");
+      if (kept && Date.now() - kept.at < KEEP_MS) { return kept; }
+    } catch (e) { /* unreadable: drop it */ }
+    tab.removeItem(KEEP_KEY);
+    return null;
+  }
+
+  function ready(fn) {
+    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fn); } else { fn(); }
+  }
+
+  // On the server's "Du er logget ud" page: say that the text is kept, when it is.
+  ready(function () {
+    var note = document.querySelector("[data-jobbro-kept-note]");
+    if (note && readKept()) { note.hidden = false; }
+  });
+
+  if (!script || !script.dataset.idleSeconds) { return; }  // not logged in
+  var cfg = script.dataset;
+  var idleMs = Number(cfg.idleSeconds) * 1000;
+  var absoluteEnd = Date.now() + Number(cfg.absoluteSeconds) * 1000;
+  var seen = Date.now();
+  if (local) { local.setItem(SEEN_KEY, String(seen)); }
+
+  function lastSeen() {
+    var shared = local ? Number(local.getItem(SEEN_KEY)) || 0 : 0;
+    return Math.max(seen, shared);
+  }
+
+  function deadline() { return Math.min(lastSeen() + idleMs, absoluteEnd); }
+
+  function here() { return location.pathname + location.search; }
+
+  // ---- keeping what was typed ------------------------------------------------------------
+
+  function typedForm() {
+    var forms = document.querySelectorAll("main form[method=post], main form[method=POST]");
+    for (var i = 0; i < forms.length; i++) {
+      var changed = Array.prototype.some.call(forms[i].elements, function (el) {
+        if (el.type === "checkbox" || el.type === "radio") { return el.checked !== el.defaultChecked; }
+        if (el.tagName === "SELECT") {
+          return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+        }
+        return "value" in el && "defaultValue" in el && el.type !== "password" && el.value !== el.defaultValue;
+      });
+      if (changed) { return { form: forms[i], index: i }; }
+    }
+    return null;
+  }
+
+  function keep(found) {
+    if (!tab || !found) { return; }
+    var fields = [];
+    Array.prototype.forEach.call(found.form.elements, function (el) {
+      if (!el.name || el.disabled || el.name === "csrf_token" || el.type === "password" || el.type === "file" ||
+          el.type === "submit" || el.type === "button") { return; }
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
+      if (el.tagName === "SELECT" && el.multiple) {
+        Array.prototype.forEach.call(el.selectedOptions, function (o) { fields.push([el.name, o.value]); });
+        return;
+      }
+      fields.push([el.name, el.value]);
+    });
+    tab.setItem(KEEP_KEY, JSON.stringify({ user: cfg.user, path: here(), index: found.index,
+                                           action: found.form.action, fields: fields, at: Date.now() }));
+  }
+
+  function restore() {
+    var kept = readKept();
+    if (!kept || kept.user !== cfg.user || kept.path !== here()) { return; }
+    tab.removeItem(KEEP_KEY);
+    var forms = document.querySelectorAll("main form[method=post], main form[method=POST]");
+    var form = forms[kept.index];
+    if (!form || form.action !== kept.action) { return; }
+    var names = {};
+    kept.fields.forEach(function (pair) { (names[pair[0]] = names[pair[0]] || []).push(pair[1]); });
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name === "csrf_token" || el.type === "hidden" || !(el.name in names)) { return; }
+      var values = names[el.name];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = values.indexOf(el.value) !== -1;
+      } else if (el.tagName === "SELECT") {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = values.indexOf(o.value) !== -1; });
+      } else if (el.type !== "password" && el.type !== "file" && el.type !== "submit" && el.type !== "button") {
+        el.value = values.shift();
+      }
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    var note = document.createElement("div");
+    note.className = "alert alert-info";
+    note.setAttribute("role", "status");
+    note.setAttribute("tabindex", "-1");
+    note.setAttribute("data-testid", "kept-form-restored");
+    note.innerHTML = '<div class="alert-body"><p class="alert-text"></p></div>';
+    note.querySelector("p").textContent = "Det, du skrev, før du blev logget ud, er sat ind igen. " +
+      "Det er ikke sendt: kontrollér det, og send formularen.";
+    form.parentNode.insertBefore(note, form);
+    note.focus();
+  }
+
+  // ---- the warning -------------------------------------------------------------------------
+
+  var dialog, text, extendButton, closeButton, loginLink, returnFocus, warned = false, expired = false;
+
+  function build() {
+    dialog = document.createElement("dialog");
+    dialog.className = "jobbro-session-dialog";
+    dialog.setAttribute("aria-labelledby", "jobbro-session-title");
+    dialog.setAttribute("aria-describedby", "jobbro-session-text");
+    dialog.setAttribute("data-testid", "session-warning");
+    dialog.style.maxWidth = "32rem";
+    dialog.style.padding = "1.5rem";
+    dialog.innerHTML =
+      '<h2 id="jobbro-session-title" class="h3 mt-0"></h2>' +
+      '<p id="jobbro-session-text"></p>' +
+      '<p class="mb-0"><button type="button" class="button button-primary" data-act="extend">Forlæng</button> ' +
+      '<a class="button button-primary" data-act="login" hidden>Log ind igen</a> ' +
+      '<button type="button" class="button button-secondary" data-act="close">Luk</button></p>';
+    text = dialog.querySelector("#jobbro-session-text");
+    extendButton = dialog.querySelector("[data-act=extend]");
+    closeButton = dialog.querySelector("[data-act=close]");
+    loginLink = dialog.querySelector("[data-act=login]");
+    loginLink.href = cfg.loginUrl + "?next=" + encodeURIComponent(here());
+    extendButton.addEventListener("click", extend);
+    closeButton.addEventListener("click", close);
+    dialog.addEventListener("close", function () {
+      if (returnFocus && document.contains(returnFocus)) { returnFocus.focus(); }
+    });
+    document.body.appendChild(dialog);
+  }
+
+  function minutes(ms) {
+    var m = Math.max(1, Math.ceil(ms / 60000));
+    return m === 1 ? "1 minut" : m + " minutter";
+  }
+
+  function show(title, body, canExtend) {
+    if (!dialog) { build(); }
+    dialog.querySelector("h2").textContent = title;
+    text.textContent = body;
+    extendButton.hidden = !canExtend;
+    loginLink.hidden = canExtend || !expired;
+    if (!dialog.open) {
+      returnFocus = document.activeElement;
+      if (typeof dialog.showModal === "function") { dialog.showModal(); } else { dialog.setAttribute("open", ""); }
+    }
+    (canExtend ? extendButton : (expired ? loginLink : closeButton)).focus();
+  }
+
+  function close() {
+    if (!dialog) { return; }
+    if (typeof dialog.close === "function" && dialog.open) { dialog.close(); } else { dialog.removeAttribute("open"); }
+  }
+
+  function warn() {
+    var left = deadline() - Date.now();
+    if (absoluteEnd <= lastSeen() + idleMs) {
+      show("Du bliver snart logget ud",
+           "Du bliver logget ud om " + minutes(left) + ", fordi du har været logget ind i 12 timer. " +
+           "Send det, du er i gang med, inden da.", false);
+      return;
+    }
+    show("Du bliver snart logget ud",
+         "Du bliver logget ud om " + minutes(left) + ", fordi du ikke har været aktiv. " +
+         "Vælg Forlæng for at blive logget ind; det, du har skrevet, bliver stående.", true);
+  }
+
+  function endNow() {
+    expired = true;
+    var found = typedForm();
+    keep(found);
+    show("Du er logget ud",
+         "Du blev logget ud, fordi du ikke var aktiv i " + Math.round(idleMs / 60000) + " minutter. " +
+         (found ? "Det, du skrev, er ikke sendt, men denne browser har husket det: log ind igen, " +
+                  "så sættes det ind i formularen igen." : "Log ind igen for at fortsætte."), false);
+  }
+
+  function extend() {
+    var token = document.getElementById("logout-csrf-token");
+    fetch(cfg.extendUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": token ? token.value : "", "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (answer) {
+      seen = Date.now();
+      if (local) { local.setItem(SEEN_KEY, String(seen)); }
+      idleMs = answer.idle_seconds * 1000;
+      absoluteEnd = Date.now() + answer.absolute_seconds * 1000;
+      warned = false;
+      close();
+    }).catch(function () {
+      endNow();
+    });
+  }
+
+  function tick() {
+    if (expired) { return; }
+    var left = deadline() - Date.now();
+    if (left <= 0) {
+      endNow();
+    } else if (left <= WARN_SECONDS * 1000) {
+      if (!warned) { warned = true; warn(); } else if (dialog && dialog.open) {
+        text.textContent = text.textContent.replace(/om \d+ minut(ter)?/, "om " + minutes(left));
+      }
+    } else if (warned) {  // another tab extended the session
+      warned = false;
+      close();
+    }
+  }
+
+  ready(function () {
+    restore();
+    // The log-out button ends what is kept in this tab too (a shared computer).
+    var logout = document.getElementById("logout-csrf-token");
+    if (logout && logout.form) {
+      logout.form.addEventListener("submit", function () { if (tab) { tab.removeItem(KEEP_KEY); } });
+    }
+    // A form sent after the time is up would only meet "Du er logget ud": keep it first.
+    document.addEventListener("submit", function (event) {
+      if (Date.now() >= deadline() && event.target.closest && event.target.closest("main")) {
+        keep({ form: event.target, index: Array.prototype.indexOf.call(
+          document.querySelectorAll("main form[method=post], main form[method=POST]"), event.target) });
+      }
+    }, true);
+    setInterval(tick, 10000);
+    tick();
+  });
+})();
