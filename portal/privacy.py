@@ -17,6 +17,11 @@ consultants; a sent mail keeps its subject for the audit trail, with the name re
 API's stored idempotent answers about the person's proposals, placements and hotline requests
 are deleted, so a repeated request can no longer replay text written before the erasure.
 
+Before the erasure the companies that hold the name are told
+(:func:`portal.citizens.recipients.tell`, GDPR art. 19), and which companies were told is kept
+in the audit log (``erasure_recipients_told``: company ids beside the citizen's id), since the
+proposals that recorded it go with the citizen.
+
 An erased citizen's case-system id is remembered as a keyed hash only
 (:class:`store.models.citizens.ErasedExternalId`), so the next sync or import sending the same
 id is refused (:func:`was_erased`) instead of bringing the person back. When the erasure was a

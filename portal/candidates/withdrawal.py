@@ -3,8 +3,12 @@
 :func:`withdraw` cancels the pair's future interviews, offered or booked, through the
 interview service while the name is still released (a booked one sends both sides the
 calendar CANCEL, and the company's notice says only that the interview is cancelled, never
-why), then withdraws the consent (:func:`portal.proposals.withdraw`), which hides the identity
-and commits everything in one transaction. Past interviews are left as they happened.
+why), tells the company that got the name that the candidate is no longer relevant and that it
+must delete what it received (:func:`portal.citizens.recipients.tell`, event ``withdrawn``: a
+``candidate_data`` notice and mail by pseudonym, never the name or the reason; GDPR art. 7(3),
+17(1)(b) and 19), then withdraws the consent (:func:`portal.proposals.withdraw`), which hides
+the identity and commits everything in one transaction. Past interviews are left as they
+happened. A consent withdrawn before disclosure tells no one: the company never had the name.
 
 It lives here, not in :mod:`portal.proposals`, because the interview service imports the
 state machine (as :mod:`portal.citizens.case_endings` does for a closed case).
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .. import proposals
+from ..citizens import recipients
 from ..interviews import service as interviews
 from store.models import Proposal, User
 
@@ -37,7 +42,8 @@ class Cancelled:
 
 
 def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Cancelled:
-    """consented/disclosed → withdrawn, cancelling the future interviews first; commits.
+    """consented/disclosed → withdrawn, cancelling the future interviews and telling the
+    company that got the name first; commits.
 
     Returns:
         What was cancelled.
@@ -52,6 +58,7 @@ def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Can
                           sum(1 for i in ahead if i.status == "offered"))
     for interview in ahead:
         interviews.cancel(interview, user, commit=False, require_release=False)
+    recipients.tell(proposal.citizen, "withdrawn", only=proposal)  # who has the name until now
     proposals.withdraw(proposal, user)  # commits the cancellations with the withdrawal
     return cancelled
 

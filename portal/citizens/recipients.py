@@ -1,4 +1,5 @@
-"""Who holds the citizen's name: the companies an erasure or a restriction concerns (GDPR art. 19).
+"""Who holds the citizen's name: the companies an erasure, a restriction or a withdrawn consent
+concerns (GDPR art. 7(3), 17, 18 and 19).
 
 A company holds the name while one of its proposals releases it
 (:func:`portal.proposals.identity_released`: disclosed, a live consent, not restricted). The
@@ -6,11 +7,19 @@ erase and restrict forms name these companies beforehand, and :func:`tell` tells
 transaction that makes the change: each active user of the company gets a ``candidate_data``
 notice (and mail) naming the candidate by the pseudonym the company knows and the opening,
 never by name, with what to do (delete what they received; not use it while restricted; may
-use it again once the restriction is lifted).
+use it again once the restriction is lifted). A withdrawn consent concerns one proposal, so
+only that opening's company is told (``only``), with the same neutral words as an erasure:
+the candidate is no longer relevant, delete what you received; never why.
 
 A restricted citizen's name is hidden from every company, yet the companies that saw it before
 the restriction still have it (and perhaps a downloaded CV): the erase form names them too
-(``despite_restriction``).
+(``despite_restriction``), and an erasure or a withdrawal tells them.
+
+An erasure deletes the proposals, and with them the portal's only record of who got the name.
+So :func:`tell` keeps it in the audit log for ``erased``: an ``erasure_recipients_told`` event
+with the citizen's id (which the ``citizen_erased`` event carries too) and the ids of the
+companies told, and of those that held the name but have no active user to tell (the VK must
+contact them). No name, no opening title, nothing else about the citizen.
 """
 from __future__ import annotations
 
@@ -19,7 +28,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .. import proposals
+from .. import audit, proposals
 from ..extensions import db
 from ..notifications.service import notify, path_for
 from ..pseudonyms import pseudonym
@@ -86,16 +95,29 @@ _EVENTS = {
                "om kandidaten.",
                "Begrænsningen af behandlingen er ophævet, og forslaget kan gå videre. Kandidatens "
                "navn og kontaktoplysninger vises igen i portalen."),
+    # Neutral: the company is not told that, or why, the citizen withdrew the consent.
+    "withdrawn": ("{who} til «{title}» er ikke længere aktuel. Slet det, I har fået om kandidaten "
+                  "(navn, kontaktoplysninger, CV).",
+                  "Jobcentret har ikke længere grundlag for at dele kandidatens oplysninger med jer. "
+                  "Slet navn, kontaktoplysninger og et eventuelt hentet CV, også i mails og egne "
+                  "systemer, og kontakt ikke kandidaten om opslaget. Kandidatens navn og "
+                  "kontaktoplysninger vises ikke længere i portalen."),
 }
+# The events that reach a company which got the name before a restriction: it still has it.
+_DESPITE_RESTRICTION = ("erased", "withdrawn")
 
 
-def tell(citizen: Citizen, event: str) -> int:
-    """Tell each company that holds the citizen's name about an erasure, a restriction or its
-    lifting (GDPR art. 19); the caller commits, with the change itself.
+def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
+    """Tell each company that holds the citizen's name about an erasure, a restriction, its
+    lifting or a withdrawn consent (GDPR art. 19); the caller commits, with the change itself.
 
-    Call it before the change for ``erased`` and ``restricted`` (who holds the name then) and
-    after it for ``lifted`` (who sees it again). The notice links to the opening (erased: the
-    candidate is gone) or to the candidate's page.
+    Call it before the change for ``erased``, ``restricted`` and ``withdrawn`` (who holds the
+    name then) and after it for ``lifted`` (who sees it again). The notice links to the opening
+    (erased: the candidate is gone) or to the candidate's page. For ``erased`` the companies
+    are also kept in the audit log (``erasure_recipients_told``; see the module docstring).
+
+    Args:
+        only: tell only about this proposal of the citizen's (a withdrawn consent ends one).
 
     Returns:
         How many users were told.
@@ -105,18 +127,47 @@ def tell(citizen: Citizen, event: str) -> int:
     """
     line, more = _EVENTS[event]
     told = 0
-    for proposal in _releasing(citizen, despite_restriction=event == "erased"):
+    told_companies: set[int] = set()
+    untold_companies: set[int] = set()
+    for proposal in _releasing(citizen, despite_restriction=event in _DESPITE_RESTRICTION):
+        if only is not None and proposal.id != only.id:
+            continue
         opening = proposal.opening
         text = line.format(who=pseudonym(citizen.id, opening.id), title=opening.title)
         link = (path_for("openings.detail", opening_id=opening.id) if event == "erased" else
                 path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id))
         users = db.session.scalars(sa.select(User).where(
             User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
-            .order_by(User.id))
+            .order_by(User.id)).all()
+        (told_companies if users else untold_companies).add(opening.company_id)
         stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
         for user in users:
             if notify(user, "candidate_data", text, link, body=f"{text}\n\n{more}\n\n{link}\n",
                       subject=f"Databeskyttelse: kandidat til «{opening.title}»",
                       dedupe_key=f"candidate_data:{event}:{proposal.id}:{stamp}:{user.id}"):
                 told += 1
+    if event == "erased":
+        audit.record("erasure_recipients_told", citizen_id=citizen.id,
+                     purpose=recipients_purpose(told_companies, untold_companies))
     return told
+
+
+def recipients_purpose(told: set[int], untold: set[int]) -> str:
+    """The audit purpose of ``erasure_recipients_told``: company ids only, within the log's 200
+    characters ("told companies: 3, 7; no active user: 9", or "no company held the name")."""
+    if not told and not untold:
+        return "no company held the name"
+    parts = [f"{label}: {_ids(ids)}" for label, ids in (("told companies", told),
+                                                         ("no active user", untold)) if ids]
+    return "; ".join(parts)
+
+
+def _ids(ids: set[int], room: int = 90) -> str:
+    """The ids, ascending, comma-separated; beyond ``room`` characters the rest are counted."""
+    shown: list[str] = []
+    ordered = sorted(ids)
+    for number, company_id in enumerate(ordered):
+        if len(", ".join([*shown, str(company_id)])) > room:
+            return ", ".join(shown) + f" and {len(ordered) - number} more"
+        shown.append(str(company_id))
+    return ", ".join(shown)
