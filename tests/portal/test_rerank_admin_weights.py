@@ -71,6 +71,7 @@ def test_the_jobmaal_check_is_shown_and_a_failure_links_to_the_pairs(app, client
 def test_a_passed_jobmaal_check_says_so(app, client, auth, make_user):
     html = _page(app, client, auth, make_user, jobmaal_check={"pairs": 958, "reversed": 0, "examples": []})
     assert "Modellen holdt rækkefølgen i alle 958 par." in html
+    assert "og den bestod jobmålstjekket." in html.split('data-testid="rerank-reason">')[1].split("</td>")[0]
     assert 'data-testid="rerank-jobmaal-examples"' not in html
 
 
