@@ -95,5 +95,5 @@ NO_GOAL = "Foreslået af jobcentret til dette opslag"
 def goal_options(goal_choices: list[GoalChoice]) -> list[tuple[str, str]]:
     """The list a consultant chooses the company's jobmål from: none first, then the citizen's
     jobmål (:func:`portal.proposals.shared_goal_choices`), those the match found marked."""
-    return [("", f"Intet jobmål (virksomheden ser «{NO_GOAL}»)"),
+    return [("", "Intet jobmål"),
             *((c.title, f"{c.title} (matcher opslaget)" if c.matched else c.title) for c in goal_choices)]
