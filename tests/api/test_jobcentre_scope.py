@@ -68,4 +68,8 @@ def test_figures_are_the_dashboards(app, client, make_user, frozen_today):
     assert answer.json["measured_on"] == "2026-10-31" and answer.json["partial"] is False
     assert [m["key"] for m in answer.json["metrics"]] == ["focus", "active", "matchable", "outcomes", "duration",
                                                        "cooperation"]
+    # The active share's parts (review F 9), and no figure computed under an earlier definition.
+    active = answer.json["metrics"][1]
+    assert active["breakdown"] == {"placement": 0, "contact_only": 0}
+    assert [m["redefined"] for m in answer.json["metrics"]] == [False] * 6
     assert client.get("/api/v1/figures/?month=2019-01", headers=bearer(raw)).status_code == 422

@@ -357,7 +357,7 @@ def test_a_deadweight_that_is_not_a_number_is_refused(text):
 
 def test_the_page_shows_gross_deadweight_net_and_the_plans_figure(app, client, auth, world, frozen_today,
                                                                    make_user):
-    cid = world.citizen(benefit_group="kontanthjaelp")
+    cid = world.citizen(benefit_group="kontanthjaelp", case_closed=date(2026, 8, 29))  # closed: off benefit
     world.placement(cid, "loentilskud", date(2026, 1, 1), date(2026, 8, 29), "ordinaert_job")  # 9 weeks to 31 Oct
     app.config["SAVINGS_DEADWEIGHT"] = 0.75
     auth.login(make_user("consultant").email)
