@@ -1,4 +1,5 @@
-"""Routes under /borgere/<id>: CV (file or text), caseworkers, skånehensyn."""
+"""Routes under /borgere/<id>: CV (file or text), caseworkers, skånehensyn (need-to-know:
+:mod:`.need_to_know`)."""
 from __future__ import annotations
 
 from flask import (abort, current_app, flash, make_response, redirect, render_template, request,
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..formutil import choices
 from ..errors import render_error
 from store.models import Citizen, CvDocument, User
-from . import bp, queries, service, uploads
+from . import bp, need_to_know, queries, service, uploads
 from .forms import AssignForm, CvTextForm, CvUploadForm, LimitationsForm
 from .pages import AUDIT_DOWN, audited_read, citizen_or_404, commit_or_flash
 
@@ -189,12 +190,21 @@ def assign(citizen_id: int):
 @bp.route("/<int:citizen_id>/skaanehensyn", methods=["GET", "POST"])
 @consultant_required
 def limitations(citizen_id: int):
-    """Skånehensyn: special-category data, shown only after the read is logged.
+    """Skånehensyn: special-category data, shown only after the read is logged, and without a
+    purpose only to those who work on the case (:mod:`.need_to_know`). Anyone else gets the
+    purpose form and nothing of them; their POST of a change is 403 (audited).
 
-    If the audit log cannot be written the page says so and shows nothing of them.
+    If the audit log cannot be written the page says so and shows nothing of them (503).
     """
     citizen = citizen_or_404(citizen_id)
     audited_read(citizen, "limitations")
+    reason = need_to_know.basis(current_user, citizen)
+    if reason is None:
+        if request.method == "POST":
+            audit.record_now("authorisation_denied", citizen_id=citizen.id,
+                             purpose="limitations: change without need to know", result="denied")
+            abort(403)
+        return _limitations_page(citizen, glass_form=need_to_know.BreakGlassForm(formdata=None))
     form = LimitationsForm()
     if form.validate_on_submit():
         try:
@@ -206,12 +216,45 @@ def limitations(citizen_id: int):
             if changed:
                 commit_or_flash("Skånehensyn er gemt.")
             return redirect(url_for(".limitations", citizen_id=citizen.id))
-    try:
-        audit.record_now("read_limitations", citizen_id=citizen.id)
-    except audit.AuditWriteError as exc:
-        current_app.logger.error("read_limitations not logged for citizen %s: %s", citizen.id, exc)
-        return render_template("citizens/limitations.html", citizen=citizen, form=None,
-                               audit_failed=True), 503
     if request.method == "GET":
         form.flags.data, form.text.data = list(citizen.limitation_flags or []), citizen.limitations_text
-    return render_template("citizens/limitations.html", citizen=citizen, form=form, audit_failed=False)
+    return _limitations_page(citizen, form=form, purpose=need_to_know.direct_purpose(reason))
+
+
+@bp.post("/<int:citizen_id>/skaanehensyn/begrundelse")
+@consultant_required
+def limitations_break_glass(citizen_id: int):
+    """"Break the glass": a consultant outside the citizen's case (or an administrator) states
+    why they need the skånehensyn; the purpose is logged (fail closed) and this response shows
+    them, read-only. A refused purpose is shown at its field, with nothing of them.
+
+    :raise 503: the audit log cannot be written.
+    """
+    citizen = citizen_or_404(citizen_id)
+    audited_read(citizen, "limitations")
+    if need_to_know.basis(current_user, citizen) is not None:  # no glass to break
+        return redirect(url_for(".limitations", citizen_id=citizen.id))
+    form = need_to_know.BreakGlassForm()
+    if form.validate_on_submit():
+        if problem := need_to_know.purpose_problem(form.purpose.data, citizen):
+            form.purpose.errors = [problem]
+        else:
+            return _limitations_page(citizen, purpose=need_to_know.glass_purpose(form.purpose.data),
+                                     glass_purpose=form.purpose.data)
+    return _limitations_page(citizen, glass_form=form)
+
+
+def _limitations_page(citizen: Citizen, *, form=None, glass_form=None, purpose: str = "",
+                      glass_purpose: str = ""):
+    """The page: with ``purpose`` the skånehensyn, logged first (``read_limitations`` with that
+    purpose); with ``glass_form`` only the purpose form. 503 when the log cannot be written."""
+    if purpose:
+        try:
+            audit.record_now("read_limitations", citizen_id=citizen.id, purpose=purpose)
+        except audit.AuditWriteError as exc:
+            current_app.logger.error("read_limitations not logged for citizen %s: %s", citizen.id, exc)
+            return render_template("citizens/limitations.html", citizen=citizen, form=None,
+                                   audit_failed=True), 503
+    return render_template("citizens/limitations.html", citizen=citizen, form=form, audit_failed=False,
+                           glass_form=glass_form, glass_purpose=glass_purpose,
+                           shown=bool(purpose), direct=form is not None)

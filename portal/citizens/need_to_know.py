@@ -1,0 +1,112 @@
+"""Need-to-know for a citizen's skånehensyn (health data, GDPR art. 9; NAV's model, SECURITY.md).
+
+Skånehensyn are shown, without asking, to the consultants who work on the citizen's case:
+
+- the citizen's own VK (``vk_id``) and employment adviser (``adviser_id``);
+- a consultant in the citizen's team (``Citizen.team_id``, the VK's team when the citizen was
+  made; the pair works in a close "makkerskab" and stands in for each other).
+
+Only they may change them. Anyone else "breaks the glass": the skånehensyn page shows nothing
+of them, only a short required purpose (:class:`BreakGlassForm`, checked by
+:func:`purpose_problem`: no CPR-like number, no health word, no e-mail address, not the
+citizen's name or phone, as every text kept in the audit log). The purpose goes into the
+``read_limitations`` audit event (``break-glass: <purpose>``), fail closed, and the page then
+shows the skånehensyn for that one response, read-only; the next visit asks again. A direct
+read is logged as well, with its basis as the purpose (``need to know: vk``/``adviser``/``team``),
+so every read in the log says why it was allowed.
+
+Administrators are no one's VK, adviser or team member: they break the glass like any other
+consultant outside the case, and cannot change skånehensyn. Their work (users, teams, rules)
+needs no health data; when it does (a complaint, a request for access), the purpose says so.
+
+The skånehensyn page is the only place that shows skånehensyn: the citizen's overview only
+links to it, and no list, export, API answer or ranking carries them (matching leaves them out;
+:mod:`matching.rerank`).
+"""
+from __future__ import annotations
+
+import re
+
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from matching.redact import redact_cpr
+
+from ..formutil import DanishForm
+from ..health_words import health_words_in
+from .forms import clean_line, no_hidden_characters, no_nul
+from store.models import Citizen, User
+
+MAX_PURPOSE = 150  # "break-glass: " and this fit the audit log's 200 characters
+MIN_PURPOSE = 5
+BREAK_GLASS = "break-glass: "
+
+_EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+
+
+def basis(user: User, citizen: Citizen) -> str | None:
+    """Why ``user`` may see (and change) the citizen's skånehensyn without breaking the glass:
+    ``"vk"``, ``"adviser"`` or ``"team"``; None when the user must give a purpose."""
+    if user.role != "consultant" or not user.active:
+        return None
+    if citizen.vk_id is not None and citizen.vk_id == user.id:
+        return "vk"
+    if citizen.adviser_id is not None and citizen.adviser_id == user.id:
+        return "adviser"
+    if citizen.team_id is not None and citizen.team_id == user.team_id:
+        return "team"
+    return None
+
+
+def direct_purpose(reason: str) -> str:
+    """The audit purpose of a read by someone with a need to know (``reason`` from :func:`basis`)."""
+    return f"need to know: {reason}"
+
+
+def glass_purpose(purpose: str) -> str:
+    """The audit purpose of a read through the glass (the purpose checked by :func:`purpose_problem`)."""
+    return BREAK_GLASS + clean_line(purpose)[:MAX_PURPOSE]
+
+
+def purpose_problem(text: str, citizen: Citizen) -> str | None:
+    """Why ``text`` may not be the purpose kept in the audit log, in Danish, or None when it may.
+
+    The log is append-only and outlives the citizen's erasure (SECURITY.md: never a CPR number or
+    health details in it): a CPR-like number (:func:`matching.redact.redact_cpr`'s pattern), a
+    health word (:data:`portal.health_words.HEALTH_WORDS`), an e-mail address, the citizen's
+    name (a part of three letters or more, as a whole word) or phone are refused, all named at once.
+    """
+    text = clean_line(text)
+    if len(text) < MIN_PURPOSE:
+        return f"Skriv en begrundelse på mindst {MIN_PURPOSE} tegn."
+    problems = []
+    if redact_cpr(text) != text:
+        problems.append("CPR-nummer")
+    if words := health_words_in(text):
+        problems.append("helbredsoplysninger (" + ", ".join(f"»{w}«" for w in words) + ")")
+    if _EMAIL_LIKE.search(text):
+        problems.append("e-mailadresse")
+    if _names_in(text, citizen.name or ""):
+        problems.append("borgerens navn")
+    digits = re.sub(r"\D", "", citizen.phone or "")[-8:]
+    if len(digits) == 8 and digits in re.sub(r"\D", "", text):
+        problems.append("borgerens telefonnummer")
+    if not problems:
+        return None
+    listed = problems[0] if len(problems) == 1 else ", ".join(problems[:-1]) + " og " + problems[-1]
+    return (f"Skriv begrundelsen uden {listed}. Den gemmes i adgangsloggen, som ikke slettes sammen "
+            "med borgeren; borgerens nummer står der i forvejen.")
+
+
+def _names_in(text: str, name: str) -> bool:
+    parts = [p for p in re.split(r"[\s\-]+", clean_line(name)) if len(p) >= 3]
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text, re.IGNORECASE) for p in parts)
+
+
+class BreakGlassForm(DanishForm):
+    """The purpose asked of a consultant outside the citizen's case before skånehensyn are shown."""
+
+    purpose = StringField("Hvorfor skal du se borgerens skånehensyn?", filters=[clean_line], validators=[
+        DataRequired("Skriv, hvorfor du skal se borgerens skånehensyn."),
+        Length(max=MAX_PURPOSE, message=f"Skriv begrundelsen kort: højst {MAX_PURPOSE} tegn."),
+        no_nul, no_hidden_characters])
