@@ -269,6 +269,9 @@ def _hours_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
 # citizen's name shared with the company (the audit event of the disclosure: the proposal keeps
 # no date for it), the company's answer on a proposal, a job interview booked for the day. Never
 # a step inside the job centre alone: a proposal made, approved or rejected by a consultant.
+# Cost: the audit log has no index on the action, so the disclosures are a scan of it (about
+# 0.1 s per million events on SQLite); a ``proposal.disclosed_at`` column or an index on
+# ``audit_event(action, at)`` (a migration) would make it a lookup.
 CONTACT_EVENTS = ("identity_disclosed", "company_responded", "interview")
 
 
