@@ -349,3 +349,5 @@ def test_a_month_frozen_before_the_ids_were_kept_lists_today_and_says_why(app, c
     assert "blev ikke gemt, da måneden blev opgjort" in html and "efter en tidligere definition" in html
     assert re.search(r'data-testid="basis-frozen">0 af 1<', html) and re.search(r'data-testid="basis-today">1 af 1<', html)
     assert rows(html) == [idle]
+    export = client.get("/maal/eksport.csv?maaned=2026-10").get_data(as_text=True)
+    assert "Aktive borgere: opgjort efter en tidligere definition (se Definition)" in export
