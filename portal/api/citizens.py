@@ -11,7 +11,9 @@ Items carry the case state (``case_status``, ``case_closed``) and ``restricted``
 whose processing is restricted (GDPR art. 18: stored, not processed) is shown with those and
 its ids only; PUT and the CV upload answer 409 for them. An erased citizen's external id is
 refused with 410 (:func:`portal.privacy.was_erased`) until an administrator lifts the block
-with ``DELETE /citizens/<external_id>/erasure``.
+with ``DELETE /citizens/<external_id>/erasure``. A CPR-like external id is refused with 422
+(it would sit in URLs and logs; :func:`portal.citizens.service.looks_like_cpr`): the case
+system sends its own internal key.
 """
 from __future__ import annotations
 
@@ -153,12 +155,21 @@ class _Upserted:
 _LIFT = " (DELETE /api/v1/citizens/{external_id}/erasure med en administrators nøgle.)"
 
 
+# For the integrator: the web form's words (citizen_service.CPR_ID_MESSAGE) speak to a consultant.
+CPR_ID_PROBLEM = ("Det eksterne id ligner et CPR-nummer (seks og fire cifre). Et CPR-nummer må ikke stå i "
+                  "adresser og logfiler, og det eksterne id står i begge. Send sagssystemets egen interne "
+                  "nøgle for borgeren (fx sags- eller person-id'et i fagsystemet), aldrig CPR-nummeret.")
+
+
 def _check_external_id(external_id: str, sent: str | None) -> None:
-    """:raise 422: (problem) for a path id with surrounding or doubled spaces, or a body id
-    (a GET answer sent back) that is not the path's."""
+    """:raise 422: (problem) for a path id with surrounding or doubled spaces, a CPR-like id
+    (:func:`portal.citizens.service.looks_like_cpr`), or a body id (a GET answer sent back)
+    that is not the path's."""
     if clean_line(external_id) != external_id:
         problems.abort(422, errors={"external_id": [
             "Det eksterne id må ikke begynde eller slutte med mellemrum eller have flere mellemrum i træk."]})
+    if citizen_service.looks_like_cpr(external_id):
+        problems.abort(422, errors={"external_id": [CPR_ID_PROBLEM]})
     if sent is not None and sent != external_id:
         problems.abort(422, errors={"external_id": ["Skal være det samme som det eksterne id i adressen."]})
 
@@ -237,7 +248,8 @@ def upsert_citizen(body, external_id: str):
     case_status, case_closed, has_cv, missing_for_matching, version, updated_at), ignoreres, og
     VK kan sendes som vk (e-mail eller initialer) eller vk_id. En borger med begrænset behandling
     eller en anonymiseret borger giver 409. Er en borger med dette eksterne id slettet, giver det
-    410, og borgeren oprettes ikke igen, før en administrator fjerner spærringen.
+    410, og borgeren oprettes ikke igen, før en administrator fjerner spærringen. Et eksternt id,
+    der ligner et CPR-nummer (seks og fire cifre), giver 422: send sagssystemets egen interne nøgle.
     """
     _check_external_id(external_id, body.pop("external_id", None))
     if (vk_id := body.pop("vk_id", None)) is not None:

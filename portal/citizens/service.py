@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from cvtext.extract import normalise_text  # the same cleaning as uploaded CV files
+from matching.redact import redact_cpr
 
 from .. import audit, privacy
 from ..extensions import db
@@ -115,7 +116,34 @@ def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
 
 
 class ExternalIdRefused(CitizenChangeError):
-    """The case-system id of a new citizen is taken, or belongs to an erased citizen."""
+    """The case-system id of a new citizen is taken, belongs to an erased citizen, or looks like
+    a CPR number."""
+
+
+# SECURITY.md: never a CPR number in URLs or logs, and the external id is both (the API's paths,
+# /borgere links, the erase page, server logs). Many case systems key citizens by CPR, so it
+# is refused where a person types one (the web form, an import file) and, in words for an
+# integrator, by the API (portal.api.citizens).
+CPR_ID_MESSAGE = ("Id'et ligner et CPR-nummer. Et CPR-nummer må ikke bruges som id, for id'et står i "
+                  "adresser og logfiler. Brug fagsystemets eget id for borgeren (fx sagsnummeret).")
+
+
+def looks_like_cpr(external_id: str) -> bool:
+    """Whether a case-system id holds a CPR-like number anywhere: six and four digits, together
+    or with a hyphen or space, not glued to other digits (:func:`matching.redact.redact_cpr`'s
+    pattern, deliberately wider than valid dates: a plain ten-digit key is refused too)."""
+    return redact_cpr(external_id) != external_id
+
+
+def check_external_id(external_id: str) -> None:
+    """The rule every path that stores a case-system id applies to its form (besides being
+    unique and not erased, which need the database).
+
+    Raises:
+        ExternalIdRefused: the id looks like a CPR number (:data:`CPR_ID_MESSAGE`).
+    """
+    if looks_like_cpr(external_id):
+        raise ExternalIdRefused(CPR_ID_MESSAGE)
 
 
 ERASED_ID_MESSAGE = ("En borger med dette id i fagsystemet er slettet efter databeskyttelsesforordningens "
@@ -127,15 +155,17 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None) -> C
     """A citizen typed in by a consultant ("Opret borger"); jobmål and CV follow on its page.
 
     The team is the VK's. An external id, when given, follows the import's and the API's
-    rules: unique, and never the id of an erased citizen (:func:`portal.privacy.was_erased`).
-    Audited as ``citizen_created`` with an outbox row, like every change; the caller commits.
+    rules: never CPR-like (:func:`check_external_id`), unique, and never the id of an erased
+    citizen (:func:`portal.privacy.was_erased`). Audited as ``citizen_created`` with an outbox
+    row, like every change; the caller commits.
 
     Raises:
-        ExternalIdRefused: the external id is taken or was erased.
+        ExternalIdRefused: the external id looks like a CPR number, is taken or was erased.
         CitizenChangeError: the VK is not an active consultant.
     """
     external_id = external_id.strip()
     if external_id:
+        check_external_id(external_id)
         if db.session.scalar(sa.select(Citizen.id).where(Citizen.external_id == external_id)) is not None:
             raise ExternalIdRefused("Der findes allerede en borger med dette id i fagsystemet. Søg borgeren "
                                     "frem på listen i stedet.")

@@ -18,7 +18,7 @@ from wtforms.validators import ValidationError
 from matching import licences
 from ..citizens.forms import (MAX_JOB_GOALS, ProfileForm, clean_line, job_goal_health_message,
                               job_goal_health_words, job_goal_sentence_problem, no_hidden_characters)
-from ..citizens.service import ProfileData
+from ..citizens.service import CPR_ID_MESSAGE, ProfileData, looks_like_cpr
 from ..extensions import db
 from store.models import Citizen, JobGoal, User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
@@ -141,6 +141,8 @@ def _external_id(value: str, problems: list) -> str:
         problems.append((LABELS["external_id"], "Skriv borgerens eksterne id."))
     elif len(value) > 64:
         problems.append((LABELS["external_id"], "Det eksterne id må højst være 64 tegn."))
+    elif looks_like_cpr(value):  # it would sit in URLs and logs (SECURITY.md)
+        problems.append((LABELS["external_id"], CPR_ID_MESSAGE))
     else:
         try:  # a bidi override or zero-width character makes two ids look alike
             no_hidden_characters(None, SimpleNamespace(data=value))
