@@ -1,0 +1,71 @@
+"""The idle timeout in the browser (review D 2, WCAG 2.2.1): a focused warning before it, with
+"Forlæng", and typed text kept across a log-in when the time ran out (static/js/session.js).
+
+The page's clock is Playwright's (``page.clock``), so 25 minutes pass in a moment; the server's
+session is ended the way the browser ends it, by dropping the cookie.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD, user_factory
+from tests.e2e.test_roles import login
+
+pytestmark = pytest.mark.e2e
+
+TEXT = "Han er ikke mødt i dag, og vi kan ikke få fat i ham."
+
+
+@pytest.fixture
+def company_user(live_app, password_hash):
+    return user_factory(live_app, password_hash)("company")
+
+
+def _open_new_request(page, email: str) -> None:
+    page.clock.install()
+    login(page, email)
+    page.get_by_test_id("start-page").wait_for()
+    page.goto("/hotline/ny")
+    page.get_by_label("Emne").fill("Udeblevet")
+    page.get_by_label("Beskriv situationen").fill(TEXT)
+
+
+def test_the_warning_takes_the_focus_and_forlaeng_keeps_the_session(page, company_user):
+    _open_new_request(page, company_user.email)
+    page.clock.fast_forward("25:30")
+    warning = page.get_by_test_id("session-warning")
+    warning.wait_for()
+    assert "Du bliver logget ud om 5 minutter" in warning.inner_text()
+    forlaeng = warning.get_by_role("button", name="Forlæng")
+    assert forlaeng.evaluate("b => b === document.activeElement")
+    with page.expect_response("**/auth/forlaeng") as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 200
+    warning.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.name") == "message"  # back where the user was
+    page.clock.fast_forward("25:30")  # the 30 minutes started over at "Forlæng"
+    warning.wait_for()
+    assert "om 5 minutter" in warning.inner_text()
+
+
+def test_text_typed_when_the_time_ran_out_comes_back_after_logging_in(page, company_user):
+    _open_new_request(page, company_user.email)
+    page.clock.fast_forward("31:00")
+    warning = page.get_by_test_id("session-warning")
+    warning.wait_for()
+    assert "Du er logget ud" in warning.inner_text()
+    warning.get_by_role("button", name="Luk").click()
+    page.context.clear_cookies()  # the browser drops the expired session cookie
+    page.get_by_role("button", name="Send henvendelse").click()
+    page.get_by_test_id("expired-explanation").wait_for()
+    assert "Du blev logget ud efter 30 minutter uden aktivitet" in page.content()
+    assert page.locator("[data-jobbro-kept-note]").is_visible()
+    page.get_by_test_id("expired-login").click()
+    page.get_by_label("E-mail").fill(company_user.email)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.get_by_test_id("kept-form-restored").wait_for()
+    assert page.url.endswith("/hotline/ny")
+    assert page.get_by_label("Beskriv situationen").input_value() == TEXT
+    assert page.get_by_label("Emne").input_value() == "Udeblevet"
+
