@@ -98,7 +98,8 @@ def hold(page: str) -> bool:
         return False
     fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
     small = len(fields) <= MAX_FIELDS and sum(len(k) + len(v) for k, v in fields) <= MAX_HELD_CHARS
-    session[KEY] = {"user": user_id, "action": request.path, "form": fields if small and not request.files else None,
+    action = request.full_path.rstrip("?")  # the query too: /forloeb/timer?maaned=2026-12
+    session[KEY] = {"user": user_id, "action": action, "form": fields if small and not request.files else None,
                     "next": page, "until": sessions.clock().timestamp() + HOLD_SECONDS}
     return session[KEY]["form"] is not None
 
@@ -153,7 +154,7 @@ def forget_when_sent() -> None:
     so a reload of /auth/send-igen cannot send it twice."""
     if request.method == "POST" and KEY in session:
         entry = session.get(KEY)
-        if not isinstance(entry, dict) or entry.get("action") == request.path:
+        if not isinstance(entry, dict) or urlsplit(str(entry.get("action"))).path == request.path:
             session.pop(KEY, None)
 
 

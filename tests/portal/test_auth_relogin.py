@@ -41,7 +41,7 @@ def test_a_post_on_an_ended_session_returns_to_the_form_page_and_can_be_sent_aga
     token = _token(client.get("/beskeder/").get_data(as_text=True))
     _end_sessions_elsewhere(app, user.id)
     # The POST-only "mark all read", sent from the notifications page.
-    response = client.post("/beskeder/laest", data={"csrf_token": token},
+    response = client.post("/beskeder/laest?fra=liste", data={"csrf_token": token},
                            headers={"Referer": "http://localhost/beskeder/?side=2"})
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -52,7 +52,7 @@ def test_a_post_on_an_ended_session_returns_to_the_form_page_and_can_be_sent_aga
     assert login.status_code == 302 and login.headers["Location"] == "/auth/send-igen"
     resend = client.get("/auth/send-igen").get_data(as_text=True)
     assert "Din handling blev ikke gemt" in resend
-    assert 'action="/beskeder/laest"' in resend
+    assert 'action="/beskeder/laest?fra=liste"' in resend  # the query kept (/forloeb/timer?maaned=...)
     sent = client.post("/beskeder/laest", data={"csrf_token": _token(resend)}, follow_redirects=True)
     assert "markeret som læst" in sent.get_data(as_text=True)
     # Sent once: the page no longer offers it (a reload cannot send it twice).

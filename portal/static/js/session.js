@@ -145,6 +145,8 @@
     dialog.setAttribute("data-testid", "session-warning");
     dialog.style.maxWidth = "32rem";
     dialog.style.padding = "1.5rem";
+    dialog.style.border = "1px solid #747474";
+    dialog.style.borderRadius = "4px";
     dialog.innerHTML =
       '<h2 id="jobbro-session-title" class="h3 mt-0"></h2>' +
       '<p id="jobbro-session-text"></p>' +
