@@ -20,3 +20,12 @@ _CPR = re.compile(r"(?<!\d)\d{6}[ \t]?[-\u2010-\u2015]?[ \t]?\d{4}(?!\d)")
 def redact_cpr(text: str) -> str:
     """``text`` with every CPR-like number replaced by ``[cpr]``; linear in its length."""
     return _CPR.sub(CPR_PLACEHOLDER, text)
+
+
+def contains_cpr(text: str) -> bool:
+    """Whether ``text`` holds a CPR-like number (the pattern :func:`redact_cpr` replaces).
+
+    For a text that may not hold one at all, such as a note kept in the audit log
+    (:func:`portal.citizens.forms.audit_text_problem`): refused rather than redacted.
+    """
+    return _CPR.search(text) is not None

@@ -11,6 +11,20 @@ a :class:`~portal.citizens.service.CitizenChangeError` it rolls back and nothing
 
 There is no column for the closing reason: it is kept in the audit event's purpose
 (``reason:<key>``), which is append-only and therefore a trustworthy record of it.
+
+Free text in the audit log. The log is append-only and outlives the citizen's erasure, and it
+never holds CPR numbers or health details (SECURITY.md), nor names (the privacy page). The
+closing reason is a key; a restriction's note, a reopening's reason and an erasure's purpose
+are typed, so each goes into the log only when it passes
+:func:`~portal.citizens.forms.audit_text_problem` (no CPR-like number, health word, e-mail
+address, or the citizen's own name or phone); else the change is refused
+(:class:`AuditTextError`, shown at the field) and nothing is written. Checking was chosen over
+logging the ground code only and keeping the note in a table erased with the citizen: the
+note is what the log keeps of why, and under which journal number, the citizen's rights were
+handled (it must outlive an erasure as the log does), and a second store would be a schema
+change for a text of a hundred characters. A word list cannot catch every health detail,
+so the forms say the text is kept in the log, and the log's viewer redacts CPR-like numbers
+and withholds such texts that hold a health word (:mod:`portal.admin.audit_view`).
 """
 from __future__ import annotations
 
@@ -26,9 +40,8 @@ from store.models import AuditEvent, Citizen, Placement, User
 from store.models.vocab import END_REASONS
 from store.outbox import record_change
 from ..privacy import erase_citizen
-from ..health_words import HEALTH_WORDS
 from . import case_endings, recipients
-from .forms import clean_line
+from .forms import audit_text_problem, clean_line
 from .service import CitizenChangeError, ensure_editable
 
 # Why a case ends. The placement outcomes (END_REASONS) are reused where they fit, so the
@@ -76,6 +89,27 @@ def running_placements(citizen_id: int, on: date) -> list[Placement]:
     if not ids:
         return []
     return list(db.session.scalars(sa.select(Placement).where(Placement.id.in_(ids)).order_by(Placement.id)))
+
+
+class AuditTextError(CitizenChangeError):
+    """A typed text that may not go into the audit log; ``field`` is the form field it came from."""
+
+    def __init__(self, message_da: str, field: str) -> None:
+        super().__init__(message_da)
+        self.field = field
+
+
+def checked_for_audit(citizen: Citizen, text: str, field: str) -> str:
+    """``text`` on one line, fit to be kept in the audit log about ``citizen`` ("" stays "").
+
+    Raises:
+        AuditTextError: it holds a CPR-like number, a health word, an e-mail address, or the
+            citizen's name or phone (:func:`~portal.citizens.forms.audit_text_problem`).
+    """
+    text = clean_line(text)
+    if text and (problem := audit_text_problem(text, name=citizen.name, phone=citizen.phone or "")):
+        raise AuditTextError(problem, field)
+    return text
 
 
 def _case_changed(citizen: Citizen, action: str, purpose: str = "") -> None:
@@ -134,7 +168,8 @@ def closing_of(citizen: Citizen) -> Closing | None:
 
 
 def reopen_case(citizen: Citizen, reason: str) -> int:
-    """Reopen a closed case for ``reason`` (short free text, kept in the audit event):
+    """Reopen a closed case for ``reason`` (short free text, kept in the audit event once it
+    passes :func:`checked_for_audit`):
     the citizen is back in the caseload list and in matching. Proposals that ended with the
     case stay ended; the consultant proposes the citizen again from the ranking.
 
@@ -143,15 +178,14 @@ def reopen_case(citizen: Citizen, reason: str) -> int:
 
     Raises:
         CitizenChangeError: read-only citizen, the case is not closed, or no reason.
+        AuditTextError: the reason may not go into the audit log.
     """
     ensure_editable(citizen)
     if citizen.case_closed is None:
         raise CitizenChangeError("Sagen er ikke afsluttet.")
-    reason = clean_line(reason)
+    reason = checked_for_audit(citizen, reason, "reason")  # kept in the audit log
     if not reason:
         raise CitizenChangeError("Skriv kort, hvorfor sagen genåbnes.")
-    if HEALTH_WORDS.search(reason):  # the reason goes into the audit log, which never holds health details
-        raise CitizenChangeError("Skriv årsagen uden helbredsoplysninger, fx “Mistede jobbet”.")
     citizen.case_closed = None
     _case_changed(citizen, "case_reopened", f"reason: {reason}"[:200])
     return case_endings.ended_count(citizen.id)
@@ -160,8 +194,11 @@ def reopen_case(citizen: Citizen, reason: str) -> int:
 def restrict(citizen: Citizen, ground: str, note: str = "") -> None:
     """Restrict processing (GDPR art. 18): read-only, out of matching, a banner on the page.
 
+    The audit event keeps the ground's key and ``note`` (a journal number or a short remark).
+
     Raises:
         CitizenChangeError: anonymised, already restricted, or an unknown ground.
+        AuditTextError: the note may not go into the audit log (:func:`checked_for_audit`).
     """
     if citizen.anonymised_at is not None:
         raise CitizenChangeError("Borgeren er anonymiseret og kan ikke ændres.")
@@ -169,19 +206,23 @@ def restrict(citizen: Citizen, ground: str, note: str = "") -> None:
         raise CitizenChangeError("Behandlingen er allerede begrænset.")
     if ground not in RESTRICTION_GROUNDS:
         raise CitizenChangeError("Vælg en begrundelse fra listen.")
+    note = checked_for_audit(citizen, note, "note")
     recipients.tell(citizen, "restricted")  # those who hold the name until now (art. 19)
     citizen.restricted = True
     _case_changed(citizen, "processing_restricted", f"{ground}: {note}" if note else ground)
 
 
 def lift_restriction(citizen: Citizen, note: str = "") -> None:
-    """Lift the restriction (the citizen must have been told first, art. 18(3)).
+    """Lift the restriction (the citizen must have been told first, art. 18(3)); the audit
+    event keeps ``note``.
 
     Raises:
         CitizenChangeError: the processing is not restricted.
+        AuditTextError: the note may not go into the audit log (:func:`checked_for_audit`).
     """
     if not citizen.restricted:
         raise CitizenChangeError("Behandlingen er ikke begrænset.")
+    note = checked_for_audit(citizen, note, "note")
     citizen.restricted = False
     _case_changed(citizen, "restriction_lifted", note)
     recipients.tell(citizen, "lifted")  # those who see the name again
@@ -193,12 +234,15 @@ def names_match(typed: str, name: str) -> bool:
 
 
 def erase(citizen: Citizen, typed_name: str, purpose: str, user: User, upload_folder: Path) -> None:
-    """Erase the citizen everywhere (``portal.privacy.erase_citizen``, which also audits).
+    """Erase the citizen everywhere (``portal.privacy.erase_citizen``, which also audits
+    ``purpose``: the one text about the citizen that outlives the erasure).
 
     Raises:
         CitizenChangeError: the typed name is not the citizen's (nothing is deleted).
+        AuditTextError: the purpose may not go into the audit log (nothing is deleted).
     """
     if not names_match(typed_name, citizen.name):
         raise CitizenChangeError("Navnet svarer ikke til borgerens navn. Intet er slettet.")
+    purpose = checked_for_audit(citizen, purpose, "purpose")
     recipients.tell(citizen, "erased")  # art. 19, while the proposals still exist
     erase_citizen(db.session, citizen.id, upload_folder, purpose=purpose, user=user)

@@ -1,5 +1,9 @@
 """Forms for the case actions: close, reopen (with a reason), restrict, lift the restriction, erase.
 
+The reopening's reason, the restriction's notes and the erasure's purpose are kept in the
+audit log, so each is checked with :func:`~portal.citizens.forms.fit_for_audit_log` (the
+service checks the citizen's own name and phone as well, :func:`.case.checked_for_audit`).
+
 As everywhere under /borgere, the citizen comes from the URL and the acting user from
 ``current_user``; fields such as ``status`` or ``company_id`` in a POST are not declared.
 """
@@ -11,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..formutil import DanishForm, choices
 from .case import CLOSE_REASONS, RESTRICTION_GROUNDS
-from .forms import ChoiceField, DanishDateField, no_hidden_characters
+from .forms import ChoiceField, DanishDateField, fit_for_audit_log, no_hidden_characters
 from store import clock
 
 
@@ -34,7 +38,8 @@ class ReopenCaseForm(DanishForm):
 
     reason = StringField("Hvorfor genåbnes sagen?",
                          validators=[DataRequired("Skriv kort, hvorfor sagen genåbnes."),
-                                     Length(max=100, message="Højst 100 tegn."), no_hidden_characters])
+                                     Length(max=100, message="Højst 100 tegn."), no_hidden_characters,
+                                     fit_for_audit_log])
 
 
 class RestrictForm(DanishForm):
@@ -44,7 +49,7 @@ class RestrictForm(DanishForm):
                          validators=[DataRequired("Vælg en begrundelse for begrænsningen.")])
     note = StringField("Sagsnummer eller bemærkning (valgfri)",
                        validators=[Optional(), Length(max=100, message="Højst 100 tegn."),
-                                   no_hidden_characters])
+                                   no_hidden_characters, fit_for_audit_log])
 
 
 class LiftRestrictionForm(DanishForm):
@@ -54,7 +59,7 @@ class LiftRestrictionForm(DanishForm):
                             validators=[DataRequired("Bekræft, at borgeren er orienteret.")])
     note = StringField("Sagsnummer eller bemærkning (valgfri)",
                        validators=[Optional(), Length(max=100, message="Højst 100 tegn."),
-                                   no_hidden_characters])
+                                   no_hidden_characters, fit_for_audit_log])
 
 
 class EraseForm(DanishForm):
@@ -63,7 +68,7 @@ class EraseForm(DanishForm):
     purpose = StringField("Formål (fx sagsnummeret på anmodningen om sletning)",
                           validators=[DataRequired("Skriv formålet med sletningen."),
                                       Length(3, 100, "Formålet skal være 3–100 tegn."),
-                                      no_hidden_characters])
+                                      no_hidden_characters, fit_for_audit_log])
     confirm_name = StringField("Skriv borgerens fulde navn for at bekræfte",
                                validators=[DataRequired("Skriv borgerens navn for at bekræfte."),
                                            Length(max=200, message="Højst 200 tegn.")])

@@ -18,6 +18,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
                                 ValidationError)
 
 from matching.geo import POSTCODES
+from matching.redact import contains_cpr
 
 from .. import postcodes
 # ChoiceField is imported from here by other areas.
@@ -96,6 +97,64 @@ def job_goal_health_message(words: list[str]) -> str:
     return (f"Jobmålet ser ud til at nævne helbred eller skånehensyn ({quoted}). Jobmål bruges i "
             "matchingen og er grundlaget for det, virksomheder senere ser. Helbred og skånehensyn "
             "hører til under Skånehensyn.")
+
+
+# A free text that goes into the audit log (a restriction's note, a reopening's reason, an
+# erasure's purpose) stays there after the citizen is erased: SECURITY.md, "Never logged: ...
+# CPR numbers, health details", and the privacy page says the log holds numbers, not names.
+AUDIT_LOG_KEPT = "Teksten gemmes i adgangsloggen, som ikke slettes sammen med borgeren."
+AUDIT_TEXT_MAX = 200  # the audit event's purpose column; longer texts are not searched at all
+_EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+# Name particles that are also everyday Danish words; a name part shorter than three letters
+# ("Bo", "Li") is not looked for either: too many ordinary words would be refused.
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "del", "bin", "ibn", "ben"})
+
+
+def audit_text_problem(text: str, *, name: str = "", phone: str = "") -> str | None:
+    """Why ``text`` may not go into the audit log, in Danish, or None when it may.
+
+    Refused: a CPR-like number (:func:`matching.redact.contains_cpr`), a health word (the
+    portal's one list, :data:`portal.health_words.HEALTH_WORDS`), an e-mail address and, when
+    given, the citizen's ``name`` (each part of three letters or more, as a whole word) and
+    ``phone`` (its eight digits, however they are spaced). Every problem is named at once.
+    A text longer than :data:`AUDIT_TEXT_MAX` is refused unread (the health words' pattern is
+    not linear in the length of a long word).
+    """
+    if len(text) > AUDIT_TEXT_MAX:
+        return f"Teksten er for lang til adgangsloggen: højst {AUDIT_TEXT_MAX} tegn."
+    problems = []
+    if contains_cpr(text):
+        problems.append("CPR-nummer")
+    if words := health_words_in(text):
+        problems.append("helbredsoplysninger (" + ", ".join(f"»{w}«" for w in words) + ")")
+    if _EMAIL_LIKE.search(text):
+        problems.append("e-mailadresse")
+    if found := _name_parts_in(text, name):
+        problems.append("borgerens navn (" + ", ".join(f"»{w}«" for w in found) + ")")
+    digits = re.sub(r"\D", "", phone)[-8:]
+    if len(digits) == 8 and digits in re.sub(r"\D", "", text):
+        problems.append("borgerens telefonnummer")
+    if not problems:
+        return None
+    listed = problems[0] if len(problems) == 1 else ", ".join(problems[:-1]) + " og " + problems[-1]
+    return f"Skriv teksten uden {listed}. {AUDIT_LOG_KEPT}"
+
+
+def _name_parts_in(text: str, name: str) -> list[str]:
+    parts = {p.casefold() for p in re.split(r"[\s\-]+", clean_line(name))
+             if len(p) >= 3 and p.casefold() not in _NAME_PARTICLES}
+    if not parts:
+        return []
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(parts))) + r")(?!\w)", re.IGNORECASE)
+    return list(dict.fromkeys(m.group() for m in pattern.finditer(text)))
+
+
+def fit_for_audit_log(_form, field) -> None:
+    """A form's check of a text kept in the audit log (:func:`audit_text_problem`, without
+    the citizen's own name and phone, which the service checks: the form does not know them).
+    Silent on a text too long for the field: its length check says so."""
+    if field.data and len(field.data) <= AUDIT_TEXT_MAX and (problem := audit_text_problem(field.data)):
+        raise ValidationError(problem)
 
 
 def known_postcode(_form, field) -> None:

@@ -51,6 +51,15 @@ def _refused(citizen, message: str | None = None, **forms):
     return render_detail(citizen, **forms), 400
 
 
+def _blame(form, exc: CitizenChangeError) -> None:
+    """Show a refusal at the field it is about (a text unfit for the audit log), else atop the form."""
+    target = getattr(form, getattr(exc, "field", ""), None)
+    if target is not None:
+        target.errors = [*target.errors, exc.message_da]
+    else:
+        form.form_errors.append(exc.message_da)
+
+
 def _done(citizen, message: str):
     commit_or_flash(message)
     return redirect(url_for(".detail", citizen_id=citizen.id))
@@ -110,7 +119,7 @@ def reopen_case(citizen_id: int):
     try:
         ended = case.reopen_case(citizen, form.reason.data)
     except CitizenChangeError as exc:
-        form.form_errors.append(exc.message_da)
+        _blame(form, exc)
         return _refused(citizen, reopen_form=form)
     return _done(citizen, "Sagen er genåbnet." + (
         f" {case_endings.stay_ended(ended)}: foreslå borgeren igen fra kandidatlisten til de opslag, "
@@ -128,7 +137,7 @@ def restrict(citizen_id: int):
     try:
         case.restrict(citizen, form.ground.data, (form.note.data or "").strip())
     except CitizenChangeError as exc:
-        form.form_errors.append(exc.message_da)
+        _blame(form, exc)
         return _refused(citizen, restrict_form=form)
     return _done(citizen, "Behandlingen er begrænset. Borgeren er taget ud af matchingen.")
 
@@ -144,7 +153,7 @@ def lift_restriction(citizen_id: int):
     try:
         case.lift_restriction(citizen, (form.note.data or "").strip())
     except CitizenChangeError as exc:
-        form.form_errors.append(exc.message_da)
+        _blame(form, exc)
         return _refused(citizen, lift_form=form)
     return _done(citizen, "Begrænsningen er ophævet.")
 
@@ -166,6 +175,9 @@ def erase(citizen_id: int):
         try:
             case.erase(citizen, form.confirm_name.data, form.purpose.data.strip(), current_user,
                        Path(current_app.config["UPLOAD_FOLDER"]))
+        except case.AuditTextError as exc:
+            db.session.rollback()
+            _blame(form, exc)
         except CitizenChangeError as exc:
             db.session.rollback()
             form.confirm_name.errors.append(exc.message_da)
