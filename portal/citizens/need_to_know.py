@@ -106,7 +106,7 @@ def _names_in(text: str, name: str) -> bool:
 class BreakGlassForm(DanishForm):
     """The purpose asked of a consultant outside the citizen's case before skånehensyn are shown."""
 
-    purpose = StringField("Hvorfor skal du se borgerens skånehensyn?", filters=[clean_line], validators=[
+    purpose = StringField("Begrundelse for at se skånehensyn", filters=[clean_line], validators=[
         DataRequired("Skriv, hvorfor du skal se borgerens skånehensyn."),
         Length(max=MAX_PURPOSE, message=f"Skriv begrundelsen kort: højst {MAX_PURPOSE} tegn."),
         no_nul, no_hidden_characters])

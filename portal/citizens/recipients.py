@@ -8,12 +8,13 @@ transaction that makes the change: each active user of the company gets a ``cand
 notice (and mail) naming the candidate by the pseudonym the company knows and the opening,
 never by name, with what to do (delete what they received; not use it while restricted; may
 use it again once the restriction is lifted). A withdrawn consent concerns one proposal, so
-only that opening's company is told (``only``), with the same neutral words as an erasure:
-the candidate is no longer relevant, delete what you received; never why.
+only that opening's company is told (``only``), whenever the name was disclosed to it (even if
+the consent had run out), in neutral words: the candidate is no longer relevant, delete what
+you received; never why.
 
 A restricted citizen's name is hidden from every company, yet the companies that saw it before
 the restriction still have it (and perhaps a downloaded CV): the erase form names them too
-(``despite_restriction``), and an erasure or a withdrawal tells them.
+(``despite_restriction``), and an erasure tells them.
 
 An erasure deletes the proposals, and with them the portal's only record of who got the name.
 So :func:`tell` keeps it in the audit log for ``erased``: an ``erasure_recipients_told`` event
@@ -103,8 +104,6 @@ _EVENTS = {
                   "systemer, og kontakt ikke kandidaten om opslaget. Kandidatens navn og "
                   "kontaktoplysninger vises ikke længere i portalen."),
 }
-# The events that reach a company which got the name before a restriction: it still has it.
-_DESPITE_RESTRICTION = ("erased", "withdrawn")
 
 
 def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
@@ -117,7 +116,10 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
     are also kept in the audit log (``erasure_recipients_told``; see the module docstring).
 
     Args:
-        only: tell only about this proposal of the citizen's (a withdrawn consent ends one).
+        only: tell only about this proposal of the citizen's. Needed for ``withdrawn`` (a
+            withdrawn consent ends one proposal), whose company is told whenever the proposal
+            was disclosed, even if its consent has run out since or a restriction hides the
+            name: the company got it.
 
     Returns:
         How many users were told.
@@ -129,9 +131,7 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
     told = 0
     told_companies: set[int] = set()
     untold_companies: set[int] = set()
-    for proposal in _releasing(citizen, despite_restriction=event in _DESPITE_RESTRICTION):
-        if only is not None and proposal.id != only.id:
-            continue
+    for proposal in _concerned(citizen, event, only):
         opening = proposal.opening
         text = line.format(who=pseudonym(citizen.id, opening.id), title=opening.title)
         link = (path_for("openings.detail", opening_id=opening.id) if event == "erased" else
@@ -150,6 +150,16 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
         audit.record("erasure_recipients_told", citizen_id=citizen.id,
                      purpose=recipients_purpose(told_companies, untold_companies))
     return told
+
+
+def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Proposal]:
+    """The proposals whose company :func:`tell` tells about ``event`` (``only``'s, when given)."""
+    if event == "withdrawn":
+        # The name went to the company at disclosure. A consent that has since run out, or a
+        # restriction, hides it in the portal, but the company may still have it.
+        return [only] if only is not None and only.status == "disclosed" else []
+    held = _releasing(citizen, despite_restriction=event == "erased")
+    return [proposal for proposal in held if only is None or proposal.id == only.id]
 
 
 def recipients_purpose(told: set[int], untold: set[int]) -> str:

@@ -3,13 +3,17 @@ pseudonym, never the name or the reason), and an erasure keeps, in the audit log
 companies it told: the proposals that said so are erased with the citizen."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from portal.candidates import withdrawal
 from portal.citizens import recipients
 from portal.extensions import db
 from portal.pseudonyms import pseudonym
-from store.models import AuditEvent, Citizen, Company, Notification, Opening, Proposal, User
+from store.models import AuditEvent, Citizen, Company, Consent, Notification, Opening, Proposal, User
+from tests.clock import TODAY
 from tests.portal.proposal_fixtures import MARKER, disclosed_world, set_status
 from tests.portal.test_citizens_name_holders import told
 
@@ -110,3 +114,21 @@ def test_a_long_list_of_companies_stays_within_the_log_s_purpose():
     text = recipients.recipients_purpose(set(range(1000, 1100)), {7})
     assert len(text) <= 200 and text.startswith("told companies: 1000, 1001") and "more" in text
     assert text.endswith("; no active user: 7")
+
+
+@pytest.mark.parametrize("hidden_by", ["lapsed consent", "restriction"])
+def test_a_company_that_got_the_name_is_told_even_if_the_portal_hides_it_now(app, client, auth, make_user,
+                                                                             hidden_by):
+    world = disclosed_world(app, make_user)
+    with app.app_context():
+        if hidden_by == "lapsed consent":
+            for consent in db.session.scalars(sa.select(Consent)):
+                consent.deadline = TODAY - timedelta(days=1)
+        else:
+            db.session.get(Citizen, world["citizen"]).restricted = True
+        db.session.commit()
+        proposal = db.session.get(Proposal, world["proposal"])
+        consultant = db.session.get(User, world["consultant"].id)
+        withdrawal.withdraw(proposal, consultant)
+        assert db.session.get(Proposal, world["proposal"]).status == "withdrawn"
+    assert [k for k, _, _ in told(app, world)] == ["candidate_data"]
