@@ -42,7 +42,6 @@ MAX_HELD_CHARS = 2000
 
 NOT_SAVED = "Din handling blev ikke gemt – gør den igen."
 NOT_LOGGED_IN = "Du er ikke logget ind."
-ENDED_ELSEWHERE = "Du er logget ud, fordi din bruger er logget ud på en anden enhed, eller adgangskoden er skiftet."
 ENDED_ABSOLUTE = "Du er logget ud, fordi du har været logget ind i 12 timer."
 HELD = "Det, du sendte, er ikke gemt endnu: log ind igen, så kan du sende det igen."
 LOST = "Det, du sendte, blev ikke gemt: log ind igen, og gør det igen."
@@ -59,7 +58,7 @@ def unauthorized() -> Response:
     page = form_page()
     held = hold(page)
     if sessions.ended_elsewhere():
-        why = ENDED_ELSEWHERE
+        why = sessions.ENDED_ELSEWHERE_WHY
     elif g.get("ended_absolute"):
         why = ENDED_ABSOLUTE
     else:

@@ -41,8 +41,9 @@ login_manager.needs_refresh_message = "Bekræft din adgangskode for at fortsætt
 login_manager.needs_refresh_message_category = "info"
 login_manager.session_protection = "strong"
 # Said instead of login_message when the session was ended from another device of the user.
-ENDED_ELSEWHERE = ("Du er logget ud, fordi din bruger er logget ud på en anden enhed, eller adgangskoden er "
-                   "skiftet. Log ind igen for at fortsætte.")
+ENDED_ELSEWHERE_WHY = ("Du er logget ud, fordi din bruger er logget ud på en anden enhed, eller adgangskoden er "
+                       "skiftet.")
+ENDED_ELSEWHERE = f"{ENDED_ELSEWHERE_WHY} Log ind igen for at fortsætte."
 ENDED_BY_LOGIN_ELSEWHERE = ENDED_ELSEWHERE  # the older name, still imported by portal.main.routes
 
 

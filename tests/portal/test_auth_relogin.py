@@ -105,3 +105,21 @@ def test_a_replayed_cookie_after_logout_still_gets_nothing(app, client, auth, ma
     response = thief.post("/beskeder/laest", data={"csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
     assert thief.get("/auth/send-igen").headers["Location"].startswith("/auth/login")
+
+
+def test_a_post_after_the_12_hour_limit_is_kept_and_says_why(app, client, auth, make_user, monkeypatch):
+    from datetime import timedelta
+
+    from portal.auth import sessions
+
+    user = make_user("consultant")
+    auth.login(user.email)
+    token = _token(client.get("/beskeder/").get_data(as_text=True))
+    real = sessions.clock
+    monkeypatch.setattr(sessions, "clock", lambda: real() + timedelta(hours=12, minutes=1))
+    response = client.post("/beskeder/laest", data={"csrf_token": token},
+                           headers={"Referer": "http://localhost/beskeder/"})
+    assert response.headers["Location"] == "/auth/login?next=/beskeder/"
+    login, page = _log_in_again(client, response.headers["Location"], user.email)
+    assert "logget ind i 12 timer" in page and "ikke gemt endnu" in page
+    assert login.headers["Location"] == "/auth/send-igen"
