@@ -206,8 +206,10 @@
     expired = true;
     var found = typedForm();
     keep(found);
+    var why = absoluteEnd <= lastSeen() + idleMs ? "du har været logget ind i 12 timer"
+                                                 : "du ikke var aktiv i " + Math.round(idleMs / 60000) + " minutter";
     show("Du er logget ud",
-         "Du blev logget ud, fordi du ikke var aktiv i " + Math.round(idleMs / 60000) + " minutter. " +
+         "Du blev logget ud, fordi " + why + ". " +
          (found ? "Det, du skrev, er ikke sendt, men denne browser har husket det: log ind igen, " +
                   "så sættes det ind i formularen igen." : "Log ind igen for at fortsætte."), false);
   }
