@@ -10,7 +10,9 @@ never by name, with what to do (delete what they received; not use it while rest
 use it again once the restriction is lifted). A withdrawn consent concerns one proposal, so
 only that opening's company is told (``only``), whenever the name was disclosed to it (even if
 the consent had run out), in neutral words: the candidate is no longer relevant, delete what
-you received; never why.
+you received; never why. If the pair has a placement that has not ended, the company knows the
+person as its trainee or employee and is not asked to delete: the notice says the placement
+stands and the job centre will contact them (as the candidate's page says).
 
 A restricted citizen's name is hidden from every company, yet the companies that saw it before
 the restriction still have it (and perhaps a downloaded CV): the erase form names them too
@@ -25,12 +27,14 @@ contact them). No name, no opening title, nothing else about the citizen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import audit, proposals
 from ..extensions import db
+from ..i18n import format_date
 from ..notifications.service import notify, path_for
 from ..pseudonyms import pseudonym
 from store import clock
@@ -103,6 +107,13 @@ _EVENTS = {
                   "Slet navn, kontaktoplysninger og et eventuelt hentet CV, også i mails og egne "
                   "systemer, og kontakt ikke kandidaten om opslaget. Kandidatens navn og "
                   "kontaktoplysninger vises ikke længere i portalen."),
+    # The pair has a placement that has not ended: the company knows the person as its trainee or
+    # employee on another footing, so it is not asked to delete; the VK takes it up with them.
+    "withdrawn_placement": ("{who} til «{title}» er ikke længere aktuel som kandidat, og navnet vises "
+                            "ikke længere i portalen. Forløbet fra {start} står stadig under jeres "
+                            "forløb; jobcentret kontakter jer om, hvad der sker med det.",
+                            "Kandidatens navn og kontaktoplysninger vises ikke længere i portalen. "
+                            "Jobcentret kontakter jer om forløbet."),
 }
 
 
@@ -133,7 +144,10 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
     untold_companies: set[int] = set()
     for proposal in _concerned(citizen, event, only):
         opening = proposal.opening
-        text = line.format(who=pseudonym(citizen.id, opening.id), title=opening.title)
+        start = _running_placement_start(proposal) if event == "withdrawn" else None
+        said, further = _EVENTS["withdrawn_placement"] if start is not None else (line, more)
+        text = said.format(who=pseudonym(citizen.id, opening.id), title=opening.title,
+                           start=format_date(start))
         link = (path_for("openings.detail", opening_id=opening.id) if event == "erased" else
                 path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id))
         users = db.session.scalars(sa.select(User).where(
@@ -142,7 +156,7 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
         (told_companies if users else untold_companies).add(opening.company_id)
         stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
         for user in users:
-            if notify(user, "candidate_data", text, link, body=f"{text}\n\n{more}\n\n{link}\n",
+            if notify(user, "candidate_data", text, link, body=f"{text}\n\n{further}\n\n{link}\n",
                       subject=f"Databeskyttelse: kandidat til «{opening.title}»",
                       dedupe_key=f"candidate_data:{event}:{proposal.id}:{stamp}:{user.id}"):
                 told += 1
@@ -160,6 +174,14 @@ def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Prop
         return [only] if only is not None and only.status == "disclosed" else []
     held = _releasing(citizen, despite_restriction=event == "erased")
     return [proposal for proposal in held if only is None or proposal.id == only.id]
+
+
+def _running_placement_start(proposal: Proposal) -> date | None:
+    """The start of the pair's placement that has not ended, if any, as the candidate's page
+    says it (:func:`portal.openings.service.running_placement_start`)."""
+    from ..openings.service import running_placement_start  # the openings area imports this one
+
+    return running_placement_start(proposal)
 
 
 def recipients_purpose(told: set[int], untold: set[int]) -> str:

@@ -12,7 +12,8 @@ from portal.candidates import withdrawal
 from portal.citizens import recipients
 from portal.extensions import db
 from portal.pseudonyms import pseudonym
-from store.models import AuditEvent, Citizen, Company, Consent, Notification, Opening, Proposal, User
+from store.models import (AuditEvent, Citizen, Company, Consent, Notification, Opening, Placement, Proposal,
+                          User)
 from tests.clock import TODAY
 from tests.portal.proposal_fixtures import MARKER, disclosed_world, set_status
 from tests.portal.test_citizens_name_holders import told
@@ -132,3 +133,19 @@ def test_a_company_that_got_the_name_is_told_even_if_the_portal_hides_it_now(app
         withdrawal.withdraw(proposal, consultant)
         assert db.session.get(Proposal, world["proposal"]).status == "withdrawn"
     assert [k for k, _, _ in told(app, world)] == ["candidate_data"]
+
+
+def test_a_company_with_a_running_placement_is_not_asked_to_delete(app, client, auth, make_user):
+    """The company knows its trainee or employee on another footing: the notice says the
+    placement stands and the job centre will contact them, as the candidate's page does."""
+    world = disclosed_world(app, make_user)
+    with app.app_context():
+        db.session.add(Placement(citizen_id=world["citizen"], opening_id=world["opening"],
+                                 company_id=world["company"].company_id, kind="virksomhedspraktik",
+                                 start_date=TODAY - timedelta(days=10), weekly_hours=10.0))
+        db.session.commit()
+    assert withdraw(client, auth, world).status_code == 302
+    [(kind, text, _link)] = told(app, world)
+    assert kind == "candidate_data" and "ikke længere aktuel som kandidat" in text
+    assert f"Forløbet fra {(TODAY - timedelta(days=10)).strftime('%d.%m.%Y')} står stadig" in text
+    assert "Slet" not in text
