@@ -16,7 +16,7 @@ MENUS = {
               ("admin.users", "Brugere"), ("admin.teams", "Teams"),
               ("admin.companies", "Virksomheder"), ("admin.eligibility_rules", "Regler"),
               ("admin.indexer", "Matchingindeks"), ("api_pages.admin_tokens", "Alle API-nøgler"),
-              ("webhooks.index", "Webhooks"), ("imports.index", "Import")],
+              ("webhooks.index", "Webhooks"), ("imports.index", "Import"), ("admin.audit_log", "Adgangslog")],
 }
 
 # Company entries only Code of Care partners get (the page tells other companies why not).

@@ -1,4 +1,4 @@
-"""Administration: users, companies and teams."""
+"""Administration: users, companies and teams, and the audit log's viewer."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -10,3 +10,4 @@ from . import indexer  # noqa: E402,F401
 from . import teams  # noqa: E402,F401
 from . import postcodes  # noqa: E402,F401
 from . import integrations  # noqa: E402,F401
+from . import audit_log  # noqa: E402,F401

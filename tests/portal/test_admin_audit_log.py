@@ -1,0 +1,267 @@
+"""/admin/adgangslog (review E4): administrators read the audit log, filtered, paged, exported.
+
+The reading is itself audited (fail closed), needs a fresh login, shows Danish names for the
+actions, and never shows a CPR number or a typed health detail, even from rows written before
+typed texts were checked (review E3).
+"""
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import pathlib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from portal import audit
+from portal.admin.audit_labels import ACTION_LABELS
+from portal.admin.audit_view import PER_PAGE, WITHHELD
+from portal.extensions import db
+from store.models import AuditEvent
+from tests.portal.citizen_fixtures import make_citizen
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+AT = datetime(2026, 1, 20, 10, 0, tzinfo=timezone.utc)  # 11:00 in Copenhagen
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", email="admin@jc.dk")
+
+
+@pytest.fixture
+def consultant(make_user):
+    return make_user("consultant", email="vk@jc.dk")
+
+
+def add_events(app, *events: dict) -> None:
+    """Insert audit rows as they would have been written (at a given moment)."""
+    with app.app_context():
+        for values in events:
+            db.session.add(AuditEvent(**{"role": "", "organisation": "", "purpose": "", "result": "ok",
+                                         "ip": "127.0.0.1", **values}))
+        db.session.commit()
+
+
+def events_of(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
+                                       .order_by(AuditEvent.id)))
+
+
+def shown_actions(html: str) -> list[str]:
+    return [line.split('data-action="')[1].split('"')[0] for line in html.splitlines() if 'data-action="' in line]
+
+
+def test_an_administrator_finds_who_read_a_citizen_newest_first_with_danish_names(app, client, auth, admin, consultant):
+    cid = make_citizen(app, vk_id=consultant.id)
+    add_events(app,
+               {"action": "read_citizen", "citizen_id": cid, "user_id": consultant.id, "role": "consultant",
+                "organisation": "jobcenter", "purpose": "detail", "at": AT},
+               {"action": "read_limitations", "citizen_id": cid, "user_id": consultant.id, "role": "consultant",
+                "organisation": "jobcenter", "at": AT + timedelta(minutes=5)},
+               {"action": "read_citizen", "citizen_id": cid + 1, "user_id": consultant.id, "at": AT})
+    auth.login(admin.email)
+    response = client.get(f"/admin/adgangslog?borger={cid}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    # newest first: the reading just now, then the skånehensyn, then the citizen page
+    assert shown_actions(html) == ["audit_log_viewed", "read_limitations", "read_citizen"]
+    assert "Skånehensyn læst" in html and "Borger læst" in html and "Adgangsloggen læst" in html
+    assert "Consultant Testesen (vk@jc.dk)" in html and "Jobcentret" in html and "Konsulent" in html
+    assert "20.01.2026 11:05:00" in html  # Danish time, with seconds
+    assert f'href="/borgere/{cid}"' in html  # the citizen still exists: a way to the page
+
+
+def test_filters_by_user_action_period_and_problems(app, client, auth, admin, consultant):
+    add_events(app,
+               {"action": "login_failed", "result": "denied", "at": AT},
+               {"action": "login", "user_id": consultant.id, "at": AT},
+               {"action": "authorisation_denied", "user_id": consultant.id, "result": "denied",
+                "purpose": "Proposal:56", "at": AT + timedelta(days=2)},
+               {"action": "api_write", "user_id": consultant.id, "result": "422", "at": AT + timedelta(days=3)})
+    auth.login(admin.email)
+
+    def actions(query: str) -> list[str]:
+        html = client.get(f"/admin/adgangslog?{query}").get_data(as_text=True)
+        return [a for a in shown_actions(html) if a not in ("audit_log_viewed", "login")
+                or "handling=login" in query]
+
+    assert actions("bruger=VK@jc.dk") == ["api_write", "authorisation_denied"]
+    assert actions(f"bruger={consultant.id}&handling=authorisation_denied") == ["authorisation_denied"]
+    assert actions("handling=login_failed") == ["login_failed"]
+    # whole days in Danish time, both ends included
+    assert actions("fra=2026-01-22&til=2026-01-22") == ["authorisation_denied"]
+    assert actions("til=2026-01-20") == ["login_failed"]
+    assert actions("afviste=y") == ["api_write", "authorisation_denied", "login_failed"]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("borger=abc", "Skriv et helt tal."),
+    ("borger=-3", "Skriv et borgernummer."),
+    ("bruger=nobody@jc.dk", "Ingen bruger har den e-mail"),
+    ("handling=%27%20OR%201%3D1--", "Vælg en af mulighederne"),
+    ("fra=2026-02-31", "Ugyldig dato"),
+    ("fra=2026-01-10&til=2026-01-01", "Til-datoen ligger før fra-datoen."),
+])
+def test_a_filter_that_does_not_parse_is_shown_at_its_field_and_lists_nothing(app, client, auth, admin, query, message):
+    add_events(app, {"action": "login_failed", "result": "denied", "at": AT})
+    auth.login(admin.email)
+    response = client.get(f"/admin/adgangslog?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html
+    assert 'data-testid="audit-event"' not in html and not events_of(app, "audit_log_viewed")
+
+
+def test_pages_of_fifty_and_the_filters_kept_in_the_page_links(app, client, auth, admin):
+    add_events(app, *({"action": "login_failed", "result": "denied", "at": AT + timedelta(seconds=i)}
+                      for i in range(PER_PAGE + 3)))
+    auth.login(admin.email)
+    first = client.get("/admin/adgangslog?handling=login_failed").get_data(as_text=True)
+    assert first.count('data-testid="audit-event"') == PER_PAGE and "side 1 af 2" in first
+    assert 'side=2&amp;handling=login_failed' in first or 'handling=login_failed&amp;side=2' in first
+    second = client.get("/admin/adgangslog?handling=login_failed&side=2").get_data(as_text=True)
+    assert second.count('data-testid="audit-event"') == 3 and "20.01.2026 11:00:00" in second
+    past = client.get("/admin/adgangslog?handling=login_failed&side=99").get_data(as_text=True)
+    assert past.count('data-testid="audit-event"') == 3  # past the end: the last page
+
+
+def test_reading_the_log_is_audited_with_the_filters(app, client, auth, admin):
+    auth.login(admin.email)
+    client.get("/admin/adgangslog?borger=801&handling=read_limitations&side=2")
+    [row] = events_of(app, "audit_log_viewed")
+    assert row.user_id == admin.id and row.citizen_id == 801
+    assert row.purpose == "filter handling:read_limitations page:2"
+
+
+def test_nothing_is_shown_when_the_reading_cannot_be_logged(app, client, auth, admin, monkeypatch):
+    add_events(app, {"action": "login", "purpose": "marker-ZQX", "at": AT})
+    auth.login(admin.email)
+
+    def broken(*_args, **_kwargs):
+        raise audit.AuditWriteError("audit log write failed: OperationalError")
+
+    monkeypatch.setattr(audit, "record_now", broken)
+    for path in ("/admin/adgangslog", "/admin/adgangslog.csv"):
+        response = client.get(path)
+        assert response.status_code == 503 and "marker-ZQX" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/admin/adgangslog", "/admin/adgangslog.csv?handling=login"])
+def test_a_stale_login_confirms_the_password_first(client, auth, admin, path):
+    auth.login(admin.email)
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    response = client.get(path)
+    assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
+    assert "adgangslog" in response.headers["Location"]  # back to the log afterwards
+
+
+@pytest.mark.parametrize("role", ["consultant", "company"])
+def test_only_administrators_read_the_log(app, client, auth, make_user, role):
+    auth.login(make_user(role).email)
+    for path in ("/admin/adgangslog", "/admin/adgangslog.csv"):
+        assert client.get(path).status_code == 403
+    assert not events_of(app, "audit_log_viewed") and not events_of(app, "audit_log_exported")
+    assert [e.purpose for e in events_of(app, "authorisation_denied")] == ["audit_log", "audit_log_csv"]
+
+
+def test_the_csv_file_is_formula_safe_audited_and_holds_the_filtered_events(app, client, auth, admin, consultant):
+    add_events(app,
+               {"action": "authorisation_denied", "user_id": consultant.id, "role": "consultant",
+                "result": "denied", "purpose": "=HYPERLINK(\"http://evil.example\")", "at": AT},
+               {"action": "login", "user_id": consultant.id, "at": AT})
+    auth.login(admin.email)
+    response = client.get("/admin/adgangslog.csv?handling=authorisation_denied")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert 'filename="adgangslog-' in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Tidspunkt", "Brugernr.", "Bruger"]
+    [event] = rows[1:]
+    assert event[0] == "20.01.2026 11:00:00" and event[7] == "Adgang nægtet" and event[8] == "authorisation_denied"
+    assert event[9].startswith("'=HYPERLINK") and event[10] == "Afvist"
+    [exported] = events_of(app, "audit_log_exported")
+    assert exported.purpose == "filter handling:authorisation_denied rows:1" and exported.user_id == admin.id
+
+
+def test_older_rows_with_a_cpr_number_or_health_details_are_not_shown(app, client, auth, admin):
+    """Rows written before review E3's check (the reviewer's own notes) stay in the
+    append-only log; the viewer redacts the number and withholds the typed text."""
+    add_events(app,
+               {"action": "processing_restricted", "citizen_id": 801, "at": AT,
+                "purpose": "rigtighed: Borgeren bestrider journalnotatet om depression, PTSD og "
+                           "alkoholbehandling; CPR 010190-1234"},
+               {"action": "restriction_lifted", "citizen_id": 801, "at": AT, "purpose": "J.nr. 0101901234"},
+               {"action": "restriction_lifted", "citizen_id": 801, "at": AT, "purpose": "Review E: orienteret om angst-udredning"})
+    auth.login(admin.email)
+    html = client.get("/admin/adgangslog?borger=801").get_data(as_text=True)
+    csv_text = client.get("/admin/adgangslog.csv?borger=801").get_data(as_text=True)
+    for shown in (html, csv_text):
+        assert "010190" not in shown and "0101901234" not in shown
+        assert "depression" not in shown and "angst" not in shown and "PTSD" not in shown
+        assert "J.nr. [cpr]" in shown and WITHHELD in shown
+    assert "findes ikke (længere)" in html  # citizen 801 is not in this portal
+
+
+def test_the_log_is_in_the_administrators_menu_and_on_the_start_page(client, auth, admin, consultant):
+    auth.login(admin.email)
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/adgangslog"' in html and "Adgangslog" in html
+    assert 'data-testid="audit-log-link"' in html
+    auth.switch_to(consultant.email)
+    assert 'href="/admin/adgangslog"' not in client.get("/").get_data(as_text=True)
+
+
+# --- every action the portal writes has a Danish name ------------------------------------------
+
+# Calls that write an audit event, and the position of the action among their arguments.
+_ACTION_ARG = {"record": 0, "record_now": 0, "record_in": 1, "_case_changed": 1, "_matching_changed": 1,
+               "_finish": 1, "_Kind": 1, "_log_reading": 0}
+# Actions built from a variable, as the code builds them.
+_BUILT = {"proposal_{status}": ("proposal_approved", "proposal_rejected"),
+          "import_{kind}": ("import_citizens", "import_openings", "import_citizens_dry_run",
+                            "import_openings_dry_run")}
+
+
+def _strings(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) + _strings(node.orelse)
+    if isinstance(node, ast.JoinedStr):
+        prefix = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        return [key for built, keys in _BUILT.items() if built.split("{")[0] == prefix[:len(built.split("{")[0])]
+                for key in keys]
+    return []
+
+
+def _written_actions() -> set[str]:
+    found: set[str] = set()
+    for path in (ROOT / "portal").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", None) or getattr(node.func, "id", "")
+                if name in _ACTION_ARG and len(node.args) > _ACTION_ARG[name]:
+                    found.update(_strings(node.args[_ACTION_ARG[name]]))
+                elif name == "_audit" and node.args:  # the areas' own small helpers
+                    first = next((a for a in node.args if _strings(a)), None)
+                    if first is not None and not isinstance(node.args[0], ast.Attribute):
+                        found.update(_strings(first))
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if isinstance(key, ast.Constant) and key.value == "action":
+                        found.update(_strings(value))
+    return {a for a in found if a.replace("_", "").isalpha() and a.islower()}
+
+
+def test_every_action_written_in_the_portal_has_a_danish_name():
+    written = _written_actions()
+    assert {"login_failed", "read_limitations", "processing_restricted", "hotline_reminder",
+            "interview_booked", "story_published", "proposal_approved", "audit_log_viewed"} <= written
+    assert sorted(written - ACTION_LABELS.keys()) == []
