@@ -9,7 +9,7 @@ Skånehensyn are shown, without asking, to the consultants who work on the citiz
 Only they may change them. Anyone else "breaks the glass": the skånehensyn page shows nothing
 of them, only a short required purpose (:class:`BreakGlassForm`, checked by
 :func:`purpose_problem`: no CPR-like number, no health word, no e-mail address, not the
-citizen's name or phone, as every text kept in the audit log). The purpose goes into the
+citizen's name or phone: the rule for every text kept in the audit log). The purpose goes into the
 ``read_limitations`` audit event (``break-glass: <purpose>``), fail closed, and the page then
 shows the skånehensyn for that one response, read-only; the next visit asks again. A direct
 read is logged as well, with its basis as the purpose (``need to know: vk``/``adviser``/``team``),
@@ -25,23 +25,16 @@ links to it, and no list, export, API answer or ranking carries them (matching l
 """
 from __future__ import annotations
 
-import re
-
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from matching.redact import redact_cpr
-
 from ..formutil import DanishForm
-from ..health_words import health_words_in
-from .forms import clean_line, no_hidden_characters, no_nul
+from .forms import audit_text_problem, clean_line, no_hidden_characters, no_nul
 from store.models import Citizen, User
 
 MAX_PURPOSE = 150  # "break-glass: " and this fit the audit log's 200 characters
 MIN_PURPOSE = 5
 BREAK_GLASS = "break-glass: "
-
-_EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 
 
 def basis(user: User, citizen: Citizen) -> str | None:
@@ -71,36 +64,14 @@ def glass_purpose(purpose: str) -> str:
 def purpose_problem(text: str, citizen: Citizen) -> str | None:
     """Why ``text`` may not be the purpose kept in the audit log, in Danish, or None when it may.
 
-    The log is append-only and outlives the citizen's erasure (SECURITY.md: never a CPR number or
-    health details in it): a CPR-like number (:func:`matching.redact.redact_cpr`'s pattern), a
-    health word (:data:`portal.health_words.HEALTH_WORDS`), an e-mail address, the citizen's
-    name (a part of three letters or more, as a whole word) or phone are refused, all named at once.
+    Shorter than :data:`MIN_PURPOSE`, or refused by the rule for every text kept in the log,
+    which outlives the citizen's erasure (:func:`portal.citizens.forms.audit_text_problem`: no
+    CPR-like number, health word or e-mail address, nor the citizen's name or phone).
     """
     text = clean_line(text)
     if len(text) < MIN_PURPOSE:
         return f"Skriv en begrundelse på mindst {MIN_PURPOSE} tegn."
-    problems = []
-    if redact_cpr(text) != text:
-        problems.append("CPR-nummer")
-    if words := health_words_in(text):
-        problems.append("helbredsoplysninger (" + ", ".join(f"»{w}«" for w in words) + ")")
-    if _EMAIL_LIKE.search(text):
-        problems.append("e-mailadresse")
-    if _names_in(text, citizen.name or ""):
-        problems.append("borgerens navn")
-    digits = re.sub(r"\D", "", citizen.phone or "")[-8:]
-    if len(digits) == 8 and digits in re.sub(r"\D", "", text):
-        problems.append("borgerens telefonnummer")
-    if not problems:
-        return None
-    listed = problems[0] if len(problems) == 1 else ", ".join(problems[:-1]) + " og " + problems[-1]
-    return (f"Skriv begrundelsen uden {listed}. Den gemmes i adgangsloggen, som ikke slettes sammen "
-            "med borgeren; borgerens nummer står der i forvejen.")
-
-
-def _names_in(text: str, name: str) -> bool:
-    parts = [p for p in re.split(r"[\s\-]+", clean_line(name)) if len(p) >= 3]
-    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text, re.IGNORECASE) for p in parts)
+    return audit_text_problem(text, name=citizen.name or "", phone=citizen.phone or "")
 
 
 class BreakGlassForm(DanishForm):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from cvtext.extract import normalise_text  # the same cleaning as uploaded CV files
-from matching.redact import redact_cpr
+from matching.redact import contains_cpr
 
 from .. import audit, privacy
 from ..extensions import db
@@ -130,9 +130,10 @@ CPR_ID_MESSAGE = ("Id'et ligner et CPR-nummer. Et CPR-nummer må ikke bruges som
 
 def looks_like_cpr(external_id: str) -> bool:
     """Whether a case-system id holds a CPR-like number anywhere: six and four digits, together
-    or with a hyphen or space, not glued to other digits (:func:`matching.redact.redact_cpr`'s
-    pattern, deliberately wider than valid dates: a plain ten-digit key is refused too)."""
-    return redact_cpr(external_id) != external_id
+    or with a hyphen or space, not glued to other digits (:func:`matching.redact.contains_cpr`,
+    the pattern CVs are redacted by; deliberately wider than valid dates, so a plain ten-digit
+    key is refused too)."""
+    return contains_cpr(external_id)
 
 
 def check_external_id(external_id: str) -> None:
