@@ -356,6 +356,7 @@ def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
     if active_consent(proposal, today) is None:
         raise TransitionError("Samtykket er udløbet eller trukket tilbage; identiteten kan ikke deles.")
     proposal.status = "disclosed"
+    proposal.disclosed_at = clock.utcnow()  # the company's contact with the citizen (the active share)
     _finish(proposal, "identity_disclosed", "identity release: disclose", user)
 
 

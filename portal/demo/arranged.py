@@ -26,7 +26,7 @@ from ..proposals import CONSENT_TEXT_VERSION as CURRENT_TEXT_VERSION
 from ..proposals import MAX_CONSENT_DAYS
 from . import texts
 from .occupations import BY_KEY
-from .openings import CONSENT_TEXT_VERSION, _explanation, _opening, consent_deadline, sector_occupations
+from .openings import CONSENT_TEXT_VERSION, DISCLOSED_AFTER, _explanation, _opening, consent_deadline, sector_occupations
 from .people import at, town
 from .records import (DemoCitizen, DemoCompany, DemoConsent, DemoOpening, DemoPlacement,
                       DemoProposal)
@@ -133,7 +133,7 @@ def _proposal(rng: random.Random, today: date, citizen: DemoCitizen, placement: 
         explanation=_explanation(citizen, opening), created_at=created, decided_by=staff,
         decided_at=decided, decision_reason="Aftalt med virksomheden.",
         company_response="hired", company_response_note=rng.choice(texts.HIRED_NOTES),
-        company_responded_at=hired,
+        company_responded_at=hired, disclosed_at=min(given + DISCLOSED_AFTER, hired),
         consent=DemoConsent(CONSENT_TEXT_VERSION, rng.choice(CHANNELS), given, deadline, staff, None))
     if running:
         _renew_if_due(rng, today, proposal, citizen, company)

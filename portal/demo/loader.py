@@ -163,7 +163,8 @@ def _proposal(p: DemoProposal, citizens: list[Citizen], openings: list[Opening],
         decided_by_id=user_ids[p.decided_by] if p.decided_by is not None else None,
         decided_at=p.decided_at, decision_reason=p.decision_reason,
         company_response=p.company_response, company_response_note=p.company_response_note,
-        company_responded_at=p.company_responded_at, created_at=p.created_at, ended_on=p.ended_on)
+        company_responded_at=p.company_responded_at, disclosed_at=p.disclosed_at, created_at=p.created_at,
+        ended_on=p.ended_on)
     if p.consent is not None:
         proposal.consents = [Consent(
             text_version=c.text_version, channel=c.channel, given_at=c.given_at,

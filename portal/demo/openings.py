@@ -195,6 +195,10 @@ def consent_deadline(given: date, today: date) -> date:
     return given + timedelta(days=CONSENT_TERMS[0])
 
 
+# The consultant shares the name the same day the consent is recorded.
+DISCLOSED_AFTER = timedelta(hours=2)
+
+
 def _advance(rng: random.Random, proposal: DemoProposal, status: str, response: str | None,
              cutoff: datetime) -> None:
     """From consented on: disclosed (maybe with a company response) or withdrawn."""
@@ -205,6 +209,7 @@ def _advance(rng: random.Random, proposal: DemoProposal, status: str, response: 
         proposal.status, consent.withdrawn_at = "withdrawn", later
     elif status == "disclosed":
         proposal.status = "disclosed"
+        proposal.disclosed_at = consent.given_at + DISCLOSED_AFTER  # before any answer (``later``)
         if response and later < cutoff:
             notes = {"hired": texts.HIRED_NOTES, "declined": texts.DECLINE_NOTES,
                      "interested": texts.INTEREST_NOTES}[response]

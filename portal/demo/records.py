@@ -121,6 +121,7 @@ class DemoProposal:
     company_response_note: str = ""
     company_responded_at: Optional[datetime] = None
     consent: Optional[DemoConsent] = None
+    disclosed_at: Optional[datetime] = None  # when the name was shared (after the consent)
     ended_on: Optional[date] = None  # "ended": the case's closing date; "opening_done": the day it was ended
     renewal: Optional[DemoConsent] = None  # a later consent that replaced ``consent``
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
-from store.models import AuditEvent, Company, HotlineMessage, HotlineRequest, Placement, User
+from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
 from ..placements.service import company_contact, company_labels, responsible_consultant
 from . import notify, sla
 
@@ -107,11 +107,6 @@ def _citizen_id(request: HotlineRequest) -> int | None:
     return request.placement.citizen_id if request.placement else None
 
 
-# The audit action that marks the company's message that put an answered request back on the
-# consultant's "Venter på svar" list; its purpose names the message (see :func:`_waiting_since`).
-REOPENED = "hotline_reopened"
-
-
 def add_message(request: HotlineRequest, author: User, body: str, now: datetime | None = None, *,
                 awaits_answer: bool = True) -> HotlineMessage:
     """Add ``body`` to the thread, in one commit with its audit and notification.
@@ -141,18 +136,15 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     if author.role in STAFF_ROLES:
         _set_first_response(request, author, now)
         request.status = "answered"
+        request.waiting_since = None
         audit.record("hotline_replied", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
         notify.announce_answer(request)
         db.session.commit()
         return message
-    reopened = request.status == "answered" and awaits_answer
-    if reopened:
-        request.status = "open"
-    db.session.flush()  # the message's id, for the audit mark and the target below
+    if request.status == "answered" and awaits_answer:
+        request.status, request.waiting_since = "open", now  # the new target counts from here
+    db.session.flush()  # the message's id and the new state, for the target below
     audit.record("hotline_follow_up", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
-    if reopened:
-        audit.record(REOPENED, citizen_id=_citizen_id(request), purpose=_reopen_purpose(request.id, message.id))
-        db.session.flush()
     waiting = request.status == "open"
     notify.announce_message(request, contact_for(request.company, request),
                             due=rows([request], now)[0].due if waiting else None)
@@ -246,11 +238,11 @@ class RequestRow:
 def rows(requests: list[HotlineRequest], now: datetime | None = None, *, by_due: bool = False) -> list[RequestRow]:
     """Decorate ``requests`` with target, overdue flag, target met and response time in Danish;
     ``by_due`` sorts them by the target shown, nearest first. A query more for the requests
-    that were answered (their last message), two more if any of them waits again (when it
-    began waiting, :func:`_waiting_since`); none per row."""
+    that were answered (their last message), one more if one waits again without a stored
+    start (:func:`_waiting_since`); none per row."""
     now = sla.as_utc(now or sla.utc_now())
     last = _last_messages([r.id for r in requests if r.first_response_at and r.status != "closed"])
-    since = _waiting_since([r.id for r in requests if r.first_response_at and r.status == "open"])
+    since = _waiting_since([r for r in requests if r.first_response_at and r.status == "open"])
     found = []
     for r in requests:
         _, by_company = last.get(r.id, (None, False))
@@ -275,42 +267,27 @@ def _last_messages(request_ids: list[int]) -> dict[int, tuple[datetime, bool]]:
     return {request_id: (sla.as_utc(created), role not in STAFF_ROLES) for request_id, created, role in found}
 
 
-def _reopen_purpose(request_id: int, message_id: int) -> str:
-    return f"hotline:{request_id} message:{message_id}"
-
-
-def _waiting_since(request_ids: list[int]) -> dict[int, datetime]:
+def _waiting_since(requests: list[HotlineRequest]) -> dict[int, datetime]:
     """Per answered request that waits again ("open"), when the company's message that put it
-    back was written: the one :func:`add_message` marked in the audit log (:data:`REOPENED`).
+    back was written (``waiting_since``, set by :func:`add_message`).
 
-    Only the company's messages since the job centre's last reply can be that message. Messages
-    sent "til orientering" before it don't start the clock, and later ones don't move it. Without
-    a mark (a request reopened before the marks existed) the first of them counts. The audit
-    search is narrowed by time to the index (the mark is written in the same transaction as
-    its message, so never before it).
+    A request put back before that column existed and not filled by migration 0016 counts from
+    the company's first message since the job centre's last reply (messages sent later don't
+    move the target).
     """
-    if not request_ids:
-        return {}
+    found = {r.id: sla.as_utc(r.waiting_since) for r in requests if r.waiting_since is not None}
+    unknown = [r.id for r in requests if r.waiting_since is None]
+    if not unknown:
+        return found
     messages = db.session.execute(
-        sa.select(HotlineMessage.request_id, HotlineMessage.id, HotlineMessage.created_at, User.role)
+        sa.select(HotlineMessage.request_id, HotlineMessage.created_at, User.role)
         .join(User, User.id == HotlineMessage.author_id)
-        .where(HotlineMessage.request_id.in_(request_ids)).order_by(HotlineMessage.id))
-    unanswered: dict[int, list[tuple[int, datetime]]] = {}
-    for request_id, message_id, created, role in messages:
+        .where(HotlineMessage.request_id.in_(unknown)).order_by(HotlineMessage.id))
+    unanswered: dict[int, list[datetime]] = {}
+    for request_id, created, role in messages:
         if role in STAFF_ROLES:
             unanswered[request_id] = []
         elif request_id in unanswered:  # only after a reply: before one, the first target counts
-            unanswered[request_id].append((message_id, sla.as_utc(created)))
-    candidates = {_reopen_purpose(request_id, message_id): (request_id, created)
-                  for request_id, company_messages in unanswered.items()
-                  for message_id, created in company_messages}
-    if not candidates:
-        return {}
-    marked = db.session.scalars(sa.select(AuditEvent.purpose).where(
-        AuditEvent.action == REOPENED, AuditEvent.at >= min(created for _, created in candidates.values()),
-        AuditEvent.purpose.in_(candidates)))
-    found = {request_id: company_messages[0][1] for request_id, company_messages in unanswered.items()
-             if company_messages}
-    for request_id, created in sorted(candidates[purpose] for purpose in marked):
-        found[request_id] = created  # the latest mark wins (ids and times rise together)
+            unanswered[request_id].append(sla.as_utc(created))
+    found.update({request_id: times[0] for request_id, times in unanswered.items() if times})
     return found

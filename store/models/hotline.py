@@ -38,6 +38,9 @@ class HotlineRequest(db.Model):
     # portal/hotline/reminders.py); cleared again only if the mail could not be sent.
     reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # An answered request the company put back to waiting: when that message was written (the
+    # new target is counted from it); None while it waits for its first answer, or is answered.
+    waiting_since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship()
     placement: Mapped[Optional[Placement]] = relationship()

@@ -36,6 +36,8 @@ class Proposal(db.Model):
     company_response: Mapped[Optional[str]] = mapped_column(enum_of(COMPANY_RESPONSES, "company_response"))
     company_response_note: Mapped[str] = mapped_column(sa.String(1000), default="")
     company_responded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # When the name was shared with the company (the last time, if shared again after a renewal).
+    disclosed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     # The jobmål as the company sees it: a text the consultant approved for sharing ("" = none
     # yet, the company sees the opening's title). Never the citizen's free-text jobmål.
     shared_goal: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from portal.dashboard.facts import Scope
 from portal.extensions import db
-from store.models import (AuditEvent, Citizen, Company, CvDocument, HoursLog, Interview, JobGoal, Opening,
+from store.models import (Citizen, Company, CvDocument, HoursLog, Interview, JobGoal, Opening,
                           Placement, Proposal)
 
 AS_OF = date(2026, 6, 15)
@@ -63,7 +63,7 @@ class World:
         """A proposal of the citizen to a new opening, made (and decided) at the given moments.
 
         ``answered``: the company's answer (``response``) at that moment; ``disclosed``: the
-        name shared then (its audit event); ``interview``: a job interview at that moment.
+        name shared then (``disclosed_at``); ``interview``: a job interview at that moment.
         """
         company_id = self.company()
         with self.app.app_context():
@@ -72,12 +72,10 @@ class World:
             db.session.flush()
             proposal = Proposal(citizen_id=citizen_id, opening_id=opening.id, created_at=created,
                                 decided_at=decided, status=status or ("approved" if decided else "proposed"),
-                                company_response=response if answered else None, company_responded_at=answered)
+                                company_response=response if answered else None, company_responded_at=answered,
+                                disclosed_at=disclosed)
             db.session.add(proposal)
             db.session.flush()
-            if disclosed:
-                db.session.add(AuditEvent(at=disclosed, action="identity_disclosed", citizen_id=citizen_id,
-                                          opening_id=opening.id))
             if interview:
                 db.session.add(Interview(proposal_id=proposal.id, starts_at=interview, offered_by="company",
                                          status=interview_status, uid=f"test-{proposal.id}@jobbro"))

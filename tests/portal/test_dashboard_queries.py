@@ -23,7 +23,7 @@ from portal.dashboard.goal_lists import focus_misses, matchable_misses
 from portal.dashboard.metrics import compute_trend
 from portal.dashboard.savings import compute_savings
 from portal.extensions import db
-from store.models import (AuditEvent, Citizen, Company, CvDocument, HoursLog, Interview, JobGoal, Opening,
+from store.models import (Citizen, Company, CvDocument, HoursLog, Interview, JobGoal, Opening,
                           Placement, Proposal, Team, User)
 from store.models.vocab import END_REASONS, OPENING_STATUSES, SUCCESS_END_REASONS
 from tests.sql_statements import statements
@@ -95,14 +95,14 @@ def add_world(app, staff: dict, citizens: int, seed: int) -> None:
                 status = rng.choice(["approved", "rejected", "disclosed"]) if decided else "proposed"
                 answered = (decided + timedelta(days=rng.randrange(30), hours=rng.choice([0, 14]))
                             if status == "disclosed" and rng.random() < 0.6 else None)
+                disclosed = decided + timedelta(days=rng.randrange(20)) if status == "disclosed" else None
                 proposal = Proposal(citizen_id=citizen.id, opening_id=opening_id, created_at=made,
                                     decided_at=decided, status=status, company_responded_at=answered,
-                                    company_response=rng.choice(["interested", "declined"]) if answered else None)
+                                    company_response=rng.choice(["interested", "declined"]) if answered else None,
+                                    disclosed_at=disclosed)
                 db.session.add(proposal)
                 db.session.flush()
                 if status == "disclosed":
-                    db.session.add(AuditEvent(at=decided + timedelta(days=rng.randrange(20)),
-                                              action="identity_disclosed", citizen_id=citizen.id))
                     if rng.random() < 0.5:
                         db.session.add(Interview(
                             proposal_id=proposal.id, offered_by="company", uid=f"q-{seed}-{proposal.id}",
@@ -163,8 +163,7 @@ def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
         days += [i.starts_at.date() for pr in proposals
                  for i in session.scalars(sa.select(Interview).where(Interview.proposal_id == pr.id))
                  if i.status == "booked"]
-        days += [e.at.date() for e in session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.citizen_id == c.id, AuditEvent.action == "identity_disclosed"))]
+        days += [pr.disclosed_at.date() for pr in proposals if pr.disclosed_at is not None]
         active += (any(overlaps(p, month_first, as_of) for p in placements if p.citizen_id == c.id)
                    or any(month_first <= d <= as_of for d in days))
     matchable = 0

@@ -285,3 +285,37 @@ def test_recreating_a_table_keeps_the_rows_that_reference_it(migrated_app):
     downgrade(revision="0010")
     upgrade()
     assert counts() == before
+
+
+def test_0016_fills_disclosed_at_and_waiting_since_from_the_audit_events(migrated_app):
+    """The dates the portal used to read from the audit log become columns, filled from it."""
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.flush()
+    objects["proposal"].status = "disclosed"
+    shared = datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc)
+    request = HotlineRequest(company=objects["company"], category="fravaer", urgency="akut", subject="Igen",
+                             created_by_id=objects["contact"].id, due_at=shared, status="open",
+                             first_response_at=shared)
+    message = HotlineMessage(author_id=objects["contact"].id, body="Han kom ikke igen",
+                             created_at=datetime(2026, 11, 4, 8, 30, tzinfo=timezone.utc))
+    request.messages.append(message)
+    db.session.add(request)
+    db.session.flush()
+    db.session.add_all([
+        AuditEvent(at=shared, action="identity_disclosed", citizen_id=objects["citizen"].id,
+                   opening_id=objects["opening"].id),
+        AuditEvent(at=message.created_at, action="hotline_reopened",
+                   purpose=f"hotline:{request.id} message:{message.id}")])
+    db.session.commit()
+    ids = objects["proposal"].id, request.id
+    db.session.remove()
+    downgrade(revision="0015")
+    upgrade()
+    with db.engine.connect() as connection:
+        disclosed = connection.execute(sa.text("SELECT disclosed_at FROM proposal WHERE id = :i"),
+                                       {"i": ids[0]}).scalar()
+        waiting = connection.execute(sa.text("SELECT waiting_since FROM hotline_request WHERE id = :i"),
+                                     {"i": ids[1]}).scalar()
+    assert disclosed is not None and str(disclosed).startswith("2026-11-03 10:00")
+    assert waiting is not None and str(waiting).startswith("2026-11-04 08:30")
