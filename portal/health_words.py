@@ -24,13 +24,13 @@ HEALTH_WORDS = re.compile(
     r"revalidering|"
     # Diagnoses, treatment and addiction (review E1). Each is written so that the work of the care
     # fields does not match: »Dosering af medicin« and »Medicinsk sekretær« are work,
-    # »tager medicin« is not; »Kræftens Bekæmpelse« is an employer; »kørestolsbrugere« are the
-    # people a helper helps, »i kørestol« / »kørestolsbruger« the citizen.
+    # »tager medicin« is not; »Kræftens Bekæmpelse« is an employer and »prøve kræfter« an idiom;
+    # »kørestolsbrugere« are the people a helper helps, »i kørestol« / »kørestolsbruger« the citizen.
     r"alkohol(?:behandl|misbrug|problem|afhængig|iker)\w*|\balkoholiker|\bhash\b|\bkokain|\bnarko(?!tikapolit)\w*|"
     r"afvænning|afrusning|antabus|metadon|ludoman\w*|spilleafhængig\w*|"
     r"\bptsd\b|posttraumatisk|\btraume\w*|skizofren\w*|bipolar\w*|\bocd\b|asperger\w*|"
     r"spiseforstyrr\w*|anoreksi|bulimi|selvmord\w*|personlighedsforstyrr\w*|"
-    r"diabet\w*|sukkersyge|epilep\w*|\bkræft(?!ens\s+bekæmpelse)\w*|\bcancer|\bkemo(?:terapi)?\b|"
+    r"diabet\w*|sukkersyge|epilep\w*|\bkræft(?!er|ens\s+bekæmpelse)\w*|\bcancer|\bkemo(?:terapi)?\b|"
     r"strålebehandl\w*|sklerose|parkinson|gigt\w*|migræne|astma\w*|blodprop\w*|\bhiv\b|\baids\b|"
     r"\bgravid(?:itet\w*)?\b|\bpsykiater\b|\b(?:tager|på)\s+(?:\w+\s+)?medicin\b|"
     r"\bmedicineret\b|antidepressiv\w*|\bkørestol(?:sbruger)?\b|rollator|ordblind\w*|dysleksi|"

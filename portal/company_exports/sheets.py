@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..openings.service import shared_candidates
 from ..placements import payroll
+from ..proposals import ON_HOLD_TEXT
 from store.models import Opening, Placement
 from store.models.vocab import COMPANY_RESPONSES
 
@@ -36,6 +37,13 @@ def placement_rows(company_id: int, today: date) -> list[list]:
 
 def candidate_rows(opening: Opening) -> list[list]:
     """The opening's shared candidates as the company's page shows them (names audited there)."""
-    return [[c.pseudonym, c.name or "", LAPSED if c.consent_lapsed else WITHHELD if c.name_withheld else NAMED if c.name else WAITING,
+    return [_on_hold_row(c) if c.on_hold else
+            [c.pseudonym, c.name or "", LAPSED if c.consent_lapsed else WITHHELD if c.name_withheld else NAMED if c.name else WAITING,
              c.similarity_band or "ikke beregnet", c.shared_goal, float(c.hours_available),
              COMPANY_RESPONSES.get(c.response or "", ""), c.response_note] for c in shared_candidates(opening)]
+
+
+def _on_hold_row(c) -> list:
+    """A candidate whose citizen's processing is restricted (art. 18): the pseudonym and the
+    neutral state only, as on the page (:data:`portal.proposals.ON_HOLD_TEXT`)."""
+    return [c.pseudonym, "", ON_HOLD_TEXT, "", "", "", COMPANY_RESPONSES.get(c.response or "", ""), c.response_note]

@@ -66,7 +66,7 @@ def test_an_approval_needs_no_confirmation(app, client, auth, world):  # noqa: F
 @pytest.mark.parametrize("decision, data, at, error", [
     ("approve", {"reason": " ", "shared_goal": "Truckfører"}, "reason-approve", "Skriv en kort begrundelse."),
     ("approve", {"reason": "Godt match", "shared_goal": "Truckfører pga. ryg"}, "shared-goal",
-     "må ikke indeholde helbredsoplysninger"),
+     "kan ikke vises for virksomheden: det indeholder helbredsoplysninger"),
     ("reject", {"reason": ""}, "reason-reject", "Skriv en kort begrundelse."),
 ])
 def test_a_refused_decision_shows_its_error_at_the_field(app, client, auth, world, decision, data, at, error):  # noqa: F811

@@ -38,6 +38,8 @@ def test_the_candidate_page_shows_one_neutral_state_and_no_answer_form(app, clie
         assert gone not in html, gone
     listing = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
     assert ON_HOLD in listing and f"{path}/svar" not in listing and "Stærkt match" not in listing
+    csv = client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
+    assert ON_HOLD in csv and "Stærkt match" not in csv and "12.5" not in csv and "12,5" not in csv
     # an answer posted anyway is refused with the same words, and nothing is stored
     token = auth.csrf_token(f"/opslag/{world['opening']}")
     client.post(f"{path}/svar", data={"csrf_token": token, "response": "interested"})

@@ -200,7 +200,7 @@ def test_approving_the_profile_stores_it_and_keeps_the_agreed_contacts(app, clie
     ("experience", "Modtager kontanthjælp. Kok i 5 år.", "borgerens ydelse eller visitation (»kontanthjælp«)"),
     ("experience", "Kok, 36 år, oprindeligt fra Syrien", "oprindelse, nationalitet eller opholdsgrundlag"),
     ("experience", f"{MARKER} er kok", f"borgerens navn eller kontaktoplysninger (»{MARKER}«)"),
-    ("experience", f"Kok. Ring på {PHONE}", "telefonnumre eller e-mailadresser"),
+    ("experience", f"Kok. Ring på {PHONE}", f"borgerens navn eller kontaktoplysninger (»{PHONE}«)"),
     ("experience", f"Kok. Skriv til {EMAIL}", f"(»{EMAIL}«)"),
     ("experience", "Kok efter alkoholbehandling og PTSD", "helbredsoplysninger eller skånehensyn (»alkoholbehandling«, »PTSD«)"),
     ("goals", "Kok på sygedagpenge", "borgerens ydelse eller visitation (»sygedagpenge«)"),

@@ -34,6 +34,7 @@ def test_diagnoses_treatment_and_addiction_match(text):
 @pytest.mark.parametrize("title", [
     "Medicinalarbejder", "Medicinsk sekretær", "Dosering af medicin", "Hjælp til kørestolsbrugere",
     "Frivillig i Kræftens Bekæmpelse", "Barselsvikar", "Bartender med alkoholbevilling",
+    "prøvede kræfter med arbejdet", "Kræfterne slap aldrig op",
 ])
 def test_the_new_words_leave_work_alone(title):
     assert not HEALTH_WORDS.search(title)

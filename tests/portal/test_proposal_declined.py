@@ -103,7 +103,7 @@ def test_a_proposed_proposal_has_one_jobmaal_field_for_the_company(app, client, 
     html = _page(client, world)
     assert html.count('name="shared_goal"') == 1  # the one in the approve form
     assert 'data-testid="shared-goal-form"' not in html
-    assert "Godkendes sammen med forslaget" in html.split('data-testid="shared-goal"')[1].split("</td>")[0]
+    assert "Vælges sammen med godkendelsen" in html.split('data-testid="shared-goal"')[1].split("</td>")[0]
 
 
 @pytest.mark.parametrize("status, says, never", [
