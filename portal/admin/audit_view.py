@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from babel import dates as babel_dates
 from wtforms import BooleanField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
 from matching.redact import redact_cpr
 from store import clock
@@ -31,7 +31,7 @@ from ..extensions import db
 from ..formutil import ChoiceField, DanishGetForm, WholeNumberField
 from ..health_words import HEALTH_WORDS
 from ..i18n import LOCALE
-from ..citizens.forms import DanishDateField
+from ..citizens.forms import DanishDateField, in_range
 from .audit_labels import ACTION_GROUPS, FREE_TEXT_ACTIONS, PROBLEM_RESULTS, action_label, result_label
 
 PER_PAGE = 50
@@ -52,14 +52,14 @@ def _action_choices() -> list[SelectChoice]:
 class AuditFilterForm(DanishGetForm):
     """The viewer's GET filters (no CSRF: reading changes nothing but the log of the reading)."""
 
-    borger = WholeNumberField("Borgernummer", validators=[Optional(), NumberRange(1, 999_999_999, "Skriv et borgernummer.")],
+    borger = WholeNumberField("Borgernummer", validators=[Optional(), in_range(1, 999_999_999, "Skriv et borgernummer.")],
                               too_large="Skriv et borgernummer.")
     bruger = StringField("Bruger (e-mail eller brugernummer)", validators=[Optional(), Length(max=254)])
     handling = ChoiceField("Handling", choices=_action_choices(), default="")
     fra = DanishDateField("Fra og med dato", validators=[Optional()])
     til = DanishDateField("Til og med dato", validators=[Optional()])
     afviste = BooleanField("Kun afviste og fejlede")
-    side = WholeNumberField("Side", default=1, validators=[Optional(), NumberRange(1, 1_000_000)])
+    side = WholeNumberField("Side", default=1, validators=[Optional(), in_range(1, 1_000_000, "Skriv et sidetal.")])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

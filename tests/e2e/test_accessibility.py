@@ -99,6 +99,9 @@ PAGES = {
     "company-webhook-form-error": Page("company", "/webhooks/ny", submit="Opret webhook"),
     "admin-api-tokens": Page("admin", "/admin/adgangsnoegler"),
     "admin-import": Page("admin", "/admin/import/"),
+    "admin-audit-log": Page("admin", "/admin/adgangslog"),
+    "admin-audit-log-filter-error": Page("admin", "/admin/adgangslog?borger=abc&fra=2026-01-10&til=2026-01-01",
+                                         status=400),
 }
 
 

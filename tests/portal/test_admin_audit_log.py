@@ -112,7 +112,8 @@ def test_a_filter_that_does_not_parse_is_shown_at_its_field_and_lists_nothing(ap
     auth.login(admin.email)
     response = client.get(f"/admin/adgangslog?{query}")
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and message in html
+    assert response.status_code == 400 and html.count(message) == 1  # at its field, once
+    assert html.count('class="form-error-message"') == 1  # one message for one problem
     assert 'data-testid="audit-event"' not in html and not events_of(app, "audit_log_viewed")
 
 
