@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
-from ..placements.service import company_contact, company_labels, responsible_consultant
+from ..placements.service import active_clause, company_contact, company_labels, responsible_consultant
 from . import notify, sla
 
 STAFF_ROLES = ("consultant", "admin")
@@ -38,8 +38,7 @@ class RequestData:
 
 def _active_placements(company_id: int, today: date):
     return (sa.select(Placement)
-            .where(Placement.company_id == company_id,
-                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= today))
+            .where(Placement.company_id == company_id, active_clause(today))  # the portal's one "running"
             .order_by(Placement.id))
 
 

@@ -428,3 +428,17 @@ def answered_request(app, world, urgency: str = "akut") -> tuple[int, datetime]:
         return req.id, created
 
 
+
+
+def test_a_placement_ended_today_with_a_reason_is_not_offered(app, client, auth, world):
+    """The form offers what the portal calls running (placements.service.active_clause): one ended
+    today with an end reason is finished, as on the company's start page and in the API."""
+    from store.clock import today
+    with app.app_context():
+        placement = db.session.get(Placement, world["ids"]["active"])
+        placement.end_date, placement.end_reason = today(), "ordinaert_job"
+        db.session.commit()
+    login(client, auth, "a@firma.dk")
+    html = client.get("/hotline/ny").get_data(as_text=True)
+    assert f'value="{world["ids"]["active"]}"' not in html
+    assert f'value="{world["ids"]["without_vk"]}"' in html
