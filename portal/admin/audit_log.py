@@ -32,8 +32,9 @@ SHORTCUTS = (("Mislykkede log-ind", {"handling": "login_failed"}),
 
 
 def _this_page() -> str:
-    """The page with the request's filters, for coming back after a password confirmation."""
-    return url_for(".audit_log", **request.args.to_dict(flat=True))
+    """The page as requested, filters included, for coming back after a password confirmation
+    (as typed: ``confirm_first`` knows it is the page itself, not a download link on it)."""
+    return request.full_path.rstrip("?")
 
 
 def _log_reading(action: str, filters: audit_view.Filters, extra: str = "") -> None:

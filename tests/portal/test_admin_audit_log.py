@@ -20,6 +20,7 @@ from portal.admin.audit_labels import ACTION_LABELS
 from portal.admin.audit_view import PER_PAGE, WITHHELD
 from portal.extensions import db
 from store.models import AuditEvent
+from tests.conftest import PASSWORD
 from tests.portal.citizen_fixtures import make_citizen
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -159,6 +160,20 @@ def test_a_stale_login_confirms_the_password_first(client, auth, admin, path):
     response = client.get(path)
     assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
     assert "adgangslog" in response.headers["Location"]  # back to the log afterwards
+
+
+def test_after_confirming_the_password_the_filtered_page_comes_back_without_a_download_hint(client, auth, admin):
+    auth.login(admin.email)
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    # as a browser sends the form: "@" unencoded (url_for would write %40)
+    response = client.get("/admin/adgangslog", query_string="bruger=admin@jc.dk&afviste=y")
+    confirm = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Klik på linket igen" not in confirm
+    done = client.post("/auth/confirm", data={"password": PASSWORD, "csrf_token": auth.csrf_token("/auth/confirm"),
+                                              "next": "/admin/adgangslog?bruger=admin@jc.dk&afviste=y"})
+    assert done.headers["Location"].endswith("/admin/adgangslog?bruger=admin@jc.dk&afviste=y")
+    assert "Klik på linket igen" not in client.get(done.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["consultant", "company"])
