@@ -40,6 +40,7 @@ HOLD_SECONDS = 15 * 60
 MAX_FIELDS = 40
 MAX_HELD_CHARS = 2000
 
+API_DOCS = "/api/docs"  # the API's one HTML page (portal.api.pages): a log-in like any page
 NOT_SAVED = "Din handling blev ikke gemt – gør den igen."
 NOT_LOGGED_IN = "Du er ikke logget ind."
 ENDED_ABSOLUTE = "Du er logget ud, fordi du har været logget ind i 12 timer."
@@ -50,7 +51,7 @@ LOST = "Det, du sendte, blev ikke gemt: log ind igen, og gør det igen."
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
     """Flask-Login's "log in first": a GET comes back to its page, a POST to the form's page."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") and request.path != API_DOCS:  # JSON: a key, never a log-in page
         abort(401)
     if request.method in ("GET", "HEAD"):
         flash(sessions._login_message(login_manager.login_message), login_manager.login_message_category)
