@@ -9,7 +9,7 @@ from ..proposals import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
 
 # When the texts of the two pages were last reviewed against the code (shown on the pages).
 PRIVACY_REVIEWED = date(2026, 12, 4)
-ACCESSIBILITY_REVIEWED = date(2026, 12, 4)
+ACCESSIBILITY_REVIEWED = date(2026, 12, 5)
 
 
 def days_text(days: int) -> str:
