@@ -135,11 +135,8 @@ def confirm():
 
     if not form.validate_on_submit():
         return page()
-    limits = throttle.Limits.from_config(current_app.config)
-    admission = throttle.admit(current_user.email, request.remote_addr or "?", limits)
+    admission, limits = _admit(current_user.email, "confirm_throttled", form)
     if admission.wait:
-        audit.record_now("confirm_throttled", purpose=admission.locked, result="denied")
-        form.form_errors.append(TOO_MANY_TRIES.format(wait=admission.wait))
         return page(429, {"Retry-After": str(admission.wait)})
     if verify_password(current_user.password_hash, form.password.data):
         throttle.forget_success(admission)
@@ -201,6 +198,18 @@ def set_password(token: str):
     return render_template("auth/set_password.html", form=form, user=user)
 
 
+def _admit(email: str, throttled_action: str, form) -> tuple[throttle.Admission, throttle.Limits]:
+    """A password check for a logged-in user (confirm, change), throttled like log-in: the
+    admission and the limits; while throttled, the refusal is audited (``throttled_action``)
+    and said at the top of ``form``, and the caller answers 429 (``admission.wait``)."""
+    limits = throttle.Limits.from_config(current_app.config)
+    admission = throttle.admit(email, request.remote_addr or "?", limits)
+    if admission.wait:
+        audit.record_now(throttled_action, purpose=admission.locked, result="denied")
+        form.form_errors.append(TOO_MANY_TRIES.format(wait=admission.wait))
+    return admission, limits
+
+
 PASSWORD_CHANGED = "Din adgangskode er skiftet. Var du logget ind på andre enheder, er de nu logget ud."
 
 
@@ -225,11 +234,8 @@ def change_password():
     if not form.validate_on_submit():
         return page(400 if request.method == "POST" else 200)
     user = current_user._get_current_object()
-    limits = throttle.Limits.from_config(current_app.config)
-    admission = throttle.admit(user.email, request.remote_addr or "?", limits)
+    admission, limits = _admit(user.email, "password_change_throttled", form)
     if admission.wait:
-        audit.record_now("password_change_throttled", purpose=admission.locked, result="denied")
-        form.form_errors.append(TOO_MANY_TRIES.format(wait=admission.wait))
         return page(429, {"Retry-After": str(admission.wait)})
     if not verify_password(user.password_hash, form.current.data):
         audit.record_now("password_change_failed", result="denied")

@@ -127,12 +127,7 @@ def figure_list():
     co-operation figure, the citizens behind the savings (by benefit group). Same scope rules and
     frozen ids as the goal lists; audited like them.
     """
-    form = FigureListForm(request.args, clock.today(),
-                          default_scope="mine" if current_user.role == "consultant" else "all")
-    scope, as_of = form.cleaned(current_user)
-    figure, group, page = form.figure_group_page()
-    facts = load_facts(db.session, scope)
-    basis = None if figure == "besparelse" else _basis(facts, scope, as_of, figure_lists.KINDS[figure])
+    form, scope, as_of, figure, group, page, facts, basis = _figure_request()
     result = _figure_rows(figure, facts, as_of, group, page, basis)
     args = {"tal": figure, "omfang": scope.kind, "maaned": form.maaned.data, "gruppe": group}
     if basis and basis.as_today and basis.frozen_ids:
@@ -146,6 +141,18 @@ def figure_list():
     db.session.commit()  # as goal_list: a finished month shown for the first time is kept
     audit.record_now("read_goal_list", purpose=f"{figure}:{scope.kind}:{as_of.isoformat()}")
     return html
+
+
+def _figure_request():
+    """What a figure's list and its CSV read from the query string: the form, scope, day, figure,
+    benefit group, page, the facts in scope and the ids the list shows (None for savings)."""
+    form = FigureListForm(request.args, clock.today(),
+                          default_scope="mine" if current_user.role == "consultant" else "all")
+    scope, as_of = form.cleaned(current_user)
+    figure, group, page = form.figure_group_page()
+    facts = load_facts(db.session, scope)
+    basis = None if figure == "besparelse" else _basis(facts, scope, as_of, figure_lists.KINDS[figure])
+    return form, scope, as_of, figure, group, page, facts, basis
 
 
 def _figure_rows(figure: str, facts, as_of, group: str | None, page: int, basis):
@@ -165,12 +172,7 @@ def figure_export():
     fresh login first, and the download is audited ("export_figure_list")."""
     if stale := confirm_first("før du henter listen", url_for("dashboard.index")):
         return stale
-    form = FigureListForm(request.args, clock.today(),
-                          default_scope="mine" if current_user.role == "consultant" else "all")
-    scope, as_of = form.cleaned(current_user)
-    figure, group, _page = form.figure_group_page()
-    facts = load_facts(db.session, scope)
-    basis = None if figure == "besparelse" else _basis(facts, scope, as_of, figure_lists.KINDS[figure])
+    _form, scope, as_of, figure, group, _page, facts, basis = _figure_request()
     first = _figure_rows(figure, facts, as_of, group, 1, basis)
     rows = list(first.rows)
     for page in range(2, first.pages + 1):
