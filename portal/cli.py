@@ -148,12 +148,16 @@ def erase_command(citizen_id: int, purpose: str) -> None:
     from flask import current_app
 
     from .citizens import recipients
+    from .citizens.forms import audit_text_problem
     from .privacy import erase_citizen
     from store.models import Citizen
 
     citizen = db.session.get(Citizen, citizen_id)
     if citizen is None:
         raise click.ClickException(f"no citizen with id {citizen_id}")
+    # The purpose stays in the audit log after the erasure: the portal's one rule for such texts.
+    if problem := audit_text_problem(purpose, name=citizen.name or "", phone=citizen.phone or ""):
+        raise click.ClickException(f"the purpose is refused, nothing erased: {problem}")
     recipients.tell(citizen, "erased")  # the companies that hold the name (art. 19)
     erase_citizen(db.session, citizen_id, Path(current_app.config["UPLOAD_FOLDER"]), purpose=purpose)
     db.session.commit()

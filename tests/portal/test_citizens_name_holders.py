@@ -160,3 +160,13 @@ def test_the_cli_erasure_tells_the_company_too(app, make_user):
     assert [k for k, _, _ in told(app, world)] == ["candidate_data"]
     result = app.test_cli_runner().invoke(args=["erase-citizen", str(world["citizen"]), "--purpose", "J.nr. 9"])
     assert result.exit_code != 0 and "no citizen" in result.output
+
+
+def test_the_cli_erasure_refuses_a_purpose_the_audit_log_may_not_keep(app, make_user):
+    world = disclosed_world(app, make_user)
+    result = app.test_cli_runner().invoke(
+        args=["erase-citizen", str(world["citizen"]), "--purpose", "CPR 010190-1234"])
+    assert result.exit_code != 0 and "nothing erased" in result.output
+    with app.app_context():
+        assert db.session.get(Citizen, world["citizen"]) is not None
+    assert told(app, world) == []
