@@ -14,9 +14,9 @@ you received; never why. If the pair has a placement that has not ended, the com
 person as its trainee or employee and is not asked to delete: the notice says the placement
 stands and the job centre will contact them (as the candidate's page says).
 
-A restricted citizen's name is hidden from every company, yet the companies that saw it before
-the restriction still have it (and perhaps a downloaded CV): the erase form names them too
-(``despite_restriction``), and an erasure tells them.
+A restricted citizen's name is hidden from every company, and a lapsed consent hides it too,
+yet the companies that were given it still have it (and perhaps a downloaded CV): the erase
+form names every company the name was ever shared with (``given``), and an erasure tells them.
 
 An erasure deletes the proposals, and with them the portal's only record of who got the name.
 So :func:`tell` keeps it in the audit log for ``erased``: an ``erasure_recipients_told`` event
@@ -49,18 +49,32 @@ class NameHolder:
     openings: tuple[str, ...]
 
 
-def name_holders(citizen: Citizen, *, despite_restriction: bool = False) -> list[NameHolder]:
+def name_holders(citizen: Citizen, *, despite_restriction: bool = False,
+                 given: bool = False) -> list[NameHolder]:
     """The companies that see the citizen's name now, by company name (case aside).
 
     Args:
         despite_restriction: also those that see it only once the restriction is lifted, i.e.
-            that were given it before the restriction (the erase form: they still have it).
+            that were given it before the restriction (the lift form).
+        given: every company the name was ever shared with, whatever its consent or a
+            restriction says now: they may still have it (the erase form; :func:`tell` for
+            ``erased`` tells the same companies).
     """
     by_company: dict[str, list[str]] = {}
-    for proposal in _releasing(citizen, despite_restriction):
+    for proposal in (_given(citizen) if given else _releasing(citizen, despite_restriction)):
         by_company.setdefault(proposal.opening.company.name, []).append(proposal.opening.title)
     return [NameHolder(name, tuple(titles))
             for name, titles in sorted(by_company.items(), key=lambda item: item[0].casefold())]
+
+
+def _given(citizen: Citizen) -> list[Proposal]:
+    """The citizen's proposals whose company was given the name (``disclosed_at``, or disclosed
+    before that column was kept), whatever happened after."""
+    return list(db.session.scalars(
+        sa.select(Proposal).where(Proposal.citizen_id == citizen.id,
+                                  sa.or_(Proposal.disclosed_at.is_not(None), Proposal.status == "disclosed"))
+        .options(selectinload(Proposal.opening).selectinload(Opening.company))
+        .order_by(Proposal.id)))
 
 
 def _releasing(citizen: Citizen, despite_restriction: bool) -> list[Proposal]:
@@ -172,7 +186,8 @@ def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Prop
         # The name went to the company at disclosure. A consent that has since run out, or a
         # restriction, hides it in the portal, but the company may still have it.
         return [only] if only is not None and only.status == "disclosed" else []
-    held = _releasing(citizen, despite_restriction=event == "erased")
+    # Erased: every company the name was ever given (it may still have it); else who sees it now.
+    held = _given(citizen) if event == "erased" else _releasing(citizen, despite_restriction=False)
     return [proposal for proposal in held if only is None or proposal.id == only.id]
 
 

@@ -189,4 +189,4 @@ def erase(citizen_id: int):
     audited_read(citizen, "erase")
     status = 400 if form.errors else 200
     return render_template("citizens/erase.html", citizen=citizen, form=form,
-                           holders=recipients.name_holders(citizen, despite_restriction=True)), status
+                           holders=recipients.name_holders(citizen, given=True)), status

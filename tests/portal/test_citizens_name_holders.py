@@ -170,3 +170,22 @@ def test_the_cli_erasure_refuses_a_purpose_the_audit_log_may_not_keep(app, make_
     with app.app_context():
         assert db.session.get(Citizen, world["citizen"]) is not None
     assert told(app, world) == []
+
+
+def test_a_company_whose_consent_ran_out_is_still_named_and_told_at_erasure(app, client, auth, make_user):
+    """It was given the name; a lapsed consent hides it in the portal, not in the company's files."""
+    from datetime import timedelta
+
+    from store import clock
+    from store.models import Consent
+
+    world = disclosed_world(app, make_user)
+    with app.app_context():
+        db.session.query(Consent).update({Consent.deadline: clock.today() - timedelta(days=1)})
+        db.session.commit()
+        assert recipients.name_holders(db.session.get(Citizen, world["citizen"])) == []  # not seen now
+    page = erase_page(client, auth, make_user, world)
+    assert company_name(app, world) in page.split('data-testid="erase-holders"', 1)[1].split("</div>", 1)[0]
+    result = app.test_cli_runner().invoke(args=["erase-citizen", str(world["citizen"]), "--purpose", "J.nr. 9"])
+    assert result.exit_code == 0, result.output
+    assert [k for k, _, _ in told(app, world)] == ["candidate_data"]
