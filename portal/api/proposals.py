@@ -144,10 +144,24 @@ def list_proposals(args):
     return {"items": [_view(p) for p in items], **links}
 
 
+NO_LONGER_RELEVANT = ("Kandidaten er ikke længere aktuel. Slet det, I har fået om kandidaten "
+                      "(navn, kontaktoplysninger, CV), hvis I har fået det.")
+
+
 @bp.get("/<int:proposal_id>")
 @bp.response(200, ProposalOut)
+@bp.alt_response(410, description="Kandidaten var delt med virksomheden, men er ikke længere aktuel "
+                                   "(som på kandidatens side i portalen; årsagen gives ikke).")
 def get_proposal(proposal_id: int):
-    """Én kandidat (virksomhed: pseudonym og det tilladte; navn først efter samtykke)."""
+    """Én kandidat (virksomhed: pseudonym og det tilladte; navn først efter samtykke).
+
+    En kandidat, virksomheden har fået vist, men som ikke længere er aktuel, giver 410 (ikke 404),
+    så et fagsystem kan skelne den fra en, der aldrig er delt."""
+    if current_user.role == "company":
+        earlier = db.session.get(Proposal, proposal_id)
+        if (earlier is not None and earlier.opening.company_id == current_user.company_id
+                and openings.no_longer_relevant(earlier)):
+            problems.abort(410, NO_LONGER_RELEVANT)
     proposal = load_proposal(proposal_id)
     return _view(proposal)
 

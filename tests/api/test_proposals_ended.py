@@ -2,6 +2,8 @@
 job centre, and documented in the schema."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from portal.extensions import db
@@ -17,6 +19,7 @@ def world(app, make_user, frozen_today):
     with app.app_context():
         proposal = db.session.get(Proposal, world["proposal"])
         proposal.status, proposal.ended_on = "ended", TODAY
+        proposal.decided_at = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # approved: shown to the company
         db.session.commit()
     return world
 
@@ -25,6 +28,15 @@ def test_the_company_no_longer_gets_an_ended_candidate(app, client, world):
     raw = make_token(app, world["company"])
     listed = client.get("/api/v1/proposals/", headers=bearer(raw))
     assert listed.status_code == 200 and listed.json["items"] == []
+    gone = client.get(f"/api/v1/proposals/{world['proposal']}", headers=bearer(raw))
+    # shown to the company once, so 410 "no longer relevant" (as its page says), not "never existed"
+    assert gone.status_code == 410 and "ikke længere aktuel" in gone.json["detail"]
+    assert MARKER not in gone.get_data(as_text=True)
+    other = client.get(f"/api/v1/proposals/{world['proposal']}", headers=bearer(make_token(app, world["other"])))
+    assert other.status_code == 404  # another company's: nothing said
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).decided_at = None  # ended before any approval
+        db.session.commit()
     assert client.get(f"/api/v1/proposals/{world['proposal']}", headers=bearer(raw)).status_code == 404
     answer = client.post(f"/api/v1/proposals/{world['proposal']}/answer", json={"response": "interested"},
                          headers=bearer(raw, **{"Idempotency-Key": "k-ended-1"}))
