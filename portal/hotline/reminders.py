@@ -1,12 +1,17 @@
 """Hotline reminders and escalation: the ``flask --app portal hotline-reminders`` cron job.
 
-Run every 15 minutes. For every open request without a first response:
+Run every 15 minutes. For every request that waits for an answer (open: without a first
+response, or put back to waiting by the company, whose target then counts from that message,
+:func:`.sla.current_due`):
 
 * **reminder**: its target is less than ``HOTLINE_REMIND_BEFORE_MINUTES`` away, so the
   assignee gets one mail, "Svarfristen udløber kl. HH:MM";
 * **escalation**: its target has passed, so the assignee's active team colleagues (or, with
   no team or no colleague, every active administrator) get one mail, "Henvendelse #N er
   over svarfristen", and the consultant's lists show "Eskaleret".
+
+Each wait is reminded and escalated once: the markers (``reminded_at``, ``escalated_at``) are
+cleared when the company puts an answered request back to waiting (``service.add_message``).
 
 Exactly once: before mailing, a run *claims* the request with a conditional UPDATE
 (``reminded_at``/``escalated_at`` from NULL to now) and commits; only the run whose UPDATE
@@ -98,7 +103,25 @@ def candidates(now: datetime, window: timedelta) -> tuple[list[int], list[int]]:
     remind = waiting.where(HotlineRequest.reminded_at.is_(None), HotlineRequest.due_at > now,
                            HotlineRequest.due_at <= now + window)
     escalate = waiting.where(HotlineRequest.escalated_at.is_(None), HotlineRequest.due_at < now)
-    return list(db.session.scalars(remind)), list(db.session.scalars(escalate))
+    again_remind, again_escalate = _waiting_again(now, window)
+    return (list(db.session.scalars(remind)) + again_remind,
+            list(db.session.scalars(escalate)) + again_escalate)
+
+
+def _waiting_again(now: datetime, window: timedelta) -> tuple[list[int], list[int]]:
+    """As :func:`candidates`, for answered requests the company put back to waiting: their
+    target is a working-hours sum from ``waiting_since`` (:func:`.sla.current_due`), worked out
+    here rather than in SQL; there are few such requests at a time."""
+    rows = db.session.scalars(
+        sa.select(HotlineRequest).where(HotlineRequest.status == "open",
+                                        HotlineRequest.first_response_at.is_not(None),
+                                        HotlineRequest.waiting_since.is_not(None),
+                                        sa.or_(HotlineRequest.reminded_at.is_(None),
+                                               HotlineRequest.escalated_at.is_(None)))).all()
+    due = sorted(((sla.current_due(r), r.id, r) for r in rows), key=lambda item: item[:2])
+    remind = [i for d, i, r in due if r.reminded_at is None and now < d <= now + window][:BATCH]
+    escalate = [i for d, i, r in due if r.escalated_at is None and d < now][:BATCH]
+    return remind, escalate
 
 
 def _process(kind: _Kind, request_id: int, now: datetime, connect: mail.Connect | None) -> bool | None:
@@ -127,13 +150,15 @@ def _process(kind: _Kind, request_id: int, now: datetime, connect: mail.Connect 
 
 
 def _claim(column: str, request_id: int, now: datetime) -> bool:
-    """Set ``column`` to ``now`` if still unset and the request still waits; commit at once.
+    """Set ``column`` to ``now`` if still unset and the request still waits (for its first
+    answer, or again); commit at once.
 
     The database decides: of two runs claiming the same request, one UPDATE changes the row.
     """
     claimed = db.session.execute(
         sa.update(_table).where(_table.c.id == request_id, _table.c[column].is_(None),
-                                _table.c.status == "open", _table.c.first_response_at.is_(None))
+                                _table.c.status == "open",
+                                sa.or_(_table.c.first_response_at.is_(None), _table.c.waiting_since.is_not(None)))
         .values({column: now}))
     db.session.commit()
     return claimed.rowcount == 1
@@ -210,7 +235,7 @@ def escalation_recipients(request: HotlineRequest) -> list[User]:
 
 def _deadline(request: HotlineRequest, now: datetime) -> str:
     """"kl. 16:00", with the date when the target is not on ``now``'s local day."""
-    due = sla.to_local(request.due_at)
+    due = sla.to_local(sla.current_due(request))
     same_day = due.date() == sla.to_local(now).date()
     return f"kl. {due:%H:%M}" + ("" if same_day else f" den {due:%d.%m.%Y}")
 
@@ -223,7 +248,7 @@ def build_reminder(request: HotlineRequest, recipient: User, link: str, now: dat
                             f"Goddag {recipient.name}\n\n"
                             f"Henvendelse #{request.id} fra {request.company.name} er ikke besvaret endnu. "
                             f"Svarfristen udløber {deadline}.\n\n"
-                            f"{notify.request_facts(request)}\n"
+                            f"{notify.request_facts(request, sla.current_due(request))}\n"
                             f"Læs og svar her: {link}\n"))
 
 
@@ -236,7 +261,7 @@ def build_escalation(request: HotlineRequest, recipient: User, link: str, now: d
                             f"Henvendelse #{request.id} er over svarfristen: {request.company.name} "
                             f"har endnu ikke fået svar fra jobcentret.\n"
                             f"Ansvarlig konsulent: {assignee.name if assignee else 'ingen'}\n\n"
-                            f"{notify.request_facts(request)}\n"
+                            f"{notify.request_facts(request, sla.current_due(request))}\n"
                             f"Hjælp med at svare her: {link}\n"))
 
 

@@ -142,6 +142,7 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
         return message
     if request.status == "answered" and awaits_answer:
         request.status, request.waiting_since = "open", now  # the new target counts from here
+        request.reminded_at = request.escalated_at = None  # this wait is reminded and escalated anew
     db.session.flush()  # the message's id and the new state, for the target below
     audit.record("hotline_follow_up", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
     waiting = request.status == "open"

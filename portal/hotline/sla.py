@@ -130,6 +130,14 @@ def due_at(created: datetime, urgency: str) -> datetime:
     return _local_moment(day, start.time().replace(tzinfo=None)).astimezone(timezone.utc)
 
 
+def current_due(request) -> datetime:
+    """The target the request waits on now: a follow-up's own when the company put an answered
+    request back to waiting (``waiting_since``), else the first answer's (``due_at``)."""
+    if request.waiting_since is not None and request.first_response_at is not None:
+        return due_at(request.waiting_since, request.urgency)
+    return as_utc(request.due_at)
+
+
 def is_overdue(due: datetime, first_response: datetime | None, status: str, now: datetime) -> bool:
     """True while an unanswered, not closed request is past its target."""
     return status != "closed" and first_response is None and as_utc(now) > as_utc(due)

@@ -328,3 +328,43 @@ def test_remind_before_minutes_from_the_environment(tmp_path):
     with pytest.raises(ConfigError, match="HOTLINE_REMIND_BEFORE_MINUTES"):
         finalise(config, str(tmp_path))
     assert defaults(str(tmp_path))["HOTLINE_REMIND_BEFORE_MINUTES"] == 60
+
+
+def test_a_request_put_back_to_waiting_is_reminded_and_escalated_on_its_own_target(app, world, smtp):
+    """The company wrote again and waits for an answer: that wait has its target (counted from
+    the message) and gets its own reminder and escalation, once each."""
+    request_id = make_request(app, world)
+    run(app, at(30))  # the first wait escalates
+    with app.app_context():
+        request = db.session.get(HotlineRequest, request_id)
+        service.add_message(request, db.session.get(User, world["vk"]), "Vi ringer i morgen.", now=at(60))
+        service.add_message(request, db.session.get(User, world["contact"]), "Han kom heller ikke i dag.",
+                            now=at(24 * 60), awaits_answer=True)
+        request = db.session.get(HotlineRequest, request_id)
+        target = sla.current_due(request)
+        assert request.waiting_since is not None and target > at(24 * 60)
+        assert request.reminded_at is None and request.escalated_at is None
+    smtp.sent.clear()
+    window = app.config["HOTLINE_REMIND_BEFORE_MINUTES"]
+    before = target - timedelta(minutes=window / 2)
+    assert run(app, before).reminded == 1 and recipients(smtp) == ["vk@jc.dk"]
+    assert "Svarfrist: " + sla.to_local(target).strftime("%d.%m.%Y kl. %H:%M") in smtp.sent[0].get_content()
+    assert run(app, before).reminded == 0  # once
+    smtp.sent.clear()
+    summary = run(app, target + timedelta(minutes=5))
+    assert summary.escalated == 1 and "mate@jc.dk" in recipients(smtp)
+    assert run(app, target + timedelta(minutes=20)).escalated == 0
+    with app.app_context():  # a reply ends the wait: nothing more
+        service.add_message(db.session.get(HotlineRequest, request_id), db.session.get(User, world["vk"]),
+                            "Jeg ringer nu.", now=target + timedelta(minutes=30))
+    assert run(app, target + timedelta(hours=3)) == reminders.Summary()
+
+
+def test_a_note_for_information_starts_no_new_wait(app, world, smtp):
+    request_id = make_request(app, world)
+    with app.app_context():
+        request = db.session.get(HotlineRequest, request_id)
+        service.add_message(request, db.session.get(User, world["vk"]), "Vi ringer.", now=at(-60))
+        service.add_message(request, db.session.get(User, world["contact"]), "Tak.", now=at(0),
+                            awaits_answer=False)
+    assert run(app, at(3 * 24 * 60)) == reminders.Summary()
