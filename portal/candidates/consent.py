@@ -22,7 +22,7 @@ from flask_login import current_user
 from matching.encoders import EncoderUnavailable
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, SelectField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from .. import audit, proposals
 from ..access import consultant_required
@@ -66,6 +66,19 @@ class SharedGoalForm(DanishForm):
     a message at the field."""
 
     shared_goal = SelectField("Jobmål vist for virksomheden", choices=[], validate_choice=False)
+    item: Proposal | None = None  # the proposal (goal_form): its citizen's jobmål are the rule
+
+    def validate_shared_goal(self, field) -> None:
+        """The service's one rule (:func:`portal.proposals.check_shared_goal`), with its message
+        at the field; a bare form (no proposal) takes only the values on its list."""
+        if self.item is not None:
+            try:
+                proposals.check_shared_goal(field.data or "", self.item.citizen,
+                                            proposals.matched_goals(self.item))
+            except proposals.TransitionError as err:
+                raise ValidationError(str(err)) from None
+        elif field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError("Vælg et jobmål på listen, eller intet.")
 
 
 def goal_form(item: Proposal, formdata: MultiDict | None = None) -> SharedGoalForm:
@@ -78,6 +91,7 @@ def goal_form(item: Proposal, formdata: MultiDict | None = None) -> SharedGoalFo
         form = SharedGoalForm(formdata=formdata)
     form.shared_goal.choices = goal_options(
         proposals.shared_goal_choices(item.citizen, proposals.matched_goals(item)))
+    form.item = item
     return form
 
 
