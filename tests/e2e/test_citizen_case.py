@@ -62,7 +62,7 @@ def test_admin_erases_a_citizen(page, live_app, password_hash):
     page.get_by_label(re.compile("^Formål")).fill("J.nr. 2026-0042")
     page.get_by_label(re.compile("fulde navn")).fill("Emil Vestergård")
     page.get_by_role("button", name="Slet borgeren").click()
-    page.get_by_text("Navnet svarer ikke til borgerens navn. Intet er slettet.").wait_for()
+    page.locator(".form-error-message").get_by_text("Navnet svarer ikke til borgerens navn. Intet er slettet.").wait_for()
 
     page.get_by_label(re.compile("fulde navn")).fill("Emil Vestergaard")
     page.get_by_role("button", name="Slet borgeren").click()
