@@ -84,6 +84,7 @@ def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, di
     # the error is far down the page: focus moves to the form's error summary, so it is on the
     # screen and read out; its link takes focus to the field
     summary = page.locator(".jobbro-error-summary")
+    summary.wait_for()  # made by the page's script once it has loaded; focus and title in the same step
     assert page.evaluate("document.activeElement.classList.contains('jobbro-error-summary')")
     assert page.title().startswith("Fejl: ")
     summary.get_by_role("link", name="Slutdato: Slutdatoen kan højst ligge 31 dage frem.").click()

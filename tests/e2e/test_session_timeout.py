@@ -59,7 +59,7 @@ def test_text_typed_when_the_time_ran_out_comes_back_after_logging_in(page, comp
     page.get_by_role("button", name="Send henvendelse").click()
     page.get_by_test_id("expired-explanation").wait_for()
     assert "Du blev logget ud efter 30 minutter uden aktivitet" in page.content()
-    assert page.locator("[data-jobbro-kept-note]").is_visible()
+    page.locator("[data-jobbro-kept-note]").wait_for()  # shown by session.js once the page has loaded
     page.get_by_test_id("expired-login").click()
     page.get_by_label("E-mail").fill(company_user.email)
     page.get_by_label("Adgangskode").fill(PASSWORD)
