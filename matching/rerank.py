@@ -716,9 +716,8 @@ class LearnedMatch(Match):
     learned: Adjustment | None = None
 
 
-def apply(matches: Iterable[Match], model: RerankModel,
-          kind: object = None, k: int | None = None, title: str | None = None,
-          secret: bytes | None = None) -> list[Match]:
+def apply(matches: Iterable[Match], model: RerankModel, k: int | None = None,
+          title: str | None = None, secret: bytes | None = None) -> list[Match]:
     """The matches with the learned adjustment, in the ranking's order (``sort_key``).
 
     Each pair's relevance (and so its band) and score move by the model's adjustment; the
@@ -726,9 +725,6 @@ def apply(matches: Iterable[Match], model: RerankModel,
     Only matches are adjusted: a pair that broke a hard constraint never reaches here.
 
     Args:
-        kind: not read. The opening kind was a feature until ``FORMAT`` 7 (no longer: an
-            offset per kind moved every candidate of an opening alike); the argument stays
-            for the callers that still pass it.
         k: keep the first ``k`` of the new order (None: all). Every pair is adjusted and
             ordered first, so the first ``k`` are a prefix of the whole order; only the kept
             ones get their adjustment's shares worked out (what the page shows).
@@ -741,7 +737,6 @@ def apply(matches: Iterable[Match], model: RerankModel,
     """
     if title is not None and secret is None:
         raise ValueError("reading the decision history needs its secret")
-    del kind
     moved: list[tuple[tuple, Match, dict[str, float], float, str, float]] = []
     for match in matches:
         history = math.nan if title is None else model.history_value(

@@ -261,7 +261,7 @@ def with_learned(match: Match, opening: OpeningProfile) -> Match:
     model = learned_model()
     if model is None:
         return match
-    return rerank.apply([match], model, opening.kind, title=opening.title, secret=history_secret())[0]
+    return rerank.apply([match], model, title=opening.title, secret=history_secret())[0]
 
 
 def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs) -> MatchResult:
@@ -277,5 +277,5 @@ def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs)
     if model is None:
         return service.rank_candidates(opening, k, filters, **kwargs)
     result = service.rank_candidates(opening, max(k, service.pool_size), filters, **kwargs)
-    return dataclasses.replace(result, matches=tuple(rerank.apply(result.matches, model, opening.kind, k,
+    return dataclasses.replace(result, matches=tuple(rerank.apply(result.matches, model, k,
                                                                   title=opening.title, secret=history_secret())))

@@ -161,8 +161,7 @@ def rank_openings(citizen: Citizen, k: int | None = TOP_OPENINGS,
     matches = list(result.matches)
     if model is not None:
         secret = matching_runtime.history_secret()
-        matches = sorted((rerank.apply([m], model, source.profiles[m.opening_id].kind,
-                                       title=source.profiles[m.opening_id].title, secret=secret)[0]
+        matches = sorted((rerank.apply([m], model, title=source.profiles[m.opening_id].title, secret=secret)[0]
                           for m in matches), key=sort_key)
     total = len(matches)
     result = dataclasses.replace(result, matches=tuple(matches[:k]))

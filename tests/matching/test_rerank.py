@@ -105,13 +105,13 @@ def test_a_pairs_learned_score_does_not_depend_on_the_others_or_k():
     rng = random.Random(9)
     pool = [_match(str(i), rng.uniform(0.3, 0.8), rng.uniform(0, 1), rng.uniform(0, 30), rng.uniform(0, 0.1))
             for i in range(40)]
-    full = {m.citizen_id: m for m in apply(pool, model, "smaajob")}
+    full = {m.citizen_id: m for m in apply(pool, model)}
     for size in (1, 5, 17):
         subset = rng.sample(pool, size)
-        for m in apply(subset, model, "smaajob"):
+        for m in apply(subset, model):
             assert m.score == full[m.citizen_id].score
             assert m.explanation.relevance == full[m.citizen_id].explanation.relevance
-    ranked = apply(pool, model, "smaajob")
+    ranked = apply(pool, model)
     assert ranked == sorted(ranked, key=sort_key)
     assert all(isinstance(m, LearnedMatch) and m.learned is not None for m in ranked)
 
@@ -123,9 +123,9 @@ def test_the_first_k_are_a_prefix_of_the_whole_order_with_the_same_adjustments()
     rng = random.Random(11)
     pool = [_match(str(i), rng.uniform(0.3, 0.8), rng.uniform(0, 1), rng.uniform(0, 30), rng.uniform(0, 0.1))
             for i in range(60)]
-    whole = apply(pool, model, "smaajob")
+    whole = apply(pool, model)
     for k in (0, 1, 7, 20, 60, 100):
-        assert apply(pool, model, "smaajob", k) == whole[:k]
+        assert apply(pool, model, k) == whole[:k]
     for m in whole:
         row = match_features(next(p for p in pool if p.citizen_id == m.citizen_id))
         assert m.learned == model.adjust(row) and model.delta(row) == m.learned.delta
@@ -134,7 +134,7 @@ def test_the_first_k_are_a_prefix_of_the_whole_order_with_the_same_adjustments()
 def test_the_policy_priority_is_kept_as_its_own_step():
     model = _model()
     m = _match("a", 0.5, 0.7, 3.0, priority=0.07)
-    [adjusted] = apply([m], model, "smaajob")
+    [adjusted] = apply([m], model)
     assert adjusted.priority == 0.07
     assert adjusted.score == pytest.approx(m.score + adjusted.learned.delta)
 

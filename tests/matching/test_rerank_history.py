@@ -48,7 +48,7 @@ def test_a_history_tells_whether_it_can_be_read_with_a_key_and_a_model_refuses_a
     with pytest.raises(ValueError, match="another key"):
         model.history_value("Kok", ["Kok"], history_secret("rotated"))
     with pytest.raises(ValueError, match="secret"):
-        apply([_match("a", "Kok", 0.5)], model, "smaajob", title="Kok")  # a title needs the key
+        apply([_match("a", "Kok", 0.5)], model, title="Kok")  # a title needs the key
     with pytest.raises(ValueError):
         DecisionHistory(0.5, {"k": (2, 1)})  # no check: refused
 
@@ -110,7 +110,7 @@ def test_a_model_keeps_its_history_and_moves_a_pair_by_it_with_a_danish_reason()
     stored = json.loads(json.dumps(model.to_dict()))
     assert stored["format"] == rerank.FORMAT == 7 and RerankModel.from_dict(stored) == model
     matches = [_match("a", "Truckfører", 0.5), _match("b", "Kok", 0.58)]
-    ranked = apply(matches, model, "smaajob", title="Småjob: Lagermedarbejder", secret=SECRET)
+    ranked = apply(matches, model, title="Småjob: Lagermedarbejder", secret=SECRET)
     assert [m.citizen_id for m in ranked] == ["a", "b"]  # the approved pair moves up
     assert ranked[0].learned.contributions[0][0] == "goal_history"
     assert FEATURE_LABELS["goal_history"] in dict(ranked[0].learned.top())
@@ -118,7 +118,7 @@ def test_a_model_keeps_its_history_and_moves_a_pair_by_it_with_a_danish_reason()
     reason = ranked[0].learned.reasons()[0][0][0]
     assert reason == "samme jobmål til samme titel er oftere godkendt før (godkendt i 6 af 6 beslutninger)"
     assert ranked[1].learned.history is None  # "Kok" has no history
-    unread = apply(matches, model, "smaajob")  # no title: no history read, nothing it moves
+    unread = apply(matches, model)  # no title: no history read, nothing it moves
     assert [m.citizen_id for m in unread] == ["b", "a"]
     assert all(name != "goal_history" or value == 0 for m in unread for name, value in m.learned.contributions)
 
