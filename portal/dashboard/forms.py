@@ -86,6 +86,17 @@ class FilterForm(DanishGetForm):
         return scope, as_of
 
 
+MAX_PAGE = 10_000
+
+
+def _clamp_page(side: IntegerField) -> int:
+    """A list's 1-based page from its ``side`` field: a bad value is page 1, a huge one the
+    last allowed page; the field shows what is used."""
+    page = side.data if not side.errors and isinstance(side.data, int) else 1
+    side.data = max(1, min(page, MAX_PAGE))
+    return side.data
+
+
 class GoalListForm(FilterForm):
     """The goal lists' filters: which goal, whose citizens (own caseload first), month, page."""
 
@@ -101,9 +112,7 @@ class GoalListForm(FilterForm):
         """The goal key and the 1-based page (call after :meth:`cleaned`); bad values → defaults."""
         if self.maal.errors or self.maal.data not in GOALS:
             self.maal.data = "fokus"
-        page = self.side.data if not self.side.errors and isinstance(self.side.data, int) else 1
-        self.side.data = max(1, min(page, 10_000))
-        return self.maal.data, self.side.data
+        return self.maal.data, _clamp_page(self.side)
 
 
 FIGURES = {"udfald": "Forløb der endte i job, fleksjob eller uddannelse",
@@ -132,9 +141,7 @@ class FigureListForm(FilterForm):
             self.tal.data = "udfald"
         if self.gruppe.errors or self.gruppe.data not in BENEFIT_GROUPS:
             self.gruppe.data = ""
-        page = self.side.data if not self.side.errors and isinstance(self.side.data, int) else 1
-        self.side.data = max(1, min(page, 10_000))
-        return self.tal.data, self.gruppe.data or None, self.side.data
+        return self.tal.data, self.gruppe.data or None, _clamp_page(self.side)
 
 
 class RecomputeForm(DanishForm):
