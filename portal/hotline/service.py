@@ -238,8 +238,7 @@ class RequestRow:
 def rows(requests: list[HotlineRequest], now: datetime | None = None, *, by_due: bool = False) -> list[RequestRow]:
     """Decorate ``requests`` with target, overdue flag, target met and response time in Danish;
     ``by_due`` sorts them by the target shown, nearest first. A query more for the requests
-    that were answered (their last message), one more if one waits again without a stored
-    start (:func:`_waiting_since`); none per row."""
+    that were answered (their last message); none per row."""
     now = sla.as_utc(now or sla.utc_now())
     last = _last_messages([r.id for r in requests if r.first_response_at and r.status != "closed"])
     since = _waiting_since([r for r in requests if r.first_response_at and r.status == "open"])
@@ -269,16 +268,9 @@ def _last_messages(request_ids: list[int]) -> dict[int, tuple[datetime, bool]]:
 
 def _waiting_since(requests: list[HotlineRequest]) -> dict[int, datetime]:
     """Per answered request that waits again ("open"), when the company's message that put it
-    back was written (``waiting_since``, set by :func:`add_message`).
-
-    A request put back before that column existed and not filled by migration 0016 counts from
-    the company's first message since the job centre's last reply (messages sent later don't
-    move the target).
-    """
-    found = {r.id: sla.as_utc(r.waiting_since) for r in requests if r.waiting_since is not None}
-    unknown = [r.id for r in requests if r.waiting_since is None]
-    if not unknown:
-        return found
+    back was written (``waiting_since``: set by :func:`add_message`, filled for older requests
+    by migrations 0016 and 0017)."""
+    return {r.id: sla.as_utc(r.waiting_since) for r in requests if r.waiting_since is not None}
     messages = db.session.execute(
         sa.select(HotlineMessage.request_id, HotlineMessage.created_at, User.role)
         .join(User, User.id == HotlineMessage.author_id)

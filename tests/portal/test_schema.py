@@ -319,3 +319,34 @@ def test_0016_fills_disclosed_at_and_waiting_since_from_the_audit_events(migrate
                                      {"i": ids[1]}).scalar()
     assert disclosed is not None and str(disclosed).startswith("2026-11-03 10:00")
     assert waiting is not None and str(waiting).startswith("2026-11-04 08:30")
+
+
+def test_0017_fills_waiting_since_from_the_messages_where_no_mark_existed(migrated_app):
+    """A request reopened before the audit marks: the company's first message after the job
+    centre's last reply starts the new target; one never answered keeps its first target."""
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.flush()
+    first = datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc)
+
+    def request(*authors: tuple[str, int]) -> HotlineRequest:
+        made = HotlineRequest(company=objects["company"], category="fravaer", urgency="akut", subject="Igen",
+                              created_by_id=objects["contact"].id, due_at=first, status="open",
+                              first_response_at=first)
+        for who, hour in authors:
+            made.messages.append(HotlineMessage(author_id=objects[who].id, body="…",
+                                                created_at=first.replace(hour=hour)))
+        db.session.add(made)
+        return made
+
+    reopened = request(("contact", 9), ("vk", 11), ("contact", 12), ("contact", 14))
+    replied_last = request(("contact", 9), ("vk", 11))
+    db.session.commit()
+    ids = reopened.id, replied_last.id
+    db.session.remove()
+    downgrade(revision="0016")
+    upgrade()
+    with db.engine.connect() as connection:
+        since = dict(connection.execute(sa.text("SELECT id, waiting_since FROM hotline_request")).all())
+    assert str(since[ids[0]]).startswith("2026-11-03 12:00")
+    assert since[ids[1]] is None
