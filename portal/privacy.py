@@ -195,8 +195,10 @@ def _drop_idempotent_answers(session: Session, citizen_id: int) -> None:
     """Delete the API's stored answers about the citizen's proposals, placements and hotline requests.
 
     An answer is about the citizen when its POST went to one of those objects, or when the
-    answer itself is one (``id``/``placement_id``/``citizen_id`` in the body of a new request).
-    A repeat of the request after this runs again, and finds nothing of the person.
+    answer itself is one (its ``object_id``, or ``id``/``placement_id``/``citizen_id`` in a
+    stored body). A repeat of the request after this runs again, and finds nothing of the person.
+    Since the API stores only the id of such an answer (``portal.api.guard.replay_by_reading``)
+    a repeat would no longer bring text back; this also stops it from reaching the object again.
     """
     placement_ids = set(session.scalars(sa.select(Placement.id).where(Placement.citizen_id == citizen_id)))
     owned = {
@@ -206,18 +208,22 @@ def _drop_idempotent_answers(session: Session, citizen_id: int) -> None:
             HotlineRequest.placement_id.in_(placement_ids)))) if placement_ids else set(),
     }
     doomed = []
-    for record_id, path, body in session.execute(
-            sa.select(IdempotencyRecord.id, IdempotencyRecord.path, IdempotencyRecord.response_body)):
-        if _about(path, body, owned, citizen_id):
+    for record_id, path, body, object_id in session.execute(
+            sa.select(IdempotencyRecord.id, IdempotencyRecord.path, IdempotencyRecord.response_body,
+                      IdempotencyRecord.object_id)):
+        if _about(path, body, owned, citizen_id, object_id):
             doomed.append(record_id)
     if doomed:
         session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(doomed))
                         .execution_options(synchronize_session="fetch"))
 
 
-def _about(path: str, body: str, owned: dict[str, set[int]], citizen_id: int) -> bool:
+def _about(path: str, body: str, owned: dict[str, set[int]], citizen_id: int, object_id: int | None = None) -> bool:
     match = _API_OBJECT.match(path or "")
     if match and int(match.group(2)) in owned[match.group(1)]:
+        return True
+    area = (path or "").removeprefix("/api/v1/").split("/", 1)[0]
+    if object_id is not None and area in owned and object_id in owned[area]:
         return True
     try:
         data = json.loads(body or "{}")
@@ -225,7 +231,6 @@ def _about(path: str, body: str, owned: dict[str, set[int]], citizen_id: int) ->
         return False
     if not isinstance(data, dict):
         return False
-    area = (path or "").removeprefix("/api/v1/").split("/", 1)[0]
     return (data.get("citizen_id") == citizen_id or data.get("placement_id") in owned["placements"]
             or (area in owned and data.get("id") in owned[area]))
 

@@ -8,6 +8,7 @@ in a browser cannot call it with the visitor's session. The token's user becomes
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import time
 from datetime import timedelta
@@ -72,6 +73,9 @@ def spec_guard(view):
 
 # Per blueprint, a check of the caller's role run by the guard before any body is read.
 _ROLE_CHECKS: dict[str, Callable[[], None]] = {}
+# Per blueprint: the GET endpoint (and its id argument) that shows the object a POST answered
+# with. Such answers are about a citizen, so they are never stored, only re-read (_replay).
+_REREAD: dict[str, tuple[str, str]] = {}
 
 
 def attach(blueprint: Blueprint) -> None:
@@ -84,6 +88,25 @@ def restrict(blueprint: Blueprint, check: Callable[[], None]) -> None:
     ``blueprint``, after the token is known and before the body is looked at, so a caller who
     may not use the area is told so rather than what is wrong with the body."""
     _ROLE_CHECKS[blueprint.name] = check
+
+
+def replay_by_reading(blueprint: Blueprint, endpoint: str, argument: str) -> None:
+    """Answer a repeated POST (same ``Idempotency-Key``) to ``blueprint`` by reading the object
+    again through ``endpoint`` (its id as ``argument``) instead of replaying a stored body.
+
+    The stored body of an answer about a citizen would bring back what the web no longer shows
+    (the name after consent ended or processing was restricted) and skip the audit of the read;
+    only the status and the object's id are kept, and the object is shown as it is now, with the
+    GET's access checks (404/410) and audit.
+    """
+    _REREAD[blueprint.name] = (endpoint, argument)
+
+
+def _route() -> str:
+    """The request as its route template (``PUT /api/v1/citizens/<string:external_id>``), for the
+    audit log: the raw path could hold whatever a caller put there, a CPR number included."""
+    rule = request.url_rule.rule if request.url_rule is not None else "?"
+    return f"{request.method} {rule}"
 
 
 def _before() -> Response | None:
@@ -99,7 +122,7 @@ def _before() -> Response | None:
     token = tokens.authenticate(raw.strip())
     if token is None:
         _limit("anonymous:" + (request.remote_addr or ""))
-        audit.record_now("api_auth_failed", purpose=f"{request.method} {request.path}"[:200], result="denied")
+        audit.record_now("api_auth_failed", purpose=_route()[:200], result="denied")
         problems.abort(401, "Adgangsnøglen er ukendt, udløbet eller tilbagekaldt, eller brugeren er deaktiveret.",
                        headers={"WWW-Authenticate": 'Bearer realm="jobbro", error="invalid_token"'})
     g._login_user = token.user  # Flask-Login's current_user for this request: the token's, not a cookie's
@@ -156,7 +179,14 @@ def _replay() -> Response | None:
         g.idempotency = None
         problems.abort(422, "Idempotency-Key er allerede brugt til en anden forespørgsel. Brug en ny nøgle.")
     g.idempotency = None
-    response = Response(found.response_body, status=found.status_code)
+    reread = _REREAD.get(request.blueprint or "")
+    if found.object_id is not None and reread is not None:
+        endpoint, argument = reread
+        # The GET's own view: its access checks abort (404/410) and its audit is written.
+        response = current_app.view_functions[endpoint](**{argument: found.object_id})
+        response.status_code = found.status_code
+    else:
+        response = Response(found.response_body, status=found.status_code)
     for name, value in (found.response_headers or {}).items():
         response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
@@ -173,17 +203,32 @@ def _after(response: Response) -> Response:
     if request.method not in SAFE_METHODS:
         # Every write attempt, whatever its outcome (the services log what they changed); reads
         # of personal data are logged where they happen, as on the web.
-        audit.record_now("api_write", purpose=f"{request.method} {request.path} token:{token.id}"[:200],
+        audit.record_now("api_write", purpose=f"{_route()} token:{token.id}"[:200],
                          result=str(response.status_code))
     return response
+
+
+def _object_id(response: Response) -> int | None:
+    """The id of the object a successful answer shows, when it is one to re-read on a repeat."""
+    if request.blueprint not in _REREAD or not 200 <= response.status_code < 300:
+        return None
+    try:
+        found = json.loads(response.get_data(as_text=True)).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
 def _store(token_id: int, pending: tuple[str, str], response: Response) -> None:
     key, request_hash = pending
     headers = {name: response.headers[name] for name in REPLAY_HEADERS if name in response.headers}
+    object_id = _object_id(response)
+    if request.blueprint in _REREAD and 200 <= response.status_code < 300 and object_id is None:
+        return  # an answer about a citizen that names no object: nothing safe to keep
+    body = "" if object_id is not None else response.get_data(as_text=True)
     db.session.add(IdempotencyRecord(token_id=token_id, key=key, method=request.method, path=request.path[:300],
                                      request_hash=request_hash, status_code=response.status_code,
-                                     response_body=response.get_data(as_text=True), response_headers=headers,
+                                     response_body=body, response_headers=headers, object_id=object_id,
                                      created_at=clock.utcnow()))
     try:
         db.session.commit()

@@ -20,12 +20,14 @@ from ..extensions import db
 from ..hotline import service, sla
 from ..hotline.forms import MessageForm, RequestForm
 from ..hotline.routes import _load
-from . import common, forms, problems
+from . import common, forms, guard, problems
 
 UNKNOWN_PLACEMENT = ("Ukendt forløb for jeres virksomhed. Brug id'et på et af jeres igangværende forløb "
                      "(GET /api/v1/placements/), eller udelad placement_id.")
 
 bp = common.blueprint("api_hotline", "hotline", "Hotline: hurtig hjælp, når noget er ved at gå galt.")
+# A repeated POST (Idempotency-Key) shows the object as it is now, never a stored answer about the citizen.
+guard.replay_by_reading(bp, "api_hotline.get_request", "request_id")
 
 
 class MessageOut(ma.Schema):

@@ -19,9 +19,11 @@ from .. import audit
 from ..extensions import db
 from ..placements import service
 from ..placements.forms import HoursForm, month_value
-from . import common, forms, problems
+from . import common, forms, guard, problems
 
 bp = common.blueprint("api_placements", "placements", "Forløb og timer.")
+# A repeated POST (Idempotency-Key) shows the object as it is now, never a stored answer about the citizen.
+guard.replay_by_reading(bp, "api_placements.get_placement", "placement_id")
 
 
 class HoursOut(ma.Schema):

@@ -23,9 +23,11 @@ from ..interviews import service as interviews
 from ..interviews.routes import load_proposal
 from ..openings import service as openings
 from ..pseudonyms import pseudonym
-from . import common, problems
+from . import common, guard, problems
 
 bp = common.blueprint("api_proposals", "proposals", "Kandidater, jobcentret har delt med virksomheden.")
+# A repeated POST (Idempotency-Key) shows the object as it is now, never a stored answer about the citizen.
+guard.replay_by_reading(bp, "api_proposals.get_proposal", "proposal_id")
 
 
 STATUS_HELP = ("Forslagets trin: proposed (foreslået, kun jobcentret), approved (godkendt af konsulenten), "

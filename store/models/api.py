@@ -63,6 +63,10 @@ class IdempotencyRecord(db.Model):
 
     A repeat of the same key by the same token with the same request gets the stored
     answer; the same key with a different request is refused (422). Kept for 24 hours.
+
+    An answer that is an object about a citizen (a proposal, a hotline request) is not kept:
+    only its status and ``object_id``, and a repeat reads the object again as it is now, with
+    the same access checks and audit as a GET (``response_body`` stays empty).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +78,7 @@ class IdempotencyRecord(db.Model):
     status_code: Mapped[int]
     response_body: Mapped[str] = mapped_column(sa.Text, default="")
     response_headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    object_id: Mapped[Optional[int]]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     __table_args__ = (sa.UniqueConstraint("token_id", "key", name="uq_idempotency_token_key"),)
