@@ -3,7 +3,9 @@
 Erasure removes a citizen from the database, the search index (through the outbox: the
 indexer removes the documents and sweeps their cached embeddings) and the file store.
 Retention anonymises closed cases after ``RETENTION_DAYS``: the rows that statistics need
-stay, everything that identifies the person goes. Both take the clock as an argument.
+stay, everything that identifies the person goes, the case system's id included (it is
+blocked like an erased one, below, with the reason "anonymised"). Both take the clock as an
+argument.
 
 Free text written *about* the person elsewhere goes too: the subject and messages of hotline
 requests about their placements, consultants' decision reasons, companies' response notes and
@@ -72,8 +74,7 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
     if citizen is None:
         return False
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
-    if citizen.external_id and not was_erased(session, citizen.external_id):
-        session.add(ErasedExternalId(key_hash=external_id_hash(citizen.external_id)))
+    _block_external_id(session, citizen, "erased")
     _forget_messages(session, citizen_id, citizen.name)
     _drop_idempotent_answers(session, citizen_id)
     _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
@@ -95,8 +96,24 @@ def external_id_hash(external_id: str, key: str | None = None) -> str:
 
 
 def was_erased(session: Session, external_id: str) -> bool:
-    """True when a citizen with this case-system id was erased (and no administrator lifted it)."""
+    """True when a citizen with this case-system id was erased or anonymised (and no
+    administrator lifted the block)."""
     return session.get(ErasedExternalId, external_id_hash(external_id)) is not None
+
+
+def block_reason(session: Session, external_id: str) -> str | None:
+    """Why this case-system id is blocked: "erased", "anonymised", or None (not blocked)."""
+    row = session.get(ErasedExternalId, external_id_hash(external_id))
+    return row.reason if row is not None else None
+
+
+def _block_external_id(session: Session, citizen: Citizen, reason: str) -> None:
+    """Keep the citizen's case-system id as a keyed hash only (and drop it from the row)."""
+    if not citizen.external_id:
+        return
+    if not was_erased(session, citizen.external_id):
+        session.add(ErasedExternalId(key_hash=external_id_hash(citizen.external_id), reason=reason))
+    citizen.external_id = None
 
 
 def forget_erasure(session: Session, external_id: str, *, user=None) -> bool:
@@ -116,8 +133,12 @@ def forget_erasure(session: Session, external_id: str, *, user=None) -> bool:
 def anonymise_expired(session: Session, upload_folder: Path, *, today: date, retention_days: int) -> int:
     """Anonymise every case closed more than ``retention_days`` before ``today``.
 
-    Returns the number of citizens anonymised. The caller commits.
+    Returns the number of citizens anonymised. The caller commits. A citizen anonymised before
+    the case-system id was dropped on anonymisation loses it here too (not counted).
     """
+    for earlier in session.scalars(sa.select(Citizen).where(Citizen.anonymised_at.is_not(None),
+                                                            Citizen.external_id.is_not(None))):
+        _block_external_id(session, earlier, "anonymised")
     cutoff = today - timedelta(days=retention_days)
     citizens = session.scalars(sa.select(Citizen).where(
         Citizen.case_closed.is_not(None), Citizen.case_closed < cutoff, Citizen.anonymised_at.is_(None)))
@@ -129,6 +150,7 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         citizen.name, citizen.phone, citizen.email = ANONYMOUS_NAME, "", ""
         citizen.limitations_text, citizen.limitation_flags = "", []
         citizen.cv_documents.clear()
+        _block_external_id(session, citizen, "anonymised")
         citizen.anonymised_at = utcnow()
         _blank_free_text(session, citizen.id)
         _drop_webhook_deliveries(session, citizen.id)

@@ -1,4 +1,5 @@
-"""The API's idempotent answers about a citizen keep only an object id (idempotency_record.object_id)
+"""The API's idempotent answers about a citizen keep only an object id (idempotency_record.object_id);
+why a case-system id is blocked (erased_external_id.reason)
 
 A repeated POST to a proposal or a hotline request used to replay the stored answer, name and
 booked interview included, after consent ended or processing was restricted (review G 1). The
@@ -6,8 +7,13 @@ answer is now read again as it is; only its status and the object's id are store
 about proposals, placements and hotline requests stored before this revision are deleted (they
 hold names; they live 24 hours anyway).
 
+Anonymisation now drops a citizen's case-system id and blocks it as a keyed hash, as erasure
+does (review G 3); ``reason`` says which ("erased" for every row written before this revision).
+Citizens anonymised earlier lose their id on the next retention run (the hash key is the
+application's, not the migration's).
+
 Downgrade: the rows that keep only an id are deleted (there is no body to replay), then the
-column is dropped.
+columns are dropped (a blocked id stays blocked).
 
 Revision ID: 0018
 Revises: 0017
@@ -30,6 +36,8 @@ _ABOUT_A_CITIZEN = ("/api/v1/proposals/%", "/api/v1/placements/%", "/api/v1/hotl
 def upgrade():
     with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
         batch_op.add_column(sa.Column('object_id', sa.Integer(), nullable=True))
+    with op.batch_alter_table('erased_external_id', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reason', sa.String(length=12), server_default='erased', nullable=False))
     record = sa.table('idempotency_record', sa.column('path', sa.String))
     op.execute(record.delete().where(sa.or_(*(record.c.path.like(pattern) for pattern in _ABOUT_A_CITIZEN))))
 
@@ -39,3 +47,5 @@ def downgrade():
     op.execute(record.delete().where(record.c.object_id.is_not(None)))
     with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
         batch_op.drop_column('object_id')
+    with op.batch_alter_table('erased_external_id', schema=None) as batch_op:
+        batch_op.drop_column('reason')

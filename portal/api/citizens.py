@@ -9,9 +9,9 @@ Every read of a citizen is audited.
 
 Items carry the case state (``case_status``, ``case_closed``) and ``restricted``. A citizen
 whose processing is restricted (GDPR art. 18: stored, not processed) is shown with those and
-its ids only; PUT and the CV upload answer 409 for them. An erased citizen's external id is
-refused with 410 (:func:`portal.privacy.was_erased`) until an administrator lifts the block
-with ``DELETE /citizens/<external_id>/erasure``. A CPR-like external id is refused with 422
+its ids only; PUT and the CV upload answer 409 for them. An erased or anonymised citizen's
+external id is refused with 410 (:func:`portal.privacy.was_erased`; anonymisation drops the id
+from the row) until an administrator lifts the block with ``DELETE /citizens/<external_id>/erasure``. A CPR-like external id is refused with 422
 (it would sit in URLs and logs; :func:`portal.citizens.service.looks_like_cpr`): the case
 system sends its own internal key.
 """
@@ -187,9 +187,25 @@ def _vk_by_id(vk_id: int, vk: str | None) -> str:
     return user.email
 
 
+ANONYMISED_PROBLEM = ("Borgeren med dette eksterne id er anonymiseret, fordi sagen blev afsluttet for længere "
+                      "tid siden, end oplysningerne må gemmes. Oplysningerne kan ikke hentes, og borgeren "
+                      "oprettes ikke igen. Stop overførslen af borgeren fra sagssystemet. Har borgeren fået en "
+                      "ny sag, kan en administrator fjerne spærringen.")
+
+
 def _by_external_id(external_id: str) -> Citizen:
+    """The citizen with this case-system id.
+
+    :raise 410: (problem) for an anonymised citizen (the retention job drops the id and keeps
+        a keyed hash of it; a row anonymised before that is refused the same way).
+    :raise 404: (problem) if there is none.
+    """
     citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == external_id))
+    if citizen is not None and citizen.anonymised_at is not None:
+        problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     if citizen is None:
+        if privacy.block_reason(db.session, external_id) == "anonymised":
+            problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
         problems.abort(404, "Der findes ingen borger med det eksterne id.")
     return citizen
 
@@ -219,11 +235,14 @@ def list_citizens(args):
 
 @bp.get(f"/{EXTERNAL_ID}")
 @bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
+@bp.alt_response(410, description="Borgeren med dette eksterne id er anonymiseret (sagen afsluttet, "
+                                   "opbevaringstiden udløbet); oplysningerne kan ikke hentes.")
 def get_citizen(external_id: str):
     """Én borger efter det eksterne id, med ETag (til If-Match ved PUT).
 
     Kun borgere med et eksternt id (oprettet af sagssystemet eller en import) kan hentes og
-    ændres her; listen giver alle, også dem uden (external_id: null).
+    ændres her; listen giver alle, også dem uden (external_id: null). En anonymiseret borger
+    giver 410: anonymiseringen fjerner det eksterne id, og borgeren kan ikke hentes med det.
     """
     citizen = _read(_by_external_id(external_id), "read")
     return citizen, 200, {"ETag": common.etag_for(citizen.version)}
@@ -234,10 +253,10 @@ def get_citizen(external_id: str):
 @bp.arguments(CitizenIn)
 @bp.response(200, UpsertOut, headers=common.ETAG_HEADER)
 @bp.alt_response(201, schema=UpsertOut, headers=common.ETAG_HEADER, description="Borgeren er oprettet.")
-@bp.alt_response(409, description="Borgeren kan ikke ændres: behandlingen er begrænset (art. 18), borgeren er "
-                                   "anonymiseret, eller VK-skiftet afvises.")
-@bp.alt_response(410, description="En borger med dette eksterne id er slettet (art. 17) og oprettes ikke igen; "
-                                   "en administrator kan fjerne spærringen (DELETE .../erasure).")
+@bp.alt_response(409, description="Borgeren kan ikke ændres: behandlingen er begrænset (art. 18), "
+                                   "eller VK-skiftet afvises.")
+@bp.alt_response(410, description="En borger med dette eksterne id er slettet (art. 17) eller anonymiseret og "
+                                   "oprettes ikke igen; en administrator kan fjerne spærringen (DELETE .../erasure).")
 @bp.alt_response(412, description="If-Match er sendt, men borgeren er ændret siden (eller findes ikke); hent igen.")
 def upsert_citizen(body, external_id: str):
     """Opret eller opdatér borgeren med dette eksterne id (hele profilen og alle jobmål sendes).
@@ -247,8 +266,8 @@ def upsert_citizen(body, external_id: str):
     Et svar fra GET kan sendes tilbage som det er: felterne, som kun kan læses (id, restricted,
     case_status, case_closed, has_cv, missing_for_matching, version, updated_at), ignoreres, og
     VK kan sendes som vk (e-mail eller initialer) eller vk_id. En borger med begrænset behandling
-    eller en anonymiseret borger giver 409. Er en borger med dette eksterne id slettet, giver det
-    410, og borgeren oprettes ikke igen, før en administrator fjerner spærringen. Et eksternt id,
+    giver 409. Er en borger med dette eksterne id slettet eller anonymiseret, giver det 410, og
+    borgeren oprettes ikke igen, før en administrator fjerner spærringen. Et eksternt id,
     der ligner et CPR-nummer (seks og fire cifre), giver 422: send sagssystemets egen interne nøgle.
     """
     _check_external_id(external_id, body.pop("external_id", None))
@@ -257,6 +276,8 @@ def upsert_citizen(body, external_id: str):
     values = {key: value for key, value in body.items() if value is not None}
     values["external_id"] = external_id
     existing = db.session.scalar(sa.select(Citizen.version).where(Citizen.external_id == external_id))
+    if existing is None and privacy.block_reason(db.session, external_id) == "anonymised":
+        problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     common.check_if_match(existing)
     try:
         record = validate_citizen(values)

@@ -129,7 +129,8 @@ class CvDocument(db.Model):
 
 
 class ErasedExternalId(db.Model):
-    """A case-system id whose citizen was erased (GDPR art. 17), kept as a keyed hash only.
+    """A case-system id whose citizen was erased (GDPR art. 17) or anonymised by the retention
+    job (``reason``), kept as a keyed hash only.
 
     The next sync sending the same external id is refused instead of bringing the person back
     (:func:`portal.privacy.was_erased`); an administrator can lift the block
@@ -141,3 +142,5 @@ class ErasedExternalId(db.Model):
 
     key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # "erased" (art. 17) or "anonymised" (retention): what the API tells the case system.
+    reason: Mapped[str] = mapped_column(sa.String(12), default="erased", server_default="erased")

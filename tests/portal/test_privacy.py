@@ -159,3 +159,24 @@ def test_cli_retention_prunes_old_login_attempts(app, runner):
     assert "1 old log-in attempts removed" in result.output
     with app.app_context():
         assert [a.key for a in db.session.query(LoginAttempt)] == ["ip:127.0.0.1"]  # still throttling
+
+
+def test_retention_drops_the_case_system_id_and_blocks_it_as_anonymised(app, uploads):
+    from portal.privacy import block_reason, external_id_hash
+    from store.models.citizens import ErasedExternalId
+
+    with app.app_context():
+        old = _citizen(uploads, "Gammel", closed=date(2020, 1, 1))
+        earlier = _citizen(uploads, "Tidligere", closed=date(2020, 1, 1))
+        db.session.get(Citizen, old).external_id = "SAG-5001"
+        # anonymised before the id was dropped on anonymisation: the next run drops it too
+        before = db.session.get(Citizen, earlier)
+        before.external_id, before.anonymised_at = "SAG-5002", datetime(2025, 1, 1, tzinfo=timezone.utc)
+        db.session.commit()
+        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1
+        db.session.commit()
+        assert db.session.get(Citizen, old).external_id is None
+        assert db.session.get(Citizen, earlier).external_id is None
+        assert block_reason(db.session, "SAG-5001") == block_reason(db.session, "SAG-5002") == "anonymised"
+        stored = {row.key_hash for row in db.session.query(ErasedExternalId)}
+        assert stored == {external_id_hash("SAG-5001"), external_id_hash("SAG-5002")}  # never the id itself
