@@ -14,7 +14,7 @@ from ..extensions import db
 from ..i18n import format_date
 from store.models import HotlineRequest
 from . import bp, service, sla
-from .forms import CloseForm, MessageForm, RequestForm
+from .forms import SUBJECT_MAX, CloseForm, MessageForm, RequestForm
 
 
 def _load(request_id: int) -> HotlineRequest:
@@ -52,7 +52,16 @@ def new():
     """File a new request for the current user's company; the responsible VK is notified."""
     today = sla.to_local(sla.utc_now()).date()
     form = RequestForm(placement_options=service.placement_options(current_user.company_id, today))
-    if form.validate_on_submit():
+    return _new_request(form)
+
+
+def _new_request(form: RequestForm, closed: HotlineRequest | None = None):
+    """Validate and file ``form`` on a POST to /hotline/ny; otherwise (or refused) render it.
+
+    ``closed``: the request a message could not be added to, named on the page (status 409),
+    with the message carried over into ``form``.
+    """
+    if closed is None and form.validate_on_submit():
         try:
             created = service.create_request(current_user, form.to_data())
         except LookupError:
@@ -62,10 +71,23 @@ def new():
                   f"{format_date(created.due_at)}.", "success")
             return redirect(url_for("hotline.detail", request_id=created.id))
     return render_template("hotline/form.html", form=form, contact=service.contact_for(current_user.company),
-                           urgency_hint=sla.urgency_hint())
+                           urgency_hint=sla.urgency_hint(), closed=closed), 409 if closed else 200
 
 
-def _render_detail(found: HotlineRequest, message_form: MessageForm | None = None, status: int = 200):
+def _follow_up_form(found: HotlineRequest, body: str) -> RequestForm:
+    """A new request carrying a message that ``found`` (closed meanwhile) could not take."""
+    today = sla.to_local(sla.utc_now()).date()
+    options = service.placement_options(current_user.company_id, today)
+    placement = str(found.placement_id) if found.placement_id else ""
+    return RequestForm(formdata=None, placement_options=options, data={
+        "category": found.category, "urgency": found.urgency,
+        "placement": placement if any(value == placement for value, _ in options) else "",
+        "subject": f"Opfølgning på #{found.id}: {found.subject}"[:SUBJECT_MAX], "message": body,
+    })
+
+
+def _render_detail(found: HotlineRequest, message_form: MessageForm | None = None, status: int = 200,
+                   unsent: str | None = None):
     staff = current_user.role != "company"
     authors = service.user_names([m.author_id for m in found.messages] + [found.assigned_to_id])
     return render_template(
@@ -73,7 +95,7 @@ def _render_detail(found: HotlineRequest, message_form: MessageForm | None = Non
         placement_label=service.placement_label(found.placement, sla.to_local(sla.utc_now()).date(), not staff)
         if found.placement else None,
         message_form=message_form or MessageForm(formdata=None), close_form=CloseForm(formdata=None),
-        contact=None if staff else service.contact_for(found.company, found),
+        contact=None if staff else service.contact_for(found.company, found), unsent=unsent,
     ), status
 
 
@@ -107,7 +129,11 @@ def message(request_id: int):
     try:
         service.add_message(found, current_user, form.body.data, awaits_answer=request.form.get("venter") != "nej")
     except service.ClosedRequest:
-        flash("Henvendelsen er lukket. Opret en ny, hvis der er brug for mere hjælp.", "error")
+        # Closed meanwhile (by the other side or another tab): the typed text is never thrown
+        # away. A company gets it in a new request to send; staff see it to copy.
+        if current_user.role == "company":
+            return _new_request(_follow_up_form(found, form.body.data), closed=found)
+        return _render_detail(found, status=409, unsent=form.body.data)
     else:
         flash(_sent_text(found), "success")
     return redirect(url_for("hotline.detail", request_id=request_id))

@@ -279,7 +279,42 @@ def test_consultant_replies_and_company_sees_it_then_closes(app, client, auth, w
     [req] = all_requests(app)
     assert req.status == "closed" and req.closed_at is not None and "hotline_closed" in actions(app)
     response = client.post(f"/hotline/{req_id}/besked", data={"body": "Mere", "csrf_token": csrf(client, "/hotline/")})
-    assert response.status_code == 302 and len(all_requests(app)[0].messages) == 2
+    assert response.status_code == 409 and len(all_requests(app)[0].messages) == 2
+
+
+def test_a_message_to_a_request_closed_meanwhile_is_offered_as_a_new_request(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    file_request(client, placement=str(world["ids"]["active"]))
+    req_id = all_requests(app)[0].id
+    token = csrf(client, f"/hotline/{req_id}")
+    with app.app_context():
+        service.close_request(db.session.get(HotlineRequest, req_id))  # the consultant, in another browser
+    text = "Tak, lægen har set hende. Hun er sygemeldt resten af ugen."
+    response = client.post(f"/hotline/{req_id}/besked", data={"body": text, "venter": "nej", "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Beskeden er ikke sendt" in page
+    assert f"#{req_id} blev lukket" in page and text in page
+    assert f'value="Opfølgning på #{req_id}: Mødte ikke op i dag"' in page
+    assert 'action="/hotline/ny"' in page
+    assert re.search(rf'<option[^>]*selected[^>]*value="{world["ids"]["active"]}"|'
+                     rf'<option[^>]*value="{world["ids"]["active"]}"[^>]*selected', page)
+    assert len(all_requests(app)[0].messages) == 1
+    sent = file_request(client, subject=f"Opfølgning på #{req_id}", message=text)
+    assert sent.status_code == 302 and all_requests(app)[-1].messages[0].body == text
+
+
+def test_staff_see_their_unsent_reply_when_the_request_was_closed_meanwhile(app, client, auth, world):
+    login(client, auth, "a@firma.dk")
+    file_request(client)
+    req_id = all_requests(app)[0].id
+    login(client, auth, "firma-vk@jc.dk")
+    token = csrf(client, f"/hotline/{req_id}")
+    with app.app_context():
+        service.close_request(db.session.get(HotlineRequest, req_id))
+    response = client.post(f"/hotline/{req_id}/besked", data={"body": "Jeg ringer i morgen.", "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Beskeden er ikke sendt" in page
+    assert re.search(r'<textarea[^>]*readonly[^>]*>Jeg ringer i morgen\.</textarea>', page)
 
 
 def test_empty_reply_is_refused(app, client, auth, world):
