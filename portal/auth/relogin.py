@@ -14,8 +14,10 @@ cleared, and :func:`restore` puts it into the new one only when the same user lo
 :data:`HOLD_SECONDS`. The user then lands on /auth/send-igen (:func:`pending`), which says
 "Din handling blev ikke gemt" and offers to send the same fields again with a fresh CSRF
 token: the user clicks, nothing is sent on their behalf. Another user logging in at the
-browser never sees the entry. A form too big for the cookie session is not kept, and the
-page after the log-in says "Din handling blev ikke gemt – gør den igen".
+browser never sees the entry. A form too big for the cookie session is not kept here, and the
+page after the log-in says "Din handling blev ikke gemt – gør den igen"; the browser kept it
+as it was sent (``static/js/session.js``, this tab only), and that page, the form's own, puts
+it back into the form.
 
 An idle-expired session (30 minutes) is gone altogether, CSRF secret included: its POST cannot
 be told from a forged one, so it is never held here (``portal.errors`` explains it, and

@@ -14,6 +14,12 @@
  *   this tab (sessionStorage, with the user's id, never passwords or files). After logging in
  *   again, the same page puts it back into its form and says so; it is never sent on its own.
  *   The server's "Du er logget ud" page says the text is kept when it is.
+ * - Every post form in <main> is also kept in this tab as it is sent (the same format; never
+ *   passwords, files, hidden fields or the CSRF token), because the server may have ended the
+ *   session meanwhile (log-out or a password change on another device), and it can hold only a
+ *   small form itself (portal/auth/relogin.py). The copy is dropped by the next page that is
+ *   logged in, unless a page that says so (data-jobbro-kept-note: the log-in page or "Du er
+ *   logget ud") came first; then the form's page puts it back after the log-in, as above.
  */
 (function () {
   "use strict";
@@ -23,6 +29,7 @@
   var KEEP_KEY = "jobbro-kept-form";
   var WARN_SECONDS = 5 * 60;
   var KEEP_MS = 60 * 60 * 1000;
+  var SENT_MS = 5 * 60 * 1000;  // a sent form reaches a log-in page at once, or was answered
 
   function storage(kind) {
     try { return window[kind]; } catch (e) { return null; }
@@ -44,10 +51,18 @@
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fn); } else { fn(); }
   }
 
-  // On the server's "Du er logget ud" page: say that the text is kept, when it is.
+  // On the log-in page and the server's "Du er logget ud" page: say that the text is kept, when
+  // it is. A form kept as it was sent is now waiting for the log-in (see restore).
   ready(function () {
     var note = document.querySelector("[data-jobbro-kept-note]");
-    if (note && readKept()) { note.hidden = false; }
+    var kept = note && readKept();
+    if (!kept) { return; }
+    if (kept.sent && !kept.relogin) {
+      if (Date.now() - kept.at > SENT_MS) { tab.removeItem(KEEP_KEY); return; }
+      kept.relogin = true;
+      tab.setItem(KEEP_KEY, JSON.stringify(kept));
+    }
+    note.hidden = false;
   });
 
   if (!script || !script.dataset.idleSeconds) { return; }  // not logged in
@@ -83,12 +98,12 @@
     return null;
   }
 
-  function keep(found) {
+  function keep(found, sent) {
     if (!tab || !found) { return; }
     var fields = [];
     Array.prototype.forEach.call(found.form.elements, function (el) {
       if (!el.name || el.disabled || el.name === "csrf_token" || el.type === "password" || el.type === "file" ||
-          el.type === "submit" || el.type === "button") { return; }
+          el.type === "hidden" || el.type === "submit" || el.type === "button") { return; }
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
       if (el.tagName === "SELECT" && el.multiple) {
         Array.prototype.forEach.call(el.selectedOptions, function (o) { fields.push([el.name, o.value]); });
@@ -96,13 +111,20 @@
       }
       fields.push([el.name, el.value]);
     });
-    tab.setItem(KEEP_KEY, JSON.stringify({ user: cfg.user, path: here(), index: found.index,
-                                           action: found.form.action, fields: fields, at: Date.now() }));
+    try {
+      tab.setItem(KEEP_KEY, JSON.stringify({ user: cfg.user, path: here(), index: found.index, sent: !!sent,
+                                             action: found.form.action, fields: fields, at: Date.now() }));
+    } catch (e) { /* storage full or refused: the server's own hold is all there is */ }
   }
 
   function restore() {
     var kept = readKept();
-    if (!kept || kept.user !== cfg.user || kept.path !== here()) { return; }
+    if (!kept) { return; }
+    if (kept.sent && !kept.relogin) { tab.removeItem(KEEP_KEY); return; }  // it was answered: sent
+    if (kept.user !== cfg.user || kept.path !== here()) {
+      if (kept.sent) { tab.removeItem(KEEP_KEY); }  // the server held it (/auth/send-igen), or another user
+      return;
+    }
     tab.removeItem(KEEP_KEY);
     var forms = document.querySelectorAll("main form[method=post], main form[method=POST]");
     var form = forms[kept.index];
@@ -256,12 +278,13 @@
     if (logout && logout.form) {
       logout.form.addEventListener("submit", function () { if (tab) { tab.removeItem(KEEP_KEY); } });
     }
-    // A form sent after the time is up would only meet "Du er logget ud": keep it first.
+    // Every form sent may meet a session ended meanwhile (here after the time is up, or on
+    // another device at any time): keep it first; the next page decides (see restore).
     document.addEventListener("submit", function (event) {
-      if (Date.now() >= deadline() && event.target.closest && event.target.closest("main")) {
-        keep({ form: event.target, index: Array.prototype.indexOf.call(
-          document.querySelectorAll("main form[method=post], main form[method=POST]"), event.target) });
-      }
+      var form = event.target;
+      var index = Array.prototype.indexOf.call(
+        document.querySelectorAll("main form[method=post], main form[method=POST]"), form);
+      if (index !== -1) { keep({ form: form, index: index }, true); }
     }, true);
     setInterval(tick, 10000);
     tick();

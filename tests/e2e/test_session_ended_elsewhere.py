@@ -1,0 +1,83 @@
+"""A form sent after the session was ended on another device ("Log ud" ends them all) comes
+back after the log-in, however long it is (review H 2): static/js/session.js keeps every form
+as it is sent, in this tab only, and drops the copy once a page answered it.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from store.clock import today
+from tests.conftest import PASSWORD, user_factory
+from tests.e2e.test_roles import login
+
+pytestmark = pytest.mark.e2e
+
+KEEP_KEY = "jobbro-kept-form"
+DESCRIPTION = ("Vi søger en stabil kollega til lageret, som kan tage imod varer og pakke ordrer. " * 30).strip()
+
+
+@pytest.fixture
+def company_user(live_app, password_hash):
+    return user_factory(live_app, password_hash)("company")
+
+
+def _fill(page) -> None:
+    page.get_by_label("Type").select_option(label="Løntilskud")
+    page.get_by_label("Titel").fill("Lagermedarbejder")
+    page.get_by_label("Beskrivelse").fill(DESCRIPTION)
+    page.get_by_label("Timer pr. uge, mindst").fill("20")
+    page.get_by_label("Timer pr. uge, højst").fill("30")
+    page.get_by_label("Postnummer for arbejdsstedet").fill("7160")
+    page.get_by_label("Startdato").fill((today() + timedelta(days=14)).isoformat())
+
+
+def test_a_long_opening_form_survives_a_log_out_on_another_device(browser, live_app, page, company_user):
+    assert len(DESCRIPTION) > 2000  # more than the server can hold in its cookie session
+    login(page, company_user.email)
+    page.get_by_test_id("start-page").wait_for()
+    page.goto("/opslag/ny")
+    _fill(page)
+
+    office = browser.new_context(base_url=live_app.config["LIVE_URL"], locale="da-DK")
+    try:
+        other = office.new_page()
+        login(other, company_user.email)
+        other.get_by_test_id("start-page").wait_for()
+        other.get_by_role("button", name="Log ud").click()
+        other.get_by_label("E-mail").wait_for()
+    finally:
+        office.close()
+
+    page.get_by_role("button", name="Opret opslag").click()
+    page.get_by_test_id("login-kept-note").wait_for()  # the log-in page says the text is kept
+    stored = page.evaluate(f"sessionStorage.getItem('{KEEP_KEY}')")
+    assert DESCRIPTION in stored and "csrf_token" not in stored
+    page.get_by_label("E-mail").fill(company_user.email)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.get_by_test_id("kept-form-restored").wait_for()
+    assert page.url.endswith("/opslag/ny")
+    assert page.get_by_label("Beskrivelse").input_value() == DESCRIPTION
+    assert page.get_by_label("Titel").input_value() == "Lagermedarbejder"
+    assert page.get_by_label("Timer pr. uge, højst").input_value() == "30"
+    assert page.evaluate(f"sessionStorage.getItem('{KEEP_KEY}')") is None  # put back once
+
+    page.get_by_role("button", name="Opret opslag").click()
+    page.get_by_test_id("opening-title").wait_for()
+    assert page.evaluate(f"sessionStorage.getItem('{KEEP_KEY}')") is None  # sent: nothing kept
+
+
+def test_a_form_answered_by_the_server_is_not_kept_nor_put_back(page, company_user):
+    login(page, company_user.email)
+    page.get_by_test_id("start-page").wait_for()
+    page.goto("/hotline/ny")
+    page.get_by_label("Emne").fill("Spørgsmål")
+    page.get_by_label("Beskriv situationen").fill("Må praktikanten køre truck?")
+    page.get_by_role("button", name="Send henvendelse").click()
+    page.get_by_test_id("request-subject").wait_for()
+    assert page.evaluate(f"sessionStorage.getItem('{KEEP_KEY}')") is None
+    page.goto("/hotline/ny")
+    assert page.get_by_test_id("kept-form-restored").count() == 0
+    assert page.get_by_label("Beskriv situationen").input_value() == ""
