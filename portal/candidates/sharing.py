@@ -63,7 +63,12 @@ def record_consent(proposal: Proposal, user: User, **choices) -> str:
 
 def shared_notice(who: str, title: str) -> str:
     """The notice that a candidate's name is shared (``who``: the pseudonym, no name)."""
-    return f"Navnet på {who} er delt med jer (kandidat til «{title}»)."
+    return f"Navnet på {who} er delt med jer (kandidat til »{title}«)."
+
+
+def shared_subject(who: str, title: str) -> str:
+    """The mail subject for :func:`shared_notice`: the same candidate, not a new one."""
+    return f"Navnet på {who} er delt med jer (»{title}«)"
 
 
 def candidate_link(proposal: Proposal) -> str:
@@ -78,7 +83,8 @@ def _announce(proposal: Proposal) -> None:
     link = candidate_link(proposal)
     # The pseudonym, never the name: a notice is kept, and withdrawing consent hides the
     # identity again (SECURITY.md); the portal shows the name while the consent holds.
-    text = shared_notice(pseudonym(proposal.citizen_id, opening.id), opening.title)
+    who = pseudonym(proposal.citizen_id, opening.id)
+    text = shared_notice(who, opening.title)
     body = (f"{text}\n\nJobcentret har delt kandidatens navn og en kort profil med jer. Se profilen, "
             f"kontaktoplysningerne og jeres kontakt i jobcentret i portalen:\n\n{link}\n")
     consent = proposals.active_consent(proposal)
@@ -86,7 +92,9 @@ def _announce(proposal: Proposal) -> None:
         User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
         .order_by(User.id)).all()
     for recipient in users:
-        notify(recipient, "candidate_shared", text, link, subject=f"Ny kandidat til «{opening.title}»",
+        # Says what happened: the candidate was proposed before ("Ny kandidat foreslået ..."),
+        # so "Ny kandidat" here would count one person twice in the inbox.
+        notify(recipient, "candidate_shared", text, link, subject=shared_subject(who, opening.title),
                body=body, dedupe_key=f"candidate_shared:{proposal.id}:{consent.id if consent else 0}:"
                                      f"{recipient.id}")
     webhook_events.proposal_shared(db.session, proposal)

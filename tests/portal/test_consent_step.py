@@ -270,6 +270,8 @@ def test_disclosure_tells_each_active_company_user_and_no_one_else(app, client, 
         assert sorted(m.to_address for m in mails) == sorted([world["company"].email, world["colleague"].email])
         for mail in mails:
             assert who in mail.body and MARKER not in mail.body and expected in mail.body
+            # The candidate was proposed before: the subject says the name is shared, not "Ny kandidat".
+            assert mail.subject.startswith(f"Navnet på {who} er delt med jer") and "Ny kandidat" not in mail.subject
             for secret in (LIMITATION, PHONE, EMAIL, "kontanthjaelp", "Kontanthjælp"):
                 assert secret not in mail.body + mail.subject
 
