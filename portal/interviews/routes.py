@@ -15,7 +15,7 @@ from ..access import roles_required
 from ..extensions import db
 from ..formutil import keep_form, kept_form
 from ..openings import responses
-from ..proposals import VISIBLE_TO_COMPANY, TransitionError, identity_released
+from ..proposals import VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released
 from store.models import Interview, Proposal
 from . import bp, service
 from .forms import OfferForm, OutcomeForm, StepForm
@@ -233,6 +233,11 @@ def interview_panel(proposal: Proposal) -> dict:
     offer_form, offer_kept = _offer_form(proposal, booked)
     return {
         "released": identity_released(proposal),
+        # why not released, as the opening's page says it: the consent ran out, or the name is
+        # withheld for now (restricted; never why); otherwise consent and sharing are still to come
+        "consent_lapsed": proposal.status == "disclosed" and active_consent(proposal) is None,
+        "name_withheld": proposal.status == "disclosed" and active_consent(proposal) is not None
+                         and not identity_released(proposal),
         "booked": booked,
         "offers": [i for i in rows if i.status == "offered"],
         "history": [(i, service.history_label(i)) for i in rows if i.status in service.HISTORY_LABELS],

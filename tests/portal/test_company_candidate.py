@@ -250,3 +250,30 @@ def test_a_lapsed_consent_is_said_and_never_counted_as_a_name(app, client, auth,
         db.session.commit()
     sheet = client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
     assert "ikke beregnet" in sheet  # said, not an empty cell
+
+
+def test_the_candidate_page_says_a_lapsed_consent_as_the_opening_page_does(app, client, auth, world):
+    """Review H 4: a hired candidate whose consent ran out read "when the citizen has consented"."""
+    from datetime import timedelta
+
+    from store import clock
+    from store.models import Consent
+
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.app_context():
+        db.session.query(Consent).update({Consent.deadline: clock.today() - timedelta(days=1)})
+        db.session.commit()
+    html = page(client, auth, world).get_data(as_text=True)
+    anonymous = re.search(r'data-testid="candidate-anonymous">(.*?)</p>', html, re.S).group(1)
+    interview = re.search(r'data-testid="interview-not-ready">(.*?)</p>', html, re.S).group(1)
+    assert "samtykke er udløbet" in anonymous and "samtykke er udløbet" in interview
+    assert "når borgeren har givet samtykke" not in anonymous + interview
+    assert MARKER not in html
+
+
+def test_before_consent_the_candidate_page_says_consent_is_still_to_come(app, client, auth, world):
+    set_status(app, world["proposal"], "consented", consent=True)
+    html = page(client, auth, world).get_data(as_text=True)
+    assert "udløbet" not in html
+    assert re.search(r'data-testid="candidate-anonymous">[^<]*når borgeren har givet samtykke', html)
+    assert re.search(r'data-testid="interview-not-ready">[^<]*når borgeren har givet samtykke', html)
