@@ -203,12 +203,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    from matching.backends import BackendUnavailable
+
     from .rebuild import rebuild
 
     with configured_context() as ctx:
-        result = rebuild(ctx.session, ctx.backend, ctx.encoder,
-                         upload_folder=ctx.settings.upload_folder, chunk_size=args.chunk_size,
-                         concept_version=ctx.concept_version)
+        try:
+            result = rebuild(ctx.session, ctx.backend, ctx.encoder,
+                             upload_folder=ctx.settings.upload_folder, chunk_size=args.chunk_size,
+                             concept_version=ctx.concept_version)
+        except BackendUnavailable as err:  # nothing was switched: the live index is as it was
+            print(f"rebuild: the index cannot be written: {err}; is {ctx.settings.backend} reachable? "
+                  "The index in use is unchanged; run the rebuild again.", file=sys.stderr)
+            return 2
     print(f"rebuild: {result.citizens} citizens and {result.openings} openings indexed, "
           f"{len(result.failures)} failed, {result.reconciled} reconciled", file=sys.stderr)
     return 0

@@ -77,6 +77,23 @@ def encoder_spec(config: Mapping[str, Any]) -> str:
     return f"{encoder}+{adapter}"
 
 
+BACKEND_NAMES = ("memory", "elasticsearch")
+
+
+def check(settings: MatchingSettings) -> None:
+    """Refuse settings the first ranking would fail on, without loading a model or opening an
+    index: an unknown backend, an unknown encoder spec, an adapter that cannot be read.
+
+    Raises:
+        ValueError: what is wrong (``matching.adapter.AdapterError`` for the adapter).
+        matching.encoders.EncoderUnavailable: an encoder whose package is not installed.
+    """
+    if settings.backend not in BACKEND_NAMES:
+        raise ValueError(f"unknown matching backend {settings.backend!r}; expected "
+                         f"{' or '.join(repr(n) for n in BACKEND_NAMES)}")
+    make_encoder(settings.encoder)  # models load on first use; an adapter file is read (once per process)
+
+
 def make_configured_backend(settings: MatchingSettings, dims: int | None = None) -> MatchBackend:
     """The configured backend: the shared snapshot for "memory", else ``make_backend``.
 

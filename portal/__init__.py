@@ -65,10 +65,13 @@ def trust_proxies(app: Flask) -> None:
     Behind a reverse proxy every request comes from the proxy's address, so the per-IP login
     throttle would lock out everyone at once and the audit IP would be the proxy's. Only the
     configured number of hops is believed: with 0 a client-sent X-Forwarded-For is ignored.
+    X-Forwarded-Host is believed too (Apache sets it), so a proxy that forwards to
+    127.0.0.1:8000 without passing the browser's Host still leaves the host the browser used,
+    which the HTTPS form check compares with the Referer.
     """
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

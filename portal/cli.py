@@ -168,13 +168,15 @@ ATTEMPTS_KEPT_SECONDS = 24 * 3600
 
 
 @click.command("retention")
-@click.option("--days", type=int, default=None, help="Override RETENTION_DAYS.")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Override RETENTION_DAYS (at least 1: a case closed today is never anonymised).")
 @with_appcontext
 def retention_command(days: int | None) -> None:
     """Anonymise cases closed longer ago than the retention period; prune old log-in attempts.
 
     Log-in attempts (e-mail, IP) only serve the throttle, so they go once they are older than
-    a day and every throttle window.
+    a day and every throttle window. Exits 1 with a message when the database cannot be used
+    (nothing is anonymised then: one transaction).
     """
     from pathlib import Path
 
@@ -184,12 +186,18 @@ def retention_command(days: int | None) -> None:
     from .privacy import anonymise_expired
 
     config = current_app.config
-    count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=clock.today(),
-                              retention_days=days or config["RETENTION_DAYS"])
-    keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
-                       config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
-    pruned = throttle.prune(keep_seconds)
-    db.session.commit()
+    try:
+        count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=clock.today(),
+                                  retention_days=days if days is not None else config["RETENTION_DAYS"])
+        keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
+                           config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
+        pruned = throttle.prune(keep_seconds)
+        db.session.commit()
+    except sa.exc.SQLAlchemyError as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            f"retention: the database cannot be used ({type(exc).__name__}); is it reachable and migrated "
+            "(flask --app portal setup)? Nothing was anonymised in this run.") from None
     click.echo(f"{count} closed cases anonymised; {pruned} old log-in attempts removed")
 
 

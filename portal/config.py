@@ -204,6 +204,7 @@ def finalise(config: dict, instance_path: str) -> None:
     _check_savings(config)
     _check_organisation(config)
     _check_concepts(config)
+    _check_matching(config, instance_path)
     shared.install_postcodes(config, instance_path)  # MATCHING_POSTCODES, as the indexer does
     _check_webhooks(config)
     secure = production
@@ -238,6 +239,18 @@ def _check_concepts(config: dict) -> None:
                           f"a .npz file, or none)") from None
 
 
+def _check_matching(config: dict, instance_path: str) -> None:
+    """MATCHING_BACKEND, MATCHING_ENCODER and MATCHING_ADAPTER must name what exists: an error at
+    start-up naming the settings, not a 500 on every ranking page while /healthz says ok."""
+    from matching import settings as matching_settings
+    from matching.encoders import EncoderUnavailable
+
+    try:
+        matching_settings.check(matching_settings.MatchingSettings.from_config(config, instance_path))
+    except (ValueError, EncoderUnavailable) as exc:
+        raise ConfigError(f"matching settings (MATCHING_BACKEND, MATCHING_ENCODER, MATCHING_ADAPTER): {exc}") from None
+
+
 def _check_mail(config: dict, production: bool) -> None:
     """The mail settings must make sense together (errors at start-up, not at the first mail)."""
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
@@ -269,14 +282,26 @@ def _check_portal_url(config: dict, production: bool) -> None:
         raise ConfigError(f"PORTAL_URL must start with https:// when JOBBRO_ENV=production, not {url!r}")
 
 
+# The shortest retention the configuration takes; `flask --app portal retention --days N` may go
+# lower for a deliberate one-off run.
+MIN_RETENTION_DAYS = 30
+
+
 def _check_counts(config: dict) -> None:
     """Whole-number settings that may also come from ``test_config`` must be in range."""
-    for key, low in (("TRUSTED_PROXY_HOPS", 0), ("FRESH_LOGIN_MINUTES", 1),
-                     ("HOTLINE_REMIND_BEFORE_MINUTES", 0), ("LOGIN_MAX_FAILURES", 1),
-                     ("LOGIN_IP_MAX_ACCOUNTS", 1), ("RANKINGS_PER_PROCESS", 0)):
-        value = config.setdefault(key, defaults("")[key])
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ConfigError(f"{key} must be a whole number of at least {low}, not {value!r}")
+    for key, low, high in (("TRUSTED_PROXY_HOPS", 0, None), ("FRESH_LOGIN_MINUTES", 1, None),
+                           ("HOTLINE_REMIND_BEFORE_MINUTES", 0, None), ("LOGIN_MAX_FAILURES", 1, None),
+                           ("LOGIN_IP_MAX_ACCOUNTS", 1, None), ("RANKINGS_PER_PROCESS", 0, None),
+                           # a sign typo would anonymise every closed case at the next run
+                           ("RETENTION_DAYS", MIN_RETENTION_DAYS, None),
+                           ("IMPORT_MAX_CONTENT_LENGTH", 1, None), ("IMPORT_WEB_MAX_ROWS", 1, None),
+                           ("MAIL_PORT", 1, 65535)):
+        if key not in config and key not in defaults(""):
+            continue  # a default its module keeps (the import page's limits)
+        value = config[key] if key in config else config.setdefault(key, defaults("")[key])
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
+            span = f"between {low} and {high}" if high else f"of at least {low}"
+            raise ConfigError(f"{key} must be a whole number {span}, not {value!r}")
 
 
 HOTLINE_PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 ]{6,18}[0-9]")

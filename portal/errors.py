@@ -60,6 +60,13 @@ def render_error(status: int, message: str | None = None):
 _NO_SESSION = "The CSRF session token is missing."
 
 
+# Flask-WTF's reason when an HTTPS form's Referer names another host than the request's (a
+# proxy that replaced the Host header), and what the user is told then.
+_HOST_MISMATCH = ("The referrer does not match the host.",)
+HOST_MISMATCH_MESSAGE = ("Formularen blev afvist, fordi portalen ikke kunne bekræfte, at den kom fra portalens egen "
+                         "adresse. Det skyldes serverens opsætning, ikke dig: kontakt jobcentrets it-support.")
+
+
 def _session_expired(error: CSRFError) -> bool:
     """True when a page's form came back without its session: the idle timeout (30 minutes)
     let the browser drop the cookie. Not for the API, and not while someone is logged in."""
@@ -83,9 +90,21 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         db.session.rollback()
-        audit.record_now("csrf_failed", result="denied")
+        try:
+            audit.record_now("csrf_failed", result="denied")
+        except audit.AuditWriteError as failed:  # the database is down: say so, not "unexpected"
+            cause = failed.__cause__
+            if isinstance(cause, Exception) and is_transient(cause):
+                return _database_unavailable(cause)
+            raise
         if _session_expired(error):
             return _logged_out_page(app)
+        if error.description in _HOST_MISMATCH:
+            # Behind a reverse proxy that does not pass the browser's Host header, every form
+            # fails here and reloading never helps: tell the operator what to change.
+            app.logger.error("form refused: the Referer's host is not the Host header %r; a reverse proxy must "
+                             "pass the original Host (nginx: proxy_set_header Host $host)", request.host)
+            return render_error(400, HOST_MISMATCH_MESSAGE)
         return render_error(400, "Formularen er udløbet eller ugyldig. Genindlæs siden og prøv igen.")
 
     @app.errorhandler(HTTPException)

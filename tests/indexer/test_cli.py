@@ -70,6 +70,18 @@ def test_rebuild_shows_progress_on_stderr(seed, cli_env):
     assert status(cli_env)["indexed_citizens"] == 1
 
 
+def test_rebuild_with_backend_down_is_one_line_and_exit_2(seed, cli_env):
+    """The first-install step with Elasticsearch down: a reason, not a traceback (review I 10)."""
+    seed.citizen()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    done = indexer(cli_env | {"MATCHING_BACKEND": "elasticsearch", "ELASTICSEARCH_URL": dead}, "rebuild")
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]  # (the Elasticsearch client logs its own retries above)
+    assert last.startswith("rebuild: the index cannot be written") and "run the rebuild again" in last
+
+
 def test_unknown_encoder_is_a_clear_configuration_error(cli_env):
     done = indexer(cli_env | {"MATCHING_ENCODER": "word2vec"}, "status")
     assert done.returncode == 2

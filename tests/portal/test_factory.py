@@ -105,3 +105,32 @@ def test_create_admin_prints_the_link_on_the_portals_address(app, runner):
     result = runner.invoke(args=["create-admin", "chef@jobcenter.dk", "Chef"])
     assert result.exit_code == 0, result.output
     assert "at: https://jobbro.testrup.dk/auth/set-password/" in result.output
+
+
+@pytest.mark.parametrize("setting, value, says", [
+    ("MATCHING_BACKEND", "elastic", "unknown matching backend 'elastic'"),
+    ("MATCHING_ENCODER", "e5x", "unknown encoder 'e5x'"),
+    ("MATCHING_ADAPTER", "occupation-v9", "adapter 'occupation-v9' not found"),
+])
+def test_a_mistyped_matching_setting_stops_the_start(tmp_path, setting, value, says):
+    """Not a portal that reports healthy and answers 500 on every ranking page (review I 4)."""
+    config = {"JOBBRO_ENV": "development", "DATABASE_URL": "sqlite://", setting: value}
+    with pytest.raises(ConfigError, match=f"MATCHING_ADAPTER\\): {says}"):
+        finalise(config, str(tmp_path))
+
+
+@pytest.mark.parametrize("setting, value", [
+    ("RETENTION_DAYS", -1), ("RETENTION_DAYS", 0), ("RETENTION_DAYS", 29), ("IMPORT_WEB_MAX_ROWS", 0),
+    ("IMPORT_MAX_CONTENT_LENGTH", -1), ("MAIL_PORT", 0), ("MAIL_PORT", 70000),
+])
+def test_counts_out_of_range_stop_the_start(tmp_path, setting, value):
+    """A sign typo in RETENTION_DAYS would anonymise every closed case at the next run (review I 2)."""
+    config = {"JOBBRO_ENV": "development", "DATABASE_URL": "sqlite://", setting: value}
+    with pytest.raises(ConfigError, match=f"{setting} must be a whole number"):
+        finalise(config, str(tmp_path))
+
+
+def test_counts_in_range_are_kept(tmp_path):
+    config = {"JOBBRO_ENV": "development", "DATABASE_URL": "sqlite://", "RETENTION_DAYS": 30, "MAIL_PORT": 587}
+    finalise(config, str(tmp_path))
+    assert (config["RETENTION_DAYS"], config["MAIL_PORT"]) == (30, 587)

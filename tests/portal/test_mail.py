@@ -203,6 +203,18 @@ def test_without_a_server_production_logs_no_body(caplog):
     assert "not sent" in caplog.text and TOKEN_LIKE not in caplog.text
 
 
+def test_production_never_logs_a_subject(caplog):
+    """A subject can name a citizen, and no erasure reaches a log (review I 3): not when a mail
+    is skipped, fails or is sent."""
+    with caplog.at_level(logging.INFO, logger="portal.mail"):
+        mail.send({"JOBBRO_ENV": "production"}, _message())
+        mail.send({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": _closed_port(), "JOBBRO_ENV": "production"}, _message())
+        mail.send({"MAIL_SERVER": "smtp.test", "JOBBRO_ENV": "production"}, _message(),
+                  connect=lambda c: FakeSMTP(Outbox()))
+    assert "not sent" in caplog.text and "failed" in caplog.text and "sent to" in caplog.text
+    assert "Din adgang" not in caplog.text
+
+
 def test_connection_factory_is_injectable_and_smtp_errors_are_caught():
     class Refusing(FakeSMTP):
         def send_message(self, message):

@@ -91,3 +91,32 @@ def test_one_hop_takes_the_scheme_from_the_proxy(app_behind):
     client = app.test_client()
     assert client.get("/scheme-for-test", headers={"X-Forwarded-Proto": "https"}).text == "https"
     assert client.get("/scheme-for-test").text == "http"
+
+
+def _login_post(client, headers: dict, referer: str):
+    page = client.get("/auth/login", headers=headers).get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    return client.post("/auth/login", headers={**headers, "Referer": referer}, data={
+        "email": "guess@example.dk", "password": "Forkert-kode-123", "csrf_token": token})
+
+
+def test_one_hop_takes_the_host_the_browser_used_from_the_proxy(app_behind):
+    """Apache (and nginx with X-Forwarded-Host) forward to 127.0.0.1:8000: the HTTPS form check
+    compares the browser's Referer with the forwarded host, so forms work (review I 1)."""
+    client = app_behind(1).test_client()
+    headers = {"Host": "127.0.0.1:8000", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "jobbro.example.dk"}
+    # 401: the form was accepted and the (wrong) password checked
+    assert _login_post(client, headers, "https://jobbro.example.dk/auth/login").status_code == 401
+
+
+def test_a_proxy_that_drops_the_host_gets_a_message_that_names_the_cause(app_behind, caplog):
+    """Without the browser's host every form fails; the user is told it is the server's set-up
+    (not "reload the page", which never helps) and the log tells the operator what to change."""
+    from portal.errors import HOST_MISMATCH_MESSAGE
+
+    client = app_behind(1).test_client()
+    headers = {"Host": "127.0.0.1:8000", "X-Forwarded-Proto": "https"}
+    response = _login_post(client, headers, "https://jobbro.example.dk/auth/login")
+    assert response.status_code == 400
+    assert HOST_MISMATCH_MESSAGE.split(",")[0] in response.get_data(as_text=True)
+    assert any("proxy_set_header Host" in r.getMessage() for r in caplog.records)
