@@ -6,6 +6,9 @@ that month (its days in the month / 7). A figure more than :data:`FACTOR` times 
 "er det rigtigt?" and save only when the same figure is sent again with the confirmation
 token (:func:`confirmation_token`). Nothing is refused: overtime happens. A placement with
 0 t/uge has no agreed hours to compare with and is never questioned.
+
+For the month in progress only the days up to today count (120 hours on 5 December cannot
+all have been worked yet), and the question says the month is not over.
 """
 from __future__ import annotations
 
@@ -27,24 +30,43 @@ def days_in_month(placement: Placement, month: date) -> int:
     return max((last - first).days + 1, 0)
 
 
-def expected_hours(placement: Placement, month: date) -> Decimal:
-    """Weekly hours × the weeks the placement ran in ``month``."""
-    weeks = Decimal(days_in_month(placement, month)) / 7
-    return Decimal(str(placement.weekly_hours or 0)) * weeks
+def days_so_far(placement: Placement, month: date, today: date) -> int:
+    """As :func:`days_in_month`, counting only up to ``today`` (inclusive) in the month in progress."""
+    days = days_in_month(placement, month)
+    if month <= today <= month_end(month):
+        days = min(days, max((today - max(month, placement.start_date)).days + 1, 0))
+    return days
 
 
-def warning(placement: Placement, month: date, hours: Decimal, month_text: str) -> str | None:
+def expected_hours(placement: Placement, month: date, today: date | None = None) -> Decimal:
+    """Weekly hours × the weeks the placement ran in ``month`` (up to ``today`` when given)."""
+    days = days_in_month(placement, month) if today is None else days_so_far(placement, month, today)
+    return Decimal(str(placement.weekly_hours or 0)) * Decimal(days) / 7
+
+
+def _today() -> date:
+    from . import service  # the placements' "today" (Danish time), patched by tests
+
+    return service.today_local()
+
+
+def warning(placement: Placement, month: date, hours: Decimal, month_text: str,
+            today: date | None = None) -> str | None:
     """A Danish question when ``hours`` is far above the expected hours, else None.
 
-    ``month_text`` names the month in the question ("november 2026").
+    ``month_text`` names the month in the question ("november 2026"). ``today`` (default: the
+    placements' today) ends the period for the month in progress.
     """
     if not placement.weekly_hours:
         return None
-    expected = expected_hours(placement, month)
+    today = today or _today()
+    expected = expected_hours(placement, month, today)
     if hours <= expected * FACTOR + SLACK:
         return None
+    period = (f"ca. {format_number(expected)} timer i {month_text} indtil i dag; måneden er ikke slut"
+              if month <= today <= month_end(month) else f"ca. {format_number(expected)} timer i {month_text}")
     return (f"{format_hours(hours)} timer er langt over {format_hours(placement.weekly_hours)} t/uge "
-            f"(ca. {format_number(expected)} timer i {month_text}) – er det rigtigt?")
+            f"({period}) – er det rigtigt?")
 
 
 def confirmation_token(month: date, hours: Decimal) -> str:

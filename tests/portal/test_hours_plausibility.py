@@ -68,6 +68,36 @@ def test_warning_text_names_the_figures():
     assert question == "300 timer er langt over 4 t/uge (ca. 17 timer i november 2026) – er det rigtigt?"
 
 
+@pytest.mark.parametrize("hours, asked", [
+    (Decimal(120), True),  # a whole month of 20 t/uge, on the 5th
+    (Decimal(22), False),  # 20 t/uge × 5/7 weeks ≈ 14; 1.5 × 14.3 + 8 = 29.4: within
+    (Decimal(30), True),
+])
+def test_the_month_in_progress_counts_only_the_days_so_far(hours, asked):
+    """Review H 5: 120 hours on 5 December for a 20 t/uge praktik were saved without a question."""
+    placement = _placement(start_date=date(2026, 11, 17), weekly_hours=20)
+    question = plausibility.warning(placement, date(2026, 12, 1), hours, "december 2026", today=date(2026, 12, 5))
+    assert (question is not None) == asked
+    if asked:
+        assert "indtil i dag; måneden er ikke slut" in question and "ca. 14 timer i december 2026" in question
+
+
+def test_a_placement_starting_in_the_month_in_progress_counts_from_its_start():
+    placement = _placement(start_date=date(2026, 12, 3), weekly_hours=7)  # three days: 3 hours
+    assert plausibility.expected_hours(placement, date(2026, 12, 1), date(2026, 12, 5)) == 3
+    assert plausibility.expected_hours(placement, date(2026, 12, 1)) == 29  # the whole month
+
+
+def test_the_detail_page_asks_about_the_month_in_progress(app, client, world):
+    AuthActions(client).switch_to("a@firma.dk")
+    pid = world["praktik"]
+    token = AuthActions(client).csrf_token(f"/forloeb/{pid}")
+    response = client.post(f"/forloeb/{pid}/timer", data={"month": "2026-12", "hours": "20", "csrf_token": token})
+    html = response.get_data(as_text=True)  # 4 t/uge × 4 days of December (today is the 4th) ≈ 2
+    assert response.status_code == 200 and _hours(app, pid) == {}
+    assert "måneden er ikke slut" in html
+
+
 def test_detail_page_asks_keeps_the_input_and_saves_when_confirmed(app, client, world):
     AuthActions(client).switch_to("a@firma.dk")
     pid = world["praktik"]
