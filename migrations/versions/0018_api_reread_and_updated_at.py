@@ -1,5 +1,6 @@
 """The API's idempotent answers about a citizen keep only an object id (idempotency_record.object_id);
-why a case-system id is blocked (erased_external_id.reason)
+why a case-system id is blocked (erased_external_id.reason); when a proposal, placement or
+hotline request last changed (updated_at)
 
 A repeated POST to a proposal or a hotline request used to replay the stored answer, name and
 booked interview included, after consent ended or processing was restricted (review G 1). The
@@ -12,7 +13,12 @@ does (review G 3); ``reason`` says which ("erased" for every row written before 
 Citizens anonymised earlier lose their id on the next retention run (the hash key is the
 application's, not the migration's).
 
-Downgrade: the rows that keep only an id are deleted (there is no body to replay), then the
+``updated_at`` on proposal, placement and hotline_request is what the API's ``updated_since``
+filters on (review G 4): any change of the row or of its consents, interviews, hours, events or
+messages. Rows from before this revision get the latest moment recorded on them or their
+children (at least ``created_at``).
+
+Downgrade: the ``updated_at`` columns are dropped; the rows that keep only an id are deleted (there is no body to replay), then the
 columns are dropped (a blocked id stays blocked).
 
 Revision ID: 0018
@@ -33,7 +39,38 @@ depends_on = None
 _ABOUT_A_CITIZEN = ("/api/v1/proposals/%", "/api/v1/placements/%", "/api/v1/hotline/%")
 
 
+# (table, its own moments, (child table, foreign key, the child's moments) ...)
+_TOUCHED = (
+    ('proposal', ('decided_at', 'company_responded_at', 'disclosed_at', 'profile_approved_at'),
+     (('consent', 'proposal_id', ('given_at', 'withdrawn_at', 'replaced_at')),
+      ('interview', 'proposal_id', ('created_at', 'decided_at')))),
+    ('placement', (), (('hours_log', 'placement_id', ('created_at',)), ('placement_event', 'placement_id', ('at',)))),
+    ('hotline_request', ('first_response_at', 'closed_at', 'waiting_since'),
+     (('hotline_message', 'request_id', ('created_at',)),)),
+)
+
+
+def _backfill_updated_at() -> None:
+    # SQLite's many-argument max() is NULL if any argument is; PostgreSQL's greatest() skips NULLs.
+    # Every term is coalesced to created_at, so both give the latest known moment.
+    greatest = 'greatest' if op.get_bind().dialect.name == 'postgresql' else 'max'
+    for table, own, children in _TOUCHED:
+        terms = [f'coalesce({table}.{column}, {table}.created_at)' for column in own]
+        for child, key, moments in children:
+            for moment in moments:
+                terms.append(f'coalesce((SELECT max(c.{moment}) FROM {child} c WHERE c.{key} = {table}.id), '
+                             f'{table}.created_at)')
+        op.execute(f'UPDATE {table} SET updated_at = {greatest}({table}.created_at, {", ".join(terms)})')
+
+
 def upgrade():
+    for table, _own, _children in _TOUCHED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
+    _backfill_updated_at()
+    for table, _own, _children in _TOUCHED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
     with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
         batch_op.add_column(sa.Column('object_id', sa.Integer(), nullable=True))
     with op.batch_alter_table('erased_external_id', schema=None) as batch_op:
@@ -43,6 +80,9 @@ def upgrade():
 
 
 def downgrade():
+    for table, _own, _children in _TOUCHED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('updated_at')
     record = sa.table('idempotency_record', sa.column('object_id', sa.Integer))
     op.execute(record.delete().where(record.c.object_id.is_not(None)))
     with op.batch_alter_table('idempotency_record', schema=None) as batch_op:

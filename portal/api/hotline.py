@@ -114,8 +114,7 @@ def list_requests(args):
     if args.get("status"):
         query = query.where(HotlineRequest.status == args["status"])
     if since := common.since_moment(args.get("updated_since")):
-        query = query.where(sa.func.coalesce(HotlineRequest.closed_at, HotlineRequest.first_response_at,
-                                             HotlineRequest.created_at) >= since)
+        query = query.where(HotlineRequest.updated_at >= since)  # messages touch it (store.models.touch)
     items, links = common.page(query, HotlineRequest.id, args)
     return {"items": [_view(r, with_messages=False) for r in items], **links}
 

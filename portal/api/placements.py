@@ -112,7 +112,7 @@ def list_placements(args):
     elif args.get("status") == "ended":
         query = query.where(sa.not_(service.active_clause(today)))
     if since := common.since_moment(args.get("updated_since")):
-        query = query.where(Placement.created_at >= since)
+        query = query.where(Placement.updated_at >= since)  # hours and events touch it (store.models.touch)
     items, links = common.page(query, Placement.id, args)
     return {"items": _views(items), **links}
 

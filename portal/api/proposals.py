@@ -141,7 +141,10 @@ def list_proposals(args):
     if args.get("opening_id"):
         query = query.where(Proposal.opening_id == args["opening_id"])
     if since := common.since_moment(args.get("updated_since")):
-        query = query.where(sa.func.coalesce(Proposal.decided_at, Proposal.created_at) >= since)
+        # The proposal or a consent or interview of it (store.models.touch), or the citizen: a
+        # restriction turns a company's view to on_hold, and the name and hours come from there.
+        citizen_changed = sa.select(Citizen.updated_at).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
+        query = query.where(sa.or_(Proposal.updated_at >= since, citizen_changed >= since))
     items, links = common.page(query, Proposal.id, args)
     return {"items": [_view(p) for p in items], **links}
 

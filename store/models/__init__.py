@@ -13,6 +13,7 @@ from .placements import HoursLog, Placement, PlacementEvent
 from .proposals import Consent, Proposal
 from .snapshots import FigureSnapshot
 from .stories import SuccessStory
+from . import touch  # noqa: F401,E402 - registers the flush hook that touches parents' updated_at
 
 __all__ = [
     "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",

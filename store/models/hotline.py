@@ -41,6 +41,8 @@ class HotlineRequest(db.Model):
     # An answered request the company put back to waiting: when that message was written (the
     # new target is counted from it); None while it waits for its first answer, or is answered.
     waiting_since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # Changed: any column, or a child row (store.models.touch): what the API's updated_since reads.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     company: Mapped[Company] = relationship()
     placement: Mapped[Optional[Placement]] = relationship()

@@ -33,6 +33,8 @@ class Placement(db.Model):
     employed_3m: Mapped[Optional[bool]]
     employed_6m: Mapped[Optional[bool]]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Changed: any column, or a child row (store.models.touch): what the API's updated_since reads.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     citizen: Mapped[Citizen] = relationship()
     opening: Mapped[Optional[Opening]] = relationship()

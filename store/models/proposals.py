@@ -50,6 +50,8 @@ class Proposal(db.Model):
     profile_approved_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     profile_approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Changed: any column, or a child row (store.models.touch): what the API's updated_since reads.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # The closing date of the citizen's case that ended the proposal (status "ended"), or the
     # day the consultant ended it on a filled or closed opening ("opening_done"); kept when the
     # case is reopened, so the page can still say why it ended.

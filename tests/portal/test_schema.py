@@ -350,3 +350,46 @@ def test_0017_fills_waiting_since_from_the_messages_where_no_mark_existed(migrat
         since = dict(connection.execute(sa.text("SELECT id, waiting_since FROM hotline_request")).all())
     assert str(since[ids[0]]).startswith("2026-11-03 12:00")
     assert since[ids[1]] is None
+
+
+def test_0018_fills_updated_at_from_the_latest_moment_and_drops_stored_answers_about_citizens(migrated_app):
+    """updated_at (what the API's updated_since reads) starts at the latest moment recorded on
+    the row or its children; stored API answers about proposals, placements and hotline go."""
+    from store.models import ApiToken, IdempotencyRecord
+
+    objects = _graph()
+    jan = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    for name in ("proposal", "placement"):
+        objects[name].created_at = jan
+    db.session.add_all(objects.values())
+    db.session.flush()
+    objects["proposal"].consents.append(Consent(text_version="v1", channel="telefon", deadline=date(2026, 12, 1),
+                                                recorded_by_id=objects["vk"].id, given_at=jan.replace(month=2),
+                                                withdrawn_at=jan.replace(month=3)))
+    objects["placement"].hours[0].created_at = jan.replace(month=4)
+    request = HotlineRequest(company=objects["company"], placement=objects["placement"], category="fravaer",
+                             urgency="akut", subject="Udebleven", created_by_id=objects["contact"].id,
+                             due_at=jan, created_at=jan, closed_at=jan.replace(month=5, day=4))
+    request.messages.append(HotlineMessage(author_id=objects["contact"].id, body="Hjælp",
+                                           created_at=jan.replace(month=5, day=3)))
+    token = ApiToken(user=objects["contact"], name="k", token_hash="b" * 64, prefix="jbr_y",
+                     expires_at=datetime(2027, 1, 1, tzinfo=timezone.utc))
+    db.session.add_all([request, token])
+    db.session.flush()
+    for key, path in (("a", f"/api/v1/proposals/{objects['proposal'].id}/answer"), ("b", "/api/v1/openings/")):
+        db.session.add(IdempotencyRecord(token_id=token.id, key=key, method="POST", path=path, request_hash="h",
+                                         status_code=200, response_body='{"name": "Borger"}'))
+    db.session.commit()
+    ids = {"proposal": objects["proposal"].id, "placement": objects["placement"].id, "hotline_request": request.id}
+    db.session.remove()
+    downgrade(revision="0017")
+    assert "updated_at" not in {c["name"] for c in sa.inspect(db.engine).get_columns("proposal")}
+    upgrade()
+    with db.engine.connect() as connection:
+        updated = {table: str(connection.execute(sa.text(f"SELECT updated_at FROM {table} WHERE id = :i"),
+                                                 {"i": row_id}).scalar()) for table, row_id in ids.items()}
+        paths = connection.execute(sa.text("SELECT path FROM idempotency_record")).scalars().all()
+    assert updated["proposal"].startswith("2026-03-01 09:00")  # the consent's withdrawal
+    assert updated["placement"].startswith("2026-04-01 09:00")  # the hours logged
+    assert updated["hotline_request"].startswith("2026-05-04 09:00")  # closed after its last message
+    assert paths == ["/api/v1/openings/"]
