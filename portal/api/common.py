@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -66,9 +66,18 @@ def not_found(kind: str, object_id) -> None:
     problems.abort(404)
 
 
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+LATEST = datetime.max.replace(tzinfo=timezone.utc)
+
+
 class SinceField(ma.fields.Field):
-    """A date or an RFC 3339 date-time with its offset, loaded as an aware datetime (a date: its
-    first moment in Danish time)."""
+    """A date or an RFC 3339 date-time with its offset, loaded as an aware UTC datetime (a date:
+    its first moment in Danish time).
+
+    A moment that does not fit a datetime in UTC (``0001-01-01``, a common "from the beginning",
+    or ``9999-12-31T23:59:59-23:59``) is clamped to the first or last moment there is, so a
+    first full sync gets everything rather than an error.
+    """
 
     default_error_messages = {"invalid": "Skal være en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt med tidszone "
                                          "(fx 2026-12-05T01:00:00Z)."}
@@ -84,13 +93,17 @@ class SinceField(ma.fields.Field):
             raise self.make_error("invalid")
         try:
             if len(value) == 10:
-                return datetime.combine(date.fromisoformat(value), time(0), tzinfo=clock.LOCAL)
-            moment = datetime.fromisoformat(value.replace("z", "Z"))
+                moment = datetime.combine(date.fromisoformat(value), time(0), tzinfo=clock.LOCAL)
+            else:
+                moment = datetime.fromisoformat(value.replace("z", "Z"))
+                if moment.tzinfo is None or "T" not in value.upper():
+                    raise ValueError(value)
         except ValueError:
             raise self.make_error("invalid") from None
-        if moment.tzinfo is None or "T" not in value.upper():
-            raise self.make_error("invalid")
-        return moment
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:  # only at the ends of the calendar: year 1 or 9999
+            return EARLIEST if moment.year < 2000 else LATEST
 
 
 class ListArgs(ma.Schema):

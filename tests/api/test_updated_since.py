@@ -72,3 +72,23 @@ def test_hours_and_messages_show_up_on_placements_and_hotline(app, client, make_
                           json={"body": "Han er her nu.", "awaits_answer": False})
     assert message.status_code == 201, message.json
     assert _ids(client, company, "hotline") == [created.json["id"]]
+
+
+@pytest.mark.parametrize("since", ["0001-01-01", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-23:59",
+                                   "9999-12-31"])
+def test_updated_since_at_the_ends_of_the_calendar_is_no_error(app, client, make_user, since):
+    """Review G 5: a first full sync "from the beginning" got a 500 (OverflowError)."""
+    staff = make_token(app, make_user("consultant"))
+    for area in ("openings", "proposals", "placements", "hotline", "citizens"):
+        answer = client.get(f"/api/v1/{area}/", query_string={"updated_since": since}, headers=bearer(staff))
+        assert answer.status_code == 200, (area, since, answer.json)
+
+
+def test_updated_since_from_the_beginning_gives_everything(app, client, make_user, frozen_today):
+    world = hours_fixtures.build_world(app, make_user)
+    company = make_token(app, world["company"])
+    everything = client.get("/api/v1/placements/", headers=bearer(company)).json["items"]
+    since = client.get("/api/v1/placements/?updated_since=0001-01-01", headers=bearer(company)).json["items"]
+    assert len(since) == len(everything) == 2
+    assert client.get("/api/v1/placements/?updated_since=9999-12-31T23:59:59-23:59",
+                      headers=bearer(company)).json["items"] == []
