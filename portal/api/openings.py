@@ -52,6 +52,12 @@ class OpeningUpdate(OpeningIn):
                               metadata={"description": "Udeladt: status er uændret."})
 
 
+class OpeningUpsert(OpeningIn):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(EDITABLE_STATUSES)),
+                              metadata={"description": "Udeladt: et eksisterende opslag beholder sin status; "
+                                                       "et nyt bliver en kladde (draft)."})
+
+
 class OpeningOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     company_id = ma.fields.Integer(required=True)
@@ -166,14 +172,16 @@ def update_opening(body, opening_id: int):
 
 @bp.put("/by-external-id/<string:external_id>")
 @bp.doc(parameters=[common.UPSERT_IF_MATCH])
-@bp.arguments(OpeningIn)
+@bp.arguments(OpeningUpsert)
 @bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
 @bp.alt_response(201, schema=OpeningOut, headers=common.ETAG_HEADER, description="Opslaget er oprettet.")
 @bp.alt_response(412, description="If-Match er sendt, men opslaget er ændret siden (eller findes ikke); hent det igen.")
 def upsert_opening(body, external_id: str):
     """Opret eller opdatér virksomhedens opslag med jeres eget id (fx fra jeres rekrutteringssystem).
 
-    Samme data to gange ændrer intet. Et besat opslag beholder sin status. If-Match er valgfri:
+    Samme data to gange ændrer intet. Uden status beholder et eksisterende opslag sin status (et nyt
+    bliver en kladde), så et opslag, der er slået op (POST .../publish), ikke går tilbage til kladde,
+    når de samme felter sendes igen. Et besat opslag beholder sin status. If-Match er valgfri:
     uden den overskrives opslaget uden versionskontrol; med opslagets ETag giver en forældet version 412,
     som ved PUT /openings/{id}.
     """
@@ -185,8 +193,9 @@ def upsert_opening(body, external_id: str):
     existing = db.session.scalar(sa.select(Opening).where(Opening.company_id == current_user.company_id,
                                                           Opening.external_id == external_id))
     common.check_if_match(existing.version if existing is not None else None)
+    status = body.get("status") or (existing.status if existing is not None else "draft")
     record = imports.OpeningRecord(company_id=current_user.company_id, external_id=external_id,
-                                   data=_data(body, existing))
+                                   data=_data(dict(body, status=status), existing))
     outcome = imports.upsert_opening(db.session, record, actor=current_user)
     try:
         db.session.commit()

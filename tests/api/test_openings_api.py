@@ -82,3 +82,18 @@ def test_a_company_system_upserts_openings_by_its_own_id(app, client, make_user)
     assert theirs.status_code == 201 and theirs.json["id"] != created.json["id"]
     with app.app_context():
         assert db.session.get(Opening, created.json["id"]).title == "Lagerhjælp hver lørdag"
+
+
+def test_resending_an_upsert_without_status_keeps_a_published_opening_open(app, client, make_user):
+    """Review G 6: the same body again used to take the opening back to draft."""
+    raw = make_token(app, make_user("company"))
+    body = {k: v for k, v in OPENING.items() if k != "status"}
+    created = client.put("/api/v1/openings/by-external-id/REK-1", json=body, headers=bearer(raw))
+    assert created.status_code == 201 and created.json["status"] == "draft", created.json
+    published = client.post(f"/api/v1/openings/{created.json['id']}/publish", headers=bearer(raw))
+    assert published.json["status"] == "open"
+    again = client.put("/api/v1/openings/by-external-id/REK-1", json=body, headers=bearer(raw))
+    assert again.status_code == 200 and again.json["status"] == "open"
+    assert again.headers["ETag"] == published.headers["ETag"]  # nothing changed: same version
+    closed = client.put("/api/v1/openings/by-external-id/REK-1", json=dict(body, status="closed"), headers=bearer(raw))
+    assert closed.json["status"] == "closed"  # a status that is sent still applies
