@@ -262,13 +262,18 @@ class CloseForm(DanishForm):
     """The CSRF-protected "close opening" button (and the "publish" one: CSRF only too)."""
 
 
+def _danish_hours(value) -> str:
+    """Hours as a person types them in the form ("8,5", "4"), as :meth:`HoursField._value` shows them."""
+    return "" if value is None else f"{float(value):g}".replace(".", ",")
+
+
 def form_values(source, status: str | None = None) -> MultiDict:
     """``source``'s fields (an opening or :class:`OpeningData`) as the edit form posts them;
-    ``status`` replaces the source's."""
+    ``status`` replaces the source's. Hours come with a decimal comma: they are shown again."""
     values = MultiDict({
         "kind": source.kind, "title": source.title, "description": source.description or "",
-        "requirements": source.requirements or "", "hours_min": str(source.hours_min),
-        "hours_max": str(source.hours_max), "postcode": source.postcode,
+        "requirements": source.requirements or "", "hours_min": _danish_hours(source.hours_min),
+        "hours_max": _danish_hours(source.hours_max), "postcode": source.postcode,
         "start_date": source.start_date.isoformat() if source.start_date else "",
         "duration_weeks": str(source.duration_weeks or ""), "required_languages": source.required_languages or "",
         "accommodations": source.accommodations or "", "capacity": str(source.capacity),

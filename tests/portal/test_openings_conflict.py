@@ -77,3 +77,18 @@ def test_a_field_both_changed_shows_the_other_value_and_keeps_mine(app, client, 
     html = client.post(path, data={**tab_b, "title": "Praktik i kantinen og køkkenet"}).get_data(as_text=True)
     assert "I har begge ændret Titel (den anden: «Praktik i køkkenet»)" in html
     assert 'value="Praktik i kantinen og køkkenet"' in html
+
+
+def test_a_conflict_shows_the_hours_with_a_decimal_comma(app, client, auth, logged_in):
+    """Review H 6: the 409 form showed "4.0" and "8.5" under "Brug komma for halve timer"."""
+    opening_id = make_opening(app, logged_in.company_id, description="Opvask og servering.")
+    path = f"/opslag/{opening_id}/rediger"
+    tab_a, tab_b = _tab(client, path), _tab(client, path)
+    assert client.post(path, data={**tab_a, "hours_max": "20,5"}).status_code == 302
+    refused = client.post(path, data={**tab_b, "title": "Praktik i køkkenet"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    import re
+    values = {name: re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0) for name in ("hours_min", "hours_max")}
+    assert 'value="10"' in values["hours_min"] and 'value="20,5"' in values["hours_max"], values
+    assert "10.0" not in html and "20.5" not in html
