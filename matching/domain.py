@@ -381,6 +381,17 @@ class Hours:
 
 
 @dataclass(frozen=True)
+class ScoreParts:
+    """What the pair's facts other than relevance and priority added to its score (weights
+    applied): the commute, the hours and the required languages. With the relevance part and
+    the priority they make the score, so a card can show the sum."""
+
+    distance: float
+    hours: float
+    languages: float
+
+
+@dataclass(frozen=True)
 class Explanation:
     """The reasons a consultant can check in five seconds.
 
@@ -393,6 +404,8 @@ class Explanation:
         matched_terms: whole words and real compound parts both texts contain.
         priority: what the policy priority added to the score (the sum of the flags).
         hours: the citizen's hours and the opening's range.
+        score_parts: the weighted distance, hours and languages terms of the score (None in
+            explanations stored before they were kept).
     """
 
     matched_goals: tuple[str, ...]
@@ -409,6 +422,7 @@ class Explanation:
     goal_scores: tuple[GoalScore, ...] = ()
     priority: float = 0.0
     hours: Hours | None = None
+    score_parts: ScoreParts | None = None
 
 
 # How much the policy priority may weigh, per search: a multiplier on the policy weights of

@@ -24,6 +24,7 @@ from matching.domain import (
     OpeningProfile,
     PolicyFlag,
     RankingWeights,
+    ScoreParts,
 )
 from matching import licences
 from matching.geo import UnknownPostcode, haversine_km, locate
@@ -222,13 +223,10 @@ def score_candidate(
     priority = sum(f.contribution for f in flags)
     missing = missing_languages(citizen, opening)
     required = len(opening.required_languages)
-    score = (
-        weights.relevance * candidate.relevance
-        + weights.distance * math.exp(-km / weights.distance_scale_km)
-        + weights.hours_fit * fit
-        + weights.languages * (1.0 - len(missing) / required if required else 1.0)
-        + priority
-    )
+    distance_part = weights.distance * math.exp(-km / weights.distance_scale_km)
+    hours_part = weights.hours_fit * fit
+    languages_part = weights.languages * (1.0 - len(missing) / required if required else 1.0)
+    score = weights.relevance * candidate.relevance + distance_part + hours_part + languages_part + priority
     shared_goals: tuple[str, ...] = ()
     shared_terms: tuple[str, ...] = ()
     if evidence:
@@ -247,6 +245,7 @@ def score_candidate(
         missing_languages=missing,
         priority=priority,
         hours=Hours(citizen.hours_available, opening.hours_min, opening.hours_max),
+        score_parts=ScoreParts(distance_part, hours_part, languages_part),
     )
     return Match(citizen.id, opening.id, score, explanation, priority)
 

@@ -6,10 +6,11 @@ Built from the profiles or rows (structured data), never parsed from the engine'
 """
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable
 from typing import Any
 
-from matching.domain import CitizenProfile, ConstraintCheck, Exclusion, OpeningProfile
+from matching.domain import CitizenProfile, ConstraintCheck, Exclusion, Match, OpeningProfile
 from matching import licences
 from matching.geo import UnknownPostcode
 from matching.ranking import distance_km
@@ -55,6 +56,32 @@ def _commute(c: CitizenProfile | None, o: OpeningProfile) -> str:
         return "Afstanden kan ikke beregnes (ukendt postnummer)"
     return (f"For langt: {format_number(km, 1)} km, borgerens grænse er "
             f"{format_number(c.max_commute_km, 1, trim=True)} km")
+
+
+_HUNDREDTH = decimal.Decimal("0.01")
+
+
+def _shown(value: float) -> decimal.Decimal:
+    """``value`` as the card shows it (``dknum(2)``: rounded half up from its shortest repr)."""
+    return decimal.Decimal(str(value)).quantize(_HUNDREDTH, rounding=decimal.ROUND_HALF_UP)
+
+
+@bp.app_template_global("score_sum")
+def score_sum(match: Match) -> tuple[decimal.Decimal, list[tuple[str, decimal.Decimal]]] | None:
+    """The card's score as a sum the consultant can add up: the score as shown, and its parts
+    (match, afstand, timer, sprog, prioritering) in hundredths.
+
+    Distance, hours, languages and priority are each shown rounded; the match part (the
+    relevance, after the learned adjustment when a model is in use) is the rest, so the parts
+    as shown add up to the score as shown. None for an explanation kept before the parts were.
+    """
+    parts = match.explanation.score_parts
+    if parts is None:
+        return None
+    total = _shown(match.score)
+    others = [("afstand", _shown(parts.distance)), ("timer", _shown(parts.hours)),
+              ("sprog", _shown(parts.languages)), ("prioritering", _shown(match.priority))]
+    return total, [("match", total - sum(v for _, v in others)), *others]
 
 
 @bp.app_template_global("checked_limits")

@@ -261,3 +261,19 @@ def test_the_card_counts_whole_months_as_the_goal_lists_do():
                              hours_available=10, postcode="8722", case_start=date(2024, 10, 14))
     texts = [f.label for f in policy_flags(citizen, RankingWeights(), date(2026, 12, 4))]
     assert "25 mdr. på ydelse" in texts and "25 mdr. uden virksomhedsrettet forløb" in texts
+
+
+def test_the_score_is_its_parts():
+    """Relevance, the kept distance, hours and languages parts and the priority make the score
+    exactly, so a card can show the sum (review J 2)."""
+    weights = RankingWeights()
+    people = [citizen("near"), citizen("far", postcode="7000", max_commute_km=40.0, hours_available=37.0),
+              citizen("en", languages=("da",))]
+    job = opening(required_languages=("en",))
+    for match in ranked([Candidate(p, job, 0.37 + i / 10, "x") for i, p in enumerate(people)]).matches:
+        e, parts = match.explanation, match.explanation.score_parts
+        assert match.score == weights.relevance * e.relevance + parts.distance + parts.hours + parts.languages \
+            + match.priority
+        assert parts.languages == 0.0 and 0 < parts.hours <= weights.hours_fit  # no one speaks English
+    far = next(m for m in ranked([Candidate(people[1], opening(), 0.5, "x")]).matches)
+    assert far.explanation.score_parts.distance < weights.distance  # 7000 is ~30 km from 8722
