@@ -586,8 +586,9 @@ def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
     """Store the jobmål the consultant chose for the company (any state but rejected or ended).
 
     Raises:
-        TransitionError: if the proposal is rejected or ended, the citizen's processing is
-            restricted, or the text is refused (see :func:`check_shared_goal`).
+        TransitionError: if the proposal is rejected or ended, nothing may be shared now
+            (:func:`sharing_refusal`: restricted processing, a filled or closed opening without
+            a hire), or the text is refused (see :func:`check_shared_goal`).
     """
     if proposal.status == "rejected":
         raise TransitionError("Forslaget er fravalgt; virksomheden ser det ikke.")
@@ -595,6 +596,8 @@ def set_shared_goal(proposal: Proposal, user: User, text: str) -> None:
         raise TransitionError(RESTRICTED_MESSAGE)
     if proposal.status in ENDED:
         raise TransitionError(f"Forslaget er {PROPOSAL_STATUSES[proposal.status].lower()}.")
+    if refused := sharing_refusal(proposal):  # a filled or closed opening without a hire
+        raise TransitionError(refused)
     proposal.shared_goal = check_shared_goal(text, proposal.citizen, matched_goals(proposal))
     _finish(proposal, "proposal_shared_goal", "shared jobmål approved", user)
 

@@ -103,3 +103,20 @@ def test_a_restriction_hides_the_name_from_the_company_and_freezes_the_proposal(
     auth.switch_to(world["consultant"].email)
     _set(app, Citizen, world["citizen"], restricted=False)
     assert MARKER in _company_page(client, auth, world)  # the consent was never touched
+
+
+@pytest.mark.parametrize("opening_status", ["filled", "closed"])
+def test_a_done_opening_takes_no_new_jobmaal_and_gives_one_instruction(app, client, auth, world, opening_status):
+    """The company of a filled or closed opening learns nothing new about a candidate who is no
+    hire, not even another jobmål; the page says only what is left to do (review J 1, 7)."""
+    auth.login(world["consultant"].email)
+    before = proposal_row(app, world).shared_goal
+    _set(app, Opening, world["opening"], status=opening_status)
+    html = page_of(client, world)
+    assert 'data-testid="shared-goal-form"' not in html
+    assert "Før navnet kan deles, skal borgeren give samtykke" not in html
+    post(client, world, "jobmaal", shared_goal="Køkkenmedhjælper")  # one of the citizen's jobmål
+    assert proposal_row(app, world).shared_goal == before != "Køkkenmedhjælper"
+    _set(app, Opening, world["opening"], status="open")  # while it is open, the jobmål may change
+    post(client, world, "jobmaal", shared_goal="Køkkenmedhjælper")
+    assert proposal_row(app, world).shared_goal == "Køkkenmedhjælper"
