@@ -54,6 +54,12 @@ def require_role(*roles: str) -> None:
         problems.abort(403, "Kun jobcentrets medarbejdere kan bruge denne funktion.")
 
 
+def company_only() -> None:
+    """The role check of a company-only write (``guard.restrict_endpoints``): :raise 403:
+    (problem) for the job centre's tokens."""
+    require_role(*COMPANY)
+
+
 def staff_only() -> None:
     """The role check of a staff-only blueprint (``guard.restrict``): :raise 403: (problem) for
     a company's token."""

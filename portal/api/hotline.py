@@ -125,7 +125,6 @@ def list_requests(args):
 @bp.response(201, RequestOut)
 def create_request(body):
     """Send en ny henvendelse; den ansvarlige konsulent får besked med det samme."""
-    common.require_role(*common.COMPANY)
     today = sla.to_local(sla.utc_now()).date()
     options = service.placement_options(current_user.company_id, today)
     values = dict(body, placement=body.get("placement_id") or "")
@@ -159,3 +158,7 @@ def add_message(body, request_id: int):
     except service.ClosedRequest:
         problems.abort(409, "Henvendelsen er lukket. Opret en ny, hvis der er brug for mere hjælp.")
     return _view(found), 201
+
+
+# Company-only writes: the job centre's keys get 403 before the body is read.
+guard.restrict_endpoints(bp, common.company_only, "create_request")

@@ -177,7 +177,6 @@ def get_proposal(proposal_id: int):
 @bp.response(200, ProposalOut)
 def answer_proposal(body, proposal_id: int):
     """Virksomhedens svar: interested, declined eller hired, med en kort note."""
-    common.require_role(*common.COMPANY)
     proposal = load_proposal(proposal_id)
     try:
         interviews.answer(proposal, current_user, body["response"], body.get("note") or "")
@@ -192,7 +191,6 @@ def answer_proposal(body, proposal_id: int):
 @bp.response(200, ProposalOut)
 def book_interview(proposal_id: int, interview_id: int):
     """Vælg en af de tider, jobcentret har foreslået (de andre bliver afvist)."""
-    common.require_role(*common.COMPANY)
     proposal = load_proposal(proposal_id)
     interview = db.session.get(Interview, interview_id)
     if interview is None or interview.proposal_id != proposal.id:
@@ -203,3 +201,7 @@ def book_interview(proposal_id: int, interview_id: int):
         db.session.rollback()
         problems.abort(409, str(err))
     return company_view(proposal)
+
+
+# Company-only writes: the job centre's keys get 403 before the body is read.
+guard.restrict_endpoints(bp, common.company_only, "answer_proposal", "book_interview")
