@@ -63,7 +63,8 @@ class JobbroApi(Api):
 class CommonResponses(BasePlugin):
     """Declares on every operation the answers the guard and the body check give to any of them:
     401 (no or a bad token), 403 (the token's role or scope), 429 (the rate limit), 404 where
-    the path names an object, and 400/413/415 where a request carries a body (``body.py``).
+    the path names an object, 400/413/415 where a request carries a body (``body.py``), and 422
+    where it takes an ``Idempotency-Key`` (a key reused for another request, ``guard._replay``).
     The endpoints' own answers (422, 409, 412, ...) stay declared where they are."""
 
     ALWAYS = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "429": "TOO_MANY_REQUESTS"}
@@ -79,6 +80,8 @@ class CommonResponses(BasePlugin):
                 wanted["404"] = "NOT_FOUND"
             if method.lower() in ("post", "put", "patch"):
                 wanted.update(self.WITH_BODY)
+            if any(isinstance(p, dict) and p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+                wanted["422"] = "UNPROCESSABLE_ENTITY"
             for status, name in wanted.items():
                 responses.setdefault(status, name)
 

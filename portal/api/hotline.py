@@ -149,6 +149,7 @@ def get_request(request_id: int):
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(MessageIn)
 @bp.response(201, RequestOut)
+@bp.alt_response(409, description="Henvendelsen er lukket; opret en ny.")
 def add_message(body, request_id: int):
     """Svar i tråden (jobcentret) eller følg op (virksomheden)."""
     found = _read(request_id)

@@ -227,6 +227,8 @@ def _set_status(opening_id: int, status: str) -> Response:
 @bp.post("/<int:opening_id>/publish")
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY, common.IF_MATCH])
 @bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
+@bp.alt_response(422, description="Opslaget kan ikke slås op med sine nuværende data (fx en startdato i fortiden), "
+                                   "eller Idempotency-Key er brugt til en anden forespørgsel.")
 @bp.alt_response(412, description="If-Match er sendt, men opslaget er ændret siden; hent det igen.")
 def publish_opening(opening_id: int):
     """Slå et opslag op (status open), så det bliver matchet. If-Match er valgfri."""
@@ -236,6 +238,7 @@ def publish_opening(opening_id: int):
 @bp.post("/<int:opening_id>/close")
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY, common.IF_MATCH])
 @bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
+@bp.alt_response(422, description="Idempotency-Key er brugt til en anden forespørgsel.")
 @bp.alt_response(412, description="If-Match er sendt, men opslaget er ændret siden; hent det igen.")
 def close_opening(opening_id: int):
     """Luk et opslag. If-Match er valgfri."""

@@ -175,6 +175,8 @@ def get_proposal(proposal_id: int):
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(AnswerIn)
 @bp.response(200, ProposalOut)
+@bp.alt_response(409, description="Svaret kan ikke gives nu: kandidaten er ikke aktuel lige nu (on_hold), "
+                                   "eller forløbet er allerede startet.")
 def answer_proposal(body, proposal_id: int):
     """Virksomhedens svar: interested, declined eller hired, med en kort note."""
     proposal = load_proposal(proposal_id)
@@ -189,6 +191,8 @@ def answer_proposal(body, proposal_id: int):
 @bp.post("/<int:proposal_id>/interviews/<int:interview_id>/book")
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.response(200, ProposalOut)
+@bp.alt_response(409, description="Tiden kan ikke vælges: allerede valgt, afvist eller aflyst, foreslået af jer "
+                                   "selv, eller overskredet.")
 def book_interview(proposal_id: int, interview_id: int):
     """Vælg en af de tider, jobcentret har foreslået (de andre bliver afvist)."""
     proposal = load_proposal(proposal_id)
