@@ -41,7 +41,7 @@ class PlacementOut(ma.Schema):
     start_date = ma.fields.Date(required=True)
     end_date = ma.fields.Date(allow_none=True)
     weekly_hours = ma.fields.Float()
-    end_reason = ma.fields.String(allow_none=True, metadata={"enum": list(END_REASONS)})
+    end_reason = ma.fields.String(allow_none=True, metadata={"enum": [*END_REASONS, None]})  # null: running
     active = ma.fields.Boolean(required=True, metadata={
         "description": "I gang eller planlagt: ingen slutdato, en slutdato efter i dag, eller slutdato i dag uden "
                        "registreret afslutning. Et forløb med slutårsag er afsluttet fra slutdatoen."})

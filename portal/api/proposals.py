@@ -67,7 +67,7 @@ class ProposalOut(ma.Schema):
         "Et af kandidatens egne jobmål, som konsulenten har valgt at vise jer (\"\" = intet: "
         "foreslået af jobcentret til dette opslag).")})
     hours_available = ma.fields.Float(allow_none=True, metadata={"description": "null ved on_hold."})
-    response = ma.fields.String(allow_none=True, metadata={"enum": list(COMPANY_RESPONSES)})
+    response = ma.fields.String(allow_none=True, metadata={"enum": [*COMPANY_RESPONSES, None]})
     response_note = ma.fields.String()
     interviews = ma.fields.List(ma.fields.Nested(InterviewOut))
     citizen_id = ma.fields.Integer(metadata={"description": "Kun for jobcentret."})
