@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matching import licences
@@ -181,6 +181,12 @@ class WholeNumberField(IntegerField):
         if len(digits) > self.max_digits:
             raise ValueError(self.too_large)
         self.data = int(sign + digits)
+
+    def pre_validate(self, form) -> None:
+        # A value refused while parsing has its message already; the validators after this
+        # would only see data None and repeat it (NumberRange says the range again).
+        if self.process_errors:
+            raise StopValidation()
 
 
 class LicencesField(SelectMultipleField):

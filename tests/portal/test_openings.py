@@ -202,6 +202,22 @@ def test_whole_numbers_are_bounded_before_conversion(app, client, auth, logged_i
     assert count(app, Opening) == 0
 
 
+@pytest.mark.parametrize("field", ["capacity", "duration_weeks"])
+@pytest.mark.parametrize("value", ["9" * 20, HUGE, "abc", "1e9"])
+def test_a_refused_whole_number_says_its_message_once(app, client, auth, logged_in, field, value):
+    """Review H 7: 20 nines showed "mellem 1 og 52 uger" twice under the field and in the summary."""
+    from werkzeug.datastructures import MultiDict
+
+    from portal.openings.forms import OpeningForm
+
+    with app.test_request_context():
+        form = OpeningForm(formdata=MultiDict(valid_form(kind="virksomhedspraktik", **{field: value})),
+                           meta={"csrf": False})
+        assert not form.validate()
+        errors = getattr(form, field).errors
+        assert len(errors) == 1 and len(set(errors)) == 1, errors
+
+
 @pytest.mark.parametrize("payload, shown", [
     ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
     ("{{7*7}}", "{{7*7}}"),
