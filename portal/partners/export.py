@@ -56,7 +56,7 @@ def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
            [[_month(report, m.month), fig.running[i]] for i, m in enumerate(report.months)])
     _sheet(book, "Timer pr. måned", ["Måned", "Timer"],
            [[_month(report, m.month), float(m.hours)] for m in report.months])
-    _sheet(book, "Fastholdelse", ["Stadig i job efter", "Ja", "Kendte svar (n)", "Andel ja (%)", "Ikke oplyst"],
+    _sheet(book, "Fastholdelse", ["Stadig i job eller uddannelse efter", "Ja", "Kendte svar (n)", "Andel ja (%)", "Ikke oplyst"],
            [[f"{r.months} måneder", yes, known, "" if shown_share(row) is None else round(shown_share(row) * 100, 1),
              row[2]] for r, row in zip(report.retention, fig.retention) for yes, known in [row[:2]]])
     outcome_rows = [[END_REASONS.get(key, "Ikke angivet") if key != NO_REASON else "Ikke angivet", fig.outcomes[key]]

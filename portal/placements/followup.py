@@ -120,13 +120,16 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
     ``sort``: "start" (oldest start first) or "-start".
 
     One statement whatever the number of placements: the placements' columns with the
-    citizen's and the company's name, the newest event and last month's hours of each.
+    citizen's and the company's name, the last follow-up and last month's hours of each.
     """
     previous = add_months(month_start(today), -1)
     retention_open = sa.and_(Placement.end_reason.in_(SUCCESS_END_REASONS),
                              Placement.end_date <= add_months(today, -min(retention.CHECKPOINTS)),
                              sa.or_(Placement.employed_3m.is_(None), Placement.employed_6m.is_(None)))
-    last_event = (sa.select(sa.func.max(PlacementEvent.at)).where(PlacementEvent.placement_id == Placement.id)
+    # "Seneste opfølgning": the last registered follow-up, not a start, end or correction (the
+    # start registered days late would otherwise push the month's flag back).
+    last_event = (sa.select(sa.func.max(PlacementEvent.at))
+                  .where(PlacementEvent.placement_id == Placement.id, PlacementEvent.kind == "followup")
                   .scalar_subquery())
     hours = (sa.select(HoursLog.hours).where(HoursLog.placement_id == Placement.id, HoursLog.month == previous)
              .scalar_subquery())  # at most one row: a month is logged once per placement
@@ -161,7 +164,7 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
     """
     previous = previous or add_months(month_start(today), -1)
     if placement.end_reason is not None:  # ended in a job: only the retention checks are asked
-        flags = [f"Stadig i job efter {months} måneder? Registrér svaret"
+        flags = [f"Stadig i job eller uddannelse efter {months} måneder? Registrér svaret"
                  for months in retention.due_checkpoints(placement, today)]
         return FollowUpRow(placement, hours, last, flags)
     if last is not None and last < placement.start_date:  # e.g. the start registered beforehand

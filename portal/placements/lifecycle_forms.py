@@ -120,7 +120,7 @@ class FollowUpForm(DanishForm):
 
 
 class RetentionForm(DanishForm):
-    """Still in the job at a checkpoint: yes or no (the checkpoint is the URL's)."""
+    """Still in a job or in education at a checkpoint: yes or no (the checkpoint is the URL's)."""
 
-    employed = ChoiceField("Stadig i job?", choices=choices([("", "Vælg"), ("ja", "Ja"), ("nej", "Nej")]),
+    employed = ChoiceField("Stadig i job eller uddannelse?", choices=choices([("", "Vælg"), ("ja", "Ja"), ("nej", "Nej")]),
                            validators=[InputRequired("Vælg ja eller nej.")])

@@ -80,3 +80,28 @@ def test_the_service_refuses_both_at_once(app, world):
         with pytest.raises(lifecycle.LifecycleError) as caught:
             lifecycle.check_followup(row, "", TODAY)
     assert [e.field for e in caught.value.every] == [None, "followup_note"]
+
+
+def test_the_last_follow_up_is_a_follow_up_not_any_event(app, world):
+    """A start registered late or a correction is no follow-up: "Seneste opfølgning" and the
+    month's flag read the follow-ups alone (review J 5)."""
+    from datetime import datetime, timezone
+
+    from portal.placements.followup import list_followups
+    from store.models import Citizen, User
+
+    pid = placement(app, world, TODAY - timedelta(days=50))
+    with app.app_context():
+        def at(days_ago: int) -> datetime:
+            day = TODAY - timedelta(days=days_ago)
+            return datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc)
+
+        db.session.add_all([PlacementEvent(placement_id=pid, kind="followup", note="Godt i gang", at=at(40)),
+                            PlacementEvent(placement_id=pid, kind="started", note="", at=at(3)),
+                            PlacementEvent(placement_id=pid, kind="corrected", note="Timer rettet", at=at(1))])
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+        user = db.session.get(User, world["consultant"].id)
+        [row] = [r for r in list_followups(user, "mine", TODAY) if r.placement.id == pid]
+    assert row.last_followup == TODAY - timedelta(days=40)
+    assert "Ingen opfølgning i over en måned" in row.flags

@@ -76,7 +76,7 @@ def test_due_checkpoints(end, reason, answers, expected):
 def test_page_asks_the_open_checkpoint_and_dates_the_next(client, world):
     AuthActions(client).switch_to("vk@jc.dk")
     html = client.get(f"/forloeb/{world['job']}/konsulent").get_data(as_text=True)
-    assert "Stadig i job efter 3 måneder" in html and 'data-testid="retention-form-3"' in html
+    assert "Stadig i job eller uddannelse efter 3 måneder" in html and 'data-testid="retention-form-3"' in html
     assert 'data-testid="retention-form-6"' not in html and "Kan registreres fra 15.12.2026" in html
     broken = client.get(f"/forloeb/{world['broken']}/konsulent").get_data(as_text=True)
     assert 'data-testid="retention"' not in broken
@@ -102,7 +102,7 @@ def test_followup_row_links_to_the_retention_form(client, world):
     AuthActions(client).switch_to("vk@jc.dk")
     html = client.get("/forloeb/opfoelgning").get_data(as_text=True)
     assert f'href="/forloeb/{world["job"]}/konsulent#fastholdelse"' in html
-    assert "Stadig i job efter 3 måneder? Registrér svaret" in html
+    assert "Stadig i job eller uddannelse efter 3 måneder? Registrér svaret" in html
 
 
 def test_too_early_and_wrong_placement_are_refused(app, client, world):

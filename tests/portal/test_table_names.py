@@ -47,7 +47,7 @@ def world(app, make_user):
 def test_the_pages_tables_have_captions(client, auth, world):
     auth.switch_to(world["partner"].email)
     assert table_names(client.get("/partner/rapport").get_data(as_text=True)) == [
-        "Året i tal, 2026", "Fastholdelse: stadig i job 3 og 6 måneder efter",
+        "Året i tal, 2026", "Fastholdelse: stadig i job eller uddannelse 3 og 6 måneder efter",
         "Forløb i gang og timer måned for måned", "Afsluttede forløb efter udfald"]
     assert table_names(client.get("/hotline/").get_data(as_text=True)) == ["Jeres henvendelser til hotline"]
     assert table_names(client.get(f"/hotline/{world['request']}").get_data(as_text=True)) == [
