@@ -203,11 +203,14 @@ def _version_of(tag: str) -> int | None:
 STALE = "If-Match passer ikke til objektets nuværende version. Hent det igen."
 
 
-def expected_version(required: bool = True) -> int | None:
-    """The row version an ``If-Match`` header names (None: any version, ``If-Match: *``).
+def expected_version(current_version: int, required: bool = True) -> int | None:
+    """The row version an ``If-Match`` header agrees to (None: any version, ``If-Match: *``).
+
+    The header may name several tags (RFC 9110, 13.1.1): it matches when one of them is the
+    object's current version, which is then returned for the service's lost-update guard.
 
     :raise 428: (problem) without If-Match when ``required``.
-    :raise 412: (problem) for a value that is not one of our strong ETags.
+    :raise 412: (problem) when no tag names ``current_version`` as one of our strong ETags.
     """
     tags = _if_match()
     if tags is None:
@@ -216,10 +219,9 @@ def expected_version(required: bool = True) -> int | None:
         return None
     if tags == "*":
         return None
-    versions = [v for v in map(_version_of, tags) if v is not None]
-    if len(versions) != 1:
+    if current_version not in {_version_of(tag) for tag in tags}:
         problems.abort(412, STALE)
-    return versions[0]
+    return current_version
 
 
 def check_if_match(current_version: int | None) -> int | None:

@@ -159,7 +159,7 @@ def get_opening(opening_id: int):
 def update_opening(body, opening_id: int):
     """Ret et opslag (hele opslaget sendes). Kræver If-Match med opslagets ETag."""
     opening = load(opening_id)
-    version = common.expected_version()
+    version = common.expected_version(opening.version)
     data = _data(dict(body, status=body.get("status") or opening.status), opening)
     try:
         service.update_opening(opening, data, version)
@@ -208,7 +208,7 @@ def upsert_opening(body, external_id: str):
 
 def _set_status(opening_id: int, status: str) -> Response:
     opening = load(opening_id)
-    version = common.expected_version(required=False)
+    version = common.expected_version(opening.version, required=False)
     try:
         if status == "closed":
             if version is not None and version != opening.version:

@@ -85,3 +85,20 @@ def test_a_too_long_external_id_is_refused_as_data(app, client, make_user, path,
     refused = client.put(path, json=body, headers=bearer(raw))
     assert refused.status_code == 422, refused.json
     assert "64" in refused.json["errors"]["external_id"][0]
+
+
+def test_an_if_match_list_matches_when_one_tag_is_current(app, client, make_user):
+    """RFC 9110: a list of ETags succeeds if any of them is current (review G 10)."""
+    raw = make_token(app, make_user("company"))
+    created = client.post("/api/v1/openings/", json=OPENING, headers=bearer(raw))
+    path = f"/api/v1/openings/{created.json['id']}"
+    current = client.put(path, json=dict(OPENING, title="Anden titel"), headers=bearer(raw, **{"If-Match": '"v1"'}))
+    assert current.status_code == 200 and current.headers["ETag"] == '"v2"'
+    listed = client.put(path, json=dict(OPENING, title="Tredje titel"), headers=bearer(raw, **{"If-Match": '"v2", "v1"'}))
+    assert listed.status_code == 200 and listed.json["title"] == "Tredje titel"
+    published = client.post(f"{path}/publish", headers=bearer(raw, **{"If-Match": '"v1", "v3"'}))
+    assert published.status_code == 200 and published.json["status"] == "open"
+    closed = client.post(f"{path}/close", headers=bearer(raw, **{"If-Match": '"v9", ' + published.headers["ETag"]}))
+    assert closed.status_code == 200 and closed.json["status"] == "closed"
+    stale = client.put(path, json=OPENING, headers=bearer(raw, **{"If-Match": '"v1", "v2"'}))
+    assert stale.status_code == 412  # none of them is current
