@@ -41,6 +41,17 @@ function foldMenu(root) {
 // what is wrong and the form is on the screen even far down a long page; the page title starts
 // with "Fejl:" (WCAG 3.3.1, 2.4.2). A summary the server wrote (.alert-error just before or at
 // the top of the form) gets the links added instead of a second box.
+// A field's name as the summary says it: its label without the "(valgfri)" mark, which would
+// read oddly next to an error in that very field.
+function labelText(label) {
+  var copy = label.cloneNode(true);
+  var marks = copy.querySelectorAll(".jobbro-optional");
+  for (var i = 0; i < marks.length; i++) {
+    marks[i].parentNode.removeChild(marks[i]);
+  }
+  return copy.textContent.replace(/\s+/g, " ").trim();
+}
+
 function summariseErrors(root) {
   var groups = root.querySelectorAll("main .form-group.form-error");
   if (!groups.length) {
@@ -56,7 +67,7 @@ function summariseErrors(root) {
     var target = group.matches("fieldset") ? group.querySelector("input, select, textarea")
       : group.querySelector("input, select, textarea");
     var label = group.querySelector("legend, label");
-    var name = label ? label.textContent.replace(/\s+/g, " ").trim() : "";
+    var name = label ? labelText(label) : "";
     var messages = group.querySelectorAll(".form-error-message");
     for (var m = 0; m < messages.length; m++) {
       var text = messages[m].textContent.replace(/\s+/g, " ").replace(/^Fejl:\s*/, "").trim();
