@@ -10,8 +10,9 @@ Every read of a citizen is audited.
 Items carry the case state (``case_status``, ``case_closed``) and ``restricted``. A citizen
 whose processing is restricted (GDPR art. 18: stored, not processed) is shown with those and
 its ids only; PUT and the CV upload answer 409 for them. An erased or anonymised citizen's
-external id is refused with 410 (:func:`portal.privacy.was_erased`; anonymisation drops the id
-from the row) until an administrator lifts the block with ``DELETE /citizens/<external_id>/erasure``. A CPR-like external id is refused with 422
+external id is refused with 410 on every route (:func:`portal.privacy.was_erased`; anonymisation
+drops the id from the row) until an administrator lifts the block with
+``DELETE /citizens/<external_id>/erasure``. A CPR-like external id is refused with 422
 (it would sit in URLs and logs; :func:`portal.citizens.service.looks_like_cpr`): the case
 system sends its own internal key.
 """
@@ -196,16 +197,19 @@ ANONYMISED_PROBLEM = ("Borgeren med dette eksterne id er anonymiseret, fordi sag
 def _by_external_id(external_id: str) -> Citizen:
     """The citizen with this case-system id.
 
-    :raise 410: (problem) for an anonymised citizen (the retention job drops the id and keeps
-        a keyed hash of it; a row anonymised before that is refused the same way).
+    :raise 410: (problem) for an erased or anonymised citizen (the id is kept as a keyed hash
+        only; a row anonymised before anonymisation dropped the id is refused the same way).
     :raise 404: (problem) if there is none.
     """
     citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == external_id))
     if citizen is not None and citizen.anonymised_at is not None:
         problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     if citizen is None:
-        if privacy.block_reason(db.session, external_id) == "anonymised":
+        reason = privacy.block_reason(db.session, external_id)
+        if reason == "anonymised":
             problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
+        if reason is not None:  # erased: the same answer as the PUT, so a sync stops sending the person
+            problems.abort(410, imports.ERASED_MESSAGE + _LIFT)
         problems.abort(404, "Der findes ingen borger med det eksterne id.")
     return citizen
 
@@ -235,14 +239,14 @@ def list_citizens(args):
 
 @bp.get(f"/{EXTERNAL_ID}")
 @bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
-@bp.alt_response(410, description="Borgeren med dette eksterne id er anonymiseret (sagen afsluttet, "
-                                   "opbevaringstiden udløbet); oplysningerne kan ikke hentes.")
+@bp.alt_response(410, description="Borgeren med dette eksterne id er slettet (art. 17) eller anonymiseret (sagen "
+                                   "afsluttet, opbevaringstiden udløbet); stop overførslen af borgeren.")
 def get_citizen(external_id: str):
     """Én borger efter det eksterne id, med ETag (til If-Match ved PUT).
 
     Kun borgere med et eksternt id (oprettet af sagssystemet eller en import) kan hentes og
-    ændres her; listen giver alle, også dem uden (external_id: null). En anonymiseret borger
-    giver 410: anonymiseringen fjerner det eksterne id, og borgeren kan ikke hentes med det.
+    ændres her; listen giver alle, også dem uden (external_id: null). En slettet eller anonymiseret
+    borger giver 410 (som PUT): id'et er spærret, og borgeren kan ikke hentes med det.
     """
     citizen = _read(_by_external_id(external_id), "read")
     return citizen, 200, {"ETag": common.etag_for(citizen.version)}
@@ -327,7 +331,8 @@ def lift_erasure_block(external_id: str):
 @bp.put(f"/{EXTERNAL_ID}/cv")
 @bp.arguments(CvIn, location="files")
 @bp.response(200, CitizenOut)
-@bp.alt_response(409, description="Borgeren kan ikke ændres (begrænset behandling eller anonymiseret).")
+@bp.alt_response(409, description="Borgeren kan ikke ændres (begrænset behandling).")
+@bp.alt_response(410, description="Borgeren med dette eksterne id er slettet eller anonymiseret; stop overførslen.")
 def upload_cv(files, external_id: str):
     """Gem et nyt CV (fil) for borgeren; filen kontrolleres som på siden, og teksten udtrækkes."""
     citizen = _by_external_id(external_id)
