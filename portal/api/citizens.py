@@ -330,11 +330,13 @@ def lift_erasure_block(external_id: str):
 
 @bp.put(f"/{EXTERNAL_ID}/cv")
 @bp.arguments(CvIn, location="files")
-@bp.response(200, CitizenOut)
+@bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
 @bp.alt_response(409, description="Borgeren kan ikke ændres (begrænset behandling).")
 @bp.alt_response(410, description="Borgeren med dette eksterne id er slettet eller anonymiseret; stop overførslen.")
 def upload_cv(files, external_id: str):
-    """Gem et nyt CV (fil) for borgeren; filen kontrolleres som på siden, og teksten udtrækkes."""
+    """Gem et nyt CV (fil) for borgeren; filen kontrolleres som på siden, og teksten udtrækkes.
+
+    Borgerens version stiger; svaret har den nye ETag til If-Match ved næste PUT."""
     citizen = _by_external_id(external_id)
     upload = files["file"]
     try:
@@ -354,4 +356,4 @@ def upload_cv(files, external_id: str):
         db.session.rollback()
         uploads.delete_stored(folder, stored_name)
         raise
-    return citizen
+    return citizen, 200, {"ETag": common.etag_for(citizen.version)}

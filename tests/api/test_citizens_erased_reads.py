@@ -31,3 +31,16 @@ def test_every_route_answers_410_for_an_erased_external_id(app, client, make_use
     spec = client.get("/api/openapi.json", headers=bearer(raw)).json["paths"]
     assert "410" in spec["/api/v1/citizens/{external_id}"]["get"]["responses"]
     assert "410" in spec["/api/v1/citizens/{external_id}/cv"]["put"]["responses"]
+
+
+def test_the_cv_upload_gives_the_new_etag_for_the_next_put(app, client, make_user):
+    raw = make_token(app, make_user("consultant", email="vk@jc.dk"))
+    created = client.put("/api/v1/citizens/SAG-2001", json=CITIZEN, headers=bearer(raw))
+    assert created.headers["ETag"] == '"v1"'
+    uploaded = _cv(client, raw, "SAG-2001")
+    assert uploaded.status_code == 200 and uploaded.headers["ETag"] == f'"v{uploaded.json["version"]}"' != '"v1"'
+    again = client.put("/api/v1/citizens/SAG-2001", json=dict(CITIZEN, hours_available=30),
+                       headers=bearer(raw, **{"If-Match": uploaded.headers["ETag"]}))
+    assert again.status_code == 200, again.json
+    spec = client.get("/api/openapi.json", headers=bearer(raw)).json["paths"]
+    assert "ETag" in spec["/api/v1/citizens/{external_id}/cv"]["put"]["responses"]["200"]["headers"]
