@@ -178,3 +178,44 @@ def result_label(result: str) -> str:
     if result.isdigit():
         return f"HTTP {result}"
     return RESULT_LABELS.get(result, result)
+
+
+# The purposes the portal writes itself are codes ("citizen_page", "cv:corrupt", "filter none
+# page:1", "hotline:12 message:40"); the viewer shows them in Danish (review J 4), word by word:
+# a whole code, or "key:value" with the key named and the value's code translated. A word not
+# here stays as written (a number, a date, an endpoint, a typed text); the CSV keeps the codes.
+PURPOSE_WORDS = {
+    "citizen_page": "borgerens side", "cv": "CV", "docx": "Word-fil", "pdf": "PDF-fil", "txt": "tekstfil",
+    "corrupt": "filen er beskadiget", "truncated": "filen er ufuldstændig", "encrypted": "filen er krypteret",
+    "none": "ingen", "matching": "matchning", "retention": "opbevaringsperioden er udløbet",
+    "wrong_password": "forkert adgangskode", "disabled": "brugeren er deaktiveret", "created": "oprettet",
+    "staff:": "jobcentret:", "file": "fil", "approved": "godkendt", "shared": "delt", "jobmål": "jobmål",
+    "set": "sat", "cleared": "fjernet", "read-only": "kun læse", "api": "API", "filter": "filter:",
+    "external": "eksternt", "id": "id", "lift": "ophæv", "erasure": "sletning", "block": "spærring",
+}
+PURPOSE_KEYS = {
+    "user": "bruger", "hotline": "henvendelse", "forloeb": "forløb", "token": "nøgle", "team": "team",
+    "company": "virksomhed", "status": "status", "rows": "rækker", "page": "side", "side": "side", "mail": "mail",
+    "kind": "slags", "owner": "ejer", "scope": "adgang", "webhook": "webhook", "Proposal": "forslag",
+    "ApiToken": "API-nøgle", "file": "fil", "count": "antal", "fields": "felter", "changed": "ændret",
+    "updated": "opdateret", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
+    "bruger": "bruger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
+    "maaned": "måned", "tal": "tal", "gruppe": "gruppe",
+}
+
+
+def purpose_label(action: str, purpose: str) -> str:
+    """``purpose`` in Danish as the access log shows it; a typed text (:data:`FREE_TEXT_ACTIONS`)
+    and an empty purpose as they are."""
+    if not purpose or action in FREE_TEXT_ACTIONS:
+        return purpose
+    return " ".join(_purpose_word(word) for word in purpose.split())
+
+
+def _purpose_word(word: str) -> str:
+    if word in PURPOSE_WORDS:
+        return PURPOSE_WORDS[word]
+    key, colon, value = word.partition(":")
+    if colon and key in PURPOSE_KEYS and value:
+        return f"{PURPOSE_KEYS[key]} {PURPOSE_WORDS.get(value, value)}"
+    return word

@@ -32,7 +32,7 @@ from ..formutil import ChoiceField, DanishGetForm, WholeNumberField
 from ..health_words import HEALTH_WORDS
 from ..i18n import LOCALE
 from ..citizens.forms import DanishDateField, in_range
-from .audit_labels import ACTION_GROUPS, FREE_TEXT_ACTIONS, PROBLEM_RESULTS, action_label, result_label
+from .audit_labels import ACTION_GROUPS, FREE_TEXT_ACTIONS, PROBLEM_RESULTS, action_label, purpose_label, result_label
 
 PER_PAGE = 50
 MAX_EXPORT_ROWS = 50_000
@@ -192,6 +192,7 @@ class EventRow:
     action: str
     action_label: str
     purpose: str
+    purpose_label: str
     result: str
     result_label: str
     problem: bool
@@ -214,7 +215,8 @@ def rows_of(events: list[AuditEvent]) -> list[EventRow]:
         id=e.id, at=moment(e.at), user_id=e.user_id, user=_user_text(e.user_id, users),
         role=ROLES.get(e.role, e.role) if e.role else "", organisation=organisations.get(e.organisation, e.organisation),
         citizen_id=e.citizen_id, citizen_exists=e.citizen_id in existing, opening_id=e.opening_id,
-        action=e.action, action_label=action_label(e.action), purpose=shown_purpose(e.action, e.purpose),
+        action=e.action, action_label=action_label(e.action), purpose=(purpose := shown_purpose(e.action, e.purpose)),
+        purpose_label=purpose_label(e.action, purpose),
         result=e.result, result_label=result_label(e.result), problem=_is_problem(e.result), ip=e.ip)
         for e in events]
 

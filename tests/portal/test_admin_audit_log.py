@@ -281,3 +281,25 @@ def test_every_action_written_in_the_portal_has_a_danish_name():
     assert {"login_failed", "read_limitations", "processing_restricted", "hotline_reminder",
             "interview_booked", "story_published", "proposal_approved", "audit_log_viewed"} <= written
     assert sorted(written - ACTION_LABELS.keys()) == []
+
+
+def test_the_log_page_shows_the_purpose_in_danish_and_the_csv_keeps_the_code(app, client, auth, admin):
+    add_events(app, {"action": "upload_rejected", "citizen_id": 801, "at": AT, "purpose": "cv:truncated"})
+    auth.login(admin.email)
+    html = client.get("/admin/adgangslog?borger=801").get_data(as_text=True)
+    assert ">CV filen er ufuldstændig</td>" in html and 'title="Som koden står i loggen og CSV-filen: cv:truncated"' in html
+    assert ";cv:truncated;" in client.get("/admin/adgangslog.csv?borger=801").get_data(as_text=True)
+
+
+def test_the_portals_own_purpose_codes_read_in_danish():
+    """What an administrator answering an access request can explain (review J 4); typed texts
+    stay as written, and an unknown code is shown rather than hidden."""
+    from portal.admin.audit_labels import purpose_label
+
+    assert purpose_label("citizen_viewed_page", "citizen_page") == "borgerens side"
+    assert purpose_label("upload_rejected", "cv:corrupt") == "CV filen er beskadiget"
+    assert purpose_label("audit_log_viewed", "filter none page:1") == "filter: ingen side 1"
+    assert purpose_label("hotline_reopened", "hotline:12 message:40") == "henvendelse 12 besked 40"
+    assert purpose_label("login_failed", "wrong_password") == "forkert adgangskode"
+    assert purpose_label("case_reopened", "citizen_page") == "citizen_page"  # typed by a person
+    assert purpose_label("x", "something_new:7") == "something_new:7"
