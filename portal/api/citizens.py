@@ -220,7 +220,7 @@ def _read(citizen: Citizen, purpose: str) -> Citizen:
 
 
 @bp.get("/")
-@bp.arguments(CitizenListArgs, location="query")
+@bp.arguments(CitizenListArgs, **common.QUERY)
 @bp.response(200, CitizenPage)
 def list_citizens(args):
     """Borgere, ældste først, i sider (hvert opslag i listen logges)."""

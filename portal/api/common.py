@@ -112,8 +112,13 @@ class SinceField(ma.fields.Field):
             return EARLIEST if moment.year < 2000 else LATEST
 
 
+# How a list's query parameters are read: an unknown or misspelt one (``?opening_id=`` where
+# there is no such filter) is a 422 "Ukendt felt.", as an unknown body field is, never ignored.
+QUERY = {"location": "query", "unknown": ma.RAISE}
+
+
 class ListArgs(ma.Schema):
-    """Query parameters every list takes."""
+    """Query parameters every list takes (read with :data:`QUERY`)."""
 
     limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
                               metadata={"description": f"Antal pr. side (1-{MAX_LIMIT})."})

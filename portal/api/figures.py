@@ -69,7 +69,7 @@ class FiguresOut(ma.Schema):
 
 
 @bp.get("/")
-@bp.arguments(FiguresArgs, location="query")
+@bp.arguments(FiguresArgs, **common.QUERY)
 @bp.response(200, FiguresOut)
 @bp.alt_response(400, description="scope=mine eller team med en integrationsnøgle (den har ingen egne borgere "
                                    "eller team).")

@@ -104,7 +104,7 @@ def _read(request_id: int) -> HotlineRequest:
 
 
 @bp.get("/")
-@bp.arguments(RequestListArgs, location="query")
+@bp.arguments(RequestListArgs, **common.QUERY)
 @bp.response(200, RequestPage)
 def list_requests(args):
     """Henvendelser (virksomhed: egne; jobcentret: alle), uden beskedtråden."""

@@ -116,7 +116,7 @@ def _data(body: dict, opening: Opening | None = None) -> service.OpeningData:
 
 
 @bp.get("/")
-@bp.arguments(OpeningListArgs, location="query")
+@bp.arguments(OpeningListArgs, **common.QUERY)
 @bp.response(200, OpeningPage)
 def list_openings(args):
     """Opslag (virksomhed: egne; jobcentret: alle), ældste først, i sider."""

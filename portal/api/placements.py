@@ -99,7 +99,7 @@ def load(placement_id: int) -> Placement:
 
 
 @bp.get("/")
-@bp.arguments(PlacementListArgs, location="query")
+@bp.arguments(PlacementListArgs, **common.QUERY)
 @bp.response(200, PlacementPage)
 def list_placements(args):
     """Forløb (virksomhed: egne; jobcentret: alle)."""

@@ -122,7 +122,7 @@ def _view(proposal: Proposal) -> dict:
 
 
 @bp.get("/")
-@bp.arguments(ProposalListArgs, location="query")
+@bp.arguments(ProposalListArgs, **common.QUERY)
 @bp.response(200, ProposalPage)
 def list_proposals(args):
     """Forslag: virksomheden ser de delte kandidater på egne opslag; jobcentret alle forslag."""

@@ -33,3 +33,22 @@ def test_a_nullable_enum_lists_null(app, client, make_user):
     assert ("PlacementOut", "end_reason") in {(n, p) for n, p, _ in nullable}
     for name, prop, field in nullable:
         assert None in field["enum"], (name, prop, field["enum"])
+
+
+def test_an_unknown_query_parameter_is_refused_like_an_unknown_body_field(app, client, make_user):
+    """Review G 13: ?opening_id= on /placements/ (no such filter) used to return everything."""
+    company, staff = make_token(app, make_user("company")), make_token(app, make_user("consultant"))
+    cases = [(company, "/api/v1/placements/?opening_id=195", "opening_id"),
+             (company, "/api/v1/hotline/?placement_id=36", "placement_id"),
+             (company, "/api/v1/openings/?statuss=open", "statuss"),
+             (company, "/api/v1/proposals/?limt=5", "limt"),
+             (staff, "/api/v1/citizens/?external_id=SAG-1", "external_id"),
+             (staff, "/api/v1/figures/?scoop=all", "scoop")]
+    for raw, path, name in cases:
+        answer = client.get(path, headers=bearer(raw))
+        assert answer.status_code == 422, (path, answer.json)
+        assert answer.json["errors"] == {name: ["Ukendt felt."]}, path
+    # the declared ones still work
+    assert client.get("/api/v1/proposals/?opening_id=1&limit=5", headers=bearer(company)).status_code == 200
+    assert client.get("/api/v1/openings/?status=open&updated_since=2026-01-01&cursor=",
+                      headers=bearer(company)).status_code == 200
