@@ -15,7 +15,7 @@ from ..formutil import choices
 from ..errors import render_error
 from store.models import Citizen, CvDocument, User
 from . import bp, need_to_know, queries, service, uploads
-from .forms import AssignForm, CvTextForm, CvUploadForm, LimitationsForm
+from .forms import MAX_CV_CHARS, AssignForm, CvTextForm, CvUploadForm, LimitationsForm
 from .pages import AUDIT_DOWN, audited_read, citizen_or_404, commit_or_flash
 
 
@@ -79,7 +79,9 @@ def upload_cv(citizen_id: int):
             if _store_cv(citizen, accepted):
                 return redirect(url_for(".detail", citizen_id=citizen.id))
     audited_read(citizen, "cv")
-    return _render_cv(citizen, form, CvTextForm(formdata=None)), 400
+    # the CV text typed in the page's other form came along (jobbro.js carryFields): shown again
+    kept = (request.form.get("kept_text") or "")[:MAX_CV_CHARS]
+    return _render_cv(citizen, form, CvTextForm(formdata=None, data={"text": kept} if kept.strip() else None)), 400
 
 
 TOO_LARGE = "Filen er for stor. Den største tilladte størrelse er 5 MB. Gem CV'et i en mindre fil, eller skriv det ind nedenfor."

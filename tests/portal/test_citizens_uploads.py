@@ -222,3 +222,17 @@ def test_the_cv_file_is_not_sent_when_the_download_cannot_be_logged(app, client,
     monkeypatch.setattr(audit, "record_now", broken)
     response = client.get(f"/borgere/{citizen_id}/cv/{cv_id}/fil")
     assert response.status_code == 503 and b"Erfaren" not in response.data
+
+
+def test_a_refused_file_gives_back_the_cv_text_typed_in_the_other_form(client, auth, citizen_id):
+    """The page's script sends the typed text along (data-carry); a refused file shows it again
+    in "CV som tekst" instead of losing it (review J 3)."""
+    page = client.get(f"/borgere/{citizen_id}/cv").get_data(as_text=True)
+    assert 'data-carry="text" data-carry-name="kept_text"' in page and 'name="kept_text"' in page
+    typed = "Lagermedarbejder i fem år, truckkort og kørekort B. Tålmodig & stabil."
+    response = client.post(f"/borgere/{citizen_id}/cv/fil", content_type="multipart/form-data",
+                           data={"csrf_token": csrf(auth), "kept_text": typed,
+                                 "file": (io.BytesIO(b"%PDF-1.4\n1 0 obj\n<< garbage"), "cv.pdf")})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Tålmodig &amp; stabil.</textarea>" in html

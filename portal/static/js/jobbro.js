@@ -6,7 +6,23 @@ document.addEventListener("DOMContentLoaded", function () {
   wrapTables(document);
   summariseErrors(document);
   foldMenu(document);
+  carryFields(document);
 });
+
+// A form that must not lose what was typed in another form of the page (the CV page: text typed,
+// then a file tried instead) names that field in data-carry; on submit its value travels in a
+// hidden input of the same name, and a refused form comes back with it.
+function carryFields(root) {
+  root.querySelectorAll("form[data-carry]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var source = root.getElementById(form.dataset.carry);
+      var target = form.querySelector('input[type="hidden"][name="' + form.dataset.carryName + '"]');
+      if (source && target) {
+        target.value = source.value;
+      }
+    });
+  });
+}
 
 // On a narrow screen the main menu (up to 15 items for an administrator) would push the page
 // below the fold: it folds behind a "Menu" button (shown by CSS only at phone widths), which
