@@ -27,7 +27,7 @@ from flask import url_for
 
 from .. import audit
 from ..extensions import db
-from ..notifications.service import notify
+from ..notifications.service import TEXT_MAX, notify, shorten
 from ..proposals import (OPENING_DONE, TransitionError, identity_released, placement_started, respond,
                          sharing_refusal)
 from ..webhooks import events as webhook_events
@@ -236,12 +236,10 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
                       sequence=0) for s in slots]
     db.session.add_all(rows)
     db.session.flush()
-    times = ", ".join(_when(r) for r in rows)
-    text = (f"Forslag om at flytte samtalen {_when(current)} om »{proposal.opening.title}«: {times}. "
-            "Den aftalte tid gælder, indtil I vælger en ny." if current is not None else
-            f"Forslag til samtaletider om »{proposal.opening.title}«: {times}")
+    text, subject, body = _offer_texts(proposal.opening.title, current, rows)
     for recipient in recipients(proposal, other_side(side)):
-        notify(recipient, "interview_offered", text, _link(proposal, recipient))
+        link = _link(proposal, recipient)
+        notify(recipient, "interview_offered", text, link, subject=subject, body=f"{body}\n\n{link}\n")
     _audit(proposal, user, "interview_offered", f"times:{len(rows)};side:{side}")
     db.session.commit()
     return rows
@@ -345,10 +343,36 @@ def _tell_both(proposal: Proposal, interview: Interview, method: str, text: str,
     """Both sides, with the calendar document. ``actor`` gets it too (a booking belongs in their
     own calendar as well), but as already read: nobody is told about their own step."""
     document = calendar(interview, method)
-    line = f"{text}: »{proposal.opening.title}«, {interview.location}"
+    room = TEXT_MAX - len(f"{text}: »«, {interview.location}")  # the time and place before the title
+    line = f"{text}: »{shorten(proposal.opening.title, max(room, 12))}«, {interview.location}"
     for recipient in recipients(proposal, "company") + recipients(proposal, "jobcenter"):
         notify(recipient, "interview_booked", line, _link(proposal, recipient), ics=document,
                read=recipient.id == actor.id)
+
+
+def _offer_texts(title: str, current: Interview | None, rows: list[Interview]) -> tuple[str, str, str]:
+    """The notice line, the mail's subject and its body (without the link) for offered times.
+
+    The times are what the reader needs: the line keeps every one of them and shortens the
+    opening's title (with "…") to fit :data:`TEXT_MAX`; the subject is short and names no
+    time; the body lists the times one per line.
+    """
+    times = ", ".join(_when(r) for r in rows)
+    listed = "\n".join(f"- {_when(r)}" for r in rows)
+    if current is not None:
+        def line(shown: str) -> str:
+            return (f"Forslag om at flytte samtalen {_when(current)} om »{shown}«: {times}. "
+                    "Den aftalte tid gælder, indtil I vælger en ny.")
+        subject = f"Nye tider til samtalen om »{shorten(title, 80)}«"
+        body = (f"Der er foreslået nye tider til samtalen {_when(current)} om »{title}«:\n\n{listed}\n\n"
+                "Den aftalte tid gælder, indtil I vælger en af de nye tider. Vælg i portalen:")
+    else:
+        def line(shown: str) -> str:
+            return f"Forslag til samtaletider om »{shown}«: {times}"
+        subject = f"Forslag til samtaletider om »{shorten(title, 80)}«"
+        body = f"Der er foreslået tider til en samtale om »{title}«:\n\n{listed}\n\nVælg en af tiderne i portalen:"
+    room = TEXT_MAX - len(line(""))
+    return line(shorten(title, max(room, 12))), subject, body
 
 
 def _link(proposal: Proposal, recipient: User) -> str:

@@ -21,6 +21,9 @@ from store.models import MailMessage, Notification, User
 from ..extensions import db
 
 # Kinds a user can be told about, with the Danish label used on the preferences page.
+TEXT_MAX = 300  # Notification.text
+SUBJECT_MAX = 200  # MailMessage.subject
+
 NOTIFICATION_KINDS = {
     # company users
     "candidate_proposed": "Jobcentret har foreslået en kandidat",
@@ -82,18 +85,33 @@ def notify(user: User, kind: str, text: str, link: str, *, subject: str | None =
         return None
     if dedupe_key and db.session.query(Notification.id).filter_by(dedupe_key=dedupe_key).first():
         return None
-    note = Notification(user_id=user.id, kind=kind, text=text[:300], link=link[:300],
+    note = Notification(user_id=user.id, kind=kind, text=shorten(text, TEXT_MAX), link=link[:300],
                         dedupe_key=dedupe_key, read_at=clock.utcnow() if read else None)
     db.session.add(note)
     forget_unread()
     if user.email and kind not in (user.mail_opt_out or []):
         db.session.add(MailMessage(
-            user_id=user.id, to_address=user.email, kind=kind, subject=(subject or text)[:200],
+            user_id=user.id, to_address=user.email, kind=kind, subject=shorten(subject or text, SUBJECT_MAX),
             body=body if body is not None else f"{text}\n\n{link}\n", ics=ics,
             dedupe_key=dedupe_key))
         if has_request_context():
             g.mail_queued = True  # the request's after-hook kicks the mail worker
     return note
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` when it fits in ``limit`` characters; else cut at a word, ending in "…".
+
+    A last resort: a caller that knows its parts shortens the least important one itself
+    (a title rather than the interview times).
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.:;–-") + "…"
 
 
 def path_for(endpoint: str, **values) -> str:

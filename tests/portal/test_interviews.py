@@ -428,3 +428,37 @@ def test_the_move_form_is_prefilled_with_the_booked_place_and_length(app, client
     auth.switch_to(world["consultant"].email)  # the staff side sees the same
     staff = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     assert re.search(r'<input[^>]*id="location"[^>]*value="Kantinen, Vestergade 1"', staff)
+
+
+def test_offered_times_fit_the_notice_and_the_mail_says_them_in_full(app, client, auth, world):
+    """Review H 10: a long title and three times cut the subject at 200 characters mid-sentence
+    and the notice at 300, possibly inside the times."""
+    from store.models import Opening
+
+    title = "Småjob: Chauffør (C/CE) 10 timer om ugen, gerne med erfaring i kølevogne og ADR-bevis " * 2
+    with app.app_context():
+        db.session.get(Opening, world["opening"]).title = title.strip()
+        db.session.commit()
+    times = ((DAY, "10:00"), (DAY2, "13:15"), (DAY2, "15:30"))
+    assert offer_as(client, auth, world["consultant"].email, world, times=times).status_code == 302
+    with app.app_context():
+        note = db.session.scalars(sa.select(Notification).where(Notification.kind == "interview_offered",
+                                                                Notification.user_id == world["company"].id)).one()
+        mail = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == "interview_offered",
+                                                               MailMessage.user_id == world["company"].id)).one()
+        spoken = [service.spoken_time(datetime.fromisoformat(f"{d}T{t}").replace(tzinfo=LOCAL)) for d, t in times]
+    assert len(note.text) <= 300 and all(when in note.text for when in spoken), note.text
+    assert "…«" in note.text  # the title gave way, not the times
+    assert mail.subject.startswith("Forslag til samtaletider om »") and len(mail.subject) <= 200
+    assert not any(when in mail.subject for when in spoken)
+    for when in spoken:
+        assert f"\n- {when}" in mail.body
+    assert f"/opslag/{world['opening']}/kandidat/{world['proposal']}" in mail.body
+
+
+def test_a_long_text_is_cut_at_a_word_with_an_ellipsis():
+    from portal.notifications.service import shorten
+
+    assert shorten("kort", 10) == "kort"
+    cut = shorten("Den aftalte tid gælder, indtil I vælger en ny tid til samtalen", 30)
+    assert cut == "Den aftalte tid gælder…" and len(cut) <= 30  # no half word
