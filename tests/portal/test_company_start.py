@@ -196,6 +196,9 @@ def test_open_openings_come_first_and_filled_or_closed_ones_are_left_to_the_list
     assert f'/opslag/{busy["closed"]}"' not in table and f'/opslag/{busy["filled"]}"' not in table
     assert ('data-testid="done-openings"><a href="/opslag/">Se alle jeres opslag</a>, også 2 besatte eller lukkede.'
             in page)
+    # review H 11: the draft is listed, so the heading does not say "åbne", and the draft is explained
+    assert "Jeres åbne opslag" not in page and "Jeres aktuelle opslag" in page
+    assert "En kladde er ikke slået op endnu, så jobcentret leder ikke efter kandidater til den." in page
     listing = client.get("/opslag/").get_data(as_text=True)
     for opening_id in (busy["closed"], busy["filled"]):
         assert f'<th scope="row"><a href="/opslag/{opening_id}">' in listing

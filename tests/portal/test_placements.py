@@ -414,6 +414,6 @@ def test_the_start_page_shows_equal_hours_once(app, client, auth, world, frozen_
                                     hours_min=2.5, hours_max=7.5, status="open")])
         db.session.commit()
     login(client, auth, "a@firma.dk")
-    openings = client.get("/").get_data(as_text=True).split("Jeres åbne opslag")[1].split("</table>")[0]
+    openings = client.get("/").get_data(as_text=True).split("Jeres aktuelle opslag")[1].split("</table>")[0]
     hours = dict(re.findall(r'>([^<>]+)</a></th>\s*<td[^>]*>[^<]+</td>\s*<td[^>]*>([^<]+)</td>', openings))
     assert hours == {"Fuldtid": "37", "Halve timer": "2,5–7,5", "Lagerhjælp": "1–5"}
