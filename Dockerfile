@@ -8,7 +8,7 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 JOBBRO_ENV=production \
     JOBBRO_INSTANCE_PATH=/var/lib/jobbro HF_HUB_OFFLINE=1
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 # Every package of pyproject.toml's [tool.setuptools.packages.find] (tests/test_deploy.py checks it).
 COPY portal ./portal
 COPY matching ./matching
@@ -16,7 +16,7 @@ COPY indexer ./indexer
 COPY store ./store
 COPY cvtext ./cvtext
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
- && pip install --no-cache-dir .
+ && pip install --no-cache-dir -c constraints.txt .
 COPY templates ./templates
 COPY migrations ./migrations
 COPY --from=assets /build/node_modules/dkfds/dist/css ./portal/static/vendor/dkfds/css

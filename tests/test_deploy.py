@@ -85,7 +85,7 @@ def test_the_image_holds_every_package_the_project_installs():
     include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
     packages = {pattern.rstrip("*") for pattern in include}
     dockerfile = (ROOT / "Dockerfile").read_text()
-    before_install = dockerfile[:dockerfile.index("pip install --no-cache-dir .")]
+    before_install = dockerfile[:dockerfile.index("pip install --no-cache-dir -c constraints.txt .")]
     copied = set(re.findall(r"^COPY (\w+) \./\1$", before_install, re.MULTILINE))
     assert packages <= copied, sorted(packages - copied)
 
@@ -103,3 +103,19 @@ def test_portal_is_published_on_loopback_behind_one_trusted_proxy():
     assert [_published(port) for port in portal["ports"]] == [("127.0.0.1", "8000", "8000")]
     assert str(portal["environment"]["TRUSTED_PROXY_HOPS"]) == "1"
     assert "--no-demo" in str(portal["command"])  # production never seeds the demo users
+
+
+def test_every_dependency_is_pinned_by_the_constraints_the_image_and_make_install_use():
+    """The image is rebuilt with the same versions the tests ran on (review I 12): constraints.txt
+    pins every dependency of pyproject.toml (torch apart), and both installs read it."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    pinned = {line.split("==")[0].lower().replace("_", "-")
+              for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line}
+    names = {re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0].lower().replace("_", "-") for spec in wanted}
+    assert names - {"torch"} <= pinned, sorted(names - {"torch"} - pinned)
+    assert "-c constraints.txt ." in (ROOT / "Dockerfile").read_text()
+    assert "-c constraints.txt -e '.[dev]'" in (ROOT / "Makefile").read_text()
