@@ -18,6 +18,9 @@ filters on (review G 4): any change of the row or of its consents, interviews, h
 messages. Rows from before this revision get the latest moment recorded on them or their
 children (at least ``created_at``).
 
+On SQLite, setting NOT NULL (and dropping the column again) copies the table: proposal and
+placement keep AUTOINCREMENT and their id counter (0015: ids are never reused after an erasure).
+
 Downgrade: the ``updated_at`` columns are dropped; the rows that keep only an id are deleted (there is no body to replay), then the
 columns are dropped (a blocked id stays blocked).
 
@@ -50,6 +53,28 @@ _TOUCHED = (
 )
 
 
+# The tables 0015 gave AUTOINCREMENT on SQLite; a batch copy must keep it.
+_AUTOINCREMENT = ('proposal', 'placement')
+
+
+def _batch(table: str):
+    return op.batch_alter_table(table, schema=None,
+                                table_kwargs={'sqlite_autoincrement': table in _AUTOINCREMENT})
+
+
+def _id_counters() -> dict:
+    """SQLite's AUTOINCREMENT counters: a copied table restarts from its highest row, which
+    would hand out again the ids of erased rows above it."""
+    if op.get_bind().dialect.name != 'sqlite':
+        return {}
+    return dict(op.get_bind().exec_driver_sql("SELECT name, seq FROM sqlite_sequence").all())
+
+
+def _restore_id_counters(before: dict) -> None:
+    for name, seq in before.items():
+        op.get_bind().exec_driver_sql("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name))
+
+
 def _backfill_updated_at() -> None:
     # SQLite's many-argument max() is NULL if any argument is; PostgreSQL's greatest() skips NULLs.
     # Every term is coalesced to created_at, so both give the latest known moment.
@@ -64,13 +89,15 @@ def _backfill_updated_at() -> None:
 
 
 def upgrade():
+    counters = _id_counters()
     for table, _own, _children in _TOUCHED:
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with _batch(table) as batch_op:
             batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
     _backfill_updated_at()
     for table, _own, _children in _TOUCHED:
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with _batch(table) as batch_op:
             batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
+    _restore_id_counters(counters)
     with op.batch_alter_table('idempotency_record', schema=None) as batch_op:
         batch_op.add_column(sa.Column('object_id', sa.Integer(), nullable=True))
     with op.batch_alter_table('erased_external_id', schema=None) as batch_op:
@@ -80,9 +107,11 @@ def upgrade():
 
 
 def downgrade():
+    counters = _id_counters()
     for table, _own, _children in _TOUCHED:
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with _batch(table) as batch_op:
             batch_op.drop_column('updated_at')
+    _restore_id_counters(counters)
     record = sa.table('idempotency_record', sa.column('object_id', sa.Integer))
     op.execute(record.delete().where(record.c.object_id.is_not(None)))
     with op.batch_alter_table('idempotency_record', schema=None) as batch_op:

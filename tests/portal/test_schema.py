@@ -393,3 +393,31 @@ def test_0018_fills_updated_at_from_the_latest_moment_and_drops_stored_answers_a
     assert updated["placement"].startswith("2026-04-01 09:00")  # the hours logged
     assert updated["hotline_request"].startswith("2026-05-04 09:00")  # closed after its last message
     assert paths == ["/api/v1/openings/"]
+
+
+def test_0018_keeps_autoincrement_and_the_id_counters_on_sqlite(tmp_path):
+    """0018 copies proposal and placement on SQLite (NOT NULL, and the drop on downgrade): the
+    copies keep AUTOINCREMENT and the counter, so an erased row's id is never handed out again."""
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite'}", "SECRET_KEY": "t",
+                      "PSEUDONYM_KEY": "p"})
+
+    def state() -> tuple[dict, dict]:
+        with db.engine.connect() as connection:
+            tables = dict(connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+            counters = dict(connection.execute(sa.text("SELECT name, seq FROM sqlite_sequence")).all())
+        return ({t: "AUTOINCREMENT" in tables[t] for t in ("proposal", "placement")},
+                {t: counters.get(t) for t in ("proposal", "placement")})
+
+    with app.app_context():
+        upgrade(revision="0017")
+        with db.engine.begin() as connection:  # rows up to these ids existed and were erased
+            connection.execute(sa.text("DELETE FROM sqlite_sequence WHERE name IN ('proposal', 'placement')"))
+            connection.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES ('proposal', 500), "
+                                       "('placement', 300)"))
+        expected = ({"proposal": True, "placement": True}, {"proposal": 500, "placement": 300})
+        upgrade()
+        assert state() == expected
+        downgrade(revision="0017")
+        assert state() == expected
+        db.session.remove()
+        db.engine.dispose()
