@@ -225,6 +225,19 @@ bp.add_app_template_filter(service.spoken_time, "interview_time")
 bp.add_app_template_test(service.in_calendars, "interview_in_calendars")
 
 
+@bp.app_template_global("answered_after_interview")
+def answered_after_interview(proposal: Proposal) -> bool:
+    """Whether ``proposal`` had its booked interview held: its "declined" is then the outcome."""
+    return service.held(service.booked(proposal))
+
+
+@bp.app_template_global("company_response_label")
+def company_response_label(proposal: Proposal) -> str:
+    """The company's answer to ``proposal`` in words, for a page about the one proposal."""
+    return service.response_label(proposal.company_response,
+                                  proposal.company_response == "declined" and answered_after_interview(proposal))
+
+
 @bp.app_template_global("interview_panel")
 def interview_panel(proposal: Proposal) -> dict:
     """What the booking partial shows for ``proposal`` (both the company's and the staff's page)."""

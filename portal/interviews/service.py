@@ -33,7 +33,7 @@ from ..proposals import (OPENING_DONE, TransitionError, identity_released, place
 from ..webhooks import events as webhook_events
 from store import clock
 from store.models import Interview, Proposal, User
-from store.models.vocab import COMPANY_RESPONSES
+from store.models.vocab import COMPANY_RESPONSES, DECLINED_AFTER_INTERVIEW
 from . import ics
 
 MAX_SLOTS = 3
@@ -165,6 +165,27 @@ def answer_label(proposal: Proposal, item: Interview | None) -> str:
     if held(item) and response in OUTCOME_LABELS:
         return OUTCOME_LABELS[response]
     return COMPANY_RESPONSES.get(response, "") if response else ""
+
+
+def held_among(proposal_ids, now: datetime | None = None) -> set[int]:
+    """The ids among ``proposal_ids`` whose booked interview is over (one query): their
+    "declined" is the outcome after the interview (:data:`DECLINED_AFTER_INTERVIEW`)."""
+    ids = list(proposal_ids)
+    if not ids:
+        return set()
+    rows = db.session.scalars(sa.select(Interview).where(Interview.proposal_id.in_(ids),
+                                                         Interview.status == "booked"))
+    return {row.proposal_id for row in rows if held(row, now)}
+
+
+def response_label(response: str | None, after_interview: bool) -> str:
+    """The company's answer as a row or card says it: "declined" after a held interview is
+    "Ikke ansat efter samtalen", not "Ikke interesseret"."""
+    if not response:
+        return ""
+    if response == "declined" and after_interview:
+        return DECLINED_AFTER_INTERVIEW
+    return COMPANY_RESPONSES.get(response, "")
 
 
 def outcome_due(proposal: Proposal, now: datetime | None = None) -> bool:

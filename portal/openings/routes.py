@@ -11,6 +11,7 @@ from flask_login import current_user
 from matching.geo import POSTCODES
 from ..access import company_required, get_owned_or_404
 from store.models import Opening
+from ..interviews import service as interviews
 from . import bp, conflict, service
 from .forms import KIND_HELP, CloseForm, OpeningForm, form_values, publishing_form
 
@@ -64,9 +65,13 @@ def detail(opening_id: int):
     :raise 404: if the opening is not the current company's.
     """
     opening = _own_opening(opening_id)
+    candidates = service.shared_candidates(opening)
     return render_template("openings/detail.html", opening=opening,
-                           town=service.town_for(opening.postcode),
-                           candidates=service.shared_candidates(opening), places=service.places(opening),
+                           town=service.town_for(opening.postcode), candidates=candidates,
+                           # a "declined" after the held interview is said as the outcome it was
+                           after_interview=interviews.held_among(c.proposal_id for c in candidates
+                                                                 if c.response == "declined"),
+                           places=service.places(opening),
                            ended=service.ended_candidates(opening),
                            close_form=CloseForm())
 

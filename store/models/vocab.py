@@ -48,6 +48,9 @@ COMPANY_RESPONSES = {
     "declined": "Ikke interesseret",
     "hired": "Ansat / startet",
 }
+# "declined" reported as the outcome after a held interview (portal.interviews): the company
+# met the candidate, so "Ikke interesseret" would not be what it said.
+DECLINED_AFTER_INTERVIEW = "Ikke ansat efter samtalen"
 
 CONSENT_CHANNELS = {
     "telefon": "Telefon",

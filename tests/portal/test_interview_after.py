@@ -57,9 +57,24 @@ def test_not_hired_after_the_interview_reads_as_not_hired(app, client, auth, wor
     assert text(html, "interview-finished") == "I har meldt efter samtalen: Ikke ansat (Valgte en anden)."
     assert text(html, "candidate-response") == "Ikke ansat: Valgte en anden"
     assert text(html, "interview-booked").startswith("Samtale holdt")
+    # review H 12: the card on the opening and the answer form say the outcome, not "Ikke interesseret"
+    assert '<option value="declined" selected>Ikke ansat efter samtalen</option>' in html
+    opening = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    assert text(opening, "candidate-response") == "Jeres svar: Ikke ansat efter samtalen: Valgte en anden"
+    assert "Ikke interesseret" not in opening.split('data-testid="shared-candidate"')[1].split("</li>")[0]
     auth.switch_to(world["consultant"].email)
     staff = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     assert text(staff, "interview-finished") == "Virksomheden har meldt efter samtalen: Ikke ansat (Valgte en anden)."
+    assert text(staff, "company-response") == "Ikke ansat efter samtalen: Valgte en anden"
+
+
+def test_a_no_without_an_interview_stays_not_interested(app, client, auth, world):
+    auth.switch_to(world["company"].email)
+    client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                data={"csrf_token": auth.csrf_token("/"), "response": "declined", "note": "For langt væk"})
+    opening = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+    assert text(opening, "candidate-response") == "Jeres svar: Ikke interesseret: For langt væk"
+    assert '<option value="declined" selected>Ikke interesseret</option>' in opening
 
 
 def test_a_time_not_chosen_is_not_called_rejected(app, client, auth, world):
