@@ -12,7 +12,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
 
-from store.models import Placement
+from store.models import Citizen, Placement, Proposal
 from store.models.vocab import END_REASONS, OPENING_KINDS
 
 from .. import audit
@@ -112,7 +112,12 @@ def list_placements(args):
     elif args.get("status") == "ended":
         query = query.where(sa.not_(service.active_clause(today)))
     if since := common.since_moment(args.get("updated_since")):
-        query = query.where(Placement.updated_at >= since)  # hours and events touch it (store.models.touch)
+        # Hours and events touch the placement (store.models.touch); the label (the name, once
+        # disclosed) follows the pair's proposal and its consents, and the citizen.
+        pair_changed = sa.exists().where(Proposal.citizen_id == Placement.citizen_id,
+                                         Proposal.opening_id == Placement.opening_id, Proposal.updated_at >= since)
+        citizen_changed = sa.select(Citizen.updated_at).where(Citizen.id == Placement.citizen_id).scalar_subquery()
+        query = query.where(sa.or_(Placement.updated_at >= since, pair_changed, citizen_changed >= since))
     items, links = common.page(query, Placement.id, args)
     return {"items": _views(items), **links}
 

@@ -73,6 +73,13 @@ def test_hours_and_messages_show_up_on_placements_and_hotline(app, client, make_
     assert message.status_code == 201, message.json
     assert _ids(client, company, "hotline") == [created.json["id"]]
 
+    _age_everything(app)
+    with app.app_context():  # the consent behind the placement's name ends: its label changes
+        for consent in db.session.scalars(sa.select(Consent)):
+            consent.withdrawn_at = clock.utcnow()
+        db.session.commit()
+    assert _ids(client, company, "placements") == [world["named"]]
+
 
 @pytest.mark.parametrize("since", ["0001-01-01", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-23:59",
                                    "9999-12-31"])
