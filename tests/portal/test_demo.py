@@ -339,6 +339,16 @@ def test_driving_licence_categories_are_realistic(demo):
             assert o.required_licences == ["C"], o.title
 
 
+def test_a_required_licence_is_not_also_wished_for(demo):
+    """Review H 13: "- Gerne kørekort B." above "- Kørekort B er et krav." in 19 openings."""
+    for o in demo.openings:
+        if o.required_licences:
+            assert "Gerne kørekort" not in o.requirements, o.requirements
+            assert "er et krav" in o.requirements
+    # other certificates (ADR-bevis, chaufføruddannelsesbevis) are still wished for
+    assert any(o.requirements.count("- Gerne ") for o in demo.openings if o.required_licences)
+
+
 def test_hours_are_realistic_per_benefit_group(demo):
     by_group: dict[str, list[float]] = {}
     for c in demo.citizens:
