@@ -34,8 +34,9 @@ def blueprint(name: str, path: str, description: str) -> Blueprint:
 
 IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {
     "type": "string", "maxLength": 200}, "description": (
-    "Valgfri. Samme nøgle og samme forespørgsel inden for 24 timer giver det gemte svar igen "
-    "(Idempotent-Replayed: true); samme nøgle med en anden forespørgsel giver 422.")}
+    "Valgfri. Samme nøgle og samme forespørgsel inden for 24 timer giver svaret igen uden at gøre det "
+    "igen (Idempotent-Replayed: true): for kandidater og hotline-henvendelser objektet, som det er nu, "
+    "ellers det gemte svar. Samme nøgle med en anden forespørgsel giver 422.")}
 IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
             "description": "Objektets ETag fra seneste hentning (fx \"v3\"); * betyder enhver eksisterende version."}
 UPSERT_IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
