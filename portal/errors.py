@@ -126,7 +126,9 @@ def init_app(app: Flask) -> None:
         # The page must not need the database: show it as to a visitor (the header would
         # otherwise load the user, fail again, and turn this page into a 500).
         g._login_user = app.login_manager.anonymous_user()
-        app.logger.warning("database unavailable for %s %s: %s", request.method, request.path,
+        # the route's pattern, never the path: an API path may hold a CPR-shaped id (SECURITY.md)
+        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        app.logger.warning("database unavailable for %s %s: %s", request.method, route,
                            type(getattr(error, "orig", error)).__name__)
         response = render_error(503, DATABASE_BUSY)
         if isinstance(response, tuple):

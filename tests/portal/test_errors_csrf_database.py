@@ -30,3 +30,13 @@ def test_an_audit_failure_that_is_not_the_database_being_down_stays_an_error(app
     monkeypatch.setattr(audit, "record_now", broken)
     with pytest.raises(audit.AuditWriteError):  # not swallowed as "busy" (the test app propagates it)
         client.post("/auth/login", data={"email": "a@b.dk", "password": "x"})
+
+
+def test_the_busy_database_log_line_names_the_route_not_the_path(app, client, caplog):
+    """A path may hold a CPR-shaped id (an API caller's mistake): the log gets the pattern."""
+    @app.get("/proeve/<string:external_id>")
+    def busy(external_id):
+        raise sa.exc.OperationalError("SELECT 1", {}, ConnectionError("server closed"))
+
+    assert client.get("/proeve/0101901234").status_code == 503
+    assert "/proeve/<string:external_id>" in caplog.text and "0101901234" not in caplog.text
