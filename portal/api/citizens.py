@@ -188,10 +188,7 @@ def _vk_by_id(vk_id: int, vk: str | None) -> str:
     return user.email
 
 
-ANONYMISED_PROBLEM = ("Borgeren med dette eksterne id er anonymiseret, fordi sagen blev afsluttet for længere "
-                      "tid siden, end oplysningerne må gemmes. Oplysningerne kan ikke hentes, og borgeren "
-                      "oprettes ikke igen. Stop overførslen af borgeren fra sagssystemet. Har borgeren fået en "
-                      "ny sag, kan en administrator fjerne spærringen.")
+ANONYMISED_PROBLEM = imports.ANONYMISED_MESSAGE
 
 
 def _by_external_id(external_id: str) -> Citizen:

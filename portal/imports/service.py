@@ -46,6 +46,10 @@ Status = Literal["created", "updated", "unchanged"]
 ERASED_MESSAGE = ("Borgeren med dette eksterne id er slettet efter databeskyttelsesforordningens art. 17 "
                   "og oprettes ikke igen. Stop overførslen af borgeren fra sagssystemet. Var sletningen "
                   "en fejl, eller har borgeren fået en ny sag, kan en administrator fjerne spærringen.")
+ANONYMISED_MESSAGE = ("Borgeren med dette eksterne id er anonymiseret, fordi sagen blev afsluttet for længere "
+                      "tid siden, end oplysningerne må gemmes. Oplysningerne kan ikke hentes, og borgeren "
+                      "oprettes ikke igen. Stop overførslen af borgeren fra sagssystemet. Har borgeren fået en "
+                      "ny sag, kan en administrator fjerne spærringen.")
 
 
 class RecordRefused(ValueError):
@@ -58,8 +62,9 @@ class RecordRefused(ValueError):
 
 
 class ErasedRecord(RecordRefused):
-    """The citizen with this external id was erased (GDPR art. 17): it is not created again
-    (:func:`portal.privacy.was_erased`) until an administrator lifts the block."""
+    """The citizen with this external id was erased (GDPR art. 17) or anonymised (retention): it
+    is not created again (:func:`portal.privacy.block_reason`) until an administrator lifts the
+    block."""
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,8 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     """
     citizen = session.scalar(sa.select(Citizen).where(Citizen.external_id == record.external_id))
     if citizen is None:
-        if privacy.was_erased(session, record.external_id):
-            raise ErasedRecord(ERASED_MESSAGE, "external_id")
+        if (reason := privacy.block_reason(session, record.external_id)) is not None:
+            raise ErasedRecord(ANONYMISED_MESSAGE if reason == "anonymised" else ERASED_MESSAGE, "external_id")
         citizen = _create_citizen(session, record, actor)
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
         record_change(session, "citizen", citizen.id)

@@ -111,3 +111,17 @@ def test_an_erased_external_id_is_kept_as_a_keyed_hash_and_refused_until_the_blo
         assert imports.upsert_citizen(db.session, record, actor=None).status == "created"
         assert db.session.scalar(sa.select(AuditEvent.action).where(
             AuditEvent.action == "erasure_block_lifted")) == "erasure_block_lifted"
+
+
+def test_an_anonymised_external_id_is_refused_with_the_anonymisation_reason(app):
+    """Retention drops the id as erasure does; the import says which of the two happened."""
+    from portal.privacy import _block_external_id
+
+    with app.app_context():
+        citizen = _citizen(external_id="SAG-99")
+        _block_external_id(db.session, citizen, "anonymised")
+        db.session.commit()
+        record = validate_citizen(dict(ROW, external_id="SAG-99"))
+        with pytest.raises(imports.ErasedRecord, match="er anonymiseret") as refused:
+            imports.upsert_citizen(db.session, record, actor=None)
+        assert "art. 17" not in str(refused.value)
