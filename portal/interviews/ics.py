@@ -51,7 +51,7 @@ def invitation(interview: Interview, method: str, *, title: str, company: str,
     event.add("dtend", start + timedelta(minutes=interview.duration_minutes))
     event.add("summary", f"Jobsamtale: {title}")
     event.add("location", interview.location)
-    event.add("description", f"Jobsamtale om «{title}» hos {company}. Detaljer i Jobbro.")
+    event.add("description", f"Jobsamtale om »{title}« hos {company}. Detaljer i Jobbro.")
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{current_app.config.get('MAIL_SENDER') or 'noreply@jobbro.local'}")
     organizer.params["cn"] = vText(ORGANIZER_NAME)

@@ -86,7 +86,7 @@ def _offer_refused(proposal: Proposal, form: OfferForm):
     """
     if form.csrf_token.errors or not keep_form(_OFFER_FORM.format(proposal.id), request.form):
         return _refused(proposal, form.messages())
-    flash("Ikke gemt: ret det, der er markeret under «Jobsamtale».", "error")
+    flash("Ikke gemt: ret det, der er markeret under »Jobsamtale«.", "error")
     return back_to(proposal)
 
 

@@ -510,10 +510,10 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "") -> Non
         # The consultants were told to start a placement: they must hear that it is off.
         link = url_for("candidates.proposal", proposal_id=proposal.id)
         text = (f"{company} har ændret sit svar om {name} ({title}) fra "
-                f"«{COMPANY_RESPONSES['hired']}» til «{label}»: start ikke forløbet")
+                f"»{COMPANY_RESPONSES['hired']}« til »{label}«: start ikke forløbet")
     else:
         link = url_for("candidates.proposal", proposal_id=proposal.id)
-        text = f"{company} har svaret «{label}» om {name} ({title})"
+        text = f"{company} har svaret »{label}« om {name} ({title})"
     for recipient in recipients(proposal, "jobcenter"):
         notify(recipient, "company_answered", text, link)
     respond(proposal, user, response, note)

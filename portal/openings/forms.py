@@ -88,7 +88,7 @@ class HoursField(FloatField):
 
 def _text(label: str, max_length: int, *, required: bool = False, min_length: int = 0,
           area: bool = False, description: str = "") -> Field:
-    validators = [DataRequired(f"Udfyld feltet “{label}”.")] if required else [Optional()]
+    validators = [DataRequired(f"Udfyld feltet »{label}«.")] if required else [Optional()]
     message = (f"Skal være mellem {min_length} og {max_length} tegn." if min_length
                else f"Højst {max_length} tegn.")
     validators += [Length(min=min_length, max=max_length, message=message), no_control_characters]
@@ -98,7 +98,7 @@ def _text(label: str, max_length: int, *, required: bool = False, min_length: in
 
 def _number(label: str, low: int, high: int, message: str, *, required: bool,
             default: int | None = None, description: str = "") -> Field:
-    first = InputRequired(f"Udfyld feltet “{label}”.") if required else Optional()
+    first = InputRequired(f"Udfyld feltet »{label}«.") if required else Optional()
     return WholeNumberField(label, validators=[first, NumberRange(low, high, message)], default=default,
                             too_large=message, description=description)
 
@@ -109,7 +109,7 @@ class OpeningForm(DanishForm):
     kind = ChoiceField("Type", choices=choices(OPENING_KINDS), default="smaajob",
                        description="Vælg den type forløb, I tilbyder.")
     title = _text("Titel", 200, required=True, min_length=3,
-                  description="Fx “Lagermedarbejder 10 timer om ugen”.")
+                  description="Fx »Lagermedarbejder 10 timer om ugen«.")
     description = _text("Beskrivelse", 5000, area=True,
                         description="Arbejdsopgaver, arbejdstider og arbejdspladsen.")
     requirements = _text("Krav og ønsker", 2000, area=True,
@@ -133,7 +133,7 @@ class OpeningForm(DanishForm):
         "Kørekort",
         description="Sæt flueben ved de kategorier, hvor én af dem er nok, fx C til en lastbil "
                     "(CE opfylder også C). Ingen flueben: kørekort ikke nødvendigt.")
-    required_languages = _text("Sprogkrav", 200, description="Adskil med komma, fx “dansk, engelsk”.")
+    required_languages = _text("Sprogkrav", 200, description="Adskil med komma, fx »dansk, engelsk«.")
     accommodations = _text("Mulige skånehensyn", 2000, area=True,
                            description="Hensyn I kan tage, fx ingen tunge løft, fleksibel mødetid "
                                        "eller et roligt sted at arbejde.")
@@ -204,7 +204,7 @@ class OpeningForm(DanishForm):
     def validate_required_languages(self, field: Field) -> None:
         items = [item.strip() for item in (field.data or "").replace(";", ",").split(",") if item.strip()]
         if len(items) > 10 or any(len(item) > 40 or not _LANGUAGE.match(item) for item in items):
-            raise ValidationError("Skriv sprogene adskilt med komma, fx “dansk, engelsk”.")
+            raise ValidationError("Skriv sprogene adskilt med komma, fx »dansk, engelsk«.")
 
     def validate(self, extra_validators=None) -> bool:
         """Field rules first, then the rules that need several fields."""
@@ -220,7 +220,7 @@ class OpeningForm(DanishForm):
         if self.kind.data == "smaajob" and high is not None and high > FULL_TIME_HOURS:
             self.hours_max.errors.append(
                 f"Et småjob har højst {FULL_TIME_HOURS:g} timer om ugen (oftest 1–15). "
-                "Vælg “Ordinært job” for et fuldtidsjob.")
+                "Vælg »Ordinært job« for et fuldtidsjob.")
             ok = False
         if self.capacity.data and self.capacity.data > 1 and self.kind.data != "virksomhedspraktik":
             self.capacity.errors.append(

@@ -51,7 +51,7 @@ def new():
     form = OpeningForm()
     if form.validate_on_submit():
         opening = service.create_opening(current_user.company_id, current_user.id, form.to_data())
-        flash(f"Opslaget “{opening.title}” er oprettet.", "success")
+        flash(f"Opslaget »{opening.title}« er oprettet.", "success")
         _flash_warnings(form)
         return redirect(url_for("openings.detail", opening_id=opening.id))
     return _render_form(form, None)
@@ -93,7 +93,7 @@ def edit(opening_id: int):
         except service.StaleOpening:
             return _stale_edit(form, opening)
         if changed:
-            flash(f"Ændringerne i “{opening.title}” er gemt.", "success")
+            flash(f"Ændringerne i »{opening.title}« er gemt.", "success")
             _flash_warnings(form)
         else:
             flash("Der var ingen ændringer at gemme.", "info")
@@ -150,7 +150,7 @@ def close(opening_id: int):
         flash("Opslaget blev ændret samtidig. Prøv igen.", "error")
         return redirect(url_for("openings.detail", opening_id=opening_id))
     if closed:
-        flash(f"Opslaget “{opening.title}” er lukket.", "success")
+        flash(f"Opslaget »{opening.title}« er lukket.", "success")
     else:
         flash("Opslaget var allerede lukket.", "info")
     return redirect(url_for("openings.detail", opening_id=opening_id))
@@ -184,7 +184,7 @@ def publish(opening_id: int):
     except service.StaleOpening:
         flash("Opslaget blev ændret samtidig. Se det igen, og slå det op.", "error")
         return back
-    flash(f"Opslaget “{opening.title}” er slået op. Jobcentret finder nu kandidater til det.", "success")
+    flash(f"Opslaget »{opening.title}« er slået op. Jobcentret finder nu kandidater til det.", "success")
     return back
 
 

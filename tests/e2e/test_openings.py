@@ -46,7 +46,7 @@ def test_company_creates_lists_and_edits_an_opening(page, live_app, company_user
     fill_opening_form(page, start)
     page.get_by_role("button", name="Opret opslag").click()
 
-    page.get_by_text("Opslaget “Praktik på lageret” er oprettet.").wait_for()
+    page.get_by_text("Opslaget »Praktik på lageret« er oprettet.").wait_for()
     assert page.get_by_test_id("opening-title").inner_text() == "Praktik på lageret"
     facts = page.get_by_test_id("opening-facts").inner_text()
     assert "7160 Tørring" in facts and start.strftime("%d.%m.%Y") in facts and "8 uger" in facts
@@ -66,7 +66,7 @@ def test_company_creates_lists_and_edits_an_opening(page, live_app, company_user
     page.get_by_label("Timer pr. uge, mindst").fill("12,5")
     page.get_by_label("Titel").fill("Praktik på lager og i butik")
     page.get_by_role("button", name="Gem ændringer").click()
-    page.get_by_text("Ændringerne i “Praktik på lager og i butik” er gemt.").wait_for()
+    page.get_by_text("Ændringerne i »Praktik på lager og i butik« er gemt.").wait_for()
     assert "12,5–20 timer/uge" in page.get_by_test_id("opening-facts").inner_text()
 
     page.get_by_role("link", name="Alle opslag").click()

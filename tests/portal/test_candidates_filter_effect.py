@@ -127,5 +127,5 @@ def test_without_filters_an_empty_pool_still_says_there_are_no_more_candidates(a
 def test_each_opening_row_has_a_row_header_and_a_link_that_names_the_opening(client, auth, far):
     html = client.get("/kandidater/").get_data(as_text=True)
     assert '<th scope="row">Lagermedarbejder med truckcertifikat</th>' in html
-    assert ('Se kandidater<span class="sr-only"> til «Lagermedarbejder med truckcertifikat»</span></a>'
+    assert ('Se kandidater<span class="sr-only"> til »Lagermedarbejder med truckcertifikat«</span></a>'
             in html)

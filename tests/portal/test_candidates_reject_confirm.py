@@ -29,7 +29,7 @@ def test_a_rejection_is_confirmed_before_it_is_saved(app, client, auth, world): 
         "decision": "reject", "reason": "Andet fag", "priority": "strong", "csrf_token": auth.csrf_token(path)})
     assert first.status_code == 200
     page = first.get_data(as_text=True)
-    assert "Fravælg Bo Omsorg til «Lagermedarbejder med truckcertifikat»?" in page
+    assert "Fravælg Bo Omsorg til »Lagermedarbejder med truckcertifikat«?" in page
     assert "kan ikke fortrydes" in page
     assert _rejections(app) == ([], 0)  # nothing written yet
     assert f'href="{path}?prioritet=strong#reason-reject-{bo}">Nej, tilbage</a>' in page

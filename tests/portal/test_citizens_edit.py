@@ -234,7 +234,7 @@ def test_add_move_and_remove_job_goals(app, client, auth, citizen_id):
     assert unconfirmed.headers["Location"].endswith(f"/borgere/{citizen_id}/jobmaal?fjern={first}#jobmaal-{first}")
     assert snapshot(app, citizen_id) == v2  # "Fjern" alone only asks
     asked = client.get(unconfirmed.headers["Location"]).get_data(as_text=True)
-    assert "Fjern jobmålet “Lagermedarbejder”?" in asked and 'name="confirmed" value="ja"' in asked
+    assert "Fjern jobmålet »Lagermedarbejder«?" in asked and 'name="confirmed" value="ja"' in asked
     client.post(f"/borgere/{citizen_id}/jobmaal/{first}/slet", data={"csrf_token": token, "confirmed": "ja"})
     v3 = snapshot(app, citizen_id)
     assert v3.goals == ("Chauffør",) and v3.version == v2.version + 1 and v3.outbox == v2.outbox + 1

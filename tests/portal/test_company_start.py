@@ -134,7 +134,7 @@ def test_an_opening_whose_candidates_are_all_gone_says_none_current_not_none_yet
     auth.login(company.email)
     listed = client.get("/opslag/").get_data(as_text=True)
     assert (f'href="/opslag/{opening_id}#ikke-aktuelle" data-testid="candidate-count">Ingen aktuelle'
-            '<span class="sr-only"> til «Pakkemedarbejder»</span></a>') in listed
+            '<span class="sr-only"> til »Pakkemedarbejder«</span></a>') in listed
     assert "Ingen endnu" not in listed
 
 
@@ -175,7 +175,7 @@ def test_the_start_page_lists_who_waits_for_an_answer_first_with_links_to_the_an
     longest = busy["waiting"][:5]  # longest waiting first, five by name
     assert shown == [(str(o), str(p), alias) for p, o, alias in longest]
     # the other two are counted by opening, each leading to the opening's candidates
-    assert f'<a href="/opslag/{busy["office"]}#kandidater">2 til «Kontor»</a>' in todo
+    assert f'<a href="/opslag/{busy["office"]}#kandidater">2 til »Kontor«</a>' in todo
     # every link leads to the card with the answer form
     opening_page = client.get(f"/opslag/{busy['storage']}").get_data(as_text=True)
     card = opening_page.split(f'id="kandidat-{longest[0][0]}"')[1].split("</li>")[0]

@@ -125,7 +125,7 @@ def test_changing_a_hire_warns_confirms_and_tells_the_consultant(app, client, au
     with app.app_context():
         (note,) = db.session.scalars(sa.select(Notification).where(Notification.kind == "company_answered"))
     assert note.user_id == world["consultant"].id
-    assert "har ændret sit svar" in note.text and "«Ansat / startet» til «Ikke interesseret»" in note.text
+    assert "har ændret sit svar" in note.text and "»Ansat / startet« til »Ikke interesseret«" in note.text
     assert "start ikke forløbet" in note.text and note.link == f"/kandidater/forslag/{world['proposal']}"
 
 

@@ -80,7 +80,7 @@ def test_create_writes_opening_outbox_and_audit(app, client, auth, logged_in):
         audit = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "opening_created")).one()
         assert audit.opening_id == opening.id and audit.user_id == logged_in.id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Opslaget “Lagermedarbejder 10 timer” er oprettet." in page
+    assert "Opslaget »Lagermedarbejder 10 timer« er oprettet." in page
     assert "8722 Hedensted" in page
     assert "Kørekort ikke nødvendigt" in page
 
@@ -139,8 +139,8 @@ def test_failed_outbox_write_leaves_no_opening(app, client, auth, logged_in, mon
 
 
 BAD_INPUTS = [
-    ("empty title", {"title": ""}, "Udfyld feltet “Titel”."),
-    ("blank title", {"title": "   "}, "Udfyld feltet “Titel”."),
+    ("empty title", {"title": ""}, "Udfyld feltet »Titel«."),
+    ("blank title", {"title": "   "}, "Udfyld feltet »Titel«."),
     ("huge title", {"title": "x" * 10**6}, "Skal være mellem 3 og 200 tegn."),
     ("huge description", {"description": "x" * 10**6}, "Højst 5000 tegn."),
     ("NUL in title", {"title": "Lager\x00job"}, "ugyldige tegn"),
@@ -296,7 +296,7 @@ def test_list_shows_own_openings_with_the_candidates_their_page_shows(app, clien
     # None is answered: all four wait for the company; the link names its opening to a screen reader.
     shown = (f'href="/opslag/{own}#kandidater" data-testid="candidate-count">4 foreslået, '
              '<strong data-testid="candidate-waiting">4 venter på jeres svar</strong>'
-             '<span class="sr-only"> til «Vores praktik»</span></a>')
+             '<span class="sr-only"> til »Vores praktik«</span></a>')
     assert shown in html
     assert html.count('data-testid="candidate-count">Ingen endnu<') == 0
     start = client.get("/").get_data(as_text=True)  # the start page: the same figures, the same link

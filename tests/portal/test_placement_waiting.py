@@ -49,7 +49,7 @@ def test_the_start_form_names_the_proposals_left_without_a_seat(app, client, aut
     html = start_page(client, auth, world)
     notice = html.split('data-testid="waiting-proposals"')[1].split("</div></div>")[0]
     assert f'<a href="/kandidater/forslag/{other}">{WAITING}</a>' in notice
-    assert "virksomhedens svar «Interesseret»" in notice
+    assert "virksomhedens svar »Interesseret«" in notice
     assert "Giv hver af dem og virksomheden besked om, at pladsen er besat" in notice
     assert "fjern fluebenet" in notice
     assert 'aria-describedby="mark_filled-hint"' in html
