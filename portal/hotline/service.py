@@ -271,15 +271,3 @@ def _waiting_since(requests: list[HotlineRequest]) -> dict[int, datetime]:
     back was written (``waiting_since``: set by :func:`add_message`, filled for older requests
     by migrations 0016 and 0017)."""
     return {r.id: sla.as_utc(r.waiting_since) for r in requests if r.waiting_since is not None}
-    messages = db.session.execute(
-        sa.select(HotlineMessage.request_id, HotlineMessage.created_at, User.role)
-        .join(User, User.id == HotlineMessage.author_id)
-        .where(HotlineMessage.request_id.in_(unknown)).order_by(HotlineMessage.id))
-    unanswered: dict[int, list[datetime]] = {}
-    for request_id, created, role in messages:
-        if role in STAFF_ROLES:
-            unanswered[request_id] = []
-        elif request_id in unanswered:  # only after a reply: before one, the first target counts
-            unanswered[request_id].append(sla.as_utc(created))
-    found.update({request_id: times[0] for request_id, times in unanswered.items() if times})
-    return found
