@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import audit
+from .schema import PROBES
 from .extensions import db
 
 MESSAGES = {
@@ -51,7 +52,8 @@ def is_transient(error: Exception) -> bool:
 def render_error(status: int, message: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500])
     body = message or default
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/") \
+            or request.endpoint in PROBES:
         return {"error": title, "message": body, "status": status}, status
     return render_template("errors/error.html", status=status, title=title, message=body), status
 

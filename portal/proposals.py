@@ -57,10 +57,10 @@ CONSENT_TEXT_VERSION = "samtykke-v2"
 # records the version it was given under. A changed text is a new version, never an edit.
 CONSENT_TEXTS = {
     "samtykke-v1": ("Jeg giver samtykke til, at jobcentret giver mit navn til {company} i forbindelse "
-                    "med opslaget «{opening}». Jeg kan til enhver tid trække samtykket tilbage."),
+                    "med opslaget »{opening}«. Jeg kan til enhver tid trække samtykket tilbage."),
     "samtykke-v2": (
         "Jeg giver samtykke til, at jobcentret giver {company} mit navn og en kort profil i forbindelse "
-        "med opslaget «{opening}». Profilen er skrevet eller godkendt af min konsulent og viser min "
+        "med opslaget »{opening}«. Profilen er skrevet eller godkendt af min konsulent og viser min "
         "erfaring, mine jobmål, hvor mange timer jeg kan arbejde, mit kørekort, mine sprog og hvornår "
         "jeg kan starte. Virksomheden får kun de kontaktoplysninger og mit CV, hvis jeg siger ja til "
         "det nedenfor. Oplysninger om mit helbred, mine skånehensyn, min ydelse og mit CPR-nummer "
@@ -411,7 +411,7 @@ def end_with_opening(proposal: Proposal, user: User, ended_on: date) -> None:
 def _end(proposal: Proposal, user: User, status: str, ended_on: date, purpose: str) -> None:
     if not is_endable(proposal):
         current = PROPOSAL_STATUSES.get(proposal.status, proposal.status)
-        raise TransitionError(f"Forslaget kan ikke afsluttes fra «{current}».")
+        raise TransitionError(f"Forslaget kan ikke afsluttes fra »{current}«.")
     now = utcnow()
     for consent in proposal.consents:
         if consent.withdrawn_at is None and consent.replaced_at is None:
@@ -610,7 +610,7 @@ def _check(proposal: Proposal, target: str) -> None:
     if target not in allowed_next(proposal):
         current = PROPOSAL_STATUSES.get(proposal.status, proposal.status)
         wanted = PROPOSAL_STATUSES[target]
-        raise TransitionError(f"Forslaget kan ikke gå fra «{current}» til «{wanted}».")
+        raise TransitionError(f"Forslaget kan ikke gå fra »{current}« til »{wanted}«.")
 
 
 def _finish(proposal: Proposal, action: str, purpose: str, user: User) -> None:

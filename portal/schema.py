@@ -57,6 +57,10 @@ def behind(app: Flask) -> tuple[frozenset[str], frozenset[str]] | None:
     return None if found == wanted else (found, wanted)
 
 
+# The probes (portal.main.health): JSON, and alive while the database cannot be reached.
+PROBES = frozenset({"main.healthz", "main.readyz"})
+
+
 def init_app(app: Flask) -> None:
     """Refuse requests with a clear 503 while the database is behind the code's migrations."""
     state = app.extensions.setdefault(_EXTENSION_KEY, {"current": False, "logged": False})
@@ -65,7 +69,12 @@ def init_app(app: Flask) -> None:
     def _schema_current():
         if state["current"] or request.endpoint == "static":
             return None
-        gap = behind(current_app)
+        try:
+            gap = behind(current_app)
+        except sa.exc.SQLAlchemyError:
+            if request.endpoint in PROBES:  # alive; /readyz's own check says the database is down
+                return None
+            raise  # a page: the errors module's 503 "prøv igen"
         if gap is None:
             state["current"] = True
             return None
@@ -74,7 +83,7 @@ def init_app(app: Flask) -> None:
             log.error("database at revision %s, code expects %s: run `%s`",
                       ", ".join(sorted(gap[0])) or "none", ", ".join(sorted(gap[1])), SETUP_COMMAND)
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        if request.endpoint == "main.healthz":  # the probe's JSON, with what the operator must do
+        if request.endpoint in PROBES:  # the probe's JSON, with what the operator must do
             return {"status": "database behind migrations", "run": SETUP_COMMAND,
                     "database": sorted(gap[0]), "code": sorted(gap[1])}, 503, headers
         from .errors import render_error

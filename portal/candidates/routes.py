@@ -269,7 +269,7 @@ def _decide(args: dict, formdata: MultiDict | None = None) -> str:
         flash(str(err), "error")
     else:
         verb = "godkendt og foreslået" if approve else "fravalgt"
-        flash(f"{citizen.name} er {verb} til «{opening.title}».", "success")
+        flash(f"{citizen.name} er {verb} til »{opening.title}«.", "success")
     return back
 
 

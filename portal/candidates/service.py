@@ -301,7 +301,7 @@ def refusal(outcome: Match | Exclusion | None, citizen: Citizen, opening: Openin
     if isinstance(outcome, Exclusion):
         profiles = citizen_profiles(db.session, [citizen])
         why = broken_limits(outcome, profiles.get(citizen.id), opening_profile(opening))
-        return f"{citizen.name} kan ikke godkendes til «{opening.title}»: " + "; ".join(why) + "."
+        return f"{citizen.name} kan ikke godkendes til »{opening.title}«: " + "; ".join(why) + "."
     return None
 
 

@@ -151,7 +151,7 @@ def end_live_proposals(citizen: Citizen, user: User, closed_on: date,
 
 def no_longer_relevant(who: str, title: str) -> str:
     """The company's notice: the pseudonym ("Kandidat XXXX-XXXX") and the opening, no reason."""
-    return f"{who} til «{title}» er ikke længere aktuel."
+    return f"{who} til »{title}« er ikke længere aktuel."
 
 
 def _tell_company(proposal: Proposal) -> None:

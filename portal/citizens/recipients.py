@@ -98,24 +98,24 @@ def _releasing(citizen: Citizen, despite_restriction: bool) -> list[Proposal]:
 
 # What each event asks of the company: (the notice's line, the mail's further words).
 _EVENTS = {
-    "erased": ("{who} til «{title}» er ikke længere aktuel, og borgerens oplysninger er slettet hos "
+    "erased": ("{who} til »{title}« er ikke længere aktuel, og borgerens oplysninger er slettet hos "
                "jobcentret. Slet det, I har fået om kandidaten (navn, kontaktoplysninger, CV).",
                "Borgeren har fået sine oplysninger slettet (databeskyttelsesforordningens art. 17). "
                "Jobcentret skal give jer besked (art. 19): slet navn, kontaktoplysninger og et "
                "eventuelt hentet CV, også i mails og egne systemer. Kandidaten er fjernet fra "
                "jeres opslag."),
-    "restricted": ("Oplysningerne om {who} til «{title}» må ikke bruges for nu: behandlingen er "
+    "restricted": ("Oplysningerne om {who} til »{title}« må ikke bruges for nu: behandlingen er "
                    "begrænset. Jobcentret giver besked, når den er ophævet.",
                    "Borgeren har fået behandlingen af sine oplysninger begrænset "
                    "(databeskyttelsesforordningens art. 18). Indtil jobcentret giver besked, må I "
                    "ikke bruge navn, kontaktoplysninger eller CV, I har fået om kandidaten, men I "
                    "skal heller ikke slette dem. Forslaget står stille imens."),
-    "lifted": ("Begrænsningen for {who} til «{title}» er ophævet: I kan igen bruge oplysningerne "
+    "lifted": ("Begrænsningen for {who} til »{title}« er ophævet: I kan igen bruge oplysningerne "
                "om kandidaten.",
                "Begrænsningen af behandlingen er ophævet, og forslaget kan gå videre. Kandidatens "
                "navn og kontaktoplysninger vises igen i portalen."),
     # Neutral: the company is not told that, or why, the citizen withdrew the consent.
-    "withdrawn": ("{who} til «{title}» er ikke længere aktuel. Slet det, I har fået om kandidaten "
+    "withdrawn": ("{who} til »{title}« er ikke længere aktuel. Slet det, I har fået om kandidaten "
                   "(navn, kontaktoplysninger, CV).",
                   "Jobcentret har ikke længere grundlag for at dele kandidatens oplysninger med jer. "
                   "Slet navn, kontaktoplysninger og et eventuelt hentet CV, også i mails og egne "
@@ -123,7 +123,7 @@ _EVENTS = {
                   "kontaktoplysninger vises ikke længere i portalen."),
     # The pair has a placement that has not ended: the company knows the person as its trainee or
     # employee on another footing, so it is not asked to delete; the VK takes it up with them.
-    "withdrawn_placement": ("{who} til «{title}» er ikke længere aktuel som kandidat, og navnet vises "
+    "withdrawn_placement": ("{who} til »{title}« er ikke længere aktuel som kandidat, og navnet vises "
                             "ikke længere i portalen. Forløbet fra {start} står stadig under jeres "
                             "forløb; jobcentret kontakter jer om, hvad der sker med det.",
                             "Kandidatens navn og kontaktoplysninger vises ikke længere i portalen. "
@@ -171,7 +171,7 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
         stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
         for user in users:
             if notify(user, "candidate_data", text, link, body=f"{text}\n\n{further}\n\n{link}\n",
-                      subject=f"Databeskyttelse: kandidat til «{opening.title}»",
+                      subject=f"Databeskyttelse: kandidat til »{opening.title}«",
                       dedupe_key=f"candidate_data:{event}:{proposal.id}:{stamp}:{user.id}"):
                 told += 1
     if event == "erased":

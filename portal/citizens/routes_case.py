@@ -76,14 +76,14 @@ def close_case(citizen_id: int):
     citizen = citizen_or_404(citizen_id)
     form = CloseCaseForm()
     if not form.validate_on_submit():
-        return _refused(citizen, CLOSE_NOT_SAVED + "ret det, der er markeret under «Afslut sag».",
+        return _refused(citizen, CLOSE_NOT_SAVED + "ret det, der er markeret under »Afslut sag«.",
                         close_form=form)
     try:
         ended = case.close_case(citizen, form.closed_on.data, form.reason.data, today=clock.today(),
                                 user=current_user)
     except case.ActivePlacementError as exc:
         form.form_errors.append(exc.message_da)
-        return _refused(citizen, CLOSE_NOT_SAVED + exc.message_da + " Se forløbene under «Afslut sag».",
+        return _refused(citizen, CLOSE_NOT_SAVED + exc.message_da + " Se forløbene under »Afslut sag«.",
                         close_form=form, blocking_placements=exc.placement_ids)
     except CitizenChangeError as exc:
         form.form_errors.append(exc.message_da)

@@ -37,7 +37,7 @@ def _text(label: str, max_length: int, *, area: bool = False, min_length: int = 
     field_class = TextAreaField if area else StringField
     render_kw = {"rows": 6} if area else None
     return field_class(label, filters=[clean_text], render_kw=render_kw, validators=[
-        DataRequired(f"Udfyld feltet “{label}”."),
+        DataRequired(f"Udfyld feltet »{label}«."),
         Length(min=min_length, max=max_length, message=f"Skal være mellem {min_length} og {max_length} tegn."),
         no_control_characters,
     ])

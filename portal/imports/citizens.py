@@ -222,19 +222,19 @@ def _job_goals(value: str, problems: list, existing: _Existing | None = None) ->
                 raise ValidationError("Et jobmål skal være 2-200 tegn.")
             no_hidden_characters(None, SimpleNamespace(data=title))
         except ValidationError as exc:
-            problems.append((label, f"“{title[:40]}”: {exc}"))
+            problems.append((label, f"»{title[:40]}«: {exc}"))
             return []
         if title.casefold() in seen:
-            problems.append((label, f"Jobmålet “{title[:40]}” står to gange."))
+            problems.append((label, f"Jobmålet »{title[:40]}« står to gange."))
             return []
         # The web's rules for a jobmål's text. A file cannot confirm a title with a health word
         # ("Handicaphjælper"); one the citizen already holds was confirmed by a person, and stays.
         if problem := job_goal_sentence_problem(title):
-            problems.append((label, f"“{title[:40]}”: {problem}"))
+            problems.append((label, f"»{title[:40]}«: {problem}"))
             return []
         if (words := job_goal_health_words(title)) and title.casefold() not in existing.held():
             advice = HEALTH_GOAL_NEW if existing.citizen_id is None else HEALTH_GOAL_EXISTING
-            problems.append((label, f"“{title[:40]}”: {job_goal_health_message(words)} {advice}"))
+            problems.append((label, f"»{title[:40]}«: {job_goal_health_message(words)} {advice}"))
             existing.goals_page = existing.citizen_id
             return []
         seen.add(title.casefold())

@@ -56,11 +56,11 @@ class HeaderMap:
         """Danish messages that stop the whole file (missing or doubled columns)."""
         messages = []
         if self.missing:
-            messages.append("Filen mangler kolonnen/kolonnerne: " + ", ".join(f"“{c}”" for c in self.missing)
+            messages.append("Filen mangler kolonnen/kolonnerne: " + ", ".join(f"»{c}«" for c in self.missing)
                             + ". Brug skabelonen, eller ret overskrifterne i første række.")
         if self.duplicated:
             messages.append("Kolonnen/kolonnerne står flere gange: "
-                            + ", ".join(f"“{c}”" for c in self.duplicated) + ".")
+                            + ", ".join(f"»{c}«" for c in self.duplicated) + ".")
         return messages
 
 
@@ -130,7 +130,7 @@ def cell_date(value: object) -> str:
     if not text:
         return ""
     if text.isdigit():
-        raise CellError(f"«{text}» er et tal, ikke en dato (et Excel-datonummer, hvis cellen ikke er formateret "
+        raise CellError(f"»{text}« er et tal, ikke en dato (et Excel-datonummer, hvis cellen ikke er formateret "
                         "som dato). Skriv datoen som åååå-mm-dd eller dd.mm.åååå, eller formatér cellen som "
                         "dato i Excel.")
     if len(text) == 10 and text[4] == "-":
@@ -169,6 +169,6 @@ def file_message(message: str, typed: str, vocabulary: Mapping[str, str] | None 
     """A form's error for a value read from a file: a refused choice names the allowed values
     (the vocabulary's Danish labels) and what was typed, instead of a list the file lacks."""
     if vocabulary is not None and message in _CHOICE_MESSAGES:
-        shown = f"«{typed}» kendes ikke" if typed else "Feltet er tomt"
+        shown = f"»{typed}« kendes ikke" if typed else "Feltet er tomt"
         return f"{shown}. Brug en af: {', '.join(vocabulary.values())}."
     return message.replace(" Vælg et af de viste postnumre.", "")

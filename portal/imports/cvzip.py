@@ -112,7 +112,7 @@ def open_archive(source: BinaryIO) -> CvArchive:
 def _problem(info: zipfile.ZipInfo) -> str:
     name = info.filename
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        return "Filnavnet indeholder mapper eller “..”. Læg CV-filerne direkte i zip-filen."
+        return "Filnavnet indeholder mapper eller »..«. Læg CV-filerne direkte i zip-filen."
     if info.flag_bits & 0x1:
         return "Filen er krypteret med adgangskode."
     if PurePosixPath(name).suffix.lower() not in TYPES_BY_EXTENSION:

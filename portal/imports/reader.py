@@ -31,7 +31,7 @@ _CHUNK = 1024 * 1024
 _STRAY_NULS = 8  # more NUL bytes than this in a chunk: the file is binary, not a typo in a cell
 
 ENCODING_MESSAGE = ("Filen er ikke gemt med tegnkodningen UTF-8{hint}. Gem den i Excel som "
-                    "“CSV UTF-8 (kommasepareret)” eller som Excel-projektmappe (.xlsx), og prøv igen.")
+                    "»CSV UTF-8 (kommasepareret)« eller som Excel-projektmappe (.xlsx), og prøv igen.")
 
 
 class FileProblem(ValueError):
@@ -145,7 +145,7 @@ def _nul_message(chunk: bytes, lines_before: int) -> str:
         return (f"Filen indeholder binære data (første gang i linje {line}) og er hverken en CSV-fil "
                 "eller en Excel-fil (.xlsx).")
     return (f"Linje {line} i filen indeholder et NUL-tegn (et usynligt styretegn), som en CSV-fil ikke må "
-            "indeholde. Slet tegnet i den linje, eller gem filen igen som “CSV UTF-8” eller .xlsx, og prøv igen.")
+            "indeholde. Slet tegnet i den linje, eller gem filen igen som »CSV UTF-8« eller .xlsx, og prøv igen.")
 
 
 def _hint(chunk: bytes, start: int, offset: int) -> str:

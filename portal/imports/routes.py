@@ -67,7 +67,7 @@ def upload():
     """Run a dry run or an import of the uploaded file and show the report on the page."""
     request.max_content_length = _max_bytes()
     too_large = (f"Filen er for stor. Den må højst fylde {_max_bytes() // (1024 * 1024)} MB. "
-                 "Del den op, eller brug kommandoen “flask --app portal import”.")
+                 "Del den op, eller brug kommandoen »flask --app portal import«.")
     try:
         csrf.protect()
         if stale := confirm_first("før du importerer data", url_for(".index")):
@@ -91,8 +91,8 @@ def upload():
                         cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"],
                         max_rows=_web_max_rows(), too_many=(
                             f"Filen har mere end {format_number(_web_max_rows())} rækker, som er grænsen for "
-                            f"upload her på siden. Brug kommandoen “flask --app portal import {kind} "
-                            f"FIL” på serveren (op til {format_number(MAX_ROWS)} rækker), eller del filen op."))
+                            f"upload her på siden. Brug kommandoen »flask --app portal import {kind} "
+                            f"FIL« på serveren (op til {format_number(MAX_ROWS)} rækker), eller del filen op."))
     return _page(form, report, status=422 if report.file_problems else 200)
 
 

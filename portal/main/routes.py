@@ -39,9 +39,3 @@ def accessibility():
     if current_app.config["ACCESSIBILITY_STATEMENT_URL"]:
         return redirect(current_app.config["ACCESSIBILITY_STATEMENT_URL"])
     return render_template("main/accessibility.html", **about.facts(current_app.config))
-
-
-@bp.get("/healthz")
-def healthz():
-    """Liveness probe for docker-compose (no data, no login)."""
-    return {"status": "ok"}

@@ -23,7 +23,7 @@ from store.models import Opening, Proposal, User
 
 def proposed_notice(who: str, title: str) -> str:
     """The one-line notice (``who``: the pseudonym)."""
-    return f"Jobcentret har foreslået en kandidat til «{title}»: {who}. Svar om I er interesserede."
+    return f"Jobcentret har foreslået en kandidat til »{title}«: {who}. Svar om I er interesserede."
 
 
 def announce_proposed(proposal: Proposal) -> int:
@@ -49,7 +49,7 @@ def announce_proposed(proposal: Proposal) -> int:
     told = 0
     for recipient in users:
         if notify(recipient, "candidate_proposed", text, link,
-                  subject=f"Ny kandidat foreslået til «{opening.title}»", body=body,
+                  subject=f"Ny kandidat foreslået til »{opening.title}«", body=body,
                   dedupe_key=f"candidate_proposed:{proposal.id}:{decided}:{recipient.id}"):
             told += 1
     return told

@@ -74,7 +74,7 @@ def merge(saved, posted: OpeningData, base_text: str | None) -> Merge:
 
 
 def shown_value(name: str, value) -> str:
-    """A saved value as the company reads it: «…», labels for codes, Danish dates and numbers."""
+    """A saved value as the company reads it: »…«, labels for codes, Danish dates and numbers."""
     if value in (None, "", [], ()):
         return "tomt"
     if name == "kind":
@@ -88,4 +88,4 @@ def shown_value(name: str, value) -> str:
     elif isinstance(value, float):
         value = format_number(value, 2, trim=True)
     text = " ".join(str(value).split())
-    return f"«{text[:SHOWN_CHARS]}…»" if len(text) > SHOWN_CHARS else f"«{text}»"
+    return f"»{text[:SHOWN_CHARS]}…«" if len(text) > SHOWN_CHARS else f"»{text}«"

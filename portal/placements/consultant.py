@@ -144,8 +144,8 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
     today = service.today_local()
     audited_read(placement.citizen, "placement_page")
     if status == 400:  # the refused form is far down the page: say so at the top
-        section = ("fastholdelsen" if retention_forms else "«Registrér opfølgning»" if followup_form is not None
-                   else "«Ret afslutning»" if placement.end_reason else "«Afslut forløb»")
+        section = ("fastholdelsen" if retention_forms else "»Registrér opfølgning«" if followup_form is not None
+                   else "»Ret afslutning«" if placement.end_reason else "»Afslut forløb«")
         flash(f"Ikke gemt: ret det, der er markeret under {section} længere nede.", "error")
     if end_form is None:
         end_form = EndForm(formdata=None, start=placement.start_date, today=today,

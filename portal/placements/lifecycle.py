@@ -262,8 +262,8 @@ def check_followup(placement: Placement, note: str, today: date) -> None:
             f"Forløbet starter først {placement.start_date:%d.%m.%Y}. Opfølgning kan registreres fra "
             "startdatoen; skriv en aftale før start i borgerens sag.", None))
     if not note:
-        errors.append(LifecycleError("Skriv kort, hvad opfølgningen handlede om, fx «Talt med lederen, "
-                                     "det går godt».", "followup_note"))
+        errors.append(LifecycleError("Skriv kort, hvad opfølgningen handlede om, fx »Talt med lederen, "
+                                     "det går godt«.", "followup_note"))
     raise_all(errors)
 
 

@@ -19,7 +19,7 @@ class EndpointForm(DanishForm):
     """Register or edit an endpoint: address, description, events (and, when editing, active)."""
 
     url = StringField("Adresse (URL)", filters=[_strip], validators=[
-        DataRequired("Udfyld feltet “Adresse (URL)”."),
+        DataRequired("Udfyld feltet »Adresse (URL)«."),
         Length(max=MAX_URL_LENGTH, message=f"Adressen må højst være {MAX_URL_LENGTH} tegn."),
         no_control_characters])
     description = StringField("Beskrivelse (valgfri)", filters=[_strip], validators=[

@@ -80,7 +80,7 @@ def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, di
     page.get_by_label("Slutdato").fill((today + timedelta(days=60)).isoformat())  # refused: too far ahead
     page.get_by_label("Årsag til afslutning").select_option(label="Ordinært job")
     page.get_by_role("button", name="Afslut forløb").click()
-    page.get_by_text("Ikke gemt: ret det, der er markeret under «Afslut forløb» længere nede.").wait_for()
+    page.get_by_text("Ikke gemt: ret det, der er markeret under »Afslut forløb« længere nede.").wait_for()
     # the error is far down the page: focus moves to the form's error summary, so it is on the
     # screen and read out; its link takes focus to the field
     summary = page.locator(".jobbro-error-summary")

@@ -58,7 +58,7 @@ def test_a_refused_choice_names_what_was_typed_and_the_allowed_values(app, colum
     report = _run(app, csv_bytes([citizen_row("V1", **{column: typed})]))
     [problem] = report.problems
     assert problem.column == column
-    assert f"«{typed}» kendes ikke" in problem.message and allowed in problem.message
+    assert f"»{typed}« kendes ikke" in problem.message and allowed in problem.message
     assert "på listen" not in problem.message
 
 
@@ -67,7 +67,7 @@ def test_a_bare_number_as_date_names_the_expected_format(app, make):
     report = _run(app, make([citizen_row("D1", Sagsstart="46000")]))
     [problem] = report.problems
     assert problem.column == "Sagsstart"
-    assert "«46000» er et tal, ikke en dato" in problem.message and "åååå-mm-dd" in problem.message
+    assert "»46000« er et tal, ikke en dato" in problem.message and "åååå-mm-dd" in problem.message
 
 
 def test_one_nul_byte_names_its_line(app):

@@ -92,8 +92,8 @@ def test_template_and_openings_campaign_file(app, client, auth, make_user):
     html = response.get_data(as_text=True)
     assert "Et småjob har højst 37 timer" in html and "Ingen aktiv virksomhed" in html
     # A refused choice names what the file may hold (there is no list in a file to pick from).
-    assert "«Praktikplads» kendes ikke. Brug en af: Småjob, Virksomhedspraktik" in html
-    assert "«Aktiv» kendes ikke. Brug en af: Kladde, Åben" in html
+    assert "»Praktikplads« kendes ikke. Brug en af: Småjob, Virksomhedspraktik" in html
+    assert "»Aktiv« kendes ikke. Brug en af: Kladde, Åben" in html
     assert "Postnummeret kendes ikke i jobcentrets område.<" in html and "viste postnumre" not in html
     with app.app_context():
         opening = db.session.scalar(sa.select(Opening))

@@ -237,7 +237,7 @@ def test_a_refused_approval_says_which_limit_is_broken(app, client, auth, world)
     auth.login(world["consultant"].email)
     _decide(client, auth, world, "Carl Fåtimer", "approve")
     html = _ranking_html(client, world)
-    assert "Carl Fåtimer kan ikke godkendes til «Lagermedarbejder med truckcertifikat»" in html
+    assert "Carl Fåtimer kan ikke godkendes til »Lagermedarbejder med truckcertifikat«" in html
     assert "Kun 2 t/uge til rådighed, opslaget kræver mindst 5" in html
     with app.app_context():
         assert db.session.query(Proposal).count() == 0

@@ -121,7 +121,7 @@ def test_the_company_gets_the_calendar_cancel_and_a_notice_without_the_reason(ap
             Notification.kind == "candidate_ended")).all()
         assert [n.user_id for n in notices] == [company.id]  # not the hiring company, not for "proposed"
         notice = notices[0]
-        assert notice.text.endswith("til «Praktik i kantinen» er ikke længere aktuel.")
+        assert notice.text.endswith("til »Praktik i kantinen« er ikke længere aktuel.")
         assert notice.link == f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
         mail = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == "candidate_ended")).one()
         for text in (notice.text, mail.subject, mail.body):

@@ -407,7 +407,7 @@ def test_a_refused_close_says_so_at_the_top_of_the_page(app, client, auth, cid, 
     response = close(client, auth, cid, closed_on=(TODAY + timedelta(days=1)).isoformat())
     assert response.status_code == 400
     top = _top_flash(response.get_data(as_text=True))
-    assert "alert-error" in top and "Sagen er ikke afsluttet: ret det, der er markeret under «Afslut sag»" in top
+    assert "alert-error" in top and "Sagen er ikke afsluttet: ret det, der er markeret under »Afslut sag«" in top
     company_user = make_user("company")
     with app.app_context():  # a placement running on an earlier closing date: refused, said at the top
         db.session.add(Placement(citizen_id=cid, company_id=company_user.company_id, kind="smaajob",

@@ -428,7 +428,7 @@ def test_an_older_consent_shows_the_text_it_was_given_under(app, client, auth, w
     auth.login(world["consultant"].email)
     html = page_of(client, world)
     assert "Samtykketekst samtykke-v1" in html
-    assert "giver mit navn til Firma 0 i forbindelse med opslaget «Praktik i kantinen»" in html
+    assert "giver mit navn til Firma 0 i forbindelse med opslaget »Praktik i kantinen«" in html
 
 
 def test_a_form_too_big_for_the_session_is_not_held_and_the_page_says_so(app, client, auth, world):

@@ -46,7 +46,7 @@ def test_an_approval_tells_the_companys_active_users_by_pseudonym(app, client, a
         assert sorted(m.to_address for m in mails) == sorted([world["company"].email, world["colleague"].email])
         assert all(MARKER not in m.body and MARKER not in m.subject and who in m.body for m in mails)
     link = f"/opslag/{world['opening2']}/kandidat/{proposal_id}"
-    text = f"Jobcentret har foreslået en kandidat til «Praktik på lageret»: {who}. Svar om I er interesserede."
+    text = f"Jobcentret har foreslået en kandidat til »Praktik på lageret«: {who}. Svar om I er interesserede."
     assert told(app) == [(world["company"].id, text, link), (world["colleague"].id, text, link)]
     auth.switch_to(world["company"].email)  # the link is the candidate's page, where the company answers
     page = client.get(link)

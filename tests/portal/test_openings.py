@@ -357,7 +357,7 @@ def test_edit_from_a_stale_form_is_refused(app, client, auth, logged_in):
     # What was typed is kept, the differing fields are named with the saved value, and saving
     # again keeps it on purpose (a form without the loaded fingerprints: every difference counts
     # as changed by both; with them, see test_openings_conflict.py).
-    assert f'value="{data["title"]}"' in html and "I har begge ændret Titel (den anden: «Ændret af kollega»)" in html
+    assert f'value="{data["title"]}"' in html and "I har begge ændret Titel (den anden: »Ændret af kollega«)" in html
     assert f'name="version" type="hidden" value="{saved_version}"' in html
     again = client.post(path, data={**data, "version": str(saved_version)})
     assert again.status_code == 302

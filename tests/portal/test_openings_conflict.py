@@ -58,7 +58,7 @@ def test_a_conflict_names_only_the_other_persons_change_and_saving_again_keeps_i
     refused = client.post(path, data={**tab_b, "requirements": "Hygiejnebevis"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 409
-    assert "Den anden ændrede Beskrivelse («Opvask, servering og kasse.»)" in html
+    assert "Den anden ændrede Beskrivelse (»Opvask, servering og kasse.«)" in html
     assert "Krav og ønsker (" not in html and "begge" not in html
     assert "Opvask, servering og kasse.</textarea>" in html and "Hygiejnebevis</textarea>" in html
     again = {**tab_b, "description": "Opvask, servering og kasse.", "requirements": "Hygiejnebevis",
@@ -75,7 +75,7 @@ def test_a_field_both_changed_shows_the_other_value_and_keeps_mine(app, client, 
     tab_a, tab_b = _tab(client, path), _tab(client, path)
     client.post(path, data={**tab_a, "title": "Praktik i køkkenet"})
     html = client.post(path, data={**tab_b, "title": "Praktik i kantinen og køkkenet"}).get_data(as_text=True)
-    assert "I har begge ændret Titel (den anden: «Praktik i køkkenet»)" in html
+    assert "I har begge ændret Titel (den anden: »Praktik i køkkenet«)" in html
     assert 'value="Praktik i kantinen og køkkenet"' in html
 
 

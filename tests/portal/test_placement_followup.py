@@ -69,7 +69,7 @@ def test_an_empty_follow_up_is_refused(app, client, auth, world, note):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Skriv kort, hvad opfølgningen handlede om" in html
-    assert "Ikke gemt: ret det, der er markeret under «Registrér opfølgning»" in html
+    assert "Ikke gemt: ret det, der er markeret under »Registrér opfølgning«" in html
     assert followups(app, pid) == []
 
 

@@ -646,5 +646,5 @@ def test_a_refused_end_says_so_at_the_top_of_the_page(app, client, auth, running
     response = post_end(client, auth, running, end_date="2020-01-01")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Ikke gemt: ret det, der er markeret under «Afslut forløb» længere nede." in page
+    assert "Ikke gemt: ret det, der er markeret under »Afslut forløb« længere nede." in page
     assert page.index("Ikke gemt") < page.index('data-testid="end-form"')
