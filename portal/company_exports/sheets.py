@@ -10,11 +10,11 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..interviews import service as interviews
 from ..openings.service import shared_candidates
 from ..placements import payroll
 from ..proposals import ON_HOLD_TEXT
 from store.models import Opening, Placement
-from store.models.vocab import COMPANY_RESPONSES
 
 # The candidate's standing in the words of the company's opening page (review B9), never the
 # job centre's own states ("Godkendt af konsulent", "Identitet delt med virksomhed"): before the
@@ -36,14 +36,18 @@ def placement_rows(company_id: int, today: date) -> list[list]:
 
 
 def candidate_rows(opening: Opening) -> list[list]:
-    """The opening's shared candidates as the company's page shows them (names audited there)."""
-    return [_on_hold_row(c) if c.on_hold else
+    """The opening's shared candidates as the company's page shows them (names audited there);
+    "declined" after a held interview reads "Ikke ansat efter samtalen" there and here."""
+    candidates = shared_candidates(opening)
+    after = interviews.held_among(c.proposal_id for c in candidates)
+    return [_on_hold_row(c, after) if c.on_hold else
             [c.pseudonym, c.name or "", LAPSED if c.consent_lapsed else WITHHELD if c.name_withheld else NAMED if c.name else WAITING,
              c.similarity_band or "ikke beregnet", c.shared_goal, float(c.hours_available),
-             COMPANY_RESPONSES.get(c.response or "", ""), c.response_note] for c in shared_candidates(opening)]
+             interviews.response_label(c.response, c.proposal_id in after), c.response_note] for c in candidates]
 
 
-def _on_hold_row(c) -> list:
+def _on_hold_row(c, after: set[int]) -> list:
     """A candidate whose citizen's processing is restricted (art. 18): the pseudonym and the
     neutral state only, as on the page (:data:`portal.proposals.ON_HOLD_TEXT`)."""
-    return [c.pseudonym, "", ON_HOLD_TEXT, "", "", "", COMPANY_RESPONSES.get(c.response or "", ""), c.response_note]
+    return [c.pseudonym, "", ON_HOLD_TEXT, "", "", "", interviews.response_label(c.response, c.proposal_id in after),
+            c.response_note]

@@ -62,6 +62,8 @@ def test_not_hired_after_the_interview_reads_as_not_hired(app, client, auth, wor
     opening = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
     assert text(opening, "candidate-response") == "Jeres svar: Ikke ansat efter samtalen: Valgte en anden"
     assert "Ikke interesseret" not in opening.split('data-testid="shared-candidate"')[1].split("</li>")[0]
+    export = client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
+    assert "Ikke ansat efter samtalen" in export and "Ikke interesseret" not in export  # the export says the same
     auth.switch_to(world["consultant"].email)
     staff = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     assert text(staff, "interview-finished") == "Virksomheden har meldt efter samtalen: Ikke ansat (Valgte en anden)."
