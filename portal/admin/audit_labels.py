@@ -189,7 +189,7 @@ PURPOSE_WORDS = {
     "corrupt": "filen er beskadiget", "truncated": "filen er ufuldstændig", "encrypted": "filen er krypteret",
     "none": "ingen", "matching": "matchning", "retention": "opbevaringsperioden er udløbet",
     "wrong_password": "forkert adgangskode", "disabled": "brugeren er deaktiveret", "created": "oprettet",
-    "staff:": "jobcentret:", "file": "fil", "approved": "godkendt", "shared": "delt", "jobmål": "jobmål",
+    "staff:": "jobcentret:", "file": "fil", "rank_openings": "opslag rangeret for borgeren",
     "set": "sat", "cleared": "fjernet", "read-only": "kun læse", "api": "API", "filter": "filter:",
     "external": "eksternt", "id": "id", "lift": "ophæv", "erasure": "sletning", "block": "spærring",
 }
@@ -204,11 +204,24 @@ PURPOSE_KEYS = {
 }
 
 
+# Whole phrases the portal writes (the start of a purpose; what follows is read word by word).
+PURPOSE_PHRASES = {
+    "matching decision": "beslutning om et match", "shared jobmål approved": "jobmål til virksomheden godkendt",
+    "shared candidate profile approved": "profil til virksomheden godkendt", "identity release": "navnet delt",
+    "limitations: change without need to know": "skånehensyn ændret uden for borgerens sag",
+    "company: candidate page": "virksomhedens kandidatside", "company: placement": "virksomhedens forløb:",
+    "api: shared candidate": "API: delt kandidat", "api lift erasure block": "API: spærring ophævet",
+}
+
+
 def purpose_label(action: str, purpose: str) -> str:
     """``purpose`` in Danish as the access log shows it; a typed text (:data:`FREE_TEXT_ACTIONS`)
     and an empty purpose as they are."""
     if not purpose or action in FREE_TEXT_ACTIONS:
         return purpose
+    for phrase, danish in PURPOSE_PHRASES.items():
+        if purpose == phrase or purpose.startswith(phrase + " "):
+            return " ".join([danish, *(_purpose_word(word) for word in purpose[len(phrase):].split())])
     return " ".join(_purpose_word(word) for word in purpose.split())
 
 

@@ -301,5 +301,7 @@ def test_the_portals_own_purpose_codes_read_in_danish():
     assert purpose_label("audit_log_viewed", "filter none page:1") == "filter: ingen side 1"
     assert purpose_label("hotline_reopened", "hotline:12 message:40") == "henvendelse 12 besked 40"
     assert purpose_label("login_failed", "wrong_password") == "forkert adgangskode"
+    assert purpose_label("identity_viewed", "company: placement forloeb:829") == "virksomhedens forløb: forløb 829"
+    assert purpose_label("proposal_shared_goal", "shared jobmål approved") == "jobmål til virksomheden godkendt"
     assert purpose_label("case_reopened", "citizen_page") == "citizen_page"  # typed by a person
     assert purpose_label("x", "something_new:7") == "something_new:7"
