@@ -81,3 +81,50 @@ def test_a_form_answered_by_the_server_is_not_kept_nor_put_back(page, company_us
     page.goto("/hotline/ny")
     assert page.get_by_test_id("kept-form-restored").count() == 0
     assert page.get_by_label("Beskriv situationen").input_value() == ""
+
+
+def test_a_kept_edit_meets_a_colleagues_save_with_the_conflict_page_not_over_it(browser, live_app, page,
+                                                                               company_user):
+    """The kept form carries the version its values were based on (review K 1): saved after the
+    log-in, it is compared with what the user saw, so the colleague's title is named, not undone."""
+    from portal.extensions import db
+    from store.models import Opening
+
+    with live_app.app_context():
+        opening = Opening(company_id=company_user.company_id, kind="smaajob", title="Lagerhjælp",
+                          description="Pluk og pak.", hours_min=5.0, hours_max=10.0, postcode="7130", status="open")
+        db.session.add(opening)
+        db.session.commit()
+        opening_id = opening.id
+    login(page, company_user.email)
+    page.get_by_test_id("start-page").wait_for()
+    page.goto(f"/opslag/{opening_id}/rediger")
+    page.get_by_label("Beskrivelse").fill(DESCRIPTION)  # more than the server can hold
+
+    office = browser.new_context(base_url=live_app.config["LIVE_URL"], locale="da-DK")
+    try:
+        other = office.new_page()
+        login(other, company_user.email)
+        other.get_by_test_id("start-page").wait_for()
+        other.goto(f"/opslag/{opening_id}/rediger")
+        other.get_by_label("Titel").fill("Lagerhjælp om morgenen")
+        other.get_by_role("button", name="Gem ændringer").click()
+        other.get_by_text("er gemt").first.wait_for()
+        other.get_by_role("button", name="Log ud").click()
+        other.get_by_label("E-mail").wait_for()
+    finally:
+        office.close()
+
+    page.get_by_role("button", name="Gem ændringer").click()
+    page.get_by_test_id("login-kept-note").wait_for()
+    page.get_by_label("E-mail").fill(company_user.email)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.get_by_test_id("kept-form-restored").wait_for()
+    page.get_by_role("button", name="Gem ændringer").click()
+    page.get_by_text("Opslaget er blevet ændret af en anden").wait_for()
+    assert "Den anden ændrede Titel (»Lagerhjælp om morgenen«)" in page.content()
+    assert page.get_by_label("Titel").input_value() == "Lagerhjælp om morgenen"  # theirs, merged in
+    assert page.get_by_label("Beskrivelse").input_value() == DESCRIPTION  # and mine
+    with live_app.app_context():
+        assert db.session.get(Opening, opening_id).title == "Lagerhjælp om morgenen"

@@ -15,7 +15,8 @@
  *   again, the same page puts it back into its form and says so; it is never sent on its own.
  *   The server's "Du er logget ud" page says the text is kept when it is.
  * - Every post form in <main> is also kept in this tab as it is sent (the same format; never
- *   passwords, files, hidden fields or the CSRF token), because the server may have ended the
+ *   passwords, files, the CSRF token or hidden fields other than the version the values were
+ *   based on), because the server may have ended the
  *   session meanwhile (log-out or a password change on another device), and it can hold only a
  *   small form itself (portal/auth/relogin.py). The copy is dropped by the next page that is
  *   logged in, unless a page that says so (data-jobbro-kept-note: the log-in page or "Du er
@@ -30,6 +31,11 @@
   var WARN_SECONDS = 5 * 60;
   var KEEP_MS = 60 * 60 * 1000;
   var SENT_MS = 5 * 60 * 1000;  // a sent form reaches a log-in page at once, or was answered
+  // Hidden fields that say which version the typed values were based on: kept and put back with
+  // them, so the server's edit-conflict check compares against what the user saw, not the fresh
+  // page (a colleague's save in between is merged or shown, never overwritten). No other hidden
+  // field is kept.
+  var VERSION_FIELDS = ["version", "base"];
 
   function storage(kind) {
     try { return window[kind]; } catch (e) { return null; }
@@ -103,7 +109,8 @@
     var fields = [];
     Array.prototype.forEach.call(found.form.elements, function (el) {
       if (!el.name || el.disabled || el.name === "csrf_token" || el.type === "password" || el.type === "file" ||
-          el.type === "hidden" || el.type === "submit" || el.type === "button") { return; }
+          (el.type === "hidden" && VERSION_FIELDS.indexOf(el.name) === -1) || el.type === "submit" ||
+          el.type === "button") { return; }
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
       if (el.tagName === "SELECT" && el.multiple) {
         Array.prototype.forEach.call(el.selectedOptions, function (o) { fields.push([el.name, o.value]); });
@@ -132,7 +139,8 @@
     var names = {};
     kept.fields.forEach(function (pair) { (names[pair[0]] = names[pair[0]] || []).push(pair[1]); });
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.name === "csrf_token" || el.type === "hidden" || !(el.name in names)) { return; }
+      if (!el.name || el.name === "csrf_token" || !(el.name in names) ||
+          (el.type === "hidden" && VERSION_FIELDS.indexOf(el.name) === -1)) { return; }
       var values = names[el.name];
       if (el.type === "checkbox" || el.type === "radio") {
         el.checked = values.indexOf(el.value) !== -1;
