@@ -50,3 +50,29 @@ def test_consultant_adds_a_job_goal_and_a_cv_and_sees_indexing_pending(page, liv
     assert "kørekort C/E" in page.get_by_test_id("cv-excerpt").inner_text()
     assert "cv.txt" in page.get_by_test_id("cv-source").inner_text()
     assert "kan matches" in page.get_by_test_id("matchable").inner_text()
+
+
+@pytest.mark.parametrize("name, content, status", [
+    ("cv.pdf", b"%PDF-1.4\n1 0 obj\n<< garbage", 400),  # refused after reading: the text came along
+    ("stor.pdf", b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024), 413),  # refused unread: the tab kept it
+])
+def test_a_refused_cv_file_leaves_the_typed_cv_text_in_place(page, live_app, password_hash, tmp_path,
+                                                              name, content, status):
+    """Text typed, then a file tried instead and refused: the text is still there (review J 3, K 2)."""
+    live_app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    consultant = user_factory(live_app, password_hash)("consultant")
+    citizen_id = make_citizen(live_app, name="Jonas Kjær", vk_id=consultant.id, cv_text=None)
+    login(page, consultant.email)
+    page.goto(f"/borgere/{citizen_id}/cv")
+    typed = "Lagermedarbejder i fem år med truckkort, pluk og pak og varemodtagelse."
+    page.get_by_label("CV som tekst").fill(typed)
+    big = tmp_path / name
+    big.write_bytes(content)
+    page.get_by_label(re.compile("CV-fil")).set_input_files(str(big))
+    with page.expect_response(lambda r: r.url.endswith("/cv/fil")) as answer:
+        page.get_by_role("button", name="Upload CV").click()
+    assert answer.value.status == status
+    page.locator(".form-error-message").first.wait_for()
+    assert page.get_by_label("CV som tekst").input_value() == typed
+    page.goto(f"/borgere/{citizen_id}")  # another page: the tab keeps nothing typed
+    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('jobbro-carry:'))") == []

@@ -11,14 +11,35 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // A form that must not lose what was typed in another form of the page (the CV page: text typed,
 // then a file tried instead) names that field in data-carry; on submit its value travels in a
-// hidden input of the same name, and a refused form comes back with it.
+// hidden input of the same name, and a refused form comes back with it. A body too large for the
+// server is refused unread (413), so the value is also kept in this tab, and put back when the
+// form comes back with an error and the field empty; any other visit drops it.
 function carryFields(root) {
-  root.querySelectorAll("form[data-carry]").forEach(function (form) {
+  var tab = null;
+  try { tab = window.sessionStorage; } catch (e) { /* storage refused: the hidden input is all */ }
+  var forms = root.querySelectorAll("form[data-carry]");
+  if (tab && !forms.length) {  // another page: nothing typed stays in the tab
+    for (var i = tab.length - 1; i >= 0; i--) {
+      if ((tab.key(i) || "").indexOf("jobbro-carry:") === 0) { tab.removeItem(tab.key(i)); }
+    }
+  }
+  forms.forEach(function (form) {
+    var source = root.getElementById(form.dataset.carry);
+    var key = "jobbro-carry:" + form.getAttribute("action");
+    if (tab && source) {
+      var kept = tab.getItem(key);
+      tab.removeItem(key);
+      if (kept && !source.value && form.querySelector(".form-error")) {
+        source.value = kept;
+      }
+    }
     form.addEventListener("submit", function () {
-      var source = root.getElementById(form.dataset.carry);
       var target = form.querySelector('input[type="hidden"][name="' + form.dataset.carryName + '"]');
       if (source && target) {
         target.value = source.value;
+      }
+      if (tab && source && source.value) {
+        try { tab.setItem(key, source.value); } catch (e) { /* full: the hidden input is all */ }
       }
     });
   });
