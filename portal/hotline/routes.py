@@ -14,6 +14,7 @@ from ..extensions import db
 from ..i18n import format_date
 from store.models import HotlineRequest
 from . import bp, service, sla
+from ..notifications.service import shorten
 from .forms import SUBJECT_MAX, CloseForm, MessageForm, RequestForm
 
 
@@ -82,7 +83,7 @@ def _follow_up_form(found: HotlineRequest, body: str) -> RequestForm:
     return RequestForm(formdata=None, placement_options=options, data={
         "category": found.category, "urgency": found.urgency,
         "placement": placement if any(value == placement for value, _ in options) else "",
-        "subject": f"Opfølgning på #{found.id}: {found.subject}"[:SUBJECT_MAX], "message": body,
+        "subject": shorten(f"Opfølgning på #{found.id}: {found.subject}", SUBJECT_MAX), "message": body,
     })
 
 

@@ -477,3 +477,22 @@ def test_a_placement_ended_today_with_a_reason_is_not_offered(app, client, auth,
     html = client.get("/hotline/ny").get_data(as_text=True)
     assert f'value="{world["ids"]["active"]}"' not in html
     assert f'value="{world["ids"]["without_vk"]}"' in html
+
+
+def test_a_long_subject_of_a_follow_up_request_is_cut_at_a_word_with_an_ellipsis(app, client, auth, world):
+    """»Opfølgning på #id: « plus a long subject fits the field, and says that it was cut (review K 4)."""
+    from portal.hotline.forms import SUBJECT_MAX
+
+    login(client, auth, "a@firma.dk")
+    long_subject = ("Medarbejderen kommer for sent og går tidligt hjem " * 4).strip()[:SUBJECT_MAX]
+    file_request(client, subject=long_subject)
+    req_id = all_requests(app)[0].id
+    token = csrf(client, f"/hotline/{req_id}")
+    with app.app_context():
+        service.close_request(db.session.get(HotlineRequest, req_id))
+    page = client.post(f"/hotline/{req_id}/besked", data={"body": "Mere", "venter": "nej", "csrf_token": token}) \
+        .get_data(as_text=True)
+    subject = re.search(r'name="subject"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="subject"', page)
+    value = next(v for v in subject.groups() if v)
+    assert value.startswith(f"Opfølgning på #{req_id}: Medarbejderen") and value.endswith("…")
+    assert len(value) <= SUBJECT_MAX
