@@ -289,6 +289,7 @@ MIN_RETENTION_DAYS = 30
 
 def _check_counts(config: dict) -> None:
     """Whole-number settings that may also come from ``test_config`` must be in range."""
+    fallback = defaults("")
     for key, low, high in (("TRUSTED_PROXY_HOPS", 0, None), ("FRESH_LOGIN_MINUTES", 1, None),
                            ("HOTLINE_REMIND_BEFORE_MINUTES", 0, None), ("LOGIN_MAX_FAILURES", 1, None),
                            ("LOGIN_IP_MAX_ACCOUNTS", 1, None), ("RANKINGS_PER_PROCESS", 0, None),
@@ -296,9 +297,9 @@ def _check_counts(config: dict) -> None:
                            ("RETENTION_DAYS", MIN_RETENTION_DAYS, None),
                            ("IMPORT_MAX_CONTENT_LENGTH", 1, None), ("IMPORT_WEB_MAX_ROWS", 1, None),
                            ("MAIL_PORT", 1, 65535)):
-        if key not in config and key not in defaults(""):
+        if key not in config and key not in fallback:
             continue  # a default its module keeps (the import page's limits)
-        value = config[key] if key in config else config.setdefault(key, defaults("")[key])
+        value = config.setdefault(key, fallback.get(key))
         if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
             span = f"between {low} and {high}" if high else f"of at least {low}"
             raise ConfigError(f"{key} must be a whole number {span}, not {value!r}")
