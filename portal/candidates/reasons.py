@@ -66,22 +66,45 @@ def _shown(value: float) -> decimal.Decimal:
     return decimal.Decimal(str(value)).quantize(_HUNDREDTH, rounding=decimal.ROUND_HALF_UP)
 
 
+def _shown_floor(value: float) -> decimal.Decimal:
+    """A relevance as the card's »samlet match« shows it (the ``rel`` macro): rounded down to
+    hundredths after rounding away float noise, so the figure agrees with its band."""
+    hundredths = decimal.Decimal(str(round(value * 100, 6))).to_integral_value(rounding=decimal.ROUND_FLOOR)
+    return hundredths * _HUNDREDTH
+
+
 @bp.app_template_global("score_sum")
 def score_sum(match: Match) -> tuple[decimal.Decimal, list[tuple[str, decimal.Decimal]]] | None:
     """The card's score as a sum the consultant can add up: the score as shown, and its parts
     (match, afstand, timer, sprog, prioritering) in hundredths.
 
-    Distance, hours, languages and priority are each shown rounded; the match part (the
-    relevance, after the learned adjustment when a model is in use) is the rest, so the parts
-    as shown add up to the score as shown. None for an explanation kept before the parts were.
+    The score, the match (the relevance, after the learned adjustment when a model is in use)
+    and the priority are each the figure the card shows elsewhere; afstand, timer and sprog
+    (shown only here) are rounded so that the parts as shown add up to the score as shown: the
+    hundredths rounding leaves over go to the parts whose rounding was farthest off (largest
+    remainder). None for an explanation kept before the parts were.
     """
     parts = match.explanation.score_parts
     if parts is None:
         return None
     total = _shown(match.score)
-    others = [("afstand", _shown(parts.distance)), ("timer", _shown(parts.hours)),
-              ("sprog", _shown(parts.languages)), ("prioritering", _shown(match.priority))]
-    return total, [("match", total - sum(v for _, v in others)), *others]
+    priority = _shown(match.priority)
+    # What the relevance added (its weight applied): the score less the other terms.
+    relevance = _shown_floor(match.score - parts.distance - parts.hours - parts.languages - match.priority)
+    exact = [decimal.Decimal(str(v)) for v in (parts.distance, parts.hours, parts.languages)]
+    shown = [_shown(v) for v in (parts.distance, parts.hours, parts.languages)]
+    left = int((total - relevance - priority - sum(shown)) / _HUNDREDTH)  # a few hundredths at most
+    step = _HUNDREDTH if left > 0 else -_HUNDREDTH
+    # Largest remainder: a part rounded down the most takes a hundredth first (or gives one
+    # back, rounded up the most); an exact zero never moves while another part can.
+    order = sorted(range(3), key=lambda i: ((exact[i] - shown[i]) * step, exact[i] != 0), reverse=True)
+    movable = [i for i in order if exact[i] != 0]
+    for n in range(abs(left)):
+        if not movable:  # every other term is zero: the rest is the match's own rounding
+            relevance += step
+            continue
+        shown[movable[n % len(movable)]] += step
+    return total, [("match", relevance), *zip(("afstand", "timer", "sprog"), shown), ("prioritering", priority)]
 
 
 @bp.app_template_global("checked_limits")
