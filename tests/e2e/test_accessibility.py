@@ -24,6 +24,7 @@ from portal.extensions import db
 from store.models import Citizen, Company, HotlineRequest, Opening, Placement, Proposal, User
 from store.clock import today
 from tests.conftest import PASSWORD, ROOT
+from tests.e2e.helpers import loaded
 
 pytestmark = pytest.mark.e2e
 
@@ -248,8 +249,11 @@ def _too_wide_at_320px(page) -> list[str]:
     """Elements reaching beyond a 320 px wide window.
 
     Data tables and charts are two-dimensional content that may scroll (the 1.4.10 exception);
-    chart.js also resizes its canvas asynchronously, so measuring it would be a race.
+    chart.js also resizes its canvas asynchronously, so measuring it would be a race. Measured
+    once the page has loaded: until jobbro.js has put each table in its scroll box, a wide table
+    widens the page.
     """
+    loaded(page)
     page.set_viewport_size({"width": 320, "height": 640})
     try:
         return page.evaluate("""() => {
@@ -263,7 +267,13 @@ def _too_wide_at_320px(page) -> list[str]:
 
 
 def _serious_violations(page, axe_path: str) -> list[dict]:
-    """Run axe with the WCAG 2.1 A/AA rules on the page; the serious and critical findings."""
+    """Run axe with the WCAG 2.1 A/AA rules on the page; the serious and critical findings.
+
+    Only once the page has loaded: a page found by one of its elements after a form was sent may
+    still be parsed, and jobbro.js has not yet named the table regions nor added the error
+    summary's links (axe would judge a page no user sees).
+    """
+    loaded(page)
     page.add_script_tag(path=axe_path)
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",

@@ -30,7 +30,7 @@ def test_role_sees_its_start_page(page, live_app, make_user_live, role, partner,
     start = page.get_by_test_id("start-page")
     start.wait_for()
     assert start.get_attribute("data-role") == expected_role
-    assert heading_part in start.inner_text()
+    expect(start).to_contain_text(heading_part)  # found by its opening tag: the text may follow
     assert user.name in page.get_by_test_id("current-user").inner_text()
     # The DKFDS Virk theme is really loaded (not a bare page). Waited for: on a loaded machine the
     # style sheet, from the cache after the log-in's redirect, can apply a moment after the page.
@@ -45,7 +45,8 @@ def test_role_sees_its_start_page(page, live_app, make_user_live, role, partner,
 def test_wrong_password_shows_the_generic_message(page, make_user_live):
     user = make_user_live("consultant")
     login(page, user.email, "Forkert-kode-123")
-    assert page.get_by_text("Forkert e-mail eller adgangskode.").is_visible()
+    # The click returns once the answer has committed, before it is parsed: wait for the text.
+    expect(page.get_by_text("Forkert e-mail eller adgangskode.")).to_be_visible()
 
 
 @pytest.fixture
