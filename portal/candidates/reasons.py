@@ -78,32 +78,33 @@ def score_sum(match: Match) -> tuple[decimal.Decimal, list[tuple[str, decimal.De
     """The card's score as a sum the consultant can add up: the score as shown, and its parts
     (match, afstand, timer, sprog, prioritering) in hundredths.
 
-    The score, the match (the relevance, after the learned adjustment when a model is in use)
-    and the priority are each the figure the card shows elsewhere; afstand, timer and sprog
-    (shown only here) are rounded so that the parts as shown add up to the score as shown: the
-    hundredths rounding leaves over go to the parts whose rounding was farthest off (largest
-    remainder). None for an explanation kept before the parts were.
+    The score and the priority are the figures the card shows elsewhere; afstand, timer and
+    sprog (shown only here) each show their value rounded down or up, never further off. The
+    match (the relevance, after the learned adjustment when a model is in use) is rounded down,
+    as »samlet match« is shown, whenever the other parts can make up the rest that way (largest
+    remainder: the parts whose rounding down lost the most take a hundredth each); when they
+    cannot, the match is the rest, a hundredth above. None for an explanation kept before the
+    parts were.
     """
     parts = match.explanation.score_parts
     if parts is None:
         return None
     total = _shown(match.score)
     priority = _shown(match.priority)
+    exact = [decimal.Decimal(str(v)) for v in (parts.distance, parts.hours, parts.languages)]
+    down = [v.quantize(_HUNDREDTH, rounding=decimal.ROUND_FLOOR) for v in exact]
+    up = [v.quantize(_HUNDREDTH, rounding=decimal.ROUND_CEILING) for v in exact]
     # What the relevance added (its weight applied): the score less the other terms.
     relevance = _shown_floor(match.score - parts.distance - parts.hours - parts.languages - match.priority)
-    exact = [decimal.Decimal(str(v)) for v in (parts.distance, parts.hours, parts.languages)]
-    shown = [_shown(v) for v in (parts.distance, parts.hours, parts.languages)]
-    left = int((total - relevance - priority - sum(shown)) / _HUNDREDTH)  # a few hundredths at most
-    step = _HUNDREDTH if left > 0 else -_HUNDREDTH
-    # Largest remainder: a part rounded down the most takes a hundredth first (or gives one
-    # back, rounded up the most); an exact zero never moves while another part can.
-    order = sorted(range(3), key=lambda i: ((exact[i] - shown[i]) * step, exact[i] != 0), reverse=True)
-    movable = [i for i in order if exact[i] != 0]
-    for n in range(abs(left)):
-        if not movable:  # every other term is zero: the rest is the match's own rounding
-            relevance += step
-            continue
-        shown[movable[n % len(movable)]] += step
+    target = total - priority - relevance
+    if sum(down) <= target <= sum(up):
+        shown = list(down)
+        for i in sorted(range(3), key=lambda i: exact[i] - down[i], reverse=True):
+            if sum(shown) < target and up[i] > down[i]:
+                shown[i] = up[i]
+    else:
+        shown = [_shown(v) for v in exact]
+        relevance = total - priority - sum(shown)
     return total, [("match", relevance), *zip(("afstand", "timer", "sprog"), shown), ("prioritering", priority)]
 
 

@@ -75,3 +75,19 @@ def test_a_sum_of_zero_facts_leaves_them_at_zero():
     values = dict(shown)
     assert [values["afstand"], values["timer"], values["sprog"]] == [Decimal("0.00")] * 3
     assert sum(values.values()) == total == Decimal("0.45")
+
+
+def test_no_fact_is_shown_beyond_its_own_value_rounded_up():
+    """Timer and sprog at their full weight (0,05) cannot take the hundredth the match's rounding
+    down left over: they stay 0,05, and the match is the rest (0,29, not 0,28)."""
+    from matching.domain import Explanation, Hours, Match, ScoreParts
+    from portal.candidates.reasons import score_sum
+
+    parts = ScoreParts(0.05, 0.05, 0.05)
+    explanation = Explanation(matched_goals=(), matched_terms=(), similarity_band="lav", relevance=0.2899,
+                              distance_km=1.0, hours_fit=1.0, policy_flags=(), constraints=(),
+                              missing_languages=(), priority=0.0, hours=Hours(10, 5, 10), score_parts=parts)
+    total, shown = score_sum(Match(1, 2, 0.2899 + 0.15, explanation, 0.0))
+    values = dict(shown)
+    assert [values["afstand"], values["timer"], values["sprog"]] == [Decimal("0.05")] * 3
+    assert values["match"] == Decimal("0.29") and sum(values.values()) == total == Decimal("0.44")
