@@ -10,6 +10,9 @@ argument.
 Free text written *about* the person elsewhere goes too: the subject and messages of hotline
 requests about their placements, consultants' decision reasons, companies' response notes and
 the match explanations (matched words from the CV) and consultants' placement notes.
+Anonymisation also ends what was shared with companies: every consent still in force is
+withdrawn and the profile shared on a proposal (contact details, the CV's experience text) and
+its CV go, so no company page shows them beside »Anonymiseret borger«.
 Erasure also withdraws success stories about the citizen's placements (their consent ends). Stored files are deleted only after the
 caller's commit succeeds, so a failed erasure never leaves rows that point at lost files.
 
@@ -47,7 +50,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from . import audit
-from store.models import (Citizen, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
+from store.models import (Citizen, Consent, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
                           PlacementEvent, Proposal, SuccessStory, WebhookDelivery, WebhookEndpoint)
 from store.models.api import IdempotencyRecord
 from store.models.citizens import ErasedExternalId
@@ -139,6 +142,8 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
     for earlier in session.scalars(sa.select(Citizen).where(Citizen.anonymised_at.is_not(None),
                                                             Citizen.external_id.is_not(None))):
         _block_external_id(session, earlier, "anonymised")
+    # Citizens anonymised before their shared profiles and consents were ended there: ended here.
+    _end_sharing(session, sa.select(Citizen.id).where(Citizen.anonymised_at.is_not(None)), today)
     cutoff = today - timedelta(days=retention_days)
     citizens = session.scalars(sa.select(Citizen).where(
         Citizen.case_closed.is_not(None), Citizen.case_closed < cutoff, Citizen.anonymised_at.is_(None)))
@@ -153,6 +158,7 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         _block_external_id(session, citizen, "anonymised")
         citizen.anonymised_at = utcnow()
         _blank_free_text(session, citizen.id)
+        _end_sharing(session, sa.select(Citizen.id).where(Citizen.id == citizen.id), today)
         _drop_webhook_deliveries(session, citizen.id)
         record_change(session, "citizen", citizen.id, op="delete")
         audit.record("citizen_anonymised", citizen_id=citizen.id, purpose="retention")
@@ -160,6 +166,21 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         _delete_after_commit(session, upload_folder, files)
         count += 1
     return count
+
+
+def _end_sharing(session: Session, citizen_ids: sa.Select, today: date) -> None:
+    """End what the citizens' proposals share with companies: withdraw every consent in force
+    (as ending a proposal does) and drop the shared profile and CV. Only proposals that still
+    share something are loaded, so the sweep over earlier anonymisations costs little."""
+    in_force = sa.select(Consent.proposal_id).where(Consent.in_force_clause(today))
+    shares = sa.or_(Proposal.share_cv.is_(True), Proposal.id.in_(in_force),
+                    sa.cast(Proposal.shared_profile, sa.Text).not_in(("{}", "null")))
+    now = utcnow()
+    for proposal in session.scalars(sa.select(Proposal).where(Proposal.citizen_id.in_(citizen_ids), shares)):
+        for consent in proposal.consents:
+            if consent.withdrawn_at is None and consent.replaced_at is None:
+                consent.withdrawn_at, consent.ended_with_proposal = now, True
+        proposal.shared_profile, proposal.share_cv = {}, False
 
 
 def _blank_free_text(session: Session, citizen_id: int) -> None:

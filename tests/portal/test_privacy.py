@@ -180,3 +180,53 @@ def test_retention_drops_the_case_system_id_and_blocks_it_as_anonymised(app, upl
         assert block_reason(db.session, "SAG-5001") == block_reason(db.session, "SAG-5002") == "anonymised"
         stored = {row.key_hash for row in db.session.query(ErasedExternalId)}
         assert stored == {external_id_hash("SAG-5001"), external_id_hash("SAG-5002")}  # never the id itself
+
+
+def _shared_with_company(citizen_id: int, author_id: int) -> int:
+    """A disclosed proposal with a live consent, the citizen's phone and CV shared; its id."""
+    from store.models import Consent
+
+    company = Company(name="Deler", cvr="33334444", postcode="8722")
+    opening = Opening(company=company, kind="smaajob", title="Kantine", description="Opvask",
+                      postcode="8722", hours_min=5, hours_max=10, status="open")
+    proposal = Proposal(citizen_id=citizen_id, opening=opening, status="disclosed", share_cv=True,
+                        shared_profile={"phone": "12345678", "experience": "2020-2026 Bostedet Skovly"})
+    proposal.consents.append(Consent(text_version="v1", channel="brev", deadline=date(2027, 6, 1),
+                                     recorded_by_id=author_id))
+    db.session.add(proposal)
+    db.session.commit()
+    return proposal.id
+
+
+def test_retention_ends_what_was_shared_with_companies(app, uploads, make_user):
+    """Review M 1: no company keeps the phone number, the CV or a live consent of an anonymised
+    citizen (the page would show them beside »Anonymiseret borger«)."""
+    from portal.proposals import identity_released
+
+    consultant = make_user("consultant")
+    with app.app_context():
+        old = _citizen(uploads, "Delt", closed=date(2020, 1, 1))
+        proposal_id = _shared_with_company(old, consultant.id)
+        assert identity_released(db.session.get(Proposal, proposal_id), date(2026, 11, 23))
+        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1
+        db.session.commit()
+        proposal = db.session.get(Proposal, proposal_id)
+        assert (proposal.shared_profile, proposal.share_cv) == ({}, False)
+        assert all(c.withdrawn_at is not None and c.ended_with_proposal for c in proposal.consents)
+        assert not identity_released(proposal, date(2026, 11, 23))
+
+
+def test_retention_ends_sharing_left_by_an_earlier_anonymisation(app, uploads, make_user):
+    """Citizens anonymised before the shared profile went: the next run ends it too."""
+    consultant = make_user("consultant")
+    with app.app_context():
+        earlier = _citizen(uploads, "Tidligere")
+        proposal_id = _shared_with_company(earlier, consultant.id)
+        citizen = db.session.get(Citizen, earlier)
+        citizen.name, citizen.anonymised_at = ANONYMOUS_NAME, datetime(2026, 1, 1, tzinfo=timezone.utc)
+        db.session.commit()
+        assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 0
+        db.session.commit()
+        proposal = db.session.get(Proposal, proposal_id)
+        assert (proposal.shared_profile, proposal.share_cv) == ({}, False)
+        assert all(c.withdrawn_at is not None for c in proposal.consents)
