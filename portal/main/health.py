@@ -1,8 +1,9 @@
 """Probes for docker-compose and monitors (no data, no login, JSON only).
 
-- ``/healthz``: liveness. The process answers; a database behind the code's migrations is
-  named with the command to run (``portal.schema``). A database that cannot be reached is no
-  reason to restart the process, so it does not fail this probe.
+- ``/healthz``: liveness. 200 whenever the process answers: a database that cannot be
+  reached, or is behind the code's migrations, is no reason to restart the process (a restart
+  would not migrate it), so neither fails this probe; the second is named in the body with the
+  command to run (``portal.schema``).
 - ``/readyz``: readiness. 200 when the database answers at the code's migrations, 503 JSON
   when it does not; the search index is reported, never required (without it the portal
   ranks in reduced mode, and says so on the ranking pages).
