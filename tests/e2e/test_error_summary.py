@@ -3,6 +3,7 @@ field, focus on the summary, the page title starting "Fejl:"; optional fields ar
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import user_factory
 from tests.e2e.test_roles import login
@@ -29,14 +30,14 @@ def test_the_opening_form_lists_every_error_and_leads_to_each_field(browser, liv
         summary = page.locator(".jobbro-error-summary")
         summary.wait_for()
         assert page.title().startswith("Fejl: ")
-        assert page.evaluate("document.activeElement.classList.contains('jobbro-error-summary')")
+        expect(summary).to_be_focused()
         links = summary.get_by_role("link")
         texts = [links.nth(i).inner_text() for i in range(links.count())]
         assert any(t.startswith("Titel: ") for t in texts), texts
         assert any(t.startswith("Postnummer for arbejdsstedet: ") for t in texts), texts
         assert len(texts) == page.locator("main .form-error-message").count()
         summary.get_by_role("link", name="Postnummer for arbejdsstedet: Udfyld postnummeret.").click()
-        assert page.evaluate("document.activeElement.id") == "postcode"
+        expect(page.locator("#postcode")).to_be_focused()  # moved there by the link's script
         assert page.locator("main .alert-error").count() == 1  # the server's box got the links
     finally:
         context.close()

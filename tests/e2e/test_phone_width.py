@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.placements import monthly, service
@@ -103,12 +104,15 @@ def test_the_menu_folds_behind_a_button_on_a_phone_only(browser, live_app, passw
             return
         assert toggle.is_visible() and not menu_item.is_visible()
         assert toggle.inner_text().strip() == "Menu: Forside" and toggle.get_attribute("aria-expanded") == "false"
+        # What jobbro.js does on a click or a key: waited for, not read at once.
         toggle.click()
-        assert toggle.get_attribute("aria-expanded") == "true" and menu_item.is_visible()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(menu_item).to_be_visible()
         menu_item.focus()
         page.keyboard.press("Escape")
-        assert toggle.get_attribute("aria-expanded") == "false" and not menu_item.is_visible()
-        assert page.evaluate("document.activeElement.dataset.testid") == "nav-toggle"
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        expect(menu_item).to_be_hidden()
+        expect(toggle).to_be_focused()
         toggle.click()
         menu_item.click()
         page.wait_for_url("**/admin/users**")

@@ -7,6 +7,7 @@ session is ended the way the browser ends it, by dropping the cookie.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, user_factory
 from tests.e2e.test_roles import login
@@ -37,12 +38,14 @@ def test_the_warning_takes_the_focus_and_forlaeng_keeps_the_session(page, compan
     warning.wait_for()
     assert "Du bliver logget ud om 5 minutter" in warning.inner_text()
     forlaeng = warning.get_by_role("button", name="Forlæng")
-    assert forlaeng.evaluate("b => b === document.activeElement")
+    expect(forlaeng).to_be_focused()
     with page.expect_response("**/auth/forlaeng") as answer:
         page.keyboard.press("Enter")
     assert answer.value.status == 200
     warning.wait_for(state="hidden")
-    assert page.evaluate("document.activeElement.name") == "message"  # back where the user was
+    # Back where the user was: session.js does it on the dialog's close event, a task after the
+    # dialog is hidden.
+    expect(page.locator("main [name=message]")).to_be_focused()
     page.clock.fast_forward("25:30")  # the 30 minutes started over at "Forlæng"
     warning.wait_for()
     assert "om 5 minutter" in warning.inner_text()
