@@ -19,6 +19,19 @@ pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 800}
 # The height of the hint above a scroll box: 0 when the box does not scroll.
 HINT_HEIGHT = "b => parseFloat(getComputedStyle(b, '::before').height)"
+# The box scrolled to its end, and the hint's height once its scroll timeline has taken that in
+# (the browser updates a scroll timeline at a later frame, not at the scroll): the timeline's
+# position in % (null if it never got there) and the height then.
+HINT_HEIGHT_SCROLLED = """async b => {
+  b.scrollLeft = b.scrollWidth;
+  const hint = b.getAnimations({subtree: true}).find(a => a.effect && a.effect.pseudoElement === '::before');
+  const at = () => hint && hint.timeline && hint.timeline.currentTime ? hint.timeline.currentTime.value : null;
+  const until = performance.now() + 5000;
+  while (!(at() >= 99.5) && performance.now() < until) {
+    await new Promise(frame => requestAnimationFrame(frame));
+  }
+  return [at() >= 99.5 ? at() : null, parseFloat(getComputedStyle(b, '::before').height)];
+}"""
 
 
 @pytest.fixture
@@ -107,9 +120,8 @@ def test_a_table_wider_than_the_screen_says_so_and_a_fitting_one_does_not(phone,
     assert wide, "the openings list is wider than a phone"
     for box in wide:
         assert box.evaluate(HINT_HEIGHT) > 10
-        box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
-        phone.wait_for_timeout(100)
-        assert box.evaluate(HINT_HEIGHT) > 10  # still there, and sticky, once scrolled
+        at, height = box.evaluate(HINT_HEIGHT_SCROLLED)
+        assert at is not None and height > 10  # still there, and sticky, once scrolled
     phone.goto(f"/forloeb/{company[1][0]}")
     facts = phone.get_by_test_id("placement-facts").locator("xpath=..")
     assert facts.evaluate("b => b.scrollWidth <= b.clientWidth") and facts.evaluate(HINT_HEIGHT) == 0
