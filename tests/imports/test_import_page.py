@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from portal.extensions import db
-from store.models import Citizen, Opening
+from store.models import AuditEvent, Citizen, Opening
 
 from .files import HEADER, citizen_row, csv_bytes
 
@@ -55,9 +55,12 @@ def test_dry_run_then_import_with_report_links_and_clear_refusals(app, client, a
     bad = _post(client, auth, "Navn;Postnummer\nSøren;8722\n".encode("cp1252"))
     assert bad.status_code == 422 and "UTF-8" in bad.get_data(as_text=True)
     refused = _post(client, auth, csv_bytes([citizen_row("A1")]), csrf=False, mode="run")
-    assert refused.status_code == 400 and "sikkerhedsnøglen" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Formularen er udløbet" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Citizen.id))) == 1
+        # logged like every other refused form (review M 5)
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "csrf_failed", AuditEvent.result == "denied")) == 1
 
     app.config["IMPORT_MAX_CONTENT_LENGTH"] = 64 * 1024
     rows = [citizen_row(f"A{i}") for i in range(1500)]
