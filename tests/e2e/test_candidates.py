@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from indexer.rebuild import rebuild
 from portal.extensions import db
@@ -38,8 +39,9 @@ def test_consultant_ranks_and_approves(page, live_app, password_hash):
     page.get_by_role("link", name="Opslag og kandidater").click()
     page.get_by_role("link", name="Se kandidater").click()
     card = page.locator("li.jobbro-match").first
-    assert "Bente Bager" in card.inner_text()
-    assert "Jobmål der matcher: Bagermedhjælper" in card.inner_text()
+    # Found by its opening tag, the card may not be parsed whole yet: wait for the text.
+    expect(card).to_contain_text("Bente Bager", use_inner_text=True)
+    expect(card).to_contain_text("Jobmål der matcher: Bagermedhjælper", use_inner_text=True)
     card.get_by_label("Begrundelse for at godkende").fill("Stærk match og klar til start")
     card.get_by_role("button", name="Godkend og foreslå").click()
     page.get_by_text("Bente Bager er godkendt og foreslået").wait_for()

@@ -4,11 +4,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from store.models import Citizen
 from store.clock import today
 from tests.conftest import PASSWORD, user_factory
+from tests.e2e.helpers import settled
 from tests.portal.citizen_fixtures import make_citizen
 
 pytestmark = pytest.mark.e2e
@@ -33,9 +35,11 @@ def test_consultant_closes_and_reopens_a_case(page, live_app, password_hash):
     page.get_by_label("Årsag").select_option(label="Ordinært job")
     page.get_by_role("button", name="Afslut sag").click()
     page.get_by_text("Sagen er afsluttet.").wait_for()
-    assert page.get_by_test_id("closed-banner").is_visible()
+    expect(page.get_by_test_id("closed-banner")).to_be_visible()
 
     page.get_by_role("link", name="Borgere", exact=True).click()
+    page.get_by_label("Vis afsluttede sager").wait_for()
+    settled(page)  # the whole list is there: only then does "no row" mean anything
     assert page.get_by_test_id("citizen-row").filter(has_text="Maja Holm").count() == 0
     page.get_by_label("Vis afsluttede sager").check()
     page.get_by_role("button", name="Vis", exact=True).click()
@@ -46,6 +50,7 @@ def test_consultant_closes_and_reopens_a_case(page, live_app, password_hash):
     page.get_by_label("Hvorfor genåbnes sagen?").fill("Mistede jobbet")
     page.get_by_role("button", name="Genåbn sag").click()
     page.get_by_text("Sagen er genåbnet.").wait_for()
+    settled(page)
     assert page.get_by_test_id("closed-banner").count() == 0
     with live_app.app_context():
         assert db.session.get(Citizen, citizen_id).case_closed is None
@@ -108,5 +113,6 @@ def test_closing_a_case_ends_the_proposal_and_the_company_is_told(page, live_app
     page.goto("/beskeder")
     page.get_by_text("er ikke længere aktuel").first.click()
     page.get_by_test_id("candidate-ended").wait_for()
+    settled(page)  # the whole page, before reading what it must not say
     body = page.locator("main").inner_text()
     assert "Kandidaten er ikke længere aktuel" in body and "Jonas Lund" not in body and "Flyttet" not in body

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, user_factory
+from tests.e2e.helpers import settled
 from tests.portal.citizen_fixtures import make_citizen
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +38,7 @@ def test_consultant_adds_a_job_goal_and_a_cv_and_sees_indexing_pending(page, liv
     page.get_by_label("Nyt jobmål").fill("Chauffør")
     page.get_by_role("button", name="Tilføj jobmål").click()
     page.get_by_text("Jobmålet er tilføjet.").wait_for()
+    settled(page)  # every goal row is there, not only those parsed so far
     assert page.get_by_test_id("job-goal").all_inner_texts()[-1].startswith("2\tChauffør")
 
     page.get_by_role("link", name="CV", exact=True).click()

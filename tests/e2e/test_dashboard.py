@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.demo.loader import load_demo
 from portal.extensions import db
 from store.clock import today
 from tests.conftest import user_factory
+from tests.e2e.helpers import loaded, settled
 from tests.e2e.test_roles import login
 
 pytestmark = pytest.mark.e2e
@@ -27,11 +29,12 @@ def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash
     errors.clear()  # only this page's errors (the start page is not ours)
     page.get_by_role("link", name="Mål").click()
     page.get_by_role("heading", name="Mål og opfølgning").wait_for()
+    settled(page)  # the cards below the heading are parsed and dashboard.js has drawn the charts
     focus = page.get_by_test_id("card-focus")
     assert "Fokusmål" in focus.inner_text()
     assert "%" in page.get_by_test_id("value-focus").inner_text()
     focus.get_by_text("Sådan er tallet regnet").click()
-    assert focus.get_by_text("100 ordinære løntimer").is_visible()
+    expect(focus.get_by_text("100 ordinære løntimer")).to_be_visible()
     chart = page.locator('canvas[data-testid="chart-focus"][data-rendered="true"]')
     chart.wait_for()
     assert chart.bounding_box()["width"] > 100
@@ -42,7 +45,8 @@ def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash
         return px.some(v => v !== 0);
     }""")
     assert painted
-    assert page.locator("canvas[data-rendered='true']").count() == 6
+    assert page.locator("canvas[data-rendered='true']").count() == 6  # all drawn in one step
+    loaded(page)  # the page's files too: a refused one is reported when it is refused
     assert not errors, errors  # e.g. a CSP violation would show up here
     # The last complete month is shown by default, not the running one.
     assert "foreløbig" not in page.get_by_test_id("period").inner_text()
@@ -50,6 +54,7 @@ def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash
 
     focus.get_by_test_id("misses-focus").click()
     page.get_by_role("heading", name=re.compile("Borgere der ikke når målet")).wait_for()
+    settled(page)  # every row, not only those parsed so far
     listed = page.get_by_test_id("goal-row")
     count = int(page.get_by_test_id("goal-count").locator("strong").inner_text().replace(".", ""))
     assert count > 0 and listed.count() == min(count, 50)
@@ -58,6 +63,7 @@ def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash
     first.click()
     page.get_by_role("heading", name=name).first.wait_for()
     assert "/borgere/" in page.url
+    loaded(page)  # this page's scripts and files have run and loaded: their errors are in
     assert not errors, errors
 
 

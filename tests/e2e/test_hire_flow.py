@@ -15,6 +15,7 @@ from portal.placements import service
 from store.clock import LOCAL
 from store.models import Citizen, Consent, Interview, MailMessage, Opening, Proposal
 from tests.conftest import user_factory
+from tests.e2e.helpers import settled
 from tests.e2e.test_proposals import log_out
 from tests.e2e.test_roles import login
 
@@ -87,6 +88,7 @@ def test_disclose_profile_interview_hired_placement(page, live_app, consented):
     page.goto(f"/opslag/{opening_id}")
     page.get_by_test_id("candidate-link").click()
     assert page.get_by_test_id("candidate-name").inner_text() == NAME
+    settled(page)  # the profile and the contact below the name are parsed too
     profile = page.get_by_test_id("candidate-profile").inner_text()
     assert "Tre år som opvasker på hotel" in profile and "20 30 40 50" in profile
     assert consultant.email in page.get_by_test_id("jobcentre-contact").inner_text()
@@ -94,6 +96,7 @@ def test_disclose_profile_interview_hired_placement(page, live_app, consented):
     flashed = page.locator("main .alert[role=status], main .alert[role=alert]").first
     flashed.wait_for()  # the portal's answer, success or not: a failure then says which
     assert "Samtalen er aftalt." in flashed.inner_text(), flashed.inner_text()
+    settled(page)
     booked = page.get_by_test_id("interview-booked").inner_text()
     at_ten = datetime.combine(interview_day, datetime.min.time().replace(hour=10), tzinfo=LOCAL)
     assert f"Samtale aftalt {spoken_time(at_ten)}" in booked  # "fredag 11. december 2026 kl. 10.00"

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.placements import monthly, service
@@ -14,6 +15,7 @@ from portal.placements.forms import month_label
 from portal.placements.payroll import HEADER
 from store.models import Citizen, Company, HoursLog, Opening, Placement
 from tests.conftest import user_factory
+from tests.e2e.helpers import loaded, settled
 from tests.e2e.test_roles import login
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +65,7 @@ def test_hours_for_several_placements_saved_and_exported(page, live_app, company
     page.get_by_test_id("save-hours").click()
     page.locator(".form-error-message").get_by_text("Timer kan ikke være negative.").wait_for()
     assert page.locator(f"#timer-{ids[2]}").input_value() == "30,5"  # kept while another row is wrong
+    loaded(page)  # the refused page's scripts and files too: an error of theirs comes after the element
     assert console_errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
     console_errors.clear()  # the form's 400 is expected; nothing else may fail
 
@@ -71,6 +74,7 @@ def test_hours_for_several_placements_saved_and_exported(page, live_app, company
     page.get_by_text(f"Timer for {month_label(month)} er gemt for 2 forløb.").wait_for()
     assert page.locator(f"#timer-{ids[1]}").input_value() == "12,5"
     assert page.locator(f"#timer-{ids[2]}").input_value() == "30,5"
+    settled(page)  # the whole page before reading what it must not say
     assert SECRET_NAME not in page.content()
 
     with page.expect_download() as info:
@@ -89,6 +93,7 @@ def test_hours_for_several_placements_saved_and_exported(page, live_app, company
     info.value.save_as(csv_path)
     text = csv_path.read_bytes().decode("utf-8-sig")
     assert ";12,5\r\n" in text and ";30,5\r\n" in text
+    loaded(page)  # nothing failed on the saved page either, its scripts and files included
     assert console_errors == []
 
 
@@ -97,7 +102,7 @@ def test_partner_downloads_the_yearly_report(page, live_app, company, tmp_path):
     login(page, user.email)
     page.get_by_test_id("partner-report-link").click()
     page.get_by_test_id("partner-report").wait_for()
-    assert page.get_by_test_id("suppression-note").is_visible()
+    expect(page.get_by_test_id("suppression-note")).to_be_visible()  # maybe not parsed yet
     page.locator('canvas[data-testid="chart-hours"][data-rendered="true"]').wait_for()
     with page.expect_download() as info:
         page.get_by_test_id("report-download").click()

@@ -3,6 +3,7 @@ the item where it is handled, and the badge goes; the pages pass axe and fit 320
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_accessibility import AXE, _serious_violations, _too_wide_at_320px
 from tests.e2e.test_hotline import logout, people  # noqa: F401 - the fixture is used below
@@ -37,7 +38,8 @@ def test_the_vk_is_told_about_a_hotline_request_and_opens_it(a11y_page, live_app
     assert page.get_by_test_id("unread-count").inner_text().startswith("1")
     page.get_by_test_id("notifications-link").click()
     item = page.get_by_test_id("notification").first
-    assert item.get_attribute("data-unread") == "true" and "Ny henvendelse" in item.inner_text()
+    expect(item).to_have_attribute("data-unread", "true")
+    expect(item).to_contain_text("Ny henvendelse", use_inner_text=True)  # found by its opening tag
     assert not _serious_violations(page, str(AXE))
     assert not _too_wide_at_320px(page)
     item.get_by_test_id("open-notification").click()

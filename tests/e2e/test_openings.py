@@ -5,11 +5,13 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from store.models import Opening, OutboxEvent
 from store.clock import today
 from tests.conftest import user_factory
+from tests.e2e.helpers import settled
 from tests.e2e.test_roles import login
 
 pytestmark = pytest.mark.e2e
@@ -59,9 +61,9 @@ def test_company_creates_lists_and_edits_an_opening(page, live_app, company_user
     page.get_by_role("link", name="Ret opslag").click()
     page.get_by_label("Timer pr. uge, mindst").fill("25")  # above the maximum: refused
     page.get_by_role("button", name="Gem ændringer").click()
-    page.get_by_test_id("form-has-errors").wait_for()
-    assert page.locator(".form-error-message").get_by_text(
-        "Det højeste timetal skal være mindst det mindste timetal.").is_visible()
+    page.get_by_test_id("form-has-errors").wait_for()  # at the top: the fields may not be parsed yet
+    expect(page.locator(".form-error-message").get_by_text(
+        "Det højeste timetal skal være mindst det mindste timetal.")).to_be_visible()
 
     page.get_by_label("Timer pr. uge, mindst").fill("12,5")
     page.get_by_label("Titel").fill("Praktik på lager og i butik")
@@ -70,6 +72,8 @@ def test_company_creates_lists_and_edits_an_opening(page, live_app, company_user
     assert "12,5–20 timer/uge" in page.get_by_test_id("opening-facts").inner_text()
 
     page.get_by_role("link", name="Alle opslag").click()
+    page.get_by_test_id("opening-row").first.wait_for()
+    settled(page)  # every row, not only those parsed so far
     assert page.get_by_test_id("opening-row").filter(has_text="Praktik på lager og i butik").count() == 1
 
     with live_app.app_context():

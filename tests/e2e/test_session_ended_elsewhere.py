@@ -10,6 +10,7 @@ import pytest
 
 from store.clock import today
 from tests.conftest import PASSWORD, user_factory
+from tests.e2e.helpers import settled
 from tests.e2e.test_roles import login
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +37,7 @@ def _fill(page) -> None:
 def _kept_once_scripts_ran(page):
     """The kept form as the page's deferred session.js left it: an element can be found while the
     page is still parsed, before the script that drops a sent form's copy has run."""
-    page.wait_for_load_state("domcontentloaded")
+    settled(page)
     return page.evaluate(f"sessionStorage.getItem('{KEEP_KEY}')")
 
 
@@ -130,6 +131,7 @@ def test_a_kept_edit_meets_a_colleagues_save_with_the_conflict_page_not_over_it(
     page.get_by_test_id("kept-form-restored").wait_for()
     page.get_by_role("button", name="Gem ændringer").click()
     page.get_by_text("Opslaget er blevet ændret af en anden").wait_for()
+    settled(page)  # read once session.js has run: my kept copy put back here would undo theirs
     assert "Den anden ændrede Titel (»Lagerhjælp om morgenen«)" in page.content()
     assert page.get_by_label("Titel").input_value() == "Lagerhjælp om morgenen"  # theirs, merged in
     assert page.get_by_label("Beskrivelse").input_value() == DESCRIPTION  # and mine

@@ -1,11 +1,15 @@
 """The consultant's start page as a work queue, in the browser: each item leads to where it is handled."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from portal.demo.loader import load_demo
 from portal.extensions import db
 from store import clock
+from tests.e2e.helpers import loaded, settled
 from tests.e2e.test_roles import login
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +28,7 @@ def test_consultant_works_through_the_queue(page, live_app, password_hash):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, CONSULTANT)
     page.get_by_test_id("start-page").wait_for()
+    settled(page)  # the heading is found before the queues below it are parsed
 
     for key in ("forslag", "svar", "del-navnet", "hotline", "kan-ikke-matches", "opfoelgning", "samtykker"):
         rows = page.get_by_test_id(f"queue-{key}").get_by_test_id("queue-row")
@@ -35,16 +40,16 @@ def test_consultant_works_through_the_queue(page, live_app, password_hash):
     waiting = _count(page, "forslag")
     assert waiting > 0
     page.get_by_test_id("figure-forslag").click()
-    assert page.url.endswith("#forslag")
+    expect(page).to_have_url(re.compile(r"#forslag$"))  # a jump within the page, reported a moment later
     page.get_by_test_id("queue-forslag").get_by_test_id("queue-row").first.get_by_role("link").click()
-    steps = page.get_by_test_id("next-steps")
-    assert "venter på din vurdering" in steps.inner_text()
+    expect(page.get_by_test_id("next-steps")).to_contain_text("venter på din vurdering", use_inner_text=True)
     reject = page.get_by_test_id("assess-reject")
     reject.get_by_label("Begrundelse").fill("Passer ikke til opslaget lige nu")
     reject.get_by_label("Jeg ved, at fravalget er endeligt").check()
     reject.get_by_role("button", name="Fravælg").click()
     page.get_by_text("Forslaget er fravalgt.").wait_for()
     assert page.get_by_test_id("proposal-status").inner_text() == "Fravalgt af konsulent"
+    settled(page)  # the next steps may come after the status
     assert page.get_by_test_id("next-steps").get_by_role("link").count() >= 1  # no dead end
 
     page.goto("/")
@@ -65,4 +70,5 @@ def test_consultant_works_through_the_queue(page, live_app, password_hash):
         page.get_by_test_id("queue-opfoelgning").get_by_test_id("queue-row").first.get_by_role("link").click()
         # A running placement offers a follow-up; one that ended in a job, its retention check.
         page.locator("[data-testid=followup-form], [data-testid^=retention-form-]").first.wait_for()
+    loaded(page)  # the last page's scripts and files have run and loaded: their errors are in
     assert errors == []

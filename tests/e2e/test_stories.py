@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from store.models import Citizen, Placement
 from tests.conftest import user_factory
+from tests.e2e.helpers import settled
 from tests.e2e.test_roles import login
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +48,8 @@ def test_consultant_publishes_a_story_and_a_partner_reads_it(page, people):
     page.get_by_label("Overskrift", exact=True).fill("Fra fire timer til fast job")
     page.get_by_label("Code of Care-virksomhed", exact=True).select_option(label="Firma 0")
     page.get_by_role("button", name="Vis virksomhedens forløb").click()  # only its placements
+    page.get_by_test_id("placements-shown").wait_for()  # the new page: the old one has the same title
+    settled(page)
     assert page.get_by_label("Overskrift", exact=True).input_value() == "Fra fire timer til fast job"
     page.get_by_label("Forløb (kræves før offentliggørelse)").select_option(value=str(people["placement"]))
     page.get_by_label("Type forløb").select_option(label="Småjob")
@@ -57,7 +61,7 @@ def test_consultant_publishes_a_story_and_a_partner_reads_it(page, people):
 
     page.get_by_role("button", name="Offentliggør historien").click()
     assert "»Bodil«" in page.get_by_test_id("action-error").inner_text()
-    assert page.get_by_label("Forløb (kræves før offentliggørelse)").input_value() == str(people["placement"])
+    expect(page.get_by_label("Forløb (kræves før offentliggørelse)")).to_have_value(str(people["placement"]))
     page.get_by_label("Historien", exact=True).fill(TEXT)
     page.get_by_role("button", name="Gem ændringer").click()
     page.get_by_text("Ændringerne er gemt.").wait_for()
@@ -74,6 +78,7 @@ def test_consultant_publishes_a_story_and_a_partner_reads_it(page, people):
     assert story.get_by_test_id("story-kind").inner_text() == "Småjob"
     assert story.get_by_test_id("story-outcome").inner_text() == "Udfald: Job"  # ordinært job and fleksjob read alike
     assert story.get_by_test_id("story-text").inner_text().strip() == TEXT
+    settled(page)  # the whole page, before reading what it must not say
     assert CITIZEN_NAME.split()[0] not in page.content()
     page.get_by_label("Type forløb").select_option(label="Løntilskud")
     page.get_by_role("button", name="Vis").click()
