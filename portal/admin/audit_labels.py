@@ -211,6 +211,7 @@ PURPOSE_PHRASES = {
     "limitations: change without need to know": "skånehensyn ændret uden for borgerens sag",
     "company: candidate page": "virksomhedens kandidatside", "company: placement": "virksomhedens forløb:",
     "api: shared candidate": "API: delt kandidat", "api lift erasure block": "API: spærring ophævet",
+    "api list": "API: borgerliste",
 }
 
 

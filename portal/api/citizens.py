@@ -230,7 +230,11 @@ def list_citizens(args):
     if since := common.since_moment(args.get("updated_since")):
         query = query.where(Citizen.updated_at >= since)
     items, links = common.page(query, Citizen.id, args)
-    audit.record_now("citizen_list_viewed", purpose=f"api citizens: {len(items)}")
+    # Each citizen in the page is a read of their record (name, phone, e-mail, jobmål): logged
+    # one by one, all before the answer (fail-closed), so the access log's per-citizen view
+    # shows it (review M 4). "citizen_list_viewed" was written instead before 5 December 2026.
+    audit.record_many_now([{"action": "citizen_viewed", "citizen_id": citizen.id, "purpose": "api list"}
+                           for citizen in items])
     return {"items": items, **links}
 
 

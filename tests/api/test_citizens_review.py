@@ -180,3 +180,19 @@ def test_updated_since_takes_a_moment_as_well_as_a_date(app, client, raw):
     for bad in ("2026-12-05T01:00:00", "05.12.2026", "2026-12-05T01:00:00Zjunk"):
         answer = client.get("/api/v1/citizens/", query_string={"updated_since": bad}, headers=bearer(raw))
         assert answer.status_code == 422 and "tidszone" in answer.json["errors"]["updated_since"][0]
+
+
+def test_each_citizen_in_a_list_page_is_logged_as_read(app, client, raw):
+    """Review M 4: the access log names every citizen an integration read through the list, so a
+    citizen's access request finds it."""
+    from store.models import AuditEvent
+
+    _put(client, raw, "SAG-20")
+    _put(client, raw, "SAG-21")
+    answer = client.get("/api/v1/citizens/", query_string={"limit": 2}, headers=bearer(raw))
+    assert answer.status_code == 200 and len(answer.json["items"]) == 2
+    with app.app_context():
+        ids = set(db.session.scalars(sa.select(Citizen.id)))
+        logged = db.session.execute(sa.select(AuditEvent.citizen_id, AuditEvent.purpose).where(
+            AuditEvent.action == "citizen_viewed", AuditEvent.purpose == "api list")).all()
+    assert sorted(c for c, _ in logged) == sorted(ids)
