@@ -237,16 +237,24 @@ class DanishDateField(DateField):
             raise ValueError("Ugyldig dato. Skriv en dato der findes, som åååå-mm-dd.") from None
 
 
+CPR_SEARCH_MESSAGE = "Søg på navn. CPR-numre bruges ikke i portalen, så der kan ikke søges på dem."
+
+
 class ListFilterForm(DanishGetForm):
     """GET filters of the citizen list (no CSRF: it changes nothing)."""
 
     scope = SelectField("Vis", choices=choices(SCOPES), default="mine")
-    q = StringField("Søg på navn", validators=[Optional(), Length(max=100)])
+    # A CPR number typed here would sit in the URL, the browser's history and a proxy's access
+    # log (SECURITY.md): the browser refuses it before sending (pattern), the list drops it.
+    q = StringField("Søg på navn", validators=[Optional(), Length(max=100)],
+                    render_kw={"pattern": r"(?!.*\d{6} ?-? ?\d{4}).*", "title": CPR_SEARCH_MESSAGE})
     readiness = SelectField("Parathedsgruppe", choices=choices({"": "Alle", **READINESS_GROUPS}),
                             default="")
     benefit = SelectField("Ydelsesgruppe", choices=choices({"": "Alle", **BENEFIT_GROUPS}), default="")
     incomplete = BooleanField("Kun borgere der mangler CV, jobmål eller VK")
     closed = BooleanField("Vis afsluttede sager (i stedet for åbne)")
+    # Only the citizens with this user as VK (the link from a deactivated consultant's cases).
+    vk = WholeNumberField("VK", validators=[Optional(), NumberRange(1, 2**31 - 1)])
     page = WholeNumberField("Side", default=1, validators=[Optional(), NumberRange(1, 100_000)])
 
     def cleaned(self, default_scope: str = "mine") -> dict:
@@ -263,6 +271,7 @@ class ListFilterForm(DanishGetForm):
             "benefit": self.benefit.data if not self.benefit.errors else "",
             "incomplete": bool(self.incomplete.data),
             "closed": bool(self.closed.data),
+            "vk": self.vk.data if (self.vk.data and not self.vk.errors) else None,
             "page": self.page.data if (self.page.data and not self.page.errors) else 1,
         }
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from matching.redact import contains_cpr
 
 from ..access import consultant_required
 from ..extensions import db
 from store.models import Citizen
 from . import bp, queries, service
-from .forms import ListFilterForm, ProfileForm
+from .forms import CPR_SEARCH_MESSAGE, ListFilterForm, ProfileForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
 from store import clock
 
@@ -25,12 +26,16 @@ def index():
     """The caseload list: mine by default (everyone for an administrator, who has no caseload),
     or my team / everyone; filters and paging."""
     default_scope = queries.default_scope(current_user)
+    if contains_cpr(request.args.get("q", "")):  # out of the address (and the history) at once
+        flash(CPR_SEARCH_MESSAGE, "error")
+        kept = {k: v for k, v in request.args.lists() if k != "q"}
+        return redirect(url_for(".index", **kept), 303)
     form = ListFilterForm(request.args, scope=default_scope)
     filters = form.cleaned(default_scope)
     result = queries.list_citizens(current_user, filters)
     page_args = {k: ("y" if v is True else v) for k, v in filters.items() if v and k != "page"}
     return render_template("citizens/index.html", form=form, filters=filters, result=result,
-                           goal=queries.POLICY_GOAL, page_args=page_args)
+                           goal=queries.POLICY_GOAL, page_args=page_args, vk_name=queries.user_name(filters["vk"]))
 
 
 @bp.get("/<int:citizen_id>")

@@ -327,3 +327,23 @@ def test_the_citizens_hours_read_as_hours_everywhere_else_do(app, client, logged
         html = client.get(f"/borgere/{citizen_id}").get_data(as_text=True)
         shown = html.split("Timer til rådighed pr. uge</th><td>")[1].split("<")[0]
         assert shown == ("20" if hours == 20.0 else "7,5")
+
+
+@pytest.mark.parametrize("typed", ["010190-1234", "0101901234", "Anna 010190 1234"])
+def test_a_cpr_number_in_the_name_search_is_taken_out_of_the_address(client, logged_in, typed):
+    """Review M 6: never a CPR number in a URL; the list says why and keeps the other filters."""
+    answer = client.get("/borgere/", query_string={"q": typed, "scope": "all"})
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/borgere/?scope=all"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "CPR-numre bruges ikke i portalen" in page and typed not in page
+
+
+def test_the_browser_refuses_a_cpr_number_before_sending_it(client, logged_in):
+    """The field's pattern (a whole-value match, as HTML applies it) lets names through, not CPR."""
+    html = client.get("/borgere/").get_data(as_text=True)
+    pattern = re.search(r'name="q" pattern="([^"]+)"', html) or re.search(r'pattern="([^"]+)"[^>]*name="q"', html)
+    assert pattern, "the name search has a pattern"
+    whole = re.compile(f"^(?:{pattern.group(1)})$")
+    assert whole.match("Anna Jensen") and whole.match("Bo 12") and whole.match("")
+    assert not whole.match("010190-1234") and not whole.match("Anna 0101901234")
