@@ -198,6 +198,14 @@ def identity_released(proposal: Proposal, today: date | None = None) -> bool:
             and active_consent(proposal, today) is not None)
 
 
+def identity_released_clause(today: date) -> sa.ColumnElement[bool]:
+    """:func:`identity_released` as SQL, for counts that must agree with the pages (a
+    correlated test on ``Proposal``)."""
+    restricted = sa.select(Citizen.restricted).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
+    live = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.in_force_clause(today))
+    return sa.and_(Proposal.status == "disclosed", restricted.is_not(True), live)
+
+
 def approve(proposal: Proposal, user: User, reason: str = "") -> None:
     """proposed → approved: the consultant's logged decision.
 

@@ -18,10 +18,10 @@ from matching.geo import POSTCODES
 from .. import audit
 from ..extensions import db
 from store import clock
-from store.models import Citizen, Company, Consent, Opening, Placement, Proposal
+from store.models import Citizen, Company, Opening, Placement, Proposal
 from store.outbox import record_change
 from ..notifications.service import notify, path_for
-from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, shown_goal,
+from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal,
                          shown_to_company)
 from ..placements.service import active_clause, is_active, today_local
 from ..pseudonyms import pseudonym
@@ -126,10 +126,10 @@ def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
     opening's page shows them (:func:`shared_candidates` split by :func:`finished_placement`, and
     :func:`ended_candidates`), in one statement.
 
-    "Named" is what the company is shown a name for (``identity_released``): disclosed *and*
-    backed by a live consent, so the count never promises a name the pages do not show."""
+    "Named" is what the company is shown a name for (``identity_released``): disclosed, backed
+    by a live consent and the citizen's processing not restricted, so the count never promises
+    a name the pages do not show."""
     today = clock.today()
-    live = sa.exists().where(Consent.proposal_id == Proposal.id, Consent.in_force_clause(today))
     visible = Proposal.status.in_(VISIBLE_TO_COMPANY)
     current = sa.and_(visible, ~finished_placement(today))
     ended = sa.or_(Proposal.status == "withdrawn", Proposal.status.in_(ENDED) & Proposal.decided_at.is_not(None))
@@ -138,7 +138,7 @@ def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
         return sa.func.sum(sa.case((sa.and_(*where), 1), else_=0))
 
     rows = db.session.execute(
-        sa.select(Proposal.opening_id, total(current), total(current, Proposal.status == "disclosed", live),
+        sa.select(Proposal.opening_id, total(current), total(current, identity_released_clause(today)),
                   total(current, waiting_clause(today)), total(sa.or_(sa.and_(visible, ~current), ended)))
         .join(Opening, Opening.id == Proposal.opening_id)
         .where(Opening.company_id == company_id, sa.or_(visible, ended))

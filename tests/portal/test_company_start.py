@@ -243,3 +243,24 @@ def test_only_the_company_sees_its_own_waiting_candidates(app, client, auth, com
     auth.login(other.email)
     page = client.get("/").get_data(as_text=True)
     assert 'data-testid="waiting-none"' in page and "#kandidat-" not in page
+
+
+def test_a_restricted_citizen_is_not_counted_as_named(app, client, auth, company, make_user):
+    """Review L 4: the list's »med navn« agrees with the opening's page, which withholds the name
+    of a citizen whose processing is restricted (art. 18) though the consent is live."""
+    consultant = make_user("consultant").id
+    with app.app_context():
+        opening = _opening(company.company_id, "Lagerhjælp")
+        shown, held = _citizen("Synlig Sørensen"), _citizen("Begrænset Bach")
+        db.session.add_all([opening, shown, held])
+        db.session.flush()
+        named, restricted = _proposal(shown, opening, "disclosed"), _proposal(held, opening, "disclosed")
+        db.session.add_all([named, restricted, _consent(named, consultant), _consent(restricted, consultant)])
+        held.restricted = True
+        db.session.commit()
+        opening_id = opening.id
+        assert not proposals.identity_released(db.session.get(Proposal, restricted.id), TODAY)
+    auth.login(company.email)
+    listed = client.get("/opslag/").get_data(as_text=True)
+    assert f'href="/opslag/{opening_id}#kandidater" data-testid="candidate-count">2 foreslået, 1 med navn' in listed
+    assert "Begrænset Bach" not in client.get(f"/opslag/{opening_id}").get_data(as_text=True)
