@@ -7,17 +7,22 @@ client ended it), Flask-Login's unauthorized handler comes here (:func:`unauthor
 page), never the POST-only URL, which a GET after the log-in would answer with 405.
 
 Such a POST passed the app-wide CSRF check before the session was found ended, so it came
-from the portal's own page. :func:`hold` keeps its fields (never the CSRF token) in the
-session with the id of the user the session was for, the path posted to, the page it came
-from and an expiry. At log-in, :func:`carry` takes the entry out before the session is
-cleared, and :func:`restore` puts it into the new one only when the same user logged in within
-:data:`HOLD_SECONDS`. The user then lands on /auth/send-igen (:func:`pending`), which says
-"Din handling blev ikke gemt" and offers to send the same fields again with a fresh CSRF
-token: the user clicks, nothing is sent on their behalf. Another user logging in at the
-browser never sees the entry. A form too big for the cookie session is not kept here, and the
-page after the log-in says "Din handling blev ikke gemt – gør den igen"; the browser kept it
-as it was sent (``static/js/session.js``, this tab only), and that page, the form's own, puts
-it back into the form.
+from the portal's own page. :func:`hold` keeps its fields (never the CSRF token) on the server
+(:mod:`.held`, for :data:`HOLD_SECONDS`) for the user the session was for, with the path posted
+to and the page it came from; the session cookie, signed but readable, gets only the row's
+random id. At log-in, :func:`carry` takes the id out before the session is cleared, and
+:func:`restore` puts it into the new one only when the same user logged in in time (else the
+row is deleted). The user then lands on /auth/send-igen (:func:`pending`), which says "Din
+handling blev ikke gemt" and offers to send the same fields again with a fresh CSRF token: the
+user clicks, nothing is sent on their behalf. Another user logging in at the browser never sees
+the entry. The row goes once the form is sent (:func:`forget_when_sent`), at log-out, and when
+it expires.
+
+A form longer than :data:`MAX_HELD_CHARS` is not held, and the page after the log-in says
+"Din handling blev ikke gemt – gør den igen"; the browser kept it as it was sent
+(``static/js/session.js``, this tab only), and that page, the form's own, puts it back into the
+form, where the user can read it before sending. The limit holds the longest skånehensyn, whose
+form the browser never keeps (``data-jobbro-no-keep``).
 
 An idle-expired session (30 minutes) is gone altogether, CSRF secret included: its POST cannot
 be told from a forged one, so it is never held here (``portal.errors`` explains it, and
@@ -34,13 +39,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..extensions import login_manager
-from . import sessions
+from . import held, sessions
 
-KEY = "relogin_form"
+KEY = "relogin_form"  # in the session: the id of the held row (portal.auth.held), nothing else
+KIND = "relogin"
 HOLD_SECONDS = 15 * 60
-# The session is a signed cookie (~4 KB, and it holds the CSRF secret and flashes too).
+# Held on the server; a longer form is put back into its own page by the browser's copy instead
+# (editable there). 2,200 characters hold the skånehensyn form at its longest (2,000 characters
+# of text and every flag), which the browser does not keep.
 MAX_FIELDS = 40
-MAX_HELD_CHARS = 2000
+MAX_HELD_CHARS = 2200
 
 API_DOCS = "/api/docs"  # the API's one HTML page (portal.api.pages): a log-in like any page
 NOT_SAVED = "Din handling blev ikke gemt – gør den igen."
@@ -95,15 +103,19 @@ def hold(page: str) -> bool:
     """Keep this POST's fields for its user's next log-in; False when there is no user to keep
     them for or they are too big (the user is then told to do it again)."""
     user_id = _session_user_id()
-    session.pop(KEY, None)
+    forget()
     if user_id is None:
         return False
-    fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+    fields = [[k, v] for k, v in request.form.items(multi=True) if k != "csrf_token"]
     small = len(fields) <= MAX_FIELDS and sum(len(k) + len(v) for k, v in fields) <= MAX_HELD_CHARS
+    kept = small and not request.files
     action = request.full_path.rstrip("?")  # the query too: /forloeb/timer?maaned=2026-12
-    session[KEY] = {"user": user_id, "action": action, "form": fields if small and not request.files else None,
-                    "next": page, "until": sessions.clock().timestamp() + HOLD_SECONDS}
-    return session[KEY]["form"] is not None
+    token = held.put(user_id, KIND, {"action": action, "form": fields if kept else None, "next": page},
+                     HOLD_SECONDS)
+    if token is None:
+        return False
+    session[KEY] = token
+    return kept
 
 
 def _session_user_id() -> int | None:
@@ -116,49 +128,56 @@ def _session_user_id() -> int | None:
 
 
 def carry() -> Any:
-    """Take the held entry out of the session before a log-in clears it."""
+    """Take the held form's id out of the session before a log-in clears it."""
     return session.pop(KEY, None)
 
 
-def restore(entry: Any, user) -> str | None:
+def restore(token: Any, user) -> str | None:
     """After ``user`` logged in: where to go for a form they sent on their ended session.
 
     /auth/send-igen when its fields were kept; the form's page (with "gør den igen") when they
-    were too big; None when nothing is waiting for this user.
+    were too big; None when nothing is waiting for this user. Only a form to send again stays
+    held; any other row under ``token`` is deleted (another user's too: nobody can reach it now).
     """
-    if not isinstance(entry, dict) or entry.get("user") != user.id:
-        return None
-    if sessions.clock().timestamp() > float(entry.get("until") or 0):
+    entry = held.get(token, KIND)
+    if entry is None:
         return None
     from .routes import safe_next
 
-    page = safe_next(entry.get("next")) or url_for("main.index")
-    if entry.get("form") is None or not safe_next(entry.get("action")):
+    payload = entry.payload
+    if entry.user_id != user.id or payload.get("form") is None or not safe_next(payload.get("action")):
+        held.drop(token)
+    if entry.user_id != user.id:
+        return None
+    page = safe_next(payload.get("next")) or url_for("main.index")
+    if payload.get("form") is None or not safe_next(payload.get("action")):
         flash(NOT_SAVED, "warning")
         return page
-    session[KEY] = entry
+    session[KEY] = token
     return url_for("auth.resend")
 
 
 def pending(user) -> dict | None:
-    """The held form waiting for ``user`` to send it again, if any (for /auth/send-igen)."""
-    entry = session.get(KEY)
-    if not isinstance(entry, dict) or entry.get("user") != user.id or entry.get("form") is None:
-        return None
-    if sessions.clock().timestamp() > float(entry.get("until") or 0):
+    """The held form waiting for ``user`` to send it again, if any (for /auth/send-igen):
+    ``action``, ``form`` (name, value pairs) and ``next``."""
+    entry = held.get(session.get(KEY), KIND)
+    if entry is None:
         session.pop(KEY, None)
         return None
-    return entry
+    if entry.user_id != user.id or entry.payload.get("form") is None:
+        return None
+    return entry.payload
 
 
 def forget_when_sent() -> None:
     """Before each request: a POST to the held form's path (sent again, or done anew) ends the hold,
     so a reload of /auth/send-igen cannot send it twice."""
     if request.method == "POST" and KEY in session:
-        entry = session.get(KEY)
-        if not isinstance(entry, dict) or urlsplit(str(entry.get("action"))).path == request.path:
-            session.pop(KEY, None)
+        entry = held.get(session.get(KEY), KIND)
+        if entry is None or urlsplit(str(entry.payload.get("action"))).path == request.path:
+            forget()
 
 
 def forget() -> None:
-    session.pop(KEY, None)
+    """Drop the form held for this session, if any: its id from the session, its row at once."""
+    held.drop(session.pop(KEY, None))

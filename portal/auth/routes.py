@@ -17,7 +17,7 @@ from ..errors import render_error
 from ..extensions import db
 from store.models import User
 from store.models.base import utcnow
-from . import bp, relogin, replay, sessions, throttle
+from . import bp, held, relogin, replay, sessions, throttle
 from .forms import ChangePasswordForm, LoginForm, ResendForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
 from .sessions import (mark_password_entered, renew_for_login, rotate_session_token, start_session,
@@ -102,9 +102,11 @@ def _audit_login_failed(user: User | None, email: str) -> None:
 def logout():
     """Log out and rotate the session token, so a copied cookie stops working.
 
-    The token is the user's, so the user's sessions on other devices end too (said so).
+    The token is the user's, so the user's sessions on other devices end too (said so), and so
+    do the forms held for the user on the server (:mod:`.held`).
     """
     rotate_session_token(current_user)
+    held.drop_user(current_user.id)
     audit.record("logout")
     db.session.commit()
     logout_user()

@@ -6,6 +6,7 @@ from .api import ApiToken, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 from .audit import AuditEvent, LoginAttempt
 from .citizens import Citizen, CvDocument, JobGoal
 from .handoff import Interview, MailMessage, Notification
+from .held import HeldForm
 from .hotline import HotlineMessage, HotlineRequest
 from .openings import EligibilityRule, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
@@ -18,7 +19,7 @@ from . import touch  # noqa: F401,E402 - registers the flush hook that touches p
 __all__ = [
     "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
     "AuditEvent", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
-    "EmbeddingCacheEntry", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
+    "EmbeddingCacheEntry", "HeldForm", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User",
     "SuccessStory", "FigureSnapshot",
 ]

@@ -387,7 +387,7 @@ def test_a_held_action_is_not_carried_out_for_another_user(app, client, auth, wo
     make_stale(client)
     post(client, world, "videregiv")
     with client.session_transaction() as session:
-        held = dict(session[replay.KEY])
+        held = session[replay.KEY]  # the id of the row held on the server
     other = make_user("consultant")
     auth.switch_to(other.email)
     with client.session_transaction() as session:
