@@ -186,6 +186,16 @@ def _suggested_end(placement: Placement, today):
     return min(max(today, placement.start_date), latest)
 
 
+def _refused_while_restricted(placement: Placement, what: str) -> bool:
+    """Nothing new is registered about a citizen whose processing is restricted (art. 18); the
+    page no longer offers it, so a form sent before the restriction is told why."""
+    if not placement.citizen.restricted:
+        return False
+    flash(f"Ikke gemt: der registreres ikke {what}, mens behandlingen af borgerens oplysninger er begrænset.",
+          "error")
+    return True
+
+
 @bp.get("/<int:placement_id>/konsulent")
 @consultant_required
 def consultant_detail(placement_id: int):
@@ -233,6 +243,8 @@ def follow_up(placement_id: int):
     """
     placement = _placement_or_404(placement_id)
     form = FollowUpForm()
+    if _refused_while_restricted(placement, "opfølgning"):
+        return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
     if placement.end_reason is not None:  # the page no longer offers it: the placement has ended
         flash("Forløbet er afsluttet, så der registreres ikke opfølgning. Ret afslutningen, hvis den er forkert.",
               "error")
@@ -264,6 +276,8 @@ def record_retention(placement_id: int, months: int):
     if months not in retention.CHECKPOINTS:
         abort(404)
     placement = _placement_or_404(placement_id)
+    if _refused_while_restricted(placement, "fastholdelse"):
+        return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
     form = RetentionForm(prefix=f"r{months}")
     if not form.validate_on_submit():
         return _detail(placement, retention_forms={months: form}, status=400)

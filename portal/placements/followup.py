@@ -6,7 +6,9 @@ when nobody has followed up for more than a month (the last
 :class:`~.models.PlacementEvent` on or after the start, else the start: an event before the
 start, such as the start being registered, is no follow-up of the running placement), or
 when the planned end has passed without an end reason. A placement that has not started is
-listed as "Starter dd.mm.yyyy" with no flags. A placement that ended in a job stays on the list while a retention
+listed as "Starter dd.mm.yyyy" with no flags, and so is one of a citizen whose processing is
+restricted (GDPR art. 18: nothing new is registered about the person while it lasts; the list
+says so). A placement that ended in a job stays on the list while a retention
 check (still employed 3 or 6 months after the end, :mod:`.retention`) is due and unanswered.
 A row *needs follow-up* when it has at least one flag (:func:`needs_follow_up`): the start
 page counts those, and the list can be narrowed to them (:func:`follow_up_view`), so the
@@ -58,11 +60,12 @@ class FollowUpPlacement:
     end_reason: str | None
     employed_3m: bool | None
     employed_6m: bool | None
+    restricted: bool = False  # the citizen's processing is restricted (art. 18): nothing is asked
 
 
 _COLUMNS = (Placement.id, Placement.citizen_id, Citizen.name, Placement.company_id, Company.name,
             Placement.kind, Placement.start_date, Placement.end_date, Placement.weekly_hours,
-            Placement.end_reason, Placement.employed_3m, Placement.employed_6m)
+            Placement.end_reason, Placement.employed_3m, Placement.employed_6m, Citizen.restricted)
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,8 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
     all rows; left out, they are worked out here.
     """
     previous = previous or add_months(month_start(today), -1)
+    if placement.restricted:  # no follow-up, hours or retention answer is asked while it lasts
+        return FollowUpRow(placement, hours, last, [])
     if placement.end_reason is not None:  # ended in a job: only the retention checks are asked
         flags = [f"Stadig i job eller uddannelse efter {months} måneder? Registrér svaret"
                  for months in retention.due_checkpoints(placement, today)]

@@ -97,8 +97,9 @@ def pair_proposal(placement: Placement) -> Proposal | None:
 
 def name_hidden(placement: Placement, today: date) -> Proposal | None:
     """The pair's proposal when the placement runs (or is planned) but the company no longer
-    sees the name: the consent was withdrawn or has run out. The consultant must act on it (end
-    the placement, or get a new consent and tell the company); None when nothing is amiss."""
+    sees the name: the consent was withdrawn or has run out, or the citizen's processing is
+    restricted (the page tells these apart). The consultant must act on it (end the placement,
+    or get a new consent and tell the company); None when nothing is amiss."""
     if not is_active(placement, today):
         return None
     proposal = pair_proposal(placement)

@@ -105,3 +105,30 @@ def test_the_last_follow_up_is_a_follow_up_not_any_event(app, world):
         [row] = [r for r in list_followups(user, "mine", TODAY) if r.placement.id == pid]
     assert row.last_followup == TODAY - timedelta(days=40)
     assert "Ingen opfølgning i over en måned" in row.flags
+
+
+def test_a_restricted_citizens_placement_asks_for_nothing_and_refuses_a_follow_up(app, client, auth, world):
+    """Review L 5: while processing is restricted (art. 18) nothing new is registered; the list
+    says why instead of flagging the placement, and the page does not call the consent lapsed."""
+    from portal.placements import followup
+    from store.models import Citizen, User
+
+    pid = placement(app, world, TODAY - timedelta(days=40))  # no hours, no follow-up: flagged
+    with app.app_context():
+        user = db.session.get(User, world["consultant"].id)
+        db.session.get(Citizen, world["citizen"]).vk_id = user.id
+        db.session.commit()
+        rows = [r for r in followup.list_followups(user, "mine", TODAY) if r.placement.id == pid]
+        assert rows and followup.needs_follow_up(rows[0])
+        db.session.get(Citizen, world["citizen"]).restricted = True
+        db.session.commit()
+        rows = [r for r in followup.list_followups(user, "mine", TODAY) if r.placement.id == pid]
+        assert rows and rows[0].placement.restricted and not followup.needs_follow_up(rows[0])
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
+    assert 'data-testid="followup-form"' not in html and 'data-testid="followup-restricted"' in html
+    assert 'data-testid="placement-restricted"' in html and "er udløbet" not in html
+    response = follow_up(client, auth, world, pid, "Sendt før begrænsningen")
+    assert response.status_code == 302
+    assert "der registreres ikke opfølgning" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert followups(app, pid) == []
