@@ -20,7 +20,7 @@ from matching.domain import DEFAULT_ELIGIBILITY, CitizenProfile, EligibilityRule
 from matching.vocab import COMPANY_BASED_KINDS
 
 from .database import among
-from .models import Citizen, CvDocument, EligibilityRule, JobGoal, Opening, Placement
+from .models import Citizen, CvDocument, EligibilityRule, JobGoal, Opening, Placement, User
 from store import clock
 
 # Citizen.languages is free text in Danish ("dansk, engelsk"); matching uses short codes.
@@ -41,7 +41,7 @@ def language_codes(text: str) -> tuple[str, ...]:
 def is_indexable_citizen(citizen: Citizen) -> bool:
     """True if the citizen belongs in the matching index.
 
-    Matchable (CV text, a jobmål and a VK), not restricted, not anonymised and the case
+    Matchable (CV text, a jobmål and an active VK), not restricted, not anonymised and the case
     not closed. Everyone else is removed from the index.
     """
     return (citizen.matchable and not citizen.restricted and citizen.anonymised_at is None
@@ -284,10 +284,11 @@ def _read_texts(session: Session, citizen_ids: list[int], cv_ids: list[int],
 
 
 def _open_cases(session: Session, ids: list[int] | None) -> dict[int, sa.Row]:
-    """Rows of the profile columns for open, unrestricted, non-anonymised cases with a VK."""
+    """Rows of the profile columns for open, unrestricted, non-anonymised cases with an active VK
+    (a deactivated VK is none, as in ``Citizen.missing_for_matching``)."""
     query = sa.select(*_PROFILE_COLUMNS).where(
-        Citizen.vk_id.is_not(None), Citizen.restricted.is_(False), Citizen.anonymised_at.is_(None),
-        Citizen.case_closed.is_(None))
+        Citizen.vk_id.in_(sa.select(User.id).where(User.active.is_(True))), Citizen.restricted.is_(False),
+        Citizen.anonymised_at.is_(None), Citizen.case_closed.is_(None))
     if ids is not None:
         query = query.where(among(session, Citizen.id, ids))
     return {row.id: row for row in session.execute(query.order_by(Citizen.id))}

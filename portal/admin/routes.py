@@ -20,8 +20,10 @@ from .forms import CompanyForm, EditUserForm, PhoneForm, UserForm, clean_phone
 @bp.get("/users")
 @admin_required
 def users():
-    """Every user with role, phone, organisation and status, and the actions on each."""
-    return render_template("admin/users.html", users=service.user_rows())
+    """Every user with role, phone, organisation and status, and the actions on each; first the
+    deactivated users who still hold citizens, companies or hotline requests, each linked to
+    where they are given to someone else."""
+    return render_template("admin/users.html", users=service.user_rows(), holdings=service.holdings())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -205,7 +207,23 @@ def toggle_user(user_id: int):
     db.session.commit()
     keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
     flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
-    return redirect(url_for("admin.users"))
+    held = [] if user.active else service.holdings([user.id])
+    if held:
+        flash(f"{user.name} har stadig {_held_text(held[0])}. Giv dem til en anden: se »Deaktiverede brugere, "
+              "der stadig har sager« øverst på siden.", "warning")
+    return redirect(url_for("admin.users", _anchor="deaktiverede") if held else url_for("admin.users"))
+
+
+def _held_text(held: service.Holdings) -> str:
+    """"5 borgere med åben sag som VK, 1 virksomhed som VK og 2 hotline-henvendelser, der ikke er lukket"."""
+    parts = [text for count, text in (
+        (held.citizens, f"{held.citizens} borger{'e' if held.citizens != 1 else ''} med åben sag som VK "
+                        "(de kan ikke matches, før de får en ny VK)"),
+        (held.companies, f"{held.companies} virksomhed{'er' if held.companies != 1 else ''} som VK"),
+        (held.requests, f"{held.requests} hotline-henvendelse{'r' if held.requests != 1 else ''}, "
+                        "der ikke er lukket"),
+    ) if count]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
 
 
 @bp.get("/companies")

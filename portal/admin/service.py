@@ -18,8 +18,9 @@ from ..extensions import db
 from ..formutil import RuleError, raise_all
 from .forms import VK_CHOICE
 from store import clock
-from store.models import Company, Team, User
+from store.models import Citizen, Company, HotlineRequest, Team, User
 from store.models.api import ApiToken
+from store.outbox import record_change
 
 
 class AccountRuleError(RuleError):
@@ -246,6 +247,7 @@ def toggle_active(user: User, acting: User) -> int:
         user.active = True
         rotate_session_token(user)
         audit.record("user_enabled", purpose=f"user:{user.id}")
+        _reindex_caseload(user)
         return 0
     if user.id == acting.id:
         raise AccountRuleError("Du kan ikke deaktivere din egen bruger. Bed en anden administrator om det.")
@@ -256,7 +258,59 @@ def toggle_active(user: User, acting: User) -> int:
     rotate_session_token(user)
     clear_token(user)
     audit.record("user_disabled", purpose=f"user:{user.id}")
+    _reindex_caseload(user)
     return _revoke_api_tokens(user, acting, "user_disabled")
+
+
+def _reindex_caseload(user: User) -> None:
+    """Tell the matching index about the open cases ``user`` is VK for: a deactivated VK counts
+    as none (``Citizen.missing_for_matching``), so they leave matching, and come back when the
+    user is enabled again. Each row's version rises (``updated_at``), as on any matching change."""
+    now = clock.utcnow()
+    for citizen in db.session.scalars(sa.select(Citizen).where(
+            Citizen.vk_id == user.id, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))):
+        citizen.updated_at = now
+        record_change(db.session, "citizen", citizen.id)
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What a user still holds that a deactivated user cannot handle.
+
+    ``citizens``: open cases with the user as VK (they cannot be matched until they get an
+    active one); ``companies``: companies with the user as VK (marked "Ingen VK");
+    ``requests``: hotline requests assigned to the user and not closed (the staff lists show
+    them as unassigned).
+    """
+
+    user_id: int
+    name: str
+    citizens: int
+    companies: int
+    requests: int
+
+    def __bool__(self) -> bool:
+        return bool(self.citizens or self.companies or self.requests)
+
+
+def holdings(user_ids: list[int] | None = None) -> list[Holdings]:
+    """The deactivated users (of ``user_ids``, or all) who still hold citizens, companies or
+    hotline requests, by name; three grouped counts whatever the number of users."""
+    inactive = sa.select(User.id).where(User.active.is_(False))
+
+    def counted(column, *where):
+        return dict(db.session.execute(sa.select(column, sa.func.count()).where(column.in_(inactive), *where)
+                                       .group_by(column)).all())
+
+    citizens = counted(Citizen.vk_id, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+    companies = counted(Company.consultant_id)
+    requests = counted(HotlineRequest.assigned_to_id, HotlineRequest.status != "closed")
+    query = inactive.add_columns(User.name).order_by(User.name, User.id)
+    if user_ids is not None:
+        query = query.where(User.id.in_(user_ids))
+    found = (Holdings(uid, name, citizens.get(uid, 0), companies.get(uid, 0), requests.get(uid, 0))
+             for uid, name in db.session.execute(query))
+    return [held for held in found if held]
 
 
 def _revoke_api_tokens(user: User, acting: User, why: str) -> int:

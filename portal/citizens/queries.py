@@ -16,13 +16,14 @@ from matching.geo import POSTCODES
 
 from ..extensions import db
 from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
-from store.models.citizens import missing_items
+from store.models.citizens import VK_INACTIVE, missing_items
 
 PER_PAGE = 50
 POLICY_GOAL = 0.85  # share of citizens with CV, jobmål and VK (DOMAIN.md, "80% then 85%")
 
 # A missing item (``missing_items``) → the citizen page where it is put right.
-FIXES = {"CV": "citizens.cv", "jobmål": "citizens.job_goals", "virksomhedskonsulent": "citizens.assign"}
+FIXES = {"CV": "citizens.cv", "jobmål": "citizens.job_goals", "virksomhedskonsulent": "citizens.assign",
+         VK_INACTIVE: "citizens.assign"}
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,16 @@ WHITESPACE = " \t\n\r\f\v\u00a0"
 
 
 @cache
+def has_active_vk() -> sa.ColumnElement[bool]:
+    """SQL: the citizen's VK is set and an active user (a deactivated VK counts as none, as
+    :func:`portal.admin.service.lacks_active_vk` has it for companies)."""
+    vk = aliased(User)
+    return sa.exists(sa.select(vk.id).where(vk.id == Citizen.vk_id, vk.active.is_(True)).correlate(Citizen))
+
+
+@cache
 def matchable_clause() -> sa.ColumnElement[bool]:
-    """SQL twin of ``Citizen.matchable``: a VK, a jobmål and a current CV with text.
+    """SQL twin of ``Citizen.matchable``: an active VK, a jobmål and a current CV with text.
 
     Built once per process: the expression has no parameters, and building it (an alias,
     three subqueries) costs about a millisecond of CPU.
@@ -108,7 +117,7 @@ def matchable_clause() -> sa.ColumnElement[bool]:
             sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""), WHITESPACE)) > 0)
         .correlate(Citizen))
     has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
-    return sa.and_(Citizen.vk_id.is_not(None), has_goal, has_cv)
+    return sa.and_(has_active_vk(), has_goal, has_cv)
 
 
 def default_scope(user: User) -> str:
@@ -135,6 +144,8 @@ def _filtered(user: User, filters: dict) -> sa.Select:
         stmt = stmt.where(Citizen.benefit_group == filters["benefit"])
     if filters["incomplete"]:
         stmt = stmt.where(sa.not_(matchable_clause()))
+    if filters.get("vk"):
+        stmt = stmt.where(Citizen.vk_id == filters["vk"])
     return stmt
 
 
@@ -170,7 +181,9 @@ def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> Citize
 def matching_facts() -> tuple[sa.ColumnElement[bool], sa.ScalarSelect]:
     """Two columns for a select over :class:`Citizen`: has any jobmål, the current CV's text.
 
-    With ``Citizen.vk_id`` they are what :func:`missing_items` needs (built once per process).
+    With ``Citizen.vk_id`` and :func:`has_active_vk` they are what :func:`missing_items`
+    needs (built once per process). A caller that leaves out :func:`has_active_vk` must know
+    the VK is active (the start page's own caseload: the VK is the user reading it).
     """
     has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
     current_cv = (sa.select(CvDocument.text).where(CvDocument.citizen_id == Citizen.id)
@@ -184,15 +197,23 @@ def missing_for_matching(*where: sa.ColumnElement[bool]) -> dict[int, list[str]]
     The current CV's text is read (Python's ``strip`` decides, as in the model), no other
     CV and no citizen row.
     """
-    stmt = sa.select(Citizen.id, Citizen.vk_id, *matching_facts()).where(*where)
-    return {cid: missing_items(vk_id, goal, cv) for cid, vk_id, goal, cv in db.session.execute(stmt)}
+    stmt = sa.select(Citizen.id, Citizen.vk_id, has_active_vk(), *matching_facts()).where(*where)
+    return {cid: missing_items(vk_id, goal, cv, vk_active=bool(active))
+            for cid, vk_id, active, goal, cv in db.session.execute(stmt)}
 
 
 def _names(user_ids: set[int | None]) -> dict[int, str]:
+    """User id → name, marked "(deaktiveret)" for a user who has been deactivated."""
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+    found = db.session.execute(sa.select(User.id, User.name, User.active).where(User.id.in_(ids)))
+    return {uid: name if active else f"{name} (deaktiveret)" for uid, name, active in found}
+
+
+def user_name(user_id: int | None) -> str | None:
+    """The name of user ``user_id`` as the list shows it (see :func:`_names`); None if unknown."""
+    return _names({user_id}).get(user_id) if user_id else None
 
 
 def placements_of(citizen_id: int) -> list[Placement]:

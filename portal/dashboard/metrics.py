@@ -188,8 +188,9 @@ def compute_active_share(facts: Facts, as_of: date) -> Metric:
 
 
 MATCHABLE_DEFINITION = (
-    "Åbne sager, hvor borgeren har CV, mindst ét jobmål og en virksomhedskonsulent (samme regel som "
-    "borgerlisten). For tidligere måneder bruges nuværende jobmål og konsulent, og CV'et tæller kun, "
+    "Åbne sager, hvor borgeren har CV, mindst ét jobmål og en aktiv virksomhedskonsulent (en "
+    "deaktiveret tæller som ingen; samme regel som borgerlisten). For tidligere måneder bruges "
+    "nuværende jobmål og konsulent, og CV'et tæller kun, "
     "hvis det var gemt inden månedens udgang (jobmål og konsulent gemmes uden dato). "
     "Mål: 80 %, derefter 85 %.")
 

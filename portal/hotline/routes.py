@@ -34,7 +34,8 @@ def _load(request_id: int) -> HotlineRequest:
 @bp.get("/")
 @login_required
 def index():
-    """Company: its own requests. Staff: own and unassigned open requests (``?vis=alle``: all open)."""
+    """Company: its own requests. Staff: own and unassigned open requests, those of a deactivated
+    assignee included (``?vis=alle``: all open)."""
     if current_user.role == "company":
         requests = service.list_for_company(current_user.company_id)
         return render_template("hotline/company_index.html", rows=service.rows(requests),
@@ -44,7 +45,7 @@ def index():
     answered = service.list_for_staff(current_user, show_all, "answered")
     return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting, by_due=True),
                            answered_rows=service.rows(answered), show_all=show_all,
-                           names=service.user_names(r.assigned_to_id for r in waiting + answered))
+                           names=service.user_names((r.assigned_to_id for r in waiting + answered), mark_inactive=True))
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -90,7 +91,7 @@ def _follow_up_form(found: HotlineRequest, body: str) -> RequestForm:
 def _render_detail(found: HotlineRequest, message_form: MessageForm | None = None, status: int = 200,
                    unsent: str | None = None):
     staff = current_user.role != "company"
-    authors = service.user_names([m.author_id for m in found.messages] + [found.assigned_to_id])
+    authors = service.user_names([m.author_id for m in found.messages] + [found.assigned_to_id], mark_inactive=staff)
     return render_template(
         "hotline/detail.html", req=found, row=service.rows([found])[0], staff=staff, names=authors,
         placement_label=service.placement_label(found.placement, sla.to_local(sla.utc_now()).date(), not staff)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
-from ..placements.service import active_clause, company_contact, company_labels, responsible_consultant
+from ..placements.service import active_clause, company_contact, company_labels
 from . import notify, sla
 
 STAFF_ROLES = ("consultant", "admin")
@@ -55,8 +55,10 @@ def placement_options(company_id: int, today: date) -> list[tuple[str, str]]:
 
 
 def responsible_user_id(company: Company, placement: Placement | None) -> int | None:
-    """The responsible VK: the placed citizen's VK, else the company's consultant, else nobody."""
-    user = responsible_consultant(company, placement)
+    """The responsible VK: the placed citizen's VK, else the company's consultant, else nobody;
+    a deactivated one is skipped (:func:`~portal.placements.service.company_contact`), so a new
+    request goes to someone who can answer it, or to everyone as unassigned."""
+    user = company_contact(company, placement)
     return user.id if user else None
 
 
@@ -153,7 +155,8 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
 
 
 def _set_first_response(request: HotlineRequest, author: User, now: datetime) -> None:
-    """Set the first response time and take an unassigned request, each only once.
+    """Set the first response time and take an unassigned request (none, or a deactivated
+    assignee: :func:`_unassigned`), each only once.
 
     Conditional UPDATEs, so two consultants answering at the same moment cannot both
     become "first": the database decides, not the objects each request loaded.
@@ -161,8 +164,14 @@ def _set_first_response(request: HotlineRequest, author: User, now: datetime) ->
     table = HotlineRequest.__table__
     db.session.execute(sa.update(table).where(table.c.id == request.id, table.c.first_response_at.is_(None))
                        .values(first_response_at=now))
-    db.session.execute(sa.update(table).where(table.c.id == request.id, table.c.assigned_to_id.is_(None))
-                       .values(assigned_to_id=author.id))
+    inactive = sa.select(User.id).where(User.active.is_(False))
+    taken = db.session.execute(
+        sa.update(table).where(table.c.id == request.id, sa.or_(table.c.assigned_to_id.is_(None),
+                                                                table.c.assigned_to_id.in_(inactive)))
+        .values(assigned_to_id=author.id))
+    if taken.rowcount:
+        audit.record("hotline_assigned", citizen_id=_citizen_id(request),
+                     purpose=f"hotline:{request.id} user:{author.id} answered")
     db.session.refresh(request, ["first_response_at", "assigned_to_id"])
 
 
@@ -190,9 +199,17 @@ def list_for_company(company_id: int) -> list[HotlineRequest]:
     ))
 
 
+def _unassigned() -> sa.ColumnElement[bool]:
+    """SQL: the request has no assignee who can answer it: none, or a deactivated user (a
+    consultant who left must not take their waiting requests off every list)."""
+    return sa.or_(HotlineRequest.assigned_to_id.is_(None),
+                  HotlineRequest.assigned_to_id.in_(sa.select(User.id).where(User.active.is_(False))))
+
+
 def list_for_staff(user: User, show_all: bool = False, status: str = "open",
                    limit: int = 200) -> list[HotlineRequest]:
-    """Requests in ``status``: the user's own and unassigned ones, or everyone's.
+    """Requests in ``status``: the user's own and unassigned ones (those assigned to a
+    deactivated user count as unassigned), or everyone's.
 
     Waiting requests ("open") come by due time, nearest first, since the target is what
     matters; answered ones newest reply first (they wait for the company to close them).
@@ -201,19 +218,20 @@ def list_for_staff(user: User, show_all: bool = False, status: str = "open",
     query = (sa.select(HotlineRequest).where(HotlineRequest.status == status)
              .options(selectinload(HotlineRequest.company)))
     if not show_all:
-        query = query.where(sa.or_(HotlineRequest.assigned_to_id == user.id,
-                                   HotlineRequest.assigned_to_id.is_(None)))
+        query = query.where(sa.or_(HotlineRequest.assigned_to_id == user.id, _unassigned()))
     order = ((HotlineRequest.due_at, HotlineRequest.id) if status == "open"
              else (HotlineRequest.first_response_at.desc(), HotlineRequest.id.desc()))
     return list(db.session.scalars(query.order_by(*order).limit(limit)))
 
 
-def user_names(ids) -> dict[int, str]:
-    """Display names of the users with ``ids`` (authors and assignees in the views)."""
+def user_names(ids, mark_inactive: bool = False) -> dict[int, str]:
+    """Display names of the users with ``ids`` (authors and assignees in the views);
+    ``mark_inactive`` (the staff's views) adds "(deaktiveret)" to a deactivated user's name."""
     ids = {i for i in ids if i}
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+    found = db.session.execute(sa.select(User.id, User.name, User.active).where(User.id.in_(ids)))
+    return {uid: f"{name} (deaktiveret)" if mark_inactive and not active else name for uid, name, active in found}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ..admin import postcodes
-from ..admin.service import lacks_active_vk
+from ..admin.service import holdings, lacks_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..dates import add_months, month_start
@@ -115,7 +115,8 @@ def hotline_requests(company_id: int) -> dict:
 
 def for_admin(user: User, today) -> dict:
     """Counts of everything, the indexer backlog and the "Kom i gang" checklist (one statement:
-    a count each), and the placements on the follow-up list (one more: the list's own)."""
+    a count each), the placements on the follow-up list (one more: the list's own) and what
+    deactivated consultants still hold (:func:`inactive_holdings`)."""
     def count(model, *where):
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
@@ -147,6 +148,7 @@ def for_admin(user: User, today) -> dict:
     outside_citizens, outside_openings = postcodes.counts()
     return {
         "figures": shown,
+        "inactive_holdings": inactive_holdings(),
         "outside_citizens": outside_citizens,
         "outside_openings": outside_openings,
         "outbox_pending": pending,
@@ -155,6 +157,27 @@ def for_admin(user: User, today) -> dict:
             teams=teams, consultants=consultants, companies=companies, without_vk=without_vk,
             citizens=citizens, indexed=bool(runs) and not pending and not failed),
     }
+
+
+@dataclass(frozen=True)
+class InactiveHoldings:
+    """What deactivated users still hold, summed (see :func:`portal.admin.service.holdings`)."""
+
+    citizens: int
+    companies: int
+    requests: int
+    users: int
+
+
+def inactive_holdings() -> InactiveHoldings | None:
+    """The open cases, companies and hotline requests whose consultant is deactivated, summed;
+    None when there are none (the start page then says nothing). They are handed over from the
+    users page, which lists them per user."""
+    held = holdings()
+    if not held:
+        return None
+    return InactiveHoldings(sum(h.citizens for h in held), sum(h.companies for h in held),
+                            sum(h.requests for h in held), len(held))
 
 
 def getting_started(*, teams: int, consultants: int, companies: int, without_vk: int, citizens: int,

@@ -12,11 +12,17 @@ from .base import UTCDateTime, enum_of, utcnow
 from .vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 
-def missing_items(vk_id: int | None, has_goal: bool, cv_text: str | None) -> list[str]:
-    """What keeps a citizen from matching, from three facts, in Danish and this order: "CV"
-    (no current CV, or one of only whitespace), "jobmål", "virksomhedskonsulent".
+# The missing item of a citizen whose VK has been deactivated: someone must take the case over.
+VK_INACTIVE = "ny VK (den tildelte er deaktiveret)"
 
-    ``cv_text``: the current (newest) CV's text, None without a CV. The rule behind
+
+def missing_items(vk_id: int | None, has_goal: bool, cv_text: str | None, vk_active: bool = True) -> list[str]:
+    """What keeps a citizen from matching, from the facts, in Danish and this order: "CV"
+    (no current CV, or one of only whitespace), "jobmål", "virksomhedskonsulent" (none), or
+    :data:`VK_INACTIVE` (the VK is deactivated: as no VK, the case needs a new one).
+
+    ``cv_text``: the current (newest) CV's text, None without a CV; ``vk_active``: whether the
+    VK ``vk_id`` is an active user (ignored without a VK). The rule behind
     ``Citizen.missing_for_matching``, for queries that read the facts as columns.
     """
     missing = []
@@ -26,6 +32,8 @@ def missing_items(vk_id: int | None, has_goal: bool, cv_text: str | None) -> lis
         missing.append("jobmål")
     if vk_id is None:
         missing.append("virksomhedskonsulent")
+    elif not vk_active:
+        missing.append(VK_INACTIVE)
     return missing
 
 
@@ -92,9 +100,10 @@ class Citizen(db.Model):
 
     @property
     def missing_for_matching(self) -> list[str]:
-        """What keeps this citizen from being matchable (CV, jobmål, VK), in Danish."""
+        """What keeps this citizen from being matchable (CV, jobmål, an active VK), in Danish."""
         cv = self.current_cv
-        return missing_items(self.vk_id, bool(self.job_goals), cv.text if cv is not None else None)
+        return missing_items(self.vk_id, bool(self.job_goals), cv.text if cv is not None else None,
+                             vk_active=self.vk is None or bool(self.vk.active))
 
     @property
     def matchable(self) -> bool:
