@@ -1,7 +1,7 @@
 """The rows behind each figure card, as ids: who or what the figure counted (review F 3, F 6).
 
 :func:`figure_ids` works them out from the same facts snapshot and rules as the cards
-(:mod:`.metrics`), so a list built from them has exactly the card's count. A finished month
+(:mod:`.metrics`), so a list built from them has exactly the card's count. A final month
 keeps them with its frozen figures (:mod:`.snapshots`), so the list behind a figure reported
 to leadership can be shown later as it was, even after data for the month was corrected.
 

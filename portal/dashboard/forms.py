@@ -6,8 +6,9 @@ from datetime import date
 from wtforms import HiddenField, IntegerField, SelectField
 
 from ..formutil import DanishForm, DanishGetForm, choices
-from ..i18n import format_month
+from ..i18n import format_date, format_month
 from .facts import Scope, add_months, month_end
+from .snapshots import provisional_until
 from store.models.vocab import BENEFIT_GROUPS
 
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
@@ -24,6 +25,13 @@ def month_label(first: date) -> str:
     return format_month(first)
 
 
+def provisional_marker(until: date) -> str:
+    """The label of a month that has ended while its hours may still be registered (until
+    ``until``, :func:`.snapshots.provisional_until`): "(foreløbig — timer kan registreres til og
+    med 09.12.2026)"."""
+    return f"(foreløbig — timer kan registreres til og med {format_date(until)})"
+
+
 def last_complete_month(today: date) -> date:
     """The first day of the month before ``today``'s: the default month of the figures."""
     return add_months(today.replace(day=1), -1)
@@ -32,11 +40,18 @@ def last_complete_month(today: date) -> date:
 def month_choices(today: date) -> dict[str, str]:
     """``YYYY-MM`` keys for this month and the 11 before it, newest first.
 
-    The current month is labelled as partial: its figures are measured on ``today``.
+    The current month is labelled as partial: its figures are measured on ``today``; the month
+    just ended as provisional while its hours may still be registered.
     """
     firsts = [add_months(today.replace(day=1), -back) for back in range(MONTHS_BACK)]
-    return {f"{d:%Y-%m}": month_label(d) + (f" {PARTIAL}" if back == 0 else "")
-            for back, d in enumerate(firsts)}
+    return {f"{d:%Y-%m}": month_label(d) + _marker(d, today, back == 0) for back, d in enumerate(firsts)}
+
+
+def _marker(first: date, today: date, current: bool) -> str:
+    if current:
+        return f" {PARTIAL}"
+    until = provisional_until(first, today)
+    return f" {provisional_marker(until)}" if until else ""
 
 
 class FilterForm(DanishGetForm):

@@ -12,9 +12,9 @@ from ..extensions import db
 from . import bp, figure_lists, list_export, snapshots
 from .charts import chart_series
 from .export import render_csv
-from .facts import load_facts, month_end
+from .facts import load_facts
 from .forms import (FIGURES, GOALS, PARTIAL, SCOPES, FigureListForm, FilterForm, GoalListForm, RecomputeForm,
-                    month_label)
+                    month_label, provisional_marker)
 from .basis import Basis, counts, figure_ids
 from .goal_lists import active_misses, focus_misses, matchable_misses
 from .metrics import compute_all, redefined
@@ -24,7 +24,7 @@ from store.models.vocab import BENEFIT_GROUPS
 
 
 # Each goal list (the ``maal`` value, keys of ``GOALS``) → the figure card that links to it and
-# the builder. The whole facts snapshot is read: a finished month shown for the first time is
+# the builder. The whole facts snapshot is read: a final month shown for the first time is
 # frozen now, figures and ids (:mod:`.snapshots`), so it must be computed in full.
 GOAL_LISTS = {
     "fokus": ("focus", focus_misses),
@@ -41,9 +41,13 @@ def _filters():
 
 
 def _month(form, as_of) -> str:
-    """"oktober 2026", or the current month with its partial marker."""
+    """"oktober 2026"; the current month with its partial marker, a month whose hours may still
+    be registered with its provisional one."""
     label = month_label(as_of.replace(day=1))
-    return f"{label} {PARTIAL}" if form.partial else label
+    if form.partial:
+        return f"{label} {PARTIAL}"
+    until = snapshots.provisional_until(as_of, clock.today())
+    return f"{label} {provisional_marker(until)}" if until else label
 
 
 @bp.get("/")
@@ -55,9 +59,9 @@ def index():
     """
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
-    # the last point is the chosen month, measured on as_of; finished months frozen
+    # the last point is the chosen month, measured on as_of; final months frozen
     points, frozen = snapshots.trend(db.session, facts, scope, as_of, clock.today())
-    db.session.commit()  # keeps the figures of finished months computed now
+    db.session.commit()  # keeps the figures of final months computed now
     metrics = list(points[-1].metrics.values())
     # A frozen figure computed under an earlier definition: the figure by today's definition too.
     now = {m.key: m for m in compute_all(facts, as_of)} if any(map(redefined, metrics)) else {}
@@ -68,6 +72,7 @@ def index():
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
         month=_month(form, as_of), partial=form.partial, today=clock.today(), frozen=frozen,
+        provisional=snapshots.provisional_until(as_of, clock.today()),
         recompute_form=RecomputeForm() if current_user.role == "admin" and frozen else None,
         list_links={metric: url_for("dashboard.goal_list", maal=goal, omfang=scope.kind,
                                     maaned=form.maaned.data)
@@ -100,8 +105,9 @@ def goal_list():
         "dashboard/goal_list.html", form=form, goal=goal, goal_label=GOALS[goal], result=result,
         as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind],
         page_args=args, partial=form.partial, today=clock.today(), basis=basis, as_today_value=AS_TODAY,
+        provisional=snapshots.provisional_until(as_of, clock.today()),
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
-    # Keeps a finished month shown for the first time (as the page does); after rendering, so the
+    # Keeps a final month shown for the first time (as the page does); after rendering, so the
     # rows are not reloaded, and before the audit event, which writes in its own transaction.
     db.session.commit()
     audit.record_now("read_goal_list", purpose=f"{goal}:{scope.kind}:{as_of.isoformat()}")
@@ -136,9 +142,9 @@ def figure_list():
         "dashboard/figure_list.html", form=form, figure=figure, figure_label=FIGURES[figure], result=result,
         as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind], group=group,
         group_label=BENEFIT_GROUPS.get(group or ""), page_args=args, partial=form.partial, today=clock.today(),
-        basis=basis, as_today_value=AS_TODAY,
+        basis=basis, as_today_value=AS_TODAY, provisional=snapshots.provisional_until(as_of, clock.today()),
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
-    db.session.commit()  # as goal_list: a finished month shown for the first time is kept
+    db.session.commit()  # as goal_list: a final month shown for the first time is kept
     audit.record_now("read_goal_list", purpose=f"{figure}:{scope.kind}:{as_of.isoformat()}")
     return html
 
@@ -187,14 +193,15 @@ def figure_export():
 @bp.post("/genberegn")
 @admin_required
 def recompute():
-    """Compute a finished month's figures again (every scope) after its data was corrected.
+    """Compute a final month's figures again (every scope) after its data was corrected.
 
     Administrators only; audited ("recompute_policy_goals"). The month comes from the form.
-    :raise 400: for a missing or bad CSRF token or month.
+    :raise 400: for a missing or bad CSRF token or month, or a month not final yet (the month in
+        progress, or one whose hours may still be registered: it is computed live, nothing is frozen).
     """
     form = RecomputeForm()
     month = form.month()
-    if not form.validate_on_submit() or month is None or month_end(month) >= clock.today():
+    if not form.validate_on_submit() or month is None or not snapshots.is_final(month, clock.today()):
         abort(400)
     snapshots.recompute(db.session, month)
     db.session.commit()

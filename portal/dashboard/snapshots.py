@@ -1,4 +1,4 @@
-"""A finished month's figures, frozen the first time they are computed after the month ended.
+"""A finished month's figures, frozen the first time they are computed once its hours are in.
 
 The figures are worked out from the data as it is now (:mod:`.metrics`), so a month already
 reported would move when records with earlier dates are entered later or a jobmål is added
@@ -6,6 +6,13 @@ today (review: November went from 197/222 to 198/222). So the first computation 
 month for a scope is kept (:class:`store.models.FigureSnapshot`) and shown from then on, with
 the day it was computed. The month in progress is always computed live. An administrator may
 recompute a month explicitly (:func:`recompute`, audited) after data for it was corrected.
+
+A month is final (frozen at its next view) only from :data:`portal.dates.YOUNG_UNTIL_DAY` of
+the next month (review L 3): until then companies are still asked to register its hours (the
+hours page defaults to it, :func:`portal.dates.hours_due`), so until then its figures are
+computed from today's data and shown as provisional (:func:`provisional_until`). A snapshot
+kept earlier than that (by the rule before, which froze on the 1st) is dropped at the first view
+while the month is provisional, so the month is frozen anew once its hours are in.
 
 With the figures the snapshot keeps the ids behind them (:func:`.basis.figure_ids`, review F 6),
 so the list behind a frozen figure is the one it counted (:func:`month_lists`). Stored as JSON
@@ -16,14 +23,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..dates import add_months, month_end
+from ..dates import add_months, hours_due, month_end
 from .basis import figure_ids
 from .facts import Facts, Scope
 from .metrics import Metric, TrendPoint, compute_all
@@ -39,19 +46,39 @@ def scope_key(scope: Scope) -> str:
     return "all"
 
 
+def final_from(day: date) -> date:
+    """The first day ``day``'s month is final and frozen at its next view: the
+    :data:`~portal.dates.YOUNG_UNTIL_DAY`th of the next month (10 December for November), the
+    day after its hours are due."""
+    return hours_due(day) + timedelta(days=1)
+
+
+def is_final(day: date, today: date) -> bool:
+    """Whether ``day``'s month is final on ``today`` (its figures are, or are now, frozen)."""
+    return today >= final_from(day)
+
+
+def provisional_until(day: date, today: date) -> date | None:
+    """For a month that has ended but is not final on ``today``: the last day companies are
+    asked to register its hours (9 December for November), until which its figures are
+    computed from today's data. None for the month in progress and for a final month."""
+    ended = month_end(day) < today
+    return hours_due(day) if ended and not is_final(day, today) else None
+
+
 def month_metrics(session: Session, facts: Facts, scope: Scope, day: date,
                   today: date) -> tuple[list[Metric], datetime | None]:
     """The figures of ``day``'s month measured on ``day``, and when they were frozen (None: live).
 
-    A month that ended before ``today`` is read from its snapshot, or computed and kept now;
-    the caller commits.
+    A month that is final on ``today`` (:func:`is_final`) is read from its snapshot, or computed
+    and kept now; the caller commits.
     """
     return _months(session, facts, scope, [day], today)[0]
 
 
 def trend(session: Session, facts: Facts, scope: Scope, as_of: date, today: date,
           months: int = 12) -> tuple[list[TrendPoint], datetime | None]:
-    """Like :func:`.metrics.compute_trend`, finished months frozen; and when the chosen month
+    """Like :func:`.metrics.compute_trend`, final months frozen; and when the chosen month
     (the last point) was frozen, None when it is live. One read for the kept months."""
     days = [as_of if back == 0 else month_end(add_months(as_of.replace(day=1), -back))
             for back in range(months - 1, -1, -1)]
@@ -70,9 +97,10 @@ def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
     """Per day: the month's figures, the ids kept with them (None: live, or kept without ids),
     and when they were frozen (None: live)."""
     key = scope_key(scope)
-    finished = [day.replace(day=1) for day in days if month_end(day) < today]
+    # Ended months: the final ones are read (or kept now); a provisional one's early snapshot is dropped.
+    ended = [day.replace(day=1) for day in days if month_end(day) < today]
     kept = {s.month: s for s in session.scalars(sa.select(FigureSnapshot).where(
-        FigureSnapshot.scope == key, FigureSnapshot.month.in_(finished)))} if finished else {}
+        FigureSnapshot.scope == key, FigureSnapshot.month.in_(ended)))} if ended else {}
     out = []
     for day in days:
         first = day.replace(day=1)
@@ -80,6 +108,12 @@ def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
             out.append((compute_all(facts, day), None, None))
             continue
         snapshot = kept.get(first)
+        if not is_final(first, today):  # its hours may still be registered: live, never kept yet
+            if snapshot is not None:  # kept before its hours were in (the rule before review L 3)
+                session.delete(snapshot)
+                session.flush()
+            out.append((compute_all(facts, month_end(first)), None, None))
+            continue
         if snapshot is not None:
             try:
                 metrics, ids = _read(snapshot.metrics)
@@ -105,9 +139,10 @@ def month_lists(session: Session, facts: Facts, scope: Scope, day: date,
                 today: date) -> tuple[list[Metric], dict | None, datetime | None]:
     """The figures of ``day``'s month, the ids they were counted from, and when they were frozen.
 
-    For a finished month the ids are the ones kept with its snapshot (kept now if the month was
-    never shown), None when the snapshot is older than the ids; for the month in progress they
-    are None too: the caller works out today's (:func:`.basis.figure_ids`). The caller commits.
+    For a final month the ids are the ones kept with its snapshot (kept now if the month was
+    never shown), None when the snapshot is older than the ids; for the month in progress and a
+    provisional month they are None too: the caller works out today's (:func:`.basis.figure_ids`).
+    The caller commits.
     """
     return _kept_months(session, facts, scope, [day], today)[0]
 

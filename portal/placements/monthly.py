@@ -18,14 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from wtforms.validators import ValidationError
 
-from ..dates import add_months, month_end, month_start
+from ..dates import YOUNG_UNTIL_DAY, add_months, month_end, month_start
 from ..extensions import db
 from ..i18n import format_month, format_number
 from store.models import Placement, User
 from . import plausibility, service
 from .forms import month_value, parse_hours, parse_month
 
-YOUNG_UNTIL_DAY = 10  # from the 10th the current month is the default
 YEARS_BACK = 10  # the oldest month shown: 1 January ten years ago (older hours: the placement's own page)
 MAX_INPUT = 20
 
