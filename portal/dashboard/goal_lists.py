@@ -62,12 +62,14 @@ class MatchableMiss:
     ``missing`` are the items of ``Citizen.missing_for_matching`` (the start page's rule, read
     for the page's citizens in one statement by :func:`..citizens.queries.missing_for_matching`);
     ``cv_too_late`` marks a citizen who is matchable today but whose CV was stored after
-    the month measured.
+    the month measured; ``fixed_since`` one of a frozen list who is matchable today with a CV
+    stored by then: what was missing (a jobmål, the VK) was added after the month was counted.
     """
 
     citizen: Citizen | "Erased"
     missing: list[str]
     cv_too_late: bool
+    fixed_since: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,13 @@ def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1, en
 def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
                      entry: dict | None = None) -> GoalList:
     """Open cases on ``as_of`` without CV, jobmål or VK (CV stored by then), by name; ``entry``
-    as for :func:`focus_misses`."""
+    as for :func:`focus_misses`.
+
+    A citizen listed who lacks nothing today either stored the CV after ``as_of`` (it counts from
+    that month) or, in a frozen list, was given what was missing after the month was counted;
+    the latest CV's day in ``facts`` tells which (review L 7). For a citizen no longer in the
+    scope's facts that day is unknown: the row says only that nothing is missing now.
+    """
     entry = _entry(facts, as_of, "matchable", entry)
     ids = set(entry["miss"])
     page = _clamp(page, len(ids))
@@ -155,9 +163,12 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
     citizens = _page_of_citizens(session, ids, page)
     found = [c.id for c in citizens if isinstance(c, Citizen)]
     missing = missing_for_matching(Citizen.id.in_(found)) if found else {}
+    cv_since = dict(zip(facts.ids.tolist(), facts.cv_since.tolist()))
     for citizen in citizens:
         items = missing.get(getattr(citizen, "id", None), [])
-        rows.append(MatchableMiss(citizen, items, isinstance(citizen, Citizen) and not items))
+        complete = isinstance(citizen, Citizen) and not items
+        late = complete and cv_since.get(citizen.id, -1) > as_of.toordinal()
+        rows.append(MatchableMiss(citizen, items, late, complete and not late))
     return GoalList(rows, len(ids), len(ids) + len(entry["hit"]), page)
 
 

@@ -63,8 +63,25 @@ def test_focus_list_names_who_misses_the_goal_with_their_figures(client, auth, m
     assert "<td>33</td> <td>19</td> <td>40,5</td>" in row
     assert "eller 59,5 løntimer mere" in row
     dan_row = flat(html.split(f'data-citizen-id="{dan}"')[1].split("</tr>")[0])
-    assert "<td>33</td> <td>33 (intet forløb siden sagsstart)</td> <td>0</td>" in dan_row  # hours_dk
+    assert "<td>33</td> <td>33 (ingen praktik eller løntilskud siden sagsstart)</td> <td>0</td>" in dan_row  # hours_dk
     assert 'href="/kandidater/"' in html  # where to find an opening for them
+
+
+def test_the_focus_list_says_a_smaajob_is_not_the_placement_it_counts_months_from(
+        client, auth, make_user, world, frozen_today):
+    """Review L 9: a citizen who worked a småjob was told "(intet forløb siden sagsstart)"; the
+    months count from the latest praktik or løntilskud only, and the column and note say so."""
+    me = make_user("consultant")
+    bo = world.citizen(LONG_CASE, name="Bo Småjob", vk_id=me.id)
+    world.placement(bo, "smaajob", date(2025, 12, 11), date(2026, 3, 19), "forloeb_slut",
+                    hours={date(2025, 12, 1): "20", date(2026, 1, 1): "22.5"})
+    auth.login(me.email)
+    html = flat(client.get("/maal/borgere").get_data(as_text=True))
+    assert rows(html) == [bo]
+    assert '<th scope="col">Måneder uden praktik eller løntilskud</th>' in html
+    row = html.split(f'data-citizen-id="{bo}"')[1].split("</tr>")[0]
+    assert "<td>33 (ingen praktik eller løntilskud siden sagsstart)</td> <td>42,5</td>" in row
+    assert "intet forløb" not in html and "virksomhedsrettet forløb" not in html
 
 
 def test_the_focus_card_links_to_its_list_and_the_counts_agree(client, auth, make_user, world, frozen_today):
@@ -222,7 +239,7 @@ def test_matchable_list_says_what_is_missing_and_links_to_the_fix(client, auth, 
     assert fixes == [(f"/borgere/{bare}/cv", "Tilføj CV"), (f"/borgere/{bare}/jobmaal", "Tilføj jobmål"),
                      (f"/borgere/{bare}/sagsbehandlere", "Tildel virksomhedskonsulent")]
     late_row = html.split(f'data-citizen-id="{late_cv}"')[1].split("</tr>")[0]
-    assert "CV'et blev gemt efter 31.10.2026" in late_row
+    assert "CV'et blev gemt efter 31.10.2026" in late_row and "rettet efter opgørelsen" not in late_row
     # In the current month the late CV counts: only the bare citizen is left.
     assert rows(client.get("/maal/borgere?maal=cv&maaned=2026-11").get_data(as_text=True)) == [bare]
 
@@ -317,6 +334,37 @@ def test_a_frozen_months_list_is_the_citizens_the_card_counted_and_today_is_an_o
     today_html = client.get(today_link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert rows(today_html) == [a, b, *late] and count(today_html) == (4, 5)
     assert "Vis listen, som den blev opgjort" in today_html
+
+
+def test_a_frozen_cv_list_says_a_citizen_was_fixed_since_and_only_a_late_cv_is_late(
+        app, client, auth, make_user, world, frozen_today):
+    """Review L 7: a citizen with an old CV counted as missing a jobmål in October and given one
+    afterwards was told "CV'et blev gemt efter 31.10.2026"; that is said only of a CV stored after
+    the month, the other is fixed since."""
+    from store.models import Citizen, JobGoal
+
+    me = make_user("consultant")
+    fixed = world.citizen(date(2026, 1, 5), matchable=True, vk_id=me.id, name="Cecilie Rettet",
+                          cv_at=datetime(2026, 3, 13, 9, tzinfo=timezone.utc))
+    late_cv = world.citizen(date(2026, 1, 5), matchable=True, vk_id=me.id, name="Sen CV",
+                            cv_at=datetime(2026, 11, 5, 9, tzinfo=timezone.utc))
+    with app.app_context():
+        db.session.query(JobGoal).filter_by(citizen_id=fixed).delete()  # no jobmål in October
+        db.session.commit()
+    auth.login(me.email)
+    client.get("/maal/?omfang=mine&maaned=2026-10")  # October is final: frozen now, both missing
+    with app.app_context():
+        db.session.get(Citizen, fixed).job_goals = [JobGoal(title="Pædagogmedhjælper", position=0)]
+        db.session.commit()
+
+    html = flat(client.get("/maal/borgere?maal=cv&maaned=2026-10").get_data(as_text=True))
+    assert rows(html) == [fixed, late_cv]  # the frozen list
+    fixed_row = html.split(f'data-citizen-id="{fixed}"')[1].split("</tr>")[0]
+    assert "Har nu CV, jobmål og VK (rettet efter opgørelsen)" in fixed_row
+    assert "CV'et blev gemt efter" not in fixed_row and 'data-testid="fix"' not in fixed_row
+    late_row = html.split(f'data-citizen-id="{late_cv}"')[1].split("</tr>")[0]
+    assert "CV'et blev gemt efter 31.10.2026 (tæller fra den måned, det blev gemt)" in late_row
+    assert "rettet efter opgørelsen" not in late_row
 
 
 def test_a_month_frozen_before_the_ids_were_kept_lists_today_and_says_why(app, client, auth, make_user, world,
