@@ -14,6 +14,9 @@
  *   this tab (sessionStorage, with the user's id, never passwords or files). After logging in
  *   again, the same page puts it back into its form and says so; it is never sent on its own.
  *   The server's "Du er logget ud" page says the text is kept when it is.
+ * - A form marked data-jobbro-no-keep (health details: skånehensyn; the erasure of a citizen)
+ *   is never kept, neither here nor as it is sent; the dialog then says that what was typed is
+ *   lost.
  * - Every post form in <main> is also kept in this tab as it is sent (the same format; never
  *   passwords, files, the CSRF token or hidden fields other than the version the values were
  *   based on), because the server may have ended the
@@ -21,6 +24,8 @@
  *   small form itself (portal/auth/relogin.py). The copy is dropped by the next page that is
  *   logged in, unless a page that says so (data-jobbro-kept-note: the log-in page or "Du er
  *   logget ud") came first; then the form's page puts it back after the log-in, as above.
+ * - Whatever is kept, sent or not, is dropped as soon as a page of another user loads in this
+ *   tab: the next person at a shared computer never has the last one's text in the tab.
  */
 (function () {
   "use strict";
@@ -36,6 +41,7 @@
   // page (a colleague's save in between is merged or shown, never overwritten). No other hidden
   // field is kept.
   var VERSION_FIELDS = ["version", "base"];
+  var NO_KEEP = "data-jobbro-no-keep";
 
   function storage(kind) {
     try { return window[kind]; } catch (e) { return null; }
@@ -104,8 +110,10 @@
     return null;
   }
 
+  function keepable(form) { return !form.hasAttribute(NO_KEEP); }
+
   function keep(found, sent) {
-    if (!tab || !found) { return; }
+    if (!tab || !found || !keepable(found.form)) { return; }
     var fields = [];
     Array.prototype.forEach.call(found.form.elements, function (el) {
       if (!el.name || el.disabled || el.name === "csrf_token" || el.type === "password" || el.type === "file" ||
@@ -127,9 +135,10 @@
   function restore() {
     var kept = readKept();
     if (!kept) { return; }
+    if (kept.user !== cfg.user) { tab.removeItem(KEEP_KEY); return; }  // another user's: never left here
     if (kept.sent && !kept.relogin) { tab.removeItem(KEEP_KEY); return; }  // it was answered: sent
-    if (kept.user !== cfg.user || kept.path !== here()) {
-      if (kept.sent) { tab.removeItem(KEEP_KEY); }  // the server held it (/auth/send-igen), or another user
+    if (kept.path !== here()) {
+      if (kept.sent) { tab.removeItem(KEEP_KEY); }  // the server held it (/auth/send-igen)
       return;
     }
     tab.removeItem(KEEP_KEY);
@@ -238,10 +247,12 @@
     keep(found);
     var why = absoluteEnd <= lastSeen() + idleMs ? "du har været logget ind i 12 timer"
                                                  : "du ikke var aktiv i " + Math.round(idleMs / 60000) + " minutter";
-    show("Du er logget ud",
-         "Du blev logget ud, fordi " + why + ". " +
-         (found ? "Det, du skrev, er ikke sendt, men denne browser har husket det: log ind igen, " +
-                  "så sættes det ind i formularen igen." : "Log ind igen for at fortsætte."), false);
+    var typed = !found ? "Log ind igen for at fortsætte." :
+      keepable(found.form) ? "Det, du skrev, er ikke sendt, men denne browser har husket det: log ind igen, " +
+                             "så sættes det ind i formularen igen." :
+      "Det, du skrev, er ikke sendt, og browseren har ikke husket det, fordi det er følsomme oplysninger: " +
+      "log ind igen, og skriv det igen.";
+    show("Du er logget ud", "Du blev logget ud, fordi " + why + ". " + typed, false);
   }
 
   function extend() {
@@ -292,7 +303,7 @@
       var form = event.target;
       var index = Array.prototype.indexOf.call(
         document.querySelectorAll("main form[method=post], main form[method=POST]"), form);
-      if (index !== -1) { keep({ form: form, index: index }, true); }
+      if (index !== -1) { keep({ form: form, index: index }, true); }  // not a data-jobbro-no-keep form
     }, true);
     setInterval(tick, 10000);
     tick();
