@@ -105,6 +105,9 @@ def test_on_the_5th_of_december_november_is_provisional_and_counts_hours_registe
         assert PROVISIONAL in listed.split('data-testid="provisional-note">')[1].split("</div>")[0]
         assert "står fast:" not in listed and 'data-testid="basis-note"' not in listed
         assert goal_rows(listed) == [short]
+        for figure in ("udfald", "besparelse"):  # the lists behind the other figures say the same
+            rows = flat(client.get(f"/maal/grundlag?tal={figure}&omfang=all&maaned=2026-11").get_data(as_text=True))
+            assert PROVISIONAL in rows and "står fast:" not in rows
         assert snapshots(app) == []  # nothing kept while the hours may still come in
 
         add_hours(app, job, NOVEMBER, "24")  # the company registers November's hours today
