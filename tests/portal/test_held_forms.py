@@ -205,3 +205,32 @@ def test_a_decision_held_for_confirmation_is_not_in_the_cookie_and_runs_once(app
         item = db.session.get(Proposal, world["proposal"])
         assert (item.status, item.decision_reason) == ("rejected", reason)
     assert _rows(app) == []
+
+
+@pytest.mark.postgres
+def test_held_forms_on_postgresql(postgres_url, password_hash):
+    """The cap's DELETE (NOT IN a limited subquery), JSON payloads and expiry on PostgreSQL."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from tests.conftest import user_factory
+    from tests.postgres_server import fresh_database
+
+    app = create_app({"TESTING": True, "DATABASE_URL": fresh_database(postgres_url, "t_held_forms"),
+                      "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
+    with app.app_context():
+        upgrade()
+    try:
+        user = user_factory(app, password_hash)("consultant")
+        with app.test_request_context():
+            stale = held.put(user.id, "relogin", {"form": []}, -1)
+            tokens = [held.put(user.id, "replay", {"form": [["text", HEALTH]]}, 60)
+                      for _ in range(held.MAX_PER_USER + 2)]
+            assert db.session.get(HeldForm, stale) is None
+            assert held.take(tokens[-1], "replay").payload == {"form": [["text", HEALTH]]}
+            assert held.get(tokens[-1], "replay") is None
+        assert len(_rows(app)) == held.MAX_PER_USER - 1
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
