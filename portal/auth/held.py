@@ -7,7 +7,8 @@ typed, health details included (review M 3).
 
 A row is read only for its kind and until it expires (an expired row that is read is deleted);
 it is deleted when it is used, when its user logs out (:func:`drop_user`) and with its user.
-:func:`purge_expired` deletes every expired row: on each :func:`put`, and in the retention run.
+:func:`purge_expired` deletes every expired row: on each :func:`put`, and in the retention run;
+:func:`drop_all` every row, for the erasure of a citizen.
 A user has at most :data:`MAX_PER_USER` rows (the oldest go), so a replayed cookie cannot
 fill the table. Times are read through ``sessions.clock``, as the session's own are.
 """
@@ -20,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from store.models import HeldForm
@@ -96,8 +98,20 @@ def drop_user(user_id: int) -> None:
     db.session.execute(sa.delete(HeldForm).where(HeldForm.user_id == user_id), execution_options=_UNSYNCED)
 
 
-def purge_expired() -> int:
-    """Delete every expired row in the caller's transaction; how many there were."""
-    result = db.session.execute(sa.delete(HeldForm).where(HeldForm.expires_at <= sessions.clock()),
-                                execution_options=_UNSYNCED)
+def purge_expired(session: Session | None = None) -> int:
+    """Delete every expired row in the caller's transaction (``session``: the request's by
+    default); how many there were. The retention run calls it too."""
+    result = (session or db.session).execute(sa.delete(HeldForm).where(HeldForm.expires_at <= sessions.clock()),
+                                             execution_options=_UNSYNCED)
+    return result.rowcount or 0
+
+
+def drop_all(session: Session | None = None) -> int:
+    """Delete every held row, anyone's, in the caller's transaction; how many there were.
+
+    For the erasure of a citizen: a held form may carry anything typed about them, and which
+    form is about whom cannot be told from its fields. Rows live minutes, and a form lost this
+    way is in its browser tab too (all but skånehensyn and erasure), put back on its page.
+    """
+    result = (session or db.session).execute(sa.delete(HeldForm), execution_options=_UNSYNCED)
     return result.rowcount or 0

@@ -234,3 +234,14 @@ def test_held_forms_on_postgresql(postgres_url, password_hash):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_drop_all_deletes_everyones_held_forms(app, make_user):
+    """What the erasure of a citizen calls: nobody can tell which held form is about whom."""
+    first, second = make_user("consultant"), make_user("company")
+    with app.test_request_context():
+        held.put(first.id, "relogin", {"form": [["text", HEALTH]]}, 60)
+        held.put(second.id, "replay", {"form": []}, 60)
+        assert held.drop_all(db.session) == 2
+        db.session.commit()
+    assert _rows(app) == []
