@@ -295,21 +295,19 @@ class Holdings:
 
 def holdings(user_ids: list[int] | None = None) -> list[Holdings]:
     """The deactivated users (of ``user_ids``, or all) who still hold citizens, companies or
-    hotline requests, by name; three grouped counts whatever the number of users."""
-    inactive = sa.select(User.id).where(User.active.is_(False))
+    hotline requests, by name; one statement whatever the number of users."""
+    def count(model, column, *where):
+        return (sa.select(sa.func.count()).select_from(model).where(column == User.id, *where)
+                .correlate(User).scalar_subquery())
 
-    def counted(column, *where):
-        return dict(db.session.execute(sa.select(column, sa.func.count()).where(column.in_(inactive), *where)
-                                       .group_by(column)).all())
-
-    citizens = counted(Citizen.vk_id, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
-    companies = counted(Company.consultant_id)
-    requests = counted(HotlineRequest.assigned_to_id, HotlineRequest.status != "closed")
-    query = inactive.add_columns(User.name).order_by(User.name, User.id)
+    counts = (count(Citizen, Citizen.vk_id, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)),
+              count(Company, Company.consultant_id),
+              count(HotlineRequest, HotlineRequest.assigned_to_id, HotlineRequest.status != "closed"))
+    query = sa.select(User.id, User.name, *counts).where(User.active.is_(False)).order_by(User.name, User.id)
     if user_ids is not None:
         query = query.where(User.id.in_(user_ids))
-    found = (Holdings(uid, name, citizens.get(uid, 0), companies.get(uid, 0), requests.get(uid, 0))
-             for uid, name in db.session.execute(query))
+    found = (Holdings(uid, name, citizens, companies, requests)
+             for uid, name, citizens, companies, requests in db.session.execute(query))
     return [held for held in found if held]
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ..admin import postcodes
-from ..admin.service import holdings, lacks_active_vk
+from ..admin.service import lacks_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..dates import add_months, month_start
@@ -115,8 +115,8 @@ def hotline_requests(company_id: int) -> dict:
 
 def for_admin(user: User, today) -> dict:
     """Counts of everything, the indexer backlog and the "Kom i gang" checklist (one statement:
-    a count each), the placements on the follow-up list (one more: the list's own) and what
-    deactivated consultants still hold (:func:`inactive_holdings`)."""
+    a count each, what deactivated consultants still hold included: :class:`InactiveHoldings`,
+    None when nothing), and the placements on the follow-up list (one more: the list's own)."""
     def count(model, *where):
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
@@ -136,8 +136,15 @@ def for_admin(user: User, today) -> dict:
     setup = [count(Team), count(User, User.role == "consultant", User.active),
              count(Company, lacks_active_vk()),
              count(IndexerState, IndexerState.key.in_(("last_run", "last_rebuild")))]
-    *values, pending, failed, teams, consultants, without_vk, runs = db.session.execute(
-        sa.select(*(expr for _, expr, _ in figures), *backlog, *setup)).one()
+    # What deactivated users still hold, as the users page lists it per user (admin.service.holdings).
+    inactive = sa.select(User.id).where(User.active.is_(False))
+    held = [count(Citizen, Citizen.vk_id.in_(inactive), Citizen.case_closed.is_(None),
+                  Citizen.anonymised_at.is_(None)),
+            count(Company, Company.consultant_id.in_(inactive)),
+            count(HotlineRequest, HotlineRequest.assigned_to_id.in_(inactive), HotlineRequest.status != "closed")]
+    found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *setup, *held)).one()
+    *values, pending, failed, teams, consultants, without_vk, runs = found[:-len(held)]
+    held_counts = tuple(found[-len(held):])
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
     # No list holds every placement ever (ended ones are on each citizen's page), so the figure
     # is the follow-up list's: running and planned placements, and ended ones whose retention
@@ -148,7 +155,7 @@ def for_admin(user: User, today) -> dict:
     outside_citizens, outside_openings = postcodes.counts()
     return {
         "figures": shown,
-        "inactive_holdings": inactive_holdings(),
+        "inactive_holdings": InactiveHoldings(*held_counts) if any(held_counts) else None,
         "outside_citizens": outside_citizens,
         "outside_openings": outside_openings,
         "outbox_pending": pending,
@@ -161,23 +168,13 @@ def for_admin(user: User, today) -> dict:
 
 @dataclass(frozen=True)
 class InactiveHoldings:
-    """What deactivated users still hold, summed (see :func:`portal.admin.service.holdings`)."""
+    """The open cases, companies and hotline requests (not closed) whose consultant is
+    deactivated, summed over those users; the users page lists them per user, with links to
+    where each is handed over (:func:`portal.admin.service.holdings`)."""
 
     citizens: int
     companies: int
     requests: int
-    users: int
-
-
-def inactive_holdings() -> InactiveHoldings | None:
-    """The open cases, companies and hotline requests whose consultant is deactivated, summed;
-    None when there are none (the start page then says nothing). They are handed over from the
-    users page, which lists them per user."""
-    held = holdings()
-    if not held:
-        return None
-    return InactiveHoldings(sum(h.citizens for h in held), sum(h.companies for h in held),
-                            sum(h.requests for h in held), len(held))
 
 
 def getting_started(*, teams: int, consultants: int, companies: int, without_vk: int, citizens: int,
