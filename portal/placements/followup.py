@@ -166,7 +166,10 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
     all rows; left out, they are worked out here.
     """
     previous = previous or add_months(month_start(today), -1)
-    if placement.restricted:  # no follow-up, hours or retention answer is asked while it lasts
+    # No follow-up, hours or retention answer is asked while the processing is restricted (a
+    # list's row carries the flag; a Placement row passed alone is read through its citizen).
+    citizen = placement.citizen if isinstance(placement, Placement) else None
+    if getattr(placement, "restricted", None) or (citizen is not None and citizen.restricted):
         return FollowUpRow(placement, hours, last, [])
     if placement.end_reason is not None:  # ended in a job: only the retention checks are asked
         flags = [f"Stadig i job eller uddannelse efter {months} måneder? Registrér svaret"
