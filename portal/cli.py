@@ -182,7 +182,7 @@ def retention_command(days: int | None) -> None:
 
     from flask import current_app
 
-    from .auth import throttle
+    from .auth import held, throttle
     from .privacy import anonymise_expired
 
     config = current_app.config
@@ -192,13 +192,15 @@ def retention_command(days: int | None) -> None:
         keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
                            config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
         pruned = throttle.prune(keep_seconds)
+        expired = held.purge_expired(db.session)  # forms held across a log-in nobody came back for
         db.session.commit()
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(
             f"retention: the database cannot be used ({type(exc).__name__}); is it reachable and migrated "
             "(flask --app portal setup)? Nothing was anonymised in this run.") from None
-    click.echo(f"{count} closed cases anonymised; {pruned} old log-in attempts removed")
+    click.echo(f"{count} closed cases anonymised; {pruned} old log-in attempts removed; "
+               f"{expired} expired held forms removed")
 
 
 @click.command("hotline-reminders")

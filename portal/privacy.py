@@ -50,6 +50,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from . import audit
+from .auth import held
 from store.models import (Citizen, Consent, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
                           PlacementEvent, Proposal, SuccessStory, WebhookDelivery, WebhookEndpoint)
 from store.models.api import IdempotencyRecord
@@ -83,6 +84,7 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
     _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
     _withdraw_stories(session, citizen_id)
     _drop_webhook_deliveries(session, citizen_id)
+    held.drop_all(session)  # a form held across a log-in may be about them (portal.auth.held)
     session.delete(citizen)
     record_change(session, "citizen", citizen_id, op="delete")
     audit.record("citizen_erased", citizen_id=citizen_id, purpose=purpose, user=user)

@@ -161,6 +161,44 @@ def test_cli_retention_prunes_old_login_attempts(app, runner):
         assert [a.key for a in db.session.query(LoginAttempt)] == ["ip:127.0.0.1"]  # still throttling
 
 
+def test_cli_retention_removes_expired_held_forms(app, runner, make_user):
+    from datetime import timedelta
+
+    from store.models.base import utcnow
+    from store.models.held import HeldForm
+
+    user = make_user("consultant")
+    with app.app_context():
+        now = utcnow()
+        db.session.add_all([HeldForm(id="old", user_id=user.id, kind="relogin", expires_at=now - timedelta(minutes=1),
+                                     payload={"form": [["text", "gammelt"]]}),
+                            HeldForm(id="new", user_id=user.id, kind="relogin", expires_at=now + timedelta(minutes=9),
+                                     payload={"form": [["text", "nyt"]]})])
+        db.session.commit()
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0 and "1 expired held forms removed" in result.output, result.output
+    with app.app_context():
+        assert [h.id for h in db.session.query(HeldForm)] == ["new"]
+
+
+def test_erasure_drops_forms_held_across_a_log_in(app, uploads, make_user):
+    """A held form may carry what was typed about the person, and cannot be told apart: all go."""
+    from datetime import timedelta
+
+    from store.models.base import utcnow
+    from store.models.held import HeldForm
+
+    user = make_user("consultant")
+    with app.app_context():
+        gone = _citizen(uploads, "Holdt")
+        db.session.add(HeldForm(id="held", user_id=user.id, kind="relogin", expires_at=utcnow() + timedelta(minutes=9),
+                                payload={"form": [["text", "Holdt har ondt i ryggen"]]}))
+        db.session.commit()
+        assert erase_citizen(db.session, gone, uploads, purpose="GDPR")
+        db.session.commit()
+        assert db.session.query(HeldForm).count() == 0
+
+
 def test_retention_drops_the_case_system_id_and_blocks_it_as_anonymised(app, uploads):
     from portal.privacy import block_reason, external_id_hash
     from store.models.citizens import ErasedExternalId
