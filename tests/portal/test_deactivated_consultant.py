@@ -94,6 +94,8 @@ def test_a_deactivated_assignees_requests_are_on_every_consultants_list(app, cli
     assert 'data-testid="figure-hotline" data-count="1"' in start  # the start page counts it
     page = client.get("/hotline/").get_data(as_text=True)
     assert "Nøgler til lageret" in page and "Susanne Andersen (deaktiveret)" in page
+    detail = client.get(f"/hotline/{world['ids']['Nøgler til lageret']}").get_data(as_text=True)
+    assert re.search(r"Ansvarlig konsulent</th><td>Susanne Andersen \(deaktiveret\)</td>", detail)
     auth.switch_to("admin@jc.dk")
     assert "Nøgler til lageret" in client.get("/hotline/").get_data(as_text=True)
 
@@ -145,6 +147,7 @@ def test_deactivating_says_what_the_user_still_holds_and_links_to_it(app, client
     assert re.findall(r'data-citizen-id="(\d+)"', listed) == [str(world["ids"]["Anna"]), str(world["ids"]["Bo"])]
     assert f'<a href="/borgere/{world["ids"]["Anna"]}/sagsbehandlere" data-testid="fix">{VK_INACTIVE}</a>' in listed
     assert "Susanne Andersen (deaktiveret)" in listed
+    assert client.get("/borgere/?scope=all&vk=abc").status_code == 200  # a bad filter is ignored, no error
 
 
 def test_a_user_who_holds_nothing_is_deactivated_without_a_warning(app, client, auth, world, make_user):
