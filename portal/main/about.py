@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from ..auth import relogin, replay
 from ..proposals import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
 
 # When the texts of the two pages were last reviewed against the code (shown on the pages).
@@ -36,6 +37,7 @@ def facts(config: Mapping) -> dict:
         "retention": days_text(int(config["RETENTION_DAYS"])),
         "idle": minutes_text(int(config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60)),
         "absolute": minutes_text(int(config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() // 60)),
+        "held": minutes_text(max(relogin.HOLD_SECONDS, replay.HOLD_SECONDS) // 60),
         "consent_days": MAX_CONSENT_DAYS,
         "consent_version": CONSENT_TEXT_VERSION,
         "privacy_reviewed": PRIVACY_REVIEWED,

@@ -42,6 +42,8 @@ def test_the_pages_state_the_configured_facts(tmp_path):
     assert "Jobcenter Vejle er dataansvarlig" in privacy and "dpo@vejle.dk" in privacy
     assert "anonymiseres 3 år efter" in privacy and "efter 20 minutter uden aktivitet" in privacy
     assert "senest efter 12 timer" in privacy and "Hedensted" not in privacy
+    assert "holder Jobbro på serveren i højst 15 minutter" in privacy  # portal.auth.relogin.HOLD_SECONDS
+    assert "skånehensyn og sletning af en borger gemmes aldrig" in privacy
     statement = page_text(client.get("/om/tilgaengelighed"))
     assert "Jobcenter Vejle arbejder for" in statement and "web@vejle.dk" in statement
     assert "Jobcenter Vejle · virksomhedsportal" in statement
