@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from portal.auth.relogin import MAX_HELD_CHARS
 from store.clock import today
 from tests.conftest import PASSWORD, user_factory
 from tests.e2e.helpers import settled
@@ -42,7 +43,7 @@ def _kept_once_scripts_ran(page):
 
 
 def test_a_long_opening_form_survives_a_log_out_on_another_device(browser, live_app, page, company_user):
-    assert len(DESCRIPTION) > 2000  # more than the server can hold in its cookie session
+    assert len(DESCRIPTION) > MAX_HELD_CHARS  # more than the server holds for a re-login: the tab puts it back
     login(page, company_user.email)
     page.get_by_test_id("start-page").wait_for()
     page.goto("/opslag/ny")
