@@ -214,7 +214,11 @@ class InterviewItem:
 
 
 def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
-    """Disclosed proposals of the user's citizens whose interview is to arrange, hold or report."""
+    """Disclosed proposals of the user's citizens whose interview is to arrange, hold or report.
+
+    A company's "interested" with no interview yet is left to the answers list, which offers
+    the same step ("Aftal samtale eller start forløb"): one task, one line (review L 8).
+    """
     found = db.session.execute(
         sa.select(Proposal, Citizen.name, Opening.title, Company.name)
         .join(Citizen, Proposal.citizen_id == Citizen.id).join(Opening, Proposal.opening_id == Opening.id)
@@ -245,6 +249,8 @@ def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
             items.append(InterviewItem(p, "Vælg en af virksomhedens tider", None))
         elif offers:
             items.append(InterviewItem(p, "Venter på at virksomheden vælger en tid", None))
+        elif p.company_response == "interested" and not rows[p.id]:
+            continue  # on the answers list (:func:`company_answers`) until an interview is offered
         else:
             items.append(InterviewItem(p, "Aftal en samtale", None))
     return items

@@ -199,6 +199,25 @@ def test_a_company_answer_names_the_next_step_of_its_state(app, client, auth, ma
     assert f'<a href="/kandidater/forslag/{world["proposal"]}{anchor}">{action}</a>' in row
 
 
+def test_an_interested_answer_is_one_line_not_also_an_interview_to_arrange(app, client, auth, make_user):
+    """Review L 8: the answers list already says »Aftal samtale eller start forløb«; the interview
+    list takes the proposal over once an interview is offered."""
+    from store.models import Citizen
+    from tests.portal.proposal_fixtures import build_world, set_status
+
+    world = build_world(app, make_user)
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.company_response, proposal.company_responded_at = "interested", proposal.decided_at
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    start = client.get("/").get_data(as_text=True)
+    assert len(_rows(_section(start, "svar"))) == 1
+    assert _rows(_section(start, "samtaler")) == []
+
+
 @pytest.mark.parametrize("status", ["consented", "disclosed"])
 def test_an_answer_with_an_expired_consent_offers_what_the_page_can_do(app, client, auth, make_user, status):
     """Not "agree an interview" or "share the name": without a live consent the page refuses
