@@ -146,6 +146,9 @@ def for_admin(user: User, today) -> dict:
     *values, pending, failed, teams, consultants, without_vk, runs = found[:-len(held)]
     held_counts = tuple(found[-len(held):])
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
+    if without_vk:  # a gap of a portal in use: its own line, not the new portal's checklist
+        shown.append(("Virksomheder uden aktiv virksomhedskonsulent", without_vk,
+                      url_for("admin.companies", uden_vk=1)))
     # No list holds every placement ever (ended ones are on each citizen's page), so the figure
     # is the follow-up list's: running and planned placements, and ended ones whose retention
     # check is due, counted by the function that lists them.
@@ -162,7 +165,7 @@ def for_admin(user: User, today) -> dict:
         "outbox_failed": failed,
         "getting_started": getting_started(
             teams=teams, consultants=consultants, companies=companies, without_vk=without_vk,
-            citizens=citizens, indexed=bool(runs) and not pending and not failed),
+            citizens=citizens, indexed=bool(runs)),
     }
 
 
@@ -181,9 +184,13 @@ def getting_started(*, teams: int, consultants: int, companies: int, without_vk:
                     indexed: bool) -> list[tuple[str, bool, str]]:
     """The "Kom i gang" checklist for a new portal: (what to do, done, where it is done).
 
-    Empty once every step is done (the start page then shows no checklist). Matching counts
-    as indexed when there are citizens, the indexer has run, and no change waits or failed.
+    Empty once every step is done, and once the portal is in use (citizens imported and the
+    indexer has run at least once): a gap after that (a company whose VK left, a change
+    waiting for the indexer or failed) is its own line on the start page (the figures, the
+    "Matchingindeks" paragraph), never "før konsulenterne kan matche" again (review L 6).
     """
+    if citizens > 0 and indexed:
+        return []
     steps = [
         ("Opret teamene", teams > 0, url_for("admin.teams")),
         ("Opret konsulenterne (brugere med rollen Konsulent)", consultants > 0, url_for("admin.new_user")),
