@@ -1,5 +1,5 @@
 """The administrator's start page on a new portal: a "Kom i gang" checklist, each step
-linked to where it is done and ticked when done, gone once everything is done or the portal is in use.
+linked to where it is done and ticked when done, gone once everything is done or the portal is in use."""
 from __future__ import annotations
 
 import re
