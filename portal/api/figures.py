@@ -3,7 +3,8 @@
 A finished month is the dashboard's frozen snapshot (:func:`portal.dashboard.snapshots.month_metrics`,
 kept the first time the month is computed by either), so the API, the page and its CSV agree
 and a month signed off never moves; ``frozen_at`` says when it was computed. The month in
-progress is live (``partial``). An integration has no caseload or team: ``mine`` and ``team``
+progress is live (``partial``), and so is the month just ended until its hours are in
+(``provisional_until``: the last day companies register them, 9 December for November). An integration has no caseload or team: ``mine`` and ``team``
 are 400 for it rather than zeros.
 """
 from __future__ import annotations
@@ -64,7 +65,11 @@ class FiguresOut(ma.Schema):
     partial = ma.fields.Boolean(required=True, metadata={"description": "Måneden er ikke slut endnu (tallene er live)."})
     frozen_at = ma.fields.AwareDateTime(allow_none=True, required=True, metadata={"description": (
         "Hvornår en afsluttet måneds tal blev opgjort; de står fast derefter, som på siden Mål og i "
-        "dens CSV. null: måneden er ikke slut, tallene regnes nu.")})
+        "dens CSV. null: måneden er ikke slut, eller den er foreløbig (provisional_until), og tallene "
+        "regnes nu.")})
+    provisional_until = ma.fields.Date(allow_none=True, required=True, metadata={"description": (
+        "For en netop afsluttet måned: den sidste dag, virksomhederne kan registrere timer for den. "
+        "Indtil da regnes tallene nu og kan ændre sig; dagen efter står de fast. null: ellers.")})
     metrics = ma.fields.List(ma.fields.Nested(MetricOut), required=True)
 
 
@@ -76,7 +81,8 @@ class FiguresOut(ma.Schema):
 def figures(args):
     """Målopfølgningens tal for en måned, som på siden Mål og i dens CSV.
 
-    En afsluttet måneds tal står fast fra første gang, de blev opgjort (frozen_at); den
+    En afsluttet måneds tal står fast fra første gang, de blev opgjort, efter at fristen for
+    månedens timer er gået (frozen_at); indtil da er de foreløbige (provisional_until), og den
     igangværende måned regnes nu (partial).
     """
     today = clock.today()
@@ -90,5 +96,5 @@ def figures(args):
     metrics, frozen_at = snapshots.month_metrics(db.session, load_facts(db.session, scope), scope, as_of, today)
     db.session.commit()  # keeps a finished month computed now, as the page does
     return {"scope": scope.kind, "month": form.maaned.data, "measured_on": as_of, "partial": form.partial,
-            "frozen_at": frozen_at,
+            "frozen_at": frozen_at, "provisional_until": snapshots.provisional_until(as_of, today),
             "metrics": [dict(asdict(m), met=m.met, redefined=redefined(m)) for m in metrics]}

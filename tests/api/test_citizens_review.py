@@ -146,7 +146,8 @@ def test_the_api_gives_a_finished_months_frozen_figures_as_the_dashboard(app, cl
         snapshot = db.session.scalars(sa.select(FigureSnapshot).where(FigureSnapshot.scope == "all")).one()
         assert snapshot.month == date(2026, 10, 1)
     live = client.get("/api/v1/figures/?month=2026-11", headers=bearer(raw)).json
-    assert live["partial"] is True and live["frozen_at"] is None
+    assert live["partial"] is True and live["frozen_at"] is None and live["provisional_until"] is None
+    assert first["provisional_until"] is None
     active = {m["key"]: m for m in live["metrics"]}["active"]
     assert active["denominator"] == 4
 
@@ -196,3 +197,16 @@ def test_each_citizen_in_a_list_page_is_logged_as_read(app, client, raw):
         logged = db.session.execute(sa.select(AuditEvent.citizen_id, AuditEvent.purpose).where(
             AuditEvent.action == "citizen_viewed", AuditEvent.purpose == "api list")).all()
     assert sorted(c for c, _ in logged) == sorted(ids)
+
+
+def test_the_month_just_ended_is_provisional_until_its_hours_are_in(app, client, raw, vk):
+    """Review L 3 in the API: on 5 December November is computed now and says until when."""
+    from tests.clock import travel
+
+    _put(client, raw, "SAG-30", vk="vk@jc.dk")
+    with travel(date(2026, 12, 5)):
+        answer = client.get("/api/v1/figures/?month=2026-11", headers=bearer(raw)).json
+        assert (answer["partial"], answer["frozen_at"], answer["provisional_until"]) == (False, None, "2026-12-09")
+    with travel(date(2026, 12, 10)):
+        answer = client.get("/api/v1/figures/?month=2026-11", headers=bearer(raw)).json
+        assert answer["frozen_at"] is not None and answer["provisional_until"] is None
