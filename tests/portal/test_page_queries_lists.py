@@ -253,6 +253,8 @@ def test_admin_start_page_counts_in_one_statement(app, client, auth, people, mak
     listed = client.get("/forloeb/opfoelgning?omfang=all").get_data(as_text=True)
     # No list holds every placement ever: the figure is the follow-up list's, row for row.
     expected["Forløb i gang eller til opfølgning"] = listed.count('data-testid="followup-row"')
+    companies = client.get("/admin/companies?uden_vk=1").get_data(as_text=True)
+    expected["Virksomheder uden aktiv virksomhedskonsulent"] = len(re.findall(r'<tr><td><a href="/admin/companies/\d+', companies))
     shown = dict(re.findall(r'<th scope="row">(?:<a href="[^"]*">)?([^<]+)(?:</a>)?</th><td>(\d+)</td>', html))
     assert {label: int(value) for label, value in shown.items()} == expected
     assert expected["Borgere med åben sag"] >= 3 and expected["Forløb i gang eller til opfølgning"] >= 3
