@@ -52,6 +52,10 @@ MAX_HELD_CHARS = 2200
 
 API_DOCS = "/api/docs"  # the API's one HTML page (portal.api.pages): a log-in like any page
 NOT_SAVED = "Din handling blev ikke gemt – gør den igen."
+# A form was held for the log-in, but its row is gone: it waited too long (HOLD_SECONDS), or the
+# user logged out on another device meanwhile, which drops what is held for them.
+HOLD_GONE = (f"Det, du sendte, før du blev logget ud, blev ikke gemt: det holdes højst {HOLD_SECONDS // 60} minutter, og det "
+             "slettes, hvis du logger ud et andet sted imens. Gør det igen.")
 NOT_LOGGED_IN = "Du er ikke logget ind."
 ENDED_ABSOLUTE = "Du er logget ud, fordi du har været logget ind i 12 timer."
 HELD = "Det, du sendte, er ikke gemt endnu: log ind igen, så kan du sende det igen."
@@ -141,6 +145,8 @@ def restore(token: Any, user) -> str | None:
     """
     entry = held.get(token, KIND)
     if entry is None:
+        if (isinstance(token, str) and token) or g.get("relogin_hold_gone"):  # held, but gone meanwhile
+            flash(HOLD_GONE, "warning")
         return None
     from .routes import safe_next
 
@@ -174,6 +180,8 @@ def forget_when_sent() -> None:
     so a reload of /auth/send-igen cannot send it twice."""
     if request.method == "POST" and KEY in session:
         entry = held.get(session.get(KEY), KIND)
+        if entry is None:
+            g.relogin_hold_gone = True  # the log-in this may be says so (:func:`restore`)
         if entry is None or urlsplit(str(entry.payload.get("action"))).path == request.path:
             forget()
 

@@ -96,6 +96,8 @@ def test_an_expired_held_form_is_not_offered_and_its_row_is_deleted(app, client,
     login, _ = _log_in_again(client, f"/auth/login?next=/borgere/{cid}/skaanehensyn", user.email)
     assert login.headers["Location"] == f"/borgere/{cid}/skaanehensyn"
     assert _rows(app) == []
+    assert "blev ikke gemt: det holdes højst 15 minutter" in client.get(login.headers["Location"]).get_data(
+        as_text=True)  # said, not lost in silence (review N 3)
 
 
 def test_a_held_form_is_deleted_when_another_user_logs_in_at_the_browser(app, client, auth, make_user):
@@ -114,6 +116,9 @@ def test_a_log_out_deletes_the_users_held_forms(app, client, auth, make_user):
     AuthActions(elsewhere).login(user.email)
     AuthActions(elsewhere).logout()
     assert _rows(app) == []
+    login, _ = _log_in_again(client, "/auth/login", user.email)
+    assert "slettes, hvis du logger ud et andet sted imens" in client.get(login.headers["Location"]).get_data(
+        as_text=True)  # the browser that sent it is told (review N 3)
 
 
 def test_a_too_big_form_leaves_no_fields_anywhere(app, client, auth, make_user):
