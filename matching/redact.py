@@ -15,6 +15,10 @@ CPR_PLACEHOLDER = "[cpr]"
 # not glued to other digits. Deliberately wider than valid dates: a false positive costs a
 # number in a CV, a false negative leaks an identity.
 _CPR = re.compile(r"(?<!\d)\d{6}[ \t]?[-\u2010-\u2015]?[ \t]?\d{4}(?!\d)")
+# The same numbers as an HTML ``pattern`` (matched against the whole value, JavaScript syntax
+# with the v flag, hence the escaped hyphen): a field that must never send one refuses it in the
+# browser, before it reaches a URL or a log. Wider still: digits glued on are refused too.
+NO_CPR_PATTERN = r"(?!.*\d{6}[ \t]?[\-\u2010-\u2015]?[ \t]?\d{4}).*"
 
 
 def redact_cpr(text: str) -> str:

@@ -78,13 +78,15 @@ def score_sum(match: Match) -> tuple[decimal.Decimal, list[tuple[str, decimal.De
     """The card's score as a sum the consultant can add up: the score as shown, and its parts
     (match, afstand, timer, sprog, prioritering) in hundredths.
 
-    The score and the priority are the figures the card shows elsewhere; afstand, timer and
-    sprog (shown only here) each show their value rounded down or up, never further off. The
-    match (the relevance, after the learned adjustment when a model is in use) is rounded down,
-    as »samlet match« is shown, whenever the other parts can make up the rest that way (largest
-    remainder: the parts whose rounding down lost the most take a hundredth each); when they
-    cannot, the match is the rest, a hundredth above. None for an explanation kept before the
-    parts were.
+    The score and the priority are the figures the card shows elsewhere, and the match (the
+    relevance, after the learned adjustment when a model is in use) is rounded down as
+    »samlet match« and its step are, so it never leaves the band the card names. Afstand, timer
+    and sprog (shown only here) take what rounding leaves over: each is rounded down or up
+    (largest remainder: the parts whose rounding down lost the most take a hundredth first);
+    when that cannot make up the rest, the parts that are not whole hundredths take the rest, a
+    hundredth at a time, largest first (a fact at its full weight, such as timer 0,05, keeps
+    its value). Only when every fact is a whole hundredth is the match the rest. None for an
+    explanation kept before the parts were.
     """
     parts = match.explanation.score_parts
     if parts is None:
@@ -97,14 +99,18 @@ def score_sum(match: Match) -> tuple[decimal.Decimal, list[tuple[str, decimal.De
     # What the relevance added (its weight applied): the score less the other terms.
     relevance = _shown_floor(match.score - parts.distance - parts.hours - parts.languages - match.priority)
     target = total - priority - relevance
-    if sum(down) <= target <= sum(up):
-        shown = list(down)
-        for i in sorted(range(3), key=lambda i: exact[i] - down[i], reverse=True):
-            if sum(shown) < target and up[i] > down[i]:
-                shown[i] = up[i]
-    else:
-        shown = [_shown(v) for v in exact]
-        relevance = total - priority - sum(shown)
+    shown = list(down)
+    for i in sorted(range(3), key=lambda i: exact[i] - down[i], reverse=True):
+        if sum(shown) < target and up[i] > down[i]:
+            shown[i] = up[i]
+    left = int((target - sum(shown)) / _HUNDREDTH)  # beyond rounding: a few hundredths at most
+    inexact = sorted((i for i in range(3) if up[i] > down[i]), key=lambda i: exact[i], reverse=True)
+    if not inexact:
+        relevance += left * _HUNDREDTH
+        left = 0
+    step = _HUNDREDTH if left > 0 else -_HUNDREDTH
+    for n in range(abs(left)):
+        shown[inexact[n % len(inexact)]] += step
     return total, [("match", relevance), *zip(("afstand", "timer", "sprog"), shown), ("prioritering", priority)]
 
 

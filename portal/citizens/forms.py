@@ -18,7 +18,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
                                 ValidationError)
 
 from matching.geo import POSTCODES
-from matching.redact import contains_cpr
+from matching.redact import NO_CPR_PATTERN, contains_cpr
 
 from .. import postcodes
 # ChoiceField is imported from here by other areas.
@@ -247,7 +247,7 @@ class ListFilterForm(DanishGetForm):
     # A CPR number typed here would sit in the URL, the browser's history and a proxy's access
     # log (SECURITY.md): the browser refuses it before sending (pattern), the list drops it.
     q = StringField("Søg på navn", validators=[Optional(), Length(max=100)],
-                    render_kw={"pattern": r"(?!.*\d{6} ?-? ?\d{4}).*", "title": CPR_SEARCH_MESSAGE})
+                    render_kw={"pattern": NO_CPR_PATTERN, "title": CPR_SEARCH_MESSAGE})
     readiness = SelectField("Parathedsgruppe", choices=choices({"": "Alle", **READINESS_GROUPS}),
                             default="")
     benefit = SelectField("Ydelsesgruppe", choices=choices({"": "Alle", **BENEFIT_GROUPS}), default="")

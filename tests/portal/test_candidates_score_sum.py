@@ -91,3 +91,21 @@ def test_no_fact_is_shown_beyond_its_own_value_rounded_up():
     values = dict(shown)
     assert [values["afstand"], values["timer"], values["sprog"]] == [Decimal("0.05")] * 3
     assert values["match"] == Decimal("0.29") and sum(values.values()) == total == Decimal("0.44")
+
+
+def test_the_match_stays_in_its_band_when_the_facts_must_take_more_than_rounding():
+    """Review N 4: »lav (0,25–0,30)« beside »match 0,31« no more. Timer and sprog at their full
+    weight keep 0,05; afstand (0,0777, not a whole hundredth) takes the rest: 0,09."""
+    from matching.domain import Explanation, Hours, Match, ScoreParts
+    from portal.candidates.reasons import score_sum
+
+    parts = ScoreParts(0.0777, 0.05, 0.05)
+    explanation = Explanation(matched_goals=(), matched_terms=(), similarity_band="lav", relevance=0.2995,
+                              distance_km=11.0, hours_fit=1.0, policy_flags=(), constraints=(),
+                              missing_languages=(), priority=0.06, hours=Hours(10, 5, 10), score_parts=parts)
+    total, shown = score_sum(Match(1, 2, 0.2995 + 0.1777 + 0.06, explanation, 0.06))
+    values = dict(shown)
+    assert total == Decimal("0.54") and values["match"] == Decimal("0.29")
+    assert (values["afstand"], values["timer"], values["sprog"]) == (Decimal("0.09"), Decimal("0.05"),
+                                                                    Decimal("0.05"))
+    assert sum(values.values()) == total

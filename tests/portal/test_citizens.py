@@ -347,3 +347,4 @@ def test_the_browser_refuses_a_cpr_number_before_sending_it(client, logged_in):
     whole = re.compile(f"^(?:{pattern.group(1)})$")
     assert whole.match("Anna Jensen") and whole.match("Bo 12") and whole.match("")
     assert not whole.match("010190-1234") and not whole.match("Anna 0101901234")
+    assert not whole.match("010190\u20131234") and not whole.match("010190 \u2014 1234")  # a dash from Word
