@@ -123,6 +123,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "user_phone_set": "Brugers telefonnummer rettet",
         "user_enabled": "Bruger aktiveret",
         "user_disabled": "Bruger deaktiveret",
+        "caseload_handed_over": "Sager overdraget til en anden konsulent",
         "team_created": "Team oprettet",
         "team_renamed": "Team omdøbt",
         "team_deleted": "Team slettet",

@@ -6,12 +6,13 @@ import re
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from ..formutil import WholeNumberField
+from ..formutil import ChoiceField, WholeNumberField
 from ..config import HOTLINE_PHONE_PATTERN
 from ..formutil import DanishForm, choices
 from store.models.vocab import PERSON_ROLES
 
 VK_CHOICE = "Vælg en aktiv konsulent på listen, eller »Ingen VK endnu«."
+SUCCESSOR_CHOICE = "Vælg den konsulent, der skal overtage sagerne."
 SEATS_RANGE = "Antal pladser skal være mellem 0 og 100."
 PHONE_LABEL = "Telefon (valgfri; konsulentens nummer vises for virksomhederne)"
 PHONE_HINT = "Fx 76 31 20 00 eller +45 76 31 20 00. Uden nummer vises hotlinens nummer."
@@ -106,3 +107,19 @@ class TeamForm(DanishForm):
     name = StringField("Teamets navn", validators=[DataRequired("Skriv teamets navn."),
                                                    Length(max=120, message="Navnet må højst være 120 tegn.")],
                        render_kw={"maxlength": 120})
+
+
+class HandoverForm(DanishForm):
+    """Give a user's cases to another consultant: whom, and which kinds (all three by default).
+
+    The successor's choices are set by the route (:func:`.service.successor_choices`).
+    """
+
+    successor_id = ChoiceField("Overdrag til", coerce=int)
+    citizens = BooleanField("Borgere med åben sag (som VK)", default=True)
+    companies = BooleanField("Virksomheder (som VK)", default=True)
+    requests = BooleanField("Hotline-henvendelser, der ikke er lukket", default=True)
+
+    def validate_successor_id(self, field) -> None:
+        if not field.data:
+            raise ValidationError(SUCCESSOR_CHOICE)

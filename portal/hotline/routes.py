@@ -12,7 +12,7 @@ from .. import audit
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..i18n import format_date
-from store.models import HotlineRequest
+from store.models import HotlineRequest, User
 from . import bp, service, sla
 from ..notifications.service import shorten
 from .forms import SUBJECT_MAX, CloseForm, MessageForm, RequestForm
@@ -41,11 +41,24 @@ def index():
         return render_template("hotline/company_index.html", rows=service.rows(requests),
                                contact=service.contact_for(current_user.company))
     show_all = request.args.get("vis") == "alle"
-    waiting = service.list_for_staff(current_user, show_all, "open")
-    answered = service.list_for_staff(current_user, show_all, "answered")
+    assignee = _assignee_filter()
+    assignee_id = assignee.id if assignee is not None else None
+    waiting = service.list_for_staff(current_user, show_all, "open", assignee_id=assignee_id)
+    answered = service.list_for_staff(current_user, show_all, "answered", assignee_id=assignee_id)
+    names = service.user_names([r.assigned_to_id for r in waiting + answered] + [assignee_id], mark_inactive=True)
     return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting, by_due=True),
-                           answered_rows=service.rows(answered), show_all=show_all,
-                           names=service.user_names((r.assigned_to_id for r in waiting + answered), mark_inactive=True))
+                           answered_rows=service.rows(answered), show_all=show_all, names=names,
+                           assignee=names.get(assignee_id) if assignee is not None else None)
+
+
+def _assignee_filter() -> User | None:
+    """``?ansvarlig=<user id>`` (staff): the user whose requests alone are listed; None if absent,
+    not a number or not a staff user (the ordinary list then)."""
+    value = request.args.get("ansvarlig", "")
+    if not value.isascii() or not value.isdigit():
+        return None
+    found = db.session.get(User, int(value))
+    return found if found is not None and found.role not in ("company", "integration") else None
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -92,8 +105,12 @@ def _render_detail(found: HotlineRequest, message_form: MessageForm | None = Non
                    unsent: str | None = None):
     staff = current_user.role != "company"
     authors = service.user_names([m.author_id for m in found.messages] + [found.assigned_to_id], mark_inactive=staff)
+    # Staff see a deactivated assignee marked; a company sees none (nobody who has left is
+    # "responsible" to it), as the staff lists count the request as unassigned.
+    assignee = found.assigned_to_id if staff or service.active_user(found.assigned_to_id) else None
     return render_template(
         "hotline/detail.html", req=found, row=service.rows([found])[0], staff=staff, names=authors,
+        assignee_name=authors.get(assignee) if assignee else None,
         placement_label=service.placement_label(found.placement, sla.to_local(sla.utc_now()).date(), not staff)
         if found.placement else None,
         message_form=message_form or MessageForm(formdata=None), close_form=CloseForm(formdata=None),

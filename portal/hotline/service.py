@@ -207,9 +207,10 @@ def _unassigned() -> sa.ColumnElement[bool]:
 
 
 def list_for_staff(user: User, show_all: bool = False, status: str = "open",
-                   limit: int = 200) -> list[HotlineRequest]:
+                   limit: int = 200, assignee_id: int | None = None) -> list[HotlineRequest]:
     """Requests in ``status``: the user's own and unassigned ones (those assigned to a
-    deactivated user count as unassigned), or everyone's.
+    deactivated user count as unassigned), or everyone's; with ``assignee_id``, exactly those
+    assigned to that user (active or not).
 
     Waiting requests ("open") come by due time, nearest first, since the target is what
     matters; answered ones newest reply first (they wait for the company to close them).
@@ -217,11 +218,18 @@ def list_for_staff(user: User, show_all: bool = False, status: str = "open",
     # The list shows each request's company: read them all in one more statement.
     query = (sa.select(HotlineRequest).where(HotlineRequest.status == status)
              .options(selectinload(HotlineRequest.company)))
-    if not show_all:
+    if assignee_id is not None:
+        query = query.where(HotlineRequest.assigned_to_id == assignee_id)
+    elif not show_all:
         query = query.where(sa.or_(HotlineRequest.assigned_to_id == user.id, _unassigned()))
     order = ((HotlineRequest.due_at, HotlineRequest.id) if status == "open"
              else (HotlineRequest.first_response_at.desc(), HotlineRequest.id.desc()))
     return list(db.session.scalars(query.order_by(*order).limit(limit)))
+
+
+def active_user(user_id: int | None) -> bool:
+    """Whether ``user_id`` is a user whose account is active (False for None or unknown)."""
+    return bool(user_id) and bool(db.session.scalar(sa.select(User.active).where(User.id == user_id)))
 
 
 def user_names(ids, mark_inactive: bool = False) -> dict[int, str]:
