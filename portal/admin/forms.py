@@ -109,13 +109,18 @@ class TeamForm(DanishForm):
                        render_kw={"maxlength": 120})
 
 
+def _int_or_none_chosen(value) -> int:
+    """The select's value as an id; "" (the browser's "choose" option) is 0, nobody chosen."""
+    return int(value) if value not in ("", None) else 0
+
+
 class HandoverForm(DanishForm):
     """Give a user's cases to another consultant: whom, and which kinds (all three by default).
 
     The successor's choices are set by the route (:func:`.service.successor_choices`).
     """
 
-    successor_id = ChoiceField("Overdrag til", coerce=int)
+    successor_id = ChoiceField("Overdrag til", coerce=_int_or_none_chosen)
     citizens = BooleanField("Borgere med åben sag (som VK)", default=True)
     companies = BooleanField("Virksomheder (som VK)", default=True)
     requests = BooleanField("Hotline-henvendelser, der ikke er lukket", default=True)

@@ -89,10 +89,10 @@ def test_the_handover_moves_only_the_kinds_ticked(app, client, auth, world):
         client.get("/admin/users").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("who", ["none", "herself", "inactive", "admin"])
+@pytest.mark.parametrize("who", ["", "none", "herself", "inactive", "admin"])
 def test_the_handover_refuses_anyone_but_another_active_consultant(app, client, auth, world, make_user, who):
     leaving = world["leaving"].id
-    successor = {"none": 0, "herself": leaving, "admin": world["admin"].id,
+    successor = {"": "", "none": 0, "herself": leaving, "admin": world["admin"].id,
                  "inactive": None}[who]
     if who == "inactive":
         successor = make_user("consultant", email="gone@jc.dk", active=False).id
@@ -101,6 +101,9 @@ def test_the_handover_refuses_anyone_but_another_active_consultant(app, client, 
     auth.login("admin@jc.dk")
     response = _hand_over(client, leaving, successor)
     assert response.status_code == 400
+    errors = re.findall(r'class="form-error-message"[^>]*><span class="sr-only">Fejl:</span> ([^<]+)<',
+                        response.get_data(as_text=True))
+    assert len(errors) == 1  # one message, whatever is wrong
     assert _state(app, world) == before
 
 
