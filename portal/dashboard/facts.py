@@ -9,8 +9,9 @@ personal details are loaded.
 The snapshot is laid out as arrays because the page evaluates every rule of
 :mod:`.metrics` on 13 days (the chosen month and the 12-month trend): looping over every
 citizen and placement in Python for each day cost ~20 ms of CPU per page, the same rules
-over columns well under 2 ms. At most five statements load it (citizens with their latest
-CV's date, placements, hours, contact with a company, openings), whatever the number of rows.
+over columns well under 2 ms. At most five statements load it (citizens with their first CV's
+date and their VK's deactivation, placements, hours, contact with a company, openings), whatever
+the number of rows.
 
 Dates are proleptic ordinals (``date.toordinal()``). A missing end (an open case, a
 running placement, no CV) is :data:`NEVER`, later than any day, so "open on d" is
@@ -28,9 +29,9 @@ from decimal import Decimal
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from ..citizens.queries import matchable_clause
+from ..citizens.queries import WHITESPACE, has_goal_and_cv
 from ..dates import add_months, month_end  # noqa: F401 - callers import them here
 from store.models import (Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
                           Proposal, User)
@@ -119,8 +120,11 @@ class Facts:
     benefit_group: np.ndarray = field(default_factory=_empty_texts)
     case_start: np.ndarray = field(default_factory=_empty_ints)
     case_closed: np.ndarray = field(default_factory=_empty_ints)
-    cv_since: np.ndarray = field(default_factory=_empty_ints)  # the latest CV's day
-    matchable_now: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    cv_since: np.ndarray = field(default_factory=_empty_ints)  # the first CV with text's day
+    # a jobmål and a current CV with text today (``has_goal_and_cv``)
+    profile_now: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # the last day the VK was active (NEVER: active now; -1: no VK, or deactivated when unknown)
+    vk_until: np.ndarray = field(default_factory=_empty_ints)
     # placements
     p_id: np.ndarray = field(default_factory=_empty_ints)
     p_citizen: np.ndarray = field(default_factory=_empty_ints)
@@ -238,14 +242,32 @@ def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES)
 
 
 def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
-    latest_cv = (sa.select(sa.func.max(CvDocument.created_at)).where(CvDocument.citizen_id == Citizen.id)
-                 .correlate(Citizen).scalar_subquery())
-    ids, groups, starts, closes, matchable, cvs = _columns(session.execute(sa.select(
-        Citizen.id, _plain(Citizen.benefit_group), Citizen.case_start, Citizen.case_closed,
-        matchable_clause().label("matchable"), latest_cv.label("cv_since")).where(scope.citizen_clause())).all(), 6)
+    # The first CV with text: a CV replaced later still counted from the month it was stored (review N 2).
+    first_cv = (sa.select(sa.func.min(CvDocument.created_at)).where(
+        CvDocument.citizen_id == Citizen.id,
+        sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""), WHITESPACE)) > 0)
+        .correlate(Citizen).scalar_subquery())
+    vk = aliased(User)
+    ids, groups, starts, closes, profile, cvs, vk_ids, vk_active, vk_deactivated = _columns(session.execute(
+        sa.select(Citizen.id, _plain(Citizen.benefit_group), Citizen.case_start, Citizen.case_closed,
+                  has_goal_and_cv().label("profile"), first_cv.label("cv_since"), vk.id, vk.active,
+                  vk.deactivated_at)
+        .outerjoin(vk, vk.id == Citizen.vk_id).where(scope.citizen_clause())).all(), 9)
     return dict(ids=_ints(ids), benefit_group=_texts(groups), case_start=_ordinals(starts),
                 case_closed=_ordinals(closes), cv_since=_ordinals(cvs),
-                matchable_now=np.array(matchable, dtype=bool))
+                profile_now=np.array(profile, dtype=bool),
+                vk_until=_ints([_vk_until(*row) for row in zip(vk_ids, vk_active, vk_deactivated)]))
+
+
+def _vk_until(vk_id: int | None, active: bool | None, deactivated_at: datetime | None) -> int:
+    """The last day a citizen had an active VK: :data:`NEVER` for an active VK, the day before
+    its deactivation (by UTC day, as other moments here), -1 for none or a VK deactivated at
+    an unknown moment (before 0020 without an audit event: read as long ago)."""
+    if vk_id is None:
+        return -1
+    if active:
+        return NEVER
+    return deactivated_at.toordinal() - 1 if deactivated_at is not None else -1
 
 
 def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:

@@ -61,9 +61,10 @@ class MatchableMiss:
 
     ``missing`` are the items of ``Citizen.missing_for_matching`` (the start page's rule, read
     for the page's citizens in one statement by :func:`..citizens.queries.missing_for_matching`);
-    ``cv_too_late`` marks a citizen who is matchable today but whose CV was stored after
-    the month measured; ``fixed_since`` one of a frozen list who is matchable today with a CV
-    stored by then: what was missing (a jobmål, the VK) was added after the month was counted.
+    ``cv_too_late`` marks a citizen who is matchable today but whose first CV with text was
+    stored after the month measured; ``fixed_since`` one of a frozen list who is matchable today
+    with a CV stored by then: what was missing (a jobmål, the VK) was added after the month was
+    counted.
     """
 
     citizen: Citizen | "Erased"
@@ -152,9 +153,10 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
     as for :func:`focus_misses`.
 
     A citizen listed who lacks nothing today either stored the CV after ``as_of`` (it counts from
-    that month) or, in a frozen list, was given what was missing after the month was counted;
-    the latest CV's day in ``facts`` tells which (review L 7). For a citizen no longer in the
-    scope's facts that day is unknown: the row says only that nothing is missing now.
+    that month) or was given what was missing after the month was counted (in a frozen list, or
+    a VK given in place of one deactivated by then); the first CV's day in ``facts`` tells which
+    (review L 7, N 2). For a citizen no longer in the scope's facts that day is unknown: the row
+    says only that nothing is missing now.
     """
     entry = _entry(facts, as_of, "matchable", entry)
     ids = set(entry["miss"])

@@ -190,14 +190,18 @@ def compute_active_share(facts: Facts, as_of: date) -> Metric:
 MATCHABLE_DEFINITION = (
     "Åbne sager, hvor borgeren har CV, mindst ét jobmål og en aktiv virksomhedskonsulent (en "
     "deaktiveret tæller som ingen; samme regel som borgerlisten). For tidligere måneder bruges "
-    "nuværende jobmål og konsulent, og CV'et tæller kun, "
-    "hvis det var gemt inden månedens udgang (jobmål og konsulent gemmes uden dato). "
+    "nuværende jobmål og CV, og konsulenten tæller, hvis den var aktiv ved månedens udgang "
+    "(deaktiveret senere). CV'et tæller, hvis borgeren havde et CV med tekst gemt inden "
+    "månedens udgang; et CV, der er opdateret siden, tæller fra det første. "
     "Mål: 80 %, derefter 85 %.")
 
 
 def _matchable(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the open cases on ``as_of`` and of who counts as matchable then."""
-    return facts.open_on(as_of), facts.matchable_now & (facts.cv_since <= as_of.toordinal())
+    """Masks of the open cases on ``as_of`` and of who counts as matchable then: a jobmål and a
+    current CV with text today, a CV with text stored by ``as_of``, and a VK active on
+    ``as_of`` (one deactivated since still counts for a month before it, review N 1)."""
+    day = as_of.toordinal()
+    return facts.open_on(as_of), facts.profile_now & (facts.cv_since <= day) & (facts.vk_until >= day)
 
 
 def matchable_population(facts: Facts, as_of: date) -> dict[int, bool]:

@@ -6,7 +6,8 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db import db
 from .base import UTCDateTime, enum_of, utcnow
@@ -61,6 +62,11 @@ class User(UserMixin, db.Model):
     company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"))
     team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # When ``active`` last became False (None while active). Set and cleared by a flush hook
+    # (below) on every path that changes ``active``. The dashboard reads it as of a month: a VK
+    # deactivated after the month's end still counted then. None on an inactive user means
+    # "when is unknown" (deactivated before 0020 without an audit event), read as long ago.
+    deactivated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     session_token: Mapped[str] = mapped_column(sa.String(64))
     set_password_token_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
     set_password_expires: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
@@ -86,3 +92,20 @@ class User(UserMixin, db.Model):
     @property
     def is_code_of_care(self) -> bool:
         return self.role == "company" and self.company is not None and self.company.code_of_care
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_deactivation(session: Session, _context, _instances) -> None:
+    """Keep ``User.deactivated_at`` with ``User.active``: stamped when a user becomes (or is
+    created) inactive, cleared when made active again. One hook for every code path (admin
+    page, CLI, API, jobs), as :mod:`.touch` does for ``updated_at``."""
+    for user in session.new:
+        if isinstance(user, User) and user.active is False and user.deactivated_at is None:
+            user.deactivated_at = utcnow()
+    for user in session.dirty:
+        if not isinstance(user, User) or not inspect(user).attrs.active.history.has_changes():
+            continue
+        if user.active:
+            user.deactivated_at = None
+        elif user.deactivated_at is None:
+            user.deactivated_at = utcnow()

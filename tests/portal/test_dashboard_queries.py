@@ -53,6 +53,13 @@ def add_world(app, staff: dict, citizens: int, seed: int) -> None:
             other_team = Team(name="Team Nord")
             db.session.add(other_team)
             db.session.flush()
+        # A VK deactivated in June 2026: counts for the months before, as none from June on.
+        gone = db.session.scalar(sa.select(User).where(User.email == "gone@jc.dk"))
+        if gone is None:
+            gone = User(email="gone@jc.dk", name="Gået", role="consultant", session_token="g" * 32,
+                        active=False, deactivated_at=datetime(2026, 6, 15, 9, 30, tzinfo=timezone.utc))
+            db.session.add(gone)
+            db.session.flush()
         companies = []
         for i in range(3):
             company = Company(name=f"Firma {seed}-{i}", cvr=f"{30000000 + seed * 10 + i}", postcode="8722",
@@ -70,7 +77,7 @@ def add_world(app, staff: dict, citizens: int, seed: int) -> None:
             closed = rng.choice([None, None, _day(rng, start, date(2026, 11, 20))])
             citizen = Citizen(name=f"Borger {seed}-{n}", postcode="8722", benefit_group=rng.choice(list(BENEFIT_GROUPS)),
                               readiness_group="paa_vej", case_start=start, case_closed=closed,
-                              vk_id=rng.choice([staff["vk"], staff["other"], None]),
+                              vk_id=rng.choice([staff["vk"], staff["other"], gone.id, None]),
                               team_id=rng.choice([staff["team"], other_team.id, None]))
             if rng.random() < 0.7:
                 citizen.job_goals = [JobGoal(title="Lagermedarbejder", position=0)]
@@ -169,8 +176,11 @@ def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
     matchable = 0
     for c in open_now:
         cvs = sorted(c.cv_documents, key=lambda cv: cv.id)
-        matchable += bool(c.vk_id and c.job_goals and cvs and cvs[-1].text.strip()
-                          and max(cv.created_at for cv in cvs).date() <= as_of)
+        vk = session.get(User, c.vk_id) if c.vk_id else None
+        vk_then = vk is not None and (vk.active or (vk.deactivated_at is not None
+                                                    and vk.deactivated_at.date() > as_of))
+        matchable += bool(vk_then and c.job_goals and cvs and cvs[-1].text.strip()
+                          and any(cv.text.strip() and cv.created_at.date() <= as_of for cv in cvs))
     ended = [p for p in placements if p.end_date and p.end_reason and first <= p.end_date <= as_of]
     closed = [(c.case_closed - c.case_start).days for c in citizens
               if c.case_closed and first <= c.case_closed <= as_of]

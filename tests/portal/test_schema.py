@@ -421,3 +421,31 @@ def test_0018_keeps_autoincrement_and_the_id_counters_on_sqlite(tmp_path):
         assert state() == expected
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0020_fills_deactivated_at_from_the_latest_user_disabled_event(migrated_app):
+    """An inactive user gets the moment of their latest ``user_disabled`` audit event; one
+    without such an event keeps NULL (when is unknown); an active user keeps NULL."""
+    objects = _graph()
+    gone = User(email="gone@jc.dk", name="Gået", role="consultant", session_token=new_session_token(), active=False)
+    unknown = User(email="ukendt@jc.dk", name="Ukendt", role="consultant", session_token=new_session_token(),
+                   active=False)
+    db.session.add_all([*objects.values(), gone, unknown])
+    db.session.flush()
+    first, latest = (datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc), datetime(2026, 12, 5, 11, 0, tzinfo=timezone.utc))
+    db.session.add_all([
+        AuditEvent(at=first, action="user_disabled", purpose=f"user:{gone.id}"),
+        AuditEvent(at=latest, action="user_disabled", purpose=f"user:{gone.id}"),
+        AuditEvent(at=latest, action="user_disabled", purpose=f"user:{gone.id}0"),  # another user's id
+        AuditEvent(at=latest, action="user_disabled", purpose=f"user:{objects['vk'].id}")])  # enabled since
+    db.session.commit()
+    ids = {"gone": gone.id, "unknown": unknown.id, "vk": objects["vk"].id}
+    db.session.remove()
+    downgrade(revision="0019")
+    assert "deactivated_at" not in {c["name"] for c in sa.inspect(db.engine).get_columns("user")}
+    upgrade()
+    with db.engine.connect() as connection:
+        stamped = {name: connection.execute(sa.text('SELECT deactivated_at FROM "user" WHERE id = :i'),
+                                            {"i": user_id}).scalar() for name, user_id in ids.items()}
+    assert str(stamped["gone"]).startswith("2026-12-05 11:00")
+    assert stamped["unknown"] is None and stamped["vk"] is None
