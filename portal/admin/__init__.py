@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import routes  # noqa: E402,F401
+from . import handover  # noqa: E402,F401
 from . import indexer  # noqa: E402,F401
 from . import teams  # noqa: E402,F401
 from . import postcodes  # noqa: E402,F401

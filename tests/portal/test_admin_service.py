@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from portal.admin import routes, service
+from portal.admin import handover, routes, service
 from portal.auth.tokens import user_for_token
 from portal.extensions import db
 from store.models import AuditEvent, Company, Team, User
@@ -60,7 +60,7 @@ def test_save_company_creates_updates_and_refuses_a_taken_cvr(ctx):
     assert db.session.query(Company).count() == 1
 
 
-@pytest.mark.parametrize("view", [routes.new_user, routes.edit_company, routes.toggle_user])
+@pytest.mark.parametrize("view", [routes.new_user, routes.edit_company, handover.toggle_user, handover.handover])
 def test_admin_routes_leave_writes_to_the_service(view):
     tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(view))))
     calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}

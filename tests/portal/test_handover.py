@@ -17,7 +17,10 @@ from portal.extensions import db
 from store.models import AuditEvent, Citizen, Company, HotlineRequest, OutboxEvent, User
 from store.profiles import matchable_profiles
 from tests.conftest import AuthActions
-from tests.portal.test_deactivated_consultant import deactivate, world  # noqa: F401 (fixture)
+from tests.portal import test_deactivated_consultant as deactivated
+
+world = deactivated.world  # the fixture: Susanne (leaving) with cases, Michael, an admin, a company
+deactivate = deactivated.deactivate
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
@@ -107,6 +110,14 @@ def test_the_handover_refuses_anyone_but_another_active_consultant(app, client, 
     assert _state(app, world) == before
 
 
+def test_the_handover_needs_the_csrf_token(app, client, auth, world):
+    leaving, michael = world["leaving"].id, world["colleague"].id
+    before = _state(app, world)
+    auth.login("admin@jc.dk")
+    client.post(f"/admin/users/{leaving}/overdrag", data={"successor_id": str(michael), "citizens": "y"})
+    assert _state(app, world) == before
+
+
 def test_a_restricted_citizen_is_not_handed_over_and_the_admin_is_told(app, client, auth, world):
     leaving, michael = world["leaving"].id, world["colleague"].id
     with app.app_context():
@@ -154,7 +165,8 @@ def test_deactivating_a_user_with_cases_asks_first_and_offers_a_successor(app, c
     token = AuthActions(client).csrf_token("/admin/users")
     refused = client.post(f"/admin/users/{leaving}/toggle",
                           data={"csrf_token": token, "overdrag": "1", "successor_id": ""})
-    assert refused.status_code == 400
+    assert refused.status_code == 400 and "Vælg den konsulent, der skal overtage sagerne." in \
+        refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, leaving).active
     response = client.post(f"/admin/users/{leaving}/toggle",

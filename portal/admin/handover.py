@@ -1,0 +1,152 @@
+"""Routes for handing a user's caseload over: /admin/users/<id>/overdrag, and the confirmation
+before deactivating a user who holds cases (/admin/users/<id>/deaktiver), whose »Deaktivér og
+overdrag« posts to the toggle route, which is here too. The work is in :mod:`.caseload` and
+:mod:`.service`.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..access import admin_required
+from ..auth.sessions import confirm_first
+from ..extensions import db
+from ..formutil import attach_error
+from store.models import User
+from . import bp, caseload, service
+from .forms import HandoverForm
+from .routes import person_or_404
+
+
+def handover_form(user: User) -> HandoverForm:
+    form = HandoverForm()
+    form.successor_id.choices = caseload.successor_choices(user.id)
+    return form
+
+
+@bp.get("/users/<int:user_id>/deaktiver")
+@admin_required
+def confirm_deactivate(user_id: int):
+    """Before deactivating a user who holds open cases, companies or hotline requests: how many
+    leave matching and the goal, and a successor to give them to in the same step
+    (»Deaktivér og overdrag«), or deactivate without handing over. A user who holds nothing
+    (or is not active) goes straight back to the list, whose button deactivates at once.
+
+    :raise 404: if ``user_id`` does not exist.
+    """
+    user = person_or_404(user_id)
+    held = service.holdings([user.id], include_active=True)
+    if not user.active or not held:
+        return redirect(url_for("admin.users"))
+    return render_template("admin/handover.html", person=user, held=held[0], form=handover_form(user),
+                           deactivate=True)
+
+
+@bp.route("/users/<int:user_id>/overdrag", methods=["GET", "POST"])
+@admin_required
+def handover(user_id: int):
+    """Give all of a user's open cases (VK), companies (VK) and hotline requests not closed to
+    one active consultant, in one transaction (audited; the matching index is told about each
+    citizen). For a deactivated user, or an active one going on leave.
+
+    Needs a fresh login.  :raise 404: if ``user_id`` does not exist.  :raise 400: with the form errors.
+    """
+    if stale := confirm_first("før du overdrager sager", url_for("admin.handover", user_id=user_id)):
+        return stale
+    user = person_or_404(user_id)
+    form = handover_form(user)
+    held = service.holdings([user.id], include_active=True)
+    if form.validate_on_submit():
+        try:
+            done = caseload.hand_over(user, db.session.get(User, form.successor_id.data), citizens=form.citizens.data,
+                                     companies=form.companies.data, requests=form.requests.data)
+        except service.AccountRuleError as refusal:
+            db.session.rollback()
+            attach_error(form, refusal)
+        else:
+            db.session.commit()
+            flash_handover(user, done)
+            return redirect(url_for("admin.users"))
+    if request.method == "GET" and not held:
+        flash(f"{user.name} har ingen sager at overdrage.", "info")
+        return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/handover.html", person=user, held=held[0] if held else None, form=form,
+                           deactivate=False), status
+
+
+def flash_handover(user: User, done: caseload.Handover) -> None:
+    """»202 borgere, 16 virksomheder og 29 henvendelser er overdraget til …« (or that nothing was)."""
+    if not done:
+        flash(f"Der var intet at overdrage fra {user.name}.", "info")
+    else:
+        parts = [text for count, text in (
+            (done.citizens, f"{done.citizens} borger{'e' if done.citizens != 1 else ''}"),
+            (done.companies, f"{done.companies} virksomhed{'er' if done.companies != 1 else ''}"),
+            (done.requests, f"{done.requests} henvendelse{'r' if done.requests != 1 else ''}"),
+        ) if count]
+        listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
+        flash(f"{listed} er overdraget fra {user.name} til {done.successor}.", "success")
+    if done.restricted:
+        flash(f"{done.restricted} borger{'e' if done.restricted != 1 else ''} med begrænset behandling er ikke "
+              f"overdraget (de kan ikke ændres, mens begrænsningen gælder) og har stadig {user.name} som VK.",
+              "warning")
+
+
+@bp.post("/users/<int:user_id>/toggle")
+@admin_required
+def toggle_user(user_id: int):
+    """Disable or enable a user; disabling ends all of their sessions, kills a pending link and
+    revokes their API keys (enabling the user again brings none back).
+
+    Needs a fresh login (a stale one is sent to confirm the password and back to the list).
+    Refuses, with a message on the list, to disable the administrator's own account or the
+    last active administrator.
+
+    :raise 404: if ``user_id`` does not exist.
+    """
+    if stale := confirm_first("før du deaktiverer eller aktiverer en bruger", url_for("admin.users")):
+        return stale
+    user = person_or_404(user_id)
+    done = None
+    if user.active and request.form.get("overdrag"):
+        # »Deaktivér og overdrag til …« (the confirmation page): both in one transaction.
+        form = handover_form(user)
+        if not form.validate_on_submit():
+            held = service.holdings([user.id], include_active=True)
+            return render_template("admin/handover.html", person=user, held=held[0] if held else None,
+                                   form=form, deactivate=True), 400
+        try:
+            done = caseload.hand_over(user, db.session.get(User, form.successor_id.data))
+        except service.AccountRuleError as refusal:
+            db.session.rollback()
+            flash(str(refusal), "error")
+            return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
+    try:
+        revoked = service.toggle_active(user, current_user)
+    except service.AccountRuleError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    if done is not None:
+        flash_handover(user, done)
+    keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
+    flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
+    held = [] if user.active else service.holdings([user.id])
+    if held:
+        flash(f"{user.name} har stadig {_held_text(held[0])}. Giv dem til en anden: se »Deaktiverede brugere, "
+              "der stadig har sager« øverst på siden.", "warning")
+    return redirect(url_for("admin.users", _anchor="deaktiverede") if held else url_for("admin.users"))
+
+
+def _held_text(held: service.Holdings) -> str:
+    """"5 borgere med åben sag som VK, 1 virksomhed som VK og 2 hotline-henvendelser, der ikke er lukket"."""
+    parts = [text for count, text in (
+        (held.citizens, f"{held.citizens} borger{'e' if held.citizens != 1 else ''} med åben sag som VK "
+                        "(de kan ikke matches, før de får en ny VK)"),
+        (held.companies, f"{held.companies} virksomhed{'er' if held.companies != 1 else ''} som VK"),
+        (held.requests, f"{held.requests} hotline-henvendelse{'r' if held.requests != 1 else ''}, "
+                        "der ikke er lukket"),
+    ) if count]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
