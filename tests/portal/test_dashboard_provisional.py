@@ -97,6 +97,8 @@ def test_on_the_5th_of_december_november_is_provisional_and_counts_hours_registe
         assert "nøgletal for november 2026 (foreløbig — timer kan registreres til og med 09.12.2026)" in html
         note = html.split('data-testid="provisional-month">')[1].split("</div>")[0]
         assert PROVISIONAL in note and "derefter står de fast" in note
+        assert "besparelsen nederst regnes altid ud fra dagens data" in note  # review N 7, the page too
+        assert 'data-testid="savings-live"' in html
         assert 'data-testid="frozen-note"' not in html and "står fast, også hvis" not in html
         assert ('<option selected value="2026-11">november 2026 (foreløbig — timer kan registreres til og med '
                 '09.12.2026)</option>') in html
