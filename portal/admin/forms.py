@@ -117,7 +117,7 @@ def _int_or_none_chosen(value) -> int:
 class HandoverForm(DanishForm):
     """Give a user's cases to another consultant: whom, and which kinds (all three by default).
 
-    The successor's choices are set by the route (:func:`.service.successor_choices`).
+    The successor's choices are set by the route (:func:`.caseload.successor_choices`).
     """
 
     successor_id = ChoiceField("Overdrag til", coerce=_int_or_none_chosen)
