@@ -101,13 +101,19 @@ def toggle_user(user_id: int):
 
     Needs a fresh login (a stale one is sent to confirm the password and back to the list).
     Refuses, with a message on the list, to disable the administrator's own account or the
-    last active administrator.
+    last active administrator. A form says which state it asks for (``til``: "aktiv" or
+    "inaktiv"), so sending it twice (a double click, Back and send again, a second
+    administrator) changes nothing the second time instead of flipping the user back.
 
     :raise 404: if ``user_id`` does not exist.
     """
     if stale := confirm_first("før du deaktiverer eller aktiverer en bruger", url_for("admin.users")):
         return stale
     user = person_or_404(user_id)
+    wanted = request.form.get("til")  # the state the form was for: a repeat must not flip it back
+    if wanted in ("aktiv", "inaktiv") and user.active == (wanted == "aktiv"):
+        flash(f"{user.name} er allerede {'aktiv' if user.active else 'deaktiveret'}; intet er ændret.", "info")
+        return redirect(url_for("admin.users"))
     done = None
     if user.active and request.form.get("overdrag"):
         # »Deaktivér og overdrag til …« (the confirmation page): both in one transaction.

@@ -181,6 +181,25 @@ def test_deactivating_a_user_with_cases_asks_first_and_offers_a_successor(app, c
     assert "har stadig" not in page
 
 
+def test_sending_a_deactivation_twice_does_not_reactivate(app, client, auth, world, make_user):
+    """Review O 1: a double click, Back and send again, or a second administrator's stale page."""
+    leaving, quiet = world["leaving"].id, make_user("consultant", email="tom@jc.dk").id
+    auth.login("admin@jc.dk")
+    confirm = client.get(f"/admin/users/{leaving}/deaktiver").get_data(as_text=True)
+    assert confirm.count('name="til" value="inaktiv"') == 2  # both forms say what they ask for
+    listed = client.get("/admin/users").get_data(as_text=True)
+    assert re.search(rf'action="/admin/users/{quiet}/toggle">.*?name="til" value="inaktiv"', listed, re.S)
+    token = AuthActions(client).csrf_token("/admin/users")
+    for user_id in (leaving, quiet, leaving, quiet):
+        answer = client.post(f"/admin/users/{user_id}/toggle", data={"csrf_token": token, "til": "inaktiv"})
+        assert answer.status_code == 302
+    with app.app_context():
+        assert not db.session.get(User, leaving).active and not db.session.get(User, quiet).active
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "user_enabled")) == 0
+    assert "er allerede deaktiveret; intet er ændret." in client.get("/admin/users").get_data(as_text=True)
+
+
 def test_the_confirmation_is_skipped_for_a_user_who_holds_nothing(app, client, auth, world, make_user):
     quiet = make_user("consultant", email="tom@jc.dk")
     auth.login("admin@jc.dk")
