@@ -201,7 +201,8 @@ PURPOSE_KEYS = {
     "ApiToken": "API-nøgle", "file": "fil", "count": "antal", "fields": "felter", "changed": "ændret",
     "updated": "opdateret", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
     "bruger": "bruger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
-    "maaned": "måned", "tal": "tal", "gruppe": "gruppe",
+    "maaned": "måned", "tal": "tal", "gruppe": "gruppe", "borgere": "borgere", "virksomheder": "virksomheder",
+    "henvendelser": "henvendelser",
 }
 
 

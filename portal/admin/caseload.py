@@ -75,6 +75,11 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, companies: 
                 citizen.team_id = successor.team_id
             citizen.updated_at = now
             record_change(db.session, "citizen", citizen.id)
+            # In the citizen's own history too, as a reassignment by hand is (an access
+            # request searches the log by citizen): »Sagsbehandlere ændret« (review O 2).
+            audit.record("citizen_assigned", citizen_id=citizen.id,
+                         purpose=f"vk:{successor.id},adviser:{citizen.adviser_id or '-'},"
+                                 f"team:{citizen.team_id or '-'}")
             moved_citizens += 1
     if companies:
         moved_companies = db.session.execute(
@@ -88,6 +93,6 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, companies: 
     done = Handover(successor.name, moved_citizens, moved_companies, moved_requests, restricted)
     if done:
         audit.record("caseload_handed_over",
-                     purpose=f"user:{user.id}->user:{successor.id} citizens:{moved_citizens} "
-                             f"companies:{moved_companies} requests:{moved_requests}")
+                     purpose=f"fra user:{user.id} til user:{successor.id} borgere:{moved_citizens} "
+                             f"virksomheder:{moved_companies} henvendelser:{moved_requests}")
     return done

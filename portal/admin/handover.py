@@ -56,7 +56,10 @@ def handover(user_id: int):
     user = person_or_404(user_id)
     form = handover_form(user)
     held = service.holdings([user.id], include_active=True)
-    if form.validate_on_submit():
+    if form.is_submitted() and not (form.citizens.data or form.companies.data or form.requests.data):
+        form.validate()  # the other fields' errors too
+        form.form_errors.append("Vælg mindst én slags sager at overdrage: borgere, virksomheder eller henvendelser.")
+    elif form.validate_on_submit():
         try:
             done = caseload.hand_over(user, db.session.get(User, form.successor_id.data), citizens=form.citizens.data,
                                      companies=form.companies.data, requests=form.requests.data)
@@ -88,8 +91,10 @@ def flash_handover(user: User, done: caseload.Handover) -> None:
         listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
         flash(f"{listed} er overdraget fra {user.name} til {done.successor}.", "success")
     if done.restricted:
-        flash(f"{done.restricted} borger{'e' if done.restricted != 1 else ''} med begrænset behandling er ikke "
-              f"overdraget (de kan ikke ændres, mens begrænsningen gælder) og har stadig {user.name} som VK.",
+        one = done.restricted == 1
+        flash(f"{done.restricted} borger{'' if one else 'e'} med begrænset behandling er ikke overdraget "
+              f"({'den' if one else 'de'} kan ikke ændres, mens begrænsningen gælder) og har stadig {user.name} "
+              "som VK.",
               "warning")
 
 

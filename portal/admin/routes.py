@@ -193,12 +193,15 @@ def _shown_link(user: User, result: str, link: str) -> str | None:
 @admin_required
 def companies():
     """All companies with their VKs; ``?partnere=1``: the Code of Care partners only;
-    ``?uden_vk=1``: those without an active VK."""
+    ``?uden_vk=1``: those without an active VK; ``?vk=<user id>``: that user's (the users
+    page's link for a deactivated VK: exactly the companies it counts)."""
     partners_only = request.args.get("partnere") == "1"
     without_vk = not partners_only and request.args.get("uden_vk") == "1"
-    rows, missing = service.company_list(partners_only, without_vk)
+    vk = request.args.get("vk", type=int)
+    vk_user = db.session.get(User, vk) if vk is not None and not partners_only and 0 < vk < 2**31 else None
+    rows, missing = service.company_list(partners_only, without_vk, vk_user.id if vk_user else None)
     return render_template("admin/companies.html", companies=rows, partners_only=partners_only,
-                           without_vk=without_vk, missing_vk=missing)
+                           without_vk=without_vk, missing_vk=missing, vk_user=vk_user)
 
 
 @bp.route("/companies/new", methods=["GET", "POST"], defaults={"company_id": None})

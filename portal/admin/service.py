@@ -176,10 +176,14 @@ def lacks_active_vk() -> sa.ColumnElement[bool]:
                   Company.consultant_id.in_(sa.select(User.id).where(User.active.is_(False))))
 
 
-def company_list(partners_only: bool = False, without_vk: bool = False) -> tuple[list[Company], int]:
-    """The companies by name (Code of Care partners only, or those lacking an active VK, if
-    asked), with their VKs loaded; and how many companies in all lack an active VK."""
+def company_list(partners_only: bool = False, without_vk: bool = False,
+                 vk_id: int | None = None) -> tuple[list[Company], int]:
+    """The companies by name (Code of Care partners only, those lacking an active VK, or those
+    of one VK, ``vk_id``, if asked), with their VKs loaded; and how many companies in all lack
+    an active VK."""
     query = sa.select(Company).options(joinedload(Company.consultant)).order_by(Company.name, Company.id)
+    if vk_id is not None:
+        query = query.where(Company.consultant_id == vk_id)
     if partners_only:
         query = query.where(Company.code_of_care.is_(True))
     if without_vk:

@@ -140,7 +140,11 @@ def test_deactivating_says_what_the_user_still_holds_and_links_to_it(app, client
     section = re.search(r'data-testid="inactive-holdings">(.*?)</section>', page, re.S).group(1)
     uid = world["leaving"].id
     assert f'href="/borgere/?scope=all&amp;vk={uid}" data-testid="holding-citizens">2:' in section
-    assert 'href="/admin/companies?uden_vk=1" data-testid="holding-companies">1:' in section
+    assert f'href="/admin/companies?vk={uid}" data-testid="holding-companies">1:' in section
+    companies = client.get(f"/admin/companies?vk={uid}").get_data(as_text=True)  # exactly hers (review O 3)
+    assert "Viser 1 virksomhed med Susanne Andersen (deaktiveret) som VK." in companies
+    assert len(re.findall(r'<tr><td><a href="/admin/companies/\d+', companies)) == 1
+    assert client.get("/admin/companies?vk=abc").status_code == 200
     assert f'href="/hotline/?ansvarlig={uid}" data-testid="holding-requests">2:' in section
     # The list the link leads to holds exactly her two open cases, each leading to its reassignment.
     listed = client.get(f"/borgere/?scope=all&vk={uid}").get_data(as_text=True)

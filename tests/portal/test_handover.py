@@ -78,7 +78,25 @@ def test_a_deactivated_users_caseload_is_handed_over_in_one_step(app, client, au
                                                                  world["ids"]["Dorte"]}
         purposes = list(db.session.scalars(sa.select(AuditEvent.purpose)
                                            .where(AuditEvent.action == "caseload_handed_over")))
-        assert purposes == [f"user:{leaving}->user:{michael} citizens:2 companies:1 requests:2"]
+        assert purposes == [f"fra user:{leaving} til user:{michael} borgere:2 virksomheder:1 henvendelser:2"]
+        # Each moved citizen's own history has it, as a reassignment by hand (review O 2).
+        assigned = set(db.session.scalars(sa.select(AuditEvent.citizen_id)
+                                          .where(AuditEvent.action == "citizen_assigned")))
+        assert assigned == {world["ids"]["Anna"], world["ids"]["Bo"]}
+    from portal.admin.audit_labels import purpose_label
+    assert purpose_label("caseload_handed_over", purposes[0]) == (
+        f"fra bruger {leaving} til bruger {michael} borgere 2 virksomheder 1 henvendelser 2")  # review O 7
+
+
+def test_a_handover_with_nothing_ticked_says_so_on_the_form(app, client, auth, world):
+    """Review O 6: not »Der var intet at overdrage« for a user who holds cases."""
+    leaving, michael = world["leaving"].id, world["colleague"].id
+    deactivate(app, leaving)
+    auth.login("admin@jc.dk")
+    answer = _hand_over(client, leaving, michael, kinds=())
+    assert answer.status_code == 400
+    assert "Vælg mindst én slags sager at overdrage" in answer.get_data(as_text=True)
+    assert _state(app, world)["Anna"] == leaving
 
 
 def test_the_handover_moves_only_the_kinds_ticked(app, client, auth, world):
