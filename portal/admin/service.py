@@ -297,17 +297,21 @@ class Holdings:
         return bool(self.citizens or self.companies or self.requests)
 
 
+def held_kinds() -> tuple[tuple[type, sa.ColumnElement, tuple[sa.ColumnElement[bool], ...]], ...]:
+    """What a user holds, as :class:`Holdings` counts it: (model, the column naming the holder,
+    the rows that count). Open cases as VK, companies as VK, hotline requests not closed; the
+    admin start page sums the same over deactivated users (:func:`portal.main.overview.for_admin`)."""
+    return ((Citizen, Citizen.vk_id, (Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))),
+            (Company, Company.consultant_id, ()),
+            (HotlineRequest, HotlineRequest.assigned_to_id, (HotlineRequest.status != "closed",)))
+
+
 def holdings(user_ids: list[int] | None = None, *, include_active: bool = False) -> list[Holdings]:
     """The deactivated users (of ``user_ids``, or all; active ones too with ``include_active``)
     who still hold citizens, companies or hotline requests, by name; one statement whatever
     the number of users."""
-    def count(model, column, *where):
-        return (sa.select(sa.func.count()).select_from(model).where(column == User.id, *where)
-                .correlate(User).scalar_subquery())
-
-    counts = (count(Citizen, Citizen.vk_id, Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)),
-              count(Company, Company.consultant_id),
-              count(HotlineRequest, HotlineRequest.assigned_to_id, HotlineRequest.status != "closed"))
+    counts = tuple(sa.select(sa.func.count()).select_from(model).where(holder == User.id, *where)
+                   .correlate(User).scalar_subquery() for model, holder, where in held_kinds())
     query = sa.select(User.id, User.name, *counts).order_by(User.name, User.id)
     if not include_active:
         query = query.where(User.active.is_(False))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ..admin import postcodes
-from ..admin.service import lacks_active_vk
+from ..admin.service import held_kinds, lacks_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..dates import add_months, month_start
@@ -138,10 +138,7 @@ def for_admin(user: User, today) -> dict:
              count(IndexerState, IndexerState.key.in_(("last_run", "last_rebuild")))]
     # What deactivated users still hold, as the users page lists it per user (admin.service.holdings).
     inactive = sa.select(User.id).where(User.active.is_(False))
-    held = [count(Citizen, Citizen.vk_id.in_(inactive), Citizen.case_closed.is_(None),
-                  Citizen.anonymised_at.is_(None)),
-            count(Company, Company.consultant_id.in_(inactive)),
-            count(HotlineRequest, HotlineRequest.assigned_to_id.in_(inactive), HotlineRequest.status != "closed")]
+    held = [count(model, holder.in_(inactive), *where) for model, holder, where in held_kinds()]
     found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *setup, *held)).one()
     *values, pending, failed, teams, consultants, without_vk, runs = found[:-len(held)]
     held_counts = tuple(found[-len(held):])
