@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_login import current_user
 
-from store.models import HotlineRequest, User
+from store.models import HotlineRequest, Placement, User
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URGENCIES
 
 from .. import audit
@@ -20,7 +20,7 @@ from ..extensions import db
 from ..hotline import service, sla
 from ..hotline.forms import MessageForm, RequestForm
 from ..hotline.routes import _load
-from . import common, forms, guard, problems
+from . import common, forms, guard, placements, problems
 
 UNKNOWN_PLACEMENT = ("Ukendt forløb for jeres virksomhed. Brug id'et på et af jeres igangværende forløb "
                      "(GET /api/v1/placements/), eller udelad placement_id.")
@@ -114,7 +114,10 @@ def list_requests(args):
     if args.get("status"):
         query = query.where(HotlineRequest.status == args["status"])
     if since := common.since_moment(args.get("updated_since")):
-        query = query.where(HotlineRequest.updated_at >= since)  # messages touch it (store.models.touch)
+        # Messages touch it (store.models.touch); its placement's label (the name, once disclosed)
+        # changes with what the placements list watches (placements.label_changed).
+        label = sa.exists().where(Placement.id == HotlineRequest.placement_id, placements.label_changed(since))
+        query = query.where(sa.or_(HotlineRequest.updated_at >= since, label))
     items, links = common.page(query, HotlineRequest.id, args)
     return {"items": [_view(r, with_messages=False) for r in items], **links}
 

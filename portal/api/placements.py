@@ -8,18 +8,21 @@ go through the web's :class:`~portal.placements.forms.HoursForm` rules and
 """
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
 
-from store.models import Citizen, Placement, Proposal
+from store.models import Citizen, Consent, Placement, Proposal
 from store.models.vocab import END_REASONS, OPENING_KINDS
 
 from .. import audit
 from ..extensions import db
+from ..proposals import identity_released_clause
 from ..placements import service
 from ..placements.forms import HoursForm, month_value
-from . import common, forms, guard, problems
+from . import common, disclosure, forms, guard, problems
 
 bp = common.blueprint("api_placements", "placements", "Forløb og timer.")
 # A repeated POST (Idempotency-Key) shows the object as it is now, never a stored answer about the citizen.
@@ -47,6 +50,11 @@ class PlacementOut(ma.Schema):
                        "registreret afslutning. Et forløb med slutårsag er afsluttet fra slutdatoen."})
     hours = ma.fields.List(ma.fields.Nested(HoursOut))
     loggable_months = ma.fields.List(ma.fields.String(), metadata={"description": "Måneder, der kan føres timer for."})
+    disclosed_until = ma.fields.AwareDateTime(allow_none=True, metadata={"description": (
+        "Hvornår virksomhedens label holder op med at vise navnet: det første tidspunkt efter samtykkets sidste dag "
+        "(dansk tid), medmindre samtykket fornyes. Det kan ende før, hvis samtykket trækkes tilbage. null, når "
+        "virksomheden ikke ser navnet. Når tidspunktet er passeret, kommer forløbet med i listen med "
+        "updated_since igen, med den neutrale betegnelse.")})
     citizen_id = ma.fields.Integer(metadata={"description": "Kun for jobcentret."})
 
 
@@ -65,8 +73,37 @@ class HoursIn(ma.Schema):
                                                    "description": "Timer i måneden, fx 12.5 eller \"12,5\"."})
 
 
+def label_changed(since: datetime) -> sa.ColumnElement[bool]:
+    """Correlated on ``Placement``: what the company's label (the name, once disclosed) is made
+    of changed from ``since``: the pair's proposal (its consents touch it), a consent of it that
+    ran out by its date (:func:`.disclosure.lapsed_since`: no write), or the citizen."""
+    pair_changed = sa.exists().where(Proposal.citizen_id == Placement.citizen_id,
+                                     Proposal.opening_id == Placement.opening_id,
+                                     sa.or_(Proposal.updated_at >= since, disclosure.lapsed_since(since)))
+    citizen_changed = sa.select(Citizen.updated_at).where(Citizen.id == Placement.citizen_id).scalar_subquery()
+    return sa.or_(pair_changed, citizen_changed >= since)
+
+
+def disclosed_until(placements: list[Placement], today: date) -> dict[int, datetime]:
+    """Placement id → when the name in its label stops being shown by the consent's date
+    (:func:`.disclosure.ends_at`), for placements whose pair has the identity released (the rule
+    of the label: :func:`portal.proposals.identity_released`, as SQL), in one statement."""
+    pairs = {(p.citizen_id, p.opening_id): p.id for p in placements if p.opening_id is not None}
+    if not pairs:
+        return {}
+    # A proposal has at most one consent in force (store.models.Consent); max() only makes it one row.
+    deadline = sa.select(sa.func.max(Consent.deadline)).where(
+        Consent.proposal_id == Proposal.id, Consent.in_force_clause(today)).scalar_subquery()
+    rows = db.session.execute(
+        sa.select(Proposal.citizen_id, Proposal.opening_id, deadline)
+        .where(Proposal.citizen_id.in_({c for c, _o in pairs}), Proposal.opening_id.in_({o for _c, o in pairs}),
+               identity_released_clause(today)))
+    return {pairs[(c, o)]: disclosure.ends_at(deadline) for c, o, deadline in rows if (c, o) in pairs}
+
+
 def _views(placements: list[Placement]) -> list[dict]:
     today = service.today_local()
+    until = disclosed_until(placements, today)
     if current_user.role == "company":
         labels = service.company_labels(placements, today)
     else:
@@ -81,7 +118,8 @@ def _views(placements: list[Placement]) -> list[dict]:
                 "active": service.is_active(p, today),
                 "hours": [{"month": month_value(h.month), "hours": float(h.hours)}
                           for h in sorted(p.hours, key=lambda h: h.month)],
-                "loggable_months": [month_value(m) for m in service.allowed_months(p, today)]}
+                "loggable_months": [month_value(m) for m in service.allowed_months(p, today)],
+                "disclosed_until": until.get(p.id)}
         if current_user.role != "company":
             view["citizen_id"] = p.citizen_id
         views.append(view)
@@ -112,12 +150,8 @@ def list_placements(args):
     elif args.get("status") == "ended":
         query = query.where(sa.not_(service.active_clause(today)))
     if since := common.since_moment(args.get("updated_since")):
-        # Hours and events touch the placement (store.models.touch); the label (the name, once
-        # disclosed) follows the pair's proposal and its consents, and the citizen.
-        pair_changed = sa.exists().where(Proposal.citizen_id == Placement.citizen_id,
-                                         Proposal.opening_id == Placement.opening_id, Proposal.updated_at >= since)
-        citizen_changed = sa.select(Citizen.updated_at).where(Citizen.id == Placement.citizen_id).scalar_subquery()
-        query = query.where(sa.or_(Placement.updated_at >= since, pair_changed, citizen_changed >= since))
+        # Hours and events touch the placement (store.models.touch); the label follows label_changed.
+        query = query.where(sa.or_(Placement.updated_at >= since, label_changed(since)))
     items, links = common.page(query, Placement.id, args)
     return {"items": _views(items), **links}
 

@@ -9,6 +9,8 @@ shared, is 404.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
@@ -23,7 +25,7 @@ from ..interviews import service as interviews
 from ..interviews.routes import load_proposal
 from ..openings import service as openings
 from ..pseudonyms import pseudonym
-from . import common, guard, problems
+from . import common, disclosure, guard, problems
 
 bp = common.blueprint("api_proposals", "proposals", "Kandidater, jobcentret har delt med virksomheden.")
 # A repeated POST (Idempotency-Key) shows the object as it is now, never a stored answer about the citizen.
@@ -40,6 +42,11 @@ STATUS_HELP = ("Forslagets trin: proposed (foreslået, kun jobcentret), approved
                "i stedet for trinnet, så længe jobcentret har sat behandlingen af borgerens oplysninger i bero; "
                "navn, match, jobmål og timer vises ikke, der kan ikke svares eller aftales samtaler, og "
                "årsagen oplyses ikke. Bagefter vises trinnet igen.")
+DISCLOSED_UNTIL_HELP = (
+    "Hvornår navnet holder op med at blive vist: det første tidspunkt efter samtykkets sidste dag (dansk tid), "
+    "medmindre samtykket fornyes. Det kan ende før, hvis samtykket trækkes tilbage, eller forslaget afsluttes. "
+    "null, når virksomheden ikke ser navnet. Når tidspunktet er passeret, kommer kandidaten med i listen "
+    "med updated_since igen, uden navn.")
 # The status a company reads instead of the proposal's while the citizen's processing is
 # restricted (art. 18): one neutral state, as on the web (portal.proposals.ON_HOLD_TEXT).
 ON_HOLD = "on_hold"
@@ -62,6 +69,7 @@ class ProposalOut(ma.Schema):
     pseudonym = ma.fields.String(required=True, metadata={"description": "Kandidatens pseudonym for dette opslag."})
     name = ma.fields.String(allow_none=True, metadata={
         "description": "Navnet, først når borgeren har givet samtykke, og jobcentret har delt det."})
+    disclosed_until = ma.fields.AwareDateTime(allow_none=True, metadata={"description": DISCLOSED_UNTIL_HELP})
     similarity_band = ma.fields.String()
     shared_goal = ma.fields.String(metadata={"description": (
         "Et af kandidatens egne jobmål, som konsulenten har valgt at vise jer (\"\" = intet: "
@@ -91,6 +99,12 @@ class AnswerIn(ma.Schema):
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=rules.MAX_NOTE_LENGTH))
 
 
+def _disclosed_until(proposal: Proposal) -> datetime | None:
+    """When the consent behind the shown name stops counting by its date (None: none in force)."""
+    consent = rules.active_consent(proposal)
+    return disclosure.ends_at(consent.deadline) if consent is not None else None
+
+
 def company_view(proposal: Proposal) -> dict:
     """The allow-listed view a company gets (audited when it holds the name)."""
     # One candidate as the opening page shows it (openings.service builds that allow-list).
@@ -104,6 +118,7 @@ def company_view(proposal: Proposal) -> dict:
             "pseudonym": shared.pseudonym, "name": shared.name, "similarity_band": shared.similarity_band,
             "shared_goal": shared.shared_goal, "hours_available": None if shared.on_hold else shared.hours_available,
             "response": shared.response, "response_note": shared.response_note,
+            "disclosed_until": _disclosed_until(proposal) if shared.name is not None else None,
             "interviews": items}
 
 
@@ -118,6 +133,7 @@ def _view(proposal: Proposal) -> dict:
             "decided_at": proposal.decided_at, "response": proposal.company_response,
             "response_note": proposal.company_response_note or "",
             "shared_goal": proposal.shared_goal or "", "hours_available": proposal.citizen.hours_available,
+            "disclosed_until": _disclosed_until(proposal) if rules.identity_released(proposal) else None,
             "interviews": interviews.interviews(proposal)}
 
 
@@ -142,9 +158,11 @@ def list_proposals(args):
         query = query.where(Proposal.opening_id == args["opening_id"])
     if since := common.since_moment(args.get("updated_since")):
         # The proposal or a consent or interview of it (store.models.touch), or the citizen: a
-        # restriction turns a company's view to on_hold, and the name and hours come from there.
+        # restriction turns a company's view to on_hold, and the name and hours come from there;
+        # or a consent that ran out by its date in the meantime (no write: disclosure.lapsed_since).
         citizen_changed = sa.select(Citizen.updated_at).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
-        query = query.where(sa.or_(Proposal.updated_at >= since, citizen_changed >= since))
+        query = query.where(sa.or_(Proposal.updated_at >= since, citizen_changed >= since,
+                                   disclosure.lapsed_since(since)))
     items, links = common.page(query, Proposal.id, args)
     return {"items": [_view(p) for p in items], **links}
 
