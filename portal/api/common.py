@@ -128,7 +128,8 @@ class ListArgs(ma.Schema):
     updated_since = SinceField(load_default=None, metadata={
         "description": "Kun det, der er oprettet eller ændret fra dette tidspunkt: en dato (ÅÅÅÅ-MM-DD, fra "
                        "dagens begyndelse, dansk tid) eller et tidspunkt med tidszone (RFC 3339, fx "
-                       "2026-12-05T01:00:00Z, som updated_at)."})
+                       "2026-12-05T01:00:00Z, som updated_at). Et samtykke, der udløber efter sin sidste dag, "
+                       "tæller som en ændring fra det tidspunkt (se disclosed_until), selv om intet er skrevet."})
 
 
 class PageSchema(ma.Schema):
