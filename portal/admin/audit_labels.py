@@ -202,7 +202,7 @@ PURPOSE_KEYS = {
     "updated": "opdateret", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
     "bruger": "bruger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
     "maaned": "måned", "tal": "tal", "gruppe": "gruppe", "borgere": "borgere", "virksomheder": "virksomheder",
-    "henvendelser": "henvendelser",
+    "henvendelser": "henvendelser", "raadgiver": "borgere som rådgiver",
 }
 
 

@@ -115,13 +115,14 @@ def _int_or_none_chosen(value) -> int:
 
 
 class HandoverForm(DanishForm):
-    """Give a user's cases to another consultant: whom, and which kinds (all three by default).
+    """Give a user's cases to another consultant: whom, and which kinds (all by default).
 
     The successor's choices are set by the route (:func:`.caseload.successor_choices`).
     """
 
     successor_id = ChoiceField("Overdrag til", coerce=_int_or_none_chosen)
     citizens = BooleanField("Borgere med åben sag (som VK)", default=True)
+    advised = BooleanField("Borgere med åben sag (som rådgiver)", default=True)
     companies = BooleanField("Virksomheder (som VK)", default=True)
     requests = BooleanField("Hotline-henvendelser, der ikke er lukket", default=True)
 

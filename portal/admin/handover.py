@@ -18,6 +18,13 @@ from .forms import HandoverForm
 from .routes import person_or_404
 
 
+def _page(user: User, held: service.Holdings | None, form: HandoverForm, *, deactivate: bool) -> str:
+    """The confirmation (``deactivate``) or the handover form; without the form when ``user``
+    holds only citizens under restricted processing, whom nobody can take over yet."""
+    return render_template("admin/handover.html", person=user, held=held, form=form, deactivate=deactivate,
+                           restricted_note=restricted_text(user, held) if held and held.restricted else "")
+
+
 def handover_form(user: User) -> HandoverForm:
     form = HandoverForm()
     form.successor_id.choices = caseload.successor_choices(user.id)
@@ -27,10 +34,12 @@ def handover_form(user: User) -> HandoverForm:
 @bp.get("/users/<int:user_id>/deaktiver")
 @admin_required
 def confirm_deactivate(user_id: int):
-    """Before deactivating a user who holds open cases, companies or hotline requests: how many
-    leave matching and the goal, and a successor to give them to in the same step
-    (»Deaktivér og overdrag«), or deactivate without handing over. A user who holds nothing
-    (or is not active) goes straight back to the list, whose button deactivates at once.
+    """Before deactivating a user who holds open cases (as VK or adviser), companies or hotline
+    requests: how many leave matching and the goal, and a successor to give them to in the same
+    step (»Deaktivér og overdrag«), or deactivate without handing over. Citizens under
+    restricted processing are named apart (nobody can take them over yet); a user who holds
+    only those is offered the deactivation alone. A user who holds nothing (or is not active)
+    goes straight back to the list, whose button deactivates at once.
 
     :raise 404: if ``user_id`` does not exist.
     """
@@ -38,16 +47,17 @@ def confirm_deactivate(user_id: int):
     held = service.holdings([user.id], include_active=True)
     if not user.active or not held:
         return redirect(url_for("admin.users"))
-    return render_template("admin/handover.html", person=user, held=held[0], form=handover_form(user),
-                           deactivate=True)
+    return _page(user, held[0], handover_form(user), deactivate=True)
 
 
 @bp.route("/users/<int:user_id>/overdrag", methods=["GET", "POST"])
 @admin_required
 def handover(user_id: int):
-    """Give all of a user's open cases (VK), companies (VK) and hotline requests not closed to
-    one active consultant, in one transaction (audited; the matching index is told about each
-    citizen). For a deactivated user, or an active one going on leave.
+    """Give all of a user's open cases (as VK and as adviser), companies (VK) and hotline
+    requests not closed to one active consultant, in one transaction (audited; the matching
+    index is told about each citizen). For a deactivated user, or an active one going on leave.
+    A user who holds nothing that can be handed over (restricted citizens only) is sent back
+    to the list with a message saying why.
 
     Needs a fresh login.  :raise 404: if ``user_id`` does not exist.  :raise 400: with the form errors.
     """
@@ -56,13 +66,15 @@ def handover(user_id: int):
     user = person_or_404(user_id)
     form = handover_form(user)
     held = service.holdings([user.id], include_active=True)
-    if form.is_submitted() and not (form.citizens.data or form.companies.data or form.requests.data):
+    if form.is_submitted() and not (form.citizens.data or form.advised.data or form.companies.data
+                                    or form.requests.data):
         form.validate()  # the other fields' errors too
         form.form_errors.append("Vælg mindst én slags sager at overdrage: borgere, virksomheder eller henvendelser.")
     elif form.validate_on_submit():
         try:
             done = caseload.hand_over(user, db.session.get(User, form.successor_id.data), citizens=form.citizens.data,
-                                     companies=form.companies.data, requests=form.requests.data)
+                                     advised=form.advised.data, companies=form.companies.data,
+                                     requests=form.requests.data)
         except service.AccountRuleError as refusal:
             db.session.rollback()
             attach_error(form, refusal)
@@ -70,21 +82,26 @@ def handover(user_id: int):
             db.session.commit()
             flash_handover(user, done)
             return redirect(url_for("admin.users"))
-    if request.method == "GET" and not held:
+    if request.method == "GET" and not (held and held[0].movable):
         flash(f"{user.name} har ingen sager at overdrage.", "info")
+        if held:
+            flash(restricted_text(user, held[0]), "warning")
         return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/handover.html", person=user, held=held[0] if held else None, form=form,
-                           deactivate=False), status
+    return _page(user, held[0] if held else None, form, deactivate=False), status
 
 
 def flash_handover(user: User, done: caseload.Handover) -> None:
-    """»202 borgere, 16 virksomheder og 29 henvendelser er overdraget til …« (or that nothing was)."""
+    """»202 borgere, 16 virksomheder og 29 henvendelser er overdraget til …« (or that nothing was);
+    the citizens held as adviser are named as such (»… 202 borgere som VK, 438 borgere som
+    rådgiver …«)."""
     if not done:
         flash(f"Der var intet at overdrage fra {user.name}.", "info")
     else:
+        as_vk = " som VK" if done.advised else ""
         parts = [text for count, text in (
-            (done.citizens, f"{done.citizens} borger{'e' if done.citizens != 1 else ''}"),
+            (done.citizens, f"{done.citizens} borger{'e' if done.citizens != 1 else ''}{as_vk}"),
+            (done.advised, f"{done.advised} borger{'e' if done.advised != 1 else ''} som rådgiver"),
             (done.companies, f"{done.companies} virksomhed{'er' if done.companies != 1 else ''}"),
             (done.requests, f"{done.requests} henvendelse{'r' if done.requests != 1 else ''}"),
         ) if count]
@@ -94,7 +111,7 @@ def flash_handover(user: User, done: caseload.Handover) -> None:
         one = done.restricted == 1
         flash(f"{done.restricted} borger{'' if one else 'e'} med begrænset behandling er ikke overdraget "
               f"({'den' if one else 'de'} kan ikke ændres, mens begrænsningen gælder) og har stadig {user.name} "
-              "som VK.",
+              f"som {' eller '.join(done.restricted_roles)}.",
               "warning")
 
 
@@ -125,8 +142,7 @@ def toggle_user(user_id: int):
         form = handover_form(user)
         if not form.validate_on_submit():
             held = service.holdings([user.id], include_active=True)
-            return render_template("admin/handover.html", person=user, held=held[0] if held else None,
-                                   form=form, deactivate=True), 400
+            return _page(user, held[0] if held else None, form, deactivate=True), 400
         try:
             done = caseload.hand_over(user, db.session.get(User, form.successor_id.data))
         except service.AccountRuleError as refusal:
@@ -145,17 +161,33 @@ def toggle_user(user_id: int):
     keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
     flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
     held = [] if user.active else service.holdings([user.id])
-    if held:
+    if held and held[0].movable:
         flash(f"{user.name} har stadig {_held_text(held[0])}. Giv dem til en anden: se »Deaktiverede brugere, "
               "der stadig har sager« øverst på siden.", "warning")
+    if held and held[0].restricted and not (done is not None and done.restricted):
+        # Not a second time after the handover's own message about them (flash_handover).
+        flash(restricted_text(user, held[0]), "warning")
     return redirect(url_for("admin.users", _anchor="deaktiverede") if held else url_for("admin.users"))
 
 
+def restricted_text(user: User, held: service.Holdings) -> str:
+    """"X er stadig VK for 2 borgere og rådgiver for 1 borger med begrænset behandling; de kan
+    først overdrages, når begrænsningen er ophævet" (never »giv dem til en anden«: nobody can, yet)."""
+    parts = [f"{role} for {count} borger{'' if count == 1 else 'e'}"
+             for role, count in (("VK", held.restricted_citizens), ("rådgiver", held.restricted_advised)) if count]
+    one = held.restricted == 1
+    return (f"{user.name} er stadig {' og '.join(parts)} med begrænset behandling; "
+            f"{'den' if one else 'de'} kan først overdrages, når begrænsningen er ophævet.")
+
+
 def _held_text(held: service.Holdings) -> str:
-    """"5 borgere med åben sag som VK, 1 virksomhed som VK og 2 hotline-henvendelser, der ikke er lukket"."""
+    """"5 borgere med åben sag som VK, 1 virksomhed som VK og 2 hotline-henvendelser, der ikke er lukket"
+    (what can be handed over; citizens under restricted processing are :func:`restricted_text`'s)."""
+    one = held.citizens == 1
     parts = [text for count, text in (
-        (held.citizens, f"{held.citizens} borger{'e' if held.citizens != 1 else ''} med åben sag som VK "
-                        "(de kan ikke matches, før de får en ny VK)"),
+        (held.citizens, f"{held.citizens} borger{'' if one else 'e'} med åben sag som VK "
+                        f"({'den' if one else 'de'} kan ikke matches, før {'den' if one else 'de'} får en ny VK)"),
+        (held.advised, f"{held.advised} borger{'e' if held.advised != 1 else ''} med åben sag som rådgiver"),
         (held.companies, f"{held.companies} virksomhed{'er' if held.companies != 1 else ''} som VK"),
         (held.requests, f"{held.requests} hotline-henvendelse{'r' if held.requests != 1 else ''}, "
                         "der ikke er lukket"),

@@ -282,43 +282,77 @@ class Holdings:
     """What a user still holds that a deactivated user cannot handle.
 
     ``citizens``: open cases with the user as VK (they cannot be matched until they get an
-    active one); ``companies``: companies with the user as VK (marked "Ingen VK");
+    active one); ``advised``: open cases with the user as beskæftigelsesrådgiver (the adviser
+    owns the case); ``companies``: companies with the user as VK (marked "Ingen VK");
     ``requests``: hotline requests assigned to the user and not closed (the staff lists show
-    them as unassigned).
+    them as unassigned). Citizens under restricted processing (GDPR art. 18) are read-only, so
+    nobody can hand them over: they are counted apart, ``restricted_citizens`` (as VK) and
+    ``restricted_advised`` (as adviser), and not in ``citizens`` or ``advised``.
     """
 
     user_id: int
     name: str
     citizens: int
+    advised: int
     companies: int
     requests: int
+    restricted_citizens: int = 0
+    restricted_advised: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.citizens or self.companies or self.requests)
+        return bool(self.movable or self.restricted)
+
+    @property
+    def movable(self) -> bool:
+        """Anything :func:`.caseload.hand_over` can give to someone else."""
+        return bool(self.citizens or self.advised or self.companies or self.requests)
+
+    @property
+    def restricted(self) -> int:
+        """Open cases under restricted processing held as VK plus those held as adviser."""
+        return self.restricted_citizens + self.restricted_advised
 
 
-def held_kinds() -> tuple[tuple[type, sa.ColumnElement, tuple[sa.ColumnElement[bool], ...]], ...]:
-    """What a user holds, as :class:`Holdings` counts it: (model, the column naming the holder,
-    the rows that count). Open cases as VK, companies as VK, hotline requests not closed; the
-    admin start page sums the same over deactivated users (:func:`portal.main.overview.for_admin`)."""
-    return ((Citizen, Citizen.vk_id, (Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))),
-            (Company, Company.consultant_id, ()),
-            (HotlineRequest, HotlineRequest.assigned_to_id, (HotlineRequest.status != "closed",)))
+@dataclass(frozen=True)
+class HeldKind:
+    """One kind of thing a user holds: the rows of ``model`` whose ``holder`` column names the
+    user and that meet ``where``; ``name`` is the :class:`Holdings` field that counts it."""
+
+    name: str
+    model: type
+    holder: sa.ColumnElement
+    where: tuple[sa.ColumnElement[bool], ...]
+
+
+def held_kinds() -> tuple[HeldKind, ...]:
+    """What a user holds, as :class:`Holdings` counts it, in its field order: open cases as VK
+    and as adviser (restricted ones apart), companies as VK, hotline requests not closed. The
+    users page, the confirmation before deactivating and the admin start page's sums over
+    deactivated users (:func:`portal.main.overview.for_admin`) all read this one definition."""
+    open_case = (Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None))
+    free, restricted = Citizen.restricted.is_(False), Citizen.restricted.is_(True)
+    return (HeldKind("citizens", Citizen, Citizen.vk_id, (*open_case, free)),
+            HeldKind("advised", Citizen, Citizen.adviser_id, (*open_case, free)),
+            HeldKind("companies", Company, Company.consultant_id, ()),
+            HeldKind("requests", HotlineRequest, HotlineRequest.assigned_to_id, (HotlineRequest.status != "closed",)),
+            HeldKind("restricted_citizens", Citizen, Citizen.vk_id, (*open_case, restricted)),
+            HeldKind("restricted_advised", Citizen, Citizen.adviser_id, (*open_case, restricted)))
 
 
 def holdings(user_ids: list[int] | None = None, *, include_active: bool = False) -> list[Holdings]:
     """The deactivated users (of ``user_ids``, or all; active ones too with ``include_active``)
-    who still hold citizens, companies or hotline requests, by name; one statement whatever
-    the number of users."""
-    counts = tuple(sa.select(sa.func.count()).select_from(model).where(holder == User.id, *where)
-                   .correlate(User).scalar_subquery() for model, holder, where in held_kinds())
+    who still hold citizens (as VK or adviser), companies or hotline requests, by name; one
+    statement whatever the number of users."""
+    kinds = held_kinds()
+    counts = tuple(sa.select(sa.func.count()).select_from(kind.model).where(kind.holder == User.id, *kind.where)
+                   .correlate(User).scalar_subquery() for kind in kinds)
     query = sa.select(User.id, User.name, *counts).order_by(User.name, User.id)
     if not include_active:
         query = query.where(User.active.is_(False))
     if user_ids is not None:
         query = query.where(User.id.in_(user_ids))
-    found = (Holdings(uid, name, citizens, companies, requests)
-             for uid, name, citizens, companies, requests in db.session.execute(query))
+    found = (Holdings(uid, name, **{kind.name: count for kind, count in zip(kinds, row)})
+             for uid, name, *row in db.session.execute(query))
     return [held for held in found if held]
 
 

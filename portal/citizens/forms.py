@@ -237,6 +237,9 @@ class DanishDateField(DateField):
             raise ValueError("Ugyldig dato. Skriv en dato der findes, som åååå-mm-dd.") from None
 
 
+# The list's restricted-processing filter (GDPR art. 18): all, only restricted, or none of them.
+RESTRICTED_CHOICES = {"": "Alle", "ja": "Kun med begrænset behandling", "nej": "Uden begrænset behandling"}
+
 CPR_SEARCH_MESSAGE = "Søg på navn. CPR-numre bruges ikke i portalen, så der kan ikke søges på dem."
 
 
@@ -255,6 +258,10 @@ class ListFilterForm(DanishGetForm):
     closed = BooleanField("Vis afsluttede sager (i stedet for åbne)")
     # Only the citizens with this user as VK (the link from a deactivated consultant's cases).
     vk = WholeNumberField("VK", validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    # Only the citizens with this user as beskæftigelsesrådgiver (the same link, for advisers).
+    raadgiver = WholeNumberField("Rådgiver", validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    # Only those under restricted processing ("ja") or not ("nej"): what can be handed over.
+    begraenset = SelectField("Begrænset behandling", choices=choices(RESTRICTED_CHOICES), default="")
     page = WholeNumberField("Side", default=1, validators=[Optional(), NumberRange(1, 100_000)])
 
     def cleaned(self, default_scope: str = "mine") -> dict:
@@ -272,6 +279,8 @@ class ListFilterForm(DanishGetForm):
             "incomplete": bool(self.incomplete.data),
             "closed": bool(self.closed.data),
             "vk": self.vk.data if (self.vk.data and not self.vk.errors) else None,
+            "raadgiver": self.raadgiver.data if (self.raadgiver.data and not self.raadgiver.errors) else None,
+            "begraenset": self.begraenset.data if not self.begraenset.errors else "",
             "page": self.page.data if (self.page.data and not self.page.errors) else 1,
         }
 

@@ -153,6 +153,10 @@ def _filtered(user: User, filters: dict) -> sa.Select:
         stmt = stmt.where(sa.not_(matchable_clause()))
     if filters.get("vk"):
         stmt = stmt.where(Citizen.vk_id == filters["vk"])
+    if filters.get("raadgiver"):
+        stmt = stmt.where(Citizen.adviser_id == filters["raadgiver"])
+    if filters.get("begraenset"):
+        stmt = stmt.where(Citizen.restricted.is_(filters["begraenset"] == "ja"))
     return stmt
 
 

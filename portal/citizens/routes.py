@@ -35,7 +35,8 @@ def index():
     result = queries.list_citizens(current_user, filters)
     page_args = {k: ("y" if v is True else v) for k, v in filters.items() if v and k != "page"}
     return render_template("citizens/index.html", form=form, filters=filters, result=result,
-                           goal=queries.POLICY_GOAL, page_args=page_args, vk_name=queries.user_name(filters["vk"]))
+                           goal=queries.POLICY_GOAL, page_args=page_args, vk_name=queries.user_name(filters["vk"]),
+                           adviser_name=queries.user_name(filters["raadgiver"]))
 
 
 @bp.get("/<int:citizen_id>")

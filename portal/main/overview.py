@@ -138,7 +138,8 @@ def for_admin(user: User, today) -> dict:
              count(IndexerState, IndexerState.key.in_(("last_run", "last_rebuild")))]
     # What deactivated users still hold, as the users page lists it per user (admin.service.holdings).
     inactive = sa.select(User.id).where(User.active.is_(False))
-    held = [count(model, holder.in_(inactive), *where) for model, holder, where in held_kinds()]
+    kinds = held_kinds()
+    held = [count(kind.model, kind.holder.in_(inactive), *kind.where) for kind in kinds]
     found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *setup, *held)).one()
     *values, pending, failed, teams, consultants, without_vk, runs = found[:-len(held)]
     held_counts = tuple(found[-len(held):])
@@ -155,7 +156,8 @@ def for_admin(user: User, today) -> dict:
     outside_citizens, outside_openings = postcodes.counts()
     return {
         "figures": shown,
-        "inactive_holdings": InactiveHoldings(*held_counts) if any(held_counts) else None,
+        "inactive_holdings": (InactiveHoldings(**{kind.name: value for kind, value in zip(kinds, held_counts)})
+                              if any(held_counts) else None),
         "outside_citizens": outside_citizens,
         "outside_openings": outside_openings,
         "outbox_pending": pending,
@@ -168,13 +170,18 @@ def for_admin(user: User, today) -> dict:
 
 @dataclass(frozen=True)
 class InactiveHoldings:
-    """The open cases, companies and hotline requests (not closed) whose consultant is
-    deactivated, summed over those users; the users page lists them per user, with links to
-    where each is handed over (:func:`portal.admin.service.holdings`)."""
+    """The open cases (as VK and as adviser), companies and hotline requests (not closed) whose
+    consultant is deactivated, summed over those users, and apart the open cases under
+    restricted processing (nobody can hand them over yet); the users page lists them per user,
+    with links to where each is handed over (:func:`portal.admin.service.holdings`: the same
+    kinds, :func:`portal.admin.service.held_kinds`)."""
 
     citizens: int
+    advised: int
     companies: int
     requests: int
+    restricted_citizens: int
+    restricted_advised: int
 
 
 def getting_started(*, teams: int, consultants: int, companies: int, without_vk: int, citizens: int,
