@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit
+from .. import audit, once
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..i18n import format_date
@@ -75,18 +75,35 @@ def _new_request(form: RequestForm, closed: HotlineRequest | None = None):
 
     ``closed``: the request a message could not be added to, named on the page (status 409),
     with the message carried over into ``form``.
+
+    The same rendered form sent again (a double click, Back and send) files nothing: it goes
+    to the request the first one filed (:mod:`portal.once`); sent again with other values, it
+    comes back with them (409), to be sent as a new request.
     """
+    status = 409 if closed else 200
     if closed is None and form.validate_on_submit():
-        try:
-            created = service.create_request(current_user, form.to_data())
-        except LookupError:
-            form.placement.errors = ["Vælg et af jeres igangværende forløb."]
+        sent = once.claim(url_for("hotline.index"))
+        if sent.repeated and not sent.changed:
+            flash("Henvendelsen er allerede sendt.", "info")
+            return redirect(sent.url)
+        if sent.repeated:
+            flash("Henvendelsen fra denne formular er allerede sendt (se »Hotline«), så det, du har ændret, "
+                  "er ikke sendt. Tryk »Send« igen for at sende det som en ny henvendelse.", "warning")
+            status = 409
         else:
-            flash("Henvendelsen er sendt. Jobcentret svarer senest "
-                  f"{format_date(created.due_at)}.", "success")
-            return redirect(url_for("hotline.detail", request_id=created.id))
+            try:
+                created = service.create_request(current_user, form.to_data())
+            except LookupError:
+                once.release(sent)
+                form.placement.errors = ["Vælg et af jeres igangværende forløb."]
+            else:
+                once.done(sent, url_for("hotline.detail", request_id=created.id))
+                flash("Henvendelsen er sendt. Jobcentret svarer senest "
+                      f"{format_date(created.due_at)}.", "success")
+                return redirect(url_for("hotline.detail", request_id=created.id))
     return render_template("hotline/form.html", form=form, contact=service.contact_for(current_user.company),
-                           urgency_hint=sla.urgency_hint(), closed=closed), 409 if closed else 200
+                           urgency_hint=sla.urgency_hint(), closed=closed,
+                           form_id=once.new_id() if closed else once.form_id()), status
 
 
 def _follow_up_form(found: HotlineRequest, body: str) -> RequestForm:
@@ -115,6 +132,8 @@ def _render_detail(found: HotlineRequest, message_form: MessageForm | None = Non
         if found.placement else None,
         message_form=message_form or MessageForm(formdata=None), close_form=CloseForm(formdata=None),
         contact=None if staff else service.contact_for(found.company, found), unsent=unsent,
+        # a message refused by validation keeps its form id; a new message form gets a new one
+        form_id=once.form_id() if message_form is not None else once.new_id(),
     ), status
 
 
@@ -139,23 +158,37 @@ def message(request_id: int):
     says whether it waits for an answer (``venter=ja``, the default) or writes only to inform
     (``venter=nej``); see :func:`.service.add_message`.
 
+    The same rendered form sent again (a double click, Back and send) adds nothing and says
+    so (:mod:`portal.once`); sent again with another text, that text comes back to be sent (409).
+
     :raise 404: if the request is unknown or another company's.
     """
     found = _load(request_id)
     form = MessageForm()
     if not form.validate_on_submit():
         return _render_detail(found, form, 400)
+    thread = url_for("hotline.detail", request_id=request_id)
+    sent = once.claim(thread)
+    if sent.repeated and not sent.changed:
+        flash("Beskeden er allerede sendt.", "info")
+        return redirect(sent.url)
+    if sent.repeated:
+        flash("Beskeden fra denne formular er allerede sendt (se tråden), så den ændrede tekst er ikke sendt. "
+              "Tryk »Send« igen for at sende den også.", "warning")
+        return _render_detail(found, form, 409)
     try:
         service.add_message(found, current_user, form.body.data, awaits_answer=request.form.get("venter") != "nej")
     except service.ClosedRequest:
+        once.release(sent)
         # Closed meanwhile (by the other side or another tab): the typed text is never thrown
         # away. A company gets it in a new request to send; staff see it to copy.
         if current_user.role == "company":
             return _new_request(_follow_up_form(found, form.body.data), closed=found)
         return _render_detail(found, status=409, unsent=form.body.data)
     else:
+        once.done(sent, thread)
         flash(_sent_text(found), "success")
-    return redirect(url_for("hotline.detail", request_id=request_id))
+    return redirect(thread)
 
 
 def _sent_text(found: HotlineRequest) -> str:

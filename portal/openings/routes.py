@@ -12,6 +12,7 @@ from matching.geo import POSTCODES
 from ..access import company_required, get_owned_or_404
 from store.models import Opening
 from ..interviews import service as interviews
+from .. import once
 from . import bp, conflict, service
 from .forms import KIND_HELP, CloseForm, OpeningForm, form_values, publishing_form
 
@@ -26,9 +27,9 @@ def _own_opening(opening_id: int) -> Opening:
     return get_owned_or_404(Opening, opening_id)
 
 
-def _render_form(form: OpeningForm, opening: Opening | None):
+def _render_form(form: OpeningForm, opening: Opening | None, form_id: str | None = None):
     return render_template("openings/form.html", form=form, opening=opening,
-                           kind_help=KIND_HELP, postcodes=POSTCODES)
+                           kind_help=KIND_HELP, postcodes=POSTCODES, form_id=form_id)
 
 
 def _flash_warnings(form: OpeningForm) -> None:
@@ -47,14 +48,28 @@ def index():
 @bp.route("/ny", methods=["GET", "POST"])
 @company_required
 def new():
-    """Create an opening for the current user's company."""
+    """Create an opening for the current user's company.
+
+    The same rendered form sent again (a double click, Back and send) creates nothing: it
+    goes to the opening the first one created (:mod:`portal.once`); sent again with other
+    values, it comes back with them to be sent as a new opening.
+    """
     form = OpeningForm()
     if form.validate_on_submit():
+        sent = once.claim(url_for("openings.index"))
+        if sent.repeated and not sent.changed:
+            flash("Opslaget er allerede oprettet.", "info")
+            return redirect(sent.url)
+        if sent.repeated:
+            flash("Opslaget fra denne formular er allerede oprettet (se »Opslag«), så det, du har ændret, "
+                  "er ikke gemt. Tryk »Opret opslag« igen for at oprette endnu et opslag med det.", "warning")
+            return _render_form(form, None, once.form_id()), 409
         opening = service.create_opening(current_user.company_id, current_user.id, form.to_data())
+        once.done(sent, url_for("openings.detail", opening_id=opening.id))
         flash(f"Opslaget »{opening.title}« er oprettet.", "success")
         _flash_warnings(form)
         return redirect(url_for("openings.detail", opening_id=opening.id))
-    return _render_form(form, None)
+    return _render_form(form, None, once.form_id())
 
 
 @bp.get("/<int:opening_id>")
