@@ -85,7 +85,8 @@ def test_deactivating_an_adviser_asks_first_and_says_how_many_keep_them(app, cli
     assert f'action="/admin/users/{advised}/toggle"' not in listed
     confirm = _text(client.get(f"/admin/users/{advised}/deaktiver").get_data(as_text=True))
     assert "Mathilde Sørensen har 0 borgere med åben sag som VK, 2 borgere med åben sag som rådgiver," in confirm
-    assert "de 2 borgere med Mathilde Sørensen som rådgiver står med en deaktiveret rådgiver" in confirm
+    assert "De 2 borgere med Mathilde Sørensen som rådgiver står med en deaktiveret rådgiver, til hver af dem får en ny." in confirm
+    assert "Deaktiverer du" not in confirm  # nothing of hers leaves matching
     form = _text(client.get(f"/admin/users/{advised}/overdrag").get_data(as_text=True))
     assert "har ingen sager at overdrage" not in form and "Borgere med åben sag (som rådgiver)" in form
     answer = client.post(f"/admin/users/{advised}/toggle",
@@ -271,7 +272,7 @@ def test_the_messages_after_a_handover_do_not_contradict_each_other(app, client,
     row = _row(page, susanne)
     assert "handover-form" not in row and "giv dem en ny VK" not in row
     start = _text(client.get("/").get_data(as_text=True))
-    assert "Borgere med begrænset behandling: 1 en deaktiveret VK; de kan først overdrages" in start
+    assert "1 borger med begrænset behandling har en deaktiveret VK. Den kan først overdrages" in start
     assert "har en deaktiveret konsulent" not in start
 
 
