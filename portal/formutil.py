@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matching import licences
@@ -187,6 +187,26 @@ class WholeNumberField(IntegerField):
         # would only see data None and repeat it (NumberRange says the range again).
         if self.process_errors:
             raise StopValidation()
+
+
+class Required(InputRequired):
+    """``InputRequired`` that also refuses what is blank once read: spaces in a number field.
+
+    WTForms' ``InputRequired`` only looks at the raw text, so "   " passes it, the field reads
+    it as no value (``data`` None) and the range checks after it skip None: the form was valid
+    and None reached the service (a 500, or a model default stored as if typed). Here a value
+    the field could not read keeps only its own message (nothing is added), and one it read as
+    nothing, or as text of spaces only, gets this validator's message at the field.
+    """
+
+    def __call__(self, form, field) -> None:
+        raw = field.raw_data[0] if field.raw_data else ""
+        blank = isinstance(raw, str) and not raw.strip()
+        if not blank and field.process_errors:
+            return  # "Skriv et tal, fx 7,5." is already the field's message
+        if blank or field.data is None or (isinstance(field.data, str) and not field.data.strip()):
+            field.errors[:] = []  # this message instead of the field's "Ugyldig dato" for nothing typed
+            raise StopValidation(self.message or field.gettext("This field is required."))
 
 
 class LicencesField(SelectMultipleField):

@@ -22,13 +22,13 @@ from flask_login import current_user
 from matching.encoders import EncoderUnavailable
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, SelectField
-from wtforms.validators import DataRequired, InputRequired, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from .. import audit, proposals
 from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
-from ..formutil import DanishForm, choices, keep_form, kept_form
+from ..formutil import DanishForm, Required, choices, keep_form, kept_form
 from ..interviews import service as interview_service
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
@@ -46,9 +46,9 @@ class ConsentForm(DanishForm):
     """The citizen's consent and choices as the consultant records them; the text version is fixed."""
 
     channel = SelectField("Hvordan gav borgeren samtykke?", choices=choices(CONSENT_CHANNELS),
-                          validators=[InputRequired("Vælg hvordan borgeren gav samtykke.")])
+                          validators=[Required("Vælg hvordan borgeren gav samtykke.")])
     deadline = DateField("Samtykket gælder til og med", validators=[
-        InputRequired("Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes.")])
+        Required("Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes.")])
     share_phone = BooleanField("Virksomheden må få borgerens telefonnummer")
     share_email = BooleanField("Virksomheden må få borgerens e-mail")
     share_cv = BooleanField("Virksomheden må hente borgerens CV-fil")

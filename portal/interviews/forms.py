@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from wtforms import DateField, IntegerField, RadioField, StringField, TimeField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
-from ..formutil import DanishForm, choices, no_control_characters
+from ..formutil import DanishForm, Required, choices, no_control_characters
 from ..proposals import MAX_NOTE_LENGTH
 from store import clock
 from .service import (MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, OUTSIDE_DAY, Slot,
@@ -26,11 +26,11 @@ class OfferForm(DanishForm):
     date3 = DateField("Dato 3", validators=[Optional()])
     time3 = TimeField("Klokkeslæt 3", validators=[Optional()])
     duration = IntegerField("Varighed (minutter)", default=60, validators=[
-        InputRequired("Angiv varigheden i minutter."),
+        Required("Angiv varigheden i minutter."),
         NumberRange(MIN_MINUTES, MAX_MINUTES,
                     f"Varigheden skal være mellem {MIN_MINUTES} og {MAX_MINUTES} minutter.")])
     location = StringField("Sted", validators=[
-        InputRequired("Angiv stedet for samtalen."), Length(max=MAX_LOCATION, message=f"Højst {MAX_LOCATION} tegn."),
+        Required("Angiv stedet for samtalen."), Length(max=MAX_LOCATION, message=f"Højst {MAX_LOCATION} tegn."),
         no_control_characters])
 
     def __init__(self, *args, **kwargs):
@@ -99,7 +99,7 @@ class OutcomeForm(DanishForm):
     """The company's outcome after the interview: hired, or not hired with a reason."""
 
     outcome = RadioField("Udfald", choices=choices(OUTCOME_LABELS),
-                         validators=[InputRequired("Vælg ansat eller ikke ansat.")])
+                         validators=[Required("Vælg ansat eller ikke ansat.")])
     reason = StringField("Begrundelse (skal udfyldes ved ikke ansat)", validators=[
         Length(max=MAX_NOTE_LENGTH, message=f"Højst {MAX_NOTE_LENGTH} tegn."), no_control_characters])
 

@@ -12,14 +12,14 @@ from datetime import date, timedelta
 
 from wtforms import (DateField, Field, FloatField, HiddenField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from werkzeug.datastructures import MultiDict
 from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
 from .. import postcodes
 from ..formutil import WholeNumberField
-from ..formutil import ChoiceField, DanishForm, LicencesField, choices, no_control_characters
+from ..formutil import ChoiceField, DanishForm, LicencesField, Required, choices, no_control_characters
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 from store import clock
@@ -98,7 +98,7 @@ def _text(label: str, max_length: int, *, required: bool = False, min_length: in
 
 def _number(label: str, low: int, high: int, message: str, *, required: bool,
             default: int | None = None, description: str = "") -> Field:
-    first = InputRequired(f"Udfyld feltet »{label}«.") if required else Optional()
+    first = Required(f"Udfyld feltet »{label}«.") if required else Optional()
     return WholeNumberField(label, validators=[first, NumberRange(low, high, message)], default=default,
                             too_large=message, description=description)
 
@@ -115,9 +115,9 @@ class OpeningForm(DanishForm):
     requirements = _text("Krav og ønsker", 2000, area=True,
                          description="Fx certifikater, fysiske krav eller erfaring.")
     hours_min = HoursField("Timer pr. uge, mindst",
-                           validators=[InputRequired("Udfyld det mindste antal timer (0 er tilladt).")])
+                           validators=[Required("Udfyld det mindste antal timer (0 er tilladt).")])
     hours_max = HoursField("Timer pr. uge, højst",
-                           validators=[InputRequired("Udfyld det højeste antal timer.")])
+                           validators=[Required("Udfyld det højeste antal timer.")])
     postcode = StringField("Postnummer for arbejdsstedet", filters=[clean_text],
                            validators=[DataRequired("Udfyld postnummeret.")],
                            render_kw={"inputmode": "numeric", "autocomplete": "postal-code",

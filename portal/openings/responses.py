@@ -12,12 +12,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Length
 
 from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..formutil import DanishForm, choices
+from ..formutil import DanishForm, Required, choices
 from ..interviews import service as interviews
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
@@ -34,7 +34,7 @@ class ResponseForm(DanishForm):
 
     # A blank first choice: an answer is chosen, never sent by accident as the first one listed.
     response = SelectField("Svar", choices=choices([("", "Vælg svar"), *COMPANY_RESPONSES.items()]),
-                           validators=[InputRequired("Vælg et svar.")])
+                           validators=[Required("Vælg et svar.")])
     note = StringField("Kort note", validators=[
         Length(max=proposals.MAX_NOTE_LENGTH, message=f"Højst {proposals.MAX_NOTE_LENGTH} tegn.")])
 

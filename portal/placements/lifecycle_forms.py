@@ -13,10 +13,10 @@ from datetime import date
 
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.widgets import TextInput
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
-from ..formutil import DanishForm, choices
+from ..formutil import DanishForm, Required, choices
 from store.models.vocab import END_REASONS, OPENING_KINDS
 from .lifecycle import MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
 from store.models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
@@ -51,9 +51,9 @@ class StartForm(DanishForm):
     """Start a placement: kind, start, weekly hours, optional planned end, mark the opening filled."""
 
     kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
-                       validators=[InputRequired("Vælg en type forløb.")])
-    start_date = DanishDateField("Startdato", validators=[InputRequired(f"Angiv startdatoen. {DATE_HINT}")])
-    weekly_hours = HoursField("Timer pr. uge", validators=[InputRequired("Angiv timer pr. uge, fx 7,5.")],
+                       validators=[Required("Vælg en type forløb.")])
+    start_date = DanishDateField("Startdato", validators=[Required(f"Angiv startdatoen. {DATE_HINT}")])
+    weekly_hours = HoursField("Timer pr. uge", validators=[Required("Angiv timer pr. uge, fx 7,5.")],
                                render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
     planned_end = DanishDateField("Planlagt slutdato (valgfri)", validators=[Optional()])
     mark_filled = BooleanField("Markér opslaget som besat", default=True)
@@ -90,10 +90,10 @@ class StartForm(DanishForm):
 class EndForm(DanishForm):
     """End a placement, or correct the end date and reason of an ended one."""
 
-    end_date = DanishDateField("Slutdato", validators=[InputRequired(f"Angiv slutdatoen. {DATE_HINT}")])
+    end_date = DanishDateField("Slutdato", validators=[Required(f"Angiv slutdatoen. {DATE_HINT}")])
     # The empty first choice makes the consultant pick a reason (no accidental "Ordinært job").
     end_reason = ChoiceField("Årsag til afslutning", choices=choices([("", "Vælg årsag"), *END_REASONS.items()]),
-                             validators=[InputRequired("Vælg en årsag til afslutningen.")])
+                             validators=[Required("Vælg en årsag til afslutningen.")])
     note = _note_field("Note (valgfri, ses kun af jobcentret)")
 
     def __init__(self, *args, start: date, today: date, **kwargs) -> None:
@@ -123,4 +123,4 @@ class RetentionForm(DanishForm):
     """Still in a job or in education at a checkpoint: yes or no (the checkpoint is the URL's)."""
 
     employed = ChoiceField("Stadig i job eller uddannelse?", choices=choices([("", "Vælg"), ("ja", "Ja"), ("nej", "Nej")]),
-                           validators=[InputRequired("Vælg ja eller nej.")])
+                           validators=[Required("Vælg ja eller nej.")])

@@ -11,10 +11,10 @@ from __future__ import annotations
 import unicodedata
 
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from ..citizens.forms import ChoiceField, clean_line, no_hidden_characters, no_nul
-from ..formutil import DanishForm, DanishGetForm, choices
+from ..formutil import DanishForm, DanishGetForm, Required, choices
 from store.models import Company, Placement
 from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
 from store.models.vocab import END_REASONS, OPENING_KINDS
@@ -53,10 +53,10 @@ class StoryForm(DanishForm):
         DataRequired("Skriv en overskrift."), no_nul, no_hidden_characters,
         Length(3, STORY_TITLE_LENGTH, f"Overskriften skal være 3-{STORY_TITLE_LENGTH} tegn.")],
         render_kw={"maxlength": STORY_TITLE_LENGTH})
-    company = ChoiceField("Code of Care-virksomhed", validators=[InputRequired("Vælg virksomheden.")])
+    company = ChoiceField("Code of Care-virksomhed", validators=[Required("Vælg virksomheden.")])
     placement = PlacementField("Forløb (kræves før offentliggørelse)", default="")
     kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
-                       validators=[InputRequired("Vælg en type forløb.")])
+                       validators=[Required("Vælg en type forløb.")])
     outcome = ChoiceField("Udfald", choices=choices([("", "Intet udfald endnu"), *END_REASONS.items()]),
                           default="")
     text = TextAreaField("Historien", filters=[clean_text], validators=[
