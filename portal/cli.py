@@ -175,14 +175,15 @@ def retention_command(days: int | None) -> None:
     """Anonymise cases closed longer ago than the retention period; prune old log-in attempts.
 
     Log-in attempts (e-mail, IP) only serve the throttle, so they go once they are older than
-    a day and every throttle window. Exits 1 with a message when the database cannot be used
+    a day and every throttle window. Session rows past SESSION_ABSOLUTE_LIFETIME or the idle
+    limit go too (``portal.auth.devices``). Exits 1 with a message when the database cannot be used
     (nothing is anonymised then: one transaction).
     """
     from pathlib import Path
 
     from flask import current_app
 
-    from .auth import held, throttle
+    from .auth import devices, held, sessions, throttle
     from .privacy import anonymise_expired
 
     config = current_app.config
@@ -193,6 +194,7 @@ def retention_command(days: int | None) -> None:
                            config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
         pruned = throttle.prune(keep_seconds)
         expired = held.purge_expired(db.session)  # forms held across a log-in nobody came back for
+        ended = devices.purge_expired(sessions.clock(), db.session)  # sessions past their limits
         db.session.commit()
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
@@ -200,7 +202,7 @@ def retention_command(days: int | None) -> None:
             f"retention: the database cannot be used ({type(exc).__name__}); is it reachable and migrated "
             "(flask --app portal setup)? Nothing was anonymised in this run.") from None
     click.echo(f"{count} closed cases anonymised; {pruned} old log-in attempts removed; "
-               f"{expired} expired held forms removed")
+               f"{expired} expired held forms removed; {ended} expired sessions removed")
 
 
 @click.command("hotline-reminders")

@@ -6,7 +6,7 @@ from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from . import relogin, routes, sessions  # noqa: E402,F401  (routes register on bp)
+from . import device_routes, relogin, routes, sessions  # noqa: E402,F401  (routes register on bp)
 
 
 @bp.record_once

@@ -93,9 +93,11 @@ def drop(token: Any) -> None:
         db.session.commit()
 
 
-def drop_user(user_id: int) -> None:
-    """Delete every row of ``user_id`` in the caller's transaction (log-out: the caller commits)."""
-    db.session.execute(sa.delete(HeldForm).where(HeldForm.user_id == user_id), execution_options=_UNSYNCED)
+def drop_user(user_id: int, kind: str | None = None) -> None:
+    """Delete every row of ``user_id`` (of ``kind`` only, if given) in the caller's transaction
+    (log-out: the caller commits)."""
+    where = [HeldForm.user_id == user_id] + ([HeldForm.kind == kind] if kind else [])
+    db.session.execute(sa.delete(HeldForm).where(*where), execution_options=_UNSYNCED)
 
 
 def purge_expired(session: Session | None = None) -> int:

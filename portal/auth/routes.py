@@ -17,10 +17,10 @@ from ..errors import render_error
 from ..extensions import db
 from store.models import User
 from store.models.base import utcnow
-from . import bp, held, relogin, replay, sessions, throttle
+from . import bp, device_routes, devices, held, relogin, replay, sessions, throttle
 from .forms import ChangePasswordForm, LoginForm, ResendForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
-from .sessions import (mark_password_entered, renew_for_login, rotate_session_token, start_session,
+from .sessions import (end_all_sessions, mark_password_entered, renew_for_login, start_session,
                        tell_what_to_repeat, to_repeat)
 from .tokens import consume_token, user_for_token
 
@@ -100,18 +100,21 @@ def _audit_login_failed(user: User | None, email: str) -> None:
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and rotate the session token, so a copied cookie stops working.
+    """Log out this device: its session row goes, so a copied cookie stops working too.
 
-    The token is the user's, so the user's sessions on other devices end too (said so), and so
-    do the forms held for the user on the server (:mod:`.held`).
+    The user's sessions on other devices go on (they end from the account page,
+    :mod:`.device_routes`). The forms held on the server for a log-in of this user after a
+    session ended (:mod:`.relogin`) go, and so does this browser's own held action
+    (:mod:`.replay`); other devices' held actions stay with them.
     """
-    rotate_session_token(current_user)
-    held.drop_user(current_user.id)
+    devices.end_this()
+    held.drop_user(current_user.id, relogin.KIND)
     audit.record("logout")
     db.session.commit()
+    held.drop(session.pop(replay.KEY, None))
     logout_user()
     relogin.forget()
-    flash("Du er logget ud. Var du logget ind på andre enheder, er de også logget ud.", "success")
+    flash("Du er logget ud på denne enhed.", "success")
     return redirect(url_for("auth.login"))
 
 
@@ -160,8 +163,8 @@ def confirm():
 
 
 def _end_session_after_confirm_failures(wait: int, why: str = "confirm_failures"):
-    """Rotate the session token and log out: whoever holds the cookie must log in again."""
-    rotate_session_token(current_user)
+    """End every session of the user and log out: whoever holds a cookie must log in again."""
+    end_all_sessions(current_user)
     audit.record("session_ended", purpose=why, result="denied")
     db.session.commit()
     logout_user()
@@ -191,7 +194,7 @@ def set_password(token: str):
                 db.session.rollback()
                 return render_error(404, LINK_DEAD)
             user.password_hash = password_hash
-            rotate_session_token(user)
+            end_all_sessions(user)
             audit.record("password_set", user=user)
             db.session.commit()
             flash("Din adgangskode er gemt. Du kan nu logge ind.", "success")
@@ -222,16 +225,17 @@ def change_password():
 
     Throttled like log-in and /auth/confirm: a wrong current password counts as a failed
     log-in for the account and the client IP, and the failure that brings the account to the
-    limit ends the session. The new password follows set-password's rules. The user's
-    session token rotates, which ends their sessions on other devices; this browser gets
-    a new session with the new token (the 12-hour limit still counts from the log-in).
+    limit ends the session. The new password follows set-password's rules. Every session of
+    the user ends, on every device; this browser gets a new one (a new session row and key;
+    the 12-hour limit still counts from the log-in).
 
     :raise 429: while the account or the client IP is throttled.
     """
     form = ChangePasswordForm()
 
     def page(status: int = 200, headers: dict | None = None):
-        return render_template("auth/change_password.html", form=form), status, headers
+        return (render_template("auth/change_password.html", form=form, devices=device_routes.device_list()),
+                status, headers)
 
     if not form.validate_on_submit():
         return page(400 if request.method == "POST" else 200)
@@ -256,14 +260,15 @@ def change_password():
         form.password.errors = list(form.password.errors) + problems
         return page(400)
     started = session.get("login_at")
+    started = started if isinstance(started, (int, float)) else None
     user.password_hash = hash_password(form.password.data)
-    rotate_session_token(user)
+    end_all_sessions(user)
+    renew_for_login(user, login_at=started)  # this browser goes on, in a new session
     audit.record("password_changed", user=user)
     db.session.commit()
-    renew_for_login(user)  # this browser goes on, on the new token
     login_user(user)
     start_session()
-    if isinstance(started, (int, float)):
+    if started is not None:
         session["login_at"] = started
     flash(PASSWORD_CHANGED, "success")
     return redirect(url_for("main.index"))

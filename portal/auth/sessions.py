@@ -1,12 +1,15 @@
-"""Revocable sessions: Flask-Login alternative tokens, idle and absolute timeouts, fresh logins.
+"""Revocable sessions, one per device; idle and absolute timeouts; fresh logins.
 
 A log-in regenerates the session (:func:`renew_for_login`): nothing of the anonymous session
-survives (a new CSRF secret). A user may be logged in on several devices at once (phone and
-desk PC): a log-in keeps the user's session token, so it ends no other session. The token
-rotates on log-out, password change, disabling and too many wrong confirmations, and that
-ends every session of the user, since a copied cookie must stop working (SECURITY.md). A
-request whose session was ended that way says so (:func:`ended_elsewhere`), and a form it
-posted is kept for after the log-in (:mod:`portal.auth.relogin`).
+survives (a new CSRF secret), and the device gets a session row of its own
+(:mod:`portal.auth.devices`) whose random key the Flask session carries. A user may be
+logged in on several devices at once (phone and desk PC). The user loader reads the row with
+the user; a session whose row is gone logs nobody in. "Log ud" deletes this device's row only;
+the user's own page ends another device's session, or all others; a password change, disabling
+and too many wrong confirmations end every session of the user (:func:`end_all_sessions`), so a
+copied cookie stops working (SECURITY.md). A request whose session was ended from elsewhere
+says so (:func:`ended_elsewhere`), and a form it posted is kept for after the log-in
+(:mod:`portal.auth.relogin`).
 Session protection "strong" ends a session whose client (address and browser) changes; for
 permanent sessions Flask-Login itself would only mark it non-fresh (:func:`_end_moved_session`).
 
@@ -30,7 +33,8 @@ from werkzeug.wrappers import Response
 from .. import audit
 from ..notifications import service as notifications
 from ..extensions import db, login_manager
-from store.models import User
+from . import devices
+from store.models import User, UserSession
 from store.clock import utcnow as store_utcnow
 
 login_manager.login_view = "auth.login"
@@ -41,34 +45,37 @@ login_manager.needs_refresh_message = "Bekræft din adgangskode for at fortsætt
 login_manager.needs_refresh_message_category = "info"
 login_manager.session_protection = "strong"
 # Said instead of login_message when the session was ended from another device of the user.
-ENDED_ELSEWHERE_WHY = ("Du er logget ud, fordi din bruger er logget ud på en anden enhed, eller adgangskoden er "
-                       "skiftet.")
+ENDED_ELSEWHERE_WHY = ("Du er logget ud, fordi denne enhed er logget ud fra en anden enhed, eller fordi "
+                       "adgangskoden er skiftet.")
 ENDED_ELSEWHERE = f"{ENDED_ELSEWHERE_WHY} Log ind igen for at fortsætte."
 ENDED_BY_LOGIN_ELSEWHERE = ENDED_ELSEWHERE  # the older name, still imported by portal.main.routes
 
 
 @login_manager.user_loader
 def load_user(alternative_id: str) -> User | None:
-    """Load by ``"<id>:<token>"``; a rotated token makes old cookies worthless."""
-    user_id, _, token = alternative_id.partition(":")
-    if not user_id.isdigit() or not token:
+    """Load by ``"<id>:<token>"`` and this device's session row, in one statement; a session
+    whose row is gone (ended here, elsewhere, or by a password change) loads nobody."""
+    user_id = alternative_id.partition(":")[0]
+    if not user_id.isdigit():
         return None
-    row = db.session.execute(_user_statement(), {"user_id": int(user_id)}).first()
+    row = db.session.execute(_user_statement(),
+                             {"user_id": int(user_id), "key_hash": devices.current_hash()}).first()
     if row is None:
         return None
-    user, unread = row
+    user, unread, row_id, last_seen = row
     if not user.active or user.role == "integration":  # an integration has API keys, never a session
         return None
-    if not secrets.compare_digest(user.session_token, token):
-        g.session_ended_elsewhere = True  # logged out elsewhere, password changed (one token per user)
+    if row_id is None:
+        g.session_ended_elsewhere = True  # ended from another device, or the password changed
         return None
+    devices.touch(row_id, last_seen, clock())
     notifications.remember_unread(unread)
     return user
 
 
 def ended_elsewhere() -> bool:
-    """True when this request's session was ended by its user's log-out on another device,
-    a password change or a lockout (the user's token rotated). This browser's own log-out
+    """True when this request's session was ended from another device of its user, by a
+    password change or a lockout (its session row is gone). This browser's own log-out
     clears its session, so it never gets here."""
     current_user._get_current_object()  # the user is loaded (and the session checked) first
     return bool(g.get("session_ended_elsewhere"))
@@ -90,9 +97,12 @@ login_manager.localize_callback = _login_message
 @functools.cache
 def _user_statement() -> sa.Select:
     """Every page's first read, in one statement: the user, their company (the header names
-    it) and their unread notifications (the header's badge). Built once per process."""
-    return (sa.select(User, notifications.unread_of(User.id))
+    it), their unread notifications (the header's badge) and this device's session row (id and
+    last seen; NULL when it is gone). Built once per process."""
+    return (sa.select(User, notifications.unread_of(User.id), UserSession.id, UserSession.last_seen_at)
             .options(joinedload(User.company))
+            .outerjoin(UserSession, sa.and_(UserSession.user_id == User.id,
+                                            UserSession.key_hash == sa.bindparam("key_hash")))
             .where(User.id == sa.bindparam("user_id")))
 
 
@@ -100,21 +110,30 @@ def new_session_token() -> str:
     return secrets.token_hex(32)
 
 
-def rotate_session_token(user: User) -> None:
-    """Invalidate every session of ``user`` (logout, password change, disable)."""
-    user.session_token = new_session_token()
+def end_all_sessions(user: User) -> None:
+    """End every session of ``user``, on every device, this one included (password change,
+    disabling, lockout), in the caller's transaction. ``User.session_token`` stays: only the
+    rows end sessions."""
+    devices.end_all(user.id)
 
 
-def renew_for_login(user: User) -> None:
+rotate_session_token = end_all_sessions  # the older name, still imported by portal.admin.service
+
+
+def renew_for_login(user: User, login_at: float | None = None) -> None:
     """Regenerate the session before ``user`` is logged in (against session fixation).
 
-    Clears the whole session, the CSRF secret included. The user's session token is kept
-    (made only if the user has none), so the user's sessions on other devices go on. The
+    Clears the whole session, the CSRF secret included, and makes this device's session row
+    (in the caller's transaction): the user's sessions on other devices go on. ``login_at``:
+    when the log-in this session continues was made (a password change), else now. The
     caller commits, then calls ``login_user`` and :func:`start_session`.
     """
     session.clear()
     if not user.session_token:
-        rotate_session_token(user)
+        user.session_token = new_session_token()
+    now = clock()
+    started = datetime.fromtimestamp(login_at, now.tzinfo) if login_at is not None else None
+    devices.open_row(user.id, now, created_at=started)
 
 
 @session_protected.connect
@@ -245,5 +264,7 @@ def enforce_absolute_timeout() -> None:
     limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
     if started is None or _now() - started > limit:
         g.ended_user_id, g.ended_absolute = current_user.id, True  # for portal.auth.relogin
+        devices.end_this()
+        db.session.commit()
         logout_user()
         session.clear()

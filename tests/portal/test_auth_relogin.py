@@ -1,7 +1,7 @@
 """A form sent on an ended session (review D 1): never a 405 after logging in again, never lost.
 
-The session ends under the user's feet when their token rotates (log-out on another device,
-password change). Then ``next`` is the form's page (the Referer), never the POST-only URL,
+The session ends under the user's feet when its row is deleted (»Log ud« for this device on
+another one, a password change). Then ``next`` is the form's page (the Referer), never the POST-only URL,
 and after the log-in /auth/send-igen offers to send the same fields again.
 """
 from __future__ import annotations
@@ -20,11 +20,12 @@ def _token(html: str) -> str:
 
 
 def _end_sessions_elsewhere(app, user_id: int) -> None:
-    """What a log-out on the user's other device does: the user's token rotates."""
-    from portal.auth.sessions import rotate_session_token
+    """What »Log ud på alle andre enheder« on another device (or a password change) does to this
+    session: its row goes (every row of the user, here)."""
+    from portal.auth.sessions import end_all_sessions
 
     with app.app_context():
-        rotate_session_token(db.session.get(User, user_id))
+        end_all_sessions(db.session.get(User, user_id))
         db.session.commit()
 
 
@@ -48,7 +49,7 @@ def test_a_post_on_an_ended_session_returns_to_the_form_page_and_can_be_sent_aga
     assert location.startswith("/auth/login?next=") and "laest" not in location
     assert location == "/auth/login?next=/beskeder/?side%3D2"
     login, page = _log_in_again(client, location, user.email)
-    assert "logget ud på en anden enhed" in page and "ikke gemt endnu" in page
+    assert "logget ud fra en anden enhed" in page and "ikke gemt endnu" in page
     assert login.status_code == 302 and login.headers["Location"] == "/auth/send-igen"
     resend = client.get("/auth/send-igen").get_data(as_text=True)
     assert "Din handling blev ikke gemt" in resend

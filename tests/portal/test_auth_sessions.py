@@ -1,8 +1,9 @@
 """The session is regenerated at log-in (issue 7, finding 1; SECURITY.md "sessions").
 
 Log-in clears the session (a new CSRF token, nothing carried over from the anonymous
-session). It keeps the user's session token, so the user may be logged in on several devices
-(review D 1); log-out and a password change rotate it and end them all. Session protection "strong" really ends a session whose client
+session) and gives the device a session row of its own, so the user may be logged in on several
+devices (review D 1); log-out ends this device's session only, a password change all of them
+(more in test_auth_devices.py). Session protection "strong" really ends a session whose client
 changes, permanent sessions included (Flask-Login on its own only marks them non-fresh).
 """
 from __future__ import annotations
@@ -65,22 +66,23 @@ def test_a_cookie_captured_before_login_does_not_carry_the_login(app, client, au
     assert not _is_logged_in(fixated)
 
 
-def test_a_second_login_keeps_the_first_session_and_a_logout_ends_both(app, client, auth, make_user):
+def test_a_second_login_keeps_the_first_session_and_a_logout_ends_only_its_own(app, client, auth, make_user):
     """Phone and desk PC at once (review D 1); a copied cookie still dies at log-out."""
     user = make_user("consultant")
     assert auth.login(user.email).status_code == 302
-    first_cookie = client.get_cookie("session").value
     other = app.test_client()
     _log_in(other, user.email)  # the same user on a second device
+    other_cookie = other.get_cookie("session").value
     assert _is_logged_in(other)
     assert _is_logged_in(client)  # the first device goes on
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                       other.get("/").get_data(as_text=True)).group(1)
     assert other.post("/auth/logout", data={"csrf_token": token}).status_code == 302
     thief = app.test_client()
-    thief.set_cookie("session", first_cookie)
+    thief.set_cookie("session", other_cookie)
     assert not _is_logged_in(thief)
-    assert not _is_logged_in(client)
+    assert not _is_logged_in(other)
+    assert _is_logged_in(client)  # the desk PC was not logged out by the phone
 
 
 def test_strong_session_protection_ends_a_session_used_by_another_client(app, client, auth, make_user):
@@ -129,17 +131,18 @@ def _login_page_after(client, path: str = "/kandidater/") -> str:
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-ENDED = "Du er logget ud, fordi din bruger er logget ud på en anden enhed, eller adgangskoden er skiftet."
+ENDED = ("Du er logget ud, fordi denne enhed er logget ud fra en anden enhed, eller fordi adgangskoden er "
+         "skiftet.")
 
 
-def test_a_session_ended_by_a_logout_elsewhere_says_so_on_the_login_page(app, client, auth, make_user):
+def test_a_session_ended_from_another_device_says_so_on_the_login_page(app, client, auth, make_user):
     user = make_user("consultant")
     assert auth.login(user.email).status_code == 302
     other = app.test_client()
-    _log_in(other, user.email)  # the same user in a second browser, who then logs out there
+    _log_in(other, user.email)  # the same user in a second browser, who logs this one out from there
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      other.get("/").get_data(as_text=True)).group(1)
-    assert other.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+                      other.get("/auth/skift-adgangskode").get_data(as_text=True)).group(1)
+    assert other.post("/auth/enheder/log-ud-andre", data={"csrf_token": token}).status_code == 302
     for path in ("/kandidater/", "/"):  # a page that needs a log-in, and the start page
         page = _login_page_after(client, path)
         assert ENDED in page
@@ -161,10 +164,10 @@ def test_a_session_ended_by_a_password_change_says_so(app, client, auth, make_us
 
     user = make_user("consultant")
     assert auth.login(user.email).status_code == 302
-    with app.app_context():  # what a password change or disabling does: the token rotates
-        from portal.auth.sessions import rotate_session_token
+    with app.app_context():  # what a password change or disabling does: every session ends
+        from portal.auth.sessions import end_all_sessions
 
-        rotate_session_token(db.session.get(User, user.id))
+        end_all_sessions(db.session.get(User, user.id))
         db.session.commit()
     page = _login_page_after(client)
     assert ENDED in page and "Log ind for at se siden." not in page
