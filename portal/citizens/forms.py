@@ -14,7 +14,7 @@ from datetime import date
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, FloatField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
+from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
                                 ValidationError)
 
 from matching.geo import POSTCODES
@@ -22,7 +22,8 @@ from matching.redact import NO_CPR_PATTERN, contains_cpr
 
 from .. import postcodes
 # ChoiceField is imported from here by other areas.
-from ..formutil import ChoiceField, DanishForm, DanishGetForm, LicencesField, WholeNumberField, choices  # noqa: F401
+from ..formutil import (ChoiceField, DanishForm, DanishGetForm, LicencesField, Required,  # noqa: F401
+                        WholeNumberField, choices)
 from ..i18n import format_number
 from ..health_words import health_words_in, whole_words
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
@@ -302,14 +303,14 @@ class ProfileForm(DanishForm):
                                 validators=[DataRequired("Vælg ydelsesgruppe.")])
     hours_available = NumberField(
         "Timer til rådighed pr. uge",
-        validators=[InputRequired("Skriv antal timer (0–80)."),
+        validators=[Required("Skriv antal timer (0–80)."),
                     in_range(0, 80, "Timetallet skal være mellem 0 og 80.")])
     postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), known_postcode],
                            render_kw={"inputmode": "numeric", "autocomplete": "postal-code",
                                       "list": "known-postcodes", "maxlength": "4"})
     max_commute_km = NumberField(
         "Højeste transport (km)",
-        validators=[InputRequired("Skriv hvor langt borgeren kan transportere sig."),
+        validators=[Required("Skriv hvor langt borgeren kan transportere sig."),
                     in_range(0, 200, "Transportafstanden skal være mellem 0 og 200 km.")])
     driving_licences = LicencesField("Kørekort (kategorier)")
     languages = StringField("Sprog (kommasepareret)",
@@ -317,7 +318,7 @@ class ProfileForm(DanishForm):
                                         Length(max=200, message="Højst 200 tegn."), no_hidden_characters])
     readiness_group = ChoiceField("Parathedsgruppe", choices=choices(READINESS_GROUPS),
                                   validators=[DataRequired("Vælg parathedsgruppe.")])
-    case_start = DanishDateField("Sagsstart", validators=[InputRequired("Skriv en gyldig dato."), not_future])
+    case_start = DanishDateField("Sagsstart", validators=[Required("Skriv en gyldig dato."), not_future])
     known_postcodes = POSTCODES  # the input's suggestions (the template's datalist)
 
     def __init__(self, *args, **kwargs) -> None:

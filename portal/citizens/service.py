@@ -162,7 +162,7 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None) -> C
 
     Raises:
         ExternalIdRefused: the external id looks like a CPR number, is taken or was erased.
-        CitizenChangeError: the VK is not an active consultant.
+        CitizenChangeError: the VK is not an active consultant, or hours or commute are missing.
     """
     external_id = external_id.strip()
     if external_id:
@@ -174,6 +174,11 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None) -> C
             raise ExternalIdRefused(ERASED_ID_MESSAGE)
     if vk is not None and (vk.role != "consultant" or not vk.active):
         raise CitizenChangeError("Vælg en aktiv konsulent.")
+    # Never the model's default for a value the caller lost: 0 hours is a hard limit of matching.
+    if data.hours_available is None:
+        raise CitizenChangeError("Skriv antal timer (0–80).")
+    if data.max_commute_km is None:
+        raise CitizenChangeError("Skriv hvor langt borgeren kan transportere sig.")
     citizen = Citizen(
         external_id=external_id or None, name=clean_line(data.name), phone=clean_line(data.phone),
         email=clean_line(data.email), benefit_group=data.benefit_group,
