@@ -63,6 +63,10 @@ def hours_month():
 def save_hours_month():
     """Save the hours of every row; with any bad row nothing is saved and every input is kept.
 
+    A row counts as changed only against the hours the page showed (``vist-<id>``), so a
+    stale page never reverts another user's save; a row changed on both sides is refused at
+    its field (:func:`.monthly.read_input`).
+
     Implausible figures (far above the weekly hours) are asked about first, every input
     kept; the next post with the same figures saves them.
 
@@ -87,6 +91,9 @@ def save_hours_month():
     count = monthly.save(rows, changes, month, current_user)
     flash(f"Timer for {month_label(month)} er gemt for {count} forløb." if count
           else f"Ingen ændringer i timerne for {month_label(month)}.", "success")
+    if others := sum(1 for row in rows if row.notice):
+        flash(f"{others} forløb havde fået nye timer af en anden, mens du havde siden åben. Du havde ikke "
+              f"rettet {'det' if others == 1 else 'dem'}, så de står, som den anden gemte dem.", "info")
     return redirect(url_for("placements.hours_month", maaned=month_value(month)))
 
 

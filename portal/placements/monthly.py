@@ -7,12 +7,23 @@ day :data:`YOUNG_UNTIL_DAY`, when a company logs the month that just ended), the
 current month. Hours are saved through :func:`.service.log_hours` (same audit, same rules);
 one form posts every row and nothing is saved unless every row is valid and every
 implausible figure (:mod:`.plausibility`) has been confirmed.
+
+A page can be stale: another user (or another tab) may have saved hours since it was
+rendered. So each row carries the hours it showed (hidden ``vist-<id>``, the stored value at
+render time) and a row counts as changed only when its input differs from that, never merely
+because it differs from the database now. An untouched row of a stale page is left as the
+other user saved it (and shown with their figure if the page comes back). A row the user did
+change while someone else changed it is refused at its field with the other figure; like any
+bad row, that saves nothing on the page, keeps every input, and the page comes back showing
+the stored hours, so saving again overwrites them deliberately.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import re
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -27,6 +38,9 @@ from .forms import month_value, parse_hours, parse_month
 
 YEARS_BACK = 10  # the oldest month shown: 1 January ten years ago (older hours: the placement's own page)
 MAX_INPUT = 20
+CENT = Decimal("0.01")
+_SHOWN = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")  # the machine form of ``vist-<id>``: "12.50"
+_NOT_SENT = object()
 
 
 @dataclass
@@ -40,6 +54,17 @@ class MonthRow:
     error: str | None = None
     question: str | None = None  # "300 timer er langt over 4 t/uge … – er det rigtigt?"
     confirm: str = ""  # the confirmation token sent back with the page (:mod:`.plausibility`)
+    notice: str | None = None  # "Ændret af en anden til 21 …": an untouched row someone else saved
+
+    @property
+    def shown_name(self) -> str:
+        """The hidden input with the hours the page showed: ``vist-<placement id>``."""
+        return f"vist-{self.placement.id}"
+
+    @property
+    def shown_value(self) -> str:
+        """The stored hours as the page renders them into :attr:`shown_name` ("12.50"; "" = none)."""
+        return "" if self.hours is None else f"{_cents(self.hours)}"
 
     @property
     def field_name(self) -> str:
@@ -104,6 +129,49 @@ def _logged(placement: Placement, month: date) -> Decimal | None:
     return next((h.hours for h in placement.hours if h.month == month), None)
 
 
+def _cents(hours: Decimal | None) -> Decimal | None:
+    return None if hours is None else Decimal(hours).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _shown_hours(row: MonthRow, formdata):
+    """The hours the posted page showed for ``row``: a Decimal, None (nothing logged) or
+    :data:`_NOT_SENT` when the post does not say (a page from before ``vist-`` or a malformed value)."""
+    raw = formdata.get(row.shown_name)
+    if raw is None:
+        return _NOT_SENT
+    raw = raw.strip()
+    if raw == "":
+        return None
+    if not _SHOWN.match(raw):
+        return _NOT_SENT
+    try:
+        return Decimal(raw)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
+        return _NOT_SENT
+
+
+def _reads_as(text: str, hours: Decimal | None) -> bool:
+    """Whether the typed ``text`` means ``hours`` ("12,5", "12.50" and " 12,5 " all mean 12.5)."""
+    if not text:
+        return hours is None
+    if hours is None or len(text) > MAX_INPUT:
+        return False
+    try:
+        return parse_hours(text) == hours
+    except ValidationError:
+        return False
+
+
+def _display(hours: Decimal | None) -> str:
+    return "" if hours is None else format_number(hours, 2, trim=True)
+
+
+def _changed_by_another(hours: Decimal | None) -> str:
+    if hours is None:
+        return "Timerne er slettet af en anden, siden du åbnede siden. Tjek tallet og gem igen."
+    return f"Timerne er ændret af en anden til {_display(hours)}, siden du åbnede siden. Tjek tallet og gem igen."
+
+
 def month_rows(company_id: int, month: date, today: date) -> list[MonthRow]:
     """The rows of the page, labelled as the placements pages label them (names audited)."""
     placements = placements_in(company_id, month)
@@ -111,8 +179,7 @@ def month_rows(company_id: int, month: date, today: date) -> list[MonthRow]:
     rows = []
     for placement in placements:
         hours = _logged(placement, month)
-        rows.append(MonthRow(placement, labels[placement.id], hours,
-                             "" if hours is None else format_number(hours, 2, trim=True)))
+        rows.append(MonthRow(placement, labels[placement.id], hours, _display(hours)))
     return rows
 
 
@@ -123,6 +190,12 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
     input leaves an unlogged month unlogged; emptying a logged month is refused (hours are
     corrected, never deleted: type 0); a row missing from the post (the placement was
     added after the page was loaded) is left as it is. The caller saves nothing if any row has an error.
+
+    A row is compared with the hours the page showed (``vist-<id>``; a post without it is
+    compared with the stored hours). If the stored hours have changed since (someone saved
+    in between): an untouched row is no change, and its input is set to the stored hours with
+    a ``notice``; a row typed over is refused with the other figure, unless it was typed to
+    exactly that figure (then it is no change either).
     """
     changes = {}
     for row in rows:
@@ -131,6 +204,17 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
         raw = formdata.get(row.field_name, "")
         row.value = raw[:MAX_INPUT * 5]
         text = raw.strip()
+        stored = _cents(row.hours)
+        shown = _shown_hours(row, formdata)
+        if shown is not _NOT_SENT and shown != stored:  # saved by someone else since the page was shown
+            if _reads_as(text, shown):  # untouched here: theirs stands, and the page shows it
+                row.value = _display(row.hours)
+                row.notice = (f"Ændret af en anden til {_display(row.hours)}, siden du åbnede siden."
+                              if row.hours is not None else "Slettet af en anden, siden du åbnede siden.")
+                continue
+            if not _reads_as(text, stored):
+                row.error = _changed_by_another(row.hours)
+                continue
         if not text:
             if row.hours is not None:
                 row.error = "Timer kan ikke slettes. Skriv 0, hvis der ikke blev arbejdet."

@@ -5,6 +5,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 
@@ -247,3 +248,135 @@ def test_the_oldest_month_has_no_link_further_back(client, world):
     assert "Timer for januar 2016" in html and 'data-testid="previous-month"' not in html
     assert 'min="2016-01"' in html and 'max="2026-11"' in html
     assert 'data-testid="previous-month"' in client.get("/forloeb/timer?maaned=2016-02").get_data(as_text=True)
+
+
+# --- a stale page (another user or another tab saved in between) never reverts the other save ----
+
+def _form_data(html: str) -> dict[str, str]:
+    """The hours form as a browser would post it: every named input of the page's POST form."""
+    form = lxml.html.fromstring(html).xpath('//form[@data-testid="hours-month-form"]')[0]
+    return {i.name: i.value or "" for i in form.inputs if i.name}
+
+
+def _page(client, month: str = "2026-10") -> dict[str, str]:
+    return _form_data(client.get(f"/forloeb/timer?maaned={month}").get_data(as_text=True))
+
+
+def _post_page(client, data: dict, month: str = "2026-10"):
+    return client.post(f"/forloeb/timer?maaned={month}", data=data)
+
+
+def _field_error(html: str, pid: int) -> str:
+    """The error text shown at the row's input (empty if none)."""
+    found = lxml.html.fromstring(html).xpath(f'//*[@id="timer-{pid}-error"]')
+    return " ".join(found[0].text_content().split()) if found else ""
+
+
+def test_the_page_carries_the_shown_hours_beside_each_input(client, world):
+    ids = world["ids"]
+    _login(client)
+    form = _page(client)
+    assert form[f"vist-{ids['first']}"] == "10.00" and form[f"timer-{ids['first']}"] == "10"
+    assert form[f"vist-{ids['second']}"] == "" and form[f"timer-{ids['second']}"] == ""
+
+
+def test_a_stale_page_does_not_revert_the_other_save(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    tab_a, tab_b = _page(client), _page(client)
+    assert _post_page(client, {**tab_a, f"timer-{ids['first']}": "21"}).status_code == 302
+    response = _post_page(client, {**tab_b, f"timer-{ids['second']}": "4"})  # first still shows 10
+    assert response.status_code == 302
+    assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("21")}  # A's correction stands
+    assert _hours(app, ids["second"]) == {date(2026, 10, 1): Decimal("4")}
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "gemt for 1 forløb" in page  # only the row B changed is counted
+    assert "1 forløb havde fået nye timer af en anden" in page
+
+
+def test_an_untouched_stale_page_changes_nothing(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    tab_a, tab_b = _page(client), _page(client)
+    _post_page(client, {**tab_a, f"timer-{ids['first']}": "21"})
+    response = _post_page(client, tab_b)
+    assert response.status_code == 302
+    assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("21")}
+    assert "Ingen ændringer i timerne for oktober 2026" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_row_changed_on_a_stale_page_is_refused_at_its_field_and_nothing_is_saved(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    tab_a, tab_b = _page(client), _page(client)
+    _post_page(client, {**tab_a, f"timer-{ids['first']}": "21,5"})
+    response = _post_page(client, {**tab_b, f"timer-{ids['first']}": "15", f"timer-{ids['second']}": "4"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert _field_error(html, ids["first"]).strip() == (
+        "Fejl: Timerne er ændret af en anden til 21,5, siden du åbnede siden. Tjek tallet og gem igen.")
+    assert "1 række har fejl. Intet er gemt endnu" in html
+    assert f'name="timer-{ids["first"]}" value="15"' in html  # every input kept
+    assert f'name="timer-{ids["second"]}" value="4"' in html
+    assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("21.5")}
+    assert _hours(app, ids["second"]) == {}  # nothing saved while a row is refused
+    assert f'name="vist-{ids["first"]}" value="21.50"' in html  # the page now shows what is stored
+
+
+def test_a_deliberate_second_save_after_the_refusal_goes_through(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    tab_a, tab_b = _page(client), _page(client)
+    _post_page(client, {**tab_a, f"timer-{ids['first']}": "21"})
+    refused = _post_page(client, {**tab_b, f"timer-{ids['first']}": "15", f"timer-{ids['second']}": "4"})
+    assert refused.status_code == 400
+    response = _post_page(client, _form_data(refused.get_data(as_text=True)))
+    assert response.status_code == 302
+    assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("15")}
+    assert _hours(app, ids["second"]) == {date(2026, 10, 1): Decimal("4")}
+    assert "gemt for 2 forløb" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_month_logged_by_another_in_between_is_refused_with_its_value(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    tab_a, tab_b = _page(client), _page(client)
+    _post_page(client, {**tab_a, f"timer-{ids['second']}": "7"})
+    html = _post_page(client, {**tab_b, f"timer-{ids['second']}": "8"}).get_data(as_text=True)
+    assert "ændret af en anden til 7," in _field_error(html, ids["second"])
+    assert _hours(app, ids["second"]) == {date(2026, 10, 1): Decimal("7")}
+
+
+def test_the_same_correction_made_twice_is_no_conflict_and_no_change(app, client, world):
+    ids = world["ids"]
+    _login(client)
+    tab_a, tab_b = _page(client), _page(client)
+    _post_page(client, {**tab_a, f"timer-{ids['first']}": "21"})
+    response = _post_page(client, {**tab_b, f"timer-{ids['first']}": "21,00"})
+    assert response.status_code == 302
+    assert "Ingen ændringer" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_stale_untouched_row_shows_the_new_value_when_the_page_comes_back(app, client, world):
+    """A refusal for another reason must not put the stale figure back in the input (a later save would revert)."""
+    ids = world["ids"]
+    _login(client)
+    tab_a, tab_b = _page(client), _page(client)
+    _post_page(client, {**tab_a, f"timer-{ids['first']}": "21"})
+    html = _post_page(client, {**tab_b, f"timer-{ids['second']}": "-3"}).get_data(as_text=True)
+    assert f'name="timer-{ids["first"]}" value="21"' in html
+    assert "Ændret af en anden til 21, siden du åbnede siden" in html
+    assert f'name="timer-{ids["second"]}" value="-3"' in html
+
+
+@pytest.mark.parametrize("stored, typed", [("12.5", "12,5"), ("12.5", "12,50"), ("12.5", " 12.5 "), ("0.25", "0,25")])
+def test_an_unchanged_row_is_not_counted_whatever_the_notation(app, client, world, stored, typed):
+    ids = world["ids"]
+    with app.app_context():
+        db.session.execute(sa.update(HoursLog).where(HoursLog.placement_id == ids["first"]).values(hours=Decimal(stored)))
+        db.session.commit()
+    _login(client)
+    form = _page(client)
+    assert form[f"timer-{ids['first']}"] == stored.replace(".", ",")
+    response = _post_page(client, {**form, f"timer-{ids['first']}": typed})
+    assert "Ingen ændringer" in client.get(response.headers["Location"]).get_data(as_text=True)
