@@ -7,7 +7,116 @@ document.addEventListener("DOMContentLoaded", function () {
   summariseErrors(document);
   foldMenu(document);
   carryFields(document);
+  guardSubmits(document);
+  keepFormIds(document);
 });
+
+// A form is sent once: a double click on its button, or Enter pressed again while the next
+// page loads, would post it twice and the server would do it twice (two openings, two hotline
+// requests). After the first submit event of a POST form (the browser's own validation passed,
+// and no other script cancelled it) a second submit is cancelled and the form's submit buttons
+// are disabled. They are disabled a moment later (setTimeout 0), after the browser took the
+// clicked button's name and value into what is sent ("venter=nej" on the hotline): a button
+// disabled first would not be sent. The form is usable again when the page comes back from
+// the back/forward cache (pageshow, persisted), and after GUARD_SECONDS if the page is still
+// there (the user stopped the loading, or the answer was a download). The forms that create
+// something also carry a one-time id the server checks (portal/once.py), for what gets past this.
+// A form that must be sendable again at once opts out with data-jobbro-no-guard.
+var GUARD_SECONDS = 10;
+var SUBMIT_BUTTONS = 'button:not([type]), button[type="submit"], input[type="submit"], input[type="image"]';
+
+function guardSubmits(root) {
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    var method = event.submitter && event.submitter.hasAttribute("formmethod") ? event.submitter.formMethod : form.method;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || method !== "post" ||
+        form.hasAttribute("data-jobbro-no-guard")) {
+      return;
+    }
+    var target = (event.submitter && event.submitter.getAttribute("formtarget")) || form.getAttribute("target");
+    if (target && target !== "_self") {
+      return;  // answered in another window: this page stays as it is
+    }
+    if (form.dataset.jobbroSent) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.jobbroSent = "1";
+    window.setTimeout(function () {
+      if (event.defaultPrevented) {  // another script stopped this submission: nothing was sent
+        delete form.dataset.jobbroSent;
+        return;
+      }
+      lockForm(form, true);
+      form.jobbroUnlock = window.setTimeout(function () { lockForm(form, false); }, GUARD_SECONDS * 1000);
+    }, 0);
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      root.querySelectorAll("form[data-jobbro-sent]").forEach(function (form) { lockForm(form, false); });
+    }
+  });
+}
+
+// A form that creates something carries a one-time id (hidden input form_id, portal/once.py):
+// the server creates nothing for an id it has seen, and goes to what the first one created.
+// Pages are no-store, so Back to a sent form loads it anew: the server gives a new id, and the
+// browser puts back what was typed. The id sent is therefore kept in the page's history entry
+// (history.state, which Back and Forward restore) and put back into the form when the page is
+// shown again from history; a form opened anew (a new history entry) keeps the server's id.
+function keepFormIds(root) {
+  var kept = (window.history.state && window.history.state.jobbroFormIds) || {};
+  root.querySelectorAll('form input[type="hidden"][name="form_id"]').forEach(function (input) {
+    if (input.form && kept[formKey(input.form)]) {
+      input.value = kept[formKey(input.form)];
+    }
+  });
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    var input = form.querySelector && form.querySelector('input[type="hidden"][name="form_id"]');
+    if (!input) {
+      return;
+    }
+    var state = Object.assign({}, window.history.state);
+    state.jobbroFormIds = Object.assign({}, state.jobbroFormIds);
+    state.jobbroFormIds[formKey(form)] = input.value;
+    try { window.history.replaceState(state, ""); } catch (e) { /* the server's check is all */ }
+  });
+}
+
+// Where ``form`` posts to (its path): its action attribute, or this page. (form.action would be
+// an input named "action", if the form had one.)
+function formKey(form) {
+  return new URL(form.getAttribute("action") || "", document.baseURI).pathname;
+}
+
+// Disable (lock) or enable again the submit buttons of ``form`` (also those outside it that
+// name it in form=""); only buttons this script disabled are enabled again.
+function lockForm(form, lock) {
+  var buttons = Array.prototype.slice.call(form.querySelectorAll(SUBMIT_BUTTONS));
+  if (form.id) {
+    buttons = buttons.concat(Array.prototype.slice.call(
+      document.querySelectorAll('[form="' + CSS.escape(form.id) + '"]')).filter(function (el) {
+      return el.matches(SUBMIT_BUTTONS);
+    }));
+  }
+  buttons.forEach(function (button) {
+    if (lock && !button.disabled) {
+      button.disabled = true;
+      button.dataset.jobbroLocked = "1";
+    } else if (!lock && button.dataset.jobbroLocked) {
+      button.disabled = false;
+      delete button.dataset.jobbroLocked;
+    }
+  });
+  if (lock) {
+    form.setAttribute("aria-busy", "true");
+  } else {
+    window.clearTimeout(form.jobbroUnlock);
+    form.removeAttribute("aria-busy");
+    delete form.dataset.jobbroSent;
+  }
+}
 
 // A form that must not lose what was typed in another form of the page (the CV page: text typed,
 // then a file tried instead) names that field in data-carry; on submit its value travels in a
