@@ -1,8 +1,8 @@
 """A form posted on an ended session: never a 405 after logging in again, never silently lost.
 
-When a POST meets a session that no longer logs anybody in (the user logged out on another
-device or changed the password, so the token rotated; or the 12-hour limit or a changed
-client ended it), Flask-Login's unauthorized handler comes here (:func:`unauthorized`).
+When a POST meets a session that no longer logs anybody in (it was logged out from another
+device of the user, or the password changed, so its session row is gone; or the 12-hour limit
+or a changed client ended it), Flask-Login's unauthorized handler comes here (:func:`unauthorized`).
 ``next`` is then the page the form was on (the Referer if it is this host, else the start
 page), never the POST-only URL, which a GET after the log-in would answer with 405.
 
@@ -53,7 +53,7 @@ MAX_HELD_CHARS = 2200
 API_DOCS = "/api/docs"  # the API's one HTML page (portal.api.pages): a log-in like any page
 NOT_SAVED = "Din handling blev ikke gemt – gør den igen."
 # A form was held for the log-in, but its row is gone: it waited too long (HOLD_SECONDS), or the
-# user logged out on another device meanwhile, which drops what is held for them.
+# user logged out on another device meanwhile, which drops what is held for a log-in of theirs.
 HOLD_GONE = (f"Det, du sendte, før du blev logget ud, blev ikke gemt: det holdes højst {HOLD_SECONDS // 60} minutter, og det "
              "slettes, hvis du logger ud et andet sted imens. Gør det igen.")
 NOT_LOGGED_IN = "Du er ikke logget ind."

@@ -43,11 +43,11 @@ class Company(db.Model):
 
 
 class User(UserMixin, db.Model):
-    """Anyone who logs in. ``session_token`` makes sessions revocable.
+    """Anyone who logs in.
 
-    Flask-Login's alternative-token pattern: ``get_id()`` returns
-    ``"<id>:<session_token>"``; rotating the token (logout, password change,
-    disable) invalidates every cookie issued before.
+    ``get_id()`` returns ``"<id>:<session_token>"`` (Flask-Login's alternative id, kept in the
+    session cookie). Sessions are revoked by their rows, one per device
+    (:class:`~store.models.sessions.UserSession`, ``portal.auth.devices``), not by this token.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)

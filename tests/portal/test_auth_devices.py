@@ -240,3 +240,59 @@ def test_a_session_cookie_from_before_per_device_sessions_logs_nobody_in(app, cl
 ])
 def test_device_labels(agent, label):
     assert devices.device_label(agent) == label
+
+
+def test_a_page_reads_the_session_row_in_the_users_one_statement(app, make_user):
+    """docs/performance.md: the user, company, unread count and now the session row are one
+    statement; the row is not written again within TOUCH_SECONDS."""
+    user = make_user("company")
+    desk = _logged_in(app, user.email)
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "user_session" in statement:
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert _is_logged_in(desk)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert len(seen) == 1
+    assert seen[0].lstrip().upper().startswith("SELECT") and "notification" in seen[0] and "company" in seen[0]
+
+
+def test_a_form_posted_on_a_session_ended_from_another_device_is_kept_for_the_log_in(app, make_user):
+    from tests.portal.test_auth_relogin import _log_in_again
+
+    user = make_user("consultant")
+    phone, desk = _logged_in(app, user.email, PHONE), _logged_in(app, user.email, DESK)
+    form_token = _token(phone.get("/beskeder/").get_data(as_text=True))
+    page = desk.get(ACCOUNT).get_data(as_text=True)
+    [phone_row] = _end_buttons(page)
+    assert desk.post(f"/auth/enheder/{phone_row}/log-ud", data={"csrf_token": _token(page)}).status_code == 302
+    sent = phone.post("/beskeder/laest", data={"csrf_token": form_token},
+                      headers={"Referer": "http://localhost/beskeder/"})
+    assert sent.status_code == 302 and sent.headers["Location"] == "/auth/login?next=/beskeder/"
+    login, login_page = _log_in_again(phone, sent.headers["Location"], user.email)
+    assert ENDED in login_page and "ikke gemt endnu" in login_page
+    assert login.headers["Location"] == "/auth/send-igen"
+    assert 'action="/beskeder/laest"' in phone.get("/auth/send-igen").get_data(as_text=True)
+    assert _is_logged_in(desk)
+
+
+def test_deactivating_a_user_deletes_every_session_row(app, make_user):
+    from portal.admin import service
+    from store.models import User
+
+    user, admin = make_user("consultant"), make_user("admin")
+    phone, desk = _logged_in(app, user.email, PHONE), _logged_in(app, user.email, DESK)
+    with app.app_context():
+        service.toggle_active(db.session.get(User, user.id), db.session.get(User, admin.id))
+        db.session.commit()
+        service.toggle_active(db.session.get(User, user.id), db.session.get(User, admin.id))  # active again
+        db.session.commit()
+    assert _rows(app, user.id) == []
+    assert not _is_logged_in(phone) and not _is_logged_in(desk)  # enabling again revives no session
