@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import re
 
@@ -142,12 +142,7 @@ def _shown_hours(row: MonthRow, formdata):
     raw = raw.strip()
     if raw == "":
         return None
-    if not _SHOWN.match(raw):
-        return _NOT_SENT
-    try:
-        return Decimal(raw)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
-        return _NOT_SENT
+    return Decimal(raw) if _SHOWN.match(raw) else _NOT_SENT
 
 
 def _reads_as(text: str, hours: Decimal | None) -> bool:
@@ -170,6 +165,27 @@ def _changed_by_another(hours: Decimal | None) -> str:
     if hours is None:
         return "Timerne er slettet af en anden, siden du åbnede siden. Tjek tallet og gem igen."
     return f"Timerne er ændret af en anden til {_display(hours)}, siden du åbnede siden. Tjek tallet og gem igen."
+
+
+def _settled_as_stale(row: MonthRow, text: str, formdata) -> bool:
+    """Whether ``row`` is settled because its stored hours changed since the page showed them.
+
+    Untouched (``text`` still means the shown hours): the other user's hours stand and the
+    input shows them, with a ``notice``. Typed over: refused with the other figure, unless
+    typed to exactly that figure (then the row goes on and is no change).
+    """
+    shown, stored = _shown_hours(row, formdata), _cents(row.hours)
+    if shown is _NOT_SENT or shown == stored:
+        return False
+    if _reads_as(text, shown):
+        row.value = _display(row.hours)
+        row.notice = (f"Ændret af en anden til {_display(row.hours)}, siden du åbnede siden."
+                      if row.hours is not None else "Slettet af en anden, siden du åbnede siden.")
+        return True
+    if _reads_as(text, stored):
+        return False
+    row.error = _changed_by_another(row.hours)
+    return True
 
 
 def month_rows(company_id: int, month: date, today: date) -> list[MonthRow]:
@@ -204,17 +220,8 @@ def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
         raw = formdata.get(row.field_name, "")
         row.value = raw[:MAX_INPUT * 5]
         text = raw.strip()
-        stored = _cents(row.hours)
-        shown = _shown_hours(row, formdata)
-        if shown is not _NOT_SENT and shown != stored:  # saved by someone else since the page was shown
-            if _reads_as(text, shown):  # untouched here: theirs stands, and the page shows it
-                row.value = _display(row.hours)
-                row.notice = (f"Ændret af en anden til {_display(row.hours)}, siden du åbnede siden."
-                              if row.hours is not None else "Slettet af en anden, siden du åbnede siden.")
-                continue
-            if not _reads_as(text, stored):
-                row.error = _changed_by_another(row.hours)
-                continue
+        if _settled_as_stale(row, text, formdata):
+            continue
         if not text:
             if row.hours is not None:
                 row.error = "Timer kan ikke slettes. Skriv 0, hvis der ikke blev arbejdet."
