@@ -58,15 +58,15 @@ def load_user(alternative_id: str) -> User | None:
     user_id = alternative_id.partition(":")[0]
     if not user_id.isdigit():
         return None
-    row = db.session.execute(_user_statement(),
-                             {"user_id": int(user_id), "key_hash": devices.current_hash()}).first()
+    key_hash = devices.current_hash()
+    row = db.session.execute(_user_statement(), {"user_id": int(user_id), "key_hash": key_hash}).first()
     if row is None:
         return None
     user, unread, row_id, last_seen = row
     if not user.active or user.role == "integration":  # an integration has API keys, never a session
         return None
-    if row_id is None:
-        g.session_ended_elsewhere = True  # ended from another device, or the password changed
+    if row_id is None:  # without a key: a cookie from before sessions per device (0021), nothing to say
+        g.session_ended_elsewhere = bool(key_hash)  # ended from another device, or the password changed
         return None
     devices.touch(row_id, last_seen, clock())
     notifications.remember_unread(unread)

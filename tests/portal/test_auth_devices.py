@@ -222,6 +222,8 @@ def test_a_session_cookie_from_before_per_device_sessions_logs_nobody_in(app, cl
         del session[devices.KEY]
     response = client.get("/kandidater/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Log ind for at se siden." in page and "anden enhed" not in page  # nothing was ended elsewhere
 
 
 @pytest.mark.parametrize("agent, label", [
