@@ -290,6 +290,9 @@ class ProfileForm(DanishForm):
     """The profile fields matching depends on, plus name and contact details."""
 
     version = HiddenField()
+    # Each field's fingerprint as the form was loaded (portal.merge.fingerprints): after someone
+    # else saved, this user's changes are merged onto theirs instead of refused for good.
+    base = HiddenField()
     name = StringField("Navn", validators=[DataRequired("Skriv borgerens navn."),
                                            Length(2, 120, "Navnet skal være 2–120 tegn."),
                                            no_hidden_characters])

@@ -6,14 +6,17 @@ skånehensyn page also writes "read_limitations" before rendering them.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from matching.redact import contains_cpr
 
+from .. import merge
 from ..access import consultant_required
 from ..extensions import db
 from store.models import Citizen
+from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 from . import bp, queries, service
 from .forms import CPR_SEARCH_MESSAGE, ListFilterForm, ProfileForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
@@ -76,25 +79,51 @@ def edit_profile(citizen_id: int):
     if request.method == "GET":
         audited_read(citizen, "edit_profile")
         form.version.data = str(citizen.version)
+        form.base.data = merge.fingerprints(citizen, service.PROFILE_FIELDS)
     elif form.validate_on_submit():
+        data = service.ProfileData(**{f: getattr(form, f).data for f in service.PROFILE_FIELDS})
         if form.version.data != str(citizen.version):
-            form.form_errors.append("Borgeren er ændret af en anden, siden du åbnede siden. "
-                                    "Genindlæs siden og ret igen.")
-        else:
-            data = service.ProfileData(**{f: getattr(form, f).data for f in service.PROFILE_FIELDS})
-            try:
-                changed = service.update_profile(citizen, data)
-            except service.CitizenChangeError as exc:
-                db.session.rollback()
-                flash(exc.message_da, "error")
-                return redirect(url_for(".detail", citizen_id=citizen_id))
-            if not changed:
-                flash("Ingen ændringer at gemme.", "info")
-            else:
-                commit_or_flash("Profilen er gemt.")
+            return _stale_profile(form, citizen, data)
+        try:
+            changed = service.update_profile(citizen, data)
+        except service.CitizenChangeError as exc:
+            db.session.rollback()
+            flash(exc.message_da, "error")
             return redirect(url_for(".detail", citizen_id=citizen_id))
+        if not changed:
+            flash("Ingen ændringer at gemme.", "info")
+        else:
+            commit_or_flash("Profilen er gemt.")
+        return redirect(url_for(".detail", citizen_id=citizen_id))
     return render_template("citizens/profile_form.html", citizen=citizen, form=form,
                            today=clock.today())
+
+
+def _stale_profile(form: ProfileForm, citizen: Citizen, data: service.ProfileData):
+    """Someone saved the profile while this form was open: nothing is saved. The form comes back
+    with this user's changes on top of the other person's (:func:`portal.merge.merge`), the
+    fields the other person changed named with their values, and the saved version's number
+    and fingerprint, so saving again keeps both; a field both changed keeps this user's value.
+
+    :return: the form with status 409.
+    """
+    found = merge.merge(citizen, service.profile_values(data), form.base.data, service.PROFILE_FIELDS)
+    again = ProfileForm(formdata=None, obj=replace(data, **found.take))
+    again.version.data = str(citizen.version)
+    again.base.data = merge.fingerprints(citizen, service.PROFILE_FIELDS)
+
+    def named(name: str) -> str:
+        value = merge.shown_value(getattr(citizen, name), _CODE_LABELS.get(name))
+        return f"{again[name].label.text} ({value})"
+
+    theirs = [named(n) for n in found.theirs if n not in found.both]
+    both = [named(n).replace(" (", " (den anden: ", 1) for n in found.both]
+    again.form_errors.append(merge.conflict_message("Borgeren", theirs, both))
+    return render_template("citizens/profile_form.html", citizen=citizen, form=again,
+                           today=clock.today()), 409
+
+
+_CODE_LABELS = {"benefit_group": BENEFIT_GROUPS, "readiness_group": READINESS_GROUPS}
 
 
 from . import routes_goals  # noqa: E402,F401  (jobmål: add, edit, reorder, remove)

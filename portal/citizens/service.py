@@ -96,6 +96,13 @@ def normalise_languages(text: str) -> str:
     return ", ".join(dict.fromkeys(w for w in words if w))
 
 
+def profile_values(data: ProfileData) -> dict[str, object]:
+    """``data`` as it is stored: names, contact details, postcode and languages cleaned."""
+    return {**data.__dict__, "name": clean_line(data.name), "phone": clean_line(data.phone),
+            "email": clean_line(data.email), "postcode": data.postcode.strip(),
+            "languages": normalise_languages(data.languages)}
+
+
 def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
     """Apply the profile; return the names of the fields that changed (empty: no write).
 
@@ -103,9 +110,7 @@ def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
         CitizenChangeError: the citizen is read-only.
     """
     ensure_editable(citizen)
-    values = {**data.__dict__, "name": clean_line(data.name), "phone": clean_line(data.phone),
-              "email": clean_line(data.email), "postcode": data.postcode.strip(),
-              "languages": normalise_languages(data.languages)}
+    values = profile_values(data)
     changed = [f for f in PROFILE_FIELDS if getattr(citizen, f) != values[f]]
     for name in changed:
         setattr(citizen, name, values[name])
