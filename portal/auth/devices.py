@@ -36,6 +36,9 @@ from store.models import UserSession
 
 KEY = "device_key"  # in the Flask session: the row's random key, never stored in the database
 TOUCH_SECONDS = 5 * 60
+# A user has at most this many session rows (the least recently seen go at a log-in beyond it),
+# so repeated log-ins, e.g. a script with the password, cannot fill the table in 12 hours.
+MAX_PER_USER = 30
 _UNSYNCED = {"synchronize_session": False}  # plain DELETEs: no loaded rows to update
 
 
@@ -74,11 +77,16 @@ def device_label(user_agent: str | None) -> str:
 
 def open_row(user_id: int, now: datetime, created_at: datetime | None = None) -> None:
     """Make a session row for ``user_id`` in the caller's transaction and put its key into the
-    Flask session (cleared by the caller first). ``created_at``: when the log-in this session
+    Flask session (cleared by the caller first); beyond :data:`MAX_PER_USER` rows the least
+    recently seen end. ``created_at``: when the log-in this session
     continues was made (a password change keeps the 12-hour limit), else ``now``."""
     key = secrets.token_urlsafe(32)
     db.session.add(UserSession(key_hash=key_hash(key), user_id=user_id, created_at=created_at or now,
                                last_seen_at=now, device=device_label(request.user_agent.string)[:60]))
+    db.session.flush()
+    newest = (sa.select(UserSession.id).where(UserSession.user_id == user_id)
+              .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()).limit(MAX_PER_USER))
+    _delete(UserSession.user_id == user_id, UserSession.id.not_in(newest.scalar_subquery()))
     session[KEY] = key
 
 

@@ -298,3 +298,15 @@ def test_deactivating_a_user_deletes_every_session_row(app, make_user):
         db.session.commit()
     assert _rows(app, user.id) == []
     assert not _is_logged_in(phone) and not _is_logged_in(desk)  # enabling again revives no session
+
+
+def test_a_user_keeps_at_most_max_per_user_sessions_the_least_recently_seen_go(app, make_user, monkeypatch):
+    monkeypatch.setattr(devices, "MAX_PER_USER", 3)
+    user = make_user("company")
+    first = _logged_in(app, user.email, PHONE)
+    [row] = _rows(app, user.id)
+    monkeypatch.setattr(sessions, "clock", lambda: row.last_seen_at + timedelta(minutes=10))
+    browsers = [_logged_in(app, user.email) for _ in range(3)]
+    assert len(_rows(app, user.id)) == 3
+    assert not _is_logged_in(first)  # the one seen longest ago
+    assert all(_is_logged_in(b) for b in browsers)
