@@ -118,7 +118,8 @@ def claim(fallback: str) -> Claim:
     posted = _posted()
     if posted is None:  # a form rendered before ids existed, or a hand-made POST: no guard
         return Claim(None)
-    key, content = _key(current_user.id, posted), _content()
+    user_id = current_user.id
+    key, content = _key(user_id, posted), _content()
     db.session.commit()  # a rollback below must not undo anything the request did before
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
@@ -137,7 +138,7 @@ def claim(fallback: str) -> Claim:
             continue
         try:
             db.session.execute(sa.delete(HeldForm).where(HeldForm.id == key, HeldForm.expires_at <= now))
-            db.session.add(HeldForm(id=key, user_id=current_user.id, kind=KIND, created_at=now,
+            db.session.add(HeldForm(id=key, user_id=user_id, kind=KIND, created_at=now,
                                     expires_at=now + TTL, payload={"url": None, "content": content}))
             db.session.flush()
         except sa.exc.IntegrityError:  # a POST of the same form got there first: read its row
