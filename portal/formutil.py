@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
-from flask import session
+from flask import g, session
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form, IntegerField, SelectField, SelectMultipleField
@@ -142,9 +142,12 @@ def kept_form(name: str) -> MultiDict | None:
     """The fields :func:`keep_form` kept under ``name``, once; None if there are none.
 
     Whatever is kept leaves the session at the first page that asks, kept for this form or
-    not: it belongs to the page right after the refusal, never to a later visit.
+    not: it belongs to the page right after the refusal, never to a later visit. Every form
+    of that page may ask (the candidate page has the times form and the outcome form).
     """
-    entry = session.pop(_KEPT_KEY, None)
+    if "kept_form_entry" not in g:
+        g.kept_form_entry = session.pop(_KEPT_KEY, None)
+    entry = g.kept_form_entry
     if not isinstance(entry, dict) or entry.get("name") != name:
         return None
     return MultiDict([tuple(pair) for pair in entry.get("fields") or ()])

@@ -22,6 +22,7 @@ from .forms import OfferForm, OutcomeForm, StepForm
 
 booking_required = roles_required("company", "consultant", "admin")
 _OFFER_FORM = "interview-offer:{}"  # the kept times form (portal.formutil.keep_form), per proposal
+_OUTCOME_FORM = "interview-outcome:{}"  # the kept outcome form, per proposal
 
 
 def load_proposal(proposal_id: int, opening_id: int | None = None) -> Proposal:
@@ -88,6 +89,26 @@ def _offer_refused(proposal: Proposal, form: OfferForm):
         return _refused(proposal, form.messages())
     flash("Ikke gemt: ret det, der er markeret under »Jobsamtale«.", "error")
     return back_to(proposal)
+
+
+def _outcome_refused(proposal: Proposal, form: OutcomeForm):
+    """Back to the page with the outcome as it was chosen and typed, its errors at the fields
+    (review P 1, Q 4: before, the choice and the reason were lost and the only message was a
+    flash far above the form)."""
+    if form.csrf_token.errors or not keep_form(_OUTCOME_FORM.format(proposal.id), request.form):
+        return _refused(proposal, [e for errors in form.errors.values() for e in errors])
+    flash("Ikke gemt: ret det, der er markeret under »Hvordan gik samtalen?«.", "error")
+    return back_to(proposal)
+
+
+def _outcome_form(proposal: Proposal) -> OutcomeForm:
+    """The outcome form for the page: as the user sent it, with its errors, after a refusal;
+    else blank. Rendered only: the page writes its own CSRF token, and the POST checks it."""
+    kept = kept_form(_OUTCOME_FORM.format(proposal.id))
+    form = OutcomeForm(formdata=kept, meta={"csrf": False})
+    if kept is not None:
+        form.validate()
+    return form
 
 
 def _offer_form(proposal: Proposal, booked: Interview | None = None) -> tuple[OfferForm, bool]:
@@ -207,7 +228,7 @@ def outcome(opening_id: int, proposal_id: int):
     proposal = load_proposal(proposal_id, opening_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
-        return _refused(proposal, [e for errors in form.errors.values() for e in errors])
+        return _outcome_refused(proposal, form)
     if service.needs_confirmation(proposal, form.outcome.data) and not responses.confirmed():
         try:  # the second step only for an outcome that would be stored
             service.check_outcome(proposal, form.outcome.data, form.reason.data or "")
@@ -263,5 +284,6 @@ def interview_panel(proposal: Proposal) -> dict:
         "side": "company" if current_user.role == "company" else "jobcenter",
         "offer_form": offer_form,
         "offer_kept": offer_kept,  # the form comes back refused: open it
+        "outcome_form": _outcome_form(proposal) if service.outcome_due(proposal) else None,
         "step_form": StepForm(),
     }

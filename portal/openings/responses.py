@@ -17,7 +17,7 @@ from wtforms.validators import Length
 from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..formutil import DanishForm, Required, choices
+from ..formutil import DanishForm, Required, choices, keep_form, kept_form
 from ..interviews import service as interviews
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
@@ -37,6 +37,23 @@ class ResponseForm(DanishForm):
                            validators=[Required("Vælg et svar.")])
     note = StringField("Kort note", validators=[
         Length(max=proposals.MAX_NOTE_LENGTH, message=f"Højst {proposals.MAX_NOTE_LENGTH} tegn.")])
+
+
+# A refused answer's fields (formutil.keep_form), per proposal: the page it goes back to shows
+# them again with their errors at the fields (review Q 4: the note typed was lost).
+_ANSWER_FORM = "answer:{}"
+
+
+@bp.app_template_global("kept_answer")
+def kept_answer(proposal_id: int) -> ResponseForm | None:
+    """The answer form of ``proposal_id`` as it was sent and refused, with its errors; else None.
+    Rendered only: the page writes its own CSRF token, and the POST checks it."""
+    kept = kept_form(_ANSWER_FORM.format(proposal_id))
+    if kept is None:
+        return None
+    form = ResponseForm(formdata=kept, meta={"csrf": False})
+    form.validate()
+    return form
 
 
 @bp.post("/<int:opening_id>/kandidat/<int:proposal_id>/svar")
@@ -60,8 +77,11 @@ def respond(opening_id: int, proposal_id: int):
         # Back to the answered card, not the top of a page with many cards.
         back = redirect(url_for("openings.detail", opening_id=opening.id, _anchor=f"kandidat-{proposal.id}"))
     if not form.validate_on_submit():
-        flash("Svaret blev ikke gemt: " + "; ".join(
-            e for errors in form.errors.values() for e in errors), "error")
+        if form.csrf_token.errors or not keep_form(_ANSWER_FORM.format(proposal.id), request.form):
+            flash("Svaret blev ikke gemt: " + "; ".join(
+                e for errors in form.errors.values() for e in errors), "error")
+        else:
+            flash("Svaret blev ikke gemt: ret det, der er markeret ved kandidaten.", "error")
         return back
     fields = {"response": form.response.data, "note": form.note.data or "", "next": request.form.get("next", "")}
     try:
@@ -78,12 +98,10 @@ def respond(opening_id: int, proposal_id: int):
         if upcoming is not None and choice == "cancel":  # in the same transaction as the answer
             interviews.cancel(upcoming, current_user, commit=False)
         interviews.answer(proposal, current_user, form.response.data, form.note.data or "")
-    except proposals.TransitionError as err:
+    except (proposals.TransitionError, interviews.InterviewError) as err:
         db.session.rollback()
         flash(str(err), "error")
-    except interviews.InterviewError as err:
-        db.session.rollback()
-        flash(str(err), "error")
+        keep_form(_ANSWER_FORM.format(proposal.id), request.form)  # the note typed is not lost
     else:
         flash(_saved_message(previous, form.response.data), "success")
         if upcoming is not None:

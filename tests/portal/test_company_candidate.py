@@ -277,3 +277,24 @@ def test_before_consent_the_candidate_page_says_consent_is_still_to_come(app, cl
     assert "udløbet" not in html
     assert re.search(r'data-testid="candidate-anonymous">[^<]*når borgeren har givet samtykke', html)
     assert re.search(r'data-testid="interview-not-ready">[^<]*når borgeren har givet samtykke', html)
+
+
+@pytest.mark.parametrize("page", ["candidate", "opening"])
+def test_a_refused_answer_keeps_the_note_and_says_why_at_the_field(app, client, auth, world, page):
+    """Review Q 4: an answer sent without a choice lost the note typed, and the message was a
+    flash at the top of the page. Now the card shows both again, the error at »Svar«."""
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    auth.switch_to(world["company"].email)
+    opening = f"/opslag/{world['opening']}"
+    token = auth.csrf_token(opening)
+    client.post(f"{opening}/kandidat/{world['proposal']}/svar",
+                data={"csrf_token": token, "response": "", "note": "Vi vil gerne møde kandidaten tirsdag",
+                      **({"next": "candidate"} if page == "candidate" else {})})
+    html = client.get(f"{opening}/kandidat/{world['proposal']}" if page == "candidate" else opening
+                      ).get_data(as_text=True)
+    form = html.split(f"/kandidat/{world['proposal']}/svar")[1].split("</form>")[0]
+    assert 'value="Vi vil gerne møde kandidaten tirsdag"' in form
+    assert "Vælg et svar." in form and 'aria-invalid="true"' in form and "form-error" in form
+    assert "ret det, der er markeret ved kandidaten" in html
+    again = client.get(opening).get_data(as_text=True)  # shown once: the next page is as before
+    assert "Vi vil gerne møde kandidaten tirsdag" not in again and "Vælg et svar." not in again

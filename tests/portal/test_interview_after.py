@@ -85,3 +85,20 @@ def test_a_time_not_chosen_is_not_called_rejected(app, client, auth, world):
     auth.switch_to(world["company"].email)
     history = re.search(r"<summary>Tidligere tider</summary>(.*?)</details>", page(client, world), re.S).group(1)
     assert "Ikke valgt" in history and "afvist" not in history
+
+
+def test_a_refused_outcome_comes_back_as_sent_with_its_error_at_the_field(app, client, auth, world):
+    """Review P 1 / Q 4: »Ikke ansat« without a reason lost the choice, and the only message was a
+    flash far above the form. Now the choice and what was typed come back, the error at the field."""
+    add_interview(app, world, hours_from_now=-3, status="booked")
+    auth.switch_to(world["company"].email)
+    path = f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"
+    client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined", "reason": "   "})
+    html = page(client, world)
+    form = html.split('data-testid="outcome-form"')[1].split("</form>")[0]
+    assert re.search(r'<input[^>]*checked[^>]*value="declined"|<input[^>]*value="declined"[^>]*checked', form)
+    assert "form-error" in form and "Skriv kort, hvorfor kandidaten ikke blev ansat." in form
+    assert 'aria-invalid="true"' in form
+    assert "ret det, der er markeret under »Hvordan gik samtalen?«" in html
+    assert "Hvordan gik samtalen?" in page(client, world)  # once: a reload shows the blank form
+    assert "Skriv kort, hvorfor" not in page(client, world)
