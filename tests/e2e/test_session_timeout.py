@@ -72,3 +72,28 @@ def test_text_typed_when_the_time_ran_out_comes_back_after_logging_in(page, comp
     assert page.get_by_label("Beskriv situationen").input_value() == TEXT
     assert page.get_by_label("Emne").input_value() == "Udeblevet"
 
+
+
+def test_the_warning_turning_into_logged_out_is_opened_again_so_it_is_announced(page, company_user):
+    """Review P 2: the open warning's words were replaced in place, which a screen reader does not
+    announce; the user heard only »Log ind igen«. The dialog is now opened again with its new
+    name and description, and closing it still returns to the form."""
+    _open_new_request(page, company_user.email)
+    page.evaluate("""() => {
+        window.jobbroOpened = [];
+        const original = HTMLDialogElement.prototype.showModal;
+        HTMLDialogElement.prototype.showModal = function () {
+            window.jobbroOpened.push(this.querySelector('h2').textContent);
+            return original.call(this);
+        };
+    }""")
+    page.clock.fast_forward("25:30")
+    warning = page.get_by_test_id("session-warning")
+    warning.wait_for()
+    page.clock.fast_forward("05:00")
+    expect(warning.get_by_role("heading")).to_have_text("Du er logget ud")
+    expect(warning.get_by_role("link", name="Log ind igen")).to_be_focused()
+    assert page.evaluate("window.jobbroOpened") == ["Du bliver snart logget ud", "Du er logget ud"]
+    assert page.evaluate("document.querySelector('[data-testid=session-warning]').matches(':modal')")
+    warning.get_by_role("button", name="Luk").click()
+    expect(page.locator("main [name=message]")).to_be_focused()

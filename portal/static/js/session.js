@@ -200,6 +200,7 @@
     extendButton.addEventListener("click", extend);
     closeButton.addEventListener("click", close);
     dialog.addEventListener("close", function () {
+      if (dialog.open) { return; }  // closed to be opened again with new words (show): not left
       if (returnFocus && document.contains(returnFocus)) { returnFocus.focus(); }
     });
     document.body.appendChild(dialog);
@@ -212,12 +213,17 @@
 
   function show(title, body, canExtend) {
     if (!dialog) { build(); }
-    dialog.querySelector("h2").textContent = title;
+    var heading = dialog.querySelector("h2");
+    // The warning turning into "Du er logget ud" while open: a screen reader announces a dialog's
+    // name and description when it opens, not when its words change, so it is opened again.
+    var reopen = dialog.open && heading.textContent !== title && typeof dialog.close === "function";
+    if (reopen) { dialog.close(); }
+    heading.textContent = title;
     text.textContent = body;
     extendButton.hidden = !canExtend;
     loginLink.hidden = canExtend || !expired;
     if (!dialog.open) {
-      returnFocus = document.activeElement;
+      if (!reopen) { returnFocus = document.activeElement; }
       if (typeof dialog.showModal === "function") { dialog.showModal(); } else { dialog.setAttribute("open", ""); }
     }
     (canExtend ? extendButton : (expired ? loginLink : closeButton)).focus();
