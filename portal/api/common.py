@@ -36,7 +36,8 @@ IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
     "type": "string", "maxLength": 200}, "description": (
     "Valgfri. Samme nøgle og samme forespørgsel inden for 24 timer giver svaret igen uden at gøre det "
     "igen (Idempotent-Replayed: true): for kandidater og hotline-henvendelser objektet, som det er nu, "
-    "ellers det gemte svar. Samme nøgle med en anden forespørgsel giver 422.")}
+    "ellers det gemte svar. Samme nøgle med en anden forespørgsel giver 422. Kører den første stadig, "
+    "giver en gentagelse 409 med Retry-After; et første svar med 5xx gemmes ikke, så nøglen kan sendes igen.")}
 IF_MATCH = {"in": "header", "name": "If-Match", "schema": {"type": "string"},
             "description": "Objektets ETag fra seneste hentning (fx \"v3\"); * betyder enhver eksisterende version."}
 UPSERT_IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},

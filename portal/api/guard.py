@@ -31,6 +31,13 @@ from . import body, problems, tokens
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_TTL = timedelta(hours=24)
+# The status_code of a key claimed by a request that has not answered yet.
+IN_PROGRESS = 0
+# A claim this old belongs to a request that died without answering (its process killed): the
+# key is free again. Far above any request's run time (gunicorn's timeout is 60 seconds).
+CLAIM_TIMEOUT = timedelta(minutes=5)
+IN_PROGRESS_RETRY_AFTER = 2  # seconds
+CLAIM_ATTEMPTS = 3
 MAX_KEY_LENGTH = 200
 EXTENSION = "jobbro_api_limiter"
 REPLAY_HEADERS = ("Content-Type", "Location", "ETag")
@@ -82,6 +89,7 @@ _REREAD: dict[str, tuple[str, str]] = {}
 def attach(blueprint: Blueprint) -> None:
     blueprint.before_request(_before)
     blueprint.after_request(_after)
+    blueprint.teardown_request(_teardown)
 
 
 def restrict(blueprint: Blueprint, check: Callable[[], None]) -> None:
@@ -171,23 +179,62 @@ def _request_hash() -> str:
 
 
 def _replay() -> Response | None:
+    """Claim the request's ``Idempotency-Key`` before the view runs, or answer a repeat.
+
+    The claim is the key's record, inserted with :data:`IN_PROGRESS` and committed in its own
+    short transaction (the view's service commits on its own, often more than once, so the
+    claim cannot ride in the action's transaction); the unique (token, key) makes a second
+    insert of the key fail on SQLite and PostgreSQL alike, whichever request got there first.
+    :func:`_after` then fills in the answer, or deletes the claim when the answer is not kept.
+
+    :raise 400: a key that is too long or not printable.
+    :raise 422: the key was used for another request (method, path, query or body).
+    :raise 409: the same request with this key is still running (with ``Retry-After``).
+    """
     key = request.headers["Idempotency-Key"]
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         problems.abort(400, f"Idempotency-Key må højst være {MAX_KEY_LENGTH} synlige tegn.")
     token = g.api_token
-    cutoff = clock.utcnow() - IDEMPOTENCY_TTL
+    request_hash = _request_hash()
+    now = clock.utcnow()
     db.session.execute(sa.delete(IdempotencyRecord).where(
-        IdempotencyRecord.token_id == token.id, IdempotencyRecord.created_at < cutoff))
+        IdempotencyRecord.token_id == token.id,
+        sa.or_(IdempotencyRecord.created_at < now - IDEMPOTENCY_TTL,
+               sa.and_(IdempotencyRecord.status_code == IN_PROGRESS,
+                       IdempotencyRecord.created_at < now - CLAIM_TIMEOUT))))
     db.session.commit()
-    found = db.session.scalar(sa.select(IdempotencyRecord).where(
-        IdempotencyRecord.token_id == token.id, IdempotencyRecord.key == key))
-    g.idempotency = (key, _request_hash())
-    if found is None:
+    for _attempt in range(CLAIM_ATTEMPTS):
+        found = db.session.scalar(sa.select(IdempotencyRecord).where(
+            IdempotencyRecord.token_id == token.id, IdempotencyRecord.key == key))
+        if found is not None:
+            return _repeat(found, request_hash)
+        claim = IdempotencyRecord(token_id=token.id, key=key, method=request.method, path=request.path[:300],
+                                  request_hash=request_hash, status_code=IN_PROGRESS, response_body="",
+                                  response_headers={}, object_id=None, created_at=now)
+        db.session.add(claim)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # the same key, claimed at this moment by another request
+            db.session.rollback()
+            continue  # read that one's record (or, released meanwhile, claim again)
+        g.idempotency = claim.id
         return None
-    if found.request_hash != g.idempotency[1]:
-        g.idempotency = None
+    _in_progress()  # claimed and released over and over: tell the client to come back
+    return None
+
+
+def _in_progress() -> None:
+    problems.abort(409, "En anmodning med samme Idempotency-Key er i gang. Prøv igen om lidt.",
+                   headers={"Retry-After": str(IN_PROGRESS_RETRY_AFTER)})
+
+
+def _repeat(found: IdempotencyRecord, request_hash: str) -> Response:
+    """The answer to a repeat of a claimed key: 422 for another request, 409 while the first
+    runs, else the first's answer (re-read through the GET for objects about a citizen)."""
+    if found.request_hash != request_hash:
         problems.abort(422, "Idempotency-Key er allerede brugt til en anden forespørgsel. Brug en ny nøgle.")
-    g.idempotency = None
+    if found.status_code == IN_PROGRESS:
+        _in_progress()
     reread = _REREAD.get(request.blueprint or "")
     if found.object_id is not None and reread is not None:
         endpoint, argument = reread
@@ -206,15 +253,30 @@ def _after(response: Response) -> Response:
     token = getattr(g, "api_token", None)
     if token is None:
         return response
-    pending = getattr(g, "idempotency", None)
-    if pending and response.status_code < 500 and response.status_code != 429:
-        _store(token.id, pending, response)
+    claim_id = g.get("idempotency")
+    if claim_id is not None:
+        _resolve(claim_id, response)
+        g.idempotency = None  # resolved: nothing left for _teardown
     if request.method not in SAFE_METHODS:
         # Every write attempt, whatever its outcome (the services log what they changed); reads
         # of personal data are logged where they happen, as on the web.
         audit.record_now("api_write", purpose=f"{_route()} token:{token.id}"[:200],
                          result=str(response.status_code))
     return response
+
+
+def _teardown(error: BaseException | None) -> None:
+    """Give the key back when the request ended without :func:`_after` resolving its claim (an
+    error after the view), so the client may send it again rather than wait for CLAIM_TIMEOUT."""
+    claim_id = g.pop("idempotency", None)
+    if claim_id is None:
+        return
+    try:
+        db.session.rollback()
+        _release(claim_id)
+    except sa.exc.SQLAlchemyError as exc:  # the claim then expires after CLAIM_TIMEOUT
+        db.session.rollback()
+        current_app.logger.warning("idempotency claim not released (%s)", type(exc).__name__)
 
 
 def _object_id(response: Response) -> int | None:
@@ -228,19 +290,28 @@ def _object_id(response: Response) -> int | None:
     return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
-def _store(token_id: int, pending: tuple[str, str], response: Response) -> None:
-    key, request_hash = pending
+def _resolve(claim_id: int, response: Response) -> None:
+    """Fill the claim in with ``response``, or give the key back when the answer is not kept:
+    a 5xx or a 429 (the client should send the request again), or an answer about a citizen
+    that names no object."""
+    if response.status_code >= 500 or response.status_code == 429:
+        _release(claim_id)
+        return
     headers = {name: response.headers[name] for name in REPLAY_HEADERS if name in response.headers}
     object_id = _object_id(response)
     if request.blueprint in _REREAD and 200 <= response.status_code < 300 and object_id is None:
-        return  # an answer about a citizen that names no object: nothing safe to keep
+        _release(claim_id)  # nothing safe to keep
+        return
     body = "" if object_id is not None else response.get_data(as_text=True)
-    db.session.add(IdempotencyRecord(token_id=token_id, key=key, method=request.method, path=request.path[:300],
-                                     request_hash=request_hash, status_code=response.status_code,
-                                     response_body=body, response_headers=headers, object_id=object_id,
-                                     created_at=clock.utcnow()))
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:  # a concurrent repeat stored its answer first: that one stands
-        db.session.rollback()
+    # Only while still this request's claim: an erasure may have deleted it meanwhile.
+    db.session.execute(sa.update(IdempotencyRecord).where(
+        IdempotencyRecord.id == claim_id, IdempotencyRecord.status_code == IN_PROGRESS).values(
+        status_code=response.status_code, response_body=body, response_headers=headers, object_id=object_id,
+        created_at=clock.utcnow()))
+    db.session.commit()
 
+
+def _release(claim_id: int) -> None:
+    db.session.execute(sa.delete(IdempotencyRecord).where(
+        IdempotencyRecord.id == claim_id, IdempotencyRecord.status_code == IN_PROGRESS))
+    db.session.commit()

@@ -64,6 +64,11 @@ class IdempotencyRecord(db.Model):
     A repeat of the same key by the same token with the same request gets the stored
     answer; the same key with a different request is refused (422). Kept for 24 hours.
 
+    The record is inserted before the request runs, as its claim on the key (``status_code``
+    is then ``portal.api.guard.IN_PROGRESS``, 0), and filled in with the answer afterwards, or
+    deleted when the answer is not kept (5xx); a repeat meanwhile gets 409. The unique
+    (token, key) is what makes the claim: a second insert of the key fails.
+
     An answer that is an object about a citizen (a proposal, a hotline request) is not kept:
     only its status and ``object_id``, and a repeat reads the object again as it is now, with
     the same access checks and audit as a GET (``response_body`` stays empty).
