@@ -15,8 +15,8 @@ is needed: the API's ``idempotency_record`` belongs to an API token (``token_id`
 and the session is a signed cookie, which two requests sent at once both read before either
 writes it. A row holds no form content, only where the object is and a hash of what was sent;
 it expires after :data:`TTL`, as the API's records do, and goes with the held forms' purge
-(``portal.auth.held.purge_expired``), with its user, and when a citizen is erased (every held
-row goes then; a form sent again after that is simply a new one).
+(``portal.auth.held.purge_expired``) and with its user; a log-out, a citizen's erasure and
+the cap on a user's held forms leave it.
 
 Two POSTs at the same moment: the claim is inserted first, in the transaction that creates the
 object (the service's commit commits both), so the second insert waits for the first
@@ -43,12 +43,13 @@ from flask import current_app, g, request
 from flask_login import current_user
 
 from store.models import HeldForm
+from store.models.held import CLAIM_KIND
 
 from .auth import sessions
 from .extensions import db
 
 FIELD = "form_id"
-KIND = "once"
+KIND = CLAIM_KIND
 TTL = timedelta(hours=24)
 WAIT_SECONDS = 5.0  # how long a repeat waits for the first POST to name its object
 _ID = re.compile(r"[A-Za-z0-9_-]{16,64}")

@@ -11,6 +11,8 @@ it is deleted when it is used, when its user logs out (:func:`drop_user`) and wi
 :func:`drop_all` every row, for the erasure of a citizen.
 A user has at most :data:`MAX_PER_USER` rows (the oldest go), so a replayed cookie cannot
 fill the table. Times are read through ``sessions.clock``, as the session's own are.
+The table also holds :mod:`portal.once`'s claims (kind ``CLAIM_KIND``): they hold no form
+content, and only expiry (:func:`purge_expired`) or their user's deletion removes them.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from store.models import HeldForm
+from store.models.held import CLAIM_KIND
 from . import sessions
 
 MAX_PER_USER = 10
@@ -51,10 +54,10 @@ def put(user_id: int, kind: str, payload: dict[str, Any], seconds: float) -> str
         db.session.add(HeldForm(id=token, user_id=user_id, kind=kind, created_at=now,
                                 expires_at=now + timedelta(seconds=seconds), payload=payload))
         db.session.flush()
-        newest = (sa.select(HeldForm.id).where(HeldForm.user_id == user_id)
+        held = (HeldForm.user_id == user_id, HeldForm.kind != CLAIM_KIND)
+        newest = (sa.select(HeldForm.id).where(*held)
                   .order_by(HeldForm.created_at.desc(), HeldForm.id).limit(MAX_PER_USER))
-        db.session.execute(sa.delete(HeldForm).where(HeldForm.user_id == user_id,
-                                                     HeldForm.id.not_in(newest.scalar_subquery())),
+        db.session.execute(sa.delete(HeldForm).where(*held, HeldForm.id.not_in(newest.scalar_subquery())),
                            execution_options=_UNSYNCED)
         db.session.commit()
     except sa.exc.SQLAlchemyError as exc:
@@ -94,9 +97,9 @@ def drop(token: Any) -> None:
 
 
 def drop_user(user_id: int, kind: str | None = None) -> None:
-    """Delete every row of ``user_id`` (of ``kind`` only, if given) in the caller's transaction
-    (log-out: the caller commits)."""
-    where = [HeldForm.user_id == user_id] + ([HeldForm.kind == kind] if kind else [])
+    """Delete every held form of ``user_id`` (of ``kind`` only, if given) in the caller's
+    transaction (log-out: the caller commits); the user's one-time form claims stay."""
+    where = [HeldForm.user_id == user_id, HeldForm.kind == kind if kind else HeldForm.kind != CLAIM_KIND]
     db.session.execute(sa.delete(HeldForm).where(*where), execution_options=_UNSYNCED)
 
 
@@ -109,11 +112,13 @@ def purge_expired(session: Session | None = None) -> int:
 
 
 def drop_all(session: Session | None = None) -> int:
-    """Delete every held row, anyone's, in the caller's transaction; how many there were.
+    """Delete every held form, anyone's, in the caller's transaction; how many there were
+    (the one-time form claims stay: they hold nothing typed).
 
     For the erasure of a citizen: a held form may carry anything typed about them, and which
     form is about whom cannot be told from its fields. Rows live minutes, and a form lost this
     way is in its browser tab too (all but skånehensyn and erasure), put back on its page.
     """
-    result = (session or db.session).execute(sa.delete(HeldForm), execution_options=_UNSYNCED)
+    result = (session or db.session).execute(sa.delete(HeldForm).where(HeldForm.kind != CLAIM_KIND),
+                                             execution_options=_UNSYNCED)
     return result.rowcount or 0
