@@ -12,7 +12,7 @@ from matching.geo import POSTCODES
 from ..access import company_required, get_owned_or_404
 from store.models import Opening
 from ..interviews import service as interviews
-from .. import once
+from .. import merge, once
 from . import bp, conflict, service
 from .forms import KIND_HELP, CloseForm, OpeningForm, form_values, publishing_form
 
@@ -132,13 +132,7 @@ def _stale_edit(form: OpeningForm, opening: Opening):
     theirs = [f"{labels[n]} ({conflict.shown_value(n, getattr(opening, n))})"
               for n in merged.theirs if n not in merged.both]
     both = [f"{labels[n]} (den anden: {conflict.shown_value(n, getattr(opening, n))})" for n in merged.both]
-    message = "Opslaget er blevet ændret af en anden, mens du redigerede, så intet er gemt endnu."
-    if theirs:
-        message += f" Den anden ændrede {', '.join(theirs)}; det står nu i formularen sammen med dine ændringer."
-    if both:
-        message += (f" I har begge ændret {', '.join(both)}; formularen viser din udgave, så ret den, "
-                    "hvis den andens skal bruges.")
-    again.form_errors.append(message + " Tjek formularen, og gem igen.")
+    again.form_errors.append(merge.conflict_message("Opslaget", theirs, both))
     return _render_form(again, opening), 409
 
 
