@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
+from sqlalchemy.orm import Session
 
 from portal.api import guard
 from portal.extensions import db
@@ -174,3 +175,68 @@ def test_a_request_that_breaks_after_its_view_gives_the_key_back(app, client, ra
     with pytest.raises(RuntimeError):  # TESTING propagates it; in production a 500
         client.post(PATH, json=OPENING, headers=headers)
     assert records(app) == []
+
+
+def _insert_race(app, raw: str, held) -> None:
+    """The first request's claim is written but not yet committed when the second comes: the
+    unique (token, key) decides (PostgreSQL: the second insert waits for the first transaction,
+    then fails on the key; SQLite: the second waits for the write lock), and the second answers
+    409 while the first's action runs."""
+    creating, release = held
+    flushed, first_thread = threading.Event(), {}
+
+    def hold_claim(session, _context) -> None:
+        if threading.get_ident() == first_thread.get("id") and not flushed.is_set() and any(
+                isinstance(obj, IdempotencyRecord) for obj in session.identity_map.values()):
+            flushed.set()
+            time.sleep(0.5)  # the claim's row is written, its transaction still open
+
+    headers = bearer(raw, **{"Idempotency-Key": "indsæt-1"})
+    answers: dict = {}
+    sa.event.listen(Session, "after_flush_postexec", hold_claim)
+    try:
+        def send():
+            first_thread["id"] = threading.get_ident()
+            with app.app_context():
+                answers["first"] = app.test_client().post(PATH, json=OPENING, headers=headers)
+
+        first = threading.Thread(target=send)
+        first.start()
+        try:
+            assert flushed.wait(10)
+            with app.app_context():
+                answers["second"] = app.test_client().post(PATH, json=OPENING, headers=headers)
+        finally:
+            release.set()
+            first.join(10)
+    finally:
+        sa.event.remove(Session, "after_flush_postexec", hold_claim)
+    assert answers["first"].status_code == 201
+    assert answers["second"].status_code == 409, answers["second"].get_data(as_text=True)
+    assert openings(app) == 1
+
+
+def test_two_claims_inserted_at_once_on_sqlite(app, raw, held):
+    _insert_race(app, raw, held)
+
+
+@pytest.mark.postgres
+def test_two_claims_inserted_at_once_on_postgresql(postgres_url, password_hash, held):
+    """On PostgreSQL the second insert waits for the first transaction, then fails on the key."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from tests.conftest import user_factory
+    from tests.postgres_server import fresh_database
+
+    app = create_app({"TESTING": True, "DATABASE_URL": fresh_database(postgres_url, "t_idempotency_race"),
+                      "SECRET_KEY": "t", "PSEUDONYM_KEY": "p", "MATCHING_ENCODER": "hashing",
+                      "MATCHING_BACKEND": "memory"})
+    with app.app_context():
+        upgrade()
+    try:
+        _insert_race(app, make_token(app, user_factory(app, password_hash)("company")), held)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
