@@ -64,7 +64,8 @@ class CommonResponses(BasePlugin):
     """Declares on every operation the answers the guard and the body check give to any of them:
     401 (no or a bad token), 403 (the token's role or scope), 429 (the rate limit), 404 where
     the path names an object, 400/413/415 where a request carries a body (``body.py``), and 422
-    where it takes an ``Idempotency-Key`` (a key reused for another request, ``guard._replay``).
+    and 409 where it takes an ``Idempotency-Key`` (a key reused for another request,
+    ``guard._replay``; the same key while its first request still runs).
     The endpoints' own answers (422, 409, 412, ...) stay declared where they are."""
 
     ALWAYS = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "429": "TOO_MANY_REQUESTS"}
@@ -82,6 +83,7 @@ class CommonResponses(BasePlugin):
                 wanted.update(self.WITH_BODY)
             if any(isinstance(p, dict) and p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
                 wanted["422"] = "UNPROCESSABLE_ENTITY"
+                wanted["409"] = "CONFLICT"
             for status, name in wanted.items():
                 responses.setdefault(status, name)
 
