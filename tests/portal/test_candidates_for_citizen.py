@@ -187,7 +187,7 @@ def test_a_pair_reads_the_same_as_on_the_candidate_ranking_with_a_learned_model(
 
     def card(html, attribute):
         part = html.split(attribute, 1)[1].split("</li>", 1)[0]
-        heading = re.search(r'<span class="badge" title=.*?</span> <span class="jobbro-score">[^<]*</span>', part,
+        heading = re.search(r'<span class="badge">Samlet match: .*?</span> <span class="jobbro-score">[^<]*</span>', part,
                             re.DOTALL).group(0)
         learned = re.search(r'data-testid="learned-adjustment".*?</p>', part, re.DOTALL).group(0)
         return heading, learned

@@ -16,6 +16,7 @@ from portal import mail
 from portal.config import ConfigError, defaults, finalise, from_environment
 from portal.extensions import db
 from portal.hotline import reminders, service, sla
+from portal.i18n import format_date
 from store.models import (AuditEvent, Citizen, Company, HotlineMessage, HotlineRequest, Placement,
                            Team, User)
 from tests.conftest import AuthActions
@@ -313,8 +314,11 @@ def test_staff_see_escalated_marker_and_companies_do_not(app, world, smtp, clien
     auth.switch_to("vk@jc.dk")
     assert 'data-testid="escalated"' not in client.get("/hotline/").get_data(as_text=True)
     run(app, at(1))
+    with app.app_context():
+        when = format_date(stored(app, request_id).escalated_at)  # dd.mm.yyyy HH:MM, Danish time
     for page in ("/hotline/", f"/hotline/{request_id}"):
-        assert 'data-testid="escalated"' in client.get(page).get_data(as_text=True)
+        # The date is written out, not in a tooltip only a mouse can bring up (review P 5).
+        assert f'data-testid="escalated">Eskaleret {when}</span>' in client.get(page).get_data(as_text=True)
     auth.switch_to("kontakt@firma.dk")
     for page in ("/hotline/", f"/hotline/{request_id}"):
         assert "Eskaleret" not in client.get(page).get_data(as_text=True)

@@ -55,7 +55,7 @@ def test_answers_that_need_the_consultant(app, client, auth, make_user):
     auth.login(vk.email)
     html = client.get("/").get_data(as_text=True)
     section = re.search(r'<section data-testid="queue-svar">(.*?)</section>', html, re.DOTALL).group(1)
-    rows = re.findall(r'<tr data-testid="queue-row"><td>([^<]+)</td>.*?<a href="[^"]+">([^<]+)</a>', section,
+    rows = re.findall(r'<tr data-testid="queue-row"><th scope="row">([^<]+)</th>.*?<a href="[^"]+">([^<]+)<span class="sr-only">', section,
                       re.DOTALL)
     assert rows == [  # newest answer first
         ("Afvist med forløb", "Find en anden kandidat til opslaget"),

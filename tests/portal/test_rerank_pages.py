@@ -48,8 +48,9 @@ def test_the_ranking_card_shows_the_learned_adjustment(app, client, auth, world)
     card = html.split('data-testid="learned-adjustment"')[1].split("</p>")[0]
     assert re.search(r"Justeret af lært model:</strong> \+0,\d\d \(samlet match 0,\d\d → 0,\d\d", card)
     assert "kortere afstand end for de fleste +0," in card
-    anna = html.split('data-citizen="')[1].split("</h3>")[0]
-    assert "justeret af den lærte model" in anna  # the band's tooltip says what moved it
+    # The page's explanation above the cards (once a tooltip on each band) says what moved the band.
+    said = html.split('data-testid="how-to-read"')[1].split("</details>")[0]
+    assert "justeret af den lærte model" in said
     # The parts shown add up to the adjustment on every card (the rest is named "øvrige fakta").
     for card in html.split('data-testid="learned-adjustment"')[1:]:
         card = card.split("</p>")[0]

@@ -196,7 +196,7 @@ def test_a_company_answer_names_the_next_step_of_its_state(app, client, auth, ma
         db.session.commit()
     auth.switch_to(world["consultant"].email)
     [row] = _rows(_section(client.get("/").get_data(as_text=True), "svar"))
-    assert f'<a href="/kandidater/forslag/{world["proposal"]}{anchor}">{action}</a>' in row
+    assert f'<a href="/kandidater/forslag/{world["proposal"]}{anchor}">{action}<span class="sr-only"> (' in row
 
 
 def test_an_interested_answer_is_one_line_not_also_an_interview_to_arrange(app, client, auth, make_user):
@@ -239,7 +239,7 @@ def test_an_answer_with_an_expired_consent_offers_what_the_page_can_do(app, clie
     [row] = _rows(_section(start, "svar"))
     assert _rows(_section(start, "samtykker")) == []  # the answer's line leads there; not twice
     link = f'/kandidater/forslag/{world["proposal"]}#samtykke'
-    assert f'<a href="{link}">Samtykket er udløbet: registrér et nyt samtykke</a>' in row
+    assert f'<a href="{link}">Samtykket er udløbet: registrér et nyt samtykke<span class="sr-only"> (' in row
     page = client.get(link.split("#")[0]).get_data(as_text=True)
     assert '<h3 id="samtykke">Registrér et nyt samtykke</h3>' in page and 'data-testid="consent-expired"' in page
     assert 'data-testid="consent-form"' in page  # renewed in one step
@@ -339,7 +339,7 @@ def test_a_recorded_consent_waits_on_the_start_page_until_the_name_is_shared(app
         proposals.record_consent(proposal, consultant, channel="telefon", deadline=TODAY + timedelta(days=60))
     auth.switch_to(world["consultant"].email)
     [row] = _rows(_section(client.get("/").get_data(as_text=True), "del-navnet"))
-    assert f'href="/kandidater/forslag/{world["proposal"]}#profil">Godkend profilen og del navnet</a>' in row
+    assert f'href="/kandidater/forslag/{world["proposal"]}#profil">Godkend profilen og del navnet<span class="sr-only"> (' in row
     with app.app_context():  # shared: the line goes
         proposal = db.session.get(Proposal, world["proposal"])
         proposal.shared_profile, proposal.profile_approved_at = {"experience": "Kok"}, proposal.created_at
