@@ -193,6 +193,7 @@ PURPOSE_WORDS = {
     "staff:": "jobcentret:", "file": "fil", "rank_openings": "opslag rangeret for borgeren",
     "set": "sat", "cleared": "fjernet", "read-only": "kun læse", "api": "API", "filter": "filter:",
     "external": "eksternt", "id": "id", "lift": "ophæv", "erasure": "sletning", "block": "spærring",
+    "other_device": "på en anden enhed", "other_devices": "på alle andre enheder",
 }
 PURPOSE_KEYS = {
     "user": "bruger", "hotline": "henvendelse", "forloeb": "forløb", "token": "nøgle", "team": "team",
@@ -202,7 +203,7 @@ PURPOSE_KEYS = {
     "updated": "opdateret", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
     "bruger": "bruger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
     "maaned": "måned", "tal": "tal", "gruppe": "gruppe", "borgere": "borgere", "virksomheder": "virksomheder",
-    "henvendelser": "henvendelser", "raadgiver": "borgere som rådgiver",
+    "henvendelser": "henvendelser", "raadgiver": "borgere som rådgiver", "session": "session",
 }
 
 

@@ -28,7 +28,7 @@ def _change(client, current: str, new: str = NEW, confirm: str | None = None):
 def test_the_header_links_to_the_password_change(client, auth, make_user):
     auth.login(make_user("company").email)
     html = client.get("/").get_data(as_text=True)
-    assert 'href="/auth/skift-adgangskode" data-testid="change-password-link">Skift adgangskode</a>' in html
+    assert 'href="/auth/skift-adgangskode" data-testid="change-password-link">Adgangskode og enheder</a>' in html
 
 
 def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(app, client, auth, make_user):

@@ -310,3 +310,10 @@ def test_a_user_keeps_at_most_max_per_user_sessions_the_least_recently_seen_go(a
     assert len(_rows(app, user.id)) == 3
     assert not _is_logged_in(first)  # the one seen longest ago
     assert all(_is_logged_in(b) for b in browsers)
+
+
+def test_the_access_log_names_a_log_out_of_other_devices_in_danish():
+    from portal.admin.audit_labels import purpose_label
+
+    assert purpose_label("logout", "other_device session:12") == "på en anden enhed session 12"
+    assert purpose_label("logout", "other_devices count:3") == "på alle andre enheder antal 3"
