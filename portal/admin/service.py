@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit
-from ..auth.sessions import new_session_token, rotate_session_token
+from ..auth.sessions import end_all_sessions, new_session_token
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
 from ..formutil import RuleError, raise_all
@@ -249,7 +249,7 @@ def toggle_active(user: User, acting: User) -> int:
     """
     if not user.active:
         user.active = True
-        rotate_session_token(user)
+        end_all_sessions(user)
         audit.record("user_enabled", purpose=f"user:{user.id}")
         _reindex_caseload(user)
         return 0
@@ -259,7 +259,7 @@ def toggle_active(user: User, acting: User) -> int:
         raise AccountRuleError(f"{user.name} er den sidste aktive administrator og kan ikke deaktiveres. "
                                "Opret eller aktivér en anden administrator først.")
     user.active = False
-    rotate_session_token(user)
+    end_all_sessions(user)
     clear_token(user)
     audit.record("user_disabled", purpose=f"user:{user.id}")
     _reindex_caseload(user)

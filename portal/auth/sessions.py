@@ -117,9 +117,6 @@ def end_all_sessions(user: User) -> None:
     devices.end_all(user.id)
 
 
-rotate_session_token = end_all_sessions  # the older name, still imported by portal.admin.service
-
-
 def renew_for_login(user: User, login_at: float | None = None) -> None:
     """Regenerate the session before ``user`` is logged in (against session fixation).
 

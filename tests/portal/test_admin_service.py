@@ -65,4 +65,4 @@ def test_admin_routes_leave_writes_to_the_service(view):
     tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(view))))
     calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     assert not calls & {"db.session.add", "audit.record", "User", "issue_set_password_token",
-                        "form.populate_obj", "rotate_session_token"}, calls
+                        "form.populate_obj", "end_all_sessions"}, calls
