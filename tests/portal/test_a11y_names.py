@@ -139,3 +139,38 @@ def test_a_citizens_openings_page_has_a_heading_for_the_list(client, auth, world
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
     list_heading = doc.xpath('//ol[@data-testid="opening-ranking"]/preceding::h2[1]')[0]
     assert name_of(list_heading) == "Bedst egnede opslag"
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_api_docs_darken_swaggers_colours_to_four_and_a_half_to_one(app, client, auth, make_user):
+    """Swagger UI's method labels (white on #61affe: 2.3:1), »Authorize« and »OAS 3.1« failed
+    1.4.3 (review P 7); the page's own stylesheet, loaded after Swagger's, overrides them."""
+    from pathlib import Path
+
+    auth.login(make_user("company").email)
+    doc = lxml.html.fromstring(client.get("/api/docs").get_data(as_text=True))
+    sheets = [link.get("href") for link in doc.xpath('//link[@rel="stylesheet"]')]
+    assert sheets.index("/static/css/api-docs.css") > sheets.index("/static/vendor/swagger-ui/swagger-ui.css")
+    css = (Path(app.static_folder) / "css" / "api-docs.css").read_text()
+    rules = {" ".join(s.split()): body for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(
+        r"/\*.*?\*/", "", css, flags=re.S)) for s in selectors.split(",")}
+
+    def colour(selector: str, prop: str) -> str:
+        return re.search(rf"(?:^|;)\s*{prop}\s*:\s*(#[0-9a-f]{{6}})", rules[selector]).group(1)
+
+    for method in ("get", "post", "put", "delete", "patch", "head", "options"):
+        label = f"#swagger-ui .opblock.opblock-{method} .opblock-summary-method"
+        assert contrast("#ffffff", colour(label, "background")) >= 4.5, method
+    assert contrast("#ffffff", colour("#swagger-ui .btn.authorize", "color")) >= 4.5
+    assert contrast("#ffffff", colour("#swagger-ui .info .title small.version-stamp", "background-color")) >= 4.5
+    assert contrast("#ffffff", colour("#swagger-ui .btn.execute", "background-color")) >= 4.5
+    assert contrast("#efefef", colour("#swagger-ui .json-schema-2020-12-expand-deep-button", "color")) >= 4.5
