@@ -21,14 +21,19 @@ QUEUES = ("forslag", "svar", "del-navnet", "opslag-slut", "hotline", "kan-ikke-m
 
 
 @pytest.fixture
-def start_page(app, client, auth, password_hash, frozen_today):
-    """The demo consultant's start page (a smaller demo set), parsed."""
+def demo(app, password_hash, frozen_today):
+    """The demo data (a smaller set); the demo consultant's e-mail."""
     from portal.demo.loader import load_demo
 
     with app.app_context():
         load_demo(db.session, TODAY, citizen_count=150, password_hash=password_hash)
-        email = db.session.scalar(sa.select(User.email).where(User.email == "konsulent@demo.jobbro.dk"))
-    auth.login(email)
+        return db.session.scalar(sa.select(User.email).where(User.email == "konsulent@demo.jobbro.dk"))
+
+
+@pytest.fixture
+def start_page(client, auth, demo):
+    """The demo consultant's start page, parsed."""
+    auth.login(demo)
     return lxml.html.fromstring(client.get("/").get_data(as_text=True))
 
 
@@ -59,6 +64,27 @@ def test_no_two_queue_links_share_a_name_but_lead_to_different_places(start_page
     row_name = name_of(fix.xpath("ancestor::tr/th")[0])
     assert name_of(fix) in (f"Tilføj CV ({row_name})", f"Tilføj jobmål ({row_name})",
                             f"Tildel virksomhedskonsulent ({row_name})")
+
+
+def test_two_hotline_requests_with_the_same_subject_are_told_apart(app, client, auth, demo):
+    from store.models import HotlineRequest
+
+    auth.login(demo)
+    first = lxml.html.fromstring(client.get("/").get_data(as_text=True)).xpath(
+        '//section[@data-testid="queue-hotline"]//tbody//a[@href]')[0]
+    request_id = int(first.get("href").rsplit("/", 1)[1])
+    with app.app_context():
+        original = db.session.get(HotlineRequest, request_id)
+        copy = HotlineRequest(**{column: getattr(original, column) for column in (
+            "company_id", "category", "urgency", "subject", "status", "assigned_to_id", "created_by_id",
+            "created_at", "due_at")})
+        db.session.add(copy)
+        db.session.commit()
+        copy_id, subject = copy.id, copy.subject
+    page = lxml.html.fromstring(client.get("/").get_data(as_text=True))
+    links = {a.get("href"): name_of(a) for a in page.xpath('//section[@data-testid="queue-hotline"]//tbody//a[@href]')}
+    one, other = links[f"/hotline/{request_id}"], links[f"/hotline/{copy_id}"]
+    assert one != other and one.startswith(subject) and other.startswith(subject)
 
 
 def test_every_queue_row_is_headed_by_its_citizen_or_subject(start_page):

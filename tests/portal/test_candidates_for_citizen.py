@@ -235,3 +235,13 @@ def test_a_list_that_is_not_cut_says_it_shows_them_all(client, auth, world):
     html = _page(client, auth, world)
     assert "Viser alle 2 åbne opslag, som borgeren opfylder kravene til." in html
     assert 'data-testid="show-all-openings"' not in html
+
+
+def test_each_decide_link_names_its_opening(client, auth, world):
+    """»Vurdér Anna på kandidatlisten« on every card: a links list or Tab tells them apart by the
+    opening, in visually hidden text (review P 4)."""
+    html = _page(client, auth, world)
+    links = re.findall(r'data-testid="decide-link">(.*?)</a>', html)
+    names = [" ".join(re.sub(r"<[^>]+>", " ", link).split()) for link in links]
+    assert len(names) >= 2 and len(set(names)) == len(names)
+    assert "Vurdér Anna Lagerbæk på kandidatlisten til »Lagermedarbejder med truckcertifikat«" in names
