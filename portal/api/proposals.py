@@ -13,6 +13,7 @@ from datetime import datetime
 
 import marshmallow as ma
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask_login import current_user
 
 from store.models import Citizen, Interview, Opening, Proposal
@@ -105,14 +106,21 @@ def _disclosed_until(proposal: Proposal) -> datetime | None:
     return disclosure.ends_at(consent.deadline) if consent is not None else None
 
 
-def company_view(proposal: Proposal) -> dict:
-    """The allow-listed view a company gets (audited when it holds the name)."""
-    # One candidate as the opening page shows it (openings.service builds that allow-list).
-    shared = openings._shared(proposal)  # noqa: SLF001 - the web's allow-list, reused on purpose
-    if shared.name is not None:
-        audit.record_now("identity_viewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
-                         purpose="api: shared candidate")
-    items = interviews.interviews(proposal) if shared.name is not None else []
+def company_view(proposal: Proposal, shared=None, rows: list[Interview] | None = None) -> dict:
+    """The allow-listed view a company gets (audited when it holds the name).
+
+    ``shared`` and ``rows``: the candidate's allow-list and interviews, read for a whole page
+    and audited there (:func:`_page_views`); without them, read and audited here."""
+    if shared is None:
+        # One candidate as the opening page shows it (openings.service builds that allow-list).
+        shared = openings._shared(proposal)  # noqa: SLF001 - the web's allow-list, reused on purpose
+        if shared.name is not None:
+            audit.record_now("identity_viewed", citizen_id=proposal.citizen_id,
+                             opening_id=proposal.opening_id, purpose="api: shared candidate")
+    if shared.name is None:
+        items = []
+    else:
+        items = rows if rows is not None else interviews.interviews(proposal)
     return {"id": proposal.id, "opening_id": proposal.opening_id,
             "status": ON_HOLD if shared.on_hold else shared.status,
             "pseudonym": shared.pseudonym, "name": shared.name, "similarity_band": shared.similarity_band,
@@ -122,11 +130,14 @@ def company_view(proposal: Proposal) -> dict:
             "interviews": items}
 
 
-def _view(proposal: Proposal) -> dict:
+def _view(proposal: Proposal, rows: list[Interview] | None = None, audited: bool = False) -> dict:
+    """One proposal as the caller may see it; ``rows`` and ``audited``: its interviews read and
+    its read audited for a whole page (:func:`_page_views`)."""
     if current_user.role == "company":
         return company_view(proposal)
-    audit.record_now("proposal_viewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
-                     purpose="api")
+    if not audited:
+        audit.record_now("proposal_viewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
+                         purpose="api")
     return {"id": proposal.id, "opening_id": proposal.opening_id, "status": proposal.status,
             "pseudonym": pseudonym(proposal.citizen_id, proposal.opening_id), "name": proposal.citizen.name,
             "citizen_id": proposal.citizen_id, "score": proposal.score, "created_at": proposal.created_at,
@@ -134,7 +145,22 @@ def _view(proposal: Proposal) -> dict:
             "response_note": proposal.company_response_note or "",
             "shared_goal": proposal.shared_goal or "", "hours_available": proposal.citizen.hours_available,
             "disclosed_until": _disclosed_until(proposal) if rules.identity_released(proposal) else None,
-            "interviews": interviews.interviews(proposal)}
+            "interviews": rows if rows is not None else interviews.interviews(proposal)}
+
+
+def _page_views(items: list[Proposal]) -> list[dict]:
+    """The views of a page of proposals: their interviews in one statement and their reads
+    audited in one write (before anything is shown: no log, no data), not per item."""
+    rows = interviews.interviews_by_proposal([p.id for p in items])
+    if current_user.role == "company":
+        shared = {p.id: openings._shared(p) for p in items}  # noqa: SLF001 - as company_view
+        audit.record_many_now([{"action": "identity_viewed", "citizen_id": p.citizen_id,
+                                "opening_id": p.opening_id, "purpose": "api: shared candidate"}
+                               for p in items if shared[p.id].name is not None])
+        return [company_view(p, shared[p.id], rows[p.id]) for p in items]
+    audit.record_many_now([{"action": "proposal_viewed", "citizen_id": p.citizen_id,
+                            "opening_id": p.opening_id, "purpose": "api"} for p in items])
+    return [_view(p, rows[p.id], audited=True) for p in items]
 
 
 @bp.get("/")
@@ -142,7 +168,9 @@ def _view(proposal: Proposal) -> dict:
 @bp.response(200, ProposalPage)
 def list_proposals(args):
     """Forslag: virksomheden ser de delte kandidater på egne opslag; jobcentret alle forslag."""
-    query = sa.select(Proposal)
+    # Each item reads its citizen and, when disclosed, its consents (the name, disclosed_until):
+    # loaded with the page, not one statement per item.
+    query = sa.select(Proposal).options(selectinload(Proposal.consents), joinedload(Proposal.citizen))
     status = args.get("status")
     company = current_user.role == "company"
     if company:
@@ -164,7 +192,7 @@ def list_proposals(args):
         query = query.where(sa.or_(Proposal.updated_at >= since, citizen_changed >= since,
                                    disclosure.lapsed_since(since)))
     items, links = common.page(query, Proposal.id, args)
-    return {"items": [_view(p) for p in items], **links}
+    return {"items": _page_views(items), **links}
 
 
 NO_LONGER_RELEVANT = ("Kandidaten er ikke længere aktuel. Slet det, I har fået om kandidaten "

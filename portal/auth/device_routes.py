@@ -8,7 +8,7 @@ The device logged out is told so at its next request (``sessions.ENDED_ELSEWHERE
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from .. import audit
@@ -30,15 +30,20 @@ def _back():
     return redirect(url_for("auth.change_password") + "#enheder")
 
 
+ALREADY_ENDED = "Enheden var allerede logget ud."
+
+
 @bp.post("/enheder/<int:row_id>/log-ud")
 @login_required
 def end_device(row_id: int):
     """End the session ``row_id`` of the current user on another device.
 
-    :raise 404: if it is not the user's, is this device's own, or has ended already.
+    Nothing to end (the device logged out or ran out meanwhile, or the id is not one of the
+    user's other sessions) says so on the list: the same answer for every such id.
     """
     if not devices.end_one(current_user.id, row_id):
-        abort(404)
+        flash(ALREADY_ENDED, "info")
+        return _back()
     audit.record("logout", purpose=f"other_device session:{row_id}")
     db.session.commit()
     flash(ENDED_ONE, "success")

@@ -83,7 +83,9 @@ def edit_profile(citizen_id: int):
     elif form.validate_on_submit():
         data = service.ProfileData(**{f: getattr(form, f).data for f in service.PROFILE_FIELDS})
         if form.version.data != str(citizen.version):
-            return _stale_profile(form, citizen, data)
+            found = merge.merge(citizen, service.profile_values(data), form.base.data, service.PROFILE_FIELDS)
+            if found.theirs:  # else only jobmål, CV or caseworkers moved the version: save
+                return _stale_profile(form, citizen, data, found)
         try:
             changed = service.update_profile(citizen, data)
         except service.CitizenChangeError as exc:
@@ -99,15 +101,15 @@ def edit_profile(citizen_id: int):
                            today=clock.today())
 
 
-def _stale_profile(form: ProfileForm, citizen: Citizen, data: service.ProfileData):
-    """Someone saved the profile while this form was open: nothing is saved. The form comes back
+def _stale_profile(form: ProfileForm, citizen: Citizen, data: service.ProfileData, found: merge.Merge):
+    """Someone saved the profile while this form was open (``found``: what they changed, by
+    :func:`portal.merge.merge`): nothing is saved. The form comes back
     with this user's changes on top of the other person's (:func:`portal.merge.merge`), the
     fields the other person changed named with their values, and the saved version's number
     and fingerprint, so saving again keeps both; a field both changed keeps this user's value.
 
     :return: the form with status 409.
     """
-    found = merge.merge(citizen, service.profile_values(data), form.base.data, service.PROFILE_FIELDS)
     again = ProfileForm(formdata=None, obj=replace(data, **found.take))
     again.version.data = str(citizen.version)
     again.base.data = merge.fingerprints(citizen, service.PROFILE_FIELDS)

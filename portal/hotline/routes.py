@@ -88,7 +88,7 @@ def _new_request(form: RequestForm, closed: HotlineRequest | None = None):
             return redirect(sent.url)
         if sent.repeated:
             flash("Henvendelsen fra denne formular er allerede sendt (se »Hotline«), så det, du har ændret, "
-                  "er ikke sendt. Tryk »Send« igen for at sende det som en ny henvendelse.", "warning")
+                  "er ikke sendt. Tryk »Send henvendelse« igen for at sende det som en ny henvendelse.", "warning")
             status = 409
         else:
             try:
@@ -174,7 +174,7 @@ def message(request_id: int):
         return redirect(sent.url)
     if sent.repeated:
         flash("Beskeden fra denne formular er allerede sendt (se tråden), så den ændrede tekst er ikke sendt. "
-              "Tryk »Send« igen for at sende den også.", "warning")
+              "Send den igen, hvis den også skal med.", "warning")
         return _render_detail(found, form, 409)
     try:
         service.add_message(found, current_user, form.body.data, awaits_answer=request.form.get("venter") != "nej")

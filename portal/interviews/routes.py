@@ -58,8 +58,9 @@ def back_to(proposal: Proposal):
     return redirect(url_for("candidates.proposal", proposal_id=proposal.id) + "#samtale")
 
 
-def _run(proposal: Proposal, action, success, keep_offer: bool = False):
-    """Carry out ``action``; a refusal is flashed (``keep_offer``: the times form is kept as typed).
+def _run(proposal: Proposal, action, success, keep_offer: bool = False, keep: str | None = None):
+    """Carry out ``action``; a refusal is flashed (``keep_offer``: the times form is kept as typed;
+    ``keep``: the form kept under this name, e.g. the outcome form).
 
     ``success`` is the message, or a function of the action's result that returns it."""
     try:
@@ -67,8 +68,8 @@ def _run(proposal: Proposal, action, success, keep_offer: bool = False):
     except (service.InterviewError, TransitionError) as err:
         db.session.rollback()
         flash(str(err), "error")
-        if keep_offer:
-            keep_form(_OFFER_FORM.format(proposal.id), request.form)
+        if keep_offer or keep:
+            keep_form((keep or _OFFER_FORM).format(proposal.id), request.form)
     else:
         flash(success(result) if callable(success) else success, "success")
     return back_to(proposal)
@@ -234,12 +235,13 @@ def outcome(opening_id: int, proposal_id: int):
             service.check_outcome(proposal, form.outcome.data, form.reason.data or "")
         except (service.InterviewError, TransitionError) as err:
             flash(str(err), "error")
+            keep_form(_OUTCOME_FORM.format(proposal.id), request.form)  # the reason typed is not lost
             return back_to(proposal)
         return responses.confirm_page(proposal, form.outcome.data, back_to(proposal).location,
                                       fields={"outcome": form.outcome.data, "reason": form.reason.data or ""})
     return _run(proposal, lambda: service.report_outcome(
         proposal, current_user, form.outcome.data, form.reason.data or ""),
-        "Tak, udfaldet er gemt. Jobcentret får besked.")
+        "Tak, udfaldet er gemt. Jobcentret får besked.", keep=_OUTCOME_FORM)
 
 
 bp.add_app_template_filter(service.spoken_time, "interview_time")

@@ -138,8 +138,9 @@ def test_another_users_session_and_this_devices_own_cannot_be_ended_by_id(app, m
     token = _token(desk.get(ACCOUNT).get_data(as_text=True))
     [victim_row] = [r.id for r in _rows(app, other.id)]
     [own_row] = [r.id for r in _rows(app, user.id)]
-    for row_id in (victim_row, own_row, 999999):
-        assert desk.post(f"/auth/enheder/{row_id}/log-ud", data={"csrf_token": token}).status_code == 404
+    for row_id in (victim_row, own_row, 999999):  # the same answer as for a device gone meanwhile
+        answer = desk.post(f"/auth/enheder/{row_id}/log-ud", data={"csrf_token": token}, follow_redirects=True)
+        assert answer.status_code == 200 and "Enheden var allerede logget ud." in answer.get_data(as_text=True)
     assert _is_logged_in(victim) and _is_logged_in(desk)
     assert len(_rows(app, other.id)) == 1
 
@@ -317,3 +318,15 @@ def test_the_access_log_names_a_log_out_of_other_devices_in_danish():
 
     assert purpose_label("logout", "other_device session:12") == "på en anden enhed session 12"
     assert purpose_label("logout", "other_devices count:3") == "på alle andre enheder antal 3"
+
+
+def test_ending_a_device_that_logged_out_meanwhile_says_so_on_the_list(app, make_user):
+    """Review R 4: it gave the 404 error page."""
+    user = make_user("consultant")
+    phone, desk = _logged_in(app, user.email, PHONE), _logged_in(app, user.email, DESK)
+    html = desk.get(ACCOUNT).get_data(as_text=True)
+    [phone_row] = _end_buttons(html)
+    phone.post("/auth/logout", data={"csrf_token": _token(phone.get(ACCOUNT).get_data(as_text=True))})
+    answer = desk.post(f"/auth/enheder/{phone_row}/log-ud", data={"csrf_token": _token(html)})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("#enheder")
+    assert "Enheden var allerede logget ud." in desk.get(ACCOUNT).get_data(as_text=True)

@@ -70,3 +70,19 @@ def test_a_code_is_named_by_its_label(app, client, citizen_id):
     client.post(path, data={**tab_a, "benefit_group": "dagpenge"})
     html = client.post(path, data={**tab_b, "postcode": "7130"}).get_data(as_text=True)
     assert "Den anden ændrede Ydelsesgruppe (»Dagpenge«)" in html
+
+
+def test_a_version_moved_by_something_else_than_the_profile_does_not_refuse_the_save(app, client, citizen_id):
+    """Review R 2: a jobmål, CV or caseworker change raises the citizen's version too; with no
+    profile field changed by anyone else the save goes through instead of a 409 naming nothing."""
+    path = f"/borgere/{citizen_id}/profil"
+    tab = _tab(client, path)
+    with app.app_context():
+        citizen = db.session.get(Citizen, citizen_id)
+        before = citizen.version
+        citizen.limitations_text = "Kan ikke løfte tungt"  # not a profile field
+        db.session.commit()
+        assert citizen.version == before + 1
+    assert client.post(path, data={**tab, "languages": "dansk, engelsk"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Citizen, citizen_id).languages == "dansk, engelsk"

@@ -298,3 +298,21 @@ def test_a_refused_answer_keeps_the_note_and_says_why_at_the_field(app, client, 
     assert "ret det, der er markeret ved kandidaten" in html
     again = client.get(opening).get_data(as_text=True)  # shown once: the next page is as before
     assert "Vi vil gerne møde kandidaten tirsdag" not in again and "Vælg et svar." not in again
+
+
+def test_a_refused_hire_is_not_described_as_saved(app, client, auth, world):
+    """Review R 1: the refused answer's choice is shown again, but the card's words follow the
+    stored answer: a hire refused (the name is not shared) is not "I har meldt kandidaten ansat"."""
+    set_status(app, world["proposal"], "approved")
+    auth.switch_to(world["company"].email)
+    opening = f"/opslag/{world['opening']}"
+    client.post(f"{opening}/kandidat/{world['proposal']}/svar",
+                data={"csrf_token": auth.csrf_token(opening), "response": "hired", "note": "Start mandag",
+                      "next": "candidate"})
+    html = client.get(f"{opening}/kandidat/{world['proposal']}").get_data(as_text=True)
+    form = html.split(f"/kandidat/{world['proposal']}/svar")[1].split("</form>")[0]
+    assert 'value="Start mandag"' in form
+    assert "I har meldt kandidaten ansat" not in form
+    assert "»Ansat / startet« kan vælges, når jobcentret har delt navnet med jer." in form
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).company_response is None
