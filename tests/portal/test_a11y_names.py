@@ -81,10 +81,12 @@ def test_two_hotline_requests_with_the_same_subject_are_told_apart(app, client, 
         db.session.add(copy)
         db.session.commit()
         copy_id, subject = copy.id, copy.subject
-    page = lxml.html.fromstring(client.get("/").get_data(as_text=True))
-    links = {a.get("href"): name_of(a) for a in page.xpath('//section[@data-testid="queue-hotline"]//tbody//a[@href]')}
-    one, other = links[f"/hotline/{request_id}"], links[f"/hotline/{copy_id}"]
-    assert one != other and one.startswith(subject) and other.startswith(subject)
+    for path, rows in (("/", '//section[@data-testid="queue-hotline"]//tbody//a[@href]'),
+                       ("/hotline/?vis=alle", '//tr[@data-testid="hotline-row"]//a[@href]')):
+        page = lxml.html.fromstring(client.get(path).get_data(as_text=True))
+        links = {a.get("href"): name_of(a) for a in page.xpath(rows)}
+        one, other = links[f"/hotline/{request_id}"], links[f"/hotline/{copy_id}"]
+        assert one != other and one.startswith(subject) and other.startswith(subject), path
 
 
 def test_every_queue_row_is_headed_by_its_citizen_or_subject(start_page):
