@@ -27,7 +27,7 @@ def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash
     login(page, consultant.email)
     page.get_by_test_id("start-page").wait_for()
     errors.clear()  # only this page's errors (the start page is not ours)
-    page.get_by_role("link", name="Mål").click()
+    page.get_by_role("link", name="Mål", exact=True).click()  # not »… jobmål …« of a key figure
     page.get_by_role("heading", name="Mål og opfølgning").wait_for()
     settled(page)  # the cards below the heading are parsed and dashboard.js has drawn the charts
     focus = page.get_by_test_id("card-focus")
