@@ -10,8 +10,11 @@ from portal.auth import held
 from portal.extensions import db
 from store.models import HeldForm, Opening
 from store.models.held import CLAIM_KIND
-from tests.conftest import AuthActions
-from tests.portal.test_double_submit import as_company, company, ids, page_tokens, post_opening  # noqa: F401
+from tests.portal import test_double_submit
+from tests.portal.test_double_submit import ids, page_tokens, post_opening
+
+# The double-submit tests' fixtures, used here by name.
+company, as_company = test_double_submit.company, test_double_submit.as_company
 
 
 def _claims(app) -> int:
