@@ -58,9 +58,9 @@ def back_to(proposal: Proposal):
     return redirect(url_for("candidates.proposal", proposal_id=proposal.id) + "#samtale")
 
 
-def _run(proposal: Proposal, action, success, keep_offer: bool = False, keep: str | None = None):
-    """Carry out ``action``; a refusal is flashed (``keep_offer``: the times form is kept as typed;
-    ``keep``: the form kept under this name, e.g. the outcome form).
+def _run(proposal: Proposal, action, success, keep: str | None = None):
+    """Carry out ``action``; a refusal is flashed (``keep``: the form sent is kept as typed under
+    this name, :data:`_OFFER_FORM` or :data:`_OUTCOME_FORM`).
 
     ``success`` is the message, or a function of the action's result that returns it."""
     try:
@@ -68,8 +68,8 @@ def _run(proposal: Proposal, action, success, keep_offer: bool = False, keep: st
     except (service.InterviewError, TransitionError) as err:
         db.session.rollback()
         flash(str(err), "error")
-        if keep_offer or keep:
-            keep_form((keep or _OFFER_FORM).format(proposal.id), request.form)
+        if keep:
+            keep_form(keep.format(proposal.id), request.form)
     else:
         flash(success(result) if callable(success) else success, "success")
     return back_to(proposal)
@@ -139,7 +139,7 @@ def offer(opening_id: int, proposal_id: int):
         return _offer_refused(proposal, form)
     return _run(proposal, lambda: service.offer(proposal, current_user, form.slots()),
                 f"Tiderne er sendt til {service.other_party(proposal, current_user)}, som vælger en af dem.",
-                keep_offer=True)
+                keep=_OFFER_FORM)
 
 
 @bp.post("/<int:interview_id>/vaelg")
@@ -196,7 +196,7 @@ def move(interview_id: int):
     other = service.other_party(interview.proposal, current_user)
     return _run(interview.proposal, lambda: service.move(interview, current_user, form.slots()),
                 f"De nye tider er sendt til {other}. Den aftalte samtale gælder, "
-                "indtil en af dem er valgt; så aflyses den gamle tid.", keep_offer=True)
+                "indtil en af dem er valgt; så aflyses den gamle tid.", keep=_OFFER_FORM)
 
 
 @bp.get("/<int:interview_id>/samtale.ics")
