@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+import ua_parser
 from flask import current_app, request, session
 from sqlalchemy.orm import Session
 
@@ -54,20 +55,22 @@ def current_hash() -> str:
     return key_hash(session.get(KEY))
 
 
-# Order matters: Edge, Opera and Samsung's browser also name Chrome and Safari; Chrome names Safari.
-_BROWSERS = tuple((re.compile(pattern), name) for pattern, name in (
-    (r"Edg(e|A|iOS)?/", "Edge"), (r"OPR/|Opera", "Opera"), (r"SamsungBrowser/", "Samsung Internet"),
-    (r"Firefox/|FxiOS/", "Firefox"), (r"Chrome/|CriOS/", "Chrome"), (r"Version/.*Safari/", "Safari")))
-_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("CrOS", "ChromeOS"),
-            ("Windows", "Windows"), ("Macintosh", "Mac"), ("Linux", "Linux"))
+# ua-parser's family names, shortened to what a user knows a device by: the mobile builds of a
+# browser are that browser ("Chrome Mobile iOS" is Chrome), an iPhone or iPad is named as such.
+_BROWSER_WORDS = re.compile(r"\s*\b(Mobile|iOS|UI/WKWebView|WebView)\b")
+_SYSTEMS = {"Mac OS X": "Mac", "Chrome OS": "ChromeOS"}
 
 
 def device_label(user_agent: str | None) -> str:
     """A short Danish label for a User-Agent, e.g. "Chrome på Windows", for the user to know a
-    device by. A heuristic (no parser is installed): what it does not know it says it does not."""
-    agent = (user_agent or "")[:512]
-    browser = next((name for pattern, name in _BROWSERS if pattern.search(agent)), None)
-    system = next((name for mark, name in _SYSTEMS if mark in agent), None)
+    device by; what the parser (ua-parser) does not know the label says it does not."""
+    parsed = ua_parser.parse((user_agent or "")[:512])
+    browser = _BROWSER_WORDS.sub("", parsed.user_agent.family).strip() if parsed.user_agent else ""
+    system = parsed.os.family if parsed.os else ""
+    if system == "iOS" and parsed.device and parsed.device.family in ("iPhone", "iPad"):
+        system = parsed.device.family
+    system = _SYSTEMS.get(system, system)
+    browser, system = (name if name and name != "Other" else None for name in (browser, system))
     if browser and system:
         return f"{browser} på {system}"
     if browser:

@@ -239,7 +239,12 @@ def test_a_session_cookie_from_before_per_device_sessions_logs_nobody_in(app, cl
      "Mobile/15E148 Safari/604.1", "Chrome på iPad"),
     ("Werkzeug/3.1", "Ukendt browser"),
     ("", "Ukendt browser"),
-    ("curl/8.5.0 (Windows)", "Ukendt browser på Windows"),
+    ("curl/8.5.0 (Windows)", "curl på Windows"),
+    ("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+     "Safari/537.36", "Chrome på ChromeOS"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "FxiOS/133.0 Mobile/15E148 Safari/605.1.15", "Firefox på iPhone"),
+    ("x" * 5000, "Ukendt browser"),
 ])
 def test_device_labels(agent, label):
     assert devices.device_label(agent) == label
