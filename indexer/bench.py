@@ -48,7 +48,7 @@ def seed(session, citizens: int, openings: int, rng: random.Random) -> None:
     from store.models import Citizen, Company, CvDocument, JobGoal, Opening, User
 
     session.execute(sa.insert(User), [{"id": 1, "email": "vk@bench.local", "name": "VK",
-                                       "role": "consultant", "session_token": "bench"}])
+                                       "role": "consultant"}])
     session.execute(sa.insert(Company), [{"id": 1, "name": "Bench A/S", "cvr": "12345678",
                                           "postcode": "8722"}])
     start = date(2024, 1, 1)

@@ -81,7 +81,7 @@ def prepare_accounts(database: Path, users: int) -> dict[str, list[str]]:
     accounts: dict[str, list[str]] = {}
     with sqlite3.connect(database) as conn:
         columns = [row[1] for row in conn.execute('PRAGMA table_info("user")')
-                   if row[1] not in ("id", "email", "session_token")]
+                   if row[1] not in ("id", "email")]
         listed = ", ".join(f'"{c}"' for c in columns)
         for role, where in ROLES.items():
             rows = conn.execute(
@@ -92,9 +92,8 @@ def prepare_accounts(database: Path, users: int) -> dict[str, list[str]]:
             emails = [email for _, email in rows]
             for i in range(len(rows), users):
                 email = f"belastning-{role}-{i}@loadtest.invalid"
-                conn.execute(f'INSERT INTO "user" ({listed}, email, session_token) '
-                             f'SELECT {listed}, ?, ? FROM "user" WHERE id = ?',
-                             (email, os.urandom(16).hex(), rows[0][0]))
+                conn.execute(f'INSERT INTO "user" ({listed}, email) '
+                             f'SELECT {listed}, ? FROM "user" WHERE id = ?', (email, rows[0][0]))
                 emails.append(email)
             accounts[role] = emails
     return accounts

@@ -119,13 +119,12 @@ def create_admin_command(email: str, name: str) -> None:
     from flask import current_app, url_for
 
     from .auth.tokens import issue_set_password_token
-    from .auth.sessions import new_session_token
     from store.models import User
 
     email = email.strip().casefold()
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
         raise click.ClickException(f"a user with e-mail {email} already exists")
-    user = User(email=email, name=name.strip(), role="admin", session_token=new_session_token())
+    user = User(email=email, name=name.strip(), role="admin")
     token = issue_set_password_token(user, current_app.config["PASSWORD_RESET_HOURS"])
     db.session.add(user)
     db.session.commit()

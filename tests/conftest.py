@@ -25,7 +25,6 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(_TEST_INSTANC
 
 from portal import create_app
 from portal.auth.passwords import hash_password
-from portal.auth.sessions import new_session_token
 from portal.extensions import db
 from store.models import Company, Team, User
 
@@ -133,8 +132,7 @@ def user_factory(app, password_hash):
                 team = db.session.query(Team).first() or Team(name="Team Syd")
             user = User(email=email or f"{role}{db.session.query(User).count()}@example.dk",
                         name=f"{role.title()} Testesen", role=role, password_hash=password_hash,
-                        company_id=company.id if company else None, team=team,
-                        session_token=new_session_token(), active=active)
+                        company_id=company.id if company else None, team=team, active=active)
             db.session.add(user)
             db.session.commit()
             db.session.refresh(user)

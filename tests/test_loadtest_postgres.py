@@ -14,7 +14,6 @@ from flask_migrate import upgrade
 
 from loadtest import LoadTestError, postgres, run
 from portal import create_app
-from portal.auth.sessions import new_session_token
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Company, Consent, CvDocument, EmbeddingCacheEntry,
                           HotlineMessage, HotlineRequest, HoursLog, JobGoal, Opening, OutboxEvent,
@@ -43,10 +42,9 @@ def _add_graph(session) -> None:
     team = Team(name="Team Nord")
     company = Company(name='Lager "Øst"\tApS\\', cvr="12345678", postcode="8722", code_of_care=True)
     other = Company(name="Firma uden konsulent", cvr="87654321", postcode="7130", code_of_care=False)
-    vk = User(email="vk@jc.dk", name="VK", role="consultant", team=team, session_token=new_session_token())
+    vk = User(email="vk@jc.dk", name="VK", role="consultant", team=team)
     company.consultant = vk
-    contact = User(email="k@firma.dk", name="Kontakt", role="company", company=company,
-                   session_token=new_session_token(), mail_opt_out=["hotline_answer"])
+    contact = User(email="k@firma.dk", name="Kontakt", role="company", company=company, mail_opt_out=["hotline_answer"])
     citizen = Citizen(name="Borger\nNavn", postcode="8723", benefit_group="kontanthjaelp", hours_available=12.5,
                       readiness_group="paa_vej", case_start=date(2025, 1, 1), vk=vk, team=team,
                       limitation_flags=["no_heavy_lifting"], driving_licences=["B"])
@@ -139,7 +137,7 @@ def _insert_one_of_each() -> None:
     highest = {model: db.session.scalar(sa.select(sa.func.max(model.id)))
                for model in (Team, Company, User, Citizen, OutboxEvent, AuditEvent)}
     added = [Team(name="Team Syd"), Company(name="Ny", cvr="11112222", postcode="8700"),
-             User(email="ny@jc.dk", name="Ny", role="admin", session_token=new_session_token()),
+             User(email="ny@jc.dk", name="Ny", role="admin"),
              Citizen(name="Ny", postcode="8722", benefit_group="kontanthjaelp", hours_available=5,
                      readiness_group="i_gang", case_start=date(2026, 1, 1)),
              OutboxEvent(entity="opening", entity_id=1), AuditEvent(action="test")]

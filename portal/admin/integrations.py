@@ -27,7 +27,7 @@ from .. import audit
 from ..access import admin_required
 from ..api import tokens
 from ..api.pages import RevokeForm, TokenForm, revoke_and_tell
-from ..auth.sessions import confirm_first, new_session_token
+from ..auth.sessions import confirm_first
 from ..extensions import db
 from ..formutil import DanishForm, no_control_characters
 from . import bp, service
@@ -62,7 +62,7 @@ def integrations() -> list[tuple[User, int]]:
 def create_integration(name: str) -> User:
     """A new integration (no password, never a login); audited; committed."""
     user = User(email=f"{secrets.token_hex(8)}@{EMAIL_DOMAIN}", name=name.strip(), role="integration",
-                password_hash=None, session_token=new_session_token())
+                password_hash=None)
     db.session.add(user)
     db.session.flush()
     audit.record("integration_created", purpose=f"user:{user.id}")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit
-from ..auth.sessions import end_all_sessions, new_session_token
+from ..auth.sessions import end_all_sessions
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
 from ..formutil import RuleError, raise_all
@@ -114,7 +114,7 @@ def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
     user = User(email=email, name=new.name.strip(), role=new.role,
                 company_id=new.company_id if is_company else None,
                 team_id=None if is_company else new.team_id or None,
-                phone=new.phone, session_token=new_session_token())
+                phone=new.phone)
     token = issue_set_password_token(user, link_hours)
     db.session.add(user)
     audit.record("user_created", purpose=f"user:{email}")

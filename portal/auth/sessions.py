@@ -19,7 +19,6 @@ instead of editing timestamps inside the session.
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 
@@ -53,7 +52,7 @@ ENDED_BY_LOGIN_ELSEWHERE = ENDED_ELSEWHERE  # the older name, still imported by 
 
 @login_manager.user_loader
 def load_user(alternative_id: str) -> User | None:
-    """Load by ``"<id>:<token>"`` and this device's session row, in one statement; a session
+    """Load by the user's id (before 0022 ``"<id>:<token>"``) and this device's session row, in one statement; a session
     whose row is gone (ended here, elsewhere, or by a password change) loads nobody."""
     user_id = alternative_id.partition(":")[0]
     if not user_id.isdigit():
@@ -106,14 +105,9 @@ def _user_statement() -> sa.Select:
             .where(User.id == sa.bindparam("user_id")))
 
 
-def new_session_token() -> str:
-    return secrets.token_hex(32)
-
-
 def end_all_sessions(user: User) -> None:
     """End every session of ``user``, on every device, this one included (password change,
-    disabling, lockout), in the caller's transaction. ``User.session_token`` stays: only the
-    rows end sessions."""
+    disabling, lockout), in the caller's transaction."""
     devices.end_all(user.id)
 
 
@@ -126,8 +120,6 @@ def renew_for_login(user: User, login_at: float | None = None) -> None:
     caller commits, then calls ``login_user`` and :func:`start_session`.
     """
     session.clear()
-    if not user.session_token:
-        user.session_token = new_session_token()
     now = clock()
     started = datetime.fromtimestamp(login_at, now.tzinfo) if login_at is not None else None
     devices.open_row(user.id, now, created_at=started)

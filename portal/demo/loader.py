@@ -15,7 +15,6 @@ from store.models import (Citizen, Company, Consent, CvDocument, EligibilityRule
                       HotlineRequest, HoursLog, JobGoal, Opening, Placement, PlacementEvent, Proposal,
                       SuccessStory, Team, User)
 from matching.relevance import similarity_band
-from ..auth.sessions import new_session_token
 from ..proposals import suggest_shared_goal
 from .generator import generate_demo
 from .handoff import add_handoff
@@ -112,11 +111,9 @@ def _add(session: Session, rows: list) -> list:
 
 
 def _user(u: DemoUser, teams: list[Team], company: Company | None) -> User:
-    # Session tokens are secrets: drawn here, never from the seeded (predictable) generator.
     return User(email=u.email, name=u.name, password_hash=u.password_hash, role=u.role, phone=u.phone,
                 company_id=company.id if company is not None else None,
-                team_id=teams[u.team].id if u.team is not None else None, active=True,
-                session_token=new_session_token(), created_at=u.created_at)
+                team_id=teams[u.team].id if u.team is not None else None, active=True, created_at=u.created_at)
 
 
 def _citizen(c: DemoCitizen, teams: list[Team], user_ids: dict[int, int]) -> Citizen:

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"rows": args.rows, "mode": args.mode, "file_mib": round(path.stat().st_size / 2**20, 1)}
     with app.app_context():
         db.create_all()
-        db.session.add(User(email="vk@bench.example", name="VK Bench", role="consultant", session_token="x",
+        db.session.add(User(email="vk@bench.example", name="VK Bench", role="consultant",
                             team=Team(name="Bench")))
         db.session.commit()
         if args.mode == "read":

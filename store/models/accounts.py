@@ -45,9 +45,8 @@ class Company(db.Model):
 class User(UserMixin, db.Model):
     """Anyone who logs in.
 
-    ``get_id()`` returns ``"<id>:<session_token>"`` (Flask-Login's alternative id, kept in the
-    session cookie). Sessions are revoked by their rows, one per device
-    (:class:`~store.models.sessions.UserSession`, ``portal.auth.devices``), not by this token.
+    Sessions are the user's rows, one per device (:class:`~store.models.sessions.UserSession`,
+    ``portal.auth.devices``): deleting a row ends its session.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +66,6 @@ class User(UserMixin, db.Model):
     # deactivated after the month's end still counted then. None on an inactive user means
     # "when is unknown" (deactivated before 0020 without an audit event), read as long ago.
     deactivated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    session_token: Mapped[str] = mapped_column(sa.String(64))
     set_password_token_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
     set_password_expires: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -81,9 +79,6 @@ class User(UserMixin, db.Model):
             "(role = 'company') = (company_id IS NOT NULL)", name="company_role_has_company"
         ),
     )
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -116,7 +116,6 @@ def pg_seed(postgres_url, request) -> Iterator[Seeder]:
     """Like ``seed``, on a fresh PostgreSQL database of its own."""
 
     from portal import create_app
-    from portal.auth.sessions import new_session_token
     from store.models import Company, User
 
     from tests.postgres_server import fresh_database
@@ -126,7 +125,7 @@ def pg_seed(postgres_url, request) -> Iterator[Seeder]:
     with app.app_context():
         _db.create_all()
         company = Company(name="Lager ApS", cvr="87654321", postcode="8722")
-        vk = User(email="vk@jc.dk", name="VK", role="consultant", session_token=new_session_token())
+        vk = User(email="vk@jc.dk", name="VK", role="consultant")
         _db.session.add_all([company, vk])
         _db.session.commit()
         yield Seeder(vk.id, company.id)

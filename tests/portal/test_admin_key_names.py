@@ -25,7 +25,7 @@ def admin(make_user):
 def integration_id(app):
     with app.app_context():
         user = User(email="dw@integration.invalid", name="Datavarehus", role="integration",
-                    password_hash=None, session_token="x" * 32)
+                    password_hash=None)
         db.session.add(user)
         db.session.commit()
         return user.id

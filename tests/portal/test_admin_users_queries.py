@@ -5,7 +5,6 @@ import re
 
 import sqlalchemy as sa
 
-from portal.auth.sessions import new_session_token
 from portal.extensions import db
 from store.models import Company, Team, User
 from tests.sql_statements import statements
@@ -24,8 +23,7 @@ def add_users(app, count: int, tag: str) -> None:
             for role, fields in (("company", {"company_id": company.id}), ("consultant", {"team_id": team.id}),
                                  ("admin", {})):
                 db.session.add(User(email=f"{role}-{tag}{n}@example.dk", name=f"{role.title()} {tag}{n}", role=role,
-                                    password_hash=None if n % 2 else "x", active=n % 3 != 2, phone="",
-                                    session_token=new_session_token(), **fields))
+                                    password_hash=None if n % 2 else "x", active=n % 3 != 2, phone="", **fields))
         db.session.commit()
 
 

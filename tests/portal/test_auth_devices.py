@@ -220,6 +220,8 @@ def test_a_session_cookie_from_before_per_device_sessions_logs_nobody_in(app, cl
     user = make_user("consultant")
     auth.login(user.email)
     with client.session_transaction() as session:
+        assert session["_user_id"] == str(user.id)  # the id alone: the device's row is the session
+        session["_user_id"] = f"{user.id}:{'t' * 64}"  # as the cookie was before 0022
         del session[devices.KEY]
     response = client.get("/kandidater/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]

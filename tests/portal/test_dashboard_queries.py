@@ -56,7 +56,7 @@ def add_world(app, staff: dict, citizens: int, seed: int) -> None:
         # A VK deactivated in June 2026: counts for the months before, as none from June on.
         gone = db.session.scalar(sa.select(User).where(User.email == "gone@jc.dk"))
         if gone is None:
-            gone = User(email="gone@jc.dk", name="Gået", role="consultant", session_token="g" * 32,
+            gone = User(email="gone@jc.dk", name="Gået", role="consultant",
                         active=False, deactivated_at=datetime(2026, 6, 15, 9, 30, tzinfo=timezone.utc))
             db.session.add(gone)
             db.session.flush()

@@ -385,8 +385,6 @@ def test_load_into_fresh_database_then_refuse_a_second_load(app):
         assert count(HoursLog) > 0
         partner = db.session.scalar(sa.select(User).filter_by(email=DEMO_LOGINS["partner"]))
         assert partner.is_code_of_care and partner.password_hash == "demo-hash"
-        tokens = db.session.scalars(sa.select(User.session_token)).all()
-        assert len(set(tokens)) == len(tokens) and all(len(t) >= 32 for t in tokens)
         citizens = db.session.scalars(sa.select(Citizen)).all()
         share = sum(c.matchable for c in citizens) / len(citizens)
         assert 0.85 <= share <= 0.88

@@ -506,8 +506,7 @@ def test_new_form_explains_the_kinds_and_lists_postcodes(client, logged_in):
 def test_company_users_of_the_same_company_share_openings(app, client, auth, logged_in):
     with app.app_context():
         colleague = User(email="kollega@example.dk", name="Kollega", role="company",
-                         company_id=logged_in.company_id, password_hash=db.session.get(User, logged_in.id).password_hash,
-                         session_token="t" * 32)
+                         company_id=logged_in.company_id, password_hash=db.session.get(User, logged_in.id).password_hash)
         db.session.add(colleague)
         db.session.commit()
     post_new(client, auth, title="Fælles opslag")

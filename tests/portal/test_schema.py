@@ -11,7 +11,6 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from portal import create_app
-from portal.auth.sessions import new_session_token
 from portal.extensions import db
 from tests.postgres_server import fresh_database
 from store.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineMessage,
@@ -50,9 +49,8 @@ def test_downgrade_and_upgrade_again(migrated_app):
 def _graph() -> dict:
     team = Team(name="Team Nord")
     company = Company(name="Hedensted Lager ApS", cvr="12345678", postcode="8722", code_of_care=True)
-    vk = User(email="vk@jc.dk", name="VK", role="consultant", team=team, session_token=new_session_token())
-    contact = User(email="k@firma.dk", name="Kontakt", role="company", company=company,
-                   session_token=new_session_token())
+    vk = User(email="vk@jc.dk", name="VK", role="consultant", team=team)
+    contact = User(email="k@firma.dk", name="Kontakt", role="company", company=company)
     citizen = Citizen(name="Borger", postcode="8723", benefit_group="kontanthjaelp", hours_available=10,
                       readiness_group="paa_vej", case_start=date(2025, 1, 1), vk=vk, team=team,
                       limitation_flags=["no_heavy_lifting"])
@@ -427,8 +425,8 @@ def test_0020_fills_deactivated_at_from_the_latest_user_disabled_event(migrated_
     """An inactive user gets the moment of their latest ``user_disabled`` audit event; one
     without such an event keeps NULL (when is unknown); an active user keeps NULL."""
     objects = _graph()
-    gone = User(email="gone@jc.dk", name="Gået", role="consultant", session_token=new_session_token(), active=False)
-    unknown = User(email="ukendt@jc.dk", name="Ukendt", role="consultant", session_token=new_session_token(),
+    gone = User(email="gone@jc.dk", name="Gået", role="consultant", active=False)
+    unknown = User(email="ukendt@jc.dk", name="Ukendt", role="consultant",
                    active=False)
     db.session.add_all([*objects.values(), gone, unknown])
     db.session.flush()
@@ -449,3 +447,17 @@ def test_0020_fills_deactivated_at_from_the_latest_user_disabled_event(migrated_
                                             {"i": user_id}).scalar() for name, user_id in ids.items()}
     assert str(stamped["gone"]).startswith("2026-12-05 11:00")
     assert stamped["unknown"] is None and stamped["vk"] is None
+
+
+def test_0022_drops_the_session_token_and_its_downgrade_draws_one_per_user(migrated_app):
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.commit()
+    db.session.remove()
+    assert "session_token" not in {c["name"] for c in sa.inspect(db.engine).get_columns("user")}
+    downgrade(revision="0021")
+    with db.engine.connect() as connection:
+        tokens = connection.execute(sa.text('SELECT session_token FROM "user"')).scalars().all()
+    assert len(tokens) == 2 and len(set(tokens)) == 2 and all(len(t) == 64 for t in tokens)
+    upgrade()
+    assert "session_token" not in {c["name"] for c in sa.inspect(db.engine).get_columns("user")}

@@ -42,7 +42,7 @@ def test_on_postgresql_the_ids_travel_as_one_array_and_the_profiles_are_the_same
                          "DATABASE_URL": fresh_database(postgres_url, "t_profiles")})
     with pg_app.app_context():
         db.create_all()
-        vk = User(email="vk@jc.dk", name="VK", role="consultant", password_hash="x", session_token="t")
+        vk = User(email="vk@jc.dk", name="VK", role="consultant", password_hash="x")
         db.session.add(vk)
         db.session.commit()
         vk_id = vk.id
