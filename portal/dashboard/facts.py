@@ -13,7 +13,8 @@ over columns well under 2 ms. At most five statements load it (citizens with the
 date and their VK's deactivation, placements, hours, contact with a company, openings), whatever
 the number of rows.
 
-Dates are proleptic ordinals (``date.toordinal()``). A missing end (an open case, a
+Dates are proleptic ordinals (``date.toordinal()``); a moment (a CV stored, a name shared, a VK
+deactivated) counts on its day in Copenhagen, the day the user saw it. A missing end (an open case, a
 running placement, no CV) is :data:`NEVER`, later than any day, so "open on d" is
 ``end > d`` and "stored by d" is ``since <= d`` without special cases. Hours are whole
 hundredths of the Decimal the column loads as (``Numeric(6, 2)``: two decimals, on SQLite
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import numpy as np
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..citizens.queries import WHITESPACE, has_goal_and_cv
 from ..dates import add_months, month_end  # noqa: F401 - callers import them here
+from store.clock import LOCAL
 from store.models import (Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
                           Proposal, User)
 
@@ -90,10 +92,18 @@ def _texts(values: Iterable[str | None]) -> np.ndarray:
     return np.array([v or "" for v in values], dtype=str)
 
 
+def _local_ordinal(day: date | datetime) -> int:
+    """A date's ordinal; a moment's (an aware UTC datetime, or a naive one read as UTC) is its
+    day in Copenhagen, so 00:30 on the 1st belongs to the new month, as the user saw it."""
+    if isinstance(day, datetime):
+        moment = day if day.tzinfo is not None else day.replace(tzinfo=timezone.utc)
+        return moment.astimezone(LOCAL).date().toordinal()
+    return day.toordinal()
+
+
 def _ordinals(days: Iterable[date | datetime | None]) -> np.ndarray:
-    """Day ordinals; a moment (loaded as an aware UTC datetime) counts by its UTC day, the
-    date part ``datetime.toordinal`` reads."""
-    return _ints([NEVER if d is None else d.toordinal() for d in days])
+    """Day ordinals (:func:`_local_ordinal`), :data:`NEVER` for None."""
+    return _ints([NEVER if d is None else _local_ordinal(d) for d in days])
 
 
 def _empty_ints() -> np.ndarray:
@@ -261,13 +271,13 @@ def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
 
 def _vk_until(vk_id: int | None, active: bool | None, deactivated_at: datetime | None) -> int:
     """The last day a citizen had an active VK: :data:`NEVER` for an active VK, the day before
-    its deactivation (by UTC day, as other moments here), -1 for none or a VK deactivated at
-    an unknown moment (before 0020 without an audit event: read as long ago)."""
+    its deactivation (by its day in Copenhagen, as other moments here), -1 for none or a VK
+    deactivated at an unknown moment (before 0020 without an audit event: read as long ago)."""
     if vk_id is None:
         return -1
     if active:
         return NEVER
-    return deactivated_at.toordinal() - 1 if deactivated_at is not None else -1
+    return _local_ordinal(deactivated_at) - 1 if deactivated_at is not None else -1
 
 
 def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -23,6 +24,7 @@ from portal.dashboard.goal_lists import focus_misses, matchable_misses
 from portal.dashboard.metrics import compute_trend
 from portal.dashboard.savings import compute_savings
 from portal.extensions import db
+from store.clock import LOCAL
 from store.models import (Citizen, Company, CvDocument, HoursLog, Interview, JobGoal, Opening,
                           Placement, Proposal, Team, User)
 from store.models.vocab import END_REASONS, OPENING_STATUSES, SUCCESS_END_REASONS
@@ -40,7 +42,7 @@ def _day(rng: random.Random, first: date = date(2024, 6, 1), last: date = date(2
 
 
 def _moment(day: date, rng: random.Random) -> datetime:
-    # Late evening UTC is the next day in Denmark: the figures count the UTC day.
+    # Late evening UTC is the next day in Denmark: the figures count the day in Copenhagen.
     return datetime.combine(day, time(rng.choice([0, 9, 23]), 30), timezone.utc)
 
 
@@ -141,6 +143,10 @@ def add_edges(staff: dict, companies: list[int], seed: int) -> None:
                           start_date=day, end_date=day + timedelta(days=1) if closed else None)])
 
 
+def _local(moment: datetime) -> date:
+    return moment.astimezone(LOCAL).date()
+
+
 def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
     """Every figure on ``as_of``, counted citizen by citizen from ORM rows (the metrics' definitions)."""
     first, month_first = add_months(as_of, -12), as_of.replace(day=1)
@@ -166,11 +172,11 @@ def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
     active = 0
     for c in open_now:
         proposals = session.scalars(sa.select(Proposal).where(Proposal.citizen_id == c.id)).all()
-        days = [pr.company_responded_at.date() for pr in proposals if pr.company_response]
-        days += [i.starts_at.date() for pr in proposals
+        days = [_local(pr.company_responded_at) for pr in proposals if pr.company_response]
+        days += [_local(i.starts_at) for pr in proposals
                  for i in session.scalars(sa.select(Interview).where(Interview.proposal_id == pr.id))
                  if i.status == "booked"]
-        days += [pr.disclosed_at.date() for pr in proposals if pr.disclosed_at is not None]
+        days += [_local(pr.disclosed_at) for pr in proposals if pr.disclosed_at is not None]
         active += (any(overlaps(p, month_first, as_of) for p in placements if p.citizen_id == c.id)
                    or any(month_first <= d <= as_of for d in days))
     matchable = 0
@@ -178,9 +184,9 @@ def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
         cvs = sorted(c.cv_documents, key=lambda cv: cv.id)
         vk = session.get(User, c.vk_id) if c.vk_id else None
         vk_then = vk is not None and (vk.active or (vk.deactivated_at is not None
-                                                    and vk.deactivated_at.date() > as_of))
+                                                    and _local(vk.deactivated_at) > as_of))
         matchable += bool(vk_then and c.job_goals and cvs and cvs[-1].text.strip()
-                          and any(cv.text.strip() and cv.created_at.date() <= as_of for cv in cvs))
+                          and any(cv.text.strip() and _local(cv.created_at) <= as_of for cv in cvs))
     ended = [p for p in placements if p.end_date and p.end_reason and first <= p.end_date <= as_of]
     closed = [(c.case_closed - c.case_start).days for c in citizens
               if c.case_closed and first <= c.case_closed <= as_of]
@@ -189,7 +195,7 @@ def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
     if scope.kind != "all":
         opening_stmt = opening_stmt.join(Company).where(scope.consultant_clause(Company.consultant_id))
     companies |= {o.company_id for o in session.scalars(opening_stmt)
-                  if o.status == "open" and o.created_at.date() <= as_of}
+                  if o.status == "open" and _local(o.created_at) <= as_of}
     return {"focus": (focus_met, len(focus)),
             "active": (active, len(open_now)),
             "matchable": (matchable, len(open_now)),
@@ -287,3 +293,36 @@ def test_goal_lists_do_not_grow_with_the_rows(app, client, auth, staff, goal):
     html, many = page(app, client, url)
     assert html.count('data-testid="goal-row"') > rows_few > 0
     assert many == few, f"{url}: {few} statements, then {many}"
+
+
+@pytest.mark.parametrize("utc_moment, local_day", [
+    (datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc), date(2026, 12, 1)),  # 00:30 CET on the 1st
+    (datetime(2026, 6, 30, 22, 30, tzinfo=timezone.utc), date(2026, 7, 1)),  # 00:30 CEST on the 1st
+    (datetime(2026, 11, 30, 22, 30, tzinfo=timezone.utc), date(2026, 11, 30)),  # 23:30 CET: still the 30th
+])
+def test_a_moment_counts_on_its_day_in_copenhagen(app, staff, utc_moment, local_day):
+    """A CV stored, a name shared, a company's answer, a VK deactivated or an opening made at
+    00:30 on the 1st belongs to the new month, as the user saw it (review T 3)."""
+    with app.app_context():
+        gone = User(email="natten@jc.dk", name="Natten", role="consultant", active=False,
+                    deactivated_at=utc_moment)
+        company = Company(name="Natfirma", cvr="39999999", postcode="8722")
+        db.session.add_all([gone, company])
+        db.session.flush()
+        opening = Opening(company_id=company.id, kind="smaajob", title="Lager", postcode="8722", status="open",
+                          created_at=utc_moment)
+        citizen = Citizen(name="Nat Borger", postcode="8722", benefit_group="kontanthjaelp", readiness_group="paa_vej",
+                          case_start=date(2024, 1, 1), vk_id=gone.id)
+        citizen.cv_documents = [CvDocument(text="Lager", content_type="txt", created_at=utc_moment)]
+        db.session.add_all([opening, citizen])
+        db.session.flush()
+        db.session.add(Proposal(citizen_id=citizen.id, opening_id=opening.id, created_at=utc_moment,
+                                decided_at=utc_moment, status="disclosed", disclosed_at=utc_moment))
+        db.session.commit()
+        facts = load_facts(db.session, Scope("all"))
+        row = int(np.flatnonzero(facts.ids == citizen.id)[0])
+        day = local_day.toordinal()
+        assert facts.cv_since[row] == day
+        assert facts.vk_until[row] == day - 1  # active through the day before its deactivation
+        assert facts.a_day[facts.a_citizen == row].tolist() == [day]
+        assert facts.o_created[facts.o_company == company.id].tolist() == [day]
