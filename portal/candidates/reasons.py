@@ -13,7 +13,7 @@ from typing import Any
 from matching.domain import CitizenProfile, ConstraintCheck, Exclusion, Match, OpeningProfile
 from matching import licences
 from matching.geo import UnknownPostcode
-from matching.ranking import distance_km
+from matching.ranking import RELEVANCE_STEP, distance_km, relevance_step
 
 from . import bp
 from ..i18n import format_number
@@ -76,42 +76,48 @@ def _shown_floor(value: float) -> decimal.Decimal:
 @bp.app_template_global("score_sum")
 def score_sum(match: Match) -> tuple[decimal.Decimal, list[tuple[str, decimal.Decimal]]] | None:
     """The card's score as a sum the consultant can add up: the score as shown, and its parts
-    (match, afstand, timer, sprog, prioritering) in hundredths.
+    (match, afstand, timer, sprog, prioritering, then »afrunding« when rounding left anything)
+    in hundredths. The parts as shown add up exactly to the score as shown.
 
-    The score and the priority are the figures the card shows elsewhere, and the match (the
-    relevance, after the learned adjustment when a model is in use) is rounded down as
-    »samlet match« and its step are, so it never leaves the band the card names. Afstand, timer
-    and sprog (shown only here) take what rounding leaves over: each is rounded down or up
-    (largest remainder: the parts whose rounding down lost the most take a hundredth first);
-    when that cannot make up the rest, the parts that are not whole hundredths take the rest, a
-    hundredth at a time, largest first (a fact at its full weight, such as timer 0,05, keeps
-    its value). Only when every fact is a whole hundredth is the match the rest. None for an
-    explanation kept before the parts were.
+    Each part is a figure the card can stand by:
+
+    - the score and the priority are the figures the card shows elsewhere;
+    - the match is the relevance (after the learned adjustment when a model is in use) as
+      »samlet match« shows it (rounded down, the ``rel`` macro), kept inside the step the card
+      names (``relevance_step``), so it never leaves the band and step beside it;
+    - afstand, timer and sprog (shown only here) are each rounded down or up, never further, so
+      none is shown above its weight (largest remainder: the parts whose rounding down lost the
+      most take a hundredth first, while the parts fall short of the score);
+    - what rounding each figure on its own leaves over is its own term, »afrunding« (at most a
+      few hundredths, left out when it is 0,00), not pushed onto a part beyond its rounding.
+
+    The relevance's weight is 1 (``RankingWeights.relevance``), so the match part is the
+    relevance itself. None for an explanation kept before the parts were.
     """
     parts = match.explanation.score_parts
     if parts is None:
         return None
     total = _shown(match.score)
     priority = _shown(match.priority)
+    relevance = _shown_match(match.explanation.relevance)
     exact = [decimal.Decimal(str(v)) for v in (parts.distance, parts.hours, parts.languages)]
-    down = [v.quantize(_HUNDREDTH, rounding=decimal.ROUND_FLOOR) for v in exact]
+    shown = [v.quantize(_HUNDREDTH, rounding=decimal.ROUND_FLOOR) for v in exact]
     up = [v.quantize(_HUNDREDTH, rounding=decimal.ROUND_CEILING) for v in exact]
-    # What the relevance added (its weight applied): the score less the other terms.
-    relevance = _shown_floor(match.score - parts.distance - parts.hours - parts.languages - match.priority)
     target = total - priority - relevance
-    shown = list(down)
-    for i in sorted(range(3), key=lambda i: exact[i] - down[i], reverse=True):
-        if sum(shown) < target and up[i] > down[i]:
+    for i in sorted(range(3), key=lambda i: exact[i] - shown[i], reverse=True):
+        if sum(shown) < target:
             shown[i] = up[i]
-    left = int((target - sum(shown)) / _HUNDREDTH)  # beyond rounding: a few hundredths at most
-    inexact = sorted((i for i in range(3) if up[i] > down[i]), key=lambda i: exact[i], reverse=True)
-    if not inexact:
-        relevance += left * _HUNDREDTH
-        left = 0
-    step = _HUNDREDTH if left > 0 else -_HUNDREDTH
-    for n in range(abs(left)):
-        shown[inexact[n % len(inexact)]] += step
-    return total, [("match", relevance), *zip(("afstand", "timer", "sprog"), shown), ("prioritering", priority)]
+    rounding = target - sum(shown)
+    return total, [("match", relevance), *zip(("afstand", "timer", "sprog"), shown), ("prioritering", priority),
+                   *([("afrunding", rounding)] if rounding else [])]
+
+
+def _shown_match(relevance: float) -> decimal.Decimal:
+    """The relevance as »samlet match« shows it, inside the step the card names: the two agree
+    but for a relevance a few billionths under a step's limit, which the step counts as the next."""
+    low = decimal.Decimal(relevance_step(relevance)) * decimal.Decimal(str(RELEVANCE_STEP))
+    highest = low + decimal.Decimal(str(RELEVANCE_STEP)) - _HUNDREDTH
+    return min(max(_shown_floor(relevance), low), highest)
 
 
 @bp.app_template_global("checked_limits")
