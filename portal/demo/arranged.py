@@ -128,8 +128,9 @@ def _proposal(rng: random.Random, today: date, citizen: DemoCitizen, placement: 
     # A hire's consent runs the year out; an ended one keeps what it was given.
     deadline = (given.date() + timedelta(days=MAX_CONSENT_DAYS) if running
                 else consent_deadline(given.date(), today))
+    rng.uniform(0.5, 0.9)  # once a made-up score; still drawn, so the rest of the demo is as before
     proposal = DemoProposal(
-        citizen=placement.citizen, opening=oi, status="disclosed", score=round(rng.uniform(0.5, 0.9), 3),
+        citizen=placement.citizen, opening=oi, status="disclosed",
         explanation=_explanation(citizen, opening), created_at=created, decided_by=staff,
         decided_at=decided, decision_reason="Aftalt med virksomheden.",
         company_response="hired", company_response_note=rng.choice(texts.HIRED_NOTES),

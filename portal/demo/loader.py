@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from store.models import (Citizen, Company, Consent, CvDocument, EligibilityRule, HotlineMessage,
                       HotlineRequest, HoursLog, JobGoal, Opening, Placement, PlacementEvent, Proposal,
                       SuccessStory, Team, User)
-from matching.relevance import similarity_band
 from ..proposals import suggest_shared_goal
 from .generator import generate_demo
 from .handoff import add_handoff
@@ -148,15 +147,16 @@ def _opening(o: DemoOpening, companies: list[Company], user_ids: dict[int, int])
 
 def _proposal(p: DemoProposal, citizens: list[Citizen], openings: list[Opening],
               user_ids: dict[int, int]) -> Proposal:
-    # As a real approval stores them (portal.candidates.service.record_decision): the band the
-    # consultant was shown and the jobmål title suggested for the company, so the company sees
-    # why the candidate was proposed.
-    explanation = {"similarity_band": similarity_band(p.score), **p.explanation}
+    # No score and no band: the generator makes up the decisions, not the match. The matcher's
+    # own facts are stored once the index is built (portal.demo.facts, as a real approval stores
+    # them); until then no page shows a band. The jobmål suggested for the company is the
+    # consultant's choice (portal.candidates.service.record_decision), so it is made here.
+    explanation = dict(p.explanation)
     shared = (suggest_shared_goal(explanation.get("matched_goals") or ())
               if p.status not in ("proposed", "rejected") and p.decided_at is not None else "")
     proposal = Proposal(
         citizen_id=citizens[p.citizen].id, opening_id=openings[p.opening].id, status=p.status,
-        score=p.score, explanation=explanation, shared_goal=shared,
+        score=None, explanation=explanation, shared_goal=shared,
         decided_by_id=user_ids[p.decided_by] if p.decided_by is not None else None,
         decided_at=p.decided_at, decision_reason=p.decision_reason,
         company_response=p.company_response, company_response_note=p.company_response_note,

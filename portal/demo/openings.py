@@ -160,8 +160,8 @@ def _proposal(rng: random.Random, citizen: DemoCitizen, ci: int, oi: int,
     if created >= cutoff:
         return None
     status, response = target
+    rng.uniform(0.45, 0.95)  # once a made-up score; still drawn, so the rest of the demo is as before
     proposal = DemoProposal(citizen=ci, opening=oi, status="proposed",
-                            score=round(rng.uniform(0.45, 0.95), 3),
                             explanation=_explanation(citizen, opening), created_at=created)
     if status == "proposed":
         return proposal
@@ -218,7 +218,9 @@ def _advance(rng: random.Random, proposal: DemoProposal, status: str, response: 
 
 
 def _explanation(citizen: DemoCitizen, opening: DemoOpening) -> dict:
-    """A small, checkable explanation in the shape the matcher's Explanation uses."""
+    """What the generator chose the pair by, in the shape the matcher's Explanation uses: the
+    jobmål, the distance and the hard limits, never a score, band or hours fit (the matcher's
+    own facts replace it once the index is built: :mod:`portal.demo.facts`)."""
     # The jobmål that matches, as the consultant sees it and the company then reads it ("Jobmål
     # der matcher"): the citizen's jobmål of the opening's occupation (one jobmål per
     # occupation, in the same order), else one of an occupation in the same sector, else none
@@ -232,7 +234,6 @@ def _explanation(citizen: DemoCitizen, opening: DemoOpening) -> dict:
         "source": "demo",
         "matched_goals": goals,
         "distance_km": round(km, 1),
-        "hours_fit": round(min(1.0, citizen.hours_available / max(opening.hours_max, 1.0)), 2),
         "constraints": [
             {"name": "eligibility", "passed": True,
              "detail": f"{citizen.benefit_group} -> {opening.kind}"},

@@ -111,8 +111,7 @@ class DemoProposal:
     citizen: int
     opening: int
     status: str
-    score: float
-    explanation: dict
+    explanation: dict  # what the pair was chosen by, no score (portal.demo.openings._explanation)
     created_at: datetime
     decided_by: Optional[int] = None
     decided_at: Optional[datetime] = None

@@ -134,9 +134,10 @@ def make_screening(seed: int, today: date, citizens: list[DemoCitizen], openings
             decided = created + timedelta(hours=rng.randint(1, 30))
             if decided >= cutoff:
                 continue
+            rng.uniform(0.3, 0.6)  # once a made-up score; still drawn, so the rest is as before
             screened.append(DemoProposal(
                 citizen=ci, opening=oi, status="approved" if approve else "rejected",
-                score=round(rng.uniform(0.3, 0.6), 3), explanation=_explanation(citizen, opening),
+                explanation=_explanation(citizen, opening),
                 created_at=created, decided_by=citizen.vk, decided_at=decided,
                 decision_reason=_reason(rng, approve, relation, terms)))
     return screened

@@ -1,0 +1,94 @@
+"""The matcher's own facts for the demo's seeded proposals, once the index is built.
+
+The generator makes up the pipeline's history (who was proposed, who decided what, how the
+company answered), never the match: a seeded proposal is loaded without a score or a band
+(its explanation says ``"source": "demo"`` and holds only the jobmål, the distance and the
+hard limits it was chosen by), so no page shows a band the matcher did not give. Once the
+index exists (``python -m indexer drain`` after ``flask setup``), :func:`record_matcher_facts`
+scores each seeded pair with the matcher and stores what a real decision stores
+(``portal.candidates.service.record_decision``): the score and the explanation, with the band
+the consultant is shown and the company then reads.
+
+A pair is scored as the re-ranking's training scores a decision stored without facts
+(``indexer.rerank_train.service_scorer``): the opening counts as open (it was when the
+consultant decided; a filled or closed opening breaks no limit of the pair), and a citizen
+who can no longer be matched (case closed) gets no facts. So training reads the same facts
+whether it finds them stored or scores them itself, and the pages say nothing of a pair the
+matcher cannot score.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+from sqlalchemy.orm import Session, selectinload
+
+from matching.domain import Match
+from matching.encoders import EncoderUnavailable
+from store.models import Citizen, Proposal
+from store.profiles import citizen_profiles, is_indexable_citizen, opening_profile
+
+from .. import matching_runtime
+# The explanation a decision stores (the hand-set facts, the learned adjustment beside them).
+from ..candidates.service import _explanation_json
+
+SOURCE = "demo"  # the seeded proposals' mark in ``Proposal.explanation``
+
+
+@dataclass(frozen=True)
+class FactsCount:
+    scored: int  # seeded proposals that now carry the matcher's facts
+    unscored: int  # seeded proposals the matcher cannot score (citizen no longer matchable)
+
+
+def unscored_seeded(session: Session) -> list[Proposal]:
+    """The seeded proposals that carry no matcher facts yet (none after a run)."""
+    rows = session.scalars(sa.select(Proposal).where(Proposal.score.is_(None)).order_by(Proposal.id))
+    return [p for p in rows if (p.explanation or {}).get("source") == SOURCE
+            and "relevance" not in p.explanation]
+
+
+def record_matcher_facts(session: Session) -> FactsCount:
+    """Score every seeded proposal without facts with the matcher and store its facts, then commit.
+
+    Needs the portal's matching (an app context, the index built): call it after the first
+    indexing. Seeded proposals already scored are left alone, so a second run does nothing.
+    """
+    pending = unscored_seeded(session)
+    citizens = {c.id: c for c in session.scalars(
+        sa.select(Citizen).where(Citizen.id.in_({p.citizen_id for p in pending}))
+        .options(selectinload(Citizen.job_goals)))}
+    profiles = citizen_profiles(session, [c for c in citizens.values() if is_indexable_citizen(c)])
+    service = matching_runtime.matching_service()
+    scored = 0
+    for proposal in pending:
+        profile = profiles.get(proposal.citizen_id)
+        if profile is None:
+            continue
+        opening = dataclasses.replace(opening_profile(proposal.opening), status="open")
+        try:
+            outcome = service.explain_pair(profile, opening)
+        except EncoderUnavailable:
+            break  # nothing more can be scored now; the next run goes on
+        if not isinstance(outcome, Match):
+            continue
+        match = matching_runtime.with_learned(outcome, opening)
+        proposal.score = match.score
+        proposal.explanation = {**_explanation_json(match), "source": SOURCE}
+        scored += 1
+    session.commit()
+    return FactsCount(scored, len(pending) - scored)
+
+
+@click.command("demo-facts")
+@with_appcontext
+def demo_facts_command() -> None:
+    """Give the demo's seeded proposals the matcher's facts (after the index is built)."""
+    from ..extensions import db
+
+    counts = record_matcher_facts(db.session)
+    click.echo(f"Demo proposals: {counts.scored} scored by the matcher, "
+               f"{counts.unscored} left without a score (the citizen can no longer be matched)")
