@@ -29,6 +29,17 @@ bp = common.blueprint("api_placements", "placements", "Forløb og timer.")
 guard.replay_by_reading(bp, "api_placements.get_placement", "placement_id")
 
 
+# A placement's ``status``: active as service.is_active, cancelled as service.is_cancelled, else ended.
+STATUSES = ("active", "ended", "cancelled")
+
+
+def status_of(placement: Placement, today: date) -> str:
+    """One of :data:`STATUSES` (a cancelled placement is never active nor ended)."""
+    if service.is_cancelled(placement):
+        return "cancelled"
+    return "active" if service.is_active(placement, today) else "ended"
+
+
 class HoursOut(ma.Schema):
     month = ma.fields.String(required=True, metadata={"description": "ÅÅÅÅ-MM"})
     hours = ma.fields.Float(required=True)
@@ -44,10 +55,18 @@ class PlacementOut(ma.Schema):
     start_date = ma.fields.Date(required=True)
     end_date = ma.fields.Date(allow_none=True)
     weekly_hours = ma.fields.Float()
-    end_reason = ma.fields.String(allow_none=True, metadata={"enum": [*END_REASONS, None]})  # null: running
+    end_reason = ma.fields.String(allow_none=True, metadata={  # null: running
+        "enum": [*END_REASONS, None],
+        "description": "null: ikke afsluttet. \"aflyst\": aflyst før start (forløbet blev aldrig til noget; "
+                       "end_date er den planlagte startdato)."})
     active = ma.fields.Boolean(required=True, metadata={
         "description": "I gang eller planlagt: ingen slutdato, en slutdato efter i dag, eller slutdato i dag uden "
-                       "registreret afslutning. Et forløb med slutårsag er afsluttet fra slutdatoen."})
+                       "registreret afslutning. Et forløb med slutårsag er afsluttet fra slutdatoen. Et aflyst "
+                       "forløb er aldrig aktivt."})
+    status = ma.fields.String(required=True, metadata={
+        "enum": list(STATUSES),
+        "description": "active (i gang eller planlagt, som active), ended (afsluttet) eller cancelled (aflyst før "
+                       "start, end_reason \"aflyst\": ingen timer, tæller ikke som et afsluttet forløb)."})
     hours = ma.fields.List(ma.fields.Nested(HoursOut))
     loggable_months = ma.fields.List(ma.fields.String(), metadata={"description": "Måneder, der kan føres timer for."})
     disclosed_until = ma.fields.AwareDateTime(allow_none=True, metadata={"description": (
@@ -63,8 +82,9 @@ class PlacementPage(common.PageSchema):
 
 
 class PlacementListArgs(common.ListArgs):
-    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(["active", "ended"]),
-                              metadata={"description": "active (i gang) eller ended (afsluttet)."})
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(STATUSES)),
+                              metadata={"description": "active (i gang), ended (afsluttet) eller cancelled (aflyst "
+                                                       "før start)."})
 
 
 class HoursIn(ma.Schema):
@@ -115,7 +135,7 @@ def _views(placements: list[Placement]) -> list[dict]:
         view = {"id": p.id, "label": labels[p.id], "opening_id": p.opening_id, "company_id": p.company_id,
                 "kind": p.kind, "start_date": p.start_date, "end_date": p.end_date,
                 "weekly_hours": p.weekly_hours, "end_reason": p.end_reason,
-                "active": service.is_active(p, today),
+                "active": service.is_active(p, today), "status": status_of(p, today),
                 "hours": [{"month": month_value(h.month), "hours": float(h.hours)}
                           for h in sorted(p.hours, key=lambda h: h.month)],
                 "loggable_months": [month_value(m) for m in service.allowed_months(p, today)],
@@ -148,7 +168,9 @@ def list_placements(args):
     if args.get("status") == "active":  # as the items' ``active`` (service.is_active)
         query = query.where(service.active_clause(today))
     elif args.get("status") == "ended":
-        query = query.where(sa.not_(service.active_clause(today)))
+        query = query.where(sa.not_(service.active_clause(today)), service.not_cancelled_clause())
+    elif args.get("status") == "cancelled":
+        query = query.where(sa.not_(service.not_cancelled_clause()))
     if since := common.since_moment(args.get("updated_since")):
         # Hours and events touch the placement (store.models.touch); the label follows label_changed.
         query = query.where(sa.or_(Placement.updated_at >= since, label_changed(since)))

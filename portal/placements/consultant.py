@@ -1,4 +1,4 @@
-"""Consultant routes under /forloeb: start a placement from a proposal, follow up, end it.
+"""Consultant routes under /forloeb: start a placement from a proposal, follow up, end or cancel it.
 
 Consultants and administrators only (company users get 403). Like /borgere, a consultant
 may act on any citizen of the job centre; an anonymised citizen is 404. Every page that
@@ -20,7 +20,7 @@ from ..formutil import attach_error
 from store.models import Placement, Proposal
 from . import bp, followup, lifecycle, retention, service
 from .forms import month_label
-from .lifecycle_forms import EndForm, FollowUpForm, RetentionForm, StartForm, clean_note
+from .lifecycle_forms import CancelForm, EndForm, FollowUpForm, RetentionForm, StartForm, clean_note
 from store.models.vocab import OPENING_KINDS, PLACEMENT_EVENT_KINDS as EVENT_KINDS
 
 CHANGED_MEANWHILE = ("Borgeren blev ændret af en kollega i samme øjeblik, så intet blev gemt. "
@@ -140,11 +140,12 @@ def _placement_or_404(placement_id: int) -> Placement:
 
 def _detail(placement: Placement, end_form: EndForm | None = None,
             followup_form: FollowUpForm | None = None, status: int = 200,
-            retention_forms: dict[int, RetentionForm] | None = None):
+            retention_forms: dict[int, RetentionForm] | None = None, cancel_form: CancelForm | None = None):
     today = service.today_local()
     audited_read(placement.citizen, "placement_page")
     if status == 400:  # the refused form is far down the page: say so at the top
         section = ("fastholdelsen" if retention_forms else "»Registrér opfølgning«" if followup_form is not None
+                   else "»Aflys forløbet«" if cancel_form is not None
                    else "»Ret afslutning«" if placement.end_reason else "»Afslut forløb«")
         flash(f"Ikke gemt: ret det, der er markeret under {section} længere nede.", "error")
     if end_form is None:
@@ -155,6 +156,9 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         label=service.placement_label(placement), end_form=end_form,
         name_hidden=service.name_hidden(placement, today),
         followup_form=followup_form or FollowUpForm(formdata=None),
+        cancelled=service.is_cancelled(placement),
+        cancel_refusal=lifecycle.cancel_refusal(placement, today),
+        cancel_form=cancel_form or CancelForm(formdata=None),
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
@@ -209,12 +213,16 @@ def consultant_detail(placement_id: int):
 @bp.post("/<int:placement_id>/afslut")
 @consultant_required
 def end(placement_id: int):
-    """End the placement, or correct the end of an ended one (never a delete).
+    """End the placement, or correct the end of an ended one (never a delete); a cancelled one is refused.
 
     :raise 404: unknown placement or anonymised citizen.  :raise 400: form errors.
     """
     placement = _placement_or_404(placement_id)
     today = service.today_local()
+    if service.is_cancelled(placement):  # the page no longer offers the end form
+        flash("Ikke gemt: forløbet er aflyst før start og kan ikke afsluttes eller rettes. Skal borgeren alligevel "
+              "i forløb, så start et nyt fra forslaget.", "error")
+        return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
     form = EndForm(start=placement.start_date, today=today)
     if not form.validate_on_submit():
         return _detail(placement, end_form=form, status=400)
@@ -233,6 +241,45 @@ def end(placement_id: int):
     return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
 
 
+@bp.post("/<int:placement_id>/aflys")
+@consultant_required
+def cancel(placement_id: int):
+    """Cancel a placement that never started (:func:`.lifecycle.cancel_placement`; never a delete).
+
+    The first post with a reason shows a confirmation page and writes nothing; the page posts
+    the reason again confirmed (``confirmed=y``), which cancels. A placement that may not be
+    cancelled (started, hours, follow-up, already cancelled) is refused with the reason at the top.
+
+    :raise 404: unknown placement or anonymised citizen.  :raise 400: an empty or too long reason.
+    """
+    placement = _placement_or_404(placement_id)
+    today = service.today_local()
+    back = url_for("placements.consultant_detail", placement_id=placement.id)
+    if refusal := lifecycle.cancel_refusal(placement, today):
+        flash(f"Ikke aflyst: {refusal}", "error")
+        return redirect(back)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _detail(placement, cancel_form=form, status=400)
+    reason = clean_note(form.reason.data)
+    if form.confirmed.data != "y":
+        audited_read(placement.citizen, "placement_page")
+        return render_template("placements/confirm_cancel.html", placement=placement, form=form, back=back,
+                               label=service.placement_label(placement))
+    try:
+        lifecycle.cancel_placement(placement, reason, current_user, today)
+    except lifecycle.LifecycleError as err:
+        db.session.rollback()
+        flash(f"Ikke aflyst: {err.message}", "error")
+        return redirect(back)
+    except StaleDataError:
+        db.session.rollback()
+        flash(CHANGED_MEANWHILE, "error")
+        return redirect(back)
+    flash("Forløbet er aflyst. Det tæller ikke med i målene, og virksomheden ser det som »Aflyst«.", "success")
+    return redirect(back)
+
+
 @bp.post("/<int:placement_id>/opfoelgning")
 @consultant_required
 def follow_up(placement_id: int):
@@ -246,7 +293,8 @@ def follow_up(placement_id: int):
     if _refused_while_restricted(placement, "opfølgning"):
         return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
     if placement.end_reason is not None:  # the page no longer offers it: the placement has ended
-        flash("Forløbet er afsluttet, så der registreres ikke opfølgning. Ret afslutningen, hvis den er forkert.",
+        flash("Forløbet er aflyst før start, så der registreres ikke opfølgning." if service.is_cancelled(placement)
+              else "Forløbet er afsluttet, så der registreres ikke opfølgning. Ret afslutningen, hvis den er forkert.",
               "error")
         return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
     if not form.validate_on_submit():

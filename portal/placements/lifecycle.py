@@ -20,16 +20,17 @@ from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_number
 from ..webhooks import events as webhook_events
-from store.models import Citizen, Opening, Placement, PlacementEvent, Proposal, User
+from store.models import Citizen, HoursLog, Opening, Placement, PlacementEvent, Proposal, User
 from store.models.base import utcnow
-from store.models.vocab import BENEFIT_GROUPS, END_REASONS, OPENING_KINDS
+from store.models.vocab import BENEFIT_GROUPS, CANCELLED, ENDING_REASONS, OPENING_KINDS
 from store import clock
 from store.outbox import record_change
-from .service import is_active
+from .service import is_active, is_cancelled
 
 MAX_START_OFFSET = timedelta(days=365)  # start at most a year back or ahead
 MAX_END_AHEAD = timedelta(days=31)  # an end may be registered up to a month ahead
 MAX_WEEKLY_HOURS = 80.0
+CANCEL_REASON_LENGTH = 300  # a short reason: "Borgeren mødte ikke op", "Virksomheden aflyste"
 
 
 class LifecycleError(RuleError):
@@ -218,14 +219,21 @@ def end_placement(placement: Placement, end_date: date, reason: str, note: str, 
                   today: date) -> bool:
     """End a placement, or correct the end of an ended one (never a delete). Commits.
 
+    "aflyst" is not an end: a placement that never started is cancelled with
+    :func:`cancel_placement`, and a cancelled one is not ended or corrected afterwards.
+
     Returns:
         True if this was a correction of an earlier end.
 
     Raises:
-        LifecycleError: end before the start, more than 31 days ahead, or an unknown reason.
+        LifecycleError: a cancelled placement, end before the start, more than 31 days ahead,
+            or an unknown reason ("aflyst" included).
     """
+    if is_cancelled(placement):
+        raise LifecycleError("Forløbet er aflyst før start og kan ikke afsluttes eller rettes. Skal borgeren "
+                             "alligevel i forløb, så start et nyt fra forslaget.", None)
     errors: list[RuleError] = []
-    if reason not in END_REASONS:
+    if reason not in ENDING_REASONS:
         errors.append(LifecycleError("Vælg en årsag til afslutningen fra listen.", "end_reason"))
     if end_date < placement.start_date:
         errors.append(LifecycleError("Slutdatoen kan ikke ligge før forløbets start "
@@ -245,6 +253,59 @@ def end_placement(placement: Placement, end_date: date, reason: str, note: str, 
     _matching_changed(placement.citizen)
     db.session.commit()
     return corrected
+
+
+def cancel_refusal(placement: Placement, today: date) -> str | None:
+    """Why the placement cannot be cancelled (Danish), or None when it can.
+
+    The rule: a placement can be cancelled only while nothing of it has happened, that is
+    its start date lies after ``today`` (today in Copenhagen: a placement starting today
+    has started), no hours are logged for it (a company may log the start month before the
+    start day) and no follow-up is registered. An end registered ahead for a placement that
+    then never started may be cancelled too. A cancelled one stays cancelled.
+    """
+    if is_cancelled(placement):
+        return "Forløbet er allerede aflyst."
+    if placement.start_date <= today:
+        return (f"Forløbet startede {placement.start_date:%d.%m.%Y} og kan ikke aflyses. Afslut det i stedet "
+                "under »Afslut forløb« med den rigtige slutdato og årsag (fx »Afbrudt«).")
+    if db.session.scalar(sa.select(sa.func.count()).select_from(HoursLog)
+                         .where(HoursLog.placement_id == placement.id)):
+        return ("Virksomheden har registreret timer på forløbet, så det kan ikke aflyses. Afslut det i stedet "
+                "under »Afslut forløb«.")
+    if any(event.kind == "followup" for event in placement.events):
+        return "Der er registreret opfølgning på forløbet, så det kan ikke aflyses. Afslut det i stedet."
+    return None
+
+
+def cancel_placement(placement: Placement, reason: str, user: User, today: date) -> None:
+    """Cancel a placement that never started (:func:`cancel_refusal`). Commits.
+
+    Never a delete: the row stays with end reason "aflyst" and its end date set to the
+    planned start (the database requires an end on or after the start), and a "cancelled"
+    event keeps the consultant's reason. It is audited as an end ("placement_ended", purpose
+    ``…->start/aflyst``), and integrators are told as of an end (``placement.ended`` with
+    ``end_reason`` "aflyst"). A cancelled placement is in no goal, figure, outcome, hours
+    page or payroll file, and is not active: a new placement on the pair may be started.
+
+    Raises:
+        LifecycleError: the placement may not be cancelled, or the reason is empty or too long.
+    """
+    if refusal := cancel_refusal(placement, today):
+        raise LifecycleError(refusal, None)
+    if not reason:
+        raise LifecycleError("Skriv kort, hvorfor forløbet aflyses, fx »Borgeren mødte ikke op«.", "reason")
+    if len(reason) > CANCEL_REASON_LENGTH:
+        raise LifecycleError(f"Begrundelsen må højst være {CANCEL_REASON_LENGTH} tegn.", "reason")
+    before = (f"{placement.end_date:%Y-%m-%d}/{placement.end_reason}" if placement.end_reason is not None
+              else "aktiv")
+    placement.end_date, placement.end_reason = placement.start_date, CANCELLED
+    db.session.add(PlacementEvent(placement_id=placement.id, kind="cancelled", note=reason, user_id=user.id))
+    webhook_events.placement_ended(db.session, placement)
+    audit.record("placement_ended", user=user, citizen_id=placement.citizen_id, opening_id=placement.opening_id,
+                 purpose=f"forloeb:{placement.id} {before}->{placement.start_date:%Y-%m-%d}/{CANCELLED}")
+    _matching_changed(placement.citizen)
+    db.session.commit()
 
 
 def check_followup(placement: Placement, note: str, today: date) -> None:

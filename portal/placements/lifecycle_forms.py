@@ -1,4 +1,4 @@
-"""The consultant's placement forms: start, end (or correct the end) and follow-up.
+"""The consultant's placement forms: start, end (or correct the end), cancel and follow-up.
 
 The forms check shape and fixed ranges with Danish messages; rules that need the
 database (eligibility, the citizen's hours, duplicates) live in :mod:`.lifecycle`.
@@ -11,14 +11,14 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from wtforms import BooleanField, HiddenField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.widgets import TextInput
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
 from ..formutil import DanishForm, Required, choices
-from store.models.vocab import END_REASONS, OPENING_KINDS
-from .lifecycle import MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
+from store.models.vocab import ENDING_REASONS, OPENING_KINDS
+from .lifecycle import CANCEL_REASON_LENGTH, MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
 from store.models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
 
 DATE_HINT = "Skriv en dato der findes, som åååå-mm-dd."
@@ -92,7 +92,8 @@ class EndForm(DanishForm):
 
     end_date = DanishDateField("Slutdato", validators=[Required(f"Angiv slutdatoen. {DATE_HINT}")])
     # The empty first choice makes the consultant pick a reason (no accidental "Ordinært job").
-    end_reason = ChoiceField("Årsag til afslutning", choices=choices([("", "Vælg årsag"), *END_REASONS.items()]),
+    # "aflyst" is not offered: a placement that never started is cancelled (CancelForm).
+    end_reason = ChoiceField("Årsag til afslutning", choices=choices([("", "Vælg årsag"), *ENDING_REASONS.items()]),
                              validators=[Required("Vælg en årsag til afslutningen.")])
     note = _note_field("Note (valgfri, ses kun af jobcentret)")
 
@@ -107,6 +108,20 @@ class EndForm(DanishForm):
             raise ValidationError(f"Slutdatoen kan ikke ligge før forløbets start ({self.start:%d.%m.%Y}).")
         if field.data > self.today + MAX_END_AHEAD:
             raise ValidationError("Slutdatoen kan højst ligge 31 dage frem.")
+
+
+class CancelForm(DanishForm):
+    """Cancel a placement that never started: a short reason, then a confirmation page.
+
+    The first post (``confirmed`` empty) only shows what will happen; the confirmation page
+    posts the same reason again with ``confirmed=y`` (as the rejection of a candidate does).
+    """
+
+    reason = StringField("Hvorfor aflyses forløbet?", validators=[
+        Required("Skriv kort, hvorfor forløbet aflyses, fx »Borgeren mødte ikke op«."), no_nul, no_hidden_characters,
+        Length(max=CANCEL_REASON_LENGTH, message=f"Begrundelsen må højst være {CANCEL_REASON_LENGTH} tegn.")],
+        render_kw={"maxlength": CANCEL_REASON_LENGTH, "autocomplete": "off"})
+    confirmed = HiddenField()
 
 
 class FollowUpForm(DanishForm):

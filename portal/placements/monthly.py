@@ -116,10 +116,12 @@ def chosen_month(raw: str | None, today: date) -> tuple[date | None, str | None]
 
 
 def placements_in(company_id: int, month: date) -> list[Placement]:
-    """The company's placements that run on at least one day of ``month``, oldest start first."""
+    """The company's placements that run on at least one day of ``month``, oldest start first
+    (a cancelled one never ran: :func:`.service.is_cancelled`)."""
     stmt = (sa.select(Placement)
             .where(Placement.company_id == company_id, Placement.start_date <= month_end(month),
-                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= month))
+                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= month),
+                   service.not_cancelled_clause())
             .options(selectinload(Placement.hours), selectinload(Placement.opening))
             .order_by(Placement.start_date, Placement.id))
     return list(db.session.scalars(stmt))

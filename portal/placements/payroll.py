@@ -58,7 +58,9 @@ def month_lines(company_id: int, month: date, today: date) -> list[list]:
 
 
 def all_lines(placements: list[Placement], today: date) -> list[list]:
-    """One row per placement and month with hours; a placement without hours: one row, no month."""
+    """One row per placement and month with hours; a placement without hours: one row, no month.
+    A placement cancelled before its start is left out: it was never worked or paid."""
+    placements = [p for p in placements if not service.is_cancelled(p)]
     names = released_names(placements, today, "placements export")
     rows = []
     for placement in placements:

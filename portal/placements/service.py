@@ -23,7 +23,7 @@ from ..proposals import identity_released
 from ..dates import add_months, month_start
 from ..extensions import db
 from store.models import Citizen, Company, HoursLog, Opening, Placement, Proposal, User
-from store.models.vocab import END_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
+from store.models.vocab import CANCELLED, ENDING_REASONS, OPENING_KINDS, SUCCESS_END_REASONS
 from store import clock
 
 LOCAL = clock.LOCAL
@@ -129,6 +129,17 @@ def company_contact(company: Company, placement: Placement | None = None) -> Use
     return None
 
 
+def is_cancelled(placement: Placement) -> bool:
+    """Cancelled before its start (end reason "aflyst", :func:`.lifecycle.cancel_placement`):
+    the placement never happened, so it is neither running, planned nor ended anywhere."""
+    return placement.end_reason == CANCELLED
+
+
+def not_cancelled_clause() -> sa.ColumnElement[bool]:
+    """:func:`is_cancelled`, negated, as a condition on :class:`~store.models.Placement`."""
+    return sa.or_(Placement.end_reason.is_(None), Placement.end_reason != CANCELLED)
+
+
 def is_active(placement: Placement, today: date) -> bool:
     """Started or not, a placement is active (running or planned) until it has ended.
 
@@ -136,8 +147,11 @@ def is_active(placement: Placement, today: date) -> bool:
     and the end date has come, today included: the placement's page then says "Afsluttet"
     (``templates/placements/_status.html``). An end registered ahead (up to a month) keeps it
     active until that day; an end date of today without a reason is its last day ("Slutter i
-    dag"). Every company screen and the API's ``active`` use this rule (:func:`active_clause`).
+    dag"). A cancelled placement (:func:`is_cancelled`) is never active. Every company screen
+    and the API's ``active`` use this rule (:func:`active_clause`).
     """
+    if is_cancelled(placement):
+        return False
     if placement.end_date is None or placement.end_date > today:
         return True
     return placement.end_date == today and placement.end_reason is None
@@ -145,7 +159,7 @@ def is_active(placement: Placement, today: date) -> bool:
 
 def active_clause(today: date) -> sa.ColumnElement[bool]:
     """:func:`is_active` as a condition on :class:`~store.models.Placement` for a query."""
-    return sa.or_(Placement.end_date.is_(None), Placement.end_date > today,
+    return sa.or_(Placement.end_date.is_(None), sa.and_(Placement.end_date > today, not_cancelled_clause()),
                   sa.and_(Placement.end_date == today, Placement.end_reason.is_(None)))
 
 
@@ -160,8 +174,11 @@ def allowed_months(placement: Placement, today: date) -> list[date]:
     The same rule decides which placements /forloeb/timer lists for a month
     (:func:`.monthly.placements_in`); :data:`HOURS_MONTHS_RULE` says it on both pages.
 
-    Returns first days of months, newest first; empty if the placement starts later.
+    Returns first days of months, newest first; empty if the placement starts later or was
+    cancelled (:func:`is_cancelled`: no one worked a day of it).
     """
+    if is_cancelled(placement):
+        return []
     last = month_start(min(placement.end_date or today, today))
     month, months = month_start(placement.start_date), []
     while month <= last:
@@ -190,14 +207,20 @@ class PlacementRow:
     hours_this_month: Decimal
     hours_total: Decimal
 
+    @property
+    def cancelled(self) -> bool:
+        """Cancelled before the start: listed last, as »Aflyst«, and in no result."""
+        return is_cancelled(self.placement)
+
 
 @dataclass
 class PartnerSummary:
     """A Code of Care partner's results: counts, hours and outcomes of its placements."""
 
-    placements: int = 0
+    placements: int = 0  # cancelled ones not included: they never happened
     active: int = 0
     ended: int = 0
+    cancelled: int = 0  # cancelled before the start: shown apart, counted in nothing else
     total_hours: Decimal = ZERO
     outcomes: dict[str, int] = field(default_factory=dict)  # end reason (or NO_REASON) -> count
     moved_on: int = 0  # ended with a success reason (SUCCESS_END_REASONS)
@@ -209,7 +232,7 @@ class PartnerSummary:
 
 
 def list_for_company(company_id: int, today: date) -> list[PlacementRow]:
-    """The company's placements, active first, then ended; newest start first within each.
+    """The company's placements, active first, then ended, then cancelled; newest start first within each.
 
     A fixed number of statements whatever the number of placements: the placements with
     their openings' titles, the hours (:func:`hour_totals`) and the released names.
@@ -223,7 +246,7 @@ def list_for_company(company_id: int, today: date) -> list[PlacementRow]:
     labels = company_labels(list(placements), today)
     rows = [PlacementRow(p, labels[p.id], is_active(p, today), *totals.get(p.id, (ZERO, ZERO)))
             for p in placements]
-    return sorted(rows, key=lambda row: not row.active)  # stable: keeps the date order
+    return sorted(rows, key=lambda row: (not row.active, row.cancelled))  # stable: keeps the date order
 
 
 def hour_totals(placement_ids: list[int], month: date) -> dict[int, tuple[Decimal, Decimal]]:
@@ -244,9 +267,13 @@ def hour_totals(placement_ids: list[int], month: date) -> dict[int, tuple[Decima
 
 
 def partner_summary(rows: list[PlacementRow]) -> PartnerSummary:
-    """Counts, total hours and outcomes by end reason over ``rows``."""
-    summary = PartnerSummary(outcomes={key: 0 for key in END_REASONS})
+    """Counts, total hours and outcomes by end reason over ``rows``; a cancelled placement is
+    counted apart (``cancelled``) and is not an ended one (no outcome)."""
+    summary = PartnerSummary(outcomes={key: 0 for key in ENDING_REASONS})
     for row in rows:
+        if row.cancelled:
+            summary.cancelled += 1
+            continue
         summary.placements += 1
         summary.total_hours += row.hours_total
         if row.active:

@@ -66,7 +66,13 @@ END_REASONS = {
     "afbrudt": "Afbrudt",
     "forloeb_slut": "Forløb afsluttet",
     "andet": "Andet",
+    # A placement that never started (portal.placements.lifecycle.cancel_placement): kept, but
+    # not an ended placement anywhere (no outcome, no goal, no figure). Never chosen in the end
+    # form: ENDING_REASONS are the ones a started placement may end with.
+    "aflyst": "Aflyst før start",
 }
+CANCELLED = "aflyst"
+ENDING_REASONS = {key: label for key, label in END_REASONS.items() if key != CANCELLED}
 
 # What a consultant did on a placement (PlacementEvent.kind).
 PLACEMENT_EVENT_KINDS = {
@@ -74,6 +80,7 @@ PLACEMENT_EVENT_KINDS = {
     "followup": "Opfølgning",
     "ended": "Forløb afsluttet",
     "corrected": "Afslutning rettet",
+    "cancelled": "Forløb aflyst før start",
 }
 
 # Outcomes that count as "moved on" in the policy follow-up.
