@@ -86,6 +86,9 @@ class MatchResult:
         missing_ids: ids the backend returned that the source could not fill (stale index).
         priority: the policy priority used ("off", "normal", "strong").
         threshold: the relevance a good match reaches (`no_good_match`).
+        scored_of: None when every profile that passes the hard limits and filters was
+            scored; else how many were scored (the nearest by the search), more being eligible
+            (over `exhaustive_limit` in the index, over `fallback_limit` in degraded mode).
     """
 
     matches: tuple[Match, ...]
@@ -95,6 +98,7 @@ class MatchResult:
     missing_ids: tuple[str, ...] = ()
     priority: str = DEFAULT_PRIORITY
     threshold: float = GOOD_MATCH_THRESHOLD
+    scored_of: int | None = None
 
     @property
     def no_good_match(self) -> bool:
@@ -278,8 +282,13 @@ class MatchingService:
             re-raise BackendUnavailable / EncoderUnavailable).
         fallback_limit: most profiles scored in process in degraded mode.
         goal_weight: share of the best single jobmål in a pair's relevance (`pair_relevance`).
-        pool_size: candidates retrieved and reranked, whatever k (at least k). The pool
-            does not grow with k, so the top k is always a prefix of the top k + n.
+        exhaustive_limit: up to this many eligible profiles (after hard limits and filters)
+            every one is scored, so who is listed depends on the pair scores alone, never on
+            the search's order (review S 1: a citizen whose jobmål fits but whose CV text is
+            far off was left out of a pool of the 200 nearest by CV text).
+        pool_size: beyond `exhaustive_limit` eligible, candidates retrieved and reranked,
+            the nearest by the search, whatever k (at least k); `MatchResult.scored_of` says so.
+            The pool does not grow with k, so the top k is always a prefix of the top k + n.
         clock: today's date (injectable for tests).
         pair_cache: where pair scores are kept between services sharing this encoder
             (None: every ranking scores its whole pool).
@@ -292,13 +301,14 @@ class MatchingService:
         self, encoder: Encoder, backend: MatchBackend, weights: RankingWeights = RankingWeights(),
         rules: EligibilityRules = DEFAULT_ELIGIBILITY,
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
-        fallback_limit: int = 5000, pool_size: int = 200, clock: Callable[[], date] = date.today,
+        fallback_limit: int = 5000, pool_size: int = 200, exhaustive_limit: int = 1000, clock: Callable[[], date] = date.today,
         goal_weight: float = GOAL_WEIGHT, pair_cache: PairScoreCache | None = None,
         concepts: ConceptChannel | None = None,
     ) -> None:
         self.encoder, self.backend, self.weights, self.rules = encoder, backend, weights, rules
         self.scorer = RelevanceScorer(encoder, relevance_config)
         self.fallback, self.fallback_limit, self.pool_size = fallback, fallback_limit, pool_size
+        self.exhaustive_limit = exhaustive_limit
         self.clock, self.goal_weight, self.pair_cache = clock, goal_weight, pair_cache
         if concepts is not None and concepts.space != encoder.name:
             raise ValueError(f"the concept channel reads {concepts.space} vectors, not {encoder.name}'s")
@@ -383,7 +393,9 @@ class MatchingService:
             wrong_encoder = mismatch(self.backend, self.encoder, plan.kind, unrecorded_fits=True)
             if wrong_encoder is not None:  # its vectors do not compare with ours
                 raise BackendUnavailable(f"{wrong_encoder}; the indexer rebuilds it")
-            hits = [] if k == 0 else self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
+            pool = max(self.pool_size, k)
+            hits = [] if k == 0 else self.backend.search(plan.kind, query_vector,
+                                                         max(pool, self.exhaustive_limit) + 1,
                                                          plan.conditions, text=plan.query)
             excluded_hits = [] if plan.excluded_conditions is None or excluded_limit == 0 else \
                 self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
@@ -404,6 +416,9 @@ class MatchingService:
                                                 include_excluded, excluded_limit)
         if k == 0:  # no match is asked for: only the excluded, nothing scored
             return MatchResult((), excluded, missing_ids=missing, priority=plan.priority)
+        scored_of = None
+        if len(hits) > max(pool, self.exhaustive_limit):  # too many to score all: the nearest
+            hits, scored_of = hits[:pool], pool
         ids = [h.id for h in hits]
         found = source.get(ids)
         # The database is the truth: re-check the consultant's filters on fresh profiles.
@@ -414,7 +429,7 @@ class MatchingService:
             excluded = (*excluded, *(e for e in in_pool if (e.citizen_id, e.opening_id) not in seen))
         missing = (*missing, *(i for i in ids if i not in found and i not in missing))
         return MatchResult(matches, tuple(excluded[:excluded_limit]), missing_ids=missing,
-                           priority=plan.priority)
+                           priority=plan.priority, scored_of=scored_of)
 
     def _excluded_only(self, plan: _Plan[P], ids: list[str], source: ProfileSource[P],
                        include_excluded: bool, limit: int | None,
@@ -456,12 +471,13 @@ class MatchingService:
             out = exclusion(*plan.pair(p), self.rules)
             eligible.append(p) if out is None else excluded.append(out)
         note = f"{cause}; ranked {len(eligible)} profiles in process"
+        scored_of = None
         if len(eligible) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
-            eligible = eligible[: self.fallback_limit]
+            eligible, scored_of = eligible[: self.fallback_limit], self.fallback_limit
         matches, _ = self._rank(plan, query_vector, eligible, k, False)
         return MatchResult(matches, tuple(excluded[:excluded_limit]) if include_excluded else (), degraded=True,
-                           reason=note, priority=plan.priority)
+                           reason=note, priority=plan.priority, scored_of=scored_of)
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:

@@ -173,7 +173,7 @@ def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int, 
           priority: str) -> tuple[service.Ranking, sought_citizen.Sought]:
     """The ranking widened until the sought citizen is on it (at most ``MAX_K``: the top k is
     a prefix of a longer list), and the citizen's place, or why they are not on it."""
-    position = _position(ranked, sought.id)
+    position, longer = _position(ranked, sought.id), ranked
     if position is None and not _excluded_shown(ranked, sought.id) and k < MAX_K:
         longer = rank(MAX_K)
         position = _position(longer, sought.id)
@@ -183,7 +183,7 @@ def _seek(sought: sought_citizen.Sought, ranked: service.Ranking, rank, k: int, 
         return ranked, dataclasses.replace(sought, rank=position + 1)
     if _excluded_shown(ranked, sought.id):
         return ranked, dataclasses.replace(sought, why="excluded")
-    return ranked, sought_citizen.reason_after_ranking(sought, opening, priority)
+    return ranked, sought_citizen.reason_after_ranking(sought, opening, priority, longer.result)
 
 
 def _position(ranked, citizen_id: int) -> int | None:

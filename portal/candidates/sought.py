@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from matching.domain import Exclusion, Filters
 from matching.encoders import EncoderUnavailable
 from matching.geo import UnknownPostcode
-from matching.ranking import distance_km
+from matching.ranking import distance_km, sort_key
+from matching.service import MatchResult
 
 from ..extensions import db
 from .for_citizen import why_not_matchable
@@ -26,7 +27,7 @@ from store.models import Citizen, Opening, Proposal
 from store.profiles import citizen_profiles, opening_profile
 
 WHY = ("bad_id", "unknown", "restricted", "closed", "missing", "decided", "filtered", "excluded", "broken",
-       "too_far_down", "not_listed")
+       "too_far_down", "not_reached", "not_listed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Sought:
         filters: the consultant's filters that hide the citizen ("filtered"): "benefit_groups",
             "readiness_groups", "max_distance_km".
         broken: the hard limits the pair breaks, in Danish ("broken").
+        scored_of: how many the search scored, more being eligible ("not_reached").
     """
 
     raw: str
@@ -57,6 +59,7 @@ class Sought:
     proposal: Proposal | None = None
     filters: tuple[str, ...] = ()
     broken: tuple[str, ...] = ()
+    scored_of: int | None = None
 
 
 def bad_id(raw: str) -> Sought:
@@ -81,10 +84,12 @@ def reason_before_ranking(raw: str, citizen_id: int, opening: Opening, filters: 
     return dataclasses.replace(found, why="filtered", filters=hidden) if hidden else found
 
 
-def reason_after_ranking(sought: Sought, opening: Opening, priority: str) -> Sought:
-    """A citizen who may be ranked but is not on the longest list: the pair is scored directly
-    (:func:`.service.score_pair`) to tell a broken hard limit, with which, from a place below the
-    list; "not_listed" when the engine cannot score it now."""
+def reason_after_ranking(sought: Sought, opening: Opening, priority: str, listed: MatchResult) -> Sought:
+    """A citizen who may be ranked but is not on the longest list (``listed``): the pair is
+    scored directly (:func:`.service.score_pair`) to tell a broken hard limit, with which, from
+    a place below the list ("too_far_down"), or from a pair the search did not reach
+    ("not_reached": more were eligible than the engine scores, ``listed.scored_of``, and the
+    pair sorts above the list's last); "not_listed" when the engine cannot score it now."""
     from .service import score_pair  # the service imports the ranking runtime; only needed here
 
     try:
@@ -95,7 +100,14 @@ def reason_after_ranking(sought: Sought, opening: Opening, priority: str) -> Sou
         profile = citizen_profiles(db.session, [sought.citizen]).get(sought.citizen.id)
         return dataclasses.replace(sought, why="broken", broken=tuple(
             broken_limits(outcome, profile, opening_profile(opening))))
-    return dataclasses.replace(sought, why="too_far_down" if outcome is not None else "not_listed")
+    if outcome is None:
+        return dataclasses.replace(sought, why="not_listed")
+    last = listed.matches[-1] if listed.matches else None
+    below = last is not None and sort_key(outcome) > sort_key(last)
+    reached = listed.scored_of is None or below
+    if reached:
+        return dataclasses.replace(sought, why="too_far_down")
+    return dataclasses.replace(sought, why="not_reached", scored_of=listed.scored_of)
 
 
 def _hidden_by(citizen: Citizen, opening: Opening, filters: Filters) -> tuple[str, ...]:

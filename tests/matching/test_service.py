@@ -16,6 +16,7 @@ from matching.service import (
     document_for_citizen,
     documents_for_citizens,
     documents_for_openings,
+    opening_text,
 )
 
 TODAY = date(2026, 11, 23)
@@ -338,3 +339,31 @@ def test_the_first_excluded_are_found_without_reading_the_whole_pool(encoder, mo
     none = svc.rank_candidates(OPENINGS["o_lager"], k=0, citizens=CountingSource(many),
                                include_excluded=True, excluded_limit=0)
     assert none.excluded == ()
+
+
+def test_every_eligible_candidate_is_scored_not_only_the_nearest_by_cv_text(encoder):
+    """Review S 1: who is listed depends on the pair scores, not on the search's order. A
+    citizen whose jobmål is the opening's occupation but whose CV text is far from it is
+    outside a pool of the nearest by whole text, and must still be ranked."""
+    near = {f"near{i}": person(f"near{i}", ("Regnskabsassistent",),
+                               "Pakning af varer på lageret, truck en fordel. Pakning af varer.")
+            for i in range(4)}
+    fit = person("fit", ("Lagermedarbejder",), " ".join(
+        ["Bogføring, regnskab, budget, løn og kontorarbejde i en revisionsvirksomhed."] * 8))
+    citizens = {**near, "fit": fit}
+    backend = MemoryBackend()
+    backend.index(documents_for_citizens(list(citizens.values()), encoder))
+    opening = OPENINGS["o_lager"]
+    query = encoder.encode_queries([opening_text(opening)])[0]
+    assert "fit" not in [h.id for h in backend.search("citizen", query, 2, [])]  # outside a pool of 2
+
+    every = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2)
+    result = every.rank_candidates(opening, k=2, citizens=citizens)
+    assert result.scored_of is None and "fit" in [m.citizen_id for m in result.matches]
+    fit_score = next(m.score for m in result.matches if m.citizen_id == "fit")
+    alone = every.rank_candidates(opening, k=1, citizens={"fit": fit})
+    assert alone.matches[0].score == fit_score  # the same fact about the pair
+
+    capped = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2, exhaustive_limit=3)
+    result = capped.rank_candidates(opening, k=2, citizens=citizens)
+    assert result.scored_of == 2  # five eligible, over the limit: the page says only two were scored

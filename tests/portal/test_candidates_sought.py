@@ -160,3 +160,53 @@ def test_one_below_the_longest_list_is_told_apart_from_a_broken_limit(client, au
     monkeypatch.setattr(service, "score_pair", down)
     why, text = _note(_ranking_html(client, world, f"?borger={far_down}"))
     assert why == "not_listed" and "ikke blandt de 5 bedste match til opslaget, eller borgeren er sorteret fra" in text
+
+
+def test_a_pair_the_search_did_not_reach_is_told_apart_from_one_below_the_list(app, world):  # noqa: F811
+    """Review S 2: "not among the N best" only when the pair sorts below the list's last; when
+    more were eligible than the engine scored and the pair sorts above it, the page says the
+    search did not reach the citizen."""
+    from matching.ranking import sort_key
+    from matching.service import MatchResult
+    from portal.candidates import service, sought
+    from store.models import Opening
+
+    with app.test_request_context():
+        opening = db.session.get(Opening, world["opening_id"])
+        anna, bo = (db.session.get(Citizen, world["ids"][name]) for name in ("Anna Lagerbæk", "Bo Omsorg"))
+        best, worse = service.score_pair(opening, anna), service.score_pair(opening, bo)
+        assert sort_key(best) < sort_key(worse)
+
+        def ask(citizen, listed):
+            return sought.reason_after_ranking(sought.Sought(str(citizen.id), citizen.id, citizen.name, citizen),
+                                               opening, "normal", listed)
+
+        reached = ask(anna, MatchResult((worse,), scored_of=200))
+        assert (reached.why, reached.scored_of) == ("not_reached", 200)
+        assert ask(bo, MatchResult((best,), scored_of=200)).why == "too_far_down"  # truly below the list
+        assert ask(bo, MatchResult((best,))).why == "too_far_down"  # every eligible one was scored
+
+
+def test_a_limited_pool_and_an_unreached_citizen_are_said_on_the_page(client, auth, world, far_down,  # noqa: F811
+                                                                      monkeypatch):
+    import dataclasses
+
+    from portal import matching_runtime
+    from portal.candidates import routes
+
+    made = matching_runtime.matching_service
+
+    def limited():
+        engine = made()
+        engine.pool_size, engine.exhaustive_limit = 1, 1  # 25 eligible: only the 20 nearest (k) scored
+        return engine
+
+    monkeypatch.setattr(matching_runtime, "matching_service", limited)
+    monkeypatch.setattr(routes, "MAX_K", 20)  # the longest list: 20 of the 25, not widened
+    monkeypatch.setattr(routes.sought_citizen, "reason_after_ranking",
+                        lambda s, *args: dataclasses.replace(s, why="not_reached", scored_of=1))
+    auth.login(world["consultant"].email)
+    html = _ranking_html(client, world, f"?borger={far_down}&k=20")
+    assert 'data-testid="pool-limited"' in html and "kun de 20 nærmeste på CV og jobmål er scoret" in html
+    why, text = _note(html)
+    assert why == "not_reached" and "søgningen nåede ikke borgeren" in text and "Brug filtrene" in text
