@@ -11,6 +11,8 @@ that no longer loads, and the lists show it as "slettet borger".
 The shape (JSON as stored)::
 
     {"focus" | "active" | "matchable": {"hit": [citizen ids], "miss": [citizen ids]},
+     # the active goal also: "placement": [the hits active by a placement] (review T 4; the
+     # other hits by contact only); a month frozen before has no "placement"
      "outcomes": {"hit": [placement ids], "miss": [placement ids]},
      "duration": [[citizen id, days], ...],
      "cooperation": [company ids]}
@@ -23,7 +25,7 @@ from datetime import date, datetime
 import numpy as np
 
 from .facts import Facts
-from .metrics import (Metric, _focus, _matchable, active_population, closed_cases, cooperating_companies,
+from .metrics import (Metric, _active, _focus, _matchable, closed_cases, cooperating_companies,
                       outcome_rows, redefined, FOCUS_HUNDREDTHS)
 
 LIST_KEYS = ("focus", "active", "matchable", "outcomes", "duration", "cooperation")
@@ -36,15 +38,15 @@ def _split(ids: np.ndarray, population: np.ndarray, hits: np.ndarray) -> dict[st
 def figure_ids(facts: Facts, as_of: date) -> dict:
     """The ids behind every figure on ``as_of`` (see the module docstring for the shape)."""
     population, placed, hours = _focus(facts, as_of)
-    active = active_population(facts, as_of)
+    open_on, placed_in_month, contact = _active(facts, as_of)
     open_cases, matchable = _matchable(facts, as_of)
     ended, success = outcome_rows(facts, as_of)
     closed = closed_cases(facts, as_of)
     days = facts.case_closed[closed] - facts.case_start[closed]
     return {
         "focus": _split(facts.ids, population, placed | (hours >= FOCUS_HUNDREDTHS)),
-        "active": {"hit": sorted(c for c, ok in active.items() if ok),
-                   "miss": sorted(c for c, ok in active.items() if not ok)},
+        "active": {**_split(facts.ids, open_on, placed_in_month | contact),
+                   "placement": sorted(facts.ids[open_on & placed_in_month].tolist())},
         "matchable": _split(facts.ids, open_cases, matchable),
         "outcomes": {"hit": sorted(facts.p_id[success].tolist()), "miss": sorted(facts.p_id[ended & ~success].tolist())},
         "duration": sorted([int(c), int(d)] for c, d in zip(facts.ids[closed].tolist(), days.tolist())),
@@ -79,6 +81,8 @@ class Basis:
     entry: dict | list
     today_counts: tuple[int, int]
     frozen_counts: tuple[int, int] | None
+    # the active goal's frozen hits were split by today's data: the snapshot has no "placement"
+    split_from_today: bool = False
 
     @property
     def share(self) -> bool:

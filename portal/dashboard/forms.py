@@ -16,6 +16,12 @@ LIST_SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Hele jobcentr
 GOALS = {"fokus": "Fokusmålet (virksomhedsrettet indsats)",
          "aktiv": "Aktive borgere",
          "cv": "CV, jobmål og virksomhedskonsulent"}
+# Which citizens of a goal a list shows (``vis``); the misses are the default (the cards' first
+# link, review F). The active goal also lists the two parts of its numerator (review T 4).
+VIEWS = {"ikke-opfyldt": "Når ikke målet", "opfyldt": "Når målet", "alle": "Hele målgruppen"}
+ACTIVE_PARTS = {"forloeb": "Aktive med et forløb i en virksomhed",
+                "kun-kontakt": "Aktive kun med kontakt fra en virksomhed"}
+RESTRICTED_ONLY = "ja"  # ?begraenset=ja: only the citizens under restricted processing
 MONTHS_BACK = 12
 PARTIAL = "(foreløbig — måneden er ikke slut)"
 
@@ -112,22 +118,57 @@ def _clamp_page(side: IntegerField) -> int:
     return side.data
 
 
+class UnknownChoice(ValueError):
+    """A list was asked for by a value it does not know (``maal``, ``vis``, ``tal``,
+    ``begraenset``): the route answers 404 with this Danish message, never another list."""
+
+
+def _chosen(select: SelectField, known, default: str, what: str) -> str:
+    """The value of ``select``: ``default`` when absent or empty, else one of ``known``.
+
+    :raise UnknownChoice: for any other value (review T 4: an unknown figure fell back silently).
+    """
+    raw = (select.raw_data or [""])[0]
+    if raw == "":
+        select.data = default
+        return default
+    if raw not in known:
+        raise UnknownChoice(f"{what} »{raw[:40]}« findes ikke. Vælg en af listerne på siden Mål og opfølgning.")
+    select.data = raw
+    return raw
+
+
 class GoalListForm(FilterForm):
-    """The goal lists' filters: which goal, whose citizens (own caseload first), month, page."""
+    """The goal lists' filters: which goal, which of its citizens (``vis``: the misses by
+    default, those who meet it, everyone; for the active goal also the two parts of who is
+    active), only those under restricted processing (``begraenset=ja``), whose citizens (own
+    caseload first), month, page."""
 
     maal = SelectField("Mål", default="fokus")
+    vis = SelectField("Vis", default="ikke-opfyldt")
+    begraenset = SelectField("Begrænset behandling", default="")
     side = IntegerField("Side", default=1)
     scopes = LIST_SCOPES
 
     def __init__(self, formdata, today: date, default_scope: str = "mine"):
         super().__init__(formdata, today, default_scope)
         self.maal.choices = choices(GOALS)
+        goal = (self.maal.raw_data or [""])[0]
+        self.vis.choices = choices({**VIEWS, **(ACTIVE_PARTS if goal == "aktiv" else {})})
+        self.begraenset.choices = choices({"": "Alle", RESTRICTED_ONLY: "Kun begrænset behandling"})
 
-    def goal_and_page(self) -> tuple[str, int]:
-        """The goal key and the 1-based page (call after :meth:`cleaned`); bad values → defaults."""
-        if self.maal.errors or self.maal.data not in GOALS:
-            self.maal.data = "fokus"
-        return self.maal.data, _clamp_page(self.side)
+    def goal_view_page(self) -> tuple[str, str, bool, int]:
+        """The goal key, the view, whether only restricted citizens are listed, and the 1-based
+        page (call after :meth:`cleaned`).
+
+        :raise UnknownChoice: for a goal, view or ``begraenset`` value the lists do not have (a
+            part of the active citizens is a view of that goal only).
+        """
+        goal = _chosen(self.maal, GOALS, "fokus", "Målet")
+        view = _chosen(self.vis, {**VIEWS, **(ACTIVE_PARTS if goal == "aktiv" else {})}, "ikke-opfyldt",
+                       "Visningen")
+        restricted = _chosen(self.begraenset, {RESTRICTED_ONLY}, "", "Filteret for begrænset behandling")
+        return goal, view, restricted == RESTRICTED_ONLY, _clamp_page(self.side)
 
 
 FIGURES = {"udfald": "Forløb der endte i job, fleksjob eller uddannelse",
@@ -151,9 +192,11 @@ class FigureListForm(FilterForm):
         self.gruppe.choices = choices([("", "Alle ydelsesgrupper"), *BENEFIT_GROUPS.items()])
 
     def figure_group_page(self) -> tuple[str, str | None, int]:
-        """The figure key, the benefit group (None: all) and the 1-based page (after :meth:`cleaned`)."""
-        if self.tal.errors or self.tal.data not in FIGURES:
-            self.tal.data = "udfald"
+        """The figure key, the benefit group (None: all) and the 1-based page (after :meth:`cleaned`).
+
+        :raise UnknownChoice: for a figure the lists do not have (it gave the outcomes' rows).
+        """
+        _chosen(self.tal, FIGURES, "udfald", "Tallet")
         if self.gruppe.errors or self.gruppe.data not in BENEFIT_GROUPS:
             self.gruppe.data = ""
         return self.tal.data, self.gruppe.data or None, _clamp_page(self.side)

@@ -5,6 +5,11 @@ The lists are computed from the same facts snapshot and rules as the figure card
 same scope and month; for a frozen month the ids kept with its figures are listed (review F 6),
 and a citizen erased since shows as :class:`Erased` (an id, no name). Names and caseworkers are
 read only for the citizens listed. Staff only (the routes check it).
+
+Besides the misses, a list can show the citizens who meet the goal, the whole population, or
+for the active goal one part of who is active (review T 4), each from the same ids, so each
+has the card's number. Citizens under restricted processing stay in the lists (they count in
+the figures); the page marks them and offers no fix (review T 6).
 """
 from __future__ import annotations
 
@@ -24,9 +29,14 @@ from .metrics import focus_statuses, whole_months
 PER_PAGE = 50
 
 
+MISSES, HITS, EVERYONE = "ikke-opfyldt", "opfyldt", "alle"  # the views (``vis``, :data:`.forms.VIEWS`)
+PLACED, CONTACT_ONLY = "forloeb", "kun-kontakt"  # the parts of the active goal's hits
+
+
 @dataclass(frozen=True)
 class FocusMiss:
-    """A citizen in the focus population who meets neither the placement nor the hours rule."""
+    """A citizen of the focus population: one who meets neither the placement nor the hours
+    rule, or (``met``) one who meets the goal, ``placed`` by a praktik or løntilskud."""
 
     citizen: Citizen | "Erased"
     # None for a citizen of a frozen list who is not among today's citizens of the scope
@@ -35,11 +45,14 @@ class FocusMiss:
     ever_placed: bool
     wage_hours: Decimal | None
     hours_short: Decimal | None
+    met: bool = False
+    placed: bool = False
 
 
 @dataclass(frozen=True)
 class ActiveMiss:
-    """An open case with neither a placement nor contact with a company in the month measured.
+    """An open case: one with neither a placement nor contact with a company in the month
+    measured, or (``part``) one active by a placement ("placement") or by contact only ("contact").
 
     What the consultant needs to see why, and whether something is already on its way:
     ``last_placement_end`` the last day of the latest placement (any kind) before the month,
@@ -53,11 +66,17 @@ class ActiveMiss:
     last_placement_end: date | None
     last_activity: date | None
     next_placement_start: date | None
+    part: str | None = None
+
+    @property
+    def met(self) -> bool:
+        return self.part is not None
 
 
 @dataclass(frozen=True)
 class MatchableMiss:
-    """An open case that does not count as matchable, with what is missing and where to fix it.
+    """An open case that does not count as matchable, with what is missing and where to fix it;
+    or (``met``) one that counted, with what is missing today, if anything.
 
     ``missing`` are the items of ``Citizen.missing_for_matching`` (the start page's rule, read
     for the page's citizens in one statement by :func:`..citizens.queries.missing_for_matching`);
@@ -71,17 +90,20 @@ class MatchableMiss:
     missing: list[str]
     cv_too_late: bool
     fixed_since: bool = False
+    met: bool = False
 
 
 @dataclass(frozen=True)
 class GoalList:
-    """One page of a goal list and the size of the whole list."""
+    """One page of a goal list and the size of the whole list: ``total`` rows, of a goal whose
+    population is ``population`` and of whom ``met`` meet it (the card's "met af population")."""
 
     rows: list
     total: int
     population: int
     page: int
     per_page: int = PER_PAGE
+    met: int = 0
 
     @property
     def pages(self) -> int:
@@ -102,26 +124,61 @@ def _entry(facts: Facts, as_of: date, key: str, entry: dict | None) -> dict:
     return entry if entry is not None else figure_ids(facts, as_of)[key]
 
 
+def selected_ids(entry: dict, view: str) -> set[int]:
+    """The ids of ``entry`` (a goal's ``{"hit", "miss"}``, the active goal's with ``"placement"``)
+    a view lists: the misses, the hits, both, or one part of the active hits."""
+    if view == MISSES:
+        return set(entry["miss"])
+    if view == HITS:
+        return set(entry["hit"])
+    if view == EVERYONE:
+        return set(entry["hit"]) | set(entry["miss"])
+    placed = set(entry["placement"])
+    return placed if view == PLACED else set(entry["hit"]) - placed
+
+
+def restricted_among(session: Session, ids: set[int]) -> set[int]:
+    """Those of ``ids`` whose processing is restricted today (art. 18): they count in the goals,
+    but nothing can be added to them until the restriction is lifted (review T 6)."""
+    if not ids:
+        return set()
+    return set(session.scalars(sa.select(Citizen.id).where(Citizen.id.in_(ids), Citizen.restricted.is_(True))))
+
+
+def _listed(session: Session, entry: dict, view: str, restricted_only: bool) -> tuple[set[int], set[int], int]:
+    """(listed ids, hits, population) of a goal's list."""
+    ids = selected_ids(entry, view)
+    if restricted_only:
+        ids = restricted_among(session, ids)
+    return ids, set(entry["hit"]), len(entry["hit"]) + len(entry["miss"])
+
+
 def focus_misses(session: Session, facts: Facts, as_of: date, page: int = 1, entry: dict | None = None) -> GoalList:
     """The focus population on ``as_of`` who do not meet the focus goal, by name.
 
     ``entry``: the ids kept with a frozen month (:mod:`.basis`); the row figures are then today's.
     """
-    entry = _entry(facts, as_of, "focus", entry)
-    misses = set(entry["miss"])
-    page = _clamp(page, len(misses))
-    shown = _page_of_citizens(session, misses, page)
+    return focus_list(session, facts, as_of, _entry(facts, as_of, "focus", entry), MISSES, page)
+
+
+def focus_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int = 1,
+               restricted_only: bool = False) -> GoalList:
+    """The citizens of the focus goal's ``entry`` that ``view`` lists (:func:`selected_ids`), by name."""
+    ids, hits, population = _listed(session, entry, view, restricted_only)
+    page = _clamp(page, len(ids))
+    shown = _page_of_citizens(session, ids, page)
     statuses = {s.citizen_id: s for s in focus_statuses(facts, as_of, {c.id for c in shown if isinstance(c, Citizen)})}
     rows = []
     for citizen in shown:
         s = statuses.get(citizen.id) if isinstance(citizen, Citizen) else None
         if s is None:
-            rows.append(FocusMiss(citizen, None, None, False, None, None))
+            rows.append(FocusMiss(citizen, None, None, False, None, None, citizen.id in hits))
             continue
         since = s.last_placement_end or s.case_start
         rows.append(FocusMiss(citizen, whole_months(s.case_start, as_of), whole_months(since, as_of),
-                              s.last_placement_end is not None, s.wage_hours, s.hours_short))
-    return GoalList(rows, len(misses), len(misses) + len(entry["hit"]), page)
+                              s.last_placement_end is not None, s.wage_hours, s.hours_short,
+                              citizen.id in hits, s.placed))
+    return GoalList(rows, len(ids), population, page, met=len(hits))
 
 
 def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1, entry: dict | None = None) -> GoalList:
@@ -130,36 +187,50 @@ def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1, en
     ``facts`` must hold the placements and the contacts with companies; ``entry`` as for
     :func:`focus_misses`.
     """
-    entry = _entry(facts, as_of, "active", entry)
-    ids = set(entry["miss"])
-    population = len(ids) + len(entry["hit"])
+    return active_list(session, facts, as_of, _entry(facts, as_of, "active", entry), MISSES, page)
+
+
+def active_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int = 1,
+                restricted_only: bool = False) -> GoalList:
+    """The open cases of the active goal's ``entry`` that ``view`` lists, by name; a hit says
+    whether a placement or contact only made the citizen active (``entry["placement"]``)."""
+    ids, hits, population = _listed(session, entry, view, restricted_only)
+    placed = set(entry.get("placement", ()))
     page = _clamp(page, len(ids))
     citizens = _page_of_citizens(session, ids, page)
     if not citizens:
-        return GoalList([], len(ids), population, page)
+        return GoalList([], len(ids), population, page, met=len(hits))
     position = {cid: i for i, cid in enumerate(facts.ids.tolist())}
     ends = facts.last_placement_end(None, as_of)
     activity = facts.last_activity_day(as_of)
     starts = facts.next_placement_start(as_of)
-    rows = [ActiveMiss(c, _day(ends[i]), _day(activity[i]), _day(starts[i])) if i is not None
-            else ActiveMiss(c, None, None, None)
-            for c in citizens for i in (position.get(getattr(c, "id", None)),)]
-    return GoalList(rows, len(ids), population, page)
+    rows = []
+    for c in citizens:
+        i = position.get(getattr(c, "id", None))
+        part = None if c.id not in hits else ("placement" if c.id in placed else "contact")
+        rows.append(ActiveMiss(c, _day(ends[i]), _day(activity[i]), _day(starts[i]), part) if i is not None
+                    else ActiveMiss(c, None, None, None, part))
+    return GoalList(rows, len(ids), population, page, met=len(hits))
 
 
 def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
                      entry: dict | None = None) -> GoalList:
     """Open cases on ``as_of`` without CV, jobmål or VK (CV stored by then), by name; ``entry``
-    as for :func:`focus_misses`.
+    as for :func:`focus_misses`."""
+    return matchable_list(session, facts, as_of, _entry(facts, as_of, "matchable", entry), MISSES, page)
 
-    A citizen listed who lacks nothing today either stored the CV after ``as_of`` (it counts from
-    that month) or was given what was missing after the month was counted (in a frozen list, or
-    a VK given in place of one deactivated by then); the first CV's day in ``facts`` tells which
+
+def matchable_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int = 1,
+                   restricted_only: bool = False) -> GoalList:
+    """The open cases of the CV/jobmål/VK goal's ``entry`` that ``view`` lists, by name.
+
+    A miss who lacks nothing today either stored the CV after ``as_of`` (it counts from that
+    month) or was given what was missing after the month was counted (in a frozen list, or a VK
+    given in place of one deactivated by then); the first CV's day in ``facts`` tells which
     (review L 7, N 2). For a citizen no longer in the scope's facts that day is unknown: the row
-    says only that nothing is missing now.
+    says only that nothing is missing now. A hit shows what is missing today, if anything.
     """
-    entry = _entry(facts, as_of, "matchable", entry)
-    ids = set(entry["miss"])
+    ids, hits, population = _listed(session, entry, view, restricted_only)
     page = _clamp(page, len(ids))
     rows = []
     citizens = _page_of_citizens(session, ids, page)
@@ -168,10 +239,13 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
     cv_since = dict(zip(facts.ids.tolist(), facts.cv_since.tolist()))
     for citizen in citizens:
         items = missing.get(getattr(citizen, "id", None), [])
+        if citizen.id in hits:
+            rows.append(MatchableMiss(citizen, items, False, met=True))
+            continue
         complete = isinstance(citizen, Citizen) and not items
         late = complete and cv_since.get(citizen.id, -1) > as_of.toordinal()
         rows.append(MatchableMiss(citizen, items, late, complete and not late))
-    return GoalList(rows, len(ids), len(ids) + len(entry["hit"]), page)
+    return GoalList(rows, len(ids), population, page, met=len(hits))
 
 
 def _day(ordinal) -> date | None:

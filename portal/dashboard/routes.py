@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit
 from ..access import admin_required, consultant_required
 from ..auth.sessions import confirm_first
+from ..errors import render_error
 from ..extensions import db
 from . import bp, figure_lists, list_export, snapshots
 from .charts import chart_series
 from .export import render_csv
 from .facts import load_facts
-from .forms import (FIGURES, GOALS, PARTIAL, SCOPES, FigureListForm, FilterForm, GoalListForm, RecomputeForm,
-                    month_label, provisional_marker)
+from .forms import (ACTIVE_PARTS, FIGURES, GOALS, PARTIAL, RESTRICTED_ONLY, SCOPES, VIEWS, FigureListForm,
+                    FilterForm, GoalListForm, RecomputeForm, UnknownChoice, month_label, provisional_marker)
 from .basis import Basis, counts, figure_ids
-from .goal_lists import active_misses, focus_misses, matchable_misses
+from .goal_lists import MISSES, active_list, focus_list, matchable_list, restricted_among
 from .metrics import compute_all, redefined
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
@@ -27,11 +28,16 @@ from store.models.vocab import BENEFIT_GROUPS
 # the builder. The whole facts snapshot is read: a final month shown for the first time is
 # frozen now, figures and ids (:mod:`.snapshots`), so it must be computed in full.
 GOAL_LISTS = {
-    "fokus": ("focus", focus_misses),
-    "aktiv": ("active", active_misses),
-    "cv": ("matchable", matchable_misses),
+    "fokus": ("focus", focus_list),
+    "aktiv": ("active", active_list),
+    "cv": ("matchable", matchable_list),
 }
 AS_TODAY = "i-dag"  # ?som=i-dag: a frozen month's list as the citizens stand today
+
+
+def _unknown(error: UnknownChoice):
+    """404 with the Danish reason: a list asked for by a value it does not know shows no list."""
+    abort(make_response(*render_error(404, str(error))))
 
 
 def _filters():
@@ -60,7 +66,7 @@ def index():
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
     # the last point is the chosen month, measured on as_of; final months frozen
-    points, frozen = snapshots.trend(db.session, facts, scope, as_of, clock.today())
+    points, frozen, kept_ids = snapshots.trend_with_ids(db.session, facts, scope, as_of, clock.today())
     db.session.commit()  # keeps the figures of final months computed now
     metrics = list(points[-1].metrics.values())
     # A frozen figure computed under an earlier definition: the figure by today's definition too.
@@ -74,55 +80,134 @@ def index():
         month=_month(form, as_of), partial=form.partial, today=clock.today(), frozen=frozen,
         provisional=snapshots.provisional_until(as_of, clock.today()),
         recompute_form=RecomputeForm() if current_user.role == "admin" and frozen else None,
-        list_links={metric: url_for("dashboard.goal_list", maal=goal, omfang=scope.kind,
-                                    maaned=form.maaned.data)
-                    for goal, (metric, _build) in GOAL_LISTS.items()},
+        **_goal_links(kept_ids if kept_ids is not None else figure_ids(facts, as_of), scope, form.maaned.data),
         figure_links={metric: url_for("dashboard.figure_list", tal=figure, omfang=scope.kind,
                                       maaned=form.maaned.data)
                       for figure, metric in figure_lists.KINDS.items()})
 
 
-@bp.get("/borgere")
-@consultant_required
-def goal_list():
-    """The citizens a goal misses (focus goal, active citizens, or CV/jobmål/VK), own
-    caseload by default.
+def _goal_links(ids: dict, scope, month: str) -> dict:
+    """For each goal card: ``list_links`` (the misses, the card's first link since review F),
+    ``goal_links`` (a URL per view: who meets it, everyone, the active parts, the restricted
+    misses) and ``restricted_misses`` (how many of the misses its list shows are under
+    restricted processing, review T 6). ``ids``: the month's, as its lists show them by default."""
+    restricted = restricted_among(db.session, {cid for key, _ in GOAL_LISTS.values() for cid in ids[key]["miss"]})
+    links, counts_ = {}, {}
+    for goal, (key, _build) in GOAL_LISTS.items():
+        base = {"maal": goal, "omfang": scope.kind, "maaned": month}
+        links[key] = {view: url_for("dashboard.goal_list", **base, **({} if view == MISSES else {"vis": view}))
+                      for view in [*VIEWS, *(ACTIVE_PARTS if goal == "aktiv" else ())]}
+        links[key]["begraenset"] = url_for("dashboard.goal_list", **base, begraenset=RESTRICTED_ONLY)
+        counts_[key] = len(restricted & set(ids[key]["miss"]))
+    return {"list_links": {key: views[MISSES] for key, views in links.items()}, "goal_links": links,
+            "restricted_misses": counts_}
 
-    Names are personal data: the view is audited (one event per list shown).
+
+def _goal_request():
+    """What a goal list and its CSV read from the query string: the form, scope, day, goal, view,
+    whether only restricted citizens are listed, page, the facts in scope and the ids shown.
+
+    :raise 404: for a goal, view or filter value the lists do not have (:class:`.forms.UnknownChoice`).
     """
     form = GoalListForm(request.args, clock.today(),
                         default_scope="mine" if current_user.role == "consultant" else "all")
     scope, as_of = form.cleaned(current_user)
-    goal, page = form.goal_and_page()
-    key, build = GOAL_LISTS[goal]
+    try:
+        goal, view, restricted_only, page = form.goal_view_page()
+    except UnknownChoice as unknown:
+        _unknown(unknown)
     facts = load_facts(db.session, scope)
-    basis = _basis(facts, scope, as_of, key)
-    result = build(db.session, facts, as_of, page, basis.entry)
+    basis = _basis(facts, scope, as_of, GOAL_LISTS[goal][0])
     args = {"maal": goal, "omfang": scope.kind, "maaned": form.maaned.data}
+    if view != MISSES:
+        args["vis"] = view
+    if restricted_only:
+        args["begraenset"] = RESTRICTED_ONLY
     if basis.as_today and basis.frozen_ids:
         args["som"] = AS_TODAY
+    return form, scope, as_of, goal, view, restricted_only, page, facts, basis, args
+
+
+def _goal_rows(goal, facts, as_of, view, page, restricted_only, basis):
+    return GOAL_LISTS[goal][1](db.session, facts, as_of, basis.entry, view, page, restricted_only)
+
+
+def _goal_purpose(goal: str, view: str, restricted_only: bool, scope, as_of) -> str:
+    """The audit purpose of a goal list: "fokus:all:2026-10-31" for the misses (as before),
+    "fokus/opfyldt+begraenset:all:2026-10-31" for another view or only the restricted."""
+    which = goal + ("" if view == MISSES else f"/{view}") + ("+begraenset" if restricted_only else "")
+    return f"{which}:{scope.kind}:{as_of.isoformat()}"
+
+
+@bp.get("/borgere")
+@consultant_required
+def goal_list():
+    """The citizens behind a goal card (focus goal, active citizens, or CV/jobmål/VK), own
+    caseload by default: those who miss it (default), meet it, everyone, or a part of the
+    active; optionally only those under restricted processing.
+
+    Names are personal data: the view is audited (one event per list shown).
+    :raise 404: for an unknown ``maal``, ``vis`` or ``begraenset`` (never another list).
+    """
+    form, scope, as_of, goal, view, restricted_only, page, facts, basis, args = _goal_request()
+    result = _goal_rows(goal, facts, as_of, view, page, restricted_only, basis)
     html = render_template(
-        "dashboard/goal_list.html", form=form, goal=goal, goal_label=GOALS[goal], result=result,
-        as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind],
+        "dashboard/goal_list.html", form=form, goal=goal, goal_label=GOALS[goal], result=result, view=view,
+        restricted_only=restricted_only, as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind],
         page_args=args, partial=form.partial, today=clock.today(), basis=basis, as_today_value=AS_TODAY,
         provisional=snapshots.provisional_until(as_of, clock.today()),
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
     # Keeps a final month shown for the first time (as the page does); after rendering, so the
     # rows are not reloaded, and before the audit event, which writes in its own transaction.
     db.session.commit()
-    audit.record_now("read_goal_list", purpose=f"{goal}:{scope.kind}:{as_of.isoformat()}")
+    audit.record_now("read_goal_list", purpose=_goal_purpose(goal, view, restricted_only, scope, as_of))
     return html
 
 
+@bp.get("/borgere.csv")
+@consultant_required
+def goal_export():
+    """Every row of a goal list (:func:`goal_list`, same filters) as CSV, with the month, the day
+    measured and whether the ids are frozen or today's. The rows name citizens: a fresh login
+    first, and the download is audited ("export_figure_list", as the figures' lists).
+
+    :raise 404: as :func:`goal_list`.
+    """
+    if stale := confirm_first("før du henter listen", url_for("dashboard.goal_list", **request.args)):
+        return stale
+    form, scope, as_of, goal, view, restricted_only, _page, facts, basis, _args = _goal_request()
+    first = _goal_rows(goal, facts, as_of, view, 1, restricted_only, basis)
+    rows = list(first.rows)
+    for page in range(2, first.pages + 1):
+        rows += _goal_rows(goal, facts, as_of, view, page, restricted_only, basis).rows
+    body = list_export.render_goal_rows(
+        goal, view, rows, list_export.GoalHeader(
+            as_of=as_of, month=_month(form, as_of), scope=form.scopes[scope.kind], goal=GOALS[goal],
+            view={**VIEWS, **ACTIVE_PARTS}[view], restricted_only=restricted_only, basis=basis, today=clock.today(),
+            count=first.total, population=first.population, met=first.met))
+    db.session.commit()
+    audit.record_now("export_figure_list",
+                     purpose=f"{_goal_purpose(goal, view, restricted_only, scope, as_of)}:{len(rows)}")
+    suffix = "" if view == MISSES else f"-{view}"
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="maal-{goal}{suffix}-{as_of:%Y-%m}.csv"'})
+
+
 def _basis(facts, scope, as_of, key: str) -> Basis:
-    """Which ids a list shows: a frozen month's kept ids unless ``?som=i-dag``, else today's."""
+    """Which ids a list shows: a frozen month's kept ids unless ``?som=i-dag``, else today's.
+
+    A month frozen before the active goal kept its parts (review T 4) has its hits split by
+    today's data (``split_from_today``; the page says so)."""
     metrics, ids, frozen = snapshots.month_lists(db.session, facts, scope, as_of, clock.today())
     today_ids = figure_ids(facts, as_of)[key]
     as_today = request.args.get("som") == AS_TODAY or ids is None
+    entry = today_ids if as_today else ids[key]
+    split_from_today = key == "active" and "placement" not in entry
+    if split_from_today:
+        entry = {**entry, "placement": sorted(set(entry["hit"]) & set(today_ids["placement"]))}
     return Basis(card=next(m for m in metrics if m.key == key), frozen=frozen, frozen_ids=ids is not None,
-                 as_today=as_today, entry=today_ids if as_today else ids[key],
-                 today_counts=counts({key: today_ids}, key),
-                 frozen_counts=counts(ids, key) if ids is not None else None)
+                 as_today=as_today, entry=entry, today_counts=counts({key: today_ids}, key),
+                 frozen_counts=counts(ids, key) if ids is not None else None, split_from_today=split_from_today)
 
 
 @bp.get("/grundlag")
@@ -155,7 +240,10 @@ def _figure_request():
     form = FigureListForm(request.args, clock.today(),
                           default_scope="mine" if current_user.role == "consultant" else "all")
     scope, as_of = form.cleaned(current_user)
-    figure, group, page = form.figure_group_page()
+    try:
+        figure, group, page = form.figure_group_page()
+    except UnknownChoice as unknown:
+        _unknown(unknown)
     facts = load_facts(db.session, scope)
     basis = None if figure == "besparelse" else _basis(facts, scope, as_of, figure_lists.KINDS[figure])
     return form, scope, as_of, figure, group, page, facts, basis

@@ -80,11 +80,19 @@ def trend(session: Session, facts: Facts, scope: Scope, as_of: date, today: date
           months: int = 12) -> tuple[list[TrendPoint], datetime | None]:
     """Like :func:`.metrics.compute_trend`, final months frozen; and when the chosen month
     (the last point) was frozen, None when it is live. One read for the kept months."""
+    points, frozen, _ids = trend_with_ids(session, facts, scope, as_of, today, months)
+    return points, frozen
+
+
+def trend_with_ids(session: Session, facts: Facts, scope: Scope, as_of: date, today: date,
+                   months: int = 12) -> tuple[list[TrendPoint], datetime | None, dict | None]:
+    """:func:`trend`, and the ids kept with the chosen month (None: live, or kept without ids;
+    :func:`month_lists`), from the same read: the cards' lists need them (review T 6)."""
     days = [as_of if back == 0 else month_end(add_months(as_of.replace(day=1), -back))
             for back in range(months - 1, -1, -1)]
-    found = _months(session, facts, scope, days, today)
-    points = [TrendPoint(day.replace(day=1), {m.key: m for m in metrics}) for day, (metrics, _) in zip(days, found)]
-    return points, found[-1][1]
+    found = _kept_months(session, facts, scope, days, today)
+    points = [TrendPoint(day.replace(day=1), {m.key: m for m in metrics}) for day, (metrics, _, _) in zip(days, found)]
+    return points, found[-1][2], found[-1][1]
 
 
 def _months(session: Session, facts: Facts, scope: Scope, days: list[date],

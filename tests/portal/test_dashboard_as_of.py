@@ -50,7 +50,8 @@ def counted(app, as_of: date) -> tuple[int, int]:
 
 def matchable_card(client, month: str) -> str:
     html = flat(client.get(f"/maal/?maaned={month}").get_data(as_text=True))
-    return re.search(r'data-testid="card-matchable".*?<p>([\d.]+ af [\d.]+)</p>', html).group(1)
+    # the card links both numbers to their lists (review T 4): the paragraph's text
+    return re.sub(r"<[^>]+>", "", re.search(r'data-testid="count-matchable">(.*?)</p>', html).group(1))
 
 
 def set_active(app, user_id: int, active: bool) -> None:

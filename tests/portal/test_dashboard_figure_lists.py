@@ -115,12 +115,27 @@ def test_the_rows_as_csv_need_a_fresh_login_and_are_audited(app, client, auth, m
         assert db.session.query(AuditEvent).filter_by(action="export_figure_list").count() == 1
 
 
-@pytest.mark.parametrize("query", ["?tal=%3Cscript%3E", "?tal=besparelse&gruppe=nope", "?side=-1", "?omfang=x"])
+@pytest.mark.parametrize("query", ["?tal=besparelse&gruppe=nope", "?side=-1", "?omfang=x", "?tal="])
 def test_any_filter_value_gives_a_page(client, auth, make_user, world, frozen_today, query):
     world.citizen()
     auth.login(make_user("admin").email)
     response = client.get("/maal/grundlag" + query)
     assert response.status_code == 200 and 'data-testid="goal-count"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/maal/grundlag?tal=fokus", "/maal/grundlag.csv?tal=fokus",
+                                 "/maal/grundlag?tal=%3Cscript%3E&omfang=all"])
+def test_an_unknown_figure_is_404_with_a_danish_reason_never_another_figures_rows(
+        client, auth, make_user, world, frozen_today, url):
+    """Review T 4: ``tal=fokus`` returned the outcomes' list and CSV."""
+    cid = world.citizen(name="MARKØR-Borger", case_closed=date(2026, 9, 30), case_start=date(2026, 1, 1))
+    world.placement(cid, "smaajob", date(2026, 2, 1), date(2026, 9, 1), "ordinaert_job")
+    auth.login(make_user("admin").email)  # a fresh login: the CSV is refused for the value, not the login
+    response = client.get(url)
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "findes ikke" in body and "MARKØR" not in body and "Forløb nr." not in body
+    assert "»fokus«" in body or "»&lt;script&gt;«" in body
 
 
 def test_company_users_get_403(client, auth, make_user, frozen_today):
