@@ -97,6 +97,8 @@ def add_world(app, staff: dict, citizens: int, seed: int) -> None:
                 months = {add_months(p_start.replace(day=1), k) for k in range(rng.choice([0, 2, 5]))}
                 placement.hours = [HoursLog(month=m, hours=Decimal(rng.choice(["12.5", "49.99", "49.995", "60", "100"])))
                                    for m in sorted(months)]
+                if placement.end_reason == "aflyst":  # cancelled before its start: ends on it, no hours
+                    placement.end_date, placement.hours = p_start, []
                 db.session.add(placement)
             for opening_id in rng.sample(openings, rng.choice([0, 1, 2])):
                 made = _moment(_day(rng), rng)
@@ -153,7 +155,8 @@ def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
     low_month = add_months(month_first, -11)
     citizens = session.scalars(sa.select(Citizen).where(scope.citizen_clause())).all()
     ids = {c.id for c in citizens}
-    placements = [p for p in session.scalars(sa.select(Placement)) if p.citizen_id in ids]
+    # A placement cancelled before its start never happened: in no figure (review T 1).
+    placements = [p for p in session.scalars(sa.select(Placement)) if p.citizen_id in ids and p.end_reason != "aflyst"]
 
     def is_open(c):
         return c.case_start <= as_of and (c.case_closed is None or c.case_closed > as_of)
