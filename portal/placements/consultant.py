@@ -277,6 +277,11 @@ def cancel(placement_id: int):
         flash(CHANGED_MEANWHILE, "error")
         return redirect(back)
     flash("Forløbet er aflyst. Det tæller ikke med i målene, og virksomheden ser det som »Aflyst«.", "success")
+    if (opening := placement.opening) is not None and opening.status == "filled" \
+            and not lifecycle.active_on_opening(opening.id, today):
+        # The start may have marked the opening filled; only the company reopens an opening.
+        flash(f"Opslaget »{opening.title}« står stadig som besat. Er pladsen ledig igen, så bed {opening.company.name} "
+              "åbne opslaget igen (Rediger opslag → status Åben).", "warning")
     return redirect(back)
 
 

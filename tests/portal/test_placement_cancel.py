@@ -93,6 +93,16 @@ def test_a_placement_not_started_is_cancelled_after_a_confirmation_and_kept(app,
     assert "Aflyst før start" in page
 
 
+def test_an_opening_the_start_filled_is_named_after_the_cancellation(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    response = client.post(f"/forloeb/ny/{world['proposal']}", data={
+        "kind": "virksomhedspraktik", "start_date": "2026-12-01", "weekly_hours": "12,5", "mark_filled": "y",
+        "csrf_token": auth.csrf_token("/")})
+    pid = int(response.headers["Location"].split("/")[-2])
+    page = client.get(post_cancel(client, auth, pid).headers["Location"]).get_data(as_text=True)
+    assert "står stadig som besat" in page
+
+
 def test_the_pair_can_be_started_again_after_a_cancellation(app, client, auth, world):
     first = start(client, auth, world)
     assert post_cancel(client, auth, first).status_code == 302
