@@ -85,7 +85,8 @@ class GoalHeader:
         listed = self.view + (", kun begrænset behandling" if self.restricted_only else "")
         return [["Liste", f"{self.goal}: {listed}"], ["Måned", self.month], ["Opgjort pr.", self.as_of.isoformat()],
                 ["Udvalg", self.scope], ["Grundlag", source],
-                ["Antal", str(self.count), "af", str(self.population), "når målet", str(self.met)], []]
+                ["Borgere i listen", str(self.count)], ["Borgere i målgruppen", str(self.population)],
+                ["Heraf når målet", str(self.met)], []]
 
 
 def _yes(flag: bool) -> str:

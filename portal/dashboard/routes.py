@@ -17,7 +17,7 @@ from .facts import load_facts
 from .forms import (ACTIVE_PARTS, FIGURES, GOALS, PARTIAL, RESTRICTED_ONLY, SCOPES, VIEWS, FigureListForm,
                     FilterForm, GoalListForm, RecomputeForm, UnknownChoice, month_label, provisional_marker)
 from .basis import Basis, counts, figure_ids
-from .goal_lists import MISSES, active_list, focus_list, matchable_list, restricted_among
+from .goal_lists import MISSES, active_list, focus_list, matchable_list, restricted_among, selected_ids
 from .metrics import compute_all, redefined
 from .savings import BUDGET_2024, compute_savings, plan_reference_saving
 from store import clock
@@ -117,7 +117,7 @@ def _goal_request():
     except UnknownChoice as unknown:
         _unknown(unknown)
     facts = load_facts(db.session, scope)
-    basis = _basis(facts, scope, as_of, GOAL_LISTS[goal][0])
+    basis = _basis(facts, scope, as_of, GOAL_LISTS[goal][0], view)
     args = {"maal": goal, "omfang": scope.kind, "maaned": form.maaned.data}
     if view != MISSES:
         args["vis"] = view
@@ -193,21 +193,31 @@ def goal_export():
         "Content-Disposition": f'attachment; filename="maal-{goal}{suffix}-{as_of:%Y-%m}.csv"'})
 
 
-def _basis(facts, scope, as_of, key: str) -> Basis:
+def _basis(facts, scope, as_of, key: str, view: str = MISSES) -> Basis:
     """Which ids a list shows: a frozen month's kept ids unless ``?som=i-dag``, else today's.
 
     A month frozen before the active goal kept its parts (review T 4) has its hits split by
-    today's data (``split_from_today``; the page says so)."""
+    today's data (``split_from_today``; the page says so). For a goal list the counts compared
+    (frozen and today's) are those of its ``view``."""
     metrics, ids, frozen = snapshots.month_lists(db.session, facts, scope, as_of, clock.today())
     today_ids = figure_ids(facts, as_of)[key]
-    as_today = request.args.get("som") == AS_TODAY or ids is None
-    entry = today_ids if as_today else ids[key]
-    split_from_today = key == "active" and "placement" not in entry
+    kept = ids[key] if ids is not None else None
+    split_from_today = key == "active" and kept is not None and "placement" not in kept
     if split_from_today:
-        entry = {**entry, "placement": sorted(set(entry["hit"]) & set(today_ids["placement"]))}
+        kept = {**kept, "placement": sorted(set(kept["hit"]) & set(today_ids["placement"]))}
+    as_today = request.args.get("som") == AS_TODAY or kept is None
     return Basis(card=next(m for m in metrics if m.key == key), frozen=frozen, frozen_ids=ids is not None,
-                 as_today=as_today, entry=entry, today_counts=counts({key: today_ids}, key),
-                 frozen_counts=counts(ids, key) if ids is not None else None, split_from_today=split_from_today)
+                 as_today=as_today, entry=today_ids if as_today else kept,
+                 today_counts=_counts(today_ids, key, view),
+                 frozen_counts=_counts(kept, key, view) if kept is not None else None,
+                 split_from_today=split_from_today and not as_today)
+
+
+def _counts(entry, key: str, view: str) -> tuple[int, int]:
+    """(listed, base) of one figure's ids; for a goal, of the list's view."""
+    if key not in ("focus", "active", "matchable"):
+        return counts({key: entry}, key)
+    return len(selected_ids(entry, view)), len(entry["hit"]) + len(entry["miss"])
 
 
 @bp.get("/grundlag")

@@ -115,6 +115,12 @@ def test_a_frozen_months_card_numbers_each_list_exactly_the_frozen_ids(app, clie
     assert listed["part-placement"] == [made["placed"]] and listed["part-contact"] == [made["contact"]]
     assert listed["restricted-focus"] == listed["restricted-active"] == [made["restricted"]]
     assert links(page)["misses-focus"][0] == "/maal/borgere?maal=fokus&omfang=all&maaned=2026-10"  # as before
+    # The note above a list compares the frozen and today's counts of that list, not of the misses.
+    for view, frozen, today in (("opfyldt", "1 af 4", "1 af 5"), ("alle", "4 af 4", "5 af 5"),
+                                (None, "3 af 4", "4 af 5")):
+        html = flat(client.get("/maal/borgere?maal=fokus&omfang=all&maaned=2026-10"
+                               + (f"&vis={view}" if view else "")).get_data(as_text=True))
+        assert f'data-testid="basis-frozen">{frozen}<' in html and f'data-testid="basis-today">{today}<' in html
 
 
 def test_the_month_in_progress_card_numbers_each_list_todays_ids(app, client, auth, make_user, world, frozen_today):
