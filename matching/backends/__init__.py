@@ -14,6 +14,7 @@ from matching.backends.base import (
     ExcludeIds,
     GeoDistance,
     Hit,
+    IndexMissing,
     MatchBackend,
     Range,
     RebuildWriter,
@@ -23,7 +24,7 @@ from matching.backends.memory import MemoryBackend
 
 __all__ = [
     "FIELD_TYPES", "KINDS", "BackendError", "BackendUnavailable", "Condition", "Document",
-    "ExcludeIds", "GeoDistance", "Hit", "MatchBackend", "MemoryBackend", "Range",
+    "ExcludeIds", "GeoDistance", "Hit", "IndexMissing", "MatchBackend", "MemoryBackend", "Range",
     "RebuildWriter", "Terms", "make_backend",
 ]
 

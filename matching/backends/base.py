@@ -51,6 +51,21 @@ class BackendUnavailable(BackendError):
     """The backend is down, timed out or shed load (429/503): show "reduced matching"."""
 
 
+class IndexMissing(BackendUnavailable):
+    """The backend answers, but the index of `kind` does not exist: it was never built, or
+    it was lost (a server's data gone, the memory index file deleted).
+
+    Not an outage that passes by itself: `python -m indexer rebuild` builds it from the
+    database. No reader creates an index (an empty one would read as "no citizen fits");
+    a ranking falls back to reduced mode, as for any unavailable backend.
+    """
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        self.kind = kind
+        super().__init__(f"the {kind} index has not been built{f' ({detail})' if detail else ''}; "
+                         "run `python -m indexer rebuild`")
+
+
 def check_kind(kind: str) -> None:
     """Raises ValueError for a kind other than "citizen" or "opening"."""
     if kind not in KINDS:
@@ -163,6 +178,10 @@ class MatchBackend(Protocol):
     """The contract every backend meets (tests/matching/test_backends.py runs it on each).
 
     All methods may raise BackendUnavailable (outage) or BackendError (rejected request).
+    A backend that keeps its index outside the process (Elasticsearch, the snapshot file)
+    raises IndexMissing from the readers (search, versions, ids, count, index_meta) when the
+    index of the kind does not exist; only writers (index, remove, set_index_meta, a
+    rebuild's commit) create it.
     """
 
     def index(self, docs: Iterable[Document]) -> int:

@@ -5,12 +5,19 @@ Each kind lives in a versioned index (`<prefix>-<kind>-<timestamp>`) behind the 
 `_aliases` call. Writes use the database row version with `version_type=external`, so
 repeats and stale writes are rejected by Elasticsearch itself (409, counted as no-ops).
 Queries are structured DSL only; user text goes into a `match` query, never a query string.
+
+Readers never create an index: a missing alias is `IndexMissing` (an empty index made on a
+read would tell every ranking "no citizen fits"). Writers (live writes, a rebuild) create
+what they need. A rebuild's commit deletes, by name, every index of the kind that is neither
+the new one nor behind the alias (left by a rebuild that failed or was killed).
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -30,6 +37,7 @@ from matching.backends.base import (
     ExcludeIds,
     GeoDistance,
     Hit,
+    IndexMissing,
     Range,
     Terms,
     check_conditions,
@@ -38,16 +46,54 @@ from matching.backends.base import (
 
 _UNAVAILABLE_STATUS = frozenset({429, 502, 503, 504})
 _CHUNK = 500
+_TRANSPORT_LOGGERS = ("elastic_transport.transport", "elastic_transport.node_pool", "elastic_transport.node")
+
+
+class _NoTraceback(logging.Filter):
+    """Log the client's record as its one line: an outage is already said by our own warning
+    ("elasticsearch unreachable: ..."), and a traceback per retry (about 57 lines every 10 s
+    while the server is down) buries it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_transport_logs() -> None:
+    """The client's own loggers log errors only, each as one line.
+
+    Done when this module is imported, so the portal and the indexer (which share no logging
+    set-up) both get it; a level an operator set on "elastic_transport" is kept.
+    """
+    parent = logging.getLogger("elastic_transport")
+    if parent.level == logging.NOTSET:
+        parent.setLevel(logging.ERROR)
+    for name in _TRANSPORT_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoTraceback) for f in logger.filters):
+            logger.addFilter(_NoTraceback())
+
+
+quiet_transport_logs()
+
+
+def _index_not_found(err: ApiError) -> bool:
+    body = err.body if isinstance(err.body, dict) else {}
+    error = body.get("error")
+    return err.meta.status == 404 and isinstance(error, dict) and error.get("type") == "index_not_found_exception"
 
 
 @contextlib.contextmanager
-def _translated() -> Iterator[None]:
-    """Turn client errors into BackendUnavailable (outage) or BackendError (rejected)."""
+def _translated(kind: str | None = None) -> Iterator[None]:
+    """Turn client errors into BackendUnavailable (outage), IndexMissing (the alias of
+    `kind` does not exist) or BackendError (rejected)."""
     try:
         yield
     except (TransportConnectionError, ConnectionTimeout) as err:
         raise BackendUnavailable(f"elasticsearch unreachable: {err}") from err
     except ApiError as err:
+        if kind is not None and _index_not_found(err):
+            raise IndexMissing(kind, "no elasticsearch index behind the alias") from err
         cls = BackendUnavailable if err.meta.status in _UNAVAILABLE_STATUS else BackendError
         raise cls(f"elasticsearch returned {err.meta.status}: {err.message}") from err
     except TransportError as err:
@@ -155,6 +201,7 @@ class ElasticsearchBackend:
         return name
 
     def _ensure(self, kind: str) -> str:
+        """The alias of `kind`, created with an empty index when missing: for writers only."""
         alias = self.alias(kind)
         if kind not in self._ready:
             with _translated():
@@ -227,8 +274,8 @@ class ElasticsearchBackend:
             body["query"] = {"bool": {
                 "must": [{"match": {"text": {"query": text[:2000], "boost": self.text_boost}}}],
                 "filter": [clause]}}
-        with _translated():
-            resp = self._client().search(index=self._ensure(kind), **body)
+        with _translated(kind):
+            resp = self._client().search(index=self.alias(kind), **body)
         hits = resp["hits"]["hits"]
         if "query" in body:
             return [Hit(h["_id"], float(h["_score"])) for h in hits]
@@ -236,23 +283,26 @@ class ElasticsearchBackend:
         return [Hit(h["_id"], 2.0 * float(h["_score"]) - 1.0) for h in hits]
 
     def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
-        alias, found = self._ensure(kind), {}
+        alias, found = self.alias(kind), {}
         for chunk in _chunks(ids):
-            with _translated():
+            with _translated(kind):
                 resp = self._client().mget(index=alias, ids=chunk, source=False)
+            if any((d.get("error") or {}).get("type") == "index_not_found_exception" for d in resp["docs"]):
+                # mget answers 200 and says it per document
+                raise IndexMissing(kind, "no elasticsearch index behind the alias")
             found |= {d["_id"]: int(d["_version"]) for d in resp["docs"] if d.get("found")}
         return found
 
     def ids(self, kind: str) -> set[str]:
-        alias = self._ensure(kind)
-        with _translated():
+        alias = self.alias(kind)
+        with _translated(kind):
             return {h["_id"] for h in helpers.scan(
                 self._client(bulk=True), index=alias, query={"query": {"match_all": {}}},
                 _source=False, size=1000)}
 
     def count(self, kind: str) -> int:
-        with _translated():
-            return int(self._client().count(index=self._ensure(kind))["count"])
+        with _translated(kind):
+            return int(self._client().count(index=self.alias(kind))["count"])
 
     def clear(self, kind: str | None = None) -> None:
         # An empty rebuild: swap in a fresh index and drop the old ones atomically.
@@ -260,12 +310,11 @@ class ElasticsearchBackend:
             self.begin_rebuild(name).commit()
 
     def begin_rebuild(self, kind: str, meta: Mapping[str, Any] | None = None) -> _ElasticsearchRebuild:
-        self._ensure(kind)
         return _ElasticsearchRebuild(self, kind, self._create_index(kind, with_alias=False, meta=meta))
 
     def index_meta(self, kind: str) -> dict[str, Any]:
-        alias = self._ensure(kind)
-        with _translated():
+        alias = self.alias(kind)
+        with _translated(kind):
             body = self._client().indices.get_mapping(index=alias).body
         # One concrete index behind the alias; its mapping's _meta is the live metadata.
         return {k: v for mapping in body.values() for k, v in (mapping["mappings"].get("_meta") or {}).items()}
@@ -275,18 +324,36 @@ class ElasticsearchBackend:
         with _translated():
             self._client().indices.put_mapping(index=alias, meta=dict(meta))
 
+    def _indices(self, kind: str) -> dict[str, bool]:
+        """This backend's concrete indices of `kind` (``<alias>-<timestamp>``, by name
+        pattern, so another prefix's never count) -> whether the alias points at it."""
+        alias = self.alias(kind)
+        own = re.compile(rf"{re.escape(alias)}-\d{{14}}-\d{{9}}")
+        with _translated():
+            body = self._client().indices.get_alias(index=f"{alias}-*").body
+        return {name: alias in (info.get("aliases") or {}) for name, info in body.items()
+                if own.fullmatch(name)}
+
+    def stray_indices(self, kind: str) -> list[str]:
+        """Indices of `kind` that are not behind the alias: a rebuild still running, or
+        one that failed or was killed before its commit (its abort could not delete it).
+        """
+        return sorted(name for name, live in self._indices(kind).items() if not live)
+
     def _swap(self, kind: str, new_index: str) -> None:
         alias = self.alias(kind)
         with _translated():
             client = self._client(bulk=True)
             client.indices.refresh(index=new_index)
-            old = list(client.options(ignore_status=404).indices.get_alias(name=alias).body)
-            actions = [{"remove": {"index": i, "alias": alias}} for i in old if i != new_index]
+            old = [name for name, live in self._indices(kind).items() if live and name != new_index]
+            actions = [{"remove": {"index": i, "alias": alias}} for i in old]
             client.indices.update_aliases(actions=[*actions, {"add": {"index": new_index,
                                                                        "alias": alias}}])
-            for index in old:
-                if index != new_index:
-                    client.options(ignore_status=404).indices.delete(index=index)
+        # The old live index, and the leftovers of rebuilds that failed or were killed before
+        # this one began (names sort by creation time; a later one may still be running).
+        # Each is deleted by its own name, never by a pattern.
+        for index in sorted({*old, *(i for i in self.stray_indices(kind) if i < new_index)}):
+            self._drop(index)
 
     def _drop(self, index: str) -> None:
         with _translated():

@@ -5,7 +5,8 @@ one process's memory. :class:`SnapshotBackend` wraps it: every write takes an ex
 file lock, reloads the file if another process changed it, applies the write and replaces
 the file atomically (write to a temporary file, ``os.replace``). Every read first checks
 the file's identity (one ``stat``) and reloads when it changed, so the portal sees what the
-indexer wrote without a restart. Used by the portal and the indexer alike
+indexer wrote without a restart. While the file does not exist (never built, or deleted) the
+readers raise ``IndexMissing``, never answer from an empty index; the first write creates it. Used by the portal and the indexer alike
 (see :mod:`matching.settings`).
 
 The file holds ids, versions, vectors, filter fields and each kind's metadata (the encoder
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from matching.backends import BackendUnavailable, Condition, Document, Hit, MemoryBackend
+from matching.backends import BackendUnavailable, Condition, Document, Hit, IndexMissing, MemoryBackend
 from matching.backends.base import FIELD_TYPES, KINDS, check_kind
 
 FORMAT = 1
@@ -83,26 +84,37 @@ class SnapshotBackend:
             if self._broken:
                 raise BackendUnavailable(self._broken)
 
+    def _read(self, kind: str) -> None:
+        """Refresh for a reader.
+
+        Raises:
+            IndexMissing: there is no index file (the writers create it).
+            BackendUnavailable: the file cannot be read.
+        """
+        check_kind(kind)
+        self._refresh()
+        if self._stamp is None:
+            raise IndexMissing(kind, f"no index file {self.path.name}")
+
     def search(self, kind: str, vector: np.ndarray, k: int,
                filters: Sequence[Condition] = (), text: str | None = None) -> list[Hit]:
-        self._refresh()
+        self._read(kind)
         return self._memory.search(kind, vector, k, filters, text)
 
     def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
-        self._refresh()
+        self._read(kind)
         return self._memory.versions(kind, ids)
 
     def ids(self, kind: str) -> set[str]:
-        self._refresh()
+        self._read(kind)
         return self._memory.ids(kind)
 
     def count(self, kind: str) -> int:
-        self._refresh()
+        self._read(kind)
         return self._memory.count(kind)
 
     def index_meta(self, kind: str) -> dict[str, Any]:
-        check_kind(kind)
-        self._refresh()
+        self._read(kind)
         return dict(self._meta[kind])
 
     def set_index_meta(self, kind: str, meta: Mapping[str, Any]) -> None:

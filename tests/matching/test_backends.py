@@ -48,11 +48,15 @@ def backend(request, tmp_path):
     if request.param == "memory":
         return make_backend("memory")
     if request.param == "snapshot":  # what production's MATCHING_BACKEND=memory really uses
-        return SnapshotBackend(tmp_path / "index.npz")
+        snapshot = SnapshotBackend(tmp_path / "index.npz")
+        snapshot.clear()  # built, empty: the file exists (readers never create it)
+        return snapshot
     url = request.getfixturevalue("es_url")
     # A fresh prefix per test keeps tests independent on the shared session server.
-    return make_backend("elasticsearch", url=url, dims=DIM, prefix=f"t{next(_prefixes)}",
-                        refresh=True, request_timeout=10.0)
+    es = make_backend("elasticsearch", url=url, dims=DIM, prefix=f"t{next(_prefixes)}",
+                      refresh=True, request_timeout=10.0)
+    es.clear()  # built, empty: both kinds exist (readers never create them; see TestNotBuilt)
+    return es
 
 
 @pytest.fixture
@@ -324,3 +328,81 @@ def test_elasticsearch_rebuild_bulks_skip_the_refresh_and_commit_makes_them_sear
     backend.index([citizen_doc("3", vec(1.0, 0.5))])
     assert policies == [False, None]  # None: the backend's own "wait_for"
     assert "3" in {h.id for h in backend.search("citizen", vec(1.0), 10, [])}
+
+
+class TestNotBuilt:
+    """A missing index is its own state, never an empty one a reader made (review V 1)."""
+
+    def test_snapshot_without_its_file_is_missing_until_written(self, tmp_path):
+        from matching.backends import IndexMissing
+
+        path = tmp_path / "index.npz"
+        snapshot = SnapshotBackend(path)
+        for read in (lambda: snapshot.search("citizen", vec(1, 0), 5), lambda: snapshot.count("opening"),
+                     lambda: snapshot.ids("citizen"), lambda: snapshot.versions("citizen", ["a"]),
+                     lambda: snapshot.index_meta("opening")):
+            with pytest.raises(IndexMissing):
+                read()
+        assert not path.exists()
+        snapshot.index([citizen_doc("a", vec(1, 0))])  # a writer creates it
+        assert snapshot.count("citizen") == 1 and snapshot.count("opening") == 0
+        path.unlink()  # lost, e.g. a volume not restored
+        with pytest.raises(IndexMissing):
+            snapshot.count("citizen")
+
+    @pytest.mark.elasticsearch
+    def test_elasticsearch_readers_never_create_an_index(self, es_url):
+        from elasticsearch import Elasticsearch
+
+        from matching.backends import IndexMissing
+
+        prefix = f"nb{next(_prefixes)}"
+        es = make_backend("elasticsearch", url=es_url, dims=DIM, prefix=prefix, refresh=True)
+        for read in (lambda: es.search("citizen", vec(1, 0), 5), lambda: es.count("citizen"),
+                     lambda: es.ids("citizen"), lambda: es.versions("citizen", ["a"]),
+                     lambda: es.index_meta("citizen")):
+            with pytest.raises(IndexMissing) as caught:
+                read()
+            assert caught.value.kind == "citizen" and isinstance(caught.value, BackendUnavailable)
+        with Elasticsearch(es_url) as client:
+            assert client.indices.get_alias(index=f"{prefix}-*").body == {}
+        writer = es.begin_rebuild("citizen")  # a rebuild of a missing index swaps it in
+        writer.index([citizen_doc("a", vec(1, 0))])
+        writer.commit()
+        assert es.count("citizen") == 1
+        with pytest.raises(IndexMissing):
+            es.count("opening")
+
+    @pytest.mark.elasticsearch
+    def test_a_rebuild_deletes_the_leftovers_of_failed_ones(self, es_url):
+        from elasticsearch import Elasticsearch
+
+        prefix = f"st{next(_prefixes)}"
+        es = make_backend("elasticsearch", url=es_url, dims=DIM, prefix=prefix, refresh=True)
+        es.clear()
+        failed = es.begin_rebuild("citizen")  # a rebuild killed mid-way: never committed
+        failed.index([citizen_doc("a", vec(1, 0))])
+        with Elasticsearch(es_url) as client:  # another deployment's index is never touched
+            client.indices.create(index=f"{prefix}x-citizen-20260101000000-000000001")
+        assert es.stray_indices("citizen") == [failed.index_name]
+        done = es.begin_rebuild("citizen")
+        done.index([citizen_doc("b", vec(0, 1))])
+        done.commit()
+        assert es.stray_indices("citizen") == []
+        with Elasticsearch(es_url) as client:
+            names = set(client.indices.get_alias(index=f"{prefix}*").body)
+        assert names == {done.index_name, f"{prefix}x-citizen-20260101000000-000000001",
+                         *(n for n in names if n.startswith(f"{prefix}-opening-"))}
+        assert es.ids("citizen") == {"b"}
+
+
+def test_elasticsearch_client_logs_no_tracebacks():
+    import logging
+
+    import matching.backends.elasticsearch  # noqa: F401 - its import quiets the client's loggers
+
+    transport = logging.getLogger("elastic_transport.transport")
+    assert not transport.isEnabledFor(logging.WARNING) and transport.isEnabledFor(logging.ERROR)
+    record = transport.makeRecord(transport.name, logging.ERROR, __file__, 1, "node failed", (),
+                                  (ValueError, ValueError("x"), None))
+    assert transport.filter(record) and record.exc_info is None
