@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.orm import Session, contains_eager, joinedload, load_only, selectinload
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
@@ -27,6 +28,7 @@ from ..matching_runtime import matching_service
 from ..notifications.proposed import announce_proposed
 from .reasons import broken_limits
 from store.models import AuditEvent, Citizen, Company, Opening, Proposal, User
+from store.index_status import IndexState, index_state
 from store.models.base import utcnow
 from store.profiles import (ProfileCache, citizen_profiles, is_indexable_citizen, load_rules,
                             matchable_profiles, opening_profile)
@@ -187,10 +189,25 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
         excluded_limit=excluded_limit)
     if result.degraded:
         log.warning("reduced matching for opening %s: %s", opening.id, result.reason)
+    g.match_index = citizen_index_state(result)
     excluded = [ExcludedRow(int(x.citizen_id), source.rows.get(int(x.citizen_id)),
                             broken_limits(x, source.profiles.get(x.citizen_id), profile))
                 for x in result.excluded]
     return Ranking(result, source.rows, excluded)
+
+
+def citizen_index_state(result: MatchResult) -> IndexState | None:
+    """The citizen index's state when it may explain the result, else None.
+
+    Asked only when the ranking was reduced or found nobody: a missing index (never built, or
+    lost) then ranks in reduced mode, and an empty one while citizens can be matched would
+    read as "no citizen fits". The ranking page (``g.match_index``) says which, and what
+    to do, instead of the usual texts.
+    """
+    if not result.degraded and result.matches:
+        return None
+    state = index_state(db.session, matching_service().backend, "citizen", compare=False)
+    return state if state.not_built else None
 
 
 def first(ranking: Ranking, n: int) -> Ranking:

@@ -6,15 +6,31 @@
   command to run (``portal.schema``).
 - ``/readyz``: readiness. 200 when the database answers at the code's migrations, 503 JSON
   when it does not; the search index is reported, never required (without it the portal
-  ranks in reduced mode, and says so on the ranking pages).
+  ranks in reduced mode, and says so on the ranking pages): ``"search"`` is "ok",
+  "unavailable" (cannot be reached), "missing" (no index: never built, or its data lost) or
+  "empty" (no documents of a kind the database has rows for). The last two need
+  ``python -m indexer rebuild``, which a restart would not do, so they fail no probe.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from store.index_status import index_state
+
 from ..extensions import db
-from ..matching_runtime import search_reachable
+from ..matching_runtime import matching_service
 from . import bp
+
+# Worst first: the state reported for the two kinds together.
+_SEARCH_ORDER = ("unavailable", "missing", "empty")
+
+
+def search_state() -> str:
+    """"ok", or the worst of the two kinds' index states (``_SEARCH_ORDER``)."""
+    backend = matching_service().backend
+    found = {index_state(db.session, backend, kind, compare=False).status for kind in ("citizen", "opening")}
+    return next((state for state in _SEARCH_ORDER if state in found), "ok")
+
 
 @bp.get("/healthz")
 def healthz():
@@ -28,5 +44,4 @@ def readyz():
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         return {"status": "database unavailable", "database": type(getattr(exc, "orig", exc)).__name__}, 503
-    search = "ok" if search_reachable() else "unavailable"
-    return {"status": "ok", "database": "ok", "search": search}
+    return {"status": "ok", "database": "ok", "search": search_state()}

@@ -471,3 +471,28 @@ def test_a_sought_citizen_far_down_the_list_is_shown_and_named(app, client, auth
     note = re.search(r'data-testid="sought"[^>]*>(.*?)</div></div>', _ranking_html(client, world, f"?borger={carl}"),
                      re.DOTALL).group(1)
     assert "Carl Fåtimer er sorteret fra af et krav: Kun 2 t/uge til rådighed, opslaget kræver mindst 5." in note
+
+
+def test_a_missing_index_ranks_in_reduced_mode_and_says_it_is_not_built(app, client, auth, world, make_user):
+    """A lost or never-built index is not "no citizen fits" (review V 1)."""
+    with app.app_context():
+        _runtime().backend.path.unlink()  # the memory index file, lost
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    assert 'data-index="missing"' in html and "matchingindekset er ikke bygget" in html
+    assert "python -m indexer rebuild" not in html and "Bed en administrator" in html
+    assert _names_in_order(html)[0] == "Anna Lagerbæk"
+    make_user("admin", email="admin@jobcenter.dk")
+    auth.switch_to("admin@jobcenter.dk")
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    assert "python -m indexer rebuild" in html and 'href="/admin/indexer"' in html
+
+
+def test_an_empty_index_is_not_read_as_no_candidates(app, client, auth, world):
+    with app.app_context():
+        _runtime().backend.clear()  # e.g. made empty by a read of an older release
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    assert 'data-testid="index-not-built"' in html and "Matchingindekset er tomt" in html
+    assert "opfylder opslagets krav" not in html.replace("ikke et udtryk for, at ingen opfylder opslagets krav", "")
+    assert 'data-testid="no-candidates"' not in html and 'data-testid="no-good-match"' not in html

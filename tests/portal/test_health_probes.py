@@ -7,17 +7,53 @@ import socket
 from portal import create_app
 
 
-def test_a_working_portal_is_alive_and_ready(client):
+def _backend(app):
+    from portal.matching_runtime import matching_service
+
+    with app.app_context():
+        return matching_service().backend
+
+
+def test_a_working_portal_is_alive_and_ready(app, client):
+    _backend(app).clear()  # an index built from an empty database
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json() == {"status": "ok", "database": "ok", "search": "ok"}
 
 
-def test_search_down_is_reported_not_failed(client, monkeypatch):
-    from portal.main import health
+def test_search_down_is_reported_not_failed(app, client, monkeypatch):
+    from matching.backends import BackendUnavailable
 
-    monkeypatch.setattr(health, "search_reachable", lambda: False)
+    def down(kind):
+        raise BackendUnavailable("connection refused")
+
+    monkeypatch.setattr(_backend(app), "count", down)
     response = client.get("/readyz")
     assert response.status_code == 200 and response.get_json()["search"] == "unavailable"
+
+
+def test_a_missing_or_empty_index_is_reported_not_ok(app, client, make_user):
+    """Never built (no index file) is "missing"; built empty while the database has a
+    matchable citizen is "empty" (review V 1). Neither fails readiness: a restart would
+    not build it, and the portal ranks in reduced mode meanwhile."""
+    from datetime import date
+
+    from portal.extensions import db
+    from store.models import Citizen, CvDocument, JobGoal
+
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.get_json()["search"] == "missing"
+    _backend(app).clear()
+    assert client.get("/readyz").get_json()["search"] == "ok"  # empty, and so is the database
+    vk = make_user("consultant")
+    with app.app_context():
+        citizen = Citizen(name="Anna", postcode="8722", benefit_group="kontanthjaelp", hours_available=10,
+                          readiness_group="paa_vej", case_start=date(2025, 6, 1), vk_id=vk.id)
+        citizen.job_goals.append(JobGoal(title="Lagermedarbejder"))
+        citizen.cv_documents.append(CvDocument(text="Truck og lager."))
+        db.session.add(citizen)
+        db.session.commit()
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.get_json()["search"] == "empty"
 
 
 def test_a_database_that_cannot_be_reached_is_not_ready_but_alive(tmp_path):
