@@ -19,15 +19,13 @@ matcher cannot score.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass
 
-import click
 import sqlalchemy as sa
-from flask.cli import with_appcontext
 from sqlalchemy.orm import Session, selectinload
 
 from matching.domain import Match
-from matching.encoders import EncoderUnavailable
 from store.models import Citizen, Proposal
 from store.profiles import citizen_profiles, is_indexable_citizen, opening_profile
 
@@ -41,7 +39,7 @@ SOURCE = "demo"  # the seeded proposals' mark in ``Proposal.explanation``
 @dataclass(frozen=True)
 class FactsCount:
     scored: int  # seeded proposals that now carry the matcher's facts
-    unscored: int  # seeded proposals the matcher cannot score (citizen no longer matchable)
+    unscored: int  # seeded proposals the matcher cannot score (the citizen's case closed, ...)
 
 
 def unscored_seeded(session: Session) -> list[Proposal]:
@@ -56,6 +54,10 @@ def record_matcher_facts(session: Session) -> FactsCount:
 
     Needs the portal's matching (an app context, the index built): call it after the first
     indexing. Seeded proposals already scored are left alone, so a second run does nothing.
+
+    Raises:
+        matching.encoders.EncoderUnavailable: the encoder is down (nothing is stored; a later
+            run scores the pairs).
     """
     pending = unscored_seeded(session)
     citizens = {c.id: c for c in session.scalars(
@@ -69,10 +71,7 @@ def record_matcher_facts(session: Session) -> FactsCount:
         if profile is None:
             continue
         opening = dataclasses.replace(opening_profile(proposal.opening), status="open")
-        try:
-            outcome = service.explain_pair(profile, opening)
-        except EncoderUnavailable:
-            break  # nothing more can be scored now; the next run goes on
+        outcome = service.explain_pair(profile, opening)
         if not isinstance(outcome, Match):
             continue
         match = matching_runtime.with_learned(outcome, opening)
@@ -83,12 +82,24 @@ def record_matcher_facts(session: Session) -> FactsCount:
     return FactsCount(scored, len(pending) - scored)
 
 
-@click.command("demo-facts")
-@with_appcontext
-def demo_facts_command() -> None:
-    """Give the demo's seeded proposals the matcher's facts (after the index is built)."""
+def main() -> int:
+    """``python -m portal.demo.facts``: after ``python -m indexer drain`` (``make setup``)."""
+    from .. import create_app
     from ..extensions import db
 
-    counts = record_matcher_facts(db.session)
-    click.echo(f"Demo proposals: {counts.scored} scored by the matcher, "
-               f"{counts.unscored} left without a score (the citizen can no longer be matched)")
+    with create_app().app_context():
+        if not unscored_seeded(db.session):  # done before, or no demo: nothing to do
+            return 0
+        pending = matching_runtime.pending_changes()
+        if pending:  # the matcher would read a partial index
+            print(f"demo facts: {pending} changes are not indexed yet; run python -m indexer drain first",
+                  file=sys.stderr)
+            return 1
+        counts = record_matcher_facts(db.session)
+    print(f"demo facts: {counts.scored} seeded proposals scored by the matcher, {counts.unscored} "
+          "left without a score (the matcher cannot score the pair, e.g. the citizen's case has closed)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
