@@ -192,12 +192,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.info("indexer running: backend=%s encoder=%s", ctx.settings.backend, ctx.encoder.name)
         while not stop.is_set() and not _ensure_encoder(ctx):
             stop.wait(args.idle * 5)  # the backend is down: try again, as the worker would
-        from .rerank_train import Schedule, service_scorer
+        from .index_check import EmptyIndexCheck
+        from .rerank_train import Schedule
+        from .training import BackgroundTraining
 
-        retrain = Schedule(ctx.session, lambda: service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
-                           secret=ctx.history_secret, encoder_name=ctx.scoring)
-        _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle,
-                                          periodic=retrain)
+        index_check = EmptyIndexCheck(ctx.session, ctx.backend, ctx.encoder,
+                                      upload_folder=ctx.settings.upload_folder,
+                                      concept_version=ctx.concept_version)
+        # The training runs as ``python -m indexer rerank train`` in a process of its own:
+        # the outbox keeps its cadence meanwhile, and a stop ends it within seconds.
+        training = BackgroundTraining(ctx.session, Schedule(ctx.session, secret=ctx.history_secret,
+                                                            encoder_name=ctx.scoring))
+
+        def periodic() -> None:
+            index_check()
+            training()
+
+        try:
+            if not stop.is_set():
+                index_check()  # at start: a lost or never-built index is rebuilt before anything else
+            _worker(ctx, args.batch_size).run(stop.is_set, stop.wait, idle_seconds=args.idle,
+                                              periodic=periodic)
+        finally:
+            training.stop()
     log.info("indexer stopped")
     return 0
 
@@ -259,13 +276,35 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGINT during ``rerank train`` (BaseException: no ``except Exception`` in the
+    training may swallow it)."""
+
+
+def _stop_on_signal(signum: int, _frame: object) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):  # a second signal must not interrupt the clean-up
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Stopped(signum)
+
+
 def cmd_rerank_train(args: argparse.Namespace) -> int:
     from .rerank_train import run, service_scorer
 
-    with configured_context() as ctx:
-        report = run(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
-                     secret=ctx.history_secret, dry_run=args.dry_run, min_decisions=args.min_decisions,
-                     encoder_name=ctx.scoring)
+    # The worker runs this command in a process of its own and stops it with SIGTERM. The model
+    # is stored in one commit at the end, so stopping before it leaves the stored one in use;
+    # the session is closed (rolled back) on the way out.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop_on_signal)
+    try:
+        with configured_context() as ctx:
+            report = run(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
+                         secret=ctx.history_secret, dry_run=args.dry_run,
+                         min_decisions=args.min_decisions, encoder_name=ctx.scoring)
+    except _Stopped as stopped:
+        signum = int(stopped.args[0])
+        print(f"rerank train: stopped by signal {signum}; a model is only ever stored whole, so the "
+              "last complete one stays in use", file=sys.stderr)
+        return 128 + signum
     print(report["reason"], file=sys.stderr)
     print(json.dumps({key: value for key, value in report.items() if key != "model"}))
     return 0

@@ -15,7 +15,7 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
-from matching.backends import BackendUnavailable, MatchBackend
+from matching.backends import BackendUnavailable, IndexMissing, MatchBackend
 from matching.backends.base import KINDS
 from matching.encoders import Encoder
 from matching.index_meta import encoder_meta, mismatches
@@ -30,6 +30,7 @@ def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encod
                          progress: IO[str] | None = sys.stderr,
                          concept_version: str | None = None) -> RebuildResult | None:
     """Rebuild the kinds whose index was built with another encoder or other document fields;
+    build the kinds whose index does not exist (``IndexMissing``: never built, or lost);
     record the encoder on empty ones.
 
     Args:
@@ -46,6 +47,17 @@ def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encod
     """
     try:
         wrong = mismatches(backend, encoder)
+    except IndexMissing:
+        missing = tuple(kind for kind in KINDS if not _exists(backend, kind))
+        if not missing:
+            raise
+        log.warning("the %s index does not exist (never built, or lost): building it from the database "
+                    "(the portal shows reduced matching until done)", " and ".join(missing))
+        built = rebuild(session, backend, encoder, upload_folder=upload_folder, progress=progress,
+                        kinds=missing, concept_version=concept_version)
+        return ensure_index_encoder(session, backend, encoder, upload_folder=upload_folder,
+                                    rebuild_unreadable=rebuild_unreadable, progress=progress,
+                                    concept_version=concept_version) or built
     except BackendUnavailable as err:
         if not rebuild_unreadable:
             raise
@@ -61,3 +73,12 @@ def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encod
         log.warning("%s: rebuilding it (the portal shows reduced matching until done)", problem)
     return rebuild(session, backend, encoder, upload_folder=upload_folder, progress=progress,
                    kinds=tuple(m.kind for m in wrong), concept_version=concept_version)
+
+
+def _exists(backend: MatchBackend, kind: str) -> bool:
+    """Whether ``kind``'s index exists (a reader raises IndexMissing when it does not)."""
+    try:
+        backend.count(kind)
+    except IndexMissing:
+        return False
+    return True

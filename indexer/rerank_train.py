@@ -520,18 +520,20 @@ def erased_since(session: Session, when: datetime) -> bool:
 
 
 class Schedule:
-    """Retrain once a day from the worker loop (``OutboxWorker.run(periodic=...)``).
+    """When to retrain: once a day (``indexer.training.BackgroundTraining`` runs the training
+    in a process of its own and asks this).
 
     Due when the stored model is older than ``every`` (or there is none, or the portal would
     refuse it: :func:`last_trained`), or a citizen was erased since it was trained
-    (:func:`erased_since`); a failed run is logged and tried again after ``retry``. Never
-    raises into the worker. ``secret``: the decision history's key (:func:`run`).
+    (:func:`erased_since`). After every attempt (:meth:`postpone`) nothing is due for
+    ``retry``: a training that failed or was stopped is tried again then.
+    ``secret``: the decision history's key (:func:`run`).
     """
 
-    def __init__(self, session: Session, scorer_factory: Callable[[], Scorer], *, secret: bytes,
-                 every: timedelta = timedelta(days=1), retry: timedelta = timedelta(hours=1),
-                 clock: Callable[[], datetime] = utcnow, encoder_name: str | None = None) -> None:
-        self.session, self.scorer_factory, self.secret = session, scorer_factory, secret
+    def __init__(self, session: Session, *, secret: bytes, every: timedelta = timedelta(days=1),
+                 retry: timedelta = timedelta(hours=1), clock: Callable[[], datetime] = utcnow,
+                 encoder_name: str | None = None) -> None:
+        self.session, self.secret = session, secret
         self.every, self.retry, self.clock = every, retry, clock
         self.encoder_name = encoder_name
         self._not_before: datetime | None = None
@@ -543,13 +545,6 @@ class Schedule:
         last = last_trained(self.session, self.encoder_name, key_check(self.secret))
         return last is None or now - last >= self.every or erased_since(self.session, last)
 
-    def __call__(self) -> None:
-        if not self.due():
-            return
-        try:
-            run(self.session, self.scorer_factory(), secret=self.secret, now=self.clock(),
-                encoder_name=self.encoder_name)
-        except Exception:  # noqa: BLE001 - the worker's indexing must go on
-            self.session.rollback()
-            log.exception("re-ranking training failed; retrying in %s", self.retry)
+    def postpone(self) -> None:
+        """Nothing is due for ``retry`` from now (called after each attempt)."""
         self._not_before = self.clock() + self.retry

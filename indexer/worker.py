@@ -319,6 +319,10 @@ class OutboxWorker:
         A stop request is honoured between batches: the current batch always finishes.
         A database error (locked, connection lost) is logged and retried after a back-off:
         the worker outlives a database restart; its claims expire and are taken again.
+
+        ``periodic`` runs when a poll found nothing to do (the empty-index check, starting and
+        polling the re-ranking training). It must return quickly, as the outbox waits
+        meanwhile: the training runs in a process of its own (``indexer.training``).
         """
         outages = 0
         while not should_stop():
@@ -335,7 +339,15 @@ class OutboxWorker:
                 wait(backoff_seconds(outages))
             elif result.claimed == 0:
                 outages = 0
-                periodic()  # scheduled jobs (e.g. the nightly re-ranking training) run when idle
+                self._periodic(periodic)
                 wait(idle_seconds)
             else:
                 outages = 0
+
+    def _periodic(self, periodic: Callable[[], None]) -> None:
+        """Run the idle-time jobs; a database error there is logged, and the loop goes on."""
+        try:
+            periodic()
+        except SQLAlchemyError as err:
+            self.session.rollback()
+            log.warning("database error in a scheduled job, trying again later: %s", err)

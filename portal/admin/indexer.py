@@ -7,6 +7,7 @@ reached is shown, not raised.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask import current_app, render_template
@@ -15,6 +16,7 @@ from matching.concept_channel import channel_status
 from matching.encoders import make_encoder
 from matching.settings import MatchingSettings
 from store.index_status import failures, indexer_status
+from store.models import IndexerState
 
 from ..access import admin_required
 from ..extensions import db
@@ -23,6 +25,10 @@ from ..matching_runtime import (
 )
 from . import bp
 from .relevance import encoder_label, verdict, weight_rows
+
+# Where the indexer worker stores its last training's outcome (indexer/training.py,
+# LAST_TRAINING_KEY; the portal does not import the indexer).
+LAST_TRAINING_KEY = "rerank_last_training"
 
 
 @bp.get("/indexer")
@@ -67,6 +73,21 @@ def relevance():
             history_ok = history_readable(fitted)
             weights = weight_rows(fitted, report)
     return render_template("admin/relevance.html", report=report, trained_at=trained_at,
+                           last_training=last_training(),
                            in_use=model is not None, weights=weights, current_encoder=scoring_name(),
                            history_ok=history_ok, refused=refused, verdict=verdict(report) if report else None,
                            encoder_label=encoder_label)
+
+
+def last_training() -> dict | None:
+    """The worker's last training run: {"outcome": used | not_used | failed | stopped,
+    "reason", "decisions", "at" (datetime)}, or None before the first (or if unreadable)."""
+    row = db.session.get(IndexerState, LAST_TRAINING_KEY)
+    try:
+        run = json.loads(row.value) if row is not None else None
+        run = run if isinstance(run, dict) and run.get("outcome") else None
+        if run is not None:
+            run["at"] = datetime.fromisoformat(run["at"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return run

@@ -13,6 +13,15 @@ from portal.extensions import db
 from store.models import Proposal
 from tests.portal.rerank_fixtures import seed_decisions, train_secret
 
+def train_if_due(schedule: rerank_train.Schedule) -> None:
+    """What the worker's training child does when the schedule says so (indexer.training):
+    train and store, then the schedule waits ``retry``."""
+    if schedule.due():
+        rerank_train.run(schedule.session, secret=schedule.secret, now=schedule.clock(),
+                         encoder_name=schedule.encoder_name)
+    schedule.postpone()
+
+
 
 @pytest.fixture
 def vk(make_user):
@@ -93,15 +102,15 @@ def test_a_stored_model_of_the_old_format_is_retrained_by_the_restarted_worker_a
     now = [datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)]
     with app.app_context():
         seed_decisions(vk.id, prefer="goal")
-        schedule = rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0])
-        schedule()
+        schedule = rerank_train.Schedule(db.session, secret=train_secret(), clock=lambda: now[0])
+        train_if_due(schedule)
         stored = json.loads(db.session.get(IndexerState, STATE_KEY).value)
         assert stored["model"]["format"] == FORMAT and not schedule.due()
         stored["model"]["format"] = FORMAT - 1  # what the trainer stored before the channels
         rerank_train.store_report(db.session, stored)
         now[0] += timedelta(minutes=5)
-        assert rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0]).due()
-        upgraded = rerank_train.Schedule(db.session, lambda: None, secret=train_secret(), clock=lambda: now[0])  # the restarted worker
-        upgraded()
+        assert rerank_train.Schedule(db.session, secret=train_secret(), clock=lambda: now[0]).due()
+        upgraded = rerank_train.Schedule(db.session, secret=train_secret(), clock=lambda: now[0])  # the restarted worker
+        train_if_due(upgraded)
         again = json.loads(db.session.get(IndexerState, STATE_KEY).value)
     assert again["model"]["format"] == FORMAT and again["trained_at"] > stored["trained_at"]

@@ -1,0 +1,130 @@
+"""The worker rebuilds an index that is empty while the database has rows to match (review V 1):
+a lost index volume, or an install before its first rebuild, is not left empty for good."""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+from indexer import index_check
+from indexer.index_check import EmptyIndexCheck
+from indexer.rebuild import RebuildResult
+from indexer.worker import OutboxWorker
+from matching.backends import MemoryBackend
+from portal.extensions import db
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 5, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_an_emptied_index_is_rebuilt_from_the_database(seed, encoder, caplog):
+    backend = MemoryBackend()
+    citizen_id, opening_id = seed.citizen(), seed.opening()
+    OutboxWorker(db.session, backend, encoder).drain()
+    backend.clear()  # the index volume is lost; the outbox has nothing pending
+    assert (backend.count("citizen"), backend.count("opening")) == (0, 0)
+
+    with caplog.at_level(logging.INFO, logger="indexer"):
+        rebuilt = EmptyIndexCheck(db.session, backend, encoder)()
+
+    assert sorted(rebuilt) == ["citizen", "opening"]
+    assert backend.ids("citizen") == {str(citizen_id)} and backend.ids("opening") == {str(opening_id)}
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("the citizen index is missing or empty but the database has citizens to match" in m for m in messages)
+    assert any("rebuild of the empty citizen index done: 1 documents" in m for m in messages)
+
+
+def test_an_empty_index_stays_empty_when_nothing_is_to_be_matched(seed, encoder, monkeypatch):
+    backend = MemoryBackend()
+    seed.citizen(case_closed=date(2026, 1, 2))  # closed case: not indexable
+    seed.opening(status="draft")
+    calls = []
+    monkeypatch.setattr(index_check, "rebuild", lambda *a, **k: calls.append(k) or RebuildResult())
+
+    assert EmptyIndexCheck(db.session, backend, encoder)() == []
+    assert calls == []
+
+
+def test_the_check_runs_at_start_then_every_five_minutes(seed, encoder):
+    backend, clock = MemoryBackend(), Clock()
+    seed.citizen()
+    OutboxWorker(db.session, backend, encoder).drain()
+    check = EmptyIndexCheck(db.session, backend, encoder, clock=clock)
+    assert check() == []  # at start: the index is built
+    backend.clear()
+    clock.now += timedelta(minutes=4)
+    assert check() == [] and backend.count("citizen") == 0  # not checked yet
+    clock.now += timedelta(minutes=1)
+    assert check() == ["citizen"] and backend.count("citizen") == 1
+
+
+def test_a_rebuild_that_leaves_the_index_empty_is_not_repeated_every_check(seed, encoder, monkeypatch, caplog):
+    backend, clock = MemoryBackend(), Clock()
+    seed.citizen()
+    calls = []
+    monkeypatch.setattr(index_check, "rebuild", lambda *a, **k: calls.append(k["kinds"]) or RebuildResult())
+    check = EmptyIndexCheck(db.session, backend, encoder, clock=clock)
+
+    with caplog.at_level(logging.WARNING, logger="indexer"):
+        assert check() == ["citizen"]  # every row failed to index: still empty
+        clock.now += timedelta(minutes=5)
+        assert check() == []
+        clock.now += timedelta(days=1)
+        assert check() == ["citizen"]
+    assert calls == [("citizen",), ("citizen",)]
+    assert any("still empty after its rebuild" in r.getMessage() for r in caplog.records)
+
+
+def test_an_unreachable_backend_is_one_log_line_and_no_rebuild(seed, encoder, caplog):
+    from matching.backends import BackendUnavailable
+
+    class Down(MemoryBackend):
+        def count(self, kind: str) -> int:
+            raise BackendUnavailable("elasticsearch unreachable")
+
+    seed.citizen()
+    with caplog.at_level(logging.WARNING, logger="indexer"):
+        assert EmptyIndexCheck(db.session, Down(), encoder)() == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "cannot check or rebuild an empty index now: elasticsearch unreachable"]
+
+
+def test_a_lost_elasticsearch_index_is_rebuilt(seed, encoder, indexer_es_server):
+    from elasticsearch import Elasticsearch
+
+    from matching.backends.elasticsearch import ElasticsearchBackend
+
+    prefix = f"jobbro-test-empty-{threading.get_ident()}-{id(seed)}"
+    before = ElasticsearchBackend(indexer_es_server.url, dims=encoder.dimension, prefix=prefix)
+    citizen_id = seed.citizen()
+    OutboxWorker(db.session, before, encoder).drain()
+    assert before.count("citizen") == 1
+    client = Elasticsearch(indexer_es_server.url)
+    for name in client.indices.get(index=f"{prefix}-*"):  # the esdata volume is lost
+        client.indices.delete(index=name)
+
+    after = ElasticsearchBackend(indexer_es_server.url, dims=encoder.dimension, prefix=prefix)  # a restarted worker
+    assert "citizen" in EmptyIndexCheck(db.session, after, encoder)()
+    assert after.ids("citizen") == {str(citizen_id)}
+
+
+
+def test_start_up_builds_a_missing_index_instead_of_waiting_for_it(seed, encoder, tmp_path):
+    """``run`` and ``drain`` check the index's encoder first; a missing index (IndexMissing, as
+    for a lost Elasticsearch volume) is built there, not waited for as an outage."""
+    from indexer.encoder_check import ensure_index_encoder
+    from matching.backends.snapshot import SnapshotBackend
+
+    backend = SnapshotBackend(tmp_path / "index.npz")  # no file: never built, or deleted
+    citizen_id, opening_id = seed.citizen(), seed.opening()
+
+    result = ensure_index_encoder(db.session, backend, encoder, rebuild_unreadable=False, progress=None)
+
+    assert result is not None and (result.citizens, result.openings) == (1, 1)
+    assert backend.ids("citizen") == {str(citizen_id)} and backend.ids("opening") == {str(opening_id)}
+    assert ensure_index_encoder(db.session, backend, encoder, progress=None) is None  # built with this encoder
