@@ -36,10 +36,10 @@ def test_a_missing_then_empty_index_is_not_built_and_a_partial_one_differs(app, 
     assert "Ikke bygget (databasen: 2)" in html
     _backend(app).clear()
     html = client.get("/admin/indexer").get_data(as_text=True)
-    assert "Indekset over borgerne er tomt, men databasen har 2, der skal med." in html
+    assert "Indekset over borgerne er tomt, men databasen har 2 borgere, der skal med." in html
     assert "opslagene" not in html.split('data-testid="index-not-built"')[1].split("</div>")[0]
     _backend(app).index([Document("citizen", "1", 1, [1.0, 0.0])])
     html = client.get("/admin/indexer").get_data(as_text=True)
     assert 'data-testid="index-not-built"' not in html
-    assert 'data-testid="index-differs"' in html and "Indekset har 1 af borgerne; databasen har 2" in html
+    assert 'data-testid="index-differs"' in html and "Indekset har 1 af borgerne; databasen har 2 borgere" in html
     assert "python -m indexer verify" in html
