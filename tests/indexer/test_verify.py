@@ -82,3 +82,17 @@ def test_the_command_prints_json_last_and_exits_1_on_a_difference(seed, cli_env,
     OutboxWorker(db.session, index, encoder).drain()  # in-process: one subprocess less
     code, report, _ = verify(cli_env)
     assert (code, report["equal"], report["citizen"]["indexed"]) == (0, True, 1)
+
+
+def test_a_missing_index_is_a_difference_not_an_error(seed, backend, encoder):
+    """No index at all (never built, or its file lost) is reported per kind (review V 1)."""
+    from indexer.verify import differences
+
+    citizen_id = seed.citizen()
+    report = compare(db.session, backend)
+    assert report["equal"] is False and report["stray"] == []
+    assert (report["citizen"]["built"], report["citizen"]["indexed"]) == (False, None)
+    assert report["citizen"]["missing_ids"] == [str(citizen_id)]
+    lines = list(differences(report))
+    assert "citizen: the index has not been built (never, or it was lost): python -m indexer rebuild" in lines
+    assert "opening: the index has not been built (never, or it was lost): python -m indexer rebuild" in lines
