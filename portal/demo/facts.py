@@ -76,7 +76,12 @@ def record_matcher_facts(session: Session) -> FactsCount:
             continue
         match = matching_runtime.with_learned(outcome, opening)
         proposal.score = match.score
-        proposal.explanation = {**_explanation_json(match), "source": SOURCE}
+        explanation = _explanation_json(match)
+        # Unrounded (a decision keeps 4 decimals): the training then reads exactly the score it
+        # would give the pair itself, and the demo's figures do not move by a rounding.
+        learned = getattr(match, "learned", None)
+        explanation["score"] = match.score - (learned.delta if learned is not None else 0.0)
+        proposal.explanation = {**explanation, "source": SOURCE}
         scored += 1
     session.commit()
     return FactsCount(scored, len(pending) - scored)
