@@ -34,16 +34,26 @@ def test_status_drain_status(seed, cli_env):
     seed.citizen()
     seed.opening()
     before = status(cli_env)
-    assert before == {"pending": 2, "failed": 0, "indexed_citizens": 0, "indexed_openings": 0,
+    # Nothing built yet: no index to count (null), not an empty one (review V 1).
+    assert before == {"pending": 2, "failed": 0, "indexed_citizens": None, "indexed_openings": None,
                       "backend": "memory", "encoder": "hashing-256"}
 
     drained = indexer(cli_env, "drain")
 
     assert drained.returncode == 0, drained.stderr
-    assert "Indekserer" in drained.stderr and "2/2" in drained.stderr  # progress for a new user
+    # The first drain builds the index that does not exist yet (covering the pending events),
+    # with a progress bar for a new user.
+    assert "index does not exist (never built, or lost): building it" in drained.stderr
+    assert "Genopbygger borgere" in drained.stderr and "1/1" in drained.stderr
     after = status(cli_env)
     assert after["pending"] == 0
     assert (after["indexed_citizens"], after["indexed_openings"]) == (1, 1)
+
+    seed.citizen(goal="Pædagogmedhjælper")
+    drained = indexer(cli_env, "drain")
+    assert drained.returncode == 0, drained.stderr
+    assert "Indekserer" in drained.stderr and "1/1" in drained.stderr  # a change: no rebuild
+    assert status(cli_env)["indexed_citizens"] == 2
 
 
 def test_drain_with_backend_down_exits_non_zero_and_keeps_rows(seed, cli_env):
