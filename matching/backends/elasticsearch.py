@@ -212,14 +212,25 @@ class ElasticsearchBackend:
         return alias
 
     def _bulk(self, target: str, ops: list[dict[str, Any]], refresh: bool | str | None = None,
-              ) -> list[dict[str, Any]]:
-        """``refresh``: the bulk's refresh policy; None: the backend's (``self.refresh``)."""
+              live_kind: str | None = None) -> list[dict[str, Any]]:
+        """``refresh``: the bulk's refresh policy; None: the backend's (``self.refresh``).
+
+        ``live_kind``: ``target`` is that kind's alias. It must then still be an alias: an
+        index deleted since ``_ensure`` saw it (the server's data lost) would otherwise be
+        recreated by the server as a plain index under the alias's name, which no rebuild
+        could then swap an alias onto. That is IndexMissing, and the next write's
+        ``_ensure`` looks again.
+        """
         with _translated():
             resp = self._client(bulk=True).bulk(operations=ops, index=target,
-                                                refresh=self.refresh if refresh is None else refresh)
+                                                refresh=self.refresh if refresh is None else refresh,
+                                                require_alias=live_kind is not None)
         items = [next(iter(item.values())) for item in resp["items"]]
         for item in items:
             status = item.get("status", 500)
+            if live_kind is not None and (item.get("error") or {}).get("type") == "index_not_found_exception":
+                self._ready.discard(live_kind)
+                raise IndexMissing(live_kind, "its index was deleted")
             if status in _UNAVAILABLE_STATUS:
                 raise BackendUnavailable(f"elasticsearch rejected a bulk item ({status})")
             if status >= 400 and status not in (404, 409):
@@ -231,17 +242,19 @@ class ElasticsearchBackend:
         written = 0
         for chunk in _chunks(d for d in docs if kind is None or d.kind == kind):
             by_kind: dict[str, list[dict[str, Any]]] = {}
+            kinds: dict[str, str] = {}
             for doc in chunk:
                 if doc.vector.size != self.dims:
                     raise ValueError(f"vector has {doc.vector.size} dims, index has {self.dims}")
                 index = target or self._ensure(doc.kind)
+                kinds[index] = doc.kind
                 by_kind.setdefault(index, []).extend([
                     {"index": {"_index": index, "_id": doc.id, "version": doc.version,
                                "version_type": "external"}},
                     _source(doc),
                 ])
             for index, ops in by_kind.items():
-                items = self._bulk(index, ops, refresh)
+                items = self._bulk(index, ops, refresh, live_kind=None if target else kinds[index])
                 written += sum(1 for i in items if i.get("status") in (200, 201))
         return written
 
@@ -252,7 +265,8 @@ class ElasticsearchBackend:
         alias = self._ensure(kind)
         removed = 0
         for chunk in _chunks(ids):
-            items = self._bulk(alias, [{"delete": {"_index": alias, "_id": i}} for i in chunk])
+            items = self._bulk(alias, [{"delete": {"_index": alias, "_id": i}} for i in chunk],
+                               live_kind=kind)
             removed += sum(1 for i in items if i.get("result") == "deleted")
         return removed
 

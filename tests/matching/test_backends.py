@@ -318,8 +318,8 @@ def test_elasticsearch_rebuild_bulks_skip_the_refresh_and_commit_makes_them_sear
                            refresh="wait_for", request_timeout=10.0)
     policies = []
     bulk = backend._bulk
-    monkeypatch.setattr(backend, "_bulk", lambda target, ops, refresh=None: (
-        policies.append(refresh), bulk(target, ops, refresh))[1])
+    monkeypatch.setattr(backend, "_bulk", lambda target, ops, refresh=None, **kw: (
+        policies.append(refresh), bulk(target, ops, refresh, **kw))[1])
     rebuild = backend.begin_rebuild("citizen")
     rebuild.index([citizen_doc(str(i), vec(1.0, i / 10)) for i in range(3)])
     assert policies == [False]
@@ -393,6 +393,25 @@ class TestNotBuilt:
             names = set(client.indices.get_alias(index=f"{prefix}*").body)
         assert names == {done.index_name, f"{prefix}x-citizen-20260101000000-000000001",
                          *(n for n in names if n.startswith(f"{prefix}-opening-"))}
+        assert es.ids("citizen") == {"b"}
+
+    @pytest.mark.elasticsearch
+    def test_a_write_after_the_index_was_lost_never_makes_a_plain_index_of_the_alias(self, es_url):
+        from elasticsearch import Elasticsearch
+
+        from matching.backends import IndexMissing
+
+        prefix = f"lw{next(_prefixes)}"
+        es = make_backend("elasticsearch", url=es_url, dims=DIM, prefix=prefix, refresh=True)
+        es.index([citizen_doc("a", vec(1, 0))])  # a live write creates the aliased index
+        with Elasticsearch(es_url) as client:
+            for name in client.indices.get_alias(index=f"{prefix}-*").body:
+                client.indices.delete(index=name)  # the server's data lost under a running worker
+            with pytest.raises(IndexMissing):
+                es.index([citizen_doc("b", vec(0, 1))])
+            assert not client.indices.exists(index=f"{prefix}-citizen")  # no plain index by that name
+            es.index([citizen_doc("b", vec(0, 1))])  # the retry looks again and makes the alias
+            assert client.indices.exists_alias(name=f"{prefix}-citizen")
         assert es.ids("citizen") == {"b"}
 
 
