@@ -8,8 +8,8 @@ from openpyxl.styles import Font
 
 from ..exports import safe_cell
 from ..i18n import format_month
-from store.models.vocab import END_REASONS
-from .report import NO_REASON, SMALL, PartnerReport, shown_share
+from store.models.vocab import ENDING_REASONS
+from .report import CANCELLED_NOTE, NO_REASON, SMALL, PartnerReport, shown_share
 
 NOTE = (f"Tal under {SMALL} vises som \"<3\", et tal, der ellers ville kunne regnes ud af en sum, også på tværs af arkene, vises som "
         "\"skjult\" (eller opdelingen som \"–\"), og en andel vises kun, når ingen af dens tal er 1 eller 2, så ingen enkeltperson kan "
@@ -51,6 +51,7 @@ def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
         ["Timer registreret", float(report.hours)],
         [],
         ["Bemærk", NOTE],
+        ["Aflyste forløb", CANCELLED_NOTE],
     ], first=True)
     _sheet(book, "Forløb pr. måned", ["Måned", "I gang"],
            [[_month(report, m.month), fig.running[i]] for i, m in enumerate(report.months)])
@@ -59,7 +60,7 @@ def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
     _sheet(book, "Fastholdelse", ["Stadig i job eller uddannelse efter", "Ja", "Kendte svar (n)", "Andel ja (%)", "Ikke oplyst"],
            [[f"{r.months} måneder", yes, known, "" if shown_share(row) is None else round(shown_share(row) * 100, 1),
              row[2]] for r, row in zip(report.retention, fig.retention) for yes, known in [row[:2]]])
-    outcome_rows = [[END_REASONS.get(key, "Ikke angivet") if key != NO_REASON else "Ikke angivet", fig.outcomes[key]]
+    outcome_rows = [[ENDING_REASONS.get(key, "Ikke angivet") if key != NO_REASON else "Ikke angivet", fig.outcomes[key]]
                     for key in report.outcomes]
     if not fig.outcomes_split:
         outcome_rows += [[], [UNSPLIT_NOTE.format(year=report.year, total=fig.total_ended)]]

@@ -8,6 +8,9 @@ listed. A partner may publish the figures in its CSR report, so a count of 1 or 
 as "<3" (:func:`shown`), a count that would let one be worked out from a total is hidden
 (:func:`shown_group`), also across tables that share a total (:func:`shown_counts`), and a share is shown only when neither side of it is 1 or 2: small
 numbers could point out a person. Hours are not counts of people and are shown as logged.
+A placement cancelled before its start (end reason "aflyst") never happened: it is in no figure
+of the report (:func:`_placements`), and the outcomes are the ones a started placement may end
+with (:data:`~store.models.vocab.ENDING_REASONS`).
 """
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ from sqlalchemy.orm import selectinload
 
 from ..dates import add_months, month_end
 from ..extensions import db
+from ..placements.service import not_cancelled_clause
 from store.models import Placement
-from store.models.vocab import END_REASONS, SUCCESS_END_REASONS
+from store.models.vocab import ENDING_REASONS, SUCCESS_END_REASONS
 
 SMALL = 3  # counts below this (but above 0) are shown as "<3"
 SUPPRESSED = "<3"
@@ -31,6 +35,8 @@ RETENTION = {3: "employed_3m", 6: "employed_6m"}
 
 HIDDEN = "skjult"  # a count of 3 or more hidden so that a "<3" beside it cannot be worked out
 UNSPLIT = "–"  # a group shown only as its total: any cell may be anything up to it
+# Said on the page and in the XLSX (:func:`_placements` leaves cancelled placements out).
+CANCELLED_NOTE = "Forløb, der blev aflyst før start, er ikke med i nogen af tallene: de blev aldrig til noget."
 
 
 def shown(count: int) -> int | str:
@@ -215,18 +221,21 @@ class PartnerReport:
 
 
 def years_available(company_id: int, today: date) -> list[int]:
-    """The years from the company's first placement to this year, newest first."""
+    """The years from the company's first placement (a cancelled one is none) to this year, newest first."""
     first = db.session.scalar(sa.select(sa.func.min(Placement.start_date))
-                              .where(Placement.company_id == company_id))
+                              .where(Placement.company_id == company_id, not_cancelled_clause()))
     start = min(first.year, today.year) if first else today.year
     return list(range(today.year, start - 1, -1))
 
 
 def _placements(company_id: int, year: int) -> list[Placement]:
+    """The company's placements that ran on a day of ``year``; a cancelled one never ran (not
+    started, running, ended nor an outcome: :func:`portal.placements.service.is_cancelled`)."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     return list(db.session.scalars(
         sa.select(Placement).where(Placement.company_id == company_id, Placement.start_date <= last,
-                                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= first))
+                                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= first),
+                                   not_cancelled_clause())
         .options(selectinload(Placement.hours))))
 
 
@@ -249,7 +258,7 @@ def build(company_id: int, year: int, today: date) -> PartnerReport:
             hours=sum((h.hours for p in placements for h in p.hours if h.month == month), Decimal(0))))
         month = add_months(month, 1)
     ended = [p for p in placements if p.end_reason and p.end_date and p.end_date.year == year]
-    report.outcomes = {key: 0 for key in END_REASONS}
+    report.outcomes = {key: 0 for key in ENDING_REASONS}
     for placement in ended:
         report.outcomes[placement.end_reason] = report.outcomes.get(placement.end_reason, 0) + 1
     in_job = [p for p in ended if p.end_reason in SUCCESS_END_REASONS]

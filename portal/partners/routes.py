@@ -59,6 +59,7 @@ def report_page():
     ]
     return render_template("partners/report.html", report=figures, years=years, year=year,
                            notice=notice, charts=charts, fig=fig, small=report.SMALL,
+                           cancelled_note=report.CANCELLED_NOTE,
                            shares=[report.shown_share(r) for r in fig.retention])
 
 

@@ -92,6 +92,36 @@ def test_build_counts_the_year(app, world):
     assert (six.employed, six.known, six.unknown) == (2, 2, 3)
 
 
+@pytest.mark.parametrize("reason, counts", [("aflyst", False), ("afbrudt", True)])
+def test_a_placement_cancelled_before_its_start_is_in_no_figure(app, client, world, reason, counts):
+    """A cancelled placement (end reason "aflyst", ended on its planned start) never happened: not
+    started, running, ended nor an outcome, on the page or in the XLSX, and it adds no year. The
+    control, the same placement ended on its start as "afbrudt", counts."""
+    with app.app_context():
+        common = {"citizen_id": db.session.scalar(sa.select(Citizen.id)), "company_id": world["partner"].company_id,
+                  "kind": "smaajob", "weekly_hours": 10}
+        db.session.add_all([Placement(start_date=date(2026, 6, 1), end_date=date(2026, 6, 1), end_reason=reason,
+                                      **common),
+                            Placement(start_date=date(2024, 5, 1), end_date=date(2024, 5, 1), end_reason=reason,
+                                      **common)])
+        db.session.commit()
+        figures = report.build(world["partner"].company_id, 2026, TODAY)
+        years = report.years_available(world["partner"].company_id, TODAY)
+    june = figures.months[5]
+    assert (june.started, june.running, june.ended) == ((1, 2, 1) if counts else (0, 1, 0))
+    assert (figures.started, figures.ended) == ((7, 6) if counts else (6, 5))
+    assert "aflyst" not in figures.outcomes and figures.outcomes["afbrudt"] == int(counts)
+    assert (2024 in years) is counts
+    AuthActions(client).switch_to("p@firma.dk")
+    html = client.get("/partner/rapport").get_data(as_text=True)
+    assert "Aflyst før start" not in html and 'data-testid="cancelled-note"' in html
+    book = load_workbook(io.BytesIO(client.get("/partner/rapport/2026.xlsx").data))
+    outcome_labels = [row[0] for row in list(book["Udfald"].iter_rows(values_only=True))[1:]]
+    assert "Aflyst før start" not in outcome_labels and outcome_labels
+    overview = dict(row[:2] for row in book["Oversigt"].iter_rows(values_only=True) if row[0])
+    assert overview["Forløb afsluttet"] == (6 if counts else 5) and overview["Aflyste forløb"] == report.CANCELLED_NOTE
+
+
 def test_page_shows_aggregates_and_suppression(client, world):
     AuthActions(client).switch_to("p@firma.dk")
     html = client.get("/partner/rapport").get_data(as_text=True)
@@ -329,7 +359,7 @@ def test_page_and_xlsx_give_no_reader_a_hidden_count(app, client, make_user):
     assert "Startet</th>" not in html and "Afsluttet</th>" not in html  # no per-month differences
 
     book = load_workbook(io.BytesIO(client.get("/partner/rapport/2026.xlsx").data))
-    names = {label: key for key, label in report.END_REASONS.items()}
+    names = {label: key for key, label in report.ENDING_REASONS.items()}
     x_outcomes = {names[label]: n for label, n in list(book["Udfald"].iter_rows(values_only=True))[1:]}
     x_total = dict(list(book["Oversigt"].iter_rows(values_only=True))[1:6])["Forløb afsluttet"]
     x_retention = [(yes, known, unknown) for _, yes, known, _share, unknown
