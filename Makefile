@@ -18,12 +18,15 @@ port-free:
 
 # The portal plus the indexer, mail and webhook workers beside it (stopped together with Ctrl-C).
 # The port is checked first, so a busy port is reported before minutes of set-up.
+# Beside them, once: the demo's seeded decisions get the matcher's own facts (portal.demo.facts:
+# a few minutes of CPU on the first start, nothing afterwards; until then they show no band).
 run: port-free install assets setup
 	@$(VENV)/bin/flask --app portal logins --url http://$(HOST):$(PORT)
 	@$(PY) -m indexer run & worker=$$!; \
 	$(VENV)/bin/flask --app portal mail send --loop & mailer=$$!; \
 	$(VENV)/bin/flask --app portal webhooks send --loop & webhooks=$$!; \
-	trap 'kill $$worker $$mailer $$webhooks 2>/dev/null; wait $$worker $$mailer $$webhooks 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m portal.demo.facts & facts=$$!; \
+	trap 'kill $$worker $$mailer $$webhooks $$facts 2>/dev/null; wait $$worker $$mailer $$webhooks $$facts 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/flask --app portal run --host $(HOST) --port $(PORT)
 
 # Migrate, seed the demo data into an empty database, then index what is pending
