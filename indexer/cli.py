@@ -293,8 +293,7 @@ def cmd_rerank_train(args: argparse.Namespace) -> int:
     # The worker runs this command in a process of its own and stops it with SIGTERM. The model
     # is stored in one commit at the end, so stopping before it leaves the stored one in use;
     # the session is closed (rolled back) on the way out.
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _stop_on_signal)
+    previous = {sig: signal.signal(sig, _stop_on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with configured_context() as ctx:
             report = run(ctx.session, service_scorer(ctx.session, ctx.encoder, ctx.backend, ctx.concepts),
@@ -305,6 +304,9 @@ def cmd_rerank_train(args: argparse.Namespace) -> int:
         print(f"rerank train: stopped by signal {signum}; a model is only ever stored whole, so the "
               "last complete one stays in use", file=sys.stderr)
         return 128 + signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     print(report["reason"], file=sys.stderr)
     print(json.dumps({key: value for key, value in report.items() if key != "model"}))
     return 0

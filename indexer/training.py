@@ -191,7 +191,7 @@ class BackgroundTraining:
                 "failed": "failed", "stopped": "stopped"}[outcome]
         counted = f"{decisions} decisions; " if decisions is not None else ""
         (log.warning if outcome == "failed" else log.info)(
-            "re-ranking training %s after %.0f s: %s%s", line, seconds, counted, reason)
+            "re-ranking training %s (%.0f s): %s%s", line, seconds, counted, reason)
         value = {"outcome": outcome, "reason": reason, "decisions": decisions, "seconds": seconds,
                  "started_at": started_at.isoformat(timespec="seconds"),
                  "at": self.clock().isoformat(timespec="seconds")}

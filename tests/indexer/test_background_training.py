@@ -221,5 +221,6 @@ def test_the_worker_indexes_during_training_and_stops_on_sigterm_within_seconds(
     assert db.session.get(IndexerState, STATE_KEY).value == old  # nothing half-written
     outcome = stored(LAST_TRAINING_KEY)
     assert outcome["outcome"] == "stopped"
+    assert "rerank train: stopped by signal 15" in err  # the child ended cleanly, not killed
     assert "re-ranking training stopped" in err and "indexer stopped" in err
 
