@@ -9,8 +9,10 @@ transaction, an outbox row (the indexer reads the new state and removes closed a
 restricted citizens from the matching index) and an audit event. The caller commits; on
 a :class:`~portal.citizens.service.CitizenChangeError` it rolls back and nothing is written.
 
-There is no column for the closing reason: it is kept in the audit event's purpose
-(``reason:<key>``), which is append-only and therefore a trustworthy record of it.
+The closing reason is kept on the citizen (``case_close_reason``) and in the audit event's
+purpose (``reason:<key>``, append-only). Reopening keeps the closing as a
+:class:`~store.models.CaseClosure` row (closed on, reopened on, why), so the policy goals read the
+case as closed in its gap and do not rewrite the months it was closed (review T 2).
 
 Free text in the audit log. The log is append-only and outlives the citizen's erasure, and it
 never holds CPR numbers or health details (SECURITY.md), nor names (the privacy page). The
@@ -36,24 +38,17 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
-from store.models import AuditEvent, Citizen, Placement, User
-from store.models.vocab import END_REASONS
+from store.clock import today as local_today
+from store.models import AuditEvent, CaseClosure, Citizen, Placement, User
+from store.models.vocab import CASE_CLOSE_REASONS
 from store.outbox import record_change
 from ..privacy import erase_citizen
 from . import case_endings, recipients
 from .forms import audit_text_problem, clean_line
 from .service import CitizenChangeError, ensure_editable
 
-# Why a case ends. The placement outcomes (END_REASONS) are reused where they fit, so the
-# same words mean the same thing in the follow-up and on the case.
-CLOSE_REASONS = {
-    "ordinaert_job": END_REASONS["ordinaert_job"],
-    "fleksjob": END_REASONS["fleksjob"],
-    "uddannelse": END_REASONS["uddannelse"],
-    "selvforsoergende": "Selvforsørgende på anden vis",
-    "flyttet": "Flyttet fra kommunen",
-    "andet": END_REASONS["andet"],
-}
+# Why a case ends (store.models.vocab, where the columns' constraint reads it).
+CLOSE_REASONS = CASE_CLOSE_REASONS
 
 # The grounds for restriction in GDPR art. 18(1), as the consultant picks them.
 RESTRICTION_GROUNDS = {
@@ -74,10 +69,12 @@ class ActivePlacementError(CitizenChangeError):
 
 
 def active_placement_ids(citizen_id: int, on: date) -> list[int]:
-    """Ids of the citizen's placements still running on ``on`` (no end date, or a later one)."""
+    """Ids of the citizen's placements still running on ``on`` (no end date, or a later one;
+    a placement cancelled before its start never runs)."""
     return list(db.session.scalars(
         sa.select(Placement.id).where(
             Placement.citizen_id == citizen_id,
+            sa.or_(Placement.end_reason.is_(None), Placement.end_reason != "aflyst"),
             sa.or_(Placement.end_date.is_(None), Placement.end_date > on))
         .order_by(Placement.id)))
 
@@ -138,10 +135,13 @@ def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date, u
         raise CitizenChangeError("Afslutningsdatoen kan ikke ligge i fremtiden.")
     if closed_on < citizen.case_start:
         raise CitizenChangeError("Afslutningsdatoen kan ikke ligge før sagsstart.")
+    reopened = max((c.reopened_on for c in citizen.case_closures), default=None)
+    if reopened is not None and closed_on < reopened:
+        raise CitizenChangeError(f"Afslutningsdatoen kan ikke ligge før {reopened:%d.%m.%Y}, hvor sagen blev genåbnet.")
     running = active_placement_ids(citizen.id, closed_on)
     if running:
         raise ActivePlacementError(running)
-    citizen.case_closed = closed_on
+    citizen.case_closed, citizen.case_close_reason = closed_on, reason
     ended = case_endings.end_live_proposals(citizen, user, closed_on)  # each one audited itself
     _case_changed(citizen, "case_closed", f"reason:{reason}")
     return ended
@@ -156,10 +156,13 @@ class Closing:
 
 
 def closing_of(citizen: Citizen) -> Closing | None:
-    """The closing of ``citizen``'s case (date from the citizen, reason from the newest
-    "case_closed" audit event); None while the case is open."""
+    """The closing of ``citizen``'s case (date and reason from the citizen; for a case closed
+    before 0024 without a stored reason, the newest "case_closed" audit event); None while the
+    case is open."""
     if citizen.case_closed is None:
         return None
+    if citizen.case_close_reason is not None:
+        return Closing(citizen.case_closed, CLOSE_REASONS.get(citizen.case_close_reason))
     purpose = db.session.scalar(
         sa.select(AuditEvent.purpose).where(AuditEvent.citizen_id == citizen.id, AuditEvent.action == "case_closed")
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1))
@@ -186,7 +189,11 @@ def reopen_case(citizen: Citizen, reason: str) -> int:
     reason = checked_for_audit(citizen, reason, "reason")  # kept in the audit log
     if not reason:
         raise CitizenChangeError("Skriv kort, hvorfor sagen genåbnes.")
-    citizen.case_closed = None
+    # The closing is kept: the months the case was closed stay closed in the policy goals.
+    citizen.case_closures.append(CaseClosure(closed_on=citizen.case_closed,
+                                             reopened_on=max(local_today(), citizen.case_closed),
+                                             reason=citizen.case_close_reason))
+    citizen.case_closed, citizen.case_close_reason = None, None
     _case_changed(citizen, "case_reopened", f"reason: {reason}"[:200])
     return case_endings.ended_count(citizen.id)
 

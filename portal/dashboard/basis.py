@@ -25,7 +25,7 @@ from datetime import date, datetime
 import numpy as np
 
 from .facts import Facts
-from .metrics import (Metric, _active, _focus, _matchable, closed_cases, cooperating_companies,
+from .metrics import (Metric, _active, _focus, _matchable, case_days, closed_cases, cooperating_companies,
                       outcome_rows, redefined, FOCUS_HUNDREDTHS)
 
 LIST_KEYS = ("focus", "active", "matchable", "outcomes", "duration", "cooperation")
@@ -42,7 +42,7 @@ def figure_ids(facts: Facts, as_of: date) -> dict:
     open_cases, matchable = _matchable(facts, as_of)
     ended, success = outcome_rows(facts, as_of)
     closed = closed_cases(facts, as_of)
-    days = facts.case_closed[closed] - facts.case_start[closed]
+    days = case_days(facts, as_of)[closed]
     return {
         "focus": _split(facts.ids, population, placed | (hours >= FOCUS_HUNDREDTHS)),
         "active": {**_split(facts.ids, open_on, placed_in_month | contact),

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, aliased
 from ..citizens.queries import WHITESPACE, has_goal_and_cv
 from ..dates import add_months, month_end  # noqa: F401 - callers import them here
 from store.clock import LOCAL
-from store.models import (Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
+from store.models import (CaseClosure, Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
                           Proposal, User)
 
 SCOPE_KINDS = ("all", "team", "mine")
@@ -130,6 +130,11 @@ class Facts:
     benefit_group: np.ndarray = field(default_factory=_empty_texts)
     case_start: np.ndarray = field(default_factory=_empty_ints)
     case_closed: np.ndarray = field(default_factory=_empty_ints)
+    case_close_reason: np.ndarray = field(default_factory=_empty_texts)  # the current closing's ("" none)
+    # earlier closings that were reopened (CaseClosure): closed on .. reopened on - 1
+    cl_citizen: np.ndarray = field(default_factory=_empty_ints)
+    cl_closed: np.ndarray = field(default_factory=_empty_ints)
+    cl_reopened: np.ndarray = field(default_factory=_empty_ints)
     cv_since: np.ndarray = field(default_factory=_empty_ints)  # the first CV with text's day
     # a jobmål and a current CV with text today (``has_goal_and_cv``)
     profile_now: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
@@ -170,10 +175,55 @@ class Facts:
             self._masks[key] = np.isin(getattr(self, column), list(key[1]))
         return self._masks[key]
 
+    def _periods(self) -> dict[int, list[tuple[int, int]]]:
+        """The case periods (start, closing; :data:`NEVER` while open) of every citizen with an
+        earlier closing that was reopened, by position; memoised. A citizen without one has
+        the single period ``case_start`` .. ``case_closed``."""
+        if "periods" not in self._masks:
+            gaps: dict[int, list[tuple[int, int]]] = {}
+            for position, closed, reopened in zip(self.cl_citizen.tolist(), self.cl_closed.tolist(),
+                                                  self.cl_reopened.tolist()):
+                if position < self.n:
+                    gaps.setdefault(position, []).append((closed, reopened))
+            periods = {}
+            for position, closings in gaps.items():
+                start, spans = int(self.case_start[position]), []
+                for closed, reopened in sorted(closings):
+                    spans.append((start, closed))
+                    start = reopened
+                spans.append((start, int(self.case_closed[position])))
+                periods[position] = spans
+            self._masks["periods"] = periods
+        return self._masks["periods"]
+
     def open_on(self, day: date) -> np.ndarray:
-        """Citizens whose case is open on ``day`` (started by then, not closed by then)."""
+        """Citizens whose case is open on ``day`` (started by then, not closed by then, and not
+        in the gap of a closing that was reopened later: review T 2)."""
         d = day.toordinal()
-        return (self.case_start <= d) & (self.case_closed > d)
+        mask = (self.case_start <= d) & (self.case_closed > d)
+        for position, spans in self._periods().items():
+            mask[position] = any(start <= d < closed for start, closed in spans)
+        return mask
+
+    def period_start(self, day: date) -> np.ndarray:
+        """Per citizen, the start of the case period open on ``day`` (a reopened case's period
+        starts on its reopening), else of the latest period started by then."""
+        d = day.toordinal()
+        starts = self.case_start.copy()
+        for position, spans in self._periods().items():
+            starts[position] = max((start for start, _ in spans if start <= d), default=spans[0][0])
+        return starts
+
+    def last_closing(self, day: date) -> tuple[np.ndarray, np.ndarray]:
+        """Per citizen, the latest closing on or before ``day`` (:data:`NEVER` where none) and the
+        start of the period it closed: a closing later reopened still counts (review T 2)."""
+        d = day.toordinal()
+        closed = np.where(self.case_closed <= d, self.case_closed, NEVER)
+        starts = self.case_start.copy()
+        for position, spans in self._periods().items():
+            ended = [(end, start) for start, end in spans if end <= d]
+            closed[position], starts[position] = max(ended) if ended else (NEVER, spans[0][0])
+        return closed, starts
 
     def placements_overlapping(self, first: date, last: date) -> np.ndarray:
         """Placements that lie wholly or partly in ``first``..``last`` (both included)."""
@@ -227,7 +277,7 @@ TABLES = frozenset({"placements", "hours", "activity", "openings"})
 
 
 def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES) -> Facts:
-    """Read the snapshot for ``scope`` from the database (read-only; at most five statements).
+    """Read the snapshot for ``scope`` from the database (read-only; at most six statements).
 
     The citizens are always read; of the other ``tables`` only those named (a goal list
     needs fewer than the dashboard). Left out, a table is empty in the snapshot.
@@ -239,7 +289,7 @@ def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES)
         """Citizen ids → positions (``n`` for a citizen outside the snapshot)."""
         return _ints([position.get(cid, len(position)) for cid in citizen_ids])
 
-    columns = dict(citizens)
+    columns = dict(citizens, **_closure_columns(session, scope, at))
     if "placements" in tables:
         columns.update(_placement_columns(session, scope, at))
     if "hours" in tables:
@@ -258,15 +308,23 @@ def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
         sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""), WHITESPACE)) > 0)
         .correlate(Citizen).scalar_subquery())
     vk = aliased(User)
-    ids, groups, starts, closes, profile, cvs, vk_ids, vk_active, vk_deactivated = _columns(session.execute(
+    (ids, groups, starts, closes, reasons, profile, cvs, vk_ids, vk_active,
+     vk_deactivated) = _columns(session.execute(
         sa.select(Citizen.id, _plain(Citizen.benefit_group), Citizen.case_start, Citizen.case_closed,
-                  has_goal_and_cv().label("profile"), first_cv.label("cv_since"), vk.id, vk.active,
-                  vk.deactivated_at)
-        .outerjoin(vk, vk.id == Citizen.vk_id).where(scope.citizen_clause())).all(), 9)
+                  _plain(Citizen.case_close_reason), has_goal_and_cv().label("profile"),
+                  first_cv.label("cv_since"), vk.id, vk.active, vk.deactivated_at)
+        .outerjoin(vk, vk.id == Citizen.vk_id).where(scope.citizen_clause())).all(), 10)
     return dict(ids=_ints(ids), benefit_group=_texts(groups), case_start=_ordinals(starts),
-                case_closed=_ordinals(closes), cv_since=_ordinals(cvs),
+                case_closed=_ordinals(closes), case_close_reason=_texts(reasons), cv_since=_ordinals(cvs),
                 profile_now=np.array(profile, dtype=bool),
                 vk_until=_ints([_vk_until(*row) for row in zip(vk_ids, vk_active, vk_deactivated)]))
+
+
+def _closure_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
+    citizen, closed, reopened = _columns(session.execute(
+        sa.select(CaseClosure.citizen_id, CaseClosure.closed_on, CaseClosure.reopened_on)
+        .where(_scoped(CaseClosure.citizen_id, scope))).all(), 3)
+    return dict(cl_citizen=at(citizen), cl_closed=_ordinals(closed), cl_reopened=_ordinals(reopened))
 
 
 def _vk_until(vk_id: int | None, active: bool | None, deactivated_at: datetime | None) -> int:

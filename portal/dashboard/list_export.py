@@ -50,7 +50,8 @@ def render_rows(figure: str, rows: list) -> str:
                   "Talt med", "Uger fra", "Uger uden ydelse", "Besparelse (kr.)"]]
         table += [[str(r.citizen.id), _name(r.citizen), BENEFIT_GROUPS.get(r.fact.benefit_group, r.fact.benefit_group),
                    END_REASONS[r.fact.end_reason], _day(r.fact.outcome_day), _day(r.fact.case_closed),
-                   "ja" if r.fact.counted else ("nej, sagen er åben" + (" (i forløb nu)" if r.fact.in_placement else "")),
+                   "ja" if r.fact.counted else "nej, flyttet fra kommunen" if r.fact.moved else
+                   ("nej, sagen er åben" + (" (i forløb nu)" if r.fact.in_placement else "")),
                    _day(r.fact.since), str(r.fact.weeks) if r.fact.counted else "",
                    "" if not r.fact.counted or r.fact.amount is None else str(r.fact.amount)] for r in rows]
     for row in table:

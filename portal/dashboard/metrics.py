@@ -126,7 +126,7 @@ class FocusStatus:
 def _focus(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Masks of the focus population and of who is placed, and wage hours (hundredths) per citizen."""
     first = window_start(as_of)
-    population = facts.open_on(as_of) & (facts.case_start <= first.toordinal())
+    population = facts.open_on(as_of) & (facts.period_start(as_of) <= first.toordinal())
     placements = facts.rows_in("p_kind", COMPANY_BASED_KINDS) & facts.placements_overlapping(first, as_of)
     placed = facts.citizens_marked(facts.p_citizen[placements])
     hours = facts.hundredths_per_citizen(WAGE_HOUR_KINDS, *wage_hour_months(as_of))
@@ -140,7 +140,8 @@ def focus_statuses(facts: Facts, as_of: date, ids: set[int] | None = None) -> li
     if ids is not None:
         population = np.isin(facts.ids, list(ids))
     last_end = facts.last_placement_end(COMPANY_BASED_KINDS, as_of)
-    return [FocusStatus(int(facts.ids[i]), date.fromordinal(int(facts.case_start[i])), bool(placed[i]),
+    starts = facts.period_start(as_of)
+    return [FocusStatus(int(facts.ids[i]), date.fromordinal(int(starts[i])), bool(placed[i]),
                         Decimal(int(hours[i])).scaleb(-2),
                         date.fromordinal(int(last_end[i])) if last_end[i] >= 0 else None)
             for i in np.flatnonzero(population)]
@@ -243,14 +244,23 @@ DURATION_DEFINITION = (
 
 
 def closed_cases(facts: Facts, as_of: date) -> np.ndarray:
-    """Mask of the citizens whose case closed in the 12 months up to ``as_of``."""
-    return (facts.case_closed >= window_start(as_of).toordinal()) & (facts.case_closed <= as_of.toordinal())
+    """Mask of the citizens whose case closed in the 12 months up to ``as_of`` (the latest
+    closing by then, :meth:`Facts.last_closing`: a case reopened since still closed then)."""
+    closed, _ = facts.last_closing(as_of)
+    return (closed >= window_start(as_of).toordinal()) & (closed <= as_of.toordinal())
+
+
+def case_days(facts: Facts, as_of: date) -> np.ndarray:
+    """Per citizen, the days of the case period closed last by ``as_of`` (read where
+    :func:`closed_cases` is True)."""
+    closed, starts = facts.last_closing(as_of)
+    return closed - starts
 
 
 def compute_case_duration(facts: Facts, as_of: date) -> Metric:
     closed = closed_cases(facts, as_of)
     count = int(np.count_nonzero(closed))
-    total = int((facts.case_closed[closed] - facts.case_start[closed]).sum())  # exact: whole days
+    total = int(case_days(facts, as_of)[closed].sum())  # exact: whole days
     return Metric("duration", "Gennemsnitlig sagsvarighed (afsluttede sager)", total / count if count else None,
                   "days", DURATION_DEFINITION, numerator=None, denominator=count)
 

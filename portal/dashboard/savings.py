@@ -15,8 +15,10 @@ later of the outcome and the case's closing: ``min(weeks, 52) × net cost per we
 Each citizen counts once, from their first such outcome in the window. That is the
 *gross* figure: it credits the job centre with everyone who left.
 
-The closing reason is not used: it is kept only in the audit log (and not for cases closed
-before it was), while the placement's end reason says what the citizen went on to.
+A citizen whose case was closed because they moved away ("Flyttet fra kommunen") is left
+out too, and counted apart (review T 5): they left this municipality's benefit, not benefit, and
+the placement cannot be credited with it. Every other closing reason counts: the placement's
+end reason says what the citizen went on to.
 
 The *net* figure takes off the deadweight ("dødvægt"): the share who would have become
 self-supporting anyway, without the placement. ``net = round(gross × (1 − deadweight))``.
@@ -66,10 +68,13 @@ DEADWEIGHT_SOURCE = (
     "Standardværdien 80 % er et forsigtigt, afrundet skøn ud fra den iagttagelse, ikke et tal fra én "
     "bestemt undersøgelse. Sæt jobcentrets egen vurdering ind, hvis I har en bedre kilde.")
 
+MOVED = "flyttet"  # the closing reason of a citizen who moved away (CASE_CLOSE_REASONS)
+
 ASSUMPTION = (
     "Bruttoskøn: en borger, hvis forløb inden for de seneste 12 måneder endte i ordinært job, fleksjob "
     "eller uddannelse, og hvis sag er afsluttet, antages at have været selvforsørgende siden. En borger "
-    "med en åben sag får stadig ydelse og tælles ikke med (heller ikke hvis borgeren er i et nyt forløb). "
+    "med en åben sag får stadig ydelse og tælles ikke med (heller ikke hvis borgeren er i et nyt forløb), "
+    "og en borger, hvis sag er afsluttet, fordi borgeren er flyttet fra kommunen, tælles heller ikke med. "
     "Besparelsen er antal hele uger fra det seneste af forløbets slutning og sagens afslutning (højst 52) "
     "gange kommunens nettoudgift pr. uge for borgerens ydelsesgruppe (Budget 2024). Hver borger tælles "
     "én gang. Ydelsesgrupper uden tal i budgettabellen er ikke beregnet.")
@@ -114,8 +119,9 @@ class SavingsEstimate:
     by_outcome: list[OutcomeRow] = field(default_factory=list)
     assumption: str = ASSUMPTION
     deadweight: float = DEFAULT_DEADWEIGHT
-    left_out: int = 0  # citizens with an outcome left out because their case is open
+    left_out: int = 0  # citizens with an outcome left out: their case is open, or they moved away
     left_out_placed: int = 0  # of them, in a placement on the day measured
+    left_out_moved: int = 0  # of them, closed because they moved away from the municipality
 
     @property
     def counted(self) -> int:
@@ -145,8 +151,9 @@ class SavingsEstimate:
 class SavingsCitizen:
     """One citizen behind the estimate: the first outcome in the window and what it counts.
 
-    ``counted`` False: the case is open on the day measured (still on benefit); ``in_placement``
-    says whether the citizen is in a placement that day. ``since`` is the day the weeks run
+    ``counted`` False: the case is open on the day measured (still on benefit), or it was
+    closed because the citizen moved away (``moved``); ``in_placement`` says whether the citizen
+    is in a placement that day. ``since`` is the day the weeks run
     from (the later of the outcome and the case's closing), ``amount`` None for an unpriced group.
     """
 
@@ -161,6 +168,7 @@ class SavingsCitizen:
     since: date | None
     weeks: int
     amount: int | None
+    moved: bool = False
 
 
 def savings_citizens(facts: Facts, as_of: date) -> list[SavingsCitizen]:
@@ -172,7 +180,8 @@ def savings_citizens(facts: Facts, as_of: date) -> list[SavingsCitizen]:
     for position, (day, reason, row) in sorted(_first_outcomes(facts, as_of).items()):
         group = str(facts.benefit_group[position])
         closed = int(facts.case_closed[position])
-        counted = closed <= d
+        moved = closed <= d and str(facts.case_close_reason[position]) == MOVED
+        counted = closed <= d and not moved
         since = max(day, closed) if counted else None
         weeks = min((d - since) // 7, MAX_WEEKS) if counted else 0
         cost = BUDGET_2024.get(group)
@@ -180,7 +189,7 @@ def savings_citizens(facts: Facts, as_of: date) -> list[SavingsCitizen]:
             int(facts.ids[position]), group, int(facts.p_id[row]) if facts.p_id.size else 0,
             date.fromordinal(day), reason, date.fromordinal(closed) if closed < NEVER else None, counted,
             bool(running[position]), date.fromordinal(since) if since is not None else None, weeks,
-            weeks * cost.net_week if cost else None))
+            weeks * cost.net_week if cost else None, moved))
     return out
 
 
@@ -218,7 +227,8 @@ def compute_savings(facts: Facts, as_of: date, deadweight: float = DEFAULT_DEADW
                   for reason, (n, amount) in per_reason.items()]
     return SavingsEstimate(rows, by_outcome, deadweight=deadweight,
                            left_out=sum(not p.counted for p in people),
-                           left_out_placed=sum(not p.counted and p.in_placement for p in people))
+                           left_out_placed=sum(not p.counted and p.in_placement for p in people),
+                           left_out_moved=sum(p.moved for p in people))
 
 
 def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[int, str, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .accounts import Company, Team, User
 from .api import ApiToken, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 from .audit import AuditEvent, LoginAttempt
-from .citizens import Citizen, CvDocument, JobGoal
+from .citizens import CaseClosure, Citizen, CvDocument, JobGoal
 from .handoff import Interview, MailMessage, Notification
 from .held import HeldForm
 from .hotline import HotlineMessage, HotlineRequest
@@ -19,7 +19,7 @@ from . import touch  # noqa: F401,E402 - registers the flush hook that touches p
 
 __all__ = [
     "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
-    "AuditEvent", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
+    "AuditEvent", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
     "EmbeddingCacheEntry", "HeldForm", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
     "SuccessStory", "FigureSnapshot",

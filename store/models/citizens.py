@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db
 from .base import UTCDateTime, enum_of, utcnow
-from .vocab import BENEFIT_GROUPS, READINESS_GROUPS
+from .vocab import BENEFIT_GROUPS, CASE_CLOSE_REASONS, READINESS_GROUPS
 
 
 # The missing item of a citizen whose VK has been deactivated: someone must take the case over.
@@ -67,6 +67,9 @@ class Citizen(db.Model):
     team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"))
     case_start: Mapped[date]
     case_closed: Mapped[Optional[date]]
+    # Why the case was closed (a key of CASE_CLOSE_REASONS); None while open, and for a case
+    # closed before 0024 without a "case_closed" audit event naming it.
+    case_close_reason: Mapped[Optional[str]] = mapped_column(enum_of(CASE_CLOSE_REASONS, "case_close_reason"))
     restricted: Mapped[bool] = mapped_column(default=False)
     anonymised_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -83,6 +86,11 @@ class Citizen(db.Model):
     )
     cv_documents: Mapped[list["CvDocument"]] = relationship(
         back_populates="citizen", cascade="all, delete-orphan", order_by="CvDocument.id"
+    )
+    # Earlier closings that were reopened, oldest first: the case's history between
+    # ``case_start`` and now (the policy goals read a reopened case as closed in its gaps).
+    case_closures: Mapped[list["CaseClosure"]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseClosure.closed_on"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -108,6 +116,23 @@ class Citizen(db.Model):
     @property
     def matchable(self) -> bool:
         return not self.missing_for_matching
+
+
+class CaseClosure(db.Model):
+    """An earlier closing of a citizen's case that was reopened (review T 2): the case was
+    closed on ``closed_on`` and open again from ``reopened_on``, so it was not open on the days
+    ``closed_on`` .. ``reopened_on`` - 1. The current closing, if any, stays on the citizen
+    (``case_closed``, ``case_close_reason``); reopening moves it here."""
+
+    __tablename__ = "case_closure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    closed_on: Mapped[date]
+    reopened_on: Mapped[date]
+    reason: Mapped[Optional[str]] = mapped_column(enum_of(CASE_CLOSE_REASONS, "case_close_reason"))
+
+    __table_args__ = (sa.CheckConstraint("reopened_on >= closed_on", name="reopened_after_closing"),)
 
 
 class JobGoal(db.Model):

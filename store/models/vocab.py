@@ -84,6 +84,18 @@ PLACEMENT_EVENT_KINDS = {
 }
 
 # Outcomes that count as "moved on" in the policy follow-up.
+# Why a case ends (``Citizen.case_close_reason``, ``CaseClosure.reason``). The placement
+# outcomes are reused where they fit, so the same words mean the same thing in the follow-up
+# and on the case.
+CASE_CLOSE_REASONS = {
+    "ordinaert_job": END_REASONS["ordinaert_job"],
+    "fleksjob": END_REASONS["fleksjob"],
+    "uddannelse": END_REASONS["uddannelse"],
+    "selvforsoergende": "Selvforsørgende på anden vis",
+    "flyttet": "Flyttet fra kommunen",
+    "andet": END_REASONS["andet"],
+}
+
 SUCCESS_END_REASONS = ("ordinaert_job", "fleksjob", "uddannelse")
 
 HOTLINE_CATEGORIES = {

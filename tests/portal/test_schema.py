@@ -461,3 +461,33 @@ def test_0022_drops_the_session_token_and_its_downgrade_draws_one_per_user(migra
     assert len(tokens) == 2 and len(set(tokens)) == 2 and all(len(t) == 64 for t in tokens)
     upgrade()
     assert "session_token" not in {c["name"] for c in sa.inspect(db.engine).get_columns("user")}
+
+
+def test_0024_keeps_each_reopened_closing_and_the_current_closing_reason_from_the_audit_log(migrated_app):
+    """Backfill: every "case_reopened" closes the gap of the "case_closed" before it (days in
+    Copenhagen); a closed citizen's reason is the key of its newest "case_closed" event."""
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.commit()
+    citizen_id = objects["citizen"].id
+    db.session.remove()
+    downgrade(revision="0023")
+    at = lambda *args: datetime(*args, tzinfo=timezone.utc)  # noqa: E731
+    with db.engine.begin() as connection:
+        connection.execute(sa.text('UPDATE citizen SET case_closed = :d WHERE id = :i'),
+                           {"d": date(2026, 11, 20), "i": citizen_id})
+    db.session.add_all([AuditEvent(at=moment, action=action, citizen_id=citizen_id, purpose=purpose)
+                        for moment, action, purpose in [
+                            (at(2026, 5, 31, 22, 30), "case_closed", "reason:flyttet"),  # 1 June in Copenhagen
+                            (at(2026, 8, 3, 9, 0), "case_reopened", "reason: kom tilbage"),
+                            (at(2026, 11, 20, 9, 0), "case_closed", "reason:ordinaert_job")]])
+    db.session.commit()
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as connection:
+        closures = connection.execute(sa.text("SELECT closed_on, reopened_on, reason FROM case_closure "
+                                              "WHERE citizen_id = :c"), {"c": citizen_id}).all()
+        reason = connection.execute(sa.text("SELECT case_close_reason FROM citizen WHERE id = :c"),
+                                    {"c": citizen_id}).scalar()
+    assert [(str(a), str(b), r) for a, b, r in closures] == [("2026-06-01", "2026-08-03", "flyttet")]
+    assert reason == "ordinaert_job"
