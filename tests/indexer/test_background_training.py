@@ -224,3 +224,25 @@ def test_the_worker_indexes_during_training_and_stops_on_sigterm_within_seconds(
     assert "rerank train: stopped by signal 15" in err  # the child ended cleanly, not killed
     assert "re-ranking training stopped" in err and "indexer stopped" in err
 
+
+
+def test_the_worker_trains_for_real_and_stores_the_outcome(seed, cli_env):
+    """The real child (``python -m indexer rerank train``): its report is stored and its outcome
+    read from its JSON line."""
+    from tests.portal.rerank_fixtures import seed_decisions
+
+    seed_decisions(seed.vk_id, openings=4, citizens=10)
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "run", "--idle", "0.2"], env=cli_env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: stored(LAST_TRAINING_KEY) is not None, timeout=120)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    outcome, report = stored(LAST_TRAINING_KEY), stored(STATE_KEY)
+    assert outcome["outcome"] == "not_used" and outcome["decisions"] == 40 == report["decisions"], err
+    assert outcome["reason"] == report["reason"] and "For få beslutninger" in outcome["reason"]
+    assert "re-ranking training done, the hand-set weights are kept" in err
