@@ -151,8 +151,11 @@ def collect(session: Session, scorer: Scorer | None = None, *, secret: bytes) ->
     """
     interviewed = set(session.scalars(sa.select(Interview.proposal_id)
                                       .where(Interview.status == "booked")))
+    # A placement cancelled before its start ("aflyst": the citizen never began) is no hire.
     placed = {(c, o) for c, o in session.execute(
-        sa.select(Placement.citizen_id, Placement.opening_id).where(Placement.opening_id.is_not(None)))}
+        sa.select(Placement.citizen_id, Placement.opening_id).where(
+            Placement.opening_id.is_not(None),
+            sa.or_(Placement.end_reason.is_(None), Placement.end_reason != "aflyst")))}
     rows = session.scalars(sa.select(Proposal).where(Proposal.decided_at.is_not(None))
                            .order_by(Proposal.decided_at, Proposal.id))
     decisions = []

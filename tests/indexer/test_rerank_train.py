@@ -9,7 +9,7 @@ import pytest
 from indexer import rerank_train
 from matching.rerank import FEATURE_LABELS, STATE_KEY, RerankModel
 from portal.extensions import db
-from store.models import IndexerState, Interview, Proposal
+from store.models import IndexerState, Interview, Placement, Proposal
 from tests.portal.rerank_fixtures import seed_decisions, train_secret
 
 
@@ -72,6 +72,21 @@ def test_labels_follow_the_company_answer_and_the_interview(app, vk):
         db.session.commit()
         gains = {d.proposal_id: d.gain for d in rerank_train.collect(db.session, secret=train_secret())}
     assert [gains[i] for i in ids] == [0, 3, 2, 1]
+
+
+@pytest.mark.parametrize("end_reason, gain", [(None, 3), ("ordinaert_job", 3), ("aflyst", 1)])
+def test_a_placement_is_a_hire_unless_it_was_cancelled_before_its_start(app, vk, end_reason, gain):
+    with app.app_context():
+        [proposal_id] = seed_decisions(vk.id, openings=1, citizens=1)
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.status = "disclosed"
+        start = proposal.decided_at.date()
+        db.session.add(Placement(citizen_id=proposal.citizen_id, company_id=proposal.opening.company_id,
+                                 opening_id=proposal.opening_id, kind="virksomhedspraktik", start_date=start,
+                                 end_date=start if end_reason else None, end_reason=end_reason, weekly_hours=10))
+        db.session.commit()
+        gains = {d.proposal_id: d.gain for d in rerank_train.collect(db.session, secret=train_secret())}
+    assert gains[proposal_id] == gain
 
 
 def test_the_command_scores_decisions_stored_without_facts_and_prints_json(app, vk, seed, tmp_path, monkeypatch,
