@@ -496,3 +496,7 @@ def test_an_empty_index_is_not_read_as_no_candidates(app, client, auth, world):
     assert 'data-testid="index-not-built"' in html and "Matchingindekset er tomt" in html
     assert "opfylder opslagets krav" not in html.replace("ikke et udtryk for, at ingen opfylder opslagets krav", "")
     assert 'data-testid="no-candidates"' not in html and 'data-testid="no-good-match"' not in html
+    anna = world["ids"]["Anna Lagerbæk"]
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}?borger={anna}").get_data(as_text=True)
+    sought = html.split('data-testid="sought"')[1].split("</div>")[0]
+    assert "fordi søgeindekset over borgerne er tomt" in sought and "bedste match" not in sought
