@@ -17,7 +17,7 @@ from ..citizens.forms import ChoiceField, clean_line, no_hidden_characters, no_n
 from ..formutil import DanishForm, DanishGetForm, Required, choices
 from store.models import Company, Placement
 from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
-from store.models.vocab import END_REASONS, OPENING_KINDS
+from store.models.vocab import CANCELLED, END_REASONS, ENDING_REASONS, OPENING_KINDS
 from .service import StoryData
 from .shown import STORY_KINDS
 
@@ -31,7 +31,9 @@ def clean_text(value: str | None) -> str:
 
 def placement_label(placement: Placement) -> str:
     """How a consultant recognises a placement in the list (staff only: names the citizen)."""
-    if placement.end_reason and placement.end_date:
+    if placement.end_reason == CANCELLED:
+        state = "aflyst før start"
+    elif placement.end_reason and placement.end_date:
         state = f"slut {placement.end_date:%d.%m.%Y}: {END_REASONS[placement.end_reason]}"
     else:
         state = "i gang"
@@ -57,7 +59,8 @@ class StoryForm(DanishForm):
     placement = PlacementField("Forløb (kræves før offentliggørelse)", default="")
     kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
                        validators=[Required("Vælg en type forløb.")])
-    outcome = ChoiceField("Udfald", choices=choices([("", "Intet udfald endnu"), *END_REASONS.items()]),
+    # A placement cancelled before its start has no outcome: »Aflyst før start« is not offered.
+    outcome = ChoiceField("Udfald", choices=choices([("", "Intet udfald endnu"), *ENDING_REASONS.items()]),
                           default="")
     text = TextAreaField("Historien", filters=[clean_text], validators=[
         DataRequired("Skriv historien."), no_nul, no_hidden_characters,

@@ -5,7 +5,8 @@ partners read each other's published ones. Every change is one transaction with 
 event ("story_created", "story_updated", "story_published", "story_withdrawn") whose purpose
 is ``story:<id>``; the story's title and text never go into the audit log. A linked placement
 decides the type and the outcome: a story must have the placement's type, and no outcome or
-the one the placement ended with. Broken rules raise
+the one the placement ended with. A placement cancelled before its start (end reason "aflyst")
+never happened: it has no outcome, and a story linked to it is not published. Broken rules raise
 :class:`StoryError` with a Danish message and write nothing.
 
 A story never names the citizen. Publishing (and saving an already published story) needs a
@@ -35,7 +36,7 @@ from ..health_words import health_words_in
 from store.models import Citizen, Company, Placement, SuccessStory, User
 from store import clock
 from store.models.base import utcnow
-from store.models.vocab import END_REASONS, OPENING_KINDS
+from store.models.vocab import CANCELLED, END_REASONS, OPENING_KINDS
 from .names import name_hits
 from .shown import stored_kinds
 
@@ -219,12 +220,16 @@ def _check_links(data: StoryData) -> Placement | None:
 
 def _check_matches_placement(data: StoryData, placement: Placement) -> None:
     """Type and outcome must be the placement's: partners must not read of an outcome that did
-    not happen. No outcome is always allowed; an outcome only once the placement has ended."""
+    not happen. No outcome is always allowed; an outcome only once the placement has ended, and
+    never for one cancelled before its start (end reason "aflyst": it has no outcome)."""
     kind = OPENING_KINDS[placement.kind]
     if data.kind != placement.kind:
         raise StoryError(f"Forløbet er af typen »{kind}«: vælg den type, eller vælg et andet forløb.", "kind")
     if data.outcome is None:
         return
+    if placement.end_reason == CANCELLED:
+        raise StoryError("Forløbet blev aflyst før start og har intet udfald: vælg »Intet udfald endnu«.",
+                         "outcome")
     ended = placement.end_reason is not None and placement.end_date is not None \
         and placement.end_date <= clock.today()
     if not ended:
@@ -243,6 +248,9 @@ def _check_publishable(data: StoryData, placement: Placement | None) -> None:
     if placement is None:
         raise StoryError("Historien skal være knyttet til et forløb, før den kan offentliggøres: "
                          "ellers kan portalen ikke tjekke, at den ikke nævner borgerens navn.", "placement")
+    if placement.end_reason == CANCELLED:
+        raise StoryError("Forløbet blev aflyst før start: en historie om et forløb, der aldrig blev til noget, "
+                         "kan ikke offentliggøres. Vælg et andet forløb.", "placement")
     hits = _name_hits(f"{data.title}\n{data.text}", placement.citizen)
     if hits:
         words = ", ".join(dict.fromkeys(f"»{hit.word}« ({hit.rule})" for hit in hits))

@@ -12,7 +12,7 @@ The stored values stay the placement's true ones (the consultant picks them, and
 """
 from __future__ import annotations
 
-from store.models.vocab import END_REASONS, OPENING_KINDS
+from store.models.vocab import ENDING_REASONS, OPENING_KINDS
 
 # The shown key "job" stands for these stored kinds and end reasons.
 JOB = "job"
@@ -22,7 +22,7 @@ JOB_END_REASONS = ("ordinaert_job", "fleksjob")
 STORY_KINDS: dict[str, str] = {
     **{key: label for key, label in OPENING_KINDS.items() if key not in JOB_KINDS}, JOB: "Job"}
 STORY_OUTCOMES: dict[str, str] = {
-    JOB: "Job", **{key: label for key, label in END_REASONS.items() if key not in JOB_END_REASONS}}
+    JOB: "Job", **{key: label for key, label in ENDING_REASONS.items() if key not in JOB_END_REASONS}}
 NO_OUTCOME = "Intet udfald endnu"
 
 
@@ -35,7 +35,7 @@ def outcome_label(outcome: str | None) -> str:
     """The outcome as a story shows it (»Job« for ordinært job and fleksjob; none: »Intet udfald endnu«)."""
     if outcome is None:
         return NO_OUTCOME
-    return STORY_OUTCOMES[JOB] if outcome in JOB_END_REASONS else END_REASONS.get(outcome, NO_OUTCOME)
+    return STORY_OUTCOMES[JOB] if outcome in JOB_END_REASONS else ENDING_REASONS.get(outcome, NO_OUTCOME)
 
 
 def stored_kinds(shown: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from ..db import db
 from .accounts import Company, User
 from .base import UTCDateTime, enum_of, utcnow
 from .placements import Placement
-from .vocab import END_REASONS, OPENING_KINDS
+from .vocab import ENDING_REASONS, OPENING_KINDS
 
 STORY_TITLE_LENGTH = 120
 STORY_TEXT_LENGTH = 4000
@@ -39,7 +39,9 @@ class SuccessStory(db.Model):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
     placement_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("placement.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(enum_of(OPENING_KINDS, "opening_kind"))
-    outcome: Mapped[Optional[str]] = mapped_column(enum_of(END_REASONS, "end_reason"))
+    # How a started placement ended: never "aflyst" (a placement cancelled before its start has
+    # no outcome), which the database's CHECK has never allowed here either.
+    outcome: Mapped[Optional[str]] = mapped_column(enum_of(ENDING_REASONS, "end_reason"))
     status: Mapped[str] = mapped_column(enum_of(STORY_STATUSES, "story_status"), default="draft", index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     consent_confirmed: Mapped[bool] = mapped_column(default=False)

@@ -602,3 +602,44 @@ def test_a_fleksjob_story_shows_job_like_an_ordinary_job(app, client, auth, worl
     staff = client.get("/historier/").get_data(as_text=True)
     row = re.search(r'Fleks-historien</a></td>(.*?)</tr>', staff, re.DOTALL).group(1)
     assert "Fleksjob" not in row and row.count("<td>Job</td>") == 2  # staff see what partners see
+
+
+# --- Review T 1: a placement cancelled before its start (end reason "aflyst") has no outcome ---
+
+@pytest.fixture
+def cancelled(app, world):
+    """A placement at partner A cancelled before its planned start of 1 March 2026; its id."""
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        placement = Placement(citizen=citizen, company_id=world["partner"].company_id, kind="smaajob",
+                              start_date=date(2026, 3, 1), end_date=date(2026, 3, 1), end_reason="aflyst",
+                              weekly_hours=4)
+        db.session.add(placement)
+        db.session.commit()
+        return placement.id
+
+
+def test_aflyst_is_no_outcome_a_story_can_have(app, client, auth, world, cancelled):
+    """»Aflyst før start« was offered, and the database's CHECK then refused it (a 500)."""
+    auth.switch_to(world["consultant"].email)
+    form = client.get("/historier/ny").get_data(as_text=True)
+    assert 'value="aflyst"' not in form and "Aflyst før start" not in form
+    for placement in (world["placement"], cancelled):
+        refused = create(client, auth, world, placement=str(placement), outcome="aflyst")
+        assert refused.status_code == 400 and count(app) == 0
+        assert "Vælg en af mulighederne på listen." in refused.get_data(as_text=True)
+
+
+def test_a_cancelled_placement_has_no_outcome_and_gets_no_published_story(app, client, auth, world, cancelled):
+    auth.switch_to(world["consultant"].email)
+    refused = create(client, auth, world, placement=str(cancelled), outcome="afbrudt")
+    assert refused.status_code == 400 and count(app) == 0
+    assert "Forløbet blev aflyst før start og har intet udfald" in refused.get_data(as_text=True)
+    saved = create(client, auth, world, placement=str(cancelled), outcome="")
+    assert saved.status_code == 302
+    story_id = story_id_from(saved)
+    edit = client.get(f"/historier/{story_id}/rediger").get_data(as_text=True)
+    assert f"Forløb #{cancelled} · Småjob · start 01.03.2026 · aflyst før start ·" in edit
+    response = publish(client, auth, story_id)
+    assert response.status_code == 400 and stored(app, story_id).status == "draft"
+    assert "Forløbet blev aflyst før start: en historie om et forløb" in response.get_data(as_text=True)
