@@ -21,6 +21,7 @@ from matching.vocab import COMPANY_BASED_KINDS
 
 from .database import among
 from .models import Citizen, CvDocument, EligibilityRule, JobGoal, Opening, Placement, User
+from .models.vocab import CANCELLED
 from store import clock
 
 # Citizen.languages is free text in Danish ("dansk, engelsk"); matching uses short codes.
@@ -116,7 +117,9 @@ def last_company_placements(session: Session, citizen_ids: Sequence[int],
     """Per citizen, the last day in a company-based placement (praktik or løntilskud).
 
     A placement still running (no end date, or one after ``today``) counts as today;
-    placements that have not started yet are ignored. Citizens without one are absent.
+    placements that have not started yet are ignored, and so are placements cancelled before
+    their start (end reason "aflyst", ended on the planned start): they never happened. Citizens
+    without one are absent.
     """
     today = today or clock.today()
     found: dict[int, date] = {}
@@ -126,7 +129,8 @@ def last_company_placements(session: Session, citizen_ids: Sequence[int],
             sa.select(Placement.citizen_id, Placement.end_date)
             .where(among(session, Placement.citizen_id, chunk),
                    Placement.kind.in_(sorted(COMPANY_BASED_KINDS)),
-                   Placement.start_date <= today))
+                   Placement.start_date <= today,
+                   sa.or_(Placement.end_reason.is_(None), Placement.end_reason != CANCELLED)))
         for citizen_id, end in rows:
             last = today if end is None or end > today else end
             if citizen_id not in found or last > found[citizen_id]:

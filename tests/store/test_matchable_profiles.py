@@ -155,3 +155,29 @@ def test_cached_profiles_and_their_texts_are_dropped_after_their_time(app, make_
         assert len(cache._items) == 1
         now[0] = 61.0
         assert cache.get_many([]) == {} and len(cache._items) == 0  # gone, not only hidden
+
+
+@pytest.mark.parametrize("reason, counts", [("aflyst", False), ("afbrudt", True)])
+def test_a_placement_cancelled_before_its_start_is_no_company_based_placement(app, make_user, reason, counts):
+    """The focus goal's "time since the last company-based placement": a praktik cancelled before
+    its start (end reason "aflyst", ended on the planned start, now passed) never happened. The
+    control, the same placement ended on its start as "afbrudt", counts."""
+    from store.profiles import last_company_placements
+
+    vk = make_user("consultant")
+    with app.app_context():
+        company = Company(name="Lager A/S", cvr="12345678", postcode="8722")
+        citizen = _citizen("Aflyst Praktik", vk.id)
+        db.session.add_all([company, citizen])
+        db.session.flush()
+        common = {"citizen_id": citizen.id, "company_id": company.id, "kind": "virksomhedspraktik",
+                  "weekly_hours": 10}
+        db.session.add_all([Placement(start_date=date(2026, 3, 1), end_date=date(2026, 5, 31),
+                                      end_reason="forloeb_slut", **common),
+                            Placement(start_date=date(2026, 11, 2), end_date=date(2026, 11, 2), end_reason=reason,
+                                      **common)])
+        db.session.commit()
+        expected = date(2026, 11, 2) if counts else date(2026, 5, 31)
+        assert last_company_placements(db.session, [citizen.id], TODAY) == {citizen.id: expected}
+        profiles, _ = matchable_profiles(db.session, [citizen.id], TODAY)
+        assert profiles[citizen.id].last_company_placement == expected
