@@ -25,6 +25,7 @@ from store.models import HoursLog, Placement, User
 
 from ..extensions import db
 from ..i18n import format_month
+from ..placements.service import not_cancelled_clause
 from .service import notify, path_for
 
 FIRST_DAY = 3  # reminders start on the 3rd of the month
@@ -52,14 +53,18 @@ def previous_month(today: date) -> date:
 
 
 def missing_by_company(month: date) -> Counter:
-    """company_id → placements that ran in ``month`` (any day of it) without hours for it."""
+    """company_id → placements that ran in ``month`` (any day of it) without hours for it.
+
+    A placement cancelled before its start never ran (its end date is the planned start): the
+    monthly hours page does not list it either (:func:`portal.placements.monthly.placements_in`).
+    """
     month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
     rows = db.session.scalars(
         sa.select(Placement.company_id)
         .where(Placement.start_date <= month_end,
                sa.or_(Placement.end_date.is_(None), Placement.end_date >= month),
-               ~logged.exists()))
+               not_cancelled_clause(), ~logged.exists()))
     return Counter(rows)
 
 

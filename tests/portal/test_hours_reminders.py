@@ -120,3 +120,18 @@ def test_an_unusable_database_is_a_clear_message(app, runner):
     with travel(date(2026, 11, 3)):
         result = runner.invoke(args=["hours-reminders"])
     assert result.exit_code == 1 and "database cannot be used" in result.output
+
+
+@pytest.mark.parametrize("reason, counts", [("aflyst", False), ("afbrudt", True)])
+def test_a_placement_cancelled_before_its_start_misses_no_hours(app, make_user, reason, counts):
+    """Cancelled before its planned start of 20 October (end reason "aflyst", ended on that day):
+    it never ran, so no hours are missing for October. The control, ended on its start as
+    "afbrudt", ran that day."""
+    user = make_user("company", email="c@firma.dk")
+    with app.app_context():
+        citizen = Citizen(name="Aflyst", postcode="8722", benefit_group="kontanthjaelp", hours_available=10,
+                          readiness_group="paa_vej", case_start=date(2025, 1, 1))
+        db.session.add(Placement(citizen=citizen, company_id=user.company_id, kind="smaajob", weekly_hours=5,
+                                 start_date=date(2026, 10, 20), end_date=date(2026, 10, 20), end_reason=reason))
+        db.session.commit()
+        assert hours.missing_by_company(date(2026, 10, 1)) == ({user.company_id: 1} if counts else {})
