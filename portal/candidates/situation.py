@@ -15,6 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..placements.service import not_cancelled_clause
 from store.models import Citizen, Company, Placement
 
 
@@ -60,8 +61,9 @@ def situations(citizen_ids: Iterable[int], today: date) -> dict[int, Situation]:
 
     A placement counts while it runs on ``today`` or is agreed to start later: not ended (no
     end date, or one after today; the rule closing a case uses,
-    :func:`portal.citizens.case.active_placement_ids`). They come in the order they started,
-    so the first is the one the citizen is in now.
+    :func:`portal.citizens.case.active_placement_ids`) and not cancelled before its start (end
+    reason "aflyst", its end date the planned start: :func:`portal.placements.service.is_cancelled`).
+    They come in the order they started, so the first is the one the citizen is in now.
 
     Args:
         citizen_ids: The citizens on the page.
@@ -74,7 +76,7 @@ def situations(citizen_ids: Iterable[int], today: date) -> dict[int, Situation]:
     if not ids:
         return {}
     running = sa.and_(Placement.citizen_id == Citizen.id,
-                      sa.or_(Placement.end_date.is_(None), Placement.end_date > today))
+                      sa.or_(Placement.end_date.is_(None), Placement.end_date > today), not_cancelled_clause())
     rows = db.session.execute(
         sa.select(Citizen.id, Citizen.case_closed, Placement.id, Placement.kind, Company.name,
                   Placement.start_date, Placement.opening_id)

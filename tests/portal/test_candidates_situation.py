@@ -57,3 +57,23 @@ def test_the_decided_table_shows_the_companys_answer(app, client, auth, world): 
     table = html.split('data-testid="decided-proposals"')[1].split("</table>")[0]
     assert "<th>Virksomhedens svar</th>" in table
     assert re.search(r'data-testid="decided-response">Ikke interesseret 20\.11\.2026', table)
+
+
+@pytest.mark.parametrize("reason, counts", [("aflyst", False), (None, True)])
+def test_a_placement_cancelled_before_its_start_is_no_current_placement(app, world, reason, counts):  # noqa: F811
+    """Cancelled before its planned start on 1 February (end reason "aflyst", end date that
+    start, after today): not »agreed to start«. The control, the same placement not cancelled."""
+    from portal.candidates.situation import situation
+    from tests.clock import TODAY
+
+    anna = world["ids"]["Anna Lagerbæk"]
+    with app.app_context():
+        other = Company(name="Bostedet Solbakken", cvr="37777777", postcode="8722")
+        db.session.add(other)
+        db.session.flush()
+        start = date(2027, 2, 1)
+        db.session.add(Placement(citizen_id=anna, company_id=other.id, kind="virksomhedspraktik", start_date=start,
+                                 end_date=start if reason else None, end_reason=reason, weekly_hours=10))
+        db.session.commit()
+        found = situation(anna, TODAY)
+    assert found.worth_saying is counts and (found.placement is not None) is counts
