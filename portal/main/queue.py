@@ -39,6 +39,7 @@ from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
+from ..placements.service import not_cancelled_clause
 from ..proposals import CONSENT_DUE_DAYS, ENDABLE, OPENING_DONE, VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Company, Consent, Interview, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
@@ -309,7 +310,8 @@ def consents_to_renew(user: User, today: date) -> list[ConsentDue]:
                            Consent.replaced_at.is_(None))
     last_day = sa.select(sa.func.max(Consent.deadline)).where(open_consent).scalar_subquery()
     pair = sa.and_(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id)
-    finished = sa.and_(sa.exists().where(pair, Placement.end_reason.is_not(None)),
+    # A placement cancelled before its start never ran: it ends nothing (a new one may start).
+    finished = sa.and_(sa.exists().where(pair, Placement.end_reason.is_not(None), not_cancelled_clause()),
                        ~sa.exists().where(pair, Placement.end_reason.is_(None)))
     lines = _lines(Citizen.vk_id == user.id, Proposal.status.in_(("consented", "disclosed")),
                    sa.or_(Proposal.company_response.is_(None), Proposal.company_response != "declined"),
@@ -325,7 +327,8 @@ def consents_to_renew(user: User, today: date) -> list[ConsentDue]:
         sa.select(Consent.proposal_id, sa.func.max(Consent.deadline))
         .where(Consent.proposal_id.in_(ids), Consent.withdrawn_at.is_(None), Consent.replaced_at.is_(None))
         .group_by(Consent.proposal_id)).all())
-    placed = set(db.session.scalars(sa.select(Proposal.id).where(Proposal.id.in_(ids), _STARTED)))
+    placed = set(db.session.scalars(sa.select(Proposal.id).where(Proposal.id.in_(ids), sa.exists().where(
+        pair, not_cancelled_clause()))))  # »I forløb«: a cancelled placement is none
     return [ConsentDue(p, deadlines[p.id], p.id in placed) for p in lines]
 
 

@@ -345,3 +345,24 @@ def test_a_recorded_consent_waits_on_the_start_page_until_the_name_is_shared(app
         proposal.shared_profile, proposal.profile_approved_at = {"experience": "Kok"}, proposal.created_at
         proposals.disclose(proposal, db.session.get(User, world["consultant"].id))
     assert _rows(_section(client.get("/").get_data(as_text=True), "del-navnet")) == []
+
+
+@pytest.mark.parametrize("reason, listed", [("aflyst", True), ("afbrudt", False)])
+def test_a_placement_cancelled_before_its_start_ends_nothing_on_the_pair(app, client, auth, make_user, reason, listed):
+    """The pair's only placement was cancelled before its start (end reason "aflyst"): it never ran,
+    so the consent running out is still to renew, and the line says no »I forløb«. The control, a
+    placement ended (»afbrudt«), leaves nothing to share the name for."""
+    from store.models import Opening, Placement
+
+    world = _consent_world(app, make_user, "disclosed", 10)
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        start = TODAY - timedelta(days=3)
+        db.session.add(Placement(citizen_id=world["citizen"], company_id=opening.company_id, opening_id=opening.id,
+                                 kind=opening.kind, start_date=start, end_date=start, end_reason=reason,
+                                 weekly_hours=10))
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    rows = _rows(_section(client.get("/").get_data(as_text=True), "samtykker"))
+    assert len(rows) == int(listed)
+    assert not [row for row in rows if "I forløb" in row]
