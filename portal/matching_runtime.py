@@ -24,7 +24,7 @@ from flask import current_app
 from matching import concept_channel
 from matching.concept_channel import ConceptChannel
 from matching.settings import MatchingSettings, make_configured_backend, make_configured_concepts
-from matching.backends import BackendError, MatchBackend
+from matching.backends import MatchBackend
 from matching.cache import CachedEncoder
 from matching import language, rerank
 from matching.domain import Filters, Match, OpeningProfile, RankingWeights
@@ -138,14 +138,6 @@ def warm_up() -> None:
                                    exc_info=True)
 
 
-def search_reachable() -> bool:
-    """Whether the search index answers (one count). Without it the portal ranks in reduced
-    mode, so a readiness probe reports it rather than fail on it."""
-    try:
-        _runtime().backend.count("opening")
-    except BackendError:
-        return False
-    return True
 
 
 def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingService:

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from flask import g
 from sqlalchemy.orm import Session, contains_eager, joinedload, load_only, selectinload
 
 from matching.domain import DEFAULT_PRIORITY, CitizenProfile, Exclusion, Filters, Match
@@ -105,6 +104,7 @@ class Ranking:
     result: MatchResult
     rows: dict[int, CandidateRow]
     excluded: list[ExcludedRow]
+    index: IndexState | None = None  # the citizen index's state when it explains the list
 
 
 def open_openings(user: User, mine_only: bool) -> list[Opening]:
@@ -189,11 +189,10 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
         excluded_limit=excluded_limit)
     if result.degraded:
         log.warning("reduced matching for opening %s: %s", opening.id, result.reason)
-    g.match_index = citizen_index_state(result)
     excluded = [ExcludedRow(int(x.citizen_id), source.rows.get(int(x.citizen_id)),
                             broken_limits(x, source.profiles.get(x.citizen_id), profile))
                 for x in result.excluded]
-    return Ranking(result, source.rows, excluded)
+    return Ranking(result, source.rows, excluded, citizen_index_state(result))
 
 
 def citizen_index_state(result: MatchResult) -> IndexState | None:
@@ -201,7 +200,7 @@ def citizen_index_state(result: MatchResult) -> IndexState | None:
 
     Asked only when the ranking was reduced or found nobody: a missing index (never built, or
     lost) then ranks in reduced mode, and an empty one while citizens can be matched would
-    read as "no citizen fits". The ranking page (``g.match_index``) says which, and what
+    read as "no citizen fits". The ranking page (``Ranking.index``) says which, and what
     to do, instead of the usual texts.
     """
     if not result.degraded and result.matches:
