@@ -23,7 +23,7 @@ from store.outbox import record_change
 from ..notifications.service import notify, path_for
 from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal,
                          shown_to_company)
-from ..placements.service import active_clause, is_active, today_local
+from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause, today_local
 from ..pseudonyms import pseudonym
 
 # Open first: that is what the company works with; closed ones sink to the bottom.
@@ -107,18 +107,20 @@ def _pair_placement(*where: sa.ColumnElement[bool]) -> sa.Exists:
 def finished_placement(today: date) -> sa.ColumnElement[bool]:
     """The proposal's pair had a placement, and none of its placements is still active
     (:func:`portal.placements.service.is_active`): the company finds the candidate under
-    "ikke længere aktuelle" with the day the placement ended (:attr:`SharedCandidate.placement_ended`)."""
-    return sa.and_(_pair_placement(), ~_pair_placement(active_clause(today)))
+    "ikke længere aktuelle" with the day the placement ended (:attr:`SharedCandidate.placement_ended`).
+    A placement cancelled before its start never ran: it is no placement of the pair here."""
+    return sa.and_(_pair_placement(not_cancelled_clause()), ~_pair_placement(active_clause(today)))
 
 
 def waiting_clause(today: date) -> sa.ColumnElement[bool]:
     """A candidate waiting for the company's answer: shown to it (``VISIBLE_TO_COMPANY``) on an
-    open opening, not answered, no placement on the pair, and the citizen's processing not
+    open opening, not answered, no placement on the pair (a cancelled one is none), and the citizen's processing not
     restricted (the answer would be refused). On a filled or closed opening the job centre ends
     the candidates instead (:mod:`portal.candidates.opening_done`)."""
     restricted = sa.select(Citizen.restricted).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
     return sa.and_(Proposal.status.in_(VISIBLE_TO_COMPANY), Opening.status == "open",
-                   Proposal.company_response.is_(None), ~_pair_placement(), restricted.is_not(True))
+                   Proposal.company_response.is_(None), ~_pair_placement(not_cancelled_clause()),
+                   restricted.is_not(True))
 
 
 def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
@@ -289,7 +291,10 @@ def _ended_on(placements: list[Placement], today: date) -> date | None:
 def _shared(proposal: Proposal, *, placed: bool = False, placements: list[Placement] | None = None,
             today: date | None = None) -> SharedCandidate:
     """``placed``: a placement exists on the pair; ``placements`` (with ``today``), when given, are
-    the pair's placements, which also tell whether they have all ended."""
+    the pair's placements, which also tell whether they have all ended. A placement cancelled
+    before its start never ran: the company is not told it started nor that it ended on its
+    planned start (it sees »Aflyst« under its placements)."""
+    placements = [p for p in placements or [] if not is_cancelled(p)]
     explanation = proposal.explanation or {}
     on_hold = proposal.citizen.restricted
     shown = None if on_hold else shown_goal(proposal)
@@ -309,7 +314,7 @@ def _shared(proposal: Proposal, *, placed: bool = False, placements: list[Placem
         response=proposal.company_response,
         response_note=proposal.company_response_note or "",
         placement_started=placed or bool(placements),
-        placement_ended=_ended_on(placements or [], today) if today is not None else None,
+        placement_ended=_ended_on(placements, today) if today is not None else None,
     )
 
 
@@ -330,13 +335,14 @@ class Places:
 def places(opening: Opening) -> Places:
     """The opening's :class:`Places` today (the caller has checked the opening is the company's)."""
     today = today_local()
-    rows = list(db.session.scalars(sa.select(Placement).where(Placement.opening_id == opening.id)))
+    rows = list(db.session.scalars(sa.select(Placement).where(Placement.opening_id == opening.id,
+                                                              not_cancelled_clause())))
     placed = {p.citizen_id for p in rows if is_active(p, today)}
     hired = set(db.session.scalars(sa.select(Proposal.citizen_id).where(
         Proposal.opening_id == opening.id, Proposal.company_response == "hired",
         Proposal.status.in_(VISIBLE_TO_COMPANY))))
     # A hire whose placement has already ended waits for nothing: only a hire without any
-    # placement on the opening is still to be started.
+    # placement on the opening (a cancelled one is none: it never ran) is still to be started.
     return Places(opening.capacity, len(placed), len(hired - {p.citizen_id for p in rows}))
 
 

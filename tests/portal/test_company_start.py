@@ -264,3 +264,31 @@ def test_a_restricted_citizen_is_not_counted_as_named(app, client, auth, company
     listed = client.get("/opslag/").get_data(as_text=True)
     assert f'href="/opslag/{opening_id}#kandidater" data-testid="candidate-count">2 foreslået, 1 med navn' in listed
     assert "Begrænset Bach" not in client.get(f"/opslag/{opening_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("reason, ended", [("aflyst", False), ("afbrudt", True)])
+def test_a_placement_cancelled_before_its_start_never_ended_on_the_opening(app, client, auth, company, make_user,
+                                                                            reason, ended):
+    """The pair's only placement was cancelled before its start (end reason "aflyst", ended on the
+    planned start): the company is not told »Forløbet sluttede <start>«, the candidate stays
+    current, and the hire waits for a placement again. The control, ended as "afbrudt", did end."""
+    consultant = make_user("consultant").id
+    with app.app_context():
+        opening = _opening(company.company_id, "Chauffør")
+        citizen = _citizen("Aflyst Andersen")
+        db.session.add_all([opening, citizen])
+        db.session.flush()
+        hired = _proposal(citizen, opening, "disclosed", company_response="hired")
+        db.session.add_all([hired, _consent(hired, consultant),
+                            Placement(citizen_id=citizen.id, opening_id=opening.id, company_id=company.company_id,
+                                      kind="smaajob", start_date=date(2026, 11, 2), end_date=date(2026, 11, 2),
+                                      end_reason=reason, weekly_hours=5)])
+        db.session.commit()
+        opening_id = opening.id
+        from portal.openings.service import places
+        assert places(db.session.get(Opening, opening_id)).hired_waiting == int(not ended)
+    auth.login(company.email)
+    page = client.get(f"/opslag/{opening_id}").get_data(as_text=True)
+    assert ("Forløbet sluttede 02.11.2026" in page) is ended
+    assert ('data-testid="finished-candidate"' in page) is ended
+    assert page.count('data-testid="shared-candidate"') == int(not ended)
