@@ -16,6 +16,7 @@ from .. import audit
 from ..dates import add_months
 from ..extensions import db
 from ..formutil import RuleError
+from .service import not_cancelled_clause
 from store.models import Placement, User
 from store.models.vocab import SUCCESS_END_REASONS
 
@@ -51,14 +52,16 @@ def open_checkpoints(placement: Placement, today: date) -> list[int]:
 def later_placements(placement: Placement, today: date) -> list[Placement]:
     """The citizen's other placements that started after this one's start and ran on past its
     end (begun by ``today``): what a consultant answering the checkpoints should know, e.g. the
-    fleksjob that followed a job at the same company. Oldest first; none when it has no end."""
+    fleksjob that followed a job at the same company. Oldest first; none when it has no end. A
+    placement cancelled before its start is none: the citizen never had it."""
     if placement.end_date is None:
         return []
     rows = db.session.scalars(
         sa.select(Placement)
         .where(Placement.citizen_id == placement.citizen_id, Placement.id != placement.id,
                Placement.start_date >= placement.start_date, Placement.start_date <= today,
-               sa.or_(Placement.end_date.is_(None), Placement.end_date > placement.end_date))
+               sa.or_(Placement.end_date.is_(None), Placement.end_date > placement.end_date),
+               not_cancelled_clause())
         .order_by(Placement.start_date, Placement.id))
     return list(rows)
 

@@ -155,3 +155,21 @@ def test_the_retention_question_says_what_followed_the_placement(app, client, wo
     assert f'<a href="/forloeb/{later_id}/konsulent">forløb #{later_id}</a> (fleksjob hos' in said
     assert "samme virksomhed, fra 16.06.2026, i gang)" in said
     assert f"#{world['broken']}<" not in said and "01.06.2025" not in said  # ended before: no evidence
+
+
+@pytest.mark.parametrize("reason, named", [("aflyst", False), ("afbrudt", True)])
+def test_a_placement_cancelled_before_its_start_is_not_named_as_a_later_placement(app, client, world, reason, named):
+    """A placement after the job, cancelled before its start (end reason "aflyst", ended on the
+    planned start): the citizen never had it, so it is no evidence for the answer. The control,
+    ended on its start as "afbrudt", is named."""
+    AuthActions(client).switch_to("vk@jc.dk")
+    with app.app_context():
+        job = db.session.get(Placement, world["job"])
+        later = Placement(citizen_id=job.citizen_id, company_id=job.company_id, kind="smaajob",
+                          start_date=date(2026, 8, 3), end_date=date(2026, 8, 3), end_reason=reason, weekly_hours=5)
+        db.session.add(later)
+        db.session.commit()
+        later_id = later.id
+    page = client.get(f"/forloeb/{world['job']}/konsulent").get_data(as_text=True)
+    assert ('data-testid="retention-later"' in page) is named
+    assert (f'<a href="/forloeb/{later_id}/konsulent">forløb #{later_id}</a>' in page) is named
