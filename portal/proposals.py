@@ -49,7 +49,7 @@ from .formutil import RuleError, raise_all
 from . import private_details
 from store.models import Citizen, Consent, Placement, Proposal, User
 from store.models.base import utcnow
-from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
+from store.models.vocab import CANCELLED, COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
 from store import clock
 
 CONSENT_TEXT_VERSION = "samtykke-v2"
@@ -160,9 +160,14 @@ def sharing_refusal(proposal: Proposal) -> str | None:
 
 
 def placement_started(proposal: Proposal) -> bool:
-    """Whether the job centre has registered a placement for the proposal's citizen on its opening."""
+    """Whether the job centre has registered a placement for the proposal's citizen on its opening.
+
+    A placement cancelled before its start (end reason "aflyst") never ran and is none: the pair
+    stands as before it was registered (a new one may be started, a hire answer changed).
+    """
     return db.session.scalar(sa.select(sa.exists().where(
-        Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id))) is True
+        Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id,
+        sa.or_(Placement.end_reason.is_(None), Placement.end_reason != CANCELLED)))) is True
 
 
 def company_declined(proposal: Proposal) -> bool:

@@ -33,7 +33,7 @@ from ..interviews import service as interview_service
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
-from ..placements.service import today_local
+from ..placements.service import is_cancelled, today_local
 from . import bp, opening_done, profile, service, sharing, withdrawal
 from .situation import situation
 from .forms import DecisionForm, ProfileForm, goal_options
@@ -144,10 +144,13 @@ _ASSESS_FORM = "proposal-assess:{}"  # a refused decision's fields (formutil.kee
 
 def _page(item: Proposal, status: int = 200, **forms):
     """Render the proposal page; ``forms`` replaces a blank form with one holding errors."""
-    placements = db.session.scalars(
+    listed = db.session.scalars(
         sa.select(Placement).where(Placement.citizen_id == item.citizen_id,
                                    Placement.opening_id == item.opening_id)
         .order_by(Placement.start_date.desc())).all()
+    # A placement cancelled before its start never ran: the next step and the consent read the
+    # pair as without it (a new one may start); the list of the proposal's placements shows it.
+    placements = [p for p in listed if not is_cancelled(p)]
     context = {
         "consent_form": _blank_consent_form(item),
         "goal_form": goal_form(item), "shown_goal": proposals.shown_goal(item),
@@ -158,7 +161,7 @@ def _page(item: Proposal, status: int = 200, **forms):
         active=proposals.active_consent(item),
         # After the pair's placement ended there is nothing left to share the name for.
         renews_consent=proposals.renews_consent(item) and not (placements and all(p.end_reason for p in placements)),
-        placements=placements, today=clock.today(), renewal_due=_renewal_due(item),
+        placements=placements, listed_placements=listed, today=clock.today(), renewal_due=_renewal_due(item),
         renewed=service.renewed(item),
         withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
         can_end_with_opening=opening_done.endable(item), sharing_refused=proposals.sharing_refusal(item),

@@ -76,8 +76,10 @@ class ProposalLine:
 
 _LINE_COLUMNS = (Proposal.id, Proposal.citizen_id, Proposal.opening_id, Proposal.status, Proposal.company_response,
                  Proposal.company_responded_at, Proposal.created_at, Citizen.name, Opening.title, Company.name)
-# A placement exists for the proposal's (citizen, opening) pair.
-_STARTED = sa.exists().where(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id)
+# A placement exists for the proposal's (citizen, opening) pair; one cancelled before its start
+# never ran and is none (as portal.proposals.placement_started).
+_STARTED = sa.exists().where(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id,
+                             not_cancelled_clause())
 # Any interview offered for the proposal: from then on the interview list follows it.
 _INTERVIEWED = sa.exists().where(Interview.proposal_id == Proposal.id)
 # The case is open: not closed, not anonymised, and its processing not restricted (art. 18:
@@ -327,8 +329,7 @@ def consents_to_renew(user: User, today: date) -> list[ConsentDue]:
         sa.select(Consent.proposal_id, sa.func.max(Consent.deadline))
         .where(Consent.proposal_id.in_(ids), Consent.withdrawn_at.is_(None), Consent.replaced_at.is_(None))
         .group_by(Consent.proposal_id)).all())
-    placed = set(db.session.scalars(sa.select(Proposal.id).where(Proposal.id.in_(ids), sa.exists().where(
-        pair, not_cancelled_clause()))))  # »I forløb«: a cancelled placement is none
+    placed = set(db.session.scalars(sa.select(Proposal.id).where(Proposal.id.in_(ids), _STARTED)))
     return [ConsentDue(p, deadlines[p.id], p.id in placed) for p in lines]
 
 

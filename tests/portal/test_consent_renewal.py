@@ -195,3 +195,32 @@ def test_a_live_proposal_on_a_filled_opening_says_so_and_what_to_do(app, client,
     done = re.search(r'data-testid="opening-done">(.*?)</div></div>', page_of(client, world), re.DOTALL).group(1)
     assert says in done and "afslut forslaget" in done and f'href="/kandidater/borger/{world["citizen"]}"' in done
     assert f'action="/kandidater/forslag/{world["proposal"]}/afslut"' in done  # the step itself, behind a confirmation
+
+
+@pytest.mark.parametrize("reason", ["aflyst", "afbrudt"])
+def test_a_placement_cancelled_before_its_start_leaves_the_pair_as_without_one(app, client, auth, world, reason):
+    """The pair's placement was cancelled before its start (end reason "aflyst", ended on the planned
+    start): it never ran, so the page does not say it ended and there is no more to do; the lapsed
+    consent is renewed as on a pair without a placement, and the pair counts as not started
+    (:func:`portal.proposals.placement_started`). The control, ended as "afbrudt", ended the pair."""
+    from store.models import Opening, Placement
+
+    auth.login(world["consultant"].email)
+    _disclosed(client, world)
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        start = TODAY + timedelta(days=100)
+        db.session.add(Placement(citizen_id=world["citizen"], company_id=opening.company_id, opening_id=opening.id,
+                                 kind=opening.kind, start_date=start, end_date=start, end_reason=reason,
+                                 weekly_hours=10))
+        db.session.commit()
+        assert proposals.placement_started(db.session.get(Proposal, world["proposal"])) is (reason != "aflyst")
+    with _lapse():
+        auth.login(world["consultant"].email)
+        html = page_of(client, world)
+    listed = re.search(r'data-testid="proposal-placements">(.*?)</ul>', html, re.DOTALL).group(1)
+    if reason == "aflyst":
+        assert 'data-testid="consent-expired"' in html and 'data-testid="consent-form"' in html
+        assert "sluttede" not in html and "aflyst før start" in listed and "afsluttet" not in listed
+    else:
+        assert "sluttede" in html and 'data-testid="consent-form"' not in html and "afsluttet" in listed

@@ -366,3 +366,26 @@ def test_a_placement_cancelled_before_its_start_ends_nothing_on_the_pair(app, cl
     rows = _rows(_section(client.get("/").get_data(as_text=True), "samtykker"))
     assert len(rows) == int(listed)
     assert not [row for row in rows if "I forløb" in row]
+
+
+@pytest.mark.parametrize("reason, waits", [("aflyst", True), ("afbrudt", False)])
+def test_a_hire_whose_placement_was_cancelled_before_its_start_waits_for_a_start_again(app, client, auth, make_user,
+                                                                                       reason, waits):
+    """The company answered »ansat«; the placement was cancelled before its start (end reason
+    "aflyst"): no placement ran, so the answer is the consultant's again. The control, a placement
+    ended as "afbrudt", handled the answer."""
+    from store.models import Opening, Placement
+
+    world = _consent_world(app, make_user, "disclosed", 60)
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.company_response, proposal.company_responded_at = "hired", proposal.decided_at
+        opening = db.session.get(Opening, world["opening"])
+        start = TODAY - timedelta(days=3)
+        db.session.add(Placement(citizen_id=world["citizen"], company_id=opening.company_id, opening_id=opening.id,
+                                 kind=opening.kind, start_date=start, end_date=start, end_reason=reason,
+                                 weekly_hours=10))
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    rows = _rows(_section(client.get("/").get_data(as_text=True), "svar"))
+    assert len(rows) == int(waits)
