@@ -155,7 +155,7 @@ def collect(session: Session, scorer: Scorer | None = None, *, secret: bytes) ->
     placed = {(c, o) for c, o in session.execute(
         sa.select(Placement.citizen_id, Placement.opening_id).where(
             Placement.opening_id.is_not(None),
-            sa.or_(Placement.end_reason.is_(None), Placement.end_reason != "aflyst")))}
+            Placement.not_cancelled()))}
     rows = session.scalars(sa.select(Proposal).where(Proposal.decided_at.is_not(None))
                            .order_by(Proposal.decided_at, Proposal.id))
     decisions = []

@@ -49,7 +49,7 @@ from .formutil import RuleError, raise_all
 from . import private_details
 from store.models import Citizen, Consent, Placement, Proposal, User
 from store.models.base import utcnow
-from store.models.vocab import CANCELLED, COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
+from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
 from store import clock
 
 CONSENT_TEXT_VERSION = "samtykke-v2"
@@ -167,7 +167,7 @@ def placement_started(proposal: Proposal) -> bool:
     """
     return db.session.scalar(sa.select(sa.exists().where(
         Placement.citizen_id == proposal.citizen_id, Placement.opening_id == proposal.opening_id,
-        sa.or_(Placement.end_reason.is_(None), Placement.end_reason != CANCELLED)))) is True
+        Placement.not_cancelled()))) is True
 
 
 def company_declined(proposal: Proposal) -> bool:

@@ -21,7 +21,6 @@ from matching.vocab import COMPANY_BASED_KINDS
 
 from .database import among
 from .models import Citizen, CvDocument, EligibilityRule, JobGoal, Opening, Placement, User
-from .models.vocab import CANCELLED
 from store import clock
 
 # Citizen.languages is free text in Danish ("dansk, engelsk"); matching uses short codes.
@@ -130,7 +129,7 @@ def last_company_placements(session: Session, citizen_ids: Sequence[int],
             .where(among(session, Placement.citizen_id, chunk),
                    Placement.kind.in_(sorted(COMPANY_BASED_KINDS)),
                    Placement.start_date <= today,
-                   sa.or_(Placement.end_reason.is_(None), Placement.end_reason != CANCELLED)))
+                   Placement.not_cancelled()))
         for citizen_id, end in rows:
             last = today if end is None or end > today else end
             if citizen_id not in found or last > found[citizen_id]:

@@ -74,7 +74,7 @@ def active_placement_ids(citizen_id: int, on: date) -> list[int]:
     return list(db.session.scalars(
         sa.select(Placement.id).where(
             Placement.citizen_id == citizen_id,
-            sa.or_(Placement.end_reason.is_(None), Placement.end_reason != "aflyst"),
+            Placement.not_cancelled(),
             sa.or_(Placement.end_date.is_(None), Placement.end_date > on))
         .order_by(Placement.id)))
 

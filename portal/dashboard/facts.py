@@ -341,14 +341,11 @@ def _vk_until(vk_id: int | None, active: bool | None, deactivated_at: datetime |
 def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
     # A placement cancelled before its start (end reason "aflyst") never happened: it is in no
     # goal or figure (focus goal, active share, outcome share, savings, months without a
-    # placement, companies cooperating), so it is not loaded at all. (Imported here: this
-    # function is the only one of the module that needs it.)
-    from store.models.vocab import CANCELLED
-    not_cancelled = sa.or_(Placement.end_reason.is_(None), Placement.end_reason != CANCELLED)
+    # placement, companies cooperating), so it is not loaded at all.
     ids, citizen, company, kind, start, end, reason = _columns(session.execute(sa.select(
         Placement.id, Placement.citizen_id, Placement.company_id, _plain(Placement.kind), Placement.start_date,
         Placement.end_date, _plain(Placement.end_reason)).where(_scoped(Placement.citizen_id, scope),
-                                                                not_cancelled)).all(), 7)
+                                                                Placement.not_cancelled())).all(), 7)
     return dict(p_id=_ints(ids), p_citizen=at(citizen), p_company=_ints(company), p_kind=_texts(kind),
                 p_start=_ordinals(start), p_end=_ordinals(end), p_end_reason=_texts(reason))
 

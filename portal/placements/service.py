@@ -137,7 +137,7 @@ def is_cancelled(placement: Placement) -> bool:
 
 def not_cancelled_clause() -> sa.ColumnElement[bool]:
     """:func:`is_cancelled`, negated, as a condition on :class:`~store.models.Placement`."""
-    return sa.or_(Placement.end_reason.is_(None), Placement.end_reason != CANCELLED)
+    return Placement.not_cancelled()
 
 
 def is_active(placement: Placement, today: date) -> bool:

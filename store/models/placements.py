@@ -13,7 +13,7 @@ from .accounts import Company, User
 from .base import UTCDateTime, enum_of, utcnow
 from .citizens import Citizen
 from .openings import Opening
-from .vocab import END_REASONS, OPENING_KINDS, PLACEMENT_EVENT_KINDS
+from .vocab import CANCELLED, END_REASONS, OPENING_KINDS, PLACEMENT_EVENT_KINDS
 
 
 class Placement(db.Model):
@@ -52,6 +52,12 @@ class Placement(db.Model):
         # Ids are shown outside (API, webhooks, links): never reused after an erasure (migration 0015).
         {"sqlite_autoincrement": True},
     )
+
+    @classmethod
+    def not_cancelled(cls) -> sa.ColumnElement[bool]:
+        """The placement took place or may: not cancelled before its start (end reason
+        :data:`~store.models.vocab.CANCELLED`, "aflyst"), which counts as no placement anywhere."""
+        return sa.or_(cls.end_reason.is_(None), cls.end_reason != CANCELLED)
 
 
 class HoursLog(db.Model):
