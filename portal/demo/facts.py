@@ -49,42 +49,59 @@ def unscored_seeded(session: Session) -> list[Proposal]:
             and "relevance" not in p.explanation]
 
 
-def record_matcher_facts(session: Session) -> FactsCount:
-    """Score every seeded proposal without facts with the matcher and store its facts, then commit.
+def record_matcher_facts(session: Session, batch: int = 20) -> FactsCount:
+    """Score every seeded proposal without facts with the matcher and store its facts.
 
     Needs the portal's matching (an app context, the index built): call it after the first
     indexing. Seeded proposals already scored are left alone, so a second run does nothing.
 
+    The pairs are scored ``batch`` at a time, reading only, and each batch's facts are then
+    written and committed at once. Written as they were scored, the first write began a
+    transaction that lasted the whole run (minutes on the demo) and on SQLite held the
+    database's one write lock: a login beside it waited, then failed with "database is
+    locked" (the first ``make run``, which starts this step beside the portal).
+
     Raises:
-        matching.encoders.EncoderUnavailable: the encoder is down (nothing is stored; a later
-            run scores the pairs).
+        matching.encoders.EncoderUnavailable: the encoder is down (the batches already
+            committed stay; a later run scores the rest).
     """
     pending = unscored_seeded(session)
     citizens = {c.id: c for c in session.scalars(
         sa.select(Citizen).where(Citizen.id.in_({p.citizen_id for p in pending}))
         .options(selectinload(Citizen.job_goals)))}
     profiles = citizen_profiles(session, [c for c in citizens.values() if is_indexable_citizen(c)])
+    session.commit()  # the reads' transaction ends; no lock is held while scoring
     service = matching_runtime.matching_service()
     scored = 0
-    for proposal in pending:
-        profile = profiles.get(proposal.citizen_id)
-        if profile is None:
-            continue
-        opening = dataclasses.replace(opening_profile(proposal.opening), status="open")
-        outcome = service.explain_pair(profile, opening)
-        if not isinstance(outcome, Match):
-            continue
-        match = matching_runtime.with_learned(outcome, opening)
-        proposal.score = match.score
-        explanation = _explanation_json(match)
-        # Unrounded (a decision keeps 4 decimals): the training then reads exactly the score it
-        # would give the pair itself, and the demo's figures do not move by a rounding.
-        learned = getattr(match, "learned", None)
-        explanation["score"] = match.score - (learned.delta if learned is not None else 0.0)
-        proposal.explanation = {**explanation, "source": SOURCE}
-        scored += 1
-    session.commit()
+    for start in range(0, len(pending), batch):
+        facts = [(proposal, _facts(service, profiles.get(proposal.citizen_id), proposal))
+                 for proposal in pending[start:start + batch]]
+        for proposal, match in facts:
+            if match is None:
+                continue
+            proposal.score = match.score
+            explanation = _explanation_json(match)
+            # Unrounded (a decision keeps 4 decimals): the training then reads exactly the
+            # score it would give the pair itself, and the demo's figures do not move by a
+            # rounding.
+            learned = getattr(match, "learned", None)
+            explanation["score"] = match.score - (learned.delta if learned is not None else 0.0)
+            proposal.explanation = {**explanation, "source": SOURCE}
+            scored += 1
+        session.commit()
     return FactsCount(scored, len(pending) - scored)
+
+
+def _facts(service, profile, proposal: Proposal) -> Match | None:
+    """The matcher's match for a seeded pair (the opening counted as open), or None when the
+    matcher cannot score it."""
+    if profile is None:
+        return None
+    opening = dataclasses.replace(opening_profile(proposal.opening), status="open")
+    outcome = service.explain_pair(profile, opening)
+    if not isinstance(outcome, Match):
+        return None
+    return matching_runtime.with_learned(outcome, opening)
 
 
 def main() -> int:

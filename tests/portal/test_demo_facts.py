@@ -155,3 +155,32 @@ def test_the_company_and_the_consultant_read_the_matchers_band_on_the_demo(seede
     html = client.get(f"/kandidater/forslag/{proposal_id}").get_data(as_text=True)
     assert f'<span class="badge">{band}</span>' in html
     assert f"score {score:.2f}".replace(".", ",") in html
+
+
+def test_scoring_the_seeded_pairs_holds_no_write_lock_beside_the_portal(seeded, monkeypatch):
+    """``make run`` starts this step beside the portal: written as they were scored, the facts
+    held SQLite's one write lock for the whole run and a login beside it failed with
+    "database is locked". While a pair is scored, another writer must get the lock at once."""
+    import sqlite3
+
+    import portal.demo.facts as facts
+
+    path = seeded.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    real = facts._facts
+    writes = []
+
+    def scored_beside_a_writer(*args):
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" while a writer holds it
+            other.execute("ROLLBACK")
+            writes.append(True)
+        finally:
+            other.close()
+        return real(*args)
+
+    monkeypatch.setattr(facts, "_facts", scored_beside_a_writer)
+    with seeded.app_context():
+        _index()
+        counts = record_matcher_facts(db.session, batch=7)
+    assert counts.scored > 100 and len(writes) == counts.scored + counts.unscored
