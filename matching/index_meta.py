@@ -9,7 +9,10 @@ rebuilds it (``indexer.encoder_check``).
 The same metadata carries the lexical statistics of the indexed collection (``"lexical"``:
 document frequencies, :class:`matching.lexical.LexicalStats`), computed at index time and
 swapped in with a rebuild, so every score uses the IDF of the whole collection, never of the
-candidates of one request (:func:`lexical_stats`).
+candidates of one request (:func:`lexical_stats`). A process keeps the statistics it last read
+of each kind (:class:`LexicalMemory`; the portal's also in the database), so when an index
+cannot be read (the backend down, the index missing) reduced mode scores every pair with the
+same statistics as before, not without them (:func:`index_lexical_stats`).
 
 The documents' coordinates come from the postcode table (``matching.geo``), so the table is
 recorded too (``"postcodes"``: :func:`matching.geo.table_version`; absent for the built-in
@@ -21,16 +24,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from matching import geo
-from matching.backends.base import FIELD_TYPES, KINDS, MatchBackend
+from matching.backends.base import FIELD_TYPES, KINDS, BackendError, MatchBackend
 from matching.encoders import Encoder
 from matching.lexical import LexicalStats
+
+log = logging.getLogger(__name__)
 
 LEXICAL_KEY = "lexical"
 POSTCODES_KEY = "postcodes"
@@ -163,3 +169,95 @@ def lexical_stats(metas: Sequence[Mapping[str, Any]]) -> LexicalStats | None:
         while len(_DECODED) > 8:
             _DECODED.popitem(last=False)
     return total
+
+
+class LexicalMemory(Protocol):
+    """Where the last lexical statistics read from each kind's index are kept, so a process
+    that cannot read an index (the backend down, the index missing) scores with the same
+    statistics as when it could (:func:`index_lexical_stats`). Values are the ``"lexical"``
+    entry of the index metadata (``LexicalStats.to_meta``)."""
+
+    def recall(self, kind: str) -> Mapping[str, Any] | None:
+        """The statistics last seen for ``kind``'s index (None: never seen)."""
+
+    def remember(self, kind: str, lexical: Mapping[str, Any]) -> None:
+        """Keep ``lexical`` as the statistics last seen for ``kind``'s index."""
+
+
+class LastKnownLexical:
+    """A :class:`LexicalMemory` in the process's memory (thread-safe).
+
+    Args:
+        backing: a durable memory (the portal's: the database) asked when this process has
+            seen nothing for a kind, and told of every new version this process sees.
+    """
+
+    def __init__(self, backing: LexicalMemory | None = None) -> None:
+        self._known: dict[str, Mapping[str, Any]] = {}
+        self._lock = threading.Lock()
+        self.backing = backing
+
+    def recall(self, kind: str) -> Mapping[str, Any] | None:
+        with self._lock:
+            known = self._known.get(kind)
+        if known is None and self.backing is not None:
+            known = self.backing.recall(kind)
+            if _version(known) is not None:
+                with self._lock:
+                    known = self._known.setdefault(kind, known)
+        return known if _version(known) is not None else None
+
+    def remember(self, kind: str, lexical: Mapping[str, Any]) -> None:
+        version = _version(lexical)
+        if version is None:
+            return
+        with self._lock:
+            if _version(self._known.get(kind)) == version:
+                return  # seen before: nothing new to keep
+            self._known[kind] = lexical
+        if self.backing is not None:
+            self.backing.remember(kind, lexical)
+
+
+def _version(lexical: Mapping[str, Any] | None) -> str | None:
+    version = lexical.get("version") if isinstance(lexical, Mapping) else None
+    return version if isinstance(version, str) else None
+
+
+@dataclass(frozen=True)
+class IndexLexical:
+    """The statistics a score uses (None: no IDF) and whether they are the index's.
+
+    ``known`` is False when an index could not be read and its statistics were never seen
+    (a brand-new install before its first build): the scores are then approximate, and may
+    move once the index is built.
+    """
+
+    stats: LexicalStats | None
+    known: bool
+
+
+def index_lexical_stats(backend: MatchBackend, memory: LexicalMemory | None = None) -> IndexLexical:
+    """Both kinds' statistics (:func:`lexical_stats`), each read from its index's metadata or,
+    when that index cannot be read (down, missing), the last ones ``memory`` saw of it.
+
+    So a pair's score is the same whether the ranking reads the index or ranks in reduced
+    mode from the database: the statistics do not depend on the mode, only on what was last
+    built. Each statistics version read is given to ``memory``.
+    """
+    metas: list[Mapping[str, Any]] = []
+    known = True
+    for kind in KINDS:
+        try:
+            lexical = backend.index_meta(kind).get(LEXICAL_KEY)
+        except BackendError as err:
+            lexical = memory.recall(kind) if memory is not None else None
+            if lexical is None:
+                log.warning("lexical statistics of the %s index unavailable (%s) and never seen; "
+                            "scoring without them", kind, err)
+                known = False
+        else:
+            if memory is not None and isinstance(lexical, Mapping) and decode_lexical({LEXICAL_KEY: lexical}):
+                memory.remember(kind, lexical)
+        metas.append({LEXICAL_KEY: lexical} if lexical is not None else {})
+    return IndexLexical(lexical_stats(metas), known)

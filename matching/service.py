@@ -21,7 +21,8 @@ from cachetools import LRUCache
 from matching.cache import ROLES, cache_key
 from matching.concept_channel import ConceptChannel, occupation_title, profile_key
 from matching.backends.base import (
-    BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, MatchBackend, Range, Terms,
+    BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, IndexMissing, MatchBackend,
+    Range, Terms,
 )
 from matching.domain import (
     DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, Exclusion, Filters,
@@ -29,7 +30,7 @@ from matching.domain import (
 )
 from matching.explain import GOAL_WEIGHT, explain, goal_tuple, pair_relevance
 from matching import licences
-from matching.index_meta import lexical_stats, mismatch
+from matching.index_meta import LexicalMemory, index_lexical_stats, mismatch
 from matching.lexical import LexicalModel
 from matching.encoders import Encoder, EncoderUnavailable
 from matching.geo import UnknownPostcode, locate
@@ -50,6 +51,17 @@ GOOD_MATCH_THRESHOLD = 0.40
 MAX_RETRIEVAL_KM = 100.0
 # Asked only for the first few excluded pairs, the service reads the pool this many at a time.
 EXCLUDED_READ_STEP = 50
+# Why a result is degraded (``MatchResult.cause``), for a page to say in its own words:
+# "unavailable": the backend cannot be reached (or shed load); "missing": the searched kind's
+# index does not exist (never built, or lost: the indexer's worker builds it); "rebuilding": the
+# index was built with another encoder, postcode table or document fields (the worker rebuilds
+# it); "refused": the backend refused the request (a bug, logged); "encoder": the encoder is
+# unavailable (lexical relevance only).
+DEGRADED_CAUSES = ("unavailable", "missing", "rebuilding", "refused", "encoder")
+
+
+class _WrongIndex(BackendUnavailable):
+    """The index of the kind searched was built with something else than this process uses."""
 
 
 class ProfileSource(Protocol[P_co]):
@@ -82,7 +94,11 @@ class MatchResult:
 
     Attributes:
         degraded: True when the backend was unavailable and ranking ran in process.
-        reason: why the result is degraded (None otherwise).
+        reason: why the result is degraded (None otherwise); technical, for the log.
+        cause: why, as one of DEGRADED_CAUSES (None when not degraded).
+        approximate: the lexical statistics of an index that could not be read were never
+            seen (a new install before its first build): the scores are made without them
+            and may move once it is built. False whenever they are the index's own.
         missing_ids: ids the backend returned that the source could not fill (stale index).
         priority: the policy priority used ("off", "normal", "strong").
         threshold: the relevance a good match reaches (`no_good_match`).
@@ -99,6 +115,8 @@ class MatchResult:
     priority: str = DEFAULT_PRIORITY
     threshold: float = GOOD_MATCH_THRESHOLD
     scored_of: int | None = None
+    cause: str | None = None
+    approximate: bool = False
 
     @property
     def no_good_match(self) -> bool:
@@ -295,6 +313,9 @@ class MatchingService:
         concepts: the concept channel (``matching.concept_channel.load_channel``) that
             lifts each jobmål's relevance by the ESCO occupations it shares with the
             opening's title; None: jobmål are scored by the fused relevance alone.
+        lexical_memory: keeps the lexical statistics last read of each index, so a ranking
+            that cannot read one (reduced mode) scores with them (``index_lexical_stats``);
+            None: without an index's statistics the lexical channel runs without IDF.
     """
 
     def __init__(
@@ -303,7 +324,7 @@ class MatchingService:
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
         fallback_limit: int = 5000, pool_size: int = 200, exhaustive_limit: int = 1000, clock: Callable[[], date] = date.today,
         goal_weight: float = GOAL_WEIGHT, pair_cache: PairScoreCache | None = None,
-        concepts: ConceptChannel | None = None,
+        concepts: ConceptChannel | None = None, lexical_memory: LexicalMemory | None = None,
     ) -> None:
         self.encoder, self.backend, self.weights, self.rules = encoder, backend, weights, rules
         self.scorer = RelevanceScorer(encoder, relevance_config)
@@ -312,24 +333,30 @@ class MatchingService:
         self.clock, self.goal_weight, self.pair_cache = clock, goal_weight, pair_cache
         if concepts is not None and concepts.space != encoder.name:
             raise ValueError(f"the concept channel reads {concepts.space} vectors, not {encoder.name}'s")
-        self.concepts = concepts
+        self.concepts, self.lexical_memory = concepts, lexical_memory
         self._lexical: LexicalModel | None = None
+        self._lexical_known = True
 
     def lexical(self) -> LexicalModel:
         """The lexical model of the index: the IDF of both kinds' whole collections.
 
-        Read from the index metadata once per service (the portal makes one per request).
-        Without recorded statistics (an index from before they were stored, or the backend
-        down) the lexical channel runs without IDF: still a function of the pair alone.
+        Read from the index metadata once per service (the portal makes one per request); an
+        index that cannot be read (the backend down, the index missing) gives the statistics
+        ``lexical_memory`` last saw of it, so reduced mode scores a pair as a ranking over the
+        index does. Without any (an index from before they were stored, or one never read)
+        the lexical channel runs without IDF: still a function of the pair alone.
         """
         if self._lexical is None:
-            try:
-                stats = lexical_stats([self.backend.index_meta(kind) for kind in ("citizen", "opening")])
-            except BackendError as err:
-                log.warning("lexical statistics unavailable (%s); scoring without IDF", err)
-                stats = None
-            self._lexical = self.scorer.lexical_model(stats)
+            found = index_lexical_stats(self.backend, self.lexical_memory)
+            self._lexical_known = found.known
+            self._lexical = self.scorer.lexical_model(found.stats)
         return self._lexical
+
+    @property
+    def approximate(self) -> bool:
+        """Whether the scores made so far lack the statistics of an index never read
+        (``MatchResult.approximate``)."""
+        return self._lexical is not None and not self._lexical_known
 
     def rank_candidates(
         self, opening: OpeningProfile, k: int = 20, filters: Filters = Filters(), *,
@@ -388,11 +415,11 @@ class MatchingService:
             if not self.fallback:
                 raise
             cause = f"encoder unavailable ({err}); lexical relevance only"
-            return self._degraded(plan, None, k, source, include_excluded, cause, excluded_limit)
+            return self._degraded(plan, None, k, source, include_excluded, ("encoder", cause), excluded_limit)
         try:
             wrong_encoder = mismatch(self.backend, self.encoder, plan.kind, unrecorded_fits=True)
             if wrong_encoder is not None:  # its vectors do not compare with ours
-                raise BackendUnavailable(f"{wrong_encoder}; the indexer rebuilds it")
+                raise _WrongIndex(f"{wrong_encoder}; the indexer rebuilds it")
             pool = max(self.pool_size, k)
             hits = [] if k == 0 else self.backend.search(plan.kind, query_vector,
                                                          max(pool, self.exhaustive_limit) + 1,
@@ -404,10 +431,12 @@ class MatchingService:
             if not self.fallback:
                 raise
             if isinstance(err, BackendUnavailable):
-                cause = f"search backend unavailable ({err})"
+                why = ("missing" if isinstance(err, IndexMissing) else
+                       "rebuilding" if isinstance(err, _WrongIndex) else "unavailable")
+                cause = (why, f"search backend unavailable ({err})")
             else:  # a refused request is a bug to fix, but the consultant still gets a ranking
                 log.error("search backend refused the %s query: %s", plan.kind, err)
-                cause = f"search backend refused the request ({err})"
+                cause = ("refused", f"search backend refused the request ({err})")
             return self._degraded(plan, query_vector, k, source, include_excluded, cause,
                                   excluded_limit)
         # The excluded come from their own search, so they never take a place in the pool the
@@ -429,7 +458,7 @@ class MatchingService:
             excluded = (*excluded, *(e for e in in_pool if (e.citizen_id, e.opening_id) not in seen))
         missing = (*missing, *(i for i in ids if i not in found and i not in missing))
         return MatchResult(matches, tuple(excluded[:excluded_limit]), missing_ids=missing,
-                           priority=plan.priority, scored_of=scored_of)
+                           priority=plan.priority, scored_of=scored_of, approximate=self.approximate)
 
     def _excluded_only(self, plan: _Plan[P], ids: list[str], source: ProfileSource[P],
                        include_excluded: bool, limit: int | None,
@@ -460,8 +489,11 @@ class MatchingService:
         return tuple(excluded[:limit]), tuple(missing)
 
     def _degraded(self, plan: _Plan[P], query_vector: np.ndarray | None, k: int,
-                  source: ProfileSource[P], include_excluded: bool, cause: str,
+                  source: ProfileSource[P], include_excluded: bool, cause: tuple[str, str],
                   excluded_limit: int | None = None) -> MatchResult:
+        """Rank in process over every profile ``source`` has; ``cause`` is (one of
+        DEGRADED_CAUSES, the technical reason)."""
+        why, cause_text = cause
         profiles = [p for p in source.all() if plan.passes(p)]
         # A cheap hard-constraint pass before the costly scoring: only the eligible are
         # scored and count against the limit, so the matches are the same whether the
@@ -470,14 +502,15 @@ class MatchingService:
         for p in profiles:
             out = exclusion(*plan.pair(p), self.rules)
             eligible.append(p) if out is None else excluded.append(out)
-        note = f"{cause}; ranked {len(eligible)} profiles in process"
+        note = f"{cause_text}; ranked {len(eligible)} profiles in process"
         scored_of = None
         if len(eligible) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
             eligible, scored_of = eligible[: self.fallback_limit], self.fallback_limit
         matches, _ = self._rank(plan, query_vector, eligible, k, False)
         return MatchResult(matches, tuple(excluded[:excluded_limit]) if include_excluded else (), degraded=True,
-                           reason=note, priority=plan.priority, scored_of=scored_of)
+                           reason=note, priority=plan.priority, scored_of=scored_of, cause=why,
+                           approximate=self.approximate)
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:

@@ -7,19 +7,28 @@ engine is not safe to call from two threads at once, so calls into the model tak
 (:class:`SerialEncoder`); cached vectors never wait for it. The backend is the one the indexer writes
 (``matching.settings.make_configured_backend``): the shared snapshot file for "memory",
 Elasticsearch otherwise.
+
+The lexical statistics last read of each index are kept in the process and in the database
+(:class:`DbLexicalMemory`, ``IndexerState`` rows ``lexical_stats:<kind>``), so a ranking that
+cannot read an index (reduced mode) scores every pair with the same statistics as a ranking
+that can, also in a process started while the backend was down
+(``matching.index_meta.index_lexical_stats``).
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import json
+import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import after_this_request, current_app, has_request_context
+from sqlalchemy.orm import Session
 
 from matching import concept_channel
 from matching.concept_channel import ConceptChannel
@@ -29,12 +38,17 @@ from matching.cache import CachedEncoder
 from matching import language, rerank
 from matching.domain import Filters, Match, OpeningProfile, RankingWeights
 from matching.encoders import Encoder, make_encoder
+from matching.index_meta import LastKnownLexical, index_lexical_stats
 from matching.service import MatchingService, MatchResult, PairScoreCache
 
 from .embedding_cache import RequestEmbeddingCache
 from .extensions import db
+from store.database import upsert
 from store.models import IndexerState, OutboxEvent
+from store.models.base import utcnow
 from store.profiles import ProfileCache, load_rules
+
+log = logging.getLogger(__name__)
 
 _KEY = "jobbro_matching"
 _TURNS_KEY = "jobbro_ranking_turns"
@@ -74,6 +88,72 @@ class _Runtime:
     pairs: PairScoreCache  # pair scores of this process's encoder, by the texts' hashes
     concepts: ConceptChannel | None = None  # MATCHING_CONCEPTS in this encoder's space
     profiles: ProfileCache = field(default_factory=ProfileCache)  # citizens by id, version, CV
+    # the lexical statistics last read of each index, here and in the database
+    lexical: LastKnownLexical = field(default_factory=lambda: LastKnownLexical(backing=DbLexicalMemory()))
+
+
+LEXICAL_STATE_PREFIX = "lexical_stats:"
+
+
+class DbLexicalMemory:
+    """``matching.index_meta.LexicalMemory`` in the database: one ``IndexerState`` row per
+    kind (``lexical_stats:citizen``, ``lexical_stats:opening``) holding the statistics'
+    metadata as JSON (hashed n-gram document counts, never text).
+
+    The process's ``LastKnownLexical`` asks it only for a kind it has not read itself, and
+    tells it only of a version it has not seen, so this is read and written about once per
+    process and statistics version. The write waits for the end of the request (the
+    request's own writes are committed by then, so it never waits for a lock of the same
+    request) and goes in a transaction of its own; a failed write is logged, the next
+    process to read the index writes it again.
+    """
+
+    def recall(self, kind: str) -> Mapping[str, Any] | None:
+        try:
+            value = db.session.scalar(sa.select(IndexerState.value).where(IndexerState.key == _state_key(kind)))
+        except sa.exc.SQLAlchemyError as err:
+            log.warning("stored lexical statistics of the %s index not read (%s)", kind, type(err).__name__)
+            return None
+        return _parsed(value)
+
+    def remember(self, kind: str, lexical: Mapping[str, Any]) -> None:
+        if not has_request_context():
+            _store_lexical(kind, lexical)
+            return
+
+        @after_this_request
+        def _store(response):
+            _store_lexical(kind, lexical)
+            return response
+
+
+def _state_key(kind: str) -> str:
+    return LEXICAL_STATE_PREFIX + kind
+
+
+def _parsed(value: str | None) -> dict | None:
+    try:
+        parsed = json.loads(value) if value else None
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _store_lexical(kind: str, lexical: Mapping[str, Any]) -> None:
+    """Write ``lexical`` as ``kind``'s last known statistics unless that version is stored."""
+    try:
+        with Session(db.engine) as session:
+            stored = _parsed(session.scalar(sa.select(IndexerState.value)
+                                            .where(IndexerState.key == _state_key(kind))))
+            if stored is not None and stored.get("version") == lexical.get("version"):
+                return
+            session.execute(upsert(session, IndexerState, [{"key": _state_key(kind), "value": json.dumps(lexical),
+                                                            "updated_at": utcnow()}],
+                                   key=["key"], update=["value", "updated_at"]))
+            session.commit()
+    except sa.exc.SQLAlchemyError as err:
+        log.warning("lexical statistics of the %s index not stored (%s); stored when next read",
+                    kind, type(err).__name__)
 
 
 def _runtime() -> _Runtime:
@@ -122,8 +202,8 @@ def ranking_turn() -> Iterator[None]:
 
 
 def warm_up() -> None:
-    """Load the encoder model, the index and the language identifier now, not on some
-    user's first ranking.
+    """Load the encoder model, the index, its lexical statistics and the language
+    identifier now, not on some user's first ranking.
 
     Called once per server process (``portal.wsgi``): a gunicorn worker then answers its
     first ranking page as fast as its hundredth. A failure (e.g. Elasticsearch down) is only
@@ -131,6 +211,7 @@ def warm_up() -> None:
     """
     try:
         runtime = _runtime()
+        index_lexical_stats(runtime.backend, runtime.lexical)  # known to this process, and stored
         runtime.encoder.encode_queries(["opvarmning"])
         language.load()
     except Exception:  # noqa: BLE001 - start-up must go on; the ranking page reports the fault
@@ -145,7 +226,7 @@ def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingServ
     runtime = _runtime()
     encoder = CachedEncoder(runtime.encoder, RequestEmbeddingCache(db.session, runtime.encoder.name))
     return MatchingService(encoder, runtime.backend, weights, load_rules(db.session),
-                           pair_cache=runtime.pairs, concepts=runtime.concepts)
+                           pair_cache=runtime.pairs, concepts=runtime.concepts, lexical_memory=runtime.lexical)
 
 
 def profile_cache() -> ProfileCache:

@@ -1,0 +1,117 @@
+"""Reduced matching (the index unreadable, the ranking made from the database) on the ranking
+pages: a pair reads the same as over the index, and the notice says why it is reduced
+(review V 5)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from indexer.rebuild import rebuild
+from matching.backends import BackendUnavailable, IndexMissing
+from portal import matching_runtime
+from portal.extensions import db
+from portal.matching_runtime import _runtime
+from store.models import Citizen, Company, CvDocument, IndexerState, JobGoal, Opening
+
+
+def _citizen(name, goal, cv, vk_id):
+    citizen = Citizen(name=name, postcode="8722", benefit_group="kontanthjaelp", hours_available=20,
+                      readiness_group="paa_vej", case_start=date(2025, 6, 1), vk_id=vk_id, max_commute_km=25)
+    citizen.job_goals.append(JobGoal(title=goal))
+    citizen.cv_documents.append(CvDocument(text=cv))
+    return citizen
+
+
+@pytest.fixture
+def world(app, make_user):
+    """An opening, a citizen who fits it and a few who share only common words, indexed."""
+    consultant = make_user("consultant", email="vk@jobcenter.dk")
+    company_user = make_user("company", email="chef@lager.dk")
+    with app.app_context():
+        company = db.session.get(Company, company_user.company_id)
+        opening = Opening(company=company, kind="smaajob", title="Lagermedarbejder med truckcertifikat",
+                          description="Plukning, pakning og truckkørsel på vores lager.",
+                          hours_min=5, hours_max=25, postcode="8722", status="open")
+        anna = _citizen("Anna Lagerbæk", "Lagermedarbejder", "Truckcertifikat, pluk og pak på lager.", consultant.id)
+        others = [_citizen(f"Borger {word}", f"{word.lower()}medarbejder", f"Erfaring som {word.lower()}medarbejder.",
+                           consultant.id) for word in ("Kontor", "Butiks", "Køkken", "Service", "Kantine")]
+        db.session.add_all([opening, anna, *others])
+        db.session.commit()
+        rebuild(db.session, _runtime().backend, _runtime().encoder, progress=None)
+        return {"consultant": consultant, "opening": opening.id, "anna": anna.id}
+
+
+def _anna_card(html: str, anna: int) -> tuple[str, str, str]:
+    """(band, relevance step, score with its parts) of Anna's card on the candidate ranking."""
+    card = html.split(f'data-citizen="{anna}"', 1)[1].split('<li class="card', 1)[0]
+    band = re.search(r'Samlet match: ([^<]+)<span data-testid="relevance-step">([^<]+)</span>', card)
+    score = re.search(r'data-testid="score-sum">(.*?)</p>', card).group(1)
+    return band.group(1).strip(), band.group(2), score
+
+
+def _down(app, monkeypatch, failure: Exception) -> None:
+    """The backend of this app's (next) runtime fails every read with ``failure``."""
+    with app.app_context():
+        backend = _runtime().backend
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    for name in ("search", "index_meta", "count"):
+        monkeypatch.setattr(backend, name, fail)
+
+
+def test_a_pair_reads_the_same_in_reduced_mode_also_in_a_process_started_during_the_outage(
+        app, client, auth, world, monkeypatch):
+    auth.login(world["consultant"].email)
+    page = f"/kandidater/opslag/{world['opening']}"
+    normal = client.get(page).get_data(as_text=True)
+    assert 'data-testid="reduced-matching"' not in normal
+    with app.app_context():  # what this process read of the index is kept in the database
+        keys = set(db.session.scalars(db.select(IndexerState.key)))
+    assert {"lexical_stats:citizen", "lexical_stats:opening"} <= keys
+    app.extensions.pop(matching_runtime._KEY)  # a process started while the backend is down
+    _down(app, monkeypatch, BackendUnavailable("connection refused"))
+    reduced = client.get(page).get_data(as_text=True)
+    assert 'data-testid="reduced-matching"' in reduced
+    assert _anna_card(reduced, world["anna"]) == _anna_card(normal, world["anna"])
+    assert 'data-testid="same-scores"' in reduced and 'data-testid="approximate-scores"' not in reduced
+
+
+def test_never_read_statistics_are_said_to_make_the_scores_approximate(app, client, auth, world):
+    with app.app_context():
+        _runtime().backend.path.unlink()  # a new install: the index never built, never read
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
+    assert 'data-testid="approximate-scores"' in html and "Scorerne er omtrentlige" in html
+    assert 'data-testid="same-scores"' not in html
+
+
+def _notice(html: str) -> str:
+    return re.search(r'data-testid="reduced-matching"(.*?)</div></div>', html, re.DOTALL).group(1)
+
+
+@pytest.mark.parametrize("path", ["citizen", "opening"])
+def test_a_missing_index_is_said_to_be_built_by_the_indexer_not_to_be_unreachable(
+        app, client, auth, world, monkeypatch, path):
+    kind = "opening" if path == "citizen" else "citizen"  # the index each page searches
+    _down(app, monkeypatch, IndexMissing(kind))
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/borger/{world['anna']}" if path == "citizen" else f"/kandidater/opslag/{world['opening']}"
+    notice = _notice(client.get(url).get_data(as_text=True))
+    what = "opslagene" if kind == "opening" else "borgerne"
+    assert f"Søgeindekset over {what} findes ikke" in notice
+    assert "Indekseringen bygger det selv fra databasen" in notice
+    assert "svarer ikke" not in notice and "Prøv igen om lidt" not in notice
+
+
+@pytest.mark.parametrize("path", ["citizen", "opening"])
+def test_an_unreachable_backend_is_said_to_be_unreachable(app, client, auth, world, monkeypatch, path):
+    _down(app, monkeypatch, BackendUnavailable("connection refused"))
+    auth.login(world["consultant"].email)
+    url = f"/kandidater/borger/{world['anna']}" if path == "citizen" else f"/kandidater/opslag/{world['opening']}"
+    notice = _notice(client.get(url).get_data(as_text=True))
+    assert "Søgeindekset svarer ikke lige nu" in notice and "Prøv igen om lidt" in notice
+    assert "findes ikke" not in notice and "connection refused" not in notice
