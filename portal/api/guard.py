@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Callable
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
 from flask_login import current_user
 from limits import parse
 from limits.storage import storage_from_string
@@ -33,6 +33,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # The status_code of a key claimed by a request that has not answered yet.
 IN_PROGRESS = 0
+# The status_code of a claim whose request has committed a change but not (yet) stored its
+# answer: set in the transaction of the request's first write (_mark_committed), so the key can
+# never be given back once the action happened, even if storing the answer fails afterwards.
+COMMITTED = 1
 # A claim this old belongs to a request that died without answering (its process killed): the
 # key is free again. Far above any request's run time (gunicorn's timeout is 60 seconds).
 CLAIM_TIMEOUT = timedelta(minutes=5)
@@ -63,6 +67,42 @@ def init_app(app: Flask) -> None:
     except Exception as err:  # limits raises ConfigurationError, or the client's own error
         raise ConfigError(f"API_RATELIMIT_STORAGE_URI cannot be used: {err}") from None
     app.extensions[EXTENSION] = MovingWindowRateLimiter(storage)
+    for name, listener in (("after_flush", _note_write), ("do_orm_execute", _note_statement),
+                           ("before_commit", _mark_committed), ("after_commit", _forget_writes),
+                           ("after_rollback", _forget_writes)):
+        if not sa.event.contains(db.session, name, listener):
+            sa.event.listen(db.session, name, listener)
+
+
+# The session.info key that says the session's transaction has written something.
+_WROTE = "jobbro_idempotency_wrote"
+
+
+def _note_write(session, _flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+def _note_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+def _forget_writes(session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def _mark_committed(session) -> None:
+    """Before a transaction that wrote commits during a request holding an idempotency claim,
+    turn the claim into :data:`COMMITTED` in that same transaction: the action and the record
+    that it happened commit together or not at all."""
+    if not has_request_context() or g.get("idempotency") is None or g.get("idempotency_committed"):
+        return
+    if not session.info.get(_WROTE):
+        return
+    g.idempotency_committed = True
+    session.execute(sa.update(IdempotencyRecord).where(
+        IdempotencyRecord.id == g.idempotency, IdempotencyRecord.status_code == IN_PROGRESS).values(
+        status_code=COMMITTED))
 
 
 def spec_guard(view):
@@ -185,7 +225,9 @@ def _replay() -> Response | None:
     short transaction (the view's service commits on its own, often more than once, so the
     claim cannot ride in the action's transaction); the unique (token, key) makes a second
     insert of the key fail on SQLite and PostgreSQL alike, whichever request got there first.
-    :func:`_after` then fills in the answer, or deletes the claim when the answer is not kept.
+    The view's first commit that writes also makes the claim :data:`COMMITTED`, in the same
+    transaction (:func:`_mark_committed`). :func:`_after` then fills in the answer, or deletes
+    the claim when the answer is not kept and nothing was committed.
 
     :raise 400: a key that is too long or not printable.
     :raise 422: the key was used for another request (method, path, query or body).
@@ -235,6 +277,13 @@ def _repeat(found: IdempotencyRecord, request_hash: str) -> Response:
         problems.abort(422, "Idempotency-Key er allerede brugt til en anden forespørgsel. Brug en ny nøgle.")
     if found.status_code == IN_PROGRESS:
         _in_progress()
+    if found.status_code == COMMITTED:
+        if found.created_at > clock.utcnow() - CLAIM_TIMEOUT:
+            _in_progress()  # most likely still running (it committed a first step)
+        # Done, but its answer was never stored (the store failed, or the request died after
+        # committing): doing it again would do it twice.
+        problems.abort(409, "Anmodningen med denne Idempotency-Key er allerede udført, men svaret kunne "
+                            "ikke gemmes. Send den ikke igen; hent resultatet med en GET.")
     reread = _REREAD.get(request.blueprint or "")
     if found.object_id is not None and reread is not None:
         endpoint, argument = reread
@@ -255,7 +304,13 @@ def _after(response: Response) -> Response:
         return response
     claim_id = g.get("idempotency")
     if claim_id is not None:
-        _resolve(claim_id, response)
+        try:
+            _resolve(claim_id, response)
+        except sa.exc.SQLAlchemyError as exc:
+            # The action's own commits stand, and the claim says so (COMMITTED) if it wrote
+            # anything: the client gets the real answer now, and a repeat never runs it again.
+            current_app.logger.warning("idempotent answer not stored (%s)", type(exc).__name__)
+            _release_quietly(claim_id)
         g.idempotency = None  # resolved: nothing left for _teardown
     if request.method not in SAFE_METHODS:
         # Every write attempt, whatever its outcome (the services log what they changed); reads
@@ -271,6 +326,10 @@ def _teardown(error: BaseException | None) -> None:
     claim_id = g.pop("idempotency", None)
     if claim_id is None:
         return
+    _release_quietly(claim_id)
+
+
+def _release_quietly(claim_id: int) -> None:
     try:
         db.session.rollback()
         _release(claim_id)
@@ -293,7 +352,8 @@ def _object_id(response: Response) -> int | None:
 def _resolve(claim_id: int, response: Response) -> None:
     """Fill the claim in with ``response``, or give the key back when the answer is not kept:
     a 5xx or a 429 (the client should send the request again), or an answer about a citizen
-    that names no object."""
+    that names no object. A claim the request has already COMMITTED is never given back
+    (:func:`_release` leaves it): a repeat is told it was done rather than doing it twice."""
     if response.status_code >= 500 or response.status_code == 429:
         _release(claim_id)
         return
@@ -305,7 +365,7 @@ def _resolve(claim_id: int, response: Response) -> None:
     body = "" if object_id is not None else response.get_data(as_text=True)
     # Only while still this request's claim: an erasure may have deleted it meanwhile.
     db.session.execute(sa.update(IdempotencyRecord).where(
-        IdempotencyRecord.id == claim_id, IdempotencyRecord.status_code == IN_PROGRESS).values(
+        IdempotencyRecord.id == claim_id, IdempotencyRecord.status_code.in_((IN_PROGRESS, COMMITTED))).values(
         status_code=response.status_code, response_body=body, response_headers=headers, object_id=object_id,
         created_at=clock.utcnow()))
     db.session.commit()

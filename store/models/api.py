@@ -67,7 +67,9 @@ class IdempotencyRecord(db.Model):
     The record is inserted before the request runs, as its claim on the key (``status_code``
     is then ``portal.api.guard.IN_PROGRESS``, 0), and filled in with the answer afterwards, or
     deleted when the answer is not kept (5xx); a repeat meanwhile gets 409. The unique
-    (token, key) is what makes the claim: a second insert of the key fails.
+    (token, key) is what makes the claim: a second insert of the key fails. The request's first
+    committing write also sets ``guard.COMMITTED`` (1) in its own transaction; such a claim is
+    never deleted before its 24 hours, even if its answer cannot be stored.
 
     An answer that is an object about a citizen (a proposal, a hotline request) is not kept:
     only its status and ``object_id``, and a repeat reads the object again as it is now, with

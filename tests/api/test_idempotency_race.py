@@ -3,7 +3,7 @@
 The first request inserts its record ("in progress") in its own transaction before the view
 runs; a repeat arriving meanwhile gets 409 with Retry-After and creates nothing, and once the
 first has answered a repeat replays that answer. A first request whose answer is not kept (a
-500) gives the key back, so the client can send it again.
+500) gives the key back, so the client can send it again, unless it has committed a change.
 """
 from __future__ import annotations
 
@@ -164,9 +164,10 @@ def test_a_claim_left_by_a_request_that_never_answered_expires(app, client, raw)
     assert openings(app) == 1 and records(app) == [("forladt-1", 201)]
 
 
-def test_a_request_that_breaks_after_its_view_gives_the_key_back(app, client, raw, monkeypatch):
-    """Its answer could not be recorded: as before claims, nothing is kept for the key, which is
-    free again when the request ends rather than held "in progress" for CLAIM_TIMEOUT."""
+def test_a_request_that_breaks_after_its_view_keeps_the_key_it_committed(app, client, raw, monkeypatch):
+    """Its answer could not be recorded, but its opening was created: the claim, marked
+    COMMITTED in the opening's own transaction, stays, so a repeat cannot create a second one
+    (test_idempotency_answer_lost.py: what the repeat is told)."""
     def broken(claim_id, response):
         raise RuntimeError("record not written")
 
@@ -174,7 +175,10 @@ def test_a_request_that_breaks_after_its_view_gives_the_key_back(app, client, ra
     headers = bearer(raw, **{"Idempotency-Key": "efter-1"})
     with pytest.raises(RuntimeError):  # TESTING propagates it; in production a 500
         client.post(PATH, json=OPENING, headers=headers)
-    assert records(app) == []
+    assert records(app) == [("efter-1", guard.COMMITTED)] and openings(app) == 1
+    monkeypatch.undo()
+    assert client.post(PATH, json=OPENING, headers=headers).status_code == 409
+    assert openings(app) == 1
 
 
 def _insert_race(app, raw: str, held) -> None:
