@@ -9,9 +9,14 @@ personal details are loaded.
 The snapshot is laid out as arrays because the page evaluates every rule of
 :mod:`.metrics` on 13 days (the chosen month and the 12-month trend): looping over every
 citizen and placement in Python for each day cost ~20 ms of CPU per page, the same rules
-over columns well under 2 ms. At most five statements load it (citizens with their first CV's
-date and their VK's deactivation, placements, hours, contact with a company, openings), whatever
-the number of rows.
+over columns well under 2 ms. At most eight statements load it (citizens with their first CV's
+date and their VK, the reopened closings, the earlier VKs, the days users were deactivated,
+placements, hours, contact with a company, openings), whatever the number of rows.
+
+A month not yet frozen is recomputed from these rows, so what can change after the month is kept
+as a dated history and read as of the day measured (review T 2): a case's closings
+(``case_closure``), a citizen's VK (``vk_change``), a VK's deactivations (``user.deactivated_at``
+and ``user_deactivation``) and a company's answers on a proposal (``proposal_answer``).
 
 Dates are proleptic ordinals (``date.toordinal()``); a moment (a CV stored, a name shared, a VK
 deactivated) counts on its day in Copenhagen, the day the user saw it. A missing end (an open case, a
@@ -30,13 +35,13 @@ from decimal import Decimal
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..citizens.queries import WHITESPACE, has_goal_and_cv
 from ..dates import add_months, month_end  # noqa: F401 - callers import them here
 from store.clock import LOCAL
 from store.models import (CaseClosure, Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
-                          Proposal, User)
+                          Proposal, ProposalAnswer, User, UserDeactivation, VkChange)
 
 SCOPE_KINDS = ("all", "team", "mine")
 NEVER = np.iinfo(np.int64).max
@@ -49,7 +54,9 @@ class Scope:
     A citizen is in a team's scope by ``Citizen.team_id``; in a consultant's ("mine")
     when the consultant is the citizen's VK or adviser. Companies are in scope when
     their consultant is (team member / the consultant), so co-operation is counted
-    where the relationship is owned.
+    where the relationship is owned. The scope is today's caseload, in past months too: a
+    citizen handed over counts in the new consultant's (and team's) figures for the months not
+    yet frozen; within it, the goals read the VK a month had (:meth:`Facts.vk_on`).
     """
 
     kind: str = "all"
@@ -138,8 +145,17 @@ class Facts:
     cv_since: np.ndarray = field(default_factory=_empty_ints)  # the first CV with text's day
     # a jobmål and a current CV with text today (``has_goal_and_cv``)
     profile_now: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    # the last day the VK was active (NEVER: active now; -1: no VK, or deactivated when unknown)
-    vk_until: np.ndarray = field(default_factory=_empty_ints)
+    # the citizen's VK now (user id; 0: none)
+    vk_now: np.ndarray = field(default_factory=_empty_ints)
+    # earlier VKs (VkChange): the citizen's VK (0: none) until the day it was replaced, in the
+    # order they were replaced
+    vc_citizen: np.ndarray = field(default_factory=_empty_ints)
+    vc_vk: np.ndarray = field(default_factory=_empty_ints)
+    vc_until: np.ndarray = field(default_factory=_empty_ints)
+    # the days users were deactivated: from (0: when is unknown, long ago) .. to - 1 (NEVER: still)
+    ua_user: np.ndarray = field(default_factory=_empty_ints)
+    ua_from: np.ndarray = field(default_factory=_empty_ints)
+    ua_to: np.ndarray = field(default_factory=_empty_ints)
     # placements
     p_id: np.ndarray = field(default_factory=_empty_ints)
     p_citizen: np.ndarray = field(default_factory=_empty_ints)
@@ -225,6 +241,28 @@ class Facts:
             closed[position], starts[position] = max(ended) if ended else (NEVER, spans[0][0])
         return closed, starts
 
+    def vk_on(self, day: date) -> np.ndarray:
+        """Per citizen, the VK at the end of ``day`` (user id; 0: none): the earliest VK replaced
+        after ``day`` (:class:`~store.models.VkChange`), else today's (review T 2)."""
+        d = day.toordinal()
+        vks = self.vk_now.copy()
+        rows = np.flatnonzero(self.vc_until > d)
+        if rows.size:
+            rows = rows[np.lexsort((rows, self.vc_until[rows], self.vc_citizen[rows]))]
+            citizens = self.vc_citizen[rows]
+            first = np.unique(citizens, return_index=True)[1]
+            keep = citizens[first] < self.n
+            vks[citizens[first][keep]] = self.vc_vk[rows][first][keep]
+        return vks
+
+    def vk_active_on(self, day: date) -> np.ndarray:
+        """Citizens whose VK at the end of ``day`` (:meth:`vk_on`) was an active user then: not
+        deactivated on that day, by the current deactivation or one undone later (review N 1, T 2)."""
+        d = day.toordinal()
+        vks = self.vk_on(day)
+        away = self.ua_user[(self.ua_from <= d) & (self.ua_to > d)]
+        return (vks > 0) & ~np.isin(vks, away)
+
     def placements_overlapping(self, first: date, last: date) -> np.ndarray:
         """Placements that lie wholly or partly in ``first``..``last`` (both included)."""
         return (self.p_start <= last.toordinal()) & (self.p_end >= first.toordinal())
@@ -277,7 +315,7 @@ TABLES = frozenset({"placements", "hours", "activity", "openings"})
 
 
 def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES) -> Facts:
-    """Read the snapshot for ``scope`` from the database (read-only; at most six statements).
+    """Read the snapshot for ``scope`` from the database (read-only; at most eight statements).
 
     The citizens are always read; of the other ``tables`` only those named (a goal list
     needs fewer than the dashboard). Left out, a table is empty in the snapshot.
@@ -289,7 +327,8 @@ def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES)
         """Citizen ids → positions (``n`` for a citizen outside the snapshot)."""
         return _ints([position.get(cid, len(position)) for cid in citizen_ids])
 
-    columns = dict(citizens, **_closure_columns(session, scope, at))
+    columns = dict(citizens, **_closure_columns(session, scope, at), **_vk_change_columns(session, scope, at),
+                   **_deactivation_columns(session))
     if "placements" in tables:
         columns.update(_placement_columns(session, scope, at))
     if "hours" in tables:
@@ -307,17 +346,13 @@ def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
         CvDocument.citizen_id == Citizen.id,
         sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""), WHITESPACE)) > 0)
         .correlate(Citizen).scalar_subquery())
-    vk = aliased(User)
-    (ids, groups, starts, closes, reasons, profile, cvs, vk_ids, vk_active,
-     vk_deactivated) = _columns(session.execute(
+    ids, groups, starts, closes, reasons, profile, cvs, vks = _columns(session.execute(
         sa.select(Citizen.id, _plain(Citizen.benefit_group), Citizen.case_start, Citizen.case_closed,
                   _plain(Citizen.case_close_reason), has_goal_and_cv().label("profile"),
-                  first_cv.label("cv_since"), vk.id, vk.active, vk.deactivated_at)
-        .outerjoin(vk, vk.id == Citizen.vk_id).where(scope.citizen_clause())).all(), 10)
+                  first_cv.label("cv_since"), Citizen.vk_id).where(scope.citizen_clause())).all(), 8)
     return dict(ids=_ints(ids), benefit_group=_texts(groups), case_start=_ordinals(starts),
                 case_closed=_ordinals(closes), case_close_reason=_texts(reasons), cv_since=_ordinals(cvs),
-                profile_now=np.array(profile, dtype=bool),
-                vk_until=_ints([_vk_until(*row) for row in zip(vk_ids, vk_active, vk_deactivated)]))
+                profile_now=np.array(profile, dtype=bool), vk_now=_ints([v or 0 for v in vks]))
 
 
 def _closure_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
@@ -327,15 +362,22 @@ def _closure_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray
     return dict(cl_citizen=at(citizen), cl_closed=_ordinals(closed), cl_reopened=_ordinals(reopened))
 
 
-def _vk_until(vk_id: int | None, active: bool | None, deactivated_at: datetime | None) -> int:
-    """The last day a citizen had an active VK: :data:`NEVER` for an active VK, the day before
-    its deactivation (by its day in Copenhagen, as other moments here), -1 for none or a VK
-    deactivated at an unknown moment (before 0020 without an audit event: read as long ago)."""
-    if vk_id is None:
-        return -1
-    if active:
-        return NEVER
-    return _local_ordinal(deactivated_at) - 1 if deactivated_at is not None else -1
+def _vk_change_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
+    citizen, vk, replaced = _columns(session.execute(
+        sa.select(VkChange.citizen_id, VkChange.vk_id, VkChange.replaced_at)
+        .where(_scoped(VkChange.citizen_id, scope)).order_by(VkChange.replaced_at, VkChange.id)).all(), 3)
+    return dict(vc_citizen=at(citizen), vc_vk=_ints([v or 0 for v in vk]), vc_until=_ordinals(replaced))
+
+
+def _deactivation_columns(session: Session) -> dict[str, np.ndarray]:
+    """The days every user was deactivated: the current deactivation of an inactive user and
+    the earlier ones undone (a few rows per user at most; users are few). A deactivation at an
+    unknown moment (before 0020 without an audit event) is read as long ago (day 0)."""
+    earlier = sa.select(UserDeactivation.user_id, UserDeactivation.deactivated_at, UserDeactivation.reactivated_at)
+    current = sa.select(User.id, User.deactivated_at, sa.null()).where(User.active.is_(False))
+    user, since, until = _columns(session.execute(sa.union_all(earlier, current)).all(), 3)
+    return dict(ua_user=_ints(user), ua_from=_ints([0 if d is None else _local_ordinal(d) for d in since]),
+                ua_to=_ordinals(until))
 
 
 def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
@@ -361,7 +403,8 @@ def _hours_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
 
 # What counts as contact with a company about the citizen (the active share, review F 9): the
 # citizen's name shared with the company (``proposal.disclosed_at``), the company's answer on a
-# proposal, a job interview booked for the day. Never a step inside the job centre alone: a
+# proposal (each answer on its day: the current one and those replaced or cleared since,
+# ``proposal_answer``, review T 2), a job interview booked for the day. Never a step inside the job centre alone: a
 # proposal made, approved or rejected by a consultant.
 CONTACT_EVENTS = ("identity_disclosed", "company_responded", "interview")
 
@@ -372,10 +415,13 @@ def _activity_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarra
     answered = sa.select(Proposal.citizen_id, Proposal.company_responded_at).where(
         Proposal.company_response.is_not(None), Proposal.company_responded_at.is_not(None),
         _scoped(Proposal.citizen_id, scope))
+    answered_before = sa.select(Proposal.citizen_id, ProposalAnswer.answered_at).join(
+        Proposal, ProposalAnswer.proposal_id == Proposal.id).where(_scoped(Proposal.citizen_id, scope))
     interviews = sa.select(Proposal.citizen_id, Interview.starts_at).join(
         Proposal, Interview.proposal_id == Proposal.id).where(
         Interview.status == "booked", _scoped(Proposal.citizen_id, scope))
-    citizen, day = _columns(session.execute(sa.union_all(disclosed, answered, interviews)).all(), 2)
+    citizen, day = _columns(session.execute(
+        sa.union_all(disclosed, answered, answered_before, interviews)).all(), 2)
     return dict(a_citizen=at(citizen), a_day=_ordinals(day))
 
 

@@ -226,7 +226,7 @@ def matchable_list(session: Session, facts: Facts, as_of: date, entry: dict, vie
 
     A miss who lacks nothing today either stored the CV after ``as_of`` (it counts from that
     month) or was given what was missing after the month was counted (in a frozen list, or a VK
-    given in place of one deactivated by then); the first CV's day in ``facts`` tells which
+    given after ``as_of`` where there was none, or one deactivated, then: review T 2); the first CV's day in ``facts`` tells which
     (review L 7, N 2). For a citizen no longer in the scope's facts that day is unknown: the row
     says only that nothing is missing now. A hit shows what is missing today, if anything.
     """

@@ -191,18 +191,20 @@ def compute_active_share(facts: Facts, as_of: date) -> Metric:
 MATCHABLE_DEFINITION = (
     "Åbne sager, hvor borgeren har CV, mindst ét jobmål og en aktiv virksomhedskonsulent (en "
     "deaktiveret tæller som ingen; samme regel som borgerlisten). For tidligere måneder bruges "
-    "nuværende jobmål og CV, og konsulenten tæller, hvis den var aktiv ved månedens udgang "
-    "(deaktiveret senere). CV'et tæller, hvis borgeren havde et CV med tekst gemt inden "
+    "nuværende jobmål og CV, og konsulenten er den, borgeren havde ved månedens udgang; den "
+    "tæller, hvis den var aktiv da (en konsulent, der senere er skiftet, fjernet, deaktiveret "
+    "eller aktiveret igen, ændrer ikke måneden). CV'et tæller, hvis borgeren havde et CV med tekst gemt inden "
     "månedens udgang; et CV, der er opdateret siden, tæller fra det første. "
     "Mål: 80 %, derefter 85 %.")
 
 
 def _matchable(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the open cases on ``as_of`` and of who counts as matchable then: a jobmål and a
-    current CV with text today, a CV with text stored by ``as_of``, and a VK active on
-    ``as_of`` (one deactivated since still counts for a month before it, review N 1)."""
+    current CV with text today, a CV with text stored by ``as_of``, and the VK the citizen had
+    on ``as_of``, active then (a VK deactivated, activated again, handed over or taken away
+    since leaves the month as it was: review N 1, T 2)."""
     day = as_of.toordinal()
-    return facts.open_on(as_of), facts.profile_now & (facts.cv_since <= day) & (facts.vk_until >= day)
+    return facts.open_on(as_of), facts.profile_now & (facts.cv_since <= day) & facts.vk_active_on(as_of)
 
 
 def matchable_population(facts: Facts, as_of: date) -> dict[int, bool]:

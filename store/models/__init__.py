@@ -1,17 +1,17 @@
 """All models, importable from one place: ``from store.models import Citizen``."""
 from __future__ import annotations
 
-from .accounts import Company, Team, User
+from .accounts import Company, Team, User, UserDeactivation
 from .api import ApiToken, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 from .audit import AuditEvent, LoginAttempt
-from .citizens import CaseClosure, Citizen, CvDocument, JobGoal
+from .citizens import CaseClosure, Citizen, CvDocument, JobGoal, VkChange
 from .handoff import Interview, MailMessage, Notification
 from .held import HeldForm
 from .hotline import HotlineMessage, HotlineRequest
 from .openings import EligibilityRule, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
 from .placements import HoursLog, Placement, PlacementEvent
-from .proposals import Consent, Proposal
+from .proposals import Consent, Proposal, ProposalAnswer
 from .sessions import UserSession
 from .snapshots import FigureSnapshot
 from .stories import SuccessStory
@@ -22,5 +22,5 @@ __all__ = [
     "AuditEvent", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
     "EmbeddingCacheEntry", "HeldForm", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
-    "SuccessStory", "FigureSnapshot",
+    "SuccessStory", "FigureSnapshot", "ProposalAnswer", "UserDeactivation", "VkChange",
 ]

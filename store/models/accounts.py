@@ -60,7 +60,8 @@ class User(UserMixin, db.Model):
     mail_opt_out: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     company_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("company.id"))
     team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"))
-    active: Mapped[bool] = mapped_column(default=True)
+    # active_history: the flush hook below must know a user made active was inactive.
+    active: Mapped[bool] = mapped_column(default=True, active_history=True)
     # When ``active`` last became False (None while active). Set and cleared by a flush hook
     # (below) on every path that changes ``active``. The dashboard reads it as of a month: a VK
     # deactivated after the month's end still counted then. None on an inactive user means
@@ -73,6 +74,10 @@ class User(UserMixin, db.Model):
 
     company: Mapped[Optional[Company]] = relationship(foreign_keys=[company_id])
     team: Mapped[Optional[Team]] = relationship()
+    # Earlier deactivations that were undone, oldest first: the user was inactive then.
+    deactivations: Mapped[list["UserDeactivation"]] = relationship(
+        cascade="all, delete-orphan", order_by="(UserDeactivation.reactivated_at, UserDeactivation.id)"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -89,18 +94,37 @@ class User(UserMixin, db.Model):
         return self.role == "company" and self.company is not None and self.company.code_of_care
 
 
+class UserDeactivation(db.Model):
+    """An earlier deactivation of a user that was undone (review T 2): inactive from
+    ``deactivated_at`` (None: when is unknown, read as long ago, as ``User.deactivated_at``)
+    until ``reactivated_at``. The current deactivation, if any, stays on the user. The
+    dashboard reads a VK as active on a day when no deactivation covers it (by their days in
+    Copenhagen): a VK activated again today still counts as none in the months it was away."""
+
+    __tablename__ = "user_deactivation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    deactivated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    reactivated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 @event.listens_for(Session, "before_flush")
 def _stamp_deactivation(session: Session, _context, _instances) -> None:
     """Keep ``User.deactivated_at`` with ``User.active``: stamped when a user becomes (or is
     created) inactive, cleared when made active again. One hook for every code path (admin
-    page, CLI, API, jobs), as :mod:`.touch` does for ``updated_at``."""
+    page, CLI, API, jobs), as :mod:`.touch` does for ``updated_at``. Made active again, the
+    deactivation it ends is kept as a :class:`UserDeactivation`."""
     for user in session.new:
         if isinstance(user, User) and user.active is False and user.deactivated_at is None:
             user.deactivated_at = utcnow()
-    for user in session.dirty:
+    for user in list(session.dirty):
         if not isinstance(user, User) or not inspect(user).attrs.active.history.has_changes():
             continue
         if user.active:
+            if False in inspect(user).attrs.active.history.deleted:
+                session.add(UserDeactivation(user_id=user.id, deactivated_at=user.deactivated_at,
+                                             reactivated_at=utcnow()))
             user.deactivated_at = None
         elif user.deactivated_at is None:
             user.deactivated_at = utcnow()

@@ -5,7 +5,8 @@ from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db import db
 from .base import UTCDateTime, enum_of, utcnow
@@ -62,7 +63,9 @@ class Citizen(db.Model):
     limitation_flags: Mapped[list] = mapped_column(sa.JSON, default=list)
     limitations_text: Mapped[str] = mapped_column(sa.Text, default="")
     readiness_group: Mapped[str] = mapped_column(enum_of(READINESS_GROUPS, "readiness_group"))
-    vk_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    # active_history: the VK replaced is known at the flush even when the row was expired, so
+    # the flush hook below can keep it as a VkChange.
+    vk_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), active_history=True)
     adviser_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"))
     case_start: Mapped[date]
@@ -91,6 +94,11 @@ class Citizen(db.Model):
     # ``case_start`` and now (the policy goals read a reopened case as closed in its gaps).
     case_closures: Mapped[list["CaseClosure"]] = relationship(
         cascade="all, delete-orphan", order_by="CaseClosure.closed_on"
+    )
+    # The VKs the citizen had before the current one, oldest first (the policy goals read the
+    # VK a month had, not today's).
+    vk_changes: Mapped[list["VkChange"]] = relationship(
+        cascade="all, delete-orphan", order_by="(VkChange.replaced_at, VkChange.id)"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -133,6 +141,33 @@ class CaseClosure(db.Model):
     reason: Mapped[Optional[str]] = mapped_column(enum_of(CASE_CLOSE_REASONS, "case_close_reason"))
 
     __table_args__ = (sa.CheckConstraint("reopened_on >= closed_on", name="reopened_after_closing"),)
+
+
+class VkChange(db.Model):
+    """An earlier VK of a citizen (review T 2): ``vk_id`` (None: no VK) was the citizen's VK
+    until ``replaced_at``, when another VK was given or the VK was taken away. The current VK
+    stays on the citizen (``vk_id``). Read by its day in Copenhagen: the VK of a day is the one
+    the citizen had at its end. Written by the flush hook below on every path that changes
+    ``Citizen.vk_id`` (the citizen's page, the import and the API, a caseload handed over)."""
+
+    __tablename__ = "vk_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    vk_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_replaced_vk(session: Session, _context, _instances) -> None:
+    """Keep the VK a citizen had when ``vk_id`` changes (one hook for every code path, as
+    ``User.deactivated_at`` is stamped in :mod:`.accounts`)."""
+    for citizen in list(session.dirty):
+        if not isinstance(citizen, Citizen):
+            continue
+        history = inspect(citizen).attrs.vk_id.history
+        if history.has_changes() and history.deleted and history.deleted[0] != citizen.vk_id:
+            session.add(VkChange(citizen_id=citizen.id, vk_id=history.deleted[0], replaced_at=utcnow()))
 
 
 class JobGoal(db.Model):

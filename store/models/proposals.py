@@ -5,7 +5,8 @@ from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db import db
 from .base import UTCDateTime, enum_of, utcnow
@@ -33,9 +34,11 @@ class Proposal(db.Model):
     decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     decision_reason: Mapped[str] = mapped_column(sa.String(500), default="")
-    company_response: Mapped[Optional[str]] = mapped_column(enum_of(COMPANY_RESPONSES, "company_response"))
+    company_response: Mapped[Optional[str]] = mapped_column(enum_of(COMPANY_RESPONSES, "company_response"),
+                                                            active_history=True)
     company_response_note: Mapped[str] = mapped_column(sa.String(1000), default="")
-    company_responded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # active_history: the answer replaced is known at the flush (kept as a ProposalAnswer).
+    company_responded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), active_history=True)
     # When the name was shared with the company (the last time, if shared again after a renewal).
     disclosed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     # The jobmål as the company sees it: a text the consultant approved for sharing ("" = none
@@ -62,12 +65,47 @@ class Proposal(db.Model):
     consents: Mapped[list["Consent"]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="Consent.id"
     )
+    # The company's earlier answers, replaced by a new one or cleared when the pair was decided
+    # anew, oldest first: each was contact with the citizen on its day (the policy goals).
+    earlier_answers: Mapped[list["ProposalAnswer"]] = relationship(
+        cascade="all, delete-orphan", order_by="(ProposalAnswer.answered_at, ProposalAnswer.id)"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("citizen_id", "opening_id", name="uq_proposal_pair"),
         # Ids are shown outside (API, webhooks, links): never reused after an erasure (migration 0015).
         {"sqlite_autoincrement": True},
     )
+
+
+class ProposalAnswer(db.Model):
+    """An earlier answer of the company on a proposal (review T 2): ``response`` given at
+    ``answered_at``, since replaced by another answer or cleared when the pair was decided anew
+    (``portal.proposals.renew``). The current answer stays on the proposal. Written by the flush
+    hook below on every path that changes ``Proposal.company_responded_at``."""
+
+    __tablename__ = "proposal_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    response: Mapped[Optional[str]] = mapped_column(enum_of(COMPANY_RESPONSES, "company_response"))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_replaced_answer(session: Session, _context, _instances) -> None:
+    """Keep the company's answer when a later one replaces it or it is cleared: the moment it
+    was given and what it was (the response as it was loaded)."""
+    for proposal in list(session.dirty):
+        if not isinstance(proposal, Proposal):
+            continue
+        state = inspect(proposal)
+        moments = state.attrs.company_responded_at.history
+        if not (moments.has_changes() and moments.deleted and moments.deleted[0] is not None):
+            continue
+        responses = state.attrs.company_response.history
+        response = responses.deleted[0] if responses.deleted else proposal.company_response
+        session.add(ProposalAnswer(proposal_id=proposal.id, response=response, answered_at=moments.deleted[0]))
 
 
 class Consent(db.Model):

@@ -153,7 +153,8 @@ def test_months_computed_under_the_earlier_definition_say_so():
     old = Metric("matchable", "CV, jobmål og virksomhedskonsulent", 0.5, "share", EARLIER_DEFINITION,
                  numerator=1, denominator=2)
     assert redefined(old)
-    assert "aktiv ved månedens udgang" in MATCHABLE_DEFINITION
+    assert "konsulenten er den, borgeren havde ved månedens udgang; den tæller, hvis den var aktiv da" \
+        in MATCHABLE_DEFINITION
     assert "et CV, der er opdateret siden, tæller fra det første" in MATCHABLE_DEFINITION
 
 

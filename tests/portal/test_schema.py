@@ -491,3 +491,46 @@ def test_0024_keeps_each_reopened_closing_and_the_current_closing_reason_from_th
                                     {"c": citizen_id}).scalar()
     assert [(str(a), str(b), r) for a, b, r in closures] == [("2026-06-01", "2026-08-03", "flyttet")]
     assert reason == "ordinaert_job"
+
+
+def test_0025_keeps_earlier_vks_undone_deactivations_and_earlier_answers_from_the_audit_log(migrated_app):
+    """Backfill: each "citizen_assigned" that changed the VK ends the VK before it; each
+    "user_enabled" ends the "user_disabled" before it; each "company_response" of a pair made
+    before the proposal's current answer is an earlier answer."""
+    objects = _graph()
+    other = User(email="anden@jc.dk", name="Anden VK", role="consultant")
+    db.session.add_all([*objects.values(), other])
+    db.session.commit()
+    citizen, vk, proposal = objects["citizen"].id, objects["vk"].id, objects["proposal"].id
+    opening, other_id = objects["opening"].id, other.id
+    db.session.remove()
+    downgrade(revision="0024")
+    at = lambda *args: datetime(*args, tzinfo=timezone.utc)  # noqa: E731
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE citizen SET vk_id = :v WHERE id = :i"), {"v": other_id, "i": citizen})
+        connection.execute(sa.text("UPDATE proposal SET company_response = 'declined', company_responded_at = :a "
+                                   "WHERE id = :i"), {"a": at(2026, 11, 20, 9, 0), "i": proposal})
+    db.session.add_all([AuditEvent(at=moment, action=action, citizen_id=cid, opening_id=oid, purpose=purpose)
+                        for moment, action, cid, oid, purpose in [
+                            (at(2026, 3, 1, 9), "citizen_assigned", citizen, None, f"vk:{vk},adviser:-,team:-"),
+                            (at(2026, 6, 1, 9), "citizen_assigned", citizen, None, "vk:-,adviser:-,team:-"),
+                            (at(2026, 9, 1, 9), "citizen_assigned", citizen, None, f"vk:{other_id},adviser:-,team:-"),
+                            (at(2026, 10, 1, 9), "citizen_assigned", citizen, None,
+                             f"vk:{other_id},adviser:{vk},team:-"),  # the adviser only: no change of VK
+                            (at(2026, 4, 1, 9), "user_disabled", None, None, f"user:{other_id}"),
+                            (at(2026, 5, 1, 9), "user_enabled", None, None, f"user:{other_id}"),
+                            (at(2026, 5, 2, 9), "user_enabled", None, None, f"user:{vk}"),  # never disabled
+                            (at(2026, 11, 10, 9), "company_response", citizen, opening, "response:interested"),
+                            (at(2026, 11, 20, 9, 0, 1), "company_response", citizen, opening, "response:declined"),
+                            (at(2026, 11, 11, 9), "company_response", citizen, opening + 1, "response:hired")]])
+    db.session.commit()
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as connection:
+        changes = connection.execute(sa.text("SELECT vk_id, replaced_at FROM vk_change WHERE citizen_id = :c "
+                                             "ORDER BY replaced_at"), {"c": citizen}).all()
+        away = connection.execute(sa.text("SELECT user_id, deactivated_at, reactivated_at FROM user_deactivation")).all()
+        answers = connection.execute(sa.text("SELECT proposal_id, response, answered_at FROM proposal_answer")).all()
+    assert [(v, str(r)[:10]) for v, r in changes] == [(vk, "2026-06-01"), (None, "2026-09-01")]
+    assert [(u, str(a)[:10], str(b)[:10]) for u, a, b in away] == [(other_id, "2026-04-01", "2026-05-01")]
+    assert [(p, r, str(a)[:10]) for p, r, a in answers] == [(proposal, "interested", "2026-11-10")]
