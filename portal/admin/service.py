@@ -374,6 +374,9 @@ def _disable_admin(user: User) -> bool:
     Two administrators disabling each other at once must not leave none. On PostgreSQL the
     active administrators are locked (``FOR UPDATE``, in id order) while counted; SQLite
     has no row locks but runs one write at a time, so the UPDATE itself repeats the count.
+    A bulk UPDATE skips the ORM's flush hook that stamps ``deactivated_at``
+    (``store.models.accounts``), so it stamps the row itself: the row is right whether or not
+    the caller also changes the loaded object.
     """
     admins = db.session.scalars(sa.select(User.id).where(User.role == "admin", User.active)
                                 .order_by(User.id).with_for_update()).all()
@@ -383,5 +386,6 @@ def _disable_admin(user: User) -> bool:
     another_active = (sa.select(other.id).where(other.role == "admin", other.active, other.id != user.id)
                       .exists())
     result = db.session.execute(sa.update(User).where(User.id == user.id, User.active, another_active)
-                                .values(active=False).execution_options(synchronize_session=False))
+                                .values(active=False, deactivated_at=clock.utcnow())
+                                .execution_options(synchronize_session=False))
     return result.rowcount == 1

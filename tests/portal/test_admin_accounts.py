@@ -90,3 +90,30 @@ def test_other_users_are_disabled_as_before(app, client, auth, make_user):
     auth.login(me.email)
     assert toggle(client, auth, target.id).status_code == 302
     assert not is_active(app, target.id) and disabled_events(app) == 1
+
+
+def _deactivated_at(app, user_id: int):
+    with app.app_context():
+        return db.session.scalar(sa.select(User.deactivated_at).where(User.id == user_id))
+
+
+def test_disabling_an_administrator_stamps_when(app, client, auth, make_user):
+    """The dashboard reads ``deactivated_at`` as of a month; an administrator is disabled by a
+    conditional bulk UPDATE, which the ORM's stamping hook does not see."""
+    me, other = make_user("admin"), make_user("admin")
+    auth.login(me.email)
+    assert toggle(client, auth, other.id).status_code == 302
+    assert not is_active(app, other.id) and _deactivated_at(app, other.id) is not None
+    assert toggle(client, auth, other.id).status_code == 302  # enabled again: cleared
+    assert is_active(app, other.id) and _deactivated_at(app, other.id) is None
+
+
+def test_the_bulk_update_that_disables_an_administrator_stamps_the_row_itself(app, make_user):
+    from portal.admin import service
+
+    make_user("admin")
+    target = make_user("admin")
+    with app.test_request_context():
+        assert service._disable_admin(db.session.get(User, target.id))
+        db.session.commit()  # nothing else changed the loaded object
+    assert not is_active(app, target.id) and _deactivated_at(app, target.id) is not None
