@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    register_favicon(app)  # before register_hooks: see its docstring
     register_hooks(app)
     return app
 
@@ -113,6 +114,31 @@ def register_blueprints(app: Flask) -> None:
     from .webhooks import bp as webhooks_bp
     app.register_blueprint(webhooks_bp)
     api.init_app(app)
+
+
+FAVICON_MAX_AGE = 7 * 24 * 3600  # seconds
+
+
+def register_favicon(app: Flask) -> None:
+    """Serve ``static/favicon.ico`` at ``/favicon.ico``, where a browser looks for an icon by
+    itself on what has no ``<link rel="icon">`` (a JSON answer, the OpenAPI document).
+
+    It is the ``static`` endpoint, so, like any static file, it never writes the session
+    cookie back (:class:`portal.security.PageSessionInterface`). ``security``'s hook marks
+    every answer outside ``/static/`` ``no-store``; after_request hooks run in reverse order of
+    registration, so this one, registered before ``register_hooks``, runs after it and makes
+    the icon cacheable for :data:`FAVICON_MAX_AGE` (the other security headers stay).
+    """
+    from flask import request
+
+    app.add_url_rule("/favicon.ico", endpoint="static", view_func=app.view_functions["static"],
+                     defaults={"filename": "favicon.ico"})
+
+    @app.after_request
+    def _cache_favicon(response):
+        if request.path == "/favicon.ico" and response.status_code in (200, 304):
+            response.headers["Cache-Control"] = f"public, max-age={FAVICON_MAX_AGE}"
+        return response
 
 
 def register_hooks(app: Flask) -> None:
