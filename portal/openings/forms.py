@@ -32,6 +32,10 @@ WORKING_TIME_LIMIT = 48  # hours a week on average (the working time directive, 
 START_PAST_DAYS = 365
 START_FUTURE_DAYS = 2 * 365
 EDITABLE_STATUSES = ("draft", "open", "closed")
+# A published opening never turns back into a draft: the job centre has been told about it, and
+# it may have candidates and placements. "Lukket" takes it out of matching instead (review W6).
+NO_DRAFT_AGAIN = ("Opslaget er slået op og kan ikke blive en kladde igen. Vælg »Lukket«, hvis jobcentret "
+                  "ikke skal finde flere kandidater til det.")
 
 KIND_HELP = {
     "smaajob": "Nogle få almindelige lønnede timer om ugen (ofte 1–15) til almindelig løn. "
@@ -148,20 +152,29 @@ class OpeningForm(DanishForm):
     base = HiddenField()
 
     def __init__(self, *args, current_status: str | None = None, stored_start: date | None = None,
-                 imported: bool = False, **kwargs) -> None:
+                 imported: bool = False, places=None, **kwargs) -> None:
         """``current_status``/``stored_start``: the saved opening's values when editing;
-        ``imported``: a row of an import file, which may record an opening already begun."""
+        ``imported``: a row of an import file, which may record an opening already begun;
+        ``places``: the saved opening's :class:`~.service.Places` (the capacity may not drop
+        below the places already taken)."""
         super().__init__(*args, **kwargs)
         self._stored_start = stored_start
         self._current_status = current_status
         self._imported = imported
         self._editing = current_status is not None or imported
-        # "filled" is set by the placement flow, not chosen here; keep it when present.
-        statuses = list(EDITABLE_STATUSES)
+        self._places = places
+        # "filled" is set by the placement flow, not chosen here; keep it when present. A draft
+        # is offered only while the opening is one (or is new).
+        statuses = [s for s in EDITABLE_STATUSES if s != "draft" or self.draft_allowed]
         if current_status and current_status not in statuses:
             statuses.append(current_status)
         self.status.choices = choices({k: OPENING_STATUSES[k] for k in statuses})
         self.postcode.description = postcodes.hint("Postnummeret i jobcentrets område, fx 8722 Hedensted.")
+
+    @property
+    def draft_allowed(self) -> bool:
+        """A new opening, or one still a draft, may be (or stay) a draft; a published one not."""
+        return self._current_status in (None, "draft")
 
     def validate_postcode(self, field: Field) -> None:
         if not re.fullmatch(r"[0-9]{4}", field.data or ""):
@@ -227,7 +240,27 @@ class OpeningForm(DanishForm):
                 "Flere pladser i samme opslag kan kun bruges til virksomhedspraktik. "
                 "Opret et opslag pr. stilling, eller vælg 1.")
             ok = False
+        if self.status.data == "draft" and not self.draft_allowed:
+            self.status.errors[:] = [NO_DRAFT_AGAIN]  # instead of "not on the list": say why
+            ok = False
+        ok = self._validate_capacity() and ok
         return ok
+
+    def _validate_capacity(self) -> bool:
+        """The capacity may not drop below the places taken: placements running or planned, and
+        hires the job centre has still to start (review W6)."""
+        places, capacity = self._places, self.capacity.data
+        if places is None or capacity is None or self.capacity.errors:
+            return True
+        needed = places.taken + places.hired_waiting
+        if capacity >= needed:
+            return True
+        running = f"{places.taken} igangværende eller planlagte forløb" if places.taken else ""
+        hired = f"{places.hired_waiting} meldt ansat" if places.hired_waiting else ""
+        self.capacity.errors.append(
+            f"Der er {' og '.join(part for part in (running, hired) if part)} på opslaget, så det skal have "
+            f"mindst {needed} {'plads' if needed == 1 else 'pladser'}.")
+        return False
 
     def warnings(self) -> list[str]:
         """Advice that does not block saving (call after a successful validate)."""

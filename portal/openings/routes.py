@@ -99,21 +99,32 @@ def edit(opening_id: int):
     :raise 404: if the opening is not the current company's.
     """
     opening = _own_opening(opening_id)
-    form = OpeningForm(obj=opening, current_status=opening.status, stored_start=opening.start_date)
+    form = OpeningForm(obj=opening, current_status=opening.status, stored_start=opening.start_date,
+                       places=service.places(opening))
     if not form.is_submitted():
         form.base.data = conflict.fingerprints(opening)
     if form.validate_on_submit():
         try:
-            changed = service.update_opening(opening, form.to_data(), _int_or_none(form.version.data))
+            saved = service.update_opening(opening, form.to_data(), _int_or_none(form.version.data))
         except service.StaleOpening:
             return _stale_edit(form, opening)
-        if changed:
+        if saved:
             flash(f"Ændringerne i »{opening.title}« er gemt.", "success")
+            if saved.opened:
+                flash(_opened_message(saved), "info")
             _flash_warnings(form)
         else:
             flash("Der var ingen ændringer at gemme.", "info")
         return redirect(url_for("openings.detail", opening_id=opening.id))
     return _render_form(form, opening)
+
+
+def _opened_message(saved: service.Saved) -> str:
+    """What the company is told when its edit made the opening open (review W7)."""
+    done = "er åbent igen" if saved.opened == "reopened" else "er slået op"
+    if saved.told:
+        return f"Opslaget {done}, og jobcentret har fået besked. Jobcentret finder nu kandidater til det."
+    return f"Opslaget {done}, og jobcentret kan finde kandidater til det."
 
 
 def _stale_edit(form: OpeningForm, opening: Opening):
@@ -126,7 +137,7 @@ def _stale_edit(form: OpeningForm, opening: Opening):
     """
     merged = conflict.merge(opening, form.to_data(), form.base.data)
     again = OpeningForm(formdata=form_values(merged.data), current_status=opening.status,
-                        stored_start=opening.start_date)
+                        stored_start=opening.start_date, places=service.places(opening))
     again.version.data, again.base.data = str(opening.version), conflict.fingerprints(opening)
     labels = {name: again[name].label.text for name in merged.theirs}
     theirs = [f"{labels[n]} ({conflict.shown_value(n, getattr(opening, n))})"

@@ -371,7 +371,22 @@ def create_opening(company_id: int, author_id: int | None, data: OpeningData) ->
     return opening
 
 
-def update_opening(opening: Opening, data: OpeningData, expected_version: int | None = None) -> list[str]:
+@dataclass(frozen=True)
+class Saved:
+    """What :func:`update_opening` saved: ``changed``, the names of the changed fields (empty:
+    nothing was written; the record is then false); ``opened``: "published" (a draft became
+    open), "reopened" (a closed or filled one did) or ""; ``told``: the company's consultant was
+    told so."""
+
+    changed: tuple[str, ...] = ()
+    opened: str = ""
+    told: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.changed)
+
+
+def update_opening(opening: Opening, data: OpeningData, expected_version: int | None = None) -> Saved:
     """Apply ``data`` to ``opening``; with changes, write outbox and audit rows and commit.
 
     Args:
@@ -380,7 +395,7 @@ def update_opening(opening: Opening, data: OpeningData, expected_version: int | 
         expected_version: The version the form was loaded with (lost-update guard).
 
     Returns:
-        The names of the changed fields (empty: nothing was written).
+        The names of the changed fields (empty: nothing was written), as :class:`Saved`.
 
     Raises:
         StaleOpening: someone saved the opening since ``expected_version`` (nothing written).
@@ -389,20 +404,25 @@ def update_opening(opening: Opening, data: OpeningData, expected_version: int | 
         raise StaleOpening(opening.id)
     changed = [name for name in EDITABLE_FIELDS if getattr(opening, name) != getattr(data, name)]
     if not changed:
-        return []
-    was_draft = opening.status == "draft"
+        return Saved()
+    before = opening.status
     for name in changed:
         setattr(opening, name, getattr(data, name))
     record_change(db.session, "opening", opening.id)
     audit.record("opening_updated", opening_id=opening.id, purpose="fields:" + ",".join(changed))
-    if was_draft and opening.status == "open":
-        announce_published(opening)
+    opened, told = "", False
+    if before != "open" and opening.status == "open":
+        # Published, or reopened after it was closed (or filled): either way the job centre
+        # looks for candidates again, so its consultant is told (review W7).
+        opened = "published" if before == "draft" else "reopened"
+        told = announce_published(opening, again=opened == "reopened")
     _commit_or_stale(opening.id)
-    return changed
+    return Saved(tuple(changed), opened, told)
 
 
-def announce_published(opening: Opening) -> bool:
-    """Tell the company's consultant that ``opening`` was published (the caller commits).
+def announce_published(opening: Opening, *, again: bool = False) -> bool:
+    """Tell the company's consultant that ``opening`` was published, or (``again``) reopened
+    after it was closed or filled (the caller commits).
 
     Returns:
         False when the company has no active consultant to tell.
@@ -412,9 +432,13 @@ def announce_published(opening: Opening) -> bool:
     if consultant is None or not consultant.active:
         return False
     link = path_for("candidates.ranking", opening_id=opening.id)
-    text = f"{company.name} har slået et nyt opslag op: {opening.title}"
-    notify(consultant, "opening_posted", text, link,
-           subject=f"Nyt opslag fra {company.name}",
+    if again:
+        text = f"{company.name} har åbnet opslaget igen: {opening.title}"
+        subject = f"Opslag åbnet igen af {company.name}"
+    else:
+        text = f"{company.name} har slået et nyt opslag op: {opening.title}"
+        subject = f"Nyt opslag fra {company.name}"
+    notify(consultant, "opening_posted", text, link, subject=subject,
            body=(f"Goddag {consultant.name}\n\n{text}\n\n"
                  f"Se kandidaterne her: {link}\n"))
     return True
