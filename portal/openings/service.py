@@ -63,8 +63,8 @@ class CandidateCount:
 
     ``proposed``: the current ones (every state in ``VISIBLE_TO_COMPANY``, unless the pair's
     placement has ended: :func:`finished_placement`); ``named``: of those, with the name shared;
-    ``waiting``: of those, on an open opening, with no answer from the company and no placement
-    (:func:`waiting_clause`); ``earlier``: the ones listed as no longer relevant.
+    ``waiting``: of those, with no answer from the company and no placement, whatever the
+    opening's status (:func:`waiting_clause`); ``earlier``: the ones listed as no longer relevant.
     """
 
     proposed: int = 0
@@ -113,12 +113,15 @@ def finished_placement(today: date) -> sa.ColumnElement[bool]:
 
 
 def waiting_clause(today: date) -> sa.ColumnElement[bool]:
-    """A candidate waiting for the company's answer: shown to it (``VISIBLE_TO_COMPANY``) on an
-    open opening, not answered, no placement on the pair (a cancelled one is none), and the citizen's processing not
-    restricted (the answer would be refused). On a filled or closed opening the job centre ends
-    the candidates instead (:mod:`portal.candidates.opening_done`)."""
+    """A candidate waiting for the company's answer: shown to it (``VISIBLE_TO_COMPANY``), not
+    answered, no placement on the pair (a cancelled one is none), and the citizen's processing not
+    restricted (the answer would be refused).
+
+    Whatever the opening's status: a candidate on a closed or filled opening still waits, and may
+    still be answered, until the job centre ends it (:mod:`portal.candidates.opening_done`), as the
+    close page promises (review W5). Nothing the company was asked drops out of its list unsaid."""
     restricted = sa.select(Citizen.restricted).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
-    return sa.and_(Proposal.status.in_(VISIBLE_TO_COMPANY), Opening.status == "open",
+    return sa.and_(Proposal.status.in_(VISIBLE_TO_COMPANY),
                    Proposal.company_response.is_(None), ~_pair_placement(not_cancelled_clause()),
                    restricted.is_not(True))
 
@@ -157,19 +160,30 @@ class WaitingCandidate:
     opening_title: str
     pseudonym: str
     proposed_on: date | None
+    opening_status: str = "open"
+
+    @property
+    def opening_note(self) -> str:
+        """What the list says of an opening that is no longer open ("" for an open one)."""
+        return WAITING_ON.get(self.opening_status, "")
+
+
+# A candidate still waiting on an opening that is no longer open is listed with this (review W5).
+WAITING_ON = {"closed": "lukket opslag", "filled": "besat opslag", "draft": "kladde"}
 
 
 def waiting_candidates(company_id: int) -> list[WaitingCandidate]:
     """The company's candidates waiting for its answer, longest waiting first (one statement);
     as many as :attr:`CandidateCount.waiting` adds up to."""
     rows = db.session.execute(
-        sa.select(Proposal.id, Proposal.citizen_id, Proposal.opening_id, Opening.title, Proposal.decided_at)
+        sa.select(Proposal.id, Proposal.citizen_id, Proposal.opening_id, Opening.title, Proposal.decided_at,
+                  Opening.status)
         .join(Opening, Opening.id == Proposal.opening_id)
         .where(Opening.company_id == company_id, waiting_clause(clock.today()))
         .order_by(Proposal.decided_at, Proposal.id))
     return [WaitingCandidate(proposal_id, opening_id, title, pseudonym(citizen_id, opening_id),
-                             decided_at.astimezone(clock.LOCAL).date() if decided_at else None)
-            for proposal_id, citizen_id, opening_id, title, decided_at in rows]
+                             decided_at.astimezone(clock.LOCAL).date() if decided_at else None, status)
+            for proposal_id, citizen_id, opening_id, title, decided_at, status in rows]
 
 
 @dataclass(frozen=True)
@@ -347,10 +361,10 @@ def places(opening: Opening) -> Places:
 
 
 def awaiting_answer(opening: Opening) -> int:
-    """How many of the candidates shown to the company on ``opening`` have no answer from it yet."""
+    """How many candidates on ``opening`` wait for the company's answer (:func:`waiting_clause`):
+    the ones the start page lists."""
     return db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(
-        Proposal.opening_id == opening.id, Proposal.status.in_(VISIBLE_TO_COMPANY),
-        Proposal.company_response.is_(None))) or 0
+        Proposal.opening_id == opening.id, waiting_clause(clock.today()))) or 0
 
 
 def create_opening(company_id: int, author_id: int | None, data: OpeningData) -> Opening:

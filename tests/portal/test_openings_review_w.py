@@ -113,3 +113,24 @@ def test_reopening_a_closed_opening_tells_the_consultant_and_the_company(app, cl
     assert edit(client, auth, opening_id, status="open", title="Praktik i køkkenet").status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1
+
+
+# --- W5: closing keeps the waiting candidates on the start page, as the close page says -------------
+
+
+def test_closing_keeps_the_waiting_candidates_on_the_start_page_labelled(app, client, auth, logged_in):
+    opening_id = make_opening(app, logged_in.company_id)
+    waiting = [add_proposal(app, opening_id) for _ in range(2)]
+    add_proposal(app, opening_id, company_response="declined")
+    confirm = client.get(f"/opslag/{opening_id}/luk").get_data(as_text=True)
+    assert ("2 kandidater venter stadig på jeres svar. De bliver stående på opslaget og på jeres forside under "
+            "»Venter på jeres svar«, og I kan stadig svare, indtil jobcentret afslutter dem") in confirm
+    client.post(f"/opslag/{opening_id}/luk", data={"csrf_token": auth.csrf_token(f"/opslag/{opening_id}")})
+    assert stored(app, opening_id).status == "closed"
+    start = client.get("/").get_data(as_text=True)
+    assert 'data-testid="waiting-total">2 kandidater venter på jeres svar' in start
+    for proposal_id in waiting:
+        assert f'href="/opslag/{opening_id}#kandidat-{proposal_id}"' in start
+    assert "til »Praktik i kantinen« (lukket opslag)" in start
+    listed = client.get("/opslag/").get_data(as_text=True)
+    assert '<strong data-testid="candidate-waiting">2 venter på jeres svar</strong>' in listed
