@@ -9,14 +9,14 @@ from openpyxl.styles import Font
 from ..exports import safe_cell
 from ..i18n import format_month
 from store.models.vocab import ENDING_REASONS
-from .report import CANCELLED_NOTE, NO_REASON, SMALL, PartnerReport, shown_share
+from .report import CANCELLED_NOTE, NO_REASON, SMALL, UNSPLIT, PartnerReport, shown_share
 
 NOTE = (f"Tal under {SMALL} vises som \"<3\", et tal, der ellers ville kunne regnes ud af en sum, også på tværs af arkene, vises som "
-        "\"skjult\" (eller opdelingen som \"–\"), og en andel vises kun, når ingen af dens tal er 1 eller 2, så ingen enkeltperson kan "
+        "\"skjult\" (eller \"–\", når heller ikke det er nok; en opdeling, der ikke kan vises, står også som \"–\"), og en andel vises kun, når ingen af dens tal er 1 eller 2, så ingen enkeltperson kan "
         "genkendes. Rapporten nævner ingen borgere.")
 
 
-UNSPLIT_NOTE = ("Der er for få afsluttede forløb i {year} ({total}) til at vise, hvordan de endte, uden at "
+UNSPLIT_NOTE = ("Der er for få afsluttede forløb i {year}{total} til at vise, hvordan de endte, uden at "
                 "en enkeltperson kan genkendes.")
 
 
@@ -63,7 +63,8 @@ def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
     outcome_rows = [[ENDING_REASONS.get(key, "Ikke angivet") if key != NO_REASON else "Ikke angivet", fig.outcomes[key]]
                     for key in report.outcomes]
     if not fig.outcomes_split:
-        outcome_rows += [[], [UNSPLIT_NOTE.format(year=report.year, total=fig.total_ended)]]
+        outcome_rows += [[], [UNSPLIT_NOTE.format(
+            year=report.year, total="" if fig.total_ended == UNSPLIT else f" ({fig.total_ended})")]]
     _sheet(book, "Udfald", ["Afsluttet med", "Antal"], outcome_rows)
     out = io.BytesIO()
     book.save(out)

@@ -6,7 +6,9 @@ month, outcomes, and retention (still employed 3 and 6 months after a placement 
 job, fleksjob or education, counting known answers only, with n). No citizen is named or
 listed. A partner may publish the figures in its CSR report, so a count of 1 or 2 is shown
 as "<3" (:func:`shown`), a count that would let one be worked out from a total is hidden
-(:func:`shown_group`), also across tables that share a total (:func:`shown_counts`), and a share is shown only when neither side of it is 1 or 2: small
+(:func:`shown_group`), also across tables that share a total (:func:`shown_counts`) and through
+running at the start + started = ended + running at the end (:func:`shown_flow`), and a share is
+shown only when neither side of it is 1 or 2: small
 numbers could point out a person. Hours are not counts of people and are shown as logged.
 A placement cancelled before its start (end reason "aflyst") never happened: it is in no figure
 of the report (:func:`_placements`), and the outcomes are the ones a started placement may end
@@ -14,6 +16,7 @@ with (:data:`~store.models.vocab.ENDING_REASONS`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -53,11 +56,12 @@ def shown_group(cells: list[int], total: int) -> tuple[list[int | str], int | st
     their least, or all "<3" at their most), a shown count of 3 or more is hidden too
     ("skjult", known only to be 3 or more: the smallest that frees the rest); when none is
     left, the group is shown only as its total (every cell "–", zeros included). A total of 1
-    or 2 is "<3", and its breakdown is not shown when it has two cells or more (two "<3" under a
-    total "<3" are 1 each). Otherwise zeros stay: they are no person.
+    or 2 is "<3", and its breakdown is never shown when it has two cells or more: split only
+    when one cell is not 0, "–" would say that two cells are 1 each and the total 2 (review W 2:
+    "Afbrudt <3" under 1 ended, "–" under 2). Otherwise zeros stay: they are no person.
     """
     if 0 < total < SMALL:
-        if sum(1 for c in cells if c) >= 2:
+        if len(cells) >= 2:
             return [UNSPLIT] * len(cells), SUPPRESSED
         return [shown(c) for c in cells], SUPPRESSED
     display: list[int | str] = [shown(c) for c in cells]
@@ -182,6 +186,96 @@ def shown_counts(outcomes: dict[str, int], retention: list[tuple[int, int, int]]
     return {k: split[k] for k in keys}, rows, shown_total
 
 
+def shown_flow(started: int, ended: int, running_at_end: int, ended_shown: int | str,
+               running: list[int | str]) -> tuple[int | str, int | str, int | str]:
+    """The year's started, ended and running at its end, as they may be shown beside each other.
+
+    They are tied by running at the start + started = ended + running at the end, and the running
+    at the start is as good as known: it is the year before's running at the end, and a January
+    with 0 running says it is 0 (review W 2: 4 started, "<3" ended, "<3" running, with 0 running
+    until October, made both 2, and the outcome table's single "<3" two interrupted). The
+    running per month bounds them too (each month's rise is started, each fall ended). A reader
+    is taken to know the running at the start as the report would show it (exactly when 0 or 3
+    or more, else "<3"), the running per month as shown, and ``ended_shown`` (from
+    :func:`shown_counts`). While that pins down a count of 1 or 2 among the three
+    (:func:`_flow_pinned`), started is hidden ("skjult"), else running at the end, else they are
+    left out ("–": any number), started first, since it is in no other table; ended last (then
+    its outcomes are not split either: their sum would give it); one hidden on the way that the
+    others turn out not to need is shown again. What the running per month and at the start give
+    away on their own (a year of January only: its started is January's running less the start)
+    no total can take back. Returns (started, ended, running at the end) as shown.
+    """
+    start = ended + running_at_end - started  # the running at the start the identity gives
+    starts = [start] if start <= 0 or start >= SMALL else [1, 2]
+    most = started + ended + running_at_end + abs(start) + 2 * SMALL
+    runs = [[r] if isinstance(r, int) else [1, 2] for r in running]
+    truth = [started, ended, running_at_end]
+    small = [0 < v < SMALL for v in truth]
+    display: list[int | str] = [shown(started), ended_shown, shown(running_at_end)]
+    steps = [(0, HIDDEN), (2, HIDDEN), (0, UNSPLIT), (2, UNSPLIT), (1, UNSPLIT)]
+    changed = []
+    while steps and _flow_pinned(display, small, starts, runs, most):
+        i, mark = steps.pop(0)
+        if (mark == HIDDEN and display[i] == truth[i] and truth[i] >= SMALL) \
+                or mark == UNSPLIT:
+            changed.append((i, display[i]))
+            display[i] = mark
+    # A figure hidden on the way that the rest no longer needs hidden is shown again.
+    for i, before in reversed(changed):
+        if display[i] != before and not _flow_pinned([before if j == i else d for j, d in enumerate(display)],
+                                                     small, starts, runs, most):
+            display[i] = before
+    return display[0], display[1], display[2]
+
+
+def _flow_pinned(display: list[int | str], small: list[bool], starts: list[int], runs: list[list[int]],
+                 most: int) -> bool:
+    """Whether a reader can pin down a count of 1 or 2 (``small``) among (started, ended,
+    running at the end), shown as ``display``.
+
+    The worlds a reader must consider: any running at the start among ``starts``, started and
+    running at the end among what their shown forms allow (up to ``most``), ended by the
+    identity and allowed by its shown form, and a running per month among ``runs`` that such a
+    year can have (:func:`_flow_fits`).
+    """
+    def values(d):
+        if isinstance(d, int):
+            return [d]
+        return [1, 2] if d == SUPPRESSED else range(SMALL if d == HIDDEN else 0, most + 1)
+
+    allowed_ended = set(values(display[1]))
+    seen: list[set[int]] = [set(), set(), set()]
+    for start in starts:
+        for r in values(display[2]):
+            fits = _flow_fits(runs, start, r)
+            for s in values(display[0]):
+                e = s + start - r
+                if e in allowed_ended and fits(s + start):
+                    for cell, value in zip(seen, (s, e, r)):
+                        cell.add(value)
+    return any(is_small and len(cell) < 2 for is_small, cell in zip(small, seen))
+
+
+def _flow_fits(runs: list[list[int]], start: int, end: int) -> Callable[[int], bool]:
+    """Whether a running per month among ``runs`` fits a year with running ``start`` at its
+    start, ``end`` at its end and a given start plus started (the returned test).
+
+    January's running is the start plus January's starts, each later month's the month before's
+    less its ends plus its starts, and the running at the end is at most the last month's. So
+    the least start plus started is January's running plus every month's rise; any more is a
+    placement ended in one month for each one more started in the next. A year of one month
+    has no next: its start plus started is January's running.
+    """
+    best = {v: v for v in runs[0] if v >= start} if runs else {start: start}
+    for options in runs[1:]:
+        best = {v: min(c + max(0, v - u) for u, c in best.items()) for v in options} if best else {}
+    needed = {c for v, c in best.items() if v >= end}
+    if len(runs) <= 1:
+        return needed.__contains__
+    least = min(needed, default=None)
+    return lambda total: least is not None and total >= least
+
+
 def shown_share(row: tuple[int | str, int | str, int | str]) -> float | None:
     """The share yes among known answers, only when both are shown and neither side is 1 or 2."""
     yes, known = row[0], row[1]
@@ -213,11 +307,17 @@ class PartnerReport:
         Placements started and ended are shown for the year only, not per month: beside the
         running count per month, a month's started and ended are its differences, which would
         undo any suppression of them (review: January's "skjult" 5 started was the running 5).
+        The year's started, ended and running at the end are one group with the running at the
+        start (:func:`shown_flow`).
         """
         outcomes, retention, total_ended = shown_counts(
             self.outcomes, [(r.employed, r.known - r.employed, r.unknown) for r in self.retention])
-        return ShownFigures([shown(m.running) for m in self.months], outcomes, retention,
-                            shown(self.started), total_ended, shown(self.running_at_end))
+        running = [shown(m.running) for m in self.months]
+        started, total_ended, running_at_end = shown_flow(
+            self.started, self.ended, self.running_at_end, total_ended, running)
+        if total_ended == UNSPLIT:
+            outcomes = {k: UNSPLIT for k in outcomes}
+        return ShownFigures(running, outcomes, retention, started, total_ended, running_at_end)
 
 
 def years_available(company_id: int, today: date) -> list[int]:
