@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
-    register_favicon(app)  # before register_hooks: see its docstring
+    register_favicon(app)
     register_hooks(app)
     return app
 
@@ -124,9 +124,8 @@ def register_favicon(app: Flask) -> None:
     itself on what has no ``<link rel="icon">`` (a JSON answer, the OpenAPI document).
 
     It is the ``static`` endpoint, so, like any static file, it never writes the session
-    cookie back (:class:`portal.security.PageSessionInterface`). ``security``'s hook marks
-    every answer outside ``/static/`` ``no-store``; after_request hooks run in reverse order of
-    registration, so this one, registered before ``register_hooks``, runs after it and makes
+    cookie back (:class:`portal.security.PageSessionInterface`), and ``security``'s hook leaves
+    its caching alone (it marks every answer of another endpoint ``no-store``); this hook makes
     the icon cacheable for :data:`FAVICON_MAX_AGE` (the other security headers stay).
     """
     from flask import request

@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if production:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.path.startswith("/static/"):
+        if request.endpoint != "static":  # /static/... and /favicon.ico
             # Pages can hold citizen data: never cache them anywhere.
             response.headers["Cache-Control"] = "no-store"
         return response
