@@ -1,10 +1,13 @@
 """Formula-safe spreadsheet cells for every CSV/XLSX the portal writes.
 
 SECURITY.md: an export must never let a cell run as a formula in Excel or LibreOffice
-(CSV/formula injection, OWASP). Text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return is prefixed with an apostrophe, which the spreadsheet shows as text. Numbers
-and dates are written as typed values (an XLSX number is never a formula), so only text
-passes through :func:`safe_cell`; :func:`safe_row` does that for a whole row.
+(CSV/formula injection, OWASP). In a CSV, text that begins with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return is prefixed with an apostrophe, which the spreadsheet shows as text
+(:func:`safe_cell`; :func:`safe_row` does that for a whole row). In an XLSX a cell has a type,
+and a string cell is never evaluated, so the text is written as it is (review W 10: "'- kan
+starte mandag" showed the apostrophe): :func:`text_cells` stores such text as a string (openpyxl
+would make a leading ``=`` a formula) with the quote prefix, so editing it in Excel keeps it
+text. Numbers and dates are typed values in both.
 
 :func:`render_csv` and :func:`render_xlsx` are the one writer of a company's files (Danish
 Excel CSV, typed XLSX), so every file starts with its header and formats alike.
@@ -18,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -36,6 +40,23 @@ def safe_row(values: Iterable[object]) -> list[object]:
     """A row with text neutralised and numbers, dates and empty cells kept as they are."""
     return [v if v is None or isinstance(v, (int, float, Decimal, date)) and not isinstance(v, bool)
             else safe_cell(v) for v in values]
+
+
+def text_cells(cells: Iterable[Cell]) -> None:
+    """Every text cell among ``cells`` as text, never a formula: a string type (openpyxl reads a
+    leading ``=`` as a formula) and, for text that begins like one, Excel's quote prefix, which
+    shows no apostrophe but keeps the cell text when it is edited."""
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
+def _xlsx_value(value: object) -> object:
+    """Numbers (a Decimal as a float), dates and empty cells typed; anything else as its text."""
+    if value is None or isinstance(value, (int, float, date)) and not isinstance(value, bool):
+        return value
+    return float(value) if isinstance(value, Decimal) else str(value)
 
 
 def _csv_value(value: object, as_month: bool) -> str:
@@ -65,7 +86,7 @@ def render_csv(header: list[str], rows: Iterable[list], month_columns: Collectio
 def render_xlsx(title: str, header: list[str], rows: Iterable[list], month_columns: Collection[int] = (),
                 widths: Iterable[int] = ()) -> bytes:
     """One sheet: a bold header in row 1, then the rows; dates and numbers stay typed
-    (dates as DD-MM-YYYY, months as MMM YYYY), text passes through :func:`safe_cell`.
+    (dates as DD-MM-YYYY, months as MMM YYYY), text is text as it is (:func:`text_cells`).
     """
     book = Workbook()
     sheet = book.active
@@ -74,8 +95,9 @@ def render_xlsx(title: str, header: list[str], rows: Iterable[list], month_colum
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in safe_row(row)])
-    for line in sheet.iter_rows(min_row=2):
+        sheet.append([_xlsx_value(v) for v in row])
+    for line in sheet.iter_rows():
+        text_cells(line)
         for index, cell in enumerate(line):
             if isinstance(cell.value, date):
                 cell.number_format = "MMM YYYY" if index in month_columns else "DD-MM-YYYY"

@@ -6,7 +6,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..exports import safe_cell
+from ..exports import text_cells
 from ..i18n import format_month
 from store.models.vocab import ENDING_REASONS
 from .report import CANCELLED_NOTE, NO_REASON, SMALL, UNSPLIT, PartnerReport, shown_share
@@ -28,6 +28,8 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list], firs
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
+    for line in sheet.iter_rows():
+        text_cells(line)
     sheet.column_dimensions["A"].width = 44
     for letter in "BCDE":
         sheet.column_dimensions[letter].width = 16
@@ -43,7 +45,7 @@ def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
     book = Workbook()
     period = f"{report.year}" + (" (året er ikke slut)" if report.partial else "")
     fig = report.shown()
-    _sheet(book, "Oversigt", ["Code of Care-rapport", safe_cell(company_name)], [
+    _sheet(book, "Oversigt", ["Code of Care-rapport", company_name], [
         ["År", period],
         ["Forløb startet", fig.total_started],
         ["Forløb afsluttet", fig.total_ended],

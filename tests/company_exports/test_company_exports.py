@@ -23,6 +23,20 @@ def test_cells_that_could_run_as_formulas_are_neutralised(text):
     assert safe_row([text, 3, -2.5, None]) == ["'" + text, 3, -2.5, None]
 
 
+@pytest.mark.parametrize("text", ["=1+2 @SUM(A1) -3 +4", "- kan starte mandag", "+45 2134", "@x", "\tx"])
+def test_xlsx_text_is_text_as_written_and_never_a_formula(text):
+    """Review W 10: in an XLSX a string cell is not evaluated, so the CSV's apostrophe only
+    showed as a stray "'" before the company's note. The text is stored as a string (a leading
+    "=" too, which openpyxl would make a formula) with Excel's quote prefix."""
+    from portal.exports import render_csv, render_xlsx
+
+    book = load_workbook(io.BytesIO(render_xlsx("Ark", ["Note", "Tal"], [[text, 3]])))
+    cell = book.active.cell(2, 1)
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    assert book.active.cell(2, 2).value == 3
+    assert render_csv(["Note"], [[text]]).splitlines()[1].lstrip('"').startswith("'")  # the CSV keeps it
+
+
 def test_company_downloads_show_only_what_the_company_may_see(app, client, make_user):
     world = build_world(app, make_user)
     client.post("/auth/login", data={"email": world["company"].email, "password": PASSWORD,
@@ -38,7 +52,10 @@ def test_company_downloads_show_only_what_the_company_may_see(app, client, make_
     assert set(by_number) == {world["named"], world["hidden"]}
     named, hidden = by_number[world["named"]], by_number[world["hidden"]]
     assert named[1:5] == [NAME, "Lagerhjælp", "Småjob", "Lønnet"]  # disclosed with a live consent
-    assert hidden[1:5] == [None, "'=Kantine", "Virksomhedspraktik", "Ulønnet (praktik)"]  # formula-safe
+    # formula-safe: a string cell, never a formula, and no apostrophe in the text (review W 10)
+    assert hidden[1:5] == [None, "=Kantine", "Virksomhedspraktik", "Ulønnet (praktik)"]
+    kantine_cell = book.active.cell(1 + rows.index(hidden), 3)
+    assert (kantine_cell.data_type, kantine_cell.quotePrefix) == ("s", True)
     assert (named[8], named[9], hidden[9]) == (datetime(2026, 10, 1), 12.5, 86)
     assert [book.active.cell(2, c).data_type for c in (1, 6, 8, 9, 10)] == ["n", "d", "n", "d", "n"]
     csv_text = client.get("/forloeb/eksport.csv").get_data(as_text=True)
