@@ -48,9 +48,25 @@ class JobbroApi(Api):
     def _register_error_handlers(self):
         return None
 
+    # The shared answers' descriptions, in Danish as the problems themselves (problems.TITLES
+    # first): an operation that says more declares its own.
+    DESCRIPTIONS = {
+        400: "Ugyldig forespørgsel: kroppen er tom, ikke gyldig JSON eller for dybt indlejret.",
+        401: "Ikke logget ind: adgangsnøglen mangler, er ugyldig, udløbet eller tilbagekaldt.",
+        403: "Ingen adgang: nøglens rolle eller omfang (kun læse) giver ikke lov til dette.",
+        404: "Findes ikke, eller du har ikke adgang til det.",
+        409: "Konflikt: samme Idempotency-Key bruges stadig af en forespørgsel, der ikke er færdig; "
+             "prøv igen efter Retry-After.",
+        413: "For stor: forespørgslen er over grænsen.",
+        415: "Forkert indholdstype: send JSON med 'Content-Type: application/json' (en fil som "
+             "multipart/form-data).",
+        422: "Ugyldige data: se 'errors' pr. felt. Eller Idempotency-Key er brugt til en anden forespørgsel.",
+        429: "For mange kald: vent det antal sekunder, Retry-After angiver.",
+    }
+
     def _register_responses(self):
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response = {"description": self.DESCRIPTIONS.get(status) or problems.TITLES.get(status) or status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, problems.MEDIA_TYPE)
@@ -66,26 +82,53 @@ class CommonResponses(BasePlugin):
     the path names an object, 400/413/415 where a request carries a body (``body.py``), and 422
     and 409 where it takes an ``Idempotency-Key`` (a key reused for another request,
     ``guard._replay``; the same key while its first request still runs).
-    The endpoints' own answers (422, 409, 412, ...) stay declared where they are."""
+    The endpoints' own answers (422, 409, 412, ...) stay declared where they are (with the
+    Idempotency-Key case added to their description), and every error answer declared without
+    a body gets the problem+json one the server sends."""
 
     ALWAYS = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "429": "TOO_MANY_REQUESTS"}
     WITH_BODY = {"400": "BAD_REQUEST", "413": "REQUEST_ENTITY_TOO_LARGE", "415": "UNSUPPORTED_MEDIA_TYPE"}
+    # What an operation's own 409/422 gains when it also takes an Idempotency-Key (guard._replay).
+    IDEMPOTENCY = {"409": " Eller: samme Idempotency-Key bruges stadig af en forespørgsel, der ikke er færdig; "
+                          "prøv igen efter Retry-After.",
+                   "422": " Eller: Idempotency-Key er brugt til en anden forespørgsel."}
+
+    def init_spec(self, spec) -> None:
+        super().init_spec(spec)
+        self.spec = spec
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         for method, operation in (operations or {}).items():
             if method.lower() not in ("get", "post", "put", "patch", "delete"):
                 continue
-            responses = operation.setdefault("responses", {})
+            # flask-smorest keys the endpoint's own answers by int (409), apispec writes them as
+            # "409": keyed twice, our shared answer would replace the endpoint's own description.
+            responses = {str(status): response for status, response in operation.get("responses", {}).items()}
+            operation["responses"] = responses
             wanted = dict(self.ALWAYS)
             if path and "{" in path:
                 wanted["404"] = "NOT_FOUND"
             if method.lower() in ("post", "put", "patch"):
                 wanted.update(self.WITH_BODY)
             if any(isinstance(p, dict) and p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
-                wanted["422"] = "UNPROCESSABLE_ENTITY"
-                wanted["409"] = "CONFLICT"
+                for status, name in (("422", "UNPROCESSABLE_ENTITY"), ("409", "CONFLICT")):
+                    own = responses.get(status)
+                    if isinstance(own, dict) and "Idempotency-Key" not in own.get("description", ""):
+                        own["description"] = own.get("description", "").rstrip() + self.IDEMPOTENCY[status]
+                    wanted[status] = name
             for status, name in wanted.items():
                 responses.setdefault(status, name)
+            for status, response in responses.items():
+                if status != "default" and int(status) >= 400 and isinstance(response, dict) \
+                        and "$ref" not in response and not response.get("content"):
+                    # The server answers every error as a problem (problems.py): declare its body.
+                    response["content"] = {problems.MEDIA_TYPE: {"schema": self._problem_ref()}}
+
+    def _problem_ref(self) -> dict:
+        """A reference to :class:`ProblemSchema` (registered by the marshmallow plugin, which ran
+        before this one)."""
+        resolver = next(plugin.resolver for plugin in self.spec.plugins if hasattr(plugin, "resolver"))
+        return resolver.resolve_schema_dict(ProblemSchema)
 
 
 def _api_or_page_error(error: HTTPException):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from flask_smorest.fields import Upload
 from sqlalchemy.orm import selectinload
@@ -43,7 +43,12 @@ bp = common.blueprint("api_citizens", "citizens", "Borgere efter sagssystemets i
 guard.restrict(bp, common.staff_only)
 
 # No length in the route: a too long id is a 422 from the import's rules, not an unknown path (404).
-EXTERNAL_ID = "<string:external_id>"
+# The path converter: case-system keys often hold "/" (SAG/2026/17), which the web form and the
+# import store, and a client may send it raw or as %2F (the server sees both as "/"). Slashes are
+# kept as sent (no merging of "//").
+EXTERNAL_ID = "<path:external_id>"
+ROUTE = {"merge_slashes": False, "parameters": [{"in": "path", "name": "external_id", "description": (
+    "Sagssystemets id for borgeren, som det er gemt; det må indeholde /, sendt som det er eller som %2F.")}]}
 KEY_BY_LABEL = {column.label: column.key for column in COLUMNS}
 
 
@@ -52,7 +57,8 @@ class CitizenIn(ma.Schema):
     benefit_group = ma.fields.String(required=True, validate=ma.validate.OneOf(list(BENEFIT_GROUPS)))
     hours_available = ma.fields.Float(required=True, allow_nan=False)
     postcode = ma.fields.String(required=True, validate=ma.validate.Length(max=4))
-    driving_licences = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=5)), load_default=list)
+    driving_licences = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=5)), metadata={
+        "description": "Kørekortkategorier. Udeladt: behold de gemte; [] fjerner dem."})
     languages = ma.fields.String(required=True, validate=ma.validate.Length(max=200))
     readiness_group = ma.fields.String(required=True, validate=ma.validate.OneOf(list(READINESS_GROUPS)))
     case_start = ma.fields.Date(required=True)
@@ -64,11 +70,13 @@ class CitizenIn(ma.Schema):
         "description": "Virksomhedskonsulentens e-mail eller initialer. Tom: behold den nuværende."})
     external_id = ma.fields.String(load_default=None, allow_none=True, metadata={
         "description": "Valgfri (som GET giver det): skal være det eksterne id i adressen."})
-    vk_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(1, 2**31 - 1), metadata={
+    vk_id = common.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(1, 2**31 - 1), metadata={
         "description": "Virksomhedskonsulentens id, som GET giver det (i stedet for vk). Tom: behold den nuværende."})
-    phone = ma.fields.String(validate=ma.validate.Length(max=30))
-    email = ma.fields.String(validate=ma.validate.Length(max=254))
-    max_commute_km = ma.fields.Float(allow_nan=False)
+    phone = ma.fields.String(validate=ma.validate.Length(max=30),
+                             metadata={"description": "Udeladt: behold det gemte; \"\" fjerner det."})
+    email = ma.fields.String(validate=ma.validate.Length(max=254),
+                             metadata={"description": "Udeladt: behold den gemte; \"\" fjerner den."})
+    max_commute_km = ma.fields.Float(allow_nan=False, metadata={"description": "Udeladt: behold den gemte."})
 
     @ma.pre_load
     def _drop_read_only(self, data, **_kwargs):
@@ -238,7 +246,7 @@ def list_citizens(args):
     return {"items": items, **links}
 
 
-@bp.get(f"/{EXTERNAL_ID}")
+@bp.get(f"/{EXTERNAL_ID}", **ROUTE)
 @bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
 @bp.alt_response(410, description="Borgeren med dette eksterne id er slettet (art. 17) eller anonymiseret (sagen "
                                    "afsluttet, opbevaringstiden udløbet); stop overførslen af borgeren.")
@@ -253,7 +261,7 @@ def get_citizen(external_id: str):
     return citizen, 200, {"ETag": common.etag_for(citizen.version)}
 
 
-@bp.put(f"/{EXTERNAL_ID}")
+@bp.put(f"/{EXTERNAL_ID}", **ROUTE)
 @bp.doc(parameters=[common.UPSERT_IF_MATCH])
 @bp.arguments(CitizenIn)
 @bp.response(200, UpsertOut, headers=common.ETAG_HEADER)
@@ -264,10 +272,12 @@ def get_citizen(external_id: str):
                                    "oprettes ikke igen; en administrator kan fjerne spærringen (DELETE .../erasure).")
 @bp.alt_response(412, description="If-Match er sendt, men borgeren er ændret siden (eller findes ikke); hent igen.")
 def upsert_citizen(body, external_id: str):
-    """Opret eller opdatér borgeren med dette eksterne id (hele profilen og alle jobmål sendes).
+    """Opret eller opdatér borgeren med dette eksterne id (profilens krævede felter og alle jobmål sendes).
 
-    Samme data to gange ændrer intet (result: unchanged). If-Match er valgfri: uden den overskrives
-    borgeren uden versionskontrol; med borgerens ETag giver en ændring i portalen siden hentningen 412.
+    De valgfri felter (driving_licences, phone, email, max_commute_km, vk/vk_id), der udelades,
+    beholder deres gemte værdi (en ny borger får ingen kørekort, telefon eller e-mail og 25 km);
+    driving_licences: [] fjerner kørekortene, phone og email: "" fjerner dem. Samme data to gange
+    ændrer intet (result: unchanged). If-Match er valgfri: uden den overskrives borgeren uden versionskontrol; med borgerens ETag giver en ændring i portalen siden hentningen 412.
     Et svar fra GET kan sendes tilbage som det er: felterne, som kun kan læses (id, restricted,
     case_status, case_closed, has_cv, missing_for_matching, version, updated_at), ignoreres, og
     VK kan sendes som vk (e-mail eller initialer) eller vk_id. En borger med begrænset behandling
@@ -312,7 +322,17 @@ def upsert_citizen(body, external_id: str):
     return view, 200, headers
 
 
-@bp.delete(f"/{EXTERNAL_ID}/erasure")
+@bp.url_value_preprocessor
+def _json_put_to_an_id_ending_in_cv(endpoint: str | None, values: dict | None) -> None:
+    """``PUT /citizens/A/cv`` is the CV upload of "A" and the profile of a citizen whose id is
+    "A/cv" alike (a %2F arrives as "/"): the body tells them apart. A JSON body is the profile,
+    so it goes to :func:`upsert_citizen` before the guard checks the body against the endpoint."""
+    if endpoint == "api_citizens.upload_cv" and values is not None and request.mimetype == "application/json":
+        request.url_rule = next(current_app.url_map.iter_rules("api_citizens.upsert_citizen"))
+        values["external_id"] += "/cv"
+
+
+@bp.delete(f"/{EXTERNAL_ID}/erasure", **ROUTE)
 @bp.response(204)
 def lift_erasure_block(external_id: str):
     """Fjern spærringen af et slettet eksternt id, så borgeren kan oprettes igen (kun administratorer).
@@ -329,7 +349,7 @@ def lift_erasure_block(external_id: str):
     return "", 204
 
 
-@bp.put(f"/{EXTERNAL_ID}/cv")
+@bp.put(f"/{EXTERNAL_ID}/cv", **ROUTE)
 @bp.arguments(CvIn, location="files")
 @bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
 @bp.alt_response(409, description="Borgeren kan ikke ændres (begrænset behandling).")

@@ -32,6 +32,23 @@ def blueprint(name: str, path: str, description: str) -> Blueprint:
     return bp
 
 
+class Integer(ma.fields.Integer):
+    """An integer in a JSON body: a whole number only, never cut down.
+
+    marshmallow's Integer takes ``2.7`` as 2 (``int()``), ``true`` as 1 and ``"5"`` as 5, so a
+    decimal ``vk_id`` or ``placement_id`` would quietly name another object. This one refuses
+    them with the query string's "Skal være et heltal."; a whole number written as ``2.0`` is an
+    integer in JSON Schema, and is taken. Query parameters (text) keep marshmallow's Integer.
+    """
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False, "schema": {
     "type": "string", "maxLength": 200}, "description": (
     "Valgfri. Samme nøgle og samme forespørgsel inden for 24 timer giver svaret igen uden at gøre det "

@@ -33,9 +33,9 @@ class FiguresArgs(ma.Schema):
     scope = ma.fields.String(load_default="all", validate=ma.validate.OneOf(list(SCOPES)), metadata={
         "description": "all (hele jobcentret), team (nøgleejerens team) eller mine (nøgleejerens egne "
                        "borgere). En integrationsnøgle har kun all; team og mine giver 400."})
-    month = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^\d{4}-\d{2}$"),
-                             metadata={"description": "ÅÅÅÅ-MM, en af de seneste 12 måneder. "
-                                                      "Tom: seneste hele måned."})
+    month = ma.fields.String(
+        load_default=None, validate=ma.validate.Regexp(r"^\d{4}-\d{2}$", error="Skriv måneden som ÅÅÅÅ-MM, fx 2026-11."),
+        metadata={"description": "ÅÅÅÅ-MM, en af de seneste 12 måneder. Tom: seneste hele måned."})
 
 
 class MetricOut(ma.Schema):

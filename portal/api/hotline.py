@@ -65,7 +65,7 @@ class RequestListArgs(common.ListArgs):
 class RequestIn(ma.Schema):
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(list(HOTLINE_CATEGORIES)))
     urgency = ma.fields.String(required=True, validate=ma.validate.OneOf(list(HOTLINE_URGENCIES)))
-    placement_id = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(1, 2**31 - 1))
+    placement_id = common.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(1, 2**31 - 1))
     subject = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=200))
     message = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
 

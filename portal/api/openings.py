@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from store.models import Opening
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 
+from ..citizens.forms import clean_line
 from ..extensions import db
 from ..imports import service as imports
 from ..openings import service
@@ -38,11 +39,11 @@ class OpeningIn(ma.Schema):
     hours_max = ma.fields.Float(required=True, allow_nan=False)
     postcode = ma.fields.String(required=True, validate=ma.validate.Length(max=4))
     start_date = ma.fields.Date(load_default=None, allow_none=True)
-    duration_weeks = ma.fields.Integer(load_default=None, allow_none=True)
+    duration_weeks = common.Integer(load_default=None, allow_none=True)
     required_licences = ma.fields.List(ma.fields.String(), load_default=list)
     required_languages = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     accommodations = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
-    capacity = ma.fields.Integer(load_default=1)
+    capacity = common.Integer(load_default=1)
     status = ma.fields.String(load_default="draft", validate=ma.validate.OneOf(list(EDITABLE_STATUSES)),
                               metadata={"description": "draft (kladde), open (slået op) eller closed."})
 
@@ -168,7 +169,11 @@ def update_opening(body, opening_id: int):
     return _with_etag(opening)
 
 
-@bp.put("/by-external-id/<string:external_id>")
+# The path converter: an ATS key may hold "/" (sent raw or as %2F; the server sees "/" either way).
+@bp.put("/by-external-id/<path:external_id>", merge_slashes=False, parameters=[{
+    "in": "path", "name": "external_id", "description": (
+        "Jeres eget id for opslaget (højst 64 synlige tegn, uden mellemrum først og sidst); det må "
+        "indeholde /, sendt som det er eller som %2F.")}])
 @bp.doc(parameters=[common.UPSERT_IF_MATCH])
 @bp.arguments(OpeningUpsert)
 @bp.response(200, OpeningOut, headers=common.ETAG_HEADER)
@@ -183,7 +188,10 @@ def upsert_opening(body, external_id: str):
     uden den overskrives opslaget uden versionskontrol; med opslagets ETag giver en forældet version 412,
     som ved PUT /openings/{id}.
     """
-    external_id = external_id.strip()
+    # Never trimmed: " ATS-1" is not "ATS-1" (it would overwrite that opening), as for citizens.
+    if clean_line(external_id) != external_id:
+        problems.abort(422, errors={"external_id": [
+            "Det eksterne id må ikke begynde eller slutte med mellemrum eller have flere mellemrum i træk."]})
     if not external_id or not external_id.isprintable() or len(external_id) > MAX_EXTERNAL_ID:
         problems.abort(422, errors={"external_id": [
             f"Skriv et eksternt id med synlige tegn (højst {MAX_EXTERNAL_ID} tegn)."]})

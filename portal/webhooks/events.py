@@ -122,14 +122,19 @@ def interview_cancelled(session: Session, interview: Interview, *, moved: bool =
 
 
 def hotline_answered(session: Session, hotline_request: HotlineRequest) -> None:
-    """``hotline.answered``: the job centre answered a hotline request (no message text)."""
+    """``hotline.answered``: the job centre answered a hotline request (no message text). The
+    job centre's payload also names the citizen of the request's placement (both ids null for
+    a request about no placement), so the case system can file it."""
     data = {"request_id": hotline_request.id, "company_id": hotline_request.company_id,
             "placement_id": hotline_request.placement_id, "category": hotline_request.category,
             "urgency": hotline_request.urgency, "status": hotline_request.status,
             "answered_at": _iso(clock.utcnow())}
-    payload = {"data": data, "links": _links(path_for("hotline.detail", request_id=hotline_request.id),
-                                             "hotline", hotline_request.id)}
-    emit(session, "hotline.answered", company_id=hotline_request.company_id, payload=payload)
+    links = _links(path_for("hotline.detail", request_id=hotline_request.id), "hotline", hotline_request.id)
+    placement = hotline_request.placement
+    citizen = (_citizen(placement.citizen) if placement is not None
+               else {"citizen_id": None, "citizen_external_id": None})
+    emit(session, "hotline.answered", company_id=hotline_request.company_id, payload={"data": data, "links": links},
+         jobcenter_payload={"data": {**data, **citizen}, "links": links})
 
 
 def _placement(session: Session, event: str, placement: Placement, extra: dict) -> None:

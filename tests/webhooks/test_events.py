@@ -195,8 +195,42 @@ def test_hotline_answered(app, world):
         db.session.commit()
         hotline.add_message(request, db.session.get(User, world["consultant"].id), f"Svar om {MARKER}")
     company, jobcenter = check(app, world, "hotline.answered")
-    assert company == {**jobcenter, "id": company["id"], "created_at": company["created_at"]}
+    assert company == {**jobcenter, "id": company["id"], "created_at": company["created_at"],
+                       "data": company["data"]}
+    assert jobcenter["data"] == {**company["data"], "answered_at": jobcenter["data"]["answered_at"],
+                                 "citizen_id": None, "citizen_external_id": None}  # about no placement
     assert company["data"]["status"] == "answered" and company["data"]["category"] == "fravaer"
+
+
+def test_hotline_answered_about_a_placement_names_its_citizen_to_the_job_centre(app, world, tmp_path):
+    """Review X 8: the job centre's endpoints got the company's payload, without the citizen's ids
+    the README promises; the company's still holds none."""
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.test_request_context():
+        consultant = db.session.get(User, world["consultant"].id)
+        started = lifecycle.start_placement(
+            db.session.get(Proposal, world["proposal"]),
+            lifecycle.StartData(kind="virksomhedspraktik", start_date=world["today"], weekly_hours=10.0), consultant,
+            world["today"])
+        placement_id = started.placement.id
+        db.session.execute(sa.delete(WebhookDelivery))
+        request = HotlineRequest(company_id=world["company"].company_id, category="fravaer", urgency="normal",
+                                 subject="Fravær", created_by_id=world["company"].id, placement_id=placement_id,
+                                 due_at=datetime.now(timezone.utc) + timedelta(hours=8))
+        db.session.add(request)
+        db.session.commit()
+        hotline.add_message(request, consultant, "Vi ringer til borgeren i dag.")
+    company, jobcenter = check(app, world, "hotline.answered")  # the company's: no citizen, no external id
+    assert company["data"]["placement_id"] == placement_id
+    assert jobcenter["data"]["citizen_id"] == world["citizen"]
+    assert jobcenter["data"]["citizen_external_id"] == EXTERNAL_ID
+    assert queued(app, world)["jc_hotline"][0]["data"] == jobcenter["data"]
+    from portal.privacy import erase_citizen
+
+    with app.test_request_context():  # the job centre's unsent deliveries go with the citizen
+        assert erase_citizen(db.session, world["citizen"], tmp_path, purpose="test")
+        db.session.commit()
+    assert set(queued(app, world)) == {"a_all"}
 
 
 def test_placement_started_and_ended(app, world):
