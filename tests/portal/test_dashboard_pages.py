@@ -5,7 +5,7 @@ import csv
 import json
 import io
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -122,6 +122,25 @@ def test_page_scope_filter_changes_the_population(client, auth, make_user, world
     assert 'value="mine" selected' in mine or 'selected value="mine"' in mine
 
 
+def _add_history(day: date) -> None:
+    """An earlier VK, a deactivation undone and an earlier answer (review T 2), at moments
+    around midnight in Copenhagen, so both databases read their rows and their days."""
+    import sqlalchemy as sa
+
+    from store.models import Citizen, Proposal, ProposalAnswer, User, UserDeactivation, VkChange
+
+    first = db.session.scalars(sa.select(Citizen).where(Citizen.vk_id.is_not(None)).order_by(Citizen.id)).first()
+    proposal = db.session.scalars(sa.select(Proposal).order_by(Proposal.id)).first()
+    midnight = datetime(day.year, day.month - 1, 14, 23, 30, tzinfo=timezone.utc)  # 00:30 on the 15th in Copenhagen
+    db.session.add_all([
+        VkChange(citizen_id=first.id, vk_id=None, replaced_at=midnight),
+        UserDeactivation(user_id=first.vk_id, deactivated_at=midnight - timedelta(days=40), reactivated_at=midnight),
+        UserDeactivation(user_id=db.session.scalar(sa.select(sa.func.min(User.id))), deactivated_at=None,
+                         reactivated_at=midnight - timedelta(days=20)),
+        ProposalAnswer(proposal_id=proposal.id, response="interested", answered_at=midnight - timedelta(days=5))])
+    db.session.commit()
+
+
 @pytest.mark.postgres
 def test_postgresql_gives_the_same_figures_as_sqlite(app, postgres_url):
     """Date and timestamp handling differ between the two databases; the figures must not."""
@@ -134,7 +153,9 @@ def test_postgresql_gives_the_same_figures_as_sqlite(app, postgres_url):
     def figures(target) -> list:
         with target.app_context():
             load_demo(db.session, day, citizen_count=120)
+            _add_history(day)
             facts = load_facts(db.session, Scope())
+            assert facts.vc_citizen.size == 1 and facts.ua_user.size >= 2 and 0 in facts.ua_from.tolist()
             points = [(p.month, {k: (m.numerator, m.denominator, m.value) for k, m in p.metrics.items()})
                       for p in compute_trend(facts, day)]
             return points + [compute_savings(facts, day)]
