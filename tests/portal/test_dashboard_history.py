@@ -186,3 +186,23 @@ def test_an_answer_cleared_when_the_pair_is_decided_anew_still_counts_in_its_mon
             assert db.session.get(Proposal, proposal_id).company_responded_at is None
         assert active(app, NOVEMBER) == (1, 1)
         assert active(app, TODAY) == (0, 1)  # no contact in December
+
+
+def test_erasing_a_citizen_erases_their_earlier_vks_and_answers(app, make_user, world, tmp_path):
+    from portal.privacy import erase_citizen
+    from store.models import ProposalAnswer
+
+    vk = make_user("consultant")
+    citizen, proposal_id = _answered_in_november(world)
+    with travel(TODAY):
+        with app.test_request_context():
+            row = db.session.get(Proposal, proposal_id)
+            row.company_response, row.company_responded_at = "declined", datetime(2026, 12, 5, 9, tzinfo=timezone.utc)
+            db.session.get(Citizen, citizen).vk_id = vk.id
+            db.session.commit()
+            assert db.session.scalar(sa.select(sa.func.count(VkChange.id))) == 1
+            assert db.session.scalar(sa.select(sa.func.count(ProposalAnswer.id))) == 1
+            assert erase_citizen(db.session, citizen, tmp_path, purpose="art. 17")
+            db.session.commit()
+            assert db.session.scalar(sa.select(sa.func.count(VkChange.id))) == 0
+            assert db.session.scalar(sa.select(sa.func.count(ProposalAnswer.id))) == 0
