@@ -12,7 +12,8 @@ swapped in with a rebuild, so every score uses the IDF of the whole collection, 
 candidates of one request (:func:`lexical_stats`). A process keeps the statistics it last read
 of each kind (:class:`LexicalMemory`; the portal's also in the database), so when an index
 cannot be read (the backend down, the index missing) reduced mode scores every pair with the
-same statistics as before, not without them (:func:`index_lexical_stats`).
+same statistics as before, not without them (:func:`index_lexical_stats`); so does an index
+that is empty and records none (recreated, not refilled yet).
 
 The documents' coordinates come from the postcode table (``matching.geo``), so the table is
 recorded too (``"postcodes"``: :func:`matching.geo.table_version`; absent for the built-in
@@ -219,6 +220,13 @@ class LastKnownLexical:
             self.backing.remember(kind, lexical)
 
 
+def _empty(backend: MatchBackend, kind: str) -> bool:
+    try:
+        return backend.count(kind) == 0
+    except BackendError:  # it answered for its metadata a moment ago: read it as it said
+        return False
+
+
 def _version(lexical: Mapping[str, Any] | None) -> str | None:
     version = lexical.get("version") if isinstance(lexical, Mapping) else None
     return version if isinstance(version, str) else None
@@ -241,6 +249,9 @@ def index_lexical_stats(backend: MatchBackend, memory: LexicalMemory | None = No
     """Both kinds' statistics (:func:`lexical_stats`), each read from its index's metadata or,
     when that index cannot be read (down, missing), the last ones ``memory`` saw of it.
 
+    An index that is empty and records none (recreated, not refilled yet) counts as one that
+    cannot be read: its last ones are used (none seen: ``known`` is False).
+
     So a pair's score is the same whether the ranking reads the index or ranks in reduced
     mode from the database: the statistics do not depend on the mode, only on what was last
     built. Each statistics version read is given to ``memory``.
@@ -257,7 +268,13 @@ def index_lexical_stats(backend: MatchBackend, memory: LexicalMemory | None = No
                             "scoring without them", kind, err)
                 known = False
         else:
-            if memory is not None and isinstance(lexical, Mapping) and decode_lexical({LEXICAL_KEY: lexical}):
+            recorded = isinstance(lexical, Mapping) and decode_lexical({LEXICAL_KEY: lexical}) is not None
+            if recorded and memory is not None:
                 memory.remember(kind, lexical)
+            elif not recorded and _empty(backend, kind):
+                # Recreated without them and not refilled yet (e.g. an empty Elasticsearch
+                # index): what it will hold once rebuilt is what it held when last read.
+                lexical = memory.recall(kind) if memory is not None else None
+                known = known and lexical is not None
         metas.append({LEXICAL_KEY: lexical} if lexical is not None else {})
     return IndexLexical(lexical_stats(metas), known)

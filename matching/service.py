@@ -1,9 +1,10 @@
 """Matching service: retrieve from the backend, fill profiles from the caller, rerank.
 
 The backend returns ids; the caller's `ProfileSource` (the portal's database) fills the
-profiles; `RelevanceScorer` and `ranking` score and explain them. When the backend is down
-the service ranks in process over the profiles the caller can supply and says so
-(`degraded=True` with a reason): never a silently empty list.
+profiles; `RelevanceScorer` and `ranking` score and explain them. When the backend is down,
+or the searched index is missing or empty while the caller has profiles to match, the service
+ranks in process over the profiles the caller can supply and says so (`degraded=True` with a
+reason and a cause): never a silently empty list.
 """
 
 from __future__ import annotations
@@ -53,15 +54,21 @@ MAX_RETRIEVAL_KM = 100.0
 EXCLUDED_READ_STEP = 50
 # Why a result is degraded (``MatchResult.cause``), for a page to say in its own words:
 # "unavailable": the backend cannot be reached (or shed load); "missing": the searched kind's
-# index does not exist (never built, or lost: the indexer's worker builds it); "rebuilding": the
-# index was built with another encoder, postcode table or document fields (the worker rebuilds
-# it); "refused": the backend refused the request (a bug, logged); "encoder": the encoder is
-# unavailable (lexical relevance only).
-DEGRADED_CAUSES = ("unavailable", "missing", "rebuilding", "refused", "encoder")
+# index does not exist (never built, or lost: the indexer's worker builds it); "empty": the
+# index exists but holds no document while the source has profiles to match (recreated, not
+# refilled yet: the worker rebuilds it); "rebuilding": the index was built with another
+# encoder, postcode table or document fields (the worker rebuilds it); "refused": the backend
+# refused the request (a bug, logged); "encoder": the encoder is unavailable (lexical
+# relevance only).
+DEGRADED_CAUSES = ("unavailable", "missing", "empty", "rebuilding", "refused", "encoder")
 
 
 class _WrongIndex(BackendUnavailable):
     """The index of the kind searched was built with something else than this process uses."""
+
+
+class _EmptyIndex(BackendUnavailable):
+    """The index of the kind searched holds no document while the source has profiles to match."""
 
 
 class ProfileSource(Protocol[P_co]):
@@ -72,6 +79,10 @@ class ProfileSource(Protocol[P_co]):
 
     def all(self) -> Iterable[P_co]:
         """Every matchable profile; used only for the degraded in-process fallback."""
+
+    def count(self) -> int:
+        """How many profiles ``all`` gives, cheaply (the portal: one count query); asked only
+        when a search found nothing, to tell an empty index from nothing to match."""
 
 
 class MappingSource(Generic[P]):
@@ -87,13 +98,17 @@ class MappingSource(Generic[P]):
     def all(self) -> Iterable[P]:
         return list(self._profiles.values())
 
+    def count(self) -> int:
+        return len(self._profiles)
+
 
 @dataclass(frozen=True)
 class MatchResult:
     """Ranked matches, the excluded pairs when asked for, and the degraded-mode flag.
 
     Attributes:
-        degraded: True when the backend was unavailable and ranking ran in process.
+        degraded: True when the backend was unavailable (or the searched index missing, or
+            empty while the source had profiles to match) and ranking ran in process.
         reason: why the result is degraded (None otherwise); technical, for the log.
         cause: why, as one of DEGRADED_CAUSES (None when not degraded).
         approximate: the lexical statistics of an index that could not be read were never
@@ -424,16 +439,20 @@ class MatchingService:
             hits = [] if k == 0 else self.backend.search(plan.kind, query_vector,
                                                          max(pool, self.exhaustive_limit) + 1,
                                                          plan.conditions, text=plan.query)
-            excluded_hits = [] if plan.excluded_conditions is None or excluded_limit == 0 else \
+            excluded_searched = plan.excluded_conditions is not None and excluded_limit != 0
+            excluded_hits = [] if not excluded_searched else \
                 self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
                                     plan.excluded_conditions, text=plan.query)
+            if not hits and not excluded_hits and (k > 0 or excluded_searched):
+                self._check_not_empty(plan.kind, source)
         except BackendError as err:
             if not self.fallback:
                 raise
             if isinstance(err, BackendUnavailable):
                 why = ("missing" if isinstance(err, IndexMissing) else
+                       "empty" if isinstance(err, _EmptyIndex) else
                        "rebuilding" if isinstance(err, _WrongIndex) else "unavailable")
-                cause = (why, f"search backend unavailable ({err})")
+                cause = (why, str(err) if why == "empty" else f"search backend unavailable ({err})")
             else:  # a refused request is a bug to fix, but the consultant still gets a ranking
                 log.error("search backend refused the %s query: %s", plan.kind, err)
                 cause = ("refused", f"search backend refused the request ({err})")
@@ -459,6 +478,20 @@ class MatchingService:
         missing = (*missing, *(i for i in ids if i not in found and i not in missing))
         return MatchResult(matches, tuple(excluded[:excluded_limit]), missing_ids=missing,
                            priority=plan.priority, scored_of=scored_of, approximate=self.approximate)
+
+    def _check_not_empty(self, kind: str, source: ProfileSource[P]) -> None:
+        """Raise ``_EmptyIndex`` when ``kind``'s index holds no document while ``source`` has
+        profiles to match: a search that found nothing there says nothing of who fits (the
+        index was recreated and the indexer's worker has not refilled it yet), so the ranking
+        is made in reduced mode instead, never read as "nobody fits". Asked only after a search
+        found nothing: one backend count, and one count of the source when the index is empty.
+        """
+        if self.backend.count(kind) > 0:
+            return
+        expected = source.count()
+        if expected > 0:
+            raise _EmptyIndex(f"the {kind} index is empty while {expected} {kind}(s) can be matched; "
+                              "the indexer's worker rebuilds it")
 
     def _excluded_only(self, plan: _Plan[P], ids: list[str], source: ProfileSource[P],
                        include_excluded: bool, limit: int | None,

@@ -30,6 +30,7 @@ from ..extensions import db
 from . import bp
 from .reasons import broken_limits
 from store import clock
+from store.index_status import expected_count
 from store.models import Citizen, Consent, Opening, Proposal
 from store.profiles import citizen_profiles, is_indexable_citizen, opening_profile
 
@@ -55,6 +56,10 @@ class DbOpeningSource:
 
     def all(self) -> Iterable[OpeningProfile]:
         return self._load(sa.true()).values()
+
+    def count(self) -> int:
+        """How many openings are open: one count query, no row read."""
+        return expected_count(self.session, "opening")
 
     def _load(self, where) -> dict[str, OpeningProfile]:
         rows = self.session.scalars(sa.select(Opening).where(where, Opening.status == "open")

@@ -51,7 +51,7 @@ def ranking(opening_id: int):
     opening = service.opening_or_404(opening_id)
     typed, reasons, errors = _typed_decision(opening.id)
     form = RankingFilterForm(request.args, meta={"csrf": False})
-    page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [], "match_index": None,
+    page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
             "decided": service.decided_citizens(opening.id), "suggestions": {}, "goal_options": {}, "situations": {},
             "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
@@ -94,7 +94,7 @@ def ranking(opening_id: int):
             page["nearest"] = service.nearest_excluded(opening, filters, priority,
                                                        decided=page["decided"])
         goal_choices = service.shared_goal_choices(ranked.result)
-        page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded, match_index=ranked.index,
+        page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
                     goal_options={cid: goal_options(choices) for cid, choices in goal_choices.items()},
                     suggestions=service.shared_goal_suggestions(goal_choices) | typed,
                     # what the shown and decided citizens are doing now: one statement for all

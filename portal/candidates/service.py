@@ -27,7 +27,7 @@ from ..matching_runtime import matching_service
 from ..notifications.proposed import announce_proposed
 from .reasons import broken_limits
 from store.models import AuditEvent, Citizen, Company, Opening, Proposal, User
-from store.index_status import IndexState, index_state
+from store.index_status import expected_count
 from store.models.base import utcnow
 from store.profiles import (ProfileCache, citizen_profiles, is_indexable_citizen, load_rules,
                             matchable_profiles, opening_profile)
@@ -80,6 +80,10 @@ class DbCitizenSource:
     def all(self) -> Iterable[CitizenProfile]:
         return self._profiles(None).values()
 
+    def count(self) -> int:
+        """How many citizens can be matched: one count query, no profile read."""
+        return expected_count(self.session, "citizen")
+
     def _profiles(self, ids: list[int] | None) -> dict[str, CitizenProfile]:
         profiles, names = matchable_profiles(self.session, ids, self.today, self.cache)
         self.rows.update((cid, CandidateRow.of(p, names[cid])) for cid, p in profiles.items())
@@ -104,7 +108,6 @@ class Ranking:
     result: MatchResult
     rows: dict[int, CandidateRow]
     excluded: list[ExcludedRow]
-    index: IndexState | None = None  # the citizen index's state when it explains the list
 
 
 def open_openings(user: User, mine_only: bool) -> list[Opening]:
@@ -192,21 +195,7 @@ def rank_for_opening(opening: Opening, filters: Filters, k: int, include_exclude
     excluded = [ExcludedRow(int(x.citizen_id), source.rows.get(int(x.citizen_id)),
                             broken_limits(x, source.profiles.get(x.citizen_id), profile))
                 for x in result.excluded]
-    return Ranking(result, source.rows, excluded, citizen_index_state(result))
-
-
-def citizen_index_state(result: MatchResult) -> IndexState | None:
-    """The citizen index's state when it may explain the result, else None.
-
-    Asked only when the ranking was reduced or found nobody: a missing index (never built, or
-    lost) then ranks in reduced mode, and an empty one while citizens can be matched would
-    read as "no citizen fits". The ranking page (``Ranking.index``) says which, and what
-    to do, instead of the usual texts.
-    """
-    if not result.degraded and result.matches:
-        return None
-    state = index_state(db.session, matching_service().backend, "citizen", compare=False)
-    return state if state.not_built else None
+    return Ranking(result, source.rows, excluded)
 
 
 def first(ranking: Ranking, n: int) -> Ranking:

@@ -115,3 +115,57 @@ def test_an_unreachable_backend_is_said_to_be_unreachable(app, client, auth, wor
     notice = _notice(client.get(url).get_data(as_text=True))
     assert "Søgeindekset svarer ikke lige nu" in notice and "Prøv igen om lidt" in notice
     assert "findes ikke" not in notice and "connection refused" not in notice
+
+
+def _recreated_empty(app, kind: str) -> None:
+    """``kind``'s index made anew and not refilled yet: no documents, no metadata (as an
+    Elasticsearch index created again after its volume was lost)."""
+    with app.app_context():
+        backend = _runtime().backend
+        backend.clear(kind)
+        backend.set_index_meta(kind, {})
+
+
+def _opening_card(html: str, opening: int) -> str:
+    return html.split(f'data-opening="{opening}"', 1)[1].split("</li>", 1)[0]
+
+
+def test_an_empty_citizen_index_ranks_the_candidates_from_the_database_as_the_index_would(
+        app, client, auth, world):
+    auth.login(world["consultant"].email)
+    page = f"/kandidater/opslag/{world['opening']}"
+    normal = client.get(page).get_data(as_text=True)
+    _recreated_empty(app, "citizen")
+    reduced = client.get(page).get_data(as_text=True)
+    notice = _notice(reduced)
+    assert 'data-cause="empty"' in notice and 'data-index="empty"' in notice
+    assert "matchingindekset er tomt" in notice and "Søgeindekset over borgerne er tomt" in notice
+    assert "Indekseringen bygger det selv igen" in notice
+    assert "findes ikke" not in notice and "svarer ikke" not in notice
+    assert _anna_card(reduced, world["anna"]) == _anna_card(normal, world["anna"])
+    assert 'data-testid="same-scores"' in reduced and 'data-testid="approximate-scores"' not in reduced
+    assert 'data-testid="no-candidates"' not in reduced
+
+
+def test_an_empty_opening_index_ranks_the_citizens_openings_from_the_database_as_the_index_would(
+        app, client, auth, world):
+    auth.login(world["consultant"].email)
+    page = f"/kandidater/borger/{world['anna']}"
+    normal = client.get(page).get_data(as_text=True)
+    _recreated_empty(app, "opening")
+    reduced = client.get(page).get_data(as_text=True)
+    notice = _notice(reduced)
+    assert 'data-cause="empty"' in notice and "Søgeindekset over opslagene er tomt" in notice
+    assert _opening_card(reduced, world["opening"]) == _opening_card(normal, world["opening"])
+    assert 'data-testid="no-openings"' not in reduced
+
+
+def test_an_empty_index_with_nothing_to_match_is_no_reduced_matching(app, client, auth, world):
+    """No open opening in the database: the empty opening index is right, nothing is reduced."""
+    with app.app_context():
+        db.session.get(Opening, world["opening"]).status = "closed"
+        db.session.commit()
+    _recreated_empty(app, "opening")
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/borger/{world['anna']}").get_data(as_text=True)
+    assert 'data-testid="reduced-matching"' not in html and 'data-testid="no-openings"' in html
