@@ -55,8 +55,9 @@ class JobbroApi(Api):
         401: "Ikke logget ind: adgangsnøglen mangler, er ugyldig, udløbet eller tilbagekaldt.",
         403: "Ingen adgang: nøglens rolle eller omfang (kun læse) giver ikke lov til dette.",
         404: "Findes ikke, eller du har ikke adgang til det.",
-        409: "Konflikt: samme Idempotency-Key bruges stadig af en forespørgsel, der ikke er færdig; "
-             "prøv igen efter Retry-After.",
+        409: "Konflikt: samme Idempotency-Key bruges stadig af en forespørgsel, der ikke er færdig "
+             "(prøv igen efter Retry-After), eller forespørgslen er udført, men svaret kunne ikke "
+             "gemmes (hent objektet med GET).",
         413: "For stor: forespørgslen er over grænsen.",
         415: "Forkert indholdstype: send JSON med 'Content-Type: application/json' (en fil som "
              "multipart/form-data).",
@@ -89,8 +90,9 @@ class CommonResponses(BasePlugin):
     ALWAYS = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "429": "TOO_MANY_REQUESTS"}
     WITH_BODY = {"400": "BAD_REQUEST", "413": "REQUEST_ENTITY_TOO_LARGE", "415": "UNSUPPORTED_MEDIA_TYPE"}
     # What an operation's own 409/422 gains when it also takes an Idempotency-Key (guard._replay).
-    IDEMPOTENCY = {"409": " Eller: samme Idempotency-Key bruges stadig af en forespørgsel, der ikke er færdig; "
-                          "prøv igen efter Retry-After.",
+    IDEMPOTENCY = {"409": " Eller: samme Idempotency-Key bruges stadig af en forespørgsel, der ikke er færdig "
+                          "(prøv igen efter Retry-After), eller forespørgslen er udført, men svaret "
+                          "kunne ikke gemmes (hent objektet med GET).",
                    "422": " Eller: Idempotency-Key er brugt til en anden forespørgsel."}
 
     def init_spec(self, spec) -> None:

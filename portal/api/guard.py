@@ -160,7 +160,7 @@ def replay_by_reading(blueprint: Blueprint, endpoint: str, argument: str) -> Non
 
 
 def _route() -> str:
-    """The request as its route template (``PUT /api/v1/citizens/<string:external_id>``), for the
+    """The request as its route template (``PUT /api/v1/citizens/<path:external_id>``), for the
     audit log: the raw path could hold whatever a caller put there, a CPR number included."""
     rule = request.url_rule.rule if request.url_rule is not None else "?"
     return f"{request.method} {rule}"
