@@ -102,8 +102,8 @@ class EmptyIndexCheck:
                 return []
             for kind in empty:
                 log.warning("the %s index is missing or empty but the database has %ss to match (a lost or "
-                            "never-built index): rebuilding it from the database; the portal's "
-                            "rankings miss them until it is done", kind, kind)
+                            "never-built index): rebuilding it from the database; until it is done the "
+                            "portal ranks in reduced mode from the database", kind, kind)
             result = rebuild(self.session, self.backend, self.encoder, upload_folder=self.upload_folder,
                              progress=None, kinds=tuple(empty), concept_version=self.concept_version)
             for kind in empty:
