@@ -8,7 +8,8 @@ the identity is logged (``identity_viewed``, ``cv_downloaded``), fail closed.
 
 While the citizen's processing is restricted (art. 18) the company sees one neutral state,
 :data:`portal.proposals.ON_HOLD_TEXT`, with the pseudonym and the job centre's contact: no
-facts, no answer form (an answer would be refused), no booking, never the reason.
+facts, no answer form (an answer would be refused), no booking, never the reason. So does a
+candidate a change of the opening's requirements left behind (:mod:`.requirements`).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ..interviews import service as interviews
 from ..proposals import CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
-from . import bp, service
+from . import bp, requirements, service
 
 CV_TYPES = {"pdf": "application/pdf",
             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -96,7 +97,7 @@ def candidate(opening_id: int, proposal_id: int):
                                who=pseudonym(earlier.citizen_id, opening.id),
                                placement_start=service.running_placement_start(earlier))
     opening, proposal = visible_proposal(opening_id, proposal_id)
-    if proposal.citizen.restricted:
+    if proposal.citizen.restricted or requirements.is_held(proposal):
         return render_template("openings/candidate_on_hold.html", opening=opening, on_hold_text=ON_HOLD_TEXT,
                                who=pseudonym(proposal.citizen_id, opening.id), contact=jobcentre_contact(proposal))
     # the allow-list, the same as on the opening's page

@@ -22,7 +22,7 @@ from ..interviews import service as interviews
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
-from . import bp
+from . import bp, requirements
 
 
 # A hire while an interview is still ahead: cancel it, or keep it (a first meeting, say).
@@ -84,6 +84,9 @@ def respond(opening_id: int, proposal_id: int):
             flash("Svaret blev ikke gemt: ret det, der er markeret ved kandidaten.", "error")
         return back
     fields = {"response": form.response.data, "note": form.note.data or "", "next": request.form.get("next", "")}
+    if requirements.is_held(proposal):  # left behind by a change of the opening's requirements
+        flash(f"Svaret blev ikke gemt: {proposals.ON_HOLD_TEXT}.", "error")
+        return back
     try:
         interviews.check_answer(proposal, form.response.data)
         if interviews.needs_confirmation(proposal, form.response.data) and not confirmed():

@@ -13,7 +13,8 @@ from ..access import company_required, get_owned_or_404
 from store.models import Opening
 from ..interviews import service as interviews
 from .. import merge, once
-from . import bp, conflict, service
+from ..placements.service import company_contact
+from . import bp, conflict, progress, requirements, service
 from .forms import KIND_HELP, CloseForm, OpeningForm, form_values, publishing_form
 
 def _own_opening(opening_id: int) -> Opening:
@@ -27,9 +28,10 @@ def _own_opening(opening_id: int) -> Opening:
     return get_owned_or_404(Opening, opening_id)
 
 
-def _render_form(form: OpeningForm, opening: Opening | None, form_id: str | None = None):
+def _render_form(form: OpeningForm, opening: Opening | None, form_id: str | None = None,
+                 left_behind: requirements.Preview | None = None):
     return render_template("openings/form.html", form=form, opening=opening,
-                           kind_help=KIND_HELP, postcodes=POSTCODES, form_id=form_id)
+                           kind_help=KIND_HELP, postcodes=POSTCODES, form_id=form_id, left_behind=left_behind)
 
 
 def _flash_warnings(form: OpeningForm) -> None:
@@ -88,13 +90,16 @@ def detail(opening_id: int):
                                                                  if c.response == "declined"),
                            places=service.places(opening),
                            ended=service.ended_candidates(opening),
+                           search=progress.search_state(opening),
+                           contact=company_contact(current_user.company),
                            close_form=CloseForm())
 
 
 @bp.route("/<int:opening_id>/rediger", methods=["GET", "POST"])
 @company_required
 def edit(opening_id: int):
-    """Edit an opening; a form loaded before someone else's save is refused.
+    """Edit an opening; a form loaded before someone else's save is refused. A change of the
+    requirements that leaves candidates shown to the company behind asks first (review W1).
 
     :raise 404: if the opening is not the current company's.
     """
@@ -104,12 +109,22 @@ def edit(opening_id: int):
     if not form.is_submitted():
         form.base.data = conflict.fingerprints(opening)
     if form.validate_on_submit():
+        # New requirements that candidates shown to the company no longer meet: said first,
+        # saved once confirmed (review W1; the confirmation names the count it was shown).
+        preview = requirements.newly_unfit(opening, form.to_data())
+        if preview.leaves and request.form.get("left_behind") != str(preview.leaves):
+            return _render_form(form, opening, left_behind=preview)
         try:
             saved = service.update_opening(opening, form.to_data(), _int_or_none(form.version.data))
         except service.StaleOpening:
             return _stale_edit(form, opening)
         if saved:
             flash(f"Ændringerne i »{opening.title}« er gemt.", "success")
+            if saved.left_behind:
+                n = saved.left_behind
+                flash(f"{n} {'kandidat' if n == 1 else 'kandidater'} opfylder ikke opslagets nye krav og står nu som "
+                      "»ikke aktuel lige nu«. I skal ikke svare på "
+                      f"{'kandidaten' if n == 1 else 'dem'}; jobcentret har fået besked og kontakter jer.", "info")
             if saved.opened:
                 flash(_opened_message(saved), "info")
             _flash_warnings(form)

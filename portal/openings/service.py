@@ -25,6 +25,7 @@ from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_rel
                          shown_to_company)
 from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause, today_local
 from ..pseudonyms import pseudonym
+from . import requirements
 
 # Open first: that is what the company works with; closed ones sink to the bottom.
 STATUS_ORDER = {"open": 0, "draft": 1, "filled": 2, "closed": 3}
@@ -148,7 +149,20 @@ def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
         .join(Opening, Opening.id == Proposal.opening_id)
         .where(Opening.company_id == company_id, sa.or_(visible, ended))
         .group_by(Proposal.opening_id))
-    return {opening_id: CandidateCount(*(int(n or 0) for n in numbers)) for opening_id, *numbers in rows}
+    counts = {opening_id: [int(n or 0) for n in numbers] for opening_id, *numbers in rows}
+    for proposal in held_waiting(company_id):  # on hold after a change of requirements: no answer due
+        counts[proposal.opening_id][2] -= 1
+    return {opening_id: CandidateCount(*numbers) for opening_id, numbers in counts.items()}
+
+
+def held_waiting(company_id: int) -> list[Proposal]:
+    """The company's candidates :func:`waiting_clause` would list that a change of their
+    opening's requirements put on hold (:func:`.requirements.held`): no answer is due from it."""
+    rows = db.session.scalars(
+        sa.select(Proposal).join(Opening, Opening.id == Proposal.opening_id)
+        .where(Opening.company_id == company_id, waiting_clause(clock.today()))).all()
+    on_hold = requirements.held(rows)
+    return [p for p in rows if p.id in on_hold]
 
 
 @dataclass(frozen=True)
@@ -181,6 +195,8 @@ def waiting_candidates(company_id: int) -> list[WaitingCandidate]:
         .join(Opening, Opening.id == Proposal.opening_id)
         .where(Opening.company_id == company_id, waiting_clause(clock.today()))
         .order_by(Proposal.decided_at, Proposal.id))
+    on_hold = {p.id for p in held_waiting(company_id)}
+    rows = [row for row in rows if row[0] not in on_hold]
     return [WaitingCandidate(proposal_id, opening_id, title, pseudonym(citizen_id, opening_id),
                              decided_at.astimezone(clock.LOCAL).date() if decided_at else None, status)
             for proposal_id, citizen_id, opening_id, title, decided_at, status in rows]
@@ -238,7 +254,9 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
     for placement in db.session.scalars(sa.select(Placement).where(Placement.opening_id == opening.id)):
         placements.setdefault(placement.citizen_id, []).append(placement)
     today = today_local()
-    shared = [_shared(p, placements=placements.get(p.citizen_id, []), today=today) for p in rows]
+    on_hold = requirements.held(rows)
+    shared = [_shared(p, placements=placements.get(p.citizen_id, []), today=today, held=p.id in on_hold)
+              for p in rows]
     # Who saw which citizen's identity is part of the access log; fail closed, one
     # transaction (one disk sync) for the page.
     audit.record_many_now([
@@ -303,14 +321,16 @@ def _ended_on(placements: list[Placement], today: date) -> date | None:
 
 
 def _shared(proposal: Proposal, *, placed: bool = False, placements: list[Placement] | None = None,
-            today: date | None = None) -> SharedCandidate:
+            today: date | None = None, held: bool = False) -> SharedCandidate:
     """``placed``: a placement exists on the pair; ``placements`` (with ``today``), when given, are
     the pair's placements, which also tell whether they have all ended. A placement cancelled
     before its start never ran: the company is not told it started nor that it ended on its
-    planned start (it sees »Aflyst« under its placements)."""
+    planned start (it sees »Aflyst« under its placements). ``held``: a change of the opening's
+    requirements left the candidate behind (:func:`.requirements.held`): shown on hold, as a
+    restricted one is, never why."""
     placements = [p for p in placements or [] if not is_cancelled(p)]
     explanation = proposal.explanation or {}
-    on_hold = proposal.citizen.restricted
+    on_hold = proposal.citizen.restricted or held
     shown = None if on_hold else shown_goal(proposal)
     return SharedCandidate(
         proposal_id=proposal.id,
@@ -390,11 +410,13 @@ class Saved:
     """What :func:`update_opening` saved: ``changed``, the names of the changed fields (empty:
     nothing was written; the record is then false); ``opened``: "published" (a draft became
     open), "reopened" (a closed or filled one did) or ""; ``told``: the company's consultant was
-    told so."""
+    told so; ``left_behind``: candidates shown to the company that the changed requirements no
+    longer fit, now marked and on hold (:mod:`.requirements`)."""
 
     changed: tuple[str, ...] = ()
     opened: str = ""
     told: bool = False
+    left_behind: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.changed)
@@ -424,6 +446,9 @@ def update_opening(opening: Opening, data: OpeningData, expected_version: int | 
         setattr(opening, name, getattr(data, name))
     record_change(db.session, "opening", opening.id)
     audit.record("opening_updated", opening_id=opening.id, purpose="fields:" + ",".join(changed))
+    # Candidates the new requirements leave behind are marked and their consultants told (review W1).
+    left = requirements.remark(opening, changed, clock.today())
+    requirements.notify_consultants(opening, left, changed)
     opened, told = "", False
     if before != "open" and opening.status == "open":
         # Published, or reopened after it was closed (or filled): either way the job centre
@@ -431,7 +456,7 @@ def update_opening(opening: Opening, data: OpeningData, expected_version: int | 
         opened = "published" if before == "draft" else "reopened"
         told = announce_published(opening, again=opened == "reopened")
     _commit_or_stale(opening.id)
-    return Saved(tuple(changed), opened, told)
+    return Saved(tuple(changed), opened, told, len(left))
 
 
 def announce_published(opening: Opening, *, again: bool = False) -> bool:

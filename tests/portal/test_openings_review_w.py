@@ -134,3 +134,120 @@ def test_closing_keeps_the_waiting_candidates_on_the_start_page_labelled(app, cl
     assert "til »Praktik i kantinen« (lukket opslag)" in start
     listed = client.get("/opslag/").get_data(as_text=True)
     assert '<strong data-testid="candidate-waiting">2 venter på jeres svar</strong>' in listed
+
+
+# --- W3: an opening without candidates says how the search stands, and who to ask ------------------
+
+
+def candidates_section(html: str) -> str:
+    """From the candidates' heading to the job-centre contact."""
+    return html.split('id="kandidater"')[1].split('data-testid="job-centre-contact"')[0]
+
+
+def test_an_opening_without_candidates_says_how_many_were_assessed_and_who_to_ask(app, client, logged_in,
+                                                                                    make_user):
+    vk = make_user("consultant")
+    with app.app_context():
+        db.session.get(Company, logged_in.company_id).consultant_id = vk.id
+        db.session.commit()
+    opening_id = make_opening(app, logged_in.company_id, kind="fleksjob", title="Pakkemedarbejder",
+                              hours_min=12.0, hours_max=12.0, required_licences=["C"])
+    for _ in range(12):
+        add_proposal(app, opening_id, status="rejected", decision_reason="For lang transport (privat note)")
+    add_proposal(app, opening_id, status="proposed")
+    html = client.get(f"/opslag/{opening_id}").get_data(as_text=True)
+    section = candidates_section(html)
+    assert "endnu" not in section
+    assert "Jobcentret har vurderet 12 borgere til opslaget, siden det blev oprettet" in section
+    assert "ingen af dem passede godt nok til at blive foreslået." in section
+    assert "1 borger er ved at blive vurderet." in section
+    assert ("Det, der begrænser kredsen ved dette opslag: fleksjob (kun for borgere, der er visiteret til "
+            "fleksjob); kørekort i kategori C.") in section
+    assert "transport" not in html and "privat note" not in html  # the consultant's reasons stay inside
+    assert 'data-testid="job-centre-contact"' in html and f"<strong>{vk.name}</strong>" in html
+
+
+def test_a_closed_or_draft_opening_without_candidates_does_not_say_not_yet(app, client, logged_in):
+    closed = make_opening(app, logged_in.company_id, status="closed")
+    section = candidates_section(client.get(f"/opslag/{closed}").get_data(as_text=True))
+    assert "Opslaget er lukket, så jobcentret finder ikke flere kandidater til det." in section
+    assert "endnu" not in section
+    listed = client.get("/opslag/").get_data(as_text=True)
+    assert 'data-testid="candidate-count">Ingen<' in listed and "Ingen endnu" not in listed
+    draft = make_opening(app, logged_in.company_id, status="draft")
+    section = candidates_section(client.get(f"/opslag/{draft}").get_data(as_text=True))
+    assert "Opslaget er en kladde, så jobcentret leder ikke efter kandidater til det." in section
+    fresh = make_opening(app, logged_in.company_id)
+    section = candidates_section(client.get(f"/opslag/{fresh}").get_data(as_text=True))
+    assert "Jobcentret har ikke vurderet nogen borgere til det endnu." in section
+
+
+# --- W1: a change of requirements says first which candidates it leaves behind, and marks them ------
+
+
+def test_a_change_of_kind_asks_first_then_marks_the_candidates_left_behind_and_tells_the_consultants(
+        app, client, auth, logged_in, make_user):
+    company_vk, citizen_vk = make_user("consultant"), make_user("consultant")
+    with app.app_context():
+        db.session.get(Company, logged_in.company_id).consultant_id = company_vk.id
+        db.session.commit()
+    opening_id = make_opening(app, logged_in.company_id, kind="smaajob", hours_min=5.0, hours_max=10.0)
+    left = [add_proposal(app, opening_id, add_citizen(app, vk_id=citizen_vk.id)) for _ in range(2)]
+    stays = add_proposal(app, opening_id, add_citizen(app, benefit_group="ledighedsydelse"))
+    as_smaajob = {"kind": "smaajob", "hours_min": "5", "hours_max": "10"}
+
+    asked = edit(client, auth, opening_id, **{**as_smaajob, "kind": "fleksjob"})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'data-testid="left-behind"' in html
+    assert "Med de nye krav opfylder 2 af de 3 kandidater, jobcentret har foreslået til opslaget" in html
+    assert '<input type="hidden" name="left_behind" value="2">' in html
+    assert stored(app, opening_id).kind == "smaajob"  # nothing saved yet
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+    saved = edit(client, auth, opening_id, **{**as_smaajob, "kind": "fleksjob", "left_behind": "2"})
+    assert saved.status_code == 302 and stored(app, opening_id).kind == "fleksjob"
+    assert "2 kandidater opfylder ikke opslagets nye krav" in client.get(saved.location).get_data(as_text=True)
+    with app.app_context():
+        # the rows stand as they were, decision included, and carry the mark
+        for proposal_id in left:
+            proposal = db.session.get(Proposal, proposal_id)
+            assert proposal.status == "approved" and proposal.explanation["opening_changed"]["fields"] == ["kind"]
+        assert "opening_changed" not in (db.session.get(Proposal, stays).explanation or {})
+        notes = db.session.scalars(sa.select(Notification)).all()
+        assert sorted(n.user_id for n in notes) == sorted([company_vk.id, citizen_vk.id])
+        assert all("2 foreslåede kandidater opfylder dem ikke længere" in n.text for n in notes)
+        assert all("Borger" not in n.text for n in notes)
+    page = client.get(f"/opslag/{opening_id}").get_data(as_text=True)
+    for proposal_id in left:
+        card = page.split(f'id="kandidat-{proposal_id}"')[1].split("</li>")[0]
+        assert 'data-testid="candidate-on-hold"' in card and "/svar" not in card
+        assert "ydelse" not in card.lower()  # never why
+    assert "/svar" in page.split(f'id="kandidat-{stays}"')[1].split("</li>")[0]
+    start = client.get("/").get_data(as_text=True)
+    assert 'data-testid="waiting-total">1 kandidat venter på jeres svar' in start
+    assert '<strong data-testid="candidate-waiting">1 venter på jeres svar</strong>' in start
+    candidate = client.get(f"/opslag/{opening_id}/kandidat/{left[0]}").get_data(as_text=True)
+    assert 'data-testid="candidate-on-hold"' in candidate
+    refused = client.post(f"/opslag/{opening_id}/kandidat/{left[0]}/svar", follow_redirects=True, data={
+        "response": "interested", "csrf_token": auth.csrf_token(f"/opslag/{opening_id}")})
+    assert "Svaret blev ikke gemt" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Proposal, left[0]).company_response is None
+
+    # back to a småjob: nothing to confirm, and the candidates are current again
+    assert edit(client, auth, opening_id, **as_smaajob).status_code == 302
+    with app.app_context():
+        assert all("opening_changed" not in (db.session.get(Proposal, p).explanation or {}) for p in left)
+    assert 'data-testid="waiting-total">3 kandidater venter på jeres svar' in client.get("/").get_data(as_text=True)
+
+
+def test_a_change_that_leaves_nobody_behind_saves_at_once(app, client, auth, logged_in):
+    opening_id = make_opening(app, logged_in.company_id, kind="smaajob", hours_min=5.0, hours_max=10.0)
+    add_proposal(app, opening_id, add_citizen(app, driving_licences=["B"]))
+    response = edit(client, auth, opening_id, kind="smaajob", hours_min="5", hours_max="10",
+                    required_licences="B")
+    assert response.status_code == 302 and stored(app, opening_id).required_licences == ["B"]
+    # a licence the candidate lacks, and more hours than it has, ask first
+    asked = edit(client, auth, opening_id, kind="smaajob", hours_min="25", hours_max="30", required_licences="C")
+    assert 'data-testid="left-behind"' in asked.get_data(as_text=True)

@@ -1,0 +1,183 @@
+"""Candidates an opening's changed requirements leave behind (review W1).
+
+A company may change an opening's kind, driving licences, minimum hours or workplace after the
+job centre has proposed candidates for it. The matching's hard limits (eligibility of the
+benefit group, hours, licence, commute: :func:`matching.ranking.check_hard_constraints`) are
+never broken, so a candidate the change puts outside them cannot take the opening, yet it was
+still listed as waiting for an answer and the consultant heard nothing.
+
+Now the change is checked against the candidates shown to the company (:func:`live_shown`):
+the edit form says beforehand how many the change leaves behind (:func:`newly_unfit`, counts
+only), and saving marks each of them (the proposal row is kept as it is, its decision and any
+answer with it; the mark is ``Proposal.explanation[MARK]``: the day and the fields changed),
+tells the consultants (:func:`notify_consultants`) and clears the marks of candidates the
+opening fits again. A marked candidate the opening still does not fit is :func:`held`: the
+company sees it as "ikke aktuel lige nu" (:data:`portal.proposals.ON_HOLD_TEXT`, never why:
+the limit it breaks is the citizen's matter), cannot answer it, and it waits for no answer
+(:func:`portal.openings.service.waiting_candidates`) until the job centre has decided on it or
+the opening fits it again.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+
+from matching.domain import CitizenProfile, OpeningProfile
+from matching.ranking import check_hard_constraints
+from store.models import Citizen, Company, Opening, Placement, Proposal, User
+from store.profiles import language_codes, load_rules, opening_profile
+from ..extensions import db
+from ..notifications.service import notify, path_for
+from ..proposals import VISIBLE_TO_COMPANY
+
+# The opening fields a hard limit reads.
+REQUIREMENT_FIELDS = ("kind", "required_licences", "hours_min", "postcode")
+# The key of the mark in Proposal.explanation.
+MARK = "opening_changed"
+# The hard limits a requirement change can break; "status" is the opening's, not a requirement.
+_LIMITS = frozenset({"eligibility", "hours", "driving_licence", "commute"})
+_FIELD_WORDS = {"kind": "type", "required_licences": "kørekort", "hours_min": "timer", "postcode": "arbejdssted"}
+
+
+def requirements_changed(opening: Opening, data) -> list[str]:
+    """The :data:`REQUIREMENT_FIELDS` whose value in ``data`` differs from ``opening``'s."""
+    return [name for name in REQUIREMENT_FIELDS if getattr(opening, name) != getattr(data, name)]
+
+
+def live_shown(opening_id: int) -> list[Proposal]:
+    """The candidates on the opening the company was shown and a change can still concern: in a
+    state it sees, not answered "hired" and no placement on the pair (both the placement's
+    matter), the citizen's processing not restricted (already on hold)."""
+    placed = sa.exists().where(Placement.citizen_id == Proposal.citizen_id, Placement.opening_id == Proposal.opening_id)
+    return list(db.session.scalars(
+        sa.select(Proposal).join(Citizen, Citizen.id == Proposal.citizen_id)
+        .where(Proposal.opening_id == opening_id, Proposal.status.in_(VISIBLE_TO_COMPANY),
+               Proposal.company_response.is_distinct_from("hired"), ~placed, Citizen.restricted.is_not(True))
+        .order_by(Proposal.id)))
+
+
+def _citizen(citizen: Citizen) -> CitizenProfile | None:
+    """The citizen's facts the hard limits read (no texts: no score is made here)."""
+    try:
+        return CitizenProfile(
+            id=str(citizen.id), version=int(citizen.version or 1), job_goals=(), cv_text="",
+            benefit_group=citizen.benefit_group, hours_available=float(citizen.hours_available or 0),
+            postcode=citizen.postcode, max_commute_km=float(citizen.max_commute_km or 0),
+            driving_licences=frozenset(citizen.driving_licences or ()),
+            languages=language_codes(citizen.languages or "") or ("da",), readiness_group=citizen.readiness_group)
+    except ValueError:
+        return None  # a value matching does not know: no verdict, never a guess
+
+
+def unfit(profile: OpeningProfile, proposals: Iterable[Proposal], rules=None) -> set[int]:
+    """The ids of ``proposals`` whose citizen breaks a hard limit of ``profile``."""
+    rules = rules if rules is not None else load_rules(db.session)
+    found = set()
+    for proposal in proposals:
+        citizen = _citizen(proposal.citizen)
+        if citizen is None:
+            continue
+        checks, _km = check_hard_constraints(citizen, profile, rules)
+        if any(not c.passed for c in checks if c.name in _LIMITS):
+            found.add(proposal.id)
+    return found
+
+
+def _profile_with(opening: Opening, data) -> OpeningProfile:
+    return dataclasses.replace(
+        opening_profile(opening), kind=data.kind, hours_min=float(data.hours_min), hours_max=float(data.hours_max),
+        postcode=data.postcode, required_licences=frozenset(data.required_licences or ()))
+
+
+@dataclasses.dataclass(frozen=True)
+class Preview:
+    """What saving ``data`` would do: ``leaves`` of the ``shown`` candidates would no longer fit."""
+
+    shown: int
+    leaves: int
+
+
+def newly_unfit(opening: Opening, data) -> Preview:
+    """How many of the candidates shown to the company the opening with ``data`` would no longer
+    fit, that fit it as it stands (none when no requirement changes)."""
+    if not requirements_changed(opening, data):
+        return Preview(0, 0)
+    shown = live_shown(opening.id)
+    rules = load_rules(db.session)
+    after = unfit(_profile_with(opening, data), shown, rules)
+    before = unfit(opening_profile(opening), shown, rules)
+    return Preview(len(shown), len(after - before))
+
+
+def remark(opening: Opening, changed: list[str], today: date) -> list[Proposal]:
+    """After a change of ``opening``'s requirements (already set on it): mark the candidates it
+    no longer fits, clear the mark of those it fits again (the caller commits).
+
+    Returns:
+        The candidates marked now that were not marked before.
+    """
+    fields = [name for name in changed if name in REQUIREMENT_FIELDS]
+    if not fields:
+        return []
+    shown = live_shown(opening.id)
+    broken = unfit(opening_profile(opening), shown)
+    marked = []
+    for proposal in shown:
+        explanation = dict(proposal.explanation or {})
+        if proposal.id in broken and MARK not in explanation:
+            explanation[MARK] = {"on": today.isoformat(), "fields": fields}
+            marked.append(proposal)
+        elif proposal.id not in broken and MARK in explanation:
+            del explanation[MARK]
+        else:
+            continue
+        proposal.explanation = explanation  # a new dict: the JSON column sees the change
+    return marked
+
+
+def held(proposals: Iterable[Proposal]) -> set[int]:
+    """The ids of ``proposals`` that are marked and whose opening still does not fit them."""
+    marked = [p for p in proposals if MARK in (p.explanation or {})]
+    if not marked:
+        return set()
+    rules = load_rules(db.session)
+    found: set[int] = set()
+    by_opening: dict[int, list[Proposal]] = {}
+    for proposal in marked:
+        by_opening.setdefault(proposal.opening_id, []).append(proposal)
+    for opening_id, rows in by_opening.items():
+        found |= unfit(opening_profile(db.session.get(Opening, opening_id)), rows, rules)
+    return found
+
+
+def is_held(proposal: Proposal) -> bool:
+    """:func:`held` for one proposal."""
+    return proposal.id in held([proposal])
+
+
+def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[str]) -> int:
+    """Tell the company's consultant and each marked citizen's VK (once each) which candidates
+    the change left behind (the caller commits). Returns how many were told."""
+    if not marked:
+        return 0
+    company = db.session.get(Company, opening.company_id)
+    recipients: dict[int, User] = {}
+    for user in [company.consultant if company else None, *(p.citizen.vk for p in marked)]:
+        if user is not None and user.active:
+            recipients.setdefault(user.id, user)
+    link = path_for("candidates.ranking", opening_id=opening.id)
+    what = ", ".join(_FIELD_WORDS[name] for name in fields if name in _FIELD_WORDS)
+    count = len(marked)
+    text = (f"{company.name} har ændret kravene i opslaget »{opening.title}« ({what}): {count} "
+            f"{'foreslået kandidat opfylder' if count == 1 else 'foreslåede kandidater opfylder'} dem ikke længere. "
+            "Virksomheden ser dem som »ikke aktuel lige nu«.")
+    # No citizen is named: a notice outlives an erasure (portal.privacy.NAMING_KINDS), so the
+    # consultant finds the candidates on the opening's page.
+    for user in recipients.values():
+        notify(user, "opening_posted", text, link, subject=f"Ændrede krav i opslaget »{opening.title}«",
+               body=(f"Goddag {user.name}\n\n{text}\n\n"
+                     f"Se opslaget og dets kandidater her, og tal med virksomheden: {link}\n"))
+    return len(recipients)
