@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, current_app, g
+from flask import Blueprint, Flask, Response, current_app, g, request
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 
@@ -19,12 +21,27 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    """Template global ``unread_notifications()`` and the after-request mail kick."""
+    """Template global ``unread_notifications()``, notices marked read when the page they
+    link to is opened or what they ask is done (:func:`.service.mark_seen`), and the
+    after-request mail kick."""
     from . import service
 
     @app.context_processor
     def _unread():
         return {"unread_notifications": service.unread_badge}
+
+    @app.before_request
+    def _seen() -> None:
+        # Before the view, so the page's own header badge already leaves the notice out.
+        if request.method != "GET" or request.endpoint in (None, "static") or not current_user.is_authenticated:
+            return
+        if not g.get("unread_notifications"):  # read with the user: nothing unread, nothing to mark
+            return
+        try:
+            service.mark_seen(current_user.id, {request.path, request.full_path.rstrip("?")}, app.url_map)
+        except SQLAlchemyError as exc:  # the page still renders; the notice stays unread
+            db.session.rollback()
+            log.warning("could not mark notices read: %s", type(exc).__name__)
 
     @app.after_request
     def _kick_mail(response: Response) -> Response:

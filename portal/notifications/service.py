@@ -10,13 +10,17 @@ portal (a company sees a name only after disclosure with a live consent).
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
 
 from store import clock
-from store.models import MailMessage, Notification, User
+from store.models import Interview, MailMessage, Notification, Proposal, User
 
 from ..extensions import db
 
@@ -34,6 +38,8 @@ NOTIFICATION_KINDS = {
     "interview_booked": "Samtale aftalt, flyttet eller aflyst",
     "hotline_answered": "Svar fra hotline",
     "hours_missing": "Påmindelse om timer for sidste måned",
+    "placement_started": "Jobcentret har startet et forløb",
+    "placement_ended": "Jobcentret har afsluttet eller aflyst et forløb",
     # consultants
     "company_answered": "Virksomheden har svaret på en kandidat",
     "opening_posted": "Nyt opslag fra en virksomhed",
@@ -44,7 +50,8 @@ NOTIFICATION_KINDS = {
 
 # The kinds each role can receive (and choose mails for on the preferences page).
 COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "candidate_data",
-                 "interview_offered", "interview_booked", "hotline_answered", "hours_missing")
+                 "interview_offered", "interview_booked", "hotline_answered", "hours_missing",
+                 "placement_started", "placement_ended")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
                "hotline_new", "hotline_message")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS, "admin": STAFF_KINDS}
@@ -201,6 +208,56 @@ def open_item(user_id: int, notification_id: int) -> Notification | None:
         db.session.commit()
         forget_unread()
     return note
+
+
+# Notices that ask something of their reader, and the proposal state in which it is done (by
+# the reader or a colleague): an answer given; no interview time left to choose.
+ASKING_KINDS = ("candidate_proposed", "interview_offered")
+
+
+def mark_seen(user_id: int, paths: Collection[str], url_map: Map) -> int:
+    """Mark read the user's unread notices that are seen or done; commit. Returns how many.
+
+    Seen: its link (less a ``#fragment``) is one of ``paths``, the page the user opens now
+    (review W 8: answering a candidate and reading its page left "…Svar om I er interesserede"
+    unread). Done: it asks something of the company or the job centre (:data:`ASKING_KINDS`)
+    that is done now, by its reader or a colleague: the candidate it links to has been answered,
+    or no interview time offered on it is left to choose. Each user has their own copy of a
+    notice; a colleague's is read at their next page, as its badge counts. Reads only the
+    user's unread notices (the (user_id, read_at) index); writes only when one is found.
+    """
+    rows = db.session.execute(sa.select(Notification.id, Notification.kind, Notification.link)
+                              .where(Notification.user_id == user_id, Notification.read_at.is_(None))).all()
+    done = {note_id for note_id, _kind, link in rows if link.split("#", 1)[0] in paths}
+    asking = {note_id: proposal_id for note_id, kind, link in rows
+              if kind in ASKING_KINDS and note_id not in done
+              and (proposal_id := _proposal_of(link, url_map)) is not None}
+    if asking:
+        kinds = {note_id: kind for note_id, kind, _link in rows}
+        answered = set(db.session.scalars(sa.select(Proposal.id).where(
+            Proposal.id.in_(set(asking.values())), Proposal.company_response.is_not(None))))
+        choosing = set(db.session.scalars(sa.select(Interview.proposal_id).where(
+            Interview.proposal_id.in_(set(asking.values())), Interview.status == "offered")))
+        done |= {note_id for note_id, proposal_id in asking.items()
+                 if (proposal_id in answered if kinds[note_id] == "candidate_proposed" else proposal_id not in choosing)}
+    if not done:
+        return 0
+    db.session.execute(sa.update(Notification).where(Notification.id.in_(done), Notification.read_at.is_(None))
+                       .values(read_at=clock.utcnow()))
+    db.session.commit()
+    forget_unread()
+    return len(done)
+
+
+def _proposal_of(link: str, url_map: Map) -> int | None:
+    """The proposal a notice's link is about (a candidate's page for the company, the proposal's
+    for the job centre), or None."""
+    try:
+        _endpoint, values = url_map.bind("localhost").match(link.split("#", 1)[0].split("?", 1)[0], method="GET")
+    except HTTPException:
+        return None
+    proposal_id = values.get("proposal_id")
+    return proposal_id if isinstance(proposal_id, int) else None
 
 
 def mark_all_read(user_id: int) -> int:

@@ -5,7 +5,9 @@ event and commits: one transaction each. Changes matching depends on (the citize
 since the last company-based placement, an opening becoming "filled") bump the row's
 version and add an outbox row in that same transaction. Broken rules raise
 :class:`LifecycleError` with a Danish message and write nothing. Free-text notes are
-stored on :class:`~.models.PlacementEvent` only, never in the audit log.
+stored on :class:`~.models.PlacementEvent` only, never in the audit log. A start, an end (or
+its correction) and a cancellation are sent as webhooks and told to the company's users in
+the same transaction (:mod:`portal.notifications.placement_news`).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_number
+from ..notifications import placement_news
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HoursLog, Opening, Placement, PlacementEvent, Proposal, User
 from store.models.base import utcnow
@@ -140,6 +143,7 @@ def start_placement(proposal: Proposal, data: StartData, user: User, today: date
     db.session.flush()
     db.session.add(PlacementEvent(placement_id=placement.id, kind="started", user_id=user.id))
     webhook_events.placement_started(db.session, placement)
+    placement_news.announce_started(placement)
     audit.record("placement_started", citizen_id=citizen.id, opening_id=opening.id, user=user,
                  purpose=f"forloeb:{placement.id} {data.kind} {data.start_date:%Y-%m-%d}")
     _matching_changed(citizen)
@@ -247,6 +251,7 @@ def end_placement(placement: Placement, end_date: date, reason: str, note: str, 
     db.session.add(PlacementEvent(placement_id=placement.id, kind="corrected" if corrected else "ended",
                                   note=note, user_id=user.id))
     webhook_events.placement_ended(db.session, placement, corrected=corrected)
+    placement_news.announce_ended(placement, corrected=corrected)
     audit.record("placement_end_corrected" if corrected else "placement_ended", user=user,
                  citizen_id=placement.citizen_id, opening_id=placement.opening_id,
                  purpose=f"forloeb:{placement.id} {before}->{end_date:%Y-%m-%d}/{reason}")
@@ -302,6 +307,7 @@ def cancel_placement(placement: Placement, reason: str, user: User, today: date)
     placement.end_date, placement.end_reason = placement.start_date, CANCELLED
     db.session.add(PlacementEvent(placement_id=placement.id, kind="cancelled", note=reason, user_id=user.id))
     webhook_events.placement_ended(db.session, placement)
+    placement_news.announce_ended(placement)
     audit.record("placement_ended", user=user, citizen_id=placement.citizen_id, opening_id=placement.opening_id,
                  purpose=f"forloeb:{placement.id} {before}->{placement.start_date:%Y-%m-%d}/{CANCELLED}")
     _matching_changed(placement.citizen)

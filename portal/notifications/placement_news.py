@@ -1,0 +1,73 @@
+"""Tell a company that the job centre started, ended or cancelled one of its placements.
+
+The same events go to integrators as webhooks (``placement.started``, ``placement.ended``);
+:func:`announce_started` and :func:`announce_ended` tell every active user of the placement's
+company in the portal and by mail, in the transaction that records the change (the caller
+commits), linking to the placement's page (review W 9: a company learned only from »Forløb«
+when to start and stop logging hours).
+
+A notice is kept after the consent behind a shared name has ended, so it names the placement
+as a company sees it before the identity is released (title and start, and its number), never
+the citizen: the placement's page shows the name while the company may see it.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..i18n import format_date
+from ..placements.service import neutral_label
+from store.models import Placement, User
+from store.models.vocab import CANCELLED, END_REASONS
+from .service import notify, path_for
+
+
+def _company_users(placement: Placement) -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(
+        User.company_id == placement.company_id, User.role == "company", User.active.is_(True))
+        .order_by(User.id)))
+
+
+def _tell(placement: Placement, kind: str, text: str, further: str, dedupe: str | None) -> int:
+    link = path_for("placements.detail", placement_id=placement.id)
+    told = 0
+    for recipient in _company_users(placement):
+        if notify(recipient, kind, text, link, body=f"{text}\n\n{further}\n\n{link}\n",
+                  dedupe_key=f"{dedupe}:{recipient.id}" if dedupe else None):
+            told += 1
+    return told
+
+
+def started_notice(placement: Placement) -> str:
+    """The one-line notice of a start."""
+    return f"Jobcentret har startet forløb nr. {placement.id}: {neutral_label(placement)}."
+
+
+def ended_notice(placement: Placement, corrected: bool = False) -> str:
+    """The one-line notice of an end, a corrected end or a cancellation."""
+    label = f"forløb nr. {placement.id}: {neutral_label(placement)}"
+    if placement.end_reason == CANCELLED:
+        return f"Jobcentret har aflyst {label}. Forløbet blev ikke til noget."
+    reason = END_REASONS.get(placement.end_reason or "", "")
+    when = format_date(placement.end_date) if placement.end_date else ""
+    if corrected:
+        return f"Jobcentret har rettet afslutningen af {label}: slut {when}, {reason.lower()}."
+    return f"Jobcentret har afsluttet {label}: slut {when}, {reason.lower()}."
+
+
+def announce_started(placement: Placement) -> int:
+    """Queue a ``placement_started`` notice (and mail) for each active company user; never
+    commits. Returns how many were told."""
+    return _tell(placement, "placement_started", started_notice(placement),
+                 "Registrér forløbets timer for hver måned under Forløb i portalen.",
+                 f"placement_started:{placement.id}")
+
+
+def announce_ended(placement: Placement, *, corrected: bool = False) -> int:
+    """Queue a ``placement_ended`` notice (and mail) for each active company user; never
+    commits. Returns how many were told."""
+    if placement.end_reason == CANCELLED:
+        further = "Der skal ikke registreres timer for forløbet."
+    else:
+        further = "Registrér timerne til og med slutdatoen under Forløb i portalen."
+    return _tell(placement, "placement_ended", ended_notice(placement, corrected), further, None)
