@@ -381,10 +381,11 @@ def places(opening: Opening) -> Places:
 
 
 def awaiting_answer(opening: Opening) -> int:
-    """How many candidates on ``opening`` wait for the company's answer (:func:`waiting_clause`):
-    the ones the start page lists."""
-    return db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(
-        Proposal.opening_id == opening.id, waiting_clause(clock.today()))) or 0
+    """How many candidates on ``opening`` wait for the company's answer (:func:`waiting_clause`,
+    less the ones on hold after a change of requirements): the ones the start page lists."""
+    rows = db.session.scalars(sa.select(Proposal).where(
+        Proposal.opening_id == opening.id, waiting_clause(clock.today()))).all()
+    return len(rows) - len(requirements.held(rows))
 
 
 def create_opening(company_id: int, author_id: int | None, data: OpeningData) -> Opening:

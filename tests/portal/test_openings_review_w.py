@@ -226,6 +226,7 @@ def test_a_change_of_kind_asks_first_then_marks_the_candidates_left_behind_and_t
     assert "/svar" in page.split(f'id="kandidat-{stays}"')[1].split("</li>")[0]
     start = client.get("/").get_data(as_text=True)
     assert 'data-testid="waiting-total">1 kandidat venter på jeres svar' in start
+    assert "1 kandidat venter stadig på jeres svar" in client.get(f"/opslag/{opening_id}/luk").get_data(as_text=True)
     assert '<strong data-testid="candidate-waiting">1 venter på jeres svar</strong>' in start
     candidate = client.get(f"/opslag/{opening_id}/kandidat/{left[0]}").get_data(as_text=True)
     assert 'data-testid="candidate-on-hold"' in candidate
