@@ -16,7 +16,8 @@ placements, hours, contact with a company, openings), whatever the number of row
 A month not yet frozen is recomputed from these rows, so what can change after the month is kept
 as a dated history and read as of the day measured (review T 2): a case's closings
 (``case_closure``), a citizen's VK (``vk_change``), a VK's deactivations (``user.deactivated_at``
-and ``user_deactivation``) and a company's answers on a proposal (``proposal_answer``).
+and ``user_deactivation``), a company's answers on a proposal (``proposal_answer``) and the days
+the citizen's name was shared with it (``proposal_disclosure``).
 
 Dates are proleptic ordinals (``date.toordinal()``); a moment (a CV stored, a name shared, a VK
 deactivated) counts on its day in Copenhagen, the day the user saw it. A missing end (an open case, a
@@ -41,7 +42,7 @@ from ..citizens.queries import WHITESPACE, has_goal_and_cv
 from ..dates import add_months, month_end  # noqa: F401 - callers import them here
 from store.clock import LOCAL
 from store.models import (CaseClosure, Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
-                          Proposal, ProposalAnswer, User, UserDeactivation, VkChange)
+                          Proposal, ProposalAnswer, ProposalDisclosure, User, UserDeactivation, VkChange)
 
 SCOPE_KINDS = ("all", "team", "mine")
 NEVER = np.iinfo(np.int64).max
@@ -169,8 +170,8 @@ class Facts:
     h_kind: np.ndarray = field(default_factory=_empty_texts)
     h_month: np.ndarray = field(default_factory=_empty_ints)
     h_hundredths: np.ndarray = field(default_factory=_empty_ints)
-    # days a company dealt with the citizen (:data:`CONTACT_EVENTS`): the name shared with it,
-    # its answer on a proposal, a job interview booked for that day
+    # days a company dealt with the citizen (:data:`CONTACT_EVENTS`): the name shared with it
+    # (each time), its answer on a proposal (each one), a job interview booked for that day
     a_citizen: np.ndarray = field(default_factory=_empty_ints)
     a_day: np.ndarray = field(default_factory=_empty_ints)
     # openings of the companies in scope
@@ -402,16 +403,19 @@ def _hours_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
 
 
 # What counts as contact with a company about the citizen (the active share, review F 9): the
-# citizen's name shared with the company (``proposal.disclosed_at``), the company's answer on a
-# proposal (each answer on its day: the current one and those replaced or cleared since,
-# ``proposal_answer``, review T 2), a job interview booked for the day. Never a step inside the job centre alone: a
-# proposal made, approved or rejected by a consultant.
+# citizen's name shared with the company (each time on its day: ``proposal.disclosed_at`` and the
+# earlier times before the name was shared again, ``proposal_disclosure``, review T 2), the
+# company's answer on a proposal (each answer on its day: the current one and those replaced or
+# cleared since, ``proposal_answer``, review T 2), a job interview booked for the day. Never a
+# step inside the job centre alone: a proposal made, approved or rejected by a consultant.
 CONTACT_EVENTS = ("identity_disclosed", "company_responded", "interview")
 
 
 def _activity_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
     disclosed = sa.select(Proposal.citizen_id.label("citizen_id"), Proposal.disclosed_at.label("day")).where(
         Proposal.disclosed_at.is_not(None), _scoped(Proposal.citizen_id, scope))
+    disclosed_before = sa.select(Proposal.citizen_id, ProposalDisclosure.disclosed_at).join(
+        Proposal, ProposalDisclosure.proposal_id == Proposal.id).where(_scoped(Proposal.citizen_id, scope))
     answered = sa.select(Proposal.citizen_id, Proposal.company_responded_at).where(
         Proposal.company_response.is_not(None), Proposal.company_responded_at.is_not(None),
         _scoped(Proposal.citizen_id, scope))
@@ -421,7 +425,7 @@ def _activity_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarra
         Proposal, Interview.proposal_id == Proposal.id).where(
         Interview.status == "booked", _scoped(Proposal.citizen_id, scope))
     citizen, day = _columns(session.execute(
-        sa.union_all(disclosed, answered, answered_before, interviews)).all(), 2)
+        sa.union_all(disclosed, disclosed_before, answered, answered_before, interviews)).all(), 2)
     return dict(a_citizen=at(citizen), a_day=_ordinals(day))
 
 

@@ -11,7 +11,7 @@ from .hotline import HotlineMessage, HotlineRequest
 from .openings import EligibilityRule, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
 from .placements import HoursLog, Placement, PlacementEvent
-from .proposals import Consent, Proposal, ProposalAnswer
+from .proposals import Consent, Proposal, ProposalAnswer, ProposalDisclosure
 from .sessions import UserSession
 from .snapshots import FigureSnapshot
 from .stories import SuccessStory
@@ -22,5 +22,5 @@ __all__ = [
     "AuditEvent", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
     "EmbeddingCacheEntry", "HeldForm", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
-    "SuccessStory", "FigureSnapshot", "ProposalAnswer", "UserDeactivation", "VkChange",
+    "SuccessStory", "FigureSnapshot", "ProposalAnswer", "ProposalDisclosure", "UserDeactivation", "VkChange",
 ]

@@ -39,8 +39,10 @@ class Proposal(db.Model):
     company_response_note: Mapped[str] = mapped_column(sa.String(1000), default="")
     # active_history: the answer replaced is known at the flush (kept as a ProposalAnswer).
     company_responded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), active_history=True)
-    # When the name was shared with the company (the last time, if shared again after a renewal).
-    disclosed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # When the name was shared with the company (the last time, if shared again after a renewal;
+    # the earlier times are kept as ProposalDisclosure rows). active_history: the moment replaced
+    # is known at the flush.
+    disclosed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), active_history=True)
     # The jobmål as the company sees it: a text the consultant approved for sharing ("" = none
     # yet, the company sees the opening's title). Never the citizen's free-text jobmål.
     shared_goal: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
@@ -69,6 +71,12 @@ class Proposal(db.Model):
     # anew, oldest first: each was contact with the citizen on its day (the policy goals).
     earlier_answers: Mapped[list["ProposalAnswer"]] = relationship(
         cascade="all, delete-orphan", order_by="(ProposalAnswer.answered_at, ProposalAnswer.id)"
+    )
+    # The earlier days the name was shared with the company, before it was shared again (after
+    # the pair was decided anew, or a consent withdrawn and given again), oldest first: each was
+    # contact with the citizen on its day (the policy goals).
+    earlier_disclosures: Mapped[list["ProposalDisclosure"]] = relationship(
+        cascade="all, delete-orphan", order_by="(ProposalDisclosure.disclosed_at, ProposalDisclosure.id)"
     )
 
     __table_args__ = (
@@ -106,6 +114,37 @@ def _keep_replaced_answer(session: Session, _context, _instances) -> None:
         responses = state.attrs.company_response.history
         response = responses.deleted[0] if responses.deleted else proposal.company_response
         session.add(ProposalAnswer(proposal_id=proposal.id, response=response, answered_at=moments.deleted[0]))
+
+
+class ProposalDisclosure(db.Model):
+    """An earlier time the citizen's name was shared with the company on a proposal (review
+    T 2): at ``disclosed_at``, since shared again (``portal.proposals.disclose`` after the pair
+    was decided anew, or after a consent was withdrawn and given again), which moved
+    ``Proposal.disclosed_at`` to the new moment. The latest disclosure stays on the proposal.
+    Written by the flush hook below on every path that changes ``Proposal.disclosed_at``.
+
+    A table of its own rather than rows of :class:`ProposalAnswer`: a disclosure is the job
+    centre's step, not the company's answer, and has no response; mixed in, every reader of
+    the answers would have to tell the two apart."""
+
+    __tablename__ = "proposal_disclosure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    disclosed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_replaced_disclosure(session: Session, _context, _instances) -> None:
+    """Keep the moment the name was shared when a later disclosure (or anything else) replaces
+    or clears ``Proposal.disclosed_at``."""
+    for proposal in list(session.dirty):
+        if not isinstance(proposal, Proposal):
+            continue
+        moments = inspect(proposal).attrs.disclosed_at.history
+        if moments.has_changes() and moments.deleted and moments.deleted[0] is not None \
+                and moments.deleted[0] != proposal.disclosed_at:
+            session.add(ProposalDisclosure(proposal_id=proposal.id, disclosed_at=moments.deleted[0]))
 
 
 class Consent(db.Model):

@@ -206,3 +206,82 @@ def test_erasing_a_citizen_erases_their_earlier_vks_and_answers(app, make_user, 
             db.session.commit()
             assert db.session.scalar(sa.select(sa.func.count(VkChange.id))) == 0
             assert db.session.scalar(sa.select(sa.func.count(ProposalAnswer.id))) == 0
+
+
+def _disclosed_in_november(world) -> tuple[int, int]:
+    """A citizen whose name was shared on 10 November, on a proposal that ended since (the case
+    was closed and reopened): the pair may be decided anew."""
+    citizen = world.citizen(name="Navn delt i november")
+    proposal = world.proposal(citizen, datetime(2026, 11, 2, 9, tzinfo=timezone.utc),
+                              datetime(2026, 11, 3, 9, tzinfo=timezone.utc), status="ended",
+                              disclosed=datetime(2026, 11, 10, 9, tzinfo=timezone.utc))
+    return citizen, proposal
+
+
+def _share_the_name_again(app, proposal_id: int, consultant_id: int) -> None:
+    """Decide the pair anew, record the citizen's consent and share the name again (today)."""
+    with app.test_request_context():
+        row = db.session.get(Proposal, proposal_id)
+        user = db.session.get(User, consultant_id)
+        proposals.renew(row, user, approve=True, reason="Igen", score=None, explanation={}, shared_goal="")
+        db.session.commit()
+        proposals.record_consent(row, user, channel="telefon", deadline=date(2027, 3, 1))
+        proposals.disclose(row, user)
+
+
+def test_a_name_shared_again_after_a_renewal_keeps_the_contact_of_the_earlier_disclosure(
+        app, client, auth, make_user, world):
+    citizen, proposal_id = _disclosed_in_november(world)
+    consultant = make_user("consultant")
+    with travel(TODAY):
+        assert active(app, NOVEMBER) == (1, 1)
+        assert hits(app, "active", NOVEMBER) == {citizen}
+        _share_the_name_again(app, proposal_id, consultant.id)
+        with app.app_context():
+            row = db.session.get(Proposal, proposal_id)
+            assert row.disclosed_at.date() == TODAY
+            assert [d.disclosed_at.date() for d in row.earlier_disclosures] == [date(2026, 11, 10)]
+        assert active(app, NOVEMBER) == (1, 1)  # the company had the name on 10 November
+        assert hits(app, "active", NOVEMBER) == {citizen}
+        assert active(app, OCTOBER) == (0, 1)  # each disclosure on its own day, no other
+        assert active(app, TODAY) == (1, 1)  # and again today
+        auth.login(make_user("admin").email)
+        assert card(client, "active", "2026-11") == "1 af 1"
+        assert listed(client, "aktiv", "2026-11", "opfyldt") == 1
+        assert listed(client, "aktiv", "2026-11", "ikke-opfyldt") == 0
+
+
+def test_a_name_shared_again_after_a_withdrawn_consent_keeps_the_earlier_disclosure(app, make_user, world):
+    """The other path to a second disclosure: the citizen withdrew the consent, gave it again,
+    and the name was shared again (the flush hook sees every change of ``disclosed_at``)."""
+    citizen = world.citizen(name="Samtykke trukket")
+    proposal_id = world.proposal(citizen, datetime(2026, 11, 2, 9, tzinfo=timezone.utc),
+                                 datetime(2026, 11, 3, 9, tzinfo=timezone.utc), status="approved")
+    consultant = make_user("consultant")
+    with app.test_request_context():
+        row, user = db.session.get(Proposal, proposal_id), db.session.get(User, consultant.id)
+        with travel(date(2026, 11, 10)):
+            proposals.record_consent(row, user, channel="telefon", deadline=date(2027, 3, 1))
+            proposals.disclose(row, user)
+        with travel(date(2026, 11, 20)):
+            proposals.withdraw(row, user)
+        with travel(TODAY):
+            proposals.record_consent(row, user, channel="telefon", deadline=date(2027, 3, 1))
+            proposals.disclose(row, user)
+    with travel(TODAY):
+        assert active(app, NOVEMBER) == (1, 1) and active(app, TODAY) == (1, 1)
+
+
+def test_erasing_a_citizen_erases_the_earlier_disclosures_of_their_proposals(app, make_user, world, tmp_path):
+    from portal.privacy import erase_citizen
+    from store.models import ProposalDisclosure
+
+    citizen, proposal_id = _disclosed_in_november(world)
+    consultant = make_user("consultant")
+    with travel(TODAY):
+        _share_the_name_again(app, proposal_id, consultant.id)
+        with app.test_request_context():
+            assert db.session.scalar(sa.select(sa.func.count(ProposalDisclosure.id))) == 1
+            assert erase_citizen(db.session, citizen, tmp_path, purpose="art. 17")
+            db.session.commit()
+            assert db.session.scalar(sa.select(sa.func.count(ProposalDisclosure.id))) == 0

@@ -534,3 +534,42 @@ def test_0025_keeps_earlier_vks_undone_deactivations_and_earlier_answers_from_th
     assert [(v, str(r)[:10]) for v, r in changes] == [(vk, "2026-06-01"), (None, "2026-09-01")]
     assert [(u, str(a)[:10], str(b)[:10]) for u, a, b in away] == [(other_id, "2026-04-01", "2026-05-01")]
     assert [(p, r, str(a)[:10]) for p, r, a in answers] == [(proposal, "interested", "2026-11-10")]
+
+
+def test_0026_keeps_the_earlier_disclosures_of_a_pair_from_the_audit_log(migrated_app):
+    """Backfill: each "identity_disclosed" of a pair made before the proposal's current
+    ``disclosed_at`` is an earlier disclosure; the current one's event (just after it), another
+    pair's and one of a proposal never disclosed now (all of its events are earlier) are told apart."""
+    objects = _graph()
+    other = Opening(company=objects["company"], kind="smaajob", title="Pakker", postcode="8722", status="open")
+    again = Proposal(citizen=objects["citizen"], opening=other, score=0.5)
+    db.session.add_all([*objects.values(), other, again])
+    db.session.commit()
+    citizen, proposal, opening = objects["citizen"].id, objects["proposal"].id, objects["opening"].id
+    again_id, other_id = again.id, other.id
+    db.session.remove()
+    downgrade(revision="0025")
+    assert "proposal_disclosure" not in sa.inspect(db.engine).get_table_names()
+    at = lambda *args: datetime(*args, tzinfo=timezone.utc)  # noqa: E731
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE proposal SET disclosed_at = :a WHERE id = :i"),
+                           {"a": at(2026, 12, 4, 9, 0), "i": proposal})
+    db.session.add_all([AuditEvent(at=moment, action=action, citizen_id=citizen, opening_id=oid, purpose="")
+                        for moment, action, oid in [
+                            (at(2026, 10, 6, 9), "identity_disclosed", opening),
+                            (at(2026, 11, 10, 9), "identity_disclosed", opening),
+                            (at(2026, 11, 12, 9), "consent_withdrawn", opening),  # not a disclosure
+                            (at(2026, 12, 4, 9, 0, 1), "identity_disclosed", opening),  # the current one
+                            (at(2026, 9, 1, 9), "identity_disclosed", other_id),
+                            (at(2026, 9, 2, 9), "identity_disclosed", other_id + 1)]])  # no such pair
+    db.session.commit()
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT proposal_id, disclosed_at FROM proposal_disclosure "
+                                          "ORDER BY disclosed_at")).all()
+    assert [(p, str(d)[:16]) for p, d in rows] == [(again_id, "2026-09-01 09:00"), (proposal, "2026-10-06 09:00"),
+                                                  (proposal, "2026-11-10 09:00")]
+    downgrade(revision="0025")
+    assert "proposal_disclosure" not in sa.inspect(db.engine).get_table_names()
+    upgrade()
