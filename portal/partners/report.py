@@ -243,14 +243,16 @@ def _flow_pinned(display: list[int | str], small: list[bool], starts: list[int],
             return [d]
         return [1, 2] if d == SUPPRESSED else range(SMALL if d == HIDDEN else 0, most + 1)
 
-    allowed_ended = set(values(display[1]))
+    allowed_started, allowed_ended = set(values(display[0])), set(values(display[1]))
     seen: list[set[int]] = [set(), set(), set()]
     for start in starts:
         for r in values(display[2]):
             fits = _flow_fits(runs, start, r)
-            for s in values(display[0]):
-                e = s + start - r
-                if e in allowed_ended and fits(s + start):
+            # started and ended differ by r - start: walk the shorter list (one of them is often exact)
+            pairs = ((s, s + start - r) for s in allowed_started) if len(allowed_started) <= len(allowed_ended) \
+                else ((e + r - start, e) for e in allowed_ended)
+            for s, e in pairs:
+                if s in allowed_started and e in allowed_ended and fits(s + start):
                     for cell, value in zip(seen, (s, e, r)):
                         cell.add(value)
     return any(is_small and len(cell) < 2 for is_small, cell in zip(small, seen))
