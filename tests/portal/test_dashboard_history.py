@@ -285,3 +285,46 @@ def test_erasing_a_citizen_erases_the_earlier_disclosures_of_their_proposals(app
             assert erase_citizen(db.session, citizen, tmp_path, purpose="art. 17")
             db.session.commit()
             assert db.session.scalar(sa.select(sa.func.count(ProposalDisclosure.id))) == 0
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def either_app(request):
+    """The test app on SQLite, or the same app on a throw-away PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("app")
+        return
+    from portal import create_app
+    from tests.postgres_server import fresh_database
+
+    pg_app = create_app({"TESTING": True, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p",
+                         "DATABASE_URL": fresh_database(request.getfixturevalue("postgres_url"), "t_history")})
+    with pg_app.app_context():
+        db.create_all()
+    yield pg_app
+    with pg_app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_an_earlier_disclosure_counts_on_its_day_in_copenhagen_on_both_databases(either_app):
+    """23:30 UTC on 31 October is 00:30 on 1 November in Copenhagen: the earlier disclosure is
+    contact in November, not October, on SQLite and PostgreSQL alike."""
+    from store.models import ProposalDisclosure
+
+    world = World(either_app)
+    citizen, proposal_id = _disclosed_in_november(world)
+    with either_app.app_context():
+        row = db.session.get(Proposal, proposal_id)
+        row.disclosed_at = datetime(2026, 12, 5, 9, tzinfo=timezone.utc)
+        db.session.commit()
+        assert [d.disclosed_at for d in row.earlier_disclosures] == [datetime(2026, 11, 10, 9, tzinfo=timezone.utc)]
+        db.session.add(ProposalDisclosure(proposal_id=proposal_id,
+                                          disclosed_at=datetime(2026, 10, 31, 23, 30, tzinfo=timezone.utc)))
+        db.session.commit()
+    with travel(TODAY):
+        with either_app.app_context():
+            facts = load_facts(db.session, Scope())
+            assert sorted(date.fromordinal(d) for d in facts.a_day.tolist()) == [
+                date(2026, 11, 1), date(2026, 11, 10), TODAY]
+        assert active(either_app, OCTOBER) == (0, 1) and active(either_app, NOVEMBER) == (1, 1)
