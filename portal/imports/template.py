@@ -6,7 +6,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..exports import safe_cell
+from ..exports import text_cells
 from . import citizens, openings
 
 EXAMPLES = {
@@ -37,8 +37,8 @@ def render_template_xlsx(kind: str, today) -> bytes:
     sheet = book.active
     sheet.title = "Borgere" if kind == "citizens" else "Opslag"
     sheet.append([c.label for c in columns])
-    sheet.append([safe_cell(example.get(c.key)) if isinstance(example.get(c.key), str) else example.get(c.key)
-                  for c in columns])
+    sheet.append([example.get(c.key) for c in columns])
+    text_cells(sheet[2])  # text as it is, never a formula (and no apostrophe shown)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for cell in sheet[2]:
