@@ -169,7 +169,9 @@ def test_an_opening_without_candidates_says_how_many_were_assessed_and_who_to_as
 
 def test_a_closed_or_draft_opening_without_candidates_does_not_say_not_yet(app, client, logged_in):
     closed = make_opening(app, logged_in.company_id, status="closed")
-    section = candidates_section(client.get(f"/opslag/{closed}").get_data(as_text=True))
+    page = client.get(f"/opslag/{closed}").get_data(as_text=True)
+    assert "I kan åbne det igen ved at rette status til »Åben«; så får jobcentret besked." in page
+    section = candidates_section(page)
     assert "Opslaget er lukket, så jobcentret finder ikke flere kandidater til det." in section
     assert "endnu" not in section
     listed = client.get("/opslag/").get_data(as_text=True)
