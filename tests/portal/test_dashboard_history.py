@@ -6,7 +6,10 @@ were then, not as they are now (review T 2, the other half of case_closure):
 - a VK deactivated and then activated again still counts as none in the days it was away
   (``user_deactivation``);
 - a company that changes its answer on a proposal, or whose answer is cleared when the pair is
-  decided anew, still dealt with the citizen on the day of its earlier answer (``proposal_answer``).
+  decided anew, still dealt with the citizen on the day of its earlier answer (``proposal_answer``);
+- a citizen's name shared again (after the pair was decided anew, or a consent withdrawn and
+  given again) still was contact with the company on the day it was first shared
+  (``proposal_disclosure``, 0026).
 
 Each test measures November 2026 on 5 December, while the month is provisional (computed
 from today's data until 9 December), before and after the change.
