@@ -3,6 +3,11 @@
 The company is named by its CVR number or its exact name (one of the two columns); the
 row's status is "Kladde" (default) or "Åben" ("Lukket" closes an imported opening).
 :func:`validate_opening` raises :class:`~.citizens.RowError` with Danish messages.
+
+A row for an opening the company already has is held to the edit form's rules for it (review
+W6): a published opening (open, closed or filled) is never made a draft again, and the capacity
+may not drop below the places taken (:func:`portal.openings.service.places`, checked by the
+form itself).
 """
 from __future__ import annotations
 
@@ -13,8 +18,9 @@ from werkzeug.datastructures import MultiDict
 
 from matching import licences
 from ..extensions import db
-from ..openings.forms import OpeningForm
-from store.models import Company
+from ..openings import service as opening_service
+from ..openings.forms import NO_DRAFT_AGAIN, OpeningForm
+from store.models import Company, Opening
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .citizens import RowError
 from .columns import CellError, Column, cell_date, cell_text, file_message, normalise_header, vocabulary_key
@@ -82,15 +88,30 @@ def validate_opening(values: Mapping[str, object], companies: Mapping[str, int] 
     elif len(external_id) > 64:
         problems.append((LABELS["external_id"], "Det eksterne id må højst være 64 tegn."))
     company_id = _company(text, companies if companies is not None else company_directory(), problems)
-    form = OpeningForm(formdata=_form_data(text, problems), meta={"csrf": False}, imported=True)
+    existing = _existing(company_id, external_id)
+    form = OpeningForm(formdata=_form_data(text, problems), meta={"csrf": False}, imported=True,
+                       places=opening_service.places(existing) if existing is not None else None)
     if not form.validate():
         shown = {column for column, _ in problems}
         vocabularies = {name: {c.value: c.label for c in form[name].choices} for name in ("kind", "status")}
         problems += [(LABELS.get(name, name), file_message(errors[0], text.get(name, ""), vocabularies.get(name)))
                      for name, errors in form.errors.items() if LABELS.get(name, name) not in shown]
+    if existing is not None and existing.status != "draft" and form.status.data == "draft" \
+            and not form.status.errors:
+        # An empty cell reads as "Kladde" (the column's default): say so, or the refusal is a riddle.
+        said = "" if text.get("status") else "Status er tom, og tom betyder »Kladde«. "
+        problems.append((LABELS["status"], said + NO_DRAFT_AGAIN))
     if problems:
         raise RowError(problems)
     return OpeningRecord(company_id=company_id, external_id=external_id, data=form.to_data())
+
+
+def _existing(company_id: int, external_id: str) -> Opening | None:
+    """The company's opening with ``external_id`` that the row would update, if any."""
+    if not company_id or not external_id or len(external_id) > 64:
+        return None
+    return db.session.scalar(sa.select(Opening).where(Opening.company_id == company_id,
+                                                      Opening.external_id == external_id))
 
 
 def _company(text: dict[str, str], companies: Mapping[str, int], problems: list) -> int:

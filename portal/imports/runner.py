@@ -278,6 +278,8 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
     context.stored += list(outcome.stored_files)
     report.counts[outcome.status] += 1
     warnings = (_cv_warning(cv_problem, outcome.status, context.dry_run),) if cv_problem else ()
+    if outcome.left_behind:
+        warnings += (_left_behind_warning(outcome.left_behind, context.dry_run),)
     if (outcome.status != "unchanged" or warnings) and len(report.links) < MAX_LISTED:
         report.links.append(RowLink(number, external_id, outcome.status, outcome.entity_id,
                                     shown_changes(outcome.changes), warnings))
@@ -290,6 +292,15 @@ def _cv_warning(problem: str, status: str, dry_run: bool) -> str:
         applied = ("Rækken indlæses uden CV-filen" if dry_run else "Rækken er indlæst uden CV-filen") + \
             "; et CV, borgeren allerede har, beholdes."
     return f"CV-filen er ikke indlæst: {problem} {applied} CV'et kan uploades på borgerens side."
+
+
+def _left_behind_warning(count: int, dry_run: bool) -> str:
+    """What a row that changed an opening's requirements did to the candidates already shown
+    (the edit form asks first; the dry run is the import's asking)."""
+    who = "1 foreslået kandidat opfylder" if count == 1 else f"{count} foreslåede kandidater opfylder"
+    done = "sættes" if dry_run else "er sat"
+    return (f"{who} ikke opslagets nye krav og {done} som »ikke aktuel lige nu« for virksomheden; "
+            "virksomhedens konsulent og kandidaternes VK'er får besked.")
 
 
 def _ensure_transaction() -> None:

@@ -36,8 +36,10 @@ from .. import audit, privacy
 from ..citizens import service as citizen_service
 from ..citizens.forms import clean_line
 from ..citizens.uploads import AcceptedCv, delete_stored, store_file
+from ..openings import requirements
 from ..openings import service as opening_service
 from ..openings.service import EDITABLE_FIELDS, OpeningData
+from store import clock
 from store.models import Citizen, JobGoal, Opening, User
 from store.models.base import utcnow
 from store.outbox import record_change
@@ -85,6 +87,7 @@ class Outcome:
     changed: tuple[str, ...] = ()
     stored_files: tuple[str, ...] = field(default=(), compare=False)
     changes: tuple[Change, ...] = field(default=(), compare=False)
+    left_behind: int = field(default=0, compare=False)  # an opening's candidates now on hold
 
 
 @dataclass(frozen=True)
@@ -267,9 +270,13 @@ def upsert_opening(session: Session, record: OpeningRecord, *, actor: User | Non
     """Create the company's opening with ``record.external_id`` or bring it in line.
 
     Like :func:`portal.openings.service.create_opening` / ``update_opening`` (outbox row,
-    audit event, the company's consultant told when it is published) but without their
-    commit, so an import commits in batches. A "filled" opening keeps that status (the
-    placement flow sets it, a file does not undo it).
+    audit event, the company's consultant told when it is published or reopened, candidates
+    shown to the company that changed requirements no longer fit marked and on hold with their
+    consultants told: :mod:`portal.openings.requirements`) but without their commit, so an
+    import commits in batches. A "filled" opening keeps that status (the placement flow sets
+    it, a file does not undo it). ``Outcome.left_behind`` counts the candidates the change
+    put on hold. The rules that refuse a row (no draft again, the capacity holds the places
+    taken) are the validation's (:func:`portal.imports.openings.validate_opening`).
     """
     opening = session.scalar(sa.select(Opening).where(Opening.company_id == record.company_id,
                                                       Opening.external_id == record.external_id))
@@ -291,11 +298,16 @@ def upsert_opening(session: Session, record: OpeningRecord, *, actor: User | Non
                if getattr(opening, name) != getattr(data, name) and not (name == "status" and keep_status)]
     if not changed:
         return Outcome("unchanged", opening.id)
-    was_draft = opening.status == "draft"
+    before = opening.status
     for name in changed:
         setattr(opening, name, getattr(data, name))
     record_change(session, "opening", opening.id)
     audit.record("opening_imported", opening_id=opening.id, purpose="updated:" + ",".join(changed), user=actor)
-    if was_draft and opening.status == "open":
-        opening_service.announce_published(opening)
-    return Outcome("updated", opening.id, tuple(changed))
+    # As update_opening does (review W1): candidates the new requirements leave behind are marked
+    # (those the opening fits again unmarked) and the company's consultant and their VKs told.
+    left = requirements.remark(opening, changed, clock.today())
+    requirements.notify_consultants(opening, left, changed)
+    if before != "open" and opening.status == "open":
+        # Published, or reopened after it was closed: the job centre looks again (review W7).
+        opening_service.announce_published(opening, again=before != "draft")
+    return Outcome("updated", opening.id, tuple(changed), left_behind=len(left))
