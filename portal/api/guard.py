@@ -97,6 +97,9 @@ def _mark_committed(session) -> None:
     that it happened commit together or not at all."""
     if not has_request_context() or g.get("idempotency") is None or g.get("idempotency_committed"):
         return
+    # The commit flushes only after this hook: changes to loaded rows that nothing flushed yet
+    # would otherwise go unseen, and the claim would stay IN_PROGRESS (review Y 1).
+    session.flush()
     if not session.info.get(_WROTE):
         return
     g.idempotency_committed = True

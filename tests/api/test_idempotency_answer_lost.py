@@ -93,3 +93,20 @@ def test_the_answer_is_stored_as_before_when_the_store_works(app, client, make_u
     again = client.post(PATH, json=OPENING, headers=headers)
     assert again.status_code == 201 and again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
     assert _records(app) == [201] and len(_openings(app)) == 1
+
+
+def test_an_action_that_only_changes_loaded_rows_marks_its_key_committed(app, client, make_user):
+    """Review Y 1: a view whose changes reach the database only in its commit's own flush (a
+    loaded opening's status set, no flush of its own) left the claim IN_PROGRESS, so a failed
+    answer store gave the key back and a repeat ran the action again."""
+    raw = make_token(app, make_user("company"))
+    opening_id = client.post(PATH, json=OPENING, headers=bearer(raw)).json["id"]
+    assert client.post(f"{PATH}{opening_id}/publish", headers=bearer(raw)).status_code == 200
+    headers = bearer(raw, **{"Idempotency-Key": "luk-svar-tabt"})
+    _failing_store(app)
+    first = client.post(f"{PATH}{opening_id}/close", headers=headers)
+    assert first.status_code == 200 and first.json["status"] == "closed"
+    assert _records(app) == [guard.COMMITTED]
+    _store_works(app)
+    again = client.post(f"{PATH}{opening_id}/close", headers=headers)
+    assert again.status_code == 409
