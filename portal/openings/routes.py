@@ -14,7 +14,8 @@ from store.models import Opening
 from ..interviews import service as interviews
 from .. import merge, once
 from ..placements.service import company_contact
-from . import bp, conflict, progress, requirements, service
+from store import clock
+from . import bp, conflict, interview_times, progress, requirements, service
 from .forms import KIND_HELP, CloseForm, OpeningForm, form_values, publishing_form
 
 def _own_opening(opening_id: int) -> Opening:
@@ -42,9 +43,11 @@ def _flash_warnings(form: OpeningForm) -> None:
 @bp.get("/")
 @company_required
 def index():
-    """The company's openings with their shared-candidate counts."""
+    """The company's openings with their shared-candidate counts, and per opening the candidates
+    with interview times to choose and the booked interviews ahead (review W 4)."""
     rows = service.list_for_company(current_user.company_id)
-    return render_template("openings/index.html", rows=rows)
+    return render_template("openings/index.html", rows=rows,
+                           interviews=interview_times.counts_by_opening(current_user.company_id, clock.utcnow()))
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -89,6 +92,9 @@ def detail(opening_id: int):
                            after_interview=interviews.held_among(c.proposal_id for c in candidates
                                                                  if c.response == "declined"),
                            places=service.places(opening),
+                           # times to choose and booked interviews, on the card (review W 4)
+                           interviews=interview_times.by_candidate(opening.company_id, opening.id,
+                                                                   clock.utcnow()),
                            ended=service.ended_candidates(opening),
                            search=progress.search_state(opening),
                            contact=company_contact(current_user.company),
