@@ -47,8 +47,11 @@ COLUMNS: tuple[Column, ...] = (
            help="Kategorier hvor én er nok, fx C. Tom: kørekort ikke nødvendigt."),
     Column("required_languages", "Sprogkrav", (), required=False),
     Column("accommodations", "Mulige skånehensyn", ("skånehensyn",), required=False),
-    Column("capacity", "Antal pladser", ("pladser",), required=False, help="Tom: 1. Mere end 1 kun for virksomhedspraktik."),
-    Column("status", "Status", (), required=False, help="Kladde (standard), Åben eller Lukket."),
+    Column("capacity", "Antal pladser", ("pladser",), required=False,
+           help="Tom: 1. Mere end 1 kun for virksomhedspraktik. Ikke færre end de forløb og ansættelser, "
+                "der allerede er på opslaget."),
+    Column("status", "Status", (), required=False,
+           help="Kladde (standard), Åben eller Lukket. Et opslag, der er slået op, kan ikke blive en kladde igen."),
 )
 LABELS = {c.key: c.label for c in COLUMNS}
 _FORM_FIELDS = ("kind", "title", "description", "requirements", "hours_min", "hours_max", "postcode",
