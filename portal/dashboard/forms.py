@@ -70,6 +70,16 @@ class FilterForm(DanishGetForm):
     omfang = SelectField("Vis tal for", default="all")
     maaned = SelectField("Måned", default="")
     scopes = SCOPES
+    # "mine" and "team" select today's caseload, in past months too (facts.Scope; review Y 5).
+    SCOPE_HINT = ("Borgerne i {whose} sagsstamme i dag, også i tidligere måneder: en borger, der er "
+                  "overdraget, tæller hos den nye konsulent og det nye team, også i måneder, der ikke "
+                  "står fast endnu.")
+
+    @property
+    def scope_hint(self) -> str | None:
+        """What the chosen scope counts, when it is a caseload (shown under the field)."""
+        whose = {"mine": "din", "team": "teamets"}.get(self.omfang.data)
+        return self.SCOPE_HINT.format(whose=whose) if whose else None
 
     def __init__(self, formdata, today: date, default_scope: str = "all"):
         super().__init__(formdata)

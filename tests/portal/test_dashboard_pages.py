@@ -122,6 +122,18 @@ def test_page_scope_filter_changes_the_population(client, auth, make_user, world
     assert 'value="mine" selected' in mine or 'selected value="mine"' in mine
 
 
+
+@pytest.mark.parametrize("path", ["/maal/", "/maal/borgere", "/maal/grundlag"])
+def test_a_caseload_scope_says_it_is_todays_caseload(client, auth, make_user, path):
+    """Review Y 5: "mine"/"team" select today's caseload, also for past months; a handover moves
+    a month that is not frozen yet to the new consultant, and the page must not let the
+    definition's "a VK changed later leaves the month" be read as covering the scope."""
+    auth.login(make_user("consultant").email)
+    for scope, whose in (("mine", "din sagsstamme i dag"), ("team", "teamets sagsstamme i dag")):
+        page = client.get(f"{path}?omfang={scope}").get_data(as_text=True)
+        assert whose in page and "overdraget, tæller hos den nye konsulent" in page
+    assert "sagsstamme i dag" not in client.get(f"{path}?omfang=all").get_data(as_text=True)
+
 def _add_history(day: date) -> None:
     """An earlier VK, a deactivation undone and an earlier answer (review T 2), at moments
     around midnight in Copenhagen, so both databases read their rows and their days."""
