@@ -10,9 +10,9 @@ answered no, nothing moves towards sharing the name (:func:`allowed_next`).
 (:func:`end`, called by :func:`portal.citizens.case.close_case`): any consent is withdrawn as
 by :func:`withdraw`, and nothing leads out of it, not even reopening the case. It is no
 judgement of the match, and the company is told only that the candidate is no longer relevant.
-``opening_done`` is the same end for another reason: the opening was filled or closed, and the
-consultant ended the candidates still waiting on it (:func:`end_with_opening`, called by
-:mod:`portal.candidates.opening_done`). Both are :data:`ENDED`; a new decision on the pair
+``opening_done`` is the same end for another reason: the opening was filled or closed, or a
+change of its requirements left the candidate on hold, and the consultant ended the candidates
+still waiting on it (:func:`end_with_opening`, called by :mod:`portal.candidates.opening_done`). Both are :data:`ENDED`; a new decision on the pair
 (:func:`renew`) is possible once the case and the opening are open again (:func:`renewable`).
 
 Every function here but :func:`end` validates the transition against :data:`TRANSITIONS`, changes the
@@ -408,17 +408,23 @@ def end(proposal: Proposal, user: User, ended_on: date) -> None:
     _end(proposal, user, "ended", ended_on, f"case closed {ended_on.isoformat()}")
 
 
-def end_with_opening(proposal: Proposal, user: User, ended_on: date) -> None:
-    """live → opening_done: the opening was filled or closed, and the consultant ends the
-    proposal on ``ended_on``; the caller commits. Consents and shared details go as in :func:`end`.
+def end_with_opening(proposal: Proposal, user: User, ended_on: date, *, held: bool = False) -> None:
+    """live → opening_done: the opening was filled or closed, or (``held``) a change of its
+    requirements left the candidate on hold (:func:`portal.openings.requirements.is_held`, which
+    the caller checked), and the consultant ends the proposal on ``ended_on``; the caller
+    commits. Consents and shared details go as in :func:`end`.
 
     Raises:
-        TransitionError: the opening is still open (or a draft), the proposal is not live, or
-            the company hired the citizen.
+        TransitionError: the opening is still open (or a draft) and the candidate not held, the
+            proposal is not live, or the company hired the citizen.
     """
-    if proposal.opening.status not in OPENING_DONE:
+    if proposal.opening.status in OPENING_DONE:
+        purpose = f"opening {proposal.opening.status} {ended_on.isoformat()}"
+    elif held:
+        purpose = f"opening requirements changed {ended_on.isoformat()}"
+    else:
         raise TransitionError("Opslaget er stadig åbent, så forslaget afsluttes ikke af den grund.")
-    _end(proposal, user, "opening_done", ended_on, f"opening {proposal.opening.status} {ended_on.isoformat()}")
+    _end(proposal, user, "opening_done", ended_on, purpose)
 
 
 def _end(proposal: Proposal, user: User, status: str, ended_on: date, purpose: str) -> None:

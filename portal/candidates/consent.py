@@ -165,6 +165,8 @@ def _page(item: Proposal, status: int = 200, **forms):
         renewed=service.renewed(item),
         withdraw_cancels=interview_service.future_interviews(item) if item.status in ("consented", "disclosed") else [], can_start=_can_start(item),
         can_end_with_opening=opening_done.endable(item), sharing_refused=proposals.sharing_refusal(item),
+        hold=opening_done.hold(item), ended_on_hold=opening_done.ended_on_hold(item),
+        status_label=opening_done.status_label(item),
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
@@ -402,13 +404,16 @@ def withdraw(proposal_id: int):
 @bp.post("/forslag/<int:proposal_id>/afslut")
 @consultant_required
 def end_with_opening(proposal_id: int):
-    """End a proposal whose opening is filled or closed (:func:`.opening_done.end`): the
-    pair's future interviews are cancelled and the consent stops.
+    """End a proposal whose opening is filled or closed, or that a change of the opening's
+    requirements put on hold (:func:`.opening_done.end`): the pair's future interviews are
+    cancelled and the consent stops.
 
     :raise 404: if the proposal does not exist.
     """
-    return _cancelling_step(proposal_id, opening_done.end,
-                            "Forslaget er afsluttet, fordi opslaget er besat eller lukket.")
+    item = _proposal(proposal_id)
+    why = ("opslagets krav er ændret, så borgeren ikke længere opfylder dem"
+           if item.opening.status not in proposals.OPENING_DONE else "opslaget er besat eller lukket")
+    return _cancelling_step(proposal_id, opening_done.end, f"Forslaget er afsluttet, fordi {why}.")
 
 
 def _cancelling_step(proposal_id: int, step, done_text: str):

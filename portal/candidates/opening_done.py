@@ -16,11 +16,18 @@ It is the consultant's step, not automatic: a company may close an opening by mi
 reopen it, and a stopped consent cannot come back without the citizen. Never ended here: a
 pair with a placement, or one the company answered "hired" (that is the placement's matter).
 
+A candidate a change of the opening's requirements put on hold
+(:func:`portal.openings.requirements.is_held`: the company sees "ikke aktuel lige nu", cannot
+answer it, and the consultants were told) is ended the same way while the opening is still
+open (:func:`hold` says so on the proposal page, :func:`held_on` on the opening's candidate
+page). It is marked (:data:`ENDED_ON_HOLD`), so its pages say why it ended.
+
 It lives here, not in :mod:`portal.proposals`, because the interview service imports the
 state machine (as :mod:`.withdrawal` does).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -28,17 +35,69 @@ import sqlalchemy as sa
 from .. import proposals
 from ..extensions import db
 from ..interviews import service as interviews
+from ..openings import requirements
 from ..webhooks import events as webhook_events
 from .withdrawal import Cancelled
 from store import clock
 from store.models import Opening, Proposal, User
+from store.models.vocab import PROPOSAL_STATUSES
+
+# The key in Proposal.explanation of a proposal ended while its opening was open, because a
+# change of the opening's requirements had put it on hold: the day it ended. A new decision on
+# the pair (portal.proposals.renew) replaces the explanation, and the key with it.
+ENDED_ON_HOLD = "ended_on_hold"
 
 
 def endable(proposal: Proposal) -> bool:
-    """Whether the consultant may end ``proposal`` because its opening is filled or closed:
-    the opening is, the proposal is live and not a hire, and the pair has no placement."""
-    return (proposal.opening.status in proposals.OPENING_DONE and proposals.is_endable(proposal)
-            and not proposals.placement_started(proposal))
+    """Whether the consultant may end ``proposal`` because its opening is filled or closed, or a
+    change of the opening's requirements put it on hold: the proposal is live and not a hire,
+    and the pair has no placement."""
+    return (proposals.is_endable(proposal) and not proposals.placement_started(proposal)
+            and (proposal.opening.status in proposals.OPENING_DONE or requirements.is_held(proposal)))
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A live proposal on hold after a change of its opening's requirements: ``since``, the day
+    of the change (None if the mark holds no valid day), and ``fields``, what changed, in words."""
+
+    since: date | None
+    fields: tuple[str, ...]
+
+
+def hold(proposal: Proposal) -> Hold | None:
+    """The hold of ``proposal`` (:func:`portal.openings.requirements.is_held`), or None: not on
+    hold, or no longer live (an ended one says so itself: :func:`ended_on_hold`)."""
+    if proposal.status not in proposals.ENDABLE or not requirements.is_held(proposal):
+        return None
+    mark = proposal.explanation.get(requirements.MARK) or {}
+    try:
+        since = date.fromisoformat(mark.get("on") or "")
+    except (TypeError, ValueError):
+        since = None
+    words = requirements._FIELD_WORDS  # noqa: SLF001 - the consultants' notice's own words
+    return Hold(since, tuple(words[name] for name in mark.get("fields") or () if name in words))
+
+
+def held_on(opening_id: int) -> list[Proposal]:
+    """The opening's live proposals on hold after a change of its requirements, oldest first."""
+    rows = list(db.session.scalars(sa.select(Proposal).where(
+        Proposal.opening_id == opening_id, Proposal.status.in_(proposals.ENDABLE)).order_by(Proposal.id)))
+    on_hold = requirements.held(rows)
+    return [p for p in rows if p.id in on_hold]
+
+
+def ended_on_hold(proposal: Proposal) -> bool:
+    """Whether ``proposal`` was ended (``opening_done``) because it was on hold, not because
+    its opening was filled or closed."""
+    return proposal.status == "opening_done" and ENDED_ON_HOLD in (proposal.explanation or {})
+
+
+def status_label(proposal: Proposal) -> str:
+    """The proposal's status in words for the consultant; one ended on hold says so."""
+    if ended_on_hold(proposal):
+        return "Afsluttet – opslagets krav er ændret"
+    return PROPOSAL_STATUSES.get(proposal.status, proposal.status)
 
 
 def waiting(opening_id: int) -> list[Proposal]:
@@ -82,12 +141,15 @@ def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> C
             raise proposals.TransitionError("Borgeren har et forløb i opslaget; det følges op på forløbets side.")
         proposals.end_with_opening(proposal, user, today)  # raises the state machine's own message
     tell = proposal.status in proposals.VISIBLE_TO_COMPANY and not proposals.company_declined(proposal)
+    held = proposal.opening.status not in proposals.OPENING_DONE  # endable: so on hold
     ahead = interviews.future_interviews(proposal, now)
     cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
                           sum(1 for i in ahead if i.status == "offered"))
     for interview in ahead:  # while the name is still released
         interviews.cancel(interview, user, commit=False, require_release=False)
-    proposals.end_with_opening(proposal, user, today)
+    proposals.end_with_opening(proposal, user, today, held=held)
+    if held:  # a new dict: the JSON column sees the change
+        proposal.explanation = {**(proposal.explanation or {}), ENDED_ON_HOLD: today.isoformat()}
     if tell:
         webhook_events.proposal_ended(db.session, proposal)
     return cancelled

@@ -44,7 +44,8 @@ def index():
 def ranking(opening_id: int):
     """Ranked candidates with reasons; excluded ones with the reason on request, and the
     nearest excluded ones when no good match is left. A filled, closed or draft opening is
-    not ranked: the page says so.
+    not ranked: the page says so. The candidates a change of the opening's requirements put on
+    hold are named with a link to each (:func:`.opening_done.held_on`).
 
     :raise 404: if the opening does not exist.
     """
@@ -55,7 +56,9 @@ def ranking(opening_id: int):
             "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
             "decided": service.decided_citizens(opening.id), "suggestions": {}, "goal_options": {}, "situations": {},
             "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
-            "to_end": opening_done.waiting(opening.id), "step_form": StepForm(),
+            "to_end": opening_done.waiting(opening.id), "held": opening_done.held_on(opening.id),
+            "ended_on_hold": opening_done.ended_on_hold, "status_label": opening_done.status_label,
+            "step_form": StepForm(),
             "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id)}
     valid = form.validate()
     if form.borger.errors:  # a bad ?borger= is said on the page; the ranking is still shown

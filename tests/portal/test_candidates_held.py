@@ -1,0 +1,102 @@
+"""A candidate a change of the opening's requirements put on hold (portal.openings.requirements),
+on the consultant's side: the proposal page and the opening's candidate page say so and lead to
+the opening, and the consultant ends the proposal while the opening is still open
+(portal.candidates.opening_done)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.openings import requirements
+from store.models import AuditEvent, Citizen, Interview, Opening, Proposal
+from tests.clock import TODAY
+from tests.portal.proposal_fixtures import MARKER, disclosed_world
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+@pytest.fixture(autouse=True)
+def queued_mail_stays(monkeypatch):
+    from portal.notifications import mailer
+
+    monkeypatch.setattr(mailer, "kick", lambda app: None)
+
+
+def hold(app, world) -> None:
+    """The company makes its opening a fleksjob, which the citizen (kontanthjælp) may not take:
+    the candidate is marked as the opening's edit marks it."""
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        opening.kind = "fleksjob"
+        assert [p.id for p in requirements.remark(opening, ["kind"], TODAY)] == [world["proposal"]]
+        db.session.commit()
+        assert requirements.is_held(db.session.get(Proposal, world["proposal"]))
+
+
+@pytest.fixture
+def world(app, make_user):
+    """The citizen disclosed under a live consent with a booked interview, then held."""
+    world = disclosed_world(app, make_user)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).decided_at = datetime.now(timezone.utc) - timedelta(days=3)
+        db.session.add(Interview(proposal_id=world["proposal"], starts_at=datetime.now(timezone.utc) + timedelta(days=2),
+                                 duration_minutes=45, location="Kantinen", offered_by="company",
+                                 offered_by_id=world["company"].id, status="booked", uid="held@jobbro"))
+        db.session.commit()
+    hold(app, world)
+    return world
+
+
+def test_the_proposal_page_shows_the_hold_links_the_opening_and_ends_it_while_the_opening_is_open(
+        app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    page_url = f"/kandidater/forslag/{world['proposal']}"
+    html = client.get(page_url).get_data(as_text=True)
+    notice = html.split('data-testid="opening-changed"')[1].split("</div></div>")[0]
+    assert "Opslagets krav er ændret" in notice and "(type)" in notice
+    assert f'href="/kandidater/opslag/{world["opening"]}" data-testid="held-opening-link"' in notice
+    assert "»ikke aktuel lige nu«" in notice and 'data-testid="end-with-opening"' in notice
+    assert 'data-testid="proposal-held"' in html
+
+    ended = client.post(f"{page_url}/afslut", data={"csrf_token": auth.csrf_token(page_url)},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Forslaget er afsluttet, fordi opslagets krav er ændret" in ended
+    assert "Afsluttet, fordi opslagets krav blev ændret" in ended
+    assert 'data-testid="proposal-status">Afsluttet – opslagets krav er ændret' in ended
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        assert (proposal.status, proposal.ended_on) == ("opening_done", TODAY)
+        assert db.session.get(Opening, world["opening"]).status == "open"
+        assert db.session.scalar(sa.select(Interview.status).where(Interview.uid == "held@jobbro")) == "cancelled"
+        assert db.session.scalars(sa.select(AuditEvent.purpose).where(AuditEvent.action == "proposal_ended")).all() \
+            == [f"opening requirements changed {TODAY.isoformat()}"]
+    # the company reads only that the candidate is no longer relevant
+    auth.switch_to(world["company"].email)
+    company_page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").get_data(as_text=True)
+    assert "Kandidaten er ikke længere aktuel" in company_page and MARKER not in company_page
+
+
+def test_the_openings_candidate_page_names_the_held_candidates(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
+    notice = html.split('data-testid="held-proposals"')[1].split("</div></div>")[0]
+    assert "Én kandidat opfylder ikke længere opslagets krav" in notice
+    assert f'href="/kandidater/forslag/{world["proposal"]}">{MARKER}</a>' in notice
+    row = html.split('data-testid="decided-proposals"')[1].split("</tr>")[1]
+    assert MARKER in row and 'data-testid="held-mark"' in row
+
+
+def test_a_candidate_the_opening_fits_again_is_not_held_nor_endable(app, client, auth, world):
+    from portal.candidates import opening_done
+
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).benefit_group = "ledighedsydelse"  # may take a fleksjob
+        db.session.commit()
+        proposal = db.session.get(Proposal, world["proposal"])
+        assert not opening_done.endable(proposal) and opening_done.hold(proposal) is None
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    assert 'data-testid="opening-changed"' not in html and 'data-testid="end-with-opening"' not in html
