@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
@@ -12,16 +12,15 @@ from ..admin import postcodes
 from ..admin.service import held_kinds, lacks_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
-from ..interviews.service import spoken_time
 from ..dates import add_months, month_start
 from ..openings import service as openings
+from ..openings.interview_times import interviews_for_company
 from ..placements import followup, monthly
 from ..placements.service import company_labels, is_active
-from ..pseudonyms import pseudonym
 from store import clock
 from store.index_status import not_superseded
-from store.models import (Citizen, Company, HotlineRequest, HoursLog, IndexerState, Interview, Opening,
-                          OutboxEvent, Placement, Proposal, Team, User)
+from store.models import (Citizen, Company, HotlineRequest, HoursLog, IndexerState, Opening,
+                          OutboxEvent, Placement, Team, User)
 
 
 # How many waiting candidates the start page names one by one; the rest are counted per opening.
@@ -45,48 +44,6 @@ class HoursDue:
 
     month: date
     count: int
-
-
-@dataclass(frozen=True)
-class InterviewItem:
-    """An interview on the company's start page: times to choose among (``times``, earliest
-    first, offered by the job centre), or one booked time (a single one)."""
-
-    proposal_id: int
-    opening_id: int
-    opening_title: str
-    pseudonym: str
-    times: tuple[str, ...]  # spoken, Danish local time
-
-
-def interviews_for_company(company_id: int, now: datetime) -> tuple[list[InterviewItem], list[InterviewItem]]:
-    """(times to choose, upcoming booked interviews) of the company's candidates, in one statement.
-
-    To choose: a candidate with times the job centre offered that are still ahead and not
-    booked, declined or cancelled (review W 4: only »Beskeder« said so), the soonest first;
-    upcoming: booked interviews still ahead, soonest first. Only candidates whose name is
-    shared now (an interview needs it; a withdrawn consent cancels the future ones); named by
-    pseudonym, as the rest of the start page, the candidate's page shows the name.
-    """
-    rows = db.session.execute(
-        sa.select(Interview.proposal_id, Interview.status, Interview.starts_at, Proposal.citizen_id,
-                  Proposal.opening_id, Opening.title)
-        .join(Proposal, Proposal.id == Interview.proposal_id).join(Opening, Opening.id == Proposal.opening_id)
-        .where(Opening.company_id == company_id, Proposal.status == "disclosed", Interview.starts_at > now,
-               sa.or_(Interview.status == "booked",
-                      sa.and_(Interview.status == "offered", Interview.offered_by == "jobcenter")))
-        .order_by(Interview.starts_at, Interview.id)).all()
-    offered: dict[int, list] = {}
-    booked = []
-    for row in rows:
-        (offered.setdefault(row.proposal_id, []) if row.status == "offered" else booked).append(row)
-
-    def item(first, times) -> InterviewItem:
-        return InterviewItem(first.proposal_id, first.opening_id, first.title,
-                             pseudonym(first.citizen_id, first.opening_id), tuple(times))
-
-    to_choose = [item(times[0], [spoken_time(t.starts_at) for t in times]) for times in offered.values()]
-    return to_choose, [item(row, [spoken_time(row.starts_at)]) for row in booked]
 
 
 def for_company(company_id: int) -> dict:
