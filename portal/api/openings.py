@@ -111,8 +111,14 @@ def _with_etag(opening: Opening, status: int = 200) -> Response:
 
 
 def _data(body: dict, opening: Opening | None = None) -> service.OpeningData:
+    """``body`` validated by the web's form; for a saved ``opening`` also against the places
+    taken on it (its capacity may not drop below them, as on the web).
+
+    :raise 422: (problem) with the form's Danish messages per field.
+    """
     form = forms.validated(OpeningForm, body, current_status=opening.status if opening else None,
-                           stored_start=opening.start_date if opening else None)
+                           stored_start=opening.start_date if opening else None,
+                           places=service.places(opening) if opening else None)
     return form.to_data()
 
 

@@ -24,6 +24,7 @@ from .. import proposals as rules
 from ..extensions import db
 from ..interviews import service as interviews
 from ..interviews.routes import load_proposal
+from ..openings import requirements
 from ..openings import service as openings
 from ..pseudonyms import pseudonym
 from . import common, disclosure, guard, problems
@@ -40,16 +41,20 @@ STATUS_HELP = ("Forslagets trin: proposed (foreslået, kun jobcentret), approved
                "eller lukket; intet trin fører videre). En virksomhed ser kun approved, consented og "
                "disclosed: et afsluttet forslag forsvinder fra listen, og virksomhedens brugere får besked. "
                "Kun for virksomheder: on_hold (kandidaten er ikke aktuel lige nu – jobcentret kontakter jer): "
-               "i stedet for trinnet, så længe jobcentret har sat behandlingen af borgerens oplysninger i bero; "
-               "navn, match, jobmål og timer vises ikke, der kan ikke svares eller aftales samtaler, og "
-               "årsagen oplyses ikke. Bagefter vises trinnet igen.")
+               "i stedet for trinnet, så længe jobcentret har sat behandlingen af borgerens oplysninger i bero, "
+               "eller så længe kandidaten ikke opfylder opslagets krav, efter at I har ændret dem (type, kørekort, "
+               "timetal eller arbejdssted); navn, match, jobmål og timer vises ikke, der kan ikke svares eller "
+               "aftales samtaler, og årsagen oplyses ikke. Bagefter vises trinnet igen, eller kandidaten er ikke "
+               "længere aktuel.")
 DISCLOSED_UNTIL_HELP = (
     "Hvornår navnet holder op med at blive vist: det første tidspunkt efter samtykkets sidste dag (dansk tid), "
     "medmindre samtykket fornyes. Det kan ende før, hvis samtykket trækkes tilbage, eller forslaget afsluttes. "
     "null, når virksomheden ikke ser navnet. Når tidspunktet er passeret, kommer kandidaten med i listen "
     "med updated_since igen, uden navn.")
 # The status a company reads instead of the proposal's while the citizen's processing is
-# restricted (art. 18): one neutral state, as on the web (portal.proposals.ON_HOLD_TEXT).
+# restricted (art. 18), or while a change of the opening's requirements leaves the candidate
+# behind (portal.openings.requirements.is_held): one neutral state, as on the web
+# (portal.proposals.ON_HOLD_TEXT).
 ON_HOLD = "on_hold"
 
 
@@ -113,7 +118,8 @@ def company_view(proposal: Proposal, shared=None, rows: list[Interview] | None =
     and audited there (:func:`_page_views`); without them, read and audited here."""
     if shared is None:
         # One candidate as the opening page shows it (openings.service builds that allow-list).
-        shared = openings._shared(proposal)  # noqa: SLF001 - the web's allow-list, reused on purpose
+        shared = openings._shared(proposal,  # noqa: SLF001 - the web's allow-list, reused on purpose
+                                  held=requirements.is_held(proposal))
         if shared.name is not None:
             audit.record_now("identity_viewed", citizen_id=proposal.citizen_id,
                              opening_id=proposal.opening_id, purpose="api: shared candidate")
@@ -153,7 +159,8 @@ def _page_views(items: list[Proposal]) -> list[dict]:
     audited in one write (before anything is shown: no log, no data), not per item."""
     rows = interviews.interviews_by_proposal([p.id for p in items])
     if current_user.role == "company":
-        shared = {p.id: openings._shared(p) for p in items}  # noqa: SLF001 - as company_view
+        on_hold = requirements.held(items)
+        shared = {p.id: openings._shared(p, held=p.id in on_hold) for p in items}  # noqa: SLF001 - as company_view
         audit.record_many_now([{"action": "identity_viewed", "citizen_id": p.citizen_id,
                                 "opening_id": p.opening_id, "purpose": "api: shared candidate"}
                                for p in items if shared[p.id].name is not None])
@@ -176,12 +183,16 @@ def list_proposals(args):
     if company:
         query = query.join(Opening, Opening.id == Proposal.opening_id).where(
             Opening.company_id == current_user.company_id, Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
-    # on_hold is the status a company reads for a restricted citizen (company_view), not a step
+    # on_hold is the status a company reads for a restricted citizen, or (companies only) for a
+    # candidate left behind by a change of the opening's requirements (company_view), not a step
     restricted = sa.select(Citizen.restricted).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
+    held = _held_ids(current_user.company_id) if company and status else set()
     if status == ON_HOLD:
-        query = query.where(restricted.is_(True), Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
+        query = query.where(sa.or_(restricted.is_(True), Proposal.id.in_(held)),
+                            Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
     elif status:
-        query = query.where(Proposal.status == status, *([restricted.is_not(True)] if company else []))
+        query = query.where(Proposal.status == status,
+                            *([restricted.is_not(True), Proposal.id.not_in(held)] if company else []))
     if args.get("opening_id"):
         query = query.where(Proposal.opening_id == args["opening_id"])
     if since := common.since_moment(args.get("updated_since")):
@@ -193,6 +204,18 @@ def list_proposals(args):
                                    disclosure.lapsed_since(since)))
     items, links = common.page(query, Proposal.id, args)
     return {"items": _page_views(items), **links}
+
+
+def _held_ids(company_id: int) -> set[int]:
+    """The ids of the company's shown candidates a change of their opening's requirements put on
+    hold (:func:`portal.openings.requirements.held`): only the marked ones are read in full."""
+    rows = db.session.execute(
+        sa.select(Proposal.id, Proposal.explanation).join(Opening, Opening.id == Proposal.opening_id)
+        .where(Opening.company_id == company_id, Proposal.status.in_(rules.VISIBLE_TO_COMPANY))).all()
+    marked = [proposal_id for proposal_id, explanation in rows if requirements.MARK in (explanation or {})]
+    if not marked:
+        return set()
+    return requirements.held(db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(marked))).all())
 
 
 NO_LONGER_RELEVANT = ("Kandidaten er ikke længere aktuel. Slet det, I har fået om kandidaten "

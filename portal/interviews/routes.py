@@ -14,7 +14,7 @@ from .. import audit
 from ..access import roles_required
 from ..extensions import db
 from ..formutil import keep_form, kept_form
-from ..openings import responses
+from ..openings import requirements, responses
 from ..proposals import VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released
 from store.models import Interview, Proposal
 from . import bp, service
@@ -284,6 +284,8 @@ def interview_panel(proposal: Proposal) -> dict:
         "finished": proposal.company_response in ("hired", "declined"),
         "declined": proposal.company_response == "declined",  # a no, not a hire: its own wording
         "side": "company" if current_user.role == "company" else "jobcenter",
+        # on hold after a change of the opening's requirements: no new time (service.check_held)
+        "on_hold": requirements.is_held(proposal),
         "offer_form": offer_form,
         "offer_kept": offer_kept,  # the form comes back refused: open it
         "outcome_form": _outcome_form(proposal) if service.outcome_due(proposal) else None,

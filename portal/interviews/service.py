@@ -11,6 +11,11 @@ for the page) without writing anything; otherwise it changes the rows, adds the 
 and the notifications (:func:`portal.notifications.service.notify`, with the iCalendar
 invitation from :mod:`.ics`) and commits, all in one transaction.
 
+A candidate a change of the opening's requirements put on hold
+(:func:`portal.openings.requirements.is_held`) gets no new time offered or chosen and no answer
+(:func:`check_held`, :func:`check_answer`) until the opening fits it again or the job centre ends
+it; a time already agreed can still be cancelled.
+
 Who is told: the company side is every active user of the opening's company; the job-centre
 side is the citizen's consultants (VK and adviser); never the user who took the step (the page
 offers them the calendar file).
@@ -28,8 +33,9 @@ from flask import url_for
 from .. import audit
 from ..extensions import db
 from ..notifications.service import TEXT_MAX, notify, shorten
-from ..proposals import (OPENING_DONE, TransitionError, identity_released, placement_started, respond,
-                         sharing_refusal)
+from ..openings import requirements
+from ..proposals import (ON_HOLD_TEXT, OPENING_DONE, TransitionError, identity_released, placement_started,
+                         respond, sharing_refusal)
 from ..webhooks import events as webhook_events
 from store import clock
 from store.models import Interview, Proposal, User
@@ -244,6 +250,7 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
     """
     _check_released(proposal)
     _check_opening(proposal)
+    check_held(proposal, user)
     current = booked(proposal)
     if current is not None and not moving:
         raise InterviewError("Der er allerede aftalt en samtale. Flyt den i stedet for at foreslå nye tider.")
@@ -279,6 +286,7 @@ def book(interview: Interview, user: User) -> Interview | None:
     proposal = interview.proposal
     _check_released(proposal)
     _check_opening(proposal)
+    check_held(proposal, user)
     if interview.status != "offered":
         raise InterviewError("Tiden kan ikke længere vælges; den er allerede valgt, afvist eller aflyst.")
     if interview.offered_by == side_of(user):
@@ -416,6 +424,23 @@ def _check_opening(proposal: Proposal) -> None:
         raise InterviewError(f"Opslaget er {state}, så der aftales ikke samtaler om det.")
 
 
+# Why a held candidate gets no new interview, as each side may read it: the company never why.
+HELD_FOR_COMPANY = f"{ON_HOLD_TEXT}. Der aftales ikke samtaler om kandidaten."
+HELD_FOR_JOBCENTER = ("Virksomheden har ændret opslagets krav, og borgeren opfylder dem ikke længere, så kandidaten "
+                      "er sat i bero, og der aftales ikke samtaler. Tal med virksomheden, eller afslut forslaget.")
+
+
+def check_held(proposal: Proposal, user: User) -> None:
+    """No new interview for a candidate on hold after a change of the opening's requirements
+    (:func:`portal.openings.requirements.is_held`); a booked one can still be cancelled.
+
+    Raises:
+        InterviewError: the candidate is on hold (the company is not told why).
+    """
+    if requirements.is_held(proposal):
+        raise InterviewError(HELD_FOR_COMPANY if side_of(user) == "company" else HELD_FOR_JOBCENTER)
+
+
 def _audit(proposal: Proposal, user: User, action: str, purpose: str) -> None:
     audit.record(action, citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
                  purpose=purpose, user=user)
@@ -472,10 +497,13 @@ def check_answer(proposal: Proposal, response: str) -> None:
     """Refuse an answer the company may not give now (nothing is written).
 
     Raises:
-        portal.proposals.TransitionError: "hired" for a candidate whose identity is not
-            released to the company; a change away from "hired" once the job centre has
-            started a placement for the citizen on the opening.
+        portal.proposals.TransitionError: the candidate is on hold after a change of the
+            opening's requirements (the company is not told why); "hired" for a candidate whose
+            identity is not released to the company; a change away from "hired" once the job
+            centre has started a placement for the citizen on the opening.
     """
+    if requirements.is_held(proposal):
+        raise TransitionError(f"{ON_HOLD_TEXT}. Svaret er ikke gemt.")
     if response == "hired" and not identity_released(proposal) and proposal.company_response != "hired":
         # A company cannot have hired someone whose name it was never given (review finding);
         # a hire reported while the name was shared may keep its answer after the consent ends.
