@@ -28,7 +28,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -181,8 +181,11 @@ class LexicalMemory(Protocol):
     def recall(self, kind: str) -> Mapping[str, Any] | None:
         """The statistics last seen for ``kind``'s index (None: never seen)."""
 
-    def remember(self, kind: str, lexical: Mapping[str, Any]) -> None:
-        """Keep ``lexical`` as the statistics last seen for ``kind``'s index."""
+    def remember(self, kind: str, lexical: Mapping[str, Any],
+                 stored: Callable[[], None] | None = None) -> None:
+        """Keep ``lexical`` as the statistics last seen for ``kind``'s index, and call
+        ``stored`` once it is kept (at once, or later for a memory that writes after the
+        request); never when keeping it failed."""
 
 
 class LastKnownLexical:
@@ -190,11 +193,13 @@ class LastKnownLexical:
 
     Args:
         backing: a durable memory (the portal's: the database) asked when this process has
-            seen nothing for a kind, and told of every new version this process sees.
+            seen nothing for a kind, and told of every version this process sees until it
+            reports that version stored: a write that failed is tried again on the next read.
     """
 
     def __init__(self, backing: LexicalMemory | None = None) -> None:
         self._known: dict[str, Mapping[str, Any]] = {}
+        self._stored: dict[str, str] = {}  # the version the backing reported stored, by kind
         self._lock = threading.Lock()
         self.backing = backing
 
@@ -203,21 +208,35 @@ class LastKnownLexical:
             known = self._known.get(kind)
         if known is None and self.backing is not None:
             known = self.backing.recall(kind)
-            if _version(known) is not None:
+            version = _version(known)
+            if version is not None:
                 with self._lock:
                     known = self._known.setdefault(kind, known)
+                    self._stored.setdefault(kind, version)  # read from there: it is stored
         return known if _version(known) is not None else None
 
-    def remember(self, kind: str, lexical: Mapping[str, Any]) -> None:
+    def remember(self, kind: str, lexical: Mapping[str, Any],
+                 stored: Callable[[], None] | None = None) -> None:
         version = _version(lexical)
         if version is None:
             return
+        backing = self.backing
         with self._lock:
-            if _version(self._known.get(kind)) == version:
-                return  # seen before: nothing new to keep
-            self._known[kind] = lexical
-        if self.backing is not None:
-            self.backing.remember(kind, lexical)
+            if _version(self._known.get(kind)) != version:
+                self._known[kind] = lexical
+            kept = backing is None or self._stored.get(kind) == version
+        if backing is None or kept:  # in this process's memory, or stored by the backing before
+            if stored is not None:
+                stored()
+            return
+
+        def backed() -> None:
+            with self._lock:
+                self._stored[kind] = version
+            if stored is not None:
+                stored()
+
+        backing.remember(kind, lexical, backed)
 
 
 def _empty(backend: MatchBackend, kind: str) -> bool:

@@ -22,7 +22,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,11 +101,11 @@ class DbLexicalMemory:
     metadata as JSON (hashed n-gram document counts, never text).
 
     The process's ``LastKnownLexical`` asks it only for a kind it has not read itself, and
-    tells it only of a version it has not seen, so this is read and written about once per
-    process and statistics version. The write waits for the end of the request (the
-    request's own writes are committed by then, so it never waits for a lock of the same
-    request) and goes in a transaction of its own; a failed write is logged, the next
-    process to read the index writes it again.
+    tells it of a version until this memory reports that version stored, so this is read and
+    written about once per process and statistics version. The write waits for the end of
+    the request (the request's own writes are committed by then, so it never waits for a lock
+    of the same request) and goes in a transaction of its own; a failed write is logged and
+    not reported stored, so the next ranking of this process (or any other) tries again.
     """
 
     def recall(self, kind: str) -> Mapping[str, Any] | None:
@@ -116,14 +116,19 @@ class DbLexicalMemory:
             return None
         return _parsed(value)
 
-    def remember(self, kind: str, lexical: Mapping[str, Any]) -> None:
+    def remember(self, kind: str, lexical: Mapping[str, Any],
+                 stored: Callable[[], None] | None = None) -> None:
+        def write() -> None:
+            if _store_lexical(kind, lexical) and stored is not None:
+                stored()
+
         if not has_request_context():
-            _store_lexical(kind, lexical)
+            write()
             return
 
         @after_this_request
         def _store(response):
-            _store_lexical(kind, lexical)
+            write()
             return response
 
 
@@ -139,21 +144,28 @@ def _parsed(value: str | None) -> dict | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def _store_lexical(kind: str, lexical: Mapping[str, Any]) -> None:
-    """Write ``lexical`` as ``kind``'s last known statistics unless that version is stored."""
+def _store_lexical(kind: str, lexical: Mapping[str, Any]) -> bool:
+    """Write ``lexical`` as ``kind``'s last known statistics unless that version is stored.
+
+    Returns:
+        True when that version is stored (now or before); False when the write failed
+        (logged; the caller tries again on its next read).
+    """
     try:
         with Session(db.engine) as session:
             stored = _parsed(session.scalar(sa.select(IndexerState.value)
                                             .where(IndexerState.key == _state_key(kind))))
             if stored is not None and stored.get("version") == lexical.get("version"):
-                return
+                return True
             session.execute(upsert(session, IndexerState, [{"key": _state_key(kind), "value": json.dumps(lexical),
                                                             "updated_at": utcnow()}],
                                    key=["key"], update=["value", "updated_at"]))
             session.commit()
     except sa.exc.SQLAlchemyError as err:
-        log.warning("lexical statistics of the %s index not stored (%s); stored when next read",
+        log.warning("lexical statistics of the %s index not stored (%s); tried again when next read",
                     kind, type(err).__name__)
+        return False
+    return True
 
 
 def _runtime() -> _Runtime:

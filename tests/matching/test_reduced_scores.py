@@ -147,3 +147,44 @@ def test_a_refused_memory_value_is_not_recalled():
     memory = LastKnownLexical()
     memory.remember("citizen", {"format": 1})  # no version: not statistics
     assert memory.recall("citizen") is None
+
+
+class FlakyStore:
+    """A durable memory whose writes fail until ``failing`` is cleared (the database locked)."""
+
+    def __init__(self) -> None:
+        self.failing, self.writes, self.kept = True, [], {}
+
+    def recall(self, kind):
+        return self.kept.get(kind)
+
+    def remember(self, kind, lexical, stored=None):
+        self.writes.append((kind, lexical["version"]))
+        if self.failing:
+            return
+        self.kept[kind] = lexical
+        if stored is not None:
+            stored()
+
+
+def test_a_failed_durable_write_is_tried_again_on_the_next_read():
+    """Review Y 4: a version is counted stored only once the backing memory stored it."""
+    store = FlakyStore()
+    memory = LastKnownLexical(backing=store)
+    stats = {"version": "v1", "format": 1}
+    memory.remember("citizen", stats)
+    assert store.kept == {} and memory.recall("citizen") == stats  # known here, not stored
+    store.failing = False
+    memory.remember("citizen", stats)
+    assert store.kept == {"citizen": stats}
+    memory.remember("citizen", stats)  # stored now: no further write
+    assert store.writes == [("citizen", "v1"), ("citizen", "v1")]
+
+
+def test_a_version_recalled_from_the_durable_memory_is_not_written_back():
+    store = FlakyStore()
+    store.failing, store.kept["opening"] = False, {"version": "v7"}
+    memory = LastKnownLexical(backing=store)
+    assert memory.recall("opening") == {"version": "v7"}
+    memory.remember("opening", {"version": "v7"})
+    assert store.writes == []
