@@ -12,8 +12,11 @@ alias swap), with a log line saying why.
 
 A rebuild that leaves the kind empty (every row failed to index; the reasons are at
 /admin/indexer) is not repeated for ``after_fruitless`` (a day), so one unreadable CV does not
-rebuild the index every few minutes. An unreachable backend or encoder is logged in one line
-and checked again next time.
+rebuild the index every few minutes. A kind whose index exists but cannot be read
+(``IndexBroken``: the snapshot file corrupt or unreadable) is rebuilt as well, whatever the
+database holds: trying again never makes it readable, and the portal ranks in reduced mode
+until then. An unreachable backend or encoder is logged in one line and checked again next
+time.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from matching.backends import BackendError, IndexMissing, MatchBackend
+from matching.backends import BackendError, IndexBroken, IndexMissing, MatchBackend
 from matching.backends.base import KINDS
 from matching.encoders import Encoder, EncoderUnavailable
 from store.models import Citizen, Opening
@@ -64,7 +67,8 @@ def has_indexable(session: Session, kind: str) -> bool:
 
 
 class EmptyIndexCheck:
-    """Rebuild a kind whose index is empty while the database has rows of it to index.
+    """Rebuild a kind whose index is empty while the database has rows of it to index, or
+    whose index cannot be read.
 
     Args:
         session, backend, encoder: the worker's.
@@ -85,7 +89,7 @@ class EmptyIndexCheck:
         self._not_before: dict[str, datetime] = {}
 
     def __call__(self) -> list[str]:
-        """Check (when due) and rebuild the empty kinds; returns the kinds rebuilt.
+        """Check (when due) and rebuild the empty and unreadable kinds; returns the kinds rebuilt.
 
         Never raises for an unreachable backend or encoder (logged; checked again later).
 
@@ -97,37 +101,51 @@ class EmptyIndexCheck:
             return []
         self._next_check = now + self.every
         try:
-            empty = [kind for kind in KINDS if self._needs_rebuild(kind, now)]
-            if not empty:
+            needed = {kind: why for kind in KINDS if (why := self._needs_rebuild(kind, now))}
+            if not needed:
                 return []
-            for kind in empty:
-                log.warning("the %s index is missing or empty but the database has %ss to match (a lost or "
-                            "never-built index): rebuilding it from the database; until it is done the "
-                            "portal ranks in reduced mode from the database", kind, kind)
+            for kind, why in needed.items():
+                if why == "empty":
+                    log.warning("the %s index is missing or empty but the database has %ss to match (a lost "
+                                "or never-built index): rebuilding it from the database; until it is done the "
+                                "portal ranks in reduced mode from the database", kind, kind)
+                else:
+                    log.warning("the %s index cannot be read (%s): rebuilding it from the database; until it "
+                                "is done the portal ranks in reduced mode from the database", kind, why)
             result = rebuild(self.session, self.backend, self.encoder, upload_folder=self.upload_folder,
-                             progress=None, kinds=tuple(empty), concept_version=self.concept_version)
-            for kind in empty:
+                             progress=None, kinds=tuple(needed), concept_version=self.concept_version)
+            for kind, why in needed.items():
                 written = getattr(result, f"{kind}s")
-                if self.backend.count(kind):
+                if why != "empty":
+                    log.info("rebuild of the unreadable %s index done: %s documents", kind, written)
+                elif self.backend.count(kind):
                     log.info("rebuild of the empty %s index done: %s documents", kind, written)
                 else:
                     self._not_before[kind] = self.clock() + self.after_fruitless
                     log.warning("the %s index is still empty after its rebuild (every row failed to "
                                 "index: see /admin/indexer); not rebuilt again before %s", kind,
                                 self._not_before[kind].isoformat(timespec="minutes"))
-            return empty
+            return list(needed)
         except (BackendError, EncoderUnavailable) as err:
             log.warning("cannot check or rebuild an empty index now: %s", err)
             return []
         finally:
             self.session.rollback()  # end the read transaction
 
-    def _needs_rebuild(self, kind: str, now: datetime) -> bool:
-        not_before = self._not_before.get(kind)
-        if not_before is not None and now < not_before:
-            return False
+    def _needs_rebuild(self, kind: str, now: datetime) -> str | None:
+        """Why ``kind`` is rebuilt now: "empty" (missing or empty while the database has rows
+        to index), the error of an index that cannot be read, or None.
+
+        Raises:
+            BackendError: the backend cannot be reached (BackendUnavailable) or refused.
+        """
         try:
             count = self.backend.count(kind)
         except IndexMissing:  # never built, or lost (readers never create one)
             count = 0
-        return count == 0 and has_indexable(self.session, kind)
+        except IndexBroken as err:  # only a rebuild writes a readable one
+            return str(err) or type(err).__name__
+        not_before = self._not_before.get(kind)
+        if not_before is not None and now < not_before:
+            return None
+        return "empty" if count == 0 and has_indexable(self.session, kind) else None

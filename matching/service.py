@@ -22,8 +22,8 @@ from cachetools import LRUCache
 from matching.cache import ROLES, cache_key
 from matching.concept_channel import ConceptChannel, occupation_title, profile_key
 from matching.backends.base import (
-    BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, IndexMissing, MatchBackend,
-    Range, Terms,
+    BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, IndexBroken, IndexMissing,
+    MatchBackend, Range, Terms,
 )
 from matching.domain import (
     DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, Exclusion, Filters,
@@ -56,11 +56,12 @@ EXCLUDED_READ_STEP = 50
 # "unavailable": the backend cannot be reached (or shed load); "missing": the searched kind's
 # index does not exist (never built, or lost: the indexer's worker builds it); "empty": the
 # index exists but holds no document while the source has profiles to match (recreated, not
-# refilled yet: the worker rebuilds it); "rebuilding": the index was built with another
-# encoder, postcode table or document fields (the worker rebuilds it); "refused": the backend
-# refused the request (a bug, logged); "encoder": the encoder is unavailable (lexical
-# relevance only).
-DEGRADED_CAUSES = ("unavailable", "missing", "empty", "rebuilding", "refused", "encoder")
+# refilled yet: the worker rebuilds it); "broken": the index exists but cannot be read (a
+# corrupt or unreadable file: trying again does not help, a rebuild does, and the worker makes
+# one); "rebuilding": the index was built with another encoder, postcode table or document
+# fields (the worker rebuilds it); "refused": the backend refused the request (a bug, logged);
+# "encoder": the encoder is unavailable (lexical relevance only).
+DEGRADED_CAUSES = ("unavailable", "missing", "empty", "broken", "rebuilding", "refused", "encoder")
 
 
 class _WrongIndex(BackendUnavailable):
@@ -383,7 +384,8 @@ class MatchingService:
 
         With `include_excluded`, a second search without the hard constraints finds the
         nearest candidates that break one; they come back in `excluded` with the reason: the
-        first `excluded_limit` of them in retrieval order (None: all). The matches come from
+        first `excluded_limit` of them in retrieval order (None: all; in reduced mode nearest
+        first by the pair's relevance, ties by ids). The matches come from
         the usual search, so they are the same with or without the excluded. The excluded
         pool is read a part at a time, only until that many are found.
         `priority` ("off", "normal", "strong") is how much the policy priority orders
@@ -451,6 +453,7 @@ class MatchingService:
             if isinstance(err, BackendUnavailable):
                 why = ("missing" if isinstance(err, IndexMissing) else
                        "empty" if isinstance(err, _EmptyIndex) else
+                       "broken" if isinstance(err, IndexBroken) else
                        "rebuilding" if isinstance(err, _WrongIndex) else "unavailable")
                 cause = (why, str(err) if why == "empty" else f"search backend unavailable ({err})")
             else:  # a refused request is a bug to fix, but the consultant still gets a ranking
@@ -531,19 +534,35 @@ class MatchingService:
         # A cheap hard-constraint pass before the costly scoring: only the eligible are
         # scored and count against the limit, so the matches are the same whether the
         # excluded are asked for or not.
-        eligible, excluded = [], []
+        eligible: list[P] = []
+        excluded: list[tuple[P, Exclusion]] = []
         for p in profiles:
             out = exclusion(*plan.pair(p), self.rules)
-            eligible.append(p) if out is None else excluded.append(out)
+            eligible.append(p) if out is None else excluded.append((p, out))
         note = f"{cause_text}; ranked {len(eligible)} profiles in process"
         scored_of = None
         if len(eligible) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
             eligible, scored_of = eligible[: self.fallback_limit], self.fallback_limit
         matches, _ = self._rank(plan, query_vector, eligible, k, False)
-        return MatchResult(matches, tuple(excluded[:excluded_limit]) if include_excluded else (), degraded=True,
-                           reason=note, priority=plan.priority, scored_of=scored_of, cause=why,
-                           approximate=self.approximate)
+        nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit) if include_excluded else ()
+        return MatchResult(matches, nearest, degraded=True, reason=note, priority=plan.priority,
+                           scored_of=scored_of, cause=why, approximate=self.approximate)
+
+    def _nearest_excluded(self, plan: _Plan[P], query_vector: np.ndarray | None,
+                          excluded: list[tuple[P, Exclusion]], limit: int | None) -> tuple[Exclusion, ...]:
+        """The first ``limit`` excluded pairs (None: all), nearest first: by the relevance a
+        ranking gives the pair (``pair_relevance``), ties by ids. A pure order of the pairs,
+        never the source's order, so reduced mode lists the nearest excluded as a search over
+        the index does. The first ``fallback_limit`` are scored; any more follow unscored.
+        """
+        if limit == 0 or not excluded:
+            return ()
+        scored, rest = excluded[:self.fallback_limit], excluded[self.fallback_limit:]
+        relevances = self._relevances(plan, query_vector, [p for p, _ in scored])
+        order = sorted(((pair_relevance(w, g, self.goal_weight), out) for (_, out), (w, g) in zip(scored, relevances)),
+                       key=lambda item: (-item[0], item[1].citizen_id, item[1].opening_id))
+        return tuple([out for _, out in order] + [out for _, out in rest])[:limit]
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
               include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:

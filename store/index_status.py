@@ -17,7 +17,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from matching.backends import BackendError, IndexMissing, MatchBackend
+from matching.backends import BackendError, IndexBroken, IndexMissing, MatchBackend
 from store.models import Citizen, CvDocument, IndexerState, JobGoal, Opening, OutboxEvent, User
 from store.models.base import utcnow
 
@@ -49,7 +49,8 @@ class IndexState:
     ``status``: "ok"; "missing" (no index: never built or lost); "empty" (no documents while
     the database has ``expected`` rows that belong in it: not built); "differs" (another
     number of documents than rows: changes waiting, or a partial index; ``python -m indexer
-    verify`` lists them); "unavailable" (the backend cannot be reached; ``detail`` says why).
+    verify`` lists them); "unavailable" (the backend cannot be reached, or the index cannot
+    be read: ``broken``; ``detail`` says why).
     """
 
     kind: str
@@ -57,6 +58,7 @@ class IndexState:
     indexed: int | None
     expected: int
     detail: str | None = None
+    broken: bool = False  # "unavailable" because the index exists but cannot be read (IndexBroken)
 
     @property
     def not_built(self) -> bool:
@@ -103,7 +105,8 @@ def index_state(session: Session, backend: MatchBackend, kind: str, *,
     except IndexMissing as err:
         return IndexState(kind, "missing", None, expected_count(session, kind) if compare else -1, str(err))
     except BackendError as err:  # BackendUnavailable included
-        return IndexState(kind, "unavailable", None, expected_count(session, kind) if compare else -1, str(err))
+        return IndexState(kind, "unavailable", None, expected_count(session, kind) if compare else -1, str(err),
+                          broken=isinstance(err, IndexBroken))
     expected = expected_count(session, kind) if compare or indexed == 0 else -1
     if indexed == 0 and expected > 0:
         return IndexState(kind, "empty", 0, expected)
@@ -129,7 +132,8 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
     Returns:
         {"pending", "failed", "indexed_citizens", "indexed_openings", "backend",
         "encoder"} and, for the page, "retrying" (pending rows with a last error),
-        "last_run" (dict or None), "backend_error" (str or None), "states" (kind ->
+        "last_run" (dict or None), "backend_error" (str or None), "index_broken" (the backend
+        error is an index that cannot be read, not an outage), "states" (kind ->
         :class:`IndexState`) and "stray" (indices outside the aliases). Index counts are
         None when the backend cannot be reached or the index is missing.
     """
@@ -158,6 +162,7 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
         "stalled": untried_since is not None and untried_since < utcnow() - STALLED_AFTER,
         "last_run": last_run(session),
         "backend_error": backend_error,
+        "index_broken": any(s.broken for s in states.values()),
         "states": states,
         "stray": stray_indices(backend),
     }

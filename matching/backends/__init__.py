@@ -14,6 +14,7 @@ from matching.backends.base import (
     ExcludeIds,
     GeoDistance,
     Hit,
+    IndexBroken,
     IndexMissing,
     MatchBackend,
     Range,
@@ -24,7 +25,7 @@ from matching.backends.memory import MemoryBackend
 
 __all__ = [
     "FIELD_TYPES", "KINDS", "BackendError", "BackendUnavailable", "Condition", "Document",
-    "ExcludeIds", "GeoDistance", "Hit", "IndexMissing", "MatchBackend", "MemoryBackend", "Range",
+    "ExcludeIds", "GeoDistance", "Hit", "IndexBroken", "IndexMissing", "MatchBackend", "MemoryBackend", "Range",
     "RebuildWriter", "Terms", "make_backend",
 ]
 

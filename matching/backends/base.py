@@ -66,6 +66,16 @@ class IndexMissing(BackendUnavailable):
                          "run `python -m indexer rebuild`")
 
 
+class IndexBroken(BackendUnavailable):
+    """The backend's index exists but cannot be read (e.g. the snapshot file is corrupt or
+    unreadable).
+
+    Unlike an outage it does not pass by itself: only a rebuild (`python -m indexer rebuild`,
+    or the indexer's worker, which rebuilds a broken index) writes a readable one. A ranking
+    falls back to reduced mode, as for any unavailable backend.
+    """
+
+
 def check_kind(kind: str) -> None:
     """Raises ValueError for a kind other than "citizen" or "opening"."""
     if kind not in KINDS:

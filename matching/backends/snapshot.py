@@ -6,7 +6,9 @@ file lock, reloads the file if another process changed it, applies the write and
 the file atomically (write to a temporary file, ``os.replace``). Every read first checks
 the file's identity (one ``stat``) and reloads when it changed, so the portal sees what the
 indexer wrote without a restart. While the file does not exist (never built, or deleted) the
-readers raise ``IndexMissing``, never answer from an empty index; the first write creates it. Used by the portal and the indexer alike
+readers raise ``IndexMissing``, never answer from an empty index; the first write creates it. A
+file that cannot be read (corrupt, truncated, unreadable) makes every reader and writer raise
+``IndexBroken`` until a rebuild writes a new one. Used by the portal and the indexer alike
 (see :mod:`matching.settings`).
 
 The file holds ids, versions, vectors, filter fields and each kind's metadata (the encoder
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from matching.backends import BackendUnavailable, Condition, Document, Hit, IndexMissing, MemoryBackend
+from matching.backends import Condition, Document, Hit, IndexBroken, IndexMissing, MemoryBackend
 from matching.backends.base import FIELD_TYPES, KINDS, check_kind
 
 FORMAT = 1
@@ -51,7 +53,7 @@ class SnapshotBackend:
         self._swept = False
         self._memory = MemoryBackend()
         self._broken: str | None = None
-        with contextlib.suppress(BackendUnavailable):
+        with contextlib.suppress(IndexBroken):
             self._refresh()  # a broken file is reported by each read, not by construction
 
     # -- reading -----------------------------------------------------------------------
@@ -66,7 +68,7 @@ class SnapshotBackend:
         """Reload when the file changed.
 
         Raises:
-            BackendUnavailable: the file cannot be read (reduced matching until a rebuild).
+            IndexBroken: the file cannot be read (reduced matching until a rebuild).
         """
         with self._lock:
             stamp = self._current_stamp()
@@ -75,21 +77,21 @@ class SnapshotBackend:
                 try:
                     docs, meta = _load(self.path) if stamp is not None else empty
                     self._broken = None
-                except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+                except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as err:
                     docs, meta = empty
                     self._broken = f"index file {self.path.name} unreadable ({err}); run `python -m indexer rebuild`"
                 memory = MemoryBackend()
                 memory.index(d for by_id in docs.values() for d in by_id.values())
                 self._docs, self._meta, self._memory, self._stamp = docs, meta, memory, stamp
             if self._broken:
-                raise BackendUnavailable(self._broken)
+                raise IndexBroken(self._broken)
 
     def _read(self, kind: str) -> None:
         """Refresh for a reader.
 
         Raises:
             IndexMissing: there is no index file (the writers create it).
-            BackendUnavailable: the file cannot be read.
+            IndexBroken: the file cannot be read.
         """
         check_kind(kind)
         self._refresh()
@@ -128,7 +130,7 @@ class SnapshotBackend:
         """Lock, reload, let the caller change ``_docs``/``_memory``, save atomically.
 
         Raises:
-            BackendUnavailable: the file is unreadable; only a rebuild (``replacing``)
+            IndexBroken: the file is unreadable; only a rebuild (``replacing``)
                 may write over it, starting from empty.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +141,7 @@ class SnapshotBackend:
                 self._sweep_leftovers()
                 try:
                     self._refresh()
-                except BackendUnavailable:
+                except IndexBroken:
                     if not replacing:
                         raise
                     self._broken = None

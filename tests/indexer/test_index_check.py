@@ -6,6 +6,8 @@ import logging
 import threading
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
 from indexer import index_check
 from indexer.index_check import EmptyIndexCheck
 from indexer.rebuild import RebuildResult
@@ -128,3 +130,40 @@ def test_start_up_builds_a_missing_index_instead_of_waiting_for_it(seed, encoder
     assert result is not None and (result.citizens, result.openings) == (1, 1)
     assert backend.ids("citizen") == {str(citizen_id)} and backend.ids("opening") == {str(opening_id)}
     assert ensure_index_encoder(db.session, backend, encoder, progress=None) is None  # built with this encoder
+
+
+def test_an_unreadable_index_file_is_rebuilt_by_the_check(seed, encoder, tmp_path, caplog):
+    """A corrupt snapshot file (review Y 2) never becomes readable by waiting: the worker's
+    check rebuilds it, as it rebuilds an empty one, instead of reading it as "cannot check now"."""
+    from matching.backends import IndexBroken
+    from matching.backends.snapshot import SnapshotBackend
+
+    path = tmp_path / "index.npz"
+    citizen_id, opening_id = seed.citizen(), seed.opening()
+    path.write_bytes(b"PK\x03\x04 torn write")
+    backend = SnapshotBackend(path)
+    with pytest.raises(IndexBroken):
+        backend.count("citizen")
+
+    with caplog.at_level(logging.INFO, logger="indexer"):
+        rebuilt = EmptyIndexCheck(db.session, backend, encoder)()
+
+    assert sorted(rebuilt) == ["citizen", "opening"]
+    assert backend.ids("citizen") == {str(citizen_id)} and backend.ids("opening") == {str(opening_id)}
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("the citizen index cannot be read (index file index.npz unreadable") for m in messages)
+    assert any("rebuild of the unreadable citizen index done: 1 documents" in m for m in messages)
+    assert not any("cannot check or rebuild" in m for m in messages)
+
+
+def test_an_unreadable_index_file_is_rebuilt_even_with_nothing_to_match(seed, encoder, tmp_path):
+    """Readable and empty is right for a database with nothing to match; unreadable is not."""
+    from matching.backends.snapshot import SnapshotBackend
+
+    path = tmp_path / "index.npz"
+    seed.citizen(case_closed=date(2026, 1, 2))  # not indexable
+    path.write_bytes(b"not an index")
+    backend = SnapshotBackend(path)
+
+    assert sorted(EmptyIndexCheck(db.session, backend, encoder)()) == ["citizen", "opening"]
+    assert (backend.count("citizen"), backend.count("opening")) == (0, 0)  # readable again

@@ -8,6 +8,7 @@ source's ``count()`` (the portal: one count query), never by reading every profi
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
@@ -161,3 +162,35 @@ def test_a_built_index_without_statistics_is_read_as_before(encoder, backend):
     backend.set_index_meta("citizen", {})
     found = index_lexical_stats(backend, memory)
     assert found.known and found.stats.version != built.stats.version  # the openings' alone
+
+
+def _hours_excluded(backend):
+    """Every citizen breaks the opening's minimum hours: all of them are excluded pairs."""
+    opening = dataclasses.replace(OPENINGS[0], hours_min=30.0, hours_max=37.0)
+    _cleared(backend, "citizen")
+    return opening
+
+
+def test_reduced_mode_lists_the_nearest_excluded_not_the_first_in_the_sources_order(encoder, backend):
+    """Review Y 3: the excluded are ordered by the pair's relevance before the cut, ties by id,
+    so »Nærmeste frasorterede« names the nearest whatever order the database gives them in."""
+    opening = _hours_excluded(backend)
+    anna_last = {i: CITIZENS[i] for i in [*sorted(set(CITIZENS) - {"anna"}), "anna"]}
+    service = _service(encoder, backend)
+    reduced = service.rank_candidates(opening, k=0, citizens=anna_last, include_excluded=True, excluded_limit=3)
+    assert reduced.degraded and len(reduced.excluded) == 3
+    assert reduced.excluded[0].citizen_id == "anna"  # the one whose CV and jobmål fit
+    reversed_source = dict(reversed(list(anna_last.items())))
+    again = service.rank_candidates(opening, k=0, citizens=reversed_source, include_excluded=True,
+                                    excluded_limit=3)
+    assert [e.citizen_id for e in again.excluded] == [e.citizen_id for e in reduced.excluded]
+
+
+def test_the_excluded_are_ordered_by_relevance_then_id(encoder, backend, monkeypatch):
+    """Equal relevance: the ids decide, so the order is a pure function of the pairs."""
+    opening = _hours_excluded(backend)
+    service = _service(encoder, backend)
+    monkeypatch.setattr(service, "_relevances", lambda plan, vector, profiles: [(0.5, ())] * len(profiles))
+    shuffled = {i: CITIZENS[i] for i in ["m3", "anna", "m9", "m1", "m0"]}
+    reduced = service.rank_candidates(opening, k=0, citizens=shuffled, include_excluded=True, excluded_limit=None)
+    assert [e.citizen_id for e in reduced.excluded] == ["anna", "m0", "m1", "m3", "m9"]

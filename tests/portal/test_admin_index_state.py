@@ -43,3 +43,15 @@ def test_a_missing_then_empty_index_is_not_built_and_a_partial_one_differs(app, 
     assert 'data-testid="index-not-built"' not in html
     assert 'data-testid="index-differs"' in html and "Indekset har 1 af borgerne; databasen har 2 borgere" in html
     assert "python -m indexer verify" in html
+
+
+def test_an_unreadable_index_is_said_to_be_broken_not_unreachable(app, client, auth, make_user):
+    """Review Y 2: a corrupt index file is not an outage that passes; the page says it must be rebuilt."""
+    _citizen(app, make_user("consultant").id)
+    _backend(app).index([Document("citizen", "1", 1, [1.0, 0.0])])
+    _backend(app).path.write_bytes(b"PK\x03\x04 torn write")
+    auth.login(make_user("admin").email)
+    html = client.get("/admin/indexer").get_data(as_text=True)
+    line = html.split('data-testid="backend-error"', 1)[1].split("</div>", 1)[0]
+    assert "Søgeindekset findes, men kan ikke læses" in line and "python -m indexer rebuild" in line
+    assert "kan ikke nås lige nu" not in line
