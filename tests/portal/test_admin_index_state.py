@@ -55,3 +55,16 @@ def test_an_unreadable_index_is_said_to_be_broken_not_unreachable(app, client, a
     line = html.split('data-testid="backend-error"', 1)[1].split("</div>", 1)[0]
     assert "Søgeindekset findes, men kan ikke læses" in line and "python -m indexer rebuild" in line
     assert "kan ikke nås lige nu" not in line
+
+
+def test_an_unreachable_backend_is_still_said_to_be_unreachable(app, client, auth, make_user, monkeypatch):
+    from matching.backends import BackendUnavailable
+
+    def down(kind):
+        raise BackendUnavailable("connection refused")
+
+    monkeypatch.setattr(_backend(app), "count", down)
+    auth.login(make_user("admin").email)
+    html = client.get("/admin/indexer").get_data(as_text=True)
+    line = html.split('data-testid="backend-error"', 1)[1].split("</div>", 1)[0]
+    assert "Søgeindekset kan ikke nås lige nu" in line and "kan ikke læses" not in line
