@@ -93,6 +93,10 @@ def test_a_held_candidates_offered_time_cannot_be_booked(app, client, world):
         db.session.commit()
         interview_id = interview.id
     raw = make_token(app, world["company"])
+    # on hold, the name shared before is not shown (as the document says), nor the interviews
+    for view in (client.get(f"/api/v1/proposals/{world['proposal']}", headers=bearer(raw)).json,
+                 client.get("/api/v1/proposals/?status=on_hold", headers=bearer(raw)).json["items"][0]):
+        assert (view["status"], view["name"], view["interviews"], view["disclosed_until"]) == ("on_hold", None, [], None)
     refused = client.post(f"/api/v1/proposals/{world['proposal']}/interviews/{interview_id}/book",
                           headers=bearer(raw, **{"Idempotency-Key": "held-book-1"}))
     assert refused.status_code == 409 and "Kandidaten er ikke aktuel lige nu" in refused.json["detail"]
