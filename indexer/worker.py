@@ -320,7 +320,8 @@ class OutboxWorker:
         A database error (locked, connection lost) is logged and retried after a back-off:
         the worker outlives a database restart; its claims expire and are taken again.
 
-        ``periodic`` runs when a poll found nothing to do (the empty-index check, starting and
+        ``periodic`` runs when a poll found nothing to do and after a batch the backend could
+        not take (the empty-index check, which rebuilds an unreadable index, starting and
         polling the re-ranking training). It must return quickly, as the outbox waits
         meanwhile: the training runs in a process of its own (``indexer.training``).
         """
@@ -336,6 +337,9 @@ class OutboxWorker:
                 continue
             if result.unavailable:
                 outages += 1
+                # The periodic jobs run in an outage too: an unreadable index makes every batch
+                # "unavailable" and only the index check's rebuild ends it (review Y 2).
+                self._periodic(periodic)
                 wait(backoff_seconds(outages))
             elif result.claimed == 0:
                 outages = 0

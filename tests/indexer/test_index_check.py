@@ -167,3 +167,32 @@ def test_an_unreadable_index_file_is_rebuilt_even_with_nothing_to_match(seed, en
 
     assert sorted(EmptyIndexCheck(db.session, backend, encoder)()) == ["citizen", "opening"]
     assert (backend.count("citizen"), backend.count("opening")) == (0, 0)  # readable again
+
+
+def test_the_worker_rebuilds_an_unreadable_index_while_changes_wait(seed, encoder, tmp_path):
+    """The check ran only when no change was waiting; an unreadable file makes every batch fail
+    as "unavailable", so the changes kept waiting and the rebuild never came (review Y 2). The
+    loop now runs its periodic jobs after an outage's wait too."""
+    from matching.backends.snapshot import SnapshotBackend
+
+    path = tmp_path / "index.npz"
+    citizen_id = seed.citizen()  # a change waits in the outbox
+    path.write_bytes(b"PK\x03\x04 torn write")
+    backend = SnapshotBackend(path)
+    check = EmptyIndexCheck(db.session, backend, encoder)
+    worker = OutboxWorker(db.session, backend, encoder)
+    rounds = []
+
+    def stop() -> bool:
+        rounds.append(1)
+        return len(rounds) > 20 or str(citizen_id) in _ids(backend)
+
+    worker.run(should_stop=stop, wait=lambda seconds: None, idle_seconds=0, periodic=check)
+    assert str(citizen_id) in _ids(backend)
+
+
+def _ids(backend) -> set[str]:
+    try:
+        return backend.ids("citizen")
+    except Exception:  # noqa: BLE001 - unreadable until rebuilt
+        return set()
