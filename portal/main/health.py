@@ -7,9 +7,10 @@
 - ``/readyz``: readiness. 200 when the database answers at the code's migrations, 503 JSON
   when it does not; the search index is reported, never required (without it the portal
   ranks in reduced mode, and says so on the ranking pages): ``"search"`` is "ok",
-  "unavailable" (cannot be reached), "missing" (no index: never built, or its data lost) or
-  "empty" (no documents of a kind the database has rows for). The last two need
-  ``python -m indexer rebuild``, which a restart would not do, so they fail no probe.
+  "unavailable" (cannot be reached), "broken" (the index exists but cannot be read, e.g. a
+  corrupt file), "missing" (no index: never built, or its data lost) or "empty" (no documents
+  of a kind the database has rows for). The last three need a rebuild (the worker's index
+  check or ``python -m indexer rebuild``), which a restart would not do, so they fail no probe.
 """
 from __future__ import annotations
 
@@ -22,13 +23,15 @@ from ..matching_runtime import matching_service
 from . import bp
 
 # Worst first: the state reported for the two kinds together.
-_SEARCH_ORDER = ("unavailable", "missing", "empty")
+_SEARCH_ORDER = ("unavailable", "broken", "missing", "empty")
 
 
 def search_state() -> str:
     """"ok", or the worst of the two kinds' index states (``_SEARCH_ORDER``)."""
     backend = matching_service().backend
-    found = {index_state(db.session, backend, kind, compare=False).status for kind in ("citizen", "opening")}
+    states = [index_state(db.session, backend, kind, compare=False) for kind in ("citizen", "opening")]
+    # An unreadable index is "unavailable" to the index state; it is no outage to wait out.
+    found = {"broken" if s.broken else s.status for s in states}
     return next((state for state in _SEARCH_ORDER if state in found), "ok")
 
 

@@ -56,6 +56,18 @@ def test_a_missing_or_empty_index_is_reported_not_ok(app, client, make_user):
     assert response.status_code == 200 and response.get_json()["search"] == "empty"
 
 
+
+def test_an_unreadable_index_is_reported_as_broken_not_unavailable(app, client, monkeypatch):
+    """A corrupt index file is no outage to wait out: a rebuild is needed (review Y 2)."""
+    from matching.backends import IndexBroken
+
+    def broken(kind):
+        raise IndexBroken(kind, "index file matching-index.npz unreadable")
+
+    monkeypatch.setattr(_backend(app), "count", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.get_json()["search"] == "broken"
+
 def test_a_database_that_cannot_be_reached_is_not_ready_but_alive(tmp_path):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
