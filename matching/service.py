@@ -438,9 +438,13 @@ class MatchingService:
             if wrong_encoder is not None:  # its vectors do not compare with ours
                 raise _WrongIndex(f"{wrong_encoder}; the indexer rebuilds it")
             pool = max(self.pool_size, k)
-            hits = [] if k == 0 else self.backend.search(plan.kind, query_vector,
-                                                         max(pool, self.exhaustive_limit) + 1,
-                                                         plan.conditions, text=plan.query)
+            # Counted first, so the search asks for what will be scored: every eligible while
+            # they are few enough, else the nearest `pool` (never limit + 1 hits to cut: on
+            # Elasticsearch that is a kNN over 4 x 1,001 candidates on every ranking).
+            eligible = 0 if k == 0 else self.backend.count_matching(plan.kind, plan.conditions)
+            scored_of = pool if eligible > max(pool, self.exhaustive_limit) else None
+            hits = [] if eligible == 0 else self.backend.search(
+                plan.kind, query_vector, pool if scored_of else eligible, plan.conditions, text=plan.query)
             excluded_searched = plan.excluded_conditions is not None and excluded_limit != 0
             excluded_hits = [] if not excluded_searched else \
                 self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
@@ -467,9 +471,6 @@ class MatchingService:
                                                 include_excluded, excluded_limit)
         if k == 0:  # no match is asked for: only the excluded, nothing scored
             return MatchResult((), excluded, missing_ids=missing, priority=plan.priority)
-        scored_of = None
-        if len(hits) > max(pool, self.exhaustive_limit):  # too many to score all: the nearest
-            hits, scored_of = hits[:pool], pool
         ids = [h.id for h in hits]
         found = source.get(ids)
         # The database is the truth: re-check the consultant's filters on fresh profiles.

@@ -223,6 +223,11 @@ class MatchBackend(Protocol):
     def count(self, kind: str) -> int:
         """Number of stored documents of `kind`."""
 
+    def count_matching(self, kind: str, filters: Sequence[Condition] = ()) -> int:
+        """Number of stored documents of `kind` under all `filters`: how many a search with
+        these filters could return (the service searches for all of them while they are few
+        enough to score, and only the nearest otherwise)."""
+
     def clear(self, kind: str | None = None) -> None:
         """Delete every document of `kind` (None: both kinds)."""
 

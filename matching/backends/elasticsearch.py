@@ -318,6 +318,12 @@ class ElasticsearchBackend:
         with _translated(kind):
             return int(self._client().count(index=self.alias(kind))["count"])
 
+    def count_matching(self, kind: str, filters: Sequence[Condition] = ()) -> int:
+        conditions = check_conditions(kind, filters)
+        query = {"bool": {"filter": [_filter_clause(conditions)]}}
+        with _translated(kind):
+            return int(self._client().count(index=self.alias(kind), query=query)["count"])
+
     def clear(self, kind: str | None = None) -> None:
         # An empty rebuild: swap in a fresh index and drop the old ones atomically.
         for name in KINDS if kind is None else (kind,):

@@ -261,6 +261,13 @@ class MemoryBackend:
         check_kind(kind)
         return self._stores[kind].size
 
+    def count_matching(self, kind: str, filters: Sequence[Condition] = ()) -> int:
+        check_kind(kind)
+        conditions = check_conditions(kind, filters)
+        with self._lock:
+            store = self._stores[kind]
+            return int(store.mask(conditions).sum()) if store.size else 0
+
     def clear(self, kind: str | None = None) -> None:
         for name in KINDS if kind is None else (kind,):
             check_kind(name)

@@ -115,6 +115,10 @@ class SnapshotBackend:
         self._read(kind)
         return self._memory.count(kind)
 
+    def count_matching(self, kind: str, filters: Sequence[Condition] = ()) -> int:
+        self._read(kind)
+        return self._memory.count_matching(kind, filters)
+
     def index_meta(self, kind: str) -> dict[str, Any]:
         self._read(kind)
         return dict(self._meta[kind])

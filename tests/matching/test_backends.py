@@ -115,6 +115,8 @@ class TestBackendContract:
     )
     def test_filters(self, three, filters, expected):
         assert [h.id for h in three.search("citizen", vec(1, 0), k=10, filters=filters)] == expected
+        # what a search with these filters could return, counted without searching
+        assert three.count_matching("citizen", filters) == len(expected)
 
     def test_list_fields_follow_updates_and_removals(self, three):
         lorry = [Terms("driving_licences", frozenset({"C"}))]

@@ -367,3 +367,27 @@ def test_every_eligible_candidate_is_scored_not_only_the_nearest_by_cv_text(enco
     capped = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2, exhaustive_limit=3)
     result = capped.rank_candidates(opening, k=2, citizens=citizens)
     assert result.scored_of == 2  # five eligible, over the limit: the page says only two were scored
+
+
+def test_the_search_asks_for_what_is_scored_never_the_limit_plus_one(encoder):
+    """Eligible counted first: the search asks for every eligible while they are few enough,
+    else for the nearest `pool` (before, every ranking asked for exhaustive_limit + 1 hits and
+    cut them, on Elasticsearch a kNN over 4 x 1,001 candidates at any index size)."""
+    citizens = {f"c{i}": person(f"c{i}", ("Lagermedarbejder",), "Lager og truck.") for i in range(5)}
+    asked = []
+
+    class Recording(MemoryBackend):
+        def search(self, kind, vector, k, filters=(), text=None):
+            asked.append(k)
+            return super().search(kind, vector, k, filters, text)
+
+    backend = Recording()
+    backend.index(documents_for_citizens(list(citizens.values()), encoder))
+    opening = OPENINGS["o_lager"]
+    every = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2, exhaustive_limit=10)
+    assert every.rank_candidates(opening, k=2, citizens=citizens).scored_of is None
+    assert asked == [5]
+    asked.clear()
+    capped = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2, exhaustive_limit=3)
+    assert capped.rank_candidates(opening, k=2, citizens=citizens).scored_of == 2
+    assert asked == [2]
