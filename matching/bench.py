@@ -7,7 +7,9 @@ Prints progress on stderr and one JSON object on the last stdout line:
 {"backend", "citizens", "p50_ms", "p95_ms", "rss_mb", "index_s", "index_docs_per_s",
 "encode_texts_per_s", "raw_encoder_texts_per_s", "cache_overhead_pct", ...}.
 Latency is one backend search per synthetic opening with that opening's hard-constraint
-filters (eligible benefit groups, hours, driving licence, radius) plus ranking-size k.
+filters (eligible benefit groups, hours, driving licence, radius) plus ranking-size k;
+``count_p50_ms``/``count_p95_ms`` time the filtered count a ranking makes before it (the
+service searches for every eligible while there are at most 1,000, else the nearest 200).
 Encode figures: the CachedEncoder path (cold cache, as the indexer sees new texts) vs. the
 raw encoder on the same texts.
 
@@ -113,6 +115,17 @@ def timed_searches(backend: MatchBackend, queries: Sequence[Query], k: int) -> t
         timings.append((time.perf_counter() - start) * 1000)
         found.append([hit.id for hit in hits])
     return timings, found
+
+
+def timed_counts(backend: MatchBackend, queries: Sequence[Query]) -> dict[str, float]:
+    """p50/p95 milliseconds of the filtered count a ranking makes before its search
+    (``MatchingService``: every eligible is scored while there are at most 1,000)."""
+    timings = []
+    for _, conditions in queries:
+        start = time.perf_counter()
+        backend.count_matching("citizen", conditions)
+        timings.append((time.perf_counter() - start) * 1000)
+    return {f"count_{key}": value for key, value in _percentiles(timings).items()}
 
 
 def recall_at_k(found: Sequence[Sequence[str]], exact: Sequence[Sequence[str]]) -> float:
@@ -227,7 +240,7 @@ def memory_run(docs: Sequence[Document], queries: Sequence[Query], k: int) -> di
     index_s = time.perf_counter() - start
     timed_searches(backend, queries[:5], k)  # warm caches and pages
     timings, found = timed_searches(backend, queries[5:], k)
-    return {**_percentiles(timings), "index_s": round(index_s, 2),
+    return {**_percentiles(timings), **timed_counts(backend, queries[5:]), "index_s": round(index_s, 2),
             "index_docs_per_s": round(len(docs) / index_s, 1),
             "hits_per_search": round(float(np.mean([len(ids) for ids in found])), 1)}
 
@@ -273,6 +286,7 @@ def elasticsearch_run(docs: Sequence[Document], queries: Sequence[Query], k: int
         cpu.append((time.process_time(), _cpu_s(server)))
         timings, found = timed_searches(backend, queries[5:], k)
         cpu.append((time.process_time(), _cpu_s(server)))
+        counts = timed_counts(backend, queries[5:])
         rss = None if server is None else round(server.memory_info().rss / 2**20, 1)
     finally:
         _drop_indices(client, backend.alias("citizen"))
@@ -283,7 +297,7 @@ def elasticsearch_run(docs: Sequence[Document], queries: Sequence[Query], k: int
     # How selective the hard constraints are: Lucene's filtered HNSW turns to exact search
     # over the passing documents when few pass, so this decides real Elasticsearch's cost.
     _, passing = timed_searches(exact, queries[5:], len(docs))
-    return {**_percentiles(timings), "index_s": round(index_s, 2),
+    return {**_percentiles(timings), **counts, "index_s": round(index_s, 2),
             "index_docs_per_s": round(len(docs) / index_s, 1),
             "index_client_cpu_s": round(cpu[1][0] - cpu[0][0], 2),
             "index_server_cpu_s": _delta(cpu[1][1], cpu[0][1]),
