@@ -47,6 +47,7 @@ from . import audit
 from .extensions import db
 from .formutil import RuleError, raise_all
 from . import private_details
+from . import proposals_hold
 from store.models import Citizen, Consent, Placement, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
@@ -139,13 +140,20 @@ RESTRICTED_MESSAGE = ("Behandlingen af borgerens oplysninger er begrænset (art.
                       "virksomheden, og forslaget står stille, til begrænsningen er ophævet på borgerens side.")
 
 
+# Why nothing is shared for a candidate on hold (sharing_refusal): the consultant's words, never the company's.
+HELD_MESSAGE = ("Opslagets krav er ændret, og borgeren opfylder dem ikke længere, så der indhentes ikke "
+                "samtykke, og navnet deles ikke. Tal med virksomheden, eller afslut forslaget og fortæl borgeren det.")
+
+
 def sharing_refusal(proposal: Proposal) -> str | None:
     """Why nothing may be shared with the company now (no consent recorded or renewed, no
     profile approved, no name shared), or None:
 
     - the citizen's processing is restricted (art. 18): the data is stored, not used;
     - the opening is filled or closed and the pair is no hire (the company has not answered
-      "hired", no placement): there is nothing left to share for (:data:`OPENING_DONE`).
+      "hired", no placement): there is nothing left to share for (:data:`OPENING_DONE`);
+    - a change of the opening's requirements put the candidate on hold
+      (:func:`portal.proposals_hold.is_held`): the company cannot take it as things stand.
 
     A hire on a filled opening keeps its consent renewable: its placement needs the name.
     """
@@ -156,7 +164,32 @@ def sharing_refusal(proposal: Proposal) -> str | None:
         state = "besat" if proposal.opening.status == "filled" else "lukket"
         return (f"Opslaget er {state}, så der indhentes ikke samtykke, og navnet deles ikke. "
                 "Fortæl borgeren det, og afslut forslaget.")
+    if proposals_hold.is_held(proposal):
+        return HELD_MESSAGE
     return None
+
+
+# A proposal's state in words where a change of its opening's requirements concerns it (status_labels).
+ON_HOLD_LABEL = "I bero – opslagets krav er ændret"
+ENDED_ON_HOLD_LABEL = "Afsluttet – opslagets krav er ændret"
+
+
+def ended_on_hold(proposal: Proposal) -> bool:
+    """Whether ``proposal`` was ended (``opening_done``) because a change of its opening's
+    requirements had put it on hold (:data:`portal.proposals_hold.ENDED_ON_HOLD`), not because
+    the opening was filled or closed."""
+    return proposal.status == "opening_done" and proposals_hold.ENDED_ON_HOLD in (proposal.explanation or {})
+
+
+def status_labels(items: Iterable[Proposal]) -> dict[int, str]:
+    """The state in words of each of ``items``, by id: its status label, or, where a change
+    of the opening's requirements concerns it, :data:`ON_HOLD_LABEL` (live and on hold:
+    :func:`portal.proposals_hold.held`) or :data:`ENDED_ON_HOLD_LABEL` (:func:`ended_on_hold`).
+    Only the marked ones are checked against their opening."""
+    rows = list(items)
+    on_hold = proposals_hold.held(p for p in rows if p.status in ENDABLE)
+    return {p.id: ON_HOLD_LABEL if p.id in on_hold else ENDED_ON_HOLD_LABEL if ended_on_hold(p)
+            else PROPOSAL_STATUSES.get(p.status, p.status) for p in rows}
 
 
 def placement_started(proposal: Proposal) -> bool:

@@ -17,8 +17,9 @@ reopen it, and a stopped consent cannot come back without the citizen. Never end
 pair with a placement, or one the company answered "hired" (that is the placement's matter).
 
 A candidate a change of the opening's requirements put on hold
-(:func:`portal.openings.requirements.is_held`: the company sees "ikke aktuel lige nu", cannot
-answer it, and the consultants were told) is ended the same way while the opening is still
+(:func:`portal.proposals_hold.is_held`, marked by :mod:`portal.openings.requirements`: the
+company sees "ikke aktuel lige nu", cannot answer it, and the consultants were told) is ended
+the same way while the opening is still
 open (:func:`hold` says so on the proposal page, :func:`held_on` on the opening's candidate
 page). It is marked (:data:`ENDED_ON_HOLD`), so its pages say why it ended.
 
@@ -35,17 +36,15 @@ import sqlalchemy as sa
 from .. import proposals
 from ..extensions import db
 from ..interviews import service as interviews
-from ..openings import requirements
+from .. import proposals_hold
 from ..webhooks import events as webhook_events
 from .withdrawal import Cancelled
 from store import clock
 from store.models import Opening, Proposal, User
 from store.models.vocab import PROPOSAL_STATUSES
 
-# The key in Proposal.explanation of a proposal ended while its opening was open, because a
-# change of the opening's requirements had put it on hold: the day it ended. A new decision on
-# the pair (portal.proposals.renew) replaces the explanation, and the key with it.
-ENDED_ON_HOLD = "ended_on_hold"
+# The key in Proposal.explanation of a proposal ended because it was on hold (portal.proposals_hold).
+ENDED_ON_HOLD = proposals_hold.ENDED_ON_HOLD
 
 
 def endable(proposal: Proposal) -> bool:
@@ -53,7 +52,7 @@ def endable(proposal: Proposal) -> bool:
     change of the opening's requirements put it on hold: the proposal is live and not a hire,
     and the pair has no placement."""
     return (proposals.is_endable(proposal) and not proposals.placement_started(proposal)
-            and (proposal.opening.status in proposals.OPENING_DONE or requirements.is_held(proposal)))
+            and (proposal.opening.status in proposals.OPENING_DONE or proposals_hold.is_held(proposal)))
 
 
 @dataclass(frozen=True)
@@ -66,16 +65,16 @@ class Hold:
 
 
 def hold(proposal: Proposal) -> Hold | None:
-    """The hold of ``proposal`` (:func:`portal.openings.requirements.is_held`), or None: not on
+    """The hold of ``proposal`` (:func:`portal.proposals_hold.is_held`), or None: not on
     hold, or no longer live (an ended one says so itself: :func:`ended_on_hold`)."""
-    if proposal.status not in proposals.ENDABLE or not requirements.is_held(proposal):
+    if proposal.status not in proposals.ENDABLE or not proposals_hold.is_held(proposal):
         return None
-    mark = proposal.explanation.get(requirements.MARK) or {}
+    mark = proposal.explanation.get(proposals_hold.MARK) or {}
     try:
         since = date.fromisoformat(mark.get("on") or "")
     except (TypeError, ValueError):
         since = None
-    words = requirements._FIELD_WORDS  # noqa: SLF001 - the consultants' notice's own words
+    words = proposals_hold.FIELD_WORDS  # the consultants' notice's own words
     return Hold(since, tuple(words[name] for name in mark.get("fields") or () if name in words))
 
 
@@ -83,20 +82,21 @@ def held_on(opening_id: int) -> list[Proposal]:
     """The opening's live proposals on hold after a change of its requirements, oldest first."""
     rows = list(db.session.scalars(sa.select(Proposal).where(
         Proposal.opening_id == opening_id, Proposal.status.in_(proposals.ENDABLE)).order_by(Proposal.id)))
-    on_hold = requirements.held(rows)
+    on_hold = proposals_hold.held(rows)
     return [p for p in rows if p.id in on_hold]
 
 
 def ended_on_hold(proposal: Proposal) -> bool:
     """Whether ``proposal`` was ended (``opening_done``) because it was on hold, not because
-    its opening was filled or closed."""
-    return proposal.status == "opening_done" and ENDED_ON_HOLD in (proposal.explanation or {})
+    its opening was filled or closed (:func:`portal.proposals.ended_on_hold`)."""
+    return proposals.ended_on_hold(proposal)
 
 
 def status_label(proposal: Proposal) -> str:
-    """The proposal's status in words for the consultant; one ended on hold says so."""
+    """The proposal's status in words for the consultant; one ended on hold says so (the page
+    says a live one on hold beside it: :func:`hold`)."""
     if ended_on_hold(proposal):
-        return "Afsluttet – opslagets krav er ændret"
+        return proposals.ENDED_ON_HOLD_LABEL
     return PROPOSAL_STATUSES.get(proposal.status, proposal.status)
 
 

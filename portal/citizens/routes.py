@@ -12,7 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from matching.redact import contains_cpr
 
-from .. import merge
+from .. import merge, proposals
 from ..access import consultant_required
 from ..extensions import db
 from store.models import Citizen
@@ -21,6 +21,10 @@ from . import bp, queries, service
 from .forms import CPR_SEARCH_MESSAGE, ListFilterForm, ProfileForm
 from .pages import audited_read, citizen_or_404, commit_or_flash
 from store import clock
+
+# The citizen page's proposals say a hold after a change of the opening's requirements, or an
+# end because of one, instead of the plain status (templates/citizens/_matching.html).
+bp.add_app_template_global(proposals.status_labels, "proposal_status_labels")
 
 
 @bp.get("/")

@@ -10,6 +10,10 @@ the follow-up page for the rest. The caller passes the user and "today", so test
 - consents recorded whose name is not yet shared (:func:`consented_to_share`);
 - proposals still waiting on an opening that is filled or closed, to end (:func:`on_done_openings`;
   they leave the lists of proposals to assess and names to share, where no step is left);
+- candidates a change of the opening's requirements put on hold (:func:`on_hold`,
+  :func:`portal.proposals_hold.is_held`): to talk to the company about, or to end; they leave
+  the lists of answers, names to share, consents to renew and interviews, where every step is
+  refused while the hold lasts;
 - hotline requests waiting for an answer: the user's own and unassigned ones, nearest target
   first (the same list as the hotline page's "Venter på svar");
 - citizens who cannot be matched (the user is VK or adviser), with what is missing;
@@ -22,7 +26,8 @@ the follow-up page for the rest. The caller passes the user and "today", so test
 Every list holds open cases only: a citizen whose case is closed (or who was anonymised) has
 nothing left to act on, nor one whose processing is restricted (art. 18) until it is lifted.
 Each proposal is on one list at most: one still waiting on a filled or closed opening is on the
-list of those to end, not on the lists of steps towards sharing the name. A line whose citizen is in a placement elsewhere (running now, or
+list of those to end, and one on hold on the list of those on hold, not on the lists of steps
+towards sharing the name. A line whose citizen is in a placement elsewhere (running now, or
 agreed to start) stays, and names it (``ProposalLine.elsewhere``), so the consultant decides.
 """
 from __future__ import annotations
@@ -40,6 +45,7 @@ from ..hotline import service as hotline_service
 from ..interviews import service as interviews
 from ..placements import followup
 from ..placements.service import not_cancelled_clause
+from .. import proposals_hold
 from ..proposals import CONSENT_DUE_DAYS, ENDABLE, OPENING_DONE, VISIBLE_TO_COMPANY, identity_released
 from store.models import Citizen, Company, Consent, Interview, Opening, Placement, Proposal, User
 from store.models.citizens import missing_items
@@ -141,6 +147,31 @@ def on_done_openings(user: User) -> list[ProposalLine]:
                   order_by=(Opening.title, Opening.id, Proposal.id))
 
 
+def held_ids(user: User) -> set[int]:
+    """The ids of the user's citizens' proposals on hold after a change of their opening's
+    requirements (:func:`portal.proposals_hold.held`): shown to the company, on an open opening,
+    no hire on the pair. Only the marked ones are read in full."""
+    rows = db.session.execute(
+        sa.select(Proposal.id, Proposal.explanation).join(Citizen, Proposal.citizen_id == Citizen.id)
+        .join(Opening, Proposal.opening_id == Opening.id)
+        .where(Citizen.vk_id == user.id, _OPEN_CASE, Proposal.status.in_(VISIBLE_TO_COMPANY),
+               Opening.status == "open", Proposal.company_response.is_distinct_from("hired"), ~_STARTED))
+    marked = [proposal_id for proposal_id, explanation in rows if proposals_hold.MARK in (explanation or {})]
+    if not marked:
+        return set()
+    return proposals_hold.held(db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(marked))).all())
+
+
+def on_hold(user: User, held: set[int] | None = None) -> list[ProposalLine]:
+    """The user's citizens' proposals on hold after a change of their opening's requirements
+    (:func:`held_ids`, or ``held`` when the caller has them): the consultant talks to the
+    company, or ends the proposal from its page. By opening, then oldest first."""
+    held = held_ids(user) if held is None else held
+    if not held:
+        return []
+    return _lines(Proposal.id.in_(sorted(held)), order_by=(Opening.title, Opening.id, Proposal.id))
+
+
 def company_answers(user: User, today: date) -> list[Answer]:
     """Company answers on the user's citizens' proposals that still need the consultant.
 
@@ -216,19 +247,23 @@ class InterviewItem:
     when: datetime | None  # the booked time, if any
 
 
-def interviews_to_arrange(user: User, now: datetime) -> list[InterviewItem]:
+def interviews_to_arrange(user: User, now: datetime, held: set[int] | None = None) -> list[InterviewItem]:
     """Disclosed proposals of the user's citizens whose interview is to arrange, hold or report.
 
     A company's "interested" with no interview yet is left to the answers list, which offers
     the same step ("Aftal samtale eller start forløb"): one task, one line (review L 8).
+    A candidate on hold (:func:`held_ids`, or ``held`` when the caller has them) is left out:
+    no interview is offered or booked for it (:func:`on_hold` lists it).
     """
+    held = held_ids(user) if held is None else held
     found = db.session.execute(
         sa.select(Proposal, Citizen.name, Opening.title, Company.name)
         .join(Citizen, Proposal.citizen_id == Citizen.id).join(Opening, Proposal.opening_id == Opening.id)
         .join(Company, Opening.company_id == Company.id)
         .where(Citizen.vk_id == user.id, _OPEN_CASE, Proposal.status == "disclosed", _OPENING_LIVE,
                sa.or_(Proposal.company_response.is_(None),
-                      Proposal.company_response.not_in(("hired", "declined"))), ~_STARTED)
+                      Proposal.company_response.not_in(("hired", "declined"))), ~_STARTED,
+               Proposal.id.not_in(sorted(held)))
         # identity_released reads the consents and the citizen's restriction; the JSON columns are not shown.
         .options(selectinload(Proposal.consents), selectinload(Proposal.citizen).load_only(Citizen.restricted),
                  defer(Proposal.explanation), defer(Proposal.shared_profile))
@@ -340,11 +375,14 @@ def for_consultant(user: User, today: date) -> dict:
         .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
                Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None)))
     waiting = hotline_service.list_for_staff(user, False, "open")  # with their companies
-    pending, answers = pending_proposals(user), company_answers(user, today)
+    # On hold after a change of the opening's requirements: their own list, no other.
+    held = held_ids(user)
+    pending = pending_proposals(user)
+    answers = [a for a in company_answers(user, today) if a.proposal.id not in held]
     # A consent with a company answer is the answer's line already ("Godkend profilen og del navnet").
     answered = {a.proposal.id for a in answers}
-    to_share = [p for p in consented_to_share(user, today) if p.id not in answered]
-    talks = interviews_to_arrange(user, clock.utcnow())
+    to_share = [p for p in consented_to_share(user, today) if p.id not in answered and p.id not in held]
+    talks = interviews_to_arrange(user, clock.utcnow(), held)
     # Where each line's citizen is placed elsewhere: one statement for the three lists.
     found = situations({p.citizen_id for p in pending} | {a.proposal.citizen_id for a in answers}
                        | {i.proposal.citizen_id for i in talks} | {p.citizen_id for p in to_share}, today)
@@ -358,6 +396,7 @@ def for_consultant(user: User, today: date) -> dict:
         "pending_proposals": [noted(p) for p in pending],
         "to_share": [noted(p) for p in to_share],
         "on_done_openings": on_done_openings(user),
+        "on_hold": on_hold(user, held),
         "answers": [replace(a, proposal=noted(a.proposal)) for a in answers],
         "hotline_rows": hotline_service.rows(waiting, by_due=True),  # a follow-up's own target counts
         "incomplete": unmatchable_citizens(user),
@@ -366,6 +405,6 @@ def for_consultant(user: User, today: date) -> dict:
         "interviews": [replace(i, proposal=noted(i.proposal)) for i in talks],
         # A lapsed consent that a company answer already leads to (:data:`EXPIRED_CONSENT`) is
         # listed there only.
-        "consents": [c for c in consents_to_renew(user, today)
-                     if not (c.deadline < today and c.proposal.id in {a.proposal.id for a in answers})],
+        "consents": [c for c in consents_to_renew(user, today) if c.proposal.id not in held
+                     and not (c.deadline < today and c.proposal.id in {a.proposal.id for a in answers})],
     }

@@ -68,8 +68,9 @@ def jobcentre_contact(proposal: Proposal) -> dict:
 
 
 def shared_cv(proposal: Proposal):
-    """The CV the company may download, or None (no consent to share it, or no CV)."""
-    if not (proposal.share_cv and identity_released(proposal)):
+    """The CV the company may download, or None (no consent to share it, no CV, or the candidate
+    is on hold after a change of the opening's requirements: no name, so no CV, as in the API)."""
+    if not (proposal.share_cv and identity_released(proposal)) or requirements.is_held(proposal):
         return None
     cv = proposal.citizen.current_cv
     if cv is None or not (cv.stored_name or (cv.text or "").strip()):

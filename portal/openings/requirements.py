@@ -20,26 +20,23 @@ the opening fits it again.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
 
-from matching.domain import CitizenProfile, OpeningProfile
-from matching.ranking import check_hard_constraints
+from matching.domain import OpeningProfile
 from store.models import Citizen, Company, Opening, Placement, Proposal, User
-from store.profiles import language_codes, load_rules, opening_profile
+from store.profiles import load_rules, opening_profile
 from ..extensions import db
 from ..notifications.service import notify, path_for
 from ..proposals import VISIBLE_TO_COMPANY
+from ..proposals_hold import FIELD_WORDS, MARK, unfit
+from ..proposals_hold import held as held, is_held as is_held, marked as marked
 
 # The opening fields a hard limit reads.
 REQUIREMENT_FIELDS = ("kind", "required_licences", "hours_min", "postcode")
-# The key of the mark in Proposal.explanation.
-MARK = "opening_changed"
-# The hard limits a requirement change can break; "status" is the opening's, not a requirement.
-_LIMITS = frozenset({"eligibility", "hours", "driving_licence", "commute"})
-_FIELD_WORDS = {"kind": "type", "required_licences": "kørekort", "hours_min": "timer", "postcode": "arbejdssted"}
+# The mark, its field words and the reading of a hold live in portal.proposals_hold, which
+# portal.candidates reads too (neither package imports the other for it); named here as before.
 
 
 def requirements_changed(opening: Opening, data) -> list[str]:
@@ -57,33 +54,6 @@ def live_shown(opening_id: int) -> list[Proposal]:
         .where(Proposal.opening_id == opening_id, Proposal.status.in_(VISIBLE_TO_COMPANY),
                Proposal.company_response.is_distinct_from("hired"), ~placed, Citizen.restricted.is_not(True))
         .order_by(Proposal.id)))
-
-
-def _citizen(citizen: Citizen) -> CitizenProfile | None:
-    """The citizen's facts the hard limits read (no texts: no score is made here)."""
-    try:
-        return CitizenProfile(
-            id=str(citizen.id), version=int(citizen.version or 1), job_goals=(), cv_text="",
-            benefit_group=citizen.benefit_group, hours_available=float(citizen.hours_available or 0),
-            postcode=citizen.postcode, max_commute_km=float(citizen.max_commute_km or 0),
-            driving_licences=frozenset(citizen.driving_licences or ()),
-            languages=language_codes(citizen.languages or "") or ("da",), readiness_group=citizen.readiness_group)
-    except ValueError:
-        return None  # a value matching does not know: no verdict, never a guess
-
-
-def unfit(profile: OpeningProfile, proposals: Iterable[Proposal], rules=None) -> set[int]:
-    """The ids of ``proposals`` whose citizen breaks a hard limit of ``profile``."""
-    rules = rules if rules is not None else load_rules(db.session)
-    found = set()
-    for proposal in proposals:
-        citizen = _citizen(proposal.citizen)
-        if citizen is None:
-            continue
-        checks, _km = check_hard_constraints(citizen, profile, rules)
-        if any(not c.passed for c in checks if c.name in _LIMITS):
-            found.add(proposal.id)
-    return found
 
 
 def _profile_with(opening: Opening, data) -> OpeningProfile:
@@ -138,26 +108,6 @@ def remark(opening: Opening, changed: list[str], today: date) -> list[Proposal]:
     return marked
 
 
-def held(proposals: Iterable[Proposal]) -> set[int]:
-    """The ids of ``proposals`` that are marked and whose opening still does not fit them."""
-    marked = [p for p in proposals if MARK in (p.explanation or {})]
-    if not marked:
-        return set()
-    rules = load_rules(db.session)
-    found: set[int] = set()
-    by_opening: dict[int, list[Proposal]] = {}
-    for proposal in marked:
-        by_opening.setdefault(proposal.opening_id, []).append(proposal)
-    for opening_id, rows in by_opening.items():
-        found |= unfit(opening_profile(db.session.get(Opening, opening_id)), rows, rules)
-    return found
-
-
-def is_held(proposal: Proposal) -> bool:
-    """:func:`held` for one proposal."""
-    return proposal.id in held([proposal])
-
-
 def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[str]) -> int:
     """Tell the company's consultant and each marked citizen's VK (once each) which candidates
     the change left behind (the caller commits). Returns how many were told."""
@@ -169,7 +119,7 @@ def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[st
         if user is not None and user.active:
             recipients.setdefault(user.id, user)
     link = path_for("candidates.ranking", opening_id=opening.id)
-    what = ", ".join(_FIELD_WORDS[name] for name in fields if name in _FIELD_WORDS)
+    what = ", ".join(FIELD_WORDS[name] for name in fields if name in FIELD_WORDS)
     count = len(marked)
     text = (f"{company.name} har ændret kravene i opslaget »{opening.title}« ({what}): {count} "
             f"{'foreslået kandidat opfylder' if count == 1 else 'foreslåede kandidater opfylder'} dem ikke længere. "

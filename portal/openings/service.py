@@ -327,10 +327,12 @@ def _shared(proposal: Proposal, *, placed: bool = False, placements: list[Placem
     before its start never ran: the company is not told it started nor that it ended on its
     planned start (it sees »Aflyst« under its placements). ``held``: a change of the opening's
     requirements left the candidate behind (:func:`.requirements.held`): shown on hold, as a
-    restricted one is, never why."""
+    restricted one is, never why; as in the API, no name (nor, on the page, interviews) while it
+    lasts, also when the name was shared before the change."""
     placements = [p for p in placements or [] if not is_cancelled(p)]
     explanation = proposal.explanation or {}
     on_hold = proposal.citizen.restricted or held
+    named = identity_released(proposal) and not held
     shown = None if on_hold else shown_goal(proposal)
     return SharedCandidate(
         proposal_id=proposal.id,
@@ -341,10 +343,9 @@ def _shared(proposal: Proposal, *, placed: bool = False, placements: list[Placem
                                                or explanation.get("similarity_band") or ""),
         shared_goal=shown.title if shown else "", goal_matched=bool(shown and shown.matched), on_hold=on_hold,
         hours_available=proposal.citizen.hours_available,
-        name=proposal.citizen.name if identity_released(proposal) else None,
+        name=proposal.citizen.name if named else None,
         consent_lapsed=proposal.status == "disclosed" and active_consent(proposal) is None,
-        name_withheld=(proposal.status == "disclosed" and active_consent(proposal) is not None
-                       and not identity_released(proposal)),
+        name_withheld=(proposal.status == "disclosed" and active_consent(proposal) is not None and not named),
         response=proposal.company_response,
         response_note=proposal.company_response_note or "",
         placement_started=placed or bool(placements),
