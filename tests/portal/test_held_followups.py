@@ -106,8 +106,14 @@ def test_the_citizen_page_says_the_hold_and_the_end_because_of_it(app, client, a
     assert 'data-testid="citizen-proposal-status">Afsluttet – opslagets krav er ændret<' in html
 
 
-def test_no_consent_is_recorded_for_a_held_candidate(app, world):
+def test_no_consent_is_recorded_for_a_held_candidate(app, client, auth, world):
     from portal.candidates import sharing
+
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    refusal = html.split('data-testid="sharing-refused"')[1].split("</div></div>")[0]
+    assert "Opslagets krav er ændret, og borgeren opfylder dem ikke længere" in refusal
+    assert 'data-testid="consent-form"' not in html
 
     with app.app_context():
         proposal = db.session.get(Proposal, world["proposal"])
