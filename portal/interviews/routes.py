@@ -15,7 +15,8 @@ from ..access import roles_required
 from ..extensions import db
 from ..formutil import keep_form, kept_form
 from ..openings import requirements, responses
-from ..proposals import VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released
+from ..proposals import (OPENING_DONE, VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released,
+                         sharing_refusal)
 from store.models import Interview, Proposal
 from . import bp, service
 from .forms import OfferForm, OutcomeForm, StepForm
@@ -286,6 +287,9 @@ def interview_panel(proposal: Proposal) -> dict:
         "side": "company" if current_user.role == "company" else "jobcenter",
         # on hold after a change of the opening's requirements: no new time (service.check_held)
         "on_hold": requirements.is_held(proposal),
+        # a time can be chosen now (what the booking checks: also the opening open; review Z 5)
+        "can_choose": service.can_choose(proposal),
+        "opening_done": proposal.opening.status in OPENING_DONE and bool(sharing_refusal(proposal)),
         "offer_form": offer_form,
         "offer_kept": offer_kept,  # the form comes back refused: open it
         "outcome_form": _outcome_form(proposal) if service.outcome_due(proposal) else None,

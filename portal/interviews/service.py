@@ -441,6 +441,21 @@ def check_held(proposal: Proposal, user: User) -> None:
         raise InterviewError(HELD_FOR_COMPANY if side_of(user) == "company" else HELD_FOR_JOBCENTER)
 
 
+def can_choose(proposal: Proposal) -> bool:
+    """Whether a time can be chosen or booked for the pair now: the checks :func:`book` makes
+    (the name shared under a live consent, the opening open or the pair its hire, not on hold),
+    so a to-do never asks for what the booking would refuse (review Z 1, 5, 6)."""
+    return (identity_released(proposal) and not requirements.is_held(proposal)
+            and not (proposal.opening.status in OPENING_DONE and sharing_refusal(proposal)))
+
+
+def still_shown(proposal: Proposal) -> bool:
+    """Whether the company is shown the pair's booked interviews ahead: while the name is shared
+    and the candidate is not on hold (a held candidate's page has no interview panel; the job
+    centre handles its interviews)."""
+    return identity_released(proposal) and not requirements.is_held(proposal)
+
+
 def _audit(proposal: Proposal, user: User, action: str, purpose: str) -> None:
     audit.record(action, citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
                  purpose=purpose, user=user)

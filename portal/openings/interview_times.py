@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..interviews.service import spoken_time
+from ..interviews.service import can_choose, spoken_time, still_shown
 from ..pseudonyms import pseudonym
 from store.models import Interview, Opening, Proposal
 
@@ -36,10 +36,11 @@ def interviews_for_company(company_id: int, now: datetime, opening_id: int | Non
     with ``opening_id``, of that opening's candidates only.
 
     To choose: a candidate with times the job centre offered that are still ahead and not
-    booked, declined or cancelled (review W 4: only »Beskeder« said so), the soonest first;
-    upcoming: booked interviews still ahead, soonest first. Only candidates whose name is
-    shared now (an interview needs it; a withdrawn consent cancels the future ones); named by
-    pseudonym, the candidate's page shows the name.
+    booked, declined or cancelled (review W 4: only »Beskeder« said so), the soonest first, and
+    only while a time can be booked (``interviews.service.can_choose``: the name shared under a
+    live consent, the opening open, the candidate not on hold; review Z 1, 5, 6); upcoming:
+    booked interviews still ahead, soonest first, while the name is shared and the candidate is
+    not on hold (``still_shown``). Named by pseudonym; the candidate's page shows the name.
     """
     query = (
         sa.select(Interview.proposal_id, Interview.status, Interview.starts_at, Proposal.citizen_id,
@@ -51,10 +52,17 @@ def interviews_for_company(company_id: int, now: datetime, opening_id: int | Non
         .order_by(Interview.starts_at, Interview.id))
     if opening_id is not None:
         query = query.where(Opening.id == opening_id)
+    rows = db.session.execute(query).all()
+    pairs = {p.id: p for p in db.session.scalars(sa.select(Proposal).where(
+        Proposal.id.in_({row.proposal_id for row in rows})))} if rows else {}
     offered: dict[int, list] = {}
     booked = []
-    for row in db.session.execute(query):
-        (offered.setdefault(row.proposal_id, []) if row.status == "offered" else booked).append(row)
+    for row in rows:
+        pair = pairs[row.proposal_id]
+        if row.status == "offered" and can_choose(pair):  # what the booking would accept
+            offered.setdefault(row.proposal_id, []).append(row)
+        elif row.status == "booked" and still_shown(pair):
+            booked.append(row)
 
     def item(first, times) -> InterviewItem:
         return InterviewItem(first.proposal_id, first.opening_id, first.title,

@@ -102,3 +102,69 @@ def test_openings_list_counts_nothing_once_the_name_is_no_longer_shared(app, cli
         db.session.execute(sa.update(Proposal).where(Proposal.id == world["proposal"]).values(status="ended"))
         db.session.commit()
     assert "opening-interviews" not in _get(app, client, world, "/opslag/")
+
+
+def _listed(app, world) -> tuple[list[int], list[int]]:
+    """(proposal ids with times to choose, with booked interviews ahead) for the company."""
+    from portal.openings.interview_times import interviews_for_company
+
+    with app.app_context():
+        company_id = db.session.get(Proposal, world["proposal"]).opening.company_id
+        to_choose, booked = interviews_for_company(company_id, datetime.now(timezone.utc))
+    return [i.proposal_id for i in to_choose], [i.proposal_id for i in booked]
+
+
+def _both(app, world) -> None:
+    _offer(app, world, 30)
+    add_interview(app, world, hours_from_now=60)
+
+
+def test_a_held_candidates_interviews_are_no_to_do_of_the_company(app, make_user, monkeypatch):
+    """Review Z 1: a candidate on hold after a requirement change has no interview panel; its
+    offered times and booked interview were still the company's to-dos."""
+    from portal.interviews import service
+
+    world = disclosed_world(app, make_user)
+    _both(app, world)
+    assert _listed(app, world) == ([world["proposal"]], [world["proposal"]])
+    monkeypatch.setattr(service.requirements, "is_held", lambda proposal: True)
+    assert _listed(app, world) == ([], [])
+
+
+def test_a_closed_openings_offered_times_are_no_to_do_but_its_booked_interview_is(app, make_user):
+    """Review Z 5: the booking refuses a time on a closed opening, so it is not asked for; a
+    booked interview still stands (and can be cancelled from the candidate's page)."""
+    world = disclosed_world(app, make_user)
+    _both(app, world)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).opening.status = "closed"
+        db.session.commit()
+    assert _listed(app, world) == ([], [world["proposal"]])
+
+
+def test_a_lapsed_consents_interviews_are_no_to_do(app, make_user):
+    """Review Z 6: a consent past its deadline hides the name and the interview panel."""
+    from store.models import Consent
+
+    world = disclosed_world(app, make_user)
+    _both(app, world)
+    with app.app_context():
+        consent = db.session.scalar(sa.select(Consent).where(Consent.proposal_id == world["proposal"]))
+        consent.deadline = datetime.now(timezone.utc).date() - timedelta(days=2)
+        db.session.commit()
+    assert _listed(app, world) == ([], [])
+
+
+def test_the_candidate_page_offers_no_choice_of_time_on_a_closed_opening(app, client, make_user):
+    """Review Z 5: »Vælg denne tid« on a closed opening was refused on pressing; now the page
+    says why instead of offering it."""
+    world = disclosed_world(app, make_user)
+    _offer(app, world, 30)
+    path = f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
+    assert 'data-testid="interview-book"' in _get(app, client, world, path)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).opening.status = "closed"
+        db.session.commit()
+    page = _get(app, client, world, path)
+    assert 'data-testid="interview-book"' not in page
+    assert "Opslaget er lukket, så der aftales ikke samtaler om det." in page
