@@ -299,13 +299,14 @@ def upsert_opening(session: Session, record: OpeningRecord, *, actor: User | Non
     if not changed:
         return Outcome("unchanged", opening.id)
     before = opening.status
+    profile_before = requirements.opening_profile(opening)  # what the candidates met
     for name in changed:
         setattr(opening, name, getattr(data, name))
     record_change(session, "opening", opening.id)
     audit.record("opening_imported", opening_id=opening.id, purpose="updated:" + ",".join(changed), user=actor)
     # As update_opening does (review W1): candidates the new requirements leave behind are marked
     # (those the opening fits again unmarked) and the company's consultant and their VKs told.
-    left = requirements.remark(opening, changed, clock.today())
+    left = requirements.remark(opening, changed, clock.today(), profile_before)
     requirements.notify_consultants(opening, left, changed)
     if before != "open" and opening.status == "open":
         # Published, or reopened after it was closed: the job centre looks again (review W7).

@@ -43,6 +43,7 @@ NOTIFICATION_KINDS = {
     # consultants
     "company_answered": "Virksomheden har svaret på en kandidat",
     "opening_posted": "Nyt opslag fra en virksomhed",
+    "opening_changed": "En virksomhed har ændret et opslags krav",
     "hotline_new": "Ny henvendelse til hotline",
     "hotline_message": "Ny besked fra en virksomhed på en henvendelse til hotline",
 }
@@ -53,7 +54,7 @@ COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "c
                  "interview_offered", "interview_booked", "hotline_answered", "hours_missing",
                  "placement_started", "placement_ended")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
-               "hotline_new", "hotline_message")
+               "opening_changed", "hotline_new", "hotline_message")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS, "admin": STAFF_KINDS}
 
 

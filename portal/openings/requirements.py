@@ -82,9 +82,15 @@ def newly_unfit(opening: Opening, data) -> Preview:
     return Preview(len(shown), len(after - before))
 
 
-def remark(opening: Opening, changed: list[str], today: date) -> list[Proposal]:
-    """After a change of ``opening``'s requirements (already set on it): mark the candidates it
-    no longer fits, clear the mark of those it fits again (the caller commits).
+def remark(opening: Opening, changed: list[str], today: date,
+           before: OpeningProfile | None = None) -> list[Proposal]:
+    """After a change of ``opening``'s requirements (already set on it): mark the candidates the
+    change leaves behind, clear the mark of those it fits again (the caller commits).
+
+    ``before`` is the opening's profile before the change: a candidate who broke a hard limit
+    already then (the citizen's hours lowered, a move) is not the change's doing and is not
+    marked, so a change that eases the requirements marks nobody, as :func:`newly_unfit`
+    previews (review Z 2). Without it, every candidate the opening does not fit is marked.
 
     Returns:
         The candidates marked now that were not marked before.
@@ -93,11 +99,13 @@ def remark(opening: Opening, changed: list[str], today: date) -> list[Proposal]:
     if not fields:
         return []
     shown = live_shown(opening.id)
-    broken = unfit(opening_profile(opening), shown)
+    rules = load_rules(db.session)
+    broken = unfit(opening_profile(opening), shown, rules)
+    already = unfit(before, shown, rules) if before is not None else set()
     marked = []
     for proposal in shown:
         explanation = dict(proposal.explanation or {})
-        if proposal.id in broken and MARK not in explanation:
+        if proposal.id in broken and proposal.id not in already and MARK not in explanation:
             explanation[MARK] = {"on": today.isoformat(), "fields": fields}
             marked.append(proposal)
         elif proposal.id not in broken and MARK in explanation:
@@ -127,7 +135,7 @@ def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[st
     # No citizen is named: a notice outlives an erasure (portal.privacy.NAMING_KINDS), so the
     # consultant finds the candidates on the opening's page.
     for user in recipients.values():
-        notify(user, "opening_posted", text, link, subject=f"Ændrede krav i opslaget »{opening.title}«",
+        notify(user, "opening_changed", text, link, subject=f"Ændrede krav i opslaget »{opening.title}«",
                body=(f"Goddag {user.name}\n\n{text}\n\n"
                      f"Se opslaget og dets kandidater her, og tal med virksomheden: {link}\n"))
     return len(recipients)

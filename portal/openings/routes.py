@@ -132,7 +132,7 @@ def edit(opening_id: int):
                       "»ikke aktuel lige nu«. I skal ikke svare på "
                       f"{'kandidaten' if n == 1 else 'dem'}; jobcentret har fået besked og kontakter jer.", "info")
             if saved.opened:
-                flash(_opened_message(saved), "info")
+                flash(_opened_message(saved, service.places(opening).free), "info")
             _flash_warnings(form)
         else:
             flash("Der var ingen ændringer at gemme.", "info")
@@ -140,9 +140,13 @@ def edit(opening_id: int):
     return _render_form(form, opening)
 
 
-def _opened_message(saved: service.Saved) -> str:
-    """What the company is told when its edit made the opening open (review W7)."""
+def _opened_message(saved: service.Saved, free: int) -> str:
+    """What the company is told when its edit made the opening open (review W7); with no free
+    place (every place taken or promised to a hire) no candidate can start (review Z 9)."""
     done = "er åbent igen" if saved.opened == "reopened" else "er slået op"
+    if free == 0:
+        return (f"Opslaget {done}, men alle pladser er besat, så ingen ny kandidat kan starte. Hæv antallet "
+                "af pladser, hvis I vil have flere kandidater.")
     if saved.told:
         return f"Opslaget {done}, og jobcentret har fået besked. Jobcentret finder nu kandidater til det."
     return f"Opslaget {done}, og jobcentret kan finde kandidater til det."

@@ -444,12 +444,13 @@ def update_opening(opening: Opening, data: OpeningData, expected_version: int | 
     if not changed:
         return Saved()
     before = opening.status
+    profile_before = requirements.opening_profile(opening)  # what the candidates met
     for name in changed:
         setattr(opening, name, getattr(data, name))
     record_change(db.session, "opening", opening.id)
     audit.record("opening_updated", opening_id=opening.id, purpose="fields:" + ",".join(changed))
     # Candidates the new requirements leave behind are marked and their consultants told (review W1).
-    left = requirements.remark(opening, changed, clock.today())
+    left = requirements.remark(opening, changed, clock.today(), profile_before)
     requirements.notify_consultants(opening, left, changed)
     opened, told = "", False
     if before != "open" and opening.status == "open":

@@ -254,3 +254,38 @@ def test_a_change_that_leaves_nobody_behind_saves_at_once(app, client, auth, log
     # a licence the candidate lacks, and more hours than it has, ask first
     asked = edit(client, auth, opening_id, kind="smaajob", hours_min="25", hours_max="30", required_licences="C")
     assert 'data-testid="left-behind"' in asked.get_data(as_text=True)
+
+
+def test_a_change_marks_only_the_candidates_it_leaves_behind_never_one_unfit_before(
+        app, client, auth, logged_in, make_user):
+    """Review Z 2: easing the hours marked a candidate whose own hours had been lowered since,
+    without asking, and told company and consultants the new requirements did it."""
+    vk = make_user("consultant")
+    opening_id = make_opening(app, logged_in.company_id, kind="smaajob", hours_min=5.0, hours_max=10.0)
+    unfit_before = add_proposal(app, opening_id, add_citizen(app, hours_available=3, vk_id=vk.id))
+    response = edit(client, auth, opening_id, kind="smaajob", hours_min="4", hours_max="10")
+    assert response.status_code == 302 and stored(app, opening_id).hours_min == 4  # nothing to ask
+    assert "opfylder ikke opslagets nye krav" not in client.get(response.location).get_data(as_text=True)
+    with app.app_context():
+        assert "opening_changed" not in (db.session.get(Proposal, unfit_before).explanation or {})
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+            Notification.kind == "opening_changed")) == 0
+    # a change that does leave a candidate behind is filed as a change of requirements
+    fits = add_proposal(app, opening_id, add_citizen(app, hours_available=20, vk_id=vk.id))
+    assert edit(client, auth, opening_id, kind="fleksjob", hours_min="4", hours_max="10",
+                left_behind="1").status_code == 302
+    with app.app_context():
+        assert "opening_changed" in db.session.get(Proposal, fits).explanation
+        [note] = db.session.scalars(sa.select(Notification).where(Notification.user_id == vk.id)).all()
+        assert note.kind == "opening_changed"
+
+
+def test_reopening_a_filled_opening_without_a_free_place_says_so(app, client, auth, logged_in):
+    """Review Z 9: »Jobcentret finder nu kandidater til det« beside »ingen ledige«."""
+    opening_id = make_opening(app, logged_in.company_id, status="filled", capacity=1)
+    add_placements(app, opening_id, logged_in.company_id, 1)
+    response = edit(client, auth, opening_id, status="open", capacity="1")
+    assert response.status_code == 302 and stored(app, opening_id).status == "open"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "alle pladser er besat, så ingen ny kandidat kan starte" in page
+    assert "Jobcentret finder nu kandidater til det" not in page
