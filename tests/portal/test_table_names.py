@@ -46,9 +46,12 @@ def world(app, make_user):
 
 def test_the_pages_tables_have_captions(client, auth, world):
     auth.switch_to(world["partner"].email)
-    assert table_names(client.get("/partner/rapport").get_data(as_text=True)) == [
+    report = client.get("/partner/rapport").get_data(as_text=True)
+    # one placement ended: too few to split by outcome (review W 2), so that table is left out
+    assert table_names(report) == [
         "Året i tal, 2026", "Fastholdelse: stadig i job eller uddannelse 3 og 6 måneder efter",
-        "Forløb i gang og timer måned for måned", "Afsluttede forløb efter udfald"]
+        "Forløb i gang og timer måned for måned"]
+    assert 'data-testid="outcomes-unsplit"' in report
     assert table_names(client.get("/hotline/").get_data(as_text=True)) == ["Jeres henvendelser til hotline"]
     assert table_names(client.get(f"/hotline/{world['request']}").get_data(as_text=True)) == [
         f"Om henvendelse #{world['request']}"]
