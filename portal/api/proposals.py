@@ -25,7 +25,7 @@ from .. import proposals as rules
 from ..extensions import db
 from ..interviews import service as interviews
 from ..interviews.routes import load_proposal
-from ..openings import requirements
+from .. import proposals_hold
 from ..openings import service as openings
 from ..pseudonyms import pseudonym
 from . import common, disclosure, guard, problems
@@ -54,7 +54,7 @@ DISCLOSED_UNTIL_HELP = (
     "med updated_since igen, uden navn.")
 # The status a company reads instead of the proposal's while the citizen's processing is
 # restricted (art. 18), or while a change of the opening's requirements leaves the candidate
-# behind (portal.openings.requirements.is_held): one neutral state, as on the web
+# behind (portal.proposals_hold.is_held): one neutral state, as on the web
 # (portal.proposals.ON_HOLD_TEXT).
 ON_HOLD = "on_hold"
 
@@ -126,7 +126,7 @@ def company_view(proposal: Proposal, shared=None, rows: list[Interview] | None =
     and audited there (:func:`_page_views`); without them, read and audited here."""
     if shared is None:
         # One candidate as the opening page shows it (openings.service builds that allow-list).
-        shared = _company_shared(proposal, requirements.is_held(proposal))
+        shared = _company_shared(proposal, proposals_hold.is_held(proposal))
         if shared.name is not None:
             audit.record_now("identity_viewed", citizen_id=proposal.citizen_id,
                              opening_id=proposal.opening_id, purpose="api: shared candidate")
@@ -166,7 +166,7 @@ def _page_views(items: list[Proposal]) -> list[dict]:
     audited in one write (before anything is shown: no log, no data), not per item."""
     rows = interviews.interviews_by_proposal([p.id for p in items])
     if current_user.role == "company":
-        on_hold = requirements.held(items)
+        on_hold = proposals_hold.held(items)
         shared = {p.id: _company_shared(p, p.id in on_hold) for p in items}
         audit.record_many_now([{"action": "identity_viewed", "citizen_id": p.citizen_id,
                                 "opening_id": p.opening_id, "purpose": "api: shared candidate"}
@@ -215,14 +215,14 @@ def list_proposals(args):
 
 def _held_ids(company_id: int) -> set[int]:
     """The ids of the company's shown candidates a change of their opening's requirements put on
-    hold (:func:`portal.openings.requirements.held`): only the marked ones are read in full."""
+    hold (:func:`portal.proposals_hold.held`): only the marked ones are read in full."""
     rows = db.session.execute(
         sa.select(Proposal.id, Proposal.explanation).join(Opening, Opening.id == Proposal.opening_id)
         .where(Opening.company_id == company_id, Proposal.status.in_(rules.VISIBLE_TO_COMPANY))).all()
-    marked = [proposal_id for proposal_id, explanation in rows if requirements.MARK in (explanation or {})]
+    marked = [proposal_id for proposal_id, explanation in rows if proposals_hold.MARK in (explanation or {})]
     if not marked:
         return set()
-    return requirements.held(db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(marked))).all())
+    return proposals_hold.held(db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(marked))).all())
 
 
 NO_LONGER_RELEVANT = ("Kandidaten er ikke længere aktuel. Slet det, I har fået om kandidaten "

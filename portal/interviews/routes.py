@@ -14,7 +14,8 @@ from .. import audit
 from ..access import roles_required
 from ..extensions import db
 from ..formutil import keep_form, kept_form
-from ..openings import requirements, responses
+from .. import proposals_hold
+from ..openings import responses
 from ..proposals import (OPENING_DONE, VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released,
                          sharing_refusal)
 from store.models import Interview, Proposal
@@ -286,7 +287,7 @@ def interview_panel(proposal: Proposal) -> dict:
         "declined": proposal.company_response == "declined",  # a no, not a hire: its own wording
         "side": "company" if current_user.role == "company" else "jobcenter",
         # on hold after a change of the opening's requirements: no new time (service.check_held)
-        "on_hold": requirements.is_held(proposal),
+        "on_hold": proposals_hold.is_held(proposal),
         # a time can be chosen now (what the booking checks: also the opening open; review Z 5)
         "can_choose": service.can_choose(proposal),
         "opening_done": proposal.opening.status in OPENING_DONE and bool(sharing_refusal(proposal)),

@@ -12,7 +12,7 @@ and the notifications (:func:`portal.notifications.service.notify`, with the iCa
 invitation from :mod:`.ics`) and commits, all in one transaction.
 
 A candidate a change of the opening's requirements put on hold
-(:func:`portal.openings.requirements.is_held`) gets no new time offered or chosen and no answer
+(:func:`portal.proposals_hold.is_held`) gets no new time offered or chosen and no answer
 (:func:`check_held`, :func:`check_answer`) until the opening fits it again or the job centre ends
 it; a time already agreed can still be cancelled.
 
@@ -33,7 +33,7 @@ from flask import url_for
 from .. import audit
 from ..extensions import db
 from ..notifications.service import TEXT_MAX, notify, shorten
-from ..openings import requirements
+from .. import proposals_hold
 from ..proposals import (ON_HOLD_TEXT, OPENING_DONE, TransitionError, identity_released, placement_started,
                          respond, sharing_refusal)
 from ..webhooks import events as webhook_events
@@ -432,12 +432,12 @@ HELD_FOR_JOBCENTER = ("Virksomheden har ændret opslagets krav, og borgeren opfy
 
 def check_held(proposal: Proposal, user: User) -> None:
     """No new interview for a candidate on hold after a change of the opening's requirements
-    (:func:`portal.openings.requirements.is_held`); a booked one can still be cancelled.
+    (:func:`portal.proposals_hold.is_held`); a booked one can still be cancelled.
 
     Raises:
         InterviewError: the candidate is on hold (the company is not told why).
     """
-    if requirements.is_held(proposal):
+    if proposals_hold.is_held(proposal):
         raise InterviewError(HELD_FOR_COMPANY if side_of(user) == "company" else HELD_FOR_JOBCENTER)
 
 
@@ -445,7 +445,7 @@ def can_choose(proposal: Proposal) -> bool:
     """Whether a time can be chosen or booked for the pair now: the checks :func:`book` makes
     (the name shared under a live consent, the opening open or the pair its hire, not on hold),
     so a to-do never asks for what the booking would refuse (review Z 1, 5, 6)."""
-    return (identity_released(proposal) and not requirements.is_held(proposal)
+    return (identity_released(proposal) and not proposals_hold.is_held(proposal)
             and not (proposal.opening.status in OPENING_DONE and sharing_refusal(proposal)))
 
 
@@ -453,7 +453,7 @@ def still_shown(proposal: Proposal) -> bool:
     """Whether the company is shown the pair's booked interviews ahead: while the name is shared
     and the candidate is not on hold (a held candidate's page has no interview panel; the job
     centre handles its interviews)."""
-    return identity_released(proposal) and not requirements.is_held(proposal)
+    return identity_released(proposal) and not proposals_hold.is_held(proposal)
 
 
 def _audit(proposal: Proposal, user: User, action: str, purpose: str) -> None:
@@ -517,7 +517,7 @@ def check_answer(proposal: Proposal, response: str) -> None:
             identity is not released to the company; a change away from "hired" once the job
             centre has started a placement for the citizen on the opening.
     """
-    if requirements.is_held(proposal):
+    if proposals_hold.is_held(proposal):
         raise TransitionError(f"{ON_HOLD_TEXT}. Svaret er ikke gemt.")
     if response == "hired" and not identity_released(proposal) and proposal.company_response != "hired":
         # A company cannot have hired someone whose name it was never given (review finding);

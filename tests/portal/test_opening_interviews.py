@@ -127,7 +127,7 @@ def test_a_held_candidates_interviews_are_no_to_do_of_the_company(app, make_user
     world = disclosed_world(app, make_user)
     _both(app, world)
     assert _listed(app, world) == ([world["proposal"]], [world["proposal"]])
-    monkeypatch.setattr(service.requirements, "is_held", lambda proposal: True)
+    monkeypatch.setattr(service.proposals_hold, "is_held", lambda proposal: True)
     assert _listed(app, world) == ([], [])
 
 
