@@ -306,8 +306,7 @@ def upsert_opening(session: Session, record: OpeningRecord, *, actor: User | Non
     audit.record("opening_imported", opening_id=opening.id, purpose="updated:" + ",".join(changed), user=actor)
     # As update_opening does (review W1): candidates the new requirements leave behind are marked
     # (those the opening fits again unmarked) and the company's consultant and their VKs told.
-    left = requirements.remark(opening, changed, clock.today(), profile_before)
-    requirements.notify_consultants(opening, left, changed)
+    left = requirements.apply_change(opening, changed, clock.today(), profile_before)
     if before != "open" and opening.status == "open":
         # Published, or reopened after it was closed: the job centre looks again (review W7).
         opening_service.announce_published(opening, again=before != "draft")

@@ -139,3 +139,41 @@ def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[st
                body=(f"Goddag {user.name}\n\n{text}\n\n"
                      f"Se opslaget og dets kandidater her, og tal med virksomheden: {link}\n"))
     return len(recipients)
+
+
+def apply_change(opening: Opening, changed: list[str], today: date, before: OpeningProfile) -> list[Proposal]:
+    """After an edit of ``opening`` (the form's or an import's, already set on it): mark the
+    candidates the change leaves behind and tell their consultants, and tell them too of the
+    candidates a change back lifts off hold (review Z 7: they had been told of the hold). The
+    caller commits.
+
+    Returns:
+        The candidates marked now (:func:`remark`).
+    """
+    held_before = {p.id for p in live_shown(opening.id) if marked(p)}
+    left = remark(opening, changed, today, before)
+    notify_consultants(opening, left, changed)
+    if held_before:
+        notify_lifted(opening, [p for p in live_shown(opening.id) if p.id in held_before and not marked(p)])
+    return left
+
+
+def notify_lifted(opening: Opening, lifted: list[Proposal]) -> int:
+    """Tell the company's consultant and each citizen's VK (once each) that the candidates on
+    hold fit the opening again (the caller commits). Returns how many were told."""
+    if not lifted:
+        return 0
+    company = db.session.get(Company, opening.company_id)
+    recipients: dict[int, User] = {}
+    for user in [company.consultant if company else None, *(p.citizen.vk for p in lifted)]:
+        if user is not None and user.active:
+            recipients.setdefault(user.id, user)
+    link = path_for("candidates.ranking", opening_id=opening.id)
+    count = len(lifted)
+    text = (f"{company.name} har ændret kravene i opslaget »{opening.title}« igen: {count} "
+            f"{'kandidat, der var sat i bero, opfylder' if count == 1 else 'kandidater, der var sat i bero, opfylder'} "
+            "dem nu og er aktuelle for virksomheden igen.")
+    for user in recipients.values():  # no citizen named (notify_consultants)
+        notify(user, "opening_changed", text, link, subject=f"Ændrede krav i opslaget »{opening.title}«",
+               body=f"Goddag {user.name}\n\n{text}\n\nSe opslaget og dets kandidater her: {link}\n")
+    return len(recipients)

@@ -450,8 +450,7 @@ def update_opening(opening: Opening, data: OpeningData, expected_version: int | 
     record_change(db.session, "opening", opening.id)
     audit.record("opening_updated", opening_id=opening.id, purpose="fields:" + ",".join(changed))
     # Candidates the new requirements leave behind are marked and their consultants told (review W1).
-    left = requirements.remark(opening, changed, clock.today(), profile_before)
-    requirements.notify_consultants(opening, left, changed)
+    left = requirements.apply_change(opening, changed, clock.today(), profile_before)
     opened, told = "", False
     if before != "open" and opening.status == "open":
         # Published, or reopened after it was closed (or filled): either way the job centre

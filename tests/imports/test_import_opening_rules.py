@@ -140,8 +140,10 @@ def test_a_change_of_requirements_by_a_row_puts_the_candidates_left_behind_on_ho
     assert sorted(n.user_id for n in notes) == sorted([company_vk.id, citizen_vk.id])
     assert all("2 foreslåede kandidater opfylder dem ikke længere" in n.text for n in notes)
 
-    # back to a småjob: the marks clear, nobody is told again
+    # back to a småjob: the marks clear, and those told of the hold are told it lifted (review Z 7)
     assert _run(app, [_row(cvr, Type="Småjob", **{"Timer mindst": "5", "Timer højst": "10"})]).links[0].warnings == ()
     with app.app_context():
         assert all("opening_changed" not in (db.session.get(Proposal, p).explanation or {}) for p in left)
-    assert len(_notes(app)) == 2
+    lifted = _notes(app)[2:]
+    assert sorted(n.user_id for n in lifted) == sorted([company_vk.id, citizen_vk.id])
+    assert all("2 kandidater, der var sat i bero, opfylder dem nu" in n.text for n in lifted)

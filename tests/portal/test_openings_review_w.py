@@ -289,3 +289,21 @@ def test_reopening_a_filled_opening_without_a_free_place_says_so(app, client, au
     page = client.get(response.location).get_data(as_text=True)
     assert "alle pladser er besat, så ingen ny kandidat kan starte" in page
     assert "Jobcentret finder nu kandidater til det" not in page
+
+
+def test_a_change_back_tells_the_consultants_the_candidates_are_current_again(app, client, auth, logged_in,
+                                                                               make_user):
+    """Review Z 7: the consultants told of a hold were not told when a change back lifted it."""
+    vk = make_user("consultant")
+    opening_id = make_opening(app, logged_in.company_id, kind="smaajob", hours_min=5.0, hours_max=10.0)
+    held = add_proposal(app, opening_id, add_citizen(app, vk_id=vk.id))
+    as_smaajob = {"kind": "smaajob", "hours_min": "5", "hours_max": "10"}
+    assert edit(client, auth, opening_id, **{**as_smaajob, "kind": "fleksjob", "left_behind": "1"}).status_code == 302
+    assert edit(client, auth, opening_id, **as_smaajob).status_code == 302
+    with app.app_context():
+        assert "opening_changed" not in (db.session.get(Proposal, held).explanation or {})
+        notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == vk.id)
+                                   .order_by(Notification.id)).all()
+    assert [n.kind for n in notes] == ["opening_changed", "opening_changed"]
+    assert "opfylder dem ikke længere" in notes[0].text
+    assert "1 kandidat, der var sat i bero, opfylder dem nu og er aktuelle for virksomheden igen" in notes[1].text
