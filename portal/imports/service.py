@@ -43,6 +43,7 @@ from store import clock
 from store.models import Citizen, JobGoal, Opening, User
 from store.models.base import utcnow
 from store.outbox import record_change
+from store.profiles import opening_profile
 
 Status = Literal["created", "updated", "unchanged"]
 ERASED_MESSAGE = ("Borgeren med dette eksterne id er slettet efter databeskyttelsesforordningens art. 17 "
@@ -299,7 +300,7 @@ def upsert_opening(session: Session, record: OpeningRecord, *, actor: User | Non
     if not changed:
         return Outcome("unchanged", opening.id)
     before = opening.status
-    profile_before = requirements.opening_profile(opening)  # what the candidates met
+    profile_before = opening_profile(opening)  # what the candidates met
     for name in changed:
         setattr(opening, name, getattr(data, name))
     record_change(session, "opening", opening.id)

@@ -95,25 +95,32 @@ def remark(opening: Opening, changed: list[str], today: date,
     Returns:
         The candidates marked now that were not marked before.
     """
+    return _remark(opening, changed, today, before)[0]
+
+
+def _remark(opening: Opening, changed: list[str], today: date,
+            before: OpeningProfile | None) -> tuple[list[Proposal], list[Proposal]]:
+    """:func:`remark`, also returning the candidates whose mark it cleared: (marked, lifted)."""
     fields = [name for name in changed if name in REQUIREMENT_FIELDS]
     if not fields:
-        return []
+        return [], []
     shown = live_shown(opening.id)
     rules = load_rules(db.session)
     broken = unfit(opening_profile(opening), shown, rules)
     already = unfit(before, shown, rules) if before is not None else set()
-    marked = []
+    newly, lifted = [], []
     for proposal in shown:
         explanation = dict(proposal.explanation or {})
         if proposal.id in broken and proposal.id not in already and MARK not in explanation:
             explanation[MARK] = {"on": today.isoformat(), "fields": fields}
-            marked.append(proposal)
+            newly.append(proposal)
         elif proposal.id not in broken and MARK in explanation:
             del explanation[MARK]
+            lifted.append(proposal)
         else:
             continue
         proposal.explanation = explanation  # a new dict: the JSON column sees the change
-    return marked
+    return newly, lifted
 
 
 def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[str]) -> int:
@@ -121,23 +128,41 @@ def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[st
     the change left behind (the caller commits). Returns how many were told."""
     if not marked:
         return 0
+    what = ", ".join(FIELD_WORDS[name] for name in fields if name in FIELD_WORDS)
+    count = len(marked)
+    return _tell(opening, marked, (
+        f"har ændret kravene i opslaget »{opening.title}« ({what}): {count} "
+        f"{'foreslået kandidat opfylder' if count == 1 else 'foreslåede kandidater opfylder'} dem ikke længere. "
+        "Virksomheden ser dem som »ikke aktuel lige nu«."), "Se opslaget og dets kandidater her, og tal med virksomheden")
+
+
+def notify_lifted(opening: Opening, lifted: list[Proposal]) -> int:
+    """Tell the company's consultant and each citizen's VK (once each) that the candidates on
+    hold fit the opening again (the caller commits). Returns how many were told."""
+    if not lifted:
+        return 0
+    count = len(lifted)
+    return _tell(opening, lifted, (
+        f"har ændret kravene i opslaget »{opening.title}« igen: {count} "
+        f"{'kandidat, der var sat i bero, opfylder' if count == 1 else 'kandidater, der var sat i bero, opfylder'} "
+        "dem nu og er aktuelle for virksomheden igen."), "Se opslaget og dets kandidater her")
+
+
+def _tell(opening: Opening, proposals: list[Proposal], what: str, see: str) -> int:
+    """Notify the company's consultant and the citizens' VKs (active, once each) that the company
+    ``what``; returns how many were told."""
     company = db.session.get(Company, opening.company_id)
     recipients: dict[int, User] = {}
-    for user in [company.consultant if company else None, *(p.citizen.vk for p in marked)]:
+    for user in [company.consultant if company else None, *(p.citizen.vk for p in proposals)]:
         if user is not None and user.active:
             recipients.setdefault(user.id, user)
     link = path_for("candidates.ranking", opening_id=opening.id)
-    what = ", ".join(FIELD_WORDS[name] for name in fields if name in FIELD_WORDS)
-    count = len(marked)
-    text = (f"{company.name} har ændret kravene i opslaget »{opening.title}« ({what}): {count} "
-            f"{'foreslået kandidat opfylder' if count == 1 else 'foreslåede kandidater opfylder'} dem ikke længere. "
-            "Virksomheden ser dem som »ikke aktuel lige nu«.")
+    text = f"{company.name} {what}"
     # No citizen is named: a notice outlives an erasure (portal.privacy.NAMING_KINDS), so the
     # consultant finds the candidates on the opening's page.
     for user in recipients.values():
         notify(user, "opening_changed", text, link, subject=f"Ændrede krav i opslaget »{opening.title}«",
-               body=(f"Goddag {user.name}\n\n{text}\n\n"
-                     f"Se opslaget og dets kandidater her, og tal med virksomheden: {link}\n"))
+               body=f"Goddag {user.name}\n\n{text}\n\n{see}: {link}\n")
     return len(recipients)
 
 
@@ -150,30 +175,7 @@ def apply_change(opening: Opening, changed: list[str], today: date, before: Open
     Returns:
         The candidates marked now (:func:`remark`).
     """
-    held_before = {p.id for p in live_shown(opening.id) if marked(p)}
-    left = remark(opening, changed, today, before)
+    left, lifted = _remark(opening, changed, today, before)
     notify_consultants(opening, left, changed)
-    if held_before:
-        notify_lifted(opening, [p for p in live_shown(opening.id) if p.id in held_before and not marked(p)])
+    notify_lifted(opening, lifted)
     return left
-
-
-def notify_lifted(opening: Opening, lifted: list[Proposal]) -> int:
-    """Tell the company's consultant and each citizen's VK (once each) that the candidates on
-    hold fit the opening again (the caller commits). Returns how many were told."""
-    if not lifted:
-        return 0
-    company = db.session.get(Company, opening.company_id)
-    recipients: dict[int, User] = {}
-    for user in [company.consultant if company else None, *(p.citizen.vk for p in lifted)]:
-        if user is not None and user.active:
-            recipients.setdefault(user.id, user)
-    link = path_for("candidates.ranking", opening_id=opening.id)
-    count = len(lifted)
-    text = (f"{company.name} har ændret kravene i opslaget »{opening.title}« igen: {count} "
-            f"{'kandidat, der var sat i bero, opfylder' if count == 1 else 'kandidater, der var sat i bero, opfylder'} "
-            "dem nu og er aktuelle for virksomheden igen.")
-    for user in recipients.values():  # no citizen named (notify_consultants)
-        notify(user, "opening_changed", text, link, subject=f"Ændrede krav i opslaget »{opening.title}«",
-               body=f"Goddag {user.name}\n\n{text}\n\nSe opslaget og dets kandidater her: {link}\n")
-    return len(recipients)

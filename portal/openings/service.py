@@ -20,6 +20,7 @@ from ..extensions import db
 from store import clock
 from store.models import Citizen, Company, Opening, Placement, Proposal
 from store.outbox import record_change
+from store.profiles import opening_profile
 from ..notifications.service import notify, path_for
 from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal,
                          shown_to_company)
@@ -444,7 +445,7 @@ def update_opening(opening: Opening, data: OpeningData, expected_version: int | 
     if not changed:
         return Saved()
     before = opening.status
-    profile_before = requirements.opening_profile(opening)  # what the candidates met
+    profile_before = opening_profile(opening)  # what the candidates met
     for name in changed:
         setattr(opening, name, getattr(data, name))
     record_change(db.session, "opening", opening.id)
