@@ -9,7 +9,7 @@ future interviews through the interview service while the name is still released
 one sends both sides the calendar CANCEL), stops the consent (marked as ended with the
 proposal, not as withdrawn by the citizen) and sets the status "opening_done"
 (:func:`portal.proposals.end_with_opening`). The company filled or closed the opening itself,
-so its users get no notice; its systems get ``proposal.ended`` for a candidate it was shown
+so its users get no notice (one on hold they are told of: see below); its systems get ``proposal.ended`` for a candidate it was shown
 and had not declined, so an applicant tracking system can close the candidate too.
 
 It is the consultant's step, not automatic: a company may close an opening by mistake and
@@ -21,7 +21,12 @@ A candidate a change of the opening's requirements put on hold
 company sees "ikke aktuel lige nu", cannot answer it, and the consultants were told) is ended
 the same way while the opening is still
 open (:func:`hold` says so on the proposal page, :func:`held_on` on the opening's candidate
-page). It is marked (:data:`ENDED_ON_HOLD`), so its pages say why it ended.
+page). It is marked (:data:`ENDED_ON_HOLD`), so its pages say why it ended. The company did not
+end it this time, so a company that was shown the candidate and had not declined it (the same
+rule as ``proposal.ended``) is told, by the candidate's pseudonym, that it is no longer aktuel,
+never why (:func:`portal.citizens.case_endings.no_longer_relevant`, the notice kind
+``candidate_ended``), linking to the candidate's page, which says so and where the notice is
+read.
 
 It lives here, not in :mod:`portal.proposals`, because the interview service imports the
 state machine (as :mod:`.withdrawal` does).
@@ -34,9 +39,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from .. import proposals
+from ..citizens.case_endings import no_longer_relevant
 from ..extensions import db
 from ..interviews import service as interviews
 from .. import proposals_hold
+from ..notifications.service import notify, path_for
+from ..pseudonyms import pseudonym
 from ..webhooks import events as webhook_events
 from .withdrawal import Cancelled
 from store import clock
@@ -152,4 +160,25 @@ def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> C
         proposal.explanation = {**(proposal.explanation or {}), ENDED_ON_HOLD: today.isoformat()}
     if tell:
         webhook_events.proposal_ended(db.session, proposal)
+        if held:
+            _tell_company(proposal)
     return cancelled
+
+
+def _tell_company(proposal: Proposal) -> None:
+    """Tell the active users of the opening's company that the held candidate (by pseudonym, as
+    its card showed it) is no longer aktuel, linking to its page (as ``proposal.ended`` does);
+    the caller commits."""
+    opening = proposal.opening
+    text = no_longer_relevant(pseudonym(proposal.citizen_id, opening.id), opening.title)
+    link = path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id)
+    body = (f"{text}\n\nJobcentret har taget kandidaten ud af jeres opslag. Eventuelle aftalte "
+            f"samtaler er aflyst. Se opslaget i portalen:\n\n{link}\n")
+    # The decision's time in the key: a pair decided anew and ended again is told again, and an
+    # ending by a closed case (portal.citizens.case_endings) keeps its own key.
+    decided = proposal.decided_at.strftime("%Y%m%dT%H%M%S%f") if proposal.decided_at else ""
+    users = db.session.scalars(sa.select(User).where(
+        User.company_id == opening.company_id, User.role == "company", User.active.is_(True)).order_by(User.id))
+    for recipient in users:
+        notify(recipient, "candidate_ended", text, link, body=body,
+               dedupe_key=f"candidate_ended:held:{proposal.id}:{decided}:{recipient.id}")

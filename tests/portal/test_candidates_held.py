@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.openings import requirements
-from store.models import AuditEvent, Citizen, Interview, Opening, Proposal
+from portal.pseudonyms import pseudonym
+from store.models import AuditEvent, Citizen, Interview, MailMessage, Notification, Opening, Proposal
 from tests.clock import TODAY
 from tests.portal.proposal_fixtures import MARKER, disclosed_world
 
@@ -100,3 +101,46 @@ def test_a_candidate_the_opening_fits_again_is_not_held_nor_endable(app, client,
     auth.switch_to(world["consultant"].email)
     html = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
     assert 'data-testid="opening-changed"' not in html and 'data-testid="end-with-opening"' not in html
+
+
+def _company_notices(app, world) -> list[Notification]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(Notification).where(
+            Notification.user_id == world["company"].id, Notification.kind == "candidate_ended")))
+
+
+def test_ending_a_held_candidate_tells_the_company_by_pseudonym_and_the_link_reads_the_notice(
+        app, client, auth, world):
+    page_url = f"/kandidater/forslag/{world['proposal']}"
+    auth.switch_to(world["consultant"].email)
+    client.post(f"{page_url}/afslut", data={"csrf_token": auth.csrf_token(page_url)})
+    with app.app_context():
+        who = pseudonym(world["citizen"], world["opening"])
+        mail = db.session.scalar(sa.select(MailMessage).where(MailMessage.user_id == world["company"].id,
+                                                              MailMessage.kind == "candidate_ended"))
+        assert mail is not None and who in mail.subject and MARKER not in mail.body
+    [notice] = _company_notices(app, world)
+    candidate_page = f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
+    assert notice.text == f"{who} til »Praktik i kantinen« er ikke længere aktuel."
+    assert MARKER not in notice.text and notice.link == candidate_page and notice.read_at is None
+    auth.switch_to(world["company"].email)
+    page = client.get(notice.link)
+    assert page.status_code == 200 and "Kandidaten er ikke længere aktuel" in page.get_data(as_text=True)
+    [notice] = _company_notices(app, world)
+    assert notice.read_at is not None
+
+
+def test_a_held_candidate_the_company_declined_is_ended_without_telling_it(app, client, auth, world, monkeypatch):
+    from portal.webhooks import events
+
+    told = []
+    monkeypatch.setattr(events, "proposal_ended", lambda session, proposal: told.append(proposal.id))
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).company_response = "declined"
+        db.session.commit()
+    page_url = f"/kandidater/forslag/{world['proposal']}"
+    auth.switch_to(world["consultant"].email)
+    client.post(f"{page_url}/afslut", data={"csrf_token": auth.csrf_token(page_url)})
+    with app.app_context():
+        assert db.session.get(Proposal, world["proposal"]).status == "opening_done"
+    assert told == [] and _company_notices(app, world) == []  # as proposal.ended: neither

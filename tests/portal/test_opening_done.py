@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from portal import proposals
 from portal.candidates import opening_done
 from portal.extensions import db
-from store.models import AuditEvent, Citizen, Consent, Interview, Opening, Placement, Proposal, User
+from store.models import (AuditEvent, Citizen, Consent, Interview, Notification, Opening, Placement, Proposal,
+                          User)
 from tests.clock import TODAY
 from tests.portal.proposal_fixtures import IN_90_DAYS, MARKER, build_world
 
@@ -103,6 +104,9 @@ def test_ending_one_stops_the_consent_cancels_the_interview_and_tells_the_compan
         assert db.session.scalars(sa.select(AuditEvent.purpose).where(AuditEvent.action == "proposal_ended")).all() \
             == [f"opening filled {TODAY.isoformat()}"]
         assert told == [world["proposal"]]
+        # the company filled the opening itself: no notice (one on hold is told: test_candidates_held)
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+            Notification.kind == "candidate_ended")) == 0
         assert db.session.get(Proposal, world["hired"]).status == "disclosed"  # the hire stays
 
 
