@@ -23,6 +23,7 @@ offers them the calendar file).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -441,19 +442,28 @@ def check_held(proposal: Proposal, user: User) -> None:
         raise InterviewError(HELD_FOR_COMPANY if side_of(user) == "company" else HELD_FOR_JOBCENTER)
 
 
-def can_choose(proposal: Proposal) -> bool:
+def _on_hold(proposal: Proposal, held: Collection[int] | None) -> bool:
+    return proposal.id in held if held is not None else proposals_hold.is_held(proposal)
+
+
+def can_choose(proposal: Proposal, held: Collection[int] | None = None) -> bool:
     """Whether a time can be chosen or booked for the pair now: the checks :func:`book` makes
     (the name shared under a live consent, the opening open or the pair its hire, not on hold),
-    so a to-do never asks for what the booking would refuse (review Z 1, 5, 6)."""
-    return (identity_released(proposal) and not proposals_hold.is_held(proposal)
+    so a to-do never asks for what the booking would refuse (review Z 1, 5, 6).
+
+    ``held``: the ids on hold among a list of pairs, read once by the caller with
+    :func:`portal.proposals_hold.held` (one read of the rules for a company's whole list);
+    without it the pair's hold is read alone.
+    """
+    return (identity_released(proposal) and not _on_hold(proposal, held)
             and not (proposal.opening.status in OPENING_DONE and sharing_refusal(proposal)))
 
 
-def still_shown(proposal: Proposal) -> bool:
+def still_shown(proposal: Proposal, held: Collection[int] | None = None) -> bool:
     """Whether the company is shown the pair's booked interviews ahead: while the name is shared
     and the candidate is not on hold (a held candidate's page has no interview panel; the job
-    centre handles its interviews)."""
-    return identity_released(proposal) and not proposals_hold.is_held(proposal)
+    centre handles its interviews). ``held`` as for :func:`can_choose`."""
+    return identity_released(proposal) and not _on_hold(proposal, held)
 
 
 def _audit(proposal: Proposal, user: User, action: str, purpose: str) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from .. import proposals_hold
 from ..extensions import db
 from ..interviews.service import can_choose, spoken_time, still_shown
 from ..pseudonyms import pseudonym
@@ -55,13 +56,14 @@ def interviews_for_company(company_id: int, now: datetime, opening_id: int | Non
     rows = db.session.execute(query).all()
     pairs = {p.id: p for p in db.session.scalars(sa.select(Proposal).where(
         Proposal.id.in_({row.proposal_id for row in rows})))} if rows else {}
+    on_hold = proposals_hold.held(pairs.values())  # one read of the rules for the whole list
     offered: dict[int, list] = {}
     booked = []
     for row in rows:
         pair = pairs[row.proposal_id]
-        if row.status == "offered" and can_choose(pair):  # what the booking would accept
+        if row.status == "offered" and can_choose(pair, on_hold):  # what the booking would accept
             offered.setdefault(row.proposal_id, []).append(row)
-        elif row.status == "booked" and still_shown(pair):
+        elif row.status == "booked" and still_shown(pair, on_hold):
             booked.append(row)
 
     def item(first, times) -> InterviewItem:

@@ -119,16 +119,42 @@ def _both(app, world) -> None:
     add_interview(app, world, hours_from_now=60)
 
 
-def test_a_held_candidates_interviews_are_no_to_do_of_the_company(app, make_user, monkeypatch):
+def _hold(app, world) -> None:
+    """Put the world's candidate on hold as a requirement change does: the mark, and an opening
+    that asks more hours than the citizen has."""
+    from portal import proposals_hold
+
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.explanation = {**(proposal.explanation or {}),
+                                proposals_hold.MARK: {"on": "2026-12-01", "fields": ["hours_min"]}}
+        proposal.opening.hours_min = float(proposal.citizen.hours_available or 0) + 5
+        db.session.commit()
+
+
+def test_a_held_candidates_interviews_are_no_to_do_of_the_company(app, make_user):
     """Review Z 1: a candidate on hold after a requirement change has no interview panel; its
     offered times and booked interview were still the company's to-dos."""
-    from portal.interviews import service
-
     world = disclosed_world(app, make_user)
     _both(app, world)
     assert _listed(app, world) == ([world["proposal"]], [world["proposal"]])
-    monkeypatch.setattr(service.proposals_hold, "is_held", lambda proposal: True)
+    _hold(app, world)
     assert _listed(app, world) == ([], [])
+
+
+def test_the_company_list_reads_the_rules_of_a_hold_once(app, make_user, monkeypatch):
+    """The holds of a company's whole list are read in one pass (one read of the eligibility
+    rules), not pair by pair for each interview row."""
+    from portal import proposals_hold
+
+    world = disclosed_world(app, make_user)
+    _both(app, world)  # two rows (a time to choose, a booked interview) of the one pair
+    _hold(app, world)
+    reads = []
+    real = proposals_hold.load_rules
+    monkeypatch.setattr(proposals_hold, "load_rules", lambda session: reads.append(1) or real(session))
+    assert _listed(app, world) == ([], [])
+    assert len(reads) == 1
 
 
 def test_a_closed_openings_offered_times_are_no_to_do_but_its_booked_interview_is(app, make_user):
