@@ -39,7 +39,6 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from .. import proposals
-from ..citizens.case_endings import no_longer_relevant
 from ..extensions import db
 from ..interviews import service as interviews
 from .. import proposals_hold
@@ -169,6 +168,10 @@ def _tell_company(proposal: Proposal) -> None:
     """Tell the active users of the opening's company that the held candidate (by pseudonym, as
     its card showed it) is no longer aktuel, linking to its page (as ``proposal.ended`` does);
     the caller commits."""
+    # Imported here: portal.citizens loads portal.candidates on its way (through the interviews
+    # and openings packages), so a module-level import would find case_endings half-loaded.
+    from ..citizens.case_endings import no_longer_relevant
+
     opening = proposal.opening
     text = no_longer_relevant(pseudonym(proposal.citizen_id, opening.id), opening.title)
     link = path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id)
