@@ -306,8 +306,10 @@ def upsert_opening(session: Session, record: OpeningRecord, *, actor: User | Non
     record_change(session, "opening", opening.id)
     audit.record("opening_imported", opening_id=opening.id, purpose="updated:" + ",".join(changed), user=actor)
     # As update_opening does (review W1): candidates the new requirements leave behind are marked
-    # (those the opening fits again unmarked) and the company's consultant and their VKs told.
-    left = requirements.apply_change(opening, changed, clock.today(), profile_before)
+    # (those the opening fits again unmarked) and the company's consultant and their VKs told, who
+    # read who changed them: the company through its API, else the job centre's import.
+    by_company = actor is not None and actor.role == "company"
+    left = requirements.apply_change(opening, changed, clock.today(), profile_before, by_company=by_company)
     if before != "open" and opening.status == "open":
         # Published, or reopened after it was closed: the job centre looks again (review W7).
         opening_service.announce_published(opening, again=before != "draft")

@@ -123,41 +123,52 @@ def _remark(opening: Opening, changed: list[str], today: date,
     return newly, lifted
 
 
-def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[str]) -> int:
+def notify_consultants(opening: Opening, marked: list[Proposal], fields: list[str], *,
+                       by_company: bool = True) -> int:
     """Tell the company's consultant and each marked citizen's VK (once each) which candidates
-    the change left behind (the caller commits). Returns how many were told."""
+    the change left behind (the caller commits); ``by_company`` False: the job centre's import
+    made the change, not the company. Returns how many were told."""
     if not marked:
         return 0
     what = ", ".join(FIELD_WORDS[name] for name in fields if name in FIELD_WORDS)
     count = len(marked)
-    return _tell(opening, marked, (
-        f"har ændret kravene i opslaget »{opening.title}« ({what}): {count} "
-        f"{'foreslået kandidat opfylder' if count == 1 else 'foreslåede kandidater opfylder'} dem ikke længere. "
-        "Virksomheden ser dem som »ikke aktuel lige nu«."), "Se opslaget og dets kandidater her, og tal med virksomheden")
+    return _tell(opening, marked, by_company, f" ({what}): {count} "
+                 f"{'foreslået kandidat opfylder' if count == 1 else 'foreslåede kandidater opfylder'} dem ikke "
+                 "længere. Virksomheden ser dem som »ikke aktuel lige nu«.",
+                 "Se opslaget og dets kandidater her, og tal med virksomheden")
 
 
-def notify_lifted(opening: Opening, lifted: list[Proposal]) -> int:
+def notify_lifted(opening: Opening, lifted: list[Proposal], *, by_company: bool = True) -> int:
     """Tell the company's consultant and each citizen's VK (once each) that the candidates on
-    hold fit the opening again (the caller commits). Returns how many were told."""
+    hold fit the opening again (the caller commits); ``by_company`` as for
+    :func:`notify_consultants`. Returns how many were told."""
     if not lifted:
         return 0
     count = len(lifted)
-    return _tell(opening, lifted, (
-        f"har ændret kravene i opslaget »{opening.title}« igen: {count} "
-        f"{'kandidat, der var sat i bero, opfylder' if count == 1 else 'kandidater, der var sat i bero, opfylder'} "
-        "dem nu og er aktuelle for virksomheden igen."), "Se opslaget og dets kandidater her")
+    return _tell(opening, lifted, by_company, f"{' igen' if by_company else ''}: {count} "
+                 f"{'kandidat, der var sat i bero, opfylder' if count == 1 else 'kandidater, der var sat i bero, opfylder'} "
+                 "dem nu og er aktuelle for virksomheden igen.", "Se opslaget og dets kandidater her")
 
 
-def _tell(opening: Opening, proposals: list[Proposal], what: str, see: str) -> int:
-    """Notify the company's consultant and the citizens' VKs (active, once each) that the company
-    ``what``; returns how many were told."""
+def changed_by(company_name: str, title: str, by_company: bool) -> str:
+    """Who changed the requirements of the opening ``title``, in the consultants' notice: the
+    company (its form or its API), or the job centre's import (an administrator's file, or the
+    command without a user), so a notice never blames the company for the job centre's file."""
+    if by_company:
+        return f"{company_name} har ændret kravene i opslaget »{title}«"
+    return f"Jobcentret har ved en import ændret kravene i opslaget »{title}« fra {company_name}"
+
+
+def _tell(opening: Opening, proposals: list[Proposal], by_company: bool, what: str, see: str) -> int:
+    """Notify the company's consultant and the citizens' VKs (active, once each) that the
+    requirements were changed (:func:`changed_by`), then ``what``; returns how many were told."""
     company = db.session.get(Company, opening.company_id)
     recipients: dict[int, User] = {}
     for user in [company.consultant if company else None, *(p.citizen.vk for p in proposals)]:
         if user is not None and user.active:
             recipients.setdefault(user.id, user)
     link = path_for("candidates.ranking", opening_id=opening.id)
-    text = f"{company.name} {what}"
+    text = changed_by(company.name, opening.title, by_company) + what
     # No citizen is named: a notice outlives an erasure (portal.privacy.NAMING_KINDS), so the
     # consultant finds the candidates on the opening's page.
     for user in recipients.values():
@@ -166,16 +177,18 @@ def _tell(opening: Opening, proposals: list[Proposal], what: str, see: str) -> i
     return len(recipients)
 
 
-def apply_change(opening: Opening, changed: list[str], today: date, before: OpeningProfile) -> list[Proposal]:
+def apply_change(opening: Opening, changed: list[str], today: date, before: OpeningProfile, *,
+                 by_company: bool = True) -> list[Proposal]:
     """After an edit of ``opening`` (the form's or an import's, already set on it): mark the
     candidates the change leaves behind and tell their consultants, and tell them too of the
     candidates a change back lifts off hold (review Z 7: they had been told of the hold). The
-    caller commits.
+    notices say who made the change: the company (``by_company``, the default: its form and its
+    API), or the job centre's import (False). The caller commits.
 
     Returns:
         The candidates marked now (:func:`remark`).
     """
     left, lifted = _remark(opening, changed, today, before)
-    notify_consultants(opening, left, changed)
-    notify_lifted(opening, lifted)
+    notify_consultants(opening, left, changed, by_company=by_company)
+    notify_lifted(opening, lifted, by_company=by_company)
     return left

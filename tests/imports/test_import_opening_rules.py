@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.imports.runner import run_import
-from store.models import Company, Notification, Opening, Proposal
+from store.models import Company, Notification, Opening, Proposal, User
 from tests.portal.test_openings_review_w import add_citizen, add_placements, add_proposal
 
 from .files import csv_bytes
@@ -139,6 +139,9 @@ def test_a_change_of_requirements_by_a_row_puts_the_candidates_left_behind_on_ho
     notes = _notes(app)
     assert sorted(n.user_id for n in notes) == sorted([company_vk.id, citizen_vk.id])
     assert all("2 foreslåede kandidater opfylder dem ikke længere" in n.text for n in notes)
+    # the job centre's file made the change, not the company: the notice says so
+    assert all(n.text.startswith("Jobcentret har ved en import ændret kravene i opslaget »Praktik i kantinen« "
+                                 "fra Firma 0 (type): ") for n in notes)
 
     # back to a småjob: the marks clear, and those told of the hold are told it lifted (review Z 7)
     assert _run(app, [_row(cvr, Type="Småjob", **{"Timer mindst": "5", "Timer højst": "10"})]).links[0].warnings == ()
@@ -147,3 +150,26 @@ def test_a_change_of_requirements_by_a_row_puts_the_candidates_left_behind_on_ho
     lifted = _notes(app)[2:]
     assert sorted(n.user_id for n in lifted) == sorted([company_vk.id, citizen_vk.id])
     assert all("2 kandidater, der var sat i bero, opfylder dem nu" in n.text for n in lifted)
+    assert all(n.text.startswith("Jobcentret har ved en import ændret kravene i opslaget »Praktik i kantinen« "
+                                 "fra Firma 0: ") for n in lifted)
+
+
+def test_a_change_of_requirements_through_the_companys_api_is_told_as_the_companys(app, make_user):
+    """The API's upsert (portal.api.openings) runs the import's upsert as a company user: the
+    company made that change."""
+    from portal.imports.openings import validate_opening
+    from portal.imports.service import upsert_opening
+
+    vk = make_user("consultant")
+    company_id, cvr = _company(app, make_user, vk)
+    opening_id = _opening(app, company_id, kind="smaajob", hours_min=5.0, hours_max=10.0)
+    add_proposal(app, opening_id, add_citizen(app))
+    with app.app_context():
+        company_user = db.session.scalar(sa.select(User).where(User.company_id == company_id))
+        values = dict(zip(("external_id", "cvr", "kind", "title", "hours_min", "hours_max", "postcode", "capacity",
+                           "status"), _row(cvr, Type="Fleksjob", **{"Timer mindst": "5", "Timer højst": "10"})))
+        upsert_opening(db.session, validate_opening(values), actor=company_user)
+        db.session.commit()
+    [note] = _notes(app)
+    assert note.user_id == vk.id
+    assert note.text.startswith("Firma 0 har ændret kravene i opslaget »Praktik i kantinen« (type): 1 ")

@@ -220,6 +220,9 @@ def test_a_change_of_kind_asks_first_then_marks_the_candidates_left_behind_and_t
         assert sorted(n.user_id for n in notes) == sorted([company_vk.id, citizen_vk.id])
         assert all("2 foreslåede kandidater opfylder dem ikke længere" in n.text for n in notes)
         assert all("Borger" not in n.text for n in notes)
+        name = db.session.get(Company, logged_in.company_id).name  # the company made the change
+        assert all(n.text.startswith(f"{name} har ændret kravene i opslaget »Praktik i kantinen« (type): ")
+                   for n in notes)
     page = client.get(f"/opslag/{opening_id}").get_data(as_text=True)
     for proposal_id in left:
         card = page.split(f'id="kandidat-{proposal_id}"')[1].split("</li>")[0]
