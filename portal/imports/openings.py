@@ -7,7 +7,8 @@ row's status is "Kladde" (default) or "Åben" ("Lukket" closes an imported openi
 A row for an opening the company already has is held to the edit form's rules for it (review
 W6): a published opening (open, closed or filled) is never made a draft again, and the capacity
 may not drop below the places taken (:func:`portal.openings.service.places`, checked by the
-form itself).
+form itself), and a row that publishes or reopens an opening (or moves an open one's start) may not
+give a start date already passed, as the form may not (:func:`_start_refused`).
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("hours_min", "Timer mindst", ("timer min", "mindste timetal"), help="Timer pr. uge, 0-80."),
     Column("hours_max", "Timer højst", ("timer max", "højeste timetal"), help="Timer pr. uge, over 0 og højst 80."),
     Column("postcode", "Postnummer", ("postnr", "post nr")),
-    Column("start_date", "Startdato", ("start",), required=False, help="Tom: efter aftale."),
+    Column("start_date", "Startdato", ("start",), required=False, help="Tom: efter aftale. Et opslag, der slås op, åbnes igen eller er åbent og får ny "
+                "startdato, kan ikke starte før i dag."),
     Column("duration_weeks", "Varighed (uger)", ("varighed", "uger"), required=False),
     Column("required_licences", "Kørekort", ("kørekortkrav",), required=False,
            help="Kategorier hvor én er nok, fx C. Tom: kørekort ikke nødvendigt."),
@@ -99,6 +101,8 @@ def validate_opening(values: Mapping[str, object], companies: Mapping[str, int] 
         vocabularies = {name: {c.value: c.label for c in form[name].choices} for name in ("kind", "status")}
         problems += [(LABELS.get(name, name), file_message(errors[0], text.get(name, ""), vocabularies.get(name)))
                      for name, errors in form.errors.items() if LABELS.get(name, name) not in shown]
+    if refused := _start_refused(form, existing):
+        problems.append((LABELS["start_date"], refused))
     if existing is not None and existing.status != "draft" and form.status.data == "draft" \
             and not form.status.errors:
         # An empty cell reads as "Kladde" (the column's default): say so, or the refusal is a riddle.
@@ -107,6 +111,28 @@ def validate_opening(values: Mapping[str, object], companies: Mapping[str, int] 
     if problems:
         raise RowError(problems)
     return OpeningRecord(company_id=company_id, external_id=external_id, data=form.to_data())
+
+
+def _start_refused(form: OpeningForm, existing: Opening | None) -> str:
+    """The edit form's refusal of the row's start date when the row publishes the opening (a new
+    one, or a draft), reopens it (closed) or moves an open one's start, else "".
+
+    The row's form is built for a file (``imported``: it may record an opening already begun), so
+    the check is the web form's own (:meth:`OpeningForm.validate_start_date`), run on a form built
+    as the web form is for this opening: the saved status and start, or a new opening's. An open
+    opening is matched from today on, so its start may not lie behind it. A filled opening stays
+    filled (:func:`portal.imports.service.upsert_opening`), so its row reopens nothing.
+    """
+    if form.status.data != "open" or form.start_date.errors or form.start_date.data is None:
+        return ""
+    if existing is not None and existing.status == "filled":
+        return ""
+    web = OpeningForm(formdata=MultiDict({"status": "open", "start_date": form.start_date.data.isoformat()}),
+                      meta={"csrf": False}, current_status=existing.status if existing is not None else None,
+                      stored_start=existing.start_date if existing is not None else None)
+    if web.start_date.validate(web, [OpeningForm.validate_start_date]):
+        return ""
+    return web.start_date.errors[0]
 
 
 def _existing(company_id: int, external_id: str) -> Opening | None:

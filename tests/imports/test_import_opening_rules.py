@@ -4,6 +4,7 @@ requirements puts the candidates it leaves behind on hold with the same notices.
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -173,3 +174,40 @@ def test_a_change_of_requirements_through_the_companys_api_is_told_as_the_compan
     [note] = _notes(app)
     assert note.user_id == vk.id
     assert note.text.startswith("Firma 0 har ændret kravene i opslaget »Praktik i kantinen« (type): 1 ")
+
+
+def test_a_row_that_publishes_or_reopens_an_opening_refuses_a_start_date_already_passed(app, make_user,
+                                                                                        frozen_today):
+    """As the edit form (portal.openings.forms.OpeningForm.validate_start_date): an open opening
+    is matched from today on, so publishing or reopening it with a start already passed is
+    refused, for that row only; a draft or closed row may still record a start that has passed."""
+    company_id, cvr = _company(app, make_user)
+    passed, header = frozen_today - timedelta(days=10), [*HEADER, "Startdato"]
+    closed = _opening(app, company_id, external_id="K1", status="closed", start_date=passed)
+    draft = _opening(app, company_id, external_id="K2", status="draft")
+    kept = [_opening(app, company_id, external_id="K5", status="open", start_date=passed),
+            _opening(app, company_id, external_id="K6", status="filled", start_date=passed)]
+
+    def row(external_id: str, status: str = "Åben", start=passed) -> list:
+        return [*_row(cvr, **{"Eksternt id": external_id, "Status": status}), start.isoformat()]
+
+    rows = [row("K1"), row("K2"), row("K3"), row("K4", "Kladde"), row("K5"), row("K6")]
+    for dry_run in (True, False):
+        with app.app_context():
+            report = run_import("openings", io.BytesIO(csv_bytes(rows, header=header)), "k.csv", actor=None,
+                                dry_run=dry_run)
+        assert [(p.row, p.external_id, p.column) for p in report.problems] == [
+            (2, "K1", "Startdato"), (3, "K2", "Startdato"), (4, "K3", "Startdato")]
+        reopen, publish, new = (p.message for p in report.problems)
+        assert reopen == publish == ("Et åbent opslag kan ikke starte før i dag. Vælg i dag eller en senere dato, "
+                                     "eller lad feltet stå tomt, hvis start er efter aftale.")
+        assert new == "Et nyt opslag kan ikke starte før i dag. Vælg i dag eller en senere dato."
+        # the other rows behave as before: a new draft records its start, the open and filled stand
+        assert (report.counts["refused"], report.counts["created"], report.counts["unchanged"]) == (3, 1, 2)
+        assert _opening_row(app, closed).status == "closed" and _opening_row(app, draft).status == "draft"
+    assert [_opening_row(app, k).status for k in kept] == ["open", "filled"]
+    # today is fine
+    with app.app_context():
+        report = run_import("openings", io.BytesIO(csv_bytes([row("K1", start=frozen_today)], header=header)),
+                            "k.csv", actor=None, dry_run=False)
+    assert report.counts["updated"] == 1 and _opening_row(app, closed).status == "open"
