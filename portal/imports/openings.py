@@ -94,8 +94,10 @@ def validate_opening(values: Mapping[str, object], companies: Mapping[str, int] 
         problems.append((LABELS["external_id"], "Det eksterne id må højst være 64 tegn."))
     company_id = _company(text, companies if companies is not None else company_directory(), problems)
     existing = _existing(company_id, external_id)
+    # The saved start, as the edit form has it: an unchanged start stands however long ago it was.
     form = OpeningForm(formdata=_form_data(text, problems), meta={"csrf": False}, imported=True,
-                       places=opening_service.places(existing) if existing is not None else None)
+                       places=opening_service.places(existing) if existing is not None else None,
+                       stored_start=existing.start_date if existing is not None else None)
     if not form.validate():
         shown = {column for column, _ in problems}
         vocabularies = {name: {c.value: c.label for c in form[name].choices} for name in ("kind", "status")}

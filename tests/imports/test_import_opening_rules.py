@@ -211,3 +211,22 @@ def test_a_row_that_publishes_or_reopens_an_opening_refuses_a_start_date_already
         report = run_import("openings", io.BytesIO(csv_bytes([row("K1", start=frozen_today)], header=header)),
                             "k.csv", actor=None, dry_run=False)
     assert report.counts["updated"] == 1 and _opening_row(app, closed).status == "open"
+
+
+def test_a_row_keeps_an_unchanged_start_however_long_ago_as_the_form_does(app, make_user, frozen_today):
+    """The edit form checks only a changed start for plausibility (more than a year back): a file
+    sent again for an old closed opening is unchanged, not refused."""
+    company_id, cvr = _company(app, make_user)
+    long_ago = frozen_today - timedelta(days=500)
+    opening_id = _opening(app, company_id, status="closed", start_date=long_ago)
+    header = [*HEADER, "Startdato"]
+
+    def run(start) -> object:
+        with app.app_context():
+            return run_import("openings", io.BytesIO(csv_bytes([[*_row(cvr, Status="Lukket"), start.isoformat()]],
+                                                               header=header)), "k.csv", actor=None, dry_run=False)
+
+    assert run(long_ago).counts["unchanged"] == 1
+    [problem] = run(long_ago + timedelta(days=1)).problems  # a changed one is still checked
+    assert problem.message == "Startdatoen ligger mere end et år tilbage. Tjek årstallet."
+    assert _opening_row(app, opening_id).start_date == long_ago
