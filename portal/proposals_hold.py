@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from matching.domain import CitizenProfile, OpeningProfile
 from matching.ranking import check_hard_constraints
 from store.models import Citizen, Opening, Proposal
-from store.profiles import language_codes, load_rules, opening_profile
+from store.profiles import limits_profile, load_rules, opening_profile
 from .extensions import db
 
 # The key of the mark in Proposal.explanation: {"on": the day (ISO), "fields": the fields changed}.
@@ -30,16 +30,13 @@ _LIMITS = frozenset({"eligibility", "hours", "driving_licence", "commute"})
 
 
 def _citizen(citizen: Citizen) -> CitizenProfile | None:
-    """The citizen's facts the hard limits read (no texts: no score is made here)."""
+    """The citizen's facts the hard limits read (``store.profiles.limits_profile``, the
+    ranking's own mapping), or None for a value matching does not know: no verdict, never a
+    guess."""
     try:
-        return CitizenProfile(
-            id=str(citizen.id), version=int(citizen.version or 1), job_goals=(), cv_text="",
-            benefit_group=citizen.benefit_group, hours_available=float(citizen.hours_available or 0),
-            postcode=citizen.postcode, max_commute_km=float(citizen.max_commute_km or 0),
-            driving_licences=frozenset(citizen.driving_licences or ()),
-            languages=language_codes(citizen.languages or "") or ("da",), readiness_group=citizen.readiness_group)
+        return limits_profile(citizen)
     except ValueError:
-        return None  # a value matching does not know: no verdict, never a guess
+        return None
 
 
 def unfit(profile: OpeningProfile, proposals: Iterable[Proposal], rules=None) -> set[int]:

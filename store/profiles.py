@@ -64,6 +64,16 @@ def citizen_profile(citizen: Citizen, last_company_placement: date | None = None
                     (cv.text or "") if cv is not None else "", last_company_placement)
 
 
+def limits_profile(citizen: Citizen) -> CitizenProfile:
+    """The citizen's facts the hard limits read, without texts (no score is made from it): the
+    same mapping as :func:`citizen_profile`, so a hold check and a ranking read a row alike.
+
+    Raises:
+        ValueError: the row holds a value matching does not know (see CitizenProfile).
+    """
+    return _profile(citizen, (), "", None)
+
+
 def _profile(citizen, job_goals: tuple[str, ...], cv_text: str,
              last_company_placement: date | None) -> CitizenProfile:
     """A profile from a citizen row or a Core row of its columns (the same attribute names)."""

@@ -181,3 +181,24 @@ def test_a_placement_cancelled_before_its_start_is_no_company_based_placement(ap
         assert last_company_placements(db.session, [citizen.id], TODAY) == {citizen.id: expected}
         profiles, _ = matchable_profiles(db.session, [citizen.id], TODAY)
         assert profiles[citizen.id].last_company_placement == expected
+
+
+def test_the_limits_profile_is_the_rankings_mapping_without_texts(app, make_user):
+    """The hold check (portal.proposals_hold) reads a citizen row through the ranking's own
+    mapping (review AA 6: it had a hand copy with defaults of its own); only the texts and the
+    placement date, which no hard limit reads, are left out."""
+    import dataclasses
+
+    from portal import proposals_hold
+    from store.profiles import citizen_profile, limits_profile
+
+    with app.app_context():
+        citizen = _citizen("Ane", make_user("consultant").id)
+        db.session.add(citizen)
+        db.session.commit()
+        full = citizen_profile(citizen, last_company_placement=date(2026, 1, 5))
+        expected = dataclasses.replace(full, job_goals=(), cv_text="", last_company_placement=None)
+        assert limits_profile(citizen) == expected
+        assert proposals_hold._citizen(citizen) == expected
+        citizen.benefit_group = "ukendt"  # a value matching does not know: no verdict
+        assert proposals_hold._citizen(citizen) is None
