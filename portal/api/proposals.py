@@ -188,6 +188,8 @@ def list_proposals(args):
     status = args.get("status")
     company = current_user.role == "company"
     if company:
+        # A company's item shows a jobmål (openings' shown_goal reads the citizen's jobmål): with the page too.
+        query = query.options(joinedload(Proposal.citizen).selectinload(Citizen.job_goals))
         query = query.join(Opening, Opening.id == Proposal.opening_id).where(
             Opening.company_id == current_user.company_id, Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
     # on_hold is the status a company reads for a restricted citizen, or (companies only) for a

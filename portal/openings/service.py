@@ -248,7 +248,8 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
     rows = db.session.scalars(
         sa.select(Proposal)
         .where(Proposal.opening_id == opening.id, Proposal.status.in_(VISIBLE_TO_COMPANY))
-        .options(selectinload(Proposal.citizen), selectinload(Proposal.consents))
+        # The shown jobmål (shown_goal) reads each citizen's jobmål: with the page, not per candidate.
+        .options(selectinload(Proposal.citizen).selectinload(Citizen.job_goals), selectinload(Proposal.consents))
         .order_by(Proposal.decided_at, Proposal.id)
     ).all()
     placements: dict[int, list[Placement]] = {}
