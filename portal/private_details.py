@@ -15,8 +15,9 @@ shows age, gender or origin; the contact details go only as the citizen chose in
 - ``age``: »født«, a birth date or year, an age (»36 år«, »36-årig«, »i 30'erne«);
 - ``gender``: the citizen's gender stated (»kvinde«, »mand«). Pronouns are not refused: the
   company reads the profile beside the name, which tells as much;
-- ``origin``: origin, nationality, residence status (»oprindeligt fra«, »flygtning«,
-  »fra Syrien«);
+- ``origin``: origin, nationality, residence status (»oprindeligt fra«, »flygtning«), and
+  any country but Denmark named in any phrasing (»fra Syrien«, »i Eritrea«, »Egen virksomhed,
+  Eritrea«), from CLDR's Danish names (:func:`_country_names`);
 - ``criminal``: a sentence or prison (»afsoning«, »i fængsel«); »Fængselsbetjent« is a job;
 - ``contact``: a phone number or e-mail address (any, so a reference's too);
 - ``identity``: the citizen's own name, phone or e-mail (when the citizen is given; a surname
@@ -31,6 +32,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Protocol
+
+from babel import Locale
 
 from .health_words import HEALTH_WORDS, whole_words
 
@@ -66,17 +69,44 @@ _AGE = re.compile(
     re.IGNORECASE)
 _GENDER = re.compile(r"\b(?:kvinde|kvindelig|mand|mandlig|køn|transkønnet|non-?binær|woman|female)\b",
                      re.IGNORECASE)
-# Countries many who come to a Danish job centre come from: »fra Syrien«, »født i Irak«.
-_COUNTRIES = (
-    "Afghanistan|Albanien|Bosnien|Bulgarien|Eritrea|Etiopien|Filippinerne|Gambia|Ghana|Indien|Irak|Iran|"
-    "Kosovo|Libanon|Litauen|Marokko|Myanmar|Nigeria|Pakistan|Palæstina|Polen|Rumænien|Rusland|Serbien|"
-    "Somalia|Sri Lanka|Sudan|Syrien|Thailand|Tyrkiet|Ukraine|Vietnam|Congo|Kongo|Letland|Ungarn|Kina")
+# Every country and territory, by its Danish name as CLDR has it (babel, a pinned dependency:
+# no hand-kept list to fall behind). A country named anywhere in a profile tells a company
+# where the citizen is from as surely as »fra Syrien« does: »IT-supporter i Eritrea«, »Egen
+# virksomhed, Eritrea« (review AC 5). Denmark is left out (it tells nothing), as are CLDR's
+# regions and groupings (»Europa«, »Den Europæiske Union«: ordinary words of work).
+_NOT_COUNTRIES = frozenset({"DK", "EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
+def _country_names() -> list[str]:
+    """The Danish names of every country and territory, with the short forms people write:
+    the first part of a hyphenated name (»Bosnien«, »Congo«) and each part of one with an
+    alternative in brackets (»Myanmar«, »Burma«), and a name after »SAR« (»Hongkong«)."""
+    names: set[str] = set()
+    for code, name in Locale("da").territories.items():
+        if len(code) != 2 or not code.isalpha() or code in _NOT_COUNTRIES:
+            continue
+        names.add(name)
+        if match := re.fullmatch(r"(.+?) \((.+)\)", name):
+            names.update(match.groups())
+        if match := re.match(r"(\w{4,})-\w", name):
+            names.add(match.group(1))
+        if name.startswith("SAR "):
+            names.add(name.removeprefix("SAR "))
+    # The names in everyday Danish where CLDR uses another (»De palæstinensiske områder«).
+    names.update(("Palæstina", "Kongo"))
+    return sorted(names, key=len, reverse=True)  # the longest first: »Sydsudan« before »Sudan«
+
+
+# As written, with the capital a name has in Danish, or all in capitals (a CV heading): a
+# lower-case »jersey« or »island« is a word, not a country.
+_COUNTRY = re.compile(r"(?<![\w-])(?:" + "|".join(
+    alternative for name in _country_names() for alternative in (re.escape(name), re.escape(name.upper()))
+) + r")(?![\w-])")
 _ORIGIN = re.compile(
     r"\boprindel\w*(?:\s+fra\s+\w+)?|\bnationalitet\w*|\bstatsborger\w*|\betnisk\w*|\bherkomst\b|\bafstamning\b|"
     r"flygtning\w*|\bindvandre[rt]\w*|\befterkommer\w*|\basyl(?:ansøger\w*)?\b|opholdstilladelse\w*|"
     r"familiesammenfør\w*|\b(?:kom|flyttede|flygtede|ankom)\s+til\s+danmark\b|\bi\s+danmark\s+siden\b|"
     r"\bnationality\b|\brefugee\w*|\bimmigra\w*|"
-    rf"\b(?:fra|født\s+i|from|born\s+in)\s+(?:{_COUNTRIES})\b|"
     r"\b(?:syrer|iraker|afghaner|somalier|eritreer|tyrker|polak|rumæner|ukrainer|pakistaner|iraner)e?\b",
     re.IGNORECASE)
 _CRIMINAL = re.compile(
@@ -89,7 +119,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\d-])(?:\+45\s?)?(?:\d{8}|\d{2} \d{2} \d{2} \d{2}|\d{4} \d{4})(?![\d-])")
 
 _PATTERNS = (("benefit", _BENEFIT), ("health", HEALTH_WORDS), ("cpr", _CPR), ("age", _AGE),
-             ("gender", _GENDER), ("origin", _ORIGIN), ("criminal", _CRIMINAL), ("contact", _EMAIL),
+             ("gender", _GENDER), ("origin", _ORIGIN), ("origin", _COUNTRY), ("criminal", _CRIMINAL), ("contact", _EMAIL),
              ("contact", _PHONE))
 
 

@@ -41,6 +41,10 @@ def kinds(text: str, citizen=CITIZEN) -> set[str]:
     ("Ring 87654321", "contact"), ("skriv til a.b@c.dk", "contact"),
     ("Zqxnavn Olsen", "identity"), ("Zqxnavn er stabil", "identity"), ("ring 1234 5678", "identity"),
     ("zq@example.dk", "identity"),
+    # Review AC 5: a country named in any phrasing, from CLDR's Danish names, not only after »fra«.
+    ("Jeg arbejdede som IT-supporter i Eritrea.", "origin"), ("hos Egen virksomhed, Eritrea (2020–2022)", "origin"),
+    ("Lagerarbejde i Sydsudan", "origin"), ("Chauffør i Bosnien", "origin"), ("Kok i Myanmar", "origin"),
+    ("Rengøring, Elfenbenskysten", "origin"), ("Butik i Hongkong", "origin"), ("ERFARING: ERITREA", "origin"),
 ])
 def test_private_details_are_found(text, kind):
     assert kind in kinds(text)
@@ -52,6 +56,7 @@ def test_private_details_are_found(text, kind):
     "Olsen Transport", "Erfaring med børn i alderen 3-6 år", "Barselsvikariat som sekretær", "Ren straffeattest",
     "Dosering af medicin til borgere", "Medicinalarbejder", "Medicinsk sekretær", "Arabisk og dansk",
     "Frivillig i Kræftens Bekæmpelses genbrugsbutik", "Social- og sundhedshjælper", "Erfaring fra 90'erne",
+    "Lagerarbejde i Danmark", "Eksport til Europa og Asien", "Syning i jersey og bomuld", "Ø-hop og island-tur",
 ])
 def test_ordinary_work_words_are_not_private(text):
     assert not private_details.find(text, CITIZEN), private_details.find(text, CITIZEN)
@@ -84,6 +89,26 @@ def test_the_draft_leaves_out_every_sentence_with_a_private_detail():
     experience = profile.draft(citizen)["experience"]
     assert experience == ("Administrativ medarbejder hos Zqxfirma ApS i 4 år. Bogføring og post. "
                           "Har 5 års erfaring med kundeservice.")
+
+
+def test_the_draft_leaves_out_a_country_named_without_fra():
+    """Review AC 5: Saba Haile's draft said »i Eritrea« and »Egen virksomhed, Eritrea« three
+    times; the sentences that name a country are left out, the rest of the CV is kept."""
+    cv = ("Jeg arbejdede som IT-supporter i Eritrea. Jeg har hjulpet kolleger med pc og printere. "
+          "IT-supporter hos Egen virksomhed, Eritrea (2020–2022). Kundeservice hos Elgiganten (2023–2025).")
+    citizen = SimpleNamespace(**{**vars(CITIZEN), "current_cv": SimpleNamespace(text=cv)})
+    experience = profile.draft(citizen)["experience"]
+    assert "Eritrea" not in experience
+    assert experience == ("Jeg har hjulpet kolleger med pc og printere. "
+                          "Kundeservice hos Elgiganten (2023–2025).")
+
+
+def test_the_check_refuses_a_country_in_the_profile():
+    with pytest.raises(profile.ProfileError) as refused:
+        profile.check(experience="Jeg arbejdede som IT-supporter i Eritrea.", goals="IT-supporter", hours=20,
+                      licences=[], languages="dansk", start=None, today=TODAY, citizen=CITIZEN)
+    assert "oprindelse, nationalitet eller opholdsgrundlag (»Eritrea«)" in \
+        {e.field: e.message for e in refused.value.every}["experience"]
 
 
 def test_the_check_refuses_private_details_and_names_what_to_remove():
