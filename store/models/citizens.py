@@ -65,9 +65,11 @@ class Citizen(db.Model):
     readiness_group: Mapped[str] = mapped_column(enum_of(READINESS_GROUPS, "readiness_group"))
     # active_history: the VK replaced is known at the flush even when the row was expired, so
     # the flush hook below can keep it as a VkChange.
-    vk_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), active_history=True)
-    adviser_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"))
+    # Indexed (0027): every caseload list, the follow-up list's scopes and what a user holds
+    # (/admin/users) select citizens by their VK, adviser or team.
+    vk_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True, active_history=True)
+    adviser_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"), index=True)
     case_start: Mapped[date]
     case_closed: Mapped[Optional[date]]
     # Why the case was closed (a key of CASE_CLOSE_REASONS); None while open, and for a case

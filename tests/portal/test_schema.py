@@ -46,6 +46,18 @@ def test_downgrade_and_upgrade_again(migrated_app):
     assert "citizen" in sa.inspect(db.engine).get_table_names()
 
 
+def test_citizens_are_indexed_by_vk_adviser_and_team(migrated_app):
+    """0027 (review AB 4): the caseload lists and what a user holds select citizens by these."""
+    from portal.admin.service import holdings
+
+    indexed = {tuple(index["column_names"]) for index in sa.inspect(db.engine).get_indexes("citizen")}
+    assert {("vk_id",), ("adviser_id",), ("team_id",)} <= indexed
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.commit()
+    assert [(h.name, h.citizens, h.advised, h.companies) for h in holdings(include_active=True)] == [("VK", 1, 0, 0)]
+
+
 def _graph() -> dict:
     team = Team(name="Team Nord")
     company = Company(name="Hedensted Lager ApS", cvr="12345678", postcode="8722", code_of_care=True)
