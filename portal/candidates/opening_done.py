@@ -9,8 +9,9 @@ future interviews through the interview service while the name is still released
 one sends both sides the calendar CANCEL), stops the consent (marked as ended with the
 proposal, not as withdrawn by the citizen) and sets the status "opening_done"
 (:func:`portal.proposals.end_with_opening`). The company filled or closed the opening itself,
-so its users get no notice (one on hold they are told of: see below); its systems get ``proposal.ended`` for a candidate it was shown
-and had not declined, so an applicant tracking system can close the candidate too.
+so its users get no notice (unlike for a candidate on hold: below); its systems get
+``proposal.ended`` for a candidate it was shown and had not declined, so an applicant tracking
+system can close the candidate too.
 
 It is the consultant's step, not automatic: a company may close an opening by mistake and
 reopen it, and a stopped consent cannot come back without the citizen. Never ended here: a
