@@ -25,7 +25,7 @@ open (:func:`hold` says so on the proposal page, :func:`held_on` on the opening'
 page). It is marked (:data:`ENDED_ON_HOLD`), so its pages say why it ended. The company did not
 end it this time, so a company that was shown the candidate and had not declined it (the same
 rule as ``proposal.ended``) is told, by the candidate's pseudonym, that it is no longer aktuel,
-never why (:func:`portal.citizens.case_endings.no_longer_relevant`, the notice kind
+never why (:func:`portal.notifications.candidate_news.no_longer_relevant`, the notice kind
 ``candidate_ended``), linking to the candidate's page, which says so and where the notice is
 read.
 
@@ -43,8 +43,7 @@ from .. import proposals
 from ..extensions import db
 from ..interviews import service as interviews
 from .. import proposals_hold
-from ..notifications.service import notify, path_for
-from ..pseudonyms import pseudonym
+from ..notifications import candidate_news
 from ..webhooks import events as webhook_events
 from .withdrawal import Cancelled
 from store import clock
@@ -166,23 +165,8 @@ def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> C
 
 
 def _tell_company(proposal: Proposal) -> None:
-    """Tell the active users of the opening's company that the held candidate (by pseudonym, as
-    its card showed it) is no longer aktuel, linking to its page (as ``proposal.ended`` does);
-    the caller commits."""
-    # Imported here: portal.citizens loads portal.candidates on its way (through the interviews
-    # and openings packages), so a module-level import would find case_endings half-loaded.
-    from ..citizens.case_endings import no_longer_relevant
-
-    opening = proposal.opening
-    text = no_longer_relevant(pseudonym(proposal.citizen_id, opening.id), opening.title)
-    link = path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id)
-    body = (f"{text}\n\nJobcentret har taget kandidaten ud af jeres opslag. Eventuelle aftalte "
-            f"samtaler er aflyst. Se opslaget i portalen:\n\n{link}\n")
-    # The decision's time in the key: a pair decided anew and ended again is told again, and an
-    # ending by a closed case (portal.citizens.case_endings) keeps its own key.
-    decided = proposal.decided_at.strftime("%Y%m%dT%H%M%S%f") if proposal.decided_at else ""
-    users = db.session.scalars(sa.select(User).where(
-        User.company_id == opening.company_id, User.role == "company", User.active.is_(True)).order_by(User.id))
-    for recipient in users:
-        notify(recipient, "candidate_ended", text, link, body=body,
-               dedupe_key=f"candidate_ended:held:{proposal.id}:{decided}:{recipient.id}")
+    """Tell the company that the held candidate (by pseudonym, as its card showed it, with no
+    name shown) is no longer aktuel; the caller commits."""
+    candidate_news.announce_ended(
+        proposal, name_was_shown=False,
+        key=f"candidate_ended:held:{proposal.id}:{candidate_news.decision_key(proposal)}")

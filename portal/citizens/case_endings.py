@@ -19,16 +19,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import url_for
 
 from .. import proposals
 from ..extensions import db
 from ..interviews import service as interviews
-from ..notifications.service import notify
-from ..pseudonyms import pseudonym
+from ..notifications import candidate_news
 from ..webhooks import events as webhook_events
 from store import clock
-from store.models import Citizen, Opening, Proposal, User
+from store.models import Citizen, Proposal, User
 
 
 @dataclass(frozen=True)
@@ -149,22 +147,9 @@ def end_live_proposals(citizen: Citizen, user: User, closed_on: date,
     return EndingPreview(tuple(done))
 
 
-def no_longer_relevant(who: str, title: str) -> str:
-    """The company's notice: the pseudonym ("Kandidat XXXX-XXXX") and the opening, no reason."""
-    return f"{who} til »{title}« er ikke længere aktuel."
-
-
 def _tell_company(proposal: Proposal) -> None:
-    opening: Opening = proposal.opening
-    text = no_longer_relevant(pseudonym(proposal.citizen_id, opening.id), opening.title)
-    link = url_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id)
-    body = (f"{text}\n\nJobcentret har taget kandidaten ud af jeres opslag. Eventuelle aftalte "
-            f"samtaler er aflyst, og kandidatens navn og kontaktoplysninger vises ikke længere. "
-            f"Se opslaget i portalen:\n\n{link}\n")
-    users = db.session.scalars(sa.select(User).where(
-        User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
-        .order_by(User.id))
-    for recipient in users:
-        notify(recipient, "candidate_ended", text, link, body=body,
-               dedupe_key=f"candidate_ended:{proposal.id}:{recipient.id}")
+    """The company is told (by pseudonym, never why) and its systems get ``proposal.ended``."""
+    candidate_news.announce_ended(
+        proposal, name_was_shown=True,
+        key=f"candidate_ended:{proposal.id}:{candidate_news.decision_key(proposal)}")
     webhook_events.proposal_ended(db.session, proposal)

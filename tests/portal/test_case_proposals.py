@@ -398,3 +398,23 @@ def test_after_a_new_decision_the_page_dates_the_match_by_the_decision(app, clie
     when = re.search(r'data-testid="matched-when">(.*?)</p>', page, re.DOTALL).group(1)
     assert "da den nye beslutning blev truffet" in when and "02.01.2026" not in when
     assert decided.strftime("%d.%m.%Y") in when
+
+
+def test_a_pair_decided_anew_and_ended_again_tells_the_company_again(app, world):
+    """The company's notice is one per ending: a repeated run tells nobody twice, and the same
+    pair decided anew and ended again (a case closed, reopened, the pair proposed again and the
+    case closed once more) is told again (its key carries the decision's time)."""
+    def told() -> int:
+        return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+            Notification.kind == "candidate_ended"))
+
+    with app.test_request_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        case_endings._tell_company(proposal)
+        once = told()
+        case_endings._tell_company(proposal)
+        assert once >= 1 and told() == once
+        proposal.decided_at = (proposal.decided_at or datetime(2026, 1, 1)) + timedelta(days=3)
+        case_endings._tell_company(proposal)
+        assert told() == 2 * once
+        db.session.rollback()
