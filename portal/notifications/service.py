@@ -43,7 +43,7 @@ NOTIFICATION_KINDS = {
     # consultants
     "company_answered": "Virksomheden har svaret på en kandidat",
     "opening_posted": "Nyt opslag fra en virksomhed",
-    "opening_changed": "En virksomhed har ændret et opslags krav",
+    "opening_changed": "Et opslags krav er ændret",
     "hotline_new": "Ny henvendelse til hotline",
     "hotline_message": "Ny besked fra en virksomhed på en henvendelse til hotline",
 }

@@ -73,8 +73,9 @@ def proposal_shared(session: Session, proposal: Proposal) -> None:
 
 def proposal_ended(session: Session, proposal: Proposal) -> None:
     """``proposal.ended``: the job centre took a candidate the company was shown out of the
-    opening (the citizen's case closed, or the opening was filled or closed and the consultant
-    ended the candidates still on it). Never the reason, for either recipient: the job
+    opening (the citizen's case closed; the opening was filled or closed and the consultant
+    ended the candidates still on it; or a change of the opening's requirements left the
+    candidate on hold and the consultant ended it). Never the reason, for either recipient: the job
     centre's own systems know it. The company's payload links to the candidate's page only,
     which says "no longer relevant"; the API no longer gives the company the proposal."""
     opening = proposal.opening
