@@ -31,14 +31,16 @@ CHANGED_MEANWHILE = ("Borgeren blev ændret af en kollega i samme øjeblik, så 
 @consultant_required
 def followups():
     """Running placements of my citizens (or my team's, or all for administrators), flagged;
-    ``?kraever=1`` shows only those that need follow-up (the start page's count)."""
+    ``?kraever=1`` shows only those that need follow-up (the start page's count); ``?side=N``
+    pages through them (:data:`.followup.PER_PAGE` a page)."""
     scopes = followup.scopes_for(current_user)
     scope = request.args.get("omfang", "mine")
     scope = scope if scope in scopes else "mine"
     sort = request.args.get("sort", "start")
     sort = sort if sort in followup.SORTS else "start"
     today = service.today_local()
-    view = followup.follow_up_view(current_user, scope, today, sort, request.args.get("kraever") == "1")
+    view = followup.follow_up_view(current_user, scope, today, sort, request.args.get("kraever") == "1",
+                                   request.args.get("side", 1, type=int) or 1)
     return render_template("placements/followups.html", rows=view.rows, view=view, scope=scope, scopes=scopes,
                            sort=sort, today=today,
                            last_month=month_label(service.add_months(service.month_start(today), -1)))

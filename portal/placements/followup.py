@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
 from store.models import Citizen, Company, HoursLog, Placement, User
@@ -38,6 +39,7 @@ FOLLOW_UP_EVERY = timedelta(days=31)
 MIN_DAYS_FOR_HOURS = 7
 SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle"}
 SORTS = ("start", "-start")
+PER_PAGE = 50  # rows a page of the list shows (as /borgere/); ``?side=N`` pages through them
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,26 +90,50 @@ def needs_follow_up(row: FollowUpRow) -> bool:
     return bool(row.flags)
 
 
+class RowPage(Pagination):
+    """Flask-SQLAlchemy's :class:`~flask_sqlalchemy.pagination.Pagination` (the page object the
+    portal's other lists get from ``db.paginate``) over rows already read: the flags are worked
+    out in Python, so the list's page is cut after them."""
+
+    def _query_items(self) -> list:
+        rows = self._query_args["rows"]
+        return rows[(self.page - 1) * self.per_page:self.page * self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
 @dataclass(frozen=True)
 class FollowUpView:
-    """The follow-up page: the rows shown, and the counts its summary and links give.
+    """The follow-up page: one page of the rows shown, and the counts its summary and links give.
 
     ``total``: every row of the scope; ``flagged``: those that need follow-up;
-    ``flagged_only``: only those are shown (``rows`` then holds ``flagged`` rows).
+    ``flagged_only``: only those are shown (``page`` then pages through the ``flagged`` rows).
+    The counts are of the whole list, never of the page.
     """
 
-    rows: list[FollowUpRow]
+    page: Pagination
     total: int
     flagged: int
     flagged_only: bool
 
+    @property
+    def rows(self) -> list[FollowUpRow]:
+        """The rows of this page."""
+        return self.page.items
+
 
 def follow_up_view(user: User, scope: str, today: date, sort: str = "start",
-                   flagged_only: bool = False) -> FollowUpView:
-    """:func:`list_followups`, narrowed to the rows that need follow-up when ``flagged_only``."""
+                   flagged_only: bool = False, page: int = 1) -> FollowUpView:
+    """:func:`list_followups`, narrowed to the rows that need follow-up when ``flagged_only``,
+    one page (:data:`PER_PAGE`) of them: every row can be reached, however many there are
+    (a page past the end is the last one)."""
     rows = list_followups(user, scope, today, sort)
     flagged = [row for row in rows if needs_follow_up(row)]
-    return FollowUpView(flagged if flagged_only else rows, len(rows), len(flagged), flagged_only)
+    shown = flagged if flagged_only else rows
+    pages = max(1, -(-len(shown) // PER_PAGE))
+    found = RowPage(page=min(max(page, 1), pages), per_page=PER_PAGE, error_out=False, rows=shown)
+    return FollowUpView(found, len(rows), len(flagged), flagged_only)
 
 
 def scopes_for(user: User) -> dict[str, str]:
