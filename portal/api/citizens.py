@@ -26,7 +26,7 @@ from flask_smorest.fields import Upload
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from store.models import Citizen, User
+from store.models import Citizen, CvDocument, User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 from .. import audit, privacy
@@ -224,13 +224,25 @@ def _read(citizen: Citizen, purpose: str) -> Citizen:
     return citizen
 
 
+def _read_current_cvs(citizens: list[Citizen]) -> None:
+    """Load the current CV's text (``missing_for_matching`` asks whether it is blank) of every
+    one of ``citizens`` in one statement; older CVs' texts are never read. The rows are already
+    in the session without their text, so the query fills it in."""
+    current = [c.current_cv.id for c in citizens if c.current_cv is not None]
+    if current:
+        db.session.scalars(sa.select(CvDocument).where(CvDocument.id.in_(current))).all()
+
+
 @bp.get("/")
 @bp.arguments(CitizenListArgs, **common.QUERY)
 @bp.response(200, CitizenPage)
 def list_citizens(args):
     """Borgere, ældste først, i sider (hvert opslag i listen logges)."""
+    # has_cv and missing_for_matching read the citizen's CVs: their ids with the page (not one
+    # statement per citizen), the text of the current one only (_read_current_cvs).
     query = sa.select(Citizen).where(Citizen.anonymised_at.is_(None)).options(
-        selectinload(Citizen.vk), selectinload(Citizen.job_goals))
+        selectinload(Citizen.vk), selectinload(Citizen.job_goals),
+        selectinload(Citizen.cv_documents).load_only(CvDocument.id, CvDocument.citizen_id))
     if args.get("status") == "open":
         query = query.where(Citizen.case_closed.is_(None))
     elif args.get("status") == "closed":
@@ -238,6 +250,7 @@ def list_citizens(args):
     if since := common.since_moment(args.get("updated_since")):
         query = query.where(Citizen.updated_at >= since)
     items, links = common.page(query, Citizen.id, args)
+    _read_current_cvs(items)
     # Each citizen in the page is a read of their record (name, phone, e-mail, jobmål): logged
     # one by one, all before the answer (fail-closed), so the access log's per-citizen view
     # shows it (review M 4). "citizen_list_viewed" was written instead before 5 December 2026.

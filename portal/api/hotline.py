@@ -77,10 +77,15 @@ class MessageIn(ma.Schema):
         "»venter på svar« med en ny svarfrist; false er til orientering. Konsulenten får besked i begge tilfælde.")})
 
 
-def _view(found: HotlineRequest, with_messages: bool = True) -> dict:
-    company_reads = current_user.role == "company"
-    today = sla.to_local(sla.utc_now()).date()
-    label = service.placement_label(found.placement, today, company_reads) if found.placement else None
+def _view(found: HotlineRequest, with_messages: bool = True, labels: dict[int, str | None] | None = None) -> dict:
+    """``labels``: the placement labels of a whole list, read and audited there
+    (:func:`portal.hotline.service.placement_labels`); without them, read and audited here."""
+    if labels is None:
+        company_reads = current_user.role == "company"
+        today = sla.to_local(sla.utc_now()).date()
+        label = service.placement_label(found.placement, today, company_reads) if found.placement else None
+    else:
+        label = labels[found.id]
     view = {"id": found.id, "company_id": found.company_id, "placement_id": found.placement_id,
             "placement_label": label, "category": found.category, "urgency": found.urgency,
             "subject": found.subject, "status": found.status, "created_at": found.created_at,
@@ -108,7 +113,7 @@ def _read(request_id: int) -> HotlineRequest:
 @bp.response(200, RequestPage)
 def list_requests(args):
     """Henvendelser (virksomhed: egne; jobcentret: alle), uden beskedtråden."""
-    query = sa.select(HotlineRequest)
+    query = sa.select(HotlineRequest).options(service.WITH_PLACEMENT)
     if current_user.role == "company":
         query = query.where(HotlineRequest.company_id == current_user.company_id)
     if args.get("status"):
@@ -119,7 +124,9 @@ def list_requests(args):
         label = sa.exists().where(Placement.id == HotlineRequest.placement_id, placements.label_changed(since))
         query = query.where(sa.or_(HotlineRequest.updated_at >= since, label))
     items, links = common.page(query, HotlineRequest.id, args)
-    return {"items": [_view(r, with_messages=False) for r in items], **links}
+    # The page's labels in one read, and a company's names in one audit write, not per request.
+    labels = service.placement_labels(items, sla.to_local(sla.utc_now()).date(), current_user.role == "company")
+    return {"items": [_view(r, with_messages=False, labels=labels) for r in items], **links}
 
 
 @bp.post("/")

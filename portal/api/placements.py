@@ -13,6 +13,7 @@ from datetime import date, datetime
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from store.models import Citizen, Consent, Placement, Proposal
 from store.models.vocab import END_REASONS, OPENING_KINDS
@@ -128,8 +129,10 @@ def _views(placements: list[Placement]) -> list[dict]:
         labels = service.company_labels(placements, today)
     else:
         labels = {p.id: service.placement_label(p) for p in placements}
-        for p in placements:
-            audit.record_now("placement_viewed", citizen_id=p.citizen_id, purpose=f"api forloeb:{p.id}")
+        # Every placement read is logged before the answer (fail closed), the page's in one
+        # transaction (one disk sync), not one per placement.
+        audit.record_many_now([{"action": "placement_viewed", "citizen_id": p.citizen_id,
+                                "purpose": f"api forloeb:{p.id}"} for p in placements])
     views = []
     for p in placements:
         view = {"id": p.id, "label": labels[p.id], "opening_id": p.opening_id, "company_id": p.company_id,
@@ -161,7 +164,8 @@ def load(placement_id: int) -> Placement:
 @bp.response(200, PlacementPage)
 def list_placements(args):
     """Forløb (virksomhed: egne; jobcentret: alle)."""
-    query = sa.select(Placement)
+    # Each item shows its hours and its opening's title (the label): with the page, not per item.
+    query = sa.select(Placement).options(selectinload(Placement.hours), joinedload(Placement.opening))
     if current_user.role == "company":
         query = query.where(Placement.company_id == current_user.company_id)
     today = service.today_local()

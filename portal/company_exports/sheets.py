@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..interviews import service as interviews
@@ -30,7 +31,9 @@ CANDIDATE_WIDTHS = (40, 20, 44, 14, 24, 24, 16, 30)
 
 def placement_rows(company_id: int, today: date) -> list[list]:
     """Every placement of the company, one row per month with hours (names audited first)."""
+    # Each row shows the month's hours and the opening's title: read with the placements, not per placement.
     found = list(db.session.scalars(sa.select(Placement).where(Placement.company_id == company_id)
+                                    .options(selectinload(Placement.hours), joinedload(Placement.opening))
                                     .order_by(Placement.start_date.desc(), Placement.id)))
     return payroll.all_lines(found, today)
 

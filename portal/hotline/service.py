@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..extensions import db
@@ -37,7 +37,8 @@ class RequestData:
 
 
 def _active_placements(company_id: int, today: date):
-    return (sa.select(Placement)
+    # A label shows the opening's title: read with the placements, not one statement each.
+    return (sa.select(Placement).options(joinedload(Placement.opening))
             .where(Placement.company_id == company_id, active_clause(today))  # the portal's one "running"
             .order_by(Placement.id))
 
@@ -45,6 +46,21 @@ def _active_placements(company_id: int, today: date):
 def placement_label(placement: Placement, today: date, company_reads: bool) -> str:
     """The placement as the company knows it (see :func:`portal.placements.service.company_labels`)."""
     return company_labels([placement], today, audit_reads=company_reads)[placement.id]
+
+
+def placement_labels(requests: list[HotlineRequest], today: date, company_reads: bool) -> dict[int, str | None]:
+    """Request id → its placement's label (:func:`placement_label`; None without a placement)
+    for a whole list: the names read once, and with ``company_reads`` every name shown logged
+    first, one "identity_viewed" per request as :func:`placement_label` logs it, all in one
+    transaction (fail closed: :class:`~portal.audit.AuditWriteError` and no label at all).
+    Load the requests with their placements and openings (:data:`WITH_PLACEMENT`)."""
+    labels = company_labels([r.placement for r in requests if r.placement is not None], today,
+                            audit_reads=company_reads)
+    return {r.id: labels[r.placement.id] if r.placement is not None else None for r in requests}
+
+
+# Loader option for a list of requests whose placement labels are shown (:func:`placement_labels`).
+WITH_PLACEMENT = selectinload(HotlineRequest.placement).joinedload(Placement.opening)
 
 
 def placement_options(company_id: int, today: date) -> list[tuple[str, str]]:
