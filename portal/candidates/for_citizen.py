@@ -25,7 +25,7 @@ from matching.domain import DEFAULT_PRIORITY, Exclusion, Filters, Match, Opening
 from matching.ranking import sort_key
 from matching.service import MatchResult
 
-from .. import matching_runtime, proposals
+from .. import matching_runtime, proposals, proposals_hold
 from ..extensions import db
 from . import bp
 from .reasons import broken_limits
@@ -204,9 +204,13 @@ class ProposalLine:
     """
 
     proposal: Proposal
-    named: bool  # the company has the citizen's name now (portal.proposals.identity_released)
+    # The company sees the citizen's name now: released (portal.proposals.identity_released) and
+    # not on hold after a change of the opening's requirements (``held``), as the company's pages
+    # and the API show it.
+    named: bool
     consent: Consent | None
     last_consent: Consent | None
+    held: bool = False  # live and on hold (portal.proposals_hold.held): the company sees no name
 
 
 @bp.app_template_global("citizen_proposals")
@@ -218,9 +222,12 @@ def citizen_proposals(citizen_id: int, today: date | None = None) -> list[Propos
         sa.select(Proposal).where(Proposal.citizen_id == citizen_id)
         .options(joinedload(Proposal.opening).joinedload(Opening.company), selectinload(Proposal.consents))
         .order_by(Proposal.id.desc()))
+    rows = list(rows)
+    on_hold = proposals_hold.held(p for p in rows if p.status in proposals.ENDABLE)
     lines = []
     for p in rows:
         last = max(p.consents, key=lambda c: (c.given_at, c.id), default=None)
-        lines.append(ProposalLine(p, proposals.identity_released(p, today), proposals.active_consent(p, today),
-                                  last))
+        held = p.id in on_hold
+        lines.append(ProposalLine(p, proposals.identity_released(p, today) and not held,
+                                  proposals.active_consent(p, today), last, held))
     return lines

@@ -22,6 +22,7 @@ from . import bp, opening_done, service
 from . import for_citizen as for_citizen_service
 from . import sought as sought_citizen
 from ..citizens.pages import audited_read, citizen_or_404
+from ..placements import lifecycle
 from .consent import StepForm
 from .situation import situation, situations
 from ..proposals import MAX_SHARED_GOAL_LENGTH, OPENING_DONE, TransitionError, ended_now
@@ -29,14 +30,20 @@ from .forms import MAX_K, MAX_REASON_LENGTH, PRIORITIES, DecisionForm, RankingFi
 
 _DECISION_FORM = "ranking-decision:{}"  # a refused decision's fields (formutil.keep_form), per opening
 
+# Why no placement may start from a proposal (the start form's own rule), for the proposal page's words.
+bp.add_app_template_global(lifecycle.start_refusal, "start_refusal")
+
 
 @bp.get("/")
 @consultant_required
 def index():
-    """Open openings to rank candidates for; by default the consultant's own companies."""
+    """Open openings to rank candidates for; by default the consultant's own companies. Below
+    them, the filled or closed ones with proposals still waiting on them, each linked to its
+    candidate page, where they are ended (:func:`.service.done_openings_waiting`)."""
     mine = request.args.get("alle") != "1"
     openings = service.open_openings(current_user, mine_only=mine)
-    return render_template("candidates/index.html", openings=openings, mine=mine)
+    done = service.done_openings_waiting(current_user, mine_only=mine)
+    return render_template("candidates/index.html", openings=openings, done=done, mine=mine)
 
 
 @bp.get("/opslag/<int:opening_id>")

@@ -25,6 +25,7 @@ from .. import audit, matching_runtime, proposals
 from ..extensions import db
 from ..matching_runtime import matching_service
 from ..notifications.proposed import announce_proposed
+from . import opening_done
 from .reasons import broken_limits
 from store.models import AuditEvent, Citizen, Company, Opening, Proposal, User
 from store.index_status import expected_count
@@ -117,6 +118,35 @@ def open_openings(user: User, mine_only: bool) -> list[Opening]:
     if mine_only:
         query = query.where(Company.consultant_id == user.id)
     return list(db.session.scalars(query.order_by(Opening.created_at.desc())))
+
+
+@dataclasses.dataclass(frozen=True)
+class DoneOpening:
+    """A filled or closed opening and the proposals still waiting on it (:func:`.opening_done.waiting`)."""
+
+    opening: Opening
+    waiting: list[Proposal]
+
+
+def done_openings_waiting(user: User, mine_only: bool) -> list[DoneOpening]:
+    """The filled or closed openings with proposals still waiting on them, most recently changed
+    first; ``mine_only``: companies the consultant owns.
+
+    They are no longer ranked, so »Opslag og kandidater« lists them apart: a start that fills an
+    opening, or a company that closes it, leaves its other candidates to be told and ended on the
+    opening's candidate page, and this is the way there. Only openings with a live proposal that
+    is no hire are looked at; :func:`.opening_done.waiting` decides which of them wait.
+    """
+    query = (sa.select(Opening).join(Company).where(
+        Opening.status.in_(proposals.OPENING_DONE),
+        sa.exists().where(Proposal.opening_id == Opening.id, Proposal.status.in_(proposals.ENDABLE),
+                          Proposal.company_response.is_distinct_from("hired")))
+        .options(contains_eager(Opening.company)))
+    if mine_only:
+        query = query.where(Company.consultant_id == user.id)
+    found = [DoneOpening(o, opening_done.waiting(o.id))
+             for o in db.session.scalars(query.order_by(Opening.updated_at.desc(), Opening.id.desc()))]
+    return [row for row in found if row.waiting]
 
 
 def opening_or_404(opening_id: int) -> Opening:

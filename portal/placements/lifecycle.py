@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from .. import audit, proposals
+from .. import audit, proposals, proposals_hold
 from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError, raise_all
@@ -25,7 +25,7 @@ from ..notifications import placement_news
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HoursLog, Opening, Placement, PlacementEvent, Proposal, User
 from store.models.base import utcnow
-from store.models.vocab import BENEFIT_GROUPS, CANCELLED, ENDING_REASONS, OPENING_KINDS
+from store.models.vocab import BENEFIT_GROUPS, CANCELLED, COMPANY_RESPONSES, ENDING_REASONS, OPENING_KINDS
 from store import clock
 from store.outbox import record_change
 from .service import is_active, is_cancelled
@@ -97,17 +97,60 @@ def other_live_proposals(opening: Opening, except_proposal_id: int | None,
             and not proposals.company_declined(p)]
 
 
+def start_refusal(proposal: Proposal, today: date | None = None) -> str | None:
+    """Why no placement may start from ``proposal`` now, in Danish with what to do, or None.
+
+    The one rule of a start: :func:`check_startable` (the start form and :func:`start_placement`)
+    refuses with this message, and the proposal page offers »Start forløb« and words its next
+    step by it, so the page never offers a start the form would refuse. Refused, in this order:
+
+    - nothing may be shared with the company now (:func:`portal.proposals.sharing_refusal`):
+      the citizen's processing is restricted, a change of the opening's requirements put the
+      candidate on hold (the company no longer sees the name), or the opening is filled or
+      closed and the pair is no hire (the company has not answered "hired", no placement);
+    - the name is not released (:func:`portal.proposals.identity_released`: disclosed under a
+      live consent);
+    - the pair already has an active placement on the opening.
+    """
+    today = today or clock.today()
+    if proposals.sharing_refusal(proposal) is not None:
+        return _sharing_refused(proposal)
+    if not proposals.identity_released(proposal, today):
+        return ("Et forløb kan kun startes, når borgerens identitet er delt med virksomheden (med et "
+                "gyldigt samtykke).")
+    if any(p.citizen_id == proposal.citizen_id for p in active_on_opening(proposal.opening_id, today)):
+        return "Borgeren har allerede et igangværende forløb på dette opslag."
+    return None
+
+
+def _sharing_refused(proposal: Proposal) -> str:
+    """:func:`start_refusal`'s words when :func:`portal.proposals.sharing_refusal` is set: the
+    state of the name as the company sees it now, and the consultant's next step."""
+    if proposal.citizen.restricted:
+        return f"Der startes ikke forløb. {proposals.RESTRICTED_MESSAGE}"
+    state = "besat" if proposal.opening.status == "filled" else "lukket"
+    if proposals_hold.is_held(proposal):
+        name = ("Navnet var delt, men virksomheden ser det ikke, mens kandidaten er i bero"
+                if proposal.status == "disclosed" else "Kandidaten er i bero, og navnet deles ikke")
+        then = (f"Opslaget er også {state}: fortæl borgeren det, og afslut forslaget."
+                if proposal.opening.status in proposals.OPENING_DONE
+                else "Tal med virksomheden om kravene, eller afslut forslaget og fortæl borgeren det.")
+        return (f"Opslagets krav er ændret, og borgeren opfylder dem ikke længere. {name}, og der startes "
+                f"ikke forløb. {then}")
+    return (f"Opslaget er {state}, og virksomheden har ikke svaret »{COMPANY_RESPONSES['hired']}« på "
+            "kandidaten, så der startes ikke forløb, og der deles ikke mere med virksomheden. Har "
+            f"virksomheden ansat borgeren, så bed den svare »{COMPANY_RESPONSES['hired']}« på kandidaten; "
+            "ellers fortæl borgeren det, og afslut forslaget.")
+
+
 def check_startable(proposal: Proposal, today: date) -> None:
-    """The proposal allows a start: identity released and no active placement for the pair.
+    """The proposal allows a start (:func:`start_refusal` is None).
 
     Raises:
-        LifecycleError: if not.
+        LifecycleError: if not, with :func:`start_refusal`'s message.
     """
-    if not proposals.identity_released(proposal, today):
-        raise LifecycleError("Et forløb kan kun startes, når borgerens identitet er delt med "
-                             "virksomheden (med et gyldigt samtykke).")
-    if any(p.citizen_id == proposal.citizen_id for p in active_on_opening(proposal.opening_id, today)):
-        raise LifecycleError("Borgeren har allerede et igangværende forløb på dette opslag.")
+    if (refused := start_refusal(proposal, today)) is not None:
+        raise LifecycleError(refused)
 
 
 def hours_warning(opening: Opening, weekly_hours: float) -> str | None:
@@ -126,8 +169,8 @@ def start_placement(proposal: Proposal, data: StartData, user: User, today: date
     row for the opening too). Commits.
 
     Raises:
-        LifecycleError: identity not released, an active placement for the pair already,
-            a kind the citizen's benefit group may not take, a kind other than the
+        LifecycleError: no start allowed for the proposal now (:func:`start_refusal`: nothing
+            may be shared, identity not released, an active placement for the pair already), a kind the citizen's benefit group may not take, a kind other than the
             opening's without ``other_kind_confirmed``, more hours than the citizen has, or
             dates out of range.
     """
