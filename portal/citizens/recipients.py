@@ -170,7 +170,7 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
         (told_companies if users else untold_companies).add(opening.company_id)
         stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
         for user in users:
-            if notify(user, "candidate_data", text, link, body=f"{text}\n\n{further}\n\n{link}\n",
+            if notify(user, "candidate_data", text, link, body=f"{text}\n\n{further}",
                       subject=f"Databeskyttelse: kandidat til »{opening.title}«",
                       dedupe_key=f"candidate_data:{event}:{proposal.id}:{stamp}:{user.id}"):
                 told += 1

@@ -60,10 +60,8 @@ def announce_new(request: HotlineRequest) -> bool:
     text = f"Ny henvendelse #{request.id} til hotline fra {request.company.name} ({_urgency_word(request)})"
     notify(recipient, "hotline_new", text, link,
            subject=f"Hotline: ny henvendelse #{request.id} ({_urgency_word(request)})",
-           body=(f"Goddag {recipient.name}\n\n"
-                 f"{request.company.name} har sendt en henvendelse til hotline.\n"
-                 f"{request_facts(request)}\n"
-                 f"Læs og svar her: {link}\n"))
+           body=(f"{request.company.name} har sendt en henvendelse til hotline.\n"
+                 f"{request_facts(request)}"), link_intro="Læs og svar her")
     return True
 
 
@@ -89,10 +87,8 @@ def announce_message(request: HotlineRequest, recipient: User | None, due: datet
     notify(recipient, "hotline_message",
            f"Ny besked fra {request.company.name} på henvendelse #{request.id} til hotline ({state})", link,
            subject=f"Hotline: ny besked på henvendelse #{request.id} ({state})",
-           body=(f"Goddag {recipient.name}\n\n"
-                 f"{request.company.name} har skrevet igen på henvendelse #{request.id} til hotline. {wish}\n"
-                 f"{request_facts(request, due, with_due=due is not None)}\n"
-                 f"Læs beskeden her: {link}\n"))
+           body=(f"{request.company.name} har skrevet igen på henvendelse #{request.id} til hotline. {wish}\n"
+                 f"{request_facts(request, due, with_due=due is not None)}"), link_intro="Læs beskeden her")
     return True
 
 
@@ -116,8 +112,7 @@ def announce_answer(request: HotlineRequest) -> int:
     for user in users:
         notify(user, "hotline_answered", text, link,
                subject=f"Hotline: svar på henvendelse #{request.id}",
-               body=(f"Goddag {user.name}\n\n"
-                     f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline.\n"
-                     f"Læs svaret her: {link}\n"))
+               body=f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline.",
+               link_intro="Læs svaret her")
     webhook_events.hotline_answered(db.session, request)
     return len(users)

@@ -30,15 +30,22 @@ def announce_ended(proposal: Proposal, *, name_was_shown: bool, key: str) -> int
     longer shown); ``key``: what makes this ending one event (the recipient is added), so a
     repeated run tells nobody twice and a later ending of the same pair, decided anew, does."""
     opening: Opening = proposal.opening
-    text = no_longer_relevant(pseudonym(proposal.citizen_id, opening.id), opening.title)
+    who = pseudonym(proposal.citizen_id, opening.id)
+    text = no_longer_relevant(who, opening.title)
     link = path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id)
     hidden = ", og kandidatens navn og kontaktoplysninger vises ikke længere" if name_was_shown else ""
     body = (f"{text}\n\nJobcentret har taget kandidaten ud af jeres opslag. Eventuelle aftalte "
-            f"samtaler er aflyst{hidden}. Se opslaget i portalen:\n\n{link}\n")
+            f"samtaler er aflyst{hidden}.")
     users = db.session.scalars(sa.select(User).where(
         User.company_id == opening.company_id, User.role == "company", User.active.is_(True)).order_by(User.id))
     return sum(1 for recipient in users
-               if notify(recipient, "candidate_ended", text, link, body=body, dedupe_key=f"{key}:{recipient.id}"))
+               if notify(recipient, "candidate_ended", text, link, subject=ended_subject(who), body=body,
+                         dedupe_key=f"{key}:{recipient.id}"))
+
+
+def ended_subject(who: str) -> str:
+    """The mail's short subject (``who``: the pseudonym; the opening is in the text)."""
+    return f"{who} er ikke længere aktuel"
 
 
 def decision_key(proposal: Proposal) -> str:

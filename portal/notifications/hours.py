@@ -90,8 +90,8 @@ def run(today: date) -> Summary:
             text = f"Timer mangler for {count} forløb i {month_name}"
             note = notify(user, "hours_missing", text, link,
                           subject=f"Påmindelse: {text.lower()}",
-                          body=(f"Goddag {user.name}\n\n{text}. Skriv timerne ind, så jobcentret kan "
-                                f"følge forløbene og lønnen kan afregnes.\n\nSkriv timer her: {link}\n"),
+                          body=(f"{text}. Skriv timerne ind, så jobcentret kan følge forløbene og lønnen "
+                                f"kan afregnes."), link_intro="Skriv timer her",
                           dedupe_key=f"hours-missing:{user.id}:{month:%Y-%m}")
             notified += note is not None
     try:

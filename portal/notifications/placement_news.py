@@ -28,31 +28,46 @@ def _company_users(placement: Placement) -> list[User]:
         .order_by(User.id)))
 
 
-def _tell(placement: Placement, kind: str, text: str, further: str, dedupe: str | None) -> int:
+def _tell(placement: Placement, kind: str, text: str, further: str, subject: str, dedupe: str | None) -> int:
     link = path_for("placements.detail", placement_id=placement.id)
     told = 0
     for recipient in _company_users(placement):
-        if notify(recipient, kind, text, link, body=f"{text}\n\n{further}\n\n{link}\n",
+        if notify(recipient, kind, text, link, subject=subject, body=f"{text}\n\n{further}",
                   dedupe_key=f"{dedupe}:{recipient.id}" if dedupe else None):
             told += 1
     return told
 
 
+def _label(placement: Placement) -> str:
+    return f"forløb nr. {placement.id} ({neutral_label(placement)})"
+
+
 def started_notice(placement: Placement) -> str:
     """The one-line notice of a start."""
-    return f"Jobcentret har startet forløb nr. {placement.id}: {neutral_label(placement)}."
+    return f"Jobcentret har startet {_label(placement)}."
 
 
 def ended_notice(placement: Placement, corrected: bool = False) -> str:
-    """The one-line notice of an end, a corrected end or a cancellation."""
-    label = f"forløb nr. {placement.id}: {neutral_label(placement)}"
+    """The one-line notice of an end, a corrected end or a cancellation: what happened, when,
+    and the outcome in a sentence of its own (review AD 1)."""
     if placement.end_reason == CANCELLED:
-        return f"Jobcentret har aflyst {label}. Forløbet blev ikke til noget."
+        return f"Jobcentret har aflyst {_label(placement)}. Forløbet blev ikke til noget."
     reason = END_REASONS.get(placement.end_reason or "", "")
+    outcome = f" Udfald: {reason[:1].lower()}{reason[1:]}." if reason else ""
     when = format_date(placement.end_date) if placement.end_date else ""
     if corrected:
-        return f"Jobcentret har rettet afslutningen af {label}: slut {when}, {reason.lower()}."
-    return f"Jobcentret har afsluttet {label}: slut {when}, {reason.lower()}."
+        end = f" Slutdato: {when}." if when else ""
+        return f"Jobcentret har rettet afslutningen af {_label(placement)}.{end}{outcome}"
+    return f"Jobcentret har afsluttet {_label(placement)}{f' den {when}' if when else ''}.{outcome}"
+
+
+def ended_subject(placement: Placement, corrected: bool = False) -> str:
+    """The mail's short subject for :func:`ended_notice` (the notice itself is the mail's text)."""
+    if placement.end_reason == CANCELLED:
+        return f"Forløb nr. {placement.id} er aflyst"
+    if corrected:
+        return f"Afslutningen af forløb nr. {placement.id} er rettet"
+    return f"Forløb nr. {placement.id} er afsluttet"
 
 
 def announce_started(placement: Placement) -> int:
@@ -60,7 +75,7 @@ def announce_started(placement: Placement) -> int:
     commits. Returns how many were told."""
     return _tell(placement, "placement_started", started_notice(placement),
                  "Registrér forløbets timer for hver måned under Forløb i portalen.",
-                 f"placement_started:{placement.id}")
+                 f"Forløb nr. {placement.id} er startet", f"placement_started:{placement.id}")
 
 
 def announce_ended(placement: Placement, *, corrected: bool = False) -> int:
@@ -70,4 +85,5 @@ def announce_ended(placement: Placement, *, corrected: bool = False) -> int:
         further = "Der skal ikke registreres timer for forløbet."
     else:
         further = "Registrér timerne til og med slutdatoen under Forløb i portalen."
-    return _tell(placement, "placement_ended", ended_notice(placement, corrected), further, None)
+    return _tell(placement, "placement_ended", ended_notice(placement, corrected), further,
+                 ended_subject(placement, corrected), None)

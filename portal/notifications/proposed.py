@@ -41,7 +41,7 @@ def announce_proposed(proposal: Proposal) -> int:
     text = proposed_notice(pseudonym(proposal.citizen_id, opening.id), opening.title)
     body = (f"{text}\n\nSe kandidatens jobmål og kompetencer, og svar »Interesseret« eller »Ikke "
             f"interesseret« i portalen. Kandidatens navn deles først, når borgeren har givet "
-            f"samtykke.\n\n{link}\n")
+            f"samtykke.")
     decided = proposal.decided_at.strftime("%Y%m%d%H%M%S%f") if proposal.decided_at else "0"
     users = db.session.scalars(sa.select(User).where(
         User.company_id == opening.company_id, User.role == "company", User.active.is_(True))

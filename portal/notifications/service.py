@@ -7,6 +7,10 @@ the queued :class:`~store.models.MailMessage` rows afterwards (retried, sent at 
 
 Callers pass texts that say no more about a citizen than the recipient may see in the
 portal (a company sees a name only after disclosure with a live consent).
+
+Every mail has the same frame, composed here and nowhere else (review AD 6): »Goddag <name>«,
+the caller's text, the link, and a sign-off from the job centre (``ORGANISATION_NAME``) saying
+the mail was sent automatically. Callers give a short subject and the text only.
 """
 from __future__ import annotations
 
@@ -62,8 +66,26 @@ class UnknownKind(ValueError):
     """A notification kind that is not in NOTIFICATION_KINDS (a programming error)."""
 
 
+AUTOMATIC = "(Mailen er sendt automatisk fra Jobbro og kan ikke besvares.)"
+LINK_INTRO = "Se det i Jobbro"
+
+
+def mail_body(user: User, content: str, link: str, link_intro: str = LINK_INTRO) -> str:
+    """A mail's body in the one frame every mail has: greeting, ``content``, link, sign-off.
+
+    The link line is left out when ``content`` already holds the link (a caller that still puts
+    it in its text), so no mail shows it twice. Needs an app context (the job centre's name).
+    """
+    parts = [f"Goddag {user.name}".rstrip(), content.strip()]
+    if link and link not in content:
+        parts.append(f"{link_intro}: {link}")
+    sender = current_app.config.get("ORGANISATION_NAME") or "Jobcentret"
+    parts += [f"Venlig hilsen\n{sender}", AUTOMATIC]
+    return "\n\n".join(parts) + "\n"
+
+
 def notify(user: User, kind: str, text: str, link: str, *, subject: str | None = None,
-           body: str | None = None, ics: str | None = None,
+           body: str | None = None, link_intro: str = LINK_INTRO, ics: str | None = None,
            dedupe_key: str | None = None, read: bool = False) -> Notification | None:
     """Add a notification for ``user`` and queue its mail; the caller commits.
 
@@ -72,9 +94,11 @@ def notify(user: User, kind: str, text: str, link: str, *, subject: str | None =
         kind: a key of :data:`NOTIFICATION_KINDS`.
         text: one line for the in-portal list (≤ 300 characters).
         link: the portal path where the item is handled (e.g. ``url_for(...)``).
-        subject: the mail's subject; defaults to ``text``.
-        body: the mail's body; defaults to ``text`` and the link. The mail worker makes the
-            link absolute on ``PORTAL_URL`` when it is a path.
+        subject: the mail's subject, short (»Forløb nr. 301 er afsluttet«); defaults to ``text``.
+        body: what the mail says, without greeting, link or sign-off (:func:`mail_body` adds
+            them); defaults to ``text``. The mail worker makes the link absolute on
+            ``PORTAL_URL`` when it is a path.
+        link_intro: the words before the link (»Læs og svar her«); default »Se det i Jobbro«.
         ics: an iCalendar document to attach (interview invitations).
         dedupe_key: makes a repeated job notify once; a second call with the same key adds
             nothing and returns None.
@@ -100,7 +124,7 @@ def notify(user: User, kind: str, text: str, link: str, *, subject: str | None =
     if user.email and kind not in (user.mail_opt_out or []):
         db.session.add(MailMessage(
             user_id=user.id, to_address=user.email, kind=kind, subject=shorten(subject or text, SUBJECT_MAX),
-            body=body if body is not None else f"{text}\n\n{link}\n", ics=ics,
+            body=mail_body(user, body if body is not None else text, link, link_intro), ics=ics,
             dedupe_key=dedupe_key))
         if has_request_context():
             g.mail_queued = True  # the request's after-hook kicks the mail worker

@@ -173,7 +173,7 @@ def _tell(opening: Opening, proposals: list[Proposal], by_company: bool, what: s
     # consultant finds the candidates on the opening's page.
     for user in recipients.values():
         notify(user, "opening_changed", text, link, subject=f"Ændrede krav i opslaget »{opening.title}«",
-               body=f"Goddag {user.name}\n\n{text}\n\n{see}: {link}\n")
+               link_intro=see)
     return len(recipients)
 
 

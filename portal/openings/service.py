@@ -482,8 +482,7 @@ def announce_published(opening: Opening, *, again: bool = False) -> bool:
         text = f"{company.name} har slået et nyt opslag op: {opening.title}"
         subject = f"Nyt opslag fra {company.name}"
     notify(consultant, "opening_posted", text, link, subject=subject,
-           body=(f"Goddag {consultant.name}\n\n{text}\n\n"
-                 f"Se kandidaterne her: {link}\n"))
+           link_intro="Se kandidaterne her")
     return True
 
 

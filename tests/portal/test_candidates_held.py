@@ -119,6 +119,7 @@ def test_ending_a_held_candidate_tells_the_company_by_pseudonym_and_the_link_rea
         mail = db.session.scalar(sa.select(MailMessage).where(MailMessage.user_id == world["company"].id,
                                                               MailMessage.kind == "candidate_ended"))
         assert mail is not None and who in mail.subject and MARKER not in mail.body
+        assert mail.subject == f"{who} er ikke længere aktuel"  # short (review AD 6)
     [notice] = _company_notices(app, world)
     candidate_page = f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
     assert notice.text == f"{who} til »Praktik i kantinen« er ikke længere aktuel."

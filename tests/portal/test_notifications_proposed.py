@@ -57,6 +57,20 @@ def test_an_approval_tells_the_companys_active_users_by_pseudonym(app, client, a
     assert len(told(app)) == 2
 
 
+def test_the_mail_greets_the_reader_and_is_signed_by_the_job_centre(app, world):
+    """Review AD 6: the same frame as every other mail, the link once, from the job centre."""
+    app.config["ORGANISATION_NAME"] = "Jobcenter Vejle"
+    proposal_id = decide(app, world, approve=True)
+    with app.app_context():
+        mail = db.session.scalar(sa.select(MailMessage).where(MailMessage.to_address == world["company"].email))
+        link = f"/opslag/{world['opening2']}/kandidat/{proposal_id}"
+        assert mail.subject == "Ny kandidat foreslået til »Praktik på lageret«"
+        assert mail.body.startswith(f"Goddag {world['company'].name}\n\nJobcentret har foreslået en kandidat")
+        assert mail.body.count(link) == 1 and f"\n\nSe det i Jobbro: {link}\n" in mail.body
+        assert mail.body.endswith("Venlig hilsen\nJobcenter Vejle\n\n"
+                                  "(Mailen er sendt automatisk fra Jobbro og kan ikke besvares.)\n")
+
+
 def test_a_rejection_tells_no_one(app, world):
     decide(app, world, approve=False)
     assert told(app) == []
