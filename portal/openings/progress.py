@@ -17,10 +17,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from matching.domain import EligibilityRules
+
 from ..extensions import db
 from ..i18n import format_number
 from store import clock
 from store.models import Opening, Proposal
+from store.models.vocab import BENEFIT_GROUPS, OPENING_KINDS
+from store.profiles import load_rules
 
 # The hours from which a weekly minimum is named as narrowing the field: many of the job
 # centre's citizens can work only part of a week.
@@ -57,14 +61,31 @@ def search_state(opening: Opening, today: date | None = None) -> SearchState:
     since = opening.created_at.astimezone(clock.LOCAL).date() if opening.created_at else today
     return SearchState(status=opening.status, since=since, weeks=max((today - since).days // 7, 0),
                        assessed=sum(counts.values()), not_proposed=counts.get("rejected", 0),
-                       in_review=in_review, limits=requirement_limits(opening))
+                       in_review=in_review, limits=requirement_limits(opening, load_rules(db.session)))
 
 
-def requirement_limits(opening: Opening) -> tuple[str, ...]:
-    """The opening's requirements that narrow who can take it, as the company wrote them."""
+def kind_limit(kind: str, rules: EligibilityRules) -> str | None:
+    """Who may take an opening of ``kind`` under the eligibility table the administrator edits
+    (the one matching filters on, :func:`store.profiles.load_rules`), as a Danish phrase; None
+    when every benefit group may."""
+    allowed = rules.groups_for(kind)
+    if allowed >= set(BENEFIT_GROUPS):
+        return None
+    label = OPENING_KINDS[kind].lower()
+    if not allowed:
+        return f"{label} (ingen ydelsesgrupper må lige nu tage denne type forløb)"
+    groups = [BENEFIT_GROUPS[group].lower() for group in BENEFIT_GROUPS if group in allowed]
+    if len(groups) == 1:
+        return f"{label} (kun for borgere i ydelsesgruppen {groups[0]})"
+    return f"{label} (kun for borgere i ydelsesgrupperne {', '.join(groups[:-1])} eller {groups[-1]})"
+
+
+def requirement_limits(opening: Opening, rules: EligibilityRules) -> tuple[str, ...]:
+    """The opening's requirements that narrow who can take it: its kind when the eligibility
+    table (``rules``) lets only some benefit groups take it, then what the company wrote."""
     limits = []
-    if opening.kind == "fleksjob":
-        limits.append("fleksjob (kun for borgere, der er visiteret til fleksjob)")
+    if by_kind := kind_limit(opening.kind, rules):
+        limits.append(by_kind)
     if opening.required_licences:
         limits.append("kørekort i kategori " + " eller ".join(opening.required_licences))
     if opening.hours_min >= MANY_HOURS:

@@ -161,8 +161,8 @@ def test_an_opening_without_candidates_says_how_many_were_assessed_and_who_to_as
     assert "Jobcentret har vurderet 12 borgere til opslaget, siden det blev oprettet" in section
     assert "ingen af dem passede godt nok til at blive foreslået." in section
     assert "1 borger er ved at blive vurderet." in section
-    assert ("Det, der begrænser kredsen ved dette opslag: fleksjob (kun for borgere, der er visiteret til "
-            "fleksjob); kørekort i kategori C.") in section
+    assert ("Det, der begrænser kredsen ved dette opslag: fleksjob (kun for borgere i ydelsesgruppen "
+            "ledighedsydelse); kørekort i kategori C.") in section
     assert "transport" not in html and "privat note" not in html  # the consultant's reasons stay inside
     assert 'data-testid="job-centre-contact"' in html and f"<strong>{vk.name}</strong>" in html
 
