@@ -59,6 +59,23 @@ def test_the_decided_table_shows_the_companys_answer(app, client, auth, world): 
     assert re.search(r'data-testid="decided-response">Ikke interesseret 20\.11\.2026', table)
 
 
+def test_the_decided_table_tells_the_decision_from_the_citizens_withdrawal(app, client, auth, world):  # noqa: F811
+    """Review AC 10: »Din beslutning« said »Samtykke trukket tilbage«, the citizen's act. The
+    decision (who approved, when) and where the proposal stands now are columns of their own."""
+    with app.app_context():
+        db.session.add(Proposal(citizen_id=world["ids"]["Bo Omsorg"], opening_id=world["opening_id"],
+                                status="withdrawn", decision_reason="Passer godt",
+                                decided_by_id=world["consultant"].id,
+                                decided_at=datetime(2026, 11, 18, 9, tzinfo=timezone.utc)))
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    table = html.split('data-testid="decided-proposals"')[1].split("</table>")[0]
+    assert "Din beslutning" not in table and "<th>Beslutning</th>" in table and "<th>Status nu</th>" in table
+    assert re.search(r'data-testid="decided-decision">Godkendt af dig 18\.11\.2026', table)
+    assert 'data-testid="decided-status">Samtykke trukket tilbage<' in table
+
+
 @pytest.mark.parametrize("reason, counts", [("aflyst", False), (None, True)])
 def test_a_placement_cancelled_before_its_start_is_no_current_placement(app, world, reason, counts):  # noqa: F811
     """Cancelled before its planned start on 1 February (end reason "aflyst", end date that
