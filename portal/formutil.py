@@ -1,23 +1,24 @@
 """Small form helpers shared by every area's forms."""
 from __future__ import annotations
 
+import decimal
+import math
 import re
+import unicodedata
 from typing import Iterable, Mapping
 
 from flask import g, session
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, Form, IntegerField, SelectField, SelectMultipleField
+from babel import numbers as babel_numbers
+from wtforms import Field, FloatField, Form, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from matching import licences
 
-from .i18n import wtforms_translations
-
-# NUL and other C0/C1 control characters (tab and newlines allowed) and bidi overrides.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from .i18n import LOCALE, wtforms_translations
 
 
 def choices(options: Mapping | Iterable[tuple]) -> list[SelectChoice]:
@@ -73,10 +74,84 @@ class ChoiceField(SelectField):
             raise ValidationError(self.MESSAGE) from None
 
 
-def no_control_characters(_form, field: Field) -> None:
-    """Refuse NUL, other control characters and bidi overrides."""
-    if field.data and _CONTROL.search(field.data):
-        raise ValidationError("Teksten indeholder ugyldige tegn (fx usynlige styretegn). Fjern dem og prøv igen.")
+# --- Free text: the portal's one rule for invisible characters --------------------------------
+#
+# A text field takes the filter :func:`clean_text` (or :func:`clean_line` for one line) and the
+# validator :func:`no_hidden_characters`. What is hidden is read from the Unicode categories:
+# control characters (Cc; tab and newline are text), format characters (Cf: zero-width space,
+# joiners, soft hyphen, byte-order mark, the bidi embeddings, overrides and isolates behind
+# "Trojan source" tricks), line and paragraph separators (Zl, Zp), lone surrogates (Cs), and the
+# Hangul fillers, letters by category that show as nothing.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+# Bidi classes of the explicit embeddings, overrides and isolates: they reorder what is shown.
+_BIDI_CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+HIDDEN_MESSAGE = ("Teksten indeholder usynlige tegn eller styretegn (fx et mellemrum uden bredde eller et tegn, "
+                  "der vender skriveretningen). Skriv teksten igen i stedet for at indsætte den.")
+NUL_MESSAGE = "Teksten indeholder ugyldige tegn (NUL). Indsæt den igen som ren tekst."
+
+
+def is_hidden(char: str) -> bool:
+    """True for a character that shows as nothing or changes how the text around it is shown."""
+    if char in "\t\n":
+        return False
+    return unicodedata.category(char) in _HIDDEN_CATEGORIES or char in _BLANK_LETTERS
+
+
+def _trimmable(char: str) -> bool:
+    # Whitespace and the zero-width characters that only pad (a paste's byte-order mark, a
+    # trailing zero-width space); never a control character or a bidi control, which are refused.
+    return char.isspace() or (unicodedata.category(char) == "Cf"
+                               and unicodedata.bidirectional(char) not in _BIDI_CONTROLS) or char in _BLANK_LETTERS
+
+
+def clean_text(value: str | None) -> str:
+    """The filter of every free-text field: line breaks as "\\n", NFC (combining characters
+    composed), and whitespace and zero-width characters trimmed from both ends.
+
+    A text of nothing but zero-width characters is thus empty, and the field's "required" check
+    says so; such characters inside the text are left for :func:`no_hidden_characters` to refuse.
+    """
+    if value is None:
+        return ""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    start, end = 0, len(text)
+    while start < end and _trimmable(text[start]):
+        start += 1
+    while end > start and _trimmable(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def clean_line(value: str | None) -> str:
+    """:func:`clean_text` for one line: runs of whitespace (newlines too) become one space."""
+    return " ".join(clean_text(value).split())
+
+
+def hidden_characters_in(text: str | None) -> bool:
+    """True if ``text`` holds a character :func:`is_hidden` refuses (for checks outside a form)."""
+    return any(is_hidden(char) for char in text or "")
+
+
+def no_hidden_characters(_form, field: Field) -> None:
+    """The validator of every free-text field: refuse control, zero-width and bidi characters.
+
+    They make a text look different from what is stored and searched (a title of zero-width
+    spaces shows as nothing; an override shows the text backwards).
+    """
+    if isinstance(field.data, str) and hidden_characters_in(field.data):
+        raise ValidationError(HIDDEN_MESSAGE)
+
+
+# The name the forms of other areas know the rule by (it once refused fewer characters).
+no_control_characters = no_hidden_characters
+
+
+def no_nul(_form, field: Field) -> None:
+    """Refuse NUL only: for a pasted document (a CV), where other control characters may be layout."""
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise ValidationError(NUL_MESSAGE)
 
 
 class RuleError(ValueError):
@@ -190,6 +265,72 @@ class WholeNumberField(IntegerField):
         # would only see data None and repeat it (NumberRange says the range again).
         if self.process_errors:
             raise StopValidation()
+
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9][0-9.,]*|[.,][0-9]+)")
+DECIMAL_MESSAGE = "Skriv et tal, fx 7,5."
+
+
+def format_decimal_input(value, places: int = 2) -> str:
+    """``value`` as a person types it into a :class:`DanishDecimalField`: decimal comma, at most
+    ``places`` decimals, no thousands separator ("7,5", "37", "1205,25"; None: "")."""
+    if value is None:
+        return ""
+    pattern = "0" + ("." + "#" * places if places else "")
+    with decimal.localcontext() as context:
+        context.rounding = decimal.ROUND_HALF_UP
+        return babel_numbers.format_decimal(decimal.Decimal(str(value)), format=pattern, locale=LOCALE)
+
+
+class DanishDecimalField(FloatField):
+    """A decimal number typed the Danish way, read with Babel's Danish number format.
+
+    "7,5" is 7.5, and so is "7.5" (a lone point is a decimal point, as people and spreadsheets
+    write it; with a comma as well, points group thousands: "1.205,5"). The value is rounded half
+    up to ``places`` decimals and kept as a float. NaN, infinity, exponents and anything but
+    ASCII digits are "Skriv et tal, fx 7,5."; empty input leaves ``data`` None for
+    Optional/:class:`Required`. Shown again with :func:`format_decimal_input`.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, *, places: int = 2, **kwargs) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.places = places
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        raw = (valuelist[0] or "").strip()
+        if not raw:
+            return
+        if len(raw) > 30 or not _DECIMAL.fullmatch(raw):
+            raise ValueError(DECIMAL_MESSAGE)
+        if "," not in raw and raw.count(".") == 1:
+            raw = raw.replace(".", ",")
+        try:
+            number = babel_numbers.parse_decimal(raw, locale=LOCALE, strict=True)
+        except babel_numbers.NumberFormatError:
+            raise ValueError(DECIMAL_MESSAGE) from None
+        if not number.is_finite():
+            raise ValueError(DECIMAL_MESSAGE)
+        value = float(number.quantize(decimal.Decimal(1).scaleb(-self.places), rounding=decimal.ROUND_HALF_UP))
+        if not math.isfinite(value):
+            raise ValueError(DECIMAL_MESSAGE)
+        self.data = value
+
+    def pre_validate(self, form) -> None:
+        # A value refused while parsing has its message already (as WholeNumberField).
+        if self.process_errors:
+            raise StopValidation()
+
+    def _value(self) -> str:
+        """What was typed, else the number the Danish way: 37 → "37", 7.5 → "7,5" (never "37.0")."""
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_decimal_input(self.data, self.places)
 
 
 class Required(InputRequired):

@@ -7,13 +7,11 @@ and fields such as ``role`` or ``company_id`` in a POST are simply not declared 
 """
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from datetime import date
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, FloatField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
                                 ValidationError)
 
@@ -21,9 +19,10 @@ from matching.geo import POSTCODES
 from matching.redact import NO_CPR_PATTERN, contains_cpr
 
 from .. import postcodes
-# ChoiceField is imported from here by other areas.
-from ..formutil import (ChoiceField, DanishForm, DanishGetForm, LicencesField, Required,  # noqa: F401
-                        WholeNumberField, choices)
+# ChoiceField, clean_line, no_hidden_characters and no_nul are imported from here by other areas
+# (the rule itself is portal.formutil's).
+from ..formutil import (ChoiceField, DanishDecimalField, DanishForm, DanishGetForm, LicencesField,  # noqa: F401
+                        Required, WholeNumberField, choices, clean_line, clean_text, no_hidden_characters, no_nul)
 from ..i18n import format_number
 from ..health_words import health_words_in, whole_words
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
@@ -33,11 +32,6 @@ MAX_JOB_GOALS = 10
 MAX_CV_CHARS = 200_000
 SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle borgere"}
 
-# Invisible or direction-changing characters have no place in a name, a jobmål or a
-# language list: they make text look different from what is stored (and searched).
-_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
-                     "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_NUL = "\x00"
 # Eight ASCII digits, in groups separated by single spaces or hyphens; +45/0045 optional.
 _DANISH_PHONE = re.compile(r"(?:(?:\+|00)45[ -]?)?(?P<number>[0-9](?:[ -]?[0-9]){7})")
 EMAIL_MESSAGE = "Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."
@@ -48,26 +42,10 @@ JOB_GOAL_HINT = ("Skriv stillingsbetegnelser, fx »Lagermedarbejder«. Helbred o
 _FIRST_PERSON = re.compile(r"\b(?:jeg|mig|min|mit|mine)\b", re.IGNORECASE)
 
 
-def clean_line(value: str | None) -> str:
-    """NFC-normalised text with runs of whitespace collapsed (one line)."""
-    return " ".join(unicodedata.normalize("NFC", value or "").split())
-
-
-def no_hidden_characters(_form, field) -> None:
-    """Refuse control, zero-width and bidi-override characters."""
-    if field.data and _HIDDEN.search(field.data):
-        raise ValidationError("Teksten indeholder usynlige tegn eller styretegn. Skriv den igen uden dem.")
-
-
 def single_spaces(_form, field) -> None:
     """An id is compared as typed: no runs of spaces that would make two ids look alike."""
     if field.data and clean_line(field.data) != field.data:
         raise ValidationError("Id'et må ikke have flere mellemrum i træk.")
-
-
-def no_nul(_form, field) -> None:
-    if field.data and _NUL in field.data:
-        raise ValidationError("Teksten indeholder ugyldige tegn (NUL). Indsæt den igen som ren tekst.")
 
 
 def job_goal_sentence_problem(title: str) -> str | None:
@@ -202,32 +180,8 @@ def in_range(low: float, high: float, message: str):
     return check
 
 
-class NumberField(FloatField):
-    """A decimal number the Danish way ("7,5" or "7.5"); NaN and infinity are not numbers."""
-
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist:
-            return
-        raw = (valuelist[0] or "").strip().replace(",", ".")
-        self.data = None
-        if not raw:
-            return
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError("Skriv et tal, fx 7,5.") from None
-        if not math.isfinite(value):
-            raise ValueError("Skriv et tal, fx 7,5.")
-        self.data = value
-
-    def _value(self) -> str:
-        """What was typed, else the stored number the Danish way: 37 → "37", 7.5 → "7,5" (never "37.0")."""
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        # No thousands separator: the value is read back by process_formdata ("1.205" would be 1,205).
-        return f"{self.data:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+# The decimal field other areas' forms know by this name (the type is portal.formutil's).
+NumberField = DanishDecimalField
 
 
 class DanishDateField(DateField):
@@ -415,4 +369,5 @@ class FlagsField(SelectMultipleField):
 
 class LimitationsForm(DanishForm):
     flags = FlagsField("Skånehensyn", choices=choices(LIMITATION_FLAGS))
-    text = TextAreaField("Beskrivelse", validators=[Length(max=2000, message="Højst 2.000 tegn."), no_nul])
+    text = TextAreaField("Beskrivelse", filters=[clean_text],
+                         validators=[Length(max=2000, message="Højst 2.000 tegn."), no_hidden_characters])

@@ -6,31 +6,15 @@ No form carries ownership or state: company, assignee and status come from
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..formutil import ChoiceField, DanishForm, choices, no_control_characters
+from ..formutil import ChoiceField, DanishForm, choices, clean_text, no_hidden_characters
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from .service import RequestData
 
 SUBJECT_MAX = 200
 MESSAGE_MAX = 5000
-
-# C0/C1 controls (NUL included) except tab/newline, and bidi overrides ("Trojan source").
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# Invisible characters are dropped, so a subject of only zero-width spaces counts as empty.
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
-
-
-def clean_text(value: str | None) -> str:
-    """Strip, unify newlines, drop zero-width characters and NFC-normalise."""
-    if value is None:
-        return ""
-    value = _INVISIBLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return unicodedata.normalize("NFC", value).strip()
 
 
 def _text(label: str, max_length: int, *, area: bool = False, min_length: int = 1) -> Field:
@@ -39,7 +23,7 @@ def _text(label: str, max_length: int, *, area: bool = False, min_length: int = 
     return field_class(label, filters=[clean_text], render_kw=render_kw, validators=[
         DataRequired(f"Udfyld feltet »{label}«."),
         Length(min=min_length, max=max_length, message=f"Skal være mellem {min_length} og {max_length} tegn."),
-        no_control_characters,
+        no_hidden_characters,
     ])
 
 

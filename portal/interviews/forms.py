@@ -6,7 +6,7 @@ from datetime import datetime
 from wtforms import DateField, IntegerField, RadioField, StringField, TimeField
 from wtforms.validators import Length, NumberRange, Optional
 
-from ..formutil import DanishForm, Required, choices, no_control_characters
+from ..formutil import DanishForm, Required, choices, no_hidden_characters
 from ..proposals import MAX_NOTE_LENGTH
 from store import clock
 from .service import (MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, OUTSIDE_DAY, Slot,
@@ -31,7 +31,7 @@ class OfferForm(DanishForm):
                     f"Varigheden skal være mellem {MIN_MINUTES} og {MAX_MINUTES} minutter.")])
     location = StringField("Sted", validators=[
         Required("Angiv stedet for samtalen."), Length(max=MAX_LOCATION, message=f"Højst {MAX_LOCATION} tegn."),
-        no_control_characters])
+        no_hidden_characters])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,7 +101,7 @@ class OutcomeForm(DanishForm):
     outcome = RadioField("Udfald", choices=choices(OUTCOME_LABELS),
                          validators=[Required("Vælg ansat eller ikke ansat.")])
     reason = StringField("Begrundelse (skal udfyldes ved ikke ansat)", validators=[
-        Length(max=MAX_NOTE_LENGTH, message=f"Højst {MAX_NOTE_LENGTH} tegn."), no_control_characters])
+        Length(max=MAX_NOTE_LENGTH, message=f"Højst {MAX_NOTE_LENGTH} tegn."), no_hidden_characters])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

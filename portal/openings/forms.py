@@ -5,21 +5,17 @@ The form never carries ownership: the company comes from ``current_user`` in the
 """
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from datetime import date, timedelta
 
-from wtforms import (DateField, Field, FloatField, HiddenField, StringField,
-                     TextAreaField)
+from wtforms import DateField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from werkzeug.datastructures import MultiDict
-from wtforms.widgets import TextInput
 
 from matching.geo import POSTCODES
 from .. import postcodes
-from ..formutil import WholeNumberField
-from ..formutil import ChoiceField, DanishForm, LicencesField, Required, choices, no_control_characters
+from ..formutil import (ChoiceField, DanishDecimalField, DanishForm, LicencesField, Required, WholeNumberField,
+                        choices, clean_text, format_decimal_input, no_hidden_characters)
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 from store import clock
@@ -47,47 +43,7 @@ KIND_HELP = {
     "fleksjob": "Et job på nedsat tid til en person med varigt nedsat arbejdsevne.",
 }
 
-# C0/C1 controls (NUL included) except tab/newline, and the bidi overrides behind
-# "Trojan source" tricks: refused, so what the job centre reads is what was typed.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LANGUAGE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+)*$")
-
-
-def clean_text(value: str | None) -> str:
-    """Strip, unify newlines and NFC-normalise (combining characters composed)."""
-    if value is None:
-        return ""
-    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-
-
-class HoursField(FloatField):
-    """Hours per week: accepts a Danish decimal comma ("7,5"); refuses nan/inf."""
-
-    widget = TextInput()
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            value = float(valuelist[0].strip().replace(",", "."))
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
-            self.data = None
-            raise ValueError("Skriv et tal, fx 7,5.")
-        self.data = round(value, 2)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return f"{self.data:g}".replace(".", ",")
 
 
 def _text(label: str, max_length: int, *, required: bool = False, min_length: int = 0,
@@ -95,7 +51,7 @@ def _text(label: str, max_length: int, *, required: bool = False, min_length: in
     validators = [DataRequired(f"Udfyld feltet »{label}«.")] if required else [Optional()]
     message = (f"Skal være mellem {min_length} og {max_length} tegn." if min_length
                else f"Højst {max_length} tegn.")
-    validators += [Length(min=min_length, max=max_length, message=message), no_control_characters]
+    validators += [Length(min=min_length, max=max_length, message=message), no_hidden_characters]
     field_class = TextAreaField if area else StringField
     return field_class(label, validators=validators, filters=[clean_text], description=description)
 
@@ -118,10 +74,10 @@ class OpeningForm(DanishForm):
                         description="Arbejdsopgaver, arbejdstider og arbejdspladsen.")
     requirements = _text("Krav og ønsker", 2000, area=True,
                          description="Fx certifikater, fysiske krav eller erfaring.")
-    hours_min = HoursField("Timer pr. uge, mindst",
-                           validators=[Required("Udfyld det mindste antal timer (0 er tilladt).")])
-    hours_max = HoursField("Timer pr. uge, højst",
-                           validators=[Required("Udfyld det højeste antal timer.")])
+    hours_min = DanishDecimalField("Timer pr. uge, mindst",
+                                   validators=[Required("Udfyld det mindste antal timer (0 er tilladt).")])
+    hours_max = DanishDecimalField("Timer pr. uge, højst",
+                                   validators=[Required("Udfyld det højeste antal timer.")])
     postcode = StringField("Postnummer for arbejdsstedet", filters=[clean_text],
                            validators=[DataRequired("Udfyld postnummeret.")],
                            render_kw={"inputmode": "numeric", "autocomplete": "postal-code",
@@ -295,18 +251,13 @@ class CloseForm(DanishForm):
     """The CSRF-protected "close opening" button (and the "publish" one: CSRF only too)."""
 
 
-def _danish_hours(value) -> str:
-    """Hours as a person types them in the form ("8,5", "4"), as :meth:`HoursField._value` shows them."""
-    return "" if value is None else f"{float(value):g}".replace(".", ",")
-
-
 def form_values(source, status: str | None = None) -> MultiDict:
     """``source``'s fields (an opening or :class:`OpeningData`) as the edit form posts them;
     ``status`` replaces the source's. Hours come with a decimal comma: they are shown again."""
     values = MultiDict({
         "kind": source.kind, "title": source.title, "description": source.description or "",
-        "requirements": source.requirements or "", "hours_min": _danish_hours(source.hours_min),
-        "hours_max": _danish_hours(source.hours_max), "postcode": source.postcode,
+        "requirements": source.requirements or "", "hours_min": format_decimal_input(source.hours_min),
+        "hours_max": format_decimal_input(source.hours_max), "postcode": source.postcode,
         "start_date": source.start_date.isoformat() if source.start_date else "",
         "duration_weeks": str(source.duration_weeks or ""), "required_languages": source.required_languages or "",
         "accommodations": source.accommodations or "", "capacity": str(source.capacity),

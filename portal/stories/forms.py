@@ -8,13 +8,11 @@ come from a POST other than through the declared choices: fields such as ``statu
 """
 from __future__ import annotations
 
-import unicodedata
-
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..citizens.forms import ChoiceField, clean_line, no_hidden_characters, no_nul
-from ..formutil import DanishForm, DanishGetForm, Required, choices
+from ..formutil import (ChoiceField, DanishForm, DanishGetForm, Required, choices, clean_line, clean_text,
+                        no_hidden_characters, no_nul)
 from store.models import Company, Placement
 from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
 from store.models.vocab import CANCELLED, END_REASONS, ENDING_REASONS, OPENING_KINDS
@@ -22,11 +20,6 @@ from .service import StoryData
 from .shown import STORY_KINDS
 
 MIN_TEXT_LENGTH = 20
-
-
-def clean_text(value: str | None) -> str:
-    """Multi-line text NFC-normalised, with browser line ends (CRLF) as one character, stripped."""
-    return unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def placement_label(placement: Placement) -> str:

@@ -7,7 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from store.models.api import WEBHOOK_EVENTS
 
-from ..formutil import DanishForm, choices, no_control_characters
+from ..formutil import DanishForm, choices, no_hidden_characters
 from .urlguard import MAX_URL_LENGTH
 
 
@@ -21,9 +21,9 @@ class EndpointForm(DanishForm):
     url = StringField("Adresse (URL)", filters=[_strip], validators=[
         DataRequired("Udfyld feltet »Adresse (URL)«."),
         Length(max=MAX_URL_LENGTH, message=f"Adressen må højst være {MAX_URL_LENGTH} tegn."),
-        no_control_characters])
+        no_hidden_characters])
     description = StringField("Beskrivelse (valgfri)", filters=[_strip], validators=[
-        Length(max=200, message="Beskrivelsen må højst være 200 tegn."), no_control_characters])
+        Length(max=200, message="Beskrivelsen må højst være 200 tegn."), no_hidden_characters])
     events = SelectMultipleField("Hændelser", choices=choices(WEBHOOK_EVENTS),
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                  validators=[DataRequired("Vælg mindst én hændelse.")])
