@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from matching import geo
-from matching.backends.base import FIELD_TYPES, KINDS, BackendError, MatchBackend
+from matching.backends.base import FIELD_TYPES, KINDS, VECTOR_FIELDS, BackendError, MatchBackend
 from matching.encoders import Encoder
 from matching.lexical import LexicalStats
 
@@ -48,10 +48,18 @@ _DECODED: OrderedDict[str, LexicalStats] = OrderedDict()
 _DECODED_LOCK = threading.Lock()
 
 
-# The documents' fields (names and types) are part of what an index was built with: a new
-# field (e.g. driving-licence categories) needs a rebuild as much as a new encoder does.
-FIELDS_VERSION = hashlib.sha256(json.dumps({kind: dict(fields) for kind, fields in FIELD_TYPES.items()},
-                                           sort_keys=True).encode()).hexdigest()[:12]
+# The documents' fields (names and types, vector fields included) are part of what an index was
+# built with: a new field (e.g. driving-licence categories, the citizens' jobmål vector) needs a
+# rebuild as much as a new encoder does.
+def fields_version(field_types: Mapping[str, Mapping[str, str]],
+                   vector_fields: Mapping[str, Sequence[str]]) -> str:
+    """A short hash of the documents' filter fields and vector fields, per kind."""
+    fields = {kind: {**dict(types), **{name: "dense_vector" for name in vector_fields[kind]}}
+              for kind, types in field_types.items()}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
+
+
+FIELDS_VERSION = fields_version(FIELD_TYPES, VECTOR_FIELDS)
 
 
 def encoder_meta(encoder: Encoder) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from cachetools import LRUCache
 from matching.cache import ROLES, cache_key
 from matching.concept_channel import ConceptChannel, occupation_title, profile_key
 from matching.backends.base import (
-    BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, IndexBroken, IndexMissing,
-    MatchBackend, Range, Terms,
+    BackendError, BackendUnavailable, Condition, Document, ExcludeIds, GeoDistance, Hit, IndexBroken,
+    IndexMissing, MatchBackend, Range, Terms,
 )
 from matching.domain import (
     DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, Exclusion, Filters,
@@ -119,8 +119,9 @@ class MatchResult:
         priority: the policy priority used ("off", "normal", "strong").
         threshold: the relevance a good match reaches (`no_good_match`).
         scored_of: None when every profile that passes the hard limits and filters was
-            scored; else how many were scored (the nearest by the search), more being eligible
-            (over `exhaustive_limit` in the index, over `fallback_limit` in degraded mode).
+            scored; else how many were scored (the nearest by the searches: for citizens, by
+            whole text and by jobmål, united), more being eligible (over `exhaustive_limit`
+            in the index, over `fallback_limit` in degraded mode).
     """
 
     matches: tuple[Match, ...]
@@ -159,11 +160,26 @@ def _encode_docs(encoder: Encoder, texts: list[str], config: RelevanceConfig) ->
     return RelevanceScorer(encoder, config).encode_docs(texts)
 
 
+GOAL_FIELD = "goal_vector"
+
+
+def goals_text(profile: CitizenProfile) -> str:
+    """The text of a citizen's jobmål vector (``GOAL_FIELD``): the jobmål alone, joined by
+    "; " ("" without any). With one jobmål it is that jobmål as the ranking scores it alone, so
+    the vector the indexer stores is the one a ranking's cache then finds for it."""
+    return "; ".join(profile.goal_texts)
+
+
 def documents_for_citizens(profiles: Sequence[CitizenProfile], encoder: Encoder,
                            config: RelevanceConfig = RelevanceConfig()) -> list[Document]:
-    """Backend documents for citizens, encoded in one batch the way the scorer expects."""
+    """Backend documents for citizens, encoded in one batch the way the scorer expects: the
+    whole text's vector and the jobmål's (``GOAL_FIELD``; left out without jobmål, or when the
+    encoder gives them no direction, e.g. the hashing encoder on digits alone)."""
     texts = [citizen_text(p) for p in profiles]
-    vectors = _encode_docs(encoder, texts, config)
+    goals = [goals_text(p) for p in profiles]
+    wanted = [g for g in goals if g]
+    vectors = _encode_docs(encoder, texts + wanted, config)
+    by_goal = dict(zip(wanted, vectors[len(texts):]))
     return [
         Document("citizen", p.id, p.version, v, text, {
             "benefit_group": p.benefit_group, "readiness_group": p.readiness_group,
@@ -171,8 +187,8 @@ def documents_for_citizens(profiles: Sequence[CitizenProfile], encoder: Encoder,
             "max_commute_km": p.max_commute_km,
             "driving_licences": sorted(licences.expand(p.driving_licences)),
             "location": _location(p.lat, p.lon, p.postcode),
-        })
-        for p, v, text in zip(profiles, vectors, texts)
+        }, {GOAL_FIELD: by_goal[g]} if g and np.any(by_goal[g]) else {})
+        for p, v, text, g in zip(profiles, vectors, texts, goals)
     ]
 
 
@@ -204,6 +220,8 @@ def stored_keys(encoder_name: str, citizens: Iterable[CitizenProfile], openings:
     for citizen in citizens:
         vectors.add(citizen.text)
         vectors.update(citizen.goal_texts)
+        if len(citizen.goal_texts) > 1:  # the index's jobmål vector: their joint text
+            vectors.add(goals_text(citizen))
         profiled.update(citizen.goal_texts)
     for opening in openings:
         occupation = occupation_title(opening.title_text)
@@ -320,9 +338,11 @@ class MatchingService:
             every one is scored, so who is listed depends on the pair scores alone, never on
             the search's order (review S 1: a citizen whose jobmål fits but whose CV text is
             far off was left out of a pool of the 200 nearest by CV text).
-        pool_size: beyond `exhaustive_limit` eligible, candidates retrieved and reranked,
-            the nearest by the search, whatever k (at least k); `MatchResult.scored_of` says so.
-            The pool does not grow with k, so the top k is always a prefix of the top k + n.
+        pool_size: beyond `exhaustive_limit` eligible, candidates retrieved and reranked: the
+            nearest by the search, whatever k (at least k), by each signal the pair's relevance
+            has (for citizens: the whole text's vector and the jobmål's, ``GOAL_FIELD``; their
+            union is scored); `MatchResult.scored_of` says how many. The pool does not grow
+            with k, so the top k is always a prefix of the top k + n.
         clock: today's date (injectable for tests).
         pair_cache: where pair scores are kept between services sharing this encoder
             (None: every ranking scores its whole pool).
@@ -442,9 +462,15 @@ class MatchingService:
             # they are few enough, else the nearest `pool` (never limit + 1 hits to cut: on
             # Elasticsearch that is a kNN over 4 x 1,001 candidates on every ranking).
             eligible = 0 if k == 0 else self.backend.count_matching(plan.kind, plan.conditions)
-            scored_of = pool if eligible > max(pool, self.exhaustive_limit) else None
+            nearest = eligible > max(pool, self.exhaustive_limit)
             hits = [] if eligible == 0 else self.backend.search(
-                plan.kind, query_vector, pool if scored_of else eligible, plan.conditions, text=plan.query)
+                plan.kind, query_vector, pool if nearest else eligible, plan.conditions, text=plan.query)
+            if nearest and plan.kind == "citizen":
+                # The pair's other half is its best jobmål (explain.pair_relevance): the nearest
+                # by the jobmål vector join the nearest by whole text, under the same filters.
+                hits = _union(hits, self.backend.search(plan.kind, query_vector, pool,
+                                                        plan.conditions, field=GOAL_FIELD))
+            scored_of = len(hits) if nearest and len(hits) < eligible else None
             excluded_searched = plan.excluded_conditions is not None and excluded_limit != 0
             excluded_hits = [] if not excluded_searched else \
                 self.backend.search(plan.kind, query_vector, max(self.pool_size, k),
@@ -788,6 +814,15 @@ def _with_texts(cached: tuple, goal_texts: list[str]) -> tuple[float, tuple[Goal
     """The inverse of :func:`_numbers_only` for the same pair (same content key)."""
     whole, goals = cached
     return whole, tuple(GoalScore(goal_texts[i], *numbers) for i, *numbers in goals)
+
+
+def _union(*searches: list[Hit]) -> list[Hit]:
+    """The hits of several searches, each id once, in the order first found."""
+    first: dict[str, Hit] = {}
+    for hits in searches:
+        for hit in hits:
+            first.setdefault(hit.id, hit)
+    return list(first.values())
 
 
 def _as_source(source: ProfileSource[P] | Mapping[str, P]) -> ProfileSource[P]:

@@ -43,6 +43,16 @@ FIELD_TYPES: Mapping[str, Mapping[str, str]] = {
 }
 
 
+# The vector fields per kind: every document has "vector" (its whole text); a citizen may also
+# carry "goal_vector", its jobmål alone (the ranking's other half, `explain.pair_relevance`),
+# so a ranking over more candidates than it scores can retrieve the nearest by either
+# (`MatchBackend.search(..., field=...)`). A document without a field is never found by it.
+VECTOR_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "citizen": ("vector", "goal_vector"),
+    "opening": ("vector",),
+}
+
+
 class BackendError(RuntimeError):
     """The backend refused a request (bad mapping, bad query): a bug, not an outage."""
 
@@ -87,9 +97,12 @@ class Document:
     """One indexed item: `id` is the database key, `version` the database row version.
 
     `fields` holds the filterable metadata (see FIELD_TYPES; a geo_point is (lat, lon)).
+    `extra_vectors` holds the kind's other vector fields (see VECTOR_FIELDS), each of the
+    dimension of `vector`; a field left out is absent from the document.
 
     Raises:
-        ValueError: on an unknown kind or field, or a vector that is not 1-D.
+        ValueError: on an unknown kind, field or vector field, or a vector that is not 1-D
+            (or, for an extra vector, not of `vector`'s dimension).
     """
 
     kind: str
@@ -98,6 +111,7 @@ class Document:
     vector: np.ndarray
     text: str = ""
     fields: Mapping[str, Any] = field(default_factory=dict)
+    extra_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_kind(self.kind)
@@ -108,6 +122,15 @@ class Document:
         if vector.ndim != 1 or not vector.size:
             raise ValueError("vector must be a non-empty 1-D array")
         object.__setattr__(self, "vector", vector)
+        extra = {}
+        for name, value in self.extra_vectors.items():
+            if name == "vector" or name not in VECTOR_FIELDS[self.kind]:
+                raise ValueError(f"unknown {self.kind} vector field {name!r}")
+            value = np.asarray(value, dtype=np.float32)
+            if value.shape != vector.shape:
+                raise ValueError(f"{name} must be a 1-D array of {vector.size} dims")
+            extra[name] = value
+        object.__setattr__(self, "extra_vectors", extra)
 
 
 @dataclass(frozen=True)
@@ -146,6 +169,13 @@ class ExcludeIds:
 
 
 Condition = Terms | Range | GeoDistance | ExcludeIds
+
+
+def check_vector_field(kind: str, name: str) -> None:
+    """Raises ValueError for a vector field `kind` does not have (VECTOR_FIELDS)."""
+    if name not in VECTOR_FIELDS[kind]:
+        raise ValueError(f"{kind} documents have no vector field {name!r}; "
+                         f"expected one of {VECTOR_FIELDS[kind]}")
 
 
 def check_conditions(kind: str, conditions: Iterable[Condition]) -> list[Condition]:
@@ -206,12 +236,13 @@ class MatchBackend(Protocol):
 
     def search(
         self, kind: str, vector: np.ndarray, k: int,
-        filters: Sequence[Condition] = (), text: str | None = None,
+        filters: Sequence[Condition] = (), text: str | None = None, field: str = "vector",
     ) -> list[Hit]:
         """The k best documents of `kind` by cosine similarity under all `filters`.
 
         `text` may add a lexical signal where the backend has one (Elasticsearch); the
-        memory backend ranks by the vector only.
+        memory backend ranks by the vector only. `field` is the vector field compared
+        (VECTOR_FIELDS; an unknown one is a ValueError); documents without it are never found.
         """
 
     def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:

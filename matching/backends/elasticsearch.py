@@ -30,6 +30,7 @@ from elastic_transport import ConnectionTimeout
 from matching.backends.base import (
     FIELD_TYPES,
     KINDS,
+    VECTOR_FIELDS,
     BackendError,
     BackendUnavailable,
     Condition,
@@ -42,6 +43,7 @@ from matching.backends.base import (
     Terms,
     check_conditions,
     check_kind,
+    check_vector_field,
 )
 
 _UNAVAILABLE_STATUS = frozenset({429, 502, 503, 504})
@@ -103,10 +105,11 @@ def _translated(kind: str | None = None) -> Iterator[None]:
 def _mapping(kind: str, dims: int, vector_index: str, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {
         # Explicit index_options: ES 9.1 would otherwise pick lossy bbq_hnsw for dims >= 384.
-        "vector": {"type": "dense_vector", "dims": dims, "index": True, "similarity": "cosine",
-                   "index_options": {"type": vector_index}},
-        "text": {"type": "text", "analyzer": "danish"},
+        name: {"type": "dense_vector", "dims": dims, "index": True, "similarity": "cosine",
+               "index_options": {"type": vector_index}}
+        for name in VECTOR_FIELDS[kind]
     }
+    props["text"] = {"type": "text", "analyzer": "danish"}
     # Every Elasticsearch field takes a list of values: "keywords" is a plain keyword field.
     props |= {name: {"type": "keyword" if ftype == "keywords" else ftype}
               for name, ftype in FIELD_TYPES[kind].items()}
@@ -117,6 +120,7 @@ def _mapping(kind: str, dims: int, vector_index: str, meta: Mapping[str, Any] | 
 
 def _source(doc: Document) -> dict[str, Any]:
     body: dict[str, Any] = {"vector": doc.vector.tolist(), "text": doc.text}
+    body |= {name: value.tolist() for name, value in doc.extra_vectors.items()}
     for name, value in doc.fields.items():
         if value is None:
             continue
@@ -272,8 +276,10 @@ class ElasticsearchBackend:
 
     def search(
         self, kind: str, vector: np.ndarray, k: int,
-        filters: Sequence[Condition] = (), text: str | None = None,
+        filters: Sequence[Condition] = (), text: str | None = None, field: str = "vector",
     ) -> list[Hit]:
+        check_kind(kind)
+        check_vector_field(kind, field)
         conditions = check_conditions(kind, filters)
         if k <= 0:
             return []
@@ -281,7 +287,7 @@ class ElasticsearchBackend:
         if query_vector.size != self.dims:
             raise ValueError(f"query has {query_vector.size} dims, index has {self.dims}")
         clause = _filter_clause(conditions)
-        knn = {"field": "vector", "query_vector": query_vector.tolist(), "k": k,
+        knn = {"field": field, "query_vector": query_vector.tolist(), "k": k,
                "num_candidates": min(10_000, max(100, 4 * k)), "filter": clause}
         body: dict[str, Any] = {"knn": knn, "size": k, "source": False}
         if text and text.strip():

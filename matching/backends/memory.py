@@ -15,6 +15,7 @@ import numpy as np
 from matching.backends.base import (
     FIELD_TYPES,
     KINDS,
+    VECTOR_FIELDS,
     Condition,
     Document,
     ExcludeIds,
@@ -24,6 +25,7 @@ from matching.backends.base import (
     Terms,
     check_conditions,
     check_kind,
+    check_vector_field,
 )
 from matching.geo import EARTH_RADIUS_KM
 
@@ -39,6 +41,8 @@ class _Store:
         self.pos: dict[str, int] = {}
         self.size = 0
         self.vectors = np.zeros((0, 0), dtype=np.float32)
+        # The other vector fields (VECTOR_FIELDS), each stored once per distinct vector.
+        self.extra = {name: _DistinctVectors() for name in VECTOR_FIELDS[kind][1:]}
         self.versions = np.zeros(0, dtype=np.int64)
         self.columns: dict[str, np.ndarray] = {}
         self.codes: dict[str, dict[Any, int]] = {}
@@ -51,6 +55,8 @@ class _Store:
             return
         cap = max(16, 2 * len(self.versions))
         self.vectors = _resized(self.vectors, cap, 0.0)
+        for distinct in self.extra.values():
+            distinct.rows = _resized(distinct.rows, cap, -1)
         self.versions = _resized(self.versions, cap, 0)
         for name, ftype in FIELD_TYPES[self.kind].items():
             if ftype == "geo_point":
@@ -76,8 +82,10 @@ class _Store:
             self.size += 1
             self.ids.append(doc.id)
             self.pos[doc.id] = row
-        norm = float(np.linalg.norm(doc.vector))
-        self.vectors[row] = doc.vector / norm if norm else doc.vector
+        self.vectors[row] = _unit(doc.vector)
+        for name, distinct in self.extra.items():
+            value = doc.extra_vectors.get(name)
+            distinct.rows[row] = -1 if value is None else distinct.add(_unit(value))
         self.versions[row] = doc.version
         self._put_fields(row, doc.fields)
         return True
@@ -125,6 +133,8 @@ class _Store:
             self.ids[row] = moved
             self.pos[moved] = row
             self.vectors[row] = self.vectors[last]
+            for distinct in self.extra.values():
+                distinct.rows[row] = distinct.rows[last]
             self.versions[row] = self.versions[last]
             for column in self.columns.values():
                 column[row] = column[last]
@@ -171,14 +181,18 @@ class _Store:
         with np.errstate(invalid="ignore"):
             return a <= limit  # NaN (no location) compares False
 
-    def search(self, vector: np.ndarray, k: int, conditions: Sequence[Condition]) -> list[Hit]:
+    def search(self, vector: np.ndarray, k: int, conditions: Sequence[Condition],
+               field: str = "vector") -> list[Hit]:
         if self.size == 0 or k <= 0:
             return []
         if vector.size != self.vectors.shape[1]:
             raise ValueError(f"query has {vector.size} dims, index has {self.vectors.shape[1]}")
-        norm = float(np.linalg.norm(vector))
-        scores = self.vectors[: self.size] @ (vector / norm if norm else vector)
         mask = self.mask(conditions)
+        if field == "vector":
+            scores = self.vectors[: self.size] @ _unit(vector)
+        else:  # a document without the field (row -1) is never found by it
+            scores = self.extra[field].scores(_unit(vector), self.size)
+            mask &= self.extra[field].rows[: self.size] >= 0
         scores = np.where(mask, scores, -np.inf)
         top = min(k, int(mask.sum()))
         if top == 0:
@@ -186,6 +200,49 @@ class _Store:
         rows = np.argpartition(-scores, top - 1)[:top]
         hits = [Hit(self.ids[r], float(scores[r])) for r in rows]
         return sorted(hits, key=lambda h: (-h.score, h.id))
+
+
+class _DistinctVectors:
+    """One vector field kept once per distinct vector: ``rows[document row]`` is its vector's
+    row in ``matrix`` (-1: the document has none). Jobmål repeat (occupation titles), so a
+    search compares the query with each distinct jobmål once and reads the documents' scores
+    by index, instead of one product per document. A vector no document holds any longer
+    stays until the index is rebuilt (a new store)."""
+
+    def __init__(self) -> None:
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.count = 0
+        self._index: dict[bytes, int] = {}
+
+    def add(self, vector: np.ndarray) -> int:
+        vector = np.asarray(vector, dtype=np.float32)
+        key = vector.tobytes()
+        found = self._index.get(key)
+        if found is not None:
+            return found
+        if self.count == len(self.matrix):
+            grown = np.zeros((max(16, 2 * self.count), vector.size), dtype=np.float32)
+            if self.count:
+                grown[: self.count] = self.matrix[: self.count]
+            self.matrix = grown
+        self.matrix[self.count] = vector
+        self._index[key] = self.count
+        self.count += 1
+        return self.count - 1
+
+    def scores(self, query: np.ndarray, size: int) -> np.ndarray:
+        """Each document's cosine with ``query`` (0 for a document without the field)."""
+        if self.count == 0:
+            return np.zeros(size, dtype=np.float32)
+        distinct = self.matrix[: self.count] @ query
+        rows = self.rows[:size]
+        return np.where(rows >= 0, distinct[np.maximum(rows, 0)], np.float32(0))
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def _empty(ftype: str) -> np.ndarray:
@@ -239,12 +296,13 @@ class MemoryBackend:
 
     def search(
         self, kind: str, vector: np.ndarray, k: int,
-        filters: Sequence[Condition] = (), text: str | None = None,
+        filters: Sequence[Condition] = (), text: str | None = None, field: str = "vector",
     ) -> list[Hit]:
         check_kind(kind)
+        check_vector_field(kind, field)
         conditions = check_conditions(kind, filters)
         with self._lock:
-            return self._stores[kind].search(np.asarray(vector, np.float32), k, conditions)
+            return self._stores[kind].search(np.asarray(vector, np.float32), k, conditions, field)
 
     def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
         check_kind(kind)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from matching.backends import Condition, Document, Hit, IndexBroken, IndexMissing, MemoryBackend
-from matching.backends.base import FIELD_TYPES, KINDS, check_kind
+from matching.backends.base import FIELD_TYPES, KINDS, VECTOR_FIELDS, check_kind
 
 FORMAT = 1
 
@@ -99,9 +99,10 @@ class SnapshotBackend:
             raise IndexMissing(kind, f"no index file {self.path.name}")
 
     def search(self, kind: str, vector: np.ndarray, k: int,
-               filters: Sequence[Condition] = (), text: str | None = None) -> list[Hit]:
+               filters: Sequence[Condition] = (), text: str | None = None,
+               field: str = "vector") -> list[Hit]:
         self._read(kind)
-        return self._memory.search(kind, vector, k, filters, text)
+        return self._memory.search(kind, vector, k, filters, text, field)
 
     def versions(self, kind: str, ids: Iterable[str]) -> dict[str, int]:
         self._read(kind)
@@ -247,7 +248,7 @@ class _SnapshotRebuild:
 def _without_text(doc: Document) -> Document:
     # The memory backend ranks by vector only; keeping CV text out of the file is cheaper
     # and keeps personal text where it belongs (the database).
-    return Document(doc.kind, doc.id, doc.version, doc.vector, "", dict(doc.fields))
+    return Document(doc.kind, doc.id, doc.version, doc.vector, "", dict(doc.fields), dict(doc.extra_vectors))
 
 
 def _arrays(docs: dict[str, dict[str, Document]],
@@ -260,6 +261,11 @@ def _arrays(docs: dict[str, dict[str, Document]],
         arrays[f"{kind}.vectors"] = (np.vstack([d.vector for d in items]) if items
                                      else np.zeros((0, 0), dtype=np.float32))
         arrays[f"{kind}.fields"] = np.array(json.dumps([_plain(d.fields) for d in items]))
+        for name in VECTOR_FIELDS[kind][1:]:  # zeros where a document has none, and which have
+            arrays[f"{kind}.{name}.has"] = np.array([name in d.extra_vectors for d in items], dtype=bool)
+            arrays[f"{kind}.{name}"] = (np.vstack([d.extra_vectors.get(name, np.zeros_like(d.vector))
+                                                   for d in items]) if items
+                                        else np.zeros((0, 0), dtype=np.float32))
     return arrays
 
 
@@ -289,8 +295,13 @@ def _load(path: Path) -> tuple[dict[str, dict[str, Document]], dict[str, dict[st
                 for f in fields:
                     if f.get(name) is not None:
                         f[name] = tuple(f[name])
+            # A file written before a vector field existed has none of it; its index records
+            # older document fields, so the indexer rebuilds it (``index_meta.FIELDS_VERSION``).
+            extra = [(name, data[f"{kind}.{name}"], data[f"{kind}.{name}.has"])
+                     for name in VECTOR_FIELDS[kind][1:] if f"{kind}.{name}" in data]
             docs[kind] = {
-                str(i): Document(kind, str(i), int(v), vectors[n], "", f)
+                str(i): Document(kind, str(i), int(v), vectors[n], "", f,
+                                 {name: matrix[n] for name, matrix, has in extra if has[n]})
                 for n, (i, v, f) in enumerate(zip(ids, versions, fields))
             }
     return docs, meta

@@ -379,7 +379,8 @@ def test_two_workers_on_postgresql_index_everything_once(pg_seed, backend, encod
     assert sorted(seen[0] + seen[1], key=int) == [str(i) for i in ids]
     assert max(batches) <= 4  # a claim never takes more than its batch size
     assert statuses() == {"done": 30}
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(EmbeddingCacheEntry)) == 30
+    # Each citizen's whole text and its jobmål (the document's goal_vector), each cached once.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EmbeddingCacheEntry)) == 60
 
 
 def test_erasure_sweeps_embeddings_the_portal_cached_for_an_unindexed_citizen(seed, backend, encoder):
@@ -420,7 +421,7 @@ def test_the_portal_can_save_while_the_worker_encodes(seed, backend, encoder):
 
     OutboxWorker(db.session, backend, SavingEncoder()).process_batch()
 
-    assert saved == [1, 1]  # one citizen text, one opening text: both saves went through
+    assert saved == [2, 1]  # a citizen text and its jobmål, one opening text: both saves went through
 
 
 def test_run_survives_a_database_error_and_stops_on_request(seed, backend, encoder):

@@ -9,6 +9,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from datetime import date
+
 import numpy as np
 import pytest
 
@@ -24,8 +26,13 @@ from matching.backends import (
     make_backend,
 )
 from matching.backends.snapshot import SnapshotBackend
+from matching.domain import CitizenProfile, OpeningProfile
+from matching.encoders import HashingEncoder
+from matching.ranking import opening_text
+from matching.service import MatchingService, documents_for_citizens
 
 DIM = 8
+WIDE = 256  # the hashing encoder's dimension in the ranking tests run on every backend
 HEDENSTED, HORSENS, FREDERICIA = (55.77, 9.70), (55.86, 9.85), (55.57, 9.75)
 _prefixes = itertools.count()
 
@@ -43,8 +50,10 @@ def citizen_doc(id_: str, v: np.ndarray, version: int = 1, **fields) -> Document
     return Document("citizen", id_, version, v, text=f"citizen {id_}", fields=base)
 
 
-@pytest.fixture(params=["memory", "snapshot", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
-def backend(request, tmp_path):
+BACKENDS = ["memory", "snapshot", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)]
+
+
+def built_backend(request, tmp_path, dims: int):
     if request.param == "memory":
         return make_backend("memory")
     if request.param == "snapshot":  # what production's MATCHING_BACKEND=memory really uses
@@ -53,10 +62,27 @@ def backend(request, tmp_path):
         return snapshot
     url = request.getfixturevalue("es_url")
     # A fresh prefix per test keeps tests independent on the shared session server.
-    es = make_backend("elasticsearch", url=url, dims=DIM, prefix=f"t{next(_prefixes)}",
+    es = make_backend("elasticsearch", url=url, dims=dims, prefix=f"t{next(_prefixes)}",
                       refresh=True, request_timeout=10.0)
     es.clear()  # built, empty: both kinds exist (readers never create them; see TestNotBuilt)
     return es
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path):
+    return built_backend(request, tmp_path, DIM)
+
+
+@pytest.fixture(params=BACKENDS)
+def wide_backend(request, tmp_path):
+    """A backend for documents of the hashing encoder (``WIDE`` dims), for rankings."""
+    return built_backend(request, tmp_path, WIDE)
+
+
+def person(id_: str, goals: tuple[str, ...], cv: str) -> CitizenProfile:
+    return CitizenProfile(id=id_, version=1, job_goals=goals, cv_text=cv, benefit_group="kontanthjaelp",
+                          hours_available=20.0, postcode="8722", driving_licences={"B"},
+                          case_start=date(2026, 1, 1))
 
 
 @pytest.fixture
@@ -197,6 +223,63 @@ class TestBackendContract:
         aborted.abort()
         assert three.index_meta("citizen")["encoder"] == "new"
 
+    def test_a_second_vector_field_is_searched_on_its_own_under_the_same_filters(self, backend):
+        goal = "goal_vector"
+        backend.index([
+            Document("citizen", "a", 1, vec(1, 0), fields={"hours_available": 10.0},
+                     extra_vectors={goal: vec(0, 1)}),
+            Document("citizen", "b", 1, vec(0, 1), fields={"hours_available": 30.0},
+                     extra_vectors={goal: vec(0.6, 0.8)}),
+            Document("citizen", "bare", 1, vec(0.9, 0.1), fields={"hours_available": 30.0}),
+        ])
+        assert [h.id for h in backend.search("citizen", vec(1, 0), 5)] == ["a", "bare", "b"]
+        # By the jobmål vector: a document without one is never found by it.
+        hits = backend.search("citizen", vec(0, 1), 5, field=goal)
+        assert [h.id for h in hits] == ["a", "b"]
+        assert [h.score for h in hits] == pytest.approx([1.0, 0.8], abs=0.01)
+        assert [h.id for h in backend.search("citizen", vec(0, 1), 5, [Range("hours_available", gte=20)],
+                                             field=goal)] == ["b"]
+        # Updates replace it, removals move rows (memory) without mixing the fields up.
+        backend.index([Document("citizen", "b", 2, vec(0, 1), fields={"hours_available": 30.0})])
+        backend.remove("citizen", ["a"])
+        assert backend.search("citizen", vec(0, 1), 5, field=goal) == []
+        assert [h.id for h in backend.search("citizen", vec(1, 0), 5)] == ["bare", "b"]
+        with pytest.raises(ValueError):
+            backend.search("opening", vec(1, 0), 5, field=goal)  # openings have none
+        with pytest.raises(ValueError):
+            backend.search("citizen", vec(1, 0), 5, field="cv_vector")
+        with pytest.raises(ValueError):
+            Document("opening", "o", 1, vec(1, 0), extra_vectors={goal: vec(1, 0)})
+        with pytest.raises(ValueError):
+            Document("citizen", "c", 1, vec(1, 0), extra_vectors={goal: np.ones(DIM + 1)})
+
+    def test_a_fitting_jobmal_is_ranked_beyond_the_limit_though_its_cv_is_far(self, wide_backend):
+        """Beyond ``exhaustive_limit`` eligible, the pool is the nearest by whole text and the
+        nearest by jobmål: a citizen whose jobmål is the opening's occupation but whose CV is far
+        from it is scored and ranked, as when every eligible is scored (before, the pool was the
+        nearest by whole text alone and the citizen was never scored)."""
+        encoder = HashingEncoder(WIDE)
+        opening = OpeningProfile("o_lager", 1, "f1", "smaajob", "Lagermedarbejder til pakning",
+                                 "Pakning af varer på lageret, truck en fordel.", hours_min=5,
+                                 hours_max=15, postcode="8722")
+        citizens = {f"near{i}": person(f"near{i}", ("Regnskabsassistent",),
+                                       "Pakning af varer på lageret, truck en fordel. Pakning af varer.")
+                    for i in range(6)}
+        citizens["fit"] = person("fit", ("Lagermedarbejder",), " ".join(
+            ["Bogføring, regnskab, budget, løn og kontorarbejde i en revisionsvirksomhed."] * 8))
+        wide_backend.index(documents_for_citizens(list(citizens.values()), encoder))
+        query = encoder.encode_queries([opening_text(opening)])[0]
+        assert "fit" not in [h.id for h in wide_backend.search("citizen", query, 2)]  # the old pool
+
+        every = MatchingService(encoder, wide_backend, clock=lambda: date(2026, 12, 1), pool_size=2)
+        scored = every.rank_candidates(opening, k=2, citizens=citizens)
+        assert scored.scored_of is None and "fit" in [m.citizen_id for m in scored.matches]
+        capped = MatchingService(encoder, wide_backend, clock=lambda: date(2026, 12, 1), pool_size=2,
+                                 exhaustive_limit=3)
+        nearest = capped.rank_candidates(opening, k=2, citizens=citizens)
+        assert nearest.scored_of == 3  # seven eligible: the 2 nearest by text and by jobmål, united
+        assert nearest.matches == scored.matches  # the same pairs, the same scores
+
     def test_ids_for_reconcile(self, backend):
         docs = [citizen_doc(str(i), vec(1, i / 100)) for i in range(1200)]
         assert backend.index(docs) == 1200
@@ -299,6 +382,42 @@ def test_snapshot_metadata_survives_a_new_process_and_old_files_read_as_unrecord
     np.savez(tmp_path / "old.npz", **arrays)
     old = SnapshotBackend(tmp_path / "old.npz")
     assert old.index_meta("citizen") == {} and old.count("citizen") == 1
+
+
+def test_snapshot_keeps_the_jobmal_vectors_and_an_older_file_reads_without_them(tmp_path):
+    path = tmp_path / "index.npz"
+    SnapshotBackend(path).index([
+        Document("citizen", "a", 1, vec(1, 0), extra_vectors={"goal_vector": vec(0, 1)}),
+        Document("citizen", "bare", 1, vec(0, 1)),
+    ])
+    reader = SnapshotBackend(path)  # another process
+    assert [h.id for h in reader.search("citizen", vec(0, 1), 5, field="goal_vector")] == ["a"]
+    # A file written before the field existed: its documents have none (and its index records
+    # older document fields, so the indexer rebuilds it: test_a_new_vector_field_needs_a_rebuild).
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files if "goal_vector" not in name}
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = SnapshotBackend(tmp_path / "old.npz")
+    assert old.count("citizen") == 2 and old.search("citizen", vec(0, 1), 5, field="goal_vector") == []
+
+
+def test_a_new_vector_field_needs_a_rebuild(monkeypatch):
+    """The document fields an index records (``index_meta.FIELDS_VERSION``) cover the vector
+    fields: an index built before the jobmål vector existed is rebuilt by the indexer, never
+    searched for a field its documents lack."""
+    from matching import index_meta
+    from matching.backends import base
+
+    encoder = HashingEncoder(DIM)
+    backend = MemoryBackend()
+    backend.index([citizen_doc("a", vec(1, 0))])
+    # What the indexes built before it record (vector fields were not counted then).
+    older = index_meta.fields_version(base.FIELD_TYPES, {kind: () for kind in base.VECTOR_FIELDS})
+    assert older != index_meta.FIELDS_VERSION
+    backend.set_index_meta("citizen", {**index_meta.encoder_meta(encoder), "fields": older})
+    assert "other document fields" in str(index_meta.mismatch(backend, encoder, "citizen"))
+    backend.set_index_meta("citizen", index_meta.encoder_meta(encoder))
+    assert index_meta.mismatch(backend, encoder, "citizen") is None
 
 
 def test_snapshot_removes_a_killed_writers_temporary_files(tmp_path):

@@ -366,7 +366,9 @@ def test_every_eligible_candidate_is_scored_not_only_the_nearest_by_cv_text(enco
 
     capped = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2, exhaustive_limit=3)
     result = capped.rank_candidates(opening, k=2, citizens=citizens)
-    assert result.scored_of == 2  # five eligible, over the limit: the page says only two were scored
+    # Five eligible, over the limit: the 2 nearest by whole text (near0, near1) and by jobmål
+    # (fit, near0) were scored, and the page says three were.
+    assert result.scored_of == 3 and "fit" in [m.citizen_id for m in result.matches]
 
 
 def test_the_search_asks_for_what_is_scored_never_the_limit_plus_one(encoder):
@@ -377,9 +379,9 @@ def test_the_search_asks_for_what_is_scored_never_the_limit_plus_one(encoder):
     asked = []
 
     class Recording(MemoryBackend):
-        def search(self, kind, vector, k, filters=(), text=None):
-            asked.append(k)
-            return super().search(kind, vector, k, filters, text)
+        def search(self, kind, vector, k, filters=(), text=None, field="vector"):
+            asked.append(k if field == "vector" else (k, field))
+            return super().search(kind, vector, k, filters, text, field)
 
     backend = Recording()
     backend.index(documents_for_citizens(list(citizens.values()), encoder))
@@ -389,5 +391,6 @@ def test_the_search_asks_for_what_is_scored_never_the_limit_plus_one(encoder):
     assert asked == [5]
     asked.clear()
     capped = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2, exhaustive_limit=3)
+    # The nearest 2 by whole text and by jobmål: the same two here (five alike citizens).
     assert capped.rank_candidates(opening, k=2, citizens=citizens).scored_of == 2
-    assert asked == [2]
+    assert asked == [2, (2, "goal_vector")]
