@@ -156,6 +156,7 @@ def _page(item: Proposal, status: int = 200, **forms):
         "goal_form": goal_form(item), "shown_goal": proposals.shown_goal(item),
         "profile_form": ProfileForm(formdata=None, data=profile.form_values(item)),
         **forms}
+    offer_only_what_exists(context["consent_form"], item)
     return render_template(
         "candidates/proposal.html", proposal=item, step_form=StepForm(), allowed=proposals.allowed_next(item),
         active=proposals.active_consent(item),
@@ -172,6 +173,23 @@ def _page(item: Proposal, status: int = 200, **forms):
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
         profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),
         **context, **_assessment(item)), status
+
+
+def offer_only_what_exists(form: ConsentForm, item: Proposal) -> ConsentForm:
+    """Offer only what the citizen has: the choice of a phone number, an e-mail or a CV file the
+    citizen lacks is shown disabled and unticked (its hint on the page says none is registered),
+    as :func:`portal.proposals.check_consent` refuses it; ticking it threw the whole consent
+    back (review AC 9)."""
+    citizen = item.citizen
+    has = {"share_phone": bool((citizen.phone or "").strip()), "share_email": bool((citizen.email or "").strip()),
+           "share_cv": citizen.current_cv is not None and bool(citizen.current_cv.stored_name)}
+    for name, present in has.items():
+        if not present:
+            field = form[name]
+            field.render_kw = {**(field.render_kw or {}), "disabled": True}
+            if not field.errors:  # a refused answer stays as sent, next to its error
+                field.data = False
+    return form
 
 
 def _renewal_due(item: Proposal) -> bool:

@@ -132,6 +132,30 @@ def test_a_contact_detail_the_citizen_lacks_cannot_be_shared(app, client, auth, 
     assert proposal_row(app, world).status == "approved"
 
 
+def _checkbox(html: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+
+
+def test_only_what_the_citizen_has_is_offered(app, client, auth, world):
+    """Review AC 9: a citizen without an e-mail, a phone number or a CV file was offered all
+    three, and ticking one threw the whole consent back. Each is disabled, next to its hint."""
+    auth.login(world["consultant"].email)
+    html = page_of(client, world)
+    for choice in ("share_phone", "share_email", "share_cv"):  # all there: all offered
+        assert "disabled" not in _checkbox(html, choice)
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.email, citizen.phone = "", ""
+        citizen.current_cv.stored_name = None  # a written CV, no file
+        db.session.commit()
+    html = page_of(client, world)
+    for choice in ("share_phone", "share_email", "share_cv"):
+        assert "disabled" in _checkbox(html, choice) and "checked" not in _checkbox(html, choice)
+    assert "Ingen e-mail registreret." in html and "Borgeren har ingen CV-fil" in html
+    assert post(client, world, "samtykke", **consent_data()).status_code == 302  # what the browser sends
+    assert proposal_row(app, world).status == "consented"
+
+
 def test_a_deadline_too_far_ahead_is_shown_at_the_field_with_everything_typed_kept(app, client, auth, world):
     auth.login(world["consultant"].email)
     too_far = TODAY + timedelta(days=proposals.MAX_CONSENT_DAYS + 1)
@@ -457,8 +481,8 @@ def test_the_experience_draft_leaves_out_the_cvs_headings():
 
     experience = draft(citizen)["experience"]
 
-    assert experience == ("I Somalia kørte jeg lastbil i mange år. "
-                          "Chauffør (C/CE) hos Horsens Fjord Distribution.")
+    # the sentence naming a country is left out too: it tells the company where she is from (review AC 5)
+    assert experience == "Chauffør (C/CE) hos Horsens Fjord Distribution."
 
 
 def test_the_experience_draft_reads_a_list_cv_as_sentences_without_other_fields():
