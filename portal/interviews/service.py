@@ -4,7 +4,8 @@ One side ("company" or "jobcenter") offers one to three times; the *other* side 
 of them, which declines the rest. Moving a booked interview offers new times and keeps the
 booking until the other side books one of them: only then is the old time cancelled (a
 calendar CANCEL with its UID). Either side may cancel. Everything here needs the identity released (disclosed with a live
-consent): before that the company does not know who it would meet.
+consent): before that the company does not know who it would meet. Only cancelling a time is
+open to the job centre at any point (:func:`cancel`).
 
 Each function checks its rules first and raises :class:`InterviewError` (a Danish message
 for the page) without writing anything; otherwise it changes the rows, adds the audit event
@@ -17,8 +18,8 @@ A candidate a change of the opening's requirements put on hold
 it; a time already agreed can still be cancelled.
 
 Who is told: the company side is every active user of the opening's company; the job-centre
-side is the citizen's consultants (VK and adviser); never the user who took the step (the page
-offers them the calendar file).
+side is the citizen's consultants (VK and adviser) and the consultant who approved the proposal
+(:func:`recipients`); never the user who took the step (the page offers them the calendar file).
 """
 from __future__ import annotations
 
@@ -313,15 +314,18 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
            require_release: bool = True) -> None:
     """Cancel a booked or offered time; a booked one sends both sides a calendar CANCEL.
 
-    ``require_release=False`` is for the job centre ending the proposal (the citizen's case
-    closed): a time booked before the consent lapsed must still leave both calendars.
+    The job centre may cancel whether or not the name is shared now: cancelling only takes a
+    time out of both calendars (the calendar file never names the citizen), and a time booked
+    before the consent lapsed or the name was withheld must still be cancellable from the
+    consultant's list (review AC 4). ``require_release=False`` is for the job centre ending
+    the proposal (the citizen's case closed, the opening done): the webhook then says so.
 
     Raises:
-        InterviewError: not released (unless ``require_release`` is False), or the time is
-            neither booked nor offered.
+        InterviewError: a company user while the name is not shared, or the time is neither
+            booked nor offered.
     """
     proposal = interview.proposal
-    if require_release:
+    if require_release and side_of(user) == "company":
         _check_released(proposal)
     if interview.status not in ("booked", "offered"):
         raise InterviewError("Samtalen er allerede aflyst eller afvist.")
@@ -350,13 +354,18 @@ def move(interview: Interview, user: User, slots: list[Slot], now: datetime | No
 
 
 def recipients(proposal: Proposal, side: str) -> list[User]:
-    """The users told for one side: the company's active users, or the citizen's VK and adviser."""
+    """The users told for one side: the company's active users, or the job centre's: the
+    citizen's VK and adviser and the consultant who approved the proposal
+    (``Proposal.decided_by_id``: who made the match and whom the company was shown as its
+    contact, often not the citizen's VK; review AC 3), each active one once."""
     if side == "company":
         return list(db.session.scalars(
             sa.select(User).where(User.company_id == proposal.opening.company_id, User.active)
             .order_by(User.id)))
     citizen = proposal.citizen
-    staff = [u for u in (citizen.vk, citizen.adviser) if u is not None and u.active]
+    proposer = db.session.get(User, proposal.decided_by_id) if proposal.decided_by_id is not None else None
+    staff = [u for u in (citizen.vk, citizen.adviser, proposer)
+             if u is not None and u.active and u.role in ("consultant", "admin")]
     return list({u.id: u for u in staff}.values())
 
 
@@ -547,7 +556,7 @@ def needs_confirmation(proposal: Proposal, response: str) -> bool:
 
 
 def answer(proposal: Proposal, user: User, response: str, note: str = "") -> None:
-    """Store a company's answer and tell the citizen's consultants (``company_answered``); commit.
+    """Store a company's answer and tell the job centre's side (``company_answered``, :func:`recipients`); commit.
 
     Raises:
         portal.proposals.TransitionError: as :func:`portal.proposals.respond` or

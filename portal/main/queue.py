@@ -6,13 +6,16 @@ below it; only the placements to follow up show the first :data:`FOLLOWUPS_SHOWN
 the follow-up page for the rest. The caller passes the user and "today", so tests control both.
 
 - proposals waiting for assessment: status "proposed", the citizen's VK is the user;
-- company answers to act on, until the consultant has handled them (see :func:`company_answers`);
+- company answers to act on, until the consultant has handled them (see :func:`company_answers`),
+  on the user's citizens' proposals and the ones the user approved (:func:`_followed_by`; so are
+  the lists of candidates on hold and of interviews);
 - consents recorded whose name is not yet shared (:func:`consented_to_share`);
 - proposals still waiting on an opening that is filled or closed, to end (:func:`on_done_openings`;
   they leave the lists of proposals to assess and names to share, where no step is left);
 - candidates a change of the opening's requirements put on hold (:func:`on_hold`,
   :func:`portal.proposals_hold.is_held`): to talk to the company about, or to end; they leave
-  the lists of answers, names to share, consents to renew and interviews, where every step is
+  the lists of answers, names to share, consents to renew and interviews (but for a time already
+  booked, :func:`standing_interviews`), where every new step is
   refused while the hold lasts;
 - hotline requests waiting for an answer: the user's own and unassigned ones, nearest target
   first (the same list as the hotline page's "Venter på svar");
@@ -21,13 +24,17 @@ the follow-up page for the rest. The caller passes the user and "today", so test
 - consents that run out within two weeks or ran out lately (:func:`consents_to_renew`);
 - interviews to arrange or hold: disclosed proposals (live consent, no placement yet, no final
   company answer) with no booked interview, a booked one coming up, or one held whose outcome
-  the company has not reported (see :mod:`..interviews.service`).
+  the company has not reported (see :mod:`..interviews.service`); and every other interview
+  booked and still ahead (on hold, the opening filled or closed, the company's no or hire, the
+  name no longer shared), to cancel or keep (:func:`standing_interviews`).
 
 Every list holds open cases only: a citizen whose case is closed (or who was anonymised) has
 nothing left to act on, nor one whose processing is restricted (art. 18) until it is lifted.
 Each proposal is on one list at most: one still waiting on a filled or closed opening is on the
 list of those to end, and one on hold on the list of those on hold, not on the lists of steps
-towards sharing the name. A line whose citizen is in a placement elsewhere (running now, or
+towards sharing the name. The one exception is a booked interview still ahead: it stays on the
+interview list beside the line on hold or to end, as it is in both calendars until somebody
+cancels it (review AC 4). A line whose citizen is in a placement elsewhere (running now, or
 agreed to start) stays, and names it (``ProposalLine.elsewhere``), so the consultant decides.
 """
 from __future__ import annotations
@@ -103,6 +110,14 @@ _OTHER_APPROVED_SINCE = sa.exists().where(
     _Other.decided_at > Proposal.company_responded_at, _Other.status.in_(VISIBLE_TO_COMPANY))
 
 
+def _followed_by(user: User) -> sa.ColumnElement[bool]:
+    """The proposals that are ``user``'s to follow through the company's answer, a hold and the
+    interviews: their citizens' (VK) and the ones they approved (``Proposal.decided_by_id``),
+    who is told of the answer and the interviews as well (:func:`..interviews.service.recipients`;
+    review AC 3). Each proposal is still one line on each list, whoever looks."""
+    return sa.or_(Citizen.vk_id == user.id, Proposal.decided_by_id == user.id)
+
+
 def _lines(*where: sa.ColumnElement[bool], order_by: tuple) -> list[ProposalLine]:
     """Proposals of open cases matching ``where``, as lines, in one statement."""
     stmt = (sa.select(*_LINE_COLUMNS).join(Citizen, Proposal.citizen_id == Citizen.id)
@@ -148,13 +163,13 @@ def on_done_openings(user: User) -> list[ProposalLine]:
 
 
 def held_ids(user: User) -> set[int]:
-    """The ids of the user's citizens' proposals on hold after a change of their opening's
+    """The ids of the proposals the user follows (:func:`_followed_by`) on hold after a change of their opening's
     requirements (:func:`portal.proposals_hold.held`): shown to the company, on an open opening,
     no hire on the pair. Only the marked ones are read in full."""
     rows = db.session.execute(
         sa.select(Proposal.id, Proposal.explanation).join(Citizen, Proposal.citizen_id == Citizen.id)
         .join(Opening, Proposal.opening_id == Opening.id)
-        .where(Citizen.vk_id == user.id, _OPEN_CASE, Proposal.status.in_(VISIBLE_TO_COMPANY),
+        .where(_followed_by(user), _OPEN_CASE, Proposal.status.in_(VISIBLE_TO_COMPANY),
                Opening.status == "open", Proposal.company_response.is_distinct_from("hired"), ~_STARTED))
     marked = [proposal_id for proposal_id, explanation in rows if proposals_hold.MARK in (explanation or {})]
     if not marked:
@@ -163,7 +178,7 @@ def held_ids(user: User) -> set[int]:
 
 
 def on_hold(user: User, held: set[int] | None = None) -> list[ProposalLine]:
-    """The user's citizens' proposals on hold after a change of their opening's requirements
+    """The proposals the user follows on hold after a change of their opening's requirements
     (:func:`held_ids`, or ``held`` when the caller has them): the consultant talks to the
     company, or ends the proposal from its page. By opening, then oldest first."""
     held = held_ids(user) if held is None else held
@@ -173,7 +188,8 @@ def on_hold(user: User, held: set[int] | None = None) -> list[ProposalLine]:
 
 
 def company_answers(user: User, today: date) -> list[Answer]:
-    """Company answers on the user's citizens' proposals that still need the consultant.
+    """Company answers that still need the consultant, on the proposals the user follows (their
+    citizens' and the ones they approved: :func:`_followed_by`).
 
     Only answers on proposals the company still sees (not withdrawn) of open cases count.
     Each kind of answer leaves the list when it has been handled:
@@ -197,7 +213,7 @@ def company_answers(user: User, today: date) -> list[Answer]:
                 still_open, ~_OTHER_APPROVED_SINCE),
         sa.and_(Proposal.company_response == "hired", ~_STARTED),
         sa.and_(Proposal.company_response == "interested", ~_STARTED, ~_INTERVIEWED, still_open))
-    lines = _lines(Citizen.vk_id == user.id, Proposal.company_response.is_not(None),
+    lines = _lines(_followed_by(user), Proposal.company_response.is_not(None),
                    Proposal.status.in_(VISIBLE_TO_COMPANY), needs_me,
                    order_by=(Proposal.company_responded_at.desc(), Proposal.id.desc()))
     live = _live_consents([p.id for p in lines if p.status in ("consented", "disclosed")], today)
@@ -248,19 +264,22 @@ class InterviewItem:
 
 
 def interviews_to_arrange(user: User, now: datetime, held: set[int] | None = None) -> list[InterviewItem]:
-    """Disclosed proposals of the user's citizens whose interview is to arrange, hold or report.
+    """Interviews to arrange, hold or report on the proposals the user follows (:func:`_followed_by`),
+    then every other booked interview still ahead on them (:func:`standing_interviews`).
 
-    A company's "interested" with no interview yet is left to the answers list, which offers
-    the same step ("Aftal samtale eller start forløb"): one task, one line (review L 8).
-    A candidate on hold (:func:`held_ids`, or ``held`` when the caller has them) is left out:
-    no interview is offered or booked for it (:func:`on_hold` lists it).
+    Disclosed proposals whose next step is an interview come first. A company's "interested"
+    with no interview yet is left to the answers list, which offers the same step ("Aftal
+    samtale eller start forløb"): one task, one line (review L 8). A candidate on hold
+    (:func:`held_ids`, or ``held`` when the caller has them) gets nothing new arranged: it is
+    here only with a time already booked, as are the pairs on a filled or closed opening, the
+    ones the company said no to or hired, and the ones whose name is no longer shared.
     """
     held = held_ids(user) if held is None else held
     found = db.session.execute(
         sa.select(Proposal, Citizen.name, Opening.title, Company.name)
         .join(Citizen, Proposal.citizen_id == Citizen.id).join(Opening, Proposal.opening_id == Opening.id)
         .join(Company, Opening.company_id == Company.id)
-        .where(Citizen.vk_id == user.id, _OPEN_CASE, Proposal.status == "disclosed", _OPENING_LIVE,
+        .where(_followed_by(user), _OPEN_CASE, Proposal.status == "disclosed", _OPENING_LIVE,
                sa.or_(Proposal.company_response.is_(None),
                       Proposal.company_response.not_in(("hired", "declined"))), ~_STARTED,
                Proposal.id.not_in(sorted(held)))
@@ -271,17 +290,15 @@ def interviews_to_arrange(user: User, now: datetime, held: set[int] | None = Non
     today = now.astimezone(LOCAL).date()
     released = [row for row in found if identity_released(row[0], today)]
     rows = interviews.interviews_by_proposal([row[0].id for row in released])
-    lines = [ProposalLine(proposal.id, proposal.citizen_id, proposal.opening_id, proposal.status,
-                          proposal.company_response, proposal.company_responded_at, proposal.created_at,
-                          citizen_name, opening_title, company_name)
+    lines = [_line(proposal, citizen_name, opening_title, company_name)
              for proposal, citizen_name, opening_title, company_name in released]
     items = []
     for p in lines:
         booked = interviews.booked_among(rows[p.id])
         offers = interviews.offered_among(rows[p.id])
         if booked is not None:
-            held = interviews.ends_at(booked) <= now
-            items.append(InterviewItem(p, "Samtalen er holdt: virksomheden mangler at melde udfald" if held
+            over = interviews.ends_at(booked) <= now
+            items.append(InterviewItem(p, "Samtalen er holdt: virksomheden mangler at melde udfald" if over
                                        else "Samtale aftalt", booked.starts_at))
         elif any(o.offered_by == "company" for o in offers):
             items.append(InterviewItem(p, "Vælg en af virksomhedens tider", None))
@@ -291,7 +308,65 @@ def interviews_to_arrange(user: User, now: datetime, held: set[int] | None = Non
             continue  # on the answers list (:func:`company_answers`) until an interview is offered
         else:
             items.append(InterviewItem(p, "Aftal en samtale", None))
+    listed = {item.proposal.id for item in items}
+    return items + [item for item in standing_interviews(user, now, held) if item.proposal.id not in listed]
+
+
+# Why a booked interview stands although nothing more is arranged for the pair, and the step
+# (the start page puts the date after it: »… aflys eller behold samtalen den 10.12.2026«).
+STANDING_HELD = "Kandidaten er i bero: aflys eller behold samtalen den"
+STANDING_DONE = "Opslaget er {state}: aflys eller behold samtalen den"
+STANDING_DECLINED = "Virksomheden har sagt nej: aflys eller behold samtalen den"
+STANDING_HIRED = "Kandidaten er meldt ansat: aflys eller behold samtalen den"
+STANDING_HIDDEN = "Navnet er ikke delt lige nu: aflys eller behold samtalen den"
+
+
+def standing_interviews(user: User, now: datetime, held: set[int] | None = None) -> list[InterviewItem]:
+    """Every interview booked and still ahead on a disclosed proposal the user follows, of an
+    open case, with why it may no longer be wanted, soonest first (review AC 4).
+
+    Putting a candidate on hold, closing or filling the opening, the company's no or hire, or a
+    lapsed consent does not cancel a time already in both calendars; each stops new times, so
+    the consultant decides: cancel it (the proposal page's »Aflys samtalen«, which tells the
+    company and sends both calendars a cancellation) or keep it. A pair still on its way to an
+    interview is listed by :func:`interviews_to_arrange` with its own step ("Samtale aftalt").
+    """
+    held = held_ids(user) if held is None else held
+    found = db.session.execute(
+        sa.select(Proposal, Citizen.name, Opening.title, Company.name, Opening.status, Interview.starts_at,
+                  _STARTED.label("started"))
+        .join(Proposal, Interview.proposal_id == Proposal.id)
+        .join(Citizen, Proposal.citizen_id == Citizen.id).join(Opening, Proposal.opening_id == Opening.id)
+        .join(Company, Opening.company_id == Company.id)
+        .where(_followed_by(user), _OPEN_CASE, Proposal.status == "disclosed", Interview.status == "booked",
+               Interview.starts_at > now)
+        .options(selectinload(Proposal.consents), selectinload(Proposal.citizen).load_only(Citizen.restricted),
+                 defer(Proposal.explanation), defer(Proposal.shared_profile))
+        .order_by(Interview.starts_at, Proposal.id)).all()
+    today = now.astimezone(LOCAL).date()
+    items = []
+    for proposal, citizen_name, opening_title, company_name, opening_status, starts_at, started in found:
+        hire = proposal.company_response == "hired" or started
+        if proposal.id in held:
+            action = STANDING_HELD
+        elif not identity_released(proposal, today):
+            action = STANDING_HIDDEN
+        elif hire:
+            action = STANDING_HIRED
+        elif proposal.company_response == "declined":
+            action = STANDING_DECLINED
+        elif opening_status in OPENING_DONE:
+            action = STANDING_DONE.format(state="besat" if opening_status == "filled" else "lukket")
+        else:
+            action = "Samtale aftalt"
+        items.append(InterviewItem(_line(proposal, citizen_name, opening_title, company_name), action, starts_at))
     return items
+
+
+def _line(proposal: Proposal, citizen_name: str, opening_title: str, company_name: str) -> ProposalLine:
+    return ProposalLine(proposal.id, proposal.citizen_id, proposal.opening_id, proposal.status,
+                        proposal.company_response, proposal.company_responded_at, proposal.created_at,
+                        citizen_name, opening_title, company_name)
 
 
 @dataclass(frozen=True)
