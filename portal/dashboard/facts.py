@@ -122,6 +122,10 @@ def _empty_texts() -> np.ndarray:
     return np.zeros(0, dtype=str)
 
 
+# The tables besides the citizens' that a snapshot may hold (:func:`load_facts`).
+TABLES = frozenset({"placements", "hours", "activity", "openings"})
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything the metrics read, for one scope: one array per column.
@@ -178,6 +182,9 @@ class Facts:
     o_company: np.ndarray = field(default_factory=_empty_ints)
     o_created: np.ndarray = field(default_factory=_empty_ints)
     o_status: np.ndarray = field(default_factory=_empty_texts)
+    # which of :data:`TABLES` were read; the others are empty here, not in the database, so the
+    # figures that read them are not this snapshot's to compute (or to freeze: :mod:`.snapshots`)
+    tables: frozenset = TABLES
     _masks: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -312,14 +319,12 @@ class Facts:
         return last[:-1]
 
 
-TABLES = frozenset({"placements", "hours", "activity", "openings"})
-
-
 def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES) -> Facts:
     """Read the snapshot for ``scope`` from the database (read-only; at most eight statements).
 
     The citizens are always read; of the other ``tables`` only those named (a goal list
-    needs fewer than the dashboard). Left out, a table is empty in the snapshot.
+    needs fewer than the dashboard). Left out, a table is empty in the snapshot, and
+    ``Facts.tables`` says which were read.
     """
     citizens = _citizen_columns(session, scope)
     position = {cid: i for i, cid in enumerate(citizens["ids"].tolist())}
@@ -329,7 +334,7 @@ def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES)
         return _ints([position.get(cid, len(position)) for cid in citizen_ids])
 
     columns = dict(citizens, **_closure_columns(session, scope, at), **_vk_change_columns(session, scope, at),
-                   **_deactivation_columns(session))
+                   **_deactivation_columns(session), tables=TABLES & frozenset(tables))
     if "placements" in tables:
         columns.update(_placement_columns(session, scope, at))
     if "hours" in tables:

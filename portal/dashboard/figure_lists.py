@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from store.models import Citizen, Company, Placement
 from .facts import Facts
-from .goal_lists import PER_PAGE, Erased, GoalList, _clamp, _page_of_citizens
+from .goal_lists import PER_PAGE, Erased, GoalList, _clamp, _page_of_citizens, _paging
 from .savings import SavingsCitizen, savings_citizens
 
 @dataclass(frozen=True)
@@ -64,28 +64,40 @@ class SavingsRow:
     fact: SavingsCitizen
 
 
-def outcome_list(session: Session, entry: dict, page: int) -> GoalList:
-    """Every placement behind the outcome share, successes first, then by end date (newest first)."""
+def outcome_list(session: Session, entry: dict, page: int | None) -> GoalList:
+    """Every placement behind the outcome share, successes first, then by end date (newest first);
+    one page of them, or every row (``page`` None, a CSV).
+
+    The order is worked out from two columns of every placement (one statement); only the rows
+    shown are loaded with their citizen and company (one more), never every placement per page
+    (review AB 1).
+    """
     hits, ids = set(entry["hit"]), set(entry["hit"]) | set(entry["miss"])
     page = _clamp(page, len(ids))
-    found = list(session.scalars(sa.select(Placement).where(Placement.id.in_(ids)).options(
-        selectinload(Placement.citizen), selectinload(Placement.company))))
-    found.sort(key=lambda p: (p.id not in hits, -(p.end_date or date.min).toordinal(), p.id))
-    ordered = [(p.id, p) for p in found] + [(i, None) for i in sorted(ids - {p.id for p in found})]
-    rows = [OutcomeRow(i, p, i in hits) for i, p in ordered[(page - 1) * PER_PAGE:page * PER_PAGE]]
-    return FigureList(rows, len(ids), len(ids), page, counted=len(hits))
+    ends = dict(session.execute(sa.select(Placement.id, Placement.end_date).where(Placement.id.in_(ids))).all())
+    ordered = sorted(ends, key=lambda i: (i not in hits, -(ends[i] or date.min).toordinal(), i))
+    ordered += sorted(ids - set(ends))
+    wanted = ordered if page is None else ordered[(page - 1) * PER_PAGE:page * PER_PAGE]
+    shown = [i for i in wanted if i in ends]
+    loaded = {p.id: p for p in session.scalars(sa.select(Placement).where(Placement.id.in_(shown)).options(
+        joinedload(Placement.citizen), joinedload(Placement.company)))} if shown else {}
+    rows = [OutcomeRow(i, loaded.get(i), i in hits) for i in wanted]
+    return FigureList(rows, len(ids), len(ids), **_paging(page, len(ids)), counted=len(hits))
 
 
-def duration_list(session: Session, entry: list, page: int) -> GoalList:
-    """The closed cases behind the average duration, by name, with the days the card counted."""
+def duration_list(session: Session, entry: list, page: int | None) -> GoalList:
+    """The closed cases behind the average duration, by name, with the days the card counted
+    (``page`` None: every row)."""
     days = {cid: d for cid, d in entry}
     page = _clamp(page, len(days))
     rows = [DurationRow(c, days[c.id]) for c in _page_of_citizens(session, set(days), page)]
-    return FigureList(rows, len(days), len(days), page, counted=len(days), days_total=sum(days.values()))
+    return FigureList(rows, len(days), len(days), **_paging(page, len(days)), counted=len(days),
+                      days_total=sum(days.values()))
 
 
-def company_list(session: Session, facts: Facts, as_of: date, entry: list, page: int) -> GoalList:
-    """The companies behind the co-operation figure, by name, with why each counts on ``as_of``."""
+def company_list(session: Session, facts: Facts, as_of: date, entry: list, page: int | None) -> GoalList:
+    """The companies behind the co-operation figure, by name, with why each counts on ``as_of``
+    (``page`` None: every row)."""
     ids = set(entry)
     page = _clamp(page, len(ids))
     found = sorted(session.scalars(sa.select(Company).where(Company.id.in_(ids))), key=lambda c: (c.name, c.id))
@@ -93,25 +105,42 @@ def company_list(session: Session, facts: Facts, as_of: date, entry: list, page:
     running = set(facts.p_company[facts.placements_overlapping(as_of, as_of)].tolist())
     opened = set(facts.o_company[facts.rows_in("o_status", ("open",))
                                  & (facts.o_created <= as_of.toordinal())].tolist())
-    rows = [CompanyRow(i, c, i in running, i in opened) for i, c in ordered[(page - 1) * PER_PAGE:page * PER_PAGE]]
-    return FigureList(rows, len(ids), len(ids), page, counted=len(ids))
+    shown = ordered if page is None else ordered[(page - 1) * PER_PAGE:page * PER_PAGE]
+    rows = [CompanyRow(i, c, i in running, i in opened) for i, c in shown]
+    return FigureList(rows, len(ids), len(ids), **_paging(page, len(ids)), counted=len(ids))
 
 
-def savings_list(session: Session, facts: Facts, as_of: date, group: str | None, page: int) -> GoalList:
+def savings_list(session: Session, facts: Facts, as_of: date, group: str | None, page: int | None) -> GoalList:
     """The citizens behind the savings estimate (one benefit group, or all): those counted and
-    those left out because their case is open. ``total`` is the counted, ``population`` all."""
+    those left out because their case is open. ``total`` is the counted, ``population`` all.
+
+    Counted first, then those left out, each by name. A page sorts the ids only and loads its
+    own citizens; every row (``page`` None, a CSV) is one load of each part (review AB 2).
+    """
     people = {p.citizen_id: p for p in savings_citizens(facts, as_of) if group is None or p.benefit_group == group}
     page = _clamp(page, len(people))
     counted = {cid for cid, p in people.items() if p.counted}
-    # Counted first, then those left out, each by name: two pages of ids, joined.
-    ordered = [c for c in _all_citizens(session, counted)] + [c for c in _all_citizens(session, set(people) - counted)]
-    rows = [SavingsRow(c, people[c.id]) for c in ordered[(page - 1) * PER_PAGE:page * PER_PAGE]]
-    return FigureList(rows, len(people), len(people), page, counted=len(counted))
+    parts = (counted, set(people) - counted)
+    if page is None:
+        ordered = [c for part in parts for c in _all_citizens(session, part)]
+    else:
+        wanted = [cid for part in parts for cid in _ordered_ids(session, part)][(page - 1) * PER_PAGE:page * PER_PAGE]
+        loaded = {c.id: c for c in session.scalars(sa.select(Citizen).where(Citizen.id.in_(wanted)))} if wanted else {}
+        ordered = [loaded.get(cid) or Erased(cid) for cid in wanted]
+    rows = [SavingsRow(c, people[c.id]) for c in ordered]
+    return FigureList(rows, len(people), len(people), **_paging(page, len(people)), counted=len(counted))
+
+
+def _ordered_ids(session: Session, ids: set[int]) -> list[int]:
+    """``ids`` in the order of :func:`_all_citizens`, without loading the citizens."""
+    if not ids:
+        return []
+    found = list(session.scalars(sa.select(Citizen.id).where(Citizen.id.in_(ids)).order_by(Citizen.name, Citizen.id)))
+    return found + sorted(ids - set(found))
 
 
 def _all_citizens(session: Session, ids: set[int]) -> list[Citizen | Erased]:
-    """All of ``ids`` by name, then those that no longer load (a few hundred at most: the
-    outcomes of 12 months; one statement)."""
+    """All of ``ids`` by name, then those that no longer load (one statement)."""
     if not ids:
         return []
     found = list(session.scalars(sa.select(Citizen).where(Citizen.id.in_(ids)).order_by(Citizen.name, Citizen.id)))

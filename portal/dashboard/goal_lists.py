@@ -96,7 +96,9 @@ class MatchableMiss:
 @dataclass(frozen=True)
 class GoalList:
     """One page of a goal list and the size of the whole list: ``total`` rows, of a goal whose
-    population is ``population`` and of whom ``met`` meet it (the card's "met af population")."""
+    population is ``population`` and of whom ``met`` meet it (the card's "met af population").
+
+    The list builders take ``page=None`` for every row at once (a CSV): one page of them all."""
 
     rows: list
     total: int
@@ -161,7 +163,7 @@ def focus_misses(session: Session, facts: Facts, as_of: date, page: int = 1, ent
     return focus_list(session, facts, as_of, _entry(facts, as_of, "focus", entry), MISSES, page)
 
 
-def focus_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int = 1,
+def focus_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int | None = 1,
                restricted_only: bool = False) -> GoalList:
     """The citizens of the focus goal's ``entry`` that ``view`` lists (:func:`selected_ids`), by name."""
     ids, hits, population = _listed(session, entry, view, restricted_only)
@@ -178,7 +180,7 @@ def focus_list(session: Session, facts: Facts, as_of: date, entry: dict, view: s
         rows.append(FocusMiss(citizen, whole_months(s.case_start, as_of), whole_months(since, as_of),
                               s.last_placement_end is not None, s.wage_hours, s.hours_short,
                               citizen.id in hits, s.placed))
-    return GoalList(rows, len(ids), population, page, met=len(hits))
+    return GoalList(rows, len(ids), population, **_paging(page, len(ids)), met=len(hits))
 
 
 def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1, entry: dict | None = None) -> GoalList:
@@ -190,7 +192,7 @@ def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1, en
     return active_list(session, facts, as_of, _entry(facts, as_of, "active", entry), MISSES, page)
 
 
-def active_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int = 1,
+def active_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int | None = 1,
                 restricted_only: bool = False) -> GoalList:
     """The open cases of the active goal's ``entry`` that ``view`` lists, by name; a hit says
     whether a placement or contact only made the citizen active (``entry["placement"]``)."""
@@ -199,7 +201,7 @@ def active_list(session: Session, facts: Facts, as_of: date, entry: dict, view: 
     page = _clamp(page, len(ids))
     citizens = _page_of_citizens(session, ids, page)
     if not citizens:
-        return GoalList([], len(ids), population, page, met=len(hits))
+        return GoalList([], len(ids), population, **_paging(page, len(ids)), met=len(hits))
     position = {cid: i for i, cid in enumerate(facts.ids.tolist())}
     ends = facts.last_placement_end(None, as_of)
     activity = facts.last_activity_day(as_of)
@@ -210,7 +212,7 @@ def active_list(session: Session, facts: Facts, as_of: date, entry: dict, view: 
         part = None if c.id not in hits else ("placement" if c.id in placed else "contact")
         rows.append(ActiveMiss(c, _day(ends[i]), _day(activity[i]), _day(starts[i]), part) if i is not None
                     else ActiveMiss(c, None, None, None, part))
-    return GoalList(rows, len(ids), population, page, met=len(hits))
+    return GoalList(rows, len(ids), population, **_paging(page, len(ids)), met=len(hits))
 
 
 def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
@@ -220,7 +222,7 @@ def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
     return matchable_list(session, facts, as_of, _entry(facts, as_of, "matchable", entry), MISSES, page)
 
 
-def matchable_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int = 1,
+def matchable_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int | None = 1,
                    restricted_only: bool = False) -> GoalList:
     """The open cases of the CV/jobmål/VK goal's ``entry`` that ``view`` lists, by name.
 
@@ -245,7 +247,7 @@ def matchable_list(session: Session, facts: Facts, as_of: date, entry: dict, vie
         complete = isinstance(citizen, Citizen) and not items
         late = complete and cv_since.get(citizen.id, -1) > as_of.toordinal()
         rows.append(MatchableMiss(citizen, items, late, complete and not late))
-    return GoalList(rows, len(ids), population, page, met=len(hits))
+    return GoalList(rows, len(ids), population, **_paging(page, len(ids)), met=len(hits))
 
 
 def _day(ordinal) -> date | None:
@@ -253,9 +255,15 @@ def _day(ordinal) -> date | None:
     return date.fromordinal(int(ordinal)) if 0 <= ordinal < NEVER else None
 
 
-def _clamp(page: int, total: int) -> int:
-    """A page past the end shows the last page (never an empty page under a non-zero count)."""
-    return max(1, min(page, -(-total // PER_PAGE)))
+def _clamp(page: int | None, total: int) -> int | None:
+    """A page past the end shows the last page (never an empty page under a non-zero count);
+    None (every row, for a CSV) stays None."""
+    return None if page is None else max(1, min(page, -(-total // PER_PAGE)))
+
+
+def _paging(page: int | None, total: int) -> dict:
+    """``page``/``per_page`` of a :class:`GoalList`: every row is one page of ``total``."""
+    return {"page": page, "per_page": PER_PAGE} if page is not None else {"page": 1, "per_page": max(total, 1)}
 
 
 @dataclass(frozen=True)
@@ -265,10 +273,19 @@ class Erased:
     id: int
 
 
-def _page_of_citizens(session: Session, ids: set[int], page: int) -> list[Citizen | Erased]:
-    """One page of ``ids``: the citizens by name, then the ids that no longer load (erased)."""
+def _page_of_citizens(session: Session, ids: set[int], page: int | None) -> list[Citizen | Erased]:
+    """One page of ``ids`` (None: all of them): the citizens by name, then the ids that no
+    longer load (erased), with their VKs.
+
+    A page sorts the ids only (one statement), then loads that page's citizens. Every row (a
+    CSV) is one sorted load, never one sort of all ids per page (review AB 3).
+    """
     if not ids:
         return []
+    if page is None:
+        found = list(session.scalars(sa.select(Citizen).where(Citizen.id.in_(ids))
+                                     .order_by(Citizen.name, Citizen.id).options(selectinload(Citizen.vk))))
+        return found + [Erased(cid) for cid in sorted(ids - {c.id for c in found})]
     ordered = list(session.scalars(sa.select(Citizen.id).where(Citizen.id.in_(ids))
                                    .order_by(Citizen.name, Citizen.id)))
     ordered += sorted(ids - set(ordered))

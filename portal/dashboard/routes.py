@@ -25,13 +25,19 @@ from store.models.vocab import BENEFIT_GROUPS
 
 
 # Each goal list (the ``maal`` value, keys of ``GOALS``) → the figure card that links to it and
-# the builder. The whole facts snapshot is read: a final month shown for the first time is
-# frozen now, figures and ids (:mod:`.snapshots`), so it must be computed in full.
+# the builder.
 GOAL_LISTS = {
     "fokus": ("focus", focus_list),
     "aktiv": ("active", active_list),
     "cv": ("matchable", matchable_list),
 }
+# The tables of the facts snapshot (:func:`.facts.load_facts`) that a list's figure, its ids and
+# its rows read, by goal (``maal``) and figure (``tal``); the citizens' columns are always read.
+# A final month shown for the first time is frozen in full, every figure and its ids:
+# :mod:`.snapshots` reads the rest of the tables for that (review AB 9).
+GOAL_TABLES = {"fokus": ("placements", "hours"), "aktiv": ("placements", "activity"), "cv": ()}
+FIGURE_TABLES = {"udfald": ("placements",), "varighed": (), "virksomheder": ("placements", "openings"),
+                 "besparelse": ("placements",)}
 AS_TODAY = "i-dag"  # ?som=i-dag: a frozen month's list as the citizens stand today
 
 
@@ -116,7 +122,7 @@ def _goal_request():
         goal, view, restricted_only, page = form.goal_view_page()
     except UnknownChoice as unknown:
         _unknown(unknown)
-    facts = load_facts(db.session, scope)
+    facts = load_facts(db.session, scope, GOAL_TABLES[goal])
     basis = _basis(facts, scope, as_of, GOAL_LISTS[goal][0], view)
     args = {"maal": goal, "omfang": scope.kind, "maaned": form.maaned.data}
     if view != MISSES:
@@ -176,10 +182,8 @@ def goal_export():
     if stale := confirm_first("før du henter listen", url_for("dashboard.goal_list", **request.args)):
         return stale
     form, scope, as_of, goal, view, restricted_only, _page, facts, basis, _args = _goal_request()
-    first = _goal_rows(goal, facts, as_of, view, 1, restricted_only, basis)
-    rows = list(first.rows)
-    for page in range(2, first.pages + 1):
-        rows += _goal_rows(goal, facts, as_of, view, page, restricted_only, basis).rows
+    first = _goal_rows(goal, facts, as_of, view, None, restricted_only, basis)  # every row in one go
+    rows = first.rows
     body = list_export.render_goal_rows(
         goal, view, rows, list_export.GoalHeader(
             as_of=as_of, month=_month(form, as_of), scope=form.scopes[scope.kind], goal=GOALS[goal],
@@ -254,12 +258,13 @@ def _figure_request():
         figure, group, page = form.figure_group_page()
     except UnknownChoice as unknown:
         _unknown(unknown)
-    facts = load_facts(db.session, scope)
+    facts = load_facts(db.session, scope, FIGURE_TABLES[figure])
     basis = None if figure == "besparelse" else _basis(facts, scope, as_of, figure_lists.KINDS[figure])
     return form, scope, as_of, figure, group, page, facts, basis
 
 
-def _figure_rows(figure: str, facts, as_of, group: str | None, page: int, basis):
+def _figure_rows(figure: str, facts, as_of, group: str | None, page: int | None, basis):
+    """One page of a figure's list; ``page`` None: every row (the CSV)."""
     if figure == "udfald":
         return figure_lists.outcome_list(db.session, basis.entry, page)
     if figure == "varighed":
@@ -277,10 +282,7 @@ def figure_export():
     if stale := confirm_first("før du henter listen", url_for("dashboard.index")):
         return stale
     _form, scope, as_of, figure, group, _page, facts, basis = _figure_request()
-    first = _figure_rows(figure, facts, as_of, group, 1, basis)
-    rows = list(first.rows)
-    for page in range(2, first.pages + 1):
-        rows += _figure_rows(figure, facts, as_of, group, page, basis).rows
+    rows = _figure_rows(figure, facts, as_of, group, None, basis).rows  # every row in one go
     body = list_export.render_rows(figure, rows)
     db.session.commit()
     audit.record_now("export_figure_list", purpose=f"{figure}:{scope.kind}:{as_of.isoformat()}:{len(rows)}")

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..dates import add_months, hours_due, month_end
 from .basis import figure_ids
-from .facts import Facts, Scope
+from .facts import TABLES, Facts, Scope, load_facts
 from .metrics import Metric, TrendPoint, compute_all
 from store.models import FigureSnapshot
 
@@ -131,6 +131,8 @@ def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
                 session.delete(snapshot)
                 session.flush()
         last = month_end(first)
+        if facts.tables != TABLES:  # a list's snapshot lacks tables: the figures kept are computed in full
+            facts = load_facts(session, scope)
         out.append(_keep(session, first, key, compute_all(facts, last), figure_ids(facts, last)))
     return out
 
