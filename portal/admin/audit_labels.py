@@ -55,7 +55,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "citizen_erased": "Borger slettet (art. 17)",
         "erasure_recipients_told": "Virksomheder med borgerens navn fik besked om sletningen (art. 19)",
         "citizen_anonymised": "Borger anonymiseret efter opbevaringsfristen",
-        "erasure_block_lifted": "Spærring af slettet sagssystem-id ophævet",
+        "erasure_block_lifted": "Spærring af slettet id fra fagsystemet ophævet",
     },
     "Kandidater og samtykke": {
         "rank_candidates": "Kandidatliste til opslag vist",
@@ -70,7 +70,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "consent_recorded": "Samtykke registreret",
         "consent_renewed": "Samtykke fornyet",
         "consent_withdrawn": "Samtykke trukket tilbage",
-        "identity_disclosed": "Navn delt med virksomheden",
+        "identity_disclosed": "Navn og profil delt med virksomheden",
         "identity_viewed": "Navn vist for virksomheden",
         "company_response": "Virksomhedens svar på kandidat",
         "interview_offered": "Samtaletider tilbudt",
@@ -188,7 +188,7 @@ def result_label(result: str) -> str:
 PURPOSE_WORDS = {
     "citizen_page": "borgerens side", "cv": "CV", "docx": "Word-fil", "pdf": "PDF-fil", "txt": "tekstfil",
     "corrupt": "filen er beskadiget", "truncated": "filen er ufuldstændig", "encrypted": "filen er krypteret",
-    "none": "ingen", "matching": "matchning", "retention": "opbevaringsperioden er udløbet",
+    "none": "ingen", "matching": "matching", "retention": "opbevaringsperioden er udløbet",
     "wrong_password": "forkert adgangskode", "disabled": "brugeren er deaktiveret", "created": "oprettet",
     "staff:": "jobcentret:", "file": "fil", "rank_openings": "opslag rangeret for borgeren",
     "set": "sat", "cleared": "fjernet", "read-only": "kun læse", "api": "API", "filter": "filter:",
@@ -212,7 +212,8 @@ PURPOSE_PHRASES = {
     "matching decision": "beslutning om et match", "shared jobmål approved": "jobmål til virksomheden godkendt",
     "shared candidate profile approved": "profil til virksomheden godkendt", "identity release": "navnet delt",
     "limitations: change without need to know": "skånehensyn ændret uden for borgerens sag",
-    "company: candidate page": "virksomhedens kandidatside", "company: placement": "virksomhedens forløb:",
+    "company: candidate page": "virksomhedens kandidatside", "company: placement": "virksomhedens side for",
+    "company: hours export": "timer hentet af virksomheden:",
     "api: shared candidate": "API: delt kandidat", "api lift erasure block": "API: spærring ophævet",
     "api list": "API: borgerliste",
 }

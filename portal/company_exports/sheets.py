@@ -18,7 +18,7 @@ from ..proposals import ON_HOLD_TEXT
 from store.models import Opening, Placement
 
 # The candidate's standing in the words of the company's opening page (review B9), never the
-# job centre's own states ("Godkendt af konsulent", "Identitet delt med virksomhed"): before the
+# job centre's own states ("Foreslået til virksomheden", "Navn og profil delt med virksomheden"): before the
 # name is released the page says the same for an approved and a consented candidate.
 WAITING = "Foreslået – navnet deles, når borgeren har givet samtykke"
 NAMED = "Navn delt med jer"

@@ -17,7 +17,7 @@ API_SCOPES = {
 }
 
 WEBHOOK_EVENTS = {
-    "proposal.shared": "Kandidat delt med virksomheden",
+    "proposal.shared": "Navn og profil delt med virksomheden",
     "proposal.ended": "Kandidat ikke længere aktuel",
     "interview.booked": "Samtale aftalt",
     "interview.cancelled": "Samtale aflyst eller flyttet",

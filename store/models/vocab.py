@@ -29,11 +29,13 @@ ROLES = {
 PERSON_ROLES = {key: label for key, label in ROLES.items() if key != "integration"}
 
 PROPOSAL_STATUSES = {
-    "proposed": "Foreslået",
-    "approved": "Godkendt af konsulent",
+    # "proposed" is the matching's suggestion the consultant has not assessed; the company
+    # calls a candidate "foreslået" once approved, so only "approved" says so (review AD 2).
+    "proposed": "Til vurdering",
+    "approved": "Foreslået til virksomheden",
     "rejected": "Fravalgt af konsulent",
-    "consented": "Borgerens samtykke givet",
-    "disclosed": "Identitet delt med virksomhed",
+    "consented": "Samtykke givet",
+    "disclosed": "Navn og profil delt med virksomheden",
     "withdrawn": "Samtykke trukket tilbage",
     # Terminal: the citizen's case was closed while the proposal was live (not a judgement
     # of the match; the company is told only that the candidate is no longer relevant).
@@ -64,7 +66,9 @@ END_REASONS = {
     "fleksjob": "Fleksjob",
     "uddannelse": "Uddannelse",
     "afbrudt": "Afbrudt",
-    "forloeb_slut": "Forløb afsluttet",
+    # Ended as agreed without a job; not "Forløb afsluttet", which is every ended placement
+    # (review AD 1). Lower-case after the first word: it is also read inside a sentence.
+    "forloeb_slut": "Sluttede som aftalt (ikke i job)",
     "andet": "Andet",
     # A placement that never started (portal.placements.lifecycle.cancel_placement): kept, but
     # not an ended placement anywhere (no outcome, no goal, no figure). Never chosen in the end

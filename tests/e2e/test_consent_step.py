@@ -80,7 +80,7 @@ def test_the_clicked_action_is_carried_out_after_the_password(page, live_app, se
     page.get_by_test_id("disclose").click()
     _confirm(page)
     page.get_by_text("Borgerens navn og profil er nu delt med virksomheden", exact=False).wait_for()
-    assert page.get_by_test_id("proposal-status").inner_text() == "Identitet delt med virksomhed"
+    assert page.get_by_test_id("proposal-status").inner_text() == "Navn og profil delt med virksomheden"
     assert _status(live_app, proposal_id)[0] == "disclosed"
     with live_app.app_context():
         assert db.session.scalar(sa.select(Notification.user_id)) == company.id

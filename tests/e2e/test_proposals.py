@@ -65,7 +65,7 @@ def test_consent_disclosure_and_company_response(page, live_app, seeded):
     page.get_by_test_id("disclose-confirm").locator("summary").click()  # the second step
     page.get_by_test_id("disclose").click()
     page.get_by_text("Borgerens navn og profil er nu delt med virksomheden", exact=False).wait_for()
-    assert page.get_by_test_id("proposal-status").inner_text() == "Identitet delt med virksomhed"
+    assert page.get_by_test_id("proposal-status").inner_text() == "Navn og profil delt med virksomheden"
     log_out(page)
 
     login(page, company.email)

@@ -289,6 +289,8 @@ def test_the_log_page_shows_the_purpose_in_danish_and_the_csv_keeps_the_code(app
     html = client.get("/admin/adgangslog?borger=801").get_data(as_text=True)
     assert ">CV filen er ufuldstændig</td>" in html and 'title="Som koden står i loggen og CSV-filen: cv:truncated"' in html
     assert ";cv:truncated;" in client.get("/admin/adgangslog.csv?borger=801").get_data(as_text=True)
+    # The action link's tooltip names the kind in Danish, never the code (review AD 9).
+    assert 'title="Vis alle hændelser af typen »Upload afvist«"' in html and "Vis alle: upload_rejected" not in html
 
 
 def test_the_portals_own_purpose_codes_read_in_danish():
@@ -301,7 +303,11 @@ def test_the_portals_own_purpose_codes_read_in_danish():
     assert purpose_label("audit_log_viewed", "filter none page:1") == "filter: ingen side 1"
     assert purpose_label("hotline_reopened", "hotline:12 message:40") == "henvendelse 12 besked 40"
     assert purpose_label("login_failed", "wrong_password") == "forkert adgangskode"
-    assert purpose_label("identity_viewed", "company: placement forloeb:829") == "virksomhedens forløb: forløb 829"
+    # "forløb" once, and the company's payroll download in Danish too (review AD 9).
+    assert purpose_label("identity_viewed", "company: placement forloeb:829") == "virksomhedens side for forløb 829"
+    assert purpose_label("identity_viewed", "company: hours export forloeb:105") == (
+        "timer hentet af virksomheden: forløb 105")
+    assert purpose_label("x", "matching") == "matching"  # one spelling (review AD 11)
     assert purpose_label("proposal_shared_goal", "shared jobmål approved") == "jobmål til virksomheden godkendt"
     assert purpose_label("case_reopened", "citizen_page") == "citizen_page"  # typed by a person
     assert purpose_label("x", "something_new:7") == "something_new:7"

@@ -137,7 +137,7 @@ def test_approval_is_a_logged_human_decision_with_the_explanation(app, client, a
         assert db.session.query(AuditEvent).filter_by(action="proposal_approved").count() == 1
     html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
     assert "Anna Lagerbæk" not in _names_in_order(html)  # decided: not ranked again
-    assert "Godkendt af konsulent" in html
+    assert "Foreslået til virksomheden" in html  # the status as the company would say it (review AD 2)
 
 
 def test_a_citizen_breaking_a_hard_limit_cannot_be_approved(app, client, auth, world):

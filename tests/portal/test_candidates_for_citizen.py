@@ -79,7 +79,7 @@ def test_an_opening_with_a_proposal_says_so_and_links_to_it(app, client, auth, w
     html = _page(client, auth, world)
     card = html.split(f'data-opening="{world["lager"]}"', 1)[1].split("</li>", 1)[0]
     assert re.search(rf'data-testid="already-proposed">.*href="/kandidater/forslag/{pid}">forslaget</a> '
-                     r'\(godkendt af konsulent\)', card)
+                     r'\(foreslået til virksomheden\)', card)
     assert 'data-testid="decide-link"' not in card  # already decided: nothing to decide there
 
 
@@ -140,10 +140,10 @@ def test_the_citizen_page_lists_the_proposals_and_who_has_the_name(app, client, 
     rows = {int(i): row for i, row in re.findall(r'data-proposal-id="(\d+)">(.*?)</tr>', table, re.DOTALL)}
     row = rows[ids["shared"]]
     assert f'href="/kandidater/forslag/{ids["shared"]}">Lagermedarbejder med truckcertifikat</a>' in row
-    assert world["company"] in row and "Identitet delt med virksomhed" in row
+    assert world["company"] in row and "Navn og profil delt med virksomheden" in row
     assert "<strong>Ja</strong>" in row and f"Gælder til og med {TODAY + timedelta(days=60):%d.%m.%Y}" in row
     row = rows[ids["waiting"]]
-    assert "Godkendt af konsulent" in row and re.search(r'data-testid="name-shared">Nej<', row)
+    assert "Foreslået til virksomheden" in row and re.search(r'data-testid="name-shared">Nej<', row)
     assert f'href="/kandidater/borger/{world["anna"]}" data-testid="find-openings"' in html
     # Restricted: the name is hidden from the company at once, and the page says so.
     with app.app_context():
