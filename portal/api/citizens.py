@@ -38,7 +38,7 @@ from ..imports import service as imports
 from ..imports.citizens import COLUMNS, RowError, validate_citizen
 from . import common, guard, problems
 
-bp = common.blueprint("api_citizens", "citizens", "Borgere efter sagssystemets id (kun jobcentret).")
+bp = common.blueprint("api_citizens", "citizens", "Borgere efter fagsystemets id (kun jobcentret).")
 # Staff only, checked before a body is read: a company gets 403 here, never a validation answer.
 guard.restrict(bp, common.staff_only)
 
@@ -166,7 +166,7 @@ _LIFT = " (DELETE /api/v1/citizens/{external_id}/erasure med en administrators n
 
 # For the integrator: the web form's words (citizen_service.CPR_ID_MESSAGE) speak to a consultant.
 CPR_ID_PROBLEM = ("Det eksterne id ligner et CPR-nummer (seks og fire cifre). Et CPR-nummer må ikke stå i "
-                  "adresser og logfiler, og det eksterne id står i begge. Send sagssystemets egen interne "
+                  "adresser og logfiler, og det eksterne id står i begge. Send fagsystemets egen interne "
                   "nøgle for borgeren (fx sags- eller person-id'et i fagsystemet), aldrig CPR-nummeret.")
 
 
@@ -266,7 +266,7 @@ def list_citizens(args):
 def get_citizen(external_id: str):
     """Én borger efter det eksterne id, med ETag (til If-Match ved PUT).
 
-    Kun borgere med et eksternt id (oprettet af sagssystemet eller en import) kan hentes og
+    Kun borgere med et eksternt id (oprettet af fagsystemet eller en import) kan hentes og
     ændres her; listen giver alle, også dem uden (external_id: null). En slettet eller anonymiseret
     borger giver 410 (som PUT): id'et er spærret, og borgeren kan ikke hentes med det.
     """
@@ -296,7 +296,7 @@ def upsert_citizen(body, external_id: str):
     VK kan sendes som vk (e-mail eller initialer) eller vk_id. En borger med begrænset behandling
     giver 409. Er en borger med dette eksterne id slettet eller anonymiseret, giver det 410, og
     borgeren oprettes ikke igen, før en administrator fjerner spærringen. Et eksternt id,
-    der ligner et CPR-nummer (seks og fire cifre), giver 422: send sagssystemets egen interne nøgle.
+    der ligner et CPR-nummer (seks og fire cifre), giver 422: send fagsystemets egen interne nøgle.
     """
     _check_external_id(external_id, body.pop("external_id", None))
     if (vk_id := body.pop("vk_id", None)) is not None:

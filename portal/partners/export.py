@@ -48,7 +48,7 @@ def render_xlsx(report: PartnerReport, company_name: str) -> bytes:
     _sheet(book, "Oversigt", ["Code of Care-rapport", company_name], [
         ["År", period],
         ["Forløb startet", fig.total_started],
-        ["Forløb afsluttet", fig.total_ended],
+        ["Afsluttede forløb i alt", fig.total_ended],
         ["Forløb i gang ved periodens slut", fig.running_at_end],
         ["Timer registreret", float(report.hours)],
         [],

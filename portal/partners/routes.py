@@ -58,7 +58,7 @@ def report_page():
         ("hours", _chart("Timer", "timer", labels, [float(m.hours) for m, _ in done])),
     ]
     return render_template("partners/report.html", report=figures, years=years, year=year,
-                           notice=notice, charts=charts, fig=fig, small=report.SMALL,
+                           notice=notice, charts=charts, fig=fig, small=report.SMALL, today=today,
                            cancelled_note=report.CANCELLED_NOTE,
                            shares=[report.shown_share(r) for r in fig.retention])
 

@@ -36,7 +36,7 @@ def test_dry_run_then_import_with_report_links_and_clear_refusals(app, client, a
     auth.login(admin.email)
     page = client.get("/admin/import/").get_data(as_text=True)
     assert 'href="/admin/import/"' in page  # the menu entry
-    assert "Borgere fra sagssystemet" in page and "Opslag til jobcentrets kampagner" in page
+    assert "Borgere fra fagsystemet" in page and "Opslag til jobcentrets kampagner" in page
     data = csv_bytes([citizen_row("A1", Virksomhedskonsulent="ABC"), citizen_row("A2", Postnummer="12")])
     dry = _post(client, auth, data)
     html = dry.get_data(as_text=True)

@@ -119,14 +119,17 @@ def test_a_placement_cancelled_before_its_start_is_in_no_figure(app, client, wor
     outcome_labels = [row[0] for row in list(book["Udfald"].iter_rows(values_only=True))[1:]]
     assert "Aflyst før start" not in outcome_labels and outcome_labels
     overview = dict(row[:2] for row in book["Oversigt"].iter_rows(values_only=True) if row[0])
-    assert overview["Forløb afsluttet"] == (6 if counts else 5) and overview["Aflyste forløb"] == report.CANCELLED_NOTE
+    assert overview["Afsluttede forløb i alt"] == (6 if counts else 5) and overview["Aflyste forløb"] == report.CANCELLED_NOTE
 
 
 def test_page_shows_aggregates_and_suppression(client, world):
     AuthActions(client).switch_to("p@firma.dk")
     html = client.get("/partner/rapport").get_data(as_text=True)
     assert "Code of Care-rapport 2026" in html and "året er ikke slut" in html
+    # up to today, not »til og med december 2026« on a day in December (review AD 13)
+    assert f'tallene går til og med i dag, <span data-testid="figures-until">{TODAY:%d.%m.%Y}</span>' in html
     assert "&lt;3" in html and 'data-testid="suppression-note"' in html
+    assert "vises som »&lt;3«" in html and 'vises som "' not in html  # Danish quotes
     row = re.search(r'data-testid="retention-3">(.*?)</tr>', html, re.S).group(1)
     # 4 known answers beside "<3" without one under the 5 job outcomes would make it 1: n is hidden
     assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)] == ["–", "skjult", "–", "&lt;3"]
@@ -361,7 +364,7 @@ def test_page_and_xlsx_give_no_reader_a_hidden_count(app, client, make_user):
     book = load_workbook(io.BytesIO(client.get("/partner/rapport/2026.xlsx").data))
     names = {label: key for key, label in report.ENDING_REASONS.items()}
     x_outcomes = {names[label]: n for label, n in list(book["Udfald"].iter_rows(values_only=True))[1:]}
-    x_total = dict(list(book["Oversigt"].iter_rows(values_only=True))[1:6])["Forløb afsluttet"]
+    x_total = dict(list(book["Oversigt"].iter_rows(values_only=True))[1:6])["Afsluttede forløb i alt"]
     x_retention = [(yes, known, unknown) for _, yes, known, _share, unknown
                    in list(book["Fastholdelse"].iter_rows(values_only=True))[1:]]
     assert x_outcomes == outcomes and x_total == total and x_retention == retention
@@ -540,7 +543,7 @@ def test_the_reviews_2025_on_the_page_and_in_the_xlsx(app, client, make_user):
     assert 'data-testid="outcome-afbrudt"' not in html and "Der er for få afsluttede forløb i 2025 til" in html
     book = load_workbook(io.BytesIO(client.get("/partner/rapport/2025.xlsx").data))
     overview = dict(list(book["Oversigt"].iter_rows(values_only=True))[1:5])
-    assert [overview["Forløb startet"], overview["Forløb afsluttet"],
+    assert [overview["Forløb startet"], overview["Afsluttede forløb i alt"],
             overview["Forløb i gang ved periodens slut"]] == figures
     assert {row[1] for row in list(book["Udfald"].iter_rows(values_only=True))[1:] if len(row) > 1} <= {"–", None}
 
