@@ -62,6 +62,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dknum=format_number, dkdate=format_date, dkmonth=format_month,
                                  hours_dk=format_hours, hours_range=format_hours_range,
                                  text_lang=text_language)
+    app.jinja_env.globals["addressed_as_i"] = addressed_as_i
+
+
+def addressed_as_i() -> bool:
+    """True when the reader is a company user: the portal says »I« to a company, »du« to staff
+    (a global, so that macros imported without context can ask)."""
+    from flask_login import current_user
+
+    return bool(getattr(current_user, "is_authenticated", False) and current_user.role == "company")
 
 
 def text_language(text: str | None) -> str | None:

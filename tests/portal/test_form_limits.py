@@ -25,11 +25,22 @@ class LimitedForm(DanishForm):
 def test_a_limited_text_area_counts_down_and_a_short_field_keeps_its_maxlength(app):
     with app.test_request_context():
         html = render_template_string(MACRO, form=LimitedForm(meta={"csrf": False}))
-    area = re.search(r'<div class="form-group form-limit" data-maxlength="500">(.*?)</div>', html, re.S)
+    area = re.search(r'<div class="form-group jobbro-limit" data-maxlength="500" '
+                     r'data-left="Du har \{n\} tegn tilbage" data-over="Du har \{n\} tegn for meget">(.*?)</div>',
+                     html, re.S)
     assert area, html
     assert "<textarea" in area.group(1) and "maxlength" not in area.group(1)
     assert "Du kan skrive op til 500 tegn" in area.group(1) and 'aria-live="polite"' in area.group(1)
     assert re.search(r'<input[^>]*id="title"[^>]*maxlength="200"', html)
+
+
+def test_the_counter_says_i_to_a_company_and_writes_the_limit_with_a_thousands_separator(client, auth, make_user):
+    """Review AD 14: »I kan skrive op til 5.000 tegn« on a company's page, as the rest of it says »I«."""
+    company = make_user("company")
+    auth.login(company.email)
+    html = client.get("/hotline/ny").get_data(as_text=True)
+    assert "I kan skrive op til 5.000 tegn" in html and "Du kan skrive op til" not in html
+    assert 'data-left="I har {n} tegn tilbage" data-over="I har {n} tegn for meget"' in html
 
 
 def test_a_too_long_text_is_refused_with_the_text_kept(client, auth, make_user):

@@ -3,6 +3,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (window.DKFDS && typeof window.DKFDS.init === "function") {
     window.DKFDS.init();
   }
+  countCharacters(document);
   wrapTables(document);
   summariseErrors(document);
   foldMenu(document);
@@ -345,5 +346,42 @@ function wrapTables(root) {
   window.addEventListener("resize", function () {
     window.clearTimeout(pending);
     pending = window.setTimeout(mark, 150);
+  });
+}
+
+// A text area's character limit, in DKFDS's look (its .form-limit styles, added here so that
+// DKFDS.init, which ran first, does not start its own counter on it). Counted here rather than
+// by DKFDS, whose message puts the bare number in ("1000"): the page writes numbers with a
+// thousands separator ("1.000"), and its texts (data-left, data-over: "{n}" for the number)
+// say »I« to a company. The screen reader hears the count half a second after typing stops.
+function countCharacters(root) {
+  root.querySelectorAll(".jobbro-limit[data-maxlength]").forEach(function (group) {
+    var input = group.querySelector("textarea");
+    var shown = group.querySelector(".character-limit");
+    var spoken = group.querySelector(".character-limit-sr-only");
+    var max = parseInt(group.getAttribute("data-maxlength"), 10);
+    if (!input || !shown || !spoken || !(max > 0)) {
+      return;
+    }
+    group.classList.add("form-limit");
+    var timer = null;
+    function update(speak) {
+      var left = max - input.value.length;
+      var n = String(Math.abs(left)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+      var text = group.getAttribute(left < 0 ? "data-over" : "data-left").replace("{n}", n);
+      shown.textContent = text;
+      shown.classList.toggle("limit-exceeded", left < 0);
+      input.classList.toggle("form-limit-error", left < 0);
+      if (speak) {
+        spoken.textContent = text;
+      }
+    }
+    input.addEventListener("input", function () {
+      update(false);
+      clearTimeout(timer);
+      timer = setTimeout(function () { update(true); }, 500);
+    });
+    window.addEventListener("pageshow", function () { update(false); });
+    update(false);
   });
 }
