@@ -69,18 +69,21 @@ def test_the_start_page_lists_the_held_candidate_on_its_own_not_among_interviews
 
     with app.app_context():
         user = db.session.get(User, world["consultant"].id)
-        assert world["proposal"] not in [i.proposal.id for i in queue.interviews_to_arrange(user, datetime.now(timezone.utc))]
+        # nothing to arrange: only the time booked before the hold, to cancel or keep (review AC 4)
+        assert [(i.proposal.id, i.action) for i in queue.interviews_to_arrange(user, datetime.now(timezone.utc))] \
+            == [(world["proposal"], queue.STANDING_HELD)]
         assert [p.id for p in queue.on_hold(user)] == [world["proposal"]]
         page = queue.for_consultant(user, TODAY)
         assert [p.id for p in page["on_hold"]] == [world["proposal"]]
-        assert world["proposal"] not in [i.proposal.id for i in page["interviews"]]
+        assert [i.action for i in page["interviews"]] == [queue.STANDING_HELD]
     auth.switch_to(world["consultant"].email)
     html = client.get("/").get_data(as_text=True)
     section = html.split('data-testid="queue-i-bero"')[1].split("</section>")[0]
     assert "Kandidater sat i bero, fordi opslagets krav er ændret" in section and MARKER in section
     assert f'href="/kandidater/forslag/{world["proposal"]}"' in section
     assert 'data-testid="figure-i-bero" data-count="1"' in html
-    assert MARKER not in html.split('data-testid="queue-samtaler"')[1].split("</section>")[0]
+    talks = html.split('data-testid="queue-samtaler"')[1].split("</section>")[0]
+    assert "Kandidaten er i bero: aflys eller behold samtalen den" in talks and "Aftal en samtale" not in talks
 
 
 def test_a_candidate_the_opening_fits_again_leaves_the_held_list(app, world):
