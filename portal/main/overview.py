@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
+from sqlalchemy.orm import joinedload
 
 from ..admin import postcodes
 from ..admin.service import held_kinds, lacks_active_vk
@@ -16,7 +17,7 @@ from ..dates import add_months, month_start
 from ..openings import service as openings
 from ..openings.interview_times import interviews_for_company
 from ..placements import followup, monthly
-from ..placements.service import company_labels, is_active
+from ..placements.service import active_clause, company_labels
 from store import clock
 from store.index_status import not_superseded
 from store.models import (Citizen, Company, HotlineRequest, HoursLog, IndexerState, Opening,
@@ -49,20 +50,27 @@ class HoursDue:
 def for_company(company_id: int) -> dict:
     """The company's start page: what waits for it (candidates to answer, interview times to
     choose, last month's hours), its upcoming interviews, its open and draft openings (open
-    first; filled and closed ones are counted and left to /opslag/), its active placements and
-    its open hotline requests."""
+    first; filled and closed ones are counted and left to /opslag/), its active placements (the
+    ended ones are counted and left to /forloeb/) and its open hotline requests."""
     rows = openings.list_for_company(company_id)
     waiting = openings.waiting_candidates(company_id)
-    placements = db.session.scalars(
-        sa.select(Placement).where(Placement.company_id == company_id).order_by(Placement.start_date.desc())
+    today = clock.today()
+    # Only the running and planned placements are read (as /forloeb counts them, active_clause):
+    # the ended ones are /forloeb/'s, however long the company's history (review AB 12).
+    active = db.session.scalars(
+        sa.select(Placement).where(Placement.company_id == company_id, active_clause(today))
+        .options(joinedload(Placement.opening).load_only(Opening.title))
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
     ).all()
     hours = dict(db.session.execute(
-        sa.select(HoursLog.placement_id, sa.func.sum(HoursLog.hours)).join(Placement)
-        .where(Placement.company_id == company_id).group_by(HoursLog.placement_id)
-    ).all())
+        sa.select(HoursLog.placement_id, sa.func.sum(HoursLog.hours))
+        .where(HoursLog.placement_id.in_([p.id for p in active])).group_by(HoursLog.placement_id)
+    ).all()) if active else {}
+    placement_count, hours_total = db.session.execute(
+        sa.select(sa.select(sa.func.count()).where(Placement.company_id == company_id).scalar_subquery(),
+                  sa.select(sa.func.coalesce(sa.func.sum(HoursLog.hours), 0)).join(Placement)
+                  .where(Placement.company_id == company_id).scalar_subquery())).one()
     requests = hotline_requests(company_id)
-    today = clock.today()
-    active = [p for p in placements if is_active(p, today)]  # as /forloeb counts them
     to_choose, upcoming = interviews_for_company(company_id, clock.utcnow())
     return {
         "interviews_to_choose": to_choose,
@@ -75,8 +83,9 @@ def for_company(company_id: int) -> dict:
         "waiting_total": len(waiting),
         "waiting_elsewhere": waiting_elsewhere(waiting[WAITING_SHOWN:]),
         "hours_due": hours_due(company_id, today),
-        "placements": placements,
-        "hours_by_placement": hours,
+        "placement_count": placement_count,  # every placement, ended and cancelled ones too
+        "hours_total": hours_total,  # hours logged on every placement, the whole period
+        "hours_by_placement": hours,  # of the active placements
         "active_placements": active,
         "placement_labels": company_labels(active, today),
         **requests,

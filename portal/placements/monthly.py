@@ -32,7 +32,7 @@ from wtforms.validators import ValidationError
 from ..dates import YOUNG_UNTIL_DAY, add_months, month_end, month_start
 from ..extensions import db
 from ..i18n import format_month, format_number
-from store.models import Placement, User
+from store.models import HoursLog, Placement, User
 from . import plausibility, service
 from .forms import month_value, parse_hours, parse_month
 
@@ -117,12 +117,16 @@ def chosen_month(raw: str | None, today: date) -> tuple[date | None, str | None]
 
 def placements_in(company_id: int, month: date) -> list[Placement]:
     """The company's placements that run on at least one day of ``month``, oldest start first
-    (a cancelled one never ran: :func:`.service.is_cancelled`)."""
+    (a cancelled one never ran: :func:`.service.is_cancelled`).
+
+    Each placement's ``hours`` holds only ``month``'s row (at most one), not the placement's
+    whole history: every reader of this list reads that month alone (review AB 12).
+    """
     stmt = (sa.select(Placement)
             .where(Placement.company_id == company_id, Placement.start_date <= month_end(month),
                    sa.or_(Placement.end_date.is_(None), Placement.end_date >= month),
                    service.not_cancelled_clause())
-            .options(selectinload(Placement.hours), selectinload(Placement.opening))
+            .options(selectinload(Placement.hours.and_(HoursLog.month == month)), selectinload(Placement.opening))
             .order_by(Placement.start_date, Placement.id))
     return list(db.session.scalars(stmt))
 

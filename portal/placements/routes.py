@@ -23,11 +23,12 @@ from .forms import HoursForm, month_label, month_value, parse_month
 @bp.get("/")
 @company_required
 def index():
-    """The company's placements with hours; Code of Care partners also see their results."""
+    """The company's placements with hours, :data:`.service.PER_PAGE` a page (``?side=N``);
+    Code of Care partners also see their results (of every placement, not the page's)."""
     today = service.today_local()
-    rows = service.list_for_company(current_user.company_id, today)
-    summary = service.partner_summary(rows) if current_user.is_code_of_care else None
-    return render_template("placements/index.html", rows=rows, summary=summary, today=today,
+    page = service.page_for_company(current_user.company_id, today, request.args.get("side", 1, type=int) or 1)
+    summary = service.partner_summary(current_user.company_id, today) if current_user.is_code_of_care else None
+    return render_template("placements/index.html", rows=page.items, page=page, summary=summary, today=today,
                            month=month_label(service.month_start(today)),
                            contact=service.company_contact(current_user.company))
 

@@ -231,22 +231,31 @@ class PartnerSummary:
         return self.moved_on / self.ended if self.ended else None
 
 
-def list_for_company(company_id: int, today: date) -> list[PlacementRow]:
-    """The company's placements, active first, then ended, then cancelled; newest start first within each.
+PER_PAGE = 50  # placements a page of /forloeb/ shows; ``?side=N`` pages through the rest
 
-    A fixed number of statements whatever the number of placements: the placements with
-    their openings' titles, the hours (:func:`hour_totals`) and the released names.
+
+def page_for_company(company_id: int, today: date, page: int = 1):
+    """One page (:data:`PER_PAGE`) of the company's placements as :class:`PlacementRow` items:
+    active first, then ended, then cancelled; newest start first within each. Every placement
+    can be reached, however long the history (a page past the end is the last one).
+
+    A fixed number of statements whatever the number of placements: the count, the page with
+    its openings' titles, the page's hours (:func:`hour_totals`) and the names released on
+    it (only the page's names are read, and audited).
     """
-    placements = db.session.scalars(
-        sa.select(Placement).where(Placement.company_id == company_id)
-        .options(joinedload(Placement.opening).load_only(Opening.title))
-        .order_by(Placement.start_date.desc(), Placement.id.desc())
-    ).all()
+    group = sa.case((Placement.end_reason == CANCELLED, 2), (active_clause(today), 0), else_=1)
+    query = (sa.select(Placement).where(Placement.company_id == company_id)
+             .options(joinedload(Placement.opening).load_only(Opening.title))
+             .order_by(group, Placement.start_date.desc(), Placement.id.desc()))
+    found = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    if not found.items and found.pages and page > found.pages:
+        found = db.paginate(query, page=found.pages, per_page=PER_PAGE, error_out=False)
+    placements = list(found.items)
     totals = hour_totals([p.id for p in placements], month_start(today))
-    labels = company_labels(list(placements), today)
-    rows = [PlacementRow(p, labels[p.id], is_active(p, today), *totals.get(p.id, (ZERO, ZERO)))
-            for p in placements]
-    return sorted(rows, key=lambda row: (not row.active, row.cancelled))  # stable: keeps the date order
+    labels = company_labels(placements, today)
+    found.items = [PlacementRow(p, labels[p.id], is_active(p, today), *totals.get(p.id, (ZERO, ZERO)))
+                   for p in placements]
+    return found
 
 
 def hour_totals(placement_ids: list[int], month: date) -> dict[int, tuple[Decimal, Decimal]]:
@@ -266,23 +275,30 @@ def hour_totals(placement_ids: list[int], month: date) -> dict[int, tuple[Decima
     return totals
 
 
-def partner_summary(rows: list[PlacementRow]) -> PartnerSummary:
-    """Counts, total hours and outcomes by end reason over ``rows``; a cancelled placement is
-    counted apart (``cancelled``) and is not an ended one (no outcome)."""
+def partner_summary(company_id: int, today: date) -> PartnerSummary:
+    """Counts, total hours and outcomes by end reason over all the company's placements, read
+    in the database (not from a page of them); a cancelled placement is counted apart
+    (``cancelled``) and is not an ended one (no outcome)."""
     summary = PartnerSummary(outcomes={key: 0 for key in ENDING_REASONS})
-    for row in rows:
-        if row.cancelled:
-            summary.cancelled += 1
+    cancelled = Placement.end_reason == CANCELLED
+    state = sa.case((cancelled, "cancelled"), (active_clause(today), "active"), else_="ended")
+    for kind, reason, count in db.session.execute(
+            sa.select(state, Placement.end_reason, sa.func.count()).where(Placement.company_id == company_id)
+            .group_by(state, Placement.end_reason)):
+        if kind == "cancelled":
+            summary.cancelled += count
             continue
-        summary.placements += 1
-        summary.total_hours += row.hours_total
-        if row.active:
-            summary.active += 1
+        summary.placements += count
+        if kind == "active":
+            summary.active += count
             continue
-        summary.ended += 1
-        reason = row.placement.end_reason or NO_REASON
-        summary.outcomes[reason] = summary.outcomes.get(reason, 0) + 1
-        summary.moved_on += reason in SUCCESS_END_REASONS
+        summary.ended += count
+        reason = reason or NO_REASON
+        summary.outcomes[reason] = summary.outcomes.get(reason, 0) + count
+        summary.moved_on += count if reason in SUCCESS_END_REASONS else 0
+    hours = db.session.scalar(sa.select(sa.func.sum(HoursLog.hours)).join(Placement)
+                              .where(Placement.company_id == company_id, not_cancelled_clause()))
+    summary.total_hours = Decimal(hours) if hours is not None else ZERO
     return summary
 
 
