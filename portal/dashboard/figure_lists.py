@@ -35,7 +35,8 @@ KINDS = {"udfald": "outcomes", "varighed": "duration", "virksomheder": "cooperat
 @dataclass(frozen=True)
 class OutcomeRow:
     """A placement ended with a reason in the window; ``success``: it counts in the numerator.
-    ``placement`` is None when it was deleted since (with its citizen)."""
+    ``placement`` is None when it was deleted since (with its citizen); in every row at once
+    (a CSV) it is a :class:`PlacementLine`."""
 
     placement_id: int
     placement: Placement | None
@@ -79,10 +80,44 @@ def outcome_list(session: Session, entry: dict, page: int | None) -> GoalList:
     ordered += sorted(ids - set(ends))
     wanted = ordered if page is None else ordered[(page - 1) * PER_PAGE:page * PER_PAGE]
     shown = [i for i in wanted if i in ends]
-    loaded = {p.id: p for p in session.scalars(sa.select(Placement).where(Placement.id.in_(shown)).options(
-        joinedload(Placement.citizen), joinedload(Placement.company)))} if shown else {}
+    if not shown:
+        loaded = {}
+    elif page is None:  # a CSV: the columns it writes, not thousands of ORM records
+        loaded = _placement_lines(session, shown)
+    else:
+        loaded = {p.id: p for p in session.scalars(sa.select(Placement).where(Placement.id.in_(shown)).options(
+            joinedload(Placement.citizen), joinedload(Placement.company)))}
     rows = [OutcomeRow(i, loaded.get(i), i in hits) for i in wanted]
     return FigureList(rows, len(ids), len(ids), **_paging(page, len(ids)), counted=len(hits))
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+@dataclass(frozen=True)
+class PlacementLine:
+    """What the outcome CSV writes of a placement (:func:`.list_export.render_rows`), read as columns."""
+
+    citizen_id: int
+    citizen: _Named
+    company: _Named
+    kind: str
+    start_date: date | None
+    end_date: date | None
+    end_reason: str | None
+
+
+def _placement_lines(session: Session, ids: list[int]) -> dict[int, PlacementLine]:
+    """``ids`` → their :class:`PlacementLine` (one statement)."""
+    found = session.execute(
+        sa.select(Placement.id, Placement.citizen_id, Citizen.name, Company.name, Placement.kind,
+                  Placement.start_date, Placement.end_date, Placement.end_reason)
+        .join(Citizen, Citizen.id == Placement.citizen_id).join(Company, Company.id == Placement.company_id)
+        .where(Placement.id.in_(ids)))
+    return {pid: PlacementLine(cid, _Named(citizen), _Named(company), kind, start, end, reason)
+            for pid, cid, citizen, company, kind, start, end, reason in found}
 
 
 def duration_list(session: Session, entry: list, page: int | None) -> GoalList:
