@@ -36,6 +36,7 @@ from flask import current_app, has_request_context
 
 from .. import audit, mail
 from ..extensions import db
+from ..notifications.service import mail_body
 from store.models import HotlineRequest, User
 from . import notify, sla
 
@@ -244,25 +245,25 @@ def build_reminder(request: HotlineRequest, recipient: User, link: str, now: dat
     """The reminder to the assignee (no citizen data, no free text from the company)."""
     deadline = _deadline(request, now)
     return mail.compose(current_app.config, recipient.email,
-                        f"Hotline: svarfristen for henvendelse #{request.id} udløber {deadline}", (
-                            f"Goddag {recipient.name}\n\n"
+                        f"Hotline: svarfristen for henvendelse #{request.id} udløber {deadline}", mail_body(
+                            recipient,
                             f"Henvendelse #{request.id} fra {request.company.name} er ikke besvaret endnu. "
                             f"Svarfristen udløber {deadline}.\n\n"
-                            f"{notify.request_facts(request, sla.current_due(request))}\n"
-                            f"Læs og svar her: {link}\n"))
+                            f"{notify.request_facts(request, sla.current_due(request))}",
+                            link, "Læs og svar her"))
 
 
 def build_escalation(request: HotlineRequest, recipient: User, link: str, now: datetime) -> EmailMessage:
     """The escalation to colleagues or administrators (no citizen data, no company free text)."""
     assignee = _assignee(request)
     return mail.compose(current_app.config, recipient.email,
-                        f"Hotline: henvendelse #{request.id} er over svarfristen", (
-                            f"Goddag {recipient.name}\n\n"
+                        f"Hotline: henvendelse #{request.id} er over svarfristen", mail_body(
+                            recipient,
                             f"Henvendelse #{request.id} er over svarfristen: {request.company.name} "
                             f"har endnu ikke fået svar fra jobcentret.\n"
                             f"Ansvarlig konsulent: {assignee.name if assignee else 'ingen'}\n\n"
-                            f"{notify.request_facts(request, sla.current_due(request))}\n"
-                            f"Hjælp med at svare her: {link}\n"))
+                            f"{notify.request_facts(request, sla.current_due(request))}",
+                            link, "Hjælp med at svare her"))
 
 
 REMINDER = _Kind("reminded_at", "hotline_reminder", reminder_recipients, build_reminder)

@@ -139,6 +139,10 @@ def test_reminder_only_inside_the_window(app, world, smtp, minutes_before_due, r
         [message] = smtp.sent
         assert message["To"] == "vk@jc.dk" and f"#{request_id}" in message["Subject"]
         assert "Svarfristen udløber kl. 16:00." in message.get_content()
+        # the frame every mail has (review AD 6): greeting, link, the job centre's sign-off
+        body = message.get_content()
+        assert body.startswith("Goddag ") and "Læs og svar her: " in body
+        assert "Venlig hilsen\nJobcenter Hedensted\n\n(Mailen er sendt automatisk" in body
     else:
         assert not any("udløber" in m["Subject"] for m in smtp.sent)
 
