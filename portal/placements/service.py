@@ -281,10 +281,14 @@ def partner_summary(company_id: int, today: date) -> PartnerSummary:
     (``cancelled``) and is not an ended one (no outcome)."""
     summary = PartnerSummary(outcomes={key: 0 for key in ENDING_REASONS})
     cancelled = Placement.end_reason == CANCELLED
-    state = sa.case((cancelled, "cancelled"), (active_clause(today), "active"), else_="ended")
+    # Grouped on a subquery's columns, not on the CASE itself: a CASE with bind parameters in both
+    # the select list and GROUP BY holds only while the driver renders them as the same parameters.
+    placements = (sa.select(sa.case((cancelled, "cancelled"), (active_clause(today), "active"), else_="ended")
+                            .label("state"), Placement.end_reason)
+                  .where(Placement.company_id == company_id).subquery())
     for kind, reason, count in db.session.execute(
-            sa.select(state, Placement.end_reason, sa.func.count()).where(Placement.company_id == company_id)
-            .group_by(state, Placement.end_reason)):
+            sa.select(placements.c.state, placements.c.end_reason, sa.func.count())
+            .group_by(placements.c.state, placements.c.end_reason)):
         if kind == "cancelled":
             summary.cancelled += count
             continue

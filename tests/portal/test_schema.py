@@ -58,6 +58,21 @@ def test_citizens_are_indexed_by_vk_adviser_and_team(migrated_app):
     assert [(h.name, h.citizens, h.advised, h.companies) for h in holdings(include_active=True)] == [("VK", 1, 0, 0)]
 
 
+def test_a_companys_placement_page_and_summary_run_on_each_database(migrated_app):
+    """/forloeb/'s page and the partner's results are read in the database (review AB 12)."""
+    from portal.placements.service import page_for_company, partner_summary
+
+    objects = _graph()
+    db.session.add_all(objects.values())
+    db.session.commit()
+    company_id, today = objects["company"].id, date(2026, 2, 1)
+    page = page_for_company(company_id, today)
+    assert [(row.placement.id, row.active, row.hours_total) for row in page.items] == [
+        (objects["placement"].id, True, Decimal("32.50"))]
+    summary = partner_summary(company_id, today)
+    assert (summary.placements, summary.active, summary.ended, summary.total_hours) == (1, 1, 0, Decimal("32.50"))
+
+
 def _graph() -> dict:
     team = Team(name="Team Nord")
     company = Company(name="Hedensted Lager ApS", cvr="12345678", postcode="8722", code_of_care=True)
