@@ -47,6 +47,10 @@ class _Store:
         self.columns: dict[str, np.ndarray] = {}
         self.codes: dict[str, dict[Any, int]] = {}
         self.meta: dict[str, Any] = {}
+        # The last filter mask and the write it was made after: a ranking beyond the limit
+        # searches twice (whole text, jobmål) under the same filters, and computes it once.
+        self.writes = 0
+        self._last_mask: tuple[Any, int, np.ndarray] | None = None
 
     def _grow(self, dim: int) -> None:
         if self.vectors.shape[1] == 0:
@@ -71,6 +75,7 @@ class _Store:
                 self.columns[name] = _resized(self.columns.get(name, _empty(ftype)), cap, fill)
 
     def put(self, doc: Document) -> bool:
+        self.writes += 1
         row = self.pos.get(doc.id)
         if row is not None and self.versions[row] >= doc.version:
             return False
@@ -124,6 +129,7 @@ class _Store:
         column[row, codes] = True
 
     def delete(self, doc_id: str) -> bool:
+        self.writes += 1
         row = self.pos.pop(doc_id, None)
         if row is None:
             return False
@@ -143,6 +149,20 @@ class _Store:
         return True
 
     def mask(self, conditions: Sequence[Condition]) -> np.ndarray:
+        """The rows passing every condition (a fresh array the caller may change)."""
+        key = tuple(conditions)
+        try:
+            hash(key)
+        except TypeError:  # e.g. a Terms over a plain set: not kept
+            return self._mask(conditions)
+        last = self._last_mask
+        if last is not None and last[1] == self.writes and last[0] == key:
+            return last[2].copy()
+        mask = self._mask(conditions)
+        self._last_mask = (key, self.writes, mask.copy())
+        return mask
+
+    def _mask(self, conditions: Sequence[Condition]) -> np.ndarray:
         mask = np.ones(self.size, dtype=bool)
         for cond in conditions:
             if isinstance(cond, Terms) and FIELD_TYPES[self.kind][cond.field] == "keywords":
