@@ -15,9 +15,15 @@ change of its requirements left the candidate on hold, and the consultant ended 
 still waiting on it (:func:`end_with_opening`, called by :mod:`portal.candidates.opening_done`). Both are :data:`ENDED`; a new decision on the pair
 (:func:`renew`) is possible once the case and the opening are open again (:func:`renewable`).
 
-Every function here but :func:`end` validates the transition against :data:`TRANSITIONS`, changes the
-proposal, adds an audit event and commits, all in one transaction. Illegal moves raise
-:class:`TransitionError` (a Danish message the page can show) and write nothing.
+The steps :func:`approve`, :func:`reject`, :func:`record_consent`, :func:`disclose` and
+:func:`withdraw` validate the transition against :data:`TRANSITIONS`, change the proposal, add an
+audit event and commit, all in one transaction; :func:`respond` and :func:`set_shared_goal` change
+the proposal without moving its status, and commit the same way. :func:`end`,
+:func:`end_with_opening` and :func:`renew` check their own rule (:func:`is_endable`,
+:func:`renewable`), change the proposal and add an audit event but do **not** commit: each is one
+part of a larger change (closing the case, ending an opening's candidates, a new decision on the
+pair) that its caller commits as one transaction. Illegal moves raise :class:`TransitionError` (a
+Danish message the page can show) and write nothing.
 
 What the company reads as the candidate's jobmål before consent is ``Proposal.shared_goal``:
 one of the citizen's own jobmål, cut to its job title, that the consultant chose
