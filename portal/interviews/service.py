@@ -436,7 +436,7 @@ def _check_opening(proposal: Proposal) -> None:
 
 # Why a held candidate gets no new interview, as each side may read it: the company never why.
 HELD_FOR_COMPANY = f"{ON_HOLD_TEXT}. Der aftales ikke samtaler om kandidaten."
-HELD_FOR_JOBCENTER = ("Virksomheden har ændret opslagets krav, og borgeren opfylder dem ikke længere, så kandidaten "
+HELD_FOR_JOBCENTER = ("Opslagets krav er ændret, og borgeren opfylder dem ikke længere, så kandidaten "
                       "er sat i bero, og der aftales ikke samtaler. Tal med virksomheden, eller afslut forslaget.")
 
 

@@ -58,6 +58,8 @@ def test_the_proposal_page_shows_the_hold_links_the_opening_and_ends_it_while_th
     html = client.get(page_url).get_data(as_text=True)
     notice = html.split('data-testid="opening-changed"')[1].split("</div></div>")[0]
     assert "Opslagets krav er ændret" in notice and "(type)" in notice
+    # Who changed them is not said: the company, or the job centre's import of its openings.
+    assert " har ændret" not in notice and "fra Firma" in notice
     assert f'href="/kandidater/opslag/{world["opening"]}" data-testid="held-opening-link"' in notice
     assert "»ikke aktuel lige nu«" in notice and 'data-testid="end-with-opening"' in notice
     assert 'data-testid="proposal-held"' in html
