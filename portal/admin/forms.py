@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..config import HOTLINE_PHONE_PATTERN
-from ..formutil import ChoiceField, DanishForm, WholeNumberField, choices, clean_line, no_hidden_characters
+from ..formutil import ChoiceField, DanishForm, WholeNumberField, choices, no_hidden_characters
 from store.models.vocab import PERSON_ROLES
 
 VK_CHOICE = "Vælg en aktiv konsulent på listen, eller »Ingen VK endnu«."
@@ -54,8 +54,7 @@ class EditUserForm(DanishForm):
     """An existing user's name, e-mail, phone and organisation (the role is not changed here)."""
 
     email = EmailField("E-mail", validators=[DataRequired("Skriv en e-mail."), Email("Ugyldig e-mail."), Length(max=254)])
-    name = StringField("Navn", filters=[clean_line],
-                       validators=[DataRequired("Skriv et navn."), Length(max=120), no_hidden_characters])
+    name = StringField("Navn", validators=[DataRequired("Skriv et navn."), Length(max=120), no_hidden_characters])
     company_id = SelectField("Virksomhed (kun for virksomhedsbrugere)", coerce=int, validators=[Optional()])
     team_id = SelectField("Team (kun for konsulenter)", coerce=int, validators=[Optional()])
     phone = StringField(PHONE_LABEL, validators=[Length(max=40, message="Telefonnummeret er for langt."), phone_number],
@@ -83,10 +82,9 @@ def danish_postcode(_form, field) -> None:
 
 
 class CompanyForm(DanishForm):
-    name = StringField("Navn", filters=[clean_line],
-                       validators=[DataRequired("Skriv virksomhedens navn."), Length(max=200), no_hidden_characters])
+    name = StringField("Navn", validators=[DataRequired("Skriv virksomhedens navn."), Length(max=200), no_hidden_characters])
     cvr = StringField("CVR-nummer", validators=[DataRequired("Skriv CVR-nummeret."), cvr_checksum])
-    address = StringField("Adresse", filters=[clean_line], validators=[Length(max=200), no_hidden_characters])
+    address = StringField("Adresse", validators=[Length(max=200), no_hidden_characters])
     # Any Danish postcode: a company may sit outside the municipality (distances are measured
     # from each opening's own postcode, which must be in the matching's table).
     postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), danish_postcode])
@@ -105,9 +103,9 @@ class CompanyForm(DanishForm):
 class TeamForm(DanishForm):
     """A team's name (new or renamed)."""
 
-    name = StringField("Teamets navn", filters=[clean_line],
-                       validators=[DataRequired("Skriv teamets navn."),
-                                   Length(max=120, message="Navnet må højst være 120 tegn."), no_hidden_characters],
+    name = StringField("Teamets navn", validators=[DataRequired("Skriv teamets navn."),
+                                                   Length(max=120, message="Navnet må højst være 120 tegn."),
+                                                   no_hidden_characters],
                        render_kw={"maxlength": 120})
 
 

@@ -9,8 +9,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 
 from ..citizens.forms import DanishDateField, in_range
-from ..formutil import (DanishDecimalField, DanishForm, LicencesField, WholeNumberField, choices, clean_line,
-                        clean_text, no_hidden_characters)
+from ..formutil import (DanishDecimalField, DanishForm, LicencesField, WholeNumberField, choices,
+                        no_hidden_characters)
 from ..proposals import MAX_SHARED_GOAL_LENGTH, GoalChoice
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
@@ -58,7 +58,7 @@ class DecisionForm(DanishForm):
     # The priority the ranking was viewed with: the stored score is the one the consultant saw.
     priority = HiddenField(default=DEFAULT_PRIORITY, validators=[
         Optional(), AnyOf(list(PRIORITIES), "Ukendt prioritering.")])
-    reason = StringField("Begrundelse", filters=[clean_line], validators=[
+    reason = StringField("Begrundelse", validators=[
         DataRequired("Skriv en kort begrundelse."),
         Length(max=MAX_REASON_LENGTH, message=f"Højst {MAX_REASON_LENGTH} tegn."), no_hidden_characters])
     # Reject only: "y" once the consultant confirmed the rejection, which is final
@@ -78,16 +78,14 @@ class DecisionForm(DanishForm):
 class ProfileForm(DanishForm):
     """The candidate profile the company gets after disclosure (rules in :mod:`.profile`)."""
 
-    experience = TextAreaField("Erfaring (kort resumé)", filters=[clean_text], validators=[
+    experience = TextAreaField("Erfaring (kort resumé)", validators=[
         DataRequired("Skriv et kort resumé af borgerens erfaring."),
         Length(max=600, message="Højst 600 tegn."), no_hidden_characters])
-    goals = StringField("Jobmål", filters=[clean_line],
-                        validators=[Length(max=200, message="Højst 200 tegn."), no_hidden_characters])
+    goals = StringField("Jobmål", validators=[Length(max=200, message="Højst 200 tegn."), no_hidden_characters])
     hours = DanishDecimalField("Timer om ugen", validators=[
         Optional(), in_range(0, 80, "Timetallet skal være mellem 0 og 80.")])
     licences = LicencesField("Kørekort (kategorier)")
-    languages = StringField("Sprog", filters=[clean_line],
-                            validators=[Length(max=200, message="Højst 200 tegn."), no_hidden_characters])
+    languages = StringField("Sprog", validators=[Length(max=200, message="Højst 200 tegn."), no_hidden_characters])
     start = DanishDateField("Kan starte", validators=[Optional()])
 
 
