@@ -15,11 +15,10 @@ from ..access import roles_required
 from ..extensions import db
 from ..formutil import keep_form, kept_form
 from .. import proposals_hold
-from ..openings import interview_times, responses
+from ..openings import responses
 from ..proposals import (OPENING_DONE, VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released,
                          sharing_refusal)
-from store import clock
-from store.models import Interview, Opening, Proposal
+from store.models import Interview, Proposal
 from . import bp, service
 from .forms import OfferForm, OutcomeForm, StepForm
 
@@ -262,15 +261,6 @@ def company_response_label(proposal: Proposal) -> str:
     """The company's answer to ``proposal`` in words, for a page about the one proposal."""
     return service.response_label(proposal.company_response,
                                   proposal.company_response == "declined" and answered_after_interview(proposal))
-
-
-@bp.app_template_global("booked_ahead_on_opening")
-def booked_ahead_on_opening(opening: Opening) -> list[interview_times.InterviewItem]:
-    """The booked interviews still ahead on ``opening`` that its company is shown, soonest first
-    (:func:`portal.openings.interview_times.interviews_for_company`: while the name is shared and
-    the candidate is not on hold). The close confirmation names them: closing does not cancel
-    them (review AC 4)."""
-    return interview_times.interviews_for_company(opening.company_id, clock.utcnow(), opening.id)[1]
 
 
 @bp.app_template_global("interview_panel")

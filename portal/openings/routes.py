@@ -185,8 +185,10 @@ def close(opening_id: int):
     if request.method == "GET":
         if opening.status == "closed":
             return redirect(url_for("openings.detail", opening_id=opening_id))
+        # The booked interviews ahead that the company is shown: closing does not cancel them.
+        booked = interview_times.interviews_for_company(opening.company_id, clock.utcnow(), opening.id)[1]
         return render_template("openings/close.html", opening=opening, close_form=CloseForm(),
-                               waiting=service.awaiting_answer(opening))
+                               waiting=service.awaiting_answer(opening), booked=booked)
     if not CloseForm().validate_on_submit():
         abort(400)
     try:
