@@ -33,7 +33,8 @@ from ..interviews import service as interview_service
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
-from ..placements.service import is_cancelled, today_local
+from ..placements.service import is_cancelled
+from ..pseudonyms import pseudonym
 from . import bp, opening_done, profile, service, sharing, withdrawal
 from .situation import situation
 from .forms import DecisionForm, ProfileForm, goal_options
@@ -168,7 +169,8 @@ def _page(item: Proposal, status: int = 200, **forms):
         can_end_with_opening=opening_done.endable(item), sharing_refused=proposals.sharing_refusal(item),
         hold=opening_done.hold(item), ended_on_hold=opening_done.ended_on_hold(item),
         status_label=opening_done.status_label(item),
-        declined=proposals.company_declined(item), situation=situation(item.citizen_id, today_local()),
+        company_code=pseudonym(item.citizen_id, item.opening_id),  # how the company names the candidate
+        declined=proposals.company_declined(item), situation=situation(item.citizen_id, clock.today()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
         profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),
@@ -299,8 +301,9 @@ def _assess(args: dict, formdata: MultiDict | None = None) -> str | None:
         if shared:
             proposals.set_shared_goal(item, current_user, shared)
 
-    if not _step(approve, "Forslaget er godkendt; virksomheden kan nu se kandidaten under pseudonym. "
-                 "Næste skridt er borgerens samtykke og profilen til virksomheden."):
+    code = pseudonym(item.citizen_id, item.opening_id)  # how the company names the candidate
+    if not _step(approve, f"Forslaget er godkendt. Virksomheden ser nu kandidaten som »{code}« (kaldenavn, kun "
+                 "for dette opslag). Næste skridt er borgerens samtykke og profilen til virksomheden."):
         return refuse(None)  # _step said why
     return None
 
@@ -308,7 +311,7 @@ def _assess(args: dict, formdata: MultiDict | None = None) -> str | None:
 def _can_start(proposal: Proposal) -> bool:
     """The placements area's own rule, so the button never offers a start it would refuse."""
     try:
-        check_startable(proposal, today_local())
+        check_startable(proposal, clock.today())
     except LifecycleError:
         return False
     return True

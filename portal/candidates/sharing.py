@@ -86,7 +86,7 @@ def _announce(proposal: Proposal) -> None:
     who = pseudonym(proposal.citizen_id, opening.id)
     text = shared_notice(who, opening.title)
     body = (f"{text}\n\nJobcentret har delt kandidatens navn og en kort profil med jer. Se profilen, "
-            f"kontaktoplysningerne og jeres kontakt i jobcentret i portalen:\n\n{link}\n")
+            f"kontaktoplysningerne og jeres kontakt i jobcentret i portalen.")
     consent = proposals.active_consent(proposal)
     users = db.session.scalars(sa.select(User).where(
         User.company_id == opening.company_id, User.role == "company", User.active.is_(True))

@@ -12,6 +12,11 @@ for the page) without writing anything; otherwise it changes the rows, adds the 
 and the notifications (:func:`portal.notifications.service.notify`, with the iCalendar
 invitation from :mod:`.ics`) and commits, all in one transaction.
 
+A company's answer (:func:`answer`) is the one place that decides what a hire or a no does to
+an interview booked and still ahead: the company chooses to cancel it or keep it
+(:data:`BOOKING_CHOICES`), and without that choice nothing is stored (:class:`BookingChoiceNeeded`).
+The web's answer form and the API both call it, so the same answer has the same effect on both.
+
 A candidate a change of the opening's requirements put on hold
 (:func:`portal.proposals_hold.is_held`) gets no new time offered or chosen and no answer
 (:func:`check_held`, :func:`check_answer`) until the opening fits it again or the job centre ends
@@ -62,6 +67,20 @@ HISTORY_LABELS = {"declined": "Ikke valgt", "cancelled": "Aflyst"}
 
 class InterviewError(ValueError):
     """The step is not allowed (Danish message); nothing was written."""
+
+
+# What a hire or a no does to the interview still ahead: the company's choice (:func:`answer`).
+BOOKING_CHOICES = ("cancel", "keep")
+CHOICE_MISSING = "Vælg, om den aftalte samtale skal aflyses eller blive stående."
+
+
+class BookingChoiceNeeded(InterviewError):
+    """The answer would end the booking of ``interview`` (booked, still ahead, shown to the
+    company), and no choice (:data:`BOOKING_CHOICES`) was given; nothing was written."""
+
+    def __init__(self, interview: Interview) -> None:
+        super().__init__(CHOICE_MISSING)
+        self.interview = interview
 
 
 @dataclass(frozen=True)
@@ -269,7 +288,7 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
     text, subject, body = _offer_texts(proposal.opening.title, current, rows)
     for recipient in recipients(proposal, other_side(side)):
         link = _link(proposal, recipient)
-        notify(recipient, "interview_offered", text, link, subject=subject, body=f"{body}\n\n{link}\n")
+        notify(recipient, "interview_offered", text, link, subject=subject, body=body)
     _audit(proposal, user, "interview_offered", f"times:{len(rows)};side:{side}")
     db.session.commit()
     return rows
@@ -555,14 +574,43 @@ def needs_confirmation(proposal: Proposal, response: str) -> bool:
     return (response == "hired") != (proposal.company_response == "hired")
 
 
-def answer(proposal: Proposal, user: User, response: str, note: str = "") -> None:
+def interview_in_question(proposal: Proposal, response: str) -> Interview | None:
+    """The booked interview still ahead that ``response`` would end, and so asks about: a new
+    hire or a new no (not the same answer again), while the company is shown the pair's
+    interviews (:func:`still_shown`; one it cannot see is the job centre's to handle, and a
+    company may not cancel it). None when there is nothing to ask."""
+    if response not in ("hired", "declined") or proposal.company_response == response:
+        return None
+    if not still_shown(proposal):
+        return None
+    return upcoming_booked(proposal)
+
+
+def answer(proposal: Proposal, user: User, response: str, note: str = "", *,
+           booked_interview: str | None = None) -> Interview | None:
     """Store a company's answer and tell the job centre's side (``company_answered``, :func:`recipients`); commit.
 
+    A hire or a no with an interview ahead (:func:`interview_in_question`) takes the company's
+    choice ``booked_interview``: "cancel" cancels it in the same transaction (both sides get the
+    calendar CANCEL, webhook and audit of :func:`cancel`), "keep" leaves it booked. Without an
+    interview ahead the choice is ignored.
+
+    Returns:
+        The interview ahead that was asked about (now cancelled or kept), or None.
+
     Raises:
+        BookingChoiceNeeded: an interview is ahead and ``booked_interview`` is not one of
+            :data:`BOOKING_CHOICES` (nothing written).
         portal.proposals.TransitionError: as :func:`portal.proposals.respond` or
             :func:`check_answer` (nothing written once the caller rolls back).
     """
     check_answer(proposal, response)
+    upcoming = interview_in_question(proposal, response)
+    if upcoming is not None:
+        if booked_interview not in BOOKING_CHOICES:
+            raise BookingChoiceNeeded(upcoming)
+        if booked_interview == "cancel":
+            cancel(upcoming, user, commit=False)
     label = COMPANY_RESPONSES.get(response, response)
     company, name, title = proposal.opening.company.name, proposal.citizen.name, proposal.opening.title
     if response == "hired":
@@ -579,3 +627,4 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "") -> Non
     for recipient in recipients(proposal, "jobcenter"):
         notify(recipient, "company_answered", text, link)
     respond(proposal, user, response, note)
+    return upcoming

@@ -178,3 +178,18 @@ def test_a_company_never_reaches_the_proposal_page(app, client, auth, world):
     auth.login(world["company"].email)
     response = client.get(f"/kandidater/forslag/{world['proposal']}")
     assert response.status_code == 403 and "Markersen" not in response.get_data(as_text=True)
+
+
+def test_the_proposal_page_shows_the_code_the_company_knows_the_candidate_by(app, client, auth, world):
+    """Review AD 3: a company phoning about »Kandidat XXXX-XXXX« must be understood: the
+    consultant's page shows the per-opening code the company sees before the name is shared."""
+    from portal.pseudonyms import pseudonym
+
+    set_status(app, world["proposal"], "approved")
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        code = pseudonym(proposal.citizen_id, proposal.opening_id)
+    assert re.search(rf'data-testid="company-code">{re.escape(code)} ', html)
+    assert f"Virksomheden ser kandidaten som »{code}«" in _next_steps(html)
