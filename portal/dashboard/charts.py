@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
 from ..i18n import format_month
-from .metrics import TrendPoint, redefined
+from .metrics import DISPLAY_DECIMALS, TrendPoint, display_value, redefined
 
 
 UNITS = {"share": "%", "days": "dage", "count": "antal"}
-# Decimals shown per unit, as the figure card shows the value: shares to 0,1 %, days and
-# counts whole ("27", never "27,0": a count has no fraction).
-DECIMALS = {"share": 1, "days": 0, "count": 0}
 
 
 @dataclass(frozen=True)
@@ -38,12 +34,11 @@ class ChartSeries:
 
 
 def _display(value: float | None, unit: str) -> float | int | None:
-    """The value as the card shows it: a share in %, rounded half up like ``dknum``."""
-    if value is None:
+    """The value as the card shows it (:func:`.metrics.display_value`), as a JSON number."""
+    shown = display_value(value, unit)
+    if shown is None:
         return None
-    shown = Decimal(str(value * 100 if unit == "share" else value)).quantize(
-        Decimal(1).scaleb(-DECIMALS[unit]), rounding=ROUND_HALF_UP)
-    return int(shown) if DECIMALS[unit] == 0 else float(shown)
+    return int(shown) if DISPLAY_DECIMALS[unit] == 0 else float(shown)
 
 
 def chart_series(points: list[TrendPoint]) -> list[ChartSeries]:
@@ -57,5 +52,5 @@ def chart_series(points: list[TrendPoint]) -> list[ChartSeries]:
         target = round(metric.target * 100, 1) if metric.target is not None else None
         values = [_display(p.metrics[key].value, metric.unit) for p in points]
         old = [label for label, p in zip(labels, points) if redefined(p.metrics[key])]
-        series.append(ChartSeries(key, metric.label, unit, labels, values, target, DECIMALS[metric.unit], old))
+        series.append(ChartSeries(key, metric.label, unit, labels, values, target, DISPLAY_DECIMALS[metric.unit], old))
     return series

@@ -23,7 +23,7 @@ ACTIVE_PARTS = {"forloeb": "Aktive med et forløb i en virksomhed",
                 "kun-kontakt": "Aktive kun med kontakt fra en virksomhed"}
 RESTRICTED_ONLY = "ja"  # ?begraenset=ja: only the citizens under restricted processing
 MONTHS_BACK = 12
-PARTIAL = "(foreløbig — måneden er ikke slut)"
+PARTIAL = "(foreløbig – måneden er ikke slut)"
 
 
 def month_label(first: date) -> str:
@@ -33,9 +33,9 @@ def month_label(first: date) -> str:
 
 def provisional_marker(until: date) -> str:
     """The label of a month that has ended while its hours may still be registered (until
-    ``until``, :func:`.snapshots.provisional_until`): "(foreløbig — timer kan registreres til og
+    ``until``, :func:`.snapshots.provisional_until`): "(foreløbig – timer kan registreres til og
     med 09.12.2026)"."""
-    return f"(foreløbig — timer kan registreres til og med {format_date(until)})"
+    return f"(foreløbig – timer kan registreres til og med {format_date(until)})"
 
 
 def last_complete_month(today: date) -> date:
@@ -182,7 +182,7 @@ class GoalListForm(FilterForm):
 
 
 FIGURES = {"udfald": "Forløb der endte i job, fleksjob eller uddannelse",
-           "varighed": "Gennemsnitlig sagsvarighed (afsluttede sager)",
+           "varighed": "Gennemsnitlig sagsvarighed for afsluttede sager",
            "virksomheder": "Samarbejdende virksomheder",
            "besparelse": "Skønnet besparelse"}
 

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from store.models import Citizen
 from ..citizens.queries import missing_for_matching
-from .basis import figure_ids
 from .facts import NEVER, Facts
 from .metrics import focus_statuses, whole_months
 
@@ -121,11 +120,6 @@ class GoalList:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
-def _entry(facts: Facts, as_of: date, key: str, entry: dict | None) -> dict:
-    """The frozen ``{"hit", "miss"}`` ids of a goal, or today's from ``facts``."""
-    return entry if entry is not None else figure_ids(facts, as_of)[key]
-
-
 def selected_ids(entry: dict, view: str) -> set[int]:
     """The ids of ``entry`` (a goal's ``{"hit", "miss"}``, the active goal's with ``"placement"``)
     a view lists: the misses, the hits, both, or one part of the active hits."""
@@ -155,14 +149,6 @@ def _listed(session: Session, entry: dict, view: str, restricted_only: bool) -> 
     return ids, set(entry["hit"]), len(entry["hit"]) + len(entry["miss"])
 
 
-def focus_misses(session: Session, facts: Facts, as_of: date, page: int = 1, entry: dict | None = None) -> GoalList:
-    """The focus population on ``as_of`` who do not meet the focus goal, by name.
-
-    ``entry``: the ids kept with a frozen month (:mod:`.basis`); the row figures are then today's.
-    """
-    return focus_list(session, facts, as_of, _entry(facts, as_of, "focus", entry), MISSES, page)
-
-
 def focus_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int | None = 1,
                restricted_only: bool = False) -> GoalList:
     """The citizens of the focus goal's ``entry`` that ``view`` lists (:func:`selected_ids`), by name."""
@@ -181,15 +167,6 @@ def focus_list(session: Session, facts: Facts, as_of: date, entry: dict, view: s
                               s.last_placement_end is not None, s.wage_hours, s.hours_short,
                               citizen.id in hits, s.placed))
     return GoalList(rows, len(ids), population, **_paging(page, len(ids)), met=len(hits))
-
-
-def active_misses(session: Session, facts: Facts, as_of: date, page: int = 1, entry: dict | None = None) -> GoalList:
-    """Open cases on ``as_of`` who are not active in its month (up to ``as_of``), by name.
-
-    ``facts`` must hold the placements and the contacts with companies; ``entry`` as for
-    :func:`focus_misses`.
-    """
-    return active_list(session, facts, as_of, _entry(facts, as_of, "active", entry), MISSES, page)
 
 
 def active_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int | None = 1,
@@ -213,13 +190,6 @@ def active_list(session: Session, facts: Facts, as_of: date, entry: dict, view: 
         rows.append(ActiveMiss(c, _day(ends[i]), _day(activity[i]), _day(starts[i]), part) if i is not None
                     else ActiveMiss(c, None, None, None, part))
     return GoalList(rows, len(ids), population, **_paging(page, len(ids)), met=len(hits))
-
-
-def matchable_misses(session: Session, facts: Facts, as_of: date, page: int = 1,
-                     entry: dict | None = None) -> GoalList:
-    """Open cases on ``as_of`` without CV, jobmål or VK (CV stored by then), by name; ``entry``
-    as for :func:`focus_misses`."""
-    return matchable_list(session, facts, as_of, _entry(facts, as_of, "matchable", entry), MISSES, page)
 
 
 def matchable_list(session: Session, facts: Facts, as_of: date, entry: dict, view: str = MISSES, page: int | None = 1,

@@ -1,10 +1,10 @@
 """The policy goals of the monthly follow-up ("statusskema"), each with its definition.
 
-Every public function takes ``(session, as_of, scope)`` and returns a :class:`Metric`:
-the number, what it was computed from, the target, and the definition in plain Danish
-(shown under the figure card as "Sådan er tallet regnet"). The ``compute_*`` twins take
-a loaded :class:`~portal.dashboard.facts.Facts` snapshot, so a 12-month trend reads
-the database once.
+Every ``compute_*`` function takes a loaded :class:`~portal.dashboard.facts.Facts` snapshot
+and a day and returns a :class:`Metric`: the number, what it was computed from, the target,
+and the definition in plain Danish (shown under the figure card as "Sådan er tallet regnet").
+The facts are loaded once, so the 12-month trend (:func:`.snapshots.trend_with_ids`) reads the
+database once.
 
 Readings of DOMAIN.md ("Policy goals") that the definitions document:
 
@@ -25,16 +25,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
-from sqlalchemy.orm import Session
 
 from matching.ranking import whole_months  # noqa: F401 - the card and the goal lists count alike
 from matching import vocab
 from matching.vocab import COMPANY_BASED_KINDS, WAGE_HOUR_KINDS
 from store.models.vocab import SUCCESS_END_REASONS
-from .facts import Facts, Scope, add_months, hundredths, load_facts, month_end
+from .facts import Facts, add_months, hundredths
 
 FOCUS_HOURS = Decimal(vocab.FOCUS_HOURS)
 FOCUS_HUNDREDTHS = hundredths(FOCUS_HOURS)
@@ -43,6 +42,16 @@ ACTIVE_TARGET = 0.80  # "75% then 80%": the later, binding step
 ACTIVE_FIRST_TARGET = 0.75
 MATCHABLE_TARGET = 0.85  # "80% then 85%"
 MATCHABLE_FIRST_TARGET = 0.80
+# Decimals a figure is shown with, by unit: a share to 0,1 %, days and counts whole ("27", never
+# "27,0"). The one source for the card, the 12-month table and chart and the CSV (review AA 3).
+DISPLAY_DECIMALS = {"share": 1, "days": 0, "count": 0}
+# Each figure's heading, by key. A frozen month is shown under today's (:mod:`.snapshots`): a
+# heading is wording, not part of what was counted (review AD 12).
+LABELS = {"focus": "Fokusmål: virksomhedsrettet indsats", "active": "Aktive borgere",
+          "matchable": "CV, jobmål og virksomhedskonsulent",
+          "outcomes": "Forløb der endte i job, fleksjob eller uddannelse",
+          "duration": "Gennemsnitlig sagsvarighed for afsluttede sager",
+          "cooperation": "Samarbejdende virksomheder"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,25 @@ class Metric:
         if self.target is None or self.value is None:
             return None
         return self.value >= self.target
+
+    @property
+    def decimals(self) -> int:
+        """The decimals :attr:`shown` has (:data:`DISPLAY_DECIMALS`)."""
+        return DISPLAY_DECIMALS[self.unit]
+
+    @property
+    def shown(self) -> Decimal | None:
+        """The value as the page shows it (:func:`display_value`); None without a value."""
+        return display_value(self.value, self.unit)
+
+
+def display_value(value: float | None, unit: str) -> Decimal | None:
+    """A figure as shown: a share in per cent, rounded half up to :data:`DISPLAY_DECIMALS`
+    from its shortest decimal form, as :func:`portal.i18n.format_number` rounds (1/16 is 6,3 %)."""
+    if value is None:
+        return None
+    places = Decimal(1).scaleb(-DISPLAY_DECIMALS[unit])
+    return Decimal(str(value * 100 if unit == "share" else value)).quantize(places, rounding=ROUND_HALF_UP)
 
 
 def _share(key: str, label: str, hits: int, total: int, definition: str, **targets) -> Metric:
@@ -150,7 +178,7 @@ def focus_statuses(facts: Facts, as_of: date, ids: set[int] | None = None) -> li
 def compute_focus_goal(facts: Facts, as_of: date) -> Metric:
     population, placed, hours = _focus(facts, as_of)
     hits = int(np.count_nonzero(population & (placed | (hours >= FOCUS_HUNDREDTHS))))
-    return _share("focus", "Fokusmål: virksomhedsrettet indsats", hits, int(np.count_nonzero(population)),
+    return _share("focus", LABELS["focus"], hits, int(np.count_nonzero(population)),
                   FOCUS_DEFINITION, target=FOCUS_TARGET)
 
 
@@ -172,17 +200,11 @@ def _active(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return facts.open_on(as_of), placed, facts.citizens_marked(facts.a_citizen[days])
 
 
-def active_population(facts: Facts, as_of: date) -> dict[int, bool]:
-    """Open cases on ``as_of`` → whether each is active in the month (see ``ACTIVE_DEFINITION``)."""
-    population, placed, contact = _active(facts, as_of)
-    return dict(zip(facts.ids[population].tolist(), (placed | contact)[population].tolist()))
-
-
 def compute_active_share(facts: Facts, as_of: date) -> Metric:
     population, placed, contact = _active(facts, as_of)
     with_placement = int(np.count_nonzero(population & placed))
     contact_only = int(np.count_nonzero(population & contact & ~placed))
-    return _share("active", "Aktive borgere", with_placement + contact_only,
+    return _share("active", LABELS["active"], with_placement + contact_only,
                   int(np.count_nonzero(population)), ACTIVE_DEFINITION, target=ACTIVE_TARGET,
                   first_target=ACTIVE_FIRST_TARGET,
                   breakdown={"placement": with_placement, "contact_only": contact_only})
@@ -207,15 +229,9 @@ def _matchable(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
     return facts.open_on(as_of), facts.profile_now & (facts.cv_since <= day) & facts.vk_active_on(as_of)
 
 
-def matchable_population(facts: Facts, as_of: date) -> dict[int, bool]:
-    """Open cases on ``as_of`` → whether each counts as matchable (see ``MATCHABLE_DEFINITION``)."""
-    population, ok = _matchable(facts, as_of)
-    return dict(zip(facts.ids[population].tolist(), ok[population].tolist()))
-
-
 def compute_matchable_share(facts: Facts, as_of: date) -> Metric:
     population, ok = _matchable(facts, as_of)
-    return _share("matchable", "CV, jobmål og virksomhedskonsulent", int(np.count_nonzero(population & ok)),
+    return _share("matchable", LABELS["matchable"], int(np.count_nonzero(population & ok)),
                   int(np.count_nonzero(population)), MATCHABLE_DEFINITION, target=MATCHABLE_TARGET,
                   first_target=MATCHABLE_FIRST_TARGET)
 
@@ -236,7 +252,7 @@ def outcome_rows(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
 def compute_outcome_share(facts: Facts, as_of: date) -> Metric:
     ended, success = outcome_rows(facts, as_of)
     hits = int(np.count_nonzero(success))
-    return _share("outcomes", "Forløb der endte i job, fleksjob eller uddannelse", hits,
+    return _share("outcomes", LABELS["outcomes"], hits,
                   int(np.count_nonzero(ended)), OUTCOME_DEFINITION)
 
 
@@ -263,7 +279,7 @@ def compute_case_duration(facts: Facts, as_of: date) -> Metric:
     closed = closed_cases(facts, as_of)
     count = int(np.count_nonzero(closed))
     total = int(case_days(facts, as_of)[closed].sum())  # exact: whole days
-    return Metric("duration", "Gennemsnitlig sagsvarighed (afsluttede sager)", total / count if count else None,
+    return Metric("duration", LABELS["duration"], total / count if count else None,
                   "days", DURATION_DEFINITION, numerator=None, denominator=count)
 
 
@@ -282,7 +298,7 @@ def cooperating_companies(facts: Facts, as_of: date) -> np.ndarray:
 
 def compute_cooperation(facts: Facts, as_of: date) -> Metric:
     companies = cooperating_companies(facts, as_of).size
-    return Metric("cooperation", "Samarbejdende virksomheder", float(companies), "count",
+    return Metric("cooperation", LABELS["cooperation"], float(companies), "count",
                   COOPERATION_DEFINITION, numerator=companies)
 
 
@@ -306,59 +322,7 @@ def compute_all(facts: Facts, as_of: date) -> list[Metric]:
     return [calc(facts, as_of) for calc in CALCULATIONS]
 
 
-def focus_goal(session: Session, as_of: date, scope: Scope) -> Metric:
-    """The 70% focus goal on ``as_of`` for ``scope`` (see ``FOCUS_DEFINITION``)."""
-    return compute_focus_goal(load_facts(session, scope), as_of)
-
-
-def active_share(session: Session, as_of: date, scope: Scope) -> Metric:
-    """Share of citizens on benefit who are active in ``as_of``'s month (up to ``as_of``)."""
-    return compute_active_share(load_facts(session, scope), as_of)
-
-
-def matchable_share(session: Session, as_of: date, scope: Scope) -> Metric:
-    """Share of open cases with CV, jobmål and VK."""
-    return compute_matchable_share(load_facts(session, scope), as_of)
-
-
-def outcome_share(session: Session, as_of: date, scope: Scope) -> Metric:
-    """Share of placements ended in the last 12 months that ended in job, fleksjob or education."""
-    return compute_outcome_share(load_facts(session, scope), as_of)
-
-
-def case_duration(session: Session, as_of: date, scope: Scope) -> Metric:
-    """Average days from start to close of cases closed in the last 12 months."""
-    return compute_case_duration(load_facts(session, scope), as_of)
-
-
-def cooperation(session: Session, as_of: date, scope: Scope) -> Metric:
-    """Number of companies with an open opening or an ongoing placement on ``as_of``."""
-    return compute_cooperation(load_facts(session, scope), as_of)
-
-
-def all_metrics(session: Session, as_of: date, scope: Scope) -> list[Metric]:
-    """Every figure of the follow-up on ``as_of``, in display order."""
-    return compute_all(load_facts(session, scope), as_of)
-
-
 @dataclass(frozen=True)
 class TrendPoint:
     month: date  # first day of the month
     metrics: dict[str, Metric]
-
-
-def trend(session: Session, as_of: date, scope: Scope, months: int = 12) -> list[TrendPoint]:
-    """Month-by-month figures for the ``months`` months ending with ``as_of``'s month, oldest first.
-
-    Past months are measured on their last day; the current month on ``as_of``.
-    """
-    return compute_trend(load_facts(session, scope), as_of, months)
-
-
-def compute_trend(facts: Facts, as_of: date, months: int = 12) -> list[TrendPoint]:
-    points = []
-    for back in range(months - 1, -1, -1):
-        first = add_months(as_of.replace(day=1), -back)
-        day = as_of if back == 0 else month_end(first)
-        points.append(TrendPoint(first, {m.key: m for m in compute_all(facts, day)}))
-    return points

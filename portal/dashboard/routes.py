@@ -53,8 +53,9 @@ def _filters():
 
 
 def _month(form, as_of) -> str:
-    """"oktober 2026"; the current month with its partial marker, a month whose hours may still
-    be registered with its provisional one."""
+    """The CSVs' "Måned": "oktober 2026"; the current month with its partial marker, a month
+    whose hours may still be registered with its provisional one. (A page's lead names the
+    month alone and ends "(foreløbige tal)"; its notice says why, review AD 12.)"""
     label = month_label(as_of.replace(day=1))
     if form.partial:
         return f"{label} {PARTIAL}"
@@ -83,7 +84,7 @@ def index():
         charts=chart_series(points),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
-        month=_month(form, as_of), partial=form.partial, today=clock.today(), frozen=frozen,
+        month=month_label(as_of.replace(day=1)), partial=form.partial, today=clock.today(), frozen=frozen,
         provisional=snapshots.provisional_until(as_of, clock.today()),
         recompute_form=RecomputeForm() if current_user.role == "admin" and frozen else None,
         **_goal_links(kept_ids if kept_ids is not None else figure_ids(facts, as_of), scope, form.maaned.data),
@@ -159,7 +160,7 @@ def goal_list():
     result = _goal_rows(goal, facts, as_of, view, page, restricted_only, basis)
     html = render_template(
         "dashboard/goal_list.html", form=form, goal=goal, goal_label=GOALS[goal], result=result, view=view,
-        restricted_only=restricted_only, as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind],
+        restricted_only=restricted_only, as_of=as_of, month=month_label(as_of.replace(day=1)), scope_label=form.scopes[scope.kind],
         page_args=args, partial=form.partial, today=clock.today(), basis=basis, as_today_value=AS_TODAY,
         provisional=snapshots.provisional_until(as_of, clock.today()),
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))
@@ -239,7 +240,7 @@ def figure_list():
         args["som"] = AS_TODAY
     html = render_template(
         "dashboard/figure_list.html", form=form, figure=figure, figure_label=FIGURES[figure], result=result,
-        as_of=as_of, month=_month(form, as_of), scope_label=form.scopes[scope.kind], group=group,
+        as_of=as_of, month=month_label(as_of.replace(day=1)), scope_label=form.scopes[scope.kind], group=group,
         group_label=BENEFIT_GROUPS.get(group or ""), page_args=args, partial=form.partial, today=clock.today(),
         basis=basis, as_today_value=AS_TODAY, provisional=snapshots.provisional_until(as_of, clock.today()),
         back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data))

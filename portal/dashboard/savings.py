@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from sqlalchemy.orm import Session
 
 from store.models.vocab import BENEFIT_GROUPS, END_REASONS, SUCCESS_END_REASONS
-from .facts import NEVER, Facts, Scope, load_facts
+from ..i18n import format_number
+from .facts import NEVER, Facts
 from .metrics import window_start
 
 
@@ -144,7 +144,7 @@ class SavingsEstimate:
 
     @property
     def deadweight_source(self) -> str:
-        return DEADWEIGHT_SOURCE.format(share=f"{self.deadweight * 100:.0f} %".replace(".", ","))
+        return DEADWEIGHT_SOURCE.format(share=f"{format_number(self.deadweight * 100)} %")
 
 
 @dataclass(frozen=True)
@@ -244,8 +244,3 @@ def _first_outcomes(facts: Facts, as_of: date) -> dict[int, tuple[int, str, int]
             outcomes[position] = (end, reason, row)
     return outcomes
 
-
-def savings_estimate(session: Session, as_of: date, scope: Scope,
-                     deadweight: float = DEFAULT_DEADWEIGHT) -> SavingsEstimate:
-    """Estimated savings so far from outcomes in the 12 months up to ``as_of``, for ``scope``."""
-    return compute_savings(load_facts(session, scope), as_of, deadweight)

@@ -33,7 +33,7 @@ from .. import audit
 from ..dates import add_months, hours_due, month_end
 from .basis import figure_ids
 from .facts import TABLES, Facts, Scope, load_facts
-from .metrics import Metric, TrendPoint, compute_all
+from .metrics import LABELS, Metric, TrendPoint, compute_all
 from store.models import FigureSnapshot
 
 
@@ -76,18 +76,13 @@ def month_metrics(session: Session, facts: Facts, scope: Scope, day: date,
     return _months(session, facts, scope, [day], today)[0]
 
 
-def trend(session: Session, facts: Facts, scope: Scope, as_of: date, today: date,
-          months: int = 12) -> tuple[list[TrendPoint], datetime | None]:
-    """Like :func:`.metrics.compute_trend`, final months frozen; and when the chosen month
-    (the last point) was frozen, None when it is live. One read for the kept months."""
-    points, frozen, _ids = trend_with_ids(session, facts, scope, as_of, today, months)
-    return points, frozen
-
-
 def trend_with_ids(session: Session, facts: Facts, scope: Scope, as_of: date, today: date,
                    months: int = 12) -> tuple[list[TrendPoint], datetime | None, dict | None]:
-    """:func:`trend`, and the ids kept with the chosen month (None: live, or kept without ids;
-    :func:`month_lists`), from the same read: the cards' lists need them (review T 6)."""
+    """Month-by-month figures for the ``months`` months ending with ``as_of``'s month, oldest
+    first (past months measured on their last day, the chosen one on ``as_of``), final months
+    frozen; when the chosen month (the last point) was frozen, None when it is live; and the ids
+    kept with it (None: live, or kept without ids; :func:`month_lists`), from the same read: the
+    cards' lists need them (review T 6). One read for the kept months."""
     days = [as_of if back == 0 else month_end(add_months(as_of.replace(day=1), -back))
             for back in range(months - 1, -1, -1)]
     found = _kept_months(session, facts, scope, days, today)
@@ -140,9 +135,14 @@ def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
 def _read(stored: str) -> tuple[list[Metric], dict | None]:
     """A snapshot's figures and ids; a bare list (kept before the ids were) has no ids."""
     data = json.loads(stored)
-    if isinstance(data, list):
-        return [Metric(**m) for m in data], None
-    return [Metric(**m) for m in data["metrics"]], data.get("ids")
+    metrics, ids = (data, None) if isinstance(data, list) else (data["metrics"], data.get("ids"))
+    return [_metric(m) for m in metrics], ids
+
+
+def _metric(stored: dict) -> Metric:
+    """A kept figure under today's heading (:data:`.metrics.LABELS`): the wording may change,
+    what was counted and its definition stay as kept."""
+    return Metric(**{**stored, "label": LABELS.get(stored["key"], stored["label"])})
 
 
 def month_lists(session: Session, facts: Facts, scope: Scope, day: date,

@@ -7,13 +7,12 @@ from decimal import Decimal
 import pytest
 
 from portal.dashboard.facts import Scope, add_months, load_facts
-from portal.dashboard.metrics import (active_share, all_metrics, case_duration, cooperation,
-                                      focus_goal, matchable_share, outcome_share, trend)
-from portal.dashboard.savings import (BUDGET_2024, PLAN_REFERENCE_SAVING, compute_savings,
-                                      plan_reference_saving, savings_estimate)
+from portal.dashboard.savings import BUDGET_2024, PLAN_REFERENCE_SAVING, compute_savings, plan_reference_saving
 from portal.extensions import db
 from store.models import Opening, Team, User
 from store.clock import today
+from tests.portal.dashboard_figures import (active_share, all_metrics, case_duration, cooperation, focus_goal,
+                                            matchable_share, outcome_share, savings_estimate, trend)
 from tests.portal.dashboard_fixtures import AS_OF, WINDOW_START, World
 
 

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from portal.dashboard.facts import NEVER, Scope, load_facts
-from portal.dashboard.metrics import active_share, cooperation, focus_goal, outcome_share
 from portal.extensions import db
 from store.models.vocab import COMPANY_BASED_KINDS
+from tests.portal.dashboard_figures import active_share, cooperation, focus_goal, outcome_share
 from tests.portal.dashboard_fixtures import AS_OF, World
 
 JUNE_3 = date(2026, 6, 3)  # in the month measured (AS_OF is 15.06.2026)

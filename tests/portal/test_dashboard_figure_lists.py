@@ -110,7 +110,7 @@ def test_the_rows_as_csv_need_a_fresh_login_and_are_audited(app, client, auth, m
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows == [["Borger nr.", "Borger", "Sagsstart", "Sagen afsluttet", "Varighed (dage)"],
-                    [str(cid), "Anna Job", "2026-01-01", "2026-09-30", "272"]]
+                    [str(cid), "Anna Job", "01.01.2026", "30.09.2026", "272"]]  # dates as the page writes them
     with app.app_context():
         assert db.session.query(AuditEvent).filter_by(action="export_figure_list").count() == 1
 

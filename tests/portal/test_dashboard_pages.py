@@ -9,12 +9,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from portal.dashboard.export import safe_cell
 from portal.dashboard.facts import Scope, load_facts
-from portal.dashboard.metrics import compute_trend
 from portal.dashboard.savings import compute_savings
+from portal.exports import safe_cell
 from portal.extensions import db
 from store.clock import today
+from tests.portal.dashboard_figures import compute_trend
 from tests.portal.dashboard_fixtures import World
 
 
@@ -72,7 +72,7 @@ def test_export_is_aggregates_only(client, auth, make_user, world, frozen_today)
     assert int(gross) - int(deduction) == int(net)  # the deduction is what takes gross to net
     counts = [r for r in rows if len(r) > 2 and r[2] == "antal"]
     assert counts and all("," not in r[1] for r in counts)  # a count is whole
-    assert ["Måned", "november 2026 (foreløbig — måneden er ikke slut)"] in rows
+    assert ["Måned", "november 2026 (foreløbig – måneden er ikke slut)"] in rows
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
@@ -211,11 +211,11 @@ def test_filter_form_picks_scope_and_day(args, kind, as_of):
 def test_month_defaults_to_the_last_complete_month(client, auth, make_user, frozen_today):
     auth.login(make_user("consultant").email)
     html = client.get("/maal/").get_data(as_text=True)
-    assert "nøgletal for oktober 2026 (hele jobcentret), opgjort pr. 31.10.2026" in " ".join(html.split())
+    assert "nøgletal for oktober 2026 for hele jobcentret, opgjort pr. 31.10.2026." in " ".join(html.split())
     assert 'value="2026-10" selected' in html or 'selected value="2026-10"' in html
     assert 'data-testid="partial-month"' not in html
     # The current month is offered, labelled as partial.
-    assert "november 2026 (foreløbig — måneden er ikke slut)</option>" in html
+    assert "november 2026 (foreløbig – måneden er ikke slut)</option>" in html
 
 
 def _active_card(client, month="2026-10", scope="all") -> str:
@@ -281,7 +281,7 @@ def test_a_goal_list_of_a_finished_month_says_it_is_frozen_and_the_month_in_prog
 def test_the_current_month_is_marked_as_partial(client, auth, make_user, frozen_today):
     auth.login(make_user("consultant").email)
     html = " ".join(client.get("/maal/?maaned=2026-11").get_data(as_text=True).split())
-    assert "nøgletal for november 2026 (foreløbig — måneden er ikke slut) (hele jobcentret), opgjort pr. 23.11.2026" in html
+    assert "nøgletal for november 2026 for hele jobcentret, opgjort pr. 23.11.2026 (foreløbige tal)." in html
     assert 'data-testid="partial-month"' in html
     # The export link keeps the chosen month.
     assert "/maal/eksport.csv?omfang=all&amp;maaned=2026-11" in html
@@ -318,12 +318,33 @@ def test_two_first_views_of_a_finished_month_keep_one_snapshot(app, frozen_today
     from store.models import FigureSnapshot
 
     with app.app_context():
-        first = [Metric("active", "Aktive", 0.5, "share", "d", numerator=1, denominator=2, target=0.8)]
+        first = [Metric("active", "Aktive borgere", 0.5, "share", "d", numerator=1, denominator=2, target=0.8)]
         kept, _, _ = snapshots._keep(db.session, date(2026, 10, 1), "all", first)
         db.session.commit()
-        other = [Metric("active", "Aktive", 1.0, "share", "d", numerator=2, denominator=2, target=0.8)]
+        other = [Metric("active", "Aktive borgere", 1.0, "share", "d", numerator=2, denominator=2, target=0.8)]
         again, _, _ = snapshots._keep(db.session, date(2026, 10, 1), "all", other)
         db.session.commit()
         assert again == kept == first
         (row,) = db.session.query(FigureSnapshot).all()
         assert json.loads(row.metrics)["metrics"][0]["numerator"] == 1
+
+
+def test_a_frozen_month_is_shown_under_todays_heading_with_what_it_counted(app, client, auth, make_user,
+                                                                           frozen_today):
+    """Review AD 12: a month kept under »Gennemsnitlig sagsvarighed (afsluttede sager)« showed
+    »… (afsluttede sager) (dage)« above its chart; the heading is wording, the figure stays."""
+    from datetime import date
+
+    from portal.dashboard import snapshots
+    from portal.dashboard.metrics import DURATION_DEFINITION, Metric
+
+    old = Metric("duration", "Gennemsnitlig sagsvarighed (afsluttede sager)", 41.0, "days", DURATION_DEFINITION,
+                 denominator=3)
+    with app.app_context():
+        snapshots._keep(db.session, date(2026, 10, 1), "all", [old])
+        db.session.commit()
+    auth.login(make_user("consultant").email)
+    html = " ".join(client.get("/maal/?maaned=2026-10").get_data(as_text=True).split())
+    assert "Gennemsnitlig sagsvarighed for afsluttede sager (dage)</h3>" in html
+    assert "(afsluttede sager)" not in html
+    assert 'data-testid="value-duration">41 dage<' in html  # the kept figure

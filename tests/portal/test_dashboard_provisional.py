@@ -95,13 +95,13 @@ def test_on_the_5th_of_december_november_is_provisional_and_counts_hours_registe
     with travel(date(2026, 12, 5)):
         auth.login(make_user("consultant").email)
         html = flat(client.get("/maal/").get_data(as_text=True))  # the default month: November
-        assert "nøgletal for november 2026 (foreløbig — timer kan registreres til og med 09.12.2026)" in html
+        assert "nøgletal for november 2026 for hele jobcentret, opgjort pr. 30.11.2026 (foreløbige tal)." in html
         note = html.split('data-testid="provisional-month">')[1].split("</div>")[0]
         assert PROVISIONAL in note and "derefter står de fast" in note
         assert "besparelsen nederst regnes altid ud fra dagens data" in note  # review N 7, the page too
         assert 'data-testid="savings-live"' in html
         assert 'data-testid="frozen-note"' not in html and "står fast, også hvis" not in html
-        assert ('<option selected value="2026-11">november 2026 (foreløbig — timer kan registreres til og med '
+        assert ('<option selected value="2026-11">november 2026 (foreløbig – timer kan registreres til og med '
                 '09.12.2026)</option>') in html
         assert focus_card(client) == "1 af 2"
         listed = flat(client.get("/maal/borgere?maal=fokus&omfang=all&maaned=2026-11").get_data(as_text=True))
@@ -118,7 +118,7 @@ def test_on_the_5th_of_december_november_is_provisional_and_counts_hours_registe
         listed = client.get("/maal/borgere?maal=fokus&omfang=all&maaned=2026-11").get_data(as_text=True)
         assert goal_rows(listed) == []
         export = client.get("/maal/eksport.csv?maaned=2026-11").get_data(as_text=True)
-        assert "Måned;november 2026 (foreløbig — timer kan registreres til og med 09.12.2026)" in export
+        assert "Måned;november 2026 (foreløbig – timer kan registreres til og med 09.12.2026)" in export
         assert snapshots(app) == []
 
 
@@ -129,7 +129,7 @@ def test_on_the_10th_november_is_frozen_and_stays(app, client, auth, make_user, 
         html = flat(client.get("/maal/?maaned=2026-11").get_data(as_text=True))
         assert "Tallene for november 2026 blev opgjort 10.12.2026 og står fast" in html
         assert 'data-testid="provisional-month"' not in html and "Foreløbig" not in html
-        assert "nøgletal for november 2026 (hele jobcentret)" in html
+        assert "nøgletal for november 2026 for hele jobcentret, opgjort pr. 30.11.2026." in html
         assert focus_card(client) == "1 af 2"
         assert snapshots(app) == [(NOVEMBER, date(2026, 12, 10))]
         add_hours(app, job, NOVEMBER, "24")  # too late: the month is reported

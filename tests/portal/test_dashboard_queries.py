@@ -20,14 +20,13 @@ import sqlalchemy as sa
 
 from matching.vocab import BENEFIT_GROUPS, OPENING_KINDS
 from portal.dashboard.facts import Scope, add_months, load_facts, month_end
-from portal.dashboard.goal_lists import focus_misses, matchable_misses
-from portal.dashboard.metrics import compute_trend
 from portal.dashboard.savings import compute_savings
 from portal.extensions import db
 from store.clock import LOCAL
 from store.models import (Citizen, Company, CvDocument, HoursLog, Interview, JobGoal, Opening,
                           Placement, Proposal, Team, User)
 from store.models.vocab import END_REASONS, OPENING_STATUSES, SUCCESS_END_REASONS
+from tests.portal.dashboard_figures import compute_trend, focus_misses, matchable_misses
 from tests.sql_statements import statements
 
 AS_OF = date(2026, 10, 31)  # the page's default month on tests.clock.TODAY

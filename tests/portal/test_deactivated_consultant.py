@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from portal.citizens import queries
 from portal.dashboard.facts import Scope
-from portal.dashboard.metrics import matchable_share
 from portal.extensions import db
 from portal.hotline import service as hotline
 from store import clock
@@ -25,6 +24,7 @@ from store.models import Citizen, Company, CvDocument, HotlineRequest, JobGoal, 
 from store.models.citizens import VK_INACTIVE, missing_items
 from store.profiles import is_indexable_citizen, matchable_profiles
 from tests.conftest import AuthActions
+from tests.portal.dashboard_figures import matchable_share
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 

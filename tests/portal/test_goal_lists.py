@@ -111,7 +111,7 @@ def test_a_citizen_placed_before_the_window_is_listed_in_a_later_month(client, a
     assert rows(client.get("/maal/borgere").get_data(as_text=True)) == []  # October: still inside 12 months
     html = client.get("/maal/borgere?maaned=2026-11").get_data(as_text=True)  # on 23 Nov: out
     assert rows(html) == [cid]
-    assert "november 2026 (foreløbig — måneden er ikke slut)" in html
+    assert "November 2026 for mine borgere, opgjort pr. 23.11.2026 (foreløbige tal)." in html
 
 
 # --- Whose citizens ---------------------------------------------------------------------------
@@ -284,8 +284,8 @@ def test_any_filter_value_gives_a_page(client, auth, make_user, world, frozen_to
 
 def test_on_demo_data_each_list_has_as_many_citizens_as_its_card_misses(app, frozen_today):
     from portal.dashboard.facts import Scope, load_facts
-    from portal.dashboard.goal_lists import active_misses, focus_misses, matchable_misses
     from portal.dashboard.metrics import compute_active_share, compute_focus_goal, compute_matchable_share
+    from tests.portal.dashboard_figures import active_misses, focus_misses, matchable_misses
     from portal.demo.loader import load_demo
 
     as_of = date(2026, 10, 31)
