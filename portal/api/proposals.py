@@ -101,9 +101,19 @@ class ProposalListArgs(common.ListArgs):
     opening_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 2**31 - 1))
 
 
+BOOKED_INTERVIEW_HELP = (
+    "Kun når svaret er hired eller declined (et nyt svar), og der er aftalt en samtale, som endnu ikke er "
+    "holdt: cancel aflyser samtalen (begge parter får en aflysning til kalenderen, og jobcentret får besked), "
+    "keep lader den stå. Som på portalen, der spørger om det samme. Mangler valget, gemmes svaret ikke (409). "
+    "Uden en samtale forude bruges feltet ikke.")
+
+
 class AnswerIn(ma.Schema):
     response = ma.fields.String(required=True, validate=ma.validate.OneOf(list(COMPANY_RESPONSES)))
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=rules.MAX_NOTE_LENGTH))
+    booked_interview = ma.fields.String(load_default=None, allow_none=True,
+                                        validate=ma.validate.OneOf(interviews.BOOKING_CHOICES),
+                                        metadata={"description": BOOKED_INTERVIEW_HELP})
 
 
 def _disclosed_until(proposal: Proposal) -> datetime | None:
@@ -254,16 +264,31 @@ def get_proposal(proposal_id: int):
 @bp.arguments(AnswerIn)
 @bp.response(200, ProposalOut)
 @bp.alt_response(409, description="Svaret kan ikke gives nu: kandidaten er ikke aktuel lige nu (on_hold), "
-                                   "eller forløbet er allerede startet.")
+                                   "forløbet er allerede startet, eller der er aftalt en samtale forude, og "
+                                   "booked_interview (cancel eller keep) mangler.")
 def answer_proposal(body, proposal_id: int):
-    """Virksomhedens svar: interested, declined eller hired, med en kort note."""
+    """Virksomhedens svar: interested, declined eller hired, med en kort note.
+
+    Som på portalen: et nyt svar hired eller declined, mens en aftalt samtale endnu ikke er
+    holdt, kræver booked_interview (cancel aflyser samtalen, keep lader den stå)."""
     proposal = load_proposal(proposal_id)
     try:
-        interviews.answer(proposal, current_user, body["response"], body.get("note") or "")
-    except rules.TransitionError as err:
+        interviews.answer(proposal, current_user, body["response"], body.get("note") or "",
+                          booked_interview=body.get("booked_interview"))
+    except interviews.BookingChoiceNeeded as err:
+        db.session.rollback()
+        problems.abort(409, _choice_missing(err.interview))
+    except (rules.TransitionError, interviews.InterviewError) as err:
         db.session.rollback()
         problems.abort(409, str(err))
     return company_view(proposal)
+
+
+def _choice_missing(interview: Interview) -> str:
+    """The 409's detail when an answer would end a booking and no choice was sent."""
+    return (f"Der er aftalt en samtale {interviews.spoken_time(interview.starts_at)} (id {interview.id}). "
+            "Send booked_interview: \"cancel\" for at aflyse den eller \"keep\" for at lade den stå. "
+            "Svaret er ikke gemt.")
 
 
 @bp.post("/<int:proposal_id>/interviews/<int:interview_id>/book")

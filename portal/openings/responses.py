@@ -6,6 +6,8 @@ only after a second step (:func:`confirm_page`): the form posts again with ``con
 hire while an interview is booked and still ahead asks there whether to cancel the interview
 (cancelled in the same transaction, both sides told) or keep it (review B10); so does a "no"
 (»Ikke interesseret«) with an interview ahead, which otherwise needs no second step (review F2).
+That rule is :func:`portal.interviews.service.answer`'s, shared with the API (review AA 2): this
+view only asks the question the service raises (:class:`~portal.interviews.service.BookingChoiceNeeded`).
 """
 from __future__ import annotations
 
@@ -23,10 +25,6 @@ from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
 from . import bp, requirements
-
-
-# A hire while an interview is still ahead: cancel it, or keep it (a first meeting, say).
-INTERVIEW_CHOICES = ("cancel", "keep")
 
 
 class ResponseForm(DanishForm):
@@ -87,37 +85,30 @@ def respond(opening_id: int, proposal_id: int):
     if requirements.is_held(proposal):  # left behind by a change of the opening's requirements
         flash(f"Svaret blev ikke gemt: {proposals.ON_HOLD_TEXT}.", "error")
         return back
+    response = form.response.data
     try:
-        interviews.check_answer(proposal, form.response.data)
-        if interviews.needs_confirmation(proposal, form.response.data) and not confirmed():
-            return confirm_page(proposal, form.response.data, back.location, fields=fields)
-        upcoming = interviews.upcoming_booked(proposal) if _ends_booking(proposal, form.response.data) else None
-        choice = request.form.get("interview")
-        if upcoming is not None and choice not in INTERVIEW_CHOICES:  # asked on the confirmation page
-            return confirm_page(proposal, form.response.data, back.location, fields=fields,
-                                error="Vælg, om den aftalte samtale skal aflyses eller blive stående."
-                                if confirmed() else "")
+        interviews.check_answer(proposal, response)
+        if interviews.needs_confirmation(proposal, response) and not confirmed():
+            return confirm_page(proposal, response, back.location, fields=fields)
         previous = proposal.company_response
-        if upcoming is not None and choice == "cancel":  # in the same transaction as the answer
-            interviews.cancel(upcoming, current_user, commit=False)
-        interviews.answer(proposal, current_user, form.response.data, form.note.data or "")
+        # The rule for an interview ahead (cancel or keep, in the same transaction) is the service's.
+        upcoming = interviews.answer(proposal, current_user, response, form.note.data or "",
+                                     booked_interview=request.form.get("interview"))
+    except interviews.BookingChoiceNeeded as err:  # asked on the confirmation page; nothing written
+        return confirm_page(proposal, response, back.location, fields=fields,
+                            error=str(err) if confirmed() else "")
     except (proposals.TransitionError, interviews.InterviewError) as err:
         db.session.rollback()
         flash(str(err), "error")
         keep_form(_ANSWER_FORM.format(proposal.id), request.form)  # the note typed is not lost
     else:
-        flash(_saved_message(previous, form.response.data), "success")
+        flash(_saved_message(previous, response), "success")
         if upcoming is not None:
             flash(f"Samtalen {interviews.spoken_time(upcoming.starts_at)} er aflyst, og jobcentret har fået besked."
-                  if choice == "cancel" else
+                  if upcoming.status == "cancelled" else
                   f"Samtalen {interviews.spoken_time(upcoming.starts_at)} står stadig; I kan aflyse den under "
                   "»Jobsamtale« på kandidatens side.", "info")
     return back
-
-
-def _ends_booking(proposal: Proposal, response: str) -> bool:
-    """A new hire or a new no: an interview still ahead is then asked about (cancel or keep)."""
-    return response in ("hired", "declined") and proposal.company_response != response
 
 
 def _saved_message(previous: str | None, response: str) -> str:
@@ -141,10 +132,12 @@ def confirm_page(proposal: Proposal, response: str, back: str, fields: dict[str,
     same ``fields`` posted again to the current URL with ``confirmed=1``; ``back`` cancels.
 
     A hire or a no with an interview booked and not yet held also asks whether to cancel it or
-    keep it (``interview``: :data:`INTERVIEW_CHOICES`); ``error``: that answer was missing (status 400).
+    keep it (``interview``: :data:`portal.interviews.service.BOOKING_CHOICES`, asked about the
+    interview :func:`portal.interviews.service.interview_in_question` finds); ``error``: that
+    answer was missing (status 400).
     """
     name = proposal.citizen.name if proposals.identity_released(proposal) else None
-    upcoming = interviews.upcoming_booked(proposal) if _ends_booking(proposal, response) else None
+    upcoming = interviews.interview_in_question(proposal, response)
     page = render_template("openings/answer_confirm.html", opening=proposal.opening,
                            who=name or pseudonym(proposal.citizen_id, proposal.opening_id),
                            response=response, label=COMPANY_RESPONSES.get(response, response),
