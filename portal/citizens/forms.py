@@ -266,7 +266,7 @@ class ProfileForm(DanishForm):
                            render_kw={"inputmode": "numeric", "autocomplete": "postal-code",
                                       "list": "known-postcodes", "maxlength": "4"})
     max_commute_km = NumberField(
-        "Højeste transport (km)",
+        "Længste transport (km)",
         validators=[Required("Skriv hvor langt borgeren kan transportere sig."),
                     in_range(0, 200, "Transportafstanden skal være mellem 0 og 200 km.")])
     driving_licences = LicencesField("Kørekort (kategorier)")

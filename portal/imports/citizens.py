@@ -27,7 +27,7 @@ from .service import CitizenRecord
 
 COLUMNS: tuple[Column, ...] = (
     Column("external_id", "Eksternt id", ("ekstern id", "external id", "sags id", "sagsid", "borger id", "id"),
-           help="Borgerens id i sagssystemet (højst 64 tegn). Findes id'et, opdateres borgeren."),
+           help="Borgerens id i fagsystemet (højst 64 tegn). Findes id'et, opdateres borgeren."),
     Column("name", "Navn", ("borgerens navn", "fulde navn")),
     Column("benefit_group", "Ydelsesgruppe", ("ydelse",),
            help="Fx Kontanthjælp, Uddannelseshjælp, Sygedagpenge."),
@@ -48,7 +48,7 @@ COLUMNS: tuple[Column, ...] = (
            help="Tom: intet telefonnummer. Uden kolonnen: behold nuværende."),
     Column("email", "E-mail", ("email", "mail"), required=False,
            help="Tom: ingen e-mail. Uden kolonnen: behold nuværende."),
-    Column("max_commute_km", "Højeste transport (km)", ("transport km", "max transport", "transport"),
+    Column("max_commute_km", "Længste transport (km)", ("højeste transport km", "transport km", "max transport", "transport"),
            required=False, help="0-200 km. Tom: 25 km for nye borgere; en borger, der findes, beholder sin."),
 )
 LABELS = {c.key: c.label for c in COLUMNS}

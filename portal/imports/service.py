@@ -47,11 +47,11 @@ from store.profiles import opening_profile
 
 Status = Literal["created", "updated", "unchanged"]
 ERASED_MESSAGE = ("Borgeren med dette eksterne id er slettet efter databeskyttelsesforordningens art. 17 "
-                  "og oprettes ikke igen. Stop overførslen af borgeren fra sagssystemet. Var sletningen "
+                  "og oprettes ikke igen. Stop overførslen af borgeren fra fagsystemet. Var sletningen "
                   "en fejl, eller har borgeren fået en ny sag, kan en administrator fjerne spærringen.")
 ANONYMISED_MESSAGE = ("Borgeren med dette eksterne id er anonymiseret, fordi sagen blev afsluttet for længere "
                       "tid siden, end oplysningerne må gemmes. Oplysningerne kan ikke hentes, og borgeren "
-                      "oprettes ikke igen. Stop overførslen af borgeren fra sagssystemet. Har borgeren fået en "
+                      "oprettes ikke igen. Stop overførslen af borgeren fra fagsystemet. Har borgeren fået en "
                       "ny sag, kan en administrator fjerne spærringen.")
 
 

@@ -95,3 +95,14 @@ def test_empty_optional_cells_do_what_the_upload_page_says(app):
     with app.app_context():
         citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == "E1"))
         assert (citizen.driving_licences, citizen.phone, citizen.email, citizen.max_commute_km) == ([], "", "", 40)
+
+
+def test_the_commute_column_is_named_laengste_transport_and_the_old_heading_still_reads():
+    """Review AD 10: »Højeste transport« is not Danish for a commuting range; files made with
+    the old heading keep working."""
+    from portal.imports.citizens import COLUMNS
+    from portal.imports.columns import normalise_header
+
+    column = next(c for c in COLUMNS if c.key == "max_commute_km")
+    assert column.label == "Længste transport (km)"
+    assert normalise_header("Højeste transport (km)") in {normalise_header(a) for a in column.aliases}
