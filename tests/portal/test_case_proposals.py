@@ -384,7 +384,7 @@ def test_after_a_new_decision_the_page_dates_the_match_by_the_decision(app, clie
         db.session.commit()
     auth.switch_to(world["consultant"].email)
     page = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
-    assert "da forslaget blev lavet 02.01.2026" in page
+    assert "da forslaget blev lavet den 02.01.2026" in page
     close(client, auth, world)
     _reopen(client, auth, world)
     with app.app_context():
