@@ -30,7 +30,7 @@ def placement_label(placement: Placement) -> str:
         state = f"slut {placement.end_date:%d.%m.%Y}: {END_REASONS[placement.end_reason]}"
     else:
         state = "i gang"
-    return (f"Forløb #{placement.id} · {OPENING_KINDS[placement.kind]} · "
+    return (f"Forløb nr. {placement.id} · {OPENING_KINDS[placement.kind]} · "
             f"start {placement.start_date:%d.%m.%Y} · {state} · {placement.citizen.name}")
 
 

@@ -454,7 +454,7 @@ def test_a_draft_that_no_longer_fits_its_placement_cannot_be_published(app, clie
     html = response.get_data(as_text=True)
     assert "Forløbet er af typen »Småjob«" in html
     # the re-shown saved story still offers (and has chosen) its placement
-    assert re.search(rf'<option selected value="{world["placement"]}">Forløb #', html)
+    assert re.search(rf'<option selected value="{world["placement"]}">Forløb nr. ', html)
 
 
 def test_placement_list_holds_only_the_chosen_companys_placements(app, client, auth, world):
@@ -467,10 +467,10 @@ def test_placement_list_holds_only_the_chosen_companys_placements(app, client, a
     html = shown.get_data(as_text=True)
     assert shown.status_code == 200 and count(app) == 0 and "Min titel" in html
     assert "Historien er ikke gemt endnu: vælg forløbet og tryk »Gem som kladde«" in html
-    assert f'Forløb #{world["placement_b"]} ·' in html and f'Forløb #{world["placement"]} ·' not in html
+    assert f'Forløb nr. {world["placement_b"]} ·' in html and f'Forløb nr. {world["placement"]} ·' not in html
     story_id = story_id_from(create(client, auth, world))
     edit = client.get(f"/historier/{story_id}/rediger").get_data(as_text=True)
-    assert f'Forløb #{world["placement"]} ·' in edit and f'Forløb #{world["placement_b"]} ·' not in edit
+    assert f'Forløb nr. {world["placement"]} ·' in edit and f'Forløb nr. {world["placement_b"]} ·' not in edit
     assert "slut 31.03.2026: Ordinært job" in edit  # the list says how each placement went
 
 
@@ -639,7 +639,7 @@ def test_a_cancelled_placement_has_no_outcome_and_gets_no_published_story(app, c
     assert saved.status_code == 302
     story_id = story_id_from(saved)
     edit = client.get(f"/historier/{story_id}/rediger").get_data(as_text=True)
-    assert f"Forløb #{cancelled} · Småjob · start 01.03.2026 · aflyst før start ·" in edit
+    assert f"Forløb nr. {cancelled} · Småjob · start 01.03.2026 · aflyst før start ·" in edit
     response = publish(client, auth, story_id)
     assert response.status_code == 400 and stored(app, story_id).status == "draft"
     assert "Forløbet blev aflyst før start: en historie om et forløb" in response.get_data(as_text=True)
