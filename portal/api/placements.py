@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from store.models import Citizen, Consent, Placement, Proposal
 from store.models.vocab import END_REASONS, OPENING_KINDS
+from store import clock
 
 from .. import audit
 from ..extensions import db
@@ -123,7 +124,7 @@ def disclosed_until(placements: list[Placement], today: date) -> dict[int, datet
 
 
 def _views(placements: list[Placement]) -> list[dict]:
-    today = service.today_local()
+    today = clock.today()
     until = disclosed_until(placements, today)
     if current_user.role == "company":
         labels = service.company_labels(placements, today)
@@ -168,7 +169,7 @@ def list_placements(args):
     query = sa.select(Placement).options(selectinload(Placement.hours), joinedload(Placement.opening))
     if current_user.role == "company":
         query = query.where(Placement.company_id == current_user.company_id)
-    today = service.today_local()
+    today = clock.today()
     if args.get("status") == "active":  # as the items' ``active`` (service.is_active)
         query = query.where(service.active_clause(today))
     elif args.get("status") == "ended":
@@ -195,7 +196,7 @@ def get_placement(placement_id: int):
 def log_hours(body, placement_id: int):
     """Før (eller ret) timerne for én måned i forløbet (kun virksomheden)."""
     placement = load(placement_id)
-    months = service.allowed_months(placement, service.today_local())
+    months = service.allowed_months(placement, clock.today())
     hours = body["hours"]
     if not isinstance(hours, (int, float, str)) or isinstance(hours, bool):
         problems.abort(422, errors={"hours": ["Angiv timer som et tal, fx 12,5."]})

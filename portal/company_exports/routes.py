@@ -12,8 +12,8 @@ from ..access import company_required, get_owned_or_404
 from ..auth.sessions import confirm_first
 from ..exports import render_csv, render_xlsx
 from ..placements import payroll
-from ..placements.service import today_local
 from store.models import Opening
+from store import clock
 from . import bp, sheets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,7 +31,7 @@ def placements_export(fmt: str):
     """All the company's placements with the hours of every month (fresh login, audited)."""
     if stale := confirm_first("før du henter forløbene", url_for("placements.index")):
         return stale
-    rows = sheets.placement_rows(current_user.company_id, today_local())
+    rows = sheets.placement_rows(current_user.company_id, clock.today())
     audit.record_now("export_placements", purpose=f"company:{current_user.company_id} {fmt} rows:{len(rows)}")
     return _download(payroll.render(fmt, "Forløb og timer", rows), fmt, "forloeb-og-timer")
 

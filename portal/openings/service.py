@@ -24,7 +24,7 @@ from store.profiles import opening_profile
 from ..notifications.service import notify, path_for
 from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal,
                          shown_to_company)
-from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause, today_local
+from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause
 from ..pseudonyms import pseudonym
 from . import requirements
 
@@ -255,7 +255,7 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
     placements: dict[int, list[Placement]] = {}
     for placement in db.session.scalars(sa.select(Placement).where(Placement.opening_id == opening.id)):
         placements.setdefault(placement.citizen_id, []).append(placement)
-    today = today_local()
+    today = clock.today()
     on_hold = requirements.held(rows)
     shared = [_shared(p, placements=placements.get(p.citizen_id, []), today=today, held=p.id in on_hold)
               for p in rows]
@@ -297,7 +297,7 @@ def no_longer_relevant(proposal: Proposal) -> bool:
 
 def running_placement_start(proposal: Proposal) -> date | None:
     """The start of the pair's placement that has not ended, if any."""
-    today = today_local()
+    today = clock.today()
     starts = [p.start_date for p in db.session.scalars(sa.select(Placement).where(
         Placement.opening_id == proposal.opening_id, Placement.citizen_id == proposal.citizen_id))
         if is_active(p, today)]
@@ -371,7 +371,7 @@ class Places:
 
 def places(opening: Opening) -> Places:
     """The opening's :class:`Places` today (the caller has checked the opening is the company's)."""
-    today = today_local()
+    today = clock.today()
     rows = list(db.session.scalars(sa.select(Placement).where(Placement.opening_id == opening.id,
                                                               not_cancelled_clause())))
     placed = {p.citizen_id for p in rows if is_active(p, today)}

@@ -18,6 +18,7 @@ from ..citizens.pages import audited_read, citizen_or_404
 from ..extensions import db
 from ..formutil import attach_error
 from store.models import Placement, Proposal
+from store import clock
 from . import bp, followup, lifecycle, retention, service
 from .forms import month_label
 from .lifecycle_forms import CancelForm, EndForm, FollowUpForm, RetentionForm, StartForm, clean_note
@@ -38,7 +39,7 @@ def followups():
     scope = scope if scope in scopes else "mine"
     sort = request.args.get("sort", "start")
     sort = sort if sort in followup.SORTS else "start"
-    today = service.today_local()
+    today = clock.today()
     view = followup.follow_up_view(current_user, scope, today, sort, request.args.get("kraever") == "1",
                                    request.args.get("side", 1, type=int) or 1)
     return render_template("placements/followups.html", rows=view.rows, view=view, scope=scope, scopes=scopes,
@@ -71,7 +72,7 @@ def start(proposal_id: int):
     :raise 404: unknown proposal or anonymised citizen.  :raise 400: form errors (CSRF included).
     """
     proposal = _proposal_or_404(proposal_id)
-    today = service.today_local()
+    today = clock.today()
     try:
         lifecycle.check_startable(proposal, today)
     except lifecycle.LifecycleError as err:
@@ -143,7 +144,7 @@ def _placement_or_404(placement_id: int) -> Placement:
 def _detail(placement: Placement, end_form: EndForm | None = None,
             followup_form: FollowUpForm | None = None, status: int = 200,
             retention_forms: dict[int, RetentionForm] | None = None, cancel_form: CancelForm | None = None):
-    today = service.today_local()
+    today = clock.today()
     audited_read(placement.citizen, "placement_page")
     if status == 400:  # the refused form is far down the page: say so at the top
         section = ("fastholdelsen" if retention_forms else "»Registrér opfølgning«" if followup_form is not None
@@ -220,7 +221,7 @@ def end(placement_id: int):
     :raise 404: unknown placement or anonymised citizen.  :raise 400: form errors.
     """
     placement = _placement_or_404(placement_id)
-    today = service.today_local()
+    today = clock.today()
     if service.is_cancelled(placement):  # the page no longer offers the end form
         flash("Ikke gemt: forløbet er aflyst før start og kan ikke afsluttes eller rettes. Skal borgeren alligevel "
               "i forløb, så start et nyt fra forslaget.", "error")
@@ -255,7 +256,7 @@ def cancel(placement_id: int):
     :raise 404: unknown placement or anonymised citizen.  :raise 400: an empty or too long reason.
     """
     placement = _placement_or_404(placement_id)
-    today = service.today_local()
+    today = clock.today()
     back = url_for("placements.consultant_detail", placement_id=placement.id)
     if refusal := lifecycle.cancel_refusal(placement, today):
         flash(f"Ikke aflyst: {refusal}", "error")
@@ -308,7 +309,7 @@ def follow_up(placement_id: int):
         return _detail(placement, followup_form=form, status=400)
     try:
         lifecycle.record_followup(placement, clean_note(form.followup_note.data), current_user,
-                                  service.today_local())
+                                  clock.today())
     except lifecycle.LifecycleError as err:
         db.session.rollback()
         not_started = [one.message for one in err.every if one.field is None]
@@ -337,7 +338,7 @@ def record_retention(placement_id: int, months: int):
     if not form.validate_on_submit():
         return _detail(placement, retention_forms={months: form}, status=400)
     try:
-        retention.record(placement, months, form.employed.data == "ja", current_user, service.today_local())
+        retention.record(placement, months, form.employed.data == "ja", current_user, clock.today())
     except retention.RetentionError as err:
         db.session.rollback()
         flash(err.message, "error")

@@ -17,6 +17,7 @@ from ..auth.sessions import confirm_first
 from ..formutil import DanishForm
 from . import bp, monthly, payroll, service
 from .forms import month_label, month_value
+from store import clock
 
 
 def _chosen_month(today: date) -> tuple[date, str | None]:
@@ -52,7 +53,7 @@ def _render(month: date, today: date, rows, form: DanishForm, notice: str | None
 @company_required
 def hours_month():
     """Every placement of the company that runs in the month, with its hours, editable in one form."""
-    today = service.today_local()
+    today = clock.today()
     month, notice = _chosen_month(today)
     rows = monthly.month_rows(current_user.company_id, month, today)
     return _render(month, today, rows, DanishForm(), notice)
@@ -72,7 +73,7 @@ def save_hours_month():
 
     :raise 400: with the Danish error beside each bad row (or a missing CSRF token).
     """
-    today = service.today_local()
+    today = clock.today()
     month, refused = monthly.chosen_month(request.args.get("maaned"), today)
     if refused:
         return _refuse(f"{refused} Timerne er ikke gemt.")
@@ -101,7 +102,7 @@ def save_hours_month():
 @company_required
 def export_hours_month(fmt: str):
     """The month's rows for payroll as XLSX or CSV (fresh login; audited; no CPR, no case data)."""
-    today = service.today_local()
+    today = clock.today()
     month, refused = monthly.chosen_month(request.args.get("maaned"), today)
     if refused:
         return _refuse(f"{refused} Der er ikke hentet nogen fil.")

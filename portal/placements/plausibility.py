@@ -18,6 +18,7 @@ from decimal import Decimal
 from ..dates import month_end
 from ..i18n import format_hours, format_number
 from store.models import Placement
+from store import clock
 
 FACTOR = Decimal("1.5")
 SLACK = Decimal(8)  # a few extra hours in a short month or a busy week are normal
@@ -44,22 +45,16 @@ def expected_hours(placement: Placement, month: date, today: date | None = None)
     return Decimal(str(placement.weekly_hours or 0)) * Decimal(days) / 7
 
 
-def _today() -> date:
-    from . import service  # the placements' "today" (Danish time), patched by tests
-
-    return service.today_local()
-
-
 def warning(placement: Placement, month: date, hours: Decimal, month_text: str,
             today: date | None = None) -> str | None:
     """A Danish question when ``hours`` is far above the expected hours, else None.
 
     ``month_text`` names the month in the question ("november 2026"). ``today`` (default: the
-    placements' today) ends the period for the month in progress.
+    job centre's today, :func:`store.clock.today`) ends the period for the month in progress.
     """
     if not placement.weekly_hours:
         return None
-    today = today or _today()
+    today = today or clock.today()
     expected = expected_hours(placement, month, today)
     if hours <= expected * FACTOR + SLACK:
         return None

@@ -16,6 +16,7 @@ from flask_login import current_user
 from ..access import company_required, get_owned_or_404
 from ..i18n import format_hours
 from store.models import Placement
+from store import clock
 from . import bp, kinds, plausibility, service
 from .forms import HoursForm, month_label, month_value, parse_month
 
@@ -25,7 +26,7 @@ from .forms import HoursForm, month_label, month_value, parse_month
 def index():
     """The company's placements with hours, :data:`.service.PER_PAGE` a page (``?side=N``);
     Code of Care partners also see their results (of every placement, not the page's)."""
-    today = service.today_local()
+    today = clock.today()
     page = service.page_for_company(current_user.company_id, today, request.args.get("side", 1, type=int) or 1)
     summary = service.partner_summary(current_user.company_id, today) if current_user.is_code_of_care else None
     return render_template("placements/index.html", rows=page.items, page=page, summary=summary, today=today,
@@ -63,7 +64,7 @@ def detail(placement_id: int):
     :raise 404: if the placement is unknown or another company's.
     """
     placement = get_owned_or_404(Placement, placement_id)
-    today = service.today_local()
+    today = clock.today()
     form = _form(placement, today, formdata=None)
     chosen = parse_month(request.args.get("maaned"))
     if chosen is not None and chosen in service.allowed_months(placement, today):
@@ -85,7 +86,7 @@ def log_hours(placement_id: int):
     :raise 400: with the form's Danish errors for bad input (CSRF included).
     """
     placement = get_owned_or_404(Placement, placement_id)
-    today = service.today_local()
+    today = clock.today()
     form = _form(placement, today)
     if not form.validate_on_submit():
         return _render_detail(placement, today, form, 400)

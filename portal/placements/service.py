@@ -31,11 +31,6 @@ ZERO = Decimal(0)
 NO_REASON = "ikke_angivet"
 
 
-def today_local() -> date:
-    """Today's date in Danish local time (the month a company thinks it is)."""
-    return clock.today()
-
-
 def placement_label(placement: Placement) -> str:
     """The consultant's label: "Forløb #id · opening title or kind label"."""
     return f"Forløb #{placement.id} · {title(placement)}"

@@ -11,7 +11,7 @@ from icalendar import Calendar
 from portal import proposals
 from portal.extensions import db
 from portal.interviews.service import spoken_time
-from portal.placements import service
+from store import clock
 from store.clock import LOCAL
 from store.models import Citizen, Consent, Interview, MailMessage, Opening, Proposal
 from tests.conftest import user_factory
@@ -32,7 +32,7 @@ def consented(live_app, password_hash, monkeypatch):
     monkeypatch.setattr(mailer, "kick", lambda app: None)
     make = user_factory(live_app, password_hash)
     consultant, company = make("consultant"), make("company")
-    today = service.today_local()
+    today = clock.today()
     with live_app.app_context():
         citizen = Citizen(name=NAME, phone="20 30 40 50", postcode="8722", benefit_group="kontanthjaelp",
                           readiness_group="i_gang", case_start=today - timedelta(days=200),
@@ -62,7 +62,7 @@ def mails(app, user_id: int, kind: str) -> list[MailMessage]:
 
 def test_disclose_profile_interview_hired_placement(page, live_app, consented):
     consultant, company, opening_id, proposal_id = consented
-    today = service.today_local()
+    today = clock.today()
     interview_day = today + timedelta(days=3)
 
     # the consultant shares the name and offers a time

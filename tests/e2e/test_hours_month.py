@@ -10,10 +10,11 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.placements import monthly, service
+from portal.placements import monthly
 from portal.placements.forms import month_label
 from portal.placements.payroll import HEADER
 from store.models import Citizen, Company, HoursLog, Opening, Placement
+from store import clock
 from tests.conftest import user_factory
 from tests.e2e.helpers import loaded, settled
 from tests.e2e.test_roles import login
@@ -27,7 +28,7 @@ SECRET_NAME = "Hemmelig Timeborger"
 def company(live_app, password_hash):
     """A Code of Care company with three placements running in the default month (one has hours)."""
     user = user_factory(live_app, password_hash)("company", code_of_care=True)
-    month = monthly.default_month(service.today_local())
+    month = monthly.default_month(clock.today())
     with live_app.app_context():
         company = db.session.get(Company, user.company_id)
         citizen = Citizen(name=SECRET_NAME, postcode="8722", benefit_group="kontanthjaelp", hours_available=30,
@@ -112,6 +113,6 @@ def test_partner_downloads_the_yearly_report(page, live_app, company, tmp_path):
     assert book.sheetnames == ["Oversigt", "Forløb pr. måned", "Timer pr. måned", "Fastholdelse", "Udfald"]
     text = "\n".join(str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r)
     assert SECRET_NAME not in text
-    if month.year == service.today_local().year:  # early January the default month is last year's
+    if month.year == clock.today().year:  # early January the default month is last year's
         months = {row[0]: row[1:] for row in book["Forløb pr. måned"].iter_rows(min_row=2, values_only=True)}
         assert months[month_label(month)] == (3,)  # running (started and ended: year totals only)

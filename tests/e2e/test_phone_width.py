@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.placements import monthly, service
+from portal.placements import monthly
 from store.models import Citizen, Company, HoursLog, Opening, Placement
 from store.clock import today
 from tests.conftest import user_factory
@@ -29,7 +29,7 @@ def wide_company(live_app, password_hash, *, code_of_care: bool = False) -> tupl
     """A company with wide rows (a long name, long opening titles) and three placements with
     hours in the default month; returns the company user and the placement ids."""
     user = user_factory(live_app, password_hash)("company", code_of_care=code_of_care)
-    month = monthly.default_month(service.today_local())
+    month = monthly.default_month(today())
     with live_app.app_context():
         company = db.session.get(Company, user.company_id)
         company.name = "Jakobsen Fragt & Lager ApS med et temmelig langt firmanavn"

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from portal import proposals
 from portal.extensions import db
 from store.models import Citizen, Consent, Opening, Proposal
+from store import clock
 from portal.placements import service
 from portal.placements.forms import month_label
 from tests.conftest import user_factory
@@ -24,7 +25,7 @@ def disclosed(live_app, password_hash):
     """A consultant, a company and a proposal whose identity is released (live consent)."""
     make = user_factory(live_app, password_hash)
     consultant, company = make("consultant"), make("company")
-    today = service.today_local()
+    today = clock.today()
     with live_app.app_context():
         citizen = Citizen(name=NAME, postcode="8722", benefit_group="kontanthjaelp", readiness_group="i_gang",
                           case_start=today - timedelta(days=300), hours_available=15, vk_id=consultant.id)
@@ -43,7 +44,7 @@ def disclosed(live_app, password_hash):
 
 def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, disclosed):
     consultant, company, proposal_id = disclosed
-    today = service.today_local()
+    today = clock.today()
     console_errors: list[str] = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
 

@@ -8,6 +8,7 @@ import pytest
 
 from portal.extensions import db
 from store.models import Citizen, Company, HoursLog, Opening, Placement
+from store import clock
 from portal.placements import service
 from portal.placements.forms import month_label
 from tests.conftest import user_factory
@@ -23,7 +24,7 @@ SECRET_NAME = "Hemmelig Forløbsborger"
 def placement(live_app, password_hash):
     """A company user and its placement (started last month, 10 hours logged then)."""
     company_user = user_factory(live_app, password_hash)("company")
-    today = service.today_local()
+    today = clock.today()
     last_month = service.add_months(service.month_start(today), -1)
     with live_app.app_context():
         company = db.session.get(Company, company_user.company_id)
@@ -43,7 +44,7 @@ def placement(live_app, password_hash):
 
 def test_company_logs_hours_for_the_current_month(page, live_app, placement):
     company_user, placement_id = placement
-    this_month = month_label(service.month_start(service.today_local()))
+    this_month = month_label(service.month_start(clock.today()))
     console_errors: list[str] = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
 

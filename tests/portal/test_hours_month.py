@@ -10,17 +10,20 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.placements import monthly, service
+from portal.placements import monthly
 from store.models import AuditEvent, Citizen, Company, HoursLog, Opening, Placement
 from tests.conftest import AuthActions
+from tests.clock import travel
 
 TODAY = date(2026, 11, 23)
 MARKER = "ZQXMONTH"
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(service, "today_local", lambda: TODAY)
+def fixed_today():
+    """The whole process, portal included, lives on TODAY (tests.clock.travel)."""
+    with travel(TODAY):
+        yield TODAY
 
 
 @pytest.fixture

@@ -11,14 +11,17 @@ from portal.extensions import db
 from portal.placements import plausibility, service
 from store.models import Citizen, Company, HoursLog, Placement
 from tests.conftest import AuthActions
+from tests.clock import travel
 
 TODAY = date(2026, 12, 4)
 NOVEMBER = date(2026, 11, 1)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(service, "today_local", lambda: TODAY)
+def fixed_today():
+    """The whole process, portal included, lives on TODAY (tests.clock.travel)."""
+    with travel(TODAY):
+        yield TODAY
 
 
 @pytest.fixture

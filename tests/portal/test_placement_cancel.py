@@ -18,14 +18,17 @@ from portal.placements import lifecycle, service
 from store.models import AuditEvent, Citizen, HoursLog, Placement, PlacementEvent
 from tests.api.api_fixtures import bearer, make_token
 from tests.portal.proposal_fixtures import build_world, set_status
+from tests.clock import travel
 
 TODAY = date(2026, 11, 23)
 REASON = "Borgeren mødte ikke op"
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(service, "today_local", lambda: TODAY)
+def fixed_today():
+    """The whole process, portal included, lives on TODAY (tests.clock.travel)."""
+    with travel(TODAY):
+        yield TODAY
 
 
 @pytest.fixture

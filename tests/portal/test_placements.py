@@ -13,14 +13,17 @@ from portal.extensions import db
 from store.models import AuditEvent, Citizen, Company, HotlineRequest, HoursLog, Opening, Placement
 from portal.placements import service
 from tests.conftest import AuthActions
+from tests.clock import travel
 
 MARKER = "ZQXPLACEMENT"
 TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(service, "today_local", lambda: TODAY)
+def fixed_today():
+    """The whole process, portal included, lives on TODAY (tests.clock.travel)."""
+    with travel(TODAY):
+        yield TODAY
 
 
 @pytest.fixture
@@ -346,7 +349,7 @@ def test_a_month_inserted_concurrently_becomes_an_update(app, client, auth, worl
     assert "rettet fra 10 til 8 timer" in client.get(f"/forloeb/{pid}").get_data(as_text=True)
 
 
-def test_start_page_lists_the_placements_forloeb_counts_as_running_or_planned(app, client, auth, world, frozen_today):
+def test_start_page_lists_the_placements_forloeb_counts_as_running_or_planned(app, client, auth, world):
     """A running placement with a planned end, and one that starts later, are on the start
     page as on /forloeb; an ended one is not. The partner's figure is /forloeb's figure."""
     with app.app_context():
@@ -380,7 +383,7 @@ def test_start_page_lists_the_placements_forloeb_counts_as_running_or_planned(ap
     assert re.search(r'Jobcentret har svaret på <a href="/hotline/\d+">#\d+ Besvaret</a>\.', alert)
 
 
-def test_start_pages_show_the_hours_forloeb_shows(app, client, auth, world, frozen_today):
+def test_start_pages_show_the_hours_forloeb_shows(app, client, auth, world):
     """A half hour logged reads the same on the start page as on /forloeb, for a company and
     for a partner (whose total of all hours is /forloeb's "Timer i alt")."""
     ids = world["ids"]
@@ -405,7 +408,7 @@ def test_start_pages_show_the_hours_forloeb_shows(app, client, auth, world, froz
     assert figure.group(1) == "77,5"
 
 
-def test_the_start_page_shows_equal_hours_once(app, client, auth, world, frozen_today):
+def test_the_start_page_shows_equal_hours_once(app, client, auth, world):
     with app.app_context():
         company = db.session.get(Company, world["a"].company_id)
         db.session.add_all([Opening(company=company, kind="ordinaert", title="Fuldtid", postcode="8722",

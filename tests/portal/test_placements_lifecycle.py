@@ -11,17 +11,20 @@ import sqlalchemy as sa
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Company, EligibilityRule, HoursLog, Opening, OutboxEvent,
                            Placement, Proposal)
-from portal.placements import followup, lifecycle, service
+from portal.placements import followup, lifecycle
 from store.models import PlacementEvent
 from tests.portal.proposal_fixtures import MARKER, build_world, set_status
+from tests.clock import travel
 
 TODAY = date(2026, 11, 23)
 NOTE_MARKER = "Qnotemarker"
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr(service, "today_local", lambda: TODAY)
+def fixed_today():
+    """The whole process, portal included, lives on TODAY (tests.clock.travel)."""
+    with travel(TODAY):
+        yield TODAY
 
 
 @pytest.fixture
