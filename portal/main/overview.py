@@ -103,7 +103,7 @@ def hours_due(company_id: int, today: date) -> HoursDue | None:
     """Last month's placements with no hours logged for it (the rows the monthly hours page
     leaves empty for that month, and the hours reminder counts); None when none lacks hours."""
     month = add_months(month_start(today), -1)
-    missing = sum(all(h.month != month for h in p.hours) for p in monthly.placements_in(company_id, month))
+    missing = monthly.missing_hours(month, company_id)[company_id]
     return HoursDue(month, missing) if missing else None
 
 

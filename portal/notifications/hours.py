@@ -1,7 +1,8 @@
 """The hours reminder: ``flask --app portal hours-reminders`` (cron, daily).
 
 From the 3rd of a month on, every active user of a company with a placement that ran in
-the previous month but has no hours logged for it gets one notification (``hours_missing``)
+the previous month but has no hours logged for it (:func:`portal.placements.monthly.missing_hours`,
+the count the company's start page shows) gets one notification (``hours_missing``)
 per month: "Timer mangler for 2 forløb i november 2026", linking to the monthly hours page.
 Before the 3rd the command does nothing (the company has the first days to log).
 
@@ -13,19 +14,19 @@ and a count is all the reminder needs.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from store.models import HoursLog, Placement, User
+from store.models import User
 
+from ..dates import add_months, month_start
 from ..extensions import db
 from ..i18n import format_month
-from ..placements.service import not_cancelled_clause
+from ..placements import monthly
 from .service import notify, path_for
 
 FIRST_DAY = 3  # reminders start on the 3rd of the month
@@ -49,23 +50,7 @@ class Summary:
 
 def previous_month(today: date) -> date:
     """The first day of the month before ``today``'s."""
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def missing_by_company(month: date) -> Counter:
-    """company_id → placements that ran in ``month`` (any day of it) without hours for it.
-
-    A placement cancelled before its start never ran (its end date is the planned start): the
-    monthly hours page does not list it either (:func:`portal.placements.monthly.placements_in`).
-    """
-    month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
-    rows = db.session.scalars(
-        sa.select(Placement.company_id)
-        .where(Placement.start_date <= month_end,
-               sa.or_(Placement.end_date.is_(None), Placement.end_date >= month),
-               not_cancelled_clause(), ~logged.exists()))
-    return Counter(rows)
+    return add_months(month_start(today), -1)
 
 
 def hours_link(month: date) -> str:
@@ -80,7 +65,7 @@ def run(today: date) -> Summary:
     if today.day < FIRST_DAY:
         return Summary(month=None)
     month = previous_month(today)
-    missing = missing_by_company(month)
+    missing = monthly.missing_hours(month)
     link, month_name = hours_link(month), format_month(month)
     notified = 0
     for company_id, count in sorted(missing.items()):

@@ -19,6 +19,7 @@ the stored hours, so saving again overwrites them deliberately.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -115,20 +116,43 @@ def chosen_month(raw: str | None, today: date) -> tuple[date | None, str | None]
     return month, None
 
 
+def ran_in_month(month: date) -> sa.ColumnElement[bool]:
+    """A placement that runs on at least one day of ``month`` (its first day): started on or
+    before the month's last day, not ended before its first, and not cancelled (a cancelled one
+    never ran: :func:`.service.is_cancelled`). The page's rows, the start page's and the hours
+    reminder's count all use this one clause."""
+    return sa.and_(Placement.start_date <= month_end(month),
+                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= month),
+                   service.not_cancelled_clause())
+
+
 def placements_in(company_id: int, month: date) -> list[Placement]:
-    """The company's placements that run on at least one day of ``month``, oldest start first
-    (a cancelled one never ran: :func:`.service.is_cancelled`).
+    """The company's placements that run on at least one day of ``month`` (:func:`ran_in_month`),
+    oldest start first.
 
     Each placement's ``hours`` holds only ``month``'s row (at most one), not the placement's
     whole history: every reader of this list reads that month alone (review AB 12).
     """
     stmt = (sa.select(Placement)
-            .where(Placement.company_id == company_id, Placement.start_date <= month_end(month),
-                   sa.or_(Placement.end_date.is_(None), Placement.end_date >= month),
-                   service.not_cancelled_clause())
+            .where(Placement.company_id == company_id, ran_in_month(month))
             .options(selectinload(Placement.hours.and_(HoursLog.month == month)), selectinload(Placement.opening))
             .order_by(Placement.start_date, Placement.id))
     return list(db.session.scalars(stmt))
+
+
+def missing_hours(month: date, company_id: int | None = None) -> Counter[int]:
+    """company_id → how many placements ran in ``month`` (:func:`ran_in_month`) with no hours
+    logged for it: the rows the page leaves empty for that month. Only ``company_id``'s
+    placements when given; a company with none missing is absent (its count reads 0).
+
+    The company's start page (:func:`portal.main.overview.hours_due`) and the hours reminder
+    (:mod:`portal.notifications.hours`) both count with this.
+    """
+    logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
+    stmt = sa.select(Placement.company_id).where(ran_in_month(month), ~logged.exists())
+    if company_id is not None:
+        stmt = stmt.where(Placement.company_id == company_id)
+    return Counter(db.session.scalars(stmt))
 
 
 def _logged(placement: Placement, month: date) -> Decimal | None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.notifications import hours
+from portal.placements import monthly
 from store.models import Citizen, Company, HoursLog, MailMessage, Notification, Placement
 from tests.clock import travel
 
@@ -134,4 +135,43 @@ def test_a_placement_cancelled_before_its_start_misses_no_hours(app, make_user, 
         db.session.add(Placement(citizen=citizen, company_id=user.company_id, kind="smaajob", weekly_hours=5,
                                  start_date=date(2026, 10, 20), end_date=date(2026, 10, 20), end_reason=reason))
         db.session.commit()
-        assert hours.missing_by_company(date(2026, 10, 1)) == ({user.company_id: 1} if counts else {})
+        assert monthly.missing_hours(date(2026, 10, 1)) == ({user.company_id: 1} if counts else {})
+
+
+def test_the_start_page_the_reminder_and_the_hours_page_count_the_same_placements(app, client, auth, runner,
+                                                                                 make_user):
+    """One query (:func:`portal.placements.monthly.missing_hours`) for both: October's edges
+    (started on its last day, ended on its first, zero hours logged, cancelled before the start)
+    are counted alike by the start page, the reminder and the empty rows of the hours page."""
+    a = make_user("company", email="kant@firma.dk")
+    b = make_user("company", email="anden@firma.dk")
+    with app.app_context():
+        citizen = Citizen(name="Kant", postcode="8722", benefit_group="kontanthjaelp", hours_available=10,
+                          readiness_group="paa_vej", case_start=date(2025, 1, 1))
+
+        def placement(company_id, start, end=None, logged=None, reason=None):
+            p = Placement(citizen=citizen, company_id=company_id, kind="smaajob", weekly_hours=5,
+                          start_date=start, end_date=end, end_reason=reason)
+            if logged is not None:
+                p.hours = [HoursLog(month=date(2026, 10, 1), hours=Decimal(logged))]
+            db.session.add(p)
+
+        placement(a.company_id, date(2026, 10, 31))                          # missing: ran one day
+        placement(a.company_id, date(2026, 1, 1), end=date(2026, 10, 1), reason="afbrudt")  # missing
+        placement(a.company_id, date(2026, 1, 1))                            # missing
+        placement(a.company_id, date(2026, 1, 1), logged="0")                # logged, if zero
+        placement(a.company_id, date(2026, 1, 1), end=date(2026, 9, 30), reason="afbrudt")  # before October
+        placement(a.company_id, date(2026, 11, 1))                           # after October
+        placement(a.company_id, date(2026, 10, 20), end=date(2026, 10, 20), reason="aflyst")  # never ran
+        placement(b.company_id, date(2026, 3, 1))                            # missing, another company
+        db.session.commit()
+        assert monthly.missing_hours(date(2026, 10, 1)) == {a.company_id: 3, b.company_id: 1}
+        assert monthly.missing_hours(date(2026, 10, 1), a.company_id) == {a.company_id: 3}
+        empty_rows = [p for p in monthly.placements_in(a.company_id, date(2026, 10, 1)) if not p.hours]
+        assert len(empty_rows) == 3
+    with travel(date(2026, 11, 5)):
+        auth.login("kant@firma.dk")
+        assert "3 forløb mangler timer for oktober 2026" in client.get("/").get_data(as_text=True)
+    assert "2026-10: 4 placements without hours, 2 users notified" in run_on(runner, date(2026, 11, 5))
+    assert sorted((n.user_id, n.text) for n in notes(app)) == sorted([
+        (a.id, "Timer mangler for 3 forløb i oktober 2026"), (b.id, "Timer mangler for 1 forløb i oktober 2026")])
