@@ -32,8 +32,8 @@ NO_REASON = "ikke_angivet"
 
 
 def placement_label(placement: Placement) -> str:
-    """The consultant's label: "Forløb #id · opening title or kind label"."""
-    return f"Forløb #{placement.id} · {title(placement)}"
+    """The consultant's label: "Forløb nr. id · opening title or kind label"."""
+    return f"Forløb nr. {placement.id} · {title(placement)}"
 
 
 def title(placement: Placement) -> str:

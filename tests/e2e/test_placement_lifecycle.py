@@ -59,7 +59,7 @@ def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, di
     page.get_by_role("button", name="Start forløb").click()
     page.get_by_text("Forløbet er startet. Opslaget er markeret som besat.").wait_for()
     placement_label = page.get_by_test_id("placement-label").inner_text()
-    placement_id = int(placement_label.split("#")[1].split(" ")[0])
+    placement_id = int(placement_label.split("nr. ")[1].split(" ")[0])
     log_out(page)
 
     login(page, company.email)
@@ -77,7 +77,7 @@ def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, di
     login(page, consultant.email)
     page.get_by_role("link", name="Forløb", exact=True).click()
     row = page.get_by_test_id("followup-row").filter(has_text=NAME)
-    row.get_by_role("link", name=f"Se forløb #{placement_id}").click()
+    row.get_by_role("link", name=f"Se forløb nr. {placement_id}").click()
     assert page.get_by_test_id("hours-total").inner_text() == "12,5"
     page.get_by_label("Slutdato").fill((today + timedelta(days=60)).isoformat())  # refused: too far ahead
     page.get_by_label("Årsag til afslutning").select_option(label="Ordinært job")
@@ -103,7 +103,7 @@ def test_consultant_starts_company_logs_hours_consultant_ends(page, live_app, di
     login(page, company.email)
     page.get_by_role("link", name="Forløb", exact=True).click()
     row = page.get_by_test_id("placement-row").filter(has_text=company_label)
-    assert row.get_by_test_id("placement-status").inner_text() == "Afsluttet: Ordinært job"
+    assert row.get_by_test_id("placement-status").inner_text() == "Afsluttet: ordinært job"
     page.wait_for_load_state("networkidle")  # the whole page, before reading what it must not say
     assert "Fastansat" not in page.content()  # the consultant's note stays with the job centre
     refused = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"

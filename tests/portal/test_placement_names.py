@@ -78,7 +78,7 @@ def test_disclosed_placement_shows_the_name_and_logs_each_read(app, client, auth
     pages = _pages(client, world)
     for path, html in pages.items():
         assert f"{NAME} · Lagerhjælp" in html, path
-        assert f"Forløb #{world['placement']}" not in html, path
+        assert f"Forløb nr. {world['placement']}" not in html, path
     assert _identity_reads(app) == len(PAGES)
 
 

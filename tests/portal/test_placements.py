@@ -256,7 +256,7 @@ def test_list_shows_active_first_with_hours_this_month_and_total(app, client, au
     assert 'data-testid="hours-this-month">12,5<' in active_row
     assert 'data-testid="hours-total">22,5<' in active_row
     statuses = re.findall(r'data-testid="placement-status">([^<]+)<', page)
-    assert statuses == ["Starter 01.01.2027", "Igangværende", "Afsluttet: Ordinært job"]
+    assert statuses == ["Starter 01.01.2027", "Igangværende", "Afsluttet: ordinært job"]
 
 
 def test_partner_summary_counts_outcomes(app, client, auth, world):

@@ -355,7 +355,7 @@ def test_end_is_stored_audited_queued_and_shown_to_the_company(app, client, auth
     assert "Forløbet er afsluttet." in page and NOTE_MARKER in page
     login(auth, world["company"])
     company_page = client.get("/forloeb/").get_data(as_text=True)
-    assert "Afsluttet: Ordinært job" in company_page
+    assert "Afsluttet: ordinært job" in company_page
     detail = client.get(f"/forloeb/{running}").get_data(as_text=True)
     # The consultant's note never reaches the company; the citizen's name does, because the
     # placement was started from a disclosed proposal with a live consent (placements.service).
@@ -590,9 +590,9 @@ def test_anonymised_citizens_placement_is_404(app, client, auth, world, running)
 
 
 @pytest.mark.parametrize("end_date, end_reason, status", [
-    ("2026-11-23", "ordinaert_job", "Afsluttet: Ordinært job"),  # ended today: ended, not "Igangværende"
-    ("2026-11-20", "ordinaert_job", "Afsluttet: Ordinært job"),
-    ("2026-12-01", "uddannelse", "Slutter 01.12.2026: Uddannelse"),
+    ("2026-11-23", "ordinaert_job", "Afsluttet: ordinært job"),  # ended today: ended, not "Igangværende"
+    ("2026-11-20", "ordinaert_job", "Afsluttet: ordinært job"),
+    ("2026-12-01", "uddannelse", "Slutter 01.12.2026 (udfald: uddannelse)"),
 ])
 def test_status_of_an_ended_placement_is_true_on_the_end_day(app, client, auth, world, running,
                                                              end_date, end_reason, status):

@@ -152,7 +152,7 @@ def test_the_retention_question_says_what_followed_the_placement(app, client, wo
         later_id = later.id
     said = client.get(f"/forloeb/{world['job']}/konsulent").get_data(as_text=True).split(
         'data-testid="retention-later">')[1].split("</p>")[0]
-    assert f'<a href="/forloeb/{later_id}/konsulent">forløb #{later_id}</a> (fleksjob hos' in said
+    assert f'<a href="/forloeb/{later_id}/konsulent">forløb nr. {later_id}</a> (fleksjob hos' in said
     assert "samme virksomhed, fra 16.06.2026, i gang)" in said
     assert f"#{world['broken']}<" not in said and "01.06.2025" not in said  # ended before: no evidence
 
@@ -172,4 +172,4 @@ def test_a_placement_cancelled_before_its_start_is_not_named_as_a_later_placemen
         later_id = later.id
     page = client.get(f"/forloeb/{world['job']}/konsulent").get_data(as_text=True)
     assert ('data-testid="retention-later"' in page) is named
-    assert (f'<a href="/forloeb/{later_id}/konsulent">forløb #{later_id}</a>' in page) is named
+    assert (f'<a href="/forloeb/{later_id}/konsulent">forløb nr. {later_id}</a>' in page) is named
