@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -124,8 +125,10 @@ def _flash_waiting(proposal: Proposal, today) -> None:
     if waiting:
         names = ", ".join(p.citizen.name for p in waiting)
         others = "1 andet forslag venter" if len(waiting) == 1 else f"{len(waiting)} andre forslag venter"
-        flash(f"Opslaget er besat, men {others} stadig på det ({names}). "
-              "Giv dem og virksomheden besked om, at pladsen er besat.", "warning")
+        # A link to where they are ended (the flash keeps its Markup through the session).
+        flash(Markup("Opslaget er besat, men {} stadig på det ({}). Giv dem og virksomheden besked om, at "
+                     'pladsen er besat, og <a href="{}">afslut forslagene på opslagets kandidatside</a>.').format(
+            others, names, url_for("candidates.ranking", opening_id=proposal.opening_id)), "warning")
 
 
 def _valid(field):

@@ -101,6 +101,8 @@ def test_filling_the_opening_says_who_still_waits(app, client, auth, world):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"1 andet forslag venter stadig på det ({WAITING})" in page
+    # It leads to where they are ended: the opening's candidate page (every item told of links on).
+    assert f'<a href="/kandidater/opslag/{world["opening"]}">afslut forslagene på opslagets kandidatside</a>' in page
 
 
 def test_leaving_the_opening_open_says_nothing_of_the_others(app, client, auth, world):
