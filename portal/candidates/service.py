@@ -167,6 +167,7 @@ def decided_citizens(opening_id: int) -> dict[int, Proposal]:
     rows = db.session.scalars(
         sa.select(Proposal).where(Proposal.opening_id == opening_id)
         .options(load_only(Proposal.citizen_id, Proposal.status, Proposal.decision_reason,
+                           Proposal.decided_at, Proposal.decided_by_id,  # »Beslutning«: who and when
                            Proposal.company_response, Proposal.company_responded_at),
                  joinedload(Proposal.citizen).load_only(Citizen.name, Citizen.case_closed)))
     # A proposal that ended (the case closed, or the opening was done) is open for a new

@@ -116,7 +116,7 @@ def test_a_decided_citizen_is_named_with_the_decision(app, client, auth, world):
         pid = proposal.id
     auth.login(world["consultant"].email)
     why, text = _note(_ranking_html(client, world, f"?borger={anna}"))
-    assert why == "decided" and f'href="/kandidater/forslag/{pid}">forslaget</a> (godkendt af konsulent)' in text
+    assert why == "decided" and f'href="/kandidater/forslag/{pid}">forslaget</a> (foreslået til virksomheden)' in text
 
 
 def test_a_sought_citizen_among_the_shown_excluded_points_there(client, auth, world):  # noqa: F811
