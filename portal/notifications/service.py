@@ -71,13 +71,11 @@ LINK_INTRO = "Se det i Jobbro"
 
 
 def mail_body(user: User, content: str, link: str, link_intro: str = LINK_INTRO) -> str:
-    """A mail's body in the one frame every mail has: greeting, ``content``, link, sign-off.
-
-    The link line is left out when ``content`` already holds the link (a caller that still puts
-    it in its text), so no mail shows it twice. Needs an app context (the job centre's name).
+    """A mail's body in the one frame every mail has: greeting, ``content``, link, sign-off
+    (``content`` never holds the link itself). Needs an app context (the job centre's name).
     """
     parts = [f"Goddag {user.name}".rstrip(), content.strip()]
-    if link and link not in content:
+    if link:
         parts.append(f"{link_intro}: {link}")
     sender = current_app.config.get("ORGANISATION_NAME") or "Jobcentret"
     parts += [f"Venlig hilsen\n{sender}", AUTOMATIC]
