@@ -165,8 +165,8 @@ def for_admin(user: User, today) -> dict:
                       url_for("admin.companies", uden_vk=1)))
     # No list holds every placement ever (ended ones are on each citizen's page), so the figure
     # is the follow-up list's: running and planned placements, and ended ones whose retention
-    # check is due, counted by the function that lists them.
-    shown.append(("Forløb i gang eller til opfølgning", len(followup.list_followups(user, "all", today)),
+    # check is due, counted in the database as the list reads them (not read to be counted).
+    shown.append(("Forløb i gang eller til opfølgning", followup.count_followups(user, "all", today),
                   url_for("placements.followups", omfang="all")))
     companies, citizens = values[0], values[3]
     outside_citizens, outside_openings = postcodes.counts()

@@ -141,6 +141,49 @@ def scopes_for(user: User) -> dict[str, str]:
     return SCOPES if user.role == "admin" else {k: v for k, v in SCOPES.items() if k != "all"}
 
 
+def _scoped(stmt, user: User, scope: str):
+    """``stmt`` narrowed to the citizens of ``scope`` as :func:`list_followups` reads it."""
+    if scope == "mine":
+        return stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
+    if scope != "all" or user.role != "admin":
+        return stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
+    return stmt
+
+
+def _retention_open(today: date) -> sa.ColumnElement[bool]:
+    """Ended in a job (:data:`SUCCESS_END_REASONS`) at least the first checkpoint's months ago,
+    with a checkpoint unanswered: the ended placements :func:`list_followups` reads."""
+    return sa.and_(Placement.end_reason.in_(SUCCESS_END_REASONS),
+                   Placement.end_date <= add_months(today, -min(retention.CHECKPOINTS)),
+                   sa.or_(Placement.employed_3m.is_(None), Placement.employed_6m.is_(None)))
+
+
+def _last_end_due(today: date, months: int) -> date:
+    """The latest end date whose ``months`` checkpoint has opened by ``today``
+    (:func:`.retention.opens_on` is on or before it): 30 November opens for an end on 31
+    August, as ``add_months`` clamps the day."""
+    day = add_months(today, -months)
+    while add_months(day + timedelta(days=1), months) <= today:
+        day += timedelta(days=1)
+    return day
+
+
+def count_followups(user: User, scope: str, today: date) -> int:
+    """How many rows :func:`list_followups` gives, counted in the database (one ``COUNT``).
+
+    The same placements: the list's statement, with the retention check it does per row
+    (:func:`.retention.due_checkpoints`: a checkpoint opened and unanswered) as SQL.
+    """
+    due = sa.or_(*(sa.and_(Placement.end_date <= _last_end_due(today, months),
+                           getattr(Placement, column).is_(None))
+                   for months, column in retention.CHECKPOINTS.items()))
+    stmt = (sa.select(sa.func.count(Placement.id)).join(Citizen, Placement.citizen_id == Citizen.id)
+            .join(Company, Placement.company_id == Company.id)
+            .where(sa.or_(Placement.end_reason.is_(None), sa.and_(_retention_open(today), due)),
+                   Citizen.anonymised_at.is_(None)))
+    return db.session.scalar(_scoped(stmt, user, scope)) or 0
+
+
 def list_followups(user: User, scope: str, today: date, sort: str = "start") -> list[FollowUpRow]:
     """Placements without an end reason of the citizens in ``scope``, and ended ones with a retention check due.
 
@@ -150,11 +193,9 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
 
     One statement whatever the number of placements: the placements' columns with the
     citizen's and the company's name, the last follow-up and last month's hours of each.
+    :func:`count_followups` counts the same rows without reading them.
     """
     previous = add_months(month_start(today), -1)
-    retention_open = sa.and_(Placement.end_reason.in_(SUCCESS_END_REASONS),
-                             Placement.end_date <= add_months(today, -min(retention.CHECKPOINTS)),
-                             sa.or_(Placement.employed_3m.is_(None), Placement.employed_6m.is_(None)))
     # "Seneste opfølgning": the last registered follow-up, not a start, end or correction (the
     # start registered days late would otherwise push the month's flag back).
     last_event = (sa.select(sa.func.max(PlacementEvent.at))
@@ -164,11 +205,8 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
              .scalar_subquery())  # at most one row: a month is logged once per placement
     stmt = (sa.select(*_COLUMNS, last_event, hours).join(Citizen, Placement.citizen_id == Citizen.id)
             .join(Company, Placement.company_id == Company.id)
-            .where(sa.or_(Placement.end_reason.is_(None), retention_open), Citizen.anonymised_at.is_(None)))
-    if scope == "mine":
-        stmt = stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
-    elif scope != "all" or user.role != "admin":
-        stmt = stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
+            .where(sa.or_(Placement.end_reason.is_(None), _retention_open(today)), Citizen.anonymised_at.is_(None)))
+    stmt = _scoped(stmt, user, scope)
     order = Placement.start_date.desc() if sort == "-start" else Placement.start_date.asc()
     no_hours = f"Ingen timer for {month_label(previous)}"  # Babel formats the month once per list
     rows = []
