@@ -13,7 +13,8 @@ the follow-up page for the rest. The caller passes the user and "today", so test
 - proposals still waiting on an opening that is filled or closed, to end (:func:`on_done_openings`;
   they leave the lists of proposals to assess and names to share, where no step is left);
 - candidates a change of the opening's requirements put on hold (:func:`on_hold`,
-  :func:`portal.proposals_hold.is_held`): to talk to the company about, or to end; they leave
+  :func:`portal.proposals_hold.is_held`), also on the openings of the companies the user is the
+  consultant of (who is told of the hold): to talk to the company about, or to end; they leave
   the lists of answers, names to share, consents to renew and interviews (but for a time already
   booked, :func:`standing_interviews`), where every new step is
   refused while the hold lasts;
@@ -163,13 +164,17 @@ def on_done_openings(user: User) -> list[ProposalLine]:
 
 
 def held_ids(user: User) -> set[int]:
-    """The ids of the proposals the user follows (:func:`_followed_by`) on hold after a change of their opening's
-    requirements (:func:`portal.proposals_hold.held`): shown to the company, on an open opening,
-    no hire on the pair. Only the marked ones are read in full."""
+    """The ids of the proposals on hold after a change of their opening's requirements
+    (:func:`portal.proposals_hold.held`) that the user follows (:func:`_followed_by`) or that
+    are on an opening of a company the user is the consultant of, who is told of the hold as
+    the VK is (:func:`portal.openings.requirements.notify_consultants`) and talks to the company:
+    shown to the company, on an open opening, no hire on the pair. Only the marked ones are
+    read in full."""
     rows = db.session.execute(
         sa.select(Proposal.id, Proposal.explanation).join(Citizen, Proposal.citizen_id == Citizen.id)
-        .join(Opening, Proposal.opening_id == Opening.id)
-        .where(_followed_by(user), _OPEN_CASE, Proposal.status.in_(VISIBLE_TO_COMPANY),
+        .join(Opening, Proposal.opening_id == Opening.id).join(Company, Opening.company_id == Company.id)
+        .where(sa.or_(_followed_by(user), Company.consultant_id == user.id), _OPEN_CASE,
+               Proposal.status.in_(VISIBLE_TO_COMPANY),
                Opening.status == "open", Proposal.company_response.is_distinct_from("hired"), ~_STARTED))
     marked = [proposal_id for proposal_id, explanation in rows if proposals_hold.MARK in (explanation or {})]
     if not marked:
@@ -178,7 +183,7 @@ def held_ids(user: User) -> set[int]:
 
 
 def on_hold(user: User, held: set[int] | None = None) -> list[ProposalLine]:
-    """The proposals the user follows on hold after a change of their opening's requirements
+    """The proposals on hold after a change of their opening's requirements that are the user's
     (:func:`held_ids`, or ``held`` when the caller has them): the consultant talks to the
     company, or ends the proposal from its page. By opening, then oldest first."""
     held = held_ids(user) if held is None else held

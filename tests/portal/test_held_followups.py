@@ -86,6 +86,28 @@ def test_the_start_page_lists_the_held_candidate_on_its_own_not_among_interviews
     assert "Kandidaten er i bero: aflys eller behold samtalen den" in talks and "Aftal en samtale" not in talks
 
 
+def test_the_companys_consultant_finds_the_held_candidate_on_the_start_page(app, client, auth, make_user, world):
+    """The company's consultant is told of the hold (requirements.notify_consultants) and talks to
+    the company, so the start page lists the candidate for them too; another consultant's does not."""
+    from portal.main import queue
+
+    company_consultant = make_user("consultant")
+    stranger = make_user("consultant")
+    with app.app_context():
+        opening = db.session.get(Opening, world["opening"])
+        opening.company.consultant_id = company_consultant.id
+        db.session.commit()
+        assert [p.id for p in queue.on_hold(db.session.get(User, company_consultant.id))] == [world["proposal"]]
+        assert queue.on_hold(db.session.get(User, stranger.id)) == []
+    auth.switch_to(company_consultant.email)
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-testid="figure-i-bero" data-count="1"' in html
+    section = html.split('data-testid="queue-i-bero"')[1].split("</section>")[0]
+    assert f'href="/kandidater/forslag/{world["proposal"]}"' in section
+    auth.switch_to(stranger.email)
+    assert 'data-testid="figure-i-bero" data-count="0"' in client.get("/").get_data(as_text=True)
+
+
 def test_a_candidate_the_opening_fits_again_leaves_the_held_list(app, world):
     from portal.main import queue
 
