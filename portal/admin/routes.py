@@ -20,16 +20,15 @@ from .forms import CompanyForm, EditUserForm, PhoneForm, UserForm, clean_phone
 @bp.get("/users")
 @admin_required
 def users():
-    """Every user with role, phone, organisation and status, and the actions on each; first the
-    deactivated users who still hold citizens, companies or hotline requests, each linked to
-    where they are given to someone else."""
-    held = service.holdings(include_active=True)
-    rows = service.user_rows()
-    inactive = {row.id for row in rows if not row.active}
-    return render_template("admin/users.html", users=rows, holdings=[h for h in held if h.user_id in inactive],
-                           held_by={h.user_id: h for h in held},
-                           successors={h.user_id: caseload.successor_choices(h.user_id)
-                                       for h in held if h.user_id in inactive})
+    """Every user with role, phone, organisation and status, and the actions on each,
+    :data:`.service.PER_PAGE` a page (``?side=N``; a page past the end is the last one); first
+    the deactivated users who still hold citizens, companies or hotline requests (all of them,
+    whatever the page), each linked to where they are given to someone else."""
+    page = service.user_page(request.args.get("side", 1, type=int) or 1)
+    held = service.holdings()
+    held_by = {h.user_id: h for h in service.holdings([row.id for row in page.items], include_active=True)}
+    return render_template("admin/users.html", users=page.items, page=page, holdings=held, held_by=held_by,
+                           successors={h.user_id: caseload.successor_choices(h.user_id) for h in held})
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

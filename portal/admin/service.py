@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, joinedload
 from wtforms.fields.choices import SelectChoice
 
@@ -57,22 +58,42 @@ class UserRow:
     organisation: str  # the company's name, else the team's, else "Jobcentret"
 
 
-def user_rows() -> list[UserRow]:
-    """Every person by role, then name (then id), with the company or team name joined in
-    (integrations are not people: :mod:`.integrations` lists them).
+PER_PAGE = 50  # users a page of /admin/users shows; ``?side=N`` pages through the rest
 
-    One statement whatever the number of users; password hashes are not read, only
-    whether there is one.
+
+class ReadPage(Pagination):
+    """Flask-SQLAlchemy's page object (what ``db.paginate`` gives the portal's other lists) over
+    a page and a total already read: the user list's rows are plain columns, not one entity,
+    which ``db.paginate`` would cut to their first column."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def user_page(page: int = 1) -> ReadPage:
+    """One page (:data:`PER_PAGE`) of the people by role, then name (then id), as
+    :class:`UserRow` items with the company or team name joined in (integrations are not
+    people: :mod:`.integrations` lists them). A page past the end is the last one.
+
+    Two statements whatever the number of users (the count and the page); password hashes
+    are not read, only whether there is one.
     """
+    people = User.role != "integration"  # listed under Integrationer
+    total = db.session.scalar(sa.select(sa.func.count(User.id)).where(people)) or 0
+    page = min(max(page, 1), max(1, -(-total // PER_PAGE)))
     stmt = (sa.select(User.id, User.name, User.email, User.role, User.phone, User.active,
                       sa.func.coalesce(User.password_hash, "") != "", User.company_id, Company.name, User.team_id, Team.name)
             .outerjoin(Company, Company.id == User.company_id).outerjoin(Team, Team.id == User.team_id)
-            .where(User.role != "integration")  # listed under Integrationer
-            .order_by(User.role, User.name, User.id))
-    return [UserRow(uid, name, email, role, phone, bool(active), bool(has_password),
+            .where(people).order_by(User.role, User.name, User.id)
+            .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    rows = [UserRow(uid, name, email, role, phone, bool(active), bool(has_password),
                     company if company_id else team if team_id else "Jobcentret")
             for uid, name, email, role, phone, active, has_password, company_id, company, team_id, team
             in db.session.execute(stmt)]
+    return ReadPage(page=page, per_page=PER_PAGE, error_out=False, items=rows, total=total)
 
 
 def account_problems(email: str | None, role: str | None, company_id: int | None, *,
