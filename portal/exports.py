@@ -25,9 +25,11 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .i18n import format_date, format_month
+from .i18n import format_date, format_month, format_number
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A decimal in a CSV cell: as many decimals as a float showed before, trailing zeros dropped.
+CSV_DECIMALS = 6
 
 
 def safe_cell(value: object) -> str:
@@ -65,14 +67,14 @@ def _csv_value(value: object, as_month: bool) -> str:
     if isinstance(value, date):
         return format_month(value) if as_month else format_date(value)
     if isinstance(value, (float, Decimal)):
-        text = f"{value:f}"
-        return (text.rstrip("0").rstrip(".") if "." in text else text).replace(".", ",")
+        return format_number(value, CSV_DECIMALS, trim=True)
     return str(value)
 
 
 def render_csv(header: list[str], rows: Iterable[list], month_columns: Collection[int] = ()) -> str:
     """Semicolon-separated for Danish Excel: the header first (no title line: a plain import
-    reads line one as the header), dd.mm.yyyy dates, months as "oktober 2026", decimal comma,
+    reads line one as the header), dd.mm.yyyy dates, months as "oktober 2026", numbers as the pages
+    show them (:func:`portal.i18n.format_number`: "1.205,5"),
     UTF-8 with BOM. Text passes through :func:`safe_cell`.
     """
     out = io.StringIO()

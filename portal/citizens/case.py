@@ -38,6 +38,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
+from ..i18n import format_date
 from store.clock import today as local_today
 from store.models import AuditEvent, CaseClosure, Citizen, Placement, User
 from store.models.vocab import CASE_CLOSE_REASONS
@@ -137,7 +138,7 @@ def close_case(citizen: Citizen, closed_on: date, reason: str, *, today: date, u
         raise CitizenChangeError("Afslutningsdatoen kan ikke ligge før sagsstart.")
     reopened = max((c.reopened_on for c in citizen.case_closures), default=None)
     if reopened is not None and closed_on < reopened:
-        raise CitizenChangeError(f"Afslutningsdatoen kan ikke ligge før {reopened:%d.%m.%Y}, hvor sagen blev genåbnet.")
+        raise CitizenChangeError(f"Afslutningsdatoen kan ikke ligge før {format_date(reopened)}, hvor sagen blev genåbnet.")
     running = active_placement_ids(citizen.id, closed_on)
     if running:
         raise ActivePlacementError(running)

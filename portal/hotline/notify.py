@@ -21,6 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..i18n import format_date
 from ..notifications.service import notify, path_for
 from ..webhooks import events as webhook_events
 from store.models import HotlineMessage, HotlineRequest, User
@@ -39,7 +40,8 @@ def request_facts(request: HotlineRequest, due: datetime | None = None, *, with_
     facts = (f"Emne: {HOTLINE_CATEGORIES[request.category]}\n"
              f"Hast: {HOTLINE_URGENCIES[request.urgency]}\n")
     if with_due:
-        facts += f"Svarfrist: {sla.to_local(due or request.due_at).strftime('%d.%m.%Y kl. %H:%M')}\n"
+        local = sla.to_local(due or request.due_at)
+        facts += f"Svarfrist: {format_date(local.date())} kl. {local:%H:%M}\n"
     return facts
 
 

@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from cvtext.extract import TYPES_BY_EXTENSION
 from ..citizens.uploads import AcceptedCv, ExtractionError, accept_cv
+from ..i18n import format_number
 from .reader import FileProblem
 
 MAX_ENTRIES = 20_000
@@ -86,7 +87,7 @@ def open_archive(source: BinaryIO) -> CvArchive:
     except (zipfile.BadZipFile, OSError, ValueError):
         raise FileProblem("CV-filen er ikke en gyldig zip-fil.") from None
     if len(infos) > MAX_ENTRIES:
-        raise FileProblem(f"Zip-filen har for mange filer (højst {MAX_ENTRIES:,}).".replace(",", "."))
+        raise FileProblem(f"Zip-filen har for mange filer (højst {format_number(MAX_ENTRIES)}).")
     if sum(i.file_size for i in infos) > MAX_TOTAL:
         raise FileProblem("Zip-filen er for stor, når den pakkes ud. Del den op.")
     result = CvArchive(archive)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import audit
 from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
+from ..i18n import format_number
 from store.models import User
 from . import citizens, openings
 from .changes import ShownChange, shown_changes
@@ -197,8 +198,8 @@ def _first_pass(source: BinaryIO, id_position: int, max_rows: int | None = None,
     for number, cells in rows:
         total += 1
         if total > max_rows:
-            raise FileProblem(too_many or f"Filen har mere end {max_rows:,} rækker. Del den op i flere filer."
-                              .replace(",", "."))
+            raise FileProblem(too_many or f"Filen har mere end {format_number(max_rows)} rækker. "
+                                          "Del den op i flere filer.")
         try:
             external_id = cell_text(cells[id_position]) if id_position < len(cells) else ""
         except CellError:

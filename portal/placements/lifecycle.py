@@ -20,7 +20,7 @@ from .. import audit, proposals, proposals_hold
 from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError, raise_all
-from ..i18n import format_number
+from ..i18n import format_date, format_number
 from ..notifications import placement_news
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HoursLog, Opening, Placement, PlacementEvent, Proposal, User
@@ -284,7 +284,7 @@ def end_placement(placement: Placement, end_date: date, reason: str, note: str, 
         errors.append(LifecycleError("Vælg en årsag til afslutningen fra listen.", "end_reason"))
     if end_date < placement.start_date:
         errors.append(LifecycleError("Slutdatoen kan ikke ligge før forløbets start "
-                                     f"({placement.start_date:%d.%m.%Y}).", "end_date"))
+                                     f"({format_date(placement.start_date)}).", "end_date"))
     elif end_date > today + MAX_END_AHEAD:
         errors.append(LifecycleError("Slutdatoen kan højst ligge 31 dage frem.", "end_date"))
     raise_all(errors)
@@ -315,7 +315,7 @@ def cancel_refusal(placement: Placement, today: date) -> str | None:
     if is_cancelled(placement):
         return "Forløbet er allerede aflyst."
     if placement.start_date <= today:
-        return (f"Forløbet startede {placement.start_date:%d.%m.%Y} og kan ikke aflyses. Afslut det i stedet "
+        return (f"Forløbet startede {format_date(placement.start_date)} og kan ikke aflyses. Afslut det i stedet "
                 "under »Afslut forløb« med den rigtige slutdato og årsag (fx »Afbrudt«).")
     if db.session.scalar(sa.select(sa.func.count()).select_from(HoursLog)
                          .where(HoursLog.placement_id == placement.id)):
@@ -369,7 +369,7 @@ def check_followup(placement: Placement, note: str, today: date) -> None:
     errors: list[RuleError] = []
     if placement.start_date > today:
         errors.append(LifecycleError(
-            f"Forløbet starter først {placement.start_date:%d.%m.%Y}. Opfølgning kan registreres fra "
+            f"Forløbet starter først {format_date(placement.start_date)}. Opfølgning kan registreres fra "
             "startdatoen; skriv en aftale før start i borgerens sag.", None))
     if not note:
         errors.append(LifecycleError("Skriv kort, hvad opfølgningen handlede om, fx »Talt med lederen, "

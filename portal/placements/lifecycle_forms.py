@@ -17,6 +17,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
 from ..formutil import DanishForm, Required, choices
+from ..i18n import format_date
 from store.models.vocab import ENDING_REASONS, OPENING_KINDS
 from .lifecycle import CANCEL_REASON_LENGTH, MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
 from store.models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
@@ -28,11 +29,6 @@ class HoursField(NumberField):
     """Weekly hours in a text input, so "12,5" can be typed (a number input refuses commas)."""
 
     widget = TextInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:g}".replace(".", ",")
 
 
 def _note_field(label: str) -> TextAreaField:
@@ -105,7 +101,7 @@ class EndForm(DanishForm):
         if field.data is None:
             return
         if field.data < self.start:
-            raise ValidationError(f"Slutdatoen kan ikke ligge før forløbets start ({self.start:%d.%m.%Y}).")
+            raise ValidationError(f"Slutdatoen kan ikke ligge før forløbets start ({format_date(self.start)}).")
         if field.data > self.today + MAX_END_AHEAD:
             raise ValidationError("Slutdatoen kan højst ligge 31 dage frem.")
 

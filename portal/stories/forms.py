@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..formutil import (ChoiceField, DanishForm, DanishGetForm, Required, choices, clean_line, clean_text,
                         no_hidden_characters, no_nul)
+from ..i18n import format_date
 from store.models import Company, Placement
 from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
 from store.models.vocab import CANCELLED, END_REASONS, ENDING_REASONS, OPENING_KINDS
@@ -27,11 +28,11 @@ def placement_label(placement: Placement) -> str:
     if placement.end_reason == CANCELLED:
         state = "aflyst før start"
     elif placement.end_reason and placement.end_date:
-        state = f"slut {placement.end_date:%d.%m.%Y}: {END_REASONS[placement.end_reason]}"
+        state = f"slut {format_date(placement.end_date)}: {END_REASONS[placement.end_reason]}"
     else:
         state = "i gang"
     return (f"Forløb nr. {placement.id} · {OPENING_KINDS[placement.kind]} · "
-            f"start {placement.start_date:%d.%m.%Y} · {state} · {placement.citizen.name}")
+            f"start {format_date(placement.start_date)} · {state} · {placement.citizen.name}")
 
 
 class PlacementField(ChoiceField):

@@ -43,6 +43,7 @@ from store.models.api import WebhookDelivery, WebhookEndpoint
 
 from .. import drain_loop
 from ..extensions import db
+from ..i18n import format_number
 from . import urlguard
 
 log = logging.getLogger("portal.webhooks")
@@ -209,7 +210,7 @@ def describe_failure(exc: BaseException) -> str:
     """What went wrong with a try, in Danish for the endpoint page, with the technical name in
     brackets for whoever runs the receiver (the whole error goes to the log)."""
     errors = urllib3.exceptions
-    seconds = f"{TIMEOUT:g}".replace(".", ",")
+    seconds = format_number(TIMEOUT, 2, trim=True)
     # Most specific first: urllib3's NameResolutionError is a NewConnectionError, which is a
     # ConnectTimeoutError.
     if isinstance(exc, errors.NameResolutionError):
