@@ -1,5 +1,5 @@
 """/api/v1/proposals: candidates the job centre shared with a company (list, read, answer, book
-an offered interview); consultants and administrators read every proposal.
+an offered interview, cancel an interview); consultants and administrators read every proposal.
 
 A company sees exactly what its opening page shows (:func:`portal.openings.service` 's
 allow-list: a per-opening pseudonym, the band, the approved jobmål, hours; the name only once
@@ -299,16 +299,45 @@ def _choice_missing(interview: Interview) -> str:
 def book_interview(proposal_id: int, interview_id: int):
     """Vælg en af de tider, jobcentret har foreslået (de andre bliver afvist)."""
     proposal = load_proposal(proposal_id)
-    interview = db.session.get(Interview, interview_id)
-    if interview is None or interview.proposal_id != proposal.id:
-        common.not_found("Interview", interview_id)
-    try:
-        interviews.book(interview, current_user)
-    except interviews.InterviewError as err:
-        db.session.rollback()
-        problems.abort(409, str(err))
+    _step(interviews.book, _interview_of(proposal, interview_id))
     return company_view(proposal)
 
 
+@bp.post("/<int:proposal_id>/interviews/<int:interview_id>/cancel")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY])
+@bp.response(200, ProposalOut)
+@bp.alt_response(409, description="Tiden kan ikke aflyses: den er allerede aflyst eller afvist, samtalen er "
+                                   "holdt, en foreslået tid er overskredet, eller navnet er ikke delt med jer "
+                                   "(lige nu).")
+def cancel_interview(proposal_id: int, interview_id: int):
+    """Aflys en aftalt samtale eller en foreslået tid, som endnu ikke er overstået.
+
+    Som »Aflys samtalen« på portalen: en aftalt samtale aflyses med det samme, begge parter får en
+    aflysning til kalenderen (METHOD:CANCEL), jobcentrets konsulenter får besked, og webhooken
+    interview.cancelled sendes. En foreslået tid trækkes tilbage (eller afvises) uden kalender.
+    Det kan ikke fortrydes: skal I mødes alligevel, foreslås nye tider på portalen."""
+    proposal = load_proposal(proposal_id)
+    _step(interviews.cancel, _interview_of(proposal, interview_id))
+    return company_view(proposal)
+
+
+def _interview_of(proposal: Proposal, interview_id: int) -> Interview:
+    """The proposal's interview ``interview_id``. :raise 404: (problem) unknown or another proposal's."""
+    interview = db.session.get(Interview, interview_id)
+    if interview is None or interview.proposal_id != proposal.id:
+        common.not_found("Interview", interview_id)
+    return interview
+
+
+def _step(action, interview: Interview) -> None:
+    """Run the web's own step on ``interview`` as the caller (it commits). :raise 409: (problem,
+    the service's Danish reason) when the step is refused; nothing is written."""
+    try:
+        action(interview, current_user)
+    except interviews.InterviewError as err:
+        db.session.rollback()
+        problems.abort(409, str(err))
+
+
 # Company-only writes: the job centre's keys get 403 before the body is read.
-guard.restrict_endpoints(bp, common.company_only, "answer_proposal", "book_interview")
+guard.restrict_endpoints(bp, common.company_only, "answer_proposal", "book_interview", "cancel_interview")

@@ -3,9 +3,11 @@
 One side ("company" or "jobcenter") offers one to three times; the *other* side books one
 of them, which declines the rest. Moving a booked interview offers new times and keeps the
 booking until the other side books one of them: only then is the old time cancelled (a
-calendar CANCEL with its UID). Either side may cancel. Everything here needs the identity released (disclosed with a live
-consent): before that the company does not know who it would meet. Only cancelling a time is
-open to the job centre at any point (:func:`cancel`).
+calendar CANCEL with its UID). Either side may cancel a time that is not over yet (the web's
+»Aflys samtalen« and the API's ``POST …/interviews/<id>/cancel`` both call :func:`cancel`).
+Everything here needs the identity released (disclosed with a live consent): before that the
+company does not know who it would meet. Only cancelling a time is open to the job centre at
+any point (:func:`cancel`).
 
 Each function checks its rules first and raises :class:`InterviewError` (a Danish message
 for the page) without writing anything; otherwise it changes the rows, adds the audit event
@@ -329,6 +331,21 @@ def book(interview: Interview, user: User) -> Interview | None:
     return replaced
 
 
+# Why a time that is over cannot be cancelled (:func:`cancel`), by its status.
+CANCEL_OVER = {"booked": "Samtalen er allerede holdt og kan ikke længere aflyses.",
+               "offered": "Tiden er overskredet og kan ikke længere vælges eller aflyses."}
+
+
+def over(interview: Interview, now: datetime | None = None) -> bool:
+    """Whether a booked or offered time is past cancelling: a booked interview once held
+    (:func:`held`, as the page stops offering »Aflys samtalen«), an offered time once it has
+    begun (:func:`book` no longer takes it)."""
+    now = now or clock.utcnow()
+    if interview.status == "booked":
+        return held(interview, now)
+    return interview.status == "offered" and _aware(interview.starts_at) <= now
+
+
 def cancel(interview: Interview, user: User, *, moved: bool = False, commit: bool = True,
            require_release: bool = True) -> None:
     """Cancel a booked or offered time; a booked one sends both sides a calendar CANCEL.
@@ -339,15 +356,21 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
     consultant's list (review AC 4). ``require_release=False`` is for the job centre ending
     the proposal (the citizen's case closed, the opening done): the webhook then says so.
 
+    A time that is over (:func:`over`) is refused: a held interview stays as it happened (its
+    outcome is still to be reported), and an offered time that has begun can no longer be
+    chosen. Only a move (``moved``) cancels the booked time it replaces whenever that is.
+
     Raises:
-        InterviewError: a company user while the name is not shared, or the time is neither
-            booked nor offered.
+        InterviewError: a company user while the name is not shared, the time is neither
+            booked nor offered, or it is over (:data:`CANCEL_OVER`).
     """
     proposal = interview.proposal
     if require_release and side_of(user) == "company":
         _check_released(proposal)
     if interview.status not in ("booked", "offered"):
         raise InterviewError("Samtalen er allerede aflyst eller afvist.")
+    if not moved and over(interview):
+        raise InterviewError(CANCEL_OVER[interview.status])
     was_booked = interview.status == "booked"
     interview.status, interview.decided_at = "cancelled", clock.utcnow()
     if was_booked:  # only a booked time is in anybody's calendar: its CANCEL needs a new sequence

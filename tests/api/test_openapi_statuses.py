@@ -13,6 +13,7 @@ def test_conflicts_and_idempotency_refusals_are_declared(app, client, make_user)
     expected = {
         ("/api/v1/proposals/{proposal_id}/answer", "post"): {"409", "422"},
         ("/api/v1/proposals/{proposal_id}/interviews/{interview_id}/book", "post"): {"409", "422"},
+        ("/api/v1/proposals/{proposal_id}/interviews/{interview_id}/cancel", "post"): {"409", "422"},
         ("/api/v1/hotline/{request_id}/messages", "post"): {"409", "422"},
         ("/api/v1/hotline/", "post"): {"409", "422"},  # 409: the same Idempotency-Key still running
         ("/api/v1/openings/{opening_id}/publish", "post"): {"409", "422"},

@@ -14,6 +14,7 @@ COMPANY_ONLY_WRITES = [
     ("post", "/api/v1/openings/1/close", None),
     ("post", "/api/v1/proposals/16/answer", {"response": "nope"}),
     ("post", "/api/v1/proposals/16/interviews/1/book", None),
+    ("post", "/api/v1/proposals/16/interviews/1/cancel", None),
     ("put", "/api/v1/placements/5/hours", {"month": "bad"}),
     ("post", "/api/v1/hotline/", {}),
 ]
