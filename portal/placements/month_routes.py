@@ -35,11 +35,12 @@ def _refuse(message: str):
     return redirect(url_for("placements.hours_month"))
 
 
-def _render(month: date, today: date, rows, form: DanishForm, notice: str | None = None, status: int = 200):
+def _render(month: date, today: date, page, form: DanishForm, notice: str | None = None, status: int = 200):
     previous = service.add_months(month, -1)
     following = service.add_months(month, 1)
+    rows = page.items
     return render_template(
-        "placements/hours_month.html", month=month, rows=rows, form=form, notice=notice,
+        "placements/hours_month.html", month=month, rows=rows, page=page, form=form, notice=notice,
         month_label=month_label, month_value=month_value, today=today,
         default=monthly.default_month(today), young_until=monthly.YOUNG_UNTIL_DAY,
         previous=previous if previous >= monthly.earliest_month(today) else None,
@@ -49,20 +50,33 @@ def _render(month: date, today: date, rows, form: DanishForm, notice: str | None
     ), status
 
 
+def _side() -> int:
+    return request.args.get("side", 1, type=int) or 1
+
+
+def _posted_ids() -> list[int]:
+    """The placement ids of the ``timer-<id>`` inputs posted (looked up as the company's by
+    :func:`.monthly.month_page`, never trusted)."""
+    names = (name.removeprefix("timer-") for name in request.form if name.startswith("timer-"))
+    return [int(name) for name in names if name.isdigit() and len(name) < 12][:monthly.PER_PAGE * 2]
+
+
 @bp.get("/timer")
 @company_required
 def hours_month():
-    """Every placement of the company that runs in the month, with its hours, editable in one form."""
+    """The company's placements that run in the month, with their hours, editable in one form a
+    page (:data:`.monthly.PER_PAGE` a page, ``?side=N``; a page past the end is the last one)."""
     today = clock.today()
     month, notice = _chosen_month(today)
-    rows = monthly.month_rows(current_user.company_id, month, today)
-    return _render(month, today, rows, DanishForm(), notice)
+    page = monthly.month_page(current_user.company_id, month, today, _side())
+    return _render(month, today, page, DanishForm(), notice)
 
 
 @bp.post("/timer")
 @company_required
 def save_hours_month():
-    """Save the hours of every row; with any bad row nothing is saved and every input is kept.
+    """Save the hours of every row of the posted page (``?side=N``); with any bad row nothing is
+    saved and every input is kept.
 
     A row counts as changed only against the hours the page showed (``vist-<id>``), so a
     stale page never reverts another user's save; a row changed on both sides is refused at
@@ -78,24 +92,26 @@ def save_hours_month():
     if refused:
         return _refuse(f"{refused} Timerne er ikke gemt.")
     month = month or monthly.default_month(today)
-    rows = monthly.month_rows(current_user.company_id, month, today)
+    page = monthly.month_page(current_user.company_id, month, today, _side(), _posted_ids())
+    rows = page.items
     form = DanishForm()
     if not form.validate_on_submit():
         form.form_errors.append("Formularen var udløbet. Dine tal er ikke gemt; tjek dem, og gem igen.")
         monthly.read_input(rows, request.form)
-        return _render(month, today, rows, form, status=400)
+        return _render(month, today, page, form, status=400)
     changes = monthly.read_input(rows, request.form)
     if any(row.error for row in rows):
-        return _render(month, today, rows, form, status=400)
+        return _render(month, today, page, form, status=400)
     if monthly.ask_implausible(rows, changes, month, request.form):
-        return _render(month, today, rows, form)
+        return _render(month, today, page, form)
     count = monthly.save(rows, changes, month, current_user)
     flash(f"Timer for {month_label(month)} er gemt for {count} forløb." if count
           else f"Ingen ændringer i timerne for {month_label(month)}.", "success")
     if others := sum(1 for row in rows if row.notice):
         flash(f"{others} forløb havde fået nye timer af en anden, mens du havde siden åben. Du havde ikke "
               f"rettet {'det' if others == 1 else 'dem'}, så de står, som den anden gemte dem.", "info")
-    return redirect(url_for("placements.hours_month", maaned=month_value(month)))
+    return redirect(url_for("placements.hours_month", maaned=month_value(month),
+                            side=page.page if page.page > 1 else None))
 
 
 @bp.get("/timer/eksport.<any(xlsx, csv):fmt>")

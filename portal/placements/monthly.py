@@ -1,12 +1,12 @@
-"""All of a company's placements for one month on one page: hours to log, and the payroll export.
+"""All of a company's placements for one month, :data:`PER_PAGE` a page: hours to log, and the payroll export.
 
 A placement belongs to a month when it runs on at least one day of it (started on or
 before the month's last day, not ended before its first). Months after the current one are
 never offered. The default month is last month while the current one is "young" (before
 day :data:`YOUNG_UNTIL_DAY`, when a company logs the month that just ended), then the
 current month. Hours are saved through :func:`.service.log_hours` (same audit, same rules);
-one form posts every row and nothing is saved unless every row is valid and every
-implausible figure (:mod:`.plausibility`) has been confirmed.
+one form posts every row of its page and nothing is saved unless every row is valid and
+every implausible figure (:mod:`.plausibility`) has been confirmed.
 
 A page can be stale: another user (or another tab) may have saved hours since it was
 rendered. So each row carries the hours it showed (hidden ``vist-<id>``, the stored value at
@@ -20,6 +20,7 @@ the stored hours, so saving again overwrites them deliberately.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import re
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 from wtforms.validators import ValidationError
 
@@ -39,6 +41,7 @@ from .forms import month_value, parse_hours, parse_month
 
 YEARS_BACK = 10  # the oldest month shown: 1 January ten years ago (older hours: the placement's own page)
 MAX_INPUT = 20
+PER_PAGE = 50  # placements a page of /forloeb/timer shows (as /forloeb/); ``?side=N`` pages through them
 CENT = Decimal("0.01")
 _SHOWN = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")  # the machine form of ``vist-<id>``: "12.50"
 _NOT_SENT = object()
@@ -126,6 +129,13 @@ def ran_in_month(month: date) -> sa.ColumnElement[bool]:
                    service.not_cancelled_clause())
 
 
+def _in_month(company_id: int, month: date) -> sa.Select:
+    return (sa.select(Placement)
+            .where(Placement.company_id == company_id, ran_in_month(month))
+            .options(selectinload(Placement.hours.and_(HoursLog.month == month)), selectinload(Placement.opening))
+            .order_by(Placement.start_date, Placement.id))
+
+
 def placements_in(company_id: int, month: date) -> list[Placement]:
     """The company's placements that run on at least one day of ``month`` (:func:`ran_in_month`),
     oldest start first.
@@ -133,11 +143,7 @@ def placements_in(company_id: int, month: date) -> list[Placement]:
     Each placement's ``hours`` holds only ``month``'s row (at most one), not the placement's
     whole history: every reader of this list reads that month alone (review AB 12).
     """
-    stmt = (sa.select(Placement)
-            .where(Placement.company_id == company_id, ran_in_month(month))
-            .options(selectinload(Placement.hours.and_(HoursLog.month == month)), selectinload(Placement.opening))
-            .order_by(Placement.start_date, Placement.id))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_in_month(company_id, month)))
 
 
 def missing_hours(month: date, company_id: int | None = None) -> Counter[int]:
@@ -218,15 +224,39 @@ def _settled_as_stale(row: MonthRow, text: str, formdata) -> bool:
     return True
 
 
-def month_rows(company_id: int, month: date, today: date) -> list[MonthRow]:
-    """The rows of the page, labelled as the placements pages label them (names audited)."""
-    placements = placements_in(company_id, month)
+def _rows(placements: list[Placement], month: date, today: date) -> list[MonthRow]:
     labels = service.company_labels(placements, today)
     rows = []
     for placement in placements:
         hours = _logged(placement, month)
         rows.append(MonthRow(placement, labels[placement.id], hours, _display(hours)))
     return rows
+
+
+def month_rows(company_id: int, month: date, today: date) -> list[MonthRow]:
+    """The rows of every placement in the month, labelled as the placements pages label them (names audited)."""
+    return _rows(placements_in(company_id, month), month, today)
+
+
+def month_page(company_id: int, month: date, today: date, page: int = 1, posted: Iterable[int] = ()) -> Pagination:
+    """One page (:data:`PER_PAGE`) of the month's placements (:func:`placements_in`'s order) as
+    :class:`MonthRow` items, labelled as the placements pages label them (only the page's names
+    are read, and audited). A page past the end is the last one.
+
+    ``posted``: the placement ids a posted page carried. One no longer on the page (a placement
+    started or cancelled in between moved the rows) is read too, after the page's rows, if it
+    is still the company's and in the month, so that no hours typed are dropped unsaid.
+    """
+    query = _in_month(company_id, month)
+    found = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    if not found.items and found.pages and page > found.pages:
+        found = db.paginate(query, page=found.pages, per_page=PER_PAGE, error_out=False)
+    placements = list(found.items)
+    moved = set(posted) - {p.id for p in placements}
+    if moved:
+        placements += db.session.scalars(query.where(Placement.id.in_(sorted(moved)))).all()
+    found.items = _rows(placements, month, today)
+    return found
 
 
 def read_input(rows: list[MonthRow], formdata) -> dict[int, Decimal]:
