@@ -127,15 +127,19 @@ def toggle_user(user_id: int):
     "inaktiv"), so sending it twice (a double click, Back and send again, a second
     administrator) changes nothing the second time instead of flipping the user back.
 
+    The list's form sends its page (``side``), and the answer goes back to that page.
+
     :raise 404: if ``user_id`` does not exist.
     """
-    if stale := confirm_first("før du deaktiverer eller aktiverer en bruger", url_for("admin.users")):
+    side = request.form.get("side", type=int)
+    back = url_for("admin.users", side=side if side and side > 1 else None)
+    if stale := confirm_first("før du deaktiverer eller aktiverer en bruger", back):
         return stale
     user = person_or_404(user_id)
     wanted = request.form.get("til")  # the state the form was for: a repeat must not flip it back
     if wanted in ("aktiv", "inaktiv") and user.active == (wanted == "aktiv"):
         flash(f"{user.name} er allerede {'aktiv' if user.active else 'deaktiveret'}; intet er ændret.", "info")
-        return redirect(url_for("admin.users"))
+        return redirect(back)
     done = None
     if user.active and request.form.get("overdrag"):
         # »Deaktivér og overdrag til …« (the confirmation page): both in one transaction.
@@ -154,7 +158,7 @@ def toggle_user(user_id: int):
     except service.AccountRuleError as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
-        return redirect(url_for("admin.users"))
+        return redirect(back)
     db.session.commit()
     if done is not None:
         flash_handover(user, done)
@@ -167,7 +171,7 @@ def toggle_user(user_id: int):
     if held and held[0].restricted and not (done is not None and done.restricted):
         # Not a second time after the handover's own message about them (flash_handover).
         flash(restricted_text(user, held[0]), "warning")
-    return redirect(url_for("admin.users", _anchor="deaktiverede") if held else url_for("admin.users"))
+    return redirect(f"{back}#deaktiverede" if held else back)
 
 
 def restricted_text(user: User, held: service.Holdings) -> str:

@@ -80,3 +80,15 @@ def test_deactivated_holders_are_listed_above_every_page(app, client, many):
     for side in (1, 2):
         html = client.get(f"/admin/users?side={side}").get_data(as_text=True)
         assert re.search(rf'data-testid="holding" data-user-id="{holder_id}"', html), side
+
+
+def test_deactivating_on_page_two_comes_back_to_page_two(app, client, many):
+    html = client.get("/admin/users?side=2").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="(/admin/users/(\d+)/toggle)">.*?name="csrf_token" type="hidden" '
+                     r'value="([^"]+)".*?name="til" value="inaktiv"><input type="hidden" name="side" value="2">', html)
+    assert form, "page 2's deactivate form does not carry its page"
+    action, user_id, token = form.groups()
+    response = client.post(action, data={"csrf_token": token, "til": "inaktiv", "side": "2"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users?side=2")
+    with app.app_context():
+        assert db.session.get(User, int(user_id)).active is False
