@@ -105,6 +105,10 @@ def save_hours_month():
     if monthly.ask_implausible(rows, changes, month, request.form):
         return _render(month, today, page, form)
     count = monthly.save(rows, changes, month, current_user)
+    if count is None:  # another save landed first on a row this one changed: nothing is saved,
+        # the row is refused with the other figure; confirmed figures stay confirmed
+        monthly.ask_implausible(rows, changes, month, request.form)
+        return _render(month, today, page, form, status=400)
     flash(f"Timer for {month_label(month)} er gemt for {count} forløb." if count
           else f"Ingen ændringer i timerne for {month_label(month)}.", "success")
     if others := sum(1 for row in rows if row.notice):

@@ -15,7 +15,9 @@ because it differs from the database now. An untouched row of a stale page is le
 other user saved it (and shown with their figure if the page comes back). A row the user did
 change while someone else changed it is refused at its field with the other figure; like any
 bad row, that saves nothing on the page, keeps every input, and the page comes back showing
-the stored hours, so saving again overwrites them deliberately.
+the stored hours, so saving again overwrites them deliberately. The save itself is
+conditional on the shown hours in the database (:func:`save`), so this holds for two saves
+pressed at the same moment too.
 """
 from __future__ import annotations
 
@@ -322,9 +324,27 @@ def ask_implausible(rows: list[MonthRow], changes: dict[int, Decimal], month: da
     return asked
 
 
-def save(rows: list[MonthRow], changes: dict[int, Decimal], month: date, user: User) -> int:
-    """Log ``changes`` for ``month`` with :func:`.service.log_hours`; returns how many rows changed."""
-    for row in rows:
-        if row.placement.id in changes:
-            service.log_hours(row.placement, month, changes[row.placement.id], user)
+def save(rows: list[MonthRow], changes: dict[int, Decimal], month: date, user: User) -> int | None:
+    """Log ``changes`` for ``month`` with :func:`.service.log_hours`, all in one transaction;
+    returns how many rows changed.
+
+    Each write is conditional on the hours the page showed (the row's ``hours``, which
+    :func:`read_input` has checked against ``vist-<id>``), in the database: of two saves in
+    flight at once, the second finds the figure changed. Then nothing of the page is saved
+    (rolled back), the row is refused at its field with the other figure, as when the page was
+    stale before the save, and None is returned; the row now shows the stored hours, so saving
+    again overwrites them deliberately.
+    """
+    try:
+        for row in rows:
+            if row.placement.id in changes:
+                service.log_hours(row.placement, month, changes[row.placement.id], user,
+                                  expected=row.hours, commit=False)
+        db.session.commit()
+    except service.StaleHours as stale:
+        db.session.rollback()
+        for row in rows:
+            if row.placement.id == stale.placement_id:
+                row.hours, row.error = stale.current, _changed_by_another(stale.current)
+        return None
     return len(changes)

@@ -306,17 +306,49 @@ def _find(placement_id: int, month: date) -> HoursLog | None:
                                                        HoursLog.month == month))
 
 
-def log_hours(placement: Placement, month: date, hours: Decimal, user: User) -> tuple[HoursLog, Decimal | None]:
-    """Record ``hours`` for ``month``; an existing month is updated. Commits.
+class StaleHours(Exception):
+    """The month's hours are no longer what the page showed (someone saved in between): nothing
+    of this save was written. ``current``: the stored hours now (None: none)."""
+
+    def __init__(self, placement_id: int, month: date, current: Decimal | None) -> None:
+        super().__init__(f"hours of placement {placement_id} for {month:%Y-%m} changed meanwhile")
+        self.placement_id, self.month, self.current = placement_id, month, current
+
+
+_UNCHECKED = object()
+
+
+def stored_hours(placement_id: int, month: date) -> Decimal | None:
+    """The hours stored for the month now (read past the session's cache), None when none."""
+    return db.session.scalar(sa.select(HoursLog.hours).where(HoursLog.placement_id == placement_id,
+                                                             HoursLog.month == month)
+                             .execution_options(populate_existing=True))
+
+
+def log_hours(placement: Placement, month: date, hours: Decimal, user: User, expected=_UNCHECKED,
+              commit: bool = True) -> tuple[HoursLog, Decimal | None]:
+    """Record ``hours`` for ``month``; an existing month is updated. Commits (unless ``commit``
+    is False: the caller commits several months at once, or rolls them all back).
 
     The caller has checked ownership and that ``month`` is in :func:`allowed_months`.
-    The audit event carries only the numbers (old→new), never free text. If another
-    request inserts the same month at the same moment, the unique constraint refuses
-    our insert and this one becomes an update.
+    The audit event carries only the numbers (old→new), never free text.
+
+    ``expected``: the hours the user's page showed for the month (None: none). Given, the
+    write is conditional in the database (``UPDATE … WHERE hours = <expected>``, or an insert
+    that the unique constraint refuses when a row appeared), so of two saves in flight at once
+    from pages that showed the same figure only the first is written; the other raises
+    :class:`StaleHours` and writes nothing. Left out (the API), an existing month is
+    overwritten: if another request inserts the same month at the same moment, the unique
+    constraint refuses our insert and this one becomes an update.
 
     Returns:
         The row and the previous hours (None when the month was new).
+
+    Raises:
+        StaleHours: ``expected`` was given and the stored hours are no longer it.
     """
+    if expected is not _UNCHECKED:
+        return _log_checked(placement, month, hours, user, expected, commit)
     row = _find(placement.id, month)
     if row is None:
         try:
@@ -326,16 +358,39 @@ def log_hours(placement: Placement, month: date, hours: Decimal, user: User) -> 
         except IntegrityError:
             row = _find(placement.id, month)
         else:
-            return _audit_and_commit(placement, row, None, hours)
+            return _audit_and_commit(placement, row, None, hours, commit)
     old = row.hours
     row.hours, row.logged_by_id = hours, user.id
-    return _audit_and_commit(placement, row, old, hours)
+    return _audit_and_commit(placement, row, old, hours, commit)
+
+
+def _log_checked(placement: Placement, month: date, hours: Decimal, user: User, expected: Decimal | None,
+                 commit: bool) -> tuple[HoursLog, Decimal | None]:
+    if expected is None:
+        try:
+            with db.session.begin_nested():
+                row = HoursLog(placement_id=placement.id, month=month, hours=hours, logged_by_id=user.id)
+                db.session.add(row)
+        except IntegrityError:
+            raise StaleHours(placement.id, month, stored_hours(placement.id, month)) from None
+        return _audit_and_commit(placement, row, None, hours, commit)
+    done = db.session.execute(
+        sa.update(HoursLog).where(HoursLog.placement_id == placement.id, HoursLog.month == month,
+                                  HoursLog.hours == expected)
+        .values(hours=hours, logged_by_id=user.id).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise StaleHours(placement.id, month, stored_hours(placement.id, month))
+    row = db.session.scalar(sa.select(HoursLog).where(HoursLog.placement_id == placement.id,
+                                                      HoursLog.month == month)
+                            .execution_options(populate_existing=True))
+    return _audit_and_commit(placement, row, expected, hours, commit)
 
 
 def _audit_and_commit(placement: Placement, row: HoursLog, old: Decimal | None,
-                      hours: Decimal) -> tuple[HoursLog, Decimal | None]:
+                      hours: Decimal, commit: bool = True) -> tuple[HoursLog, Decimal | None]:
     before = "ny" if old is None else f"{old:.2f}"
     audit.record("hours_logged" if old is None else "hours_updated", citizen_id=placement.citizen_id,
                  purpose=f"forloeb:{placement.id} {row.month:%Y-%m} {before}->{hours:.2f}")
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return row, old

@@ -383,3 +383,54 @@ def test_an_unchanged_row_is_not_counted_whatever_the_notation(app, client, worl
     assert form[f"timer-{ids['first']}"] == stored.replace(".", ",")
     response = _post_page(client, {**form, f"timer-{ids['first']}": typed})
     assert "Ingen ændringer" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+# --- two saves in flight at once: the write itself is conditional on the shown hours (review AF 6) ----
+
+def _save_meanwhile(monkeypatch, app, pid: int, hours: str | None):
+    """Another save of ``pid``'s October hours commits after this request read the rows and before
+    it writes (as when two people press »Gem« at the same moment)."""
+    real = monthly.read_input
+
+    def read_then_other_saves(rows, formdata):
+        changes = real(rows, formdata)
+        existing = db.session.scalar(sa.select(HoursLog).where(HoursLog.placement_id == pid,
+                                                               HoursLog.month == date(2026, 10, 1)))
+        if existing is None:
+            db.session.add(HoursLog(placement_id=pid, month=date(2026, 10, 1), hours=Decimal(hours)))
+        else:
+            existing.hours = Decimal(hours)
+        db.session.commit()
+        return changes
+
+    monkeypatch.setattr(monthly, "read_input", read_then_other_saves)
+
+
+def test_a_save_landing_first_at_the_same_moment_is_not_overwritten(app, client, world, monkeypatch):
+    ids = world["ids"]
+    _login(client)
+    form = _page(client)
+    _save_meanwhile(monkeypatch, app, ids["first"], "30")
+    response = _post_page(client, {**form, f"timer-{ids['first']}": "20", f"timer-{ids['second']}": "4"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400  # told, not "gemt"
+    assert _field_error(html, ids["first"]) == (
+        "Fejl: Timerne er ændret af en anden til 30, siden du åbnede siden. Tjek tallet og gem igen.")
+    assert _hours(app, ids["first"]) == {date(2026, 10, 1): Decimal("30")}  # the other figure stands
+    assert _hours(app, ids["second"]) == {}  # nothing of the page is saved
+    assert f'name="timer-{ids["first"]}" value="20"' in html
+    assert f'name="vist-{ids["first"]}" value="30.00"' in html  # saving again overwrites deliberately
+    with app.app_context():
+        assert not db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action.in_(("hours_logged", "hours_updated")))).all()
+
+
+def test_a_first_figure_inserted_at_the_same_moment_is_not_overwritten(app, client, world, monkeypatch):
+    ids = world["ids"]
+    _login(client)
+    form = _page(client)
+    _save_meanwhile(monkeypatch, app, ids["second"], "7")
+    response = _post_page(client, {**form, f"timer-{ids['second']}": "4"})
+    assert response.status_code == 400
+    assert "ændret af en anden til 7" in _field_error(response.get_data(as_text=True), ids["second"])
+    assert _hours(app, ids["second"]) == {date(2026, 10, 1): Decimal("7")}
