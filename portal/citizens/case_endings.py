@@ -138,18 +138,21 @@ def end_live_proposals(citizen: Citizen, user: User, closed_on: date,
     done = []
     for proposal in live_proposals(citizen.id):
         item = _item(proposal)
+        name_was_shown = proposals.identity_released(proposal)  # before the ending hides it
         for interview in interviews.future_interviews(proposal, now):  # while the name is still released
             interviews.cancel(interview, user, commit=False, require_release=False)
         proposals.end(proposal, user, closed_on)
         if item.told:
-            _tell_company(proposal)
+            _tell_company(proposal, name_was_shown)
         done.append(item)
     return EndingPreview(tuple(done))
 
 
-def _tell_company(proposal: Proposal) -> None:
-    """The company is told (by pseudonym, never why) and its systems get ``proposal.ended``."""
+def _tell_company(proposal: Proposal, name_was_shown: bool) -> None:
+    """The company is told (by pseudonym, never why) and its systems get ``proposal.ended``;
+    ``name_was_shown``: the name was released to the company until now (only then does the mail
+    say it is no longer shown: an approved or consented candidate's name never was)."""
     candidate_news.announce_ended(
-        proposal, name_was_shown=True,
+        proposal, name_was_shown=name_was_shown,
         key=f"candidate_ended:{proposal.id}:{candidate_news.decision_key(proposal)}")
     webhook_events.proposal_ended(db.session, proposal)

@@ -172,7 +172,7 @@ def test_reopening_does_not_revive_ended_proposals(app, client, auth, world):
 
 
 def test_a_failure_while_ending_writes_nothing(app, world, monkeypatch):
-    def broken(proposal):
+    def broken(proposal, name_was_shown):
         raise RuntimeError("mail queue down")
 
     monkeypatch.setattr(case_endings, "_tell_company", broken)
@@ -410,11 +410,32 @@ def test_a_pair_decided_anew_and_ended_again_tells_the_company_again(app, world)
 
     with app.test_request_context():
         proposal = db.session.get(Proposal, world["proposal"])
-        case_endings._tell_company(proposal)
+        case_endings._tell_company(proposal, True)
         once = told()
-        case_endings._tell_company(proposal)
+        case_endings._tell_company(proposal, True)
         assert once >= 1 and told() == once
         proposal.decided_at = (proposal.decided_at or datetime(2026, 1, 1)) + timedelta(days=3)
-        case_endings._tell_company(proposal)
+        case_endings._tell_company(proposal, True)
         assert told() == 2 * once
         db.session.rollback()
+
+
+@pytest.mark.parametrize("status, consent, name_was_shown", [
+    ("approved", False, False), ("consented", True, False), ("disclosed", True, True)])
+def test_the_mail_says_the_name_is_no_longer_shown_only_when_the_company_saw_it(
+        app, client, auth, make_user, status, consent, name_was_shown):
+    """Review AE 3: an approved or consented candidate was only ever a pseudonym to the company."""
+    world = build_world(app, make_user)
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.status = status
+        if consent:
+            db.session.add(Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION,
+                                   channel="telefon", deadline=IN_90_DAYS,
+                                   recorded_by_id=world["consultant"].id))
+        db.session.commit()
+    assert close(client, auth, world).status_code == 302
+    with app.app_context():
+        mail = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == "candidate_ended")).one()
+    assert "Jobcentret har taget kandidaten ud af jeres opslag." in mail.body
+    assert ("navn og kontaktoplysninger vises ikke længere" in mail.body) is name_was_shown
