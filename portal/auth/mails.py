@@ -1,5 +1,9 @@
 """The account mails (Danish): welcome with a set-password link, a new link, a forgotten password.
 
+They are sent at once (not through the notification queue), but end as every other mail does
+(:func:`portal.notifications.service.mail_body`): signed by the job centre
+(``ORGANISATION_NAME``) and marked as sent automatically.
+
 Each mail is sent after the token is committed, through :mod:`portal.mail` (the forgotten-password
 mail in the background), and every try is audited (``account_mail``, result sent/failed/skipped)
 without the link.
@@ -17,11 +21,11 @@ from .. import audit, mail
 from store.models import User
 from store.models.vocab import ROLES
 from ..i18n import format_date
+from ..notifications.service import AUTOMATIC
 
 log = logging.getLogger(__name__)
 
 ROLE_PHRASES = {"company": "virksomhedsbruger", "consultant": "konsulent", "admin": "administrator"}
-SIGNATURE = "\nVenlig hilsen\nJobbro – Jobcentrets virksomhedsportal\n"
 
 
 def welcome(user: User, creator: User, link: str) -> EmailMessage:
@@ -92,8 +96,14 @@ def _audit(purpose: str, result: str) -> None:
         log.error("audit write for the mail (%s) failed", purpose)
 
 
+def signature() -> str:
+    """The sign-off every mail has: the job centre's name and the automatic-mail note."""
+    sender = current_app.config.get("ORGANISATION_NAME") or "Jobcentret"
+    return f"\nVenlig hilsen\n{sender}\n\n{AUTOMATIC}\n"
+
+
 def _compose(user: User, subject: str, body: str) -> EmailMessage:
-    return mail.compose(current_app.config, user.email, subject, body + SIGNATURE)
+    return mail.compose(current_app.config, user.email, subject, body + signature())
 
 
 def _what(user: User) -> str:
