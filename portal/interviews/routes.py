@@ -15,11 +15,10 @@ from ..access import roles_required
 from ..extensions import db
 from ..formutil import keep_form, kept_form
 from .. import proposals_hold
-from ..openings import responses
 from ..proposals import (OPENING_DONE, VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released,
                          sharing_refusal)
 from store.models import Interview, Proposal
-from . import bp, service
+from . import answer_confirm, bp, service
 from .forms import OfferForm, OutcomeForm, StepForm
 
 booking_required = roles_required("company", "consultant", "admin")
@@ -232,14 +231,14 @@ def outcome(opening_id: int, proposal_id: int):
     form = OutcomeForm()
     if not form.validate_on_submit():
         return _outcome_refused(proposal, form)
-    if service.needs_confirmation(proposal, form.outcome.data) and not responses.confirmed():
+    if service.needs_confirmation(proposal, form.outcome.data) and not answer_confirm.confirmed():
         try:  # the second step only for an outcome that would be stored
             service.check_outcome(proposal, form.outcome.data, form.reason.data or "")
         except (service.InterviewError, TransitionError) as err:
             flash(str(err), "error")
             keep_form(_OUTCOME_FORM.format(proposal.id), request.form)  # the reason typed is not lost
             return back_to(proposal)
-        return responses.confirm_page(proposal, form.outcome.data, back_to(proposal).location,
+        return answer_confirm.confirm_page(proposal, form.outcome.data, back_to(proposal).location,
                                       fields={"outcome": form.outcome.data, "reason": form.reason.data or ""})
     return _run(proposal, lambda: service.report_outcome(
         proposal, current_user, form.outcome.data, form.reason.data or ""),

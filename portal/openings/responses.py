@@ -2,7 +2,7 @@
 
 The citizen's consultants are told (``company_answered``) in the same transaction. An answer
 into or out of "hired" starts (or stops) the job centre's work on a placement, so it is saved
-only after a second step (:func:`confirm_page`): the form posts again with ``confirmed=1``. A
+only after a second step (:func:`portal.interviews.answer_confirm.confirm_page`): the form posts again with ``confirmed=1``. A
 hire while an interview is booked and still ahead asks there whether to cancel the interview
 (cancelled in the same transaction, both sides told) or keep it (review B10); so does a "no"
 (»Ikke interesseret«) with an interview ahead, which otherwise needs no second step (review F2).
@@ -11,7 +11,7 @@ view only asks the question the service raises (:class:`~portal.interviews.servi
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
@@ -21,7 +21,7 @@ from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..formutil import DanishForm, Required, choices, keep_form, kept_form
 from ..interviews import service as interviews
-from ..pseudonyms import pseudonym
+from ..interviews.answer_confirm import confirm_page, confirmed
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
 from . import bp, requirements
@@ -119,28 +119,3 @@ def _saved_message(previous: str | None, response: str) -> str:
         return (f"Jeres svar er ændret til »{COMPANY_RESPONSES[response]}«. Jobcentret har fået besked "
                 "om, at forløbet ikke skal startes.")
     return "Jeres svar er gemt."
-
-
-def confirmed() -> bool:
-    """The form came from the confirmation page (:func:`confirm_page`)."""
-    return request.form.get("confirmed") == "1"
-
-
-def confirm_page(proposal: Proposal, response: str, back: str, fields: dict[str, str],
-                 error: str = "") -> str | tuple[str, int]:
-    """The second step before an answer into or out of "hired": what it sets going, and the
-    same ``fields`` posted again to the current URL with ``confirmed=1``; ``back`` cancels.
-
-    A hire or a no with an interview booked and not yet held also asks whether to cancel it or
-    keep it (``interview``: :data:`portal.interviews.service.BOOKING_CHOICES`, asked about the
-    interview :func:`portal.interviews.service.interview_in_question` finds); ``error``: that
-    answer was missing (status 400).
-    """
-    name = proposal.citizen.name if proposals.identity_released(proposal) else None
-    upcoming = interviews.interview_in_question(proposal, response)
-    page = render_template("openings/answer_confirm.html", opening=proposal.opening,
-                           who=name or pseudonym(proposal.citizen_id, proposal.opening_id),
-                           response=response, label=COMPANY_RESPONSES.get(response, response),
-                           previous=proposal.company_response,
-                           action=request.path, fields=fields, back=back, upcoming=upcoming, error=error)
-    return (page, 400) if error else page
