@@ -3,12 +3,18 @@
 The form is the profile form plus the VK (the creating consultant by default) and an optional
 case-system id. After saving, the consultant lands on the citizen's page, which says what is
 still missing for matching (jobmål, CV) with a link to each.
+
+The same rendered form sent again (a double click, Back and send) creates no second citizen
+(:mod:`portal.once`, as the opening and hotline forms): sent unchanged, it goes to the citizen
+the first one created; sent with other values, it comes back with them (409) and a link to
+that citizen, saying nothing was saved, so a person is not split into two cases by accident.
 """
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from .. import once
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import choices
@@ -27,17 +33,35 @@ def new():
     form = NewCitizenForm(vk_id=mine, max_commute_km=25.0, languages="dansk", case_start=clock.today())
     form.vk_id.choices = choices([(0, "– ingen endnu –"), *((u.id, u.name) for u in queries.consultants())])
     if form.validate_on_submit():
+        sent = once.claim(url_for(".index"))
+        if sent.repeated and not sent.changed:
+            flash("Borgeren er allerede oprettet.", "info")
+            return redirect(sent.url)
+        if sent.repeated:
+            return _render(form, first_url=sent.url), 409
         data = service.ProfileData(**{f: getattr(form, f).data for f in service.PROFILE_FIELDS})
         vk = db.session.get(User, form.vk_id.data) if form.vk_id.data else None
         try:
             citizen = service.create_citizen(data, external_id=form.external_id.data or "", vk=vk)
         except service.ExternalIdRefused as exc:
+            once.release(sent)
             db.session.rollback()
             form.external_id.errors.append(exc.message_da)
         except service.CitizenChangeError as exc:
+            once.release(sent)
             db.session.rollback()
             form.vk_id.errors.append(exc.message_da)
         else:
-            commit_or_flash("Borgeren er oprettet. Tilføj jobmål og CV, så borgeren kan matches.")
-            return redirect(url_for(".detail", citizen_id=citizen.id))
-    return render_template("citizens/new.html", form=form, today=clock.today())
+            if not commit_or_flash("Borgeren er oprettet. Tilføj jobmål og CV, så borgeren kan matches."):
+                return _render(form), 409
+            page = url_for(".detail", citizen_id=citizen.id)
+            once.done(sent, page)
+            return redirect(page)
+    return _render(form)
+
+
+def _render(form: NewCitizenForm, first_url: str | None = None) -> str:
+    """The form, with its one-time id (``first_url``: the citizen this form already created,
+    named on the page when it is sent again with other values)."""
+    return render_template("citizens/new.html", form=form, today=clock.today(), form_id=once.form_id(),
+                           first_url=first_url)

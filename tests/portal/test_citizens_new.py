@@ -135,3 +135,55 @@ def test_no_benefit_or_readiness_group_is_chosen_for_the_consultant(app, client,
     html = post(client, auth, benefit_group="", readiness_group="").get_data(as_text=True)
     assert "Vælg ydelsesgruppe." in html and "Vælg parathedsgruppe." in html
     assert citizens(app) == []
+
+
+FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')
+
+
+def form_id(client) -> str:
+    return FORM_ID.search(client.get("/borgere/ny").get_data(as_text=True)).group(1)
+
+
+def test_the_same_form_sent_twice_creates_one_citizen_and_goes_to_it(app, client, auth, make_user):
+    """Review AF 9: a double click, or Back and send again, must not split a person into two cases."""
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    sent = form_id(client)
+    first = post(client, auth, vk_id=str(consultant.id), form_id=sent)
+    again = post(client, auth, vk_id=str(consultant.id), form_id=sent)
+    [citizen] = citizens(app)
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"] == f"/borgere/{citizen.id}"
+    assert "Borgeren er allerede oprettet." in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert form_id(client) != sent  # a new form is a new citizen
+    assert post(client, auth, vk_id=str(consultant.id), form_id=form_id(client)).status_code == 302
+    assert len(citizens(app)) == 2
+
+
+def test_back_change_and_send_again_keeps_what_was_typed_and_creates_nothing(app, client, auth, make_user):
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    sent = form_id(client)
+    post(client, auth, vk_id=str(consultant.id), form_id=sent)
+    [citizen] = citizens(app)
+    again = post(client, auth, vk_id=str(consultant.id), form_id=sent, hours_available="22")
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409 and len(citizens(app)) == 1
+    warning = html.split('data-testid="already-created"', 1)[1].split("</div>", 1)[0]
+    assert f'href="/borgere/{citizen.id}"' in warning and "ikke gemt" in warning
+    assert 'value="22"' in html and 'value="Mette  Holm"' in html  # nothing typed is lost
+    resend = FORM_ID.search(html).group(1)
+    assert resend != sent  # sending it again is a deliberate new citizen
+    assert post(client, auth, vk_id=str(consultant.id), form_id=resend, hours_available="22").status_code == 302
+    assert len(citizens(app)) == 2
+
+
+def test_a_refused_form_keeps_its_id_and_creates_one_citizen_when_corrected(app, client, auth, make_user):
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    sent = form_id(client)
+    refused = post(client, auth, vk_id=str(consultant.id), form_id=sent, external_id="010190-1234")
+    assert refused.status_code == 200 and FORM_ID.search(refused.get_data(as_text=True)).group(1) == sent
+    assert post(client, auth, vk_id=str(consultant.id), form_id=sent, external_id="S-1").status_code == 302
+    assert post(client, auth, vk_id=str(consultant.id), form_id=sent, external_id="S-1").status_code == 302
+    assert [c.external_id for c in citizens(app)] == ["S-1"]
