@@ -17,7 +17,7 @@ from ..access import company_required, get_owned_or_404
 from ..i18n import format_hours
 from store.models import Placement
 from store import clock
-from . import bp, kinds, plausibility, service
+from . import bp, kinds, monthly, plausibility, service
 from .forms import HoursForm, month_label, month_value, parse_month
 
 
@@ -34,9 +34,17 @@ def index():
                            contact=service.company_contact(current_user.company))
 
 
+def _asked_month(placement: Placement, today: date) -> date | None:
+    """The month companies are asked for now (:func:`.monthly.default_month`: last month until
+    the :data:`~portal.dates.YOUNG_UNTIL_DAY`, as /forloeb/timer), if hours may be logged for it."""
+    month = monthly.default_month(today)
+    return month if month in service.allowed_months(placement, today) else None
+
+
 def _render_detail(placement: Placement, today: date, form: HoursForm, status: int = 200,
                    question: str | None = None):
     months = service.allowed_months(placement, today)
+    asked = _asked_month(placement, today)
     return render_template(
         "placements/detail.html", placement=placement,
         label=service.company_labels([placement], today)[placement.id],
@@ -46,7 +54,8 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
         last_12=service.hours_in_window(placement, today), month_label=month_label,
         contact=service.company_contact(placement.company, placement), question=question,
         months_rule=service.HOURS_MONTHS_RULE, unpaid=kinds.is_unpaid(placement.kind),
-        followup_note=kinds.followup_note(placement.kind),
+        followup_note=kinds.followup_note(placement.kind), asked=asked,
+        asked_hours=next((h.hours for h in placement.hours if h.month == asked), None),
     ), status
 
 
@@ -59,7 +68,9 @@ def _form(placement: Placement, today: date, **kwargs) -> HoursForm:
 def detail(placement_id: int):
     """The placement's months with hours, and the form to log a month.
 
-    ``?maaned=YYYY-MM`` preselects a month and fills in its hours (for editing).
+    ``?maaned=YYYY-MM`` preselects a month and fills in its hours (for editing); without it
+    the month companies are asked for is preselected (:func:`_asked_month`: last month until
+    the 10th, as /forloeb/timer), never simply the newest.
 
     :raise 404: if the placement is unknown or another company's.
     """
@@ -67,7 +78,9 @@ def detail(placement_id: int):
     today = clock.today()
     form = _form(placement, today, formdata=None)
     chosen = parse_month(request.args.get("maaned"))
-    if chosen is not None and chosen in service.allowed_months(placement, today):
+    if chosen is None or chosen not in service.allowed_months(placement, today):
+        chosen = _asked_month(placement, today)
+    if chosen is not None:
         form.month.data = month_value(chosen)
         existing = next((h.hours for h in placement.hours if h.month == chosen), None)
         form.hours.data = format_hours(existing) if existing is not None else ""

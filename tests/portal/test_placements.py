@@ -420,3 +420,26 @@ def test_the_start_page_shows_equal_hours_once(app, client, auth, world):
     openings = client.get("/").get_data(as_text=True).split("Jeres aktuelle opslag")[1].split("</table>")[0]
     hours = dict(re.findall(r'>([^<>]+)</a></th>\s*<td[^>]*>[^<]+</td>\s*<td[^>]*>([^<]+)</td>', openings))
     assert hours == {"Fuldtid": "37", "Halve timer": "2,5–7,5", "Lagerhjælp": "1–5"}
+
+
+@pytest.mark.parametrize("day, month, label", [
+    (date(2026, 12, 6), "2026-11", "november 2026"), (date(2026, 12, 9), "2026-11", "november 2026"),
+    (date(2026, 12, 10), "2026-12", "december 2026")])
+def test_the_hours_form_opens_on_the_month_companies_are_asked_for(client, auth, world, day, month, label):
+    """Until the 10th that is last month, as /forloeb/timer and the start page ask (review AG 1)."""
+    with travel(day):
+        login(client, auth, "a@firma.dk")
+        page = client.get(f"/forloeb/{world['ids']['active']}").get_data(as_text=True)
+    assert re.findall(r'<option selected value="([\d-]+)">', page) == [month]
+    assert f"Timerne for {label} mangler." in page
+
+
+def test_the_hours_form_shows_the_asked_months_figure_when_it_is_logged(app, client, auth, world):
+    with app.app_context():
+        db.session.add(HoursLog(placement_id=world["ids"]["active"], month=date(2026, 11, 1), hours=Decimal("20")))
+        db.session.commit()
+    with travel(date(2026, 12, 6)):
+        login(client, auth, "a@firma.dk")
+        page = client.get(f"/forloeb/{world['ids']['active']}").get_data(as_text=True)
+    assert "Timerne for november 2026 er registreret: 20." in page
+    assert re.findall(r'<option selected value="([\d-]+)">', page) == ["2026-11"] and 'value="20"' in page
