@@ -11,7 +11,7 @@ from flask import g, session
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from babel import numbers as babel_numbers
-from wtforms import Field, FloatField, Form, IntegerField, SelectField, SelectMultipleField
+from wtforms import DateField, Field, FloatField, Form, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
@@ -331,6 +331,24 @@ class DanishDecimalField(FloatField):
         if self.raw_data:
             return self.raw_data[0]
         return format_decimal_input(self.data, self.places)
+
+
+# Every date a user sees is dd.mm.åååå (portal.i18n.format_date), so every date message names
+# that shape; a browser's date input submits ISO, and a typed dd.mm.åååå / dd-mm-åååå is read too.
+DATE_EXAMPLE = "06.12.2026"
+DATE_MISSING = f"Skriv en dato, fx {DATE_EXAMPLE}."
+DATE_INVALID = f"Datoen findes ikke. Skriv den som dd.mm.åååå, fx {DATE_EXAMPLE}."
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"]
+
+
+class DanishDateField(DateField):
+    """A date field whose refusal names the Danish shape: :data:`DATE_INVALID` for a date that
+    does not parse or does not exist (31.02.2026), :data:`DATE_MISSING` as the message to give
+    ``Required`` when one must be typed. ISO comes first, as a date input sends and shows it."""
+
+    def __init__(self, label=None, validators=None, format=None, **kwargs) -> None:
+        kwargs.setdefault("invalid_value_message", DATE_INVALID)
+        super().__init__(label, validators, format or list(DATE_FORMATS), **kwargs)
 
 
 class Required(InputRequired):

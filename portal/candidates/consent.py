@@ -21,14 +21,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from matching.encoders import EncoderUnavailable
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
 from .. import audit, proposals
 from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
-from ..formutil import DanishForm, Required, choices, keep_form, kept_form
+from ..formutil import DATE_MISSING, DanishDateField, DanishForm, Required, choices, keep_form, kept_form
 from ..interviews import service as interview_service
 from store.models import Placement, Proposal
 from store.models.vocab import CONSENT_CHANNELS
@@ -48,8 +48,7 @@ class ConsentForm(DanishForm):
 
     channel = SelectField("Hvordan gav borgeren samtykke?", choices=choices(CONSENT_CHANNELS),
                           validators=[Required("Vælg hvordan borgeren gav samtykke.")])
-    deadline = DateField("Samtykket gælder til og med", validators=[
-        Required("Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes.")])
+    deadline = DanishDateField("Samtykket gælder til og med", validators=[Required(DATE_MISSING)])
     share_phone = BooleanField("Virksomheden må få borgerens telefonnummer")
     share_email = BooleanField("Virksomheden må få borgerens e-mail")
     share_cv = BooleanField("Virksomheden må hente borgerens CV-fil")

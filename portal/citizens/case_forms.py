@@ -13,7 +13,7 @@ from __future__ import annotations
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..formutil import DanishForm, Required, choices
+from ..formutil import DATE_MISSING, DanishForm, Required, choices
 from .case import CLOSE_REASONS, RESTRICTION_GROUNDS
 from .forms import ChoiceField, DanishDateField, fit_for_audit_log, no_hidden_characters
 from store import clock
@@ -27,7 +27,7 @@ def not_in_future(_form, field) -> None:
 class CloseCaseForm(DanishForm):
     """"Afslut sag": the closing date (checked against case start in the service) and why."""
 
-    closed_on = DanishDateField("Afslutningsdato", validators=[Required("Skriv en gyldig dato."),
+    closed_on = DanishDateField("Afslutningsdato", validators=[Required(DATE_MISSING),
                                                                 not_in_future])
     reason = ChoiceField("Årsag", choices=choices({"": "Vælg årsag", **CLOSE_REASONS}),
                          validators=[DataRequired("Vælg en årsag.")])

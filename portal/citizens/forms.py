@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
                                 ValidationError)
 
@@ -19,10 +19,10 @@ from matching.geo import POSTCODES
 from matching.redact import NO_CPR_PATTERN, contains_cpr
 
 from .. import postcodes
-# ChoiceField, clean_line, no_hidden_characters and no_nul are imported from here by other areas
-# (the rule itself is portal.formutil's).
-from ..formutil import (ChoiceField, DanishDecimalField, DanishForm, DanishGetForm, LicencesField,  # noqa: F401
-                        Required, WholeNumberField, choices, clean_line, clean_text, no_hidden_characters, no_nul)
+# ChoiceField, DanishDateField, clean_line, no_hidden_characters and no_nul are imported from here
+# by other areas (the rule itself is portal.formutil's).
+from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField,  # noqa: F401
+                        DanishForm, DanishGetForm, LicencesField, Required, WholeNumberField, choices, clean_line, clean_text, no_hidden_characters, no_nul)
 from ..i18n import format_number
 from ..health_words import health_words_in, whole_words
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
@@ -184,14 +184,6 @@ def in_range(low: float, high: float, message: str):
 NumberField = DanishDecimalField
 
 
-class DanishDateField(DateField):
-    def process_formdata(self, valuelist) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Ugyldig dato. Skriv en dato der findes, som åååå-mm-dd.") from None
-
-
 # The list's restricted-processing filter (GDPR art. 18): all, only restricted, or none of them.
 RESTRICTED_CHOICES = {"": "Alle", "ja": "Kun med begrænset behandling", "nej": "Uden begrænset behandling"}
 
@@ -275,7 +267,7 @@ class ProfileForm(DanishForm):
                                         Length(max=200, message="Højst 200 tegn."), no_hidden_characters])
     readiness_group = ChoiceField("Parathedsgruppe", choices=choices(READINESS_GROUPS),
                                   validators=[DataRequired("Vælg parathedsgruppe.")])
-    case_start = DanishDateField("Sagsstart", validators=[Required("Skriv en gyldig dato."), not_future])
+    case_start = DanishDateField("Sagsstart", validators=[Required(DATE_MISSING), not_future])
     known_postcodes = POSTCODES  # the input's suggestions (the template's datalist)
 
     def __init__(self, *args, **kwargs) -> None:

@@ -123,7 +123,7 @@ def cell_date(value: object) -> str:
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise CellError("Datoen er et tal, ikke en dato. Formatér cellen som dato i Excel "
-                        "(eller skriv den som åååå-mm-dd).")
+                        "(eller skriv den som dd.mm.åååå).")
     if isinstance(value, (datetime, date)):
         return (value.date() if isinstance(value, datetime) else value).isoformat()
     text = cell_text(value)
@@ -131,7 +131,7 @@ def cell_date(value: object) -> str:
         return ""
     if text.isdigit():
         raise CellError(f"»{text}« er et tal, ikke en dato (et Excel-datonummer, hvis cellen ikke er formateret "
-                        "som dato). Skriv datoen som åååå-mm-dd eller dd.mm.åååå, eller formatér cellen som "
+                        "som dato). Skriv datoen som dd.mm.åååå eller åååå-mm-dd, eller formatér cellen som "
                         "dato i Excel.")
     if len(text) == 10 and text[4] == "-":
         try:
@@ -143,7 +143,7 @@ def cell_date(value: object) -> str:
             return datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
             continue
-    raise CellError("Ugyldig dato. Skriv en dato der findes, som åååå-mm-dd eller dd.mm.åååå.")
+    raise CellError("Datoen findes ikke. Skriv den som dd.mm.åååå (eller åååå-mm-dd), fx 06.12.2026.")
 
 
 def split_list(text: str) -> list[str]:

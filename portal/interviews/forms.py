@@ -3,27 +3,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from wtforms import DateField, IntegerField, RadioField, StringField, TimeField
+from wtforms import IntegerField, RadioField, StringField, TimeField
 from wtforms.validators import Length, NumberRange, Optional
 
-from ..formutil import DanishForm, Required, choices, no_hidden_characters
+from ..formutil import DanishDateField, DanishForm, Required, choices, no_hidden_characters
 from ..proposals import MAX_NOTE_LENGTH
 from store import clock
 from .service import (MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, OUTSIDE_DAY, Slot,
                       within_day)
 
-_DATE_MSG = "Angiv en gyldig dato (dd-mm-åååå), fx en dato der findes."
 _TIME_MSG = "Angiv et gyldigt klokkeslæt (tt:mm)."
 
 
 class OfferForm(DanishForm):
     """Up to three times (date + time, Danish local time) with one duration and place."""
 
-    date1 = DateField("Dato 1", validators=[Optional()])
+    date1 = DanishDateField("Dato 1", validators=[Optional()])
     time1 = TimeField("Klokkeslæt 1", validators=[Optional()])
-    date2 = DateField("Dato 2", validators=[Optional()])
+    date2 = DanishDateField("Dato 2", validators=[Optional()])
     time2 = TimeField("Klokkeslæt 2", validators=[Optional()])
-    date3 = DateField("Dato 3", validators=[Optional()])
+    date3 = DanishDateField("Dato 3", validators=[Optional()])
     time3 = TimeField("Klokkeslæt 3", validators=[Optional()])
     duration = IntegerField("Varighed (minutter)", default=60, validators=[
         Required("Angiv varigheden i minutter."),
@@ -35,13 +34,12 @@ class OfferForm(DanishForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._parse_messages()  # a date or time that does not parse gets a message naming the format
+        self._parse_messages()  # a time that does not parse gets a message naming the format
 
     def _parse_messages(self) -> None:
         for n in range(1, MAX_SLOTS + 1):
-            for name, message in ((f"date{n}", _DATE_MSG), (f"time{n}", _TIME_MSG)):
-                field = getattr(self, name)
-                field.process_errors = [message if e else e for e in field.process_errors]
+            field = getattr(self, f"time{n}")
+            field.process_errors = [_TIME_MSG if e else e for e in field.process_errors]
 
     def validate(self, extra_validators=None) -> bool:
         """Every error at once, each at its field: a time missing its date or clock time, a time

@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from wtforms import DateField, Field, HiddenField, StringField, TextAreaField
+from wtforms import Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from matching.geo import POSTCODES
 from .. import postcodes
-from ..formutil import (ChoiceField, DanishDecimalField, DanishForm, LicencesField, Required, WholeNumberField,
-                        choices, clean_text, format_decimal_input, no_hidden_characters)
+from ..formutil import (ChoiceField, DanishDateField, DanishDecimalField, DanishForm, LicencesField, Required,
+                        WholeNumberField, choices, clean_text, format_decimal_input, no_hidden_characters)
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 from store import clock
@@ -82,10 +82,8 @@ class OpeningForm(DanishForm):
                            validators=[DataRequired("Udfyld postnummeret.")],
                            render_kw={"inputmode": "numeric", "autocomplete": "postal-code",
                                       "list": "known-postcodes", "maxlength": "4"})
-    start_date = DateField("Startdato", format=["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"],
-                           validators=[Optional()],
-                           invalid_value_message="Ugyldig dato. Skriv datoen som dd.mm.åååå.",
-                           description="Lad feltet stå tomt, hvis start er efter aftale.")
+    start_date = DanishDateField("Startdato", validators=[Optional()],
+                                 description="Lad feltet stå tomt, hvis start er efter aftale.")
     duration_weeks = _number("Varighed i uger", 1, 52, "Varigheden skal være mellem 1 og 52 uger.",
                              required=False,
                              description="Praktik varer typisk 4–13 uger. Tom for et job uden slutdato.")

@@ -16,14 +16,11 @@ from wtforms.widgets import TextInput
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
-from ..formutil import DanishForm, Required, choices
+from ..formutil import DATE_MISSING, DanishForm, Required, choices
 from ..i18n import format_date
 from store.models.vocab import ENDING_REASONS, OPENING_KINDS
 from .lifecycle import CANCEL_REASON_LENGTH, MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
 from store.models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
-
-DATE_HINT = "Skriv en dato der findes, som åååå-mm-dd."
-
 
 class HoursField(NumberField):
     """Weekly hours in a text input, so "12,5" can be typed (a number input refuses commas)."""
@@ -48,7 +45,7 @@ class StartForm(DanishForm):
 
     kind = ChoiceField("Type forløb", choices=choices(OPENING_KINDS),
                        validators=[Required("Vælg en type forløb.")])
-    start_date = DanishDateField("Startdato", validators=[Required(f"Angiv startdatoen. {DATE_HINT}")])
+    start_date = DanishDateField("Startdato", validators=[Required(DATE_MISSING)])
     weekly_hours = HoursField("Timer pr. uge", validators=[Required("Angiv timer pr. uge, fx 7,5.")],
                                render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
     planned_end = DanishDateField("Planlagt slutdato (valgfri)", validators=[Optional()])
@@ -86,7 +83,7 @@ class StartForm(DanishForm):
 class EndForm(DanishForm):
     """End a placement, or correct the end date and reason of an ended one."""
 
-    end_date = DanishDateField("Slutdato", validators=[Required(f"Angiv slutdatoen. {DATE_HINT}")])
+    end_date = DanishDateField("Slutdato", validators=[Required(DATE_MISSING)])
     # The empty first choice makes the consultant pick a reason (no accidental "Ordinært job").
     # "aflyst" is not offered: a placement that never started is cancelled (CancelForm).
     end_reason = ChoiceField("Årsag til afslutning", choices=choices([("", "Vælg årsag"), *ENDING_REASONS.items()]),

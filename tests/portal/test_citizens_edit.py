@@ -102,8 +102,8 @@ def test_saving_an_unchanged_profile_writes_nothing(app, client, auth, citizen_i
     ("postcode", "9999", "Postnummeret kendes ikke"),
     ("postcode", "87a2", "4 cifre"),
     ("postcode", "' OR 1=1--", "4 cifre"),
-    ("case_start", "2025-02-31", "Ugyldig dato"),
-    ("case_start", "31-02-2025", "Ugyldig dato"),
+    ("case_start", "2025-02-31", "Datoen findes ikke. Skriv den som dd.mm.åååå"),
+    ("case_start", "31-02-2025", "Datoen findes ikke. Skriv den som dd.mm.åååå"),
     ("case_start", (TODAY + timedelta(days=1)).isoformat(), "mellem 1990 og i dag"),  # lives on TODAY
     ("benefit_group", "pension", "Vælg en af mulighederne"),
     ("readiness_group", "", "Vælg"),

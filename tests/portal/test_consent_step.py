@@ -234,7 +234,7 @@ def test_approving_the_profile_stores_it_and_keeps_the_agreed_contacts(app, clie
     ("hours", "-1", "mellem 0 og 80"),
     ("hours", "mange", "Skriv et tal"),
     ("licences", "Z", "kørekortkategorier"),
-    ("start", "2026-02-31", "Ugyldig dato"),
+    ("start", "2026-02-31", "Datoen findes ikke. Skriv den som dd.mm.åååå"),
     ("start", (TODAY - timedelta(days=1)).isoformat(), "før i dag"),
     ("languages", "dansk\u202eengelsk", "styretegn"),
 ])

@@ -152,7 +152,7 @@ BAD_INPUTS = [
     ("text hours", {"hours_min": "ti"}, "Skriv et tal"),
     ("min above max", {"hours_min": "12", "hours_max": "8"}, "mindst det mindste timetal"),
     ("smaajob full time", {"hours_max": "40"}, "Et småjob har højst 37 timer"),
-    ("31 February", {"start_date": f"{today().year + 1}-02-31"}, "Ugyldig dato"),
+    ("31 February", {"start_date": f"{today().year + 1}-02-31"}, "Datoen findes ikke. Skriv den som dd.mm.åååå"),
     ("year 9999", {"start_date": "9999-01-01"}, "to år ude i fremtiden"),
     ("long ago", {"start_date": "2001-01-01"}, "kan ikke starte før i dag"),
     ("earlier this year", {"start_date": "2026-01-01"}, "Et nyt opslag kan ikke starte før i dag."),

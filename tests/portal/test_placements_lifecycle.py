@@ -218,11 +218,11 @@ BAD_START = [
     ({"kind": "<script>alert(1)</script>"}, "Vælg en af mulighederne"),
     ({"kind": "smaajob' OR 1=1--"}, "Vælg en af mulighederne"),
     ({"kind": "fleksjob"}, "kan ikke tage fleksjob"),
-    ({"start_date": ""}, "Angiv startdatoen"),
-    ({"start_date": "2026-02-31"}, "Ugyldig dato"),
-    ({"start_date": "31-02-2026"}, "Ugyldig dato"),
-    ({"start_date": "{{7*7}}"}, "Ugyldig dato"),
-    ({"start_date": "x" * 10**6}, "Ugyldig dato"),
+    ({"start_date": ""}, "Skriv en dato, fx 06.12.2026."),
+    ({"start_date": "2026-02-31"}, "Datoen findes ikke. Skriv den som dd.mm.åååå"),
+    ({"start_date": "31-02-2026"}, "Datoen findes ikke. Skriv den som dd.mm.åååå"),
+    ({"start_date": "{{7*7}}"}, "Datoen findes ikke. Skriv den som dd.mm.åååå"),
+    ({"start_date": "x" * 10**6}, "Datoen findes ikke. Skriv den som dd.mm.åååå"),
     ({"start_date": "2025-11-22", "planned_end": None}, "højst ét år før eller efter"),
     ({"start_date": "2027-11-24"}, "højst ét år før eller efter"),
     ({"weekly_hours": ""}, "Angiv timer pr. uge"),
@@ -234,7 +234,7 @@ BAD_START = [
     ({"weekly_hours": "1\x002"}, "Skriv et tal"),
     ({"weekly_hours": "13"}, "kun 12,5 timer om ugen til rådighed"),
     ({"planned_end": "2026-11-30"}, "kan ikke ligge før startdatoen"),
-    ({"planned_end": "2026-02-30"}, "Ugyldig dato"),
+    ({"planned_end": "2026-02-30"}, "Datoen findes ikke. Skriv den som dd.mm.åååå"),
     ({"planned_end": "2030-12-01"}, "tre år efter start"),
 ]
 
@@ -379,8 +379,8 @@ def test_an_ended_placement_is_corrected_never_deleted(app, client, auth, world,
 
 
 BAD_END = [
-    ({"end_date": ""}, "Angiv slutdatoen"),
-    ({"end_date": "2026-02-31"}, "Ugyldig dato"),
+    ({"end_date": ""}, "Skriv en dato, fx 06.12.2026."),
+    ({"end_date": "2026-02-31"}, "Datoen findes ikke. Skriv den som dd.mm.åååå"),
     ({"end_date": "2026-08-31"}, "før forløbets start (01.09.2026)"),
     ({"end_date": "2026-12-25"}, "højst ligge 31 dage frem"),
     ({"end_reason": ""}, "Vælg en årsag"),
