@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit
+from .. import audit, once
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import attach_error
@@ -100,23 +100,43 @@ def _showing_placements() -> bool:
 def create():
     """The form for a new story (GET) and saving it as a draft (POST).
 
+    The same rendered form sent again (a double click, Back and send) saves nothing: it goes
+    to the story the first one saved (:mod:`portal.once`); sent again with other values, it
+    comes back with them to be saved as a new story.
+
     :raise 400: with the form's Danish errors (CSRF included).
     """
     form = _story_form()
     if _showing_placements():
-        return render_template("stories/form.html", form=form, story=None, showing=True)
+        return _render_create(form, showing=True)
     if form.validate_on_submit():
+        sent = once.claim(url_for("stories.index"))
+        if sent.repeated and not sent.changed:
+            flash("Historien er allerede gemt som kladde.", "info")
+            return redirect(sent.url)
+        if sent.repeated:
+            flash("Historien fra denne formular er allerede gemt som kladde (se »Gode historier«), så det, du "
+                  "har ændret, er ikke gemt. Tryk »Gem som kladde« igen for at gemme det som en ny historie.",
+                  "warning")
+            return _render_create(form), 409
         try:
             story = service.create_story(form.story_data(), current_user)
         except service.StoryError as err:
+            once.release(sent)
             db.session.rollback()
             attach_error(form, err)
         else:
+            once.done(sent, url_for("stories.edit", story_id=story.id))
             flash("Historien er gemt som kladde. Den ses først af virksomhederne, når den er offentliggjort.",
                   "success")
             return redirect(url_for("stories.edit", story_id=story.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("stories/form.html", form=form, story=None), status
+    return _render_create(form), status
+
+
+def _render_create(form: StoryForm, showing: bool = False) -> str:
+    """The new-story form with its one-time form id (:mod:`portal.once`)."""
+    return render_template("stories/form.html", form=form, story=None, showing=showing, form_id=once.form_id())
 
 
 def _story_or_404(story_id: int) -> SuccessStory:

@@ -643,3 +643,38 @@ def test_a_cancelled_placement_has_no_outcome_and_gets_no_published_story(app, c
     response = publish(client, auth, story_id)
     assert response.status_code == 400 and stored(app, story_id).status == "draft"
     assert "Forløbet blev aflyst før start: en historie om et forløb" in response.get_data(as_text=True)
+
+
+def _form_id(client) -> str:
+    html = client.get("/historier/ny").get_data(as_text=True)
+    return re.search(r'name="form_id" value="([^"]+)"', html).group(1)
+
+
+def test_the_same_new_story_form_sent_twice_saves_one_story(app, client, auth, world):
+    """Back + send again (or a double click) goes to the story the first POST saved (review AF 9)."""
+    auth.switch_to(world["consultant"].email)
+    form_id = _form_id(client)
+    data = {**form_data(world), "form_id": form_id, "csrf_token": auth.csrf_token("/historier/ny")}
+    first = client.post("/historier/ny", data=data)
+    again = client.post("/historier/ny", data=data)
+    assert count(app) == 1
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert "Historien er allerede gemt som kladde." in client.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_changed_resend_of_the_new_story_form_is_shown_again_not_saved(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    form_id = _form_id(client)
+    token = auth.csrf_token("/historier/ny")
+    assert client.post("/historier/ny", data={**form_data(world), "form_id": form_id, "csrf_token": token}
+                       ).status_code == 302
+    changed = client.post("/historier/ny", data={**form_data(world, title="En anden overskrift"),
+                                                 "form_id": form_id, "csrf_token": token})
+    html = changed.get_data(as_text=True)
+    assert changed.status_code == 409 and count(app) == 1
+    assert "allerede gemt som kladde" in html and 'value="En anden overskrift"' in html
+    new_id = re.search(r'name="form_id" value="([^"]+)"', html).group(1)
+    assert new_id != form_id  # sending it now saves a second story, as asked
+    assert client.post("/historier/ny", data={**form_data(world, title="En anden overskrift"),
+                                              "form_id": new_id, "csrf_token": token}).status_code == 302
+    assert count(app) == 2
