@@ -398,15 +398,62 @@ def _set_contacts(proposal: Proposal, contacts: dict[str, str], share_cv: bool) 
     proposal.share_cv = share_cv
 
 
+# What a step refused by :func:`lock` did not do, after "the proposal changed meanwhile".
+DISCLOSE_NOT_DONE = "Navnet er ikke delt, og virksomheden har ikke fået besked."
+WITHDRAW_NOT_DONE = ("Samtykket er ikke trukket tilbage endnu: se forslaget igen, og træk det tilbage herfra, "
+                     "hvis borgeren stadig ønsker det; så får virksomheden besked.")
+_CONSENT_GONE = "Samtykket er udløbet eller trukket tilbage; identiteten kan ikke deles."
+
+
+def lock(proposal: Proposal, not_done: str, *, consent_in_force: date | None = None) -> None:
+    """Hold the proposal's row until the commit, and refuse if its status moved since it was read.
+
+    Disclosing and withdrawing check the status as read, then write: two consultants doing
+    both at once would each pass the check, and the name would be shared (and the company
+    told) after the citizen withdrew. So each takes this lock first, as a no-op write
+    conditioned on the status read (``UPDATE proposal SET status = status WHERE id = … AND
+    status = …``), not SELECT ... FOR UPDATE, which SQLite ignores: PostgreSQL takes the row
+    lock (a concurrent step waits, then re-reads the row and matches nothing), SQLite the
+    database's write lock. The step that commits second finds nothing to update and is refused.
+    Taking it again in the same transaction is a no-op.
+
+    Args:
+        proposal: The proposal, as the step read it.
+        not_done: What the refused step did not do (Danish), after the new state.
+        consent_in_force: Also refuse unless a consent is in force on this day (disclosure).
+
+    Raises:
+        TransitionError: the status changed meanwhile (or no consent is in force): the session
+            is rolled back, so nothing of the step is written and no notice is queued.
+    """
+    table = Proposal.__table__
+    condition = sa.and_(table.c.id == proposal.id, table.c.status == proposal.status)
+    if consent_in_force is not None:
+        condition = sa.and_(condition, sa.exists().where(Consent.proposal_id == table.c.id,
+                                                         Consent.in_force_clause(consent_in_force)))
+    status_read = proposal.status
+    if db.session.execute(sa.update(table).where(condition).values(status=table.c.status)).rowcount == 1:
+        return
+    db.session.rollback()  # nothing of the step stays; the proposal is read again as it is now
+    status = db.session.scalar(sa.select(table.c.status).where(table.c.id == proposal.id))
+    if status == status_read:
+        raise TransitionError(_CONSENT_GONE)
+    now = PROPOSAL_STATUSES.get(status, "slettet") if status else "slettet"
+    raise TransitionError(f"En anden har netop ændret forslaget, så det nu står som »{now}«. {not_done}")
+
+
 def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
     """consented → disclosed: share the citizen's name with the company.
 
     Raises:
-        TransitionError: if the proposal is not ``consented`` or its consent expired.
+        TransitionError: if the proposal is not ``consented`` or its consent expired, or
+            either changed since the proposal was read (:func:`lock`).
     """
     _check(proposal, "disclosed")
+    today = today or clock.today()
     if active_consent(proposal, today) is None:
-        raise TransitionError("Samtykket er udløbet eller trukket tilbage; identiteten kan ikke deles.")
+        raise TransitionError(_CONSENT_GONE)
+    lock(proposal, DISCLOSE_NOT_DONE, consent_in_force=today)
     proposal.status = "disclosed"
     proposal.disclosed_at = clock.utcnow()  # the company's contact with the citizen (the active share)
     _finish(proposal, "identity_disclosed", "identity release: disclose", user)
@@ -416,9 +463,11 @@ def withdraw(proposal: Proposal, user: User) -> None:
     """consented/disclosed → withdrawn: the citizen took back consent; hide the identity.
 
     Raises:
-        TransitionError: if there is no consent to withdraw.
+        TransitionError: if there is no consent to withdraw, or the status changed since the
+            proposal was read (:func:`lock`).
     """
     _check(proposal, "withdrawn")
+    lock(proposal, WITHDRAW_NOT_DONE)
     now = utcnow()
     for consent in proposal.consents:
         if consent.withdrawn_at is None and consent.replaced_at is None:

@@ -30,12 +30,15 @@ def disclose(proposal: Proposal, user: User) -> None:
 
     Raises:
         TransitionError: no approved profile, or :func:`portal.proposals.disclose` refuses
-            (wrong state, consent expired). Nothing is written then.
+            (wrong state, consent expired, or either changed meanwhile: a consent withdrawn
+            at the same moment wins). Nothing is written then, and no one is told.
     """
     if "disclosed" not in proposals.allowed_next(proposal):
         proposals.disclose(proposal, user)  # raises the state machine's own message
     if not profile.is_approved(proposal):
         raise proposals.TransitionError(MISSING_PROFILE)
+    # Before the notices: a withdrawal committed meanwhile refuses this step (nothing told).
+    proposals.lock(proposal, proposals.DISCLOSE_NOT_DONE)
     _announce(proposal)
     proposals.disclose(proposal, user)  # commits the notices with the disclosure
 

@@ -49,10 +49,15 @@ def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Can
         What was cancelled.
 
     Raises:
-        TransitionError: there is no consent to withdraw (nothing is written).
+        TransitionError: there is no consent to withdraw, or the proposal changed since it
+            was read (:func:`portal.proposals.lock`: the name was shared at the same moment;
+            nothing is written, the consultant withdraws again).
     """
     if "withdrawn" not in proposals.allowed_next(proposal):
         proposals.withdraw(proposal, user)  # raises the state machine's own message
+    # Before reading who has the name: a disclosure committed meanwhile refuses this step,
+    # which would otherwise not tell the company that just got the name.
+    proposals.lock(proposal, proposals.WITHDRAW_NOT_DONE)
     ahead = interviews.future_interviews(proposal, now)
     cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
                           sum(1 for i in ahead if i.status == "offered"))
