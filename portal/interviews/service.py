@@ -288,9 +288,10 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
     db.session.add_all(rows)
     db.session.flush()
     text, subject, body = _offer_texts(proposal.opening.title, current, rows)
+    intro = CHOOSE_NEW_TIME if current is not None else CHOOSE_TIME
     for recipient in recipients(proposal, other_side(side)):
         link = _link(proposal, recipient)
-        notify(recipient, "interview_offered", text, link, subject=subject, body=body)
+        notify(recipient, "interview_offered", text, link, subject=subject, body=body, link_intro=intro)
     _audit(proposal, user, "interview_offered", f"times:{len(rows)};side:{side}")
     db.session.commit()
     return rows
@@ -431,12 +432,20 @@ def _tell_both(proposal: Proposal, interview: Interview, method: str, text: str,
                read=recipient.id == actor.id)
 
 
+# The words before the link that ends a mail offering times (:func:`portal.notifications.service.mail_body`
+# frames every mail with it): the body says what to do, the link line says where (review AE 4: the
+# body used to end »Vælg … i portalen:« with nothing after the colon, then the link line).
+CHOOSE_TIME = "Vælg en af tiderne her"
+CHOOSE_NEW_TIME = "Vælg en af de nye tider her"
+
+
 def _offer_texts(title: str, current: Interview | None, rows: list[Interview]) -> tuple[str, str, str]:
     """The notice line, the mail's subject and its body (without the link) for offered times.
 
     The times are what the reader needs: the line keeps every one of them and shortens the
     opening's title (with "…") to fit :data:`TEXT_MAX`; the subject is short and names no
-    time; the body lists the times one per line.
+    time; the body lists the times one per line and ends in a full sentence (the link line
+    :data:`CHOOSE_TIME` / :data:`CHOOSE_NEW_TIME` follows it).
     """
     times = ", ".join(_when(r) for r in rows)
     listed = "\n".join(f"- {_when(r)}" for r in rows)
@@ -446,12 +455,12 @@ def _offer_texts(title: str, current: Interview | None, rows: list[Interview]) -
                     "Den aftalte tid gælder, indtil I vælger en ny.")
         subject = f"Nye tider til samtalen om »{shorten(title, 80)}«"
         body = (f"Der er foreslået nye tider til samtalen {_when(current)} om »{title}«:\n\n{listed}\n\n"
-                "Den aftalte tid gælder, indtil I vælger en af de nye tider. Vælg i portalen:")
+                "Den aftalte tid gælder, indtil I vælger en af de nye tider.")
     else:
         def line(shown: str) -> str:
             return f"Forslag til samtaletider om »{shown}«: {times}"
         subject = f"Forslag til samtaletider om »{shorten(title, 80)}«"
-        body = f"Der er foreslået tider til en samtale om »{title}«:\n\n{listed}\n\nVælg en af tiderne i portalen:"
+        body = f"Der er foreslået tider til en samtale om »{title}«:\n\n{listed}"
     room = TEXT_MAX - len(line(""))
     return line(shorten(title, max(room, 12))), subject, body
 

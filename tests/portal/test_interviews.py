@@ -463,3 +463,37 @@ def test_a_long_text_is_cut_at_a_word_with_an_ellipsis():
     assert shorten("kort", 10) == "kort"
     cut = shorten("Den aftalte tid gælder, indtil I vælger en ny tid til samtalen", 30)
     assert cut == "Den aftalte tid gælder…" and len(cut) <= 30  # no half word
+
+
+def _mail_to(app, user_id, kind) -> str:
+    with app.app_context():
+        return db.session.scalars(sa.select(MailMessage.body).where(
+            MailMessage.kind == kind, MailMessage.user_id == user_id).order_by(MailMessage.id.desc())).first()
+
+
+def _line_before_link(body: str, link: str) -> tuple[str, str]:
+    """The last content line before the link line, and the link line itself."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    at = next(n for n, line in enumerate(lines) if line.endswith(link))
+    return lines[at - 1], lines[at]
+
+
+def test_a_mail_offering_times_ends_its_sentences_and_the_link_line_says_what_to_do(app, client, auth, world):
+    """Review AE 4: the body ended »Vælg en af tiderne i portalen:« / »Vælg i portalen:«, a colon
+    leading nowhere, and then the frame's own »Se det i Jobbro: …« line."""
+    link = f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
+    assert offer_as(client, auth, world["consultant"].email, world).status_code == 302
+    before, link_line = _line_before_link(_mail_to(app, world["company"].id, "interview_offered"), link)
+    assert not before.endswith(":") and "i portalen" not in before, before
+    assert link_line == f"Vælg en af tiderne her: {link}"
+
+    (first, *_), = rows(app, world["proposal"])
+    auth.switch_to(world["company"].email)
+    assert post(client, auth, f"/samtaler/{first}/vaelg").status_code == 302
+    auth.switch_to(world["consultant"].email)
+    assert client.post(f"/samtaler/{first}/flyt", data={
+        "csrf_token": auth.csrf_token("/"), "date1": DAY2, "time1": "11:00", "duration": "45",
+        "location": "Kantinen, Vestergade 1"}).status_code == 302
+    before, link_line = _line_before_link(_mail_to(app, world["company"].id, "interview_offered"), link)
+    assert before == "Den aftalte tid gælder, indtil I vælger en af de nye tider."
+    assert link_line == f"Vælg en af de nye tider her: {link}"
