@@ -19,6 +19,8 @@ MAX_HOURS = Decimal(400)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # At most three digits and two decimals, comma or point: "12,5", "160", "7.25".
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
+# The hours a placement's page showed, month by month: "2026-01=10.00;2026-11=12.50".
+_SHOWN = re.compile(r"^(\d{4}-\d{2})=(\d{1,3}\.\d{2})$")
 
 
 def month_label(month: date) -> str:
@@ -66,6 +68,26 @@ def parse_hours(value: str | None) -> Decimal:
     return hours
 
 
+def shown_value(hours: dict[date, Decimal]) -> str:
+    """The hidden ``vist`` of a placement's page: every logged month's hours as the page showed
+    them ("2026-01=10.00;2026-11=12.50"; a month left out showed none)."""
+    return ";".join(f"{month_value(m)}={Decimal(h).quantize(Decimal('0.01'))}" for m, h in sorted(hours.items()))
+
+
+def parse_shown(value: str | None) -> dict[date, Decimal] | None:
+    """:func:`shown_value` read back; None when the post does not carry it (or not readably)."""
+    if value is None or len(value) > 20_000:
+        return None
+    shown = {}
+    for part in filter(None, value.strip().split(";")):
+        match = _SHOWN.match(part)
+        month = parse_month(match.group(1)) if match else None
+        if month is None:
+            return None
+        shown[month] = Decimal(match.group(2))
+    return shown
+
+
 class MonthField(SelectField):
     """A month select whose value must be one of the placement's allowed months."""
 
@@ -89,6 +111,8 @@ class HoursForm(DanishForm):
                                                       "maxlength": 20})
     # Set by the page when the hours look implausible (:mod:`.plausibility`); sent back, it confirms them.
     confirmed = HiddenField()
+    # The hours the page showed (:func:`shown_value`): a month saved meanwhile by someone else is refused.
+    shown = HiddenField()
 
     def __init__(self, *args, months: list[date] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)

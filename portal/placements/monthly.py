@@ -199,7 +199,8 @@ def _display(hours: Decimal | None) -> str:
     return "" if hours is None else format_number(hours, 2, trim=True)
 
 
-def _changed_by_another(hours: Decimal | None) -> str:
+def changed_by_another(hours: Decimal | None) -> str:
+    """The refusal at a field whose hours someone else saved since the page showed them (both hours pages)."""
     if hours is None:
         return "Timerne er slettet af en anden, siden du åbnede siden. Tjek tallet og gem igen."
     return f"Timerne er ændret af en anden til {_display(hours)}, siden du åbnede siden. Tjek tallet og gem igen."
@@ -222,7 +223,7 @@ def _settled_as_stale(row: MonthRow, text: str, formdata) -> bool:
         return True
     if _reads_as(text, stored):
         return False
-    row.error = _changed_by_another(row.hours)
+    row.error = changed_by_another(row.hours)
     return True
 
 
@@ -345,6 +346,6 @@ def save(rows: list[MonthRow], changes: dict[int, Decimal], month: date, user: U
         db.session.rollback()
         for row in rows:
             if row.placement.id == stale.placement_id:
-                row.hours, row.error = stale.current, _changed_by_another(stale.current)
+                row.hours, row.error = stale.current, changed_by_another(stale.current)
         return None
     return len(changes)

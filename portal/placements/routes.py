@@ -14,11 +14,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import company_required, get_owned_or_404
+from ..extensions import db
 from ..i18n import format_hours
 from store.models import Placement
 from store import clock
 from . import bp, kinds, monthly, plausibility, service
-from .forms import HoursForm, month_label, month_value, parse_month
+from .forms import HoursForm, month_label, month_value, parse_month, parse_shown, shown_value
 
 
 @bp.get("/")
@@ -45,6 +46,7 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
                    question: str | None = None):
     months = service.allowed_months(placement, today)
     asked = _asked_month(placement, today)
+    form.shown.data = shown_value({h.month: h.hours for h in placement.hours})  # what this page shows now
     return render_template(
         "placements/detail.html", placement=placement,
         label=service.company_labels([placement], today)[placement.id],
@@ -87,6 +89,13 @@ def detail(placement_id: int):
     return _render_detail(placement, today, form)
 
 
+def _refuse_stale(placement: Placement, today: date, form: HoursForm, stored):
+    """Nothing saved: the month's hours were saved by someone else since the page showed them."""
+    form.hours.errors = [*form.hours.errors, monthly.changed_by_another(stored)]
+    db.session.expire(placement, ["hours"])  # the page shows (and carries as ``vist``) what is stored now
+    return _render_detail(placement, today, form, 400)
+
+
 @bp.post("/<int:placement_id>/timer")
 @company_required
 def log_hours(placement_id: int):
@@ -94,6 +103,11 @@ def log_hours(placement_id: int):
 
     Hours far above the placement's weekly hours are saved only once confirmed: the page asks
     (:mod:`.plausibility`), keeping what was typed, and saves when the same figure comes back.
+
+    As on /forloeb/timer, a month whose hours someone saved since the page showed them (hidden
+    ``vist``) is refused at the field with the other figure, the typed one kept; the page then
+    shows the stored hours, so saving again overwrites them deliberately. The write itself is
+    conditional on the shown figure (:func:`.service.log_hours`), for two saves at once too.
 
     :raise 404: if the placement is unknown or another company's.
     :raise 400: with the form's Danish errors for bad input (CSRF included).
@@ -104,12 +118,20 @@ def log_hours(placement_id: int):
     if not form.validate_on_submit():
         return _render_detail(placement, today, form, 400)
     month = form.parsed_month
+    stored = service.stored_hours(placement.id, month)
+    shown = parse_shown(form.shown.data)
+    expected = stored if shown is None else shown.get(month)
+    if expected != stored and form.parsed_hours != stored:
+        return _refuse_stale(placement, today, form, stored)
     question = plausibility.warning(placement, month, form.parsed_hours, month_label(month))
     token = plausibility.confirmation_token(month, form.parsed_hours)
     if question and form.confirmed.data != token:
         form.confirmed.data = token
         return _render_detail(placement, today, form, question=question)
-    _row, old = service.log_hours(placement, month, form.parsed_hours, current_user)
+    try:
+        _row, old = service.log_hours(placement, month, form.parsed_hours, current_user, expected=stored)
+    except service.StaleHours as stale:
+        return _refuse_stale(placement, today, form, stale.current)
     new = format_hours(form.parsed_hours)
     change = f"gemt: {new} timer" if old is None else f"rettet fra {format_hours(old)} til {new} timer"
     flash(f"Timer for {month_label(month)} er {change}.", "success")

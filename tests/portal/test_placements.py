@@ -5,12 +5,13 @@ import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import lxml.html
 import pytest
 
 import sqlalchemy as sa
 
 from portal.extensions import db
-from store.models import AuditEvent, Citizen, Company, HotlineRequest, HoursLog, Opening, Placement
+from store.models import AuditEvent, Citizen, Company, HotlineRequest, HoursLog, Opening, Placement, User
 from portal.placements import service
 from tests.conftest import AuthActions
 from tests.clock import travel
@@ -333,8 +334,9 @@ def _citizen_id(app) -> int:
         return db.session.scalar(sa.select(Citizen.id))
 
 
-def test_a_month_inserted_concurrently_becomes_an_update(app, client, auth, world, monkeypatch):
-    # Simulate the race: our first lookup misses the row another request has just inserted.
+def test_a_month_inserted_concurrently_becomes_an_update(app, world, monkeypatch):
+    """Unchecked (the API: no shown figure), our first lookup misses the row another request has
+    just inserted; the insert is refused and becomes an update."""
     real_find, calls = service._find, []
 
     def find_missing_once(placement_id, month):
@@ -342,11 +344,12 @@ def test_a_month_inserted_concurrently_becomes_an_update(app, client, auth, worl
         return None if len(calls) == 1 else real_find(placement_id, month)
 
     monkeypatch.setattr(service, "_find", find_missing_once)
-    login(client, auth, "a@firma.dk")
     pid = world["ids"]["active"]
-    assert post_hours(client, pid, month="2026-01", hours="8").status_code == 302
+    with app.app_context():
+        placement, user = db.session.get(Placement, pid), db.session.get(User, world["a"].id)
+        _row, old = service.log_hours(placement, date(2026, 1, 1), Decimal("8"), user)
+    assert old == Decimal("10")
     assert len(calls) == 2 and hours_rows(app, pid) == {date(2026, 1, 1): Decimal("8")}
-    assert "rettet fra 10 til 8 timer" in client.get(f"/forloeb/{pid}").get_data(as_text=True)
 
 
 def test_start_page_lists_the_placements_forloeb_counts_as_running_or_planned(app, client, auth, world):
@@ -443,3 +446,52 @@ def test_the_hours_form_shows_the_asked_months_figure_when_it_is_logged(app, cli
         page = client.get(f"/forloeb/{world['ids']['active']}").get_data(as_text=True)
     assert "Timerne for november 2026 er registreret: 20." in page
     assert re.findall(r'<option selected value="([\d-]+)">', page) == ["2026-11"] and 'value="20"' in page
+
+
+def _detail_form(client, pid: int, query: str = "") -> dict[str, str]:
+    html = client.get(f"/forloeb/{pid}{query}").get_data(as_text=True)
+    form = lxml.html.fromstring(html).xpath('//form[@data-testid="hours-form"]')[0]
+    return {i.name: i.value or "" for i in form.inputs if i.name}
+
+
+def test_a_month_saved_meanwhile_from_the_month_page_is_not_overwritten(app, client, auth, world):
+    """Review AF 11: the placement's page was open while someone saved November on /forloeb/timer."""
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    stale = _detail_form(client, pid, "?maaned=2026-11")
+    assert stale["shown"] == "2026-01=10.00"
+    with app.app_context():
+        db.session.add(HoursLog(placement_id=pid, month=date(2026, 11, 1), hours=Decimal("18")))
+        db.session.commit()
+    response = client.post(f"/forloeb/{pid}/timer", data={**stale, "month": "2026-11", "hours": "16"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Timerne er ændret af en anden til 18, siden du åbnede siden." in html
+    assert hours_rows(app, pid)[date(2026, 11, 1)] == Decimal("18")
+    assert 'value="16"' in html  # the typed figure is kept
+    again = {i.name: i.value or "" for i in lxml.html.fromstring(html).xpath(
+        '//form[@data-testid="hours-form"]')[0].inputs if i.name}
+    assert again["shown"] == "2026-01=10.00;2026-11=18.00"  # saving again overwrites deliberately
+    assert client.post(f"/forloeb/{pid}/timer", data=again).status_code == 302
+    assert hours_rows(app, pid)[date(2026, 11, 1)] == Decimal("16")
+
+
+def test_a_month_saved_at_the_same_moment_is_not_overwritten(app, client, auth, world, monkeypatch):
+    """The write itself is conditional: another save committing between the check and the write wins."""
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    form = _detail_form(client, pid, "?maaned=2026-01")
+    real = service.stored_hours
+
+    def read_then_other_saves(placement_id, month):
+        found = real(placement_id, month)
+        db.session.execute(sa.update(HoursLog).where(HoursLog.placement_id == pid).values(hours=Decimal("33")))
+        db.session.commit()
+        return found
+
+    monkeypatch.setattr(service, "stored_hours", read_then_other_saves)
+    response = client.post(f"/forloeb/{pid}/timer", data={**form, "hours": "12"})
+    monkeypatch.setattr(service, "stored_hours", real)
+    assert response.status_code == 400
+    assert "ændret af en anden til 33" in response.get_data(as_text=True)
+    assert hours_rows(app, pid) == {date(2026, 1, 1): Decimal("33")}
