@@ -125,7 +125,11 @@ def start_refusal(proposal: Proposal, today: date | None = None) -> str | None:
 
 def _sharing_refused(proposal: Proposal) -> str:
     """:func:`start_refusal`'s words when :func:`portal.proposals.sharing_refusal` is set: the
-    state of the name as the company sees it now, and the consultant's next step."""
+    state of the name as the company sees it now, and the consultant's next step.
+
+    On a filled or closed opening the company is asked to answer »Ansat / startet« only while
+    it sees the name (:func:`portal.proposals.identity_released`): before that it may not
+    answer so, and the name is no longer shared there, so nothing more can be done on it."""
     if proposal.citizen.restricted:
         return f"Der startes ikke forløb. {proposals.RESTRICTED_MESSAGE}"
     state = "besat" if proposal.opening.status == "filled" else "lukket"
@@ -137,10 +141,23 @@ def _sharing_refused(proposal: Proposal) -> str:
                 else "Tal med virksomheden om kravene, eller afslut forslaget og fortæl borgeren det.")
         return (f"Opslagets krav er ændret, og borgeren opfylder dem ikke længere. {name}, og der startes "
                 f"ikke forløb. {then}")
-    return (f"Opslaget er {state}, og virksomheden har ikke svaret »{COMPANY_RESPONSES['hired']}« på "
-            "kandidaten, så der startes ikke forløb, og der deles ikke mere med virksomheden. Har "
-            f"virksomheden ansat borgeren, så bed den svare »{COMPANY_RESPONSES['hired']}« på kandidaten; "
-            "ellers fortæl borgeren det, og afslut forslaget.")
+    if proposals.identity_released(proposal):  # the company sees the name: it may still answer "hired"
+        return (f"Opslaget er {state}, og virksomheden har ikke svaret »{COMPANY_RESPONSES['hired']}« på "
+                "kandidaten, så der startes ikke forløb, og der deles ikke mere med virksomheden. Har "
+                f"virksomheden ansat borgeren, så bed den svare »{COMPANY_RESPONSES['hired']}« på kandidaten; "
+                "ellers fortæl borgeren det, og afslut forslaget.")
+    # The company may not answer "hired" before it sees the name, and on a done opening no name
+    # is shared nor consent recorded: neither side can do anything more here.
+    if proposal.status == "disclosed":
+        name = "Samtykket gælder ikke længere, så virksomheden ser ikke navnet, og et nyt samtykke indhentes ikke"
+    elif proposal.status == "withdrawn":
+        name = "Borgeren har trukket samtykket tilbage, og et nyt samtykke indhentes ikke"
+    else:
+        name = "Navnet er ikke delt med virksomheden, og det deles ikke"
+    return (f"Opslaget er {state}. {name} på et {state} opslag, så virksomheden kan ikke melde kandidaten "
+            "ansat, og der startes ikke forløb. Der er ikke mere at gøre på dette opslag: fortæl borgeren "
+            "det, og afslut forslaget. Er borgeren stadig aktuel for virksomheden, så foreslå borgeren til "
+            "et andet af dens opslag.")
 
 
 def check_startable(proposal: Proposal, today: date) -> None:

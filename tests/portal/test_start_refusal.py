@@ -6,6 +6,8 @@ the citizen page says the company does not see the name while the candidate is o
 step follows the interview once one is offered or booked."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -119,6 +121,39 @@ def test_no_start_on_a_done_opening_the_company_never_said_hired_to(app, client,
                               "så der startes ikke forløb")
     assert "bed den svare »Ansat / startet«" in message
     assert message in next_steps(html)
+
+
+@pytest.mark.parametrize("status, word", [("closed", "lukket"), ("filled", "besat")])
+def test_a_name_never_shared_on_a_done_opening_is_not_sent_round_in_a_circle(app, client, auth, world, status, word):
+    """Review AE 1: the company may not answer »Ansat / startet« before it has the name, and the
+    name is not shared on a done opening, so the refusal asks neither; it says what is left."""
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).status = "approved"
+        db.session.commit()
+    set_opening(app, world, status, "interested")
+    response = post_start(client, auth, world)
+    assert placements(app) == 0 and response.status_code == 302
+    message = refusal(app, world)
+    assert message.startswith(f"Opslaget er {word}. Navnet er ikke delt med virksomheden, og det deles ikke på et "
+                              f"{word} opslag, så virksomheden kan ikke melde kandidaten ansat")
+    assert "Ansat / startet" not in message and "bed den" not in message
+    assert "Der er ikke mere at gøre på dette opslag" in message and "et andet af dens opslag" in message
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert message in flashed.split('data-testid="next-steps"')[0]
+    assert "bed den svare" not in next_steps(flashed)
+
+
+def test_a_lapsed_consent_on_a_done_opening_says_the_name_is_not_seen_on_the_page_too(app, client, auth, world):
+    """The proposal page's next step for a disclosed candidate is the start's own words."""
+    with app.app_context():
+        for consent in db.session.get(Proposal, world["proposal"]).consents:
+            consent.deadline = TODAY - timedelta(days=1)
+        db.session.commit()
+    set_opening(app, world, "closed", "interested")
+    message = refusal(app, world)
+    assert message.startswith("Opslaget er lukket. Samtykket gælder ikke længere, så virksomheden ser ikke navnet")
+    assert "bed den svare" not in message
+    assert message in next_steps(proposal_page(client, auth, world))
 
 
 def test_a_hire_on_a_done_opening_may_still_start(app, client, auth, world):
