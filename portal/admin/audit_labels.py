@@ -7,6 +7,13 @@ version) is shown as its key, never hidden (:func:`action_label`).
 """
 from __future__ import annotations
 
+import re
+from datetime import date
+
+from ..i18n import format_date, format_month
+from store.models.vocab import (CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS, OPENING_STATUSES,
+                                PROPOSAL_STATUSES)
+
 ACTION_GROUPS: dict[str, dict[str, str]] = {
     "Log-ind og sikkerhed": {
         "login": "Logget ind",
@@ -183,8 +190,10 @@ def result_label(result: str) -> str:
 
 # The purposes the portal writes itself are codes ("citizen_page", "cv:corrupt", "filter none
 # page:1", "hotline:12 message:40"); the viewer shows them in Danish (review J 4), word by word:
-# a whole code, or "key:value" with the key named and the value's code translated. A word not
-# here stays as written (a number, a date, an endpoint, a typed text); the CSV keeps the codes.
+# a whole code, or "key:value" with the key named and the value's code translated ("rows:15" as
+# "15 rækker"; "vk:1,adviser:2" part by part), an ISO date or month as every page shows one. A
+# word not here stays as written (a number, an endpoint, a typed text); the CSV keeps the codes.
+# tests/portal/test_audit_purpose_phrases.py reads the code and fails on a code word left English.
 PURPOSE_WORDS = {
     "citizen_page": "borgerens side", "cv": "CV", "docx": "Word-fil", "pdf": "PDF-fil", "txt": "tekstfil",
     "corrupt": "filen er beskadiget", "truncated": "filen er ufuldstændig", "encrypted": "filen er krypteret",
@@ -194,46 +203,118 @@ PURPOSE_WORDS = {
     "set": "sat", "cleared": "fjernet", "read-only": "kun læse", "api": "API", "filter": "filter:",
     "external": "eksternt", "id": "id", "lift": "ophæv", "erasure": "sletning", "block": "spærring",
     "other_device": "på en anden enhed", "other_devices": "på alle andre enheder",
+    "xlsx": "Excel-fil", "csv": "CSV-fil", "read": "læst", "answered": "besvaret", "unassigned": "ikke tildelt",
+    "company_changed": "virksomheden er skiftet", "active": "aktiv", "inactive": "inaktiv",
+    "account": "kontoen", "ip": "IP-adressen", "confirm_failures": "forkerte adgangskoder ved bekræftelse",
+    "password_change_failures": "forkerte adgangskoder ved skift af adgangskode",
+    "approve": "godkendt", "reject": "fravalgt", "disclose": "delt", "withdraw": "trukket tilbage",
+    "name": "navn", "phone": "telefon", "email": "e-mail", "company": "virksomheden", "jobcenter": "jobcentret",
+    "stories.index": "siden Gode historier", "adviser": "rådgiver", "vk": "VK",
+    # What a staff member read a citizen for (portal.citizens.pages.audited_read).
+    "edit_profile": "rettelse af profilen", "case": "sagens side", "erase": "sletning",
+    "assign": "valg af sagsbehandlere", "limitations": "skånehensyn", "job_goals": "jobmål",
+    "placement_start": "start af forløb", "placement_page": "forløbets side",
+    "all": "alle", "mine": "mine",  # a goal list's scope (portal.dashboard.facts.Scope.kind)
+    **{key: label.lower() for key, label in OPENING_STATUSES.items()},
+    **{key: label[0].lower() + label[1:] for key, label in PROPOSAL_STATUSES.items()},
+    **{key: label.lower() for key, label in COMPANY_RESPONSES.items()},
+    **{key: label for key, label in CONSENT_CHANNELS.items()},
+    **{key: label.lower() for key, label in CASE_CLOSE_REASONS.items()},
 }
 PURPOSE_KEYS = {
     "user": "bruger", "hotline": "henvendelse", "forloeb": "forløb", "token": "nøgle", "team": "team",
-    "company": "virksomhed", "status": "status", "rows": "rækker", "page": "side", "side": "side", "mail": "mail",
+    "company": "virksomhed", "status": "status", "page": "side", "side": "side", "mail": "mail",
     "kind": "slags", "owner": "ejer", "scope": "adgang", "webhook": "webhook", "Proposal": "forslag",
     "ApiToken": "API-nøgle", "file": "fil", "count": "antal", "fields": "felter", "changed": "ændret",
     "updated": "opdateret", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
     "bruger": "bruger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
     "maaned": "måned", "tal": "tal", "gruppe": "gruppe", "borgere": "borgere", "virksomheder": "virksomheder",
     "henvendelser": "henvendelser", "raadgiver": "borgere som rådgiver", "session": "session",
+    "vk": "VK", "adviser": "rådgiver", "interview": "samtale", "times": "tider", "channel": "kanal",
+    "text": "samtykketekst", "share": "deles", "response": "svar", "story": "historie", "delivery": "levering",
+    "reason": "årsag", "Opening": "opslag", "Placement": "forløb", "Interview": "samtale", "Citizen": "borger",
 }
+# A count put after its number: "rows:15" is "15 rækker".
+PURPOSE_COUNTS = {"rows": "rækker"}
+# A key that means something else in one action's purpose ("side" is the log's page elsewhere).
+ACTION_PURPOSE_KEYS = {action: {"side": "tilbudt af"} for action in
+                       ("interview_offered", "interview_booked", "interview_moved", "interview_cancelled")}
 
 
 # Whole phrases the portal writes (the start of a purpose; what follows is read word by word).
+# A longer phrase comes before a shorter one it begins with.
 PURPOSE_PHRASES = {
     "matching decision": "beslutning om et match", "shared jobmål approved": "jobmål til virksomheden godkendt",
-    "shared candidate profile approved": "profil til virksomheden godkendt", "identity release": "navnet delt",
+    "shared candidate profile approved": "profil til virksomheden godkendt",
+    "identity release:": "deling af navn og profil:", "identity release": "navnet delt",
     "limitations: change without need to know": "skånehensyn ændret uden for borgerens sag",
     "company: candidate page": "virksomhedens kandidatside", "company: placement": "virksomhedens side for",
     "company: hours export": "timer hentet af virksomheden:",
+    "company: placements export": "forløb hentet af virksomheden:",
+    "company: shared CV": "CV hentet af virksomheden", "company: shared candidate": "delt kandidat vist for virksomheden",
     "api: shared candidate": "API: delt kandidat", "api lift erasure block": "API: spærring ophævet",
-    "api list": "API: borgerliste",
+    "api list": "API: borgerliste", "filter none": "uden filter",
+    "case closed": "borgerens sag blev afsluttet", "opening requirements changed": "opslagets krav blev ændret",
+    "opening": "opslaget blev",
+    "new decision after the case was reopened:": "ny beslutning efter genåbning af sagen:",
+    "by hand, external id": "oprettet i hånden med eksternt id", "by hand": "oprettet i hånden",
+    "no company held the name": "ingen virksomhed havde navnet",
+    "told companies:": "virksomheder underrettet:", "no active user:": "ingen aktiv bruger hos:",
 }
+# The code that begins a purpose otherwise typed by a person (FREE_TEXT_ACTIONS): only it is translated.
+FREE_TEXT_PREFIXES = {"break-glass:": "nødadgang:", "need to know:": "arbejdsbetinget behov som",
+                      "reason:": "årsag:"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 def purpose_label(action: str, purpose: str) -> str:
     """``purpose`` in Danish as the access log shows it; a typed text (:data:`FREE_TEXT_ACTIONS`)
     and an empty purpose as they are."""
-    if not purpose or action in FREE_TEXT_ACTIONS:
+    if not purpose:
         return purpose
+    if action in FREE_TEXT_ACTIONS:
+        return _free_text_label(purpose)
+    if "; " in purpose:  # parts, each with its own phrase ("told companies: 3; no active user: 9")
+        return "; ".join(purpose_label(action, part) for part in purpose.split("; "))
+    keys = {**PURPOSE_KEYS, **ACTION_PURPOSE_KEYS.get(action, {})}
     for phrase, danish in PURPOSE_PHRASES.items():
         if purpose == phrase or purpose.startswith(phrase + " "):
-            return " ".join([danish, *(_purpose_word(word) for word in purpose[len(phrase):].split())])
-    return " ".join(_purpose_word(word) for word in purpose.split())
+            return " ".join([danish, *(_purpose_word(word, keys) for word in purpose[len(phrase):].split())])
+    return " ".join(_purpose_word(word, keys) for word in purpose.split())
 
 
-def _purpose_word(word: str) -> str:
-    if word in PURPOSE_WORDS:
-        return PURPOSE_WORDS[word]
+def _free_text_label(purpose: str) -> str:
+    for prefix, danish in FREE_TEXT_PREFIXES.items():
+        if purpose.startswith(prefix + " "):
+            rest = purpose[len(prefix) + 1:]
+            return f"{danish} {PURPOSE_WORDS.get(rest, rest) if prefix == 'need to know:' else rest}"
+    return purpose
+
+
+def _purpose_value(value: str) -> str:
+    if "," in value:
+        return ", ".join(_purpose_value(part) for part in value.split(",") if part)
+    if _ISO_DATE.fullmatch(value):
+        return format_date(value)
+    if _ISO_MONTH.fullmatch(value):
+        return format_month(date.fromisoformat(value + "-01"))
+    return PURPOSE_WORDS.get(value, value)
+
+
+def _purpose_word(word: str, keys: dict[str, str]) -> str:
+    if word in PURPOSE_WORDS or _ISO_MONTH.fullmatch(word) or _ISO_DATE.fullmatch(word):
+        return _purpose_value(word)
+    parts = word.split(";") if ";" in word else word.split(",")
+    if len(parts) > 1 and all(":" in part for part in parts):
+        return ", ".join(_purpose_word(part, keys) for part in parts)
     key, colon, value = word.partition(":")
-    if colon and key in PURPOSE_KEYS and value:
-        return f"{PURPOSE_KEYS[key]} {PURPOSE_WORDS.get(value, value)}"
+    if value.count(":") and key not in keys:  # a goal list's "fokus:all:2026-10-31"
+        return " · ".join(_purpose_value(part) for part in word.split(":"))
+    if colon and key in PURPOSE_COUNTS and value:
+        return f"{value} {PURPOSE_COUNTS[key]}"
+    if colon and key == "handling" and value:
+        return f"handling »{action_label(value)}«"
+    if colon and key in keys and value:
+        return f"{keys[key]} {_purpose_value(value)}"
     return word

@@ -105,7 +105,7 @@ def test_filters_by_user_action_period_and_problems(app, client, auth, admin, co
     ("borger=-3", "Skriv et borgernummer."),
     ("bruger=nobody@jc.dk", "Ingen bruger har den e-mail"),
     ("handling=%27%20OR%201%3D1--", "Vælg en af mulighederne"),
-    ("fra=2026-02-31", "Ugyldig dato"),
+    ("fra=2026-02-31", "Datoen findes ikke. Skriv den som dd.mm.åååå"),
     ("fra=2026-01-10&til=2026-01-01", "Til-datoen ligger før fra-datoen."),
 ])
 def test_a_filter_that_does_not_parse_is_shown_at_its_field_and_lists_nothing(app, client, auth, admin, query, message):
@@ -300,7 +300,7 @@ def test_the_portals_own_purpose_codes_read_in_danish():
 
     assert purpose_label("citizen_viewed_page", "citizen_page") == "borgerens side"
     assert purpose_label("upload_rejected", "cv:corrupt") == "CV filen er beskadiget"
-    assert purpose_label("audit_log_viewed", "filter none page:1") == "filter: ingen side 1"
+    assert purpose_label("audit_log_viewed", "filter none page:1") == "uden filter side 1"
     assert purpose_label("hotline_reopened", "hotline:12 message:40") == "henvendelse 12 besked 40"
     assert purpose_label("login_failed", "wrong_password") == "forkert adgangskode"
     # "forløb" once, and the company's payroll download in Danish too (review AD 9).

@@ -1,0 +1,241 @@
+"""Every purpose the portal writes into the audit log reads in Danish in the log's viewer.
+
+The purposes are codes ("company: hours export forloeb:105", "filter none page:1"); the viewer
+shows them through :func:`portal.admin.audit_labels.purpose_label`. A code added without its
+Danish phrase was shown half in English (review: »company: hours export forløb 105«). This test
+reads the code: every audit call (``audit.record`` / ``record_now`` / ``record_in`` /
+``record_many_now``, and the ``{"action": ..., "purpose": ...}`` rows) and what its purpose can
+be (literals, f-strings with a sample for each value, a variable followed to its assignments or,
+for a parameter, to the module's calls of the function), and fails when a word of the code's
+own text is still shown as written. What the code cannot see (a value from another module, a
+text typed by a person) is listed in :data:`NOT_FROM_THE_CODE`, so a new one fails until
+looked at.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from pathlib import Path
+
+from portal.admin.audit_labels import ACTION_LABELS, FREE_TEXT_ACTIONS, purpose_label
+
+ROOT = Path(__file__).resolve().parents[2]
+CALLS = {"record", "record_now", "record_in", "record_many_now"}
+# Code words that are Danish (or the same in Danish) as written.
+DANISH_AS_WRITTEN = {"status", "team", "webhook", "mail", "matching", "id", "session", "fra", "til", "borgere",
+                     "virksomheder", "henvendelser", "ja", "nej", "vk", "api", "cv", "filter"}
+# Where a purpose comes from outside what this test can follow (function → why).
+NOT_FROM_THE_CODE = {
+    "portal/audit.py": "the writer itself",
+    "portal/api/guard.py:_before": "the API route (method and path)",
+    "portal/admin/routes.py:eligibility_rules": "written in Danish by portal.eligibility.save_table",
+    "portal/citizens/case.py:_case_changed": "a closing reason, or a note typed by a person (FREE_TEXT_ACTIONS)",
+    "portal/citizens/routes_cv.py:_limitations_page": "portal.citizens.need_to_know's purposes, typed in part",
+    "portal/privacy.py:erase_citizen": "typed by a person (FREE_TEXT_ACTIONS)",
+}
+SAMPLE = "7"
+MODULES: dict[Path, Module] = {}
+
+
+def _spec(node: ast.FormattedValue) -> str:
+    if node.format_spec is None:
+        return ""
+    return "".join(p.value for p in node.format_spec.values if isinstance(p, ast.Constant))
+
+
+def _called(call: ast.Call) -> str | None:
+    return getattr(call.func, "id", getattr(call.func, "attr", None))
+
+
+class Module:
+    """One module's functions, so that a parameter can be followed to the calls that fill it
+    (a public function's in every module) and a call to the function's returns."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tree = ast.parse(path.read_text(encoding="utf-8"))
+        self.functions = {node.name: node for node in ast.walk(self.tree)
+                          if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        self.parents = {child: parent for parent in ast.walk(self.tree) for child in ast.iter_child_nodes(parent)}
+
+    def calls_of(self, name: str) -> list[tuple[Module, ast.Call]]:
+        here = [(self, node) for node in ast.walk(self.tree) if isinstance(node, ast.Call) and _called(node) == name]
+        if here or name.startswith("_"):
+            return here
+        return [(module, node) for module in MODULES.values() if module is not self
+                for node in ast.walk(module.tree) if isinstance(node, ast.Call) and _called(node) == name]
+
+    def returns_of(self, call: ast.Call, depth: int) -> list[str] | None:
+        name = _called(call)
+        owners = [self] if name in self.functions else [m for m in MODULES.values() if name in m.functions]
+        if len(owners) != 1 or name is None or name.startswith("_") and owners[0] is not self:
+            return None
+        module = owners[0]
+        found = [module.samples(node.value, depth + 1) for node in ast.walk(module.functions[name])
+                 if isinstance(node, ast.Return) and node.value is not None]
+        return None if not found or any(f is None for f in found) else [s for f in found for s in f]
+
+    def function_of(self, node: ast.AST) -> ast.FunctionDef | None:
+        while node in self.parents:
+            node = self.parents[node]
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return node
+        return None
+
+    def samples(self, expr: ast.AST, depth: int = 0) -> list[str] | None:
+        """The texts ``expr`` can be (a sample for each value the code does not fix); None: unknown."""
+        if depth > 4:
+            return None
+        if isinstance(expr, ast.Constant):
+            return [expr.value] if isinstance(expr.value, str) else [SAMPLE]
+        if isinstance(expr, ast.JoinedStr):
+            parts = []
+            for part in expr.values:
+                if isinstance(part, ast.Constant):
+                    parts.append([part.value])
+                else:
+                    spec = _spec(part)
+                    inner = self.samples(part.value, depth + 1) if not spec else None
+                    parts.append(inner or ["2026-10-31" if "%d" in spec else "2026-10" if "%m" in spec else SAMPLE])
+            return ["".join(p) for p in itertools.product(*parts)]
+        if isinstance(expr, ast.IfExp):
+            body, orelse = self.samples(expr.body, depth + 1), self.samples(expr.orelse, depth + 1)
+            return None if body is None or orelse is None else body + orelse
+        if isinstance(expr, ast.BoolOp):
+            found = [self.samples(value, depth + 1) for value in expr.values]
+            return None if any(f is None for f in found) else [s for f in found for s in f]
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self.samples(expr.left, depth + 1), self.samples(expr.right, depth + 1)
+            return None if left is None or right is None else [a + b for a in left for b in right]
+        if isinstance(expr, ast.Subscript):
+            return self.samples(expr.value, depth + 1)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            if expr.func.attr == "strip":
+                found = self.samples(expr.func.value, depth + 1)
+                return None if found is None else [s.strip() for s in found]
+            if expr.func.attr == "isoformat":
+                return ["2026-10-31"]
+            if expr.func.attr == "join":
+                return [SAMPLE]
+        if isinstance(expr, ast.Call):
+            return self.returns_of(expr, depth)
+        if isinstance(expr, ast.Name):
+            return self._name(expr, depth)
+        if isinstance(expr, ast.Attribute):
+            return [SAMPLE]  # a value (an id, a status, a file's kind), not the code's own words
+        return None
+
+    def _name(self, name: ast.Name, depth: int) -> list[str] | None:
+        function = self.function_of(name)
+        if function is None:
+            return None
+        assigned = [node.value for node in ast.walk(function) if isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == name.id for t in node.targets)]
+        if assigned:
+            found = [self.samples(value, depth + 1) for value in assigned]
+            return None if any(f is None for f in found) else [s for f in found for s in f]
+        params = [a.arg for a in function.args.args]
+        if name.id not in params:
+            return None
+        index = params.index(name.id)
+        given = []
+        for caller, call in self.calls_of(function.name):
+            keyword = [k.value for k in call.keywords if k.arg == name.id]
+            offset = 1 if params and params[0] in ("self", "cls") else 0
+            argument = keyword[0] if keyword else (call.args[index - offset] if len(call.args) > index - offset
+                                                    else None)
+            default = function.args.defaults
+            if argument is None and default:
+                argument = default[-1]
+            if argument is not None:
+                given.append(caller.samples(argument, depth + 1))
+        if not given or any(g is None for g in given):
+            return None
+        return [s for g in given for s in g]
+
+
+def audit_purposes() -> tuple[list[tuple[str, str, str]], set[str]]:
+    """(place, action, purpose) for every purpose the code writes, and the places it cannot follow."""
+    found, unknown = [], set()
+    for path, module in MODULES.items():
+        where = str(path.relative_to(ROOT))
+        for node in ast.walk(module.tree):
+            pairs = []
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) in CALLS:
+                action = next((a for a in node.args if isinstance(a, (ast.Constant, ast.Name))), None)
+                pairs += [(action, k.value) for k in node.keywords if k.arg == "purpose"]
+            if isinstance(node, ast.Dict):
+                keys = {k.value: v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant)}
+                if "action" in keys and "purpose" in keys:
+                    pairs.append((keys["action"], keys["purpose"]))
+            for action_node, expr in pairs:
+                function = module.function_of(node)
+                place = f"{where}:{function.name if function else ''}"
+                actions = (module.samples(action_node) if action_node is not None else None) or ["?"]
+                samples = module.samples(expr)
+                if samples is None:
+                    unknown.add(place)
+                    continue
+                found += [(f"{place} line {expr.lineno}", action, sample)
+                          for action in actions for sample in samples]
+    return found, unknown
+
+
+def untranslated(action: str, purpose: str) -> list[str]:
+    """The words of ``purpose``'s code text that its Danish label still shows as written."""
+    if action in FREE_TEXT_ACTIONS:
+        return []
+    shown = set(re.split(r"[\s:,/()»«]+", purpose_label(action, purpose)))
+    words = set(re.findall(r"[A-Za-z][A-Za-z_.-]*[A-Za-z]", purpose))
+    return sorted(w for w in words & shown if w.lower() not in DANISH_AS_WRITTEN and w not in ACTION_LABELS)
+
+
+MODULES.update({path: Module(path) for path in sorted((ROOT / "portal").rglob("*.py"))})
+FOUND, UNKNOWN = audit_purposes()
+
+
+def test_the_purposes_are_found():
+    places = {place.split(" line")[0] for place, _a, _p in FOUND}
+    assert len(places) > 60
+    assert any(p == "company: 7 forloeb:7" or p.startswith("company: hours export") for _pl, _a, p in FOUND)
+
+
+def test_every_purpose_the_code_writes_reads_in_danish():
+    english = [f"{place} [{action}] {purpose!r} → {purpose_label(action, purpose)!r}: {words}"
+               for place, action, purpose in FOUND if (words := untranslated(action, purpose))]
+    assert english == []
+
+
+def test_every_purpose_the_code_cannot_follow_is_known():
+    known = {place for place in UNKNOWN if place in NOT_FROM_THE_CODE or place.split(":")[0] in NOT_FROM_THE_CODE}
+    assert sorted(UNKNOWN - known) == []
+
+
+def test_the_review_findings_read_in_danish():
+    assert purpose_label("identity_viewed", "company: hours export forloeb:105") == (
+        "timer hentet af virksomheden: forløb 105")
+    assert purpose_label("identity_viewed", "company: placement forloeb:175") == "virksomhedens side for forløb 175"
+    assert purpose_label("export_hours", "company:1 2026-10 xlsx rows:15") == (
+        "virksomhed 1 oktober 2026 Excel-fil 15 rækker")
+    assert purpose_label("audit_log_viewed", "filter none page:1") == "uden filter side 1"
+    assert purpose_label("audit_log_viewed", "filter handling:login fra:2026-01-01") == (
+        "filter: handling »Logget ind« fra 01.01.2026")
+    assert purpose_label("read_goal_list", "fokus:all:2026-10-31") == "fokus · alle · 31.10.2026"
+
+
+def test_the_purposes_built_from_parts_read_in_danish():
+    from portal.citizens.need_to_know import direct_purpose
+    from portal.citizens.recipients import recipients_purpose
+
+    assert purpose_label("erasure_recipients_told", recipients_purpose({3, 7}, {9})) == (
+        "virksomheder underrettet: 3, 7; ingen aktiv bruger hos: 9")
+    assert purpose_label("erasure_recipients_told", recipients_purpose(set(), set())) == "ingen virksomhed havde navnet"
+    assert purpose_label("read_limitations", direct_purpose("adviser")) == "arbejdsbetinget behov som rådgiver"
+    assert purpose_label("read_limitations", "break-glass: klage fra borgeren") == "nødadgang: klage fra borgeren"
+    assert purpose_label("case_reopened", "reason: fejl i afslutningen") == "årsag: fejl i afslutningen"
+
+
+def test_the_check_finds_an_english_word_left():
+    assert untranslated("x", "company: placements report forloeb:7") != []
+    assert untranslated("x", "hotline:7 user:7 answered") == []
