@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.widgets import CheckboxInput
 from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
                                 ValidationError)
 
@@ -352,6 +353,11 @@ class AssignForm(DanishForm):
 
 
 class FlagsField(SelectMultipleField):
+    """The skånehensyn to tick, one checkbox each (a select's bare ``<option>``s, outside a
+    select, could not be ticked)."""
+
+    option_widget = CheckboxInput()
+
     def pre_validate(self, form) -> None:
         try:
             super().pre_validate(form)

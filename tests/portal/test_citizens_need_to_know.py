@@ -163,3 +163,13 @@ def test_the_rule_itself(app, case):
         citizen.team_id = None  # no team: no team member sees them without asking
         users["outsider"].team_id = None
         assert need_to_know.basis(users["outsider"], citizen) is None
+
+
+def test_the_form_offers_each_skaanehensyn_as_a_checkbox_to_tick(app, client, auth, case):
+    """Rendered as a select's bare <option>s outside a select, the flags could not be ticked."""
+    auth.login(case["vk"].email)
+    html = client.get(f"/borgere/{case['citizen']}/skaanehensyn").get_data(as_text=True)
+    form = html.split('data-testid="limitations-form"', 1)[1].split("</form>", 1)[0]
+    assert "<option" not in form
+    assert '<input checked class="form-checkbox" id="flags-1" name="flags" type="checkbox" value="no_night_work">' in form
+    assert '<input class="form-checkbox" id="flags-0" name="flags" type="checkbox" value="no_heavy_lifting">' in form
