@@ -11,6 +11,7 @@ import json
 
 from flask import current_app, request
 
+from ..i18n import format_number
 from . import problems
 
 # Our bodies are objects of values and lists (two levels); anything deeper is not ours.
@@ -38,7 +39,7 @@ def check() -> None:
 def too_large_detail() -> str:
     """The 413 detail, with the limit the app enforces (MAX_CONTENT_LENGTH)."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    size = f"{limit / (1024 * 1024):.1f}".replace(".0", "").replace(".", ",")
+    size = format_number(limit / (1024 * 1024), 1, trim=True)
     return f"Forespørgslen er for stor (højst {size} MB)." if limit else "Forespørgslen er for stor."
 
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms import DateField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from store import clock
 from store.models.api import API_SCOPES, ApiToken
@@ -20,7 +20,7 @@ from .. import audit
 from ..access import admin_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
-from ..formutil import ChoiceField, DanishForm, choices, no_control_characters
+from ..formutil import DATE_MISSING, ChoiceField, DanishDateField, DanishForm, Required, choices, no_control_characters
 from . import tokens
 
 bp = Blueprint("api_pages", __name__)
@@ -34,9 +34,7 @@ class TokenForm(DanishForm):
                                            Length(max=80, message="Højst 80 tegn."), no_control_characters],
                        description="Fx navnet på det system, der skal bruge nøglen.")
     scope = ChoiceField("Adgang", choices=choices(API_SCOPES), default="read")
-    expires_on = DateField("Udløber", format=["%Y-%m-%d", "%d.%m.%Y"],
-                           validators=[InputRequired("Vælg en udløbsdato.")],
-                           invalid_value_message="Ugyldig dato. Skriv datoen som dd.mm.åååå.")
+    expires_on = DanishDateField("Udløber", validators=[Required(DATE_MISSING)])
 
     def validate_expires_on(self, field) -> None:
         if field.data is None:  # not a date: the field's own message says so
