@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from ..dates import add_months, month_end
 from ..extensions import db
-from ..placements.service import not_cancelled_clause
+from ..placements.service import is_active, not_cancelled_clause
 from store.models import Placement
 from store.models.vocab import ENDING_REASONS, SUCCESS_END_REASONS
 
@@ -342,13 +342,16 @@ def _placements(company_id: int, year: int) -> list[Placement]:
 
 
 def _ended_by(placement: Placement, day: date) -> bool:
-    return placement.end_reason is not None and placement.end_date is not None and placement.end_date <= day
+    """Ended with a reason by ``day``: the one rule of every page (:func:`~portal.placements.service.is_active`),
+    so an end registered ahead is running, not ended, until its date (its outcome counts from then)."""
+    return placement.end_reason is not None and not is_active(placement, day)
 
 
 def build(company_id: int, year: int, today: date) -> PartnerReport:
     """The report for ``year``; months after ``today``'s month are left out."""
     placements = _placements(company_id, year)
     report = PartnerReport(year=year, partial=today < date(year, 12, 31))
+    end_of_period = min(date(year, 12, 31), today)
     month = date(year, 1, 1)
     while month.year == year and month <= today:
         last = month_end(month)
@@ -356,10 +359,11 @@ def build(company_id: int, year: int, today: date) -> PartnerReport:
             month,
             started=sum(1 for p in placements if month <= p.start_date <= last),
             running=sum(1 for p in placements if p.start_date <= last and (p.end_date is None or p.end_date >= month)),
-            ended=sum(1 for p in placements if p.end_reason and p.end_date and month <= p.end_date <= last),
+            ended=sum(1 for p in placements if p.end_date and month <= p.end_date <= last
+                      and _ended_by(p, end_of_period)),
             hours=sum((h.hours for p in placements for h in p.hours if h.month == month), Decimal(0))))
         month = add_months(month, 1)
-    ended = [p for p in placements if p.end_reason and p.end_date and p.end_date.year == year]
+    ended = [p for p in placements if p.end_date and p.end_date.year == year and _ended_by(p, end_of_period)]
     report.outcomes = {key: 0 for key in ENDING_REASONS}
     for placement in ended:
         report.outcomes[placement.end_reason] = report.outcomes.get(placement.end_reason, 0) + 1
@@ -371,7 +375,6 @@ def build(company_id: int, year: int, today: date) -> PartnerReport:
                                           len(answers) - len(known)))
     report.started = sum(m.started for m in report.months)
     report.ended = len(ended)
-    end_of_period = min(date(year, 12, 31), today)
     report.running_at_end = sum(1 for p in placements
                                 if p.start_date <= end_of_period and not _ended_by(p, end_of_period)
                                 and (p.end_date is None or p.end_date >= end_of_period))

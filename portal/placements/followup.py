@@ -5,7 +5,9 @@ hours logged (only if the placement ran at least :data:`MIN_DAYS_FOR_HOURS` days
 when nobody has followed up for more than a month (the last
 :class:`~.models.PlacementEvent` on or after the start, else the start: an event before the
 start, such as the start being registered, is no follow-up of the running placement), or
-when the planned end has passed without an end reason. A placement that has not started is
+when the planned end has passed without an end reason. A placement whose end is registered
+ahead runs until that day (:func:`.service.is_active`, the rule of every page) and is listed and
+flagged as any running one, marked "Slutter dd.mm.yyyy". A placement that has not started is
 listed as "Starter dd.mm.yyyy" with no flags, and so is one of a citizen whose processing is
 restricted (GDPR art. 18: nothing new is registered about the person while it lasts; the list
 says so). A placement that ended in a job stays on the list while a retention
@@ -30,7 +32,7 @@ from .forms import month_label
 from .plausibility import days_in_month
 from store.models import PlacementEvent
 from . import retention
-from .service import LOCAL, add_months, month_start
+from .service import LOCAL, active_clause, add_months, is_active, month_start
 from store.models.vocab import SUCCESS_END_REASONS
 
 FOLLOW_UP_EVERY = timedelta(days=31)
@@ -75,7 +77,8 @@ class FollowUpRow:
     """One running placement with last month's hours, the last follow-up and the flags.
 
     ``last_followup`` counts only events on or after the start; ``starts`` is set (the start
-    date) for a placement that has not started yet, which is never flagged.
+    date) for a placement that has not started yet, which is never flagged; ``ends`` for one
+    whose end is registered ahead, which runs, and is flagged, as any other until that day.
     """
 
     placement: FollowUpPlacement
@@ -83,6 +86,7 @@ class FollowUpRow:
     last_followup: date | None
     flags: list[str]
     starts: date | None = None
+    ends: date | None = None  # an end registered ahead: the placement runs (and is followed up) until then
 
 
 def needs_follow_up(row: FollowUpRow) -> bool:
@@ -150,6 +154,13 @@ def _scoped(stmt, user: User, scope: str):
     return stmt
 
 
+def _followed_up(today: date) -> sa.ColumnElement[bool]:
+    """The placements followed up as running: no end reason (a passed end date is flagged), or
+    still running by the one rule every page uses (:func:`.service.active_clause`: an end
+    registered ahead runs until that day; a cancelled one never ran)."""
+    return sa.or_(Placement.end_reason.is_(None), active_clause(today))
+
+
 def _retention_open(today: date) -> sa.ColumnElement[bool]:
     """Ended in a job (:data:`SUCCESS_END_REASONS`) at least the first checkpoint's months ago,
     with a checkpoint unanswered: the ended placements :func:`list_followups` reads."""
@@ -179,13 +190,15 @@ def count_followups(user: User, scope: str, today: date) -> int:
                    for months, column in retention.CHECKPOINTS.items()))
     stmt = (sa.select(sa.func.count(Placement.id)).join(Citizen, Placement.citizen_id == Citizen.id)
             .join(Company, Placement.company_id == Company.id)
-            .where(sa.or_(Placement.end_reason.is_(None), sa.and_(_retention_open(today), due)),
+            .where(sa.or_(_followed_up(today), sa.and_(_retention_open(today), due)),
                    Citizen.anonymised_at.is_(None)))
     return db.session.scalar(_scoped(stmt, user, scope)) or 0
 
 
 def list_followups(user: User, scope: str, today: date, sort: str = "start") -> list[FollowUpRow]:
-    """Placements without an end reason of the citizens in ``scope``, and ended ones with a retention check due.
+    """Placements without an end reason of the citizens in ``scope``, those whose end is
+    registered ahead (running until that day, :func:`_followed_up`), and ended ones with a
+    retention check due.
 
     ``scope``: "mine" (the citizen's VK or adviser is ``user``), "team" (the user's team;
     none without a team) or "all" (administrators; anyone else gets "team").
@@ -205,14 +218,14 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
              .scalar_subquery())  # at most one row: a month is logged once per placement
     stmt = (sa.select(*_COLUMNS, last_event, hours).join(Citizen, Placement.citizen_id == Citizen.id)
             .join(Company, Placement.company_id == Company.id)
-            .where(sa.or_(Placement.end_reason.is_(None), _retention_open(today)), Citizen.anonymised_at.is_(None)))
+            .where(sa.or_(_followed_up(today), _retention_open(today)), Citizen.anonymised_at.is_(None)))
     stmt = _scoped(stmt, user, scope)
     order = Placement.start_date.desc() if sort == "-start" else Placement.start_date.asc()
     no_hours = f"Ingen timer for {month_label(previous)}"  # Babel formats the month once per list
     rows = []
     for *columns, last_at, logged in db.session.execute(stmt.order_by(order, Placement.id)):
         placement = FollowUpPlacement(*columns)
-        if placement.end_reason is None or retention.due_checkpoints(placement, today):
+        if placement.end_reason is None or is_active(placement, today) or retention.due_checkpoints(placement, today):
             last = _local_date(last_at) if last_at is not None else None
             rows.append(_row(placement, last, logged, today, previous, no_hours))
     return rows
@@ -235,14 +248,15 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
     citizen = placement.citizen if isinstance(placement, Placement) else None
     if getattr(placement, "restricted", None) or (citizen is not None and citizen.restricted):
         return FollowUpRow(placement, hours, last, [])
-    if placement.end_reason is not None:  # ended in a job: only the retention checks are asked
+    ends = placement.end_date if placement.end_reason is not None and is_active(placement, today) else None
+    if placement.end_reason is not None and ends is None:  # ended in a job: only the retention checks are asked
         flags = [f"Stadig i job eller uddannelse efter {months} måneder? Registrér svaret"
                  for months in retention.due_checkpoints(placement, today)]
         return FollowUpRow(placement, hours, last, flags)
     if last is not None and last < placement.start_date:  # e.g. the start registered beforehand
         last = None
     if placement.start_date > today:
-        return FollowUpRow(placement, hours, last, [], starts=placement.start_date)
+        return FollowUpRow(placement, hours, last, [], starts=placement.start_date, ends=ends)
     flags = []
     if hours is None and days_in_month(placement, previous) >= MIN_DAYS_FOR_HOURS:
         flags.append(no_hours or f"Ingen timer for {month_label(previous)}")
@@ -251,4 +265,4 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
         flags.append("Ingen opfølgning i over en måned")
     if placement.end_date is not None and placement.end_date < today:
         flags.append("Slutdatoen er passeret: registrér afslutning og årsag")
-    return FollowUpRow(placement, hours, last, flags)
+    return FollowUpRow(placement, hours, last, flags, ends=ends)

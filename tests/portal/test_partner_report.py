@@ -566,3 +566,22 @@ def test_no_flow_total_is_ever_pinned_down_property():
         _assert_flow_unpinned(started, ended, carry, months, start)
 
     check()
+
+
+def test_an_end_registered_ahead_is_running_not_ended_until_its_date(app, world):
+    """Review AG 4: one rule with /forloeb (service.is_active): no double count, no early outcome."""
+    from portal.placements import service
+
+    with app.app_context():
+        running = db.session.scalar(sa.select(Placement).where(Placement.end_date.is_(None)))
+        running.end_date, running.end_reason = date(2026, 12, 20), "afbrudt"
+        db.session.commit()
+        company_id = world["partner"].company_id
+        figures = report.build(company_id, 2026, TODAY)
+        assert (figures.started, figures.ended, figures.running_at_end) == (6, 5, 1)
+        assert figures.outcomes["afbrudt"] == 0 and sum(m.ended for m in figures.months) == 5
+        summary = service.partner_summary(company_id, TODAY)
+        assert (summary.active, summary.ended) == (1, 6)  # /forloeb agrees (its 6 ended: 5 + 2025's)
+        later = report.build(company_id, 2026, date(2026, 12, 21))
+        assert (later.ended, later.running_at_end, later.outcomes["afbrudt"]) == (6, 0, 1)
+        assert later.months[-1].ended == 1

@@ -132,3 +132,38 @@ def test_a_restricted_citizens_placement_asks_for_nothing_and_refuses_a_follow_u
     assert response.status_code == 302
     assert "der registreres ikke opfølgning" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert followups(app, pid) == []
+
+
+def test_an_end_registered_ahead_stays_on_the_list_until_its_date(app, world):
+    """Review AG 3: the placement runs until the end date (service.is_active, every page's rule),
+    so it is followed up, flagged and counted as any running one until then."""
+    from portal.placements.followup import count_followups, list_followups
+    from store.models import Citizen, User
+
+    pid = placement(app, world, TODAY - timedelta(days=80))
+    with app.app_context():
+        row = db.session.get(Placement, pid)
+        row.end_date, row.end_reason = TODAY + timedelta(days=20), "afbrudt"
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+        user = db.session.get(User, world["consultant"].id)
+        [found] = [r for r in list_followups(user, "mine", TODAY) if r.placement.id == pid]
+        assert found.ends == TODAY + timedelta(days=20)
+        assert "Ingen opfølgning i over en måned" in found.flags
+        assert count_followups(user, "mine", TODAY) == len(list_followups(user, "mine", TODAY))
+        on_the_day = TODAY + timedelta(days=20)  # ended that day: off the list (no job, no retention)
+        assert pid not in [r.placement.id for r in list_followups(user, "mine", on_the_day)]
+        assert count_followups(user, "mine", on_the_day) == len(list_followups(user, "mine", on_the_day))
+
+
+def test_the_list_marks_an_end_registered_ahead(app, client, auth, world):
+    pid = placement(app, world, TODAY - timedelta(days=80))
+    with app.app_context():
+        row = db.session.get(Placement, pid)
+        row.end_date, row.end_reason = TODAY + timedelta(days=20), "ordinaert_job"
+        row.citizen.vk_id = world["consultant"].id
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    page = client.get("/forloeb/opfoelgning?omfang=mine").get_data(as_text=True)
+    assert f"Slutter {(TODAY + timedelta(days=20)):%d.%m.%Y}" in page
+    assert f"Se forløb nr. {pid}" in page and f"Registrér fastholdelse, forløb nr. {pid}" not in page
