@@ -8,7 +8,7 @@ come from a POST other than through the declared choices: fields such as ``statu
 """
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..formutil import (ChoiceField, DanishForm, DanishGetForm, Required, choices, clean_line, clean_text,
@@ -63,6 +63,9 @@ class StoryForm(DanishForm):
         render_kw={"rows": 10, "maxlength": STORY_TEXT_LENGTH})
     consent_confirmed = BooleanField("Borgeren har givet samtykke til, at historien deles med "
                                      "Code of Care-virksomhederne (uden navn)")
+    # The edit form: each field's fingerprint as the story was loaded (service.fingerprints),
+    # so a save after someone else's is refused instead of undoing theirs.
+    base = HiddenField()
 
     def __init__(self, *args, companies: list[Company], placements: list[Placement], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -8,15 +8,18 @@ Writing, editing, publishing and withdrawing are for consultants and administrat
 """
 from __future__ import annotations
 
+import dataclasses
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, once
+from .. import audit, merge, once
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import attach_error
 from store.models import SuccessStory
 from store.models.stories import STORY_STATUSES
+from store.models.vocab import ENDING_REASONS, OPENING_KINDS
 from . import bp, service, shown
 from .forms import ActionForm, ListFilterForm, StoryForm
 
@@ -83,11 +86,12 @@ def _chosen_company(story: SuccessStory | None = None) -> int | None:
     return story.company_id if story is not None else None
 
 
-def _story_form(story: SuccessStory | None = None, **kwargs) -> StoryForm:
+def _story_form(story: SuccessStory | None = None, company_id: int | None = None, **kwargs) -> StoryForm:
     # Only the chosen company's placements: the list names citizens, and a placement at another
     # company cannot be linked anyway.
+    company = company_id if company_id is not None else _chosen_company(story)
     return StoryForm(companies=service.partner_companies(),
-                     placements=service.partner_placements(_chosen_company(story)), **kwargs)
+                     placements=service.partner_placements(company), **kwargs)
 
 
 def _showing_placements() -> bool:
@@ -146,12 +150,20 @@ def _story_or_404(story_id: int) -> SuccessStory:
     return story
 
 
+def _filled_form(story: SuccessStory, values) -> StoryForm:
+    """The edit form filled from ``values`` (the stored story, or :class:`service.StoryData`),
+    not from the request, with the stored story's fingerprints as its ``base``."""
+    form = _story_form(story, company_id=values.company_id, formdata=None, data={
+        "title": values.title, "text": values.text, "company": str(values.company_id),
+        "placement": str(values.placement_id or ""), "kind": values.kind, "outcome": values.outcome or "",
+        "consent_confirmed": values.consent_confirmed})
+    form.base.data = service.fingerprints(story)
+    return form
+
+
 def _saved_form(story: SuccessStory) -> StoryForm:
     """The form filled from the stored story (not from the request)."""
-    return _story_form(story, formdata=None, data={
-        "title": story.title, "text": story.text, "company": str(story.company_id),
-        "placement": str(story.placement_id or ""), "kind": story.kind, "outcome": story.outcome or "",
-        "consent_confirmed": story.consent_confirmed})
+    return _filled_form(story, story)
 
 
 def _render_edit(story: SuccessStory, form: StoryForm, status: int = 200, action_error: str | None = None,
@@ -175,7 +187,10 @@ def edit(story_id: int):
         return _render_edit(story, form, showing=True)
     if form.validate_on_submit():
         try:
-            service.update_story(story, form.story_data())
+            service.update_story(story, form.story_data(), form.base.data)
+        except service.StaleStory as stale:
+            db.session.rollback()
+            return _stale_edit(story, form, stale.found)
         except service.StoryError as err:
             db.session.rollback()
             attach_error(form, err)
@@ -183,6 +198,41 @@ def edit(story_id: int):
             flash("Ændringerne er gemt.", "success")
             return redirect(url_for("stories.edit", story_id=story.id))
     return _render_edit(story, form, 400)
+
+
+# The fields as a stale save's message names them, and how it shows the saved values.
+_FIELD_NAMES = {"title": "overskriften", "text": "historien", "company_id": "virksomheden",
+                "placement_id": "forløbet", "kind": "typen", "outcome": "udfaldet",
+                "consent_confirmed": "samtykket"}
+
+
+def _shown(story: SuccessStory, name: str) -> str:
+    value = getattr(story, name)
+    if name == "company_id":
+        return merge.shown_value(story.company.name)
+    if name == "placement_id":
+        return merge.shown_value(f"Forløb nr. {value}" if value else "Intet forløb")
+    if name == "outcome":
+        return merge.shown_value(ENDING_REASONS.get(value) or "Intet udfald endnu")
+    if name == "consent_confirmed":
+        return "bekræftet" if value else "ikke bekræftet"
+    return merge.shown_value(value, OPENING_KINDS if name == "kind" else None)
+
+
+def _stale_edit(story: SuccessStory, form: StoryForm, found: merge.Merge):
+    """Someone saved the story while this form was open (``found``, see
+    :class:`service.StaleStory`): nothing is saved. The form comes back with this user's changes
+    on top of the other person's, the fields the other person changed named with what is saved
+    now, and the saved story's fingerprints, so saving again keeps both; a field both changed
+    keeps what this user typed.
+
+    :return: the form with status 409.
+    """
+    again = _filled_form(story, dataclasses.replace(form.story_data(), **found.take))
+    theirs = [f"{_FIELD_NAMES[n]} (nu {_shown(story, n)})" for n in found.theirs if n not in found.both]
+    both = [f"{_FIELD_NAMES[n]} (den anden: {_shown(story, n)})" for n in found.both]
+    again.form_errors.append(merge.conflict_message("Historien", theirs, both))
+    return _render_edit(story, again, 409)
 
 
 def _act(story_id: int, action, done: str):

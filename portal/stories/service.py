@@ -21,15 +21,21 @@ publishing refuse a title or text with a word of the portal's one list of such w
 "skånehensyn", "sygemeldt" or "fleksjob". The type and outcome fields are shown beside the
 text; the text must not add to them. Nor do those fields show fleksjob: a story shows
 ordinært job and fleksjob alike as »Job« (:mod:`.shown`), and the list filters by the shown type.
+
+Two consultants editing the same story never overwrite each other unseen: the edit form
+carries the fingerprints of :data:`EDITABLE_FIELDS` as it was loaded (:func:`fingerprints`,
+see :mod:`portal.merge`; the story has no version column), and :func:`update_story` refuses
+with :class:`StaleStory` a save that would change back what someone else saved meanwhile.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from .. import audit
+from .. import audit, merge
 from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..health_words import health_words_in
@@ -43,6 +49,29 @@ from .shown import stored_kinds
 
 class StoryError(RuleError):
     """A story rule is broken (see :class:`portal.formutil.RuleError`)."""
+
+
+# What the edit form changes, by the story's attribute names (and StoryData's).
+EDITABLE_FIELDS = ("title", "text", "company_id", "placement_id", "kind", "outcome", "consent_confirmed")
+
+
+class StaleStory(Exception):
+    """Someone saved the story after the form was loaded, and this save would undo it.
+
+    ``found`` (:class:`portal.merge.Merge`): the fields the other person changed to something
+    else than this form sends (``theirs``), those this user changed too (``both``), and the
+    saved values of the fields only the other person changed (``take``). Nothing is written.
+    """
+
+    def __init__(self, found: merge.Merge) -> None:
+        super().__init__("story changed meanwhile")
+        self.found = found
+
+
+def fingerprints(source) -> str:
+    """The edit form's hidden ``base``: each of :data:`EDITABLE_FIELDS` of ``source`` (a story
+    or :class:`StoryData`) fingerprinted (:func:`portal.merge.fingerprints`)."""
+    return merge.fingerprints(source, EDITABLE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -120,13 +149,21 @@ def create_story(data: StoryData, author: User) -> SuccessStory:
     return story
 
 
-def update_story(story: SuccessStory, data: StoryData) -> SuccessStory:
+def update_story(story: SuccessStory, data: StoryData, base: str | None = None) -> SuccessStory:
     """Save changes to ``story`` and commit; a published story must still pass the publish rules.
 
+    ``base`` is the form's :func:`fingerprints` as it was loaded. The story is locked and read
+    again first, so of two saves at once the second sees the first. Without a usable ``base``
+    (a form from before it existed) the save goes ahead.
+
     Raises:
+        StaleStory: someone saved the story since ``base``, and this save would change back
+            what they saved (the caller rolls back).
         StoryError: for a broken link rule, health details in the title or text, or
             (published story) missing consent or a name.
     """
+    _lock(story)
+    _check_not_stale(story, data, base)
     _check_health(data)
     placement = _check_links(data)
     if story.status == "published":
@@ -257,6 +294,27 @@ def _check_publishable(data: StoryData, placement: Placement | None) -> None:
         raise StoryError(f"Historien nævner borgerens navn og kan ikke offentliggøres: {words}. En historie "
                          "må aldrig navngive borgeren: skriv fx »medarbejderen« eller »den nye kollega«.",
                          "text")
+
+
+def _lock(story: SuccessStory) -> None:
+    """Take the story's row lock (PostgreSQL) or the write lock (SQLite) until the commit, and
+    read it again: a no-op write, as SQLite ignores SELECT ... FOR UPDATE."""
+    table = SuccessStory.__table__
+    db.session.execute(sa.update(table).where(table.c.id == story.id).values(title=table.c.title))
+    db.session.refresh(story)
+
+
+def _check_not_stale(story: SuccessStory, data: StoryData, base: str | None) -> None:
+    if not base or len(base.split(".")) != len(EDITABLE_FIELDS):
+        return
+    posted = dataclasses.asdict(data)
+    found = merge.merge(story, posted, base, EDITABLE_FIELDS)
+    # A field saved meanwhile as this form sends it (the same change, or this user's own
+    # earlier save sent again) loses nothing.
+    lost = [name for name in found.theirs
+            if merge.fingerprint(getattr(story, name)) != merge.fingerprint(posted[name])]
+    if lost:
+        raise StaleStory(merge.Merge(lost, [name for name in found.both if name in lost], found.take))
 
 
 def _apply(story: SuccessStory, data: StoryData) -> None:

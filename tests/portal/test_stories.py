@@ -678,3 +678,76 @@ def test_a_changed_resend_of_the_new_story_form_is_shown_again_not_saved(app, cl
     assert client.post("/historier/ny", data={**form_data(world, title="En anden overskrift"),
                                               "form_id": new_id, "csrf_token": token}).status_code == 302
     assert count(app) == 2
+
+
+def _edit_page(client, story_id: int) -> dict:
+    """The edit form's token and base as a GET rendered them (what that tab would send)."""
+    html = client.get(f"/historier/{story_id}/rediger").get_data(as_text=True)
+    return {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1),
+            "base": re.search(r'name="base" type="hidden" value="([^"]*)"', html).group(1)}
+
+
+def test_a_stale_story_edit_is_refused_and_merged_not_saved_over_the_other(app, client, auth, world):
+    """A and B open the same story; A changes the headline, then B sends the text: B's form must
+    not change the headline back (review AF 8)."""
+    story_id = published_story(client, auth, world)
+    page_a, page_b = _edit_page(client, story_id), _edit_page(client, story_id)
+    saved_a = client.post(f"/historier/{story_id}/rediger",
+                          data={**form_data(world, title="Ny overskrift fra A"), **page_a})
+    assert saved_a.status_code == 302
+    b_text = TEXT + " Tilføjet af B."
+    stale = client.post(f"/historier/{story_id}/rediger", data={**form_data(world, text=b_text), **page_b})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    story = stored(app, story_id)
+    assert (story.title, story.text) == ("Ny overskrift fra A", TEXT)  # nothing of B's saved yet
+    assert "ændret af en anden, mens du redigerede, så intet er gemt endnu" in html
+    assert "overskriften (nu »Ny overskrift fra A«)" in html
+    # the form: A's headline (saved now) and B's text (typed), with the saved story's base
+    assert 'value="Ny overskrift fra A"' in html and "Tilføjet af B." in html
+    base = re.search(r'name="base" type="hidden" value="([^"]*)"', html).group(1)
+    again = client.post(f"/historier/{story_id}/rediger", data={
+        **form_data(world, title="Ny overskrift fra A", text=b_text), "csrf_token": page_b["csrf_token"],
+        "base": base})
+    assert again.status_code == 302
+    story = stored(app, story_id)
+    assert (story.title, story.text) == ("Ny overskrift fra A", b_text)
+
+
+def test_a_field_both_changed_keeps_what_this_user_typed_and_names_the_other(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world))
+    page_a, page_b = _edit_page(client, story_id), _edit_page(client, story_id)
+    assert client.post(f"/historier/{story_id}/rediger",
+                       data={**form_data(world, title="Overskrift fra A"), **page_a}).status_code == 302
+    stale = client.post(f"/historier/{story_id}/rediger",
+                        data={**form_data(world, title="Overskrift fra B"), **page_b})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and stored(app, story_id).title == "Overskrift fra A"
+    assert "I har begge ændret overskriften (den anden: »Overskrift fra A«)" in html
+    assert 'value="Overskrift fra B"' in html
+
+
+def test_the_same_edit_sent_again_is_not_a_conflict(app, client, auth, world):
+    """Back + send of one's own save (or the same change by both) loses nothing: it is saved."""
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world))
+    page = _edit_page(client, story_id)
+    data = {**form_data(world, title="Samme overskrift"), **page}
+    assert client.post(f"/historier/{story_id}/rediger", data=data).status_code == 302
+    assert client.post(f"/historier/{story_id}/rediger", data=data).status_code == 302
+    assert stored(app, story_id).title == "Samme overskrift"
+
+
+def test_a_stale_edit_names_the_other_persons_choices_as_saved(app, client, auth, world):
+    auth.switch_to(world["consultant"].email)
+    story_id = story_id_from(create(client, auth, world))
+    page_a, page_b = _edit_page(client, story_id), _edit_page(client, story_id)
+    assert client.post(f"/historier/{story_id}/rediger", data={
+        **form_data(world, outcome="", consent_confirmed=None), **page_a}).status_code == 302
+    stale = client.post(f"/historier/{story_id}/rediger", data={**form_data(world, title="Fra B"), **page_b})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "udfaldet (nu »Intet udfald endnu«)" in html and "samtykket (nu ikke bekræftet)" in html
+    assert 'value="Fra B"' in html and 'name="consent_confirmed" type="checkbox" value="y" checked' not in html
+    assert re.search(r'<option selected value="">Intet udfald endnu', html)
