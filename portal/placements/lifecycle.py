@@ -104,6 +104,8 @@ def start_refusal(proposal: Proposal, today: date | None = None) -> str | None:
     refuses with this message, and the proposal page offers »Start forløb« and words its next
     step by it, so the page never offers a start the form would refuse. Refused, in this order:
 
+    - the proposal has ended (:data:`portal.proposals.ENDED`: the case closed, the opening was
+      filled or closed, or its requirements changed), said as the proposal page says it;
     - nothing may be shared with the company now (:func:`portal.proposals.sharing_refusal`):
       the citizen's processing is restricted, a change of the opening's requirements put the
       candidate on hold (the company no longer sees the name), or the opening is filled or
@@ -113,6 +115,8 @@ def start_refusal(proposal: Proposal, today: date | None = None) -> str | None:
     - the pair already has an active placement on the opening.
     """
     today = today or clock.today()
+    if proposal.status in proposals.ENDED:
+        return _ended(proposal)
     if proposals.sharing_refusal(proposal) is not None:
         return _sharing_refused(proposal)
     if not proposals.identity_released(proposal, today):
@@ -121,6 +125,19 @@ def start_refusal(proposal: Proposal, today: date | None = None) -> str | None:
     if any(p.citizen_id == proposal.citizen_id for p in active_on_opening(proposal.opening_id, today)):
         return "Borgeren har allerede et igangværende forløb på dette opslag."
     return None
+
+
+def _ended(proposal: Proposal) -> str:
+    """:func:`start_refusal`'s words for an ended proposal: why it ended, as its page says, and
+    whether the pair may be decided anew (:func:`portal.proposals.renewable`)."""
+    if proposal.status == "ended":
+        why, then = "borgerens sag blev lukket", "Sagen er genåbnet"
+    elif proposals.ended_on_hold(proposal):
+        why, then = "opslagets krav blev ændret", "Passer opslaget borgeren igen"
+    else:
+        why, then = "opslaget var besat eller lukket", "Opslaget er åbent igen"
+    again = f" {then}, så borgeren kan foreslås på ny fra kandidatlisten." if proposals.renewable(proposal) else ""
+    return f"Forslaget er afsluttet, fordi {why}, så der startes ikke forløb fra det.{again}"
 
 
 def _sharing_refused(proposal: Proposal) -> str:

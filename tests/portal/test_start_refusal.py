@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.openings import requirements
 from portal.placements import lifecycle
-from store.models import Interview, Opening, Placement, Proposal
+from store.models import Citizen, Interview, Opening, Placement, Proposal, User
 from tests.clock import TODAY
 from tests.portal.proposal_fixtures import add_interview, disclosed_world
 
@@ -154,6 +154,42 @@ def test_a_lapsed_consent_on_a_done_opening_says_the_name_is_not_seen_on_the_pag
     assert message.startswith("Opslaget er lukket. Samtykket gælder ikke længere, så virksomheden ser ikke navnet")
     assert "bed den svare" not in message
     assert message in next_steps(proposal_page(client, auth, world))
+
+
+def test_an_ended_held_proposal_is_refused_as_ended_not_as_held(app, client, auth, world):
+    """Review AE 6: an old »start forløbet« notice leads to /forloeb/ny/<id> of a proposal since
+    ended; the refusal says it ended, not what to do with a live one."""
+    from portal.candidates import opening_done
+
+    hold(app, world)
+    with app.test_request_context():
+        opening_done.end(db.session.get(Proposal, world["proposal"]), db.session.get(User, world["consultant"].id))
+    message = refusal(app, world)
+    assert message == ("Forslaget er afsluttet, fordi opslagets krav blev ændret, så der startes ikke forløb fra "
+                       "det. Passer opslaget borgeren igen, så borgeren kan foreslås på ny fra kandidatlisten.")
+    auth.switch_to(world["consultant"].email)
+    response = client.get(f"/forloeb/ny/{world['proposal']}")
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert message in html and "i bero" not in html.split('data-testid="next-steps"')[0]
+
+
+@pytest.mark.parametrize("status, opening, why, then", [
+    ("ended", "open", "borgerens sag blev lukket", False),  # the case is still closed
+    ("opening_done", "closed", "opslaget var besat eller lukket", False),
+    ("opening_done", "open", "opslaget var besat eller lukket", True),  # reopened: a new decision
+])
+def test_an_ended_proposal_is_refused_with_why_it_ended(app, world, status, opening, why, then):
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).status = status
+        db.session.get(Opening, world["opening"]).status = opening
+        if status == "ended":
+            db.session.get(Citizen, world["citizen"]).case_closed = TODAY
+        db.session.commit()
+    message = refusal(app, world)
+    assert message.startswith(f"Forslaget er afsluttet, fordi {why}, så der startes ikke forløb fra det.")
+    assert ("foreslås på ny" in message) is then
+    assert "identitet" not in message and "samtykke" not in message
 
 
 def test_a_hire_on_a_done_opening_may_still_start(app, client, auth, world):
