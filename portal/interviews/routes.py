@@ -171,13 +171,19 @@ def _booked_message(replaced: Interview | None, other: str) -> str:
 def cancel(interview_id: int):
     """Cancel a booked or offered time (a booked one: both sides get a calendar cancellation).
 
+    The form says which time the page showed (``status``: »Aflys samtalen« is for a booked
+    time, »Træk tiden tilbage« for an offered one): a time chosen or cancelled since is refused
+    with what happened (:func:`.service.cancel`), not cancelled as something else.
+
     :raise 404: unknown interview, or its proposal as :func:`load_proposal`.
     """
     interview = _interview(interview_id)
     if not StepForm().validate_on_submit():
         return _refused(interview.proposal, [])
+    shown = request.form.get("status")
+    expected = shown if shown in ("booked", "offered") else None
     other = service.other_party(interview.proposal, current_user)
-    return _run(interview.proposal, lambda: service.cancel(interview, current_user),
+    return _run(interview.proposal, lambda: service.cancel(interview, current_user, expected=expected),
                 f"Samtalen er aflyst. {other[0].upper() + other[1:]} får besked"
                 + ("; aflysningen til jeres egen kalender kan I hente under »Tidligere tider«."
                    if interview.status == "booked" else "."))

@@ -14,6 +14,13 @@ for the page) without writing anything; otherwise it changes the rows, adds the 
 and the notifications (:func:`portal.notifications.service.notify`, with the iCalendar
 invitation from :mod:`.ics`) and commits, all in one transaction.
 
+Two people may act on the same pair's times at once (two company users choosing different
+times, the company choosing a time while the consultant withdraws it). Every step that changes
+a time therefore first holds the proposal's row (:func:`lock`) and checks the rows as they are
+then, not as the request read them: the second step waits for the first, sees what it did and
+is refused with what happened (no invitation or cancellation goes out for it), so at most one
+time is ever booked and the calendars get what matches the final state (review AF 1, 2).
+
 A company's answer (:func:`answer`) is the one place that decides what a hire or a no does to
 an interview booked and still ahead: the company chooses to cancel it or keep it
 (:data:`BOOKING_CHOICES`), and without that choice nothing is stored (:class:`BookingChoiceNeeded`).
@@ -69,6 +76,32 @@ HISTORY_LABELS = {"declined": "Ikke valgt", "cancelled": "Aflyst"}
 
 class InterviewError(ValueError):
     """The step is not allowed (Danish message); nothing was written."""
+
+
+def lock(proposal: Proposal) -> None:
+    """Hold ``proposal``'s row until the commit, then read it and its interview rows again.
+
+    A step on the pair's times checks their status and then writes it. Read at the start of
+    the request, two steps at once both passed: two »Vælg« on different times booked both, and
+    »Vælg« and »Træk tiden tilbage« on one time both said they worked (review AF 1, 2). Every
+    step that changes a time takes this lock first and checks the rows as they are once it
+    holds it, so the second waits for the first and sees what it did. A no-op write rather than
+    SELECT ... FOR UPDATE, which SQLite ignores: PostgreSQL takes the row lock, SQLite the
+    database's write lock (as :func:`portal.placements.lifecycle._lock_opening` does). Taking it
+    again in the same transaction only reads the rows again.
+
+    Nothing in the schema itself says "one booked interview per proposal": that would take a
+    partial unique index (``UNIQUE (proposal_id) WHERE status = 'booked'``), so a migration.
+    """
+    table = Proposal.__table__
+    db.session.execute(sa.update(table).where(table.c.id == proposal.id)
+                       .values(status=table.c.status, updated_at=table.c.updated_at))
+    # populate_existing: the objects the request already holds get the committed values (the
+    # select flushes the caller's pending changes first, so none are lost).
+    db.session.scalars(sa.select(Proposal).where(Proposal.id == proposal.id)
+                       .execution_options(populate_existing=True)).all()
+    db.session.scalars(sa.select(Interview).where(Interview.proposal_id == proposal.id)
+                       .execution_options(populate_existing=True)).all()
 
 
 # What a hire or a no does to the interview still ahead: the company's choice (:func:`answer`).
@@ -269,14 +302,16 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
 
     Raises:
         InterviewError: identity not released, an interview already booked (move it
-            instead), or a slot breaks :func:`check_slots`.
+            instead; also one booked meanwhile), or a slot breaks :func:`check_slots`.
     """
+    lock(proposal)  # a time chosen meanwhile is booked now: it is not withdrawn as an open offer
     _check_released(proposal)
     _check_opening(proposal)
     check_held(proposal, user)
     current = booked(proposal)
     if current is not None and not moving:
-        raise InterviewError("Der er allerede aftalt en samtale. Flyt den i stedet for at foreslå nye tider.")
+        raise InterviewError(f"Der er allerede aftalt en samtale {_when(current)}. "
+                             "Flyt den i stedet for at foreslå nye tider.")
     check_slots(slots, now)
     side = side_of(user)
     for old in open_offers(proposal):
@@ -304,15 +339,17 @@ def book(interview: Interview, user: User) -> Interview | None:
         The interview this one replaces (a move: now cancelled), or None.
 
     Raises:
-        InterviewError: not released, not an open offer, offered by the user's own side,
-            or the time has passed.
+        InterviewError: not released, not an open offer (also: chosen, withdrawn or another
+            time chosen meanwhile, :func:`lock`; no invitation goes out), offered by the
+            user's own side, or the time has passed.
     """
     proposal = interview.proposal
+    lock(proposal)  # two choices at once: the second sees the first (review AF 1)
     _check_released(proposal)
     _check_opening(proposal)
     check_held(proposal, user)
     if interview.status != "offered":
-        raise InterviewError("Tiden kan ikke længere vælges; den er allerede valgt, afvist eller aflyst.")
+        raise InterviewError(_not_open(interview))
     if interview.offered_by == side_of(user):
         raise InterviewError("I har selv foreslået tiden; den anden part vælger en af jeres tider.")
     if _aware(interview.starts_at) <= clock.utcnow():
@@ -332,6 +369,37 @@ def book(interview: Interview, user: User) -> Interview | None:
     return replaced
 
 
+def _not_open(interview: Interview) -> str:
+    """Why a time can no longer be chosen, as the rows stand once :func:`lock` is held."""
+    when = _when(interview)
+    if interview.status == "booked":
+        return f"Tiden {when} er allerede valgt, så samtalen er aftalt. Der er ikke sendt en ny invitation."
+    agreed = booked(interview.proposal)
+    if interview.status == "declined" and agreed is not None:
+        return (f"Der er netop valgt en anden tid, så samtalen er aftalt {_when(agreed)}. Tiden {when} "
+                "er ikke valgt, og der er ikke sendt en invitation til den.")
+    return (f"Tiden {when} er trukket tilbage eller aflyst, så den kan ikke længere vælges. "
+            "Der er ikke sendt en invitation.")
+
+
+def _changed(interview: Interview, seen: str) -> str:
+    """Why a cancellation is refused: the time is no longer ``seen`` (the status the user acted
+    on), as the rows stand once :func:`lock` is held. Nothing was sent."""
+    when = _when(interview)
+    agreed = booked(interview.proposal)
+    if interview.status == "booked":
+        return (f"Tiden {when} er netop blevet valgt, så samtalen er aftalt, og begge parter har fået en "
+                "kalenderinvitation. Den er ikke aflyst. Skal den ikke holdes, så aflys den under "
+                "»Jobsamtale«; så får begge parter en aflysning til kalenderen.")
+    if interview.status == "declined":
+        chosen = f", så samtalen er aftalt {_when(agreed)}" if agreed is not None else ""
+        return f"Der er netop valgt en anden tid{chosen}. Tiden {when} er ikke længere foreslået. Intet er ændret."
+    if seen == "booked" and agreed is not None:
+        return (f"Samtalen er netop flyttet til {_when(agreed)}; den gamle tid {when} er aflyst. "
+                "Intet er ændret.")
+    return f"Tiden {when} er allerede aflyst eller trukket tilbage. Intet er ændret."
+
+
 # Why a time that is over cannot be cancelled (:func:`cancel`), by its status.
 CANCEL_OVER = {"booked": "Samtalen er allerede holdt og kan ikke længere aflyses.",
                "offered": "Tiden er overskredet og kan ikke længere vælges eller aflyses."}
@@ -348,7 +416,7 @@ def over(interview: Interview, now: datetime | None = None) -> bool:
 
 
 def cancel(interview: Interview, user: User, *, moved: bool = False, commit: bool = True,
-           require_release: bool = True) -> None:
+           require_release: bool = True, expected: str | None = None) -> None:
     """Cancel a booked or offered time; a booked one sends both sides a calendar CANCEL.
 
     The job centre may cancel whether or not the name is shared now: cancelling only takes a
@@ -361,13 +429,30 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
     outcome is still to be reported), and an offered time that has begun can no longer be
     chosen. Only a move (``moved``) cancels the booked time it replaces whenever that is.
 
+    ``expected``: the status the user acted on (the page's »Træk tiden tilbage« is for an
+    offered time, »Aflys samtalen« for a booked one); by default the status as the caller read
+    it. Once :func:`lock` is held, a time that is no longer so (chosen, cancelled, or another
+    time chosen meanwhile) is refused with what happened, and nothing is sent (review AF 2: a
+    time withdrawn while the company chose it was left booked, or cancelled after the company
+    got the invitation and with no calendar cancellation). The job centre ending the proposal
+    (``require_release=False``) instead cancels what it finds: a time booked meanwhile gets its
+    calendar CANCEL, one no longer booked or offered is left as it is.
+
     Raises:
         InterviewError: a company user while the name is not shared, the time is neither
-            booked nor offered, or it is over (:data:`CANCEL_OVER`).
+            booked nor offered, it changed meanwhile (``expected``), or it is over
+            (:data:`CANCEL_OVER`).
     """
     proposal = interview.proposal
+    seen = expected or interview.status
+    lock(proposal)
     if require_release and side_of(user) == "company":
         _check_released(proposal)
+    if not require_release:  # ending the proposal: whatever is still ahead goes
+        if interview.status not in ("booked", "offered"):
+            return
+    elif interview.status != seen:
+        raise InterviewError(_changed(interview, seen))
     if interview.status not in ("booked", "offered"):
         raise InterviewError("Samtalen er allerede aflyst eller afvist.")
     if not moved and over(interview):
@@ -389,8 +474,13 @@ def move(interview: Interview, user: User, slots: list[Slot], now: datetime | No
     one of them (:func:`book` then cancels it), so there is never a gap with no interview.
 
     Raises:
-        InterviewError: the interview is not booked, or as :func:`offer`.
+        InterviewError: the interview is not booked (also: moved or cancelled meanwhile,
+            :func:`lock`), or as :func:`offer`.
     """
+    seen = interview.status
+    lock(interview.proposal)
+    if seen == "booked" and interview.status != "booked":
+        raise InterviewError(_changed(interview, seen))
     if interview.status != "booked":
         raise InterviewError("Kun en aftalt samtale kan flyttes.")
     return offer(interview.proposal, user, slots, now, moving=True)
@@ -636,6 +726,7 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "", *,
         portal.proposals.TransitionError: as :func:`portal.proposals.respond` or
             :func:`check_answer` (nothing written once the caller rolls back).
     """
+    lock(proposal)  # the interview ahead as it is now (cancelled or moved meanwhile)
     check_answer(proposal, response)
     upcoming = interview_in_question(proposal, response)
     if upcoming is not None:
