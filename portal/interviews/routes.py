@@ -283,6 +283,8 @@ def interview_panel(proposal: Proposal) -> dict:
                          and not identity_released(proposal),
         "booked": booked,
         "offers": [i for i in rows if i.status == "offered"],
+        # offered times that have begun: no »Vælg« or »Træk tiden tilbage«, which would be refused
+        "offers_passed": {i.id for i in rows if i.status == "offered" and service.over(i)},
         "history": [(i, service.history_label(i)) for i in rows if i.status in service.HISTORY_LABELS],
         "held": service.held(booked),  # the booked time is over
         "answer": service.answer_label(proposal, booked),

@@ -64,3 +64,24 @@ def test_a_move_still_ends_the_time_it_replaces(app, make_user):
         row, user = db.session.get(Interview, old), db.session.get(User, world["company"].id)
         service.cancel(row, user, moved=True)
         assert row.status == "cancelled"
+
+
+@pytest.mark.parametrize("side", ["company", "consultant"])
+def test_an_offered_time_that_has_begun_offers_no_button_and_says_it_has_passed(
+        app, client, auth, make_user, side):
+    """H1's note: the page still offered »Træk tiden tilbage« (and »Vælg denne tid«) for an
+    offered time that had begun, which the step only refuses."""
+    world = disclosed_world(app, make_user)
+    passed = add_interview(app, world, hours_from_now=-1, status="offered")  # the company's offer
+    ahead = add_interview(app, world, hours_from_now=30, status="offered")
+    auth.switch_to(world[side].email)
+    page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}" if side == "company"
+                      else f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+    offers = page.split('data-testid="interview-offers"')[1].split("</ul>")[0]
+    rows = offers.split('data-testid="interview-offer"')[1:]
+    assert len(rows) == 2
+    first, second = rows
+    assert "Tiden er overskredet og kan ikke længere vælges." in first
+    assert f"/samtaler/{passed}/" not in first and "<button" not in first
+    button = "Træk tiden tilbage" if side == "company" else "Vælg denne tid"
+    assert button in second and f"/samtaler/{ahead}/" in second and "overskredet" not in second
