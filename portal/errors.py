@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 import sqlalchemy as sa
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -88,6 +88,44 @@ def _logged_out_page(app: Flask):
     return render_template("auth/expired.html", idle_minutes=minutes, next_page=form_page()), 400
 
 
+# Flask-WTF's reasons for a token the portal made, but for another session's CSRF secret (the
+# form was rendered before the last log-in) or too long ago; not for a missing or made-up one.
+_STALE_TOKEN = ("The CSRF tokens do not match.", "The CSRF token has expired.")
+
+
+def _stale_form_of_logged_in_user(error: CSRFError) -> bool:
+    """True when a page's form (not the API's) came back with a stale token while someone is
+    logged in. A forged form (no token, or one the portal never signed) keeps the plain 400."""
+    from flask_login import current_user
+
+    return (error.description in _STALE_TOKEN and current_user.is_authenticated
+            and not request.path.startswith("/api/") and request.accept_mimetypes.best != "application/json")
+
+
+def _form_not_sent_page(app: Flask):
+    """A logged-in user's form with a token from before their last log-in (logged out and in
+    again in another tab) or too old: say plainly that nothing was saved, and lead
+    back to the form's page (never to the POST-only URL), where the tab's copy of what was
+    typed (``static/js/session.js``, kept as it was sent) is put back for the user to send
+    again. Nothing of the refused POST is kept or sent on the server: it cannot be told from
+    a forged one.
+
+    The page is rendered as to a visitor (the user stays logged in): a logged-in page is taken
+    by session.js for one that answered the form, and would drop the copy before the form's
+    page is reached; its ``data-jobbro-kept-note`` keeps it for that page instead.
+    """
+    from .auth.relogin import form_page
+
+    page = form_page()
+    user = g.get("_login_user")
+    g._login_user = app.login_manager.anonymous_user()
+    try:
+        return render_template("errors/form_not_sent.html", next_page=page,
+                               back_to_form=page != url_for("main.index")), 400
+    finally:
+        g._login_user = user
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -107,6 +145,8 @@ def init_app(app: Flask) -> None:
             app.logger.error("form refused: the Referer's host is not the Host header %r; a reverse proxy must "
                              "pass the original Host (nginx: proxy_set_header Host $host)", request.host)
             return render_error(400, HOST_MISMATCH_MESSAGE)
+        if _stale_form_of_logged_in_user(error):
+            return _form_not_sent_page(app)
         return render_error(400, "Formularen er udløbet eller ugyldig. Genindlæs siden og prøv igen.")
 
     @app.errorhandler(HTTPException)
