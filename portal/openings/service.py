@@ -64,7 +64,7 @@ class CandidateCount:
     """An opening's candidates as the company sees them on the opening's page.
 
     ``proposed``: the current ones (every state in ``VISIBLE_TO_COMPANY``, unless the pair's
-    placement has ended: :func:`finished_placement`); ``named``: of those, with the name shared;
+    placement has ended: :func:`finished_placement`); ``named``: of those, with the name shown (not on hold);
     ``waiting``: of those, with no answer from the company and no placement, whatever the
     opening's status (:func:`waiting_clause`); ``earlier``: the ones listed as no longer relevant.
     """
@@ -134,24 +134,29 @@ def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
     :func:`ended_candidates`), in one statement.
 
     "Named" is what the company is shown a name for (``identity_released``): disclosed, backed
-    by a live consent and the citizen's processing not restricted, so the count never promises
-    a name the pages do not show."""
+    by a live consent and the citizen's processing not restricted, and not on hold after a change
+    of the opening's requirements (:func:`.requirements.held`, which the page shows without a
+    name), so the count never promises a name the pages do not show."""
     today = clock.today()
     visible = Proposal.status.in_(VISIBLE_TO_COMPANY)
     current = sa.and_(visible, ~finished_placement(today))
+    named = sa.and_(current, identity_released_clause(today))
     ended = sa.or_(Proposal.status == "withdrawn", Proposal.status.in_(ENDED) & Proposal.decided_at.is_not(None))
 
     def total(*where):
         return sa.func.sum(sa.case((sa.and_(*where), 1), else_=0))
 
     rows = db.session.execute(
-        sa.select(Proposal.opening_id, total(current), total(current, identity_released_clause(today)),
+        sa.select(Proposal.opening_id, total(current), total(named),
                   total(current, waiting_clause(today)), total(sa.or_(sa.and_(visible, ~current), ended)))
         .join(Opening, Opening.id == Proposal.opening_id)
         .where(Opening.company_id == company_id, sa.or_(visible, ended))
         .group_by(Proposal.opening_id))
     counts = {opening_id: [int(n or 0) for n in numbers] for opening_id, *numbers in rows}
-    for proposal in held_waiting(company_id):  # on hold after a change of requirements: no answer due
+    # On hold after a change of requirements: the page shows no name, and no answer is due.
+    for proposal in _held_among(company_id, named):
+        counts[proposal.opening_id][1] -= 1
+    for proposal in held_waiting(company_id):
         counts[proposal.opening_id][2] -= 1
     return {opening_id: CandidateCount(*numbers) for opening_id, numbers in counts.items()}
 
@@ -159,9 +164,14 @@ def candidate_counts(company_id: int) -> dict[int, CandidateCount]:
 def held_waiting(company_id: int) -> list[Proposal]:
     """The company's candidates :func:`waiting_clause` would list that a change of their
     opening's requirements put on hold (:func:`.requirements.held`): no answer is due from it."""
+    return _held_among(company_id, waiting_clause(clock.today()))
+
+
+def _held_among(company_id: int, where: sa.ColumnElement[bool]) -> list[Proposal]:
+    """The company's proposals matching ``where`` that are on hold (:func:`.requirements.held`)."""
     rows = db.session.scalars(
         sa.select(Proposal).join(Opening, Opening.id == Proposal.opening_id)
-        .where(Opening.company_id == company_id, waiting_clause(clock.today()))).all()
+        .where(Opening.company_id == company_id, where)).all()
     on_hold = requirements.held(rows)
     return [p for p in rows if p.id in on_hold]
 

@@ -268,6 +268,34 @@ def test_a_restricted_citizen_is_not_counted_as_named(app, client, auth, company
     assert "Begrænset Bach" not in client.get(f"/opslag/{opening_id}").get_data(as_text=True)
 
 
+def test_a_held_candidate_is_not_counted_as_named(app, client, auth, company, make_user):
+    """Review AE 7: a change of the opening's requirements puts a disclosed candidate on hold;
+    the opening's page then shows it without a name, and so do the counts."""
+    from portal.openings import requirements
+
+    consultant = make_user("consultant").id
+    with app.app_context():
+        opening = _opening(company.company_id, "Lagerhjælp")
+        fits, short = _citizen("Passer Poulsen"), _citizen("Bero Bertelsen")
+        short.hours_available = 6
+        db.session.add_all([opening, fits, short])
+        db.session.flush()
+        shown, held = _proposal(fits, opening, "disclosed"), _proposal(short, opening, "disclosed")
+        db.session.add_all([shown, held, _consent(shown, consultant), _consent(held, consultant)])
+        db.session.commit()
+        opening.hours_min = 8.0
+        assert [p.id for p in requirements.remark(opening, ["hours_min"], TODAY)] == [held.id]
+        db.session.commit()
+        opening_id = opening.id
+    auth.login(company.email)
+    page = client.get(f"/opslag/{opening_id}").get_data(as_text=True)
+    assert "Passer Poulsen" in page and "Bero Bertelsen" not in page
+    count = (f'href="/opslag/{opening_id}#kandidater" data-testid="candidate-count">2 foreslået, 1 med navn, '
+             '<strong data-testid="candidate-waiting">1 venter på jeres svar<')
+    assert count in client.get("/opslag/").get_data(as_text=True)
+    assert count in client.get("/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("reason, ended", [("aflyst", False), ("afbrudt", True)])
 def test_a_placement_cancelled_before_its_start_never_ended_on_the_opening(app, client, auth, company, make_user,
                                                                             reason, ended):
