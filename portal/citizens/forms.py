@@ -366,6 +366,11 @@ class FlagsField(SelectMultipleField):
 
 
 class LimitationsForm(DanishForm):
+    """Skånehensyn; ``version`` and ``base`` as loaded: a stale save is refused with a merge
+    (:mod:`.conflicts`)."""
+
+    version = HiddenField()
+    base = HiddenField()
     flags = FlagsField("Skånehensyn", choices=choices(LIMITATION_FLAGS))
     text = TextAreaField("Beskrivelse", filters=[clean_text],
                          validators=[Length(max=2000, message="Højst 2.000 tegn."), no_hidden_characters])

@@ -1,7 +1,7 @@
 """Helpers shared by the citizen routes: loading, fail-closed read audit, committing."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response
+from flask import abort, current_app, flash, make_response, request
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
@@ -34,6 +34,24 @@ def audited_read(citizen: Citizen, purpose: str) -> None:
     except audit.AuditWriteError as exc:
         current_app.logger.error("read_citizen not logged for citizen %s: %s", citizen.id, exc)
         abort(make_response(*render_error(503, AUDIT_DOWN)))
+
+
+def commit_or_refuse() -> bool:
+    """Commit the service's change; False (rolled back, nothing flashed) when someone else's save
+    of the citizen landed in between (the version check), so the caller can show the form again
+    with what was typed and what the other one saved."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def posted_version(form) -> bool:
+    """Whether the POST carries the version its page was loaded with (a hand-made POST, or a page
+    rendered before the field existed, has none and is saved as before)."""
+    return form.version.name in request.form
 
 
 def commit_or_flash(success: str) -> bool:

@@ -8,15 +8,15 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from .. import audit
+from .. import audit, merge
 from ..access import consultant_required
 from ..extensions import db
 from ..formutil import choices
 from ..errors import render_error
 from store.models import Citizen, CvDocument, User
-from . import bp, need_to_know, queries, service, uploads
+from . import bp, conflicts, need_to_know, queries, service, uploads
 from .forms import MAX_CV_CHARS, AssignForm, CvTextForm, CvUploadForm, LimitationsForm
-from .pages import AUDIT_DOWN, audited_read, citizen_or_404, commit_or_flash
+from .pages import AUDIT_DOWN, audited_read, citizen_or_404, commit_or_flash, commit_or_refuse, posted_version
 
 
 def _render_cv(citizen, upload_form, text_form):
@@ -209,18 +209,38 @@ def limitations(citizen_id: int):
         return _limitations_page(citizen, glass_form=need_to_know.BreakGlassForm(formdata=None))
     form = LimitationsForm()
     if form.validate_on_submit():
+        posted = conflicts.limitation_values(form.flags.data or [], form.text.data or "")
+        if posted_version(form) and (found := conflicts.found(form, citizen, posted, conflicts.LIMITATION_FIELDS)):
+            return _stale_limitations(citizen, posted, found, reason)
         try:
             changed = service.update_limitations(citizen, form.flags.data or [], form.text.data or "")
         except service.CitizenChangeError as exc:
             db.session.rollback()
             flash(exc.message_da, "error")
         else:
+            if changed and not commit_or_refuse():  # a save landed while this one was on its way
+                found = conflicts.found(form, citizen, posted, conflicts.LIMITATION_FIELDS)
+                return _stale_limitations(citizen, posted, found or merge.Merge([], [], {}), reason)
             if changed:
-                commit_or_flash("Skånehensyn er gemt.")
+                flash("Skånehensyn er gemt.", "success")
             return redirect(url_for(".limitations", citizen_id=citizen.id))
     if request.method == "GET":
         form.flags.data, form.text.data = list(citizen.limitation_flags or []), citizen.limitations_text
+        conflicts.load(form, citizen, conflicts.LIMITATION_FIELDS)
     return _limitations_page(citizen, form=form, purpose=need_to_know.direct_purpose(reason))
+
+
+def _stale_limitations(citizen: Citizen, posted: dict, found: merge.Merge, reason: str):
+    """Someone saved the skånehensyn while this form was open: nothing is saved. The form comes
+    back (409) with this user's changes on top of the other person's (``found``), their values
+    named, and the saved version, so saving again keeps both; the saved ones are above it."""
+    values = {**posted, **found.take}
+    again = LimitationsForm(formdata=None, flags=values["limitation_flags"], text=values["limitations_text"])
+    conflicts.load(again, citizen, conflicts.LIMITATION_FIELDS)
+    again.form_errors.append(conflicts.limitations_message(citizen, found) if found.theirs
+                             else conflicts.changed_while_saving("det, du skrev,"))
+    page = _limitations_page(citizen, form=again, purpose=need_to_know.direct_purpose(reason))
+    return (page[0], 503) if isinstance(page, tuple) else (page, 409)
 
 
 @bp.post("/<int:citizen_id>/skaanehensyn/begrundelse")

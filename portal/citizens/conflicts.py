@@ -1,0 +1,69 @@
+"""Two consultants save the same citizen's skånehensyn from pages opened at once.
+
+The forms carry, as the profile form does, the citizen's version and a fingerprint of their
+fields as loaded (:func:`portal.merge.fingerprints`). A save whose version is not the saved one
+is merged by :func:`portal.merge.merge` against what the page showed:
+
+* Skånehensyn (health data): when someone else changed them meanwhile, nothing is saved; the
+  form comes back (409) with this user's changes on top of the other person's, the other
+  person's values named, and the saved version's number, so saving again keeps both.
+
+A version moved by something else (jobmål, CV, the profile, the caseworkers) refuses nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cvtext.extract import normalise_text
+
+from .. import merge
+from store.models import Citizen
+from store.models.vocab import LIMITATION_FLAGS
+
+LIMITATION_FIELDS = ("limitation_flags", "limitations_text")
+_LABELS = {"limitation_flags": "de markerede skånehensyn", "limitations_text": "beskrivelsen"}
+
+
+def limitation_values(flags: list[str], text: str) -> dict[str, object]:
+    """Skånehensyn as :func:`portal.citizens.service.update_limitations` stores them."""
+    return {"limitation_flags": sorted(set(flags)), "limitations_text": normalise_text(text or "", 2000)}
+
+
+def load(form, citizen: Citizen, fields: tuple[str, ...]) -> None:
+    """Put the saved version and the fields' fingerprints in ``form``'s hidden fields."""
+    form.version.data = str(citizen.version)
+    form.base.data = merge.fingerprints(citizen, fields)
+
+
+def found(form, citizen: Citizen, posted: Mapping[str, object], fields: tuple[str, ...]) -> merge.Merge | None:
+    """What someone else changed among ``fields`` since ``form``'s page was loaded, or None when
+    the version is still the page's (or only other fields moved it)."""
+    if form.version.data == str(citizen.version):
+        return None
+    result = merge.merge(citizen, posted, form.base.data, fields)
+    return result if result.theirs else None
+
+
+def changed_while_saving(yours: str) -> str:
+    """Said when another save of the citizen landed while this one was on its way (the
+    version check at the commit): nothing saved; ``yours`` ("dit valg") is still in the form."""
+    return (f"Borgeren blev ændret af en anden, lige mens du gemte, så intet er gemt. Det gemte står på "
+            f"siden; {yours} står i formularen. Tjek det, og gem igen.")
+
+
+def _shown(name: str, value) -> str:
+    if name == "limitation_flags":
+        return merge.shown_value([LIMITATION_FLAGS.get(flag, flag) for flag in value or ()])
+    return merge.shown_value(value)
+
+
+def _named(citizen: Citizen, names, prefix: str = "") -> list[str]:
+    return [f"{_LABELS[n]} ({prefix}{_shown(n, getattr(citizen, n))})" for n in names]
+
+
+def limitations_message(citizen: Citizen, result: merge.Merge) -> str:
+    """The refused skånehensyn save's message: what the other person saved, field by field."""
+    theirs = _named(citizen, [n for n in result.theirs if n not in result.both])
+    both = _named(citizen, result.both, "den anden: ")
+    return merge.conflict_message("Borgerens skånehensyn", theirs, both).replace(
+        "Tjek formularen", "De gemte skånehensyn står øverst på siden. Tjek formularen")
