@@ -1,4 +1,4 @@
-"""Two consultants save the same citizen's skånehensyn from pages opened at once.
+"""Two consultants save the same citizen's caseworkers or skånehensyn from pages opened at once.
 
 The forms carry, as the profile form does, the citizen's version and a fingerprint of their
 fields as loaded (:func:`portal.merge.fingerprints`). A save whose version is not the saved one
@@ -7,8 +7,11 @@ is merged by :func:`portal.merge.merge` against what the page showed:
 * Skånehensyn (health data): when someone else changed them meanwhile, nothing is saved; the
   form comes back (409) with this user's changes on top of the other person's, the other
   person's values named, and the saved version's number, so saving again keeps both.
+* Caseworkers: only the fields this user changed are written; a field only the other person
+  changed keeps their value, and the user is told. A field both changed to different people is
+  refused (409), naming the other person's choice and keeping this user's in the form.
 
-A version moved by something else (jobmål, CV, the profile, the caseworkers) refuses nothing.
+A version moved by something else (jobmål, CV, the profile) refuses nothing.
 """
 from __future__ import annotations
 
@@ -17,16 +20,24 @@ from collections.abc import Mapping
 from cvtext.extract import normalise_text
 
 from .. import merge
-from store.models import Citizen
+from ..extensions import db
+from store.models import Citizen, User
 from store.models.vocab import LIMITATION_FLAGS
 
 LIMITATION_FIELDS = ("limitation_flags", "limitations_text")
-_LABELS = {"limitation_flags": "de markerede skånehensyn", "limitations_text": "beskrivelsen"}
+CASEWORKER_FIELDS = ("vk_id", "adviser_id")
+_LABELS = {"limitation_flags": "de markerede skånehensyn", "limitations_text": "beskrivelsen",
+           "vk_id": "virksomhedskonsulent", "adviser_id": "beskæftigelsesrådgiver"}
 
 
 def limitation_values(flags: list[str], text: str) -> dict[str, object]:
     """Skånehensyn as :func:`portal.citizens.service.update_limitations` stores them."""
     return {"limitation_flags": sorted(set(flags)), "limitations_text": normalise_text(text or "", 2000)}
+
+
+def caseworker_values(vk_id: int | None, adviser_id: int | None) -> dict[str, object]:
+    """The chosen caseworkers as stored (the form's 0, »ingen«, is None)."""
+    return {"vk_id": vk_id or None, "adviser_id": adviser_id or None}
 
 
 def load(form, citizen: Citizen, fields: tuple[str, ...]) -> None:
@@ -54,6 +65,9 @@ def changed_while_saving(yours: str) -> str:
 def _shown(name: str, value) -> str:
     if name == "limitation_flags":
         return merge.shown_value([LIMITATION_FLAGS.get(flag, flag) for flag in value or ()])
+    if name in CASEWORKER_FIELDS:
+        person = db.session.get(User, value) if value else None
+        return merge.shown_value(person.name if person else "ingen")
     return merge.shown_value(value)
 
 
@@ -67,3 +81,24 @@ def limitations_message(citizen: Citizen, result: merge.Merge) -> str:
     both = _named(citizen, result.both, "den anden: ")
     return merge.conflict_message("Borgerens skånehensyn", theirs, both).replace(
         "Tjek formularen", "De gemte skånehensyn står øverst på siden. Tjek formularen")
+
+
+def caseworker_clash(citizen: Citizen, posted: Mapping[str, object], result: merge.Merge) -> list[str]:
+    """The fields both changed, to different people."""
+    return [n for n in result.both if posted[n] != getattr(citizen, n)]
+
+
+def caseworkers_message(citizen: Citizen, clash: list[str]) -> str:
+    """The refused caseworker save's message (``clash``: :func:`caseworker_clash`)."""
+    return (f"Sagsbehandlerne er blevet ændret af en anden, mens du redigerede, så intet er gemt. "
+            f"I har begge ændret {', '.join(_named(citizen, clash, 'den anden: '))}. Formularen viser dit "
+            "valg: tryk »Gem« igen for at bruge det, eller vælg den andens.")
+
+
+def kept_note(citizen: Citizen, result: merge.Merge | None) -> str:
+    """Said after a caseworker save that kept the other person's change of a field this user left
+    alone ("" when there was none)."""
+    if result is None or not result.take:
+        return ""
+    return (f"En anden havde imens ændret {', '.join(_named(citizen, list(result.take)))}; "
+            "det er bevaret, og kun det, du ændrede, er gemt.")

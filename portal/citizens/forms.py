@@ -345,7 +345,12 @@ class CvTextForm(DanishForm):
 
 
 class AssignForm(DanishForm):
-    """VK and adviser; changing an existing VK must be confirmed (few changes of caseworker)."""
+    """VK and adviser; changing an existing VK must be confirmed (few changes of caseworker).
+    ``version`` and ``base`` as loaded: a stale save writes only what this user changed
+    (:mod:`.conflicts`)."""
+
+    version = HiddenField()
+    base = HiddenField()
 
     vk_id = ChoiceField("Virksomhedskonsulent (VK)", coerce=int)
     adviser_id = ChoiceField("Beskæftigelsesrådgiver", coerce=int)

@@ -161,7 +161,9 @@ def save_cv_text(citizen_id: int):
 @bp.route("/<int:citizen_id>/sagsbehandlere", methods=["GET", "POST"])
 @consultant_required
 def assign(citizen_id: int):
-    """Assign VK and adviser; changing an existing VK must be confirmed."""
+    """Assign VK and adviser; changing an existing VK must be confirmed. A page opened before
+    someone else's save writes only what this user changed (:mod:`.conflicts`); a field both
+    changed is refused (409) with the other person's choice named."""
     citizen = citizen_or_404(citizen_id)
     people = queries.consultants()
     for current in (citizen.vk, citizen.adviser):  # keep a disabled caseworker selectable
@@ -171,22 +173,40 @@ def assign(citizen_id: int):
     options = choices([(0, "– ingen –"), *((u.id, u.name if u.active else f"{u.name} (deaktiveret)")
                                            for u in people)])
     form.vk_id.choices, form.adviser_id.choices = options, list(options)
-    if form.validate_on_submit():
-        vk, adviser = (db.session.get(User, form.vk_id.data) if form.vk_id.data else None,
-                       db.session.get(User, form.adviser_id.data) if form.adviser_id.data else None)
+    if request.method == "GET":
+        conflicts.load(form, citizen, conflicts.CASEWORKER_FIELDS)
+    elif form.validate_on_submit():
+        posted = conflicts.caseworker_values(form.vk_id.data, form.adviser_id.data)
+        found = conflicts.found(form, citizen, posted, conflicts.CASEWORKER_FIELDS) if posted_version(form) else None
+        if found is not None and (clash := conflicts.caseworker_clash(citizen, posted, found)):
+            return _stale_assign(citizen, form, conflicts.caseworkers_message(citizen, clash))
+        posted.update(found.take if found is not None else {})
+        vk, adviser = (db.session.get(User, posted["vk_id"]) if posted["vk_id"] else None,
+                       db.session.get(User, posted["adviser_id"]) if posted["adviser_id"] else None)
         try:
             changed = service.assign_caseworkers(citizen, vk, adviser, form.confirm_vk_change.data)
         except service.CitizenChangeError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message_da)
         else:
-            if not changed:
-                flash("Ingen ændringer at gemme.", "info")
-            elif not commit_or_flash("Sagsbehandlerne er gemt."):
-                return redirect(url_for(".assign", citizen_id=citizen.id))
+            if changed and not commit_or_refuse():  # a save landed while this one was on its way
+                return _stale_assign(citizen, form, conflicts.changed_while_saving("dit valg"))
+            flash("Sagsbehandlerne er gemt." if changed else "Ingen ændringer at gemme.",
+                  "success" if changed else "info")
+            if note := conflicts.kept_note(citizen, found):
+                flash(note, "info")
             return redirect(url_for(".detail", citizen_id=citizen.id))
     audited_read(citizen, "assign")
     return render_template("citizens/assign.html", citizen=citizen, form=form)
+
+
+def _stale_assign(citizen: Citizen, form: AssignForm, message: str):
+    """The caseworker form refused as stale: this user's choices kept, the saved version's
+    number and fingerprints in it, so saving again writes them (409)."""
+    conflicts.load(form, citizen, conflicts.CASEWORKER_FIELDS)
+    form.form_errors.append(message)
+    audited_read(citizen, "assign")
+    return render_template("citizens/assign.html", citizen=citizen, form=form), 409
 
 
 @bp.route("/<int:citizen_id>/skaanehensyn", methods=["GET", "POST"])

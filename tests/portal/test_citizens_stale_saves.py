@@ -1,5 +1,6 @@
-"""Two consultants save the same citizen's skånehensyn from pages opened at once (review AF 4).
-Before, the later save silently undid the earlier one and both were told it was saved. Each test loads the form, lets the record change in between (a save
+"""Two consultants save the same citizen's skånehensyn or caseworkers from pages opened at once
+(review AF 4 and 5). Before, the later save silently undid the earlier one and both
+were told it was saved. Each test loads the form, lets the record change in between (a save
 from another tab, or straight in the database), and then sends the old form."""
 from __future__ import annotations
 
@@ -98,6 +99,57 @@ def test_a_version_moved_by_another_change_saves_the_skaanehensyn(app, client, p
     assert _citizen(app, people["citizen"]).limitation_flags == ["reduced_hours"]
 
 
+# --- Sagsbehandlere (AF 5) ------------------------------------------------------------------
+
+def _assign_tab(client, path: str, **choice) -> dict:
+    html, data = _page(client, path)
+    return {**data, "version": _hidden(html, "version"), "base": _hidden(html, "base"), **choice}
+
+
+def test_a_stale_caseworker_form_writes_only_what_this_user_changed(app, client, people):
+    path = f"/borgere/{people['citizen']}/sagsbehandlere"
+    vk, adviser, other, third = (people[k].id for k in ("vk", "adviser", "other", "third"))
+    tab_a = _assign_tab(client, path, vk_id=vk, adviser_id=adviser)
+    tab_b = _assign_tab(client, path, vk_id=vk, adviser_id=adviser)
+    assert client.post(path, data={**tab_a, "adviser_id": other}).status_code == 302
+    saved = client.post(path, data={**tab_b, "vk_id": third, "confirm_vk_change": "y"}, follow_redirects=True)
+    html = saved.get_data(as_text=True)
+    citizen = _citizen(app, people["citizen"])
+    assert (citizen.vk_id, citizen.adviser_id) == (third, other)  # the colleague's adviser stays
+    assert "Sagsbehandlerne er gemt." in html
+    assert "En anden havde imens ændret beskæftigelsesrådgiver (»Consultant Testesen«); det er bevaret" in html
+
+
+def test_a_caseworker_both_changed_is_refused_with_the_other_choice_named(app, client, people):
+    path = f"/borgere/{people['citizen']}/sagsbehandlere"
+    vk, adviser, other, third = (people[k].id for k in ("vk", "adviser", "other", "third"))
+    tab_a = _assign_tab(client, path, vk_id=vk, adviser_id=adviser)
+    tab_b = _assign_tab(client, path, vk_id=vk, adviser_id=adviser)
+    client.post(path, data={**tab_a, "adviser_id": other})
+    refused = client.post(path, data={**tab_b, "adviser_id": third})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Sagsbehandlerne er blevet ændret af en anden, mens du redigerede, så intet er gemt." in html
+    assert "I har begge ændret beskæftigelsesrådgiver (den anden: »Consultant Testesen«)" in html
+    adviser_select = html.split('name="adviser_id"', 1)[1].split("</select>", 1)[0]
+    assert f'<option selected value="{third}"' in adviser_select  # my choice kept
+    assert _citizen(app, people["citizen"]).adviser_id == other
+    again = {**tab_b, "adviser_id": third, "version": _hidden(html, "version"), "base": _hidden(html, "base")}
+    assert client.post(path, data=again).status_code == 302
+    assert _citizen(app, people["citizen"]).adviser_id == third
+
+
+def test_a_stale_form_that_changes_nothing_leaves_the_colleagues_change(app, client, people):
+    path = f"/borgere/{people['citizen']}/sagsbehandlere"
+    vk, adviser, other = (people[k].id for k in ("vk", "adviser", "other"))
+    tab = _assign_tab(client, path, vk_id=vk, adviser_id=adviser)
+    with app.app_context():
+        db.session.get(Citizen, people["citizen"]).adviser_id = other
+        db.session.commit()
+    assert client.post(path, data=tab).status_code == 302
+    assert _citizen(app, people["citizen"]).adviser_id == other
+
+
 def _colleague_saves_first(app, monkeypatch, module, statements: str, **params) -> None:
     """Another consultant's save lands between this save's check and its commit."""
     real = module.commit_or_refuse
@@ -125,3 +177,19 @@ def test_a_skaanehensyn_save_landing_meanwhile_refuses_this_one_and_keeps_the_ty
     assert "I har begge ændret beskrivelsen (den anden: »Kollegaens tekst«)" in html
     assert "Min tekst</textarea>" in html.split('data-testid="limitations-form"', 1)[1]
     assert _citizen(app, people["citizen"]).limitations_text == "Kollegaens tekst"
+
+
+def test_a_caseworker_save_landing_meanwhile_refuses_this_one_and_keeps_the_choice(app, client, people,
+                                                                                   monkeypatch):
+    from portal.citizens import routes_cv
+
+    path = f"/borgere/{people['citizen']}/sagsbehandlere"
+    vk, adviser, other, third = (people[k].id for k in ("vk", "adviser", "other", "third"))
+    tab = _assign_tab(client, path, vk_id=vk, adviser_id=adviser)
+    _colleague_saves_first(app, monkeypatch, routes_cv, "UPDATE citizen SET adviser_id = :other, "
+                           "version = version + 1 WHERE id = :id", other=other, id=people["citizen"])
+    refused = client.post(path, data={**tab, "adviser_id": third})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "lige mens du gemte, så intet er gemt" in html
+    assert f'<option selected value="{third}"' in html.split('name="adviser_id"', 1)[1].split("</select>", 1)[0]
+    assert _citizen(app, people["citizen"]).adviser_id == other
