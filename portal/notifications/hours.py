@@ -1,10 +1,13 @@
 """The hours reminder: ``flask --app portal hours-reminders`` (cron, daily).
 
 From the 3rd of a month on, every active user of a company with a placement that ran in
-the previous month but has no hours logged for it (:func:`portal.placements.monthly.missing_hours`,
-the count the company's start page shows) gets one notification (``hours_missing``)
-per month: "Timer mangler for 2 forløb i november 2026", linking to the monthly hours page.
-Before the 3rd the command does nothing (the company has the first days to log).
+one of the last 12 finished months (:func:`portal.placements.monthly.asked_months`) but has no
+hours logged for it (:func:`portal.placements.monthly.missing_by_month`, the counts of the
+months' hours pages) gets one notification (``hours_missing``) per month: "Timer mangler for 2
+forløb i november 2026", the newest month with a gap, linking to its hours page; the earlier
+months with gaps are named in the text with their counts, so a missed month is asked for
+again, not only while it is last month. Before the 3rd the command does nothing (the company
+has the first days to log).
 
 Idempotent: the dedupe key ``hours-missing:<user>:<YYYY-MM>`` makes repeated runs (and
 overlapping ones: the key is unique in the database) notify each user once a month.
@@ -39,13 +42,14 @@ class Summary:
     month: date | None
     placements: int = 0
     notified: int = 0
+    earlier: int = 0  # placement-months without hours in the months before ``month``
 
     def line(self) -> str:
         """The one-line summary the command prints."""
         if self.month is None:
             return f"nothing to do before day {FIRST_DAY} of the month"
         return (f"{self.month:%Y-%m}: {self.placements} placements without hours, "
-                f"{self.notified} users notified")
+                f"{self.notified} users notified; earlier months: {self.earlier} placement-months without hours")
 
 
 def previous_month(today: date) -> date:
@@ -60,23 +64,34 @@ def hours_link(month: date) -> str:
     return path_for("placements.index")
 
 
+def _earlier(gaps: list[tuple[date, int]]) -> str:
+    """" Der mangler også timer for oktober 2026 (3 forløb) og september 2026 (1 forløb)." or ""."""
+    if not gaps:
+        return ""
+    parts = [f"{format_month(month)} ({count} forløb)" for month, count in gaps]
+    named = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
+    return f" Der mangler også timer for {named}."
+
+
 def run(today: date) -> Summary:
-    """Notify the company users about last month's missing hours; commits. Needs an app context."""
+    """Notify the company users about missing hours of the last finished months; commits. Needs an app context."""
     if today.day < FIRST_DAY:
         return Summary(month=None)
     month = previous_month(today)
-    missing = monthly.missing_hours(month)
-    link, month_name = hours_link(month), format_month(month)
+    missing = monthly.missing_by_month(monthly.asked_months(today))
+    companies = sorted({company for counts in missing.values() for company in counts})
     notified = 0
-    for company_id, count in sorted(missing.items()):
+    for company_id in companies:
+        gaps = [(m, counts[company_id]) for m, counts in missing.items() if counts[company_id]]  # newest first
+        (newest, count), earlier = gaps[0], gaps[1:]
         users = db.session.scalars(sa.select(User).where(
             User.company_id == company_id, User.role == "company", User.active.is_(True)).order_by(User.id))
         for user in users:
-            text = f"Timer mangler for {count} forløb i {month_name}"
-            note = notify(user, "hours_missing", text, link,
+            text = f"Timer mangler for {count} forløb i {format_month(newest)}"
+            note = notify(user, "hours_missing", text, hours_link(newest),
                           subject=f"Påmindelse: {text.lower()}",
-                          body=(f"{text}. Skriv timerne ind, så jobcentret kan følge forløbene og lønnen "
-                                f"kan afregnes."), link_intro="Skriv timer her",
+                          body=(f"{text}.{_earlier(earlier)} Skriv timerne ind, så jobcentret kan følge forløbene "
+                                f"og lønnen kan afregnes."), link_intro="Skriv timer her",
                           dedupe_key=f"hours-missing:{user.id}:{month:%Y-%m}")
             notified += note is not None
     try:
@@ -84,4 +99,5 @@ def run(today: date) -> Summary:
     except IntegrityError:  # an overlapping run told the same users first
         db.session.rollback()
         notified = 0
-    return Summary(month=month, placements=sum(missing.values()), notified=notified)
+    return Summary(month=month, placements=sum(missing[month].values()), notified=notified,
+                   earlier=sum(sum(counts.values()) for m, counts in missing.items() if m != month))

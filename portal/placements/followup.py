@@ -1,7 +1,11 @@
 """The consultant's follow-up list: running placements and which of them need attention.
 
-Monthly follow-up is a policy goal, so a row is flagged when the previous month has no
-hours logged (only if the placement ran at least :data:`MIN_DAYS_FOR_HOURS` days of it),
+Monthly follow-up is a policy goal, so a row is flagged when a finished month has no hours
+logged, of the months the placement ran at least :data:`MIN_DAYS_FOR_HOURS` days of: last
+month ("Ingen timer for november 2026"), and every earlier month of the last year
+(:func:`.monthly.asked_months`, the months the company's reminder asks for) named together
+("Timer mangler stadig for august og september 2026"), so a gap stays flagged after it is no
+longer last month;
 when nobody has followed up for more than a month (the last
 :class:`~.models.PlacementEvent` on or after the start, else the start: an event before the
 start, such as the start being registered, is no follow-up of the running placement), or
@@ -20,6 +24,7 @@ control both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -28,13 +33,14 @@ from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
 from store.models import Citizen, Company, HoursLog, Placement, User
-from .forms import month_label
+from .forms import month_label as _month_label
 from .plausibility import days_in_month
 from store.models import PlacementEvent
-from . import retention
+from . import monthly, retention
 from .service import LOCAL, active_clause, add_months, is_active, month_start
 from store.models.vocab import SUCCESS_END_REASONS
 
+month_label = lru_cache(maxsize=64)(_month_label)  # Babel formats each month once, not once per row
 FOLLOW_UP_EVERY = timedelta(days=31)
 # Hours are only missed for a month the placement ran at least a week of (started 29.11:
 # no "Ingen timer for november").
@@ -204,8 +210,9 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
     none without a team) or "all" (administrators; anyone else gets "team").
     ``sort``: "start" (oldest start first) or "-start".
 
-    One statement whatever the number of placements: the placements' columns with the
-    citizen's and the company's name, the last follow-up and last month's hours of each.
+    Two statements whatever the number of placements: the placements' columns with the
+    citizen's and the company's name, the last follow-up and last month's hours of each; and
+    the months of the last year with hours logged (for the missing months' flag).
     :func:`count_followups` counts the same rows without reading them.
     """
     previous = add_months(month_start(today), -1)
@@ -216,19 +223,48 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
                   .scalar_subquery())
     hours = (sa.select(HoursLog.hours).where(HoursLog.placement_id == Placement.id, HoursLog.month == previous)
              .scalar_subquery())  # at most one row: a month is logged once per placement
-    stmt = (sa.select(*_COLUMNS, last_event, hours).join(Citizen, Placement.citizen_id == Citizen.id)
-            .join(Company, Placement.company_id == Company.id)
-            .where(sa.or_(_followed_up(today), _retention_open(today)), Citizen.anonymised_at.is_(None)))
-    stmt = _scoped(stmt, user, scope)
+    def listed(*columns):
+        return _scoped(sa.select(*columns).join(Citizen, Placement.citizen_id == Citizen.id)
+                       .join(Company, Placement.company_id == Company.id)
+                       .where(sa.or_(_followed_up(today), _retention_open(today)), Citizen.anonymised_at.is_(None)),
+                       user, scope)
+
     order = Placement.start_date.desc() if sort == "-start" else Placement.start_date.asc()
-    no_hours = f"Ingen timer for {month_label(previous)}"  # Babel formats the month once per list
-    rows = []
-    for *columns, last_at, logged in db.session.execute(stmt.order_by(order, Placement.id)):
+    found = []
+    for *columns, last_at, logged in db.session.execute(listed(*_COLUMNS, last_event, hours)
+                                                        .order_by(order, Placement.id)):
         placement = FollowUpPlacement(*columns)
         if placement.end_reason is None or is_active(placement, today) or retention.due_checkpoints(placement, today):
-            last = _local_date(last_at) if last_at is not None else None
-            rows.append(_row(placement, last, logged, today, previous, no_hours))
-    return rows
+            found.append((placement, _local_date(last_at) if last_at is not None else None, logged))
+    logged_months: dict[int, set[date]] = {}
+    for placement_id, month in db.session.execute(
+            sa.select(HoursLog.placement_id, HoursLog.month)
+            .where(HoursLog.placement_id.in_(listed(Placement.id)),
+                   HoursLog.month >= monthly.asked_months(today)[-1], HoursLog.month <= previous)):
+        logged_months.setdefault(placement_id, set()).add(month)
+    return [_row(placement, last, logged, today, previous, logged_months.get(placement.id, set()))
+            for placement, last, logged in found]
+
+
+def missing_months(placement, today: date, logged: set[date]) -> list[date]:
+    """The finished months of the last year (:func:`.monthly.asked_months`) the placement ran
+    at least :data:`MIN_DAYS_FOR_HOURS` days of with no hours in ``logged``; oldest first."""
+    return [month for month in reversed(monthly.asked_months(today))
+            if month not in logged and days_in_month(placement, month) >= MIN_DAYS_FOR_HOURS]
+
+
+def months_text(months: list[date]) -> str:
+    """"september, oktober og november 2026"; "december 2025 og januar 2026" (oldest first)."""
+    groups: list[tuple[int, list[str]]] = []
+    for month in months:
+        name = month_label(month).rsplit(" ", 1)[0]
+        if groups and groups[-1][0] == month.year:
+            groups[-1][1].append(name)
+        else:
+            groups.append((month.year, [name]))
+    parts = [f"{', '.join(names[:-1])} og {names[-1]} {year}" if len(names) > 1 else f"{names[0]} {year}"
+             for year, names in groups]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
 
 
 def _local_date(at: datetime) -> date:
@@ -236,11 +272,12 @@ def _local_date(at: datetime) -> date:
 
 
 def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None, today: date,
-         previous: date | None = None, no_hours: str | None = None) -> FollowUpRow:
-    """``hours``: what was logged for last month (None: nothing).
+         previous: date | None = None, logged: set[date] | None = None) -> FollowUpRow:
+    """``hours``: what was logged for last month (None: nothing); ``logged``: the months of
+    the last year with hours (left out: only last month is checked, from ``hours``).
 
-    A list passes ``previous`` (last month's first day) and ``no_hours`` (its flag) once for
-    all rows; left out, they are worked out here.
+    A list passes ``previous`` (last month's first day) once for all rows; left out, it is
+    worked out here.
     """
     previous = previous or add_months(month_start(today), -1)
     # No follow-up, hours or retention answer is asked while the processing is restricted (a
@@ -259,7 +296,9 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
         return FollowUpRow(placement, hours, last, [], starts=placement.start_date, ends=ends)
     flags = []
     if hours is None and days_in_month(placement, previous) >= MIN_DAYS_FOR_HOURS:
-        flags.append(no_hours or f"Ingen timer for {month_label(previous)}")
+        flags.append(f"Ingen timer for {month_label(previous)}")
+    if logged is not None and (earlier := [m for m in missing_months(placement, today, logged) if m != previous]):
+        flags.append(f"Timer mangler stadig for {months_text(earlier)}")
     since = last or placement.start_date
     if today - since > FOLLOW_UP_EVERY:
         flags.append("Ingen opfølgning i over en måned")

@@ -148,19 +148,53 @@ def placements_in(company_id: int, month: date) -> list[Placement]:
     return list(db.session.scalars(_in_month(company_id, month)))
 
 
+MISSING_MONTHS_BACK = 12  # missing hours are asked for the last 12 finished months (the focus goal's year)
+
+
+def asked_months(today: date) -> list[date]:
+    """The finished months whose missing hours are asked for, newest first: last month and the
+    :data:`MISSING_MONTHS_BACK` - 1 before it (a gap stays asked for a year, not only while it is
+    last month)."""
+    last = add_months(month_start(today), -1)
+    return [add_months(last, -n) for n in range(MISSING_MONTHS_BACK)]
+
+
+def missing_by_month(months: Iterable[date], company_id: int | None = None) -> dict[date, Counter[int]]:
+    """month → company_id → how many placements ran in the month (:func:`ran_in_month`) with no
+    hours logged for it: the rows the month's page leaves empty. One statement for all
+    ``months``; only ``company_id``'s placements when given. A month with none missing maps to
+    an empty Counter.
+
+    The company's start page, the hours reminder (:mod:`portal.notifications.hours`) and
+    :func:`missing_hours` count with this, for the months of :func:`asked_months`.
+    """
+    months = list(dict.fromkeys(months))
+    found: dict[date, Counter[int]] = {month: Counter() for month in months}
+    if not months:
+        return found
+    selects = []
+    for month in months:
+        logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
+        stmt = (sa.select(sa.literal(f"{month:%Y-%m}").label("month"), Placement.company_id.label("company_id"))
+                .where(ran_in_month(month), ~logged.exists()))
+        if company_id is not None:
+            stmt = stmt.where(Placement.company_id == company_id)
+        selects.append(stmt)
+    rows = sa.union_all(*selects).subquery()
+    for month_text, company, count in db.session.execute(
+            sa.select(rows.c.month, rows.c.company_id, sa.func.count())
+            .group_by(rows.c.month, rows.c.company_id)):
+        found[parse_month(month_text)][company] = count
+    return found
+
+
 def missing_hours(month: date, company_id: int | None = None) -> Counter[int]:
     """company_id → how many placements ran in ``month`` (:func:`ran_in_month`) with no hours
-    logged for it: the rows the page leaves empty for that month. Only ``company_id``'s
-    placements when given; a company with none missing is absent (its count reads 0).
-
-    The company's start page (:func:`portal.main.overview.hours_due`) and the hours reminder
-    (:mod:`portal.notifications.hours`) both count with this.
+    logged for it: the rows the page leaves empty for that month (:func:`missing_by_month` for
+    one month). Only ``company_id``'s placements when given; a company with none missing is
+    absent (its count reads 0).
     """
-    logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
-    stmt = sa.select(Placement.company_id).where(ran_in_month(month), ~logged.exists())
-    if company_id is not None:
-        stmt = stmt.where(Placement.company_id == company_id)
-    return Counter(db.session.scalars(stmt))
+    return missing_by_month([month], company_id)[month]
 
 
 def _logged(placement: Placement, month: date) -> Decimal | None:

@@ -18,8 +18,8 @@ MARKER = "ZQXTIMER"
 
 @pytest.fixture
 def world(app, make_user):
-    """Company A: two placements missing October's hours, one with them, one too new, one ended.
-    Company B: everything logged. A has two active users and an inactive one."""
+    """Company A: two placements missing October's hours, one with them, one too new, one ended
+    (and earlier months missing). Company B: everything logged. A has two active users and an inactive one."""
     a1 = make_user("company", email="a1@firma.dk")
     with app.app_context():
         company_a = db.session.get(Company, a1.company_id)
@@ -44,7 +44,7 @@ def world(app, make_user):
         placement(a1.company_id, date(2026, 1, 1), logged=[date(2026, 10, 1)])
         placement(a1.company_id, date(2026, 11, 1))                    # starts after October
         placement(a1.company_id, date(2026, 1, 1), end=date(2026, 9, 30))  # ended before October
-        placement(b.company_id, date(2026, 1, 1), logged=[date(2026, 10, 1)])
+        placement(b.company_id, date(2026, 10, 1), logged=[date(2026, 10, 1)])
         db.session.commit()
     return {"a1": a1, "a2": a2, "gone": gone, "b": b}
 
@@ -175,3 +175,35 @@ def test_the_start_page_the_reminder_and_the_hours_page_count_the_same_placement
     assert "2026-10: 4 placements without hours, 2 users notified" in run_on(runner, date(2026, 11, 5))
     assert sorted((n.user_id, n.text) for n in notes(app)) == sorted([
         (a.id, "Timer mangler for 3 forløb i oktober 2026"), (b.id, "Timer mangler for 1 forløb i oktober 2026")])
+
+
+def test_a_month_missed_earlier_is_asked_for_again(app, runner, make_user):
+    """Review AG 2: a gap is not forgotten once it is no longer last month; the counts are the
+    months' hours pages' empty rows (monthly.missing_by_month)."""
+    user = make_user("company", email="hul@firma.dk")
+    with app.app_context():
+        citizen = Citizen(name="Hul", postcode="8722", benefit_group="kontanthjaelp", hours_available=10,
+                          readiness_group="paa_vej", case_start=date(2025, 1, 1))
+        p = Placement(citizen=citizen, company_id=user.company_id, kind="loentilskud", weekly_hours=15,
+                      start_date=date(2026, 8, 31))
+        p.hours = [HoursLog(month=date(2026, 8, 1), hours=Decimal("3")),
+                   HoursLog(month=date(2026, 11, 1), hours=Decimal("60"))]
+        done = Placement(citizen=citizen, company_id=user.company_id, kind="smaajob", weekly_hours=5,
+                         start_date=date(2026, 10, 1))
+        done.hours = [HoursLog(month=date(2026, 10, 1), hours=Decimal("8"))]
+        db.session.add_all([p, done])
+        db.session.commit()
+        db.session.expunge_all()
+        missing = monthly.missing_by_month(monthly.asked_months(date(2026, 12, 5)), user.company_id)
+        assert {m: c[user.company_id] for m, c in missing.items() if c} == {
+            date(2026, 11, 1): 1, date(2026, 10, 1): 1, date(2026, 9, 1): 1}
+        for month, counts in missing.items():
+            db.session.expunge_all()  # each page reads its month's hours alone
+            empty = [x for x in monthly.placements_in(user.company_id, month) if not x.hours]
+            assert counts[user.company_id] == len(empty), month
+    run_on(runner, date(2026, 12, 5))
+    [note] = notes(app)
+    assert note.text == "Timer mangler for 1 forløb i november 2026"
+    with app.app_context():
+        body = db.session.scalar(sa.select(MailMessage.body))
+    assert "Der mangler også timer for oktober 2026 (1 forløb) og september 2026 (1 forløb)." in body

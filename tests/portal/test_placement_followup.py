@@ -167,3 +167,32 @@ def test_the_list_marks_an_end_registered_ahead(app, client, auth, world):
     page = client.get("/forloeb/opfoelgning?omfang=mine").get_data(as_text=True)
     assert f"Slutter {(TODAY + timedelta(days=20)):%d.%m.%Y}" in page
     assert f"Se forløb nr. {pid}" in page and f"Registrér fastholdelse, forløb nr. {pid}" not in page
+
+
+def test_months_missed_earlier_stay_flagged(app, world):
+    """Review AG 2: a month without hours is flagged after it is no longer last month, every
+    month of the last year the placement ran a week of."""
+    from decimal import Decimal
+
+    from portal.placements.followup import list_followups
+    from store.models import Citizen, HoursLog, User
+
+    pid = placement(app, world, date(2026, 8, 31))  # one day of August: no hours to miss for it
+    with app.app_context():
+        db.session.add(HoursLog(placement_id=pid, month=date(2026, 10, 1), hours=Decimal("30")))
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+        user = db.session.get(User, world["consultant"].id)
+        [row] = [r for r in list_followups(user, "mine", date(2026, 12, 6)) if r.placement.id == pid]
+        assert row.flags[:2] == ["Ingen timer for november 2026", "Timer mangler stadig for september 2026"]
+        db.session.add(HoursLog(placement_id=pid, month=date(2026, 11, 1), hours=Decimal("30")))
+        db.session.commit()
+        [row] = [r for r in list_followups(user, "mine", date(2027, 1, 6)) if r.placement.id == pid]
+        assert row.flags[:2] == ["Ingen timer for december 2026", "Timer mangler stadig for september 2026"]
+
+
+def test_months_text_names_the_months_by_year():
+    from portal.placements.followup import months_text
+
+    assert months_text([date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)]) == "september, oktober og november 2026"
+    assert months_text([date(2025, 12, 1), date(2026, 1, 1)]) == "december 2025 og januar 2026"
