@@ -27,7 +27,8 @@ end it this time, so a company that was shown the candidate and had not declined
 rule as ``proposal.ended``) is told, by the candidate's pseudonym, that it is no longer aktuel,
 never why (:func:`portal.notifications.candidate_news.no_longer_relevant`, the notice kind
 ``candidate_ended``), linking to the candidate's page, which says so and where the notice is
-read.
+read. A booked interview the ending cancels is named in that same notice, whose mail carries
+the calendar CANCEL: one notice per user for the one step (review AE 8).
 
 It lives here, not in :mod:`portal.proposals`, because the interview service imports the
 state machine (as :mod:`.withdrawal` does).
@@ -47,7 +48,7 @@ from ..notifications import candidate_news
 from ..webhooks import events as webhook_events
 from .withdrawal import Cancelled
 from store import clock
-from store.models import Opening, Proposal, User
+from store.models import Interview, Opening, Proposal, User
 from store.models.vocab import PROPOSAL_STATUSES
 
 # The key in Proposal.explanation of a proposal ended because it was on hold (portal.proposals_hold).
@@ -143,6 +144,7 @@ def end_all(opening: Opening, user: User, today: date | None = None, now: dateti
 
 
 def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> Cancelled:
+    interviews.lock(proposal)  # the times ahead as they are now: none chosen behind the ending (review AF 2)
     if not endable(proposal):
         if proposals.placement_started(proposal):
             raise proposals.TransitionError("Borgeren har et forløb i opslaget; det følges op på forløbets side.")
@@ -152,21 +154,28 @@ def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> C
     ahead = interviews.future_interviews(proposal, now)
     cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
                           sum(1 for i in ahead if i.status == "offered"))
+    told_once = tell and held  # the company's one notice says both (_tell_company)
     for interview in ahead:  # while the name is still released
-        interviews.cancel(interview, user, commit=False, require_release=False)
+        interviews.cancel(interview, user, commit=False, require_release=False, tell_company=not told_once)
     proposals.end_with_opening(proposal, user, today, held=held)
     if held:  # a new dict: the JSON column sees the change
         proposal.explanation = {**(proposal.explanation or {}), ENDED_ON_HOLD: today.isoformat()}
     if tell:
         webhook_events.proposal_ended(db.session, proposal)
         if held:
-            _tell_company(proposal)
+            _tell_company(proposal, next((i for i in ahead if interviews.in_calendars(i)), None))
     return cancelled
 
 
-def _tell_company(proposal: Proposal) -> None:
+def _tell_company(proposal: Proposal, interview: Interview | None) -> None:
     """Tell the company that the held candidate (by pseudonym, as its card showed it, with no
-    name shown) is no longer aktuel; the caller commits."""
+    name shown) is no longer aktuel; the caller commits.
+
+    ``interview``: the booked interview the ending cancelled. The same notice says so and its
+    mail carries the calendar CANCEL (:func:`portal.interviews.service.cancel` then told only
+    the job centre's side): one step, one notice per company user (review AE 8)."""
     candidate_news.announce_ended(
         proposal, name_was_shown=False,
-        key=f"candidate_ended:held:{proposal.id}:{candidate_news.decision_key(proposal)}")
+        key=f"candidate_ended:held:{proposal.id}:{candidate_news.decision_key(proposal)}",
+        interview=interviews.spoken_time(interview.starts_at) if interview is not None else None,
+        ics=interviews.calendar(interview, "CANCEL") if interview is not None else None)

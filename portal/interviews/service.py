@@ -416,7 +416,7 @@ def over(interview: Interview, now: datetime | None = None) -> bool:
 
 
 def cancel(interview: Interview, user: User, *, moved: bool = False, commit: bool = True,
-           require_release: bool = True, expected: str | None = None) -> None:
+           require_release: bool = True, expected: str | None = None, tell_company: bool = True) -> None:
     """Cancel a booked or offered time; a booked one sends both sides a calendar CANCEL.
 
     The job centre may cancel whether or not the name is shared now: cancelling only takes a
@@ -437,6 +437,12 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
     got the invitation and with no calendar cancellation). The job centre ending the proposal
     (``require_release=False``) instead cancels what it finds: a time booked meanwhile gets its
     calendar CANCEL, one no longer booked or offered is left as it is.
+
+    ``tell_company=False`` (the job centre ending the proposal, with the caller telling the
+    company in one notice that the candidate is no longer aktuel and the interview cancelled,
+    :func:`portal.notifications.candidate_news.announce_ended`): the company's users get no
+    notice of their own here; the caller sends them the calendar CANCEL (:func:`calendar`) with
+    its notice. The job centre's side is told as always.
 
     Raises:
         InterviewError: a company user while the name is not shared, the time is neither
@@ -462,7 +468,8 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
     if was_booked:  # only a booked time is in anybody's calendar: its CANCEL needs a new sequence
         interview.sequence += 1
         verb = "flyttet; den gamle tid er aflyst" if moved else "aflyst"
-        _tell_both(proposal, interview, "CANCEL", f"Samtalen {_when(interview)} er {verb}", user)
+        _tell_both(proposal, interview, "CANCEL", f"Samtalen {_when(interview)} er {verb}", user,
+                   company=tell_company)
         webhook_events.interview_cancelled(db.session, interview, moved=moved, ending=not require_release)
     _audit(proposal, user, "interview_moved" if moved else "interview_cancelled", f"interview:{interview.id}")
     if commit:
@@ -511,13 +518,15 @@ def calendar(interview: Interview, method: str | None = None) -> str:
                           company=proposal.opening.company.name, attendees=people)
 
 
-def _tell_both(proposal: Proposal, interview: Interview, method: str, text: str, actor: User) -> None:
+def _tell_both(proposal: Proposal, interview: Interview, method: str, text: str, actor: User, *,
+               company: bool = True) -> None:
     """Both sides, with the calendar document. ``actor`` gets it too (a booking belongs in their
-    own calendar as well), but as already read: nobody is told about their own step."""
+    own calendar as well), but as already read: nobody is told about their own step.
+    ``company=False``: the job centre's side only (the caller tells the company)."""
     document = calendar(interview, method)
     room = TEXT_MAX - len(f"{text}: »«, {interview.location}")  # the time and place before the title
     line = f"{text}: »{shorten(proposal.opening.title, max(room, 12))}«, {interview.location}"
-    for recipient in recipients(proposal, "company") + recipients(proposal, "jobcenter"):
+    for recipient in (recipients(proposal, "company") if company else []) + recipients(proposal, "jobcenter"):
         notify(recipient, "interview_booked", line, _link(proposal, recipient), ics=document,
                read=recipient.id == actor.id)
 

@@ -124,13 +124,74 @@ def test_ending_a_held_candidate_tells_the_company_by_pseudonym_and_the_link_rea
         assert mail.subject == f"{who} er ikke længere aktuel"  # short (review AD 6)
     [notice] = _company_notices(app, world)
     candidate_page = f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
-    assert notice.text == f"{who} til »Praktik i kantinen« er ikke længere aktuel."
+    # the booked interview the ending cancelled is said in the same notice (review AE 8)
+    assert notice.text == f"{who} til »Praktik i kantinen« er ikke længere aktuel, og samtalen {_booked_at(app)} er aflyst."
     assert MARKER not in notice.text and notice.link == candidate_page and notice.read_at is None
     auth.switch_to(world["company"].email)
     page = client.get(notice.link)
     assert page.status_code == 200 and "Kandidaten er ikke længere aktuel" in page.get_data(as_text=True)
     [notice] = _company_notices(app, world)
     assert notice.read_at is not None
+
+
+def _booked_at(app) -> str:
+    from portal.interviews import service
+
+    with app.app_context():
+        return service.spoken_time(db.session.scalar(sa.select(Interview.starts_at).where(Interview.uid == "held@jobbro")))
+
+
+def test_ending_a_held_candidate_with_a_booked_interview_tells_each_company_user_once(
+        app, client, auth, world, make_user):
+    """Review AE 8: each company user got »Samtalen … er aflyst« and »… ikke længere aktuel«,
+    two notices and two mails, for the one step. Now one notice says both, and its mail carries
+    the calendar cancellation; the job centre's side is told of the cancellation as before."""
+    from types import SimpleNamespace
+
+    from icalendar import Calendar
+
+    colleague = make_user("company", company=SimpleNamespace(id=world["company"].company_id))
+    adviser = make_user("consultant")
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).adviser_id = adviser.id
+        db.session.commit()
+    page_url = f"/kandidater/forslag/{world['proposal']}"
+    auth.switch_to(world["consultant"].email)
+    client.post(f"{page_url}/afslut", data={"csrf_token": auth.csrf_token(page_url)})
+    when = _booked_at(app)
+    with app.app_context():
+        for user_id in (world["company"].id, colleague.id):
+            notices = db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)).all()
+            assert [(n.kind, n.read_at) for n in notices] == [("candidate_ended", None)]
+            assert f"og samtalen {when} er aflyst" in notices[0].text
+            [mail] = db.session.scalars(sa.select(MailMessage).where(MailMessage.user_id == user_id)).all()
+            assert mail.kind == "candidate_ended"
+            assert f"Den aftalte samtale {when} er aflyst (aflysningen til kalenderen er vedhæftet)." in mail.body
+            calendar = Calendar.from_ical(mail.ics)
+            event = next(iter(calendar.walk("VEVENT")))
+            assert str(calendar["METHOD"]) == "CANCEL" and str(event["UID"]) == "held@jobbro"
+            assert int(event["SEQUENCE"]) == 1
+        # the job centre's side: the cancellation as before (the consultant's own step comes read)
+        staff = {(n.user_id, n.kind, n.read_at is None) for n in db.session.scalars(
+            sa.select(Notification).where(Notification.user_id.in_((world["consultant"].id, adviser.id))))}
+        assert staff == {(world["consultant"].id, "interview_booked", False), (adviser.id, "interview_booked", True)}
+
+
+def test_a_company_user_without_the_ended_mail_still_gets_the_calendar_cancellation(app, client, auth, world):
+    with app.app_context():
+        from store.models import User
+
+        db.session.get(User, world["company"].id).mail_opt_out = ["candidate_ended"]
+        db.session.commit()
+    page_url = f"/kandidater/forslag/{world['proposal']}"
+    auth.switch_to(world["consultant"].email)
+    client.post(f"{page_url}/afslut", data={"csrf_token": auth.csrf_token(page_url)})
+    with app.app_context():
+        notices = db.session.scalars(sa.select(Notification).where(
+            Notification.user_id == world["company"].id).order_by(Notification.id)).all()
+        assert [(n.kind, n.read_at is None) for n in notices] == [("candidate_ended", True), ("interview_booked", False)]
+        [mail] = db.session.scalars(sa.select(MailMessage).where(MailMessage.user_id == world["company"].id)).all()
+        assert mail.kind == "interview_booked" and "METHOD:CANCEL" in mail.ics
 
 
 def test_a_held_candidate_the_company_declined_is_ended_without_telling_it(app, client, auth, world, monkeypatch):
