@@ -315,6 +315,8 @@ class JobGoalEditForm(DanishForm):
                                                   Length(2, 200, "Et jobmål skal være 2–200 tegn."),
                                                   no_hidden_characters])
     new_title_confirmed = BooleanField(CONFIRM_HEALTH_LABEL)
+    # The text the page showed: a rename after someone else's is refused (routes_goals).
+    old_title = HiddenField()
     ask_confirmation = False
 
 

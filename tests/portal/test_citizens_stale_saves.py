@@ -1,5 +1,5 @@
-"""Two consultants save the same citizen's skånehensyn or caseworkers from pages opened at once
-(review AF 4 and 5). Before, the later save silently undid the earlier one and both
+"""Two consultants save the same citizen's skånehensyn, caseworkers or jobmål from pages opened
+at once (review AF 4, 5 and 7). Before, the later save silently undid the earlier one and both
 were told it was saved. Each test loads the form, lets the record change in between (a save
 from another tab, or straight in the database), and then sends the old form."""
 from __future__ import annotations
@@ -150,6 +150,54 @@ def test_a_stale_form_that_changes_nothing_leaves_the_colleagues_change(app, cli
     assert _citizen(app, people["citizen"]).adviser_id == other
 
 
+# --- Jobmål (AF 7) --------------------------------------------------------------------------
+
+def _goal_tab(client, citizen_id: int, goal_id: int) -> dict:
+    html, data = _page(client, f"/borgere/{citizen_id}/jobmaal?ret={goal_id}")
+    return {**data, "old_title": _hidden(html, "old_title")}
+
+
+def _goal(app, citizen_id: int, title: str) -> int:
+    with app.app_context():
+        return next(g.id for g in db.session.get(Citizen, citizen_id).job_goals if g.title == title)
+
+
+def test_a_rename_from_a_stale_page_is_refused_and_keeps_the_typed_text(app, client, people):
+    citizen_id = people["citizen"]
+    goal_id = _goal(app, citizen_id, "Tjener")
+    path = f"/borgere/{citizen_id}/jobmaal/{goal_id}/ret"
+    tab_a, tab_b = _goal_tab(client, citizen_id, goal_id), _goal_tab(client, citizen_id, goal_id)
+    assert tab_a["old_title"] == "Tjener"
+    assert client.post(path, data={**tab_a, "new_title": "Tjener og truckfører"}).status_code == 302
+    refused = client.post(path, data={**tab_b, "new_title": "Tjener (deltid)"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Jobmålet er ændret af en anden til »Tjener og truckfører«, mens du rettede det" in html
+    assert 'value="Tjener (deltid)"' in html  # what was typed
+    with app.app_context():
+        assert db.session.get(JobGoal, goal_id).title == "Tjener og truckfører"
+    again = {**tab_b, "new_title": "Tjener (deltid)", "old_title": _hidden(html, "old_title")}
+    assert again["old_title"] == "Tjener og truckfører"
+    assert client.post(path, data=again).status_code == 302  # sending again replaces theirs, knowingly
+    with app.app_context():
+        assert db.session.get(JobGoal, goal_id).title == "Tjener (deltid)"
+
+
+def test_a_rename_of_a_goal_removed_meanwhile_comes_back_in_the_add_form(app, client, people):
+    citizen_id = people["citizen"]
+    goal_id = _goal(app, citizen_id, "Kok")
+    tab = _goal_tab(client, citizen_id, goal_id)
+    with app.app_context():
+        citizen = db.session.get(Citizen, citizen_id)
+        citizen.job_goals.remove(db.session.get(JobGoal, goal_id))
+        db.session.commit()
+    refused = client.post(f"/borgere/{citizen_id}/jobmaal/{goal_id}/ret", data={**tab, "new_title": "Kok (kantine)"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "er fjernet af en anden imens" in html
+    add_form = html.split('data-testid="add-job-goal"', 1)[1]
+    assert 'value="Kok (kantine)"' in add_form
+
+
 def _colleague_saves_first(app, monkeypatch, module, statements: str, **params) -> None:
     """Another consultant's save lands between this save's check and its commit."""
     real = module.commit_or_refuse
@@ -193,3 +241,20 @@ def test_a_caseworker_save_landing_meanwhile_refuses_this_one_and_keeps_the_choi
     assert refused.status_code == 409 and "lige mens du gemte, så intet er gemt" in html
     assert f'<option selected value="{third}"' in html.split('name="adviser_id"', 1)[1].split("</select>", 1)[0]
     assert _citizen(app, people["citizen"]).adviser_id == other
+
+
+def test_a_rename_landing_meanwhile_refuses_this_one_and_keeps_the_typed_text(app, client, people, monkeypatch):
+    from portal.citizens import routes_goals
+
+    citizen_id = people["citizen"]
+    goal_id = _goal(app, citizen_id, "Tjener")
+    tab = _goal_tab(client, citizen_id, goal_id)
+    _colleague_saves_first(app, monkeypatch, routes_goals, "UPDATE job_goal SET title = 'Tjener og truckfører' "
+                           "WHERE id = :goal; UPDATE citizen SET version = version + 1 WHERE id = :id",
+                           goal=goal_id, id=citizen_id)
+    refused = client.post(f"/borgere/{citizen_id}/jobmaal/{goal_id}/ret", data={**tab, "new_title": "Tjener (deltid)"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Jobmålet er ændret af en anden til »Tjener og truckfører«" in html and 'value="Tjener (deltid)"' in html
+    with app.app_context():
+        assert db.session.get(JobGoal, goal_id).title == "Tjener og truckfører"
