@@ -171,7 +171,8 @@ def _retention_open(today: date) -> sa.ColumnElement[bool]:
     """Ended in a job (:data:`SUCCESS_END_REASONS`) at least the first checkpoint's months ago,
     with a checkpoint unanswered: the ended placements :func:`list_followups` reads."""
     return sa.and_(Placement.end_reason.in_(SUCCESS_END_REASONS),
-                   Placement.end_date <= add_months(today, -min(retention.CHECKPOINTS)),
+                   # the day clamp included (:func:`_last_end_due`): an end on 31 August opens on 30 November
+                   Placement.end_date <= _last_end_due(today, min(retention.CHECKPOINTS)),
                    sa.or_(Placement.employed_3m.is_(None), Placement.employed_6m.is_(None)))
 
 

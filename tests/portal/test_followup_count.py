@@ -83,3 +83,27 @@ def test_the_admin_start_page_does_not_build_the_list_to_count_it(seeded, client
         html = client.get("/").get_data(as_text=True)
     shown = re.search(r'Forløb i gang eller til opfølgning(?:</a>)?</th><td>(\d+)</td>', html)
     assert shown and int(shown.group(1)) == expected
+
+
+@pytest.mark.parametrize("end, day", [(date(2026, 8, 31), date(2026, 11, 30)), (date(2026, 11, 30), date(2027, 2, 28)),
+                                      (date(2026, 8, 29), date(2027, 2, 28)), (date(2026, 5, 31), date(2026, 11, 30))])
+def test_a_check_falling_due_on_a_clamped_day_is_listed_that_day(app, end, day):
+    """Review AG 6: retention.opens_on clamps the day (31 August + 3 months = 30 November); the list
+    and its count read it so on the day the placement's page offers the check."""
+    from portal.placements import retention
+
+    with app.app_context():
+        company = Company(name="Firma Klemme", cvr="41234568", postcode="8722")
+        citizen = Citizen(name="Borger Klemme", postcode="8722", benefit_group="kontanthjaelp",
+                          readiness_group="i_gang", case_start=date(2020, 1, 5), hours_available=20)
+        admin = User(email="admin-klemme@example.dk", name="Admin", role="admin", password_hash="x", phone="")
+        db.session.add_all([company, citizen, admin])
+        db.session.flush()
+        row = Placement(citizen_id=citizen.id, company_id=company.id, kind="ordinaert", start_date=date(2026, 1, 5),
+                        end_date=end, end_reason="ordinaert_job", weekly_hours=30,
+                        employed_3m=None if end.month >= 8 else True)
+        db.session.add(row)
+        db.session.commit()
+        assert retention.due_checkpoints(row, day)
+        assert [r.placement.id for r in followup.list_followups(admin, "all", day)] == [row.id]
+        assert followup.count_followups(admin, "all", day) == 1
