@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
-from .. import audit, proposals
+from .. import audit, private_details, proposals
 from ..access import consultant_required
 from ..auth import replay
 from ..extensions import db
@@ -173,6 +173,7 @@ def _page(item: Proposal, status: int = 200, **forms):
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
         profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),
+        profile_withheld=private_details.describe(profile.withheld(item)),
         **context, **_assessment(item)), status
 
 

@@ -196,6 +196,41 @@ def _whole(hours: float | None) -> float | int | None:
     return int(hours) if hours is not None and float(hours).is_integer() else hours
 
 
+# The profile's free texts: checked again each time a company is shown them (:func:`for_company`).
+TEXT_KEYS = ("experience", "goals", "languages")
+
+
+def for_company(proposal: Proposal) -> dict:
+    """The stored profile as the company is shown it: each free text (:data:`TEXT_KEYS`) without
+    its sentences that hold a private detail by today's check (:func:`portal.private_details.find`,
+    the one :func:`check` applies), so the company sees nothing of them.
+
+    A profile approved before the check caught something (a country named, before origin was
+    caught in any phrasing) is filtered where it is shown, not changed where it is stored: the
+    consultant is told on the proposal page (:func:`withheld`) and approves it again without it.
+    """
+    shown = dict(proposal.shared_profile or {})
+    for key in TEXT_KEYS:
+        if shown.get(key):
+            shown[key] = " ".join(part for part in _sentences(str(shown[key]))
+                                  if not private_details.find(part, proposal.citizen))
+    return shown
+
+
+def withheld(proposal: Proposal) -> list[private_details.Detail]:
+    """The private details in the approved profile's free texts that :func:`for_company` keeps
+    from the company (none for a profile approved under today's check)."""
+    if not is_approved(proposal):
+        return []
+    stored = proposal.shared_profile or {}
+    return [detail for key in TEXT_KEYS
+            for detail in private_details.find(str(stored.get(key) or ""), proposal.citizen)]
+
+
+def _sentences(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in _SENTENCE.split(text)) if part]
+
+
 def is_approved(proposal: Proposal) -> bool:
     return proposal.profile_approved_at is not None and bool(
         (proposal.shared_profile or {}).get("experience"))

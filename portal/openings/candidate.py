@@ -49,8 +49,10 @@ def released_profile(proposal: Proposal) -> dict:
     """The approved profile's rows and the contact details the citizen agreed to share.
 
     Contact details come with the consent, so they show even before the profile is approved.
+    The texts are read through :func:`portal.candidates.profile.for_company`: a sentence that
+    holds a private detail (caught by a check newer than the approval) is not shown.
     """
-    every = profiles.rows(proposal.shared_profile or {})
+    every = profiles.rows(profiles.for_company(proposal))
     contact_labels = {profiles.LABELS[key] for key in CONTACT_KEYS}
     ready = profiles.is_approved(proposal)
     return {"ready": ready,
