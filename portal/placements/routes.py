@@ -26,12 +26,16 @@ from .forms import HoursForm, month_label, month_value, parse_month, parse_shown
 @company_required
 def index():
     """The company's placements with hours, :data:`.service.PER_PAGE` a page (``?side=N``);
-    Code of Care partners also see their results (of every placement, not the page's)."""
+    Code of Care partners also see their results (of every placement, not the page's). The
+    month column is the month companies are asked for (:func:`.monthly.default_month`), and a
+    month or placement with nothing registered reads "–", never a 0 that looks registered."""
     today = clock.today()
-    page = service.page_for_company(current_user.company_id, today, request.args.get("side", 1, type=int) or 1)
+    month = monthly.default_month(today)  # the month companies are asked for (last month until the 10th)
+    page = service.page_for_company(current_user.company_id, today, request.args.get("side", 1, type=int) or 1,
+                                    month)
     summary = service.partner_summary(current_user.company_id, today) if current_user.is_code_of_care else None
     return render_template("placements/index.html", rows=page.items, page=page, summary=summary, today=today,
-                           month=month_label(service.month_start(today)),
+                           month=month_label(month), month_value=month_value(month),
                            contact=service.company_contact(current_user.company))
 
 

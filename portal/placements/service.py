@@ -199,8 +199,8 @@ class PlacementRow:
     placement: Placement
     label: str
     active: bool
-    hours_this_month: Decimal
-    hours_total: Decimal
+    hours_this_month: Decimal | None  # None: nothing registered for the month (not 0: a registered 0)
+    hours_total: Decimal | None  # None: no hours registered at all
 
     @property
     def cancelled(self) -> bool:
@@ -229,14 +229,15 @@ class PartnerSummary:
 PER_PAGE = 50  # placements a page of /forloeb/ shows; ``?side=N`` pages through the rest
 
 
-def page_for_company(company_id: int, today: date, page: int = 1):
+def page_for_company(company_id: int, today: date, page: int = 1, month: date | None = None):
     """One page (:data:`PER_PAGE`) of the company's placements as :class:`PlacementRow` items:
     active first, then ended, then cancelled; newest start first within each. Every placement
     can be reached, however long the history (a page past the end is the last one).
 
     A fixed number of statements whatever the number of placements: the count, the page with
     its openings' titles, the page's hours (:func:`hour_totals`) and the names released on
-    it (only the page's names are read, and audited).
+    it (only the page's names are read, and audited). ``month``: the month whose hours the
+    list shows (the route passes the one companies are asked for); by default today's.
     """
     group = sa.case((Placement.end_reason == CANCELLED, 2), (active_clause(today), 0), else_=1)
     query = (sa.select(Placement).where(Placement.company_id == company_id)
@@ -246,27 +247,28 @@ def page_for_company(company_id: int, today: date, page: int = 1):
     if not found.items and found.pages and page > found.pages:
         found = db.paginate(query, page=found.pages, per_page=PER_PAGE, error_out=False)
     placements = list(found.items)
-    totals = hour_totals([p.id for p in placements], month_start(today))
+    totals = hour_totals([p.id for p in placements], month or month_start(today))
     labels = company_labels(placements, today)
-    found.items = [PlacementRow(p, labels[p.id], is_active(p, today), *totals.get(p.id, (ZERO, ZERO)))
+    found.items = [PlacementRow(p, labels[p.id], is_active(p, today), *totals.get(p.id, (None, None)))
                    for p in placements]
     return found
 
 
-def hour_totals(placement_ids: list[int], month: date) -> dict[int, tuple[Decimal, Decimal]]:
-    """Placement id → (hours logged for ``month``, hours logged in all), in one statement.
+def hour_totals(placement_ids: list[int], month: date) -> dict[int, tuple[Decimal | None, Decimal]]:
+    """Placement id → (hours logged for ``month``, or None when that month has none logged;
+    hours logged in all), in one statement.
 
     Summed here as :class:`~decimal.Decimal` (SQLite would sum the numeric column as a float).
     Placements without hours are absent.
     """
-    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    totals: dict[int, tuple[Decimal | None, Decimal]] = {}
     if not placement_ids:
         return totals
     for placement_id, logged_month, hours in db.session.execute(
             sa.select(HoursLog.placement_id, HoursLog.month, HoursLog.hours)
             .where(HoursLog.placement_id.in_(placement_ids))):
-        in_month, total = totals.get(placement_id, (ZERO, ZERO))
-        totals[placement_id] = (in_month + hours if logged_month == month else in_month, total + hours)
+        in_month, total = totals.get(placement_id, (None, ZERO))
+        totals[placement_id] = (hours if logged_month == month else in_month, total + hours)
     return totals
 
 

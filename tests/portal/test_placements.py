@@ -495,3 +495,28 @@ def test_a_month_saved_at_the_same_moment_is_not_overwritten(app, client, auth, 
     assert response.status_code == 400
     assert "ændret af en anden til 33" in response.get_data(as_text=True)
     assert hours_rows(app, pid) == {date(2026, 1, 1): Decimal("33")}
+
+
+def test_the_list_shows_the_month_asked_for_and_a_dash_where_nothing_is_registered(app, client, auth, world):
+    """Review AG 7: on 6 December the column is November (what companies are asked for), and a
+    month with nothing registered is »–«, not a 0 that looks registered."""
+    ids = world["ids"]
+    with app.app_context():
+        db.session.add(HoursLog(placement_id=ids["active"], month=date(2026, 12, 1), hours=Decimal("4")))
+        db.session.commit()
+    with travel(date(2026, 12, 6)):
+        login(client, auth, "a@firma.dk")
+        page = client.get("/forloeb/").get_data(as_text=True)
+        future_row = page.split(f'data-placement-id="{ids["future"]}"')[1].split("</tr>")[0]
+        active_row = page.split(f'data-placement-id="{ids["active"]}"')[1].split("</tr>")[0]
+        assert "Timer i november 2026" in page and "Timer i december 2026" not in page
+        assert re.search(r'data-testid="hours-this-month"><span aria-hidden="true">–</span>'
+                         r'<span class="sr-only">ikke registreret</span><', active_row)
+        assert 'data-testid="hours-total">14<' in active_row
+        assert re.search(r'data-testid="hours-total"><span aria-hidden="true">–</span>', future_row)
+        with app.app_context():
+            db.session.add(HoursLog(placement_id=ids["active"], month=date(2026, 11, 1), hours=Decimal("0")))
+            db.session.commit()
+        page = client.get("/forloeb/").get_data(as_text=True)
+        active_row = page.split(f'data-placement-id="{ids["active"]}"')[1].split("</tr>")[0]
+        assert 'data-testid="hours-this-month">0<' in active_row  # a registered 0 reads 0
