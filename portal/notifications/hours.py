@@ -29,7 +29,7 @@ from store.models import User
 from ..dates import add_months, month_start
 from ..extensions import db
 from ..i18n import format_month
-from ..placements import monthly
+from ..placements import kinds, monthly
 from .service import notify, path_for
 
 FIRST_DAY = 3  # reminders start on the 3rd of the month
@@ -73,25 +73,39 @@ def _earlier(gaps: list[tuple[date, int]]) -> str:
     return f" Der mangler også timer for {named}."
 
 
+def _why(unpaid: int, paid: int) -> str:
+    """What the hours are for, by the kinds missing them: virksomhedspraktik is unpaid (the
+    citizen keeps the benefit), so its hours are attendance the job centre follows, never pay."""
+    if not paid:
+        return ("Skriv fremmødet (timer) ind, så jobcentret kan følge forløbene. Praktik er ulønnet: "
+                "borgeren får sin ydelse, ikke løn fra jer.")
+    if not unpaid:
+        return "Skriv timerne ind, så jobcentret kan følge forløbene, og lønnen kan afregnes."
+    return ("Skriv timerne ind, så jobcentret kan følge forløbene. For de lønnede forløb bruges timerne "
+            "også til lønnen; praktik er ulønnet (borgeren får sin ydelse), så dér er timerne fremmødet.")
+
+
 def run(today: date) -> Summary:
     """Notify the company users about missing hours of the last finished months; commits. Needs an app context."""
     if today.day < FIRST_DAY:
         return Summary(month=None)
     month = previous_month(today)
     missing = monthly.missing_by_month(monthly.asked_months(today))
+    unpaid = monthly.missing_by_month(monthly.asked_months(today), kinds=kinds.UNPAID_KINDS)
     companies = sorted({company for counts in missing.values() for company in counts})
     notified = 0
     for company_id in companies:
         gaps = [(m, counts[company_id]) for m, counts in missing.items() if counts[company_id]]  # newest first
         (newest, count), earlier = gaps[0], gaps[1:]
+        praktik = sum(counts[company_id] for counts in unpaid.values())
+        why = _why(praktik, sum(counts[company_id] for counts in missing.values()) - praktik)
         users = db.session.scalars(sa.select(User).where(
             User.company_id == company_id, User.role == "company", User.active.is_(True)).order_by(User.id))
         for user in users:
             text = f"Timer mangler for {count} forløb i {format_month(newest)}"
             note = notify(user, "hours_missing", text, hours_link(newest),
                           subject=f"Påmindelse: {text.lower()}",
-                          body=(f"{text}.{_earlier(earlier)} Skriv timerne ind, så jobcentret kan følge forløbene "
-                                f"og lønnen kan afregnes."), link_intro="Skriv timer her",
+                          body=f"{text}.{_earlier(earlier)} {why}", link_intro="Skriv timer her",
                           dedupe_key=f"hours-missing:{user.id}:{month:%Y-%m}")
             notified += note is not None
     try:

@@ -159,7 +159,8 @@ def asked_months(today: date) -> list[date]:
     return [add_months(last, -n) for n in range(MISSING_MONTHS_BACK)]
 
 
-def missing_by_month(months: Iterable[date], company_id: int | None = None) -> dict[date, Counter[int]]:
+def missing_by_month(months: Iterable[date], company_id: int | None = None,
+                     kinds: Iterable[str] | None = None) -> dict[date, Counter[int]]:
     """month → company_id → how many placements ran in the month (:func:`ran_in_month`) with no
     hours logged for it: the rows the month's page leaves empty. One statement for all
     ``months``; only ``company_id``'s placements when given. A month with none missing maps to
@@ -179,6 +180,8 @@ def missing_by_month(months: Iterable[date], company_id: int | None = None) -> d
                 .where(ran_in_month(month), ~logged.exists()))
         if company_id is not None:
             stmt = stmt.where(Placement.company_id == company_id)
+        if kinds is not None:
+            stmt = stmt.where(Placement.kind.in_(sorted(kinds)))
         selects.append(stmt)
     rows = sa.union_all(*selects).subquery()
     for month_text, company, count in db.session.execute(

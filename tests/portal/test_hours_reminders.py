@@ -207,3 +207,24 @@ def test_a_month_missed_earlier_is_asked_for_again(app, runner, make_user):
     with app.app_context():
         body = db.session.scalar(sa.select(MailMessage.body))
     assert "Der mangler også timer for oktober 2026 (1 forløb) og september 2026 (1 forløb)." in body
+
+
+@pytest.mark.parametrize("kinds, says, never", [
+    (["virksomhedspraktik"], "Praktik er ulønnet: borgeren får sin ydelse, ikke løn fra jer.", "lønnen kan afregnes"),
+    (["loentilskud"], "så jobcentret kan følge forløbene, og lønnen kan afregnes.", "Praktik"),
+    (["virksomhedspraktik", "smaajob"], "For de lønnede forløb bruges timerne også til lønnen; praktik er ulønnet",
+     "lønnen kan afregnes"),
+])
+def test_the_reminder_says_what_the_hours_are_for_by_kind(app, runner, make_user, kinds, says, never):
+    """Review AG 9: unpaid praktik is never told its hours settle a wage."""
+    user = make_user("company", email="slags@firma.dk")
+    with app.app_context():
+        citizen = Citizen(name="Slags", postcode="8722", benefit_group="kontanthjaelp", hours_available=10,
+                          readiness_group="paa_vej", case_start=date(2025, 1, 1))
+        db.session.add_all([Placement(citizen=citizen, company_id=user.company_id, kind=kind, weekly_hours=10,
+                                      start_date=date(2026, 10, 1)) for kind in kinds])
+        db.session.commit()
+    run_on(runner, date(2026, 11, 5))
+    with app.app_context():
+        body = db.session.scalar(sa.select(MailMessage.body))
+    assert says in body and never not in body
