@@ -402,10 +402,16 @@ def _set_contacts(proposal: Proposal, contacts: dict[str, str], share_cv: bool) 
 DISCLOSE_NOT_DONE = "Navnet er ikke delt, og virksomheden har ikke fået besked."
 WITHDRAW_NOT_DONE = ("Samtykket er ikke trukket tilbage endnu: se forslaget igen, og træk det tilbage herfra, "
                      "hvis borgeren stadig ønsker det; så får virksomheden besked.")
+# ... and what to say instead when the other step already did what this one was for (the
+# same step twice, by two consultants or a double click; a consent stopped as the proposal ended).
+_ALREADY = {"disclosed": (frozenset({"disclosed"}), "Navnet er allerede delt, og virksomheden har fået besked."),
+            "withdrawn": (frozenset({"withdrawn", *ENDED}),
+                          "Samtykket gælder ikke længere, så der er intet at trække tilbage.")}
+_NOT_DONE = {"disclosed": DISCLOSE_NOT_DONE, "withdrawn": WITHDRAW_NOT_DONE}
 _CONSENT_GONE = "Samtykket er udløbet eller trukket tilbage; identiteten kan ikke deles."
 
 
-def lock(proposal: Proposal, not_done: str, *, consent_in_force: date | None = None) -> None:
+def lock(proposal: Proposal, target: str, *, consent_in_force: date | None = None) -> None:
     """Hold the proposal's row until the commit, and refuse if its status moved since it was read.
 
     Disclosing and withdrawing check the status as read, then write: two consultants doing
@@ -419,12 +425,14 @@ def lock(proposal: Proposal, not_done: str, *, consent_in_force: date | None = N
 
     Args:
         proposal: The proposal, as the step read it.
-        not_done: What the refused step did not do (Danish), after the new state.
+        target: The step's status, ``"disclosed"`` or ``"withdrawn"``: what the refusal says.
         consent_in_force: Also refuse unless a consent is in force on this day (disclosure).
 
     Raises:
         TransitionError: the status changed meanwhile (or no consent is in force): the session
-            is rolled back, so nothing of the step is written and no notice is queued.
+            is rolled back, so nothing of the step is written and no notice is queued. The
+            message says what the proposal is now, and what this step did not do, or that the
+            other step already did what it was for.
     """
     table = Proposal.__table__
     condition = sa.and_(table.c.id == proposal.id, table.c.status == proposal.status)
@@ -439,7 +447,9 @@ def lock(proposal: Proposal, not_done: str, *, consent_in_force: date | None = N
     if status == status_read:
         raise TransitionError(_CONSENT_GONE)
     now = PROPOSAL_STATUSES.get(status, "slettet") if status else "slettet"
-    raise TransitionError(f"En anden har netop ændret forslaget, så det nu står som »{now}«. {not_done}")
+    served, already = _ALREADY[target]
+    raise TransitionError(f"En anden har netop ændret forslaget, så det nu står som »{now}«. "
+                          f"{already if status in served else _NOT_DONE[target]}")
 
 
 def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
@@ -453,7 +463,7 @@ def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
     today = today or clock.today()
     if active_consent(proposal, today) is None:
         raise TransitionError(_CONSENT_GONE)
-    lock(proposal, DISCLOSE_NOT_DONE, consent_in_force=today)
+    lock(proposal, "disclosed", consent_in_force=today)
     proposal.status = "disclosed"
     proposal.disclosed_at = clock.utcnow()  # the company's contact with the citizen (the active share)
     _finish(proposal, "identity_disclosed", "identity release: disclose", user)
@@ -467,7 +477,7 @@ def withdraw(proposal: Proposal, user: User) -> None:
             proposal was read (:func:`lock`).
     """
     _check(proposal, "withdrawn")
-    lock(proposal, WITHDRAW_NOT_DONE)
+    lock(proposal, "withdrawn")
     now = utcnow()
     for consent in proposal.consents:
         if consent.withdrawn_at is None and consent.replaced_at is None:

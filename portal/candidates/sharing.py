@@ -38,7 +38,7 @@ def disclose(proposal: Proposal, user: User) -> None:
     if not profile.is_approved(proposal):
         raise proposals.TransitionError(MISSING_PROFILE)
     # Before the notices: a withdrawal committed meanwhile refuses this step (nothing told).
-    proposals.lock(proposal, proposals.DISCLOSE_NOT_DONE)
+    proposals.lock(proposal, "disclosed")
     _announce(proposal)
     proposals.disclose(proposal, user)  # commits the notices with the disclosure
 

@@ -57,7 +57,7 @@ def withdraw(proposal: Proposal, user: User, now: datetime | None = None) -> Can
         proposals.withdraw(proposal, user)  # raises the state machine's own message
     # Before reading who has the name: a disclosure committed meanwhile refuses this step,
     # which would otherwise not tell the company that just got the name.
-    proposals.lock(proposal, proposals.WITHDRAW_NOT_DONE)
+    proposals.lock(proposal, "withdrawn")
     ahead = interviews.future_interviews(proposal, now)
     cancelled = Cancelled(tuple(i.starts_at for i in ahead if i.status == "booked"),
                           sum(1 for i in ahead if i.status == "offered"))

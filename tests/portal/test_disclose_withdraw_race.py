@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from portal import proposals
 from portal.candidates import sharing, withdrawal
 from portal.extensions import db
-from store.models import Consent, Notification, Proposal, User
+from store.models import AuditEvent, Consent, Notification, Proposal, User
 from tests.portal.proposal_fixtures import build_world, set_status
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -92,11 +92,30 @@ def test_a_withdrawal_after_a_share_meanwhile_is_refused_then_done_again_with_th
     assert notices(app, "candidate_data") == 1
 
 
+@pytest.mark.parametrize("step, said, kind", [
+    (sharing.disclose, "Navnet er allerede delt, og virksomheden har fået besked.", "candidate_shared"),
+    (withdrawal.withdraw, "Samtykket gælder ikke længere, så der er intet at trække tilbage.", "consent_withdrawn"),
+])
+def test_the_same_step_twice_at_once_is_done_once_and_the_second_told_so(app, world, step, said, kind):
+    with app.test_request_context():
+        proposal, user = read(world)
+        meanwhile(app, world, step)
+        with pytest.raises(proposals.TransitionError) as refused:
+            step(proposal, user)
+        db.session.rollback()
+    assert str(refused.value).endswith(said)
+    with app.app_context():
+        assert len(db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action.in_(("identity_disclosed", "consent_withdrawn")))).all()) == 1
+    if kind == "candidate_shared":
+        assert notices(app, kind) == 1  # one notice, not two
+
+
 def test_a_step_on_the_proposal_as_it_is_still_goes_through(app, world):
     """The lock refuses only a change made meanwhile: taken twice in one step, it holds."""
     with app.test_request_context():
         proposal, user = read(world)
-        proposals.lock(proposal, proposals.DISCLOSE_NOT_DONE)
+        proposals.lock(proposal, "disclosed")
         sharing.disclose(proposal, user)
     with app.app_context():
         assert db.session.get(Proposal, world["proposal"]).status == "disclosed"
