@@ -9,8 +9,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import audit
-from .schema import PROBES
 from .extensions import db
+from .referrer import form_page
+
+# The probes (portal.main.health) get JSON, also for an error, and stay alive while the
+# database cannot be reached (portal.schema).
+PROBES = frozenset({"main.healthz", "main.readyz"})
 
 MESSAGES = {
     400: ("Ugyldig forespørgsel", "Forespørgslen kunne ikke behandles. Prøv igen."),
@@ -82,8 +86,6 @@ def _session_expired(error: CSRFError) -> bool:
 def _logged_out_page(app: Flask):
     """Say why the form failed (logged out for inactivity, nothing saved) instead of a bare 400,
     with a log-in that returns to the form's page (never to the POST-only URL)."""
-    from .auth.relogin import form_page
-
     minutes = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60)
     return render_template("auth/expired.html", idle_minutes=minutes, next_page=form_page()), 400
 
@@ -114,8 +116,6 @@ def _form_not_sent_page(app: Flask):
     by session.js for one that answered the form, and would drop the copy before the form's
     page is reached; its ``data-jobbro-kept-note`` keeps it for that page instead.
     """
-    from .auth.relogin import form_page
-
     page = form_page()
     user = g.get("_login_user")
     g._login_user = app.login_manager.anonymous_user()

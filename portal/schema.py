@@ -21,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, request
 
+from .errors import PROBES, render_error
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,6 @@ def behind(app: Flask) -> tuple[frozenset[str], frozenset[str]] | None:
     return None if found == wanted else (found, wanted)
 
 
-# The probes (portal.main.health): JSON, and alive while the database cannot be reached.
-PROBES = frozenset({"main.healthz", "main.readyz"})
-
-
 def init_app(app: Flask) -> None:
     """Refuse requests with a clear 503 while the database is behind the code's migrations."""
     state = app.extensions.setdefault(_EXTENSION_KEY, {"current": False, "logged": False})
@@ -88,6 +85,5 @@ def init_app(app: Flask) -> None:
         if request.endpoint in PROBES:  # not ready: the probe's JSON, with what the operator must do
             return {"status": "database behind migrations", "run": SETUP_COMMAND,
                     "database": sorted(gap[0]), "code": sorted(gap[1])}, 503, headers
-        from .errors import render_error
         body, status = render_error(503, BEHIND_MESSAGE)
         return body, status, headers

@@ -33,12 +33,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_login import login_url
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..extensions import login_manager
+from ..referrer import form_page, safe_next
 from . import held, sessions
 
 KEY = "relogin_form"  # in the session: the id of the held row (portal.auth.held), nothing else
@@ -80,27 +80,6 @@ def unauthorized() -> Response:
         why = NOT_LOGGED_IN
     flash(f"{why} {HELD if held else LOST}", "warning")
     return redirect(url_for("auth.login", next=page))
-
-
-def form_page() -> str:
-    """The page a POST was sent from: the Referer when it is on this host, else the start page."""
-    from .routes import safe_next
-
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.scheme in ("http", "https"):
-        page = safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
-        if page and not page.startswith("/auth/") and _answers_get(referrer.path):
-            return page
-    return url_for("main.index")
-
-
-def _answers_get(path: str) -> bool:
-    """True when ``path`` is a page (a GET route): a form re-shown by a POST-only URL is not."""
-    try:
-        current_app.url_map.bind(request.host).match(path, method="GET")
-    except HTTPException:  # 405, 404, or a redirect (trailing slash): not a page as it is
-        return False
-    return True
 
 
 def hold(page: str) -> bool:
@@ -148,8 +127,6 @@ def restore(token: Any, user) -> str | None:
         if (isinstance(token, str) and token) or g.get("relogin_hold_gone"):  # held, but gone meanwhile
             flash(HOLD_GONE, "warning")
         return None
-    from .routes import safe_next
-
     payload = entry.payload
     if entry.user_id != user.id or payload.get("form") is None or not safe_next(payload.get("action")):
         held.drop(token)

@@ -3,7 +3,6 @@
 "Forlæng"); /glemt-adgangskode: forgot.py."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 import hashlib
 import hmac
@@ -15,6 +14,7 @@ from flask_login import confirm_login, current_user, login_required, login_user,
 from .. import audit
 from ..errors import render_error
 from ..extensions import db
+from ..referrer import safe_next
 from store.models import User
 from store.models.base import utcnow
 from . import bp, device_routes, devices, held, relogin, replay, sessions, throttle
@@ -30,16 +30,6 @@ WRONG_PASSWORD = "Forkert adgangskode."
 TOO_MANY_TRIES = "For mange forsøg. Prøv igen om {wait} sekunder."
 LINK_DEAD = ("Linket er brugt eller udløbet – bed om et nyt under »Glemt adgangskode?« på log ind-siden, "
              "eller kontakt jobcentret.")
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return ``target`` if it is a path on this host, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ch in target for ch in "\r\n\\"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
