@@ -6,7 +6,9 @@ hours logged for it (:func:`portal.placements.monthly.missing_by_month`, the cou
 months' hours pages) gets one notification (``hours_missing``) per month: "Timer mangler for 2
 forløb i november 2026", the newest month with a gap, linking to its hours page; the earlier
 months with gaps are named in the text with their counts, so a missed month is asked for
-again, not only while it is last month. Before the 3rd the command does nothing (the company
+again, not only while it is last month. The text gives the month's deadline
+(:func:`portal.placements.monthly.deadline_note`: the 9th, after which the job centre's figures
+for it stand fixed) and says what the hours are for by kind (praktik is unpaid). Before the 3rd the command does nothing (the company
 has the first days to log).
 
 Idempotent: the dedupe key ``hours-missing:<user>:<YYYY-MM>`` makes repeated runs (and
@@ -105,7 +107,8 @@ def run(today: date) -> Summary:
             text = f"Timer mangler for {count} forløb i {format_month(newest)}"
             note = notify(user, "hours_missing", text, hours_link(newest),
                           subject=f"Påmindelse: {text.lower()}",
-                          body=f"{text}.{_earlier(earlier)} {why}", link_intro="Skriv timer her",
+                          body=f"{text}.{_earlier(earlier)} {why} {monthly.deadline_note(newest, today)}",
+                          link_intro="Skriv timer her",
                           dedupe_key=f"hours-missing:{user.id}:{month:%Y-%m}")
             notified += note is not None
     try:

@@ -46,7 +46,7 @@ def _render(month: date, today: date, page, form: DanishForm, notice: str | None
         previous=previous if previous >= monthly.earliest_month(today) else None,
         earliest=monthly.earliest_month(today), following=following if following <= monthly.latest_month(today) else None,
         errors=sum(1 for row in rows if row.error), questions=sum(1 for row in rows if row.question),
-        months_rule=service.HOURS_MONTHS_RULE,
+        months_rule=service.HOURS_MONTHS_RULE, deadline=monthly.deadline_note(month, today),
     ), status
 
 
@@ -111,6 +111,8 @@ def save_hours_month():
         return _render(month, today, page, form, status=400)
     flash(f"Timer for {month_label(month)} er gemt for {count} forløb." if count
           else f"Ingen ændringer i timerne for {month_label(month)}.", "success")
+    if count and (late := monthly.late_note(month, today)):
+        flash(late, "info")
     if others := sum(1 for row in rows if row.notice):
         flash(f"{others} forløb havde fået nye timer af en anden, mens du havde siden åben. Du havde ikke "
               f"rettet {'det' if others == 1 else 'dem'}, så de står, som den anden gemte dem.", "info")

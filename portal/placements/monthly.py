@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import re
@@ -34,9 +34,9 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 from wtforms.validators import ValidationError
 
-from ..dates import YOUNG_UNTIL_DAY, add_months, month_end, month_start
+from ..dates import YOUNG_UNTIL_DAY, add_months, hours_due, month_end, month_start
 from ..extensions import db
-from ..i18n import format_month, format_number
+from ..i18n import format_date, format_month, format_number
 from store.models import HoursLog, Placement, User
 from . import plausibility, service
 from .forms import month_value, parse_hours, parse_month
@@ -87,6 +87,29 @@ def default_month(today: date) -> date:
     """Last month before the :data:`YOUNG_UNTIL_DAY`th, else the current month (first days)."""
     current = month_start(today)
     return add_months(current, -1) if today.day < YOUNG_UNTIL_DAY else current
+
+
+def deadline_note(month: date, today: date) -> str:
+    """What companies are told about ``month``'s deadline (:func:`portal.dates.hours_due`, the
+    9th of the next month), after which the job centre's figures for the month stand fixed
+    (the policy goals freeze the month from the next day: ``portal.dashboard.snapshots``).
+    Later hours are still taken: they count for the placement, not in the fixed figures."""
+    due = hours_due(month)
+    if today <= due:
+        return (f"Registrér timerne for {format_month(month)} senest {format_date(due)}; så tæller de med "
+                f"i jobcentrets opgørelse for måneden.")
+    return (f"Fristen for timerne for {format_month(month)} var {format_date(due)}. I kan stadig registrere og "
+            f"rette dem, og de gemmes på forløbet, men jobcentrets opgørelse for {format_month(month)} står "
+            f"fast fra {format_date(due + timedelta(days=1))} og ændres ikke af dem.")
+
+
+def late_note(month: date, today: date) -> str | None:
+    """Said after saving hours for ``month`` past its deadline (:func:`deadline_note`); else None."""
+    due = hours_due(month)
+    if today <= due:
+        return None
+    return (f"Timerne er gemt efter fristen {format_date(due)}: de tæller på forløbet, men ændrer ikke "
+            f"jobcentrets opgørelse for {format_month(month)}, der står fast.")
 
 
 def latest_month(today: date) -> date:

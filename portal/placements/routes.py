@@ -61,6 +61,7 @@ def _render_detail(placement: Placement, today: date, form: HoursForm, status: i
         contact=service.company_contact(placement.company, placement), question=question,
         months_rule=service.HOURS_MONTHS_RULE, unpaid=kinds.is_unpaid(placement.kind),
         followup_note=kinds.followup_note(placement.kind), asked=asked,
+        deadline=monthly.deadline_note(asked, today) if asked else None,
         asked_hours=next((h.hours for h in placement.hours if h.month == asked), None),
     ), status
 
@@ -139,4 +140,6 @@ def log_hours(placement_id: int):
     new = format_hours(form.parsed_hours)
     change = f"gemt: {new} timer" if old is None else f"rettet fra {format_hours(old)} til {new} timer"
     flash(f"Timer for {month_label(month)} er {change}.", "success")
+    if late := monthly.late_note(month, today):
+        flash(late, "info")
     return redirect(url_for("placements.detail", placement_id=placement.id))

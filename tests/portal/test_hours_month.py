@@ -434,3 +434,36 @@ def test_a_first_figure_inserted_at_the_same_moment_is_not_overwritten(app, clie
     assert response.status_code == 400
     assert "ændret af en anden til 7" in _field_error(response.get_data(as_text=True), ids["second"])
     assert _hours(app, ids["second"]) == {date(2026, 10, 1): Decimal("7")}
+
+
+# --- the deadline after which the month's figures stand fixed (review AG 8) ----
+
+def test_the_page_gives_the_months_deadline(client, world):
+    with travel(date(2026, 12, 6)):
+        _login(client)
+        html = client.get("/forloeb/timer").get_data(as_text=True)
+    assert ("Registrér timerne for november 2026 senest 09.12.2026; så tæller de med i jobcentrets opgørelse "
+            "for måneden.") in html
+    with travel(date(2026, 12, 12)):
+        _login(client)
+        html = client.get("/forloeb/timer?maaned=2026-11").get_data(as_text=True)
+    assert "Fristen for timerne for november 2026 var 09.12.2026." in html
+    assert "står fast fra 10.12.2026 og ændres ikke af dem" in html
+
+
+def test_hours_saved_after_the_deadline_are_taken_with_a_note(app, client, world):
+    ids = world["ids"]
+    with travel(date(2026, 11, 12)):  # October's deadline was 9 November
+        _login(client)
+        form = _page(client)
+        response = _post_page(client, {**form, f"timer-{ids['second']}": "4"})
+        assert response.status_code == 302
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _hours(app, ids["second"]) == {date(2026, 10, 1): Decimal("4")}
+    assert "Timerne er gemt efter fristen 09.11.2026" in page and "der står fast" in page
+    with travel(date(2026, 11, 12)):
+        _login(client)
+        form = _page(client, "2026-11")
+        response = _post_page(client, {**form, f"timer-{ids['first']}": "4"}, month="2026-11")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "efter fristen" not in page

@@ -228,3 +228,11 @@ def test_the_reminder_says_what_the_hours_are_for_by_kind(app, runner, make_user
     with app.app_context():
         body = db.session.scalar(sa.select(MailMessage.body))
     assert says in body and never not in body
+
+
+def test_the_reminder_gives_the_deadline(app, runner, world):
+    """Review AG 8: the 9th, after which the job centre's figures for the month stand fixed."""
+    run_on(runner, date(2026, 11, 3))
+    with app.app_context():
+        body = db.session.scalar(sa.select(MailMessage.body))
+    assert "Registrér timerne for oktober 2026 senest 09.11.2026; så tæller de med i jobcentrets opgørelse" in body

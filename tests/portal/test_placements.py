@@ -520,3 +520,15 @@ def test_the_list_shows_the_month_asked_for_and_a_dash_where_nothing_is_register
         page = client.get("/forloeb/").get_data(as_text=True)
         active_row = page.split(f'data-placement-id="{ids["active"]}"')[1].split("</tr>")[0]
         assert 'data-testid="hours-this-month">0<' in active_row  # a registered 0 reads 0
+
+
+def test_the_placement_page_gives_the_deadline_and_a_late_save_says_so(app, client, auth, world):
+    pid = world["ids"]["active"]
+    with travel(date(2026, 12, 6)):
+        login(client, auth, "a@firma.dk")
+        assert "senest 09.12.2026" in client.get(f"/forloeb/{pid}").get_data(as_text=True)
+        response = post_hours(client, pid, month="2026-10", hours="8")
+        assert response.status_code == 302
+        page = client.get(f"/forloeb/{pid}").get_data(as_text=True)
+    assert "Timerne er gemt efter fristen 09.11.2026" in page
+    assert hours_rows(app, pid)[date(2026, 10, 1)] == Decimal("8")
