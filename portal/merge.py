@@ -8,8 +8,9 @@ the other person changed take the saved value; fields this user changed keep wha
 (both changed: the user's, and the other's value is shown, so saving again is a choice). The
 refused form comes back with the merge and the saved version's number and fingerprint: saving
 again writes the user's changes on top of the other's, and nothing of theirs is lost unless
-the user changed the same field. Used by the opening form (:mod:`portal.openings.conflict`)
-and the citizen profile.
+the user changed the same field. Used by the opening form (:mod:`portal.openings.conflict`),
+the citizen's profile, skånehensyn and caseworkers (:mod:`portal.citizens.conflicts`) and the
+success stories.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """One-time form ids: a form sent twice creates one object, not two (review Q 5).
 
 A double click, Enter pressed again while the page loads, or Back to the filled form and send
-again, posts the same rendered form twice. A form that creates something (an opening, a hotline
-request, a hotline message) carries a hidden ``form_id``, new each time the form is rendered
+again, posts the same rendered form twice. A form that creates something (an opening, a citizen,
+a hotline request or message, a success story) carries a hidden ``form_id``, new each time the form is rendered
 (:func:`form_id`; a form refused by validation keeps its id). On a valid POST the route calls
 :func:`claim` before it creates anything. The first POST of an id claims it; a later POST of the
 same id by the same user (this user's claim: another user's id is just a new id to them, and
