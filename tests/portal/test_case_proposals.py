@@ -110,20 +110,32 @@ def test_closing_ends_live_proposals_hides_the_name_and_cancels_future_interview
 
 
 def test_the_company_gets_the_calendar_cancel_and_a_notice_without_the_reason(app, client, auth, world):
+    """One step, one notice per company user (review AE 8): the »ikke længere aktuel« notice says
+    the booked interview is cancelled and its mail carries the calendar CANCEL; no separate
+    »Samtalen … er aflyst« notice or mail reaches the company."""
+    from portal.interviews import service as interviews
+
     close(client, auth, world, reason="flyttet")
     company = world["company"]
     with app.app_context():
-        cancels = [m for m in db.session.scalars(sa.select(MailMessage).where(
-            MailMessage.kind == "interview_booked", MailMessage.user_id == company.id))]
-        assert len(cancels) == 1  # the booked time only; an offered time never was in a calendar
-        assert Calendar.from_ical(cancels[0].ics).get("method") == "CANCEL"
+        assert [n.kind for n in db.session.scalars(sa.select(Notification).where(
+            Notification.user_id == company.id))] == ["candidate_ended"]
+        assert not db.session.scalars(sa.select(MailMessage).where(
+            MailMessage.kind == "interview_booked", MailMessage.user_id == company.id)).all()
         notices = db.session.scalars(sa.select(Notification).where(
             Notification.kind == "candidate_ended")).all()
         assert [n.user_id for n in notices] == [company.id]  # not the hiring company, not for "proposed"
         notice = notices[0]
-        assert notice.text.endswith("til »Praktik i kantinen« er ikke længere aktuel.")
+        when = interviews.spoken_time(db.session.scalar(sa.select(Interview.starts_at).where(
+            Interview.uid == "booked@jobbro")))
+        assert notice.text.endswith(f"til »Praktik i kantinen« er ikke længere aktuel, og samtalen {when} er aflyst.")
         assert notice.link == f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
         mail = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == "candidate_ended")).one()
+        # the booked time only; an offered time never was in a calendar
+        calendar = Calendar.from_ical(mail.ics)
+        assert calendar.get("method") == "CANCEL"
+        assert str(next(iter(calendar.walk("VEVENT")))["UID"]) == "booked@jobbro"
+        assert f"Den aftalte samtale {when} er aflyst (aflysningen til kalenderen er vedhæftet)" in mail.body
         for text in (notice.text, mail.subject, mail.body):
             assert MARKER not in text and "Flyttet" not in text and "sag" not in text.casefold()
 
@@ -172,7 +184,7 @@ def test_reopening_does_not_revive_ended_proposals(app, client, auth, world):
 
 
 def test_a_failure_while_ending_writes_nothing(app, world, monkeypatch):
-    def broken(proposal, name_was_shown):
+    def broken(proposal, name_was_shown, interview=None):
         raise RuntimeError("mail queue down")
 
     monkeypatch.setattr(case_endings, "_tell_company", broken)
@@ -266,9 +278,10 @@ def test_a_booked_interview_leaves_the_calendars_even_when_the_consent_had_lapse
     close(client, auth, world)
     assert interview_rows(app, world)["booked@jobbro"] == "cancelled"
     with app.app_context():
+        # one mail to the company, the ending's, carries the CANCEL (review AE 8)
         cancel = db.session.scalars(sa.select(MailMessage).where(
-            MailMessage.kind == "interview_booked", MailMessage.user_id == world["company"].id)).one()
-        assert Calendar.from_ical(cancel.ics).get("method") == "CANCEL"
+            MailMessage.ics.is_not(None), MailMessage.user_id == world["company"].id)).one()
+        assert cancel.kind == "candidate_ended" and Calendar.from_ical(cancel.ics).get("method") == "CANCEL"
 
 
 def test_another_company_gets_404_for_an_ended_candidate(app, client, auth, world):
