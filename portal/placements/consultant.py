@@ -174,6 +174,9 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         retention_later=retention.later_placements(placement, today) if retention.applies(placement) else [],
         retention_opens={m: retention.opens_on(placement, m) for m in retention.CHECKPOINTS}
         if retention.applies(placement) else {},
+        # the months the follow-up list flags as without hours (the last year's, a week or more run)
+        missing_hours="" if service.is_cancelled(placement) else followup.months_text(
+            followup.missing_months(placement, today, {h.month for h in placement.hours})),
     ), status
 
 

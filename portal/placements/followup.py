@@ -255,7 +255,9 @@ def missing_months(placement, today: date, logged: set[date]) -> list[date]:
 
 
 def months_text(months: list[date]) -> str:
-    """"september, oktober og november 2026"; "december 2025 og januar 2026" (oldest first)."""
+    """"september, oktober og november 2026"; "december 2025 og januar 2026" (oldest first); "" for none."""
+    if not months:
+        return ""
     groups: list[tuple[int, list[str]]] = []
     for month in months:
         name = month_label(month).rsplit(" ", 1)[0]

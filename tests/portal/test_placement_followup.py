@@ -196,3 +196,18 @@ def test_months_text_names_the_months_by_year():
 
     assert months_text([date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)]) == "september, oktober og november 2026"
     assert months_text([date(2025, 12, 1), date(2026, 1, 1)]) == "december 2025 og januar 2026"
+
+
+def test_the_placement_page_names_the_months_without_hours(app, client, auth, world):
+    """Review AG 2: the consultant's placement page lists the missing months, not only those with hours."""
+    from decimal import Decimal
+
+    from store.models import HoursLog
+
+    pid = placement(app, world, date(2026, 8, 31))
+    with app.app_context():
+        db.session.add(HoursLog(placement_id=pid, month=date(2026, 9, 1), hours=Decimal("30")))
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
+    assert "Ingen timer for oktober 2026." in html  # not August (one day), not September (logged)
