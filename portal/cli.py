@@ -255,7 +255,7 @@ def hours_reminders_command() -> None:
 
     Each user is told once a month however often it runs; the mails go through the queue.
     """
-    from .notifications import hours
+    from .placements import hours_reminder as hours
 
     try:
         summary = hours.run(clock.today())

@@ -7,7 +7,7 @@ version and add an outbox row in that same transaction. Broken rules raise
 :class:`LifecycleError` with a Danish message and write nothing. Free-text notes are
 stored on :class:`~.models.PlacementEvent` only, never in the audit log. A start, an end (or
 its correction) and a cancellation are sent as webhooks and told to the company's users in
-the same transaction (:mod:`portal.notifications.placement_news`).
+the same transaction (:mod:`.news`).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..i18n import format_date, format_number
-from ..notifications import placement_news
+from . import news as placement_news
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HoursLog, Opening, Placement, PlacementEvent, Proposal, User
 from store.models.base import utcnow

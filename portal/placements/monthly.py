@@ -189,7 +189,7 @@ def missing_by_month(months: Iterable[date], company_id: int | None = None,
     ``months``; only ``company_id``'s placements when given. A month with none missing maps to
     an empty Counter.
 
-    The company's start page, the hours reminder (:mod:`portal.notifications.hours`) and
+    The company's start page, the hours reminder (:mod:`.hours_reminder`) and
     :func:`missing_hours` count with this, for the months of :func:`asked_months`.
     """
     months = list(dict.fromkeys(months))

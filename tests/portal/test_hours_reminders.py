@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.notifications import hours
+from portal.placements import hours_reminder as hours
 from portal.placements import monthly
 from store.models import Citizen, Company, HoursLog, MailMessage, Notification, Placement
 from tests.clock import travel

@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.notifications import placement_news
+from portal.placements import news as placement_news
 from portal.placements import lifecycle
 from store.models import MailMessage, Notification, Placement, User
 from tests.portal.proposal_fixtures import MARKER

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..i18n import format_date
-from ..placements.service import neutral_label
 from store.models import Placement, User
 from store.models.vocab import CANCELLED, END_REASONS
-from .service import notify, path_for
+from ..notifications.service import notify, path_for
+from .service import neutral_label
 
 
 def _company_users(placement: Placement) -> list[User]:

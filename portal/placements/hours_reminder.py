@@ -31,8 +31,8 @@ from store.models import User
 from ..dates import add_months, month_start
 from ..extensions import db
 from ..i18n import format_month
-from ..placements import kinds, monthly
-from .service import notify, path_for
+from ..notifications.service import notify, path_for
+from . import kinds, monthly
 
 FIRST_DAY = 3  # reminders start on the 3rd of the month
 
