@@ -13,7 +13,6 @@ from ..admin import postcodes
 from ..admin.service import held_kinds, lacks_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
-from ..dates import add_months, month_start
 from ..openings import service as openings
 from ..openings.interview_times import interviews_for_company
 from ..placements import followup, monthly
@@ -41,7 +40,7 @@ class WaitingElsewhere:
 
 @dataclass(frozen=True)
 class HoursDue:
-    """Last month's placements without hours, as the monthly hours page lists them."""
+    """A month's placements without hours, as the monthly hours page lists them."""
 
     month: date
     count: int
@@ -99,12 +98,13 @@ def waiting_elsewhere(rest: list[openings.WaitingCandidate]) -> list[WaitingElse
     return [WaitingElsewhere(opening_id, titles[opening_id], count) for opening_id, count in counts.items()]
 
 
-def hours_due(company_id: int, today: date) -> HoursDue | None:
-    """Last month's placements with no hours logged for it (the rows the monthly hours page
-    leaves empty for that month, and the hours reminder counts); None when none lacks hours."""
-    month = add_months(month_start(today), -1)
-    missing = monthly.missing_hours(month, company_id)[company_id]
-    return HoursDue(month, missing) if missing else None
+def hours_due(company_id: int, today: date) -> list[HoursDue]:
+    """The months asked for (:func:`portal.placements.monthly.asked_months`: last month and the
+    year before it) with placements of the company that have no hours logged for them, newest
+    first: the rows each month's hours page leaves empty, as the hours reminder and the
+    follow-up list count them (review AG 2); empty when none lacks hours."""
+    missing = monthly.missing_by_month(monthly.asked_months(today), company_id)
+    return [HoursDue(month, counts[company_id]) for month, counts in missing.items() if counts[company_id]]
 
 
 def hotline_requests(company_id: int) -> dict:

@@ -206,14 +206,27 @@ def test_open_openings_come_first_and_filled_or_closed_ones_are_left_to_the_list
         assert f'<th scope="row"><a href="/opslag/{opening_id}">' in listing
 
 
-def test_last_months_missing_hours_lead_to_the_month_until_they_are_logged(app, client, auth, company, busy):
+def test_missing_hours_lead_to_each_month_until_they_are_logged(app, client, auth, company, busy):
+    """Every month of the last year without hours has its line (review AG 2: an older gap left
+    the start page once it was no longer last month), newest first, each to its month's page."""
+    due_pattern = r'data-testid="hours-due"><a href="([^"]+)">([^<]+)</a>'
     auth.login(company.email)
-    due = re.search(r'data-testid="hours-due"><a href="([^"]+)">([^<]+)</a>', client.get("/").get_data(as_text=True))
-    assert due.groups() == ("/forloeb/timer?maaned=2026-10", "1 forløb mangler timer for oktober 2026: registrér dem")
-    month = client.get(due.group(1)).get_data(as_text=True)
-    assert f'name="timer-{busy["october"]}"' in month
+    page = client.get("/").get_data(as_text=True)
+    assert re.findall(due_pattern, page) == [  # started 01.09: September and October lack hours
+        ("/forloeb/timer?maaned=2026-10", "1 forløb mangler timer for oktober 2026: registrér dem"),
+        ("/forloeb/timer?maaned=2026-09", "1 forløb mangler timer for september 2026: registrér dem")]
+    assert '<h2 id="timer">Timer der mangler</h2>' in page
+    for link, _text in re.findall(due_pattern, page):
+        assert f'name="timer-{busy["october"]}"' in client.get(link).get_data(as_text=True)
     with app.app_context():
         db.session.add(HoursLog(placement_id=busy["october"], month=OCTOBER, hours=8))
+        db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert re.findall(due_pattern, page) == [
+        ("/forloeb/timer?maaned=2026-09", "1 forløb mangler timer for september 2026: registrér dem")]
+    assert '<h2 id="timer">Timer for september 2026</h2>' in page
+    with app.app_context():
+        db.session.add(HoursLog(placement_id=busy["october"], month=date(2026, 9, 1), hours=8))
         db.session.commit()
     assert 'data-testid="hours-due"' not in client.get("/").get_data(as_text=True)
 
