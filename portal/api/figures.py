@@ -68,8 +68,9 @@ class FiguresOut(ma.Schema):
         "dens CSV. null: måneden er ikke slut, eller den er foreløbig (provisional_until), og tallene "
         "regnes nu.")})
     provisional_until = ma.fields.Date(allow_none=True, required=True, metadata={"description": (
-        "For en netop afsluttet måned: den sidste dag, virksomhederne kan registrere timer for den. "
-        "Indtil da regnes tallene nu og kan ændre sig; dagen efter står de fast. null: ellers.")})
+        "For en netop afsluttet måned: fristen, den sidste dag virksomhederne skal registrere timer for "
+        "den. Indtil da regnes tallene nu og kan ændre sig; dagen efter står de fast (timer registreret "
+        "senere tages imod, men ændrer dem ikke). null: ellers.")})
     metrics = ma.fields.List(ma.fields.Nested(MetricOut), required=True)
 
 

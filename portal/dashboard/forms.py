@@ -33,9 +33,10 @@ def month_label(first: date) -> str:
 
 def provisional_marker(until: date) -> str:
     """The label of a month that has ended while its hours may still be registered (until
-    ``until``, :func:`.snapshots.provisional_until`): "(foreløbig – timer kan registreres til og
-    med 09.12.2026)"."""
-    return f"(foreløbig – timer kan registreres til og med {format_date(until)})"
+    ``until``, the companies' deadline, :func:`.snapshots.provisional_until`): "(foreløbig –
+    timerne skal registreres senest 09.12.2026)". Hours registered later are still taken; they
+    no longer change the month's figures, which stand fixed from the day after."""
+    return f"(foreløbig – timerne skal registreres senest {format_date(until)})"
 
 
 def last_complete_month(today: date) -> date:

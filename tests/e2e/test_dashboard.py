@@ -49,7 +49,7 @@ def test_consultant_sees_cards_and_rendered_charts(page, live_app, password_hash
     loaded(page)  # the page's files too: a refused one is reported when it is refused
     assert not errors, errors  # e.g. a CSP violation would show up here
     # The last complete month is shown by default, not the running one.
-    # (From the 1st to the 9th that month is provisional, »foreløbig — timer kan registreres …«,
+    # (From the 1st to the 9th that month is provisional, »foreløbig – timerne skal registreres senest …«,
     # never »måneden er ikke slut«.)
     assert "måneden er ikke slut" not in page.get_by_test_id("period").inner_text()
     assert page.get_by_test_id("partial-month").count() == 0

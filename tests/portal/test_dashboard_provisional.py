@@ -21,7 +21,7 @@ from tests.portal.dashboard_fixtures import World
 
 LONG_CASE = date(2024, 1, 1)
 NOVEMBER = date(2026, 11, 1)
-PROVISIONAL = "Foreløbig: virksomhederne kan registrere timer for november 2026 til og med 09.12.2026."
+PROVISIONAL = "Foreløbig: virksomhederne skal registrere timerne for november 2026 senest 09.12.2026."
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_on_the_5th_of_december_november_is_provisional_and_counts_hours_registe
         assert "besparelsen nederst regnes altid ud fra dagens data" in note  # review N 7, the page too
         assert 'data-testid="savings-live"' in html
         assert 'data-testid="frozen-note"' not in html and "står fast, også hvis" not in html
-        assert ('<option selected value="2026-11">november 2026 (foreløbig – timer kan registreres til og med '
+        assert ('<option selected value="2026-11">november 2026 (foreløbig – timerne skal registreres senest '
                 '09.12.2026)</option>') in html
         assert focus_card(client) == "1 af 2"
         listed = flat(client.get("/maal/borgere?maal=fokus&omfang=all&maaned=2026-11").get_data(as_text=True))
@@ -118,7 +118,7 @@ def test_on_the_5th_of_december_november_is_provisional_and_counts_hours_registe
         listed = client.get("/maal/borgere?maal=fokus&omfang=all&maaned=2026-11").get_data(as_text=True)
         assert goal_rows(listed) == []
         export = client.get("/maal/eksport.csv?maaned=2026-11").get_data(as_text=True)
-        assert "Måned;november 2026 (foreløbig – timer kan registreres til og med 09.12.2026)" in export
+        assert "Måned;november 2026 (foreløbig – timerne skal registreres senest 09.12.2026)" in export
         assert snapshots(app) == []
 
 

@@ -141,7 +141,7 @@ def test_a_provisional_months_card_numbers_each_list_and_the_csv_says_provisiona
         assert 'data-testid="provisional-month"' in page
         check_every_link(client, page, "Foreløbig")
         header, _data = csv_rows(client, "/maal/borgere?maal=aktiv&vis=alle&omfang=all&maaned=2026-11")
-        assert header[1] == ["Måned", "november 2026 (foreløbig – timer kan registreres til og med 09.12.2026)"]
+        assert header[1] == ["Måned", "november 2026 (foreløbig – timerne skal registreres senest 09.12.2026)"]
         assert header[2] == ["Opgjort pr.", "30.11.2026"]  # as every date the portal writes (review AA 3)
 
 
