@@ -9,7 +9,6 @@ shared, is 404.
 """
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 
 import marshmallow as ma
@@ -122,13 +121,6 @@ def _disclosed_until(proposal: Proposal) -> datetime | None:
     return disclosure.ends_at(consent.deadline) if consent is not None else None
 
 
-def _company_shared(proposal: Proposal, held: bool) -> openings.SharedCandidate:
-    """The web's allow-list for one candidate (``held``: on hold after a change of the opening's
-    requirements); a candidate on hold shows no name, and so no interviews (:data:`STATUS_HELP`)."""
-    shared = openings._shared(proposal, held=held)  # noqa: SLF001 - the web's allow-list, reused on purpose
-    return dataclasses.replace(shared, name=None) if shared.on_hold else shared
-
-
 def company_view(proposal: Proposal, shared=None, rows: list[Interview] | None = None) -> dict:
     """The allow-listed view a company gets (audited when it holds the name).
 
@@ -136,7 +128,7 @@ def company_view(proposal: Proposal, shared=None, rows: list[Interview] | None =
     and audited there (:func:`_page_views`); without them, read and audited here."""
     if shared is None:
         # One candidate as the opening page shows it (openings.service builds that allow-list).
-        shared = _company_shared(proposal, proposals_hold.is_held(proposal))
+        shared = openings.shared_candidate(proposal, held=proposals_hold.is_held(proposal))
         if shared.name is not None:
             audit.record_now("identity_viewed", citizen_id=proposal.citizen_id,
                              opening_id=proposal.opening_id, purpose="api: shared candidate")
@@ -177,7 +169,7 @@ def _page_views(items: list[Proposal]) -> list[dict]:
     rows = interviews.interviews_by_proposal([p.id for p in items])
     if current_user.role == "company":
         on_hold = proposals_hold.held(items)
-        shared = {p.id: _company_shared(p, p.id in on_hold) for p in items}
+        shared = {p.id: openings.shared_candidate(p, held=p.id in on_hold) for p in items}
         audit.record_many_now([{"action": "identity_viewed", "citizen_id": p.citizen_id,
                                 "opening_id": p.opening_id, "purpose": "api: shared candidate"}
                                for p in items if shared[p.id].name is not None])

@@ -104,7 +104,7 @@ def candidate(opening_id: int, proposal_id: int):
         return render_template("openings/candidate_on_hold.html", opening=opening, on_hold_text=ON_HOLD_TEXT,
                                who=pseudonym(proposal.citizen_id, opening.id), contact=jobcentre_contact(proposal))
     # the allow-list, the same as on the opening's page
-    shown = service._shared(proposal, placed=interviews.placement_started(proposal))
+    shown = service.shared_candidate(proposal, placed=interviews.placement_started(proposal))
     released = shown.name is not None
     if released:
         audit.record_now("identity_viewed", citizen_id=proposal.citizen_id, opening_id=opening.id,

@@ -267,7 +267,7 @@ def shared_candidates(opening: Opening) -> list[SharedCandidate]:
         placements.setdefault(placement.citizen_id, []).append(placement)
     today = clock.today()
     on_hold = requirements.held(rows)
-    shared = [_shared(p, placements=placements.get(p.citizen_id, []), today=today, held=p.id in on_hold)
+    shared = [shared_candidate(p, placements=placements.get(p.citizen_id, []), today=today, held=p.id in on_hold)
               for p in rows]
     # Who saw which citizen's identity is part of the access log; fail closed, one
     # transaction (one disk sync) for the page.
@@ -332,9 +332,18 @@ def _ended_on(placements: list[Placement], today: date) -> date | None:
     return max(p.end_date for p in placements)
 
 
-def _shared(proposal: Proposal, *, placed: bool = False, placements: list[Placement] | None = None,
-            today: date | None = None, held: bool = False) -> SharedCandidate:
-    """``placed``: a placement exists on the pair; ``placements`` (with ``today``), when given, are
+def shared_candidate(proposal: Proposal, *, placed: bool = False, placements: list[Placement] | None = None,
+                     today: date | None = None, held: bool = False) -> SharedCandidate:
+    """What a company may see of one of its candidates: the allow-list (SECURITY.md) that the
+    opening's page, the candidate's page and the API all read, and the one place it is decided.
+
+    Never the reason for a state, never a name before the citizen's consent is in force and
+    released (:func:`portal.proposals.identity_released`), never a name while the citizen's
+    processing is restricted or the candidate is on hold (``on_hold``); the rest is the
+    pseudonym, the status, the band and jobmål the consultant approved, the hours available, the
+    company's own answer and whether a placement started or ended.
+
+    ``placed``: a placement exists on the pair; ``placements`` (with ``today``), when given, are
     the pair's placements, which also tell whether they have all ended. A placement cancelled
     before its start never ran: the company is not told it started nor that it ended on its
     planned start (it sees »Aflyst« under its placements). ``held``: a change of the opening's
