@@ -157,6 +157,7 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
     if end_form is None:
         end_form = EndForm(formdata=None, start=placement.start_date, today=today,
                            end_date=_suggested_end(placement, today), end_reason=placement.end_reason)
+    events = lifecycle.events_of(placement.id)
     return render_template(
         "placements/consultant_detail.html", placement=placement, today=today,
         label=service.placement_label(placement), end_form=end_form,
@@ -168,7 +169,7 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
-        events=lifecycle.events_of(placement.id), event_kinds=EVENT_KINDS,
+        events=events, event_kinds=EVENT_KINDS,
         retention=_retention_forms(placement, today, retention_forms or {}),
         retention_applies=retention.applies(placement),
         retention_later=retention.later_placements(placement, today) if retention.applies(placement) else [],
@@ -177,6 +178,9 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         # the months the follow-up list flags as without hours (the last year's, a week or more run)
         missing_hours="" if service.is_cancelled(placement) else followup.months_text(
             followup.missing_months(placement, today, {h.month for h in placement.hours})),
+        # the finished months since the start with no follow-up dated in them (a week or more run)
+        missing_followups="" if service.is_cancelled(placement) else followup.months_text(
+            followup.months_without_followup(placement, today, followup.followup_dates(events))),
     ), status
 
 

@@ -6,11 +6,15 @@ month ("Ingen timer for november 2026"), and every earlier month of the last yea
 (:func:`.monthly.asked_months`, the months the company's reminder asks for) named together
 ("Timer mangler stadig for august og september 2026"), so a gap stays flagged after it is no
 longer last month;
-when nobody has followed up for more than a month (the last
-:class:`~.models.PlacementEvent` on or after the start, else the start: an event before the
-start, such as the start being registered, is no follow-up of the running placement), or
-when the planned end has passed without an end reason. A placement whose end is registered
-ahead runs until that day (:func:`.service.is_active`, the rule of every page) and is listed and
+when last month, of which the placement ran at least :data:`MIN_DAYS_FOR_HOURS` days (the
+hours' rule), had no follow-up and none has been registered since ("Ingen opfølgning i november
+2026": follow-up is monthly by calendar month, the month in progress is not missed yet, and a
+follow-up registered now answers the flag, as nothing can be dated back), or when the planned
+end has passed without an end reason. A follow-up is a :class:`~.models.PlacementEvent` of kind
+"followup" dated (Danish time) on or after the start: the start being registered, an end or a
+correction is none. The placement's page names every month since the start without one
+(:func:`months_without_followup`), so a gap stays visible after the next follow-up. A
+placement whose end is registered ahead runs until that day (:func:`.service.is_active`, the rule of every page) and is listed and
 flagged as any running one, marked "Slutter dd.mm.yyyy". A placement that has not started is
 listed as "Starter dd.mm.yyyy" with no flags, and so is one of a citizen whose processing is
 restricted (GDPR art. 18: nothing new is registered about the person while it lasts; the list
@@ -41,9 +45,8 @@ from .service import LOCAL, active_clause, add_months, is_active, month_start
 from store.models.vocab import SUCCESS_END_REASONS
 
 month_label = lru_cache(maxsize=64)(_month_label)  # Babel formats each month once, not once per row
-FOLLOW_UP_EVERY = timedelta(days=31)
-# Hours are only missed for a month the placement ran at least a week of (started 29.11:
-# no "Ingen timer for november").
+# Hours and follow-up are only missed for a month the placement ran at least a week of
+# (started 29.11: no "Ingen timer for november", no "Ingen opfølgning i november").
 MIN_DAYS_FOR_HOURS = 7
 SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle"}
 SORTS = ("start", "-start")
@@ -254,6 +257,25 @@ def missing_months(placement, today: date, logged: set[date]) -> list[date]:
             if month not in logged and days_in_month(placement, month) >= MIN_DAYS_FOR_HOURS]
 
 
+def months_without_followup(placement, today: date, followed_up: set[date]) -> list[date]:
+    """The finished months since the start the placement ran at least :data:`MIN_DAYS_FOR_HOURS`
+    days of (the rule of :func:`missing_months` and of the list's flag) with no follow-up dated
+    in them; ``followed_up``: the (Danish) dates of its follow-ups. Oldest first; the month in
+    progress is not missed yet."""
+    followed = {month_start(day) for day in followed_up if day >= placement.start_date}
+    month, months = month_start(placement.start_date), []
+    while month < month_start(today):
+        if month not in followed and days_in_month(placement, month) >= MIN_DAYS_FOR_HOURS:
+            months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def followup_dates(events) -> set[date]:
+    """The Danish dates of the follow-ups among a placement's ``events`` (kind "followup" only)."""
+    return {_local_date(event.at) for event in events if event.kind == "followup"}
+
+
 def months_text(months: list[date]) -> str:
     """"september, oktober og november 2026"; "december 2025 og januar 2026" (oldest first); "" for none."""
     if not months:
@@ -302,9 +324,10 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
         flags.append(f"Ingen timer for {month_label(previous)}")
     if logged is not None and (earlier := [m for m in missing_months(placement, today, logged) if m != previous]):
         flags.append(f"Timer mangler stadig for {months_text(earlier)}")
-    since = last or placement.start_date
-    if today - since > FOLLOW_UP_EVERY:
-        flags.append("Ingen opfølgning i over en måned")
+    if days_in_month(placement, previous) >= MIN_DAYS_FOR_HOURS and (last is None or last < previous):
+        # ``last`` is the newest follow-up on or after the start: before last month's first day,
+        # last month had none and nothing has answered it since
+        flags.append(f"Ingen opfølgning i {month_label(previous)}")
     if placement.end_date is not None and placement.end_date < today:
         flags.append("Slutdatoen er passeret: registrér afslutning og årsag")
     return FollowUpRow(placement, hours, last, flags, ends=ends)

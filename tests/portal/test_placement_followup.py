@@ -90,21 +90,21 @@ def test_the_last_follow_up_is_a_follow_up_not_any_event(app, world):
     from portal.placements.followup import list_followups
     from store.models import Citizen, User
 
-    pid = placement(app, world, TODAY - timedelta(days=50))
+    pid = placement(app, world, TODAY - timedelta(days=70))
     with app.app_context():
         def at(days_ago: int) -> datetime:
             day = TODAY - timedelta(days=days_ago)
             return datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc)
 
-        db.session.add_all([PlacementEvent(placement_id=pid, kind="followup", note="Godt i gang", at=at(40)),
+        db.session.add_all([PlacementEvent(placement_id=pid, kind="followup", note="Godt i gang", at=at(60)),
                             PlacementEvent(placement_id=pid, kind="started", note="", at=at(3)),
                             PlacementEvent(placement_id=pid, kind="corrected", note="Timer rettet", at=at(1))])
         db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
         db.session.commit()
         user = db.session.get(User, world["consultant"].id)
         [row] = [r for r in list_followups(user, "mine", TODAY) if r.placement.id == pid]
-    assert row.last_followup == TODAY - timedelta(days=40)
-    assert "Ingen opfølgning i over en måned" in row.flags
+    assert row.last_followup == TODAY - timedelta(days=60)  # 24.09: October had none, nor November since
+    assert "Ingen opfølgning i oktober 2026" in row.flags
 
 
 def test_a_restricted_citizens_placement_asks_for_nothing_and_refuses_a_follow_up(app, client, auth, world):
@@ -149,7 +149,7 @@ def test_an_end_registered_ahead_stays_on_the_list_until_its_date(app, world):
         user = db.session.get(User, world["consultant"].id)
         [found] = [r for r in list_followups(user, "mine", TODAY) if r.placement.id == pid]
         assert found.ends == TODAY + timedelta(days=20)
-        assert "Ingen opfølgning i over en måned" in found.flags
+        assert "Ingen opfølgning i oktober 2026" in found.flags
         assert count_followups(user, "mine", TODAY) == len(list_followups(user, "mine", TODAY))
         on_the_day = TODAY + timedelta(days=20)  # ended that day: off the list (no job, no retention)
         assert pid not in [r.placement.id for r in list_followups(user, "mine", on_the_day)]
@@ -211,3 +211,113 @@ def test_the_placement_page_names_the_months_without_hours(app, client, auth, wo
     auth.switch_to(world["consultant"].email)
     html = client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
     assert "Ingen timer for oktober 2026." in html  # not August (one day), not September (logged)
+
+
+def _followed_up(app, pid: int, *moments) -> None:
+    """Follow-ups of ``pid`` registered at the given UTC moments."""
+    from datetime import timezone
+
+    with app.app_context():
+        db.session.add_all([PlacementEvent(placement_id=pid, kind="followup", note="Opfølgning",
+                                           at=moment.replace(tzinfo=timezone.utc)) for moment in moments])
+        db.session.commit()
+
+
+def test_a_calendar_month_without_follow_up_is_flagged_also_31_days_after_the_last(app, world):
+    """Review AG 5: follow-ups on 31.10 and then 01.12 are 31 days apart, yet November had none.
+    On 01.12 the row is flagged »Ingen opfølgning i november 2026« (the rolling 31 days never
+    flagged it); a follow-up in the month in progress answers the flag, and in November itself
+    (October followed up, November not over yet) nothing is missed."""
+    from datetime import datetime
+
+    from decimal import Decimal
+
+    from portal.placements import followup
+    from store.models import Citizen, HoursLog, User
+
+    pid = placement(app, world, date(2026, 9, 1))
+    _followed_up(app, pid, datetime(2026, 9, 15, 9), datetime(2026, 10, 31, 9))
+    with app.app_context():
+        db.session.add_all([HoursLog(placement_id=pid, month=date(2026, month, 1), hours=Decimal("40"))
+                            for month in (9, 10, 11)])
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+        user = db.session.get(User, world["consultant"].id)
+
+        def flags(day: date) -> list[str]:
+            [row] = [r for r in followup.list_followups(user, "mine", day) if r.placement.id == pid]
+            return row.flags
+
+        assert flags(date(2026, 11, 30)) == []
+        assert flags(date(2026, 12, 1)) == ["Ingen opfølgning i november 2026"]
+        assert flags(date(2026, 12, 20)) == ["Ingen opfølgning i november 2026"]
+    _followed_up(app, pid, datetime(2026, 12, 1, 9))
+    with app.app_context():
+        assert flags(date(2026, 12, 1)) == []
+        assert not [f for f in flags(date(2027, 1, 4)) if "opfølgning" in f]  # December had the one on 01.12
+        assert "Ingen opfølgning i januar 2027" in flags(date(2027, 2, 1))
+
+
+def test_the_start_page_count_and_the_narrowed_list_hold_the_month_without_follow_up(app, client, auth, world):
+    """The start page's count of placements that need follow-up, the list narrowed to them and
+    count_followups (the list's rows) agree, with the calendar month's flag in them (review AG 5)."""
+    import re
+    from datetime import datetime
+
+    from decimal import Decimal
+
+    from portal.placements import followup
+    from store.models import Citizen, HoursLog, User
+
+    pid = placement(app, world, date(2026, 9, 1))  # followed up 30.09 and 31.10, then none in November
+    _followed_up(app, pid, datetime(2026, 9, 30, 9), datetime(2026, 10, 31, 9))
+    waiting = placement(app, world, TODAY + timedelta(days=10))  # listed, never flagged
+    with app.app_context():
+        db.session.add_all([HoursLog(placement_id=pid, month=date(2026, month, 1), hours=Decimal("40"))
+                            for month in (9, 10, 11)])
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+    day = date(2026, 12, 1)  # 31.10 is exactly 31 days ago: the rolling month never flagged it
+    from tests.clock import travel
+
+    with travel(day):
+        auth.switch_to(world["consultant"].email)
+        start = client.get("/").get_data(as_text=True)
+        narrowed = client.get("/forloeb/opfoelgning?kraever=1").get_data(as_text=True)
+        with app.app_context():
+            user = db.session.get(User, world["consultant"].id)
+            listed = followup.list_followups(user, "mine", day)
+            assert followup.count_followups(user, "mine", day) == len(listed) == 2
+    shown = re.search(r'data-testid="count-opfoelgning"[^>]*>(\d+)<', start)
+    assert shown and int(shown.group(1)) == 1
+    rows = re.findall(r'data-testid="followup-row" data-placement-id="(\d+)"', narrowed)
+    assert rows == [str(pid)] and str(waiting) not in rows
+    assert "Ingen opfølgning i november 2026" in narrowed
+    assert '<strong data-testid="flagged-count">1</strong>' in narrowed
+
+
+def test_the_placement_page_names_the_months_without_follow_up(app, client, auth, world):
+    """Review AG 5 (nr. 390 on the demo): follow-ups on 29.01 and 06.04 leave February and March
+    without one, and that stays visible after the next follow-up; so do the months since. The
+    first month counts only with a week run, the month in progress is not missed yet, and the
+    month is the Danish date's (23:30 UTC on 31.10 is 1 November)."""
+    from datetime import datetime
+
+    pid = placement(app, world, date(2026, 1, 27))  # 5 days of January: not missed
+    _followed_up(app, pid, datetime(2026, 1, 29, 9), datetime(2026, 4, 6, 9), datetime(2026, 5, 31, 23, 30),
+                 datetime(2026, 7, 31, 23, 30), datetime(2026, 9, 10, 9), datetime(2026, 10, 10, 9))
+    auth.switch_to(world["consultant"].email)
+    html = client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
+    assert ('data-testid="followup-missing"><strong>Ingen opfølgning i februar, marts, maj og juli 2026.'
+            '</strong>') in html  # 31.05 23:30 UTC is June, 31.07 23:30 UTC is August; November is going on
+
+
+def test_months_without_followup_since_the_start_and_until_the_end():
+    from portal.placements.followup import months_without_followup
+
+    running = Placement(kind="smaajob", start_date=date(2026, 8, 25), weekly_hours=5)
+    assert months_without_followup(running, date(2026, 12, 1), {date(2026, 10, 31), date(2026, 12, 1)}) == [
+        date(2026, 8, 1), date(2026, 9, 1), date(2026, 11, 1)]
+    ended = Placement(kind="smaajob", start_date=date(2026, 8, 25), end_date=date(2026, 10, 5), weekly_hours=5)
+    assert months_without_followup(ended, date(2026, 12, 1), {date(2026, 8, 20)}) == [  # before the start: none
+        date(2026, 8, 1), date(2026, 9, 1)]  # 5 days of October: not missed

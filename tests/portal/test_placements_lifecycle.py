@@ -451,7 +451,7 @@ def test_followup_list_flags_missing_hours_and_followup(app, client, auth, world
     _event_at(app, running, datetime(2026, 9, 1, 8, tzinfo=timezone.utc))
     html = client.get("/forloeb/opfoelgning").get_data(as_text=True)
     assert _rows(client) == [str(running)]
-    assert "Ingen timer for oktober 2026" in html and "Ingen opfølgning i over en måned" in html
+    assert "Ingen timer for oktober 2026" in html and "Ingen opfølgning i oktober 2026" in html
     with app.app_context():
         db.session.add(HoursLog(placement_id=running, month=date(2026, 10, 1), hours=Decimal("40")))
         db.session.commit()
@@ -481,14 +481,16 @@ NO_HOURS, NO_FOLLOWUP, END_PASSED = "Ingen timer for oktober 2026", "Ingen opfø
     (date(2026, 12, 1), None, [], None, []),  # planned: nothing to follow up yet
     (date(2026, 11, 2), None, [], None, []),  # started this month
     (date(2026, 9, 1), None, [], None, [NO_HOURS, NO_FOLLOWUP]),  # no events at all: since the start
-    (date(2026, 9, 1), None, [date(2026, 10, 1)], date(2026, 10, 23), []),  # exactly 31 days
-    (date(2026, 9, 1), None, [date(2026, 10, 1)], date(2026, 10, 22), [NO_FOLLOWUP]),
+    (date(2026, 9, 1), None, [date(2026, 10, 1)], date(2026, 10, 1), []),  # October had one (53 days ago)
+    (date(2026, 9, 1), None, [date(2026, 10, 1)], date(2026, 9, 30), [NO_FOLLOWUP]),  # October had none
+    (date(2026, 9, 1), None, [date(2026, 10, 1)], date(2026, 11, 2), []),  # none in October, one since
     (date(2026, 9, 1), date(2026, 9, 30), [], date(2026, 11, 1), [END_PASSED]),  # ended before October
     (date(2026, 9, 1), date(2026, 10, 15), [], date(2026, 11, 1), [NO_HOURS, END_PASSED]),
     (date(2026, 10, 29), None, [], None, []),  # 3 days of October: no hours to miss yet
-    (date(2026, 10, 25), None, [], None, [NO_HOURS]),  # a week of October
+    (date(2026, 10, 25), None, [], None, [NO_HOURS, NO_FOLLOWUP]),  # a week of October
     (date(2026, 9, 1), date(2026, 10, 3), [], date(2026, 11, 1), [END_PASSED]),  # ended 3 days into October
-    (date(2026, 10, 25), None, [date(2026, 10, 1)], date(2026, 10, 20), []),  # event before the start: 29 days since start
+    (date(2026, 10, 25), None, [date(2026, 10, 1)], date(2026, 10, 20), [NO_FOLLOWUP]),  # event before the start
+    (date(2026, 10, 25), None, [date(2026, 10, 1)], date(2026, 10, 26), []),  # a follow-up in its week of October
 ])
 def test_followup_flags(app, start, end, hours, last, expected):
     with app.app_context():
