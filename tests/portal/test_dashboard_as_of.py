@@ -164,7 +164,7 @@ def test_the_provisional_savings_list_does_not_say_it_will_freeze(app, client, a
         auth.login(make_user("admin").email)
         savings = flat(client.get("/maal/grundlag?tal=besparelse&omfang=all&maaned=2026-11").get_data(as_text=True))
         note = savings.split('data-testid="provisional-note">')[1].split("</div>")[0]
-        assert "til og med 09.12.2026" in note and "derefter står de fast" not in note
+        assert "senest 09.12.2026" in note and "derefter står de fast" not in note
         assert "Besparelsen og listen herunder regnes altid ud fra dagens data (05.12.2026)" in note
         assert 'data-testid="savings-hint">Besparelsen står ikke fast' in savings
         outcomes = flat(client.get("/maal/grundlag?tal=udfald&omfang=all&maaned=2026-11").get_data(as_text=True))
