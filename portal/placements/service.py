@@ -353,14 +353,10 @@ def log_hours(placement: Placement, month: date, hours: Decimal, user: User, exp
         return _log_checked(placement, month, hours, user, expected, commit)
     row = _find(placement.id, month)
     if row is None:
-        try:
-            with db.session.begin_nested():
-                row = HoursLog(placement_id=placement.id, month=month, hours=hours, logged_by_id=user.id)
-                db.session.add(row)
-        except IntegrityError:
-            row = _find(placement.id, month)
-        else:
-            return _audit_and_commit(placement, row, None, hours, commit)
+        inserted = _insert(placement, month, hours, user)
+        if inserted is not None:
+            return _audit_and_commit(placement, inserted, None, hours, commit)
+        row = _find(placement.id, month)
     old = row.hours
     row.hours, row.logged_by_id = hours, user.id
     return _audit_and_commit(placement, row, old, hours, commit)
@@ -369,13 +365,10 @@ def log_hours(placement: Placement, month: date, hours: Decimal, user: User, exp
 def _log_checked(placement: Placement, month: date, hours: Decimal, user: User, expected: Decimal | None,
                  commit: bool) -> tuple[HoursLog, Decimal | None]:
     if expected is None:
-        try:
-            with db.session.begin_nested():
-                row = HoursLog(placement_id=placement.id, month=month, hours=hours, logged_by_id=user.id)
-                db.session.add(row)
-        except IntegrityError:
-            raise StaleHours(placement.id, month, stored_hours(placement.id, month)) from None
-        return _audit_and_commit(placement, row, None, hours, commit)
+        inserted = _insert(placement, month, hours, user)
+        if inserted is None:
+            raise StaleHours(placement.id, month, stored_hours(placement.id, month))
+        return _audit_and_commit(placement, inserted, None, hours, commit)
     done = db.session.execute(
         sa.update(HoursLog).where(HoursLog.placement_id == placement.id, HoursLog.month == month,
                                   HoursLog.hours == expected)
@@ -386,6 +379,18 @@ def _log_checked(placement: Placement, month: date, hours: Decimal, user: User, 
                                                       HoursLog.month == month)
                             .execution_options(populate_existing=True))
     return _audit_and_commit(placement, row, expected, hours, commit)
+
+
+def _insert(placement: Placement, month: date, hours: Decimal, user: User) -> HoursLog | None:
+    """Insert the month's row in a savepoint; None when the unique constraint refused it (a
+    row for the month appeared since it was read)."""
+    try:
+        with db.session.begin_nested():
+            row = HoursLog(placement_id=placement.id, month=month, hours=hours, logged_by_id=user.id)
+            db.session.add(row)
+    except IntegrityError:
+        return None
+    return row
 
 
 def _audit_and_commit(placement: Placement, row: HoursLog, old: Decimal | None,
