@@ -104,7 +104,7 @@ def _stale_form_of_logged_in_user(error: CSRFError) -> bool:
             and not request.path.startswith("/api/") and request.accept_mimetypes.best != "application/json")
 
 
-def _form_not_sent_page(app: Flask):
+def _form_not_sent_page():
     """A logged-in user's form with a token from before their last log-in (logged out and in
     again in another tab) or too old: say plainly that nothing was saved, and lead
     back to the form's page (never to the POST-only URL), where the tab's copy of what was
@@ -112,18 +112,14 @@ def _form_not_sent_page(app: Flask):
     again. Nothing of the refused POST is kept or sent on the server: it cannot be told from
     a forged one.
 
-    The page is rendered as to a visitor (the user stays logged in): a logged-in page is taken
-    by session.js for one that answered the form, and would drop the copy before the form's
-    page is reached; its ``data-jobbro-kept-note`` keeps it for that page instead.
+    The page has the logged-in layout (header, navigation, the user's name): the user is still
+    logged in. Its ``data-jobbro-kept-note="stale"`` tells session.js that this page did not
+    answer the form, so the copy is kept for the form's page (``data-jobbro-kept-for``) instead
+    of being dropped, and that page says why it puts it back.
     """
     page = form_page()
-    user = g.get("_login_user")
-    g._login_user = app.login_manager.anonymous_user()
-    try:
-        return render_template("errors/form_not_sent.html", next_page=page,
-                               back_to_form=page != url_for("main.index")), 400
-    finally:
-        g._login_user = user
+    return render_template("errors/form_not_sent.html", next_page=page,
+                           back_to_form=page != url_for("main.index")), 400
 
 
 def init_app(app: Flask) -> None:
@@ -146,7 +142,7 @@ def init_app(app: Flask) -> None:
                              "pass the original Host (nginx: proxy_set_header Host $host)", request.host)
             return render_error(400, HOST_MISMATCH_MESSAGE)
         if _stale_form_of_logged_in_user(error):
-            return _form_not_sent_page(app)
+            return _form_not_sent_page()
         return render_error(400, "Formularen er udløbet eller ugyldig. Genindlæs siden og prøv igen.")
 
     @app.errorhandler(HTTPException)

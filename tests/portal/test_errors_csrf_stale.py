@@ -33,15 +33,27 @@ def test_a_stale_form_says_nothing_was_saved_and_leads_back_to_the_form(app, cli
     assert "Det, du sendte, er ikke gemt" in html and "Intet af det, du sendte, er gemt" in html
     assert "Genindlæs siden og prøv igen" not in html
     assert re.search(rf'<a href="{FORM}" class="button button-primary" data-testid="back-to-form">', html)
-    # the note that keeps the tab's copy for the form's page (session.js) ...
-    assert "data-jobbro-kept-note" in html
-    # ... and no logged-in session.js here, which would take this page for the form's and drop it
-    assert "data-idle-seconds" not in html and "data-user=" not in html
+    # the note that tells session.js to keep the tab's copy for the form's page, which it names
+    assert re.search(rf'<p data-jobbro-kept-note="stale" data-jobbro-kept-for="{FORM}"', html)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(HotlineRequest.id))) == 0
         assert db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action == "csrf_failed")).all()
     # still logged in: the form's page opens as it is
     assert client.get(FORM).status_code == 200
+
+
+def test_the_page_has_the_logged_in_layout(client, auth, make_user):
+    """The user is still logged in, and the page says so as every page does (it used to be shown
+    as to a visitor, so that session.js would not drop the tab's copy): the header with the user's
+    name and the log-out, the navigation, and session.js configured for the user."""
+    user = make_user("company")
+    html = _stale_post(client, auth, user, Referer=f"http://localhost{FORM}").get_data(as_text=True)
+    assert "Det, du sendte, er ikke gemt" in html
+    assert f'data-testid="current-user"><strong>{user.name}</strong>' in html
+    assert '<nav class="jobbro-nav" aria-label="Hovedmenu">' in html
+    assert 'href="/hotline/"' in html  # the company's navigation
+    assert 'id="logout-csrf-token"' in html
+    assert f'data-user="{user.id}"' in html and "data-idle-seconds=" in html
 
 
 def test_without_a_usable_referer_the_page_says_to_go_back_in_the_browser(client, auth, make_user):

@@ -24,6 +24,11 @@
  *   small form itself (portal/auth/relogin.py). The copy is dropped by the next page that is
  *   logged in, unless a page that says so (data-jobbro-kept-note: the log-in page or "Du er
  *   logget ud") came first; then the form's page puts it back after the log-in, as above.
+ * - A logged-in page may say so too: »Det, du sendte, er ikke gemt« (data-jobbro-kept-note="stale",
+ *   a form refused for a token from before the user's last log-in, e.g. in another tab). Its
+ *   note is shown, and the copy kept, only when the copy is this user's, of the form just sent,
+ *   from the page its link leads back to (data-jobbro-kept-for); the form's page then puts it
+ *   back with a note that says why (not "logged out": the user was not, in this tab).
  * - Whatever is kept, sent or not, is dropped as soon as a page of another user loads in this
  *   tab: the next person at a shared computer never has the last one's text in the tab.
  */
@@ -42,6 +47,12 @@
   // field is kept.
   var VERSION_FIELDS = ["version", "base"];
   var NO_KEEP = "data-jobbro-no-keep";
+  // What the form's page says when it puts the copy back, by why it was not saved: the session had
+  // ended (the log-in page), or the user, still logged in, sent a form opened before their last
+  // log-in (»Det, du sendte, er ikke gemt«).
+  var RESTORED_LOGGED_OUT = "Det, du skrev, før du blev logget ud, er sat ind igen.";
+  var RESTORED_STALE = "Det, du skrev, er sat ind igen: det blev ikke gemt, fordi formularen var åbnet, " +
+    "før du sidst loggede ind (fx i en anden fane), eller var for gammel.";
 
   function storage(kind) {
     try { return window[kind]; } catch (e) { return null; }
@@ -63,15 +74,24 @@
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fn); } else { fn(); }
   }
 
-  // On the log-in page and the server's "Du er logget ud" page: say that the text is kept, when
-  // it is. A form kept as it was sent is now waiting for the log-in (see restore).
+  // On the log-in page, the server's "Du er logget ud" page and the logged-in »Det, du sendte, er
+  // ikke gemt«: say that the text is kept, when it is. A form kept as it was sent is now waiting
+  // for the log-in, or for the form's page (see restore), which the visible note tells restore.
+  var NOTE = "data-jobbro-kept-note";
   ready(function () {
-    var note = document.querySelector("[data-jobbro-kept-note]");
+    var note = document.querySelector("[" + NOTE + "]");
     var kept = note && readKept();
     if (!kept) { return; }
+    var why = note.getAttribute(NOTE) === "stale" ? "stale" : "logged-out";
+    var user = script && script.dataset.user;  // a logged-in page: only this user's copy is theirs
+    if (user && kept.user !== user) { tab.removeItem(KEEP_KEY); return; }
+    var forPage = note.getAttribute("data-jobbro-kept-for");
+    // A refused form's page: only the copy of the form just sent is the text it speaks of.
+    if (why === "stale" && (!kept.sent || (forPage !== null && kept.path !== forPage))) { return; }
     if (kept.sent && !kept.relogin) {
       if (Date.now() - kept.at > SENT_MS) { tab.removeItem(KEEP_KEY); return; }
       kept.relogin = true;
+      kept.why = why;
       tab.setItem(KEEP_KEY, JSON.stringify(kept));
     }
     note.hidden = false;
@@ -136,6 +156,10 @@
     var kept = readKept();
     if (!kept) { return; }
     if (kept.user !== cfg.user) { tab.removeItem(KEEP_KEY); return; }  // another user's: never left here
+    // A logged-in page whose note says the copy is kept for the form's page (»Det, du sendte, er
+    // ikke gemt«, which may have the form's own URL): not the page that answered it, nor the form.
+    var held = document.querySelector("[" + NOTE + "]");
+    if (held && !held.hidden) { return; }
     if (kept.sent && !kept.relogin) { tab.removeItem(KEEP_KEY); return; }  // it was answered: sent
     if (kept.path !== here()) {
       if (kept.sent) { tab.removeItem(KEEP_KEY); }  // the server held it (/auth/send-igen)
@@ -166,8 +190,8 @@
     note.setAttribute("tabindex", "-1");
     note.setAttribute("data-testid", "kept-form-restored");
     note.innerHTML = '<div class="alert-body"><p class="alert-text"></p></div>';
-    note.querySelector("p").textContent = "Det, du skrev, før du blev logget ud, er sat ind igen. " +
-      "Det er ikke sendt: kontrollér det, og send formularen.";
+    note.querySelector("p").textContent = (kept.why === "stale" ? RESTORED_STALE : RESTORED_LOGGED_OUT) +
+      " Det er ikke sendt: kontrollér det, og send formularen.";
     form.parentNode.insertBefore(note, form);
     note.focus();
   }
