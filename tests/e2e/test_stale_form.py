@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from portal.auth.relogin import MAX_HELD_CHARS
 from portal.extensions import db
 from store.models import HotlineRequest
-from tests.conftest import user_factory
+from tests.conftest import PASSWORD, user_factory
 from tests.e2e.helpers import settled
 from tests.e2e.test_roles import login
 
@@ -20,6 +21,7 @@ KEEP_KEY = "jobbro-kept-form"
 FORM = "/hotline/ny"
 SUBJECT = "Kørekort til truck"
 TEXT = "Må praktikanten køre truck, når han har certifikatet, men ikke har kørt i et år?"
+LONG = " ".join([TEXT] * 40)  # more than the server holds for a re-login (MAX_HELD_CHARS)
 
 
 def _open_and_fill(page, email: str) -> None:
@@ -102,4 +104,31 @@ def test_a_stale_form_of_another_users_tab_is_not_kept_for_the_user_now_logged_i
     settled(page)
     assert page.get_by_test_id("kept-form-restored").count() == 0
     assert page.get_by_label("Beskriv situationen").input_value() == ""
+    assert _requests(live_app) == 0
+
+
+def test_a_form_sent_after_logging_out_in_another_tab_says_it_was_logged_out(live_app, password_hash, page):
+    """The other case, for contrast: logged out (and not in again) in another tab, the form's text
+    comes back after the log-in with »før du blev logget ud«, which is true here."""
+    assert len(LONG) > MAX_HELD_CHARS  # the tab's copy puts it back, not the server's hold
+    user = user_factory(live_app, password_hash)("company")
+    _open_and_fill(page, user.email)
+    page.get_by_label("Beskriv situationen").fill(LONG)
+    other = page.context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name="Log ud").click()
+    other.get_by_label("E-mail").wait_for()
+    other.close()
+
+    page.get_by_role("button", name="Send henvendelse").click()
+    page.get_by_test_id("login-kept-note").wait_for()
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    restored = page.get_by_test_id("kept-form-restored")
+    restored.wait_for()
+    assert page.url.endswith(FORM)
+    expect(restored).to_contain_text("Det, du skrev, før du blev logget ud, er sat ind igen.")
+    expect(restored).not_to_contain_text("før du sidst loggede ind")
+    assert page.get_by_label("Beskriv situationen").input_value() == LONG
     assert _requests(live_app) == 0
