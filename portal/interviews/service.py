@@ -19,7 +19,10 @@ times, the company choosing a time while the consultant withdraws it). Every ste
 a time therefore first holds the proposal's row (:func:`lock`) and checks the rows as they are
 then, not as the request read them: the second step waits for the first, sees what it did and
 is refused with what happened (no invitation or cancellation goes out for it), so at most one
-time is ever booked and the calendars get what matches the final state (review AF 1, 2).
+time is ever booked and the calendars get what matches the final state (review AF 1, 2). The
+schema says so too (a partial unique index, :data:`store.models.handoff.ONE_BOOKED_INDEX`,
+migration 0028): a second booking the lock did not order (another writer) is refused by the
+database, and :func:`book` rolls its step back and gives the same refusal.
 
 A company's answer (:func:`answer`) is the one place that decides what a hire or a no does to
 an interview booked and still ahead: the company chooses to cancel it or keep it
@@ -41,6 +44,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from typing import NoReturn
 
 import sqlalchemy as sa
 from babel import dates as babel_dates
@@ -55,6 +59,7 @@ from ..proposals import (ON_HOLD_TEXT, OPENING_DONE, TransitionError, identity_r
 from ..webhooks import events as webhook_events
 from store import clock
 from store.models import Interview, Proposal, User
+from store.models.handoff import ONE_BOOKED_INDEX
 from store.models.vocab import COMPANY_RESPONSES, DECLINED_AFTER_INTERVIEW
 from . import ics
 
@@ -90,8 +95,9 @@ def lock(proposal: Proposal) -> None:
     database's write lock (as :func:`portal.placements.lifecycle._lock_opening` does). Taking it
     again in the same transaction only reads the rows again.
 
-    Nothing in the schema itself says "one booked interview per proposal": that would take a
-    partial unique index (``UNIQUE (proposal_id) WHERE status = 'booked'``), so a migration.
+    The lock orders the portal's own steps; the partial unique index
+    :data:`store.models.handoff.ONE_BOOKED_INDEX` (``UNIQUE (proposal_id) WHERE status =
+    'booked'``, migration 0028) refuses a second booked time from anyone else (:func:`book`).
     """
     table = Proposal.__table__
     db.session.execute(sa.update(table).where(table.c.id == proposal.id)
@@ -341,7 +347,10 @@ def book(interview: Interview, user: User) -> Interview | None:
     Raises:
         InterviewError: not released, not an open offer (also: chosen, withdrawn or another
             time chosen meanwhile, :func:`lock`; no invitation goes out), offered by the
-            user's own side, or the time has passed.
+            user's own side, or the time has passed; or another time was booked by a writer the
+            lock did not order, which the database refused (:data:`ONE_BOOKED_INDEX`): the step
+            is rolled back (nothing written, no notice or mail queued) and refused as one
+            chosen meanwhile.
     """
     proposal = interview.proposal
     lock(proposal)  # two choices at once: the second sees the first (review AF 1)
@@ -355,31 +364,73 @@ def book(interview: Interview, user: User) -> Interview | None:
     if _aware(interview.starts_at) <= clock.utcnow():
         raise InterviewError("Tiden er overskredet. Foreslå en ny tid.")
     now = clock.utcnow()
-    replaced = booked(proposal)  # a move: the old time ends only now that a new one is agreed
-    if replaced is not None:
-        cancel(replaced, user, moved=True, commit=False)
-    interview.status, interview.decided_at = "booked", now
-    for other in open_offers(proposal):
-        if other.id != interview.id:
-            other.status, other.decided_at = "declined", now
-    _tell_both(proposal, interview, "REQUEST", f"Samtale aftalt {_when(interview)}", user)
-    webhook_events.interview_booked(db.session, interview, replaces=replaced)
-    _audit(proposal, user, "interview_booked", f"interview:{interview.id}")
-    db.session.commit()
+    try:
+        replaced = booked(proposal)  # a move: the old time ends only now that a new one is agreed
+        if replaced is not None:
+            cancel(replaced, user, moved=True, commit=False)
+            db.session.flush()  # out of "booked" before the new time enters it (the index checks each row)
+        interview.status, interview.decided_at = "booked", now
+        db.session.flush()  # a second booked time is refused here, before anything is told
+        for other in open_offers(proposal):
+            if other.id != interview.id:
+                other.status, other.decided_at = "declined", now
+        _tell_both(proposal, interview, "REQUEST", f"Samtale aftalt {_when(interview)}", user)
+        webhook_events.interview_booked(db.session, interview, replaces=replaced)
+        _audit(proposal, user, "interview_booked", f"interview:{interview.id}")
+        db.session.commit()
+    except sa.exc.IntegrityError as error:
+        _refuse_second_booking(interview, error)
     return replaced
+
+
+def _refuse_second_booking(interview: Interview, error: sa.exc.IntegrityError) -> NoReturn:
+    """Roll :func:`book`'s step back after ``error``; when it is :data:`ONE_BOOKED_INDEX`'s
+    (another time of the pair was booked by a writer :func:`lock` did not order), refuse as
+    :func:`_not_open` does for a time chosen meanwhile. Any other IntegrityError is raised again.
+
+    Raises:
+        InterviewError: the pair has a booked time now (Danish; nothing was written or sent).
+        sqlalchemy.exc.IntegrityError: ``error``, when it is not the index's.
+    """
+    db.session.rollback()  # the step, its notices, mails, webhook and audit event: all or nothing
+    if not _one_booked_refused(error):
+        raise error
+    agreed = booked(interview.proposal)  # as committed now
+    when = _when(interview)
+    if agreed is not None and agreed.id == interview.id:
+        raise InterviewError(_chosen_already(when)) from None
+    if agreed is not None:
+        raise InterviewError(_other_chosen(when, agreed)) from None
+    raise InterviewError(f"Der blev valgt en anden tid samtidig, så tiden {when} er ikke valgt, og der er ikke "
+                         "sendt en invitation til den. Se samtaletiderne igen.") from None
+
+
+def _one_booked_refused(error: sa.exc.IntegrityError) -> bool:
+    """Whether ``error`` is the partial unique index's: PostgreSQL names the index, SQLite the
+    column it covers (the interview table has no other unique index on it)."""
+    text = str(error.orig)
+    return ONE_BOOKED_INDEX in text or "interview.proposal_id" in text
 
 
 def _not_open(interview: Interview) -> str:
     """Why a time can no longer be chosen, as the rows stand once :func:`lock` is held."""
     when = _when(interview)
     if interview.status == "booked":
-        return f"Tiden {when} er allerede valgt, så samtalen er aftalt. Der er ikke sendt en ny invitation."
+        return _chosen_already(when)
     agreed = booked(interview.proposal)
     if interview.status == "declined" and agreed is not None:
-        return (f"Der er netop valgt en anden tid, så samtalen er aftalt {_when(agreed)}. Tiden {when} "
-                "er ikke valgt, og der er ikke sendt en invitation til den.")
+        return _other_chosen(when, agreed)
     return (f"Tiden {when} er trukket tilbage eller aflyst, så den kan ikke længere vælges. "
             "Der er ikke sendt en invitation.")
+
+
+def _chosen_already(when: str) -> str:
+    return f"Tiden {when} er allerede valgt, så samtalen er aftalt. Der er ikke sendt en ny invitation."
+
+
+def _other_chosen(when: str, agreed: Interview) -> str:
+    return (f"Der er netop valgt en anden tid, så samtalen er aftalt {_when(agreed)}. Tiden {when} "
+            "er ikke valgt, og der er ikke sendt en invitation til den.")
 
 
 def _changed(interview: Interview, seen: str) -> str:

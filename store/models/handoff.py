@@ -14,11 +14,16 @@ from .proposals import Proposal
 from .vocab import INTERVIEW_SIDES, INTERVIEW_STATUSES, MAIL_STATUSES
 
 
+# The partial unique index behind "one booked interview per proposal" (its name is how a refusal
+# is told from any other IntegrityError).
+ONE_BOOKED_INDEX = "uq_interview_one_booked"
+
+
 class Interview(db.Model):
     """One offered interview time for a proposal (job interview / samtale).
 
     One side offers one or more times (``offered``); the other side books one (``booked``),
-    which declines the rest. Moving a booked interview cancels it and offers new times.
+    which declines the rest; at most one row of a proposal is ``booked`` (:data:`ONE_BOOKED_INDEX`). Moving a booked interview cancels it and offers new times.
     ``uid`` and ``sequence`` are the iCalendar UID and SEQUENCE of the invitation, so a
     moved or cancelled interview updates the same calendar entry.
     """
@@ -41,6 +46,10 @@ class Interview(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),
+        # At most one booked time per proposal, whoever writes (migration 0028): the service's
+        # row lock (portal.interviews.service.lock) orders its own steps; this refuses the rest.
+        sa.Index(ONE_BOOKED_INDEX, "proposal_id", unique=True,
+                 sqlite_where=sa.text("status = 'booked'"), postgresql_where=sa.text("status = 'booked'")),
         # Ids are shown outside (API paths, webhooks): never reused after an erasure (migration 0015).
         {"sqlite_autoincrement": True},
     )
