@@ -23,7 +23,8 @@ class Interview(db.Model):
     """One offered interview time for a proposal (job interview / samtale).
 
     One side offers one or more times (``offered``); the other side books one (``booked``),
-    which declines the rest; at most one row of a proposal is ``booked`` (:data:`ONE_BOOKED_INDEX`). Moving a booked interview cancels it and offers new times.
+    which declines the rest; at most one row of a proposal is ``booked`` (:data:`ONE_BOOKED_INDEX`).
+    Moving a booked interview cancels it and offers new times.
     ``uid`` and ``sequence`` are the iCalendar UID and SEQUENCE of the invitation, so a
     moved or cancelled interview updates the same calendar entry.
     """
