@@ -11,6 +11,7 @@ import os
 import re
 from datetime import timedelta
 
+from .urlguard import internal_networks
 from store import settings as shared
 from store.database import engine_options, normalise_url
 from store.settings import ConfigError, instance_secret
@@ -214,8 +215,6 @@ def finalise(config: dict, instance_path: str) -> None:
 
 def _check_webhooks(config: dict) -> None:
     """WEBHOOKS_INTERNAL_NETWORKS must parse and stay clear of loopback and link-local ranges."""
-    from .webhooks.urlguard import internal_networks
-
     try:
         internal_networks(config)
     except ValueError as exc:

@@ -394,3 +394,13 @@ class LicencesField(SelectMultipleField):
     def pre_validate(self, form) -> None:
         if not set(self.data or ()) <= set(licences.CATEGORIES):
             raise ValidationError("Vælg kun kørekortkategorier fra listen.")
+
+
+def in_range(low: float, high: float, message: str):
+    """Like NumberRange, but silent when the value did not parse (that error is already shown)."""
+
+    def check(_form, field) -> None:
+        if field.data is not None and not low <= field.data <= high:
+            raise ValidationError(message)
+
+    return check

@@ -210,7 +210,7 @@ PURPOSE_WORDS = {
     "approve": "godkendt", "reject": "fravalgt", "disclose": "delt", "withdraw": "trukket tilbage",
     "name": "navn", "phone": "telefon", "email": "e-mail", "company": "virksomheden", "jobcenter": "jobcentret",
     "stories.index": "siden Gode historier", "adviser": "rådgiver", "vk": "VK",
-    # What a staff member read a citizen for (portal.citizens.pages.audited_read).
+    # What a staff member read a citizen for (portal.access.audited_read).
     "edit_profile": "rettelse af profilen", "case": "sagens side", "erase": "sletning",
     "assign": "valg af sagsbehandlere", "limitations": "skånehensyn", "job_goals": "jobmål",
     "placement_start": "start af forløb", "placement_page": "forløbets side",

@@ -28,10 +28,9 @@ from store.models import AuditEvent, Citizen, Company, Team, User
 from store.models.vocab import ROLES
 
 from ..extensions import db
-from ..formutil import ChoiceField, DanishGetForm, WholeNumberField
+from ..formutil import ChoiceField, DanishDateField, DanishGetForm, WholeNumberField, in_range
 from ..health_words import HEALTH_WORDS
 from ..i18n import LOCALE
-from ..citizens.forms import DanishDateField, in_range
 from .audit_labels import ACTION_GROUPS, FREE_TEXT_ACTIONS, PROBLEM_RESULTS, action_label, purpose_label, result_label
 
 PER_PAGE = 50

@@ -8,9 +8,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 
 from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 
-from ..citizens.forms import DanishDateField, in_range
-from ..formutil import (DanishDecimalField, DanishForm, LicencesField, WholeNumberField, choices,
-                        no_hidden_characters)
+from ..formutil import (DanishDateField, DanishDecimalField, DanishForm, LicencesField, WholeNumberField, choices,
+                        in_range, no_hidden_characters)
 from ..proposals import MAX_SHARED_GOAL_LENGTH, GoalChoice
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 

@@ -11,7 +11,7 @@ from matching.domain import DEFAULT_PRIORITY, Filters, Match
 from matching.encoders import EncoderUnavailable
 
 from .. import audit
-from ..access import consultant_required
+from ..access import audited_read, citizen_or_404, consultant_required
 from ..auth import replay
 from ..extensions import db
 from ..formutil import keep_form, kept_form
@@ -21,7 +21,6 @@ from store.models import Citizen, Opening
 from . import bp, opening_done, service
 from . import for_citizen as for_citizen_service
 from . import sought as sought_citizen
-from ..citizens.pages import audited_read, citizen_or_404
 from ..placements import lifecycle
 from .consent import StepForm
 from .situation import situation, situations

@@ -20,10 +20,9 @@ from matching.geo import POSTCODES
 from matching.redact import NO_CPR_PATTERN, contains_cpr
 
 from .. import postcodes
-# ChoiceField, DanishDateField, clean_line, no_hidden_characters and no_nul are imported from here
-# by other areas (the rule itself is portal.formutil's).
-from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField,  # noqa: F401
-                        DanishForm, DanishGetForm, LicencesField, Required, WholeNumberField, choices, clean_line, clean_text, no_hidden_characters, no_nul)
+from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField,
+                        DanishForm, DanishGetForm, LicencesField, Required, WholeNumberField, choices, clean_line, clean_text,
+                        in_range, no_hidden_characters, no_nul)
 from ..i18n import format_number
 from ..health_words import health_words_in, whole_words
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
@@ -171,20 +170,6 @@ def not_future(_form, field) -> None:
         raise ValidationError("Sagsstart skal ligge mellem 1990 og i dag.")
 
 
-def in_range(low: float, high: float, message: str):
-    """Like NumberRange, but silent when the value did not parse (that error is already shown)."""
-
-    def check(_form, field) -> None:
-        if field.data is not None and not low <= field.data <= high:
-            raise ValidationError(message)
-
-    return check
-
-
-# The decimal field other areas' forms know by this name (the type is portal.formutil's).
-NumberField = DanishDecimalField
-
-
 # The list's restricted-processing filter (GDPR art. 18): all, only restricted, or none of them.
 RESTRICTED_CHOICES = {"": "Alle", "ja": "Kun med begrænset behandling", "nej": "Uden begrænset behandling"}
 
@@ -251,14 +236,14 @@ class ProfileForm(DanishForm):
                                     no_hidden_characters, Email(EMAIL_MESSAGE)])
     benefit_group = ChoiceField("Ydelsesgruppe", choices=choices(BENEFIT_GROUPS),
                                 validators=[DataRequired("Vælg ydelsesgruppe.")])
-    hours_available = NumberField(
+    hours_available = DanishDecimalField(
         "Timer til rådighed pr. uge",
         validators=[Required("Skriv antal timer (0–80)."),
                     in_range(0, 80, "Timetallet skal være mellem 0 og 80.")])
     postcode = StringField("Postnummer", validators=[DataRequired("Skriv postnummeret."), known_postcode],
                            render_kw={"inputmode": "numeric", "autocomplete": "postal-code",
                                       "list": "known-postcodes", "maxlength": "4"})
-    max_commute_km = NumberField(
+    max_commute_km = DanishDecimalField(
         "Længste transport (km)",
         validators=[Required("Skriv hvor langt borgeren kan transportere sig."),
                     in_range(0, 200, "Transportafstanden skal være mellem 0 og 200 km.")])

@@ -27,7 +27,6 @@ contact them). No name, no opening title, nothing else about the citizen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -36,6 +35,7 @@ from .. import audit, proposals
 from ..extensions import db
 from ..i18n import format_date
 from ..notifications.service import notify, path_for
+from ..placements.service import running_placement_start
 from ..pseudonyms import pseudonym
 from store import clock
 from store.models import Citizen, Opening, Proposal, User
@@ -158,7 +158,7 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
     untold_companies: set[int] = set()
     for proposal in _concerned(citizen, event, only):
         opening = proposal.opening
-        start = _running_placement_start(proposal) if event == "withdrawn" else None
+        start = running_placement_start(proposal) if event == "withdrawn" else None
         said, further = _EVENTS["withdrawn_placement"] if start is not None else (line, more)
         text = said.format(who=pseudonym(citizen.id, opening.id), title=opening.title,
                            start=format_date(start))
@@ -189,14 +189,6 @@ def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Prop
     # Erased: every company the name was ever given (it may still have it); else who sees it now.
     held = _given(citizen) if event == "erased" else _releasing(citizen, despite_restriction=False)
     return [proposal for proposal in held if only is None or proposal.id == only.id]
-
-
-def _running_placement_start(proposal: Proposal) -> date | None:
-    """The start of the pair's placement that has not ended, if any, as the candidate's page
-    says it (:func:`portal.openings.service.running_placement_start`)."""
-    from ..openings.service import running_placement_start  # the openings area imports this one
-
-    return running_placement_start(proposal)
 
 
 def recipients_purpose(told: set[int], untold: set[int]) -> str:

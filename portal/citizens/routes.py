@@ -13,13 +13,13 @@ from flask_login import current_user
 from matching.redact import contains_cpr
 
 from .. import merge, proposals
-from ..access import consultant_required
+from ..access import audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from store.models import Citizen
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 from . import bp, queries, service
 from .forms import CPR_SEARCH_MESSAGE, ListFilterForm, ProfileForm
-from .pages import audited_read, citizen_or_404, commit_or_flash
+from .pages import commit_or_flash
 from store import clock
 
 # The citizen page's proposals say a hold after a change of the opening's requirements, or an

@@ -11,12 +11,12 @@ from pathlib import Path
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..access import admin_required, consultant_required
+from ..access import admin_required, audited_read, citizen_or_404, consultant_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
 from . import bp, case, case_endings, recipients
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
-from .pages import audited_read, citizen_or_404, commit_or_flash
+from .pages import commit_or_flash
 from .service import CitizenChangeError
 from store import clock
 

@@ -9,14 +9,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from .. import audit, merge
-from ..access import consultant_required
+from ..access import AUDIT_DOWN, audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..formutil import choices
 from ..errors import render_error
 from store.models import Citizen, CvDocument, User
 from . import bp, conflicts, need_to_know, queries, service, uploads
 from .forms import MAX_CV_CHARS, AssignForm, CvTextForm, CvUploadForm, LimitationsForm
-from .pages import AUDIT_DOWN, audited_read, citizen_or_404, commit_or_flash, commit_or_refuse, posted_version
+from .pages import commit_or_flash, commit_or_refuse, posted_version
 
 
 def _render_cv(citizen, upload_form, text_form):

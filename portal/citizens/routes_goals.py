@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from ..access import consultant_required
+from ..access import audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from store.models import Citizen, JobGoal
 from . import bp, service
 from .forms import (JOB_GOAL_HINT, ActionForm, JobGoalEditForm, JobGoalForm, JobGoalMoveForm,
                     JobGoalRemoveForm, clean_line)
-from .pages import audited_read, citizen_or_404, commit_or_flash, commit_or_refuse
+from .pages import commit_or_flash, commit_or_refuse
 
 
 def _requested_goal(citizen: Citizen, arg: str) -> int | None:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from cvtext.extract import normalise_text
 from .. import audit, privacy
 from ..citizens import service as citizen_service
-from ..citizens.forms import clean_line
+from ..formutil import clean_line
 from ..citizens.uploads import AcceptedCv, delete_stored, store_file
 from ..openings import requirements
 from ..openings import service as opening_service

@@ -25,6 +25,7 @@ from ..proposals import CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, requirements, service
+from ..placements.service import running_placement_start
 
 CV_TYPES = {"pdf": "application/pdf",
             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -98,7 +99,7 @@ def candidate(opening_id: int, proposal_id: int):
     if earlier is not None and earlier.opening_id == opening.id and service.no_longer_relevant(earlier):
         return render_template("openings/candidate_ended.html", opening=opening,
                                who=pseudonym(earlier.citizen_id, opening.id),
-                               placement_start=service.running_placement_start(earlier))
+                               placement_start=running_placement_start(earlier))
     opening, proposal = visible_proposal(opening_id, proposal_id)
     if proposal.citizen.restricted or requirements.is_held(proposal):
         return render_template("openings/candidate_on_hold.html", opening=opening, on_hold_text=ON_HOLD_TEXT,

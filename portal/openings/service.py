@@ -24,7 +24,7 @@ from store.profiles import opening_profile
 from ..notifications.service import notify, path_for
 from ..proposals import (ENDED, VISIBLE_TO_COMPANY, active_consent, identity_released, identity_released_clause, shown_goal,
                          shown_to_company)
-from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause
+from ..placements.service import active_clause, is_active, is_cancelled, not_cancelled_clause, running_placement_start
 from ..pseudonyms import pseudonym
 from . import requirements
 
@@ -303,15 +303,6 @@ def no_longer_relevant(proposal: Proposal) -> bool:
     ended proposal only if the consultant had approved it (:func:`portal.proposals.shown_to_company`).
     """
     return proposal.status == "withdrawn" or shown_to_company(proposal) and proposal.status in ENDED
-
-
-def running_placement_start(proposal: Proposal) -> date | None:
-    """The start of the pair's placement that has not ended, if any."""
-    today = clock.today()
-    starts = [p.start_date for p in db.session.scalars(sa.select(Placement).where(
-        Placement.opening_id == proposal.opening_id, Placement.citizen_id == proposal.citizen_id))
-        if is_active(p, today)]
-    return min(starts) if starts else None
 
 
 def ended_candidates(opening: Opening) -> list[EndedCandidate]:

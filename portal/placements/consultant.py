@@ -14,8 +14,7 @@ from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import consultant_required
-from ..citizens.pages import audited_read, citizen_or_404
+from ..access import audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..formutil import attach_error
 from store.models import Placement, Proposal

@@ -15,14 +15,14 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.widgets import TextInput
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..citizens.forms import ChoiceField, DanishDateField, NumberField, no_hidden_characters, no_nul
-from ..formutil import DATE_MISSING, DanishForm, Required, choices
+from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField, DanishForm, Required, choices,
+                        no_hidden_characters, no_nul)
 from ..i18n import format_date
 from store.models.vocab import ENDING_REASONS, OPENING_KINDS
 from .lifecycle import CANCEL_REASON_LENGTH, MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
 from store.models.placements import PLACEMENT_NOTE_LENGTH as MAX_NOTE_LENGTH
 
-class HoursField(NumberField):
+class HoursField(DanishDecimalField):
     """Weekly hours in a text input, so "12,5" can be typed (a number input refuses commas)."""
 
     widget = TextInput()

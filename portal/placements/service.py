@@ -158,6 +158,15 @@ def active_clause(today: date) -> sa.ColumnElement[bool]:
                   sa.and_(Placement.end_date == today, Placement.end_reason.is_(None)))
 
 
+def running_placement_start(proposal: Proposal) -> date | None:
+    """The start of the pair's placement that has not ended (:func:`is_active`), if any."""
+    today = clock.today()
+    starts = [p.start_date for p in db.session.scalars(sa.select(Placement).where(
+        Placement.opening_id == proposal.opening_id, Placement.citizen_id == proposal.citizen_id))
+        if is_active(p, today)]
+    return min(starts) if starts else None
+
+
 # The one rule for both hours pages (/forloeb/<id> and /forloeb/timer), as the pages state it.
 HOURS_MONTHS_RULE = ("Timer kan registreres og rettes for hver måned, forløbet har kørt i, "
                      "fra startmåneden til og med den aktuelle måned (eller slutmåneden).")

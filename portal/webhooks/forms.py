@@ -8,7 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from store.models.api import WEBHOOK_EVENTS
 
 from ..formutil import DanishForm, choices, no_hidden_characters
-from .urlguard import MAX_URL_LENGTH
+from ..urlguard import MAX_URL_LENGTH
 
 
 def _strip(value: str | None) -> str:

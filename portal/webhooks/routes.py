@@ -11,7 +11,8 @@ from store.models.api import DELIVERY_STATUSES, WEBHOOK_EVENTS
 from .. import audit
 from ..access import roles_required
 from ..extensions import db
-from . import bp, sender, service, urlguard
+from .. import urlguard
+from . import bp, sender, service
 from .forms import ActionForm, EndpointForm
 
 webhooks_required = roles_required("company", "admin")

@@ -11,7 +11,7 @@ Follows the mail worker (:mod:`portal.notifications.mailer`):
   over ``"<Webhook-Timestamp>.<body>"``; ``Webhook-Id`` is the delivery's ``event_id``,
   the same on every try, so receivers can drop repeats.
 * **Careful HTTP.** A POST of the stored JSON body, 5 s timeouts, no redirects followed
-  (a 3xx is a failed try), the receiver's address checked by :mod:`.urlguard` at every send
+  (a 3xx is a failed try), the receiver's address checked by :mod:`portal.urlguard` at every send
   and the connection made to exactly that checked address (TLS still verifies the host name).
   urllib3 is used directly for that pinning, which requests and httpx do not offer.
 * **Retries with back-off.** A 2xx is sent; anything else waits :data:`BACKOFF` (1 min,
@@ -44,7 +44,7 @@ from store.models.api import WebhookDelivery, WebhookEndpoint
 from .. import drain_loop
 from ..extensions import db
 from ..i18n import format_number
-from . import urlguard
+from .. import urlguard
 
 log = logging.getLogger("portal.webhooks")
 

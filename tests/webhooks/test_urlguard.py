@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from portal.webhooks import urlguard
+from portal import urlguard
 
 
 @pytest.mark.parametrize("url", [
