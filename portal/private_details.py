@@ -16,9 +16,12 @@ shows age, gender or origin; the contact details go only as the citizen chose in
 - ``age``: »født«, a birth date or year, an age (»36 år«, »36-årig«, »i 30'erne«);
 - ``gender``: the citizen's gender stated (»kvinde«, »mand«). Pronouns are not refused: the
   company reads the profile beside the name, which tells as much;
-- ``origin``: origin, nationality, residence status (»oprindeligt fra«, »flygtning«), and
-  any country but Denmark named in any phrasing (»fra Syrien«, »i Eritrea«, »Egen virksomhed,
-  Eritrea«), from CLDR's Danish names (:func:`_country_names`);
+- ``origin``: origin, nationality, residence status (»oprindeligt fra«, »flygtning«), any
+  country but Denmark named in any phrasing (»fra Syrien«, »i Eritrea«, »Egen virksomhed,
+  Eritrea«, »eksport til Norge«), from CLDR's Danish names (:func:`_country_names`), and any
+  country's or people's adjective but Denmark's (»eritreisk kok«, »afghansk kørekort«,
+  :mod:`portal.demonyms`), but for a language or a cuisine (»taler arabisk«, »Sprog: polsk,
+  engelsk«, »fransk køkken«): a language is a skill the company is shown (see ``_NATIONALITY``);
 - ``criminal``: a sentence or prison (»afsoning«, »i fængsel«); »Fængselsbetjent« is a job;
 - ``contact``: a phone number or e-mail address (any, so a reference's too);
 - ``identity``: the citizen's own name, phone or e-mail (when the citizen is given; a surname
@@ -35,7 +38,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from babel import Locale
+from babel.languages import get_official_languages
 
+from . import demonyms
 from .health_words import HEALTH_WORDS, whole_words
 
 KINDS = {
@@ -100,9 +105,100 @@ def _country_names() -> list[str]:
 
 # As written, with the capital a name has in Danish, or all in capitals (a CV heading): a
 # lower-case »jersey« or »island« is a word, not a country.
-_COUNTRY = re.compile(r"(?<![\w-])(?:" + "|".join(
+_COUNTRY_NAME = "(?:" + "|".join(
     alternative for name in _country_names() for alternative in (re.escape(name), re.escape(name.upper()))
-) + r")(?![\w-])")
+) + ")"
+# A country is origin in a market too (»eksport til Norge«, »kunder i Tyskland«): no phrase is let
+# through, as »salg til kunder i Eritrea« tells where a shop was as »Egen virksomhed, Eritrea« does.
+# The company can be told as much in words that name no country (»eksport til nabolandene«).
+_COUNTRY = re.compile(rf"(?<![\w-]){_COUNTRY_NAME}(?![\w-])")
+
+
+class _Unless:
+    """Hits of ``pattern`` that count only outside a phrase of ``unless`` (a hit that starts
+    inside one does not): the shape of a compiled pattern that :func:`whole_words` reads."""
+
+    def __init__(self, pattern: re.Pattern, unless: re.Pattern) -> None:
+        self.pattern, self.unless = pattern, unless
+
+    def finditer(self, text: str):
+        phrases = [phrase.span() for phrase in self.unless.finditer(text)]
+        return (hit for hit in self.pattern.finditer(text)
+                if not any(start <= hit.start() < end for start, end in phrases))
+
+
+def _language_names() -> frozenset[str]:
+    """The Danish names of every state's official languages (CLDR via babel: »polsk«,
+    »arabisk«, »engelsk«, »somali«), with the adjectives Danish uses for one besides
+    (:data:`portal.demonyms.SPOKEN`: »somalisk«, »kurdisk«)."""
+    locale = Locale("da")
+    names = {locale.languages.get(code) or locale.languages.get(code.split("_")[0])
+             for territory in locale.territories for code in get_official_languages(territory, de_facto=True)}
+    return frozenset(name for name in names if name and " " not in name) | frozenset(demonyms.SPOKEN)
+
+
+def _alternatives(words) -> str:
+    """``words`` as a regular expression's alternatives, the longest first: »sydsudanesisk«
+    before »sudanesisk«."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+# Nationality adjectives tell origin as a country's name does (»eritreisk kok«, »syrisk uddannet
+# lærer«, »afghansk kørekort«): every country's (portal.demonyms: CLDR has none, so they are a
+# list of ours) and the peoples without a state (»kurdisk«, »arabisk«), inflected (»polske«), in
+# any case (»ERITREISK«), joined to »dansk« (»dansk-tyrkisk«) or to »-født«, »-ættet«
+# (»tyrkiskættet«). Denmark's never counts (»dansk«, »Dansk Supermarked«).
+#
+# Languages: many of these name a language too (»arabisk«, »polsk«, »engelsk«). A language is a
+# skill the company is shown: the profile has a »Sprog« field (SECURITY.md's allow-list: matched
+# job goals and skills), and only the ranking must never use languages, as a proxy for origin
+# (docs/matching.md). So an adjective that is also a language's name (:func:`_language_names`)
+# counts as origin only when it is said of something other than a language: before a word that
+# is not about language (»polsk kok«, »tyrkisk kørekort«, »arabisk baggrund«) or of the citizen
+# (»jeg er polsk«). Alone or in a list it is a language (»Arabisk og dansk«, »Sprog: polsk,
+# engelsk«, »Engelsk B1«), and so it is after a word of speaking (»taler flydende tyrkisk«,
+# »kundeservice på polsk«, »modersmålet er arabisk«). An adjective that names no language
+# (»eritreisk«, »syrisk«, »afghansk«) counts wherever it stands.
+#
+# A kind of thing named after a country is a skill, not an origin, for any adjective: a cuisine
+# (»fransk køkken«, »kok på italiensk restaurant«), a thing so called (»franske altaner«,
+# »islandske heste«, »svensk massage«) and a language's variety (»amerikansk engelsk«). The line
+# is whether the word is the skill: customers, markets and tourists are not (»tyske kunder«,
+# »det norske marked«, »tyske turister« count, as »kunder i Tyskland« does; »udenlandske
+# kunder« says the skill without the country).
+_LANGUAGES = _language_names()
+_ADJECTIVES = {form for forms in demonyms.BY_COUNTRY.values() for form in forms} | set(demonyms.PEOPLES)
+_SPEAKABLE = "(?:" + _alternatives(_ADJECTIVES & _LANGUAGES) + ")e?"
+_UNSPEAKABLE = "(?:" + _alternatives(_ADJECTIVES - _LANGUAGES) + ")e?"
+# What a nationality adjective may stand before without telling an origin (see above).
+_THING = (r"(?:køkken\w*|mad|madlavning|madkultur|retter|specialitet\w*|restaurant\w*|bageri\w*|pizza\w*|"
+          r"brød\w*|bagværk|kage\w*|vin|vine|altan\w*|vindue\w*|hest\w*|massage\w*|"
+          rf"{_alternatives(_LANGUAGES)})(?!\w)")
+_ABOUT_LANGUAGE = (r"(?:sprog\w*|modersmål\w*|flydende|mundtlig\w*|skriftlig\w*|tale|talt|skrift|skrevet|"
+                   r"læse\w*|niveau\w*|kundskab\w*|kendskab\w*|undervisning\w*|underviser\w*|tolk\w*|"
+                   r"oversæt\w*|grammatik|korrespondance|kommunikation|kundeservice|tekst\w*|kursus|kurser|"
+                   r"ordbog\w*|"
+                   r"[a-c][12]?)(?!\w)")
+# The small words after a language in a list or a sentence (»Engelsk og tysk«, »Engelsk på B-niveau«).
+_SMALL = (r"(?:og|eller|samt|som|men|med|på|i|til|fra|for|af|at|er|var|har|kan|også|både|meget|rigtig|godt|"
+          r"god|fint|lidt|perfekt|basalt|grundlæggende|begynder\w*|øvet|bedst|derhjemme|mv|mm|etc)(?!\w)")
+_NATIONALITY = _Unless(re.compile(
+    # one that names no language, wherever it stands: »eritreisk«, »syriske«, »dansk-eritreisk«
+    # (not before a thing, also in a list: »syrisk og libanesisk mad«)
+    rf"(?<!\w)(?:{_UNSPEAKABLE}(?!\w)"
+    rf"(?!(?:(?:\s*,\s*|\s+(?:og|eller|samt)\s+)(?:danske?|{_SPEAKABLE}|{_UNSPEAKABLE}))*\s+{_THING})"
+    # one that names a language, before a word that is not about language: »polsk kok«
+    rf"|{_SPEAKABLE}\s+(?!{_THING}|{_ABOUT_LANGUAGE}|{_SMALL})[^\W\d_]\w*"
+    # or of the citizen: »jeg er polsk«, »dansk-tyrkisk« (not »tysk-dansk ordbog«), »tyrkiskættet«
+    rf"|(?<=\ber\s){_SPEAKABLE}(?!\w)"
+    rf"|(?:{_SPEAKABLE}|{_UNSPEAKABLE})-?(?:født|fødte|ættet|ættede)(?!\w)"
+    rf"|(?:(?:danske?|{_SPEAKABLE})-{_SPEAKABLE}|{_SPEAKABLE}-danske?)(?!\w)(?!\s+(?:{_THING}|{_ABOUT_LANGUAGE})))",
+    re.IGNORECASE), re.compile(
+    # after a word of speaking it is the language: »taler flydende tyrkisk derhjemme«, »på polsk«
+    r"\b(?:taler|talte|tale|skriver|skrev|skrive|læser|læse|forstår|forstå|behersker|på|"
+    r"(?:modersmål|sprog)\w*\s+(?:er|var))"
+    rf"(?:\s+(?:flydende|godt|lidt|rigtig|meget|perfekt|både|også|kun|primært))*\s+{_SPEAKABLE}(?!\w)",
+    re.IGNORECASE))
 _ORIGIN = re.compile(
     r"\boprindel\w*(?:\s+fra\s+\w+)?|\bnationalitet\w*|\bstatsborger\w*|\betnisk\w*|\bherkomst\b|\bafstamning\b|"
     r"flygtning\w*|\bindvandre[rt]\w*|\befterkommer\w*|\basyl(?:ansøger\w*)?\b|opholdstilladelse\w*|"
@@ -120,7 +216,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\d-])(?:\+45\s?)?(?:\d{8}|\d{2} \d{2} \d{2} \d{2}|\d{4} \d{4})(?![\d-])")
 
 _PATTERNS = (("benefit", _BENEFIT), ("health", HEALTH_WORDS), ("cpr", _CPR), ("age", _AGE),
-             ("gender", _GENDER), ("origin", _ORIGIN), ("origin", _COUNTRY), ("criminal", _CRIMINAL), ("contact", _EMAIL),
+             ("gender", _GENDER), ("origin", _ORIGIN), ("origin", _COUNTRY), ("origin", _NATIONALITY),
+             ("criminal", _CRIMINAL), ("contact", _EMAIL),
              ("contact", _PHONE))
 
 

@@ -4,6 +4,7 @@ them naming what to remove, and ordinary work words pass."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -123,3 +124,119 @@ def test_the_check_refuses_private_details_and_names_what_to_remove():
         "Zqxland«). Fjern det, og skriv kun erfaring og kompetencer; kontaktoplysninger følger borgerens valg "
         "i samtykket.")
     assert "borgerens navn eller kontaktoplysninger (»Zqxnavn Olsen«)" in messages["goals"]
+
+
+# Nationality adjectives (portal.demonyms): the known gap after review AC 5, »eritreisk kok«.
+@pytest.mark.parametrize("text", [
+    "Eritreisk kok med 5 års erfaring", "Syrisk uddannet lærer", "Har afghansk kørekort", "Jeg er somalisk",
+    "Polsk kok", "ukrainsk kørekort", "tyrkisk uddannelse som frisør", "Arbejdede sammen med eritreiske kolleger",
+    "Polske papirer", "ERITREISK KOK", "ERFARING FRA SYRISK HOSPITAL", "Arabisk baggrund", "kurdisk familie",
+    "Jeg er dansk-tyrkisk", "dansk-somalisk", "tyrkiskættet", "polskfødt sygeplejerske", "Irakisk",
+    "Jeg er polsk", "Pakistansk", "Rumænske referencer", "Iranske eksamensbeviser",
+])
+def test_a_nationality_adjective_is_origin(text):
+    assert "origin" in kinds(text), private_details.find(text, CITIZEN)
+
+
+# SECURITY.md shows a company the candidate's skills, and the profile's »Sprog« field is one:
+# a language is a skill, named as a language, so »polsk« said of a language passes and the same
+# word said of anything else counts (only the ranking must never use languages, docs/matching.md).
+@pytest.mark.parametrize("as_language, as_origin", [
+    ("Taler arabisk og dansk", "Arabisk familie"),
+    ("Sprog: polsk, engelsk, dansk", "Polsk kørekort"),
+    ("Engelsk: flydende i skrift og tale", "Engelsk statsborgerskab og kørekort"),
+    ("Tysk B1", "tysk uddannet mekaniker"),
+    ("taler flydende tyrkisk derhjemme", "Jeg er tyrkisk"),
+    ("Kundeservice på polsk og engelsk", "polske kolleger og polsk chef"),
+    ("Modersmålet er arabisk", "Min baggrund er arabisk"),
+    ("Somalisk (modersmål), dansk", "Somalisk kvinde"),
+    ("Ukrainsk, russisk og engelsk", "Ukrainsk uddannet sygeplejerske"),
+    ("Tolk i kurdisk og arabisk", "Kurdisk-dansk forening"),
+    ("Engelsk-dansk oversættelse", "Jeg er engelsk-dansk"),
+])
+def test_a_language_is_a_skill_and_the_same_word_of_a_person_is_origin(as_language, as_origin):
+    assert not private_details.find(as_language, CITIZEN), private_details.find(as_language, CITIZEN)
+    assert "origin" in kinds(as_origin), as_origin
+
+
+@pytest.mark.parametrize("text", [
+    "Dansk Supermarked", "Dansk kørekort B", "Danske kunder", "dansk og engelsk", "Engelsktalende kunder",
+    "Kok med speciale i fransk køkken", "Kok på italiensk restaurant", "Syrisk og libanesisk mad",
+    "Montering af franske altaner", "Pasning af islandske heste", "Amerikansk engelsk", "Engelsk A-niveau",
+    "Engelsk kundeservice", "Europæisk kørekort i IT", "Nordisk samarbejde", "Eksport til nabolandene",
+])
+def test_languages_cuisines_and_denmark_are_not_origin(text):
+    assert not private_details.find(text, CITIZEN), private_details.find(text, CITIZEN)
+
+
+@pytest.mark.parametrize("text", [
+    "Eksport til Norge", "Kunder i Tyskland", "Salg til kunder i Eritrea", "Salg til tyske kunder",
+    "Det norske marked", "Betjening af tyske turister", "Somaliske kunder",
+])
+def test_a_market_named_by_its_country_is_origin(text):
+    """Decided: a market is no skill in itself, and »salg til kunder i Eritrea« tells where a shop
+    was as »Egen virksomhed, Eritrea« does (review AC 5); »eksport til nabolandene« passes."""
+    assert "origin" in kinds(text), text
+
+
+def test_every_country_cldr_names_has_its_adjective_or_is_known_to_have_none():
+    from babel import Locale
+
+    from portal import demonyms
+
+    codes = {code for code in Locale("da").territories if len(code) == 2 and code.isalpha()}
+    codes -= private_details._NOT_COUNTRIES
+    assert set(demonyms.BY_COUNTRY) | demonyms.WITHOUT_ADJECTIVE == codes
+    assert not set(demonyms.BY_COUNTRY) & demonyms.WITHOUT_ADJECTIVE
+    eu = {"AT", "BE", "BG", "CY", "CZ", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
+          "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
+    common = {"SY", "IQ", "IR", "AF", "SO", "ER", "ET", "TR", "LB", "PS", "PK", "UA", "RU", "BA", "RS", "XK",
+              "MK", "AL", "VN", "TH", "PH", "LK", "IN", "MA", "SD", "SS", "CD", "GB", "NO", "US"}
+    assert eu | common <= set(demonyms.BY_COUNTRY)
+
+
+def _every_adjective():
+    from portal import demonyms
+
+    return sorted({form for forms in demonyms.BY_COUNTRY.values() for form in forms} | set(demonyms.PEOPLES))
+
+
+@pytest.mark.parametrize("adjective", _every_adjective())
+def test_every_adjective_is_origin_before_a_noun_inflected_and_in_capitals(adjective):
+    for text in (f"{adjective} kok", f"{adjective}e kolleger", f"{adjective.capitalize()} uddannelse",
+                 f"ERFARING: {adjective.upper()} KØREKORT", f"Jeg er {adjective}"):
+        assert "origin" in kinds(text), text
+
+
+def test_the_draft_leaves_out_a_sentence_with_a_nationality_adjective_and_keeps_the_languages():
+    cv = ("Eritreisk kok i seks år. Jeg har lavet mad til 200 gæster om dagen. Taler tigrinya, arabisk og dansk. "
+          "Har afghansk kørekort. Kok på italiensk restaurant i Horsens (2023–2025).")
+    citizen = SimpleNamespace(**{**vars(CITIZEN), "current_cv": SimpleNamespace(text=cv)})
+    assert profile.draft(citizen)["experience"] == (
+        "Jeg har lavet mad til 200 gæster om dagen. Taler tigrinya, arabisk og dansk. "
+        "Kok på italiensk restaurant i Horsens (2023–2025).")
+
+
+def test_the_check_refuses_a_nationality_adjective_and_takes_the_languages():
+    with pytest.raises(profile.ProfileError) as refused:
+        profile.check(experience="Eritreisk kok i seks år.", goals="Kok", hours=20, licences=[],
+                      languages="tigrinya, arabisk, somalisk, dansk", start=None, today=TODAY, citizen=CITIZEN)
+    messages = {e.field: e.message for e in refused.value.every}
+    assert set(messages) == {"experience"}
+    assert "oprindelse, nationalitet eller opholdsgrundlag (»Eritreisk«)" in messages["experience"]
+    assert profile.check(experience="Kok i seks år.", goals="Kok", hours=20, licences=[],
+                         languages="tigrinya, arabisk, somalisk, dansk", start=None, today=TODAY,
+                         citizen=CITIZEN).languages == "tigrinya, arabisk, somalisk, dansk"
+
+
+def test_the_company_view_withholds_a_stored_sentence_with_a_nationality_adjective():
+    """A profile approved before adjectives were caught: profile.for_company leaves out the
+    sentence, keeps the rest and the languages, and profile.withheld tells the consultant."""
+    stored = {"experience": "Syrisk uddannet lærer. Underviser børn i matematik. Kok på italiensk restaurant.",
+              "goals": "Lærervikar", "languages": "arabisk, engelsk, dansk", "hours": 20}
+    proposal = SimpleNamespace(shared_profile=stored, citizen=CITIZEN,
+                               profile_approved_at=datetime(2026, 11, 2, tzinfo=timezone.utc))
+    shown = profile.for_company(proposal)
+    assert shown["experience"] == "Underviser børn i matematik. Kok på italiensk restaurant."
+    assert shown["languages"] == "arabisk, engelsk, dansk" and shown["goals"] == "Lærervikar"
+    assert [(d.kind, d.words) for d in profile.withheld(proposal)] == [("origin", "Syrisk")]

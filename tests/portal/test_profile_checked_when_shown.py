@@ -73,3 +73,21 @@ def test_a_profile_approved_under_todays_check_is_shown_whole(app, client, auth,
     auth.switch_to(world["consultant"].email)
     assert 'data-testid="profile-withheld"' not in client.get(
         f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
+
+
+def test_the_company_sees_nothing_of_a_sentence_with_a_nationality_adjective(app, client, auth, world):
+    """A profile approved before nationality adjectives were caught (»eritreisk«, »afghansk
+    kørekort«): the company page leaves those sentences out and keeps the languages, a skill."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.shared_profile = {**STORED, "languages": "tigrinya, arabisk, dansk",
+                                   "experience": f"Eritreisk truckfører i seks år. {KEPT} Har afghansk kørekort."}
+        db.session.commit()
+    html = company_page(client, auth, world)
+    fields = html.split('data-testid="profile-fields"')[1].split("</table>")[0]
+    assert KEPT in fields and "tigrinya, arabisk, dansk" in fields
+    assert "ritreisk" not in html and "afghansk" not in html and "seks år" not in html
+    auth.switch_to(world["consultant"].email)
+    note = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True).split(
+        'data-testid="profile-withheld"')[1].split("</div>")[0]
+    assert "»Eritreisk«" in note and "»afghansk«" in note
