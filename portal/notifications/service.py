@@ -41,6 +41,7 @@ NOTIFICATION_KINDS = {
     "interview_offered": "Forslag til samtaletider",
     "interview_booked": "Samtale aftalt, flyttet eller aflyst",
     "hotline_answered": "Svar fra hotline",
+    "hotline_closed": "Jobcentret har lukket en henvendelse til hotline",
     "hours_missing": "Påmindelse om timer for sidste måned",
     "placement_started": "Jobcentret har startet et forløb",
     "placement_ended": "Jobcentret har afsluttet eller aflyst et forløb",
@@ -55,7 +56,7 @@ NOTIFICATION_KINDS = {
 
 # The kinds each role can receive (and choose mails for on the preferences page).
 COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "candidate_data",
-                 "interview_offered", "interview_booked", "hotline_answered", "hours_missing",
+                 "interview_offered", "interview_booked", "hotline_answered", "hotline_closed", "hours_missing",
                  "placement_started", "placement_ended")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
                "opening_changed", "hotline_new", "hotline_message")
