@@ -15,7 +15,11 @@ mode, without our packages on ``sys.path``) so the child starts in ~0.1 s.
 DOCX is read with plain lxml, not python-docx: python-docx builds a Python proxy for every
 element it walks, which made a 59 KB file of 585,968 empty paragraphs cost 6.5 s of a web
 worker. Here the same file is refused after parsing (paragraph limit), and whatever else is
-slow meets the time limit.
+slow meets the time limit. Both WordprocessingML namespaces are read: the usual
+(transitional) one and ISO Strict (Word's »Strict Open XML-dokument«). Besides the document
+part, the headers and footers (``word/header*.xml``, ``word/footer*.xml``) are read: a CV
+whose name and contact line sit in the header is common; their text comes first (headers)
+and last (footers), each distinct part once, and their paragraphs count towards the limit.
 """
 
 from __future__ import annotations
@@ -24,9 +28,17 @@ import json
 import resource
 import sys
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_PARAGRAPH, _TEXT, _TAB, _BREAKS = f"{_W}p", f"{_W}t", f"{_W}tab", (f"{_W}br", f"{_W}cr")
+# WordprocessingML: transitional (what Word saves by default) and ISO Strict.
+_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+               "http://purl.oclc.org/ooxml/wordprocessingml/main")
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_HEADER_FOOTER = ("word/header", "word/footer")
+
+
+def _tags(element) -> tuple[str, str, str, tuple[str, str]]:
+    """The paragraph, text, tab and break tags in ``element``'s own namespace."""
+    w = "{" + element.tag[1:].split("}", 1)[0] + "}"
+    return f"{w}p", f"{w}t", f"{w}tab", (f"{w}br", f"{w}cr")
 
 
 def _limit_resources(memory_mb: int, cpu_s: int) -> None:
@@ -88,48 +100,95 @@ def _docx(data: bytes, mode: str, max_paragraphs: int, _max_chars: int) -> dict[
     body = docx_body(data)
     if isinstance(body, dict):
         return body
+    headers, footers = docx_headers_footers(data)
+    if isinstance(headers, dict):
+        return headers
     paragraphs = 0
-    for _ in body.iter(_PARAGRAPH):
-        paragraphs += 1
-        if paragraphs > max_paragraphs:
-            return _fail("too_many_paragraphs", f"more than {max_paragraphs} paragraphs")
+    for part in (*headers, body, *footers):
+        for _ in part.iter(_tags(part)[0]):
+            paragraphs += 1
+            if paragraphs > max_paragraphs:
+                return _fail("too_many_paragraphs", f"more than {max_paragraphs} paragraphs")
     if mode == "probe":
         return {"ok": True, "text": "", "parts": paragraphs}
-    return {"ok": True, "text": docx_text(body), "parts": paragraphs}
+    texts = [docx_text(part) for part in (*headers, body, *footers)]
+    return {"ok": True, "text": "\n".join(dict.fromkeys(t for t in texts if t.strip())),
+            "parts": paragraphs}
 
 
-def docx_body(data: bytes):  # -> lxml element | dict
-    """The ``w:body`` of the main document part, parsed without DTDs, entities or network."""
-    import io
+def _parse_part(archive, name: str):  # -> lxml element | dict
+    """One XML part of the zip, parsed without DTDs, entities or network."""
     import zipfile
     import zlib
 
     from lxml import etree
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read("word/document.xml")
+        xml = archive.read(name)
     except (zipfile.BadZipFile, KeyError, zlib.error, NotImplementedError, RuntimeError,
             EOFError, OSError) as exc:
         return _fail("corrupt", f"unreadable document part: {type(exc).__name__}")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False)
     try:
-        root = etree.fromstring(xml, parser)
+        return etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         # libxml2 hitting the address-space cap says so, or reports no message at all.
         if "Memory allocation failed" in str(exc) or str(exc).startswith("unknown error"):
             return _fail("too_complex", f"memory limit reached (libxml2: {exc})")
         return _fail("corrupt", f"XMLSyntaxError: {exc}")
-    body = root.find(f"{_W}body")
+
+
+def _open_archive(data: bytes):  # -> ZipFile | dict
+    import io
+    import zipfile
+
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        return _fail("corrupt", f"unreadable zip: {type(exc).__name__}")
+
+
+def docx_body(data: bytes):  # -> lxml element | dict
+    """The ``w:body`` of the main document part (transitional or Strict namespace)."""
+    archive = _open_archive(data)
+    if isinstance(archive, dict):
+        return archive
+    with archive:
+        root = _parse_part(archive, "word/document.xml")
+    if isinstance(root, dict):
+        return root
+    body = next((root.find(f"{{{ns}}}body") for ns in _NAMESPACES
+                 if root.find(f"{{{ns}}}body") is not None), None)
     return body if body is not None else _fail("corrupt", "no w:body in the document part")
+
+
+def docx_headers_footers(data: bytes):  # -> (list, list) | (dict, None)
+    """The root elements (``w:hdr``, ``w:ftr``) of the headers and of the footers, in part-name
+    order; parts in neither WordprocessingML namespace are skipped."""
+    import re
+
+    archive = _open_archive(data)
+    if isinstance(archive, dict):
+        return archive, None
+    found: dict[str, list] = {prefix: [] for prefix in _HEADER_FOOTER}
+    with archive:
+        names = sorted((n for n in archive.namelist() if re.fullmatch(r"word/(?:header|footer)\d*\.xml", n)),
+                       key=lambda n: (len(n), n))
+        for name in names:
+            root = _parse_part(archive, name)
+            if isinstance(root, dict):
+                return root, None
+            if root.tag[1:].split("}", 1)[0] in _NAMESPACES:
+                found[name[:11]].append(root)  # "word/header" or "word/footer"
+    return found["word/header"], found["word/footer"]
 
 
 def docx_text(body) -> str:
     """Text of the body in document order (paragraphs, tables, text boxes), one line per
     paragraph. The parent normalises whitespace and cuts to its character limit."""
     lines: list[str] = []
-    for p in body.iter(_PARAGRAPH):
+    for p in body.iter(_tags(body)[0]):
         # Text boxes appear twice (mc:Choice and mc:Fallback); keep one copy.
         if next(p.iterancestors(_FALLBACK), None) is None:
             lines.append(_paragraph_text(p))
@@ -139,14 +198,15 @@ def docx_text(body) -> str:
 def _paragraph_text(p) -> str:
     """Own text of one w:p, including runs inside hyperlinks, content controls and
     insertions, excluding nested text boxes (their paragraphs are visited on their own)."""
+    paragraph, text, tab, breaks = _tags(p)
     parts = []
-    for element in p.iter(_TEXT, _TAB, *_BREAKS):
-        if next(element.iterancestors(_PARAGRAPH)) is not p:
+    for element in p.iter(text, tab, *breaks):
+        if next(element.iterancestors(paragraph)) is not p:
             continue
-        if element.tag == _TEXT:
+        if element.tag == text:
             parts.append(element.text or "")
         else:
-            parts.append("\t" if element.tag == _TAB else "\n")
+            parts.append("\t" if element.tag == tab else "\n")
     return "".join(parts)
 
 
@@ -164,6 +224,7 @@ def _load_parser(kind: str) -> None:
         logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     else:
         import io  # noqa: F401
+        import re  # noqa: F401
         import zipfile  # noqa: F401
 
         from lxml import etree  # noqa: F401

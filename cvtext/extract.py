@@ -40,6 +40,15 @@ from pathlib import Path
 
 MIB = 1024 * 1024
 TYPES_BY_EXTENSION = {".pdf": "pdf", ".docx": "docx", ".txt": "txt"}
+# Extensions refused with advice of their own rather than the generic "bad_type".
+_LEGACY_WORD_EXTENSIONS = {".doc", ".dot"}
+# A CV needs at least this much text, page numbers not counted: the same minimum as a typed CV
+# (portal.citizens.service.add_cv_text). A scanned PDF with only »Side 1« is no CV.
+MIN_TEXT_CHARS = 20
+# A line that is only a page number: »Side 1«, »Page 2 of 3«, »1/2«, »- 3 -«, »s. 4«.
+_PAGE_MARK = re.compile(
+    r"^\W*(?:(?:side|page|sida|seite|s\.)\s*)?\d{1,4}(?:\s*(?:af|of|av|von|/)\s*\d{1,4})?\W*$",
+    re.IGNORECASE)
 _MACRO_EXTENSIONS = {".docm", ".dotm"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -74,8 +83,18 @@ _MESSAGES_DA = {
     "encoding": "Tekstfilen skal være gemt med tegnkodningen UTF-8. Gem den igen som "
     "UTF-8, og prøv en gang til.",
     "nul": "Tekstfilen indeholder binære data og kan ikke læses som tekst.",
-    "no_text": "Der blev ikke fundet nogen tekst i filen. Er det en scannet PDF? Upload "
-    "en fil med tekst, eller skriv CV'et ind.",
+    "no_text": "Der blev ikke fundet nogen tekst i filen. Upload en fil med tekst, eller "
+    "skriv CV'et ind.",
+    "no_text.pdf": "Der blev ikke fundet nogen tekst i PDF-filen. Er det en scannet PDF? Upload "
+    "en PDF med tekst (gemt fra Word eller lignende), eller skriv CV'et ind.",
+    "no_text.docx": "Der blev ikke fundet nogen tekst i Word-filen, hverken i selve dokumentet "
+    "eller i sidehoved og sidefod. Er teksten sat ind som billede? Skriv teksten i dokumentet, "
+    "eller skriv CV'et ind.",
+    "too_little_text": "Der er for lidt tekst i filen: et CV skal have mindst {min_chars} tegn "
+    "tekst, sidetal ikke medregnet. Upload en fil med hele CV'et, eller skriv CV'et ind.",
+    "too_little_text.pdf": "Der er næsten ingen tekst i PDF-filen (under {min_chars} tegn, "
+    "sidetal ikke medregnet). Er det en scannet PDF? Upload en PDF med tekst (gemt fra Word "
+    "eller lignende), eller skriv CV'et ind.",
 }
 
 
@@ -86,14 +105,18 @@ class ExtractionError(ValueError):
         code: Short machine code, a key of the Danish message table (e.g. "too_large",
             "bad_type", "type_mismatch", "macro", "zip_slip", "zip_bomb", "xxe",
             "encrypted", "truncated", "corrupt", "too_many_pages", "too_many_paragraphs",
-            "too_complex", "timeout", "encoding", "nul", "empty", "no_text", "legacy_doc").
+            "too_complex", "timeout", "encoding", "nul", "empty", "no_text", "too_little_text",
+            "legacy_doc").
         message_da: User-facing Danish message for the upload form.
     """
 
-    def __init__(self, code: str, detail: str, **params: object) -> None:
+    def __init__(self, code: str, detail: str, *, kind: str = "", **params: object) -> None:
         self.code = code
+        # A message of its own for the file's type when there is one ("no_text" of a PDF asks
+        # about scanning, of a Word file about text set in as pictures).
         # An unknown code (a bug) still gets a sensible Danish text rather than a 500.
-        self.message_da = _MESSAGES_DA.get(code, _MESSAGES_DA["corrupt"]).format(**params)
+        message = _MESSAGES_DA.get(f"{code}.{kind}") or _MESSAGES_DA.get(code, _MESSAGES_DA["corrupt"])
+        self.message_da = message.format(**params)
         super().__init__(f"{code}: {detail}")
 
 
@@ -128,7 +151,8 @@ def detect_type(data: bytes, filename: str) -> str:
 
     Raises:
         ExtractionError: "empty"; "bad_type" (extension not .pdf/.docx/.txt, or content
-            not of that type); "legacy_doc"; "macro" (.docm, vbaProject.bin, macro
+            not of that type); "legacy_doc" (a .doc name, or legacy Word content named
+            .docx); "macro" (.docm, vbaProject.bin, macro
             content types); "type_mismatch" (valid content of another allowed type);
             "corrupt" (broken zip); "encrypted" (password-protected DOCX);
             "encoding"/"nul" for a .txt that is not UTF-8 text.
@@ -178,14 +202,26 @@ def extract_text(data: bytes, filename: str, limits: ExtractLimits = ExtractLimi
 
     Raises:
         ExtractionError: everything :func:`validate_upload` raises, plus "no_text" when
-            the file holds no text (e.g. a scanned PDF).
+            the file holds no text (e.g. a scanned PDF), and "too_little_text" when it holds
+            less than :data:`MIN_TEXT_CHARS` characters besides page numbers (»x«, »CV«, a
+            scan with only »Side 1«). Both messages depend on the file's type.
     """
     kind = _validate_static(data, filename, limits)
     raw = _run_worker(data, limits, kind, "extract") if kind in _SANDBOXED else _decode_text(data)
     text = normalise_text(raw, limits.max_text_chars)
     if not text:
-        raise ExtractionError("no_text", f"no text found in {kind}")
+        raise ExtractionError("no_text", f"no text found in {kind}", kind=kind)
+    if text_length(text) < MIN_TEXT_CHARS:
+        raise ExtractionError("too_little_text", f"{text_length(text)} characters of text in {kind}",
+                              kind=kind, min_chars=MIN_TEXT_CHARS)
     return text
+
+
+def text_length(text: str) -> int:
+    """How much text a CV holds: its characters (whitespace runs as one), page-number lines
+    (:data:`_PAGE_MARK`) not counted."""
+    return len(" ".join(" ".join(line.split()) for line in (text or "").split("\n")
+                        if line.strip() and not _PAGE_MARK.match(line.strip())))
 
 
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -211,6 +247,8 @@ def _extension(filename: str) -> str:
     extension = os.path.splitext(name)[1].lower()
     if extension in _MACRO_EXTENSIONS:
         raise ExtractionError("macro", f"macro-enabled extension {extension}")
+    if extension in _LEGACY_WORD_EXTENSIONS:
+        raise ExtractionError("legacy_doc", f"legacy Word extension {extension}")
     if extension not in TYPES_BY_EXTENSION:
         raise ExtractionError("bad_type", f"extension {extension or '(none)'!r} not allowed")
     return extension

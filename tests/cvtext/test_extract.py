@@ -311,3 +311,96 @@ def test_normalise_text_handles_a_million_characters():
 def test_type_is_detected_by_content(make, filename, kind):
     assert detect_type(make(), filename) == kind
     assert validate_upload(make(), filename) == kind
+
+
+# Review AJ 4 and 9: too little text, Strict OOXML, headers and footers, .doc, messages by type.
+TRANSITIONAL = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+STRICT = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+
+
+def _docx_with_header_and_footer(body: list[str], header: str = "", footer: str = "") -> bytes:
+    import io
+
+    from docx import Document
+
+    document = Document()
+    for text in body:
+        document.add_paragraph(text)
+    section = document.sections[0]
+    if header:
+        section.header.paragraphs[0].text = header
+    if footer:
+        section.footer.paragraphs[0].text = footer
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _as_strict(data: bytes) -> bytes:
+    """``data`` with every WordprocessingML part in the ISO Strict namespace (as Word's
+    »Strict Open XML-dokument« saves it)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()
+                 if name.endswith(".xml") and TRANSITIONAL in archive.read(name)}
+    return badfiles.rewrite_zip(data, replace={name: xml.replace(TRANSITIONAL, STRICT)
+                                               for name, xml in parts.items()})
+
+
+def test_strict_ooxml_docx_is_read():
+    data = _as_strict(_docx_with_header_and_footer(list(badfiles.CV_LINES), header="Anna Hansen, CV"))
+    assert STRICT in badfiles.document_xml(data) and TRANSITIONAL not in badfiles.document_xml(data)
+    text = extract_text(data, "cv.docx")
+    assert badfiles.CV_HEADLINE in text and "Anna Hansen, CV" in text
+
+
+def test_docx_header_and_footer_text_is_read_in_page_order():
+    data = _docx_with_header_and_footer(["Erfaring: lager og truck i ti år"], header="Anna Hansen – CV",
+                                        footer="Referencer gives på forespørgsel")
+    assert extract_text(data, "cv.docx").splitlines() == [
+        "Anna Hansen – CV", "Erfaring: lager og truck i ti år", "Referencer gives på forespørgsel"]
+
+
+def test_docx_with_text_only_in_the_header_is_read():
+    data = _docx_with_header_and_footer([], header="Lagermedarbejder med truckcertifikat, Horsens")
+    assert extract_text(data, "cv.docx") == "Lagermedarbejder med truckcertifikat, Horsens"
+
+
+def test_docx_without_text_gets_a_word_message_not_a_scanned_pdf_one():
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(_docx_with_header_and_footer([]), "cv.docx")
+    assert caught.value.code == "no_text"
+    assert "Word-filen" in caught.value.message_da and "PDF" not in caught.value.message_da
+
+
+@pytest.mark.parametrize("name", ["cv.doc", "CV.DOC", "skabelon.dot"])
+def test_a_doc_file_gets_the_save_as_docx_advice(name):
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(badfiles.legacy_doc(), name)
+    assert caught.value.code == "legacy_doc" and "Gem dokumentet som .docx" in caught.value.message_da
+
+
+@pytest.mark.parametrize(("make", "filename", "scanned"), [
+    pytest.param(lambda: b"x", "cv.txt", False, id="one-letter"),
+    pytest.param(lambda: b"CV", "cv.txt", False, id="cv"),
+    pytest.param(lambda: "Side 1\n\nSide 2 af 2".encode(), "cv.txt", False, id="page-numbers-only"),
+    pytest.param(lambda: badfiles.make_pdf([["Side 1"]]), "cv.pdf", True, id="scan-with-page-number"),
+    pytest.param(lambda: badfiles.make_pdf([["- 1 -"], ["Page 2 of 2"]]), "cv.pdf", True, id="scan-two-pages"),
+    pytest.param(lambda: badfiles.cv_docx(["Mit CV"]), "cv.docx", False, id="docx-heading-only"),
+])
+def test_a_file_with_almost_no_text_is_refused(make, filename, scanned):
+    with pytest.raises(ExtractionError) as caught:
+        extract_text(make(), filename)
+    assert caught.value.code == "too_little_text"
+    assert "20 tegn" in caught.value.message_da and "sidetal" in caught.value.message_da
+    assert ("scannet PDF" in caught.value.message_da) is scanned
+    assert "Side" not in caught.value.message_da  # never the file's contents
+
+
+def test_twenty_characters_besides_page_numbers_are_enough():
+    assert extract_text("Lagermedarbejder, Aa\nSide 1".encode(), "cv.txt") == "Lagermedarbejder, Aa\nSide 1"
+    with pytest.raises(ExtractionError):
+        extract_text("Lagermedarbejder, A\nSide 1".encode(), "cv.txt")  # 19 characters
+    assert extract.text_length("Kok i 12 år\n3\nSide 4 af 5\n- 6 -") == len("Kok i 12 år")
