@@ -173,6 +173,9 @@ ATTEMPTS_KEPT_SECONDS = 24 * 3600
 def retention_command(days: int | None) -> None:
     """Anonymise cases closed longer ago than the retention period; prune old log-in attempts.
 
+    A case whose processing is restricted (GDPR art. 18) is held back, not anonymised, and
+    counted in the output ("N restricted cases held back").
+
     Log-in attempts (e-mail, IP) only serve the throttle, so they go once they are older than
     a day and every throttle window. Session rows past SESSION_ABSOLUTE_LIFETIME or the idle
     limit go too (``portal.auth.devices``). Exits 1 with a message when the database cannot be used
@@ -183,12 +186,14 @@ def retention_command(days: int | None) -> None:
     from flask import current_app
 
     from .auth import devices, held, sessions, throttle
-    from .privacy import anonymise_expired
+    from .privacy import anonymise_expired, restricted_kept
 
     config = current_app.config
+    retention_days = days if days is not None else config["RETENTION_DAYS"]
     try:
         count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=clock.today(),
-                                  retention_days=days if days is not None else config["RETENTION_DAYS"])
+                                  retention_days=retention_days)
+        kept = restricted_kept(db.session, today=clock.today(), retention_days=retention_days)
         keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
                            config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
         pruned = throttle.prune(keep_seconds)
@@ -200,8 +205,8 @@ def retention_command(days: int | None) -> None:
         raise click.ClickException(
             f"retention: the database cannot be used ({type(exc).__name__}); is it reachable and migrated "
             "(flask --app portal setup)? Nothing was anonymised in this run.") from None
-    click.echo(f"{count} closed cases anonymised; {pruned} old log-in attempts removed; "
-               f"{expired} expired held forms removed; {ended} expired sessions removed")
+    click.echo(f"{count} closed cases anonymised; {kept} restricted cases held back (art. 18); "
+               f"{pruned} old log-in attempts removed; {expired} expired held forms removed; {ended} expired sessions removed")
 
 
 @click.command("hotline-reminders")

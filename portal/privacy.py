@@ -4,8 +4,10 @@ Erasure removes a citizen from the database, the search index (through the outbo
 indexer removes the documents and sweeps their cached embeddings) and the file store.
 Retention anonymises closed cases after ``RETENTION_DAYS``: the rows that statistics need
 stay, everything that identifies the person goes, the case system's id included (it is
-blocked like an erased one, below, with the reason "anonymised"). Both take the clock as an
-argument.
+blocked like an erased one, below, with the reason "anonymised"). A citizen whose processing
+is restricted (GDPR art. 18) is kept by retention until the restriction is lifted: the
+restriction is how the portal keeps data that must outlive the retention period (a legal
+claim, for one). Both take the clock as an argument.
 
 Free text written *about* the person elsewhere goes too: the subject and messages of hotline
 requests about their placements, consultants' decision reasons, companies' response notes and
@@ -51,7 +53,7 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .auth import held
-from store.models import (Citizen, Consent, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
+from store.models import (AuditEvent, Citizen, Consent, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
                           PlacementEvent, Proposal, SuccessStory, WebhookDelivery, WebhookEndpoint)
 from store.models.api import IdempotencyRecord
 from store.models.citizens import ErasedExternalId
@@ -135,8 +137,18 @@ def forget_erasure(session: Session, external_id: str, *, user=None) -> bool:
     return True
 
 
+def _expired(cutoff: date) -> sa.ColumnElement[bool]:
+    """Closed before ``cutoff`` and not yet anonymised."""
+    return sa.and_(Citizen.case_closed.is_not(None), Citizen.case_closed < cutoff, Citizen.anonymised_at.is_(None))
+
+
 def anonymise_expired(session: Session, upload_folder: Path, *, today: date, retention_days: int) -> int:
-    """Anonymise every case closed more than ``retention_days`` before ``today``.
+    """Anonymise every case closed more than ``retention_days`` before ``today``, except the
+    ones whose processing is restricted (GDPR art. 18).
+
+    A restriction means the data must be kept (for a legal claim, while its accuracy or an
+    objection is settled, or because the citizen chose it over erasure), so retention leaves
+    such a citizen as it is until the restriction is lifted; :func:`restricted_kept` counts them.
 
     Returns the number of citizens anonymised. The caller commits. A citizen anonymised before
     the case-system id was dropped on anonymisation loses it here too (not counted).
@@ -147,8 +159,7 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
     # Citizens anonymised before their shared profiles and consents were ended there: ended here.
     _end_sharing(session, sa.select(Citizen.id).where(Citizen.anonymised_at.is_not(None)), today)
     cutoff = today - timedelta(days=retention_days)
-    citizens = session.scalars(sa.select(Citizen).where(
-        Citizen.case_closed.is_not(None), Citizen.case_closed < cutoff, Citizen.anonymised_at.is_(None)))
+    citizens = session.scalars(sa.select(Citizen).where(_expired(cutoff), Citizen.restricted.is_(False)))
     count = 0
     for citizen in citizens:
         files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
@@ -168,6 +179,32 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         _delete_after_commit(session, upload_folder, files)
         count += 1
     return count
+
+
+def restricted_kept(session: Session, *, today: date, retention_days: int) -> int:
+    """How many cases past the retention period :func:`anonymise_expired` keeps because their
+    processing is restricted (held back until the restriction is lifted)."""
+    cutoff = today - timedelta(days=retention_days)
+    return session.scalar(sa.select(sa.func.count(Citizen.id)).where(
+        _expired(cutoff), Citizen.restricted.is_(True))) or 0
+
+
+def restriction_ground(session: Session, citizen_id: int) -> str | None:
+    """The ground (a key of ``portal.citizens.case.RESTRICTION_GROUNDS``) of the citizen's
+    restriction in force, or None when processing is not restricted.
+
+    The ground is kept in the restriction's audit event (``"<ground>: <note>"``), the newest
+    of which is the one in force; None too when that event is missing (restricted elsewhere).
+    """
+    citizen = session.get(Citizen, citizen_id)
+    if citizen is None or not citizen.restricted:
+        return None
+    purpose = session.scalar(sa.select(AuditEvent.purpose).where(
+        AuditEvent.citizen_id == citizen_id, AuditEvent.action == "processing_restricted")
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1))
+    if not purpose:
+        return None
+    return purpose.split(":", 1)[0].strip() or None
 
 
 def _end_sharing(session: Session, citizen_ids: sa.Select, today: date) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import admin_required, audited_read, citizen_or_404, consultant_required
 from ..auth.sessions import confirm_first
+from .. import privacy
 from ..extensions import db
 from . import bp, case, case_endings, recipients
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
@@ -171,7 +172,13 @@ def erase(citizen_id: int):
     if stale := confirm_first("før du sletter en borger", url_for(".erase", citizen_id=citizen.id)):
         return stale
     form = EraseForm()
-    if form.validate_on_submit():
+    ground = privacy.restriction_ground(db.session, citizen.id)
+    # Erasing against the restriction's purpose (data kept for a legal claim, or restriction
+    # chosen over erasure) needs an explicit tick; an unknown ground is treated the same way.
+    must_confirm = citizen.restricted and ground not in ("rigtighed", "indsigelse")
+    confirmed = not must_confirm or request.form.get("erase_despite_restriction") == "ja"
+    unconfirmed = form.is_submitted() and not confirmed
+    if form.validate_on_submit() and confirmed:
         try:
             case.erase(citizen, form.confirm_name.data, form.purpose.data.strip(), current_user,
                        Path(current_app.config["UPLOAD_FOLDER"]))
@@ -187,6 +194,8 @@ def erase(citizen_id: int):
                   "success")
             return redirect(url_for(".index"))
     audited_read(citizen, "erase")
-    status = 400 if form.errors else 200
+    status = 400 if form.errors or unconfirmed else 200
     return render_template("citizens/erase.html", citizen=citizen, form=form,
-                           holders=recipients.name_holders(citizen, given=True)), status
+                           holders=recipients.name_holders(citizen, given=True),
+                           restriction_ground=ground, restriction_text=case.RESTRICTION_GROUNDS.get(ground or ""),
+                           must_confirm=must_confirm, unconfirmed=unconfirmed), status
