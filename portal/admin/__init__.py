@@ -12,3 +12,4 @@ from . import teams  # noqa: E402,F401
 from . import postcodes  # noqa: E402,F401
 from . import integrations  # noqa: E402,F401
 from . import audit_log  # noqa: E402,F401
+from . import mail_queue  # noqa: E402,F401

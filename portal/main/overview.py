@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import joinedload
 
-from ..admin import postcodes
+from ..admin import mail_queue, postcodes
 from ..admin.service import held_kinds, lacks_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
@@ -156,8 +156,9 @@ def for_admin(user: User, today) -> dict:
     inactive = sa.select(User.id).where(User.active.is_(False))
     kinds = held_kinds()
     held = [count(kind.model, kind.holder.in_(inactive), *kind.where) for kind in kinds]
-    found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *setup, *held)).one()
-    *values, pending, failed, teams, consultants, without_vk, runs = found[:-len(held)]
+    mails = mail_queue.count_clauses(clock.utcnow())  # waiting for a retry, given up lately
+    found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *mails, *setup, *held)).one()
+    *values, pending, failed, mails_retrying, mails_given_up, teams, consultants, without_vk, runs = found[:-len(held)]
     held_counts = tuple(found[-len(held):])
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
     if without_vk:  # a gap of a portal in use: its own line, not the new portal's checklist
@@ -178,6 +179,8 @@ def for_admin(user: User, today) -> dict:
         "outside_openings": outside_openings,
         "outbox_pending": pending,
         "outbox_failed": failed,
+        "mails_retrying": mails_retrying,
+        "mails_given_up": mails_given_up,
         "getting_started": getting_started(
             teams=teams, consultants=consultants, companies=companies, without_vk=without_vk,
             citizens=citizens, indexed=bool(runs)),

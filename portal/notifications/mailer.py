@@ -11,9 +11,13 @@ Guarantees:
   still held by this claim; a sent row is never claimed again. (The one window left: a
   worker that dies after the SMTP server accepted the mail and before the commit; its lease
   expires and the mail goes a second time. No SMTP queue can close that window.)
-* **Retries with back-off.** A failed try waits ``backoff(attempts)`` (1, 2, 4 ... minutes,
-  at most 6 hours); after ``MAX_ATTEMPTS`` tries, or a mail that can never be sent (an
-  address with a line break), the row is ``failed``.
+* **Retries with back-off, for two days.** A failed try waits ``backoff(attempts)`` (1, 2, 4
+  ... minutes, at most half an hour, so a mail server back after an outage gets the queue
+  within 30 minutes); a mail is given up (``failed``) only once it has waited
+  :data:`GIVE_UP_AFTER` since it was queued (a mail server down for an afternoon loses
+  nothing: review AI 5), or at once when it can never be sent (an address with a line break).
+  Administrators see mails waiting for a retry and those given up at ``/admin/mail``
+  (:mod:`portal.admin.mail_queue`), counted on their start page.
 * **Nothing kept that need not be.** Once sent or given up, ``body`` and ``ics`` are blanked
   (they can hold a disclosed citizen's name); recipient, kind, subject and times stay.
 * **Audited without content.** Every try is a ``mail_sent`` audit event with the row id,
@@ -47,19 +51,19 @@ from ..extensions import db
 
 log = logging.getLogger("portal.mail")
 
-MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=5)
 CLAIM_BATCH = 10  # mails claimed per transaction; each still sends and is marked on its own
 BASE_DELAY = timedelta(minutes=1)
-MAX_DELAY = timedelta(hours=6)
+MAX_DELAY = timedelta(minutes=30)
+GIVE_UP_AFTER = timedelta(hours=48)  # from the mail's queueing; the tries until then are kept
 NOT_CONFIGURED = "MAIL_SERVER er ikke sat: kun logget"
 # A portal path at the start of a line or after white space ("/hotline/7"), not "1/2".
 _PATH = re.compile(r"(?m)(^|(?<=\s))(/[A-Za-z0-9][^\s]*)")
 
 
 def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed try: 1, 2, 4, 8 ... minutes, at most 6 hours."""
-    return min(BASE_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+    """The wait after the ``attempts``-th failed try: 1, 2, 4, 8 ... minutes, at most 30 minutes."""
+    return min(BASE_DELAY * 2 ** min(max(attempts - 1, 0), 20), MAX_DELAY)  # 2**20 min > MAX_DELAY
 
 
 def absolute_links(text: str, base: str) -> str:
@@ -128,7 +132,7 @@ def deliver(session: Session, row: MailMessage, now: datetime, config: Mapping, 
         outcome = "sent"
         values = {"status": "sent", "sent_at": now, "body": "", "ics": None, "claimed_until": None,
                   "attempts": attempts, "last_error": NOT_CONFIGURED if result == mail.SKIPPED else None}
-    elif permanent or attempts >= MAX_ATTEMPTS:
+    elif permanent or now - row.created_at >= GIVE_UP_AFTER:
         outcome = "failed"
         values = {"status": "failed", "body": "", "ics": None, "claimed_until": None,
                   "attempts": attempts, "last_error": (reason or "")[:300]}

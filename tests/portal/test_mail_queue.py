@@ -16,6 +16,7 @@ from store.models import AuditEvent, MailMessage, User
 from tests.portal.smtp_fake import FakeServer
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)  # after every queued row's available_at
+QUEUED = NOW - timedelta(minutes=1)  # when queue() dates its mails: the give-up clock starts there
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def queue(app, user, n: int = 1, **kwargs) -> list[int]:
         db_user = db.session.get(User, user.id)
         for i in range(n):
             notify(db_user, "opening_posted", f"Nyt opslag {i}", f"/kandidater/opslag/{i}", **kwargs)
+        db.session.execute(sa.update(MailMessage).values(created_at=QUEUED))
         db.session.commit()
         return list(db.session.scalars(sa.select(MailMessage.id).order_by(MailMessage.id)))
 
@@ -148,12 +150,14 @@ def test_a_lost_claim_does_not_mark_the_mail(mail_app, user):
     assert row.status == "sent" and row.attempts == 1
 
 
-def test_failures_back_off_exponentially_then_give_up(mail_app, user):
+def test_failures_back_off_exponentially_for_two_days_then_give_up(mail_app, user):
     queue(mail_app, user)
     down = FakeServer(fail=True)
     moment = NOW
+    attempt = 0
     with mail_app.app_context():
-        for attempt in range(1, mailer.MAX_ATTEMPTS):
+        while moment + mailer.backoff(attempt + 1) - QUEUED < mailer.GIVE_UP_AFTER:
+            attempt += 1
             assert mailer.drain(now=moment, connect=down) == mailer.DrainResult(retried=1)
             [row] = rows(mail_app)
             assert row.attempts == attempt and row.status == "pending"
@@ -163,16 +167,34 @@ def test_failures_back_off_exponentially_then_give_up(mail_app, user):
             assert mailer.drain(now=moment + mailer.backoff(attempt) - timedelta(seconds=1),
                                 connect=down) == mailer.DrainResult()
             moment += mailer.backoff(attempt)
+        assert attempt > 90  # every half hour for two days, not six tries in half an hour
+        assert mailer.drain(now=moment, connect=down) == mailer.DrainResult(retried=1)  # 47:59 old
+        moment += mailer.backoff(attempt + 1)
+        assert moment - QUEUED >= mailer.GIVE_UP_AFTER
         assert mailer.drain(now=moment, connect=down) == mailer.DrainResult(failed=1)
         assert mailer.drain(now=moment + timedelta(days=2), connect=FakeServer()) == mailer.DrainResult()
     [row] = rows(mail_app)
-    assert row.status == "failed" and row.attempts == mailer.MAX_ATTEMPTS
+    assert row.status == "failed" and row.attempts == attempt + 2
     assert row.body == "" and row.ics is None and row.sent_at is None
 
 
 def test_backoff_doubles_and_is_capped():
     assert [mailer.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
-    assert mailer.backoff(30) == mailer.MAX_DELAY
+    assert mailer.backoff(30) == mailer.backoff(10_000) == mailer.MAX_DELAY == timedelta(minutes=30)
+
+
+def test_a_mail_server_down_for_an_afternoon_loses_nothing(mail_app, user):
+    """Review AI 5: six failed tries in half an hour gave a mail up for good."""
+    queue(mail_app, user)
+    down, moment = FakeServer(fail=True), NOW
+    with mail_app.app_context():
+        while moment - NOW < timedelta(hours=4):
+            mailer.drain(now=moment, connect=down)
+            moment += timedelta(minutes=1)
+        [row] = rows(mail_app)
+        assert row.status == "pending" and row.attempts > 6 and row.body
+        moment = row.available_at
+        assert mailer.drain(now=moment, connect=FakeServer()) == mailer.DrainResult(sent=1)
 
 
 def test_a_mail_that_can_never_be_sent_fails_at_once(mail_app, user):
