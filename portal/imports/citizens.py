@@ -43,7 +43,7 @@ COLUMNS: tuple[Column, ...] = (
            help="Konsulentens e-mail eller initialer (delen før @ i e-mailen). Tom: behold nuværende."),
     Column("case_start", "Sagsstart", ("sagsstartdato", "sagens start"),
            help="En dato, fx 2025-03-01 eller 01.03.2025."),
-    Column("job_goals", "Jobmål", ("jobmal",), help="Et eller flere, adskilt med ; eller |."),
+    Column("job_goals", "Jobmål", ("jobmal",), help="Et eller flere, adskilt med ; eller | eller linjeskift i cellen."),
     Column("phone", "Telefon", ("tlf", "telefonnummer"), required=False,
            help="Tom: intet telefonnummer. Uden kolonnen: behold nuværende."),
     Column("email", "E-mail", ("email", "mail"), required=False,

@@ -147,8 +147,12 @@ def cell_date(value: object) -> str:
 
 
 def split_list(text: str) -> list[str]:
-    """"a; b | c" -> ["a", "b", "c"] (jobmål are separated by ; or |)."""
-    return [part.strip() for part in re.split(r"[;|]", text) if part.strip()]
+    """"a; b | c" -> ["a", "b", "c"] (jobmål are separated by ; or | or a line break).
+
+    A line break counts because Excel users list values in one cell with Alt+Enter; joined
+    into one line, »Kok⏎Tjener« would be the single title »Kok Tjener«.
+    """
+    return [part.strip() for part in re.split(r"[;|\r\n\u2028\u2029\v\f\x85]", text) if part.strip()]
 
 
 def vocabulary_key(text: str, vocabulary: dict[str, str]) -> str:
