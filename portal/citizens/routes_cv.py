@@ -93,7 +93,8 @@ def too_large(error: RequestEntityTooLarge):
     """A body over ``MAX_CONTENT_LENGTH`` sent to the CV page comes back to it with the error at
     the field, like any other refused file (413); elsewhere under /borgere, the portal's 413 page.
 
-    The oversized body is never read: the forms are built without form data.
+    The oversized body is never read: the forms are built without form data. A file refused
+    this way is logged as ``upload_rejected`` (``cv:too_large``), as any other refused file.
     """
     # Raised by the CSRF check before the view's role check: this handler must do that check
     # itself, and must not abort (an error inside an error handler becomes a 500).
@@ -102,6 +103,10 @@ def too_large(error: RequestEntityTooLarge):
     if (field is None or citizen is None or citizen.anonymised_at is not None
             or not current_user.is_authenticated or current_user.role not in ("consultant", "admin")):
         return render_error(413)
+    if field == "upload":  # a rejected upload, logged as every other one (SECURITY.md)
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        _log_rejected(citizen.id, uploads.ExtractionError(
+            "too_large", f"request body over MAX_CONTENT_LENGTH ({limit})", max_mb=f"{limit / 2**20:g}"))
     try:
         audit.record_now("read_citizen", citizen_id=citizen.id, purpose="cv")
     except audit.AuditWriteError:

@@ -37,7 +37,25 @@ def test_an_oversized_file_is_an_error_at_the_file_field(app, client, auth, make
     assert 'data-testid="cv-text"' in html  # the page itself, with its other way in
     assert "Gå til forsiden" not in html
     assert snapshot(app, cid) == before
-    assert audit_actions(app, cid)[-1] == "read_citizen"
+    assert audit_actions(app, cid)[-2:] == ["upload_rejected", "read_citizen"]
+
+
+def test_an_oversized_file_is_logged_as_a_rejected_upload(app, client, auth, make_user):
+    """SECURITY.md: rejected uploads are logged, a file over the limit too (review AJ 10)."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from store.models import AuditEvent
+
+    auth.login(make_user("consultant").email)
+    cid = make_citizen(app)
+    post_oversized(app, client, auth, f"/borgere/{cid}/cv/fil",
+                   {"file": FileStorage(io.BytesIO(too_big(app)), "cv.pdf")})
+    post_oversized(app, client, auth, f"/borgere/{cid}/cv/tekst", {"text": too_big(app).decode()})
+    with app.app_context():
+        rejected = db.session.execute(sa.select(AuditEvent.purpose, AuditEvent.result).where(
+            AuditEvent.citizen_id == cid, AuditEvent.action == "upload_rejected")).all()
+    assert rejected == [("cv:too_large", "rejected")]  # the file; a typed text is no upload
 
 
 def test_an_oversized_text_is_an_error_at_the_text_field(app, client, auth, make_user):
