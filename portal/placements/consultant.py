@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..access import audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..formutil import attach_error
+from ..i18n import format_date
 from store.models import Placement, Proposal
 from store import clock
 from . import bp, followup, lifecycle, retention, service
@@ -163,6 +164,7 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         name_hidden=service.name_hidden(placement, today),
         followup_form=followup_form or FollowUpForm(formdata=None),
         cancelled=service.is_cancelled(placement),
+        followup_open=service.followed_up(placement, today),
         cancel_refusal=lifecycle.cancel_refusal(placement, today),
         cancel_form=cancel_form or CancelForm(formdata=None),
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
@@ -249,8 +251,17 @@ def end(placement_id: int):
         db.session.rollback()
         flash(CHANGED_MEANWHILE, "error")
         return redirect(url_for("placements.consultant_detail", placement_id=placement_id))
-    flash("Afslutningen er rettet." if corrected else "Forløbet er afsluttet.", "success")
+    flash(_ended_message(placement, corrected, today), "success")
     return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
+
+
+def _ended_message(placement: Placement, corrected: bool, today) -> str:
+    """The flash after an end or its correction; an end registered ahead runs until that day
+    (:func:`.service.is_active`), so it is not called ended (review AH 5)."""
+    if placement.end_date > today:
+        ends = f"forløbet slutter {format_date(placement.end_date)} og kører indtil da"
+        return f"Afslutningen er rettet: {ends}." if corrected else f"Slutdatoen er registreret: {ends}."
+    return "Afslutningen er rettet." if corrected else "Forløbet er afsluttet."
 
 
 @bp.post("/<int:placement_id>/aflys")
@@ -300,7 +311,9 @@ def cancel(placement_id: int):
 @bp.post("/<int:placement_id>/opfoelgning")
 @consultant_required
 def follow_up(placement_id: int):
-    """Register a follow-up on the placement (a note is required); an ended one is refused with a message.
+    """Register a follow-up on the placement (a note is required) while it is followed up as
+    running (:func:`.lifecycle.followup_refusal`: an end registered ahead takes one until that
+    day); an ended or cancelled one is refused with a message.
 
     :raise 404: unknown placement or anonymised citizen.
     :raise 400: form errors, an empty note, or a placement that has not started yet.
@@ -309,10 +322,8 @@ def follow_up(placement_id: int):
     form = FollowUpForm()
     if _refused_while_restricted(placement, "opfølgning"):
         return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
-    if placement.end_reason is not None:  # the page no longer offers it: the placement has ended
-        flash("Forløbet er aflyst før start, så der registreres ikke opfølgning." if service.is_cancelled(placement)
-              else "Forløbet er afsluttet, så der registreres ikke opfølgning. Ret afslutningen, hvis den er forkert.",
-              "error")
+    if refusal := lifecycle.followup_refusal(placement, clock.today()):  # the page no longer offers it
+        flash(refusal, "error")
         return redirect(url_for("placements.consultant_detail", placement_id=placement.id))
     if not form.validate_on_submit():
         return _detail(placement, followup_form=form, status=400)

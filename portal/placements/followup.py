@@ -15,7 +15,8 @@ end has passed without an end reason. A follow-up is a :class:`~.models.Placemen
 correction is none. The placement's page names every month since the start without one
 (:func:`months_without_followup`), so a gap stays visible after the next follow-up. A
 placement whose end is registered ahead runs until that day (:func:`.service.is_active`, the rule of every page) and is listed and
-flagged as any running one, marked "Slutter dd.mm.yyyy". A placement that has not started is
+flagged as any running one, marked "Slutter dd.mm.yyyy"; its page takes the follow-up that answers the flag
+(:func:`.service.followed_up`, the one rule of the flags, the form and the route). A placement that has not started is
 listed as "Starter dd.mm.yyyy" with no flags, and so is one of a citizen whose processing is
 restricted (GDPR art. 18: nothing new is registered about the person while it lasts; the list
 says so). A placement that ended in a job stays on the list while a retention
@@ -41,7 +42,7 @@ from .forms import month_label as _month_label
 from .plausibility import days_in_month
 from store.models import PlacementEvent
 from . import monthly, retention
-from .service import LOCAL, active_clause, add_months, is_active, month_start
+from .service import LOCAL, active_clause, add_months, followed_up, month_start
 from store.models.vocab import SUCCESS_END_REASONS
 
 month_label = lru_cache(maxsize=64)(_month_label)  # Babel formats each month once, not once per row
@@ -164,8 +165,8 @@ def _scoped(stmt, user: User, scope: str):
 
 
 def _followed_up(today: date) -> sa.ColumnElement[bool]:
-    """The placements followed up as running: no end reason (a passed end date is flagged), or
-    still running by the one rule every page uses (:func:`.service.active_clause`: an end
+    """:func:`.service.followed_up` as a condition: no end reason (a passed end date is flagged),
+    or still running by the one rule every page uses (:func:`.service.active_clause`: an end
     registered ahead runs until that day; a cancelled one never ran)."""
     return sa.or_(Placement.end_reason.is_(None), active_clause(today))
 
@@ -238,7 +239,7 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
     for *columns, last_at, logged in db.session.execute(listed(*_COLUMNS, last_event, hours)
                                                         .order_by(order, Placement.id)):
         placement = FollowUpPlacement(*columns)
-        if placement.end_reason is None or is_active(placement, today) or retention.due_checkpoints(placement, today):
+        if followed_up(placement, today) or retention.due_checkpoints(placement, today):
             found.append((placement, _local_date(last_at) if last_at is not None else None, logged))
     logged_months: dict[int, set[date]] = {}
     for placement_id, month in db.session.execute(
@@ -310,13 +311,13 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
     citizen = placement.citizen if isinstance(placement, Placement) else None
     if getattr(placement, "restricted", None) or (citizen is not None and citizen.restricted):
         return FollowUpRow(placement, hours, last, [])
-    ends = placement.end_date if placement.end_reason is not None and is_active(placement, today) else None
-    if placement.end_reason is not None and ends is None:  # ended in a job: only the retention checks are asked
+    if not followed_up(placement, today):  # ended in a job: only the retention checks are asked
         flags = [f"Stadig i job eller uddannelse efter {months} måneder? Registrér svaret"
                  for months in retention.due_checkpoints(placement, today)]
         return FollowUpRow(placement, hours, last, flags)
     if last is not None and last < placement.start_date:  # e.g. the start registered beforehand
         last = None
+    ends = placement.end_date if placement.end_reason is not None else None  # registered ahead: runs until then
     if placement.start_date > today:
         return FollowUpRow(placement, hours, last, [], starts=placement.start_date, ends=ends)
     flags = []

@@ -28,7 +28,7 @@ from store.models.base import utcnow
 from store.models.vocab import BENEFIT_GROUPS, CANCELLED, COMPANY_RESPONSES, ENDING_REASONS, OPENING_KINDS
 from store import clock
 from store.outbox import record_change
-from .service import is_active, is_cancelled
+from .service import followed_up, is_active, is_cancelled
 
 MAX_START_OFFSET = timedelta(days=365)  # start at most a year back or ahead
 MAX_END_AHEAD = timedelta(days=31)  # an end may be registered up to a month ahead
@@ -328,7 +328,7 @@ def end_placement(placement: Placement, end_date: date, reason: str, note: str, 
     db.session.add(PlacementEvent(placement_id=placement.id, kind="corrected" if corrected else "ended",
                                   note=note, user_id=user.id))
     webhook_events.placement_ended(db.session, placement, corrected=corrected)
-    placement_news.announce_ended(placement, corrected=corrected)
+    placement_news.announce_ended(placement, corrected=corrected, today=today)
     audit.record("placement_end_corrected" if corrected else "placement_ended", user=user,
                  citizen_id=placement.citizen_id, opening_id=placement.opening_id,
                  purpose=f"forloeb:{placement.id} {before}->{end_date:%Y-%m-%d}/{reason}")
@@ -391,15 +391,30 @@ def cancel_placement(placement: Placement, reason: str, user: User, today: date)
     db.session.commit()
 
 
+def followup_refusal(placement: Placement, today: date) -> str | None:
+    """Why no follow-up is taken on the placement any more (Danish), or None while it is
+    followed up as running (:func:`.service.followed_up`, the rule of the form and the list's
+    flags): an end registered ahead takes follow-ups until that day."""
+    if followed_up(placement, today):
+        return None
+    if is_cancelled(placement):
+        return "Forløbet er aflyst før start, så der registreres ikke opfølgning."
+    return (f"Forløbet sluttede {format_date(placement.end_date)}, så der registreres ikke opfølgning. "
+            "Ret afslutningen, hvis den er forkert.")
+
+
 def check_followup(placement: Placement, note: str, today: date) -> None:
-    """A follow-up may be registered: the placement has started and the note says what happened.
+    """A follow-up may be registered: the placement is followed up as running
+    (:func:`followup_refusal`), has started, and the note says what happened.
 
     Before the start there is no placement to follow up (a follow-up then would also hide the
     first month's "Ingen opfølgning" flag). An empty follow-up records nothing anyone can use.
 
     Raises:
-        LifecycleError: every broken rule at once.
+        LifecycleError: every broken rule at once (an ended placement alone).
     """
+    if refusal := followup_refusal(placement, today):
+        raise LifecycleError(refusal, None)
     errors: list[RuleError] = []
     if placement.start_date > today:
         errors.append(LifecycleError(
@@ -415,7 +430,7 @@ def record_followup(placement: Placement, note: str, user: User, today: date) ->
     """Register a follow-up with the citizen or the company (monthly is the policy goal). Commits.
 
     Raises:
-        LifecycleError: the placement has not started, or the note is empty (:func:`check_followup`).
+        LifecycleError: the placement has ended, has not started, or the note is empty (:func:`check_followup`).
     """
     check_followup(placement, note, today)
     event = PlacementEvent(placement_id=placement.id, kind="followup", note=note, user_id=user.id)

@@ -12,10 +12,13 @@ the citizen: the placement's page shows the name while the company may see it.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..i18n import format_date
+from store import clock
 from store.models import Placement, User
 from store.models.vocab import CANCELLED, END_REASONS
 from ..notifications.service import notify, path_for
@@ -47,9 +50,15 @@ def started_notice(placement: Placement) -> str:
     return f"Jobcentret har startet {_label(placement)}."
 
 
-def ended_notice(placement: Placement, corrected: bool = False) -> str:
+def _ends_ahead(placement: Placement, today: date | None) -> bool:
+    """The end is registered ahead: the placement runs until that day (:func:`.service.is_active`)."""
+    return placement.end_date is not None and placement.end_date > (today or clock.today())
+
+
+def ended_notice(placement: Placement, corrected: bool = False, today: date | None = None) -> str:
     """The one-line notice of an end, a corrected end or a cancellation: what happened, when,
-    and the outcome in a sentence of its own (review AD 1)."""
+    and the outcome in a sentence of its own (review AD 1). An end registered ahead is told as
+    the day it will end, not as ended (review AH 5): the placement runs until then."""
     if placement.end_reason == CANCELLED:
         return f"Jobcentret har aflyst {_label(placement)}. Forløbet blev ikke til noget."
     reason = END_REASONS.get(placement.end_reason or "", "")
@@ -57,16 +66,22 @@ def ended_notice(placement: Placement, corrected: bool = False) -> str:
     when = format_date(placement.end_date) if placement.end_date else ""
     if corrected:
         end = f" Slutdato: {when}." if when else ""
+        if _ends_ahead(placement, today):
+            end = f" Forløbet slutter {when} og kører indtil da."
         return f"Jobcentret har rettet afslutningen af {_label(placement)}.{end}{outcome}"
+    if _ends_ahead(placement, today):
+        return f"Jobcentret har registreret, at {_label(placement)} slutter {when}.{outcome}"
     return f"Jobcentret har afsluttet {_label(placement)}{f' den {when}' if when else ''}.{outcome}"
 
 
-def ended_subject(placement: Placement, corrected: bool = False) -> str:
+def ended_subject(placement: Placement, corrected: bool = False, today: date | None = None) -> str:
     """The mail's short subject for :func:`ended_notice` (the notice itself is the mail's text)."""
     if placement.end_reason == CANCELLED:
         return f"Forløb nr. {placement.id} er aflyst"
     if corrected:
         return f"Afslutningen af forløb nr. {placement.id} er rettet"
+    if _ends_ahead(placement, today):
+        return f"Forløb nr. {placement.id} slutter {format_date(placement.end_date)}"
     return f"Forløb nr. {placement.id} er afsluttet"
 
 
@@ -78,12 +93,13 @@ def announce_started(placement: Placement) -> int:
                  f"Forløb nr. {placement.id} er startet", f"placement_started:{placement.id}")
 
 
-def announce_ended(placement: Placement, *, corrected: bool = False) -> int:
+def announce_ended(placement: Placement, *, corrected: bool = False, today: date | None = None) -> int:
     """Queue a ``placement_ended`` notice (and mail) for each active company user; never
-    commits. Returns how many were told."""
+    commits. Returns how many were told. ``today`` (default: Copenhagen's) tells an end
+    registered ahead from one that has come."""
     if placement.end_reason == CANCELLED:
         further = "Der skal ikke registreres timer for forløbet."
     else:
         further = "Registrér timerne til og med slutdatoen under Forløb i portalen."
-    return _tell(placement, "placement_ended", ended_notice(placement, corrected), further,
-                 ended_subject(placement, corrected), None)
+    return _tell(placement, "placement_ended", ended_notice(placement, corrected, today), further,
+                 ended_subject(placement, corrected, today), None)

@@ -152,6 +152,18 @@ def is_active(placement: Placement, today: date) -> bool:
     return placement.end_date == today and placement.end_reason is None
 
 
+def followed_up(placement, today: date) -> bool:
+    """The placement is followed up as running: its follow-up form is shown, a follow-up is
+    taken, and the follow-up list flags a month without one, all by this rule.
+
+    That is :func:`is_active` (an end registered ahead runs until that day; a cancelled one
+    never ran), and also a placement whose planned end has passed with no end registered: it
+    is flagged for its end and may still run, so a follow-up is taken until the end is
+    registered. The list's query reads the same rule (:func:`.followup._followed_up`).
+    """
+    return placement.end_reason is None or is_active(placement, today)
+
+
 def active_clause(today: date) -> sa.ColumnElement[bool]:
     """:func:`is_active` as a condition on :class:`~store.models.Placement` for a query."""
     return sa.or_(Placement.end_date.is_(None), sa.and_(Placement.end_date > today, not_cancelled_clause()),

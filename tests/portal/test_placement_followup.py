@@ -321,3 +321,58 @@ def test_months_without_followup_since_the_start_and_until_the_end():
     ended = Placement(kind="smaajob", start_date=date(2026, 8, 25), end_date=date(2026, 10, 5), weekly_hours=5)
     assert months_without_followup(ended, date(2026, 12, 1), {date(2026, 8, 20)}) == [  # before the start: none
         date(2026, 8, 1), date(2026, 9, 1)]  # 5 days of October: not missed
+
+
+def test_an_end_registered_ahead_takes_the_follow_up_that_clears_its_flag(app, client, auth, world):
+    """Review AH 1: the list flags a placement whose end is registered ahead, so its page shows
+    the follow-up form and the route takes the follow-up (one rule, service.followed_up), which
+    answers the flag. The flash and the company's notice say when it ends, not that it has
+    ended (review AH 5)."""
+    from decimal import Decimal
+
+    from portal.placements import followup
+    from store.models import Citizen, HoursLog, Notification, User
+
+    pid = placement(app, world, TODAY - timedelta(days=80))  # 04.09.2026
+    with app.app_context():
+        db.session.add_all([HoursLog(placement_id=pid, month=date(2026, month, 1), hours=Decimal("40"))
+                            for month in (9, 10)])
+        db.session.get(Citizen, world["citizen"]).vk_id = world["consultant"].id
+        db.session.commit()
+    auth.switch_to(world["consultant"].email)
+    response = client.post(f"/forloeb/{pid}/afslut", data={
+        "end_date": "2026-12-13", "end_reason": "ordinaert_job", "note": "", "csrf_token": auth.csrf_token("/")})
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Slutdatoen er registreret: forløbet slutter 13.12.2026 og kører indtil da." in html
+    assert "Forløbet er afsluttet." not in html and 'data-testid="followup-form"' in html
+    with app.app_context():
+        notes = list(db.session.scalars(sa.select(Notification.text).where(Notification.kind == "placement_ended")))
+        assert notes and all(f"forløb nr. {pid} (" in n and n.endswith("slutter 13.12.2026. Udfald: ordinært job.")
+                             and "afsluttet" not in n for n in notes)
+
+        def row():
+            user = db.session.get(User, world["consultant"].id)
+            [found] = [r for r in followup.list_followups(user, "mine", TODAY) if r.placement.id == pid]
+            return found
+
+        assert row().flags == ["Ingen opfølgning i oktober 2026"] and row().ends == date(2026, 12, 13)
+    response = follow_up(client, auth, world, pid, "Talt med lederen")
+    assert response.status_code == 302
+    assert "Opfølgningen er registreret." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert followups(app, pid) == ["Talt med lederen"]
+    with app.app_context():
+        assert row().flags == [] and not followup.needs_follow_up(row())
+
+
+def test_a_passed_end_refuses_the_follow_up_saying_when_it_ended(app, client, auth, world):
+    pid = placement(app, world, TODAY - timedelta(days=80))
+    with app.app_context():
+        row = db.session.get(Placement, pid)
+        row.end_date, row.end_reason = TODAY - timedelta(days=3), "afbrudt"
+        db.session.commit()
+    response = follow_up(client, auth, world, pid, "For sent")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Forløbet sluttede 20.11.2026, så der registreres ikke opfølgning." in page
+    assert 'data-testid="followup-form"' not in page and followups(app, pid) == []
