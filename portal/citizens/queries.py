@@ -15,6 +15,8 @@ from sqlalchemy.orm import aliased, load_only, selectinload
 from matching.geo import POSTCODES
 
 from ..extensions import db
+from store.index_status import STALLED_AFTER
+from store.models.base import utcnow
 from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
 from store.models.citizens import VK_INACTIVE, missing_items
 
@@ -52,11 +54,17 @@ class CitizenList:
 
 @dataclass(frozen=True)
 class IndexingState:
+    """The citizen's place in the matching index: ``pending`` changes, the latest failure, and
+    whether the indexer is not running (``stalled``, decided as ``/admin/indexer`` decides it)."""
+
     pending: int
     failed_error: str | None
+    stalled: bool = False
 
     @property
     def label(self) -> str:
+        if self.pending and self.stalled:
+            return "Afventer indeksering, men indekseringen kører ikke lige nu"
         if self.pending:
             return "Afventer indeksering"
         if self.failed_error:
@@ -247,7 +255,16 @@ def indexing_state(citizen_id: int) -> IndexingState:
     failed = None
     if latest is not None and latest.status == "failed":
         failed = latest.last_error or "ukendt fejl"
-    return IndexingState(pending=int(pending or 0), failed_error=failed)
+    return IndexingState(pending=int(pending or 0), failed_error=failed, stalled=bool(pending) and indexer_stalled())
+
+
+def indexer_stalled() -> bool:
+    """Whether no indexer is running (or it is stuck): the same test as the »Indekseringen kører
+    ikke« of ``/admin/indexer`` (:func:`store.index_status.indexer_status`): some change has
+    waited, never tried, longer than ``STALLED_AFTER``; a running worker claims one in seconds."""
+    untried_since = db.session.scalar(sa.select(sa.func.min(OutboxEvent.created_at)).where(
+        OutboxEvent.status == "pending", OutboxEvent.last_error.is_(None)))
+    return untried_since is not None and untried_since < utcnow() - STALLED_AFTER
 
 
 def consultants() -> list[User]:
