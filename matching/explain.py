@@ -9,8 +9,12 @@ A jobmål's band has its own thresholds (GOAL_BANDS): one title is not a CV.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 
+from cachetools import LRUCache
+
+from matching import geo
 from matching.domain import CitizenProfile, GoalScore, Match, OpeningProfile
 from matching.lexical import tokens
 from matching.ranking import citizen_text, opening_text
@@ -111,3 +115,34 @@ def explain(match: Match, citizen: CitizenProfile, opening: OpeningProfile,
     )
     # Built directly, not with dataclasses.replace: a ranking explains its whole pool.
     return Match(match.citizen_id, match.opening_id, match.score, explanation, match.priority)
+
+
+# Shared-term counts by (opening's content key, citizen's content key, postcode table version):
+# numbers under hashes, never a text, so nothing of an erased citizen stays in the process.
+_COUNTS: LRUCache = LRUCache(maxsize=65536)
+_COUNTS_LOCK = threading.Lock()
+
+
+def shared_term_count(citizen: CitizenProfile, opening: OpeningProfile) -> int:
+    """How many shared terms :func:`explain` shows for the pair: always
+    ``len(explain(...).explanation.matched_terms)``, without building the explanation.
+
+    The number the learned re-ranking reads (``rerank``'s "shared_terms") for every pair of a
+    pool it reorders, before the words are built for the pairs a page shows. It is not a
+    second rule (a word-set intersection would count what the card never shows: compound
+    parts, inflected forms, a term inside an earlier one, the citizen's name, the limit), but
+    the same function of the same two texts (``matched_terms`` of :func:`opening_text` and
+    :func:`citizen_text`), kept per pair under the profiles' content keys, which are hashes of
+    exactly the texts those are made from. A pair met again costs one lookup instead of
+    hashing both whole texts, copying the explanation and building the words; the first time,
+    the words are found once and ``matched_terms``'s own cache serves the page's explanation.
+    A fact about the pair alone: never k, the filters or the other candidates.
+    """
+    key = (opening.content_key, citizen.content_key, geo.table_version())
+    with _COUNTS_LOCK:
+        found = _COUNTS.get(key)
+    if found is None:
+        found = len(matched_terms(opening_text(opening), citizen_text(citizen)))
+        with _COUNTS_LOCK:
+            _COUNTS[key] = found
+    return found

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matching.concept_channel import occupation_title
-from matching.domain import Match
+from matching.domain import GoalScore, Match
 from matching.ranking import order_key
 from matching.relevance import similarity_band
 
@@ -376,16 +376,25 @@ def features(explanation: Mapping, *, history: float = math.nan) -> dict[str, fl
     return values
 
 
-def match_features(match: Match, *, history: float = math.nan) -> dict[str, float]:
+def match_features(match: Match, *, history: float = math.nan,
+                   goals: Sequence[GoalScore] | None = None, shared_terms: int | None = None) -> dict[str, float]:
     """:func:`features` of a live ``Match``: the same values as of
     ``dataclasses.asdict(match.explanation)``, read from the few fields it uses (``asdict``
-    deep-copies every check and flag; a ranking asks this for its whole pool)."""
+    deep-copies every check and flag; a ranking asks this for its whole pool).
+
+    ``goals`` and ``shared_terms``: the pair's jobmål scores and its number of shared terms
+    when ``match`` is not explained yet (``explain.explain`` fills them in;
+    ``explain.shared_term_count`` is that number without the words); None: read from
+    ``match.explanation``. Given, they are the values its explanation will hold, so the
+    features are the same as of the explained match.
+    """
     e = match.explanation
     return features({
         "goal_scores": [{"relevance": g.relevance, "dense": g.dense, "lexical": g.lexical,
-                         "concept": g.concept, "fit": g.fit, "band": g.band} for g in e.goal_scores],
+                         "concept": g.concept, "fit": g.fit, "band": g.band}
+                        for g in (e.goal_scores if goals is None else goals)],
         "distance_km": e.distance_km, "relevance": e.relevance, "hours_fit": e.hours_fit,
-        "matched_terms": e.matched_terms,
+        "matched_terms": e.matched_terms if shared_terms is None else range(shared_terms),
     }, history=history)
 
 
@@ -716,8 +725,20 @@ class LearnedMatch(Match):
     learned: Adjustment | None = None
 
 
+@dataclass(frozen=True)
+class Learned:
+    """The learned re-ranking a ranking applies: the model and the decision history's key
+    (:func:`history_secret`; None: the history is not read)."""
+
+    model: RerankModel
+    secret: bytes | None = None
+
+
 def apply(matches: Iterable[Match], model: RerankModel, k: int | None = None,
-          title: str | None = None, secret: bytes | None = None) -> list[Match]:
+          title: str | None = None, secret: bytes | None = None, *,
+          goals: Callable[[Match], Sequence[GoalScore]] | None = None,
+          shared_terms: Callable[[Match], int] | None = None,
+          explain: Callable[[Match], Match] | None = None) -> list[Match]:
     """The matches with the learned adjustment, in the ranking's order (``sort_key``).
 
     Each pair's relevance (and so its band) and score move by the model's adjustment; the
@@ -731,6 +752,12 @@ def apply(matches: Iterable[Match], model: RerankModel, k: int | None = None,
         title: the opening's title (``goal_history`` is read from it and each match's jobmål;
             None: not read).
         secret: the history's key (:func:`history_secret`); needed with ``title``.
+        goals, shared_terms: for matches not explained yet (a service's pool), each pair's
+            jobmål scores and number of shared terms, the values ``explain`` gives its
+            explanation (None: read from each match's explanation).
+        explain: fills in the explanation of each kept match (None: kept as given); only the
+            first ``k`` of the new order are explained, so a pool's pairs that are not kept are
+            never given their words. Each kept match is the same whatever ``k`` is.
 
     Raises:
         ValueError: a ``title`` without ``secret``, or a history counted under another key.
@@ -739,9 +766,11 @@ def apply(matches: Iterable[Match], model: RerankModel, k: int | None = None,
         raise ValueError("reading the decision history needs its secret")
     moved: list[tuple[tuple, Match, dict[str, float], float, str, float]] = []
     for match in matches:
+        pair_goals = match.explanation.goal_scores if goals is None else goals(match)
         history = math.nan if title is None else model.history_value(
-            title, (g.goal for g in match.explanation.goal_scores), secret)
-        values = match_features(match, history=history)
+            title, (g.goal for g in pair_goals), secret)
+        values = match_features(match, history=history, goals=pair_goals,
+                                shared_terms=None if shared_terms is None else shared_terms(match))
         delta = model.delta(values)
         relevance = round(match.explanation.relevance + delta, 6)
         band = similarity_band(relevance)
@@ -757,7 +786,9 @@ def apply(matches: Iterable[Match], model: RerankModel, k: int | None = None,
         goals = [g.goal for g in match.explanation.goal_scores]
         return dataclasses.replace(adjusted, history=model.history_counts(title, goals, secret))
 
+    kept = [(m if explain is None else explain(m), values, relevance, band, score)
+            for _, m, values, relevance, band, score in moved[:k]]
     return [LearnedMatch(m.citizen_id, m.opening_id, score,
                          dataclasses.replace(m.explanation, relevance=relevance, similarity_band=band),
                          m.priority, adjustment(m, values))
-            for _, m, values, relevance, band, score in moved[:k]]
+            for m, values, relevance, band, score in kept]

@@ -29,7 +29,7 @@ from matching.domain import (
     DEFAULT_ELIGIBILITY, DEFAULT_PRIORITY, CitizenProfile, EligibilityRules, Exclusion, Filters,
     GoalScore, Match, OpeningProfile, RankingWeights, priority_strength,
 )
-from matching.explain import GOAL_WEIGHT, explain, goal_tuple, pair_relevance
+from matching.explain import GOAL_WEIGHT, explain, goal_tuple, pair_relevance, shared_term_count
 from matching import licences
 from matching.index_meta import LexicalMemory, index_lexical_stats, mismatch
 from matching.lexical import LexicalModel
@@ -39,6 +39,7 @@ from matching.ranking import (
     Candidate, citizen_passes, citizen_text, distance_km, exclusion, opening_passes, opening_text, rank,
 )
 from matching.relevance import RelevanceConfig, RelevanceScorer, similarity_band
+from matching.rerank import Learned, apply as apply_learned
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +399,7 @@ class MatchingService:
         self, opening: OpeningProfile, k: int = 20, filters: Filters = Filters(), *,
         citizens: ProfileSource[CitizenProfile] | Mapping[str, CitizenProfile],
         include_excluded: bool = False, priority: str = DEFAULT_PRIORITY,
-        excluded_limit: int | None = None,
+        excluded_limit: int | None = None, learned: Learned | None = None,
     ) -> MatchResult:
         """The k best citizens for `opening`, best first, each with an explanation.
 
@@ -410,6 +411,12 @@ class MatchingService:
         pool is read a part at a time, only until that many are found.
         `priority` ("off", "normal", "strong") is how much the policy priority orders
         candidates within a relevance band (docs/matching.md); each match carries what it added.
+
+        With `learned`, the learned re-ranking orders the pool (`rerank.apply`: the top
+        ``max(k, pool_size)`` by the hand-set weights, each adjusted, the history read from the
+        opening's title when it has its key) before the first k are kept; the pool's pairs get
+        only their number of shared terms (`explain.shared_term_count`, the feature the model
+        reads) and the k kept are explained in full, each the same whatever k is.
 
         Raises:
             BackendUnavailable, EncoderUnavailable: only when `fallback` is False.
@@ -424,7 +431,7 @@ class MatchingService:
             priority,
             citizen_conditions(opening, filters, self.rules, hard=False) if include_excluded else None,
         )
-        return self._run(plan, k, _as_source(citizens), include_excluded, excluded_limit)
+        return self._run(plan, k, _as_source(citizens), include_excluded, excluded_limit, learned)
 
     def rank_openings(
         self, citizen: CitizenProfile, k: int = 20, filters: Filters = Filters(), *,
@@ -445,14 +452,16 @@ class MatchingService:
         return self._run(plan, k, _as_source(openings), include_excluded, excluded_limit)
 
     def _run(self, plan: _Plan[P], k: int, source: ProfileSource[P],
-             include_excluded: bool, excluded_limit: int | None = None) -> MatchResult:
+             include_excluded: bool, excluded_limit: int | None = None,
+             learned: Learned | None = None) -> MatchResult:
         try:
             query_vector = self.encoder.encode_queries([plan.query])[0]
         except EncoderUnavailable as err:
             if not self.fallback:
                 raise
             cause = f"encoder unavailable ({err}); lexical relevance only"
-            return self._degraded(plan, None, k, source, include_excluded, ("encoder", cause), excluded_limit)
+            return self._degraded(plan, None, k, source, include_excluded, ("encoder", cause), excluded_limit,
+                                  learned)
         try:
             wrong_encoder = mismatch(self.backend, self.encoder, plan.kind, unrecorded_fits=True)
             if wrong_encoder is not None:  # its vectors do not compare with ours
@@ -490,7 +499,7 @@ class MatchingService:
                 log.error("search backend refused the %s query: %s", plan.kind, err)
                 cause = ("refused", f"search backend refused the request ({err})")
             return self._degraded(plan, query_vector, k, source, include_excluded, cause,
-                                  excluded_limit)
+                                  excluded_limit, learned)
         # The excluded come from their own search, so they never take a place in the pool the
         # matches are ranked from (a display option must not change who is ranked).
         excluded, missing = self._excluded_only(plan, [h.id for h in excluded_hits], source,
@@ -501,7 +510,7 @@ class MatchingService:
         found = source.get(ids)
         # The database is the truth: re-check the consultant's filters on fresh profiles.
         profiles = [found[i] for i in ids if i in found and plan.passes(found[i])]
-        matches, in_pool = self._rank(plan, query_vector, profiles, k, include_excluded)
+        matches, in_pool = self._rank(plan, query_vector, profiles, k, include_excluded, learned)
         if include_excluded:  # pairs the backend could not filter (e.g. a citizen's own commute)
             seen = {(e.citizen_id, e.opening_id) for e in excluded}
             excluded = (*excluded, *(e for e in in_pool if (e.citizen_id, e.opening_id) not in seen))
@@ -553,7 +562,7 @@ class MatchingService:
 
     def _degraded(self, plan: _Plan[P], query_vector: np.ndarray | None, k: int,
                   source: ProfileSource[P], include_excluded: bool, cause: tuple[str, str],
-                  excluded_limit: int | None = None) -> MatchResult:
+                  excluded_limit: int | None = None, learned: Learned | None = None) -> MatchResult:
         """Rank in process over every profile ``source`` has; ``cause`` is (one of
         DEGRADED_CAUSES, the technical reason)."""
         why, cause_text = cause
@@ -571,7 +580,7 @@ class MatchingService:
         if len(eligible) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
             eligible, scored_of = eligible[: self.fallback_limit], self.fallback_limit
-        matches, _ = self._rank(plan, query_vector, eligible, k, False)
+        matches, _ = self._rank(plan, query_vector, eligible, k, False, learned)
         nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit) if include_excluded else ()
         return MatchResult(matches, nearest, degraded=True, reason=note, priority=plan.priority,
                            scored_of=scored_of, cause=why, approximate=self.approximate)
@@ -592,7 +601,14 @@ class MatchingService:
         return tuple([out for _, out in order] + [out for _, out in rest])[:limit]
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
-              include_excluded: bool) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
+              include_excluded: bool, learned: Learned | None = None,
+              ) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
+        """The first ``k`` matches, explained, and the pairs that broke a hard limit.
+
+        With ``learned`` (a citizen plan: one opening), the hand-set top ``max(k, pool_size)``
+        is the pool the model reorders; the pool's pairs are not explained, the model reads
+        their jobmål scores and ``shared_term_count``, and only the ``k`` kept are explained.
+        """
         if not profiles:
             return (), ()
         if k == 0:  # no match is asked for (the excluded alone: ``_excluded_only``)
@@ -602,13 +618,25 @@ class MatchingService:
             relevance = pair_relevance(w, g, self.goal_weight)
             candidates.append(Candidate(*plan.pair(p), relevance, similarity_band(relevance)))
             by_id[p.id] = (*plan.pair(p), g)
-        outcome = rank(candidates, self.weights, self.rules, today=self.clock(), k=k,
+        outcome = rank(candidates, self.weights, self.rules, today=self.clock(),
+                       k=k if learned is None else max(k, self.pool_size),
                        include_excluded=include_excluded, strength=priority_strength(plan.priority),
                        evidence=False)  # explain() finds the shared words of the pairs kept
         key = "citizen_id" if plan.kind == "citizen" else "opening_id"
         query = {"opening_doc" if plan.kind == "citizen" else "citizen_doc": plan.query}
-        return (tuple(explain(m, *by_id[getattr(m, key)], **query) for m in outcome.matches),
-                outcome.excluded)
+
+        def explained(m: Match) -> Match:
+            return explain(m, *by_id[getattr(m, key)], **query)
+
+        if learned is None:
+            return tuple(explained(m) for m in outcome.matches), outcome.excluded
+        opening = plan.pair(profiles[0])[1]
+        kept = apply_learned(outcome.matches, learned.model, k,
+                             title=None if learned.secret is None else opening.title, secret=learned.secret,
+                             goals=lambda m: by_id[getattr(m, key)][2],
+                             shared_terms=lambda m: shared_term_count(*by_id[getattr(m, key)][:2]),
+                             explain=explained)
+        return tuple(kept), outcome.excluded
 
     def _relevances(self, plan: _Plan[P], query_vector: np.ndarray | None,
                     profiles: list[P]) -> list[tuple[float, tuple[GoalScore, ...]]]:
