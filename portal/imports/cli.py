@@ -68,6 +68,12 @@ def _print(report: Report) -> None:
             click.echo(f"Række {link.row} ({link.external_id}) ændrer: " + ", ".join(c.label for c in link.changes))
         for warning in link.warnings:
             click.echo(f"Række {link.row} ({link.external_id}), advarsel: {warning}")
+        if link.missing:
+            click.echo(f"Række {link.row} ({link.external_id}) kan ikke matches endnu: mangler "
+                       + ", ".join(link.missing))
+    if report.unmatchable:
+        click.echo(f"{report.unmatchable} borgere kan ikke matches endnu: mangler "
+                   + ", ".join(f"{item} ({count})" for item, count in report.missing_counts.items()))
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

@@ -26,7 +26,7 @@ from .. import audit
 from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
 from ..i18n import format_number
-from store.models import User
+from store.models import Citizen, User
 from . import citizens, openings
 from .changes import ShownChange, shown_changes
 from .citizens import RowError
@@ -70,6 +70,7 @@ class RowLink:
     entity_id: int
     changes: tuple[ShownChange, ...] = ()
     warnings: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()  # what keeps a citizen from matching (missing_for_matching)
 
 
 @dataclass
@@ -86,6 +87,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     problem_count: int = 0
     refused_ids: set[str] = field(default_factory=set)  # every refused row's external id (not capped)
+    # Created or updated citizens that cannot be matched yet, and how many lack each item.
+    unmatchable: int = 0
+    missing_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -115,9 +119,11 @@ class Report:
         # Changed fields by label only: the values are personal data, and this goes to logs.
         return {"kind": self.kind, "file": self.filename, "dry_run": self.dry_run, "counts": self.counts,
                 "file_problems": self.file_problems, "notes": self.notes,
+                "unmatchable": self.unmatchable, "missing_for_matching": self.missing_counts,
                 "refused": [{k: v for k, v in p.__dict__.items() if k != "goals_of"} for p in self.problems],
                 "rows": [{"row": r.row, "external_id": r.external_id, "status": r.status,
-                          "changed": [c.label for c in r.changes], "warnings": list(r.warnings)}
+                          "changed": [c.label for c in r.changes], "warnings": list(r.warnings),
+                          "missing_for_matching": list(r.missing)}
                          for r in self.links]}
 
 
@@ -281,9 +287,26 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
     warnings = (_cv_warning(cv_problem, outcome.status, context.dry_run),) if cv_problem else ()
     if outcome.left_behind:
         warnings += (_left_behind_warning(outcome.left_behind, context.dry_run),)
+    missing = _missing_for_matching(context, outcome, report)
     if (outcome.status != "unchanged" or warnings) and len(report.links) < MAX_LISTED:
         report.links.append(RowLink(number, external_id, outcome.status, outcome.entity_id,
-                                    shown_changes(outcome.changes), warnings))
+                                    shown_changes(outcome.changes), warnings, missing))
+
+
+def _missing_for_matching(context: _Context, outcome, report: Report) -> tuple[str, ...]:
+    """What keeps a created or updated citizen from being matched (CV, jobmål, VK), counted in
+    the report, so it does not promise matching for citizens that cannot be matched."""
+    if context.kind != "citizens" or outcome.status == "unchanged":
+        return ()
+    citizen = db.session.get(Citizen, outcome.entity_id)
+    if citizen is None or citizen.case_closed is not None:
+        return ()
+    missing = tuple(citizen.missing_for_matching)
+    if missing:
+        report.unmatchable += 1
+        for item in missing:
+            report.missing_counts[item] = report.missing_counts.get(item, 0) + 1
+    return missing
 
 
 def _cv_warning(problem: str, status: str, dry_run: bool) -> str:

@@ -269,7 +269,7 @@ def test_the_dry_run_lists_each_changed_field_from_what_to_what(app, make_user):
         citizen_id = citizen.id
     rows = [citizen_row("U1", Virksomhedskonsulent="vk@hedensted.dk", **{"Kørekort": ""}), citizen_row("U2"),
             citizen_row("U3")]
-    report = _run(app, csv_bytes(rows), dry_run=True, cvs=zip_bytes({"U1.txt": b"Nyt CV om truck."}))
+    report = _run(app, csv_bytes(rows), dry_run=True, cvs=zip_bytes({"U1.txt": b"Nyt CV om truck og lager."}))
     assert report.counts == {"created": 1, "updated": 1, "unchanged": 1, "refused": 0}
     updated, created = report.links
     assert (updated.external_id, updated.status, updated.entity_id) == ("U1", "updated", citizen_id)
@@ -291,6 +291,6 @@ def test_the_dry_run_lists_each_changed_field_from_what_to_what(app, make_user):
     as_dict = report.to_dict()
     assert as_dict["rows"][0]["changed"] == ["Timer pr. uge", "Kørekort", "Virksomhedskonsulent", "Jobmål", "CV"]
     assert "Truckfører" not in str(as_dict) and "Testesen" not in str(as_dict)
-    real = _run(app, csv_bytes(rows), cvs=zip_bytes({"U1.txt": b"Nyt CV om truck."}))
+    real = _run(app, csv_bytes(rows), cvs=zip_bytes({"U1.txt": b"Nyt CV om truck og lager."}))
     assert [(c.label, c.old, c.new) for c in real.links[0].changes] == \
         [(c.label, c.old, c.new) for c in updated.changes]
