@@ -10,7 +10,7 @@ from ..access import admin_required, consultant_required
 from ..auth.sessions import confirm_first
 from ..errors import render_error
 from ..extensions import db
-from . import bp, figure_lists, list_export, snapshots
+from . import bp, figure_lists, hotline_figures, list_export, snapshots
 from .charts import chart_series
 from .export import render_csv
 from .facts import load_facts
@@ -83,6 +83,7 @@ def index():
         redefined={m.key: now[m.key] for m in metrics if redefined(m)},
         charts=chart_series(points),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
+        hotline=hotline_figures.month_rows(db.session, as_of.replace(day=1), clock.utcnow()),
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
         month=month_label(as_of.replace(day=1)), partial=form.partial, today=clock.today(), frozen=frozen,
         provisional=snapshots.provisional_until(as_of, clock.today()),
