@@ -311,9 +311,7 @@ def month_page(company_id: int, month: date, today: date, page: int = 1, posted:
     is still the company's and in the month, so that no hours typed are dropped unsaid.
     """
     query = _in_month(company_id, month)
-    found = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
-    if not found.items and found.pages and page > found.pages:
-        found = db.paginate(query, page=found.pages, per_page=PER_PAGE, error_out=False)
+    found = service.paginate_clamped(query, page, PER_PAGE)
     placements = list(found.items)
     moved = set(posted) - {p.id for p in placements}
     if moved:

@@ -248,6 +248,18 @@ class PartnerSummary:
 
 
 PER_PAGE = 50  # placements a page of /forloeb/ shows; ``?side=N`` pages through the rest
+MAX_PAGE = 1_000_000  # no list has more pages; a larger ``?side=`` would overflow the database's OFFSET
+
+
+def paginate_clamped(query, page: int, per_page: int):
+    """``db.paginate`` of ``query`` at ``page``, where a page below 1 is the first and a page past
+    the end, however large (``?side=99999999999999999999``), is the last: the number is bounded
+    before the database sees it, so an OFFSET never overflows (review AH 2)."""
+    page = min(max(page, 1), MAX_PAGE)
+    found = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if not found.items and found.pages and page > found.pages:
+        found = db.paginate(query, page=found.pages, per_page=per_page, error_out=False)
+    return found
 
 
 def page_for_company(company_id: int, today: date, page: int = 1, month: date | None = None):
@@ -264,9 +276,7 @@ def page_for_company(company_id: int, today: date, page: int = 1, month: date | 
     query = (sa.select(Placement).where(Placement.company_id == company_id)
              .options(joinedload(Placement.opening).load_only(Opening.title))
              .order_by(group, Placement.start_date.desc(), Placement.id.desc()))
-    found = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
-    if not found.items and found.pages and page > found.pages:
-        found = db.paginate(query, page=found.pages, per_page=PER_PAGE, error_out=False)
+    found = paginate_clamped(query, page, PER_PAGE)
     placements = list(found.items)
     totals = hour_totals([p.id for p in placements], month or month_start(today))
     labels = company_labels(placements, today)

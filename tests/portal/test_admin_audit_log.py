@@ -129,6 +129,10 @@ def test_pages_of_fifty_and_the_filters_kept_in_the_page_links(app, client, auth
     assert second.count('data-testid="audit-event"') == 3 and "20.01.2026 11:00:00" in second
     past = client.get("/admin/adgangslog?handling=login_failed&side=99").get_data(as_text=True)
     assert past.count('data-testid="audit-event"') == 3  # past the end: the last page
+    for side in ("99999999999999999999", "x", "-4"):  # clamped as every paged list (review AH 2)
+        response = client.get(f"/admin/adgangslog?handling=login_failed&side={side}")
+        count = response.get_data(as_text=True).count('data-testid="audit-event"')
+        assert response.status_code == 200 and count == (3 if side.isdigit() else PER_PAGE)
 
 
 def test_reading_the_log_is_audited_with_the_filters(app, client, auth, admin):

@@ -112,6 +112,8 @@ def test_forloeb_pages_through_the_whole_history_running_ones_first(app, client,
     assert set(rows) | set(more) == every
     assert re.findall(r'data-testid="placement-row" data-placement-id="(\d+)"',
                       client.get("/forloeb/?side=9").get_data(as_text=True)) == more  # past the end: the last page
+    huge, _ = _get(app, client, "/forloeb/?side=99999999999999999999")  # no OFFSET overflow (review AH 2)
+    assert re.findall(r'data-testid="placement-row" data-placement-id="(\d+)"', huge) == more
 
 
 def test_the_months_hours_page_reads_that_months_hours_not_each_placements_history(app, client, auth, partner):

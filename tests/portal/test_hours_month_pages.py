@@ -71,7 +71,11 @@ def test_page_two_holds_the_rest_and_the_links_keep_the_month(app, client, compa
     assert second.count('name="timer-') == RUNNING - PER_PAGE
 
 
-@pytest.mark.parametrize("side, shown", [("9", "last"), ("0", "first"), ("-1", "first"), ("x", "first")])
+HUGE = "99999999999999999999"  # 20 digits: beyond SQLite's INTEGER as an OFFSET (review AH 2)
+
+
+@pytest.mark.parametrize("side, shown", [("9", "last"), ("0", "first"), ("-1", "first"), ("x", "first"),
+                                         (HUGE, "last")])
 def test_a_page_outside_the_list_shows_the_nearest_one(app, client, company, side, shown):
     every = in_october(app, company.company_id)
     response = client.get(f"/forloeb/timer?maaned=2026-10&side={side}")
@@ -93,6 +97,19 @@ def test_saving_page_two_saves_its_rows_and_comes_back_to_it(app, client, compan
     assert logged(app, every) == {pid: Decimal("12.5") for pid in rest}
     page = client.get("/forloeb/timer?maaned=2026-10&side=2").get_data(as_text=True)
     assert f"Timer for oktober 2026 er gemt for {len(rest)} forløb." in page
+
+
+def test_a_huge_page_number_saves_the_typed_hours_on_the_last_page(app, client, company):
+    """Review AH 2: the post with a 20-digit ``side`` was a 500 and lost what was typed."""
+    every = in_october(app, company.company_id)
+    rest = every[PER_PAGE:]
+    token = AuthActions(client).csrf_token("/forloeb/timer?maaned=2026-10&side=2")
+    response = client.post(f"/forloeb/timer?maaned=2026-10&side={HUGE}",
+                           data={"csrf_token": token, **{f"timer-{pid}": "11" for pid in rest},
+                                 **{f"vist-{pid}": "" for pid in rest}})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/forloeb/timer?maaned=2026-10&side=2")
+    assert logged(app, every) == {pid: Decimal(11) for pid in rest}
 
 
 def test_a_row_moved_to_the_next_page_meanwhile_is_still_saved(app, client, company):
