@@ -14,14 +14,18 @@ from ..extensions import db
 from ..formutil import choices
 from ..errors import render_error
 from store.models import Citizen, CvDocument, User
-from . import bp, conflicts, need_to_know, queries, service, uploads
+from . import bp, conflicts, cv_sharing, need_to_know, queries, service, uploads
 from .forms import MAX_CV_CHARS, AssignForm, CvTextForm, CvUploadForm, LimitationsForm
 from .pages import commit_or_flash, commit_or_refuse, posted_version
 
 
 def _render_cv(citizen, upload_form, text_form):
+    """The CV page, with what a company given the CV gets: the checked text, without the
+    details named here, of the version each consent shares (:mod:`.cv_sharing`)."""
+    current = citizen.current_cv
+    withheld = cv_sharing.describe(cv_sharing.checked(current, citizen).withheld) if current else ""
     return render_template("citizens/cv.html", citizen=citizen, upload_form=upload_form,
-                           text_form=text_form)
+                           text_form=text_form, withheld=withheld, sharing=cv_sharing.sharing(citizen))
 
 
 @bp.get("/<int:citizen_id>/cv")
@@ -141,7 +145,19 @@ def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:
         raise
     if not ok:
         uploads.delete_stored(folder, stored_name)
+    else:
+        _flash_earlier_shared(citizen)
     return ok
+
+
+def _flash_earlier_shared(citizen: Citizen) -> None:
+    """Tell the consultant which companies keep the CV version their consent shares, now that
+    a newer CV is stored (review AJ 6): the new one goes to them only with a new consent."""
+    names = sorted({item.proposal.opening.company.name for item in cv_sharing.sharing(citizen) if item.newer})
+    if names:
+        flash(f"{', '.join(names)} får fortsat det CV, borgeren sagde ja til at dele. Det nye CV får "
+              "virksomheden først, når borgeren har givet samtykke igen: forny samtykket på forslaget "
+              "(se CV-siden).", "info")
 
 
 @bp.post("/<int:citizen_id>/cv/tekst")
@@ -158,6 +174,7 @@ def save_cv_text(citizen_id: int):
             form.text.errors.append(exc.message_da)
         else:
             if commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt."):
+                _flash_earlier_shared(citizen)
                 return redirect(url_for(".detail", citizen_id=citizen.id))
     audited_read(citizen, "cv")
     return _render_cv(citizen, CvUploadForm(formdata=None), form), 400

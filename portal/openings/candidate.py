@@ -3,8 +3,12 @@
 Before the identity is released (disclosed with a live consent) the company sees the same
 allow-list as on the opening (pseudonym, match band, hours, shared jobmål). After it: the
 name, the contact details the citizen agreed to share, the profile the consultant approved,
-the CV file when the citizen consented to share it, and the job-centre contact. Every view of
+the CV when the citizen consented to share it, and the job-centre contact. Every view of
 the identity is logged (``identity_viewed``, ``cv_downloaded``), fail closed.
+
+The CV is never the stored file: it is the text of the version the citizen agreed to share,
+with every sentence that holds a private detail left out, as a text file
+(:mod:`portal.citizens.cv_sharing`, review AJ 1 and 6).
 
 While the citizen's processing is restricted (art. 18) the company sees one neutral state,
 :data:`portal.proposals.ON_HOLD_TEXT`, with the pseudonym and the job centre's contact: no
@@ -13,23 +17,23 @@ candidate a change of the opening's requirements left behind (:mod:`.requirement
 """
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, send_from_directory
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort, current_app, render_template
 from werkzeug.utils import secure_filename
 
 from .. import audit
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..candidates import profile as profiles
+from ..citizens import cv_sharing
 from ..interviews import service as interviews
 from ..proposals import CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, requirements, service
 from ..placements.service import running_placement_start
-
-CV_TYPES = {"pdf": "application/pdf",
-            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "txt": "text/plain"}
 
 
 def visible_proposal(opening_id: int, proposal_id: int) -> tuple[Opening, Proposal]:
@@ -70,15 +74,31 @@ def jobcentre_contact(proposal: Proposal) -> dict:
     return {"name": vk.name, "phone": vk.phone or hotline, "email": vk.email}
 
 
-def shared_cv(proposal: Proposal):
-    """The CV the company may download, or None (no consent to share it, no CV, or the candidate
-    is on hold after a change of the opening's requirements: no name, so no CV, as in the API)."""
+@dataclass(frozen=True)
+class SharedCv:
+    """The CV a company may download: the checked text of the consented version, and when
+    that version was stored."""
+
+    stored_at: datetime
+    text: str
+
+
+def shared_cv(proposal: Proposal) -> SharedCv | None:
+    """The CV the company may download, or None (no consent to share it, no CV when the consent
+    was given, nothing left once checked, or the candidate is on hold after a change of the
+    opening's requirements: no name, so no CV, as in the API).
+
+    The version is the one the consent in force was given for
+    (:func:`portal.citizens.cv_sharing.consented_version`); its text is checked each time it is
+    shown (:func:`portal.citizens.cv_sharing.checked`), so a check newer than the upload counts.
+    """
     if not (proposal.share_cv and identity_released(proposal)) or requirements.is_held(proposal):
         return None
-    cv = proposal.citizen.current_cv
-    if cv is None or not (cv.stored_name or (cv.text or "").strip()):
+    cv = cv_sharing.consented_version(proposal)
+    if cv is None:
         return None
-    return cv
+    text = cv_sharing.checked(cv, proposal.citizen).text
+    return SharedCv(stored_at=cv.created_at, text=text) if text else None
 
 
 @bp.get("/<int:opening_id>/kandidat/<int:proposal_id>")
@@ -122,7 +142,8 @@ def candidate(opening_id: int, proposal_id: int):
 @bp.get("/<int:opening_id>/kandidat/<int:proposal_id>/cv")
 @company_required
 def candidate_cv(opening_id: int, proposal_id: int):
-    """The candidate's CV file, only when the citizen consented to share it (logged).
+    """The candidate's CV as checked text (:func:`shared_cv`), only when the citizen consented to
+    share it (logged). Never the stored file.
 
     :raise 404: as :func:`visible_proposal`, or when there is no CV the company may have.
     """
@@ -132,13 +153,9 @@ def candidate_cv(opening_id: int, proposal_id: int):
         abort(404)
     audit.record_now("cv_downloaded", citizen_id=proposal.citizen_id, opening_id=opening.id,
                      purpose="company: shared CV")
-    name = secure_filename(cv.original_filename or "") or f"cv.{cv.content_type}"
-    if cv.stored_name:
-        response = send_from_directory(current_app.config["UPLOAD_FOLDER"], cv.stored_name,
-                                       mimetype=CV_TYPES.get(cv.content_type, "application/octet-stream"),
-                                       as_attachment=True, download_name=name, max_age=0)
-    else:
-        response = current_app.response_class(cv.text, mimetype="text/plain; charset=utf-8")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name.rsplit(".", 1)[0]}.txt"'
+    name = secure_filename(f"CV {proposal.citizen.name}") or "CV"
+    response = current_app.response_class(cv.text + "\n", mimetype="text/plain; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.txt"'
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -117,10 +117,11 @@ def test_cv_download_only_with_share_cv_and_audited(app, client, auth, world):
     set_status(app, world["proposal"], "disclosed", consent=True)
     assert "Hent CV" in page(client, auth, world).get_data(as_text=True)
     response = cv(client, world)
-    assert response.status_code == 200 and response.data == CV_BYTES
-    assert response.mimetype == "application/pdf" and "attachment" in response.headers["Content-Disposition"]
+    # the CV's checked text, never the stored file (review AJ 1)
+    assert response.status_code == 200 and response.get_data(as_text=True) == "Kok i fem år\n"
+    assert response.mimetype == "text/plain" and "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"].endswith('.txt"')
     assert response.headers["Cache-Control"] == "no-store"
-    response.close()  # the streamed file
     with app.app_context():
         event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "cv_downloaded")).one()
         assert (event.citizen_id, event.user_id) == (world["citizen"], world["company"].id)
