@@ -724,6 +724,10 @@ def _check(proposal: Proposal, target: str) -> None:
         raise TransitionError(DECLINED_MESSAGE)
     if target in _TOWARDS_DISCLOSURE and (refused := sharing_refusal(proposal)):
         raise TransitionError(refused)
+    if target in _ALREADY and proposal.status in _ALREADY[target][0]:
+        # the same step again after the first committed (a double click, a page opened before
+        # a colleague's step): say it is done, not that the state machine refuses (review AH 6)
+        raise TransitionError(_ALREADY[target][1])
     if target not in allowed_next(proposal):
         current = PROPOSAL_STATUSES.get(proposal.status, proposal.status)
         wanted = PROPOSAL_STATUSES[target]

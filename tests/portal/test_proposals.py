@@ -1,6 +1,7 @@
 """Identity release per (citizen, opening): the state machine and the consultant's page."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -43,7 +44,10 @@ def test_every_transition_follows_the_table(app, world, start, target):
             STEPS[target](proposal, user)
             assert db.session.get(Proposal, world["proposal"]).status == target
         else:
-            with pytest.raises(proposals.TransitionError, match="kan ikke gå fra"):
+            # the same step again says it is done (review AH 6), anything else what cannot be
+            served, already = proposals._ALREADY.get(target, ((), ""))
+            with pytest.raises(proposals.TransitionError,
+                               match=re.escape(already) if start in served else "kan ikke gå fra"):
                 STEPS[target](proposal, user)
             db.session.rollback()
             assert db.session.get(Proposal, world["proposal"]).status == start
