@@ -42,13 +42,18 @@ def cv(citizen_id: int):
 def cv_file(citizen_id: int, cv_id: int):
     """The uploaded CV file as stored, for staff; the download is logged first (fail closed).
 
+    Only a version in use: the current CV, or the earlier one a consent in force shares with a
+    company (:func:`.cv_sharing.sharing`, so staff can see what the company has). A CV replaced
+    since is no longer handed out (review AJ 5): no page lists it, and one uploaded to the wrong
+    citizen must not stay downloadable by its id.
+
     Sent as an attachment with its checked type (never the client's), a safe file name and
-    ``Cache-Control: no-store``. :raise 404: unknown citizen, a CV of another citizen, or a
-    typed CV (no file). :raise 503: the audit log cannot be written.
+    ``Cache-Control: no-store``. :raise 404: unknown citizen, a CV of another citizen, a typed
+    CV (no file), or a version not in use. :raise 503: the audit log cannot be written.
     """
     citizen = citizen_or_404(citizen_id)
     cv = db.session.get(CvDocument, cv_id)
-    if cv is None or cv.citizen_id != citizen.id or not cv.stored_name:
+    if cv is None or cv.citizen_id != citizen.id or not cv.stored_name or not _in_use(citizen, cv):
         abort(404)
     try:
         audit.record_now("cv_downloaded", citizen_id=citizen.id, purpose=f"staff: cv file {cv.id}")
@@ -62,6 +67,11 @@ def cv_file(citizen_id: int, cv_id: int):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _in_use(citizen: Citizen, cv: CvDocument) -> bool:
+    """The current CV, or a version a consent in force shares with a company."""
+    return cv is citizen.current_cv or any(item.cv is cv for item in cv_sharing.sharing(citizen))
 
 
 @bp.post("/<int:citizen_id>/cv/fil")

@@ -236,3 +236,39 @@ def test_a_refused_file_gives_back_the_cv_text_typed_in_the_other_form(client, a
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Tålmodig &amp; stabil.</textarea>" in html
+
+
+@pytest.mark.parametrize("data, filename", [
+    (b"x", "tiny.txt"),
+    (b"CV", "cv.txt"),
+    (None, "scan.pdf"),  # a scanned PDF whose only text is its page number
+])
+def test_a_file_with_almost_no_text_is_refused_and_the_citizen_stays_unmatchable(
+        app, client, auth, citizen_id, data, filename):
+    """Review AJ 4: the same minimum as a typed CV, so »x« is no CV that makes a citizen matchable."""
+    from tests.cvtext.badfiles import make_pdf
+
+    data = make_pdf([["Side 1"]]) if data is None else data
+    before = snapshot(app, citizen_id)
+    response = upload(client, auth, citizen_id, data, filename)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and ("mindst 20 tegn" in html or "under 20 tegn" in html)
+    assert ("Er det en scannet PDF?" in html) is filename.endswith(".pdf")
+    assert snapshot(app, citizen_id) == before
+    with app.app_context():
+        assert "CV" in db.session.get(Citizen, citizen_id).missing_for_matching
+    assert audit_actions(app, citizen_id)[-2] == "upload_rejected"
+
+
+def test_a_replaced_cv_file_is_no_longer_handed_out(app, client, auth, citizen_id):
+    """Review AJ 5: a CV replaced since (perhaps another citizen's, uploaded by mistake) is not
+    listed anywhere, so it is not downloadable by its id either; the current one is."""
+    assert upload(client, auth, citizen_id, GOOD_TXT, "forkert-borger.txt").status_code == 302
+    old_id, _stored = _current_cv(app, citizen_id)
+    assert upload(client, auth, citizen_id, good_docx(), "rigtigt.docx").status_code == 302
+    new_id, _stored = _current_cv(app, citizen_id)
+    assert client.get(f"/borgere/{citizen_id}/cv/{old_id}/fil").status_code == 404
+    response = client.get(f"/borgere/{citizen_id}/cv/{new_id}/fil")
+    response.close()
+    assert response.status_code == 200
+    assert audit_actions(app, citizen_id).count("cv_downloaded") == 1

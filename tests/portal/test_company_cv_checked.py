@@ -118,3 +118,20 @@ def test_no_cv_when_the_consent_was_given_before_any_cv(app, client, auth, world
     set_status(app, world["proposal"], "disclosed", consent=True)
     add_cv(app, world, "Lagerarbejde hos Salling i fem år. Truckcertifikat.")
     assert download(client, auth, world).status_code == 404
+
+
+def test_staff_still_get_the_earlier_file_a_company_has(app, client, auth, world):
+    """A replaced CV is no longer handed out (review AJ 5), but one a consent in force still
+    shares is: staff can see what the company has."""
+    old = add_cv(app, world, PRIVATE_CV, stored_name="old123.pdf", data=b"%PDF-1.4 old\n%%EOF\n", age_minutes=5)
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    add_cv(app, world, "Kok i Netto og kantinen på rådhuset i tre år.", stored_name="new123.pdf",
+           data=b"%PDF-1.4 new\n%%EOF\n")
+    auth.switch_to(world["consultant"].email)
+    response = client.get(f"/borgere/{world['citizen']}/cv/{old}/fil")
+    response.close()
+    assert response.status_code == 200
+    assert f"/borgere/{world['citizen']}/cv/{old}/fil" in client.get(f"/borgere/{world['citizen']}/cv").get_data(as_text=True)
+    with app.app_context():
+        proposals.withdraw(db.session.get(Proposal, world["proposal"]), db.session.get(User, world["consultant"].id))
+    assert client.get(f"/borgere/{world['citizen']}/cv/{old}/fil").status_code == 404
