@@ -137,6 +137,24 @@ def _language_names() -> frozenset[str]:
     return frozenset(name for name in names if name and " " not in name) | frozenset(demonyms.SPOKEN)
 
 
+def _trie(words) -> str:
+    """``words`` as one regular expression that shares their prefixes (»s(?:y(?:risk|d…))«), which
+    the :mod:`re` engine rejects at a word's first letters instead of trying each word in turn."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(letter) + pattern(rest) for letter, rest in sorted(node.items()) if letter]
+        branches += [""] if "" in node else []
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return pattern(tree)
+
+
 def _alternatives(words) -> str:
     """``words`` as a regular expression's alternatives, the longest first: »sydsudanesisk«
     before »sudanesisk«."""
@@ -177,16 +195,18 @@ _THING = (r"(?:køkken\w*|mad|madlavning|madkultur|retter|specialitet\w*|restaur
 _ABOUT_LANGUAGE = (r"(?:sprog\w*|modersmål\w*|flydende|mundtlig\w*|skriftlig\w*|tale|talt|skrift|skrevet|"
                    r"læse\w*|niveau\w*|kundskab\w*|kendskab\w*|undervisning\w*|underviser\w*|tolk\w*|"
                    r"oversæt\w*|grammatik|korrespondance|kommunikation|kundeservice|tekst\w*|kursus|kurser|"
-                   r"ordbog\w*|"
+                   r"ordbog\w*|manual\w*|dokumentation|mail\w*|e-mail\w*|brev\w*|version\w*|undertekst\w*|"
                    r"[a-c][12]?)(?!\w)")
 # The small words after a language in a list or a sentence (»Engelsk og tysk«, »Engelsk på B-niveau«).
 _SMALL = (r"(?:og|eller|samt|som|men|med|på|i|til|fra|for|af|at|er|var|har|kan|også|både|meget|rigtig|godt|"
           r"god|fint|lidt|perfekt|basalt|grundlæggende|begynder\w*|øvet|bedst|derhjemme|mv|mm|etc)(?!\w)")
 _NATIONALITY = _Unless(re.compile(
+    # first, quickly, whether an adjective starts here at all (a text has few)
+    rf"(?<!\w)(?={_trie(_ADJECTIVES | {'dansk'})})"
     # one that names no language, wherever it stands: »eritreisk«, »syriske«, »dansk-eritreisk«
     # (not before a thing, also in a list: »syrisk og libanesisk mad«)
-    rf"(?<!\w)(?:{_UNSPEAKABLE}(?!\w)"
-    rf"(?!(?:(?:\s*,\s*|\s+(?:og|eller|samt)\s+)(?:danske?|{_SPEAKABLE}|{_UNSPEAKABLE}))*\s+{_THING})"
+    rf"(?:{_UNSPEAKABLE}(?!\w)"
+    rf"(?!(?:(?:\s*,\s*|\s+(?:og|eller|samt)\s+)(?:danske?|{_SPEAKABLE}|{_UNSPEAKABLE})){{0,3}}\s+{_THING})"
     # one that names a language, before a word that is not about language: »polsk kok«
     rf"|{_SPEAKABLE}\s+(?!{_THING}|{_ABOUT_LANGUAGE}|{_SMALL})[^\W\d_]\w*"
     # or of the citizen: »jeg er polsk«, »dansk-tyrkisk« (not »tysk-dansk ordbog«), »tyrkiskættet«
