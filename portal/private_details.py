@@ -179,9 +179,9 @@ def _alternatives(words) -> str:
 # (»eritreisk«, »syrisk«, »afghansk«) counts wherever it stands.
 #
 # A kind of thing named after a country is a skill, not an origin, for any adjective: a cuisine
-# (»fransk køkken«, »kok på italiensk restaurant«), a thing so called (»franske altaner«,
-# »islandske heste«, »svensk massage«) and a language's variety (»amerikansk engelsk«). The line
-# is whether the word is the skill: customers, markets and tourists are not (»tyske kunder«,
+# and a place that serves it (»fransk køkken«, »kok på italiensk restaurant«, »irsk pub«), a
+# thing so called (»franske altaner«, »islandske heste«, »svensk massage«) and a language's
+# variety (»amerikansk engelsk«). The line is whether the word is the skill: customers, markets and tourists are not (»tyske kunder«,
 # »det norske marked«, »tyske turister« count, as »kunder i Tyskland« does; »udenlandske
 # kunder« says the skill without the country).
 _LANGUAGES = _language_names()
@@ -189,8 +189,8 @@ _ADJECTIVES = {form for forms in demonyms.BY_COUNTRY.values() for form in forms}
 _SPEAKABLE = "(?:" + _alternatives(_ADJECTIVES & _LANGUAGES) + ")e?"
 _UNSPEAKABLE = "(?:" + _alternatives(_ADJECTIVES - _LANGUAGES) + ")e?"
 # What a nationality adjective may stand before without telling an origin (see above).
-_THING = (r"(?:køkken\w*|mad|madlavning|madkultur|retter|specialitet\w*|restaurant\w*|bageri\w*|pizza\w*|"
-          r"brød\w*|bagværk|kage\w*|vin|vine|altan\w*|vindue\w*|hest\w*|massage\w*|"
+_THING = (r"(?:køkken\w*|mad|madlavning|madkultur|retter|specialitet\w*|restaurant\w*|pub|bar|café|cafe|"
+          r"bageri\w*|pizza\w*|brød\w*|bagværk|kage\w*|vin|vine|altan\w*|vindue\w*|hest\w*|massage\w*|"
           rf"{_alternatives(_LANGUAGES)})(?!\w)")
 _ABOUT_LANGUAGE = (r"(?:sprog\w*|modersmål\w*|flydende|mundtlig\w*|skriftlig\w*|tale|talt|skrift|skrevet|"
                    r"læse\w*|niveau\w*|kundskab\w*|kendskab\w*|undervisning\w*|underviser\w*|tolk\w*|"

@@ -161,7 +161,7 @@ def test_a_language_is_a_skill_and_the_same_word_of_a_person_is_origin(as_langua
 
 @pytest.mark.parametrize("text", [
     "Dansk Supermarked", "Dansk kørekort B", "Danske kunder", "dansk og engelsk", "Engelsktalende kunder",
-    "Kok med speciale i fransk køkken", "Kok på italiensk restaurant", "Syrisk og libanesisk mad",
+    "Kok med speciale i fransk køkken", "Kok på italiensk restaurant", "Bartender på irsk pub", "Syrisk og libanesisk mad",
     "Montering af franske altaner", "Pasning af islandske heste", "Amerikansk engelsk", "Engelsk A-niveau",
     "Engelsk kundeservice", "Bruger engelske manualer", "Tyske mails og breve", "Europæisk kørekort i IT", "Nordisk samarbejde", "Eksport til nabolandene",
 ])
