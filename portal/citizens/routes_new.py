@@ -8,10 +8,14 @@ The same rendered form sent again (a double click, Back and send) creates no sec
 (:mod:`portal.once`, as the opening and hotline forms): sent unchanged, it goes to the citizen
 the first one created; sent with other values, it comes back with them (409) and a link to
 that citizen, saying nothing was saved, so a person is not split into two cases by accident.
+
+A new form for a person already in the portal (the same name and the same e-mail, phone or
+case-system id: :func:`.service.likely_duplicates`) is not saved either: it comes back (409)
+naming the citizen(s), linked, and saves only when »Opret alligevel« is ticked.
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import once
@@ -40,6 +44,11 @@ def new():
         if sent.repeated:
             return _render(form, first_url=sent.url), 409
         data = service.ProfileData(**{f: getattr(form, f).data for f in service.PROFILE_FIELDS})
+        duplicates = service.likely_duplicates(data.name, phone=data.phone or "", email=data.email or "",
+                                               external_id=form.external_id.data or "")
+        if duplicates and request.form.get("create_anyway") != "ja":
+            once.release(sent)  # nothing created: the same form, ticked, may be sent again
+            return _render(form, duplicates=duplicates), 409
         vk = db.session.get(User, form.vk_id.data) if form.vk_id.data else None
         try:
             citizen = service.create_citizen(data, external_id=form.external_id.data or "", vk=vk)
@@ -60,8 +69,10 @@ def new():
     return _render(form)
 
 
-def _render(form: NewCitizenForm, first_url: str | None = None) -> str:
+def _render(form: NewCitizenForm, first_url: str | None = None,
+            duplicates: list[service.LikelyDuplicate] | None = None) -> str:
     """The form, with its one-time id (``first_url``: the citizen this form already created,
-    named on the page when it is sent again with other values)."""
+    named on the page when it is sent again with other values; ``duplicates``: citizens who
+    are probably this person, shown with links and an »Opret alligevel« tick)."""
     return render_template("citizens/new.html", form=form, today=clock.today(), form_id=once.form_id(),
-                           first_url=first_url)
+                           first_url=first_url, duplicates=duplicates or [])

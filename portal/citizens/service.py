@@ -157,6 +157,65 @@ ERASED_ID_MESSAGE = ("En borger med dette id i fagsystemet er slettet efter data
                      "ny sag, kan en administrator fjerne spærringen.")
 
 
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """A citizen already in the portal who is probably the person about to be created:
+    the same name and the same e-mail, phone or case-system id (``same``: which, in Danish)."""
+
+    citizen: Citizen
+    same: tuple[str, ...]
+
+
+def _same_name(name: str) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def _phone_digits(phone: str) -> str:
+    """The subscriber number of a Danish phone: digits only, without +45/0045."""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    for prefix in ("0045", "45"):
+        if len(digits) == 8 + len(prefix) and digits.startswith(prefix):
+            return digits[len(prefix):]
+    return digits
+
+
+def likely_duplicates(name: str, *, phone: str = "", email: str = "", external_id: str = "",
+                      exclude_id: int | None = None) -> list[LikelyDuplicate]:
+    """The live (not anonymised) citizens with the same name (case and spaces aside) and the
+    same e-mail (case aside), phone (+45 and spaces aside) or case-system id, oldest first.
+
+    Used before a citizen is created (»Opret borger«, the import), so one person is not split
+    into several cases without a warning: counted twice in the goals, proposed twice, and left
+    behind in full when an erasure is handled on one of them.
+    """
+    wanted_name = _same_name(name)
+    email, digits, external_id = (email or "").strip().casefold(), _phone_digits(phone), (external_id or "").strip()
+    if not wanted_name or not (email or len(digits) >= 8 or external_id):
+        return []
+    compact_phone = sa.func.replace(sa.func.replace(sa.func.replace(Citizen.phone, " ", ""), "-", ""), "+", "")
+    contact = []
+    if email:
+        contact.append(sa.func.lower(Citizen.email) == email)
+    if len(digits) >= 8:
+        contact.append(compact_phone.like(f"%{digits}"))
+    if external_id:
+        contact.append(Citizen.external_id == external_id)
+    query = sa.select(Citizen).where(Citizen.anonymised_at.is_(None), sa.or_(*contact)).order_by(Citizen.id).limit(50)
+    if exclude_id is not None:
+        query = query.where(Citizen.id != exclude_id)
+    found = []
+    for citizen in db.session.scalars(query):
+        if _same_name(citizen.name) != wanted_name:
+            continue
+        same = tuple(label for label, hit in (
+            ("e-mail", bool(email) and (citizen.email or "").strip().casefold() == email),
+            ("telefon", len(digits) >= 8 and _phone_digits(citizen.phone) == digits),
+            ("id i fagsystemet", bool(external_id) and citizen.external_id == external_id)) if hit)
+        if same:
+            found.append(LikelyDuplicate(citizen, same))
+    return found
+
+
 def create_citizen(data: ProfileData, *, external_id: str, vk: User | None) -> Citizen:
     """A citizen typed in by a consultant ("Opret borger"); jobmål and CV follow on its page.
 

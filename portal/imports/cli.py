@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from ..extensions import db
 from store.models import User
+from .lookalikes import LOOKALIKE_CHOICES
 from .runner import STATUS_LABELS, Report, run_import
 
 
@@ -29,7 +30,8 @@ def _actor(email: str | None) -> User | None:
     return user
 
 
-def _run(kind: str, path: Path, cvs: Path | None, dry_run: bool, user: str | None, as_json: bool) -> None:
+def _run(kind: str, path: Path, cvs: Path | None, dry_run: bool, user: str | None, as_json: bool,
+         lookalikes: str = "refuse") -> None:
     actor = _actor(user)
     bar = tqdm(unit=" rækker", desc="Tørkørsel" if dry_run else "Import", disable=as_json, leave=False)
     with path.open("rb") as source:
@@ -37,6 +39,7 @@ def _run(kind: str, path: Path, cvs: Path | None, dry_run: bool, user: str | Non
         try:
             report = run_import(kind, source, path.name, actor=actor, dry_run=dry_run, cvs=zip_file,
                                 cv_folder=current_app.config["UPLOAD_FOLDER"], progress=bar.update,
+                                lookalikes=lookalikes,
                                 on_total=lambda n: setattr(bar, "total", n))
         finally:
             bar.close()
@@ -85,10 +88,14 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
 @click.option("--user", help="E-mail of the administrator or consultant the audit log names.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+@click.option("--lookalikes", type=click.Choice(LOOKALIKE_CHOICES), default="refuse", show_default=True,
+              help="A new row with the name and e-mail or phone of a citizen in the portal: refuse it, attach "
+                   "its external id to that citizen (one without an id), or create it anyway.")
 @with_appcontext
-def import_citizens(file: Path, cvs: Path | None, dry_run: bool, user: str | None, as_json: bool) -> None:
+def import_citizens(file: Path, cvs: Path | None, dry_run: bool, user: str | None, as_json: bool,
+                    lookalikes: str) -> None:
     """Create or update citizens by external id from a CSV or XLSX file."""
-    _run("citizens", file, cvs, dry_run, user, as_json)
+    _run("citizens", file, cvs, dry_run, user, as_json, lookalikes)
 
 
 @import_group.command("openings")

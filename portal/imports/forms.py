@@ -10,6 +10,10 @@ from wtforms.validators import AnyOf
 from ..formutil import DanishForm, choices
 
 MODES = {"dry": "Tørkørsel: vis hvad der ville ske, gem intet", "run": "Importér: gem de gyldige rækker"}
+# A row that would create a citizen like one already in the portal (portal.imports.lookalikes).
+LOOKALIKES = {"refuse": "Afvis rækken og vis borgeren, den ligner",
+              "attach": "Knyt id'et til borgeren: det er den samme person, oprettet i portalen uden id",
+              "create": "Opret alligevel: det er en anden person"}
 
 
 class ImportForm(DanishForm):
@@ -17,6 +21,9 @@ class ImportForm(DanishForm):
     cvs = FileField("CV-filer (valgfri zip med filer navngivet efter eksternt id, fx A123.pdf)")
     mode = RadioField("Hvad skal der ske?", choices=choices(MODES), default="dry",
                       validators=[AnyOf(tuple(MODES), "Vælg tørkørsel eller import.")])
+    lookalikes = RadioField("Rækker, der ligner en borger i portalen (samme navn og samme e-mail eller telefon)",
+                            choices=choices(LOOKALIKES), default="refuse",
+                            validators=[AnyOf(tuple(LOOKALIKES), "Vælg, hvad der skal ske med rækkerne.")])
 
     def __init__(self, *args, prefix: str, **kwargs) -> None:
         super().__init__(*args, prefix=prefix, **kwargs)

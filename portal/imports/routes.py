@@ -87,6 +87,7 @@ def upload():
     report = run_import(kind, upload_file.stream, _shown_name(upload_file.filename),
                         actor=current_user._get_current_object(), dry_run=form.mode.data == "dry",
                         cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"],
+                        lookalikes=form.lookalikes.data if kind == "citizens" else "refuse",
                         max_rows=_web_max_rows(), too_many=(
                             f"Filen har mere end {format_number(_web_max_rows())} rækker, som er grænsen for "
                             f"upload her på siden. Brug kommandoen »flask --app portal import {kind} "

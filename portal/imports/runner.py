@@ -27,11 +27,12 @@ from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
 from ..i18n import format_number
 from store.models import Citizen, User
-from . import citizens, openings
+from . import citizens, lookalikes, openings
 from .changes import ShownChange, shown_changes
 from .citizens import RowError
 from .columns import CellError, cell_text, match_headers
 from .cvzip import CvArchive, open_archive
+from .lookalikes import LOOKALIKE_CHOICES
 from .reader import FileProblem, read_table
 from .service import RecordRefused, upsert_citizen, upsert_opening
 
@@ -57,6 +58,7 @@ class RowProblem:
     column: str
     message: str
     goals_of: int | None = None
+    duplicate_of: tuple[int, ...] = ()  # the citizens in the portal the row looks like
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,8 @@ class Report:
         return self.problem_count > len(self.problems)
 
     def refuse(self, row: int, external_id: str, column: str, message: str,
-               more: list[tuple[str, str]] = (), goals_of: int | None = None) -> None:
+               more: list[tuple[str, str]] = (), goals_of: int | None = None,
+               duplicate_of: tuple[int, ...] = ()) -> None:
         """Count one refused row; list each of its problems (up to ``MAX_LISTED`` in all)."""
         self.counts["refused"] += 1
         self.refused_ids.add(external_id)
@@ -108,7 +111,8 @@ class Report:
             self.problem_count += 1
             if len(self.problems) < MAX_LISTED:
                 link = goals_of if column_label == citizens.LABELS["job_goals"] else None
-                self.problems.append(RowProblem(row, external_id[:64], column_label, text, link))
+                self.problems.append(RowProblem(row, external_id[:64], column_label, text, link,
+                                                duplicate_of if column_label == column else ()))
 
     @property
     def links_truncated(self) -> bool:
@@ -120,7 +124,8 @@ class Report:
         return {"kind": self.kind, "file": self.filename, "dry_run": self.dry_run, "counts": self.counts,
                 "file_problems": self.file_problems, "notes": self.notes,
                 "unmatchable": self.unmatchable, "missing_for_matching": self.missing_counts,
-                "refused": [{k: v for k, v in p.__dict__.items() if k != "goals_of"} for p in self.problems],
+                "refused": [{k: (list(v) if k == "duplicate_of" else v) for k, v in p.__dict__.items()
+                             if k != "goals_of"} for p in self.problems],
                 "rows": [{"row": r.row, "external_id": r.external_id, "status": r.status,
                           "changed": [c.label for c in r.changes], "warnings": list(r.warnings),
                           "missing_for_matching": list(r.missing)}
@@ -136,13 +141,14 @@ class _Context:
     directory: dict
     archive: CvArchive | None = None
     stored: list[str] = field(default_factory=list)
+    lookalikes: str = "refuse"  # a new citizen like one in the portal: LOOKALIKE_CHOICES
 
 
 def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None, dry_run: bool,
                cvs: BinaryIO | None = None, cv_folder: str | None = None, batch_size: int = BATCH_SIZE,
                progress: Callable[[int], None] | None = None,
                on_total: Callable[[int], None] | None = None, max_rows: int | None = None,
-               too_many: str = "") -> Report:
+               too_many: str = "", lookalikes: str = "refuse") -> Report:
     """Import ``source`` (CSV or XLSX) as ``kind`` ("citizens" or "openings"); return the report.
 
     Args:
@@ -157,7 +163,14 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
         max_rows: more data rows than this (default ``MAX_ROWS``) refuse the whole file before
             anything is written.
         too_many: the Danish message for that (default: split the file).
+        lookalikes: a row that would create a citizen like one in the portal (the same name and
+            the same e-mail or phone, :func:`portal.citizens.service.likely_duplicates`):
+            "refuse" it, naming that citizen (default); "attach" its external id to that
+            citizen when it is the only one and has none, then update it from the row; or
+            "create" it anyway.
     """
+    if lookalikes not in LOOKALIKE_CHOICES:
+        raise ValueError(f"lookalikes must be one of {LOOKALIKE_CHOICES}")
     report = Report(kind, filename, dry_run)
     columns = citizens.COLUMNS if kind == "citizens" else openings.COLUMNS
     try:
@@ -179,7 +192,8 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     if on_total:
         on_total(total)
     directory = citizens.consultant_directory() if kind == "citizens" else openings.company_directory()
-    context = _Context(kind, getattr(actor, "id", None), dry_run, None if dry_run else cv_folder, directory, archive)
+    context = _Context(kind, getattr(actor, "id", None), dry_run, None if dry_run else cv_folder, directory, archive,
+                       lookalikes=lookalikes)
     _second_pass(source, headers.positions, duplicates, context, report, batch_size, progress)
     if archive is not None:
         of_refused, unnamed = archive.unused(frozenset(report.refused_ids))
@@ -266,7 +280,18 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
             return
         actor = db.session.get(User, context.actor_id) if context.actor_id else None
         _ensure_transaction()
+        attached = None
+        if context.kind == "citizens" and context.lookalikes != "create":
+            likely = lookalikes.likely(record)
+            attached = lookalikes.attachable(likely) if context.lookalikes == "attach" else None
+            if likely and attached is None:
+                report.refuse(number, external_id, citizens.LABELS["name"],
+                              lookalikes.message(likely, context.lookalikes),
+                              duplicate_of=tuple(d.citizen.id for d in likely))
+                return
         with db.session.begin_nested():
+            if attached is not None:
+                lookalikes.attach(attached, record.external_id, actor)
             outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder)
                        if context.kind == "citizens" else upsert_opening(db.session, record, actor=actor))
     except RowError as exc:
@@ -287,6 +312,10 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
     warnings = (_cv_warning(cv_problem, outcome.status, context.dry_run),) if cv_problem else ()
     if outcome.left_behind:
         warnings += (_left_behind_warning(outcome.left_behind, context.dry_run),)
+    if attached is not None:
+        warnings += (f"Id'et i fagsystemet {'knyttes' if context.dry_run else 'er knyttet'} til borger nr. "
+                     f"{attached.id}, som var oprettet i portalen uden id og har samme navn og samme "
+                     "e-mail eller telefon; borgeren opdateres fra rækken.",)
     missing = _missing_for_matching(context, outcome, report)
     if (outcome.status != "unchanged" or warnings) and len(report.links) < MAX_LISTED:
         report.links.append(RowLink(number, external_id, outcome.status, outcome.entity_id,

@@ -13,7 +13,9 @@ from portal.imports.columns import split_list
 from portal.imports.runner import run_import
 from store.models import Citizen
 
-from .files import citizen_row, csv_bytes, xlsx_bytes
+from tests.portal.citizen_fixtures import make_citizen
+
+from .files import HEADER, citizen_row, csv_bytes, xlsx_bytes
 
 
 def _run(app, data: bytes, **kwargs):
@@ -74,3 +76,65 @@ def test_the_import_page_does_not_promise_matching_for_citizens_that_cannot_be_m
     assert f'href="/borgere/{cid}/cv" data-testid="row-missing-fix">CV</a>' in html
     assert f'href="/borgere/{cid}/sagsbehandlere" data-testid="row-missing-fix">virksomhedskonsulent</a>' in html
     assert 'href="/borgere/?scope=all&amp;incomplete=y"' in html
+
+
+# --- 3: a row like a citizen in the portal -----------------------------------------------------
+
+DORTE = {"Telefon": "22334455", "E-mail": "dorte.dublet@example.dk"}
+DORTE_HEADER = [*HEADER, "Telefon", "E-mail"]
+
+
+def _dorte_row(external_id: str = "DUP-9", **overrides) -> list:
+    return [*citizen_row(external_id, "Dorte Dublet", **overrides), DORTE["Telefon"], DORTE["E-mail"]]
+
+
+def _by_hand(app) -> int:
+    """Dorte as »Opret borger« makes her: no id in the case system."""
+    return make_citizen(app, name="Dorte Dublet", phone="22 33 44 55", email="dorte.dublet@example.dk")
+
+
+def _names(app) -> list[tuple[str, str | None]]:
+    with app.app_context():
+        return [tuple(r) for r in db.session.execute(sa.select(Citizen.name, Citizen.external_id).order_by(Citizen.id))]
+
+
+def test_a_row_like_a_citizen_made_by_hand_is_refused_and_names_that_citizen(app):
+    cid = _by_hand(app)
+    report = _run(app, csv_bytes([_dorte_row()], header=DORTE_HEADER))
+    assert report.counts["created"] == 0 and report.counts["refused"] == 1
+    [problem] = report.problems
+    assert problem.column == "Navn" and problem.duplicate_of == (cid,)
+    assert f"ligner borger nr. {cid} (samme navn og e-mail og telefon, oprettet i portalen uden id)" in problem.message
+    assert _names(app) == [("Dorte Dublet", None)]
+
+
+def test_attach_gives_the_citizen_made_by_hand_the_case_systems_id(app):
+    cid = _by_hand(app)
+    report = _run(app, csv_bytes([_dorte_row()], header=DORTE_HEADER), lookalikes="attach")
+    assert report.counts == {"created": 0, "updated": 1, "unchanged": 0, "refused": 0}
+    [link] = report.links
+    assert link.entity_id == cid and any("knyttet til borger nr." in w for w in link.warnings)
+    assert _names(app) == [("Dorte Dublet", "DUP-9")]
+    assert _run(app, csv_bytes([_dorte_row()], header=DORTE_HEADER)).counts["unchanged"] == 1  # the next sync
+
+
+def test_create_anyway_creates_a_second_citizen(app):
+    _by_hand(app)
+    report = _run(app, csv_bytes([_dorte_row()], header=DORTE_HEADER), lookalikes="create")
+    assert report.counts["created"] == 1
+    assert _names(app) == [("Dorte Dublet", None), ("Dorte Dublet", "DUP-9")]
+
+
+def test_two_rows_for_one_person_in_the_same_file_are_caught(app):
+    report = _run(app, csv_bytes([_dorte_row("DUP-1"), _dorte_row("DUP-2")], header=DORTE_HEADER))
+    assert (report.counts["created"], report.counts["refused"]) == (1, 1)
+
+
+def test_the_import_page_offers_the_choice_and_links_the_lookalike(app, client, auth, make_user):
+    cid = _by_hand(app)
+    auth.login(make_user("admin", email="admin@jc.dk").email)
+    assert 'data-testid="import-lookalikes"' in client.get("/admin/import/").get_data(as_text=True)
+    html = _post(client, auth, csv_bytes([_dorte_row()], header=DORTE_HEADER)).get_data(as_text=True)
+    assert f'href="/borgere/{cid}" data-testid="problem-duplicate-link">Se borger nr. {cid}</a>' in html
+    _post(client, auth, csv_bytes([_dorte_row()], header=DORTE_HEADER), **{"citizens-lookalikes": "attach"})
+    assert _names(app) == [("Dorte Dublet", "DUP-9")]

@@ -156,7 +156,9 @@ def test_the_same_form_sent_twice_creates_one_citizen_and_goes_to_it(app, client
     assert again.headers["Location"] == first.headers["Location"] == f"/borgere/{citizen.id}"
     assert "Borgeren er allerede oprettet." in client.get(again.headers["Location"]).get_data(as_text=True)
     assert form_id(client) != sent  # a new form is a new citizen
-    assert post(client, auth, vk_id=str(consultant.id), form_id=form_id(client)).status_code == 302
+    # ... the same person again is warned of (review AJ 3): only »Opret alligevel« creates it
+    assert post(client, auth, vk_id=str(consultant.id), form_id=form_id(client)).status_code == 409
+    assert post(client, auth, vk_id=str(consultant.id), form_id=form_id(client), create_anyway="ja").status_code == 302
     assert len(citizens(app)) == 2
 
 
@@ -174,7 +176,8 @@ def test_back_change_and_send_again_keeps_what_was_typed_and_creates_nothing(app
     assert 'value="22"' in html and 'value="Mette  Holm"' in html  # nothing typed is lost
     resend = FORM_ID.search(html).group(1)
     assert resend != sent  # sending it again is a deliberate new citizen
-    assert post(client, auth, vk_id=str(consultant.id), form_id=resend, hours_available="22").status_code == 302
+    assert post(client, auth, vk_id=str(consultant.id), form_id=resend, hours_available="22",
+                create_anyway="ja").status_code == 302  # the same name and contact: »Opret alligevel«
     assert len(citizens(app)) == 2
 
 

@@ -1,0 +1,69 @@
+"""A row that would create a citizen already in the portal (review AJ 3).
+
+The same name and the same e-mail or phone as a live citizen
+(:func:`portal.citizens.service.likely_duplicates`) makes a row a likely duplicate: typically
+a person first typed in by hand (»Opret borger«, no case-system id) whom the case system now
+sends. Such a row is refused and reported with the citizen it looks like (default), or its
+external id is attached to that citizen, which the row then updates, or it is created anyway;
+the administrator chooses on the import form (``--lookalikes`` on the command line).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from .. import audit, privacy
+from ..citizens import service as citizen_service
+from ..extensions import db
+from store.models import Citizen, User
+from store.outbox import record_change
+
+LOOKALIKE_CHOICES = ("refuse", "attach", "create")
+
+
+def likely(record) -> list[citizen_service.LikelyDuplicate]:
+    """The citizens a row that would create a citizen looks like (none when the row's
+    external id is already a citizen's, whom the row updates, or is blocked after an erasure,
+    which upsert refuses as such). A row without e-mail and phone costs no query."""
+    profile = record.profile
+    found = citizen_service.likely_duplicates(profile.name, phone=profile.phone or "", email=profile.email or "")
+    if not found:
+        return []
+    if db.session.scalar(sa.select(Citizen.id).where(Citizen.external_id == record.external_id)) is not None:
+        return []
+    if privacy.block_reason(db.session, record.external_id) is not None:
+        return []
+    return found
+
+
+def attachable(likely: list[citizen_service.LikelyDuplicate]) -> Citizen | None:
+    """The one citizen a row's external id may be attached to: the only likely duplicate, with
+    no external id of its own, and neither restricted nor anonymised."""
+    if len(likely) != 1:
+        return None
+    citizen = likely[0].citizen
+    if citizen.external_id or citizen.restricted or citizen.anonymised_at is not None:
+        return None
+    return citizen
+
+
+def attach(citizen: Citizen, external_id: str, actor: User | None) -> None:
+    """Give ``citizen`` the row's external id (audited, and told to the index and the API's
+    readers through the outbox); the caller's upsert then updates the citizen from the row."""
+    citizen.external_id = external_id
+    db.session.flush()
+    record_change(db.session, "citizen", citizen.id)
+    audit.record("citizen_imported", citizen_id=citizen.id, purpose="external id attached", user=actor)
+
+
+def message(likely: list[citizen_service.LikelyDuplicate], choice: str) -> str:
+    """Why the row is refused, naming the citizens it looks like and what to choose instead."""
+    who = "; ".join(f"borger nr. {d.citizen.id} (samme navn og {' og '.join(d.same)}"
+                    + ("" if d.citizen.external_id else ", oprettet i portalen uden id") + ")" for d in likely[:5])
+    text = (f"Rækken ligner {who}. Den er ikke indlæst, så samme person ikke får to sager. "
+            "Er det den samme person, så vælg »Knyt id'et til borgeren« under »Rækker, der ligner en borger i "
+            "portalen«, og kør filen igen. Er det en anden person, så vælg »Opret alligevel«.")
+    if choice == "attach":
+        text = (f"Rækken ligner {who}. Id'et kan kun knyttes til én borger uden id i fagsystemet, som ikke er "
+                "begrænset, så rækken er ikke indlæst. Ret borgeren i portalen, eller vælg »Opret alligevel«, "
+                "hvis det er en anden person.")
+    return text
