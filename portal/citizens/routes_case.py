@@ -18,6 +18,7 @@ from ..extensions import db
 from . import bp, case, case_endings, recipients
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
 from .pages import commit_or_flash
+from . import service
 from .service import CitizenChangeError
 from store import clock
 
@@ -198,4 +199,7 @@ def erase(citizen_id: int):
     return render_template("citizens/erase.html", citizen=citizen, form=form,
                            holders=recipients.name_holders(citizen, given=True),
                            restriction_ground=ground, restriction_text=case.RESTRICTION_GROUNDS.get(ground or ""),
-                           must_confirm=must_confirm, unconfirmed=unconfirmed), status
+                           must_confirm=must_confirm, unconfirmed=unconfirmed,
+                           # the same person created twice: this erasure leaves the other record
+                           lookalikes=service.likely_duplicates(citizen.name, phone=citizen.phone or "",
+                                                                email=citizen.email or "", exclude_id=citizen.id)), status

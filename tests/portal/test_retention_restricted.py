@@ -106,3 +106,19 @@ def test_an_unrestricted_citizen_gets_no_restriction_warning(app, client, auth, 
     auth.login(admin.email)
     page = client.get(f"/borgere/{cid}/slet").get_data(as_text=True)
     assert 'data-testid="erase-restricted"' not in page and 'name="erase_despite_restriction"' not in page
+
+
+def test_the_privacy_notice_says_a_restricted_case_is_kept(client):
+    page = client.get("/om/privatliv").get_data(as_text=True)
+    assert "Er behandlingen begrænset" in page and "gemmes oplysningerne, til begrænsningen ophæves" in page
+
+
+def test_the_erase_page_names_the_same_person_recorded_twice(app, client, auth, admin):
+    cid = make_citizen(app, phone="22334455", email="sofie@example.dk")
+    twin = make_citizen(app, phone="22 33 44 55", email="")
+    other = make_citizen(app, name="Bo Berg", phone="22334455")
+    auth.login(admin.email)
+    page = client.get(f"/borgere/{cid}/slet").get_data(as_text=True)
+    assert 'data-testid="erase-lookalikes"' in page
+    assert f'href="/borgere/{twin}/slet" data-testid="erase-lookalike-link">Sofie Andersen (borger nr. {twin})</a>' in page
+    assert f"borger nr. {other})" not in page and f"borger nr. {cid})" not in page
