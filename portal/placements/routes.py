@@ -47,10 +47,16 @@ def _asked_month(placement: Placement, today: date) -> date | None:
 
 
 def _render_detail(placement: Placement, today: date, form: HoursForm, status: int = 200,
-                   question: str | None = None):
+                   question: str | None = None, refresh_shown: bool = False):
+    """The placement's page. The hidden ``vist`` keeps what the page showed when first
+    rendered: a post shown again (a typo, an expired form, the plausibility question) carries
+    it on unchanged, so a colleague's save in between is still refused at the next save
+    (review AH 4). It is set from the database for a new page, a post that did not carry it,
+    and ``refresh_shown`` (the stale refusal, which shows the other figure deliberately)."""
     months = service.allowed_months(placement, today)
     asked = _asked_month(placement, today)
-    form.shown.data = shown_value({h.month: h.hours for h in placement.hours})  # what this page shows now
+    if refresh_shown or not form.shown.raw_data:
+        form.shown.data = shown_value({h.month: h.hours for h in placement.hours})  # what this page shows now
     return render_template(
         "placements/detail.html", placement=placement,
         label=service.company_labels([placement], today)[placement.id],
@@ -98,7 +104,7 @@ def _refuse_stale(placement: Placement, today: date, form: HoursForm, stored):
     """Nothing saved: the month's hours were saved by someone else since the page showed them."""
     form.hours.errors = [*form.hours.errors, monthly.changed_by_another(stored)]
     db.session.expire(placement, ["hours"])  # the page shows (and carries as ``vist``) what is stored now
-    return _render_detail(placement, today, form, 400)
+    return _render_detail(placement, today, form, 400, refresh_shown=True)
 
 
 @bp.post("/<int:placement_id>/timer")

@@ -476,6 +476,27 @@ def test_a_month_saved_meanwhile_from_the_month_page_is_not_overwritten(app, cli
     assert hours_rows(app, pid)[date(2026, 11, 1)] == Decimal("16")
 
 
+@pytest.mark.parametrize("typo", ["1x", "-3", ""])
+def test_a_refused_post_keeps_the_shown_figures_so_a_save_meanwhile_is_still_refused(app, client, auth, world, typo):
+    """Review AH 4: a typo shown again refreshed the hidden ``vist``, so the corrected save
+    overwrote a colleague's figure saved in between without a word."""
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    stale = _detail_form(client, pid, "?maaned=2026-11")
+    with app.app_context():  # a colleague saves November meanwhile
+        db.session.add(HoursLog(placement_id=pid, month=date(2026, 11, 1), hours=Decimal("12")))
+        db.session.commit()
+    first = client.post(f"/forloeb/{pid}/timer", data={**stale, "month": "2026-11", "hours": typo})
+    assert first.status_code == 400
+    shown_again = {i.name: i.value or "" for i in lxml.html.fromstring(first.get_data(as_text=True)).xpath(
+        '//form[@data-testid="hours-form"]')[0].inputs if i.name}
+    assert shown_again["shown"] == "2026-01=10.00"  # what the page first showed, not the colleague's 12
+    response = client.post(f"/forloeb/{pid}/timer", data={**shown_again, "month": "2026-11", "hours": "15"})
+    assert response.status_code == 400
+    assert "Timerne er ændret af en anden til 12, siden du åbnede siden." in response.get_data(as_text=True)
+    assert hours_rows(app, pid)[date(2026, 11, 1)] == Decimal("12")
+
+
 def test_a_month_saved_at_the_same_moment_is_not_overwritten(app, client, auth, world, monkeypatch):
     """The write itself is conditional: another save committing between the check and the write wins."""
     login(client, auth, "a@firma.dk")
