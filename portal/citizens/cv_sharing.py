@@ -17,8 +17,8 @@ a CV stored later, on the page, by the import or the API, reaches the company on
 consultant records the citizen's consent again (a renewal, on the proposal's page). The CV
 page and the upload say which companies still have an earlier version (:func:`sharing`).
 No column records the version: the consent's ``given_at`` and the CVs' ``created_at`` tell it
-(no migration). A version deleted later (:mod:`.cv_versions`) is deleted for the company too,
-which then gets the CV current before it, as the delete confirmation says.
+(no migration). Staff can still download the file of a version a company has
+(:func:`portal.citizens.routes_cv.cv_file`), no other replaced one.
 """
 from __future__ import annotations
 
