@@ -55,9 +55,12 @@ def attach(citizen: Citizen, external_id: str, actor: User | None) -> None:
     audit.record("citizen_imported", citizen_id=citizen.id, purpose="external id attached", user=actor)
 
 
-def message(likely: list[citizen_service.LikelyDuplicate], choice: str) -> str:
-    """Why the row is refused, naming the citizens it looks like and what to choose instead."""
-    who = "; ".join(f"borger nr. {d.citizen.id} (samme navn og {' og '.join(d.same)}"
+def message(likely: list[citizen_service.LikelyDuplicate], choice: str, from_file: set[int] = frozenset()) -> str:
+    """Why the row is refused, naming the citizens it looks like and what to choose instead
+    (``from_file``: the ids of citizens an earlier row of the same file created)."""
+    who = "; ".join((f"rækken med eksternt id {d.citizen.external_id} i filen" if d.citizen.id in from_file
+                     else f"borger nr. {d.citizen.id}")
+                    + f" (samme navn og {' og '.join(d.same)}"
                     + ("" if d.citizen.external_id else ", oprettet i portalen uden id") + ")" for d in likely[:5])
     text = (f"Rækken ligner {who}. Den er ikke indlæst, så samme person ikke får to sager. "
             "Er det den samme person, så vælg »Knyt id'et til borgeren« under »Rækker, der ligner en borger i "

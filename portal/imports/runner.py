@@ -16,6 +16,7 @@ the citizen's page); only a row refused for its own cells also names its CV file
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -27,6 +28,7 @@ from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
 from ..i18n import format_number
 from store.models import Citizen, User
+from store.models.base import utcnow
 from . import citizens, lookalikes, openings
 from .changes import ShownChange, shown_changes
 from .citizens import RowError
@@ -142,6 +144,7 @@ class _Context:
     archive: CvArchive | None = None
     stored: list[str] = field(default_factory=list)
     lookalikes: str = "refuse"  # a new citizen like one in the portal: LOOKALIKE_CHOICES
+    started: datetime = field(default_factory=utcnow)  # citizens created since: rows of this file
 
 
 def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None, dry_run: bool,
@@ -285,9 +288,13 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
             likely = lookalikes.likely(record)
             attached = lookalikes.attachable(likely) if context.lookalikes == "attach" else None
             if likely and attached is None:
+                # One created by an earlier row of this file is named by its external id, never
+                # linked: in a dry run its id belongs to nobody.
+                earlier = {d.citizen.id for d in likely
+                           if d.citizen.external_id and d.citizen.created_at >= context.started}
                 report.refuse(number, external_id, citizens.LABELS["name"],
-                              lookalikes.message(likely, context.lookalikes),
-                              duplicate_of=tuple(d.citizen.id for d in likely))
+                              lookalikes.message(likely, context.lookalikes, earlier),
+                              duplicate_of=tuple(d.citizen.id for d in likely if d.citizen.id not in earlier))
                 return
         with db.session.begin_nested():
             if attached is not None:

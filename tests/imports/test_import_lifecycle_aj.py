@@ -125,9 +125,16 @@ def test_create_anyway_creates_a_second_citizen(app):
     assert _names(app) == [("Dorte Dublet", None), ("Dorte Dublet", "DUP-9")]
 
 
-def test_two_rows_for_one_person_in_the_same_file_are_caught(app):
-    report = _run(app, csv_bytes([_dorte_row("DUP-1"), _dorte_row("DUP-2")], header=DORTE_HEADER))
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_two_rows_for_one_person_in_the_same_file_are_caught(app, dry_run):
+    with app.app_context():
+        report = run_import("citizens", io.BytesIO(csv_bytes([_dorte_row("DUP-1"), _dorte_row("DUP-2")],
+                                                             header=DORTE_HEADER)),
+                            "borgere.csv", actor=None, dry_run=dry_run, cv_folder=app.config["UPLOAD_FOLDER"])
     assert (report.counts["created"], report.counts["refused"]) == (1, 1)
+    [problem] = report.problems
+    assert "ligner rækken med eksternt id DUP-1 i filen" in problem.message
+    assert problem.duplicate_of == ()  # no link: in a dry run that citizen's id belongs to nobody
 
 
 def test_the_import_page_offers_the_choice_and_links_the_lookalike(app, client, auth, make_user):
