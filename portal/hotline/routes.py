@@ -1,7 +1,8 @@
 """Routes under /hotline: companies file requests; consultants answer them.
 
 Company users only ever reach their own company's requests (another company's is 404);
-consultants and administrators reach all. Every state change is a POST with CSRF.
+consultants and administrators reach all, but a request about a placement outside their case
+only after giving a purpose (:mod:`.need_to_know`). Every state change is a POST with CSRF.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..access import company_required, get_owned_or_404
 from ..extensions import db
 from ..i18n import format_date
 from store.models import HotlineRequest, User
-from . import bp, service, sla
+from . import bp, lists, need_to_know, service, sla
 from ..notifications.service import shorten
 from .forms import SUBJECT_MAX, CloseForm, MessageForm, RequestForm
 
@@ -35,30 +36,61 @@ def _load(request_id: int) -> HotlineRequest:
 @login_required
 def index():
     """Company: its own requests. Staff: own and unassigned open requests, those of a deactivated
-    assignee included (``?vis=alle``: all open)."""
+    assignee included (``?vis=alle``: all open; ``?vis=lukket``: the closed ones, a page at a
+    time with ``?side=N``). A request outside the reader's case shows its category, not its
+    subject (:func:`.need_to_know.hidden_subjects`)."""
     if current_user.role == "company":
         requests = service.list_for_company(current_user.company_id)
         return render_template("hotline/company_index.html", rows=service.rows(requests),
                                contact=service.contact_for(current_user.company))
-    show_all = request.args.get("vis") == "alle"
+    show = request.args.get("vis")
     assignee = _assignee_filter()
     assignee_id = assignee.id if assignee is not None else None
+    if show == "lukket":
+        return _closed_index(assignee_id)
+    show_all = show == "alle"
     waiting = service.list_for_staff(current_user, show_all, "open", assignee_id=assignee_id)
     answered = service.list_for_staff(current_user, show_all, "answered", assignee_id=assignee_id)
     names = service.user_names([r.assigned_to_id for r in waiting + answered] + [assignee_id], mark_inactive=True)
     return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting, by_due=True),
                            answered_rows=service.rows(answered), show_all=show_all, names=names,
-                           assignee=names.get(assignee_id) if assignee is not None else None)
+                           hidden=need_to_know.hidden_subjects(current_user, waiting + answered),
+                           assignee=names.get(assignee_id) if assignee is not None else None,
+                           assignee_id=assignee_id)
+
+
+def _closed_index(assignee_id: int | None):
+    """The staff's »Lukket« view: closed requests, newest closed first (:func:`.lists.closed_page`)."""
+    page = lists.closed_page(request.args.get("side", 1, type=int) or 1, assignee_id)
+    closed = list(page.items)
+    names = service.user_names([r.assigned_to_id for r in closed] + [assignee_id], mark_inactive=True)
+    return render_template("hotline/staff_closed.html", rows=service.rows(closed), page=page, names=names,
+                           hidden=need_to_know.hidden_subjects(current_user, closed),
+                           assignee=names.get(assignee_id) if assignee_id is not None else None,
+                           assignee_id=assignee_id)
+
+
+MAX_ID_DIGITS = 9  # ids stay far below a billion; a longer number never reaches the database
 
 
 def _assignee_filter() -> User | None:
     """``?ansvarlig=<user id>`` (staff): the user whose requests alone are listed; None if absent,
-    not a number or not a staff user (the ordinary list then)."""
+    not a number, too long to be an id, or not a staff user (the ordinary list then)."""
     value = request.args.get("ansvarlig", "")
-    if not value.isascii() or not value.isdigit():
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_ID_DIGITS:
         return None
     found = db.session.get(User, int(value))
     return found if found is not None and found.role not in ("company", "integration") else None
+
+
+@bp.app_template_global("hotline_hidden_subjects")
+def hidden_subjects(requests) -> set[int]:
+    """For a template's list of requests (the consultant's start page): the ids whose subject
+    the current user sees as the category only (:func:`.need_to_know.hidden_subjects`)."""
+    return need_to_know.hidden_subjects(current_user, requests)
+
+
+bp.add_app_template_global(lists.closed_unanswered, "hotline_closed_unanswered")
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -119,8 +151,15 @@ def _follow_up_form(found: HotlineRequest, body: str) -> RequestForm:
 
 
 def _render_detail(found: HotlineRequest, message_form: MessageForm | None = None, status: int = 200,
-                   unsent: str | None = None):
+                   unsent: str | None = None, glass: str = ""):
+    """The thread. Staff's read of a request about a placement is logged first (fail closed),
+    with the purpose ``glass`` when given outside the reader's case (:mod:`.need_to_know`):
+    the forms then carry it, so that a page shown again after a post is logged with it too."""
     staff = current_user.role != "company"
+    if staff and found.placement is not None:
+        # The thread may hold health details about a citizen: log the read first (fail-closed).
+        audit.record_now("hotline_viewed", citizen_id=found.placement.citizen_id,
+                         purpose=need_to_know.read_purpose(found, glass) if glass else f"hotline:{found.id}")
     authors = service.user_names([m.author_id for m in found.messages] + [found.assigned_to_id], mark_inactive=staff)
     # Staff see a deactivated assignee marked; a company sees none (nobody who has left is
     # "responsible" to it), as the staff lists count the request as unassigned.
@@ -131,24 +170,66 @@ def _render_detail(found: HotlineRequest, message_form: MessageForm | None = Non
         placement_label=service.placement_label(found.placement, sla.to_local(sla.utc_now()).date(), not staff)
         if found.placement else None,
         message_form=message_form or MessageForm(formdata=None), close_form=CloseForm(formdata=None),
-        contact=None if staff else service.contact_for(found.company, found), unsent=unsent,
+        contact=None if staff else service.contact_for(found.company, found), unsent=unsent, glass=glass,
         # a message refused by validation keeps its form id; a new message form gets a new one
         form_id=once.form_id() if message_form is not None else once.new_id(),
     ), status
 
 
+def _purpose_page(found: HotlineRequest, form: need_to_know.PurposeForm | None = None, status: int = 200):
+    """Only the purpose step for a request outside the reader's case: nothing of its thread,
+    subject or citizen."""
+    return render_template("hotline/purpose.html", req=found,
+                           form=form or need_to_know.PurposeForm(formdata=None)), status
+
+
+def _outside_case(found: HotlineRequest) -> bool:
+    """Whether the current (staff) user must give a purpose to read ``found``."""
+    return current_user.role != "company" and not need_to_know.may_read(current_user, found)
+
+
+def _posted_purpose(found: HotlineRequest) -> str | None:
+    """The purpose posted with a form of a thread read through the glass (its hidden field),
+    if it is one that may be logged; else None."""
+    form = need_to_know.PurposeForm()
+    if form.validate() and need_to_know.purpose_problem(found, form.purpose.data) is None:
+        return form.purpose.data
+    return None
+
+
 @bp.get("/<int:request_id>")
 @login_required
 def detail(request_id: int):
-    """The thread of one request, with reply and close.
+    """The thread of one request, with reply and close; staff outside the case of a request
+    about a placement get the purpose step instead (:mod:`.need_to_know`).
 
     :raise 404: if the request is unknown or another company's.
     """
     found = _load(request_id)
-    if current_user.role != "company" and found.placement is not None:
-        # The thread may hold health details about a citizen: log the read first (fail-closed).
-        audit.record_now("hotline_viewed", citizen_id=found.placement.citizen_id, purpose=f"hotline:{found.id}")
+    if _outside_case(found):
+        return _purpose_page(found)
     return _render_detail(found)
+
+
+@bp.post("/<int:request_id>/begrundelse")
+@login_required
+def read_with_purpose(request_id: int):
+    """Staff outside the case state why they must read the request; the purpose is logged
+    (fail closed) and this response shows the thread. A refused purpose is shown at its field,
+    with nothing of the request.
+
+    :raise 404: if the request is unknown or another company's.
+    """
+    found = _load(request_id)
+    if not _outside_case(found):  # no glass to break
+        return redirect(url_for("hotline.detail", request_id=request_id))
+    form = need_to_know.PurposeForm()
+    if form.validate_on_submit():
+        if problem := need_to_know.purpose_problem(found, form.purpose.data):
+            form.purpose.errors = [problem]
+        else:
+            return _render_detail(found, glass=form.purpose.data)
+    return _purpose_page(found, form)
 
 
 @bp.post("/<int:request_id>/besked")
@@ -164,9 +245,14 @@ def message(request_id: int):
     :raise 404: if the request is unknown or another company's.
     """
     found = _load(request_id)
+    glass = ""
+    if _outside_case(found):
+        glass = _posted_purpose(found)
+        if glass is None:  # not sent from a thread read through the glass: nothing is sent
+            return _purpose_page(found, status=403)
     form = MessageForm()
     if not form.validate_on_submit():
-        return _render_detail(found, form, 400)
+        return _render_detail(found, form, 400, glass=glass)
     thread = url_for("hotline.detail", request_id=request_id)
     sent = once.claim(thread)
     if sent.repeated and not sent.changed:
@@ -175,7 +261,7 @@ def message(request_id: int):
     if sent.repeated:
         flash("Beskeden fra denne formular er allerede sendt (se tråden), så den ændrede tekst er ikke sendt. "
               "Send den igen, hvis den også skal med.", "warning")
-        return _render_detail(found, form, 409)
+        return _render_detail(found, form, 409, glass=glass)
     try:
         service.add_message(found, current_user, form.body.data, awaits_answer=request.form.get("venter") != "nej")
     except service.ClosedRequest:
@@ -184,7 +270,7 @@ def message(request_id: int):
         # away. A company gets it in a new request to send; staff see it to copy.
         if current_user.role == "company":
             return _new_request(_follow_up_form(found, form.body.data), closed=found)
-        return _render_detail(found, status=409, unsent=form.body.data)
+        return _render_detail(found, status=409, unsent=form.body.data, glass=glass)
     else:
         once.done(sent, thread)
         flash(_sent_text(found), "success")
@@ -204,7 +290,7 @@ def _sent_text(found: HotlineRequest) -> str:
 @bp.post("/<int:request_id>/luk")
 @login_required
 def close(request_id: int):
-    """Close a request.
+    """Close a request (staff outside the case: only from a thread read through the glass).
 
     :raise 404: if the request is unknown or another company's.
     :raise 400: without a valid CSRF token.
@@ -212,6 +298,8 @@ def close(request_id: int):
     found = _load(request_id)
     if not CloseForm().validate_on_submit():
         abort(400)
+    if _outside_case(found) and _posted_purpose(found) is None:
+        return _purpose_page(found, status=403)
     if service.close_request(found):
         flash("Henvendelsen er lukket.", "success")
     else:

@@ -210,14 +210,16 @@ def unread_badge() -> int:
 
 
 PER_PAGE = 50
+MAX_PAGE = 10**6  # far beyond any list; a larger ``?side=`` would overflow the database's OFFSET
 
 
 def page_of(user_id: int, page: int = 1):
     """One page (``PER_PAGE``) of the user's notifications, newest first: every one can be
-    reached, however many there are (a page past the end is the last one)."""
+    reached, however many there are (a page past the end, however far, is the last one)."""
     query = (sa.select(Notification).where(Notification.user_id == user_id)
              .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    found = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    page = min(max(page, 1), MAX_PAGE)
+    found = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     if not found.items and found.pages and page > found.pages:
         found = db.paginate(query, page=found.pages, per_page=PER_PAGE, error_out=False)
     return found

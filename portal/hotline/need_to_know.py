@@ -1,0 +1,96 @@
+"""Need-to-know for a hotline request about a placement (review AI 2).
+
+A request about a placement names the placed citizen, and its thread may hold health details
+in the company's own words (category »Helbred«, but any text can). The rule of the citizen's
+skånehensyn (:mod:`portal.citizens.need_to_know`) applies to it. Its thread is shown, without
+asking, to
+
+- the request's assignee;
+- the placed citizen's VK, adviser and team (:func:`portal.citizens.need_to_know.basis`);
+- a consultant, while nobody can answer the request (no assignee, or a deactivated one) and it
+  is not closed: the consultant is about to take it (the first reply takes it).
+
+Anyone else, an administrator included, gives a purpose first (:class:`PurposeForm`, checked
+by :func:`portal.citizens.need_to_know.purpose_problem`: no CPR-like number, health word,
+e-mail address, nor the citizen's name or phone). The purpose is logged with ``hotline_viewed``
+(:func:`read_purpose`, fail closed) and the thread is shown for that one response; the next
+visit asks again. A request without a placement names no citizen and is open to all staff.
+
+On the staff's lists a request outside the reader's case shows its category instead of its
+subject (:func:`hidden_subjects`): the subject is free text too ("Ondt efter løft").
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from ..citizens import need_to_know as citizen_rule
+from ..extensions import db
+from store.models import Citizen, HotlineRequest, Placement, User
+from .service import STAFF_ROLES
+
+
+class PurposeForm(citizen_rule.BreakGlassForm):
+    """The purpose asked before a request outside the reader's case is shown."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.purpose.label.text = "Begrundelse for at læse henvendelsen"
+
+
+def read_purpose(request: HotlineRequest, purpose: str) -> str:
+    """The ``hotline_viewed`` purpose of a read through the glass: ``hotline:<id> break-glass: …``."""
+    return f"hotline:{request.id} {citizen_rule.glass_purpose(purpose)}"
+
+
+def purpose_problem(request: HotlineRequest, purpose: str) -> str | None:
+    """Why ``purpose`` may not be logged for a read of ``request`` (Danish), or None when it may."""
+    return citizen_rule.purpose_problem(purpose, request.placement.citizen)
+
+
+def _inactive(user_ids: Iterable[int | None]) -> set[int]:
+    """Those of ``user_ids`` that are deactivated users (none asked without ids)."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(User.id).where(User.id.in_(ids), User.active.is_(False))))
+
+
+def _free_without_citizen(user: User, request: HotlineRequest, inactive: set[int]) -> bool:
+    """Whether ``user`` may read ``request`` without looking at its citizen."""
+    if request.placement_id is None or request.assigned_to_id == user.id:
+        return True
+    takeable = request.assigned_to_id is None or request.assigned_to_id in inactive
+    return user.role == "consultant" and request.status != "closed" and takeable
+
+
+def free_ids(user: User, requests: list[HotlineRequest]) -> set[int]:
+    """The ids of ``requests`` that ``user`` (staff) may read without a purpose.
+
+    At most two statements, whatever the number of requests: the deactivated assignees and
+    the citizens of the requests that need them.
+    """
+    if user.role not in STAFF_ROLES or not user.active:
+        return set()
+    inactive = _inactive(r.assigned_to_id for r in requests
+                         if r.placement_id is not None and r.assigned_to_id != user.id)
+    free = {r.id for r in requests if _free_without_citizen(user, r, inactive)}
+    rest = [r.id for r in requests if r.id not in free]
+    if rest:
+        found = db.session.execute(
+            sa.select(HotlineRequest.id, Citizen).join(Placement, Placement.id == HotlineRequest.placement_id)
+            .join(Citizen, Citizen.id == Placement.citizen_id).where(HotlineRequest.id.in_(rest)))
+        free |= {request_id for request_id, citizen in found if citizen_rule.basis(user, citizen)}
+    return free
+
+
+def may_read(user: User, request: HotlineRequest) -> bool:
+    """Whether ``user`` (staff) may read ``request``'s thread without giving a purpose."""
+    return request.id in free_ids(user, [request])
+
+
+def hidden_subjects(user: User, requests: Iterable[HotlineRequest]) -> set[int]:
+    """The ids of ``requests`` whose subject a staff list shows as their category only."""
+    requests = list(requests)
+    return {r.id for r in requests} - free_ids(user, requests)
