@@ -48,7 +48,17 @@ class RequestOut(ma.Schema):
     subject = ma.fields.String(required=True)
     status = ma.fields.String(required=True, metadata={"enum": list(HOTLINE_STATUSES)})
     created_at = ma.fields.AwareDateTime(required=True)
-    due_at = ma.fields.AwareDateTime(required=True)
+    due_at = ma.fields.AwareDateTime(required=True, metadata={"description": (
+        "Svarfristen for jobcentrets første svar; den ændres ikke. Den frist, henvendelsen venter på nu, "
+        "står i current_due_at.")})
+    current_due_at = ma.fields.AwareDateTime(required=True, metadata={"description": (
+        "Den svarfrist, der gælder nu: due_at, eller, når virksomheden har sat en besvaret henvendelse "
+        "tilbage til »venter på svar«, en ny frist regnet fra den besked (waiting_since).")})
+    overdue = ma.fields.Boolean(required=True, metadata={"description": (
+        "Sand, mens henvendelsen venter på svar, og current_due_at er passeret.")})
+    waiting_since = ma.fields.AwareDateTime(allow_none=True, metadata={"description": (
+        "Hvornår virksomheden satte en besvaret henvendelse tilbage til »venter på svar«; null, når "
+        "den venter på sit første svar eller ikke venter.")})
     first_response_at = ma.fields.AwareDateTime(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
     messages = ma.fields.List(ma.fields.Nested(MessageOut))
@@ -77,9 +87,12 @@ class MessageIn(ma.Schema):
         "»venter på svar« med en ny svarfrist; false er til orientering. Konsulenten får besked i begge tilfælde.")})
 
 
-def _view(found: HotlineRequest, with_messages: bool = True, labels: dict[int, str | None] | None = None) -> dict:
+def _view(found: HotlineRequest, with_messages: bool = True, labels: dict[int, str | None] | None = None,
+          row: service.RequestRow | None = None) -> dict:
     """``labels``: the placement labels of a whole list, read and audited there
-    (:func:`portal.hotline.service.placement_labels`); without them, read and audited here."""
+    (:func:`portal.hotline.service.placement_labels`); without them, read and audited here.
+    ``row``: the request's current target and overdue flag (:func:`portal.hotline.service.rows`),
+    worked out for a whole list; without it, here."""
     if labels is None:
         company_reads = current_user.role == "company"
         today = sla.to_local(sla.utc_now()).date()
@@ -91,6 +104,9 @@ def _view(found: HotlineRequest, with_messages: bool = True, labels: dict[int, s
             "subject": found.subject, "status": found.status, "created_at": found.created_at,
             "due_at": found.due_at, "first_response_at": found.first_response_at,
             "closed_at": found.closed_at}
+    row = row or service.rows([found])[0]
+    view.update(current_due_at=row.due, overdue=row.overdue,
+                waiting_since=found.waiting_since if row.follow_up else None)
     if with_messages:
         ids = {m.author_id for m in found.messages}
         authors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
@@ -126,7 +142,9 @@ def list_requests(args):
     items, links = common.page(query, HotlineRequest.id, args)
     # The page's labels in one read, and a company's names in one audit write, not per request.
     labels = service.placement_labels(items, sla.to_local(sla.utc_now()).date(), current_user.role == "company")
-    return {"items": [_view(r, with_messages=False, labels=labels) for r in items], **links}
+    rows = service.rows(items)
+    return {"items": [_view(r, with_messages=False, labels=labels, row=row) for r, row in zip(items, rows)],
+            **links}
 
 
 @bp.post("/")

@@ -1,10 +1,12 @@
 """Hotline notifications through :func:`portal.notifications.service.notify`.
 
-* a company files a request → the responsible VK (``hotline_new``);
+* a company files a request → the responsible VK (``hotline_new``); with no active assignee,
+  the fallback group (:func:`fallback_recipients`), so a request never reaches nobody;
 * the company writes again on it → its contact at the job centre, the assignee or else the
   responsible VK (``hotline_message``), one notice per message, saying whether the company
   waits for an answer and by when;
-* the job centre answers → the company users who wrote in the thread (``hotline_answered``).
+* the job centre answers → the company users who wrote in the thread (``hotline_answered``);
+* the job centre closes it → the same users (``hotline_closed``).
 
 All are added to the caller's transaction (the request or reply and its notification are
 committed together) and the mail goes through the durable queue, so a slow or failing
@@ -24,7 +26,7 @@ from ..extensions import db
 from ..i18n import format_date
 from ..notifications.service import notify, path_for
 from ..webhooks import events as webhook_events
-from store.models import HotlineMessage, HotlineRequest, User
+from store.models import Citizen, HotlineMessage, HotlineRequest, User
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from . import sla
 
@@ -49,22 +51,61 @@ def _urgency_word(request: HotlineRequest) -> str:
     return HOTLINE_URGENCIES[request.urgency].split(" ")[0]
 
 
+def active_assignee(request: HotlineRequest) -> User | None:
+    """The request's assignee, if there is one and the account is active."""
+    user = db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
+    return user if user is not None and user.active else None
+
+
+def fallback_recipients(request: HotlineRequest) -> list[User]:
+    """Who is told about a request without an active assignee, so it never reaches nobody.
+
+    The active consultants of the teams closest to it: the placed citizen's team and the teams
+    of the citizen's VK and adviser, and of the company's consultant (also when those users
+    have left: their team is still the one that knows the case); else every active consultant;
+    else every active administrator.
+    """
+    teams: set[int] = set()
+    people = [request.company.consultant_id]
+    if request.placement is not None:
+        citizen = db.session.get(Citizen, request.placement.citizen_id)
+        if citizen is not None:
+            teams.add(citizen.team_id)
+            people += [citizen.vk_id, citizen.adviser_id]
+    people = [i for i in people if i]
+    if people:
+        teams |= set(db.session.scalars(sa.select(User.team_id).where(User.id.in_(people))))
+    teams.discard(None)
+    active = sa.select(User).where(User.active.is_(True)).order_by(User.id)
+    consultants = active.where(User.role == "consultant")
+    for query in ((consultants.where(User.team_id.in_(teams)),) if teams else ()) + (
+            consultants, active.where(User.role == "admin")):
+        found = list(db.session.scalars(query))
+        if found:
+            return found
+    return []
+
+
 def announce_new(request: HotlineRequest) -> bool:
-    """Tell the request's assignee about it (in the caller's transaction).
+    """Tell the request's assignee about it, or with no active assignee the fallback group
+    (:func:`fallback_recipients`), in the caller's transaction.
 
     Returns:
-        False when there is nobody to tell (no assignee, or the account is inactive).
+        False when there is nobody at all to tell (no active consultant or administrator).
     """
-    recipient = db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
-    if recipient is None or not recipient.active:
-        return False
+    assignee = active_assignee(request)
+    recipients = [assignee] if assignee is not None else fallback_recipients(request)
     link = path_for("hotline.detail", request_id=request.id)
     text = f"Ny henvendelse #{request.id} til hotline fra {request.company.name} ({_urgency_word(request)})"
-    notify(recipient, "hotline_new", text, link,
-           subject=f"Hotline: ny henvendelse #{request.id} ({_urgency_word(request)})",
-           body=(f"{request.company.name} har sendt en henvendelse til hotline.\n"
-                 f"{request_facts(request)}"), link_intro="Læs og svar her")
-    return True
+    body = f"{request.company.name} har sendt en henvendelse til hotline.\n"
+    if assignee is None:
+        text += ", uden ansvarlig konsulent"
+        body += "Den har ingen ansvarlig konsulent: den, der svarer først, overtager den.\n"
+    for recipient in recipients:
+        notify(recipient, "hotline_new", text, link,
+               subject=f"Hotline: ny henvendelse #{request.id} ({_urgency_word(request)})",
+               body=body + request_facts(request), link_intro="Læs og svar her")
+    return bool(recipients)
 
 
 def announce_message(request: HotlineRequest, recipient: User | None, due: datetime | None) -> bool:
@@ -117,4 +158,19 @@ def announce_answer(request: HotlineRequest) -> int:
                body=f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline.",
                link_intro="Læs svaret her")
     webhook_events.hotline_answered(db.session, request)
+    return len(users)
+
+
+def announce_closed(request: HotlineRequest) -> int:
+    """Tell the company users who wrote that the job centre closed the request (in the
+    caller's transaction); returns how many. Nothing can be written in it any more."""
+    link = path_for("hotline.detail", request_id=request.id)
+    text = f"Jobcentret har lukket jeres henvendelse #{request.id} til hotline"
+    users = company_writers(request)
+    for user in users:
+        notify(user, "hotline_closed", text, link,
+               subject=f"Hotline: henvendelse #{request.id} er lukket",
+               body=(f"{text}. Der kan ikke skrives mere i den. Har I brug for mere hjælp, "
+                     "opretter I en ny henvendelse."),
+               link_intro="Se henvendelsen her")
     return len(users)

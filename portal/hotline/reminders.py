@@ -4,8 +4,10 @@ Run every 15 minutes. For every request that waits for an answer (open: without 
 response, or put back to waiting by the company, whose target then counts from that message,
 :func:`.sla.current_due`):
 
-* **reminder**: its target is less than ``HOTLINE_REMIND_BEFORE_MINUTES`` away, so the
-  assignee gets one mail, "Svarfristen udløber kl. HH:MM";
+* **reminder**: its target is less than ``HOTLINE_REMIND_BEFORE_MINUTES`` of office time away
+  (:func:`.sla.remind_at`: a target at 08:00 is reminded the working day before, that long
+  before closing, not in the night), so the assignee (none active: the fallback group of
+  :func:`.notify.fallback_recipients`) gets one mail, "Svarfristen udløber kl. HH:MM";
 * **escalation**: its target has passed, so the assignee's active team colleagues (or, with
   no team or no colleague, every active administrator) get one mail, "Henvendelse #N er
   over svarfristen", and the consultant's lists show "Eskaleret".
@@ -98,19 +100,34 @@ def run(now: datetime | None = None, *, connect: mail.Connect | None = None) -> 
 
 
 def candidates(now: datetime, window: timedelta) -> tuple[list[int], list[int]]:
-    """Ids of requests due for a reminder and for escalation at ``now``, nearest target first."""
+    """Ids of requests due for a reminder and for escalation at ``now``, nearest target first.
+
+    A reminder is due from :func:`.sla.remind_at` (``window`` counted in office time) until the
+    target; the query only narrows by a wall-clock horizon that covers any run of days off.
+    """
+    minutes = int(window.total_seconds() // 60)
     waiting = (sa.select(HotlineRequest.id)
                .where(HotlineRequest.status == "open", HotlineRequest.first_response_at.is_(None))
                .order_by(HotlineRequest.due_at, HotlineRequest.id).limit(BATCH))
-    remind = waiting.where(HotlineRequest.reminded_at.is_(None), HotlineRequest.due_at > now,
-                           HotlineRequest.due_at <= now + window)
+    remind: list[int] = []
+    if minutes > 0:
+        near = (waiting.add_columns(HotlineRequest.due_at)
+                .where(HotlineRequest.reminded_at.is_(None), HotlineRequest.due_at > now,
+                       HotlineRequest.due_at <= now + _horizon(minutes)))
+        remind = [i for i, due in db.session.execute(near) if sla.remind_at(due, minutes) <= now]
     escalate = waiting.where(HotlineRequest.escalated_at.is_(None), HotlineRequest.due_at < now)
-    again_remind, again_escalate = _waiting_again(now, window)
-    return (list(db.session.scalars(remind)) + again_remind,
-            list(db.session.scalars(escalate)) + again_escalate)
+    again_remind, again_escalate = _waiting_again(now, minutes)
+    return remind + again_remind, list(db.session.scalars(escalate)) + again_escalate
 
 
-def _waiting_again(now: datetime, window: timedelta) -> tuple[list[int], list[int]]:
+def _horizon(minutes: int) -> timedelta:
+    """A wall-clock span that holds ``minutes`` of office time from any moment: a week per five
+    working days, and two weeks more for weekends and the longest runs of holidays."""
+    per_week = 5 * (sla.OFFICE_CLOSES.hour - sla.OFFICE_OPENS.hour) * 60
+    return timedelta(weeks=minutes // per_week + 3)
+
+
+def _waiting_again(now: datetime, minutes: int) -> tuple[list[int], list[int]]:
     """As :func:`candidates`, for answered requests the company put back to waiting: their
     target is a working-hours sum from ``waiting_since`` (:func:`.sla.current_due`), worked out
     here rather than in SQL; there are few such requests at a time."""
@@ -121,7 +138,8 @@ def _waiting_again(now: datetime, window: timedelta) -> tuple[list[int], list[in
                                         sa.or_(HotlineRequest.reminded_at.is_(None),
                                                HotlineRequest.escalated_at.is_(None)))).all()
     due = sorted(((sla.current_due(r), r.id, r) for r in rows), key=lambda item: item[:2])
-    remind = [i for d, i, r in due if r.reminded_at is None and now < d <= now + window][:BATCH]
+    remind = [i for d, i, r in due if minutes > 0 and r.reminded_at is None
+              and sla.remind_at(d, minutes) <= now < d][:BATCH]
     escalate = [i for d, i, r in due if r.escalated_at is None and d < now][:BATCH]
     return remind, escalate
 
@@ -213,9 +231,10 @@ def _assignee(request: HotlineRequest) -> User | None:
 
 
 def reminder_recipients(request: HotlineRequest) -> list[User]:
-    """The assignee, if there is one and the account is active."""
-    assignee = _assignee(request)
-    return [assignee] if assignee is not None and assignee.active else []
+    """The assignee, if there is one and the account is active; else the group a new request
+    without one is announced to (:func:`.notify.fallback_recipients`)."""
+    assignee = notify.active_assignee(request)
+    return [assignee] if assignee is not None else notify.fallback_recipients(request)
 
 
 def escalation_recipients(request: HotlineRequest) -> list[User]:

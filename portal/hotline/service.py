@@ -10,15 +10,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
 from ..placements.service import active_clause, company_contact, company_labels
-from . import notify, sla
+from . import bp, notify, sla
 
 STAFF_ROLES = ("consultant", "admin")
+
+# When written requests are handled, from the constants the targets count with (review AI 9):
+# for the hotline pages, beside the phone hours (HOTLINE_HOURS), which may be shorter.
+bp.add_app_template_global(sla.office_hours_text, "hotline_office_hours")
 
 
 class ClosedRequest(Exception):
@@ -129,8 +135,9 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     """Add ``body`` to the thread, in one commit with its audit and notification.
 
     A consultant's first reply sets ``first_response_at`` (once) and takes an unassigned
-    request; every staff reply sets status answered and notifies the company users who wrote
-    in the thread (``hotline_answered``).
+    request; a reply that ends a follow-up wait (``waiting_since``) keeps when it came and that
+    wait's target (``follow_up_answered_at``, ``follow_up_due_at``); every staff reply sets
+    status answered and notifies the company users who wrote in the thread (``hotline_answered``).
 
     Every company message notifies the company's contact for the request
     (:func:`contact_for`: the assignee, else the responsible VK; ``hotline_message``, in the
@@ -152,6 +159,9 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     request.messages.append(message)
     if author.role in STAFF_ROLES:
         _set_first_response(request, author, now)
+        if request.waiting_since is not None and request.status == "open":
+            request.follow_up_answered_at = now
+            request.follow_up_due_at = sla.due_at(request.waiting_since, request.urgency)
         request.status = "answered"
         request.waiting_since = None
         audit.record("hotline_replied", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
@@ -191,13 +201,28 @@ def _set_first_response(request: HotlineRequest, author: User, now: datetime) ->
     db.session.refresh(request, ["first_response_at", "assigned_to_id"])
 
 
-def close_request(request: HotlineRequest, now: datetime | None = None) -> bool:
-    """Close the request; False if it already was closed."""
+def close_request(request: HotlineRequest, now: datetime | None = None, *, by: User | None = None) -> bool:
+    """Close the request; False if it already was closed.
+
+    When the job centre closes it (``by`` a consultant or administrator; by default the user
+    logged in, and a job without one counts as the job centre), the company users who wrote in
+    it are told (``hotline_closed``, in the same commit): they can no longer write in it.
+    """
     if request.status == "closed":
         return False
     _close(request, sla.as_utc(now or sla.utc_now()))
+    closer = by if by is not None else _logged_in()
+    if closer is None or closer.role in STAFF_ROLES:
+        notify.announce_closed(request)
     db.session.commit()
     return True
+
+
+def _logged_in() -> User | None:
+    """The user of the current web or API request, if any (the one the audit records)."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user
+    return None
 
 
 def _close(request: HotlineRequest, now: datetime) -> None:
@@ -266,6 +291,11 @@ class RequestRow:
     company put back to waiting after an answer, one counted from that message
     (``follow_up``). ``new_message``: an answered request whose last message is the company's
     (sent "til orientering").
+
+    ``in_time`` / ``response``: the first answer against ``due_at`` (``response`` in office
+    time before or after the target, :func:`.sla.response_text`, e.g. "2 timer før fristen").
+    ``latest_in_time`` / ``latest_response``: the same for the latest follow-up wait the job
+    centre answered (None when there was none).
     """
 
     request: HotlineRequest
@@ -275,6 +305,8 @@ class RequestRow:
     due: datetime
     follow_up: bool = False
     new_message: bool = False
+    latest_in_time: bool | None = None
+    latest_response: str | None = None
 
 
 def rows(requests: list[HotlineRequest], now: datetime | None = None, *, by_due: bool = False) -> list[RequestRow]:
@@ -290,9 +322,13 @@ def rows(requests: list[HotlineRequest], now: datetime | None = None, *, by_due:
         follow_up = r.id in since
         due = sla.due_at(since[r.id], r.urgency) if follow_up else sla.as_utc(r.due_at)
         overdue = (now > due) if follow_up else sla.is_overdue(r.due_at, r.first_response_at, r.status, now)
-        found.append(RequestRow(r, overdue, sla.answered_in_time(r.due_at, r.first_response_at),
-                                sla.format_minutes(sla.response_minutes(r.created_at, r.first_response_at)),
-                                due, follow_up, r.status == "answered" and by_company))
+        latest = r.follow_up_answered_at is not None and r.follow_up_due_at is not None
+        found.append(RequestRow(
+            r, overdue, sla.answered_in_time(r.due_at, r.first_response_at),
+            sla.response_text(r.due_at, r.first_response_at), due, follow_up,
+            r.status == "answered" and by_company,
+            sla.answered_in_time(r.follow_up_due_at, r.follow_up_answered_at) if latest else None,
+            sla.response_text(r.follow_up_due_at, r.follow_up_answered_at) if latest else None))
     return sorted(found, key=lambda row: row.due) if by_due else found
 
 

@@ -38,11 +38,19 @@ WORKING_DAYS = {"hoej": 1, "normal": 3}
 Clock = Callable[[], datetime]
 
 
+def office_hours_text() -> str:
+    """When written requests are handled, from the constants the targets are counted with: the
+    hotline's phone hours (``HOTLINE_HOURS``) may be shorter, and the targets do not follow them."""
+    return (f"Skriftlige henvendelser behandles på arbejdsdage (mandag–fredag, ikke helligdage) "
+            f"kl. {OFFICE_OPENS.hour}–{OFFICE_CLOSES.hour}, og svarfristen regnes i den tid")
+
+
 def urgency_hint() -> str:
     """The service targets as the request form explains them, from the same constants."""
     return (f"Akut: sendt på en arbejdsdag før kl. {AKUT_CUTOFF.hour}, svar samme dag inden kl. "
             f"{OFFICE_CLOSES.hour}, ellers inden kl. {AKUT_NEXT_DAY.hour} næste arbejdsdag. Høj: inden for "
-            f"{WORKING_DAYS['hoej']} arbejdsdag. Normal: inden for {WORKING_DAYS['normal']} arbejdsdage.")
+            f"{WORKING_DAYS['hoej']} arbejdsdag. Normal: inden for {WORKING_DAYS['normal']} arbejdsdage. "
+            f"{office_hours_text()}.")
 
 
 def utc_now() -> datetime:
@@ -143,11 +151,84 @@ def is_overdue(due: datetime, first_response: datetime | None, status: str, now:
     return status != "closed" and first_response is None and as_utc(now) > as_utc(due)
 
 
+def _office_hours(day: date) -> tuple[datetime, datetime]:
+    """The office's opening and closing on ``day``, as aware UTC."""
+    return (_local_moment(day, OFFICE_OPENS).astimezone(timezone.utc),
+            _local_moment(day, OFFICE_CLOSES).astimezone(timezone.utc))
+
+
+def working_minutes(start: datetime, end: datetime) -> int:
+    """Whole minutes of office time (08:00–16:00 on working days) from ``start`` to ``end``;
+    0 when ``end`` is not after ``start``. The unit the targets are counted in."""
+    start, end = as_utc(start), as_utc(end)
+    if end <= start:
+        return 0
+    total = timedelta()
+    day, last = to_local(start).date(), to_local(end).date()
+    while day <= last:
+        if is_working_day(day):
+            opens, closes = _office_hours(day)
+            low, high = max(start, opens), min(end, closes)
+            if high > low:
+                total += high - low
+        day += timedelta(days=1)
+    return int(total.total_seconds() // 60)
+
+
+def remind_at(due: datetime, minutes: int) -> datetime:
+    """The moment ``minutes`` of office time before ``due`` (aware UTC): when the reminder
+    before a target goes. A target at the office's opening (a request made after hours) is
+    reminded on the last working day before it, ``minutes`` before closing, never in the night.
+    ``minutes`` <= 0: ``due`` itself."""
+    due = as_utc(due)
+    if minutes <= 0:
+        return due
+    left = timedelta(minutes=minutes)
+    day = to_local(due).date()
+    while True:
+        if is_working_day(day):
+            opens, closes = _office_hours(day)
+            high = min(due, closes)
+            if high > opens:
+                if high - opens >= left:
+                    return high - left
+                left -= high - opens
+        day -= timedelta(days=1)
+
+
 def response_minutes(created: datetime, first_response: datetime | None) -> int | None:
     """Whole minutes from the request to the first reply (None before a reply)."""
     if first_response is None:
         return None
     return max(0, int((as_utc(first_response) - as_utc(created)).total_seconds() // 60))
+
+
+def response_text(due: datetime, response: datetime | None) -> str:
+    """How a reply stood to its target, in office time, as the lists show it: "2 timer før
+    fristen", "1 arbejdsdag 3 timer efter fristen", "ved fristen"; "efter fristen" for a late
+    reply outside office hours; "–" before a reply. The same unit the target is counted in, so
+    an answer after a weekend does not read as days."""
+    if response is None:
+        return "–"
+    due, response = as_utc(due), as_utc(response)
+    if response <= due:
+        minutes = working_minutes(response, due)
+        if minutes:
+            return f"{format_working(minutes)} før fristen"
+        return "ved fristen" if response == due else "før fristen"  # e.g. on a Sunday for Monday 08:00
+    minutes = working_minutes(due, response)
+    return f"{format_working(minutes)} efter fristen" if minutes else "efter fristen"
+
+
+def format_working(minutes: int) -> str:
+    """Office time in Danish: "45 minutter", "2 timer 5 minutter", "1 arbejdsdag 3 timer"
+    (a working day is the office's 8 hours)."""
+    per_day = (OFFICE_CLOSES.hour - OFFICE_OPENS.hour) * 60
+    days, rest = divmod(minutes, per_day)
+    if not days:
+        return format_minutes(minutes)
+    hours = rest // 60
+    return " ".join([_plural(days, "arbejdsdag", "arbejdsdage")] + ([_plural(hours, "time", "timer")] if hours else []))
 
 
 def answered_in_time(due: datetime, first_response: datetime | None) -> bool | None:

@@ -15,7 +15,7 @@ from .vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URGENCIES
 
 
 class HotlineRequest(db.Model):
-    """A problem reported by a company; ``due_at`` is the service target.
+    """A problem reported by a company; ``due_at`` is the service target of the first answer.
 
     ``reminded_at`` / ``escalated_at``: when the assignee was reminded before the target, and
     when an unanswered request past it was escalated to colleagues or administrators.
@@ -41,6 +41,10 @@ class HotlineRequest(db.Model):
     # An answered request the company put back to waiting: when that message was written (the
     # new target is counted from it); None while it waits for its first answer, or is answered.
     waiting_since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # The latest such wait the job centre answered: when, and the target it had (migration 0029),
+    # so a follow-up answered late is not hidden behind the first answer's time and target.
+    follow_up_answered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    follow_up_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     # Changed: any column, or a child row (store.models.touch): what the API's updated_since reads.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -225,3 +225,30 @@ def test_the_company_start_page_names_a_follow_up_past_its_own_target(app, clien
     login(client, auth, "a@firma.dk")
     banner = client.get("/").get_data(as_text=True).split('data-testid="hotline-waiting"')[1].split("</p>")[0]
     assert f'href="/hotline/{req_id}">#{req_id}</a> er over svarfristen' in banner
+
+
+def test_a_follow_up_answered_late_is_shown_as_late(app, client, auth, world):
+    """The company waits again; the answer comes after that wait's own target. The first answer's
+    record stays, and the latest answer shows with its place against its own target (review AI 3)."""
+    from datetime import timedelta
+
+    req_id, created = answered_request(app, world)  # akut, Monday 09:00, answered 10:00 (target 16:00)
+    with app.app_context():
+        req = db.session.get(HotlineRequest, req_id)
+        author, vk = db.session.get(User, world["a"].id), db.session.get(User, world["vk"].id)
+        service.add_message(req, author, "Det er sket igen.", now=created + timedelta(hours=6),
+                            awaits_answer=True)  # Monday 15:00: akut after 14:00, due Tuesday 12:00
+        service.add_message(req, vk, "Undskyld ventetiden.", now=created + timedelta(days=2, hours=1))  # Wed 10:00
+        db.session.expire_all()
+        req = db.session.get(HotlineRequest, req_id)
+        assert service.sla.to_local(req.follow_up_due_at) == datetime(2026, 11, 24, 12, tzinfo=service.sla.LOCAL)
+        assert service.sla.as_utc(req.follow_up_answered_at) == created + timedelta(days=2, hours=1)
+        row = service.rows([req])[0]
+        assert (row.in_time, row.response) == (True, "6 timer før fristen")
+        assert (row.latest_in_time, row.latest_response) == (False, "6 timer efter fristen")
+    for email in ("a@firma.dk", "vk@jc.dk"):
+        login(client, auth, email)
+        for page in ("/hotline/", f"/hotline/{req_id}"):
+            html = client.get(page).get_data(as_text=True)
+            assert ("Ja, 6 timer før fristen. <span data-testid=\"latest-response\">"
+                    "Seneste svar: 6 timer efter fristen</span>") in html, (email, page)

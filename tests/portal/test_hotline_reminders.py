@@ -176,9 +176,13 @@ def test_no_reminder_or_escalation_once_answered_or_closed(app, world, smtp, how
     assert smtp.sent == []
 
 
-def test_unassigned_request_gets_no_reminder_but_is_escalated_to_admins(app, world, smtp):
+def test_unassigned_request_is_reminded_to_the_fallback_group_and_escalated_to_admins(app, world, smtp):
+    """No assignee: the reminder goes to the team of the company's consultant (review AI 1),
+    the escalation to the administrators."""
     make_request(app, world, assignee=None)
-    assert run(app, at(-30)).reminded == 0
+    assert run(app, at(-30)).reminded == 1
+    assert recipients(smtp) == ["mate@jc.dk", "vk@jc.dk"]
+    smtp.sent.clear()
     assert run(app, at(5)).escalated == 1
     assert recipients(smtp) == ["admin@jc.dk"]
 
@@ -376,3 +380,18 @@ def test_a_note_for_information_starts_no_new_wait(app, world, smtp):
         service.add_message(request, db.session.get(User, world["contact"]), "Tak.", now=at(0),
                             awaits_answer=False)
     assert run(app, at(3 * 24 * 60)) == reminders.Summary()
+
+
+def test_a_target_at_the_office_opening_is_reminded_the_working_day_before(app, world, smtp):
+    """Høj, filed on a Sunday: due Tuesday 08:00. The reminder comes Monday at 15:00, before the
+    office closes, not at 07:00 on Tuesday (review AI 4)."""
+    due = datetime(2026, 12, 8, 8, 0, tzinfo=sla.LOCAL).astimezone(timezone.utc)
+    request_id = make_request(app, world, due=due)
+    monday = datetime(2026, 12, 7, 14, 59, tzinfo=sla.LOCAL).astimezone(timezone.utc)
+    assert run(app, monday).reminded == 0
+    assert run(app, monday + timedelta(minutes=1)).reminded == 1
+    assert recipients(smtp) == ["vk@jc.dk"]
+    assert "Svarfristen udløber kl. 08:00 den 08.12.2026." in smtp.sent[0].get_content()
+    assert stored(app, request_id).reminded_at is not None
+    with app.app_context():
+        assert reminders.candidates(due - timedelta(minutes=55), timedelta(minutes=60)) == ([], [])

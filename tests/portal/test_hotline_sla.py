@@ -127,3 +127,49 @@ def test_the_form_explains_the_targets_the_rules_give():
     assert "før kl. 14, svar samme dag inden kl. 16, ellers inden kl. 12 næste arbejdsdag" in hint
     monday_13 = datetime(2026, 11, 30, 13, 0, tzinfo=sla.LOCAL)
     assert sla.to_local(sla.due_at(monday_13, "akut")).hour == sla.OFFICE_CLOSES.hour == 16
+
+
+# --- office time: reminders and response times (review AI 4, 8) ------------------------
+
+@pytest.mark.parametrize("due, minutes, expected", [
+    (local(2026, 11, 23, 16), 60, local(2026, 11, 23, 15)),      # akut, same day
+    (local(2026, 11, 24, 12), 60, local(2026, 11, 24, 11)),
+    (local(2026, 12, 8, 8), 60, local(2026, 12, 7, 15)),         # Høj filed Sunday: Monday 15:00, not 07:00
+    (local(2026, 11, 30, 8), 60, local(2026, 11, 27, 15)),       # Monday 08:00: the Friday before
+    (local(2026, 11, 24, 8, 30), 60, local(2026, 11, 23, 15, 30)),  # spans the night
+    (local(2026, 12, 28, 8), 60, local(2026, 12, 23, 15)),       # across Christmas
+    (local(2026, 11, 23, 16), 9 * 60, local(2026, 11, 20, 15)),  # more than a working day
+    (local(2026, 11, 23, 16), 0, local(2026, 11, 23, 16)),
+])
+def test_remind_at_counts_the_window_in_office_time(due, minutes, expected):
+    assert sla.remind_at(due, minutes) == expected
+
+
+@pytest.mark.parametrize("start, end, minutes", [
+    (local(2026, 11, 23, 10), local(2026, 11, 23, 12, 5), 125),
+    (local(2026, 11, 27, 15), local(2026, 11, 30, 9), 120),       # over a weekend: 1 + 1 hours
+    (local(2026, 11, 27, 18), local(2026, 11, 29, 12), 0),        # nothing but time off
+    (local(2026, 12, 23, 15), local(2026, 12, 28, 9), 120),       # Christmas
+    (local(2026, 11, 23, 12), local(2026, 11, 23, 10), 0),
+])
+def test_working_minutes(start, end, minutes):
+    assert sla.working_minutes(start, end) == minutes
+
+
+@pytest.mark.parametrize("due, response, text", [
+    (local(2026, 12, 28, 12), local(2026, 12, 28, 9), "3 timer før fristen"),  # not "4 dage 18 timer"
+    (local(2026, 11, 23, 16), local(2026, 11, 23, 16), "ved fristen"),
+    (local(2026, 11, 27, 16), local(2026, 11, 28, 10), "efter fristen"),    # late, on a Saturday
+    (local(2026, 11, 27, 16), local(2026, 12, 1, 10), "1 arbejdsdag 2 timer efter fristen"),
+    (local(2026, 11, 30, 8), local(2026, 11, 27, 15, 15), "45 minutter før fristen"),
+    (local(2026, 11, 30, 8), local(2026, 11, 29, 12), "før fristen"),   # Sunday, for Monday 08:00
+    (local(2026, 11, 30, 8), None, "–"),
+])
+def test_response_text_is_office_time_before_or_after_the_target(due, response, text):
+    assert sla.response_text(due, response) == text
+
+
+def test_the_hint_says_when_written_requests_are_handled():
+    """The phone hours (HOTLINE_HOURS) are not the hours the targets count (review AI 9)."""
+    assert (f"Skriftlige henvendelser behandles på arbejdsdage (mandag–fredag, ikke helligdage) "
+            f"kl. {sla.OFFICE_OPENS.hour}–{sla.OFFICE_CLOSES.hour}") in sla.urgency_hint()
