@@ -40,7 +40,8 @@ def _interview(proposal_id: int, start: datetime, status: str, by: int, uid: str
 @pytest.fixture
 def world(app, make_user):
     """The citizen (VK: the consultant) with: a disclosed proposal to the company, sharing phone and
-    CV, with a booked and an offered future interview and a booked past one; a "proposed" one on
+    CV, with a booked and an offered future interview and an offered past one (one booked time per
+    pair, migration 0028); a "proposed" one on
     the company's second opening; a hired one on the other company's opening."""
     world = build_world(app, make_user)
     company, other = world["company"], world["other"]
@@ -65,7 +66,7 @@ def world(app, make_user):
         db.session.add_all([
             _interview(disclosed.id, now + timedelta(days=2), "booked", company.id, "booked@jobbro"),
             _interview(disclosed.id, now + timedelta(days=3), "offered", company.id, "offered@jobbro"),
-            _interview(disclosed.id, now - timedelta(days=2), "booked", company.id, "past@jobbro"),
+            _interview(disclosed.id, now - timedelta(days=2), "offered", company.id, "past@jobbro"),
         ])
         db.session.commit()
         return world | {"proposed": proposed.id, "hired": hired.id, "third": third.id}
@@ -92,7 +93,7 @@ def test_closing_ends_live_proposals_hides_the_name_and_cancels_future_interview
     assert close(client, auth, world).status_code == 302
     assert statuses(app, world) == {"proposal": "ended", "proposed": "ended", "hired": "disclosed"}
     assert interview_rows(app, world) == {"booked@jobbro": "cancelled", "offered@jobbro": "cancelled",
-                                          "past@jobbro": "booked"}  # what happened stays as it was
+                                          "past@jobbro": "offered"}  # what happened stays as it was
     with app.app_context():
         ended = db.session.get(Proposal, world["proposal"])
         assert ended.ended_on == TODAY and ended.share_cv is False
