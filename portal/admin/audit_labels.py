@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ..i18n import format_date, format_month
-from store.models.vocab import (CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS, OPENING_STATUSES,
-                                PROPOSAL_STATUSES)
+from decimal import Decimal, InvalidOperation
+
+from ..i18n import format_date, format_month, format_number
+from store.models.api import API_SCOPES
+from store.models.vocab import (CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS, END_REASONS,
+                                OPENING_STATUSES, PROPOSAL_STATUSES)
 
 ACTION_GROUPS: dict[str, dict[str, str]] = {
     "Log-ind og sikkerhed": {
@@ -236,6 +239,14 @@ PURPOSE_KEYS = {
 }
 # A count put after its number: "rows:15" is "15 rækker".
 PURPOSE_COUNTS = {"rows": "rækker"}
+# A key whose value is a code of its own vocabulary, named as the page that set it names it
+# (review AH 7: an API key's "scope:write" as adgang »Læse og skrive«, not »write«).
+PURPOSE_KEY_VALUES = {"scope": API_SCOPES}
+# The hours a company saved: "ny->10.00" and "12.00->15.00", shown with Danish decimals.
+HOURS_ACTIONS = frozenset({"hours_logged", "hours_updated"})
+# A state changed, "before->after" (a placement's end "aktiv->2026-11-20/ordinaert_job", a
+# company's VK "-->5"): each side's "/"-parts as dates and codes; "-" is none.
+CHANGE_WORDS = {"-": "ingen", **{key: label[0].lower() + label[1:] for key, label in END_REASONS.items()}}
 # A key that means something else in one action's purpose ("side" is the log's page elsewhere).
 ACTION_PURPOSE_KEYS = {action: {"side": "tilbudt af"} for action in
                        ("interview_offered", "interview_booked", "interview_moved", "interview_cancelled")}
@@ -258,6 +269,7 @@ PURPOSE_PHRASES = {
     "opening": "opslaget blev",
     "new decision after the case was reopened:": "ny beslutning efter genåbning af sagen:",
     "by hand, external id": "oprettet i hånden med eksternt id", "by hand": "oprettet i hånden",
+    "external id attached": "eksternt id tilknyttet",  # portal.imports.lookalikes: an import matched by hand
     "no company held the name": "ingen virksomhed havde navnet",
     "told companies:": "virksomheder underrettet:", "no active user:": "ingen aktiv bruger hos:",
 }
@@ -281,7 +293,30 @@ def purpose_label(action: str, purpose: str) -> str:
     for phrase, danish in PURPOSE_PHRASES.items():
         if purpose == phrase or purpose.startswith(phrase + " "):
             return " ".join([danish, *(_purpose_word(word, keys) for word in purpose[len(phrase):].split())])
+    if action in HOURS_ACTIONS:
+        return " ".join(_hours_change(word) if "->" in word else _purpose_word(word, keys)
+                        for word in purpose.split())
     return " ".join(_purpose_word(word, keys) for word in purpose.split())
+
+
+def _hours_change(word: str) -> str:
+    """"12.00->15.00" as "fra 12,00 til 15,00 timer", "ny->10.00" as "ny: 10,00 timer"."""
+    before, _arrow, after = word.partition("->")
+    try:
+        new = format_number(Decimal(after), 2)
+        old = None if before == "ny" else format_number(Decimal(before), 2)
+    except InvalidOperation:
+        return word
+    return f"ny: {new} timer" if old is None else f"fra {old} til {new} timer"
+
+
+def _change(value: str) -> str:
+    """"aktiv->2026-11-20/ordinaert_job" as "fra »aktiv« til »20.11.2026, ordinært job«"."""
+    def side(text: str) -> str:
+        return ", ".join(CHANGE_WORDS.get(part) or _purpose_value(part) for part in text.split("/") if part) or "ingen"
+
+    before, _arrow, after = value.partition("->")
+    return f"fra »{side(before)}« til »{side(after)}«"
 
 
 def _free_text_label(purpose: str) -> str:
@@ -293,6 +328,8 @@ def _free_text_label(purpose: str) -> str:
 
 
 def _purpose_value(value: str) -> str:
+    if "->" in value:
+        return _change(value)
     if "," in value:
         return ", ".join(_purpose_value(part) for part in value.split(",") if part)
     if _ISO_DATE.fullmatch(value):
@@ -303,6 +340,8 @@ def _purpose_value(value: str) -> str:
 
 
 def _purpose_word(word: str, keys: dict[str, str]) -> str:
+    if ":" not in word.partition("->")[0] and "->" in word:  # a bare change; "vk:-->5" is a key's value
+        return _change(word)
     if word in PURPOSE_WORDS or _ISO_MONTH.fullmatch(word) or _ISO_DATE.fullmatch(word):
         return _purpose_value(word)
     parts = word.split(";") if ";" in word else word.split(",")
@@ -315,6 +354,8 @@ def _purpose_word(word: str, keys: dict[str, str]) -> str:
         return f"{value} {PURPOSE_COUNTS[key]}"
     if colon and key == "handling" and value:
         return f"handling »{action_label(value)}«"
+    if colon and key in PURPOSE_KEY_VALUES and value in PURPOSE_KEY_VALUES[key]:
+        return f"{keys[key]} »{PURPOSE_KEY_VALUES[key][value]}«"
     if colon and key in keys and value:
         return f"{keys[key]} {_purpose_value(value)}"
     return word

@@ -315,3 +315,16 @@ def test_the_portals_own_purpose_codes_read_in_danish():
     assert purpose_label("proposal_shared_goal", "shared jobmål approved") == "jobmål til virksomheden godkendt"
     assert purpose_label("case_reopened", "citizen_page") == "citizen_page"  # typed by a person
     assert purpose_label("x", "something_new:7") == "something_new:7"
+
+
+def test_the_page_shows_an_api_keys_scope_and_hours_in_danish(app, client, auth, admin):
+    """Review AH 7: the viewer translates what is stored as codes; the CSV keeps the codes."""
+    add_events(app, {"action": "api_token_created", "purpose": "token:1 scope:write", "at": AT},
+               {"action": "hours_updated", "purpose": "forloeb:105 2026-11 12.00->15.00", "at": AT},
+               {"action": "hours_logged", "purpose": "forloeb:105 2026-11 ny->10.00", "at": AT})
+    auth.login(admin.email)
+    html = client.get("/admin/adgangslog").get_data(as_text=True)
+    assert "nøgle 1 adgang »Læse og skrive«" in html
+    assert "forløb 105 november 2026 fra 12,00 til 15,00 timer" in html
+    assert "forløb 105 november 2026 ny: 10,00 timer" in html
+    assert "12.00->15.00" not in html and "ny->10.00" not in html and "adgang write" not in html

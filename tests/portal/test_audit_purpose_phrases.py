@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CALLS = {"record", "record_now", "record_in", "record_many_now"}
 # Code words that are Danish (or the same in Danish) as written.
 DANISH_AS_WRITTEN = {"status", "team", "webhook", "mail", "matching", "id", "session", "fra", "til", "borgere",
-                     "virksomheder", "henvendelser", "ja", "nej", "vk", "api", "cv", "filter"}
+                     "virksomheder", "henvendelser", "ja", "nej", "vk", "api", "cv", "filter",
+                     "aktiv", "ny"}  # a placement's state before its end, an hours month logged anew
 # Where a purpose comes from outside what this test can follow (function → why).
 NOT_FROM_THE_CODE = {
     "portal/audit.py": "the writer itself",
@@ -239,3 +240,25 @@ def test_the_purposes_built_from_parts_read_in_danish():
 def test_the_check_finds_an_english_word_left():
     assert untranslated("x", "company: placements report forloeb:7") != []
     assert untranslated("x", "hotline:7 user:7 answered") == []
+
+
+def test_an_api_keys_scope_and_the_hours_read_in_danish():
+    """Review AH 7: »adgang write« / »adgang læst« and »12.00->15.00« / »ny->10.00«; the stored
+    purposes stay the codes (the CSV keeps them), only the viewer translates."""
+    assert purpose_label("api_token_created", "token:1 scope:write") == "nøgle 1 adgang »Læse og skrive«"
+    assert purpose_label("api_token_created", "token:1 scope:read") == "nøgle 1 adgang »Læse«"
+    assert purpose_label("hours_updated", "forloeb:105 2026-11 12.00->15.00") == (
+        "forløb 105 november 2026 fra 12,00 til 15,00 timer")
+    assert purpose_label("hours_logged", "forloeb:105 2026-11 ny->10.00") == "forløb 105 november 2026 ny: 10,00 timer"
+    assert purpose_label("hours_updated", "forloeb:105 2026-11 1250.50->7.25") == (
+        "forløb 105 november 2026 fra 1.250,50 til 7,25 timer")
+
+
+def test_a_change_reads_as_from_and_to():
+    assert purpose_label("placement_ended", "forloeb:5 aktiv->2026-11-20/ordinaert_job") == (
+        "forløb 5 fra »aktiv« til »20.11.2026, ordinært job«")
+    assert purpose_label("placement_end_corrected", "forloeb:5 2026-11-20/ordinaert_job->2026-11-10/uddannelse") == (
+        "forløb 5 fra »20.11.2026, ordinært job« til »10.11.2026, uddannelse«")
+    assert purpose_label("placement_ended", "forloeb:5 aktiv->2026-12-01/aflyst") == (
+        "forløb 5 fra »aktiv« til »01.12.2026, aflyst før start«")
+    assert purpose_label("company_saved", "company:7 changed:consultant_id vk:-->5").endswith("VK fra »ingen« til »5«")
