@@ -51,7 +51,7 @@ class ConsentForm(DanishForm):
     deadline = DanishDateField("Samtykket gælder til og med", validators=[Required(DATE_MISSING)])
     share_phone = BooleanField("Virksomheden må få borgerens telefonnummer")
     share_email = BooleanField("Virksomheden må få borgerens e-mail")
-    share_cv = BooleanField("Virksomheden må hente borgerens CV-fil")
+    share_cv = BooleanField("Virksomheden må få borgerens CV (som tekst, uden helbred, CPR og andre private oplysninger)")
     text_read = BooleanField(f"Borgeren har fået samtykketeksten ({proposals.CONSENT_TEXT_VERSION})",
                              validators=[DataRequired("Bekræft at borgeren har fået samtykketeksten.")])
 
