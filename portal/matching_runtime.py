@@ -17,7 +17,6 @@ that can, also in a process started while the backend was down
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import threading
@@ -364,13 +363,13 @@ def rank_candidates(opening: OpeningProfile, k: int, filters: Filters, **kwargs)
 
     With a model, the service's whole pool is ranked and adjusted before the top ``k`` is
     cut, so who is in the top ``k`` does not depend on ``k`` (the top ``k`` is a prefix of
-    the top ``k + n``). Hard limits were applied before (the excluded are untouched); each
-    match keeps the policy priority it carries, a separate step after the model.
+    the top ``k + n``); only the ``k`` kept are explained (the pool's pairs are read for their
+    shared-word count alone, ``rerank.Learned``). Hard limits were applied before (the excluded
+    are untouched); each match keeps the policy priority it carries, a separate step after the
+    model.
     """
     service = matching_service()
     model = learned_model() if k > 0 else None  # no match asked for: nothing to reorder
     if model is None:
         return service.rank_candidates(opening, k, filters, **kwargs)
-    result = service.rank_candidates(opening, max(k, service.pool_size), filters, **kwargs)
-    return dataclasses.replace(result, matches=tuple(rerank.apply(result.matches, model, k,
-                                                                  title=opening.title, secret=history_secret())))
+    return service.rank_candidates(opening, k, filters, learned=rerank.Learned(model, history_secret()), **kwargs)
