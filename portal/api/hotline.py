@@ -152,7 +152,8 @@ def list_requests(args):
 @bp.arguments(RequestIn)
 @bp.response(201, RequestOut)
 def create_request(body):
-    """Send en ny henvendelse; den ansvarlige konsulent får besked med det samme."""
+    """Send en ny henvendelse; jobcentret får besked med det samme (den ansvarlige konsulent, eller er ingen
+    ledig, konsulenterne i det nærmeste team)."""
     today = sla.to_local(sla.utc_now()).date()
     options = service.placement_options(current_user.company_id, today)
     values = dict(body, placement=body.get("placement_id") or "")

@@ -61,12 +61,12 @@ def fallback_recipients(request: HotlineRequest) -> list[User]:
     """Who is told about a request without an active assignee, so it never reaches nobody.
 
     The active consultants of the teams closest to it: the placed citizen's team and the teams
-    of the citizen's VK and adviser, and of the company's consultant (also when those users
-    have left: their team is still the one that knows the case); else every active consultant;
-    else every active administrator.
+    of the citizen's VK and adviser, of the company's consultant and of a deactivated assignee
+    (also when those users have left: their team is still the one that knows the case); else
+    every active consultant; else every active administrator.
     """
     teams: set[int] = set()
-    people = [request.company.consultant_id]
+    people = [request.assigned_to_id, request.company.consultant_id]
     if request.placement is not None:
         citizen = db.session.get(Citizen, request.placement.citizen_id)
         if citizen is not None:

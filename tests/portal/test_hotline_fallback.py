@@ -44,7 +44,7 @@ def world(app, make_user):
         db.session.add_all([citizen, placement])
         db.session.commit()
         return {"contact": contact.id, "syd": [u.id for u in syd], "nord": nord.id, "admin": admin.id,
-                "placement": placement.id}
+                "placement": placement.id, "gone": gone.id}
 
 
 def file(app, world, *, placement: bool = False, now: datetime = MONDAY) -> int:
@@ -87,6 +87,15 @@ def test_the_reminder_of_an_unassigned_request_goes_to_the_same_group(app, world
     request_id = file(app, world, placement=True)
     with app.app_context():
         request = db.session.get(HotlineRequest, request_id)
+        assert [u.id for u in reminders.reminder_recipients(request)] == [world["nord"]]
+
+
+def test_a_request_whose_assignee_left_is_reminded_to_that_assignees_team(app, world):
+    request_id = file(app, world)
+    with app.app_context():
+        request = db.session.get(HotlineRequest, request_id)
+        request.assigned_to_id = world["gone"]
+        db.session.commit()
         assert [u.id for u in reminders.reminder_recipients(request)] == [world["nord"]]
 
 
