@@ -299,15 +299,16 @@ def book_interview(proposal_id: int, interview_id: int):
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.response(200, ProposalOut)
 @bp.alt_response(409, description="Tiden kan ikke aflyses: den er allerede aflyst eller afvist, samtalen er "
-                                   "holdt, en foreslået tid er overskredet, eller navnet er ikke delt med jer "
-                                   "(lige nu).")
+                                   "holdt, en foreslået tid er overskredet, tiden er foreslået af jobcentret, "
+                                   "eller navnet er ikke delt med jer (lige nu).")
 def cancel_interview(proposal_id: int, interview_id: int):
     """Aflys en aftalt samtale eller en foreslået tid, som endnu ikke er overstået.
 
     Som »Aflys samtalen« på portalen: en aftalt samtale aflyses med det samme, begge parter får en
     aflysning til kalenderen (METHOD:CANCEL), jobcentrets konsulenter får besked, og webhooken
-    interview.cancelled sendes. En foreslået tid trækkes tilbage (eller afvises) uden kalender.
-    Det kan ikke fortrydes: skal I mødes alligevel, foreslås nye tider på portalen."""
+    interview.cancelled sendes. En tid, I selv har foreslået, trækkes tilbage uden kalender; en tid,
+    jobcentret har foreslået, kan kun vælges (eller besvares med andre tider), ikke trækkes tilbage
+    (409). Det kan ikke fortrydes: skal I mødes alligevel, foreslås nye tider på portalen."""
     proposal = load_proposal(proposal_id)
     _step(interviews.cancel, _interview_of(proposal, interview_id))
     return company_view(proposal)

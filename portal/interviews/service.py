@@ -503,8 +503,8 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
     proposal = interview.proposal
     seen = expected or interview.status
     lock(proposal)
-    if require_release and side_of(user) == "company":
-        _check_released(proposal)
+    if require_release and side_of(user) == "company" and not identity_released(proposal):
+        raise InterviewError(CANCEL_NOT_RELEASED)  # not »Samtaler kan først aftales …«: review AH 8
     if not require_release:  # ending the proposal: whatever is still ahead goes
         if interview.status not in ("booked", "offered"):
             return
@@ -512,6 +512,10 @@ def cancel(interview: Interview, user: User, *, moved: bool = False, commit: boo
         raise InterviewError(_changed(interview, seen))
     if interview.status not in ("booked", "offered"):
         raise InterviewError("Samtalen er allerede aflyst eller afvist.")
+    if require_release and interview.status == "offered" and interview.offered_by != side_of(user):
+        # only the side that offered a time withdraws it; the other chooses it or offers others
+        # (review AH 3: the API let a company cancel the job centre's offer unseen)
+        raise InterviewError(NOT_YOUR_OFFER[side_of(user)])
     if not moved and over(interview):
         raise InterviewError(CANCEL_OVER[interview.status])
     was_booked = interview.status == "booked"
@@ -619,6 +623,18 @@ def _link(proposal: Proposal, recipient: User) -> str:
     if recipient.role == "company":
         return url_for("openings.candidate", opening_id=proposal.opening_id, proposal_id=proposal.id)
     return url_for("candidates.proposal", proposal_id=proposal.id)
+
+
+CANCEL_NOT_RELEASED = ("Navnet er ikke delt med jer lige nu, så I kan ikke aflyse samtalen her. Kontakt "
+                       "jobcentret, som kan aflyse den.")
+# A time offered by the other side is chosen, or answered with other times; never withdrawn by
+# the side it was offered to.
+NOT_YOUR_OFFER = {
+    "company": ("Tiden er foreslået af jobcentret, så I kan ikke trække den tilbage. Vælg den, eller foreslå "
+                "andre tider, så kan jobcentret vælge en af dem."),
+    "jobcenter": ("Tiden er foreslået af virksomheden, så jobcentret kan ikke trække den tilbage. Vælg den, "
+                  "eller foreslå andre tider."),
+}
 
 
 def _check_released(proposal: Proposal) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import pytest
 
 from portal.extensions import db
+from portal.interviews import service as interviews
 from store.models import AuditEvent, Consent, Interview, MailMessage, Notification
 from store.models.api import WebhookDelivery, WebhookEndpoint
 from tests.api.api_fixtures import bearer, make_token
@@ -170,8 +171,30 @@ def test_without_the_name_shared_the_company_cannot_cancel(app, client, world):
         db.session.scalar(sa.select(Consent)).withdrawn_at = db.func.now()
         db.session.commit()
     refused = _cancel(client, make_token(app, world["company"]), world)
-    assert refused.status_code == 409 and "samtykke" in refused.json["detail"]
+    assert refused.status_code == 409 and refused.json["detail"] == interviews.CANCEL_NOT_RELEASED
+    assert "aflyse" in refused.json["detail"] and "aftales" not in refused.json["detail"]  # review AH 8
     assert _status(app, world["interview"]) == "booked"
+
+
+def test_a_time_the_job_centre_offered_is_not_withdrawn_by_the_company(app, client, world):
+    """Review AH 3: the API cancelled the job centre's offer unseen, and the consultant's page
+    then called it withdrawn by the job centre. The company chooses it or offers other times."""
+    with app.app_context():
+        offered = db.session.get(Interview, world["interview"])
+        offered.status, offered.offered_by, offered.offered_by_id = "offered", "jobcenter", world["consultant"].id
+        db.session.commit()
+    refused = _cancel(client, make_token(app, world["company"]), world)
+    assert refused.status_code == 409 and refused.json["detail"] == interviews.NOT_YOUR_OFFER["company"]
+    assert _status(app, world["interview"]) == "offered"
+    _nothing_written(app, world)
+
+
+def test_a_time_the_company_offered_is_withdrawn_by_it(app, client, world):
+    with app.app_context():
+        db.session.get(Interview, world["interview"]).status = "offered"
+        db.session.commit()
+    assert _cancel(client, make_token(app, world["company"]), world).status_code == 200
+    assert _status(app, world["interview"]) == "cancelled"
 
 
 def test_the_same_idempotency_key_gives_the_same_answer_and_cancels_once(app, client, world):
