@@ -71,6 +71,10 @@ def test_the_request_page_marks_a_request_closed_without_an_answer_for_staff_and
         login(client, auth, email)
         facts = client.get(f"/hotline/{late}").get_data(as_text=True).split('data-testid="request-facts"')[1]
         assert 'data-testid="closed-unanswered">Lukket uden svar efter fristen<' in facts.split("</table>")[0]
+    # the company's own list marks it too, and says when written requests are handled
+    page = client.get("/hotline/").get_data(as_text=True)
+    assert 'data-testid="closed-unanswered">Lukket uden svar efter fristen<' in _row(page, late)
+    assert page.count('data-testid="office-hours"') == 1
 
 
 def test_the_mark_itself():
