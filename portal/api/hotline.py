@@ -1,15 +1,19 @@
-"""/api/v1/hotline: a company files requests, reads its threads and replies; consultants and
-administrators read every request and reply.
+"""/api/v1/hotline: a company files requests, reads its threads and replies; the job centre's
+tokens list every request and read and answer those their user may read without a purpose.
 
-Access is the web's (:func:`portal.hotline.routes._load`: another company's request is 404);
-the rules and notifications are :mod:`portal.hotline.service`'s; the body is validated by the
-web's forms. A placement's label follows the placements page (name only once released).
+Access is the web's (:func:`portal.hotline.routes._load`: another company's request is 404),
+need-to-know included (:mod:`portal.hotline.need_to_know`): a request about a placement outside
+the token user's case is listed with ``subject`` null, and its thread is refused (403, both to
+read and to answer), since the purpose the web asks first has no place in an API; an
+integration's key belongs to no case. The rules and notifications are
+:mod:`portal.hotline.service`'s; the body is validated by the web's forms. A placement's label
+follows the placements page (name only once released).
 """
 from __future__ import annotations
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from store.models import HotlineRequest, Placement, User
@@ -17,7 +21,7 @@ from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URG
 
 from .. import audit
 from ..extensions import db
-from ..hotline import service, sla
+from ..hotline import need_to_know, service, sla
 from ..hotline.forms import MessageForm, RequestForm
 from ..hotline.routes import _load
 from . import common, forms, guard, placements, problems
@@ -45,7 +49,11 @@ class RequestOut(ma.Schema):
     placement_label = ma.fields.String(allow_none=True)
     category = ma.fields.String(required=True, metadata={"enum": list(HOTLINE_CATEGORIES)})
     urgency = ma.fields.String(required=True, metadata={"enum": list(HOTLINE_URGENCIES)})
-    subject = ma.fields.String(required=True)
+    subject = ma.fields.String(required=True, allow_none=True, metadata={"description": (
+        "Virksomhedens emne. null i jobcentrets liste, når henvendelsen handler om et forløb uden for "
+        "nøglens brugers sager (emnet kan rumme helbredsoplysninger om borgeren): category siger, hvad "
+        "den drejer sig om, og selve henvendelsen giver 403 over API'et. Den læses i portalen efter en "
+        "begrundelse. En integrationsnøgle hører ikke til nogen sag. En virksomhed får altid sit emne.")})
     status = ma.fields.String(required=True, metadata={"enum": list(HOTLINE_STATUSES)})
     created_at = ma.fields.AwareDateTime(required=True)
     due_at = ma.fields.AwareDateTime(required=True, metadata={"description": (
@@ -88,11 +96,12 @@ class MessageIn(ma.Schema):
 
 
 def _view(found: HotlineRequest, with_messages: bool = True, labels: dict[int, str | None] | None = None,
-          row: service.RequestRow | None = None) -> dict:
+          row: service.RequestRow | None = None, hide_subject: bool = False) -> dict:
     """``labels``: the placement labels of a whole list, read and audited there
     (:func:`portal.hotline.service.placement_labels`); without them, read and audited here.
     ``row``: the request's current target and overdue flag (:func:`portal.hotline.service.rows`),
-    worked out for a whole list; without it, here."""
+    worked out for a whole list; without it, here. ``hide_subject``: outside the reader's case
+    (:func:`portal.hotline.need_to_know.hidden_subjects`), ``subject`` is null."""
     if labels is None:
         company_reads = current_user.role == "company"
         today = sla.to_local(sla.utc_now()).date()
@@ -101,7 +110,7 @@ def _view(found: HotlineRequest, with_messages: bool = True, labels: dict[int, s
         label = labels[found.id]
     view = {"id": found.id, "company_id": found.company_id, "placement_id": found.placement_id,
             "placement_label": label, "category": found.category, "urgency": found.urgency,
-            "subject": found.subject, "status": found.status, "created_at": found.created_at,
+            "subject": None if hide_subject else found.subject, "status": found.status, "created_at": found.created_at,
             "due_at": found.due_at, "first_response_at": found.first_response_at,
             "closed_at": found.closed_at}
     row = row or service.rows([found])[0]
@@ -116,8 +125,38 @@ def _view(found: HotlineRequest, with_messages: bool = True, labels: dict[int, s
     return view
 
 
+OUTSIDE_CASE = (
+    "Henvendelsen handler om et forløb uden for dine sager, og dens emne og tråd kan rumme "
+    "helbredsoplysninger om borgeren. Uden begrundelse læses og besvares den kun af den ansvarlige "
+    "konsulent, borgerens VK, beskæftigelsesrådgiver og team, og af en konsulent, mens den er åben "
+    "og uden ansvarlig. API'et kan ikke tage imod en begrundelse: åbn henvendelsen i portalen ({url}), "
+    "og skriv dér, hvorfor du skal læse den.")
+OUTSIDE_CASE_INTEGRATION = (
+    "Henvendelsen handler om et forløb, og dens emne og tråd kan rumme helbredsoplysninger om borgeren. "
+    "En integrationsnøgle hører ikke til nogen borgers sag og kan derfor ikke læse eller besvare den. "
+    "En medarbejder kan åbne den i portalen ({url}): den ansvarlige konsulent, borgerens VK, "
+    "beskæftigelsesrådgiver og team direkte, andre efter en begrundelse.")
+
+
+def _refuse_outside_case(found: HotlineRequest) -> None:
+    """:raise 403: (problem, logged) for a job-centre token whose user must give a purpose to
+    read ``found`` (:func:`portal.hotline.need_to_know.may_read`): the API cannot take one."""
+    if current_user.role == "company" or need_to_know.may_read(current_user, found):
+        return
+    audit.record_now("authorisation_denied", citizen_id=found.placement.citizen_id,
+                     purpose=f"api hotline:{found.id} outside case", result="denied")
+    text = OUTSIDE_CASE_INTEGRATION if current_user.role == "integration" else OUTSIDE_CASE
+    problems.abort(403, text.format(url=url_for("hotline.detail", request_id=found.id)))
+
+
+def _thread_check() -> None:
+    """The need-to-know check of a reply (``guard.restrict_endpoints``): refused before its body is read."""
+    _refuse_outside_case(_load(request.view_args["request_id"]))
+
+
 def _read(request_id: int) -> HotlineRequest:
     found = _load(request_id)
+    _refuse_outside_case(found)
     if current_user.role != "company" and found.placement is not None:
         # The thread may hold health details: log the read first (fail-closed), as the web does.
         audit.record_now("hotline_viewed", citizen_id=found.placement.citizen_id, purpose=f"api hotline:{found.id}")
@@ -128,7 +167,8 @@ def _read(request_id: int) -> HotlineRequest:
 @bp.arguments(RequestListArgs, **common.QUERY)
 @bp.response(200, RequestPage)
 def list_requests(args):
-    """Henvendelser (virksomhed: egne; jobcentret: alle), uden beskedtråden."""
+    """Henvendelser (virksomhed: egne; jobcentret: alle), uden beskedtråden. For jobcentret er subject
+    null, når henvendelsen handler om et forløb uden for nøglens brugers sager."""
     query = sa.select(HotlineRequest).options(service.WITH_PLACEMENT)
     if current_user.role == "company":
         query = query.where(HotlineRequest.company_id == current_user.company_id)
@@ -143,8 +183,9 @@ def list_requests(args):
     # The page's labels in one read, and a company's names in one audit write, not per request.
     labels = service.placement_labels(items, sla.to_local(sla.utc_now()).date(), current_user.role == "company")
     rows = service.rows(items)
-    return {"items": [_view(r, with_messages=False, labels=labels, row=row) for r, row in zip(items, rows)],
-            **links}
+    hidden = need_to_know.hidden_subjects(current_user, items) if current_user.role != "company" else set()
+    return {"items": [_view(r, with_messages=False, labels=labels, row=row, hide_subject=r.id in hidden)
+                      for r, row in zip(items, rows)], **links}
 
 
 @bp.post("/")
@@ -167,10 +208,16 @@ def create_request(body):
     return _view(created), 201, {"Location": url_for("api_hotline.get_request", request_id=created.id)}
 
 
+THREAD_REFUSED = ("Henvendelsen handler om et forløb uden for nøglens brugers sager (se subject i listen), "
+                  "eller nøglens rolle eller omfang giver ikke lov. Tråden læses da i portalen efter en "
+                  "begrundelse; API'et kan ikke tage imod en.")
+
+
 @bp.get("/<int:request_id>")
 @bp.response(200, RequestOut)
+@bp.alt_response(403, description=THREAD_REFUSED)
 def get_request(request_id: int):
-    """Én henvendelse med hele beskedtråden."""
+    """Én henvendelse med hele beskedtråden (jobcentret: kun inden for nøglens brugers sager, se 403)."""
     return _view(_read(request_id))
 
 
@@ -178,6 +225,7 @@ def get_request(request_id: int):
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(MessageIn)
 @bp.response(201, RequestOut)
+@bp.alt_response(403, description=THREAD_REFUSED)
 @bp.alt_response(409, description="Henvendelsen er lukket; opret en ny.")
 def add_message(body, request_id: int):
     """Svar i tråden (jobcentret) eller følg op (virksomheden)."""
@@ -192,3 +240,5 @@ def add_message(body, request_id: int):
 
 # Company-only writes: the job centre's keys get 403 before the body is read.
 guard.restrict_endpoints(bp, common.company_only, "create_request")
+# A reply outside the token user's case: 403 before the body is read, as the web sends nothing.
+guard.restrict_endpoints(bp, _thread_check, "add_message")

@@ -18,6 +18,9 @@ visit asks again. A request without a placement names no citizen and is open to 
 
 On the staff's lists a request outside the reader's case shows its category instead of its
 subject (:func:`hidden_subjects`): the subject is free text too ("Ondt efter løft").
+
+The API (:mod:`portal.api.hotline`) has no purpose step: a job-centre token outside the case
+gets the subject as null and the thread refused (403), pointing to the portal.
 """
 from __future__ import annotations
 
