@@ -150,8 +150,10 @@ def _refuse_outside_case(found: HotlineRequest) -> None:
 
 
 def _thread_check() -> None:
-    """The need-to-know check of a reply (``guard.restrict_endpoints``): refused before its body is read."""
-    _refuse_outside_case(_load(request.view_args["request_id"]))
+    """The need-to-know check of a job-centre reply (``guard.restrict_endpoints``): refused before
+    its body is read. A company's reply is checked by the view, as before."""
+    if current_user.role != "company":
+        _refuse_outside_case(_load(request.view_args["request_id"]))
 
 
 def _read(request_id: int) -> HotlineRequest:
