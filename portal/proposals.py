@@ -347,7 +347,8 @@ def check_consent(proposal: Proposal, *, channel: str, deadline: date,
         today: Injected for tests; defaults to the real date.
         share_phone, share_email: The citizen agreed that the company may have this contact
             detail (copied from the citizen into the shared profile; refused when missing).
-        share_cv: The citizen agreed that the company may download the CV file.
+        share_cv: The citizen agreed that the company may have the CV, as checked text (never the
+            file: :mod:`portal.citizens.cv_sharing`); a typed CV as well as an uploaded one.
 
     Returns:
         The contact details to share, by key of :data:`CONTACT_KEYS` ("" for one not shared).
@@ -355,7 +356,7 @@ def check_consent(proposal: Proposal, *, channel: str, deadline: date,
     Raises:
         TransitionError: illegal from the current state (no field), or a bad channel
             (``channel``), text version (no field), deadline (``deadline``) or a contact
-            detail or CV file the citizen lacks (``share_phone``, ``share_email``, ``share_cv``).
+            detail or a CV the citizen lacks (``share_phone``, ``share_email``, ``share_cv``).
     """
     today = today or clock.today()
     if proposal.status in RENEWABLE:
@@ -384,10 +385,16 @@ def check_consent(proposal: Proposal, *, channel: str, deadline: date,
     if share_email and not contacts["email"]:
         errors.append(TransitionError("Borgeren har ingen e-mail registreret, så den kan ikke deles.",
                                       "share_email"))
-    if share_cv and (citizen.current_cv is None or not citizen.current_cv.stored_name):
-        errors.append(TransitionError("Borgeren har ingen CV-fil, så der er intet CV at dele.", "share_cv"))
+    if share_cv and not has_cv_text(citizen):
+        errors.append(TransitionError("Borgeren har intet CV, så der er intet CV at dele.", "share_cv"))
     raise_all(errors)
     return contacts
+
+
+def has_cv_text(citizen: Citizen) -> bool:
+    """Whether the citizen has a current CV with text to share (typed or from a file: the company
+    gets the text either way, review AK 2)."""
+    return citizen.current_cv is not None and bool((citizen.current_cv.text or "").strip())
 
 
 def _set_contacts(proposal: Proposal, contacts: dict[str, str], share_cv: bool) -> None:

@@ -178,13 +178,13 @@ def _page(item: Proposal, status: int = 200, **forms):
 
 
 def offer_only_what_exists(form: ConsentForm, item: Proposal) -> ConsentForm:
-    """Offer only what the citizen has: the choice of a phone number, an e-mail or a CV file the
+    """Offer only what the citizen has: the choice of a phone number, an e-mail or a CV the
     citizen lacks is shown disabled and unticked (its hint on the page says none is registered),
     as :func:`portal.proposals.check_consent` refuses it; ticking it threw the whole consent
     back (review AC 9)."""
     citizen = item.citizen
     has = {"share_phone": bool((citizen.phone or "").strip()), "share_email": bool((citizen.email or "").strip()),
-           "share_cv": citizen.current_cv is not None and bool(citizen.current_cv.stored_name)}
+           "share_cv": proposals.has_cv_text(citizen)}
     for name, present in has.items():
         if not present:
             field = form[name]

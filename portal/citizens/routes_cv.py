@@ -143,12 +143,21 @@ def _log_rejected(citizen_id: int, exc: uploads.ExtractionError) -> None:
         current_app.logger.error("upload_rejected not logged for citizen %s", citizen_id)
 
 
+def _saved(citizen) -> str:
+    """What a saved CV means for matching: updated soon, or what the citizen still lacks (review
+    AK 7: »Matchingen opdateres om lidt« stood above »Kan ikke matches endnu«)."""
+    missing = citizen.missing_for_matching
+    if missing:
+        return f"CV'et er gemt. Borgeren kan ikke matches endnu: mangler {', '.join(missing)}."
+    return "CV'et er gemt. Matchingen opdateres om lidt."
+
+
 def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:
     folder = current_app.config["UPLOAD_FOLDER"]
     stored_name = uploads.store_file(folder, accepted.data, accepted.kind)
     try:
         service.add_cv_file(citizen, accepted, stored_name, current_user)
-        ok = commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt.")
+        ok = commit_or_flash(_saved(citizen))
     except Exception:
         db.session.rollback()
         uploads.delete_stored(folder, stored_name)
@@ -183,7 +192,7 @@ def save_cv_text(citizen_id: int):
             db.session.rollback()
             form.text.errors.append(exc.message_da)
         else:
-            if commit_or_flash("CV'et er gemt. Matchingen opdateres om lidt."):
+            if commit_or_flash(_saved(citizen)):
                 _flash_earlier_shared(citizen)
                 return redirect(url_for(".detail", citizen_id=citizen.id))
     audited_read(citizen, "cv")

@@ -135,3 +135,22 @@ def test_staff_still_get_the_earlier_file_a_company_has(app, client, auth, world
     with app.app_context():
         proposals.withdraw(db.session.get(Proposal, world["proposal"]), db.session.get(User, world["consultant"].id))
     assert client.get(f"/borgere/{world['citizen']}/cv/{old}/fil").status_code == 404
+
+
+def test_a_typed_cv_is_shared_by_a_renewed_consent(app, client, auth, world):
+    """Review AK 1, 2: the consent demanded a CV file although the company only ever gets text, so
+    a renewal after a typed CV replaced the shared file took the company's CV away."""
+    set_status(app, world["proposal"], "disclosed", consent=True)
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        citizen = proposal.citizen
+        citizen.cv_documents.append(CvDocument(original_filename="", stored_name=None, content_type="txt",
+                                               text="Chauffør hos DSV i tre år. Kørekort C/E."))
+        db.session.commit()
+        proposals.record_consent(db.session.get(Proposal, world["proposal"]),
+                                 db.session.get(User, world["consultant"].id), channel="telefon",
+                                 deadline=IN_90_DAYS, share_cv=True)
+        db.session.commit()
+        assert db.session.get(Proposal, world["proposal"]).share_cv is True
+    text = download(client, auth, world).get_data(as_text=True)
+    assert "Chauffør hos DSV" in text

@@ -115,7 +115,7 @@ def test_the_citizens_choices_are_recorded_with_the_consent(app, client, auth, w
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "consent_recorded"))
         assert event.purpose == f"channel:telefon;text:{proposals.CONSENT_TEXT_VERSION};share:phone,cv"
-    assert "telefonnummer, CV-fil" in page_of(client, world)
+    assert "telefonnummer, CV (som tekst)" in page_of(client, world)
 
 
 def test_a_contact_detail_the_citizen_lacks_cannot_be_shared(app, client, auth, world):
@@ -146,12 +146,17 @@ def test_only_what_the_citizen_has_is_offered(app, client, auth, world):
     with app.app_context():
         citizen = db.session.get(Citizen, world["citizen"])
         citizen.email, citizen.phone = "", ""
-        citizen.current_cv.stored_name = None  # a written CV, no file
+        citizen.current_cv.stored_name = None  # a written CV, no file: shared as text all the same
+        db.session.commit()
+    html = page_of(client, world)
+    assert "disabled" not in _checkbox(html, "share_cv")  # review AK 2: the company gets text either way
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).current_cv.text = "  "  # no CV text at all
         db.session.commit()
     html = page_of(client, world)
     for choice in ("share_phone", "share_email", "share_cv"):
         assert "disabled" in _checkbox(html, choice) and "checked" not in _checkbox(html, choice)
-    assert "Ingen e-mail registreret." in html and "Borgeren har ingen CV-fil" in html
+    assert "Ingen e-mail registreret." in html and "Borgeren har intet CV." in html
     assert post(client, world, "samtykke", **consent_data()).status_code == 302  # what the browser sends
     assert proposal_row(app, world).status == "consented"
 
