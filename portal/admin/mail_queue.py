@@ -3,7 +3,9 @@
 The mail worker (:mod:`portal.notifications.mailer`) retries a failed mail every half hour at
 most and gives it up after :data:`~portal.notifications.mailer.GIVE_UP_AFTER`. Every queued
 mail has its notice in the recipient's »Beskeder« (:func:`portal.notifications.service.notify`
-writes both), so a mail that never goes out loses no information; but a recipient who relies on
+writes both), so a mail that never goes out loses no information; account mails and the
+hotline's reminders and escalations are sent directly, not queued, and the page says so (review
+AL 4). A recipient who relies on
 mail, e.g. for the hotline, is not told, and the administrator must be: this page lists the
 mails waiting for a retry and those given up in the last :data:`RECENT`, newest first, and the
 start page counts them (:func:`counts`). A mail's body is never shown (it can name a citizen);

@@ -4,9 +4,12 @@ the service target (DOMAIN.md: "Requests, replies and response times are tracked
 A request counts in the month it was made (Copenhagen time). Its first answer is judged
 against its target (``due_at``, the urgency's service target from :mod:`portal.hotline.sla`,
 fixed when the request was made): *in time* when the first answer came by then, *missed*
-when it came later or has not come and the target has passed, *waiting* when neither yet.
-A request closed with no answer at all is counted apart (»lukket uden svar«) as well as among
-the missed or the waiting; closing one does not hide that it was never answered. A
+when it came later, or has not come and the target passed while the request was open (closed
+after its target, or still open past it), *waiting* when it is open, unanswered and its target
+is ahead. A request closed with no answer at all is counted apart (»lukket uden svar«), and
+also among the missed when it was closed after its target (»Lukket uden svar efter fristen«
+on the hotline's »Lukket« list, :func:`portal.hotline.lists.closed_unanswered`); closed before
+its target it is neither missed nor waiting, as that list says (review AL 2). A
 follow-up's own target (the company put an answered request back to waiting) is the hotline
 list's business, not this figure's: the figure is the first answer, as the target is promised
 when the request is made. The block covers the whole job centre (hotline requests belong to
@@ -59,10 +62,12 @@ def month_rows(session: Session, month: date, now: datetime) -> list[HotlineRow]
     first day) and how their first answer stands at ``now``. One statement."""
     answered = HotlineRequest.first_response_at.is_not(None)
     in_time = sa.and_(answered, HotlineRequest.first_response_at <= HotlineRequest.due_at)
+    closed = HotlineRequest.status == "closed"
     missed = sa.or_(sa.and_(answered, HotlineRequest.first_response_at > HotlineRequest.due_at),
-                    sa.and_(~answered, HotlineRequest.due_at < now))
-    waiting = sa.and_(~answered, HotlineRequest.due_at >= now)
-    closed_unanswered = sa.and_(~answered, HotlineRequest.status == "closed")
+                    sa.and_(~answered, closed, HotlineRequest.closed_at > HotlineRequest.due_at),
+                    sa.and_(~answered, ~closed, HotlineRequest.due_at < now))
+    waiting = sa.and_(~answered, ~closed, HotlineRequest.due_at >= now)
+    closed_unanswered = sa.and_(~answered, closed)
 
     def total(condition):
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)

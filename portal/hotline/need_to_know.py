@@ -8,7 +8,12 @@ asking, to
 - the request's assignee;
 - the placed citizen's VK, adviser and team (:func:`portal.citizens.need_to_know.basis`);
 - a consultant, while nobody can answer the request (no assignee, or a deactivated one) and it
-  is not closed: the consultant is about to take it (the first reply takes it).
+  is not closed: the consultant is about to take it (the first reply takes it);
+- while an escalated request still waits for the job centre (its target passed unanswered), the
+  people the escalation asked to step in (:func:`portal.hotline.reminders.escalation_recipients`):
+  the assignee's consultant colleagues in its team, and administrators (asked when the assignee
+  has no team or no colleague; read freely whenever it is escalated, the simpler rule; review
+  AL 3: the escalation mail led every helper to the purpose step).
 
 Anyone else, an administrator included, gives a purpose first (:class:`PurposeForm`, checked
 by :func:`portal.citizens.need_to_know.purpose_problem`: no CPR-like number, health word,
@@ -27,19 +32,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from ..citizens import need_to_know as citizen_rule
 from ..extensions import db
+from ..formutil import clean_line, no_hidden_characters, no_nul
 from store.models import Citizen, HotlineRequest, Placement, User
 from .service import STAFF_ROLES
 
 
 class PurposeForm(citizen_rule.BreakGlassForm):
-    """The purpose asked before a request outside the reader's case is shown."""
+    """The purpose asked before a request outside the reader's case is shown: the skånehensyn
+    form's rules, in the hotline's words (its messages named skånehensyn here: review AL 5)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.purpose.label.text = "Begrundelse for at læse henvendelsen"
+    purpose = StringField("Begrundelse for at læse henvendelsen", filters=[clean_line], validators=[
+        DataRequired("Skriv, hvorfor du skal læse henvendelsen."),
+        Length(max=citizen_rule.MAX_PURPOSE, message=f"Skriv begrundelsen kort: højst {citizen_rule.MAX_PURPOSE} tegn."),
+        no_nul, no_hidden_characters])
 
 
 def read_purpose(request: HotlineRequest, purpose: str) -> str:
@@ -79,6 +89,7 @@ def free_ids(user: User, requests: list[HotlineRequest]) -> set[int]:
     inactive = _inactive(r.assigned_to_id for r in requests
                          if r.placement_id is not None and r.assigned_to_id != user.id)
     free = {r.id for r in requests if _free_without_citizen(user, r, inactive)}
+    free |= _asked_to_help(user, [r for r in requests if r.id not in free])
     rest = [r.id for r in requests if r.id not in free]
     if rest:
         found = db.session.execute(
@@ -86,6 +97,20 @@ def free_ids(user: User, requests: list[HotlineRequest]) -> set[int]:
             .join(Citizen, Citizen.id == Placement.citizen_id).where(HotlineRequest.id.in_(rest)))
         free |= {request_id for request_id, citizen in found if citizen_rule.basis(user, citizen)}
     return free
+
+
+def _asked_to_help(user: User, requests: list[HotlineRequest]) -> set[int]:
+    """The ids of ``requests`` escalated and still waiting whose escalation asked ``user`` to
+    step in (one statement for the assignees' teams, none when no request is escalated)."""
+    escalated = [r for r in requests if r.escalated_at is not None and r.status == "open"]
+    if not escalated:
+        return set()
+    if user.role == "admin":
+        return {r.id for r in escalated}
+    teams = dict(db.session.execute(sa.select(User.id, User.team_id).where(
+        User.id.in_({r.assigned_to_id for r in escalated if r.assigned_to_id}))).all())
+    return {r.id for r in escalated if user.role == "consultant" and user.team_id is not None
+            and r.assigned_to_id != user.id and teams.get(r.assigned_to_id) == user.team_id}
 
 
 def may_read(user: User, request: HotlineRequest) -> bool:

@@ -229,7 +229,7 @@ def read_with_purpose(request_id: int):
             form.purpose.errors = [problem]
         else:
             return _render_detail(found, glass=form.purpose.data)
-    return _purpose_page(found, form)
+    return _purpose_page(found, form, 400)  # refused: at its field, as a refused form is (review AL 5)
 
 
 @bp.post("/<int:request_id>/besked")

@@ -41,8 +41,9 @@ Clock = Callable[[], datetime]
 def office_hours_text() -> str:
     """When written requests are handled, from the constants the targets are counted with: the
     hotline's phone hours (``HOTLINE_HOURS``) may be shorter, and the targets do not follow them."""
-    return (f"Skriftlige henvendelser behandles på arbejdsdage (mandag–fredag, ikke helligdage) "
-            f"kl. {OFFICE_OPENS.hour}–{OFFICE_CLOSES.hour}, og svarfristen regnes i den tid")
+    *days, last = ["helligdage", *CLOSED_BY_AGREEMENT.values()]  # every day the targets skip (review AL 7)
+    return (f"Skriftlige henvendelser behandles på arbejdsdage (mandag–fredag, ikke {', '.join(days)} og "
+            f"{last}) kl. {OFFICE_OPENS.hour}–{OFFICE_CLOSES.hour}, og svarfristen regnes i den tid")
 
 
 def urgency_hint() -> str:
@@ -70,8 +71,8 @@ def to_local(moment: datetime) -> datetime:
     return as_utc(moment).astimezone(LOCAL)
 
 
-# (month, day): closed by agreement, not public holidays: Grundlovsdag, juleaften, nytårsaften.
-CLOSED_BY_AGREEMENT = ((6, 5), (12, 24), (12, 31))
+# (month, day): closed by agreement, not public holidays, by the name the pages give them.
+CLOSED_BY_AGREEMENT = {(6, 5): "grundlovsdag", (12, 24): "juleaftensdag", (12, 31): "nytårsaftensdag"}
 
 
 @lru_cache(maxsize=32)

@@ -107,7 +107,8 @@ def test_the_company_page_says_the_job_centre_is_told_and_who(app, client, world
     assert ("Handler henvendelsen om et forløb, får borgerens virksomhedskonsulent besked, "
             "ellers jeres virksomhedskonsulent.") in page
     # When written requests are handled comes from the constants the targets count with.
-    assert "Skriftlige henvendelser behandles på arbejdsdage (mandag–fredag, ikke helligdage) kl. 8–16" in page
+    assert ("Skriftlige henvendelser behandles på arbejdsdage (mandag–fredag, ikke helligdage, grundlovsdag, "
+            "juleaftensdag og nytårsaftensdag) kl. 8–16") in page
 
 
 # --- the company is told when the job centre closes its request (review AI 7) ----------

@@ -229,3 +229,40 @@ def test_the_rule_reads_a_list_in_the_same_statements_however_long(app, world, m
         with statements(app) as six:
             assert need_to_know.hidden_subjects(other, requests) == {r.id for r in requests}
         assert len(one) == len(six) <= 2
+
+
+def test_those_an_escalation_asks_to_step_in_read_it_without_a_purpose(app, client, auth, world):
+    """Review AL 3: the escalation mail asks the assignee's team colleagues (or the
+    administrators) to help, and each of them landed on the purpose step."""
+    req_id = health_request(app, client, auth, world)
+    with app.app_context():
+        north = Team(name="Team Nord")
+        db.session.add(north)
+        users = {u.email: u for u in db.session.scalars(sa.select(User))}
+        users["firma-vk@jc.dk"].team = users["anden@jc.dk"].team = north
+        db.session.get(HotlineRequest, req_id).assigned_to_id = users["firma-vk@jc.dk"].id
+        db.session.commit()
+    for email in ("anden@jc.dk", "admin@jc.dk"):
+        login(client, auth, email)
+        assert shows_nothing(client.get(f"/hotline/{req_id}").get_data(as_text=True))  # not escalated
+    with app.app_context():
+        db.session.get(HotlineRequest, req_id).escalated_at = db.func.now()
+        db.session.commit()
+    for email in ("anden@jc.dk", "admin@jc.dk"):
+        login(client, auth, email)
+        assert "BODYMARK" in client.get(f"/hotline/{req_id}").get_data(as_text=True), email
+    with app.app_context():
+        db.session.get(HotlineRequest, req_id).status = "answered"  # helped: the rule is back
+        db.session.commit()
+    assert shows_nothing(client.get(f"/hotline/{req_id}").get_data(as_text=True))
+
+
+def test_an_empty_purpose_is_refused_in_the_hotline_s_words(app, client, auth, world):
+    """Review AL 5: the skånehensyn form's message, and a 200 for a refused form."""
+    req_id = health_request(app, client, auth, world)
+    login(client, auth, "anden@jc.dk")
+    refused = read_with(client, req_id, "")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Skriv, hvorfor du skal læse henvendelsen." in html
+    assert "skånehensyn" not in html.split('data-testid="break-glass-form"')[1].split("</form>")[0]
+    assert shows_nothing(html) and views(app, req_id) == []

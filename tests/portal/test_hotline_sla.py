@@ -171,5 +171,8 @@ def test_response_text_is_office_time_before_or_after_the_target(due, response, 
 
 def test_the_hint_says_when_written_requests_are_handled():
     """The phone hours (HOTLINE_HOURS) are not the hours the targets count (review AI 9)."""
-    assert (f"Skriftlige henvendelser behandles på arbejdsdage (mandag–fredag, ikke helligdage) "
-            f"kl. {sla.OFFICE_OPENS.hour}–{sla.OFFICE_CLOSES.hour}") in sla.urgency_hint()
+    assert (f"Skriftlige henvendelser behandles på arbejdsdage (mandag–fredag, ikke helligdage, grundlovsdag, "
+            f"juleaftensdag og nytårsaftensdag) kl. {sla.OFFICE_OPENS.hour}–{sla.OFFICE_CLOSES.hour}") in sla.urgency_hint()
+    # every day the targets skip besides the weekend is named (review AL 7)
+    for month, day in sla.CLOSED_BY_AGREEMENT:
+        assert not sla.is_working_day(date(2031, month, day))
