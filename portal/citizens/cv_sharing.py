@@ -22,13 +22,15 @@ No column records the version: the consent's ``given_at`` and the CVs' ``created
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .. import private_details, proposals
+from .. import cv_details, private_details, proposals
 from ..extensions import db
+from . import bp
 from store.models import Citizen, CvDocument, Proposal
 
 # Within a line, a sentence ends at . ! or ? (a CV's lines are its items and headings).
@@ -47,31 +49,76 @@ class CheckedCv:
 
 def checked(cv: CvDocument, citizen: Citizen) -> CheckedCv:
     """``cv``'s text without its sentences that hold a private detail, line by line (a line
-    left empty by that is dropped, blank lines between sections kept)."""
+    left empty by that is dropped, blank lines between sections kept).
+
+    A sentence is checked with :func:`portal.private_details.find` (with the citizen's own
+    name, phone and e-mail) and the CV-only :func:`portal.cv_details.find` (address, religion,
+    politics, union, family). The result is a pure function of the text and those three
+    details, so it is kept in-process (:func:`_checked_text`, review AK 6): the CV page and the
+    company's download check a CV once, not on every view.
+    """
+    person = _Person(getattr(citizen, "name", "") or "", getattr(citizen, "phone", "") or "",
+                     getattr(citizen, "email", "") or "")
+    return _checked_text(cv.text or "", person, CHECKER_VERSION)
+
+
+# Part of the cache key: raise it when a check changes in a way a running process could see
+# (the patterns are compiled at import, so a new version of the code is a new process anyway).
+CHECKER_VERSION = 2
+
+
+@dataclass(frozen=True)
+class _Person:
+    """What the check reads of a citizen (:class:`portal.private_details.Person`), hashable."""
+
+    name: str
+    phone: str
+    email: str
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_text(text: str, person: _Person, version: int) -> CheckedCv:
+    """:func:`checked` of ``text`` for ``person`` (``version`` only keys the cache)."""
     lines: list[str] = []
     withheld: list[private_details.Detail] = []
-    for line in (cv.text or "").split("\n"):
+    seen: dict[str, list[private_details.Detail]] = {}  # a CV repeats sentences: each is checked once
+    for line in text.split("\n"):
         kept = []
         for sentence in filter(None, (part.strip() for part in _SENTENCE_END.split(line))):
-            if found := private_details.find(sentence, citizen):
+            if sentence not in seen:
+                seen[sentence] = private_details.find(sentence, person) + cv_details.find(sentence)
+            if found := seen[sentence]:
                 withheld += [detail for detail in found if detail not in withheld]
             else:
                 kept.append(sentence)
         if kept or not line.strip():
             lines.append(" ".join(kept))
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return CheckedCv(text=text, withheld=tuple(withheld))
+    checked_text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return CheckedCv(text=checked_text, withheld=tuple(withheld))
 
 
 def describe(details) -> str:
     """The details as a Danish list for the consultant's page, like
-    :func:`portal.private_details.describe`, but a CPR number only by its kind: the page must
-    not repeat it (SECURITY.md: never a CPR number anywhere)."""
-    safe = [detail for detail in details if detail.kind != "cpr"]
-    text = private_details.describe(safe)
+    :func:`portal.private_details.describe` (the CV-only kinds named by
+    :data:`portal.cv_details.KINDS`), but a CPR number only by its kind: the page must not
+    repeat it (SECURITY.md: never a CPR number anywhere)."""
+    labels = {**private_details.KINDS, **cv_details.KINDS}
+    by_kind: dict[str, list[str]] = {}
+    for detail in details:
+        if detail.kind != "cpr":
+            by_kind.setdefault(detail.kind, []).append(f"»{detail.words}«")
+    text = ", ".join(f"{labels[kind]} ({', '.join(words)})" for kind, words in by_kind.items())
     if any(detail.kind == "cpr" for detail in details):
-        text = ", ".join(filter(None, (private_details.KINDS["cpr"], text)))
+        text = ", ".join(filter(None, (labels["cpr"], text)))
     return text
+
+
+@bp.app_template_global("cv_taken_out")
+def taken_out() -> str:
+    """Every kind of detail whose sentences :func:`checked` takes out, as a Danish list (the CV
+    page's promise, so it stays complete when a kind is added)."""
+    labels = [*private_details.KINDS.values(), *cv_details.KINDS.values()]
+    return "; ".join(labels[:-1]) + " og " + labels[-1]
 
 
 def consented_version(proposal: Proposal) -> CvDocument | None:

@@ -91,6 +91,9 @@ def shared_cv(proposal: Proposal) -> SharedCv | None:
     The version is the one the consent in force was given for
     (:func:`portal.citizens.cv_sharing.consented_version`); its text is checked each time it is
     shown (:func:`portal.citizens.cv_sharing.checked`), so a check newer than the upload counts.
+    The candidate page needs the check too (a CV with nothing left is no CV, so no »Hent CV«);
+    the check is cached per text and citizen, so a view after the first costs a look-up
+    (review AK 6).
     """
     if not (proposal.share_cv and identity_released(proposal)) or requirements.is_held(proposal):
         return None
