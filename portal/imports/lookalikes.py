@@ -62,11 +62,26 @@ def message(likely: list[citizen_service.LikelyDuplicate], choice: str, from_fil
                      else f"borger nr. {d.citizen.id}")
                     + f" (samme navn og {' og '.join(d.same)}"
                     + ("" if d.citizen.external_id else ", oprettet i portalen uden id") + ")" for d in likely[:5])
-    text = (f"Rækken ligner {who}. Den er ikke indlæst, så samme person ikke får to sager. "
+    other = "Er det en anden person, så vælg »Opret alligevel« (--lookalikes create på kommandolinjen)."
+    if choice == "attach" or attachable(likely) is None:
+        # only advise attaching when it can work (review AK 8); else say why it cannot
+        return f"Rækken ligner {who}. Den er ikke indlæst: {_not_attachable(likely, from_file)} {other}"
+    return (f"Rækken ligner {who}. Den er ikke indlæst, så samme person ikke får to sager. "
             "Er det den samme person, så vælg »Knyt id'et til borgeren« under »Rækker, der ligner en borger i "
-            "portalen«, og kør filen igen. Er det en anden person, så vælg »Opret alligevel«.")
-    if choice == "attach":
-        text = (f"Rækken ligner {who}. Id'et kan kun knyttes til én borger uden id i fagsystemet, som ikke er "
-                "begrænset, så rækken er ikke indlæst. Ret borgeren i portalen, eller vælg »Opret alligevel«, "
-                "hvis det er en anden person.")
-    return text
+            f"portalen« (--lookalikes attach på kommandolinjen), og kør filen igen. {other}")
+
+
+def _not_attachable(likely: list[citizen_service.LikelyDuplicate], from_file: set[int]) -> str:
+    """Why the row's external id cannot be attached to the citizen it looks like (Danish)."""
+    if len(likely) != 1:
+        return ("den ligner flere borgere, så id'et kan ikke knyttes til én af dem; find ud af, hvem det er, "
+                "og giv rækken den rette borgers id fra fagsystemet.")
+    citizen = likely[0].citizen
+    if citizen.id in from_file:
+        return ("en tidligere række i filen er samme person; fjern den ene række, eller ret id'et, hvis det er "
+                "to personer.")
+    if citizen.external_id:
+        return (f"borger nr. {citizen.id} har allerede id'et {citizen.external_id} fra fagsystemet, så rækkens id "
+                "kan ikke knyttes til den; er det samme person, så ret id'et i fagsystemets fil.")
+    return (f"borger nr. {citizen.id} er under begrænset behandling og kan ikke ændres, så id'et kan ikke "
+            "knyttes til den, før begrænsningen er ophævet.")

@@ -105,7 +105,19 @@ def test_a_row_like_a_citizen_made_by_hand_is_refused_and_names_that_citizen(app
     [problem] = report.problems
     assert problem.column == "Navn" and problem.duplicate_of == (cid,)
     assert f"ligner borger nr. {cid} (samme navn og e-mail og telefon, oprettet i portalen uden id)" in problem.message
+    assert "»Knyt id'et til borgeren«" in problem.message and "--lookalikes attach" in problem.message
     assert _names(app) == [("Dorte Dublet", None)]
+
+
+def test_a_row_like_a_citizen_with_its_own_id_is_not_told_to_attach(app):
+    """Review AK 8: the refusal advised »Knyt id'et til borgeren«, which was then refused too."""
+    cid = _by_hand(app)
+    with app.app_context():
+        db.session.get(Citizen, cid).external_id = "FAG-1"
+        db.session.commit()
+    [problem] = _run(app, csv_bytes([_dorte_row()], header=DORTE_HEADER)).problems
+    assert "Knyt" not in problem.message and f"borger nr. {cid} har allerede id'et FAG-1" in problem.message
+    assert "--lookalikes create" in problem.message
 
 
 def test_attach_gives_the_citizen_made_by_hand_the_case_systems_id(app):
