@@ -86,7 +86,7 @@ _FAMILY = re.compile(
     r"\bcivilstand\w*|\b(?<!af\s)(?:u)?gift\b(?!\w|\s*(?:stof\w*|affald\w*|håndtering\w*|-))|\bskilt\b(?=\s*(?:[,.;]|$|\s+(?:og|fra|med)\b))|\b(?:er|blev)\s+skilt\b|"
     r"\bsepareret\b|\benke(?:mand)?\b|\bsamlever\w*|\bsamboende\b|\bforlovet\b|\bhustru\b|\bægte(?:fælle|mand)\w*|"
     r"\bmin\s+(?:kone|mand|kæreste|ægtefælle|søn|datter|dreng|pige|forlovede)\b|\bmine\s+(?:børn|drenge|piger|sønner|døtre)\b|"
-    rf"(?:^|,|\bog\b|\bhar\b)\s*{_COUNT}\s+(?:barn|børn|sønner|døtre|drenge|piger|hjemmeboende)\b|"
+    rf"(?:^|,|\bhar\b)\s*{_COUNT}\s+(?:barn|børn|sønner|døtre|drenge|piger|hjemmeboende)\b|"
     rf"\b(?:mor|far|mormor|farmor|morfar|farfar|forælder)\s+til\s+(?:{_COUNT}|børn|drenge|piger|tvillinger)(?!\w)|"
     r"\benlig\s+(?:mor|far|forsørger|forælder)\b|\bbørn\s*:|\bfamilie\s*:|\b(?:på|holdt|holder|havde)\s+barsel\b|\bbarselsorlov\w*|\bforældreorlov\w*|"
     r"\bmarried\b|\bdivorced\b|\bmarital\s+status\b",
@@ -102,7 +102,7 @@ def find(sentence: str) -> list[Detail]:
     found: list[Detail] = []
     for kind, pattern in _PATTERNS:
         for hit in pattern.finditer(sentence or ""):
-            words = hit.group().strip(" ,;:()")
+            words = hit.group().strip().strip(" ,;:()")
             if words and not any(words.lower() in earlier.words.lower() for earlier in found):
                 found.append(Detail(kind, words))
     return found

@@ -7,7 +7,8 @@ skånehensyn, benefit and CPR number are not passed on (:data:`portal.proposals.
 and SECURITY.md's allow-list never shows age, gender or origin. So the company gets the CV's
 extracted text, with every sentence that holds a private detail left out
 (:func:`portal.private_details.find`, the check the shared profile is shown through,
-:func:`portal.candidates.profile.for_company`), as a text file: exactly what was checked.
+:func:`portal.candidates.profile.for_company`, and the CV-only :func:`portal.cv_details.find`:
+address, religion, politics, union, family), as a text file: exactly what was checked.
 The consultant's CV page says what is left out (:func:`checked`), with a CPR number never
 repeated (:func:`describe`).
 

@@ -58,6 +58,11 @@ def test_the_private_lines_of_a_cv_header_are_found(text, kind):
     "Beder kunderne om feedback",
     "Opsætning af IP-adresser og netværk",
     "Ansvarlig for 12 medarbejdere, 3 afdelinger",
+    "Træner for 12 drenge og 5 piger",
+    "Referencer: Kristen Jensen, Salling",
+    "Pedel ved Hedensted Kirke",
+    "Kontoruddannet (HK)",
+    "Kørte for Venstre Boldklub",
 ])
 def test_ordinary_work_sentences_pass(text):
     assert kinds(text) == set()
