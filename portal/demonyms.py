@@ -101,3 +101,21 @@ PEOPLES = ("arabisk", "kurdisk", "tamilsk", "tjetjensk", "afrikansk", "nordafrik
 # Kurdish are no state's): they are read as a language where CLDR's names are
 # (:func:`portal.private_details._language_names`).
 SPOKEN = ("somalisk", "kurdisk", "tamilsk", "bengalsk", "thailandsk", "hollandsk", "walisisk")
+
+# The EU (but Denmark) and the EEA: a driving licence from one of them is valid in Denmark as a
+# Danish one is (directive 2006/126/EC), and says where it was issued, not where its holder is
+# from (many Danes hold a Swedish or German one). So »norsk kørekort« is a licence like »dansk
+# kørekort« (review AK 4); one from elsewhere (»afghansk kørekort«) still counts as origin.
+EEA = frozenset({"AT", "BE", "BG", "CY", "CZ", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+                 "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO"})
+
+# A person named by the people (»Jeg er kurder«, »palæstinensere«): the singular, to which the
+# check adds the plural »-e« and »-ne«. Left out are the ones that are also ordinary words
+# (»russer«: a new student, »perser«: a rug, »finne«, »ester«, »lette«, »inder«).
+NOUNS = ("syrer", "iraker", "afghaner", "somalier", "eritreer", "etiopier", "tyrker", "kurder", "polak", "polakker",
+         "rumæner", "bulgarer", "ukrainer", "pakistaner", "iraner", "palæstinenser", "libaneser", "marokkaner",
+         "algerier", "tuneser", "egypter", "jordaner", "sudaneser", "bosnier", "serber", "kroat", "albaner",
+         "kosovoalbaner", "kosovaner", "makedonier", "tjetjener", "georgier", "armenier", "vietnameser",
+         "thailænder", "kineser", "filippiner", "tamiler", "srilankaner", "bangladesher", "nigerianer",
+         "ghaneser", "congoleser", "kongoleser", "araber", "afrikaner", "asiat", "litauer", "tysker",
+         "svensker", "nordmand", "nordmænd", "englænder", "amerikaner", "italiener", "spanier", "græker")

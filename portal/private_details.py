@@ -34,6 +34,7 @@ words of ordinary work (»3-årig uddannelse«, »5 års erfaring«, »Social- o
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -122,9 +123,16 @@ class _Unless:
         self.pattern, self.unless = pattern, unless
 
     def finditer(self, text: str):
+        # the phrases do not overlap and come in order: the one a hit may start in is found by
+        # a binary search, not by trying each (a long CV has a language in every line)
         phrases = [phrase.span() for phrase in self.unless.finditer(text)]
-        return (hit for hit in self.pattern.finditer(text)
-                if not any(start <= hit.start() < end for start, end in phrases))
+        starts = [start for start, _ in phrases]
+
+        def inside(position: int) -> bool:
+            index = bisect_right(starts, position) - 1
+            return index >= 0 and position < phrases[index][1]
+
+        return (hit for hit in self.pattern.finditer(text) if not inside(hit.start()))
 
 
 def _language_names() -> frozenset[str]:
@@ -179,9 +187,14 @@ def _alternatives(words) -> str:
 # (»eritreisk«, »syrisk«, »afghansk«) counts wherever it stands.
 #
 # A kind of thing named after a country is a skill, not an origin, for any adjective: a cuisine
-# and a place that serves it (»fransk køkken«, »kok på italiensk restaurant«, »irsk pub«), a
-# thing so called (»franske altaner«, »islandske heste«, »svensk massage«) and a language's
-# variety (»amerikansk engelsk«). The line is whether the word is the skill: customers, markets and tourists are not (»tyske kunder«,
+# and a place that serves it (»fransk køkken«, »kok på italiensk restaurant«, »irsk pub«,
+# »italiensk pizzeria«, »tyrkisk grillbar«, »fransk bistro«), a thing so called (»franske
+# altaner«, »islandske heste«, »svensk massage«, »tyrkisk kaffe«, »tyske lastbiler«, »japanske
+# biler«) and a language's variety (»amerikansk engelsk«). So is an organisation's name: an
+# adjective with a capital before a word with a capital (»Norsk Hydro«, »Svensk Byggtjänst«, as
+# »Dansk Supermarked«); a heading in capitals (»ERITREISK KOK«) still counts. A driving licence
+# from the EU/EEA (»norsk kørekort«, »tysk lastbilkørekort«) is a licence like »dansk kørekort«
+# (:data:`portal.demonyms.EEA`); one from elsewhere (»afghansk kørekort«) counts. The line is whether the word is the skill: customers, markets and tourists are not (»tyske kunder«,
 # »det norske marked«, »tyske turister« count, as »kunder i Tyskland« does; »udenlandske
 # kunder« says the skill without the country).
 _LANGUAGES = _language_names()
@@ -189,8 +202,9 @@ _ADJECTIVES = {form for forms in demonyms.BY_COUNTRY.values() for form in forms}
 _SPEAKABLE = "(?:" + _alternatives(_ADJECTIVES & _LANGUAGES) + ")e?"
 _UNSPEAKABLE = "(?:" + _alternatives(_ADJECTIVES - _LANGUAGES) + ")e?"
 # What a nationality adjective may stand before without telling an origin (see above).
-_THING = (r"(?:køkken\w*|mad|madlavning|madkultur|retter|specialitet\w*|restaurant\w*|pub|bar|café|cafe|"
-          r"bageri\w*|pizza\w*|brød\w*|bagværk|kage\w*|vin|vine|altan\w*|vindue\w*|hest\w*|massage\w*|"
+_THING = (r"(?:køkken\w*|mad|madlavning|madkultur|retter|specialitet\w*|\w*restaurant\w*|pub|\w*bar|café|cafe|"
+          r"bageri\w*|pizza\w*|pizzeria\w*|grill\w*|bistro\w*|kebab\w*|kaffe|te|brød\w*|bagværk|kage\w*|"
+          r"vin|vine|altan\w*|vindue\w*|hest\w*|massage\w*|\w*bil(?:en|er|erne|mærke\w*)?|"
           rf"{_alternatives(_LANGUAGES)})(?!\w)")
 _ABOUT_LANGUAGE = (r"(?:sprog\w*|modersmål\w*|flydende|mundtlig\w*|skriftlig\w*|tale|talt|skrift|skrevet|"
                    r"læse\w*|niveau\w*|kundskab\w*|kendskab\w*|undervisning\w*|underviser\w*|tolk\w*|"
@@ -200,9 +214,17 @@ _ABOUT_LANGUAGE = (r"(?:sprog\w*|modersmål\w*|flydende|mundtlig\w*|skriftlig\w*
 # The small words after a language in a list or a sentence (»Engelsk og tysk«, »Engelsk på B-niveau«).
 _SMALL = (r"(?:og|eller|samt|som|men|med|på|i|til|fra|for|af|at|er|var|har|kan|også|både|meget|rigtig|godt|"
           r"god|fint|lidt|perfekt|basalt|grundlæggende|begynder\w*|øvet|bedst|derhjemme|mv|mm|etc)(?!\w)")
+_EEA = "(?:" + _alternatives({form for code in demonyms.EEA for form in demonyms.BY_COUNTRY[code]}) + ")e?"
+# The words that may stand between the citizen's »er« and the adjective: »jeg er også polsk«.
+_OF_THE_CITIZEN = "(?:" + "|".join(
+    rf"(?<=\ber\s{word})" for word in ("", "halvt ", "selv ", "også ", "oprindeligt ", "født ", "delvis ",
+                                        "delvist ", "faktisk ", "jo ")) + ")"
 _NATIONALITY = _Unless(re.compile(
     # first, quickly, whether an adjective starts here at all (a text has few)
     rf"(?<!\w)(?={_trie(_ADJECTIVES | {'dansk'})})"
+    # not an organisation's name (»Norsk Hydro«) nor a licence from the EU/EEA (»norsk kørekort«)
+    r"(?!(?-i:[A-ZÆØÅ][a-zæøå]+)\s+(?-i:[A-ZÆØÅÄÖÜÉ][a-zæøåäöüé]))"
+    rf"(?!{_EEA}\s+\w*kørekort)"
     # one that names no language, wherever it stands: »eritreisk«, »syriske«, »dansk-eritreisk«
     # (not before a thing, also in a list: »syrisk og libanesisk mad«)
     rf"(?:{_UNSPEAKABLE}(?!\w)"
@@ -210,21 +232,23 @@ _NATIONALITY = _Unless(re.compile(
     # one that names a language, before a word that is not about language: »polsk kok«
     rf"|{_SPEAKABLE}\s+(?!{_THING}|{_ABOUT_LANGUAGE}|{_SMALL})[^\W\d_]\w*"
     # or of the citizen: »jeg er polsk«, »dansk-tyrkisk« (not »tysk-dansk ordbog«), »tyrkiskættet«
-    rf"|(?<=\ber\s){_SPEAKABLE}(?!\w)"
+    rf"|{_OF_THE_CITIZEN}{_SPEAKABLE}(?!\w)"
     rf"|(?:{_SPEAKABLE}|{_UNSPEAKABLE})-?(?:født|fødte|ættet|ættede)(?!\w)"
     rf"|(?:(?:danske?|{_SPEAKABLE})-{_SPEAKABLE}|{_SPEAKABLE}-danske?)(?!\w)(?!\s+(?:{_THING}|{_ABOUT_LANGUAGE})))",
     re.IGNORECASE), re.compile(
     # after a word of speaking it is the language: »taler flydende tyrkisk derhjemme«, »på polsk«
-    r"\b(?:taler|talte|tale|skriver|skrev|skrive|læser|læse|forstår|forstå|behersker|på|"
+    # (but not »på tyrkisk hospital«: after »på« only when no other noun follows)
+    r"\b(?:taler|talte|tale|skriver|skrev|skrive|læser|læse|forstår|forstå|behersker|"
     r"(?:modersmål|sprog)\w*\s+(?:er|var))"
-    rf"(?:\s+(?:flydende|godt|lidt|rigtig|meget|perfekt|både|også|kun|primært))*\s+{_SPEAKABLE}(?!\w)",
+    rf"(?:\s+(?:flydende|godt|lidt|rigtig|meget|perfekt|både|også|kun|primært))*\s+{_SPEAKABLE}(?!\w)"
+    rf"|\bpå\s+{_SPEAKABLE}(?!\w)(?!\s+(?!{_SMALL}|{_ABOUT_LANGUAGE})[^\W\d_])",
     re.IGNORECASE))
 _ORIGIN = re.compile(
     r"\boprindel\w*(?:\s+fra\s+\w+)?|\bnationalitet\w*|\bstatsborger\w*|\betnisk\w*|\bherkomst\b|\bafstamning\b|"
-    r"flygtning\w*|\bindvandre[rt]\w*|\befterkommer\w*|\basyl(?:ansøger\w*)?\b|opholdstilladelse\w*|"
+    r"flygtning(?!ehjælp)\w*|\bindvandre[rt]\w*|\befterkommer\w*|\basyl(?:ansøger\w*)?\b|opholdstilladelse\w*|"
     r"familiesammenfør\w*|\b(?:kom|flyttede|flygtede|ankom)\s+til\s+danmark\b|\bi\s+danmark\s+siden\b|"
     r"\bnationality\b|\brefugee\w*|\bimmigra\w*|"
-    r"\b(?:syrer|iraker|afghaner|somalier|eritreer|tyrker|polak|rumæner|ukrainer|pakistaner|iraner)e?\b",
+    rf"\b(?:{_alternatives(demonyms.NOUNS)})(?:e|ne|er|erne)?\b",
     re.IGNORECASE)
 _CRIMINAL = re.compile(
     r"\bfængsel\b|\bfængslet\b|fængselsstraf\w*|\bafson\w*|\bdømt\b|\bdom\s+for\b|prøveløsladt|\bfodlænke\b|"
