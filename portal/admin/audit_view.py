@@ -56,6 +56,8 @@ class PageField(WholeNumberField):
     and one however large (``99999999999999999999``) is bounded to :data:`MAX_PAGE` before it is
     converted, then :func:`page_of` shows the last page (review AH 2). It never refuses the form."""
 
+    never_refuses = True  # any text is a page: no wrong input to answer (tests/portal/test_form_messages.py)
+
     def process_formdata(self, valuelist) -> None:
         raw = (valuelist[0] if valuelist else "") or ""
         raw = raw.strip().lstrip("+").lstrip("0")

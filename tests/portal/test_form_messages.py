@@ -71,6 +71,8 @@ def offer_choices(form: Form) -> None:
 
 def wrong_value(field) -> str | None:
     """A value of the wrong kind for ``field`` (None: the field takes anything)."""
+    if getattr(field, "never_refuses", False):  # e.g. a page number: any text is read as a page
+        return None
     if isinstance(field, (SubmitField, BooleanField)) or field.type in ("FileField", "CSRFTokenField"):
         return None
     if isinstance(field, (IntegerField, FloatField, DecimalField)):
