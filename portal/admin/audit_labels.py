@@ -215,6 +215,7 @@ PURPOSE_WORDS = {
     "stories.index": "siden Gode historier", "adviser": "rådgiver", "vk": "VK",
     # What a staff member read a citizen for (portal.access.audited_read).
     "edit_profile": "rettelse af profilen", "case": "sagens side", "erase": "sletning",
+    "outside_case": "uden for sagen",  # portal.api.hotline: a staff token refused a request outside its case
     "assign": "valg af sagsbehandlere", "limitations": "skånehensyn", "job_goals": "jobmål",
     "placement_start": "start af forløb", "placement_page": "forløbets side",
     "all": "alle", "mine": "mine",  # a goal list's scope (portal.dashboard.facts.Scope.kind)

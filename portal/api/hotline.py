@@ -144,7 +144,7 @@ def _refuse_outside_case(found: HotlineRequest) -> None:
     if current_user.role == "company" or need_to_know.may_read(current_user, found):
         return
     audit.record_now("authorisation_denied", citizen_id=found.placement.citizen_id,
-                     purpose=f"api hotline:{found.id} outside case", result="denied")
+                     purpose=f"api hotline:{found.id} outside_case", result="denied")
     text = OUTSIDE_CASE_INTEGRATION if current_user.role == "integration" else OUTSIDE_CASE
     problems.abort(403, text.format(url=url_for("hotline.detail", request_id=found.id)))
 

@@ -69,7 +69,7 @@ def test_staff_outside_the_case_get_the_list_without_the_subject_and_a_403_on_th
     with app.app_context():
         citizen_id = db.session.get(HotlineRequest, req_id).placement.citizen_id
     assert _audit(app, "hotline_viewed") == []  # nothing of the thread was shown
-    assert _audit(app, "authorisation_denied") == [(citizen_id, f"api hotline:{req_id} outside case")] * 2
+    assert _audit(app, "authorisation_denied") == [(citizen_id, f"api hotline:{req_id} outside_case")] * 2
     assert client.get(f"/api/v1/hotline/{free_id}", headers=bearer(raw)).status_code == 200
 
 
