@@ -13,6 +13,7 @@ from matching.encoders import EncoderUnavailable
 from .. import audit
 from ..access import audited_read, citizen_or_404, consultant_required
 from ..auth import replay
+from ..citizens.queries import indexer_stalled
 from ..extensions import db
 from ..formutil import keep_form, kept_form
 from ..matching_runtime import pending_changes, ranking_turn
@@ -58,8 +59,10 @@ def ranking(opening_id: int):
     opening = service.opening_or_404(opening_id)
     typed, reasons, errors = _typed_decision(opening.id)
     form = RankingFilterForm(request.args, meta={"csrf": False})
+    pending = pending_changes()
     page = {"opening": opening, "form": form, "result": None, "rows": {}, "excluded": [],
-            "nearest": [], "pending": pending_changes(), "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
+            "nearest": [], "pending": pending, "indexer_stalled": bool(pending) and indexer_stalled(),
+            "decision_form": DecisionForm(), "reasons": reasons, "errors": errors,
             "decided": service.decided_citizens(opening.id), "suggestions": {}, "goal_options": {}, "situations": {},
             "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
             "to_end": opening_done.waiting(opening.id), "held": opening_done.held_on(opening.id),

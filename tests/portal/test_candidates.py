@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -10,7 +10,9 @@ from indexer.rebuild import rebuild
 from matching.backends import BackendUnavailable
 from portal.extensions import db
 from portal.matching_runtime import _runtime
-from store.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, Proposal
+from store.index_status import STALLED_AFTER
+from store.models import AuditEvent, Citizen, Company, CvDocument, JobGoal, Opening, OutboxEvent, Proposal
+from store.models.base import utcnow
 from store.outbox import record_change
 from tests.sql_statements import statements
 
@@ -114,6 +116,46 @@ def test_pending_changes_are_announced(app, client, auth, world):
     auth.login(world["consultant"].email)
     html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
     assert "1 ændring(er) afventer indeksering" in html
+    assert 'data-testid="indexer-stalled"' not in html  # a fresh change: the indexer is merely busy
+
+
+def _stale_change(app, world, age):
+    with app.app_context():
+        db.session.add(OutboxEvent(entity="citizen", entity_id=world["ids"]["Bo Omsorg"], status="pending",
+                                   created_at=utcnow() - age))
+        db.session.commit()
+
+
+def test_a_stopped_indexer_is_said_on_the_ranking_with_whom_to_tell(app, client, auth, world):
+    """Decided as the citizen page and /admin/indexer decide it (portal.citizens.queries.indexer_stalled)."""
+    _stale_change(app, world, STALLED_AFTER + timedelta(minutes=1))
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    notice = html.split('data-testid="indexer-stalled"')[1].split("</div></div>")[0]
+    assert "1 ændring(er) afventer indeksering, men indekseringen kører ikke lige nu" in notice
+    assert "der går intet tabt" in notice and "Sig det til en administrator" in notice
+    assert "/admin/indexer" not in notice
+    assert _names_in_order(html)[0] == "Anna Lagerbæk"  # the ranking is still shown
+
+
+def test_an_admin_is_sent_to_the_indexer_page(app, client, auth, world, make_user):
+    _stale_change(app, world, STALLED_AFTER + timedelta(minutes=1))
+    admin = make_user("admin", email="admin@jobcenter.dk")
+    auth.login(admin.email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    notice = html.split('data-testid="indexer-stalled"')[1].split("</div></div>")[0]
+    assert 'href="/admin/indexer"' in notice and "Sig det til en administrator" not in notice
+
+
+def test_a_change_being_retried_is_no_stopped_indexer(app, client, auth, world):
+    """A change that failed once and waits for its retry shows a working indexer, as on /admin/indexer."""
+    with app.app_context():
+        db.session.add(OutboxEvent(entity="citizen", entity_id=world["ids"]["Bo Omsorg"], status="pending",
+                                   last_error="timeout", created_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    auth.login(world["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
+    assert "1 ændring(er) afventer indeksering" in html and 'data-testid="indexer-stalled"' not in html
 
 
 def _decide(client, auth, world, citizen, decision, reason="Passer godt"):
