@@ -9,7 +9,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import missing_dependency
+from tests.conftest import missing_dependency, skip_fsync
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -41,6 +41,7 @@ def live_app(tmp_path):
         "MATCHING_ENCODER": "hashing",
     })
     with app.app_context():
+        skip_fsync(db.engine)
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -47,8 +47,12 @@ def test_postgres_url_gets_the_psycopg_driver(tmp_path):
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/jobbro"
 
 
-def test_sqlite_pragmas(app):
+def test_sqlite_pragmas(tmp_path):
+    # Built here, not by the `app` fixture: that one turns the syncs off for its throw-away
+    # database (tests/conftest.py, skip_fsync); this checks what the portal itself sets.
     from portal.extensions import db
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'own.sqlite'}",
+                      "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "instance")})
     with app.app_context():
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
