@@ -57,6 +57,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "cv_text_saved": "CV skrevet",
         "cv_uploaded": "CV uploadet",
         "cv_downloaded": "CV hentet",
+        "cv_deleted": "CV slettet (gemt ved en fejl)",
         "limitations_updated": "Skånehensyn rettet",
         "case_closed": "Sag afsluttet",
         "case_reopened": "Sag genåbnet",

@@ -23,8 +23,9 @@ No column records the version: the consent's ``given_at`` and the CVs' ``created
 """
 from __future__ import annotations
 
-import functools
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -77,9 +78,40 @@ class _Person:
     email: str
 
 
-@functools.lru_cache(maxsize=64)
+# The checks made, newest last: (text, person, version) -> CheckedCv. A dict, not lru_cache, so a
+# deleted CV's result can be dropped by its text (:func:`forget`).
+_CACHE: OrderedDict[tuple[str, _Person, int], CheckedCv] = OrderedDict()
+_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
+
+
 def _checked_text(text: str, person: _Person, version: int) -> CheckedCv:
-    """:func:`checked` of ``text`` for ``person`` (``version`` only keys the cache)."""
+    """:func:`checked` of ``text`` for ``person`` (``version`` only keys the cache), kept for
+    the :data:`_CACHE_SIZE` texts checked last."""
+    key = (text, person, version)
+    with _CACHE_LOCK:
+        if (hit := _CACHE.get(key)) is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    result = _check(text, person)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def forget(text: str) -> None:
+    """Drop every cached check of ``text`` (a deleted CV's: its text must not stay in memory
+    longer than needed). Only this process's cache: another worker's entry for it is never read
+    again, since no CV holds the text, and ages out."""
+    with _CACHE_LOCK:
+        for key in [key for key in _CACHE if key[0] == text]:
+            del _CACHE[key]
+
+
+def _check(text: str, person: _Person) -> CheckedCv:
+    """The check itself (:func:`checked`), uncached."""
     lines: list[str] = []
     withheld: list[private_details.Detail] = []
     seen: dict[str, list[private_details.Detail]] = {}  # a CV repeats sentences: each is checked once

@@ -331,6 +331,19 @@ class CvTextForm(DanishForm):
         no_nul])
 
 
+MAX_CV_DELETE_REASON = 150  # "cv <id>: " and this fit the audit log's 200 characters
+
+
+class CvDeleteForm(DanishForm):
+    """Why a CV version is deleted: kept in the audit log (``cv_deleted``), so checked by
+    :func:`audit_text_problem` in the route, with the citizen's name and phone."""
+
+    reason = StringField("Hvorfor slettes CV'et?", filters=[clean_line], validators=[
+        DataRequired("Skriv, hvorfor CV'et slettes."),
+        Length(5, MAX_CV_DELETE_REASON, f"Skriv begrundelsen på 5 til {MAX_CV_DELETE_REASON} tegn."),
+        no_nul, no_hidden_characters])
+
+
 class AssignForm(DanishForm):
     """VK and adviser; changing an existing VK must be confirmed (few changes of caseworker).
     ``version`` and ``base`` as loaded: a stale save writes only what this user changed

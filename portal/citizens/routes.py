@@ -134,5 +134,6 @@ _CODE_LABELS = {"benefit_group": BENEFIT_GROUPS, "readiness_group": READINESS_GR
 
 from . import routes_goals  # noqa: E402,F401  (jobmål: add, edit, reorder, remove)
 from . import routes_cv  # noqa: E402,F401  (CV, caseworkers, skånehensyn)
+from . import routes_cv_delete  # noqa: E402,F401  (a CV version deleted)
 from . import routes_case  # noqa: E402,F401  (close/reopen, restriction, erasure)
 from . import routes_new  # noqa: E402,F401  (Opret borger)

@@ -378,6 +378,12 @@ def add_cv_file(citizen: Citizen, accepted: AcceptedCv, stored_name: str, user: 
     return cv
 
 
+def record_cv_deleted(citizen: Citizen, purpose: str) -> None:
+    """A CV version deleted (:func:`portal.citizens.cv_removal.remove`): the citizen is pending for
+    the indexer, as after an upload, and the deletion is audited (``cv_deleted``)."""
+    _matching_changed(citizen, "cv_deleted", purpose)
+
+
 def assign_caseworkers(citizen: Citizen, vk: User | None, adviser: User | None,
                        confirmed: bool) -> bool:
     """Set VK and adviser; the citizen's team becomes the new VK's (when the VK has one).

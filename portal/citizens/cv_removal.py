@@ -1,0 +1,97 @@
+"""Deleting a CV version stored by mistake (the real case: another person's CV uploaded to this
+citizen, a privacy breach for as long as it is kept).
+
+A consultant deletes one version (:func:`remove`), with a reason that goes into the audit log
+(``cv_deleted``, ``cv <id>: <reason>``; the reason follows the rule for every text kept there,
+:func:`portal.citizens.forms.audit_text_problem`). What goes:
+
+- the row, and with it the extracted text (``CvDocument.text``);
+- the stored file, once the caller's commit has succeeded (a failed commit keeps it, so no row
+  ever points at a lost file);
+- the CV check's cached result for that text (:func:`portal.citizens.cv_sharing.forget`);
+- the embedding cache's vectors of the citizen's matching text with that CV (both roles, every
+  encoder in the cache), so no ranking reads a vector made from it (:func:`_drop_vectors`);
+  anything else the cache still holds from it is swept by the indexer as texts of the past;
+- the citizen is marked pending for the indexer, as an upload does (outbox row, version bump),
+  so the index's document is rebuilt from the CV that is current now, or the citizen leaves
+  the index for lack of a CV.
+
+The previous version, if any, is the current CV again (the newest one left): the pages say so.
+
+A version a company has under a consent in force (:func:`portal.citizens.cv_sharing.sharing`)
+is not deleted: :func:`shared_with` names the proposals, and the page links to each, where the
+consent is withdrawn. Withdrawing is what ends the company's access and tells the company to
+delete what it received (GDPR art. 19, :mod:`portal.candidates.withdrawal`). Deleting the version
+under a live consent would instead hand the company an older CV the citizen never agreed to
+share (the consent shares the newest CV stored before it), or leave the company's page with
+nothing and no word to the company: neither is truthful to the citizen.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+
+from matching.cache import ROLES, cache_key
+from store.embedding_store import DbEmbeddingCache
+from store.models import Citizen, CvDocument, User
+from store.models.outbox import EmbeddingCacheEntry
+from store.profiles import citizen_profile
+
+from ..extensions import db
+from . import cv_sharing, service
+
+
+class CvShared(service.CitizenChangeError):
+    """The version is shared with a company under a consent in force: withdraw it first."""
+
+    def __init__(self, shared: list[cv_sharing.Sharing]) -> None:
+        names = ", ".join(sorted({item.proposal.opening.company.name for item in shared}))
+        super().__init__(f"CV'et kan ikke slettes, mens {names} har det efter borgerens samtykke. "
+                         "Tilbagekald samtykket på forslaget først: så kan virksomheden ikke længere hente "
+                         "CV'et og får besked om at slette det, den har fået. Slet derefter CV'et her.")
+        self.shared = shared
+
+
+def shared_with(citizen: Citizen, cv: CvDocument) -> list[cv_sharing.Sharing]:
+    """The proposals whose consent in force shares exactly this version with a company."""
+    return [item for item in cv_sharing.sharing(citizen) if item.cv is not None and item.cv.id == cv.id]
+
+
+def after_removal(citizen: Citizen, cv: CvDocument) -> CvDocument | None:
+    """The CV that is current once ``cv`` is deleted (None: the citizen then has no CV)."""
+    left = [other for other in citizen.cv_documents if other.id != cv.id]
+    return left[-1] if left else None
+
+
+def remove(citizen: Citizen, cv: CvDocument, reason: str, user: User) -> str | None:
+    """Delete ``cv`` (one of ``citizen``'s versions) in the caller's session; the caller commits
+    and then deletes the returned stored file (:func:`portal.citizens.uploads.delete_stored`).
+
+    Raises:
+        CitizenChangeError: read-only citizen (restricted or anonymised).
+        CvShared: the version is shared with a company under a consent in force.
+    """
+    service.ensure_editable(citizen)
+    if shared := shared_with(citizen, cv):
+        raise CvShared(shared)
+    stored_name, text = cv.stored_name, cv.text or ""
+    _drop_vectors(citizen, text)
+    citizen.cv_documents.remove(cv)  # delete-orphan: the row and its text go at the flush
+    cv_sharing.forget(text)
+    service.record_cv_deleted(citizen, f"cv {cv.id}: {reason}")
+    return stored_name
+
+
+def _drop_vectors(citizen: Citizen, cv_text: str) -> int:
+    """Delete the cached vectors of the citizen's matching text as it reads with ``cv_text`` as
+    the CV (the text the indexer encoded while that version was current), for every encoder
+    with entries, in the caller's session."""
+    try:
+        profile = dataclasses.replace(citizen_profile(citizen), cv_text=cv_text)
+    except ValueError:  # a row matching cannot read was never encoded
+        return 0
+    encoders = db.session.scalars(sa.select(EmbeddingCacheEntry.encoder).distinct()).all()
+    keys = [cache_key(encoder, role, profile.text) for encoder in encoders for role in ROLES]
+    return DbEmbeddingCache(db.session, "").delete_many(keys) if keys else 0
+
