@@ -9,7 +9,7 @@ from ..formutil import DanishForm, DanishGetForm, choices
 from ..i18n import format_date, format_month
 from .facts import Scope, add_months, month_end
 from .snapshots import provisional_until
-from store.models.vocab import BENEFIT_GROUPS
+from store.models.vocab import BENEFIT_GROUPS, HOTLINE_URGENCIES
 
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
 LIST_SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Hele jobcentret"}
@@ -211,6 +211,43 @@ class FigureListForm(FilterForm):
         if self.gruppe.errors or self.gruppe.data not in BENEFIT_GROUPS:
             self.gruppe.data = ""
         return self.tal.data, self.gruppe.data or None, _clamp_page(self.side)
+
+
+# The figures of the hotline block that count requests (``tal``) → :data:`.hotline_figures.COUNTS`
+# key and the column's heading on /maal (review AL 6).
+HOTLINE_FIGURES = {"modtaget": ("received", "Modtaget"),
+                   "inden-for-fristen": ("in_time", "Svar inden for fristen"),
+                   "overskredet": ("missed", "Fristen overskredet"),
+                   "venter": ("waiting", "Venter på svar (fristen ikke nået)"),
+                   "lukket-uden-svar": ("closed_unanswered", "Lukket uden svar")}
+HOTLINE_FIGURE_KEYS = {key: value for value, (key, _label) in HOTLINE_FIGURES.items()}  # COUNTS key → ``tal``
+ALL_URGENCIES = ""  # ``hast`` of the »I alt« row
+
+
+class HotlineListForm(FilterForm):
+    """The filters of the requests behind a hotline figure: which figure (``tal``), which
+    urgency (``hast``; "" every urgency), month, page. The block covers the whole job centre,
+    so there is no scope to choose (``omfang`` is only carried back to /maal)."""
+
+    tal = SelectField("Tal", default="modtaget")
+    hast = SelectField("Hast", default=ALL_URGENCIES)
+    side = IntegerField("Side", default=1)
+
+    def __init__(self, formdata, today: date):
+        super().__init__(formdata, today)
+        self.tal.choices = choices({value: label for value, (_key, label) in HOTLINE_FIGURES.items()})
+        self.hast.choices = choices([(ALL_URGENCIES, "Alle (i alt)"),
+                                     *((key, label.split(" – ")[0]) for key, label in HOTLINE_URGENCIES.items())])
+
+    def figure_urgency_page(self) -> tuple[str, str | None, int]:
+        """The figure (a :data:`.hotline_figures.COUNTS` key), the urgency (None: every one) and
+        the 1-based page (after :meth:`cleaned`).
+
+        :raise UnknownChoice: for a figure or urgency the block does not have.
+        """
+        figure = _chosen(self.tal, HOTLINE_FIGURES, "modtaget", "Tallet")
+        urgency = _chosen(self.hast, HOTLINE_URGENCIES, ALL_URGENCIES, "Hastegraden")
+        return HOTLINE_FIGURES[figure][0], urgency or None, _clamp_page(self.side)
 
 
 class RecomputeForm(DanishForm):

@@ -57,28 +57,45 @@ def _utc(day: date) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(TIMEZONE)).astimezone(timezone.utc)
 
 
+# The block's figures that count requests (``HotlineRow``'s fields), in the table's order.
+COUNTS = ("received", "in_time", "missed", "waiting", "closed_unanswered")
+
+
+def classify(now: datetime) -> dict[str, sa.ColumnElement[bool]]:
+    """The one rule of the block: per figure of :data:`COUNTS`, the SQL condition a request
+    meets to count in it at ``now`` (see the module docstring). The figures sum these
+    conditions (:func:`month_rows`) and their lists select by them
+    (:func:`.hotline_lists.hotline_list`), so a list always has its figure's number."""
+    answered = HotlineRequest.first_response_at.is_not(None)
+    closed = HotlineRequest.status == "closed"
+    return {
+        "received": sa.true(),
+        "in_time": sa.and_(answered, HotlineRequest.first_response_at <= HotlineRequest.due_at),
+        "missed": sa.or_(sa.and_(answered, HotlineRequest.first_response_at > HotlineRequest.due_at),
+                         sa.and_(~answered, closed, HotlineRequest.closed_at > HotlineRequest.due_at),
+                         sa.and_(~answered, ~closed, HotlineRequest.due_at < now)),
+        "waiting": sa.and_(~answered, ~closed, HotlineRequest.due_at >= now),
+        "closed_unanswered": sa.and_(~answered, closed),
+    }
+
+
+def made_in(month: date) -> sa.ColumnElement[bool]:
+    """SQL: the request was made in ``month`` (its first day), Copenhagen time."""
+    return sa.and_(HotlineRequest.created_at >= _utc(month), HotlineRequest.created_at < _utc(add_months(month, 1)))
+
+
 def month_rows(session: Session, month: date, now: datetime) -> list[HotlineRow]:
     """Per urgency (in the form's order) and in total, the requests made in ``month`` (its
-    first day) and how their first answer stands at ``now``. One statement."""
-    answered = HotlineRequest.first_response_at.is_not(None)
-    in_time = sa.and_(answered, HotlineRequest.first_response_at <= HotlineRequest.due_at)
-    closed = HotlineRequest.status == "closed"
-    missed = sa.or_(sa.and_(answered, HotlineRequest.first_response_at > HotlineRequest.due_at),
-                    sa.and_(~answered, closed, HotlineRequest.closed_at > HotlineRequest.due_at),
-                    sa.and_(~answered, ~closed, HotlineRequest.due_at < now))
-    waiting = sa.and_(~answered, ~closed, HotlineRequest.due_at >= now)
-    closed_unanswered = sa.and_(~answered, closed)
+    first day) and how their first answer stands at ``now`` (:func:`classify`). One statement."""
+    rule = classify(now)
 
     def total(condition):
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
-    stmt = (sa.select(HotlineRequest.urgency, sa.func.count(HotlineRequest.id), total(in_time), total(missed),
-                      total(waiting), total(closed_unanswered))
-            .where(HotlineRequest.created_at >= _utc(month), HotlineRequest.created_at < _utc(add_months(month, 1)))
-            .group_by(HotlineRequest.urgency))
+    stmt = (sa.select(HotlineRequest.urgency, *(total(rule[name]) for name in COUNTS))
+            .where(made_in(month)).group_by(HotlineRequest.urgency))
     found = {urgency: counts for urgency, *counts in session.execute(stmt)}
-    rows = [HotlineRow(key, label.split(" – ")[0], *map(int, found.get(key, (0, 0, 0, 0, 0))))
+    rows = [HotlineRow(key, label.split(" – ")[0], *map(int, found.get(key, (0,) * len(COUNTS))))
             for key, label in HOTLINE_URGENCIES.items()]
-    sums = [sum(getattr(row, name) for row in rows)
-            for name in ("received", "in_time", "missed", "waiting", "closed_unanswered")]
+    sums = [sum(getattr(row, name) for row in rows) for name in COUNTS]
     return [*rows, HotlineRow("", "I alt", *sums)]

@@ -10,12 +10,14 @@ from ..access import admin_required, consultant_required
 from ..auth.sessions import confirm_first
 from ..errors import render_error
 from ..extensions import db
-from . import bp, figure_lists, hotline_figures, list_export, snapshots
+from ..hotline import need_to_know
+from . import bp, figure_lists, hotline_figures, hotline_lists, list_export, snapshots
 from .charts import chart_series
 from .export import render_csv
 from .facts import load_facts
-from .forms import (ACTIVE_PARTS, FIGURES, GOALS, PARTIAL, RESTRICTED_ONLY, SCOPES, VIEWS, FigureListForm,
-                    FilterForm, GoalListForm, RecomputeForm, UnknownChoice, month_label, provisional_marker)
+from .forms import (ACTIVE_PARTS, FIGURES, GOALS, HOTLINE_FIGURE_KEYS, HOTLINE_FIGURES, PARTIAL, RESTRICTED_ONLY,
+                    SCOPES, VIEWS, FigureListForm, FilterForm, GoalListForm, HotlineListForm, RecomputeForm,
+                    UnknownChoice, month_label, provisional_marker)
 from .basis import Basis, counts, figure_ids
 from .goal_lists import MISSES, active_list, focus_list, matchable_list, restricted_among, selected_ids
 from .metrics import compute_all, redefined
@@ -84,6 +86,7 @@ def index():
         charts=chart_series(points),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         hotline=hotline_figures.month_rows(db.session, as_of.replace(day=1), clock.utcnow()),
+        hotline_figure_keys=HOTLINE_FIGURE_KEYS,
         budget=BUDGET_2024, reference=plan_reference_saving(), scope_label=SCOPES[scope.kind],
         month=month_label(as_of.replace(day=1)), partial=form.partial, today=clock.today(), frozen=frozen,
         provisional=snapshots.provisional_until(as_of, clock.today()),
@@ -290,6 +293,33 @@ def figure_export():
     audit.record_now("export_figure_list", purpose=f"{figure}:{scope.kind}:{as_of.isoformat()}:{len(rows)}")
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="grundlag-{figure}-{as_of:%Y-%m}.csv"'})
+
+
+@bp.get("/hotline")
+@consultant_required
+def hotline_list():
+    """The requests behind a figure of the hotline block (review AL 6): those made in the month
+    with the urgency (``hast``; none: every urgency, the »I alt« row) that count in the figure
+    (``tal``) now, by the figure's own rule (:func:`.hotline_lists.hotline_list`), a page at a time.
+
+    The rows show what the hotline's staff lists show, and as they do a request outside the
+    reader's case shows its category, not its subject (:func:`portal.hotline.need_to_know.hidden_subjects`);
+    its page asks for a purpose first. No citizen is named: not logged, as those lists are not.
+    :raise 404: for a figure or urgency the block does not have.
+    """
+    form = HotlineListForm(request.args, clock.today())
+    scope, as_of = form.cleaned(current_user)
+    try:
+        figure, urgency, page = form.figure_urgency_page()
+    except UnknownChoice as unknown:
+        _unknown(unknown)
+    result = hotline_lists.hotline_list(db.session, as_of.replace(day=1), clock.utcnow(), figure, urgency, page)
+    return render_template(
+        "dashboard/hotline_list.html", form=form, figure=figure, figure_label=HOTLINE_FIGURES[form.tal.data][1],
+        urgency=urgency, result=result, month=month_label(as_of.replace(day=1)), partial=form.partial,
+        hidden=need_to_know.hidden_subjects(current_user, [row.request for row in result.rows]),
+        page_args={"tal": form.tal.data, "hast": urgency, "maaned": form.maaned.data, "omfang": scope.kind},
+        back=url_for("dashboard.index", omfang=scope.kind, maaned=form.maaned.data, _anchor="hotline"))
 
 
 @bp.post("/genberegn")
