@@ -16,8 +16,10 @@ import re
 _CARE_TITLE = r"s?(?:hjælper|medhjælper|pædagog|konsulent|behandler|rådgiver|område|center|\w*assistent)"
 _PSYCHIATRIC_TITLE = r"ske?\s+(?:sygeplejerske|social|pædagog|assistent|ergoterapeut|sygehjælper)"
 
+# Linear in the length of a word: the one leading ``\w*`` (»Rygskade«) starts at a word's start
+# only (``\b``); unanchored, a word of thousands of letters was read to its end from each letter.
 HEALTH_WORDS = re.compile(
-    r"skåne|\bpga\b|på grund af|grundet|diagnos|sygdom|sygemeld|\bsyg\b|\w*skade\b|skadet|smerte|\bondt\b|"
+    r"skåne|\bpga\b|på grund af|grundet|diagnos|sygdom|sygemeld|\bsyg\b|\b\w*skade\b|skadet|smerte|\bondt\b|"
     r"stress|angst|depression|psykisk|"
     rf"psykiatri(?!{_PSYCHIATRIC_TITLE}|{_CARE_TITLE})|misbrug(?!{_CARE_TITLE})|handicap(?!{_CARE_TITLE})|"
     r"begrænsning|hensyn|helbred|\badhd\b|autis|ressourceforløb|jobafklaring|førtidspension|fleksjob|"
@@ -41,13 +43,17 @@ def whole_words(pattern: re.Pattern, text: str) -> list[str]:
     """The hits of ``pattern`` in ``text`` widened to the whole words they are part of, as
     written, each once: a message then names »Skånehensynene«, not »Skåne«."""
     words = []
+    widened_to = -1  # where the last word found ends: a hit within it names (part of) that word again
     for found in pattern.finditer(text):
         start, end = found.span()
+        if end <= widened_to:
+            continue  # »stressstress…«: widening each hit to the same long word was quadratic
         while start > 0 and text[start - 1].isalnum():
             start -= 1
         while end < len(text) and text[end].isalnum():
             end += 1
         words.append(text[start:end])
+        widened_to = end
     return list(dict.fromkeys(words))
 
 

@@ -58,11 +58,14 @@ KINDS = {
 
 # A benefit word that names a field of work is a job: »Sagsbehandler på kontanthjælpsområdet«.
 _WORK = r"(?!s?(?:sag|område|afdeling|team|enhed|medarbejder|rådgiver|konsulent|kontor))"
+# Linear in the length of a word (review: thousands of letters without a space took minutes): a
+# leading ``\w*`` starts only at a word's start (``\b``), as a hit is widened to its whole word
+# anyway (:func:`portal.health_words.whole_words`); one inside a word is bounded.
 _BENEFIT = re.compile(
-    rf"\w*dagpenge{_WORK}\w*|kontanthjælp{_WORK}\w*|uddannelseshjælp{_WORK}\w*|"
+    rf"\b\w*dagpenge{_WORK}\w*|kontanthjælp{_WORK}\w*|uddannelseshjælp{_WORK}\w*|"
     rf"integrationsydelse{_WORK}\w*|ledighedsydelse{_WORK}\w*|ressourceforløb{_WORK}\w*|"
     rf"jobafklaring{_WORK}\w*|førtidspension{_WORK}\w*|seniorpension\w*|revalidering{_WORK}\w*|"
-    r"overgangsydelse|hjemrejseydelse|selvforsørgelses\w*ydelse|\w*forsørgelse\b|bistandshjælp|"
+    r"overgangsydelse|hjemrejseydelse|selvforsørgelses\w{0,40}ydelse|\b\w*forsørgelse\b|bistandshjælp|"
     r"\bpå\s+bistand\b|aktivitetsparat\w*|\bjobparat\w*|\bydelse(?:sgruppe|n)?\b|efterløn\w*|"
     r"\bledig\s+(?:i|siden)\b|\bunemployment\s+benefit|\bwelfare\b",
     re.IGNORECASE)
@@ -254,7 +257,9 @@ _CRIMINAL = re.compile(
     r"\bfængsel\b|\bfængslet\b|fængselsstraf\w*|\bafson\w*|\bdømt\b|\bdom\s+for\b|prøveløsladt|\bfodlænke\b|"
     r"samfundstjeneste|under\s+kriminalforsorgen|kriminalforsorgens\s+tilsyn|\bsigtet\b|\bstraffet\b",
     re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# From the start of a run of the address's letters only: tried at every letter of a long word,
+# the run was read to its end again each time (quadratic).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A Danish phone number: eight digits together or in pairs, optionally after +45. Not year
 # ranges (»2015-2019«): pairs are split by single spaces only.
 _PHONE = re.compile(r"(?<![\d-])(?:\+45\s?)?(?:\d{8}|\d{2} \d{2} \d{2} \d{2}|\d{4} \d{4})(?![\d-])")

@@ -38,3 +38,10 @@ def test_diagnoses_treatment_and_addiction_match(text):
 ])
 def test_the_new_words_leave_work_alone(title):
     assert not HEALTH_WORDS.search(title)
+
+
+def test_a_word_with_many_hits_is_named_once_whole():
+    """»stress« 10 000 times in one word is one word (widened once, not once per hit)."""
+    from portal.health_words import health_words_in
+
+    assert health_words_in("Ord: " + "stress" * 10_000 + " og angst") == ["stress" * 10_000, "angst"]

@@ -306,3 +306,31 @@ def test_a_long_text_with_many_languages_and_adjectives_is_found_once():
     is measured by the benchmark scripts, not by a timed test)."""
     text = ("Taler polsk. Er polsk. " * 10000)[:200_000]
     assert private_details.find(text, CITIZEN) == [private_details.Detail("origin", "polsk")]
+
+
+LONG = 50_000  # letters in one word, without a space (a pasted blob, a CV's text run together)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a" * LONG, []),
+    ("x" * LONG + "dagpenge", [private_details.Detail("benefit", "x" * LONG + "dagpenge")]),
+    ("Ryg" + "x" * LONG + "skade", [private_details.Detail("health", "Ryg" + "x" * LONG + "skade")]),
+    ("stress" * (LONG // 6), [private_details.Detail("health", "stress" * (LONG // 6))]),
+    ("a" * LONG + "@example.dk", [private_details.Detail("contact", "a" * LONG + "@example.dk")]),
+    ("a" * LONG + " Modtager sygedagpenge.", [private_details.Detail("benefit", "sygedagpenge")]),
+])
+def test_one_very_long_word_is_checked_whole(text, expected):
+    """The open-ended patterns (a leading ``\\w*`` in »…dagpenge«, »…skade«, an e-mail's name)
+    start at a word's start only, and a word is widened once, not once per hit in it: linear in
+    the word's length. A 50 000-letter word took minutes before (docs/performance.md has the
+    times; speed is measured there, not by a timed test)."""
+    assert private_details.find(text, CITIZEN) == expected
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Modtager arbejdsløshedsdagpenge", "arbejdsløshedsdagpenge"), ("På selvforsørgelses- og hjemrejseydelse", "hjemrejseydelse"),
+    ("Ingen offentlig forsørgelse", "forsørgelse"), ("Skriv til anna.b+cv@mail.example.dk", "anna.b+cv@mail.example.dk"),
+    ("Har en rygskade", "rygskade"),
+])
+def test_the_patterns_made_linear_still_find_the_words_inside_a_sentence(text, word):
+    assert word in [detail.words for detail in private_details.find(text, CITIZEN)]
