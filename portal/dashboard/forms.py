@@ -220,7 +220,8 @@ HOTLINE_FIGURES = {"modtaget": ("received", "Modtaget"),
                    "overskredet": ("missed", "Fristen overskredet"),
                    "venter": ("waiting", "Venter på svar (fristen ikke nået)"),
                    "lukket-uden-svar": ("closed_unanswered", "Lukket uden svar")}
-HOTLINE_FIGURE_KEYS = {key: value for value, (key, _label) in HOTLINE_FIGURES.items()}  # COUNTS key → ``tal``
+# COUNTS key → (``tal``, heading): what /maal links a count with
+HOTLINE_FIGURE_KEYS = {key: (value, label) for value, (key, label) in HOTLINE_FIGURES.items()}
 ALL_URGENCIES = ""  # ``hast`` of the »I alt« row
 
 

@@ -162,7 +162,7 @@ def test_every_count_on_maal_links_to_a_list_of_as_many_requests(app, client, au
     auth.login(make_user("consultant").email)
     html = client.get("/maal/?maaned=2026-11").get_data(as_text=True)
     block = html.split('data-testid="hotline-figures"')[1].split("</table>")[0]
-    links = re.findall(r'<a href="([^"]+)" data-testid="hotline-link-(\w+)">([\d.]+)</a>', block)
+    links = re.findall(r'<a href="([^"]+)" data-testid="hotline-link-(\w+)">([\d.]+)<span class="sr-only"> ', block)
     assert len(links) >= 4 * 4  # each urgency and the total: at least received, in time, missed, closed
     assert {key for _url, key, _n in links} == set(COUNTS)
     for url, key, shown in links:
@@ -181,6 +181,7 @@ def test_every_count_on_maal_links_to_a_list_of_as_many_requests(app, client, au
         assert len(rows) == len(set(rows)) == number, url
     assert all(int(n.replace(".", "")) > 0 for _u, _k, n in links)  # a figure of 0 links nowhere
     assert block.count("<td>0</td>") + len(links) == 4 * len(COUNTS)
+    assert '<span class="sr-only"> henvendelser, akut: fristen overskredet</span>' in block  # read out in full
 
 
 def test_a_row_shows_company_urgency_times_in_danish_and_links_to_the_request(app, client, auth, make_user,
