@@ -120,8 +120,9 @@ class MatchResult:
         priority: the policy priority used ("off", "normal", "strong").
         threshold: the relevance a good match reaches (`no_good_match`).
         scored_of: None when every profile that passes the hard limits and filters was
-            scored; else how many were scored (the nearest by the searches: for citizens, by
-            whole text and by jobmål, united), more being eligible (over `exhaustive_limit`
+            scored; else how many were scored (the nearest by the searches, united: for
+            citizens, by whole text and by jobmål; for openings, by the citizen's whole text
+            and by each of the citizen's jobmål), more being eligible (over `exhaustive_limit`
             in the index, over `fallback_limit` in degraded mode).
     """
 
@@ -321,6 +322,9 @@ class _Plan(Generic[P]):
     # hard constraints (None: the excluded are not asked for). The matches always come from
     # ``conditions``, so asking for the excluded never changes who is ranked.
     excluded_conditions: list[Condition] | None = None
+    # The jobmål an opening plan also searches by beyond ``exhaustive_limit`` (the citizen's):
+    # each is half of a pair's relevance alone (``explain.pair_relevance``: its best jobmål).
+    goal_queries: tuple[str, ...] = ()
 
 
 class MatchingService:
@@ -341,7 +345,8 @@ class MatchingService:
             far off was left out of a pool of the 200 nearest by CV text).
         pool_size: beyond `exhaustive_limit` eligible, candidates retrieved and reranked: the
             nearest by the search, whatever k (at least k), by each signal the pair's relevance
-            has (for citizens: the whole text's vector and the jobmål's, ``GOAL_FIELD``; their
+            has (for citizens: the whole text's vector and the jobmål's, ``GOAL_FIELD``; for
+            openings: the citizen's whole text and each of its jobmål as a query; their
             union is scored); `MatchResult.scored_of` says how many. The pool does not grow
             with k, so the top k is always a prefix of the top k + n.
         clock: today's date (injectable for tests).
@@ -448,6 +453,7 @@ class MatchingService:
             lambda o: opening_passes(o, filters) and _within(citizen, o, filters.max_distance_km),
             priority,
             opening_conditions(citizen, filters, self.rules, hard=False) if include_excluded else None,
+            goal_queries=citizen.goal_texts,
         )
         return self._run(plan, k, _as_source(openings), include_excluded, excluded_limit)
 
@@ -479,6 +485,10 @@ class MatchingService:
                 # by the jobmål vector join the nearest by whole text, under the same filters.
                 hits = _union(hits, self.backend.search(plan.kind, query_vector, pool,
                                                         plan.conditions, field=GOAL_FIELD))
+            elif nearest and plan.goal_queries:
+                # The reverse: the nearest openings by each of the citizen's jobmål join the
+                # nearest by the whole text (an opening of a jobmål far from the CV is not lost).
+                hits = _union(hits, *self._goal_searches(plan, pool))
             scored_of = len(hits) if nearest and len(hits) < eligible else None
             excluded_searched = plan.excluded_conditions is not None and excluded_limit != 0
             excluded_hits = [] if not excluded_searched else \
@@ -517,6 +527,14 @@ class MatchingService:
         missing = (*missing, *(i for i in ids if i not in found and i not in missing))
         return MatchResult(matches, tuple(excluded[:excluded_limit]), missing_ids=missing,
                            priority=plan.priority, scored_of=scored_of, approximate=self.approximate)
+
+    def _goal_searches(self, plan: _Plan[P], pool: int) -> list[list[Hit]]:
+        """The nearest ``pool`` of ``plan.kind`` by each of ``plan.goal_queries``, under the
+        plan's filters (the jobmål's query vectors are the ones their scoring uses, so a
+        caching encoder encodes each once)."""
+        vectors = self.encoder.encode_queries(list(plan.goal_queries))
+        return [self.backend.search(plan.kind, vector, pool, plan.conditions, text=goal)
+                for goal, vector in zip(plan.goal_queries, vectors)]
 
     def _check_not_empty(self, kind: str, source: ProfileSource[P]) -> None:
         """Raise ``_EmptyIndex`` when ``kind``'s index holds no document while ``source`` has

@@ -13,6 +13,7 @@ from matching.encoders import EncoderUnavailable, HashingEncoder
 from matching.service import (
     MappingSource,
     MatchingService,
+    citizen_text,
     document_for_citizen,
     documents_for_citizens,
     documents_for_openings,
@@ -369,6 +370,53 @@ def test_every_eligible_candidate_is_scored_not_only_the_nearest_by_cv_text(enco
     # Five eligible, over the limit: the 2 nearest by whole text (near0, near1) and by jobmål
     # (fit, near0) were scored, and the page says three were.
     assert result.scored_of == 3 and "fit" in [m.citizen_id for m in result.matches]
+
+
+def test_an_opening_near_a_jobmaal_is_scored_though_far_from_the_whole_cv(encoder):
+    """The reverse of review S 1 beyond ``exhaustive_limit``: a pair's relevance is half the
+    best single jobmål's, so the pool of openings for a citizen holds the nearest by each
+    jobmål besides the nearest by the whole text. An opening of the citizen's jobmål whose text
+    is far from the CV was outside a pool of the nearest by whole text alone."""
+    accounting = "Bogføring, regnskab, budget, løn og kontorarbejde i en revisionsvirksomhed."
+    near = {f"near{i}": OpeningProfile(f"near{i}", 1, "f1", "smaajob", "Kontorhjælp", accounting * 2,
+                                       hours_min=5, hours_max=15, postcode="8722") for i in range(4)}
+    fit = OpeningProfile("fit", 1, "f2", "smaajob", "Lagermedarbejder", "Lagermedarbejder til lageret.",
+                         hours_min=5, hours_max=15, postcode="8722")
+    openings = {**near, "fit": fit}
+    citizen = person("c", ("Kok", "Lagermedarbejder"), " ".join([accounting] * 8))
+    backend = MemoryBackend()
+    backend.index(documents_for_openings(list(openings.values()), encoder))
+    query = encoder.encode_queries([citizen_text(citizen)])[0]
+    assert "fit" not in [h.id for h in backend.search("opening", query, 2, [])]  # outside a pool of 2
+
+    every = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2)
+    exhaustive = every.rank_openings(citizen, k=5, openings=openings)
+    assert exhaustive.scored_of is None and "fit" in [m.opening_id for m in exhaustive.matches]
+
+    capped = MatchingService(encoder, backend, clock=lambda: TODAY, pool_size=2, exhaustive_limit=3)
+    result = capped.rank_openings(citizen, k=2, openings=openings)
+    # Five eligible, over the limit: the 2 nearest by whole text and the 2 nearest by each
+    # jobmål were scored (one of them »fit«), and the result says how many.
+    assert "fit" in [m.opening_id for m in result.matches]
+    assert result.scored_of is not None and 3 <= result.scored_of < 5
+    fit_score = next(m.score for m in result.matches if m.opening_id == "fit")
+    assert fit_score == next(m.score for m in exhaustive.matches if m.opening_id == "fit")
+
+    asked = []
+
+    class Recording(MemoryBackend):
+        def search(self, kind, vector, k, filters=(), text=None, field="vector"):
+            asked.append((k, text))
+            return super().search(kind, vector, k, filters, text, field)
+
+    recording = Recording()
+    recording.index(documents_for_openings(list(openings.values()), encoder))
+    MatchingService(encoder, recording, clock=lambda: TODAY, pool_size=2, exhaustive_limit=3).rank_openings(
+        citizen, k=2, openings=openings)
+    assert asked == [(2, citizen_text(citizen)), (2, "Kok"), (2, "Lagermedarbejder")]  # one search per jobmål
+    asked.clear()
+    MatchingService(encoder, recording, clock=lambda: TODAY, pool_size=2).rank_openings(citizen, k=2, openings=openings)
+    assert asked == [(5, citizen_text(citizen))]  # under the limit: every eligible, one search
 
 
 def test_the_search_asks_for_what_is_scored_never_the_limit_plus_one(encoder):
