@@ -132,7 +132,8 @@ def test_a_stopped_indexer_is_said_on_the_ranking_with_whom_to_tell(app, client,
     auth.login(world["consultant"].email)
     html = client.get(f"/kandidater/opslag/{world['opening_id']}").get_data(as_text=True)
     notice = html.split('data-testid="indexer-stalled"')[1].split("</div></div>")[0]
-    assert "1 ændring(er) afventer indeksering, men indekseringen kører ikke lige nu" in notice
+    assert "Indekseringen kører ikke lige nu" in notice
+    assert "1 ændring(er) af borgere og opslag afventer indeksering og er ikke med i rangeringen endnu" in notice
     assert "der går intet tabt" in notice and "Sig det til en administrator" in notice
     assert "/admin/indexer" not in notice
     assert _names_in_order(html)[0] == "Anna Lagerbæk"  # the ranking is still shown
