@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from ..i18n import format_date, format_month, format_number
 from store.models.api import API_SCOPES
 from store.models.vocab import (CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS, END_REASONS,
-                                OPENING_STATUSES, PROPOSAL_STATUSES)
+                                OPENING_STATUSES, PROPOSAL_STATUSES, ROLES)
 
 ACTION_GROUPS: dict[str, dict[str, str]] = {
     "Log-ind og sikkerhed": {
@@ -112,6 +112,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "hotline_closed": "Hotline-henvendelse lukket",
         "hotline_reminder": "Påmindelse om hotline-henvendelse",
         "hotline_escalation": "Hotline-henvendelse eskaleret",
+        "hotline_duty_set": "Vagthavende for hotline ændret",
     },
     "Eksport og rapporter": {
         "export_candidates": "Kandidater hentet som fil",
@@ -134,6 +135,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "user_phone_set": "Brugers telefonnummer rettet",
         "user_enabled": "Bruger aktiveret",
         "user_disabled": "Bruger deaktiveret",
+        "user_role_changed": "Brugers rolle ændret",
+        "user_email_freed": "Deaktiveret brugers e-mail frigjort",
         "caseload_handed_over": "Sager overdraget til en anden konsulent",
         "team_created": "Team oprettet",
         "team_renamed": "Team omdøbt",
@@ -220,6 +223,7 @@ PURPOSE_WORDS = {
     "assign": "valg af sagsbehandlere", "limitations": "skånehensyn", "job_goals": "jobmål",
     "placement_start": "start af forløb", "placement_page": "forløbets side",
     "all": "alle", "mine": "mine",  # a goal list's scope (portal.dashboard.facts.Scope.kind)
+    "email_changed": "e-mailen er ændret", "consultant": "konsulent", "admin": "administrator",  # a role change
     **{key: label.lower() for key, label in OPENING_STATUSES.items()},
     **{key: label[0].lower() + label[1:] for key, label in PROPOSAL_STATUSES.items()},
     **{key: label.lower() for key, label in COMPANY_RESPONSES.items()},
@@ -231,19 +235,19 @@ PURPOSE_KEYS = {
     "company": "virksomhed", "status": "status", "page": "side", "side": "side", "mail": "mail",
     "kind": "slags", "owner": "ejer", "scope": "adgang", "webhook": "webhook", "Proposal": "forslag",
     "ApiToken": "API-nøgle", "file": "fil", "count": "antal", "fields": "felter", "changed": "ændret",
-    "updated": "opdateret", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
+    "updated": "opdateret", "created": "oprettet", "unchanged": "uændret", "refused": "afvist", "cv": "CV", "message": "besked", "unknown": "ukendt", "handling": "handling",
     "bruger": "bruger", "fra": "fra", "til": "til", "resultat": "resultat", "maal": "mål", "omfang": "omfang",
     "maaned": "måned", "tal": "tal", "gruppe": "gruppe", "borgere": "borgere", "virksomheder": "virksomheder",
     "henvendelser": "henvendelser", "raadgiver": "borgere som rådgiver", "session": "session",
     "vk": "VK", "adviser": "rådgiver", "interview": "samtale", "times": "tider", "channel": "kanal",
     "text": "samtykketekst", "share": "deles", "response": "svar", "story": "historie", "delivery": "levering",
-    "reason": "årsag", "Opening": "opslag", "Placement": "forløb", "Interview": "samtale", "Citizen": "borger",
+    "reason": "årsag", "role": "rolle", "Opening": "opslag", "Placement": "forløb", "Interview": "samtale", "Citizen": "borger",
 }
 # A count put after its number: "rows:15" is "15 rækker".
 PURPOSE_COUNTS = {"rows": "rækker"}
 # A key whose value is a code of its own vocabulary, named as the page that set it names it
 # (review AH 7: an API key's "scope:write" as adgang »Læse og skrive«, not »write«).
-PURPOSE_KEY_VALUES = {"scope": API_SCOPES}
+PURPOSE_KEY_VALUES = {"scope": API_SCOPES, "role": ROLES}
 # The hours a company saved: "ny->10.00" and "12.00->15.00", shown with Danish decimals.
 HOURS_ACTIONS = frozenset({"hours_logged", "hours_updated"})
 # A state changed, "before->after" (a placement's end "aktiv->2026-11-20/ordinaert_job", a

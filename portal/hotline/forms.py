@@ -7,14 +7,18 @@ No form carries ownership or state: company, assignee and status come from
 from __future__ import annotations
 
 from wtforms import Field, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from .. import private_details
 from ..formutil import ChoiceField, DanishForm, choices, clean_text, no_hidden_characters
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from .service import RequestData
 
 SUBJECT_MAX = 200
 MESSAGE_MAX = 5000
+NOTE_MAX = 1000
+# What a closing note may not hold, as it goes by mail too (portal.private_details).
+NOTE_REFUSED_KINDS = ("identity", "health", "cpr", "criminal", "benefit")
 
 
 def _text(label: str, max_length: int, *, area: bool = False, min_length: int = 1) -> Field:
@@ -54,4 +58,48 @@ class MessageForm(DanishForm):
 
 
 class CloseForm(DanishForm):
-    """Close a request (CSRF only)."""
+    """Close a request. Staff write a note to the company (``note``): required when the request
+    waits for an answer (``note_required``: closed without one), optional when it is answered.
+    The note is for the company: it stays in the thread and goes with the mail
+    (``hotline_closed``), so it may not hold the citizen's name, health, benefit, CPR number or
+    criminal record (:data:`NOTE_REFUSED_KINDS`). A company user's form has no note
+    (``with_note=False``): what such a post carries as a note is never read.
+    """
+
+    note = TextAreaField("Besked til virksomheden", filters=[clean_text], render_kw={"rows": 4}, validators=[
+        Length(max=NOTE_MAX, message=f"Beskeden må højst være {NOTE_MAX} tegn. Gør den kortere."),
+        no_hidden_characters,
+    ])
+
+    def __init__(self, *args, with_note: bool = True, note_required: bool = False, citizen=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.note_required = note_required
+        self.citizen = citizen
+        if not with_note:
+            del self.note
+
+    def validate_note(self, field: Field) -> None:
+        if not field.data:
+            if self.note_required:
+                raise ValidationError("Skriv kort til virksomheden, hvorfor henvendelsen lukkes uden svar.")
+            return
+        found = [d for d in private_details.find(field.data, self.citizen) if d.kind in NOTE_REFUSED_KINDS]
+        if found:
+            raise ValidationError("Beskeden sendes også som mail til virksomheden og må ikke indeholde "
+                                  f"{private_details.describe(found)}. Skriv den uden.")
+
+
+class DutyForm(DanishForm):
+    """Who is on duty for requests without an active assignee: a consultant, or nobody ("").
+    The choices are the active consultants (:func:`.duty.candidates`), set by the route; a user
+    who is not among them is refused at the field."""
+
+    user = ChoiceField("Vagthavende konsulent", default="")
+
+    def __init__(self, *args, candidates=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user.choices = choices([("", "Ingen vagthavende (fordeling som hidtil)"),
+                                     *((str(u.id), f"{u.name} ({u.email})") for u in candidates)])
+
+    def chosen_id(self) -> int | None:
+        return int(self.user.data) if self.user.data else None

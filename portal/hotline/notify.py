@@ -1,12 +1,14 @@
 """Hotline notifications through :func:`portal.notifications.service.notify`.
 
 * a company files a request → the responsible VK (``hotline_new``); with no active assignee,
-  the fallback group (:func:`fallback_recipients`), so a request never reaches nobody;
+  the duty consultant (:mod:`.duty`), or with nobody on duty the fallback group
+  (:func:`fallback_recipients`), so a request never reaches nobody (:func:`unassigned_recipients`);
 * the company writes again on it → its contact at the job centre, the assignee or else the
   responsible VK (``hotline_message``), one notice per message, saying whether the company
   waits for an answer and by when;
 * the job centre answers → the company users who wrote in the thread (``hotline_answered``);
-* the job centre closes it → the same users (``hotline_closed``).
+* the job centre closes it → the same users (``hotline_closed``), with the note the closer
+  wrote to the company, if any.
 
 All are added to the caller's transaction (the request or reply and its notification are
 committed together) and the mail goes through the durable queue, so a slow or failing
@@ -14,7 +16,9 @@ mail server neither delays nor loses anything.
 
 No mail or notification holds citizen data or the company's free text (the subject or a
 message could name the person): only the company, request number, category, urgency,
-target and a link.
+target and a link; and the job centre's closing note to the company, which its form refuses
+with the citizen's name, health, benefit, CPR number or criminal record in it
+(:class:`.forms.CloseForm`).
 """
 from __future__ import annotations
 
@@ -24,11 +28,13 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..i18n import format_date
-from ..notifications.service import notify, path_for
+from ..notifications.service import notify, path_for, shorten
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HotlineMessage, HotlineRequest, User
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
-from . import sla
+from . import duty, sla
+
+NOTICE_MAX = 300  # a notice's line in the portal (Notification.text)
 
 
 def request_facts(request: HotlineRequest, due: datetime | None = None, *, with_due: bool = True) -> str:
@@ -86,21 +92,31 @@ def fallback_recipients(request: HotlineRequest) -> list[User]:
     return []
 
 
+def unassigned_recipients(request: HotlineRequest) -> list[User]:
+    """Who is told about a request without an active assignee: the duty consultant alone
+    (:func:`.duty.on_duty`), or with nobody on duty the fallback group (:func:`fallback_recipients`)."""
+    on_duty = duty.on_duty()
+    return [on_duty] if on_duty is not None else fallback_recipients(request)
+
+
 def announce_new(request: HotlineRequest) -> bool:
-    """Tell the request's assignee about it, or with no active assignee the fallback group
-    (:func:`fallback_recipients`), in the caller's transaction.
+    """Tell the request's assignee about it, or with no active assignee the duty consultant or
+    else the fallback group (:func:`unassigned_recipients`), in the caller's transaction.
 
     Returns:
         False when there is nobody at all to tell (no active consultant or administrator).
     """
     assignee = active_assignee(request)
-    recipients = [assignee] if assignee is not None else fallback_recipients(request)
+    on_duty = duty.on_duty() if assignee is None else None
+    recipients = [assignee] if assignee is not None else unassigned_recipients(request)
     link = path_for("hotline.detail", request_id=request.id)
     text = f"Ny henvendelse #{request.id} til hotline fra {request.company.name} ({_urgency_word(request)})"
     body = f"{request.company.name} har sendt en henvendelse til hotline.\n"
     if assignee is None:
         text += ", uden ansvarlig konsulent"
         body += "Den har ingen ansvarlig konsulent: den, der svarer først, overtager den.\n"
+        if on_duty is not None:
+            body += "Du får den, fordi du er vagthavende for hotline.\n"
     for recipient in recipients:
         notify(recipient, "hotline_new", text, link,
                subject=f"Hotline: ny henvendelse #{request.id} ({_urgency_word(request)})",
@@ -147,30 +163,41 @@ def company_writers(request: HotlineRequest) -> list[User]:
                               User.company_id == request.company_id).order_by(User.id)))
 
 
+def _tell_company(request: HotlineRequest, kind: str, text: str, *, subject: str, body: str,
+                  link_intro: str) -> int:
+    """Notify the company users who wrote in the request (:func:`company_writers`) of ``kind``,
+    in the caller's transaction; returns how many."""
+    link = path_for("hotline.detail", request_id=request.id)
+    users = company_writers(request)
+    for user in users:
+        notify(user, kind, text, link, subject=subject, body=body, link_intro=link_intro)
+    return len(users)
+
+
 def announce_answer(request: HotlineRequest) -> int:
     """Tell the company users who wrote that the job centre answered; returns how many."""
-    link = path_for("hotline.detail", request_id=request.id)
-    text = f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline"
-    users = company_writers(request)
-    for user in users:
-        notify(user, "hotline_answered", text, link,
-               subject=f"Hotline: svar på henvendelse #{request.id}",
-               body=f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline.",
-               link_intro="Læs svaret her")
+    told = _tell_company(request, "hotline_answered",
+                         f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline",
+                         subject=f"Hotline: svar på henvendelse #{request.id}",
+                         body=f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline.",
+                         link_intro="Læs svaret her")
     webhook_events.hotline_answered(db.session, request)
-    return len(users)
+    return told
 
 
-def announce_closed(request: HotlineRequest) -> int:
+def announce_closed(request: HotlineRequest, note: str = "") -> int:
     """Tell the company users who wrote that the job centre closed the request (in the
-    caller's transaction); returns how many. Nothing can be written in it any more."""
-    link = path_for("hotline.detail", request_id=request.id)
+    caller's transaction), with the closer's ``note`` to them; returns how many. Nothing can
+    be written in it any more."""
     text = f"Jobcentret har lukket jeres henvendelse #{request.id} til hotline"
-    users = company_writers(request)
-    for user in users:
-        notify(user, "hotline_closed", text, link,
-               subject=f"Hotline: henvendelse #{request.id} er lukket",
-               body=(f"{text}. Der kan ikke skrives mere i den. Har I brug for mere hjælp, "
-                     "opretter I en ny henvendelse."),
-               link_intro="Se henvendelsen her")
-    return len(users)
+    body = f"{text}. Der kan ikke skrives mere i den."
+    if note:
+        body += f"\n\nJobcentrets besked ved lukningen:\n{note}\n\n"
+    else:
+        body += " "
+    body += "Har I brug for mere hjælp, opretter I en ny henvendelse."
+    # the notice carries the note too, cut to the list's line (NOTICE_MAX)
+    notice = f"{text}: »{shorten(note, NOTICE_MAX - len(text) - 4)}«" if note else text
+    return _tell_company(request, "hotline_closed", notice,
+                         subject=f"Hotline: henvendelse #{request.id} er lukket", body=body,
+                         link_intro="Læs beskeden her" if note else "Se henvendelsen her")

@@ -6,8 +6,8 @@ response, or put back to waiting by the company, whose target then counts from t
 
 * **reminder**: its target is less than ``HOTLINE_REMIND_BEFORE_MINUTES`` of office time away
   (:func:`.sla.remind_at`: a target at 08:00 is reminded the working day before, that long
-  before closing, not in the night), so the assignee (none active: the fallback group of
-  :func:`.notify.fallback_recipients`) gets one mail, "Svarfristen udløber kl. HH:MM";
+  before closing, not in the night), so the assignee (none active: the duty consultant, or the
+  fallback group, :func:`.notify.unassigned_recipients`) gets one mail, "Svarfristen udløber kl. HH:MM";
 * **escalation**: its target has passed, so the assignee's active team colleagues (or, with
   no team or no colleague, every active administrator) get one mail, "Henvendelse #N er
   over svarfristen", and the consultant's lists show "Eskaleret".
@@ -231,10 +231,11 @@ def _assignee(request: HotlineRequest) -> User | None:
 
 
 def reminder_recipients(request: HotlineRequest) -> list[User]:
-    """The assignee, if there is one and the account is active; else the group a new request
-    without one is announced to (:func:`.notify.fallback_recipients`)."""
+    """The assignee, if there is one and the account is active; else those a new request
+    without one is announced to: the duty consultant, or the fallback group
+    (:func:`.notify.unassigned_recipients`)."""
     assignee = notify.active_assignee(request)
-    return [assignee] if assignee is not None else notify.fallback_recipients(request)
+    return [assignee] if assignee is not None else notify.unassigned_recipients(request)
 
 
 def escalation_recipients(request: HotlineRequest) -> list[User]:

@@ -10,13 +10,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import audit, once
-from ..access import company_required, get_owned_or_404
+from ..access import admin_required, company_required, get_owned_or_404
 from ..extensions import db
 from ..i18n import format_date
 from store.models import HotlineRequest, User
-from . import bp, lists, need_to_know, service, sla
+from . import bp, duty, lists, need_to_know, service, sla
 from ..notifications.service import shorten
-from .forms import SUBJECT_MAX, CloseForm, MessageForm, RequestForm
+from .forms import SUBJECT_MAX, CloseForm, DutyForm, MessageForm, RequestForm
 
 
 def _load(request_id: int) -> HotlineRequest:
@@ -56,7 +56,7 @@ def index():
                            answered_rows=service.rows(answered), show_all=show_all, names=names,
                            hidden=need_to_know.hidden_subjects(current_user, waiting + answered),
                            assignee=names.get(assignee_id) if assignee is not None else None,
-                           assignee_id=assignee_id)
+                           assignee_id=assignee_id, on_duty=duty.on_duty())
 
 
 def _closed_index(assignee_id: int | None):
@@ -151,7 +151,7 @@ def _follow_up_form(found: HotlineRequest, body: str) -> RequestForm:
 
 
 def _render_detail(found: HotlineRequest, message_form: MessageForm | None = None, status: int = 200,
-                   unsent: str | None = None, glass: str = ""):
+                   unsent: str | None = None, glass: str = "", close_form: CloseForm | None = None):
     """The thread. Staff's read of a request about a placement is logged first (fail closed),
     with the purpose ``glass`` when given outside the reader's case (:mod:`.need_to_know`):
     the forms then carry it, so that a page shown again after a post is logged with it too."""
@@ -169,7 +169,8 @@ def _render_detail(found: HotlineRequest, message_form: MessageForm | None = Non
         assignee_name=authors.get(assignee) if assignee else None,
         placement_label=service.placement_label(found.placement, sla.to_local(sla.utc_now()).date(), not staff)
         if found.placement else None,
-        message_form=message_form or MessageForm(formdata=None), close_form=CloseForm(formdata=None),
+        message_form=message_form or MessageForm(formdata=None),
+        close_form=close_form or _close_form(found, formdata=None),
         contact=None if staff else service.contact_for(found.company, found), unsent=unsent, glass=glass,
         # a message refused by validation keeps its form id; a new message form gets a new one
         form_id=once.form_id() if message_form is not None else once.new_id(),
@@ -291,17 +292,65 @@ def _sent_text(found: HotlineRequest) -> str:
 @login_required
 def close(request_id: int):
     """Close a request (staff outside the case: only from a thread read through the glass).
+    Staff write a note to the company (:class:`.forms.CloseForm`): a refused note comes back at
+    its field with what was typed (400); a note for a request closed meanwhile is shown to copy
+    (409), as a reply is.
 
     :raise 404: if the request is unknown or another company's.
     :raise 400: without a valid CSRF token.
     """
     found = _load(request_id)
-    if not CloseForm().validate_on_submit():
+    staff = current_user.role != "company"
+    form = _close_form(found, formdata=request.form)
+    valid = form.validate_on_submit()
+    if not form.is_submitted() or form.csrf_token.errors:
         abort(400)
-    if _outside_case(found) and _posted_purpose(found) is None:
-        return _purpose_page(found, status=403)
-    if service.close_request(found):
-        flash("Henvendelsen er lukket.", "success")
+    glass = ""
+    if _outside_case(found):
+        glass = _posted_purpose(found)
+        if glass is None:
+            return _purpose_page(found, status=403)
+    if not valid:
+        return _render_detail(found, status=400, glass=glass, close_form=form)
+    note = form.note.data if staff else ""
+    if service.close_request(found, note=note):
+        flash("Henvendelsen er lukket." + (" Virksomheden har fået din besked." if note else ""), "success")
+    elif note:
+        return _render_detail(found, status=409, unsent=note, glass=glass)
     else:
         flash("Henvendelsen var allerede lukket.", "info")
     return redirect(url_for("hotline.detail", request_id=request_id))
+
+
+def _close_form(found: HotlineRequest, **kwargs) -> CloseForm:
+    """The close form for the current user: staff's with the note to the company, required
+    while the request waits for an answer; the company's without."""
+    staff = current_user.role != "company"
+    citizen = found.placement.citizen if staff and found.placement is not None else None
+    return CloseForm(with_note=staff, note_required=staff and found.status == "open", citizen=citizen, **kwargs)
+
+
+@bp.route("/vagt", methods=["GET", "POST"])
+@admin_required
+def duty_page():
+    """Administrators name the duty consultant (vagthavende) for requests without an active
+    assignee, or nobody (:mod:`.duty`); the page says who is on duty now and what happens
+    without one.
+
+    :raise 400: with the Danish form error (a user who cannot be on duty).
+    """
+    form = DutyForm(candidates=duty.candidates())
+    if form.validate_on_submit():
+        try:
+            duty.set_duty(current_user, form.chosen_id())
+        except LookupError:
+            form.user.errors = ["Vælg en aktiv konsulent på listen, eller »Ingen vagthavende«."]
+        else:
+            on_duty = duty.on_duty()
+            flash(f"{on_duty.name} er nu vagthavende for hotline." if on_duty
+                  else "Ingen er vagthavende nu: henvendelser uden ansvarlig fordeles som hidtil.", "success")
+            return redirect(url_for("hotline.duty_page"))
+    now = duty.state()
+    if request.method == "GET" and now.on_duty is not None:
+        form.user.data = str(now.on_duty.id)
+    return render_template("hotline/duty.html", form=form, state=now), 400 if request.method == "POST" else 200

@@ -201,21 +201,52 @@ def _set_first_response(request: HotlineRequest, author: User, now: datetime) ->
     db.session.refresh(request, ["first_response_at", "assigned_to_id"])
 
 
-def close_request(request: HotlineRequest, now: datetime | None = None, *, by: User | None = None) -> bool:
-    """Close the request; False if it already was closed.
+def close_request(request: HotlineRequest, now: datetime | None = None, *, by: User | None = None,
+                  note: str = "") -> bool:
+    """Close the request; False if it already was closed (then ``note`` is not kept either:
+    the caller still has it, to show).
 
     When the job centre closes it (``by`` a consultant or administrator; by default the user
     logged in, and a job without one counts as the job centre), the company users who wrote in
-    it are told (``hotline_closed``, in the same commit): they can no longer write in it.
+    it are told (``hotline_closed``, in the same commit, carrying ``note``): they can no longer
+    write in it. ``note``: the closer's note to the company (validated by ``CloseForm``), kept
+    in the thread as an entry of kind "closing_note" with its author and time.
+
+    Closing is one conditional UPDATE, so of two closing at the same moment one closes it and
+    the other is told it already was closed (and its note is not added after the closing).
+
+    Raises:
+        ValueError: for a note without a staff user closing (only the job centre writes one).
     """
     if request.status == "closed":
         return False
-    _close(request, sla.as_utc(now or sla.utc_now()))
+    now = sla.as_utc(now or sla.utc_now())
     closer = by if by is not None else _logged_in()
+    if note and (closer is None or closer.role not in STAFF_ROLES):
+        raise ValueError("only a consultant or administrator writes a closing note")
+    table = HotlineRequest.__table__
+    closed = db.session.execute(sa.update(table).where(table.c.id == request.id, table.c.status != "closed")
+                                .values(status="closed", closed_at=now))
+    if not closed.rowcount:
+        db.session.rollback()
+        return False
+    db.session.refresh(request, ["status", "closed_at"])
+    purpose = f"hotline:{request.id}"
+    if note:
+        message = HotlineMessage(author_id=closer.id, body=note, created_at=now, kind="closing_note")
+        request.messages.append(message)
+        db.session.flush()
+        purpose += f" message:{message.id}"
+    audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=purpose)
     if closer is None or closer.role in STAFF_ROLES:
-        notify.announce_closed(request)
+        notify.announce_closed(request, note)
     db.session.commit()
     return True
+
+
+def closing_note(request: HotlineRequest) -> HotlineMessage | None:
+    """The job centre's note written when it closed ``request``, if any."""
+    return next((m for m in request.messages if m.kind == "closing_note"), None)
 
 
 def _logged_in() -> User | None:
@@ -223,12 +254,6 @@ def _logged_in() -> User | None:
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user
     return None
-
-
-def _close(request: HotlineRequest, now: datetime) -> None:
-    request.status = "closed"
-    request.closed_at = now
-    audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
 
 
 def list_for_company(company_id: int) -> list[HotlineRequest]:

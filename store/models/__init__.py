@@ -7,7 +7,7 @@ from .audit import AuditEvent, LoginAttempt
 from .citizens import CaseClosure, Citizen, CvDocument, JobGoal, VkChange
 from .handoff import Interview, MailMessage, Notification
 from .held import HeldForm
-from .hotline import HotlineMessage, HotlineRequest
+from .hotline import HotlineDuty, HotlineMessage, HotlineRequest
 from .openings import EligibilityRule, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
 from .placements import HoursLog, Placement, PlacementEvent
@@ -20,7 +20,7 @@ from . import touch  # noqa: F401,E402 - registers the flush hook that touches p
 __all__ = [
     "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
     "AuditEvent", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
-    "EmbeddingCacheEntry", "HeldForm", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
+    "EmbeddingCacheEntry", "HeldForm", "HotlineDuty", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
     "SuccessStory", "FigureSnapshot", "ProposalAnswer", "ProposalDisclosure", "UserDeactivation", "VkChange",
 ]

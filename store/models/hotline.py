@@ -11,7 +11,7 @@ from ..db import db
 from .accounts import Company
 from .base import UTCDateTime, enum_of, utcnow
 from .placements import Placement
-from .vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URGENCIES
+from .vocab import HOTLINE_CATEGORIES, HOTLINE_MESSAGE_KINDS, HOTLINE_STATUSES, HOTLINE_URGENCIES
 
 
 class HotlineRequest(db.Model):
@@ -56,10 +56,28 @@ class HotlineRequest(db.Model):
 
 
 class HotlineMessage(db.Model):
+    """A message in a request's thread. ``kind`` (migration 0030): "message", or "closing_note",
+    the job centre's note to the company written when closing the request (it stays in the
+    thread with its author and time, like any message)."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("hotline_request.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(enum_of(HOTLINE_MESSAGE_KINDS, "hotline_message_kind"), default="message",
+                                      server_default="message")
 
     request: Mapped[HotlineRequest] = relationship(back_populates="messages")
+
+
+class HotlineDuty(db.Model):
+    """Who is on duty (vagthavende) for hotline requests without an active assignee, as an
+    administrator set it (migration 0030). One row per change, never updated: the latest row
+    is the setting, the older ones its history (who named whom, and when). ``user_id`` None:
+    nobody on duty (the fallback group is told, :func:`portal.hotline.notify.fallback_recipients`)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    changed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

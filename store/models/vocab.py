@@ -122,6 +122,12 @@ HOTLINE_STATUSES = {
     "closed": "Lukket",
 }
 
+# What an entry in a hotline thread is (hotline_message.kind, migration 0030).
+HOTLINE_MESSAGE_KINDS = {
+    "message": "Besked",
+    "closing_note": "Besked ved lukning",
+}
+
 LIMITATION_FLAGS = {
     "no_heavy_lifting": "Ingen tunge løft",
     "no_night_work": "Intet natarbejde",

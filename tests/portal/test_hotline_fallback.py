@@ -117,11 +117,12 @@ def test_the_company_is_told_when_the_job_centre_closes_its_request(app, client,
     request_id = file(app, world)
     auth = AuthActions(client)
     auth.switch_to("nord@jc.dk")
-    client.post(f"/hotline/{request_id}/luk", data={"csrf_token": auth.csrf_token(f"/hotline/{request_id}")})
+    client.post(f"/hotline/{request_id}/luk", data={"csrf_token": auth.csrf_token(f"/hotline/{request_id}"),
+                                                   "note": "Vi har ringet til jer."})
     assert told(app, request_id, "hotline_closed") == [world["contact"]]
     with app.app_context():
         note = db.session.scalar(sa.select(Notification).where(Notification.kind == "hotline_closed"))
-        assert note.text == f"Jobcentret har lukket jeres henvendelse #{request_id} til hotline"
+        assert note.text == f"Jobcentret har lukket jeres henvendelse #{request_id} til hotline: »Vi har ringet til jer.«"
 
 
 def test_the_company_is_not_told_when_it_closes_the_request_itself(app, client, world):

@@ -1,0 +1,158 @@
+"""The hotline's duty consultant (vagthavende): an administrator names one (or nobody); a
+request without an active assignee is announced and reminded to that consultant alone; an
+inactive or deleted user is never on duty; with nobody on duty the fallback group is told.
+Also migration 0030 (closing notes and the duty setting) on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from portal import create_app
+from portal.extensions import db
+from portal.hotline import duty, reminders
+from store.models import AuditEvent, Company, HotlineDuty, HotlineRequest, User
+from tests.conftest import AuthActions
+from tests.portal import test_hotline_fallback as base
+from tests.portal.test_hotline_fallback import MONDAY, file, told
+
+world = base.world  # a company without a consultant; Team Syd, Team Nord; an administrator
+
+
+def _set(app, world, user_id: int | None) -> None:
+    with app.app_context():
+        duty.set_duty(db.session.get(User, world["admin"]), user_id, now=MONDAY)
+
+
+def _admin(client) -> AuthActions:
+    auth = AuthActions(client)
+    auth.switch_to("admin@jc.dk")
+    return auth
+
+
+def test_an_administrator_names_the_duty_consultant_stored_with_who_and_when_and_audited(app, client, world):
+    auth = _admin(client)
+    page = client.get("/hotline/vagt").get_data(as_text=True)
+    assert "Ingen er vagthavende nu." in page and "ellers til alle aktive konsulenter" in page
+    assert f'value="{world["gone"]}"' not in page  # an inactive consultant is not offered
+    saved = client.post("/hotline/vagt", data={"user": str(world["nord"]),
+                                               "csrf_token": auth.csrf_token("/hotline/vagt")})
+    assert saved.status_code == 302
+    with app.app_context():
+        row = db.session.scalar(sa.select(HotlineDuty))
+        assert (row.user_id, row.changed_by_id) == (world["nord"], world["admin"]) and row.changed_at is not None
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "hotline_duty_set"))
+        assert (event.user_id, event.purpose) == (world["admin"], f"user:{world['nord']}")
+        name = db.session.get(User, world["nord"]).name
+    page = client.get("/hotline/vagt").get_data(as_text=True)
+    now = page.split('data-testid="duty-now"', 1)[1].split("</div></div>", 1)[0]
+    assert f"{name}</strong> er vagthavende nu." in now and "Senest ændret" in now
+    assert f"Vagthavende for henvendelser uden ansvarlig: {name}." in client.get("/hotline/").get_data(as_text=True)
+    cleared = client.post("/hotline/vagt", data={"user": "", "csrf_token": auth.csrf_token("/hotline/vagt")})
+    assert cleared.status_code == 302
+    with app.app_context():
+        assert [r.user_id for r in db.session.scalars(sa.select(HotlineDuty).order_by(HotlineDuty.id))] == [
+            world["nord"], None]  # the history stays
+        assert duty.on_duty() is None
+
+
+@pytest.mark.parametrize("who", ["gone", "contact", "unknown"])
+def test_only_an_active_consultant_can_be_named(app, client, world, who):
+    auth = _admin(client)
+    value = "999999" if who == "unknown" else str(world[who])
+    refused = client.post("/hotline/vagt", data={"user": value, "csrf_token": auth.csrf_token("/hotline/vagt")})
+    assert refused.status_code == 400
+    assert "Vælg en af mulighederne på listen." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(HotlineDuty)) == 0
+        with pytest.raises(LookupError):
+            duty.set_duty(db.session.get(User, world["admin"]), 999999 if who == "unknown" else world[who])
+
+
+def test_consultants_cannot_change_the_duty(app, client, world):
+    auth = AuthActions(client)
+    auth.switch_to("nord@jc.dk")
+    assert client.get("/hotline/vagt").status_code == 403
+    assert 'data-testid="duty-link"' not in client.get("/hotline/").get_data(as_text=True)
+
+
+def test_an_unassigned_request_is_told_to_the_duty_consultant_alone(app, world):
+    _set(app, world, world["syd"][1])
+    request_id = file(app, world)
+    assert told(app, request_id) == [world["syd"][1]]  # not every consultant, as without duty
+    with app.app_context():
+        request = db.session.get(HotlineRequest, request_id)
+        assert [u.id for u in reminders.reminder_recipients(request)] == [world["syd"][1]]
+
+
+def test_a_request_with_an_active_assignee_does_not_go_to_the_duty_consultant(app, world):
+    _set(app, world, world["syd"][1])
+    with app.app_context():
+        db.session.get(Company, db.session.get(User, world["contact"]).company_id).consultant_id = world["nord"]
+        db.session.commit()
+    request_id = file(app, world)
+    assert told(app, request_id) == [world["nord"]]
+
+
+def test_a_deactivated_duty_consultant_is_never_told_the_fallback_group_is(app, client, world):
+    _set(app, world, world["nord"])
+    with app.app_context():
+        db.session.get(User, world["nord"]).active = False
+        db.session.commit()
+        assert duty.on_duty() is None
+    request_id = file(app, world)
+    assert told(app, request_id) == sorted(world["syd"])  # every active consultant
+    _admin(client)
+    page = client.get("/hotline/vagt").get_data(as_text=True)
+    assert "Ingen er vagthavende nu." in page and "er ikke længere en aktiv konsulent" in page
+
+
+def test_a_deleted_duty_consultant_is_never_told(app, make_user, world):
+    extra = make_user("consultant", email="kort@jc.dk")
+    _set(app, world, extra.id)
+    with app.app_context():
+        db.session.delete(db.session.get(User, extra.id))
+        db.session.commit()
+        assert duty.on_duty() is None and duty.state().named is None
+    assert told(app, file(app, world)) == sorted(world["syd"] + [world["nord"]])
+
+
+def test_with_nobody_on_duty_the_fallback_group_is_told(app, world):
+    _set(app, world, None)
+    assert told(app, file(app, world, now=MONDAY + timedelta(hours=1))) == sorted([*world["syd"], world["nord"]])
+
+
+# --- migration 0030, on SQLite and PostgreSQL ------------------------------------------------
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated_app(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    else:
+        from tests.postgres_server import fresh_database
+        url = fresh_database(request.getfixturevalue("postgres_url"), f"t_duty_{request.node.callspec.id}")
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0030_adds_the_message_kind_and_the_duty_table_and_goes_back(migrated_app):
+    columns = {c["name"]: c for c in sa.inspect(db.engine).get_columns("hotline_message")}
+    assert "kind" in columns and "hotline_duty" in sa.inspect(db.engine).get_table_names()
+    with pytest.raises(sa.exc.IntegrityError) as refused:  # only the known kinds
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO hotline_message (request_id, author_id, body, created_at, kind) "
+                                       "VALUES (1, 1, 'x', CURRENT_TIMESTAMP, 'other')"))
+    assert "ck_hotline_message_hotline_message_kind" in str(refused.value)
+    db.session.remove()
+    downgrade(revision="0029")
+    inspector = sa.inspect(db.engine)
+    assert "kind" not in {c["name"] for c in inspector.get_columns("hotline_message")}
+    assert "hotline_duty" not in inspector.get_table_names()
+    upgrade()
+    assert "kind" in {c["name"] for c in sa.inspect(db.engine).get_columns("hotline_message")}
