@@ -294,3 +294,13 @@ def test_the_dry_run_lists_each_changed_field_from_what_to_what(app, make_user):
     real = _run(app, csv_bytes(rows), cvs=zip_bytes({"U1.txt": b"Nyt CV om truck og lager."}))
     assert [(c.label, c.old, c.new) for c in real.links[0].changes] == \
         [(c.label, c.old, c.new) for c in updated.changes]
+
+
+def test_the_access_log_reads_an_imports_counts_in_danish(app):
+    """Review AN 7: »created:0 opdateret 0 unchanged:2 refused:1« was half English."""
+    from portal.admin.audit_labels import purpose_label
+
+    _run(app, csv_bytes([citizen_row("A1"), citizen_row("A2", Postnummer="9999")]), dry_run=True)
+    with app.app_context():
+        audit = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import_citizens_dry_run")).one()
+        assert purpose_label(audit.action, audit.purpose).endswith("oprettet 1, opdateret 0, uændret 0, afvist 1")
