@@ -66,8 +66,8 @@ class CloseForm(DanishForm):
     (``with_note=False``): what such a post carries as a note is never read.
     """
 
-    note = TextAreaField("Besked til virksomheden", filters=[clean_text], render_kw={"rows": 4}, validators=[
-        Length(max=NOTE_MAX, message=f"Beskeden må højst være {NOTE_MAX} tegn. Gør den kortere."),
+    note = TextAreaField("Begrundelse til virksomheden", filters=[clean_text], render_kw={"rows": 4}, validators=[
+        Length(max=NOTE_MAX, message=f"Begrundelsen må højst være {NOTE_MAX} tegn. Gør den kortere."),
         no_hidden_characters,
     ])
 
@@ -85,7 +85,7 @@ class CloseForm(DanishForm):
             return
         found = [d for d in private_details.find(field.data, self.citizen) if d.kind in NOTE_REFUSED_KINDS]
         if found:
-            raise ValidationError("Beskeden sendes også som mail til virksomheden og må ikke indeholde "
+            raise ValidationError("Begrundelsen sendes også som mail til virksomheden og må ikke indeholde "
                                   f"{private_details.describe(found)}. Skriv den uden.")
 
 

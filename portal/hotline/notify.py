@@ -192,7 +192,7 @@ def announce_closed(request: HotlineRequest, note: str = "") -> int:
     text = f"Jobcentret har lukket jeres henvendelse #{request.id} til hotline"
     body = f"{text}. Der kan ikke skrives mere i den."
     if note:
-        body += f"\n\nJobcentrets besked ved lukningen:\n{note}\n\n"
+        body += f"\n\nJobcentrets begrundelse for lukningen:\n{note}\n\n"
     else:
         body += " "
     body += "Har I brug for mere hjælp, opretter I en ny henvendelse."
@@ -200,4 +200,4 @@ def announce_closed(request: HotlineRequest, note: str = "") -> int:
     notice = f"{text}: »{shorten(note, NOTICE_MAX - len(text) - 4)}«" if note else text
     return _tell_company(request, "hotline_closed", notice,
                          subject=f"Hotline: henvendelse #{request.id} er lukket", body=body,
-                         link_intro="Læs beskeden her" if note else "Se henvendelsen her")
+                         link_intro="Se henvendelsen her")

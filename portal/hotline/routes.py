@@ -314,7 +314,7 @@ def close(request_id: int):
         return _render_detail(found, status=400, glass=glass, close_form=form)
     note = form.note.data if staff else ""
     if service.close_request(found, note=note):
-        flash("Henvendelsen er lukket." + (" Virksomheden har fået din besked." if note else ""), "success")
+        flash("Henvendelsen er lukket." + (" Virksomheden har fået din begrundelse." if note else ""), "success")
     elif note:
         return _render_detail(found, status=409, unsent=note, glass=glass)
     else:

@@ -125,7 +125,7 @@ HOTLINE_STATUSES = {
 # What an entry in a hotline thread is (hotline_message.kind, migration 0030).
 HOTLINE_MESSAGE_KINDS = {
     "message": "Besked",
-    "closing_note": "Besked ved lukning",
+    "closing_note": "Begrundelse for lukning",
 }
 
 LIMITATION_FLAGS = {

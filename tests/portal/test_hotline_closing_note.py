@@ -63,7 +63,7 @@ def test_a_too_long_note_is_refused_and_the_typed_text_kept(app, client, world):
     refused = _close(client, request_id, "nord@jc.dk", note=long_note)
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400
-    assert f"Beskeden må højst være {NOTE_MAX} tegn" in _error(html)
+    assert f"Begrundelsen må højst være {NOTE_MAX} tegn" in _error(html)
     assert long_note.strip() in html  # what was typed is in the field again
     assert _request(app, request_id).status == "open"
 
@@ -103,7 +103,7 @@ def test_the_note_is_kept_in_the_thread_shown_to_the_company_and_carried_by_noti
     AuthActions(client).switch_to("kontakt@firma.dk")
     page = client.get(f"/hotline/{request_id}").get_data(as_text=True)
     entry = page.split('data-testid="closing-note"', 1)[1].split("</li>", 1)[0]
-    assert NOTE in entry and "Besked ved lukning" in entry and author in entry
+    assert NOTE in entry and "Begrundelse for lukning" in entry and author in entry
 
 
 def test_the_mail_about_the_closing_carries_the_note(app, world):
@@ -113,7 +113,7 @@ def test_the_mail_about_the_closing_carries_the_note(app, world):
                               by=db.session.get(User, world["nord"]), note=NOTE)
         mail = db.session.scalar(sa.select(MailMessage).where(MailMessage.kind == "hotline_closed"))
         assert mail.to_address == "kontakt@firma.dk"
-        assert f"Jobcentrets besked ved lukningen:\n{NOTE}" in mail.body
+        assert f"Jobcentrets begrundelse for lukningen:\n{NOTE}" in mail.body
 
 
 def test_an_answered_request_closes_without_a_note(app, client, world):
