@@ -22,11 +22,11 @@ tests use hand-made times.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
 from typing import Callable
 
-from holidays import country_holidays
 from store import clock
+
+from ..workdays import CLOSED_BY_AGREEMENT, holidays, is_working_day, next_working_day  # noqa: F401 (one calendar)
 
 LOCAL = clock.LOCAL
 OFFICE_OPENS = time(8, 0)
@@ -69,30 +69,6 @@ def as_utc(moment: datetime) -> datetime:
 def to_local(moment: datetime) -> datetime:
     """``moment`` in Danish local time."""
     return as_utc(moment).astimezone(LOCAL)
-
-
-# (month, day): closed by agreement, not public holidays, by the name the pages give them.
-CLOSED_BY_AGREEMENT = {(6, 5): "grundlovsdag", (12, 24): "juleaftensdag", (12, 31): "nytårsaftensdag"}
-
-
-@lru_cache(maxsize=32)
-def holidays(year: int) -> frozenset[date]:
-    """Days off in ``year`` besides weekends (see the module docstring)."""
-    public = country_holidays("DK", years=year)
-    return frozenset(public) | {date(year, month, day) for month, day in CLOSED_BY_AGREEMENT}
-
-
-def is_working_day(day: date) -> bool:
-    """Monday–Friday and not a holiday."""
-    return day.weekday() < 5 and day not in holidays(day.year)
-
-
-def next_working_day(day: date) -> date:
-    """The first working day strictly after ``day``."""
-    day += timedelta(days=1)
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
 
 
 def _local_moment(day: date, at: time) -> datetime:

@@ -7,7 +7,7 @@ months' hours pages) gets one notification (``hours_missing``) per month: "Timer
 forløb i november 2026", the newest month with a gap, linking to its hours page; the earlier
 months with gaps are named in the text with their counts, so a missed month is asked for
 again, not only while it is last month. The text gives the month's deadline
-(:func:`portal.placements.monthly.deadline_note`: the 9th, after which the job centre's figures
+(:func:`portal.placements.monthly.deadline_note`: the 9th or the next working day, after which the job centre's figures
 for it stand fixed) and says what the hours are for by kind (praktik is unpaid). Before the 3rd the command does nothing (the company
 has the first days to log).
 

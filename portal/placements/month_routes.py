@@ -42,7 +42,7 @@ def _render(month: date, today: date, page, form: DanishForm, notice: str | None
     return render_template(
         "placements/hours_month.html", month=month, rows=rows, page=page, form=form, notice=notice,
         month_label=month_label, month_value=month_value, today=today,
-        default=monthly.default_month(today), young_until=monthly.YOUNG_UNTIL_DAY,
+        default_rule=monthly.default_month_rule(today),
         previous=previous if previous >= monthly.earliest_month(today) else None,
         earliest=monthly.earliest_month(today), following=following if following <= monthly.latest_month(today) else None,
         errors=sum(1 for row in rows if row.error), questions=sum(1 for row in rows if row.question),

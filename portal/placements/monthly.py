@@ -2,9 +2,9 @@
 
 A placement belongs to a month when it runs on at least one day of it (started on or
 before the month's last day, not ended before its first). Months after the current one are
-never offered. The default month is last month while the current one is "young" (before
-day :data:`YOUNG_UNTIL_DAY`, when a company logs the month that just ended), then the
-current month. Hours are saved through :func:`.service.log_hours` (same audit, same rules);
+never offered. The default month is last month until its hours are due
+(:func:`portal.dates.hours_due`, the 9th or the next working day: a company logs the month that
+just ended), then the current month. Hours are saved through :func:`.service.log_hours` (same audit, same rules);
 one form posts every row of its page and nothing is saved unless every row is valid and
 every implausible figure (:mod:`.plausibility`) has been confirmed.
 
@@ -34,7 +34,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 from wtforms.validators import ValidationError
 
-from ..dates import YOUNG_UNTIL_DAY, add_months, hours_due, month_end, month_start
+from ..dates import HOURS_DUE_RULE, add_months, hours_due, month_end, month_start
 from ..extensions import db
 from ..i18n import format_date, format_month, format_number
 from store.models import HoursLog, Placement, User
@@ -84,14 +84,25 @@ class MonthRow:
 
 
 def default_month(today: date) -> date:
-    """Last month before the :data:`YOUNG_UNTIL_DAY`th, else the current month (first days)."""
+    """Last month until its hours are due (:func:`portal.dates.hours_due`, the 9th or the next
+    working day), else the current month; the day after, the policy goals freeze last month."""
     current = month_start(today)
-    return add_months(current, -1) if today.day < YOUNG_UNTIL_DAY else current
+    last = add_months(current, -1)
+    return last if today <= hours_due(last) else current
+
+
+def default_month_rule(today: date) -> str:
+    """The hours page's default month (:func:`default_month`) as the page states it, with last
+    month's deadline spelled out (:func:`portal.dates.hours_due`)."""
+    last = add_months(month_start(today), -1)
+    return (f"Siden viser som udgangspunkt sidste måned, til og med fristen for dens timer ({HOURS_DUE_RULE}; "
+            f"for {format_month(last)} {format_date(hours_due(last))}), så I kan nå at registrere den afsluttede "
+            f"måned; derefter vises den aktuelle måned. Lige nu er udgangspunktet {format_month(default_month(today))}.")
 
 
 def deadline_note(month: date, today: date) -> str:
     """What companies are told about ``month``'s deadline (:func:`portal.dates.hours_due`, the
-    9th of the next month), after which the job centre's figures for the month stand fixed
+    9th of the next month or the next working day), after which the job centre's figures for the month stand fixed
     (the policy goals freeze the month from the next day: ``portal.dashboard.snapshots``).
     Later hours are still taken: they count for the placement, not in the fixed figures."""
     due = hours_due(month)

@@ -30,7 +30,7 @@ def index():
     month column is the month companies are asked for (:func:`.monthly.default_month`), and a
     month or placement with nothing registered reads "–", never a 0 that looks registered."""
     today = clock.today()
-    month = monthly.default_month(today)  # the month companies are asked for (last month until the 10th)
+    month = monthly.default_month(today)  # the month companies are asked for (last month until its hours are due)
     page = service.page_for_company(current_user.company_id, today, request.args.get("side", 1, type=int) or 1,
                                     month)
     summary = service.partner_summary(current_user.company_id, today) if current_user.is_code_of_care else None
@@ -41,7 +41,7 @@ def index():
 
 def _asked_month(placement: Placement, today: date) -> date | None:
     """The month companies are asked for now (:func:`.monthly.default_month`: last month until
-    the :data:`~portal.dates.YOUNG_UNTIL_DAY`, as /forloeb/timer), if hours may be logged for it."""
+    its hours are due, :func:`portal.dates.hours_due`, as /forloeb/timer), if hours may be logged for it."""
     month = monthly.default_month(today)
     return month if month in service.allowed_months(placement, today) else None
 

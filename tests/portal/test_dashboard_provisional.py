@@ -77,16 +77,24 @@ def test_november_is_final_from_the_10th_of_december(today, final):
 
 
 def test_the_deadline_is_the_hours_pages_day():
-    """One constant: the day the hours page stops defaulting to last month is the day it is frozen."""
+    """One function (portal.dates.hours_due): the hours page defaults to last month up to its
+    deadline, and the month is frozen from the day after, also when the deadline moves off a
+    weekend or holiday (December 2026: Saturday 9 January 2027 -> Monday 11 January)."""
+    from datetime import timedelta
+
     from portal.dashboard import snapshots
-    from portal.dates import YOUNG_UNTIL_DAY
     from portal.placements import monthly
 
-    assert monthly.YOUNG_UNTIL_DAY is YOUNG_UNTIL_DAY
-    last_default = date(2026, 12, YOUNG_UNTIL_DAY - 1)
-    assert monthly.default_month(last_default) == NOVEMBER and not snapshots.is_final(NOVEMBER, last_default)
-    first_final = date(2026, 12, YOUNG_UNTIL_DAY)
-    assert monthly.default_month(first_final) == date(2026, 12, 1) and snapshots.is_final(NOVEMBER, first_final)
+    day = date(2026, 1, 1)
+    while day < date(2028, 1, 1):
+        last = date(day.year - (day.month == 1), (day.month - 2) % 12 + 1, 1)
+        asked_last = monthly.default_month(day) == last
+        assert asked_last is not snapshots.is_final(last, day), day
+        day += timedelta(days=1)
+    december = date(2026, 12, 1)
+    assert monthly.default_month(date(2027, 1, 11)) == december and not snapshots.is_final(december, date(2027, 1, 11))
+    assert monthly.default_month(date(2027, 1, 12)) == date(2027, 1, 1) and snapshots.is_final(december, date(2027, 1, 12))
+    assert snapshots.provisional_until(december, date(2027, 1, 10)) == date(2027, 1, 11)
 
 
 def test_on_the_5th_of_december_november_is_provisional_and_counts_hours_registered_today(

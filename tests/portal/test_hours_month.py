@@ -79,8 +79,11 @@ def _post(client, month: str, data: dict):
     (date(2026, 11, 1), date(2026, 10, 1)), (date(2026, 11, 9), date(2026, 10, 1)),
     (date(2026, 11, 10), date(2026, 11, 1)), (date(2026, 11, 30), date(2026, 11, 1)),
     (date(2027, 1, 5), date(2026, 12, 1)),
+    # 9 January 2027 is a Saturday: December's hours are due Monday 11 January
+    (date(2027, 1, 10), date(2026, 12, 1)), (date(2027, 1, 11), date(2026, 12, 1)),
+    (date(2027, 1, 12), date(2027, 1, 1)),
 ])
-def test_default_month_is_last_month_until_the_tenth(day, expected):
+def test_default_month_is_last_month_until_its_hours_are_due(day, expected):
     assert monthly.default_month(day) == expected
 
 
@@ -93,7 +96,10 @@ def test_page_lists_the_companys_placements_running_in_the_month(client, world):
     assert 'name="timer-%d" value="10"' % ids["first"] in html
     assert "Lagerhjælp, start 10.01.2026" in html  # the neutral label: not disclosed
     assert MARKER not in html
-    assert "indtil den 10." in html  # the default rule is stated
+    # the default rule is stated, with last month's deadline (October 2026: Monday 9 November)
+    assert ("Siden viser som udgangspunkt sidste måned, til og med fristen for dens timer (den 9. i den "
+            "følgende måned, eller den første arbejdsdag derefter, når den 9. er en lørdag, søndag eller "
+            "helligdag; for oktober 2026 09.11.2026)") in html
 
 
 def test_default_and_month_switcher(client, world):

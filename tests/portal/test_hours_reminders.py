@@ -236,3 +236,11 @@ def test_the_reminder_gives_the_deadline(app, runner, world):
     with app.app_context():
         body = db.session.scalar(sa.select(MailMessage.body))
     assert "Registrér timerne for oktober 2026 senest 09.11.2026; så tæller de med i jobcentrets opgørelse" in body
+
+
+def test_the_reminder_gives_the_deadline_moved_off_a_weekend(app, runner, world):
+    """Review AM 6: December 2026's hours are due Monday 11.01.2027, not Saturday the 9th."""
+    run_on(runner, date(2027, 1, 5))
+    with app.app_context():
+        body = db.session.scalar(sa.select(MailMessage.body))
+    assert "Registrér timerne for december 2026 senest 11.01.2027; så tæller de med i jobcentrets opgørelse" in body
