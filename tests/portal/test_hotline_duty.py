@@ -78,10 +78,15 @@ def test_consultants_cannot_change_the_duty(app, client, world):
     assert 'data-testid="duty-link"' not in client.get("/hotline/").get_data(as_text=True)
 
 
-def test_an_unassigned_request_is_told_to_the_duty_consultant_alone(app, world):
+def test_an_unassigned_request_is_told_to_the_duty_consultant_alone(app, client, world):
     _set(app, world, world["syd"][1])
     request_id = file(app, world)
     assert told(app, request_id) == [world["syd"][1]]  # not every consultant, as without duty
+    with app.app_context():
+        name = db.session.get(User, world["syd"][1]).name
+    AuthActions(client).switch_to("nord@jc.dk")
+    row = client.get("/hotline/").get_data(as_text=True).split(f'data-request-id="{request_id}"', 1)[1]
+    assert f"Ingen (vagthavende: {name})" in row.split("</tr>", 1)[0]
     with app.app_context():
         request = db.session.get(HotlineRequest, request_id)
         assert [u.id for u in reminders.reminder_recipients(request)] == [world["syd"][1]]
