@@ -164,6 +164,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "webhook_secret_rotated": "Webhookens hemmelighed skiftet",
         "webhook_deleted": "Webhook slettet",
         "webhook_resent": "Webhook sendt igen",
+        "webhook_tested": "Testhændelse sendt til webhook",
         "mail_sent": "Mail sendt",
     },
 }

@@ -124,6 +124,8 @@ def test(endpoint_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("webhooks.detail", endpoint_id=endpoint.id))
     delivery = service.queue_test(endpoint)
+    db.session.flush()
+    _audit("webhook_tested", endpoint, f"delivery:{delivery.id}")  # a call to an outside URL, as resend's
     db.session.commit()
     result = sender.drain(delivery_id=delivery.id, limit=1)
     if result.sent:

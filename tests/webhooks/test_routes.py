@@ -157,3 +157,20 @@ def test_only_the_job_centre_may_register_a_receiver_on_its_internal_network(wh_
     with wh_app.app_context():
         saved = db.session.scalars(sa.select(WebhookEndpoint)).one()
         assert saved.company_id is None and saved.url == "https://10.1.2.3/hook"
+
+
+def test_a_test_send_is_in_the_access_log_like_a_resend(wh_app, client, auth, make_user, receiver):
+    """Review AN 10: »Send test« calls an outside URL, and create/change/rotate/delete/resend are logged."""
+    from portal.admin.audit_labels import action_label
+    from store.models import AuditEvent
+
+    admin = make_user("admin")
+    endpoint_id = add_endpoint(wh_app, receiver.url)  # the job centre's
+    auth.login(admin.email)
+    token = auth.csrf_token(f"/webhooks/{endpoint_id}")
+    assert client.post(f"/webhooks/{endpoint_id}/test", data={"csrf_token": token}).status_code == 302
+    with wh_app.app_context():
+        [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "webhook_tested")).all()
+        delivery_id = db.session.scalar(sa.select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint_id))
+        assert (event.user_id, event.purpose) == (admin.id, f"webhook:{endpoint_id} delivery:{delivery_id}")
+    assert action_label("webhook_tested") == "Testhændelse sendt til webhook"
