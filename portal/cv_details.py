@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from .private_details import Detail
+from .private_details import Detail, gated
 
 KINDS = {
     "address": "hjemadresse",
@@ -92,8 +92,9 @@ _FAMILY = re.compile(
     r"\bmarried\b|\bdivorced\b|\bmarital\s+status\b",
     re.IGNORECASE | re.MULTILINE)
 
-_PATTERNS = (("address", _ADDRESS), ("religion", _RELIGION), ("politics", _POLITICS), ("union", _UNION),
-             ("family", _FAMILY))
+# Behind the look-ahead of where their hits can start (:func:`portal.private_details.gated`).
+_PATTERNS = (("address", gated(_ADDRESS)), ("religion", gated(_RELIGION)), ("politics", gated(_POLITICS)),
+             ("union", gated(_UNION)), ("family", gated(_FAMILY)))
 
 
 def find(sentence: str) -> list[Detail]:
