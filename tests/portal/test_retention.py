@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.placements import retention
-from store.models import AuditEvent, Citizen, Placement
+from store.models import AuditEvent, Citizen, Company, Placement
 from tests.clock import TODAY
 from tests.conftest import AuthActions
 
@@ -173,3 +173,15 @@ def test_a_placement_cancelled_before_its_start_is_not_named_as_a_later_placemen
     page = client.get(f"/forloeb/{world['job']}/konsulent").get_data(as_text=True)
     assert ('data-testid="retention-later"' in page) is named
     assert (f'<a href="/forloeb/{later_id}/konsulent">forløb nr. {later_id}</a>' in page) is named
+
+
+@pytest.mark.parametrize("code_of_care", [True, False])
+def test_only_a_code_of_care_companys_placement_names_the_report(app, client, world, code_of_care):
+    """Review AM 5: the answers go into a Code of Care partner's report; other companies have none."""
+    with app.app_context():
+        db.session.get(Company, world["company"].company_id).code_of_care = code_of_care
+        db.session.commit()
+    AuthActions(client).switch_to("vk@jc.dk")
+    html = client.get(f"/forloeb/{world['job']}/konsulent").get_data(as_text=True)
+    assert 'data-testid="retention"' in html  # the questions are asked either way
+    assert ("Svarene indgår anonymt i Code of Care-virksomhedens rapport." in html) is code_of_care
