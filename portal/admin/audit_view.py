@@ -131,8 +131,19 @@ class Filters:
         return "filter " + (" ".join(parts) if parts else "none")
 
 
-def _local_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=clock.LOCAL).astimezone(timezone.utc)
+def _local_midnight_utc(day: date) -> datetime | None:
+    """The start of ``day`` in Danish time, in UTC; None when that lies outside what a
+    datetime holds (the picker allows 01.01.0001 to 31.12.9999): no event lies beyond it, so
+    the bound is dropped, never a 500 (review AN 2)."""
+    try:
+        return datetime.combine(day, time(), tzinfo=clock.LOCAL).astimezone(timezone.utc)
+    except OverflowError:
+        return None
+
+
+def _end_of(day: date) -> datetime | None:
+    """The start of the day after ``day`` (the period's open end); None after 30.12.9999."""
+    return None if day >= date.max else _local_midnight_utc(day + timedelta(days=1))
 
 
 def _statement(filters: Filters) -> sa.Select:
@@ -143,10 +154,10 @@ def _statement(filters: Filters) -> sa.Select:
         query = query.where(AuditEvent.user_id == filters.user_id)
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
-    if filters.since:
-        query = query.where(AuditEvent.at >= _local_midnight_utc(filters.since))
-    if filters.until:
-        query = query.where(AuditEvent.at < _local_midnight_utc(filters.until + timedelta(days=1)))
+    if filters.since and (start := _local_midnight_utc(filters.since)) is not None:
+        query = query.where(AuditEvent.at >= start)
+    if filters.until and (end := _end_of(filters.until)) is not None:
+        query = query.where(AuditEvent.at < end)
     if filters.problems_only:
         query = query.where(sa.or_(AuditEvent.result.in_(PROBLEM_RESULTS),
                                    AuditEvent.result.like("4__"), AuditEvent.result.like("5__")))

@@ -100,6 +100,21 @@ def test_filters_by_user_action_period_and_problems(app, client, auth, admin, co
     assert actions("afviste=y") == ["api_write", "authorisation_denied", "login_failed"]
 
 
+@pytest.mark.parametrize("query", ["fra=0001-01-01", "til=9999-12-31", "fra=0001-01-01&til=9999-12-31",
+                                   "fra=0001-01-02&til=9999-12-30", "fra=9999-12-31", "til=0001-01-01"])
+def test_the_date_pickers_limits_are_periods_never_a_500(app, client, auth, admin, query):
+    """Review AN 2: 01.01.0001 and 31.12.9999 overflowed converting to UTC; a bound past what a
+    datetime holds is dropped (no event lies beyond it), on the page and in the CSV file."""
+    add_events(app, {"action": "login_failed", "result": "denied", "at": AT})
+    auth.login(admin.email)
+    page = client.get(f"/admin/adgangslog?{query}&handling=login_failed")
+    csv_file = client.get(f"/admin/adgangslog.csv?{query}&handling=login_failed")
+    assert (page.status_code, csv_file.status_code) == (200, 200)
+    everything = query.startswith("fra=0001") or query.startswith("til=9999")
+    assert shown_actions(page.get_data(as_text=True)) == (["login_failed"] if everything else [])
+    assert ("Mislykket" in csv_file.get_data(as_text=True).split("\n", 1)[-1]) is everything
+
+
 @pytest.mark.parametrize("query, message", [
     ("borger=abc", "Skriv et helt tal."),
     ("borger=-3", "Skriv et borgernummer."),
