@@ -17,6 +17,8 @@ A consultant deletes one version (:func:`remove`), with a reason that goes into 
   the index for lack of a CV.
 
 The previous version, if any, is the current CV again (the newest one left): the pages say so.
+A profile the consultant approved for a company (drafted from the CV) is the consultant's text
+and is not changed; the page lists the proposals that have one (:func:`profiles_from`).
 
 A version a company has under a consent in force (:func:`portal.citizens.cv_sharing.sharing`)
 is not deleted: :func:`shared_with` names the proposals, and the page links to each, where the
@@ -34,10 +36,11 @@ import sqlalchemy as sa
 
 from matching.cache import ROLES, cache_key
 from store.embedding_store import DbEmbeddingCache
-from store.models import Citizen, CvDocument, User
+from store.models import Citizen, CvDocument, Proposal, User
 from store.models.outbox import EmbeddingCacheEntry
 from store.profiles import citizen_profile
 
+from .. import proposals
 from ..extensions import db
 from . import cv_sharing, service
 
@@ -48,14 +51,23 @@ class CvShared(service.CitizenChangeError):
     def __init__(self, shared: list[cv_sharing.Sharing]) -> None:
         names = ", ".join(sorted({item.proposal.opening.company.name for item in shared}))
         super().__init__(f"CV'et kan ikke slettes, mens {names} har det efter borgerens samtykke. "
-                         "Tilbagekald samtykket på forslaget først: så kan virksomheden ikke længere hente "
-                         "CV'et og får besked om at slette det, den har fået. Slet derefter CV'et her.")
+                         "Tilbagekald samtykket på forslaget først: så kan virksomheden ikke hente CV'et, og "
+                         "har den fået borgerens navn, får den besked om at slette det, den har fået. "
+                         "Slet derefter CV'et her.")
         self.shared = shared
 
 
 def shared_with(citizen: Citizen, cv: CvDocument) -> list[cv_sharing.Sharing]:
     """The proposals whose consent in force shares exactly this version with a company."""
     return [item for item in cv_sharing.sharing(citizen) if item.cv is not None and item.cv.id == cv.id]
+
+
+def profiles_from(citizen: Citizen) -> list[Proposal]:
+    """The citizen's proposals still in play (not ended) with a profile the consultant approved
+    for the company: written from the CV the draft read, they are not changed by a deletion."""
+    return list(db.session.scalars(sa.select(Proposal).where(
+        Proposal.citizen_id == citizen.id, Proposal.profile_approved_at.is_not(None),
+        Proposal.status.in_(proposals.ENDABLE)).order_by(Proposal.id)))
 
 
 def after_removal(citizen: Citizen, cv: CvDocument) -> CvDocument | None:

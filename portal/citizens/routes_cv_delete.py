@@ -28,7 +28,7 @@ def delete_cv(citizen_id: int, cv_id: int):
     cv = db.session.get(CvDocument, cv_id)
     if cv is None or cv.citizen_id != citizen.id:
         if request.method == "POST" and cv is None:
-            flash("CV'et er allerede slettet.", "info")
+            flash("CV'et findes ikke mere: det er måske allerede slettet.", "info")
             return redirect(url_for(".cv", citizen_id=citizen.id))
         abort(404)
     form = CvDeleteForm()
@@ -58,7 +58,8 @@ def delete_cv(citizen_id: int, cv_id: int):
     audited_read(citizen, "cv")
     shared = cv_removal.shared_with(citizen, cv)
     return render_template("citizens/cv_delete.html", citizen=citizen, cv=cv, form=form, shared=shared,
-                           next_cv=cv_removal.after_removal(citizen, cv)), 409 if shared else status
+                           next_cv=cv_removal.after_removal(citizen, cv),
+                           profiles=cv_removal.profiles_from(citizen)), 409 if shared else status
 
 
 def _deleted_message(citizen: Citizen) -> str:

@@ -218,3 +218,27 @@ def test_a_company_cannot_delete_a_cv(app, client, auth, make_user):
     assert client.get(f"/borgere/{citizen_id}/cv/{wrong}/slet").status_code in (403, 404)
     with app.app_context():
         assert db.session.get(CvDocument, wrong) is not None
+
+
+def test_the_page_names_the_proposals_whose_approved_profile_is_not_changed(app, client, auth, make_user):
+    world = build_world(app, make_user)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).profile_approved_at = utcnow()
+        db.session.commit()
+    wrong = add_cv(app, world["citizen"], WRONG)
+    auth.login(world["consultant"].email)
+    page = client.get(f"/borgere/{world['citizen']}/cv/{wrong}/slet").get_data(as_text=True)
+    assert 'data-testid="cv-delete-profiles"' in page and f"/kandidater/forslag/{world['proposal']}" in page
+
+
+def test_a_consent_not_yet_disclosed_is_named_as_such(app, client, auth, make_user, frozen_today):
+    world = build_world(app, make_user)
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).share_cv = True
+        db.session.commit()
+    wrong = add_cv(app, world["citizen"], WRONG, age_minutes=5)
+    set_status(app, world["proposal"], "consented", consent=True)
+    auth.login(world["consultant"].email)
+    response = client.get(f"/borgere/{world['citizen']}/cv/{wrong}/slet")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "får borgerens navn og CV" in page and "har fået borgerens navn og" not in page
