@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from store import clock
 from store.models import MailMessage, User
 
 from ..access import admin_required
 from ..extensions import db
-from ..notifications.mailer import GIVE_UP_AFTER, MAX_DELAY
+from ..notifications.mailer import GIVE_UP_AFTER, MAX_DELAY, NOT_CONFIGURED
 from ..notifications.service import NOTIFICATION_KINDS
 from . import bp
 from .service import PER_PAGE, ReadPage
@@ -40,13 +40,27 @@ def _given_up(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(MailMessage.status == "failed", MailMessage.created_at >= now - RECENT)
 
 
-def count_clauses(now: datetime) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
-    """The start page's two figures as scalar subqueries (read in its one statement): mails
-    waiting for a retry, mails given up in the last :data:`RECENT`."""
+def _only_logged(now: datetime) -> sa.ColumnElement[bool]:
+    # The mailer closes a queued mail it could not send for want of a mail server as done,
+    # with NOT_CONFIGURED as its last answer (review AN 3: nothing waits, yet nothing went out).
+    return sa.and_(MailMessage.status == "sent", MailMessage.last_error == NOT_CONFIGURED,
+                   MailMessage.created_at >= now - RECENT)
+
+
+def count_clauses(now: datetime) -> tuple[sa.ScalarSelect, sa.ScalarSelect, sa.ScalarSelect]:
+    """The start page's three figures as scalar subqueries (read in its one statement): mails
+    waiting for a retry, mails given up in the last :data:`RECENT`, and queued mails only
+    logged in that time because no mail server is set (``MAIL_SERVER``)."""
     def count(where):
         return sa.select(sa.func.count()).select_from(MailMessage).where(where).scalar_subquery()
 
-    return count(_retrying()), count(_given_up(now))
+    return count(_retrying()), count(_given_up(now)), count(_only_logged(now))
+
+
+def mail_configured(config) -> bool:
+    """Whether mails go out at all: without ``MAIL_SERVER`` every mail, queued or direct, is
+    only written to the portal's log (:func:`portal.mail.deliver`)."""
+    return bool(config.get("MAIL_SERVER"))
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,9 @@ def mail_queue():
     """
     now = clock.utcnow()
     page = mail_page(min(request.args.get("side", 1, type=int) or 1, 1_000_000), now)
+    only_logged = db.session.scalar(sa.select(sa.func.count(MailMessage.id)).where(_only_logged(now))) or 0
     return render_template("admin/mail_queue.html", page=page, mails=page.items,
+                           configured=mail_configured(current_app.config), only_logged=only_logged,
                            retry_minutes=int(MAX_DELAY.total_seconds() // 60),
                            give_up_hours=int(GIVE_UP_AFTER.total_seconds() // 3600),
                            recent_days=RECENT.days)

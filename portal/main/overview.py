@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy.orm import joinedload
 
 from ..admin import mail_queue, postcodes
@@ -158,7 +158,7 @@ def for_admin(user: User, today) -> dict:
     held = [count(kind.model, kind.holder.in_(inactive), *kind.where) for kind in kinds]
     mails = mail_queue.count_clauses(clock.utcnow())  # waiting for a retry, given up lately
     found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *mails, *setup, *held)).one()
-    *values, pending, failed, mails_retrying, mails_given_up, teams, consultants, without_vk, runs = found[:-len(held)]
+    *values, pending, failed, mails_retrying, mails_given_up, mails_only_logged, teams, consultants, without_vk, runs = found[:-len(held)]
     held_counts = tuple(found[-len(held):])
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
     if without_vk:  # a gap of a portal in use: its own line, not the new portal's checklist
@@ -181,6 +181,8 @@ def for_admin(user: User, today) -> dict:
         "outbox_failed": failed,
         "mails_retrying": mails_retrying,
         "mails_given_up": mails_given_up,
+        "mails_only_logged": mails_only_logged,
+        "mail_configured": mail_queue.mail_configured(current_app.config),
         "getting_started": getting_started(
             teams=teams, consultants=consultants, companies=companies, without_vk=without_vk,
             citizens=citizens, indexed=bool(runs)),

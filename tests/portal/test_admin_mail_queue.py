@@ -58,3 +58,26 @@ def test_only_administrators_see_the_queue(app, client, auth, make_user):
     assert client.get("/admin/mail").status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(MailMessage)) == 0
+
+
+def test_without_a_mail_server_the_pages_say_no_mail_goes_out(app, client, auth, make_user):
+    # Review AN 3: the mailer closes a mail it cannot send for want of a server as done, so
+    # the queue looked quiet while nothing went out.
+    from portal.notifications.mailer import NOT_CONFIGURED
+
+    admin = make_user("admin", email="admin@jc.dk")
+    vk = make_user("consultant", email="vk@jc.dk")
+    _mail(app, vk, "Kun logget #4", status="sent", attempts=1, error=NOT_CONFIGURED)
+    _mail(app, vk, "Kun logget for længe siden", status="sent", attempts=1, error=NOT_CONFIGURED,
+          age=timedelta(days=40))
+    auth.login(admin.email)
+    app.config["MAIL_SERVER"] = ""
+    queue = client.get("/admin/mail").get_data(as_text=True)
+    assert 'data-testid="mail-not-configured"' in queue and "Der sendes ingen mails" in queue
+    assert "De seneste 30 dage er <strong>1</strong> mail fra køen kun logget" in queue
+    assert "men ingen er sendt" in queue
+    start = client.get("/").get_data(as_text=True)
+    assert "Der sendes ingen mails:" in start and "(1 fra køen de seneste 30 dage)" in start
+    app.config["MAIL_SERVER"] = "smtp.jc.dk"
+    assert 'data-testid="mail-not-configured"' not in client.get("/admin/mail").get_data(as_text=True)
+    assert "Der sendes ingen mails" not in client.get("/").get_data(as_text=True)
