@@ -51,7 +51,8 @@ def phone_number(_form, field) -> None:
 
 
 class EditUserForm(DanishForm):
-    """An existing user's name, e-mail, phone and organisation (the role is not changed here)."""
+    """An existing user's name, e-mail, phone, organisation and, for staff, role (consultant or
+    administrator; the route takes the field away for a company user, whose role stays)."""
 
     email = EmailField("E-mail", validators=[DataRequired("Skriv en e-mail."), Email("Ugyldig e-mail."), Length(max=254)])
     name = StringField("Navn", validators=[DataRequired("Skriv et navn."), Length(max=120), no_hidden_characters])
@@ -59,6 +60,8 @@ class EditUserForm(DanishForm):
     team_id = SelectField("Team (kun for konsulenter)", coerce=int, validators=[Optional()])
     phone = StringField(PHONE_LABEL, validators=[Length(max=40, message="Telefonnummeret er for langt."), phone_number],
                         render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 40})
+    role = SelectField("Rolle", choices=choices({key: PERSON_ROLES[key] for key in ("consultant", "admin")}),
+                       validators=[Optional()])  # not sent: unchanged (service.role_problem has the rules)
 
 
 class UserForm(EditUserForm):

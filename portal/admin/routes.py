@@ -91,18 +91,63 @@ def edit_user(user_id: int):
     if valid:
         organisation = form.company_id.data if user.role == "company" else form.team_id.data
         changes = service.UserChanges(email=form.email.data, name=form.name.data, phone=clean_phone(form.phone.data),
+                                      role=None if user.role == "company" else form.role.data,
                                       **{"company_id" if user.role == "company" else "team_id": organisation})
         try:
-            changed, revoked = service.update_user(user, changes, current_user)
+            done = service.update_user(user, changes, current_user, current_app.config["PASSWORD_RESET_HOURS"])
         except service.AccountRuleError as refusal:
             db.session.rollback()
             attach_error(form, refusal)
         else:
-            keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
-            flash(f"{user.name} er gemt.{keys}" if changed else f"Ingen ændringer for {user.name}.", "success")
-            return redirect(url_for("admin.users"))
+            return _after_edit(user, done)
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_edit.html", form=form, edit_user=user), status
+
+
+def _after_edit(user: User, done: service.UserUpdate):
+    """The flash after a saved edit; after a new e-mail for a user without a password, the new
+    link's mail result (and the link itself when it was not mailed, as after creating the user)."""
+    if not done.changed:
+        flash(f"Ingen ændringer for {user.name}.", "success")
+        return redirect(url_for("admin.users"))
+    keys = f" {done.revoked} API-nøgle{'r' if done.revoked != 1 else ''} er tilbagekaldt." if done.revoked else ""
+    role = f" Rollen er nu {vocab.ROLES[user.role].lower()}." if "role" in done.changed else ""
+    old_link = (" Linket til at vælge adgangskode, der blev sendt til den gamle e-mail, virker ikke længere."
+                if done.link_cleared else "")
+    if done.token is None:
+        flash(f"{user.name} er gemt.{role}{keys}{old_link}", "success")
+        return redirect(url_for("admin.users"))
+    link = set_password_url(done.token)
+    result = mails.deliver(mails.new_link(user, current_user, link), user, "new_link")
+    sent = (f" Et nyt link er sendt til {user.email}." if result == mail.SENT
+            else " Et nyt link er lavet til den nye e-mail: se herunder.")
+    flash(f"{user.name} er gemt.{role}{keys}{old_link}{sent}", "success")
+    if result == mail.SENT:
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_link.html", user=user, result=result, link=_shown_link(user, result, link))
+
+
+@bp.post("/users/<int:user_id>/frigoer-email")
+@admin_required
+def free_email(user_id: int):
+    """Give a deactivated user a reserved address, so that their e-mail can be used for a new
+    account (say, the same person in another role); audited, fresh login.
+
+    :raise 404: if ``user_id`` does not exist.  :raise 400: without a valid CSRF token.
+    """
+    if stale := confirm_first("før du frigør en e-mail", url_for("admin.edit_user", user_id=user_id)):
+        return stale
+    user = person_or_404(user_id)
+    if not DanishForm().validate_on_submit():
+        abort(400)
+    try:
+        freed = service.free_email(user)
+    except service.AccountRuleError as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    flash(f"E-mailen {freed} er frigjort og kan bruges til en ny bruger. {user.name} er stadig deaktiveret "
+          f"og har nu e-mailen {user.email}.", "success")
+    return redirect(url_for("admin.users"))
 
 
 def _posted_with_csrf(form) -> bool:
@@ -123,6 +168,7 @@ def _edit_form(user: User) -> EditUserForm:
     form = EditUserForm(formdata=None, obj=user) if request.method == "GET" else EditUserForm()
     if user.role == "company":
         del form.team_id
+        del form.role  # a company user stays one (the page says why)
         field, model, current = form.company_id, Company, user.company_id
     else:
         del form.company_id

@@ -112,11 +112,21 @@ def account_problems(email: str | None, role: str | None, company_id: int | None
         query = sa.select(User.id).where(sa.func.lower(User.email) == email)
         if user_id is not None:
             query = query.where(User.id != user_id)
-        if db.session.scalar(query):
-            problems.append(AccountRuleError("Der findes allerede en bruger med den e-mail.", "email"))
+        if (clash := db.session.execute(query.add_columns(User.active, User.name)).first()) is not None:
+            problems.append(AccountRuleError(_taken_text(clash.active, clash.name), "email"))
     if role == "company" and not company_id:
         problems.append(AccountRuleError("Vælg virksomheden for en virksomhedsbruger.", "company_id"))
     return problems
+
+
+def _taken_text(active: bool, name: str) -> str:
+    """Why an e-mail cannot be used, and, for a deactivated account, the way forward (review AN 4)."""
+    if active:
+        return "Der findes allerede en bruger med den e-mail."
+    return (f"Der findes allerede en bruger med den e-mail: {name}, som er deaktiveret. Skal den person have adgang "
+            "igen, så aktivér brugeren på brugerlisten, og ret rollen under »Ret bruger« (konsulent eller "
+            "administrator). Ellers frigør e-mailen: åbn »Ret bruger« for den deaktiverede bruger, og tryk "
+            "»Frigør e-mailen«.")
 
 
 def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
@@ -138,50 +148,144 @@ def create_user(new: NewUser, link_hours: float) -> tuple[User, str]:
                 phone=new.phone)
     token = issue_set_password_token(user, link_hours)
     db.session.add(user)
-    audit.record("user_created", purpose=f"user:{email}")
+    db.session.flush()  # the id, for the audit event (never the e-mail: review AN 5)
+    where = f" company:{user.company_id}" if is_company else f" team:{user.team_id}" if user.team_id else ""
+    audit.record("user_created", purpose=f"user:{user.id} role:{user.role}{where}")
     db.session.commit()
     return user, token
+
+
+STAFF_ROLES = ("consultant", "admin")  # the roles an administrator may change between (review AN 4)
+COMPANY_STAYS = ("En virksomhedsbruger forbliver virksomhedsbruger: brugeren hører til en virksomhed og ser kun "
+                 "dens data. Skal personen arbejde i jobcentret, så opret en ny bruger med en anden e-mail.")
 
 
 @dataclass(frozen=True)
 class UserChanges:
     """An existing user's editable details; ``company_id`` counts for company users only,
-    ``team_id`` for staff only."""
+    ``team_id`` for staff only, ``role`` (consultant or admin) for staff only (None: unchanged)."""
 
     email: str
     name: str
     phone: str  # already cleaned (see forms.clean_phone)
     company_id: int | None = None
     team_id: int | None = None
+    role: str | None = None
 
 
-def update_user(user: User, changes: UserChanges, acting: User) -> tuple[list[str], int]:
-    """Apply ``changes`` to ``user``; audited (field names only) and committed.
+@dataclass(frozen=True)
+class UserUpdate:
+    """What :func:`update_user` did: the fields changed, the API keys revoked, whether a pending
+    set-password link was made dead, and the fresh token (for the new e-mail) if one was issued."""
+
+    changed: list[str]
+    revoked: int = 0
+    link_cleared: bool = False
+    token: str | None = None
+
+
+def role_problem(user: User, role: str | None, acting: User) -> AccountRuleError | None:
+    """Why ``user`` may not get ``role`` (None: the change is allowed, or there is none).
+
+    Only staff change role, between consultant and administrator. Nobody takes away their own
+    administrator role, and the last active administrator keeps it (as for deactivating). A
+    consultant who still holds open cases (as VK or adviser), companies or hotline requests hands
+    them over first: an administrator is not offered as VK, adviser or successor anywhere, so the
+    cases would be left with someone nobody can choose (the safe rule: nothing changes hands
+    silently).
+    """
+    if role is None or role == user.role:
+        return None
+    if user.role not in STAFF_ROLES or role not in STAFF_ROLES:
+        return AccountRuleError(COMPANY_STAYS, "role")
+    if user.role == "admin":
+        if user.id == acting.id:
+            return AccountRuleError("Du kan ikke fjerne din egen administratorrolle. Bed en anden administrator om det.",
+                                    "role")
+        if user.active and not _other_active_admin(user):
+            return AccountRuleError(f"{user.name} er den sidste aktive administrator og skal beholde rollen. "
+                                    "Opret eller aktivér en anden administrator først.", "role")
+        return None
+    held = holdings([user.id], include_active=True)
+    if not held:
+        return None
+    text = (f"{user.name} har stadig sager som konsulent. Overdrag dem først til en anden konsulent med "
+            "»Overdrag sager« på brugerlisten; derefter kan rollen ændres. En administrator kan ikke vælges som "
+            "VK, rådgiver eller ansvarlig for en henvendelse, så sagerne ville stå uden en, der kan overtages.")
+    if held[0].restricted:
+        text += (f" {held[0].restricted} borger{'' if held[0].restricted == 1 else 'e'} med begrænset behandling "
+                 "kan først overdrages, når begrænsningen er ophævet.")
+    return AccountRuleError(text, "role")
+
+
+def _other_active_admin(user: User) -> bool:
+    """Another active administrator than ``user`` exists (locked while counted on PostgreSQL)."""
+    admins = db.session.scalars(sa.select(User.id).where(User.role == "admin", User.active)
+                                .order_by(User.id).with_for_update()).all()
+    return bool(set(admins) - {user.id})
+
+
+def update_user(user: User, changes: UserChanges, acting: User, link_hours: float = 72) -> UserUpdate:
+    """Apply ``changes`` to ``user``; audited (field names only; a role change also old->new
+    role) and committed.
 
     Moving a company user to another company revokes their API keys: a key made for one
     company's integration must not start reading and writing another company's data.
 
-    Returns:
-        (the names of the fields that changed, the number of API keys revoked).
+    A new e-mail makes a pending set-password (or reset) link dead: it went to the old address,
+    which may be a typo that reaches someone else (review AN 1). An active user who has no
+    password yet gets a fresh link instead (``token``; the caller mails it to the new address).
 
     Raises:
-        AccountRuleError: the e-mail belongs to another user (``email``), or a company user
-            has no company (``company_id``); every broken rule at once.
+        AccountRuleError: the e-mail belongs to another user (``email``), a company user has no
+            company (``company_id``), or the role change is refused (``role``, :func:`role_problem`);
+            every broken rule at once.
     """
-    raise_all(account_problems(changes.email, user.role, changes.company_id, user_id=user.id))
+    problems = account_problems(changes.email, user.role, changes.company_id, user_id=user.id)
+    if (refused := role_problem(user, changes.role, acting)) is not None:
+        problems.append(refused)
+    raise_all(problems)
     email = changes.email.strip().casefold()
     is_company = user.role == "company"
     values = {"name": changes.name.strip(), "email": email, "phone": changes.phone,
               "company_id": changes.company_id if is_company else user.company_id,
-              "team_id": user.team_id if is_company else changes.team_id or None}
+              "team_id": user.team_id if is_company else changes.team_id or None,
+              "role": changes.role or user.role}
     changed = [name for name, value in values.items() if getattr(user, name) != value]
+    old_role = user.role
     for name in changed:
         setattr(user, name, values[name])
     revoked = _revoke_api_tokens(user, acting, "company_changed") if "company_id" in changed else 0
     if changed:
         audit.record("user_updated", purpose=f"user:{user.id} changed:{','.join(changed)}")
+    if "role" in changed:
+        audit.record("user_role_changed", purpose=f"user:{user.id} role:{old_role}->{user.role}")
+    link_cleared, token = False, None
+    if "email" in changed:
+        link_cleared = user.set_password_token_hash is not None
+        clear_token(user)
+        if user.active and not user.password_hash:
+            token = issue_set_password_token(user, link_hours)
+            audit.record("set_password_link_issued", purpose=f"user:{user.id} email_changed")
     db.session.commit()
-    return changed, revoked
+    return UserUpdate(changed, revoked, link_cleared, token)
+
+
+def free_email(user: User) -> str:
+    """Give a deactivated ``user`` a reserved address (RFC 2606 ``.invalid``) so that their e-mail
+    can be used for a new account; audited; committed. Returns the e-mail freed.
+
+    Raises:
+        AccountRuleError: the user is active (an active user's e-mail is theirs to log in with).
+    """
+    if user.active:
+        raise AccountRuleError(f"{user.name} er aktiv. Kun en deaktiveret brugers e-mail kan frigøres.")
+    freed = user.email
+    user.email = f"frigjort-{user.id}@jobbro.invalid"
+    clear_token(user)
+    audit.record("user_email_freed", purpose=f"user:{user.id}")
+    db.session.commit()
+    return freed
 
 
 def set_phone(user: User, phone: str) -> None:
