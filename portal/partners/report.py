@@ -12,7 +12,10 @@ shown only when neither side of it is 1 or 2: small
 numbers could point out a person. Hours are not counts of people and are shown as logged.
 A placement cancelled before its start (end reason "aflyst") never happened: it is in no figure
 of the report (:func:`_placements`), and the outcomes are the ones a started placement may end
-with (:data:`~store.models.vocab.ENDING_REASONS`).
+with (:data:`~store.models.vocab.ENDING_REASONS`), and "Ikke angivet" (:data:`NO_REASON`) for one
+whose end date has passed without an end registered: ended, as on every page (:func:`_ended_by`).
+A month is provisional (»foreløbig«) until its hours deadline has passed, and the year final
+only after December's (:func:`provisional_until`): until then the figures may still change.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..dates import add_months, month_end
+from ..dates import add_months, hours_due, month_end
 from ..extensions import db
 from ..placements.service import is_active, not_cancelled_clause
 from store.models import Placement
@@ -95,6 +98,12 @@ class MonthFigures:
     running: int
     ended: int
     hours: Decimal
+    open_until: date | None = None  # provisional: its hours may be registered until this day
+
+    @property
+    def provisional(self) -> bool:
+        """Its hours are still due (:func:`provisional_until`): not a finished month yet."""
+        return self.open_until is not None
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,10 @@ def shown_counts(outcomes: dict[str, int], retention: list[tuple[int, int, int]]
     in_job = sum(outcomes[k] for k in success)
     if 0 < total < SMALL:
         cells, shown_total = shown_group([outcomes[k] for k in keys], total)
-        split, job_sum = dict(zip(keys, cells)), SUPPRESSED if in_job else 0
+        # Unsplit, the job sum is unknown too: a retention row of 0 beside "–" outcomes would say
+        # none went to a job, "–" that one did (review AM 8). Either way the rows read "–".
+        unsplit = all(c == UNSPLIT for c in cells)
+        split, job_sum = dict(zip(keys, cells)), UNSPLIT if unsplit else SUPPRESSED if in_job else 0
     else:
         shown_total = shown(total)
         # The two sums are a group of their own under the year's total; a side that may not be
@@ -300,8 +312,20 @@ class PartnerReport:
     ended: int = 0
     running_at_end: int = 0
     hours: Decimal = Decimal(0)
-    partial: bool = False  # the year is not over yet
+    partial: bool = False  # the year is not over yet (its last day included)
     current: date | None = None  # the month in progress (the last of ``months``), if any
+    final: bool = True  # December's hours deadline has passed: the year's figures no longer change
+    final_after: date | None = None  # December's hours deadline (:func:`provisional_until`)
+
+    @property
+    def provisional_months(self) -> list[MonthFigures]:
+        """The months whose hours are still due (the month in progress among them)."""
+        return [m for m in self.months if m.provisional]
+
+    @property
+    def finished_months(self) -> list[MonthFigures]:
+        """The months that are over and whose hours deadline has passed: the ones to chart."""
+        return [m for m in self.months if not m.provisional and m.month != self.current]
 
     def shown(self) -> ShownFigures:
         """Every count as it may be shown, small ones and what would reveal them suppressed.
@@ -318,7 +342,10 @@ class PartnerReport:
         started, total_ended, running_at_end = shown_flow(
             self.started, self.ended, self.running_at_end, total_ended, running)
         if total_ended == UNSPLIT:
+            # Nothing under a sum left out may give it away: the outcomes, and the retention
+            # rows, whose answers add up to the job outcomes.
             outcomes = {k: UNSPLIT for k in outcomes}
+            retention = [(UNSPLIT, UNSPLIT, UNSPLIT) for _ in retention]
         return ShownFigures(running, outcomes, retention, started, total_ended, running_at_end)
 
 
@@ -342,31 +369,49 @@ def _placements(company_id: int, year: int) -> list[Placement]:
 
 
 def _ended_by(placement: Placement, day: date) -> bool:
-    """Ended with a reason by ``day``: the one rule of every page (:func:`~portal.placements.service.is_active`),
-    so an end registered ahead is running, not ended, until its date (its outcome counts from then)."""
-    return placement.end_reason is not None and not is_active(placement, day)
+    """Ended by ``day``: the one rule of every page (:func:`~portal.placements.service.is_active`):
+    once its end date has passed, with a reason or not (then its outcome is "Ikke angivet", as
+    on /forloeb/, :func:`~portal.placements.service.partner_summary`); an end registered ahead
+    is running, not ended, until its date (its outcome counts from then)."""
+    return not is_active(placement, day)
+
+
+def provisional_until(month: date) -> date:
+    """The last day ``month``'s hours may still be registered (:func:`portal.dates.hours_due`):
+    until that day has passed the month's figures are provisional (»foreløbig«)."""
+    return hours_due(month)
 
 
 def build(company_id: int, year: int, today: date) -> PartnerReport:
-    """The report for ``year``; months after ``today``'s month are left out."""
+    """The report for ``year``; months after ``today``'s month are left out.
+
+    Every figure goes to and including ``today`` (a placement planned to start later this
+    month has not started and is not running yet). A month is provisional until its hours
+    deadline has passed (:func:`provisional_until`), and the year is final only after
+    December's (``final``).
+    """
     placements = _placements(company_id, year)
-    report = PartnerReport(year=year, partial=today < date(year, 12, 31))
+    december_due = provisional_until(date(year, 12, 1))
+    report = PartnerReport(year=year, partial=today <= date(year, 12, 31),
+                           final=today > december_due, final_after=december_due)
     end_of_period = min(date(year, 12, 31), today)
     month = date(year, 1, 1)
     while month.year == year and month <= today:
-        last = month_end(month)
+        last = min(month_end(month), end_of_period)
         report.months.append(MonthFigures(
             month,
             started=sum(1 for p in placements if month <= p.start_date <= last),
             running=sum(1 for p in placements if p.start_date <= last and (p.end_date is None or p.end_date >= month)),
             ended=sum(1 for p in placements if p.end_date and month <= p.end_date <= last
                       and _ended_by(p, end_of_period)),
-            hours=sum((h.hours for p in placements for h in p.hours if h.month == month), Decimal(0))))
+            hours=sum((h.hours for p in placements for h in p.hours if h.month == month), Decimal(0)),
+            open_until=provisional_until(month) if today <= provisional_until(month) else None))
         month = add_months(month, 1)
     ended = [p for p in placements if p.end_date and p.end_date.year == year and _ended_by(p, end_of_period)]
-    report.outcomes = {key: 0 for key in ENDING_REASONS}
+    report.outcomes = {key: 0 for key in ENDING_REASONS} | {NO_REASON: 0}
     for placement in ended:
-        report.outcomes[placement.end_reason] = report.outcomes.get(placement.end_reason, 0) + 1
+        reason = placement.end_reason or NO_REASON
+        report.outcomes[reason] = report.outcomes.get(reason, 0) + 1
     in_job = [p for p in ended if p.end_reason in SUCCESS_END_REASONS]
     for months, column in RETENTION.items():
         answers = [getattr(p, column) for p in in_job]
@@ -376,10 +421,9 @@ def build(company_id: int, year: int, today: date) -> PartnerReport:
     report.started = sum(m.started for m in report.months)
     report.ended = len(ended)
     report.running_at_end = sum(1 for p in placements
-                                if p.start_date <= end_of_period and not _ended_by(p, end_of_period)
-                                and (p.end_date is None or p.end_date >= end_of_period))
+                                if p.start_date <= end_of_period and not _ended_by(p, end_of_period))
     report.hours = sum((m.hours for m in report.months), Decimal(0))
     this_month = today.replace(day=1)
-    if report.months and report.months[-1].month == this_month and today < month_end(this_month):
-        report.current = this_month
+    if report.months and report.months[-1].month == this_month:
+        report.current = this_month  # the month in progress, its last day included
     return report

@@ -234,7 +234,7 @@ def test_no_suppressed_count_is_ever_pinned_down_by_what_is_shown():
 
 # --- Suppression across tables (review A 5): a brute-force reader of every shown number ---
 
-JOB, OTHER = list(report.SUCCESS_END_REASONS), ["afbrudt", "forloeb_slut", "andet"]
+JOB, OTHER = list(report.SUCCESS_END_REASONS), ["afbrudt", "forloeb_slut", "andet", report.NO_REASON]
 
 
 def _options(shown, most):
@@ -362,7 +362,7 @@ def test_page_and_xlsx_give_no_reader_a_hidden_count(app, client, make_user):
     assert "Startet</th>" not in html and "Afsluttet</th>" not in html  # no per-month differences
 
     book = load_workbook(io.BytesIO(client.get("/partner/rapport/2026.xlsx").data))
-    names = {label: key for key, label in report.ENDING_REASONS.items()}
+    names = {label: key for key, label in report.ENDING_REASONS.items()} | {"Ikke angivet": report.NO_REASON}
     x_outcomes = {names[label]: n for label, n in list(book["Udfald"].iter_rows(values_only=True))[1:]}
     x_total = dict(list(book["Oversigt"].iter_rows(values_only=True))[1:6])["Afsluttede forløb i alt"]
     x_retention = [(yes, known, unknown) for _, yes, known, _share, unknown
@@ -585,3 +585,204 @@ def test_an_end_registered_ahead_is_running_not_ended_until_its_date(app, world)
         later = report.build(company_id, 2026, date(2026, 12, 21))
         assert (later.ended, later.running_at_end, later.outcomes["afbrudt"]) == (6, 0, 1)
         assert later.months[-1].ended == 1
+
+
+# --- Review AM: one rule for "ended", today's cut, provisional months, retention beside unsplit outcomes ---
+
+def _add(app, company_id, *shapes):
+    """Placements of (start, end, reason) for ``company_id``, on the world's citizen."""
+    with app.app_context():
+        citizen_id = db.session.scalar(sa.select(Citizen.id))
+        db.session.add_all([Placement(citizen_id=citizen_id, company_id=company_id, kind="smaajob", weekly_hours=10,
+                                      start_date=start, end_date=end, end_reason=reason)
+                            for start, end, reason in shapes])
+        db.session.commit()
+
+
+def _running_at_start(app, company_id, year):
+    """Counted apart from the report: placements begun before the year and not ended before it."""
+    first = date(year, 1, 1)
+    with app.app_context():
+        return sum(1 for p in db.session.scalars(sa.select(Placement).where(Placement.company_id == company_id))
+                   if p.end_reason != "aflyst" and p.start_date < first and (p.end_date is None or p.end_date >= first))
+
+
+def test_a_placement_past_its_planned_end_without_a_reason_has_ended_as_on_forloeb(app, client, world):
+    """Review AM 1: the planned end passed, no end registered: /forloeb/ says ended ("Ikke
+    angivet"); the report dropped it from every figure but "started". Now it is ended there too."""
+    from portal.placements import service
+
+    company_id = world["partner"].company_id
+    with app.app_context():
+        running = db.session.scalar(sa.select(Placement).where(Placement.end_date.is_(None)))
+        running.end_date = date(2026, 10, 31)
+        db.session.commit()
+    _add(app, company_id, (date(2026, 5, 4), date(2026, 6, 30), None), (date(2026, 5, 4), date(2026, 7, 31), None))
+    with app.app_context():
+        figures = report.build(company_id, 2026, TODAY)
+        summary = service.partner_summary(company_id, TODAY)
+    assert (figures.started, figures.ended, figures.running_at_end) == (8, 8, 0)
+    assert figures.outcomes[report.NO_REASON] == 3 and figures.months[9].ended == 1
+    assert summary.outcomes[report.NO_REASON] == 3 and summary.active == 0  # /forloeb/ agrees
+    assert _running_at_start(app, company_id, 2026) + figures.started == figures.ended + figures.running_at_end
+    AuthActions(client).switch_to("p@firma.dk")
+    html = client.get("/partner/rapport").get_data(as_text=True)
+    assert 'data-testid="outcome-ikke_angivet"><td>Ikke angivet</td><td>3</td>' in html
+    assert re.search(r'data-testid="total-ended">8<', html)
+    book = load_workbook(io.BytesIO(client.get("/partner/rapport/2026.xlsx").data))
+    assert ("Ikke angivet", 3) in list(book["Udfald"].iter_rows(values_only=True))
+
+
+def test_a_placement_ending_today_without_a_reason_runs_its_last_day(app, world):
+    company_id = world["partner"].company_id
+    _add(app, company_id, (date(2026, 9, 1), TODAY, None))
+    with app.app_context():
+        figures = report.build(company_id, 2026, TODAY)
+    assert (figures.started, figures.ended, figures.running_at_end) == (7, 5, 2)
+    assert figures.outcomes[report.NO_REASON] == 0
+
+
+def test_a_placement_planned_later_this_month_has_not_started(app, world):
+    """Review AM 2: a start later this month was "started" and "i gang" before its day."""
+    company_id = world["partner"].company_id
+    _add(app, company_id, (date(2026, 11, 28), None, None))
+    with app.app_context():
+        before = report.build(company_id, 2026, TODAY)
+        on_the_day = report.build(company_id, 2026, date(2026, 11, 28))
+    assert (before.started, before.months[-1].started, before.months[-1].running, before.running_at_end) == (6, 0, 1, 1)
+    assert (on_the_day.started, on_the_day.months[-1].running, on_the_day.running_at_end) == (7, 2, 2)
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 23), date(2026, 11, 30), date(2026, 12, 6), date(2026, 12, 31),
+                                   date(2027, 1, 5), date(2027, 3, 1)])
+def test_the_year_adds_up(app, world, today):
+    """Running at the start + started = ended + running at the end, whatever the placements'
+    shapes: begun the year before, ended without a reason, an end registered ahead, an end
+    today without a reason, planned later this month or next year, cancelled."""
+    company_id = world["partner"].company_id
+    _add(app, company_id,
+         (date(2025, 11, 3), None, None), (date(2025, 12, 1), date(2026, 2, 27), None),
+         (date(2025, 6, 1), date(2026, 1, 1), "afbrudt"), (date(2025, 12, 1), date(2025, 12, 31), None),
+         (date(2026, 4, 1), date(2026, 8, 31), None), (date(2026, 10, 1), date(2026, 12, 20), "andet"),
+         (date(2026, 11, 2), date(2026, 11, 23), None), (date(2026, 11, 28), None, None),
+         (date(2026, 12, 8), date(2026, 12, 31), None), (date(2026, 12, 14), date(2026, 12, 14), "aflyst"),
+         (date(2027, 1, 4), None, None))
+    with app.app_context():
+        figures = report.build(company_id, 2026, today)
+    start = _running_at_start(app, company_id, 2026)
+    assert start == 3 and start + figures.started == figures.ended + figures.running_at_end
+    assert figures.started == sum(m.started for m in figures.months)
+    assert figures.ended == sum(m.ended for m in figures.months) == sum(figures.outcomes.values())
+
+
+def test_provisional_months_and_year_by_the_hours_deadline(app, world):
+    """Review AM 4: a month is provisional until its hours deadline has passed; the year is final
+    only after December's."""
+    from portal.dates import hours_due
+
+    company_id = world["partner"].company_id
+    with app.app_context():
+        cases = {day: report.build(company_id, 2026, day)
+                 for day in (date(2026, 11, 30), date(2026, 12, 6), date(2026, 12, 31), date(2027, 1, 5))}
+    november, december = date(2026, 11, 1), date(2026, 12, 1)
+    last_day = cases[date(2026, 11, 30)]
+    assert last_day.current == november and last_day.partial and not last_day.final  # its last day is in progress
+    assert [m.month for m in last_day.provisional_months] == [november]
+    assert last_day.finished_months[-1].month == date(2026, 10, 1)
+    sixth = cases[date(2026, 12, 6)]
+    assert [m.month for m in sixth.provisional_months] == [november, december]
+    assert sixth.months[10].open_until == hours_due(november) and sixth.current == december
+    new_year = cases[date(2026, 12, 31)]
+    assert new_year.partial and new_year.current == december and not new_year.final
+    january = cases[date(2027, 1, 5)]
+    assert not january.partial and not january.final and january.current is None
+    assert [m.month for m in january.provisional_months] == [december]
+    assert january.final_after == hours_due(december) and len(january.finished_months) == 11
+    with app.app_context():
+        after = report.build(company_id, 2026, hours_due(december) + (date(2026, 1, 2) - date(2026, 1, 1)))
+    assert after.final and not after.provisional_months and len(after.finished_months) == 12
+
+
+def _chart_labels(html, key):
+    import json
+
+    chart = re.search(rf"data-testid=\"chart-{key}\" data-chart='(.*?)'", html).group(1)
+    return json.loads(chart.replace("&#34;", '"'))["labels"]
+
+
+def test_page_and_xlsx_mark_december_provisional_on_5_january(app, client, world):
+    """05.01.2027: December's hours are still due. The page and the XLSX say the year is
+    provisional, mark December, and the chart ends in November; ?aar defaults to 2026."""
+    from portal.dates import hours_due
+    from portal.i18n import format_date
+    from tests.clock import travel
+
+    due = format_date(hours_due(date(2026, 12, 1)))
+    with travel(date(2027, 1, 5)):
+        AuthActions(client).switch_to("p@firma.dk")
+        html = client.get("/partner/rapport").get_data(as_text=True)
+        book = load_workbook(io.BytesIO(client.get("/partner/rapport/2026.xlsx").data))
+    assert "Code of Care-rapport 2026" in html and "året er ikke slut" not in html
+    assert f"foreløbig: timerne for december 2026 kan registreres til og med {due}" in html
+    assert f"december 2026 (foreløbig: timer kan registreres til og med {due})" in html
+    assert 'data-testid="months-provisional"' in html and 'data-testid="month-in-progress"' not in html
+    assert _chart_labels(html, "hours")[-1] == "nov. 2026" or len(_chart_labels(html, "hours")) == 11
+    overview = dict(row[:2] for row in book["Oversigt"].iter_rows(values_only=True) if row[0])
+    assert overview["År"] == f"2026 (foreløbig: timerne for december 2026 kan registreres til og med {due})"
+    hours = [row[0] for row in book["Timer pr. måned"].iter_rows(values_only=True)]
+    assert hours[-1] == f"december 2026 (foreløbig: timer kan registreres til og med {due})"
+    assert hours[-2] == "november 2026"
+
+
+def test_page_on_6_december_holds_november_out_of_the_charts(client, world):
+    from portal.dates import hours_due
+    from portal.i18n import format_date
+    from tests.clock import travel
+
+    with travel(date(2026, 12, 6)):
+        AuthActions(client).switch_to("p@firma.dk")
+        html = client.get("/partner/rapport").get_data(as_text=True)
+        book = load_workbook(io.BytesIO(client.get("/partner/rapport/2026.xlsx").data))
+    due = format_date(hours_due(date(2026, 11, 1)))
+    assert f"november 2026 (foreløbig: timer kan registreres til og med {due})" in html
+    assert "december 2026 (i gang)" in html and len(_chart_labels(html, "placements")) == 10
+    months = [row[0] for row in book["Forløb pr. måned"].iter_rows(values_only=True)]
+    assert months[-2:] == [f"november 2026 (foreløbig: timer kan registreres til og med {due})",
+                           "december 2026 (i gang)"]
+    assert dict(row[:2] for row in book["Oversigt"].iter_rows(values_only=True) if row[0])["År"] == \
+        "2026 (året er ikke slut)"
+
+
+@pytest.mark.parametrize("day, in_progress", [(date(2026, 11, 30), "november 2026"), (date(2026, 12, 31), "december 2026")])
+def test_the_last_day_of_a_month_or_year_is_still_in_progress(client, world, day, in_progress):
+    from tests.clock import travel
+
+    with travel(day):
+        AuthActions(client).switch_to("p@firma.dk")
+        html = client.get("/partner/rapport").get_data(as_text=True)
+    assert f"{in_progress} (i gang)" in html and "året er ikke slut" in html
+    assert len(_chart_labels(html, "hours")) == day.month - 1  # the month before's deadline has passed
+
+
+@pytest.mark.parametrize("total", [1, 2])
+def test_retention_rows_give_nothing_away_beside_unsplit_outcomes(total):
+    """Review AM 8: 1–2 ended, outcomes "–": the retention rows showed 0 when none went to a job
+    and "–" when one did. Now they read "–" either way, and no reader can tell the job sum."""
+    shown_rows = set()
+    for in_job in range(total + 1):
+        counts = {"ordinaert_job": in_job, "fleksjob": 0, "uddannelse": 0, "afbrudt": total - in_job,
+                  "forloeb_slut": 0, "andet": 0}
+        outcomes, retention, shown_total = report.shown_counts(counts, [(0, 0, in_job), (0, 0, in_job)])
+        assert set(outcomes.values()) == {report.UNSPLIT} and shown_total == report.SUPPRESSED
+        shown_rows.add(tuple(retention))
+        worlds = list(_readings(outcomes, retention, shown_total))
+        assert {sum(w[k] for k in JOB) for w, _ in worlds} == {0, 1, 2}  # the job sum stays unknown
+    assert shown_rows == {((report.UNSPLIT,) * 3,) * 2}
+
+
+def test_retention_is_unsplit_on_the_page_for_a_year_with_one_ending(client, world):
+    AuthActions(client).switch_to("p@firma.dk")
+    html = client.get("/partner/rapport?aar=2025").get_data(as_text=True)
+    for months in (3, 6):
+        row = re.search(rf'data-testid="retention-{months}">(.*?)</tr>', html, re.S).group(1)
+        assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)] == ["–"] * 4
