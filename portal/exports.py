@@ -9,6 +9,13 @@ starte mandag" showed the apostrophe): :func:`text_cells` stores such text as a 
 would make a leading ``=`` a formula) with the quote prefix, so editing it in Excel keeps it
 text. Numbers and dates are typed values in both.
 
+No stored text makes an XLSX fail: XML cannot hold the control characters openpyxl refuses
+(:data:`openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE`: NUL and the other C0 controls but tab, line
+feed and carriage return), so :func:`_xlsx_value` removes them from every text cell, header
+and sheet title included, where a page shows them as nothing anyway. The forms refuse such characters
+(:func:`portal.formutil.no_hidden_characters`), but a row stored before a field had the rule
+must not turn a company's download into a 500 (review AO 1). The CSV keeps the text as stored.
+
 :func:`render_csv` and :func:`render_xlsx` are the one writer of a company's files (Danish
 Excel CSV, typed XLSX), so every file starts with its header and formats alike.
 """
@@ -21,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -55,10 +62,11 @@ def text_cells(cells: Iterable[Cell]) -> None:
 
 
 def _xlsx_value(value: object) -> object:
-    """Numbers (a Decimal as a float), dates and empty cells typed; anything else as its text."""
+    """Numbers (a Decimal as a float), dates and empty cells typed; anything else as its text,
+    without the control characters an XLSX cannot hold (:data:`ILLEGAL_CHARACTERS_RE`, removed)."""
     if value is None or isinstance(value, (int, float, date)) and not isinstance(value, bool):
         return value
-    return float(value) if isinstance(value, Decimal) else str(value)
+    return float(value) if isinstance(value, Decimal) else ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 def _csv_value(value: object, as_month: bool) -> str:
@@ -92,8 +100,8 @@ def render_xlsx(title: str, header: list[str], rows: Iterable[list], month_colum
     """
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
+    sheet.title = ILLEGAL_CHARACTERS_RE.sub("", title)[:31]
+    sheet.append([_xlsx_value(v) for v in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:

@@ -51,7 +51,7 @@ import sqlalchemy as sa
 
 from . import audit
 from .extensions import db
-from .formutil import RuleError, raise_all
+from .formutil import HIDDEN_MESSAGE, RuleError, clean_text, hidden_characters_in, raise_all
 from . import private_details
 from . import proposals_hold
 from store.models import Citizen, Consent, Placement, Proposal, User
@@ -602,9 +602,14 @@ def shown_to_company(proposal: Proposal) -> bool:
 def respond(proposal: Proposal, user: User, response: str, note: str = "") -> None:
     """Store the company's answer to a proposal it can see (status unchanged).
 
+    The note is cleaned as a form field is (:func:`portal.formutil.clean_text`) and refused
+    when it holds control, zero-width or bidi characters (the rule of every free-text field,
+    :func:`portal.formutil.hidden_characters_in`): the web form and the API both end here, and
+    the note is shown to the job centre and written to the company's XLSX (review AO 1).
+
     Raises:
         TransitionError: if the company cannot see the proposal in its state, or the
-            response or note is invalid.
+            response or note is invalid (``field`` "note" for the note).
     """
     if proposal.status not in VISIBLE_TO_COMPANY:
         raise TransitionError("Kandidaten er ikke længere foreslået til jer og kan ikke besvares.")
@@ -612,9 +617,11 @@ def respond(proposal: Proposal, user: User, response: str, note: str = "") -> No
         raise TransitionError(f"{ON_HOLD_TEXT}. Svaret er ikke gemt.")
     if response not in COMPANY_RESPONSES:
         raise TransitionError("Vælg et svar: interesseret, ikke interesseret eller ansat.")
-    note = (note or "").strip()
+    note = clean_text(note)
     if len(note) > MAX_NOTE_LENGTH:
-        raise TransitionError(f"Noten må højst være {MAX_NOTE_LENGTH} tegn.")
+        raise TransitionError(f"Noten må højst være {MAX_NOTE_LENGTH} tegn.", "note")
+    if hidden_characters_in(note):
+        raise TransitionError(HIDDEN_MESSAGE, "note")
     proposal.company_response, proposal.company_response_note = response, note
     proposal.company_responded_at = utcnow()
     _finish(proposal, "company_response", f"response:{response}", user)

@@ -26,8 +26,9 @@ from ..interviews import service as interviews
 from ..interviews.routes import load_proposal
 from .. import proposals_hold
 from ..openings import service as openings
+from ..openings.responses import ResponseForm
 from ..pseudonyms import pseudonym
-from . import common, disclosure, guard, problems
+from . import common, disclosure, forms, guard, problems
 
 bp = common.blueprint("api_proposals", "proposals", "Kandidater, jobcentret har delt med virksomheden.")
 # A repeated POST (Idempotency-Key) shows the object as it is now, never a stored answer about the citizen.
@@ -264,6 +265,9 @@ def answer_proposal(body, proposal_id: int):
     Som på portalen: et nyt svar hired eller declined, mens en aftalt samtale endnu ikke er
     holdt, kræver booked_interview (cancel aflyser samtalen, keep lader den stå)."""
     proposal = load_proposal(proposal_id)
+    # The web form's rules for the note (hidden characters, length) as a 422 at "note", before
+    # anything is asked about an interview ahead; the service refuses the same (review AO 1).
+    forms.validated(ResponseForm, {"response": body["response"], "note": body.get("note") or ""})
     try:
         interviews.answer(proposal, current_user, body["response"], body.get("note") or "",
                           booked_interview=body.get("booked_interview"))

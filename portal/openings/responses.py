@@ -19,7 +19,7 @@ from wtforms.validators import Length
 from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..formutil import DanishForm, Required, choices, keep_form, kept_form
+from ..formutil import DanishForm, Required, choices, keep_form, kept_form, no_hidden_characters
 from ..interviews import service as interviews
 from ..interviews.answer_confirm import confirm_page, confirmed
 from store.models import Opening, Proposal
@@ -33,8 +33,10 @@ class ResponseForm(DanishForm):
     # A blank first choice: an answer is chosen, never sent by accident as the first one listed.
     response = SelectField("Svar", choices=choices([("", "Vælg svar"), *COMPANY_RESPONSES.items()]),
                            validators=[Required("Vælg et svar.")])
+    # The service refuses the same (portal.proposals.respond); here the error is shown at the field.
     note = StringField("Kort note", validators=[
-        Length(max=proposals.MAX_NOTE_LENGTH, message=f"Højst {proposals.MAX_NOTE_LENGTH} tegn.")])
+        Length(max=proposals.MAX_NOTE_LENGTH, message=f"Højst {proposals.MAX_NOTE_LENGTH} tegn."),
+        no_hidden_characters])
 
 
 # A refused answer's fields (formutil.keep_form), per proposal: the page it goes back to shows
