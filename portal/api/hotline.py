@@ -17,7 +17,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from store.models import HotlineRequest, Placement, User
-from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_STATUSES, HOTLINE_URGENCIES
+from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_MESSAGE_KINDS, HOTLINE_STATUSES, HOTLINE_URGENCIES
 
 from .. import audit
 from ..extensions import db
@@ -39,6 +39,9 @@ class MessageOut(ma.Schema):
     author = ma.fields.String(required=True)
     from_jobcenter = ma.fields.Boolean(required=True)
     body = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, metadata={"enum": list(HOTLINE_MESSAGE_KINDS), "description": (
+        "»message«: en besked i tråden. »closing_note«: jobcentrets begrundelse til virksomheden, skrevet da "
+        "henvendelsen blev lukket (»Begrundelse for lukning« i portalen).")})
     created_at = ma.fields.AwareDateTime(required=True)
 
 
@@ -121,7 +124,7 @@ def _view(found: HotlineRequest, with_messages: bool = True, labels: dict[int, s
         authors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
         view["messages"] = [{"id": m.id, "author": authors[m.author_id].name if m.author_id in authors else "",
                              "from_jobcenter": getattr(authors.get(m.author_id), "company_id", None) is None,
-                             "body": m.body, "created_at": m.created_at} for m in found.messages]
+                             "body": m.body, "kind": m.kind, "created_at": m.created_at} for m in found.messages]
     return view
 
 
