@@ -117,8 +117,9 @@ def report_xlsx(year: int):
 def staff_index():
     """The job centre's list of Code of Care partners with their key figures (staff only)."""
     today = clock.today()
+    last_month = add_months(month_start(today), -1)
     return render_template("partners/staff_index.html", rows=staff.partner_rows(today), today=today,
-                           last_month=add_months(month_start(today), -1))
+                           last_month=last_month, due=report.provisional_until(last_month))
 
 
 @bp.get("/partnere/<int:company_id>/rapport")

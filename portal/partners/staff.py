@@ -16,8 +16,9 @@ from sqlalchemy.orm import joinedload
 
 from ..dates import add_months, month_start
 from ..extensions import db
+from ..placements import monthly
 from ..placements.service import active_clause, not_cancelled_clause
-from store.models import Company, HoursLog, Placement
+from store.models import Company, HotlineRequest, HoursLog, Placement
 from store.models.vocab import SUCCESS_END_REASONS
 from . import report
 
@@ -25,7 +26,8 @@ from . import report
 @dataclass(frozen=True)
 class PartnerRow:
     """One partner's key figures: running and planned today, this year's started, ended and
-    moved on (to job, fleksjob or education), and the hours of the month just ended."""
+    moved on (to job, fleksjob or education), the hours of the month just ended and how many
+    placements still miss them, and its open hotline requests."""
 
     company: Company
     running: int
@@ -34,6 +36,8 @@ class PartnerRow:
     ended: int
     moved_on: int
     last_month_hours: Decimal
+    missing_hours: int  # placements that ran last month without hours for it (the start page's count)
+    open_hotline: int  # hotline requests with status "Åben"
 
     @property
     def moved_on_share(self) -> float | None:
@@ -57,6 +61,9 @@ def partner_rows(today: date) -> list[PartnerRow]:
     companies = db.session.scalars(sa.select(Company).where(Company.code_of_care.is_(True))
                                    .options(joinedload(Company.consultant)).order_by(Company.name, Company.id))
     last_month = add_months(month_start(today), -1)
+    missing = monthly.missing_hours(last_month)
+    hotline = dict(db.session.execute(sa.select(HotlineRequest.company_id, sa.func.count())
+                                      .where(HotlineRequest.status == "open").group_by(HotlineRequest.company_id)).all())
     rows = []
     for company in companies:
         figures = report.build(company.id, today.year, today)
@@ -69,5 +76,6 @@ def partner_rows(today: date) -> list[PartnerRow]:
                                          not_cancelled_clause()))
         moved_on = sum(count for key, count in figures.outcomes.items() if key in SUCCESS_END_REASONS)
         rows.append(PartnerRow(company, running, planned, figures.started, figures.ended, moved_on,
-                               Decimal(hours) if hours is not None else Decimal(0)))
+                               Decimal(hours) if hours is not None else Decimal(0), missing[company.id],
+                               hotline.get(company.id, 0)))
     return rows

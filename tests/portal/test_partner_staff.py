@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from portal.extensions import db
-from store.models import AuditEvent, Citizen, Company, HoursLog, Placement
+from store.models import AuditEvent, Citizen, Company, HotlineRequest, HoursLog, Placement
 from tests.conftest import AuthActions
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -36,10 +36,17 @@ def partners(app, make_user):
         ended = [Placement(start_date=date(2026, 2, 2), end_date=date(2026, 5, 29), end_reason=reason, **common)
                  for reason in ("ordinaert_job", "ordinaert_job", "uddannelse", "afbrudt")]
         running = Placement(start_date=date(2026, 9, 1), **common)
+        without_hours = Placement(start_date=date(2026, 10, 5), **common)  # October's hours missing
         planned = Placement(start_date=date(2026, 12, 7), **common)
-        db.session.add_all([*ended, running, planned])
+        db.session.add_all([*ended, running, without_hours, planned])
         db.session.flush()
         db.session.add(HoursLog(placement_id=running.id, month=date(2026, 10, 1), hours=Decimal("12.5")))
+        created = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+        db.session.add_all([HotlineRequest(company_id=p.company_id, category="andet", urgency="normal", subject="Emne",
+                                           status=status, created_by_id=p.id, created_at=created,
+                                           due_at=created + timedelta(days=3),
+                                           closed_at=created if status == "closed" else None)
+                            for status in ("open", "open", "closed")])
         db.session.commit()
     return {"p": p.company_id, "q": q.company_id, "plain": plain.company_id}
 
@@ -57,8 +64,9 @@ def test_staff_see_every_partner_with_its_key_figures(client, partners, email):
     assert 'data-testid="partner-list"' in html and MARKER not in html
     assert f'data-testid="partner-row-{partners["plain"]}"' not in html
     row = _row(html, partners["p"])
-    assert row["running"] == "1" and row["planned"] == "1" and row["started"] == "5" and row["ended"] == "4"
+    assert row["running"] == "2" and row["planned"] == "1" and row["started"] == "6" and row["ended"] == "4"
     assert row["moved-on"] == "3 (75 %)" and row["last-month-hours"] == "12,5"
+    assert row["missing-hours"] == "1" and row["open-hotline"] == "2"
     assert _row(html, partners["q"])["running"].startswith("0") and "Ingen forløb i gang" in html
     assert f'href="/partner/partnere/{partners["p"]}/rapport"' in html
     assert ("(dig)" in html) is (email == "vk@jc.dk")
