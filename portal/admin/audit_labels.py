@@ -174,7 +174,8 @@ ACTION_LABELS: dict[str, str] = {key: label for group in ACTION_GROUPS.values() 
 # Typed by a person and kept in the purpose (portal.citizens.case, .need_to_know): checked before they are
 # written since review E3, but older rows may hold anything, so the viewer is careful with them.
 FREE_TEXT_ACTIONS = frozenset({"processing_restricted", "restriction_lifted", "case_reopened", "citizen_erased",
-                               "read_limitations"})  # the last: a break-glass purpose
+                               "read_limitations",  # a break-glass purpose
+                               "cv_deleted"})  # »cv <id>: « and the reason typed
 
 RESULT_LABELS = {"ok": "Gennemført", "sent": "Sendt", "denied": "Afvist", "not_found": "Afvist (findes ikke for brugeren)",
                  "rejected": "Afvist", "failed": "Fejlede", "no_recipient": "Ingen modtager",

@@ -242,3 +242,10 @@ def test_a_consent_not_yet_disclosed_is_named_as_such(app, client, auth, make_us
     response = client.get(f"/borgere/{world['citizen']}/cv/{wrong}/slet")
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and "får borgerens navn og CV" in page and "har fået borgerens navn og" not in page
+
+
+def test_the_access_log_shows_the_reason_as_typed():
+    from portal.admin.audit_labels import ACTION_LABELS, FREE_TEXT_ACTIONS, purpose_label
+
+    assert ACTION_LABELS["cv_deleted"] == "CV slettet (gemt ved en fejl)" and "cv_deleted" in FREE_TEXT_ACTIONS
+    assert purpose_label("cv_deleted", "cv 7: Anden persons CV, ikke company") == "cv 7: Anden persons CV, ikke company"
