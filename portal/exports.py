@@ -11,7 +11,7 @@ text. Numbers and dates are typed values in both.
 
 No stored text makes an XLSX fail: XML cannot hold the control characters openpyxl refuses
 (:data:`openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE`: NUL and the other C0 controls but tab, line
-feed and carriage return), so :func:`_xlsx_value` removes them from every text cell, header
+feed and carriage return), so :func:`xlsx_value` removes them from every text cell, header
 and sheet title included, where a page shows them as nothing anyway. The forms refuse such characters
 (:func:`portal.formutil.no_hidden_characters`), but a row stored before a field had the rule
 must not turn a company's download into a 500 (review AO 1). The CSV keeps the text as stored.
@@ -61,7 +61,7 @@ def text_cells(cells: Iterable[Cell]) -> None:
             cell.quotePrefix = True
 
 
-def _xlsx_value(value: object) -> object:
+def xlsx_value(value: object) -> object:
     """Numbers (a Decimal as a float), dates and empty cells typed; anything else as its text,
     without the control characters an XLSX cannot hold (:data:`ILLEGAL_CHARACTERS_RE`, removed)."""
     if value is None or isinstance(value, (int, float, date)) and not isinstance(value, bool):
@@ -101,11 +101,11 @@ def render_xlsx(title: str, header: list[str], rows: Iterable[list], month_colum
     book = Workbook()
     sheet = book.active
     sheet.title = ILLEGAL_CHARACTERS_RE.sub("", title)[:31]
-    sheet.append([_xlsx_value(v) for v in header])
+    sheet.append([xlsx_value(v) for v in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_xlsx_value(v) for v in row])
+        sheet.append([xlsx_value(v) for v in row])
     for line in sheet.iter_rows():
         text_cells(line)
         for index, cell in enumerate(line):

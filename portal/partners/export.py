@@ -6,7 +6,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..exports import text_cells
+from ..exports import text_cells, xlsx_value
 from ..i18n import format_date, format_month
 from store.models.vocab import ENDING_REASONS
 from .report import CANCELLED_NOTE, NO_REASON, SMALL, UNSPLIT, MonthFigures, PartnerReport, shown_share
@@ -23,11 +23,13 @@ UNSPLIT_NOTE = ("Der er for få afsluttede forløb i {year}{total} til at vise, 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list], first: bool = False):
     sheet = book.active if first else book.create_sheet()
     sheet.title = title
-    sheet.append(header)
+    # Through the company files' one cell rule: a control character stored in a company's name
+    # before the forms refused it must not make the download a 500 (review AO 1).
+    sheet.append([xlsx_value(v) for v in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([xlsx_value(v) for v in row])
     for line in sheet.iter_rows():
         text_cells(line)
     sheet.column_dimensions["A"].width = 44

@@ -786,3 +786,17 @@ def test_retention_is_unsplit_on_the_page_for_a_year_with_one_ending(client, wor
     for months in (3, 6):
         row = re.search(rf'data-testid="retention-{months}">(.*?)</tr>', html, re.S).group(1)
         assert [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)] == ["–"] * 4
+
+
+def test_a_control_character_stored_in_the_company_name_does_not_break_the_xlsx(app, client, world):
+    # Stored before the forms refused it (review AO 1's second line, for the partner's own workbook).
+    from store.models import Company, User
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "p@firma.dk"))
+        db.session.get(Company, user.company_id).name = "Firma\x00 A/S\x01"
+        db.session.commit()
+    AuthActions(client).switch_to("p@firma.dk")
+    response = client.get("/partner/rapport/2026.xlsx")
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.data))["Oversigt"]["B1"].value == "Firma A/S"
