@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import Iterable, Mapping
 
-from flask import g, session
+from flask import flash, g, has_request_context, session
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from babel import numbers as babel_numbers
@@ -39,10 +39,41 @@ class DanishForm(FlaskForm):
 
     Flask-WTF's own i18n would look for a Danish catalogue among WTForms' locales, which has
     none, and fall back to English; the catalogue in ``portal/translations`` is used instead.
+
+    On the page a form was posted from when the fresh login had run out, right after the
+    password confirmation, the form is filled in with what was typed (:func:`_fill_typed`).
     """
 
     class Meta(_DanishMeta):
         pass
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _fill_typed(self)
+
+
+# In flask.g: the fields of a form posted on a stale login, for its page after /auth/confirm
+# (set by portal.auth.fresh_form, which names it; this module does not import portal.auth).
+TYPED_KEY = "typed_before_confirm"
+_NOT_TYPED = frozenset({"csrf_token", "next", "version", "base", "submit"})
+
+
+def _fill_typed(form: DanishForm) -> None:
+    """Fill ``form`` with the fields held while the password was confirmed, when they are its:
+    the first form of the page that has one of the typed fields (the import page builds one
+    form per kind, each with its own prefix). Processed as if posted, without validating; the
+    page says that it is filled in again and not sent."""
+    if not has_request_context():
+        return
+    typed = g.get(TYPED_KEY)
+    if not typed or typed.get("used"):
+        return
+    fields = typed["fields"]
+    if not any(field.name in fields for field in form if field.short_name not in _NOT_TYPED):
+        return
+    typed["used"] = True
+    form.process(fields)
+    flash(typed["note"], "info")
 
 
 class DanishGetForm(Form):

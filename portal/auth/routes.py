@@ -17,7 +17,7 @@ from ..extensions import db
 from ..referrer import safe_next
 from store.models import User
 from store.models.base import utcnow
-from . import bp, device_routes, devices, held, relogin, replay, sessions, throttle
+from . import bp, device_routes, devices, fresh_form, held, relogin, replay, sessions, throttle
 from .forms import ChangePasswordForm, LoginForm, ResendForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
 from .sessions import (end_all_sessions, mark_password_entered, renew_for_login, start_session,
@@ -95,13 +95,14 @@ def logout():
     The user's sessions on other devices go on (they end from the account page,
     :mod:`.device_routes`). The forms held on the server for a log-in of this user after a
     session ended (:mod:`.relogin`) go, and so does this browser's own held action
-    (:mod:`.replay`); other devices' held actions stay with them.
+    (:mod:`.replay`) and form (:mod:`.fresh_form`); other devices' held ones stay with them.
     """
     devices.end_this()
     held.drop_user(current_user.id, relogin.KIND)
     audit.record("logout")
     db.session.commit()
     held.drop(session.pop(replay.KEY, None))
+    fresh_form.forget()
     logout_user()
     relogin.forget()
     flash("Du er logget ud på denne enhed.", "success")

@@ -171,13 +171,18 @@ def confirm_first(before: str, next_url: str) -> Response | None:
     """None when the login is fresh; else a redirect to /auth/confirm that comes back to ``next_url``.
 
     For sensitive POSTs (approve, disclose, export, erase, accounts): ``next_url`` is the page
-    the action started from, since the browser cannot repeat the POST after confirming.
+    the action started from, since the browser cannot repeat the POST after confirming. A form
+    that posted to its own page is kept meanwhile, and the page shows it filled in again after
+    the confirmation (:mod:`portal.auth.fresh_form`).
     ``before`` ends the Danish message "Bekræft din adgangskode, …" (e.g. "før du sletter en borger").
     """
     if login_fresh():
         return None
+    from . import fresh_form  # here: fresh_form imports held, which imports this module
+
+    kept = fresh_form.hold(next_url) if request.method == "POST" else None
     flash(f"Bekræft din adgangskode, {before}.", "info")
-    _remember_to_repeat(next_url)
+    _remember_to_repeat(next_url, kept)
     return redirect(url_for("auth.confirm", next=next_url))
 
 
@@ -186,18 +191,28 @@ def confirm_first(before: str, next_url: str) -> Response | None:
 _REPEAT_KEY = "confirm_repeat"
 REPEAT_DOWNLOAD = "Klik på linket igen for at hente filen."
 REPEAT_ACTION = "Handlingen er ikke udført endnu: gør den igen."
+# A form kept for its page (portal.auth.fresh_form): the confirm page says so; the form's page
+# then says itself that it is filled in again (fresh_form.RESTORED).
+REPEAT_TYPED = ("Handlingen er ikke udført endnu, men det, du skrev, er gemt: det sættes ind i formularen igen, "
+                "så du kan sende den.")
+REPEAT_FILE = "Filen skal du vælge igen."
 CONFIRMED = "Din adgangskode er bekræftet."
 
 
-def _remember_to_repeat(next_url: str) -> None:
+def _remember_to_repeat(next_url: str, kept=None) -> None:
     """Note what the user must repeat after confirming, for the confirm page and the page after.
 
     A GET that is not the page itself is a download link (``next_url`` is the page the link
     is on): the browser cannot be sent to a file after confirming without leaving the user
-    on the confirm page, so they are told to click it again. A POST is not repeated either.
+    on the confirm page, so they are told to click it again. A POST is not repeated either;
+    a form ``kept`` for its page (:func:`portal.auth.fresh_form.hold`) is put back into it.
     """
     if request.method == "GET" and request.full_path.rstrip("?") == next_url:
         session.pop(_REPEAT_KEY, None)
+        return
+    if kept is not None:
+        session[_REPEAT_KEY] = {"next": next_url, "what": f"{REPEAT_TYPED} {REPEAT_FILE}" if kept.file else REPEAT_TYPED,
+                                "after": ""}
         return
     session[_REPEAT_KEY] = {"next": next_url,
                             "what": REPEAT_DOWNLOAD if request.method == "GET" else REPEAT_ACTION}
@@ -205,7 +220,10 @@ def _remember_to_repeat(next_url: str) -> None:
 
 def to_repeat(next_url: str | None) -> str | None:
     """What the user must do again after confirming for ``next_url`` (Danish), if anything."""
-    entry = session.get(_REPEAT_KEY)
+    return _what_of(session.get(_REPEAT_KEY), next_url)
+
+
+def _what_of(entry, next_url: str | None) -> str | None:
     if not isinstance(entry, dict) or next_url is None or entry.get("next") != next_url:
         return None
     return entry.get("what")
@@ -213,10 +231,9 @@ def to_repeat(next_url: str | None) -> str | None:
 
 def tell_what_to_repeat(next_url: str | None) -> None:
     """After a right password: flash what to do again on the page the user returns to."""
-    what = to_repeat(next_url)
-    session.pop(_REPEAT_KEY, None)
-    if what:
-        flash(f"{CONFIRMED} {what}", "info")
+    entry = session.pop(_REPEAT_KEY, None)
+    if _what_of(entry, next_url):  # a kept form's page says itself that it is filled in again
+        flash(f"{CONFIRMED} {entry.get('after', entry['what'])}".strip(), "info")
 
 
 def expire_fresh_login() -> None:
