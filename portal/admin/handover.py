@@ -20,8 +20,11 @@ from .routes import person_or_404
 
 def _page(user: User, held: service.Holdings | None, form: HandoverForm, *, deactivate: bool) -> str:
     """The confirmation (``deactivate``) or the handover form; without the form when ``user``
-    holds only citizens under restricted processing, whom nobody can take over yet."""
+    holds only citizens under restricted processing, whom nobody can take over yet. The
+    confirmation names the API keys that deactivating revokes for good (review AN 11)."""
+    keys = service.live_keys([user.id]).get(user.id, 0) if deactivate else 0
     return render_template("admin/handover.html", person=user, held=held, form=form, deactivate=deactivate,
+                           keys=keys,
                            restricted_note=restricted_text(user, held) if held and held.restricted else "")
 
 
@@ -35,19 +38,20 @@ def handover_form(user: User) -> HandoverForm:
 @admin_required
 def confirm_deactivate(user_id: int):
     """Before deactivating a user who holds open cases (as VK or adviser), companies or hotline
-    requests: how many leave matching and the goal, and a successor to give them to in the same
-    step (»Deaktivér og overdrag«), or deactivate without handing over. Citizens under
-    restricted processing are named apart (nobody can take them over yet); a user who holds
-    only those is offered the deactivation alone. A user who holds nothing (or is not active)
+    requests, or API keys that work: how many leave matching and the goal, and a successor to
+    give them to in the same step (»Deaktivér og overdrag«), or deactivate without handing over;
+    how many API keys are revoked (reactivating brings none back). Citizens under restricted
+    processing are named apart (nobody can take them over yet); a user who holds only those (or
+    only keys) is offered the deactivation alone. A user who holds nothing (or is not active)
     goes straight back to the list, whose button deactivates at once.
 
     :raise 404: if ``user_id`` does not exist.
     """
     user = person_or_404(user_id)
     held = service.holdings([user.id], include_active=True)
-    if not user.active or not held:
+    if not user.active or not (held or service.live_keys([user.id])):
         return redirect(url_for("admin.users"))
-    return _page(user, held[0], handover_form(user), deactivate=True)
+    return _page(user, held[0] if held else None, handover_form(user), deactivate=True)
 
 
 @bp.route("/users/<int:user_id>/overdrag", methods=["GET", "POST"])
@@ -140,6 +144,13 @@ def toggle_user(user_id: int):
     if wanted in ("aktiv", "inaktiv") and user.active == (wanted == "aktiv"):
         flash(f"{user.name} er allerede {'aktiv' if user.active else 'deaktiveret'}; intet er ændret.", "info")
         return redirect(back)
+    if user.active and (keys := service.live_keys([user.id]).get(user.id, 0)) \
+            and request.form.get("noegler", type=int) != keys:
+        # Keys would be revoked for good: only from the confirmation that counted them (review AN 11).
+        if request.form.get("noegler") is not None:
+            flash(f"{user.name} har fået andre API-nøgler, siden siden blev vist. Se antallet igen, før du "
+                  "deaktiverer.", "warning")
+        return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
     done = None
     if user.active and request.form.get("overdrag"):
         # »Deaktivér og overdrag til …« (the confirmation page): both in one transaction.

@@ -86,7 +86,8 @@ def integrations_page():
 def _page(user: User, form: TokenForm, created: ApiToken | None = None, raw: str | None = None, status: int = 200):
     return render_template("admin/integration.html", integration=user, form=form, rows=tokens.tokens_of(user.id),
                            created=created, raw=raw, revoke_form=RevokeForm(formdata=None),
-                           latest=tokens.latest_expiry(), now=clock.utcnow()), status
+                           latest=tokens.latest_expiry(), now=clock.utcnow(),
+                           live=service.live_keys([user.id]).get(user.id, 0)), status
 
 
 @bp.route("/integrationer/<int:integration_id>", methods=["GET", "POST"])
@@ -125,10 +126,29 @@ def revoke_integration_key(integration_id: int, token_id: int):
     return redirect(url_for("admin.integration", integration_id=user.id))
 
 
+@bp.get("/integrationer/<int:integration_id>/deaktiver")
+@admin_required
+def confirm_deactivate_integration(integration_id: int):
+    """Before deactivating an integration that has keys that work: how many are revoked, and that
+    activating it again brings none back (review AN 11). Without such keys, or when it is not
+    active, back to its page, whose button deactivates at once.
+
+    :raise 404: for an id that is not an integration.
+    """
+    user = integration_or_404(integration_id)
+    keys = service.live_keys([user.id]).get(user.id, 0)
+    if not user.active or not keys:
+        return redirect(url_for("admin.integration", integration_id=user.id))
+    return render_template("admin/integration_deactivate.html", integration=user, keys=keys,
+                           form=RevokeForm(formdata=None))
+
+
 @bp.post("/integrationer/<int:integration_id>/aktiv")
 @admin_required
 def toggle_integration(integration_id: int):
-    """Deactivate (every key revoked) or activate again (fresh login).
+    """Deactivate (every key revoked) or activate again (fresh login). Deactivating an
+    integration with keys that work is done from the confirmation that counted them (its
+    ``noegler``); otherwise the answer is that confirmation.
 
     :raise 404: for an id that is not an integration.
     """
@@ -138,6 +158,12 @@ def toggle_integration(integration_id: int):
     if stale := confirm_first("før du deaktiverer eller aktiverer en integration",
                               url_for("admin.integration", integration_id=user.id)):
         return stale
+    if user.active and (keys := service.live_keys([user.id]).get(user.id, 0)) \
+            and request.form.get("noegler", type=int) != keys:
+        if request.form.get("noegler") is not None:
+            flash(f"{user.name} har fået andre nøgler, siden siden blev vist. Se antallet igen, før du deaktiverer.",
+                  "warning")
+        return redirect(url_for("admin.confirm_deactivate_integration", integration_id=user.id))
     revoked = service.toggle_active(user, current_user)
     db.session.commit()
     keys = f" {revoked} adgangsnøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""

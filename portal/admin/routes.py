@@ -28,6 +28,7 @@ def users():
     held = service.holdings()
     held_by = {h.user_id: h for h in service.holdings([row.id for row in page.items], include_active=True)}
     return render_template("admin/users.html", users=page.items, page=page, holdings=held, held_by=held_by,
+                           keys_by=service.live_keys([row.id for row in page.items if row.active]),
                            successors={h.user_id: caseload.successor_choices(h.user_id) for h in held})
 
 

@@ -495,6 +495,18 @@ def holdings(user_ids: list[int] | None = None, *, include_active: bool = False)
     return [held for held in rows if held]
 
 
+def live_keys(user_ids: list[int]) -> dict[int, int]:
+    """How many API keys that work now (not revoked, not expired) each of ``user_ids`` holds
+    (users without any are left out); one statement. Deactivating a user revokes them for good."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(sa.select(ApiToken.user_id, sa.func.count(ApiToken.id))
+                              .where(ApiToken.user_id.in_(user_ids), ApiToken.revoked_at.is_(None),
+                                     ApiToken.expires_at > clock.utcnow())
+                              .group_by(ApiToken.user_id))
+    return {uid: int(count) for uid, count in rows}
+
+
 def _revoke_api_tokens(user: User, acting: User, why: str) -> int:
     """Revoke ``user``'s unrevoked API keys, each audited as when revoked by hand (plus ``why``)."""
     tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,

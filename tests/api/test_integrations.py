@@ -90,12 +90,31 @@ def test_deactivating_an_integration_revokes_every_key(app, client, auth, admin)
     headers = {"Authorization": f"Bearer {raw}"}
     assert client.get("/api/v1/openings/", headers=headers).status_code == 200
     page = client.get(f"/admin/integrationer/{integration_id}").get_data(as_text=True)
-    client.post(f"/admin/integrationer/{integration_id}/aktiv", data={"csrf_token": _csrf(page)})
+    confirm = f"/admin/integrationer/{integration_id}/deaktiver"
+    assert f'href="{confirm}"' in page  # the page's »Deaktivér …« asks first (review AN 11)
+    # A post that did not come from the confirmation is answered with it, and revokes nothing.
+    unconfirmed = client.post(f"/admin/integrationer/{integration_id}/aktiv", data={"csrf_token": _csrf(page)})
+    assert unconfirmed.status_code == 302 and unconfirmed.headers["Location"].endswith(confirm)
+    assert client.get("/api/v1/openings/", headers=headers).status_code == 200
+    page = client.get(confirm).get_data(as_text=True)
+    assert "1 adgangsnøgle, der virker nu" in page and "kommer ikke igen, hvis du aktiverer integrationen igen" in page
+    client.post(f"/admin/integrationer/{integration_id}/aktiv", data={"csrf_token": _csrf(page), "noegler": "1"})
     assert client.get("/api/v1/openings/", headers=headers).status_code == 401
     with app.app_context():
         assert db.session.scalars(sa.select(ApiToken.revoked_at)).all() != [None]
     page = client.get(f"/admin/integrationer/{integration_id}").get_data(as_text=True)
     assert "Deaktiveret" in page and 'data-testid="create-token"' not in page
+    assert client.get(confirm).status_code == 302  # nothing left to confirm
+
+
+def test_an_integration_without_keys_is_deactivated_at_once(app, client, auth, admin):
+    auth.login(admin.email)
+    integration_id = _create_integration(client)
+    page = client.get(f"/admin/integrationer/{integration_id}").get_data(as_text=True)
+    assert "/deaktiver" not in page
+    client.post(f"/admin/integrationer/{integration_id}/aktiv", data={"csrf_token": _csrf(page)})
+    with app.app_context():
+        assert db.session.get(User, integration_id).active is False
 
 
 def test_a_read_key_cannot_write_and_a_company_cannot_reach_the_pages(app, client, auth, admin, make_user):

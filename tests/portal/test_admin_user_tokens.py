@@ -9,8 +9,9 @@ from store.models.api import ApiToken
 from tests.api.api_fixtures import bearer, make_token
 
 
-def _toggle(client, auth, user_id: int) -> str:
-    response = client.post(f"/admin/users/{user_id}/toggle", data={"csrf_token": auth.csrf_token("/admin/users")})
+def _toggle(client, auth, user_id: int, **data) -> str:
+    response = client.post(f"/admin/users/{user_id}/toggle",
+                           data={"csrf_token": auth.csrf_token("/admin/users"), **data})
     assert response.status_code == 302
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
@@ -22,7 +23,7 @@ def test_deactivating_revokes_the_api_keys_and_reactivating_revives_none(app, cl
     assert client.get("/api/v1/openings/", headers=bearer(first)).status_code == 200
     auth.switch_to(admin.email)
 
-    page = _toggle(client, auth, company_user.id)
+    page = _toggle(client, auth, company_user.id, noegler="2")
     assert "er deaktiveret. 2 API-nøgler er tilbagekaldt." in page
     page = _toggle(client, auth, company_user.id)
     assert "er aktiveret." in page and "tilbagekaldt" not in page
@@ -40,3 +41,33 @@ def test_the_user_list_says_deactivating_revokes_api_keys(client, auth, make_use
     auth.switch_to(make_user("admin", email="admin@jc.dk").email)
     note = client.get("/admin/users").get_data(as_text=True).split('data-testid="users-deactivate-note">')[1]
     assert "tilbagekalder brugerens API-nøgler" in note.split("</p>")[0]
+
+
+def test_deactivating_a_user_with_keys_asks_first_naming_the_keys(app, client, auth, make_user):
+    """Review AN 11: one click on »Deaktivér« revoked a company's keys for good, without a question."""
+    admin = make_user("admin", email="admin@jc.dk")
+    company_user = make_user("company", email="bager@firma.dk")
+    raw = make_token(app, company_user)
+    auth.switch_to(admin.email)
+    confirm = f"/admin/users/{company_user.id}/deaktiver"
+    listing = client.get("/admin/users").get_data(as_text=True)
+    assert f'href="{confirm}"' in listing
+    assert f'action="/admin/users/{company_user.id}/toggle"' not in listing
+
+    # A post that did not come from the confirmation (an old page, a script) is answered with it.
+    unconfirmed = client.post(f"/admin/users/{company_user.id}/toggle",
+                              data={"csrf_token": auth.csrf_token("/admin/users"), "til": "inaktiv"})
+    assert unconfirmed.status_code == 302 and unconfirmed.headers["Location"].endswith(confirm)
+    assert client.get("/api/v1/openings/", headers=bearer(raw)).status_code == 200
+
+    page = client.get(confirm).get_data(as_text=True)
+    warning = page.split('data-testid="keys-warning"')[1].split("</div>")[0]
+    assert "1 API-nøgle, der virker nu" in warning and "kommer ikke igen, hvis brugeren aktiveres igen" in warning
+    assert 'name="noegler" value="1"' in page and "Deaktivér og tilbagekald 1 API-nøgle" in page
+    assert 'data-testid="deactivate-and-hand-over"' not in page  # nothing to hand over
+
+    stale = _toggle(client, auth, company_user.id, til="inaktiv", noegler="0")  # a key made meanwhile
+    assert "har fået andre API-nøgler" in stale
+    page = _toggle(client, auth, company_user.id, til="inaktiv", noegler="1")
+    assert "er deaktiveret. 1 API-nøgle er tilbagekaldt." in page
+    assert client.get("/api/v1/openings/", headers=bearer(raw)).status_code == 401
