@@ -7,6 +7,7 @@ from portal.extensions import db
 from store.models import AuditEvent
 from store.models.api import ApiToken
 from tests.api.api_fixtures import bearer, make_token
+from tests.portal.citizen_fixtures import make_citizen
 
 
 def _toggle(client, auth, user_id: int, **data) -> str:
@@ -70,4 +71,20 @@ def test_deactivating_a_user_with_keys_asks_first_naming_the_keys(app, client, a
     assert "har fået andre API-nøgler" in stale
     page = _toggle(client, auth, company_user.id, til="inaktiv", noegler="1")
     assert "er deaktiveret. 1 API-nøgle er tilbagekaldt." in page
+    assert client.get("/api/v1/openings/", headers=bearer(raw)).status_code == 401
+
+
+def test_a_consultant_with_cases_and_keys_is_told_both_and_hand_over_carries_the_count(app, client, auth,
+                                                                                      make_user):
+    admin = make_user("admin", email="admin@jc.dk")
+    leaving, successor = make_user("consultant", email="vk@jc.dk"), make_user("consultant", email="ny@jc.dk")
+    make_citizen(app, vk_id=leaving.id)
+    raw = make_token(app, leaving)
+    auth.switch_to(admin.email)
+    page = client.get(f"/admin/users/{leaving.id}/deaktiver").get_data(as_text=True)
+    assert 'data-testid="handover-warning"' in page and 'data-testid="keys-warning"' in page
+    assert page.count('name="noegler" value="1"') == 2  # »Deaktivér og overdrag« and »Deaktivér uden at overdrage«
+    done = _toggle(client, auth, leaving.id, til="inaktiv", noegler="1", overdrag="1",
+                   successor_id=str(successor.id))
+    assert "er deaktiveret. 1 API-nøgle er tilbagekaldt." in done and "er overdraget" in done
     assert client.get("/api/v1/openings/", headers=bearer(raw)).status_code == 401
