@@ -12,21 +12,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..interviews import service as interviews
-from ..openings.service import shared_candidates
+from ..openings import candidate_list
+from ..openings.service import SharedCandidate
 from ..placements import payroll
-from ..proposals import ON_HOLD_TEXT
 from store.models import Opening, Placement
 
-# The candidate's standing in the words of the company's opening page (review B9), never the
-# job centre's own states ("Foreslået til virksomheden", "Navn og profil delt med virksomheden"): before the
-# name is released the page says the same for an approved and a consented candidate.
-WAITING = "Foreslået – navnet deles, når borgeren har givet samtykke"
-NAMED = "Navn delt med jer"
-LAPSED = "Samtykket er udløbet – navnet vises ikke længere"
-WITHHELD = "Navnet vises ikke i øjeblikket – jobcentret kontakter jer"
-CANDIDATE_HEADER = ["Kandidat", "Navn", "Status", "Match", "Jobmål", "Timer til rådighed pr. uge", "Jeres svar",
-                    "Jeres note"]
-CANDIDATE_WIDTHS = (40, 20, 44, 14, 24, 24, 16, 30)
+# The opening's candidates as its page splits and words them (portal.openings.candidate_list, review AM 7):
+# current first (»Ja«), then those no longer current (»Nej«), each with the page's sentence.
+CANDIDATE_HEADER = ["Kandidat", "Aktuel", "Navn", "Status", "Match", "Jobmål", "Timer til rådighed pr. uge",
+                    "Jeres svar", "Jeres note"]
+CANDIDATE_WIDTHS = (40, 8, 20, 60, 14, 24, 24, 16, 30)
 
 
 def placement_rows(company_id: int, today: date) -> list[list]:
@@ -39,18 +34,24 @@ def placement_rows(company_id: int, today: date) -> list[list]:
 
 
 def candidate_rows(opening: Opening) -> list[list]:
-    """The opening's shared candidates as the company's page shows them (names audited there);
-    "declined" after a held interview reads "Ikke ansat efter samtalen" there and here."""
-    candidates = shared_candidates(opening)
-    after = interviews.held_among(c.proposal_id for c in candidates)
-    return [_on_hold_row(c, after) if c.on_hold else
-            [c.pseudonym, c.name or "", LAPSED if c.consent_lapsed else WITHHELD if c.name_withheld else NAMED if c.name else WAITING,
-             c.similarity_band or "ikke beregnet", c.shared_goal, float(c.hours_available),
-             interviews.response_label(c.response, c.proposal_id in after), c.response_note] for c in candidates]
+    """The opening's candidates as the company's page shows them (:func:`.candidate_list.for_opening`:
+    the same candidates, order, groups and status sentences; names audited there). A current
+    candidate has the facts of its card; one on hold (:data:`portal.proposals.ON_HOLD_TEXT`) only
+    its answer, as on the page; one no longer current only what the page lists: the pseudonym, a
+    name still shared and the sentence. "declined" after a held interview reads "Ikke ansat
+    efter samtalen" there and here."""
+    found = candidate_list.for_opening(opening)
+    after = interviews.held_among(c.proposal_id for c in found.shared)
+    rows = [_current_row(c, after) for c in found.current]
+    rows += [[c.pseudonym, "Nej", "", candidate_list.status_text(c), "", "", "", "", ""] for c in found.ended]
+    rows += [[c.pseudonym, "Nej", c.name or "", candidate_list.status_text(c), "", "", "", "", ""]
+             for c in found.finished]
+    return rows
 
 
-def _on_hold_row(c, after: set[int]) -> list:
-    """A candidate whose citizen's processing is restricted (art. 18): the pseudonym and the
-    neutral state only, as on the page (:data:`portal.proposals.ON_HOLD_TEXT`)."""
-    return [c.pseudonym, "", ON_HOLD_TEXT, "", "", "", interviews.response_label(c.response, c.proposal_id in after),
-            c.response_note]
+def _current_row(c: SharedCandidate, after: set[int]) -> list:
+    answer = interviews.response_label(c.response, c.proposal_id in after)
+    if c.on_hold:  # restricted or left behind by a change of the opening: the neutral state only
+        return [c.pseudonym, "Ja", "", candidate_list.status_text(c), "", "", "", answer, c.response_note]
+    return [c.pseudonym, "Ja", c.name or "", candidate_list.status_text(c), c.similarity_band or "ikke beregnet",
+            c.shared_goal, float(c.hours_available), answer, c.response_note]

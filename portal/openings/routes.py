@@ -15,7 +15,7 @@ from ..interviews import service as interviews
 from .. import merge, once
 from ..placements.service import company_contact
 from store import clock
-from . import bp, conflict, interview_times, progress, requirements, service
+from . import bp, candidate_list, conflict, interview_times, progress, requirements, service
 from .forms import KIND_HELP, CloseForm, OpeningForm, form_values, publishing_form
 
 def _own_opening(opening_id: int) -> Opening:
@@ -85,17 +85,17 @@ def detail(opening_id: int):
     :raise 404: if the opening is not the current company's.
     """
     opening = _own_opening(opening_id)
-    candidates = service.shared_candidates(opening)
+    listed = candidate_list.for_opening(opening)  # split and worded as the candidate export (review AM 7)
     return render_template("openings/detail.html", opening=opening,
-                           town=service.town_for(opening.postcode), candidates=candidates,
+                           town=service.town_for(opening.postcode), listed=listed,
+                           status_text=candidate_list.status_text,
                            # a "declined" after the held interview is said as the outcome it was
-                           after_interview=interviews.held_among(c.proposal_id for c in candidates
+                           after_interview=interviews.held_among(c.proposal_id for c in listed.shared
                                                                  if c.response == "declined"),
                            places=service.places(opening),
                            # times to choose and booked interviews, on the card (review W 4)
                            interviews=interview_times.by_candidate(opening.company_id, opening.id,
                                                                    clock.utcnow()),
-                           ended=service.ended_candidates(opening),
                            search=progress.search_state(opening),
                            contact=company_contact(current_user.company),
                            close_form=CloseForm())

@@ -259,7 +259,8 @@ def test_the_consultants_proposal_page_says_it_ended_with_the_case_and_links_the
     assert "ser kun" not in proposed.split('data-testid="proposal-ended"', 1)[1].split("</div>", 1)[0]
 
 
-def test_the_companys_candidate_export_leaves_the_ended_candidate_out(app, client, auth, world):
+def test_the_companys_candidate_export_lists_the_ended_candidate_as_no_longer_current(app, client, auth, world):
+    """As the opening's page (review AM 7): by pseudonym, no name, no facts and never why."""
     from portal.pseudonyms import pseudonym
 
     with app.app_context():
@@ -268,7 +269,9 @@ def test_the_companys_candidate_export_leaves_the_ended_candidate_out(app, clien
     assert who in client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
     close(client, auth, world)
     auth.switch_to(world["company"].email)
-    assert who not in client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
+    rows = [line.split(";") for line in client.get(f"/opslag/{world['opening']}/kandidater.csv")
+            .get_data(as_text=True).splitlines() if line.startswith(who)]
+    assert rows == [[who, "Nej", "", "Ikke længere aktuel.", "", "", "", "", ""]]
 
 
 def test_a_booked_interview_leaves_the_calendars_even_when_the_consent_had_lapsed(app, client, auth, world):

@@ -235,7 +235,7 @@ def test_a_lapsed_consent_is_said_and_never_counted_as_a_name(app, client, auth,
     set_status(app, world["proposal"], "disclosed", consent=True)
     auth.switch_to(world["company"].email)
     assert "1 foreslået, 1 med navn" in client.get("/opslag/").get_data(as_text=True)
-    assert "Navn delt med jer" in client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
+    assert "Navn delt med jer." in client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
     with app.app_context():
         db.session.query(Consent).update({Consent.deadline: clock.today() - timedelta(days=1)})
         db.session.commit()
@@ -244,7 +244,7 @@ def test_a_lapsed_consent_is_said_and_never_counted_as_a_name(app, client, auth,
     detail = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
     assert "Borgerens samtykke er udløbet, så navnet vises ikke længere" in detail
     sheet = client.get(f"/opslag/{world['opening']}/kandidater.csv").get_data(as_text=True)
-    assert "Samtykket er udløbet – navnet vises ikke længere" in sheet and "Identitet" not in sheet
+    assert "Borgerens samtykke er udløbet, så navnet vises ikke længere" in sheet and "Identitet" not in sheet
     assert "Stærkt match" in sheet
     with app.app_context():
         db.session.get(Proposal, world["proposal"]).explanation = {}  # stored without a band

@@ -116,7 +116,7 @@ def test_a_candidate_whose_placement_ended_is_no_longer_current_on_the_opening(a
     assert page.count('data-testid="shared-candidate"') == 2 and page.count('data-testid="answer-locked"') == 1
     gone = re.search(r'<ul data-testid="ended-candidates">(.*?)</ul>', page, re.DOTALL).group(1)
     assert (f'id="kandidat-{finished_id}" data-testid="finished-candidate"' in gone and done_alias in gone
-            and "Færdig Fredriksen</a>: Forløbet sluttede 23.11.2025." in gone)
+            and 'Færdig Fredriksen</a>: <span data-testid="candidate-status">Forløbet sluttede 23.11.2025.</span>' in gone)
     listed = client.get("/opslag/").get_data(as_text=True)  # the list counts what the page calls current
     assert (f'href="/opslag/{opening_id}#kandidater" data-testid="candidate-count">2 foreslået, 1 med navn, '
             '<strong data-testid="candidate-waiting">1 venter') in listed
