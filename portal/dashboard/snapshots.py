@@ -7,8 +7,9 @@ month for a scope is kept (:class:`store.models.FigureSnapshot`) and shown from 
 the day it was computed. The month in progress is always computed live. An administrator may
 recompute a month explicitly (:func:`recompute`, audited) after data for it was corrected.
 
-A month is final (frozen at its next view) only from :data:`portal.dates.YOUNG_UNTIL_DAY` of
-the next month (review L 3): until then companies are still asked to register its hours (the
+A month is final (frozen at its next view) only from the day after its hours are due
+(:func:`portal.dates.hours_due`: the 9th of the next month, or the first working day after it;
+review L 3, review AM 6): until then companies are still asked to register its hours (the
 hours page defaults to it, :func:`portal.dates.hours_due`), so until then its figures are
 computed from today's data and shown as provisional (:func:`provisional_until`). A snapshot
 kept earlier than that (by the rule before, which froze on the 1st) is dropped at the first view
@@ -47,9 +48,9 @@ def scope_key(scope: Scope) -> str:
 
 
 def final_from(day: date) -> date:
-    """The first day ``day``'s month is final and frozen at its next view: the
-    :data:`~portal.dates.YOUNG_UNTIL_DAY`th of the next month (10 December for November), the
-    day after its hours are due."""
+    """The first day ``day``'s month is final and frozen at its next view: the day after its
+    hours are due (:func:`~portal.dates.hours_due`; 10 December for November 2026, 12 January
+    2027 for December 2026, whose hours are due Monday the 11th)."""
     return hours_due(day) + timedelta(days=1)
 
 
