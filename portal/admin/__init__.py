@@ -13,3 +13,4 @@ from . import postcodes  # noqa: E402,F401
 from . import integrations  # noqa: E402,F401
 from . import audit_log  # noqa: E402,F401
 from . import mail_queue  # noqa: E402,F401
+from . import rules  # noqa: E402,F401

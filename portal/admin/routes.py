@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import audit, eligibility, mail
+from .. import audit, mail
 from ..access import admin_required
 from ..auth import mails
 from ..auth.sessions import confirm_first
@@ -272,23 +272,3 @@ def edit_company(company_id: int | None):
             flash(f"{company.name} er gemt.", "success")
             return redirect(url_for("admin.companies"))
     return render_template("admin/company_form.html", form=form, company=company)
-
-
-@bp.route("/regler", methods=["GET", "POST"])
-@admin_required
-def eligibility_rules():
-    """The benefit group × opening kind table; every change is audit-logged.
-
-    Form fields are named ``allow-<group>-<kind>``; unknown names are ignored.
-    """
-    form = DanishForm()
-    if form.validate_on_submit():
-        pairs = {tuple(name.split("-", 2)[1:]) for name in request.form if name.startswith("allow-")}
-        valid = {p for p in pairs if len(p) == 2 and p[0] in vocab.BENEFIT_GROUPS and p[1] in vocab.OPENING_KINDS}
-        changes = eligibility.save_table(db.session, valid)
-        for change in changes:
-            audit.record("eligibility_changed", purpose=change)
-        db.session.commit()
-        flash("Reglerne er gemt: " + "; ".join(changes) if changes else "Ingen ændringer.", "success")
-        return redirect(url_for("admin.eligibility_rules"))
-    return render_template("admin/eligibility.html", form=form, table=eligibility.current_table(db.session))

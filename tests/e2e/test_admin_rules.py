@@ -64,5 +64,8 @@ def test_every_rule_checkbox_is_visible_in_its_cell_and_named(page, live_app, pa
     checkbox.click()
     assert checkbox.is_checked() != before
     page.get_by_role("button", name="Gem regler").click()
+    if before:  # unticked: the page names the effect and asks first (review AN 8)
+        page.get_by_test_id("eligibility-confirm").wait_for()
+        page.get_by_role("button", name="Ja, gem reglerne").click()
     page.get_by_text("Reglerne er gemt").wait_for()
     assert page.get_by_role("checkbox", name=name, exact=True).is_checked() != before

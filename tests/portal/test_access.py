@@ -58,8 +58,10 @@ def test_admin_edits_the_eligibility_table(app, client, auth, make_user):
     page = client.get("/admin/regler").get_data(as_text=True)
     assert 'name="allow-kontanthjaelp-smaajob" value="1" checked' in page  # documented default
     token = auth.csrf_token("/admin/regler")
+    base = page.split('name="base" value="')[1].split('"')[0]  # the values shown (review AN 8)
     response = client.post("/admin/regler", data={
-        "csrf_token": token, "allow-dagpenge-smaajob": "1", "allow-../../etc-x": "1", "role": "admin"})
+        "csrf_token": token, "base": base, "bekraeft": "ja",  # unticking every other pair: confirmed
+        "allow-dagpenge-smaajob": "1", "allow-../../etc-x": "1", "role": "admin"})
     assert response.status_code == 302
     with app.app_context():
         rules = load_rules(db.session)
