@@ -208,7 +208,8 @@ PURPOSE_WORDS = {
     "corrupt": "filen er beskadiget", "truncated": "filen er ufuldstændig", "encrypted": "filen er krypteret",
     "none": "ingen", "matching": "matching", "retention": "opbevaringsperioden er udløbet",
     "wrong_password": "forkert adgangskode", "disabled": "brugeren er deaktiveret", "created": "oprettet",
-    "staff:": "jobcentret:", "file": "fil", "rank_openings": "opslag rangeret for borgeren",
+    "staff:": "jobcentret:", "staff": "jobcentret",  # partners.routes: staff reading a partner's report
+    "file": "fil", "rank_openings": "opslag rangeret for borgeren",
     "set": "sat", "cleared": "fjernet", "read-only": "kun læse", "api": "API", "filter": "filter:",
     "external": "eksternt", "id": "id", "lift": "ophæv", "erasure": "sletning", "block": "spærring",
     "other_device": "på en anden enhed", "other_devices": "på alle andre enheder",
