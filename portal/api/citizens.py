@@ -297,6 +297,7 @@ def upsert_citizen(body, external_id: str):
     giver 409. Er en borger med dette eksterne id slettet eller anonymiseret, giver det 410, og
     borgeren oprettes ikke igen, før en administrator fjerner spærringen. Et eksternt id,
     der ligner et CPR-nummer (seks og fire cifre), giver 422: send fagsystemets egen interne nøgle.
+    Et CPR-nummer i name, languages eller et jobmål giver også 422 ved feltet (jobmål vises for virksomheder).
     """
     _check_external_id(external_id, body.pop("external_id", None))
     if (vk_id := body.pop("vk_id", None)) is not None:

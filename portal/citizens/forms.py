@@ -48,11 +48,35 @@ def single_spaces(_form, field) -> None:
         raise ValidationError("Id'et må ikke have flere mellemrum i træk.")
 
 
+# SECURITY.md: never a CPR number anywhere. A citizen's name and languages go to pages, exports
+# and the API; a jobmål also to companies (matched jobmål) and the API. The web forms, the import
+# and the API's PUT (both through ProfileForm and job_goal_sentence_problem) refuse a CPR-like
+# number in them by the portal's one rule, matching.redact.contains_cpr (as for the external id).
+# The messages never repeat the number: the import's report goes to logs.
+CPR_IN_NAME_MESSAGE = ("Et CPR-nummer må ikke stå i navnet. Skriv kun borgerens navn, uden tal på seks og "
+                       "fire cifre: CPR-numre bruges ikke i portalen.")
+CPR_IN_LANGUAGES_MESSAGE = ("Et CPR-nummer må ikke stå under sprog. Skriv kun sprogene, fx »dansk, engelsk«: "
+                            "CPR-numre bruges ikke i portalen.")
+CPR_IN_JOB_GOAL_MESSAGE = ("Et CPR-nummer må ikke stå i et jobmål: jobmål vises for virksomheder. Skriv kun "
+                           "stillingsbetegnelsen, uden tal på seks og fire cifre.")
+
+
+def no_cpr(message: str):
+    """A validator refusing a CPR-like number (:func:`matching.redact.contains_cpr`) with ``message``."""
+    def check(_form, field) -> None:
+        if field.data and contains_cpr(field.data):
+            raise ValidationError(message)
+    return check
+
+
 def job_goal_sentence_problem(title: str) -> str | None:
-    """Why ``title`` is a sentence about the citizen rather than a job title, or None.
+    """Why ``title`` is not a job title, or None: it holds a CPR-like number, or it is a
+    sentence about the citizen.
 
     Refused everywhere a jobmål is written: such a text is never a job title.
     """
+    if contains_cpr(title):
+        return CPR_IN_JOB_GOAL_MESSAGE
     if words := whole_words(_FIRST_PERSON, title):
         quoted = ", ".join(f"»{w}«" for w in words)
         return (f"Jobmålet ligner en sætning om borgeren ({quoted}), ikke en stillingsbetegnelse. "
@@ -227,7 +251,7 @@ class ProfileForm(DanishForm):
     base = HiddenField()
     name = StringField("Navn", validators=[DataRequired("Skriv borgerens navn."),
                                            Length(2, 120, "Navnet skal være 2–120 tegn."),
-                                           no_hidden_characters])
+                                           no_hidden_characters, no_cpr(CPR_IN_NAME_MESSAGE)])
     phone = StringField("Telefon", filters=[normalise_phone],
                         validators=[Optional(), Length(max=30, message="Højst 30 tegn."),
                                     no_hidden_characters, danish_phone])
@@ -250,7 +274,8 @@ class ProfileForm(DanishForm):
     driving_licences = LicencesField("Kørekort (kategorier)")
     languages = StringField("Sprog (kommasepareret)",
                             validators=[DataRequired("Skriv mindst ét sprog."),
-                                        Length(max=200, message="Højst 200 tegn."), no_hidden_characters])
+                                        Length(max=200, message="Højst 200 tegn."), no_hidden_characters,
+                                        no_cpr(CPR_IN_LANGUAGES_MESSAGE)])
     readiness_group = ChoiceField("Parathedsgruppe", choices=choices(READINESS_GROUPS),
                                   validators=[DataRequired("Vælg parathedsgruppe.")])
     case_start = DanishDateField("Sagsstart", validators=[Required(DATE_MISSING), not_future])
@@ -287,7 +312,7 @@ CONFIRM_HEALTH_LABEL = "Ja, det er en stillingsbetegnelse (fx »Handicaphjælper
 class JobGoalForm(DanishForm):
     title = StringField("Nyt jobmål", validators=[DataRequired("Skriv et jobmål."),
                                                   Length(2, 200, "Et jobmål skal være 2–200 tegn."),
-                                                  no_hidden_characters])
+                                                  no_hidden_characters, no_cpr(CPR_IN_JOB_GOAL_MESSAGE)])
     # Shown only after a warning (see job_goal_health_words): ticking it saves the title as typed.
     title_confirmed = BooleanField(CONFIRM_HEALTH_LABEL)
     ask_confirmation = False
@@ -298,7 +323,7 @@ class JobGoalEditForm(DanishForm):
 
     new_title = StringField("Jobmål", validators=[DataRequired("Skriv et jobmål."),
                                                   Length(2, 200, "Et jobmål skal være 2–200 tegn."),
-                                                  no_hidden_characters])
+                                                  no_hidden_characters, no_cpr(CPR_IN_JOB_GOAL_MESSAGE)])
     new_title_confirmed = BooleanField(CONFIRM_HEALTH_LABEL)
     # The text the page showed: a rename after someone else's is refused (routes_goals).
     old_title = HiddenField()

@@ -16,8 +16,10 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from matching import licences
-from ..citizens.forms import (MAX_JOB_GOALS, ProfileForm, clean_line, job_goal_health_message,
-                              job_goal_health_words, job_goal_sentence_problem, no_hidden_characters)
+from matching.redact import contains_cpr
+from ..citizens.forms import (CPR_IN_JOB_GOAL_MESSAGE, MAX_JOB_GOALS, ProfileForm, clean_line,
+                              job_goal_health_message, job_goal_health_words, job_goal_sentence_problem,
+                              no_hidden_characters)
 from ..citizens.service import CPR_ID_MESSAGE, ProfileData, looks_like_cpr
 from ..extensions import db
 from store.models import Citizen, JobGoal, User
@@ -215,7 +217,11 @@ def _job_goals(value: str, problems: list, existing: _Existing | None = None) ->
         problems.append((label, f"En borger kan højst have {MAX_JOB_GOALS} jobmål."))
         return []
     seen = set()
-    for title in titles:
+    for number, title in enumerate(titles, 1):
+        # First, and named by its place, never quoted: the report goes to logs (SECURITY.md).
+        if contains_cpr(title):
+            problems.append((label, f"Jobmål nr. {number}: {CPR_IN_JOB_GOAL_MESSAGE}"))
+            return []
         # JobGoalForm's rules, called directly: a form per jobmål would double the cost of a row.
         try:
             if not 2 <= len(title) <= 200:
