@@ -6,7 +6,8 @@ Every command reads the settings it shares with the portal (``DATABASE_URL``,
 the portal app. The indexer code below this module only takes arguments.
 
 Exit codes: 0 success; 1 work left (drain: events still pending, with the reason on
-stderr) or a difference found (verify); 2 configuration or database not usable.
+stderr), a difference found (verify) or another rebuild running (rebuild, without
+``--force``); 2 configuration or database not usable.
 """
 from __future__ import annotations
 
@@ -135,6 +136,7 @@ def _ensure_encoder(ctx: Context) -> bool:
     from matching.backends import BackendUnavailable
 
     from .encoder_check import ensure_index_encoder
+    from .progress import RebuildRunning
 
     try:
         ensure_index_encoder(ctx.session, ctx.backend, ctx.encoder,
@@ -143,6 +145,9 @@ def _ensure_encoder(ctx: Context) -> bool:
                              concept_version=ctx.concept_version)
     except (BackendUnavailable, EncoderUnavailable) as err:
         log.warning("cannot check the index's encoder yet: %s", err)
+        return False
+    except RebuildRunning as err:  # its result is checked once it is done
+        log.warning("the index needs a rebuild, but %s: waiting for it", err)
         return False
     return True
 
@@ -221,14 +226,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from matching.backends import BackendUnavailable
+    from store.index_status import REBUILD_STALE_AFTER
 
+    from .progress import RebuildRunning
     from .rebuild import rebuild
 
     with configured_context() as ctx:
         try:
             result = rebuild(ctx.session, ctx.backend, ctx.encoder,
                              upload_folder=ctx.settings.upload_folder, chunk_size=args.chunk_size,
-                             concept_version=ctx.concept_version)
+                             concept_version=ctx.concept_version, force=args.force)
+        except RebuildRunning as err:
+            minutes = int(REBUILD_STALE_AFTER.total_seconds() // 60)
+            print(f"rebuild: not started: {err}. Its progress is on /admin/indexer; wait for it to end. "
+                  f"A rebuild that reports nothing for {minutes} minutes counts as stopped and is taken over "
+                  "by the next; --force starts this one anyway (only when the other has hung: two rebuilds "
+                  "at once double the load and the last to finish wins).", file=sys.stderr)
+            return 1
         except BackendUnavailable as err:  # nothing was switched: the live index is as it was
             print(f"rebuild: the index cannot be written: {err}; is {ctx.settings.backend} reachable? "
                   "The index in use is unchanged; run the rebuild again.", file=sys.stderr)
@@ -326,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     drain.set_defaults(func=cmd_drain)
     rebuild = sub.add_parser("rebuild", help="rebuild the whole index (progress on stderr)")
     rebuild.add_argument("--chunk-size", type=int, default=64)
+    rebuild.add_argument("--force", action="store_true",
+                         help="start even while another rebuild reports progress (one that hangs)")
     rebuild.set_defaults(func=cmd_rebuild)
     status = sub.add_parser("status", help="print the status as JSON on the last line")
     status.set_defaults(func=cmd_status)

@@ -44,6 +44,7 @@ def ensure_index_encoder(session: Session, backend: MatchBackend, encoder: Encod
 
     Raises:
         BackendUnavailable, EncoderUnavailable: from the rebuild (the live index is kept).
+        RebuildRunning: another rebuild is running (nothing was done; check again after it).
     """
     try:
         wrong = mismatches(backend, encoder)

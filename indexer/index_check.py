@@ -16,7 +16,7 @@ rebuild the index every few minutes. A kind whose index exists but cannot be rea
 (``IndexBroken``: the snapshot file corrupt or unreadable) is rebuilt as well, whatever the
 database holds: trying again never makes it readable, and the portal ranks in reduced mode
 until then. An unreachable backend or encoder is logged in one line and checked again next
-time.
+time, as is a kind another rebuild is filling (``RebuildRunning``).
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from store.models import Citizen, Opening
 from store.models.base import utcnow
 from store.profiles import is_indexable_citizen, is_indexable_opening, load_citizens, load_openings
 
+from .progress import RebuildRunning
 from .rebuild import rebuild
 
 log = logging.getLogger("indexer")
@@ -128,6 +129,9 @@ class EmptyIndexCheck:
             return list(needed)
         except (BackendError, EncoderUnavailable) as err:
             log.warning("cannot check or rebuild an empty index now: %s", err)
+            return []
+        except RebuildRunning as err:  # that rebuild fills it; checked again next time
+            log.info("not rebuilding the index now: %s", err)
             return []
         finally:
             self.session.rollback()  # end the read transaction

@@ -5,6 +5,10 @@ Elasticsearch, a whole-kind replacement for the memory snapshot). Rows that chan
 the rebuild runs are caught by the reconcile pass, which compares the versions seen with
 the database afterwards; documents whose rows are gone are removed. Outbox events that
 were pending when the rebuild started are covered by it and marked done.
+
+While it runs, the rebuild reports its progress in ``indexer_state`` (``indexer.progress``):
+the admin page shows it, and a second rebuild refuses to start (``RebuildRunning``) unless
+forced.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from store.profiles import (
 )
 
 from .documents import Built, build_citizens, build_openings, collection_texts, live_cache_keys
+from .progress import RebuildHeartbeat, count_rows
 
 # The lexical statistics (document frequencies) are refreshed when the kind's row count has
 # moved by more than this share since they were counted, or they are older than STATS_MAX_AGE.
@@ -73,18 +78,34 @@ def _versions(session: Session, kind: str) -> dict[int, int]:
 def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
             upload_folder: Path | None = None, chunk_size: int = 64, cache: bool = True,
             progress: IO[str] | None = sys.stderr, limits: ExtractLimits = ExtractLimits(),
-            kinds: Sequence[str] = ("opening", "citizen"), concept_version: str | None = None) -> RebuildResult:
+            kinds: Sequence[str] = ("opening", "citizen"), concept_version: str | None = None,
+            force: bool = False) -> RebuildResult:
     """Rebuild the index of ``kinds`` from the database.
 
     Args:
         progress: where the tqdm bar goes (items, rate, ETA); None for no bar.
         concept_version: the concept table whose profiles of live jobmål and titles the
             sweep keeps (``OutboxWorker``'s).
+        force: start even while another rebuild reports progress (one that hangs).
 
     Raises:
+        RebuildRunning: another rebuild is running (nothing was done).
         BackendUnavailable, EncoderUnavailable: the rebuild is aborted and the live index
             left as it was.
     """
+    heartbeat = RebuildHeartbeat(session, count_rows(session, kinds), force=force)
+    heartbeat.claim()
+    try:
+        return _rebuild(session, backend, encoder, heartbeat, upload_folder=upload_folder,
+                        chunk_size=chunk_size, cache=cache, progress=progress, limits=limits,
+                        kinds=kinds, concept_version=concept_version)
+    finally:
+        heartbeat.release()
+
+
+def _rebuild(session: Session, backend: MatchBackend, encoder: Encoder, heartbeat: RebuildHeartbeat, *,
+             upload_folder: Path | None, chunk_size: int, cache: bool, progress: IO[str] | None,
+             limits: ExtractLimits, kinds: Sequence[str], concept_version: str | None) -> RebuildResult:
     meta = encoder_meta(encoder)  # recorded with each kind's new index, swapped in with it
     if cache:
         encoder = CachedEncoder(encoder, DbEmbeddingCache(session, encoder.name))
@@ -92,17 +113,19 @@ def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
     result = RebuildResult()
     for kind in kinds:
         seen = _versions(session, kind)
+        heartbeat.start(kind, len(seen))
         # The collection's lexical statistics go into the new index's metadata, swapped in
         # with its documents: from then on every score uses them.
         writer = backend.begin_rebuild(kind, meta={**meta, **collection_stats(session, kind)})
         try:
             written = _fill(session, kind, sorted(seen), writer, encoder, upload_folder,
-                            chunk_size, progress, limits, result.failures)
+                            chunk_size, progress, limits, result.failures, heartbeat)
         except BaseException:
             writer.abort()
             raise
         writer.commit()
         setattr(result, f"{kind}s", written)
+        heartbeat.finishing()
         result.reconciled += _reconcile(session, backend, kind, seen, encoder, upload_folder, limits)
     result.events_covered = _cover_events(session, covered, result.failures)
     if cache:
@@ -118,7 +141,7 @@ def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
 
 def _fill(session: Session, kind: str, ids: list[int], writer, encoder: Encoder,
           upload_folder: Path | None, chunk_size: int, progress: IO[str] | None,
-          limits: ExtractLimits, failures: dict[tuple[str, int], str]) -> int:
+          limits: ExtractLimits, failures: dict[tuple[str, int], str], heartbeat: RebuildHeartbeat) -> int:
     written = 0
     label = {"citizen": "borgere", "opening": "opslag"}[kind]
     with tqdm(total=len(ids), desc=f"Genopbygger {label}", unit=" rækker", file=progress,
@@ -130,6 +153,7 @@ def _fill(session: Session, kind: str, ids: list[int], writer, encoder: Encoder,
             written += writer.index(built.docs)
             failures.update(((kind, i), reason) for i, reason in built.failed.items())
             bar.update(len(ids_chunk))
+            heartbeat.advance(kind, len(ids_chunk))
     return written
 
 

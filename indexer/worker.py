@@ -45,6 +45,7 @@ from store.outbox import record_change
 from store.profiles import load_citizens, load_openings
 
 from .documents import REASON_LEN, Built, build_citizens, build_openings, live_cache_keys
+from .progress import WORKER_EVERY, note_worker
 from .rebuild import refresh_lexical_stats
 from .outcome import MAX_ATTEMPTS, BatchResult, backoff_seconds, failure_reason
 
@@ -89,6 +90,7 @@ class OutboxWorker:
         self.clock, self.limits = clock, limits
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{random.randrange(16**6):06x}"
         self._claims = itertools.count(1)
+        self._seen_at: datetime | None = None  # when this worker last wrote worker_seen
 
     # -- claiming ----------------------------------------------------------------------
     def _claimable(self, now: datetime) -> sa.ColumnElement[bool]:
@@ -134,6 +136,7 @@ class OutboxWorker:
             sqlalchemy.exc.SQLAlchemyError: the database itself failed (claims then
                 expire and another run picks the rows up).
         """
+        self._note_seen()
         events = self.claim()
         result = BatchResult(claimed=len(events))
         if not events:
@@ -275,6 +278,15 @@ class OutboxWorker:
                                  .values(**values).execution_options(synchronize_session=False))
         self.session.commit()
         return len(events)
+
+    def _note_seen(self) -> None:
+        """Note the poll in ``worker_seen`` (at most every ``WORKER_EVERY``): the admin page says
+        when the worker last looked, and a worker that polls is not "not running"."""
+        now = self.clock()
+        if self._seen_at is not None and now - self._seen_at < WORKER_EVERY:
+            return
+        note_worker(self.session, self.worker_id, now)
+        self._seen_at = now
 
     def _note_run(self, result: BatchResult) -> None:
         summary = {"at": self.clock().isoformat(timespec="seconds"), "worker": self.worker_id,

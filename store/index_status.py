@@ -2,8 +2,9 @@
 
 Here, below both, because the portal's admin page shows it and the portal never imports the
 indexer. It only reads: the outbox (pending and failed events), the indexer's run summaries
-(``IndexerState``) and the backend's document counts (an unreachable backend is reported,
-not raised). :func:`index_state` tells a missing or empty index from a built one by comparing
+(``IndexerState``), the heartbeats a running rebuild and worker leave there
+(:func:`rebuild_progress`, :func:`worker_seen`; written by ``indexer.progress``) and the
+backend's document counts (an unreachable backend is reported, not raised). :func:`index_state` tells a missing or empty index from a built one by comparing
 it with what the database says it should hold (for the admin page, ``/readyz`` and the
 ranking page; the indexer may use it to decide on a rebuild).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
@@ -22,6 +23,14 @@ from store.models import Citizen, CvDocument, IndexerState, JobGoal, Opening, Ou
 from store.models.base import utcnow
 
 STALLED_AFTER = timedelta(minutes=5)
+
+# The heartbeats in ``indexer_state``: a rebuild's progress (written every few seconds while it
+# runs, removed when it ends) and the worker's last poll.
+REBUILD_KEY = "rebuild_running"
+WORKER_KEY = "worker_seen"
+# A rebuild with no word for this long has died (killed, the machine restarted) or hangs: its
+# row no longer says "running", and a new rebuild may take over without --force.
+REBUILD_STALE_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,8 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
     Returns:
         {"pending", "failed", "indexed_citizens", "indexed_openings", "backend",
         "encoder"} and, for the page, "retrying" (pending rows with a last error),
+        "waiting_since" and "stalled" (:func:`is_stalled`), "rebuild" (a
+        :class:`RebuildProgress` or None), "worker_seen" (:func:`worker_seen`),
         "last_run" (dict or None), "backend_error" (str or None), "index_broken" (the backend
         error is an index that cannot be read, not an outage), "states" (kind ->
         :class:`IndexState`) and "stray" (indices outside the aliases). Index counts are
@@ -143,9 +154,10 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
     retrying = session.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(
         OutboxEvent.status == "pending", OutboxEvent.last_error.is_not(None)))
     # A running worker claims a fresh change within seconds; one never tried that has waited
-    # longer than STALLED_AFTER means no worker is running (or it is stuck).
-    untried_since = session.scalar(sa.select(sa.func.min(OutboxEvent.created_at)).where(
-        OutboxEvent.status == "pending", OutboxEvent.last_error.is_(None)))
+    # longer than STALLED_AFTER means no worker is running (or it is stuck), unless a rebuild
+    # or the worker has reported lately (is_stalled).
+    now = utcnow()
+    waiting, rebuild, seen = untried_since(session), rebuild_progress(session, now), worker_seen(session)
     states = {kind: index_state(session, backend, kind) for kind in ("citizen", "opening")}
     indexed = {kind: state.indexed for kind, state in states.items()}
     # Unreachable is the backend's error; a missing index is said by its state.
@@ -158,14 +170,110 @@ def indexer_status(session: Session, backend: MatchBackend, *, backend_name: str
         "backend": backend_name,
         "encoder": encoder_name,
         "retrying": int(retrying or 0),
-        "waiting_since": untried_since,
-        "stalled": untried_since is not None and untried_since < utcnow() - STALLED_AFTER,
+        "waiting_since": waiting,
+        "stalled": is_stalled(session, now, waiting=waiting, rebuild=rebuild, seen=seen, read=False),
+        "rebuild": rebuild,
+        "worker_seen": seen,
         "last_run": last_run(session),
         "backend_error": backend_error,
         "index_broken": any(s.broken for s in states.values()),
         "states": states,
         "stray": stray_indices(backend),
     }
+
+
+@dataclass(frozen=True)
+class RebuildProgress:
+    """A full rebuild as it last reported itself (``indexer.progress.RebuildHeartbeat``).
+
+    ``phase``: the kind being written ("citizen" or "opening"), or "finishing" (the pass
+    that catches the rows changed meanwhile, then the swap's clean-up). ``totals``: rows per
+    kind the rebuild goes through; ``done``: of them written so far. ``stale``: no word for
+    ``REBUILD_STALE_AFTER``, so it is not running any more (or hangs).
+    """
+
+    started: datetime
+    updated: datetime
+    phase: str
+    done: dict[str, int]
+    totals: dict[str, int]
+    owner: str
+    stale: bool
+
+    def of(self, kind: str) -> tuple[int, int]:
+        """(done, total) of ``kind``."""
+        return self.done.get(kind, 0), self.totals.get(kind, 0)
+
+
+def parse_time(text: object) -> datetime | None:
+    """An ISO time written by the indexer (UTC), or None."""
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _state(session: Session, key: str) -> object:
+    """``key``'s value in ``indexer_state`` as the database has it now (not a session's
+    cached copy: another process writes it), parsed; None when missing or unreadable."""
+    text = session.scalar(sa.select(IndexerState.value).where(IndexerState.key == key))
+    try:
+        return json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def rebuild_progress(session: Session, now: datetime | None = None) -> RebuildProgress | None:
+    """The rebuild running now (or one that stopped without clearing its row: ``stale``);
+    None when no rebuild has left word."""
+    value = _state(session, REBUILD_KEY)
+    if not isinstance(value, dict):
+        return None
+    started, updated = parse_time(value.get("started")), parse_time(value.get("updated"))
+    if started is None or updated is None:
+        return None
+    counts = {name: {str(k): int(v) for k, v in (value.get(name) or {}).items() if isinstance(v, int)}
+              for name in ("done", "totals")}
+    return RebuildProgress(started=started, updated=updated, phase=str(value.get("phase", "")),
+                           done=counts["done"], totals=counts["totals"], owner=str(value.get("owner", "")),
+                           stale=updated < (now or utcnow()) - REBUILD_STALE_AFTER)
+
+
+def worker_seen(session: Session) -> dict | None:
+    """The worker's last poll: {"at": datetime, "worker": its id}, or None before the first."""
+    value = _state(session, WORKER_KEY)
+    at = parse_time(value.get("at")) if isinstance(value, dict) else None
+    return {"at": at, "worker": str(value.get("worker", ""))} if at is not None else None
+
+
+def untried_since(session: Session) -> datetime | None:
+    """When the oldest change nobody has tried yet was written (None: there is none)."""
+    return session.scalar(sa.select(sa.func.min(OutboxEvent.created_at)).where(
+        OutboxEvent.status == "pending", OutboxEvent.last_error.is_(None)))
+
+
+def is_stalled(session: Session, now: datetime | None = None, *, waiting: datetime | None = None,
+               rebuild: RebuildProgress | None = None, seen: dict | None = None,
+               read: bool = True) -> bool:
+    """Whether no indexer is at work: a change has waited, never tried, longer than
+    ``STALLED_AFTER`` (a running worker claims one within seconds), and no rebuild has
+    reported within ``REBUILD_STALE_AFTER`` nor a worker polled within ``STALLED_AFTER``.
+
+    A rebuild takes minutes and claims nothing meanwhile (the worker's own rebuild of an
+    empty or unreadable index blocks its loop), so its heartbeat, not the queue, says it runs.
+    ``read=False``: the caller passes what it read (``waiting``, ``rebuild``, ``seen``).
+    """
+    now = now or utcnow()
+    if read:
+        waiting = untried_since(session)
+    if waiting is None or waiting >= now - STALLED_AFTER:
+        return False
+    if read:
+        rebuild, seen = rebuild_progress(session, now), worker_seen(session)
+    if rebuild is not None and not rebuild.stale:
+        return False
+    return seen is None or seen["at"] < now - STALLED_AFTER
 
 
 def not_superseded() -> sa.ColumnElement[bool]:

@@ -15,8 +15,7 @@ from sqlalchemy.orm import aliased, load_only, selectinload
 from matching.geo import POSTCODES
 
 from ..extensions import db
-from store.index_status import STALLED_AFTER
-from store.models.base import utcnow
+from store.index_status import is_stalled
 from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
 from store.models.citizens import VK_INACTIVE, missing_items
 
@@ -260,11 +259,10 @@ def indexing_state(citizen_id: int) -> IndexingState:
 
 def indexer_stalled() -> bool:
     """Whether no indexer is running (or it is stuck): the same test as the »Indekseringen kører
-    ikke« of ``/admin/indexer`` (:func:`store.index_status.indexer_status`): some change has
-    waited, never tried, longer than ``STALLED_AFTER``; a running worker claims one in seconds."""
-    untried_since = db.session.scalar(sa.select(sa.func.min(OutboxEvent.created_at)).where(
-        OutboxEvent.status == "pending", OutboxEvent.last_error.is_(None)))
-    return untried_since is not None and untried_since < utcnow() - STALLED_AFTER
+    ikke« of ``/admin/indexer`` (:func:`store.index_status.is_stalled`): some change has waited,
+    never tried, longer than ``STALLED_AFTER`` (a running worker claims one in seconds), and
+    neither a rebuild nor the worker has reported lately (a rebuild claims nothing for minutes)."""
+    return is_stalled(db.session)
 
 
 def consultants() -> list[User]:
