@@ -12,6 +12,7 @@ from ..auth.sessions import confirm_first
 from ..auth.tokens import issue_set_password_token, set_password_url
 from ..extensions import db
 from ..formutil import DanishForm, attach_error, choices
+from ..hotline import duty
 from store.models import Company, Team, User, vocab
 from . import bp, caseload, service
 from .forms import CompanyForm, EditUserForm, PhoneForm, UserForm, clean_phone
@@ -115,6 +116,11 @@ def _after_edit(user: User, done: service.UserUpdate):
     role = f" Rollen er nu {vocab.ROLES[user.role].lower()}." if "role" in done.changed else ""
     old_link = (" Linket til at vælge adgangskode, der blev sendt til den gamle e-mail, virker ikke længere."
                 if done.link_cleared else "")
+    if "role" in done.changed and user.role == "admin" and (named := duty.state().named) is not None \
+            and named.id == user.id:
+        flash(f"{user.name} var vagthavende for hotlinen og er det ikke længere: kun en konsulent kan have vagten. "
+              "Vælg en ny vagthavende under Hotline (/hotline/vagt); indtil da går henvendelser uden ansvarlig "
+              "til dem, der får dem, når ingen har vagten.", "warning")
     if done.token is None:
         flash(f"{user.name} er gemt.{role}{keys}{old_link}", "success")
         return redirect(url_for("admin.users"))

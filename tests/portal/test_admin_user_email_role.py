@@ -10,6 +10,7 @@ from portal.admin import service
 from portal.admin.audit_labels import purpose_label
 from portal.auth.routes import LINK_DEAD
 from portal.extensions import db
+from portal.hotline import duty
 from store.models import User
 from tests.conftest import PASSWORD
 from tests.portal.citizen_fixtures import make_citizen
@@ -196,3 +197,12 @@ def test_the_password_still_works_after_the_unsent_reset(app, client, auth, admi
     send_link(client, auth, user.id)
     auth.logout()
     assert auth.login("vk@jc.dk", PASSWORD).status_code == 302
+
+
+def test_promoting_the_duty_consultant_says_the_duty_is_vacant(app, client, auth, admin, make_user):
+    vk = make_user("consultant", email="vk@jc.dk")
+    with app.app_context():
+        duty.set_duty(db.session.get(User, admin.id), vk.id)
+    response = _edit(client, auth, vk.id, email="vk@jc.dk", role="admin")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "var vagthavende for hotlinen og er det ikke længere" in page
