@@ -47,6 +47,8 @@ class DanishForm(FlaskForm):
     class Meta(_DanishMeta):
         pass
 
+    typed_restored = False  # True when filled in with what was typed before a password confirmation
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _fill_typed(self)
@@ -73,6 +75,7 @@ def _fill_typed(form: DanishForm) -> None:
         return
     typed["used"] = True
     form.process(fields)
+    form.typed_restored = True  # a view that sets a field's data after building the form checks it
     flash(typed["note"], "info")
 
 

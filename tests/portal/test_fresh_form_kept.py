@@ -166,3 +166,19 @@ def test_another_user_never_gets_the_typed_form(app, client, auth, admin, make_u
     with client.session_transaction() as cookie:
         cookie[fresh_form.KEY] = kept  # a copied id
     assert _value(client.get("/admin/users/new").get_data(as_text=True), "email") in (None, "")
+
+
+def test_a_form_filled_in_again_says_so_to_its_view(app):
+    """A view that sets a field after building its form (the edit page's team) can tell."""
+    from flask import g
+
+    from portal.admin.forms import PhoneForm
+    from portal.formutil import TYPED_KEY
+    from werkzeug.datastructures import MultiDict
+
+    with app.test_request_context("/admin/users/1/telefon"):
+        assert PhoneForm(formdata=None).typed_restored is False
+        setattr(g, TYPED_KEY, {"fields": MultiDict({"phone": "75 12 34 56"}), "note": fresh_form.RESTORED})
+        form = PhoneForm(formdata=None, phone="")
+        assert form.typed_restored is True and form.phone.data == "75 12 34 56"
+        assert PhoneForm(formdata=None).typed_restored is False  # once: the first form of the page
