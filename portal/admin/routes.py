@@ -181,7 +181,7 @@ def _edit_form(user: User) -> EditUserForm:
         del form.company_id
         field, model, current = form.team_id, Team, user.team_id
     field.choices = choices([(0, "–"), *db.session.execute(sa.select(model.id, model.name).order_by(model.name)).all()])
-    if request.method == "GET":
+    if request.method == "GET" and not form.typed_restored:  # what was typed before a password step wins
         field.data = current or 0
     return form
 

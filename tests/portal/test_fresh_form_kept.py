@@ -182,3 +182,24 @@ def test_a_form_filled_in_again_says_so_to_its_view(app):
         form = PhoneForm(formdata=None, phone="")
         assert form.typed_restored is True and form.phone.data == "75 12 34 56"
         assert PhoneForm(formdata=None).typed_restored is False  # once: the first form of the page
+
+
+def test_an_edited_users_typed_team_is_back_after_the_password(app, client, auth, admin, make_user, team_id, clock):
+    # Review AN 14's gap: the edit page set the team from the database after the form was filled in again.
+    vk = make_user("consultant", email="vk@jc.dk")  # in the first team, Team Nord
+    with app.app_context():
+        other = Team(name="Team Syd")
+        db.session.add(other)
+        db.session.commit()
+        team_id = other.id
+    auth.login(admin.email)
+    token = auth.csrf_token(f"/admin/users/{vk.id}/ret")
+    clock(minutes=10, seconds=4)
+    sent = client.post(f"/admin/users/{vk.id}/ret", data={
+        "email": "vk.ny@jc.dk", "name": "Ny Navn", "role": "consultant", "team_id": str(team_id),
+        "csrf_token": token})
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/auth/confirm")
+    assert _confirm(client, auth, f"/admin/users/{vk.id}/ret").status_code == 302
+    page = client.get(f"/admin/users/{vk.id}/ret").get_data(as_text=True)
+    assert (_value(page, "email"), _value(page, "name")) == ("vk.ny@jc.dk", "Ny Navn")
+    assert _selected(page, "team_id") == str(team_id)
