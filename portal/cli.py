@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from . import job_runs
 from .extensions import db
 from store import clock
 
@@ -166,6 +167,13 @@ def erase_command(citizen_id: int, purpose: str) -> None:
 ATTEMPTS_KEPT_SECONDS = 24 * 3600
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """»1 borger«, »3 borgere«, with Danish thousands (a scheduled run's summary, job_runs)."""
+    from .i18n import format_number
+
+    return f"{format_number(n)} {one if n == 1 else many}"
+
+
 @click.command("retention")
 @click.option("--days", type=click.IntRange(min=1), default=None,
               help="Override RETENTION_DAYS (at least 1: a case closed today is never anonymised).")
@@ -191,15 +199,19 @@ def retention_command(days: int | None) -> None:
     config = current_app.config
     retention_days = days if days is not None else config["RETENTION_DAYS"]
     try:
-        count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=clock.today(),
-                                  retention_days=retention_days)
-        kept = restricted_kept(db.session, today=clock.today(), retention_days=retention_days)
-        keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
-                           config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
-        pruned = throttle.prune(keep_seconds)
-        expired = held.purge_expired(db.session)  # forms held across a log-in nobody came back for
-        ended = devices.purge_expired(sessions.clock(), db.session)  # sessions past their limits
-        db.session.commit()
+        with job_runs.recorded("retention") as run:  # shown on the admin start page
+            count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=clock.today(),
+                                      retention_days=retention_days)
+            kept = restricted_kept(db.session, today=clock.today(), retention_days=retention_days)
+            keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
+                               config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
+            pruned = throttle.prune(keep_seconds)
+            expired = held.purge_expired(db.session)  # forms held across a log-in nobody came back for
+            ended = devices.purge_expired(sessions.clock(), db.session)  # sessions past their limits
+            db.session.commit()
+            run.summary = (f"{_count(count, 'borger', 'borgere')} anonymiseret; {_count(kept, 'borger', 'borgere')} "
+                           f"holdt tilbage (begrænset behandling); {_count(ended, 'udløbet session', 'udløbne sessioner')} "
+                           "slettet")
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(
@@ -221,7 +233,11 @@ def hotline_reminders_command() -> None:
     from .hotline import reminders
 
     try:
-        summary = reminders.run()
+        with job_runs.recorded("hotline-reminders") as run:  # shown on the admin start page
+            summary = reminders.run()
+            run.summary = (f"{_count(summary.reminded, 'påmindelse', 'påmindelser')}, "
+                           f"{_count(summary.escalated, 'eskalering', 'eskaleringer')}, "
+                           f"{_count(summary.failed, 'mail fejlede', 'mails fejlede')}")
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(
@@ -260,10 +276,15 @@ def hours_reminders_command() -> None:
 
     Each user is told once a month however often it runs; the mails go through the queue.
     """
+    from .i18n import format_month
     from .placements import hours_reminder as hours
 
     try:
-        summary = hours.run(clock.today())
+        with job_runs.recorded("hours-reminders") as run:  # shown on the admin start page
+            summary = hours.run(clock.today())
+            run.summary = (f"Intet at gøre før den {hours.FIRST_DAY}. i måneden" if summary.month is None else
+                           f"{format_month(summary.month)}: {_count(summary.placements, 'forløb', 'forløb')} "
+                           f"uden timer, {_count(summary.notified, 'bruger', 'brugere')} fik besked")
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlalchemy.orm import joinedload
 
+from .. import job_runs
 from ..admin import mail_queue, postcodes
 from ..admin.service import held_kinds, lacks_active_vk
 from ..extensions import db
@@ -183,6 +184,7 @@ def for_admin(user: User, today) -> dict:
         "mails_given_up": mails_given_up,
         "mails_only_logged": mails_only_logged,
         "mail_configured": mail_queue.mail_configured(current_app.config),
+        "scheduled_jobs": job_runs.overview(),  # the cron commands' last runs (review AN 13)
         "getting_started": getting_started(
             teams=teams, consultants=consultants, companies=companies, without_vk=without_vk,
             citizens=citizens, indexed=bool(runs)),

@@ -1,0 +1,181 @@
+"""The scheduled commands record each run, and the administrator's start page shows each one's
+last run with a warning when one is overdue or failed (review AN 13); migration 0031."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from portal import create_app, job_runs
+from portal.extensions import db
+from store.models import JobRun
+from store.models.base import utcnow
+
+
+def _runs(app) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        return [(r.job, r.outcome, r.summary) for r in db.session.scalars(sa.select(JobRun).order_by(JobRun.id))]
+
+
+def _ran(app, job: str, ago: timedelta, outcome: str = "ok", summary: str = "") -> None:
+    with app.app_context():
+        started = utcnow() - ago
+        db.session.add(JobRun(job=job, started_at=started, outcome=outcome, summary=summary,
+                              finished_at=None if outcome == "running" else started + timedelta(seconds=5)))
+        db.session.commit()
+
+
+# --- the commands record their runs -------------------------------------------------------------
+
+def test_each_scheduled_command_records_its_run_with_a_short_count(app, runner):
+    for command in ("retention", "hotline-reminders", "hours-reminders"):
+        assert runner.invoke(args=[command]).exit_code == 0, command
+    runs = _runs(app)
+    assert [(job, outcome) for job, outcome, _ in runs] == [
+        ("retention", "ok"), ("hotline-reminders", "ok"), ("hours-reminders", "ok")]
+    assert runs[0][2] == ("0 borgere anonymiseret; 0 borgere holdt tilbage (begrænset behandling); "
+                          "0 udløbne sessioner slettet")
+    assert runs[1][2] == "0 påmindelser, 0 eskaleringer, 0 mails fejlede"
+    assert runs[2][2].startswith("Intet at gøre før den 3.") or "uden timer" in runs[2][2]
+    with app.app_context():
+        assert all(r.finished_at is not None for r in db.session.scalars(sa.select(JobRun)))
+
+
+def test_a_run_that_fails_is_recorded_as_failed(app, runner, monkeypatch):
+    from portal import privacy
+
+    calls = []
+
+    def down(*_args, **_kwargs):
+        calls.append(1)
+        raise sa.exc.OperationalError("SELECT citizen", {}, ConnectionError("connection refused"))
+
+    monkeypatch.setattr(privacy, "anonymise_expired", down)
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 1 and "the database cannot be used" in result.output and calls
+    assert _runs(app) == [("retention", "failed", "Fejlede: OperationalError")]
+
+
+def test_only_the_newest_runs_are_kept(app, monkeypatch):
+    monkeypatch.setattr(job_runs, "KEEP", 3)
+    with app.app_context():
+        for n in range(5):
+            with job_runs.recorded("hotline-reminders") as run:
+                run.summary = f"kørsel {n}"
+        with job_runs.recorded("retention"):
+            pass
+    assert [summary for job, _, summary in _runs(app) if job == "hotline-reminders"] == [
+        "kørsel 2", "kørsel 3", "kørsel 4"]
+    assert [job for job, _, _ in _runs(app)].count("retention") == 1
+
+
+def test_an_unknown_job_is_refused(app):
+    with app.app_context(), pytest.raises(ValueError):
+        with job_runs.recorded("backup"):
+            pass
+
+
+# --- the start page ------------------------------------------------------------------------------
+
+def _start_page(client, auth, make_user) -> str:
+    auth.login(make_user("admin").email)
+    return client.get("/").get_data(as_text=True)
+
+
+def _warning(html: str) -> str:
+    return html.split('data-testid="jobs-overdue"', 1)[1].split("</div></div>", 1)[0]
+
+
+def test_jobs_that_never_ran_are_a_warning_with_the_commands_to_schedule(app, client, auth, make_user):
+    html = _start_page(client, auth, make_user)
+    warning = _warning(html)
+    assert "Planlagte job kører ikke, som de skal" in warning
+    for job in ("retention", "hotline-reminders", "hours-reminders"):
+        assert f'data-job="{job}"' in warning and f"flask --app portal {job}</code>" in warning
+    assert "har aldrig kørt" in warning and "(advarsel efter 26 timer)" in warning
+    assert "*/15 * * * * cd /srv/jobbro &amp;&amp; flask --app portal hotline-reminders" in warning
+    assert "(advarsel efter 1 time)" in warning
+    assert "»Drift uden Docker«" in warning and "ikke anonymiseret" in warning
+    table = html.split('data-testid="scheduled-jobs"', 1)[1].split("</table>", 1)[0]
+    assert table.count("Aldrig") == 3
+
+
+def test_recent_runs_are_shown_without_a_warning(app, client, auth, make_user):
+    _ran(app, "retention", timedelta(hours=20), summary="3 borgere anonymiseret; 0 borgere holdt tilbage")
+    _ran(app, "hotline-reminders", timedelta(minutes=10), summary="1 påmindelse, 0 eskaleringer, 0 mails fejlede")
+    _ran(app, "hours-reminders", timedelta(hours=2), summary="november 2026: 2 forløb uden timer")
+    html = _start_page(client, auth, make_user)
+    assert 'data-testid="jobs-overdue"' not in html
+    row = html.split('<tr data-job="retention">', 1)[1].split("</tr>", 1)[0]
+    assert "3 borgere anonymiseret" in row and "flask --app portal retention</code>, dagligt" in row
+
+
+def test_a_job_overdue_or_failed_is_named_alone(app, client, auth, make_user):
+    _ran(app, "retention", timedelta(hours=27), summary="0 borgere anonymiseret")
+    _ran(app, "hotline-reminders", timedelta(minutes=50))
+    _ran(app, "hotline-reminders", timedelta(minutes=5), outcome="failed", summary="Fejlede: OperationalError")
+    _ran(app, "hours-reminders", timedelta(hours=3))
+    html = _start_page(client, auth, make_user)
+    warning = _warning(html)
+    assert 'data-job="hours-reminders"' not in warning
+    retention = warning.split('data-job="retention">', 1)[1].split("</li>", 1)[0]
+    assert "har ikke kørt siden" in retention and "ikke anonymiseret" in warning
+    hotline = warning.split('data-job="hotline-reminders">', 1)[1].split("</li>", 1)[0]
+    assert "den seneste kørsel fejlede, og den sidste, der lykkedes, var" in hotline
+    row = html.split('<tr data-job="hotline-reminders">', 1)[1].split("</tr>", 1)[0]
+    assert "Fejlede: OperationalError" in row
+
+
+def test_a_run_that_never_finished_is_a_warning_once_it_is_old(app, client, auth, make_user):
+    for job in ("retention", "hours-reminders"):
+        _ran(app, job, timedelta(hours=1))
+    _ran(app, "hotline-reminders", timedelta(minutes=20))
+    _ran(app, "hotline-reminders", timedelta(minutes=2), outcome="running")
+    html = _start_page(client, auth, make_user)
+    assert 'data-testid="jobs-overdue"' not in html  # running now
+    assert "Kører nu" in html.split('<tr data-job="hotline-reminders">', 1)[1].split("</tr>", 1)[0]
+    _ran(app, "retention", timedelta(minutes=61 + 5), outcome="running")  # killed an hour ago
+    html = client.get("/").get_data(as_text=True)
+    warning = _warning(html)
+    assert "er ikke blevet færdig (stoppet eller hænger)" in warning and "Et planlagt job" in warning
+    assert "Ikke færdig" in html.split('<tr data-job="retention">', 1)[1].split("</tr>", 1)[0]
+
+
+# --- migration 0031, on SQLite and PostgreSQL ------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated_app(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    else:
+        from tests.postgres_server import fresh_database
+        url = fresh_database(request.getfixturevalue("postgres_url"), f"t_jobrun_{request.node.callspec.id}")
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0031_adds_the_job_run_table_and_goes_back(migrated_app):
+    inspector = sa.inspect(db.engine)
+    assert "job_run" in inspector.get_table_names()
+    assert {tuple(i["column_names"]) for i in inspector.get_indexes("job_run")} == {("job", "started_at")}
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO job_run (job, started_at, outcome, summary) "
+                                   "VALUES ('retention', CURRENT_TIMESTAMP, 'ok', '1 borger anonymiseret')"))
+    retention = job_runs.overview()[0]  # the start page's one statement reads on each database
+    assert retention.last.summary == "1 borger anonymiseret" and not retention.overdue
+    with pytest.raises(sa.exc.IntegrityError) as refused:  # only the known outcomes
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO job_run (job, started_at, outcome, summary) "
+                                       "VALUES ('retention', CURRENT_TIMESTAMP, 'maybe', '')"))
+    assert "ck_job_run_outcome_known" in str(refused.value)
+    db.session.remove()
+    downgrade(revision="0030")
+    assert "job_run" not in sa.inspect(db.engine).get_table_names()
+    upgrade()
+    assert "job_run" in sa.inspect(db.engine).get_table_names()
