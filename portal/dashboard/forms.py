@@ -239,6 +239,9 @@ class HotlineListForm(FilterForm):
         self.tal.choices = choices({value: label for value, (_key, label) in HOTLINE_FIGURES.items()})
         self.hast.choices = choices([(ALL_URGENCIES, "Alle (i alt)"),
                                      *((key, label.split(" – ")[0]) for key, label in HOTLINE_URGENCIES.items())])
+        # The hotline's figures wait for no hours: a month just ended is not »foreløbig« here
+        # (review AP 5), only the month in progress is partial.
+        self.maaned.choices = choices(hotline_month_choices(today))
 
     def figure_urgency_page(self) -> tuple[str, str | None, int]:
         """The figure (a :data:`.hotline_figures.COUNTS` key), the urgency (None: every one) and
@@ -249,6 +252,12 @@ class HotlineListForm(FilterForm):
         figure = _chosen(self.tal, HOTLINE_FIGURES, "modtaget", "Tallet")
         urgency = _chosen(self.hast, HOTLINE_URGENCIES, ALL_URGENCIES, "Hastegraden")
         return HOTLINE_FIGURES[figure][0], urgency or None, _clamp_page(self.side)
+
+
+def hotline_month_choices(today: date) -> dict[str, str]:
+    """As :func:`month_choices`, without the hours deadline's »foreløbig« on a month just ended."""
+    firsts = [add_months(today.replace(day=1), -back) for back in range(MONTHS_BACK)]
+    return {f"{d:%Y-%m}": month_label(d) + (f" {PARTIAL}" if back == 0 else "") for back, d in enumerate(firsts)}
 
 
 class RecomputeForm(DanishForm):

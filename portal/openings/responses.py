@@ -19,7 +19,7 @@ from wtforms.validators import Length
 from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..formutil import DanishForm, Required, choices, keep_form, kept_form, no_hidden_characters
+from ..formutil import DanishForm, Required, choices, clean_text, keep_form, kept_form, no_hidden_characters
 from ..interviews import service as interviews
 from ..interviews.answer_confirm import confirm_page, confirmed
 from store.models import Opening, Proposal
@@ -34,7 +34,9 @@ class ResponseForm(DanishForm):
     response = SelectField("Svar", choices=choices([("", "Vælg svar"), *COMPANY_RESPONSES.items()]),
                            validators=[Required("Vælg et svar.")])
     # The service refuses the same (portal.proposals.respond); here the error is shown at the field.
-    note = StringField("Kort note", validators=[
+    # Cleaned first as every free-text field (review AP 2: a pasted CRLF, a trailing zero-width
+    # space or a BOM is tidied, not refused), then checked as the service checks it.
+    note = StringField("Kort note", filters=[clean_text], validators=[
         Length(max=proposals.MAX_NOTE_LENGTH, message=f"Højst {proposals.MAX_NOTE_LENGTH} tegn."),
         no_hidden_characters])
 

@@ -168,3 +168,18 @@ def test_render_xlsx_removes_only_what_xml_cannot_hold():
     book = load_workbook(io.BytesIO(render_xlsx("Ark\x01", ["No\x00te"], [["a\x00b\x08c\x0b\x0c\x1fd\te\nf\u202eg"]])))
     assert book.active.title == "Ark"
     assert [[c.value for c in row] for row in book.active.iter_rows()] == [["Note"], ["abcd\te\nf\u202eg"]]
+
+
+@pytest.mark.parametrize("note, saved", [("Godt møde.\r\nVi ringer", "Godt møde.\nVi ringer"),
+                                         ("Ser godt ud\u200b", "Ser godt ud"), ("\ufeffSer godt ud", "Ser godt ud")])
+def test_a_pasted_line_break_or_a_zero_width_end_is_tidied_not_refused(app, client, auth, world, note, saved):
+    # Review AP 2: the API checked the raw note before the service cleaned it, and the web form never cleaned it.
+    answered = client.post(f"/api/v1/proposals/{world['proposal']}/answer",
+                           json={"response": "interested", "note": note},
+                           headers=bearer(make_token(app, world["company"])))
+    assert answered.status_code == 200 and answered.json["response_note"] == saved
+    auth.switch_to(world["company"].email)
+    sent = client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                       data={"csrf_token": auth.csrf_token("/"), "response": "declined", "note": note,
+                             "next": "candidate"})
+    assert sent.status_code == 302 and _answer(app, world) == ("declined", saved)

@@ -250,3 +250,17 @@ def test_a_request_outside_the_reader_s_case_shows_its_category_and_its_page_ask
     assert "INSIDEMARK" in html.split(f'data-id="{shown_id}"')[1].split("</tr>")[0]
     page = client.get(f"/hotline/{hidden_id}").get_data(as_text=True)
     assert 'data-testid="break-glass-form"' in page and "SUBJMARK" not in page
+
+
+def test_the_month_picker_does_not_name_the_hours_deadline(app, client, auth, make_user):
+    # Review AP 5: the hotline's figures wait for no hours; only /maal's goal months are provisional.
+    from portal.dashboard.forms import month_choices
+    from tests.clock import travel
+
+    day = date(2026, 12, 6)  # November's hours are due 09.12.2026
+    assert "timerne skal registreres" in month_choices(day)["2026-11"]  # what /maal says
+    with travel(day):
+        auth.login(make_user("consultant").email)
+        html = client.get("/maal/hotline?tal=modtaget&maaned=2026-11").get_data(as_text=True)
+    assert "timerne skal registreres" not in html
+    assert "november 2026" in html and "måneden er ikke slut" in html  # December is still partial
