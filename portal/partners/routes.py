@@ -10,6 +10,7 @@ read-only; a company user gets 403 there (it never reaches another company's rep
 """
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from flask import Response, abort, render_template, request, url_for
@@ -77,16 +78,29 @@ def _render(company: Company, for_staff: bool):
                            shares=[report.shown_share(r) for r in fig.retention])
 
 
-def _xlsx(company: Company, year: int, back: str, purpose: str):
+def staff_file_name(company: Company, year: int) -> str:
+    """The staff's download name, naming the partner: »code-of-care-toerring-toemrer-aps-2026.xlsx«
+    (ASCII: æ ø å spelt ae oe aa, other letters without accents, words joined by »-«, at most
+    50 characters); the CVR number when the name leaves nothing (review AP 4)."""
+    text = company.name.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = "".join(c if c.isalnum() else " " for c in text).split()
+    name = "-".join(words)[:50].rstrip("-") or f"cvr-{company.cvr}"
+    return f"code-of-care-{name}-{year}.xlsx"
+
+
+def _xlsx(company: Company, year: int, back: str, purpose: str, file_name: str | None = None):
+    """The year's XLSX as ``file_name`` (the partner's own: »code-of-care-2026.xlsx«)."""
     today = clock.today()
     if year not in report.years_available(company.id, today):
         abort(404)
     if stale := confirm_first("før du henter rapporten", back):
         return stale
     body = export.render_xlsx(report.build(company.id, year, today), company.name)
+    name = file_name or f"code-of-care-{year}.xlsx"
     audit.record_now("export_partner_report", purpose=purpose)
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="code-of-care-{year}.xlsx"',
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "no-store"})
 
 
@@ -141,4 +155,4 @@ def staff_report_xlsx(company_id: int, year: int):
     """
     company = staff.partner_or_404(company_id)
     return _xlsx(company, year, url_for("partners.staff_report", company_id=company.id, aar=year),
-                 f"staff company:{company.id} {year}")
+                 f"staff company:{company.id} {year}", staff_file_name(company, year))

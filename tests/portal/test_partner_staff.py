@@ -142,3 +142,26 @@ def test_an_empty_list_says_so(client, make_user):
     make_user("consultant", email="vk@jc.dk")
     AuthActions(client).switch_to("vk@jc.dk")
     assert 'data-testid="no-partners"' in client.get("/partner/partnere").get_data(as_text=True)
+
+
+def test_staff_xlsx_file_name_names_the_partner(app, client, partners):
+    """Review AP 4: every partner's file was »code-of-care-2026.xlsx« for staff; now it names the
+    partner (ASCII), the partner's own download keeps its name."""
+    with app.app_context():
+        db.session.get(Company, partners["p"]).name = "Tørring Tømrer & Snedker ApS"
+        db.session.get(Company, partners["q"]).name = "–– ✓ ––"  # nothing ASCII left: the CVR number
+        cvr = db.session.get(Company, partners["q"]).cvr
+        db.session.commit()
+    AuthActions(client).switch_to("vk@jc.dk")
+    named = client.get(f"/partner/partnere/{partners['p']}/rapport/2026.xlsx").headers["Content-Disposition"]
+    assert named == 'attachment; filename="code-of-care-toerring-toemrer-snedker-aps-2026.xlsx"'
+    with app.app_context():
+        from portal.partners.routes import staff_file_name
+
+        assert staff_file_name(db.session.get(Company, partners["q"]), 2026) == f"code-of-care-cvr-{cvr}-2026.xlsx"
+        long = Company(name="Ærø " + "Meget Langt Firmanavn " * 5, cvr="1")
+        assert len(staff_file_name(long, 2026)) <= len("code-of-care--2026.xlsx") + 50
+        assert staff_file_name(long, 2026).startswith("code-of-care-aeroe-meget-langt-")
+    AuthActions(client).switch_to("p@firma.dk")
+    own = client.get("/partner/rapport/2026.xlsx").headers["Content-Disposition"]
+    assert own == 'attachment; filename="code-of-care-2026.xlsx"'
