@@ -18,6 +18,7 @@ from .. import audit
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
 from ..placements.service import active_clause, company_contact, company_labels
+from ..webhooks import events as webhook_events
 from . import bp, notify, sla
 
 STAFF_ROLES = ("consultant", "admin")
@@ -209,7 +210,7 @@ def close_request(request: HotlineRequest, now: datetime | None = None, *, by: U
     When the job centre closes it (``by`` a consultant or administrator; by default the user
     logged in, and a job without one counts as the job centre), the company users who wrote in
     it are told (``hotline_closed``, in the same commit, carrying ``note``): they can no longer
-    write in it. ``note``: the closer's note to the company (validated by ``CloseForm``), kept
+    write in it; the company's webhooks get ``hotline.closed`` with ``note``. ``note``: the closer's note to the company (validated by ``CloseForm``), kept
     in the thread as an entry of kind "closing_note" with its author and time.
 
     Closing is one conditional UPDATE, so of two closing at the same moment one closes it and
@@ -240,6 +241,7 @@ def close_request(request: HotlineRequest, now: datetime | None = None, *, by: U
     audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=purpose)
     if closer is None or closer.role in STAFF_ROLES:
         notify.announce_closed(request, note)
+        webhook_events.hotline_closed(db.session, request, note)
     db.session.commit()
     return True
 

@@ -122,20 +122,33 @@ def interview_cancelled(session: Session, interview: Interview, *, moved: bool =
          jobcenter_payload=jobcenter)
 
 
-def hotline_answered(session: Session, hotline_request: HotlineRequest) -> None:
-    """``hotline.answered``: the job centre answered a hotline request (no message text). The
-    job centre's payload also names the citizen of the request's placement (both ids null for
-    a request about no placement), so the case system can file it."""
+def _hotline(session: Session, event: str, hotline_request: HotlineRequest, extra: dict) -> None:
+    """The hotline events' common payload: the request's ids, category, urgency and status,
+    plus ``extra``. The job centre's payload also names the citizen of the request's placement
+    (both ids null for a request about no placement), so the case system can file it."""
     data = {"request_id": hotline_request.id, "company_id": hotline_request.company_id,
             "placement_id": hotline_request.placement_id, "category": hotline_request.category,
-            "urgency": hotline_request.urgency, "status": hotline_request.status,
-            "answered_at": _iso(clock.utcnow())}
+            "urgency": hotline_request.urgency, "status": hotline_request.status, **extra}
     links = _links(path_for("hotline.detail", request_id=hotline_request.id), "hotline", hotline_request.id)
     placement = hotline_request.placement
     citizen = (_citizen(placement.citizen) if placement is not None
                else {"citizen_id": None, "citizen_external_id": None})
-    emit(session, "hotline.answered", company_id=hotline_request.company_id, payload={"data": data, "links": links},
+    emit(session, event, company_id=hotline_request.company_id, payload={"data": data, "links": links},
          jobcenter_payload={"data": {**data, **citizen}, "links": links})
+
+
+def hotline_answered(session: Session, hotline_request: HotlineRequest) -> None:
+    """``hotline.answered``: the job centre answered a hotline request (no message text)."""
+    _hotline(session, "hotline.answered", hotline_request, {"answered_at": _iso(clock.utcnow())})
+
+
+def hotline_closed(session: Session, hotline_request: HotlineRequest, note: str = "") -> None:
+    """``hotline.closed``: the job centre closed a hotline request (review AP 7). ``closing_note``:
+    the closer's note to the company (the same text its users were told, written for the
+    company and checked for the citizen's details by ``CloseForm``), null without one; never a
+    message of the thread."""
+    _hotline(session, "hotline.closed", hotline_request,
+             {"closed_at": _iso(hotline_request.closed_at or clock.utcnow()), "closing_note": note or None})
 
 
 def _placement(session: Session, event: str, placement: Placement, extra: dict) -> None:

@@ -22,6 +22,7 @@ WEBHOOK_EVENTS = {
     "interview.booked": "Samtale aftalt",
     "interview.cancelled": "Samtale aflyst eller flyttet",
     "hotline.answered": "Hotline-henvendelse besvaret",
+    "hotline.closed": "Hotline-henvendelse lukket af jobcentret",
     "placement.started": "Forløb startet",
     "placement.ended": "Forløb afsluttet",
 }

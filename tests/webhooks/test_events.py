@@ -233,6 +233,44 @@ def test_hotline_answered_about_a_placement_names_its_citizen_to_the_job_centre(
     assert set(queued(app, world)) == {"a_all"}
 
 
+def test_hotline_closed_by_the_job_centre_carries_its_note(app, world):
+    """Review AP 7: closing by the job centre emitted nothing; now ``hotline.closed`` with the
+    note the company's users were told, in the same shape as ``hotline.answered``."""
+    with app.test_request_context():
+        request = HotlineRequest(company_id=world["company"].company_id, category="fravaer", urgency="akut",
+                                 subject=f"Om {MARKER}", created_by_id=world["company"].id,
+                                 due_at=datetime.now(timezone.utc) + timedelta(hours=8))
+        db.session.add(request)
+        db.session.commit()
+        hotline.add_message(request, db.session.get(User, world["company"].id), f"Mere om {MARKER}")
+        assert hotline.close_request(request, by=db.session.get(User, world["consultant"].id),
+                                     note="Sagen er løst telefonisk.")
+        request_id = request.id
+    company, jobcenter = check(app, world, "hotline.closed")
+    assert company["data"] == {"request_id": request_id, "company_id": world["company"].company_id,
+                               "placement_id": None, "category": "fravaer", "urgency": "akut",
+                               "status": "closed", "closed_at": company["data"]["closed_at"],
+                               "closing_note": "Sagen er løst telefonisk."}
+    assert company["data"]["closed_at"].endswith("Z")
+    assert jobcenter["data"] == {**company["data"], "citizen_id": None, "citizen_external_id": None}
+    assert company["links"] == jobcenter["links"] and company["links"]["portal"].endswith(f"/hotline/{request_id}")
+
+
+def test_hotline_closed_without_a_note_and_not_by_the_company(app, world):
+    with app.test_request_context():
+        made = [HotlineRequest(company_id=world["company"].company_id, category="andet", urgency="normal",
+                               subject="Emne", created_by_id=world["company"].id,
+                               due_at=datetime.now(timezone.utc) + timedelta(hours=8)) for _ in range(2)]
+        db.session.add_all(made)
+        db.session.commit()
+        assert hotline.close_request(made[0], by=db.session.get(User, world["company"].id))  # the company's own
+        assert not queued(app, world)
+        assert hotline.close_request(made[1], by=db.session.get(User, world["consultant"].id))
+        assert not hotline.close_request(made[1], by=db.session.get(User, world["consultant"].id))  # once only
+    company, _ = check(app, world, "hotline.closed")
+    assert company["data"]["request_id"] == made[1].id and company["data"]["closing_note"] is None
+
+
 def test_placement_started_and_ended(app, world):
     set_status(app, world["proposal"], "disclosed", consent=True)
     today = world["today"]
