@@ -11,7 +11,8 @@ from store.models import vocab
 def init_app(app: Flask) -> None:
     from .citizens.queries import FIXES
 
-    app.jinja_env.globals.update(vocab=vocab, navigation=navigation, missing_fixes=FIXES)
+    app.jinja_env.globals.update(vocab=vocab, navigation=navigation, missing_fixes=FIXES,
+                                 index_rebuild=index_rebuild)
 
     @app.context_processor
     def _logout_form():
@@ -27,3 +28,15 @@ def navigation() -> list[tuple[str, str, bool]]:
 
     return entries_for(current_user)
 
+
+
+def index_rebuild():
+    """The index rebuild reporting now (:func:`store.index_status.rebuild_progress`), or None:
+    a notice that would advise an administrator to rebuild says one runs instead (review AN 12).
+    Read only where such advice is shown."""
+    from store.index_status import rebuild_progress
+
+    from .extensions import db
+
+    progress = rebuild_progress(db.session)
+    return progress if progress is not None and not progress.stale else None

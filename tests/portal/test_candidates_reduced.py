@@ -223,3 +223,27 @@ def test_a_failed_write_of_the_statistics_is_retried_by_the_same_process(app, cl
     monkeypatch.setattr(matching_runtime, "upsert", real_upsert)
     client.get(page)
     assert stored() == {"lexical_stats:citizen", "lexical_stats:opening"}
+
+
+def test_an_administrator_is_not_told_to_rebuild_while_a_rebuild_runs(app, client, auth, world, monkeypatch,
+                                                                       make_user):
+    # Review AN 12's last place: the ranking's notice advised `indexer rebuild` during a rebuild.
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from store.index_status import REBUILD_KEY
+
+    _down(app, monkeypatch, IndexMissing("citizen"))
+    admin = make_user("admin", email="admin@jobcenter.dk")
+    auth.login(admin.email)
+    url = f"/kandidater/opslag/{world['opening']}"
+    assert "python -m indexer rebuild" in _notice(client.get(url).get_data(as_text=True))
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        db.session.merge(IndexerState(key=REBUILD_KEY, value=json.dumps({
+            "owner": "vært:1:a", "started": (now - timedelta(minutes=4)).isoformat(),
+            "updated": now.isoformat(), "phase": "citizen", "done": {"citizen": 3}, "totals": {"citizen": 6}})))
+        db.session.commit()
+    notice = _notice(client.get(url).get_data(as_text=True))
+    assert 'data-testid="rebuild-running"' in notice and "start ikke en til" in notice
+    assert "python -m indexer rebuild" not in notice
