@@ -2,7 +2,8 @@
 citizen, a privacy breach for as long as it is kept).
 
 A consultant deletes one version (:func:`remove`), with a reason that goes into the audit log
-(``cv_deleted``, ``cv <id>: <reason>``; the reason follows the rule for every text kept there,
+(``cv_deleted``, ``cv <id> gemt <dd.mm.åååå tt:mm:ss>: <reason>``: a fixed reason and an optional
+note, which follows the rule for every text kept there,
 :func:`portal.citizens.forms.audit_text_problem`). What goes:
 
 - the row, and with it the extracted text (``CvDocument.text``);
@@ -15,6 +16,13 @@ A consultant deletes one version (:func:`remove`), with a reason that goes into 
 - the citizen is marked pending for the indexer, as an upload does (outbox row, version bump),
   so the index's document is rebuilt from the CV that is current now, or the citizen leaves
   the index for lack of a CV.
+
+``cv_document`` has no AUTOINCREMENT on SQLite yet, so a deleted version's id can be given to
+the next CV saved. The confirmation form therefore carries the version's key
+(:func:`version_key`: id, saved time and stored file), and the route refuses a form whose
+version is gone instead of deleting the CV that now has its id; the audit purpose names the
+version by its id and saved time (:func:`audit_purpose`), so two deletions of one id are told
+apart.
 
 The previous version, if any, is the current CV again (the newest one left): the pages say so.
 A profile the consultant approved for a company (drafted from the CV) is the consultant's text
@@ -31,8 +39,10 @@ nothing and no word to the company: neither is truthful to the citizen.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import sqlalchemy as sa
+from babel import dates as babel_dates
 
 from matching.cache import ROLES, cache_key
 from store.embedding_store import DbEmbeddingCache
@@ -42,6 +52,7 @@ from store.profiles import citizen_profile
 
 from .. import proposals
 from ..extensions import db
+from ..i18n import DANISH_TIME, LOCALE
 from . import cv_sharing, service
 
 
@@ -55,6 +66,25 @@ class CvShared(service.CitizenChangeError):
                          "har den fået borgerens navn, får den besked om at slette det, den har fået. "
                          "Slet derefter CV'et her.")
         self.shared = shared
+
+
+def version_key(cv: CvDocument) -> str:
+    """What tells this version from a later one given the same id: its id, saved time and
+    stored file (not its text, which the indexer may fill in later), as a short hash."""
+    identity = f"{cv.id}|{cv.created_at.isoformat() if cv.created_at else ''}|{cv.stored_name or ''}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def saved_at(cv: CvDocument) -> str:
+    """The version's saved time to the second, in Danish time (dd.mm.åååå tt:mm:ss)."""
+    if cv.created_at is None:
+        return "ukendt tidspunkt"
+    return babel_dates.format_datetime(cv.created_at, "dd.MM.yyyy HH:mm:ss", tzinfo=DANISH_TIME, locale=LOCALE)
+
+
+def audit_purpose(cv: CvDocument, reason: str) -> str:
+    """The ``cv_deleted`` purpose: the version by id and saved time, and the reason."""
+    return f"cv {cv.id} gemt {saved_at(cv)}: {reason}"
 
 
 def shared_with(citizen: Citizen, cv: CvDocument) -> list[cv_sharing.Sharing]:
@@ -91,7 +121,7 @@ def remove(citizen: Citizen, cv: CvDocument, reason: str, user: User) -> str | N
     _drop_vectors(citizen, text)
     citizen.cv_documents.remove(cv)  # delete-orphan: the row and its text go at the flush
     cv_sharing.forget(text)
-    service.record_cv_deleted(citizen, f"cv {cv.id}: {reason}")
+    service.record_cv_deleted(citizen, audit_purpose(cv, reason))
     return stored_name
 
 

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.widgets import CheckboxInput
 from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
                                 ValidationError)
@@ -356,17 +356,46 @@ class CvTextForm(DanishForm):
         no_nul])
 
 
-MAX_CV_DELETE_REASON = 150  # "cv <id>: " and this fit the audit log's 200 characters
+# Why a CV version is deleted, as a choice: the natural reason (»another person's CV«) must not
+# invite that person's name into the access log (review AP 6). The label goes into the purpose.
+CV_DELETE_REASONS = {"other_person": "En anden persons CV", "wrong_file": "Forkert fil",
+                     "faulty": "Fejlbehæftet version", "other": "Andet"}
+# »cv <id> gemt dd.mm.åååå tt:mm:ss: «, the longest label, » – « and this fit the audit log's 200 characters.
+MAX_CV_DELETE_NOTE = 100
+CV_DELETE_NOTE_HINT = ("Skal udfyldes ved »Andet«. Uddybningen gemmes i adgangsloggen: skriv ikke navne (heller ikke "
+                       "den anden persons), helbredsoplysninger eller CPR-numre. Fx »Uploadet på den forkerte "
+                       "borger«.")
 
 
 class CvDeleteForm(DanishForm):
-    """Why a CV version is deleted: kept in the audit log (``cv_deleted``), so checked by
-    :func:`audit_text_problem` in the route, with the citizen's name and phone."""
+    """Why a CV version is deleted (a fixed reason, and a short note, required for »Andet«), kept
+    in the audit log (``cv_deleted``): the note is checked by :func:`audit_text_problem` in the
+    route, with the citizen's name and phone.
 
-    reason = StringField("Hvorfor slettes CV'et?", filters=[clean_line], validators=[
-        DataRequired("Skriv, hvorfor CV'et slettes."),
-        Length(5, MAX_CV_DELETE_REASON, f"Skriv begrundelsen på 5 til {MAX_CV_DELETE_REASON} tegn."),
+    ``version`` is the version's key as the page showed it
+    (:func:`portal.citizens.cv_removal.version_key`): an id deleted and given to the next CV saved
+    (review AP 1) then no longer matches, and the route refuses instead of deleting the new CV.
+    """
+
+    version = HiddenField()
+    reason = RadioField("Hvorfor slettes CV'et?", choices=choices(CV_DELETE_REASONS),
+                        validators=[Required("Vælg, hvorfor CV'et slettes.")])
+    note = StringField("Uddybning", filters=[clean_line], validators=[
+        Optional(),
+        Length(5, MAX_CV_DELETE_NOTE, f"Skriv uddybningen på 5 til {MAX_CV_DELETE_NOTE} tegn."),
         no_nul, no_hidden_characters])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.reason.data == "other" and not self.note.data and not self.note.errors:
+            self.note.errors.append("Skriv kort, hvorfor CV'et slettes, når du vælger »Andet«.")
+            ok = False
+        return ok
+
+    def reason_text(self) -> str:
+        """The reason as the audit log keeps it: the chosen label and the note, if any."""
+        label = CV_DELETE_REASONS[self.reason.data]
+        return f"{label} – {self.note.data}" if self.note.data else label
 
 
 class AssignForm(DanishForm):

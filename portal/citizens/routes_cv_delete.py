@@ -9,7 +9,7 @@ from ..extensions import db
 from ..i18n import format_date
 from store.models import Citizen, CvDocument
 from . import bp, cv_removal, service, uploads
-from .forms import CvDeleteForm, audit_text_problem
+from .forms import CV_DELETE_NOTE_HINT, CvDeleteForm, audit_text_problem
 from .pages import commit_or_refuse
 
 
@@ -20,31 +20,39 @@ def delete_cv(citizen_id: int, cv_id: int):
 
     The page says which version becomes current (or that the citizen then has no CV), and a
     version a company has under a consent in force is refused with a link to each proposal,
-    where the consent is withdrawn (409). A reason the audit log may not keep is refused at the
-    field (400). :raise 404: unknown citizen or a CV of another citizen (on a POST, a version
-    deleted meanwhile goes back to the CV page with a message).
+    where the consent is withdrawn (409). A note the audit log may not keep is refused at the
+    field (400). The form carries the version's key (:func:`.cv_removal.version_key`): a POST
+    for a version deleted meanwhile, also when its id now belongs to a CV saved since, deletes
+    nothing and says so (409). :raise 404: unknown citizen or a CV of another citizen.
     """
     citizen = citizen_or_404(citizen_id)
     cv = db.session.get(CvDocument, cv_id)
-    if cv is None or cv.citizen_id != citizen.id:
-        if request.method == "POST" and cv is None:
-            flash("CV'et findes ikke mere: det er måske allerede slettet.", "info")
-            return redirect(url_for(".cv", citizen_id=citizen.id))
+    if request.method == "POST":
+        sent = request.form.get("version", "")
+        theirs = cv is not None and cv.citizen_id != citizen.id
+        if theirs and not sent:
+            abort(404)
+        if cv is None or theirs or sent != cv_removal.version_key(cv):
+            return render_template("citizens/cv_delete_gone.html", citizen=citizen, cv_id=cv_id,
+                                   unnamed=not sent and cv is not None), 409
+    elif cv is None or cv.citizen_id != citizen.id:
         abort(404)
     form = CvDeleteForm()
+    form.version.data = cv_removal.version_key(cv)
     status = 200
     if form.validate_on_submit():
-        if problem := audit_text_problem(form.reason.data, name=citizen.name or "", phone=citizen.phone or ""):
-            form.reason.errors.append(f"Begrundelsen gemmes i adgangsloggen og må ikke indeholde: {problem}")
+        note = form.note.data or ""
+        if problem := audit_text_problem(note, name=citizen.name or "", phone=citizen.phone or ""):
+            form.note.errors.append(f"Uddybningen gemmes i adgangsloggen og må ikke indeholde: {problem}")
         else:
             try:
-                stored_name = cv_removal.remove(citizen, cv, form.reason.data, current_user)
+                stored_name = cv_removal.remove(citizen, cv, form.reason_text(), current_user)
             except cv_removal.CvShared:
                 db.session.rollback()
                 status = 409
             except service.CitizenChangeError as exc:
                 db.session.rollback()
-                form.reason.errors.append(exc.message_da)
+                form.note.errors.append(exc.message_da)
             else:
                 if commit_or_refuse():
                     if stored_name:  # only after the commit: a failed one keeps the file its row names
@@ -59,7 +67,7 @@ def delete_cv(citizen_id: int, cv_id: int):
     shared = cv_removal.shared_with(citizen, cv)
     return render_template("citizens/cv_delete.html", citizen=citizen, cv=cv, form=form, shared=shared,
                            next_cv=cv_removal.after_removal(citizen, cv),
-                           profiles=cv_removal.profiles_from(citizen)), 409 if shared else status
+                           profiles=cv_removal.profiles_from(citizen), note_hint=CV_DELETE_NOTE_HINT), 409 if shared else status
 
 
 def _deleted_message(citizen: Citizen) -> str:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CALLS = {"record", "record_now", "record_in", "record_many_now"}
 # Code words that are Danish (or the same in Danish) as written.
 DANISH_AS_WRITTEN = {"status", "team", "webhook", "mail", "matching", "id", "session", "fra", "til", "borgere",
-                     "virksomheder", "henvendelser", "ja", "nej", "vk", "api", "cv", "filter",
+                     "virksomheder", "henvendelser", "ja", "nej", "vk", "api", "cv", "filter", "gemt",
                      "aktiv", "ny"}  # a placement's state before its end, an hours month logged anew
 # Where a purpose comes from outside what this test can follow (function → why).
 NOT_FROM_THE_CODE = {

@@ -1,8 +1,10 @@
-"""Deleting a CV stored by mistake (another person's CV): confirmed with a reason, audited, the
-file, text, cached check and cached vectors gone, the citizen re-indexed, the previous version
-current again, and never while a company has the version under a live consent."""
+"""Deleting a CV stored by mistake (another person's CV): confirmed with a reason (a fixed choice
+and an optional note), audited by id and saved time, the file, text, cached check and cached
+vectors gone, the citizen re-indexed, the previous version current again, never while a company
+has the version under a live consent, and never a later CV that was given the deleted id."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from matching.cache import ROLES, cache_key
-from portal.citizens import cv_sharing
+from portal.citizens import cv_removal, cv_sharing
 from portal.extensions import db
 from store.embedding_store import DbEmbeddingCache
 from store.models import AuditEvent, Citizen, CvDocument, Proposal
@@ -23,7 +25,8 @@ from tests.portal.proposal_fixtures import build_world, set_status
 
 WRONG = "Jens Jensen, tømrer. Sygemeldt 2023. Bor på Vestergade 12, 8000 Aarhus."
 RIGHT = "Lagermedarbejder med truckcertifikat og fem års erfaring fra Horsens Havn."
-REASON = "Anden persons CV uploadet ved en fejl"
+REASON = "other_person"
+REASON_LABEL = "En anden persons CV"
 
 
 @pytest.fixture
@@ -50,9 +53,31 @@ def add_cv(app, citizen_id: int, text: str, *, data: bytes | None = None, age_mi
         return cv.id
 
 
-def delete(client, auth, citizen_id: int, cv_id: int, reason: str = REASON):
+def version_of(app, cv_id: int) -> str:
+    """The version key the confirmation page puts in its form ("" for a version gone)."""
+    with app.app_context():
+        cv = db.session.get(CvDocument, cv_id)
+        return cv_removal.version_key(cv) if cv is not None else ""
+
+
+def saved_at(app, cv_id: int) -> str:
+    with app.app_context():
+        return cv_removal.saved_at(db.session.get(CvDocument, cv_id))
+
+
+def delete(client, auth, citizen_id: int, cv_id: int, reason: str = REASON, note: str = "",
+           version: str | None = None):
+    """POST the confirmation form, with the version key of the row as it is now unless given."""
     path = f"/borgere/{citizen_id}/cv/{cv_id}/slet"
-    return client.post(path, data={"csrf_token": auth.csrf_token(path), "reason": reason})
+    if version is None:
+        version = version_of(client.application, cv_id)
+    return client.post(path, data={"csrf_token": auth.csrf_token(path), "reason": reason, "note": note,
+                                   "version": version})
+
+
+def form_version(page: str) -> str:
+    """The version key in a confirmation page's form."""
+    return re.search(r'<input id="version" name="version" type="hidden" value="([0-9a-f]{32})">', page).group(1)
 
 
 def stored(app) -> list[str]:
@@ -79,20 +104,53 @@ def test_without_a_reason_nothing_is_deleted(app, client, auth, consultant):
     wrong = add_cv(app, citizen_id, WRONG, data=WRONG.encode())
     before = snapshot(app, citizen_id)
     files = stored(app)
-    for reason in ("", "  ", "fejl"):
-        response = delete(client, auth, citizen_id, wrong, reason)
-        assert response.status_code == 400
-        assert "Skriv" in response.get_data(as_text=True)
+    for reason, note, message in (("", "", "Vælg, hvorfor CV'et slettes."),
+                                  ("other", "", "når du vælger »Andet«"),
+                                  ("other", "  ", "når du vælger »Andet«"),
+                                  ("other", "fejl", "Skriv uddybningen på 5 til 100 tegn."),
+                                  (REASON, "x" * 101, "Skriv uddybningen på 5 til 100 tegn."),
+                                  ("mette", "", "Vælg en af")):
+        response = delete(client, auth, citizen_id, wrong, reason, note)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, (reason, note)
+        assert message in page.replace("&#39;", "'"), (reason, note)
     assert snapshot(app, citizen_id) == before and stored(app) == files
 
 
-def test_a_reason_the_audit_log_may_not_keep_is_refused(app, client, auth, consultant):
+def test_the_reasons_are_offered_as_a_choice_with_a_hint_against_names(app, client, auth, consultant):
     citizen_id = make_citizen(app, vk_id=consultant.id, cv_text=None)
     wrong = add_cv(app, citizen_id, WRONG, data=WRONG.encode())
+    page = client.get(f"/borgere/{citizen_id}/cv/{wrong}/slet").get_data(as_text=True)
+    for value, label in (("other_person", "En anden persons CV"), ("wrong_file", "Forkert fil"),
+                         ("faulty", "Fejlbehæftet version"), ("other", "Andet")):
+        assert f'value="{value}"' in page and label in page
+    assert 'type="radio"' in page and 'name="note"' in page
+    assert "heller ikke den anden persons" in page and "(valgfri)" in page
+
+
+def test_a_chosen_reason_alone_is_enough_and_a_note_is_kept_after_it(app, client, auth, consultant):
+    citizen_id = make_citizen(app, vk_id=consultant.id, cv_text=None)
+    first = add_cv(app, citizen_id, WRONG, age_minutes=60)
+    second = add_cv(app, citizen_id, RIGHT)
+    first_saved, second_saved = saved_at(app, first), saved_at(app, second)
+    assert delete(client, auth, citizen_id, second, "wrong_file").status_code == 302
+    assert delete(client, auth, citizen_id, first, "other", "Uploadet på den forkerte borger").status_code == 302
+    with app.app_context():
+        purposes = db.session.scalars(sa.select(AuditEvent.purpose).where(AuditEvent.action == "cv_deleted")
+                                      .order_by(AuditEvent.id)).all()
+    assert purposes == [f"cv {second} gemt {second_saved}: Forkert fil",
+                        f"cv {first} gemt {first_saved}: Andet – Uploadet på den forkerte borger"]
+
+
+def test_a_note_the_audit_log_may_not_keep_is_refused(app, client, auth, consultant):
+    citizen_id = make_citizen(app, name="Kasper Bak", vk_id=consultant.id, cv_text=None)
+    wrong = add_cv(app, citizen_id, WRONG, data=WRONG.encode())
     before = snapshot(app, citizen_id)
-    response = delete(client, auth, citizen_id, wrong, "CV for sygemeldt borger 010190-1234")
+    response = delete(client, auth, citizen_id, wrong, REASON, "CV for Kasper Bak")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "adgangsloggen" in page and "CPR-nummer" in page
+    assert response.status_code == 400 and "adgangsloggen" in page and "borgerens navn" in page
+    assert 'value="CV for Kasper Bak"' in page  # the note typed is kept
+    assert re.search(r"<input checked [^>]*value=\"other_person\">", page)
     assert snapshot(app, citizen_id) == before
 
 
@@ -103,6 +161,7 @@ def test_deleting_the_current_cv_removes_file_and_text_and_the_previous_one_is_c
     wrong = add_cv(app, citizen_id, WRONG, data=WRONG.encode())
     [file_name] = stored(app)
     before = snapshot(app, citizen_id)
+    saved = saved_at(app, wrong)
     response = delete(client, auth, citizen_id, wrong)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/borgere/{citizen_id}/cv")
     assert file_name not in stored(app)
@@ -112,7 +171,7 @@ def test_deleting_the_current_cv_removes_file_and_text_and_the_previous_one_is_c
         texts = db.session.scalars(sa.select(CvDocument.text)).all()
         assert not any("Jens Jensen" in text for text in texts)
         event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "cv_deleted")).one()
-        assert event.citizen_id == citizen_id and event.purpose == f"cv {wrong}: {REASON}"
+        assert event.citizen_id == citizen_id and event.purpose == f"cv {wrong} gemt {saved}: {REASON_LABEL}"
     after = snapshot(app, citizen_id)  # pending for the indexer, as an upload makes it
     assert after.version == before.version + 1 and after.outbox == before.outbox + 1 and after.cvs == 1
     page = client.get(f"/borgere/{citizen_id}/cv").get_data(as_text=True)
@@ -196,7 +255,8 @@ def test_a_cv_of_another_citizen_is_not_found(app, client, auth, consultant):
     other = make_citizen(app, name="Anna Berg", cv_text=None)
     theirs = add_cv(app, other, WRONG)
     assert client.get(f"/borgere/{mine}/cv/{theirs}/slet").status_code == 404
-    assert delete(client, auth, mine, theirs).status_code == 404
+    assert delete(client, auth, mine, theirs, version="").status_code == 404
+    assert delete(client, auth, mine, theirs).status_code == 409  # a key, but never of mine's version
     with app.app_context():
         assert db.session.get(CvDocument, theirs) is not None
 
@@ -249,3 +309,81 @@ def test_the_access_log_shows_the_reason_as_typed():
 
     assert ACTION_LABELS["cv_deleted"] == "CV slettet (gemt ved en fejl)" and "cv_deleted" in FREE_TEXT_ACTIONS
     assert purpose_label("cv_deleted", "cv 7: Anden persons CV, ikke company") == "cv 7: Anden persons CV, ikke company"
+
+
+def test_an_old_form_never_deletes_the_cv_that_was_given_the_deleted_id(app, client, auth, consultant):
+    """Review AP 1: SQLite gave a deleted id to the next CV saved; replaying the first form
+    (a second tab, Back, a colleague's open page) is refused and the new CV stays."""
+    citizen_id = make_citizen(app, vk_id=consultant.id, cv_text=None)
+    add_cv(app, citizen_id, RIGHT, age_minutes=60)
+    wrong = add_cv(app, citizen_id, WRONG, data=WRONG.encode(), age_minutes=2)  # saved, then found wrong
+    path = f"/borgere/{citizen_id}/cv/{wrong}/slet"
+    old_version = form_version(client.get(path).get_data(as_text=True))
+    old_saved = saved_at(app, wrong)
+    assert delete(client, auth, citizen_id, wrong, version=old_version).status_code == 302
+    new_text = "Truckfører og lagermedarbejder, ti års erfaring fra Vejle og Horsens."
+    response = client.post(f"/borgere/{citizen_id}/cv/tekst", data={
+        "csrf_token": auth.csrf_token(f"/borgere/{citizen_id}/cv"), "text": new_text})
+    assert response.status_code == 302
+    with app.app_context():
+        newest = db.session.get(Citizen, citizen_id).current_cv
+        assert newest.text == new_text
+        if newest.id != wrong:  # as SQLite did before cv_document had AUTOINCREMENT (migration 0032)
+            db.session.execute(sa.update(CvDocument).where(CvDocument.id == newest.id).values(id=wrong))
+            db.session.commit()
+    before = snapshot(app, citizen_id)
+    replay = delete(client, auth, citizen_id, wrong, version=old_version)
+    page = replay.get_data(as_text=True)
+    assert replay.status_code == 409
+    assert "Den version, du ville slette, findes ikke længere" in page and "Intet er slettet" in page
+    assert f'href="/borgere/{citizen_id}/cv"' in page and new_text not in page
+    assert snapshot(app, citizen_id) == before
+    with app.app_context():
+        assert db.session.get(CvDocument, wrong).text == new_text
+    # The new version's own form deletes it, and the two entries about that id are told apart.
+    new_saved = saved_at(app, wrong)
+    assert new_saved != old_saved
+    assert form_version(client.get(path).get_data(as_text=True)) != old_version
+    assert delete(client, auth, citizen_id, wrong, "wrong_file").status_code == 302
+    with app.app_context():
+        purposes = db.session.scalars(sa.select(AuditEvent.purpose).where(AuditEvent.action == "cv_deleted")
+                                      .order_by(AuditEvent.id)).all()
+    assert purposes == [f"cv {wrong} gemt {old_saved}: {REASON_LABEL}", f"cv {wrong} gemt {new_saved}: Forkert fil"]
+
+
+def test_a_form_for_a_version_deleted_meanwhile_says_so(app, client, auth, consultant):
+    citizen_id = make_citizen(app, vk_id=consultant.id, cv_text=None)
+    right = add_cv(app, citizen_id, RIGHT, age_minutes=60)
+    wrong = add_cv(app, citizen_id, WRONG)
+    version = version_of(app, wrong)
+    assert delete(client, auth, citizen_id, wrong, version=version).status_code == 302
+    before = snapshot(app, citizen_id)
+    again = delete(client, auth, citizen_id, wrong, version=version)
+    assert again.status_code == 409 and "findes ikke længere" in again.get_data(as_text=True)
+    assert snapshot(app, citizen_id) == before
+    with app.app_context():
+        assert [cv.id for cv in db.session.get(Citizen, citizen_id).cv_documents] == [right]
+
+
+def test_a_form_without_the_version_deletes_nothing(app, client, auth, consultant):
+    """A page opened before the form carried the version cannot say which one it meant."""
+    citizen_id = make_citizen(app, vk_id=consultant.id, cv_text=None)
+    wrong = add_cv(app, citizen_id, WRONG)
+    before = snapshot(app, citizen_id)
+    for version in ("", "0" * 32):
+        response = delete(client, auth, citizen_id, wrong, version=version)
+        assert response.status_code == 409
+    assert "Åbn sletningen igen" in delete(client, auth, citizen_id, wrong, version="").get_data(as_text=True)
+    assert snapshot(app, citizen_id) == before
+
+
+def test_the_version_key_names_id_saved_time_and_file_not_the_text(app):
+    citizen_id = make_citizen(app, cv_text=None)
+    cv_id = add_cv(app, citizen_id, "")
+    with app.app_context():
+        cv = db.session.get(CvDocument, cv_id)
+        key = cv_removal.version_key(cv)
+        cv.text = RIGHT  # the indexer fills in a file's text later: the same version
+        assert cv_removal.version_key(cv) == key
+        cv.created_at = cv.created_at + timedelta(seconds=1)
+        assert cv_removal.version_key(cv) != key
