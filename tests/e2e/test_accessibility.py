@@ -3,7 +3,7 @@
 The portal is a Danish public-sector site, so webtilgængelighedsloven requires WCAG 2.1 AA.
 One live portal with the demo municipality serves the whole module; each role logs in once.
 Every page (start page, menu entries, one detail page per area, a form showing a validation
-error) gets axe injected from node_modules (never served by the portal) and fails on any
+error, a confirmation step) gets axe injected from node_modules (never served by the portal) and fails on any
 violation of impact "serious" or "critical".
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable
 
 import pytest
@@ -18,11 +19,12 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from portal import create_app
+from portal.citizens import cv_removal
 from portal.demo.loader import load_demo
 from portal.demo.people import ADMIN_LOGIN, COMPANY_LOGIN, CONSULTANT_LOGIN, PARTNER_LOGIN
 from portal.extensions import db
-from store.models import Citizen, Company, HotlineRequest, Opening, Placement, Proposal, User
-from store.clock import today
+from store.models import Citizen, Company, HotlineRequest, JobRun, Opening, Placement, Proposal, User
+from store.clock import today, utcnow
 from tests.conftest import PASSWORD, ROOT
 from tests.e2e.helpers import loaded
 
@@ -43,6 +45,8 @@ class Page:
     path: str  # may hold {placeholders} filled from the demo ids
     submit: str | None = None  # button to press (browser validation off) to show errors
     fills: dict[str, str] = field(default_factory=dict)  # CSS selector -> value before submit
+    unticks: tuple[str, ...] = ()  # CSS selectors of checkboxes to untick (the first match each) before submit
+    shows: str | None = None  # CSS selector the page must show (after submit: in place of a form error)
     status: int = 200  # e.g. 403 for the page telling ordinary companies stories are for partners
 
 
@@ -87,12 +91,26 @@ PAGES = {
     "consultant-goals": Page("consultant", "/maal/"),
     "consultant-stories": Page("consultant", "/historier/"),
     "consultant-story-form-error": Page("consultant", "/historier/ny", submit="Gem som kladde"),
-    "admin-start": Page("admin", "/"),
+    "consultant-partners": Page("consultant", "/partner/partnere", shows="[data-testid^=partner-row-]"),
+    "consultant-partner-report": Page("consultant", "/partner/partnere/{partner}/rapport",
+                                      shows="[data-testid=staff-read-only]"),
+    "consultant-hotline-figure-list": Page("consultant", "/maal/hotline?tal=modtaget&maaned={hotline_month}",
+                                           shows="[data-testid=figure-row]"),
+    "consultant-cv-delete": Page("consultant", "/borgere/{cv_citizen}/cv/{cv}/slet",
+                                 shows="[data-testid=cv-delete-form]"),
+    "consultant-cv-delete-error": Page("consultant", "/borgere/{cv_citizen}/cv/{cv}/slet", submit="Slet CV'et"),
+    # The demo_portal fixture records scheduled job runs: a warning and a run of each kind show.
+    "admin-start": Page("admin", "/", shows="[data-testid=jobs-overdue] [data-job=hotline-reminders]"),
     "admin-users": Page("admin", "/admin/users"),
     "admin-user-form-error": Page("admin", "/admin/users/new", submit="Opret bruger"),
     "admin-companies": Page("admin", "/admin/companies"),
     "admin-company-detail": Page("admin", "/admin/companies/{company}"),
     "admin-rules": Page("admin", "/admin/regler"),
+    # Unticking a pair asks first (nothing is saved until »Ja, gem reglerne«).
+    "admin-rules-confirm": Page("admin", "/admin/regler", submit="Gem regler",
+                                unticks=("input[type=checkbox]:checked",),
+                                shows="[data-testid=eligibility-confirm]"),
+    "admin-hotline-duty": Page("admin", "/hotline/vagt", shows="[data-testid=duty-form]"),
     "admin-indexer": Page("admin", "/admin/indexer"),
     "admin-citizen-erase": Page("admin", "/borgere/{citizen}/slet"),
     "company-api-tokens": Page("company", "/profil/adgangsnoegler"),
@@ -106,8 +124,9 @@ PAGES = {
 }
 
 
-def _demo_ids() -> dict[str, int]:
-    """One object per detail page: the company user's own, others from the whole municipality."""
+def _demo_ids() -> dict[str, int | str]:
+    """One object per detail page: the company user's own, others from the whole municipality
+    (``hotline_month``: the month of the newest hotline request, so its figure list has rows)."""
     company_id = db.session.scalar(sa.select(User.company_id).where(User.email == COMPANY_LOGIN))
 
     def first(model, *where) -> int:
@@ -115,6 +134,15 @@ def _demo_ids() -> dict[str, int]:
         assert found is not None, f"the demo data has no {model.__name__} for {where}"
         return found
 
+    newest_request = db.session.scalar(sa.select(sa.func.max(HotlineRequest.created_at)))
+    assert newest_request is not None, "the demo data has no hotline request"
+    # A CV no company has under a consent: its delete page shows the form (a shared one is refused).
+    cv_citizen, cv = next(
+        ((citizen, version) for citizen in db.session.scalars(
+            sa.select(Citizen).where(Citizen.vk_id.is_not(None)).order_by(Citizen.id))
+         for version in citizen.cv_documents if not cv_removal.shared_with(citizen, version)),
+        (None, None))
+    assert cv is not None, "the demo data has no CV that is not shared"
     return {
         "company_opening": first(Opening, Opening.company_id == company_id),
         "company_placement": first(Placement, Placement.company_id == company_id),
@@ -125,7 +153,24 @@ def _demo_ids() -> dict[str, int]:
         "placement": first(Placement),
         "hotline": first(HotlineRequest),
         "company": first(Company),
+        "partner": first(Company, Company.code_of_care.is_(True)),
+        "hotline_month": f"{newest_request:%Y-%m}",
+        "cv_citizen": cv_citizen.id,
+        "cv": cv.id,
     }
+
+
+def _record_job_runs() -> None:
+    """The admin start page's »Planlagte job« with every kind of row: one job ran fine, one
+    failed (the warning), one never ran."""
+    now = utcnow()
+    db.session.add_all([
+        JobRun(job="retention", started_at=now - timedelta(hours=2), finished_at=now - timedelta(hours=2),
+               outcome="ok", summary="3 borgere anonymiseret"),
+        JobRun(job="hotline-reminders", started_at=now - timedelta(minutes=10),
+               finished_at=now - timedelta(minutes=10), outcome="failed", summary="Fejlede: OperationalError"),
+    ])
+    db.session.commit()
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +194,7 @@ def demo_portal(tmp_path_factory, password_hash):
     with app.app_context():
         db.create_all()
         load_demo(db.session, today(), citizen_count=120, password_hash=password_hash)
+        _record_job_runs()
         ids = _demo_ids()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -186,18 +232,23 @@ def role_pages(browser, demo_portal) -> Callable[[str], object]:
         context.close()
 
 
-def _open(page, spec: Page, ids: dict[str, int]) -> None:
+def _open(page, spec: Page, ids: dict[str, int | str]) -> None:
     response = page.goto(spec.path.format(**ids))
     assert response is not None and response.status == spec.status, \
         f"{spec.path} answered {response and response.status}, expected {spec.status}"
     if spec.submit is None:
+        if spec.shows is not None:
+            loaded(page)
+            assert page.locator(spec.shows).count(), f"{spec.path} does not show {spec.shows}"
         return
     for selector, value in spec.fills.items():
         page.locator(f"main {selector}").fill(value)
+    for selector in spec.unticks:
+        page.locator(f"main {selector}").first.uncheck()
     # Server-side validation is what we want to see: switch the browser's own checks off.
     page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
     page.locator("main").get_by_role("button", name=spec.submit, exact=True).click()
-    page.locator(".form-error-message, .alert-error").first.wait_for()
+    page.locator(spec.shows or ".form-error-message, .alert-error").first.wait_for()
 
 
 def _report(violations: list[dict]) -> str:
