@@ -198,6 +198,12 @@ class CvDocument(db.Model):
 
     citizen: Mapped[Citizen] = relationship(back_populates="cv_documents")
 
+    __table_args__ = (
+        # A deleted version's id is in the audit trail (``cv_deleted``) and old links and delete
+        # forms: SQLite must never give it to the next CV (AUTOINCREMENT, migration 0032).
+        {"sqlite_autoincrement": True},
+    )
+
 
 class ErasedExternalId(db.Model):
     """A case-system id whose citizen was erased (GDPR art. 17) or anonymised by the retention
