@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.citizens import cv_removal
+from portal.citizens import cv_removal, cv_sharing
 from portal.demo.loader import load_demo
 from portal.demo.people import ADMIN_LOGIN, COMPANY_LOGIN, CONSULTANT_LOGIN, PARTNER_LOGIN
 from portal.extensions import db
@@ -99,6 +99,8 @@ PAGES = {
     "consultant-cv-delete": Page("consultant", "/borgere/{cv_citizen}/cv/{cv}/slet",
                                  shows="[data-testid=cv-delete-form]"),
     "consultant-cv-delete-error": Page("consultant", "/borgere/{cv_citizen}/cv/{cv}/slet", submit="Slet CV'et"),
+    "consultant-cv-delete-shared": Page("consultant", "/borgere/{shared_cv_citizen}/cv/{shared_cv}/slet",
+                                        shows="[data-testid=cv-delete-withdraw-link]", status=409),
     # The demo_portal fixture records scheduled job runs: a warning and a run of each kind show.
     "admin-start": Page("admin", "/", shows="[data-testid=jobs-overdue] [data-job=hotline-reminders]"),
     "admin-users": Page("admin", "/admin/users"),
@@ -143,6 +145,10 @@ def _demo_ids() -> dict[str, int | str]:
          for version in citizen.cv_documents if not cv_removal.shared_with(citizen, version)),
         (None, None))
     assert cv is not None, "the demo data has no CV that is not shared"
+    shared = next((item for proposal in db.session.scalars(
+        sa.select(Proposal).where(Proposal.share_cv.is_(True)).order_by(Proposal.id))
+        for item in cv_sharing.sharing(proposal.citizen) if item.cv is not None), None)
+    assert shared is not None, "no CV is shared with a company (see _share_a_cv)"
     return {
         "company_opening": first(Opening, Opening.company_id == company_id),
         "company_placement": first(Placement, Placement.company_id == company_id),
@@ -157,6 +163,8 @@ def _demo_ids() -> dict[str, int | str]:
         "hotline_month": f"{newest_request:%Y-%m}",
         "cv_citizen": cv_citizen.id,
         "cv": cv.id,
+        "shared_cv_citizen": shared.proposal.citizen_id,
+        "shared_cv": shared.cv.id,
     }
 
 
@@ -171,6 +179,16 @@ def _record_job_runs() -> None:
                finished_at=now - timedelta(minutes=10), outcome="failed", summary="Fejlede: OperationalError"),
     ])
     db.session.commit()
+
+
+def _share_a_cv() -> None:
+    """One disclosed proposal shares the CV (the demo's share none): the CV delete page's refusal."""
+    for proposal in db.session.scalars(sa.select(Proposal).where(Proposal.status == "disclosed")
+                                       .order_by(Proposal.id.desc())):
+        if cv_sharing.consented_version(proposal) is not None:
+            proposal.share_cv = True
+            db.session.commit()
+            return
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +213,7 @@ def demo_portal(tmp_path_factory, password_hash):
         db.create_all()
         load_demo(db.session, today(), citizen_count=120, password_hash=password_hash)
         _record_job_runs()
+        _share_a_cv()
         ids = _demo_ids()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
