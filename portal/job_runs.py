@@ -91,9 +91,9 @@ def recorded(job: str, now: datetime | None = None) -> Iterator[RunNote]:
     try:
         yield note
     except BaseException as err:
-        _finish(run_id, "failed", note.summary or f"Fejlede: {type(err).__name__}")
+        _end_run(run_id, "failed", note.summary or f"Fejlede: {type(err).__name__}")
         raise
-    _finish(run_id, "ok", note.summary)
+    _end_run(run_id, "ok", note.summary)
 
 
 def _prune(job: str, newest: int) -> None:
@@ -104,7 +104,7 @@ def _prune(job: str, newest: int) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def _finish(run_id: int, outcome: str, summary: str) -> None:
+def _end_run(run_id: int, outcome: str, summary: str) -> None:
     try:
         db.session.rollback()  # what the block left uncommitted is not the run's record
         db.session.execute(sa.update(JobRun).where(JobRun.id == run_id)
