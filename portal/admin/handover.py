@@ -12,6 +12,7 @@ from ..access import admin_required
 from ..auth.sessions import confirm_first
 from ..extensions import db
 from ..formutil import attach_error
+from ..hotline import duty
 from store.models import User
 from . import bp, caseload, service
 from .forms import HandoverForm
@@ -21,11 +22,23 @@ from .routes import person_or_404
 def _page(user: User, held: service.Holdings | None, form: HandoverForm, *, deactivate: bool) -> str:
     """The confirmation (``deactivate``) or the handover form; without the form when ``user``
     holds only citizens under restricted processing, whom nobody can take over yet. The
-    confirmation names the API keys that deactivating revokes for good (review AN 11)."""
+    confirmation names the API keys that deactivating revokes for good (review AN 11), and says
+    that the hotline's duty becomes vacant when ``user`` has it (review AP 3)."""
     keys = service.live_keys([user.id]).get(user.id, 0) if deactivate else 0
     return render_template("admin/handover.html", person=user, held=held, form=form, deactivate=deactivate,
-                           keys=keys,
+                           keys=keys, on_duty=deactivate and is_on_duty(user),
                            restricted_note=restricted_text(user, held) if held and held.restricted else "")
+
+
+def is_on_duty(user: User) -> bool:
+    """Whether ``user`` is the hotline's duty consultant now (:func:`.duty.on_duty`)."""
+    on_duty = duty.on_duty()
+    return on_duty is not None and on_duty.id == user.id
+
+
+DUTY_VACANT = ("{name} var vagthavende for hotlinen og er det ikke længere: en deaktiveret bruger har ikke "
+               "vagten. Vælg en ny vagthavende under Hotline (/hotline/vagt); indtil da går henvendelser uden "
+               "ansvarlig til dem, der får dem, når ingen har vagten.")
 
 
 def handover_form(user: User) -> HandoverForm:
@@ -42,14 +55,15 @@ def confirm_deactivate(user_id: int):
     give them to in the same step (»Deaktivér og overdrag«), or deactivate without handing over;
     how many API keys are revoked (reactivating brings none back). Citizens under restricted
     processing are named apart (nobody can take them over yet); a user who holds only those (or
-    only keys) is offered the deactivation alone. A user who holds nothing (or is not active)
-    goes straight back to the list, whose button deactivates at once.
+    only keys) is offered the deactivation alone. The hotline's duty consultant is told that
+    the duty becomes vacant (review AP 3). A user who holds nothing and is not on duty (or is
+    not active) goes straight back to the list, whose button deactivates at once.
 
     :raise 404: if ``user_id`` does not exist.
     """
     user = person_or_404(user_id)
     held = service.holdings([user.id], include_active=True)
-    if not user.active or not (held or service.live_keys([user.id])):
+    if not user.active or not (held or service.live_keys([user.id]) or is_on_duty(user)):
         return redirect(url_for("admin.users"))
     return _page(user, held[0] if held else None, handover_form(user), deactivate=True)
 
@@ -152,6 +166,7 @@ def toggle_user(user_id: int):
                   "deaktiverer.", "warning")
         return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
     done = None
+    had_duty = user.active and is_on_duty(user)
     if user.active and request.form.get("overdrag"):
         # »Deaktivér og overdrag til …« (the confirmation page): both in one transaction.
         form = handover_form(user)
@@ -175,6 +190,11 @@ def toggle_user(user_id: int):
         flash_handover(user, done)
     keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
     flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
+    if had_duty and not user.active:
+        flash(DUTY_VACANT.format(name=user.name), "warning")
+    elif user.active and is_on_duty(user):  # named before the deactivation, and never replaced
+        flash(f"{user.name} er igen vagthavende for hotlinen (valgt før deaktiveringen). Skift vagthavende "
+              "under Hotline (/hotline/vagt), hvis det ikke skal være sådan.", "info")
     held = [] if user.active else service.holdings([user.id])
     if held and held[0].movable:
         flash(f"{user.name} har stadig {_held_text(held[0])}. Giv dem til en anden: se »Deaktiverede brugere, "

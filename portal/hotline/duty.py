@@ -6,7 +6,9 @@ fallback group as before (:func:`.notify.fallback_recipients`). The setting is a
 (``HotlineDuty``: who is on duty, who changed it and when), audited as ``hotline_duty_set``.
 
 Only an active consultant is ever on duty: one who is deactivated or deleted after being named
-counts as nobody (the fallback group is told) until an administrator names another.
+counts as nobody (the fallback group is told) until an administrator names another. Only one
+who has set a password (can log in) can be named (:func:`candidates`). The consultant named,
+and the one who was on duty before, are told (``hotline_duty``, review AP 3).
 """
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..extensions import db
+from ..notifications.service import notify, path_for
 from store.models import HotlineDuty, User
 from . import sla
 
 DUTY_ROLE = "consultant"
+DUTY_KIND = "hotline_duty"  # the notification kind (portal.notifications.service)
 
 
 @dataclass(frozen=True)
@@ -64,21 +68,52 @@ def state() -> DutyState:
 
 
 def candidates() -> list[User]:
-    """The users who may be named: active consultants, by name."""
-    return list(db.session.scalars(sa.select(User).where(User.active.is_(True), User.role == DUTY_ROLE)
+    """The users who may be named: active consultants who have set a password (a new user who
+    has not yet chosen one cannot log in to see the requests), by name."""
+    return list(db.session.scalars(sa.select(User).where(User.active.is_(True), User.role == DUTY_ROLE,
+                                                         User.password_hash.is_not(None))
                                    .order_by(User.name, User.id)))
+
+
+def _may_be_named(user: User | None) -> bool:
+    return _may_be_on_duty(user) and bool(user.password_hash)
 
 
 def set_duty(admin: User, user_id: int | None, now: datetime | None = None) -> HotlineDuty:
     """Name ``user_id`` (None: nobody) on duty, by ``admin``; a new row and its audit, committed.
 
+    The consultant named is told (a notice and, unless opted out, a mail), and so is the one on
+    duty until now, unless it is the same consultant again.
+
     Raises:
-        LookupError: if ``user_id`` is not an active consultant.
+        LookupError: if ``user_id`` is not an active consultant who has set a password.
     """
-    if user_id is not None and not _may_be_on_duty(db.session.get(User, user_id)):
-        raise LookupError("not an active consultant")
+    named = db.session.get(User, user_id) if user_id is not None else None
+    if user_id is not None and not _may_be_named(named):
+        raise LookupError("not an active consultant who can log in")
+    before = on_duty()
     row = HotlineDuty(user_id=user_id, changed_by_id=admin.id, changed_at=sla.as_utc(now or sla.utc_now()))
     db.session.add(row)
     audit.record("hotline_duty_set", purpose=f"user:{user_id}" if user_id is not None else "none", user=admin)
+    _tell(admin, named, before)
     db.session.commit()
     return row
+
+
+def _tell(admin: User, named: User | None, before: User | None) -> None:
+    """Tell ``named`` they are on duty now and ``before`` that they are not (nothing when the
+    same consultant is named again); in the caller's transaction."""
+    if before is not None and named is not None and before.id == named.id:
+        return
+    link = path_for("hotline.index")
+    if named is not None:
+        text = f"{admin.name} har valgt dig som vagthavende for hotline"
+        notify(named, DUTY_KIND, text, link, subject="Du er vagthavende for hotline",
+               body=f"{text}. Du får nu besked om nye henvendelser uden en aktiv ansvarlig og en påmindelse "
+                    "før deres svarfrist. Den, der svarer først på en henvendelse uden ansvarlig, bliver "
+                    "ansvarlig for den.", link_intro="Se henvendelserne her")
+    if before is not None:
+        after = f"{named.name} har vagten nu" if named is not None else "ingen har vagten nu"
+        text = f"Du er ikke længere vagthavende for hotline: {after}"
+        notify(before, DUTY_KIND, text, link, subject="Du er ikke længere vagthavende for hotline",
+               body=f"{admin.name} har ændret vagten for hotline. {text}.")

@@ -341,14 +341,18 @@ def duty_page():
     """
     form = DutyForm(candidates=duty.candidates())
     if form.validate_on_submit():
+        before = duty.on_duty()
         try:
             duty.set_duty(current_user, form.chosen_id())
         except LookupError:
             form.user.errors = ["Vælg en aktiv konsulent på listen, eller »Ingen vagthavende«."]
         else:
             on_duty = duty.on_duty()
-            flash(f"{on_duty.name} er nu vagthavende for hotline." if on_duty
-                  else "Ingen er vagthavende nu: henvendelser uden ansvarlig fordeles som hidtil.", "success")
+            same = before is not None and on_duty is not None and before.id == on_duty.id
+            told = f" {before.name} har fået besked om, at vagten er skiftet." if before is not None and not same else ""
+            flash((f"{on_duty.name} er stadig vagthavende for hotline." if same
+                   else f"{on_duty.name} er nu vagthavende for hotline og har fået besked om det.{told}") if on_duty
+                  else f"Ingen er vagthavende nu: henvendelser uden ansvarlig fordeles som hidtil.{told}", "success")
             return redirect(url_for("hotline.duty_page"))
     now = duty.state()
     if request.method == "GET" and now.on_duty is not None:

@@ -51,6 +51,7 @@ NOTIFICATION_KINDS = {
     "opening_changed": "Et opslags krav er ændret",
     "hotline_new": "Ny henvendelse til hotline",
     "hotline_message": "Ny besked fra en virksomhed på en henvendelse til hotline",
+    "hotline_duty": "Du er sat på eller taget af vagten for hotline",
 }
 
 
@@ -59,8 +60,9 @@ COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "c
                  "interview_offered", "interview_booked", "hotline_answered", "hotline_closed", "hours_missing",
                  "placement_started", "placement_ended")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
-               "opening_changed", "hotline_new", "hotline_message")
-KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS, "admin": STAFF_KINDS}
+               "opening_changed", "hotline_new", "hotline_message", "hotline_duty")
+KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS,
+                 "admin": tuple(kind for kind in STAFF_KINDS if kind != "hotline_duty")}  # only a consultant has it
 
 
 class UnknownKind(ValueError):

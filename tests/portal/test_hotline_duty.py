@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from portal import create_app
 from portal.extensions import db
 from portal.hotline import duty, reminders
-from store.models import AuditEvent, Company, HotlineDuty, HotlineRequest, User
+from store.models import AuditEvent, Company, HotlineDuty, HotlineRequest, MailMessage, Notification, User
 from tests.conftest import AuthActions
 from tests.portal import test_hotline_fallback as base
 from tests.portal.test_hotline_fallback import MONDAY, file, told
@@ -161,3 +161,89 @@ def test_0030_adds_the_message_kind_and_the_duty_table_and_goes_back(migrated_ap
     assert "hotline_duty" not in inspector.get_table_names()
     upgrade()
     assert "kind" in {c["name"] for c in sa.inspect(db.engine).get_columns("hotline_message")}
+
+
+def _duty_notes(app) -> list[tuple[int, str]]:
+    with app.app_context():
+        return [(n.user_id, n.text) for n in db.session.scalars(
+            sa.select(Notification).where(Notification.kind == "hotline_duty").order_by(Notification.id))]
+
+
+def test_naming_tells_the_named_consultant_and_the_one_before(app, client, world):
+    """Review AP 3: nobody was told; now the named consultant gets a notice and a mail, and the
+    one on duty before is told the duty moved (nobody is told twice for the same choice)."""
+    auth = _admin(client)
+    saved = client.post("/hotline/vagt", data={"user": str(world["nord"]),
+                                               "csrf_token": auth.csrf_token("/hotline/vagt")}, follow_redirects=True)
+    with app.app_context():
+        nord = db.session.get(User, world["nord"]).name
+        admin = db.session.get(User, world["admin"]).name
+        syd = db.session.get(User, world["syd"][0]).name
+    assert f"{nord} er nu vagthavende for hotline og har fået besked om det." in saved.get_data(as_text=True)
+    assert _duty_notes(app) == [(world["nord"], f"{admin} har valgt dig som vagthavende for hotline")]
+    with app.app_context():
+        note = db.session.scalar(sa.select(Notification).where(Notification.kind == "hotline_duty"))
+        mail = db.session.scalar(sa.select(MailMessage).where(MailMessage.kind == "hotline_duty"))
+        assert note.link == "/hotline/" and mail.user_id == world["nord"]
+        assert mail.subject == "Du er vagthavende for hotline"  # its body is blanked once sent
+    again = client.post("/hotline/vagt", data={"user": str(world["nord"]),
+                                               "csrf_token": auth.csrf_token("/hotline/vagt")}, follow_redirects=True)
+    assert f"{nord} er stadig vagthavende for hotline." in again.get_data(as_text=True)
+    assert len(_duty_notes(app)) == 1
+    moved = client.post("/hotline/vagt", data={"user": str(world["syd"][0]),
+                                               "csrf_token": auth.csrf_token("/hotline/vagt")}, follow_redirects=True)
+    assert f"{nord} har fået besked om, at vagten er skiftet." in moved.get_data(as_text=True)
+    assert _duty_notes(app)[1:] == [
+        (world["syd"][0], f"{admin} har valgt dig som vagthavende for hotline"),
+        (world["nord"], f"Du er ikke længere vagthavende for hotline: {syd} har vagten nu")]
+    client.post("/hotline/vagt", data={"user": "", "csrf_token": auth.csrf_token("/hotline/vagt")})
+    assert _duty_notes(app)[3:] == [(world["syd"][0], "Du er ikke længere vagthavende for hotline: ingen har vagten nu")]
+
+
+def test_a_consultant_without_a_password_cannot_be_named(app, client, make_user, world):
+    """Review AP 3: a new consultant who never chose a password (cannot log in) was offered and
+    could be named, and would then alone get every request without an assignee."""
+    new = make_user("consultant", email="ny@jc.dk")
+    with app.app_context():
+        db.session.get(User, new.id).password_hash = None
+        db.session.commit()
+        assert new.id not in [u.id for u in duty.candidates()]
+        assert world["nord"] in [u.id for u in duty.candidates()]
+        with pytest.raises(LookupError):
+            duty.set_duty(db.session.get(User, world["admin"]), new.id)
+    auth = _admin(client)
+    assert f'value="{new.id}"' not in client.get("/hotline/vagt").get_data(as_text=True)
+    refused = client.post("/hotline/vagt", data={"user": str(new.id), "csrf_token": auth.csrf_token("/hotline/vagt")})
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(HotlineDuty)) == 0
+
+
+def test_deactivating_the_duty_consultant_warns_that_the_duty_becomes_vacant(app, client, world):
+    """Review AP 3: the confirmation page and the flash said nothing about the duty."""
+    _set(app, world, world["nord"])
+    auth = _admin(client)
+    with app.app_context():
+        nord = db.session.get(User, world["nord"]).name
+    page = client.get(f"/admin/users/{world['nord']}/deaktiver")  # holds nothing: shown for the duty alone
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    warning = html.split('data-testid="duty-warning"', 1)[1].split("</div></div>", 1)[0]
+    assert f"{nord} er vagthavende for hotlinen." in warning and 'href="/hotline/vagt"' in warning
+    other = client.get(f"/admin/users/{world['syd'][0]}/deaktiver")  # not on duty, holds nothing: the list
+    assert other.status_code == 302
+    done = client.post(f"/admin/users/{world['nord']}/toggle",
+                       data={"til": "inaktiv", "noegler": "0", "csrf_token": auth.csrf_token("/admin/users")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"{nord} er deaktiveret." in done
+    assert f"{nord} var vagthavende for hotlinen og er det ikke længere" in done and "/hotline/vagt" in done
+    with app.app_context():
+        assert duty.on_duty() is None
+    back = client.post(f"/admin/users/{world['nord']}/toggle",
+                       data={"til": "aktiv", "csrf_token": auth.csrf_token("/admin/users")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"{nord} er igen vagthavende for hotlinen" in back
+    plain = client.post(f"/admin/users/{world['syd'][0]}/toggle",
+                        data={"til": "inaktiv", "csrf_token": auth.csrf_token("/admin/users")},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "vagthavende" not in plain.split("<main", 1)[-1].split('data-testid="inactive-holdings"')[0]
