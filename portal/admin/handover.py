@@ -165,8 +165,11 @@ def toggle_user(user_id: int):
             flash(f"{user.name} har fået andre API-nøgler, siden siden blev vist. Se antallet igen, før du "
                   "deaktiverer.", "warning")
         return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
-    done = None
     had_duty = user.active and is_on_duty(user)
+    if had_duty and request.form.get("noegler") is None:
+        # The list's button: first the confirmation, which says the duty becomes vacant (review AP 3).
+        return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
+    done = None
     if user.active and request.form.get("overdrag"):
         # »Deaktivér og overdrag til …« (the confirmation page): both in one transaction.
         form = handover_form(user)

@@ -232,6 +232,11 @@ def test_deactivating_the_duty_consultant_warns_that_the_duty_becomes_vacant(app
     assert f"{nord} er vagthavende for hotlinen." in warning and 'href="/hotline/vagt"' in warning
     other = client.get(f"/admin/users/{world['syd'][0]}/deaktiver")  # not on duty, holds nothing: the list
     assert other.status_code == 302
+    listed = client.post(f"/admin/users/{world['nord']}/toggle",  # the list's button: the confirmation first
+                         data={"til": "inaktiv", "csrf_token": auth.csrf_token("/admin/users")})
+    assert listed.status_code == 302 and listed.location.endswith(f"/admin/users/{world['nord']}/deaktiver")
+    with app.app_context():
+        assert duty.on_duty().id == world["nord"]
     done = client.post(f"/admin/users/{world['nord']}/toggle",
                        data={"til": "inaktiv", "noegler": "0", "csrf_token": auth.csrf_token("/admin/users")},
                        follow_redirects=True).get_data(as_text=True)
