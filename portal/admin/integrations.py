@@ -150,14 +150,23 @@ def toggle_integration(integration_id: int):
     integration with keys that work is done from the confirmation that counted them (its
     ``noegler``); otherwise the answer is that confirmation.
 
+    A form says which state it asks for (``til``: "aktiv" or "inaktiv"; a post with ``noegler``
+    and no ``til`` came from the deactivation), so sending it twice (a double click, Back and
+    send again) changes nothing the second time instead of turning the integration back on
+    (review AQ 6), as for users (:func:`portal.admin.handover.toggle_user`).
+
     :raise 404: for an id that is not an integration.
     """
     user = integration_or_404(integration_id)
     if not RevokeForm().validate_on_submit():
         abort(400)
-    if stale := confirm_first("før du deaktiverer eller aktiverer en integration",
-                              url_for("admin.integration", integration_id=user.id)):
+    back = url_for("admin.integration", integration_id=user.id)
+    if stale := confirm_first("før du deaktiverer eller aktiverer en integration", back):
         return stale
+    wanted = request.form.get("til") or ("inaktiv" if request.form.get("noegler") is not None else None)
+    if wanted in ("aktiv", "inaktiv") and user.active == (wanted == "aktiv"):
+        flash(f"{user.name} er allerede {'aktiv' if user.active else 'deaktiveret'}; intet er ændret.", "info")
+        return redirect(back)
     if user.active and (keys := service.live_keys([user.id]).get(user.id, 0)) \
             and request.form.get("noegler", type=int) != keys:
         if request.form.get("noegler") is not None:
@@ -168,4 +177,4 @@ def toggle_integration(integration_id: int):
     db.session.commit()
     keys = f" {revoked} adgangsnøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""
     flash(f"{user.name} er {'aktiveret' if user.active else 'deaktiveret'}.{keys}", "success")
-    return redirect(url_for("admin.integration", integration_id=user.id))
+    return redirect(back)

@@ -117,6 +117,42 @@ def test_an_integration_without_keys_is_deactivated_at_once(app, client, auth, a
         assert db.session.get(User, integration_id).active is False
 
 
+def test_sending_the_deactivation_again_changes_nothing_and_never_reactivates(app, client, auth, admin):
+    """Review AQ 6: a double click or Back and send again on the confirmation keeps the
+    integration deactivated, and says so."""
+    auth.login(admin.email)
+    integration_id = _create_integration(client, "AQ testsystem")
+    _create_key(client, integration_id, scope="read")
+    confirm = client.get(f"/admin/integrationer/{integration_id}/deaktiver").get_data(as_text=True)
+    assert 'name="til" value="inaktiv"' in confirm
+    data = {"csrf_token": _csrf(confirm), "noegler": "1", "til": "inaktiv"}
+    path = f"/admin/integrationer/{integration_id}/aktiv"
+    first = client.post(path, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "AQ testsystem er deaktiveret. 1 adgangsnøgle er tilbagekaldt." in first
+    for repeat in (data, {"csrf_token": _csrf(confirm), "noegler": "1"}):  # also a page from before »til«
+        again = client.post(path, data=repeat, follow_redirects=True).get_data(as_text=True)
+        assert "AQ testsystem er allerede deaktiveret; intet er ændret." in again
+        assert "er aktiveret" not in again
+        with app.app_context():
+            assert db.session.get(User, integration_id).active is False
+    # The page's own buttons say what they ask for: activating twice activates once.
+    page = client.get(f"/admin/integrationer/{integration_id}").get_data(as_text=True)
+    assert 'name="til" value="aktiv"' in page
+    activate = {"csrf_token": _csrf(page), "til": "aktiv"}
+    assert "AQ testsystem er aktiveret." in client.post(path, data=activate, follow_redirects=True).get_data(
+        as_text=True)
+    again = client.post(path, data=activate, follow_redirects=True).get_data(as_text=True)
+    assert "AQ testsystem er allerede aktiv; intet er ændret." in again
+    page = client.get(f"/admin/integrationer/{integration_id}").get_data(as_text=True)
+    assert 'name="til" value="inaktiv"' in page  # no keys now: the page's button deactivates at once
+    deactivate = {"csrf_token": _csrf(page), "til": "inaktiv"}
+    client.post(path, data=deactivate)
+    again = client.post(path, data=deactivate, follow_redirects=True).get_data(as_text=True)
+    assert "allerede deaktiveret; intet er ændret" in again
+    with app.app_context():
+        assert db.session.get(User, integration_id).active is False
+
+
 def test_a_read_key_cannot_write_and_a_company_cannot_reach_the_pages(app, client, auth, admin, make_user):
     auth.login(admin.email)
     raw = _create_key(client, _create_integration(client), scope="read")
