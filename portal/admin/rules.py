@@ -11,7 +11,10 @@ vocabularies' order). Two rules guard a save (review AN 8):
   :mod:`portal.citizens.conflicts`).
 * A change that stops a group from being matched to a kind (a box unticked) is saved only
   after a confirmation that names its effect: how many citizens with an open case in the
-  group, and how many open openings of the kind, the pair covers now.
+  group, and how many open openings of the kind, the pair covers now. The confirm button
+  posts the removals it named (hidden ``bekraeftet``, encoded like ``base``); a post that
+  removes a pair the confirmation did not name (a box unticked on the confirmation page) is
+  asked about again, naming that pair (review AQ 1).
 
 Every change is audit-logged (``eligibility_changed``, in Danish, by :func:`eligibility.save_table`).
 """
@@ -107,10 +110,19 @@ def effects(removed: list[Pair]) -> list[str]:
     return lines
 
 
+def unconfirmed_text(pairs: list[Pair]) -> str:
+    """Why the confirmation is shown again: the removals posted that it did not name."""
+    return ("Intet er gemt endnu: du har også fjernet noget, som bekræftelsen ikke nævnte: "
+            f"{'; '.join(pair_text(pair, False) for pair in pairs)}. Se virkningen herunder, og bekræft igen.")
+
+
 def _page(form, table: dict[Pair, bool], base: str, *, status: int = 200, conflict: str = "",
-          removals: list[str] | None = None):
+          removed: list[Pair] | None = None, unconfirmed: list[Pair] | None = None):
+    removed = removed or []
     return render_template("admin/eligibility.html", form=form, table=table, base=base, conflict=conflict,
-                           removals=removals or [], confirm=CONFIRM), status
+                           removals=effects(removed) if removed else [], confirm=CONFIRM,
+                           confirmed=encoded({pair: pair in removed for pair in PAIRS}),
+                           unconfirmed=unconfirmed_text(unconfirmed) if unconfirmed else ""), status
 
 
 @bp.route("/regler", methods=["GET", "POST"])
@@ -130,7 +142,11 @@ def eligibility_rules():
         return _page(form, merged, encoded(saved), status=409, conflict=message)
     removed = [pair for pair in PAIRS if saved[pair] and not posted[pair]]
     if removed and request.form.get("bekraeft") != CONFIRM:
-        return _page(form, posted, encoded(saved), removals=effects(removed))
+        return _page(form, posted, encoded(saved), removed=removed)
+    confirmed = decoded(request.form.get("bekraeftet")) or {}
+    if unconfirmed := [pair for pair in removed if not confirmed.get(pair)]:
+        # Unticked on the confirmation page (or a post without its list): its effect was never shown.
+        return _page(form, posted, encoded(saved), removed=removed, unconfirmed=unconfirmed)
     changes = eligibility.save_table(db.session, {pair for pair in PAIRS if posted[pair]})
     for change in changes:
         audit.record("eligibility_changed", purpose=change)

@@ -59,9 +59,11 @@ def test_admin_edits_the_eligibility_table(app, client, auth, make_user):
     assert 'name="allow-kontanthjaelp-smaajob" value="1" checked' in page  # documented default
     token = auth.csrf_token("/admin/regler")
     base = page.split('name="base" value="')[1].split('"')[0]  # the values shown (review AN 8)
-    response = client.post("/admin/regler", data={
-        "csrf_token": token, "base": base, "bekraeft": "ja",  # unticking every other pair: confirmed
-        "allow-dagpenge-smaajob": "1", "allow-../../etc-x": "1", "role": "admin"})
+    posted = {"csrf_token": token, "base": base,  # unticking every other pair: asked first (review AN 8)
+              "allow-dagpenge-smaajob": "1", "allow-../../etc-x": "1", "role": "admin"}
+    asked = client.post("/admin/regler", data=posted).get_data(as_text=True)
+    confirmed = asked.split('name="bekraeftet" value="')[1].split('"')[0]  # the removals it named (review AQ 1)
+    response = client.post("/admin/regler", data={**posted, "bekraeft": "ja", "bekraeftet": confirmed})
     assert response.status_code == 302
     with app.app_context():
         rules = load_rules(db.session)

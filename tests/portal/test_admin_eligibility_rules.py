@@ -34,12 +34,19 @@ def _ticked(page: str) -> set[str]:
     return set(re.findall(r'name="allow-([a-z]+-[a-z]+)" value="1" checked', page))
 
 
-def _save(client, auth, ticked: set[str], base: str | None, confirm: bool = False):
+def _confirmed(page: str) -> str:
+    """The removals a confirmation page named (its hidden ``bekraeftet``)."""
+    return re.search(r'name="bekraeftet" value="([01]*)"', page).group(1)
+
+
+def _save(client, auth, ticked: set[str], base: str | None, confirmed: str | None = None):
+    """A post of the table; with ``confirmed``, the confirmation page's »Ja, gem reglerne«."""
     data = {"csrf_token": auth.csrf_token("/admin/regler"), **{f"allow-{pair}": "1" for pair in ticked}}
     if base is not None:
         data["base"] = base
-    if confirm:
+    if confirmed is not None:
         data["bekraeft"] = "ja"
+        data["bekraeftet"] = confirmed
     return client.post("/admin/regler", data=data)
 
 
@@ -65,7 +72,7 @@ def test_a_stale_tab_is_refused_naming_the_colleagues_change_and_keeps_what_was_
     # Saving the merged table again: the untick asks first, then both changes stand.
     asked = _save(client, auth, merged, _base(text))
     assert asked.status_code == 200 and 'data-testid="eligibility-confirm"' in asked.get_data(as_text=True)
-    done = _save(client, auth, merged, _base(asked.get_data(as_text=True)), confirm=True)
+    done = _save(client, auth, merged, _base(asked.get_data(as_text=True)), _confirmed(asked.get_data(as_text=True)))
     assert done.status_code == 302
     assert _allows(app, "sygedagpenge", "smaajob") and not _allows(app, "dagpenge", "loentilskud")
 
@@ -101,7 +108,7 @@ def test_unticking_asks_first_and_names_the_citizens_and_openings_it_affects(app
     assert _allows(app, "dagpenge", "ordinaert")  # not saved yet
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(EligibilityRule)) == 0
-    done = _save(client, auth, _ticked(text), _base(text), confirm=True)
+    done = _save(client, auth, _ticked(text), _base(text), _confirmed(text))
     assert done.status_code == 302 and not _allows(app, "dagpenge", "ordinaert")
 
 
@@ -110,3 +117,39 @@ def test_a_page_without_the_shown_values_is_shown_again_not_saved(app, client, a
     response = _save(client, auth, _ticked(page) | {"sygedagpenge-smaajob"}, None)
     assert response.status_code == 409 and not _allows(app, "sygedagpenge", "smaajob")
     assert "sygedagpenge-smaajob" in _ticked(response.get_data(as_text=True))
+
+
+def test_a_pair_unticked_on_the_confirmation_page_is_not_saved_without_its_own_confirmation(app, client, auth,
+                                                                                          admin):
+    """Review AQ 1: »Ja, gem reglerne« saves only the removals the confirmation named."""
+    page = _page(client)
+    asked = html.unescape(_save(client, auth, _ticked(page) - {"dagpenge-virksomhedspraktik"},
+                                _base(page)).get_data(as_text=True))
+    assert "Dagpenge må ikke længere tage virksomhedspraktik" in asked
+    assert "Dagpenge må ikke længere tage løntilskud" not in asked
+    # A second pair unticked in the table under the confirmation, then »Ja, gem reglerne«.
+    second = _ticked(asked) - {"dagpenge-loentilskud"}
+    again = _save(client, auth, second, _base(asked), _confirmed(asked))
+    text = html.unescape(again.get_data(as_text=True))
+    assert again.status_code == 200 and 'data-testid="eligibility-confirm"' in text
+    assert "bekræftelsen ikke nævnte: Dagpenge må ikke tage løntilskud" in text
+    assert "Dagpenge må ikke længere tage løntilskud: " in text  # its effect, named now
+    assert _allows(app, "dagpenge", "virksomhedspraktik") and _allows(app, "dagpenge", "loentilskud")  # nothing saved
+    assert _ticked(text) == second  # the table as posted
+    # A confirm without the list of what it confirmed (a crafted or old page) is asked again too.
+    bare = _save(client, auth, second, _base(text), "")
+    assert bare.status_code == 200 and _allows(app, "dagpenge", "loentilskud")
+    # Confirming the page that names both saves both.
+    done = _save(client, auth, second, _base(text), _confirmed(text))
+    assert done.status_code == 302
+    assert not _allows(app, "dagpenge", "virksomhedspraktik") and not _allows(app, "dagpenge", "loentilskud")
+
+
+def test_re_ticking_a_pair_on_the_confirmation_page_saves_the_smaller_change(app, client, auth, admin):
+    page = _page(client)
+    asked = _save(client, auth, _ticked(page) - {"dagpenge-virksomhedspraktik", "dagpenge-loentilskud"},
+                  _base(page)).get_data(as_text=True)
+    fewer = _ticked(asked) | {"dagpenge-loentilskud"}  # ticked again: within what was confirmed
+    done = _save(client, auth, fewer, _base(asked), _confirmed(asked))
+    assert done.status_code == 302
+    assert not _allows(app, "dagpenge", "virksomhedspraktik") and _allows(app, "dagpenge", "loentilskud")
