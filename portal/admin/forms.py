@@ -43,6 +43,25 @@ def empty_is_zero(value):
     return 0 if value is None else value
 
 
+# The address »Frigør e-mailen« gives a deactivated user (service.free_email): RFC 2606's
+# ``.invalid``, which no mail reaches and nobody logs in with. The e-mail validator refuses it
+# (a reserved name); the edit form accepts it only as the user's own, unchanged address
+# (service.account_problems checks that), so the user's other details can still be saved.
+RESERVED_EMAIL = re.compile(r"frigjort-(\d+)@jobbro\.invalid")
+_VALID_EMAIL = Email("Ugyldig e-mail.")
+
+
+def is_reserved_email(email: str | None) -> bool:
+    """``email`` is an address »Frigør e-mailen« gives (``frigjort-<id>@jobbro.invalid``)."""
+    return RESERVED_EMAIL.fullmatch((email or "").strip().casefold()) is not None
+
+
+def email_or_reserved(form, field) -> None:
+    """A valid e-mail, or a reserved one (left to the account rules: only a user's own, unchanged)."""
+    if not is_reserved_email(field.data):
+        _VALID_EMAIL(form, field)
+
+
 def phone_number(_form, field) -> None:
     """Digits and spaces (an optional leading +), 8 to 20 characters; empty is allowed."""
     text = clean_phone(field.data)
@@ -54,7 +73,7 @@ class EditUserForm(DanishForm):
     """An existing user's name, e-mail, phone, organisation and, for staff, role (consultant or
     administrator; the route takes the field away for a company user, whose role stays)."""
 
-    email = EmailField("E-mail", validators=[DataRequired("Skriv en e-mail."), Email("Ugyldig e-mail."), Length(max=254)])
+    email = EmailField("E-mail", validators=[DataRequired("Skriv en e-mail."), email_or_reserved, Length(max=254)])
     name = StringField("Navn", validators=[DataRequired("Skriv et navn."), Length(max=120), no_hidden_characters])
     company_id = SelectField("Virksomhed (kun for virksomhedsbrugere)", coerce=int, validators=[Optional()])
     team_id = SelectField("Team (kun for konsulenter)", coerce=int, validators=[Optional()])

@@ -17,7 +17,7 @@ from ..auth.sessions import end_all_sessions
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
 from ..formutil import RuleError, raise_all
-from .forms import VK_CHOICE
+from .forms import VK_CHOICE, is_reserved_email
 from store import clock
 from store.models import Citizen, Company, HotlineRequest, Team, User
 from store.models.api import ApiToken
@@ -108,7 +108,11 @@ def account_problems(email: str | None, role: str | None, company_id: int | None
     """
     problems = []
     email = (email or "").strip().casefold()
-    if email:
+    if is_reserved_email(email) and (
+            user_id is None or (db.session.scalar(sa.select(User.email).where(User.id == user_id)) or "") != email):
+        # Only the user's own freed address, unchanged (review AQ 3): nobody is given one by hand.
+        problems.append(AccountRuleError(RESERVED_GIVEN, "email"))
+    elif email:
         query = sa.select(User.id).where(sa.func.lower(User.email) == email)
         if user_id is not None:
             query = query.where(User.id != user_id)
@@ -117,6 +121,20 @@ def account_problems(email: str | None, role: str | None, company_id: int | None
     if role == "company" and not company_id:
         problems.append(AccountRuleError("Vælg virksomheden for en virksomhedsbruger.", "company_id"))
     return problems
+
+
+RESERVED_GIVEN = ("Adresser som frigjort-…@jobbro.invalid er reserverede: de kan ikke modtage mail og gives kun med "
+                  "»Frigør e-mailen«. Skriv brugerens rigtige e-mail.")
+
+
+def reserved_email(user_id: int) -> str:
+    """The address »Frigør e-mailen« gives user ``user_id`` (see :data:`.forms.RESERVED_EMAIL`)."""
+    return f"frigjort-{user_id}@jobbro.invalid"
+
+
+def has_freed_email(user: User) -> bool:
+    """``user``'s e-mail was freed (:func:`free_email`) and no real one has been written since."""
+    return (user.email or "").casefold() == reserved_email(user.id)
 
 
 def _taken_text(active: bool, name: str) -> str:
@@ -280,8 +298,10 @@ def free_email(user: User) -> str:
     """
     if user.active:
         raise AccountRuleError(f"{user.name} er aktiv. Kun en deaktiveret brugers e-mail kan frigøres.")
+    if has_freed_email(user):
+        raise AccountRuleError(f"E-mailen for {user.name} er allerede frigjort ({user.email}).")
     freed = user.email
-    user.email = f"frigjort-{user.id}@jobbro.invalid"
+    user.email = reserved_email(user.id)
     clear_token(user)
     audit.record("user_email_freed", purpose=f"user:{user.id}")
     db.session.commit()
@@ -366,12 +386,21 @@ def toggle_active(user: User, acting: User) -> int:
     """Enable a disabled user, or disable an active one (ending their sessions and pending
     link, and revoking their API keys, so enabling the user again revives none of them).
 
+    A user whose e-mail was freed is not enabled until they have a real e-mail again (review
+    AQ 3): with the reserved address nobody can log in, and no link or notice reaches them.
+
     Returns:
         The number of API keys revoked (0 when enabling).
 
     Raises:
-        AccountRuleError: for disabling oneself, or the last active administrator.
+        AccountRuleError: for enabling a user whose e-mail is freed, disabling oneself, or the
+            last active administrator.
     """
+    if not user.active and has_freed_email(user):
+        raise AccountRuleError(
+            f"{user.name} er ikke aktiveret: e-mailen er frigjort ({user.email}), og med den kan brugeren hverken "
+            "logge ind eller få mail. Skriv en rigtig e-mail under »Ret bruger«, og aktivér derefter brugeren"
+            + ("." if user.password_hash else "; send så et link til at vælge adgangskode med »Send nyt link«."))
     if not user.active:
         user.active = True
         end_all_sessions(user)

@@ -206,3 +206,72 @@ def test_promoting_the_duty_consultant_says_the_duty_is_vacant(app, client, auth
     response = _edit(client, auth, vk.id, email="vk@jc.dk", role="admin")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "var vagthavende for hotlinen og er det ikke længere" in page
+
+
+# --- AQ 3: a freed e-mail blocks neither »Ret bruger« nor says nothing on reactivation ------------
+
+def _freed(app, client, auth, make_user, **kwargs) -> User:
+    """A deactivated consultant whose e-mail was freed with »Frigør e-mailen«."""
+    user = make_user("consultant", email="gammel@jc.dk", **kwargs)
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == user.id).values(active=False))
+        db.session.commit()
+    client.post(f"/admin/users/{user.id}/frigoer-email",
+                data={"csrf_token": auth.csrf_token(f"/admin/users/{user.id}/ret")})
+    assert _row(app, user.id).email == f"frigjort-{user.id}@jobbro.invalid"
+    return _row(app, user.id)
+
+
+def _toggle(client, auth, uid: int):
+    return client.post(f"/admin/users/{uid}/toggle", data={"til": "aktiv", "csrf_token": auth.csrf_token("/admin/users")},
+                       follow_redirects=True)
+
+
+def test_a_freed_users_other_details_save_with_the_reserved_address_unchanged(app, client, auth, admin, make_user):
+    user = _freed(app, client, auth, make_user)
+    page = client.get(f"/admin/users/{user.id}/ret").get_data(as_text=True)
+    assert "Reserveret adresse: e-mailen er frigjort" in page and "før brugeren kan aktiveres" in page
+
+    response = _edit(client, auth, user.id, email=user.email, name="Nyt Navn", role="consultant")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    saved = _row(app, user.id)
+    assert (saved.name, saved.email, saved.active) == ("Nyt Navn", f"frigjort-{user.id}@jobbro.invalid", False)
+
+
+def test_a_reserved_address_is_given_by_nobody_by_hand(app, client, auth, admin, make_user):
+    freed = _freed(app, client, auth, make_user)
+    other = make_user("consultant", email="anden@jc.dk")
+    for email in (freed.email, f"frigjort-{other.id}@jobbro.invalid"):  # another's, or its own pattern
+        response = _edit(client, auth, other.id, email=email, role="consultant")
+        assert response.status_code == 400 and service.RESERVED_GIVEN in response.get_data(as_text=True)
+        assert _row(app, other.id).email == "anden@jc.dk"
+    unused = f"frigjort-{other.id + 1}@jobbro.invalid"
+    assert service.RESERVED_GIVEN in create(client, auth, email=unused).get_data(as_text=True)
+    assert user_id(app, unused) is None
+    again = client.post(f"/admin/users/{freed.id}/frigoer-email",
+                        data={"csrf_token": auth.csrf_token(f"/admin/users/{freed.id}/ret")}, follow_redirects=True)
+    assert "er allerede frigjort" in again.get_data(as_text=True)
+    assert audit_rows(app, "user_email_freed") == [(f"user:{freed.id}", "ok")]  # once
+
+
+def test_a_freed_user_is_activated_only_with_a_real_email(app, client, auth, admin, make_user):
+    user = _freed(app, client, auth, make_user)
+    html = _toggle(client, auth, user.id).get_data(as_text=True)
+    assert f"{user.name} er ikke aktiveret: e-mailen er frigjort (frigjort-{user.id}@jobbro.invalid)" in html
+    assert "Skriv en rigtig e-mail under »Ret bruger«" in html
+    assert not _row(app, user.id).active
+
+    assert _edit(client, auth, user.id, email="ny@jc.dk", name=user.name, role="consultant").status_code == 302
+    assert "er aktiveret" in _toggle(client, auth, user.id).get_data(as_text=True)
+    assert _row(app, user.id).active and _row(app, user.id).email == "ny@jc.dk"
+
+
+def test_reactivating_a_freed_user_without_a_password_names_the_link_to_send(app, make_user):
+    user = make_user("consultant", email="uden@jc.dk")
+    acting = make_user("admin", email="chef@jc.dk")
+    with app.app_context():
+        row = db.session.get(User, user.id)
+        row.active, row.password_hash, row.email = False, None, service.reserved_email(user.id)
+        db.session.commit()
+        with pytest.raises(service.AccountRuleError, match="Send nyt link"):
+            service.toggle_active(row, db.session.get(User, acting.id))
