@@ -1,10 +1,12 @@
 """CPR numbers never reach what matching embeds, fits or writes to a backend."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from matching.encoders import HashingEncoder
-from matching.redact import CPR_PLACEHOLDER, redact_cpr
+from matching.redact import CPR_PLACEHOLDER, NO_CPR_PATTERN, contains_cpr, redact_cpr
 from matching.service import documents_for_citizens
 from tests.matching.test_service import person
 
@@ -26,6 +28,24 @@ def test_cpr_numbers_are_redacted(text):
 ])
 def test_other_numbers_are_kept(text):
     assert redact_cpr(text) == text
+
+
+# What Word, Outlook and case systems' exports put between the two groups (review AQ 2).
+UNICODE_JOINS = {"no-break space": "\u00a0", "narrow no-break space": "\u202f", "figure space": "\u2007",
+                 "minus sign": "\u2212", "spaced minus sign": "\u00a0\u2212\u00a0"}
+
+
+@pytest.mark.parametrize("join", UNICODE_JOINS.values(), ids=UNICODE_JOINS.keys())
+def test_cpr_numbers_joined_by_unicode_spaces_and_minus_are_caught(join):
+    text = f"Anna Jensen 010190{join}1234 Vejle"
+    assert contains_cpr(text)
+    assert redact_cpr(text) == "Anna Jensen [cpr] Vejle"
+    assert re.fullmatch(NO_CPR_PATTERN, text) is None  # the fields' HTML pattern refuses it too
+
+
+@pytest.mark.parametrize("text", ["Tlf. 0101 901234", "010190\n1234", "Lager 010190\u00a012345"])
+def test_the_wider_joins_keep_ordinary_numbers(text):
+    assert not contains_cpr(text) and redact_cpr(text) == text
 
 
 def test_linear_on_hostile_input():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ ORDINARY_GOALS = ["Chauffør 21 34 56 78", "Sæsonarbejde 2026-2027", "Kok (DISC
 
 def _digits_free(text: str) -> bool:
     """Whether ``text`` does not repeat the typed number (with or without its hyphen)."""
-    return "0101901234" not in text.replace("-", "").replace(" ", "")
+    return "0101901234" not in re.sub(r"[\s\-\u2212]", "", text)  # any space or minus between
 
 
 def _field(html: str, name: str) -> str:
@@ -126,6 +127,30 @@ def test_an_edited_job_goal_with_a_cpr_number_is_refused_and_keeps_the_text(app,
     assert snapshot(app, citizen_id) == before
 
 
+# Review AQ 2: what Word, Outlook and case systems' exports put between the groups.
+UNICODE_JOINS = {"no-break space": "\u00a0", "narrow no-break space": "\u202f", "figure space": "\u2007",
+                 "minus sign": "\u2212"}
+
+
+@pytest.mark.parametrize("join", UNICODE_JOINS.values(), ids=UNICODE_JOINS.keys())
+def test_the_web_forms_refuse_a_cpr_number_joined_by_a_unicode_space_or_minus(app, client, auth, citizen_id, join):
+    before = snapshot(app, citizen_id)
+    for field, value, message in (("name", f"Anna 010190{join}1234", CPR_IN_NAME_MESSAGE),
+                                  ("languages", f"dansk 010190{join}1234", CPR_IN_LANGUAGES_MESSAGE)):
+        response = client.post(f"/borgere/{citizen_id}/profil",
+                               data=profile(csrf_token=csrf(auth), **{field: value}))
+        assert response.status_code == 200
+        group = _field(response.get_data(as_text=True), field)
+        assert message in group and f'value="{value}"' in group
+    goal = f"Chauffør 010190{join}1234"
+    response = client.post(f"/borgere/{citizen_id}/jobmaal",
+                           data={"csrf_token": csrf(auth), "title": goal, "title_confirmed": "y"})
+    group = _field(response.get_data(as_text=True), "title")
+    assert response.status_code == 200 and CPR_IN_JOB_GOAL_MESSAGE in group
+    assert snapshot(app, citizen_id) == before
+    _no_cpr_in_log(app)
+
+
 @pytest.mark.parametrize("title", ORDINARY_GOALS)
 def test_job_goals_with_ordinary_numbers_are_saved(app, client, auth, citizen_id, title):
     response = client.post(f"/borgere/{citizen_id}/jobmaal", data={"csrf_token": csrf(auth), "title": title})
@@ -172,6 +197,13 @@ def test_the_import_refuses_a_cpr_number_in_the_languages(app):
     assert (problem.column, problem.message) == ("Sprog", CPR_IN_LANGUAGES_MESSAGE)
 
 
+@pytest.mark.parametrize("join", UNICODE_JOINS.values(), ids=UNICODE_JOINS.keys())
+def test_the_import_refuses_a_name_with_a_cpr_number_joined_by_a_unicode_space_or_minus(app, join):
+    report = _import(app, [citizen_row("C6", f"Anna 010190{join}1234")])
+    assert report.counts["refused"] == 1
+    assert [(p.column, p.message) for p in report.problems] == [("Navn", CPR_IN_NAME_MESSAGE)]
+
+
 def test_the_import_takes_ordinary_numbers(app):
     report = _import(app, [citizen_row("C5", Jobmål="; ".join(ORDINARY_GOALS))])
     assert report.counts["created"] == 1, report.problems
@@ -183,6 +215,8 @@ def test_the_import_takes_ordinary_numbers(app):
     ({"name": NAME}, "name", CPR_IN_NAME_MESSAGE),
     ({"job_goals": ["Lagermedarbejder", GOAL]}, "job_goals", f"Jobmål nr. 2: {CPR_IN_JOB_GOAL_MESSAGE}"),
     ({"languages": "dansk 0101901234"}, "languages", CPR_IN_LANGUAGES_MESSAGE),
+    ({"name": "Eva 010190\u00a01234"}, "name", CPR_IN_NAME_MESSAGE),  # review AQ 2
+    ({"languages": "dansk 010190\u22121234"}, "languages", CPR_IN_LANGUAGES_MESSAGE),
 ])
 def test_the_api_answers_422_at_the_field(app, client, make_user, changes, key, message):
     raw = make_token(app, make_user("consultant"))
