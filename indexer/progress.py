@@ -1,8 +1,8 @@
 """The heartbeats the indexer leaves in ``indexer_state`` for the admin page and the portal.
 
 A full rebuild claims the row ``rebuild_running`` when it starts, writes its progress there
-every few seconds (rows written of each kind) and removes it when it ends, however it ends. The
-portal reads it (:func:`store.index_status.rebuild_progress`): /admin/indexer says »Genopbygning
+every few seconds (documents written of each kind, of those that belong in the index) and
+removes it when it ends, however it ends. The portal reads it (:func:`store.index_status.rebuild_progress`): /admin/indexer says »Genopbygning
 i gang: N af M borgere« instead of »not built« and »not running«, and the citizen pages do not
 say that the indexer is not running. A second rebuild refuses while the row is fresh
 (:class:`RebuildRunning`), unless forced; a row without word for ``REBUILD_STALE_AFTER`` is a
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from store.database import upsert
-from store.index_status import REBUILD_KEY, WORKER_KEY, RebuildProgress, rebuild_progress
+from store.index_status import REBUILD_KEY, WORKER_KEY, RebuildProgress, expected_count, rebuild_progress
 from store.models import IndexerState
 from store.models.base import utcnow
 
@@ -57,7 +57,7 @@ class RebuildHeartbeat:
 
     Args:
         session: the rebuild's session (each write commits: the rebuild commits per chunk too).
-        totals: rows per kind the rebuild goes through (refined by :meth:`start`).
+        totals: documents per kind the rebuild writes (:func:`count_indexable`; refined by :meth:`start`).
         force: take over a fresh row of another rebuild (``python -m indexer rebuild --force``).
         clock: current UTC time; ``every``: seconds between two writes of :meth:`beat`
             (default ``BEAT_EVERY``).
@@ -120,13 +120,16 @@ class RebuildHeartbeat:
         return bool(changed.rowcount)
 
     def start(self, kind: str, total: int) -> None:
-        """``kind``'s rows are written now, ``total`` of them (written at once)."""
+        """``kind``'s documents are written now, ``total`` of them (written at once)."""
         self.phase, self.totals[kind], self.done[kind] = kind, total, 0
         self.beat(force=True)
 
-    def advance(self, kind: str, rows: int) -> None:
-        """``rows`` more of ``kind`` written (the row is written when ``every`` has passed)."""
-        self.done[kind] = self.done.get(kind, 0) + rows
+    def advance(self, kind: str, docs: int) -> None:
+        """``docs`` more documents of ``kind`` written (the row is written when ``every`` has
+        passed). A total passed (a row that became indexable since it was counted, say a CV whose
+        text the rebuild read from its file) grows with it: the page never says »N af M« with N > M."""
+        self.done[kind] = self.done.get(kind, 0) + docs
+        self.totals[kind] = max(self.totals.get(kind, 0), self.done[kind])
         self.beat()
 
     def finishing(self) -> None:
@@ -168,9 +171,11 @@ def note_worker(session: Session, worker: str, now: datetime) -> None:
     session.commit()
 
 
-def count_rows(session: Session, kinds: Iterable[str]) -> dict[str, int]:
-    """Rows per kind a rebuild of ``kinds`` goes through (its first estimate of the totals)."""
-    from store.models import Citizen, Opening
-
-    models = {"citizen": Citizen, "opening": Opening}
-    return {kind: session.scalar(sa.select(sa.func.count(models[kind].id))) or 0 for kind in kinds}
+def count_indexable(session: Session, kinds: Iterable[str]) -> dict[str, int]:
+    """Documents per kind a rebuild of ``kinds`` writes: the rows that belong in the index (review
+    AQ 4), counted as /admin/indexer counts »databasen: N« (:func:`store.index_status.expected_count`,
+    the SQL of ``is_indexable_citizen`` / ``is_indexable_opening``, which the rebuild's documents
+    apply). Anonymised, restricted or closed cases, citizens without a VK, jobmål or CV, and
+    openings that are not open are gone through but not written, so they are not counted: »N af M
+    borgere« ends at the »Borgere i indekset« figure."""
+    return {kind: expected_count(session, kind) for kind in kinds}

@@ -38,7 +38,7 @@ from store.profiles import (
 )
 
 from .documents import Built, build_citizens, build_openings, collection_texts, live_cache_keys
-from .progress import RebuildHeartbeat, count_rows
+from .progress import RebuildHeartbeat, count_indexable
 
 # The lexical statistics (document frequencies) are refreshed when the kind's row count has
 # moved by more than this share since they were counted, or they are older than STATS_MAX_AGE.
@@ -93,7 +93,7 @@ def rebuild(session: Session, backend: MatchBackend, encoder: Encoder, *,
         BackendUnavailable, EncoderUnavailable: the rebuild is aborted and the live index
             left as it was.
     """
-    heartbeat = RebuildHeartbeat(session, count_rows(session, kinds), force=force)
+    heartbeat = RebuildHeartbeat(session, count_indexable(session, kinds), force=force)
     heartbeat.claim()
     try:
         return _rebuild(session, backend, encoder, heartbeat, upload_folder=upload_folder,
@@ -113,7 +113,7 @@ def _rebuild(session: Session, backend: MatchBackend, encoder: Encoder, heartbea
     result = RebuildResult()
     for kind in kinds:
         seen = _versions(session, kind)
-        heartbeat.start(kind, len(seen))
+        heartbeat.start(kind, count_indexable(session, [kind])[kind])  # what gets written, not every row
         # The collection's lexical statistics go into the new index's metadata, swapped in
         # with its documents: from then on every score uses them.
         writer = backend.begin_rebuild(kind, meta={**meta, **collection_stats(session, kind)})
@@ -150,10 +150,11 @@ def _fill(session: Session, kind: str, ids: list[int], writer, encoder: Encoder,
             with session.no_autoflush:
                 built = _build(session, kind, ids_chunk, encoder, upload_folder, limits)
             session.commit()  # CV text and cache entries; no lock held while writing below
-            written += writer.index(built.docs)
+            docs = writer.index(built.docs)
+            written += docs
             failures.update(((kind, i), reason) for i, reason in built.failed.items())
             bar.update(len(ids_chunk))
-            heartbeat.advance(kind, len(ids_chunk))
+            heartbeat.advance(kind, docs)
     return written
 
 

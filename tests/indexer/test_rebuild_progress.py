@@ -75,6 +75,45 @@ def test_a_rebuild_reports_each_kind_as_it_goes_and_clears_its_row(seed, encoder
     assert db.session.get(IndexerState, REBUILD_KEY) is None
 
 
+def test_the_totals_are_what_the_rebuild_indexes_not_every_row(seed, encoder, tmp_path, monkeypatch):
+    """Review AQ 4: »N af M borgere« ends at the »Borgere i indekset« figure, so the rows the
+    rebuild goes through but does not index (closed, anonymised, restricted, without a jobmål or
+    CV text; openings not open) count in neither."""
+    from datetime import date
+
+    for n in range(4):
+        seed.citizen(goal=f"Mål {n}")
+    seed.citizen(case_closed=date(2026, 1, 5))
+    seed.citizen(anonymised_at=utcnow())
+    seed.citizen(restricted=True)
+    seed.citizen(cv="   ")
+    for n in range(3):
+        seed.opening(title=f"Opslag {n}")
+    seed.opening(status="closed")
+    seed.opening(status="draft")
+    backend, seen, ended = SnapshotBackend(tmp_path / "index.npz"), [], []
+    _watching(backend, seen)
+    release = RebuildHeartbeat.release
+
+    def noting_release(heartbeat):  # the last progress the rebuild reported
+        ended.append(rebuild_progress(db.session))
+        release(heartbeat)
+
+    monkeypatch.setattr(RebuildHeartbeat, "release", noting_release)
+
+    result = rebuild(db.session, backend, encoder, progress=None, chunk_size=3)
+
+    assert (result.citizens, result.openings) == (4, 3) == (backend.count("citizen"), backend.count("opening"))
+    assert {progress[2][1] for progress in seen} == {4} and {progress[1][1] for progress in seen} == {3}
+    assert (ended[0].of("opening"), ended[0].of("citizen")) == ((3, 3), (4, 4))
+
+
+def test_a_total_grows_rather_than_be_passed(app):
+    heartbeat = RebuildHeartbeat(db.session, {"citizen": 2})
+    heartbeat.advance("citizen", 3)  # a row became indexable after the count
+    assert heartbeat.done == heartbeat.totals == {"citizen": 3}
+
+
 def test_a_failed_rebuild_clears_its_row_too(seed, encoder, tmp_path):
     seed.citizen()
 
