@@ -174,6 +174,19 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{format_number(n)} {one if n == 1 else many}"
 
 
+MAIL_ONLY_LOGGED = " (kun skrevet i loggen: ingen mailserver)"
+
+
+def _mail_note(mails: int) -> str:
+    """What a run's summary adds when its ``mails`` went to the log only (review AQ 5).
+
+    Without ``MAIL_SERVER`` a reminder is written to the log, not sent; the start page's
+    »Planlagte job« row must not read as if it reached anyone. Nothing with a server, or with
+    nothing to send.
+    """
+    return MAIL_ONLY_LOGGED if mails and not current_app.config.get("MAIL_SERVER") else ""
+
+
 @click.command("retention")
 @click.option("--days", type=click.IntRange(min=1), default=None,
               help="Override RETENTION_DAYS (at least 1: a case closed today is never anonymised).")
@@ -237,7 +250,8 @@ def hotline_reminders_command() -> None:
             summary = reminders.run()
             run.summary = (f"{_count(summary.reminded, 'påmindelse', 'påmindelser')}, "
                            f"{_count(summary.escalated, 'eskalering', 'eskaleringer')}, "
-                           f"{_count(summary.failed, 'mail fejlede', 'mails fejlede')}")
+                           f"{_count(summary.failed, 'mail fejlede', 'mails fejlede')}"
+                           + _mail_note(summary.reminded + summary.escalated))
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(
@@ -284,7 +298,8 @@ def hours_reminders_command() -> None:
             summary = hours.run(clock.today())
             run.summary = (f"Intet at gøre før den {hours.FIRST_DAY}. i måneden" if summary.month is None else
                            f"{format_month(summary.month)}: {_count(summary.placements, 'forløb', 'forløb')} "
-                           f"uden timer, {_count(summary.notified, 'bruger', 'brugere')} fik besked")
+                           f"uden timer, {_count(summary.notified, 'bruger', 'brugere')} fik besked"
+                           + _mail_note(summary.notified))
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(

@@ -43,6 +43,36 @@ def test_each_scheduled_command_records_its_run_with_a_short_count(app, runner):
         assert all(r.finished_at is not None for r in db.session.scalars(sa.select(JobRun)))
 
 
+@pytest.fixture
+def mails_to_send(monkeypatch):
+    """Both reminder jobs find something to mail: 1 reminder and 5 escalations, 41 users."""
+    from datetime import date
+
+    from portal.hotline import reminders
+    from portal.placements import hours_reminder
+
+    monkeypatch.setattr(reminders, "run", lambda: reminders.Summary(reminded=1, escalated=5))
+    monkeypatch.setattr(hours_reminder, "run",
+                        lambda _today: hours_reminder.Summary(date(2026, 11, 1), placements=12, notified=41))
+
+
+@pytest.mark.parametrize(("mail_server", "note"), [
+    ("", " (kun skrevet i loggen: ingen mailserver)"), ("smtp.example.dk", "")])
+def test_the_reminder_summaries_say_when_the_mails_were_only_logged(app, runner, client, auth, make_user,
+                                                                   mails_to_send, mail_server, note):
+    # Review AQ 5: without MAIL_SERVER the start page's row must not read as if reminders reached anyone.
+    app.config["MAIL_SERVER"] = mail_server
+    for command in ("hotline-reminders", "hours-reminders"):
+        assert runner.invoke(args=[command]).exit_code == 0, command
+    hotline = "1 påmindelse, 5 eskaleringer, 0 mails fejlede" + note
+    hours = "november 2026: 12 forløb uden timer, 41 brugere fik besked" + note
+    assert [summary for _, _, summary in _runs(app)] == [hotline, hours]
+    html = _start_page(client, auth, make_user)
+    for job, summary in (("hotline-reminders", hotline), ("hours-reminders", hours)):
+        row = html.split(f'<tr data-job="{job}">', 1)[1].split("</tr>", 1)[0]
+        assert f'<td data-testid="job-result">{summary}</td>' in row
+
+
 def test_a_run_that_fails_is_recorded_as_failed(app, runner, monkeypatch):
     from portal import privacy
 
