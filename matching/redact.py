@@ -22,6 +22,7 @@ _SPACE = r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]?"
 _DASH = r"[\-\u2010-\u2015\u2212\ufe63\uff0d]?"  # the escaped hyphen suits both syntaxes below
 _CPR_SHAPE = rf"\d{{6}}{_SPACE}{_DASH}{_SPACE}\d{{4}}"
 _CPR = re.compile(rf"(?<!\d){_CPR_SHAPE}(?!\d)")
+CPR_SHAPE = _CPR_SHAPE  # for a check that reads CPR numbers with its own boundaries (portal.private_details)
 # The same numbers as an HTML ``pattern`` (matched against the whole value, JavaScript syntax
 # with the v flag, hence the escaped hyphen): a field that must never send one refuses it in the
 # browser, before it reaches a URL or a log. Wider still: digits glued on are refused too.

@@ -43,6 +43,8 @@ from typing import Protocol
 from babel import Locale
 from babel.languages import get_official_languages
 
+from matching.redact import CPR_SHAPE
+
 from . import demonyms
 from .health_words import HEALTH_WORDS, whole_words
 
@@ -138,7 +140,9 @@ _BENEFIT = re.compile(
     r"\bpå\s+bistand\b|aktivitetsparat\w*|\bjobparat\w*|\bydelse(?:sgruppe|n)?\b|efterløn\w*|"
     r"\bledig\s+(?:i|siden)\b|\bunemployment\s+benefit|\bwelfare\b",
     re.IGNORECASE)
-_CPR = re.compile(r"\b\d{6}[- ]?\d{4}\b|\bcpr\b", re.IGNORECASE)
+# The number in every spacing and dash the redaction reads (matching.redact.CPR_SHAPE: a
+# no-break space or a minus sign too, review AQ 2), or the word.
+_CPR = re.compile(rf"\b{CPR_SHAPE}\b|\bcpr\b", re.IGNORECASE)
 _AGE = re.compile(
     r"\bfødt\b(?:\s+(?:i\s+|den\s+|d\.\s*)?\d[\d./-]*(?:\s+\d{4})?)?|\bfødsels(?:dato|år|dag)\w*|\bf\.\s*(?:19|20)\d\d\b|\bårgang\s+(?:19|20)\d\d|"
     r"\balder\s*[:\d]|\bi en alder af\b|\bborn\b|\bage\s*[:\d]|\byears old\b|"

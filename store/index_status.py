@@ -187,8 +187,8 @@ class RebuildProgress:
     """A full rebuild as it last reported itself (``indexer.progress.RebuildHeartbeat``).
 
     ``phase``: the kind being written ("citizen" or "opening"), or "finishing" (the pass
-    that catches the rows changed meanwhile, then the swap's clean-up). ``totals``: rows per
-    kind the rebuild goes through; ``done``: of them written so far. ``stale``: no word for
+    that catches the rows changed meanwhile, then the swap's clean-up). ``totals``: documents per
+    kind that belong in the index; ``done``: of them written so far. ``stale``: no word for
     ``REBUILD_STALE_AFTER``, so it is not running any more (or hangs).
     """
 

@@ -167,6 +167,8 @@ def test_a_deactivated_users_email_gives_a_way_forward_and_can_be_freed(app, cli
     assert "E-mailen line@firma.dk er frigjort" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert _row(app, old.id).email == f"frigjort-{old.id}@jobbro.invalid"
     assert audit_rows(app, "user_email_freed") == [(f"user:{old.id}", "ok")]
+    # Freed already: the edit page offers no second freeing (review AQ 3's follow-up).
+    assert 'data-testid="free-email"' not in client.get(f"/admin/users/{old.id}/ret").get_data(as_text=True)
     assert create(client, auth, email="line@firma.dk").status_code == 200  # the confirmation page
     assert user_id(app, "line@firma.dk") not in (None, old.id)
 
