@@ -103,7 +103,8 @@ def edit_user(user_id: int):
         else:
             return _after_edit(user, done)
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/user_edit.html", form=form, edit_user=user), status
+    return render_template("admin/user_edit.html", form=form, edit_user=user,
+                           freed=service.has_freed_email(user)), status
 
 
 def _after_edit(user: User, done: service.UserUpdate):

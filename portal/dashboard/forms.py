@@ -44,20 +44,22 @@ def last_complete_month(today: date) -> date:
     return add_months(today.replace(day=1), -1)
 
 
-def month_choices(today: date) -> dict[str, str]:
+def month_choices(today: date, waits_for_hours: bool = True) -> dict[str, str]:
     """``YYYY-MM`` keys for this month and the 11 before it, newest first.
 
     The current month is labelled as partial: its figures are measured on ``today``; the month
-    just ended as provisional while its hours may still be registered.
+    just ended as provisional while its hours may still be registered, for figures that wait for
+    them (``waits_for_hours``; the hotline's do not, review AP 5).
     """
     firsts = [add_months(today.replace(day=1), -back) for back in range(MONTHS_BACK)]
-    return {f"{d:%Y-%m}": month_label(d) + _marker(d, today, back == 0) for back, d in enumerate(firsts)}
+    return {f"{d:%Y-%m}": month_label(d) + _marker(d, today, back == 0, waits_for_hours)
+            for back, d in enumerate(firsts)}
 
 
-def _marker(first: date, today: date, current: bool) -> str:
+def _marker(first: date, today: date, current: bool, waits_for_hours: bool) -> str:
     if current:
         return f" {PARTIAL}"
-    until = provisional_until(first, today)
+    until = provisional_until(first, today) if waits_for_hours else None
     return f" {provisional_marker(until)}" if until else ""
 
 
@@ -239,9 +241,8 @@ class HotlineListForm(FilterForm):
         self.tal.choices = choices({value: label for value, (_key, label) in HOTLINE_FIGURES.items()})
         self.hast.choices = choices([(ALL_URGENCIES, "Alle (i alt)"),
                                      *((key, label.split(" – ")[0]) for key, label in HOTLINE_URGENCIES.items())])
-        # The hotline's figures wait for no hours: a month just ended is not »foreløbig« here
-        # (review AP 5), only the month in progress is partial.
-        self.maaned.choices = choices(hotline_month_choices(today))
+        # The hotline's figures wait for no hours (review AP 5): only the month in progress is partial.
+        self.maaned.choices = choices(month_choices(today, waits_for_hours=False))
 
     def figure_urgency_page(self) -> tuple[str, str | None, int]:
         """The figure (a :data:`.hotline_figures.COUNTS` key), the urgency (None: every one) and
@@ -252,12 +253,6 @@ class HotlineListForm(FilterForm):
         figure = _chosen(self.tal, HOTLINE_FIGURES, "modtaget", "Tallet")
         urgency = _chosen(self.hast, HOTLINE_URGENCIES, ALL_URGENCIES, "Hastegraden")
         return HOTLINE_FIGURES[figure][0], urgency or None, _clamp_page(self.side)
-
-
-def hotline_month_choices(today: date) -> dict[str, str]:
-    """As :func:`month_choices`, without the hours deadline's »foreløbig« on a month just ended."""
-    firsts = [add_months(today.replace(day=1), -back) for back in range(MONTHS_BACK)]
-    return {f"{d:%Y-%m}": month_label(d) + (f" {PARTIAL}" if back == 0 else "") for back, d in enumerate(firsts)}
 
 
 class RecomputeForm(DanishForm):
