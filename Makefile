@@ -16,8 +16,10 @@ port-free:
 	  sys.exit(0 if free else "port $(PORT) on $(HOST) is already in use: stop what runs there, or choose another port: make run PORT=$(shell expr $(PORT) + 1)")'
 
 
-# The portal plus the indexer, mail and webhook workers beside it (stopped together with Ctrl-C).
-# The port is checked first, so a busy port is reported before minutes of set-up.
+# The portal plus the indexer, mail and webhook workers and the scheduled jobs' loop beside it
+# (retention, hotline-reminders, hours-reminders when due, as cron would: portal/scheduler.py),
+# stopped together with Ctrl-C. The port is checked first, so a busy port is reported before
+# minutes of set-up.
 # Beside them, once: the demo's seeded decisions get the matcher's own facts (portal.demo.facts:
 # a few minutes of CPU on the first start, nothing afterwards; until then they show no band).
 run: port-free install assets setup
@@ -25,8 +27,9 @@ run: port-free install assets setup
 	@$(PY) -m indexer run & worker=$$!; \
 	$(VENV)/bin/flask --app portal mail send --loop & mailer=$$!; \
 	$(VENV)/bin/flask --app portal webhooks send --loop & webhooks=$$!; \
+	$(VENV)/bin/flask --app portal scheduled-jobs --loop & scheduler=$$!; \
 	$(PY) -m portal.demo.facts & facts=$$!; \
-	trap 'kill $$worker $$mailer $$webhooks $$facts 2>/dev/null; wait $$worker $$mailer $$webhooks $$facts 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$worker $$mailer $$webhooks $$scheduler $$facts 2>/dev/null; wait $$worker $$mailer $$webhooks $$scheduler $$facts 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/flask --app portal run --host $(HOST) --port $(PORT)
 
 # Migrate, seed the demo data into an empty database, then index what is pending

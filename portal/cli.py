@@ -30,6 +30,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(hotline_reminders_command)
     app.cli.add_command(mail_group)
     app.cli.add_command(hours_reminders_command)
+    from .scheduler import scheduled_jobs_command  # runs the three above when due (no cron)
+    app.cli.add_command(scheduled_jobs_command)
     from .imports.cli import import_group
     app.cli.add_command(import_group)
 
