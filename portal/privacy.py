@@ -19,8 +19,14 @@ Erasure also withdraws success stories about the citizen's placements (their con
 caller's commit succeeds, so a failed erasure never leaves rows that point at lost files.
 
 What the portal said about the person goes as well: the notifications (and their mails still
-queued) that link to the person's proposals, since a company's answer names the citizen to the
-consultants; a sent mail keeps its subject for the audit trail, with the name replaced. The
+queued) that link to the person's proposals or placements, since a company's answer names the
+citizen to the consultants; a sent mail keeps its subject for the audit trail, with the name
+replaced. The job centre's closing note on a hotline request about the person's placement is
+taken out of the company's notices and queued mails of the closing. Webhook deliveries not yet
+sent (or given up, which could be sent again) that concern the person, their proposals,
+placements or hotline requests are deleted, or for a hotline event scrubbed (the request stays),
+whichever endpoint they are for, so the worker never sends them; how many is audited
+(``erasure_queues_cleared``), in the same transaction. The
 API's stored idempotent answers about the person's proposals, placements and hotline requests
 are deleted, so a repeated request can no longer replay text written before the erasure.
 
@@ -54,7 +60,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .auth import held
 from store.models import (AuditEvent, Citizen, Consent, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
-                          PlacementEvent, Proposal, SuccessStory, WebhookDelivery, WebhookEndpoint)
+                          PlacementEvent, Proposal, SuccessStory, WebhookDelivery)
 from store.models.api import IdempotencyRecord
 from store.models.citizens import ErasedExternalId
 from store.models.base import utcnow
@@ -81,11 +87,10 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
         return False
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
     _block_external_id(session, citizen, "erased")
-    _forget_messages(session, citizen_id, citizen.name)
+    _clear_queues(session, citizen_id, citizen.name, user=user)  # before the closing notes are blanked
     _drop_idempotent_answers(session, citizen_id)
     _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
     _withdraw_stories(session, citizen_id)
-    _drop_webhook_deliveries(session, citizen_id)
     held.drop_all(session)  # a form held across a log-in may be about them (portal.auth.held)
     session.delete(citizen)
     record_change(session, "citizen", citizen_id, op="delete")
@@ -163,7 +168,7 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
     count = 0
     for citizen in citizens:
         files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
-        _forget_messages(session, citizen.id, citizen.name)
+        _clear_queues(session, citizen.id, citizen.name)
         _drop_idempotent_answers(session, citizen.id)
         citizen.name, citizen.phone, citizen.email = ANONYMOUS_NAME, "", ""
         citizen.limitations_text, citizen.limitation_flags = "", []
@@ -172,7 +177,6 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
         citizen.anonymised_at = utcnow()
         _blank_free_text(session, citizen.id)
         _end_sharing(session, sa.select(Citizen.id).where(Citizen.id == citizen.id), today)
-        _drop_webhook_deliveries(session, citizen.id)
         record_change(session, "citizen", citizen.id, op="delete")
         audit.record("citizen_anonymised", citizen_id=citizen.id, purpose="retention")
         session.flush()
@@ -237,6 +241,33 @@ def _blank_free_text(session: Session, citizen_id: int) -> None:
                     .execution_options(synchronize_session="fetch"))
 
 
+def _owned(session: Session, citizen_id: int) -> dict[str, set[int]]:
+    """The ids of the citizen's proposals, placements and the hotline requests about those placements."""
+    placement_ids = set(session.scalars(sa.select(Placement.id).where(Placement.citizen_id == citizen_id)))
+    return {
+        "proposals": set(session.scalars(sa.select(Proposal.id).where(Proposal.citizen_id == citizen_id))),
+        "placements": placement_ids,
+        "hotline": set(session.scalars(sa.select(HotlineRequest.id).where(
+            HotlineRequest.placement_id.in_(placement_ids)))) if placement_ids else set(),
+    }
+
+
+def _clear_queues(session: Session, citizen_id: int, name: str, *, user=None) -> None:
+    """Take the citizen out of everything still waiting to be said: notifications and queued
+    mails (:func:`_forget_messages`) and webhook deliveries (:func:`_clear_webhook_deliveries`).
+
+    In the caller's transaction, before :func:`_blank_free_text` (a hotline closing note is
+    found by its text). Audited as ``erasure_queues_cleared`` (how many deliveries and mails were
+    removed or scrubbed, never what they said) when anything was.
+    """
+    owned = _owned(session, citizen_id)
+    mails = _forget_messages(session, citizen_id, name, owned)
+    webhooks = _clear_webhook_deliveries(session, citizen_id, owned)
+    if mails or webhooks:
+        audit.record("erasure_queues_cleared", citizen_id=citizen_id, purpose=f"webhook:{webhooks} mail:{mails}",
+                     user=user)
+
+
 def _proposal_paths(session: Session, citizen_id: int) -> list[str]:
     """The portal paths where the citizen's proposals are handled (the links notifications carry)."""
     from .notifications.service import path_for  # the notifications package imports much of the portal
@@ -250,27 +281,80 @@ def _proposal_paths(session: Session, citizen_id: int) -> list[str]:
     return paths
 
 
-def _forget_messages(session: Session, citizen_id: int, name: str) -> None:
+def _placement_paths(placement_ids: set[int]) -> list[str]:
+    """The portal pages of the citizen's placements (the company's and the job centre's)."""
+    from .notifications.service import path_for
+
+    return [path_for(endpoint, placement_id=placement_id) for placement_id in sorted(placement_ids)
+            for endpoint in ("placements.detail", "placements.consultant_detail")]
+
+
+def _links_to(column, path: str) -> sa.ColumnElement[bool]:
+    """A notification's link that is ``path`` or a page under it."""
+    return sa.or_(column == path, *(column.like(path + tail + "%") for tail in "/?#"))
+
+
+def _mail_links_to(path: str) -> sa.ColumnElement[bool]:
+    """A mail whose body carries a link to ``path`` (or a page under it)."""
+    return sa.or_(MailMessage.body.like(f"%{path}"), MailMessage.body.like(f"%{path}\n%"),
+                  *(MailMessage.body.like(f"%{path}{tail}%") for tail in "/?#"))
+
+
+def _forget_messages(session: Session, citizen_id: int, name: str, owned: dict[str, set[int]]) -> int:
     """Delete the notifications and queued mails about the citizen; unname the sent mails.
+    Returns how many queued mails were deleted or scrubbed.
 
     A notification or mail is about the citizen when it links to one of their proposals (every
-    notification about a candidate does). A sent mail's body is already blanked, but its subject
-    can still name the person (``NAMING_KINDS``); the name is replaced there.
+    notification about a candidate does) or placements. A sent mail's body is already blanked, but
+    its subject can still name the person (``NAMING_KINDS``); the name is replaced there. The
+    hotline requests about the placements stay (statistics), and so do their notices, which hold
+    nothing of the person; only the closing note the job centre wrote to the company is taken out
+    of them (:func:`_scrub_closing_notes`).
     """
-    for path in _proposal_paths(session, citizen_id):
-        session.execute(sa.delete(Notification).where(sa.or_(
-            Notification.link == path, *(Notification.link.like(path + tail + "%") for tail in "/?#")))
-            .execution_options(synchronize_session="fetch"))
-        session.execute(sa.delete(MailMessage).where(
-            MailMessage.status == "pending",
-            sa.or_(MailMessage.body.like(f"%{path}"), MailMessage.body.like(f"%{path}\n%"),
-                   *(MailMessage.body.like(f"%{path}{tail}%") for tail in "/?#")))
-            .execution_options(synchronize_session="fetch"))
+    mails = 0
+    for path in _proposal_paths(session, citizen_id) + _placement_paths(owned["placements"]):
+        session.execute(sa.delete(Notification).where(_links_to(Notification.link, path))
+                        .execution_options(synchronize_session="fetch"))
+        mails += session.execute(sa.delete(MailMessage).where(MailMessage.status == "pending", _mail_links_to(path))
+                                 .execution_options(synchronize_session="fetch")).rowcount or 0
+    mails += _scrub_closing_notes(session, owned["hotline"])
     if name and name != ANONYMOUS_NAME:
         session.execute(sa.update(MailMessage)
                         .where(MailMessage.kind.in_(NAMING_KINDS), MailMessage.subject.contains(name, autoescape=True))
                         .values(subject=sa.func.replace(MailMessage.subject, name, ANONYMOUS_NAME))
                         .execution_options(synchronize_session="fetch"))
+    return mails
+
+
+def _scrub_closing_notes(session: Session, request_ids: set[int]) -> int:
+    """Take the job centre's closing note out of the ``hotline_closed`` notices and queued mails
+    of the requests (``portal.hotline.notify.announce_closed`` puts it in both); returns how many
+    queued mails were scrubbed (the note replaced by :data:`ERASED_TEXT`) or, when the note is
+    not found as written, deleted. The notice keeps its first sentence, without the note.
+    """
+    from .notifications.service import path_for
+
+    if not request_ids:
+        return 0
+    notes = session.execute(sa.select(HotlineMessage.request_id, HotlineMessage.body).where(
+        HotlineMessage.request_id.in_(request_ids), HotlineMessage.kind == "closing_note")).all()
+    mails = 0
+    for request_id, note in notes:
+        if not note or note == ERASED_TEXT:
+            continue
+        path = path_for("hotline.detail", request_id=request_id)
+        for notice in session.scalars(sa.select(Notification).where(
+                Notification.kind == "hotline_closed", _links_to(Notification.link, path))):
+            notice.text = notice.text.split(": »", 1)[0]
+        for mail in session.scalars(sa.select(MailMessage).where(
+                MailMessage.status == "pending", MailMessage.kind == "hotline_closed", _mail_links_to(path))):
+            scrubbed = mail.body.replace(f":\n{note}\n", f":\n{ERASED_TEXT}\n", 1)
+            if scrubbed == mail.body:
+                session.delete(mail)
+            else:
+                mail.body = scrubbed
+            mails += 1
+    return mails
 
 
 def _drop_idempotent_answers(session: Session, citizen_id: int) -> None:
@@ -282,13 +366,7 @@ def _drop_idempotent_answers(session: Session, citizen_id: int) -> None:
     Since the API stores only the id of such an answer (``portal.api.guard.replay_by_reading``)
     a repeat would no longer bring text back; this also stops it from reaching the object again.
     """
-    placement_ids = set(session.scalars(sa.select(Placement.id).where(Placement.citizen_id == citizen_id)))
-    owned = {
-        "proposals": set(session.scalars(sa.select(Proposal.id).where(Proposal.citizen_id == citizen_id))),
-        "placements": placement_ids,
-        "hotline": set(session.scalars(sa.select(HotlineRequest.id).where(
-            HotlineRequest.placement_id.in_(placement_ids)))) if placement_ids else set(),
-    }
+    owned = _owned(session, citizen_id)
     doomed = []
     for record_id, path, body, object_id in session.execute(
             sa.select(IdempotencyRecord.id, IdempotencyRecord.path, IdempotencyRecord.response_body,
@@ -317,27 +395,47 @@ def _about(path: str, body: str, owned: dict[str, set[int]], citizen_id: int, ob
             or (area in owned and data.get("id") in owned[area]))
 
 
-def _drop_webhook_deliveries(session: Session, citizen_id: int) -> None:
-    """Delete the job centre's webhook deliveries that still carry the citizen's ids.
+# What a hotline event's payload may say of a citizen (portal.webhooks.events._hotline): set to null.
+_HOTLINE_CITIZEN_FIELDS = ("placement_id", "closing_note", "citizen_id", "citizen_external_id")
 
-    Only the job centre's endpoints get a citizen's id and external id (portal.webhooks.events);
-    a sent delivery's body is already blanked, so this finds the pending and given-up ones.
+
+def _clear_webhook_deliveries(session: Session, citizen_id: int, owned: dict[str, set[int]]) -> int:
+    """Remove the citizen from the unsent webhook deliveries, every endpoint's (the companies'
+    and the job centre's); returns how many were deleted or scrubbed.
+
+    A delivery is about the citizen when its ``data`` names the citizen's id (the job centre's
+    payloads), or one of their proposals (``proposal_id``: proposals and interviews), placements
+    (``placement_id``) or the hotline requests about those placements (``request_id``). A hotline
+    event is scrubbed (its request stays, so the receiver still learns it was answered or closed,
+    with ``placement_id``, the closing note and the citizen's ids null); any other is deleted,
+    since what it reports goes with the citizen. A sent delivery's body is already blanked, so
+    this finds the pending and given-up (resendable) ones; the worker never sends what was here.
     """
-    rows = session.execute(
-        sa.select(WebhookDelivery.id, WebhookDelivery.payload)
-        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-        .where(WebhookEndpoint.company_id.is_(None), WebhookDelivery.payload != "")).all()
-    doomed = []
-    for delivery_id, payload in rows:
+    rows = session.execute(sa.select(WebhookDelivery.id, WebhookDelivery.event, WebhookDelivery.payload)
+                           .where(WebhookDelivery.payload != "")).all()
+    doomed, scrubbed = [], {}
+    for delivery_id, event_name, payload in rows:
         try:
-            data = json.loads(payload).get("data") or {}
+            body = json.loads(payload)
+            data = body.get("data") or {}
         except (ValueError, AttributeError):
             continue
-        if isinstance(data, dict) and data.get("citizen_id") == citizen_id:
+        if not isinstance(data, dict) or not (
+                data.get("citizen_id") == citizen_id or data.get("proposal_id") in owned["proposals"]
+                or data.get("placement_id") in owned["placements"] or data.get("request_id") in owned["hotline"]):
+            continue
+        if event_name.startswith("hotline."):
+            body["data"] = {**data, **{key: None for key in _HOTLINE_CITIZEN_FIELDS if key in data}}
+            scrubbed[delivery_id] = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+        else:
             doomed.append(delivery_id)
     if doomed:
         session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.id.in_(doomed))
                         .execution_options(synchronize_session="fetch"))
+    for delivery_id, payload in scrubbed.items():
+        session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                        .values(payload=payload).execution_options(synchronize_session="fetch"))
+    return len(doomed) + len(scrubbed)
 
 
 def _withdraw_stories(session: Session, citizen_id: int) -> None:

@@ -10,6 +10,12 @@ caller commits). What a recipient gets:
   system's ``external_id``, so the case system can file the event.
 
 ``links`` holds the object's page in the portal (for that recipient) and its API URL.
+
+No payload holds a pseudonym, a name or free text about the person, except ``hotline.closed``'s
+``closing_note`` (the job centre's note to the company, checked by ``CloseForm``). When the
+citizen is erased or anonymised, the deliveries not yet sent about them, their proposals,
+placements or hotline requests are deleted, or (hotline events) scrubbed, by
+:func:`portal.privacy.erase_citizen` in the same transaction.
 """
 from __future__ import annotations
 

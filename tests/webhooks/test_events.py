@@ -227,10 +227,15 @@ def test_hotline_answered_about_a_placement_names_its_citizen_to_the_job_centre(
     assert queued(app, world)["jc_hotline"][0]["data"] == jobcenter["data"]
     from portal.privacy import erase_citizen
 
-    with app.test_request_context():  # the job centre's unsent deliveries go with the citizen
+    with app.test_request_context():  # the unsent deliveries lose the citizen; the request stays
         assert erase_citizen(db.session, world["citizen"], tmp_path, purpose="test")
         db.session.commit()
-    assert set(queued(app, world)) == {"a_all"}
+    left = queued(app, world)
+    assert set(left) == {"a_all", "jc_all", "jc_hotline"}
+    for bodies in left.values():
+        assert [body["data"]["request_id"] for body in bodies] == [company["data"]["request_id"]]
+        assert bodies[0]["data"]["placement_id"] is None and bodies[0]["data"].get("citizen_id") is None
+    assert EXTERNAL_ID not in json.dumps(left, ensure_ascii=False)
 
 
 def test_hotline_closed_by_the_job_centre_carries_its_note(app, world):
@@ -295,7 +300,7 @@ def test_emit_refuses_an_unknown_event():
         service.emit(None, "citizen.created", company_id=None, payload={})
 
 
-def test_erasure_drops_the_job_centres_unsent_deliveries_about_the_citizen(app, world, tmp_path):
+def test_erasure_drops_every_unsent_delivery_about_the_citizens_proposal(app, world, tmp_path):
     from portal.privacy import erase_citizen
 
     set_status(app, world["proposal"], "consented", consent=True)
@@ -308,6 +313,5 @@ def test_erasure_drops_the_job_centres_unsent_deliveries_about_the_citizen(app, 
     with app.test_request_context():
         assert erase_citizen(db.session, world["citizen"], tmp_path, purpose="test")
         db.session.commit()
-    left = queued(app, world)
-    assert set(left) == {"a_all"}  # the company's body never held the citizen's ids
-    assert EXTERNAL_ID not in json.dumps(left, ensure_ascii=False)
+    # the company's body never held the citizen's ids, but its proposal went with the citizen too
+    assert not queued(app, world)
