@@ -1,10 +1,11 @@
-# The portal and the indexer worker share this image (docker-compose.yml picks the command).
-FROM node:20-bookworm-slim AS assets
+# The portal, the indexer and the workers share this image (docker-compose.yml picks the command).
+# Base images pinned by exact tag (tests/test_compose_scheduler.py).
+FROM node:20.18.1-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
-FROM python:3.11-slim-bookworm
+FROM python:3.11.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 JOBBRO_ENV=production \
     JOBBRO_INSTANCE_PATH=/var/lib/jobbro HF_HUB_OFFLINE=1
 WORKDIR /app
