@@ -128,6 +128,12 @@ def test_jobs_that_never_ran_are_a_warning_with_the_commands_to_schedule(app, cl
     assert "*/15 * * * * cd /srv/jobbro &amp;&amp; flask --app portal hotline-reminders" in warning
     assert "(advarsel efter 1 time)" in warning
     assert "»Drift uden Docker«" in warning and "ikke anonymiseret" in warning
+    # The schedule loop runs them (docker-compose's scheduler service, make run); cron is the other way.
+    how = warning.split('data-testid="jobs-how">', 1)[1].split("</p>", 1)[0]
+    assert "Portalen kører ikke disse job selv. Det gør planlæggeren" in how
+    assert "<code>flask --app portal scheduled-jobs --loop</code>" in how
+    assert "tjenesten <code>scheduler</code>" in how and "<code>make run</code>" in how
+    assert "sæt jobbene i cron på serveren med linjerne ovenfor" in how
     table = html.split('data-testid="scheduled-jobs"', 1)[1].split("</table>", 1)[0]
     assert table.count("Aldrig") == 3
 
@@ -170,6 +176,7 @@ def test_a_run_that_never_finished_is_a_warning_once_it_is_old(app, client, auth
     html = client.get("/").get_data(as_text=True)
     warning = _warning(html)
     assert "er ikke blevet færdig (stoppet eller hænger)" in warning and "Et planlagt job" in warning
+    assert "Portalen kører ikke dette job selv" in warning and "sæt jobbet i cron på serveren med linjen ovenfor" in warning
     assert "Ikke færdig" in html.split('<tr data-job="retention">', 1)[1].split("</tr>", 1)[0]
 
 
