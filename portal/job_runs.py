@@ -1,14 +1,16 @@
-"""The scheduled commands (cron) and their runs: recorded by the commands, shown on the
+"""The scheduled commands (the schedule loop or cron) and their runs: recorded by the commands, shown on the
 administrator's start page with a warning when one is overdue (review AN 13).
 
-README "Drift uden Docker" and "Operations" tell operators to schedule ``retention`` daily,
-``hotline-reminders`` every 15 minutes and ``hours-reminders`` daily. Nothing in the portal
-runs them, so a cron line that was never written, or stopped working, would go unnoticed: no
-anonymisation after ``RETENTION_DAYS`` (a GDPR problem), no hotline escalations, no hours
-reminders. Each command records its run (:func:`recorded`: a ``job_run`` row written when it
-starts and finished with its outcome and a short Danish summary); :func:`overview` gives the
-start page each job's last run and whether it is overdue (no successful run within
-``Job.overdue_after``) or its last run failed.
+``retention`` runs daily, ``hotline-reminders`` every 15 minutes and ``hours-reminders`` daily:
+run by the schedule loop (``flask --app portal scheduled-jobs --loop``, :mod:`portal.scheduler`,
+which ``make run`` starts and docker-compose runs as the ``scheduler`` service, deciding from
+these records when each is due) or by cron (README "Drift uden Docker" and "Operations"). The
+portal's web process runs none of them, so a loop or a cron line that is missing, or stopped
+working, would go unnoticed: no anonymisation after ``RETENTION_DAYS`` (a GDPR problem), no
+hotline escalations, no hours reminders. Each command records its run (:func:`recorded`: a
+``job_run`` row written when it starts and finished with its outcome and a short Danish
+summary); :func:`overview` gives the start page each job's last run and whether it is overdue
+(no successful run within ``Job.overdue_after``) or its last run failed.
 """
 from __future__ import annotations
 
