@@ -5,7 +5,10 @@ Access is the web's (:func:`portal.hotline.routes._load`: another company's requ
 need-to-know included (:mod:`portal.hotline.need_to_know`): a request about a placement outside
 the token user's case is listed with ``subject`` null, and its thread is refused (403, both to
 read and to answer), since the purpose the web asks first has no place in an API; an
-integration's key belongs to no case. The rules and notifications are
+integration's key belongs to no case, so it is refused every request about a placement (by
+design: the rule is the job centre's, and an integration never logs in to give a purpose). A
+company's key reads and answers all its own requests, those about its placements included, as
+its users do on the web; need-to-know does not apply to the company that wrote the request. The rules and notifications are
 :mod:`portal.hotline.service`'s; the body is validated by the web's forms. A placement's label
 follows the placements page (name only once released).
 """
@@ -222,7 +225,17 @@ THREAD_REFUSED = ("Henvendelsen handler om et forløb uden for nøglens brugers 
 @bp.response(200, RequestOut)
 @bp.alt_response(403, description=THREAD_REFUSED)
 def get_request(request_id: int):
-    """Én henvendelse med hele beskedtråden (jobcentret: kun inden for nøglens brugers sager, se 403)."""
+    """Én henvendelse med hele beskedtråden (jobcentret: kun inden for nøglens brugers sager, se 403).
+
+    Virksomheden læser altid sine egne henvendelser, også dem om et af sine forløb, med sin nøgle som i
+    portalen. Reglen om arbejdsbetinget behov gælder jobcentret: en henvendelse om et forløb nævner den
+    placerede borger, og emne og tråd kan rumme helbredsoplysninger med virksomhedens egne ord. Den læses
+    uden begrundelse af den ansvarlige konsulent, borgerens VK, beskæftigelsesrådgiver og team, og af en
+    konsulent, mens den er åben og uden ansvarlig; andre skriver i portalen en begrundelse, som logges.
+    API'et kan ikke tage imod en begrundelse, så de får 403. En integrationsnøgle (jobcentrets egne
+    systemer) hører ikke til nogen borgers sag og får derfor altid 403 på en henvendelse om et forløb;
+    henvendelser uden forløb læser den som alle i jobcentret.
+    """
     return _view(_read(request_id))
 
 

@@ -132,3 +132,37 @@ def test_the_openapi_document_says_the_subject_may_be_withheld_and_the_thread_re
         refused = spec["paths"][path][method]["responses"]["403"]
         assert "uden for nøglens brugers sager" in refused["description"], (path, refused)
         assert "begrundelse" in refused["description"]
+
+
+@pytest.mark.parametrize("placement", ["active", "without_vk", None])
+def test_a_company_key_reads_and_answers_its_own_requests_about_its_placements_as_the_web_does(
+        app, client, auth, world, placement):
+    """Need-to-know is the job centre's rule: a company reads every request it filed, one about
+    its own placement included, in the portal and with its own key alike (only the job centre's
+    integration key, which belongs to no citizen's case, is refused a request about a placement)."""
+    req_id = _file(app, world, placement=placement)
+    base.login(client, auth, "a@firma.dk")
+    page = client.get(f"/hotline/{req_id}")
+    assert page.status_code == 200 and SUBJECT in page.text and BODY in page.text
+    client.post("/auth/logout", data={"csrf_token": base.csrf(client, "/")})
+    raw = make_token(app, world["a"])
+    assert _listed(client, raw)[req_id]["subject"] == SUBJECT
+    thread = client.get(f"/api/v1/hotline/{req_id}", headers=bearer(raw))
+    assert thread.status_code == 200, thread.json
+    assert thread.json["placement_id"] == (world["ids"][placement] if placement else None)
+    assert thread.json["subject"] == SUBJECT and [m["body"] for m in thread.json["messages"]] == [BODY]
+    reply = client.post(f"/api/v1/hotline/{req_id}/messages", json={"body": "Han er kommet igen."},
+                        headers=bearer(raw))
+    assert reply.status_code == 201, reply.json
+    assert [m["body"] for m in reply.json["messages"]] == [BODY, "Han er kommet igen."]
+    assert _audit(app, "authorisation_denied") == []
+    other_company = make_token(app, world["b"])  # another company's key: 404, as on the web
+    assert client.get(f"/api/v1/hotline/{req_id}", headers=bearer(other_company)).status_code == 404
+
+
+def test_the_openapi_document_says_why_an_integration_key_is_refused_and_a_company_is_not(app, client, world):
+    spec = client.get("/api/openapi.json", headers=bearer(make_token(app, world["a"]))).json
+    described = spec["paths"]["/api/v1/hotline/{request_id}"]["get"]["description"]
+    assert "integrationsnøgle" in described and "hører ikke til nogen borgers sag" in described
+    assert "helbredsoplysninger" in described and "begrundelse" in described
+    assert "Virksomheden læser altid sine egne henvendelser, også dem om et af sine forløb" in described
