@@ -202,7 +202,7 @@ def result_label(result: str) -> str:
 # page:1", "hotline:12 message:40"); the viewer shows them in Danish (review J 4), word by word:
 # a whole code, or "key:value" with the key named and the value's code translated ("rows:15" as
 # "15 rækker"; "vk:1,adviser:2" part by part), an ISO date or month as every page shows one. A
-# word not here stays as written (a number, an endpoint, a typed text); the CSV keeps the codes.
+# word not here stays as written (a number, an endpoint, a typed text); the CSV gives both (review AU 6).
 # tests/portal/test_audit_purpose_phrases.py reads the code and fails on a code word left English.
 PURPOSE_WORDS = {
     "citizen_page": "borgerens side", "cv": "CV", "docx": "Word-fil", "pdf": "PDF-fil", "txt": "tekstfil",

@@ -220,7 +220,7 @@ def test_the_csv_file_is_formula_safe_audited_and_holds_the_filtered_events(app,
     assert rows[0][:3] == ["Tidspunkt", "Brugernr.", "Bruger"]
     [event] = rows[1:]
     assert event[0] == "20.01.2026 11:00:00" and event[7] == "Adgang nægtet" and event[8] == "authorisation_denied"
-    assert event[9].startswith("'=HYPERLINK") and event[10] == "Afvist"
+    assert event[9].startswith("'=HYPERLINK") and event[10].startswith("'=HYPERLINK") and event[11] == "Afvist"
     [exported] = events_of(app, "audit_log_exported")
     assert exported.purpose == "filter handling:authorisation_denied rows:1" and exported.user_id == admin.id
 
@@ -306,10 +306,24 @@ def test_the_log_page_shows_the_purpose_in_danish_and_the_csv_keeps_the_code(app
     add_events(app, {"action": "upload_rejected", "citizen_id": 801, "at": AT, "purpose": "cv:truncated"})
     auth.login(admin.email)
     html = client.get("/admin/adgangslog?borger=801").get_data(as_text=True)
-    assert ">CV filen er ufuldstændig</td>" in html and 'title="Som koden står i loggen og CSV-filen: cv:truncated"' in html
-    assert ";cv:truncated;" in client.get("/admin/adgangslog.csv?borger=801").get_data(as_text=True)
+    assert ">CV filen er ufuldstændig</td>" in html
+    assert 'title="Som koden står i loggen og i CSV-filens kolonne Formålskode: cv:truncated"' in html
     # The action link's tooltip names the kind in Danish, never the code (review AD 9).
     assert 'title="Vis alle hændelser af typen »Upload afvist«"' in html and "Vis alle: upload_rejected" not in html
+
+
+def test_the_csv_gives_the_purpose_in_danish_and_the_code_in_its_own_column(app, client, auth, admin):
+    """Review AU 6: the file the DPO sends with an access answer reads as the page does."""
+    add_events(app, {"action": "upload_rejected", "citizen_id": 801, "at": AT, "purpose": "cv:truncated"},
+               {"action": "audit_log_viewed", "citizen_id": 801, "at": AT, "purpose": "filter none page:1"})
+    auth.login(admin.email)
+    text = client.get("/admin/adgangslog.csv?borger=801").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    header = rows[0]
+    assert header[9:11] == ["Formål og detaljer", "Formålskode"]
+    by_code = {row[10]: row[9] for row in rows[1:]}
+    assert by_code["cv:truncated"] == "CV filen er ufuldstændig"
+    assert by_code["filter none page:1"] == "uden filter side 1"
 
 
 def test_the_portals_own_purpose_codes_read_in_danish():
