@@ -165,8 +165,9 @@ _LIFT = " (DELETE /api/v1/citizens/{external_id}/erasure med en administrators n
 
 
 # For the integrator: the web form's words (citizen_service.CPR_ID_MESSAGE) speak to a consultant.
-CPR_ID_PROBLEM = ("Det eksterne id ligner et CPR-nummer (seks og fire cifre). Et CPR-nummer må ikke stå i "
-                  "adresser og logfiler, og det eksterne id står i begge. Send fagsystemets egen interne "
+CPR_ID_PROBLEM = ("Det eksterne id ligner et CPR-nummer (seks og fire cifre, også med datoen skrevet med "
+                  "punktum eller bindestreg). Et CPR-nummer må ikke stå i adresser og logfiler, og det "
+                  "eksterne id står i begge. Send fagsystemets egen interne "
                   "nøgle for borgeren (fx sags- eller person-id'et i fagsystemet), aldrig CPR-nummeret.")
 
 
@@ -296,7 +297,7 @@ def upsert_citizen(body, external_id: str):
     VK kan sendes som vk (e-mail eller initialer) eller vk_id. En borger med begrænset behandling
     giver 409. Er en borger med dette eksterne id slettet eller anonymiseret, giver det 410, og
     borgeren oprettes ikke igen, før en administrator fjerner spærringen. Et eksternt id,
-    der ligner et CPR-nummer (seks og fire cifre), giver 422: send fagsystemets egen interne nøgle.
+    der ligner et CPR-nummer (seks og fire cifre, også med datoen skrevet med punktum eller bindestreg), giver 422: send fagsystemets egen interne nøgle.
     Et CPR-nummer i name, languages eller et jobmål giver også 422 ved feltet (jobmål vises for virksomheder).
     """
     _check_external_id(external_id, body.pop("external_id", None))

@@ -135,7 +135,8 @@ CPR_ID_MESSAGE = ("Id'et ligner et CPR-nummer. Et CPR-nummer må ikke bruges som
 
 def looks_like_cpr(external_id: str) -> bool:
     """Whether a case-system id holds a CPR-like number anywhere: six and four digits, together
-    or with a hyphen or space, not glued to other digits (:func:`matching.redact.contains_cpr`,
+    or with a hyphen or space, or the date written apart (01.01.90-1234, 0101-901234), not glued
+    to other digits (:func:`matching.redact.contains_cpr`,
     the pattern CVs are redacted by; deliberately wider than valid dates, so a plain ten-digit
     key is refused too)."""
     return contains_cpr(external_id)

@@ -21,8 +21,13 @@ from tests.portal.test_citizens_new import post
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
-CPR_LIKE = ["010190-1234", "0101901234", "010190 1234", "CPR 010190-1234", "SAG-0101901234"]
-NOT_CPR = ["SAG-1", "FAG-2026-0042", "12345", "010190-12345", "2026-000123", "SAG 42/7"]
+CPR_LIKE = ["010190-1234", "0101901234", "010190 1234", "CPR 010190-1234", "SAG-0101901234",
+            # review AS 8: the date apart, and the number split after the month
+            "01.01.90-1234", "0101-901234", "01/01/90-1234", "SAG-01.01.90-1234"]
+NOT_CPR = ["SAG-1", "FAG-2026-0042", "12345", "010190-12345", "2026-000123", "SAG 42/7",
+           # near misses of the AS 8 forms: ordinary case numbers, dates and phone numbers
+           "SAG-2026-0101-9012", "2026-01-05", "SAG/01.01.2026/17", "4512-345678", "1234-567890",
+           "SAG 0101 901234", "Tlf. 12345678"]
 
 
 def count(app) -> int:
@@ -64,7 +69,7 @@ def test_the_web_form_still_takes_a_case_number(app, client, auth, make_user):
         assert db.session.scalar(sa.select(Citizen.external_id)) == "SAG-2026-17"
 
 
-@pytest.mark.parametrize("external_id", ["010190-1234", "0101901234"])
+@pytest.mark.parametrize("external_id", ["010190-1234", "0101901234", "01.01.90-1234", "0101-901234"])
 def test_the_api_answers_422_telling_the_integrator_to_send_its_own_key(app, client, make_user, external_id):
     raw = make_token(app, make_user("consultant", email="vk@jc.dk"))
     answer = client.put(f"/api/v1/citizens/{quote(external_id, safe='')}", json=CITIZEN, headers=bearer(raw))
@@ -81,3 +86,12 @@ def test_the_import_file_refuses_a_cpr_number_as_id(app):
     [problem] = report.problems
     assert problem.column == "Eksternt id" and "ligner et CPR-nummer" in problem.message
     assert count(app) == 0
+
+
+@pytest.mark.parametrize("external_id", ["SAG-2026-0101-9012", "1234-567890", "SAG/01.01.2026/17"])
+def test_the_api_creates_a_citizen_under_a_near_miss_id(app, client, make_user, external_id):
+    """The AS 8 forms are read narrowly: a case number with a date or a reg./account pair is taken."""
+    raw = make_token(app, make_user("consultant", email="vk@jc.dk"))
+    answer = client.put(f"/api/v1/citizens/{quote(external_id, safe='')}", json=CITIZEN, headers=bearer(raw))
+    assert answer.status_code == 201, answer.json
+    assert answer.json["external_id"] == external_id

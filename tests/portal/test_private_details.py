@@ -40,6 +40,8 @@ def kinds(text: str, citizen=CITIZEN) -> set[str]:
     ("010190-1234", "cpr"), ("CPR-nr. mangler", "cpr"),
     # Review AQ 2: the spacing and dashes Word and case systems write (matching.redact.CPR_SHAPE).
     ("Nummer 010190\u00a01234", "cpr"), ("Nummer 010190\u2212 1234", "cpr"), ("Nummer 010190\u202f1234", "cpr"),
+    # Review AS 8: the date apart and the number split after the month (one rule with matching.redact).
+    ("Nummer 01.01.90-1234", "cpr"), ("Nummer 0101-901234", "cpr"),
     ("Har siddet i fængsel", "criminal"), ("Afsoner med fodlænke", "criminal"),
     ("Ring 87654321", "contact"), ("skriv til a.b@c.dk", "contact"),
     ("Zqxnavn Olsen", "identity"), ("Zqxnavn er stabil", "identity"), ("ring 1234 5678", "identity"),
@@ -60,6 +62,7 @@ def test_private_details_are_found(text, kind):
     "Dosering af medicin til borgere", "Medicinalarbejder", "Medicinsk sekretær", "Arabisk og dansk",
     "Frivillig i Kræftens Bekæmpelses genbrugsbutik", "Social- og sundhedshjælper", "Erfaring fra 90'erne",
     "Lagerarbejde i Danmark", "Eksport til Europa og Asien", "Syning i jersey og bomuld", "Ø-hop og island-tur",
+    "Ansat 01.08.19 hos Netto i 8700 Horsens",  # review AS 8: a date apart, then no CPR tail
 ])
 def test_ordinary_work_words_are_not_private(text):
     assert not private_details.find(text, CITIZEN), private_details.find(text, CITIZEN)
