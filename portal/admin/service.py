@@ -221,8 +221,7 @@ def role_problem(user: User, role: str | None, acting: User) -> AccountRuleError
             return AccountRuleError("Du kan ikke fjerne din egen administratorrolle. Bed en anden administrator om det.",
                                     "role")
         if user.active and not _other_active_admin(user):
-            return AccountRuleError(f"{user.name} er den sidste aktive administrator og skal beholde rollen. "
-                                    "Opret eller aktivér en anden administrator først.", "role")
+            return _keeps_role(user)
         return None
     held = holdings([user.id], include_active=True)
     if not held:
@@ -236,11 +235,52 @@ def role_problem(user: User, role: str | None, acting: User) -> AccountRuleError
     return AccountRuleError(text, "role")
 
 
+def _keeps_role(user: User) -> AccountRuleError:
+    return AccountRuleError(f"{user.name} er den sidste aktive administrator og skal beholde rollen. "
+                            "Opret eller aktivér en anden administrator først.", "role")
+
+
+def _locked_active_admins() -> set[int]:
+    """The active administrators' ids; on PostgreSQL their rows stay locked (``FOR UPDATE``, in
+    id order, so two such transactions never deadlock) until the transaction ends.
+
+    Every step that can leave fewer active administrators (a role change away from
+    administrator, a deactivation) takes this lock before it counts: the second of two such
+    steps at the same moment waits for the first to commit, then counts without the one it
+    took away. SQLite has no row locks (``FOR UPDATE`` is left out there): the write itself
+    repeats the count (:func:`_another_active_admin`).
+    """
+    return set(db.session.scalars(sa.select(User.id).where(User.role == "admin", User.active)
+                                  .order_by(User.id).with_for_update()).all())
+
+
 def _other_active_admin(user: User) -> bool:
     """Another active administrator than ``user`` exists (locked while counted on PostgreSQL)."""
-    admins = db.session.scalars(sa.select(User.id).where(User.role == "admin", User.active)
-                                .order_by(User.id).with_for_update()).all()
-    return bool(set(admins) - {user.id})
+    return bool(_locked_active_admins() - {user.id})
+
+
+def _another_active_admin(user: User) -> sa.ColumnElement[bool]:
+    """SQL: an active administrator other than ``user`` exists (for a conditional UPDATE's WHERE)."""
+    other = aliased(User)
+    return sa.select(other.id).where(other.role == "admin", other.active, other.id != user.id).exists()
+
+
+def _demote_admin(user: User, role: str) -> bool:
+    """Give administrator ``user`` ``role`` unless no other active administrator would be left;
+    True if done (the row is written; the caller's object still says ``admin``).
+
+    The check and the write are one step, as for deactivating (:func:`_disable_admin`): two
+    administrators taking the role from each other at once (or one deactivating the other
+    meanwhile) must not leave none. On PostgreSQL the active administrators are locked while
+    counted; on SQLite this UPDATE is the transaction's first write, so it runs alone (SQLite
+    has one writer at a time) and its WHERE counts on the latest rows. An inactive
+    administrator leaves the active ones as they are, so may always lose the role.
+    """
+    _locked_active_admins()  # PostgreSQL: the rows the count below reads stay as counted
+    result = db.session.execute(sa.update(User).where(User.id == user.id,
+                                                      sa.or_(User.active.is_(False), _another_active_admin(user)))
+                                .values(role=role).execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def update_user(user: User, changes: UserChanges, acting: User, link_hours: float = 72) -> UserUpdate:
@@ -263,6 +303,8 @@ def update_user(user: User, changes: UserChanges, acting: User, link_hours: floa
     if (refused := role_problem(user, changes.role, acting)) is not None:
         problems.append(refused)
     raise_all(problems)
+    if user.role == "admin" and changes.role not in (None, "admin") and not _demote_admin(user, changes.role):
+        raise _keeps_role(user)  # the last active one since role_problem counted: nothing written
     email = changes.email.strip().casefold()
     is_company = user.role == "company"
     values = {"name": changes.name.strip(), "email": email, "phone": changes.phone,
@@ -558,14 +600,9 @@ def _disable_admin(user: User) -> bool:
     (``store.models.accounts``), so it stamps the row itself: the row is right whether or not
     the caller also changes the loaded object.
     """
-    admins = db.session.scalars(sa.select(User.id).where(User.role == "admin", User.active)
-                                .order_by(User.id).with_for_update()).all()
-    if not set(admins) - {user.id}:
+    if not _locked_active_admins() - {user.id}:
         return False
-    other = aliased(User)
-    another_active = (sa.select(other.id).where(other.role == "admin", other.active, other.id != user.id)
-                      .exists())
-    result = db.session.execute(sa.update(User).where(User.id == user.id, User.active, another_active)
+    result = db.session.execute(sa.update(User).where(User.id == user.id, User.active, _another_active_admin(user))
                                 .values(active=False, deactivated_at=clock.utcnow())
                                 .execution_options(synchronize_session=False))
     return result.rowcount == 1
