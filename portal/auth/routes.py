@@ -22,7 +22,7 @@ from .forms import ChangePasswordForm, LoginForm, ResendForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
 from .sessions import (end_all_sessions, mark_password_entered, renew_for_login, start_session,
                        tell_what_to_repeat, to_repeat)
-from .tokens import consume_token, user_for_token
+from .tokens import clear_token, consume_token, user_for_token
 
 GENERIC_FAILURE = "Forkert e-mail eller adgangskode."
 # At /auth/confirm the user is known and types only the password.
@@ -218,7 +218,8 @@ def change_password():
     log-in for the account and the client IP, and the failure that brings the account to the
     limit ends the session. The new password follows set-password's rules. Every session of
     the user ends, on every device; this browser gets a new one (a new session row and key;
-    the 12-hour limit still counts from the log-in).
+    the 12-hour limit still counts from the log-in). A set-password or "Glemt adgangskode?" link
+    still pending stops working: it was for a password this change replaces.
 
     :raise 429: while the account or the client IP is throttled.
     """
@@ -253,6 +254,7 @@ def change_password():
     started = session.get("login_at")
     started = started if isinstance(started, (int, float)) else None
     user.password_hash = hash_password(form.password.data)
+    clear_token(user)  # a set-password or reset link still pending could otherwise undo this change
     end_all_sessions(user)
     renew_for_login(user, login_at=started)  # this browser goes on, in a new session
     audit.record("password_changed", user=user)
