@@ -1,0 +1,21 @@
+"""One word for "cancel" on every page (review AT 8): »Fortryd«, as most forms said, not
+»Annullér« on some (DKFDS content guidance: one consistent term)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# The jobmål page's message (portal/citizens/routes_goals.py) names its button »Annullér«: the
+# two change together, in the citizens area.
+NOT_YET = {"citizens/job_goals.html"}
+
+
+def test_no_page_says_annuller_for_cancel():
+    saying = {str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")
+              if "Annullér" in path.read_text(encoding="utf-8")}
+    assert saying <= NOT_YET, sorted(saying - NOT_YET)
+
+
+def test_the_company_pages_named_in_the_review_say_fortryd():
+    for name in ("openings/close.html", "webhooks/form.html", "webhooks/delete.html"):
+        assert '">Fortryd</a>' in (TEMPLATES / name).read_text(encoding="utf-8"), name
