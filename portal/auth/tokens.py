@@ -1,7 +1,8 @@
 """One-time set-password tokens: issued by an administrator, the CLI or "glemt adgangskode".
 
 Only the SHA-256 of a token is stored. Issuing a new token replaces the old one, so at most
-one link per user works at any time; setting the password clears it.
+one link per user works at any time; setting the password clears it, and so do a password
+change while logged in, a new or freed e-mail and deactivation (README "Tokens and secrets").
 """
 from __future__ import annotations
 
