@@ -129,3 +129,20 @@ def test_erasure_scrubs_the_companys_queued_hotline_closed_and_drops_the_rest(ap
     assert result.sent == 2 and len(sent) == 2  # the two scrubbed closings, nothing else
     for body in sent:
         assert b"ZQNOTE" not in body and json.loads(body)["data"]["closing_note"] is None
+
+
+def test_anonymisation_clears_the_queues_the_same_way(app, make_user, frozen_today, tmp_path):
+    from portal.privacy import anonymise_expired
+
+    world = _world(app, make_user, frozen_today)
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).case_closed = frozen_today - timedelta(days=400)
+        db.session.commit()
+        assert anonymise_expired(db.session, tmp_path, today=frozen_today, retention_days=365) == 1
+        db.session.commit()
+        cleared = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "erasure_queues_cleared")).all()
+        assert [(e.citizen_id, e.purpose) for e in cleared] == [(world["citizen"], "webhook:4 mail:2")]
+    after = _bodies(app)
+    assert [_events(bodies) for bodies in after.values()] == [["hotline.closed"], ["hotline.closed"]]
+    text = json.dumps(after, ensure_ascii=False)
+    assert "ZQNOTE" not in text and EXTERNAL_ID not in text and f'"placement_id":{world["placement"]}' not in text
