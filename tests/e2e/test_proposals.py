@@ -1,6 +1,7 @@
 """A consultant records consent and discloses; the company then sees the name and answers."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -72,9 +73,10 @@ def test_consent_disclosure_and_company_response(page, live_app, seeded):
     page.get_by_test_id("start-page").wait_for()
     page.goto(f"/opslag/{opening_id}")
     assert page.get_by_test_id("candidate-name").inner_text() == NAME
-    page.get_by_label("Svar", exact=True).select_option(label="Interesseret")
-    page.get_by_label("Kort note (valgfri)").fill("Ring på mandag")
-    page.get_by_role("button", name="Gem svar").click()
+    # the label and button name the candidate to a screen reader (review AT 2): »Svar om <kaldenavn>«
+    page.get_by_label(re.compile(r"^Svar om ")).select_option(label="Interesseret")
+    page.get_by_label(re.compile(r"^Kort note om .*\(valgfri\)$")).fill("Ring på mandag")
+    page.get_by_role("button", name=re.compile(r"^Gem svar om ")).click()
     page.get_by_text("Jeres svar er gemt.").wait_for()
     assert "Interesseret: Ring på mandag" in page.get_by_test_id("candidate-response").inner_text()
     page.wait_for_load_state("networkidle")

@@ -84,7 +84,7 @@ def test_the_web_form_shows_the_message_at_the_note_and_keeps_the_text(app, clie
     assert "Svaret blev ikke gemt: ret det, der er markeret ved kandidaten." in page
     # At the note, not only in the banner, with the text as typed (to be retyped, not lost).
     assert (f'<span class="sr-only">Fejl:</span> {HIDDEN_MESSAGE}</span>\n  <input class="form-input" id="note" '
-            f'name="note" maxlength="500" value="{note}" aria-invalid="true"') in page
+            f'name="note" value="{note}" aria-invalid="true"') in page
 
 
 @pytest.mark.parametrize("note", HIDDEN_NOTES)

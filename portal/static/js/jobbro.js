@@ -349,14 +349,14 @@ function wrapTables(root) {
   });
 }
 
-// A text area's character limit, in DKFDS's look (its .form-limit styles, added here so that
+// A text area's (or a text input's, such as the answer's note) character limit, in DKFDS's look (its .form-limit styles, added here so that
 // DKFDS.init, which ran first, does not start its own counter on it). Counted here rather than
 // by DKFDS, whose message puts the bare number in ("1000"): the page writes numbers with a
 // thousands separator ("1.000"), and its texts (data-left, data-over: "{n}" for the number)
 // say »I« to a company. The screen reader hears the count half a second after typing stops.
 function countCharacters(root) {
   root.querySelectorAll(".jobbro-limit[data-maxlength]").forEach(function (group) {
-    var input = group.querySelector("textarea");
+    var input = group.querySelector("textarea, input");
     var shown = group.querySelector(".character-limit");
     var spoken = group.querySelector(".character-limit-sr-only");
     var max = parseInt(group.getAttribute("data-maxlength"), 10);
