@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app
 from portal.extensions import db
 from portal.hotline import duty, reminders
 from store.models import AuditEvent, Company, HotlineDuty, HotlineRequest, MailMessage, Notification, User
 from tests.conftest import AuthActions
+from tests.portal.migration_helpers import migrated_app_fixture
 from tests.portal import test_hotline_fallback as base
 from tests.portal.test_hotline_fallback import MONDAY, file, told
 
@@ -131,19 +131,7 @@ def test_with_nobody_on_duty_the_fallback_group_is_told(app, world):
 
 # --- migration 0030, on SQLite and PostgreSQL ------------------------------------------------
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def migrated_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-    else:
-        from tests.postgres_server import fresh_database
-        url = fresh_database(request.getfixturevalue("postgres_url"), f"t_duty_{request.node.callspec.id}")
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+migrated_app = migrated_app_fixture("duty")
 
 
 def test_0030_adds_the_message_kind_and_the_duty_table_and_goes_back(migrated_app):

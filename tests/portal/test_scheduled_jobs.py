@@ -8,10 +8,11 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app, job_runs
+from portal import job_runs
 from portal.extensions import db
 from store.models import JobRun
 from store.models.base import utcnow
+from tests.portal.migration_helpers import migrated_app_fixture
 
 
 def _runs(app) -> list[tuple[str, str, str]]:
@@ -182,19 +183,7 @@ def test_a_run_that_never_finished_is_a_warning_once_it_is_old(app, client, auth
 
 # --- migration 0031, on SQLite and PostgreSQL ------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def migrated_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-    else:
-        from tests.postgres_server import fresh_database
-        url = fresh_database(request.getfixturevalue("postgres_url"), f"t_jobrun_{request.node.callspec.id}")
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+migrated_app = migrated_app_fixture("jobrun")
 
 
 def test_0031_adds_the_job_run_table_and_goes_back(migrated_app):

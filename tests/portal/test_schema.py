@@ -10,27 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app
 from portal.extensions import db
-from tests.postgres_server import fresh_database
+from tests.portal.migration_helpers import migrated, migrated_app_fixture, sqlite_url
 from store.models import (AuditEvent, Citizen, Company, Consent, CvDocument, HotlineMessage,
                            HotlineRequest, HoursLog, JobGoal, Opening, OutboxEvent, Placement,
                            Proposal, Team, User)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def migrated_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-    else:
-        url = fresh_database(request.getfixturevalue("postgres_url"),
-                             f"t_{abs(hash(request.node.name)) % 10**8}")
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+migrated_app = migrated_app_fixture("schema")
 
 
 def test_migrations_match_the_models(migrated_app):
@@ -42,19 +29,14 @@ def test_migrations_match_the_models(migrated_app):
 def test_the_tables_with_autoincrement_on_sqlite_match_the_models(tmp_path):
     """compare_metadata above does not compare table options: the tables whose ids are never
     reused on SQLite (AUTOINCREMENT: 0015's, 0032's cv_document) are the same in both."""
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite'}", "SECRET_KEY": "t",
-                      "PSEUDONYM_KEY": "p"})
-    with app.app_context():
-        upgrade()
+    with migrated(sqlite_url(tmp_path, "a.sqlite")):
         with db.engine.connect() as connection:
             tables = connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all()
-        migrated = {name for name, sql in tables if "AUTOINCREMENT" in (sql or "")}
+        autoincrement = {name for name, sql in tables if "AUTOINCREMENT" in (sql or "")}
         modelled = {table.name for table in db.metadata.sorted_tables
                     if table.dialect_options["sqlite"]["autoincrement"]}
-        assert migrated == modelled
+        assert autoincrement == modelled
         assert "cv_document" in modelled
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_downgrade_and_upgrade_again(migrated_app):
@@ -441,9 +423,6 @@ def test_0018_fills_updated_at_from_the_latest_moment_and_drops_stored_answers_a
 def test_0018_keeps_autoincrement_and_the_id_counters_on_sqlite(tmp_path):
     """0018 copies proposal and placement on SQLite (NOT NULL, and the drop on downgrade): the
     copies keep AUTOINCREMENT and the counter, so an erased row's id is never handed out again."""
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite'}", "SECRET_KEY": "t",
-                      "PSEUDONYM_KEY": "p"})
-
     def state() -> tuple[dict, dict]:
         with db.engine.connect() as connection:
             tables = dict(connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
@@ -451,8 +430,7 @@ def test_0018_keeps_autoincrement_and_the_id_counters_on_sqlite(tmp_path):
         return ({t: "AUTOINCREMENT" in tables[t] for t in ("proposal", "placement")},
                 {t: counters.get(t) for t in ("proposal", "placement")})
 
-    with app.app_context():
-        upgrade(revision="0017")
+    with migrated(sqlite_url(tmp_path, "c.sqlite"), revision="0017"):
         with db.engine.begin() as connection:  # rows up to these ids existed and were erased
             connection.execute(sa.text("DELETE FROM sqlite_sequence WHERE name IN ('proposal', 'placement')"))
             connection.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES ('proposal', 500), "
@@ -462,8 +440,6 @@ def test_0018_keeps_autoincrement_and_the_id_counters_on_sqlite(tmp_path):
         assert state() == expected
         downgrade(revision="0017")
         assert state() == expected
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_0020_fills_deactivated_at_from_the_latest_user_disabled_event(migrated_app):
