@@ -1,7 +1,7 @@
 """The staff's list of closed hotline requests (review AI 6), a page at a time.
 
 Closed requests are history: every one is listed, newest closed first, or only those of one
-assignee. A page number past the end gives the last page, and a huge one never reaches the
+assignee or of one company (``?virksomhed=<id>``, :mod:`portal.company_filter`). A page number past the end gives the last page, and a huge one never reaches the
 database (:data:`MAX_PAGE`).
 """
 from __future__ import annotations
@@ -17,15 +17,18 @@ PER_PAGE = 50
 MAX_PAGE = 10**6  # far beyond any list; keeps LIMIT/OFFSET within the database's integers
 
 
-def closed_page(page: int = 1, assignee_id: int | None = None):
+def closed_page(page: int = 1, assignee_id: int | None = None, company_id: int | None = None):
     """One page (:data:`PER_PAGE`) of the closed requests, newest closed first, with their
-    companies (one more statement); with ``assignee_id`` only those assigned to that user.
-    Flask-SQLAlchemy's page object; a page past the end is the last one."""
+    companies (one more statement); with ``assignee_id`` only those assigned to that user, with
+    ``company_id`` only that company's. Flask-SQLAlchemy's page object; a page past the end is
+    the last one."""
     query = (sa.select(HotlineRequest).where(HotlineRequest.status == "closed")
              .options(selectinload(HotlineRequest.company))
              .order_by(HotlineRequest.closed_at.desc(), HotlineRequest.id.desc()))
     if assignee_id is not None:
         query = query.where(HotlineRequest.assigned_to_id == assignee_id)
+    if company_id is not None:
+        query = query.where(HotlineRequest.company_id == company_id)
     page = min(max(page, 1), MAX_PAGE)
     found = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     if not found.items and found.pages and page > found.pages:

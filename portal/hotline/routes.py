@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, once
+from .. import audit, company_filter, once
 from ..access import admin_required, company_required, get_owned_or_404
 from ..extensions import db
 from ..i18n import format_date
-from store.models import HotlineRequest, User
+from store.models import Company, HotlineRequest, User
 from . import bp, duty, lists, need_to_know, service, sla
 from ..notifications.service import shorten
 from .forms import SUBJECT_MAX, CloseForm, DutyForm, MessageForm, RequestForm
@@ -35,9 +35,12 @@ def _load(request_id: int) -> HotlineRequest:
 @bp.get("/")
 @login_required
 def index():
-    """Company: its own requests. Staff: own and unassigned open requests, those of a deactivated
-    assignee included (``?vis=alle``: all open; ``?vis=lukket``: the closed ones, a page at a
-    time with ``?side=N``). A request outside the reader's case shows its category, not its
+    """Company: its own requests (``?virksomhed=`` is never read for a company user). Staff: own
+    and unassigned open requests, those of a deactivated assignee included (``?vis=alle``: all
+    open; ``?vis=lukket``: the closed ones, a page at a time with ``?side=N``), with
+    ``?ansvarlig=<id>`` one assignee's and with ``?virksomhed=<id>`` one company's
+    (:mod:`portal.company_filter`: a malformed or unknown company is said on the page, 400/404,
+    and nothing is listed). A request outside the reader's case shows its category, not its
     subject (:func:`.need_to_know.hidden_subjects`)."""
     if current_user.role == "company":
         requests = service.list_for_company(current_user.company_id)
@@ -46,28 +49,36 @@ def index():
     show = request.args.get("vis")
     assignee = _assignee_filter()
     assignee_id = assignee.id if assignee is not None else None
+    chosen = company_filter.read(request.args)
+    if chosen.problem:
+        return render_template("hotline/staff_filter_problem.html", problem=chosen.problem,
+                               closed=show == "lukket"), chosen.status
+    company_id = chosen.company_id
     if show == "lukket":
-        return _closed_index(assignee_id)
+        return _closed_index(assignee_id, chosen.company)
     show_all = show == "alle"
-    waiting = service.list_for_staff(current_user, show_all, "open", assignee_id=assignee_id)
-    answered = service.list_for_staff(current_user, show_all, "answered", assignee_id=assignee_id)
+    waiting = service.list_for_staff(current_user, show_all, "open", assignee_id=assignee_id, company_id=company_id)
+    answered = service.list_for_staff(current_user, show_all, "answered", assignee_id=assignee_id,
+                                      company_id=company_id)
     names = service.user_names([r.assigned_to_id for r in waiting + answered] + [assignee_id], mark_inactive=True)
     return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting, by_due=True),
                            answered_rows=service.rows(answered), show_all=show_all, names=names,
                            hidden=need_to_know.hidden_subjects(current_user, waiting + answered),
                            assignee=names.get(assignee_id) if assignee is not None else None,
-                           assignee_id=assignee_id, on_duty=duty.on_duty())
+                           assignee_id=assignee_id, on_duty=duty.on_duty(), company=chosen.company,
+                           company_id=company_id)
 
 
-def _closed_index(assignee_id: int | None):
+def _closed_index(assignee_id: int | None, company: Company | None = None):
     """The staff's »Lukket« view: closed requests, newest closed first (:func:`.lists.closed_page`)."""
-    page = lists.closed_page(request.args.get("side", 1, type=int) or 1, assignee_id)
+    company_id = company.id if company is not None else None
+    page = lists.closed_page(request.args.get("side", 1, type=int) or 1, assignee_id, company_id)
     closed = list(page.items)
     names = service.user_names([r.assigned_to_id for r in closed] + [assignee_id], mark_inactive=True)
     return render_template("hotline/staff_closed.html", rows=service.rows(closed), page=page, names=names,
                            hidden=need_to_know.hidden_subjects(current_user, closed),
                            assignee=names.get(assignee_id) if assignee_id is not None else None,
-                           assignee_id=assignee_id)
+                           assignee_id=assignee_id, company=company, company_id=company_id)
 
 
 MAX_ID_DIGITS = 9  # ids stay far below a billion; a longer number never reaches the database

@@ -275,10 +275,11 @@ def _unassigned() -> sa.ColumnElement[bool]:
 
 
 def list_for_staff(user: User, show_all: bool = False, status: str = "open",
-                   limit: int = 200, assignee_id: int | None = None) -> list[HotlineRequest]:
+                   limit: int = 200, assignee_id: int | None = None,
+                   company_id: int | None = None) -> list[HotlineRequest]:
     """Requests in ``status``: the user's own and unassigned ones (those assigned to a
     deactivated user count as unassigned), or everyone's; with ``assignee_id``, exactly those
-    assigned to that user (active or not).
+    assigned to that user (active or not); with ``company_id``, only that company's.
 
     Waiting requests ("open") come by due time, nearest first, since the target is what
     matters; answered ones newest reply first (they wait for the company to close them).
@@ -286,6 +287,8 @@ def list_for_staff(user: User, show_all: bool = False, status: str = "open",
     # The list shows each request's company: read them all in one more statement.
     query = (sa.select(HotlineRequest).where(HotlineRequest.status == status)
              .options(selectinload(HotlineRequest.company)))
+    if company_id is not None:
+        query = query.where(HotlineRequest.company_id == company_id)
     if assignee_id is not None:
         query = query.where(HotlineRequest.assigned_to_id == assignee_id)
     elif not show_all:

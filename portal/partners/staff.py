@@ -20,7 +20,6 @@ from ..placements import monthly
 from ..placements.service import active_clause, not_cancelled_clause
 from store.models import Company, HotlineRequest, HoursLog, Placement
 from store.models.vocab import SUCCESS_END_REASONS
-from . import report
 
 
 @dataclass(frozen=True)
@@ -57,25 +56,67 @@ def partner_or_404(company_id: int) -> Company:
 
 
 def partner_rows(today: date) -> list[PartnerRow]:
-    """Every Code of Care partner by name with its key figures (a few statements a partner)."""
+    """Every Code of Care partner by name with its key figures.
+
+    A fixed number of statements whatever the number of partners (review: it built each
+    partner's whole report and counted a few more per partner): the partners, their
+    placements' counts grouped by company (:func:`_placement_counts`), last month's hours
+    grouped by company, the missing hours (:func:`portal.placements.monthly.missing_hours`) and
+    the open hotline requests grouped by company. The figures are the ones each partner's
+    report (:func:`.report.build`) and the placements' rules give.
+    """
+    partners = sa.select(Company.id).where(Company.code_of_care.is_(True))
     companies = db.session.scalars(sa.select(Company).where(Company.code_of_care.is_(True))
                                    .options(joinedload(Company.consultant)).order_by(Company.name, Company.id))
     last_month = add_months(month_start(today), -1)
+    counts = _placement_counts(partners, today)
+    hours = dict(db.session.execute(
+        sa.select(Placement.company_id, sa.func.sum(HoursLog.hours)).join(Placement)
+        .where(Placement.company_id.in_(partners), HoursLog.month == last_month, not_cancelled_clause())
+        .group_by(Placement.company_id)).all())
     missing = monthly.missing_hours(last_month)
     hotline = dict(db.session.execute(sa.select(HotlineRequest.company_id, sa.func.count())
                                       .where(HotlineRequest.status == "open").group_by(HotlineRequest.company_id)).all())
     rows = []
     for company in companies:
-        figures = report.build(company.id, today.year, today)
-        running, planned = (db.session.scalar(
-            sa.select(sa.func.count()).select_from(Placement)
-            .where(Placement.company_id == company.id, active_clause(today), not_cancelled_clause(), condition))
-            for condition in (Placement.start_date <= today, Placement.start_date > today))
-        hours = db.session.scalar(sa.select(sa.func.sum(HoursLog.hours)).join(Placement)
-                                  .where(Placement.company_id == company.id, HoursLog.month == last_month,
-                                         not_cancelled_clause()))
-        moved_on = sum(count for key, count in figures.outcomes.items() if key in SUCCESS_END_REASONS)
-        rows.append(PartnerRow(company, running, planned, figures.started, figures.ended, moved_on,
-                               Decimal(hours) if hours is not None else Decimal(0), missing[company.id],
+        running, planned, started, ended, moved_on = counts.get(company.id, (0, 0, 0, 0, 0))
+        logged = hours.get(company.id)
+        rows.append(PartnerRow(company, running, planned, started, ended, moved_on,
+                               Decimal(logged) if logged is not None else Decimal(0), missing[company.id],
                                hotline.get(company.id, 0)))
     return rows
+
+
+def _placement_counts(companies: sa.Select, today: date) -> dict[int, tuple[int, int, int, int, int]]:
+    """company id → (running, planned, started, ended, moved on) for ``companies``' placements
+    (a cancelled one is none), in one statement grouped by company.
+
+    Running and planned today: active (:func:`~portal.placements.service.active_clause`) and
+    started by today, or starting later. The year's started, ended and moved on as
+    :func:`.report.build` counts them for this year up to ``today``: of the placements that ran
+    on a day of the year (:func:`.report._placements`), started from 1 January to today;
+    ended in the year and by today (:func:`.report._ended_by`: no longer active, so an end
+    registered ahead is not ended yet, and a passed end date without a reason is); and of
+    those, ended in a job, fleksjob or education (:data:`~store.models.vocab.SUCCESS_END_REASONS`).
+    A company without placements is absent.
+    """
+    first, last = date(today.year, 1, 1), date(today.year, 12, 31)
+    in_year = sa.and_(Placement.start_date <= last,
+                      sa.or_(Placement.end_date.is_(None), Placement.end_date >= first))
+    ended = sa.and_(in_year, Placement.end_date >= first, Placement.end_date <= last,
+                    sa.or_(Placement.end_date < today,
+                           sa.and_(Placement.end_date == today, Placement.end_reason.is_not(None))))
+
+    def count(condition: sa.ColumnElement[bool]):
+        return sa.func.count(sa.case((condition, Placement.id)))
+
+    found = db.session.execute(
+        sa.select(Placement.company_id,
+                  count(sa.and_(active_clause(today), Placement.start_date <= today)),
+                  count(sa.and_(active_clause(today), Placement.start_date > today)),
+                  count(sa.and_(in_year, Placement.start_date >= first, Placement.start_date <= today)),
+                  count(ended),
+                  count(sa.and_(ended, Placement.end_reason.in_(SUCCESS_END_REASONS))))
+        .where(Placement.company_id.in_(companies), not_cancelled_clause())
+        .group_by(Placement.company_id))
+    return {company_id: tuple(figures) for company_id, *figures in found}

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import company_filter
 from ..access import audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..formutil import attach_error
@@ -34,18 +35,35 @@ CHANGED_MEANWHILE = ("Borgeren blev ændret af en kollega i samme øjeblik, så 
 def followups():
     """Running placements of my citizens (or my team's, or all for administrators), flagged;
     ``?kraever=1`` shows only those that need follow-up (the start page's count); ``?side=N``
-    pages through them (:data:`.followup.PER_PAGE` a page)."""
-    scopes = followup.scopes_for(current_user)
-    scope = request.args.get("omfang", "mine")
+    pages through them (:data:`.followup.PER_PAGE` a page). ``?virksomhed=<id>`` narrows the
+    list to one company's placements (:mod:`portal.company_filter`; within it a consultant may
+    pick every citizen, ``omfang=all``, which is then the default), and ``?timer=mangler`` shows
+    instead the placements without hours for last month (:func:`.followup.list_followups`), as
+    the Code of Care partners' list counts them. A malformed or unknown company, or another
+    ``timer``, is said on the page (400/404) and lists nothing."""
+    chosen = company_filter.read(request.args)
+    hours = request.args.get("timer") or None
+    scopes = followup.scopes_for(current_user, chosen.company_id)
+    scope = request.args.get("omfang") or ("all" if chosen.company is not None else "mine")
     scope = scope if scope in scopes else "mine"
     sort = request.args.get("sort", "start")
     sort = sort if sort in followup.SORTS else "start"
     today = clock.today()
-    view = followup.follow_up_view(current_user, scope, today, sort, request.args.get("kraever") == "1",
-                                   request.args.get("side", 1, type=int) or 1)
-    return render_template("placements/followups.html", rows=view.rows, view=view, scope=scope, scopes=scopes,
-                           sort=sort, today=today,
-                           last_month=month_label(service.add_months(service.month_start(today), -1)))
+    previous = service.add_months(service.month_start(today), -1)
+    problem, status = chosen.problem, chosen.status
+    if problem is None and hours not in (None, followup.MISSING_HOURS):
+        problem, status = (f"Ukendt visning af timer. Brug »{followup.MISSING_HOURS}« for forløbene uden timer for "
+                           f"{month_label(previous)}. Listen er derfor ikke vist."), 400
+    missing = hours == followup.MISSING_HOURS
+    view = None if problem else followup.follow_up_view(
+        current_user, scope, today, sort, request.args.get("kraever") == "1",
+        request.args.get("side", 1, type=int) or 1, chosen.company_id, missing)
+    # Every link of the page keeps the list's filters (``dict(args, key=...)`` changes one).
+    args = {"omfang": scope, "sort": sort, "kraever": 1 if view and view.flagged_only else None,
+            "virksomhed": chosen.company_id, "timer": followup.MISSING_HOURS if missing else None}
+    return render_template("placements/followups.html", rows=view.rows if view else [], view=view, scope=scope,
+                           scopes=scopes, sort=sort, today=today, args=args, company=chosen.company,
+                           problem=problem, last_month=month_label(previous)), status
 
 
 def _proposal_or_404(proposal_id: int) -> Proposal:

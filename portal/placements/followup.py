@@ -28,7 +28,7 @@ control both.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -52,6 +52,7 @@ MIN_DAYS_FOR_HOURS = 7
 SCOPES = {"mine": "Mine borgere", "team": "Mit team", "all": "Alle"}
 SORTS = ("start", "-start")
 PER_PAGE = 50  # rows a page of the list shows (as /borgere/); ``?side=N`` pages through them
+MISSING_HOURS = "mangler"  # ``?timer=mangler``: the placements without hours for last month
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +76,13 @@ class FollowUpPlacement:
     employed_3m: bool | None
     employed_6m: bool | None
     restricted: bool = False  # the citizen's processing is restricted (art. 18): nothing is asked
+    erased: bool = False  # the citizen is erased (anonymised): only the missing hours' list shows such a row
 
 
 _COLUMNS = (Placement.id, Placement.citizen_id, Citizen.name, Placement.company_id, Company.name,
             Placement.kind, Placement.start_date, Placement.end_date, Placement.weekly_hours,
-            Placement.end_reason, Placement.employed_3m, Placement.employed_6m, Citizen.restricted)
+            Placement.end_reason, Placement.employed_3m, Placement.employed_6m, Citizen.restricted,
+            Citizen.anonymised_at.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class FollowUpRow:
     flags: list[str]
     starts: date | None = None
     ends: date | None = None  # an end registered ahead: the placement runs (and is followed up) until then
+    retention_due: bool = False  # ended in a job with a retention check due: the row links to it
 
 
 def needs_follow_up(row: FollowUpRow) -> bool:
@@ -130,6 +134,7 @@ class FollowUpView:
     total: int
     flagged: int
     flagged_only: bool
+    missing_hours: bool = False  # only the placements without hours for last month (:func:`list_followups`)
 
     @property
     def rows(self) -> list[FollowUpRow]:
@@ -138,28 +143,35 @@ class FollowUpView:
 
 
 def follow_up_view(user: User, scope: str, today: date, sort: str = "start",
-                   flagged_only: bool = False, page: int = 1) -> FollowUpView:
-    """:func:`list_followups`, narrowed to the rows that need follow-up when ``flagged_only``,
-    one page (:data:`PER_PAGE`) of them: every row can be reached, however many there are
-    (a page past the end is the last one)."""
-    rows = list_followups(user, scope, today, sort)
+                   flagged_only: bool = False, page: int = 1, company_id: int | None = None,
+                   missing_hours: bool = False) -> FollowUpView:
+    """:func:`list_followups` (``company_id`` and ``missing_hours`` narrow it as there),
+    narrowed to the rows that need follow-up when ``flagged_only``, one page (:data:`PER_PAGE`)
+    of them: every row can be reached, however many there are (a page past the end is the last
+    one)."""
+    rows = list_followups(user, scope, today, sort, company_id=company_id, missing_hours=missing_hours)
     flagged = [row for row in rows if needs_follow_up(row)]
     shown = flagged if flagged_only else rows
     pages = max(1, -(-len(shown) // PER_PAGE))
     found = RowPage(page=min(max(page, 1), pages), per_page=PER_PAGE, error_out=False, rows=shown)
-    return FollowUpView(found, len(rows), len(flagged), flagged_only)
+    return FollowUpView(found, len(rows), len(flagged), flagged_only, missing_hours)
 
 
-def scopes_for(user: User) -> dict[str, str]:
-    """The scopes ``user`` may pick: everyone for administrators only."""
-    return SCOPES if user.role == "admin" else {k: v for k, v in SCOPES.items() if k != "all"}
+def scopes_for(user: User, company_id: int | None = None) -> dict[str, str]:
+    """The scopes ``user`` may pick: everyone for administrators, and for a consultant within
+    one company (``company_id``: a list of that company's placements, as a count per company
+    such as the Code of Care partners' links to it)."""
+    if user.role == "admin" or company_id is not None:
+        return SCOPES
+    return {k: v for k, v in SCOPES.items() if k != "all"}
 
 
-def _scoped(stmt, user: User, scope: str):
-    """``stmt`` narrowed to the citizens of ``scope`` as :func:`list_followups` reads it."""
+def _scoped(stmt, user: User, scope: str, company_id: int | None = None):
+    """``stmt`` narrowed to the citizens of ``scope`` as :func:`list_followups` reads it ("all"
+    as :func:`scopes_for` allows it: for administrators, and within one company)."""
     if scope == "mine":
         return stmt.where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id))
-    if scope != "all" or user.role != "admin":
+    if scope != "all" or "all" not in scopes_for(user, company_id):
         return stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
     return stmt
 
@@ -206,10 +218,18 @@ def count_followups(user: User, scope: str, today: date) -> int:
     return db.session.scalar(_scoped(stmt, user, scope)) or 0
 
 
-def list_followups(user: User, scope: str, today: date, sort: str = "start") -> list[FollowUpRow]:
+def list_followups(user: User, scope: str, today: date, sort: str = "start", company_id: int | None = None,
+                   missing_hours: bool = False) -> list[FollowUpRow]:
     """Placements without an end reason of the citizens in ``scope``, those whose end is
     registered ahead (running until that day, :func:`_followed_up`), and ended ones with a
     retention check due.
+
+    ``company_id``: only that company's placements. ``missing_hours``: instead, the placements
+    that ran last month without hours logged for it (:func:`.monthly.missing_in_month`, the
+    rows the company's hours page leaves empty, however few days they ran and whether they have
+    ended since), erased citizens' too (``erased``; their name is gone): exactly the placements
+    :func:`.monthly.missing_hours` counts, within ``scope``. Each such row is flagged »Ingen timer
+    for …« (but a restricted citizen's, of which nothing is asked).
 
     ``scope``: "mine" (the citizen's VK or adviser is ``user``), "team" (the user's team;
     none without a team) or "all" (administrators; anyone else gets "team").
@@ -228,18 +248,24 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
                   .scalar_subquery())
     hours = (sa.select(HoursLog.hours).where(HoursLog.placement_id == Placement.id, HoursLog.month == previous)
              .scalar_subquery())  # at most one row: a month is logged once per placement
+    if missing_hours:
+        rows_of = monthly.missing_in_month(previous)
+    else:
+        rows_of = sa.and_(sa.or_(_followed_up(today), _retention_open(today)), Citizen.anonymised_at.is_(None))
+
     def listed(*columns):
-        return _scoped(sa.select(*columns).join(Citizen, Placement.citizen_id == Citizen.id)
-                       .join(Company, Placement.company_id == Company.id)
-                       .where(sa.or_(_followed_up(today), _retention_open(today)), Citizen.anonymised_at.is_(None)),
-                       user, scope)
+        stmt = (sa.select(*columns).join(Citizen, Placement.citizen_id == Citizen.id)
+                .join(Company, Placement.company_id == Company.id).where(rows_of))
+        if company_id is not None:
+            stmt = stmt.where(Placement.company_id == company_id)
+        return _scoped(stmt, user, scope, company_id)
 
     order = Placement.start_date.desc() if sort == "-start" else Placement.start_date.asc()
     found = []
     for *columns, last_at, logged in db.session.execute(listed(*_COLUMNS, last_event, hours)
                                                         .order_by(order, Placement.id)):
         placement = FollowUpPlacement(*columns)
-        if followed_up(placement, today) or retention.due_checkpoints(placement, today):
+        if missing_hours or followed_up(placement, today) or retention.due_checkpoints(placement, today):
             found.append((placement, _local_date(last_at) if last_at is not None else None, logged))
     logged_months: dict[int, set[date]] = {}
     for placement_id, month in db.session.execute(
@@ -247,8 +273,20 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start") -> 
             .where(HoursLog.placement_id.in_(listed(Placement.id)),
                    HoursLog.month >= monthly.asked_months(today)[-1], HoursLog.month <= previous)):
         logged_months.setdefault(placement_id, set()).add(month)
-    return [_row(placement, last, logged, today, previous, logged_months.get(placement.id, set()))
+    rows = [_row(placement, last, logged, today, previous, logged_months.get(placement.id, set()))
             for placement, last, logged in found]
+    return [_missing_flagged(row, previous) for row in rows] if missing_hours else rows
+
+
+def _missing_flagged(row: FollowUpRow, previous: date) -> FollowUpRow:
+    """A row of the missing hours' list with »Ingen timer for …« among its flags: the list's
+    follow-up flag is raised only for a month run a week or more, and never on a placement that
+    has ended, but the company is asked for the hours of every month the placement ran in.
+    A restricted citizen's row stays without flags (nothing is asked while it lasts)."""
+    flag = f"Ingen timer for {month_label(previous)}"
+    if row.placement.restricted or flag in row.flags:
+        return row
+    return replace(row, flags=[flag, *row.flags])
 
 
 def missing_months(placement, today: date, logged: set[date]) -> list[date]:
@@ -314,7 +352,7 @@ def _row(placement: FollowUpPlacement, last: date | None, hours: Decimal | None,
     if not followed_up(placement, today):  # ended in a job: only the retention checks are asked
         flags = [f"Stadig i job eller uddannelse efter {months} måneder? Registrér svaret"
                  for months in retention.due_checkpoints(placement, today)]
-        return FollowUpRow(placement, hours, last, flags)
+        return FollowUpRow(placement, hours, last, flags, retention_due=bool(flags))
     if last is not None and last < placement.start_date:  # e.g. the start registered beforehand
         last = None
     ends = placement.end_date if placement.end_reason is not None else None  # registered ahead: runs until then

@@ -182,6 +182,15 @@ def placements_in(company_id: int, month: date) -> list[Placement]:
     return list(db.session.scalars(_in_month(company_id, month)))
 
 
+def missing_in_month(month: date) -> sa.ColumnElement[bool]:
+    """A placement that ran in ``month`` (:func:`ran_in_month`) with no hours logged for it: a
+    row the month's page leaves empty. The counts (:func:`missing_by_month`) and the staff's
+    list of those rows (:func:`.followup.list_followups` with ``missing_hours``) use this one
+    clause, so a count links to exactly its rows."""
+    logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
+    return sa.and_(ran_in_month(month), ~logged.exists())
+
+
 MISSING_MONTHS_BACK = 12  # missing hours are asked for the last 12 finished months (the focus goal's year)
 
 
@@ -209,9 +218,8 @@ def missing_by_month(months: Iterable[date], company_id: int | None = None,
         return found
     selects = []
     for month in months:
-        logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
         stmt = (sa.select(sa.literal(f"{month:%Y-%m}").label("month"), Placement.company_id.label("company_id"))
-                .where(ran_in_month(month), ~logged.exists()))
+                .where(missing_in_month(month)))
         if company_id is not None:
             stmt = stmt.where(Placement.company_id == company_id)
         if kinds is not None:
