@@ -33,14 +33,33 @@ EDITABLE_STATUSES = ("draft", "open", "closed")
 NO_DRAFT_AGAIN = ("Opslaget er slået op og kan ikke blive en kladde igen. Vælg »Lukket«, hvis jobcentret "
                   "ikke skal finde flere kandidater til det.")
 
+# Rules the job centre applies to the two subsidised kinds, worded for the company (review AT 1).
+# The figures are DOMAIN.md's (praktik 4-13 weeks) and the well-known ones; the job centre
+# decides each case, which the texts say.
+PRAKTIK_TYPICAL_WEEKS = (4, 13)
+LOENTILSKUD_TYPICAL_MAX_WEEKS = 26  # about 6 months at a private employer
+RIMELIGHED = ("Antallet af personer i virksomhedspraktik og løntilskud skal stå i et rimeligt forhold til, "
+              "hvor mange ordinært ansatte I har (rimelighedskravet); jobcentret vurderer det.")
+
+# Per kind: what it is, then (when there are rules) what it means for the company. Each is a
+# paragraph of the form's "Hvad er forskellen på typerne?".
 KIND_HELP = {
-    "smaajob": "Nogle få almindelige lønnede timer om ugen (ofte 1–15) til almindelig løn. "
-               "Det første skridt tilbage på arbejdsmarkedet.",
-    "virksomhedspraktik": "Ulønnet praktik mens borgeren får sin ydelse, for at afprøve eller "
-                          "opbygge arbejdsevnen. Varer typisk 4–13 uger.",
-    "loentilskud": "Et job hvor jobcentret betaler en del af lønnen i en afgrænset periode.",
-    "ordinaert": "Et almindeligt job på almindelige vilkår.",
-    "fleksjob": "Et job på nedsat tid til en person med varigt nedsat arbejdsevne.",
+    "smaajob": ("Nogle få almindelige lønnede timer om ugen (ofte 1–15) til almindelig løn. "
+                "Det første skridt tilbage på arbejdsmarkedet.",),
+    "virksomhedspraktik": (
+        "Ulønnet praktik mens borgeren får sin ydelse, for at afprøve eller opbygge arbejdsevnen.",
+        "For jer: I betaler ingen løn; borgeren beholder sin ydelse fra kommunen. Praktikken varer typisk "
+        f"{PRAKTIK_TYPICAL_WEEKS[0]}–{PRAKTIK_TYPICAL_WEEKS[1]} uger, for nogle borgere længere efter aftale med "
+        f"jobcentret. {RIMELIGHED}"),
+    "loentilskud": (
+        "Et job hvor jobcentret betaler en del af lønnen i en afgrænset periode.",
+        "For jer: I ansætter borgeren og betaler almindelig løn (efter overenskomst eller det, der er sædvanligt "
+        "for arbejdet), og jobcentret giver jer et tilskud til lønnen. Perioden aftales med jobcentret; i en "
+        f"privat virksomhed er den oftest op til 6 måneder ({LOENTILSKUD_TYPICAL_MAX_WEEKS} uger). Stillingen skal "
+        "være ekstra (merbeskæftigelse): den må ikke erstatte en medarbejder eller en stilling, I ellers ville "
+        f"besætte. {RIMELIGHED}"),
+    "ordinaert": ("Et almindeligt job på almindelige vilkår.",),
+    "fleksjob": ("Et job på nedsat tid til en person med varigt nedsat arbejdsevne.",),
 }
 
 _LANGUAGE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+)*$")
@@ -86,7 +105,8 @@ class OpeningForm(DanishForm):
                                  description="Lad feltet stå tomt, hvis start er efter aftale.")
     duration_weeks = _number("Varighed i uger", 1, 52, "Varigheden skal være mellem 1 og 52 uger.",
                              required=False,
-                             description="Praktik varer typisk 4–13 uger. Tom for et job uden slutdato.")
+                             description="Praktik varer typisk 4–13 uger; løntilskud i en privat virksomhed oftest "
+                                         "op til 26 uger. Tom for et job uden slutdato.")
     required_licences = LicencesField(
         "Kørekort",
         description="Sæt flueben ved de kategorier, hvor én af dem er nok, fx C til en lastbil "
@@ -97,7 +117,9 @@ class OpeningForm(DanishForm):
                                        "eller et roligt sted at arbejde.")
     capacity = _number("Antal pladser", 1, MAX_CAPACITY,
                        f"Antal pladser skal være mellem 1 og {MAX_CAPACITY}.", required=True, default=1,
-                       description="Flere faste pladser giver kun mening for virksomhedspraktik.")
+                       description="Flere faste pladser giver kun mening for virksomhedspraktik. Hvor mange I kan "
+                                   "have i praktik og løntilskud, afhænger af antallet af ordinært ansatte; "
+                                   "jobcentret vurderer det.")
     status = ChoiceField("Status", default="open",
                          description="Kun åbne opslag bliver matchet med kandidater.")
     version = HiddenField()
@@ -224,9 +246,18 @@ class OpeningForm(DanishForm):
         if self.hours_max.data and self.hours_max.data > WORKING_TIME_LIMIT:
             notes.append(f"Bemærk: over {WORKING_TIME_LIMIT:g} timer om ugen er mere, end arbejdstidsreglerne "
                          "tillader i gennemsnit. Tjek timetallet.")
-        weeks = self.duration_weeks.data
-        if self.kind.data == "virksomhedspraktik" and weeks and not 4 <= weeks <= 13:
-            notes.append("Bemærk: virksomhedspraktik varer typisk 4–13 uger. Jobcentret vurderer varigheden.")
+        weeks, kind = self.duration_weeks.data, self.kind.data
+        low, high = PRAKTIK_TYPICAL_WEEKS
+        if kind == "virksomhedspraktik" and weeks and not low <= weeks <= high:
+            notes.append(f"Bemærk: virksomhedspraktik varer typisk {low}–{high} uger. Jobcentret vurderer varigheden.")
+        if kind == "loentilskud" and not weeks:
+            notes.append("Bemærk: løntilskud gives i en afgrænset periode. Skriv varigheden, når I har aftalt den "
+                         "med jobcentret.")
+        if kind == "loentilskud" and weeks and weeks > LOENTILSKUD_TYPICAL_MAX_WEEKS:
+            notes.append(f"Bemærk: løntilskud i en privat virksomhed varer oftest højst 6 måneder "
+                         f"({LOENTILSKUD_TYPICAL_MAX_WEEKS} uger). Jobcentret vurderer varigheden.")
+        if kind == "virksomhedspraktik" and self.capacity.data and self.capacity.data > 1:
+            notes.append(f"Bemærk: opslaget har {self.capacity.data} pladser. {RIMELIGHED}")
         return notes
 
     def to_data(self) -> OpeningData:
