@@ -259,11 +259,15 @@ def get_proposal(proposal_id: int):
 @bp.alt_response(409, description="Svaret kan ikke gives nu: kandidaten er ikke aktuel lige nu (on_hold), "
                                    "forløbet er allerede startet, eller der er aftalt en samtale forude, og "
                                    "booked_interview (cancel eller keep) mangler.")
+@bp.alt_response(422, description="Ugyldige data: se 'errors' pr. felt. Blandt andet: declined efter en holdt "
+                                   "samtale uden en note (note: hvorfor kandidaten ikke blev ansat).")
 def answer_proposal(body, proposal_id: int):
     """Virksomhedens svar: interested, declined eller hired, med en kort note.
 
     Som på portalen: et nyt svar hired eller declined, mens en aftalt samtale endnu ikke er
-    holdt, kræver booked_interview (cancel aflyser samtalen, keep lader den stå)."""
+    holdt, kræver booked_interview (cancel aflyser samtalen, keep lader den stå). Er den aftalte
+    samtale holdt, er declined udfaldet »Ikke ansat« og kræver en note om hvorfor (422 ved note),
+    som udfaldet på portalen og POST /proposals/{id}/outcome."""
     proposal = load_proposal(proposal_id)
     # The web form's rules for the note (hidden characters, length) as a 422 at "note", before
     # anything is asked about an interview ahead; the service refuses the same (review AO 1).
@@ -274,6 +278,9 @@ def answer_proposal(body, proposal_id: int):
     except interviews.BookingChoiceNeeded as err:
         db.session.rollback()
         problems.abort(409, _choice_missing(err.interview))
+    except interviews.ReasonNeeded as err:  # "declined" after the held interview: the outcome's reason
+        db.session.rollback()
+        problems.abort(422, str(err), errors={"note": [str(err)]})
     except (rules.TransitionError, interviews.InterviewError) as err:
         db.session.rollback()
         problems.abort(409, str(err))

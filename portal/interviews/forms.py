@@ -9,8 +9,8 @@ from wtforms.validators import Length, NumberRange, Optional
 from ..formutil import DanishDateField, DanishForm, Required, choices, no_hidden_characters
 from ..proposals import MAX_NOTE_LENGTH
 from store import clock
-from .service import (MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, OUTSIDE_DAY, Slot,
-                      within_day)
+from .service import (MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, OUTSIDE_DAY,
+                      REASON_NEEDED, Slot, within_day)
 
 _TIME_MSG = "Angiv et gyldigt klokkeslæt (tt:mm)."
 
@@ -104,6 +104,6 @@ class OutcomeForm(DanishForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if ok and self.outcome.data == "declined" and not (self.reason.data or "").strip():
-            self.reason.errors.append("Skriv kort, hvorfor kandidaten ikke blev ansat.")
+            self.reason.errors.append(REASON_NEEDED)  # the service's rule (check_answer), at the field
             ok = False
         return ok

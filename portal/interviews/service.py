@@ -739,15 +739,32 @@ def check_outcome(proposal: Proposal, outcome: str, reason: str = "") -> None:
         raise InterviewError("Udfaldet kan meldes, når den aftalte samtale er holdt.")
     if outcome not in ("hired", "declined"):
         raise InterviewError("Vælg ansat eller ikke ansat.")
-    if outcome == "declined" and not (reason or "").strip():
-        raise InterviewError("Skriv kort, hvorfor kandidaten ikke blev ansat.")
-    check_answer(proposal, outcome)
+    check_answer(proposal, outcome, reason or "")
 
 
-def check_answer(proposal: Proposal, response: str) -> None:
+# A "no" after the held interview is the outcome »Ikke ansat«: the consultant needs to know why
+# (the outcome form asks it; review AS 5: the API stored it without).
+REASON_NEEDED = "Skriv kort, hvorfor kandidaten ikke blev ansat."
+
+
+class ReasonNeeded(InterviewError):
+    """"declined" after the booked interview was held, without a reason (:data:`REASON_NEEDED`);
+    nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(REASON_NEEDED)
+
+
+def check_answer(proposal: Proposal, response: str, note: str | None = None) -> None:
     """Refuse an answer the company may not give now (nothing is written).
 
+    ``note``: the answer's note (the outcome's reason). None only for a check made before the
+    note is read; :func:`answer`, which every way of answering goes through, always gives it.
+
     Raises:
+        ReasonNeeded: "declined" after the booked interview was held (:func:`held`: the outcome
+            »Ikke ansat«) with an empty note, whether it comes as the outcome
+            (:func:`report_outcome`), as an answer on the web, or from the API (review AS 5).
         portal.proposals.TransitionError: the candidate is on hold after a change of the
             opening's requirements (the company is not told why); "hired" for a candidate whose
             identity is not released to the company; a change away from "hired" once the job
@@ -755,6 +772,8 @@ def check_answer(proposal: Proposal, response: str) -> None:
     """
     if proposals_hold.is_held(proposal):
         raise TransitionError(f"{ON_HOLD_TEXT}. Svaret er ikke gemt.")
+    if response == "declined" and note is not None and not note.strip() and held(booked(proposal)):
+        raise ReasonNeeded()
     if response == "hired" and not identity_released(proposal) and proposal.company_response != "hired":
         # A company cannot have hired someone whose name it was never given (review finding);
         # a hire reported while the name was shared may keep its answer after the consent ends.
@@ -799,11 +818,12 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "", *,
     Raises:
         BookingChoiceNeeded: an interview is ahead and ``booked_interview`` is not one of
             :data:`BOOKING_CHOICES` (nothing written).
+        ReasonNeeded: "declined" after the held interview without a note (:func:`check_answer`).
         portal.proposals.TransitionError: as :func:`portal.proposals.respond` or
             :func:`check_answer` (nothing written once the caller rolls back).
     """
     lock(proposal)  # the interview ahead as it is now (cancelled or moved meanwhile)
-    check_answer(proposal, response)
+    check_answer(proposal, response, note)
     upcoming = interview_in_question(proposal, response)
     if upcoming is not None:
         if booked_interview not in BOOKING_CHOICES:

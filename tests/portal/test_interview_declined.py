@@ -65,5 +65,6 @@ def test_a_kept_interview_after_a_no_is_said_as_a_no_on_both_sides(app, client, 
 def test_a_no_without_an_interview_ahead_is_saved_at_once(app, client, auth, world):
     interview = add_interview(app, world, hours_from_now=-3)  # held already: nothing to cancel
     auth.switch_to(world["company"].email)
-    assert _decline(client, auth, world).status_code == 302
+    # After the held interview a no is the outcome »Ikke ansat«, with its reason (review AS 5).
+    assert _decline(client, auth, world, note="Valgte en anden").status_code == 302
     assert _state(app, interview) == ("booked", "declined")

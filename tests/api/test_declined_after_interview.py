@@ -1,0 +1,85 @@
+"""A "no" after the held interview is the outcome »Ikke ansat« and needs a reason, however it is
+sent (review AS 5): the API's answer stored "declined" with an empty note where the web's outcome
+form asks why. The rule is :func:`portal.interviews.service.check_answer`'s, applied by
+:func:`~portal.interviews.service.answer`, which the web's answer form, the outcome form and the
+API all go through."""
+from __future__ import annotations
+
+import pytest
+
+from portal.extensions import db
+from portal.interviews import service as interviews
+from store.models import Notification, Proposal
+from tests.api.api_fixtures import bearer, make_token
+from tests.portal.proposal_fixtures import add_interview, disclosed_world
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+@pytest.fixture
+def world(app, make_user):
+    world = disclosed_world(app, make_user)
+    world["interview"] = add_interview(app, world, hours_from_now=-3)  # booked, held three hours ago
+    return world
+
+
+def _answer(app, world) -> tuple[str | None, str | None, int]:
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        told = db.session.query(Notification).filter_by(kind="company_answered").count()
+        return proposal.company_response, proposal.company_response_note or None, told
+
+
+def _api(client, app, world, **body):
+    return client.post(f"/api/v1/proposals/{world['proposal']}/answer", json=body,
+                       headers=bearer(make_token(app, world["company"])))
+
+
+@pytest.mark.parametrize("note", [None, "", "   "])
+def test_the_api_refuses_declined_without_a_reason_after_the_interview(app, client, world, note):
+    body = {"response": "declined"} if note is None else {"response": "declined", "note": note}
+    refused = _api(client, app, world, **body)
+    assert refused.status_code == 422 and refused.content_type == "application/problem+json"
+    assert refused.json["errors"] == {"note": [interviews.REASON_NEEDED]}
+    assert _answer(app, world) == (None, None, 0)  # nothing stored, nobody told
+
+
+def test_the_api_stores_declined_with_its_reason(app, client, world):
+    done = _api(client, app, world, response="declined", note="Valgte en anden")
+    assert done.status_code == 200, done.json
+    assert done.json["response"] == "declined" and done.json["response_note"] == "Valgte en anden"
+    assert _answer(app, world) == ("declined", "Valgte en anden", 1)
+
+
+def test_before_the_interview_is_held_a_no_needs_no_reason(app, client, make_user):
+    """A »Ikke interesseret« with no interview held is an ordinary answer, as on the web."""
+    world = disclosed_world(app, make_user)
+    assert _api(client, app, world, response="declined").status_code == 200
+    assert _answer(app, world)[0] == "declined"
+
+
+def test_the_web_answer_form_refuses_the_same(app, client, auth, world):
+    """The answer form is hidden once the outcome is due, but a post to it (an old tab, a
+    script) goes through the same rule."""
+    auth.switch_to(world["company"].email)
+    done = client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                       data={"csrf_token": auth.csrf_token("/"), "response": "declined", "note": ""})
+    assert done.status_code == 302
+    assert _answer(app, world) == (None, None, 0)
+    page = client.get(done.location).get_data(as_text=True)
+    assert interviews.REASON_NEEDED in page
+
+
+def test_the_web_outcome_form_and_the_service_say_the_same(app, client, auth, world):
+    auth.switch_to(world["company"].email)
+    path = f"/samtaler/opslag/{world['opening']}/forslag/{world['proposal']}/udfald"
+    client.post(path, data={"csrf_token": auth.csrf_token("/"), "outcome": "declined", "reason": " "})
+    assert _answer(app, world) == (None, None, 0)
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        with pytest.raises(interviews.ReasonNeeded, match=interviews.REASON_NEEDED):
+            interviews.check_outcome(proposal, "declined", "")
+        with pytest.raises(interviews.ReasonNeeded):
+            interviews.check_answer(proposal, "declined", "")
+        interviews.check_answer(proposal, "declined", "Valgte en anden")
+        interviews.check_answer(proposal, "hired", "")  # a hire needs no reason
