@@ -2,9 +2,12 @@
 
 Matching measures commutes from postcodes, so a citizen's home and an opening's workplace
 must be postcodes of the table (:data:`matching.geo.POSTCODES`: the built-in Hedensted table,
-or the job centre's own from ``MATCHING_POSTCODES``). With the built-in table the texts name
-Hedensted, as they always have; with another table they speak of "jobcentrets
-postnummerliste" and, for a short list, name its towns.
+or the job centre's own from ``MATCHING_POSTCODES``). A table short enough to read
+(:data:`LISTED_MAX`, the built-in one's 13 among them) is named in full in the hint and in the
+error, since the input's suggestions (a datalist) offer nothing while the field holds a wrong
+value, are not read as a list by screen readers and are unreliable on phones (review AT 4).
+With the built-in table the error keeps the caller's words, which name Hedensted; with another
+table the texts speak of "jobcentrets postnummerliste".
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from matching import geo
 
 # Up to this many postcodes the hint and the error list them all; more are offered as the
 # input's suggestions (a datalist) and checked against the table.
-LISTED_MAX = 12
+LISTED_MAX = 20
 
 
 def _listed() -> str:
@@ -24,20 +27,29 @@ def _example() -> str:
     return f"{code} {town}"
 
 
+def _short() -> bool:
+    return len(geo.POSTCODES) <= LISTED_MAX
+
+
 def hint(builtin: str) -> str:
-    """The field's hint: ``builtin`` with the built-in table, else one naming the table."""
+    """The field's hint: every postcode of a short table, else ``builtin`` with the built-in
+    table or one naming the table."""
+    if _short():
+        return f"Et af jobcentrets postnumre: {_listed()}."
     if geo.is_builtin():
         return builtin
-    if len(geo.POSTCODES) <= LISTED_MAX:
-        return f"Et af jobcentrets postnumre: {_listed()}."
     return f"Et postnummer fra jobcentrets postnummerliste, fx {_example()}."
 
 
 def unknown(code: str, builtin: str) -> str:
-    """The error for a four-digit ``code`` not in the table (``builtin``: the built-in table's)."""
+    """The error for a four-digit ``code`` not in the table.
+
+    ``builtin``: the built-in table's error, ending in an invitation to choose (»Vælg et af
+    disse.«); for a short table its final full stop becomes a colon and the postcodes follow.
+    """
     if geo.is_builtin():
-        return builtin
+        return f"{builtin.removesuffix('.')}: {_listed()}." if _short() else builtin
     message = f"Postnummeret {code} findes ikke i jobcentrets postnummerliste."
-    if len(geo.POSTCODES) <= LISTED_MAX:
+    if _short():
         return f"{message} Vælg et af disse: {_listed()}."
     return f"{message} Tjek postnummeret, eller vælg et fra listen, der vises, når du skriver."

@@ -157,7 +157,7 @@ class OpeningForm(DanishForm):
             raise ValidationError("Postnummeret skal være 4 cifre.")
         if field.data not in POSTCODES:
             raise ValidationError(postcodes.unknown(
-                field.data, "Postnummeret kendes ikke i jobcentrets område. Vælg et af de viste postnumre."))
+                field.data, "Postnummeret kendes ikke i jobcentrets område. Vælg et af disse."))
 
     def validate_hours_min(self, field: Field) -> None:
         if field.data is not None and not 0 <= field.data <= MAX_HOURS:

@@ -226,23 +226,44 @@ def test_a_citizen_and_an_opening_from_the_table_are_matched_by_distance(app, cl
 
 # --- the default --------------------------------------------------------------------------------
 
+BUILTIN_LISTED = ("8722 Hedensted, 8723 Løsning, 7130 Juelsminde, 7160 Tørring, 7171 Uldum, 8783 Hornsyld, "
+                  "7140 Stouby, 8721 Daugård, 7150 Barrit, 8763 Rask Mølle, 8700 Horsens, 7100 Vejle, "
+                  "7000 Fredericia")
+
+
 @pytest.mark.parametrize("table_text", [None])
-def test_without_the_setting_the_forms_say_what_they_always_said(app, client, auth, consultant, make_user):
+def test_without_the_setting_the_forms_name_hedensted_and_every_postcode_they_take(app, client, auth, consultant,
+                                                                                   make_user):
+    """Review AT 4: the error said »Vælg et af de viste postnumre«, yet none was shown (only a
+    datalist, which offers nothing while the field holds a wrong value). The built-in table's
+    13 postcodes are now named in the hint and in the error."""
     assert geo.is_builtin() and len(geo.POSTCODES) == 13
     auth.login(consultant.email)
     citizen_id = make_citizen(app, vk_id=consultant.id)
     page = client.get(f"/borgere/{citizen_id}/profil").get_data(as_text=True)
-    assert "Postnummer i eller nær Hedensted Kommune, fx 8722." in page
+    assert f"Et af jobcentrets postnumre: {BUILTIN_LISTED}." in page
     html = _post_profile(client, auth, citizen_id, postcode="8000").get_data(as_text=True)
-    assert "Postnummeret kendes ikke i området. Vælg et postnummer i eller nær Hedensted Kommune." in html
+    assert ("Postnummeret kendes ikke i området. Vælg et postnummer i eller nær Hedensted Kommune: "
+            f"{BUILTIN_LISTED}.") in html
     assert _post_profile(client, auth, citizen_id, postcode="7130").status_code == 302
 
     auth.switch_to(make_user("company").email)
     page = client.get("/opslag/ny").get_data(as_text=True)
-    assert "Postnummeret i jobcentrets område, fx 8722 Hedensted." in page
+    assert f"Et af jobcentrets postnumre: {BUILTIN_LISTED}." in page
     assert page.count('<option value="') >= 13 and '<option value="8763">8763 Rask Mølle</option>' in page
     html = _post_opening(client, auth, postcode="8000").get_data(as_text=True)
-    assert "Postnummeret kendes ikke i jobcentrets område. Vælg et af de viste postnumre." in html
+    assert f"Postnummeret kendes ikke i jobcentrets område. Vælg et af disse: {BUILTIN_LISTED}." in html
+    assert "viste postnumre" not in html
+
+
+@pytest.mark.parametrize("table_text", [LARGE.split("8020;")[0]])  # 20 postcodes: still read in full
+def test_up_to_twenty_postcodes_are_named_in_full(app, client, auth, make_user):
+    assert len(geo.POSTCODES) == 20
+    auth.login(make_user("company").email)
+    page = client.get("/opslag/ny").get_data(as_text=True)
+    assert "Et af jobcentrets postnumre: 8000 By 0, " in page and "8019 By 19." in page
+    html = _post_opening(client, auth, postcode="1234").get_data(as_text=True)
+    assert "Postnummeret 1234 findes ikke i jobcentrets postnummerliste. Vælg et af disse: 8000 By 0, " in html
 
 
 def test_the_demo_stays_hedensteds_whatever_table_is_loaded(app):
