@@ -33,6 +33,7 @@ ENV_KEYS = (
     "PASSWORD_FORGOT_MINUTES",
     "JOBBRO_ENV",
     "RETENTION_DAYS",
+    "CV_VERSION_KEEP_DAYS",
     "TRUSTED_PROXY_HOPS",
     "FRESH_LOGIN_MINUTES",
     "HOTLINE_REMIND_BEFORE_MINUTES",
@@ -53,7 +54,7 @@ ENV_KEYS = (
     "WEBHOOKS_INTERNAL_NETWORKS",
 )
 ENVIRONMENTS = ("development", "testing", "production")
-INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
+INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "CV_VERSION_KEEP_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
             "FRESH_LOGIN_MINUTES", "HOTLINE_REMIND_BEFORE_MINUTES", "LOGIN_MAX_FAILURES",
             "LOGIN_IP_MAX_ACCOUNTS", "RANKINGS_PER_PROCESS", "IMPORT_MAX_CONTENT_LENGTH", "IMPORT_WEB_MAX_ROWS")
 
@@ -101,6 +102,10 @@ def defaults(instance_path: str) -> dict:
         "PASSWORD_FORGOT_WINDOW_SECONDS": 60 * 60,
         # Closed cases are anonymised after five years (the job centre's retention rule).
         "RETENTION_DAYS": 5 * 365,
+        # A CV replaced by a newer one is kept this long (a wrong upload can be deleted and the
+        # earlier version is current again), then the retention run deletes it unless a consent in
+        # force shares it (review AU 2, portal.citizens.cv_versions).
+        "CV_VERSION_KEEP_DAYS": 30,
         # The hotline-reminders job mails the assignee this long before an unanswered
         # request's target (0: no reminders; overdue requests are still escalated).
         "HOTLINE_REMIND_BEFORE_MINUTES": 60,
@@ -294,6 +299,7 @@ def _check_counts(config: dict) -> None:
                            ("LOGIN_IP_MAX_ACCOUNTS", 1, None), ("RANKINGS_PER_PROCESS", 0, None),
                            # a sign typo would anonymise every closed case at the next run
                            ("RETENTION_DAYS", MIN_RETENTION_DAYS, None),
+                           ("CV_VERSION_KEEP_DAYS", 1, None),
                            ("IMPORT_MAX_CONTENT_LENGTH", 1, None), ("IMPORT_WEB_MAX_ROWS", 1, None),
                            ("MAIL_PORT", 1, 65535)):
         if key not in config and key not in fallback:

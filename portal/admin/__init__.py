@@ -14,3 +14,4 @@ from . import integrations  # noqa: E402,F401
 from . import audit_log  # noqa: E402,F401
 from . import mail_queue  # noqa: E402,F401
 from . import rules  # noqa: E402,F401
+from . import citizen_access  # noqa: E402,F401  (art. 15: a citizen's access export)

@@ -58,6 +58,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "cv_uploaded": "CV uploadet",
         "cv_downloaded": "CV hentet",
         "cv_deleted": "CV slettet (gemt ved en fejl)",
+        "cv_superseded_deleted": "Erstattet CV slettet efter opbevaringsfristen",
+        "citizen_access_export": "Udtræk til indsigt (art. 15)",
         "limitations_updated": "Skånehensyn rettet",
         "case_closed": "Sag afsluttet",
         "case_reopened": "Sag genåbnet",
@@ -214,7 +216,8 @@ PURPOSE_WORDS = {
     "set": "sat", "cleared": "fjernet", "read-only": "kun læse", "api": "API", "filter": "filter:",
     "external": "eksternt", "id": "id", "lift": "ophæv", "erasure": "sletning", "block": "spærring",
     "other_device": "på en anden enhed", "other_devices": "på alle andre enheder",
-    "xlsx": "Excel-fil", "csv": "CSV-fil", "read": "læst", "answered": "besvaret", "unassigned": "ikke tildelt",
+    "xlsx": "Excel-fil", "csv": "CSV-fil", "html": "vist som side", "json": "hentet som JSON-fil",
+    "zip": "hentet som ZIP-fil med CV-filer", "read": "læst", "answered": "besvaret", "unassigned": "ikke tildelt",
     "company_changed": "virksomheden er skiftet", "active": "aktiv", "inactive": "inaktiv",
     "account": "kontoen", "ip": "IP-adressen", "confirm_failures": "forkerte adgangskoder ved bekræftelse",
     "password_change_failures": "forkerte adgangskoder ved skift af adgangskode",
@@ -245,7 +248,7 @@ PURPOSE_KEYS = {
     "henvendelser": "henvendelser", "raadgiver": "borgere som rådgiver", "session": "session",
     "vk": "VK", "adviser": "rådgiver", "interview": "samtale", "times": "tider", "channel": "kanal",
     "text": "samtykketekst", "share": "deles", "response": "svar", "story": "historie", "delivery": "levering",
-    "reason": "årsag", "role": "rolle", "Opening": "opslag", "Placement": "forløb", "Interview": "samtale", "Citizen": "borger",
+    "reason": "årsag", "role": "rolle", "saved": "gemt", "Opening": "opslag", "Placement": "forløb", "Interview": "samtale", "Citizen": "borger",
 }
 # A count put after its number: "rows:15" is "15 rækker".
 PURPOSE_COUNTS = {"rows": "rækker"}
@@ -280,6 +283,7 @@ PURPOSE_PHRASES = {
     "new decision after the case was reopened:": "ny beslutning efter genåbning af sagen:",
     "by hand, external id": "oprettet i hånden med eksternt id", "by hand": "oprettet i hånden",
     "external id attached": "eksternt id tilknyttet",  # portal.imports.lookalikes: an import matched by hand
+    "likely duplicate created anyway:": "oprettet trods lighed med",  # portal.api.citizens (review AS 2)
     "no company held the name": "ingen virksomhed havde navnet",
     "told companies:": "virksomheder underrettet:", "no active user:": "ingen aktiv bruger hos:",
 }

@@ -117,11 +117,21 @@ def remove(citizen: Citizen, cv: CvDocument, reason: str, user: User) -> str | N
     service.ensure_editable(citizen)
     if shared := shared_with(citizen, cv):
         raise CvShared(shared)
+    purpose = audit_purpose(cv, reason)
+    stored_name = discard(citizen, cv)
+    service.record_cv_deleted(citizen, purpose)
+    return stored_name
+
+
+def discard(citizen: Citizen, cv: CvDocument) -> str | None:
+    """What every deletion of a version does, unchecked and unaudited (the callers check and
+    audit: :func:`remove`, and the retention run's :func:`portal.citizens.cv_versions.prune`):
+    the cached vectors made with its text, the row and its text, the cached CV check. Returns
+    the stored file's name, which the caller deletes once its commit has succeeded."""
     stored_name, text = cv.stored_name, cv.text or ""
     _drop_vectors(citizen, text)
     citizen.cv_documents.remove(cv)  # delete-orphan: the row and its text go at the flush
     cv_sharing.forget(text)
-    service.record_cv_deleted(citizen, audit_purpose(cv, reason))
     return stored_name
 
 

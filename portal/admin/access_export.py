@@ -1,0 +1,316 @@
+"""Udtræk til indsigt: everything the portal holds about one citizen (GDPR art. 15, review AU 1).
+
+An answer to a request for access must hold the data itself, the purposes, the recipients and
+the retention, in plain language (art. 12). :func:`gather` collects, for one citizen:
+
+- the profile (with the case's earlier closings and VKs), the jobmål, every stored CV version
+  (its text; the files go into the ZIP download), the skånehensyn;
+- every proposal: the decision and its reason, the company's answers (earlier ones too), the
+  consents (text version, channel, given, deadline, withdrawn or replaced), what was shared
+  with the company and when (name, each time; the profile and contact details; the CV and its
+  version), the interviews;
+- what each company got, as a summary (the recipients, art. 15(1)(c));
+- the placements with their hours and follow-ups, and the hotline requests about them;
+- the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
+- the retention: when the case is anonymised (``RETENTION_DAYS`` after closing), and when a
+  replaced CV version is deleted (:mod:`portal.citizens.cv_versions`).
+
+The result is plain data (dicts and lists with Danish keys, dates as ``date``/``datetime``):
+the page renders it as it is, and :func:`as_json` writes the same data, so the two never
+differ. Reading it is the route's business: administrators only, after a fresh login, audited
+before anything is gathered (:mod:`.citizen_access`).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from store import clock
+from store.models import (Citizen, HotlineRequest, Interview, Placement, Proposal, User)
+from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS,
+                                END_REASONS, HOTLINE_CATEGORIES, HOTLINE_MESSAGE_KINDS, HOTLINE_STATUSES,
+                                HOTLINE_URGENCIES, INTERVIEW_SIDES, INTERVIEW_STATUSES, LIMITATION_FLAGS,
+                                OPENING_KINDS, PLACEMENT_EVENT_KINDS, PROPOSAL_STATUSES, READINESS_GROUPS, ROLES)
+
+from .. import proposals
+from ..citizens import cv_sharing, cv_versions, queries
+from ..extensions import db
+from ..pseudonyms import pseudonym
+from . import audit_view
+
+# The keys of Proposal.shared_profile, as the proposal page names them.
+SHARED_PROFILE_LABELS = {"experience": "Erfaring", "goals": "Jobmål", "hours": "Timer", "licences": "Kørekort",
+                         "languages": "Sprog", "start": "Kan starte", "phone": "Telefon", "email": "E-mail"}
+CONTACT_KEYS = ("phone", "email")
+
+
+def _yes(value: bool | None) -> str | None:
+    return None if value is None else ("Ja" if value else "Nej")
+
+
+class _Users:
+    """Names of the users the data names, looked up once each."""
+
+    def __init__(self) -> None:
+        self._names: dict[int, str] = {}
+
+    def __call__(self, user_id: int | None) -> str | None:
+        if user_id is None:
+            return None
+        if user_id not in self._names:
+            user = db.session.get(User, user_id)
+            if user is None:
+                self._names[user_id] = f"Bruger nr. {user_id} (findes ikke længere)"
+            else:
+                where = user.company.name if user.role == "company" and user.company else "Jobcentret"
+                self._names[user_id] = f"{user.name} ({ROLES.get(user.role, user.role).lower()}, {where})"
+        return self._names[user_id]
+
+
+def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation: str) -> list[dict]:
+    """The sections of the answer, in order: each ``{"id", "titel", "forklaring", "indhold"}``."""
+    users = _Users()
+    proposals_of = list(db.session.scalars(sa.select(Proposal).where(Proposal.citizen_id == citizen.id)
+                                           .order_by(Proposal.id)))
+    placements = list(db.session.scalars(sa.select(Placement).where(Placement.citizen_id == citizen.id)
+                                         .order_by(Placement.start_date, Placement.id)))
+    sections = [
+        _section("om", "Om udtrækket", "Hvad udtrækket er, og hvem der har lavet det.", {
+            "Borgernummer": citizen.id, "Lavet": clock.utcnow(), "Lavet af": made_by,
+            "Dataansvarlig": organisation,
+            "Indhold": "Alle oplysninger, Jobbro har om borgeren, hvad de bruges til, hvem der har fået dem, "
+                       "og hvor længe de gemmes (databeskyttelsesforordningens artikel 15)."}),
+        _section("profil", "Profil", "Borgerens stamoplysninger, som jobcentret har registreret dem.",
+                 _profile(citizen, users)),
+        _section("jobmaal", "Jobmål", "Borgerens jobmål i prioriteret rækkefølge.",
+                 [goal.title for goal in citizen.job_goals]),
+        _section("cv", "CV", "Alle gemte versioner af borgerens CV, nyeste sidst. Filerne er med i ZIP-filen.",
+                 _cv_versions(citizen, users)),
+        _section("skaanehensyn", "Skånehensyn",
+                 "Hensyn ved arbejde. De gives aldrig til virksomheder og bruges ikke i matchingen.", {
+                     "Hensyn": [LIMITATION_FLAGS.get(flag, flag) for flag in citizen.limitation_flags or []],
+                     "Beskrivelse": citizen.limitations_text or None}),
+        _section("forslag", "Forslag til job",
+                 "Hvert opslag, borgeren er vurderet eller foreslået til: konsulentens beslutning og begrundelse, "
+                 "samtykker, hvad virksomheden har fået og svaret, og samtaler.",
+                 [_proposal(p, users) for p in proposals_of]),
+        _section("delt", "Hvad virksomhederne har fået",
+                 "Modtagerne af borgerens oplysninger: hver virksomhed, der har fået borgerens navn, og hvad og hvornår.",
+                 [row for p in proposals_of if (row := _shared(p))]),
+        _section("forloeb", "Forløb", "Praktikker, løntilskud, job og andre forløb med timer og opfølgning.",
+                 [_placement(p, users) for p in placements]),
+        _section("hotline", "Henvendelser til hotlinen",
+                 "Virksomhedernes henvendelser om borgerens forløb, med alle beskeder.",
+                 _hotline(placements, users)),
+        _section("adgangslog", "Adgangslog",
+                 "Hvem i Jobbro har læst eller ændret borgerens oplysninger, hvornår og hvorfor (nyeste først).",
+                 _access_log(citizen.id)),
+        _section("opbevaring", "Opbevaring", "Hvor længe oplysningerne gemmes.", _retention(citizen, retention_days)),
+        _section("formaal", "Formål, retsgrundlag og modtagere", "Hvad oplysningerne bruges til, og hvem der får dem.",
+                 _purposes(proposals_of)),
+    ]
+    return sections
+
+
+def _section(key: str, title: str, explanation: str, content) -> dict:
+    return {"id": key, "titel": title, "forklaring": explanation, "indhold": content}
+
+
+def _profile(citizen: Citizen, users: _Users) -> dict:
+    town = queries.town_of(citizen.postcode)
+    return {
+        "Navn": citizen.name, "Telefon": citizen.phone or None, "E-mail": citizen.email or None,
+        "Postnummer": f"{citizen.postcode} {town}".strip() if citizen.postcode else None,
+        "Id i jobcentrets fagsystem": citizen.external_id,
+        "Ydelsesgruppe": BENEFIT_GROUPS.get(citizen.benefit_group, citizen.benefit_group),
+        "Parathed": READINESS_GROUPS.get(citizen.readiness_group, citizen.readiness_group),
+        "Timer pr. uge": citizen.hours_available, "Længste transport (km)": citizen.max_commute_km,
+        "Kørekort": ", ".join(citizen.driving_licences or []) or None, "Sprog": citizen.languages or None,
+        "Virksomhedskonsulent (VK)": users(citizen.vk_id), "Rådgiver": users(citizen.adviser_id),
+        "Team": citizen.team.name if citizen.team else None,
+        "Sagen startet": citizen.case_start, "Sagen afsluttet": citizen.case_closed,
+        "Årsag til afslutning": CASE_CLOSE_REASONS.get(citizen.case_close_reason) if citizen.case_close_reason else None,
+        "Behandlingen begrænset (art. 18)": _yes(citizen.restricted),
+        "Oprettet i Jobbro": citizen.created_at, "Sidst ændret": citizen.updated_at,
+        "Tidligere afslutninger af sagen": [
+            {"Afsluttet": c.closed_on, "Genåbnet": c.reopened_on,
+             "Årsag": CASE_CLOSE_REASONS.get(c.reason) if c.reason else None} for c in citizen.case_closures],
+        "Tidligere virksomhedskonsulenter": [
+            {"VK": users(c.vk_id) or "Ingen", "Til": c.replaced_at} for c in citizen.vk_changes],
+    }
+
+
+def _cv_versions(citizen: Citizen, users: _Users) -> list[dict]:
+    current = citizen.current_cv
+    shared = cv_sharing.sharing(citizen)
+    rows = []
+    for cv in citizen.cv_documents:
+        companies = sorted({item.proposal.opening.company.name for item in shared if item.cv is cv})
+        if cv is current:
+            state = "Nuværende CV"
+        elif (until := cv_versions.delete_on(citizen, cv)) is not None:
+            state = f"Erstattet af et nyere CV; slettes senest {until.strftime('%d.%m.%Y')}"
+        else:
+            state = "Erstattet af et nyere CV; gemmes, så længe en virksomhed har det efter borgerens samtykke"
+        rows.append({"CV nr.": cv.id, "Gemt": cv.created_at, "Gemt af": users(cv.uploaded_by_id),
+                     "Fil": cv.original_filename or ("Skrevet i Jobbro" if not cv.stored_name else None),
+                     "Status": state, "Virksomheder, der har denne version": companies,
+                     "Tekst": cv.text or None})
+    return rows
+
+
+def _proposal(proposal: Proposal, users: _Users) -> dict:
+    opening = proposal.opening
+    interviews = db.session.scalars(sa.select(Interview).where(Interview.proposal_id == proposal.id)
+                                    .order_by(Interview.starts_at, Interview.id)).all()
+    return {
+        "Forslag nr.": proposal.id, "Opslag": f"{opening.title} (nr. {opening.id})",
+        "Virksomhed": opening.company.name, "Slags": OPENING_KINDS.get(opening.kind, opening.kind),
+        "Kaldenavn hos virksomheden": pseudonym(proposal.citizen_id, opening.id),
+        "Status": PROPOSAL_STATUSES.get(proposal.status, proposal.status), "Oprettet": proposal.created_at,
+        "Matchscore": round(proposal.score, 3) if proposal.score is not None else None,
+        "Besluttet": proposal.decided_at, "Besluttet af": users(proposal.decided_by_id),
+        "Begrundelse": proposal.decision_reason or None, "Afsluttet": proposal.ended_on,
+        "Jobmål vist for virksomheden": proposal.shared_goal or None,
+        "Profil til virksomheden": _shared_profile(proposal.shared_profile),
+        "Profilen godkendt": proposal.profile_approved_at, "Profilen godkendt af": users(proposal.profile_approved_by_id),
+        "Borgeren har sagt ja til at dele CV": _yes(proposal.share_cv),
+        "Navnet delt med virksomheden": [d.disclosed_at for d in proposal.earlier_disclosures]
+                                        + ([proposal.disclosed_at] if proposal.disclosed_at else []),
+        "Virksomhedens svar": COMPANY_RESPONSES.get(proposal.company_response) if proposal.company_response else None,
+        "Svaret givet": proposal.company_responded_at, "Virksomhedens bemærkning": proposal.company_response_note or None,
+        "Tidligere svar": [{"Svar": COMPANY_RESPONSES.get(a.response, "Intet svar") if a.response else "Intet svar",
+                            "Givet": a.answered_at} for a in proposal.earlier_answers],
+        "Samtykker": [{"Givet": c.given_at, "Kanal": CONSENT_CHANNELS.get(c.channel, c.channel),
+                       "Samtykketekst (version)": c.text_version, "Gælder til og med": c.deadline,
+                       "Registreret af": users(c.recorded_by_id), "Trukket tilbage": c.withdrawn_at,
+                       "Erstattet af et nyt samtykke": c.replaced_at,
+                       "Sluttede med forslaget": _yes(c.ended_with_proposal) if c.ended_with_proposal else None}
+                      for c in proposal.consents],
+        "Samtaler": [{"Tidspunkt": i.starts_at, "Varighed (minutter)": i.duration_minutes, "Sted": i.location or None,
+                      "Foreslået af": INTERVIEW_SIDES.get(i.offered_by, i.offered_by),
+                      "Status": INTERVIEW_STATUSES.get(i.status, i.status)} for i in interviews],
+    }
+
+
+def _shared_profile(profile: dict | None) -> dict:
+    return {SHARED_PROFILE_LABELS.get(key, key): value for key, value in (profile or {}).items() if value}
+
+
+def _shared(proposal: Proposal) -> dict | None:
+    """What the proposal's company got of the citizen, or None when it never got the name."""
+    moments = [d.disclosed_at for d in proposal.earlier_disclosures] + (
+        [proposal.disclosed_at] if proposal.disclosed_at else [])
+    if not moments:
+        return None
+    consent = proposals.active_consent(proposal)
+    profile = proposal.shared_profile or {}
+    what = ["Navn"]
+    if any(profile.get(key) for key in SHARED_PROFILE_LABELS if key not in CONTACT_KEYS):
+        what.append("profil")
+    what += [SHARED_PROFILE_LABELS[key].lower() for key in CONTACT_KEYS if profile.get(key)]
+    if proposal.share_cv and (version := cv_sharing.consented_version(proposal)) is not None:
+        what.append(f"CV nr. {version.id} (teksten uden private oplysninger)")
+    elif proposal.share_cv:
+        what.append("CV")
+    return {"Virksomhed": proposal.opening.company.name, "Opslag": f"{proposal.opening.title} (nr. {proposal.opening.id})",
+            "Navnet delt": moments, "Hvad": ", ".join(what),
+            "Samtykke i kraft til og med": consent.deadline if consent else None,
+            "Ser virksomheden det nu": "Ja" if consent is not None and proposal.status == "disclosed" else "Nej"}
+
+
+def _placement(placement: Placement, users: _Users) -> dict:
+    return {
+        "Forløb nr.": placement.id, "Virksomhed": placement.company.name,
+        "Slags": OPENING_KINDS.get(placement.kind, placement.kind),
+        "Opslag": f"{placement.opening.title} (nr. {placement.opening.id})" if placement.opening else None,
+        "Start": placement.start_date, "Slut": placement.end_date, "Timer pr. uge": placement.weekly_hours,
+        "Årsag til afslutning": END_REASONS.get(placement.end_reason) if placement.end_reason else None,
+        "I job 3 måneder efter": _yes(placement.employed_3m), "I job 6 måneder efter": _yes(placement.employed_6m),
+        "Timer": [{"Måned": h.month, "Timer": h.hours, "Registreret af": users(h.logged_by_id)}
+                  for h in sorted(placement.hours, key=lambda h: h.month)],
+        "Opfølgning og ændringer": [{"Tidspunkt": e.at, "Hvad": PLACEMENT_EVENT_KINDS.get(e.kind, e.kind),
+                                     "Notat": e.note or None, "Af": users(e.user_id)} for e in placement.events],
+    }
+
+
+def _hotline(placements: list[Placement], users: _Users) -> list[dict]:
+    ids = [p.id for p in placements]
+    if not ids:
+        return []
+    requests = db.session.scalars(sa.select(HotlineRequest).where(HotlineRequest.placement_id.in_(ids))
+                                  .order_by(HotlineRequest.created_at, HotlineRequest.id)).all()
+    return [{"Henvendelse nr.": r.id, "Virksomhed": r.company.name, "Forløb nr.": r.placement_id,
+             "Emne": r.subject, "Kategori": HOTLINE_CATEGORIES.get(r.category, r.category),
+             "Hast": HOTLINE_URGENCIES.get(r.urgency, r.urgency), "Status": HOTLINE_STATUSES.get(r.status, r.status),
+             "Oprettet": r.created_at, "Lukket": r.closed_at,
+             "Beskeder": [{"Tidspunkt": m.created_at, "Fra": users(m.author_id),
+                           "Slags": HOTLINE_MESSAGE_KINDS.get(m.kind, m.kind), "Tekst": m.body} for m in r.messages]}
+            for r in requests]
+
+
+def _access_log(citizen_id: int) -> list[dict]:
+    rows = audit_view.rows_of(audit_view.all_of(audit_view.Filters(citizen_id=citizen_id)))
+    return [{"Tidspunkt": row.at, "Bruger": row.user, "Rolle": row.role or None,
+             "Organisation": row.organisation or None, "Handling": row.action_label,
+             "Formål og detaljer": row.purpose_label or None, "Resultat": row.result_label} for row in rows]
+
+
+def _days(days: int) -> str:
+    if days > 0 and days % 365 == 0:
+        return f"{days // 365} år"
+    return "1 dag" if days == 1 else f"{days} dage"
+
+
+def _retention(citizen: Citizen, retention_days: int) -> dict:
+    if citizen.case_closed is not None:
+        when = citizen.case_closed + timedelta(days=retention_days)
+        case = (f"Sagen blev afsluttet {citizen.case_closed.strftime('%d.%m.%Y')}. Oplysningerne anonymiseres "
+                f"{when.strftime('%d.%m.%Y')} ({_days(retention_days)} efter afslutningen).")
+    else:
+        when = None
+        case = (f"Sagen er åben. Oplysningerne anonymiseres {_days(retention_days)} efter, at sagen er afsluttet.")
+    if citizen.restricted:
+        case += " Behandlingen er begrænset: oplysningerne gemmes, til begrænsningen ophæves."
+    return {"Sagens oplysninger": case, "Anonymiseres": when,
+            "Tidligere CV-versioner": (f"Et CV, der er erstattet af et nyere, slettes {_days(cv_versions.keep_days())} "
+                                       "efter, medmindre en virksomhed har det efter borgerens samtykke; så slettes det, "
+                                       "når samtykket ophører."),
+            "Adgangsloggen": "Adgangsloggen slettes ikke sammen med sagen. Den rummer numre, ikke navne."}
+
+
+def _purposes(proposals_of: list[Proposal]) -> dict:
+    recipients = sorted({p.opening.company.name for p in proposals_of if _shared(p)})
+    return {
+        "Formål": "Jobcentret bruger oplysningerne til at finde job, praktik og andre forløb, der passer til borgeren, "
+                  "til at følge forløbene og til at måle jobcentrets indsats (tal uden navne).",
+        "Retsgrundlag": "Jobcentrets opgaver efter lov om en aktiv beskæftigelsesindsats (databeskyttelsesforordningens "
+                        "artikel 6, stk. 1, litra e, og for helbredsoplysninger artikel 9, stk. 2, litra b). At en "
+                        "virksomhed får borgerens navn og profil, sker kun med borgerens samtykke (artikel 6, stk. 1, litra a).",
+        "Matching": "Jobbro foreslår opslag ud fra CV, jobmål, timer, afstand og kørekort. En konsulent vurderer altid "
+                    "forslaget; der træffes ingen automatiske afgørelser.",
+        "Modtagere": "Virksomheder får borgerens navn og de oplysninger, borgeren har sagt ja til, først efter samtykke. "
+                     "Før det ser de kun et kaldenavn. Helbred, skånehensyn, ydelsesgruppe og CPR-nummer gives aldrig "
+                     "til virksomheder.",
+        "Virksomheder, der har fået borgerens navn": recipients,
+    }
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def as_json(sections: list[dict]) -> str:
+    """The sections as one JSON document ``{id: {"titel", "forklaring", "indhold"}}``."""
+    document = {s["id"]: {"titel": s["titel"], "forklaring": s["forklaring"], "indhold": s["indhold"]}
+                for s in sections}
+    return json.dumps(document, ensure_ascii=False, indent=2, default=_json_value)

@@ -1,0 +1,217 @@
+"""Udtræk til indsigt (GDPR art. 15, review AU 1): /admin/indsigt/<id> gathers everything the
+portal holds about one citizen, for administrators only, after a fresh login, audited first."""
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal import audit
+from portal.extensions import db
+from store.models import (AuditEvent, Citizen, Consent, CvDocument, HotlineMessage, HotlineRequest, HoursLog,
+                          Interview, JobGoal, Opening, Placement, PlacementEvent, Proposal, ProposalDisclosure, User)
+from tests.clock import TODAY
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+# One unique marker per kind of data: each must be in the export.
+MARKERS = {
+    "profil": "Zelmira Quorndahl", "jobmaal": "Jobmaal-Ravioli-Kok", "cv_old": "Gammel-CV-Pindsvin",
+    "cv_new": "Nyt-CV-Grævling", "skaanehensyn": "Skaane-Tekst-Omhu", "begrundelse": "Begrundelse-Kvist",
+    "note": "Virksomhed-Note-Lyng", "profile": "Erfaring-Profil-Hvede", "interview": "Samtale-Sted-Birk",
+    "hours": "37,5", "event": "Opfoelgning-Notat-Hassel", "hotline": "Hotline-Emne-Tjoern",
+    "message": "Hotline-Besked-Kastanje", "audit": "borgerens side",
+}
+SAVED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", email="admin@jc.dk")
+
+
+@pytest.fixture
+def world(app, make_user):
+    consultant = make_user("consultant")
+    company = make_user("company")
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "abc123.txt").write_bytes(b"Fil-indhold-Oter " * 3)
+    with app.app_context():
+        citizen = Citizen(name=MARKERS["profil"], phone="12 34 56 78", email="zq@example.com", postcode="8722",
+                          benefit_group="kontanthjaelp", readiness_group="i_gang", case_start=date(2026, 1, 5),
+                          hours_available=20, vk_id=consultant.id, limitation_flags=["no_heavy_lifting"],
+                          limitations_text=MARKERS["skaanehensyn"])
+        citizen.job_goals = [JobGoal(title=MARKERS["jobmaal"], position=0)]
+        citizen.cv_documents = [
+            CvDocument(text=MARKERS["cv_old"] + " erfaring fra køkken", content_type="txt", original_filename="gammel.txt",
+                       stored_name="abc123.txt", created_at=SAVED),
+            CvDocument(text=MARKERS["cv_new"] + " erfaring fra køkken", content_type="txt", created_at=SAVED + timedelta(days=3))]
+        opening = Opening(company_id=company.company_id, kind="virksomhedspraktik", title="Praktik i kantinen",
+                          hours_min=10, hours_max=20, postcode="7130", status="open")
+        db.session.add_all([citizen, opening])
+        db.session.flush()
+        proposal = Proposal(citizen_id=citizen.id, opening_id=opening.id, status="disclosed", decided_by_id=consultant.id,
+                            decided_at=SAVED, decision_reason=MARKERS["begrundelse"], shared_goal="Kok",
+                            shared_profile={"experience": MARKERS["profile"], "phone": "12 34 56 78"},
+                            company_response="interested", company_response_note=MARKERS["note"],
+                            company_responded_at=SAVED + timedelta(days=5), disclosed_at=SAVED + timedelta(days=4))
+        db.session.add(proposal)
+        db.session.flush()
+        db.session.add_all([
+            ProposalDisclosure(proposal_id=proposal.id, disclosed_at=SAVED + timedelta(days=1)),
+            Consent(proposal_id=proposal.id, text_version="v-test", channel="telefon", given_at=SAVED + timedelta(days=4),
+                    deadline=TODAY + timedelta(days=60), recorded_by_id=consultant.id),
+            Interview(proposal_id=proposal.id, starts_at=SAVED + timedelta(days=8), location=MARKERS["interview"],
+                      offered_by="company", offered_by_id=company.id, status="booked", uid=f"{uuid.uuid4()}@jobbro")])
+        placement = Placement(citizen_id=citizen.id, opening_id=opening.id, company_id=company.company_id,
+                              kind="virksomhedspraktik", start_date=date(2026, 4, 1), weekly_hours=15)
+        placement.hours = [HoursLog(month=date(2026, 4, 1), hours=Decimal("37.5"), logged_by_id=company.id)]
+        placement.events = [PlacementEvent(kind="followup", note=MARKERS["event"], user_id=consultant.id)]
+        db.session.add(placement)
+        db.session.flush()
+        request = HotlineRequest(company_id=company.company_id, placement_id=placement.id, category="fravaer",
+                                 urgency="normal", subject=MARKERS["hotline"], created_by_id=company.id,
+                                 due_at=SAVED + timedelta(days=10))
+        request.messages = [HotlineMessage(author_id=company.id, body=MARKERS["message"])]
+        db.session.add(request)
+        db.session.add(AuditEvent(action="read_citizen", citizen_id=citizen.id, purpose="citizen_page",
+                                  user_id=consultant.id, role="consultant", organisation="jobcenter", result="ok", ip=""))
+        db.session.commit()
+        return {"citizen": citizen.id, "consultant": consultant, "company": company, "cv_old": citizen.cv_documents[0].id}
+
+
+def _events(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_the_page_has_every_section_with_the_citizens_data(app, client, auth, admin, world):
+    auth.login(admin.email)
+    response = client.get(f"/admin/indsigt/{world['citizen']}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    sections = {key: html.split(f'data-testid="access-section-{key}"')[1].split("</section>")[0]
+                for key in ("profil", "jobmaal", "cv", "skaanehensyn", "forslag", "delt", "forloeb", "hotline",
+                            "adgangslog", "opbevaring", "formaal")}
+    assert MARKERS["profil"] in sections["profil"] and "12 34 56 78" in sections["profil"]
+    assert "Kontanthjælp" in sections["profil"] or "kontanthjælp" in sections["profil"].lower()
+    assert MARKERS["jobmaal"] in sections["jobmaal"]
+    assert MARKERS["cv_old"] in sections["cv"] and MARKERS["cv_new"] in sections["cv"]  # every version
+    assert "Nuværende CV" in sections["cv"] and "Erstattet af et nyere CV" in sections["cv"]
+    assert MARKERS["skaanehensyn"] in sections["skaanehensyn"] and "Ingen tunge løft" in sections["skaanehensyn"]
+    for marker in ("begrundelse", "note", "profile", "interview"):
+        assert MARKERS[marker] in sections["forslag"], marker
+    assert "v-test" in sections["forslag"] and "Telefon" in sections["forslag"]  # the consent and its channel
+    assert "Interesseret" in sections["forslag"]
+    # what the company got and when: both times the name was shared
+    assert "Firma" in sections["delt"] and "03.03.2026" in sections["delt"] and "06.03.2026" in sections["delt"]
+    assert "telefon" in sections["delt"]
+    assert MARKERS["event"] in sections["forloeb"] and MARKERS["hours"] in sections["forloeb"]
+    assert MARKERS["hotline"] in sections["hotline"] and MARKERS["message"] in sections["hotline"]
+    assert "Borger læst" in sections["adgangslog"] and MARKERS["audit"] in sections["adgangslog"]
+    assert "citizen_page" not in sections["adgangslog"]  # purposes in Danish
+    assert "5 år efter" in sections["opbevaring"]
+    assert "Firma" in sections["formaal"] and "artikel 6" in sections["formaal"]
+
+
+def test_the_json_and_zip_hold_the_same_data_and_the_cv_files(app, client, auth, admin, world):
+    auth.login(admin.email)
+    response = client.get(f"/admin/indsigt/{world['citizen']}.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store" and "attachment" in response.headers["Content-Disposition"]
+    document = json.loads(response.get_data(as_text=True))
+    assert document["profil"]["indhold"]["Navn"] == MARKERS["profil"]
+    assert [cv["CV nr."] for cv in document["cv"]["indhold"]][0] == world["cv_old"]
+    assert document["forslag"]["indhold"][0]["Begrundelse"] == MARKERS["begrundelse"]
+    assert document["forloeb"]["indhold"][0]["Timer"][0]["Timer"] == 37.5
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/indsigt/{world['citizen']}.zip").data))
+    assert sorted(archive.namelist()) == ["cv/%d-gammel.txt" % world["cv_old"], "indsigt.json"]
+    assert b"Fil-indhold-Oter" in archive.read("cv/%d-gammel.txt" % world["cv_old"])
+    assert json.loads(archive.read("indsigt.json"))["hotline"]["indhold"][0]["Emne"] == MARKERS["hotline"]
+
+
+def test_each_export_is_audited_with_the_skaanehensyn_read(app, client, auth, admin, world):
+    auth.login(admin.email)
+    for suffix in ("", ".json", ".zip"):
+        assert client.get(f"/admin/indsigt/{world['citizen']}{suffix}").status_code == 200
+    exports = _events(app, "citizen_access_export")
+    assert [(e.purpose, e.citizen_id, e.user_id) for e in exports] == [
+        (how, world["citizen"], admin.id) for how in ("html", "json", "zip")]
+    glass = _events(app, "read_limitations")
+    assert [e.purpose for e in glass] == ["break-glass: indsigt efter art. 15"] * 3
+    # the log's viewer reads them in Danish
+    html = client.get(f"/admin/adgangslog?borger={world['citizen']}").get_data(as_text=True)
+    assert "Udtræk til indsigt (art. 15)" in html and "hentet som ZIP-fil med CV-filer" in html
+
+
+def test_nothing_is_shown_when_the_export_cannot_be_logged(app, client, auth, admin, world, monkeypatch):
+    auth.login(admin.email)
+
+    def broken(*_args, **_kwargs):
+        raise audit.AuditWriteError("audit log write failed")
+
+    monkeypatch.setattr(audit, "record_many_now", broken)
+    for suffix in ("", ".json", ".zip"):
+        response = client.get(f"/admin/indsigt/{world['citizen']}{suffix}")
+        assert response.status_code == 503 and MARKERS["profil"].encode() not in response.data
+
+
+@pytest.mark.parametrize("role", ["consultant", "company"])
+def test_only_administrators_make_the_export(app, client, auth, make_user, world, role):
+    """The citizen's own VK included: the answer holds the access log and the skånehensyn, and
+    answering a request for access is the controller's task (administrators and the DPO)."""
+    user = world["consultant"] if role == "consultant" else world["company"]
+    auth.login(user.email)
+    for suffix in ("", ".json", ".zip"):
+        response = client.get(f"/admin/indsigt/{world['citizen']}{suffix}")
+        assert response.status_code == 403 and MARKERS["profil"].encode() not in response.data
+    assert not _events(app, "citizen_access_export")
+    assert 'data-testid="access-export-link"' not in client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("suffix", ["", ".json", ".zip"])
+def test_a_stale_login_confirms_the_password_first(app, client, auth, admin, world, suffix):
+    auth.login(admin.email)
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    response = client.get(f"/admin/indsigt/{world['citizen']}{suffix}")
+    assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
+    assert not _events(app, "citizen_access_export")
+
+
+def test_unknown_and_anonymised_citizens_are_404(app, client, auth, admin, world):
+    auth.login(admin.email)
+    assert client.get("/admin/indsigt/999999").status_code == 404
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).anonymised_at = datetime.now(timezone.utc)
+        db.session.commit()
+    assert client.get(f"/admin/indsigt/{world['citizen']}").status_code == 404
+
+
+def test_the_citizen_page_and_the_access_log_lead_to_the_export(app, client, auth, admin, world):
+    auth.login(admin.email)
+    page = client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
+    assert f'href="/admin/indsigt/{world["citizen"]}" data-testid="access-export-link">Indsigt (art. 15)</a>' in page
+    log = client.get(f"/admin/adgangslog?borger={world['citizen']}").get_data(as_text=True)
+    assert f'href="/admin/indsigt/{world["citizen"]}" data-testid="audit-access-export"' in log
+
+
+def test_a_citizen_with_nothing_yet_still_gets_every_section(app, client, auth, admin):
+    with app.app_context():
+        citizen = Citizen(name="Tom Tomsen", postcode="8722", benefit_group="kontanthjaelp", readiness_group="i_gang",
+                          case_start=date(2026, 1, 5))
+        db.session.add(citizen)
+        db.session.commit()
+        citizen_id = citizen.id
+    auth.login(admin.email)
+    html = client.get(f"/admin/indsigt/{citizen_id}").get_data(as_text=True)
+    assert html.count('data-testid="access-section-') == 12 and "Ingen." in html
+    assert db is not None and User is not None
