@@ -159,7 +159,12 @@ def init_app(app: Flask) -> None:
             "nøgle (Adgangsnøgler til API) har brugerens egne rettigheder; jobcentrets egne systemer får en "
             "integrationsnøgle af en administrator (Integrationer) med medarbejderadgang, som ikke hører til "
             "en person. Fejl er application/problem+json med en dansk 'detail'.")},
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": (
+            "En adgangsnøgle (jbr_ og 43 tilfældige tegn) vises én gang, når den laves; Jobbro gemmer kun "
+            "dens SHA-256 og de første 12 tegn, så listerne kan skelne nøglerne. Den virker til kl. 23.59 "
+            "dansk tid på den valgte udløbsdag (højst et år frem), indtil den tilbagekaldes, eller mens dens "
+            "bruger eller integration er aktiv; en deaktivering tilbagekalder den for altid. Nøglen skrives "
+            "aldrig i loggen.")}}},
         "security": [{"bearerAuth": []}],
     })
     guard.init_app(app)

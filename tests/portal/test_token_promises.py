@@ -109,3 +109,10 @@ def test_a_webhook_secret_is_kept_to_sign_and_shown_only_to_its_owner(app, clien
     with app.app_context():
         purposes = " ".join(p or "" for p in db.session.scalars(sa.select(AuditEvent.purpose)))
         assert "ZQSECRET" not in purposes
+
+
+def test_the_openapi_document_says_how_a_key_is_kept(app, client, make_user):
+    spec = client.get("/api/openapi.json", headers={"Authorization": f"Bearer {make_token(app, make_user('company'))}"})
+    described = spec.json["components"]["securitySchemes"]["bearerAuth"]["description"]
+    assert "vises én gang" in described and "kun dens SHA-256" in described and "højst et år" in described
+    assert "tilbagekalder den for altid" in described and "aldrig i loggen" in described
