@@ -25,7 +25,7 @@ both fails the second on the citizen's version column, recorded as failed).
 
 A failing job is recorded as failed (by the command's own record) and the loop goes on with the
 next one; SIGTERM (docker stop, ``make run``'s trap) ends the loop after the job that is
-running, Ctrl-C at once. The clock and the sleep are arguments, so tests drive the loop without
+running, Ctrl-C at once (a job it cuts short is recorded as failed). The clock and the sleep are arguments, so tests drive the loop without
 waiting.
 """
 from __future__ import annotations
