@@ -234,3 +234,16 @@ def test_the_loop_goes_on_after_a_failing_job(app):
     assert "scheduled jobs: retention failed: RuntimeError: disk full" in lines
     assert [(job, outcome) for job, outcome, _ in _runs(app)] == [
         ("retention", "failed"), ("hotline-reminders", "ok"), ("hours-reminders", "ok")]
+
+
+def test_a_job_running_elsewhere_is_not_started_again(app, runner, frozen_today):
+    """Another loop or cron started the hotline reminders a minute ago and is still at it."""
+    with app.app_context():
+        db.session.add(JobRun(job="hotline-reminders", started_at=scheduler.clock.utcnow() - timedelta(minutes=1),
+                              outcome="running", summary=""))
+        db.session.commit()
+    result = runner.invoke(args=["scheduled-jobs", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "hotline-reminders" not in result.output
+    assert [(job, outcome) for job, outcome, _ in _runs(app)] == [
+        ("hotline-reminders", "running"), ("retention", "ok"), ("hours-reminders", "ok")]
