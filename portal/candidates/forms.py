@@ -67,6 +67,10 @@ class DecisionForm(DanishForm):
     # the ranking with it, so the sought card, the kept input and the error come back.
     # Not validated: it only steers where the page goes back to (:func:`.routes._ranking_url`).
     borger = HiddenField()
+    # The ranking's other filters as a query string ("k=30&benefit_groups=dagpenge"), so the
+    # consultant lands on the same list after the decision. Not trusted: every value is checked
+    # again as the ranking checks it, and only known filters are kept (:func:`.routes._ranking_url`).
+    filtre = HiddenField()
     # Approve only: the jobmål the company will see, chosen from the citizen's own
     # (rendered as a list, :func:`goal_options`; checked by proposals.check_shared_goal).
     shared_goal = StringField("Jobmål vist for virksomheden", validators=[

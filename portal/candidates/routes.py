@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import parse_qsl, urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -68,7 +69,8 @@ def ranking(opening_id: int):
             "to_end": opening_done.waiting(opening.id), "held": opening_done.held_on(opening.id),
             "ended_on_hold": opening_done.ended_on_hold, "status_label": opening_done.status_label,
             "step_form": StepForm(),
-            "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id)}
+            "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id),
+            "filter_query": filter_query(request.args)}
     valid = form.validate()
     if form.borger.errors:  # a bad ?borger= is said on the page; the ranking is still shown
         page["sought"] = sought_citizen.bad_id((request.args.get("borger") or "").strip())
@@ -173,6 +175,25 @@ def end_waiting(opening_id: int):
 # The ranking's settings that are not filters (RankingFilterForm): "Fjern filtre" keeps them
 # and drops the benefit-group, readiness and distance filters.
 _KEPT_ARGS = ("prioritet", "k", "vis_frasorterede", "borger")
+# The ranking's filters a decision carries back (hidden ``filtre``); ``prioritet`` and ``borger``
+# have fields of their own on the decision form.
+FILTER_ARGS = ("benefit_groups", "readiness_groups", "max_distance_km", "k", "vis_frasorterede")
+MAX_FILTER_QUERY = 2000  # far above any valid combination of the filters
+
+
+def filter_query(args: MultiDict) -> str:
+    """The ranking's valid filters of ``args`` (:data:`FILTER_ARGS`) as a query string for the
+    decision forms' hidden ``filtre``; a value the ranking form refuses is left out."""
+    return urlencode([(key, value) for key, values in _valid_filters(args).items() for value in values])
+
+
+def _valid_filters(args: MultiDict) -> dict[str, list[str]]:
+    data = MultiDict([(key, value) for key, value in args.items(multi=True) if key in FILTER_ARGS])
+    form = RankingFilterForm(data, meta={"csrf": False})
+    form.validate()
+    multiple = ("benefit_groups", "readiness_groups")  # the others are one value each, as the form reads them
+    return {key: data.getlist(key) for key in FILTER_ARGS if key in data and not form[key].errors
+            and (key in multiple or len(data.getlist(key)) == 1)}
 
 
 def _unfiltered_url(opening_id: int) -> str:
@@ -227,7 +248,7 @@ def decide(opening_id: int, citizen_id: int):
     form = DecisionForm()
     if form.decision.data == "reject" and form.confirmed.data != "y" and form.validate():
         return _confirm_reject(opening_id, citizen_id, form)
-    if stale := replay.hold("før du træffer beslutningen", _ranking_url(opening_id, form.priority.data, form.borger.data)):
+    if stale := replay.hold("før du træffer beslutningen", _ranking_url(opening_id, form.priority.data, form.borger.data, form.filtre.data)):
         return stale
     return redirect(_decide({"opening_id": opening_id, "citizen_id": citizen_id}))
 
@@ -242,7 +263,7 @@ def _confirm_reject(opening_id: int, citizen_id: int, form: DecisionForm) -> str
     """
     opening = service.opening_or_404(opening_id)
     citizen = db.get_or_404(Citizen, citizen_id)
-    back = _ranking_url(opening.id, form.priority.data, form.borger.data) + f"#reason-reject-{citizen.id}"
+    back = _ranking_url(opening.id, form.priority.data, form.borger.data, form.filtre.data) + f"#reason-reject-{citizen.id}"
     return render_template("candidates/confirm_reject.html", opening=opening, citizen=citizen, form=form,
                            back=back)
 
@@ -255,7 +276,7 @@ def _decide(args: dict, formdata: MultiDict | None = None) -> str:
     opening = db.get_or_404(Opening, args["opening_id"])
     citizen = db.get_or_404(Citizen, args["citizen_id"])
     form = DecisionForm() if formdata is None else DecisionForm(formdata=formdata, meta={"csrf": False})
-    back = _ranking_url(opening.id, form.priority.data, form.borger.data)
+    back = _ranking_url(opening.id, form.priority.data, form.borger.data, form.filtre.data)
     if not form.validate():
         return _not_saved(back, opening, citizen, form, [e for errors in form.errors.values() for e in errors],
                           "shared_goal" if form.shared_goal.errors and not form.reason.errors else "reason")
@@ -317,11 +338,16 @@ def _typed_decision(opening_id: int) -> tuple[dict[int, str], dict[tuple[int, st
     return goals, {(citizen_id, decision): kept.get("reason", "")[:MAX_REASON_LENGTH]}, errors
 
 
-def _ranking_url(opening_id: int, priority: str | None, borger: str | None = None) -> str:
-    """Back to the ranking, with the priority the consultant chose (the default left out) and
-    the citizen it was opened for (``?borger=``, a citizen number only), so a refused decision
-    on a card the list was widened for finds the card again."""
-    args = {}
+def _ranking_url(opening_id: int, priority: str | None, borger: str | None = None, filtre: str | None = None) -> str:
+    """Back to the ranking, with the priority the consultant chose (the default left out), the
+    citizen it was opened for (``?borger=``, a citizen number only), so a refused decision
+    on a card the list was widened for finds the card again, and the filters and k the list
+    was shown with (``filtre``, :func:`filter_query`: each value checked again as the ranking
+    checks it, unknown keys and refused values dropped). Always this opening's ranking: the
+    path is built here, the carried values only fill its query string."""
+    args: dict[str, str | list[str]] = {}
+    if filtre and len(filtre) <= MAX_FILTER_QUERY:
+        args.update(_valid_filters(MultiDict(parse_qsl(filtre))))
     if priority and priority != DEFAULT_PRIORITY and priority in PRIORITIES:
         args["prioritet"] = priority
     if borger and borger.isascii() and borger.isdigit() and len(borger) <= 9:
