@@ -34,6 +34,7 @@ from ..citizens import service as citizen_service
 from ..citizens.forms import MAX_JOB_GOALS, clean_line
 from ..citizens import uploads
 from ..extensions import db
+from ..imports import lookalikes
 from ..imports import service as imports
 from ..imports.citizens import COLUMNS, RowError, validate_citizen
 from . import common, guard, problems
@@ -136,6 +137,22 @@ class CitizenOut(ma.Schema):
 
 class UpsertOut(CitizenOut):
     result = ma.fields.String(required=True, metadata={"enum": ["created", "updated", "unchanged"]})
+
+
+LOOKALIKES_HELP = (
+    "Kun når borgeren oprettes, og en borger i portalen har samme navn og samme e-mail eller telefon "
+    "(som ved import): refuse (standard) opretter ikke og giver 409 med de borgere, den ligner "
+    "(likely_duplicates); attach knytter det eksterne id til den ene borger, den ligner, når den "
+    "ikke har et eksternt id (fx oprettet i hånden), og opdaterer den (200); create opretter "
+    "alligevel en ny borger, fordi det er en anden person (logges).")
+# Declared by hand: the operation's manual parameters (If-Match) replace those smorest derives.
+LOOKALIKES_PARAMETER = {"in": "query", "name": "lookalikes", "required": False, "description": LOOKALIKES_HELP,
+                        "schema": {"type": "string", "enum": list(lookalikes.LOOKALIKE_CHOICES), "default": "refuse"}}
+
+
+class UpsertArgs(ma.Schema):
+    lookalikes = ma.fields.String(load_default="refuse", validate=ma.validate.OneOf(lookalikes.LOOKALIKE_CHOICES),
+                                  metadata={"description": LOOKALIKES_HELP})
 
 
 class CitizenPage(common.PageSchema):
@@ -276,16 +293,20 @@ def get_citizen(external_id: str):
 
 
 @bp.put(f"/{EXTERNAL_ID}", **ROUTE)
-@bp.doc(parameters=[common.UPSERT_IF_MATCH])
+@bp.doc(parameters=[common.UPSERT_IF_MATCH, LOOKALIKES_PARAMETER])
+@bp.arguments(UpsertArgs, **common.QUERY)
 @bp.arguments(CitizenIn)
 @bp.response(200, UpsertOut, headers=common.ETAG_HEADER)
 @bp.alt_response(201, schema=UpsertOut, headers=common.ETAG_HEADER, description="Borgeren er oprettet.")
-@bp.alt_response(409, description="Borgeren kan ikke ændres: behandlingen er begrænset (art. 18), "
-                                   "eller VK-skiftet afvises.")
+@bp.alt_response(409, description=(
+    "Borgeren kan ikke ændres: behandlingen er begrænset (art. 18), eller VK-skiftet afvises. Eller: en ny "
+    "borger ligner en borger i portalen (samme navn og samme e-mail eller telefon) og er ikke oprettet; "
+    "problemet har da likely_duplicates: en liste af {id, external_id, same} (external_id null: oprettet i "
+    "portalen uden id; same: email, phone), og detail siger, om lookalikes=attach kan bruges."))
 @bp.alt_response(410, description="En borger med dette eksterne id er slettet (art. 17) eller anonymiseret og "
                                    "oprettes ikke igen; en administrator kan fjerne spærringen (DELETE .../erasure).")
 @bp.alt_response(412, description="If-Match er sendt, men borgeren er ændret siden (eller findes ikke); hent igen.")
-def upsert_citizen(body, external_id: str):
+def upsert_citizen(args, body, external_id: str):
     """Opret eller opdatér borgeren med dette eksterne id (profilens krævede felter og alle jobmål sendes).
 
     De valgfri felter (driving_licences, phone, email, max_commute_km, vk/vk_id), der udelades,
@@ -299,6 +320,11 @@ def upsert_citizen(body, external_id: str):
     borgeren oprettes ikke igen, før en administrator fjerner spærringen. Et eksternt id,
     der ligner et CPR-nummer (seks og fire cifre, også med datoen skrevet med punktum eller bindestreg), giver 422: send fagsystemets egen interne nøgle.
     Et CPR-nummer i name, languages eller et jobmål giver også 422 ved feltet (jobmål vises for virksomheder).
+
+    En ny borger med samme navn og samme e-mail eller telefon som en borger i portalen oprettes ikke
+    (409 med likely_duplicates), så samme person ikke får to sager, som ved import og »Opret borger«:
+    send igen med ?lookalikes=attach for at knytte id'et til den borger (når den er oprettet i portalen
+    uden id), eller ?lookalikes=create, når det er en anden person.
     """
     _check_external_id(external_id, body.pop("external_id", None))
     if (vk_id := body.pop("vk_id", None)) is not None:
@@ -311,7 +337,15 @@ def upsert_citizen(body, external_id: str):
     common.check_if_match(existing)
     try:
         record = validate_citizen(values)
+        likely = lookalikes.likely(record) if existing is None else []
+        if likely and args["lookalikes"] != "create":
+            attached = _attachable_or_409(likely, args["lookalikes"])
+            lookalikes.attach(attached, external_id, current_user)
         outcome = imports.upsert_citizen(db.session, record, actor=current_user)
+        if likely and args["lookalikes"] == "create":  # the caller's explicit override, as »Opret alligevel«
+            audit.record("citizen_imported", citizen_id=outcome.entity_id, user=current_user,
+                         purpose="likely duplicate created anyway: Citizen:"
+                                 + ",".join(str(d.citizen.id) for d in likely))
         db.session.commit()
     except StaleDataError:  # saved by someone else between our read and this write
         db.session.rollback()
@@ -335,6 +369,43 @@ def upsert_citizen(body, external_id: str):
         headers["Location"] = url_for("api_citizens.get_citizen", external_id=external_id)
         return view, 201, headers
     return view, 200, headers
+
+
+# The likely duplicate's matching fields as the API names them (citizen_service.likely_duplicates' words).
+SAME_FIELDS = {"e-mail": "email", "telefon": "phone", "id i fagsystemet": "external_id"}
+
+
+def _attachable_or_409(likely: list, choice: str) -> Citizen:
+    """The one citizen the new external id may be attached to (``choice`` "attach").
+
+    :raise 409: (problem) with ``likely_duplicates`` (the citizens' ids and external ids, what a
+        staff caller may read in the list anyway; never their names or contact details), when
+        ``choice`` is "refuse" or the id cannot be attached (:func:`portal.imports.lookalikes.attachable`).
+    """
+    attached = lookalikes.attachable(likely)
+    if choice == "attach" and attached is not None:
+        return attached
+    db.session.rollback()
+    who = "; ".join(f"borger {d.citizen.id} "
+                    + (f"med eksternt id {d.citizen.external_id}" if d.citizen.external_id
+                       else "uden eksternt id (oprettet i portalen)")
+                    + f" (samme navn og {' og '.join(d.same)})" for d in likely[:5])
+    if attached is not None:
+        then = ("Er det samme person, så send igen med ?lookalikes=attach: så knyttes id'et til borgeren, "
+                "som opdateres. Er det en anden person, så send med ?lookalikes=create.")
+    elif len(likely) > 1:
+        then = ("Den ligner flere borgere, så id'et kan ikke knyttes til én af dem. Er det en anden person, "
+                "så send med ?lookalikes=create.")
+    elif likely[0].citizen.external_id:
+        then = ("Borgeren har allerede et eksternt id, så dette id kan ikke knyttes til den; er det samme "
+                "person, så brug det id. Er det en anden person, så send med ?lookalikes=create.")
+    else:
+        then = ("Borgeren er under begrænset behandling, så id'et kan ikke knyttes til den. Er det en anden "
+                "person, så send med ?lookalikes=create.")
+    problems.abort(409, f"Borgeren ligner {who} og er ikke oprettet, så samme person ikke får to sager. {then}",
+                   members={"likely_duplicates": [
+                       {"id": d.citizen.id, "external_id": d.citizen.external_id,
+                        "same": [SAME_FIELDS.get(label, label) for label in d.same]} for d in likely[:5]]})
 
 
 @bp.url_value_preprocessor

@@ -37,17 +37,19 @@ class ApiProblem(HTTPException):
     """An API error with a Danish detail, optional field errors and headers."""
 
     def __init__(self, status: int, detail: str | None = None, *, errors: dict | None = None,
-                 headers: dict | None = None) -> None:
+                 headers: dict | None = None, members: dict | None = None) -> None:
         super().__init__(description=detail)
         self.code = status
         self.detail = detail
         self.errors = errors
         self.extra_headers = headers or {}
+        self.members = members or {}
 
 
 def problem(status: int, detail: str | None = None, *, errors: dict | None = None,
-            headers: dict | None = None) -> Response:
-    """A problem+json response."""
+            headers: dict | None = None, members: dict | None = None) -> Response:
+    """A problem+json response; ``members``: extension members of the problem (RFC 9457, 3.2),
+    documented by the operation that sends them."""
     body = {
         "type": PROBLEM_TYPE,
         "title": TITLES.get(status) or MESSAGES.get(status, MESSAGES[500])[0],
@@ -56,6 +58,8 @@ def problem(status: int, detail: str | None = None, *, errors: dict | None = Non
     }
     if errors:
         body["errors"] = errors
+    for key, value in (members or {}).items():
+        body.setdefault(key, value)
     # ASCII escapes, as the JSON bodies: a client that guesses the charset still reads the Danish.
     response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
     for key, value in (headers or {}).items():
@@ -64,7 +68,7 @@ def problem(status: int, detail: str | None = None, *, errors: dict | None = Non
 
 
 def abort(status: int, detail: str | None = None, **kwargs) -> None:
-    """Stop the request with a problem (``errors=``, ``headers=`` as in :func:`problem`)."""
+    """Stop the request with a problem (``errors=``, ``headers=``, ``members=`` as in :func:`problem`)."""
     raise ApiProblem(status, detail, **kwargs)
 
 
@@ -83,7 +87,8 @@ def _field_errors(data: dict) -> dict:
 
 def handle_http(error: HTTPException) -> Response:
     if isinstance(error, ApiProblem):
-        return problem(error.code, error.detail, errors=error.errors, headers=error.extra_headers)
+        return problem(error.code, error.detail, errors=error.errors, headers=error.extra_headers,
+                       members=error.members)
     data = getattr(error, "data", None) or {}
     status = error.code or 500
     if status in (400, 422) and data:
