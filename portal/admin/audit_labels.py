@@ -67,6 +67,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "restriction_lifted": "Begrænsning ophævet",
         "citizen_erased": "Borger slettet (art. 17)",
         "erasure_recipients_told": "Virksomheder med borgerens navn fik besked om sletningen (art. 19)",
+        "rectification_recipients_told": "Virksomheder med borgerens navn fik besked om rettede oplysninger (art. 19)",
         "erasure_queues_cleared": "Ventende webhooks og mails om borgeren fjernet eller renset",
         "citizen_anonymised": "Borger anonymiseret efter opbevaringsfristen",
         "erasure_block_lifted": "Spærring af slettet id fra fagsystemet ophævet",

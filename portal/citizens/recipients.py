@@ -1,5 +1,5 @@
-"""Who holds the citizen's name: the companies an erasure, a restriction or a withdrawn consent
-concerns (GDPR art. 7(3), 17, 18 and 19).
+"""Who holds the citizen's name: the companies an erasure, a restriction, a withdrawn consent or a
+correction concerns (GDPR art. 7(3), 16, 17, 18 and 19).
 
 A company holds the name while one of its proposals releases it
 (:func:`portal.proposals.identity_released`: disclosed, a live consent, not restricted). The
@@ -37,6 +37,7 @@ from ..i18n import format_date
 from ..notifications.service import notify, path_for
 from ..placements.service import running_placement_start
 from ..pseudonyms import pseudonym
+from ..webhooks import events as webhook_events
 from store import clock
 from store.models import Citizen, Opening, Proposal, User
 
@@ -168,6 +169,11 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
             User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
             .order_by(User.id)).all()
         (told_companies if users else untold_companies).add(opening.company_id)
+        # The company's own systems hear it too (review AS 1): ids and a reason code only.
+        if event == "lifted":
+            webhook_events.proposal_shared(db.session, proposal)
+        else:
+            webhook_events.proposal_withdrawn(db.session, proposal, event, must_delete=start is None)
         stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
         for user in users:
             if notify(user, "candidate_data", text, link, body=f"{text}\n\n{further}",
@@ -178,6 +184,54 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
         audit.record("erasure_recipients_told", citizen_id=citizen.id,
                      purpose=recipients_purpose(told_companies, untold_companies))
     return told
+
+
+# A correction (art. 16) of what a company has: named by field, never with the old or new value.
+_CORRECTED = ("Oplysningerne om {who} til »{title}« er rettet hos jobcentret: {fields}. "
+              "Se de rettede oplysninger på kandidatens side.",
+              "Borgeren har fået rettet sine oplysninger (databeskyttelsesforordningens art. 16), og "
+              "jobcentret skal give jer besked (art. 19). Brug de rettede oplysninger, som står på "
+              "kandidatens side i portalen, og ret eller slet de gamle, også i mails og egne systemer.")
+CORRECTED_FIELDS = {"name": "navn", "phone": "telefonnummer", "email": "e-mail"}
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """The companies told of a correction, and those with no active user to tell (by name)."""
+
+    told: tuple[str, ...] = ()
+    untold: tuple[str, ...] = ()
+
+
+def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]) -> Corrected:
+    """Tell each company that sees the citizen's name which of its details were corrected (GDPR
+    art. 19 for art. 16): ``concerned`` pairs a proposal with the fields (keys of
+    :data:`CORRECTED_FIELDS`) its company has and that changed. Each active company user gets a
+    ``candidate_data`` notice by pseudonym, linked to the candidate's page; the companies are kept
+    in the audit log (``rectification_recipients_told``, ids only). The caller commits."""
+    told_companies: dict[int, str] = {}
+    untold_companies: dict[int, str] = {}
+    stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
+    for proposal, fields in concerned:
+        opening = proposal.opening
+        words = " og ".join(filter(None, [", ".join(CORRECTED_FIELDS[f] for f in fields[:-1]),
+                                          CORRECTED_FIELDS[fields[-1]]]))
+        text = _CORRECTED[0].format(who=pseudonym(citizen.id, opening.id), title=opening.title, fields=words)
+        link = path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id)
+        users = db.session.scalars(sa.select(User).where(
+            User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
+            .order_by(User.id)).all()
+        (told_companies if users else untold_companies)[opening.company_id] = opening.company.name
+        for user in users:
+            notify(user, "candidate_data", text, link, body=f"{text}\n\n{_CORRECTED[1]}",
+                   subject=f"Databeskyttelse: kandidat til »{opening.title}«",
+                   dedupe_key=f"candidate_data:corrected:{proposal.id}:{stamp}:{user.id}")
+    if concerned:
+        audit.record("rectification_recipients_told", citizen_id=citizen.id,
+                     purpose=recipients_purpose(set(told_companies), set(untold_companies) - set(told_companies)))
+    untold = {k: v for k, v in untold_companies.items() if k not in told_companies}
+    return Corrected(tuple(sorted(set(told_companies.values()), key=str.casefold)),
+                     tuple(sorted(set(untold.values()), key=str.casefold)))
 
 
 def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Proposal]:

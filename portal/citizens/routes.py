@@ -17,7 +17,7 @@ from ..access import audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from store.models import Citizen
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
-from . import bp, queries, service
+from . import bp, queries, rectification, service
 from .forms import CPR_SEARCH_MESSAGE, ListFilterForm, ProfileForm
 from .pages import commit_or_flash
 from store import clock
@@ -99,7 +99,8 @@ def edit_profile(citizen_id: int):
         if not changed:
             flash("Ingen ændringer at gemme.", "info")
         else:
-            commit_or_flash("Profilen er gemt.")
+            told = rectification.saved_message(changed.corrected)
+            commit_or_flash(f"Profilen er gemt. {told}".strip())
         return redirect(url_for(".detail", citizen_id=citizen_id))
     return render_template("citizens/profile_form.html", citizen=citizen, form=form,
                            today=clock.today())

@@ -22,6 +22,7 @@ from store.outbox import record_change
 from .forms import (MAX_JOB_GOALS, clean_line, job_goal_health_message, job_goal_health_words,
                     job_goal_sentence_problem)
 from .uploads import AcceptedCv
+from . import rectification
 
 PROFILE_FIELDS = ("name", "phone", "email", "benefit_group", "hours_available", "postcode",
                   "max_commute_km", "driving_licences", "languages", "readiness_group", "case_start")
@@ -117,7 +118,16 @@ def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
     if changed:
         # Field names only: values may be personal data and do not belong in the log.
         _matching_changed(citizen, "citizen_profile_updated", ",".join(changed))
-    return changed
+    return ProfileChanges(changed, rectification.correct(citizen, changed))
+
+
+class ProfileChanges(list):
+    """The names of the fields :func:`update_profile` changed (a list, as before), with the
+    companies told of a corrected name, phone or e-mail (``corrected``, review AU 3)."""
+
+    def __init__(self, changed: list[str], corrected) -> None:
+        super().__init__(changed)
+        self.corrected = corrected
 
 
 class ExternalIdRefused(CitizenChangeError):
