@@ -6,6 +6,7 @@ document.addEventListener("DOMContentLoaded", function () {
   countCharacters(document);
   wrapTables(document);
   summariseErrors(document);
+  announceMessages(document);
   foldMenu(document);
   carryFields(document);
   guardSubmits(document);
@@ -260,7 +261,85 @@ function summariseErrors(root) {
   if (document.title.indexOf("Fejl: ") !== 0) {
     document.title = "Fejl: " + document.title;
   }
-  summary.focus();
+  focusKept(summary);
+}
+
+// Focus ``element`` now, and again once the page has loaded when the URL has an anchor: the
+// browser's jump to the anchor comes after this script and takes the focus away (to the body).
+function focusKept(element) {
+  element.focus();
+  if (!window.location.hash) {
+    return;
+  }
+  window.addEventListener("load", function () {
+    window.setTimeout(function () {
+      if (!document.activeElement || document.activeElement === document.body) {
+        element.focus();
+      }
+    }, 0);
+  });
+}
+
+// A page that comes back with a message about the step just taken: a refusal of a form as a
+// whole (form_errors: a wrong log-in, a save that met another's) or the flashed messages ("Jeres
+// svar er gemt."). A role=alert/status box already in the page when it loads is not reliably
+// read out, so focus moves to it (tabindex -1): a screen reader reads it and it is on the
+// screen. A refusal also starts the title with "Fejl:", as field errors do (summariseErrors,
+// which goes first: a form with field errors has its summary focused instead). A page opened at
+// an anchor (an answer saved goes back to its candidate's card, far down the page) gets the
+// messages there, after the card's heading, not at the top out of sight. Nothing moves when
+// something else already has the focus (review AT 5, 6).
+function announceMessages(root) {
+  if (document.activeElement && document.activeElement !== document.body) {
+    return;
+  }
+  var refusal = root.querySelector("main [data-jobbro-form-error]");
+  var flashes = root.querySelector("main [data-jobbro-flashes]");
+  var target = refusal || flashes;
+  if (!target) {
+    return;
+  }
+  if (target === flashes) {
+    moveToAnchor(flashes);
+  }
+  if (refusal || flashes.querySelector('[data-jobbro-flash="error"]')) {
+    if (document.title.indexOf("Fejl: ") !== 0) {
+      document.title = "Fejl: " + document.title;
+    }
+  }
+  target.setAttribute("tabindex", "-1");
+  focusKept(target);
+}
+
+// The messages into the element the URL's anchor names: after a heading, or inside a card or
+// section after its own heading. A field, a link or a form as the target keeps them at the top.
+function moveToAnchor(box) {
+  var id = "";
+  try {
+    id = decodeURIComponent(window.location.hash.slice(1));
+  } catch (e) {
+    return;
+  }
+  var target = id ? document.getElementById(id) : null;
+  if (!target || !target.closest("main") || target.contains(box)) {
+    return;
+  }
+  if (target.matches("h1, h2, h3, h4, h5, h6")) {
+    target.parentNode.insertBefore(box, target.nextSibling);
+    return;
+  }
+  if (!target.matches("li, section, article, div, details, fieldset")) {
+    return;
+  }
+  var container = target.querySelector(".card-content") || target;
+  var heading = null;
+  for (var child = container.firstElementChild; child; child = child.nextElementSibling) {
+    if (child.matches("h2, h3, h4, summary")) {
+      heading = child;
+      break;
+    }
+  }
+  container.insertBefore(box, heading ? heading.nextSibling : container.firstChild);
 }
 
 // The server's own box about the refused form: an error alert at the top of the form or just
