@@ -57,11 +57,15 @@ def index():
     if show == "lukket":
         return _closed_index(assignee_id, chosen.company)
     show_all = show == "alle"
-    waiting = service.list_for_staff(current_user, show_all, "open", assignee_id=assignee_id, company_id=company_id)
-    answered = service.list_for_staff(current_user, show_all, "answered", assignee_id=assignee_id,
-                                      company_id=company_id)
+    limit = service.STAFF_LIST_LIMIT
+    waiting = service.list_for_staff(current_user, show_all, "open", limit, assignee_id, company_id)
+    answered = service.list_for_staff(current_user, show_all, "answered", limit, assignee_id, company_id)
+    # A list cut at its limit says how many there are (the nearest targets, the newest answers shown).
+    totals = {key: service.count_for_staff(current_user, show_all, status, assignee_id, company_id)
+              if len(found) >= limit else len(found)
+              for key, status, found in (("waiting", "open", waiting), ("answered", "answered", answered))}
     names = service.user_names([r.assigned_to_id for r in waiting + answered] + [assignee_id], mark_inactive=True)
-    return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting, by_due=True),
+    return render_template("hotline/staff_index.html", waiting_rows=service.rows(waiting, by_due=True), totals=totals,
                            answered_rows=service.rows(answered), show_all=show_all, names=names,
                            hidden=need_to_know.hidden_subjects(current_user, waiting + answered),
                            assignee=names.get(assignee_id) if assignee is not None else None,

@@ -123,6 +123,7 @@ def create_request(author: User, data: RequestData, now: datetime | None = None)
     assignee = f"user:{request.assigned_to_id}" if request.assigned_to_id else "unassigned"
     audit.record("hotline_assigned", citizen_id=citizen_id, purpose=f"hotline:{request.id} {assignee}")
     notify.announce_new(request)
+    webhook_events.hotline_created(db.session, request)
     db.session.commit()
     return request
 
@@ -175,8 +176,9 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     db.session.flush()  # the message's id and the new state, for the target below
     audit.record("hotline_follow_up", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
     waiting = request.status == "open"
-    notify.announce_message(request, contact_for(request.company, request),
-                            due=rows([request], now)[0].due if waiting else None)
+    due = rows([request], now)[0].due if waiting else None
+    notify.announce_message(request, contact_for(request.company, request), due=due)
+    webhook_events.hotline_message(db.session, request, awaits_answer=waiting, due_at=due)
     db.session.commit()
     return message
 
@@ -274,28 +276,45 @@ def _unassigned() -> sa.ColumnElement[bool]:
                   HotlineRequest.assigned_to_id.in_(sa.select(User.id).where(User.active.is_(False))))
 
 
-def list_for_staff(user: User, show_all: bool = False, status: str = "open",
-                   limit: int = 200, assignee_id: int | None = None,
-                   company_id: int | None = None) -> list[HotlineRequest]:
-    """Requests in ``status``: the user's own and unassigned ones (those assigned to a
-    deactivated user count as unassigned), or everyone's; with ``assignee_id``, exactly those
-    assigned to that user (active or not); with ``company_id``, only that company's.
+STAFF_LIST_LIMIT = 200  # rows a staff list of open or answered requests shows; beyond, the page says how many
 
-    Waiting requests ("open") come by due time, nearest first, since the target is what
-    matters; answered ones newest reply first (they wait for the company to close them).
-    """
-    # The list shows each request's company: read them all in one more statement.
-    query = (sa.select(HotlineRequest).where(HotlineRequest.status == status)
-             .options(selectinload(HotlineRequest.company)))
+
+def _staff_query(user: User, show_all: bool, status: str, assignee_id: int | None,
+                 company_id: int | None) -> sa.Select:
+    query = sa.select(HotlineRequest).where(HotlineRequest.status == status)
     if company_id is not None:
         query = query.where(HotlineRequest.company_id == company_id)
     if assignee_id is not None:
         query = query.where(HotlineRequest.assigned_to_id == assignee_id)
     elif not show_all:
         query = query.where(sa.or_(HotlineRequest.assigned_to_id == user.id, _unassigned()))
+    return query
+
+
+def list_for_staff(user: User, show_all: bool = False, status: str = "open",
+                   limit: int = STAFF_LIST_LIMIT, assignee_id: int | None = None,
+                   company_id: int | None = None) -> list[HotlineRequest]:
+    """Requests in ``status``: the user's own and unassigned ones (those assigned to a
+    deactivated user count as unassigned), or everyone's; with ``assignee_id``, exactly those
+    assigned to that user (active or not); with ``company_id``, only that company's. At most
+    ``limit`` (:func:`count_for_staff` counts them all).
+
+    Waiting requests ("open") come by due time, nearest first, since the target is what
+    matters; answered ones newest reply first (they wait for the company to close them).
+    """
+    # The list shows each request's company: read them all in one more statement.
+    query = (_staff_query(user, show_all, status, assignee_id, company_id)
+             .options(selectinload(HotlineRequest.company)))
     order = ((HotlineRequest.due_at, HotlineRequest.id) if status == "open"
              else (HotlineRequest.first_response_at.desc(), HotlineRequest.id.desc()))
     return list(db.session.scalars(query.order_by(*order).limit(limit)))
+
+
+def count_for_staff(user: User, show_all: bool = False, status: str = "open", assignee_id: int | None = None,
+                    company_id: int | None = None) -> int:
+    """How many requests :func:`list_for_staff` would list without its limit (one ``COUNT``)."""
+    query = _staff_query(user, show_all, status, assignee_id, company_id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
 def active_user(user_id: int | None) -> bool:

@@ -291,3 +291,19 @@ def test_a_company_user_never_sees_another_company_through_the_filter(app, clien
     for path in (f"/forloeb/opfoelgning?virksomhed={world['b']}", f"/forloeb/opfoelgning?virksomhed={world['a']}"
                  "&timer=mangler"):
         assert client.get(path).status_code == 403
+
+
+def test_a_hotline_list_cut_at_its_limit_says_how_many_there_are(client, auth, world, monkeypatch):
+    """The open list shows at most :data:`service.STAFF_LIST_LIMIT` of each kind; past it the page
+    says how many there are, so a count linked to it is never silently more than the rows."""
+    from portal.hotline import service
+
+    monkeypatch.setattr(service, "STAFF_LIST_LIMIT", 1)
+    auth.login("vk@jc.dk")
+    html = client.get(f"/hotline/?vis=alle&virksomhed={world['a']}").get_data(as_text=True)
+    assert re.search(r'data-testid="waiting-cut">Viser de 1 med nærmeste frist af 2, der venter på svar\.<', html)
+    assert 'data-testid="answered-cut"' not in html  # one answered: all shown
+    html = client.get("/hotline/?vis=alle").get_data(as_text=True)
+    assert "af 3, der venter på svar. Vælg en virksomhed" in html and "senest besvarede af" not in html
+    monkeypatch.setattr(service, "STAFF_LIST_LIMIT", 200)
+    assert 'data-testid="waiting-cut"' not in client.get("/hotline/?vis=alle").get_data(as_text=True)
