@@ -197,7 +197,8 @@ def retention_command(days: int | None) -> None:
     """Anonymise cases closed longer ago than the retention period; prune old log-in attempts.
 
     A case whose processing is restricted (GDPR art. 18) is held back, not anonymised, and
-    counted in the output ("N restricted cases held back").
+    counted in the output ("N restricted cases held back"); so is a case with a placement still
+    running ("N cases with a running placement held back"), until it has ended.
 
     Log-in attempts (e-mail, IP) only serve the throttle, so they go once they are older than
     a day and every throttle window. Session rows past SESSION_ABSOLUTE_LIFETIME or the idle
@@ -209,7 +210,8 @@ def retention_command(days: int | None) -> None:
     from flask import current_app
 
     from .auth import devices, held, sessions, throttle
-    from .privacy import anonymise_expired, restricted_kept
+    from .citizens import cv_versions
+    from .privacy import anonymise_expired, restricted_kept, running_kept
 
     config = current_app.config
     retention_days = days if days is not None else config["RETENTION_DAYS"]
@@ -218,22 +220,28 @@ def retention_command(days: int | None) -> None:
             count = anonymise_expired(db.session, Path(config["UPLOAD_FOLDER"]), today=clock.today(),
                                       retention_days=retention_days)
             kept = restricted_kept(db.session, today=clock.today(), retention_days=retention_days)
+            running = running_kept(db.session, today=clock.today(), retention_days=retention_days)
             keep_seconds = max(ATTEMPTS_KEPT_SECONDS, config["LOGIN_WINDOW_SECONDS"],
                                config.get("PASSWORD_FORGOT_WINDOW_SECONDS", 0))
             pruned = throttle.prune(keep_seconds)
             expired = held.purge_expired(db.session)  # forms held across a log-in nobody came back for
             ended = devices.purge_expired(sessions.clock(), db.session)  # sessions past their limits
+            # Replaced CV versions past CV_VERSION_KEEP_DAYS, unless a consent in force shares them (AU 2).
+            replaced = cv_versions.prune(db.session, today=clock.today(), days=config["CV_VERSION_KEEP_DAYS"])
             db.session.commit()
+            cv_versions.delete_files(config["UPLOAD_FOLDER"], replaced.files)
             run.summary = (f"{_count(count, 'borger', 'borgere')} anonymiseret; {_count(kept, 'borger', 'borgere')} "
-                           f"holdt tilbage (begrænset behandling); {_count(ended, 'udløbet session', 'udløbne sessioner')} "
-                           "slettet")
+                           f"holdt tilbage (begrænset behandling); {_count(running, 'borger', 'borgere')} holdt tilbage "
+                           f"(forløb i gang); {_count(ended, 'udløbet session', 'udløbne sessioner')} slettet")
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(
             f"retention: the database cannot be used ({type(exc).__name__}); is it reachable and migrated "
             "(flask --app portal setup)? Nothing was anonymised in this run.") from None
     click.echo(f"{count} closed cases anonymised; {kept} restricted cases held back (art. 18); "
+               f"{running} cases with a running placement held back; "
                f"{pruned} old log-in attempts removed; {expired} expired held forms removed; {ended} expired sessions removed")
+    click.echo(f"{replaced.count} replaced CV versions deleted (kept {config['CV_VERSION_KEEP_DAYS']} days unless shared)")
 
 
 @click.command("hotline-reminders")

@@ -2,12 +2,35 @@
 
 Erasure removes a citizen from the database, the search index (through the outbox: the
 indexer removes the documents and sweeps their cached embeddings) and the file store.
-Retention anonymises closed cases after ``RETENTION_DAYS``: the rows that statistics need
-stay, everything that identifies the person goes, the case system's id included (it is
-blocked like an erased one, below, with the reason "anonymised"). A citizen whose processing
-is restricted (GDPR art. 18) is kept by retention until the restriction is lifted: the
-restriction is how the portal keeps data that must outlive the retention period (a legal
-claim, for one). Both take the clock as an argument.
+Retention anonymises closed cases after ``RETENTION_DAYS`` (review AU 4). What stays is what
+the policy goals, the savings and the Code of Care report count, and nothing else (:data:`KEPT`):
+the benefit group, the case's month of start and of closing and the closing reason, the team, each
+placement's company, kind, month of start and of end, end reason and the answers at 3 and 6
+months, the hours per month, and the hotline requests about the placements without their text.
+Everything else goes: name, phone, e-mail, the case system's id (blocked like an erased one,
+below, with the reason "anonymised"), skånehensyn, every CV (text and file), the jobmål, languages,
+driving licences, hours available, commute, postcode and readiness group (a column that needs a
+value gets the same fixed one for every anonymised case), what others wrote about the person
+(below), an interview's place, and the success stories about their placements (withdrawn, as
+on erasure).
+
+The goals read the case's and the placements' days, the VKs and adviser, the proposals
+(contact with a company) and the reopened closings for the months they count, which reach
+:data:`FIGURES_REACH_MONTHS` back (``/maal`` shows 12 months, each with a 12-month trend, and a
+goal counts 12 months back from its day). So those are kept as they were while any of the case
+lies inside that reach, and the figures of every month ``/maal`` can show stay the same; once
+the whole case (its closing and every placement's end) lies before it, a later run (the same run
+with the default five years) coarsens the days to the first of their month, drops the VK and
+adviser, the proposals with their consents, answers, disclosures and interviews, the follow-up
+notes' rows, the VK history and the reopened closings (:func:`coarsen_out_of_reach`). The
+access log keeps its rows with the citizen's number (it is append-only). What remains is counted
+in statistics only: no page shows an anonymised citizen.
+
+A case is not anonymised while one of its placements still runs (an open placement is a current
+employee the company still logs hours for): :func:`running_kept` counts them, held back until the
+placement has ended. A citizen whose processing is restricted (GDPR art. 18) is kept by retention
+until the restriction is lifted: the restriction is how the portal keeps data that must outlive
+the retention period (a legal claim, for one). Both take the clock as an argument.
 
 Free text written *about* the person elsewhere goes too: the subject and messages of hotline
 requests about their placements, consultants' decision reasons, companies' response notes and
@@ -49,7 +72,7 @@ import hashlib
 import hmac
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -59,14 +82,28 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .auth import held
-from store.models import (AuditEvent, Citizen, Consent, HotlineMessage, HotlineRequest, MailMessage, Notification, Placement,
-                          PlacementEvent, Proposal, SuccessStory, WebhookDelivery)
+from .dates import add_months
+from store.models import (AuditEvent, CaseClosure, Citizen, Consent, HotlineMessage, HotlineRequest, Interview, JobGoal,
+                          MailMessage, Notification, Placement, PlacementEvent, Proposal, ProposalAnswer,
+                          ProposalDisclosure, SuccessStory, VkChange, WebhookDelivery)
 from store.models.api import IdempotencyRecord
 from store.models.citizens import ErasedExternalId
 from store.models.base import utcnow
 from store.outbox import record_change
 
 ANONYMOUS_NAME = "Anonymiseret borger"
+# The readiness group needs a value (a NOT NULL column): every anonymised case gets this one, so
+# it tells nothing about the person.
+ANONYMOUS_READINESS = "i_gang"
+# How far back (whole months before the first of today's month) any figure reads a case's days:
+# /maal offers this month and the 11 before it (dashboard.forms.MONTHS_BACK), each with a trend of
+# 12 months, and a goal counts the 12 months before its day, so the oldest day read lies 34 months
+# back; one month more for the margin, and one for a day in the oldest month (tested).
+FIGURES_REACH_MONTHS = 36
+# What an anonymised case keeps (the privacy notice and the README say the same).
+KEPT = ("benefit_group", "case_start (month)", "case_closed (month)", "case_close_reason", "team_id",
+        "placement: company, kind, start and end (month), end reason, weekly hours, employed_3m/6m",
+        "hours per month", "hotline requests about the placements (text blanked)")
 ERASED_TEXT = "[slettet af hensyn til borgerens data]"
 # The notification kinds whose text (and so the mail subject) names the citizen.
 NAMING_KINDS = ("company_answered",)
@@ -147,16 +184,28 @@ def _expired(cutoff: date) -> sa.ColumnElement[bool]:
     return sa.and_(Citizen.case_closed.is_not(None), Citizen.case_closed < cutoff, Citizen.anonymised_at.is_(None))
 
 
+def _running_placement(today: date) -> sa.ColumnElement[bool]:
+    """The citizen (``Citizen.id``) has a placement that has not ended on ``today`` (the one rule
+    of every page, :func:`portal.placements.service.active_clause`)."""
+    from .placements.service import active_clause  # placements imports much of the portal
+
+    return sa.exists().where(Placement.citizen_id == Citizen.id, active_clause(today))
+
+
 def anonymise_expired(session: Session, upload_folder: Path, *, today: date, retention_days: int) -> int:
     """Anonymise every case closed more than ``retention_days`` before ``today``, except the
-    ones whose processing is restricted (GDPR art. 18).
+    ones whose processing is restricted (GDPR art. 18) and the ones with a placement still running.
 
     A restriction means the data must be kept (for a legal claim, while its accuracy or an
     objection is settled, or because the citizen chose it over erasure), so retention leaves
     such a citizen as it is until the restriction is lifted; :func:`restricted_kept` counts them.
+    A placement that has not ended is a current employee, whom the company still logs hours
+    for: the case is anonymised once it has ended (:func:`running_kept` counts them).
 
     Returns the number of citizens anonymised. The caller commits. A citizen anonymised before
-    the case-system id was dropped on anonymisation loses it here too (not counted).
+    the case-system id was dropped on anonymisation loses it here too (not counted). Then the
+    anonymised cases that lie wholly before the figures' reach are coarsened
+    (:func:`coarsen_out_of_reach`).
     """
     for earlier in session.scalars(sa.select(Citizen).where(Citizen.anonymised_at.is_not(None),
                                                             Citizen.external_id.is_not(None))):
@@ -164,25 +213,120 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
     # Citizens anonymised before their shared profiles and consents were ended there: ended here.
     _end_sharing(session, sa.select(Citizen.id).where(Citizen.anonymised_at.is_not(None)), today)
     cutoff = today - timedelta(days=retention_days)
-    citizens = session.scalars(sa.select(Citizen).where(_expired(cutoff), Citizen.restricted.is_(False)))
+    citizens = session.scalars(sa.select(Citizen).where(_expired(cutoff), Citizen.restricted.is_(False),
+                                                        ~_running_placement(today)))
     count = 0
     for citizen in citizens:
         files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
         _clear_queues(session, citizen.id, citizen.name)
         _drop_idempotent_answers(session, citizen.id)
-        citizen.name, citizen.phone, citizen.email = ANONYMOUS_NAME, "", ""
-        citizen.limitations_text, citizen.limitation_flags = "", []
-        citizen.cv_documents.clear()
+        _drop_profile(citizen)
         _block_external_id(session, citizen, "anonymised")
         citizen.anonymised_at = utcnow()
         _blank_free_text(session, citizen.id)
+        _blank_interview_places(session, citizen.id)
+        _withdraw_stories(session, citizen.id)
         _end_sharing(session, sa.select(Citizen.id).where(Citizen.id == citizen.id), today)
         record_change(session, "citizen", citizen.id, op="delete")
         audit.record("citizen_anonymised", citizen_id=citizen.id, purpose="retention")
         session.flush()
         _delete_after_commit(session, upload_folder, files)
         count += 1
+    # Anonymised before the jobmål and the rest of the profile went (review AU 4): dropped here too.
+    for earlier in session.scalars(sa.select(Citizen).where(Citizen.anonymised_at.is_not(None), sa.or_(
+            Citizen.languages != "", Citizen.postcode != "", Citizen.hours_available != 0,
+            sa.exists().where(JobGoal.citizen_id == Citizen.id)))):
+        _drop_profile(earlier)
+        _blank_interview_places(session, earlier.id)
+        _withdraw_stories(session, earlier.id)
+    session.flush()
+    coarsen_out_of_reach(session, today=today)
     return count
+
+
+def _drop_profile(citizen: Citizen) -> None:
+    """Everything of the citizen's own row that statistics do not count (module docstring)."""
+    citizen.name, citizen.phone, citizen.email = ANONYMOUS_NAME, "", ""
+    citizen.limitations_text, citizen.limitation_flags = "", []
+    citizen.languages, citizen.driving_licences, citizen.postcode = "", [], ""
+    citizen.hours_available, citizen.max_commute_km = 0.0, 0.0
+    citizen.readiness_group = ANONYMOUS_READINESS
+    citizen.cv_documents.clear()
+    citizen.job_goals.clear()
+
+
+def _blank_interview_places(session: Session, citizen_id: int) -> None:
+    """An interview's place is free text from the company or the job centre: blanked."""
+    proposals = sa.select(Proposal.id).where(Proposal.citizen_id == citizen_id)
+    session.execute(sa.update(Interview).where(Interview.proposal_id.in_(proposals), Interview.location != "")
+                    .values(location="").execution_options(synchronize_session="fetch"))
+
+
+def reach_start(today: date) -> date:
+    """The first day any figure may read (:data:`FIGURES_REACH_MONTHS` before today's month)."""
+    return add_months(today.replace(day=1), -FIGURES_REACH_MONTHS)
+
+
+def _first_of_month(day: date | None) -> date | None:
+    return day.replace(day=1) if day is not None else None
+
+
+def _not_first(column) -> sa.ColumnElement[bool]:
+    return sa.and_(column.is_not(None), sa.extract("day", column) != 1)
+
+
+def coarsen_out_of_reach(session: Session, *, today: date) -> int:
+    """Coarsen the anonymised cases that lie wholly before the figures' reach (:func:`reach_start`):
+    the case's and the placements' days to the first of their month, the VK and adviser dropped,
+    and the proposals (with consents, answers, disclosures and interviews), the placements'
+    follow-up rows, the VK history and the reopened closings deleted. Returns how many cases.
+
+    Before the reach no figure reads a day, a VK or a contact with a company, and a month's
+    first day keeps every month count (the Code of Care report's started, running and ended per
+    month), so the figures of every month stay as they were. Idempotent: a coarsened case is
+    not selected again. The caller commits.
+    """
+    reach = reach_start(today)
+    placements = sa.select(Placement.id).where(Placement.citizen_id == Citizen.id)
+    to_do = sa.or_(Citizen.vk_id.is_not(None), Citizen.adviser_id.is_not(None),
+                   _not_first(Citizen.case_start), _not_first(Citizen.case_closed),
+                   sa.exists().where(Proposal.citizen_id == Citizen.id),
+                   sa.exists().where(VkChange.citizen_id == Citizen.id),
+                   sa.exists().where(CaseClosure.citizen_id == Citizen.id),
+                   sa.exists().where(PlacementEvent.placement_id.in_(placements.scalar_subquery())),
+                   sa.exists().where(Placement.citizen_id == Citizen.id,
+                                     sa.or_(_not_first(Placement.start_date), _not_first(Placement.end_date))))
+    in_reach = sa.exists().where(Placement.citizen_id == Citizen.id,
+                                 sa.or_(Placement.end_date.is_(None), Placement.end_date >= reach))
+    rows = session.execute(sa.select(Citizen.id, Citizen.case_start, Citizen.case_closed).where(
+        Citizen.anonymised_at.is_not(None), Citizen.case_closed < reach, ~in_reach, to_do)).all()
+    for citizen_id, start, closed in rows:
+        start, closed = _first_of_month(start), _first_of_month(closed)
+        session.execute(sa.update(Citizen).where(Citizen.id == citizen_id).values(
+            case_start=start, case_closed=closed, vk_id=None, adviser_id=None,
+            created_at=datetime.combine(start, time(), tzinfo=timezone.utc))
+            .execution_options(synchronize_session=False))
+        proposal_ids = sa.select(Proposal.id).where(Proposal.citizen_id == citizen_id)
+        for child in (Consent, ProposalAnswer, ProposalDisclosure, Interview):
+            session.execute(sa.delete(child).where(child.proposal_id.in_(proposal_ids))
+                            .execution_options(synchronize_session=False))
+        session.execute(sa.delete(Proposal).where(Proposal.citizen_id == citizen_id)
+                        .execution_options(synchronize_session=False))
+        for table in (VkChange, CaseClosure):
+            session.execute(sa.delete(table).where(table.citizen_id == citizen_id)
+                            .execution_options(synchronize_session=False))
+        placement_ids = sa.select(Placement.id).where(Placement.citizen_id == citizen_id)
+        session.execute(sa.delete(PlacementEvent).where(PlacementEvent.placement_id.in_(placement_ids))
+                        .execution_options(synchronize_session=False))
+        for placement_id, p_start, p_end in session.execute(sa.select(
+                Placement.id, Placement.start_date, Placement.end_date).where(Placement.citizen_id == citizen_id)).all():
+            session.execute(sa.update(Placement).where(Placement.id == placement_id).values(
+                start_date=_first_of_month(p_start), end_date=_first_of_month(p_end),
+                created_at=datetime.combine(_first_of_month(p_start), time(), tzinfo=timezone.utc))
+                .execution_options(synchronize_session=False))
+    if rows:
+        session.expire_all()
+    return len(rows)
 
 
 def restricted_kept(session: Session, *, today: date, retention_days: int) -> int:
@@ -191,6 +335,14 @@ def restricted_kept(session: Session, *, today: date, retention_days: int) -> in
     cutoff = today - timedelta(days=retention_days)
     return session.scalar(sa.select(sa.func.count(Citizen.id)).where(
         _expired(cutoff), Citizen.restricted.is_(True))) or 0
+
+
+def running_kept(session: Session, *, today: date, retention_days: int) -> int:
+    """How many cases past the retention period :func:`anonymise_expired` keeps because one of
+    their placements still runs (not restricted ones: :func:`restricted_kept` counts those)."""
+    cutoff = today - timedelta(days=retention_days)
+    return session.scalar(sa.select(sa.func.count(Citizen.id)).where(
+        _expired(cutoff), Citizen.restricted.is_(False), _running_placement(today))) or 0
 
 
 def restriction_ground(session: Session, citizen_id: int) -> str | None:
@@ -405,7 +557,9 @@ def _clear_webhook_deliveries(session: Session, citizen_id: int, owned: dict[str
 
     A delivery is about the citizen when its ``data`` names the citizen's id (the job centre's
     payloads), or one of their proposals (``proposal_id``: proposals and interviews), placements
-    (``placement_id``) or the hotline requests about those placements (``request_id``). A hotline
+    (``placement_id``) or the hotline requests about those placements (``request_id``).
+    ``proposal.withdrawn`` is kept (it tells the company to delete what it has, GDPR art. 17 and
+    19), with the citizen's ids null in the job centre's. A hotline
     event is scrubbed (its request stays, so the receiver still learns it was answered or closed,
     with ``placement_id``, the closing note and the citizen's ids null); any other is deleted,
     since what it reports goes with the citizen. A sent delivery's body is already blanked, so
@@ -424,7 +578,12 @@ def _clear_webhook_deliveries(session: Session, citizen_id: int, owned: dict[str
                 data.get("citizen_id") == citizen_id or data.get("proposal_id") in owned["proposals"]
                 or data.get("placement_id") in owned["placements"] or data.get("request_id") in owned["hotline"]):
             continue
-        if event_name.startswith("hotline."):
+        if event_name == "proposal.withdrawn":  # what tells the company to delete: kept, without the citizen
+            if data.get("citizen_id") is None and data.get("citizen_external_id") is None:
+                continue
+            body["data"] = {**data, "citizen_id": None, "citizen_external_id": None}
+            scrubbed[delivery_id] = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+        elif event_name.startswith("hotline."):
             body["data"] = {**data, **{key: None for key in _HOTLINE_CITIZEN_FIELDS if key in data}}
             scrubbed[delivery_id] = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
         else:

@@ -66,7 +66,9 @@ def test_retention_anonymises_only_expired_closed_cases(app, uploads):
         assert (anonymised.name, anonymised.phone, anonymised.email) == (ANONYMOUS_NAME, "", "")
         assert anonymised.limitations_text == "" and anonymised.limitation_flags == []
         assert anonymised.cv_documents == [] and anonymised.anonymised_at is not None
-        assert anonymised.job_goals  # kept for statistics: not identifying
+        assert anonymised.job_goals == [] and anonymised.languages == "" and anonymised.postcode == ""
+        # Closed before the figures' reach: the days go to the first of their month (review AU 4).
+        assert (anonymised.case_start, anonymised.case_closed) == (date(2019, 1, 1), date(2020, 1, 1))
         assert db.session.get(Citizen, recent).name == "Ny"
         assert db.session.get(Citizen, open_case).name == "Aaben"
         assert not (uploads / "gammel0123456789abcdef.txt").exists()
@@ -80,7 +82,7 @@ def _written_about(citizen_id: int, author_id: int) -> tuple[int, int]:
     opening = Opening(company=company, kind="smaajob", title="Lager", description="Pluk",
                       postcode="8722", hours_min=5, hours_max=10, status="open")
     placement = Placement(citizen_id=citizen_id, company=company, kind="smaajob",
-                          start_date=date(2026, 1, 1))
+                          start_date=date(2025, 1, 1), end_date=date(2025, 3, 1), end_reason="forloeb_slut")
     request = HotlineRequest(company=company, placement=placement, category="fravaer",
                              urgency="normal", subject="Anna er syg igen", created_by_id=author_id,
                              due_at=datetime(2026, 2, 1, tzinfo=timezone.utc))
@@ -116,7 +118,7 @@ def test_erasure_blanks_what_others_wrote_about_the_citizen(app, uploads, make_u
 def test_retention_blanks_notes_and_explanations(app, uploads, make_user):
     author = make_user("company")
     with app.app_context():
-        old = _citizen(uploads, "Gammel", closed=date(2020, 1, 1))
+        old = _citizen(uploads, "Gammel", closed=date(2025, 6, 1))  # within the figures' reach
         request_id, proposal_id = _written_about(old, author.id)
         assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1
         db.session.commit()
@@ -243,7 +245,7 @@ def test_retention_ends_what_was_shared_with_companies(app, uploads, make_user):
 
     consultant = make_user("consultant")
     with app.app_context():
-        old = _citizen(uploads, "Delt", closed=date(2020, 1, 1))
+        old = _citizen(uploads, "Delt", closed=date(2025, 6, 1))  # within the figures' reach: the proposal stays
         proposal_id = _shared_with_company(old, consultant.id)
         assert identity_released(db.session.get(Proposal, proposal_id), date(2026, 11, 23))
         assert anonymise_expired(db.session, uploads, today=date(2026, 11, 23), retention_days=365) == 1

@@ -1,0 +1,191 @@
+"""Review AU 4: retention anonymises for real. What stays is what the figures count; the days,
+VKs and contacts with companies are kept only while a figure can still read them, and a case
+with a placement still running is held back."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal.dashboard.facts import Scope, load_facts
+from portal.dashboard.forms import MONTHS_BACK, month_choices
+from portal.dashboard.metrics import compute_all, window_start
+from portal.dashboard.savings import compute_savings
+from portal.dates import add_months, month_end
+from portal.extensions import db
+from portal.privacy import (ANONYMOUS_NAME, FIGURES_REACH_MONTHS, anonymise_expired, reach_start,
+                            running_kept)
+from store.models import (CaseClosure, Citizen, Company, Consent, Interview, JobGoal, Opening, Placement,
+                          PlacementEvent, Proposal, SuccessStory, Team, VkChange)
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def uploads(app) -> Path:
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _case(make_user, closed: date, *, placement_end: date | None = date(2025, 3, 20)) -> dict:
+    """A closed case with a profile, a VK and adviser, a reopened closing, an earlier VK, a
+    placement with a follow-up, a proposal with a consent and a booked interview, and a story."""
+    vk, adviser = make_user("consultant"), make_user("consultant")
+    company_user = make_user("company")
+    team = db.session.scalar(sa.select(Team.id))
+    citizen = Citizen(name="Tigist Haile", phone="12345678", email="t@mail.dk", postcode="8722",
+                      benefit_group="integrationsydelse", hours_available=25, max_commute_km=30,
+                      driving_licences=["B"], languages="tigrinya, dansk", readiness_group="paa_spring",
+                      case_start=date(2023, 4, 17), case_closed=closed, case_close_reason="ordinaert_job",
+                      vk_id=vk.id, adviser_id=adviser.id, team_id=team)
+    citizen.job_goals.append(JobGoal(title="Tjener"))
+    db.session.add(citizen)
+    db.session.flush()
+    citizen.vk_id = adviser.id  # an earlier VK (VkChange)
+    db.session.add(CaseClosure(citizen_id=citizen.id, closed_on=date(2024, 2, 9), reopened_on=date(2024, 3, 14)))
+    company = db.session.get(Company, company_user.company_id)
+    company.code_of_care = True
+    opening = Opening(company=company, kind="smaajob", title="Tjener", description="Servering",
+                      postcode="8722", hours_min=5, hours_max=10, status="filled")
+    proposal = Proposal(citizen_id=citizen.id, opening=opening, status="disclosed",
+                        disclosed_at=datetime(2025, 1, 3, 9, tzinfo=timezone.utc), company_response="hired",
+                        company_responded_at=datetime(2025, 1, 6, 9, tzinfo=timezone.utc))
+    proposal.consents.append(Consent(text_version="v1", channel="brev", deadline=date(2025, 6, 1),
+                                     recorded_by_id=vk.id))
+    db.session.add(proposal)
+    db.session.flush()
+    db.session.add(Interview(proposal_id=proposal.id, starts_at=datetime(2025, 1, 5, 9, tzinfo=timezone.utc),
+                             location="Caféen, Søndergade 4", offered_by="company", status="booked",
+                             uid="au4-interview@jobbro"))
+    placement = Placement(citizen_id=citizen.id, company=company, opening=opening, kind="smaajob",
+                          start_date=date(2025, 1, 13), end_date=placement_end,
+                          end_reason="ordinaert_job" if placement_end else None, weekly_hours=10)
+    placement.events.append(PlacementEvent(kind="followup", note="Godt i gang"))
+    db.session.add(placement)
+    db.session.flush()
+    db.session.add(SuccessStory(title="Tjener: fra småjob til fast stilling", text="En god historie.",
+                                company=company, placement=placement, kind="smaajob", status="published",
+                                author_id=vk.id, consent_confirmed=True))
+    db.session.commit()
+    return {"citizen": citizen.id, "placement": placement.id, "proposal": proposal.id, "team": team}
+
+
+def test_anonymisation_keeps_only_what_the_figures_count(app, uploads, make_user):
+    """Closed within the figures' reach: the profile goes at once, the days and contacts stay."""
+    with app.app_context():
+        ids = _case(make_user, closed=date(2025, 5, 14))
+        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        db.session.commit()
+        citizen = db.session.get(Citizen, ids["citizen"])
+        assert (citizen.name, citizen.phone, citizen.email, citizen.postcode) == (ANONYMOUS_NAME, "", "", "")
+        assert (citizen.languages, citizen.driving_licences, citizen.hours_available, citizen.max_commute_km) == (
+            "", [], 0, 0)
+        assert citizen.job_goals == [] and citizen.readiness_group == "i_gang"
+        # Kept: what the figures count.
+        assert (citizen.benefit_group, citizen.case_close_reason, citizen.team_id) == (
+            "integrationsydelse", "ordinaert_job", ids["team"])
+        # Still inside /maal's reach: the exact days, the VKs and the contacts stay for the goals.
+        assert (citizen.case_start, citizen.case_closed) == (date(2023, 4, 17), date(2025, 5, 14))
+        assert citizen.vk_id is not None and db.session.get(Proposal, ids["proposal"]) is not None
+        interview = db.session.scalar(sa.select(Interview))
+        assert interview.location == "" and interview.status == "booked"
+        assert db.session.scalar(sa.select(SuccessStory.status)) == "withdrawn"
+
+
+def test_a_case_wholly_before_the_reach_is_coarsened_to_months(app, uploads, make_user):
+    with app.app_context():
+        ids = _case(make_user, closed=date(2025, 5, 14))
+        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        db.session.commit()
+        later = date(2028, 6, 20)  # the reach starts 1 June 2025: the whole case lies before it
+        assert reach_start(later) == date(2025, 6, 1)
+        assert anonymise_expired(db.session, uploads, today=later, retention_days=365) == 0
+        db.session.commit()
+        citizen = db.session.get(Citizen, ids["citizen"])
+        assert (citizen.case_start, citizen.case_closed) == (date(2023, 4, 1), date(2025, 5, 1))
+        assert (citizen.vk_id, citizen.adviser_id) == (None, None) and citizen.team_id == ids["team"]
+        placement = db.session.get(Placement, ids["placement"])
+        assert (placement.start_date, placement.end_date) == (date(2025, 1, 1), date(2025, 3, 1))
+        assert (placement.company_id, placement.kind, placement.end_reason) == (
+            placement.company_id, "smaajob", "ordinaert_job")
+        for table in (Proposal, Consent, Interview, VkChange, CaseClosure, PlacementEvent):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0, table
+        # Nothing left to do: the next run touches nothing.
+        from portal.privacy import coarsen_out_of_reach
+        assert coarsen_out_of_reach(db.session, today=later) == 0
+
+
+def test_a_case_with_a_running_placement_is_held_back(app, uploads, make_user, runner):
+    with app.app_context():
+        ids = _case(make_user, closed=date(2025, 5, 14), placement_end=None)
+        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 0
+        assert running_kept(db.session, today=TODAY, retention_days=365) == 1
+        db.session.commit()
+        assert db.session.get(Citizen, ids["citizen"]).name == "Tigist Haile"
+    result = runner.invoke(args=["retention", "--days", "365"])
+    assert result.exit_code == 0 and "1 cases with a running placement held back" in result.output
+    with app.app_context():  # ended: the next run anonymises it
+        placement = db.session.get(Placement, ids["placement"])
+        placement.end_date, placement.end_reason = date(2025, 6, 30), "ordinaert_job"
+        db.session.commit()
+        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+
+
+def test_the_reach_covers_every_day_maal_reads():
+    """The oldest day /maal reads: the oldest month it offers, its 12-month trend, and the 12
+    months a goal counts back from the trend's first day."""
+    for today in (date(2026, 11, 23), date(2028, 2, 29), date(2027, 1, 1), date(2026, 12, 31)):
+        oldest_month = add_months(today.replace(day=1), -(MONTHS_BACK - 1))
+        oldest_day = window_start(month_end(add_months(oldest_month, -11)))
+        assert reach_start(today) <= oldest_day.replace(day=1) - timedelta(days=1)
+    assert FIGURES_REACH_MONTHS >= (MONTHS_BACK - 1) + 11 + 12 + 1
+
+
+def _figures(session, today: date) -> dict:
+    """Every figure /maal can show on ``today`` (every month offered, scope all and per team),
+    with the savings, and every Code of Care report of every year."""
+    from portal.partners import report
+
+    out = {}
+    teams = list(session.scalars(sa.select(Team.id)))
+    for scope in [Scope()] + [Scope("team", team_id=t) for t in teams]:
+        facts = load_facts(session, scope)
+        for key in month_choices(today):
+            first = date(int(key[:4]), int(key[5:]), 1)
+            for back in range(12):
+                month = add_months(first, -back)
+                day = today if month_end(month) >= today else month_end(month)
+                out[(scope, key, back)] = [(m.key, m.value, m.numerator, m.denominator)
+                                           for m in compute_all(facts, day)]
+            savings = compute_savings(facts, today if month_end(first) >= today else month_end(first))
+            out[(scope, key, "savings")] = (savings.total, savings.counted, savings.left_out,
+                                            [(r.benefit_group, r.citizens, r.weeks) for r in savings.rows])
+    for company_id in session.scalars(sa.select(Company.id).where(Company.code_of_care.is_(True))):
+        for year in report.years_available(company_id, today):
+            built = report.build(company_id, year, today)
+            out[("partner", company_id, year)] = (
+                [(m.month, m.started, m.running, m.ended, m.hours) for m in built.months], built.outcomes,
+                [(r.months, r.employed, r.known) for r in built.retention], built.running_at_end)
+    return out
+
+
+def test_maal_and_the_partner_reports_are_the_same_after_anonymising_old_cases(app, uploads):
+    """The demo's cases, five years on: retention anonymises the ones closed more than
+    RETENTION_DAYS ago and coarsens them; no figure /maal or a Code of Care report shows moves."""
+    from portal.demo.loader import load_demo
+
+    demo_day = date(2026, 11, 23)
+    with app.app_context():
+        load_demo(db.session, demo_day, citizen_count=150)
+        later = demo_day + timedelta(days=app.config["RETENTION_DAYS"] + 200)
+        before = _figures(db.session, later)
+        starts_before = dict(db.session.execute(sa.select(Placement.id, Placement.start_date)).all())
+        count = anonymise_expired(db.session, uploads, today=later, retention_days=app.config["RETENTION_DAYS"])
+        db.session.commit()
+        assert count > 0
+        starts_after = dict(db.session.execute(sa.select(Placement.id, Placement.start_date)).all())
+        assert any(starts_after[p] != starts_before[p] for p in starts_before)  # some days did move
+        assert _figures(db.session, later) == before
