@@ -60,7 +60,7 @@ def test_page_two_holds_the_rest_and_the_links_keep_the_month(app, client, compa
     first = client.get("/forloeb/timer?maaned=2026-10").get_data(as_text=True)
     assert row_ids(first) == every[:PER_PAGE]
     assert f"Viser 1–{PER_PAGE} af {RUNNING} forløb · side 1 af 2." in first
-    assert "Gem timerne på siden" in first and "gemmes kun, når du trykker »Gem timerne på siden«" in first
+    assert "Gem timerne på siden" in first and "gemmes kun, når I trykker »Gem timerne på siden«" in first
     following = re.search(r'<a href="([^"]+)" rel="next">', first).group(1)
     assert following == "/forloeb/timer?maaned=2026-10&amp;side=2"
     second = client.get(following.replace("&amp;", "&")).get_data(as_text=True)
