@@ -9,6 +9,9 @@ vocabularies' order). Two rules guard a save (review AN 8):
   person changed, and the table comes back as :mod:`portal.merge` merges a record: the other
   person's changes taken in, this user's kept, with the saved values as the new base, so saving again writes both (the citizen forms' rule,
   :mod:`portal.citizens.conflicts`).
+  The check and the write are one step: the write is conditional on the table's save counter
+  read before the check (:func:`eligibility.save_table`), so of two saves pressed at the same
+  moment one is written and the other, checked again, gets this refusal.
 * A change that stops a group from being matched to a kind (a box unticked) is saved only
   after a confirmation that names its effect: how many citizens with an open case in the
   group, and how many open openings of the kind, the pair covers now. The confirm button
@@ -125,14 +128,48 @@ def _page(form, table: dict[Pair, bool], base: str, *, status: int = 200, confli
                            unconfirmed=unconfirmed_text(unconfirmed) if unconfirmed else ""), status
 
 
+SAVE_ATTEMPTS = 3  # a save that lost the race checks again on the table as it now is (see below)
+
+
+def _lost_race(form, posted: dict[Pair, bool]):
+    """Every attempt lost to another save that still left this page's table as it was (each
+    changed it and back): refused as a page without a base is, so nothing is undone unseen."""
+    saved = eligibility.current_table(db.session)
+    stale = stale_save(saved, None, posted)
+    if stale is None:  # the table already is what this post asks for
+        flash("Ingen ændringer.", "success")
+        return redirect(url_for("admin.eligibility_rules"))
+    merged, message = stale
+    return _page(form, merged, encoded(saved), status=409, conflict=message)
+
+
 @bp.route("/regler", methods=["GET", "POST"])
 @admin_required
 def eligibility_rules():
     """The benefit group × opening kind table; every change is audit-logged.
 
+    A save that another administrator's save overtook between its check and its write (both
+    pressed at the same moment) writes nothing and is checked again on the table as it now is:
+    normally the stale page's refusal, as if it had come a moment later.
+
     :raise 409: the table was changed by someone else since the page was loaded (nothing saved).
     """
     form = DanishForm()
+    for _attempt in range(SAVE_ATTEMPTS):
+        try:
+            return _show_or_save(form)
+        except eligibility.TableChanged:
+            db.session.rollback()
+    return _lost_race(form, posted_table(request.form))
+
+
+def _show_or_save(form):
+    """The page, a refusal or confirmation, or the save and its redirect.
+
+    Raises:
+        eligibility.TableChanged: another save landed after this one read the table (nothing written).
+    """
+    seen = eligibility.version(db.session)  # before the table: a save after this read makes ours refuse
     saved = eligibility.current_table(db.session)
     if not form.validate_on_submit():
         return _page(form, saved, encoded(saved), status=400 if request.method == "POST" else 200)
@@ -147,7 +184,7 @@ def eligibility_rules():
     if unconfirmed := [pair for pair in removed if not confirmed.get(pair)]:
         # Unticked on the confirmation page (or a post without its list): its effect was never shown.
         return _page(form, posted, encoded(saved), removed=removed, unconfirmed=unconfirmed)
-    changes = eligibility.save_table(db.session, {pair for pair in PAIRS if posted[pair]})
+    changes = eligibility.save_table(db.session, {pair for pair in PAIRS if posted[pair]}, seen)
     for change in changes:
         audit.record("eligibility_changed", purpose=change)
     db.session.commit()

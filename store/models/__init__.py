@@ -9,7 +9,7 @@ from .handoff import Interview, MailMessage, Notification
 from .held import HeldForm
 from .hotline import HotlineDuty, HotlineMessage, HotlineRequest
 from .jobs import JobRun
-from .openings import EligibilityRule, Opening
+from .openings import EligibilityRule, EligibilityVersion, Opening
 from .outbox import EmbeddingCacheEntry, IndexerState, OutboxEvent
 from .placements import HoursLog, Placement, PlacementEvent
 from .proposals import Consent, Proposal, ProposalAnswer, ProposalDisclosure
@@ -20,7 +20,7 @@ from . import touch  # noqa: F401,E402 - registers the flush hook that touches p
 
 __all__ = [
     "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
-    "AuditEvent", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule",
+    "AuditEvent", "CaseClosure", "Citizen", "Company", "Consent", "CvDocument", "EligibilityRule", "EligibilityVersion",
     "EmbeddingCacheEntry", "HeldForm", "HotlineDuty", "HotlineMessage", "HotlineRequest", "HoursLog", "IndexerState", "Interview",
     "JobGoal", "JobRun", "MailMessage", "Notification", "LoginAttempt", "Opening", "OutboxEvent", "Placement", "PlacementEvent", "Proposal", "Team", "User", "UserSession",
     "SuccessStory", "FigureSnapshot", "ProposalAnswer", "ProposalDisclosure", "UserDeactivation", "VkChange",

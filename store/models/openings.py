@@ -70,3 +70,21 @@ class EligibilityRule(db.Model):
     allowed: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (sa.UniqueConstraint("benefit_group", "opening_kind", name="uq_eligibility_pair"),)
+
+
+class EligibilityVersion(db.Model):
+    """How many times the eligibility table has been saved: one row (id 1).
+
+    A save reads the counter before it reads the table and, in the transaction that writes
+    the table, bumps it with ``UPDATE ... WHERE version = <the one read>`` (compare-and-set,
+    ``portal.eligibility.save_table``): of two administrators saving at the same moment
+    exactly one gets the row, the other is refused as a stale page (review AN 8). The row is
+    written by the first save (a missing row reads as version 0).
+    """
+
+    __tablename__ = "eligibility_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)

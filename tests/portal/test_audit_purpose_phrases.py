@@ -30,7 +30,7 @@ DANISH_AS_WRITTEN = {"status", "team", "webhook", "mail", "matching", "id", "ses
 NOT_FROM_THE_CODE = {
     "portal/audit.py": "the writer itself",
     "portal/api/guard.py:_before": "the API route (method and path)",
-    "portal/admin/rules.py:eligibility_rules": "written in Danish by portal.eligibility.save_table",
+    "portal/admin/rules.py:_show_or_save": "written in Danish by portal.eligibility.save_table",
     "portal/citizens/case.py:_case_changed": "a closing reason, or a note typed by a person (FREE_TEXT_ACTIONS)",
     "portal/citizens/routes_cv.py:_limitations_page": "portal.citizens.need_to_know's purposes, typed in part",
     "portal/privacy.py:erase_citizen": "typed by a person (FREE_TEXT_ACTIONS)",
