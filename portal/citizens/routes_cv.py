@@ -14,7 +14,7 @@ from ..extensions import db
 from ..formutil import choices
 from ..errors import render_error
 from store.models import Citizen, CvDocument, User
-from . import bp, conflicts, cv_sharing, need_to_know, queries, service, uploads
+from . import bp, conflicts, cv_sharing, cv_versions, need_to_know, queries, service, uploads
 from .forms import MAX_CV_CHARS, AssignForm, CvTextForm, CvUploadForm, LimitationsForm
 from .pages import commit_or_flash, commit_or_refuse, posted_version
 
@@ -25,7 +25,8 @@ def _render_cv(citizen, upload_form, text_form):
     current = citizen.current_cv
     withheld = cv_sharing.describe(cv_sharing.checked(current, citizen).withheld) if current else ""
     return render_template("citizens/cv.html", citizen=citizen, upload_form=upload_form,
-                           text_form=text_form, withheld=withheld, sharing=cv_sharing.sharing(citizen))
+                           text_form=text_form, withheld=withheld, sharing=cv_sharing.sharing(citizen),
+                           replaced=cv_versions.replaced(citizen), keep_days=cv_versions.keep_days())
 
 
 @bp.get("/<int:citizen_id>/cv")
@@ -148,8 +149,13 @@ def _saved(citizen) -> str:
     AK 7: »Matchingen opdateres om lidt« stood above »Kan ikke matches endnu«)."""
     missing = citizen.missing_for_matching
     if missing:
-        return f"CV'et er gemt. Borgeren kan ikke matches endnu: mangler {', '.join(missing)}."
-    return "CV'et er gemt. Matchingen opdateres om lidt."
+        said = f"CV'et er gemt. Borgeren kan ikke matches endnu: mangler {', '.join(missing)}."
+    else:
+        said = "CV'et er gemt. Matchingen opdateres om lidt."
+    if len(citizen.cv_documents) > 1:  # review AU 2: the one replaced is kept a while, then deleted
+        said += (f" Det tidligere CV gemmes i {cv_versions.keep_days()} dage og slettes derefter; var det nye "
+                 "en fejl, så slet det på CV-siden, og det tidligere bruges igen.")
+    return said
 
 
 def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:

@@ -1,0 +1,122 @@
+"""Replaced CV versions are kept CV_VERSION_KEEP_DAYS, listed with the day they go, then deleted by
+the retention run unless a consent in force shares them (review AU 2)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal import proposals
+from portal.config import ConfigError
+from portal.extensions import db
+from store.clock import LOCAL
+from store.models import AuditEvent, Citizen, Consent, CvDocument, JobGoal, Opening, Proposal
+from tests.clock import TODAY
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, time(12, 0), tzinfo=LOCAL)
+
+
+def _citizen(name: str, days: list[date], **fields) -> Citizen:
+    citizen = Citizen(name=name, postcode="8722", benefit_group="kontanthjaelp", readiness_group="i_gang",
+                      case_start=date(2026, 1, 5), **fields)
+    citizen.job_goals = [JobGoal(title="Kok", position=0)]
+    citizen.cv_documents = [CvDocument(text=f"{name} CV nummer {i} med erfaring som kok", content_type="txt",
+                                       created_at=at(day)) for i, day in enumerate(days)]
+    return citizen
+
+
+@pytest.fixture
+def world(app, make_user):
+    """A: v0 replaced 01.10 (due 31.10: goes), v1 replaced 01.11 (due 01.12: kept), v2 current, v0 with
+    a file. B: v0 replaced long ago but shared with a company under a consent in force. C: restricted."""
+    consultant, company = make_user("consultant"), make_user("company")
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "old0.txt").write_bytes(b"gammel fil")
+    with app.app_context():
+        a = _citizen("Anna A", [date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)], vk_id=consultant.id)
+        a.cv_documents[0].stored_name, a.cv_documents[0].original_filename = "old0.txt", "gammel.txt"
+        b = _citizen("Bent B", [date(2026, 8, 1), date(2026, 9, 1)])
+        c = _citizen("Carl C", [date(2026, 8, 1), date(2026, 9, 1)], restricted=True)
+        opening = Opening(company_id=company.company_id, kind="virksomhedspraktik", title="Praktik i kantinen",
+                          hours_min=10, hours_max=20, postcode="7130", status="open")
+        db.session.add_all([a, b, c, opening])
+        db.session.flush()
+        proposal = Proposal(citizen_id=b.id, opening_id=opening.id, status="disclosed", share_cv=True,
+                            decided_by_id=consultant.id)
+        proposal.consents = [Consent(text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
+                                     given_at=at(date(2026, 8, 15)), deadline=TODAY + timedelta(days=30),
+                                     recorded_by_id=consultant.id)]
+        db.session.add(proposal)
+        db.session.commit()
+        return {"consultant": consultant, "a": a.id, "b": b.id, "c": c.id, "proposal": proposal.id,
+                "a_cvs": [cv.id for cv in a.cv_documents], "b_cvs": [cv.id for cv in b.cv_documents],
+                "c_cvs": [cv.id for cv in c.cv_documents], "folder": folder}
+
+
+def _cv_ids(app, citizen_id: int) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(CvDocument.id).where(CvDocument.citizen_id == citizen_id)
+                                       .order_by(CvDocument.id)))
+
+
+def test_the_cv_page_lists_each_replaced_version_with_the_day_it_goes(app, client, auth, world):
+    auth.login(world["consultant"].email)
+    html = client.get(f"/borgere/{world['a']}/cv").get_data(as_text=True)
+    assert "Tidligere versioner (2)" in html and "Et erstattet CV slettes 30 dage efter" in html
+    rows = {int(part.split('"')[0]): part.split("</li>")[0]
+            for part in html.split('data-testid="cv-replaced" data-cv="')[1:]}
+    assert "erstattet 01.11.2026" in rows[world["a_cvs"][1]] and "slettes 01.12.2026" in rows[world["a_cvs"][1]]
+    assert "slettes 31.10.2026" in rows[world["a_cvs"][0]]  # due: the next retention run deletes it
+    shared = client.get(f"/borgere/{world['b']}/cv").get_data(as_text=True)
+    assert "gemmes, mens en virksomhed har den efter borgerens samtykke" in shared
+
+
+def test_the_retention_run_deletes_replaced_versions_past_their_time_unless_shared(app, runner, world):
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0, result.output
+    assert "1 replaced CV versions deleted (kept 30 days unless shared)" in result.output
+    assert _cv_ids(app, world["a"]) == world["a_cvs"][1:]  # the current and the one still within its days
+    assert not (world["folder"] / "old0.txt").exists()  # the file went after the commit
+    assert _cv_ids(app, world["b"]) == world["b_cvs"]  # a company has v0 under a consent in force
+    assert _cv_ids(app, world["c"]) == world["c_cvs"]  # restricted: kept as the case is
+    with app.app_context():
+        [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "cv_superseded_deleted")).all()
+        assert (event.citizen_id, event.purpose) == (world["a"], f"cv:{world['a_cvs'][0]} saved:2026-09-01")
+        # once the consent ends, the next run deletes the version it kept
+        consent = db.session.get(Proposal, world["proposal"]).consents[0]
+        consent.withdrawn_at = at(TODAY)
+        db.session.commit()
+    assert "1 replaced CV versions deleted" in runner.invoke(args=["retention"]).output
+    assert _cv_ids(app, world["b"]) == world["b_cvs"][1:]
+
+
+def test_the_retention_log_reads_in_danish(app):
+    from portal.admin.audit_labels import action_label, purpose_label
+
+    assert action_label("cv_superseded_deleted") == "Erstattet CV slettet efter opbevaringsfristen"
+    assert purpose_label("cv_superseded_deleted", "cv:7 saved:2026-09-01") == "CV 7 gemt 01.09.2026"
+
+
+def test_a_shorter_keep_time_deletes_sooner_and_the_setting_is_checked(app, runner, world, tmp_path):
+    app.config["CV_VERSION_KEEP_DAYS"] = 7
+    assert "2 replaced CV versions deleted (kept 7 days" in runner.invoke(args=["retention"]).output
+    assert _cv_ids(app, world["a"]) == world["a_cvs"][2:]
+    from portal import create_app
+
+    with pytest.raises(ConfigError, match="CV_VERSION_KEEP_DAYS"):
+        create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "x"), "CV_VERSION_KEEP_DAYS": 0,
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "s", "PSEUDONYM_KEY": "p"})
+
+
+def test_the_access_export_lists_every_version_with_its_deletion_day(app, client, auth, make_user, world):
+    auth.login(make_user("admin", email="admin@jc.dk").email)
+    html = client.get(f"/admin/indsigt/{world['a']}").get_data(as_text=True)
+    section = html.split('data-testid="access-section-cv"')[1].split("</section>")[0]
+    assert "Anna A CV nummer 0" in section and "slettes senest 01.12.2026" in section
