@@ -54,6 +54,7 @@ from .extensions import db
 from .formutil import HIDDEN_MESSAGE, RuleError, clean_text, hidden_characters_in, raise_all
 from . import private_details
 from . import proposals_hold
+from .webhooks import events as webhook_events
 from store.models import Citizen, Consent, Placement, Proposal, User
 from store.models.base import utcnow
 from store.models.vocab import COMPANY_RESPONSES, CONSENT_CHANNELS, PROPOSAL_STATUSES
@@ -274,6 +275,8 @@ def _decide(proposal: Proposal, user: User, status: str, reason: str, verb: str)
     proposal.status = status
     proposal.decided_by_id, proposal.decided_at = user.id, utcnow()
     proposal.decision_reason = reason[:500]
+    if status == "approved":  # the company sees the candidate from now on
+        webhook_events.proposal_approved(db.session, proposal)
     _finish(proposal, f"proposal_{status}", f"identity release: {verb}", user)
 
 
@@ -586,6 +589,8 @@ def renew(proposal: Proposal, user: User, *, approve: bool, reason: str, score: 
     proposal.ended_on = None
     audit.record("proposal_renewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
                  purpose=f"new decision after the case was reopened: {proposal.status}", user=user)
+    if approve:  # the company is shown the candidate afresh
+        webhook_events.proposal_approved(db.session, proposal)
 
 
 def shown_to_company(proposal: Proposal) -> bool:

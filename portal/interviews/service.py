@@ -334,6 +334,7 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
         link = _link(proposal, recipient)
         notify(recipient, "interview_offered", text, link, subject=subject, body=body, link_intro=intro)
     _audit(proposal, user, "interview_offered", f"times:{len(rows)};side:{side}")
+    webhook_events.interview_offered(db.session, rows, replaces=current if moving else None)
     db.session.commit()
     return rows
 
@@ -845,5 +846,6 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "", *,
         text = f"{company} har svaret »{label}« om {name} ({title})"
     for recipient in recipients(proposal, "jobcenter"):
         notify(recipient, "company_answered", text, link)
+    webhook_events.proposal_answered(db.session, proposal, response)  # the job centre's systems
     respond(proposal, user, response, note)
     return upcoming

@@ -9,7 +9,16 @@ caller commits). What a recipient gets:
 * the **job centre**'s endpoints: the same plus the citizen's internal id and the case
   system's ``external_id``, so the case system can file the event.
 
-``links`` holds the object's page in the portal (for that recipient) and its API URL.
+``links`` holds the object's page in the portal (for that recipient) and its API URL, both on
+``PORTAL_URL``; never on the Host header of the request that caused the event (anyone could
+send one naming another host, and the receiver trusts a signed body). Without ``PORTAL_URL``
+``links`` is empty (``{}``), and the webhook pages tell the administrator (review AS 6).
+
+A few events concern what a company did itself and go to the job centre's endpoints only
+(:data:`store.models.api.JOBCENTER_ONLY_EVENTS`: ``proposal.answered``, ``hotline.created``,
+``hotline.message``). A company's endpoint hears only of its own objects (``emit``'s
+``company_id``), and of a candidate only what the company is shown: ``proposal.approved`` by
+ids, never the pseudonym or the profile; interview events only once the name is released.
 
 No payload holds a pseudonym, a name or free text about the person, except ``hotline.closed``'s
 ``closing_note`` (the job centre's note to the company, checked by ``CloseForm``). When the
@@ -19,7 +28,7 @@ placements or hotline requests are deleted, or (hotline events) scrubbed, by
 """
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from store import clock
@@ -36,15 +45,24 @@ API_PATHS = {
 }
 
 
-def _absolute(path: str) -> str:
-    base = (current_app.config.get("PORTAL_URL") or "").rstrip("/")
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")
-    return base + path
+def portal_url() -> str:
+    """``PORTAL_URL`` without its trailing slash; "" when unset (then payloads carry no links)."""
+    return (current_app.config.get("PORTAL_URL") or "").strip().rstrip("/")
 
 
-def _links(portal_path: str, kind: str, object_id: int) -> dict:
-    return {"portal": _absolute(portal_path), "api": _absolute(API_PATHS[kind].format(id=object_id))}
+def _links(portal_path: str, kind: str | None = None, object_id: int | None = None) -> dict:
+    """The portal page (and, with ``kind``, the API resource) on ``PORTAL_URL``; {} without it."""
+    base = portal_url()
+    if not base:
+        return {}
+    links = {"portal": base + portal_path}
+    if kind is not None:
+        links["api"] = base + API_PATHS[kind].format(id=object_id)
+    return links
+
+
+def _portal_only(links: dict) -> dict:
+    return {key: value for key, value in links.items() if key == "portal"}
 
 
 def _iso(moment) -> str | None:
@@ -88,9 +106,66 @@ def proposal_ended(session: Session, proposal: Proposal) -> None:
     data = {"proposal_id": proposal.id, "opening_id": opening.id, "opening_title": opening.title,
             "company_id": opening.company_id, "ended_at": _iso(clock.utcnow())}
     company, jobcenter = _proposal_payloads(proposal, data)
-    company["links"] = {"portal": company["links"]["portal"]}
+    company["links"] = _portal_only(company["links"])
     emit(session, "proposal.ended", company_id=opening.company_id, payload=company,
          jobcenter_payload=jobcenter)
+
+
+def proposal_approved(session: Session, proposal: Proposal) -> None:
+    """``proposal.approved``: the consultant approved a candidate for the opening, so the company
+    now sees it (by pseudonym, in the portal and the API; also when a renewed decision shows it
+    again). Ids only: never the pseudonym, the profile or anything else about the person."""
+    opening = proposal.opening
+    data = {"proposal_id": proposal.id, "opening_id": opening.id, "opening_title": opening.title,
+            "company_id": opening.company_id, "approved_at": _iso(clock.utcnow())}
+    company, jobcenter = _proposal_payloads(proposal, data)
+    emit(session, "proposal.approved", company_id=opening.company_id, payload=company,
+         jobcenter_payload=jobcenter)
+
+
+# proposal.withdrawn's reason codes: what the company must do with what it has about the candidate.
+WITHDRAWN_REASONS = {
+    "withdrawn": "the citizen withdrew the consent: delete what you received",
+    "erased": "the citizen's data were erased (GDPR art. 17): delete what you received",
+    "restricted": "processing is restricted (art. 18): do not use, do not delete; "
+                  "proposal.shared follows when it is lifted",
+}
+
+
+def proposal_withdrawn(session: Session, proposal: Proposal, reason: str, *, must_delete: bool = True) -> None:
+    """``proposal.withdrawn``: the company must delete what it received about the candidate, or
+    (``restricted``) stop using it (GDPR art. 7(3), 17, 18, 19), sent with the notice its users
+    get (:func:`portal.citizens.recipients.tell`). Ids and the reason code only, no name, no
+    title. ``must_delete`` is False for a restriction, and for a withdrawn consent while the
+    pair's placement runs (the company knows the person as its trainee; the job centre calls).
+    For ``erased`` the candidate is gone: the company's link is the opening's page, and the job
+    centre's payload names no citizen (the erasure keeps the delivery, :mod:`portal.privacy`)."""
+    if reason not in WITHDRAWN_REASONS:
+        raise ValueError(reason)
+    opening = proposal.opening
+    data = {"proposal_id": proposal.id, "opening_id": opening.id, "company_id": opening.company_id,
+            "reason": reason, "must_delete": must_delete and reason != "restricted",
+            "withdrawn_at": _iso(clock.utcnow())}
+    if reason == "erased":
+        company = {"data": data, "links": _links(path_for("openings.detail", opening_id=opening.id))}
+        jobcenter = {"data": {**data, "citizen_id": None, "citizen_external_id": None}, "links": {}}
+    else:
+        company, jobcenter = _proposal_payloads(proposal, data)
+        company["links"] = _portal_only(company["links"])
+    emit(session, "proposal.withdrawn", company_id=opening.company_id, payload=company,
+         jobcenter_payload=jobcenter)
+
+
+def proposal_answered(session: Session, proposal: Proposal, response: str) -> None:
+    """``proposal.answered`` (the job centre's endpoints only): the company answered about a
+    candidate (``response``: interested, declined or hired, where hired should start a
+    placement; ``previous_response`` the answer it replaces, or null). Never the company's note."""
+    opening = proposal.opening
+    data = {"proposal_id": proposal.id, "opening_id": opening.id, "opening_title": opening.title,
+            "company_id": opening.company_id, "response": response,
+            "previous_response": proposal.company_response, "answered_at": _iso(clock.utcnow())}
+    _, jobcenter = _proposal_payloads(proposal, data)
+    emit(session, "proposal.answered", company_id=None, payload=jobcenter)
 
 
 def _interview_data(interview: Interview) -> dict:
@@ -101,6 +176,24 @@ def _interview_data(interview: Interview) -> dict:
             "opening_title": opening.title, "company_id": opening.company_id,
             "starts_at": _iso(interview.starts_at), "duration_minutes": interview.duration_minutes,
             "location": interview.location, "status": interview.status}
+
+
+def interview_offered(session: Session, rows: list[Interview], *, replaces: Interview | None = None) -> None:
+    """``interview.offered``: one side offered 1–3 times (``offered_by``: ``company`` or
+    ``jobcenter``), which the other side books (the API's ``…/interviews/{id}/book``). Earlier
+    open offers were withdrawn by it. ``replaces_interview_id``: the booked interview the times
+    would move. Offers need the released name, so a company hears of them only then."""
+    first = rows[0]
+    proposal = first.proposal
+    opening = proposal.opening
+    data = {"proposal_id": proposal.id, "opening_id": opening.id, "opening_title": opening.title,
+            "company_id": opening.company_id, "offered_by": first.offered_by,
+            "replaces_interview_id": replaces.id if replaces else None,
+            "times": [{"interview_id": row.id, "starts_at": _iso(row.starts_at),
+                       "duration_minutes": row.duration_minutes, "location": row.location} for row in rows]}
+    company, jobcenter = _proposal_payloads(proposal, data)
+    emit(session, "interview.offered", company_id=opening.company_id, payload=company,
+         jobcenter_payload=jobcenter)
 
 
 def interview_booked(session: Session, interview: Interview, *, replaces: Interview | None = None) -> None:
@@ -123,15 +216,17 @@ def interview_cancelled(session: Session, interview: Interview, *, moved: bool =
     data = {**_interview_data(interview), "moved": moved, "cancelled_at": _iso(clock.utcnow())}
     company, jobcenter = _proposal_payloads(proposal, data)
     if ending:
-        company["links"] = {"portal": company["links"]["portal"]}
+        company["links"] = _portal_only(company["links"])
     emit(session, "interview.cancelled", company_id=proposal.opening.company_id, payload=company,
          jobcenter_payload=jobcenter)
 
 
-def _hotline(session: Session, event: str, hotline_request: HotlineRequest, extra: dict) -> None:
+def _hotline(session: Session, event: str, hotline_request: HotlineRequest, extra: dict, *,
+             jobcenter_only: bool = False) -> None:
     """The hotline events' common payload: the request's ids, category, urgency and status,
     plus ``extra``. The job centre's payload also names the citizen of the request's placement
-    (both ids null for a request about no placement), so the case system can file it."""
+    (both ids null for a request about no placement), so the case system can file it.
+    ``jobcenter_only``: what the company did itself, for the job centre's endpoints only."""
     data = {"request_id": hotline_request.id, "company_id": hotline_request.company_id,
             "placement_id": hotline_request.placement_id, "category": hotline_request.category,
             "urgency": hotline_request.urgency, "status": hotline_request.status, **extra}
@@ -139,8 +234,31 @@ def _hotline(session: Session, event: str, hotline_request: HotlineRequest, extr
     placement = hotline_request.placement
     citizen = (_citizen(placement.citizen) if placement is not None
                else {"citizen_id": None, "citizen_external_id": None})
+    jobcenter = {"data": {**data, **citizen}, "links": links}
+    if jobcenter_only:
+        emit(session, event, company_id=None, payload=jobcenter)
+        return
     emit(session, event, company_id=hotline_request.company_id, payload={"data": data, "links": links},
-         jobcenter_payload={"data": {**data, **citizen}, "links": links})
+         jobcenter_payload=jobcenter)
+
+
+def hotline_created(session: Session, hotline_request: HotlineRequest) -> None:
+    """``hotline.created`` (the job centre's endpoints only): a company filed a request;
+    ``urgency`` (``akut`` among them) and ``due_at``, the first answer's target. Never the
+    subject or the message."""
+    _hotline(session, "hotline.created", hotline_request, {
+        "created_at": _iso(hotline_request.created_at), "due_at": _iso(hotline_request.due_at)},
+        jobcenter_only=True)
+
+
+def hotline_message(session: Session, hotline_request: HotlineRequest, *, awaits_answer: bool,
+                    due_at=None) -> None:
+    """``hotline.message`` (the job centre's endpoints only): the company wrote in the thread.
+    ``awaits_answer``: the request waits for an answer (again), by ``due_at``; False: for
+    information only. Never the message."""
+    _hotline(session, "hotline.message", hotline_request, {
+        "message_at": _iso(clock.utcnow()), "awaits_answer": awaits_answer, "due_at": _iso(due_at)},
+        jobcenter_only=True)
 
 
 def hotline_answered(session: Session, hotline_request: HotlineRequest) -> None:

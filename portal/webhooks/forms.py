@@ -29,6 +29,12 @@ class EndpointForm(DanishForm):
                                  validators=[DataRequired("Vælg mindst én hændelse.")])
     active = BooleanField("Aktiv (hændelser sendes)", default=True)
 
+    def __init__(self, *args, events: dict[str, str] | None = None, **kwargs) -> None:
+        """``events``: the events the owner may choose (a company's lack the job centre's own)."""
+        super().__init__(*args, **kwargs)
+        if events is not None:
+            self.events.choices = choices(events)
+
 
 class ActionForm(DanishForm):
     """A button that changes something (CSRF only): rotate, delete, test, send again."""

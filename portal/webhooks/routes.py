@@ -12,10 +12,16 @@ from .. import audit
 from ..access import roles_required
 from ..extensions import db
 from .. import urlguard
-from . import bp, sender, service
+from . import bp, events, sender, service
 from .forms import ActionForm, EndpointForm
 
 webhooks_required = roles_required("company", "admin")
+
+
+@bp.context_processor
+def _portal_url_state() -> dict:
+    """``links_missing``: PORTAL_URL is unset, so deliveries carry no links (review AS 6)."""
+    return {"links_missing": not events.portal_url()}
 
 
 def _check_url(form: EndpointForm) -> bool:
@@ -46,7 +52,7 @@ def index():
 @webhooks_required
 def create():
     """Register an endpoint; a secret is generated.  :raise 400: form errors or a refused URL."""
-    form = EndpointForm()
+    form = EndpointForm(events=service.events_for(service.owner_company_id(current_user)))
     if form.validate_on_submit() and _check_url(form):
         endpoint = service.create_endpoint(current_user, url=form.url.data, description=form.description.data,
                                            events=form.events.data)
@@ -75,7 +81,7 @@ def detail(endpoint_id: int):
 def edit(endpoint_id: int):
     """Change address, description, events or state.  :raise 404:  :raise 400: form errors."""
     endpoint = service.get_endpoint_or_404(current_user, endpoint_id)
-    form = EndpointForm(obj=endpoint)
+    form = EndpointForm(obj=endpoint, events=service.events_for(endpoint.company_id))
     if form.validate_on_submit() and _check_url(form):
         service.update_endpoint(endpoint, url=form.url.data, description=form.description.data,
                                 events=form.events.data, active=form.active.data)

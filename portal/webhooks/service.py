@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from store import clock
 from store.models import User
-from store.models.api import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from store.models.api import JOBCENTER_ONLY_EVENTS, WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
 from ..extensions import db
 
@@ -80,7 +80,8 @@ def create_endpoint(user: User, *, url: str, description: str, events: Iterable[
     """Register an endpoint for ``user``'s company (or the job centre); the caller commits."""
     endpoint = WebhookEndpoint(company_id=owner_company_id(user), created_by_id=user.id, url=url,
                                description=description, secret=new_secret(),
-                               events=_known(events), active=True, created_at=clock.utcnow())
+                               events=_known(events, owner_company_id(user)), active=True,
+                               created_at=clock.utcnow())
     db.session.add(endpoint)
     return endpoint
 
@@ -89,7 +90,7 @@ def update_endpoint(endpoint: WebhookEndpoint, *, url: str, description: str, ev
                     active: bool) -> None:
     """Change an endpoint's address, description, events and state; the caller commits."""
     endpoint.url, endpoint.description = url, description
-    endpoint.events, endpoint.active = _known(events), active
+    endpoint.events, endpoint.active = _known(events, endpoint.company_id), active
 
 
 def rotate_secret(endpoint: WebhookEndpoint) -> str:
@@ -98,9 +99,16 @@ def rotate_secret(endpoint: WebhookEndpoint) -> str:
     return endpoint.secret
 
 
-def _known(events: Iterable[str]) -> list[str]:
+def events_for(company_id: int | None) -> dict[str, str]:
+    """The events an endpoint may subscribe to: a company's never those of
+    :data:`JOBCENTER_ONLY_EVENTS` (what the company did itself); the job centre's all."""
+    return {key: label for key, label in WEBHOOK_EVENTS.items()
+            if company_id is None or key not in JOBCENTER_ONLY_EVENTS}
+
+
+def _known(events: Iterable[str], company_id: int | None) -> list[str]:
     chosen = set(events)
-    return [key for key in WEBHOOK_EVENTS if key in chosen]
+    return [key for key in events_for(company_id) if key in chosen]
 
 
 def deliveries(endpoint: WebhookEndpoint, limit: int = LOG_SIZE) -> list[WebhookDelivery]:

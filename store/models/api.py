@@ -17,15 +17,23 @@ API_SCOPES = {
 }
 
 WEBHOOK_EVENTS = {
+    "proposal.approved": "Ny kandidat vist for virksomheden",
     "proposal.shared": "Navn og profil delt med virksomheden",
+    "proposal.answered": "Virksomheden har svaret om en kandidat",
     "proposal.ended": "Kandidat ikke længere aktuel",
+    "proposal.withdrawn": "Kandidatens oplysninger skal slettes eller må ikke bruges",
+    "interview.offered": "Samtaletider foreslået",
     "interview.booked": "Samtale aftalt",
     "interview.cancelled": "Samtale aflyst eller flyttet",
+    "hotline.created": "Ny hotline-henvendelse",
+    "hotline.message": "Virksomheden har skrevet i en hotline-henvendelse",
     "hotline.answered": "Hotline-henvendelse besvaret",
     "hotline.closed": "Hotline-henvendelse lukket af jobcentret",
     "placement.started": "Forløb startet",
     "placement.ended": "Forløb afsluttet",
 }
+# Events only the job centre's endpoints get (an administrator's): what a company did itself.
+JOBCENTER_ONLY_EVENTS = frozenset({"proposal.answered", "hotline.created", "hotline.message"})
 
 DELIVERY_STATUSES = {
     "pending": "Venter",

@@ -27,6 +27,13 @@ EXTERNAL_ID = "SAG-4711"
 
 @pytest.fixture
 def world(app, make_user, frozen_today):
+    return make_world(app, make_user, frozen_today)
+
+
+def make_world(app, make_user, frozen_today) -> dict:
+    """Two companies' endpoints and the job centre's, on every event, about the proposal of
+    :func:`build_world`."""
+    app.config["PORTAL_URL"] = "http://localhost"  # links come from it alone (review AS 6)
     world = build_world(app, make_user)
     with app.app_context():
         seed_defaults(db.session)
@@ -248,6 +255,9 @@ def test_hotline_closed_by_the_job_centre_carries_its_note(app, world):
         db.session.add(request)
         db.session.commit()
         hotline.add_message(request, db.session.get(User, world["company"].id), f"Mere om {MARKER}")
+        assert [b["type"] for b in queued(app, world)["jc_all"]] == ["hotline.message"]
+        db.session.execute(sa.delete(WebhookDelivery))
+        db.session.commit()
         assert hotline.close_request(request, by=db.session.get(User, world["consultant"].id),
                                      note="Sagen er løst telefonisk.")
         request_id = request.id
