@@ -76,13 +76,14 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, embedding_cache, i18n, schema
+    from . import database, embedding_cache, i18n, request_log, schema
     from .extensions import csrf, db, login_manager, migrate
 
     i18n.init_app(app)
     db.init_app(app)
     database.init_app(app)
     embedding_cache.init_app(app)
+    request_log.init_app(app)  # no query string in a request log line (review AU 7)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     schema.init_app(app)  # before every other hook that reads the database
     csrf.init_app(app)

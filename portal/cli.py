@@ -202,7 +202,9 @@ def retention_command(days: int | None) -> None:
 
     Log-in attempts (e-mail, IP) only serve the throttle, so they go once they are older than
     a day and every throttle window. Session rows past SESSION_ABSOLUTE_LIFETIME or the idle
-    limit go too (``portal.auth.devices``). Exits 1 with a message when the database cannot be used
+    limit go too (``portal.auth.devices``), and so do notifications older than
+    NOTIFICATION_RETENTION_DAYS and mails sent longer ago than MAIL_RETENTION_DAYS
+    (``portal.privacy.prune_operational``). Exits 1 with a message when the database cannot be used
     (nothing is anonymised then: one transaction).
     """
     from pathlib import Path
@@ -211,7 +213,7 @@ def retention_command(days: int | None) -> None:
 
     from .auth import devices, held, sessions, throttle
     from .citizens import cv_versions
-    from .privacy import anonymise_expired, restricted_kept, running_kept
+    from .privacy import anonymise_expired, prune_operational, restricted_kept, running_kept
 
     config = current_app.config
     retention_days = days if days is not None else config["RETENTION_DAYS"]
@@ -226,13 +228,18 @@ def retention_command(days: int | None) -> None:
             pruned = throttle.prune(keep_seconds)
             expired = held.purge_expired(db.session)  # forms held across a log-in nobody came back for
             ended = devices.purge_expired(sessions.clock(), db.session)  # sessions past their limits
+            notices, mails = prune_operational(db.session, now=clock.utcnow(),
+                                               notification_days=config["NOTIFICATION_RETENTION_DAYS"],
+                                               mail_days=config["MAIL_RETENTION_DAYS"])
             # Replaced CV versions past CV_VERSION_KEEP_DAYS, unless a consent in force shares them (AU 2).
             replaced = cv_versions.prune(db.session, today=clock.today(), days=config["CV_VERSION_KEEP_DAYS"])
             db.session.commit()
             cv_versions.delete_files(config["UPLOAD_FOLDER"], replaced.files)
             run.summary = (f"{_count(count, 'borger', 'borgere')} anonymiseret; {_count(kept, 'borger', 'borgere')} "
                            f"holdt tilbage (begrænset behandling); {_count(running, 'borger', 'borgere')} holdt tilbage "
-                           f"(forløb i gang); {_count(ended, 'udløbet session', 'udløbne sessioner')} slettet")
+                           f"(forløb i gang); {_count(ended, 'udløbet session', 'udløbne sessioner')}, "
+                           f"{_count(notices, 'gammel besked', 'gamle beskeder')} og "
+                           f"{_count(mails, 'sendt mail', 'sendte mails')} slettet")
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(
@@ -240,7 +247,8 @@ def retention_command(days: int | None) -> None:
             "(flask --app portal setup)? Nothing was anonymised in this run.") from None
     click.echo(f"{count} closed cases anonymised; {kept} restricted cases held back (art. 18); "
                f"{running} cases with a running placement held back; "
-               f"{pruned} old log-in attempts removed; {expired} expired held forms removed; {ended} expired sessions removed")
+               f"{pruned} old log-in attempts removed; {expired} expired held forms removed; {ended} expired sessions removed; "
+               f"{notices} old notifications removed; {mails} old sent mails removed")
     click.echo(f"{replaced.count} replaced CV versions deleted (kept {config['CV_VERSION_KEEP_DAYS']} days unless shared)")
 
 

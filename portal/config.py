@@ -34,6 +34,8 @@ ENV_KEYS = (
     "JOBBRO_ENV",
     "RETENTION_DAYS",
     "CV_VERSION_KEEP_DAYS",
+    "NOTIFICATION_RETENTION_DAYS",
+    "MAIL_RETENTION_DAYS",
     "TRUSTED_PROXY_HOPS",
     "FRESH_LOGIN_MINUTES",
     "HOTLINE_REMIND_BEFORE_MINUTES",
@@ -54,7 +56,8 @@ ENV_KEYS = (
     "WEBHOOKS_INTERNAL_NETWORKS",
 )
 ENVIRONMENTS = ("development", "testing", "production")
-INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "CV_VERSION_KEEP_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
+INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "CV_VERSION_KEEP_DAYS", "NOTIFICATION_RETENTION_DAYS",
+            "MAIL_RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
             "FRESH_LOGIN_MINUTES", "HOTLINE_REMIND_BEFORE_MINUTES", "LOGIN_MAX_FAILURES",
             "LOGIN_IP_MAX_ACCOUNTS", "RANKINGS_PER_PROCESS", "IMPORT_MAX_CONTENT_LENGTH", "IMPORT_WEB_MAX_ROWS")
 
@@ -106,6 +109,11 @@ def defaults(instance_path: str) -> dict:
         # earlier version is current again), then the retention run deletes it unless a consent in
         # force shares it (review AU 2, portal.citizens.cv_versions).
         "CV_VERSION_KEEP_DAYS": 30,
+        # The retention run deletes notifications (read or not) this many days old, and mails sent
+        # this many days ago (their body is blanked once sent; the subject may name a citizen):
+        # review AU 8, portal.privacy.prune_operational.
+        "NOTIFICATION_RETENTION_DAYS": 365,
+        "MAIL_RETENTION_DAYS": 90,
         # The hotline-reminders job mails the assignee this long before an unanswered
         # request's target (0: no reminders; overdue requests are still escalated).
         "HOTLINE_REMIND_BEFORE_MINUTES": 60,
@@ -300,6 +308,7 @@ def _check_counts(config: dict) -> None:
                            # a sign typo would anonymise every closed case at the next run
                            ("RETENTION_DAYS", MIN_RETENTION_DAYS, None),
                            ("CV_VERSION_KEEP_DAYS", 1, None),
+                           ("NOTIFICATION_RETENTION_DAYS", 1, None), ("MAIL_RETENTION_DAYS", 1, None),
                            ("IMPORT_MAX_CONTENT_LENGTH", 1, None), ("IMPORT_WEB_MAX_ROWS", 1, None),
                            ("MAIL_PORT", 1, 65535)):
         if key not in config and key not in fallback:

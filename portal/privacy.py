@@ -345,6 +345,22 @@ def running_kept(session: Session, *, today: date, retention_days: int) -> int:
         _expired(cutoff), Citizen.restricted.is_(False), _running_placement(today))) or 0
 
 
+def prune_operational(session: Session, *, now: datetime, notification_days: int, mail_days: int) -> tuple[int, int]:
+    """Delete the notifications created more than ``notification_days`` before ``now`` (read or
+    not) and the mails sent more than ``mail_days`` before it (review AU 8): a notice's text and a
+    sent mail's subject can name a citizen, and both only serve the days after they were made.
+    Mails still waiting or given up stay (the mail worker and the administrator deal with them).
+    Returns (notifications, mails) deleted; the caller commits."""
+    notices = session.execute(sa.delete(Notification).where(
+        Notification.created_at < now - timedelta(days=notification_days))
+        .execution_options(synchronize_session=False)).rowcount or 0
+    mails = session.execute(sa.delete(MailMessage).where(
+        MailMessage.status == "sent", MailMessage.sent_at.is_not(None),
+        MailMessage.sent_at < now - timedelta(days=mail_days))
+        .execution_options(synchronize_session=False)).rowcount or 0
+    return notices, mails
+
+
 def restriction_ground(session: Session, citizen_id: int) -> str | None:
     """The ground (a key of ``portal.citizens.case.RESTRICTION_GROUNDS``) of the citizen's
     restriction in force, or None when processing is not restricted.

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from ..auth import relogin, replay
+from ..privacy import FIGURES_REACH_MONTHS
 from ..proposals import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
 
 # When the texts of the two pages were last reviewed against the code (shown on the pages).
@@ -35,6 +36,9 @@ def facts(config: Mapping) -> dict:
         "dpo_email": config["DPO_EMAIL"],
         "accessibility_email": config["ACCESSIBILITY_EMAIL"],
         "retention": days_text(int(config["RETENTION_DAYS"])),
+        "figures_reach": f"{FIGURES_REACH_MONTHS // 12} år",
+        "notification_retention": days_text(int(config["NOTIFICATION_RETENTION_DAYS"])),
+        "mail_retention": days_text(int(config["MAIL_RETENTION_DAYS"])),
         "idle": minutes_text(int(config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60)),
         "absolute": minutes_text(int(config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() // 60)),
         "held": minutes_text(max(relogin.HOLD_SECONDS, replay.HOLD_SECONDS) // 60),

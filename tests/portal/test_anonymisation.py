@@ -189,3 +189,44 @@ def test_maal_and_the_partner_reports_are_the_same_after_anonymising_old_cases(a
         starts_after = dict(db.session.execute(sa.select(Placement.id, Placement.start_date)).all())
         assert any(starts_after[p] != starts_before[p] for p in starts_before)  # some days did move
         assert _figures(db.session, later) == before
+
+
+def test_retention_prunes_old_notifications_and_sent_mails(app, runner, make_user):
+    """Review AU 8: a notice older than NOTIFICATION_RETENTION_DAYS and a mail sent longer ago
+    than MAIL_RETENTION_DAYS go; newer ones, and mails waiting or given up, stay."""
+    from store.clock import utcnow
+    from store.models import MailMessage, Notification
+
+    user = make_user("consultant")
+    now = utcnow()
+    with app.app_context():
+        days = app.config["NOTIFICATION_RETENTION_DAYS"], app.config["MAIL_RETENTION_DAYS"]
+        assert days == (365, 90)
+        old_notice, new_notice = now - timedelta(days=366), now - timedelta(days=364)
+        db.session.add_all([
+            Notification(user_id=user.id, kind="company_answered", text="Firma svarede om Tigist Haile",
+                         created_at=old_notice, read_at=old_notice),
+            Notification(user_id=user.id, kind="company_answered", text="ny", created_at=new_notice)])
+        for status, sent in (("sent", now - timedelta(days=91)), ("sent", now - timedelta(days=89)),
+                             ("pending", None), ("failed", None)):
+            db.session.add(MailMessage(user_id=user.id, to_address="vk@jc.dk", kind="company_answered",
+                                       subject=f"{status} om Tigist Haile", status=status, sent_at=sent,
+                                       created_at=now - timedelta(days=200)))
+        db.session.commit()
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0, result.output
+    assert "1 old notifications removed; 1 old sent mails removed" in result.output
+    with app.app_context():
+        assert list(db.session.scalars(sa.select(Notification.text))) == ["ny"]
+        left = db.session.execute(sa.select(MailMessage.status, MailMessage.sent_at).order_by(MailMessage.id)).all()
+        assert [status for status, _ in left] == ["sent", "pending", "failed"]
+
+
+def test_the_privacy_notice_says_what_anonymisation_keeps_and_the_periods(app, client):
+    app.config.update(NOTIFICATION_RETENTION_DAYS=730, MAIL_RETENTION_DAYS=30)
+    page = client.get("/om/privatliv").get_data(as_text=True)
+    assert "kun tal til statistik" not in page  # review AU 4: it was not true
+    assert "først når borgerens forløb i en virksomhed er slut" in page
+    assert "ydelsesgruppe, sagens start- og slutmåned" in page and "mindre end 3 år tilbage" in page
+    assert "Beskeder i Jobbro slettes, når de er <strong>2 år</strong> gamle" in page
+    assert "sendt for <strong>30 dage</strong> siden" in page

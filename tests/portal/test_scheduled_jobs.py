@@ -37,7 +37,8 @@ def test_each_scheduled_command_records_its_run_with_a_short_count(app, runner):
     assert [(job, outcome) for job, outcome, _ in runs] == [
         ("retention", "ok"), ("hotline-reminders", "ok"), ("hours-reminders", "ok")]
     assert runs[0][2] == ("0 borgere anonymiseret; 0 borgere holdt tilbage (begrænset behandling); "
-                          "0 borgere holdt tilbage (forløb i gang); 0 udløbne sessioner slettet")
+                          "0 borgere holdt tilbage (forløb i gang); 0 udløbne sessioner, 0 gamle beskeder og "
+                          "0 sendte mails slettet")
     assert runs[1][2] == "0 påmindelser, 0 eskaleringer, 0 mails fejlede"
     assert runs[2][2].startswith("Intet at gøre før den 3.") or "uden timer" in runs[2][2]
     with app.app_context():

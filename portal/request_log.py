@@ -1,0 +1,51 @@
+"""The server's request log never records a query string (review AU 7).
+
+A search puts what was searched for in the URL (``/borgere/?q=Carsten+Thomsen``), and the
+``same-origin`` Referrer-Policy sends that URL as the Referer of the next page. A log line
+outlives every erasure and anonymisation, so the request lines the portal's own servers write
+keep the path only, the query replaced by ``?…``: Werkzeug's (``flask run``, ``make run``) and,
+when an operator turns gunicorn's access log on, gunicorn's (the request line, the query string
+and the Referer atoms). The reverse proxy in front logs on its own: the README's nginx block
+gives it a log format without the query and the Referer.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+# A path's query in a request line or URL: "?" up to the next space or quote (the request line's
+# protocol, the end of a quoted field). Werkzeug may wrap the line in colour codes: not anchored.
+_QUERY = re.compile(r"\?[^\s\"]*")
+HIDDEN = "?…"
+
+
+def without_query(text: str) -> str:
+    """``text`` (a request line or a URL) with every query string replaced by ``?…``."""
+    return _QUERY.sub(HIDDEN, text)
+
+
+class QueryStringFilter(logging.Filter):
+    """Drops the query strings from the request log records of Werkzeug and gunicorn."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and args and isinstance(args[0], str):  # werkzeug: ('"GET /p?q HTTP/1.1"', ...)
+            record.args = (without_query(args[0]),) + args[1:]
+        elif isinstance(args, dict):  # gunicorn.access: the atoms
+            for key in ("r", "f", "{referer}i"):
+                if isinstance(args.get(key), str):
+                    args[key] = without_query(args[key])
+            if args.get("q"):
+                args["q"] = "…"
+        return True
+
+
+REQUEST_LOGGERS = ("werkzeug", "gunicorn.access")
+
+
+def init_app(_app=None) -> None:
+    """Put the filter on the request loggers (once per process)."""
+    for name in REQUEST_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QueryStringFilter) for f in logger.filters):
+            logger.addFilter(QueryStringFilter())
