@@ -144,7 +144,7 @@ def _api_or_page_error(error: HTTPException):
 def init_app(app: Flask) -> None:
     """Register the API blueprints, the spec at /api/openapi.json, and the token pages."""
     from ..extensions import csrf
-    from . import citizens, figures, guard, hotline, openings, pages, placements, proposals
+    from . import citizens, figures, guard, hotline, interviews, openings, pages, placements, proposals
 
     app.config.setdefault("API_TITLE", "Jobbro API")
     app.config.setdefault("API_VERSION", API_VERSION)
@@ -172,7 +172,7 @@ def init_app(app: Flask) -> None:
     common = CommonResponses()
     common.init_spec(api.spec)
     api.spec.plugins.append(common)
-    for module in (openings, proposals, placements, hotline, citizens, figures):
+    for module in (openings, proposals, interviews, placements, hotline, citizens, figures):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)

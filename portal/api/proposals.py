@@ -1,5 +1,6 @@
 """/api/v1/proposals: candidates the job centre shared with a company (list, read, answer, book
 an offered interview, cancel an interview); consultants and administrators read every proposal.
+Offering times, moving an interview and the outcome after it are in :mod:`.interviews`.
 
 A company sees exactly what its opening page shows (:func:`portal.openings.service` 's
 allow-list: a per-opening pseudonym, the band, the approved jobmål, hours; the name only once
@@ -40,7 +41,10 @@ STATUS_HELP = ("Forslagets trin: proposed (foreslået, kun jobcentret), approved
                "tilbage), rejected (fravalgt af konsulenten), ended (afsluttet af jobcentret: kandidaten er "
                "ikke længere aktuel; intet trin fører videre), opening_done (afsluttet, fordi opslaget er besat "
                "eller lukket; intet trin fører videre). En virksomhed ser kun approved, consented og "
-               "disclosed: et afsluttet forslag forsvinder fra listen, og virksomhedens brugere får besked. "
+               "disclosed: et afsluttet forslag forsvinder fra listen, og virksomhedens brugere får besked; i "
+               "listen med updated_since kommer det med som status ended uden oplysninger om kandidaten "
+               "(se updated_at), uanset årsagen (samtykket trukket tilbage, afsluttet af jobcentret, opslaget "
+               "besat eller lukket), som GET giver 410. "
                "Kun for virksomheder: on_hold (kandidaten er ikke aktuel lige nu – jobcentret kontakter jer): "
                "i stedet for trinnet, så længe jobcentret har sat behandlingen af borgerens oplysninger i bero, "
                "eller så længe kandidaten ikke opfylder opslagets krav, efter at I har ændret dem (type, kørekort, "
@@ -52,6 +56,19 @@ DISCLOSED_UNTIL_HELP = (
     "medmindre samtykket fornyes. Det kan ende før, hvis samtykket trækkes tilbage, eller forslaget afsluttes. "
     "null, når virksomheden ikke ser navnet. Når tidspunktet er passeret, kommer kandidaten med i listen "
     "med updated_since igen, uden navn.")
+# What a company's list with updated_since gives for a candidate it was shown that is no longer
+# relevant (review AS 1: it just vanished from the delta, where an integrated system must learn to
+# delete what it holds): one neutral status whatever the reason, as the web's »Ikke længere
+# aktuelle« and the GET's 410 give none.
+TOMBSTONE_STATUS = "ended"
+TOMBSTONE_HELP = (
+    "Kun for virksomheder, i listen med updated_since: en kandidat, I har fået vist, som ikke længere er aktuel "
+    "(samtykket trukket tilbage, afsluttet af jobcentret, opslaget besat eller lukket; årsagen oplyses ikke), "
+    "kommer med som status ended med id, opening_id, pseudonym og updated_at (hvornår den holdt op med at være "
+    "aktuel) og intet andet om kandidaten, som GET /proposals/{id} giver 410: slet det, I har fået om kandidaten "
+    "(navn, kontaktoplysninger, CV). En fuld hentning uden updated_since giver kun de aktuelle kandidater. En "
+    "kandidat, hvis behandling jobcentret har begrænset, kommer med som on_hold uden navn. En slettet borgers "
+    "forslag findes ikke længere (GET giver 404) og kommer ikke med; virksomhedens brugere får besked i portalen.")
 # The status a company reads instead of the proposal's while the citizen's processing is
 # restricted (art. 18), or while a change of the opening's requirements leaves the candidate
 # behind (portal.proposals_hold.is_held): one neutral state, as on the web
@@ -89,6 +106,7 @@ class ProposalOut(ma.Schema):
     score = ma.fields.Float(allow_none=True, metadata={"description": "Kun for jobcentret."})
     created_at = ma.fields.AwareDateTime(metadata={"description": "Kun for jobcentret."})
     decided_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "Kun for jobcentret."})
+    updated_at = ma.fields.AwareDateTime(metadata={"description": TOMBSTONE_HELP})
 
 
 class ProposalPage(common.PageSchema):
@@ -164,17 +182,34 @@ def _view(proposal: Proposal, rows: list[Interview] | None = None, audited: bool
             "interviews": rows if rows is not None else interviews.interviews(proposal)}
 
 
+def proposal_view(proposal: Proposal) -> dict:
+    """One proposal as the caller may see it, its read audited (what ``GET /proposals/{id}`` gives)."""
+    return _view(proposal)
+
+
+def tombstone(proposal: Proposal) -> dict:
+    """A company's item for a candidate it was shown that is no longer relevant
+    (:func:`portal.openings.service.no_longer_relevant`): the ids, the neutral status, when, and
+    nothing about the citizen (no read to audit)."""
+    return {"id": proposal.id, "opening_id": proposal.opening_id, "status": TOMBSTONE_STATUS,
+            "pseudonym": pseudonym(proposal.citizen_id, proposal.opening_id), "name": None,
+            "disclosed_until": None, "interviews": [], "updated_at": proposal.updated_at}
+
+
 def _page_views(items: list[Proposal]) -> list[dict]:
     """The views of a page of proposals: their interviews in one statement and their reads
     audited in one write (before anything is shown: no log, no data), not per item."""
-    rows = interviews.interviews_by_proposal([p.id for p in items])
     if current_user.role == "company":
-        on_hold = proposals_hold.held(items)
-        shared = {p.id: openings.shared_candidate(p, held=p.id in on_hold) for p in items}
+        gone = {p.id for p in items if p.status not in rules.VISIBLE_TO_COMPANY}  # only in a delta
+        live = [p for p in items if p.id not in gone]
+        rows = interviews.interviews_by_proposal([p.id for p in live])
+        on_hold = proposals_hold.held(live)
+        shared = {p.id: openings.shared_candidate(p, held=p.id in on_hold) for p in live}
         audit.record_many_now([{"action": "identity_viewed", "citizen_id": p.citizen_id,
                                 "opening_id": p.opening_id, "purpose": "api: shared candidate"}
-                               for p in items if shared[p.id].name is not None])
-        return [company_view(p, shared[p.id], rows[p.id]) for p in items]
+                               for p in live if shared[p.id].name is not None])
+        return [tombstone(p) if p.id in gone else company_view(p, shared[p.id], rows[p.id]) for p in items]
+    rows = interviews.interviews_by_proposal([p.id for p in items])
     audit.record_many_now([{"action": "proposal_viewed", "citizen_id": p.citizen_id,
                             "opening_id": p.opening_id, "purpose": "api"} for p in items])
     return [_view(p, rows[p.id], audited=True) for p in items]
@@ -184,36 +219,51 @@ def _page_views(items: list[Proposal]) -> list[dict]:
 @bp.arguments(ProposalListArgs, **common.QUERY)
 @bp.response(200, ProposalPage)
 def list_proposals(args):
-    """Forslag: virksomheden ser de delte kandidater på egne opslag; jobcentret alle forslag."""
+    """Forslag: virksomheden ser de delte kandidater på egne opslag; jobcentret alle forslag.
+
+    Med updated_since får en virksomhed også de kandidater, den har fået vist, som siden er holdt op
+    med at være aktuelle: som status ended uden oplysninger om kandidaten (slet det, I har fået;
+    GET giver 410)."""
     # Each item reads its citizen and, when disclosed, its consents (the name, disclosed_until):
     # loaded with the page, not one statement per item.
     query = sa.select(Proposal).options(selectinload(Proposal.consents), joinedload(Proposal.citizen))
     status = args.get("status")
     company = current_user.role == "company"
+    since = common.since_moment(args.get("updated_since"))
+    live = Proposal.status.in_(rules.VISIBLE_TO_COMPANY)
+    # A candidate the company was shown and that is no longer relevant (openings.no_longer_relevant:
+    # the GET's 410): in a company's delta as a tombstone, so an integrated system learns to delete.
+    gone = sa.or_(Proposal.status == "withdrawn",
+                  sa.and_(Proposal.status.in_(rules.ENDED), Proposal.decided_at.is_not(None)))
     if company:
         # A company's item shows a jobmål (openings' shown_goal reads the citizen's jobmål): with the page too.
         query = query.options(joinedload(Proposal.citizen).selectinload(Citizen.job_goals))
         query = query.join(Opening, Opening.id == Proposal.opening_id).where(
-            Opening.company_id == current_user.company_id, Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
+            Opening.company_id == current_user.company_id, sa.or_(live, gone) if since else live)
     # on_hold is the status a company reads for a restricted citizen, or (companies only) for a
     # candidate left behind by a change of the opening's requirements (company_view), not a step
     restricted = sa.select(Citizen.restricted).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
     held = _held_ids(current_user.company_id) if company and status else set()
     if status == ON_HOLD:
-        query = query.where(sa.or_(restricted.is_(True), Proposal.id.in_(held)),
-                            Proposal.status.in_(rules.VISIBLE_TO_COMPANY))
+        query = query.where(sa.or_(restricted.is_(True), Proposal.id.in_(held)), live)
+    elif company and status == TOMBSTONE_STATUS:
+        query = query.where(gone)  # the tombstones (only with updated_since; else none, as before)
+    elif company and status and status not in rules.VISIBLE_TO_COMPANY:
+        query = query.where(sa.false())  # a step a company never reads
     elif status:
         query = query.where(Proposal.status == status,
                             *([restricted.is_not(True), Proposal.id.not_in(held)] if company else []))
     if args.get("opening_id"):
         query = query.where(Proposal.opening_id == args["opening_id"])
-    if since := common.since_moment(args.get("updated_since")):
+    if since:
         # The proposal or a consent or interview of it (store.models.touch), or the citizen: a
         # restriction turns a company's view to on_hold, and the name and hours come from there;
         # or a consent that ran out by its date in the meantime (no write: disclosure.lapsed_since).
+        # A tombstone only by its own change: nothing about the citizen reaches the company after.
         citizen_changed = sa.select(Citizen.updated_at).where(Citizen.id == Proposal.citizen_id).scalar_subquery()
-        query = query.where(sa.or_(Proposal.updated_at >= since, citizen_changed >= since,
-                                   disclosure.lapsed_since(since)))
+        changed = sa.or_(Proposal.updated_at >= since, citizen_changed >= since, disclosure.lapsed_since(since))
+        query = query.where(sa.or_(sa.and_(live, changed), sa.and_(gone, Proposal.updated_at >= since))
+                            if company else changed)
     items, links = common.page(query, Proposal.id, args)
     return {"items": _page_views(items), **links}
 
@@ -302,7 +352,7 @@ def _choice_missing(interview: Interview) -> str:
 def book_interview(proposal_id: int, interview_id: int):
     """Vælg en af de tider, jobcentret har foreslået (de andre bliver afvist)."""
     proposal = load_proposal(proposal_id)
-    _step(interviews.book, _interview_of(proposal, interview_id))
+    _step(interviews.book, interview_of(proposal, interview_id))
     return company_view(proposal)
 
 
@@ -319,13 +369,14 @@ def cancel_interview(proposal_id: int, interview_id: int):
     aflysning til kalenderen (METHOD:CANCEL), jobcentrets konsulenter får besked, og webhooken
     interview.cancelled sendes. En tid, I selv har foreslået, trækkes tilbage uden kalender; en tid,
     jobcentret har foreslået, kan kun vælges (eller besvares med andre tider), ikke trækkes tilbage
-    (409). Det kan ikke fortrydes: skal I mødes alligevel, foreslås nye tider på portalen."""
+    (409). Det kan ikke fortrydes: skal I mødes alligevel, så foreslå nye tider
+    (POST /proposals/{id}/interviews)."""
     proposal = load_proposal(proposal_id)
-    _step(interviews.cancel, _interview_of(proposal, interview_id))
+    _step(interviews.cancel, interview_of(proposal, interview_id))
     return company_view(proposal)
 
 
-def _interview_of(proposal: Proposal, interview_id: int) -> Interview:
+def interview_of(proposal: Proposal, interview_id: int) -> Interview:
     """The proposal's interview ``interview_id``. :raise 404: (problem) unknown or another proposal's."""
     interview = db.session.get(Interview, interview_id)
     if interview is None or interview.proposal_id != proposal.id:
