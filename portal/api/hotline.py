@@ -25,7 +25,7 @@ from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_MESSAGE_KINDS, HOTLIN
 from .. import audit
 from ..extensions import db
 from ..hotline import need_to_know, service, sla
-from ..hotline.forms import MessageForm, RequestForm
+from ..hotline.forms import CloseForm, MessageForm, RequestForm
 from ..hotline.routes import _load
 from . import common, forms, guard, placements, problems
 
@@ -256,7 +256,56 @@ def add_message(body, request_id: int):
     return _view(found), 201
 
 
+class CloseIn(ma.Schema):
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000), metadata={"description": (
+        "Kun jobcentret: begrundelsen til virksomheden (»Begrundelse for lukning« i portalen). Skal udfyldes, "
+        "mens henvendelsen venter på svar (status open); valgfri, når den er besvaret. Den sendes også som mail "
+        "til virksomheden og må ikke nævne borgerens navn, helbred, ydelse, CPR-nummer eller straffeforhold. "
+        "Virksomheden sender ingen begrundelse (feltet skal udelades eller være tomt).")})
+
+
+CLOSED_ALREADY = "Henvendelsen er allerede lukket."
+COMPANY_NO_NOTE = "Kun jobcentret skriver en begrundelse, når en henvendelse lukkes. Udelad feltet note."
+INTEGRATION_CLOSE = ("En integrationsnøgle kan ikke lukke henvendelser: lukningen og begrundelsen til virksomheden "
+                     "står i en medarbejders navn. Brug en medarbejders personlige nøgle, eller luk den i portalen.")
+
+
+@bp.post("/<int:request_id>/close")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY])
+@bp.arguments(CloseIn)
+@bp.response(200, RequestOut)
+@bp.alt_response(403, description=THREAD_REFUSED + " En integrationsnøgle kan ikke lukke henvendelser.")
+@bp.alt_response(409, description=CLOSED_ALREADY)
+def close_request(body, request_id: int):
+    """Luk en henvendelse, som »Luk henvendelsen« i portalen (review AS 3).
+
+    Virksomheden lukker sine egne henvendelser uden begrundelse (jobcentret får ingen webhook om det).
+    Jobcentret (en medarbejders nøgle, inden for sine sager som ved svar) skriver en begrundelse til
+    virksomheden i ``note``: påkrævet, mens henvendelsen venter på svar, og kontrolleret som i portalen;
+    virksomhedens brugere får besked, og virksomhedens webhooks får ``hotline.closed`` med begrundelsen.
+    En lukket henvendelse kan ikke genåbnes: opret en ny."""
+    found = _read(request_id)
+    staff = current_user.role != "company"
+    if not staff and body["note"]:
+        problems.abort(422, errors={"note": [COMPANY_NO_NOTE]})
+    citizen = found.placement.citizen if staff and found.placement is not None else None
+    form = forms.validated(CloseForm, {"note": body["note"]} if staff else {}, with_note=staff,
+                           note_required=staff and found.status == "open", citizen=citizen)
+    if not service.close_request(found, by=current_user, note=form.note.data if staff else ""):
+        problems.abort(409, CLOSED_ALREADY)
+    return _view(found)
+
+
+def _close_check() -> None:
+    """Before the body is read: an integration's key never closes (403); a job-centre key outside its
+    user's case neither (as a reply)."""
+    if current_user.role == "integration":
+        problems.abort(403, INTEGRATION_CLOSE)
+    _thread_check()
+
+
 # Company-only writes: the job centre's keys get 403 before the body is read.
 guard.restrict_endpoints(bp, common.company_only, "create_request")
 # A reply outside the token user's case: 403 before the body is read, as the web sends nothing.
 guard.restrict_endpoints(bp, _thread_check, "add_message")
+guard.restrict_endpoints(bp, _close_check, "close_request")
