@@ -172,6 +172,8 @@ def init_app(app: Flask) -> None:
     common = CommonResponses()
     common.init_spec(api.spec)
     api.spec.plugins.append(common)
+    from . import webhook_docs  # the webhooks' bodies, OpenAPI 3.1 "webhooks" (review AS 7)
+    webhook_docs.register(api.spec)
     for module in (openings, proposals, interviews, placements, hotline, citizens, figures):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

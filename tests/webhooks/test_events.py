@@ -66,6 +66,14 @@ def queued(app, world) -> dict[str, list[dict]]:
     return out
 
 
+def documented(body: dict, *, jobcenter: bool) -> None:
+    """The body's ``data`` has exactly the fields the OpenAPI document lists for its event (review AS 7)."""
+    from portal.api import webhook_docs
+
+    fields = set(webhook_docs.DATA[body["type"]]) | (set(webhook_docs.CITIZEN_FIELDS) if jobcenter else set())
+    assert set(body["data"]) == fields
+
+
 def check(app, world, event: str) -> tuple[dict, dict]:
     """Exactly one ``event`` for a_all and jc_all (jc_hotline too for hotline); returns both bodies."""
     got = queued(app, world)
@@ -73,6 +81,8 @@ def check(app, world, event: str) -> tuple[dict, dict]:
     assert set(got) == expected
     assert all([body["type"] for body in bodies] == [event] for bodies in got.values())
     company, jobcenter = got["a_all"][0], got["jc_all"][0]
+    documented(company, jobcenter=False)
+    documented(jobcenter, jobcenter=True)
     text = json.dumps(company, ensure_ascii=False)
     assert MARKER not in text and "citizen" not in text and EXTERNAL_ID not in text
     urls = app.url_map.bind("localhost")

@@ -23,7 +23,7 @@ from store.models import Citizen, Proposal, User
 from store.models.api import JOBCENTER_ONLY_EVENTS, WEBHOOK_EVENTS, WebhookDelivery
 from tests.portal.proposal_fixtures import MARKER, set_status
 
-from .test_events import EXTERNAL_ID, check, make_world, queued
+from .test_events import EXTERNAL_ID, check, documented, make_world, queued
 
 
 @pytest.fixture
@@ -68,6 +68,7 @@ def test_a_withdrawn_consent_tells_the_company_to_delete(app, world):
     got = queued(app, world)
     assert set(got) == PLAIN  # never company B's endpoint
     company = next(b for b in got["a_all"] if b["type"] == "proposal.withdrawn")
+    documented(company, jobcenter=False)
     assert company["data"] == {"proposal_id": world["proposal"], "opening_id": world["opening"],
                                "company_id": world["company"].company_id, "reason": "withdrawn",
                                "must_delete": True, "withdrawn_at": company["data"]["withdrawn_at"]}
@@ -133,6 +134,7 @@ def test_a_companys_answer_goes_to_the_job_centre_only(app, world):
         interviews.answer(proposal, db.session.get(User, world["company"].id), "interested", f"Note om {MARKER}")
     got = queued(app, world)
     assert set(got) == {"jc_all"} and _types(got, "jc_all") == ["proposal.answered"]
+    documented(got["jc_all"][0], jobcenter=True)
     data = got["jc_all"][0]["data"]
     assert (data["response"], data["previous_response"], data["citizen_id"]) == ("interested", None, world["citizen"])
     assert MARKER not in json.dumps(got, ensure_ascii=False)  # never the company's note (nor the name)
@@ -145,6 +147,7 @@ def test_a_new_hotline_request_and_a_follow_up_go_to_the_job_centre_only(app, wo
             category="fravaer", urgency="akut", subject=f"Om {MARKER}", message=f"Hjælp {MARKER}", placement_id=None))
         got = queued(app, world)
         assert set(got) == {"jc_all"} and _types(got, "jc_all") == ["hotline.created"]
+        documented(got["jc_all"][0], jobcenter=True)
         data = got["jc_all"][0]["data"]
         assert (data["request_id"], data["urgency"], data["status"]) == (request.id, "akut", "open")
         assert data["due_at"].endswith("Z") and data["citizen_id"] is None
@@ -157,6 +160,7 @@ def test_a_new_hotline_request_and_a_follow_up_go_to_the_job_centre_only(app, wo
         hotline.add_message(request, author, "Vi venter på svar", awaits_answer=True)
     got = queued(app, world)
     assert set(got) == {"jc_all"} and _types(got, "jc_all") == ["hotline.message", "hotline.message"]
+    documented(got["jc_all"][0], jobcenter=True)
     info, waiting = (body["data"] for body in got["jc_all"])
     assert (info["awaits_answer"], info["due_at"], info["status"]) == (False, None, "answered")
     assert (waiting["awaits_answer"], waiting["status"]) == (True, "open") and waiting["due_at"].endswith("Z")
@@ -174,3 +178,20 @@ def test_a_company_endpoint_cannot_choose_the_job_centres_events(app, world):
         service.update_endpoint(endpoint, url=endpoint.url, description="", events=["hotline.created"], active=True)
         assert endpoint.events == []
         db.session.rollback()
+
+
+def test_the_openapi_document_describes_every_event(app, client, make_user):
+    """Review AS 7: each event (and ping) is an OpenAPI 3.1 webhook with its body's schema."""
+    from tests.api.api_fixtures import bearer, make_token
+
+    spec = client.get("/api/openapi.json", headers=bearer(make_token(app, make_user("company")))).json
+    assert set(spec["webhooks"]) == {*WEBHOOK_EVENTS, "ping"}
+    withdrawn = spec["webhooks"]["proposal.withdrawn"]["post"]
+    assert {p["name"] for p in withdrawn["parameters"]} == {"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"}
+    ref = withdrawn["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    schema = spec["components"]["schemas"][ref]
+    assert set(schema["properties"]) == {"id", "type", "created_at", "data", "links"}
+    data = schema["properties"]["data"]["properties"]
+    assert data["reason"]["enum"] == ["withdrawn", "erased", "restricted"] and "must_delete" in data
+    for event in JOBCENTER_ONLY_EVENTS:
+        assert "kun jobcentrets webhooks" in spec["webhooks"][event]["post"]["summary"]
