@@ -219,7 +219,7 @@ def _shared(proposal: Proposal) -> dict | None:
     return {"Virksomhed": proposal.opening.company.name, "Opslag": f"{proposal.opening.title} (nr. {proposal.opening.id})",
             "Navnet delt": moments, "Hvad": ", ".join(what),
             "Samtykke i kraft til og med": consent.deadline if consent else None,
-            "Ser virksomheden det nu": "Ja" if consent is not None and proposal.status == "disclosed" else "Nej"}
+            "Ser virksomheden det nu": "Ja" if proposals.identity_released(proposal) else "Nej"}
 
 
 def _placement(placement: Placement, users: _Users) -> dict:

@@ -76,6 +76,14 @@ def shown(value) -> str:
     return str(value)
 
 
+def as_table(value) -> bool:
+    """Whether a list is shown as a table: records of short, plain values (the access log's rows,
+    hours, consents, messages); records holding lists or long texts are shown one by one."""
+    return (isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+            and all(not isinstance(inner, (dict, list)) and len(shown(inner)) <= 300
+                    for item in value for inner in item.values()))
+
+
 @bp.get("/indsigt/<int:citizen_id>")
 @admin_required
 def citizen_access(citizen_id: int):
@@ -84,7 +92,8 @@ def citizen_access(citizen_id: int):
     if stale:
         return stale
     _log(citizen, "html")
-    return render_template("admin/citizen_access.html", citizen=citizen, sections=_sections(citizen), shown=shown)
+    return render_template("admin/citizen_access.html", citizen=citizen, sections=_sections(citizen), shown=shown,
+                           as_table=as_table)
 
 
 def _download(body: bytes | str, mimetype: str, name: str) -> Response:
