@@ -84,7 +84,7 @@ from . import audit
 from .auth import held
 from .dates import add_months
 from store.models import (AuditEvent, CaseClosure, Citizen, Consent, HotlineMessage, HotlineRequest, Interview, JobGoal,
-                          MailMessage, Notification, Placement, PlacementEvent, Proposal, ProposalAnswer,
+                          MailMessage, Notification, Opening, Placement, PlacementEvent, Proposal, ProposalAnswer,
                           ProposalDisclosure, SuccessStory, VkChange, WebhookDelivery)
 from store.models.api import IdempotencyRecord
 from store.models.citizens import ErasedExternalId
@@ -123,10 +123,14 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
     if citizen is None:
         return False
     files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
+    named = [r.id for r in naming_requests(session, citizen)]  # while the name is there to find
     _block_external_id(session, citizen, "erased")
     _clear_queues(session, citizen_id, citizen.name, user=user)  # before the closing notes are blanked
     _drop_idempotent_answers(session, citizen_id)
-    _blank_free_text(session, citizen_id)  # the hotline rows outlive the placement link
+    _blank_free_text(session, citizen_id, named)  # the hotline rows outlive the placement link
+    if named:
+        audit.record("erasure_hotline_blanked", citizen_id=citizen_id,
+                     purpose="henvendelser " + ", ".join(map(str, named)), user=user)
     _withdraw_stories(session, citizen_id)
     held.drop_all(session)  # a form held across a log-in may be about them (portal.auth.held)
     session.delete(citizen)
@@ -218,12 +222,13 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
     count = 0
     for citizen in citizens:
         files = [cv.stored_name for cv in citizen.cv_documents if cv.stored_name]
+        named = [r.id for r in naming_requests(session, citizen)]
         _clear_queues(session, citizen.id, citizen.name)
         _drop_idempotent_answers(session, citizen.id)
         _drop_profile(citizen)
         _block_external_id(session, citizen, "anonymised")
         citizen.anonymised_at = utcnow()
-        _blank_free_text(session, citizen.id)
+        _blank_free_text(session, citizen.id, named)
         _blank_interview_places(session, citizen.id)
         _withdraw_stories(session, citizen.id)
         _end_sharing(session, sa.select(Citizen.id).where(Citizen.id == citizen.id), today)
@@ -394,10 +399,40 @@ def _end_sharing(session: Session, citizen_ids: sa.Select, today: date) -> None:
         proposal.shared_profile, proposal.share_cv = {}, False
 
 
-def _blank_free_text(session: Session, citizen_id: int) -> None:
-    """Blank what staff and companies wrote about the citizen; keep the rows for statistics."""
+def naming_requests(session: Session, citizen: Citizen) -> list[HotlineRequest]:
+    """The hotline requests without a placement, from the companies that had the citizen (a
+    proposal to one of their openings, or a placement), whose subject or messages hold the
+    citizen's name, phone number or e-mail (review AU 5): the check a text shared with a company
+    gets for the citizen's own details (:func:`portal.private_details.find`, kind »identity«:
+    the whole name, two of its parts or a given name, the phone's digits however spaced, the
+    e-mail). Oldest first. A request tied to a placement is the placed citizen's: erasing that
+    citizen blanks it (:func:`_blank_free_text`), erasing another leaves it.
+
+    Listed on the erasure page and blanked by erasure and anonymisation, as the requests about
+    the citizen's placements are.
+    """
+    from .private_details import find
+
+    companies = sa.union(
+        sa.select(Placement.company_id).where(Placement.citizen_id == citizen.id),
+        sa.select(Opening.company_id).join(Proposal, Proposal.opening_id == Opening.id)
+        .where(Proposal.citizen_id == citizen.id))
+    requests = session.scalars(sa.select(HotlineRequest).where(
+        HotlineRequest.placement_id.is_(None), HotlineRequest.company_id.in_(companies),
+        HotlineRequest.subject != ERASED_TEXT).order_by(HotlineRequest.id)).all()
+
+    def names(text: str) -> bool:
+        return any(detail.kind == "identity" for detail in find(text, citizen))
+
+    return [r for r in requests if names(r.subject) or any(names(m.body) for m in r.messages)]
+
+
+def _blank_free_text(session: Session, citizen_id: int, named: list[int] = ()) -> None:
+    """Blank what staff and companies wrote about the citizen; keep the rows for statistics.
+    ``named``: the requests without a placement that name the citizen (:func:`naming_requests`)."""
     placement_ids = sa.select(Placement.id).where(Placement.citizen_id == citizen_id)
-    request_ids = sa.select(HotlineRequest.id).where(HotlineRequest.placement_id.in_(placement_ids))
+    request_ids = sa.select(HotlineRequest.id).where(sa.or_(HotlineRequest.placement_id.in_(placement_ids),
+                                                            HotlineRequest.id.in_(list(named))))
     session.execute(sa.update(HotlineMessage).where(HotlineMessage.request_id.in_(request_ids))
                     .values(body=ERASED_TEXT).execution_options(synchronize_session="fetch"))
     session.execute(sa.update(HotlineRequest).where(HotlineRequest.id.in_(request_ids))
@@ -410,13 +445,16 @@ def _blank_free_text(session: Session, citizen_id: int) -> None:
 
 
 def _owned(session: Session, citizen_id: int) -> dict[str, set[int]]:
-    """The ids of the citizen's proposals, placements and the hotline requests about those placements."""
+    """The ids of the citizen's proposals, placements and the hotline requests about those placements
+    or naming the citizen without one (:func:`naming_requests`)."""
     placement_ids = set(session.scalars(sa.select(Placement.id).where(Placement.citizen_id == citizen_id)))
+    citizen = session.get(Citizen, citizen_id)
+    named = {r.id for r in naming_requests(session, citizen)} if citizen is not None else set()
     return {
         "proposals": set(session.scalars(sa.select(Proposal.id).where(Proposal.citizen_id == citizen_id))),
         "placements": placement_ids,
-        "hotline": set(session.scalars(sa.select(HotlineRequest.id).where(
-            HotlineRequest.placement_id.in_(placement_ids)))) if placement_ids else set(),
+        "hotline": (set(session.scalars(sa.select(HotlineRequest.id).where(
+            HotlineRequest.placement_id.in_(placement_ids)))) if placement_ids else set()) | named,
     }
 
 
@@ -618,6 +656,14 @@ def _withdraw_stories(session: Session, citizen_id: int) -> None:
     placement_ids = sa.select(Placement.id).where(Placement.citizen_id == citizen_id)
     session.execute(sa.update(SuccessStory).where(SuccessStory.placement_id.in_(placement_ids))
                     .values(status="withdrawn").execution_options(synchronize_session="fetch"))
+
+
+def init_app(app) -> None:
+    """The erasure page lists the requests :func:`naming_requests` finds (``erasure_naming_requests``
+    in its template)."""
+    from .extensions import db
+
+    app.jinja_env.globals["erasure_naming_requests"] = lambda citizen: naming_requests(db.session, citizen)
 
 
 def _delete_after_commit(session: Session, folder: Path, names: list[str]) -> None:

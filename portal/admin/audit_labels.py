@@ -69,6 +69,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "erasure_recipients_told": "Virksomheder med borgerens navn fik besked om sletningen (art. 19)",
         "rectification_recipients_told": "Virksomheder med borgerens navn fik besked om rettede oplysninger (art. 19)",
         "erasure_queues_cleared": "Ventende webhooks og mails om borgeren fjernet eller renset",
+        "erasure_hotline_blanked": "Hotline-henvendelser uden forløb, der nævnte borgeren, blanket",
         "citizen_anonymised": "Borger anonymiseret efter opbevaringsfristen",
         "erasure_block_lifted": "Spærring af slettet id fra fagsystemet ophævet",
     },
