@@ -12,11 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from store.models import (Citizen, Company, Consent, CvDocument, EligibilityRule, HotlineMessage,
-                      HotlineRequest, HoursLog, JobGoal, Opening, Placement, PlacementEvent, Proposal,
-                      SuccessStory, Team, User)
+                      HotlineRequest, HoursLog, JobGoal, Notification, Opening, Placement, PlacementEvent,
+                      Proposal, SuccessStory, Team, User)
+from ..notifications.service import path_for
 from ..proposals import suggest_shared_goal
 from .generator import generate_demo
 from .handoff import add_handoff
+from .openings import SECTOR_GOALS
 from .records import (DemoCitizen, DemoData, DemoHotlineRequest, DemoOpening, DemoPlacement,
                       DemoProposal, DemoUser)
 
@@ -89,6 +91,8 @@ def _insert(session: Session, data: DemoData, today: date) -> dict[str, int]:
     placements = _add(session, [_placement(p, citizens, openings, companies, user_ids)
                                 for p in data.placements])
     hotline = _add(session, [_hotline(h, companies, placements, user_ids) for h in data.hotline])
+    notices = _add(session, [notice for h, request in zip(data.hotline, hotline)
+                             for notice in _hotline_answer_notices(h, request, data.users, user_ids)])
     stories = _add(session, [SuccessStory(
         title=s.title, text=s.text, company_id=companies[s.company].id,
         placement_id=placements[s.placement].id, kind=s.kind, outcome=s.outcome, status="published",
@@ -99,7 +103,8 @@ def _insert(session: Session, data: DemoData, today: date) -> dict[str, int]:
         "teams": len(teams), "users": len(users) + len(company_users),
         "companies": len(companies), "citizens": len(citizens), "openings": len(openings),
         "proposals": len(proposals), "placements": len(placements),
-        "hotline_requests": len(hotline), "stories": len(stories), "eligibility_rules": rules,
+        "hotline_requests": len(hotline), "notifications": len(notices), "stories": len(stories),
+        "eligibility_rules": rules,
     }
 
 
@@ -152,7 +157,10 @@ def _proposal(p: DemoProposal, citizens: list[Citizen], openings: list[Opening],
     # them); until then no page shows a band. The jobmål suggested for the company is the
     # consultant's choice (portal.candidates.service.record_decision), so it is made here.
     explanation = dict(p.explanation)
-    shared = (suggest_shared_goal(explanation.get("matched_goals") or ())
+    # A jobmål of the same sector only (none of the opening's occupation) is shared as the
+    # candidate's own, not as a match: the company reads "Kandidatens jobmål" (review AT 9).
+    related = explanation.pop(SECTOR_GOALS, None) or ()
+    shared = (suggest_shared_goal(explanation.get("matched_goals") or related)
               if p.status not in ("proposed", "rejected") and p.decided_at is not None else "")
     proposal = Proposal(
         citizen_id=citizens[p.citizen].id, opening_id=openings[p.opening].id, status=p.status,
@@ -201,6 +209,29 @@ def _hotline(h: DemoHotlineRequest, companies: list[Company], placements: list[P
     request.messages = [HotlineMessage(author_id=user_ids[m.author], body=m.body,
                                        created_at=m.created_at) for m in h.messages]
     return request
+
+
+def _hotline_answer_notices(h: DemoHotlineRequest, request: HotlineRequest, users: list[DemoUser],
+                            user_ids: dict[int, int]) -> list[Notification]:
+    """The notices the job centre's answer gave: each company user who had written in the
+    thread gets »Jobcentret har svaret …«, as a real answer does
+    (``portal.hotline.notify.announce_answer``; no mail: the demo sends none). It is read when
+    that user wrote in the thread again afterwards (they had opened the request), else it waits
+    unread, so the start page's answered requests are under Beskeder too (review AT 9)."""
+    if h.first_response_at is None:
+        return []
+    writers = dict.fromkeys([h.created_by, *(m.author for m in h.messages if m.created_at < h.first_response_at)])
+    link = path_for("hotline.detail", request_id=request.id)
+    notices = []
+    for writer in writers:
+        if users[writer].company is None:
+            continue
+        later = [m.created_at for m in h.messages if m.author == writer and m.created_at > h.first_response_at]
+        notices.append(Notification(
+            user_id=user_ids[writer], kind="hotline_answered", link=link, created_at=h.first_response_at,
+            text=f"Jobcentret har svaret på jeres henvendelse #{request.id} til hotline",
+            read_at=min(later) if later else None))
+    return notices
 
 
 def _add_rules(session: Session, eligibility: dict[tuple[str, str], bool]) -> int:

@@ -217,22 +217,32 @@ def _advance(rng: random.Random, proposal: DemoProposal, status: str, response: 
             proposal.company_response_note = rng.choice(notes)
 
 
+# The generator's own key in a seeded explanation: the citizen's jobmål of the opening's sector
+# when none is of its occupation. The loader takes it out (portal.demo.loader): it is the
+# consultant's choice to share, never stored as a matcher fact.
+SECTOR_GOALS = "demo_sector_goals"
+
+
 def _explanation(citizen: DemoCitizen, opening: DemoOpening) -> dict:
     """What the generator chose the pair by, in the shape the matcher's Explanation uses: the
     jobmål, the distance and the hard limits, never a score, band or hours fit (the matcher's
     own facts replace it once the index is built: :mod:`portal.demo.facts`)."""
     # The jobmål that matches, as the consultant sees it and the company then reads it ("Jobmål
     # der matcher"): the citizen's jobmål of the opening's occupation (one jobmål per
-    # occupation, in the same order), else one of an occupation in the same sector, else none
-    # (the company then reads "Foreslået af jobcentret"). Never an unrelated jobmål.
+    # occupation, in the same order), else none. A candidate screened from another occupation
+    # of the same sector carries that jobmål apart (SECTOR_GOALS): the consultant shares it as
+    # the candidate's own, which the company reads as "Kandidatens jobmål", not as one that
+    # matches (a truck driver's goal for an office placement; review AT 9). Without either the
+    # company reads "Foreslået af jobcentret". Never an unrelated jobmål.
     by_occupation = list(zip(citizen.job_goals, citizen.occupations))
     sectors = set(BY_KEY[opening.occupation].sectors)
-    goals = ([g for g, key in by_occupation if key == opening.occupation]
-             or [g for g, key in by_occupation if sectors & set(BY_KEY[key].sectors)])
+    goals = [g for g, key in by_occupation if key == opening.occupation]
+    related = [] if goals else [g for g, key in by_occupation if sectors & set(BY_KEY[key].sectors)]
     km = distance(citizen.postcode, opening.postcode)
     return {
         "source": "demo",
         "matched_goals": goals,
+        SECTOR_GOALS: related,
         "distance_km": round(km, 1),
         "constraints": [
             {"name": "eligibility", "passed": True,

@@ -484,9 +484,17 @@ def test_demo_proposals_shown_to_companies_carry_a_jobmaal(app):
         load_demo(db.session, TODAY, citizen_count=150)
         shown = db.session.scalars(sa.select(Proposal).where(Proposal.status.in_(VISIBLE_TO_COMPANY))).all()
         assert shown
-        # A jobmål wherever one matches; a candidate screened from another occupation may have
-        # none (the company then reads "Foreslået af jobcentret"), never an unrelated one.
-        assert all(bool(p.shared_goal) == bool(p.explanation["matched_goals"]) for p in shown)
+        # A jobmål wherever one matches; a candidate screened from another occupation of the
+        # sector has that jobmål shared as its own, never as one that matches (review AT 9:
+        # "Jobmål der matcher: Lastbilchauffør" for an office placement), or none (the company
+        # then reads "Foreslået af jobcentret"); never an unrelated one.
+        from portal.demo.openings import SECTOR_GOALS
+        from portal.proposals import shown_goal
+
+        assert all(p.shared_goal for p in shown if p.explanation["matched_goals"])
+        assert not any(SECTOR_GOALS in p.explanation for p in shown)  # the generator's, not stored
+        own = [p for p in shown if p.shared_goal and not p.explanation["matched_goals"]]
+        assert own and all(shown_goal(p) is not None and not shown_goal(p).matched for p in own)
         assert sum(bool(p.shared_goal) for p in shown) > 0.8 * len(shown)
         assert not any(HEALTH_WORDS.search(p.shared_goal) for p in shown)
         opening = db.session.get(Opening, shown[0].opening_id)
@@ -546,17 +554,21 @@ def test_a_proposals_matched_jobmaal_is_the_citizens_jobmaal_for_the_openings_oc
     """The company reads it as the candidate's jobmål ("Jobmål der matcher"): never another of
     the citizen's jobmål (a "Bygningsarbejder" shown for an office opening)."""
     from portal.demo.occupations import BY_KEY
+    from portal.demo.openings import SECTOR_GOALS
 
-    same = 0
+    same = sector = 0
     for p in demo.proposals:
         citizen, opening = demo.citizens[p.citizen], demo.openings[p.opening]
-        goals = p.explanation["matched_goals"]
+        goals, related = p.explanation["matched_goals"], p.explanation[SECTOR_GOALS]
         occupation = BY_KEY[opening.occupation]
         if opening.occupation in citizen.occupations and citizen.job_goals:
             assert goals and all(g in occupation.goals for g in goals), (opening.title, goals, citizen.job_goals)
+            assert related == []
             same += 1
-        else:  # screened further down a ranking: a jobmål of the same sector, or none
-            for goal in goals:
+        else:  # screened further down a ranking: no jobmål matches; one of the same sector apart, or none
+            assert goals == [], (opening.title, goals)
+            for goal in related:
                 key = citizen.occupations[citizen.job_goals.index(goal)]
                 assert set(BY_KEY[key].sectors) & set(occupation.sectors), (opening.title, goal)
-    assert same > 100
+            sector += bool(related)
+    assert same > 100 and sector > 0
