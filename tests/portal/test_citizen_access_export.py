@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from portal import audit
 from portal.extensions import db
 from store.models import (AuditEvent, Citizen, Consent, CvDocument, HotlineMessage, HotlineRequest, HoursLog,
-                          Interview, JobGoal, Opening, Placement, PlacementEvent, Proposal, ProposalDisclosure, User)
+                          Interview, JobGoal, Opening, Placement, PlacementEvent, Proposal, ProposalDisclosure)
 from tests.clock import TODAY
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -214,4 +214,20 @@ def test_a_citizen_with_nothing_yet_still_gets_every_section(app, client, auth, 
     auth.login(admin.email)
     html = client.get(f"/admin/indsigt/{citizen_id}").get_data(as_text=True)
     assert html.count('data-testid="access-section-') == 12 and "Ingen." in html
-    assert db is not None and User is not None
+
+
+def test_plain_records_are_tables_and_a_restriction_shows_as_not_seen(app, client, auth, admin, world):
+    """The access log's rows read as a table; a restricted citizen's name is hidden from every
+    company, so »Ser virksomheden det nu« says no although the consent is in force."""
+    auth.login(admin.email)
+    html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
+    log = html.split('data-testid="access-section-adgangslog"')[1].split("</section>")[0]
+    assert "<table" in log and '<th scope="col">Formål og detaljer</th>' in log
+    shared = html.split('data-testid="access-section-delt"')[1].split("</section>")[0]
+    assert "<dt>Ser virksomheden det nu</dt><dd><span class=\"jobbro-wrap jobbro-access-text\">Ja</span>" in shared
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).restricted = True
+        db.session.commit()
+    html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
+    shared = html.split('data-testid="access-section-delt"')[1].split("</section>")[0]
+    assert "<dt>Ser virksomheden det nu</dt><dd><span class=\"jobbro-wrap jobbro-access-text\">Nej</span>" in shared
