@@ -23,8 +23,11 @@ def send_command(loop: bool, interval: float) -> None:
     when the database cannot be used; the loop logs the error and tries again.
     """
     from .. import drain_loop
-    from . import sender
+    from . import events, sender
 
+    if not events.portal_url():  # the same config as the portal's: its events are queued without links
+        click.echo("Warning: PORTAL_URL is not set, so webhook deliveries carry no links (\"links\": {}). "
+                   "Set it to the portal's public address.", err=True)
     drain_loop.run("webhook", sender.drain, command="webhooks send", loop=loop, interval=interval)
 
 

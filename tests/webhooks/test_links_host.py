@@ -78,3 +78,11 @@ def test_the_administrators_pages_say_when_portal_url_is_missing(app, client, au
         assert 'data-testid="payload-docs"' in page  # where each event's fields are described (AS 7)
     app.config["PORTAL_URL"] = "https://jobbro.example.dk"
     assert 'data-testid="portal-url-missing"' not in client.get("/webhooks/").get_data(as_text=True)
+
+
+def test_the_sender_warns_when_portal_url_is_missing(app):
+    app.config["PORTAL_URL"] = ""
+    result = app.test_cli_runner().invoke(args=["webhooks", "send"])
+    assert result.exit_code == 0 and "PORTAL_URL is not set" in result.output
+    app.config["PORTAL_URL"] = "https://jobbro.example.dk"
+    assert "PORTAL_URL" not in app.test_cli_runner().invoke(args=["webhooks", "send"]).output
