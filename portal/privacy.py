@@ -33,7 +33,8 @@ until the restriction is lifted: the restriction is how the portal keeps data th
 the retention period (a legal claim, for one). Both take the clock as an argument.
 
 Free text written *about* the person elsewhere goes too: the subject and messages of hotline
-requests about their placements, consultants' decision reasons, companies' response notes and
+requests about their placements and of those without a placement, from a company that had the
+person, that name them (:func:`naming_requests`, review AU 5), consultants' decision reasons, companies' response notes and
 the match explanations (matched words from the CV) and consultants' placement notes.
 Anonymisation also ends what was shared with companies: every consent still in force is
 withdrawn and the profile shared on a proposal (contact details, the CV's experience text) and
@@ -57,6 +58,11 @@ Before the erasure the companies that hold the name are told
 (:func:`portal.citizens.recipients.tell`, GDPR art. 19), and which companies were told is kept
 in the audit log (``erasure_recipients_told``: company ids beside the citizen's id), since the
 proposals that recorded it go with the citizen.
+
+The retention run also deletes what only serves the days after it was made (review AU 8,
+:func:`prune_operational`): notifications older than ``NOTIFICATION_RETENTION_DAYS`` and mails sent
+longer ago than ``MAIL_RETENTION_DAYS``. The access log has no such period: a database trigger
+refuses every delete of ``audit_event`` (migration 0001), so that needs a migration first.
 
 An erased citizen's case-system id is remembered as a keyed hash only
 (:class:`store.models.citizens.ErasedExternalId`), so the next sync or import sending the same

@@ -10,7 +10,7 @@ from ..privacy import FIGURES_REACH_MONTHS
 from ..proposals import CONSENT_TEXT_VERSION, MAX_CONSENT_DAYS
 
 # When the texts of the two pages were last reviewed against the code (shown on the pages).
-PRIVACY_REVIEWED = date(2026, 12, 4)
+PRIVACY_REVIEWED = date(2026, 12, 6)
 ACCESSIBILITY_REVIEWED = date(2026, 12, 5)
 
 
