@@ -107,6 +107,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "placement_viewed": "Forløb læst via API",
         "hours_logged": "Timer registreret",
         "hours_updated": "Timer rettet",
+        "hours_removed": "Timer slettet (forløbet aflyst før start)",
     },
     "Hotline": {
         "hotline_request_created": "Hotline-henvendelse oprettet",
@@ -258,7 +259,7 @@ PURPOSE_COUNTS = {"rows": "rækker"}
 # (review AH 7: an API key's "scope:write" as adgang »Læse og skrive«, not »write«).
 PURPOSE_KEY_VALUES = {"scope": API_SCOPES, "role": ROLES}
 # The hours a company saved: "ny->10.00" and "12.00->15.00", shown with Danish decimals.
-HOURS_ACTIONS = frozenset({"hours_logged", "hours_updated"})
+HOURS_ACTIONS = frozenset({"hours_logged", "hours_updated", "hours_removed"})
 # A state changed, "before->after" (a placement's end "aktiv->2026-11-20/ordinaert_job", a
 # company's VK "-->5"): each side's "/"-parts as dates and codes; "-" is none.
 CHANGE_WORDS = {"-": "ingen", **{key: label[0].lower() + label[1:] for key, label in END_REASONS.items()}}
@@ -316,9 +317,12 @@ def purpose_label(action: str, purpose: str) -> str:
 
 
 def _hours_change(word: str) -> str:
-    """"12.00->15.00" as "fra 12,00 til 15,00 timer", "ny->10.00" as "ny: 10,00 timer"."""
+    """"12.00->15.00" as "fra 12,00 til 15,00 timer", "ny->10.00" as "ny: 10,00 timer",
+    "6.00->removed" as "6,00 timer slettet" (typed before the start, removed with a cancellation)."""
     before, _arrow, after = word.partition("->")
     try:
+        if after == "removed":
+            return f"{format_number(Decimal(before), 2)} timer slettet"
         new = format_number(Decimal(after), 2)
         old = None if before == "ny" else format_number(Decimal(before), 2)
     except InvalidOperation:

@@ -174,6 +174,7 @@ class Facts:
     h_kind: np.ndarray = field(default_factory=_empty_texts)
     h_month: np.ndarray = field(default_factory=_empty_ints)
     h_hundredths: np.ndarray = field(default_factory=_empty_ints)
+    h_start: np.ndarray = field(default_factory=_empty_ints)  # the placement's start day
     # days a company dealt with the citizen (:data:`CONTACT_EVENTS`): the name shared with it
     # (each time), its answer on a proposal (each one), a job interview booked for that day
     a_citizen: np.ndarray = field(default_factory=_empty_ints)
@@ -281,10 +282,15 @@ class Facts:
         marks[positions] = True
         return marks[:-1]
 
-    def hundredths_per_citizen(self, kinds: Collection[str], first_month: date, last_month: date) -> np.ndarray:
-        """Hours (hundredths) per citizen in placements of ``kinds``, months ``first_month``..``last_month``."""
+    def hundredths_per_citizen(self, kinds: Collection[str], first_month: date, last_month: date,
+                               started_by: date | None = None) -> np.ndarray:
+        """Hours (hundredths) per citizen in placements of ``kinds``, months ``first_month``..``last_month``;
+        with ``started_by``, only of placements started by that day: hours typed for a placement
+        that had not started then were not worked (review AR 1)."""
         rows = (self.rows_in("h_kind", kinds) & (self.h_month >= first_month.toordinal())
                 & (self.h_month <= last_month.toordinal()))
+        if started_by is not None:
+            rows &= self.h_start <= started_by.toordinal()
         totals = np.zeros(self.n + 1, dtype=np.int64)
         np.add.at(totals, self.h_citizen[rows], self.h_hundredths[rows])
         return totals[:-1]
@@ -399,12 +405,13 @@ def _placement_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarr
 
 
 def _hours_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:
-    citizen, kind, month, hours = _columns(session.execute(
-        sa.select(Placement.citizen_id, _plain(Placement.kind), HoursLog.month, HoursLog.hours)
+    # A cancelled placement's hours are not loaded, as the placement is not (it never happened).
+    citizen, kind, month, hours, start = _columns(session.execute(
+        sa.select(Placement.citizen_id, _plain(Placement.kind), HoursLog.month, HoursLog.hours, Placement.start_date)
         .join(Placement, HoursLog.placement_id == Placement.id)
-        .where(_scoped(Placement.citizen_id, scope))).all(), 4)
+        .where(_scoped(Placement.citizen_id, scope), Placement.not_cancelled())).all(), 5)
     return dict(h_citizen=at(citizen), h_kind=_texts(kind), h_month=_ordinals(month),
-                h_hundredths=_ints([hundredths(h) for h in hours]))
+                h_hundredths=_ints([hundredths(h) for h in hours]), h_start=_ordinals(start))
 
 
 # What counts as contact with a company about the citizen (the active share, review F 9): the

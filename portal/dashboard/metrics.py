@@ -157,7 +157,8 @@ def _focus(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarra
     population = facts.open_on(as_of) & (facts.period_start(as_of) <= first.toordinal())
     placements = facts.rows_in("p_kind", COMPANY_BASED_KINDS) & facts.placements_overlapping(first, as_of)
     placed = facts.citizens_marked(facts.p_citizen[placements])
-    hours = facts.hundredths_per_citizen(WAGE_HOUR_KINDS, *wage_hour_months(as_of))
+    # Only placements started by ``as_of``, as ``placed``: hours typed before the start were not worked.
+    hours = facts.hundredths_per_citizen(WAGE_HOUR_KINDS, *wage_hour_months(as_of), started_by=as_of)
     return population, placed, hours
 
 

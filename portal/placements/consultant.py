@@ -289,7 +289,8 @@ def cancel(placement_id: int):
 
     The first post with a reason shows a confirmation page and writes nothing; the page posts
     the reason again confirmed (``confirmed=y``), which cancels. A placement that may not be
-    cancelled (started, hours, follow-up, already cancelled) is refused with the reason at the top.
+    cancelled (started, follow-up, already cancelled) is refused with the reason at the top. Hours
+    logged before the start are named on the confirmation page and removed with the cancellation.
 
     :raise 404: unknown placement or anonymised citizen.  :raise 400: an empty or too long reason.
     """
@@ -306,9 +307,9 @@ def cancel(placement_id: int):
     if form.confirmed.data != "y":
         audited_read(placement.citizen, "placement_page")
         return render_template("placements/confirm_cancel.html", placement=placement, form=form, back=back,
-                               label=service.placement_label(placement))
+                               label=service.placement_label(placement), hours=lifecycle.pre_start_hours(placement))
     try:
-        lifecycle.cancel_placement(placement, reason, current_user, today)
+        lifecycle.cancel_placement(placement, reason, current_user, today, form.timer.data)
     except lifecycle.LifecycleError as err:
         db.session.rollback()
         flash(f"Ikke aflyst: {err.message}", "error")

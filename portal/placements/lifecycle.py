@@ -20,7 +20,7 @@ from .. import audit, proposals, proposals_hold
 from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError, raise_all
-from ..i18n import format_date, format_number
+from ..i18n import format_date, format_hours, format_month, format_number
 from . import news as placement_news
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HoursLog, Opening, Placement, PlacementEvent, Proposal, User
@@ -342,26 +342,53 @@ def cancel_refusal(placement: Placement, today: date) -> str | None:
 
     The rule: a placement can be cancelled only while nothing of it has happened, that is
     its start date lies after ``today`` (today in Copenhagen: a placement starting today
-    has started), no hours are logged for it (a company may log the start month before the
-    start day) and no follow-up is registered. An end registered ahead for a placement that
-    then never started may be cancelled too. A cancelled one stays cancelled.
+    has started) and no follow-up is registered (one needs the start: :func:`check_followup`).
+    An end registered ahead for a placement that then never started may be cancelled too. A
+    cancelled one stays cancelled.
+
+    Hours do not block it (review AR 1): since no month is offered before the start day
+    (:func:`.service.allowed_months`) none can be logged on a placement that has not started,
+    so any found were typed before the start for days no one could have worked (data from
+    before that rule). They are named on the confirmation and removed with the cancellation
+    (:func:`pre_start_hours`, :func:`cancel_placement`).
     """
     if is_cancelled(placement):
         return "Forløbet er allerede aflyst."
     if placement.start_date <= today:
         return (f"Forløbet startede {format_date(placement.start_date)} og kan ikke aflyses. Afslut det i stedet "
                 "under »Afslut forløb« med den rigtige slutdato og årsag (fx »Afbrudt«).")
-    if db.session.scalar(sa.select(sa.func.count()).select_from(HoursLog)
-                         .where(HoursLog.placement_id == placement.id)):
-        return ("Virksomheden har registreret timer på forløbet, så det kan ikke aflyses. Afslut det i stedet "
-                "under »Afslut forløb«.")
     if any(event.kind == "followup" for event in placement.events):
         return "Der er registreret opfølgning på forløbet, så det kan ikke aflyses. Afslut det i stedet."
     return None
 
 
-def cancel_placement(placement: Placement, reason: str, user: User, today: date) -> None:
+def pre_start_hours(placement: Placement) -> list[HoursLog]:
+    """The hours logged on the placement, oldest month first, read from the database. On a
+    placement that has not started these were typed before its start day (:func:`cancel_refusal`)."""
+    return list(db.session.scalars(sa.select(HoursLog).where(HoursLog.placement_id == placement.id)
+                                   .order_by(HoursLog.month).execution_options(populate_existing=True)))
+
+
+def hours_text(rows: list[HoursLog]) -> str:
+    """"december 2026: 6 timer, januar 2027: 2,5 timer" for a confirmation."""
+    return ", ".join(f"{format_month(row.month)}: {format_hours(row.hours)} timer" for row in rows)
+
+
+def hours_token(rows: list[HoursLog]) -> str:
+    """What the cancel confirmation carries for the hours it named ("2026-12=6.00"; "" for none):
+    other hours than those confirmed are not removed."""
+    return ";".join(f"{row.month:%Y-%m}={row.hours:.2f}" for row in rows)
+
+
+def cancel_placement(placement: Placement, reason: str, user: User, today: date,
+                     hours_confirmed: str | None = None) -> None:
     """Cancel a placement that never started (:func:`cancel_refusal`). Commits.
+
+    Hours logged before the start (:func:`pre_start_hours`) are removed with it, once the
+    consultant has confirmed exactly them (``hours_confirmed``, :func:`hours_token` of the
+    rows the confirmation named); each removed month is audited (``hours_removed``, the
+    figure removed) in the same transaction. A cancelled placement has no hours: no one
+    worked a day of it.
 
     Never a delete: the row stays with end reason "aflyst" and its end date set to the
     planned start (the database requires an end on or after the start), and a "cancelled"
@@ -371,7 +398,8 @@ def cancel_placement(placement: Placement, reason: str, user: User, today: date)
     page or payroll file, and is not active: a new placement on the pair may be started.
 
     Raises:
-        LifecycleError: the placement may not be cancelled, or the reason is empty or too long.
+        LifecycleError: the placement may not be cancelled, the reason is empty or too long, or
+            hours are logged on it that the consultant did not confirm.
     """
     if refusal := cancel_refusal(placement, today):
         raise LifecycleError(refusal, None)
@@ -379,6 +407,17 @@ def cancel_placement(placement: Placement, reason: str, user: User, today: date)
         raise LifecycleError("Skriv kort, hvorfor forløbet aflyses, fx »Borgeren mødte ikke op«.", "reason")
     if len(reason) > CANCEL_REASON_LENGTH:
         raise LifecycleError(f"Begrundelsen må højst være {CANCEL_REASON_LENGTH} tegn.", "reason")
+    hours = pre_start_hours(placement)
+    if hours and hours_confirmed != hours_token(hours):
+        raise LifecycleError(f"Virksomheden har registreret timer på forløbet før startdagen ({hours_text(hours)}), "
+                             "og de er ikke dem, du bekræftede. Se dem, og bekræft aflysningen igen.", None)
+    for row in hours:
+        audit.record("hours_removed", citizen_id=placement.citizen_id, opening_id=placement.opening_id,
+                     purpose=f"forloeb:{placement.id} {row.month:%Y-%m} {row.hours:.2f}->removed")
+        db.session.delete(row)
+    if hours:
+        db.session.flush()
+        db.session.expire(placement, ["hours"])
     before = (f"{placement.end_date:%Y-%m-%d}/{placement.end_reason}" if placement.end_reason is not None
               else "aktiv")
     placement.end_date, placement.end_reason = placement.start_date, CANCELLED

@@ -115,6 +115,9 @@ class CancelForm(DanishForm):
         Length(max=CANCEL_REASON_LENGTH, message=f"Begrundelsen må højst være {CANCEL_REASON_LENGTH} tegn.")],
         render_kw={"maxlength": CANCEL_REASON_LENGTH, "autocomplete": "off"})
     confirmed = HiddenField()
+    # The hours logged before the start that the confirmation page named (.lifecycle.hours_token):
+    # only exactly those are removed with the cancellation.
+    timer = HiddenField()
 
 
 class FollowUpForm(DanishForm):

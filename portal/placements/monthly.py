@@ -38,6 +38,7 @@ from ..dates import HOURS_DUE_RULE, add_months, hours_due, month_end, month_star
 from ..extensions import db
 from ..i18n import format_date, format_month, format_number
 from store.models import HoursLog, Placement, User
+from store import clock
 from . import plausibility, service
 from .forms import month_value, parse_hours, parse_month
 
@@ -165,21 +166,23 @@ def ran_in_month(month: date) -> sa.ColumnElement[bool]:
                    service.not_cancelled_clause())
 
 
-def _in_month(company_id: int, month: date) -> sa.Select:
+def _in_month(company_id: int, month: date, today: date) -> sa.Select:
+    # Started by today: no hours before the start day (.service.allowed_months, review AR 1).
     return (sa.select(Placement)
-            .where(Placement.company_id == company_id, ran_in_month(month))
+            .where(Placement.company_id == company_id, ran_in_month(month), Placement.start_date <= today)
             .options(selectinload(Placement.hours.and_(HoursLog.month == month)), selectinload(Placement.opening))
             .order_by(Placement.start_date, Placement.id))
 
 
-def placements_in(company_id: int, month: date) -> list[Placement]:
-    """The company's placements that run on at least one day of ``month`` (:func:`ran_in_month`),
-    oldest start first.
+def placements_in(company_id: int, month: date, today: date | None = None) -> list[Placement]:
+    """The company's placements that run on at least one day of ``month`` (:func:`ran_in_month`)
+    and have started by ``today`` (default: the job centre's today; hours are logged from the
+    start day: :func:`.service.allowed_months`), oldest start first.
 
     Each placement's ``hours`` holds only ``month``'s row (at most one), not the placement's
     whole history: every reader of this list reads that month alone (review AB 12).
     """
-    return list(db.session.scalars(_in_month(company_id, month)))
+    return list(db.session.scalars(_in_month(company_id, month, today or clock.today())))
 
 
 def missing_in_month(month: date) -> sa.ColumnElement[bool]:
@@ -317,7 +320,7 @@ def _rows(placements: list[Placement], month: date, today: date) -> list[MonthRo
 
 def month_rows(company_id: int, month: date, today: date) -> list[MonthRow]:
     """The rows of every placement in the month, labelled as the placements pages label them (names audited)."""
-    return _rows(placements_in(company_id, month), month, today)
+    return _rows(placements_in(company_id, month, today), month, today)
 
 
 def month_page(company_id: int, month: date, today: date, page: int = 1, posted: Iterable[int] = ()) -> Pagination:
@@ -329,7 +332,7 @@ def month_page(company_id: int, month: date, today: date, page: int = 1, posted:
     started or cancelled in between moved the rows) is read too, after the page's rows, if it
     is still the company's and in the month, so that no hours typed are dropped unsaid.
     """
-    query = _in_month(company_id, month)
+    query = _in_month(company_id, month, today)
     found = service.paginate_clamped(query, page, PER_PAGE)
     placements = list(found.items)
     moved = set(posted) - {p.id for p in placements}

@@ -51,7 +51,7 @@ def line(placement: Placement, name: str | None, month: date | None, hours: Deci
 
 def month_lines(company_id: int, month: date, today: date) -> list[list]:
     """The placements running in ``month``, one row each, with the month's hours (or none)."""
-    placements = monthly.placements_in(company_id, month)
+    placements = monthly.placements_in(company_id, month, today)
     names = released_names(placements, today, "hours export")
     return [line(p, names.get(p.id), month, next((h.hours for h in p.hours if h.month == month), None))
             for p in placements]

@@ -181,19 +181,26 @@ def running_placement_start(proposal: Proposal) -> date | None:
 
 # The one rule for both hours pages (/forloeb/<id> and /forloeb/timer), as the pages state it.
 HOURS_MONTHS_RULE = ("Timer kan registreres og rettes for hver måned, forløbet har kørt i, "
-                     "fra startmåneden til og med den aktuelle måned (eller slutmåneden).")
+                     "fra startmåneden til og med den aktuelle måned (eller slutmåneden), "
+                     "og først når startdagen er kommet.")
 
 
 def allowed_months(placement: Placement, today: date) -> list[date]:
     """Months hours may be logged for: within the placement's period and not in the future.
 
-    The same rule decides which placements /forloeb/timer lists for a month
-    (:func:`.monthly.placements_in`); :data:`HOURS_MONTHS_RULE` says it on both pages.
+    Only days that have begun can have been worked: nothing is offered before the start day
+    (``start_date > today``; review AR 1: hours typed before the start made a placement that
+    never happened look worked, and blocked its cancellation). From the start day the start
+    month is offered, its first days before the start included in the month's figure as ever.
 
-    Returns first days of months, newest first; empty if the placement starts later or was
-    cancelled (:func:`is_cancelled`: no one worked a day of it).
+    The same rule decides which placements /forloeb/timer lists for a month
+    (:func:`.monthly.placements_in`); :data:`HOURS_MONTHS_RULE` says it on both pages. The
+    web form and the API accept only these months (:class:`.forms.HoursForm`).
+
+    Returns first days of months, newest first; empty if the placement has not started yet or
+    was cancelled (:func:`is_cancelled`: no one worked a day of it).
     """
-    if is_cancelled(placement):
+    if is_cancelled(placement) or placement.start_date > today:
         return []
     last = month_start(min(placement.end_date or today, today))
     month, months = month_start(placement.start_date), []

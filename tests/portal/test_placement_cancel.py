@@ -1,14 +1,14 @@
 """»Aflys forløbet«: a placement that never started is cancelled, not ended (review T 1).
 
 The rule (:func:`portal.placements.lifecycle.cancel_refusal`): the start date lies after today
-in Copenhagen, no hours are logged and no follow-up is registered. The row is kept with end
+in Copenhagen and no follow-up is registered (hours typed before the start are removed with it:
+review AR 1). The row is kept with end
 reason "aflyst"; a confirmation page comes first; the company sees »Aflyst« and logs no hours;
 the API says ``status: cancelled``.
 """
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -136,21 +136,16 @@ def test_a_placement_starting_today_has_started_and_cannot_be_cancelled(app, cli
     assert placement(app, pid).end_reason is None
 
 
-def test_hours_or_a_follow_up_block_a_cancellation(app, client, auth, world):
-    pid = start(client, auth, world, "2026-11-28")  # starts this month: the company may log November
+def test_a_follow_up_blocks_a_cancellation(app, client, auth, world):
+    """Hours do not (review AR 1: they are removed with it, tests/portal/test_placement_before_start.py)."""
+    pid = start(client, auth, world, "2026-11-28")
     with app.app_context():
-        db.session.add(HoursLog(placement_id=pid, month=date(2026, 11, 1), hours=Decimal("3")))
-        db.session.commit()
-        refusal = lifecycle.cancel_refusal(db.session.get(Placement, pid), TODAY)
-    assert refusal is not None and "registreret timer" in refusal
-    post_cancel(client, auth, pid)
-    assert placement(app, pid).end_reason is None
-    with app.app_context():
-        db.session.execute(sa.delete(HoursLog))
         db.session.add(PlacementEvent(placement_id=pid, kind="followup", note="Talt med lederen"))
         db.session.commit()
         with pytest.raises(lifecycle.LifecycleError, match="opfølgning"):
             lifecycle.cancel_placement(db.session.get(Placement, pid), REASON, world["consultant"], TODAY)
+    post_cancel(client, auth, pid)
+    assert placement(app, pid).end_reason is None
 
 
 def test_aflyst_is_not_a_reason_in_the_end_form_and_a_cancelled_one_is_not_ended(app, client, auth, world):
