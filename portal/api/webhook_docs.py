@@ -193,16 +193,14 @@ def register(spec: APISpec) -> None:
         label = WEBHOOK_EVENTS.get(event, "Testhændelse")
         who = " (kun jobcentrets webhooks)" if event in JOBCENTER_ONLY_EVENTS else ""
         webhooks[event] = {"post": {
-            "summary": f"{event}: {label}{who}", "description": _WHEN[event] + (
+            "summary": f"{label}{who}", "description": _WHEN[event] + (
                 "" if event == PING else " En virksomheds webhook får aldrig borgerens navn eller id; jobcentrets "
                 "får også citizen_id og citizen_external_id."),
-            "tags": ["Webhooks"], "parameters": HEADERS,
+            "security": [],  # Jobbro calls the receiver: signed (Webhook-Signature), no key
+            "parameters": HEADERS,
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{_name(event)}"}}}},
             "responses": {"2XX": {"description": "Modtaget. Svar inden for 5 sekunder; ellers prøves igen efter "
                                                  "1 min., 5 min., 30 min., 2 timer og 12 timer."}},
         }}
     spec.options["webhooks"] = webhooks
-    spec.tag({"name": "Webhooks", "description": (
-        "Beskeder, Jobbro sender til jeres webhook (opret den under Webhooks i portalen). Hver er en POST med "
-        "JSON {id, type, created_at, data, links}, signeret med webhookens hemmelighed.")})
