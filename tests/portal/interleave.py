@@ -1,5 +1,5 @@
 """Two requests at the same moment, interleaved deterministically: an app on SQLite or PostgreSQL
-(migrated to head) and :class:`Meanwhile`, which runs a second request's step while the first
+(the models' schema) and :class:`Meanwhile`, which runs a second request's step while the first
 one is between its check and its write.
 
 No timing decides an outcome: the second step runs in a thread of its own, and the first one
@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from portal import create_app
 from portal.extensions import db
@@ -24,8 +23,9 @@ DEADLINE_SECONDS = 60.0  # a step that neither finishes nor waits for a lock by 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def migrated_app(request, tmp_path, name: str):
-    """An app whose fresh database (``request.param``: sqlite or postgresql) is at head."""
+def fresh_app(request, tmp_path, name: str):
+    """An app on a fresh database (``request.param``: sqlite or postgresql) with the models'
+    schema (``create_all``, as the ``app`` fixture: the migrations have tests of their own)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'race.sqlite'}"
     else:
@@ -36,7 +36,7 @@ def migrated_app(request, tmp_path, name: str):
                       "INSTANCE_PATH": str(tmp_path / "instance"), "MATCHING_ENCODER": "hashing",
                       "MATCHING_BACKEND": "memory"})
     with app.app_context():
-        upgrade()
+        db.create_all()
     return app
 
 

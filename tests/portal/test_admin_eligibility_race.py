@@ -19,12 +19,12 @@ from portal.extensions import db
 from store.models import AuditEvent, EligibilityRule, EligibilityVersion
 from store.profiles import load_rules
 from tests.conftest import AuthActions, user_factory
-from tests.portal.interleave import DATABASES, Meanwhile, dispose, migrated_app
+from tests.portal.interleave import DATABASES, Meanwhile, dispose, fresh_app
 
 
 @pytest.fixture(params=DATABASES)
 def app(request, tmp_path):
-    app = migrated_app(request, tmp_path, "rules")
+    app = fresh_app(request, tmp_path, "rules")
     yield app
     dispose(app)
 
@@ -141,7 +141,7 @@ def _counter(app) -> int | None:
 
 
 def test_each_save_that_changes_something_bumps_the_counter_once(app):
-    assert _counter(app) is None  # migration 0033 leaves the table empty: the first save writes the row
+    assert _counter(app) is None  # the table starts empty (as after migration 0033): the first save writes the row
     with app.app_context():
         table = eligibility.current_table(db.session)
         allowed = {pair for pair, ok in table.items() if ok}

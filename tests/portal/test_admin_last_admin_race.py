@@ -17,7 +17,7 @@ from portal.admin import service
 from portal.extensions import db
 from store.models import AuditEvent, User
 from tests.conftest import user_factory
-from tests.portal.interleave import DATABASES, Meanwhile, dispose, migrated_app
+from tests.portal.interleave import DATABASES, Meanwhile, dispose, fresh_app
 
 KEEPS_ROLE = "er den sidste aktive administrator og skal beholde rollen."
 NOT_DISABLED = "er den sidste aktive administrator og kan ikke deaktiveres."
@@ -25,7 +25,7 @@ NOT_DISABLED = "er den sidste aktive administrator og kan ikke deaktiveres."
 
 @pytest.fixture(params=DATABASES)
 def app(request, tmp_path):
-    app = migrated_app(request, tmp_path, "admins")
+    app = fresh_app(request, tmp_path, "admins")
     yield app
     dispose(app)
 
