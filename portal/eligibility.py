@@ -44,7 +44,7 @@ class TableChanged(Exception):
 
 
 def version(session: Session) -> int:
-    """The table's save counter (0 before the first save of a database without its row).
+    """The table's save counter (0 before the first save, which writes its row).
 
     Read it before the table: a save committed after this read makes :func:`save_table`
     with this value refuse, so a table read after it is never overwritten unseen.
@@ -57,8 +57,8 @@ def _claim(session: Session, seen: int) -> bool:
 
     One conditional UPDATE (compare-and-set): on PostgreSQL a second saver waits for the first
     one's row lock and then finds the counter moved; SQLite runs one writer at a time, and this
-    is the save's first write, so the WHERE is evaluated on the latest table. A database without
-    the row (``create_all``) gets it inserted once; a second insert at the same moment does nothing.
+    is the save's first write, so the WHERE is evaluated on the latest table. Before the first
+    save there is no row: it is inserted once, and a second insert at the same moment does nothing.
     """
     bumped = session.execute(sa.update(EligibilityVersion)
                              .where(EligibilityVersion.id == 1, EligibilityVersion.version == seen)
