@@ -128,3 +128,13 @@ def test_the_focus_goal_counts_no_hours_of_a_placement_not_started_by_its_day(ap
     built.placement(cid, "smaajob", start_day, hours={date(2026, 6, 1): "120"})
     assert AS_OF == date(2026, 6, 15)
     assert (built.metric(focus_goal).numerator == 1) is counts
+
+
+def test_an_ended_placement_has_no_cancel_section(app, client, auth, world, today):  # noqa: F811
+    pid = start(client, auth, world, "2026-11-02")
+    client.post(f"/forloeb/{pid}/afslut", data={"end_date": "2026-11-20", "end_reason": "afbrudt",
+                                                "csrf_token": auth.csrf_token("/")})
+    with app.app_context():
+        assert db.session.get(Placement, pid).end_reason == "afbrudt"
+    page = client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
+    assert 'id="aflys"' not in page and 'data-testid="cancel-refusal"' not in page
