@@ -298,13 +298,12 @@ def coarsen_out_of_reach(session: Session, *, today: date) -> int:
     not selected again. The caller commits.
     """
     reach = reach_start(today)
-    placements = sa.select(Placement.id).where(Placement.citizen_id == Citizen.id)
     to_do = sa.or_(Citizen.vk_id.is_not(None), Citizen.adviser_id.is_not(None),
                    _not_first(Citizen.case_start), _not_first(Citizen.case_closed),
                    sa.exists().where(Proposal.citizen_id == Citizen.id),
                    sa.exists().where(VkChange.citizen_id == Citizen.id),
                    sa.exists().where(CaseClosure.citizen_id == Citizen.id),
-                   sa.exists().where(PlacementEvent.placement_id.in_(placements.scalar_subquery())),
+                   sa.exists().where(PlacementEvent.placement_id == Placement.id, Placement.citizen_id == Citizen.id),
                    sa.exists().where(Placement.citizen_id == Citizen.id,
                                      sa.or_(_not_first(Placement.start_date), _not_first(Placement.end_date))))
     in_reach = sa.exists().where(Placement.citizen_id == Citizen.id,

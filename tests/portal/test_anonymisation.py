@@ -189,6 +189,8 @@ def test_maal_and_the_partner_reports_are_the_same_after_anonymising_old_cases(a
         starts_after = dict(db.session.execute(sa.select(Placement.id, Placement.start_date)).all())
         assert any(starts_after[p] != starts_before[p] for p in starts_before)  # some days did move
         assert _figures(db.session, later) == before
+        from portal.privacy import coarsen_out_of_reach
+        assert coarsen_out_of_reach(db.session, today=later) == 0  # nothing selected twice
 
 
 def test_retention_prunes_old_notifications_and_sent_mails(app, runner, make_user):
@@ -230,3 +232,32 @@ def test_the_privacy_notice_says_what_anonymisation_keeps_and_the_periods(app, c
     assert "ydelsesgruppe, sagens start- og slutmåned" in page and "mindre end 3 år tilbage" in page
     assert "Beskeder i Jobbro slettes, når de er <strong>2 år</strong> gamle" in page
     assert "sendt for <strong>30 dage</strong> siden" in page
+
+
+def test_anonymising_and_coarsening_run_on_postgresql(app, postgres_url, uploads):
+    """The day-of-month test and the deletes are SQL: the same on PostgreSQL as on SQLite."""
+    from portal import create_app
+    from portal.demo.loader import load_demo
+    from portal.privacy import coarsen_out_of_reach
+    from tests.postgres_server import fresh_database
+
+    pg_app = create_app({"TESTING": True, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p", "UPLOAD_FOLDER": str(uploads),
+                         "DATABASE_URL": fresh_database(postgres_url, "t_anonymisation")})
+    with pg_app.app_context():
+        db.create_all()
+    try:
+        with pg_app.app_context():
+            demo_day = date(2026, 11, 23)
+            load_demo(db.session, demo_day, citizen_count=60)
+            later = demo_day + timedelta(days=pg_app.config["RETENTION_DAYS"] + 200)
+            assert anonymise_expired(db.session, uploads, today=later,
+                                     retention_days=pg_app.config["RETENTION_DAYS"]) > 0
+            db.session.commit()
+            anonymised = db.session.execute(sa.select(Citizen.case_start, Citizen.case_closed, Citizen.vk_id).where(
+                Citizen.anonymised_at.is_not(None))).all()
+            assert anonymised and all(s.day == 1 and c.day == 1 and vk is None for s, c, vk in anonymised)
+            assert coarsen_out_of_reach(db.session, today=later) == 0
+    finally:
+        with pg_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
