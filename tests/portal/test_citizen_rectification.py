@@ -152,3 +152,20 @@ def test_the_shared_service_corrects_for_the_api_and_the_import_too(app, world):
     # the phone was removed from the profile: the company no longer has one to call
     assert _profile(app, world["proposal"]) == {"experience": "Kok i fem år", "email": "ny@example.com"}
     assert len(_notices(app, world["company"])) == 1
+
+
+def test_a_phone_corrected_through_the_api_reaches_the_company(app, client, make_user, world):
+    from tests.api.api_fixtures import bearer, make_token
+
+    with app.app_context():
+        db.session.get(Citizen, world["citizen"]).external_id = "SAG-9"
+        db.session.commit()
+    raw = make_token(app, make_user("admin"))
+    body = {"name": MARKER, "phone": NEW_PHONE, "email": "gammel@example.com", "benefit_group": "kontanthjaelp",
+            "hours_available": 12.5, "postcode": "8722", "languages": "dansk", "readiness_group": "i_gang",
+            "case_start": "2026-01-05", "job_goals": ["Kok (skånejob pga. rygskade)"]}
+    response = client.put("/api/v1/citizens/SAG-9", json=body, headers=bearer(raw))
+    assert response.status_code == 200, response.json
+    assert _profile(app, world["proposal"])["phone"] == NEW_PHONE
+    [notice] = _notices(app, world["company"])
+    assert notice.text.endswith("er rettet hos jobcentret: telefonnummer. Se de rettede oplysninger på kandidatens side.")
