@@ -16,7 +16,7 @@ the citizen's page); only a row refused for its own cells also names its CV file
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import audit
 from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
-from ..i18n import format_number
+from ..i18n import format_date, format_number
 from store.models import Citizen, User
 from store.models.base import utcnow
 from . import citizens, lookalikes, openings
@@ -75,6 +75,8 @@ class RowLink:
     changes: tuple[ShownChange, ...] = ()
     warnings: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # what keeps a citizen from matching (missing_for_matching)
+    closed_on: date | None = None  # the citizen's case is closed in the portal (not matched)
+    closed_note: str = ""  # the warning for that (:func:`closed_warning`), shown with a link to the case
 
 
 @dataclass
@@ -94,6 +96,9 @@ class Report:
     # Created or updated citizens that cannot be matched yet, and how many lack each item.
     unmatchable: int = 0
     missing_counts: dict[str, int] = field(default_factory=dict)
+    # Created or updated citizens whose case is closed in the portal: not matched, and the
+    # import does not reopen them (a reopening is a person's decision, with a reason).
+    closed: int = 0
 
     @property
     def rows(self) -> int:
@@ -126,11 +131,14 @@ class Report:
         return {"kind": self.kind, "file": self.filename, "dry_run": self.dry_run, "counts": self.counts,
                 "file_problems": self.file_problems, "notes": self.notes,
                 "unmatchable": self.unmatchable, "missing_for_matching": self.missing_counts,
+                "closed_cases": self.closed,
                 "refused": [{k: (list(v) if k == "duplicate_of" else v) for k, v in p.__dict__.items()
                              if k != "goals_of"} for p in self.problems],
                 "rows": [{"row": r.row, "external_id": r.external_id, "status": r.status,
-                          "changed": [c.label for c in r.changes], "warnings": list(r.warnings),
-                          "missing_for_matching": list(r.missing)}
+                          "changed": [c.label for c in r.changes],
+                          "warnings": [*r.warnings, *([r.closed_note] if r.closed_note else [])],
+                          "missing_for_matching": list(r.missing),
+                          "case_closed": r.closed_on.isoformat() if r.closed_on else None}
                          for r in self.links]}
 
 
@@ -323,26 +331,41 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         warnings += (f"Id'et i fagsystemet {'knyttes' if context.dry_run else 'er knyttet'} til borger nr. "
                      f"{attached.id}, som var oprettet i portalen uden id og har samme navn og samme "
                      "e-mail eller telefon; borgeren opdateres fra rækken.",)
-    missing = _missing_for_matching(context, outcome, report)
+    missing, closed_on = _missing_for_matching(context, outcome, report)
+    closed_note = closed_warning(closed_on, context.dry_run) if closed_on is not None else ""
     if (outcome.status != "unchanged" or warnings) and len(report.links) < MAX_LISTED:
         report.links.append(RowLink(number, external_id, outcome.status, outcome.entity_id,
-                                    shown_changes(outcome.changes), warnings, missing))
+                                    shown_changes(outcome.changes), warnings, missing, closed_on, closed_note))
 
 
-def _missing_for_matching(context: _Context, outcome, report: Report) -> tuple[str, ...]:
+def closed_warning(closed_on: date, dry_run: bool) -> str:
+    """The row's warning for a citizen whose case is closed in the portal (review AV 3): the
+    row is applied, but the citizen is not matched, and the import does not reopen the case
+    (a file has no case status, and a reopening is a consultant's decision with a reason)."""
+    applied = "opdateres" if dry_run else "er opdateret"
+    return (f"Sagen er afsluttet i portalen ({format_date(closed_on)}). Borgeren {applied}, men matches "
+            "ikke og står ikke i nogen sagsstamme, og importen genåbner ikke sagen. Er borgeren aktiv "
+            "igen, så genåbn sagen på borgerens side.")
+
+
+def _missing_for_matching(context: _Context, outcome, report: Report) -> tuple[tuple[str, ...], date | None]:
     """What keeps a created or updated citizen from being matched (CV, jobmål, VK), counted in
-    the report, so it does not promise matching for citizens that cannot be matched."""
+    the report, so it does not promise matching for citizens that cannot be matched; and the
+    day its case was closed, when it is (counted in ``report.closed``, review AV 3)."""
     if context.kind != "citizens" or outcome.status == "unchanged":
-        return ()
+        return (), None
     citizen = db.session.get(Citizen, outcome.entity_id)
-    if citizen is None or citizen.case_closed is not None:
-        return ()
+    if citizen is None:
+        return (), None
+    if citizen.case_closed is not None:
+        report.closed += 1
+        return (), citizen.case_closed
     missing = tuple(citizen.missing_for_matching)
     if missing:
         report.unmatchable += 1
         for item in missing:
             report.missing_counts[item] = report.missing_counts.get(item, 0) + 1
-    return missing
+    return missing, None
 
 
 def _cv_warning(problem: str, status: str, dry_run: bool) -> str:
