@@ -10,7 +10,7 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
   with the company and when (name, each time; the profile and contact details; the CV and its
   version), the interviews;
 - what each company got, as a summary (the recipients, art. 15(1)(c));
-- the placements with their hours and follow-ups, and the hotline requests about them;
+- the placements with their hours, follow-ups and success stories, and the hotline requests about them;
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
 - the retention: when the case is anonymised (``RETENTION_DAYS`` after closing), and when a
   replaced CV version is deleted (:mod:`portal.citizens.cv_versions`).
@@ -29,7 +29,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from store import clock
-from store.models import (Citizen, HotlineRequest, Interview, Placement, Proposal, User)
+from store.models import Citizen, HotlineRequest, Interview, Placement, Proposal, SuccessStory, User
+from store.models.stories import STORY_STATUSES
 from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS,
                                 END_REASONS, HOTLINE_CATEGORIES, HOTLINE_MESSAGE_KINDS, HOTLINE_STATUSES,
                                 HOTLINE_URGENCIES, INTERVIEW_SIDES, INTERVIEW_STATUSES, LIMITATION_FLAGS,
@@ -234,6 +235,13 @@ def _placement(placement: Placement, users: _Users) -> dict:
                   for h in sorted(placement.hours, key=lambda h: h.month)],
         "Opfølgning og ændringer": [{"Tidspunkt": e.at, "Hvad": PLACEMENT_EVENT_KINDS.get(e.kind, e.kind),
                                      "Notat": e.note or None, "Af": users(e.user_id)} for e in placement.events],
+        # Anonymous on the page, but written about this placement: the citizen's data too.
+        "Gode historier om forløbet": [
+            {"Titel": story.title, "Status": STORY_STATUSES.get(story.status, story.status),
+             "Offentliggjort": story.published_at, "Borgerens samtykke bekræftet": _yes(story.consent_confirmed),
+             "Tekst": story.text}
+            for story in db.session.scalars(sa.select(SuccessStory).where(SuccessStory.placement_id == placement.id)
+                                            .order_by(SuccessStory.id))],
     }
 
 

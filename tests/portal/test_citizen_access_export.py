@@ -231,3 +231,18 @@ def test_plain_records_are_tables_and_a_restriction_shows_as_not_seen(app, clien
     html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
     shared = html.split('data-testid="access-section-delt"')[1].split("</section>")[0]
     assert "<dt>Ser virksomheden det nu</dt><dd><span class=\"jobbro-wrap jobbro-access-text\">Nej</span>" in shared
+
+
+def test_a_success_story_about_the_placement_is_in_the_export(app, client, auth, admin, world):
+    from store.models import SuccessStory
+
+    with app.app_context():
+        placement = db.session.scalars(sa.select(Placement).where(Placement.citizen_id == world["citizen"])).one()
+        db.session.add(SuccessStory(title="Fra praktik til job", text="Historie-Tekst-Egern", company_id=placement.company_id,
+                                    placement_id=placement.id, kind="virksomhedspraktik", status="published",
+                                    author_id=world["consultant"].id, consent_confirmed=True))
+        db.session.commit()
+    auth.login(admin.email)
+    html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
+    section = html.split('data-testid="access-section-forloeb"')[1].split("</section>")[0]
+    assert "Historie-Tekst-Egern" in section and "Offentliggjort" in section
