@@ -756,11 +756,13 @@ class ReasonNeeded(InterviewError):
         super().__init__(REASON_NEEDED)
 
 
-def check_answer(proposal: Proposal, response: str, note: str | None = None) -> None:
+def check_answer(proposal: Proposal, response: str, note: str) -> None:
     """Refuse an answer the company may not give now (nothing is written).
 
-    ``note``: the answer's note (the outcome's reason). None only for a check made before the
-    note is read; :func:`answer`, which every way of answering goes through, always gives it.
+    ``note``: the answer's note (the outcome's reason), always given: the web's answer form
+    checks with it before its confirmation page, so a no without a reason after the held
+    interview is refused at once, not only once confirmed; :func:`answer`, which every way of
+    answering goes through, checks again.
 
     Raises:
         ReasonNeeded: "declined" after the booked interview was held (:func:`held`: the outcome
@@ -773,7 +775,7 @@ def check_answer(proposal: Proposal, response: str, note: str | None = None) -> 
     """
     if proposals_hold.is_held(proposal):
         raise TransitionError(f"{ON_HOLD_TEXT}. Svaret er ikke gemt.")
-    if response == "declined" and note is not None and not note.strip() and held(booked(proposal)):
+    if response == "declined" and not note.strip() and held(booked(proposal)):
         raise ReasonNeeded()
     if response == "hired" and not identity_released(proposal) and proposal.company_response != "hired":
         # A company cannot have hired someone whose name it was never given (review finding);

@@ -55,6 +55,17 @@ def kept_answer(proposal_id: int) -> ResponseForm | None:
         return None
     form = ResponseForm(formdata=kept, meta={"csrf": False})
     form.validate()
+    if not form.note.errors and form.response.data == "declined":
+        # The service's refusal of a no without a reason after the held interview, shown at the
+        # note it concerns (the rule as the pair stands now: interviews.service.check_answer).
+        proposal = db.session.get(Proposal, proposal_id)
+        try:
+            if proposal is not None:
+                interviews.check_answer(proposal, "declined", form.note.data or "")
+        except interviews.ReasonNeeded as err:
+            form.note.errors = [*form.note.errors, str(err)]
+        except (proposals.TransitionError, interviews.InterviewError):
+            pass  # said in the message the refusal flashed
     return form
 
 
@@ -91,7 +102,9 @@ def respond(opening_id: int, proposal_id: int):
         return back
     response = form.response.data
     try:
-        interviews.check_answer(proposal, response)
+        # With the note: a no without a reason after the held interview is refused here, before
+        # any confirmation page (not only once the company has confirmed it).
+        interviews.check_answer(proposal, response, form.note.data or "")
         if interviews.needs_confirmation(proposal, response) and not confirmed():
             return confirm_page(proposal, response, back.location, fields=fields)
         previous = proposal.company_response
@@ -104,7 +117,8 @@ def respond(opening_id: int, proposal_id: int):
     except (proposals.TransitionError, interviews.InterviewError) as err:
         db.session.rollback()
         flash(str(err), "error")
-        keep_form(_ANSWER_FORM.format(proposal.id), request.form)  # the note typed is not lost
+        # the note typed is not lost; a missing reason is shown at the note too (kept_answer)
+        keep_form(_ANSWER_FORM.format(proposal.id), request.form)
     else:
         flash(_saved_message(previous, response), "success")
         if upcoming is not None:

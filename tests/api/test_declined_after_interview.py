@@ -83,3 +83,28 @@ def test_the_web_outcome_form_and_the_service_say_the_same(app, client, auth, wo
             interviews.check_answer(proposal, "declined", "")
         interviews.check_answer(proposal, "declined", "Valgte en anden")
         interviews.check_answer(proposal, "hired", "")  # a hire needs no reason
+
+
+def test_changing_a_hire_to_no_without_a_reason_is_refused_before_the_confirmation(app, client, auth, world):
+    """On the web the answer is checked with its note before the confirmation page: a change from
+    »Ansat / startet« to a no with no reason after the held interview is refused at once, with
+    what was chosen kept and the message at the note, not only after the company confirmed."""
+    with app.app_context():
+        db.session.get(Proposal, world["proposal"]).company_response = "hired"
+        db.session.commit()
+    auth.switch_to(world["company"].email)
+    done = client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                       data={"csrf_token": auth.csrf_token("/"), "response": "declined", "note": " ",
+                             "next": "candidate"})
+    assert done.status_code == 302  # no confirmation page first
+    assert _answer(app, world) == ("hired", None, 0)
+    page = client.get(done.location).get_data(as_text=True)
+    form = page[page.index('action="/opslag/'):]
+    form = form[:form.index("</form>")]
+    assert '<option value="declined" selected>' in form  # the choice kept
+    note = form[form.index('id="note-error"'):]
+    assert note.index(interviews.REASON_NEEDED) < note.index('id="note"')  # at the note
+    with_reason = client.post(f"/opslag/{world['opening']}/kandidat/{world['proposal']}/svar",
+                              data={"csrf_token": auth.csrf_token("/"), "response": "declined",
+                                    "note": "Valgte en anden", "next": "candidate"})
+    assert with_reason.status_code == 200 and "Ændre jeres svar" in with_reason.get_data(as_text=True)
