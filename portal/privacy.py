@@ -24,7 +24,8 @@ with the default five years) coarsens the days to the first of their month, drop
 adviser, the proposals with their consents, answers, disclosures and interviews, the follow-up
 notes' rows, the VK history and the reopened closings (:func:`coarsen_out_of_reach`). The
 access log keeps its rows with the citizen's number (it is append-only). What remains is counted
-in statistics only: no page shows an anonymised citizen.
+in statistics only: no page shows an anonymised citizen, and the staff's lists behind the figures
+(``/maal/grundlag``) name the case »Anonymiseret borger«.
 
 A case is not anonymised while one of its placements still runs (an open placement is a current
 employee the company still logs hours for): :func:`running_kept` counts them, held back until the
