@@ -39,6 +39,7 @@ from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESP
 from .. import proposals
 from ..citizens import cv_sharing, cv_versions, queries
 from ..extensions import db
+from ..i18n import format_date
 from ..pseudonyms import pseudonym
 from . import audit_view
 
@@ -153,7 +154,7 @@ def _cv_versions(citizen: Citizen, users: _Users) -> list[dict]:
         if cv is current:
             state = "Nuværende CV"
         elif (until := cv_versions.delete_on(citizen, cv)) is not None:
-            state = f"Erstattet af et nyere CV; slettes senest {until.strftime('%d.%m.%Y')}"
+            state = f"Erstattet af et nyere CV; slettes senest {format_date(until)}"
         else:
             state = "Erstattet af et nyere CV; gemmes, så længe en virksomhed har det efter borgerens samtykke"
         rows.append({"CV nr.": cv.id, "Gemt": cv.created_at, "Gemt af": users(cv.uploaded_by_id),
@@ -276,8 +277,8 @@ def _days(days: int) -> str:
 def _retention(citizen: Citizen, retention_days: int) -> dict:
     if citizen.case_closed is not None:
         when = citizen.case_closed + timedelta(days=retention_days)
-        case = (f"Sagen blev afsluttet {citizen.case_closed.strftime('%d.%m.%Y')}. Oplysningerne anonymiseres "
-                f"{when.strftime('%d.%m.%Y')} ({_days(retention_days)} efter afslutningen).")
+        case = (f"Sagen blev afsluttet {format_date(citizen.case_closed)}. Oplysningerne anonymiseres "
+                f"{format_date(when)} ({_days(retention_days)} efter afslutningen).")
     else:
         when = None
         case = (f"Sagen er åben. Oplysningerne anonymiseres {_days(retention_days)} efter, at sagen er afsluttet.")
