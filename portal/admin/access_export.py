@@ -154,7 +154,8 @@ def _cv_versions(citizen: Citizen, users: _Users) -> list[dict]:
         if cv is current:
             state = "Nuværende CV"
         elif (until := cv_versions.delete_on(citizen, cv)) is not None:
-            state = f"Erstattet af et nyere CV; slettes senest {format_date(until)}"
+            state = ("Erstattet af et nyere CV; slettes " + (
+                "ved jobcentrets næste daglige oprydning" if until <= clock.today() else f"senest {format_date(until)}"))
         else:
             state = "Erstattet af et nyere CV; gemmes, så længe en virksomhed har det efter borgerens samtykke"
         rows.append({"CV nr.": cv.id, "Gemt": cv.created_at, "Gemt af": users(cv.uploaded_by_id),

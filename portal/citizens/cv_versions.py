@@ -82,6 +82,11 @@ class Replaced:
     replaced_at: datetime
     delete_on: date | None  # None: kept while a company has it under a consent in force
 
+    @property
+    def due(self) -> bool:
+        """Its day has come: the next retention run deletes it."""
+        return self.delete_on is not None and self.delete_on <= clock.today()
+
 
 def replaced(citizen: Citizen) -> list[Replaced]:
     """The citizen's replaced versions, newest first, each with its deletion day."""

@@ -13,6 +13,7 @@ from ..access import AUDIT_DOWN, audited_read, citizen_or_404, consultant_requir
 from ..extensions import db
 from ..formutil import choices
 from ..errors import render_error
+from store import clock
 from store.models import Citizen, CvDocument, User
 from . import bp, conflicts, cv_sharing, cv_versions, need_to_know, queries, service, uploads
 from .forms import MAX_CV_CHARS, AssignForm, CvTextForm, CvUploadForm, LimitationsForm
@@ -26,7 +27,8 @@ def _render_cv(citizen, upload_form, text_form):
     withheld = cv_sharing.describe(cv_sharing.checked(current, citizen).withheld) if current else ""
     return render_template("citizens/cv.html", citizen=citizen, upload_form=upload_form,
                            text_form=text_form, withheld=withheld, sharing=cv_sharing.sharing(citizen),
-                           replaced=cv_versions.replaced(citizen), keep_days=cv_versions.keep_days())
+                           replaced=cv_versions.replaced(citizen), keep_days=cv_versions.keep_days(),
+                           today=clock.today())
 
 
 @bp.get("/<int:citizen_id>/cv")

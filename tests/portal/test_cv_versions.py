@@ -73,7 +73,8 @@ def test_the_cv_page_lists_each_replaced_version_with_the_day_it_goes(app, clien
     rows = {int(part.split('"')[0]): part.split("</li>")[0]
             for part in html.split('data-testid="cv-replaced" data-cv="')[1:]}
     assert "erstattet 01.11.2026" in rows[world["a_cvs"][1]] and "slettes 01.12.2026" in rows[world["a_cvs"][1]]
-    assert "slettes 31.10.2026" in rows[world["a_cvs"][0]]  # due: the next retention run deletes it
+    assert "slettes ved næste daglige oprydning" in rows[world["a_cvs"][0]]  # due 31.10: the next run deletes it
+    assert "Tidligere versioner (2), den første slettes ved næste daglige oprydning" in html
     shared = client.get(f"/borgere/{world['b']}/cv").get_data(as_text=True)
     assert "gemmes, mens en virksomhed har den efter borgerens samtykke" in shared
 
@@ -120,3 +121,4 @@ def test_the_access_export_lists_every_version_with_its_deletion_day(app, client
     html = client.get(f"/admin/indsigt/{world['a']}").get_data(as_text=True)
     section = html.split('data-testid="access-section-cv"')[1].split("</section>")[0]
     assert "Anna A CV nummer 0" in section and "slettes senest 01.12.2026" in section
+    assert "slettes ved jobcentrets næste daglige oprydning" in section  # v0, due since 31.10
