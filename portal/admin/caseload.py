@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..extensions import db
+from ..notifications import assigned
 from .service import AccountRuleError
 from store import clock
 from store.models import Citizen, Company, HotlineRequest, Team, User
@@ -55,7 +56,7 @@ class Handover:
 
 
 def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bool = True,
-              companies: bool = True, requests: bool = True) -> Handover:
+              companies: bool = True, requests: bool = True, by: User | None = None) -> Handover:
     """Give ``user``'s open cases as VK (``citizens``) and as adviser (``advised``), companies
     (as VK) and hotline requests not closed to ``successor``, in the caller's transaction (the
     caller commits); one summary audit event.
@@ -65,7 +66,8 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
     the matching index is told (outbox) and the citizen's own history says »Sagsbehandlere
     ændret« (``citizen_assigned``), once per citizen even when both roles move. A citizen whose
     processing is restricted (GDPR art. 18) is read-only and stays, counted in ``restricted``.
-    Works for an active user too (e.g. going on leave).
+    Works for an active user too (e.g. going on leave). ``successor`` gets one summary notice
+    of the citizens they took over (:func:`portal.notifications.assigned.announce_handover`).
 
     Raises:
         AccountRuleError: ``successor`` is ``user``, or not an active consultant (``successor_id``).
@@ -113,6 +115,9 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
             .values(assigned_to_id=successor.id).execution_options(synchronize_session="fetch")).rowcount
     done = Handover(successor.name, moved_citizens, moved_companies, moved_requests, len(restricted),
                     moved_advised, tuple(role for role in ("VK", "rådgiver") if role in restricted_roles))
+    # The successor is told, in one summary, which citizens are theirs now (review AV 6).
+    assigned.announce_handover(successor, citizens=moved_citizens, advised=moved_advised, leaving=user,
+                               by=by)
     if done:
         advised_part = f" raadgiver:{moved_advised}" if moved_advised else ""
         audit.record("caseload_handed_over",

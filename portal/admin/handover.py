@@ -92,7 +92,7 @@ def handover(user_id: int):
         try:
             done = caseload.hand_over(user, db.session.get(User, form.successor_id.data), citizens=form.citizens.data,
                                      advised=form.advised.data, companies=form.companies.data,
-                                     requests=form.requests.data)
+                                     requests=form.requests.data, by=current_user)
         except service.AccountRuleError as refusal:
             db.session.rollback()
             attach_error(form, refusal)
@@ -177,7 +177,7 @@ def toggle_user(user_id: int):
             held = service.holdings([user.id], include_active=True)
             return _page(user, held[0] if held else None, form, deactivate=True), 400
         try:
-            done = caseload.hand_over(user, db.session.get(User, form.successor_id.data))
+            done = caseload.hand_over(user, db.session.get(User, form.successor_id.data), by=current_user)
         except service.AccountRuleError as refusal:
             db.session.rollback()
             flash(str(refusal), "error")

@@ -12,6 +12,7 @@ from .. import audit, merge
 from ..access import AUDIT_DOWN, audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..formutil import choices
+from ..notifications import assigned
 from ..errors import render_error
 from store import clock
 from store.models import Citizen, CvDocument, User
@@ -232,8 +233,11 @@ def assign(citizen_id: int):
         posted.update(found.take if found is not None else {})
         vk, adviser = (db.session.get(User, posted["vk_id"]) if posted["vk_id"] else None,
                        db.session.get(User, posted["adviser_id"]) if posted["adviser_id"] else None)
+        before = citizen.vk_id, citizen.adviser_id
         try:
             changed = service.assign_caseworkers(citizen, vk, adviser, form.confirm_vk_change.data)
+            if changed:  # the new caseworkers are told, in the same commit (review AV 6)
+                assigned.announce_assigned(citizen, old_vk_id=before[0], old_adviser_id=before[1], by=current_user)
         except service.CitizenChangeError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message_da)

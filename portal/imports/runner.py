@@ -21,12 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import audit
 from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
 from ..i18n import format_date, format_number
+from ..notifications import assigned
 from store.models import Citizen, User
 from store.models.base import utcnow
 from . import citizens, lookalikes, openings
@@ -99,6 +101,9 @@ class Report:
     # Created or updated citizens whose case is closed in the portal: not matched, and the
     # import does not reopen them (a reopening is a person's decision, with a reason).
     closed: int = 0
+    # Citizens each VK was given by the file (created with them, or moved to them): told once
+    # at the end of a real import (review AV 6).
+    given_to_vk: dict[int, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -206,6 +211,8 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     context = _Context(kind, getattr(actor, "id", None), dry_run, None if dry_run else cv_folder, directory, archive,
                        lookalikes=lookalikes)
     _second_pass(source, headers.positions, duplicates, context, report, batch_size, progress)
+    if not dry_run and report.given_to_vk:
+        _tell_vks(report.given_to_vk)
     if archive is not None:
         of_refused, unnamed = archive.unused(frozenset(report.refused_ids))
         if of_refused:
@@ -324,6 +331,9 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         return
     context.stored += list(outcome.stored_files)
     report.counts[outcome.status] += 1
+    if context.kind == "citizens" and record.vk_id is not None and (
+            outcome.status == "created" or "vk" in outcome.changed):
+        report.given_to_vk[record.vk_id] = report.given_to_vk.get(record.vk_id, 0) + 1
     warnings = (_cv_warning(cv_problem, outcome.status, context.dry_run),) if cv_problem else ()
     if outcome.left_behind:
         warnings += (_left_behind_warning(outcome.left_behind, context.dry_run),)
@@ -410,6 +420,18 @@ def _with_cv(record, archive: CvArchive):
     except ExtractionError as exc:
         return record, exc.message_da
     return (replace(record, cv=cv) if cv is not None else record), ""
+
+
+def _tell_vks(given: dict[int, int]) -> None:
+    """One notice per VK the file gave citizens, after the rows are committed (a failure to
+    tell is logged; the import stands)."""
+    try:
+        users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(given)))}
+        assigned.announce_imported(given, users)
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("import: the VKs were not told: %s", type(exc).__name__)
 
 
 def _end_batch(context: _Context) -> None:
