@@ -79,11 +79,14 @@ def test_the_cv_page_lists_each_replaced_version_with_the_day_it_goes(app, clien
     assert "gemmes, mens en virksomhed har den efter borgerens samtykke" in shared
 
 
-def test_the_retention_run_deletes_replaced_versions_past_their_time_unless_shared(app, runner, world):
+def test_the_retention_run_deletes_replaced_versions_past_their_time_unless_shared(app, runner, client, auth, world):
     result = runner.invoke(args=["retention"])
     assert result.exit_code == 0, result.output
     assert "1 replaced CV versions deleted (kept 30 days unless shared)" in result.output
     assert _cv_ids(app, world["a"]) == world["a_cvs"][1:]  # the current and the one still within its days
+    auth.login(world["consultant"].email)
+    assert "Tidligere versioner (1), slettes 01.12.2026</summary>" in client.get(f"/borgere/{world['a']}/cv").get_data(
+        as_text=True)
     assert not (world["folder"] / "old0.txt").exists()  # the file went after the commit
     assert _cv_ids(app, world["b"]) == world["b_cvs"]  # a company has v0 under a consent in force
     assert _cv_ids(app, world["c"]) == world["c_cvs"]  # restricted: kept as the case is
