@@ -6,7 +6,9 @@ need-to-know included (:mod:`portal.hotline.need_to_know`): a request about a pl
 the token user's case is listed with ``subject`` null, and its thread is refused (403, both to
 read and to answer), since the purpose the web asks first has no place in an API; an
 integration's key belongs to no case, so it is refused every request about a placement (by
-design: the rule is the job centre's, and an integration never logs in to give a purpose). A
+design: the rule is the job centre's, and an integration never logs in to give a purpose); it reads
+a request about no placement, and never writes in a thread or closes one (403: a reply or a closing is
+in an employee's name). A
 company's key reads and answers all its own requests, those about its placements included, as
 its users do on the web; need-to-know does not apply to the company that wrote the request. The rules and notifications are
 :mod:`portal.hotline.service`'s; the body is validated by the web's forms. A placement's label
@@ -147,17 +149,25 @@ OUTSIDE_CASE_INTEGRATION = (
 def _refuse_outside_case(found: HotlineRequest) -> None:
     """:raise 403: (problem, logged) for a job-centre token whose user must give a purpose to
     read ``found`` (:func:`portal.hotline.need_to_know.may_read`): the API cannot take one."""
-    if current_user.role == "company" or need_to_know.may_read(current_user, found):
-        return
+    if current_user.role == "company" or found.placement is None or need_to_know.may_read(current_user, found):
+        return  # a request about no placement names no citizen: every job-centre key reads it
     audit.record_now("authorisation_denied", citizen_id=found.placement.citizen_id,
                      purpose=f"api hotline:{found.id} outside_case", result="denied")
     text = OUTSIDE_CASE_INTEGRATION if current_user.role == "integration" else OUTSIDE_CASE
     problems.abort(403, text.format(url=url_for("hotline.detail", request_id=found.id)))
 
 
+INTEGRATION_WRITE = ("En integrationsnøgle kan ikke skrive i en henvendelse: et svar fra jobcentret står i en "
+                     "medarbejders navn og gør den til den ansvarlige. Brug en medarbejders personlige nøgle, "
+                     "eller svar i portalen.")
+
+
 def _thread_check() -> None:
     """The need-to-know check of a job-centre reply (``guard.restrict_endpoints``): refused before
-    its body is read. A company's reply is checked by the view, as before."""
+    its body is read. A company's reply is checked by the view, as before. An integration's key
+    never writes in a thread (403): the service knows a reply only from a person."""
+    if current_user.role == "integration":
+        problems.abort(403, INTEGRATION_WRITE)
     if current_user.role != "company":
         _refuse_outside_case(_load(request.view_args["request_id"]))
 
@@ -243,7 +253,7 @@ def get_request(request_id: int):
 @bp.doc(parameters=[common.IDEMPOTENCY_KEY])
 @bp.arguments(MessageIn)
 @bp.response(201, RequestOut)
-@bp.alt_response(403, description=THREAD_REFUSED)
+@bp.alt_response(403, description=THREAD_REFUSED + " En integrationsnøgle skriver ikke i henvendelser.")
 @bp.alt_response(409, description="Henvendelsen er lukket; opret en ny.")
 def add_message(body, request_id: int):
     """Svar i tråden (jobcentret) eller følg op (virksomheden)."""

@@ -109,3 +109,15 @@ def test_the_document_describes_the_close_operation(app, client, world):
     operation = spec["paths"]["/api/v1/hotline/{request_id}/close"]["post"]
     assert {"200", "403", "404", "409", "422"} <= set(operation["responses"])
     assert "Luk en henvendelse" in operation["summary"]
+
+
+def test_an_integration_reads_a_request_about_no_placement_and_never_writes_in_it(app, client, world, make_user):
+    """It read and answered a request about no placement with a 500 (need-to-know has no rule for a key of
+    no case, and the refusal read the missing placement); a reply would have counted as the company's."""
+    free_id = _file(app, world, placement=None)
+    raw = make_token(app, make_user("integration"))
+    read = client.get(f"/api/v1/hotline/{free_id}", headers=bearer(raw))
+    assert read.status_code == 200 and read.json["subject"] == "Spørgsmål"
+    reply = client.post(f"/api/v1/hotline/{free_id}/messages", json={"body": "Svar"}, headers=bearer(raw))
+    assert reply.status_code == 403 and "integrationsnøgle" in reply.json["detail"]
+    assert _state(app, free_id) == ("open", [("message", "Hej")])
