@@ -140,6 +140,9 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
     name then) and after it for ``lifted`` (who sees it again). The notice links to the opening
     (erased: the candidate is gone) or to the candidate's page. For ``erased`` the companies
     are also kept in the audit log (``erasure_recipients_told``; see the module docstring).
+    The company's own systems hear it too, for every proposal told (review AS 1): the webhook
+    event ``proposal.withdrawn`` (ids, the reason code ``event`` and whether to delete), or
+    ``proposal.shared`` for ``lifted`` (:mod:`portal.webhooks.events`).
 
     Args:
         only: tell only about this proposal of the citizen's. Needed for ``withdrawn`` (a
