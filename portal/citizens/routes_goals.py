@@ -129,7 +129,7 @@ def _stale_rename(citizen: Citizen, goal: JobGoal, form: JobGoalEditForm, theirs
     form.old_title.data = theirs
     form.new_title.errors.append(
         f"Jobmålet er ændret af en anden til »{theirs}«, mens du rettede det, så din rettelse er ikke gemt. "
-        "Din tekst står i feltet: tryk »Gem jobmål« igen for at bruge den i stedet, eller »Annullér« for "
+        "Din tekst står i feltet: tryk »Gem jobmål« igen for at bruge den i stedet, eller »Fortryd« for "
         "at beholde den andens.")
     audited_read(citizen, "job_goals")
     return _render(citizen, JobGoalForm(formdata=None), editing=goal.id, edit_form=form, status=409)
