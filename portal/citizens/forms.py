@@ -59,6 +59,7 @@ CPR_IN_LANGUAGES_MESSAGE = ("Et CPR-nummer må ikke stå under sprog. Skriv kun 
                             "CPR-numre bruges ikke i portalen.")
 CPR_IN_JOB_GOAL_MESSAGE = ("Et CPR-nummer må ikke stå i et jobmål: jobmål vises for virksomheder. Skriv kun "
                            "stillingsbetegnelsen, uden tal på seks og fire cifre.")
+CPR_IN_LIMITATIONS_MESSAGE = "Skriv skånehensyn uden CPR-nummer: CPR-numre bruges ikke i portalen."
 
 
 def no_cpr(message: str):
@@ -432,4 +433,5 @@ class LimitationsForm(DanishForm):
     base = HiddenField()
     flags = FlagsField("Skånehensyn", choices=choices(LIMITATION_FLAGS))
     text = TextAreaField("Beskrivelse", filters=[clean_text],
-                         validators=[Length(max=2000, message="Højst 2.000 tegn."), no_hidden_characters])
+                         validators=[Length(max=2000, message="Højst 2.000 tegn."), no_hidden_characters,
+                                     no_cpr(CPR_IN_LIMITATIONS_MESSAGE)])

@@ -19,8 +19,8 @@ from ..extensions import db
 from store.models import Citizen, CvDocument, JobGoal, User
 from store.models.base import utcnow
 from store.outbox import record_change
-from .forms import (MAX_JOB_GOALS, clean_line, job_goal_health_message, job_goal_health_words,
-                    job_goal_sentence_problem)
+from .forms import (CPR_IN_LIMITATIONS_MESSAGE, MAX_JOB_GOALS, clean_line, job_goal_health_message,
+                    job_goal_health_words, job_goal_sentence_problem)
 from .uploads import AcceptedCv
 from . import rectification
 
@@ -437,9 +437,12 @@ def update_limitations(citizen: Citizen, flags: list[str], text: str) -> bool:
         True if anything changed.
 
     Raises:
-        CitizenChangeError: read-only citizen.
+        CitizenChangeError: read-only citizen, or a CPR-like number in the text (the one rule
+            every typed field applies, :data:`.forms.CPR_IN_LIMITATIONS_MESSAGE`).
     """
     ensure_editable(citizen)
+    if contains_cpr(text or ""):
+        raise CitizenChangeError(CPR_IN_LIMITATIONS_MESSAGE)
     flags = sorted(set(flags))
     text = normalise_text(text or "", 2000)
     if flags == sorted(citizen.limitation_flags or []) and text == (citizen.limitations_text or ""):

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.citizens import service
-from portal.citizens.forms import (CPR_IN_JOB_GOAL_MESSAGE, CPR_IN_LANGUAGES_MESSAGE, CPR_IN_NAME_MESSAGE,
-                                   job_goal_sentence_problem)
+from portal.citizens.forms import (CPR_IN_JOB_GOAL_MESSAGE, CPR_IN_LANGUAGES_MESSAGE, CPR_IN_LIMITATIONS_MESSAGE,
+                                   CPR_IN_NAME_MESSAGE, job_goal_sentence_problem)
 from portal.extensions import db
 from portal.imports.runner import run_import
 from store.models import AuditEvent, Citizen
@@ -67,6 +67,23 @@ def test_the_one_rule_refuses_a_cpr_number_in_a_job_goal():
     with pytest.raises(service.CitizenChangeError, match="CPR-nummer må ikke stå i et jobmål"):
         service.check_job_goal_text(GOAL, confirmed=True)  # no confirmation lets it through
     assert all(job_goal_sentence_problem(title) is None for title in ORDINARY_GOALS)
+
+
+def test_the_limitations_description_refuses_a_cpr_number_and_keeps_the_text(app, client, auth, citizen_id):
+    # Review AV 11: the most sensitive free text (and in the art. 15 export) follows the one rule.
+    before = snapshot(app, citizen_id)
+    text = "CPR 010190-1234 har rygproblemer"
+    response = client.post(f"/borgere/{citizen_id}/skaanehensyn", data={
+        "csrf_token": csrf(auth), "flags": ["quiet_environment"], "text": text})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Skånehensyn er gemt" not in html
+    assert CPR_IN_LIMITATIONS_MESSAGE in html and text in html
+    assert snapshot(app, citizen_id) == before
+    with app.app_context():
+        assert db.session.get(Citizen, citizen_id).limitations_text == ""
+        with pytest.raises(service.CitizenChangeError, match="uden CPR-nummer"):  # the service path too
+            service.update_limitations(db.session.get(Citizen, citizen_id), [], "Kun 0101901234")
+    _no_cpr_in_log(app)
 
 
 # --- web forms --------------------------------------------------------------------------------
