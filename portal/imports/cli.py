@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from ..extensions import db
-from store.models import User
+from store.models import Team, User
 from .lookalikes import LOOKALIKE_CHOICES
 from .runner import STATUS_LABELS, Report, run_import
 
@@ -30,16 +30,26 @@ def _actor(email: str | None) -> User | None:
     return user
 
 
+def _team(name: str | None) -> int | None:
+    if not name:
+        return None
+    team_id = db.session.scalar(sa.select(Team.id).where(sa.func.lower(Team.name) == name.strip().casefold()))
+    if team_id is None:
+        raise click.BadParameter("no team with that name", param_hint="--team")
+    return team_id
+
+
 def _run(kind: str, path: Path, cvs: Path | None, dry_run: bool, user: str | None, as_json: bool,
-         lookalikes: str = "refuse") -> None:
+         lookalikes: str = "refuse", team: str | None = None) -> None:
     actor = _actor(user)
+    team_id = _team(team)
     bar = tqdm(unit=" rækker", desc="Tørkørsel" if dry_run else "Import", disable=as_json, leave=False)
     with path.open("rb") as source:
         zip_file = cvs.open("rb") if cvs else None
         try:
             report = run_import(kind, source, path.name, actor=actor, dry_run=dry_run, cvs=zip_file,
                                 cv_folder=current_app.config["UPLOAD_FOLDER"], progress=bar.update,
-                                lookalikes=lookalikes,
+                                lookalikes=lookalikes, team_id=team_id,
                                 on_total=lambda n: setattr(bar, "total", n))
         finally:
             bar.close()
@@ -69,11 +79,19 @@ def _print(report: Report) -> None:
     for link in report.links:
         if link.changes:
             click.echo(f"Række {link.row} ({link.external_id}) ændrer: " + ", ".join(c.label for c in link.changes))
-        for warning in link.warnings:
+        for warning in link.all_warnings:
             click.echo(f"Række {link.row} ({link.external_id}), advarsel: {warning}")
         if link.missing:
             click.echo(f"Række {link.row} ({link.external_id}) kan ikke matches endnu: mangler "
                        + ", ".join(link.missing))
+    if report.without_vk_team:
+        click.echo(f"{report.without_vk_team} nye borgere uden virksomhedskonsulent er lagt i {report.team_name}.")
+    if report.without_vk_nowhere:
+        click.echo(f"{report.without_vk_nowhere} nye borgere har hverken virksomhedskonsulent eller team og står "
+                   "ikke på nogen konsulents liste: tildel dem en VK, eller brug --team.")
+    if report.closed:
+        click.echo(f"{report.closed} borgere har en afsluttet sag i portalen: de matches ikke, og importen "
+                   "genåbner ikke sagen.")
     if report.unmatchable:
         click.echo(f"{report.unmatchable} borgere kan ikke matches endnu: mangler "
                    + ", ".join(f"{item} ({count})" for item, count in report.missing_counts.items()))
@@ -91,11 +109,13 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--lookalikes", type=click.Choice(LOOKALIKE_CHOICES), default="refuse", show_default=True,
               help="A new row with the name and e-mail or phone of a citizen in the portal: refuse it, attach "
                    "its external id to that citizen (one without an id), or create it anyway.")
+@click.option("--team", help="Name of the team a new citizen without a VK is put on (default: the --user's "
+                             "team; without either such a citizen is on no team, which the report warns of).")
 @with_appcontext
 def import_citizens(file: Path, cvs: Path | None, dry_run: bool, user: str | None, as_json: bool,
-                    lookalikes: str) -> None:
+                    lookalikes: str, team: str | None) -> None:
     """Create or update citizens by external id from a CSV or XLSX file."""
-    _run("citizens", file, cvs, dry_run, user, as_json, lookalikes)
+    _run("citizens", file, cvs, dry_run, user, as_json, lookalikes, team)
 
 
 @import_group.command("openings")

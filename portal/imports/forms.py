@@ -4,7 +4,7 @@ a plain hidden ``kind`` field says which form was sent."""
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import RadioField
+from wtforms import RadioField, SelectField
 from wtforms.validators import AnyOf
 
 from ..formutil import DanishForm, choices
@@ -24,6 +24,10 @@ class ImportForm(DanishForm):
     lookalikes = RadioField("Rækker, der ligner en borger i portalen (samme navn og samme e-mail eller telefon)",
                             choices=choices(LOOKALIKES), default="refuse",
                             validators=[AnyOf(tuple(LOOKALIKES), "Vælg, hvad der skal ske med rækkerne.")])
+
+    # The team of a citizen the file creates without a VK (review AV 1); choices per request
+    # (:func:`portal.imports.routes.team_choices`), 0 for none.
+    team = SelectField("Team for nye borgere uden virksomhedskonsulent", coerce=int, default=0)
 
     def __init__(self, *args, prefix: str, **kwargs) -> None:
         super().__init__(*args, prefix=prefix, **kwargs)

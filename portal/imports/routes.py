@@ -10,6 +10,7 @@ again with a Danish message (status 413), not a bare error page.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -18,12 +19,15 @@ from ..access import admin_required
 from ..auth.sessions import confirm_first
 from ..extensions import csrf
 from ..i18n import format_number
+from ..extensions import db
+from ..formutil import choices
 from store import clock
+from store.models import Team
 from . import bp
 from .citizens import COLUMNS as CITIZEN_COLUMNS
 from .forms import ImportForm
 from .openings import COLUMNS as OPENING_COLUMNS
-from .runner import KINDS, MAX_ROWS, STATUS_LABELS, run_import
+from .runner import KINDS, MAX_ROWS, NO_TEAM_WARNING, STATUS_LABELS, run_import
 from .template import render_template_xlsx
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -40,13 +44,24 @@ def _web_max_rows() -> int:
     return int(current_app.config.get("IMPORT_WEB_MAX_ROWS", DEFAULT_WEB_MAX_ROWS))
 
 
+def team_choices(form: ImportForm) -> ImportForm:
+    """``form`` with the teams to put a new citizen without a VK on (none: 0), the importing
+    user's own team chosen when nothing was sent."""
+    teams = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
+    form.team.choices = choices([(0, "– intet team: borgeren står kun under »Alle borgere« –"),
+                                 *((team_id, name) for team_id, name in teams)])
+    if not form.team.raw_data and current_user.team_id:
+        form.team.data = current_user.team_id
+    return form
+
+
 def _page(form: ImportForm | None = None, report=None, status: int = 200, error: str = ""):
-    forms = {kind: ImportForm(formdata=None, prefix=kind) for kind in KINDS}
+    forms = {kind: team_choices(ImportForm(formdata=None, prefix=kind)) for kind in KINDS}
     if form is not None:
         forms[form.kind] = form
     return render_template("imports/index.html", forms=forms, report=report, error=error,
                            citizen_columns=CITIZEN_COLUMNS, opening_columns=OPENING_COLUMNS,
-                           status_labels=STATUS_LABELS, max_mb=_max_bytes() // (1024 * 1024),
+                           status_labels=STATUS_LABELS, no_team_warning=NO_TEAM_WARNING, max_mb=_max_bytes() // (1024 * 1024),
                            max_rows=format_number(_web_max_rows())), status
 
 
@@ -74,7 +89,7 @@ def upload():
         kind = request.form.get("kind", "")
         if kind not in KINDS:
             return _page(status=400, error="Ukendt type import. Genindlæs siden, og prøv igen.")
-        form = ImportForm(prefix=kind)
+        form = team_choices(ImportForm(prefix=kind))
         valid = form.validate()
     except RequestEntityTooLarge:
         return _page(status=413, error=too_large)
@@ -88,6 +103,8 @@ def upload():
                         actor=current_user._get_current_object(), dry_run=form.mode.data == "dry",
                         cvs=cvs.stream if cvs else None, cv_folder=current_app.config["UPLOAD_FOLDER"],
                         lookalikes=form.lookalikes.data if kind == "citizens" else "refuse",
+                        # 0: »intet team« chosen; not sent: the runner's default, the user's team
+                        team_id=form.team.data if kind == "citizens" and form.team.raw_data else None,
                         max_rows=_web_max_rows(), too_many=(
                             f"Filen har mere end {format_number(_web_max_rows())} rækker, som er grænsen for "
                             f"upload her på siden. Brug kommandoen »flask --app portal import {kind} "

@@ -29,7 +29,7 @@ from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
 from ..i18n import format_date, format_number
 from ..notifications import assigned
-from store.models import Citizen, User
+from store.models import Citizen, Team, User
 from store.models.base import utcnow
 from . import citizens, lookalikes, openings
 from .changes import ShownChange, shown_changes
@@ -47,6 +47,9 @@ MAX_LISTED = 1_000
 BATCH_SIZE = 500
 KINDS = {"citizens": "borgere", "openings": "opslag"}
 STATUS_LABELS = {"created": "Oprettet", "updated": "Opdateret", "unchanged": "Uændret", "refused": "Afvist"}
+# A citizen the file created without a VK, on no team (review AV 1).
+NO_TEAM_WARNING = ("Borgeren har hverken virksomhedskonsulent eller team og står derfor ikke på nogen "
+                   "konsulents liste, kun under »Alle borgere«. Tildel en virksomhedskonsulent.")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,13 @@ class RowLink:
     missing: tuple[str, ...] = ()  # what keeps a citizen from matching (missing_for_matching)
     closed_on: date | None = None  # the citizen's case is closed in the portal (not matched)
     closed_note: str = ""  # the warning for that (:func:`closed_warning`), shown with a link to the case
+    no_team: bool = False  # created without a VK and without a team: on nobody's work list (NO_TEAM_WARNING)
+
+    @property
+    def all_warnings(self) -> tuple[str, ...]:
+        """The row's warnings with the closed case's and the missing team's (the CLI, the JSON)."""
+        return (*self.warnings, *((self.closed_note,) if self.closed_note else ()),
+                *((NO_TEAM_WARNING,) if self.no_team else ()))
 
 
 @dataclass
@@ -104,6 +114,11 @@ class Report:
     # Citizens each VK was given by the file (created with them, or moved to them): told once
     # at the end of a real import (review AV 6).
     given_to_vk: dict[int, int] = field(default_factory=dict)
+    # Citizens created without a VK (review AV 1): put on the import's team, or on none (then
+    # they are on no consultant's work list until someone gives them a VK).
+    without_vk_team: int = 0
+    without_vk_nowhere: int = 0
+    team_name: str = ""
 
     @property
     def rows(self) -> int:
@@ -137,11 +152,12 @@ class Report:
                 "file_problems": self.file_problems, "notes": self.notes,
                 "unmatchable": self.unmatchable, "missing_for_matching": self.missing_counts,
                 "closed_cases": self.closed,
+                "created_without_vk": {"team": self.without_vk_team, "no_team": self.without_vk_nowhere},
                 "refused": [{k: (list(v) if k == "duplicate_of" else v) for k, v in p.__dict__.items()
                              if k != "goals_of"} for p in self.problems],
                 "rows": [{"row": r.row, "external_id": r.external_id, "status": r.status,
                           "changed": [c.label for c in r.changes],
-                          "warnings": [*r.warnings, *([r.closed_note] if r.closed_note else [])],
+                          "warnings": list(r.all_warnings),
                           "missing_for_matching": list(r.missing),
                           "case_closed": r.closed_on.isoformat() if r.closed_on else None}
                          for r in self.links]}
@@ -157,6 +173,7 @@ class _Context:
     archive: CvArchive | None = None
     stored: list[str] = field(default_factory=list)
     lookalikes: str = "refuse"  # a new citizen like one in the portal: LOOKALIKE_CHOICES
+    team_id: int | None = None  # a new citizen without a VK gets this team (else the actor's)
     started: datetime = field(default_factory=utcnow)  # citizens created since: rows of this file
 
 
@@ -164,7 +181,7 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
                cvs: BinaryIO | None = None, cv_folder: str | None = None, batch_size: int = BATCH_SIZE,
                progress: Callable[[int], None] | None = None,
                on_total: Callable[[int], None] | None = None, max_rows: int | None = None,
-               too_many: str = "", lookalikes: str = "refuse") -> Report:
+               too_many: str = "", lookalikes: str = "refuse", team_id: int | None = None) -> Report:
     """Import ``source`` (CSV or XLSX) as ``kind`` ("citizens" or "openings"); return the report.
 
     Args:
@@ -184,6 +201,8 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
             "refuse" it, naming that citizen (default); "attach" its external id to that
             citizen when it is the only one and has none, then update it from the row; or
             "create" it anyway.
+        team_id: the team of a citizen the file creates without a VK (None: the actor's team;
+            0: none). A citizen created on no team is warned of in the report.
     """
     if lookalikes not in LOOKALIKE_CHOICES:
         raise ValueError(f"lookalikes must be one of {LOOKALIKE_CHOICES}")
@@ -209,7 +228,11 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
         on_total(total)
     directory = citizens.consultant_directory() if kind == "citizens" else openings.company_directory()
     context = _Context(kind, getattr(actor, "id", None), dry_run, None if dry_run else cv_folder, directory, archive,
-                       lookalikes=lookalikes)
+                       lookalikes=lookalikes,
+                       team_id=getattr(actor, "team_id", None) if team_id is None else (team_id or None))
+    if kind == "citizens" and context.team_id is not None:
+        team = db.session.get(Team, context.team_id)
+        report.team_name = team.name if team is not None else ""
     _second_pass(source, headers.positions, duplicates, context, report, batch_size, progress)
     if not dry_run and report.given_to_vk:
         _tell_vks(report.given_to_vk)
@@ -314,7 +337,8 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         with db.session.begin_nested():
             if attached is not None:
                 lookalikes.attach(attached, record.external_id, actor)
-            outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder)
+            outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder,
+                                      team_id=context.team_id or 0)
                        if context.kind == "citizens" else upsert_opening(db.session, record, actor=actor))
     except RowError as exc:
         # The row's CV file is judged too, so a file problem does not wait for the next round.
@@ -343,9 +367,17 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
                      "e-mail eller telefon; borgeren opdateres fra rækken.",)
     missing, closed_on = _missing_for_matching(context, outcome, report)
     closed_note = closed_warning(closed_on, context.dry_run) if closed_on is not None else ""
+    no_team = False
+    if context.kind == "citizens" and outcome.status == "created" and record.vk_id is None:
+        no_team = context.team_id is None
+        if no_team:
+            report.without_vk_nowhere += 1
+        else:
+            report.without_vk_team += 1
     if (outcome.status != "unchanged" or warnings) and len(report.links) < MAX_LISTED:
         report.links.append(RowLink(number, external_id, outcome.status, outcome.entity_id,
-                                    shown_changes(outcome.changes), warnings, missing, closed_on, closed_note))
+                                    shown_changes(outcome.changes), warnings, missing, closed_on, closed_note,
+                                    no_team))
 
 
 def closed_warning(closed_on: date, dry_run: bool) -> str:

@@ -2,7 +2,7 @@
 
 Stable contract (the JSON API calls these too):
 
-``upsert_citizen(session, record, *, actor, cv_folder=None) -> Outcome``
+``upsert_citizen(session, record, *, actor, cv_folder=None, team_id=None) -> Outcome``
 ``upsert_opening(session, record, *, actor) -> Outcome``
 
 * ``record`` is an already validated :class:`CitizenRecord` / :class:`OpeningRecord`
@@ -112,13 +112,16 @@ class OpeningRecord:
 
 
 def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | None,
-                   cv_folder: str | None = None) -> Outcome:
+                   cv_folder: str | None = None, team_id: int | None = None) -> Outcome:
     """Create the citizen with ``record.external_id`` or bring it in line with ``record``.
 
     The jobmål in the record are the citizen's whole list, in priority order. An empty
     ``vk_id`` keeps the current VK (a case system that does not know VKs removes none). A CV
     is stored only when its text differs from the current CV; ``cv_folder`` is where its
     file goes (None: the text is kept without the file, as in a dry run).
+
+    A new citizen's team is its VK's; without a VK, ``team_id`` (the import's choice; 0: none),
+    else the actor's team (review AV 1: a citizen on no team is on nobody's work list).
 
     Raises:
         RecordRefused: the citizen is restricted or anonymised; ErasedRecord (a RecordRefused):
@@ -128,7 +131,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     if citizen is None:
         if (reason := privacy.block_reason(session, record.external_id)) is not None:
             raise ErasedRecord(ANONYMISED_MESSAGE if reason == "anonymised" else ERASED_MESSAGE, "external_id")
-        citizen = _create_citizen(session, record, actor)
+        citizen = _create_citizen(session, record, actor, team_id)
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
         record_change(session, "citizen", citizen.id)
         audit.record("citizen_imported", citizen_id=citizen.id, purpose="created", user=actor)
@@ -200,7 +203,8 @@ def _keep_unsent(profile: citizen_service.ProfileData, citizen: Citizen | None):
     return replace(profile, **kept) if kept else profile
 
 
-def _create_citizen(session: Session, record: CitizenRecord, actor: User | None) -> Citizen:
+def _create_citizen(session: Session, record: CitizenRecord, actor: User | None,
+                    team_id: int | None = None) -> Citizen:
     profile = _keep_unsent(record.profile, None)
     citizen = Citizen(
         external_id=record.external_id, name=clean_line(profile.name), phone=clean_line(profile.phone),
@@ -209,12 +213,18 @@ def _create_citizen(session: Session, record: CitizenRecord, actor: User | None)
         max_commute_km=profile.max_commute_km, driving_licences=list(profile.driving_licences),
         languages=citizen_service.normalise_languages(profile.languages),
         readiness_group=profile.readiness_group, case_start=profile.case_start, vk_id=record.vk_id,
-        team_id=_team_of(session, record.vk_id), limitation_flags=[], limitations_text="",
+        team_id=_team_of(session, record.vk_id) if record.vk_id else _team_without_vk(team_id, actor),
+        limitation_flags=[], limitations_text="",
     )
     citizen.job_goals = [JobGoal(title=clean_line(t), position=i) for i, t in enumerate(record.job_goals)]
     session.add(citizen)
     session.flush()  # the outbox row and the audit event need the id
     return citizen
+
+
+def _team_without_vk(team_id: int | None, actor: User | None) -> int | None:
+    # None: the actor's team (the API's integration user has none); 0: none chosen.
+    return (getattr(actor, "team_id", None) if team_id is None else team_id) or None
 
 
 def _team_of(session: Session, vk_id: int | None) -> int | None:
