@@ -66,7 +66,7 @@ def announce_handover(successor: User, *, citizens: int, advised: int, leaving: 
     text = f"Du har overtaget {' og '.join(parts)} fra {leaving.name}."
     body = (f"{text}\n\nSagerne er dine nu: forslag, samtykker og svar fra virksomheder om borgerne "
             "kommer på din liste. Du finder borgerne under »Mine borgere«.")
-    return notify(successor, KIND, text, path_for("citizens.index", scope="mine"),
+    return notify(successor, KIND, text, path_for("citizens.index"),
                   subject=f"Du har overtaget sager fra {leaving.name}", body=body,
                   link_intro="Se dine borgere her") is not None
 
@@ -83,7 +83,7 @@ def announce_imported(counts: dict[int, int], users: dict[int, User]) -> int:
                 f"borger{'' if count == 1 else 'e'}.")
         body = (f"{text}\n\nSagerne er dine nu: forslag, samtykker og svar fra virksomheder om borgerne "
                 "kommer på din liste. Du finder borgerne under »Mine borgere«.")
-        if notify(user, KIND, text, path_for("citizens.index", scope="mine"),
+        if notify(user, KIND, text, path_for("citizens.index"),
                   subject="Du har fået borgere ved en import", body=body, link_intro="Se dine borgere her"):
             told += 1
     return told

@@ -113,9 +113,12 @@ def test_the_successor_of_a_handover_gets_one_summary_linking_to_their_citizens(
     assert response.status_code == 302, response.get_data(as_text=True)
     [note] = _notes(app, successor.id)
     assert note.text == "Du har overtaget 3 borgere som VK og 1 borger som beskæftigelsesrådgiver fra Nikolaj Damgaard."
-    assert note.link == "/borgere/?scope=mine"
+    assert note.link == "/borgere/"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(MailMessage.id)).where(MailMessage.kind == KIND)) == 1
+    auth.switch_to("camilla@jc.dk")
+    assert client.get("/borgere/").status_code == 200  # her list, as the menu opens it: the notice is read
+    assert _notes(app, successor.id)[0].read_at is not None
 
 
 def test_deactivate_and_hand_over_tells_the_successor_too(app, client, auth, make_user):
@@ -158,7 +161,7 @@ def test_an_import_tells_each_vk_once_how_many_citizens_it_gave_them(app, make_u
     assert report.counts["created"] == 2 and report.counts["updated"] == 1
     [note] = _notes(app, vk.id)
     assert note.text == "En import fra fagsystemet har gjort dig til VK for 3 borgere."
-    assert note.link == "/borgere/?scope=mine"
+    assert note.link == "/borgere/"
     with app.app_context():
         again = run_import("citizens", io.BytesIO(csv_bytes(rows, header=HEADER)), "b.csv", actor=None,
                            dry_run=False, cv_folder=app.config["UPLOAD_FOLDER"])
