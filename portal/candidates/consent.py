@@ -35,7 +35,7 @@ from store.models.vocab import CONSENT_CHANNELS
 from ..placements.lifecycle import LifecycleError, check_startable
 from ..placements.service import is_cancelled
 from ..pseudonyms import pseudonym
-from . import bp, opening_done, profile, service, sharing, withdrawal
+from . import bp, limitations, opening_done, profile, service, sharing, withdrawal
 from .situation import situation
 from .forms import DecisionForm, ProfileForm, goal_options
 from store import clock
@@ -225,7 +225,9 @@ def _assessment(item: Proposal) -> dict:
             "goal_options": goal_options(goal_choices),
             "suggestion": typed.get("shared_goal", suggestion) if decision == "approve" else suggestion,
             "typed_reasons": {decision: typed.get("reason", "")} if decision else {},
-            "typed_confirmed": decision == "reject" and typed.get("confirmed") == "y"}
+            "typed_confirmed": decision == "reject" and typed.get("confirmed") == "y",
+            # the fact, never which, with the opening's »Mulige skånehensyn« (review AV 4)
+            "has_limitations": item.citizen_id in limitations.with_limitations([item.citizen_id])}
 
 
 def _refusal(item: Proposal) -> str | None:

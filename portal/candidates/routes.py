@@ -20,7 +20,7 @@ from ..formutil import keep_form, kept_form
 from ..matching_runtime import pending_changes, ranking_turn
 from store import clock
 from store.models import Citizen, Opening
-from . import bp, opening_done, service
+from . import bp, limitations, opening_done, service
 from . import for_citizen as for_citizen_service
 from . import sought as sought_citizen
 from ..placements import lifecycle
@@ -68,7 +68,7 @@ def ranking(opening_id: int):
             "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
             "to_end": opening_done.waiting(opening.id), "held": opening_done.held_on(opening.id),
             "ended_on_hold": opening_done.ended_on_hold, "status_label": opening_done.status_label,
-            "step_form": StepForm(),
+            "step_form": StepForm(), "limited": set(),
             "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id),
             "filter_query": filter_query(request.args)}
     valid = form.validate()
@@ -108,6 +108,8 @@ def ranking(opening_id: int):
             page["nearest"] = service.nearest_excluded(opening, filters, priority,
                                                        decided=page["decided"])
         goal_choices = service.shared_goal_choices(ranked.result)
+        # who of the shown has skånehensyn: the fact for the card's approval, never which (review AV 4)
+        page["limited"] = limitations.with_limitations(int(m.citizen_id) for m in ranked.result.matches)
         page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
                     goal_options={cid: goal_options(choices) for cid, choices in goal_choices.items()},
                     suggestions=service.shared_goal_suggestions(goal_choices) | typed,
