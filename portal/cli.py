@@ -235,11 +235,17 @@ def retention_command(days: int | None) -> None:
             replaced = cv_versions.prune(db.session, today=clock.today(), days=config["CV_VERSION_KEEP_DAYS"])
             db.session.commit()
             cv_versions.delete_files(config["UPLOAD_FOLDER"], replaced.files)
-            run.summary = (f"{_count(count, 'borger', 'borgere')} anonymiseret; {_count(kept, 'borger', 'borgere')} "
-                           f"holdt tilbage (begrænset behandling); {_count(running, 'borger', 'borgere')} holdt tilbage "
-                           f"(forløb i gang); {_count(ended, 'udløbet session', 'udløbne sessioner')}, "
-                           f"{_count(notices, 'gammel besked', 'gamle beskeder')} og "
-                           f"{_count(mails, 'sendt mail', 'sendte mails')} slettet")
+            # Everything the run did, for the start page's »Planlagte job« (review AW 5); short, the
+            # column holds 300 characters.
+            run.summary = (f"{_count(count, 'borger', 'borgere')} anonymiseret; holdt tilbage: "
+                           f"{_count(kept, 'borger', 'borgere')} (begrænset behandling), "
+                           f"{_count(running, 'borger', 'borgere')} (forløb i gang); slettet: "
+                           f"{_count(replaced.count, 'tidligere CV-version', 'tidligere CV-versioner')}, "
+                           f"{_count(ended, 'udløbet session', 'udløbne sessioner')}, "
+                           f"{_count(notices, 'gammel besked', 'gamle beskeder')}, "
+                           f"{_count(mails, 'sendt eller opgivet mail', 'sendte eller opgivne mails')}, "
+                           f"{_count(pruned, 'loginforsøg', 'loginforsøg')} og "
+                           f"{_count(expired, 'udløbet gemt formular', 'udløbne gemte formularer')}")
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(
@@ -248,7 +254,7 @@ def retention_command(days: int | None) -> None:
     click.echo(f"{count} closed cases anonymised; {kept} restricted cases held back (art. 18); "
                f"{running} cases with a running placement held back; "
                f"{pruned} old log-in attempts removed; {expired} expired held forms removed; {ended} expired sessions removed; "
-               f"{notices} old notifications removed; {mails} old sent mails removed")
+               f"{notices} old notifications removed; {mails} old sent or failed mails removed")
     click.echo(f"{replaced.count} replaced CV versions deleted (kept {config['CV_VERSION_KEEP_DAYS']} days unless shared)")
 
 

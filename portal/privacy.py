@@ -360,14 +360,17 @@ def prune_operational(session: Session, *, now: datetime, notification_days: int
     """Delete the notifications created more than ``notification_days`` before ``now`` (read or
     not) and the mails sent more than ``mail_days`` before it (review AU 8): a notice's text and a
     sent mail's subject can name a citizen, and both only serve the days after they were made.
-    Mails still waiting or given up stay (the mail worker and the administrator deal with them).
+    A mail given up (``failed``) goes once it was made more than ``mail_days`` before ``now``
+    (review AW 6): the administrator's mail queue lists the given-up ones for 30 days only, and
+    its subject and body may name a citizen. Mails still waiting stay (the mail worker sends them).
     Returns (notifications, mails) deleted; the caller commits."""
     notices = session.execute(sa.delete(Notification).where(
         Notification.created_at < now - timedelta(days=notification_days))
         .execution_options(synchronize_session=False)).rowcount or 0
-    mails = session.execute(sa.delete(MailMessage).where(
-        MailMessage.status == "sent", MailMessage.sent_at.is_not(None),
-        MailMessage.sent_at < now - timedelta(days=mail_days))
+    mail_cutoff = now - timedelta(days=mail_days)
+    mails = session.execute(sa.delete(MailMessage).where(sa.or_(
+        sa.and_(MailMessage.status == "sent", MailMessage.sent_at.is_not(None), MailMessage.sent_at < mail_cutoff),
+        sa.and_(MailMessage.status == "failed", MailMessage.created_at < mail_cutoff)))
         .execution_options(synchronize_session=False)).rowcount or 0
     return notices, mails
 

@@ -195,7 +195,8 @@ def test_maal_and_the_partner_reports_are_the_same_after_anonymising_old_cases(a
 
 def test_retention_prunes_old_notifications_and_sent_mails(app, runner, make_user):
     """Review AU 8: a notice older than NOTIFICATION_RETENTION_DAYS and a mail sent longer ago
-    than MAIL_RETENTION_DAYS go; newer ones, and mails waiting or given up, stay."""
+    than MAIL_RETENTION_DAYS go; newer ones, and mails waiting, stay. A mail given up goes once it
+    was made longer ago than MAIL_RETENTION_DAYS (review AW 6), a newer one stays."""
     from store.clock import utcnow
     from store.models import MailMessage, Notification
 
@@ -209,19 +210,20 @@ def test_retention_prunes_old_notifications_and_sent_mails(app, runner, make_use
             Notification(user_id=user.id, kind="company_answered", text="Firma svarede om Tigist Haile",
                          created_at=old_notice, read_at=old_notice),
             Notification(user_id=user.id, kind="company_answered", text="ny", created_at=new_notice)])
-        for status, sent in (("sent", now - timedelta(days=91)), ("sent", now - timedelta(days=89)),
-                             ("pending", None), ("failed", None)):
+        for status, sent, made in (("sent", now - timedelta(days=91), 200), ("sent", now - timedelta(days=89), 200),
+                                   ("pending", None, 200), ("failed", None, 91), ("failed", None, 89)):
             db.session.add(MailMessage(user_id=user.id, to_address="vk@jc.dk", kind="company_answered",
                                        subject=f"{status} om Tigist Haile", status=status, sent_at=sent,
-                                       created_at=now - timedelta(days=200)))
+                                       created_at=now - timedelta(days=made)))
         db.session.commit()
     result = runner.invoke(args=["retention"])
     assert result.exit_code == 0, result.output
-    assert "1 old notifications removed; 1 old sent mails removed" in result.output
+    assert "1 old notifications removed; 2 old sent or failed mails removed" in result.output
     with app.app_context():
         assert list(db.session.scalars(sa.select(Notification.text))) == ["ny"]
-        left = db.session.execute(sa.select(MailMessage.status, MailMessage.sent_at).order_by(MailMessage.id)).all()
+        left = db.session.execute(sa.select(MailMessage.status, MailMessage.created_at).order_by(MailMessage.id)).all()
         assert [status for status, _ in left] == ["sent", "pending", "failed"]
+        assert left[2][1] > now - timedelta(days=90)  # the newer given-up mail
 
 
 def test_the_privacy_notice_says_what_anonymisation_keeps_and_the_periods(app, client):
