@@ -93,6 +93,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "interview_booked": "Samtale aftalt",
         "interview_moved": "Samtale flyttet",
         "interview_cancelled": "Samtale aflyst",
+        "interview_kept": "Samtale beholdt",
     },
     "Opslag og forløb": {
         "opening_created": "Opslag oprettet",
@@ -229,6 +230,7 @@ PURPOSE_WORDS = {
     "stories.index": "siden Gode historier", "adviser": "rådgiver", "vk": "VK",
     # What a staff member read a citizen for (portal.access.audited_read).
     "edit_profile": "rettelse af profilen", "case": "sagens side", "erase": "sletning",
+    "on_hold": "kandidaten i bero", "name_hidden": "navnet ikke delt",  # why an interview was kept
     "outside_case": "uden for sagen",  # portal.api.hotline: a staff token refused a request outside its case
     "assign": "valg af sagsbehandlere", "limitations": "skånehensyn", "job_goals": "jobmål",
     "placement_start": "start af forløb", "placement_page": "forløbets side",
@@ -264,8 +266,9 @@ HOURS_ACTIONS = frozenset({"hours_logged", "hours_updated", "hours_removed"})
 # company's VK "-->5"): each side's "/"-parts as dates and codes; "-" is none.
 CHANGE_WORDS = {"-": "ingen", **{key: label[0].lower() + label[1:] for key, label in END_REASONS.items()}}
 # A key that means something else in one action's purpose ("side" is the log's page elsewhere).
-ACTION_PURPOSE_KEYS = {action: {"side": "tilbudt af"} for action in
-                       ("interview_offered", "interview_booked", "interview_moved", "interview_cancelled")}
+ACTION_PURPOSE_KEYS = {**{action: {"side": "tilbudt af"} for action in
+                          ("interview_offered", "interview_booked", "interview_moved", "interview_cancelled")},
+                       "interview_kept": {"side": "beholdt af"}}
 
 
 # Whole phrases the portal writes (the start of a purpose; what follows is read word by word).

@@ -189,6 +189,33 @@ def cancel(interview_id: int):
                    if interview.status == "booked" else "."))
 
 
+# Why the job centre may keep a booked interview, as the confirmation says it (service.STANDING_CAUSES).
+KEPT_BECAUSE = {
+    "on_hold": "selv om kandidaten er i bero",
+    "name_hidden": "selv om navnet ikke er delt med virksomheden lige nu",
+    "hired": "selv om kandidaten er meldt ansat",
+    "declined": "selv om virksomheden har sagt nej",
+    "filled": "selv om opslaget er besat",
+    "closed": "selv om opslaget er lukket",
+}
+
+
+@bp.post("/<int:interview_id>/behold")
+@roles_required("consultant", "admin")
+def keep(interview_id: int):
+    """The job centre keeps a booked interview that stands although the pair has stopped
+    (:func:`.service.keep`): the start page no longer asks to cancel or keep it.
+
+    :raise 404: unknown interview.
+    """
+    interview = _interview(interview_id)
+    if not StepForm().validate_on_submit():
+        return _refused(interview.proposal, [])
+    return _run(interview.proposal, lambda: service.keep(interview, current_user),
+                lambda cause: f"Samtalen {service.spoken_time(interview.starts_at)} er beholdt "
+                              f"{KEPT_BECAUSE[cause]}. Den står stadig i begge kalendere.")
+
+
 @bp.post("/<int:interview_id>/flyt")
 @booking_required
 def move(interview_id: int):
@@ -298,8 +325,21 @@ def interview_panel(proposal: Proposal) -> dict:
         # a time can be chosen now (what the booking checks: also the opening open; review Z 5)
         "can_choose": service.can_choose(proposal),
         "opening_done": proposal.opening.status in OPENING_DONE and bool(sharing_refusal(proposal)),
+        **_standing(proposal, booked),
         "offer_form": offer_form,
         "offer_kept": offer_kept,  # the form comes back refused: open it
         "outcome_form": _outcome_form(proposal) if service.outcome_due(proposal) else None,
         "step_form": StepForm(),
     }
+
+
+def _standing(proposal: Proposal, booked: Interview | None) -> dict:
+    """For the job centre's panel: why the booked interview ahead may no longer be wanted
+    (``standing``, :data:`KEPT_BECAUSE`'s key, offered »Behold samtalen«), or who kept it
+    (``kept_by``: "company" or "jobcenter", and ``kept_cause``, shown as kept); None otherwise."""
+    if current_user.role == "company" or booked is None or service.held(booked):
+        return {"standing": None, "kept_by": None, "kept_cause": None, "kept_because": ""}
+    cause = service.standing_cause_of(proposal)
+    kept = service.kept_by(proposal, booked.id, cause)
+    return {"standing": cause if kept is None else None, "kept_by": kept, "kept_cause": cause,
+            "kept_because": KEPT_BECAUSE.get(cause or "", "")}

@@ -28,6 +28,10 @@ A company's answer (:func:`answer`) is the one place that decides what a hire or
 an interview booked and still ahead: the company chooses to cancel it or keep it
 (:data:`BOOKING_CHOICES`), and without that choice nothing is stored (:class:`BookingChoiceNeeded`).
 The web's answer form and the API both call it, so the same answer has the same effect on both.
+A kept interview is stored (:data:`KEPT`, a mark on the proposal, audited ``interview_kept``), as is
+the job centre's own »Behold samtalen« (:func:`keep`) on an interview that stands although the pair
+has stopped (:data:`STANDING_CAUSES`): the consultant's start page then shows it as agreed, without
+asking again to cancel or keep it (review AR 4).
 
 A candidate a change of the opening's requirements put on hold
 (:func:`portal.proposals_hold.is_held`) gets no new time offered or chosen and no answer
@@ -372,6 +376,8 @@ def book(interview: Interview, user: User) -> Interview | None:
             db.session.flush()  # out of "booked" before the new time enters it (the index checks each row)
         interview.status, interview.decided_at = "booked", now
         db.session.flush()  # a second booked time is refused here, before anything is told
+        if replaced is not None:
+            _carry_keep(proposal, replaced, interview)
         for other in open_offers(proposal):
             if other.id != interview.id:
                 other.status, other.decided_at = "declined", now
@@ -788,6 +794,104 @@ def check_answer(proposal: Proposal, response: str, note: str) -> None:
                               "ikke ændres her. Kontakt jobcentret, hvis forløbet skal stoppe.")
 
 
+# Why a booked interview still ahead may no longer be wanted, first that applies: the candidate
+# on hold, the name not shared now, a hire (answered or a placement started), the company's no,
+# the opening filled or closed. Each stops new times but leaves the booked one in both calendars,
+# so the job centre is asked to cancel or keep it (portal.main.queue.standing_interviews).
+STANDING_CAUSES = ("on_hold", "name_hidden", "hired", "declined", "filled", "closed")
+# Proposal.explanation's mark of a kept interview (review AR 4): {"interview": id, "reason": one
+# of STANDING_CAUSES, "side": "company" or "jobcenter", "at": ISO moment}. A keep answers the
+# question for that interview and that cause only: a moved interview (a new row, unless the
+# move carried the mark, :func:`book`) or a new cause asks again.
+KEPT = "interview_kept"
+
+
+def standing_cause(*, on_hold: bool, released: bool, hire: bool, response: str | None,
+                   opening_status: str) -> str | None:
+    """Why a disclosed pair's booked interview ahead may no longer be wanted
+    (:data:`STANDING_CAUSES`), or None: it is an interview like any other. The facts are the
+    caller's (a list reads them for many pairs at once; :func:`standing_cause_of` for one)."""
+    if on_hold:
+        return "on_hold"
+    if not released:
+        return "name_hidden"
+    if hire:
+        return "hired"
+    if response == "declined":
+        return "declined"
+    if opening_status in OPENING_DONE:
+        return opening_status
+    return None
+
+
+def standing_cause_of(proposal: Proposal) -> str | None:
+    """:func:`standing_cause` of one proposal as it stands (None unless it is disclosed)."""
+    if proposal.status != "disclosed":
+        return None
+    return standing_cause(on_hold=proposals_hold.is_held(proposal), released=identity_released(proposal),
+                          hire=proposal.company_response == "hired" or placement_started(proposal),
+                          response=proposal.company_response, opening_status=proposal.opening.status)
+
+
+def kept_by(proposal: Proposal, interview_id: int, cause: str | None) -> str | None:
+    """Who kept the interview ``interview_id`` for ``cause`` ("company" or "jobcenter"), or None:
+    no keep stored for that interview and that cause (:data:`KEPT`)."""
+    mark = (proposal.explanation or {}).get(KEPT)
+    if cause is None or not isinstance(mark, dict):
+        return None
+    if mark.get("interview") != interview_id or mark.get("reason") != cause:
+        return None
+    return mark.get("side")
+
+
+def _mark_kept(proposal: Proposal, interview: Interview, cause: str, user: User) -> None:
+    """Store that ``user``'s side keeps ``interview`` for ``cause``, audited (``interview_kept``)."""
+    side = side_of(user)
+    mark = {"interview": interview.id, "reason": cause, "side": side, "at": clock.utcnow().isoformat()}
+    proposal.explanation = {**(proposal.explanation or {}), KEPT: mark}  # a new dict: the JSON column sees it
+    _audit(proposal, user, "interview_kept", f"interview:{interview.id};reason:{cause};side:{side}")
+
+
+def _carry_keep(proposal: Proposal, replaced: Interview, interview: Interview) -> None:
+    """A kept interview moved to a new time is still kept (:data:`KEPT`): the mark follows it."""
+    mark = (proposal.explanation or {}).get(KEPT)
+    if isinstance(mark, dict) and mark.get("interview") == replaced.id:
+        proposal.explanation = {**proposal.explanation, KEPT: {**mark, "interview": interview.id}}
+
+
+ALREADY_KEPT = "Samtalen er allerede beholdt. Intet er ændret."
+NOTHING_TO_KEEP = "Samtalen står som aftalt, og der er intet at tage stilling til. Intet er ændret."
+
+
+def keep(interview: Interview, user: User) -> str:
+    """The job centre keeps a booked interview still ahead that stands although the pair has
+    stopped (:func:`standing_cause_of`): the start page no longer asks to cancel or keep it.
+    Nothing changes in the calendars, so nobody is told; audited; commit.
+
+    Returns:
+        The cause the interview is kept for (:data:`STANDING_CAUSES`).
+
+    Raises:
+        InterviewError: the interview is no longer booked (cancelled or moved meanwhile:
+            :func:`lock`), is held already, there is no cause to decide on, or it is kept
+            already for this cause (nothing written).
+    """
+    proposal = interview.proposal
+    lock(proposal)
+    if interview.status != "booked":
+        raise InterviewError(_changed(interview, "booked"))
+    if held(interview):
+        raise InterviewError("Samtalen er allerede holdt. Intet er ændret.")
+    cause = standing_cause_of(proposal)
+    if cause is None:
+        raise InterviewError(NOTHING_TO_KEEP)
+    if kept_by(proposal, interview.id, cause) is not None:
+        raise InterviewError(ALREADY_KEPT)
+    _mark_kept(proposal, interview, cause, user)
+    db.session.commit()
+    return cause
+
+
 def needs_confirmation(proposal: Proposal, response: str) -> bool:
     """Whether ``response`` changes the answer into or out of "hired": the job centre starts a
     placement on a hire (or must stop doing so), so the company confirms that step first."""
@@ -812,8 +916,9 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "", *,
 
     A hire or a no with an interview ahead (:func:`interview_in_question`) takes the company's
     choice ``booked_interview``: "cancel" cancels it in the same transaction (both sides get the
-    calendar CANCEL, webhook and audit of :func:`cancel`), "keep" leaves it booked. Without an
-    interview ahead the choice is ignored.
+    calendar CANCEL, webhook and audit of :func:`cancel`), "keep" leaves it booked and stores the
+    keep (:func:`kept_by`), so the job centre is not asked again. Without an interview ahead the
+    choice is ignored.
 
     Returns:
         The interview ahead that was asked about (now cancelled or kept), or None.
@@ -833,6 +938,12 @@ def answer(proposal: Proposal, user: User, response: str, note: str = "", *,
             raise BookingChoiceNeeded(upcoming)
         if booked_interview == "cancel":
             cancel(upcoming, user, commit=False)
+        else:  # kept: the job centre is not asked again to cancel or keep it (review AR 4)
+            cause = standing_cause(on_hold=False, released=True, response=response,  # still_shown
+                                   hire=response == "hired" or placement_started(proposal),
+                                   opening_status=proposal.opening.status)
+            if cause is not None:
+                _mark_kept(proposal, upcoming, cause, user)
     label = COMPANY_RESPONSES.get(response, response)
     company, name, title = proposal.opening.company.name, proposal.citizen.name, proposal.opening.title
     if response == "hired":

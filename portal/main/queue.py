@@ -27,7 +27,8 @@ the follow-up page for the rest. The caller passes the user and "today", so test
   company answer) with no booked interview, a booked one coming up, or one held whose outcome
   the company has not reported (see :mod:`..interviews.service`); and every other interview
   booked and still ahead (on hold, the opening filled or closed, the company's no or hire, the
-  name no longer shared), to cancel or keep (:func:`standing_interviews`).
+  name no longer shared), to cancel or keep (:func:`standing_interviews`; one kept, by the
+  company when it answered or by the job centre, is listed as agreed, with who keeps it).
 
 Every list holds open cases only: a citizen whose case is closed (or who was anonymised) has
 nothing left to act on, nor one whose processing is restricted (art. 18) until it is lifted.
@@ -266,6 +267,7 @@ class InterviewItem:
     proposal: ProposalLine
     action: str
     when: datetime | None  # the booked time, if any
+    note: str = ""  # said after the time, as information (a kept interview: who keeps it)
 
 
 def interviews_to_arrange(user: User, now: datetime, held: set[int] | None = None) -> list[InterviewItem]:
@@ -324,6 +326,15 @@ STANDING_DONE = "Opslaget er {state}: aflys eller behold samtalen den"
 STANDING_DECLINED = "Virksomheden har sagt nej: aflys eller behold samtalen den"
 STANDING_HIRED = "Kandidaten er meldt ansat: aflys eller behold samtalen den"
 STANDING_HIDDEN = "Navnet er ikke delt lige nu: aflys eller behold samtalen den"
+# The question for each cause (portal.interviews.service.STANDING_CAUSES).
+STANDING = {"on_hold": STANDING_HELD, "name_hidden": STANDING_HIDDEN, "hired": STANDING_HIRED,
+            "declined": STANDING_DECLINED, "filled": STANDING_DONE.format(state="besat"),
+            "closed": STANDING_DONE.format(state="lukket")}
+# A standing interview kept (portal.interviews.service.kept_by; review AR 4): no question, only
+# "Samtale aftalt <date>" and who keeps it.
+KEPT_BY_COMPANY_HIRE = "virksomheden beholder den som første møde"
+KEPT_BY_COMPANY = "virksomheden vil gerne mødes alligevel"
+KEPT_BY_JOBCENTER = "jobcentret har valgt at beholde den"
 
 
 def standing_interviews(user: User, now: datetime, held: set[int] | None = None) -> list[InterviewItem]:
@@ -333,38 +344,42 @@ def standing_interviews(user: User, now: datetime, held: set[int] | None = None)
     Putting a candidate on hold, closing or filling the opening, the company's no or hire, or a
     lapsed consent does not cancel a time already in both calendars; each stops new times, so
     the consultant decides: cancel it (the proposal page's »Aflys samtalen«, which tells the
-    company and sends both calendars a cancellation) or keep it. A pair still on its way to an
-    interview is listed by :func:`interviews_to_arrange` with its own step ("Samtale aftalt").
+    company and sends both calendars a cancellation) or keep it (»Behold samtalen«). A pair
+    still on its way to an interview is listed by :func:`interviews_to_arrange` with its own
+    step ("Samtale aftalt").
+
+    The cause is :func:`portal.interviews.service.standing_cause`'s. An interview kept for its
+    cause, by the company when it answered (»Behold samtalen« on its confirmation page) or by
+    the job centre, asks nothing more: it reads "Samtale aftalt" with who keeps it (review AR 4).
     """
     held = held_ids(user) if held is None else held
     found = db.session.execute(
         sa.select(Proposal, Citizen.name, Opening.title, Company.name, Opening.status, Interview.starts_at,
-                  _STARTED.label("started"))
+                  Interview.id, _STARTED.label("started"))
         .join(Proposal, Interview.proposal_id == Proposal.id)
         .join(Citizen, Proposal.citizen_id == Citizen.id).join(Opening, Proposal.opening_id == Opening.id)
         .join(Company, Opening.company_id == Company.id)
         .where(_followed_by(user), _OPEN_CASE, Proposal.status == "disclosed", Interview.status == "booked",
                Interview.starts_at > now)
+        # the explanation is read: it holds the mark of a kept interview (interviews.service.KEPT)
         .options(selectinload(Proposal.consents), selectinload(Proposal.citizen).load_only(Citizen.restricted),
-                 defer(Proposal.explanation), defer(Proposal.shared_profile))
+                 defer(Proposal.shared_profile))
         .order_by(Interview.starts_at, Proposal.id)).all()
     today = now.astimezone(LOCAL).date()
     items = []
-    for proposal, citizen_name, opening_title, company_name, opening_status, starts_at, started in found:
-        hire = proposal.company_response == "hired" or started
-        if proposal.id in held:
-            action = STANDING_HELD
-        elif not identity_released(proposal, today):
-            action = STANDING_HIDDEN
-        elif hire:
-            action = STANDING_HIRED
-        elif proposal.company_response == "declined":
-            action = STANDING_DECLINED
-        elif opening_status in OPENING_DONE:
-            action = STANDING_DONE.format(state="besat" if opening_status == "filled" else "lukket")
+    for proposal, citizen_name, opening_title, company_name, opening_status, starts_at, interview_id, started \
+            in found:
+        cause = interviews.standing_cause(on_hold=proposal.id in held, released=identity_released(proposal, today),
+                                          hire=proposal.company_response == "hired" or started,
+                                          response=proposal.company_response, opening_status=opening_status)
+        kept = interviews.kept_by(proposal, interview_id, cause)
+        line = _line(proposal, citizen_name, opening_title, company_name)
+        if cause is None or kept is not None:
+            note = ("" if kept is None else KEPT_BY_JOBCENTER if kept == "jobcenter"
+                    else KEPT_BY_COMPANY_HIRE if cause == "hired" else KEPT_BY_COMPANY)
+            items.append(InterviewItem(line, "Samtale aftalt", starts_at, note))
         else:
-            action = "Samtale aftalt"
-        items.append(InterviewItem(_line(proposal, citizen_name, opening_title, company_name), action, starts_at))
+            items.append(InterviewItem(line, STANDING[cause], starts_at))
     return items
 
 
