@@ -117,6 +117,8 @@ NAMING_KINDS = ("company_answered",)
 # API paths of the objects about a citizen that a POST can be sent to.
 _API_OBJECT = re.compile(r"^/api/v1/(proposals|placements|hotline)/(\d+)(?:/|$)")
 _PENDING_FILES = "jobbro_files_to_delete"
+# The closing note quoted at the end of a ``hotline_closed`` notice (``portal.hotline.notify``).
+_QUOTED_NOTE = re.compile(r": ».*«\Z", re.S)
 
 
 def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, purpose: str,
@@ -560,7 +562,7 @@ def _scrub_closing_notes(session: Session, request_ids: set[int]) -> int:
         path = path_for("hotline.detail", request_id=request_id)
         for notice in session.scalars(sa.select(Notification).where(
                 Notification.kind == "hotline_closed", _links_to(Notification.link, path))):
-            notice.text = notice.text.split(": »", 1)[0]
+            notice.text = _QUOTED_NOTE.sub("", notice.text, count=1)
         for mail in session.scalars(sa.select(MailMessage).where(
                 MailMessage.status == "pending", MailMessage.kind == "hotline_closed", _mail_links_to(path))):
             scrubbed = mail.body.replace(f":\n{note}\n", f":\n{ERASED_TEXT}\n", 1)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import logging
 import re
 
-# A path's query in a request line or URL: "?" up to the next space or quote (the request line's
-# protocol, the end of a quoted field). Werkzeug may wrap the line in colour codes: not anchored.
-_QUERY = re.compile(r"\?[^\s\"]*")
+# A path's query in a request line or URL: "?" up to the request line's protocol (" HTTP/1.1"),
+# a double quote (the end of a quoted field) or the end of the line; never to the first space, as
+# a malformed request line (a script, a pasted URL) can hold spaces in its query (review AW 7).
+# Werkzeug may wrap the line in colour codes: not anchored.
+_QUERY = re.compile(r"\?(?:(?!\s+HTTP/\d)[^\"\n])*")
 HIDDEN = "?…"
 
 
@@ -29,8 +31,9 @@ class QueryStringFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if isinstance(args, tuple) and args and isinstance(args[0], str):  # werkzeug: ('"GET /p?q HTTP/1.1"', ...)
-            record.args = (without_query(args[0]),) + args[1:]
+        if isinstance(args, tuple):  # werkzeug: ('GET /p?q HTTP/1.1', '200', '-'), and its errors:
+            # (400, "Bad request syntax ('GET /p?q=a b HTTP/1.1')"): every string argument
+            record.args = tuple(without_query(arg) if isinstance(arg, str) else arg for arg in args)
         elif isinstance(args, dict):  # gunicorn.access: the atoms
             for key in ("r", "f", "{referer}i"):
                 if isinstance(args.get(key), str):

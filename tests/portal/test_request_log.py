@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import urllib.request
 
@@ -25,6 +26,31 @@ def test_the_dev_servers_request_line_keeps_the_path_without_the_query(app, capl
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any("GET /borgere/?… HTTP/1.1" in line for line in lines), lines
     assert not any("Carsten" in line or "side=2" in line for line in lines)
+
+
+def test_a_malformed_request_lines_query_is_left_out_too(app, caplog):
+    """Review AW 7: a request line with a space in its query (a script, a pasted URL) is a 400,
+    whose error line and request line Werkzeug logs with the status code as the first argument."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            with socket.create_connection(("127.0.0.1", server.port)) as raw:
+                raw.sendall(b"GET /borgere/?q=Carsten Thomsen HTTP/1.1\r\nHost: x\r\n\r\n")
+                raw.recv(4096)
+    finally:
+        server.shutdown()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("Bad request syntax" in line for line in lines), lines
+    assert any("GET /borgere/?… HTTP/1.1" in line for line in lines), lines
+    assert not any("Carsten" in line or "Thomsen" in line for line in lines), lines
+
+
+def test_without_query_stops_at_the_protocol_or_the_end():
+    assert request_log.without_query("GET /b/?q=Carsten Thomsen HTTP/1.1") == "GET /b/?… HTTP/1.1"
+    assert request_log.without_query("https://x/b/?q=Carsten Thomsen") == "https://x/b/?…"
+    assert request_log.without_query('"GET /b/?q=a" 400') == '"GET /b/?…" 400'
 
 
 def test_gunicorns_access_atoms_lose_the_query_and_the_referers_query():
