@@ -171,3 +171,14 @@ def test_with_limitations_counts_a_flag_or_a_description_never_blank_text(app, m
         ids = {c.name: c.id for c in rows}
         assert with_limitations(ids.values()) == {ids["Flag"], ids["Tekst"]}
         assert with_limitations([]) == set()
+
+
+def test_the_openings_text_keeps_its_paragraphs_and_is_escaped(app, client, auth, ranked):
+    with app.app_context():
+        db.session.get(Opening, ranked["opening_id"]).accommodations = "Fleksibel mødetid.\n\n<script>x</script> Mentor."
+        db.session.commit()
+    auth.login(ranked["consultant"].email)
+    html = client.get(f"/kandidater/opslag/{ranked['opening_id']}").get_data(as_text=True)
+    note = _card(html, ranked["ids"]["Anna Lagerbæk"]).split('data-testid="has-limitations"')[1]
+    assert "<strong>Opslagets mulige skånehensyn:</strong> Fleksibel mødetid.</p>" in note
+    assert '<p class="alert-text">&lt;script&gt;x&lt;/script&gt; Mentor.</p>' in note
