@@ -204,13 +204,15 @@ def retention_command(days: int | None) -> None:
     a day and every throttle window. Session rows past SESSION_ABSOLUTE_LIFETIME or the idle
     limit go too (``portal.auth.devices``), and so do notifications older than
     NOTIFICATION_RETENTION_DAYS and mails sent longer ago than MAIL_RETENTION_DAYS
-    (``portal.privacy.prune_operational``). Exits 1 with a message when the database cannot be used
+    (``portal.privacy.prune_operational``), and access-log rows older than AUDIT_RETENTION_DAYS
+    (``portal.audit_retention.prune``, itself logged). Exits 1 with a message when the database cannot be used
     (nothing is anonymised then: one transaction).
     """
     from pathlib import Path
 
     from flask import current_app
 
+    from . import audit_retention
     from .auth import devices, held, sessions, throttle
     from .citizens import cv_versions
     from .privacy import anonymise_expired, prune_operational, restricted_kept, running_kept
@@ -231,6 +233,8 @@ def retention_command(days: int | None) -> None:
             notices, mails = prune_operational(db.session, now=clock.utcnow(),
                                                notification_days=config["NOTIFICATION_RETENTION_DAYS"],
                                                mail_days=config["MAIL_RETENTION_DAYS"])
+            # The access log's rows past AUDIT_RETENTION_DAYS; the deletion is itself logged (AU 8).
+            logged = audit_retention.prune(db.session, now=clock.utcnow(), days=config["AUDIT_RETENTION_DAYS"])
             # Replaced CV versions past CV_VERSION_KEEP_DAYS, unless a consent in force shares them (AU 2).
             replaced = cv_versions.prune(db.session, today=clock.today(), days=config["CV_VERSION_KEEP_DAYS"])
             db.session.commit()
@@ -244,8 +248,9 @@ def retention_command(days: int | None) -> None:
                            f"{_count(ended, 'udløbet session', 'udløbne sessioner')}, "
                            f"{_count(notices, 'gammel besked', 'gamle beskeder')}, "
                            f"{_count(mails, 'sendt eller opgivet mail', 'sendte eller opgivne mails')}, "
-                           f"{_count(pruned, 'loginforsøg', 'loginforsøg')} og "
-                           f"{_count(expired, 'udløbet gemt formular', 'udløbne gemte formularer')}")
+                           f"{_count(pruned, 'loginforsøg', 'loginforsøg')}, "
+                           f"{_count(expired, 'udløbet gemt formular', 'udløbne gemte formularer')}, "
+                           f"{_count(logged, 'række', 'rækker')} i adgangsloggen")
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
         raise click.ClickException(
@@ -254,7 +259,8 @@ def retention_command(days: int | None) -> None:
     click.echo(f"{count} closed cases anonymised; {kept} restricted cases held back (art. 18); "
                f"{running} cases with a running placement held back; "
                f"{pruned} old log-in attempts removed; {expired} expired held forms removed; {ended} expired sessions removed; "
-               f"{notices} old notifications removed; {mails} old sent or failed mails removed")
+               f"{notices} old notifications removed; {mails} old sent or failed mails removed; "
+               f"{logged} old access-log rows removed")
     click.echo(f"{replaced.count} replaced CV versions deleted (kept {config['CV_VERSION_KEEP_DAYS']} days unless shared)")
 
 

@@ -36,6 +36,7 @@ ENV_KEYS = (
     "CV_VERSION_KEEP_DAYS",
     "NOTIFICATION_RETENTION_DAYS",
     "MAIL_RETENTION_DAYS",
+    "AUDIT_RETENTION_DAYS",
     "TRUSTED_PROXY_HOPS",
     "FRESH_LOGIN_MINUTES",
     "HOTLINE_REMIND_BEFORE_MINUTES",
@@ -57,7 +58,7 @@ ENV_KEYS = (
 )
 ENVIRONMENTS = ("development", "testing", "production")
 INT_KEYS = ("MAIL_PORT", "RETENTION_DAYS", "CV_VERSION_KEEP_DAYS", "NOTIFICATION_RETENTION_DAYS",
-            "MAIL_RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
+            "MAIL_RETENTION_DAYS", "AUDIT_RETENTION_DAYS", "PASSWORD_FORGOT_MINUTES", "TRUSTED_PROXY_HOPS",
             "FRESH_LOGIN_MINUTES", "HOTLINE_REMIND_BEFORE_MINUTES", "LOGIN_MAX_FAILURES",
             "LOGIN_IP_MAX_ACCOUNTS", "RANKINGS_PER_PROCESS", "IMPORT_MAX_CONTENT_LENGTH", "IMPORT_WEB_MAX_ROWS")
 
@@ -114,6 +115,9 @@ def defaults(instance_path: str) -> dict:
         # review AU 8, portal.privacy.prune_operational.
         "NOTIFICATION_RETENTION_DAYS": 365,
         "MAIL_RETENTION_DAYS": 90,
+        # The retention run deletes access-log rows (audit_event) this many days old, about five
+        # years as public-sector access logs are kept (review AU 8, portal.audit_retention).
+        "AUDIT_RETENTION_DAYS": 5 * 365,
         # The hotline-reminders job mails the assignee this long before an unanswered
         # request's target (0: no reminders; overdue requests are still escalated).
         "HOTLINE_REMIND_BEFORE_MINUTES": 60,
@@ -297,6 +301,8 @@ def _check_portal_url(config: dict, production: bool) -> None:
 # The shortest retention the configuration takes; `flask --app portal retention --days N` may go
 # lower for a deliberate one-off run.
 MIN_RETENTION_DAYS = 30
+# The shortest period the access log is kept (AUDIT_RETENTION_DAYS).
+MIN_AUDIT_RETENTION_DAYS = 365
 
 
 def _check_counts(config: dict) -> None:
@@ -309,6 +315,8 @@ def _check_counts(config: dict) -> None:
                            ("RETENTION_DAYS", MIN_RETENTION_DAYS, None),
                            ("CV_VERSION_KEEP_DAYS", 1, None),
                            ("NOTIFICATION_RETENTION_DAYS", 1, None), ("MAIL_RETENTION_DAYS", 1, None),
+                           # a typo must not empty the access log, which answers who read a citizen
+                           ("AUDIT_RETENTION_DAYS", MIN_AUDIT_RETENTION_DAYS, None),
                            ("IMPORT_MAX_CONTENT_LENGTH", 1, None), ("IMPORT_WEB_MAX_ROWS", 1, None),
                            ("MAIL_PORT", 1, 65535)):
         if key not in config and key not in fallback:

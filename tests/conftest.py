@@ -115,11 +115,16 @@ def _synchronous_off(dbapi_connection, record) -> None:
 
 
 def _install_audit_guard() -> None:
-    # create_all() skips the migration's triggers; tests need the same guard.
-    for verb in ("UPDATE", "DELETE"):
-        db.session.execute(db.text(
-            f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
-            "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"))
+    # create_all() skips the migrations' triggers; tests need the same guard: 0001's, with the
+    # delete 0034 lets through for the retention step only (tests/portal/test_audit_retention.py
+    # checks these are the migrated database's triggers).
+    db.session.execute(db.text(
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"))
+    db.session.execute(db.text(
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "WHEN NOT EXISTS (SELECT 1 FROM audit_retention_window w WHERE w.id = 1 AND OLD.at < w.cutoff) "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"))
     db.session.commit()
 
 

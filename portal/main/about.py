@@ -39,6 +39,7 @@ def facts(config: Mapping) -> dict:
         "figures_reach": f"{FIGURES_REACH_MONTHS // 12} år",
         "notification_retention": days_text(int(config["NOTIFICATION_RETENTION_DAYS"])),
         "mail_retention": days_text(int(config["MAIL_RETENTION_DAYS"])),
+        "audit_retention": days_text(int(config["AUDIT_RETENTION_DAYS"])),
         "idle": minutes_text(int(config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60)),
         "absolute": minutes_text(int(config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() // 60)),
         "held": minutes_text(max(relogin.HOLD_SECONDS, replay.HOLD_SECONDS) // 60),

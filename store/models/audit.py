@@ -32,6 +32,25 @@ class AuditEvent(db.Model):
     ip: Mapped[str] = mapped_column(sa.String(45), default="")
 
 
+class AuditRetentionWindow(db.Model):
+    """The retention run's leave to delete access-log rows older than ``cutoff``, on SQLite.
+
+    ``audit_event``'s delete trigger (migration 0034) refuses every delete unless this one row
+    (id 1) is there and the row deleted is older than its ``cutoff``. The retention step
+    (``portal.audit_retention.prune``) writes it, deletes and removes it again inside one
+    transaction, so it is never committed: no other writer ever sees it. PostgreSQL has the table
+    too (one schema) but its trigger reads ``SET LOCAL`` settings instead, which end with the
+    transaction by themselves.
+    """
+
+    __tablename__ = "audit_retention_window"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
+
+
 class LoginAttempt(db.Model):
     """A failed login, keyed by account or by client IP; shared by all workers."""
 

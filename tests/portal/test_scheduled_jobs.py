@@ -38,7 +38,8 @@ def test_each_scheduled_command_records_its_run_with_a_short_count(app, runner):
         ("retention", "ok"), ("hotline-reminders", "ok"), ("hours-reminders", "ok")]
     assert runs[0][2] == ("0 borgere anonymiseret; holdt tilbage: 0 borgere (begrænset behandling), "
                           "0 borgere (forløb i gang); slettet: 0 tidligere CV-versioner, 0 udløbne sessioner, "
-                          "0 gamle beskeder, 0 sendte eller opgivne mails, 0 loginforsøg og 0 udløbne gemte formularer")
+                          "0 gamle beskeder, 0 sendte eller opgivne mails, 0 loginforsøg, 0 udløbne gemte formularer, "
+                          "0 rækker i adgangsloggen")
     assert runs[1][2] == "0 påmindelser, 0 eskaleringer, 0 mails fejlede"
     assert runs[2][2].startswith("Intet at gøre før den 3.") or "uden timer" in runs[2][2]
     with app.app_context():
