@@ -212,7 +212,7 @@ def keep(interview_id: int):
     if not StepForm().validate_on_submit():
         return _refused(interview.proposal, [])
     return _run(interview.proposal, lambda: service.keep(interview, current_user),
-                lambda cause: f"Samtalen {service.spoken_time(interview.starts_at)} er beholdt "
+                lambda cause: f"Samtalen {service.spoken_time(interview.starts_at)} er beholdt, "
                               f"{KEPT_BECAUSE[cause]}. Den står stadig i begge kalendere.")
 
 

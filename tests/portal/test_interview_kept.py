@@ -140,7 +140,7 @@ def test_the_consultant_keeps_a_standing_interview_from_the_proposal_page(app, c
         told = db.session.scalar(sa.select(sa.func.count(Notification.id)))
 
     page = keep_as_consultant(client, auth, world).get_data(as_text=True)
-    assert "er beholdt selv om kandidaten er meldt ansat" in page
+    assert "er beholdt, selv om kandidaten er meldt ansat" in page
     assert listed(app, world) == {world["proposal"]: ("Samtale aftalt", queue.KEPT_BY_JOBCENTER)}
     assert "aflys eller behold" not in start_page_row(client, auth, world)
     assert kept_events(app) == [(world["consultant"].id,
@@ -149,7 +149,7 @@ def test_the_consultant_keeps_a_standing_interview_from_the_proposal_page(app, c
         assert db.session.get(Interview, world["interview"]).status == "booked"
         assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == told
     panel = proposal_panel(client, auth, world)
-    assert "Jobcentret har valgt at beholde samtalen selv om kandidaten er meldt ansat." in panel
+    assert "Jobcentret har valgt at beholde samtalen, selv om kandidaten er meldt ansat." in panel
     assert 'data-testid="interview-keep"' not in panel
 
     again = keep_as_consultant(client, auth, world).get_data(as_text=True)
