@@ -238,6 +238,21 @@ PURPOSE_WORDS = {
     "all": "alle", "mine": "mine",  # a goal list's scope (portal.dashboard.facts.Scope.kind)
     "email_changed": "e-mailen er ændret", "consultant": "konsulent", "admin": "administrator",  # a role change
     **{key: label.lower() for key, label in OPENING_STATUSES.items()},
+    # The profile fields a ``citizen_profile_updated`` names, "phone,email" (review AW 4; name,
+    # phone and email above).
+    "benefit_group": "ydelsesgruppe", "hours_available": "timer pr. uge", "postcode": "postnummer",
+    "max_commute_km": "pendlingsafstand", "driving_licences": "kørekort", "languages": "sprog",
+    "readiness_group": "parathed", "case_start": "sagsstart",
+    # The notification kinds a ``mail_sent`` names (portal.notifications.service.NOTIFICATION_KINDS).
+    "candidate_proposed": "kandidat foreslået", "candidate_shared": "kandidat delt",
+    "candidate_ended": "kandidat ikke længere aktuel", "candidate_data": "kandidatens oplysninger",
+    "interview_offered": "samtaletider foreslået", "interview_booked": "samtale aftalt, flyttet eller aflyst",
+    "hotline_answered": "svar fra hotline", "hotline_closed": "henvendelse til hotline lukket",
+    "hours_missing": "påmindelse om timer", "placement_started": "forløb startet",
+    "placement_ended": "forløb afsluttet eller aflyst", "company_answered": "virksomhedens svar på en kandidat",
+    "opening_posted": "nyt opslag", "opening_changed": "opslagets krav ændret",
+    "hotline_new": "ny henvendelse til hotline", "hotline_message": "ny besked på en henvendelse til hotline",
+    "hotline_duty": "vagt for hotline", "caseload_assigned": "borgere tildelt",
     **{key: label[0].lower() + label[1:] for key, label in PROPOSAL_STATUSES.items()},
     **{key: label.lower() for key, label in COMPANY_RESPONSES.items()},
     **{key: label for key, label in CONSENT_CHANNELS.items()},
@@ -371,6 +386,8 @@ def _purpose_word(word: str, keys: dict[str, str]) -> str:
     parts = word.split(";") if ";" in word else word.split(",")
     if len(parts) > 1 and all(":" in part for part in parts):
         return ", ".join(_purpose_word(part, keys) for part in parts)
+    if len(parts) > 1 and all(part in PURPOSE_WORDS for part in parts):  # profile fields, "phone,email"
+        return ", ".join(PURPOSE_WORDS[part] for part in parts)
     key, colon, value = word.partition(":")
     if value.count(":") and key not in keys:  # a goal list's "fokus:all:2026-10-31"
         return " · ".join(_purpose_value(part) for part in word.split(":"))

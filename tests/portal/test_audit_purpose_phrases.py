@@ -262,3 +262,19 @@ def test_a_change_reads_as_from_and_to():
     assert purpose_label("placement_ended", "forloeb:5 aktiv->2026-12-01/aflyst") == (
         "forløb 5 fra »aktiv« til »01.12.2026, aflyst før start«")
     assert purpose_label("company_saved", "company:7 changed:consultant_id vk:-->5").endswith("VK fra »ingen« til »5«")
+
+
+def test_profile_fields_and_mail_kinds_read_in_danish():
+    """Review AW 4: »phone,email« and »mail 3 slags candidate_data bruger 46« were shown as codes."""
+    from portal.citizens.service import PROFILE_FIELDS
+    from portal.notifications.service import NOTIFICATION_KINDS
+
+    assert purpose_label("citizen_profile_updated", "phone,email") == "telefon, e-mail"
+    assert purpose_label("citizen_profile_updated", ",".join(PROFILE_FIELDS)) == (
+        "navn, telefon, e-mail, ydelsesgruppe, timer pr. uge, postnummer, pendlingsafstand, kørekort, sprog, "
+        "parathed, sagsstart")
+    assert purpose_label("mail_sent", "mail:3 kind:candidate_data user:46") == (
+        "mail 3 slags kandidatens oplysninger bruger 46")
+    for kind in NOTIFICATION_KINDS:
+        assert kind not in purpose_label("mail_sent", f"mail:3 kind:{kind} user:46"), kind
+
