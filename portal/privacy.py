@@ -62,8 +62,8 @@ proposals that recorded it go with the citizen.
 
 The retention run also deletes what only serves the days after it was made (review AU 8,
 :func:`prune_operational`): notifications older than ``NOTIFICATION_RETENTION_DAYS`` and mails sent
-longer ago than ``MAIL_RETENTION_DAYS``. The access log has no such period: a database trigger
-refuses every delete of ``audit_event`` (migration 0001), so that needs a migration first.
+longer ago than ``MAIL_RETENTION_DAYS``. The access log's rows go after ``AUDIT_RETENTION_DAYS``
+(:mod:`portal.audit_retention`; migration 0034 lets only that step delete them).
 
 An erased citizen's case-system id is remembered as a keyed hash only
 (:class:`store.models.citizens.ErasedExternalId`), so the next sync or import sending the same
