@@ -85,16 +85,23 @@ def _print(report: Report) -> None:
             click.echo(f"Række {link.row} ({link.external_id}) kan ikke matches endnu: mangler "
                        + ", ".join(link.missing))
     if report.without_vk_team:
-        click.echo(f"{report.without_vk_team} nye borgere uden virksomhedskonsulent er lagt i {report.team_name}.")
+        click.echo(f"{_new_citizens(report.without_vk_team)} uden virksomhedskonsulent "
+                   f"{'lægges' if report.dry_run else 'er lagt'} i {report.team_name}.")
     if report.without_vk_nowhere:
-        click.echo(f"{report.without_vk_nowhere} nye borgere har hverken virksomhedskonsulent eller team og står "
-                   "ikke på nogen konsulents liste: tildel dem en VK, eller brug --team.")
+        click.echo(f"{_new_citizens(report.without_vk_nowhere)} {'får' if report.dry_run else 'har'} hverken "
+                   "virksomhedskonsulent eller team og står ikke på nogen konsulents liste: tildel en VK, "
+                   "eller brug --team.")
     if report.closed:
-        click.echo(f"{report.closed} borgere har en afsluttet sag i portalen: de matches ikke, og importen "
-                   "genåbner ikke sagen.")
+        one = report.closed == 1
+        click.echo(f"{report.closed} borger{'' if one else 'e'} har en afsluttet sag i portalen: "
+                   f"{'den' if one else 'de'} matches ikke, og importen genåbner ikke sager.")
     if report.unmatchable:
         click.echo(f"{report.unmatchable} borgere kan ikke matches endnu: mangler "
                    + ", ".join(f"{item} ({count})" for item, count in report.missing_counts.items()))
+
+
+def _new_citizens(count: int) -> str:
+    return "1 ny borger" if count == 1 else f"{count} nye borgere"
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

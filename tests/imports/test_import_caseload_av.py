@@ -184,3 +184,28 @@ def test_the_page_warns_of_a_new_citizen_on_no_team(app, client, auth, make_user
     html = _post(client, auth, csv_bytes([citizen_row("NV-6")])).get_data(as_text=True)
     cid = _citizen_id(app, "NV-6")
     assert f'href="/borgere/{cid}/sagsbehandlere" data-testid="row-no-team-link"' in html
+
+
+def test_the_command_takes_a_team_by_name_and_prints_what_went_where(app, tmp_path):
+    nord, _syd = _teams(app)
+    path = tmp_path / "borgere.csv"
+    path.write_bytes(csv_bytes([citizen_row("NV-7")]))
+    cli = app.test_cli_runner()
+    unknown = cli.invoke(args=["import", "citizens", str(path), "--team", "Team Øst"])
+    assert unknown.exit_code != 0 and "no team with that name" in unknown.output
+    nowhere = cli.invoke(args=["import", "citizens", str(path), "--dry-run"])
+    assert "1 ny borger får hverken virksomhedskonsulent eller team" in nowhere.output
+    assert "står derfor ikke på nogen konsulents liste" in nowhere.output  # the row's warning
+    done = cli.invoke(args=["import", "citizens", str(path), "--team", "team nord"])
+    assert done.exit_code == 0, done.output
+    assert "1 ny borger uden virksomhedskonsulent er lagt i Team Nord." in done.output
+    assert _team_of(app, "NV-7") == nord
+
+
+def test_the_command_warns_of_a_closed_case(app, make_user, tmp_path):
+    _closed_citizen(app, make_user)
+    path = tmp_path / "borgere.csv"
+    path.write_bytes(csv_bytes([citizen_row("AV-4", "Jens Jensen", **{"Timer pr. uge": "25"})]))
+    result = app.test_cli_runner().invoke(args=["import", "citizens", str(path), "--dry-run"])
+    assert "1 borger har en afsluttet sag i portalen: den matches ikke" in result.output
+    assert "advarsel: Sagen er afsluttet i portalen (05.12.2026)" in result.output
