@@ -92,6 +92,11 @@ def edit_profile(citizen_id: int):
                 return _stale_profile(form, citizen, data, found)
         try:
             changed = service.update_profile(citizen, data)
+        except service.CaseStartRefused as exc:  # at its field, what was typed kept
+            db.session.rollback()
+            form.case_start.errors.append(exc.message_da)
+            return render_template("citizens/profile_form.html", citizen=citizen, form=form,
+                                   today=clock.today())
         except service.CitizenChangeError as exc:
             db.session.rollback()
             flash(exc.message_da, "error")

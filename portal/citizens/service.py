@@ -16,6 +16,7 @@ from matching.redact import contains_cpr
 
 from .. import audit, privacy
 from ..extensions import db
+from ..i18n import format_date
 from store.models import Citizen, CvDocument, JobGoal, User
 from store.models.base import utcnow
 from store.outbox import record_change
@@ -108,10 +109,13 @@ def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
     """Apply the profile; return the names of the fields that changed (empty: no write).
 
     Raises:
-        CitizenChangeError: the citizen is read-only.
+        CitizenChangeError: the citizen is read-only; CaseStartRefused (a CitizenChangeError):
+            a new Sagsstart after the case's (first) closing (review AV 9).
     """
     ensure_editable(citizen)
     values = profile_values(data)
+    if values["case_start"] != citizen.case_start:
+        check_case_start(citizen, values["case_start"])
     changed = [f for f in PROFILE_FIELDS if getattr(citizen, f) != values[f]]
     for name in changed:
         setattr(citizen, name, values[name])
@@ -119,6 +123,28 @@ def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
         # Field names only: values may be personal data and do not belong in the log.
         _matching_changed(citizen, "citizen_profile_updated", ",".join(changed))
     return ProfileChanges(changed, rectification.correct(citizen, changed))
+
+
+class CaseStartRefused(CitizenChangeError):
+    """A Sagsstart after the case was closed: the case would end before it starts (shown at the
+    Sagsstart field)."""
+
+
+def check_case_start(citizen: Citizen, case_start) -> None:
+    """Refuse a Sagsstart after the case's closing, the current one or, for a reopened case, the
+    first (``case_closure``): the close form refuses the same order the other way round
+    (:func:`.case.close_case`), and the figures would read a negative period.
+
+    Raises:
+        CaseStartRefused: with the closing date in Danish.
+    """
+    earlier = min((c.closed_on for c in citizen.case_closures), default=None)
+    if earlier is not None and case_start > earlier:
+        raise CaseStartRefused(f"Sagsstart kan ikke ligge efter sagens første afslutning ({format_date(earlier)}); "
+                               "sagen blev genåbnet senere. Vælg en dato senest den dag.")
+    if citizen.case_closed is not None and case_start > citizen.case_closed:
+        raise CaseStartRefused(f"Sagsstart kan ikke ligge efter sagens afslutning ({format_date(citizen.case_closed)}). "
+                               "Vælg en dato senest den dag, eller genåbn sagen først, hvis den er startet igen.")
 
 
 class ProfileChanges(list):
