@@ -36,7 +36,7 @@ from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESP
                                 HOTLINE_URGENCIES, INTERVIEW_SIDES, INTERVIEW_STATUSES, LIMITATION_FLAGS,
                                 OPENING_KINDS, PLACEMENT_EVENT_KINDS, PROPOSAL_STATUSES, READINESS_GROUPS, ROLES)
 
-from .. import proposals
+from .. import privacy, proposals
 from ..citizens import cv_sharing, cv_versions, queries
 from ..extensions import db
 from ..i18n import format_date
@@ -105,8 +105,9 @@ def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation:
         _section("forloeb", "Forløb", "Praktikker, løntilskud, job og andre forløb med timer og opfølgning.",
                  [_placement(p, users) for p in placements]),
         _section("hotline", "Henvendelser til hotlinen",
-                 "Virksomhedernes henvendelser om borgerens forløb, med alle beskeder.",
-                 _hotline(placements, users)),
+                 "Virksomhedernes henvendelser om borgerens forløb og dem uden forløb, der nævner borgeren "
+                 "(navn, telefon eller e-mail), med alle beskeder.",
+                 _hotline(citizen, placements, users)),
         _section("adgangslog", "Adgangslog",
                  "Hvem i Jobbro har læst eller ændret borgerens oplysninger, hvornår og hvorfor (nyeste først).",
                  _access_log(citizen.id)),
@@ -247,13 +248,18 @@ def _placement(placement: Placement, users: _Users) -> dict:
     }
 
 
-def _hotline(placements: list[Placement], users: _Users) -> list[dict]:
+def _hotline(citizen: Citizen, placements: list[Placement], users: _Users) -> list[dict]:
+    """The requests about the citizen's placements and, marked »Nævner borgeren«, those without a
+    placement that name the citizen (:func:`portal.privacy.naming_requests`, which erasure and
+    anonymisation blank as the citizen's: review AW 3)."""
     ids = [p.id for p in placements]
-    if not ids:
-        return []
-    requests = db.session.scalars(sa.select(HotlineRequest).where(HotlineRequest.placement_id.in_(ids))
-                                  .order_by(HotlineRequest.created_at, HotlineRequest.id)).all()
+    about = (list(db.session.scalars(sa.select(HotlineRequest).where(HotlineRequest.placement_id.in_(ids))))
+             if ids else [])
+    named = privacy.naming_requests(db.session, citizen)
+    naming = {r.id for r in named}
+    requests = sorted([*about, *named], key=lambda r: (r.created_at, r.id))
     return [{"Henvendelse nr.": r.id, "Virksomhed": r.company.name, "Forløb nr.": r.placement_id,
+             "Om borgeren": "Nævner borgeren" if r.id in naming else "Om borgerens forløb",
              "Emne": r.subject, "Kategori": HOTLINE_CATEGORIES.get(r.category, r.category),
              "Hast": HOTLINE_URGENCIES.get(r.urgency, r.urgency), "Status": HOTLINE_STATUSES.get(r.status, r.status),
              "Oprettet": r.created_at, "Lukket": r.closed_at,

@@ -246,3 +246,25 @@ def test_a_success_story_about_the_placement_is_in_the_export(app, client, auth,
     html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
     section = html.split('data-testid="access-section-forloeb"')[1].split("</section>")[0]
     assert "Historie-Tekst-Egern" in section and "Offentliggjort" in section
+
+
+def test_a_hotline_request_without_a_placement_that_names_the_citizen_is_in_the_export(app, client, auth, admin, world):
+    """Review AW 3: erasure blanks such a request as the citizen's (privacy.naming_requests), so the
+    access answer holds it too, marked »Nævner borgeren«; one that does not name the citizen is left out."""
+    company = world["company"]
+    with app.app_context():
+        for subject, body in (("Spørgsmål om en kandidat", "Kan hun starte tidligere? Ring 12 34 56 78."),
+                              ("Spørgsmål om fakturaen", "Hvornår kommer den?")):
+            request = HotlineRequest(company_id=company.company_id, placement_id=None, category="andet",
+                                     urgency="normal", subject=subject, created_by_id=company.id,
+                                     due_at=SAVED + timedelta(days=10))
+            request.messages = [HotlineMessage(author_id=company.id, body=body)]
+            db.session.add(request)
+        db.session.commit()
+    auth.login(admin.email)
+    rows = json.loads(client.get(f"/admin/indsigt/{world['citizen']}.json").get_data(as_text=True))["hotline"]["indhold"]
+    assert [(row["Emne"], row["Om borgeren"], row["Forløb nr."] is None) for row in rows] == [
+        (MARKERS["hotline"], "Om borgerens forløb", False), ("Spørgsmål om en kandidat", "Nævner borgeren", True)]
+    html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
+    section = html.split('data-testid="access-section-hotline"')[1].split("</section>")[0]
+    assert "Ring 12 34 56 78." in section and "Nævner borgeren" in section and "fakturaen" not in section
