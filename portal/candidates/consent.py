@@ -227,7 +227,7 @@ def _assessment(item: Proposal) -> dict:
             "typed_reasons": {decision: typed.get("reason", "")} if decision else {},
             "typed_confirmed": decision == "reject" and typed.get("confirmed") == "y",
             # the fact, never which, with the opening's »Mulige skånehensyn« (review AV 4)
-            "has_limitations": item.citizen_id in limitations.with_limitations([item.citizen_id])}
+            "limitations": limitations.with_limitations([item.citizen_id], current_user).get(item.citizen_id)}
 
 
 def _refusal(item: Proposal) -> str | None:

@@ -68,7 +68,7 @@ def ranking(opening_id: int):
             "ended_before": service.ended_before(opening.id), "sought": None, "max_k": MAX_K,
             "to_end": opening_done.waiting(opening.id), "held": opening_done.held_on(opening.id),
             "ended_on_hold": opening_done.ended_on_hold, "status_label": opening_done.status_label,
-            "step_form": StepForm(), "limited": set(),
+            "step_form": StepForm(), "limited": {},
             "filter_effect": None, "unfiltered_url": _unfiltered_url(opening.id),
             "filter_query": filter_query(request.args)}
     valid = form.validate()
@@ -108,8 +108,10 @@ def ranking(opening_id: int):
             page["nearest"] = service.nearest_excluded(opening, filters, priority,
                                                        decided=page["decided"])
         goal_choices = service.shared_goal_choices(ranked.result)
-        # who of the shown has skånehensyn: the fact for the card's approval, never which (review AV 4)
-        page["limited"] = limitations.with_limitations(int(m.citizen_id) for m in ranked.result.matches)
+        # who of the shown has skånehensyn: the fact for the card's approval, never which, and
+        # only to a consultant with a need to know (review AV 4)
+        page["limited"] = limitations.with_limitations((int(m.citizen_id) for m in ranked.result.matches),
+                                                       current_user)
         page.update(result=ranked.result, rows=ranked.rows, excluded=ranked.excluded,
                     goal_options={cid: goal_options(choices) for cid, choices in goal_choices.items()},
                     suggestions=service.shared_goal_suggestions(goal_choices) | typed,

@@ -161,16 +161,36 @@ def test_the_company_sees_nothing_of_it(app, client, auth, waiting):
 
 
 def test_with_limitations_counts_a_flag_or_a_description_never_blank_text(app, make_user):
+    vk = make_user("consultant", email="vk@jobcenter.dk")
+    outsider = make_user("consultant", email="udenfor@jobcenter.dk")
     with app.app_context():
         rows = [Citizen(name=name, postcode="8722", benefit_group="kontanthjaelp", readiness_group="i_gang",
-                        case_start=date(2026, 1, 5), limitation_flags=flags, limitations_text=text)
+                        case_start=date(2026, 1, 5), limitation_flags=flags, limitations_text=text, vk_id=vk.id)
                 for name, flags, text in [("Flag", ["no_night_work"], ""), ("Tekst", [], "Kort beskrivelse"),
                                           ("Ingen", [], ""), ("Blank", [], "   ")]]
         db.session.add_all(rows)
         db.session.commit()
         ids = {c.name: c.id for c in rows}
-        assert with_limitations(ids.values()) == {ids["Flag"], ids["Tekst"]}
-        assert with_limitations([]) == set()
+        assert with_limitations(ids.values(), db.session.get(type(vk), vk.id)) == {
+            ids["Flag"]: "has", ids["Tekst"]: "has"}
+        # outside the case the answer is the same for everyone: it says nothing of who has any
+        assert with_limitations(ids.values(), db.session.get(type(outsider), outsider.id)) == {
+            i: "ask" for i in ids.values()}
+        assert with_limitations([], db.session.get(type(vk), vk.id)) == {}
+
+
+def test_a_consultant_outside_the_case_is_not_told_who_has_skaanehensyn(client, auth, ranked, make_user):
+    """Even the fact is health data: outside the case every card gets the same neutral line, with the
+    link to the page that asks for a purpose and logs the read."""
+    outsider = make_user("consultant", email="udenfor@jobcenter.dk")
+    auth.login(outsider.email)
+    html = client.get(f"/kandidater/opslag/{ranked['opening_id']}").get_data(as_text=True)
+    anna, bo = ranked["ids"]["Anna Lagerbæk"], ranked["ids"]["Bo Omsorg"]
+    assert "Borgeren har skånehensyn" not in html and 'data-testid="has-limitations"' not in html
+    lines = [re.sub(r"/borgere/\d+/|se [^<]+</a>", "", _card(html, who).split('data-testid="limitations-ask"')[1]
+                    .split("</p>")[0]) for who in (anna, bo)]
+    assert lines[0] == lines[1] and "du angiver et formål, og visningen logges" in lines[0]
+    _no_health(html)
 
 
 def test_the_openings_text_keeps_its_paragraphs_and_is_escaped(app, client, auth, ranked):
