@@ -51,7 +51,8 @@ def new():
             return _render(form, duplicates=duplicates), 409
         vk = db.session.get(User, form.vk_id.data) if form.vk_id.data else None
         try:
-            citizen = service.create_citizen(data, external_id=form.external_id.data or "", vk=vk)
+            citizen = service.create_citizen(data, external_id=form.external_id.data or "", vk=vk,
+                                             creator=current_user)
         except service.ExternalIdRefused as exc:
             once.release(sent)
             db.session.rollback()

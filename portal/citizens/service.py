@@ -253,10 +253,12 @@ def likely_duplicates(name: str, *, phone: str = "", email: str = "", external_i
     return found
 
 
-def create_citizen(data: ProfileData, *, external_id: str, vk: User | None) -> Citizen:
+def create_citizen(data: ProfileData, *, external_id: str, vk: User | None,
+                   creator: User | None = None) -> Citizen:
     """A citizen typed in by a consultant ("Opret borger"); jobmål and CV follow on its page.
 
-    The team is the VK's. An external id, when given, follows the import's and the API's
+    The team is the VK's; without a VK, the creator's (review AV 1: a citizen on no team is on
+    nobody's work list; the import does the same with the importing user's team). An external id, when given, follows the import's and the API's
     rules: never CPR-like (:func:`check_external_id`), unique, and never the id of an erased
     citizen (:func:`portal.privacy.was_erased`). Audited as ``citizen_created`` with an outbox
     row, like every change; the caller commits.
@@ -286,7 +288,8 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None) -> C
         hours_available=data.hours_available, postcode=data.postcode.strip(),
         max_commute_km=data.max_commute_km, driving_licences=list(data.driving_licences or ()),
         languages=normalise_languages(data.languages), readiness_group=data.readiness_group,
-        case_start=data.case_start, vk_id=vk.id if vk else None, team_id=vk.team_id if vk else None,
+        case_start=data.case_start, vk_id=vk.id if vk else None,
+        team_id=vk.team_id if vk else getattr(creator, "team_id", None),
         limitation_flags=[], limitations_text="")
     db.session.add(citizen)
     db.session.flush()  # the outbox row and the audit event need the id

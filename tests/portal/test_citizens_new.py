@@ -190,3 +190,14 @@ def test_a_refused_form_keeps_its_id_and_creates_one_citizen_when_corrected(app,
     assert post(client, auth, vk_id=str(consultant.id), form_id=sent, external_id="S-1").status_code == 302
     assert post(client, auth, vk_id=str(consultant.id), form_id=sent, external_id="S-1").status_code == 302
     assert [c.external_id for c in citizens(app)] == ["S-1"]
+
+
+def test_a_citizen_created_without_a_vk_lands_in_the_creators_team(app, client, auth, make_user):
+    # Review AV 1: on the team's list (»Mit team«), not on nobody's; the import does the same.
+    consultant = make_user("consultant")
+    auth.login(consultant.email)
+    assert consultant.team_id is not None
+    assert post(client, auth, vk_id="0", name="Ingen Konsulent").status_code == 302
+    [citizen] = citizens(app)
+    assert citizen.vk_id is None and citizen.team_id == consultant.team_id
+    assert "Ingen Konsulent" in client.get("/borgere/?scope=team").get_data(as_text=True)
