@@ -589,8 +589,8 @@ def renew(proposal: Proposal, user: User, *, approve: bool, reason: str, score: 
     proposal.ended_on = None
     audit.record("proposal_renewed", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
                  purpose=f"new decision after the case was reopened: {proposal.status}", user=user)
-    if approve:  # the company is shown the candidate afresh
-        webhook_events.proposal_approved(db.session, proposal)
+    # the caller tells the company of an approval, notice and ``proposal.approved`` at once
+    # (portal.candidates.service.record_decision, review AX 1)
 
 
 def shown_to_company(proposal: Proposal) -> bool:

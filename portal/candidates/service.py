@@ -25,6 +25,7 @@ from .. import audit, matching_runtime, proposals
 from ..extensions import db
 from ..matching_runtime import matching_service
 from ..notifications.proposed import announce_proposed
+from ..webhooks import events as webhook_events
 from . import opening_done
 from .reasons import broken_limits
 from store.models import AuditEvent, Citizen, Company, Opening, Proposal, User
@@ -366,24 +367,31 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
             raise ValueError("Der er allerede truffet en beslutning for denne borger og dette opslag.")
         proposals.renew(existing, user, approve=approve, reason=reason, score=match.score if match else None,
                         explanation=_explanation_json(match) if match else {}, shared_goal=shared_goal)
-        audit.record("proposal_approved" if approve else "proposal_rejected", citizen_id=citizen.id,
-                     opening_id=opening.id, purpose="matching decision")
-        announce_proposed(existing)  # the company is told of an approval (no-op for a rejection)
-        db.session.commit()
-        return existing
-    proposal = Proposal(
-        citizen_id=citizen.id, opening_id=opening.id,
-        status="approved" if approve else "rejected",
-        score=match.score if match else None,
-        explanation=_explanation_json(match) if match else {},
-        decided_by_id=user.id, decided_at=utcnow(), decision_reason=reason, shared_goal=shared_goal,
-    )
-    db.session.add(proposal)
+        proposal = existing
+    else:
+        proposal = Proposal(
+            citizen_id=citizen.id, opening_id=opening.id,
+            status="approved" if approve else "rejected",
+            score=match.score if match else None,
+            explanation=_explanation_json(match) if match else {},
+            decided_by_id=user.id, decided_at=utcnow(), decision_reason=reason, shared_goal=shared_goal,
+        )
+        db.session.add(proposal)
     audit.record("proposal_approved" if approve else "proposal_rejected", citizen_id=citizen.id,
                  opening_id=opening.id, purpose="matching decision")
-    announce_proposed(proposal)  # the company is told of an approval (no-op for a rejection)
+    _tell_company(proposal)
     db.session.commit()
     return proposal
+
+
+def _tell_company(proposal: Proposal) -> None:
+    """The one place a ranking decision tells the company of an approved candidate, for a new
+    pair and a renewed one alike (review AX 1): its users' ``candidate_proposed`` notice and
+    the ``proposal.approved`` webhook, in the decision's transaction. A rejection tells nobody."""
+    if proposal.status != "approved":
+        return
+    announce_proposed(proposal)  # flushes, so the new row has its id
+    webhook_events.proposal_approved(db.session, proposal)
 
 
 def shared_goal_choices(result: MatchResult) -> dict[int, list[proposals.GoalChoice]]:
