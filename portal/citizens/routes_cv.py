@@ -6,7 +6,6 @@ from flask import (abort, current_app, flash, make_response, redirect, render_te
                    send_from_directory, url_for)
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.utils import secure_filename
 
 from .. import audit, merge
 from ..access import AUDIT_DOWN, audited_read, citizen_or_404, consultant_required
@@ -64,7 +63,7 @@ def cv_file(citizen_id: int, cv_id: int):
     except audit.AuditWriteError as exc:
         current_app.logger.error("cv_downloaded not logged for citizen %s: %s", citizen.id, exc)
         abort(make_response(*render_error(503, AUDIT_DOWN)))
-    name = secure_filename(cv.original_filename or "") or f"cv.{cv.content_type}"
+    name = uploads.download_name(cv.original_filename, cv.content_type)
     response = send_from_directory(current_app.config["UPLOAD_FOLDER"], cv.stored_name,
                                    mimetype=uploads.MEDIA_TYPES.get(cv.content_type, "application/octet-stream"),
                                    as_attachment=True, download_name=name, max_age=0)

@@ -42,6 +42,28 @@ def display_name(filename: str | None) -> str:
     return name[:255] or "cv"
 
 
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:/\\|?*;\s]+')  # Windows' reserved characters, ; and any space run
+_CV_EXTENSIONS = frozenset({"pdf", "docx", "doc", "txt", "rtf", "odt"})
+_MAX_STEM_BYTES = 200  # a file system's name limit is 255 bytes, and Danish or Cyrillic letters take two
+
+
+def download_name(original_filename: str | None, content_type: str) -> str:
+    """The name a stored CV file is downloaded under (review AV 5): the name shown on the page,
+    Danish and non-Latin letters kept (Werkzeug's ``send_file`` sends them as an RFC 5987
+    ``filename*`` with an ASCII ``filename`` beside it), without directories, hidden or control
+    characters, or characters Windows refuses in a file name, and always with the extension of
+    the checked type (``content_type``), never the client's, so the file opens on a double-click.
+    """
+    name = display_name(original_filename)
+    stem, dot, extension = name.rpartition(".")
+    if not dot or extension.casefold() not in _CV_EXTENSIONS:
+        stem = name
+    stem = _NOT_IN_FILE_NAMES.sub(" ", stem.replace('"', "'")).strip(" .")
+    while len(stem.encode("utf-8")) > _MAX_STEM_BYTES:
+        stem = stem[:-1].rstrip(" .")
+    return f"{stem or 'cv'}.{content_type}"
+
+
 def accept_cv(data: bytes, filename: str | None) -> AcceptedCv:
     """Check an uploaded CV by content and extract its text.
 

@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from portal import audit
+from portal.citizens import uploads
 from portal.extensions import db
 from store.models import Citizen
 from tests.cvtext.badfiles import cv_pdf, zip_bomb_docx, zip_slip_docx
@@ -196,7 +197,39 @@ def test_a_hostile_file_name_is_not_sent_back_as_is(app, client, auth, citizen_i
     response = client.get(f"/borgere/{citizen_id}/cv/{cv_id}/fil")
     response.close()
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert response.headers["Content-Disposition"] == "attachment; filename=mit_cv_x.txt"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="mit cv x=.txt"'
+
+
+@pytest.mark.parametrize(("sent", "kind", "ascii_name", "utf8_name"), [
+    ("Søren Østergård CV v2.txt", "txt", "Sren stergard CV v2.txt",
+     "S%C3%B8ren%20%C3%98sterg%C3%A5rd%20CV%20v2.txt"),
+    ("Резюме.docx", "docx", ".docx", "%D0%A0%D0%B5%D0%B7%D1%8E%D0%BC%D0%B5.docx"),
+])
+def test_the_cv_file_keeps_its_danish_or_non_latin_name_and_extension(app, client, auth, citizen_id, sent, kind,
+                                                                     ascii_name, utf8_name):
+    # Review AV 5: an RFC 5987 filename* (Werkzeug's), never a name without letters or extension.
+    data = good_docx() if kind == "docx" else GOOD_TXT
+    assert upload(client, auth, citizen_id, data, sent).status_code == 302
+    cv_id, _stored = _current_cv(app, citizen_id)
+    response = client.get(f"/borgere/{citizen_id}/cv/{cv_id}/fil")
+    response.close()
+    header = response.headers["Content-Disposition"]
+    assert header.startswith("attachment; filename=") and ascii_name in header
+    assert header.endswith(f"filename*=UTF-8''{utf8_name}")
+
+
+@pytest.mark.parametrize(("original", "kind", "expected"), [
+    ("x" * 255, "pdf", "x" * 200 + ".pdf"),  # stored cut at 255 characters, extension lost
+    ("Я" * 120 + ".pdf", "pdf", "Я" * 100 + ".pdf"),  # 200 bytes of name
+    ("cv.PDF", "pdf", "cv.pdf"),
+    ('Søren Østergård CV "v2".pdf', "pdf", "Søren Østergård CV 'v2'.pdf"),
+    ("mit cv", "docx", "mit cv.docx"),
+    ("rapport.v2", "txt", "rapport.v2.txt"),
+    ("..\\..\\.pdf", "pdf", "cv.pdf"),
+    ("a\u202eb\x07c?*<>.txt", "txt", "abc.txt"),
+])
+def test_the_download_name_always_has_the_checked_extension(original, kind, expected):
+    assert uploads.download_name(original, kind) == expected
 
 
 def test_the_cv_file_is_404_for_another_citizen_a_typed_cv_or_a_company(app, client, auth, citizen_id, make_user):
