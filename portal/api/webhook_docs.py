@@ -63,7 +63,9 @@ _HOTLINE = {
     "company_id": _int("Virksomhedens id."),
     "placement_id": _int("Forløbet, henvendelsen handler om; null uden forløb (og efter borgerens sletning).", True),
     "category": _enum("Kategori.", HOTLINE_CATEGORIES),
-    "urgency": _enum("Hast (akut, haster, normal).", HOTLINE_URGENCIES),
+    # built from the vocabulary, so the text names the values sent (review AX 4)
+    "urgency": _enum("Hast: " + ", ".join(f"{code} ({label.split(' – ', 1)[-1]})"
+                                          for code, label in HOTLINE_URGENCIES.items()) + ".", HOTLINE_URGENCIES),
     "status": _enum("Henvendelsens status nu.", HOTLINE_STATUSES),
 }
 _PLACEMENT = {
