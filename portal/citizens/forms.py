@@ -207,7 +207,7 @@ class ListFilterForm(DanishGetForm):
     scope = SelectField("Vis", choices=choices(SCOPES), default="mine")
     # A CPR number typed here would sit in the URL, the browser's history and a proxy's access
     # log (SECURITY.md): the browser refuses it before sending (pattern), the list drops it.
-    q = StringField("Søg på navn", validators=[Optional(), Length(max=100)],
+    q = StringField("Søg på navn eller id i fagsystemet", validators=[Optional(), Length(max=100)],
                     render_kw={"pattern": NO_CPR_PATTERN, "title": CPR_SEARCH_MESSAGE})
     readiness = SelectField("Parathedsgruppe", choices=choices({"": "Alle", **READINESS_GROUPS}),
                             default="")

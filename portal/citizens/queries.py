@@ -18,6 +18,7 @@ from ..extensions import db
 from store.index_status import is_stalled
 from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
 from store.models.citizens import VK_INACTIVE, missing_items
+from .service import same_external_id
 
 PER_PAGE = 50
 POLICY_GOAL = 0.85  # share of citizens with CV, jobmål and VK (DOMAIN.md, "80% then 85%")
@@ -150,8 +151,9 @@ def _filtered(user: User, filters: dict) -> sa.Select:
         # Someone without a team has no team list (rather than silently "everyone").
         stmt = stmt.where(Citizen.team_id == user.team_id) if user.team_id else stmt.where(sa.false())
     if filters["q"]:
+        # A name, or exactly a case-system id (by the one rule, service.same_external_id).
         stmt = stmt.where(sa.or_(*(Citizen.name.ilike(f"%{escape_like(v)}%", escape="\\")
-                                   for v in case_variants(filters["q"]))))
+                                   for v in case_variants(filters["q"])), same_external_id(filters["q"])))
     if filters["readiness"]:
         stmt = stmt.where(Citizen.readiness_group == filters["readiness"])
     if filters["benefit"]:
@@ -165,6 +167,13 @@ def _filtered(user: User, filters: dict) -> sa.Select:
     if filters.get("begraenset"):
         stmt = stmt.where(Citizen.restricted.is_(filters["begraenset"] == "ja"))
     return stmt
+
+
+def incomplete_caseload(user: User) -> sa.Select:
+    """The rows of ``/borgere/?incomplete=y`` in the default scope, "Mine": the user's open cases
+    (VK or adviser) that are not matchable, restricted ones included. The start page's »N borgere
+    mangler CV, jobmål eller VK« counts and lists exactly these (review AV 2): one rule, not two."""
+    return _filtered(user, {"scope": "mine", "q": "", "readiness": "", "benefit": "", "incomplete": True})
 
 
 # The columns the list shows; the rest (CV, jobmål, VK and adviser) comes by :func:`_page_details`.
@@ -201,7 +210,7 @@ def matching_facts() -> tuple[sa.ColumnElement[bool], sa.ScalarSelect]:
 
     With ``Citizen.vk_id`` and :func:`has_active_vk` they are what :func:`missing_items`
     needs (built once per process). A caller that leaves out :func:`has_active_vk` must know
-    the VK is active (the start page's own caseload: the VK is the user reading it).
+    the VK is active (an adviser's caseload holds other consultants' citizens: review AV 2).
     """
     has_goal = sa.exists().where(JobGoal.citizen_id == Citizen.id)
     current_cv = (sa.select(CvDocument.text).where(CvDocument.citizen_id == Citizen.id)

@@ -53,6 +53,12 @@ def new():
         try:
             citizen = service.create_citizen(data, external_id=form.external_id.data or "", vk=vk,
                                              creator=current_user)
+        except service.ExternalIdTaken as exc:
+            once.release(sent)
+            taken = exc.citizen.id if exc.citizen is not None else None
+            db.session.rollback()
+            form.external_id.errors.append(exc.message_da)
+            return _render(form, taken_id=taken)
         except service.ExternalIdRefused as exc:
             once.release(sent)
             db.session.rollback()
@@ -71,9 +77,10 @@ def new():
 
 
 def _render(form: NewCitizenForm, first_url: str | None = None,
-            duplicates: list[service.LikelyDuplicate] | None = None) -> str:
+            duplicates: list[service.LikelyDuplicate] | None = None, taken_id: int | None = None) -> str:
     """The form, with its one-time id (``first_url``: the citizen this form already created,
     named on the page when it is sent again with other values; ``duplicates``: citizens who
-    are probably this person, shown with links and an »Opret alligevel« tick)."""
+    are probably this person, shown with links and an »Opret alligevel« tick; ``taken_id``:
+    the citizen who has the typed case-system id, linked at the field)."""
     return render_template("citizens/new.html", form=form, today=clock.today(), form_id=once.form_id(),
-                           first_url=first_url, duplicates=duplicates or [])
+                           first_url=first_url, duplicates=duplicates or [], taken_id=taken_id)

@@ -189,6 +189,31 @@ def check_external_id(external_id: str) -> None:
         raise ExternalIdRefused(CPR_ID_MESSAGE)
 
 
+def same_external_id(external_id: str):
+    """The one rule for "the same case-system id" (review AV 7), as a condition on ``Citizen``:
+    the id as stored (:func:`clean_line`, as the import stores it), compared without regard to
+    upper or lower case, so a hand-typed » av-9 « finds AV-9 instead of splitting the person
+    into two cases. Both sides go through the database's ``lower`` (one folding)."""
+    return sa.func.lower(Citizen.external_id) == sa.func.lower(clean_line(external_id))
+
+
+class ExternalIdTaken(ExternalIdRefused):
+    """The case-system id belongs to a citizen already (``citizen``), named and, when staff may
+    see that citizen (not anonymised), linked on the form."""
+
+    def __init__(self, citizen: Citizen, typed: str) -> None:
+        if citizen.anonymised_at is not None:
+            message = ("Id'et i fagsystemet tilhører en anonymiseret sag og kan ikke bruges igen. Brug "
+                       "fagsystemets aktuelle id for borgeren.")
+        else:
+            message = f"Der findes allerede en borger med id'et {citizen.external_id} i fagsystemet: borger nr. {citizen.id}."
+            if citizen.external_id != typed:
+                message += " Id'er sammenlignes uden forskel på store og små bogstaver."
+            message += " Er det den samme person, så brug den borger i stedet."
+        super().__init__(message)
+        self.citizen = citizen if citizen.anonymised_at is None else None
+
+
 ERASED_ID_MESSAGE = ("En borger med dette id i fagsystemet er slettet efter databeskyttelsesforordningens "
                      "art. 17 og oprettes ikke igen. Var sletningen en fejl, eller har borgeren fået en "
                      "ny sag, kan en administrator fjerne spærringen.")
@@ -236,7 +261,7 @@ def likely_duplicates(name: str, *, phone: str = "", email: str = "", external_i
     if len(digits) >= 8:
         contact.append(compact_phone.like(f"%{digits}"))
     if external_id:
-        contact.append(Citizen.external_id == external_id)
+        contact.append(same_external_id(external_id))
     query = sa.select(Citizen).where(Citizen.anonymised_at.is_(None), sa.or_(*contact)).order_by(Citizen.id).limit(50)
     if exclude_id is not None:
         query = query.where(Citizen.id != exclude_id)
@@ -247,7 +272,8 @@ def likely_duplicates(name: str, *, phone: str = "", email: str = "", external_i
         same = tuple(label for label, hit in (
             ("e-mail", bool(email) and (citizen.email or "").strip().casefold() == email),
             ("telefon", len(digits) >= 8 and _phone_digits(citizen.phone) == digits),
-            ("id i fagsystemet", bool(external_id) and citizen.external_id == external_id)) if hit)
+            ("id i fagsystemet", bool(external_id) and (citizen.external_id or "").casefold()
+             == clean_line(external_id).casefold())) if hit)
         if same:
             found.append(LikelyDuplicate(citizen, same))
     return found
@@ -264,15 +290,17 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None,
     row, like every change; the caller commits.
 
     Raises:
-        ExternalIdRefused: the external id looks like a CPR number, is taken or was erased.
+        ExternalIdRefused: the external id looks like a CPR number, is taken (ExternalIdTaken: by
+            :func:`same_external_id`) or was erased.
         CitizenChangeError: the VK is not an active consultant, or hours or commute are missing.
     """
-    external_id = external_id.strip()
+    external_id = clean_line(external_id)
     if external_id:
         check_external_id(external_id)
-        if db.session.scalar(sa.select(Citizen.id).where(Citizen.external_id == external_id)) is not None:
-            raise ExternalIdRefused("Der findes allerede en borger med dette id i fagsystemet. Søg borgeren "
-                                    "frem på listen i stedet.")
+        taken = db.session.scalars(sa.select(Citizen).where(same_external_id(external_id))
+                                   .order_by(Citizen.id).limit(1)).first()
+        if taken is not None:
+            raise ExternalIdTaken(taken, external_id)
         if privacy.was_erased(db.session, external_id):
             raise ExternalIdRefused(ERASED_ID_MESSAGE)
     if vk is not None and (vk.role != "consultant" or not vk.active):

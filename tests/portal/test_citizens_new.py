@@ -97,12 +97,36 @@ def test_an_external_id_is_saved(app, client, auth, make_user):
     assert citizens(app)[0].external_id == "SAG-1"
 
 
-def test_an_external_id_that_is_taken_is_refused_at_the_field(app, client, auth, make_user):
+@pytest.mark.parametrize("typed", ["SAG-1", " sag-1 ", "Sag-1"])
+def test_an_external_id_that_is_taken_is_refused_at_the_field_naming_and_linking_the_citizen(
+        app, client, auth, make_user, typed):
+    # Review AV 7: the one rule (trimmed, any case), the citizen named and linked, not "search for it".
     auth.login(make_user("consultant").email)
-    make_citizen(app, external_id="SAG-1")
-    html = post(client, auth, external_id="SAG-1").get_data(as_text=True)
-    assert "Der findes allerede en borger med dette id" in html
+    cid = make_citizen(app, external_id="SAG-1")
+    html = post(client, auth, external_id=typed).get_data(as_text=True)
+    assert f"Der findes allerede en borger med id&#39;et SAG-1 i fagsystemet: borger nr. {cid}." in html
+    assert ("uden forskel på store og små bogstaver" in html) == (typed.strip() != "SAG-1")
+    link = html.split('data-testid="external-id-taken"', 1)[1].split("</p>", 1)[0]
+    assert f'href="/borgere/{cid}"' in link
     assert len(citizens(app)) == 1
+
+
+def test_an_anonymised_citizens_id_is_refused_without_a_link(app, client, auth, make_user):
+    from datetime import datetime, timezone
+    auth.login(make_user("consultant").email)
+    make_citizen(app, external_id="SAG-1", anonymised_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    html = post(client, auth, external_id="sag-1").get_data(as_text=True)
+    assert "tilhører en anonymiseret sag" in html and 'data-testid="external-id-taken"' not in html
+    assert len(citizens(app)) == 1
+
+
+def test_the_list_finds_a_citizen_by_its_external_id(app, client, auth, make_user):
+    auth.login(make_user("consultant").email)
+    make_citizen(app, name="Ida Id", external_id="SAG-1")
+    make_citizen(app, name="Ole Anden", external_id="SAG-10")
+    html = client.get("/borgere/?scope=all&q=+sag-1+").get_data(as_text=True)
+    assert "Ida Id" in html and "Ole Anden" not in html  # exactly the id, not a part of it
+    assert "Søg på navn eller id i fagsystemet" in html
 
 
 def test_an_erased_external_id_is_refused(app, client, auth, make_user):
