@@ -3,7 +3,9 @@ and administrators only).
 
 ``PUT /citizens/<external_id>`` creates or updates a citizen with its jobmål through the bulk
 import's upsert (:mod:`portal.imports.service`): the profile form's rules, the outbox row and
-the audit events in one transaction. ``PUT /citizens/<external_id>/cv`` stores a CV file after
+the audit events in one transaction. A new citizen without a VK goes on the ``team`` sent
+(else the caller's own; none: a warning in the 201), and a consultant made VK is told
+(``caseload_assigned``), as the import does (review AV 1, AV 6). ``PUT /citizens/<external_id>/cv`` stores a CV file after
 the web's content checks and text extraction (:func:`portal.citizens.uploads.accept_cv`).
 Every read of a citizen is audited.
 
@@ -26,7 +28,7 @@ from flask_smorest.fields import Upload
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from store.models import Citizen, CvDocument, User
+from store.models import Citizen, CvDocument, Team, User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
 from .. import audit, privacy
@@ -37,6 +39,7 @@ from ..extensions import db
 from ..imports import lookalikes
 from ..imports import service as imports
 from ..imports.citizens import COLUMNS, RowError, validate_citizen
+from ..notifications import assigned
 from . import common, guard, problems
 
 bp = common.blueprint("api_citizens", "citizens", "Borgere efter fagsystemets id (kun jobcentret).")
@@ -52,6 +55,29 @@ ROUTE = {"merge_slashes": False, "parameters": [{"in": "path", "name": "external
     "Sagssystemets id for borgeren, som det er gemt; det må indeholde /, sendt som det er eller som %2F.")}]}
 KEY_BY_LABEL = {column.label: column.key for column in COLUMNS}
 
+
+class TeamRef(ma.fields.Field):
+    """A team by its name (any case) or its id, as the import's »Team for nye borgere uden
+    virksomhedskonsulent« (review AV 1); resolved by :func:`_team_of_ref`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ma.ValidationError("Send teamets navn (tekst) eller id (heltal).")
+        if isinstance(value, str):
+            value = value.strip()
+            if len(value) > 120:
+                raise ma.ValidationError("Højst 120 tegn.")
+        return value or None
+
+
+TEAM_HELP = (
+    "Teamet, en ny borger uden virksomhedskonsulent lægges på, så borgeren står på teamets liste (»Mit "
+    "team«), som importens »Team for nye borgere uden virksomhedskonsulent«: teamets navn (store og små "
+    "bogstaver er ligegyldige) eller id. Bruges kun, når borgeren oprettes: en borger med VK kommer på "
+    "VK'ens team (så teamet følger VK'en, som i portalen), og en eksisterende borgers team ændres ikke her. "
+    "Udeladt: VK'ens team, ellers nøglens brugers eget team (en integration har intet). Får en ny borger "
+    "hverken VK eller team, står den ikke på nogen konsulents liste, og svaret (201) siger det i warnings. "
+    "Et ukendt team giver 422.")
 
 class CitizenIn(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(max=120))
@@ -78,6 +104,8 @@ class CitizenIn(ma.Schema):
     email = ma.fields.String(validate=ma.validate.Length(max=254),
                              metadata={"description": "Udeladt: behold den gemte; \"\" fjerner den."})
     max_commute_km = ma.fields.Float(allow_nan=False, metadata={"description": "Udeladt: behold den gemte."})
+    team = TeamRef(load_default=None, allow_none=True, metadata={
+        "type": ["string", "integer", "null"], "description": TEAM_HELP})
 
     @ma.pre_load
     def _drop_read_only(self, data, **_kwargs):
@@ -90,7 +118,7 @@ class CitizenIn(ma.Schema):
 
 # What GET gives that PUT ignores (the case state and restriction change only in the portal).
 READ_ONLY = ("id", "restricted", "case_status", "case_closed", "has_cv", "missing_for_matching", "version",
-             "updated_at", "result")
+             "updated_at", "result", "warnings")
 # A restricted citizen (art. 18) is shown with these only.
 RESTRICTED_FIELDS = ("id", "external_id", "restricted", "case_status", "case_closed", "version", "updated_at")
 
@@ -137,6 +165,12 @@ class CitizenOut(ma.Schema):
 
 class UpsertOut(CitizenOut):
     result = ma.fields.String(required=True, metadata={"enum": ["created", "updated", "unchanged"]})
+    team = ma.fields.Function(lambda c: c.team.name if c.team else None, metadata={
+        "type": ["string", "null"], "description": "Borgerens team (navn); null: intet team."})
+    warnings = ma.fields.List(ma.fields.String(), required=True, metadata={"description": (
+        "Advarsler til integratoren om det, der er gemt (som importens advarsler ved en række), fx at en ny "
+        "borger hverken har virksomhedskonsulent eller team og derfor ikke står på nogen konsulents liste. "
+        "Tom, når der ikke er noget.")})
 
 
 LOOKALIKES_HELP = (
@@ -169,10 +203,10 @@ class CvIn(ma.Schema):
 
 
 class _Upserted:
-    """A citizen with the upsert's result, for :class:`UpsertOut`."""
+    """A citizen with the upsert's result and warnings, for :class:`UpsertOut`."""
 
-    def __init__(self, citizen: Citizen, result: str) -> None:
-        self._citizen, self.result = citizen, result
+    def __init__(self, citizen: Citizen, result: str, warnings: list[str] | None = None) -> None:
+        self._citizen, self.result, self.warnings = citizen, result, warnings or []
 
     def __getattr__(self, name: str):
         return getattr(self._citizen, name)
@@ -212,6 +246,43 @@ def _vk_by_id(vk_id: int, vk: str | None) -> str:
     if vk and vk.casefold() not in {user.email.casefold(), user.email.split("@", 1)[0].casefold()}:
         problems.abort(422, errors={"vk_id": ["vk og vk_id peger på to forskellige konsulenter. Send kun den ene."]})
     return user.email
+
+
+def _team_of_ref(ref: int | str) -> Team:
+    """The team ``ref`` names: an id, or a name in any case (Danish letters too, so compared in
+    Python; a job centre has few teams); a name of digits only that no team has is read as an id.
+
+    :raise 422: (problem) at ``team`` when there is no such team.
+    """
+    if isinstance(ref, str):
+        wanted = ref.casefold()
+        team = next((t for t in db.session.scalars(sa.select(Team)) if t.name.strip().casefold() == wanted), None)
+        if team is None and ref.isdigit() and int(ref) < 2**31:
+            team = db.session.get(Team, int(ref))
+    else:
+        team = db.session.get(Team, ref) if 0 < ref < 2**31 else None
+    if team is None:
+        problems.abort(422, errors={"team": ["Der findes intet team med dette navn eller id. Teamene står "
+                                             "under Administration i portalen."]})
+    return team
+
+
+# A citizen the PUT created without a VK and on no team (the import's row warning, review AV 1).
+NO_TEAM_WARNING = ("Borgeren har hverken virksomhedskonsulent eller team og står derfor ikke på nogen konsulents "
+                   "liste i portalen, kun under »Alle borgere«. Send team (navn eller id) med nye borgere uden "
+                   "VK, eller send vk, så en konsulent har sagen.")
+
+
+def _created_warnings(citizen: Citizen, team: Team | None) -> list[str]:
+    """What the integrator should know about the citizen just created: on nobody's list, or
+    the sent ``team`` not used because the citizen is on its VK's team."""
+    if citizen.vk_id is None and citizen.team_id is None:
+        return [NO_TEAM_WARNING]
+    if team is not None and citizen.vk_id is not None and citizen.team_id != team.id:
+        where = f"VK'ens team ({citizen.team.name})" if citizen.team is not None else "intet team (VK'en har intet)"
+        return [f"team ({team.name}) er ikke brugt: en borger med virksomhedskonsulent lægges på {where}, så "
+                "teamet følger VK'en som i portalen."]
+    return []
 
 
 ANONYMISED_PROBLEM = imports.ANONYMISED_MESSAGE
@@ -325,13 +396,23 @@ def upsert_citizen(args, body, external_id: str):
     (409 med likely_duplicates), så samme person ikke får to sager, som ved import og »Opret borger«:
     send igen med ?lookalikes=attach for at knytte id'et til den borger (når den er oprettet i portalen
     uden id), eller ?lookalikes=create, når det er en anden person.
+
+    En ny borger kommer på et team, så den står på en konsulents liste, som ved import: med VK på VK'ens
+    team, uden VK på det team, der sendes i team (navn eller id; udeladt: nøglens brugers eget team, en
+    integration har intet). Får den hverken VK eller team, oprettes den alligevel (201), og warnings siger,
+    at den ikke står på nogen konsulents liste. En konsulent, der bliver borgerens VK (ny borger eller skift
+    af VK), får besked i portalen (»Du er sat som VK for borger nr. …«), som når VK'en sættes på siden.
     """
     _check_external_id(external_id, body.pop("external_id", None))
+    team_ref = body.pop("team", None)
+    team = _team_of_ref(team_ref) if team_ref is not None else None
     if (vk_id := body.pop("vk_id", None)) is not None:
         body["vk"] = _vk_by_id(vk_id, body.get("vk"))
     values = {key: value for key, value in body.items() if value is not None}
     values["external_id"] = external_id
-    existing = db.session.scalar(sa.select(Citizen.version).where(Citizen.external_id == external_id))
+    row = db.session.execute(sa.select(Citizen.version, Citizen.vk_id, Citizen.adviser_id)
+                             .where(Citizen.external_id == external_id)).first()
+    existing, caseworkers = (row.version, (row.vk_id, row.adviser_id)) if row is not None else (None, (None, None))
     if existing is None and privacy.block_reason(db.session, external_id) == "anonymised":
         problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     common.check_if_match(existing)
@@ -340,12 +421,18 @@ def upsert_citizen(args, body, external_id: str):
         likely = lookalikes.likely(record) if existing is None else []
         if likely and args["lookalikes"] != "create":
             attached = _attachable_or_409(likely, args["lookalikes"])
+            caseworkers = attached.vk_id, attached.adviser_id
             lookalikes.attach(attached, external_id, current_user)
-        outcome = imports.upsert_citizen(db.session, record, actor=current_user)
+        # A new citizen without a VK goes on the sent team (None: the caller's own), review AV 1.
+        outcome = imports.upsert_citizen(db.session, record, actor=current_user,
+                                         team_id=team.id if team is not None else None)
         if likely and args["lookalikes"] == "create":  # the caller's explicit override, as »Opret alligevel«
             audit.record("citizen_imported", citizen_id=outcome.entity_id, user=current_user,
                          purpose="likely duplicate created anyway: Citizen:"
                                  + ",".join(str(d.citizen.id) for d in likely))
+        if outcome.status != "unchanged":  # a new VK is told, in the same commit, as on the web (review AV 6)
+            assigned.announce_assigned(db.session.get(Citizen, outcome.entity_id), old_vk_id=caseworkers[0],
+                                       old_adviser_id=caseworkers[1], by=current_user)
         db.session.commit()
     except StaleDataError:  # saved by someone else between our read and this write
         db.session.rollback()
@@ -363,11 +450,11 @@ def upsert_citizen(args, body, external_id: str):
         db.session.rollback()
         problems.abort(409, err.message_da)
     citizen = db.session.get(Citizen, outcome.entity_id)
-    view = _Upserted(citizen, outcome.status)
     headers = {"ETag": common.etag_for(citizen.version)}
     if outcome.status == "created":
         headers["Location"] = url_for("api_citizens.get_citizen", external_id=external_id)
-        return view, 201, headers
+        return _Upserted(citizen, outcome.status, _created_warnings(citizen, team)), 201, headers
+    view = _Upserted(citizen, outcome.status)
     return view, 200, headers
 
 
