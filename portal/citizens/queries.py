@@ -18,6 +18,7 @@ from ..extensions import db
 from store.index_status import is_stalled
 from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
 from store.models.citizens import VK_INACTIVE, missing_items
+from . import danish_order
 from .service import same_external_id
 
 PER_PAGE = 50
@@ -195,7 +196,9 @@ def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> Citize
                   sa.func.count(Citizen.id).filter(matchable_clause()))
         .where(Citizen.id.in_(sa.select(ids.c.id)))).one()
     # The total above is the count of the same filtered set, so paginate need not count again.
-    page = db.paginate(stmt.options(load_only(*_LIST_COLUMNS)).order_by(Citizen.name, Citizen.id),
+    # Danish alphabetical order (Æ, Ø, Å last), sorted by the database before it pages.
+    danish = danish_order.order_by(Citizen.name, db.session.get_bind().dialect.name)
+    page = db.paginate(stmt.options(load_only(*_LIST_COLUMNS)).order_by(danish, Citizen.name, Citizen.id),
                        page=filters["page"], per_page=per_page, error_out=False, count=False)
     page.total = int(total or 0)
     missing = missing_for_matching(Citizen.id.in_([c.id for c in page.items])) if page.items else {}

@@ -48,7 +48,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, defer, selectinload
 
 from ..candidates.situation import NOTHING, CurrentPlacement, situations
-from ..citizens.queries import matching_facts
+from ..citizens.queries import has_active_vk, incomplete_caseload, matching_facts
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
@@ -391,30 +391,34 @@ def _line(proposal: Proposal, citizen_name: str, opening_title: str, company_nam
 
 @dataclass(frozen=True)
 class Unmatchable:
-    """A citizen of the caseload who cannot be matched yet, and what is missing (Danish)."""
+    """A citizen of the caseload who cannot be matched yet, and what is missing (Danish).
+
+    ``restricted``: processing is restricted, so nothing may be added until it is lifted (the
+    page says so instead of offering the fixes, as the citizen list does)."""
 
     id: int
     name: str
     missing_for_matching: list[str]
+    restricted: bool = False
 
 
 def unmatchable_citizens(user: User) -> list[Unmatchable]:
-    """Open cases of the user (VK or adviser) that lack a CV, a jobmål or a VK, by name.
+    """Open cases of the user (VK or adviser) that lack a CV, a jobmål or an active VK, by name.
 
-    A citizen whose processing is restricted is left out: nothing may be added to the case,
-    and it is out of matching whatever it lacks.
+    Exactly the rows of the citizen list's ``?incomplete=y`` ("Mine"), which the page links to:
+    the same select (:func:`portal.citizens.queries.incomplete_caseload`), so the count is the
+    list's. A restricted citizen is on both, marked (review AV 2). A VK who was deactivated
+    counts as none (:func:`has_active_vk`): an adviser's citizen has another consultant as VK.
 
-    One statement over the caseload reads the names and what matchability needs (VK, any
-    jobmål, the current CV's text: :func:`portal.citizens.queries.matching_facts`).
+    One statement reads the names and what matchability needs.
     """
     found = db.session.execute(
-        sa.select(Citizen.id, Citizen.name, Citizen.vk_id, *matching_facts())
-        .where(sa.or_(Citizen.vk_id == user.id, Citizen.adviser_id == user.id),
-               Citizen.case_closed.is_(None), Citizen.anonymised_at.is_(None),
-               Citizen.restricted.is_(False))  # restricted: not to be edited or matched at all
+        incomplete_caseload(user)
+        .with_only_columns(Citizen.id, Citizen.name, Citizen.restricted, Citizen.vk_id, has_active_vk(),
+                           *matching_facts())
         .order_by(Citizen.name, Citizen.id))
-    lacking = ((cid, name, missing_items(vk_id, goal, cv)) for cid, name, vk_id, goal, cv in found)
-    return [Unmatchable(cid, name, missing) for cid, name, missing in lacking if missing]
+    return [Unmatchable(cid, name, missing_items(vk_id, goal, cv, vk_active=bool(active)), bool(restricted))
+            for cid, name, restricted, vk_id, active, goal, cv in found]
 
 
 def placements_to_follow_up(user: User, today: date) -> list[followup.FollowUpRow]:
