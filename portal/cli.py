@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from . import job_runs
+from .config import MIN_RETENTION_DAYS
 from .extensions import db
 from store import clock
 
@@ -190,8 +191,9 @@ def _mail_note(mails: int) -> str:
 
 
 @click.command("retention")
-@click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Override RETENTION_DAYS (at least 1: a case closed today is never anonymised).")
+@click.option("--days", type=click.IntRange(min=MIN_RETENTION_DAYS), default=None,
+              help=f"Override RETENTION_DAYS (at least {MIN_RETENTION_DAYS}, as RETENTION_DAYS: a case anonymised "
+                   "sooner may still count in the months /maal shows, whose figures would change).")
 @with_appcontext
 def retention_command(days: int | None) -> None:
     """Anonymise cases closed longer ago than the retention period; prune old log-in attempts.

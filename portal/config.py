@@ -298,9 +298,13 @@ def _check_portal_url(config: dict, production: bool) -> None:
         raise ConfigError(f"PORTAL_URL must start with https:// when JOBBRO_ENV=production, not {url!r}")
 
 
-# The shortest retention the configuration takes; `flask --app portal retention --days N` may go
-# lower for a deliberate one-off run.
-MIN_RETENTION_DAYS = 30
+# The shortest retention the configuration and `flask --app portal retention --days N` take: a
+# case anonymised earlier could still lie in a month /maal shows, whose »CV, jobmål og
+# virksomhedskonsulent« figure reads the profile anonymisation drops (review AW 2). A case closed
+# this long ago lies wholly before the figures' reach, portal.privacy.FIGURES_REACH_MONTHS (36)
+# whole months before today's month: 36 months and one of 31 days, for today's day in its month
+# (tested against the reach).
+MIN_RETENTION_DAYS = (36 + 1) * 31
 # The shortest period the access log is kept (AUDIT_RETENTION_DAYS).
 MIN_AUDIT_RETENTION_DAYS = 365
 
@@ -308,11 +312,15 @@ MIN_AUDIT_RETENTION_DAYS = 365
 def _check_counts(config: dict) -> None:
     """Whole-number settings that may also come from ``test_config`` must be in range."""
     fallback = defaults("")
+    retention = config.setdefault("RETENTION_DAYS", fallback["RETENTION_DAYS"])
+    if isinstance(retention, bool) or not isinstance(retention, int) or retention < MIN_RETENTION_DAYS:
+        raise ConfigError(
+            f"RETENTION_DAYS must be a whole number of at least {MIN_RETENTION_DAYS}, not {retention!r}: a case "
+            "anonymised sooner may still be counted in the months /maal shows (3 years back), and its figures "
+            "would change (README, RETENTION_DAYS)")
     for key, low, high in (("TRUSTED_PROXY_HOPS", 0, None), ("FRESH_LOGIN_MINUTES", 1, None),
                            ("HOTLINE_REMIND_BEFORE_MINUTES", 0, None), ("LOGIN_MAX_FAILURES", 1, None),
                            ("LOGIN_IP_MAX_ACCOUNTS", 1, None), ("RANKINGS_PER_PROCESS", 0, None),
-                           # a sign typo would anonymise every closed case at the next run
-                           ("RETENTION_DAYS", MIN_RETENTION_DAYS, None),
                            ("CV_VERSION_KEEP_DAYS", 1, None),
                            ("NOTIFICATION_RETENTION_DAYS", 1, None), ("MAIL_RETENTION_DAYS", 1, None),
                            # a typo must not empty the access log, which answers who read a citizen

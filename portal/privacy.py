@@ -2,7 +2,9 @@
 
 Erasure removes a citizen from the database, the search index (through the outbox: the
 indexer removes the documents and sweeps their cached embeddings) and the file store.
-Retention anonymises closed cases after ``RETENTION_DAYS`` (review AU 4). What stays is what
+Retention anonymises closed cases after ``RETENTION_DAYS`` (review AU 4), which is at least
+:data:`portal.config.MIN_RETENTION_DAYS`: a case closed that long ago is open in no month ``/maal``
+can show, so the profile anonymisation drops (CV, jobmål) is never missed there (review AW 2). What stays is what
 the policy goals, the savings and the Code of Care report count, and nothing else (:data:`KEPT`):
 the benefit group, the case's month of start and of closing and the closing reason, the team, each
 placement's company, kind, month of start and of end, end reason and the answers at 3 and 6
@@ -27,9 +29,12 @@ access log keeps its rows with the citizen's number (it is append-only). What re
 in statistics only: no page shows an anonymised citizen, and the staff's lists behind the figures
 (``/maal/grundlag``) name the case »Anonymiseret borger«.
 
-A case is not anonymised while one of its placements still runs (an open placement is a current
-employee the company still logs hours for): :func:`running_kept` counts them, held back until the
-placement has ended. A citizen whose processing is restricted (GDPR art. 18) is kept by retention
+A case is not anonymised while the job centre still follows one of its placements: one that runs
+within its end day (planned or registered), or one without an end day whose company still reports
+its hours (for this month or the two before), unless it is an ordinary job or a fleksjob, which
+is employment once the case is closed (:func:`_running_placement`, review Extra B).
+:func:`running_kept` counts them, held back until that is over.
+A citizen whose processing is restricted (GDPR art. 18) is kept by retention
 until the restriction is lifted: the restriction is how the portal keeps data that must outlive
 the retention period (a legal claim, for one). Both take the clock as an argument.
 
@@ -90,9 +95,9 @@ from sqlalchemy.orm import Session
 from . import audit
 from .auth import held
 from .dates import add_months
-from store.models import (AuditEvent, CaseClosure, Citizen, Consent, HotlineMessage, HotlineRequest, Interview, JobGoal,
-                          MailMessage, Notification, Opening, Placement, PlacementEvent, Proposal, ProposalAnswer,
-                          ProposalDisclosure, SuccessStory, VkChange, WebhookDelivery)
+from store.models import (AuditEvent, CaseClosure, Citizen, Consent, HotlineMessage, HotlineRequest, HoursLog,
+                          Interview, JobGoal, MailMessage, Notification, Opening, Placement, PlacementEvent, Proposal,
+                          ProposalAnswer, ProposalDisclosure, SuccessStory, VkChange, WebhookDelivery)
 from store.models.api import IdempotencyRecord
 from store.models.citizens import ErasedExternalId
 from store.models.base import utcnow
@@ -197,12 +202,33 @@ def _expired(cutoff: date) -> sa.ColumnElement[bool]:
     return sa.and_(Citizen.case_closed.is_not(None), Citizen.case_closed < cutoff, Citizen.anonymised_at.is_(None))
 
 
+# An ordinary job or a fleksjob with no end day is employment, not a measure the job centre runs:
+# once the case is closed it holds nothing back (review Extra B).
+EMPLOYMENT_KINDS = ("ordinaert", "fleksjob")
+# An open-ended placement of another kind holds the case back while the company still reports its
+# hours: hours for this month or one of the HOURS_MONTHS_BACK months before it.
+HOURS_MONTHS_BACK = 2
+
+
 def _running_placement(today: date) -> sa.ColumnElement[bool]:
-    """The citizen (``Citizen.id``) has a placement that has not ended on ``today`` (the one rule
-    of every page, :func:`portal.placements.service.active_clause`)."""
+    """The citizen (``Citizen.id``) has a placement the job centre still follows on ``today``:
+
+    - one with an end day (planned or registered) that has not ended, :func:`portal.placements.
+      service.active_clause` (the one rule of every page): it runs within its period;
+    - one without an end day, not an ordinary job or fleksjob (:data:`EMPLOYMENT_KINDS`), whose
+      company has reported hours for this month or the :data:`HOURS_MONTHS_BACK` months before.
+
+    So an ordinary job or a fleksjob the citizen was hired into, or a placement left open whose
+    company stopped reporting hours, no longer keeps a closed case from anonymisation (review
+    Extra B: on the demo 70 of 98 expired cases were held back for good that way)."""
     from .placements.service import active_clause  # placements imports much of the portal
 
-    return sa.exists().where(Placement.citizen_id == Citizen.id, active_clause(today))
+    recent = add_months(today.replace(day=1), -HOURS_MONTHS_BACK)
+    open_ended_followed = sa.and_(
+        Placement.end_date.is_(None), Placement.kind.not_in(EMPLOYMENT_KINDS),
+        sa.exists().where(HoursLog.placement_id == Placement.id, HoursLog.month >= recent))
+    return sa.exists().where(Placement.citizen_id == Citizen.id, sa.or_(
+        sa.and_(Placement.end_date.is_not(None), active_clause(today)), open_ended_followed))
 
 
 def anonymise_expired(session: Session, upload_folder: Path, *, today: date, retention_days: int) -> int:
@@ -212,8 +238,9 @@ def anonymise_expired(session: Session, upload_folder: Path, *, today: date, ret
     A restriction means the data must be kept (for a legal claim, while its accuracy or an
     objection is settled, or because the citizen chose it over erasure), so retention leaves
     such a citizen as it is until the restriction is lifted; :func:`restricted_kept` counts them.
-    A placement that has not ended is a current employee, whom the company still logs hours
-    for: the case is anonymised once it has ended (:func:`running_kept` counts them).
+    A placement the job centre still follows (within its end day, or open-ended with hours still
+    reported and not an ordinary job or fleksjob: :func:`_running_placement`) holds the case back
+    until that is over (:func:`running_kept` counts them).
 
     Returns the number of citizens anonymised. The caller commits. A citizen anonymised before
     the case-system id was dropped on anonymisation loses it here too (not counted). Then the

@@ -124,7 +124,7 @@ def test_a_mistyped_matching_setting_stops_the_start(tmp_path, setting, value, s
 
 
 @pytest.mark.parametrize("setting, value", [
-    ("RETENTION_DAYS", -1), ("RETENTION_DAYS", 0), ("RETENTION_DAYS", 29), ("IMPORT_WEB_MAX_ROWS", 0),
+    ("RETENTION_DAYS", -1), ("RETENTION_DAYS", 0), ("RETENTION_DAYS", 1146), ("IMPORT_WEB_MAX_ROWS", 0),
     ("IMPORT_MAX_CONTENT_LENGTH", -1), ("MAIL_PORT", 0), ("MAIL_PORT", 70000),
 ])
 def test_counts_out_of_range_stop_the_start(tmp_path, setting, value):
@@ -135,6 +135,6 @@ def test_counts_out_of_range_stop_the_start(tmp_path, setting, value):
 
 
 def test_counts_in_range_are_kept(tmp_path):
-    config = {"JOBBRO_ENV": "development", "DATABASE_URL": "sqlite://", "RETENTION_DAYS": 30, "MAIL_PORT": 587}
+    config = {"JOBBRO_ENV": "development", "DATABASE_URL": "sqlite://", "RETENTION_DAYS": 1147, "MAIL_PORT": 587}
     finalise(config, str(tmp_path))
-    assert (config["RETENTION_DAYS"], config["MAIL_PORT"]) == (30, 587)
+    assert (config["RETENTION_DAYS"], config["MAIL_PORT"]) == (1147, 587)

@@ -33,14 +33,14 @@ def test_the_pages_state_the_configured_facts(tmp_path):
     app = create_app({**BASE, "TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}",
                       "INSTANCE_PATH": str(tmp_path / "i"), "MATCHING_ENCODER": "hashing",
                       "ORGANISATION_NAME": "Jobcenter Vejle", "DPO_EMAIL": "dpo@vejle.dk",
-                      "ACCESSIBILITY_EMAIL": "web@vejle.dk", "RETENTION_DAYS": 3 * 365,
+                      "ACCESSIBILITY_EMAIL": "web@vejle.dk", "RETENTION_DAYS": 4 * 365,
                       "PERMANENT_SESSION_LIFETIME": timedelta(minutes=20)})
     with app.app_context():
         db.create_all()
     client = app.test_client()
     privacy = page_text(client.get("/om/privatliv"))
     assert "Jobcenter Vejle er dataansvarlig" in privacy and "dpo@vejle.dk" in privacy
-    assert "anonymiseres 3 år efter" in privacy and "efter 20 minutter uden aktivitet" in privacy
+    assert "anonymiseres 4 år efter" in privacy and "efter 20 minutter uden aktivitet" in privacy
     assert "senest efter 12 timer" in privacy and "Hedensted" not in privacy
     assert "holder Jobbro på serveren i højst 15 minutter" in privacy  # portal.auth.relogin.HOLD_SECONDS
     assert "skånehensyn og sletning af en borger gemmes aldrig" in privacy
