@@ -105,7 +105,7 @@ class CitizenIn(ma.Schema):
                              metadata={"description": "Udeladt: behold den gemte; \"\" fjerner den."})
     max_commute_km = ma.fields.Float(allow_nan=False, metadata={"description": "Udeladt: behold den gemte."})
     team = TeamRef(load_default=None, allow_none=True, metadata={
-        "type": ["string", "integer", "null"], "description": TEAM_HELP})
+        "type": ["string", "integer"], "description": TEAM_HELP})
 
     @ma.pre_load
     def _drop_read_only(self, data, **_kwargs):
