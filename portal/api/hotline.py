@@ -289,7 +289,8 @@ INTEGRATION_CLOSE = ("En integrationsnøgle kan ikke lukke henvendelser: lukning
 def close_request(body, request_id: int):
     """Luk en henvendelse, som »Luk henvendelsen« i portalen (review AS 3).
 
-    Virksomheden lukker sine egne henvendelser uden begrundelse (jobcentret får ingen webhook om det).
+    Virksomheden lukker sine egne henvendelser uden begrundelse (jobcentrets webhooks får ``hotline.closed``
+    med ``closed_by: company``).
     Jobcentret (en medarbejders nøgle, inden for sine sager som ved svar) skriver en begrundelse til
     virksomheden i ``note``: påkrævet, mens henvendelsen venter på svar, og kontrolleret som i portalen;
     virksomhedens brugere får besked, og virksomhedens webhooks får ``hotline.closed`` med begrundelsen.

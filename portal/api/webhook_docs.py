@@ -119,8 +119,11 @@ DATA: dict[str, dict[str, dict]] = {
                         "awaits_answer": _bool("Sand: henvendelsen venter (igen) på svar; falsk: til orientering."),
                         "due_at": _time("Svarfristen, når den venter på svar; ellers null", True)},
     "hotline.answered": {**_HOTLINE, "answered_at": _time("Hvornår jobcentret svarede")},
-    "hotline.closed": {**_HOTLINE, "closed_at": _time("Hvornår den blev lukket"), "closing_note": _str(
-        "Jobcentrets begrundelse til virksomheden, som dens brugere fik den; null uden.", True)},
+    "hotline.closed": {**_HOTLINE, "closed_at": _time("Hvornår den blev lukket"),
+                       "closed_by": _enum("Hvem lukkede den: jobcenter, eller company (virksomheden selv; kun "
+                                          "jobcentrets webhooks får det).", ("jobcenter", "company")),
+                       "closing_note": _str("Jobcentrets begrundelse til virksomheden, som dens brugere fik den; "
+                                            "null uden, og altid når virksomheden selv lukkede.", True)},
     "placement.started": {**_PLACEMENT, "planned_end_date": _day("Planlagt slutdag; null uden.", True)},
     "placement.ended": {**_PLACEMENT, "end_date": _day("Slutdag.", True),
                         "end_reason": _enum("Hvorfor forløbet sluttede (aflyst: før sin start).", END_REASONS, True),
@@ -149,7 +152,8 @@ _WHEN = {
                        "eller besked).",
     "hotline.message": "Kun jobcentrets webhooks: virksomheden har skrevet i en henvendelse (aldrig beskeden).",
     "hotline.answered": "Jobcentret har svaret på en hotline-henvendelse (aldrig beskeden).",
-    "hotline.closed": "Jobcentret har lukket en hotline-henvendelse (ikke når virksomheden selv lukker den).",
+    "hotline.closed": "En hotline-henvendelse er lukket: af jobcentret (virksomhedens og jobcentrets webhooks), "
+                      "eller af virksomheden selv (kun jobcentrets webhooks); se closed_by.",
     "placement.started": "Et forløb er startet.",
     "placement.ended": "Et forløb er afsluttet, eller dets slutning rettet.",
     PING: "Testhændelsen fra »Send testhændelse« på webhookens side.",

@@ -212,8 +212,11 @@ def close_request(request: HotlineRequest, now: datetime | None = None, *, by: U
     When the job centre closes it (``by`` a consultant or administrator; by default the user
     logged in, and a job without one counts as the job centre), the company users who wrote in
     it are told (``hotline_closed``, in the same commit, carrying ``note``): they can no longer
-    write in it; the company's webhooks get ``hotline.closed`` with ``note``. ``note``: the closer's note to the company (validated by ``CloseForm``), kept
-    in the thread as an entry of kind "closing_note" with its author and time.
+    write in it; the company's webhooks and the job centre's get ``hotline.closed`` with ``note``
+    (``closed_by`` ``jobcenter``). When the company closes it, only the job centre's webhooks get
+    ``hotline.closed`` (``closed_by`` ``company``, no note; review AX 2). ``note``: the closer's
+    note to the company (validated by ``CloseForm``), kept in the thread as an entry of kind
+    "closing_note" with its author and time.
 
     Closing is one conditional UPDATE, so of two closing at the same moment one closes it and
     the other is told it already was closed (and its note is not added after the closing).
@@ -241,9 +244,11 @@ def close_request(request: HotlineRequest, now: datetime | None = None, *, by: U
         db.session.flush()
         purpose += f" message:{message.id}"
     audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=purpose)
-    if closer is None or closer.role in STAFF_ROLES:
+    by_company = closer is not None and closer.role not in STAFF_ROLES
+    if not by_company:
         notify.announce_closed(request, note)
-        webhook_events.hotline_closed(db.session, request, note)
+    # the job centre hears of the company's own close too (review AX 2), the company never
+    webhook_events.hotline_closed(db.session, request, note, by_company=by_company)
     db.session.commit()
     return True
 

@@ -16,7 +16,7 @@ send one naming another host, and the receiver trusts a signed body). Without ``
 
 A few events concern what a company did itself and go to the job centre's endpoints only
 (:data:`store.models.api.JOBCENTER_ONLY_EVENTS`: ``proposal.answered``, ``hotline.created``,
-``hotline.message``). A company's endpoint hears only of its own objects (``emit``'s
+``hotline.message``; and ``hotline.closed`` when the company closed its own request). A company's endpoint hears only of its own objects (``emit``'s
 ``company_id``), and of a candidate only what the company is shown: ``proposal.approved`` by
 ids, never the pseudonym or the profile; interview events only once the name is released.
 
@@ -266,13 +266,20 @@ def hotline_answered(session: Session, hotline_request: HotlineRequest) -> None:
     _hotline(session, "hotline.answered", hotline_request, {"answered_at": _iso(clock.utcnow())})
 
 
-def hotline_closed(session: Session, hotline_request: HotlineRequest, note: str = "") -> None:
-    """``hotline.closed``: the job centre closed a hotline request (review AP 7). ``closing_note``:
-    the closer's note to the company (the same text its users were told, written for the
-    company and checked for the citizen's details by ``CloseForm``), null without one; never a
-    message of the thread."""
+def hotline_closed(session: Session, hotline_request: HotlineRequest, note: str = "", *,
+                   by_company: bool = False) -> None:
+    """``hotline.closed``: a hotline request was closed. ``closed_by``: ``jobcenter`` (review AP 7;
+    the company's endpoints and the job centre's get it) or ``company`` (review AX 2: the
+    company closed its own request, for the job centre's endpoints only, as the other steps the
+    company takes itself, so a case system that filed ``hotline.created`` can close it).
+    ``closing_note``: the job centre's note to the company (the same text its users were told,
+    checked for the citizen's details by ``CloseForm``), null without one and always null when
+    the company closed; never a message of the thread."""
     _hotline(session, "hotline.closed", hotline_request,
-             {"closed_at": _iso(hotline_request.closed_at or clock.utcnow()), "closing_note": note or None})
+             {"closed_at": _iso(hotline_request.closed_at or clock.utcnow()),
+              "closed_by": "company" if by_company else "jobcenter",
+              "closing_note": None if by_company else note or None},
+             jobcenter_only=by_company)
 
 
 def _placement(session: Session, event: str, placement: Placement, extra: dict) -> None:

@@ -28,7 +28,7 @@ WEBHOOK_EVENTS = {
     "hotline.created": "Ny hotline-henvendelse",
     "hotline.message": "Virksomheden har skrevet i en hotline-henvendelse",
     "hotline.answered": "Hotline-henvendelse besvaret",
-    "hotline.closed": "Hotline-henvendelse lukket af jobcentret",
+    "hotline.closed": "Hotline-henvendelse lukket",
     "placement.started": "Forløb startet",
     "placement.ended": "Forløb afsluttet",
 }

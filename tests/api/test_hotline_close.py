@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.hotline import service
 from store.models import HotlineRequest, User
-from store.models.api import WebhookDelivery
+from store.models.api import WEBHOOK_EVENTS, WebhookDelivery
 from tests.api.api_fixtures import bearer, make_token
 from tests.portal import test_hotline as base
 from tests.webhooks.conftest import add_endpoint
+from tests.webhooks.test_events import documented
 
 world = base.world  # company A, the citizen's VK, the company's consultant, another consultant, an admin
 
@@ -121,3 +122,53 @@ def test_an_integration_reads_a_request_about_no_placement_and_never_writes_in_i
     reply = client.post(f"/api/v1/hotline/{free_id}/messages", json={"body": "Svar"}, headers=bearer(raw))
     assert reply.status_code == 403 and "integrationsnøgle" in reply.json["detail"]
     assert _state(app, free_id) == ("open", [("message", "Hej")])
+
+
+def _deliveries(app) -> list[tuple[int, dict]]:
+    with app.app_context():
+        return [(row.endpoint_id, json.loads(row.payload)) for row in
+                db.session.scalars(sa.select(WebhookDelivery).order_by(WebhookDelivery.id))]
+
+
+def _company_closes(app, world, close) -> None:
+    """Review AX 2: the job centre's endpoints got ``hotline.created`` and ``hotline.message`` but
+    never heard that the company closed the request; now ``hotline.closed`` with ``closed_by:
+    company`` and no note, to the job centre's endpoints only (never the company's own)."""
+    every = tuple(WEBHOOK_EVENTS)
+    company_hook = add_endpoint(app, "https://8.8.8.8/a", company_id=world["a"].company_id, events=every)
+    jobcentre_hook = add_endpoint(app, "https://8.8.8.8/jc", events=every)
+    req_id = _file(app, world)
+    with app.app_context():
+        placed = db.session.get(HotlineRequest, req_id).placement.citizen_id
+        db.session.execute(sa.delete(WebhookDelivery))  # hotline.created, tested elsewhere
+        db.session.commit()
+    close(req_id)
+    assert _state(app, req_id)[0] == "closed"
+    got = _deliveries(app)
+    assert [(endpoint, body["type"]) for endpoint, body in got] == [(jobcentre_hook, "hotline.closed")]
+    assert company_hook not in [endpoint for endpoint, _ in got]
+    data = got[0][1]["data"]
+    assert (data["request_id"], data["status"], data["closed_by"], data["closing_note"]) == (
+        req_id, "closed", "company", None)
+    assert data["closed_at"] and data["citizen_id"] == placed
+    documented(got[0][1], jobcenter=True)
+
+
+def test_a_company_closing_by_the_api_tells_the_job_centres_webhooks(app, client, world):
+    raw = make_token(app, world["a"])
+
+    def close(req_id: int) -> None:
+        assert _close(client, raw, req_id).status_code == 200
+
+    _company_closes(app, world, close)
+
+
+def test_a_company_closing_on_the_web_tells_the_job_centres_webhooks(app, client, auth, world):
+    base.login(client, auth, "a@firma.dk")
+
+    def close(req_id: int) -> None:
+        token = base.csrf(client, f"/hotline/{req_id}")
+        response = client.post(f"/hotline/{req_id}/luk", data={"csrf_token": token})
+        assert response.status_code == 302
+
+    _company_closes(app, world, close)

@@ -275,13 +275,13 @@ def test_hotline_closed_by_the_job_centre_carries_its_note(app, world):
     assert company["data"] == {"request_id": request_id, "company_id": world["company"].company_id,
                                "placement_id": None, "category": "fravaer", "urgency": "akut",
                                "status": "closed", "closed_at": company["data"]["closed_at"],
-                               "closing_note": "Sagen er løst telefonisk."}
+                               "closed_by": "jobcenter", "closing_note": "Sagen er løst telefonisk."}
     assert company["data"]["closed_at"].endswith("Z")
     assert jobcenter["data"] == {**company["data"], "citizen_id": None, "citizen_external_id": None}
     assert company["links"] == jobcenter["links"] and company["links"]["portal"].endswith(f"/hotline/{request_id}")
 
 
-def test_hotline_closed_without_a_note_and_not_by_the_company(app, world):
+def test_hotline_closed_without_a_note_and_by_the_company_to_the_job_centre_only(app, world):
     with app.test_request_context():
         made = [HotlineRequest(company_id=world["company"].company_id, category="andet", urgency="normal",
                                subject="Emne", created_by_id=world["company"].id,
@@ -289,11 +289,18 @@ def test_hotline_closed_without_a_note_and_not_by_the_company(app, world):
         db.session.add_all(made)
         db.session.commit()
         assert hotline.close_request(made[0], by=db.session.get(User, world["company"].id))  # the company's own
-        assert not queued(app, world)
+        own = queued(app, world)  # review AX 2: the job centre hears of it, the company does not
+        assert set(own) == {"jc_all"} and [b["type"] for b in own["jc_all"]] == ["hotline.closed"]
+        documented(own["jc_all"][0], jobcenter=True)
+        assert own["jc_all"][0]["data"]["closed_by"] == "company"
+        assert own["jc_all"][0]["data"]["closing_note"] is None
+        db.session.execute(sa.delete(WebhookDelivery))
+        db.session.commit()
         assert hotline.close_request(made[1], by=db.session.get(User, world["consultant"].id))
         assert not hotline.close_request(made[1], by=db.session.get(User, world["consultant"].id))  # once only
     company, _ = check(app, world, "hotline.closed")
     assert company["data"]["request_id"] == made[1].id and company["data"]["closing_note"] is None
+    assert company["data"]["closed_by"] == "jobcenter"
 
 
 def test_placement_started_and_ended(app, world):
