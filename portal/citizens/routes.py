@@ -91,6 +91,7 @@ def edit_profile(citizen_id: int):
             if found.theirs:  # else only jobmål, CV or caseworkers moved the version: save
                 return _stale_profile(form, citizen, data, found)
         try:
+            service.check_case_start(citizen, data)
             changed = service.update_profile(citizen, data)
         except service.CaseStartRefused as exc:  # at its field, what was typed kept
             db.session.rollback()

@@ -109,13 +109,10 @@ def update_profile(citizen: Citizen, data: ProfileData) -> list[str]:
     """Apply the profile; return the names of the fields that changed (empty: no write).
 
     Raises:
-        CitizenChangeError: the citizen is read-only; CaseStartRefused (a CitizenChangeError):
-            a new Sagsstart after the case's (first) closing (review AV 9).
+        CitizenChangeError: the citizen is read-only.
     """
     ensure_editable(citizen)
     values = profile_values(data)
-    if values["case_start"] != citizen.case_start:
-        check_case_start(citizen, values["case_start"])
     changed = [f for f in PROFILE_FIELDS if getattr(citizen, f) != values[f]]
     for name in changed:
         setattr(citizen, name, values[name])
@@ -130,14 +127,22 @@ class CaseStartRefused(CitizenChangeError):
     Sagsstart field)."""
 
 
-def check_case_start(citizen: Citizen, case_start) -> None:
-    """Refuse a Sagsstart after the case's closing, the current one or, for a reopened case, the
-    first (``case_closure``): the close form refuses the same order the other way round
-    (:func:`.case.close_case`), and the figures would read a negative period.
+def check_case_start(citizen: Citizen, data: ProfileData) -> None:
+    """Refuse a new Sagsstart after the case's closing, the current one or, for a reopened case,
+    the first (``case_closure``): the close form refuses the same order the other way round
+    (:func:`.case.close_case`), and the figures would read a negative period (review AV 9).
+    An unchanged Sagsstart passes (dates out of order from before do not block other edits).
+
+    Every path that changes a Sagsstart calls it before :func:`update_profile`: the profile form
+    (at its field) and the import (the row refused at its Sagsstart column). It is not inside
+    :func:`update_profile`, whose import caller takes only ``RecordRefused`` per row.
 
     Raises:
         CaseStartRefused: with the closing date in Danish.
     """
+    case_start = data.case_start
+    if case_start is None or case_start == citizen.case_start:
+        return
     earlier = min((c.closed_on for c in citizen.case_closures), default=None)
     if earlier is not None and case_start > earlier:
         raise CaseStartRefused(f"Sagsstart kan ikke ligge efter sagens første afslutning ({format_date(earlier)}); "

@@ -1,7 +1,7 @@
 """Sagsstart never after the case's closing (review AV 9): the profile form refuses a case start
 after the current closing, or after the first closing of a reopened case, at the Sagsstart field
-with the date in Danish and the typed date kept, and writes nothing; the service path (which the
-import shares) refuses it too. A start on or before the closing, and an unrelated edit of a
+with the date in Danish and the typed date kept, and writes nothing; the service's rule
+(check_case_start) is the one the import applies too. A start on or before the closing, and an unrelated edit of a
 citizen whose dates are already out of order, are saved."""
 from __future__ import annotations
 
@@ -43,14 +43,14 @@ def test_a_case_start_after_the_closing_is_refused_at_its_field(app, client, aut
         assert db.session.get(Citizen, closed_id).case_start == date(2025, 3, 1)
 
 
-def test_the_service_refuses_it_too(app, closed_id):
+def test_the_service_rule(app, closed_id):
     with app.app_context():
         citizen = db.session.get(Citizen, closed_id)
         data = service.ProfileData(**{f: getattr(citizen, f) for f in service.PROFILE_FIELDS})
         with pytest.raises(service.CaseStartRefused, match="05.11.2026"):
-            service.update_profile(citizen, service.ProfileData(**{**data.__dict__, "case_start": date(2026, 11, 6)}))
-        assert service.update_profile(citizen, service.ProfileData(**{**data.__dict__,
-                                                                     "case_start": date(2026, 11, 5)})) == ["case_start"]
+            service.check_case_start(citizen, service.ProfileData(**{**data.__dict__, "case_start": date(2026, 11, 6)}))
+        service.check_case_start(citizen, service.ProfileData(**{**data.__dict__, "case_start": date(2026, 11, 5)}))
+        service.check_case_start(citizen, data)  # unchanged
 
 
 def test_a_reopened_case_keeps_its_first_closing_as_the_limit(app, client, auth, consultant):
