@@ -147,6 +147,7 @@ def erase_citizen(session: Session, citizen_id: int, upload_folder: Path, *, pur
                      purpose="henvendelser " + ", ".join(map(str, named)), user=user)
     _withdraw_stories(session, citizen_id)
     held.drop_all(session)  # a form held across a log-in may be about them (portal.auth.held)
+    _drop_first_cv_marker(citizen)
     session.delete(citizen)
     record_change(session, "citizen", citizen_id, op="delete")
     audit.record("citizen_erased", citizen_id=citizen_id, purpose=purpose, user=user)
@@ -294,6 +295,19 @@ def _drop_profile(citizen: Citizen) -> None:
     citizen.readiness_group = ANONYMOUS_READINESS
     citizen.cv_documents.clear()
     citizen.job_goals.clear()
+    _drop_first_cv_marker(citizen)
+
+
+def _drop_first_cv_marker(citizen: Citizen) -> None:
+    """The first CV's marker (``CV_FIRST_SAVED``, not in ``cv_documents``: review AW 1) goes too."""
+    from sqlalchemy.orm import object_session
+
+    from store.models import CvDocument
+    from store.models.citizens import CV_FIRST_SAVED
+
+    object_session(citizen).execute(sa.delete(CvDocument).where(
+        CvDocument.citizen_id == citizen.id, CvDocument.content_type == CV_FIRST_SAVED)
+        .execution_options(synchronize_session=False))
 
 
 def _blank_interview_places(session: Session, citizen_id: int) -> None:

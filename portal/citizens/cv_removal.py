@@ -135,6 +135,13 @@ def discard(citizen: Citizen, cv: CvDocument) -> str | None:
     return stored_name
 
 
+def drop_cached(citizen: Citizen, cv_text: str) -> None:
+    """What the caches hold of a version's text (the vectors, the CV check): for a version whose
+    row stays as the first CV's marker (:mod:`portal.citizens.cv_versions`, review AW 1)."""
+    _drop_vectors(citizen, cv_text)
+    cv_sharing.forget(cv_text)
+
+
 def _drop_vectors(citizen: Citizen, cv_text: str) -> int:
     """Delete the cached vectors of the citizen's matching text as it reads with ``cv_text`` as
     the CV (the text the indexer encoded while that version was current), for every encoder

@@ -32,10 +32,10 @@ def delete_cv(citizen_id: int, cv_id: int):
         theirs = cv is not None and cv.citizen_id != citizen.id
         if theirs and not sent:
             abort(404)
-        if cv is None or theirs or sent != cv_removal.version_key(cv):
+        if cv is None or theirs or cv not in citizen.cv_documents or sent != cv_removal.version_key(cv):
             return render_template("citizens/cv_delete_gone.html", citizen=citizen, cv_id=cv_id,
                                    unnamed=not sent and cv is not None), 409
-    elif cv is None or cv.citizen_id != citizen.id:
+    elif cv is None or cv.citizen_id != citizen.id or cv not in citizen.cv_documents:  # a first-CV marker: no CV
         abort(404)
     form = CvDeleteForm()
     form.version.data = cv_removal.version_key(cv)

@@ -43,6 +43,7 @@ from ..dates import add_months, month_end  # noqa: F401 - callers import them he
 from store.clock import LOCAL
 from store.models import (CaseClosure, Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
                           Proposal, ProposalAnswer, ProposalDisclosure, User, UserDeactivation, VkChange)
+from store.models.citizens import CV_FIRST_SAVED
 
 SCOPE_KINDS = ("all", "team", "mine")
 NEVER = np.iinfo(np.int64).max
@@ -353,10 +354,12 @@ def load_facts(session: Session, scope: Scope, tables: Collection[str] = TABLES)
 
 
 def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
-    # The first CV with text: a CV replaced later still counted from the month it was stored (review N 2).
+    # The first CV with text: a CV replaced later still counted from the month it was stored (review N 2),
+    # also once the retention run deleted it: its marker keeps the day (CV_FIRST_SAVED, review AW 1).
     first_cv = (sa.select(sa.func.min(CvDocument.created_at)).where(
         CvDocument.citizen_id == Citizen.id,
-        sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""), WHITESPACE)) > 0)
+        sa.or_(sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""), WHITESPACE)) > 0,
+               CvDocument.content_type == CV_FIRST_SAVED))
         .correlate(Citizen).scalar_subquery())
     ids, groups, starts, closes, reasons, profile, cvs, vks = _columns(session.execute(
         sa.select(Citizen.id, _plain(Citizen.benefit_group), Citizen.case_start, Citizen.case_closed,

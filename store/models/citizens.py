@@ -89,8 +89,10 @@ class Citizen(db.Model):
     job_goals: Mapped[list["JobGoal"]] = relationship(
         back_populates="citizen", cascade="all, delete-orphan", order_by="JobGoal.position"
     )
+    # The CV versions; never a first-CV marker (:data:`CV_FIRST_SAVED`), which is no CV.
     cv_documents: Mapped[list["CvDocument"]] = relationship(
-        back_populates="citizen", cascade="all, delete-orphan", order_by="CvDocument.id"
+        back_populates="citizen", cascade="all, delete-orphan", order_by="CvDocument.id",
+        primaryjoin="and_(Citizen.id == CvDocument.citizen_id, CvDocument.content_type != 'forste_cv')"
     )
     # Earlier closings that were reopened, oldest first: the case's history between
     # ``case_start`` and now (the policy goals read a reopened case as closed in its gaps).
@@ -183,8 +185,16 @@ class JobGoal(db.Model):
     citizen: Mapped[Citizen] = relationship(back_populates="job_goals")
 
 
+# ``CvDocument.content_type`` of a row that is no CV: what is left of the citizen's first CV with
+# text once the retention run deleted that replaced version (no text, no file, no name; only its
+# ``created_at``), so the goal »CV, jobmål og virksomhedskonsulent« still counts the citizen as
+# having had a CV from that day (review AW 1; portal.citizens.cv_versions, portal.dashboard.facts).
+CV_FIRST_SAVED = "forste_cv"
+
+
 class CvDocument(db.Model):
-    """A CV: an uploaded file (stored under a generated name) or typed text."""
+    """A CV: an uploaded file (stored under a generated name) or typed text; or, with
+    ``content_type`` :data:`CV_FIRST_SAVED`, only the day the citizen's first CV was saved."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizen.id", ondelete="CASCADE"), index=True)

@@ -13,6 +13,7 @@ from portal.config import ConfigError
 from portal.extensions import db
 from store.clock import LOCAL
 from store.models import AuditEvent, Citizen, Consent, CvDocument, JobGoal, Opening, Proposal
+from store.models.citizens import CV_FIRST_SAVED
 from tests.clock import TODAY
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
@@ -61,9 +62,52 @@ def world(app, make_user):
 
 
 def _cv_ids(app, citizen_id: int) -> list[int]:
+    """The citizen's CV versions (not the first CV's marker, which is no CV)."""
     with app.app_context():
-        return list(db.session.scalars(sa.select(CvDocument.id).where(CvDocument.citizen_id == citizen_id)
-                                       .order_by(CvDocument.id)))
+        return list(db.session.scalars(sa.select(CvDocument.id).where(
+            CvDocument.citizen_id == citizen_id, CvDocument.content_type != CV_FIRST_SAVED).order_by(CvDocument.id)))
+
+
+def test_deleting_the_first_version_keeps_the_goals_cv_day(app, runner, client, auth, world):
+    """Review AW 1: the goal »CV, jobmål og virksomhedskonsulent« counts a citizen from the first CV
+    with text; the retention run deleting that replaced version keeps its day (a marker without
+    text, file or name), so every month's figure stays as it was, and no page sees the marker."""
+    from portal.dashboard import metrics
+    from portal.dashboard.facts import Scope, load_facts
+
+    def goal(month_end: date) -> tuple[int, int]:
+        facts = load_facts(db.session, Scope())
+        open_, matchable = metrics._matchable(facts, month_end)
+        return int(open_.sum()), int((open_ & matchable).sum())
+
+    months = [date(2026, 9, 30), date(2026, 10, 31)]
+    with app.app_context():
+        facts = load_facts(db.session, Scope())
+        before = dict(zip(facts.ids.tolist(), facts.cv_since.tolist()))
+        figures = [goal(day) for day in months]
+    assert runner.invoke(args=["retention"]).exit_code == 0
+    assert _cv_ids(app, world["a"]) == world["a_cvs"][1:]  # v0 went
+    with app.app_context():
+        facts = load_facts(db.session, Scope())
+        assert dict(zip(facts.ids.tolist(), facts.cv_since.tolist())) == before
+        assert [goal(day) for day in months] == figures
+        marker = db.session.scalars(sa.select(CvDocument).where(CvDocument.citizen_id == world["a"],
+                                                                CvDocument.content_type == CV_FIRST_SAVED)).one()
+        assert (marker.text, marker.stored_name, marker.original_filename) == ("", None, "")
+        assert [cv.id for cv in db.session.get(Citizen, world["a"]).cv_documents] == world["a_cvs"][1:]
+    auth.login(world["consultant"].email)
+    assert client.get(f"/borgere/{world['a']}/cv/{marker.id}/slet").status_code == 404
+    assert "Tidligere versioner (1)" in client.get(f"/borgere/{world['a']}/cv").get_data(as_text=True)
+    # the next run keeps the one marker, and erasure takes it with the citizen
+    assert runner.invoke(args=["retention"]).exit_code == 0
+    with app.app_context():
+        from portal.privacy import erase_citizen
+
+        count = sa.select(sa.func.count()).select_from(CvDocument).where(CvDocument.content_type == CV_FIRST_SAVED)
+        assert db.session.scalar(count) == 1
+        erase_citizen(db.session, world["a"], Path(app.config["UPLOAD_FOLDER"]), purpose="test")
+        db.session.commit()
+        assert db.session.scalar(count) == 0
 
 
 def test_the_cv_page_lists_each_replaced_version_with_the_day_it_goes(app, client, auth, world):
