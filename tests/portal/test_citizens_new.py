@@ -225,3 +225,4 @@ def test_a_citizen_created_without_a_vk_lands_in_the_creators_team(app, client, 
     [citizen] = citizens(app)
     assert citizen.vk_id is None and citizen.team_id == consultant.team_id
     assert "Ingen Konsulent" in client.get("/borgere/?scope=team").get_data(as_text=True)
+    assert "Uden VK kommer borgeren på dit teams liste" in client.get("/borgere/ny").get_data(as_text=True)
