@@ -25,6 +25,10 @@ version by its id and saved time (:func:`audit_purpose`), so two deletions of on
 apart.
 
 The previous version, if any, is the current CV again (the newest one left): the pages say so.
+A replaced version that is the citizen's first CV with text keeps its row, without text, file or
+name, as the marker of the day the goal »CV, jobmål og virksomhedskonsulent« counts the citizen
+from (:func:`keep_as_marker`, review AW 1), so no month's figure moves; not when the reason is
+»En anden persons CV«, which the citizen never had.
 A profile the consultant approved for a company (drafted from the CV) is the consultant's text
 and is not changed; the page lists the proposals that have one (:func:`profiles_from`).
 
@@ -47,6 +51,7 @@ from babel import dates as babel_dates
 from matching.cache import ROLES, cache_key
 from store.embedding_store import DbEmbeddingCache
 from store.models import Citizen, CvDocument, Proposal, User
+from store.models.citizens import CV_FIRST_SAVED
 from store.models.outbox import EmbeddingCacheEntry
 from store.profiles import citizen_profile
 
@@ -106,7 +111,7 @@ def after_removal(citizen: Citizen, cv: CvDocument) -> CvDocument | None:
     return left[-1] if left else None
 
 
-def remove(citizen: Citizen, cv: CvDocument, reason: str, user: User) -> str | None:
+def remove(citizen: Citizen, cv: CvDocument, reason: str, user: User, *, keep_day: bool = True) -> str | None:
     """Delete ``cv`` (one of ``citizen``'s versions) in the caller's session; the caller commits
     and then deletes the returned stored file (:func:`portal.citizens.uploads.delete_stored`).
 
@@ -118,7 +123,12 @@ def remove(citizen: Citizen, cv: CvDocument, reason: str, user: User) -> str | N
     if shared := shared_with(citizen, cv):
         raise CvShared(shared)
     purpose = audit_purpose(cv, reason)
-    stored_name = discard(citizen, cv)
+    if keep_day and cv is not citizen.current_cv and cv is first_with_text(citizen):
+        # a replaced first version: its day stays for the goal (review AW 1); not for another
+        # person's CV (keep_day False), which the citizen never had
+        stored_name = keep_as_marker(citizen, cv)
+    else:
+        stored_name = discard(citizen, cv)
     service.record_cv_deleted(citizen, purpose)
     return stored_name
 
@@ -135,11 +145,32 @@ def discard(citizen: Citizen, cv: CvDocument) -> str | None:
     return stored_name
 
 
-def drop_cached(citizen: Citizen, cv_text: str) -> None:
-    """What the caches hold of a version's text (the vectors, the CV check): for a version whose
-    row stays as the first CV's marker (:mod:`portal.citizens.cv_versions`, review AW 1)."""
-    _drop_vectors(citizen, cv_text)
-    cv_sharing.forget(cv_text)
+def first_with_text(citizen: Citizen) -> CvDocument | None:
+    """The citizen's first CV with text, whose day the goal »CV, jobmål og virksomhedskonsulent«
+    counts from, unless a marker of that day (``CV_FIRST_SAVED``) is kept already: then None."""
+    marked = db.session.scalar(sa.select(sa.func.count(CvDocument.id)).where(
+        CvDocument.citizen_id == citizen.id, CvDocument.content_type == CV_FIRST_SAVED))
+    if marked:
+        return None
+    return next((cv for cv in sorted(citizen.cv_documents, key=lambda cv: (cv.created_at, cv.id))
+                 if (cv.text or "").strip()), None)
+
+
+def keep_as_marker(citizen: Citizen, cv: CvDocument) -> str | None:
+    """Delete what :func:`discard` deletes of ``cv`` (its text, file, cached vectors and check)
+    but keep its row, id and ``created_at`` as the first CV's marker (review AW 1); returns the
+    stored file's name. In place, so the marker is never the newest row (the current CV is);
+    it leaves ``citizen.cv_documents`` (expired here)."""
+    stored_name, text = cv.stored_name, cv.text or ""
+    _drop_vectors(citizen, text)
+    cv_sharing.forget(text)
+    db.session.flush()
+    db.session.execute(sa.update(CvDocument).where(CvDocument.id == cv.id).values(
+        content_type=CV_FIRST_SAVED, text="", stored_name=None, original_filename="", extraction_error=None)
+        .execution_options(synchronize_session=False))
+    db.session.expire(cv)
+    db.session.expire(citizen, ["cv_documents"])
+    return stored_name
 
 
 def _drop_vectors(citizen: Citizen, cv_text: str) -> int:

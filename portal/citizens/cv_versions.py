@@ -23,7 +23,8 @@ text was saved (:mod:`portal.dashboard.facts`), also for months before a later v
 it. So when the run deletes that first version, its row stays as a marker (review AW 1): the
 same id and ``created_at``, ``content_type`` :data:`~store.models.citizens.CV_FIRST_SAVED`, no text, file
 or name. It is no CV: ``Citizen.cv_documents`` never holds it, so no page, export, check or
-ranking sees it; only the goal reads its day, and erasure and anonymisation delete it.
+ranking sees it; only the goal reads its day, and erasure and anonymisation delete it. Deleting
+that version by hand from the CV page keeps the marker too (:func:`.cv_removal.remove`).
 
 The CV page lists the replaced versions with the day each is deleted (:func:`delete_on`), and
 the access export (art. 15) includes them.
@@ -130,42 +131,18 @@ def prune(session: Session, *, today: date, days: int) -> Pruned:
         shared = cv_sharing.sharing(citizen)
         gone = [cv for cv in citizen.cv_documents[:-1]
                 if (day := delete_on(citizen, cv, days, shared)) is not None and day <= today]
-        first = _first_with_text(session, citizen)
+        first = cv_removal.first_with_text(citizen)
         for cv in gone:
             purpose = f"cv:{cv.id} saved:{_local_day(cv.created_at).isoformat()}"
             if cv is first:  # its row stays as the marker of its day, for the goal (review AW 1)
-                if stored := _mark_first(session, citizen, cv):
+                if stored := cv_removal.keep_as_marker(citizen, cv):
                     pruned.files.append(stored)
             elif stored := cv_removal.discard(citizen, cv):
                 pruned.files.append(stored)
             audit.record("cv_superseded_deleted", citizen_id=citizen.id, purpose=purpose)
             pruned.count += 1
     session.flush()
-    session.expire_all()  # the marked rows leave the citizens' cv_documents
     return pruned
-
-
-def _mark_first(session: Session, citizen: Citizen, cv: CvDocument) -> str | None:
-    """Delete what :func:`.cv_removal.discard` deletes of ``cv`` (its text, file, cached vectors
-    and check) but keep its row, id and ``created_at`` as the first CV's marker; returns the
-    stored file's name. In place, so the marker is never the newest row (the current CV is)."""
-    stored_name, text = cv.stored_name, cv.text or ""
-    cv_removal.drop_cached(citizen, text)
-    session.execute(sa.update(CvDocument).where(CvDocument.id == cv.id).values(
-        content_type=CV_FIRST_SAVED, text="", stored_name=None, original_filename="", extraction_error=None)
-        .execution_options(synchronize_session=False))
-    return stored_name
-
-
-def _first_with_text(session: Session, citizen: Citizen) -> CvDocument | None:
-    """The citizen's first CV with text, the one the goal counts from, unless a marker of it
-    (:data:`~store.models.citizens.CV_FIRST_SAVED`) is already kept: then None."""
-    marked = session.scalar(sa.select(sa.func.count(CvDocument.id)).where(
-        CvDocument.citizen_id == citizen.id, CvDocument.content_type == CV_FIRST_SAVED))
-    if marked:
-        return None
-    return next((cv for cv in sorted(citizen.cv_documents, key=lambda cv: (cv.created_at, cv.id))
-                 if (cv.text or "").strip()), None)
 
 
 def delete_files(folder: str | Path, names: Iterable[str]) -> None:

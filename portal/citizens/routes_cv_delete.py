@@ -46,7 +46,8 @@ def delete_cv(citizen_id: int, cv_id: int):
             form.note.errors.append(f"Uddybningen gemmes i adgangsloggen og må ikke indeholde: {problem}")
         else:
             try:
-                stored_name = cv_removal.remove(citizen, cv, form.reason_text(), current_user)
+                stored_name = cv_removal.remove(citizen, cv, form.reason_text(), current_user,
+                                                keep_day=form.reason.data != "other_person")
             except cv_removal.CvShared:
                 db.session.rollback()
                 status = 409

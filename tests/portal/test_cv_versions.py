@@ -174,3 +174,30 @@ def test_the_access_export_lists_every_version_with_its_deletion_day(app, client
     section = html.split('data-testid="access-section-cv"')[1].split("</section>")[0]
     assert "Anna A CV nummer 0" in section and "slettes senest 01.12.2026" in section
     assert "slettes ved jobcentrets næste daglige oprydning" in section  # v0, due since 31.10
+
+
+@pytest.mark.parametrize("reason, marked", [("wrong_file", True), ("other_person", False)])
+def test_deleting_the_first_version_by_hand_keeps_its_day_unless_it_was_another_persons(
+        app, client, auth, world, reason, marked):
+    """Review AW 1, »slet nu« on the CV page: the first replaced version's day stays for the goal,
+    except for another person's CV, which the citizen never had."""
+    from portal.citizens import cv_removal
+    from portal.dashboard.facts import Scope, load_facts
+
+    with app.app_context():
+        facts = load_facts(db.session, Scope())
+        before = dict(zip(facts.ids.tolist(), facts.cv_since.tolist()))
+        version = cv_removal.version_key(db.session.get(CvDocument, world["a_cvs"][0]))
+    auth.login(world["consultant"].email)
+    path = f"/borgere/{world['a']}/cv/{world['a_cvs'][0]}/slet"
+    response = client.post(path, data={"csrf_token": auth.csrf_token(path), "reason": reason, "note": "",
+                                       "version": version})
+    assert response.status_code == 302
+    assert _cv_ids(app, world["a"]) == world["a_cvs"][1:]
+    assert not (world["folder"] / "old0.txt").exists()
+    with app.app_context():
+        facts = load_facts(db.session, Scope())
+        after = dict(zip(facts.ids.tolist(), facts.cv_since.tolist()))
+        markers = db.session.scalars(sa.select(CvDocument.id).where(CvDocument.content_type == CV_FIRST_SAVED)).all()
+    assert (after[world["a"]] == before[world["a"]]) is marked
+    assert markers == ([world["a_cvs"][0]] if marked else [])
