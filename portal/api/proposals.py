@@ -68,7 +68,8 @@ TOMBSTONE_HELP = (
     "aktuel) og intet andet om kandidaten, som GET /proposals/{id} giver 410: slet det, I har fået om kandidaten "
     "(navn, kontaktoplysninger, CV). En fuld hentning uden updated_since giver kun de aktuelle kandidater. En "
     "kandidat, hvis behandling jobcentret har begrænset, kommer med som on_hold uden navn. En slettet borgers "
-    "forslag findes ikke længere (GET giver 404) og kommer ikke med; virksomhedens brugere får besked i portalen.")
+    "forslag findes ikke længere (GET giver 404) og kommer ikke med: virksomhedens webhooks får proposal.withdrawn "
+    "med reason erased for hver kandidat, I har fået vist, og brugere, der har fået navnet, får besked i portalen.")
 # The status a company reads instead of the proposal's while the citizen's processing is
 # restricted (art. 18), or while a change of the opening's requirements leaves the candidate
 # behind (portal.proposals_hold.is_held): one neutral state, as on the web

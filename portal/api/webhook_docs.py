@@ -144,7 +144,8 @@ _WHEN = {
     "proposal.ended": "Jobcentret har taget en kandidat ud af opslaget (aldrig hvorfor).",
     "proposal.withdrawn": "Virksomheden skal slette det, den har fået om kandidaten (samtykke trukket tilbage, "
                           "oplysningerne slettet), eller må ikke bruge det (begrænsning): se reason og must_delete. "
-                          "Sendes til virksomheder, der har fået navnet. Kun id'er.",
+                          "Sendes til virksomheder, der har fået navnet; ved en sletning (erased) til enhver "
+                          "virksomhed, der har fået kandidaten vist, også kun med kaldenavn. Kun id'er.",
     "interview.offered": "Samtaletider er foreslået (når navnet er delt).",
     "interview.booked": "En samtaletid er valgt.",
     "interview.cancelled": "En aftalt samtale er aflyst eller flyttet.",

@@ -142,7 +142,9 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
     are also kept in the audit log (``erasure_recipients_told``; see the module docstring).
     The company's own systems hear it too, for every proposal told (review AS 1): the webhook
     event ``proposal.withdrawn`` (ids, the reason code ``event`` and whether to delete), or
-    ``proposal.shared`` for ``lifted`` (:mod:`portal.webhooks.events`).
+    ``proposal.shared`` for ``lifted`` (:mod:`portal.webhooks.events`). For ``erased`` also
+    every company shown the candidate only by pseudonym gets ``proposal.withdrawn`` (review
+    AX 3), but no notice.
 
     Args:
         only: tell only about this proposal of the citizen's. Needed for ``withdrawn`` (a
@@ -186,7 +188,32 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
     if event == "erased":
         audit.record("erasure_recipients_told", citizen_id=citizen.id,
                      purpose=recipients_purpose(told_companies, untold_companies))
+        _erased_by_pseudonym(citizen)
     return told
+
+
+def _erased_by_pseudonym(citizen: Citizen) -> None:
+    """``proposal.withdrawn`` (reason ``erased``, ``must_delete``) for each proposal whose
+    company saw the candidate only by pseudonym (review AX 3): the erasure deletes the proposal,
+    so the API has no tombstone to list and the company's system would keep a candidate (its
+    jobmål, hours, its own answer) for someone who no longer exists. Ids only; the users get no
+    notice, as they never had the name. Call before the erasure, as :func:`tell`."""
+    given = {proposal.id for proposal in _given(citizen)}
+    for proposal in _shown(citizen):
+        if proposal.id not in given:
+            webhook_events.proposal_withdrawn(db.session, proposal, "erased")
+
+
+def _shown(citizen: Citizen) -> list[Proposal]:
+    """The citizen's proposals the company was shown, by pseudonym at least: live
+    (:data:`portal.proposals.VISIBLE_TO_COMPANY`), consent withdrawn, or ended after the
+    consultant approved them (:func:`portal.proposals.shown_to_company`); never one proposed
+    by the matching and not yet approved, nor a rejected one."""
+    rows = db.session.scalars(
+        sa.select(Proposal).where(Proposal.citizen_id == citizen.id)
+        .options(selectinload(Proposal.opening)).order_by(Proposal.id))
+    return [proposal for proposal in rows
+            if proposals.shown_to_company(proposal) or proposal.status == "withdrawn"]
 
 
 # A correction (art. 16) of what a company has: named by field, never with the old or new value.

@@ -135,7 +135,8 @@ WITHDRAWN_REASONS = {
 def proposal_withdrawn(session: Session, proposal: Proposal, reason: str, *, must_delete: bool = True) -> None:
     """``proposal.withdrawn``: the company must delete what it received about the candidate, or
     (``restricted``) stop using it (GDPR art. 7(3), 17, 18, 19), sent with the notice its users
-    get (:func:`portal.citizens.recipients.tell`). Ids and the reason code only, no name, no
+    get (:func:`portal.citizens.recipients.tell`; for ``erased`` also to each company shown the
+    candidate only by pseudonym, review AX 3). Ids and the reason code only, no name, no
     title. ``must_delete`` is False for a restriction, and for a withdrawn consent while the
     pair's placement runs (the company knows the person as its trainee; the job centre calls).
     For ``erased`` the candidate is gone: the company's link is the opening's page, and the job
