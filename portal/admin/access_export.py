@@ -289,6 +289,10 @@ def _retention(citizen: Citizen, retention_days: int) -> dict:
     else:
         when = None
         case = (f"Sagen er åben. Oplysningerne anonymiseres {_days(retention_days)} efter, at sagen er afsluttet.")
+    # portal.privacy._running_placement (review Extra B), as the privacy notice says it
+    case += (" Følger jobcentret da stadig et forløb i en virksomhed (et forløb til sin slutdato, eller et uden "
+             "slutdato, som virksomheden stadig indberetter timer for, men ikke et ordinært job eller fleksjob), "
+             "sker det, når det ikke længere er tilfældet.")
     if citizen.restricted:
         case += " Behandlingen er begrænset: oplysningerne gemmes, til begrænsningen ophæves."
     return {"Sagens oplysninger": case, "Anonymiseres": when,

@@ -119,6 +119,7 @@ def test_the_page_has_every_section_with_the_citizens_data(app, client, auth, ad
     assert "Borger læst" in sections["adgangslog"] and MARKERS["audit"] in sections["adgangslog"]
     assert "citizen_page" not in sections["adgangslog"]  # purposes in Danish
     assert "5 år efter" in sections["opbevaring"]
+    assert "men ikke et ordinært job eller fleksjob" in sections["opbevaring"]  # review Extra B
     assert "Firma" in sections["formaal"] and "artikel 6" in sections["formaal"]
 
 
