@@ -11,7 +11,8 @@ with how it was read (``html``, ``json``, ``zip``), and, since it shows the skå
 - the page: readable Danish, one section after another, and printable (the menus, links and
   buttons are left out of the print, :file:`css/access-export.css`);
 - ``.json``: the same data, machine-readable;
-- ``.zip``: the JSON and every stored CV file (``cv/<nr>-<name>``).
+- ``.zip``: the JSON and every stored CV file (``cv/<nr>-<name>``, the name as the CV page
+  downloads it, :func:`portal.citizens.uploads.download_name`).
 
 :raise 403: anyone but an administrator. :raise 404: unknown or anonymised citizen.
 """
@@ -25,7 +26,6 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, make_response, render_template, url_for
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from store import clock
 from store.models import Citizen
@@ -33,6 +33,7 @@ from store.models import Citizen
 from .. import audit
 from ..access import AUDIT_DOWN, admin_required, citizen_or_404
 from ..auth.sessions import confirm_first
+from ..citizens.uploads import download_name
 from ..errors import render_error
 from ..i18n import format_date, format_number
 from . import access_export, bp
@@ -127,6 +128,6 @@ def citizen_access_zip(citizen_id: int):
         archive.writestr("indsigt.json", access_export.as_json(_sections(citizen)))
         for cv in citizen.cv_documents:
             if cv.stored_name and (path := folder / cv.stored_name).is_file() and path.parent == folder:
-                name = secure_filename(cv.original_filename or "") or f"cv.{cv.content_type}"
-                archive.write(path, f"cv/{cv.id}-{name}")
+                # The name the CV page downloads it under (review AV 5): æøå kept, as UTF-8 in the ZIP.
+                archive.write(path, f"cv/{cv.id}-{download_name(cv.original_filename, cv.content_type)}")
     return _download(out.getvalue(), "application/zip", f"indsigt-borger-{citizen.id}-{clock.today().isoformat()}.zip")

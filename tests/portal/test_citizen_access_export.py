@@ -139,6 +139,28 @@ def test_the_json_and_zip_hold_the_same_data_and_the_cv_files(app, client, auth,
     assert json.loads(archive.read("indsigt.json"))["hotline"]["indhold"][0]["Emne"] == MARKERS["hotline"]
 
 
+def test_the_zip_names_the_cv_files_as_the_cv_page_downloads_them(app, client, auth, admin, world):
+    """Review AV 5 in the art. 15 ZIP: Danish letters kept (UTF-8 names), no directories, the
+    checked type's extension (uploads.download_name), not secure_filename's »Sren_r_CV.pdf«."""
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    (folder / "def456.txt").write_bytes(b"Fil-indhold-Aal")
+    (folder / "ghi789.txt").write_bytes(b"Fil-indhold-Ulk")
+    with app.app_context():
+        danish = CvDocument(citizen_id=world["citizen"], text="x", content_type="txt",
+                            original_filename="Søren  Ærø CV.pdf", stored_name="def456.txt")
+        sneaky = CvDocument(citizen_id=world["citizen"], text="y", content_type="txt",
+                            original_filename="..\\..\\Åse: CV?", stored_name="ghi789.txt")
+        db.session.add_all([danish, sneaky])
+        db.session.commit()
+        danish_id, sneaky_id = danish.id, sneaky.id
+    auth.login(admin.email)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/indsigt/{world['citizen']}.zip").data))
+    assert sorted(archive.namelist()) == sorted([f"cv/{world['cv_old']}-gammel.txt", f"cv/{danish_id}-Søren Ærø CV.txt",
+                                                 f"cv/{sneaky_id}-Åse CV.txt", "indsigt.json"])
+    assert archive.read(f"cv/{danish_id}-Søren Ærø CV.txt") == b"Fil-indhold-Aal"
+    assert archive.getinfo(f"cv/{sneaky_id}-Åse CV.txt").flag_bits & 0x800  # the name is UTF-8 for every unzip
+
+
 def test_each_export_is_audited_with_the_skaanehensyn_read(app, client, auth, admin, world):
     auth.login(admin.email)
     for suffix in ("", ".json", ".zip"):
