@@ -214,6 +214,9 @@ class ListFilterForm(DanishGetForm):
     benefit = SelectField("Ydelsesgruppe", choices=choices({"": "Alle", **BENEFIT_GROUPS}), default="")
     incomplete = BooleanField("Kun borgere der mangler CV, jobmål eller VK")
     closed = BooleanField("Vis afsluttede sager (i stedet for åbne)")
+    # No VK, or a deactivated one: not matchable, and one on no team is on no consultant's list
+    # (an import or the API may leave a citizen so); the administrator's start page links here.
+    uden_vk = BooleanField("Uden aktiv virksomhedskonsulent")
     # Only the citizens with this user as VK (the link from a deactivated consultant's cases).
     vk = WholeNumberField("VK", validators=[Optional(), NumberRange(1, 2**31 - 1)])
     # Only the citizens with this user as beskæftigelsesrådgiver (the same link, for advisers).
@@ -236,6 +239,7 @@ class ListFilterForm(DanishGetForm):
             "benefit": self.benefit.data if not self.benefit.errors else "",
             "incomplete": bool(self.incomplete.data),
             "closed": bool(self.closed.data),
+            "uden_vk": bool(self.uden_vk.data),
             "vk": self.vk.data if (self.vk.data and not self.vk.errors) else None,
             "raadgiver": self.raadgiver.data if (self.raadgiver.data and not self.raadgiver.errors) else None,
             "begraenset": self.begraenset.data if not self.begraenset.errors else "",

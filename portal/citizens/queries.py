@@ -161,6 +161,8 @@ def _filtered(user: User, filters: dict) -> sa.Select:
         stmt = stmt.where(Citizen.benefit_group == filters["benefit"])
     if filters["incomplete"]:
         stmt = stmt.where(sa.not_(matchable_clause()))
+    if filters.get("uden_vk"):
+        stmt = stmt.where(sa.not_(has_active_vk()))
     if filters.get("vk"):
         stmt = stmt.where(Citizen.vk_id == filters["vk"])
     if filters.get("raadgiver"):
@@ -177,9 +179,17 @@ def incomplete_caseload(user: User) -> sa.Select:
     return _filtered(user, {"scope": "mine", "q": "", "readiness": "", "benefit": "", "incomplete": True})
 
 
+def without_active_vk(user: User) -> sa.Select:
+    """The rows of ``/borgere/?scope=all&uden_vk=1``: every open case whose VK is unset or
+    deactivated, restricted ones included. The administrator's start page counts exactly these
+    (»N borgere med åben sag uden aktiv virksomhedskonsulent«): one rule, not two."""
+    return _filtered(user, {"scope": "all", "q": "", "readiness": "", "benefit": "", "incomplete": False,
+                            "uden_vk": True})
+
+
 # The columns the list shows; the rest (CV, jobmål, VK and adviser) comes by :func:`_page_details`.
 _LIST_COLUMNS = (Citizen.name, Citizen.case_closed, Citizen.restricted, Citizen.benefit_group,
-                 Citizen.readiness_group, Citizen.vk_id, Citizen.adviser_id)
+                 Citizen.readiness_group, Citizen.vk_id, Citizen.adviser_id, Citizen.team_id)
 
 
 def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> CitizenList:

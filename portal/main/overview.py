@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from .. import job_runs
 from ..admin import mail_queue, postcodes
 from ..admin.service import held_kinds, lacks_active_vk
+from ..citizens.queries import without_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..openings import service as openings
@@ -133,7 +134,9 @@ def hotline_requests(company_id: int) -> dict:
 def for_admin(user: User, today) -> dict:
     """Counts of everything, the indexer backlog and the "Kom i gang" checklist (one statement:
     a count each, what deactivated consultants still hold included: :class:`InactiveHoldings`,
-    None when nothing), and the placements on the follow-up list (one more: the list's own)."""
+    None when nothing, and the open cases without an active VK, as
+    :func:`portal.citizens.queries.without_active_vk` lists them), and the placements on the
+    follow-up list (one more: the list's own)."""
     def count(model, *where):
         return sa.select(sa.func.count()).select_from(model).where(*where).scalar_subquery()
 
@@ -158,8 +161,16 @@ def for_admin(user: User, today) -> dict:
     kinds = held_kinds()
     held = [count(kind.model, kind.holder.in_(inactive), *kind.where) for kind in kinds]
     mails = mail_queue.count_clauses(clock.utcnow())  # waiting for a retry, given up lately
-    found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *mails, *setup, *held)).one()
-    *values, pending, failed, mails_retrying, mails_given_up, mails_only_logged, teams, consultants, without_vk, runs = found[:-len(held)]
+    # Open cases without an active VK, the rows of /borgere/?scope=all&uden_vk=1, and how many of
+    # them are on no team (an import or the API may leave one so: on no team's list).
+    no_vk = without_active_vk(user)
+    orphans = [sa.select(sa.func.count()).select_from(no_vk.subquery()).scalar_subquery(),
+               sa.select(sa.func.count()).select_from(no_vk.where(Citizen.team_id.is_(None)).subquery())
+               .scalar_subquery()]
+    found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *mails, *setup,
+                                         *orphans, *held)).one()
+    (*values, pending, failed, mails_retrying, mails_given_up, mails_only_logged, teams, consultants, without_vk,
+     runs, citizens_without_vk, citizens_without_vk_or_team) = found[:-len(held)]
     held_counts = tuple(found[-len(held):])
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
     if without_vk:  # a gap of a portal in use: its own line, not the new portal's checklist
@@ -176,6 +187,9 @@ def for_admin(user: User, today) -> dict:
         "figures": shown,
         "inactive_holdings": (InactiveHoldings(**{kind.name: value for kind, value in zip(kinds, held_counts)})
                               if any(held_counts) else None),
+        "citizens_without_vk": citizens_without_vk,
+        "citizens_without_vk_or_team": citizens_without_vk_or_team,
+        "citizens_without_vk_link": url_for("citizens.index", scope="all", uden_vk=1),
         "outside_citizens": outside_citizens,
         "outside_openings": outside_openings,
         "outbox_pending": pending,
