@@ -208,7 +208,7 @@ def result_label(result: str) -> str:
 # The purposes the portal writes itself are codes ("citizen_page", "cv:corrupt", "filter none
 # page:1", "hotline:12 message:40"); the viewer shows them in Danish (review J 4), word by word:
 # a whole code, or "key:value" with the key named and the value's code translated ("rows:15" as
-# "15 rækker"; "vk:1,adviser:2" part by part), an ISO date or month as every page shows one. A
+# "15 rækker", "rows:1" as "1 række"; "vk:1,adviser:2" part by part), an ISO date or month as every page shows one. A
 # word not here stays as written (a number, an endpoint, a typed text); the CSV gives both (review AU 6).
 # tests/portal/test_audit_purpose_phrases.py reads the code and fails on a code word left English.
 PURPOSE_WORDS = {
@@ -271,8 +271,8 @@ PURPOSE_KEYS = {
     "text": "samtykketekst", "share": "deles", "response": "svar", "story": "historie", "delivery": "levering",
     "reason": "årsag", "role": "rolle", "saved": "gemt", "before": "ældre end", "Opening": "opslag", "Placement": "forløb", "Interview": "samtale", "Citizen": "borger",
 }
-# A count put after its number: "rows:15" is "15 rækker".
-PURPOSE_COUNTS = {"rows": "rækker"}
+# A count put after its number, singular after 1: "rows:15" is "15 rækker", "rows:1" "1 række".
+PURPOSE_COUNTS = {"rows": ("række", "rækker")}
 # A key whose value is a code of its own vocabulary, named as the page that set it names it
 # (review AH 7: an API key's "scope:write" as adgang »Læse og skrive«, not »write«).
 PURPOSE_KEY_VALUES = {"scope": API_SCOPES, "role": ROLES}
@@ -392,7 +392,8 @@ def _purpose_word(word: str, keys: dict[str, str]) -> str:
     if value.count(":") and key not in keys:  # a goal list's "fokus:all:2026-10-31"
         return " · ".join(_purpose_value(part) for part in word.split(":"))
     if colon and key in PURPOSE_COUNTS and value:
-        return f"{value} {PURPOSE_COUNTS[key]}"
+        singular, plural = PURPOSE_COUNTS[key]
+        return f"{value} {singular if value == '1' else plural}"
     if colon and key == "handling" and value:
         return f"handling »{action_label(value)}«"
     if colon and key in PURPOSE_KEY_VALUES and value in PURPOSE_KEY_VALUES[key]:
