@@ -212,6 +212,10 @@ class _Upserted:
         return getattr(self._citizen, name)
 
 
+AMBIGUOUS_409 = ("Ingen borger har det eksterne id præcis, som det er sendt, og flere har det med andre store og "
+                 "små bogstaver (id'er sammenlignes uden forskel på dem): send id'et præcis som hos den rette borger.")
+
+
 _LIFT = " (DELETE /api/v1/citizens/{external_id}/erasure med en administrators nøgle.)"
 
 
@@ -288,14 +292,26 @@ def _created_warnings(citizen: Citizen, team: Team | None) -> list[str]:
 ANONYMISED_PROBLEM = imports.ANONYMISED_MESSAGE
 
 
+def _find(external_id: str) -> Citizen | None:
+    """The citizen with this case-system id by the web's and the import's one rule (review AV 7:
+    trimmed, without regard to upper or lower case; :func:`portal.imports.service.find_citizen`).
+
+    :raise 409: (problem) when no citizen has the id exactly and several have it in other cases.
+    """
+    try:
+        return imports.find_citizen(db.session, external_id)
+    except imports.RecordRefused as err:
+        problems.abort(409, err.message_da)
+
+
 def _by_external_id(external_id: str) -> Citizen:
-    """The citizen with this case-system id.
+    """The citizen with this case-system id (:func:`_find`: »av-9« is the citizen »AV-9«).
 
     :raise 410: (problem) for an erased or anonymised citizen (the id is kept as a keyed hash
         only; a row anonymised before anonymisation dropped the id is refused the same way).
     :raise 404: (problem) if there is none.
     """
-    citizen = db.session.scalar(sa.select(Citizen).where(Citizen.external_id == external_id))
+    citizen = _find(external_id)
     if citizen is not None and citizen.anonymised_at is not None:
         problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
     if citizen is None:
@@ -350,6 +366,7 @@ def list_citizens(args):
 
 @bp.get(f"/{EXTERNAL_ID}", **ROUTE)
 @bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
+@bp.alt_response(409, description=AMBIGUOUS_409)
 @bp.alt_response(410, description="Borgeren med dette eksterne id er slettet (art. 17) eller anonymiseret (sagen "
                                    "afsluttet, opbevaringstiden udløbet); stop overførslen af borgeren.")
 def get_citizen(external_id: str):
@@ -357,7 +374,8 @@ def get_citizen(external_id: str):
 
     Kun borgere med et eksternt id (oprettet af fagsystemet eller en import) kan hentes og
     ændres her; listen giver alle, også dem uden (external_id: null). En slettet eller anonymiseret
-    borger giver 410 (som PUT): id'et er spærret, og borgeren kan ikke hentes med det.
+    borger giver 410 (som PUT): id'et er spærret, og borgeren kan ikke hentes med det. Id'et
+    sammenlignes uden forskel på store og små bogstaver, som i portalen og ved import (av-9 finder AV-9).
     """
     citizen = _read(_by_external_id(external_id), "read")
     return citizen, 200, {"ETag": common.etag_for(citizen.version)}
@@ -373,7 +391,8 @@ def get_citizen(external_id: str):
     "Borgeren kan ikke ændres: behandlingen er begrænset (art. 18), eller VK-skiftet afvises. Eller: en ny "
     "borger ligner en borger i portalen (samme navn og samme e-mail eller telefon) og er ikke oprettet; "
     "problemet har da likely_duplicates: en liste af {id, external_id, same} (external_id null: oprettet i "
-    "portalen uden id; same: email, phone), og detail siger, om lookalikes=attach kan bruges."))
+    "portalen uden id; same: email, phone), og detail siger, om lookalikes=attach kan bruges. Eller: "
+    + AMBIGUOUS_409))
 @bp.alt_response(410, description="En borger med dette eksterne id er slettet (art. 17) eller anonymiseret og "
                                    "oprettes ikke igen; en administrator kan fjerne spærringen (DELETE .../erasure).")
 @bp.alt_response(412, description="If-Match er sendt, men borgeren er ændret siden (eller findes ikke); hent igen.")
@@ -391,6 +410,11 @@ def upsert_citizen(args, body, external_id: str):
     borgeren oprettes ikke igen, før en administrator fjerner spærringen. Et eksternt id,
     der ligner et CPR-nummer (seks og fire cifre, også med datoen skrevet med punktum eller bindestreg), giver 422: send fagsystemets egen interne nøgle.
     Et CPR-nummer i name, languages eller et jobmål giver også 422 ved feltet (jobmål vises for virksomheder).
+    En case_start efter sagens afslutning (for en genåbnet sag: den første afslutning) giver 422 ved
+    case_start, som i portalens profilformular, og intet gemmes.
+    Det eksterne id sammenlignes uden forskel på store og små bogstaver, som i portalen og ved import: av-9
+    opdaterer borgeren AV-9 (id'et forbliver, som det er gemt); har flere borgere id'et med forskellige
+    bogstaver og ingen præcis det sendte, giver det 409.
 
     En ny borger med samme navn og samme e-mail eller telefon som en borger i portalen oprettes ikke
     (409 med likely_duplicates), så samme person ikke får to sager, som ved import og »Opret borger«:
@@ -410,8 +434,7 @@ def upsert_citizen(args, body, external_id: str):
         body["vk"] = _vk_by_id(vk_id, body.get("vk"))
     values = {key: value for key, value in body.items() if value is not None}
     values["external_id"] = external_id
-    row = db.session.execute(sa.select(Citizen.version, Citizen.vk_id, Citizen.adviser_id)
-                             .where(Citizen.external_id == external_id)).first()
+    row = _find(external_id)  # the citizen the upsert updates, by the one rule (review AV 7)
     existing, caseworkers = (row.version, (row.vk_id, row.adviser_id)) if row is not None else (None, (None, None))
     if existing is None and privacy.block_reason(db.session, external_id) == "anonymised":
         problems.abort(410, ANONYMISED_PROBLEM + _LIFT)
@@ -446,6 +469,9 @@ def upsert_citizen(args, body, external_id: str):
     except imports.ErasedRecord as err:
         db.session.rollback()
         problems.abort(410, err.message_da + _LIFT)
+    except imports.CaseStartRefused as err:  # at its field, as the profile form (review AV 9)
+        db.session.rollback()
+        problems.abort(422, errors={"case_start": [err.message_da]})
     except imports.RecordRefused as err:
         db.session.rollback()
         problems.abort(409, err.message_da)
@@ -525,7 +551,7 @@ def lift_erasure_block(external_id: str):
 @bp.put(f"/{EXTERNAL_ID}/cv", **ROUTE)
 @bp.arguments(CvIn, location="files")
 @bp.response(200, CitizenOut, headers=common.ETAG_HEADER)
-@bp.alt_response(409, description="Borgeren kan ikke ændres (begrænset behandling).")
+@bp.alt_response(409, description="Borgeren kan ikke ændres (begrænset behandling). Eller: " + AMBIGUOUS_409)
 @bp.alt_response(410, description="Borgeren med dette eksterne id er slettet eller anonymiseret; stop overførslen.")
 def upload_cv(files, external_id: str):
     """Gem et nyt CV (fil) for borgeren; filen kontrolleres som på siden, og teksten udtrækkes.

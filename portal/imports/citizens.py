@@ -22,10 +22,10 @@ from ..citizens.forms import (CPR_IN_JOB_GOAL_MESSAGE, MAX_JOB_GOALS, ProfileFor
                               no_hidden_characters)
 from ..citizens.service import CPR_ID_MESSAGE, ProfileData, looks_like_cpr
 from ..extensions import db
-from store.models import Citizen, JobGoal, User
+from store.models import JobGoal, User
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 from .columns import CellError, Column, cell_date, cell_text, file_message, split_list, vocabulary_key
-from .service import CitizenRecord
+from .service import CitizenRecord, RecordRefused, find_citizen
 
 COLUMNS: tuple[Column, ...] = (
     Column("external_id", "Eksternt id", ("ekstern id", "external id", "sags id", "sagsid", "borger id", "id"),
@@ -188,9 +188,12 @@ class _Existing:
         """The jobmål (casefolded) the citizen already has; empty for a new one."""
         if self._held is None:
             self._held = set()
-            if self.external_id:
-                self.citizen_id = db.session.scalar(sa.select(Citizen.id)
-                                                    .where(Citizen.external_id == self.external_id))
+            if self.external_id:  # by the one rule (review AV 7), as the upsert finds it
+                try:
+                    found = find_citizen(db.session, self.external_id)
+                except RecordRefused:  # several: the upsert refuses the row for that
+                    found = None
+                self.citizen_id = found.id if found is not None else None
             if self.citizen_id is not None:
                 titles = db.session.scalars(sa.select(JobGoal.title).where(JobGoal.citizen_id == self.citizen_id))
                 self._held = {title.casefold() for title in titles}

@@ -28,7 +28,9 @@ def likely(record) -> list[citizen_service.LikelyDuplicate]:
     found = citizen_service.likely_duplicates(profile.name, phone=profile.phone or "", email=profile.email or "")
     if not found:
         return []
-    if db.session.scalar(sa.select(Citizen.id).where(Citizen.external_id == record.external_id)) is not None:
+    # The same id by the web's rule (review AV 7): »av-9« is the citizen »AV-9«, whom the row updates.
+    if db.session.scalar(sa.select(Citizen.id).where(citizen_service.same_external_id(record.external_id))
+                         .limit(1)) is not None:
         return []
     if privacy.block_reason(db.session, record.external_id) is not None:
         return []

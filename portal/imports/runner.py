@@ -1,7 +1,8 @@
 """Apply a whole file: two streaming passes, row-atomic writes, batch commits, one report.
 
 Pass 1 reads only the external ids (duplicates refuse all their rows, a damaged file is
-refused before anything is written). Pass 2 validates each row and applies it inside a
+refused before anything is written; two citizen ids are the same by the web's rule, trimmed and
+without regard to upper or lower case, review AV 7). Pass 2 validates each row and applies it inside a
 savepoint, so a row is all or nothing, and commits every ``batch_size`` rows so 100,000
 rows never make one huge transaction. A dry run does exactly the same and rolls each batch
 back, so its report is the real run's report. Memory holds the counts, the external ids
@@ -27,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import audit
 from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
+from ..formutil import clean_line
 from ..i18n import format_date, format_number
 from ..notifications import assigned
 from store.models import Citizen, Team, User
@@ -38,7 +40,7 @@ from .columns import CellError, cell_text, match_headers
 from .cvzip import CvArchive, open_archive
 from .lookalikes import LOOKALIKE_CHOICES
 from .reader import FileProblem, read_table
-from .service import RecordRefused, upsert_citizen, upsert_opening
+from .service import KnownIds, RecordRefused, upsert_citizen, upsert_opening
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +176,7 @@ class _Context:
     stored: list[str] = field(default_factory=list)
     lookalikes: str = "refuse"  # a new citizen like one in the portal: LOOKALIKE_CHOICES
     team_id: int | None = None  # a new citizen without a VK gets this team (else the actor's)
+    known: KnownIds | None = None  # the citizens' ids, folded: a new citizen's row searches none
     started: datetime = field(default_factory=utcnow)  # citizens created since: rows of this file
 
 
@@ -217,7 +220,8 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
         if headers.unknown:
             report.notes.append(("Denne kolonne kendes ikke og er sprunget over: " if len(headers.unknown) == 1 else
                                  "Disse kolonner kendes ikke og er sprunget over: ") + ", ".join(headers.unknown[:20]))
-        duplicates, total = _first_pass(source, headers.positions["external_id"], max_rows, too_many)
+        duplicates, total = _first_pass(source, headers.positions["external_id"], max_rows, too_many,
+                                        fold=kind == "citizens")
         archive = open_archive(cvs) if cvs is not None and kind == "citizens" else None
     except FileProblem as exc:
         report.file_problems.append(exc.message_da)
@@ -229,7 +233,8 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     directory = citizens.consultant_directory() if kind == "citizens" else openings.company_directory()
     context = _Context(kind, getattr(actor, "id", None), dry_run, None if dry_run else cv_folder, directory, archive,
                        lookalikes=lookalikes,
-                       team_id=getattr(actor, "team_id", None) if team_id is None else (team_id or None))
+                       team_id=getattr(actor, "team_id", None) if team_id is None else (team_id or None),
+                       known=KnownIds(db.session) if kind == "citizens" else None)
     if kind == "citizens" and context.team_id is not None:
         team = db.session.get(Team, context.team_id)
         report.team_name = team.name if team is not None else ""
@@ -249,8 +254,16 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     return _finish(report, actor)
 
 
+def id_key(external_id: str, fold: bool) -> str:
+    """The key rows are compared by: a citizen's id by the web's rule (review AV 7:
+    :func:`portal.citizens.service.same_external_id`, trimmed and without regard to upper or
+    lower case, so »AV-9« and » av-9« are one citizen), an opening's as written."""
+    return clean_line(external_id).casefold() if fold else external_id
+
+
 def _first_pass(source: BinaryIO, id_position: int, max_rows: int | None = None,
-                too_many: str = "") -> tuple[dict[str, list[int]], int]:
+                too_many: str = "", fold: bool = False) -> tuple[dict[str, list[int]], int]:
+    """The duplicated ids (by :func:`id_key`) with their rows, and the number of data rows."""
     max_rows = MAX_ROWS if max_rows is None else max_rows
     first_row: dict[str, int] = {}
     duplicates: dict[str, list[int]] = {}
@@ -265,12 +278,13 @@ def _first_pass(source: BinaryIO, id_position: int, max_rows: int | None = None,
             external_id = cell_text(cells[id_position]) if id_position < len(cells) else ""
         except CellError:
             continue
-        if not external_id:
+        key = id_key(external_id, fold)
+        if not key:
             continue
-        if external_id in first_row:
-            duplicates.setdefault(external_id, [first_row[external_id]]).append(number)
+        if key in first_row:
+            duplicates.setdefault(key, [first_row[key]]).append(number)
         else:
-            first_row[external_id] = number
+            first_row[key] = number
     return duplicates, total
 
 
@@ -301,10 +315,12 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
     # A duplicated id refuses the row, but its cells are still checked: the report lists every
     # problem of the row at once, not the next one only after the id is fixed.
     problems: list[tuple[str, str]] = []
-    if external_id in duplicates:
-        rows = ", ".join(str(r) for r in duplicates[external_id][:20])
+    if (key := id_key(external_id, context.kind == "citizens")) in duplicates:
+        rows = ", ".join(str(r) for r in duplicates[key][:20])
         problems.append(("Eksternt id", f"Det eksterne id står i flere rækker ({rows}). "
-                                        "Ret filen, så hvert id kun står én gang."))
+                                        "Ret filen, så hvert id kun står én gang."
+                                        + (" Id'er sammenlignes uden forskel på store og små bogstaver."
+                                           if context.kind == "citizens" else "")))
 
     def refuse(*more: tuple[str, str], goals_of: int | None = None) -> None:
         first, *rest = [*problems, *more]
@@ -338,7 +354,7 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
             if attached is not None:
                 lookalikes.attach(attached, record.external_id, actor)
             outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder,
-                                      team_id=context.team_id or 0)
+                                      team_id=context.team_id or 0, known=context.known)
                        if context.kind == "citizens" else upsert_opening(db.session, record, actor=actor))
     except RowError as exc:
         # The row's CV file is judged too, so a file problem does not wait for the next round.

@@ -2,7 +2,7 @@
 
 Stable contract (the JSON API calls these too):
 
-``upsert_citizen(session, record, *, actor, cv_folder=None, team_id=None) -> Outcome``
+``upsert_citizen(session, record, *, actor, cv_folder=None, team_id=None, known=None) -> Outcome``
 ``upsert_opening(session, record, *, actor) -> Outcome``
 
 * ``record`` is an already validated :class:`CitizenRecord` / :class:`OpeningRecord`
@@ -19,9 +19,15 @@ Stable contract (the JSON API calls these too):
   what a consultant's edit would lose. They are for the person running the import, not for logs.
 * ``actor`` is the user the audit log names (None: a system job, e.g. the CLI without --user).
 
+* A citizen is found by its case-system id by the web's one rule
+  (:func:`portal.citizens.service.same_external_id`: without regard to upper or lower case,
+  review AV 7) through :func:`find_citizen`, so a row »av-9« updates the citizen »AV-9«; the
+  id stored stays the citizen's.
+
 Raises:
-    RecordRefused: the row may not be applied (e.g. a restricted or anonymised citizen);
-        ``message_da`` says why in Danish. Nothing was added to the session.
+    RecordRefused: the row may not be applied (e.g. a restricted or anonymised citizen, a
+        Sagsstart after the case's closing: :class:`CaseStartRefused`); ``message_da`` says why
+        in Danish. Nothing was added to the session.
 """
 from __future__ import annotations
 
@@ -62,6 +68,18 @@ class RecordRefused(ValueError):
         super().__init__(message_da)
         self.message_da = message_da
         self.column = column
+
+
+class CaseStartRefused(RecordRefused):
+    """The row's Sagsstart lies after the case's closing (review AV 9,
+    :func:`portal.citizens.service.check_case_start`): refused at the Sagsstart column, and by
+    the API with 422 at ``case_start``."""
+
+    def __init__(self, message_da: str) -> None:
+        super().__init__(message_da, CASE_START_LABEL)
+
+
+CASE_START_LABEL = "Sagsstart"  # the column's label (portal.imports.citizens.LABELS["case_start"])
 
 
 class ErasedRecord(RecordRefused):
@@ -111,8 +129,61 @@ class OpeningRecord:
     data: OpeningData
 
 
+class KnownIds:
+    """Which case-system ids the portal's citizens hold, folded (``casefold``) and kept as their
+    hashes only (a few MB for 100,000 citizens), read once per import.
+
+    The case-insensitive search (:func:`portal.citizens.service.same_external_id`) has no index
+    (``lower(external_id)``) and reads every citizen; an import asks this first and searches
+    only for a row whose id some citizen holds in another case, so a file of new citizens costs
+    no scan per row. A hash that collides only costs that search. Rows of the same file never
+    share an id by the rule (the runner refuses them as duplicates), so what the file creates
+    need not be added.
+    """
+
+    def __init__(self, session: Session) -> None:
+        ids = session.scalars(sa.select(Citizen.external_id).where(Citizen.external_id.is_not(None))
+                              .execution_options(yield_per=5000))
+        self._folded = {hash(external_id.casefold()) for external_id in ids}
+
+    def may_hold(self, external_id: str) -> bool:
+        """False when no citizen read had ``external_id`` in any case (then none has it)."""
+        return hash(external_id.casefold()) in self._folded
+
+
+def find_citizen(session: Session, external_id: str, known: KnownIds | None = None) -> Citizen | None:
+    """The citizen with this case-system id by the one rule (review AV 7,
+    :func:`portal.citizens.service.same_external_id`: trimmed, without regard to upper or lower
+    case), the import's and the API's lookup alike.
+
+    The exact id first (the unique index): ids stored before the rule may differ only in case
+    (»AV-9« and »av-9«), and the one written exactly so is the one meant. Else the one citizen
+    whose id is the same by the rule (``known``: skip the search when no citizen can have it).
+
+    Raises:
+        RecordRefused: no citizen has the id exactly and several have it in other cases (the
+            same person twice, most likely): which one is meant cannot be told.
+    """
+    citizen = session.scalar(sa.select(Citizen).where(Citizen.external_id == external_id))
+    if citizen is not None or (known is not None and not known.may_hold(external_id)):
+        return citizen
+    found = session.scalars(sa.select(Citizen).where(citizen_service.same_external_id(external_id))
+                            .order_by(Citizen.id).limit(6)).all()
+    if len(found) > 1:
+        who = ", ".join(f"borger nr. {c.id} ({c.external_id})" for c in found[:5])
+        raise RecordRefused(
+            f"Flere borgere i portalen har dette id, når store og små bogstaver ikke skelnes: {who}. Det er "
+            "sandsynligvis den samme person to gange. Skriv id'et med præcis de samme store og små bogstaver "
+            "som hos den rette borger.", EXTERNAL_ID_LABEL)
+    return found[0] if found else None
+
+
+EXTERNAL_ID_LABEL = "Eksternt id"  # the column's label (portal.imports.citizens.LABELS["external_id"])
+
+
 def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | None,
-                   cv_folder: str | None = None, team_id: int | None = None) -> Outcome:
+                   cv_folder: str | None = None, team_id: int | None = None,
+                   known: KnownIds | None = None) -> Outcome:
     """Create the citizen with ``record.external_id`` or bring it in line with ``record``.
 
     The jobmål in the record are the citizen's whole list, in priority order. An empty
@@ -123,11 +194,15 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     A new citizen's team is its VK's; without a VK, ``team_id`` (the import's choice; 0: none),
     else the actor's team (review AV 1: a citizen on no team is on nobody's work list).
 
+    The citizen is found by :func:`find_citizen` (``known``: the import's :class:`KnownIds`).
+
     Raises:
-        RecordRefused: the citizen is restricted or anonymised; ErasedRecord (a RecordRefused):
-            a citizen with this external id was erased.
+        RecordRefused: the citizen is restricted or anonymised, or the id is several citizens'
+            (:func:`find_citizen`); CaseStartRefused (a RecordRefused): the Sagsstart lies after
+            the case's closing; ErasedRecord (a RecordRefused): a citizen with this external id
+            was erased.
     """
-    citizen = session.scalar(sa.select(Citizen).where(Citizen.external_id == record.external_id))
+    citizen = find_citizen(session, record.external_id, known)
     if citizen is None:
         if (reason := privacy.block_reason(session, record.external_id)) is not None:
             raise ErasedRecord(ANONYMISED_MESSAGE if reason == "anonymised" else ERASED_MESSAGE, "external_id")
@@ -141,8 +216,13 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
         citizen_service.ensure_editable(citizen)
     except citizen_service.CitizenChangeError as exc:
         raise RecordRefused(exc.message_da) from None
+    profile = _keep_unsent(record.profile, citizen)
+    try:  # the web's rule, before anything is changed (review AV 9): this row refused, the others saved
+        citizen_service.check_case_start(citizen, profile)
+    except citizen_service.CaseStartRefused as exc:
+        raise CaseStartRefused(exc.message_da) from None
     before = {name: _value(getattr(citizen, name)) for name in citizen_service.PROFILE_FIELDS}
-    changed = list(citizen_service.update_profile(citizen, _keep_unsent(record.profile, citizen)))
+    changed = list(citizen_service.update_profile(citizen, profile))
     changes = [Change(name, before[name], _value(getattr(citizen, name))) for name in changed]
     if record.vk_id is not None and record.vk_id != citizen.vk_id:
         vk = session.get(User, record.vk_id)
