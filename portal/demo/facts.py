@@ -7,7 +7,9 @@ hard limits it was chosen by), so no page shows a band the matcher did not give.
 index exists (``python -m indexer drain`` after ``flask setup``), :func:`record_matcher_facts`
 scores each seeded pair with the matcher and stores what a real decision stores
 (``portal.candidates.service.record_decision``): the score and the explanation, with the band
-the consultant is shown and the company then reads.
+the consultant is shown and the company then reads. The marks the portal may have set on the
+proposal since the seeding (a kept interview, a hold after a change of the opening) stay
+(:func:`merged`).
 
 A pair is scored as the re-ranking's training scores a decision stored without facts
 (``indexer.rerank_train.service_scorer``): the opening counts as open (it was when the
@@ -32,8 +34,14 @@ from store.profiles import citizen_profiles, is_indexable_citizen, opening_profi
 from .. import matching_runtime
 # The explanation a decision stores (the hand-set facts, the learned adjustment beside them).
 from ..candidates.service import _explanation_json
+from .openings import SECTOR_GOALS
 
 SOURCE = "demo"  # the seeded proposals' mark in ``Proposal.explanation``
+# What the generator chose a seeded pair by (:func:`portal.demo.openings._explanation`): the facts
+# the matcher's replace. Anything else in the explanation is a mark the portal set on the proposal
+# since the seeding (a kept interview, ``interview_kept``; a hold after a change of the opening,
+# ``opening_changed``; an end while on hold, ``ended_on_hold``) and is kept.
+SEEDED_FACTS = frozenset({"source", "matched_goals", SECTOR_GOALS, "distance_km", "constraints"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,11 @@ def record_matcher_facts(session: Session, batch: int = 20) -> FactsCount:
     for start in range(0, len(pending), batch):
         facts = [(proposal, _facts(service, profiles.get(proposal.citizen_id), proposal))
                  for proposal in pending[start:start + batch]]
+        # The explanations as they stand now, not as read before the scoring: a mark the portal
+        # (running beside this step) set meanwhile is kept too.
+        ids = [proposal.id for proposal, match in facts if match is not None]
+        current = dict(session.execute(sa.select(Proposal.id, Proposal.explanation)
+                                       .where(Proposal.id.in_(ids))).all()) if ids else {}
         for proposal, match in facts:
             if match is None:
                 continue
@@ -86,10 +99,18 @@ def record_matcher_facts(session: Session, batch: int = 20) -> FactsCount:
             # rounding.
             learned = getattr(match, "learned", None)
             explanation["score"] = match.score - (learned.delta if learned is not None else 0.0)
-            proposal.explanation = {**explanation, "source": SOURCE}
+            proposal.explanation = merged(current.get(proposal.id), explanation)
             scored += 1
         session.commit()
     return FactsCount(scored, len(pending) - scored)
+
+
+def merged(stored: dict | None, facts: dict) -> dict:
+    """The explanation a seeded proposal keeps once scored: the matcher's ``facts`` in place of
+    the generator's (:data:`SEEDED_FACTS`), marked ``"source": "demo"``, and every mark already
+    stored on it (``interview_kept``, ``opening_changed``, ``ended_on_hold``, ...) as it was."""
+    marks = {key: value for key, value in (stored or {}).items() if key not in SEEDED_FACTS}
+    return {**marks, **facts, "source": SOURCE}
 
 
 def _facts(service, profile, proposal: Proposal) -> Match | None:
