@@ -165,8 +165,10 @@ def load(placement_id: int) -> Placement:
 @bp.response(200, PlacementPage)
 def list_placements(args):
     """Forløb (virksomhed: egne; jobcentret: alle)."""
-    # Each item shows its hours and its opening's title (the label): with the page, not per item.
-    query = sa.select(Placement).options(selectinload(Placement.hours), joinedload(Placement.opening))
+    # Each item shows its hours, its opening's title (the label) and its loggable months (none for
+    # an anonymised citizen's, service.allowed_months): with the page, not per item.
+    query = sa.select(Placement).options(selectinload(Placement.hours), joinedload(Placement.opening),
+                                         selectinload(Placement.citizen).load_only(Citizen.anonymised_at))
     if current_user.role == "company":
         query = query.where(Placement.company_id == current_user.company_id)
     today = clock.today()

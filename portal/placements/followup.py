@@ -76,13 +76,11 @@ class FollowUpPlacement:
     employed_3m: bool | None
     employed_6m: bool | None
     restricted: bool = False  # the citizen's processing is restricted (art. 18): nothing is asked
-    erased: bool = False  # the citizen is erased (anonymised): only the missing hours' list shows such a row
 
 
 _COLUMNS = (Placement.id, Placement.citizen_id, Citizen.name, Placement.company_id, Company.name,
             Placement.kind, Placement.start_date, Placement.end_date, Placement.weekly_hours,
-            Placement.end_reason, Placement.employed_3m, Placement.employed_6m, Citizen.restricted,
-            Citizen.anonymised_at.is_not(None))
+            Placement.end_reason, Placement.employed_3m, Placement.employed_6m, Citizen.restricted)
 
 
 @dataclass(frozen=True)
@@ -227,8 +225,8 @@ def list_followups(user: User, scope: str, today: date, sort: str = "start", com
     ``company_id``: only that company's placements. ``missing_hours``: instead, the placements
     that ran last month without hours logged for it (:func:`.monthly.missing_in_month`, the
     rows the company's hours page leaves empty, however few days they ran and whether they have
-    ended since), erased citizens' too (``erased``; their name is gone): exactly the placements
-    :func:`.monthly.missing_hours` counts, within ``scope``. Each such row is flagged »Ingen timer
+    ended since; never an anonymised citizen's, whose hours are not asked for): exactly the
+    placements :func:`.monthly.missing_hours` counts, within ``scope``. Each such row is flagged »Ingen timer
     for …« (but a restricted citizen's, of which nothing is asked).
 
     ``scope``: "mine" (the citizen's VK or adviser is ``user``), "team" (the user's team;

@@ -18,7 +18,7 @@ from ..i18n import format_month
 MAX_HOURS = Decimal(400)
 # Why no month is accepted at all (:func:`.service.allowed_months` is empty), web form and API alike.
 NO_MONTHS = ("Der kan ikke registreres timer på forløbet: det er ikke startet endnu (timer registreres "
-             "fra startdagen), eller det er aflyst.")
+             "fra startdagen), det er aflyst, eller borgerens oplysninger er anonymiseret hos jobcentret.")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # At most three digits and two decimals, comma or point: "12,5", "160", "7.25".
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
@@ -102,7 +102,7 @@ class MonthField(SelectField):
         month = parse_month(self.data)
         if month is None:
             raise ValidationError("Vælg en gyldig måned.")
-        if not self.choices:  # .service.allowed_months: not started yet, or cancelled
+        if not self.choices:  # .service.allowed_months: not started yet, cancelled, or anonymised
             raise ValidationError(NO_MONTHS)
         if self.data not in {choice.value for choice in self.choices}:
             raise ValidationError("Vælg en måned inden for forløbets periode og ikke i fremtiden.")

@@ -1,7 +1,9 @@
 """All of a company's placements for one month, :data:`PER_PAGE` a page: hours to log, and the payroll export.
 
 A placement belongs to a month when it runs on at least one day of it (started on or
-before the month's last day, not ended before its first). Months after the current one are
+before the month's last day, not ended before its first), unless its citizen is anonymised
+(:func:`asked_in_month`: retention keeps that placement for the figures only, and its hours are
+never asked for again). Months after the current one are
 never offered. The default month is last month until its hours are due
 (:func:`portal.dates.hours_due`, the 9th or the next working day: a company logs the month that
 just ended), then the current month. Hours are saved through :func:`.service.log_hours` (same audit, same rules);
@@ -31,13 +33,13 @@ import re
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from wtforms.validators import ValidationError
 
 from ..dates import HOURS_DUE_RULE, add_months, hours_due, month_end, month_start
 from ..extensions import db
 from ..i18n import format_date, format_month, format_number
-from store.models import HoursLog, Placement, User
+from store.models import Citizen, HoursLog, Placement, User
 from store import clock
 from . import plausibility, service
 from .forms import month_value, parse_hours, parse_month
@@ -160,23 +162,42 @@ def ran_in_month(month: date) -> sa.ColumnElement[bool]:
     """A placement that runs on at least one day of ``month`` (its first day): started on or
     before the month's last day, not ended before its first, and not cancelled (a cancelled one
     never ran: :func:`.service.is_cancelled`). The page's rows, the start page's and the hours
-    reminder's count all use this one clause."""
+    reminder's count all use this one clause, through :func:`asked_in_month`."""
     return sa.and_(Placement.start_date <= month_end(month),
                    sa.or_(Placement.end_date.is_(None), Placement.end_date >= month),
                    service.not_cancelled_clause())
 
 
+def not_anonymised() -> sa.ColumnElement[bool]:
+    """The placement's citizen is not anonymised. Retention keeps an anonymised case's placements
+    (company, kind, months, hours) for the figures only (:mod:`portal.privacy`): an ordinary job
+    or fleksjob without an end day no longer holds a closed case back, so such a placement may
+    still run as the company's employment. Its hours are never asked for again: no row on the
+    month's page, no count on the start page, in the reminder or the staff's lists, no month on
+    its own page (:func:`.service.allowed_months`); what was logged stays, so no figure moves."""
+    anonymised = aliased(Citizen)  # its own alias: a list that joins the citizen keeps this apart
+    return ~sa.exists().where(anonymised.id == Placement.citizen_id, anonymised.anonymised_at.is_not(None))
+
+
+def asked_in_month(month: date) -> sa.ColumnElement[bool]:
+    """A placement whose hours the company is asked for in ``month``: it ran in the month
+    (:func:`ran_in_month`) and its citizen is not anonymised (:func:`not_anonymised`). The
+    month's page, the start page's and the hours reminder's counts and the staff's list of the
+    missing hours all use this one clause."""
+    return sa.and_(ran_in_month(month), not_anonymised())
+
+
 def _in_month(company_id: int, month: date, today: date) -> sa.Select:
     # Started by today: no hours before the start day (.service.allowed_months, review AR 1).
     return (sa.select(Placement)
-            .where(Placement.company_id == company_id, ran_in_month(month), Placement.start_date <= today)
+            .where(Placement.company_id == company_id, asked_in_month(month), Placement.start_date <= today)
             .options(selectinload(Placement.hours.and_(HoursLog.month == month)), selectinload(Placement.opening))
             .order_by(Placement.start_date, Placement.id))
 
 
 def placements_in(company_id: int, month: date, today: date | None = None) -> list[Placement]:
-    """The company's placements that run on at least one day of ``month`` (:func:`ran_in_month`)
-    and have started by ``today`` (default: the job centre's today; hours are logged from the
+    """The company's placements that run on at least one day of ``month`` and whose hours are
+    asked for (:func:`asked_in_month`: not an anonymised citizen's), and have started by ``today`` (default: the job centre's today; hours are logged from the
     start day: :func:`.service.allowed_months`), oldest start first.
 
     Each placement's ``hours`` holds only ``month``'s row (at most one), not the placement's
@@ -186,12 +207,12 @@ def placements_in(company_id: int, month: date, today: date | None = None) -> li
 
 
 def missing_in_month(month: date) -> sa.ColumnElement[bool]:
-    """A placement that ran in ``month`` (:func:`ran_in_month`) with no hours logged for it: a
-    row the month's page leaves empty. The counts (:func:`missing_by_month`) and the staff's
+    """A placement asked for in ``month`` (:func:`asked_in_month`: it ran then, and its citizen
+    is not anonymised) with no hours logged for it: a row the month's page leaves empty. The counts (:func:`missing_by_month`) and the staff's
     list of those rows (:func:`.followup.list_followups` with ``missing_hours``) use this one
     clause, so a count links to exactly its rows."""
     logged = sa.select(HoursLog.id).where(HoursLog.placement_id == Placement.id, HoursLog.month == month)
-    return sa.and_(ran_in_month(month), ~logged.exists())
+    return sa.and_(asked_in_month(month), ~logged.exists())
 
 
 MISSING_MONTHS_BACK = 12  # missing hours are asked for the last 12 finished months (the focus goal's year)
@@ -207,8 +228,8 @@ def asked_months(today: date) -> list[date]:
 
 def missing_by_month(months: Iterable[date], company_id: int | None = None,
                      kinds: Iterable[str] | None = None) -> dict[date, Counter[int]]:
-    """month → company_id → how many placements ran in the month (:func:`ran_in_month`) with no
-    hours logged for it: the rows the month's page leaves empty. One statement for all
+    """month → company_id → how many placements ran in the month with no hours logged for it
+    (:func:`missing_in_month`, never an anonymised citizen's): the rows the month's page leaves empty. One statement for all
     ``months``; only ``company_id``'s placements when given. A month with none missing maps to
     an empty Counter.
 
@@ -237,8 +258,8 @@ def missing_by_month(months: Iterable[date], company_id: int | None = None,
 
 
 def missing_hours(month: date, company_id: int | None = None) -> Counter[int]:
-    """company_id → how many placements ran in ``month`` (:func:`ran_in_month`) with no hours
-    logged for it: the rows the page leaves empty for that month (:func:`missing_by_month` for
+    """company_id → how many placements ran in ``month`` with no hours logged for it
+    (:func:`missing_in_month`): the rows the page leaves empty for that month (:func:`missing_by_month` for
     one month). Only ``company_id``'s placements when given; a company with none missing is
     absent (its count reads 0).
     """

@@ -198,9 +198,10 @@ def allowed_months(placement: Placement, today: date) -> list[date]:
     web form and the API accept only these months (:class:`.forms.HoursForm`).
 
     Returns first days of months, newest first; empty if the placement has not started yet or
-    was cancelled (:func:`is_cancelled`: no one worked a day of it).
+    was cancelled (:func:`is_cancelled`: no one worked a day of it), or if its citizen is
+    anonymised (:func:`.monthly.not_anonymised`: its hours are never asked for again).
     """
-    if is_cancelled(placement) or placement.start_date > today:
+    if is_cancelled(placement) or placement.start_date > today or placement.citizen.anonymised_at is not None:
         return []
     last = month_start(min(placement.end_date or today, today))
     month, months = month_start(placement.start_date), []

@@ -298,3 +298,89 @@ def test_anonymising_and_coarsening_run_on_postgresql(app, postgres_url, uploads
         with pg_app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_an_anonymised_citizens_open_ended_job_is_never_asked_for_hours(app, uploads, make_user):
+    """Review Extra B let a closed case with an open-ended ordinary job be anonymised. The job
+    still runs as the company's employment, but its hours are never asked for again: no
+    reminder, no count on the company's start page or the partners' overview, no row on the
+    month's hours page (nor its payroll file), no month on its own page or in the API, not on
+    the staff's follow-up or missing hours lists. What was logged stays: every /maal figure and
+    Code of Care report is the same."""
+    from portal.placements import followup, hours_reminder, monthly, service
+    from store.models import HoursLog, Notification, User
+
+    with app.app_context():
+        ids = _case(make_user, closed=date(2025, 5, 14), placement_end=None)
+        placement = db.session.get(Placement, ids["placement"])
+        placement.kind = "ordinaert"
+        db.session.add(HoursLog(placement_id=placement.id, month=date(2026, 9, 1), hours=120))
+        db.session.commit()
+        company_id, october = placement.company_id, date(2026, 10, 1)
+        admin = User(email="admin-x@jc.dk", name="Admin", role="admin", password_hash="x")
+        db.session.add(admin)
+        db.session.commit()
+
+        def asked() -> dict:
+            db.session.expire_all()
+            placement = db.session.get(Placement, ids["placement"])
+            return {
+                "missing": sum(c[company_id] for c in monthly.missing_by_month(monthly.asked_months(TODAY)).values()),
+                "page": [p.id for p in monthly.placements_in(company_id, october, TODAY)],
+                "months": service.allowed_months(placement, TODAY),
+                "missing_list": [r.placement.id for r in followup.list_followups(
+                    admin, "all", TODAY, company_id=company_id, missing_hours=True)],
+                "followups": [r.placement.id for r in followup.list_followups(admin, "all", TODAY)],
+            }
+
+        before = asked()
+        assert before["missing"] == 11 and before["page"] == [ids["placement"]]  # the year but September
+        assert october in before["months"] and before["missing_list"] == [ids["placement"]]
+        assert before["followups"] == [ids["placement"]]
+        db.session.expire_all()
+        figures = _figures(db.session, TODAY)
+        assert figures[("partner", company_id, 2026)][0][8][4] == 120  # September's hours are counted
+        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        db.session.commit()
+        assert asked() == {"missing": 0, "page": [], "months": [], "missing_list": [], "followups": []}
+        assert hours_reminder.run(TODAY).placements == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.kind == "hours_missing")) == 0
+        assert db.session.scalar(sa.select(HoursLog.hours).where(HoursLog.placement_id == ids["placement"])) == 120
+        assert _figures(db.session, TODAY) == figures
+
+
+def test_the_company_is_not_asked_for_an_anonymised_citizens_hours_on_its_pages(
+        app, client, auth, uploads, make_user, frozen_today):
+    """The company's pages: the placement's page says its hours are no longer asked for and
+    takes none (the API reads the same service.allowed_months, empty: the test above), the
+    month's hours page and the start page leave it out."""
+    from store.models import HoursLog, User
+
+    with app.app_context():
+        ids = _case(make_user, closed=date(2025, 5, 14), placement_end=None)
+        placement = db.session.get(Placement, ids["placement"])
+        placement.kind = "ordinaert"
+        db.session.add(HoursLog(placement_id=placement.id, month=date(2026, 9, 1), hours=120))
+        email = db.session.scalar(sa.select(User.email).where(User.company_id == placement.company_id))
+        db.session.commit()
+    auth.login(email)
+    page = client.get(f"/forloeb/{ids['placement']}").get_data(as_text=True)
+    assert 'data-testid="hours-form"' in page and "Timerne for november 2026 mangler" in page
+    assert f'name="timer-{ids["placement"]}"' in client.get("/forloeb/timer?maaned=2026-10").get_data(as_text=True)
+    assert "/forloeb/timer?maaned=2026-10" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert anonymise_expired(db.session, uploads, today=TODAY, retention_days=365) == 1
+        db.session.commit()
+    page = client.get(f"/forloeb/{ids['placement']}").get_data(as_text=True)
+    assert 'data-testid="hours-form"' not in page and 'data-testid="anonymised"' in page
+    assert "mangler" not in page and "120" in page  # the hours logged are still shown
+    refused = client.post(f"/forloeb/{ids['placement']}/timer", data={
+        "csrf_token": auth.csrf_token(f"/forloeb/{ids['placement']}"), "month": "2026-10", "hours": "100"})
+    assert refused.status_code == 400
+    assert f'name="timer-{ids["placement"]}"' not in client.get("/forloeb/timer?maaned=2026-10").get_data(
+        as_text=True)
+    assert "/forloeb/timer?maaned=2026-10" not in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(HoursLog).where(
+            HoursLog.placement_id == ids["placement"])) == 1
