@@ -63,7 +63,8 @@ are deleted, so a repeated request can no longer replay text written before the 
 Before the erasure the companies that hold the name are told
 (:func:`portal.citizens.recipients.tell`, GDPR art. 19), and which companies were told is kept
 in the audit log (``erasure_recipients_told``: company ids beside the citizen's id), since the
-proposals that recorded it go with the citizen.
+proposals that recorded it go with the citizen. Retention tells them the same way before it
+deletes an anonymised case's proposals (reason ``anonymised``, ``anonymisation_recipients_told``).
 
 The retention run also deletes what only serves the days after it was made (review AU 8,
 :func:`prune_operational`): notifications older than ``NOTIFICATION_RETENTION_DAYS`` and mails sent
@@ -91,6 +92,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
 from .auth import held
@@ -340,6 +342,11 @@ def coarsen_out_of_reach(session: Session, *, today: date) -> int:
     first day keeps every month count (the Code of Care report's started, running and ended per
     month), so the figures of every month stay as they were. Idempotent: a coarsened case is
     not selected again. The caller commits.
+
+    The proposals go as on an erasure, so the companies are told first, as an erasure tells them
+    (:func:`_tell_companies`, :func:`portal.citizens.recipients.tell` with ``anonymised``): the
+    ones given the name a notice and ``proposal.withdrawn``, the ones shown the candidate only by
+    pseudonym the event, since the API has no tombstone for a deleted proposal.
     """
     reach = reach_start(today)
     to_do = sa.or_(Citizen.vk_id.is_not(None), Citizen.adviser_id.is_not(None),
@@ -352,14 +359,20 @@ def coarsen_out_of_reach(session: Session, *, today: date) -> int:
                                      sa.or_(_not_first(Placement.start_date), _not_first(Placement.end_date))))
     in_reach = sa.exists().where(Placement.citizen_id == Citizen.id,
                                  sa.or_(Placement.end_date.is_(None), Placement.end_date >= reach))
-    rows = session.execute(sa.select(Citizen.id, Citizen.case_start, Citizen.case_closed).where(
+    rows = session.execute(sa.select(Citizen.id, Citizen.case_start, Citizen.case_closed, Citizen.version).where(
         Citizen.anonymised_at.is_not(None), Citizen.case_closed < reach, ~in_reach, to_do)).all()
-    for citizen_id, start, closed in rows:
+    for citizen_id, start, closed, version in rows:
+        if session.scalar(sa.select(sa.exists().where(Proposal.citizen_id == citizen_id))):
+            _tell_companies(session.get(Citizen, citizen_id))  # before the proposals go, as an erasure
         start, closed = _first_of_month(start), _first_of_month(closed)
-        session.execute(sa.update(Citizen).where(Citizen.id == citizen_id).values(
-            case_start=start, case_closed=closed, vk_id=None, adviser_id=None,
+        # On the version read: a second run coarsening the same case at the same moment fails here
+        # (and rolls back what it told), so the companies are told once.
+        done = session.execute(sa.update(Citizen).where(Citizen.id == citizen_id, Citizen.version == version).values(
+            case_start=start, case_closed=closed, vk_id=None, adviser_id=None, version=version + 1,
             created_at=datetime.combine(start, time(), tzinfo=timezone.utc))
             .execution_options(synchronize_session=False))
+        if done.rowcount != 1:
+            raise StaleDataError(f"citizen {citizen_id} was coarsened by another run meanwhile")
         proposal_ids = sa.select(Proposal.id).where(Proposal.citizen_id == citizen_id)
         for child in (Consent, ProposalAnswer, ProposalDisclosure, Interview):
             session.execute(sa.delete(child).where(child.proposal_id.in_(proposal_ids))
@@ -381,6 +394,20 @@ def coarsen_out_of_reach(session: Session, *, today: date) -> int:
     if rows:
         session.expire_all()
     return len(rows)
+
+
+# The app's hold of portal.citizens.recipients.tell (the one rule that tells the companies
+# shown a candidate, the erasure's): the citizens area imports this module, so the app factory
+# hands it over (portal.create_app) instead of this module importing it back.
+TELL_RECIPIENTS = "jobbro.privacy.tell_recipients"
+
+
+def _tell_companies(citizen: Citizen) -> None:
+    """Tell the companies shown the citizen's candidacy that its proposals go (``anonymised``):
+    each company given the name gets the notice and ``proposal.withdrawn``, each shown it only
+    by pseudonym the event (review AX 3), as for an erasure. A KeyError when the app has not
+    registered :data:`TELL_RECIPIENTS`: never deleted untold."""
+    current_app.extensions[TELL_RECIPIENTS](citizen, "anonymised")
 
 
 def restricted_kept(session: Session, *, today: date, retention_days: int) -> int:

@@ -20,8 +20,9 @@ recorded exactly as a cron run is.
 Two loops, or a loop and cron, that start the same job at the same moment send nothing twice:
 the hotline reminders claim each request with a conditional UPDATE before mailing
 (``portal.hotline.reminders``), the hours reminders' dedupe key is unique per user and month
-(``portal.placements.hours_reminder``), and retention sends nothing (a citizen anonymised by
-both fails the second on the citizen's version column, recorded as failed).
+(``portal.placements.hours_reminder``), and retention tells nothing twice (a citizen anonymised,
+or a case whose proposals are deleted with the companies told, by both fails the second on the
+citizen's version column, recorded as failed and rolled back with what it queued).
 
 A failing job is recorded as failed (by the command's own record) and the loop goes on with the
 next one; SIGTERM (docker stop, ``make run``'s trap) ends the loop after the job that is

@@ -72,6 +72,8 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "erasure_queues_cleared": "Ventende webhooks og mails om borgeren fjernet eller renset",
         "erasure_hotline_blanked": "Hotline-henvendelser uden forløb, der nævnte borgeren, blanket",
         "citizen_anonymised": "Borger anonymiseret efter opbevaringsfristen",
+        "anonymisation_recipients_told": "Virksomheder, der havde fået kandidaten vist, fik besked om, at den "
+                                         "anonymiserede sags forslag slettes",
         "erasure_block_lifted": "Spærring af slettet id fra fagsystemet ophævet",
     },
     "Kandidater og samtykke": {

@@ -69,7 +69,9 @@ TOMBSTONE_HELP = (
     "(navn, kontaktoplysninger, CV). En fuld hentning uden updated_since giver kun de aktuelle kandidater. En "
     "kandidat, hvis behandling jobcentret har begrænset, kommer med som on_hold uden navn. En slettet borgers "
     "forslag findes ikke længere (GET giver 404) og kommer ikke med: virksomhedens webhooks får proposal.withdrawn "
-    "med reason erased for hver kandidat, I har fået vist, og brugere, der har fået navnet, får besked i portalen.")
+    "med reason erased for hver kandidat, I har fået vist, og brugere, der har fået navnet, får besked i portalen. "
+    "Det samme gælder, når jobcentret sletter forslagene i en anonymiseret sag, der blev afsluttet for længe "
+    "siden (reason anonymised).")
 # The status a company reads instead of the proposal's while the citizen's processing is
 # restricted (art. 18), or while a change of the opening's requirements leaves the candidate
 # behind (portal.proposals_hold.is_held): one neutral state, as on the web

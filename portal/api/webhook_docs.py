@@ -92,9 +92,11 @@ DATA: dict[str, dict[str, dict]] = {
         "proposal_id": _PROPOSAL["proposal_id"], "opening_id": _PROPOSAL["opening_id"],
         "company_id": _PROPOSAL["company_id"],
         "reason": _enum("withdrawn: borgeren har trukket sit samtykke tilbage; erased: borgerens oplysninger er "
-                        "slettet (art. 17); restricted: behandlingen er begrænset (art. 18): brug ikke "
-                        "oplysningerne, men slet dem heller ikke; proposal.shared følger, når begrænsningen "
-                        "ophæves.", ("withdrawn", "erased", "restricted")),
+                        "slettet (art. 17); anonymised: sagen blev afsluttet for længe siden, borgerens "
+                        "oplysninger er anonymiseret, og forslaget slettes (opbevaringsperioden); restricted: "
+                        "behandlingen er begrænset (art. 18): brug ikke oplysningerne, men slet dem heller ikke; "
+                        "proposal.shared følger, når begrænsningen ophæves.",
+                        ("withdrawn", "erased", "anonymised", "restricted")),
         "must_delete": _bool("Sand: slet navn, kontaktoplysninger og CV, I har fået om kandidaten, også i egne "
                              "systemer. Falsk ved en begrænsning, og ved et tilbagetrukket samtykke, mens parrets "
                              "forløb stadig kører (jobcentret kontakter jer)."),
@@ -144,8 +146,9 @@ _WHEN = {
     "proposal.ended": "Jobcentret har taget en kandidat ud af opslaget (aldrig hvorfor).",
     "proposal.withdrawn": "Virksomheden skal slette det, den har fået om kandidaten (samtykke trukket tilbage, "
                           "oplysningerne slettet), eller må ikke bruge det (begrænsning): se reason og must_delete. "
-                          "Sendes til virksomheder, der har fået navnet; ved en sletning (erased) til enhver "
-                          "virksomhed, der har fået kandidaten vist, også kun med kaldenavn. Kun id'er.",
+                          "Sendes til virksomheder, der har fået navnet; når forslaget slettes (erased, "
+                          "anonymised) til enhver virksomhed, der har fået kandidaten vist, også kun med "
+                          "kaldenavn. Kun id'er.",
     "interview.offered": "Samtaletider er foreslået (når navnet er delt).",
     "interview.booked": "En samtaletid er valgt.",
     "interview.cancelled": "En aftalt samtale er aflyst eller flyttet.",

@@ -18,8 +18,13 @@ A restricted citizen's name is hidden from every company, and a lapsed consent h
 yet the companies that were given it still have it (and perhaps a downloaded CV): the erase
 form names every company the name was ever shared with (``given``), and an erasure tells them.
 
+Retention deletes an anonymised case's proposals once the whole case lies before the figures'
+reach (:func:`portal.privacy.coarsen_out_of_reach`); it tells the companies through :func:`tell`
+too (``anonymised``), as an erasure does: the same companies, notices and webhook events.
+
 An erasure deletes the proposals, and with them the portal's only record of who got the name.
 So :func:`tell` keeps it in the audit log for ``erased``: an ``erasure_recipients_told`` event
+(``anonymisation_recipients_told`` for ``anonymised``)
 with the citizen's id (which the ``citizen_erased`` event carries too) and the ids of the
 companies told, and of those that held the name but have no active user to tell (the VK must
 contact them). No name, no opening title, nothing else about the citizen.
@@ -105,6 +110,14 @@ _EVENTS = {
                "Jobcentret skal give jer besked (art. 19): slet navn, kontaktoplysninger og et "
                "eventuelt hentet CV, også i mails og egne systemer. Kandidaten er fjernet fra "
                "jeres opslag."),
+    # Retention deletes the proposals of an anonymised case once it lies before the figures' reach
+    # (portal.privacy.coarsen_out_of_reach): told as an erasure is, with its own reason.
+    "anonymised": ("{who} til »{title}« er ikke længere aktuel, og borgerens oplysninger er anonymiseret "
+                   "hos jobcentret. Slet det, I har fået om kandidaten (navn, kontaktoplysninger, CV).",
+                   "Borgerens sag blev afsluttet for længe siden, og jobcentret har anonymiseret "
+                   "oplysningerne, fordi opbevaringsperioden er udløbet. Slet navn, kontaktoplysninger og "
+                   "et eventuelt hentet CV, også i mails og egne systemer. Kandidaten er fjernet fra "
+                   "jeres opslag."),
     "restricted": ("Oplysningerne om {who} til »{title}« må ikke bruges for nu: behandlingen er "
                    "begrænset. Jobcentret giver besked, når den er ophævet.",
                    "Borgeren har fået behandlingen af sine oplysninger begrænset "
@@ -136,15 +149,17 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
     """Tell each company that holds the citizen's name about an erasure, a restriction, its
     lifting or a withdrawn consent (GDPR art. 19); the caller commits, with the change itself.
 
-    Call it before the change for ``erased``, ``restricted`` and ``withdrawn`` (who holds the
-    name then) and after it for ``lifted`` (who sees it again). The notice links to the opening
-    (erased: the candidate is gone) or to the candidate's page. For ``erased`` the companies
-    are also kept in the audit log (``erasure_recipients_told``; see the module docstring).
-    The company's own systems hear it too, for every proposal told (review AS 1): the webhook
-    event ``proposal.withdrawn`` (ids, the reason code ``event`` and whether to delete), or
-    ``proposal.shared`` for ``lifted`` (:mod:`portal.webhooks.events`). For ``erased`` also
-    every company shown the candidate only by pseudonym gets ``proposal.withdrawn`` (review
-    AX 3), but no notice.
+    Call it before the change for ``erased``, ``anonymised``, ``restricted`` and ``withdrawn``
+    (who holds the name then) and after it for ``lifted`` (who sees it again). ``anonymised``
+    is retention deleting an anonymised case's proposals (:func:`portal.privacy.coarsen_out_of_reach`),
+    told as an erasure is (:data:`GONE`). The notice links to the opening (erased, anonymised:
+    the candidate is gone) or to the candidate's page. For :data:`GONE` the companies are also
+    kept in the audit log (``erasure_recipients_told``, ``anonymisation_recipients_told``; see
+    the module docstring). The company's own systems hear it too, for every proposal told
+    (review AS 1): the webhook event ``proposal.withdrawn`` (ids, the reason code ``event`` and
+    whether to delete), or ``proposal.shared`` for ``lifted`` (:mod:`portal.webhooks.events`).
+    For :data:`GONE` also every company shown the candidate only by pseudonym gets
+    ``proposal.withdrawn`` (review AX 3), but no notice.
 
     Args:
         only: tell only about this proposal of the citizen's. Needed for ``withdrawn`` (a
@@ -168,7 +183,7 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
         said, further = _EVENTS["withdrawn_placement"] if start is not None else (line, more)
         text = said.format(who=pseudonym(citizen.id, opening.id), title=opening.title,
                            start=format_date(start))
-        link = (path_for("openings.detail", opening_id=opening.id) if event == "erased" else
+        link = (path_for("openings.detail", opening_id=opening.id) if event in GONE else
                 path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id))
         users = db.session.scalars(sa.select(User).where(
             User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
@@ -185,23 +200,28 @@ def tell(citizen: Citizen, event: str, *, only: Proposal | None = None) -> int:
                       subject=f"Databeskyttelse: kandidat til »{opening.title}«",
                       dedupe_key=f"candidate_data:{event}:{proposal.id}:{stamp}:{user.id}"):
                 told += 1
-    if event == "erased":
-        audit.record("erasure_recipients_told", citizen_id=citizen.id,
-                     purpose=recipients_purpose(told_companies, untold_companies))
-        _erased_by_pseudonym(citizen)
+    if event in GONE:
+        audit.record(GONE[event], citizen_id=citizen.id, purpose=recipients_purpose(told_companies, untold_companies))
+        _gone_by_pseudonym(citizen, event)
     return told
 
 
-def _erased_by_pseudonym(citizen: Citizen) -> None:
-    """``proposal.withdrawn`` (reason ``erased``, ``must_delete``) for each proposal whose
-    company saw the candidate only by pseudonym (review AX 3): the erasure deletes the proposal,
-    so the API has no tombstone to list and the company's system would keep a candidate (its
-    jobmål, hours, its own answer) for someone who no longer exists. Ids only; the users get no
-    notice, as they never had the name. Call before the erasure, as :func:`tell`."""
+# The events whose proposals go (erasure; retention deleting an anonymised case's proposals) and
+# the audit action that keeps which companies were told, since the proposals recorded it.
+GONE = {"erased": "erasure_recipients_told", "anonymised": "anonymisation_recipients_told"}
+
+
+def _gone_by_pseudonym(citizen: Citizen, event: str) -> None:
+    """``proposal.withdrawn`` (reason ``event``, ``must_delete``) for each proposal whose
+    company saw the candidate only by pseudonym (review AX 3): the erasure, or retention for an
+    anonymised case, deletes the proposal, so the API has no tombstone to list and the
+    company's system would keep a candidate (its jobmål, hours, its own answer) that no longer
+    exists. Ids only; the users get no notice, as they never had the name. Call before the
+    deletion, as :func:`tell`."""
     given = {proposal.id for proposal in _given(citizen)}
     for proposal in _shown(citizen):
         if proposal.id not in given:
-            webhook_events.proposal_withdrawn(db.session, proposal, "erased")
+            webhook_events.proposal_withdrawn(db.session, proposal, event)
 
 
 def _shown(citizen: Citizen) -> list[Proposal]:
@@ -270,8 +290,8 @@ def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Prop
         # The name went to the company at disclosure. A consent that has since run out, or a
         # restriction, hides it in the portal, but the company may still have it.
         return [only] if only is not None and only.status == "disclosed" else []
-    # Erased: every company the name was ever given (it may still have it); else who sees it now.
-    held = _given(citizen) if event == "erased" else _releasing(citizen, despite_restriction=False)
+    # Erased or anonymised: every company the name was ever given (it may still have it); else who sees it now.
+    held = _given(citizen) if event in GONE else _releasing(citizen, despite_restriction=False)
     return [proposal for proposal in held if only is None or proposal.id == only.id]
 
 

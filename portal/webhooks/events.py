@@ -127,27 +127,33 @@ def proposal_approved(session: Session, proposal: Proposal) -> None:
 WITHDRAWN_REASONS = {
     "withdrawn": "the citizen withdrew the consent: delete what you received",
     "erased": "the citizen's data were erased (GDPR art. 17): delete what you received",
+    "anonymised": "retention anonymised the closed case and deletes its proposals: delete what you received",
     "restricted": "processing is restricted (art. 18): do not use, do not delete; "
                   "proposal.shared follows when it is lifted",
 }
+
+# The reasons for which the proposal itself goes (erasure; retention deleting an anonymised case's
+# proposals, portal.privacy.coarsen_out_of_reach): the company's link is the opening's page.
+GONE_REASONS = ("erased", "anonymised")
 
 
 def proposal_withdrawn(session: Session, proposal: Proposal, reason: str, *, must_delete: bool = True) -> None:
     """``proposal.withdrawn``: the company must delete what it received about the candidate, or
     (``restricted``) stop using it (GDPR art. 7(3), 17, 18, 19), sent with the notice its users
-    get (:func:`portal.citizens.recipients.tell`; for ``erased`` also to each company shown the
-    candidate only by pseudonym, review AX 3). Ids and the reason code only, no name, no
+    get (:func:`portal.citizens.recipients.tell`; for ``erased`` and ``anonymised`` also to each
+    company shown the candidate only by pseudonym, review AX 3). Ids and the reason code only, no name, no
     title. ``must_delete`` is False for a restriction, and for a withdrawn consent while the
     pair's placement runs (the company knows the person as its trainee; the job centre calls).
-    For ``erased`` the candidate is gone: the company's link is the opening's page, and the job
-    centre's payload names no citizen (the erasure keeps the delivery, :mod:`portal.privacy`)."""
+    For ``erased`` and ``anonymised`` (:data:`GONE_REASONS`: retention deletes an anonymised
+    case's proposals) the candidate is gone: the company's link is the opening's page, and the
+    job centre's payload names no citizen (the erasure keeps the delivery, :mod:`portal.privacy`)."""
     if reason not in WITHDRAWN_REASONS:
         raise ValueError(reason)
     opening = proposal.opening
     data = {"proposal_id": proposal.id, "opening_id": opening.id, "company_id": opening.company_id,
             "reason": reason, "must_delete": must_delete and reason != "restricted",
             "withdrawn_at": _iso(clock.utcnow())}
-    if reason == "erased":
+    if reason in GONE_REASONS:
         company = {"data": data, "links": _links(path_for("openings.detail", opening_id=opening.id))}
         jobcenter = {"data": {**data, "citizen_id": None, "citizen_external_id": None}, "links": {}}
     else:

@@ -192,6 +192,9 @@ def test_the_openapi_document_describes_every_event(app, client, make_user):
     schema = spec["components"]["schemas"][ref]
     assert set(schema["properties"]) == {"id", "type", "created_at", "data", "links"}
     data = schema["properties"]["data"]["properties"]
-    assert data["reason"]["enum"] == ["withdrawn", "erased", "restricted"] and "must_delete" in data
+    # the documented reasons are the ones the portal sends (anonymised: retention deletes the proposals)
+    from portal.webhooks.events import WITHDRAWN_REASONS
+    assert data["reason"]["enum"] == ["withdrawn", "erased", "anonymised", "restricted"] == list(WITHDRAWN_REASONS)
+    assert "must_delete" in data
     for event in JOBCENTER_ONLY_EVENTS:
         assert "kun jobcentrets webhooks" in spec["webhooks"][event]["post"]["summary"]
