@@ -15,7 +15,8 @@ Idempotent: the dedupe key ``hours-missing:<user>:<YYYY-MM>`` makes repeated run
 overlapping ones: the key is unique in the database) notify each user once a month.
 
 The text names no citizen: a company sees a name only after disclosure with a live consent,
-and a count is all the reminder needs.
+and a count is all the reminder needs. A placement whose citizen retention has anonymised is
+never counted (:func:`portal.placements.monthly.asked_in_month`): its hours are not asked for again.
 """
 from __future__ import annotations
 

@@ -68,3 +68,33 @@ def test_retention_tells_every_company_shown_the_candidate_before_deleting_the_p
     # Nothing is told twice: the next run finds nothing left to delete.
     assert runner.invoke(args=["retention"]).exit_code == 0
     assert queued(app, world) == got
+
+
+def test_a_run_that_finds_the_case_coarsened_meanwhile_fails_and_tells_nothing(app, world, monkeypatch):
+    """Two retention runs at once: the one that writes second finds the citizen's version moved
+    (here: by the other run between its read and its write) and fails, rolling back what it told."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from portal import privacy
+
+    set_status(app, world["proposal"], "approved")
+    with app.app_context():
+        citizen = db.session.get(Citizen, world["citizen"])
+        citizen.case_start, citizen.case_closed = date(2019, 3, 4), date(2020, 1, 10)
+        citizen.anonymised_at = datetime(2025, 1, 10, tzinfo=timezone.utc)
+        db.session.commit()
+        db.session.execute(sa.text("DELETE FROM webhook_delivery"))
+        db.session.commit()
+        told = privacy._tell_companies
+
+        def told_while_another_run_wrote(citizen):
+            told(citizen)
+            db.session.execute(sa.text("UPDATE citizen SET version = version + 1 WHERE id = :id"),
+                               {"id": citizen.id})
+
+        monkeypatch.setattr(privacy, "_tell_companies", told_while_another_run_wrote)
+        with pytest.raises(StaleDataError):
+            privacy.coarsen_out_of_reach(db.session, today=world["today"])
+        db.session.rollback()
+        assert db.session.get(Proposal, world["proposal"]) is not None
+    assert queued(app, world) == {}
