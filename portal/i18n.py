@@ -61,7 +61,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale="da", default_timezone=TIMEZONE)
     app.jinja_env.filters.update(dknum=format_number, dkdate=format_date, dkmonth=format_month,
                                  hours_dk=format_hours, hours_range=format_hours_range,
-                                 text_lang=text_language)
+                                 text_lang=text_language, genitive=genitive)
     app.jinja_env.globals["addressed_as_i"] = addressed_as_i
 
 
@@ -71,6 +71,15 @@ def addressed_as_i() -> bool:
     from flask_login import current_user
 
     return bool(getattr(current_user, "is_authenticated", False) and current_user.role == "company")
+
+
+def genitive(name: str | None) -> str:
+    """A Danish name in the genitive: »Anna Holms«, and an apostrophe after s, x or z (»Simon
+    Lund Friis'«, »Max'«), as Retskrivningsordbogen writes it (review AY 3)."""
+    name = (name or "").rstrip()
+    if not name:
+        return name
+    return f"{name}'" if name[-1].lower() in "sxz" else f"{name}s"
 
 
 def text_language(text: str | None) -> str | None:

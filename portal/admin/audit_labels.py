@@ -238,6 +238,8 @@ PURPOSE_WORDS = {
     "assign": "valg af sagsbehandlere", "limitations": "skånehensyn", "job_goals": "jobmål",
     "placement_start": "start af forløb", "placement_page": "forløbets side",
     "all": "alle", "mine": "mine",  # a goal list's scope (portal.dashboard.facts.Scope.kind)
+    # Why an account mail went (portal.auth.mails.deliver's ``reason``; review AY 4).
+    "welcome": "velkomstmail med link", "new_link": "nyt link til adgangskode", "forgot": "glemt adgangskode",
     "email_changed": "e-mailen er ændret", "consultant": "konsulent", "admin": "administrator",  # a role change
     **{key: label.lower() for key, label in OPENING_STATUSES.items()},
     # The profile fields a ``citizen_profile_updated`` names, "phone,email" (review AW 4; name,

@@ -68,12 +68,26 @@ def new():
             db.session.rollback()
             form.vk_id.errors.append(exc.message_da)
         else:
-            if not commit_or_flash("Borgeren er oprettet. Tilføj jobmål og CV, så borgeren kan matches."):
+            if not commit_or_flash(_created_message(citizen)):
                 return _render(form), 409
             page = url_for(".detail", citizen_id=citizen.id)
             once.done(sent, page)
             return redirect(page)
     return _render(form)
+
+
+def _created_message(citizen) -> str:
+    """What the new citizen still lacks to be matched and seen (review AY 5): a VK (and, without
+    one, whether the citizen is on any team's list), jobmål and CV, as the form left them."""
+    missing = [] if citizen.vk_id else ["en VK"]
+    missing += [] if citizen.job_goals else ["jobmål"]
+    missing += [] if citizen.cv_documents else ["CV"]
+    if not missing:
+        return "Borgeren er oprettet."
+    listed = "" if citizen.vk_id else (" Indtil en VK er valgt, står borgeren på teamets liste." if citizen.team_id
+                                       else " Borgeren er ikke på noget teams liste, før en VK er valgt.")
+    named = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " og " + missing[-1]
+    return f"Borgeren er oprettet. Tilføj {named}, så borgeren kan matches.{listed}"
 
 
 def _render(form: NewCitizenForm, first_url: str | None = None,

@@ -149,7 +149,7 @@ def check_case_start(citizen: Citizen, data: ProfileData) -> None:
                                "sagen blev genåbnet senere. Vælg en dato senest den dag.")
     if citizen.case_closed is not None and case_start > citizen.case_closed:
         raise CaseStartRefused(f"Sagsstart kan ikke ligge efter sagens afslutning ({format_date(citizen.case_closed)}). "
-                               "Vælg en dato senest den dag, eller genåbn sagen først, hvis den er startet igen.")
+                               "Vælg en dato senest den dag; en genåbnet sag beholder sin sagsstart (genåbningen har sin egen dato).")
 
 
 class ProfileChanges(list):

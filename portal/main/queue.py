@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, defer, selectinload
 
 from ..candidates.situation import NOTHING, CurrentPlacement, situations
+from ..citizens import danish_order
 from ..citizens.queries import has_active_vk, incomplete_caseload, matching_facts
 from ..extensions import db
 from ..hotline import service as hotline_service
@@ -410,13 +411,15 @@ def unmatchable_citizens(user: User) -> list[Unmatchable]:
     list's. A restricted citizen is on both, marked (review AV 2). A VK who was deactivated
     counts as none (:func:`has_active_vk`): an adviser's citizen has another consultant as VK.
 
-    One statement reads the names and what matchability needs.
+    One statement reads the names and what matchability needs, in the list's Danish order
+    (:mod:`portal.citizens.danish_order`: Æ, Ø, Å last).
     """
+    danish = danish_order.order_by(Citizen.name, db.session.get_bind().dialect.name)
     found = db.session.execute(
         incomplete_caseload(user)
         .with_only_columns(Citizen.id, Citizen.name, Citizen.restricted, Citizen.vk_id, has_active_vk(),
                            *matching_facts())
-        .order_by(Citizen.name, Citizen.id))
+        .order_by(danish, Citizen.name, Citizen.id))
     return [Unmatchable(cid, name, missing_items(vk_id, goal, cv, vk_active=bool(active)), bool(restricted))
             for cid, name, restricted, vk_id, active, goal, cv in found]
 

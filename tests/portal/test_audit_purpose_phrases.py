@@ -278,3 +278,19 @@ def test_profile_fields_and_mail_kinds_read_in_danish():
     for kind in NOTIFICATION_KINDS:
         assert kind not in purpose_label("mail_sent", f"mail:3 kind:{kind} user:46"), kind
 
+
+
+def test_account_mail_reasons_read_in_danish():
+    """Review AY 4: the reason reaches the audit call as a variable (»bruger 51 welcome«): every
+    literal reason passed to portal.auth.mails.deliver / deliver_later reads in Danish."""
+    reasons = set()
+    for path in (ROOT / "portal").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in {"deliver", "deliver_later"} and len(node.args) == 3
+                    and isinstance(node.args[2], ast.Constant)):
+                reasons.add(node.args[2].value)
+    assert {"welcome", "new_link", "forgot"} <= reasons
+    for reason in reasons:
+        label = purpose_label("account_mail", f"user:51 {reason}")
+        assert reason not in label and label.startswith("bruger 51 "), label

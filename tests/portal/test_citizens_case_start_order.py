@@ -37,6 +37,8 @@ def test_a_case_start_after_the_closing_is_refused_at_its_field(app, client, aut
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Profilen er gemt" not in html
     assert "Sagsstart kan ikke ligge efter sagens afslutning (05.11.2026)" in html
+    # no advice to reopen: a reopened case is checked against its first closing all the same (review AY 1)
+    assert "genåbn sagen" not in html and "beholder sin sagsstart" in html
     assert 'value="06.11.2026"' in html
     assert snapshot(app, closed_id) == before
     with app.app_context():

@@ -70,9 +70,15 @@ def test_an_administrator_creates_one_without_a_vk(app, client, auth, make_user)
     make_user("consultant")
     auth.login(make_user("admin").email)
     assert selected(client.get("/borgere/ny").get_data(as_text=True)) == "0"
-    assert post(client, auth, vk_id="0").status_code == 302
+    form = client.get("/borgere/ny").get_data(as_text=True)
+    assert "Du er ikke på et team, så uden VK kommer borgeren ikke på nogens liste" in form  # review AY 5
+    response = post(client, auth, vk_id="0")
+    assert response.status_code == 302
     [citizen] = citizens(app)
     assert citizen.vk_id is None
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("Borgeren er oprettet. Tilføj en VK, jobmål og CV, så borgeren kan matches. "
+            "Borgeren er ikke på noget teams liste, før en VK er valgt.") in page
 
 
 def test_a_company_user_cannot(app, client, auth, make_user):

@@ -114,3 +114,15 @@ def test_start_page_says_one_in_the_singular(app, client, auth, make_user):
     assert "1 hotline-henvendelse venter på svar" in text
     assert "0 samtaler at aftale eller afholde" in text and "0 kandidater i bero" in text
     assert not re.search(r"\b1 (borgere|hotline-henvendelser|samtaler|samtykker|kandidater)\b", text)
+
+
+def test_the_list_is_in_the_citizen_lists_danish_order(app, make_user):
+    """The start page's rows are the list's rows, in the list's order: Æ, Ø, Å after Z, case
+    folded (review AY 2)."""
+    me = make_user("consultant")
+    names = ["Åse Ærlig", "Ærø Æbelø", "Ørsted Ølby", "zacharias Zulu", "Anna Ahorn", "émile Ebbe"]
+    with app.app_context():
+        db.session.add_all([_citizen(name, vk_id=me.id, cvs=()) for name in names])
+        db.session.commit()
+        listed = [c.name for c in unmatchable_citizens(db.session.get(User, me.id))]
+        assert listed == ["Anna Ahorn", "émile Ebbe", "zacharias Zulu", "Ærø Æbelø", "Ørsted Ølby", "Åse Ærlig"]
