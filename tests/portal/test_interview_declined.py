@@ -58,7 +58,9 @@ def test_a_kept_interview_after_a_no_is_said_as_a_no_on_both_sides(app, client, 
     assert HIRE_WORDS not in company and 'data-testid="interview-cancel"' in company
     auth.switch_to(world["consultant"].email)
     staff = client.get(f"/kandidater/forslag/{world['proposal']}").get_data(as_text=True)
-    assert 'data-testid="interview-after-decline">Virksomheden har sagt nej til kandidaten' in staff
+    # the company chose to keep it: the consultant is told so, not asked again (review AR 4)
+    assert 'data-testid="interview-kept">Virksomheden vil gerne mødes alligevel og beholder samtalen.' in staff
+    assert "Ikke interesseret" in staff and 'data-testid="interview-keep-form"' not in staff
     assert HIRE_WORDS not in staff and 'data-testid="interview-cancel"' in staff
 
 
