@@ -66,3 +66,4 @@ def test_on_postgresql_too(postgres_url):
         with pg_app.app_context():
             db.session.remove()
             db.drop_all()
+            db.engine.dispose()  # no open connection left for the garbage collector (ResourceWarning)
