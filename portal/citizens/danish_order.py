@@ -6,42 +6,61 @@ count on (ICU collations are optional in PostgreSQL; SQLite has none), so the li
 key built in SQL, the same on both, correct across pages because the database sorts before it
 pages:
 
-* lower case (ASCII by ``lower``; the letters below are listed in both cases, as SQLite's
-  ``lower`` leaves non-ASCII letters alone);
-* Æ (and Ä) become ``{1``, Ø (and Ö) ``{2``, Å ``{3``: ``{`` sorts after ``z`` byte-wise;
-* é, è and á sort as their base letter, ü as y, as Danish dictionaries do (other accented
-  letters sort after Å);
+* lower case, ASCII letters only: SQLite's ``lower`` folds nothing else, and on PostgreSQL
+  the column is lowered under ``COLLATE "C"``, which folds ASCII only too (under a UTF-8
+  locale it would fold every letter, so »Çelik« would sort apart from SQLite's);
+* Æ (and Ä) become ``{1``, Ø (and Ö) ``{2``, Å ``{3``, in both cases: ``{`` sorts after ``z``
+  byte-wise;
+* é, è and á sort as their base letter, ü as y, as Danish dictionaries do, in both cases
+  (other letters outside ASCII sort after Å, by code point, upper case apart from lower);
 * on PostgreSQL the key is compared with ``COLLATE "C"`` (byte order), since a locale's
   collation may skip the ``{``.
 
 Not covered: »aa« as å (Aabenraa), which Danish library order applies to place names and
-some personal names; a name written »Aase« sorts under A. :func:`sort_key` is the same rule
-for a list sorted in Python.
+some personal names; a name written »Aase« sorts under A.
+
+:func:`citizen_name_order` is the one ORDER BY of a list of citizens by name (the citizen list
+and the start page's unmatchable citizens). :func:`sort_key` is the same rule in Python, for a
+list sorted there; tests/portal/test_citizens_danish_order.py checks it against the SQL on
+SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
+import string
+
 import sqlalchemy as sa
+
+from portal.extensions import db
+from store.models import Citizen
 
 _LAST = {"æ": "{1", "ä": "{1", "ø": "{2", "ö": "{2", "å": "{3"}
 # The accented letters common in names here; kept few, as each is a nested replace() in SQL
 # (SQLite's parser refuses a few dozen levels). Others sort after Å, as bytes.
 _BASE = {"é": "e", "è": "e", "á": "a", "ü": "y"}
 REPLACEMENTS = tuple({**_LAST, **_BASE}.items())
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def sort_key(name: str | None) -> str:
     """``name``'s Danish sort key (the rule of :func:`order_by`), for a list sorted in Python."""
-    key = (name or "").lower()
+    key = (name or "").translate(_ASCII_LOWER)  # as SQL's lower() here: ASCII only
     for letter, replacement in REPLACEMENTS:
-        key = key.replace(letter, replacement)
+        key = key.replace(letter, replacement).replace(letter.upper(), replacement)
     return key
 
 
 def order_by(column, dialect_name: str):
     """The SQL sort key of :func:`sort_key` for ``column`` on the dialect ``dialect_name``."""
-    key = sa.func.lower(column)
+    postgresql = dialect_name == "postgresql"
+    key = sa.func.lower(column.collate("C") if postgresql else column)
     for letter, replacement in REPLACEMENTS:
         key = sa.func.replace(key, letter, replacement)
-        if letter.upper() != letter:  # SQLite's lower() folds ASCII only
-            key = sa.func.replace(key, letter.upper(), replacement)
-    return key.collate("C") if dialect_name == "postgresql" else key
+        key = sa.func.replace(key, letter.upper(), replacement)
+    return key.collate("C") if postgresql else key
+
+
+def citizen_name_order() -> tuple[sa.ColumnElement, ...]:
+    """The ORDER BY of a list of citizens by name, for the database the session is bound to:
+    the Danish key, then the name as written (»anna« and »Anna« share a key), then the id, so
+    the order is total and pages do not overlap."""
+    return (order_by(Citizen.name, db.session.get_bind().dialect.name), Citizen.name, Citizen.id)

@@ -207,8 +207,7 @@ def list_citizens(user: User, filters: dict, per_page: int = PER_PAGE) -> Citize
         .where(Citizen.id.in_(sa.select(ids.c.id)))).one()
     # The total above is the count of the same filtered set, so paginate need not count again.
     # Danish alphabetical order (Æ, Ø, Å last), sorted by the database before it pages.
-    danish = danish_order.order_by(Citizen.name, db.session.get_bind().dialect.name)
-    page = db.paginate(stmt.options(load_only(*_LIST_COLUMNS)).order_by(danish, Citizen.name, Citizen.id),
+    page = db.paginate(stmt.options(load_only(*_LIST_COLUMNS)).order_by(*danish_order.citizen_name_order()),
                        page=filters["page"], per_page=per_page, error_out=False, count=False)
     page.total = int(total or 0)
     missing = missing_for_matching(Citizen.id.in_([c.id for c in page.items])) if page.items else {}

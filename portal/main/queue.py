@@ -412,14 +412,13 @@ def unmatchable_citizens(user: User) -> list[Unmatchable]:
     counts as none (:func:`has_active_vk`): an adviser's citizen has another consultant as VK.
 
     One statement reads the names and what matchability needs, in the list's Danish order
-    (:mod:`portal.citizens.danish_order`: Æ, Ø, Å last).
+    (:func:`portal.citizens.danish_order.citizen_name_order`: Æ, Ø, Å last).
     """
-    danish = danish_order.order_by(Citizen.name, db.session.get_bind().dialect.name)
     found = db.session.execute(
         incomplete_caseload(user)
         .with_only_columns(Citizen.id, Citizen.name, Citizen.restricted, Citizen.vk_id, has_active_vk(),
                            *matching_facts())
-        .order_by(danish, Citizen.name, Citizen.id))
+        .order_by(*danish_order.citizen_name_order()))
     return [Unmatchable(cid, name, missing_items(vk_id, goal, cv, vk_active=bool(active)), bool(restricted))
             for cid, name, restricted, vk_id, active, goal, cv in found]
 

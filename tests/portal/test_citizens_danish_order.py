@@ -1,13 +1,17 @@
 """The citizen list in Danish alphabetical order (review AV 10): A–Z, then Æ, Ø, Å, in that order,
 upper and lower case together, é as e and ü as y; sorted by the database before it pages, so the
-order holds across pages, on SQLite and on PostgreSQL alike."""
+order holds across pages, on SQLite and on PostgreSQL alike; one ORDER BY for every list of citizens by
+name (danish_order.citizen_name_order), and sort_key the same rule in Python."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from portal.citizens import danish_order, queries
 from portal.extensions import db
-from store.models import User
+from portal.main.queue import unmatchable_citizens
+from store.models import Citizen, User
 from tests.portal.citizen_fixtures import make_citizen
 
 DANISH = ["anna Berg", "Émile Dupont", "Ole Hansen", "Ülla Ring", "Yvonne Vang", "Zahra Hosseini",
@@ -16,8 +20,69 @@ FILTERS = {"scope": "all", "q": "", "readiness": "", "benefit": "", "incomplete"
            "vk": None, "raadgiver": None, "begraenset": ""}
 
 
+# Both cases of the Danish and listed letters, and letters outside the rule (upper and lower case,
+# a dotted İ, ß, a Vietnamese ễ): SQLite's lower() folds ASCII only, PostgreSQL's under a UTF-8
+# locale every letter, so the rule folds ASCII only everywhere (COLLATE "C" under lower() there).
+MIXED = ["Çelik", "çelik", "Ştefan", "şahin", "Ömer", "öster", "Émile", "émile", "ÉRIK", "Ülla", "üllo",
+         "Ñuñez", "ñandu", "Aase", "aage", "Zorn", "Ærø", "ærlig", "Åse", "åge", "Øjvind", "øle", "Ångström",
+         "İlker", "Ilker", "ılgaz", "Straße", "STRASSE", "Łukasz", "łaba", "Ämma", "änne", "Ève", "ève",
+         "Ávila", "ávila", "Mc Donald", "Mc-Donald", "O'Brien", "obrien", "Vinh Nguyễn", "vinh nguyen"]
+
+
 def test_the_python_key_sorts_danish():
     assert sorted(reversed(DANISH), key=danish_order.sort_key) == DANISH
+
+
+def _sql_order(url: str) -> list[str]:
+    engine = sa.create_engine(url, poolclass=NullPool)
+    names = sa.table("names", sa.column("name"))
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE names (name VARCHAR(200))")
+            connection.execute(sa.insert(names), [{"name": n} for n in reversed(MIXED)])
+            return connection.execute(sa.select(names.c.name).order_by(
+                danish_order.order_by(names.c.name, engine.dialect.name), names.c.name)).scalars().all()
+    finally:
+        engine.dispose()
+
+
+def test_python_and_sqlite_sort_alike(tmp_path):
+    """sort_key is order_by's rule: a list sorted in Python is in the citizen list's order."""
+    assert _sql_order(f"sqlite:///{tmp_path / 'n.sqlite'}") == sorted(
+        MIXED, key=lambda n: (danish_order.sort_key(n), n))
+
+
+@pytest.mark.postgres
+def test_python_and_postgresql_sort_alike(postgres_url):
+    from tests.postgres_server import fresh_database
+
+    assert _sql_order(fresh_database(postgres_url, "t_danish_key")) == sorted(
+        MIXED, key=lambda n: (danish_order.sort_key(n), n))
+
+
+def test_both_lists_take_the_one_citizen_name_order(app, make_user, monkeypatch):
+    """The citizen list and the start page's unmatchable citizens sort by
+    danish_order.citizen_name_order, not each by an order of its own."""
+    user = make_user("consultant")
+    for name in ("Anna", "Bent", "Carl"):
+        make_citizen(app, name=name, vk_id=user.id, cv_text=None)
+    monkeypatch.setattr(danish_order, "citizen_name_order", lambda: (Citizen.id.desc(),))
+    with app.test_request_context():
+        me = db.session.get(User, user.id)
+        listed = [c.name for c in queries.list_citizens(me, {**FILTERS, "page": 1}).page.items]
+        assert listed == ["Carl", "Bent", "Anna"]
+        assert [c.name for c in unmatchable_citizens(me)] == ["Carl", "Bent", "Anna"]
+
+
+def test_the_order_follows_the_bound_database(app):
+    from sqlalchemy.dialects import postgresql
+
+    with app.app_context():
+        key, name, cid = danish_order.citizen_name_order()
+        assert (name, cid) == (Citizen.name, Citizen.id)
+        assert 'COLLATE "C"' not in str(key.compile(dialect=db.session.get_bind().dialect))
+    on_postgresql = str(danish_order.order_by(Citizen.name, "postgresql").compile(dialect=postgresql.dialect()))
+    assert 'lower(citizen.name COLLATE "C")' in on_postgresql and on_postgresql.endswith('COLLATE "C"')
 
 
 def _listed(app, user_id: int, per_page: int) -> list[str]:
