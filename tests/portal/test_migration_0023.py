@@ -5,26 +5,13 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app
 from portal.extensions import db
-from tests.postgres_server import fresh_database
-from tests.portal.test_schema import _graph
 from store.models import Placement, PlacementEvent
+from tests.portal.migration_helpers import migrated, migrated_app_fixture, sqlite_url
+from tests.portal.test_schema import _graph
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def migrated_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-    else:
-        url = fresh_database(request.getfixturevalue("postgres_url"),
-                             f"t_{abs(hash(request.node.name)) % 10**8}")
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+migrated_app = migrated_app_fixture("m0023")  # each test on SQLite and on PostgreSQL
 
 
 def _rows(connection) -> tuple[list, list]:
@@ -67,17 +54,13 @@ def test_a_cancelled_placement_becomes_afbrudt_on_downgrade_and_nothing_is_lost(
 
 
 def test_0023_keeps_autoincrement_and_the_placement_id_counter_on_sqlite(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite'}", "SECRET_KEY": "t",
-                      "PSEUDONYM_KEY": "p"})
-
     def state() -> tuple[bool, int | None]:
         with db.engine.connect() as connection:
             table = connection.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = 'placement'")).scalar()
             seq = connection.execute(sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'placement'")).scalar()
         return "AUTOINCREMENT" in table, seq
 
-    with app.app_context():
-        upgrade(revision="0022")
+    with migrated(sqlite_url(tmp_path, "c.sqlite"), revision="0022"):
         with db.engine.begin() as connection:  # placements up to id 300 existed and were erased
             connection.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = 'placement'"))
             connection.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES ('placement', 300)"))
@@ -85,5 +68,3 @@ def test_0023_keeps_autoincrement_and_the_placement_id_counter_on_sqlite(tmp_pat
         assert state() == (True, 300)
         downgrade(revision="0022")
         assert state() == (True, 300)
-        db.session.remove()
-        db.engine.dispose()

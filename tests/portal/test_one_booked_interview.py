@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app
 from portal.extensions import db
 from portal.interviews import service
 from store.clock import LOCAL
@@ -26,6 +25,7 @@ from store.models.handoff import ONE_BOOKED_INDEX
 from tests.api.api_fixtures import bearer, make_token
 from tests.clock import TODAY
 from tests.conftest import user_factory
+from tests.portal.migration_helpers import migrated, migrated_app_fixture
 from tests.portal.proposal_fixtures import disclosed_world
 from tests.portal.test_schema import _graph
 from tests.postgres_server import fresh_database
@@ -36,19 +36,7 @@ AT = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
 # --- the index and the migration, on SQLite and PostgreSQL -----------------------------------------
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def migrated_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'm.sqlite'}"
-    else:
-        url = fresh_database(request.getfixturevalue("postgres_url"),
-                             f"t_{abs(hash(request.node.name)) % 10**8}")
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t", "PSEUDONYM_KEY": "p"})
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+migrated_app = migrated_app_fixture("onebooked")  # each test on SQLite and on PostgreSQL
 
 
 def _two_proposals() -> tuple[int, int, int]:
@@ -277,12 +265,8 @@ def test_the_api_answers_409_with_the_refusal(app, client, world, monkeypatch):
 @pytest.mark.postgres
 def test_book_refuses_the_second_booking_on_postgresql(postgres_url, password_hash, monkeypatch, frozen_today):
     """PostgreSQL names the index in its error: the same refusal there."""
-    app = create_app({"TESTING": True, "DATABASE_URL": fresh_database(postgres_url, "t_one_booked"),
-                      "SECRET_KEY": "t", "PSEUDONYM_KEY": "p", "MATCHING_ENCODER": "hashing",
-                      "MATCHING_BACKEND": "memory"})
-    with app.app_context():
-        upgrade()
-    try:
+    with migrated(fresh_database(postgres_url, "t_one_booked")) as app:
+        app.config.update(MATCHING_ENCODER="hashing", MATCHING_BACKEND="memory")
         make_user = user_factory(app, password_hash)
         world = disclosed_world(app, make_user)
         first, second = _offer(app, world)
@@ -293,7 +277,3 @@ def test_book_refuses_the_second_booking_on_postgresql(postgres_url, password_ha
                 service.book(db.session.get(Interview, second), db.session.get(User, world["company"].id))
         assert str(refused.value) == _refusal()
         _after_the_race(app, world, first, second, before)
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
