@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-from store.models.api import JOBCENTER_ONLY_EVENTS, WEBHOOK_EVENTS
+from store.models.api import JOBCENTER_ONLY_EVENTS, RECTIFIED_FIELDS, WEBHOOK_EVENTS
 from store.models.vocab import (COMPANY_RESPONSES, END_REASONS, HOTLINE_CATEGORIES, HOTLINE_STATUSES,
                                 HOTLINE_URGENCIES, INTERVIEW_SIDES, INTERVIEW_STATUSES, OPENING_KINDS)
 
@@ -101,6 +101,19 @@ DATA: dict[str, dict[str, dict]] = {
                              "systemer. Falsk ved en begrænsning, og ved et tilbagetrukket samtykke, mens parrets "
                              "forløb stadig kører (jobcentret kontakter jer)."),
         "withdrawn_at": _time("Hvornår det skete")},
+    "proposal.rectified": {
+        "proposal_id": _PROPOSAL["proposal_id"], "opening_id": _PROPOSAL["opening_id"],
+        "company_id": _PROPOSAL["company_id"],
+        "fields": {"type": "array", "minItems": 1, "uniqueItems": True,
+                   "description": "De rettede oplysninger, som virksomheden har fået: name (navn), phone "
+                                  "(telefonnummer), email (e-mail). Aldrig de gamle eller nye værdier.",
+                   "items": {"type": "string", "enum": list(RECTIFIED_FIELDS)}},
+        "readable": _bool("Sand: virksomheden ser kandidatens oplysninger nu; de rettede står på kandidatens side "
+                          "i portalen (navnet også i GET /api/v1/proposals/{id}): hent dem, og ret de gamle i "
+                          "egne systemer. Falsk: virksomheden ser ikke længere kandidatens oplysninger (samtykket "
+                          "er udløbet eller trukket tilbage, forslaget er afsluttet, behandlingen er begrænset) "
+                          "og får ikke de rettede: brug ikke det, I fik, og ret eller slet det."),
+        "rectified_at": _time("Hvornår oplysningerne blev rettet")},
     "interview.offered": {
         **_PROPOSAL, "offered_by": _enum("Hvem foreslog tiderne.", INTERVIEW_SIDES),
         "replaces_interview_id": _int("Den aftalte samtale, tiderne skal afløse (en flytning); ellers null.", True),
@@ -149,6 +162,10 @@ _WHEN = {
                           "Sendes til virksomheder, der har fået navnet; når forslaget slettes (erased, "
                           "anonymised) til enhver virksomhed, der har fået kandidaten vist, også kun med "
                           "kaldenavn. Kun id'er.",
+    "proposal.rectified": "Borgerens navn, telefonnummer eller e-mail er rettet (databeskyttelsesforordningens "
+                          "art. 16 og 19). Sendes til hver virksomhed, der har fået navnet, også når den ikke "
+                          "længere ser det, for hvert forslag, med de felter, den har fået; sammen med "
+                          "beskeden til dens brugere. Kun id'er og feltnavne.",
     "interview.offered": "Samtaletider er foreslået (når navnet er delt).",
     "interview.booked": "En samtaletid er valgt.",
     "interview.cancelled": "En aftalt samtale er aflyst eller flyttet.",

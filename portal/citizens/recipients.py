@@ -18,6 +18,11 @@ A restricted citizen's name is hidden from every company, and a lapsed consent h
 yet the companies that were given it still have it (and perhaps a downloaded CV): the erase
 form names every company the name was ever shared with (``given``), and an erasure tells them.
 
+A correction of the name, phone or e-mail (:func:`tell_corrected`, art. 16 and 19) reaches every
+company given the name (:func:`given_proposals`), like an erasure: one that sees it now is sent
+to the candidate's page, one that no longer does is told only not to use what it got (see
+:mod:`portal.citizens.rectification` for which fields, and what stays out).
+
 Retention deletes an anonymised case's proposals once the whole case lies before the figures'
 reach (:func:`portal.privacy.coarsen_out_of_reach`); it tells the companies through :func:`tell`
 too (``anonymised``), as an erasure does: the same companies, notices and webhook events.
@@ -67,15 +72,16 @@ def name_holders(citizen: Citizen, *, despite_restriction: bool = False,
             ``erased`` tells the same companies).
     """
     by_company: dict[str, list[str]] = {}
-    for proposal in (_given(citizen) if given else _releasing(citizen, despite_restriction)):
+    for proposal in (given_proposals(citizen) if given else _releasing(citizen, despite_restriction)):
         by_company.setdefault(proposal.opening.company.name, []).append(proposal.opening.title)
     return [NameHolder(name, tuple(titles))
             for name, titles in sorted(by_company.items(), key=lambda item: item[0].casefold())]
 
 
-def _given(citizen: Citizen) -> list[Proposal]:
+def given_proposals(citizen: Citizen) -> list[Proposal]:
     """The citizen's proposals whose company was given the name (``disclosed_at``, or disclosed
-    before that column was kept), whatever happened after."""
+    before that column was kept), whatever happened after: the recipients an erasure, an
+    anonymisation and a correction (art. 19) tell."""
     return list(db.session.scalars(
         sa.select(Proposal).where(Proposal.citizen_id == citizen.id,
                                   sa.or_(Proposal.disclosed_at.is_not(None), Proposal.status == "disclosed"))
@@ -218,7 +224,7 @@ def _gone_by_pseudonym(citizen: Citizen, event: str) -> None:
     company's system would keep a candidate (its jobmål, hours, its own answer) that no longer
     exists. Ids only; the users get no notice, as they never had the name. Call before the
     deletion, as :func:`tell`."""
-    given = {proposal.id for proposal in _given(citizen)}
+    given = {proposal.id for proposal in given_proposals(citizen)}
     for proposal in _shown(citizen):
         if proposal.id not in given:
             webhook_events.proposal_withdrawn(db.session, proposal, event)
@@ -237,51 +243,87 @@ def _shown(citizen: Citizen) -> list[Proposal]:
 
 
 # A correction (art. 16) of what a company has: named by field, never with the old or new value.
+# (the notice's line, the mail's further words) for a company that sees the candidate's details now,
+# and for one that was given them but no longer sees them (GDPR art. 19 reaches it too).
 _CORRECTED = ("Oplysningerne om {who} til »{title}« er rettet hos jobcentret: {fields}. "
               "Se de rettede oplysninger på kandidatens side.",
               "Borgeren har fået rettet sine oplysninger (databeskyttelsesforordningens art. 16), og "
               "jobcentret skal give jer besked (art. 19). Brug de rettede oplysninger, som står på "
               "kandidatens side i portalen, og ret eller slet de gamle, også i mails og egne systemer.")
+_CORRECTED_EARLIER = ("Oplysningerne om {who} til »{title}« er rettet hos jobcentret: {fields}. "
+                      "Det, I fik, er ikke længere rigtigt: brug det ikke.",
+                      "Borgeren har fået rettet sine oplysninger (databeskyttelsesforordningens art. 16), og "
+                      "jobcentret skal give besked til alle, der har fået dem (art. 19). I ser ikke længere "
+                      "kandidatens oplysninger i portalen og får derfor ikke de rettede. Brug ikke de "
+                      "gamle, og ret eller slet dem, også i mails og egne systemer.")
 CORRECTED_FIELDS = {"name": "navn", "phone": "telefonnummer", "email": "e-mail"}
 
 
 @dataclass(frozen=True)
 class Corrected:
-    """The companies told of a correction, and those with no active user to tell (by name)."""
+    """The companies told of a correction, by name: ``told`` see the candidate's details now,
+    ``told_earlier`` were given them before and no longer see them, ``untold`` have no active
+    user to tell (either kind)."""
 
     told: tuple[str, ...] = ()
     untold: tuple[str, ...] = ()
+    told_earlier: tuple[str, ...] = ()
 
 
 def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]) -> Corrected:
-    """Tell each company that sees the citizen's name which of its details were corrected (GDPR
-    art. 19 for art. 16): ``concerned`` pairs a proposal with the fields (keys of
-    :data:`CORRECTED_FIELDS`) its company has and that changed. Each active company user gets a
-    ``candidate_data`` notice by pseudonym, linked to the candidate's page; the companies are kept
-    in the audit log (``rectification_recipients_told``, ids only). The caller commits."""
+    """Tell each company that was given the citizen's details which of them were corrected (GDPR
+    art. 19 for art. 16): ``concerned`` pairs a proposal whose company was given the name
+    (:func:`given_proposals`) with the fields (keys of :data:`CORRECTED_FIELDS`) its company got
+    and that changed. The caller commits.
+
+    Each active company user gets a ``candidate_data`` notice by pseudonym, naming the fields,
+    never a value. A company that sees the name now (:func:`portal.proposals.identity_released`)
+    is sent to the candidate's page, which shows the corrected details; one that no longer sees
+    it (the consent ran out or was withdrawn, the proposal ended or was decided anew, the
+    processing is restricted) learns only that what it got is no longer right and is not to be
+    used: nothing new is disclosed to it. The company's systems hear it too: ``proposal.rectified``
+    for each proposal (ids, the fields, whether the corrected details can be read now;
+    :func:`portal.webhooks.events.proposal_rectified`), also when no user can be told. The
+    companies are kept in the audit log (``rectification_recipients_told``, ids only)."""
     told_companies: dict[int, str] = {}
+    earlier_companies: dict[int, str] = {}
     untold_companies: dict[int, str] = {}
     stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
+    today = clock.today()
     for proposal, fields in concerned:
         opening = proposal.opening
+        readable = proposals.identity_released(proposal, today)
+        line, further = _CORRECTED if readable else _CORRECTED_EARLIER
         words = " og ".join(filter(None, [", ".join(CORRECTED_FIELDS[f] for f in fields[:-1]),
                                           CORRECTED_FIELDS[fields[-1]]]))
-        text = _CORRECTED[0].format(who=pseudonym(citizen.id, opening.id), title=opening.title, fields=words)
-        link = path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id)
+        text = line.format(who=pseudonym(citizen.id, opening.id), title=opening.title, fields=words)
+        # The candidate's page while the company is shown the proposal (it says what the company
+        # may see now); a pair decided anew and rejected has none for it: the opening's page.
+        on_page = proposals.shown_to_company(proposal) or proposal.status == "withdrawn"
+        link = (path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id) if on_page
+                else path_for("openings.detail", opening_id=opening.id))
+        webhook_events.proposal_rectified(db.session, proposal, fields, readable=readable, candidate_page=on_page)
         users = db.session.scalars(sa.select(User).where(
             User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
             .order_by(User.id)).all()
-        (told_companies if users else untold_companies)[opening.company_id] = opening.company.name
+        if not users:
+            untold_companies[opening.company_id] = opening.company.name
+        (told_companies if readable else earlier_companies)[opening.company_id] = opening.company.name
         for user in users:
-            notify(user, "candidate_data", text, link, body=f"{text}\n\n{_CORRECTED[1]}",
+            notify(user, "candidate_data", text, link, body=f"{text}\n\n{further}",
                    subject=f"Databeskyttelse: kandidat til »{opening.title}«",
                    dedupe_key=f"candidate_data:corrected:{proposal.id}:{stamp}:{user.id}")
+    told = {k: v for k, v in {**earlier_companies, **told_companies}.items() if k not in untold_companies}
     if concerned:
         audit.record("rectification_recipients_told", citizen_id=citizen.id,
-                     purpose=recipients_purpose(set(told_companies), set(untold_companies) - set(told_companies)))
-    untold = {k: v for k, v in untold_companies.items() if k not in told_companies}
-    return Corrected(tuple(sorted(set(told_companies.values()), key=str.casefold)),
-                     tuple(sorted(set(untold.values()), key=str.casefold)))
+                     purpose=recipients_purpose(set(told), set(untold_companies)))
+
+    def names(companies: dict[int, str]) -> tuple[str, ...]:
+        return tuple(sorted(set(companies.values()), key=str.casefold))
+
+    return Corrected(names({k: v for k, v in told_companies.items() if k in told}),
+                     names(untold_companies),
+                     names({k: v for k, v in earlier_companies.items() if k in told and k not in told_companies}))
 
 
 def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Proposal]:
@@ -291,7 +333,7 @@ def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Prop
         # restriction, hides it in the portal, but the company may still have it.
         return [only] if only is not None and only.status == "disclosed" else []
     # Erased or anonymised: every company the name was ever given (it may still have it); else who sees it now.
-    held = _given(citizen) if event in GONE else _releasing(citizen, despite_restriction=False)
+    held = given_proposals(citizen) if event in GONE else _releasing(citizen, despite_restriction=False)
     return [proposal for proposal in held if only is None or proposal.id == only.id]
 
 

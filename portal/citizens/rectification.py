@@ -9,10 +9,26 @@ profile form, the import and the API all save through
 copy of every proposal whose consent in force shares it (a detail removed from the profile is
 removed from the copy). The name is read live from the citizen already.
 
-Each company that sees the citizen's name now (:func:`portal.proposals.identity_released`) and
-has a corrected detail (the name; the phone or e-mail when its consent shares it) is told by
-pseudonym which details were corrected, never the values (:func:`.recipients.tell_corrected`),
-and the consultant is told on save which companies got it.
+Every company that was given the citizen's name (:func:`.recipients.given_proposals`: disclosed,
+whatever happened since) is told of the corrected details it got (the name; the phone or e-mail
+its shared copy holds), by pseudonym and field, never the values
+(:func:`.recipients.tell_corrected`, GDPR art. 19: every recipient): also one whose consent has
+run out, or was withdrawn, whose proposal ended, or whose pair was decided anew. Such a company
+no longer sees the candidate's details, so it is only told that what it got is not to be used,
+and its shared copy is left as it is (no consent in force lets it read the copy; a renewed
+consent copies the details afresh). The consultant is told on save which companies got it.
+
+What stays out, and why: the phone or e-mail a company got under a consent that was since
+withdrawn or ended with its proposal. Withdrawing or ending clears the shared copy
+(:func:`portal.proposals.withdraw`, :func:`portal.proposals.end`), the portal's only record of
+which contact details the consent shared (the audit log's consent event names them, but is
+pruned), so the portal cannot know whether that company got the phone or the e-mail, and naming
+a detail it never got would tell it something new about the person. Such a company is told of
+a corrected name (it got the name); a withdrawn consent also told it to delete what it received,
+an ended proposal did not. Knowing it needs the contact details given kept per disclosure, a
+column (reported for a migration; none here). A restricted citizen (art. 18) is read-only (:func:`.service.ensure_editable`), so no
+correction happens while the restriction lasts; the lifting tells the companies who see the
+name again, and a correction after it reaches every company given the name, as above.
 """
 from __future__ import annotations
 
@@ -34,26 +50,23 @@ def correct(citizen: Citizen, changed: list[str]) -> recipients.Corrected:
     if not fields:
         return recipients.Corrected()
     today = clock.today()
+    given = {proposal.id for proposal in recipients.given_proposals(citizen)}
     concerned: list[tuple[Proposal, list[str]]] = []
-    for proposal in db.session.scalars(sa.select(Proposal).where(
-            Proposal.citizen_id == citizen.id, Proposal.status.in_(("consented", "disclosed")))
-            .order_by(Proposal.id)):
-        if proposals.active_consent(proposal, today) is None:
-            continue
+    for proposal in db.session.scalars(sa.select(Proposal).where(Proposal.citizen_id == citizen.id)
+                                       .order_by(Proposal.id)):
         profile = dict(proposal.shared_profile or {})
-        touched = []
-        for key in proposals.CONTACT_KEYS:
-            if key in fields and key in profile:
+        # The contact details the company got with the name: those its shared copy holds.
+        had = [key for key in proposals.CONTACT_KEYS if key in fields and key in profile]
+        if had and proposal.status in ("consented", "disclosed") and proposals.active_consent(proposal, today):
+            for key in had:
                 value = (getattr(citizen, key) or "").strip()
                 if value:
                     profile[key] = value
                 else:
                     del profile[key]
-                touched.append(key)
-        if touched:
             proposal.shared_profile = profile  # a new dict, so the JSON column is marked changed
-        told = (["name"] if "name" in fields else []) + touched
-        if told and proposals.identity_released(proposal, today):
+        told = (["name"] if "name" in fields else []) + had
+        if told and proposal.id in given:
             concerned.append((proposal, told))
     return recipients.tell_corrected(citizen, concerned)
 
@@ -67,7 +80,10 @@ def saved_message(corrected: recipients.Corrected) -> str:
     if corrected.told:
         parts.append(f"{listed(corrected.told)} har borgerens navn og har fået besked om rettelsen; "
                      "kontaktoplysningerne på kandidatens side er opdateret.")
+    if corrected.told_earlier:
+        parts.append(f"{listed(corrected.told_earlier)} har tidligere fået borgerens navn og har fået besked om "
+                     "rettelsen, men ikke de rettede oplysninger.")
     if corrected.untold:
-        parts.append(f"{listed(corrected.untold)} har borgerens navn, men ingen aktiv bruger, der kan få besked: "
-                     "giv dem besked om rettelsen selv.")
+        parts.append(f"{listed(corrected.untold)} har fået borgerens navn, men ingen aktiv bruger, der kan få "
+                     "besked: giv dem besked om rettelsen selv.")
     return " ".join(parts)

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from store import clock
 from store.models import HotlineRequest, Interview, Placement, Proposal
+from store.models.api import RECTIFIED_FIELDS
 
 from ..notifications.service import path_for
 from .service import emit
@@ -160,6 +161,33 @@ def proposal_withdrawn(session: Session, proposal: Proposal, reason: str, *, mus
         company, jobcenter = _proposal_payloads(proposal, data)
         company["links"] = _portal_only(company["links"])
     emit(session, "proposal.withdrawn", company_id=opening.company_id, payload=company,
+         jobcenter_payload=jobcenter)
+
+
+def proposal_rectified(session: Session, proposal: Proposal, fields: list[str], *, readable: bool,
+                       candidate_page: bool = True) -> None:
+    """``proposal.rectified``: the citizen's name, phone or e-mail (``fields``, those the company
+    got) was corrected (GDPR art. 16), sent with the art. 19 notice its users get
+    (:func:`portal.citizens.recipients.tell_corrected`) to each company that was given the name.
+    Ids and field names only, never an old or a new value: the integrator re-reads. ``readable``:
+    the company sees the candidate's details now, so the corrected ones are on the candidate's
+    page (and the name in the API); else it no longer sees them (the consent ran out or was
+    withdrawn, the proposal ended) and is only told that what it got is not to be used: its
+    links are the portal's page alone (the opening's when ``candidate_page`` is False: the pair
+    was decided anew and the company is not shown it)."""
+    unknown = [field for field in fields if field not in RECTIFIED_FIELDS]
+    if unknown or not fields:
+        raise ValueError(fields)
+    opening = proposal.opening
+    data = {"proposal_id": proposal.id, "opening_id": opening.id, "company_id": opening.company_id,
+            "fields": [field for field in RECTIFIED_FIELDS if field in fields], "readable": readable,
+            "rectified_at": _iso(clock.utcnow())}
+    company, jobcenter = _proposal_payloads(proposal, data)
+    if not candidate_page:
+        company["links"] = _links(path_for("openings.detail", opening_id=opening.id))
+    elif not readable:
+        company["links"] = _portal_only(company["links"])
+    emit(session, "proposal.rectified", company_id=opening.company_id, payload=company,
          jobcenter_payload=jobcenter)
 
 

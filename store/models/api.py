@@ -22,6 +22,7 @@ WEBHOOK_EVENTS = {
     "proposal.answered": "Virksomheden har svaret om en kandidat",
     "proposal.ended": "Kandidat ikke længere aktuel",
     "proposal.withdrawn": "Kandidatens oplysninger skal slettes eller må ikke bruges",
+    "proposal.rectified": "Kandidatens navn eller kontaktoplysninger er rettet",
     "interview.offered": "Samtaletider foreslået",
     "interview.booked": "Samtale aftalt",
     "interview.cancelled": "Samtale aflyst eller flyttet",
@@ -32,6 +33,8 @@ WEBHOOK_EVENTS = {
     "placement.started": "Forløb startet",
     "placement.ended": "Forløb afsluttet",
 }
+# proposal.rectified's ``fields``: the details a correction (GDPR art. 16) of the citizen concerns.
+RECTIFIED_FIELDS = ("name", "phone", "email")
 # Events only the job centre's endpoints get (an administrator's): what a company did itself.
 JOBCENTER_ONLY_EVENTS = frozenset({"proposal.answered", "hotline.created", "hotline.message"})
 

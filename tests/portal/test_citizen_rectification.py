@@ -2,6 +2,7 @@
 review AU 3): the shared copies follow, the companies are told by pseudonym, the consultant on save."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +12,8 @@ from portal import proposals
 from portal.citizens import service
 from portal.extensions import db
 from portal.pseudonyms import pseudonym
-from store.models import AuditEvent, Citizen, Consent, Notification, Opening, Proposal
+from store.models import AuditEvent, Citizen, Consent, Notification, Opening, Proposal, User
+from store.models.api import WebhookDelivery
 from tests.clock import TODAY
 from tests.portal.citizen_fixtures import csrf
 from tests.portal.proposal_fixtures import MARKER, build_world
@@ -28,42 +30,64 @@ def queued_mail_stays(monkeypatch):
 
 
 def _consent(proposal: Proposal, world, **fields) -> Consent:
+    fields.setdefault("deadline", TODAY + timedelta(days=60))
     return Consent(proposal=proposal, text_version=proposals.CONSENT_TEXT_VERSION, channel="telefon",
-                   deadline=TODAY + timedelta(days=60), recorded_by_id=world["consultant"].id, **fields)
+                   given_at=datetime.now(timezone.utc) - timedelta(days=90),
+                   recorded_by_id=world["consultant"].id, **fields)
 
 
 @pytest.fixture
 def world(app, make_user):
     """The citizen's name and contacts disclosed to the first company (phone and e-mail shared), the
-    name alone to a second, and a third whose consent (sharing the phone) was withdrawn."""
+    name alone to a second, to a third whose consent was withdrawn since (the shared copy cleared, as
+    proposals.withdraw does), to a fourth whose consent ran out yesterday (its copy still holds the
+    phone and e-mail it got), and to a fifth whose proposal ended when the case closed (the copy
+    cleared); a sixth was shown the candidate by pseudonym only. Each company has a webhook endpoint
+    on proposal.rectified, and so has the job centre."""
+    from tests.webhooks.conftest import add_endpoint
+
+    app.config["PORTAL_URL"] = "http://localhost"
     world = build_world(app, make_user)
-    third = make_user("company")
+    third, lapsed, ended, shown = (make_user("company") for _ in range(4))
+    now = datetime.now(timezone.utc)
     with app.app_context():
         citizen = db.session.get(Citizen, world["citizen"])
         citizen.vk_id, citizen.phone, citizen.email = world["consultant"].id, OLD_PHONE, "gammel@example.com"
         first = db.session.get(Proposal, world["proposal"])
-        first.status, first.disclosed_at = "disclosed", datetime.now(timezone.utc)
+        first.status, first.disclosed_at = "disclosed", now
         first.shared_profile = {"experience": "Kok i fem år", "phone": OLD_PHONE, "email": "gammel@example.com"}
-        first.profile_approved_at, first.profile_approved_by_id = datetime.now(timezone.utc), world["consultant"].id
+        first.profile_approved_at, first.profile_approved_by_id = now, world["consultant"].id
         db.session.add(_consent(first, world))
-        others = []
-        for user, share in ((world["other"], {}), (third, {"phone": OLD_PHONE})):
+        others = {}
+        for key, user, status, share, disclosed in (
+                ("b", world["other"], "disclosed", {}, now),
+                ("c", third, "withdrawn", {}, now),
+                ("d", lapsed, "disclosed", {"phone": OLD_PHONE, "email": "gammel@example.com"}, now),
+                ("e", ended, "ended", {}, now),
+                ("f", shown, "approved", {}, None)):
             opening = Opening(company_id=user.company_id, kind="virksomhedspraktik", title="Praktik i butikken",
                               hours_min=10, hours_max=20, postcode="7130", status="open")
             db.session.add(opening)
             db.session.flush()
-            proposal = Proposal(citizen_id=citizen.id, opening_id=opening.id, status="disclosed",
-                                decided_by_id=world["consultant"].id, disclosed_at=datetime.now(timezone.utc),
+            proposal = Proposal(citizen_id=citizen.id, opening_id=opening.id, status=status,
+                                decided_by_id=world["consultant"].id, decided_at=now, disclosed_at=disclosed,
                                 shared_profile=dict(share))
             db.session.add(proposal)
-            others.append((opening.id, proposal))
+            others[key] = (opening.id, proposal)
         db.session.flush()
-        db.session.add(_consent(others[0][1], world))
-        db.session.add(_consent(others[1][1], world, withdrawn_at=datetime.now(timezone.utc)))
-        others[1][1].status = "withdrawn"
+        db.session.add(_consent(others["b"][1], world))
+        db.session.add(_consent(others["c"][1], world, withdrawn_at=now))
+        db.session.add(_consent(others["d"][1], world, deadline=TODAY - timedelta(days=1)))
+        db.session.add(_consent(others["e"][1], world, withdrawn_at=now, ended_with_proposal=True))
+        others["e"][1].ended_on = TODAY
         db.session.commit()
-        world.update(third=third, opening_b=others[0][0], proposal_b=others[0][1].id,
-                     opening_c=others[1][0], proposal_c=others[1][1].id)
+        for key, (opening_id, proposal) in others.items():
+            world[f"opening_{key}"], world[f"proposal_{key}"] = opening_id, proposal.id
+        world.update(third=third, lapsed=lapsed, ended=ended, shown=shown)
+        companies = {"a": world["company"], "b": world["other"], "c": third, "d": lapsed, "e": ended, "f": shown}
+        world["endpoints"] = {add_endpoint(app, f"https://8.8.8.8/{key}", company_id=user.company_id,
+                                           events=("proposal.rectified",)): key for key, user in companies.items()}
+        world["endpoints"][add_endpoint(app, "https://8.8.8.8/jc", events=("proposal.rectified",))] = "jc"
     return world
 
 
@@ -98,40 +122,142 @@ def _profile(app, proposal_id: int) -> dict:
         return db.session.get(Proposal, proposal_id).shared_profile
 
 
+def _who(app, world, key: str = "") -> str:
+    with app.app_context():
+        return pseudonym(world["citizen"], world[f"opening_{key}" if key else "opening"])
+
+
+def _queued(app, world) -> dict[str, list[dict]]:
+    """The proposal.rectified payloads queued, by endpoint (a–f: the companies; jc: the job centre)."""
+    out: dict[str, list[dict]] = {}
+    with app.app_context():
+        for row in db.session.scalars(sa.select(WebhookDelivery).order_by(WebhookDelivery.id)):
+            body = json.loads(row.payload)
+            assert body["type"] == row.event == "proposal.rectified"
+            out.setdefault(world["endpoints"][row.endpoint_id], []).append(body)
+    return out
+
+
 def test_a_new_phone_and_email_reach_the_company_that_has_them_and_it_is_told(app, client, auth, world):
     html = _flash(_post(app, client, auth, world, phone=NEW_PHONE, email="ny.adresse@example.com"))
-    # the consultant is told which company got the correction
+    # the consultant is told which companies got the correction: the one that sees the contacts, and
+    # the one whose consent ran out but which got them (GDPR art. 19: every recipient)
     assert "Profilen er gemt." in html and "Firma 0 har borgerens navn og har fået besked om rettelsen" in html
-    assert "Firma 1" not in html and "Firma 2" not in html
+    assert ("Firma 3 har tidligere fået borgerens navn og har fået besked om rettelsen, men ikke de rettede "
+            "oplysninger.") in html
+    assert not any(f"Firma {n}" in html for n in (1, 2, 4, 5))
     assert _profile(app, world["proposal"]) == {"experience": "Kok i fem år", "phone": NEW_PHONE,
                                                  "email": "ny.adresse@example.com"}
     assert _profile(app, world["proposal_b"]) == {}  # shares no contact details: nothing to correct
-    assert _profile(app, world["proposal_c"]) == {"phone": OLD_PHONE}  # the consent is withdrawn: left alone
+    # no consent in force: nobody reads the copy, and a renewed consent copies afresh
+    assert _profile(app, world["proposal_d"]) == {"phone": OLD_PHONE, "email": "gammel@example.com"}
     [notice] = _notices(app, world["company"])
-    with app.app_context():
-        who = pseudonym(world["citizen"], world["opening"])
-    assert notice.text.startswith(f"Oplysningerne om {who} til »Praktik i kantinen« er rettet hos jobcentret: "
-                                  "telefonnummer og e-mail.")
+    assert notice.text.startswith(f"Oplysningerne om {_who(app, world)} til »Praktik i kantinen« er rettet hos "
+                                  "jobcentret: telefonnummer og e-mail.")
     assert NEW_PHONE not in notice.text and MARKER not in notice.text
     assert notice.link == f"/opslag/{world['opening']}/kandidat/{world['proposal']}"
-    assert not _notices(app, world["other"]) and not _notices(app, world["third"])
+    [earlier] = _notices(app, world["lapsed"])
+    assert earlier.text == (f"Oplysningerne om {_who(app, world, 'd')} til »Praktik i butikken« er rettet hos "
+                            "jobcentret: telefonnummer og e-mail. Det, I fik, er ikke længere rigtigt: brug det ikke.")
+    assert earlier.link == f"/opslag/{world['opening_d']}/kandidat/{world['proposal_d']}"
+    for user in ("other", "third", "ended", "shown"):
+        assert not _notices(app, world[user]), user
     # the company's page shows the new number, the old one is gone
     auth.switch_to(world["company"].email)
     page = client.get(f"/opslag/{world['opening']}/kandidat/{world['proposal']}").get_data(as_text=True)
     assert NEW_PHONE in page and OLD_PHONE not in page and "ny.adresse@example.com" in page
+    # the company whose consent ran out is disclosed nothing new
+    auth.switch_to(world["lapsed"].email)
+    page = client.get(f"/opslag/{world['opening_d']}/kandidat/{world['proposal_d']}").get_data(as_text=True)
+    assert NEW_PHONE not in page and "ny.adresse@example.com" not in page and MARKER not in page
     with app.app_context():
         [event] = db.session.scalars(sa.select(AuditEvent).where(
             AuditEvent.action == "rectification_recipients_told")).all()
-        assert event.citizen_id == world["citizen"] and event.purpose == f"told companies: {world['company'].company_id}"
+        ids = sorted([world["company"].company_id, world["lapsed"].company_id])
+        assert event.citizen_id == world["citizen"] and event.purpose == f"told companies: {ids[0]}, {ids[1]}"
 
 
-def test_a_corrected_name_tells_every_company_that_sees_it(app, client, auth, world):
+def test_a_corrected_name_tells_every_company_given_it(app, client, auth, world):
+    """Also those that no longer see it: the consent withdrawn, run out, the proposal ended (GDPR
+    art. 19); never one shown the candidate by pseudonym only."""
     html = _flash(_post(app, client, auth, world, name="Qzvwxy Rettetsen"))
     assert "Firma 0 og Firma 1 har borgerens navn og har fået besked om rettelsen" in html
+    assert "Firma 2, Firma 3 og Firma 4 har tidligere fået borgerens navn og har fået besked om rettelsen" in html
+    assert "Firma 5" not in html
     assert _notices(app, world["company"])[0].text.endswith("er rettet hos jobcentret: navn. "
                                                             "Se de rettede oplysninger på kandidatens side.")
-    assert len(_notices(app, world["other"])) == 1 and not _notices(app, world["third"])
+    assert len(_notices(app, world["other"])) == 1 and not _notices(app, world["shown"])
+    for user, key in (("third", "c"), ("lapsed", "d"), ("ended", "e")):
+        [notice] = _notices(app, world[user])
+        assert notice.text == (f"Oplysningerne om {_who(app, world, key)} til »Praktik i butikken« er rettet hos "
+                               "jobcentret: navn. Det, I fik, er ikke længere rigtigt: brug det ikke.")
+        assert notice.link == f"/opslag/{world[f'opening_{key}']}/kandidat/{world[f'proposal_{key}']}"
+        assert "Qzvwxy" not in notice.text and MARKER not in notice.text
     assert "Qzvwxy" not in _notices(app, world["other"])[0].text
+    # the page each such notice links to answers the company (it is shown the proposal)
+    auth.switch_to(world["ended"].email)
+    page = client.get(f"/opslag/{world['opening_e']}/kandidat/{world['proposal_e']}")
+    assert page.status_code == 200 and "Qzvwxy" not in page.get_data(as_text=True)
+
+
+def test_the_companies_systems_hear_it_by_ids_and_field_names(app, client, auth, world):
+    """proposal.rectified, one per proposal to the company given the name, documented in the
+    OpenAPI webhooks (tests compare the payload with webhook_docs.DATA); never a value."""
+    from tests.webhooks.test_events import documented
+
+    _post(app, client, auth, world, name="Qzvwxy Rettetsen", phone=NEW_PHONE)
+    got = _queued(app, world)
+    assert set(got) == {"a", "b", "c", "d", "e", "jc"}  # never the company shown only the pseudonym
+    expected = {"a": (world["proposal"], ["name", "phone"], True), "b": (world["proposal_b"], ["name"], True),
+                "c": (world["proposal_c"], ["name"], False), "d": (world["proposal_d"], ["name", "phone"], False),
+                "e": (world["proposal_e"], ["name"], False)}
+    with app.app_context():
+        who = [pseudonym(world["citizen"], world[key]) for key in world if key.startswith("opening")]
+    for key, (proposal_id, fields, readable) in expected.items():
+        [body] = got[key]
+        documented(body, jobcenter=False)
+        assert body["data"]["proposal_id"] == proposal_id and body["data"]["fields"] == fields
+        assert body["data"]["readable"] is readable
+        assert body["data"]["rectified_at"].endswith("Z")
+        # the corrected details can be re-read only where the company sees them; else the portal page alone
+        assert set(body["links"]) == ({"portal", "api"} if readable else {"portal"})
+        assert body["links"]["portal"].endswith(f"/kandidat/{proposal_id}")
+        text = json.dumps(body, ensure_ascii=False)
+        for secret in (MARKER, "Qzvwxy", NEW_PHONE, OLD_PHONE, "gammel@example.com", "citizen", *who):
+            assert secret not in text, (key, secret)
+    assert len(got["jc"]) == 5
+    for body in got["jc"]:
+        documented(body, jobcenter=True)
+        assert body["data"]["citizen_id"] == world["citizen"] and "Qzvwxy" not in json.dumps(body)
+
+
+def test_a_company_without_an_active_user_still_hears_it_by_webhook(app, client, auth, world):
+    with app.app_context():
+        db.session.get(User, world["third"].id).active = False
+        db.session.commit()
+    html = _flash(_post(app, client, auth, world, name="Qzvwxy Rettetsen"))
+    assert ("Firma 2 har fået borgerens navn, men ingen aktiv bruger, der kan få besked: giv dem besked om "
+            "rettelsen selv.") in html
+    assert "Firma 3 og Firma 4 har tidligere fået borgerens navn" in html
+    assert [body["data"]["proposal_id"] for body in _queued(app, world)["c"]] == [world["proposal_c"]]
+    with app.app_context():
+        [event] = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "rectification_recipients_told")).all()
+        assert event.purpose.endswith(f"; no active user: {world['third'].company_id}")
+
+
+def test_a_pair_decided_anew_and_rejected_is_told_on_the_openings_page(app, client, auth, world):
+    """The company got the name in the earlier round; it is not shown the rejected proposal, so the
+    notice and the webhook point to the opening, not the candidate's page."""
+    with app.app_context():
+        db.session.get(Proposal, world["proposal_e"]).status = "rejected"
+        db.session.commit()
+    _post(app, client, auth, world, name="Qzvwxy Rettetsen")
+    [notice] = _notices(app, world["ended"])
+    assert notice.link == f"/opslag/{world['opening_e']}"
+    [body] = _queued(app, world)["e"]
+    assert body["links"] == {"portal": f"http://localhost/opslag/{world['opening_e']}"}
+    assert body["data"]["readable"] is False
 
 
 def test_other_changes_tell_nobody(app, client, auth, world):
