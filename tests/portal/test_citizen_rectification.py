@@ -203,8 +203,10 @@ def test_a_corrected_name_tells_every_company_given_it(app, client, auth, world)
 def test_the_companies_systems_hear_it_by_ids_and_field_names(app, client, auth, world):
     """proposal.rectified, one per proposal to the company given the name, documented in the
     OpenAPI webhooks (tests compare the payload with webhook_docs.DATA); never a value."""
+    from portal.api import webhook_docs
     from tests.webhooks.test_events import documented
 
+    schema = webhook_docs.body_schema("proposal.rectified")["properties"]["data"]["properties"]
     _post(app, client, auth, world, name="Qzvwxy Rettetsen", phone=NEW_PHONE)
     got = _queued(app, world)
     assert set(got) == {"a", "b", "c", "d", "e", "jc"}  # never the company shown only the pseudonym
@@ -217,7 +219,8 @@ def test_the_companies_systems_hear_it_by_ids_and_field_names(app, client, auth,
         [body] = got[key]
         documented(body, jobcenter=False)
         assert body["data"]["proposal_id"] == proposal_id and body["data"]["fields"] == fields
-        assert body["data"]["readable"] is readable
+        assert body["data"]["readable"] is readable and schema["readable"]["type"] == "boolean"
+        assert set(body["data"]["fields"]) <= set(schema["fields"]["items"]["enum"])
         assert body["data"]["rectified_at"].endswith("Z")
         # the corrected details can be re-read only where the company sees them; else the portal page alone
         assert set(body["links"]) == ({"portal", "api"} if readable else {"portal"})
