@@ -1,0 +1,302 @@
+"""Time the citizen list's query (``/borgere/``) at scale, in Danish order (review AV 10).
+
+    python -m scripts.citizen_list_bench --citizens 10000 [--database sqlite|postgresql] [--repeats 7]
+
+Builds a throw-away database (SQLite in a temporary folder, or a database on an embedded
+PostgreSQL 18, see ``loadtest/postgres.py``) at the migrations' head, with ``--citizens``
+open cases (Danish and foreign names from the demo's name lists, one in 50 with Æ/Ø/Å first,
+four in five with a jobmål and a CV, a VK per 60 citizens), runs ``ANALYZE``, and times
+:func:`portal.citizens.queries.list_citizens` as an administrator sees the list (scope "Alle",
+every open case), in-process:
+
+* ``first``: page 1; ``middle``: the page in the middle; ``last``: the last page;
+* ``search``: page 1 of a name search (``q=han``: Hansen, Johansen, Johanne, ...);
+* ``mine``: page 1 of one consultant's own caseload (60 citizens), for comparison.
+
+For each: the median wall time of the whole call (its four statements), of the page's own
+statement (the one with ORDER BY ... LIMIT) and of the totals' count, after one warm-up call,
+and the call's CPU time in this process (``list_cpu_ms``: SQLite's work included, as it runs
+in-process, so a busy machine barely changes it; PostgreSQL's work is in its server).
+Then, for the first and the middle page, the page statement alone four ways: ordered by the
+Danish key (:func:`portal.citizens.danish_order.citizen_name_order`, what the list does), by
+the plain name (the byte order the list had before), by a stored sort key with an index (a
+column ``bench_name_key`` filled with :func:`danish_order.sort_key` and indexed), and by the
+Danish key with its strings written as literals, served by an index on that expression (both
+indexes added to the bench database only: what a migration could add). The four must give the
+same rows. Prints the query plans and, last, one JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+SEARCH = "han"
+CASELOAD = 60  # citizens per VK
+CHUNK = 5_000
+
+
+def _names(rng: random.Random, count: int) -> list[str]:
+    from portal.demo import names
+
+    firsts = names.FIRST_NAMES_F + names.FIRST_NAMES_M
+    lasts = names.LAST_NAMES
+    foreign = [(f + m, last) for f, m, last in names.FOREIGN_ORIGINS.values()]
+    danish_first = ("Åse", "Ærle", "Øjvind", "Åge", "Ømer", "Émile")
+    out = []
+    for i in range(count):
+        if i % 50 == 0:
+            first = rng.choice(danish_first)
+        elif i % 7 == 0:
+            first = rng.choice(rng.choice(foreign)[0])
+        else:
+            first = rng.choice(firsts)
+        last = rng.choice(rng.choice(foreign)[1]) if i % 7 == 0 else rng.choice(lasts)
+        out.append(f"{first} {last}" if i % 3 else f"{first} {rng.choice(firsts)} {last}")
+    return out
+
+
+def _fill(count: int, seed: int) -> tuple[int, int]:
+    """Insert the users and ``count`` citizens; return (an administrator's id, a VK's id)."""
+    from portal.extensions import db
+    from store.models import Citizen, CvDocument, JobGoal, Team, User
+
+    rng = random.Random(seed)
+    team = Team(name="Bench")
+    admin = User(email="admin@bench.example", name="Admin Bench", role="admin", team=team)
+    vks = [User(email=f"vk{i}@bench.example", name=f"VK {i}", role="consultant", team=team)
+           for i in range(max(1, count // CASELOAD))]
+    db.session.add_all([admin, *vks])
+    db.session.commit()
+    vk_ids = [vk.id for vk in vks]
+    names = _names(rng, count)
+    for start in range(0, count, CHUNK):
+        rows = [{"name": names[i], "postcode": "8722", "benefit_group": "kontanthjaelp", "hours_available": 15.0,
+                 "readiness_group": "paa_vej", "case_start": date(2025, 3, 1), "languages": "dansk",
+                 "vk_id": vk_ids[i % len(vk_ids)], "team_id": team.id}
+                for i in range(start, min(start + CHUNK, count))]
+        ids = db.session.scalars(sa.insert(Citizen).returning(Citizen.id, sort_by_parameter_order=True),
+                                 rows).all()
+        complete = [cid for n, cid in enumerate(ids) if (start + n) % 5]
+        if complete:
+            db.session.execute(sa.insert(JobGoal), [{"citizen_id": c, "title": "Lagermedarbejder", "position": 0}
+                                                    for c in complete])
+            db.session.execute(sa.insert(CvDocument), [{"citizen_id": c, "text": "Lager og truck.",
+                                                        "content_type": "txt"} for c in complete])
+        db.session.commit()
+    return admin.id, vk_ids[0]
+
+
+class _Clock:
+    """Wall time of each statement on the engine, by its SQL."""
+
+    def __init__(self, engine):
+        self.times: list[tuple[str, float]] = []
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        self.times.append((statement, time.perf_counter() - conn.info.pop("bench_t0")))
+
+
+def _page_ms(times: list[tuple[str, float]]) -> float:
+    return sum(t for sql, t in times if "ORDER BY" in sql and "LIMIT" in sql) * 1000
+
+
+def _median_ms(run, repeats: int) -> float:
+    run()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(samples), 2)
+
+
+def _list_case(user, filters: dict, repeats: int, clock: _Clock) -> dict:
+    from portal.citizens import queries
+    from portal.extensions import db
+
+    def run():
+        result = queries.list_citizens(user, filters)
+        db.session.expunge_all()
+        return result
+
+    run()
+    totals, cpu, pages, counts = [], [], [], []
+    for _ in range(repeats):
+        clock.times.clear()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = run()
+        totals.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        pages.append(_page_ms(clock.times))
+        counts.append(sum(t for sql, t in clock.times if sql.lstrip().startswith("SELECT count(")) * 1000)
+    return {"page": filters["page"], "rows": len(result.page.items), "total": result.total,
+            "list_ms": round(statistics.median(totals), 2), "list_cpu_ms": round(statistics.median(cpu), 2),
+            "page_statement_ms": round(statistics.median(pages), 2),
+            "count_statement_ms": round(statistics.median(counts), 2)}
+
+
+def _add_stored_key(dialect: str) -> None:
+    """The stored, indexed sort key a migration could add (bench database only)."""
+    from portal.citizens import danish_order
+    from portal.extensions import db
+
+    collate = ' COLLATE "C"' if dialect == "postgresql" else ""
+    db.session.execute(sa.text("ALTER TABLE citizen ADD COLUMN bench_name_key VARCHAR(400)"))
+    keys = [{"i": cid, "k": danish_order.sort_key(name)}
+            for cid, name in db.session.execute(sa.text("SELECT id, name FROM citizen"))]
+    db.session.execute(sa.text("UPDATE citizen SET bench_name_key = :k WHERE id = :i"), keys)
+    db.session.execute(sa.text(f"CREATE INDEX ix_bench_name_key ON citizen (bench_name_key{collate}, name, id)"))
+    db.session.commit()
+
+
+def _literal_key(dialect: str) -> str:
+    """The Danish key's SQL with its strings written out, not bound: an index on an expression
+    serves an ORDER BY only if the two are the same expression, and a parameter is not."""
+    from portal.citizens import danish_order
+    from portal.extensions import db
+    from store.models import Citizen
+
+    key = danish_order.order_by(Citizen.name, dialect)
+    return str(key.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _add_expression_index(dialect: str) -> None:
+    """An index on the Danish key itself (bench database only): what a migration could add
+    instead of a column, with the list's key written with literal strings."""
+    from portal.extensions import db
+
+    expression = _literal_key(dialect).replace("citizen.name", "name")
+    db.session.execute(sa.text(f"CREATE INDEX ix_bench_danish_key ON citizen (({expression}), name, id)"))
+    db.session.commit()
+
+
+def _statements(user, page: int, dialect: str):
+    """The list's page statement (filters "Alle", open cases) under the four orders."""
+    from portal.citizens import danish_order, queries
+    from store.models import Citizen
+
+    filters = {"scope": "all", "q": "", "readiness": "", "benefit": "", "incomplete": False, "closed": False,
+               "vk": None, "raadgiver": None, "begraenset": ""}
+    base = (queries._filtered(user, filters).with_only_columns(Citizen.id, *queries._LIST_COLUMNS)
+            .limit(queries.PER_PAGE).offset((page - 1) * queries.PER_PAGE))
+    stored = sa.literal_column("citizen.bench_name_key")
+    return {"danish_key": base.order_by(*danish_order.citizen_name_order()),
+            "plain_name": base.order_by(Citizen.name, Citizen.id),
+            "stored_key_indexed": base.order_by(stored.collate("C") if dialect == "postgresql" else stored,
+                                                Citizen.name, Citizen.id),
+            "expression_indexed": base.order_by(sa.literal_column(_literal_key(dialect)), Citizen.name, Citizen.id)}
+
+
+def _plan(stmt, dialect: str) -> list[str]:
+    """The plan of ``stmt`` as the list runs it: with its parameters bound, not written out."""
+    from portal.extensions import db
+
+    compiled = stmt.compile(db.engine)
+    params = (tuple(compiled.params[name] for name in compiled.positiontup) if compiled.positional
+              else compiled.params)
+    prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
+    rows = db.session.connection().exec_driver_sql(prefix + str(compiled), params)
+    return [" ".join(str(c) for c in row) for row in rows]
+
+
+def measure(url: str, citizens: int, repeats: int, seed: int) -> dict:
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.citizens import queries
+    from portal.extensions import db
+    from store.models import User
+
+    folder = Path(tempfile.mkdtemp(prefix="jobbro-list-bench-app-"))
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": url,
+                      "SECRET_KEY": "bench", "PSEUDONYM_KEY": "bench", "MATCHING_ENCODER": "hashing",
+                      "MATCHING_BACKEND": "memory", "UPLOAD_FOLDER": str(folder / "uploads")})
+    dialect = sa.engine.make_url(url).get_backend_name()
+    result: dict = {"database": dialect, "citizens": citizens, "repeats": repeats}
+    try:
+        with app.app_context():
+            upgrade()
+            start = time.perf_counter()
+            admin_id, vk_id = _fill(citizens, seed)
+            result["fill_s"] = round(time.perf_counter() - start, 1)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE")
+            clock = _Clock(db.engine)
+            with app.test_request_context():
+                admin, vk = db.session.get(User, admin_id), db.session.get(User, vk_id)
+                pages = -(-citizens // queries.PER_PAGE)
+                everyone = {"scope": "all", "q": "", "readiness": "", "benefit": "", "incomplete": False,
+                            "closed": False, "vk": None, "raadgiver": None, "begraenset": "", "page": 1}
+                result["list"] = {
+                    "first": _list_case(admin, everyone, repeats, clock),
+                    "middle": _list_case(admin, {**everyone, "page": pages // 2}, repeats, clock),
+                    "last": _list_case(admin, {**everyone, "page": pages}, repeats, clock),
+                    "search": _list_case(admin, {**everyone, "q": SEARCH}, repeats, clock),
+                    "mine": _list_case(vk, {**everyone, "scope": "mine"}, repeats, clock),
+                }
+                _add_stored_key(dialect)
+                _add_expression_index(dialect)
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    connection.exec_driver_sql("ANALYZE")
+                orders: dict = {}
+                for label, page in (("first", 1), ("middle", pages // 2)):
+                    stmts = _statements(admin, page, dialect)
+                    same = {name: db.session.execute(stmt).all() for name, stmt in stmts.items()}
+                    assert same["danish_key"] == same["stored_key_indexed"] == same["expression_indexed"], \
+                        "an indexed order differs from the list's"
+                    orders[label] = {name: _median_ms(lambda s=stmt: db.session.execute(s).all(), repeats)
+                                     for name, stmt in stmts.items()}
+                    if label == "first":
+                        for name, stmt in stmts.items():
+                            print(f"-- plan, {dialect}, {name}, page 1:")
+                            print("\n".join(_plan(stmt, dialect)))
+                result["page_statement_by_order_ms"] = orders
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--citizens", type=int, default=10_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="jobbro-list-bench-"))
+    try:
+        with contextlib.ExitStack() as stack:
+            if args.database == "postgresql":
+                from loadtest.postgres import embedded_database
+
+                url = stack.enter_context(embedded_database(folder / "pg", "jobbro_list_bench"))
+            else:
+                url = f"sqlite:///{folder / 'bench.sqlite'}"
+            result = measure(url, args.citizens, args.repeats, args.seed)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
