@@ -24,7 +24,7 @@ Readings of DOMAIN.md ("Policy goals") that the definitions document:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -108,7 +108,18 @@ def _share(key: str, label: str, hits: int, total: int, definition: str, **targe
 
 
 def window_start(as_of: date) -> date:
-    """First day of the 12-month window ending on ``as_of`` (both days included)."""
+    """First day of the 12 months ending on ``as_of`` (both days included): the day after the
+    same day a year back, so the window is exactly 12 months (01.12.2025–30.11.2026 for
+    November 2026; the first day of the month 11 months back for a month's last day). Until
+    review BA 1 it began on that same day, a 12-months-and-a-day window that counted an outcome
+    on a month's last day in two years' figures. The focus placements, the outcomes, the closed
+    cases and the savings read it."""
+    return add_months(as_of + timedelta(days=1), -12)
+
+
+def twelve_months_before(as_of: date) -> date:
+    """The same day 12 calendar months before ``as_of``: a case started by then is 12 months old
+    on ``as_of`` (the focus population; :func:`whole_months` says 12 for it)."""
     return add_months(as_of, -12)
 
 
@@ -118,12 +129,19 @@ def wage_hour_months(as_of: date) -> tuple[date, date]:
     return add_months(last, -11), last
 
 
+# What "the last 12 months" of a figure is (:func:`window_start`), said in its definition, so a month
+# frozen under the 12-months-and-a-day window before review BA 1 shows as counted under another
+# definition (:func:`redefined`) with today's figure beside it.
+WINDOW_SENTENCE = ("De seneste 12 måneder går fra dagen efter samme dato året før til og med dagen, der måles på "
+                   "(for november 2026: 01.12.2025–30.11.2026). ")
+
+
 FOCUS_DEFINITION = (
     "Borgere med en åben sag, der er mindst 12 måneder gammel (alle ydelsesgrupper: ledige og "
     "sygemeldte). Opfyldt, hvis borgeren inden for de seneste 12 måneder har haft mindst ét "
     "virksomhedsrettet forløb (virksomhedspraktik eller løntilskud, som helt eller delvist ligger "
     "i perioden) eller mindst 100 ordinære løntimer (registrerede timer i småjob, ordinært job "
-    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende). Mål: mindst 70 %.")
+    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende). " + WINDOW_SENTENCE + "Mål: mindst 70 %.")
 
 
 @dataclass(frozen=True)
@@ -154,7 +172,7 @@ class FocusStatus:
 def _focus(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Masks of the focus population and of who is placed, and wage hours (hundredths) per citizen."""
     first = window_start(as_of)
-    population = facts.open_on(as_of) & (facts.period_start(as_of) <= first.toordinal())
+    population = facts.open_on(as_of) & (facts.period_start(as_of) <= twelve_months_before(as_of).toordinal())
     placements = facts.rows_in("p_kind", COMPANY_BASED_KINDS) & facts.placements_overlapping(first, as_of)
     placed = facts.citizens_marked(facts.p_citizen[placements])
     # Only placements started by ``as_of``, as ``placed``: hours typed before the start were not worked.
@@ -239,7 +257,7 @@ def compute_matchable_share(facts: Facts, as_of: date) -> Metric:
 
 OUTCOME_DEFINITION = (
     "Forløb, der er afsluttet med en registreret årsag inden for de seneste 12 måneder. Andelen, "
-    "der endte i ordinært job, fleksjob eller uddannelse. Der er ikke sat et måltal.")
+    "der endte i ordinært job, fleksjob eller uddannelse. " + WINDOW_SENTENCE + "Der er ikke sat et måltal.")
 
 
 def outcome_rows(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray]:
@@ -259,7 +277,7 @@ def compute_outcome_share(facts: Facts, as_of: date) -> Metric:
 
 DURATION_DEFINITION = (
     "Gennemsnitligt antal dage fra sagsstart til sagsafslutning for sager, der er afsluttet inden "
-    "for de seneste 12 måneder. Der er ikke sat et måltal.")
+    "for de seneste 12 måneder. " + WINDOW_SENTENCE + "Der er ikke sat et måltal.")
 
 
 def closed_cases(facts: Facts, as_of: date) -> np.ndarray:

@@ -10,7 +10,8 @@ from store.models import (Citizen, Company, CvDocument, HoursLog, Interview, Job
                           Placement, Proposal)
 
 AS_OF = date(2026, 6, 15)
-WINDOW_START = date(2025, 6, 15)  # 12 calendar months before AS_OF
+WINDOW_START = date(2025, 6, 16)  # first day of the 12 months up to AS_OF (review BA 1: not the 15th)
+TWELVE_MONTHS_BEFORE = date(2025, 6, 15)  # a case started by then is 12 months old on AS_OF
 
 
 class World:

@@ -13,7 +13,7 @@ from store.models import Opening, Team, User
 from store.clock import today
 from tests.portal.dashboard_figures import (active_share, all_metrics, case_duration, cooperation, focus_goal,
                                             matchable_share, outcome_share, savings_estimate, trend)
-from tests.portal.dashboard_fixtures import AS_OF, WINDOW_START, World
+from tests.portal.dashboard_fixtures import AS_OF, TWELVE_MONTHS_BEFORE, WINDOW_START, World
 
 
 @pytest.fixture
@@ -24,8 +24,8 @@ def world(app):
 # --- Focus goal ---------------------------------------------------------------------------
 
 def test_case_of_exactly_12_months_is_in_the_focus_population(world):
-    world.citizen(case_start=WINDOW_START)
-    world.citizen(case_start=WINDOW_START + timedelta(days=1))  # 11 months and a bit: not yet
+    world.citizen(case_start=TWELVE_MONTHS_BEFORE)
+    world.citizen(case_start=TWELVE_MONTHS_BEFORE + timedelta(days=1))  # 11 months and a bit: not yet
     metric = world.metric(focus_goal)
     assert metric.denominator == 1
     assert metric.numerator == 0 and metric.value == 0.0 and metric.met is False
@@ -66,7 +66,7 @@ def test_hours_in_praktik_are_not_wage_hours(world):
 
 @pytest.mark.parametrize("kind, end, counts", [
     ("virksomhedspraktik", WINDOW_START, True),  # ends on the window's first day
-    ("virksomhedspraktik", WINDOW_START - timedelta(days=1), False),
+    ("virksomhedspraktik", WINDOW_START - timedelta(days=1), False),  # the same day a year back (review BA 1)
     ("loentilskud", None, True),
     ("smaajob", None, False),  # småjob counts only through its hours
 ])
@@ -206,6 +206,28 @@ def test_company_scope_follows_the_companys_consultant(world, app, make_user):
 def test_unknown_scope_is_refused():
     with pytest.raises(ValueError):
         Scope("everyone")
+
+
+@pytest.mark.parametrize("end, counted", [(date(2025, 11, 30), False), (date(2025, 12, 1), True)])
+def test_the_last_12_months_are_12_months_not_a_day_more(world, end, counted):
+    """Review BA 1: November 2026's 12 months are 01.12.2025–30.11.2026. An outcome, a closing
+    and a self-support outcome on 30.11.2025 count in November 2025's figures only, never in
+    two years' figures."""
+    cid = world.citizen(case_start=date(2024, 1, 1), case_closed=end)
+    world.placement(cid, "virksomhedspraktik", date(2025, 11, 2), end, "ordinaert_job")
+    for as_of, expected in ((date(2026, 11, 30), counted), (date(2025, 11, 30), not counted)):
+        assert world.metric(outcome_share, as_of=as_of).denominator == int(expected)
+        assert world.metric(case_duration, as_of=as_of).denominator == int(expected)
+        assert world.metric(savings_estimate, as_of=as_of).counted == int(expected)
+    assert world.metric(outcome_share, as_of=date(2026, 12, 1)).denominator == 0  # a day later: out
+
+
+def test_the_focus_window_ends_a_year_on(world):
+    """A praktik that ended 30.11.2025 meets the focus goal of November 2025, not of November 2026."""
+    cid = world.citizen(case_start=date(2024, 1, 1))
+    world.placement(cid, "virksomhedspraktik", date(2025, 11, 2), date(2025, 11, 30), "forloeb_slut")
+    assert world.metric(focus_goal, as_of=date(2025, 11, 30)).numerator == 1
+    assert world.metric(focus_goal, as_of=date(2026, 11, 30)).numerator == 0
 
 
 # --- Trend --------------------------------------------------------------------------------
