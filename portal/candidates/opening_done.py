@@ -158,7 +158,9 @@ def _end(proposal: Proposal, user: User, today: date, now: datetime | None) -> C
     for interview in ahead:  # while the name is still released
         interviews.cancel(interview, user, commit=False, require_release=False, tell_company=not told_once)
     proposals.end_with_opening(proposal, user, today, held=held)
-    if held:  # a new dict: the JSON column sees the change
+    # A new dict: the JSON column sees the change. Merged into the explanation as read under
+    # the lock taken above, so a mark another step wrote is kept (portal.explanations).
+    if held:
         proposal.explanation = {**(proposal.explanation or {}), ENDED_ON_HOLD: today.isoformat()}
     if tell:
         webhook_events.proposal_ended(db.session, proposal)

@@ -31,7 +31,7 @@ from matching.domain import Match
 from store.models import Citizen, Proposal
 from store.profiles import citizen_profiles, is_indexable_citizen, opening_profile
 
-from .. import matching_runtime
+from .. import explanations, matching_runtime
 # The explanation a decision stores (the hand-set facts, the learned adjustment beside them).
 from ..candidates.service import _explanation_json
 from .openings import SECTOR_GOALS
@@ -47,14 +47,18 @@ SEEDED_FACTS = frozenset({"source", "matched_goals", SECTOR_GOALS, "distance_km"
 @dataclass(frozen=True)
 class FactsCount:
     scored: int  # seeded proposals that now carry the matcher's facts
-    unscored: int  # seeded proposals the matcher cannot score (the citizen's case closed, ...)
+    unscored: int  # seeded proposals the matcher cannot score (the citizen's case closed, ...), or gone meanwhile
 
 
 def unscored_seeded(session: Session) -> list[Proposal]:
     """The seeded proposals that carry no matcher facts yet (none after a run)."""
     rows = session.scalars(sa.select(Proposal).where(Proposal.score.is_(None)).order_by(Proposal.id))
-    return [p for p in rows if (p.explanation or {}).get("source") == SOURCE
-            and "relevance" not in p.explanation]
+    return [p for p in rows if _seeded_without_facts(p)]
+
+
+def _seeded_without_facts(proposal: Proposal) -> bool:
+    explanation = proposal.explanation or {}
+    return proposal.score is None and explanation.get("source") == SOURCE and "relevance" not in explanation
 
 
 def record_matcher_facts(session: Session, batch: int = 20) -> FactsCount:
@@ -84,13 +88,14 @@ def record_matcher_facts(session: Session, batch: int = 20) -> FactsCount:
     for start in range(0, len(pending), batch):
         facts = [(proposal, _facts(service, profiles.get(proposal.citizen_id), proposal))
                  for proposal in pending[start:start + batch]]
-        # The explanations as they stand now, not as read before the scoring: a mark the portal
-        # (running beside this step) set meanwhile is kept too.
-        ids = [proposal.id for proposal, match in facts if match is not None]
-        current = dict(session.execute(sa.select(Proposal.id, Proposal.explanation)
-                                       .where(Proposal.id.in_(ids))).all()) if ids else {}
+        # The explanations as they stand now, read under the rows' lock until the batch is
+        # committed (portal.explanations), not as read before the scoring: a mark the portal
+        # (running beside this step) set meanwhile, or sets while the batch is written, is kept.
+        present = explanations.lock(session, [proposal for proposal, match in facts if match is not None])
         for proposal, match in facts:
-            if match is None:
+            if match is None or proposal.id not in present or not _seeded_without_facts(proposal):
+                # Not scored, or no longer a seeded proposal without facts: deleted or blanked
+                # (an anonymisation, an erasure), decided anew, or scored by another run meanwhile.
                 continue
             proposal.score = match.score
             explanation = _explanation_json(match)
@@ -99,7 +104,7 @@ def record_matcher_facts(session: Session, batch: int = 20) -> FactsCount:
             # rounding.
             learned = getattr(match, "learned", None)
             explanation["score"] = match.score - (learned.delta if learned is not None else 0.0)
-            proposal.explanation = merged(current.get(proposal.id), explanation)
+            proposal.explanation = merged(proposal.explanation, explanation)
             scored += 1
         session.commit()
     return FactsCount(scored, len(pending) - scored)

@@ -845,7 +845,9 @@ def kept_by(proposal: Proposal, interview_id: int, cause: str | None) -> str | N
 
 
 def _mark_kept(proposal: Proposal, interview: Interview, cause: str, user: User) -> None:
-    """Store that ``user``'s side keeps ``interview`` for ``cause``, audited (``interview_kept``)."""
+    """Store that ``user``'s side keeps ``interview`` for ``cause``, audited (``interview_kept``).
+    The caller holds :func:`lock`, so the explanation merged into is the committed one and no
+    other step writes it before the commit (:mod:`portal.explanations`)."""
     side = side_of(user)
     mark = {"interview": interview.id, "reason": cause, "side": side, "at": clock.utcnow().isoformat()}
     proposal.explanation = {**(proposal.explanation or {}), KEPT: mark}  # a new dict: the JSON column sees it
@@ -853,7 +855,8 @@ def _mark_kept(proposal: Proposal, interview: Interview, cause: str, user: User)
 
 
 def _carry_keep(proposal: Proposal, replaced: Interview, interview: Interview) -> None:
-    """A kept interview moved to a new time is still kept (:data:`KEPT`): the mark follows it."""
+    """A kept interview moved to a new time is still kept (:data:`KEPT`): the mark follows it.
+    The caller holds :func:`lock` (:mod:`portal.explanations`)."""
     mark = (proposal.explanation or {}).get(KEPT)
     if isinstance(mark, dict) and mark.get("interview") == replaced.id:
         proposal.explanation = {**proposal.explanation, KEPT: {**mark, "interview": interview.id}}

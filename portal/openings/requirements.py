@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from matching.domain import OpeningProfile
 from store.models import Citizen, Company, Opening, Placement, Proposal, User
 from store.profiles import load_rules, opening_profile
+from .. import explanations
 from ..extensions import db
 from ..notifications.service import notify, path_for
 from ..proposals import VISIBLE_TO_COMPANY
@@ -108,6 +109,10 @@ def _remark(opening: Opening, changed: list[str], today: date,
     rules = load_rules(db.session)
     broken = unfit(opening_profile(opening), shown, rules)
     already = unfit(before, shown, rules) if before is not None else set()
+    # The marks are set and cleared on the explanations as they are now, under the rows' lock,
+    # not as read above: a mark another step wrote since (a kept interview, an end on hold)
+    # stays, and one this change would set is not set twice (portal.explanations).
+    explanations.lock(db.session, shown)
     newly, lifted = [], []
     for proposal in shown:
         explanation = dict(proposal.explanation or {})
