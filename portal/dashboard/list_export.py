@@ -22,8 +22,19 @@ def _name(c) -> str:
     return getattr(c, "name", "Slettet borger")
 
 
-def render_rows(figure: str, rows: list) -> str:
-    """Every row of one figure's list (all pages) as semicolon-separated CSV (Danish Excel)."""
+def _left_out(fact, as_of: date | None, today: date | None) -> str:
+    """Why a savings row is not counted: its case and placement on the day measured, »nu« only
+    when that is today (review BA 4: a past month's »nu« was read as today)."""
+    if fact.moved:
+        return "nej, flyttet fra kommunen"
+    if as_of is None or as_of == today:
+        return "nej, sagen er åben" + (" (i forløb nu)" if fact.in_placement else "")
+    return f"nej, sagen var åben pr. {format_date(as_of)}" + (" (i forløb da)" if fact.in_placement else "")
+
+
+def render_rows(figure: str, rows: list, as_of: date | None = None, today: date | None = None) -> str:
+    """Every row of one figure's list (all pages) as semicolon-separated CSV (Danish Excel);
+    ``as_of`` is the day measured, ``today`` today's date (the savings rows say »nu« only then)."""
     if figure == "udfald":
         table = [["Forløb nr.", "Borger nr.", "Borger", "Virksomhed", "Type", "Start", "Slut", "Årsag",
                   "Tæller som job, fleksjob eller uddannelse"]]
@@ -46,8 +57,7 @@ def render_rows(figure: str, rows: list) -> str:
                   "Talt med", "Uger fra", "Uger uden ydelse", "Besparelse (kr.)"]]
         table += [[r.citizen.id, _name(r.citizen), BENEFIT_GROUPS.get(r.fact.benefit_group, r.fact.benefit_group),
                    END_REASONS[r.fact.end_reason], r.fact.outcome_day, r.fact.case_closed,
-                   "ja" if r.fact.counted else "nej, flyttet fra kommunen" if r.fact.moved else
-                   ("nej, sagen er åben" + (" (i forløb nu)" if r.fact.in_placement else "")),
+                   "ja" if r.fact.counted else _left_out(r.fact, as_of, today),
                    r.fact.since, r.fact.weeks if r.fact.counted else None,
                    r.fact.amount if r.fact.counted else None] for r in rows]
     return render_csv(table[0], table[1:])

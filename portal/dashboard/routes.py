@@ -288,7 +288,7 @@ def figure_export():
         return stale
     _form, scope, as_of, figure, group, _page, facts, basis = _figure_request()
     rows = _figure_rows(figure, facts, as_of, group, None, basis).rows  # every row in one go
-    body = list_export.render_rows(figure, rows)
+    body = list_export.render_rows(figure, rows, as_of, clock.today())
     db.session.commit()
     audit.record_now("export_figure_list", purpose=f"{figure}:{scope.kind}:{as_of.isoformat()}:{len(rows)}")
     return Response(body, mimetype="text/csv", headers={

@@ -81,12 +81,25 @@ def test_the_savings_rows_lead_to_the_citizens_counted_and_those_left_out(client
     assert re.search(r'data-testid="savings-counted-kontanthjaelp">1</td>', page)
     # the link's number is the list's rows: one counted, one left out (review J 6)
     assert re.search(r'data-testid="savings-who-kontanthjaelp">se de 2</a>', page)
-    assert "1 borger</strong> med et forløb, der endte i job, fleksjob eller uddannelse, er ikke talt med, fordi sagen stadig er åben (1 af dem er i et forløb nu)" in page
+    # October is measured on 31.10.2026: the open case and the placement are that day's (review BA 4)
+    assert ("1 borger</strong> med et forløb, der endte i job, fleksjob eller uddannelse, er ikke talt med, fordi sagen"
+            " var åben pr. 31.10.2026 (1 af dem var i et forløb pr. 31.10.2026)") in page
     html = client.get(link(page, "savings-who-kontanthjaelp")).get_data(as_text=True)
     assert ids(html) == [counted, open_case]  # counted first; only the kontanthjælp group
     assert re.findall(r'data-counted="(\w+)"', html) == ["ja", "nej"]
-    assert "Nej: sagen er åben, og borgeren er i et forløb nu" in html
+    assert "Nej: sagen var åben pr. 31.10.2026, og borgeren var i et forløb da" in html and "forløb nu" not in html
     assert "1</strong> borgere på kontanthjælp er talt med i besparelsen; 1" in flat(html)
+    # the month in progress is measured today: »nu« is then true
+    now = flat(client.get("/maal/?maaned=2026-11").get_data(as_text=True))
+    assert "fordi sagen stadig er åben (1 af dem er i et forløb nu)" in now
+    assert "Nej: sagen er åben, og borgeren er i et forløb nu" in client.get(
+        "/maal/grundlag?tal=besparelse&omfang=all&maaned=2026-11").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(client.get("/maal/grundlag.csv?tal=besparelse&omfang=all").get_data(
+        as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert sorted(r[6] for r in rows[1:]) == ["ja", "ja", "nej, sagen var åben pr. 31.10.2026 (i forløb da)"]
+    rows = list(csv.reader(io.StringIO(client.get("/maal/grundlag.csv?tal=besparelse&omfang=all&maaned=2026-11")
+                                       .get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert "nej, sagen er åben (i forløb nu)" in [r[6] for r in rows[1:]]
 
 
 def test_a_consultant_sees_the_rows_of_the_chosen_scope_only(client, auth, make_user, world, frozen_today):
