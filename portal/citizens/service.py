@@ -18,6 +18,7 @@ from .. import audit, privacy
 from ..extensions import db
 from ..i18n import format_date
 from store.models import Citizen, CvDocument, JobGoal, User
+from store.models.citizens import external_id_key
 from store.models.base import utcnow
 from store.outbox import record_change
 from .forms import (CPR_IN_LIMITATIONS_MESSAGE, MAX_JOB_GOALS, clean_line, job_goal_health_message,
@@ -194,12 +195,20 @@ def check_external_id(external_id: str) -> None:
         raise ExternalIdRefused(CPR_ID_MESSAGE)
 
 
+def folded_external_id(external_id: str) -> str:
+    """A typed case-system id as the one rule compares it: :func:`clean_line` (as the import
+    stores it), then :func:`store.models.citizens.external_id_key` (NFKC and full Unicode case
+    folding), so » av-9 « and »AV-9«, »æø-1« and »ÆØ-1« are one id on SQLite and PostgreSQL alike."""
+    return external_id_key(clean_line(external_id))
+
+
 def same_external_id(external_id: str):
     """The one rule for "the same case-system id" (review AV 7), as a condition on ``Citizen``:
-    the id as stored (:func:`clean_line`, as the import stores it), compared without regard to
-    upper or lower case, so a hand-typed » av-9 « finds AV-9 instead of splitting the person
-    into two cases. Both sides go through the database's ``lower`` (one folding)."""
-    return sa.func.lower(Citizen.external_id) == sa.func.lower(clean_line(external_id))
+    the stored, indexed key (``Citizen.external_id_key``, migration 0035) equals the typed id's
+    (:func:`folded_external_id`), so a hand-typed » av-9 « finds AV-9 instead of splitting the
+    person into two cases, without reading every citizen. The folding is Python's on both sides
+    (never the database's ``lower``, which on SQLite folds only A-Z)."""
+    return Citizen.external_id_key == folded_external_id(external_id)
 
 
 class ExternalIdTaken(ExternalIdRefused):
@@ -277,8 +286,8 @@ def likely_duplicates(name: str, *, phone: str = "", email: str = "", external_i
         same = tuple(label for label, hit in (
             ("e-mail", bool(email) and (citizen.email or "").strip().casefold() == email),
             ("telefon", len(digits) >= 8 and _phone_digits(citizen.phone) == digits),
-            ("id i fagsystemet", bool(external_id) and (citizen.external_id or "").casefold()
-             == clean_line(external_id).casefold())) if hit)
+            ("id i fagsystemet", bool(external_id) and citizen.external_id_key == folded_external_id(external_id)))
+            if hit)
         if same:
             found.append(LikelyDuplicate(citizen, same))
     return found

@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import audit
+from ..citizens import service as citizen_service
 from ..citizens.uploads import ExtractionError, delete_stored
 from ..extensions import db
-from ..formutil import clean_line
 from ..i18n import format_date, format_number
 from ..notifications import assigned
 from store.models import Citizen, Team, User
@@ -40,7 +40,7 @@ from .columns import CellError, cell_text, match_headers
 from .cvzip import CvArchive, open_archive
 from .lookalikes import LOOKALIKE_CHOICES
 from .reader import FileProblem, read_table
-from .service import KnownIds, RecordRefused, upsert_citizen, upsert_opening
+from .service import RecordRefused, upsert_citizen, upsert_opening
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,6 @@ class _Context:
     stored: list[str] = field(default_factory=list)
     lookalikes: str = "refuse"  # a new citizen like one in the portal: LOOKALIKE_CHOICES
     team_id: int | None = None  # a new citizen without a VK gets this team (else the actor's)
-    known: KnownIds | None = None  # the citizens' ids, folded: a new citizen's row searches none
     started: datetime = field(default_factory=utcnow)  # citizens created since: rows of this file
 
 
@@ -233,8 +232,7 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     directory = citizens.consultant_directory() if kind == "citizens" else openings.company_directory()
     context = _Context(kind, getattr(actor, "id", None), dry_run, None if dry_run else cv_folder, directory, archive,
                        lookalikes=lookalikes,
-                       team_id=getattr(actor, "team_id", None) if team_id is None else (team_id or None),
-                       known=KnownIds(db.session) if kind == "citizens" else None)
+                       team_id=getattr(actor, "team_id", None) if team_id is None else (team_id or None))
     if kind == "citizens" and context.team_id is not None:
         team = db.session.get(Team, context.team_id)
         report.team_name = team.name if team is not None else ""
@@ -256,9 +254,9 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
 
 def id_key(external_id: str, fold: bool) -> str:
     """The key rows are compared by: a citizen's id by the web's rule (review AV 7:
-    :func:`portal.citizens.service.same_external_id`, trimmed and without regard to upper or
-    lower case, so »AV-9« and » av-9« are one citizen), an opening's as written."""
-    return clean_line(external_id).casefold() if fold else external_id
+    :func:`portal.citizens.service.folded_external_id`, trimmed and without regard to upper or
+    lower case, so »AV-9« and » av-9«, »ÆØ-1« and »æø-1« are one citizen), an opening's as written."""
+    return citizen_service.folded_external_id(external_id) if fold else external_id
 
 
 def _first_pass(source: BinaryIO, id_position: int, max_rows: int | None = None,
@@ -354,7 +352,7 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
             if attached is not None:
                 lookalikes.attach(attached, record.external_id, actor)
             outcome = (upsert_citizen(db.session, record, actor=actor, cv_folder=context.cv_folder,
-                                      team_id=context.team_id or 0, known=context.known)
+                                      team_id=context.team_id or 0)
                        if context.kind == "citizens" else upsert_opening(db.session, record, actor=actor))
     except RowError as exc:
         # The row's CV file is judged too, so a file problem does not wait for the next round.

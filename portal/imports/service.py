@@ -2,7 +2,7 @@
 
 Stable contract (the JSON API calls these too):
 
-``upsert_citizen(session, record, *, actor, cv_folder=None, team_id=None, known=None) -> Outcome``
+``upsert_citizen(session, record, *, actor, cv_folder=None, team_id=None) -> Outcome``
 ``upsert_opening(session, record, *, actor) -> Outcome``
 
 * ``record`` is an already validated :class:`CitizenRecord` / :class:`OpeningRecord`
@@ -21,8 +21,9 @@ Stable contract (the JSON API calls these too):
 
 * A citizen is found by its case-system id by the web's one rule
   (:func:`portal.citizens.service.same_external_id`: without regard to upper or lower case,
-  review AV 7) through :func:`find_citizen`, so a row »av-9« updates the citizen »AV-9«; the
-  id stored stays the citizen's.
+  review AV 7, by the indexed folded key) through :func:`find_citizen`, so a row »av-9« updates
+  the citizen »AV-9«; the id stored stays the citizen's. An erased or anonymised id is refused
+  the same way (»av-9« after »AV-9« was erased, :func:`portal.privacy.block_reason`).
 
 Raises:
     RecordRefused: the row may not be applied (e.g. a restricted or anonymised citizen, a
@@ -129,43 +130,23 @@ class OpeningRecord:
     data: OpeningData
 
 
-class KnownIds:
-    """Which case-system ids the portal's citizens hold, folded (``casefold``) and kept as their
-    hashes only (a few MB for 100,000 citizens), read once per import.
-
-    The case-insensitive search (:func:`portal.citizens.service.same_external_id`) has no index
-    (``lower(external_id)``) and reads every citizen; an import asks this first and searches
-    only for a row whose id some citizen holds in another case, so a file of new citizens costs
-    no scan per row. A hash that collides only costs that search. Rows of the same file never
-    share an id by the rule (the runner refuses them as duplicates), so what the file creates
-    need not be added.
-    """
-
-    def __init__(self, session: Session) -> None:
-        ids = session.scalars(sa.select(Citizen.external_id).where(Citizen.external_id.is_not(None))
-                              .execution_options(yield_per=5000))
-        self._folded = {hash(external_id.casefold()) for external_id in ids}
-
-    def may_hold(self, external_id: str) -> bool:
-        """False when no citizen read had ``external_id`` in any case (then none has it)."""
-        return hash(external_id.casefold()) in self._folded
-
-
-def find_citizen(session: Session, external_id: str, known: KnownIds | None = None) -> Citizen | None:
+def find_citizen(session: Session, external_id: str) -> Citizen | None:
     """The citizen with this case-system id by the one rule (review AV 7,
     :func:`portal.citizens.service.same_external_id`: trimmed, without regard to upper or lower
-    case), the import's and the API's lookup alike.
+    case, Unicode folding included), the import's and the API's lookup alike.
 
     The exact id first (the unique index): ids stored before the rule may differ only in case
     (»AV-9« and »av-9«), and the one written exactly so is the one meant. Else the one citizen
-    whose id is the same by the rule (``known``: skip the search when no citizen can have it).
+    whose id is the same by the rule, through the folded key's index
+    (``Citizen.external_id_key``, migration 0035), so a row of a new citizen reads no other
+    citizens.
 
     Raises:
         RecordRefused: no citizen has the id exactly and several have it in other cases (the
             same person twice, most likely): which one is meant cannot be told.
     """
     citizen = session.scalar(sa.select(Citizen).where(Citizen.external_id == external_id))
-    if citizen is not None or (known is not None and not known.may_hold(external_id)):
+    if citizen is not None:
         return citizen
     found = session.scalars(sa.select(Citizen).where(citizen_service.same_external_id(external_id))
                             .order_by(Citizen.id).limit(6)).all()
@@ -182,8 +163,7 @@ EXTERNAL_ID_LABEL = "Eksternt id"  # the column's label (portal.imports.citizens
 
 
 def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | None,
-                   cv_folder: str | None = None, team_id: int | None = None,
-                   known: KnownIds | None = None) -> Outcome:
+                   cv_folder: str | None = None, team_id: int | None = None) -> Outcome:
     """Create the citizen with ``record.external_id`` or bring it in line with ``record``.
 
     The jobmål in the record are the citizen's whole list, in priority order. An empty
@@ -194,7 +174,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     A new citizen's team is its VK's; without a VK, ``team_id`` (the import's choice; 0: none),
     else the actor's team (review AV 1: a citizen on no team is on nobody's work list).
 
-    The citizen is found by :func:`find_citizen` (``known``: the import's :class:`KnownIds`).
+    The citizen is found by :func:`find_citizen`.
 
     Raises:
         RecordRefused: the citizen is restricted or anonymised, or the id is several citizens'
@@ -202,7 +182,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
             the case's closing; ErasedRecord (a RecordRefused): a citizen with this external id
             was erased.
     """
-    citizen = find_citizen(session, record.external_id, known)
+    citizen = find_citizen(session, record.external_id)
     if citizen is None:
         if (reason := privacy.block_reason(session, record.external_id)) is not None:
             raise ErasedRecord(ANONYMISED_MESSAGE if reason == "anonymised" else ERASED_MESSAGE, "external_id")

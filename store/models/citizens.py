@@ -1,6 +1,7 @@
 """Citizens (borgere) as consultants record them: profile, jobmål and CV."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Optional
 
@@ -38,6 +39,28 @@ def missing_items(vk_id: int | None, has_goal: bool, cv_text: str | None, vk_act
     return missing
 
 
+def external_id_key(external_id: str | None) -> str | None:
+    """The one rule for "the same case-system id" (review AV 7): the id folded, so that ids that
+    differ only in upper or lower case, in Unicode form or in spaces are one key.
+
+    NFKC (compatibility forms: a full-width »ＡＶ-９« is »AV-9«, a composed »Å« and »A« with a
+    combining ring are one letter), then full Unicode case folding (``str.casefold``: »ÆØ« is
+    »æø«, »ß« is »ss«, which SQLite's ``lower()`` never did), NFKC again (folding can leave a
+    decomposed form), and whitespace runs as one space, trimmed. None stays None.
+
+    Kept in ``Citizen.external_id_key`` (indexed, migration 0035) by the hook below on every
+    write of ``external_id``; :func:`portal.citizens.service.same_external_id` compares it, and
+    an erased id is blocked by the hash of this key (:func:`portal.privacy.block_hashes`).
+    Callers with typed input clean it first (:func:`portal.formutil.clean_line`). Migration
+    0035 backfills with a copy of this function: a change here needs a migration that
+    recomputes the column.
+    """
+    if external_id is None:
+        return None
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", external_id).casefold())
+    return " ".join(folded.split())
+
+
 class Citizen(db.Model):
     """A citizen whose case the job centre holds.
 
@@ -50,6 +73,11 @@ class Citizen(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The case system's id for this citizen (bulk import and the API upsert by it).
     external_id: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    # ``external_id`` folded by :func:`external_id_key` (None without an id), kept in step by the
+    # hook below; indexed (0035), so »av-9« finds »AV-9« without reading every citizen. Text: the
+    # folding may lengthen an id (»ß« is »ss«, NFKC expands ligatures). Not unique: ids stored
+    # before the one rule may share a key (portal.imports.service.find_citizen refuses those).
+    external_id_key: Mapped[Optional[str]] = mapped_column(sa.Text, index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
@@ -160,6 +188,14 @@ class VkChange(db.Model):
     citizen_id: Mapped[int] = mapped_column(sa.ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
     vk_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(Citizen.external_id, "set")
+def _fold_external_id(citizen: Citizen, value: str | None, _old, _initiator) -> None:
+    """Keep ``external_id_key`` in step with ``external_id`` on every path that sets it (the
+    constructor too: the web form, the import and the API, a lookalike given its id, erasure and
+    anonymisation clearing it); a Core UPDATE of ``external_id`` must set both itself."""
+    citizen.external_id_key = external_id_key(value)
 
 
 @event.listens_for(Session, "before_flush")
