@@ -15,8 +15,9 @@ every open case), in-process:
 
 For each: the median wall time of the whole call (its four statements), of the page's own
 statement (the one with ORDER BY ... LIMIT) and of the totals' count, after one warm-up call,
-and the call's CPU time in this process (``list_cpu_ms``: SQLite's work included, as it runs
-in-process, so a busy machine barely changes it; PostgreSQL's work is in its server).
+and the CPU time of this process (``list_cpu_ms``, ``page_statement_cpu_ms``, ``cpu_ms``:
+SQLite's work included, as it runs in-process, so a busy machine barely changes them;
+PostgreSQL's work is in its server, so there they are the client's share only).
 Then, for the first and the middle page, the page statement alone four ways: ordered by the
 Danish key (:func:`portal.citizens.danish_order.citizen_name_order`, what the list does), by
 the plain name (the byte order the list had before), by a stored sort key with an index (a
@@ -98,32 +99,34 @@ def _fill(count: int, seed: int) -> tuple[int, int]:
 
 
 class _Clock:
-    """Wall time of each statement on the engine, by its SQL."""
+    """Wall and CPU time (this process's) of each statement on the engine, by its SQL."""
 
     def __init__(self, engine):
-        self.times: list[tuple[str, float]] = []
+        self.times: list[tuple[str, float, float]] = []
         sa.event.listen(engine, "before_cursor_execute", self._before)
         sa.event.listen(engine, "after_cursor_execute", self._after)
 
     def _before(self, conn, cursor, statement, parameters, context, executemany):
-        conn.info["bench_t0"] = time.perf_counter()
+        conn.info["bench_t0"] = time.perf_counter(), time.process_time()
 
     def _after(self, conn, cursor, statement, parameters, context, executemany):
-        self.times.append((statement, time.perf_counter() - conn.info.pop("bench_t0")))
+        wall, cpu = conn.info.pop("bench_t0")
+        self.times.append((statement, time.perf_counter() - wall, time.process_time() - cpu))
 
 
-def _page_ms(times: list[tuple[str, float]]) -> float:
-    return sum(t for sql, t in times if "ORDER BY" in sql and "LIMIT" in sql) * 1000
+def _page_ms(times: list[tuple[str, float, float]], which: int = 1) -> float:
+    return sum(t[which] for t in times if "ORDER BY" in t[0] and "LIMIT" in t[0]) * 1000
 
 
-def _median_ms(run, repeats: int) -> float:
+def _median_ms(run, repeats: int) -> dict:
     run()
-    samples = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run()
-        samples.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(samples), 2)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return {"ms": round(statistics.median(wall), 2), "cpu_ms": round(statistics.median(cpu), 2)}
 
 
 def _list_case(user, filters: dict, repeats: int, clock: _Clock) -> dict:
@@ -136,7 +139,7 @@ def _list_case(user, filters: dict, repeats: int, clock: _Clock) -> dict:
         return result
 
     run()
-    totals, cpu, pages, counts = [], [], [], []
+    totals, cpu, pages, pages_cpu, counts = [], [], [], [], []
     for _ in range(repeats):
         clock.times.clear()
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -144,10 +147,12 @@ def _list_case(user, filters: dict, repeats: int, clock: _Clock) -> dict:
         totals.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
         pages.append(_page_ms(clock.times))
-        counts.append(sum(t for sql, t in clock.times if sql.lstrip().startswith("SELECT count(")) * 1000)
+        pages_cpu.append(_page_ms(clock.times, 2))
+        counts.append(sum(t[1] for t in clock.times if t[0].lstrip().startswith("SELECT count(")) * 1000)
     return {"page": filters["page"], "rows": len(result.page.items), "total": result.total,
             "list_ms": round(statistics.median(totals), 2), "list_cpu_ms": round(statistics.median(cpu), 2),
             "page_statement_ms": round(statistics.median(pages), 2),
+            "page_statement_cpu_ms": round(statistics.median(pages_cpu), 2),
             "count_statement_ms": round(statistics.median(counts), 2)}
 
 
