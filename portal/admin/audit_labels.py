@@ -51,6 +51,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "citizen_created": "Borger oprettet",
         "citizen_profile_updated": "Borgerens profil rettet",
         "citizen_assigned": "Sagsbehandlere ændret",
+        "caseworkers_break_glass": "Sagsbehandlere ændret af en uden for borgerens sag (med begrundelse)",
         "job_goal_added": "Jobmål tilføjet",
         "job_goal_renamed": "Jobmål rettet",
         "job_goal_removed": "Jobmål fjernet",
@@ -184,7 +185,7 @@ ACTION_LABELS: dict[str, str] = {key: label for group in ACTION_GROUPS.values() 
 # Typed by a person and kept in the purpose (portal.citizens.case, .need_to_know): checked before they are
 # written since review E3, but older rows may hold anything, so the viewer is careful with them.
 FREE_TEXT_ACTIONS = frozenset({"processing_restricted", "restriction_lifted", "case_reopened", "citizen_erased",
-                               "read_limitations",  # a break-glass purpose
+                               "read_limitations", "caseworkers_break_glass",  # a break-glass purpose
                                "cv_deleted"})  # »cv <id>: « and the reason typed
 
 RESULT_LABELS = {"ok": "Gennemført", "sent": "Sendt", "denied": "Afvist", "not_found": "Afvist (findes ikke for brugeren)",

@@ -19,6 +19,14 @@ Administrators are no one's VK, adviser or team member: they break the glass lik
 consultant outside the case, and cannot change skånehensyn. Their work (users, teams, rules)
 needs no health data; when it does (a complaint, a request for access), the purpose says so.
 
+The caseworker page (``/borgere/<id>/sagsbehandlere``) is the way onto a case, so it is behind
+the same glass (review AZ 1): the VK, the adviser and the team (:func:`may_assign`), and
+administrators (caseloads are their work), change the caseworkers directly; anyone else gives a
+purpose (:class:`AssignGlassForm`, the same rule), kept with the change as
+``caseworkers_break_glass`` (``break-glass: <purpose>``) in the same commit, before the seat they
+took gives them a basis. The caseworkers who are removed or kept are told
+(:func:`portal.notifications.assigned.announce_assigned`).
+
 The skånehensyn page is the only place that shows skånehensyn: the citizen's overview only
 links to it, and no list, export, API answer or ranking carries them (matching leaves them out;
 :mod:`matching.rerank`).
@@ -51,6 +59,13 @@ def basis(user: User, citizen: Citizen) -> str | None:
     return None
 
 
+def may_assign(user: User, citizen: Citizen) -> bool:
+    """Whether ``user`` may change the citizen's VK and adviser without a purpose: an
+    administrator, or someone with a :func:`basis` now. A seat on the case gives a basis from then
+    on, so anyone else takes it through the glass (:class:`AssignGlassForm`)."""
+    return (user.role == "admin" and user.active) or basis(user, citizen) is not None
+
+
 def direct_purpose(reason: str) -> str:
     """The audit purpose of a read by someone with a need to know (``reason`` from :func:`basis`)."""
     return f"need to know: {reason}"
@@ -79,5 +94,15 @@ class BreakGlassForm(DanishForm):
 
     purpose = StringField("Begrundelse for at se skånehensyn", filters=[clean_line], validators=[
         DataRequired("Skriv, hvorfor du skal se borgerens skånehensyn."),
+        Length(max=MAX_PURPOSE, message=f"Skriv begrundelsen kort: højst {MAX_PURPOSE} tegn."),
+        no_nul, no_hidden_characters])
+
+
+class AssignGlassForm(DanishForm):
+    """The purpose asked of a consultant outside the citizen's case before they change its
+    caseworkers (:func:`may_assign`); checked by :func:`purpose_problem` as well."""
+
+    purpose = StringField("Begrundelse for at ændre sagsbehandlerne", filters=[clean_line], validators=[
+        DataRequired("Skriv, hvorfor du ændrer borgerens sagsbehandlere."),
         Length(max=MAX_PURPOSE, message=f"Skriv begrundelsen kort: højst {MAX_PURPOSE} tegn."),
         no_nul, no_hidden_characters])

@@ -212,13 +212,20 @@ def save_cv_text(citizen_id: int):
 def assign(citizen_id: int):
     """Assign VK and adviser; changing an existing VK must be confirmed. A page opened before
     someone else's save writes only what this user changed (:mod:`.conflicts`); a field both
-    changed is refused (409) with the other person's choice named."""
+    changed is refused (409) with the other person's choice named.
+
+    A seat on the case is a need to know (:mod:`.need_to_know`): someone outside the case (not
+    its VK, adviser or team, nor an administrator) changes it only with a purpose, logged with
+    the change (``caseworkers_break_glass``); a change without one is refused at its field (400).
+    The caseworkers who gain, lose or keep a seat are told, in the same commit (review AV 6, AZ 1).
+    """
     citizen = citizen_or_404(citizen_id)
     people = queries.consultants()
     for current in (citizen.vk, citizen.adviser):  # keep a disabled caseworker selectable
         if current is not None and current not in people:
             people.append(current)
     form = AssignForm(vk_id=citizen.vk_id or 0, adviser_id=citizen.adviser_id or 0)
+    glass = None if need_to_know.may_assign(current_user, citizen) else need_to_know.AssignGlassForm()
     options = choices([(0, "– ingen –"), *((u.id, u.name if u.active else f"{u.name} (deaktiveret)")
                                            for u in people)])
     form.vk_id.choices, form.adviser_id.choices = options, list(options)
@@ -228,37 +235,62 @@ def assign(citizen_id: int):
         posted = conflicts.caseworker_values(form.vk_id.data, form.adviser_id.data)
         found = conflicts.found(form, citizen, posted, conflicts.CASEWORKER_FIELDS) if posted_version(form) else None
         if found is not None and (clash := conflicts.caseworker_clash(citizen, posted, found)):
-            return _stale_assign(citizen, form, conflicts.caseworkers_message(citizen, clash))
+            return _stale_assign(citizen, form, glass, conflicts.caseworkers_message(citizen, clash))
         posted.update(found.take if found is not None else {})
         vk, adviser = (db.session.get(User, posted["vk_id"]) if posted["vk_id"] else None,
                        db.session.get(User, posted["adviser_id"]) if posted["adviser_id"] else None)
         before = citizen.vk_id, citizen.adviser_id
         try:
             changed = service.assign_caseworkers(citizen, vk, adviser, form.confirm_vk_change.data)
-            if changed:  # the new caseworkers are told, in the same commit (review AV 6)
-                assigned.announce_assigned(citizen, old_vk_id=before[0], old_adviser_id=before[1], by=current_user)
         except service.CitizenChangeError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message_da)
         else:
+            if changed and glass is not None and _glass_refused(glass, citizen):
+                db.session.rollback()  # nothing is changed without the purpose
+                audited_read(citizen, "assign")
+                return _assign_page(citizen, form, glass), 400
+            if changed:
+                if glass is not None:
+                    audit.record("caseworkers_break_glass", citizen_id=citizen.id,
+                                 purpose=need_to_know.glass_purpose(glass.purpose.data))
+                # the caseworkers who gain, lose or keep a seat are told (review AV 6, AZ 1)
+                assigned.announce_assigned(citizen, old_vk_id=before[0], old_adviser_id=before[1], by=current_user,
+                                           tell_others=True)
             if changed and not commit_or_refuse():  # a save landed while this one was on its way
-                return _stale_assign(citizen, form, conflicts.changed_while_saving("dit valg"))
-            flash("Sagsbehandlerne er gemt." if changed else "Ingen ændringer at gemme.",
+                return _stale_assign(citizen, form, glass, conflicts.changed_while_saving("dit valg"))
+            flash(("Sagsbehandlerne er gemt, og din begrundelse er logget." if glass is not None
+                   else "Sagsbehandlerne er gemt.") if changed else "Ingen ændringer at gemme.",
                   "success" if changed else "info")
             if note := conflicts.kept_note(citizen, found):
                 flash(note, "info")
             return redirect(url_for(".detail", citizen_id=citizen.id))
     audited_read(citizen, "assign")
-    return render_template("citizens/assign.html", citizen=citizen, form=form)
+    return _assign_page(citizen, form, glass)
 
 
-def _stale_assign(citizen: Citizen, form: AssignForm, message: str):
+def _glass_refused(glass: need_to_know.AssignGlassForm, citizen: Citizen) -> bool:
+    """Whether the purpose of a change by someone outside the case is missing or refused (the
+    reason at its field)."""
+    if not glass.validate():
+        return True
+    if problem := need_to_know.purpose_problem(glass.purpose.data, citizen):
+        glass.purpose.errors = [problem]
+        return True
+    return False
+
+
+def _assign_page(citizen: Citizen, form: AssignForm, glass):
+    return render_template("citizens/assign.html", citizen=citizen, form=form, glass_form=glass)
+
+
+def _stale_assign(citizen: Citizen, form: AssignForm, glass, message: str):
     """The caseworker form refused as stale: this user's choices kept, the saved version's
     number and fingerprints in it, so saving again writes them (409)."""
     conflicts.load(form, citizen, conflicts.CASEWORKER_FIELDS)
     form.form_errors.append(message)
     audited_read(citizen, "assign")
-    return render_template("citizens/assign.html", citizen=citizen, form=form), 409
+    return _assign_page(citizen, form, glass), 409
 
 
 @bp.route("/<int:citizen_id>/skaanehensyn", methods=["GET", "POST"])

@@ -3,7 +3,8 @@
 Nærhedsprincip and few changes of caseworker only work when the new caseworker knows the case is
 theirs: the proposals, consents and answers that follow ``Citizen.vk_id`` land on their list.
 :func:`announce_assigned` tells the new VK and the new adviser of one citizen (a reassignment on
-the citizen's page, or an import that changes the VK); :func:`announce_handover` sends one
+the citizen's page, or an import that changes the VK), and, on the citizen's page, the ones
+removed or kept (review AZ 1); :func:`announce_handover` sends one
 summary to the consultant who takes over a caseload (``portal.admin.caseload.hand_over``).
 Neither tells the person who made the change (they know), and both add to the caller's session
 (the caller commits, with the change).
@@ -27,32 +28,83 @@ def _roles(vk: bool, adviser: bool) -> str:
 
 
 def announce_assigned(citizen: Citizen, *, old_vk_id: int | None, old_adviser_id: int | None,
-                      by: User | None) -> int:
-    """After ``citizen``'s VK or adviser changed (already set on it): tell each new caseworker
-    but ``by``, once even when one person became both. Returns how many were told."""
-    new: dict[int, list[bool]] = {}
-    if citizen.vk_id is not None and citizen.vk_id != old_vk_id:
-        new.setdefault(citizen.vk_id, [False, False])[0] = True
-    if citizen.adviser_id is not None and citizen.adviser_id != old_adviser_id:
-        new.setdefault(citizen.adviser_id, [False, False])[1] = True
+                      by: User | None, tell_others: bool = False) -> int:
+    """After ``citizen``'s VK or adviser changed (already set on it): tell each caseworker but
+    ``by`` once: a new one that the case is theirs and, with ``tell_others`` (a change on the
+    caseworker page, review AZ 1: a seat taken by someone else is never silent), one removed that
+    it is not and a VK or adviser who stays who now holds the other seat. The API's upsert, like
+    an import, tells only the new ones. Returns how many were told."""
+    before, after = (old_vk_id, old_adviser_id), (citizen.vk_id, citizen.adviser_id)
+    if before == after:
+        return 0
     by_id = getattr(by, "id", None)
-    told = 0
+    who = f" af {by.name}" if by is not None and by.name else ""
     link = path_for("citizens.detail", citizen_id=citizen.id)
-    for user_id, (as_vk, as_adviser) in new.items():
+    told = 0
+    for user_id in dict.fromkeys(person for person in (*after, *before) if person is not None):
         if user_id == by_id:
             continue
         # By id: the relationship may still hold the caseworker loaded before the change.
         user = db.session.get(User, user_id)
         if user is None:
             continue
-        who = f" af {by.name}" if by is not None and by.name else ""
-        text = f"Du er sat som {_roles(as_vk, as_adviser)} for borger nr. {citizen.id}{who}."
-        body = (f"{text}\n\nSagen er din nu: forslag, samtykker og svar fra virksomheder om borgeren "
-                "kommer på din liste. Se borgeren, og hvad der mangler, i portalen.")
-        if notify(user, KIND, text, link, subject=f"Du har fået borger nr. {citizen.id}", body=body,
-                  link_intro="Se borgeren her"):
-            told += 1
+        held = [person == user_id for person in before]
+        holds = [person == user_id for person in after]
+        gained = [now and not then for then, now in zip(held, holds)]
+        if any(gained):
+            lost = [then and not now for then, now in zip(held, holds)] if tell_others else [False, False]
+            sent = _tell_new(user, citizen, gained, lost, who, link)
+        elif not tell_others:
+            continue
+        elif any(held) and not any(holds):
+            sent = _tell_removed(user, citizen, held, who, link)
+        else:
+            sent = _tell_kept(user, citizen, holds, before, who, link)
+        told += bool(sent)
     return told
+
+
+def _tell_new(user: User, citizen: Citizen, gained: list[bool], lost: list[bool], who: str, link: str):
+    instead = f" i stedet for {_roles(*lost)}" if any(lost) else ""
+    text = f"Du er sat som {_roles(*gained)}{instead} for borger nr. {citizen.id}{who}."
+    body = (f"{text}\n\nSagen er din nu: forslag, samtykker og svar fra virksomheder om borgeren "
+            "kommer på din liste. Se borgeren, og hvad der mangler, i portalen.")
+    return notify(user, KIND, text, link, subject=f"Du har fået borger nr. {citizen.id}", body=body,
+                  link_intro="Se borgeren her")
+
+
+def _tell_removed(user: User, citizen: Citizen, held: list[bool], who: str, link: str):
+    text = f"Du er ikke længere {_roles(*held)} for borger nr. {citizen.id}: ændret{who}."
+    body = (f"{text}\n\n{_seats(citizen)}\n\nForslag, samtykker og svar fra virksomheder om borgeren "
+            "kommer ikke længere på din liste. Er ændringen en fejl, så tal med den, der lavede den.")
+    return notify(user, KIND, text, link, subject=f"Du er ikke længere sagsbehandler for borger nr. {citizen.id}",
+                  body=body, link_intro="Se borgeren her")
+
+
+def _tell_kept(user: User, citizen: Citizen, holds: list[bool], before: tuple, who: str, link: str):
+    """A VK or adviser who stays, told who now holds the other seat."""
+    changes = [f"{_seat_holder(person)} som {role}" if person else f"ingen {role}"
+               for role, person, then in zip(("VK", "beskæftigelsesrådgiver"), (citizen.vk_id, citizen.adviser_id),
+                                             before) if person != then]
+    if not changes:
+        return None
+    text = (f"Borger nr. {citizen.id}, som du er {_roles(*holds)} for, har nu {' og '.join(changes)}: "
+            f"ændret{who}.")
+    body = f"{text}\n\n{_seats(citizen)}"
+    return notify(user, KIND, text, link, subject=f"Nye sagsbehandlere for borger nr. {citizen.id}", body=body,
+                  link_intro="Se borgeren her")
+
+
+def _seat_holder(user_id: int) -> str:
+    person = db.session.get(User, user_id)
+    return person.name if person is not None and person.name else "en konsulent"
+
+
+def _seats(citizen: Citizen) -> str:
+    """Who holds the seats now, in a sentence."""
+    vk = _seat_holder(citizen.vk_id) if citizen.vk_id else "ingen"
+    adviser = _seat_holder(citizen.adviser_id) if citizen.adviser_id else "ingen"
+    return f"Borgerens VK er nu {vk}, og beskæftigelsesrådgiveren er {adviser}."
 
 
 def announce_handover(successor: User, *, citizens: int, advised: int, leaving: User,

@@ -16,6 +16,7 @@ from tests.imports.files import HEADER, citizen_row, csv_bytes
 from tests.portal.citizen_fixtures import csrf, make_citizen
 
 KIND = "caseload_assigned"
+PURPOSE = "Overtager sagen efter aftale med teamlederen"  # »me« is outside these cases (review AZ 1)
 
 
 def _notes(app, user_id: int) -> list[Notification]:
@@ -60,7 +61,7 @@ def test_one_notice_for_one_person_made_vk_and_adviser_and_none_when_nothing_cha
     me, other = make_user("consultant"), make_user("consultant")
     cid = make_citizen(app, vk_id=None)
     auth.login(me.email)
-    data = {"csrf_token": csrf(auth), "vk_id": other.id, "adviser_id": other.id}
+    data = {"csrf_token": csrf(auth), "vk_id": other.id, "adviser_id": other.id, "purpose": PURPOSE}
     client.post(f"/borgere/{cid}/sagsbehandlere", data=data)
     [note] = _notes(app, other.id)
     assert note.text.startswith(f"Du er sat som VK og beskæftigelsesrådgiver for borger nr. {cid}")
@@ -68,15 +69,20 @@ def test_one_notice_for_one_person_made_vk_and_adviser_and_none_when_nothing_cha
     assert len(_notes(app, other.id)) == 1
 
 
-def test_a_new_adviser_is_told_and_the_kept_vk_is_not(app, client, auth, make_user):
+def test_a_new_adviser_is_told_and_the_kept_vk_is_told_who_it_is(app, client, auth, make_user):
     me, vk, adviser = make_user("consultant"), make_user("consultant"), make_user("consultant")
+    _named(app, me.id, "Michael Pedersen")
+    _named(app, adviser.id, "Lene Holm")
     cid = make_citizen(app, vk_id=vk.id)
     auth.login(me.email)
     client.post(f"/borgere/{cid}/sagsbehandlere", data={"csrf_token": csrf(auth), "vk_id": vk.id,
-                                                        "adviser_id": adviser.id})
+                                                        "adviser_id": adviser.id, "purpose": PURPOSE})
     [note] = _notes(app, adviser.id)
     assert note.text.startswith(f"Du er sat som beskæftigelsesrådgiver for borger nr. {cid}")
-    assert _notes(app, vk.id) == []
+    [kept] = _notes(app, vk.id)  # review AZ 1: a seat taken on a case is never silent
+    assert kept.text == (f"Borger nr. {cid}, som du er VK for, har nu Lene Holm som beskæftigelsesrådgiver: "
+                         "ændret af Michael Pedersen.")
+    assert kept.link == f"/borgere/{cid}"
 
 
 def test_a_consultant_who_opted_out_of_the_mail_still_gets_the_notice(app, client, auth, make_user):
@@ -87,7 +93,7 @@ def test_a_consultant_who_opted_out_of_the_mail_still_gets_the_notice(app, clien
     cid = make_citizen(app, vk_id=None)
     auth.login(me.email)
     client.post(f"/borgere/{cid}/sagsbehandlere", data={"csrf_token": csrf(auth), "vk_id": other.id,
-                                                        "adviser_id": "0"})
+                                                        "adviser_id": "0", "purpose": PURPOSE})
     assert len(_notes(app, other.id)) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(MailMessage.id)).where(MailMessage.kind == KIND)) == 0

@@ -18,6 +18,9 @@ from tests.portal.citizen_fixtures import audit_actions, csrf, make_citizen, sna
 HUGE = "x" * 1_000_000
 
 
+PURPOSE = "Overtager sagen efter aftale med teamlederen"  # a caseworker change from outside the case (review AZ 1)
+
+
 @pytest.fixture
 def consultant(make_user):
     return make_user("consultant")
@@ -338,7 +341,7 @@ def test_assigning_a_vk_to_a_citizen_without_one(app, client, auth, make_user, c
     cid = make_citizen(app, vk_id=None)
     before = snapshot(app, cid)
     client.post(f"/borgere/{cid}/sagsbehandlere", data={"csrf_token": csrf(auth), "vk_id": consultant.id,
-                                                        "adviser_id": "0"})
+                                                        "adviser_id": "0", "purpose": PURPOSE})
     after = snapshot(app, cid)
     assert after.fields[-2:] == (consultant.id, None)
     assert after.version == before.version + 1 and after.outbox == before.outbox + 1
@@ -379,8 +382,8 @@ def test_a_disabled_vk_can_be_kept_while_the_adviser_changes(app, client, auth, 
     cid = make_citizen(app, vk_id=retired.id)
     page = client.get(f"/borgere/{cid}/sagsbehandlere").get_data(as_text=True)
     assert "(deaktiveret)" in page
-    client.post(f"/borgere/{cid}/sagsbehandlere", data={
-        "csrf_token": csrf(auth), "vk_id": retired.id, "adviser_id": consultant.id})
+    client.post(f"/borgere/{cid}/sagsbehandlere", data={  # on no team: outside the case, with a purpose
+        "csrf_token": csrf(auth), "vk_id": retired.id, "adviser_id": consultant.id, "purpose": PURPOSE})
     assert snapshot(app, cid).fields[-2:] == (retired.id, consultant.id)
 
 
@@ -405,8 +408,9 @@ def test_a_new_vk_brings_the_citizen_to_the_vks_team(app, client, auth, make_use
     with app.app_context():
         db.session.get(User, teamless.id).team_id = None
         db.session.commit()
-    client.post(f"/borgere/{citizen_id}/sagsbehandlere", data={
-        "csrf_token": csrf(auth), "vk_id": teamless.id, "adviser_id": "0", "confirm_vk_change": "y"})
+    client.post(f"/borgere/{citizen_id}/sagsbehandlere", data={  # no longer on the case: with a purpose
+        "csrf_token": csrf(auth), "vk_id": teamless.id, "adviser_id": "0", "confirm_vk_change": "y",
+        "purpose": PURPOSE})
     with app.app_context():
         citizen = db.session.get(Citizen, citizen_id)
         assert (citizen.vk_id, citizen.team_id) == (teamless.id, syd_id)
