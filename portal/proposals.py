@@ -39,6 +39,11 @@ The consent carries the citizen's choices: which contact details (phone, e-mail)
 may have and whether it may have the CV file. They are kept on the proposal while the consent
 lives (the contact keys of ``Proposal.shared_profile``, ``Proposal.share_cv``), written by
 :func:`record_consent` and cleared by :func:`withdraw`; the audit event of the consent names them.
+Which contact details the company was given is kept apart, as field names, in
+``Proposal.shared_contacts`` (:func:`contacts_given`): written when the name is shared and
+when a renewed consent shows other choices to a company that sees the name, never cleared, so
+a correction of a detail still reaches a company that got it (GDPR art. 19) after the consent
+is withdrawn or ends.
 """
 from __future__ import annotations
 
@@ -326,6 +331,8 @@ def record_consent(proposal: Proposal, user: User, *, channel: str, deadline: da
     if not renewal:
         proposal.status = "consented"
     _set_contacts(proposal, contacts, share_cv)
+    if proposal.status == "disclosed":
+        keep_contacts_given(proposal)  # a renewal shows its choices to the company at once
     if before_commit is not None:
         db.session.flush()  # the new consent has its id (the notices' dedupe key)
         before_commit(proposal)
@@ -408,6 +415,29 @@ def _set_contacts(proposal: Proposal, contacts: dict[str, str], share_cv: bool) 
     proposal.share_cv = share_cv
 
 
+def contacts_given(proposal: Proposal) -> list[str]:
+    """The contact details (keys of :data:`CONTACT_KEYS`, in that order) the company was given on
+    the proposal, whatever happened since: those recorded in ``Proposal.shared_contacts`` and,
+    while the name is disclosed, those its shared copy holds (the company sees them, or saw them
+    until the consent ran out; a row the demo or a release before migration 0036 wrote has only
+    the copy). Never one a consent recorded but not yet shown: a ``consented`` proposal's copy
+    is not the company's until the name is shared."""
+    given = set(proposal.shared_contacts or ())
+    if proposal.status == "disclosed":
+        given.update(key for key in CONTACT_KEYS if (proposal.shared_profile or {}).get(key))
+    return [key for key in CONTACT_KEYS if key in given]
+
+
+def keep_contacts_given(proposal: Proposal) -> None:
+    """Record :func:`contacts_given` in ``Proposal.shared_contacts``: when the name is shared,
+    when a renewed consent shows its choices, and before the shared copy changes or is cleared
+    (a withdrawal, an end, a correction), so what the company got stays known."""
+    given = contacts_given(proposal)
+    # None (not known: migration 0036) stays None while nothing is known; a new list marks the column changed.
+    if given != (proposal.shared_contacts or []):
+        proposal.shared_contacts = given
+
+
 # What a step refused by :func:`lock` did not do, after "the proposal changed meanwhile".
 DISCLOSE_NOT_DONE = "Navnet er ikke delt, og virksomheden har ikke fået besked."
 WITHDRAW_NOT_DONE = ("Samtykket er ikke trukket tilbage endnu: se forslaget igen, og træk det tilbage herfra, "
@@ -476,6 +506,7 @@ def disclose(proposal: Proposal, user: User, today: date | None = None) -> None:
     lock(proposal, "disclosed", consent_in_force=today)
     proposal.status = "disclosed"
     proposal.disclosed_at = clock.utcnow()  # the company's contact with the citizen (the active share)
+    keep_contacts_given(proposal)  # the contact details the consent shares go to the company now
     _finish(proposal, "identity_disclosed", "identity release: disclose", user)
 
 
@@ -492,8 +523,9 @@ def withdraw(proposal: Proposal, user: User) -> None:
     for consent in proposal.consents:
         if consent.withdrawn_at is None and consent.replaced_at is None:
             consent.withdrawn_at = now
+    keep_contacts_given(proposal)  # the company keeps what it got; the choices go with the consent
     proposal.status = "withdrawn"
-    _set_contacts(proposal, {}, False)  # the choices went with the consent
+    _set_contacts(proposal, {}, False)
     _finish(proposal, "consent_withdrawn", "identity release: withdraw", user)
 
 
@@ -508,7 +540,8 @@ def end(proposal: Proposal, user: User, ended_on: date) -> None:
     Unlike the other steps this one does not commit: it is part of closing the case, which
     writes everything (the case, the proposals, the cancelled interviews, the notices) in one
     transaction. Any consent is withdrawn and the shared contact details and CV go with it,
-    as in :func:`withdraw`; the consultant's decision and the company's answer are kept.
+    as in :func:`withdraw` (which details the company got stays in ``shared_contacts``); the
+    consultant's decision and the company's answer are kept.
 
     Raises:
         TransitionError: the proposal is not live, or the company hired the citizen.
@@ -543,6 +576,7 @@ def _end(proposal: Proposal, user: User, status: str, ended_on: date, purpose: s
     for consent in proposal.consents:
         if consent.withdrawn_at is None and consent.replaced_at is None:
             consent.withdrawn_at, consent.ended_with_proposal = now, True
+    keep_contacts_given(proposal)  # kept: the company still has what it got
     _set_contacts(proposal, {}, False)
     proposal.status, proposal.ended_on = status, ended_on
     audit.record("proposal_ended", citizen_id=proposal.citizen_id, opening_id=proposal.opening_id,
@@ -584,6 +618,7 @@ def renew(proposal: Proposal, user: User, *, approve: bool, reason: str, score: 
     proposal.decided_by_id, proposal.decided_at, proposal.decision_reason = user.id, utcnow(), reason
     proposal.shared_goal = shared_goal
     proposal.company_response, proposal.company_response_note, proposal.company_responded_at = None, "", None
+    # ``shared_contacts`` stays: the company still has the contact details the old round gave it.
     proposal.shared_profile, proposal.share_cv = {}, False
     proposal.profile_approved_by_id = proposal.profile_approved_at = None
     proposal.ended_on = None

@@ -7,8 +7,9 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
   (its text; the files go into the ZIP download), the skånehensyn;
 - every proposal: the decision and its reason, the company's answers (earlier ones too), the
   consents (text version, channel, given, deadline, withdrawn or replaced), what was shared
-  with the company and when (name, each time; the profile and contact details; the CV and its
-  version), the interviews;
+  with the company and when (name, each time; the profile and contact details, the contact
+  details also after the consent ended: ``Proposal.shared_contacts``; the CV and its version),
+  the interviews;
 - what each company got, as a summary (the recipients, art. 15(1)(c));
 - the placements with their hours, follow-ups and success stories, and the hotline requests about them;
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
@@ -204,6 +205,12 @@ def _shared_profile(profile: dict | None) -> dict:
     return {SHARED_PROFILE_LABELS.get(key, key): value for key, value in (profile or {}).items() if value}
 
 
+# A name shared before the portal kept which contact details went with it (migration 0036), and
+# whose history did not say.
+_UNKNOWN_CONTACTS = ("Ikke registreret: navnet blev delt, før jobcentret registrerede, hvilke "
+                     "kontaktoplysninger virksomheden fik.")
+
+
 def _shared(proposal: Proposal) -> dict | None:
     """What the proposal's company got of the citizen, or None when it never got the name."""
     moments = [d.disclosed_at for d in proposal.earlier_disclosures] + (
@@ -215,13 +222,17 @@ def _shared(proposal: Proposal) -> dict | None:
     what = ["Navn"]
     if any(profile.get(key) for key in SHARED_PROFILE_LABELS if key not in CONTACT_KEYS):
         what.append("profil")
-    what += [SHARED_PROFILE_LABELS[key].lower() for key in CONTACT_KEYS if profile.get(key)]
+    # The contact details the company got, also under a consent since withdrawn or ended (kept as
+    # field names, Proposal.shared_contacts; the shared copy holds them only while the consent does).
+    contacts = proposals.contacts_given(proposal)
+    what += [SHARED_PROFILE_LABELS[key].lower() for key in contacts]
     if proposal.share_cv and (version := cv_sharing.consented_version(proposal)) is not None:
         what.append(f"CV nr. {version.id} (teksten uden private oplysninger)")
     elif proposal.share_cv:
         what.append("CV")
     return {"Virksomhed": proposal.opening.company.name, "Opslag": f"{proposal.opening.title} (nr. {proposal.opening.id})",
             "Navnet delt": moments, "Hvad": ", ".join(what),
+            **({"Kontaktoplysninger": _UNKNOWN_CONTACTS} if proposal.shared_contacts is None and not contacts else {}),
             "Samtykke i kraft til og med": consent.deadline if consent else None,
             "Ser virksomheden det nu": "Ja" if proposals.identity_released(proposal) else "Nej"}
 

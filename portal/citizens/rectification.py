@@ -11,22 +11,27 @@ removed from the copy). The name is read live from the citizen already.
 
 Every company that was given the citizen's name (:func:`.recipients.given_proposals`: disclosed,
 whatever happened since) is told of the corrected details it got (the name; the phone or e-mail
-its shared copy holds), by pseudonym and field, never the values
+it was given, :func:`portal.proposals.contacts_given`), by pseudonym and field, never the values
 (:func:`.recipients.tell_corrected`, GDPR art. 19: every recipient): also one whose consent has
 run out, or was withdrawn, whose proposal ended, or whose pair was decided anew. Such a company
 no longer sees the candidate's details, so it is only told that what it got is not to be used,
 and its shared copy is left as it is (no consent in force lets it read the copy; a renewed
 consent copies the details afresh). The consultant is told on save which companies got it.
 
-What stays out, and why: the phone or e-mail a company got under a consent that was since
-withdrawn or ended with its proposal. Withdrawing or ending clears the shared copy
-(:func:`portal.proposals.withdraw`, :func:`portal.proposals.end`), the portal's only record of
-which contact details the consent shared (the audit log's consent event names them, but is
-pruned), so the portal cannot know whether that company got the phone or the e-mail, and naming
-a detail it never got would tell it something new about the person. Such a company is told of
-a corrected name (it got the name); a withdrawn consent also told it to delete what it received,
-an ended proposal did not. Knowing it needs the contact details given kept per disclosure, a
-column (reported for a migration; none here). A restricted citizen (art. 18) is read-only (:func:`.service.ensure_editable`), so no
+Which contact details a company got is kept per proposal as field names
+(``Proposal.shared_contacts``, migration 0036), written when the name is shared and when a
+renewed consent shows other choices, and kept when the consent is withdrawn, runs out or ends
+with the proposal (which clear the shared copy: :func:`portal.proposals.withdraw`,
+:func:`portal.proposals.end`). So a company that got the phone or the e-mail is told of its
+correction after that too, and never of a detail it did not get, which would tell it something
+new about the person (a consent recorded but whose name was not shared again gave it nothing).
+
+What stays out, and why: for a name shared before migration 0036 the record holds what could be
+known then (the contact details in the shared copy of a proposal still disclosed, and those the
+audit log's surviving consent events show were shared at a disclosure); what a company got under
+a consent withdrawn or ended before that, with its audit events pruned, is not known, and such a
+company hears of a corrected name only (``shared_contacts`` is None or lacks the detail). A
+restricted citizen (art. 18) is read-only (:func:`.service.ensure_editable`), so no
 correction happens while the restriction lasts; the lifting tells the companies who see the
 name again, and a correction after it reaches every company given the name, as above.
 """
@@ -55,10 +60,13 @@ def correct(citizen: Citizen, changed: list[str]) -> recipients.Corrected:
     for proposal in db.session.scalars(sa.select(Proposal).where(Proposal.citizen_id == citizen.id)
                                        .order_by(Proposal.id)):
         profile = dict(proposal.shared_profile or {})
-        # The contact details the company got with the name: those its shared copy holds.
-        had = [key for key in proposals.CONTACT_KEYS if key in fields and key in profile]
-        if had and proposal.status in ("consented", "disclosed") and proposals.active_consent(proposal, today):
-            for key in had:
+        # The contact details the company got, also under a consent since withdrawn or ended (read
+        # before the copy changes: a detail removed from it was still given).
+        had = [key for key in proposals.contacts_given(proposal) if key in fields]
+        copied = [key for key in proposals.CONTACT_KEYS if key in fields and key in profile]
+        if copied and proposal.status in ("consented", "disclosed") and proposals.active_consent(proposal, today):
+            proposals.keep_contacts_given(proposal)  # before a detail removed leaves the copy
+            for key in copied:
                 value = (getattr(citizen, key) or "").strip()
                 if value:
                     profile[key] = value

@@ -50,6 +50,14 @@ class Proposal(db.Model):
     # consultant: {"experience", "goals", "hours", "licences", "languages", "start",
     # "phone", "email"} (contact details only those the citizen agreed to share). Empty = none.
     shared_profile: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    # The contact details the company was ever given on this proposal, as field names ("phone",
+    # "email"; never their values): added when the name is shared and when a consent renewed
+    # while it is shared shows other choices (portal.proposals.contacts_given), and kept when
+    # the consent is withdrawn, runs out or ends with the proposal, and when the pair is
+    # decided anew, since the company still has what it got: a correction (GDPR art. 19,
+    # portal.citizens.rectification) reaches it by these. Deleted with the proposal (erasure).
+    # None: not known (a name shared before migration 0036 whose history did not say).
+    shared_contacts: Mapped[Optional[list]] = mapped_column(sa.JSON(none_as_null=True), default=list)
     # The citizen consented to share the CV file itself with this company.
     share_cv: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     profile_approved_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
