@@ -2,19 +2,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from ..i18n import format_month
-from .metrics import DISPLAY_DECIMALS, TrendPoint, display_value, redefined
+from ..i18n import format_date, format_month
+from .metrics import DISPLAY_DECIMALS, FINAL, PARTIAL_MONTH, PROVISIONAL, TrendPoint, display_value, redefined
 
 
 UNITS = {"share": "%", "days": "dage", "count": "antal"}
+# The base (n) a figure's trend row shows beside its value, by key: an average of 1 closed case is
+# not comparable with one of 94 (review BA 3).
+BASES = {"duration": "Sager (n)"}
+
+
+def status_marker(status: str, open_until: date | None) -> str:
+    """A trend month's marker, in the Code of Care report's words (:func:`portal.partners.export._month`,
+    the report page's month table): »(i gang)« for the month in progress, »(foreløbig: timer kan
+    registreres til og med 09.12.2026)« for one whose hours are not in yet; "" for a final month."""
+    if status == PARTIAL_MONTH:
+        return "(i gang)"
+    if status == PROVISIONAL:
+        return f"(foreløbig: timer kan registreres til og med {format_date(open_until)})"
+    return ""
 
 
 @dataclass(frozen=True)
 class ChartSeries:
-    """One metric over the months: labels and values as drawn, plus the target line.
+    """One metric over the months: labels and values as the table shows them, plus the target line.
 
-    ``values`` are already rounded to ``decimals``; the table shows them with as many.
+    ``values`` are already rounded to ``decimals``; the table shows them with as many. Each month
+    has its state (``statuses``: final, provisional or partial) and its marker (``markers``); the
+    chart draws the final months only (:meth:`as_data`), as the Code of Care report does: a few
+    days' figures read like a collapse, and a provisional one like a reached goal (review BA 2).
     """
 
     key: str
@@ -26,11 +44,18 @@ class ChartSeries:
     decimals: int = 1
     # Labels of the months whose (frozen) figure was computed under an earlier definition.
     redefined: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+    months: list[str] = field(default_factory=list)  # "2026-11": the month's page (?maaned=)
+    bases: list[int | None] = field(default_factory=list)  # the n beside each value (:data:`BASES`)
+    base_label: str | None = None
 
     def as_data(self) -> dict:
-        """The JSON the browser script reads from the canvas's ``data-chart`` attribute."""
-        return {"label": self.label, "unit": self.unit, "labels": self.labels,
-                "values": self.values, "target": self.target}
+        """The JSON the browser script reads from the canvas's ``data-chart`` attribute: the
+        final months only."""
+        final = [i for i, status in enumerate(self.statuses) if status == FINAL]
+        return {"label": self.label, "unit": self.unit, "labels": [self.labels[i] for i in final],
+                "values": [self.values[i] for i in final], "target": self.target}
 
 
 def _display(value: float | None, unit: str) -> float | int | None:
@@ -46,11 +71,18 @@ def chart_series(points: list[TrendPoint]) -> list[ChartSeries]:
     if not points:
         return []
     labels = [format_month(p.month, abbreviated=True) for p in points]  # "mar. 2026"
+    statuses = [p.status for p in points]
+    markers = [status_marker(p.status, p.open_until) for p in points]
+    months = [f"{p.month:%Y-%m}" for p in points]
     series = []
     for key, metric in points[-1].metrics.items():
         unit = UNITS[metric.unit]
         target = round(metric.target * 100, 1) if metric.target is not None else None
-        values = [_display(p.metrics[key].value, metric.unit) for p in points]
-        old = [label for label, p in zip(labels, points) if redefined(p.metrics[key])]
-        series.append(ChartSeries(key, metric.label, unit, labels, values, target, DISPLAY_DECIMALS[metric.unit], old))
+        # A month kept without the figure (an older snapshot) shows none for it.
+        kept = [p.metrics.get(key) for p in points]
+        values = [_display(m.value, metric.unit) if m else None for m in kept]
+        old = [label for label, m in zip(labels, kept) if m and redefined(m)]
+        bases = [m.denominator if m else None for m in kept] if key in BASES else []
+        series.append(ChartSeries(key, metric.label, unit, labels, values, target, DISPLAY_DECIMALS[metric.unit], old,
+                                  statuses, markers, months, bases, BASES.get(key)))
     return series

@@ -8,7 +8,7 @@ from wtforms import HiddenField, IntegerField, SelectField
 from ..formutil import DanishForm, DanishGetForm, choices
 from ..i18n import format_date, format_month
 from .facts import Scope, add_months, month_end
-from .snapshots import provisional_until
+from .snapshots import OFFERED_MONTHS, offered_months, provisional_until
 from store.models.vocab import BENEFIT_GROUPS, HOTLINE_URGENCIES
 
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
@@ -22,7 +22,7 @@ VIEWS = {"ikke-opfyldt": "Når ikke målet", "opfyldt": "Når målet", "alle": "
 ACTIVE_PARTS = {"forloeb": "Aktive med et forløb i en virksomhed",
                 "kun-kontakt": "Aktive kun med kontakt fra en virksomhed"}
 RESTRICTED_ONLY = "ja"  # ?begraenset=ja: only the citizens under restricted processing
-MONTHS_BACK = 12
+MONTHS_BACK = OFFERED_MONTHS  # the months offered: the trend's (review BA 3)
 PARTIAL = "(foreløbig – måneden er ikke slut)"
 
 
@@ -39,19 +39,27 @@ def provisional_marker(until: date) -> str:
     return f"(foreløbig – timerne skal registreres senest {format_date(until)})"
 
 
+def refused_month_text(raw: str, today: date) -> str:
+    """Why a month asked for is not shown: which months there are (review BA 3)."""
+    firsts = offered_months(today)
+    return (f"Måneden »{raw}« kan ikke vælges: Mål og opfølgning har tal for de seneste "
+            f"{len(firsts)} måneder, {month_label(firsts[0])} til {month_label(firsts[-1])}.")
+
+
 def last_complete_month(today: date) -> date:
     """The first day of the month before ``today``'s: the default month of the figures."""
     return add_months(today.replace(day=1), -1)
 
 
 def month_choices(today: date, waits_for_hours: bool = True) -> dict[str, str]:
-    """``YYYY-MM`` keys for this month and the 11 before it, newest first.
+    """``YYYY-MM`` keys for this month and the 11 before it, newest first: the months of the
+    12-month trend (:func:`.snapshots.offered_months`, review BA 3).
 
     The current month is labelled as partial: its figures are measured on ``today``; the month
     just ended as provisional while its hours may still be registered, for figures that wait for
     them (``waits_for_hours``; the hotline's do not, review AP 5).
     """
-    firsts = [add_months(today.replace(day=1), -back) for back in range(MONTHS_BACK)]
+    firsts = offered_months(today)[::-1]
     return {f"{d:%Y-%m}": month_label(d) + _marker(d, today, back == 0, waits_for_hours)
             for back, d in enumerate(firsts)}
 
@@ -95,6 +103,7 @@ class FilterForm(DanishGetForm):
         if not self.maaned.data:
             self.maaned.data = self.default_month
         self.partial = False
+        self.refused_month: str | None = None
 
     @property
     def default_month(self) -> str:
@@ -109,7 +118,10 @@ class FilterForm(DanishGetForm):
         self.validate()
         kind = self.omfang.data if not self.omfang.errors else self.default_scope
         self.omfang.data = kind
+        # A month not offered (older, or not a month) shows the default month; the page says so
+        # plainly, a list or a CSV refuses it (``refused_month``, review BA 3).
         if self.maaned.errors:
+            self.refused_month = (self.maaned.raw_data or [""])[0][:20] or None
             self.maaned.data = self.default_month
         year, month = (int(part) for part in self.maaned.data.split("-"))
         first = date(year, month, 1)

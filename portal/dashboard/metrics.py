@@ -341,7 +341,15 @@ def compute_all(facts: Facts, as_of: date) -> list[Metric]:
     return [calc(facts, as_of) for calc in CALCULATIONS]
 
 
+# A trend month's state (review BA 2), as the Code of Care report marks its months: final (its hours
+# are in; frozen), provisional (ended, its hours may still be registered until ``open_until``) or
+# partial (the month in progress, measured today).
+FINAL, PROVISIONAL, PARTIAL_MONTH = "final", "provisional", "partial"
+
+
 @dataclass(frozen=True)
 class TrendPoint:
     month: date  # first day of the month
     metrics: dict[str, Metric]
+    status: str = FINAL
+    open_until: date | None = None  # provisional: the last day its hours may be registered

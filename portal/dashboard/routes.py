@@ -17,7 +17,7 @@ from .export import render_csv
 from .facts import load_facts
 from .forms import (ACTIVE_PARTS, FIGURES, GOALS, HOTLINE_FIGURE_KEYS, HOTLINE_FIGURES, PARTIAL, RESTRICTED_ONLY,
                     SCOPES, VIEWS, FigureListForm, FilterForm, GoalListForm, HotlineListForm, RecomputeForm,
-                    UnknownChoice, month_label, provisional_marker)
+                    UnknownChoice, month_label, provisional_marker, refused_month_text)
 from .basis import Basis, counts, figure_ids
 from .goal_lists import MISSES, active_list, focus_list, matchable_list, restricted_among, selected_ids
 from .metrics import compute_all, redefined
@@ -54,6 +54,13 @@ def _filters():
     return form, scope, as_of
 
 
+def _offered_month_only(form) -> None:
+    """A list or a CSV asked for a month /maal does not offer: 404 with the Danish reason, never
+    another month's rows under it (review BA 3). The page shows the default month and says so."""
+    if form.refused_month:
+        _unknown(UnknownChoice(refused_month_text(form.refused_month, form.today)))
+
+
 def _month(form, as_of) -> str:
     """The CSVs' "Måned": "oktober 2026"; the current month with its partial marker, a month
     whose hours may still be registered with its provisional one. (A page's lead names the
@@ -74,16 +81,17 @@ def index():
     """
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
-    # the last point is the chosen month, measured on as_of; final months frozen
-    points, frozen, kept_ids = snapshots.trend_with_ids(db.session, facts, scope, as_of, clock.today())
+    # the months offered, the chosen one among them measured on as_of; final months frozen
+    points, chosen, frozen, kept_ids = snapshots.trend_with_ids(db.session, facts, scope, as_of, clock.today())
     db.session.commit()  # keeps the figures of final months computed now
-    metrics = list(points[-1].metrics.values())
+    metrics = list(chosen.metrics.values())
     # A frozen figure computed under an earlier definition: the figure by today's definition too.
     now = {m.key: m for m in compute_all(facts, as_of)} if any(map(redefined, metrics)) else {}
     return render_template(
         "dashboard/index.html", form=form, as_of=as_of, metrics=metrics,
         redefined={m.key: now[m.key] for m in metrics if redefined(m)},
-        charts=chart_series(points),
+        charts=chart_series(points), trend=points, chosen_month=chosen.month,
+        refused_month=form.refused_month and refused_month_text(form.refused_month, clock.today()),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         hotline=hotline_figures.month_rows(db.session, as_of.replace(day=1), clock.utcnow()),
         hotline_figure_keys=HOTLINE_FIGURE_KEYS,
@@ -123,6 +131,7 @@ def _goal_request():
     form = GoalListForm(request.args, clock.today(),
                         default_scope="mine" if current_user.role == "consultant" else "all")
     scope, as_of = form.cleaned(current_user)
+    _offered_month_only(form)
     try:
         goal, view, restricted_only, page = form.goal_view_page()
     except UnknownChoice as unknown:
@@ -259,6 +268,7 @@ def _figure_request():
     form = FigureListForm(request.args, clock.today(),
                           default_scope="mine" if current_user.role == "consultant" else "all")
     scope, as_of = form.cleaned(current_user)
+    _offered_month_only(form)
     try:
         figure, group, page = form.figure_group_page()
     except UnknownChoice as unknown:
@@ -309,6 +319,7 @@ def hotline_list():
     """
     form = HotlineListForm(request.args, clock.today())
     scope, as_of = form.cleaned(current_user)
+    _offered_month_only(form)
     try:
         figure, urgency, page = form.figure_urgency_page()
     except UnknownChoice as unknown:
@@ -352,6 +363,7 @@ def export():
     if stale := confirm_first("før du henter eksporten", url_for("dashboard.index")):
         return stale
     form, scope, as_of = _filters()
+    _offered_month_only(form)
     facts = load_facts(db.session, scope)
     metrics, _frozen = snapshots.month_metrics(db.session, facts, scope, as_of, clock.today())
     db.session.commit()

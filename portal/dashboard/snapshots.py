@@ -34,8 +34,18 @@ from .. import audit
 from ..dates import add_months, hours_due, month_end
 from .basis import figure_ids
 from .facts import TABLES, Facts, Scope, load_facts
-from .metrics import LABELS, Metric, TrendPoint, compute_all
+from .metrics import FINAL, LABELS, PARTIAL_MONTH, PROVISIONAL, Metric, TrendPoint, compute_all
 from store.models import FigureSnapshot
+
+# The months /maal offers and its trend shows: this month and the 11 before it (review BA 3: the
+# trend once ended with the chosen month, so its oldest months could not be chosen).
+OFFERED_MONTHS = 12
+
+
+def offered_months(today: date) -> list[date]:
+    """The first days of the months /maal offers on ``today``, oldest first: the 12-month trend's
+    months and the month picker's (:func:`.forms.month_choices`), the same ones."""
+    return [add_months(today.replace(day=1), -back) for back in range(OFFERED_MONTHS - 1, -1, -1)]
 
 
 def scope_key(scope: Scope) -> str:
@@ -77,18 +87,35 @@ def month_metrics(session: Session, facts: Facts, scope: Scope, day: date,
     return _months(session, facts, scope, [day], today)[0]
 
 
-def trend_with_ids(session: Session, facts: Facts, scope: Scope, as_of: date, today: date,
-                   months: int = 12) -> tuple[list[TrendPoint], datetime | None, dict | None]:
-    """Month-by-month figures for the ``months`` months ending with ``as_of``'s month, oldest
-    first (past months measured on their last day, the chosen one on ``as_of``), final months
-    frozen; when the chosen month (the last point) was frozen, None when it is live; and the ids
-    kept with it (None: live, or kept without ids; :func:`month_lists`), from the same read: the
-    cards' lists need them (review T 6). One read for the kept months."""
-    days = [as_of if back == 0 else month_end(add_months(as_of.replace(day=1), -back))
-            for back in range(months - 1, -1, -1)]
+def trend_with_ids(session: Session, facts: Facts, scope: Scope, as_of: date,
+                   today: date) -> tuple[list[TrendPoint], TrendPoint, datetime | None, dict | None]:
+    """Month-by-month figures for the months /maal offers (:func:`offered_months`), oldest first
+    (past months measured on their last day, the month in progress on ``today``), final months
+    frozen, each with its state (:func:`month_status`); the point of the chosen month (``as_of``'s,
+    one of them); when it was frozen, None when it is live; and the ids kept with it (None: live,
+    or kept without ids; :func:`month_lists`), from the same read: the cards' lists need them
+    (review T 6). One read for the kept months.
+
+    :raise ValueError: for an ``as_of`` outside the months offered (the form refuses those).
+    """
+    days = [today if first == today.replace(day=1) else month_end(first) for first in offered_months(today)]
+    if as_of not in days:
+        raise ValueError(f"{as_of} is not a day /maal measures on {today}")
     found = _kept_months(session, facts, scope, days, today)
-    points = [TrendPoint(day.replace(day=1), {m.key: m for m in metrics}) for day, (metrics, _, _) in zip(days, found)]
-    return points, found[-1][2], found[-1][1]
+    points = [TrendPoint(day.replace(day=1), {m.key: m for m in metrics}, *month_status(day, today))
+              for day, (metrics, _, _) in zip(days, found)]
+    chosen = days.index(as_of)
+    return points, points[chosen], found[chosen][2], found[chosen][1]
+
+
+def month_status(day: date, today: date) -> tuple[str, date | None]:
+    """The state of ``day``'s month on ``today`` and, for a provisional month, the last day its
+    hours may be registered: the month in progress is partial, a month whose hours are not in
+    yet is provisional (:func:`provisional_until`), any other is final (review BA 2)."""
+    if month_end(day) >= today:
+        return PARTIAL_MONTH, None
+    until = provisional_until(day, today)
+    return (PROVISIONAL, until) if until else (FINAL, None)
 
 
 def _months(session: Session, facts: Facts, scope: Scope, days: list[date],

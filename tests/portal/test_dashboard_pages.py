@@ -296,15 +296,16 @@ def test_trend_tables_show_counts_and_days_whole_as_the_cards_do(app, client, au
     auth.login(make_user("consultant").email)
     html = client.get("/maal/").get_data(as_text=True)
 
-    def cells(key: str) -> list[str]:
+    def cells(key: str) -> dict[str, str]:
         table = html.split(f'data-testid="table-{key}"')[1].split("</table>")[0]
-        return re.findall(r'<th scope="row">[^<]+</th><td>([^<]+)</td>', table)
+        return dict(re.findall(r'data-month="([\d-]+)".*?data-testid="trend-value">([^<]+)</td>', table, re.S))
 
-    assert cells("cooperation")[-1] == "2" and re.search(r'data-testid="value-cooperation">2<', html)
-    assert cells("duration")[-1] == "70" and re.search(r'data-testid="value-duration">70 dage<', html)
-    assert cells("active")[-1] == "100,0"  # a share keeps its decimal (both open cases are placed)
+    # October 2026, the month shown (the trend runs to November, the month in progress)
+    assert cells("cooperation")["2026-10"] == "2" and re.search(r'data-testid="value-cooperation">2<', html)
+    assert cells("duration")["2026-10"] == "70" and re.search(r'data-testid="value-duration">70 dage<', html)
+    assert cells("active")["2026-10"] == "100,0"  # a share keeps its decimal (both open cases are placed)
     chart = json.loads(html.split('data-testid="chart-cooperation" data-chart=\'')[1].split("'")[0])
-    assert chart["values"][-1] == 2
+    assert chart["values"][-1] == 2 and chart["labels"][-1] == "okt. 2026"
 
 
 def test_two_first_views_of_a_finished_month_keep_one_snapshot(app, frozen_today):

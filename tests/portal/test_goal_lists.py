@@ -106,9 +106,10 @@ def test_a_citizen_placed_before_the_window_is_listed_in_a_later_month(client, a
                                                                        frozen_today):
     me = make_user("consultant")
     cid = world.citizen(LONG_CASE, vk_id=me.id)
-    world.placement(cid, "virksomhedspraktik", date(2025, 9, 1), date(2025, 10, 31), "forloeb_slut")
+    world.placement(cid, "virksomhedspraktik", date(2025, 9, 1), date(2025, 11, 1), "forloeb_slut")
     auth.login(me.email)
-    assert rows(client.get("/maal/borgere").get_data(as_text=True)) == []  # October: still inside 12 months
+    # October 2026: still inside its 12 months (01.11.2025–31.10.2026; review BA 1: not from 31.10.2025)
+    assert rows(client.get("/maal/borgere").get_data(as_text=True)) == []
     html = client.get("/maal/borgere?maaned=2026-11").get_data(as_text=True)  # on 23 Nov: out
     assert rows(html) == [cid]
     assert "November 2026 for mine borgere, opgjort pr. 23.11.2026 (foreløbige tal)." in html
@@ -270,8 +271,7 @@ def test_showing_a_list_is_audited(app, client, auth, make_user, world, frozen_t
 
 
 @pytest.mark.parametrize("query", [
-    "?maal=", "?vis=", "?maal=fokus&maal=cv", "?omfang=%00", "?omfang=role%3Dadmin", "?maaned=2026-02-31",
-    "?maaned=" + "9" * 1000, "?side=-1", "?side=abc", "?side=" + "9" * 50, "?side=%27+OR+1%3D1--"])
+    "?maal=", "?vis=", "?maal=fokus&maal=cv", "?omfang=%00", "?omfang=role%3Dadmin", "?side=-1", "?side=abc", "?side=" + "9" * 50, "?side=%27+OR+1%3D1--"])
 def test_any_filter_value_gives_a_page(client, auth, make_user, world, frozen_today, query):
     world.citizen(LONG_CASE)
     auth.login(make_user("admin").email)
@@ -280,6 +280,18 @@ def test_any_filter_value_gives_a_page(client, auth, make_user, world, frozen_to
     html = response.get_data(as_text=True)
     assert "<script>" not in html.split("</head>")[1]
     assert 'data-testid="goal-count"' in html
+
+
+@pytest.mark.parametrize("month", ["2026-02-31", "9" * 1000, "<script>"])
+def test_a_month_not_offered_is_refused_not_shown_as_another(client, auth, make_user, world, frozen_today, month):
+    """Review BA 3: a bad ``maaned`` showed the default month's list under a small error."""
+    world.citizen(LONG_CASE)
+    auth.login(make_user("admin").email)
+    response = client.get("/maal/borgere", query_string={"maaned": month})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html.split("</head>")[1] and 'data-testid="goal-count"' not in html
+    assert f"Måneden »{month[:20]}« kan ikke vælges" in html.replace("&lt;", "<").replace("&gt;", ">")
 
 
 def test_on_demo_data_each_list_has_as_many_citizens_as_its_card_misses(app, frozen_today):
