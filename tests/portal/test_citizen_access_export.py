@@ -291,3 +291,32 @@ def test_a_hotline_request_without_a_placement_that_names_the_citizen_is_in_the_
     html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
     section = html.split('data-testid="access-section-hotline"')[1].split("</section>")[0]
     assert "Ring 12 34 56 78." in section and "Nævner borgeren" in section and "fakturaen" not in section
+
+
+def test_what_the_company_got_stays_listed_after_the_consent_is_withdrawn(app, client, auth, admin, world):
+    """The withdrawal clears the shared copy; the contact details the company got are kept as field
+    names (Proposal.shared_contacts, migration 0036) and still listed among the recipients (art.
+    15(1)(c)); a name shared before they were kept says that it is not known."""
+    from portal import proposals
+    from store.models import User
+
+    with app.app_context():
+        proposal = db.session.scalars(sa.select(Proposal)).one()
+        proposals.withdraw(proposal, db.session.get(User, world["consultant"].id))
+        assert proposal.shared_profile == {"experience": MARKERS["profile"]}
+    auth.login(admin.email)
+
+    def shared() -> dict:
+        document = json.loads(client.get(f"/admin/indsigt/{world['citizen']}.json").get_data(as_text=True))
+        [row] = document["delt"]["indhold"]
+        return row
+
+    row = shared()
+    assert row["Hvad"] == "Navn, profil, telefon" and "Kontaktoplysninger" not in row
+    assert row["Ser virksomheden det nu"] == "Nej"
+    with app.app_context():
+        db.session.scalars(sa.select(Proposal)).one().shared_contacts = None  # as 0036 leaves an unknown one
+        db.session.commit()
+    row = shared()
+    assert row["Hvad"] == "Navn, profil"
+    assert row["Kontaktoplysninger"].startswith("Ikke registreret: navnet blev delt, før jobcentret registrerede")

@@ -298,3 +298,97 @@ def test_a_phone_corrected_through_the_api_reaches_the_company(app, client, make
     assert _profile(app, world["proposal"])["phone"] == NEW_PHONE
     [notice] = _notices(app, world["company"])
     assert notice.text.endswith("er rettet hos jobcentret: telefonnummer. Se de rettede oplysninger på kandidatens side.")
+
+
+def _through_the_steps(app, world, make_user, *steps) -> dict:
+    """A seventh company (»Firma 6«) shown the candidate on an opening of its own, then ``steps``
+    done as the consultant does them (portal.proposals): ("consent", {share_…: True}),
+    ("disclose",), ("withdraw",), ("end",). Its user, opening and proposal."""
+    company = make_user("company")
+    with app.app_context():
+        opening = Opening(company_id=company.company_id, kind="virksomhedspraktik", title="Praktik på kontoret",
+                          hours_min=10, hours_max=20, postcode="7130", status="open")
+        db.session.add(opening)
+        db.session.flush()
+        proposal = Proposal(citizen_id=world["citizen"], opening_id=opening.id, status="approved",
+                            decided_by_id=world["consultant"].id, decided_at=datetime.now(timezone.utc))
+        db.session.add(proposal)
+        db.session.commit()
+        user = db.session.get(User, world["consultant"].id)
+        for step, *args in steps:
+            if step == "consent":
+                proposals.record_consent(proposal, user, channel="telefon", deadline=TODAY + timedelta(days=60),
+                                         **args[0])
+            elif step == "disclose":
+                proposals.disclose(proposal, user)
+            elif step == "withdraw":
+                proposals.withdraw(proposal, user)
+            else:
+                proposals.end(proposal, user, TODAY)
+                db.session.commit()
+        assert not proposal.shared_profile  # the shared copy no longer says what the company got
+        return {"user": company, "opening": opening.id, "proposal": proposal.id}
+
+
+def _told(app, got: dict) -> tuple[list[str], list[dict]]:
+    """The notices the company's user got and the proposal.rectified bodies for its proposal."""
+    with app.app_context():
+        bodies = [json.loads(row.payload)["data"] for row in db.session.scalars(sa.select(WebhookDelivery))]
+    return ([n.text for n in _notices(app, got["user"])],
+            [body for body in bodies if body["proposal_id"] == got["proposal"]])
+
+
+def test_a_company_whose_consent_was_withdrawn_hears_of_the_phone_and_email_it_got(app, client, auth, make_user,
+                                                                                  world):
+    """The consent shared the phone and the e-mail, the name went to the company, then the citizen
+    withdrew: the copy is cleared, but the record of what the company got is kept (migration 0036),
+    so the correction reaches it for those too, by pseudonym, nothing new disclosed."""
+    got = _through_the_steps(app, world, make_user, ("consent", {"share_phone": True, "share_email": True}),
+                             ("disclose",), ("withdraw",))
+    html = _flash(_post(app, client, auth, world, phone=NEW_PHONE, email="ny.adresse@example.com"))
+    assert "Firma 3 og Firma 6 har tidligere fået borgerens navn og har fået besked om rettelsen" in html
+    [text], bodies = _told(app, got)
+    with app.app_context():
+        who = pseudonym(world["citizen"], got["opening"])
+    assert text == (f"Oplysningerne om {who} til »Praktik på kontoret« er rettet hos jobcentret: telefonnummer "
+                    "og e-mail. Det, I fik, er ikke længere rigtigt: brug det ikke.")
+    assert [(body["fields"], body["readable"]) for body in bodies] == [(["phone", "email"], False)]
+    assert _profile(app, got["proposal"]) == {}  # nothing new goes to the company
+    auth.switch_to(got["user"].email)
+    page = client.get(f"/opslag/{got['opening']}/kandidat/{got['proposal']}").get_data(as_text=True)
+    assert NEW_PHONE not in page and "ny.adresse" not in page and OLD_PHONE not in page
+
+
+def test_a_company_whose_proposal_ended_hears_only_of_the_details_it_got(app, client, auth, make_user, world):
+    """The consent shared the e-mail only and ended with the proposal (the case closed): a new
+    phone and e-mail tell the company of the e-mail and never of a phone it did not get."""
+    got = _through_the_steps(app, world, make_user, ("consent", {"share_email": True}), ("disclose",), ("end",))
+    _post(app, client, auth, world, phone=NEW_PHONE, email="ny.adresse@example.com")
+    [text], bodies = _told(app, got)
+    assert text.endswith("er rettet hos jobcentret: e-mail. Det, I fik, er ikke længere rigtigt: brug det ikke.")
+    assert [(body["fields"], body["readable"]) for body in bodies] == [(["email"], False)]
+
+
+def test_a_consent_given_again_but_not_shown_gave_the_company_nothing(app, client, auth, make_user, world):
+    """The name and the phone went to the company under the first consent; after the withdrawal a
+    new consent shares the e-mail, but the name was not shared again: a new e-mail is none of its
+    business, a new phone is."""
+    got = _through_the_steps(app, world, make_user, ("consent", {"share_phone": True}), ("disclose",),
+                             ("withdraw",), ("consent", {"share_email": True}), ("withdraw",))
+    _post(app, client, auth, world, email="ny.adresse@example.com")
+    assert _told(app, got) == ([], [])
+    auth.logout()
+    _post(app, client, auth, world, email="ny.adresse@example.com", phone=NEW_PHONE)
+    [text], bodies = _told(app, got)
+    assert text.endswith("er rettet hos jobcentret: telefonnummer. Det, I fik, er ikke længere rigtigt: brug det ikke.")
+    assert [body["fields"] for body in bodies] == [["phone"]]
+
+
+def test_a_consent_renewed_while_the_name_is_shared_adds_what_it_shows(app, world, make_user):
+    """A renewal with other choices while the company sees the name shows them at once: kept, with
+    what the first consent showed, after the withdrawal."""
+    got = _through_the_steps(app, world, make_user, ("consent", {"share_phone": True}), ("disclose",),
+                             ("consent", {"share_email": True}), ("withdraw",))
+    with app.app_context():
+        proposal = db.session.get(Proposal, got["proposal"])
+        assert proposal.shared_contacts == ["phone", "email"] and proposals.contacts_given(proposal) == ["phone", "email"]
