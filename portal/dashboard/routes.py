@@ -13,7 +13,7 @@ from ..extensions import db
 from ..hotline import need_to_know
 from . import bp, figure_lists, hotline_figures, hotline_lists, list_export, snapshots
 from .charts import chart_series
-from .export import render_csv
+from .export import MonthPage, render_csv
 from .facts import load_facts
 from .forms import (ACTIVE_PARTS, FIGURES, GOALS, HOTLINE_FIGURE_KEYS, HOTLINE_FIGURES, PARTIAL, RESTRICTED_ONLY,
                     SCOPES, VIEWS, FigureListForm, FilterForm, GoalListForm, HotlineListForm, RecomputeForm,
@@ -365,11 +365,17 @@ def export():
     form, scope, as_of = _filters()
     _offered_month_only(form)
     facts = load_facts(db.session, scope)
-    metrics, _frozen = snapshots.month_metrics(db.session, facts, scope, as_of, clock.today())
+    # the page's trend and cards, read as the page reads them (review BA 5: the CSV is the screen)
+    points, chosen, _frozen, _ids = snapshots.trend_with_ids(db.session, facts, scope, as_of, clock.today())
     db.session.commit()
+    metrics = list(chosen.metrics.values())
+    now = {m.key: m for m in compute_all(facts, as_of)} if any(map(redefined, metrics)) else {}
     body = render_csv(metrics,
                       compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
-                      as_of, SCOPES[scope.kind], _month(form, as_of))
+                      as_of, SCOPES[scope.kind], _month(form, as_of),
+                      MonthPage(now=now, hotline=hotline_figures.month_rows(db.session, as_of.replace(day=1),
+                                                                            clock.utcnow()),
+                                trend=points, charts=chart_series(points), today=clock.today()))
     audit.record_now("export_policy_goals", purpose=f"{scope.kind}:{as_of.isoformat()}")
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="maal-{as_of:%Y-%m}.csv"'})
