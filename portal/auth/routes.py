@@ -1,5 +1,5 @@
-"""Routes: /auth/login, /auth/logout, /auth/confirm, /auth/set-password/<token>, /auth/skift-adgangskode,
-/auth/send-igen (a form held across a log-in) and /auth/forlaeng (the idle-timeout warning's
+"""Routes: /auth/login, /auth/logout, /auth/confirm, /auth/set-password/<token> (then /auth/set-password),
+/auth/skift-adgangskode, /auth/send-igen (a form held across a log-in) and /auth/forlaeng (the idle-timeout warning's
 "Forlæng"); /glemt-adgangskode: forgot.py."""
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from .forms import ChangePasswordForm, LoginForm, ResendForm, SetPasswordForm
 from .passwords import hash_password, needs_rehash, personal_words, policy_errors, verify_password
 from .sessions import (end_all_sessions, mark_password_entered, renew_for_login, start_session,
                        tell_what_to_repeat, to_repeat)
-from .tokens import clear_token, consume_token, user_for_token
+from .tokens import clear_token, consume_digest, digest_of, user_for_digest, user_for_token
 
 GENERIC_FAILURE = "Forkert e-mail eller adgangskode."
 # At /auth/confirm the user is known and types only the password.
@@ -164,30 +164,64 @@ def _end_session_after_confirm_failures(wait: int, why: str = "confirm_failures"
     return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
 
 
+# The opened link, as the SHA-256 of its token (tokens.digest_of): the token itself is never kept.
+LINK_KEY = "set_password_link"
+
+
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
-    """Set a password from a one-time link; every old session of the user ends.
+    """The link from the mail: checked, then kept in the session (as the SHA-256 the database
+    holds, which does not open the link) and redirected to ``/auth/set-password``, so no later
+    request line holds the token (review AZ 2: werkzeug's, gunicorn's and the proxy's logs; the
+    first line is masked by :mod:`portal.request_log` and the README's nginx format). A POST
+    here (a page opened before this change) sets the password as the token-less page does.
 
     :raise 404: if the token is unknown, used or expired, or the user is disabled (the
-        portal's 404 page, saying how to get a new link); also for the loser of two
-        requests racing with one link (the token is consumed by a conditional UPDATE).
+        portal's 404 page, saying how to get a new link).
     """
     user = user_for_token(token)
     if user is None:
+        session.pop(LINK_KEY, None)
         return render_error(404, LINK_DEAD)
+    session[LINK_KEY] = digest_of(token)
+    if request.method == "POST":
+        return _set_password(user, session[LINK_KEY])
+    return redirect(url_for(".set_password_form"))
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+def set_password_form():
+    """Set a password for the link opened in this browser (:func:`set_password`); every old
+    session of the user ends.
+
+    :raise 404: if no link was opened here, or it is used, expired or replaced since, or the
+        user is disabled; also for the loser of two requests racing with one link (the token
+        is consumed by a conditional UPDATE).
+    """
+    digest = session.get(LINK_KEY)
+    user = user_for_digest(digest) if digest else None
+    if user is None:
+        session.pop(LINK_KEY, None)
+        return render_error(404, LINK_DEAD)
+    return _set_password(user, digest)
+
+
+def _set_password(user: User, digest: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         problems = policy_errors(form.password.data, *personal_words(
             name=user.name, email=user.email, company=user.company.name if user.company else ""))
         if not problems:
             password_hash = hash_password(form.password.data)
-            if not consume_token(user, token):  # another request used the link meanwhile
+            if not consume_digest(user, digest):  # another request used the link meanwhile
                 db.session.rollback()
+                session.pop(LINK_KEY, None)
                 return render_error(404, LINK_DEAD)
             user.password_hash = password_hash
             end_all_sessions(user)
             audit.record("password_set", user=user)
             db.session.commit()
+            session.pop(LINK_KEY, None)
             flash("Din adgangskode er gemt. Du kan nu logge ind.", "success")
             return redirect(url_for("auth.login"))
         form.password.errors = list(form.password.errors) + problems

@@ -34,10 +34,23 @@ def user_for_token(token: str) -> User | None:
     """The active user whose unused, unexpired token this is; else None."""
     if len(token) > 200:
         return None
-    user = db.session.scalar(sa.select(User).where(User.set_password_token_hash == _digest(token)))
+    return user_for_digest(_digest(token))
+
+
+def user_for_digest(digest: str) -> User | None:
+    """:func:`user_for_token` by the token's SHA-256 (:func:`digest_of`), as the set-password
+    page keeps it in the session once the link is opened (review AZ 2)."""
+    if not isinstance(digest, str) or len(digest) != 64:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.set_password_token_hash == digest))
     if user is None or user.set_password_expires is None or not user.active:
         return None
     return user if user.set_password_expires >= utcnow() else None
+
+
+def digest_of(token: str) -> str:
+    """What the database keeps of ``token``: its SHA-256, which does not open the link."""
+    return _digest(token)
 
 
 def clear_token(user: User) -> None:
@@ -47,7 +60,14 @@ def clear_token(user: User) -> None:
 
 
 def consume_token(user: User, token: str) -> bool:
-    """Use up ``token`` for ``user`` in the caller's transaction; True only for the one winner.
+    """Use up ``token`` for ``user`` in the caller's transaction; True only for the one winner
+    (:func:`consume_digest`)."""
+    return consume_digest(user, _digest(token))
+
+
+def consume_digest(user: User, digest: str) -> bool:
+    """Use up the token whose SHA-256 is ``digest`` for ``user`` in the caller's transaction;
+    True only for the one winner.
 
     A conditional UPDATE (``WHERE id = :id AND set_password_token_hash = :digest``) rather
     than read-then-write: of two requests racing with the same link, the database lets
@@ -55,7 +75,7 @@ def consume_token(user: User, token: str) -> bool:
     """
     result = db.session.execute(
         sa.update(User)
-        .where(User.id == user.id, User.set_password_token_hash == _digest(token))
+        .where(User.id == user.id, User.set_password_token_hash == digest)
         .values(set_password_token_hash=None, set_password_expires=None)
         .execution_options(synchronize_session=False)
     )

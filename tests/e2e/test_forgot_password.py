@@ -41,6 +41,7 @@ def test_forgot_password_from_the_login_page_to_a_new_password(page, make_user_l
     [path] = mailed_paths()
 
     page.goto(path)
+    assert page.url.endswith("/auth/set-password")  # the token left the address bar at once (review AZ 2)
     page.get_by_label("Ny adgangskode").fill(NEW_PASSWORD)
     page.get_by_label("Gentag adgangskoden").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Gem adgangskode").click()

@@ -15,7 +15,7 @@ from store.models import (Citizen, Company, CvDocument, HotlineRequest, JobGoal,
 from store.models import AuditEvent, PlacementEvent
 from tests.portal.response_text import response_text
 
-PUBLIC = {"static", "auth.login", "auth.set_password", "auth.forgot_password", "main.healthz", "main.readyz", "main.index",
+PUBLIC = {"static", "auth.login", "auth.set_password", "auth.set_password_form", "auth.forgot_password", "main.healthz", "main.readyz", "main.index",
           "main.privacy", "main.accessibility"}
 STAFF_PREFIXES = ("/borgere", "/kandidater", "/admin")
 # Routes whose id names none of a company's objects: one of the user's own sessions. Any id that

@@ -15,6 +15,7 @@ from store.models import User
 from tests.conftest import PASSWORD
 from tests.portal.citizen_fixtures import make_citizen
 from tests.portal import test_admin_users as users_tests
+from tests.portal.set_password_links import open_link
 from tests.portal.test_admin_users import (LINK_SHOWN, NEW_PASSWORD, audit_rows, create, path_of, send_link,
                                            shown_link, user_id)
 
@@ -29,7 +30,7 @@ def _edit(client, auth, uid: int, **data):
 
 def _set_password(client, auth, path: str):
     return client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-                                   "csrf_token": auth.csrf_token(path)})
+                                   "csrf_token": open_link(client, path)})
 
 
 def _row(app, uid: int) -> User:

@@ -11,6 +11,7 @@ from portal.extensions import db
 from store.models import AuditEvent, Company, User
 from tests.conftest import PASSWORD
 from tests.portal import test_mail as mail_fixtures
+from tests.portal.set_password_links import PAGE, open_link
 
 outbox, mail_server_down = mail_fixtures.outbox, mail_fixtures.mail_server_down  # shared fixtures
 
@@ -74,8 +75,8 @@ def test_mail_sent_means_the_link_is_not_shown(app, client, auth, admin, make_us
     [link] = outbox.links()
     auth.logout()
     path = path_of(link)
-    token = auth.csrf_token(path)
-    assert client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+    token = open_link(client, path)
+    assert client.post(PAGE, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
                                    "csrf_token": token}).status_code == 302
     assert auth.login("ny@firma.dk", NEW_PASSWORD).status_code == 302
     assert audit_rows(app, "account_mail") == [(f"user:{user_id(app, 'ny@firma.dk')} welcome", "sent")]
@@ -139,8 +140,8 @@ def test_new_link_resets_without_touching_password_or_sessions(app, client, auth
     dead = client.get(path_of(first))
     assert dead.status_code == 404 and LINK_DEAD in dead.get_data(as_text=True)
     path = path_of(second)
-    token = auth.csrf_token(path)
-    client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token})
+    token = open_link(client, path)
+    client.post(PAGE, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token})
     assert other.get("/").status_code == 302  # using the link ended the old session
     assert auth.login(user.email, NEW_PASSWORD).status_code == 302
     assert audit_rows(app, "set_password_link_issued") == [(f"user:{user.id}", "ok")] * 2

@@ -10,6 +10,7 @@ from portal.auth.routes import GENERIC_FAILURE
 from portal.extensions import db
 from store.models import AuditEvent, User
 from tests.conftest import PASSWORD
+from tests.portal.set_password_links import PAGE, open_link
 
 
 def test_login_and_start_page(client, auth, make_user):
@@ -140,10 +141,10 @@ def test_set_password_link_is_one_time(app, client, auth, make_user):
     link = html.split('data-testid="set-password-link">')[1].split("<")[0]
     path = link.replace("http://localhost", "")
     auth.logout()
-    token = auth.csrf_token(path)
-    weak = client.post(path, data={"password": "password1", "confirm": "password1", "csrf_token": token})
+    token = open_link(client, path)
+    weak = client.post(PAGE, data={"password": "password1", "confirm": "password1", "csrf_token": token})
     assert "for let at gætte" in weak.get_data(as_text=True)
-    done = client.post(path, data={"password": PASSWORD, "confirm": PASSWORD, "csrf_token": token})
+    done = client.post(PAGE, data={"password": PASSWORD, "confirm": PASSWORD, "csrf_token": token})
     assert done.status_code == 302
     assert client.get(path).status_code == 404  # used up
     assert auth.login("ny@firma.dk").status_code == 302

@@ -17,6 +17,7 @@ from store.models.base import utcnow
 from tests.conftest import PASSWORD
 from tests.portal import test_mail as mail_fixtures
 from tests.portal.test_mail import FakeSMTP, Outbox
+from tests.portal.set_password_links import PAGE as SET_PAGE, open_link
 
 outbox, mail_server_down = mail_fixtures.outbox, mail_fixtures.mail_server_down  # shared fixtures
 
@@ -97,8 +98,8 @@ def test_mailed_link_works_once_and_ends_old_sessions(app, client, auth, make_us
     path = path_of(link)
     assert auth.login(user.email).status_code == 302  # asking changed nothing yet
     client.delete_cookie("session")
-    token = auth.csrf_token(path)
-    done = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token})
+    token = open_link(client, path)
+    done = client.post(SET_PAGE, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token})
     assert done.status_code == 302
     dead = client.get(path)
     assert dead.status_code == 404 and LINK_DEAD in dead.get_data(as_text=True)
@@ -123,10 +124,12 @@ def test_link_expires_after_the_configured_minutes(app, client, auth, make_user,
     with app.app_context():
         expires = db.session.get(User, user.id).set_password_expires
     assert timedelta(minutes=4) < expires - utcnow() <= timedelta(minutes=5)
-    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 302  # to the page, the token in the session (review AZ 2)
+    assert client.get(SET_PAGE).status_code == 200
     monkeypatch.setattr(tokens, "utcnow", lambda: expires + timedelta(seconds=1))
     response = client.get(path)
     assert response.status_code == 404 and LINK_DEAD in response.get_data(as_text=True)
+    assert client.get(SET_PAGE).status_code == 404  # the page opened before it expired is dead too
 
 
 def test_a_new_request_kills_the_previous_link(client, auth, make_user, outbox):
@@ -135,7 +138,7 @@ def test_a_new_request_kills_the_previous_link(client, auth, make_user, outbox):
     ask(client, auth, user.email)
     first, second = outbox.links()
     assert client.get(path_of(first)).status_code == 404
-    assert client.get(path_of(second)).status_code == 200
+    assert client.get(path_of(second)).status_code == 302
 
 
 def test_cap_per_e_mail_sends_nothing_more_and_looks_the_same(app, client, auth, make_user, outbox):
@@ -261,9 +264,10 @@ def test_setting_the_password_needs_csrf_and_keeps_the_link_alive_without_it(app
     user = make_user("company")
     ask(client, auth, user.email)
     path = path_of(outbox.links()[0])
-    refused = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    open_link(client, path)
+    refused = client.post(SET_PAGE, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert refused.status_code == 400
-    assert client.get(path).status_code == 200  # still usable by its owner
+    assert client.get(SET_PAGE).status_code == 200  # still usable by its owner
     assert auth.login(user.email, NEW_PASSWORD).status_code == 401
 
 
@@ -300,19 +304,19 @@ def test_a_link_used_by_two_requests_at_once_sets_one_password(app, client, auth
     ask(client, auth, user.email)
     path = path_of(outbox.links()[0])
     other = app.test_client()
-    tokens_for = {c: type(auth)(c).csrf_token(path) for c in (client, other)}
+    tokens_for = {c: open_link(c, path) for c in (client, other)}
     real_hash, answers, raced = routes.hash_password, [], threading.Event()
 
     def hash_while_the_other_request_wins(password: str) -> str:
         if not raced.is_set():  # the first request is past the token check: the second finishes now
             raced.set()
-            answers.append(other.post(path, data={"password": "Anden-kode-i-mellemtiden-4",
+            answers.append(other.post(SET_PAGE, data={"password": "Anden-kode-i-mellemtiden-4",
                                                   "confirm": "Anden-kode-i-mellemtiden-4",
                                                   "csrf_token": tokens_for[other]}).status_code)
         return real_hash(password)
 
     monkeypatch.setattr(routes, "hash_password", hash_while_the_other_request_wins)
-    late = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+    late = client.post(SET_PAGE, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
                                    "csrf_token": tokens_for[client]})
     assert answers == [302]
     assert late.status_code == 404 and LINK_DEAD in late.get_data(as_text=True)

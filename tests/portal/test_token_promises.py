@@ -49,7 +49,7 @@ def _all_text(app) -> str:
 def test_changing_the_password_kills_a_pending_reset_link(app, client, auth, make_user):
     user = make_user("company")
     token = _issue(app, user.id)
-    assert client.get(f"/auth/set-password/{token}").status_code == 200  # alive before the change
+    assert client.get(f"/auth/set-password/{token}").status_code == 302  # alive before the change
     auth.login(user.email)
     page = client.get("/auth/skift-adgangskode").get_data(as_text=True)
     changed = client.post("/auth/skift-adgangskode", data={"csrf_token": _csrf(page), "current": PASSWORD,
@@ -68,9 +68,9 @@ def test_a_set_password_link_is_stored_hashed_and_dies_on_use_on_expiry_and_on_a
     second = _issue(app, user.id)
     assert first not in _all_text(app) and second not in _all_text(app)
     assert client.get(f"/auth/set-password/{first}").status_code == 404  # replaced by the newer link
-    page = client.get(f"/auth/set-password/{second}")
-    assert page.status_code == 200
-    used = client.post(f"/auth/set-password/{second}", data={
+    page = client.get(f"/auth/set-password/{second}", follow_redirects=True)
+    assert page.status_code == 200 and page.request.path == "/auth/set-password"
+    used = client.post("/auth/set-password", data={
         "csrf_token": _csrf(page.get_data(as_text=True)), "password": NEW, "confirm": NEW})
     assert used.status_code == 302
     assert client.get(f"/auth/set-password/{second}").status_code == 404  # one use only
@@ -116,3 +116,23 @@ def test_the_openapi_document_says_how_a_key_is_kept(app, client, make_user):
     described = spec.json["components"]["securitySchemes"]["bearerAuth"]["description"]
     assert "vises én gang" in described and "kun dens SHA-256" in described and "højst et år" in described
     assert "tilbagekalder den for altid" in described and "aldrig i loggen" in described
+
+
+def test_an_opened_link_keeps_no_token_in_the_session_or_the_url(app, client, make_user):
+    """Review AZ 2: the link's first request moves the token out of the URL; the session keeps
+    only its SHA-256 (which does not open the link), and the page without a link opened is dead."""
+    assert client.get("/auth/set-password").status_code == 404  # no link opened in this browser
+    user = make_user("company")
+    token = _issue(app, user.id)
+    opened = client.get(f"/auth/set-password/{token}")
+    assert opened.status_code == 302 and opened.headers["Location"] == "/auth/set-password"
+    with client.session_transaction() as session:
+        kept = dict(session)
+    assert token not in repr(kept)
+    with app.app_context():
+        assert kept["set_password_link"] == db.session.get(User, user.id).set_password_token_hash
+    page = client.get("/auth/set-password")
+    assert page.status_code == 200 and token not in page.get_data(as_text=True)
+    assert 'action="/auth/set-password"' in page.get_data(as_text=True)
+    other = app.test_client()  # the page is this browser's: another has no link opened
+    assert other.get("/auth/set-password").status_code == 404
