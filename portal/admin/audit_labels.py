@@ -124,6 +124,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "hotline_reminder": "Påmindelse om hotline-henvendelse",
         "hotline_escalation": "Hotline-henvendelse eskaleret",
         "hotline_duty_set": "Vagthavende for hotline ændret",
+        "hotline_taken_over": "Hotline-henvendelse overtaget af en kollega",
     },
     "Eksport og rapporter": {
         "export_candidates": "Kandidater hentet som fil",
@@ -226,6 +227,8 @@ PURPOSE_WORDS = {
     "other_device": "på en anden enhed", "other_devices": "på alle andre enheder",
     "xlsx": "Excel-fil", "csv": "CSV-fil", "html": "vist som side", "json": "hentet som JSON-fil",
     "zip": "hentet som ZIP-fil med CV-filer", "read": "læst", "answered": "besvaret", "unassigned": "ikke tildelt",
+    # how a hotline request changed hands (portal.hotline.service: »Overtag henvendelsen«, or a reply)
+    "taken_over": "med »Overtag henvendelsen«", "reply_escalated": "ved svar på den eskalerede henvendelse",
     "company_changed": "virksomheden er skiftet", "active": "aktiv", "inactive": "inaktiv",
     "account": "kontoen", "ip": "IP-adressen", "confirm_failures": "forkerte adgangskoder ved bekræftelse",
     "password_change_failures": "forkerte adgangskoder ved skift af adgangskode",
@@ -258,6 +261,7 @@ PURPOSE_WORDS = {
     "opening_posted": "nyt opslag", "opening_changed": "opslagets krav ændret",
     "hotline_new": "ny henvendelse til hotline", "hotline_message": "ny besked på en henvendelse til hotline",
     "hotline_duty": "vagt for hotline", "caseload_assigned": "borgere tildelt",
+    "hotline_taken_over": "henvendelse til hotline overtaget",
     **{key: label[0].lower() + label[1:] for key, label in PROPOSAL_STATUSES.items()},
     **{key: label.lower() for key, label in COMPANY_RESPONSES.items()},
     **{key: label for key, label in CONSENT_CHANNELS.items()},

@@ -256,7 +256,12 @@ def get_request(request_id: int):
 @bp.alt_response(403, description=THREAD_REFUSED + " En integrationsnøgle skriver ikke i henvendelser.")
 @bp.alt_response(409, description="Henvendelsen er lukket; opret en ny.")
 def add_message(body, request_id: int):
-    """Svar i tråden (jobcentret) eller følg op (virksomheden)."""
+    """Svar i tråden (jobcentret) eller følg op (virksomheden).
+
+    Som i portalen: et svar fra jobcentret på en henvendelse uden aktiv ansvarlig gør nøglens bruger
+    ansvarlig, og det gør et svar på en eskaleret henvendelse, der stadig venter på svar (over
+    svarfristen), også: den, der træder til, overtager den, og den hidtil ansvarlige får besked.
+    Virksomhedens næste besked går så til den nye ansvarlige."""
     found = _read(request_id)
     form = forms.validated(MessageForm, {"body": body["body"]})
     try:

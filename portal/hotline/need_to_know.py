@@ -10,10 +10,12 @@ asking, to
 - a consultant, while nobody can answer the request (no assignee, or a deactivated one) and it
   is not closed: the consultant is about to take it (the first reply takes it);
 - while an escalated request still waits for the job centre (its target passed unanswered), the
-  people the escalation asked to step in (:func:`portal.hotline.reminders.escalation_recipients`):
+  people the escalation asked to step in (:func:`portal.hotline.notify.escalation_recipients`):
   the assignee's consultant colleagues in its team, and administrators (asked when the assignee
   has no team or no colleague; read freely whenever it is escalated, the simpler rule; review
-  AL 3: the escalation mail led every helper to the purpose step).
+  AL 3: the escalation mail led every helper to the purpose step); with neither, the duty
+  consultant or the fallback group it asked then (review BC 1). The first of them to answer
+  takes the request over, and so reads it freely from then on as its assignee.
 
 Anyone else, an administrator included, gives a purpose first (:class:`PurposeForm`, checked
 by :func:`portal.citizens.need_to_know.purpose_problem`: no CPR-like number, health word,
@@ -39,6 +41,7 @@ from ..citizens import need_to_know as citizen_rule
 from ..extensions import db
 from ..formutil import clean_line, no_hidden_characters, no_nul
 from store.models import Citizen, HotlineRequest, Placement, User
+from . import notify
 from .service import STAFF_ROLES
 
 
@@ -101,16 +104,32 @@ def free_ids(user: User, requests: list[HotlineRequest]) -> set[int]:
 
 def _asked_to_help(user: User, requests: list[HotlineRequest]) -> set[int]:
     """The ids of ``requests`` escalated and still waiting whose escalation asked ``user`` to
-    step in (one statement for the assignees' teams, none when no request is escalated)."""
+    step in (:func:`.notify.escalation_recipients`): one statement for the assignees' teams,
+    none when no request is escalated; the duty consultant and the fallback group, asked when
+    an assignee has no colleague and no other administrator exists (review BC 1), are worked
+    out once per such assignee and request."""
     escalated = [r for r in requests if r.escalated_at is not None and r.status == "open"]
     if not escalated:
         return set()
     if user.role == "admin":
         return {r.id for r in escalated}
+    if user.role != "consultant":
+        return set()
     teams = dict(db.session.execute(sa.select(User.id, User.team_id).where(
         User.id.in_({r.assigned_to_id for r in escalated if r.assigned_to_id}))).all())
-    return {r.id for r in escalated if user.role == "consultant" and user.team_id is not None
-            and r.assigned_to_id != user.id and teams.get(r.assigned_to_id) == user.team_id}
+    found = {r.id for r in escalated if user.team_id is not None
+             and r.assigned_to_id != user.id and teams.get(r.assigned_to_id) == user.team_id}
+    first_asked: dict[int | None, tuple[User | None, bool]] = {}
+    for r in escalated:
+        if r.id in found or r.assigned_to_id == user.id:
+            continue
+        if r.assigned_to_id not in first_asked:
+            assignee = db.session.get(User, r.assigned_to_id) if r.assigned_to_id else None
+            first_asked[r.assigned_to_id] = (assignee, bool(notify.colleagues_or_admins(assignee)))
+        assignee, asked = first_asked[r.assigned_to_id]
+        if not asked and any(u.id == user.id for u in notify.stand_ins(r, assignee)):
+            found.add(r.id)
+    return found
 
 
 def may_read(user: User, request: HotlineRequest) -> bool:

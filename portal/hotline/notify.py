@@ -4,8 +4,11 @@
   the duty consultant (:mod:`.duty`), or with nobody on duty the fallback group
   (:func:`fallback_recipients`), so a request never reaches nobody (:func:`unassigned_recipients`);
 * the company writes again on it → its contact at the job centre, the assignee or else the
-  responsible VK (``hotline_message``), one notice per message, saying whether the company
-  waits for an answer and by when;
+  responsible VK, with neither active those a new request without one reaches
+  (``hotline_message``, :func:`message_recipients`), one notice per message, saying whether the
+  company waits for an answer and by when;
+* a colleague takes the request over (»Overtag henvendelsen«, or a reply to an escalated
+  request) → the assignee until then (``hotline_taken_over``);
 * the job centre answers → the company users who wrote in the thread (``hotline_answered``);
 * the job centre closes it → the same users (``hotline_closed``), with the note the closer
   wrote to the company, if any.
@@ -63,13 +66,15 @@ def active_assignee(request: HotlineRequest) -> User | None:
     return user if user is not None and user.active else None
 
 
-def fallback_recipients(request: HotlineRequest) -> list[User]:
+def fallback_recipients(request: HotlineRequest, exclude: int | None = None) -> list[User]:
     """Who is told about a request without an active assignee, so it never reaches nobody.
 
     The active consultants of the teams closest to it: the placed citizen's team and the teams
     of the citizen's VK and adviser, of the company's consultant and of a deactivated assignee
     (also when those users have left: their team is still the one that knows the case); else
-    every active consultant; else every active administrator.
+    every active consultant; else every active administrator. ``exclude``: a user left out of
+    every group (the assignee an escalation asks others to stand in for), so a group of that
+    user alone counts as empty and the next one is asked.
     """
     teams: set[int] = set()
     people = [request.assigned_to_id, request.company.consultant_id]
@@ -83,6 +88,8 @@ def fallback_recipients(request: HotlineRequest) -> list[User]:
         teams |= set(db.session.scalars(sa.select(User.team_id).where(User.id.in_(people))))
     teams.discard(None)
     active = sa.select(User).where(User.active.is_(True)).order_by(User.id)
+    if exclude is not None:
+        active = active.where(User.id != exclude)
     consultants = active.where(User.role == "consultant")
     for query in ((consultants.where(User.team_id.in_(teams)),) if teams else ()) + (
             consultants, active.where(User.role == "admin")):
@@ -97,6 +104,42 @@ def unassigned_recipients(request: HotlineRequest) -> list[User]:
     (:func:`.duty.on_duty`), or with nobody on duty the fallback group (:func:`fallback_recipients`)."""
     on_duty = duty.on_duty()
     return [on_duty] if on_duty is not None else fallback_recipients(request)
+
+
+def colleagues_or_admins(assignee: User | None) -> list[User]:
+    """The first people an escalation asks to step in for ``assignee``: their active consultant
+    colleagues in the same team; else every other active administrator (the assignee never)."""
+    others = sa.select(User).where(User.active.is_(True)).order_by(User.id)
+    if assignee is not None:
+        others = others.where(User.id != assignee.id)
+        if assignee.team_id is not None:
+            colleagues = list(db.session.scalars(
+                others.where(User.role == "consultant", User.team_id == assignee.team_id)))
+            if colleagues:
+                return colleagues
+    return list(db.session.scalars(others.where(User.role == "admin")))
+
+
+def stand_ins(request: HotlineRequest, assignee: User | None) -> list[User]:
+    """Who an escalation asks when :func:`colleagues_or_admins` finds nobody (review BC 1: the
+    only administrator, without a team, had answered and was the assignee): those a request
+    without an assignee is announced to (:func:`unassigned_recipients`: the duty consultant, else
+    the team closest to the case, every active consultant, the administrators), never the
+    assignee."""
+    exclude = assignee.id if assignee is not None else None
+    on_duty = duty.on_duty()
+    if on_duty is not None and on_duty.id != exclude:
+        return [on_duty]
+    return fallback_recipients(request, exclude=exclude)
+
+
+def escalation_recipients(request: HotlineRequest) -> list[User]:
+    """Who is asked to step in when ``request`` is past its target: the assignee's active
+    consultant colleagues in the same team; else every other active administrator; else the
+    duty consultant or the fallback group (:func:`stand_ins`). Never the assignee: the mail is
+    for the people who can step in. Empty only when no other active staff user exists."""
+    assignee = db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
+    return colleagues_or_admins(assignee) or stand_ins(request, assignee)
 
 
 def announce_new(request: HotlineRequest) -> bool:
@@ -124,18 +167,28 @@ def announce_new(request: HotlineRequest) -> bool:
     return bool(recipients)
 
 
-def announce_message(request: HotlineRequest, recipient: User | None, due: datetime | None) -> bool:
-    """Tell ``recipient`` (the company's contact for the request) that the company wrote again.
+def message_recipients(request: HotlineRequest, contact: User | None) -> list[User]:
+    """Who is told that the company wrote again: ``contact`` (the company's contact for the
+    request, :func:`portal.hotline.service.contact_for`) when there is one and the account is
+    active; else those a request without an assignee is announced to
+    (:func:`unassigned_recipients`), so a message never reaches nobody (review BC 3)."""
+    if contact is not None and contact.active:
+        return [contact]
+    return unassigned_recipients(request)
+
+
+def announce_message(request: HotlineRequest, contact: User | None, due: datetime | None) -> list[User]:
+    """Tell the company's contact for the request (or, with none, the duty consultant or the
+    fallback group: :func:`message_recipients`) that the company wrote again.
 
     Args:
         due: the target when the request waits for an answer; None when the message was sent
             "til orientering" and the request stays answered.
 
     Returns:
-        False when there is nobody to tell (no contact, or the account is inactive).
+        The users told (empty only when there is no active consultant or administrator at all).
     """
-    if recipient is None or not recipient.active:
-        return False
+    recipients = message_recipients(request, contact)
     link = path_for("hotline.detail", request_id=request.id)
     if due is not None:
         state = "venter på svar"
@@ -143,12 +196,29 @@ def announce_message(request: HotlineRequest, recipient: User | None, due: datet
     else:
         state = "til orientering"
         wish = f"Beskeden er til orientering: {request.company.name} venter ikke på svar."
-    notify(recipient, "hotline_message",
-           f"Ny besked fra {request.company.name} på henvendelse #{request.id} til hotline ({state})", link,
-           subject=f"Hotline: ny besked på henvendelse #{request.id} ({state})",
-           body=(f"{request.company.name} har skrevet igen på henvendelse #{request.id} til hotline. {wish}\n"
-                 f"{request_facts(request, due, with_due=due is not None)}"), link_intro="Læs beskeden her")
-    return True
+    text = f"Ny besked fra {request.company.name} på henvendelse #{request.id} til hotline ({state})"
+    body = f"{request.company.name} har skrevet igen på henvendelse #{request.id} til hotline. {wish}\n"
+    if contact is None or not contact.active:
+        text += ", uden ansvarlig konsulent"
+        body += "Den har ingen ansvarlig konsulent: den, der svarer først, overtager den.\n"
+    for recipient in recipients:
+        notify(recipient, "hotline_message", text, link,
+               subject=f"Hotline: ny besked på henvendelse #{request.id} ({state})",
+               body=body + request_facts(request, due, with_due=due is not None), link_intro="Læs beskeden her")
+    return recipients
+
+
+def announce_taken_over(request: HotlineRequest, previous: User, by: User) -> None:
+    """Tell ``previous`` (the assignee until now, if active) that ``by`` took the request over,
+    in the caller's transaction. No citizen data or company text, as every hotline notice."""
+    if not previous.active or previous.id == by.id:
+        return
+    text = f"{by.name} har overtaget henvendelse #{request.id} til hotline fra {request.company.name}"
+    notify(previous, "hotline_taken_over", text, path_for("hotline.detail", request_id=request.id),
+           subject=f"Hotline: henvendelse #{request.id} er overtaget af {by.name}",
+           body=(f"{text}. Du er ikke længere ansvarlig for den: virksomhedens nye beskeder og "
+                 f"påmindelserne om svarfristen går nu til {by.name}.\n{request_facts(request, with_due=False)}"),
+           link_intro="Se henvendelsen her")
 
 
 def company_writers(request: HotlineRequest) -> list[User]:

@@ -9,17 +9,22 @@ response, or put back to waiting by the company, whose target then counts from t
   before closing, not in the night), so the assignee (none active: the duty consultant, or the
   fallback group, :func:`.notify.unassigned_recipients`) gets one mail, "Svarfristen udløber kl. HH:MM";
 * **escalation**: its target has passed, so the assignee's active team colleagues (or, with
-  no team or no colleague, every active administrator) get one mail, "Henvendelse #N er
-  over svarfristen", and the consultant's lists show "Eskaleret".
+  no team or no colleague, every other active administrator; with none of those either, the
+  duty consultant or the fallback group, :func:`.notify.escalation_recipients`) get one mail,
+  "Henvendelse #N er over svarfristen", and the consultant's lists show "Eskaleret". The first
+  of them to answer takes the request over (:func:`.service.add_message`).
 
 Each wait is reminded and escalated once: the markers (``reminded_at``, ``escalated_at``) are
 cleared when the company puts an answered request back to waiting (``service.add_message``).
 
 Exactly once: before mailing, a run *claims* the request with a conditional UPDATE
 (``reminded_at``/``escalated_at`` from NULL to now) and commits; only the run whose UPDATE
-changed the row sends, so overlapping runs never both mail. If nobody could be mailed (mail
-server down, no recipient) the claim is released again, so the next run retries and the
-"Eskaleret" marker never claims an escalation nobody received.
+changed the row sends, so overlapping runs never both mail. If no mail went out (mail server
+down, every address refused) the claim is released again, so the next run retries and the
+"Eskaleret" marker never claims an escalation nobody received. If there is nobody at all to
+mail (no other active consultant or administrator), the wait is given up: the claim stays and
+the access log gets one ``no_recipient`` row (»Ingen modtager«, shown to administrators among
+the problems), not one every 15 minutes.
 
 Mails hold no citizen data and none of the company's free text (see
 :func:`.notify.request_facts`). Every outcome is logged and audited (``hotline_reminder``,
@@ -145,16 +150,20 @@ def _waiting_again(now: datetime, minutes: int) -> tuple[list[int], list[int]]:
 
 
 def _process(kind: _Kind, request_id: int, now: datetime, connect: mail.Connect | None) -> bool | None:
-    """Claim, mail, audit one request: True sent, False failed (claim released), None taken."""
+    """Claim, mail, audit one request: True sent, False failed (claim released, or kept when
+    there is nobody to mail: given up), None taken."""
     try:
         if not _claim(kind.column, request_id, now):
             return None
         request = db.session.get(HotlineRequest, request_id)
         recipients = kind.recipients(request)
         if not recipients:
-            log.error("%s for hotline request %s: nobody to mail", kind.action, request_id)
+            # Nobody exists to ask (no other active staff user): given up for this wait, recorded
+            # once in the access log (»Ingen modtager«), not retried every run (review BC 1).
+            log.error("%s for hotline request %s: nobody to mail; not retried for this wait",
+                      kind.action, request_id)
             _audit(kind.action, f"hotline:{request_id}", "no_recipient")
-            return _release(kind.column, request_id, now)
+            return False
         link = _link(request_id)
         results = [_send(kind, request, user, link, now, connect) for user in recipients]
     except Exception as exc:  # noqa: BLE001 - one bad request must not stop the run
@@ -239,20 +248,12 @@ def reminder_recipients(request: HotlineRequest) -> list[User]:
 
 
 def escalation_recipients(request: HotlineRequest) -> list[User]:
-    """The assignee's active consultant colleagues in the same team; else every active admin.
+    """The assignee's active consultant colleagues in the same team; else every other active
+    admin; else the duty consultant or the fallback group (:func:`.notify.escalation_recipients`).
 
     The assignee is never among them: the mail is for the people who can step in.
     """
-    assignee = _assignee(request)
-    others = sa.select(User).where(User.active.is_(True)).order_by(User.id)
-    if assignee is not None:
-        others = others.where(User.id != assignee.id)
-        if assignee.team_id is not None:
-            colleagues = list(db.session.scalars(
-                others.where(User.role == "consultant", User.team_id == assignee.team_id)))
-            if colleagues:
-                return colleagues
-    return list(db.session.scalars(others.where(User.role == "admin")))
+    return notify.escalation_recipients(request)
 
 
 def _deadline(request: HotlineRequest, now: datetime) -> str:

@@ -187,6 +187,11 @@ def _render_detail(found: HotlineRequest, message_form: MessageForm | None = Non
         message_form=message_form or MessageForm(formdata=None),
         close_form=close_form or _close_form(found, formdata=None),
         contact=None if staff else service.contact_for(found.company, found), unsent=unsent, glass=glass,
+        told=None if staff or found.status == "closed" else _who(service.told_of_message(found)),
+        may_take=staff and found.status != "closed" and found.assigned_to_id != current_user.id,
+        assignee_active=service.active_user(found.assigned_to_id),
+        takes_on_reply=staff and found.status == "open" and found.escalated_at is not None
+        and found.assigned_to_id not in (None, current_user.id),
         # a message refused by validation keeps its form id; a new message form gets a new one
         form_id=once.form_id() if message_form is not None else once.new_id(),
     ), status
@@ -278,6 +283,7 @@ def message(request_id: int):
         flash("Beskeden fra denne formular er allerede sendt (se tråden), så den ændrede tekst er ikke sendt. "
               "Send den igen, hvis den også skal med.", "warning")
         return _render_detail(found, form, 409, glass=glass)
+    before = found.assigned_to_id
     try:
         service.add_message(found, current_user, form.body.data, awaits_answer=request.form.get("venter") != "nej")
     except service.ClosedRequest:
@@ -289,18 +295,64 @@ def message(request_id: int):
         return _render_detail(found, status=409, unsent=form.body.data, glass=glass)
     else:
         once.done(sent, thread)
-        flash(_sent_text(found), "success")
+        flash(_sent_text(found, before), "success")
     return redirect(thread)
 
 
-def _sent_text(found: HotlineRequest) -> str:
+def _who(users: list[User]) -> str:
+    """Who at the job centre gets a company's message, for the company: one by name, several
+    counted (the fallback group, whose names say nothing to the company); "" for nobody."""
+    if len(users) == 1:
+        return users[0].name
+    return f"{len(users)} medarbejdere i jobcentret" if users else ""
+
+
+def _sent_text(found: HotlineRequest, before: int | None) -> str:
+    """The flash after a message; ``before``: the assignee before it (a staff reply may take
+    the request: :func:`.service.add_message`)."""
     if current_user.role != "company":
-        return "Beskeden er sendt."
-    contact = service.contact_for(found.company, found)
-    told = f" {contact.name} har fået besked." if contact else ""
+        if found.assigned_to_id != current_user.id or before == current_user.id:
+            return "Beskeden er sendt."
+        told = (f" {service.user_names([before])[before]} har fået besked." if before is not None
+                and before != found.assigned_to_id and service.active_user(before) else "")
+        return f"Beskeden er sendt. Du er nu ansvarlig for henvendelsen.{told}"
+    who = _who(service.told_of_message(found))  # those add_message told (review BC 3)
+    told = f" {who} har fået besked." if who else ""
     if found.status == "answered":
         return f"Beskeden er sendt til orientering.{told} Henvendelsen står stadig som besvaret."
     return f"Beskeden er sendt.{told} Jobcentret svarer senest {format_date(service.rows([found])[0].due)}."
+
+
+@bp.post("/<int:request_id>/overtag")
+@login_required
+def take_over(request_id: int):
+    """»Overtag henvendelsen«: the current consultant or administrator becomes the assignee
+    (:func:`.service.take_over`: audited, the assignee until now told); the company then sees
+    them as its contact. Only for staff who may read the thread: outside the case, only from a
+    thread read through the glass, as a reply (:mod:`.need_to_know`).
+
+    :raise 403: for a company user.
+    :raise 404: if the request is unknown.
+    :raise 400: without a valid CSRF token (CSRFProtect).
+    """
+    found = _load(request_id)
+    if current_user.role not in service.STAFF_ROLES:
+        abort(403)
+    if _outside_case(found) and _posted_purpose(found) is None:
+        return _purpose_page(found, status=403)
+    thread = url_for("hotline.detail", request_id=request_id)
+    try:
+        previous = service.take_over(found, current_user)
+    except service.ClosedRequest:
+        flash("Henvendelsen er lukket og kan ikke overtages.", "info")
+    except service.AlreadyAssignee:
+        flash("Du er allerede ansvarlig for henvendelsen.", "info")
+    else:
+        before = service.user_names([previous]).get(previous) if previous else None
+        flash("Du har overtaget henvendelsen og er nu ansvarlig konsulent: virksomheden ser dig som sin kontakt, "
+              "og dens nye beskeder går til dig." + (f" {before} har fået besked." if before and
+                                                     service.active_user(previous) else ""), "success")
+    return redirect(thread)
 
 
 @bp.post("/<int:request_id>/luk")

@@ -141,8 +141,14 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     wait's target (``follow_up_answered_at``, ``follow_up_due_at``); every staff reply sets
     status answered and notifies the company users who wrote in the thread (``hotline_answered``).
 
+    A staff reply to a request that is escalated and still waits (its target passed unanswered,
+    so colleagues were asked to step in) takes it over from the assignee, who is told (review BC
+    2: the colleague who stepped in otherwise lost the thread, and the company's next message
+    went to the absent assignee); see :func:`_set_first_response`.
+
     Every company message notifies the company's contact for the request
-    (:func:`contact_for`: the assignee, else the responsible VK; ``hotline_message``, in the
+    (:func:`contact_for`: the assignee, else the responsible VK; with neither active, the duty
+    consultant or the fallback group, :func:`told_of_message`; ``hotline_message``, in the
     portal and by mail per their settings). The company says itself whether it waits for an
     answer (``awaits_answer``; no guessing from the text): on an answered request, True puts
     it back on the consultant's "Venter på svar" list with a target of its own, counted by
@@ -177,15 +183,16 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     audit.record("hotline_follow_up", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
     waiting = request.status == "open"
     due = rows([request], now)[0].due if waiting else None
-    notify.announce_message(request, contact_for(request.company, request), due=due)
+    notify.announce_message(request, contact_for(request.company, request), due=due)  # the flash: told_of_message
     webhook_events.hotline_message(db.session, request, awaits_answer=waiting, due_at=due)
     db.session.commit()
     return message
 
 
 def _set_first_response(request: HotlineRequest, author: User, now: datetime) -> None:
-    """Set the first response time and take an unassigned request (none, or a deactivated
-    assignee: :func:`_unassigned`), each only once.
+    """Set the first response time and take the request when nobody can answer it (none, or a
+    deactivated assignee: :func:`_unassigned`), each only once; or take it over from the
+    assignee when it is escalated and still waits (:func:`_take_over_answered`).
 
     Conditional UPDATEs, so two consultants answering at the same moment cannot both
     become "first": the database decides, not the objects each request loaded.
@@ -201,7 +208,87 @@ def _set_first_response(request: HotlineRequest, author: User, now: datetime) ->
     if taken.rowcount:
         audit.record("hotline_assigned", citizen_id=_citizen_id(request),
                      purpose=f"hotline:{request.id} user:{author.id} answered")
+    else:
+        _take_over_answered(request, author)
     db.session.refresh(request, ["first_response_at", "assigned_to_id"])
+
+
+def _take_over_answered(request: HotlineRequest, author: User) -> None:
+    """A reply by someone else than the assignee to an escalated request that still waits
+    (``escalated_at`` set, status open: the reminder job asked colleagues to step in) makes its
+    author the assignee, and the assignee until then is told (``hotline_taken_over``). The
+    one who stepped in keeps the thread: the company's next message, the flash it sees and the
+    reminders of a new wait go to them. One conditional UPDATE on the assignee read: of two
+    answering at once, the first one's reply ends the wait and only it takes the request."""
+    table = HotlineRequest.__table__
+    previous = db.session.scalar(sa.select(table.c.assigned_to_id).where(table.c.id == request.id))
+    if previous is None or previous == author.id:
+        return
+    moved = db.session.execute(
+        sa.update(table).where(table.c.id == request.id, table.c.assigned_to_id == previous,
+                               table.c.status == "open", table.c.escalated_at.is_not(None))
+        .values(assigned_to_id=author.id))
+    if moved.rowcount:
+        _record_take_over(request, previous, author, "reply_escalated")
+
+
+def _record_take_over(request: HotlineRequest, previous: int | None, by: User, how: str) -> None:
+    """Audit a take-over and tell the assignee until then (in the caller's transaction)."""
+    before = f"fra user:{previous} " if previous is not None else ""
+    audit.record("hotline_taken_over", citizen_id=_citizen_id(request),
+                 purpose=f"hotline:{request.id} {before}til user:{by.id} {how}")
+    old = db.session.get(User, previous) if previous is not None else None
+    if old is not None:
+        notify.announce_taken_over(request, old, by)
+
+
+class AlreadyAssignee(Exception):
+    """The user taking the request over is its assignee already."""
+
+
+def take_over(request: HotlineRequest, user: User) -> int | None:
+    """»Overtag henvendelsen«: make ``user`` (staff) the request's assignee, audited
+    (``hotline_taken_over``) and the assignee until then told (``hotline_taken_over``), in one
+    commit. The company then sees ``user`` as its contact, and its next message, the flash
+    about it and the reminders go to ``user``. Nothing else changes: status, targets and
+    markers stay. The caller checks that ``user`` may read the thread (:mod:`.need_to_know`).
+
+    Returns:
+        The id of the assignee until now (None: it had none).
+
+    Raises:
+        ClosedRequest: if the request is closed.
+        AlreadyAssignee: if ``user`` is the assignee already.
+        ValueError: if ``user`` is no consultant or administrator.
+    """
+    if user.role not in STAFF_ROLES:
+        raise ValueError("only a consultant or administrator takes a request over")
+    table = HotlineRequest.__table__
+    for _ in range(3):  # the assignee read, then changed only if still that one
+        status, previous = db.session.execute(
+            sa.select(table.c.status, table.c.assigned_to_id).where(table.c.id == request.id)).one()
+        if status == "closed":
+            db.session.rollback()
+            raise ClosedRequest()
+        if previous == user.id:
+            db.session.rollback()
+            raise AlreadyAssignee()
+        same = table.c.assigned_to_id.is_(None) if previous is None else table.c.assigned_to_id == previous
+        moved = db.session.execute(sa.update(table).where(table.c.id == request.id, table.c.status != "closed", same)
+                                   .values(assigned_to_id=user.id))
+        if moved.rowcount:
+            _record_take_over(request, previous, user, "taken_over")
+            db.session.commit()
+            db.session.refresh(request, ["assigned_to_id"])
+            return previous
+    db.session.rollback()
+    raise RuntimeError("the request's assignee kept changing")
+
+
+def told_of_message(request: HotlineRequest) -> list[User]:
+    """Who is told when the company writes in ``request`` (:func:`.notify.message_recipients`
+    for :func:`contact_for`): what the company's flash and thread say."""
+    return notify.message_recipients(request, contact_for(request.company, request))
 
 
 def close_request(request: HotlineRequest, now: datetime | None = None, *, by: User | None = None,

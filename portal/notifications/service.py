@@ -52,6 +52,7 @@ NOTIFICATION_KINDS = {
     "hotline_new": "Ny henvendelse til hotline",
     "hotline_message": "Ny besked fra en virksomhed på en henvendelse til hotline",
     "hotline_duty": "Du er sat på eller taget af vagten for hotline",
+    "hotline_taken_over": "En kollega har overtaget en af dine henvendelser til hotline",
     "caseload_assigned": "Du har fået en eller flere borgere som VK eller beskæftigelsesrådgiver",
 }
 
@@ -61,7 +62,8 @@ COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "c
                  "interview_offered", "interview_booked", "hotline_answered", "hotline_closed", "hours_missing",
                  "placement_started", "placement_ended")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
-               "opening_changed", "hotline_new", "hotline_message", "hotline_duty", "caseload_assigned")
+               "opening_changed", "hotline_new", "hotline_message", "hotline_duty", "hotline_taken_over",
+               "caseload_assigned")
 # Only a consultant is on duty or a citizen's VK or adviser.
 CONSULTANT_ONLY = ("hotline_duty", "caseload_assigned")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS,

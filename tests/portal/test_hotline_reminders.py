@@ -395,3 +395,61 @@ def test_a_target_at_the_office_opening_is_reminded_the_working_day_before(app, 
     assert stored(app, request_id).reminded_at is not None
     with app.app_context():
         assert reminders.candidates(due - timedelta(minutes=55), timedelta(minutes=60)) == ([], [])
+
+
+# --- review BC 1: an assignee nobody stands in for ------------------------------------------
+
+def test_an_overdue_request_of_the_only_administrator_is_escalated_to_the_team_closest_to_it(app, world, smtp):
+    """The only active administrator, without a team, answered and so is the assignee: nobody
+    was left to ask, so the job logged a failure every 15 minutes forever (review BC 1). The
+    escalation falls back as a request without an assignee is announced: here the team of the
+    company's consultant."""
+    request_id = make_request(app, world, assignee="admin")
+    summary = run(app, at(1))
+    assert (summary.escalated, summary.failed) == (1, 0)
+    assert recipients(smtp) == ["mate@jc.dk", "vk@jc.dk"]  # never the assignee
+    assert stored(app, request_id).escalated_at is not None
+    assert run(app, at(16)) == reminders.Summary()
+
+
+def test_with_a_duty_consultant_the_escalation_of_the_only_administrator_goes_to_them(app, world, smtp):
+    from portal.hotline import duty
+
+    with app.app_context():
+        duty.set_duty(db.session.get(User, world["admin"]), world["north"])
+    make_request(app, world, assignee="admin")
+    assert run(app, at(1)).escalated == 1
+    assert [m["To"] for m in smtp.sent] == ["north@jc.dk"]
+
+
+def test_the_duty_consultant_asked_to_step_in_reads_the_escalated_request_without_a_purpose(app, world, smtp):
+    """Those the fallback escalation asks get the thread as the team colleagues do (review AL 3)."""
+    from portal.hotline import duty, need_to_know
+
+    request_id = make_request(app, world, assignee="admin", placement=True)
+    with app.app_context():
+        duty.set_duty(db.session.get(User, world["admin"]), world["north"])
+        north, loner = db.session.get(User, world["north"]), db.session.get(User, world["loner"])
+        request = db.session.get(HotlineRequest, request_id)
+        assert not need_to_know.may_read(north, request)  # not escalated: outside north's case
+    assert run(app, at(1)).escalated == 1
+    with app.app_context():
+        request = db.session.get(HotlineRequest, request_id)
+        north, loner = db.session.get(User, world["north"]), db.session.get(User, world["loner"])
+        assert need_to_know.may_read(north, request)
+        assert not need_to_know.may_read(loner, request)  # not asked
+
+
+def test_with_nobody_at_all_to_ask_the_escalation_is_given_up_once(app, world, smtp, caplog):
+    """No other active staff user: one »Ingen modtager« row in the access log and one failure,
+    not one every 15 minutes for as long as the request waits (review BC 1)."""
+    request_id = make_request(app, world, assignee="admin")
+    with app.app_context():
+        for user in db.session.scalars(sa.select(User).where(User.role == "consultant")):
+            user.active = False
+        db.session.commit()
+    summaries = [run(app, at(minutes)) for minutes in range(1, 24 * 60, 15)]
+    assert sum(s.failed for s in summaries) == 1 and sum(s.escalated for s in summaries) == 0
+    assert smtp.sent == []
+    assert audits(app, "hotline_escalation") == [(f"hotline:{request_id}", "no_recipient")]
+    assert "not retried for this wait" in caplog.text
