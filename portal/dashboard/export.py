@@ -38,6 +38,7 @@ class MonthPage:
     trend: list[TrendPoint]
     charts: list[ChartSeries]
     today: date
+    month_label: str  # "november 2026": the hotline's month, which waits for no hours (review AP 5)
 
 
 def _whole_percent(share: float | None) -> Decimal | None:
@@ -86,7 +87,7 @@ def render_csv(metrics: list[Metric], savings: SavingsEstimate, as_of: date, sco
                              now.numerator, now.denominator])
     rows += _savings_rows(savings, as_of, page.today if page else None)
     if page:
-        rows += _hotline_rows(page.hotline, month)
+        rows += _hotline_rows(page.hotline, page.month_label)
         rows += _trend_rows(page.trend, page.charts)
     # The first line (render_csv's header, written as it is) names the day measured.
     return write_csv(["Opgjort pr.", format_date(as_of)], rows)

@@ -375,7 +375,8 @@ def export():
                       as_of, SCOPES[scope.kind], _month(form, as_of),
                       MonthPage(now=now, hotline=hotline_figures.month_rows(db.session, as_of.replace(day=1),
                                                                             clock.utcnow()),
-                                trend=points, charts=chart_series(points), today=clock.today()))
+                                trend=points, charts=chart_series(points), today=clock.today(),
+                                month_label=month_label(as_of.replace(day=1))))
     audit.record_now("export_policy_goals", purpose=f"{scope.kind}:{as_of.isoformat()}")
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="maal-{as_of:%Y-%m}.csv"'})

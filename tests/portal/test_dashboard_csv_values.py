@@ -104,6 +104,7 @@ def test_the_csv_is_the_screen_block_by_block(client, auth, make_user, world):
     hotline = html.split('data-testid="hotline-figures"')[1].split("</table>")[0]
     cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
              for row in re.findall(r'<tr data-testid="hotline-[^"]+">(.*?)</tr>', hotline)]
+    assert by_label["Hotline: henvendelser lavet i november 2026 (hele jobcentret, uanset udvalg)"]
     start = next(i for i, r in enumerate(rows) if r and r[0] == "Hast")
     assert [[c.split(" henvendelser")[0] for c in row] for row in cells] == [
         [r[0], *r[1:6], r[6] + " %" if r[6] else "–"] for r in rows[start + 1:start + 1 + len(cells)]]
