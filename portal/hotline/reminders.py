@@ -283,8 +283,10 @@ def build_escalation(request: HotlineRequest, recipient: User, link: str, now: d
                             recipient,
                             f"Henvendelse #{request.id} er over svarfristen: {request.company.name} "
                             f"har endnu ikke fået svar fra jobcentret.\n"
-                            f"Ansvarlig konsulent: {assignee.name if assignee else 'ingen'}\n\n"
-                            f"{notify.request_facts(request, sla.current_due(request))}",
+                            f"Ansvarlig konsulent: {assignee.name if assignee else 'ingen'}\n"
+                            f"Svarer du, overtager du henvendelsen: virksomhedens nye beskeder går så til dig"
+                            f"{f', og {assignee.name} får besked' if assignee is not None and assignee.active else ''}."
+                            f"\n\n{notify.request_facts(request, sla.current_due(request))}",
                             link, "Hjælp med at svare her"))
 
 

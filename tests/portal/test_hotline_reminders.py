@@ -195,6 +195,9 @@ def test_escalation_goes_to_active_team_colleagues(app, world, smtp):
     assert recipients(smtp) == ["mate@jc.dk"]
     [message] = smtp.sent
     assert f"Henvendelse #{request_id} er over svarfristen" in message.get_content()
+    # the one who answers it takes it over (review BC 2), and the mail says so
+    assert ("Svarer du, overtager du henvendelsen: virksomhedens nye beskeder går så til dig, og "
+            "Consultant Testesen får besked." in message.get_content())
     assert f"#{request_id} er over svarfristen" in message["Subject"]
     assert stored(app, request_id).escalated_at is not None
     assert audits(app, "hotline_escalation") == [(f"hotline:{request_id} user:{world['mate']}", "ok")]
