@@ -85,7 +85,9 @@ def free_ids(user: User, requests: list[HotlineRequest]) -> set[int]:
     """The ids of ``requests`` that ``user`` (staff) may read without a purpose.
 
     At most two statements, whatever the number of requests: the deactivated assignees and
-    the citizens of the requests that need them.
+    the citizens of the requests that need them; with escalated requests one more for their
+    assignees' teams, and a few per assignee whose escalation fell back past team and
+    administrators (:func:`_asked_to_help`).
     """
     if user.role not in STAFF_ROLES or not user.active:
         return set()
