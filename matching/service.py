@@ -51,6 +51,10 @@ GOOD_MATCH_THRESHOLD = 0.40
 # Retrieval radius when nothing narrower is known; the per-citizen commute limit is then
 # enforced by ranking (it differs per citizen, so it is not a single backend filter).
 MAX_RETRIEVAL_KM = 100.0
+# Most texts a ranking in reduced mode encodes that no cache holds (``reduced_encode_limit``):
+# on a loaded 2-core host e5 encodes a CV in about 0.1-1 s, so a page stays well under a proxy's
+# 60 s while the index is rebuilt (review BB 1: unbounded, a page ran for more than 17 minutes).
+REDUCED_ENCODE_LIMIT = 40
 # Asked only for the first few excluded pairs, the service reads the pool this many at a time.
 EXCLUDED_READ_STEP = 50
 # Why a result is degraded (``MatchResult.cause``), for a page to say in its own words:
@@ -124,6 +128,12 @@ class MatchResult:
             citizens, by whole text and by jobmål; for openings, by the citizen's whole text
             and by each of the citizen's jobmål), more being eligible (over `exhaustive_limit`
             in the index, over `fallback_limit` in degraded mode).
+        unvectored: in degraded mode, the ids (of the matches and the excluded listed) scored
+            without their vector, by the lexical channel alone: their texts were not stored
+            yet and more than ``reduced_encode_limit`` were missing (the index is being
+            rebuilt, e.g. after an encoder change). Their relevance is that other score, not
+            the pair's usual one; the page says so. ``unvectored_count``: how many profiles
+            the ranking scored so (listed or not).
     """
 
     matches: tuple[Match, ...]
@@ -136,6 +146,8 @@ class MatchResult:
     scored_of: int | None = None
     cause: str | None = None
     approximate: bool = False
+    unvectored: tuple[str, ...] = ()
+    unvectored_count: int = 0
 
     @property
     def no_good_match(self) -> bool:
@@ -327,6 +339,22 @@ class _Plan(Generic[P]):
     goal_queries: tuple[str, ...] = ()
 
 
+class _EncodeBudget:
+    """How many texts no cache holds a degraded ranking may still encode, and which profiles
+    it scored without their vector (``MatchingService.reduced_encode_limit``)."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = max(limit, 0)
+        self.unvectored: set[str] = set()
+
+    def take(self, missing: int) -> bool:
+        """Whether ``missing`` more texts may be encoded (and count them if so)."""
+        if missing > self.left:
+            return False
+        self.left -= missing
+        return True
+
+
 class MatchingService:
     """Ranks citizens for an opening and openings for a citizen.
 
@@ -338,6 +366,14 @@ class MatchingService:
         fallback: rank in process when the backend or the encoder is unavailable (False:
             re-raise BackendUnavailable / EncoderUnavailable).
         fallback_limit: most profiles scored in process in degraded mode.
+        reduced_encode_limit: most texts (CVs, jobmål, opening titles) one degraded ranking
+            encodes that are not stored yet (e.g. after an encoder or adapter change, or before
+            the first index is built, every one is missing): a profile whose texts are stored
+            (or fit in what is left of the limit) is scored as usual; any other is scored by the
+            lexical channel alone, without its vector, and ``MatchResult.unvectored`` names it,
+            so its score is a stated, different one, never silently mixed in. The vectors made
+            are stored as they are made (a ``CachedEncoder``'s cache), so the next ranking
+            encodes the next ones. None: ``REDUCED_ENCODE_LIMIT``.
         goal_weight: share of the best single jobmål in a pair's relevance (`pair_relevance`).
         exhaustive_limit: up to this many eligible profiles (after hard limits and filters)
             every one is scored, so who is listed depends on the pair scores alone, never on
@@ -364,7 +400,7 @@ class MatchingService:
         self, encoder: Encoder, backend: MatchBackend, weights: RankingWeights = RankingWeights(),
         rules: EligibilityRules = DEFAULT_ELIGIBILITY,
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
-        fallback_limit: int = 5000, pool_size: int = 200, exhaustive_limit: int = 1000, clock: Callable[[], date] = date.today,
+        fallback_limit: int = 5000, reduced_encode_limit: int | None = None, pool_size: int = 200, exhaustive_limit: int = 1000, clock: Callable[[], date] = date.today,
         goal_weight: float = GOAL_WEIGHT, pair_cache: PairScoreCache | None = None,
         concepts: ConceptChannel | None = None, lexical_memory: LexicalMemory | None = None,
     ) -> None:
@@ -372,6 +408,7 @@ class MatchingService:
         self.scorer = RelevanceScorer(encoder, relevance_config)
         self.fallback, self.fallback_limit, self.pool_size = fallback, fallback_limit, pool_size
         self.exhaustive_limit = exhaustive_limit
+        self.reduced_encode_limit = REDUCED_ENCODE_LIMIT if reduced_encode_limit is None else reduced_encode_limit
         self.clock, self.goal_weight, self.pair_cache = clock, goal_weight, pair_cache
         if concepts is not None and concepts.space != encoder.name:
             raise ValueError(f"the concept channel reads {concepts.space} vectors, not {encoder.name}'s")
@@ -598,13 +635,23 @@ class MatchingService:
         if len(eligible) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
             eligible, scored_of = eligible[: self.fallback_limit], self.fallback_limit
-        matches, _ = self._rank(plan, query_vector, eligible, k, False, learned)
-        nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit) if include_excluded else ()
+        budget = _EncodeBudget(self.reduced_encode_limit)
+        matches, _ = self._rank(plan, query_vector, eligible, k, False, learned, budget)
+        nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit, budget) \
+            if include_excluded else ()
+        key = "citizen_id" if plan.kind == "citizen" else "opening_id"
+        listed = [getattr(m, key) for m in (*matches, *nearest)]
+        unvectored = tuple(dict.fromkeys(i for i in listed if i in budget.unvectored))
+        if budget.unvectored:
+            note += (f"; {len(budget.unvectored)} scored without their vector (lexical channel alone, "
+                     f"more than {self.reduced_encode_limit} texts not encoded yet)")
         return MatchResult(matches, nearest, degraded=True, reason=note, priority=plan.priority,
-                           scored_of=scored_of, cause=why, approximate=self.approximate)
+                           scored_of=scored_of, cause=why, approximate=self.approximate,
+                           unvectored=unvectored, unvectored_count=len(budget.unvectored))
 
     def _nearest_excluded(self, plan: _Plan[P], query_vector: np.ndarray | None,
-                          excluded: list[tuple[P, Exclusion]], limit: int | None) -> tuple[Exclusion, ...]:
+                          excluded: list[tuple[P, Exclusion]], limit: int | None,
+                          budget: _EncodeBudget | None = None) -> tuple[Exclusion, ...]:
         """The first ``limit`` excluded pairs (None: all), nearest first: by the relevance a
         ranking gives the pair (``pair_relevance``), ties by ids. A pure order of the pairs,
         never the source's order, so reduced mode lists the nearest excluded as a search over
@@ -613,13 +660,13 @@ class MatchingService:
         if limit == 0 or not excluded:
             return ()
         scored, rest = excluded[:self.fallback_limit], excluded[self.fallback_limit:]
-        relevances = self._relevances(plan, query_vector, [p for p, _ in scored])
+        relevances = self._relevances(plan, query_vector, [p for p, _ in scored], budget)
         order = sorted(((pair_relevance(w, g, self.goal_weight), out) for (_, out), (w, g) in zip(scored, relevances)),
                        key=lambda item: (-item[0], item[1].citizen_id, item[1].opening_id))
         return tuple([out for _, out in order] + [out for _, out in rest])[:limit]
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
-              include_excluded: bool, learned: Learned | None = None,
+              include_excluded: bool, learned: Learned | None = None, budget: _EncodeBudget | None = None,
               ) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
         """The first ``k`` matches, explained, and the pairs that broke a hard limit.
 
@@ -632,7 +679,7 @@ class MatchingService:
         if k == 0:  # no match is asked for (the excluded alone: ``_excluded_only``)
             return (), ()
         candidates, by_id = [], {}
-        for p, (w, g) in zip(profiles, self._relevances(plan, query_vector, profiles)):
+        for p, (w, g) in zip(profiles, self._relevances(plan, query_vector, profiles, budget)):
             relevance = pair_relevance(w, g, self.goal_weight)
             candidates.append(Candidate(*plan.pair(p), relevance, similarity_band(relevance)))
             by_id[p.id] = (*plan.pair(p), g)
@@ -656,8 +703,8 @@ class MatchingService:
                              explain=explained)
         return tuple(kept), outcome.excluded
 
-    def _relevances(self, plan: _Plan[P], query_vector: np.ndarray | None,
-                    profiles: list[P]) -> list[tuple[float, tuple[GoalScore, ...]]]:
+    def _relevances(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P],
+                    budget: _EncodeBudget | None = None) -> list[tuple[float, tuple[GoalScore, ...]]]:
         """Per profile, the whole-text relevance and the jobmål scores of its pair.
 
         Both are functions of the two sides' texts and the models alone, so they are kept
@@ -666,22 +713,71 @@ class MatchingService:
         met. Keys are hashes, never text; a changed text is a new key, so nothing is stale.
         Values are numbers only (a jobmål is kept as its position in the citizen's list), so
         no text of an erased citizen lingers in a process's memory.
+
+        With a ``budget`` (reduced mode), a pair not in the cache whose profile's texts are
+        not stored and do not fit in what is left of the budget is scored by the lexical
+        channel alone (never cached: it is not the pair's usual score) and its id is added
+        to ``budget.unvectored``.
         """
-        if query_vector is None or self.pair_cache is None:  # no encoder: lexical only
+        if query_vector is None:  # no encoder: lexical only
             return self._score_pairs(plan, query_vector, profiles)
-        other = plan.pair(profiles[0])[1 if plan.kind == "citizen" else 0]
-        side = (self.encoder.name, self.lexical().stats_version, self.scorer.config,
-                self.goal_weight, None if self.concepts is None else self.concepts.key, plan.kind,
-                other.content_key)
-        keys = [(side, p.content_key) for p in profiles]
+        keys: list[Hashable] = []
         goal_texts = [list(plan.pair(p)[0].goal_texts) for p in profiles]
-        found = self.pair_cache.get_many(keys)
-        missing = [i for i, key in enumerate(keys) if key not in found]
-        if missing:
-            fresh = self._score_pairs(plan, query_vector, [profiles[i] for i in missing])
-            found.update(self.pair_cache.put_many((keys[i], _numbers_only(value, goal_texts[i]))
-                                                  for i, value in zip(missing, fresh)))
-        return [_with_texts(found[key], texts) for key, texts in zip(keys, goal_texts)]
+        found: dict[Hashable, tuple] = {}
+        if self.pair_cache is not None:
+            other = plan.pair(profiles[0])[1 if plan.kind == "citizen" else 0]
+            side = (self.encoder.name, self.lexical().stats_version, self.scorer.config,
+                    self.goal_weight, None if self.concepts is None else self.concepts.key, plan.kind,
+                    other.content_key)
+            keys = [(side, p.content_key) for p in profiles]
+            found = self.pair_cache.get_many(keys)
+        missing = [i for i in range(len(profiles)) if not keys or keys[i] not in found]
+        alone: dict[int, tuple[float, tuple[GoalScore, ...]]] = {}
+        if budget is not None and missing:
+            vectored = self._within_budget(plan, [profiles[i] for i in missing], budget)
+            without = [i for i, ok in zip(missing, vectored) if not ok]
+            missing = [i for i, ok in zip(missing, vectored) if ok]
+            if without:
+                budget.unvectored.update(profiles[i].id for i in without)
+                alone = dict(zip(without, self._score_pairs(plan, None, [profiles[i] for i in without])))
+        fresh = dict(zip(missing, self._score_pairs(plan, query_vector, [profiles[i] for i in missing]))) \
+            if missing else {}
+        if self.pair_cache is None:
+            return [fresh[i] if i in fresh else alone[i] for i in range(len(profiles))]
+        found.update(self.pair_cache.put_many((keys[i], _numbers_only(value, goal_texts[i]))
+                                              for i, value in fresh.items()))
+        return [alone[i] if i in alone else _with_texts(found[key], texts)
+                for i, (key, texts) in enumerate(zip(keys, goal_texts))]
+
+    def _within_budget(self, plan: _Plan[P], profiles: list[P], budget: _EncodeBudget) -> list[bool]:
+        """Per profile, whether its texts' vectors are stored or fit in ``budget`` (then
+        counted against it), in the profiles' order: the texts the pair's scoring encodes in
+        the scorer's document role (the whole text, and the jobmål of a citizen or the
+        occupation an opening's title names). One look-up in the encoder's cache (a
+        ``CachedEncoder``'s); an encoder without one has nothing stored."""
+        needs = [self._doc_texts(plan, p) for p in profiles]
+        stored: set[str] = set()
+        cache = getattr(self.encoder, "cache", None)
+        if cache is not None:
+            role = "query" if self.scorer.config.doc_role == "query" else "passage"
+            keys = {cache_key(self.encoder.name, role, t): t for texts in needs for t in texts}
+            stored = {keys[key] for key in cache.get_many(keys)}
+        planned: set[str] = set()
+        fits = []
+        for texts in needs:
+            new = set(texts) - stored - planned
+            ok = budget.take(len(new))
+            if ok:
+                planned.update(new)
+            fits.append(ok)
+        return fits
+
+    @staticmethod
+    def _doc_texts(plan: _Plan[P], profile: P) -> list[str]:
+        citizen, opening = plan.pair(profile)
+        if plan.kind == "citizen":
+            return [plan.text(profile), *citizen.goal_texts]
+        return [plan.text(profile), occupation_title(opening.title_text)]
 
     def _score_pairs(self, plan: _Plan[P], query_vector: np.ndarray | None,
                      profiles: list[P]) -> list[tuple[float, tuple[GoalScore, ...]]]:

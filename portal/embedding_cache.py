@@ -10,6 +10,12 @@ vectors in the request (``flask.g``) and writes them in a short transaction of t
 the request's app context ends, after its session is closed: the request holds no lock for
 them, and one sorted statement per batch cannot deadlock with another.
 
+A request that makes many vectors (a reduced ranking while the index is rebuilt, review BB 1)
+writes them every ``WRITE_EVERY`` as they are made, in the same short transaction of their own,
+when the request's connection holds no write lock (SQLite: no write in its transaction yet;
+PostgreSQL: the request never writes these rows itself), so a request cut short (a proxy's
+timeout, a restart) does not lose them and the next ranking does not make them again.
+
 The cache is an optimisation: a failed write is logged and the vectors are encoded again
 next time; the request's answer never depends on it.
 """
@@ -30,6 +36,10 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 _PENDING = "jobbro_embedding_cache_pending"
+_MADE = "jobbro_embedding_cache_made"
+# Vectors kept in the request before they are written at once (when that cannot wait for a
+# lock of the request's own: ``_may_write_now``).
+WRITE_EVERY = 32
 
 
 class RequestEmbeddingCache(DbEmbeddingCache):
@@ -37,8 +47,8 @@ class RequestEmbeddingCache(DbEmbeddingCache):
 
     def get_many(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         wanted = list(dict.fromkeys(keys))
-        pending = _pending().get(self.encoder_name, {})
-        found = {key: pending[key] for key in wanted if key in pending}
+        made = _made().get(self.encoder_name, {})
+        found = {key: made[key] for key in wanted if key in made}
         rest = [key for key in wanted if key not in found]
         if rest:
             found.update(super().get_many(rest))
@@ -46,10 +56,32 @@ class RequestEmbeddingCache(DbEmbeddingCache):
 
     def put_many(self, items: Mapping[str, np.ndarray]) -> None:
         _pending().setdefault(self.encoder_name, {}).update(items)
+        _made().setdefault(self.encoder_name, {}).update(items)
+        if sum(len(v) for v in _pending().values()) >= WRITE_EVERY and _may_write_now():
+            _write(g.pop(_PENDING))
 
 
 def _pending() -> dict[str, dict[str, np.ndarray]]:
     return g.setdefault(_PENDING, {})
+
+
+def _made() -> dict[str, dict[str, np.ndarray]]:
+    """Every vector this app context made (written or not): read back without the database."""
+    return g.setdefault(_MADE, {})
+
+
+def _may_write_now() -> bool:
+    """Whether a write in a transaction of its own cannot wait for a lock the request holds.
+
+    On SQLite only one connection writes at a time: once the request's transaction has
+    written, another connection's write would wait for the request's own end. PostgreSQL
+    locks rows, and the request never writes cache rows in its own transaction.
+    """
+    session = db.session()
+    if db.engine.dialect.name != "sqlite" or not session.in_transaction():
+        return True
+    dbapi = session.connection().connection.dbapi_connection
+    return dbapi is not None and not dbapi.in_transaction
 
 
 def write_pending() -> int:
@@ -62,9 +94,15 @@ def write_pending() -> int:
         The number of vectors written (0 when none were pending or the write failed).
     """
     pending = g.pop(_PENDING, None)
+    g.pop(_MADE, None)
     if not pending:
         return 0
     db.session.remove()
+    return _write(pending)
+
+
+def _write(pending: dict[str, dict[str, np.ndarray]]) -> int:
+    """Write ``pending`` in a transaction of its own; the number written (0: failed, logged)."""
     written = 0
     try:
         with Session(db.engine) as session:

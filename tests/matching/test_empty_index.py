@@ -190,7 +190,7 @@ def test_the_excluded_are_ordered_by_relevance_then_id(encoder, backend, monkeyp
     """Equal relevance: the ids decide, so the order is a pure function of the pairs."""
     opening = _hours_excluded(backend)
     service = _service(encoder, backend)
-    monkeypatch.setattr(service, "_relevances", lambda plan, vector, profiles: [(0.5, ())] * len(profiles))
+    monkeypatch.setattr(service, "_relevances", lambda plan, vector, profiles, budget=None: [(0.5, ())] * len(profiles))
     shuffled = {i: CITIZENS[i] for i in ["m3", "anna", "m9", "m1", "m0"]}
     reduced = service.rank_candidates(opening, k=0, citizens=shuffled, include_excluded=True, excluded_limit=None)
     assert [e.citizen_id for e in reduced.excluded] == ["anna", "m0", "m1", "m3", "m9"]

@@ -247,3 +247,35 @@ def test_an_administrator_is_not_told_to_rebuild_while_a_rebuild_runs(app, clien
     notice = _notice(client.get(url).get_data(as_text=True))
     assert 'data-testid="rebuild-running"' in notice and "start ikke en til" in notice
     assert "python -m indexer rebuild" not in notice
+
+
+def test_reduced_mode_without_stored_vectors_encodes_at_most_the_bound_and_says_so(
+        app, client, auth, world, monkeypatch):
+    """Review BB 1: with the backend down and no stored vector (an encoder change, a restore
+    before the first index) a ranking encoded every CV in the request; now at most the bound,
+    and the page names who was scored without their vector."""
+    import matching.service
+    from store.models.outbox import EmbeddingCacheEntry
+
+    auth.login(world["consultant"].email)
+    client.get(f"/kandidater/opslag/{world['opening']}")  # the index's statistics are read and kept
+    with app.app_context():
+        db.session.execute(db.delete(EmbeddingCacheEntry))
+        db.session.commit()
+        runtime = _runtime()
+        runtime.pairs.clear()
+    encoded: list[str] = []
+    inner = runtime.encoder.inner
+    for name in ("encode_queries", "encode_passages"):
+        original = getattr(inner, name)
+        monkeypatch.setattr(inner, name, lambda texts, original=original: (encoded.extend(texts), original(texts))[1])
+    monkeypatch.setattr(matching.service, "REDUCED_ENCODE_LIMIT", 4)
+    _down(app, monkeypatch, BackendUnavailable("connection timed out"))
+    html = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
+    query_side = 2  # the opening's own text and the occupation its title names
+    assert len(encoded) <= 4 + query_side
+    assert 'data-testid="unvectored-notice"' in html
+    # six citizens of two texts each (CV, one jobmål): two fit in the bound, four do not
+    assert "4 af borgerne er rangeret uden sprogmodellens vektor" in html
+    assert html.count('data-testid="unvectored"') == 4
+    assert "Hvert match uden den markering har den samme score" in html

@@ -64,3 +64,30 @@ def test_the_ranking_request_writes_its_new_vectors_only_after_its_own_work(app,
     cache_writes = [i for i, s in enumerate(statements) if s.startswith("INSERT INTO embedding_cache_entry")]
     assert cache_writes and min(cache_writes) > end  # nothing cached inside the request's transaction
     assert _stored(app) > before
+
+
+def test_many_new_vectors_are_written_in_batches_as_they_are_made(app, monkeypatch):
+    """A request making many vectors (reduced mode while the index is rebuilt, review BB 1)
+    stores them every WRITE_EVERY, so a request cut short does not lose them."""
+    monkeypatch.setattr(embedding_cache, "WRITE_EVERY", 3)
+    with app.app_context():
+        cache = RequestEmbeddingCache(db.session, "hashing-8")
+        cache.put_many({f"k{i}": np.ones(8, dtype=np.float32) for i in range(2)})
+        assert _stored(app) == set()  # fewer than a batch: kept for the end
+        cache.put_many({"k2": np.ones(8, dtype=np.float32)})
+        assert _stored(app) == {"k0", "k1", "k2"}  # a batch: written at once
+        assert set(cache.get_many(["k0", "k2"])) == {"k0", "k2"}
+        cache.put_many({"k3": np.ones(8, dtype=np.float32)})
+    assert _stored(app) == {"k0", "k1", "k2", "k3"}
+
+
+def test_a_batch_waits_for_the_end_when_the_request_has_written_on_sqlite(app, monkeypatch):
+    monkeypatch.setattr(embedding_cache, "WRITE_EVERY", 1)
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+        db.session.execute(sa.text("UPDATE opening SET title = title WHERE 1 = 0"))  # opens a write
+        RequestEmbeddingCache(db.session, "hashing-8").put_many({"k1": np.ones(8, dtype=np.float32)})
+        assert "k1" in embedding_cache._pending()["hashing-8"]  # not written under the request's lock
+        db.session.commit()
+    assert _stored(app) == {"k1"}
