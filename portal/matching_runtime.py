@@ -13,6 +13,12 @@ The lexical statistics last read of each index are kept in the process and in th
 cannot read an index (reduced mode) scores every pair with the same statistics as a ranking
 that can, also in a process started while the backend was down
 (``matching.index_meta.index_lexical_stats``).
+
+A search backend that fails to answer (Elasticsearch down, or hung until
+``ELASTICSEARCH_TIMEOUT``) is not asked again for ``BREAKER_SECONDS`` (:class:`BackendBreaker`):
+each call in that time fails at once, so a ranking page, which makes several calls and may
+rank twice, waits the timeout once, and the pages after it go straight to reduced mode
+(review BB 3).
 """
 from __future__ import annotations
 
@@ -26,13 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, has_request_context
+from flask import after_this_request, current_app, g, has_app_context, has_request_context
 from sqlalchemy.orm import Session
 
 from matching import concept_channel
 from matching.concept_channel import ConceptChannel
 from matching.settings import MatchingSettings, make_configured_backend, make_configured_concepts
-from matching.backends import MatchBackend
+from matching.backends import BackendUnavailable, IndexBroken, IndexMissing, MatchBackend
 from matching.cache import CachedEncoder
 from matching import language, rerank
 from matching.domain import Filters, Match, OpeningProfile, RankingWeights
@@ -56,6 +62,83 @@ _LOCK = threading.Lock()
 # A ranking waits at most this long for its turn, then goes ahead anyway (and says so in
 # the log): the turn orders the work, it must never fail a page.
 TURN_WAIT_SECONDS = 30.0
+
+
+# After a failed call, how long every call to the search backend fails at once.
+BREAKER_SECONDS = 5.0
+_FAILED_KEY = "jobbro_search_failed"  # in ``flask.g``: this request met an outage
+
+
+class BackendBreaker:
+    """The process's search backend behind a circuit breaker.
+
+    A call that raises ``BackendUnavailable`` (not an ``IndexMissing`` or ``IndexBroken``:
+    those are answers) opens the breaker: for ``open_seconds`` every call raises
+    ``BackendUnavailable`` at once, and so does every later call of the same request. Then
+    one call tries the backend again (the others still fail at once until it answers): an
+    answer closes the breaker, a failure opens it again. Anything else is the backend's own.
+    """
+
+    def __init__(self, inner: MatchBackend, open_seconds: float = BREAKER_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.inner, self.open_seconds, self._clock = inner, open_seconds, clock
+        self._lock = threading.Lock()
+        self._until = 0.0  # calls fail at once until then
+        self._failure: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if name.startswith("_") or not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            self._admit()
+            try:
+                result = value(*args, **kwargs)
+            except (IndexMissing, IndexBroken):
+                self._close()
+                raise
+            except BackendUnavailable as err:
+                self._trip(err)
+                raise
+            self._close()
+            return result
+
+        return call
+
+    @property
+    def open(self) -> bool:
+        """Whether calls fail at once now."""
+        return self._failure is not None and self._clock() < self._until
+
+    def _admit(self) -> None:
+        failed_here = has_app_context() and g.get(_FAILED_KEY)
+        with self._lock:
+            now = self._clock()
+            if self._failure is None and not failed_here:
+                return
+            if now >= self._until and self._failure is not None:
+                self._until = now + self.open_seconds  # this call tries; the others wait it out
+                if not failed_here:
+                    return
+            reason = self._failure or "an earlier call"
+        raise BackendUnavailable(f"not asked: the search backend failed moments ago ({reason})")
+
+    def _trip(self, err: BackendUnavailable) -> None:
+        if has_app_context():
+            g.setdefault(_FAILED_KEY, True)
+        with self._lock:
+            first = self._failure is None
+            self._failure, self._until = str(err), self._clock() + self.open_seconds
+        if first:
+            log.warning("search backend unavailable (%s); not asked again for %.0f s", err, self.open_seconds)
+
+    def _close(self) -> None:
+        if self._failure is None:
+            return
+        with self._lock:
+            self._failure, self._until = None, 0.0
+        log.info("search backend answers again")
 
 
 class SerialEncoder:
@@ -176,7 +259,8 @@ def _runtime() -> _Runtime:
                 settings = MatchingSettings.from_config(current_app.config, current_app.instance_path)
                 encoder = SerialEncoder(make_encoder(settings.encoder))
                 dims = encoder.dimension if settings.backend != "memory" else None
-                runtime = _Runtime(settings, encoder, make_configured_backend(settings, dims=dims),
+                backend = BackendBreaker(make_configured_backend(settings, dims=dims))
+                runtime = _Runtime(settings, encoder, backend,
                                    PairScoreCache(), make_configured_concepts(settings, encoder.name))
                 current_app.extensions[_KEY] = runtime
     return runtime
