@@ -6,7 +6,13 @@ request for access is the data controller's task, which the job centre gives its
 and DPO, not the consultant on the case. As the other exports, each needs a fresh login, and
 each reading is audited before anything is gathered (fail closed, 503): ``citizen_access_export``
 with how it was read (``html``, ``json``, ``zip``), and, since it shows the skånehensyn, a
-``read_limitations`` through the glass with the purpose »indsigt efter art. 15«.
+``read_limitations`` through the glass whose purpose is the request's reference, typed by the
+administrator (review AZ 3): »break-glass: indsigt efter art. 15, reference: <reference>«, the
+reference checked as every purpose in the log (:func:`portal.citizens.need_to_know.purpose_problem`).
+
+A GET (also of ``.json`` and ``.zip``) shows only the form asking for the reference; the page and
+the files are answers to its POST (CSRF), so a link alone never makes anyone read the data. The
+page's downloads post the same reference again, and each is logged again.
 
 - the page: readable Danish, one section after another, and printable (the menus, links and
   buttons are left out of the print, :file:`css/access-export.css`);
@@ -24,8 +30,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from flask import Response, abort, current_app, make_response, render_template, url_for
+from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from store import clock
 from store.models import Citizen
@@ -33,17 +41,35 @@ from store.models import Citizen
 from .. import audit
 from ..access import AUDIT_DOWN, admin_required, citizen_or_404
 from ..auth.sessions import confirm_first
+from ..citizens import need_to_know
+from ..citizens.forms import clean_line, no_hidden_characters, no_nul
 from ..citizens.uploads import download_name
 from ..errors import render_error
+from ..formutil import DanishForm
 from ..i18n import format_date, format_number
 from . import access_export, bp
 
-def _log(citizen: Citizen, how: str) -> None:
+# What the skånehensyn read's purpose says before the reference (``need_to_know.glass_purpose``).
+PURPOSE_START = "indsigt efter art. 15, reference: "
+MAX_REFERENCE = need_to_know.MAX_PURPOSE - len(PURPOSE_START)
+
+
+class AccessRequestForm(DanishForm):
+    """The reference of the citizen's request for access, asked before the export is made."""
+
+    reference = StringField("Anmodningens reference", filters=[clean_line], validators=[
+        DataRequired("Skriv anmodningens reference, fx journalnummeret."),
+        Length(max=MAX_REFERENCE, message=f"Skriv referencen kort: højst {MAX_REFERENCE} tegn."),
+        no_nul, no_hidden_characters])
+
+
+def _log(citizen: Citizen, how: str, reference: str) -> None:
     """Audit the export before anything is gathered. :raise 503: the log cannot be written."""
     try:
         audit.record_many_now([
             {"action": "citizen_access_export", "citizen_id": citizen.id, "purpose": how},
-            {"action": "read_limitations", "citizen_id": citizen.id, "purpose": "break-glass: indsigt efter art. 15"}])
+            {"action": "read_limitations", "citizen_id": citizen.id,
+             "purpose": need_to_know.glass_purpose(PURPOSE_START + reference)}])
     except audit.AuditWriteError as exc:
         current_app.logger.error("citizen_access_export not logged for citizen %s: %s", citizen.id, exc)
         abort(make_response(*render_error(503, AUDIT_DOWN)))
@@ -85,16 +111,35 @@ def as_table(value) -> bool:
                     for item in value for inner in item.values()))
 
 
-@bp.get("/indsigt/<int:citizen_id>")
+def _asked(citizen: Citizen) -> tuple[AccessRequestForm, str | None]:
+    """The posted form and its reference, or None when it is missing or refused (said at the field)."""
+    form = AccessRequestForm()
+    if not form.validate_on_submit():
+        return form, None
+    if problem := need_to_know.purpose_problem(form.reference.data, citizen):
+        form.reference.errors = [problem]
+        return form, None
+    return form, form.reference.data
+
+
+def _ask(citizen: Citizen, form: AccessRequestForm, status: int = 200):
+    """The form asking for the request's reference; nothing of the citizen's data."""
+    return render_template("admin/citizen_access_request.html", citizen=citizen, form=form), status
+
+
+@bp.route("/indsigt/<int:citizen_id>", methods=["GET", "POST"])
 @admin_required
 def citizen_access(citizen_id: int):
-    """The export as a page."""
+    """GET: the form asking for the request's reference. POST: the export as a page."""
     citizen, stale = _ready(citizen_id)
     if stale:
         return stale
-    _log(citizen, "html")
+    form, reference = _asked(citizen) if _posted() else (AccessRequestForm(formdata=None), None)
+    if reference is None:
+        return _ask(citizen, form, 400 if _posted() else 200)
+    _log(citizen, "html", reference)
     return render_template("admin/citizen_access.html", citizen=citizen, sections=_sections(citizen), shown=shown,
-                           as_table=as_table)
+                           as_table=as_table, reference=reference)
 
 
 def _download(body: bytes | str, mimetype: str, name: str) -> Response:
@@ -102,26 +147,45 @@ def _download(body: bytes | str, mimetype: str, name: str) -> Response:
                                                       "Cache-Control": "no-store"})
 
 
-@bp.get("/indsigt/<int:citizen_id>.json")
-@admin_required
-def citizen_access_json(citizen_id: int):
-    """The export as one JSON file."""
+def _file_asked(citizen_id: int) -> tuple[Citizen | None, str | None, Response | tuple | None]:
+    """A file's POST: the citizen and the reference, or the answer instead (the confirmation's
+    redirect, the form again with the refusal); a GET goes to the form."""
+    if not _posted():
+        return None, None, redirect(url_for(".citizen_access", citizen_id=citizen_id))
     citizen, stale = _ready(citizen_id)
     if stale:
-        return stale
-    _log(citizen, "json")
+        return None, None, stale
+    form, reference = _asked(citizen)
+    if reference is None:
+        return None, None, _ask(citizen, form, 400)
+    return citizen, reference, None
+
+
+def _posted() -> bool:
+    return request.method == "POST"
+
+
+@bp.route("/indsigt/<int:citizen_id>.json", methods=["GET", "POST"])
+@admin_required
+def citizen_access_json(citizen_id: int):
+    """The export as one JSON file (POST with the reference; a GET goes to the form)."""
+    citizen, reference, answer = _file_asked(citizen_id)
+    if answer is not None:
+        return answer
+    _log(citizen, "json", reference)
     return _download(access_export.as_json(_sections(citizen)), "application/json",
                      f"indsigt-borger-{citizen.id}-{clock.today().isoformat()}.json")
 
 
-@bp.get("/indsigt/<int:citizen_id>.zip")
+@bp.route("/indsigt/<int:citizen_id>.zip", methods=["GET", "POST"])
 @admin_required
 def citizen_access_zip(citizen_id: int):
-    """The JSON and every stored CV file in one ZIP file."""
-    citizen, stale = _ready(citizen_id)
-    if stale:
-        return stale
-    _log(citizen, "zip")
+    """The JSON and every stored CV file in one ZIP file (POST with the reference; a GET goes
+    to the form)."""
+    citizen, reference, answer = _file_asked(citizen_id)
+    if answer is not None:
+        return answer
+    _log(citizen, "zip", reference)
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

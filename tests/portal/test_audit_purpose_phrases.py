@@ -33,6 +33,7 @@ NOT_FROM_THE_CODE = {
     "portal/admin/rules.py:_show_or_save": "written in Danish by portal.eligibility.save_table",
     "portal/citizens/case.py:_case_changed": "a closing reason, or a note typed by a person (FREE_TEXT_ACTIONS)",
     "portal/citizens/routes_cv.py:_limitations_page": "portal.citizens.need_to_know's purposes, typed in part",
+    "portal/admin/citizen_access.py:_log": "the art. 15 request's reference, typed (read_limitations: FREE_TEXT_ACTIONS)",
     "portal/citizens/routes_cv.py:assign": "need_to_know.glass_purpose: typed by a person (FREE_TEXT_ACTIONS)",
     "portal/privacy.py:erase_citizen": "typed by a person (FREE_TEXT_ACTIONS)",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 import zipfile
 from datetime import date, datetime, timedelta, timezone
@@ -88,6 +89,16 @@ def world(app, make_user):
         return {"citizen": citizen.id, "consultant": consultant, "company": company, "cv_old": citizen.cv_documents[0].id}
 
 
+REFERENCE = "J.nr. 27.10.00-G01-7-26"  # the request for access, as the administrator types it (review AZ 3)
+
+
+def _export(client, citizen_id: int, suffix: str = "", reference: str = REFERENCE):
+    """The export as the form posts it, with the request's reference (a plain GET shows the form only)."""
+    page = client.get(f"/admin/indsigt/{citizen_id}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post(f"/admin/indsigt/{citizen_id}{suffix}", data={"csrf_token": csrf, "reference": reference})
+
+
 def _events(app, action: str) -> list[AuditEvent]:
     with app.app_context():
         return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
@@ -95,7 +106,7 @@ def _events(app, action: str) -> list[AuditEvent]:
 
 def test_the_page_has_every_section_with_the_citizens_data(app, client, auth, admin, world):
     auth.login(admin.email)
-    response = client.get(f"/admin/indsigt/{world['citizen']}")
+    response = _export(client, world['citizen'])
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     sections = {key: html.split(f'data-testid="access-section-{key}"')[1].split("</section>")[0]
@@ -125,7 +136,7 @@ def test_the_page_has_every_section_with_the_citizens_data(app, client, auth, ad
 
 def test_the_json_and_zip_hold_the_same_data_and_the_cv_files(app, client, auth, admin, world):
     auth.login(admin.email)
-    response = client.get(f"/admin/indsigt/{world['citizen']}.json")
+    response = _export(client, world['citizen'], ".json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Cache-Control"] == "no-store" and "attachment" in response.headers["Content-Disposition"]
     document = json.loads(response.get_data(as_text=True))
@@ -133,7 +144,7 @@ def test_the_json_and_zip_hold_the_same_data_and_the_cv_files(app, client, auth,
     assert [cv["CV nr."] for cv in document["cv"]["indhold"]][0] == world["cv_old"]
     assert document["forslag"]["indhold"][0]["Begrundelse"] == MARKERS["begrundelse"]
     assert document["forloeb"]["indhold"][0]["Timer"][0]["Timer"] == 37.5
-    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/indsigt/{world['citizen']}.zip").data))
+    archive = zipfile.ZipFile(io.BytesIO(_export(client, world['citizen'], ".zip").data))
     assert sorted(archive.namelist()) == ["cv/%d-gammel.txt" % world["cv_old"], "indsigt.json"]
     assert b"Fil-indhold-Oter" in archive.read("cv/%d-gammel.txt" % world["cv_old"])
     assert json.loads(archive.read("indsigt.json"))["hotline"]["indhold"][0]["Emne"] == MARKERS["hotline"]
@@ -154,7 +165,7 @@ def test_the_zip_names_the_cv_files_as_the_cv_page_downloads_them(app, client, a
         db.session.commit()
         danish_id, sneaky_id = danish.id, sneaky.id
     auth.login(admin.email)
-    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/indsigt/{world['citizen']}.zip").data))
+    archive = zipfile.ZipFile(io.BytesIO(_export(client, world['citizen'], ".zip").data))
     assert sorted(archive.namelist()) == sorted([f"cv/{world['cv_old']}-gammel.txt", f"cv/{danish_id}-Søren Ærø CV.txt",
                                                  f"cv/{sneaky_id}-Åse CV.txt", "indsigt.json"])
     assert archive.read(f"cv/{danish_id}-Søren Ærø CV.txt") == b"Fil-indhold-Aal"
@@ -164,12 +175,12 @@ def test_the_zip_names_the_cv_files_as_the_cv_page_downloads_them(app, client, a
 def test_each_export_is_audited_with_the_skaanehensyn_read(app, client, auth, admin, world):
     auth.login(admin.email)
     for suffix in ("", ".json", ".zip"):
-        assert client.get(f"/admin/indsigt/{world['citizen']}{suffix}").status_code == 200
+        assert _export(client, world["citizen"], suffix).status_code == 200
     exports = _events(app, "citizen_access_export")
     assert [(e.purpose, e.citizen_id, e.user_id) for e in exports] == [
         (how, world["citizen"], admin.id) for how in ("html", "json", "zip")]
     glass = _events(app, "read_limitations")
-    assert [e.purpose for e in glass] == ["break-glass: indsigt efter art. 15"] * 3
+    assert [e.purpose for e in glass] == [f"break-glass: indsigt efter art. 15, reference: {REFERENCE}"] * 3
     # the log's viewer reads them in Danish
     html = client.get(f"/admin/adgangslog?borger={world['citizen']}").get_data(as_text=True)
     assert "Udtræk til indsigt (art. 15)" in html and "hentet som ZIP-fil med CV-filer" in html
@@ -183,7 +194,7 @@ def test_nothing_is_shown_when_the_export_cannot_be_logged(app, client, auth, ad
 
     monkeypatch.setattr(audit, "record_many_now", broken)
     for suffix in ("", ".json", ".zip"):
-        response = client.get(f"/admin/indsigt/{world['citizen']}{suffix}")
+        response = _export(client, world["citizen"], suffix)
         assert response.status_code == 503 and MARKERS["profil"].encode() not in response.data
 
 
@@ -193,8 +204,12 @@ def test_only_administrators_make_the_export(app, client, auth, make_user, world
     answering a request for access is the controller's task (administrators and the DPO)."""
     user = world["consultant"] if role == "consultant" else world["company"]
     auth.login(user.email)
+    csrf = auth.csrf_token("/borgere/")
     for suffix in ("", ".json", ".zip"):
         response = client.get(f"/admin/indsigt/{world['citizen']}{suffix}")
+        assert response.status_code == 403 and MARKERS["profil"].encode() not in response.data
+        response = client.post(f"/admin/indsigt/{world['citizen']}{suffix}", data={"csrf_token": csrf,
+                                                                                    "reference": REFERENCE})
         assert response.status_code == 403 and MARKERS["profil"].encode() not in response.data
     assert not _events(app, "citizen_access_export")
     assert 'data-testid="access-export-link"' not in client.get(f"/borgere/{world['citizen']}").get_data(as_text=True)
@@ -203,9 +218,11 @@ def test_only_administrators_make_the_export(app, client, auth, make_user, world
 @pytest.mark.parametrize("suffix", ["", ".json", ".zip"])
 def test_a_stale_login_confirms_the_password_first(app, client, auth, admin, world, suffix):
     auth.login(admin.email)
+    csrf = auth.csrf_token("/admin/users")
     with client.session_transaction() as session:
         session["_fresh"] = False
-    response = client.get(f"/admin/indsigt/{world['citizen']}{suffix}")
+    response = client.post(f"/admin/indsigt/{world['citizen']}{suffix}", data={"csrf_token": csrf,
+                                                                                "reference": REFERENCE})
     assert response.status_code == 302 and "/auth/confirm" in response.headers["Location"]
     assert not _events(app, "citizen_access_export")
 
@@ -235,7 +252,7 @@ def test_a_citizen_with_nothing_yet_still_gets_every_section(app, client, auth, 
         db.session.commit()
         citizen_id = citizen.id
     auth.login(admin.email)
-    html = client.get(f"/admin/indsigt/{citizen_id}").get_data(as_text=True)
+    html = _export(client, citizen_id).get_data(as_text=True)
     assert html.count('data-testid="access-section-') == 12 and "Ingen." in html
 
 
@@ -243,7 +260,7 @@ def test_plain_records_are_tables_and_a_restriction_shows_as_not_seen(app, clien
     """The access log's rows read as a table; a restricted citizen's name is hidden from every
     company, so »Ser virksomheden det nu« says no although the consent is in force."""
     auth.login(admin.email)
-    html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
+    html = _export(client, world['citizen']).get_data(as_text=True)
     log = html.split('data-testid="access-section-adgangslog"')[1].split("</section>")[0]
     assert "<table" in log and '<th scope="col">Formål og detaljer</th>' in log
     shared = html.split('data-testid="access-section-delt"')[1].split("</section>")[0]
@@ -251,7 +268,7 @@ def test_plain_records_are_tables_and_a_restriction_shows_as_not_seen(app, clien
     with app.app_context():
         db.session.get(Citizen, world["citizen"]).restricted = True
         db.session.commit()
-    html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
+    html = _export(client, world['citizen']).get_data(as_text=True)
     shared = html.split('data-testid="access-section-delt"')[1].split("</section>")[0]
     assert "<dt>Ser virksomheden det nu</dt><dd><span class=\"jobbro-wrap jobbro-access-text\">Nej</span>" in shared
 
@@ -266,7 +283,7 @@ def test_a_success_story_about_the_placement_is_in_the_export(app, client, auth,
                                     author_id=world["consultant"].id, consent_confirmed=True))
         db.session.commit()
     auth.login(admin.email)
-    html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
+    html = _export(client, world['citizen']).get_data(as_text=True)
     section = html.split('data-testid="access-section-forloeb"')[1].split("</section>")[0]
     assert "Historie-Tekst-Egern" in section and "Offentliggjort" in section
 
@@ -285,10 +302,10 @@ def test_a_hotline_request_without_a_placement_that_names_the_citizen_is_in_the_
             db.session.add(request)
         db.session.commit()
     auth.login(admin.email)
-    rows = json.loads(client.get(f"/admin/indsigt/{world['citizen']}.json").get_data(as_text=True))["hotline"]["indhold"]
+    rows = json.loads(_export(client, world['citizen'], ".json").get_data(as_text=True))["hotline"]["indhold"]
     assert [(row["Emne"], row["Om borgeren"], row["Forløb nr."] is None) for row in rows] == [
         (MARKERS["hotline"], "Om borgerens forløb", False), ("Spørgsmål om en kandidat", "Nævner borgeren", True)]
-    html = client.get(f"/admin/indsigt/{world['citizen']}").get_data(as_text=True)
+    html = _export(client, world['citizen']).get_data(as_text=True)
     section = html.split('data-testid="access-section-hotline"')[1].split("</section>")[0]
     assert "Ring 12 34 56 78." in section and "Nævner borgeren" in section and "fakturaen" not in section
 
@@ -307,7 +324,7 @@ def test_what_the_company_got_stays_listed_after_the_consent_is_withdrawn(app, c
     auth.login(admin.email)
 
     def shared() -> dict:
-        document = json.loads(client.get(f"/admin/indsigt/{world['citizen']}.json").get_data(as_text=True))
+        document = json.loads(_export(client, world['citizen'], ".json").get_data(as_text=True))
         [row] = document["delt"]["indhold"]
         return row
 
@@ -320,3 +337,49 @@ def test_what_the_company_got_stays_listed_after_the_consent_is_withdrawn(app, c
     row = shared()
     assert row["Hvad"] == "Navn, profil"
     assert row["Kontaktoplysninger"].startswith("Ikke registreret: navnet blev delt, før jobcentret registrerede")
+
+
+# --- review AZ 3: the request's reference first, as the purpose of the read ------------------------
+
+def test_a_plain_get_shows_only_the_form_asking_for_the_reference(app, client, auth, admin, world):
+    auth.login(admin.email)
+    page = client.get(f"/admin/indsigt/{world['citizen']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="access-request-form"' in html
+    assert "Anmodningens reference" in html and 'method="post"' in html
+    for marker in (MARKERS["profil"], MARKERS["skaanehensyn"], MARKERS["jobmaal"]):
+        assert marker not in html
+    for suffix in (".json", ".zip"):  # a link to a file only leads to the form
+        response = client.get(f"/admin/indsigt/{world['citizen']}{suffix}")
+        assert response.status_code == 302 and response.headers["Location"] == f"/admin/indsigt/{world['citizen']}"
+    assert not _events(app, "citizen_access_export") and not _events(app, "read_limitations")
+
+
+@pytest.mark.parametrize("reference", ["", "  ", "cpr 010190-1234", MARKERS["profil"], "x" * 200])
+@pytest.mark.parametrize("suffix", ["", ".json", ".zip"])
+def test_without_a_reference_the_log_may_keep_nothing_is_read(app, client, auth, admin, world, reference, suffix):
+    auth.login(admin.email)
+    response = _export(client, world["citizen"], suffix, reference=reference)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="reference-error"' in html
+    assert MARKERS["skaanehensyn"] not in html and response.mimetype == "text/html"
+    assert not _events(app, "citizen_access_export") and not _events(app, "read_limitations")
+
+
+def test_a_post_without_csrf_reads_nothing(app, client, auth, admin, world):
+    auth.login(admin.email)
+    response = client.post(f"/admin/indsigt/{world['citizen']}", data={"reference": REFERENCE})
+    assert response.status_code == 400 and MARKERS["skaanehensyn"].encode() not in response.data
+    assert not _events(app, "citizen_access_export")
+
+
+def test_the_page_names_the_reference_and_its_downloads_post_it_again(app, client, auth, admin, world):
+    auth.login(admin.email)
+    html = _export(client, world["citizen"]).get_data(as_text=True)
+    assert f'data-testid="access-reference">Anmodningens reference: {REFERENCE}<' in html
+    downloads = html.split('data-testid="access-downloads"')[1].split("</div>")[0]
+    assert f'<input type="hidden" name="reference" value="{REFERENCE}">' in downloads
+    assert f'action="/admin/indsigt/{world["citizen"]}.json"' in downloads
+    assert f'formaction="/admin/indsigt/{world["citizen"]}.zip"' in downloads
+    log = client.get(f"/admin/adgangslog?borger={world['citizen']}").get_data(as_text=True)
+    assert f"nødadgang: indsigt efter art. 15, reference: {REFERENCE}" in log

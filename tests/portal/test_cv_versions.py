@@ -170,7 +170,9 @@ def test_a_shorter_keep_time_deletes_sooner_and_the_setting_is_checked(app, runn
 
 def test_the_access_export_lists_every_version_with_its_deletion_day(app, client, auth, make_user, world):
     auth.login(make_user("admin", email="admin@jc.dk").email)
-    html = client.get(f"/admin/indsigt/{world['a']}").get_data(as_text=True)
+    csrf = auth.csrf_token(f"/admin/indsigt/{world['a']}")  # the form asking for the request's reference (review AZ 3)
+    html = client.post(f"/admin/indsigt/{world['a']}", data={"csrf_token": csrf, "reference": "J.nr. 7"}).get_data(
+        as_text=True)
     section = html.split('data-testid="access-section-cv"')[1].split("</section>")[0]
     assert "Anna A CV nummer 0" in section and "slettes senest 01.12.2026" in section
     assert "slettes ved jobcentrets næste daglige oprydning" in section  # v0, due since 31.10
