@@ -11,6 +11,11 @@
   corrupt file), "missing" (no index: never built, or its data lost) or "empty" (no documents
   of a kind the database has rows for). The last three need a rebuild (the worker's index
   check or ``python -m indexer rebuild``), which a restart would not do, so they fail no probe.
+
+  A search backend that hangs is waited for once per probe, at most ``ELASTICSEARCH_TIMEOUT``:
+  the first kind found "unavailable" is the answer (nothing is worse), and the backend's
+  circuit breaker (``matching_runtime.BackendBreaker``) answers the probes of the next few
+  seconds at once. docker-compose's healthcheck timeout is above that wait (review BB 2).
 """
 from __future__ import annotations
 
@@ -27,11 +32,16 @@ _SEARCH_ORDER = ("unavailable", "broken", "missing", "empty")
 
 
 def search_state() -> str:
-    """"ok", or the worst of the two kinds' index states (``_SEARCH_ORDER``)."""
+    """"ok", or the worst of the two kinds' index states (``_SEARCH_ORDER``); the other kind
+    is not asked once one cannot be reached (one wait for a hung backend, never two)."""
     backend = matching_service().backend
-    states = [index_state(db.session, backend, kind, compare=False) for kind in ("citizen", "opening")]
-    # An unreadable index is "unavailable" to the index state; it is no outage to wait out.
-    found = {"broken" if s.broken else s.status for s in states}
+    found: set[str] = set()
+    for kind in ("citizen", "opening"):
+        state = index_state(db.session, backend, kind, compare=False)
+        # An unreadable index is "unavailable" to the index state; it is no outage to wait out.
+        found.add("broken" if state.broken else state.status)
+        if "unavailable" in found:
+            break
     return next((state for state in _SEARCH_ORDER if state in found), "ok")
 
 

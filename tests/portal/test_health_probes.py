@@ -83,3 +83,52 @@ def test_a_database_that_cannot_be_reached_is_not_ready_but_alive(tmp_path):
     assert ready.get_json()["status"] == "database unavailable"
     page = client.get("/auth/login")  # a page still says "prøv igen", in HTML
     assert page.status_code == 503 and "text/html" in page.content_type
+
+
+def test_a_hung_search_backend_is_waited_for_once_per_probe_and_not_on_the_next_ones(app, client, monkeypatch):
+    """Review BB 2: /readyz asked both kinds in turn, each waiting ELASTICSEARCH_TIMEOUT, so a
+    hung Elasticsearch made the probe slower than compose's healthcheck allows. Counted."""
+    from matching.backends import BackendUnavailable
+
+    calls: list[str] = []
+
+    def hung(kind):
+        calls.append(kind)
+        raise BackendUnavailable("Connection timed out")
+
+    backend = _backend(app)
+    monkeypatch.setattr(backend.inner, "count", hung)  # behind the portal's circuit breaker
+    assert client.get("/readyz").get_json()["search"] == "unavailable"
+    assert calls == ["citizen"]  # one wait, not one per kind
+    for _ in range(3):  # the next probes: the breaker answers at once
+        assert client.get("/readyz").get_json()["search"] == "unavailable"
+    assert calls == ["citizen"]
+
+
+def test_the_probe_asks_no_second_kind_once_one_cannot_be_reached(app, client, monkeypatch):
+    from matching.backends import BackendUnavailable
+
+    calls: list[str] = []
+
+    def hung(kind):
+        calls.append(kind)
+        raise BackendUnavailable("Connection timed out")
+
+    monkeypatch.setattr(_backend(app), "count", hung)  # in front of the breaker: the probe's own order
+    for _ in range(2):
+        assert client.get("/readyz").get_json()["search"] == "unavailable"
+    assert calls == ["citizen", "citizen"]
+
+
+def test_compose_probes_readyz_with_a_timeout_above_one_search_wait():
+    from pathlib import Path
+
+    import yaml
+
+    from matching.settings import MatchingSettings
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+    check = compose["services"]["portal"]["healthcheck"]
+    assert "/readyz" in " ".join(check["test"])
+    timeout = float(check["timeout"].rstrip("s"))
+    assert timeout >= 2 * MatchingSettings.timeout + 2  # one search wait, the database, headroom
