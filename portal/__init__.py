@@ -79,8 +79,15 @@ def register_extensions(app: Flask) -> None:
     from . import database, embedding_cache, i18n, privacy, request_log, schema
     from .extensions import csrf, db, login_manager, migrate
 
+    import sqlalchemy as sa
+
     i18n.init_app(app)
-    db.init_app(app)
+    try:
+        db.init_app(app)
+    except (ImportError, sa.exc.NoSuchModuleError, sa.exc.ArgumentError) as err:  # review BB 4
+        from .errors import DatabaseSettingError, database_problem
+
+        raise DatabaseSettingError(database_problem(err, app.config.get("SQLALCHEMY_DATABASE_URI"))) from None
     database.init_app(app)
     embedding_cache.init_app(app)
     request_log.init_app(app)  # no query string in a request log line (review AU 7)

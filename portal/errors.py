@@ -1,12 +1,18 @@
 """Error pages in the portal's look (and JSON for API clients)."""
 from __future__ import annotations
 
+import re
 import sqlite3
+import threading
+import time
 
+import click
 import sqlalchemy as sa
 from flask import Flask, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from store.settings import ConfigError
 
 from . import audit
 from .extensions import db
@@ -51,6 +57,106 @@ def is_transient(error: Exception) -> bool:
         message = str(error.orig).lower()
         return "locked" in message or "busy" in message
     return True
+
+
+class DatabaseSettingError(ConfigError, click.ClickException):
+    """``DATABASE_URL`` cannot be used (no driver for its scheme, unreadable, or the database
+    does not answer): a start-up command prints the one line, no traceback (click's "Error:")."""
+
+    def __init__(self, message: str) -> None:
+        ConfigError.__init__(self, message)
+        click.ClickException.__init__(self, message)
+
+
+_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s]*:)[^@\s]*@")
+_PASSWORD_FIELD = re.compile(r"(password\s*=\s*)('[^']*'|\"[^\"]*\"|\S+)", re.IGNORECASE)
+
+
+def safe_url(url: object) -> str:
+    """A database URL with its password replaced by ``***``."""
+    try:
+        return sa.engine.make_url(str(url)).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError, TypeError):
+        return _URL_PASSWORD.sub(r"\1***@", str(url))
+
+
+def driver_message(error: BaseException, url: object = None) -> str:
+    """The driver's own message on one line (its first lines joined), with the password of
+    ``url`` (and any ``user:password@`` or ``password=`` in it) removed."""
+    orig = getattr(error, "orig", None) or error
+    text = " ".join(line.strip() for line in str(orig).splitlines() if line.strip())
+    password = None
+    if url is not None:
+        try:
+            password = sa.engine.make_url(str(url)).password
+        except (sa.exc.ArgumentError, ValueError, TypeError):
+            password = None
+    if password:
+        text = text.replace(str(password), "***")
+    text = _PASSWORD_FIELD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+    return f"{type(orig).__name__}: {text}" if text else type(orig).__name__
+
+
+def database_problem(error: BaseException, url: object) -> str:
+    """One line saying why ``DATABASE_URL`` cannot be used, password removed."""
+    where = safe_url(url)
+    if isinstance(error, (ModuleNotFoundError, sa.exc.NoSuchModuleError)):
+        scheme = where.split(":", 1)[0]
+        return (f"DATABASE_URL {where}: no database driver for {scheme!r} ({driver_message(error, url)}); "
+                "Jobbro runs on postgresql://... or sqlite:///...")
+    if isinstance(error, sa.exc.ArgumentError):
+        return f"DATABASE_URL cannot be read ({driver_message(error, url)})"
+    return f"the database of DATABASE_URL {where} cannot be used: {driver_message(error, url)}"
+
+
+# Once per outage: the driver's message is logged when it differs from the last one logged, or
+# that one is older than this (a request logs only a short line otherwise).
+FAULT_LOG_SECONDS = 600.0
+_fault_lock = threading.Lock()
+_last_fault: dict[str, object] = {"message": None, "at": 0.0}
+
+
+def log_database_fault(app: Flask, error: BaseException) -> bool:
+    """Log the driver's message of a database that cannot be used, once per outage (a new
+    message, or ``FAULT_LOG_SECONDS`` after the last), password removed. True when logged."""
+    message = database_problem(error, app.config.get("SQLALCHEMY_DATABASE_URI"))
+    now = time.monotonic()
+    with _fault_lock:
+        if message == _last_fault["message"] and now - float(_last_fault["at"]) < FAULT_LOG_SECONDS:
+            return False
+        _last_fault.update(message=message, at=now)
+    app.logger.error("%s", message)
+    return True
+
+
+def database_recovered() -> None:
+    """The database answers again: the next fault is a new outage, logged in full."""
+    with _fault_lock:
+        _last_fault.update(message=None, at=0.0)
+
+
+def _one_line_database_errors(app: Flask) -> None:
+    """Flask commands (``setup``, ``create-admin``, ...) fail with one line, not a traceback,
+    when the database of ``DATABASE_URL`` cannot be reached or has no driver (review BB 4)."""
+    lookup = app.cli.get_command
+
+    def get_command(ctx: click.Context, name: str):
+        command = lookup(ctx, name)
+        if command is None or getattr(command, "_jobbro_database_errors", False):
+            return command
+        invoke = command.invoke
+
+        def invoke_one_line(sub_ctx: click.Context):
+            try:
+                return invoke(sub_ctx)
+            except (sa.exc.OperationalError, sa.exc.NoSuchModuleError, sa.exc.ArgumentError) as err:
+                raise DatabaseSettingError(database_problem(err, app.config.get("SQLALCHEMY_DATABASE_URI"))) from None
+
+        command.invoke = invoke_one_line
+        command._jobbro_database_errors = True
+        return command
+
+    app.cli.get_command = get_command
 
 
 def render_error(status: int, message: str | None = None):
@@ -123,6 +229,8 @@ def _form_not_sent_page():
 
 
 def init_app(app: Flask) -> None:
+    _one_line_database_errors(app)
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         db.session.rollback()
@@ -168,6 +276,7 @@ def init_app(app: Flask) -> None:
         route = request.url_rule.rule if request.url_rule is not None else "(no route)"
         app.logger.warning("database unavailable for %s %s: %s", request.method, route,
                            type(getattr(error, "orig", error)).__name__)
+        log_database_fault(app, error)  # the driver's reason, once per outage
         response = render_error(503, DATABASE_BUSY)
         if isinstance(response, tuple):
             body, status = response

@@ -20,9 +20,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from store.index_status import index_state
 
+from ..errors import database_recovered, log_database_fault
 from ..extensions import db
 from ..matching_runtime import matching_service
 from . import bp
@@ -56,5 +58,7 @@ def readyz():
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as exc:
         db.session.rollback()
+        log_database_fault(current_app, exc)  # the driver's reason, once per outage (review BB 4)
         return {"status": "database unavailable", "database": type(getattr(exc, "orig", exc)).__name__}, 503
+    database_recovered()
     return {"status": "ok", "database": "ok", "search": search_state()}
