@@ -13,11 +13,16 @@ from ..extensions import db
 from ..formutil import choices
 from ..notifications import assigned
 from ..errors import render_error
+from matching.redact import redact_cpr
 from store import clock
 from store.models import Citizen, CvDocument, User
 from . import bp, conflicts, cv_sharing, cv_versions, need_to_know, queries, service, uploads
 from .forms import MAX_CV_CHARS, AssignForm, CvTextForm, CvUploadForm, LimitationsForm
 from .pages import commit_or_flash, commit_or_refuse, posted_version
+
+# The citizen overview's CV excerpt shows no CPR number typed into the CV (review AZ, observation):
+# every consultant sees the overview, and the number is no one's work there (the file has it).
+bp.add_app_template_filter(redact_cpr, "no_cpr")
 
 
 def _render_cv(citizen, upload_form, text_form):

@@ -151,3 +151,15 @@ def test_outside_the_case_saving_no_change_needs_no_purpose(app, client, auth, m
     response = client.post(f"/borgere/{cid}/sagsbehandlere", data={
         "csrf_token": csrf(auth), "vk_id": vk.id, "adviser_id": adviser.id})
     assert response.status_code == 302 and _events(app, cid, "caseworkers_break_glass") == []
+
+
+def test_the_overviews_cv_excerpt_shows_no_cpr_number(app, client, auth, make_user):
+    """Review AZ (observation): every consultant sees the citizen overview; a CPR number typed into
+    the CV is shown there as »[cpr]«, also when it sits at the excerpt's end."""
+    me = make_user("consultant")
+    cid = make_citizen(app, cv_text="CPR: 010190-1234. Lagerarbejde i 5 år. " + "Truck " * 92 + "0101901234 slut")
+    auth.login(me.email)
+    html = client.get(f"/borgere/{cid}").get_data(as_text=True)
+    excerpt = html.split('data-testid="cv-excerpt"')[1].split("</blockquote>")[0]
+    assert "[cpr]. Lagerarbejde i 5 år." in excerpt
+    assert "010190" not in excerpt and "1234" not in excerpt and "0101901" not in excerpt
