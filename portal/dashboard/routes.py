@@ -81,8 +81,9 @@ def index():
     """
     form, scope, as_of = _filters()
     facts = load_facts(db.session, scope)
-    # the months offered, the chosen one among them measured on as_of; final months frozen
-    points, chosen, frozen, kept_ids = snapshots.trend_with_ids(db.session, facts, scope, as_of, clock.today())
+    # the months offered, the chosen one among them measured on as_of; final months frozen (on the
+    # form's day: the picker's months and the trend's are the same ones, also across midnight)
+    points, chosen, frozen, kept_ids = snapshots.trend_with_ids(db.session, facts, scope, as_of, form.today)
     db.session.commit()  # keeps the figures of final months computed now
     metrics = list(chosen.metrics.values())
     # A frozen figure computed under an earlier definition: the figure by today's definition too.
@@ -366,7 +367,7 @@ def export():
     _offered_month_only(form)
     facts = load_facts(db.session, scope)
     # the page's trend and cards, read as the page reads them (review BA 5: the CSV is the screen)
-    points, chosen, _frozen, _ids = snapshots.trend_with_ids(db.session, facts, scope, as_of, clock.today())
+    points, chosen, _frozen, _ids = snapshots.trend_with_ids(db.session, facts, scope, as_of, form.today)
     db.session.commit()
     metrics = list(chosen.metrics.values())
     now = {m.key: m for m in compute_all(facts, as_of)} if any(map(redefined, metrics)) else {}

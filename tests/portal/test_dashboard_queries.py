@@ -124,7 +124,7 @@ def add_world(app, staff: dict, citizens: int, seed: int) -> None:
 
 def add_edges(staff: dict, companies: list[int], seed: int) -> None:
     """Citizens whose case closes, whose CV is stored and whose placement starts or ends exactly on
-    a measured day (or the first day of its 12-month window)."""
+    a measured day (or the same day a year back, or the first day of its 12-month window, the day after)."""
     for k in range(3):
         day = month_end(add_months(AS_OF, -k))
         window = add_months(day, -12)
@@ -140,6 +140,9 @@ def add_edges(staff: dict, companies: list[int], seed: int) -> None:
             db.session.add_all([
                 Placement(citizen_id=citizen.id, company_id=companies[0], kind="virksomhedspraktik",
                           start_date=window - timedelta(days=30), end_date=window, end_reason="ordinaert_job"),
+                Placement(citizen_id=citizen.id, company_id=companies[1], kind="virksomhedspraktik",
+                          start_date=window - timedelta(days=20), end_date=window + timedelta(days=1),
+                          end_reason="uddannelse"),  # the window's first day (review BA 1)
                 Placement(citizen_id=citizen.id, company_id=companies[1], kind="loentilskud",
                           start_date=day, end_date=day + timedelta(days=1) if closed else None)])
 
@@ -150,7 +153,9 @@ def _local(moment: datetime) -> date:
 
 def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
     """Every figure on ``as_of``, counted citizen by citizen from ORM rows (the metrics' definitions)."""
-    first, month_first = add_months(as_of, -12), as_of.replace(day=1)
+    # the 12 months up to as_of: from the day after the same day a year back (review BA 1); a case
+    # started by that same day is 12 months old
+    first, case_age, month_first = add_months(as_of + timedelta(days=1), -12), add_months(as_of, -12), as_of.replace(day=1)
     low_month = add_months(month_first, -11)
     citizens = session.scalars(sa.select(Citizen).where(scope.citizen_clause())).all()
     ids = {c.id for c in citizens}
@@ -163,7 +168,7 @@ def recount(session, as_of: date, scope: Scope) -> dict[str, tuple]:
     def overlaps(p, a, b):
         return p.start_date <= b and (p.end_date is None or p.end_date >= a)
 
-    focus = [c for c in citizens if is_open(c) and c.case_start <= first]
+    focus = [c for c in citizens if is_open(c) and c.case_start <= case_age]
     focus_met = 0
     for c in focus:
         placed = any(p.kind in COMPANY_BASED and overlaps(p, first, as_of) for p in placements if p.citizen_id == c.id)
@@ -246,7 +251,7 @@ def test_savings_count_each_citizens_first_outcome_once(app, staff):
         estimate = compute_savings(load_facts(db.session, Scope()), AS_OF)
         first: dict[int, tuple[date, str, str, date | None]] = {}
         for p in db.session.scalars(sa.select(Placement).order_by(Placement.end_date, Placement.id)):
-            if p.end_reason in SUCCESS_END_REASONS and p.end_date and add_months(AS_OF, -12) <= p.end_date <= AS_OF:
+            if p.end_reason in SUCCESS_END_REASONS and p.end_date and add_months(AS_OF + timedelta(days=1), -12) <= p.end_date <= AS_OF:
                 first.setdefault(p.citizen_id, (p.end_date, p.end_reason, p.citizen.benefit_group, p.citizen.case_closed))
     # A citizen whose case is open on AS_OF is still on benefit: left out (review F 5).
     counted = {c: v for c, v in first.items() if v[3] is not None and v[3] <= AS_OF}
