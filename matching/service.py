@@ -51,10 +51,11 @@ GOOD_MATCH_THRESHOLD = 0.40
 # Retrieval radius when nothing narrower is known; the per-citizen commute limit is then
 # enforced by ranking (it differs per citizen, so it is not a single backend filter).
 MAX_RETRIEVAL_KM = 100.0
-# Most texts a ranking in reduced mode encodes that no cache holds (``reduced_encode_limit``):
-# on a loaded 2-core host e5 encodes a CV in about 0.1-1 s, so a page stays well under a proxy's
-# 60 s while the index is rebuilt (review BB 1: unbounded, a page ran for more than 17 minutes).
-REDUCED_ENCODE_LIMIT = 40
+# Most texts a ranking in reduced mode encodes that no cache holds (``reduced_encode_limit``;
+# the excluded it lists encode none): e5 encodes a CV in about 0.05-0.5 s (a loaded 2-core host:
+# 20 texts took about 10 s), so a page stays well under a proxy's 60 s while the index is rebuilt
+# (review BB 1: unbounded, a page ran for more than 17 minutes).
+REDUCED_ENCODE_LIMIT = 20
 # Asked only for the first few excluded pairs, the service reads the pool this many at a time.
 EXCLUDED_READ_STEP = 50
 # Why a result is degraded (``MatchResult.cause``), for a page to say in its own words:
@@ -367,7 +368,7 @@ class MatchingService:
             re-raise BackendUnavailable / EncoderUnavailable).
         fallback_limit: most profiles scored in process in degraded mode.
         reduced_encode_limit: most texts (CVs, jobmål, opening titles) one degraded ranking
-            encodes that are not stored yet (e.g. after an encoder or adapter change, or before
+            encodes for its matches that are not stored yet (the excluded it lists encode none) (e.g. after an encoder or adapter change, or before
             the first index is built, every one is missing): a profile whose texts are stored
             (or fit in what is left of the limit) is scored as usual; any other is scored by the
             lexical channel alone, without its vector, and ``MatchResult.unvectored`` names it,
@@ -637,6 +638,7 @@ class MatchingService:
             eligible, scored_of = eligible[: self.fallback_limit], self.fallback_limit
         budget = _EncodeBudget(self.reduced_encode_limit)
         matches, _ = self._rank(plan, query_vector, eligible, k, False, learned, budget)
+        budget.left = 0  # the excluded are only ordered: they encode nothing
         nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit, budget) \
             if include_excluded else ()
         key = "citizen_id" if plan.kind == "citizen" else "opening_id"

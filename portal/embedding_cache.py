@@ -47,11 +47,15 @@ class RequestEmbeddingCache(DbEmbeddingCache):
 
     def get_many(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
         wanted = list(dict.fromkeys(keys))
-        made = _made().get(self.encoder_name, {})
+        made = _made().setdefault(self.encoder_name, {})
         found = {key: made[key] for key in wanted if key in made}
         rest = [key for key in wanted if key not in found]
         if rest:
-            found.update(super().get_many(rest))
+            read = super().get_many(rest)
+            found.update(read)
+            # A reduced ranking looks its texts up before it encodes the missing ones (the
+            # same keys twice): the second look-up is answered from the request.
+            made.update(read)
         return found
 
     def put_many(self, items: Mapping[str, np.ndarray]) -> None:
@@ -66,7 +70,8 @@ def _pending() -> dict[str, dict[str, np.ndarray]]:
 
 
 def _made() -> dict[str, dict[str, np.ndarray]]:
-    """Every vector this app context made (written or not): read back without the database."""
+    """Every vector this app context made (written or not) or read: read back without the
+    database."""
     return g.setdefault(_MADE, {})
 
 

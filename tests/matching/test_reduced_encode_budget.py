@@ -110,7 +110,7 @@ def lexical_only_query() -> str:
     return opening_text(OPENING)
 
 
-def test_the_excluded_share_the_limit():
+def test_the_excluded_encode_nothing():
     inner, cache = Counting(), MemoryEmbeddingCache()
     far = {**CITIZENS, "x": CitizenProfile(id="x", version=1, job_goals=("lagermedarbejder",), cv_text="Lager.",
                                            benefit_group="kontanthjaelp", hours_available=2.0, postcode="8722",
@@ -120,6 +120,10 @@ def test_the_excluded_share_the_limit():
     assert [e.citizen_id for e in result.excluded] == ["x"]
     assert len(inner.texts) <= 10 + QUERY_SIDE
     assert "x" in result.unvectored
+    inner.texts.clear()
+    only = service(inner, cache).rank_candidates(OPENING, 0, citizens=far, include_excluded=True)
+    assert [e.citizen_id for e in only.excluded] == ["x"] and only.unvectored == ("x",)
+    assert set(inner.texts) <= {lexical_only_query(), "Lagermedarbejder"}  # the opening's side alone
 
 
 def test_with_the_backend_up_nothing_is_bounded():

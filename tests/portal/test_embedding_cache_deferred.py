@@ -91,3 +91,23 @@ def test_a_batch_waits_for_the_end_when_the_request_has_written_on_sqlite(app, m
         assert "k1" in embedding_cache._pending()["hashing-8"]  # not written under the request's lock
         db.session.commit()
     assert _stored(app) == {"k1"}
+
+
+def test_a_vector_read_once_is_not_read_again_in_the_same_request(app, monkeypatch):
+    """A reduced ranking looks its texts up, then the encoder looks the same keys up again."""
+    with app.app_context():
+        RequestEmbeddingCache(db.session, "hashing-8").put_many({"k1": np.ones(8, dtype=np.float32)})
+    reads: list[list[str]] = []
+    original = embedding_cache.DbEmbeddingCache.get_many
+
+    def counted(self, keys):
+        keys = list(keys)
+        reads.append(keys)
+        return original(self, keys)
+
+    monkeypatch.setattr(embedding_cache.DbEmbeddingCache, "get_many", counted)
+    with app.app_context():
+        cache = RequestEmbeddingCache(db.session, "hashing-8")
+        assert set(cache.get_many(["k1", "k2"])) == {"k1"}
+        assert set(cache.get_many(["k1"])) == {"k1"}
+    assert reads == [["k1", "k2"]]
