@@ -13,11 +13,15 @@ pages:
   byte-wise;
 * é, è and á sort as their base letter, ü as y, as Danish dictionaries do, in both cases
   (other letters outside ASCII sort after Å, by code point, upper case apart from lower);
-* on PostgreSQL the key is compared with ``COLLATE "C"`` (byte order), since a locale's
-  collation may skip the ``{``.
+* on PostgreSQL the key is compared under ``COLLATE "C"`` (byte order), since a locale's
+  collation may skip the ``{``: the collation of the name lowered under it carries through.
 
 Not covered: »aa« as å (Aabenraa), which Danish library order applies to place names and
 some personal names; a name written »Aase« sorts under A.
+
+The SQL is built by :mod:`store.danish_key` (with :data:`REPLACEMENTS`): the index
+``ix_citizen_name_danish`` (migration 0037) is on that expression and serves the list's pages,
+so a change of the rule needs a migration (tests/portal/test_migration_0037.py).
 
 :func:`citizen_name_order` is the one ORDER BY of a list of citizens by name (the citizen list
 and the start page's unmatchable citizens). :func:`sort_key` is the same rule in Python, for a
@@ -31,13 +35,10 @@ import string
 import sqlalchemy as sa
 
 from portal.extensions import db
+from store import danish_key
+from store.danish_key import REPLACEMENTS
 from store.models import Citizen
 
-_LAST = {"æ": "{1", "ä": "{1", "ø": "{2", "ö": "{2", "å": "{3"}
-# The accented letters common in names here; kept few, as each is a nested replace() in SQL
-# (SQLite's parser refuses a few dozen levels). Others sort after Å, as bytes.
-_BASE = {"é": "e", "è": "e", "á": "a", "ü": "y"}
-REPLACEMENTS = tuple({**_LAST, **_BASE}.items())
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
@@ -50,13 +51,13 @@ def sort_key(name: str | None) -> str:
 
 
 def order_by(column, dialect_name: str):
-    """The SQL sort key of :func:`sort_key` for ``column`` on the dialect ``dialect_name``."""
-    postgresql = dialect_name == "postgresql"
-    key = sa.func.lower(column.collate("C") if postgresql else column)
-    for letter, replacement in REPLACEMENTS:
-        key = sa.func.replace(key, letter, replacement)
-        key = sa.func.replace(key, letter.upper(), replacement)
-    return key.collate("C") if postgresql else key
+    """The SQL sort key of :func:`sort_key` for ``column`` on the dialect ``dialect_name``.
+
+    Built by :func:`store.danish_key.sort_key_sql`, the expression of the index
+    ``ix_citizen_name_danish`` (migration 0037) that serves the citizen list: the letters are
+    SQL literals, not parameters, so the database sees the index's expression.
+    """
+    return danish_key.sort_key_sql(column, dialect_name)
 
 
 def citizen_name_order() -> tuple[sa.ColumnElement, ...]:

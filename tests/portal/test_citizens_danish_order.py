@@ -82,7 +82,9 @@ def test_the_order_follows_the_bound_database(app):
         assert (name, cid) == (Citizen.name, Citizen.id)
         assert 'COLLATE "C"' not in str(key.compile(dialect=db.session.get_bind().dialect))
     on_postgresql = str(danish_order.order_by(Citizen.name, "postgresql").compile(dialect=postgresql.dialect()))
-    assert 'lower(citizen.name COLLATE "C")' in on_postgresql and on_postgresql.endswith('COLLATE "C"')
+    # The key is compared under "C" as the name is lowered under it (the collation carries through
+    # lower() and replace(), written once so the index of 0037 is the same expression).
+    assert 'lower(citizen.name COLLATE "C")' in on_postgresql and on_postgresql.count("COLLATE") == 1
 
 
 def _listed(app, user_id: int, per_page: int) -> list[str]:

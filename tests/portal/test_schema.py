@@ -1,6 +1,7 @@
 """Migrations and models on SQLite and on a real PostgreSQL."""
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -21,9 +22,19 @@ migrated_app = migrated_app_fixture("schema")
 
 
 def test_migrations_match_the_models(migrated_app):
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, warnings.catch_warnings():
+        # SQLite's reflection cannot read 0037's index on an expression, so it is not compared there
+        # (test_migration_0037 compares it); PostgreSQL's is.
+        _ignore_the_danish_key_index()
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index "
+                                "'ix_citizen_name_danish'", UserWarning)
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert diff == []
+
+
+def _ignore_the_danish_key_index() -> None:
+    warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index "
+                            "ix_citizen_name_danish", sa.exc.SAWarning)
 
 
 def test_the_tables_with_autoincrement_on_sqlite_match_the_models(tmp_path):
@@ -50,7 +61,9 @@ def test_citizens_are_indexed_by_vk_adviser_and_team(migrated_app):
     """0027 (review AB 4): the caseload lists and what a user holds select citizens by these."""
     from portal.admin.service import holdings
 
-    indexed = {tuple(index["column_names"]) for index in sa.inspect(db.engine).get_indexes("citizen")}
+    with warnings.catch_warnings():  # SQLite's reflection skips 0037's index on an expression, saying so
+        _ignore_the_danish_key_index()
+        indexed = {tuple(index["column_names"]) for index in sa.inspect(db.engine).get_indexes("citizen")}
     assert {("vk_id",), ("adviser_id",), ("team_id",)} <= indexed
     objects = _graph()
     db.session.add_all(objects.values())
