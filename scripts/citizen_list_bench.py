@@ -5,13 +5,15 @@
 Builds a throw-away database (SQLite in a temporary folder, or a database on an embedded
 PostgreSQL 18, see ``loadtest/postgres.py``) at the migrations' head, with ``--citizens``
 open cases (Danish and foreign names from the demo's name lists, one in 50 with Æ/Ø/Å first,
-four in five with a jobmål and a CV, a VK per 60 citizens), runs ``ANALYZE``, and times
-:func:`portal.citizens.queries.list_citizens` as an administrator sees the list (scope "Alle",
-every open case), in-process:
+four in five with a jobmål and a CV, a VK per 60 citizens, a team per 2,500), runs ``ANALYZE``
+on PostgreSQL (as its autovacuum does; the portal never runs it on SQLite, so neither does the
+bench there), and times :func:`portal.citizens.queries.list_citizens` as an administrator sees
+the list (scope "Alle", every open case), in-process:
 
 * ``first``: page 1; ``middle``: the page in the middle; ``last``: the last page;
 * ``search``: page 1 of a name search (``q=han``: Hansen, Johansen, Johanne, ...);
-* ``mine``: page 1 of one consultant's own caseload (60 citizens), for comparison.
+* ``mine``: page 1 of one consultant's own caseload (60 citizens), for comparison;
+* ``team``: page 1 of the administrator's team (»Team«, 2,500 citizens).
 
 For each: the median wall time of the whole call (its four statements), of the page's own
 statement (the one with ORDER BY ... LIMIT) and of the totals' count, after one warm-up call,
@@ -19,12 +21,14 @@ and the CPU time of this process (``list_cpu_ms``, ``page_statement_cpu_ms``, ``
 SQLite's work included, as it runs in-process, so a busy machine barely changes them;
 PostgreSQL's work is in its server, so there they are the client's share only).
 Then, for the first and the middle page, the page statement alone four ways: ordered by the
-Danish key (:func:`portal.citizens.danish_order.citizen_name_order`, what the list does), by
-the plain name (the byte order the list had before), by a stored sort key with an index (a
-column ``bench_name_key`` filled with :func:`danish_order.sort_key` and indexed), and by the
-Danish key with its strings written as literals, served by an index on that expression (both
-indexes added to the bench database only: what a migration could add). The four must give the
-same rows. Prints the query plans and, last, one JSON line.
+Danish key (:func:`portal.citizens.danish_order.citizen_name_order`, what the list does, served
+by the index ``ix_citizen_name_danish`` of migration 0037), by the same key with its letters as
+bound parameters (how it was written before 0037: no index matches it on SQLite), by the plain
+name (the byte order the list had before review AV 10), and by a stored sort key with an index
+(a column ``bench_name_key`` filled with :func:`danish_order.sort_key` and indexed, added to the
+bench database only: the alternative to 0037). The keyed orders must give the same rows. Prints
+the plans of the list's page statement (first and middle page, »Mine«, »Team«, with the list's
+parameters bound) and, last, one JSON line.
 """
 from __future__ import annotations
 
@@ -44,6 +48,7 @@ import sqlalchemy as sa
 
 SEARCH = "han"
 CASELOAD = 60  # citizens per VK
+TEAM_SIZE = 2_500  # citizens per team
 CHUNK = 5_000
 
 
@@ -73,18 +78,20 @@ def _fill(count: int, seed: int) -> tuple[int, int]:
     from store.models import Citizen, CvDocument, JobGoal, Team, User
 
     rng = random.Random(seed)
-    team = Team(name="Bench")
+    teams = [Team(name=f"Bench {i}") for i in range(max(1, count // TEAM_SIZE))]
+    team = teams[0]
     admin = User(email="admin@bench.example", name="Admin Bench", role="admin", team=team)
     vks = [User(email=f"vk{i}@bench.example", name=f"VK {i}", role="consultant", team=team)
            for i in range(max(1, count // CASELOAD))]
-    db.session.add_all([admin, *vks])
+    db.session.add_all([admin, *teams, *vks])
     db.session.commit()
     vk_ids = [vk.id for vk in vks]
+    team_ids = [t.id for t in teams]
     names = _names(rng, count)
     for start in range(0, count, CHUNK):
         rows = [{"name": names[i], "postcode": "8722", "benefit_group": "kontanthjaelp", "hours_available": 15.0,
                  "readiness_group": "paa_vej", "case_start": date(2025, 3, 1), "languages": "dansk",
-                 "vk_id": vk_ids[i % len(vk_ids)], "team_id": team.id}
+                 "vk_id": vk_ids[i % len(vk_ids)], "team_id": team_ids[i % len(team_ids)]}
                 for i in range(start, min(start + CHUNK, count))]
         ids = db.session.scalars(sa.insert(Citizen).returning(Citizen.id, sort_by_parameter_order=True),
                                  rows).all()
@@ -170,25 +177,16 @@ def _add_stored_key(dialect: str) -> None:
     db.session.commit()
 
 
-def _literal_key(dialect: str) -> str:
-    """The Danish key's SQL with its strings written out, not bound: an index on an expression
-    serves an ORDER BY only if the two are the same expression, and a parameter is not."""
-    from portal.citizens import danish_order
-    from portal.extensions import db
+def _key_with_parameters(dialect: str) -> sa.ColumnElement:
+    """The Danish key as it was written before 0037: its letters bound as parameters."""
+    from store.danish_key import REPLACEMENTS
     from store.models import Citizen
 
-    key = danish_order.order_by(Citizen.name, dialect)
-    return str(key.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-
-
-def _add_expression_index(dialect: str) -> None:
-    """An index on the Danish key itself (bench database only): what a migration could add
-    instead of a column, with the list's key written with literal strings."""
-    from portal.extensions import db
-
-    expression = _literal_key(dialect).replace("citizen.name", "name")
-    db.session.execute(sa.text(f"CREATE INDEX ix_bench_danish_key ON citizen (({expression}), name, id)"))
-    db.session.commit()
+    postgresql = dialect == "postgresql"
+    key = sa.func.lower(Citizen.name.collate("C") if postgresql else Citizen.name)
+    for letter, replacement in REPLACEMENTS:
+        key = sa.func.replace(sa.func.replace(key, letter, replacement), letter.upper(), replacement)
+    return key
 
 
 def _statements(user, page: int, dialect: str):
@@ -202,10 +200,10 @@ def _statements(user, page: int, dialect: str):
             .limit(queries.PER_PAGE).offset((page - 1) * queries.PER_PAGE))
     stored = sa.literal_column("citizen.bench_name_key")
     return {"danish_key": base.order_by(*danish_order.citizen_name_order()),
+            "danish_key_as_parameters": base.order_by(_key_with_parameters(dialect), Citizen.name, Citizen.id),
             "plain_name": base.order_by(Citizen.name, Citizen.id),
             "stored_key_indexed": base.order_by(stored.collate("C") if dialect == "postgresql" else stored,
-                                                Citizen.name, Citizen.id),
-            "expression_indexed": base.order_by(sa.literal_column(_literal_key(dialect)), Citizen.name, Citizen.id)}
+                                                Citizen.name, Citizen.id)}
 
 
 def _plan(stmt, dialect: str) -> list[str]:
@@ -215,9 +213,35 @@ def _plan(stmt, dialect: str) -> list[str]:
     compiled = stmt.compile(db.engine)
     params = (tuple(compiled.params[name] for name in compiled.positiontup) if compiled.positional
               else compiled.params)
+    return _explain(str(compiled), params, dialect)
+
+
+def _explain(sql: str, params, dialect: str) -> list[str]:
+    from portal.extensions import db
+
     prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
-    rows = db.session.connection().exec_driver_sql(prefix + str(compiled), params)
+    rows = db.session.connection().exec_driver_sql(prefix + sql, params)
     return [" ".join(str(c) for c in row) for row in rows]
+
+
+def _list_plan(user, filters: dict, dialect: str) -> list[str]:
+    """The plan of the page statement :func:`list_citizens` runs for ``filters``, as it ran it."""
+    from portal.citizens import queries
+    from portal.extensions import db
+
+    seen: list = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        queries.list_citizens(user, filters)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    db.session.expunge_all()
+    statement, parameters = next((s, p) for s, p in seen if "ORDER BY" in s and "LIMIT" in s)
+    return _explain(statement, parameters, dialect)
 
 
 def measure(url: str, citizens: int, repeats: int, seed: int) -> dict:
@@ -240,8 +264,9 @@ def measure(url: str, citizens: int, repeats: int, seed: int) -> dict:
             start = time.perf_counter()
             admin_id, vk_id = _fill(citizens, seed)
             result["fill_s"] = round(time.perf_counter() - start, 1)
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("ANALYZE")
+            if dialect == "postgresql":
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    connection.exec_driver_sql("ANALYZE")
             clock = _Clock(db.engine)
             with app.test_request_context():
                 admin, vk = db.session.get(User, admin_id), db.session.get(User, vk_id)
@@ -254,17 +279,26 @@ def measure(url: str, citizens: int, repeats: int, seed: int) -> dict:
                     "last": _list_case(admin, {**everyone, "page": pages}, repeats, clock),
                     "search": _list_case(admin, {**everyone, "q": SEARCH}, repeats, clock),
                     "mine": _list_case(vk, {**everyone, "scope": "mine"}, repeats, clock),
+                    "team": _list_case(admin, {**everyone, "scope": "team"}, repeats, clock),
                 }
+                plans = {"first": (admin, everyone), "middle": (admin, {**everyone, "page": pages // 2}),
+                         "mine": (vk, {**everyone, "scope": "mine"}), "team": (admin, {**everyone, "scope": "team"})}
+                result["plans"] = {}
+                for label, (user, filters) in plans.items():
+                    plan = _list_plan(user, filters, dialect)
+                    result["plans"][label] = plan
+                    print(f"-- plan of the list's page statement, {dialect}, {label}:")
+                    print("\n".join(plan))
                 _add_stored_key(dialect)
-                _add_expression_index(dialect)
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.exec_driver_sql("ANALYZE")
+                if dialect == "postgresql":
+                    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                        connection.exec_driver_sql("ANALYZE")
                 orders: dict = {}
                 for label, page in (("first", 1), ("middle", pages // 2)):
                     stmts = _statements(admin, page, dialect)
                     same = {name: db.session.execute(stmt).all() for name, stmt in stmts.items()}
-                    assert same["danish_key"] == same["stored_key_indexed"] == same["expression_indexed"], \
-                        "an indexed order differs from the list's"
+                    assert same["danish_key"] == same["danish_key_as_parameters"] == same["stored_key_indexed"], \
+                        "a keyed order differs from the list's"
                     orders[label] = {name: _median_ms(lambda s=stmt: db.session.execute(s).all(), repeats)
                                      for name, stmt in stmts.items()}
                     if label == "first":
