@@ -374,7 +374,9 @@ class MatchingService:
             lexical channel alone, without its vector, and ``MatchResult.unvectored`` names it,
             so its score is a stated, different one, never silently mixed in. The vectors made
             are stored as they are made (a ``CachedEncoder``'s cache), so the next ranking
-            encodes the next ones. None: ``REDUCED_ENCODE_LIMIT``.
+            encodes the next ones. None: ``REDUCED_ENCODE_LIMIT``. Only for an encoder with a
+            cache (the portal's): without one nothing made would be kept, so every text is
+            encoded (tests, evaluation).
         goal_weight: share of the best single jobmål in a pair's relevance (`pair_relevance`).
         exhaustive_limit: up to this many eligible profiles (after hard limits and filters)
             every one is scored, so who is listed depends on the pair scores alone, never on
@@ -735,7 +737,7 @@ class MatchingService:
             found = self.pair_cache.get_many(keys)
         missing = [i for i in range(len(profiles)) if not keys or keys[i] not in found]
         alone: dict[int, tuple[float, tuple[GoalScore, ...]]] = {}
-        if budget is not None and missing:
+        if budget is not None and missing and getattr(self.encoder, "cache", None) is not None:
             vectored = self._within_budget(plan, [profiles[i] for i in missing], budget)
             without = [i for i, ok in zip(missing, vectored) if not ok]
             missing = [i for i, ok in zip(missing, vectored) if ok]
@@ -756,14 +758,11 @@ class MatchingService:
         counted against it), in the profiles' order: the texts the pair's scoring encodes in
         the scorer's document role (the whole text, and the jobmål of a citizen or the
         occupation an opening's title names). One look-up in the encoder's cache (a
-        ``CachedEncoder``'s); an encoder without one has nothing stored."""
+        ``CachedEncoder``'s)."""
         needs = [self._doc_texts(plan, p) for p in profiles]
-        stored: set[str] = set()
-        cache = getattr(self.encoder, "cache", None)
-        if cache is not None:
-            role = "query" if self.scorer.config.doc_role == "query" else "passage"
-            keys = {cache_key(self.encoder.name, role, t): t for texts in needs for t in texts}
-            stored = {keys[key] for key in cache.get_many(keys)}
+        role = "query" if self.scorer.config.doc_role == "query" else "passage"
+        keys = {cache_key(self.encoder.name, role, t): t for texts in needs for t in texts}
+        stored = {keys[key] for key in self.encoder.cache.get_many(keys)}
         planned: set[str] = set()
         fits = []
         for texts in needs:

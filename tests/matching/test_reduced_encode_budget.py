@@ -134,3 +134,9 @@ def test_with_the_backend_up_nothing_is_bounded():
                              clock=lambda: TODAY).rank_candidates(OPENING, 30, citizens=CITIZENS)
     assert not result.degraded
     assert result.unvectored == () and result.unvectored_count == 0
+
+
+def test_an_encoder_without_a_cache_is_not_bounded_nothing_it_made_would_be_kept():
+    result = MatchingService(HashingEncoder(64), Down(), reduced_encode_limit=0,
+                             clock=lambda: TODAY).rank_candidates(OPENING, 30, citizens=CITIZENS)
+    assert result.degraded and result.unvectored == () and result.unvectored_count == 0
