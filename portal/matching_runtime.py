@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, g, has_app_context, has_request_context
+from flask import after_this_request, current_app, g, has_request_context
 from sqlalchemy.orm import Session
 
 from matching import concept_channel
@@ -112,7 +112,7 @@ class BackendBreaker:
         return self._failure is not None and self._clock() < self._until
 
     def _admit(self) -> None:
-        failed_here = has_app_context() and g.get(_FAILED_KEY)
+        failed_here = has_request_context() and g.get(_FAILED_KEY)
         with self._lock:
             now = self._clock()
             if self._failure is None and not failed_here:
@@ -125,7 +125,7 @@ class BackendBreaker:
         raise BackendUnavailable(f"not asked: the search backend failed moments ago ({reason})")
 
     def _trip(self, err: BackendUnavailable) -> None:
-        if has_app_context():
+        if has_request_context():  # not a command's long app context: only the breaker's pause there
             g.setdefault(_FAILED_KEY, True)
         with self._lock:
             first = self._failure is None

@@ -106,3 +106,16 @@ def test_within_a_request_a_failure_stops_further_calls_even_after_the_pause(app
 def test_the_portal_backend_has_the_breaker(app):
     with app.app_context():
         assert isinstance(_runtime().backend, BackendBreaker)
+
+
+def test_a_long_app_context_without_a_request_asks_again_after_the_pause(app):
+    """A command or loop runs in one app context for long: only the pause applies there."""
+    inner, clock = Hung(), Clock()
+    breaker = BackendBreaker(inner, clock=clock)
+    with app.app_context():
+        with pytest.raises(BackendUnavailable):
+            breaker.count("citizen")
+        clock.now += BREAKER_SECONDS + 0.1
+        inner.failure = None
+        assert breaker.count("citizen") == 0
+    assert inner.calls == 2
