@@ -37,7 +37,7 @@ from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESP
                                 HOTLINE_URGENCIES, INTERVIEW_SIDES, INTERVIEW_STATUSES, LIMITATION_FLAGS,
                                 OPENING_KINDS, PLACEMENT_EVENT_KINDS, PROPOSAL_STATUSES, READINESS_GROUPS, ROLES)
 
-from .. import privacy, proposals
+from .. import name_order, privacy, proposals
 from ..citizens import cv_sharing, cv_versions, queries
 from ..extensions import db
 from ..i18n import format_date
@@ -152,7 +152,7 @@ def _cv_versions(citizen: Citizen, users: _Users) -> list[dict]:
     shared = cv_sharing.sharing(citizen)
     rows = []
     for cv in citizen.cv_documents:
-        companies = sorted({item.proposal.opening.company.name for item in shared if item.cv is cv})
+        companies = sorted({item.proposal.opening.company.name for item in shared if item.cv is cv}, key=name_order.sort_key)
         if cv is current:
             state = "Nuværende CV"
         elif (until := cv_versions.delete_on(citizen, cv)) is not None:
@@ -314,7 +314,7 @@ def _retention(citizen: Citizen, retention_days: int) -> dict:
 
 
 def _purposes(proposals_of: list[Proposal]) -> dict:
-    recipients = sorted({p.opening.company.name for p in proposals_of if _shared(p)})
+    recipients = sorted({p.opening.company.name for p in proposals_of if _shared(p)}, key=name_order.sort_key)
     return {
         "Formål": "Jobcentret bruger oplysningerne til at finde job, praktik og andre forløb, der passer til borgeren, "
                   "til at følge forløbene og til at måle jobcentrets indsats (tal uden navne).",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit
+from .. import audit, name_order
 from ..extensions import db
 from ..notifications import assigned
 from .service import AccountRuleError
@@ -32,7 +32,7 @@ def successor_choices(leaving_id: int) -> list[SelectChoice]:
     rows = db.session.execute(
         sa.select(User.id, User.name, Team.name).outerjoin(Team, Team.id == User.team_id)
         .where(User.role == "consultant", User.active.is_(True), User.id != leaving_id)
-        .order_by(Team.name.is_(None), Team.name, User.name, User.id)).all()
+        .order_by(Team.name.is_(None), *name_order.order_by(Team.name), *name_order.order_by(User.name, User.id))).all()
     return [SelectChoice(0, "Vælg konsulent …"),
             *(SelectChoice(uid, name, optgroup=team or "Uden team") for uid, name, team in rows)]
 

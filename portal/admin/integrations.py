@@ -23,7 +23,7 @@ from store import clock
 from store.models import User
 from store.models.api import ApiToken
 
-from .. import audit
+from .. import audit, name_order
 from ..access import admin_required
 from ..api import tokens
 from ..api.pages import RevokeForm, TokenForm, revoke_and_tell
@@ -56,7 +56,7 @@ def integrations() -> list[tuple[User, int]]:
             .where(ApiToken.user_id == User.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
             .scalar_subquery())
     return [(user, count) for user, count in db.session.execute(
-        sa.select(User, live).where(User.role == "integration").order_by(User.name, User.id))]
+        sa.select(User, live).where(User.role == "integration").order_by(*name_order.order_by(User.name, User.id)))]
 
 
 def create_integration(name: str) -> User:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from matching import geo
 from store.models import Citizen, Company, Opening
 
+from .. import name_order
 from ..access import admin_required
 from ..extensions import db
 from . import bp
@@ -55,7 +56,7 @@ def outside() -> Outside:
     """Every such record, with what the page shows of it loaded."""
     citizens = db.session.scalars(
         sa.select(Citizen).where(_live_citizen(), _outside(Citizen.postcode))
-        .options(joinedload(Citizen.vk)).order_by(Citizen.name, Citizen.id)).all()
+        .options(joinedload(Citizen.vk)).order_by(*name_order.order_by(Citizen.name, Citizen.id))).all()
     openings = db.session.scalars(
         sa.select(Opening).where(Opening.status.in_(LIVE_OPENINGS), _outside(Opening.postcode))
         .options(joinedload(Opening.company).joinedload(Company.consultant))

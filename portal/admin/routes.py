@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import audit, mail
+from .. import audit, mail, name_order
 from ..access import admin_required
 from ..auth import mails
 from ..auth.sessions import confirm_first
@@ -46,8 +46,8 @@ def new_user():
     if stale := confirm_first("før du opretter en bruger", url_for("admin.new_user")):
         return stale
     form = UserForm()
-    companies = db.session.execute(sa.select(Company.id, Company.name).order_by(Company.name)).all()
-    teams = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
+    companies = db.session.execute(sa.select(Company.id, Company.name).order_by(*name_order.order_by(Company.name, Company.id))).all()
+    teams = db.session.execute(sa.select(Team.id, Team.name).order_by(*name_order.order_by(Team.name, Team.id))).all()
     form.company_id.choices = choices([(0, "–"), *companies])
     form.team_id.choices = choices([(0, "–"), *teams])
     valid = form.validate_on_submit()
@@ -181,7 +181,7 @@ def _edit_form(user: User) -> EditUserForm:
     else:
         del form.company_id
         field, model, current = form.team_id, Team, user.team_id
-    field.choices = choices([(0, "–"), *db.session.execute(sa.select(model.id, model.name).order_by(model.name)).all()])
+    field.choices = choices([(0, "–"), *db.session.execute(sa.select(model.id, model.name).order_by(*name_order.order_by(model.name, model.id))).all()])
     if request.method == "GET" and not form.typed_restored:  # what was typed before a password step wins
         field.data = current or 0
     return form

@@ -12,7 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, joinedload
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit
+from .. import audit, name_order
 from ..auth.sessions import end_all_sessions
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
@@ -87,7 +87,7 @@ def user_page(page: int = 1) -> ReadPage:
     stmt = (sa.select(User.id, User.name, User.email, User.role, User.phone, User.active,
                       sa.func.coalesce(User.password_hash, "") != "", User.company_id, Company.name, User.team_id, Team.name)
             .outerjoin(Company, Company.id == User.company_id).outerjoin(Team, Team.id == User.team_id)
-            .where(people).order_by(User.role, User.name, User.id)
+            .where(people).order_by(User.role, *name_order.order_by(User.name, User.id))
             .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
     rows = [UserRow(uid, name, email, role, phone, bool(active), bool(has_password),
                     company if company_id else team if team_id else "Jobcentret")
@@ -368,7 +368,7 @@ def company_list(partners_only: bool = False, without_vk: bool = False,
     """The companies by name (Code of Care partners only, those lacking an active VK, or those
     of one VK, ``vk_id``, if asked), with their VKs loaded; and how many companies in all lack
     an active VK."""
-    query = sa.select(Company).options(joinedload(Company.consultant)).order_by(Company.name, Company.id)
+    query = sa.select(Company).options(joinedload(Company.consultant)).order_by(*name_order.order_by(Company.name, Company.id))
     if vk_id is not None:
         query = query.where(Company.consultant_id == vk_id)
     if partners_only:
@@ -388,7 +388,7 @@ def consultant_choices(current_id: int | None) -> list[SelectChoice]:
     rows = db.session.execute(
         sa.select(User.id, User.name, User.active, Team.name).outerjoin(Team, Team.id == User.team_id)
         .where(User.role == "consultant", sa.or_(User.active, User.id == (current_id or 0)))
-        .order_by(Team.name.is_(None), Team.name, User.name, User.id)).all()
+        .order_by(Team.name.is_(None), *name_order.order_by(Team.name), *name_order.order_by(User.name, User.id))).all()
     return [SelectChoice(0, NO_CONSULTANT),
             *(SelectChoice(uid, name if active else f"{name} (deaktiveret)", optgroup=team or "Uden team")
               for uid, name, active, team in rows)]
@@ -557,7 +557,7 @@ def holdings(user_ids: list[int] | None = None, *, include_active: bool = False)
         .select_from(kind.model).where(kind.holder.in_(users), *kind.where).group_by(kind.holder)
         for position, kind in enumerate(kinds))).subquery()
     query = (sa.select(User.id, User.name, counted.c.kind, counted.c.held)
-             .join(counted, counted.c.holder == User.id).order_by(User.name, User.id))
+             .join(counted, counted.c.holder == User.id).order_by(*name_order.order_by(User.name, User.id)))
     found: dict[int, tuple[str, list[int]]] = {}
     for uid, name, position, held in db.session.execute(query):
         found.setdefault(uid, (name, [0] * len(kinds)))[1][int(position)] = int(held)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, name_order
 from ..extensions import db
 from .service import AccountRuleError
 from store.models import Citizen, Team, User
@@ -40,7 +40,7 @@ def team_rows() -> list[TeamRow]:
                 .correlate(Team).scalar_subquery())
 
     stmt = sa.select(Team.id, Team.name, count(User), count(User, User.active), count(Citizen)) \
-        .order_by(Team.name, Team.id)
+        .order_by(*name_order.order_by(Team.name, Team.id))
     return [TeamRow(*row) for row in db.session.execute(stmt)]
 
 
@@ -51,7 +51,7 @@ def team_row(team_id: int) -> TeamRow | None:
 
 def members(team_id: int) -> list[User]:
     """The team's users by name (the page links each to the user's edit page)."""
-    return list(db.session.scalars(sa.select(User).where(User.team_id == team_id).order_by(User.name, User.id)))
+    return list(db.session.scalars(sa.select(User).where(User.team_id == team_id).order_by(*name_order.order_by(User.name, User.id))))
 
 
 def _clean(name: str) -> str:

@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from .. import proposals
+from .. import name_order, proposals
 from ..extensions import db
 from ..interviews import service as interviews
 from ..notifications import candidate_news
@@ -55,7 +55,7 @@ class EndingPreview:
     @property
     def companies(self) -> tuple[str, ...]:
         """The companies that will be told, each once, in alphabetical order."""
-        return tuple(sorted({i.company for i in self.items if i.told}, key=str.casefold))
+        return tuple(sorted({i.company for i in self.items if i.told}, key=name_order.sort_key))
 
 
 def live_proposals(citizen_id: int) -> list[Proposal]:

@@ -55,7 +55,7 @@ from store.models.citizens import CV_FIRST_SAVED
 from store.models.outbox import EmbeddingCacheEntry
 from store.profiles import citizen_profile
 
-from .. import proposals
+from .. import name_order, proposals
 from ..extensions import db
 from ..i18n import DANISH_TIME, LOCALE
 from . import cv_sharing, service
@@ -65,7 +65,7 @@ class CvShared(service.CitizenChangeError):
     """The version is shared with a company under a consent in force: withdraw it first."""
 
     def __init__(self, shared: list[cv_sharing.Sharing]) -> None:
-        names = ", ".join(sorted({item.proposal.opening.company.name for item in shared}))
+        names = ", ".join(sorted({item.proposal.opening.company.name for item in shared}, key=name_order.sort_key))
         super().__init__(f"CV'et kan ikke slettes, mens {names} har det efter borgerens samtykke. "
                          "Tilbagekald samtykket på forslaget først: så kan virksomheden ikke hente CV'et, og "
                          "har den fået borgerens navn, får den besked om at slette det, den har fået. "

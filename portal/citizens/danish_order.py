@@ -30,24 +30,12 @@ SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-import string
-
 import sqlalchemy as sa
 
-from portal.extensions import db
-from store import danish_key
-from store.danish_key import REPLACEMENTS
 from store.models import Citizen
 
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
-def sort_key(name: str | None) -> str:
-    """``name``'s Danish sort key (the rule of :func:`order_by`), for a list sorted in Python."""
-    key = (name or "").translate(_ASCII_LOWER)  # as SQL's lower() here: ASCII only
-    for letter, replacement in REPLACEMENTS:
-        key = key.replace(letter, replacement).replace(letter.upper(), replacement)
-    return key
+from .. import name_order
+from ..name_order import sort_key  # noqa: F401 (the rule in Python, for this module's readers)
 
 
 def order_by(column, dialect_name: str):
@@ -57,11 +45,11 @@ def order_by(column, dialect_name: str):
     ``ix_citizen_name_danish`` (migration 0037) that serves the citizen list: the letters are
     SQL literals, not parameters, so the database sees the index's expression.
     """
-    return danish_key.sort_key_sql(column, dialect_name)
+    return name_order.key_for(dialect_name, column)
 
 
 def citizen_name_order() -> tuple[sa.ColumnElement, ...]:
     """The ORDER BY of a list of citizens by name, for the database the session is bound to:
     the Danish key, then the name as written (»anna« and »Anna« share a key), then the id, so
     the order is total and pages do not overlap."""
-    return (order_by(Citizen.name, db.session.get_bind().dialect.name), Citizen.name, Citizen.id)
+    return name_order.order_by(Citizen.name, Citizen.id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, load_only, selectinload
 
 from matching.geo import POSTCODES
 
+from .. import name_order
 from ..extensions import db
 from store.index_status import is_stalled
 from store.models import Citizen, CvDocument, JobGoal, OutboxEvent, Placement, User
@@ -289,7 +290,7 @@ def indexer_stalled() -> bool:
 def consultants() -> list[User]:
     """Active consultants, the people a citizen can be assigned to."""
     return list(db.session.scalars(
-        sa.select(User).where(User.role == "consultant", User.active.is_(True)).order_by(User.name)))
+        sa.select(User).where(User.role == "consultant", User.active.is_(True)).order_by(*name_order.order_by(User.name, User.id))))
 
 
 def town_of(postcode: str) -> str:

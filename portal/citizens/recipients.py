@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from .. import audit, proposals
+from .. import audit, name_order, proposals
 from ..extensions import db
 from ..i18n import format_date
 from ..notifications.service import notify, path_for
@@ -75,7 +75,7 @@ def name_holders(citizen: Citizen, *, despite_restriction: bool = False,
     for proposal in (given_proposals(citizen) if given else _releasing(citizen, despite_restriction)):
         by_company.setdefault(proposal.opening.company.name, []).append(proposal.opening.title)
     return [NameHolder(name, tuple(titles))
-            for name, titles in sorted(by_company.items(), key=lambda item: item[0].casefold())]
+            for name, titles in sorted(by_company.items(), key=lambda item: name_order.sort_key(item[0]))]
 
 
 def given_proposals(citizen: Citizen) -> list[Proposal]:
@@ -319,7 +319,7 @@ def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]
                      purpose=recipients_purpose(set(told), set(untold_companies)))
 
     def names(companies: dict[int, str]) -> tuple[str, ...]:
-        return tuple(sorted(set(companies.values()), key=str.casefold))
+        return tuple(sorted(set(companies.values()), key=name_order.sort_key))
 
     return Corrected(names({k: v for k, v in told_companies.items() if k in told}),
                      names(untold_companies),

@@ -7,7 +7,7 @@ from flask import (abort, current_app, flash, make_response, redirect, render_te
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import audit, merge
+from .. import audit, merge, name_order
 from ..access import AUDIT_DOWN, audited_read, citizen_or_404, consultant_required
 from ..extensions import db
 from ..formutil import choices
@@ -185,7 +185,7 @@ def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:
 def _flash_earlier_shared(citizen: Citizen) -> None:
     """Tell the consultant which companies keep the CV version their consent shares, now that
     a newer CV is stored (review AJ 6): the new one goes to them only with a new consent."""
-    names = sorted({item.proposal.opening.company.name for item in cv_sharing.sharing(citizen) if item.newer})
+    names = sorted({item.proposal.opening.company.name for item in cv_sharing.sharing(citizen) if item.newer}, key=name_order.sort_key)
     if names:
         flash(f"{', '.join(names)} får fortsat det CV, borgeren sagde ja til at dele. Det nye CV får "
               "virksomheden først, når borgeren har givet samtykke igen: forny samtykket på forslaget "

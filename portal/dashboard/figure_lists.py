@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from store.models import Citizen, Company, Placement
+from .. import name_order
 from .facts import Facts
 from .goal_lists import PER_PAGE, Erased, GoalList, _clamp, _page_of_citizens, _paging
 from .savings import SavingsCitizen, savings_citizens
@@ -135,7 +136,7 @@ def company_list(session: Session, facts: Facts, as_of: date, entry: list, page:
     (``page`` None: every row)."""
     ids = set(entry)
     page = _clamp(page, len(ids))
-    found = sorted(session.scalars(sa.select(Company).where(Company.id.in_(ids))), key=lambda c: (c.name, c.id))
+    found = sorted(session.scalars(sa.select(Company).where(Company.id.in_(ids))), key=lambda c: (name_order.sort_key(c.name), c.name, c.id))
     ordered = [(c.id, c) for c in found] + [(i, None) for i in sorted(ids - {c.id for c in found})]
     running = set(facts.p_company[facts.placements_overlapping(as_of, as_of)].tolist())
     opened = set(facts.o_company[facts.rows_in("o_status", ("open",))
@@ -170,7 +171,7 @@ def _ordered_ids(session: Session, ids: set[int]) -> list[int]:
     """``ids`` in the order of :func:`_all_citizens`, without loading the citizens."""
     if not ids:
         return []
-    found = list(session.scalars(sa.select(Citizen.id).where(Citizen.id.in_(ids)).order_by(Citizen.name, Citizen.id)))
+    found = list(session.scalars(sa.select(Citizen.id).where(Citizen.id.in_(ids)).order_by(*name_order.order_by(Citizen.name, Citizen.id))))
     return found + sorted(ids - set(found))
 
 
@@ -178,5 +179,5 @@ def _all_citizens(session: Session, ids: set[int]) -> list[Citizen | Erased]:
     """All of ``ids`` by name, then those that no longer load (one statement)."""
     if not ids:
         return []
-    found = list(session.scalars(sa.select(Citizen).where(Citizen.id.in_(ids)).order_by(Citizen.name, Citizen.id)))
+    found = list(session.scalars(sa.select(Citizen).where(Citizen.id.in_(ids)).order_by(*name_order.order_by(Citizen.name, Citizen.id))))
     return found + [Erased(i) for i in sorted(ids - {c.id for c in found})]

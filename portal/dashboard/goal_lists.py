@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Citizen
+from .. import name_order
 from ..citizens.queries import missing_for_matching
 from .facts import NEVER, Facts
 from .metrics import focus_statuses, whole_months
@@ -254,10 +255,10 @@ def _page_of_citizens(session: Session, ids: set[int], page: int | None) -> list
         return []
     if page is None:
         found = list(session.scalars(sa.select(Citizen).where(Citizen.id.in_(ids))
-                                     .order_by(Citizen.name, Citizen.id).options(selectinload(Citizen.vk))))
+                                     .order_by(*name_order.order_by(Citizen.name, Citizen.id)).options(selectinload(Citizen.vk))))
         return found + [Erased(cid) for cid in sorted(ids - {c.id for c in found})]
     ordered = list(session.scalars(sa.select(Citizen.id).where(Citizen.id.in_(ids))
-                                   .order_by(Citizen.name, Citizen.id)))
+                                   .order_by(*name_order.order_by(Citizen.name, Citizen.id))))
     ordered += sorted(ids - set(ordered))
     wanted = ordered[(page - 1) * PER_PAGE:page * PER_PAGE]
     loaded = {c.id: c for c in session.scalars(sa.select(Citizen).where(Citizen.id.in_(wanted))

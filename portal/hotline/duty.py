@@ -17,7 +17,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, name_order
 from ..extensions import db
 from ..notifications.service import notify, path_for
 from store.models import HotlineDuty, User
@@ -72,7 +72,7 @@ def candidates() -> list[User]:
     has not yet chosen one cannot log in to see the requests), by name."""
     return list(db.session.scalars(sa.select(User).where(User.active.is_(True), User.role == DUTY_ROLE,
                                                          User.password_hash.is_not(None))
-                                   .order_by(User.name, User.id)))
+                                   .order_by(*name_order.order_by(User.name, User.id))))
 
 
 def _may_be_named(user: User | None) -> bool:

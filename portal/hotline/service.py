@@ -14,7 +14,7 @@ from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit
+from .. import audit, name_order
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
 from ..placements.service import active_clause, company_contact, company_labels
@@ -74,7 +74,7 @@ def placement_options(company_id: int, today: date) -> list[tuple[str, str]]:
     """(value, label) pairs of the company's active placements for the request form."""
     placements = list(db.session.scalars(_active_placements(company_id, today)))
     labels = company_labels(placements, today)
-    return sorted(((str(p.id), labels[p.id]) for p in placements), key=lambda option: option[1].casefold())
+    return sorted(((str(p.id), labels[p.id]) for p in placements), key=lambda option: name_order.sort_key(option[1]))
 
 
 def responsible_user_id(company: Company, placement: Placement | None) -> int | None:

@@ -15,6 +15,7 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import name_order
 from ..access import admin_required
 from ..auth.sessions import confirm_first
 from ..extensions import csrf
@@ -47,7 +48,7 @@ def _web_max_rows() -> int:
 def team_choices(form: ImportForm) -> ImportForm:
     """``form`` with the teams to put a new citizen without a VK on (none: 0), the importing
     user's own team chosen when nothing was sent."""
-    teams = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all()
+    teams = db.session.execute(sa.select(Team.id, Team.name).order_by(*name_order.order_by(Team.name, Team.id))).all()
     form.team.choices = choices([(0, "– intet team: borgeren står kun under »Alle borgere« –"),
                                  *((team_id, name) for team_id, name in teams)])
     if not form.team.raw_data and current_user.team_id:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload
 
+from .. import name_order
 from ..dates import add_months, month_start
 from ..extensions import db
 from ..placements import monthly
@@ -67,7 +68,7 @@ def partner_rows(today: date) -> list[PartnerRow]:
     """
     partners = sa.select(Company.id).where(Company.code_of_care.is_(True))
     companies = db.session.scalars(sa.select(Company).where(Company.code_of_care.is_(True))
-                                   .options(joinedload(Company.consultant)).order_by(Company.name, Company.id))
+                                   .options(joinedload(Company.consultant)).order_by(*name_order.order_by(Company.name, Company.id)))
     last_month = add_months(month_start(today), -1)
     counts = _placement_counts(partners, today)
     hours = dict(db.session.execute(

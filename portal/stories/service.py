@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from .. import audit, merge
+from .. import audit, merge, name_order
 from ..extensions import db
 from ..formutil import RuleError, raise_all
 from ..health_words import health_words_in
@@ -90,7 +90,7 @@ class StoryData:
 def partner_companies() -> list[Company]:
     """Active Code of Care partner companies, by name (the only companies a story may be about)."""
     return list(db.session.scalars(sa.select(Company).where(
-        Company.code_of_care.is_(True), Company.active.is_(True)).order_by(Company.name, Company.id)))
+        Company.code_of_care.is_(True), Company.active.is_(True)).order_by(*name_order.order_by(Company.name, Company.id))))
 
 
 def partner_placements(company_id: int | None) -> list[Placement]:

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal import name_order
 from portal.admin.service import PER_PAGE
 from portal.extensions import db
 from store.models import Citizen, User
@@ -22,7 +23,7 @@ def emails(html: str) -> list[str]:
 def everyone(app) -> list[str]:
     with app.app_context():
         return db.session.scalars(sa.select(User.email).where(User.role != "integration")
-                                  .order_by(User.role, User.name, User.id)).all()
+                                  .order_by(User.role, *name_order.order_by(User.name, User.id))).all()
 
 
 @pytest.fixture

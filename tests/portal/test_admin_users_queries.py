@@ -5,6 +5,7 @@ import re
 
 import sqlalchemy as sa
 
+from portal import name_order
 from portal.extensions import db
 from store.models import Company, Team, User
 from tests.sql_statements import statements
@@ -72,8 +73,8 @@ def test_each_row_shows_the_users_own_organisation_and_state(app, client, auth, 
             assert state.startswith("Aktiv" if user.active else "Deaktiveret")
             assert state.endswith("venter på adgangskode") is (not user.password_hash)
             assert phone.startswith("–")
-    # By role, then name: administrators, companies, consultants (the role keys' order).
+    # By role, then name in Danish order: administrators, companies, consultants (the role keys' order).
     order = [cells[1] for cells in rows(html)]
     with app.app_context():
-        expected = db.session.scalars(sa.select(User.email).order_by(User.role, User.name, User.id)).all()
+        expected = db.session.scalars(sa.select(User.email).order_by(User.role, *name_order.order_by(User.name, User.id))).all()
     assert order == expected
