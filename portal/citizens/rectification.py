@@ -37,6 +37,8 @@ name again, and a correction after it reaches every company given the name, as a
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from .. import proposals
@@ -79,18 +81,26 @@ def correct(citizen: Citizen, changed: list[str]) -> recipients.Corrected:
     return recipients.tell_corrected(citizen, concerned)
 
 
-def saved_message(corrected: recipients.Corrected) -> str:
-    """What the consultant is told on save about the companies (empty: none concerned)."""
+def saved_message(corrected: recipients.Corrected, changed: Iterable[str] = ()) -> str:
+    """What the consultant is told on save about the companies (empty: none concerned).
+
+    ``changed``: the fields the save changed (:func:`.service.update_profile`); those of
+    :data:`WATCHED` among them are named as the correction (»rettet: navn«), never a claim that
+    the contact details changed when only the name did (review BD 3). Without them the
+    correction is not named."""
     def listed(names: tuple[str, ...]) -> str:
         return " og ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
+    changed = set(changed)
+    fields = tuple(recipients.CORRECTED_FIELDS[name] for name in WATCHED if name in changed)
+    what = f" (rettet: {listed(fields)})" if fields else ""
     parts = []
     if corrected.told:
-        parts.append(f"{listed(corrected.told)} har borgerens navn og har fået besked om rettelsen; "
-                     "kontaktoplysningerne på kandidatens side er opdateret.")
+        parts.append(f"{listed(corrected.told)} har borgerens navn og har fået besked om rettelsen{what}; "
+                     "kandidatens side viser de rettede oplysninger.")
     if corrected.told_earlier:
         parts.append(f"{listed(corrected.told_earlier)} har tidligere fået borgerens navn og har fået besked om "
-                     "rettelsen, men ikke de rettede oplysninger.")
+                     f"rettelsen{what}, men ikke de rettede oplysninger.")
     if corrected.untold:
         parts.append(f"{listed(corrected.untold)} har fået borgerens navn, men ingen aktiv bruger, der kan få "
                      "besked: giv dem besked om rettelsen selv.")

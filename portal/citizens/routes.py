@@ -105,7 +105,7 @@ def edit_profile(citizen_id: int):
         if not changed:
             flash("Ingen ændringer at gemme.", "info")
         else:
-            told = rectification.saved_message(changed.corrected)
+            told = rectification.saved_message(changed.corrected, changed)
             commit_or_flash(f"Profilen er gemt. {told}".strip())
         return redirect(url_for(".detail", citizen_id=citizen_id))
     return render_template("citizens/profile_form.html", citizen=citizen, form=form,

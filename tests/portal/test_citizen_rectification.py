@@ -142,9 +142,11 @@ def test_a_new_phone_and_email_reach_the_company_that_has_them_and_it_is_told(ap
     html = _flash(_post(app, client, auth, world, phone=NEW_PHONE, email="ny.adresse@example.com"))
     # the consultant is told which companies got the correction: the one that sees the contacts, and
     # the one whose consent ran out but which got them (GDPR art. 19: every recipient)
-    assert "Profilen er gemt." in html and "Firma 0 har borgerens navn og har fået besked om rettelsen" in html
-    assert ("Firma 3 har tidligere fået borgerens navn og har fået besked om rettelsen, men ikke de rettede "
-            "oplysninger.") in html
+    assert "Profilen er gemt." in html and ("Firma 0 har borgerens navn og har fået besked om rettelsen "
+                                            "(rettet: telefonnummer og e-mail); kandidatens side viser de rettede "
+                                            "oplysninger.") in html
+    assert ("Firma 3 har tidligere fået borgerens navn og har fået besked om rettelsen (rettet: telefonnummer og "
+            "e-mail), men ikke de rettede oplysninger.") in html
     assert not any(f"Firma {n}" in html for n in (1, 2, 4, 5))
     assert _profile(app, world["proposal"]) == {"experience": "Kok i fem år", "phone": NEW_PHONE,
                                                  "email": "ny.adresse@example.com"}
@@ -181,8 +183,12 @@ def test_a_corrected_name_tells_every_company_given_it(app, client, auth, world)
     """Also those that no longer see it: the consent withdrawn, run out, the proposal ended (GDPR
     art. 19); never one shown the candidate by pseudonym only."""
     html = _flash(_post(app, client, auth, world, name="Qzvwxy Rettetsen"))
-    assert "Firma 0 og Firma 1 har borgerens navn og har fået besked om rettelsen" in html
-    assert "Firma 2, Firma 3 og Firma 4 har tidligere fået borgerens navn og har fået besked om rettelsen" in html
+    # review BD 3: the flash names the corrected field, and no longer says the contact details changed
+    assert ("Firma 0 og Firma 1 har borgerens navn og har fået besked om rettelsen (rettet: navn); kandidatens "
+            "side viser de rettede oplysninger.") in html
+    assert "kontaktoplysning" not in html
+    assert ("Firma 2, Firma 3 og Firma 4 har tidligere fået borgerens navn og har fået besked om rettelsen "
+            "(rettet: navn), men") in html
     assert "Firma 5" not in html
     assert _notices(app, world["company"])[0].text.endswith("er rettet hos jobcentret: navn. "
                                                             "Se de rettede oplysninger på kandidatens side.")
