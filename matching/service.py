@@ -640,12 +640,12 @@ class MatchingService:
             eligible, scored_of = eligible[: self.fallback_limit], self.fallback_limit
         budget = _EncodeBudget(self.reduced_encode_limit)
         matches, _ = self._rank(plan, query_vector, eligible, k, False, learned, budget)
-        budget.left = 0  # the excluded are only ordered: they encode nothing
-        nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit, budget) \
+        # The excluded are only ordered, never ranked or scored on the page: they encode nothing,
+        # and those ordered without their vector are not counted as ranked so (review BE 1).
+        nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit, _EncodeBudget(0)) \
             if include_excluded else ()
         key = "citizen_id" if plan.kind == "citizen" else "opening_id"
-        listed = [getattr(m, key) for m in (*matches, *nearest)]
-        unvectored = tuple(dict.fromkeys(i for i in listed if i in budget.unvectored))
+        unvectored = tuple(dict.fromkeys(i for i in (getattr(m, key) for m in matches) if i in budget.unvectored))
         if budget.unvectored:
             note += (f"; {len(budget.unvectored)} scored without their vector (lexical channel alone, "
                      f"more than {self.reduced_encode_limit} texts not encoded yet)")

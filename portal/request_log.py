@@ -27,7 +27,7 @@ _QUERY = re.compile(r"\?(?:(?!\s+HTTP/\d)[^\"\n])*")
 HIDDEN = "?…"
 # A path segment that is a secret: the token of a set-password link, up to the next "/", "?",
 # quote, space or end (a percent-encoded or malformed token too).
-_TOKEN_PATH = re.compile(r"(/auth/set-password/)[^\s?#/\"]+")
+_TOKEN_PATH = re.compile(r"(/+auth/+set-password/+)[^\s?#/\"]+")  # //auth//… too (review BE 2)
 TOKEN_HIDDEN = r"\1…"
 
 

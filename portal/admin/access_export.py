@@ -73,8 +73,11 @@ class _Users:
         return self._names[user_id]
 
 
-def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation: str) -> list[dict]:
-    """The sections of the answer, in order: each ``{"id", "titel", "forklaring", "indhold"}``."""
+def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation: str,
+           reference: str | None = None) -> list[dict]:
+    """The sections of the answer, in order: each ``{"id", "titel", "forklaring", "indhold"}``;
+    ``reference`` (the access request's, as the administrator gave it) is in »Om udtrækket«, so a
+    file is tied to its request without reading the access log (review BE 4)."""
     users = _Users()
     proposals_of = list(db.session.scalars(sa.select(Proposal).where(Proposal.citizen_id == citizen.id)
                                            .order_by(Proposal.id)))
@@ -82,8 +85,8 @@ def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation:
                                          .order_by(Placement.start_date, Placement.id)))
     sections = [
         _section("om", "Om udtrækket", "Hvad udtrækket er, og hvem der har lavet det.", {
-            "Borgernummer": citizen.id, "Lavet": clock.utcnow(), "Lavet af": made_by,
-            "Dataansvarlig": organisation,
+            "Borgernummer": citizen.id, "Anmodningens reference": reference, "Lavet": clock.utcnow(),
+            "Lavet af": made_by, "Dataansvarlig": organisation,
             "Indhold": "Alle oplysninger, Jobbro har om borgeren, hvad de bruges til, hvem der har fået dem, "
                        "og hvor længe de gemmes (databeskyttelsesforordningens artikel 15)."}),
         _section("profil", "Profil", "Borgerens stamoplysninger, som jobcentret har registreret dem.",

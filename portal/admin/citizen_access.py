@@ -83,11 +83,11 @@ def _ready(citizen_id: int) -> tuple[Citizen | None, Response | None]:
     return citizen_or_404(citizen_id), None
 
 
-def _sections(citizen: Citizen) -> list[dict]:
+def _sections(citizen: Citizen, reference: str) -> list[dict]:
     config = current_app.config
     made_by = f"{current_user.name} ({current_user.email})"
     return access_export.gather(citizen, retention_days=int(config["RETENTION_DAYS"]), made_by=made_by,
-                                organisation=config["ORGANISATION_NAME"])
+                                organisation=config["ORGANISATION_NAME"], reference=reference)
 
 
 def shown(value) -> str:
@@ -138,7 +138,7 @@ def citizen_access(citizen_id: int):
     if reference is None:
         return _ask(citizen, form, 400 if _posted() else 200)
     _log(citizen, "html", reference)
-    return render_template("admin/citizen_access.html", citizen=citizen, sections=_sections(citizen), shown=shown,
+    return render_template("admin/citizen_access.html", citizen=citizen, sections=_sections(citizen, reference), shown=shown,
                            as_table=as_table, reference=reference)
 
 
@@ -173,7 +173,7 @@ def citizen_access_json(citizen_id: int):
     if answer is not None:
         return answer
     _log(citizen, "json", reference)
-    return _download(access_export.as_json(_sections(citizen)), "application/json",
+    return _download(access_export.as_json(_sections(citizen, reference)), "application/json",
                      f"indsigt-borger-{citizen.id}-{clock.today().isoformat()}.json")
 
 
@@ -189,7 +189,7 @@ def citizen_access_zip(citizen_id: int):
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("indsigt.json", access_export.as_json(_sections(citizen)))
+        archive.writestr("indsigt.json", access_export.as_json(_sections(citizen, reference)))
         for cv in citizen.cv_documents:
             if cv.stored_name and (path := folder / cv.stored_name).is_file() and path.parent == folder:
                 # The name the CV page downloads it under (review AV 5): æøå kept, as UTF-8 in the ZIP.

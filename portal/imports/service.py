@@ -185,7 +185,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     citizen = find_citizen(session, record.external_id)
     if citizen is None:
         if (reason := privacy.block_reason(session, record.external_id)) is not None:
-            raise ErasedRecord(ANONYMISED_MESSAGE if reason == "anonymised" else ERASED_MESSAGE, "external_id")
+            raise ErasedRecord(ANONYMISED_MESSAGE if reason == "anonymised" else ERASED_MESSAGE, EXTERNAL_ID_LABEL)
         citizen = _create_citizen(session, record, actor, team_id)
         stored = _attach_cv(citizen, record.cv, actor, cv_folder)
         record_change(session, "citizen", citizen.id)

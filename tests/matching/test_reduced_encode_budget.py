@@ -119,10 +119,15 @@ def test_the_excluded_encode_nothing():
     result = service(inner, cache).rank_candidates(OPENING, 30, citizens=far, include_excluded=True)
     assert [e.citizen_id for e in result.excluded] == ["x"]
     assert len(inner.texts) <= 10 + QUERY_SIDE
-    assert "x" in result.unvectored
+    # Ordered without its vector, but never ranked or scored on the page: not counted as ranked
+    # so, and the count is the one a ranking without the excluded gives (review BE 1).
+    assert "x" not in result.unvectored
+    without = service(Counting(), MemoryEmbeddingCache()).rank_candidates(OPENING, 30, citizens=far)
+    assert result.unvectored_count == without.unvectored_count
     inner.texts.clear()
     only = service(inner, cache).rank_candidates(OPENING, 0, citizens=far, include_excluded=True)
-    assert [e.citizen_id for e in only.excluded] == ["x"] and only.unvectored == ("x",)
+    assert [e.citizen_id for e in only.excluded] == ["x"]
+    assert only.unvectored == () and only.unvectored_count == 0
     assert set(inner.texts) <= {lexical_only_query(), "Lagermedarbejder"}  # the opening's side alone
 
 

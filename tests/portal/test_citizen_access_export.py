@@ -148,6 +148,9 @@ def test_the_json_and_zip_hold_the_same_data_and_the_cv_files(app, client, auth,
     assert sorted(archive.namelist()) == ["cv/%d-gammel.txt" % world["cv_old"], "indsigt.json"]
     assert b"Fil-indhold-Oter" in archive.read("cv/%d-gammel.txt" % world["cv_old"])
     assert json.loads(archive.read("indsigt.json"))["hotline"]["indhold"][0]["Emne"] == MARKERS["hotline"]
+    # Each file is tied to its request: the reference is in »Om udtrækket« (review BE 4).
+    assert document["om"]["indhold"]["Anmodningens reference"] == REFERENCE
+    assert json.loads(archive.read("indsigt.json"))["om"]["indhold"]["Anmodningens reference"] == REFERENCE
 
 
 def test_the_zip_names_the_cv_files_as_the_cv_page_downloads_them(app, client, auth, admin, world):

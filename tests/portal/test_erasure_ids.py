@@ -134,3 +134,16 @@ def test_an_anonymised_external_id_is_refused_with_the_anonymisation_reason(app)
         with pytest.raises(imports.ErasedRecord, match="er anonymiseret") as refused:
             imports.upsert_citizen(db.session, record, actor=None)
         assert "art. 17" not in str(refused.value)
+
+
+def test_the_refusal_names_the_column_as_the_import_report_does(app):
+    """Review BE 3: the report's column is »Eksternt id«, as every other error names it."""
+    with app.app_context():
+        citizen = _citizen(external_id="SAG-98")
+        from portal.privacy import _block_external_id
+
+        _block_external_id(db.session, citizen, "erased")
+        db.session.commit()
+        with pytest.raises(imports.ErasedRecord) as refused:
+            imports.upsert_citizen(db.session, validate_citizen(dict(ROW, external_id="sag-98")), actor=None)
+        assert refused.value.column == "Eksternt id"

@@ -138,3 +138,13 @@ def test_gunicorns_path_atom_loses_the_token():
     assert request_log.QueryStringFilter().filter(record)
     assert record.getMessage() == ('GET /auth/set-password/… HTTP/1.1 /auth/set-password/… '
                                    '"https://x/auth/set-password/…" 302')
+
+
+def test_a_token_behind_doubled_slashes_is_masked_too():
+    """Review BE 2: werkzeug answers //auth//set-password/<token> with a redirect to the link, so
+    that spelling is a live token in the request line as well."""
+    for line in ('"GET /auth//set-password/Rvr891licw6tVc HTTP/1.1" 308 -',
+                 '"GET //auth/set-password/Rvr891licw6tVc HTTP/1.1" 308 -',
+                 '"GET /auth/set-password//Rvr891licw6tVc HTTP/1.1" 308 -'):
+        masked = request_log.without_secrets(line)
+        assert "Rvr891licw6tVc" not in masked and masked.count("…") == 1, masked
