@@ -15,7 +15,13 @@ asking, to
   has no team or no colleague; read freely whenever it is escalated, the simpler rule; review
   AL 3: the escalation mail led every helper to the purpose step); with neither, the duty
   consultant or the fallback group it asked then (review BC 1). The first of them to answer
-  takes the request over, and so reads it freely from then on as its assignee.
+  takes the request over, and so reads it freely from then on as its assignee. Those asked are
+  worked out from the assignee the escalation was for (``escalated_for_id``, kept when it was
+  sent: :func:`portal.hotline.notify.escalated_for`), never from the current one: after
+  »Overtag henvendelsen« by someone outside the case the taker reads it as its assignee, but
+  the taker's team was never asked and gives a purpose (review BD 1). The take-over does not
+  end the escalation: those it asked keep their free read until it is answered or closed (the
+  take-over form says so), as a colleague of theirs may still be answering it.
 
 Anyone else, an administrator included, gives a purpose first (:class:`PurposeForm`, checked
 by :func:`portal.citizens.need_to_know.purpose_problem`: no CPR-like number, health word,
@@ -41,7 +47,7 @@ from ..citizens import need_to_know as citizen_rule
 from ..extensions import db
 from ..formutil import clean_line, no_hidden_characters, no_nul
 from store.models import Citizen, HotlineRequest, Placement, User
-from . import notify
+from . import notify, service
 from .service import STAFF_ROLES
 
 
@@ -56,8 +62,9 @@ class PurposeForm(citizen_rule.BreakGlassForm):
 
 
 def read_purpose(request: HotlineRequest, purpose: str) -> str:
-    """The ``hotline_viewed`` purpose of a read through the glass: ``hotline:<id> break-glass: …``."""
-    return f"hotline:{request.id} {citizen_rule.glass_purpose(purpose)}"
+    """The ``hotline_viewed`` purpose of a read through the glass: ``hotline:<id> break-glass: …``
+    (also what a reply, take-over or closing through the glass logs: :func:`.service.glass_read_purpose`)."""
+    return service.glass_read_purpose(request, purpose)
 
 
 def purpose_problem(request: HotlineRequest, purpose: str) -> str | None:
@@ -106,10 +113,11 @@ def free_ids(user: User, requests: list[HotlineRequest]) -> set[int]:
 
 def _asked_to_help(user: User, requests: list[HotlineRequest]) -> set[int]:
     """The ids of ``requests`` escalated and still waiting whose escalation asked ``user`` to
-    step in (:func:`.notify.escalation_recipients`): one statement for the assignees' teams,
-    none when no request is escalated; the duty consultant and the fallback group, asked when
-    an assignee has no colleague and no other administrator exists (review BC 1), are worked
-    out once per such assignee and request."""
+    step in (:func:`.notify.escalation_recipients`), for the assignee it was sent for
+    (``escalated_for_id``), not the current one (review BD 1): one statement for those
+    assignees' teams, none when no request is escalated; the duty consultant and the fallback
+    group, asked when such an assignee has no colleague and no other administrator exists
+    (review BC 1), are worked out once per such assignee and request."""
     escalated = [r for r in requests if r.escalated_at is not None and r.status == "open"]
     if not escalated:
         return set()
@@ -118,17 +126,17 @@ def _asked_to_help(user: User, requests: list[HotlineRequest]) -> set[int]:
     if user.role != "consultant":
         return set()
     teams = dict(db.session.execute(sa.select(User.id, User.team_id).where(
-        User.id.in_({r.assigned_to_id for r in escalated if r.assigned_to_id}))).all())
+        User.id.in_({r.escalated_for_id for r in escalated if r.escalated_for_id}))).all())
     found = {r.id for r in escalated if user.team_id is not None
-             and r.assigned_to_id != user.id and teams.get(r.assigned_to_id) == user.team_id}
+             and r.escalated_for_id != user.id and teams.get(r.escalated_for_id) == user.team_id}
     first_asked: dict[int | None, tuple[User | None, bool]] = {}
     for r in escalated:
-        if r.id in found or r.assigned_to_id == user.id:
+        if r.id in found or r.escalated_for_id == user.id:
             continue
-        if r.assigned_to_id not in first_asked:
-            assignee = db.session.get(User, r.assigned_to_id) if r.assigned_to_id else None
-            first_asked[r.assigned_to_id] = (assignee, bool(notify.colleagues_or_admins(assignee)))
-        assignee, asked = first_asked[r.assigned_to_id]
+        if r.escalated_for_id not in first_asked:
+            assignee = db.session.get(User, r.escalated_for_id) if r.escalated_for_id else None
+            first_asked[r.escalated_for_id] = (assignee, bool(notify.colleagues_or_admins(assignee)))
+        assignee, asked = first_asked[r.escalated_for_id]
         if not asked and any(u.id == user.id for u in notify.stand_ins(r, assignee)):
             found.add(r.id)
     return found

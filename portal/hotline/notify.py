@@ -66,7 +66,8 @@ def active_assignee(request: HotlineRequest) -> User | None:
     return user if user is not None and user.active else None
 
 
-def fallback_recipients(request: HotlineRequest, exclude: int | None = None) -> list[User]:
+def fallback_recipients(request: HotlineRequest, exclude: int | None = None, *,
+                        escalation: bool = False) -> list[User]:
     """Who is told about a request without an active assignee, so it never reaches nobody.
 
     The active consultants of the teams closest to it: the placed citizen's team and the teams
@@ -74,10 +75,12 @@ def fallback_recipients(request: HotlineRequest, exclude: int | None = None) -> 
     (also when those users have left: their team is still the one that knows the case); else
     every active consultant; else every active administrator. ``exclude``: a user left out of
     every group (the assignee an escalation asks others to stand in for), so a group of that
-    user alone counts as empty and the next one is asked.
+    user alone counts as empty and the next one is asked. ``escalation``: the group an
+    escalation asks, for ``exclude`` as the assignee (:func:`escalated_for`), not the current
+    one, whom a take-over may have changed since (review BD 1).
     """
     teams: set[int] = set()
-    people = [request.assigned_to_id, request.company.consultant_id]
+    people = [exclude if escalation else request.assigned_to_id, request.company.consultant_id]
     if request.placement is not None:
         citizen = db.session.get(Citizen, request.placement.citizen_id)
         if citizen is not None:
@@ -130,15 +133,24 @@ def stand_ins(request: HotlineRequest, assignee: User | None) -> list[User]:
     on_duty = duty.on_duty()
     if on_duty is not None and on_duty.id != exclude:
         return [on_duty]
-    return fallback_recipients(request, exclude=exclude)
+    return fallback_recipients(request, exclude=exclude, escalation=True)
+
+
+def escalated_for(request: HotlineRequest) -> User | None:
+    """The assignee an escalation of ``request`` asks others to stand in for: once escalated,
+    the one kept when the reminder job claimed it (``escalated_for_id``, None: it had none),
+    whoever has taken the request over since (review BD 1); before, the current assignee."""
+    user_id = request.escalated_for_id if request.escalated_at is not None else request.assigned_to_id
+    return db.session.get(User, user_id) if user_id else None
 
 
 def escalation_recipients(request: HotlineRequest) -> list[User]:
-    """Who is asked to step in when ``request`` is past its target: the assignee's active
-    consultant colleagues in the same team; else every other active administrator; else the
-    duty consultant or the fallback group (:func:`stand_ins`). Never the assignee: the mail is
-    for the people who can step in. Empty only when no other active staff user exists."""
-    assignee = db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
+    """Who is asked to step in when ``request`` is past its target: the active consultant
+    colleagues in the same team of the assignee it is escalated for (:func:`escalated_for`);
+    else every other active administrator; else the duty consultant or the fallback group
+    (:func:`stand_ins`). Never that assignee: the mail is for the people who can step in. Empty
+    only when no other active staff user exists."""
+    assignee = escalated_for(request)
     return colleagues_or_admins(assignee) or stand_ins(request, assignee)
 
 

@@ -14,11 +14,12 @@ response, or put back to waiting by the company, whose target then counts from t
   "Henvendelse #N er over svarfristen", and the consultant's lists show "Eskaleret". The first
   of them to answer takes the request over (:func:`.service.add_message`).
 
-Each wait is reminded and escalated once: the markers (``reminded_at``, ``escalated_at``) are
-cleared when the company puts an answered request back to waiting (``service.add_message``).
+Each wait is reminded and escalated once: the markers (``reminded_at``, ``escalated_at`` with
+``escalated_for_id``) are cleared when the company puts an answered request back to waiting (``service.add_message``).
 
 Exactly once: before mailing, a run *claims* the request with a conditional UPDATE
-(``reminded_at``/``escalated_at`` from NULL to now) and commits; only the run whose UPDATE
+(``reminded_at``/``escalated_at`` from NULL to now; an escalation also keeps the assignee it is
+for, ``escalated_for_id``, so who was asked stays the same after a take-over) and commits; only the run whose UPDATE
 changed the row sends, so overlapping runs never both mail. If no mail went out (mail server
 down, every address refused) the claim is released again, so the next run retries and the
 "Eskaleret" marker never claims an escalation nobody received. If there is nobody at all to
@@ -180,24 +181,30 @@ def _process(kind: _Kind, request_id: int, now: datetime, connect: mail.Connect 
 
 def _claim(column: str, request_id: int, now: datetime) -> bool:
     """Set ``column`` to ``now`` if still unset and the request still waits (for its first
-    answer, or again); commit at once.
+    answer, or again); commit at once. An escalation keeps, in the same UPDATE, the assignee
+    it is for (``escalated_for_id``: whom it asks others to stand in for, and so who is asked,
+    :func:`.notify.escalated_for`), so a later take-over does not move it (review BD 1).
 
     The database decides: of two runs claiming the same request, one UPDATE changes the row.
     """
+    values = {column: now}
+    if column == "escalated_at":
+        values["escalated_for_id"] = _table.c.assigned_to_id
     claimed = db.session.execute(
         sa.update(_table).where(_table.c.id == request_id, _table.c[column].is_(None),
                                 _table.c.status == "open",
                                 sa.or_(_table.c.first_response_at.is_(None), _table.c.waiting_since.is_not(None)))
-        .values({column: now}))
+        .values(values))
     db.session.commit()
     return claimed.rowcount == 1
 
 
 def _release(column: str, request_id: int, now: datetime) -> bool:
     """Undo this run's claim (only its own: the value must still be ``now``). Returns False."""
+    values = {column: None, **({"escalated_for_id": None} if column == "escalated_at" else {})}
     try:
         db.session.execute(sa.update(_table).where(_table.c.id == request_id, _table.c[column] == now)
-                           .values({column: None}))
+                           .values(values))
         db.session.commit()
     except Exception as exc:  # noqa: BLE001 - logged; the request then stays claimed
         db.session.rollback()
@@ -235,10 +242,6 @@ def _link(request_id: int) -> str:
         return mail.absolute_url("hotline.detail", request_id=request_id)
 
 
-def _assignee(request: HotlineRequest) -> User | None:
-    return db.session.get(User, request.assigned_to_id) if request.assigned_to_id else None
-
-
 def reminder_recipients(request: HotlineRequest) -> list[User]:
     """The assignee, if there is one and the account is active; else those a new request
     without one is announced to: the duty consultant, or the fallback group
@@ -248,10 +251,11 @@ def reminder_recipients(request: HotlineRequest) -> list[User]:
 
 
 def escalation_recipients(request: HotlineRequest) -> list[User]:
-    """The assignee's active consultant colleagues in the same team; else every other active
-    admin; else the duty consultant or the fallback group (:func:`.notify.escalation_recipients`).
+    """The active consultant colleagues in the same team of the assignee the escalation is for
+    (kept by the claim: :func:`.notify.escalated_for`); else every other active admin; else the
+    duty consultant or the fallback group (:func:`.notify.escalation_recipients`).
 
-    The assignee is never among them: the mail is for the people who can step in.
+    That assignee is never among them: the mail is for the people who can step in.
     """
     return notify.escalation_recipients(request)
 
@@ -277,7 +281,7 @@ def build_reminder(request: HotlineRequest, recipient: User, link: str, now: dat
 
 def build_escalation(request: HotlineRequest, recipient: User, link: str, now: datetime) -> EmailMessage:
     """The escalation to colleagues or administrators (no citizen data, no company free text)."""
-    assignee = _assignee(request)
+    assignee = notify.escalated_for(request)
     return mail.compose(current_app.config, recipient.email,
                         f"Hotline: henvendelse #{request.id} er over svarfristen", mail_body(
                             recipient,

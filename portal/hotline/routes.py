@@ -285,7 +285,9 @@ def message(request_id: int):
         return _render_detail(found, form, 409, glass=glass)
     before = found.assigned_to_id
     try:
-        service.add_message(found, current_user, form.body.data, awaits_answer=request.form.get("venter") != "nej")
+        # a reply through the glass is logged with its purpose (review BD 2)
+        service.add_message(found, current_user, form.body.data, awaits_answer=request.form.get("venter") != "nej",
+                            purpose=glass)
     except service.ClosedRequest:
         once.release(sent)
         # Closed meanwhile (by the other side or another tab): the typed text is never thrown
@@ -329,7 +331,8 @@ def take_over(request_id: int):
     """»Overtag henvendelsen«: the current consultant or administrator becomes the assignee
     (:func:`.service.take_over`: audited, the assignee until now told); the company then sees
     them as its contact. Only for staff who may read the thread: outside the case, only from a
-    thread read through the glass, as a reply (:mod:`.need_to_know`).
+    thread read through the glass, as a reply (:mod:`.need_to_know`), and the purpose posted
+    is logged with the take-over (review BD 2: it grants lasting access).
 
     :raise 403: for a company user.
     :raise 404: if the request is unknown.
@@ -338,11 +341,14 @@ def take_over(request_id: int):
     found = _load(request_id)
     if current_user.role not in service.STAFF_ROLES:
         abort(403)
-    if _outside_case(found) and _posted_purpose(found) is None:
-        return _purpose_page(found, status=403)
+    glass = ""
+    if _outside_case(found):
+        glass = _posted_purpose(found)
+        if glass is None:
+            return _purpose_page(found, status=403)
     thread = url_for("hotline.detail", request_id=request_id)
     try:
-        previous = service.take_over(found, current_user)
+        previous = service.take_over(found, current_user, purpose=glass)
     except service.ClosedRequest:
         flash("Henvendelsen er lukket og kan ikke overtages.", "info")
     except service.AlreadyAssignee:
@@ -380,7 +386,7 @@ def close(request_id: int):
     if not valid:
         return _render_detail(found, status=400, glass=glass, close_form=form)
     note = form.note.data if staff else ""
-    if service.close_request(found, note=note):
+    if service.close_request(found, note=note, purpose=glass):
         flash("Henvendelsen er lukket." + (" Virksomheden har fået din begrundelse." if note else ""), "success")
     elif note:
         return _render_detail(found, status=409, unsent=note, glass=glass)

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, name_order
+from ..citizens import need_to_know as citizen_rule
 from ..extensions import db
 from store.models import Company, HotlineMessage, HotlineRequest, Placement, User
 from ..placements.service import active_clause, company_contact, company_labels
@@ -132,8 +133,30 @@ def _citizen_id(request: HotlineRequest) -> int | None:
     return request.placement.citizen_id if request.placement else None
 
 
+OUTSIDE_CASE = "outside_case"  # the audit word of an act by staff outside the citizen's case
+
+
+def glass_read_purpose(request: HotlineRequest, purpose: str) -> str:
+    """The ``hotline_viewed`` purpose of a read through the glass: ``hotline:<id> break-glass: …``
+    (:func:`portal.hotline.need_to_know.read_purpose`)."""
+    return f"hotline:{request.id} {citizen_rule.glass_purpose(purpose)}"
+
+
+def _record_glass(request: HotlineRequest, purpose: str) -> str:
+    """For an act by staff outside the case, through the glass (``purpose``, already checked by
+    :func:`portal.hotline.need_to_know.purpose_problem`): its purpose logged as a read through
+    the glass (``hotline_viewed``, ``break-glass: …``) in the caller's transaction, so the act
+    and its justification are committed together or not at all (review BD 2: the route checked
+    the purpose and dropped it). Returns the word the act's own audit row ends with ("" for
+    none: no purpose, an act inside the case)."""
+    if not purpose:
+        return ""
+    audit.record("hotline_viewed", citizen_id=_citizen_id(request), purpose=glass_read_purpose(request, purpose))
+    return f" {OUTSIDE_CASE}"
+
+
 def add_message(request: HotlineRequest, author: User, body: str, now: datetime | None = None, *,
-                awaits_answer: bool = True) -> HotlineMessage:
+                awaits_answer: bool = True, purpose: str = "") -> HotlineMessage:
     """Add ``body`` to the thread, in one commit with its audit and notification.
 
     A consultant's first reply sets ``first_response_at`` (once) and takes an unassigned
@@ -157,6 +180,9 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
     closes it. On a request that already waits, the message changes neither status nor target.
     ``due_at`` and ``first_response_at`` stay as they were: they measure the first answer.
 
+    ``purpose``: a staff reply from outside the citizen's case, through the glass: logged with
+    the reply (:func:`_record_glass`; ``hotline_replied`` then ends with ``outside_case``).
+
     Raises:
         ClosedRequest: if the request is closed.
     """
@@ -172,13 +198,15 @@ def add_message(request: HotlineRequest, author: User, body: str, now: datetime 
             request.follow_up_due_at = sla.due_at(request.waiting_since, request.urgency)
         request.status = "answered"
         request.waiting_since = None
-        audit.record("hotline_replied", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
+        outside = _record_glass(request, purpose)
+        audit.record("hotline_replied", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}{outside}")
         notify.announce_answer(request)
         db.session.commit()
         return message
     if request.status == "answered" and awaits_answer:
         request.status, request.waiting_since = "open", now  # the new target counts from here
-        request.reminded_at = request.escalated_at = None  # this wait is reminded and escalated anew
+        # this wait is reminded and escalated anew (for whoever is the assignee then)
+        request.reminded_at = request.escalated_at = request.escalated_for_id = None
     db.session.flush()  # the message's id and the new state, for the target below
     audit.record("hotline_follow_up", citizen_id=_citizen_id(request), purpose=f"hotline:{request.id}")
     waiting = request.status == "open"
@@ -246,12 +274,19 @@ class AlreadyAssignee(Exception):
     """The user taking the request over is its assignee already."""
 
 
-def take_over(request: HotlineRequest, user: User) -> int | None:
+def take_over(request: HotlineRequest, user: User, purpose: str = "") -> int | None:
     """»Overtag henvendelsen«: make ``user`` (staff) the request's assignee, audited
     (``hotline_taken_over``) and the assignee until then told (``hotline_taken_over``), in one
     commit. The company then sees ``user`` as its contact, and its next message, the flash
     about it and the reminders go to ``user``. Nothing else changes: status, targets and
-    markers stay. The caller checks that ``user`` may read the thread (:mod:`.need_to_know`).
+    markers stay; an escalation stays the one sent, for the assignee it was sent for
+    (``escalated_for_id``), so ``user``'s team is not asked by it (review BD 1). The caller
+    checks that ``user`` may read the thread (:mod:`.need_to_know`).
+
+    ``purpose``: the purpose ``user`` gave outside the citizen's case (checked by the caller):
+    the take-over grants lasting access, so its justification is logged with it, in the same
+    commit (:func:`_record_glass`: a ``hotline_viewed`` read through the glass, and the
+    ``hotline_taken_over`` row ends with ``outside_case``; review BD 2).
 
     Returns:
         The id of the assignee until now (None: it had none).
@@ -277,7 +312,7 @@ def take_over(request: HotlineRequest, user: User) -> int | None:
         moved = db.session.execute(sa.update(table).where(table.c.id == request.id, table.c.status != "closed", same)
                                    .values(assigned_to_id=user.id))
         if moved.rowcount:
-            _record_take_over(request, previous, user, "taken_over")
+            _record_take_over(request, previous, user, "taken_over" + _record_glass(request, purpose))
             db.session.commit()
             db.session.refresh(request, ["assigned_to_id"])
             return previous
@@ -292,7 +327,7 @@ def told_of_message(request: HotlineRequest) -> list[User]:
 
 
 def close_request(request: HotlineRequest, now: datetime | None = None, *, by: User | None = None,
-                  note: str = "") -> bool:
+                  note: str = "", purpose: str = "") -> bool:
     """Close the request; False if it already was closed (then ``note`` is not kept either:
     the caller still has it, to show).
 
@@ -307,6 +342,9 @@ def close_request(request: HotlineRequest, now: datetime | None = None, *, by: U
 
     Closing is one conditional UPDATE, so of two closing at the same moment one closes it and
     the other is told it already was closed (and its note is not added after the closing).
+
+    ``purpose``: staff closing from outside the citizen's case, through the glass: logged with
+    the closing (:func:`_record_glass`; ``hotline_closed`` then ends with ``outside_case``).
 
     Raises:
         ValueError: for a note without a staff user closing (only the job centre writes one).
@@ -324,13 +362,14 @@ def close_request(request: HotlineRequest, now: datetime | None = None, *, by: U
         db.session.rollback()
         return False
     db.session.refresh(request, ["status", "closed_at"])
-    purpose = f"hotline:{request.id}"
+    what = f"hotline:{request.id}"
     if note:
         message = HotlineMessage(author_id=closer.id, body=note, created_at=now, kind="closing_note")
         request.messages.append(message)
         db.session.flush()
-        purpose += f" message:{message.id}"
-    audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=purpose)
+        what += f" message:{message.id}"
+    what += _record_glass(request, purpose)
+    audit.record("hotline_closed", citizen_id=_citizen_id(request), purpose=what)
     by_company = closer is not None and closer.role not in STAFF_ROLES
     if not by_company:
         notify.announce_closed(request, note)

@@ -18,7 +18,10 @@ class HotlineRequest(db.Model):
     """A problem reported by a company; ``due_at`` is the service target of the first answer.
 
     ``reminded_at`` / ``escalated_at``: when the assignee was reminded before the target, and
-    when an unanswered request past it was escalated to colleagues or administrators.
+    when an unanswered request past it was escalated to colleagues or administrators;
+    ``escalated_for_id`` (migration 0038): the assignee that escalation asked others to stand in
+    for (None: it had none), set in the same claim, so who was asked does not move with a later
+    take-over (review BD 1).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +41,7 @@ class HotlineRequest(db.Model):
     # portal/hotline/reminders.py); cleared again only if the mail could not be sent.
     reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    escalated_for_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     # An answered request the company put back to waiting: when that message was written (the
     # new target is counted from it); None while it waits for its first answer, or is answered.
     waiting_since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())

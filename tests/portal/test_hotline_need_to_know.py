@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from portal import audit
 from portal.extensions import db
-from portal.hotline import need_to_know, service
+from portal.hotline import need_to_know, reminders, service, sla
 from store.models import AuditEvent, Citizen, HotlineRequest, Team, User
 from tests.portal import test_hotline as base
 from tests.portal.test_hotline import MARKER, all_requests, csrf, file_request, login
@@ -62,6 +62,13 @@ def test_staff_outside_the_case_get_the_purpose_step_and_nothing_of_the_thread(a
     assert response.status_code == 200 and 'data-testid="break-glass-form"' in html
     assert shows_nothing(html) and "Helbred" in html and f"Henvendelse #{req_id}" in html
     assert views(app, req_id) == []
+
+
+def escalate(app, request_id: int) -> None:
+    """As the reminder job's claim (:func:`portal.hotline.reminders._claim`): escalated now, for
+    the current assignee."""
+    with app.app_context():
+        assert reminders._claim("escalated_at", request_id, sla.utc_now())
 
 
 def _set(app, model, row_id: int, **values) -> None:
@@ -245,9 +252,7 @@ def test_those_an_escalation_asks_to_step_in_read_it_without_a_purpose(app, clie
     for email in ("anden@jc.dk", "admin@jc.dk"):
         login(client, auth, email)
         assert shows_nothing(client.get(f"/hotline/{req_id}").get_data(as_text=True))  # not escalated
-    with app.app_context():
-        db.session.get(HotlineRequest, req_id).escalated_at = db.func.now()
-        db.session.commit()
+    escalate(app, req_id)
     for email in ("anden@jc.dk", "admin@jc.dk"):
         login(client, auth, email)
         assert "BODYMARK" in client.get(f"/hotline/{req_id}").get_data(as_text=True), email
@@ -266,3 +271,162 @@ def test_an_empty_purpose_is_refused_in_the_hotline_s_words(app, client, auth, w
     assert refused.status_code == 400 and "Skriv, hvorfor du skal læse henvendelsen." in html
     assert "skånehensyn" not in html.split('data-testid="break-glass-form"')[1].split("</form>")[0]
     assert shows_nothing(html) and views(app, req_id) == []
+
+
+# --- review BD: a take-over moves no escalation, and an act through the glass logs its purpose ------
+
+def _teams(app, world, make_user) -> dict[str, int]:
+    """Team Nord: the citizen's VK (the assignee) and the company's consultant, whom an
+    escalation asks; Team Vest: »anden« and a colleague of hers, both outside the citizen's case."""
+    colleague = make_user("consultant", email="kollega@jc.dk")
+    with app.app_context():
+        north, south = Team(name="Team Nord"), Team(name="Team Vest")
+        db.session.add_all([north, south])
+        for user, team in ((world["vk"], north), (world["company_vk"], north), (world["other"], south),
+                           (colleague, south)):
+            db.session.get(User, user.id).team = team
+        db.session.commit()
+        return {"north": north.id, "south": south.id, "colleague": colleague.id}
+
+
+def audit_rows(app, request_id: int) -> list[tuple[str, str]]:
+    with app.app_context():
+        return [(e.action, e.purpose) for e in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.purpose.like(f"hotline:{request_id} %")
+                                        | (AuditEvent.purpose == f"hotline:{request_id}"))
+            .order_by(AuditEvent.id))]
+
+
+def test_a_take_over_from_outside_the_case_does_not_open_an_escalated_thread_to_the_taker_s_team(
+        app, client, auth, world, make_user):
+    """Review BD 1: »anden« (Team Vest, outside the case) takes an escalated request over with a
+    purpose; her Team Vest colleague was never asked and still gets the purpose step, while the
+    assignee's colleague the escalation asked keeps reading it freely until it is answered."""
+    req_id = health_request(app, client, auth, world)
+    teams = _teams(app, world, make_user)
+    escalate(app, req_id)
+    with app.app_context():
+        assert db.session.get(HotlineRequest, req_id).escalated_for_id == world["vk"].id
+    login(client, auth, "kollega@jc.dk")
+    assert shows_nothing(client.get(f"/hotline/{req_id}").get_data(as_text=True))
+    login(client, auth, "anden@jc.dk")
+    page = read_with(client, req_id, PURPOSE).get_data(as_text=True)
+    assert "de kolleger, der blev bedt om at hjælpe, kan stadig læse og besvare den" in page
+    taken = client.post(f"/hotline/{req_id}/overtag",
+                        data={"purpose": PURPOSE, "csrf_token": csrf(client, "/hotline/")})
+    assert taken.status_code == 302
+    with app.app_context():
+        request = db.session.get(HotlineRequest, req_id)
+        assert request.assigned_to_id == world["other"].id and request.status == "open"
+        assert request.escalated_at is not None and request.escalated_for_id == world["vk"].id
+        colleague = db.session.get(User, teams["colleague"])
+        assert need_to_know.hidden_subjects(colleague, [request]) == {req_id}
+        # the escalation still asks whom it asked: not the taker's team
+        assert [u.email for u in reminders.escalation_recipients(request)] == ["firma-vk@jc.dk"]
+    assert "BODYMARK" in client.get(f"/hotline/{req_id}").get_data(as_text=True)  # the assignee now
+    login(client, auth, "kollega@jc.dk")
+    html = client.get(f"/hotline/{req_id}").get_data(as_text=True)
+    assert shows_nothing(html) and 'data-testid="break-glass-form"' in html
+    assert "SUBJMARK" not in client.get("/hotline/?vis=alle").get_data(as_text=True)
+    refused = client.post(f"/hotline/{req_id}/overtag", data={"csrf_token": csrf(client, "/hotline/")})
+    assert refused.status_code == 403
+    login(client, auth, "firma-vk@jc.dk")  # asked by the escalation: as before the take-over
+    assert "BODYMARK" in client.get(f"/hotline/{req_id}").get_data(as_text=True)
+
+
+def test_an_escalation_s_stand_ins_stay_those_it_asked_after_a_take_over(app, client, auth, world, make_user):
+    """The fallback branch (review BC 1) too: the only administrator, without a team, is the
+    assignee; the escalation asks the team closest to the case (the citizen's VK's, Team Nord).
+    After »anden« (Team Vest) takes it over, the team closest is still worked out for the
+    administrator, not for her."""
+    req_id = health_request(app, client, auth, world)
+    _teams(app, world, make_user)
+    _set(app, HotlineRequest, req_id, assigned_to_id=world["admin"].id)
+    with app.app_context():
+        db.session.get(User, world["vk"].id).active = False  # the citizen's VK has left; their team remains
+        db.session.commit()
+    escalate(app, req_id)
+    login(client, auth, "anden@jc.dk")
+    read_with(client, req_id, PURPOSE)
+    assert client.post(f"/hotline/{req_id}/overtag", data={"purpose": PURPOSE, "csrf_token": csrf(
+        client, "/hotline/")}).status_code == 302
+    with app.app_context():
+        request = db.session.get(HotlineRequest, req_id)
+        assert [u.email for u in reminders.escalation_recipients(request)] == ["firma-vk@jc.dk"]
+    login(client, auth, "kollega@jc.dk")
+    assert shows_nothing(client.get(f"/hotline/{req_id}").get_data(as_text=True))
+    login(client, auth, "firma-vk@jc.dk")
+    assert "BODYMARK" in client.get(f"/hotline/{req_id}").get_data(as_text=True)
+
+
+def test_a_take_over_from_outside_the_case_logs_its_purpose_with_it(app, client, auth, world):
+    """Review BD 2: posted straight to /overtag (no read through /begrundelse first), the purpose
+    is logged as a read through the glass, in the take-over's commit, and the take-over's row
+    says it was outside the case."""
+    req_id = health_request(app, client, auth, world)
+    login(client, auth, "anden@jc.dk")
+    token = csrf(client, "/hotline/")
+    before = audit_rows(app, req_id)
+    assert client.post(f"/hotline/{req_id}/overtag", data={"purpose": PURPOSE, "csrf_token": token}).status_code == 302
+    new = audit_rows(app, req_id)[len(before):]
+    vk, other = world["vk"].id, world["other"].id
+    assert new[:2] == [("hotline_viewed", f"hotline:{req_id} break-glass: {PURPOSE}"),
+                       ("hotline_taken_over", f"hotline:{req_id} fra user:{vk} til user:{other} taken_over outside_case")]
+    with app.app_context():
+        from portal.admin.audit_labels import purpose_label
+        assert purpose_label("hotline_taken_over", new[1][1]).endswith("med »Overtag henvendelsen« uden for sagen")
+
+
+def test_a_take_over_inside_the_case_logs_no_purpose(app, client, auth, world):
+    req_id = health_request(app, client, auth, world)
+    _set(app, HotlineRequest, req_id, assigned_to_id=world["other"].id)
+    login(client, auth, "vk@jc.dk")  # the citizen's VK: inside the case
+    assert client.post(f"/hotline/{req_id}/overtag", data={"purpose": PURPOSE, "csrf_token": csrf(
+        client, "/hotline/")}).status_code == 302
+    assert [row for row in audit_rows(app, req_id) if row[0] == "hotline_taken_over"] == [
+        ("hotline_taken_over", f"hotline:{req_id} fra user:{world['other'].id} til user:{world['vk'].id} taken_over")]
+    assert not any("break-glass" in purpose for _, purpose in audit_rows(app, req_id))
+
+
+def test_a_reply_and_a_closing_from_outside_the_case_log_their_purpose(app, client, auth, world):
+    """Review BD 2 (the message route, and the close route alike): the purpose posted with the
+    reply is logged with it, also when the thread was not read through /begrundelse first."""
+    req_id = health_request(app, client, auth, world)
+    login(client, auth, "anden@jc.dk")
+    token = csrf(client, "/hotline/")
+    sent = client.post(f"/hotline/{req_id}/besked", data={"body": "Jeg ringer", "purpose": PURPOSE,
+                                                          "csrf_token": token})
+    assert sent.status_code == 302
+    rows = audit_rows(app, req_id)
+    glass = ("hotline_viewed", f"hotline:{req_id} break-glass: {PURPOSE}")
+    assert rows[-2:] == [glass, ("hotline_replied", f"hotline:{req_id} outside_case")]
+    closed = client.post(f"/hotline/{req_id}/luk", data={"purpose": PURPOSE, "note": "Aftalt i telefonen.",
+                                                         "csrf_token": token})
+    assert closed.status_code == 302
+    rows = audit_rows(app, req_id)
+    assert rows[-2][0] == "hotline_viewed" and rows[-2] == glass
+    assert rows[-1][0] == "hotline_closed" and rows[-1][1].endswith(" outside_case")
+    login(client, auth, "vk@jc.dk")  # inside the case: nothing of a purpose
+    with app.app_context():
+        assert db.session.get(HotlineRequest, req_id).status == "closed"
+
+
+def test_the_claim_keeps_whom_the_escalation_is_for_and_a_new_wait_or_a_release_clears_it(app, client, auth, world):
+    req_id = health_request(app, client, auth, world)
+    now = sla.utc_now()
+    with app.app_context():
+        assert reminders._claim("escalated_at", req_id, now)
+        assert db.session.get(HotlineRequest, req_id).escalated_for_id == world["vk"].id
+        reminders._release("escalated_at", req_id, now)
+        request = db.session.get(HotlineRequest, req_id)
+        db.session.refresh(request)
+        assert request.escalated_at is None and request.escalated_for_id is None
+        assert reminders._claim("reminded_at", req_id, now)
+        db.session.refresh(request)
+        assert request.escalated_for_id is None  # a reminder is for nobody else
+        assert reminders._claim("escalated_at", req_id, now)
+        vk = db.session.get(User, world["vk"].id)
+        service.add_message(request, vk, "Vi ringer i dag.")
+        service.add_message(request, db.session.get(User, world["a"].id), "Det er ikke løst.")
+        db.session.refresh(request)
+        assert request.status == "open" and request.escalated_at is None and request.escalated_for_id is None
