@@ -36,7 +36,7 @@ contact them). No name, no opening title, nothing else about the citizen.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -268,6 +268,9 @@ class Corrected:
     told: tuple[str, ...] = ()
     untold: tuple[str, ...] = ()
     told_earlier: tuple[str, ...] = ()
+    # Per company name, the fields (keys of CORRECTED_FIELDS, in that order) it was told were
+    # corrected: only those it got (review BF 1).
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]) -> Corrected:
@@ -288,6 +291,7 @@ def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]
     told_companies: dict[int, str] = {}
     earlier_companies: dict[int, str] = {}
     untold_companies: dict[int, str] = {}
+    told_fields: dict[str, set[str]] = {}
     stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
     today = clock.today()
     for proposal, fields in concerned:
@@ -309,6 +313,7 @@ def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]
         if not users:
             untold_companies[opening.company_id] = opening.company.name
         (told_companies if readable else earlier_companies)[opening.company_id] = opening.company.name
+        told_fields.setdefault(opening.company.name, set()).update(fields)
         for user in users:
             notify(user, "candidate_data", text, link, body=f"{text}\n\n{further}",
                    subject=f"Databeskyttelse: kandidat til »{opening.title}«",
@@ -323,7 +328,8 @@ def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]
 
     return Corrected(names({k: v for k, v in told_companies.items() if k in told}),
                      names(untold_companies),
-                     names({k: v for k, v in earlier_companies.items() if k in told and k not in told_companies}))
+                     names({k: v for k, v in earlier_companies.items() if k in told and k not in told_companies}),
+                     {name: tuple(f for f in CORRECTED_FIELDS if f in got) for name, got in told_fields.items()})
 
 
 def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Proposal]:

@@ -84,22 +84,31 @@ def correct(citizen: Citizen, changed: list[str]) -> recipients.Corrected:
 def saved_message(corrected: recipients.Corrected, changed: Iterable[str] = ()) -> str:
     """What the consultant is told on save about the companies (empty: none concerned).
 
-    ``changed``: the fields the save changed (:func:`.service.update_profile`); those of
-    :data:`WATCHED` among them are named as the correction (»rettet: navn«), never a claim that
-    the contact details changed when only the name did (review BD 3). Without them the
-    correction is not named."""
-    def listed(names: tuple[str, ...]) -> str:
+    Each company's correction is named by the fields it was told of (»rettet: navn«), i.e. those
+    it got and that changed (``corrected.fields``, review BF 1): never a claim that a company
+    was told of a phone number it never had, nor that the contact details changed when only the
+    name did (review BD 3). Companies told of the same fields share one naming. ``changed`` (the
+    fields the save changed) is kept for callers; the told fields already come from it."""
+    def listed(names) -> str:
+        names = tuple(names)
         return " og ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
-    changed = set(changed)
-    fields = tuple(recipients.CORRECTED_FIELDS[name] for name in WATCHED if name in changed)
-    what = f" (rettet: {listed(fields)})" if fields else ""
+    def who(companies: tuple[str, ...]) -> tuple[str, str]:
+        """The companies, and the correction's naming after »rettelsen« when they share one."""
+        words = {name: listed(recipients.CORRECTED_FIELDS[f] for f in corrected.fields[name])
+                 for name in companies if corrected.fields.get(name)}
+        if len(words) == len(companies) and len(set(words.values())) == 1:
+            return listed(companies), f" (rettet: {next(iter(words.values()))})"
+        return listed(f"{name} (rettet: {words[name]})" if name in words else name for name in companies), ""
+
     parts = []
     if corrected.told:
-        parts.append(f"{listed(corrected.told)} har borgerens navn og har fået besked om rettelsen{what}; "
+        names, what = who(corrected.told)
+        parts.append(f"{names} har borgerens navn og har fået besked om rettelsen{what}; "
                      "kandidatens side viser de rettede oplysninger.")
     if corrected.told_earlier:
-        parts.append(f"{listed(corrected.told_earlier)} har tidligere fået borgerens navn og har fået besked om "
+        names, what = who(corrected.told_earlier)
+        parts.append(f"{names} har tidligere fået borgerens navn og har fået besked om "
                      f"rettelsen{what}, men ikke de rettede oplysninger.")
     if corrected.untold:
         parts.append(f"{listed(corrected.untold)} har fået borgerens navn, men ingen aktiv bruger, der kan få "

@@ -398,3 +398,14 @@ def test_a_consent_renewed_while_the_name_is_shared_adds_what_it_shows(app, worl
     with app.app_context():
         proposal = db.session.get(Proposal, got["proposal"])
         assert proposal.shared_contacts == ["phone", "email"] and proposals.contacts_given(proposal) == ["phone", "email"]
+
+
+def test_the_flash_names_for_each_company_only_the_fields_it_was_told_of(app, client, auth, world):
+    """Review BF 1: a name and a phone corrected at once; a company that got the name but never the
+    phone is told of the name only, and the consultant's flash says so for that company."""
+    html = _flash(_post(app, client, auth, world, name="Qzvwxy Rettetsen", phone=NEW_PHONE))
+    assert ("Firma 0 (rettet: navn og telefonnummer) og Firma 1 (rettet: navn) har borgerens navn og har fået "
+            "besked om rettelsen; kandidatens side viser de rettede oplysninger.") in html
+    assert "Firma 3 (rettet: navn og telefonnummer)" in html
+    assert _notices(app, world["other"])[0].text.endswith("er rettet hos jobcentret: navn. "
+                                                          "Se de rettede oplysninger på kandidatens side.")
