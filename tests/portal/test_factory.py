@@ -75,7 +75,11 @@ def test_create_admin_command_prints_a_working_link(app, runner, client):
     result = runner.invoke(args=["create-admin", "Chef@Jobcenter.dk", "Chef"])
     assert result.exit_code == 0, result.output
     path = result.output.split("<portal address>")[1].strip()
-    assert client.get(path).status_code == 200
+    # The link's first visit keeps the token in the session and leads to the token-less form (review AZ 2).
+    opened = client.get(path)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/auth/set-password")
+    form = client.get("/auth/set-password")
+    assert form.status_code == 200 and 'name="password"' in form.get_data(as_text=True)
     again = runner.invoke(args=["create-admin", "chef@jobcenter.dk", "Chef"])
     assert again.exit_code != 0 and "already exists" in again.output
 
