@@ -31,13 +31,8 @@ def sort_key(name: str | None) -> str:
     return key
 
 
-def key_for(dialect_name: str, column) -> sa.ColumnElement[str]:
-    """The SQL sort key of :func:`sort_key` for ``column`` on the dialect ``dialect_name``."""
-    return danish_key.sort_key_sql(column, dialect_name)
-
-
 def order_by(column, *then) -> tuple[sa.ColumnElement, ...]:
     """The ORDER BY of a list by the name ``column`` on the session's database: the Danish key,
     then the name as written (»anna« and »Anna« share a key), then ``then`` (an id, so the
     order is total and pages do not overlap)."""
-    return (key_for(db.session.get_bind().dialect.name, column), column, *then)
+    return (danish_key.sort_key_sql(column, db.session.get_bind().dialect.name), column, *then)

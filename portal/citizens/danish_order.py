@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from store import danish_key
 from store.models import Citizen
 
 from .. import name_order
@@ -45,7 +46,7 @@ def order_by(column, dialect_name: str):
     ``ix_citizen_name_danish`` (migration 0037) that serves the citizen list: the letters are
     SQL literals, not parameters, so the database sees the index's expression.
     """
-    return name_order.key_for(dialect_name, column)
+    return danish_key.sort_key_sql(column, dialect_name)
 
 
 def citizen_name_order() -> tuple[sa.ColumnElement, ...]:

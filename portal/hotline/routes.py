@@ -218,6 +218,13 @@ def _posted_purpose(found: HotlineRequest) -> str | None:
     return None
 
 
+def _glass(found: HotlineRequest) -> str | None:
+    """The purpose a reply, take-over or closing is posted with: "" inside the case (none is
+    asked), the posted purpose outside it (:func:`_posted_purpose`), None when one is needed
+    and missing (the caller shows the purpose step)."""
+    return _posted_purpose(found) if _outside_case(found) else ""
+
+
 @bp.get("/<int:request_id>")
 @login_required
 def detail(request_id: int):
@@ -266,11 +273,9 @@ def message(request_id: int):
     :raise 404: if the request is unknown or another company's.
     """
     found = _load(request_id)
-    glass = ""
-    if _outside_case(found):
-        glass = _posted_purpose(found)
-        if glass is None:  # not sent from a thread read through the glass: nothing is sent
-            return _purpose_page(found, status=403)
+    glass = _glass(found)
+    if glass is None:  # not sent from a thread read through the glass: nothing is sent
+        return _purpose_page(found, status=403)
     form = MessageForm()
     if not form.validate_on_submit():
         return _render_detail(found, form, 400, glass=glass)
@@ -341,11 +346,9 @@ def take_over(request_id: int):
     found = _load(request_id)
     if current_user.role not in service.STAFF_ROLES:
         abort(403)
-    glass = ""
-    if _outside_case(found):
-        glass = _posted_purpose(found)
-        if glass is None:
-            return _purpose_page(found, status=403)
+    glass = _glass(found)
+    if glass is None:
+        return _purpose_page(found, status=403)
     thread = url_for("hotline.detail", request_id=request_id)
     try:
         previous = service.take_over(found, current_user, purpose=glass)
@@ -378,11 +381,9 @@ def close(request_id: int):
     valid = form.validate_on_submit()
     if not form.is_submitted() or form.csrf_token.errors:
         abort(400)
-    glass = ""
-    if _outside_case(found):
-        glass = _posted_purpose(found)
-        if glass is None:
-            return _purpose_page(found, status=403)
+    glass = _glass(found)
+    if glass is None:
+        return _purpose_page(found, status=403)
     if not valid:
         return _render_detail(found, status=400, glass=glass, close_form=form)
     note = form.note.data if staff else ""
