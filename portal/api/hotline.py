@@ -1,5 +1,6 @@
 """/api/v1/hotline: a company files requests, reads its threads and replies; the job centre's
-tokens list every request and read and answer those their user may read without a purpose.
+tokens list every request and read, answer, close and take over (``POST …/take-over``, the web's
+»Overtag henvendelsen«) those their user may read without a purpose.
 
 Access is the web's (:func:`portal.hotline.routes._load`: another company's request is 404),
 need-to-know included (:mod:`portal.hotline.need_to_know`): a request about a placement outside
@@ -7,8 +8,8 @@ the token user's case is listed with ``subject`` null, and its thread is refused
 read and to answer), since the purpose the web asks first has no place in an API; an
 integration's key belongs to no case, so it is refused every request about a placement (by
 design: the rule is the job centre's, and an integration never logs in to give a purpose); it reads
-a request about no placement, and never writes in a thread or closes one (403: a reply or a closing is
-in an employee's name). A
+a request about no placement, and never writes in a thread, closes or takes one over (403: a reply,
+a closing or an assignee is an employee). A
 company's key reads and answers all its own requests, those about its placements included, as
 its users do on the web; need-to-know does not apply to the company that wrote the request. The rules and notifications are
 :mod:`portal.hotline.service`'s; the body is validated by the web's forms. A placement's label
@@ -312,6 +313,51 @@ def close_request(body, request_id: int):
     return _view(found)
 
 
+TAKEN_OVER_ALREADY = "Du er allerede ansvarlig for henvendelsen."
+CLOSED_NO_TAKE_OVER = "Henvendelsen er lukket og kan ikke overtages."
+INTEGRATION_TAKE_OVER = ("En integrationsnøgle kan ikke overtage henvendelser: den ansvarlige er en medarbejder, som "
+                         "virksomheden ser som sin kontakt. Brug en medarbejders personlige nøgle, eller overtag den "
+                         "i portalen.")
+
+
+@bp.post("/<int:request_id>/take-over")
+@bp.doc(parameters=[common.IDEMPOTENCY_KEY])
+@bp.response(200, RequestOut)
+@bp.alt_response(403, description=THREAD_REFUSED + " Kun jobcentrets medarbejdere overtager henvendelser; "
+                 "en integrationsnøgle kan ikke.")
+@bp.alt_response(409, description=f"{CLOSED_NO_TAKE_OVER} Eller: {TAKEN_OVER_ALREADY}")
+def take_over(request_id: int):
+    """Overtag en henvendelse, som »Overtag henvendelsen« i portalen (jobcentret).
+
+    Nøglens bruger bliver ansvarlig konsulent: virksomheden ser vedkommende som sin kontakt, og dens
+    nye beskeder og påmindelser om svarfristen går dertil. Den hidtil ansvarlige får besked, og
+    overtagelsen logges. Status, svarfrister og eskalering ændres ikke. Kroppen er tom.
+
+    Reglen om arbejdsbetinget behov er den samme som ved svar: kun inden for nøglens brugers sager
+    (den ansvarlige, borgerens VK, beskæftigelsesrådgiver og team, en konsulent, mens henvendelsen er
+    åben og uden ansvarlig, og dem, en eskalering bad træde til); uden for dem giver den 403, og
+    henvendelsen overtages i portalen efter en begrundelse. En henvendelse uden forløb kan alle i
+    jobcentret overtage. 409, når henvendelsen er lukket, eller nøglens bruger allerede er ansvarlig."""
+    found = _read(request_id)
+    try:
+        service.take_over(found, current_user)  # inside the case: no purpose to log (the web's "")
+    except service.ClosedRequest:
+        problems.abort(409, CLOSED_NO_TAKE_OVER)
+    except service.AlreadyAssignee:
+        problems.abort(409, TAKEN_OVER_ALREADY)
+    return _view(found)
+
+
+def _take_over_check() -> None:
+    """Before anything is read: only the job centre's people take a request over (a company's key
+    403, an integration's key 403: the assignee is a person); outside the token user's case, 403
+    as a reply (:func:`_thread_check`)."""
+    if current_user.role == "integration":
+        problems.abort(403, INTEGRATION_TAKE_OVER)
+    common.require_role(*service.STAFF_ROLES)
+    _thread_check()
+
+
 def _close_check() -> None:
     """Before the body is read: an integration's key never closes (403); a job-centre key outside its
     user's case neither (as a reply)."""
@@ -325,3 +371,4 @@ guard.restrict_endpoints(bp, common.company_only, "create_request")
 # A reply outside the token user's case: 403 before the body is read, as the web sends nothing.
 guard.restrict_endpoints(bp, _thread_check, "add_message")
 guard.restrict_endpoints(bp, _close_check, "close_request")
+guard.restrict_endpoints(bp, _take_over_check, "take_over")
