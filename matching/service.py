@@ -9,9 +9,11 @@ reason and a cause): never a silently empty list.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, Protocol, TypeVar
@@ -51,11 +53,16 @@ GOOD_MATCH_THRESHOLD = 0.40
 # Retrieval radius when nothing narrower is known; the per-citizen commute limit is then
 # enforced by ranking (it differs per citizen, so it is not a single backend filter).
 MAX_RETRIEVAL_KM = 100.0
-# Most texts a ranking in reduced mode encodes that no cache holds (``reduced_encode_limit``;
-# the excluded it lists encode none): e5 encodes a CV in about 0.05-0.5 s (a loaded 2-core host:
+# Most texts a ranking in reduced mode encodes that no cache holds (``reduced_encode_limit``, or
+# an ``EncodeBudget`` shared by several rankings, the portal's per request; the excluded it lists
+# encode none): e5 encodes a CV in about 0.05-0.5 s (a loaded 2-core host:
 # 20 texts took about 10 s), so a page stays well under a proxy's 60 s while the index is rebuilt
 # (review BB 1: unbounded, a page ran for more than 17 minutes).
 REDUCED_ENCODE_LIMIT = 20
+# Most seconds the same may spend encoding (``EncodeBudget``; the portal's REDUCED_ENCODE_SECONDS):
+# on a slow or busy host 20 texts can still take long (review BF: a bound on time as well as on
+# the count). Checked before each profile's texts are encoded.
+REDUCED_ENCODE_SECONDS = 5.0
 # Asked only for the first few excluded pairs, the service reads the pool this many at a time.
 EXCLUDED_READ_STEP = 50
 # Why a result is degraded (``MatchResult.cause``), for a page to say in its own words:
@@ -131,8 +138,8 @@ class MatchResult:
             in the index, over `fallback_limit` in degraded mode).
         unvectored: in degraded mode, the ids (of the matches and the excluded listed) scored
             without their vector, by the lexical channel alone: their texts were not stored
-            yet and more than ``reduced_encode_limit`` were missing (the index is being
-            rebuilt, e.g. after an encoder change). Their relevance is that other score, not
+            yet and the encoding budget was spent (``EncodeBudget``: its texts or its seconds;
+            the index is being rebuilt, e.g. after an encoder change). Their relevance is that other score, not
             the pair's usual one; the page says so. ``unvectored_count``: how many profiles
             the ranking scored so (listed or not).
     """
@@ -340,20 +347,61 @@ class _Plan(Generic[P]):
     goal_queries: tuple[str, ...] = ()
 
 
-class _EncodeBudget:
-    """How many texts no cache holds a degraded ranking may still encode, and which profiles
-    it scored without their vector (``MatchingService.reduced_encode_limit``)."""
+class EncodeBudget:
+    """What degraded rankings may still encode of the texts no cache holds: at most ``texts``
+    texts and ``seconds`` seconds spent encoding them, whichever runs out first.
 
-    def __init__(self, limit: int) -> None:
-        self.left = max(limit, 0)
-        self.unvectored: set[str] = set()
+    Give one to every ranking that should share it (``MatchingService(encode_budget=...)``;
+    the portal: one per request, so a page that ranks several times pays the bound once, not
+    once per ranking). Without one, each degraded ranking gets its own. The time is read from
+    ``clock`` around each encode and checked before the next: a profile whose texts still need
+    encoding once ``seconds`` are spent is scored without its vector, so at most one profile's
+    texts are encoded after the time is up. Not thread-safe: one per request.
+
+    Args:
+        texts: most texts encoded (None: ``REDUCED_ENCODE_LIMIT``; below 0 counts as 0).
+        seconds: most seconds spent encoding (None: ``REDUCED_ENCODE_SECONDS``; ``math.inf``:
+            no time bound).
+        clock: seconds, monotonic (injectable for tests).
+    """
+
+    def __init__(self, texts: int | None = None, seconds: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.texts = max(REDUCED_ENCODE_LIMIT if texts is None else texts, 0)
+        self.seconds = REDUCED_ENCODE_SECONDS if seconds is None else seconds
+        self.texts_left, self.spent = self.texts, 0.0
+        self._clock = clock
+
+    @property
+    def time_left(self) -> bool:
+        return self.spent < self.seconds
 
     def take(self, missing: int) -> bool:
-        """Whether ``missing`` more texts may be encoded (and count them if so)."""
-        if missing > self.left:
+        """Whether ``missing`` more texts may be encoded now (and count them if so); 0 always may."""
+        if missing == 0:
+            return True
+        if missing > self.texts_left or not self.time_left:
             return False
-        self.left -= missing
+        self.texts_left -= missing
         return True
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        """Count the time spent inside against ``seconds``."""
+        began = self._clock()
+        try:
+            yield
+        finally:
+            self.spent += max(self._clock() - began, 0.0)
+
+
+class _Spending:
+    """One degraded ranking's draw on an ``EncodeBudget``, and which profiles it scored without
+    their vector (``MatchResult.unvectored``: per ranking, though the budget may be shared)."""
+
+    def __init__(self, budget: EncodeBudget) -> None:
+        self.budget = budget
+        self.unvectored: set[str] = set()
 
 
 class MatchingService:
@@ -377,6 +425,11 @@ class MatchingService:
             encodes the next ones. None: ``REDUCED_ENCODE_LIMIT``. Only for an encoder with a
             cache (the portal's): without one nothing made would be kept, so every text is
             encoded (tests, evaluation).
+        reduced_encode_seconds: most seconds one degraded ranking spends encoding them (checked
+            before each profile's texts, ``EncodeBudget``). None: ``REDUCED_ENCODE_SECONDS``.
+        encode_budget: one budget every degraded ranking of this service draws from (the
+            portal: the request's, shared by all its rankings); None: each degraded ranking
+            gets its own of ``reduced_encode_limit`` texts and ``reduced_encode_seconds``.
         goal_weight: share of the best single jobmål in a pair's relevance (`pair_relevance`).
         exhaustive_limit: up to this many eligible profiles (after hard limits and filters)
             every one is scored, so who is listed depends on the pair scores alone, never on
@@ -403,7 +456,9 @@ class MatchingService:
         self, encoder: Encoder, backend: MatchBackend, weights: RankingWeights = RankingWeights(),
         rules: EligibilityRules = DEFAULT_ELIGIBILITY,
         relevance_config: RelevanceConfig = RelevanceConfig(), *, fallback: bool = True,
-        fallback_limit: int = 5000, reduced_encode_limit: int | None = None, pool_size: int = 200, exhaustive_limit: int = 1000, clock: Callable[[], date] = date.today,
+        fallback_limit: int = 5000, reduced_encode_limit: int | None = None,
+        reduced_encode_seconds: float | None = None, encode_budget: EncodeBudget | None = None,
+        pool_size: int = 200, exhaustive_limit: int = 1000, clock: Callable[[], date] = date.today,
         goal_weight: float = GOAL_WEIGHT, pair_cache: PairScoreCache | None = None,
         concepts: ConceptChannel | None = None, lexical_memory: LexicalMemory | None = None,
     ) -> None:
@@ -412,6 +467,8 @@ class MatchingService:
         self.fallback, self.fallback_limit, self.pool_size = fallback, fallback_limit, pool_size
         self.exhaustive_limit = exhaustive_limit
         self.reduced_encode_limit = REDUCED_ENCODE_LIMIT if reduced_encode_limit is None else reduced_encode_limit
+        self.reduced_encode_seconds = reduced_encode_seconds
+        self.encode_budget = encode_budget
         self.clock, self.goal_weight, self.pair_cache = clock, goal_weight, pair_cache
         if concepts is not None and concepts.space != encoder.name:
             raise ValueError(f"the concept channel reads {concepts.space} vectors, not {encoder.name}'s")
@@ -638,24 +695,27 @@ class MatchingService:
         if len(eligible) > self.fallback_limit:
             note += f", scored the first {self.fallback_limit} only"
             eligible, scored_of = eligible[: self.fallback_limit], self.fallback_limit
-        budget = _EncodeBudget(self.reduced_encode_limit)
-        matches, _ = self._rank(plan, query_vector, eligible, k, False, learned, budget)
+        budget = self.encode_budget if self.encode_budget is not None else \
+            EncodeBudget(self.reduced_encode_limit, self.reduced_encode_seconds)
+        spending = _Spending(budget)
+        matches, _ = self._rank(plan, query_vector, eligible, k, False, learned, spending)
         # The excluded are only ordered, never ranked or scored on the page: they encode nothing,
         # and those ordered without their vector are not counted as ranked so (review BE 1).
-        nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit, _EncodeBudget(0)) \
+        nearest = self._nearest_excluded(plan, query_vector, excluded, excluded_limit,
+                                         _Spending(EncodeBudget(texts=0))) \
             if include_excluded else ()
         key = "citizen_id" if plan.kind == "citizen" else "opening_id"
-        unvectored = tuple(dict.fromkeys(i for i in (getattr(m, key) for m in matches) if i in budget.unvectored))
-        if budget.unvectored:
-            note += (f"; {len(budget.unvectored)} scored without their vector (lexical channel alone, "
-                     f"more than {self.reduced_encode_limit} texts not encoded yet)")
+        unvectored = tuple(dict.fromkeys(i for i in (getattr(m, key) for m in matches) if i in spending.unvectored))
+        if spending.unvectored:
+            note += (f"; {len(spending.unvectored)} scored without their vector (lexical channel alone: the "
+                     f"budget of {budget.texts} new texts and {budget.seconds:g} s encoding was spent)")
         return MatchResult(matches, nearest, degraded=True, reason=note, priority=plan.priority,
                            scored_of=scored_of, cause=why, approximate=self.approximate,
-                           unvectored=unvectored, unvectored_count=len(budget.unvectored))
+                           unvectored=unvectored, unvectored_count=len(spending.unvectored))
 
     def _nearest_excluded(self, plan: _Plan[P], query_vector: np.ndarray | None,
                           excluded: list[tuple[P, Exclusion]], limit: int | None,
-                          budget: _EncodeBudget | None = None) -> tuple[Exclusion, ...]:
+                          budget: _Spending | None = None) -> tuple[Exclusion, ...]:
         """The first ``limit`` excluded pairs (None: all), nearest first: by the relevance a
         ranking gives the pair (``pair_relevance``), ties by ids. A pure order of the pairs,
         never the source's order, so reduced mode lists the nearest excluded as a search over
@@ -670,7 +730,7 @@ class MatchingService:
         return tuple([out for _, out in order] + [out for _, out in rest])[:limit]
 
     def _rank(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P], k: int,
-              include_excluded: bool, learned: Learned | None = None, budget: _EncodeBudget | None = None,
+              include_excluded: bool, learned: Learned | None = None, budget: _Spending | None = None,
               ) -> tuple[tuple[Match, ...], tuple[Exclusion, ...]]:
         """The first ``k`` matches, explained, and the pairs that broke a hard limit.
 
@@ -708,7 +768,7 @@ class MatchingService:
         return tuple(kept), outcome.excluded
 
     def _relevances(self, plan: _Plan[P], query_vector: np.ndarray | None, profiles: list[P],
-                    budget: _EncodeBudget | None = None) -> list[tuple[float, tuple[GoalScore, ...]]]:
+                    budget: _Spending | None = None) -> list[tuple[float, tuple[GoalScore, ...]]]:
         """Per profile, the whole-text relevance and the jobmål scores of its pair.
 
         Both are functions of the two sides' texts and the models alone, so they are kept
@@ -719,9 +779,10 @@ class MatchingService:
         no text of an erased citizen lingers in a process's memory.
 
         With a ``budget`` (reduced mode), a pair not in the cache whose profile's texts are
-        not stored and do not fit in what is left of the budget is scored by the lexical
-        channel alone (never cached: it is not the pair's usual score) and its id is added
-        to ``budget.unvectored``.
+        not stored and do not fit in what is left of the budget (texts or seconds) is scored
+        by the lexical channel alone (never cached: it is not the pair's usual score) and its
+        id is added to ``budget.unvectored``. That score is the pair's lexical one whichever
+        other profiles are scored with it; only whether the budget reached it depends on them.
         """
         if query_vector is None:  # no encoder: lexical only
             return self._score_pairs(plan, query_vector, profiles)
@@ -753,23 +814,27 @@ class MatchingService:
         return [alone[i] if i in alone else _with_texts(found[key], texts)
                 for i, (key, texts) in enumerate(zip(keys, goal_texts))]
 
-    def _within_budget(self, plan: _Plan[P], profiles: list[P], budget: _EncodeBudget) -> list[bool]:
-        """Per profile, whether its texts' vectors are stored or fit in ``budget`` (then
-        counted against it), in the profiles' order: the texts the pair's scoring encodes in
-        the scorer's document role (the whole text, and the jobmål of a citizen or the
-        occupation an opening's title names). One look-up in the encoder's cache (a
-        ``CachedEncoder``'s)."""
+    def _within_budget(self, plan: _Plan[P], profiles: list[P], spending: _Spending) -> list[bool]:
+        """Per profile, whether its texts' vectors are stored or are made now within the
+        budget (then counted against it), in the profiles' order: the texts the pair's scoring
+        encodes in the scorer's document role (the whole text, and the jobmål of a citizen or
+        the occupation an opening's title names). One look-up in the encoder's cache (a
+        ``CachedEncoder``'s); the texts are encoded a profile at a time through it (so they are
+        stored, and the scoring after finds them), the time each takes counted, so encoding
+        stops once the budget's seconds are spent."""
         needs = [self._doc_texts(plan, p) for p in profiles]
         role = "query" if self.scorer.config.doc_role == "query" else "passage"
         keys = {cache_key(self.encoder.name, role, t): t for texts in needs for t in texts}
         stored = {keys[key] for key in self.encoder.cache.get_many(keys)}
-        planned: set[str] = set()
+        budget = spending.budget
         fits = []
         for texts in needs:
-            new = set(texts) - stored - planned
+            new = [t for t in dict.fromkeys(texts) if t not in stored]
             ok = budget.take(len(new))
-            if ok:
-                planned.update(new)
+            if ok and new:
+                with budget.timing():
+                    self.scorer.encode_docs(new)
+                stored.update(new)
             fits.append(ok)
         return fits
 

@@ -46,6 +46,7 @@ ENV_KEYS = (
     "HOTLINE_HOURS",
     "SAVINGS_DEADWEIGHT",
     "RANKINGS_PER_PROCESS",
+    "REDUCED_ENCODE_SECONDS",
     "ORGANISATION_NAME",
     "DPO_EMAIL",
     "ACCESSIBILITY_EMAIL",
@@ -132,6 +133,11 @@ def defaults(instance_path: str) -> dict:
         # their turn, so the process's other threads keep time for ordinary pages
         # (portal.matching_runtime.ranking_turn).
         "RANKINGS_PER_PROCESS": 1,
+        # Reduced mode (the index unusable) encodes texts that have no stored vector for at most
+        # this many seconds per request, all its rankings together, and at most
+        # matching.service.REDUCED_ENCODE_LIMIT (20) of them; the rest are ranked on shared words
+        # alone and marked (portal.matching_runtime.encode_budget). 0: none is encoded.
+        "REDUCED_ENCODE_SECONDS": 5.0,
         # Who runs the portal: the data controller named in the header, the footer, the privacy
         # notice (/om/privatliv) and the accessibility statement (/om/tilgaengelighed), with the
         # addresses those pages give. Demo values: set the job centre's own.
@@ -166,6 +172,12 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if key in found:
             found[key] = parse_bool(key, found[key])
+    if "REDUCED_ENCODE_SECONDS" in found:
+        try:
+            found["REDUCED_ENCODE_SECONDS"] = float(found["REDUCED_ENCODE_SECONDS"].replace(",", "."))
+        except ValueError:
+            raise ConfigError("REDUCED_ENCODE_SECONDS must be a number of seconds from 0 to "
+                              f"{MAX_REDUCED_ENCODE_SECONDS:g}, not {found['REDUCED_ENCODE_SECONDS']!r}") from None
     if "SAVINGS_DEADWEIGHT" in found:
         try:  # "0,8" as a Dane writes it, too
             found["SAVINGS_DEADWEIGHT"] = float(found["SAVINGS_DEADWEIGHT"].replace(",", "."))
@@ -220,6 +232,7 @@ def finalise(config: dict, instance_path: str) -> None:
     _check_counts(config)
     _check_hotline(config)
     _check_savings(config)
+    _check_reduced_encode(config)
     _check_organisation(config)
     _check_concepts(config)
     _check_matching(config, instance_path)
@@ -381,3 +394,15 @@ def _check_savings(config: dict) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:  # refuses nan
         raise ConfigError(f"SAVINGS_DEADWEIGHT must be a share between 0 and 1 (e.g. 0.8), not {value!r}")
     config["SAVINGS_DEADWEIGHT"] = float(value)
+
+
+# The longest REDUCED_ENCODE_SECONDS taken: a page must stay well under a proxy's timeout.
+MAX_REDUCED_ENCODE_SECONDS = 60.0
+
+
+def _check_reduced_encode(config: dict) -> None:
+    value = config.setdefault("REDUCED_ENCODE_SECONDS", defaults("")["REDUCED_ENCODE_SECONDS"])
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not 0 <= value <= MAX_REDUCED_ENCODE_SECONDS:  # also refuses nan
+        raise ConfigError(f"REDUCED_ENCODE_SECONDS must be a number of seconds from 0 to "
+                          f"{MAX_REDUCED_ENCODE_SECONDS:g}, not {value!r}")

@@ -19,6 +19,11 @@ A search backend that fails to answer (Elasticsearch down, or hung until
 each call in that time fails at once, so a ranking page, which makes several calls and may
 rank twice, waits the timeout once, and the pages after it go straight to reduced mode
 (review BB 3).
+
+In reduced mode a ranking encodes only so many texts no vector is stored for
+(``matching.service.EncodeBudget``): at most ``REDUCED_ENCODE_LIMIT`` texts and
+``REDUCED_ENCODE_SECONDS`` seconds of encoding per request, shared by every ranking of the
+request (:func:`encode_budget`), so a page that ranks several times pays the bound once.
 """
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ from matching import language, rerank
 from matching.domain import Filters, Match, OpeningProfile, RankingWeights
 from matching.encoders import Encoder, make_encoder
 from matching.index_meta import LastKnownLexical, index_lexical_stats
-from matching.service import MatchingService, MatchResult, PairScoreCache
+from matching.service import EncodeBudget, MatchingService, MatchResult, PairScoreCache
 
 from .embedding_cache import RequestEmbeddingCache
 from .extensions import db
@@ -316,12 +321,32 @@ def warm_up() -> None:
 
 
 
+_BUDGET_KEY = "jobbro_encode_budget"  # in ``flask.g``: the request's reduced-mode encoding budget
+
+
+def encode_budget() -> EncodeBudget | None:
+    """This request's budget for the texts reduced mode encodes (``REDUCED_ENCODE_SECONDS``,
+    ``matching.service.REDUCED_ENCODE_LIMIT``), made at its first use and shared by every
+    service and ranking of the request. None outside a request (a command's long app
+    context): each degraded ranking then gets a budget of its own of the same size."""
+    if not has_request_context():
+        return None
+    budget = g.get(_BUDGET_KEY)
+    if budget is None:
+        budget = EncodeBudget(seconds=current_app.config["REDUCED_ENCODE_SECONDS"])
+        setattr(g, _BUDGET_KEY, budget)
+    return budget
+
+
 def matching_service(weights: RankingWeights = RankingWeights()) -> MatchingService:
-    """A MatchingService for this request (rules read fresh from the database)."""
+    """A MatchingService for this request (rules read fresh from the database); its degraded
+    rankings draw on the request's one encoding budget (:func:`encode_budget`)."""
     runtime = _runtime()
     encoder = CachedEncoder(runtime.encoder, RequestEmbeddingCache(db.session, runtime.encoder.name))
     return MatchingService(encoder, runtime.backend, weights, load_rules(db.session),
-                           pair_cache=runtime.pairs, concepts=runtime.concepts, lexical_memory=runtime.lexical)
+                           reduced_encode_seconds=current_app.config["REDUCED_ENCODE_SECONDS"],
+                           encode_budget=encode_budget(), pair_cache=runtime.pairs, concepts=runtime.concepts,
+                           lexical_memory=runtime.lexical)
 
 
 def profile_cache() -> ProfileCache:

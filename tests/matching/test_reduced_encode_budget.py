@@ -8,13 +8,16 @@ encoded; the other profiles are scored by the lexical channel alone, and the res
 """
 from __future__ import annotations
 
+import math
 from datetime import date
+
+import pytest
 
 from matching.backends import BackendUnavailable, MemoryBackend
 from matching.cache import CachedEncoder, MemoryEmbeddingCache
 from matching.domain import CitizenProfile, OpeningProfile
 from matching.encoders import HashingEncoder
-from matching.service import MatchingService, documents_for_citizens
+from matching.service import EncodeBudget, MatchingService, documents_for_citizens
 
 TODAY = date(2026, 11, 23)
 WORDS = ("lager", "kontor", "butik", "køkken", "produktion", "pakke", "service", "rengøring", "kantine", "lager")
@@ -145,3 +148,108 @@ def test_an_encoder_without_a_cache_is_not_bounded_nothing_it_made_would_be_kept
     result = MatchingService(HashingEncoder(64), Down(), reduced_encode_limit=0,
                              clock=lambda: TODAY).rank_candidates(OPENING, 30, citizens=CITIZENS)
     assert result.degraded and result.unvectored == () and result.unvectored_count == 0
+
+
+class Clock:
+    """A fake monotonic clock the encoder below moves on: one second per text encoded."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Slow(Counting):
+    """Counts its texts, and each takes one second of ``clock``'s time."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def encode_queries(self, texts):
+        self.clock.now += len(texts)
+        return super().encode_queries(texts)
+
+    def encode_passages(self, texts):
+        self.clock.now += len(texts)
+        return super().encode_passages(texts)
+
+
+def test_encoding_stops_once_the_budgets_seconds_are_spent():
+    """Review BF: 20 texts could still take long on a slow host; the budget bounds the time too."""
+    clock = Clock()
+    inner, cache = Slow(clock), MemoryEmbeddingCache()
+    budget = EncodeBudget(texts=100, seconds=3.0, clock=clock)
+    result = MatchingService(CachedEncoder(inner, cache), Down(), encode_budget=budget,
+                             clock=lambda: TODAY).rank_candidates(OPENING, 30, citizens=CITIZENS)
+    # two texts (two seconds) a citizen: the first at 0 s, the second at 2 s, then 4 s are spent
+    assert budget.spent == 4.0 and budget.texts_left == 96
+    assert len(inner.texts) == 4 + QUERY_SIDE
+    assert result.unvectored_count == 28 and len(result.unvectored) == 28
+    assert "28 scored without their vector" in result.reason
+    for match in result.matches:  # the page's marks are true: each unmarked has its vector
+        dense = [g.dense for g in match.explanation.goal_scores]
+        assert (match.citizen_id in result.unvectored) == (dense == [None])
+
+
+def test_with_the_time_spent_a_profile_whose_texts_are_stored_is_still_scored_as_usual():
+    inner, cache = Counting(), MemoryEmbeddingCache()
+    first = service(inner, cache).rank_candidates(OPENING, 30, citizens=CITIZENS)
+    inner.texts.clear()
+    spent = EncodeBudget(texts=100, seconds=0.0)
+    second = MatchingService(CachedEncoder(inner, cache), Down(), encode_budget=spent,
+                             clock=lambda: TODAY).rank_candidates(OPENING, 30, citizens=CITIZENS)
+    assert inner.texts == []  # the opening's side is stored too
+    assert set(second.unvectored) == set(first.unvectored)
+
+
+def test_rankings_given_one_budget_share_it():
+    """Review BF: each ranking of a page had a bound of its own; one budget is shared by all."""
+    other = OpeningProfile("o2", 1, "f1", "smaajob", "Kontormedarbejder", "Post, telefon og arkiv.",
+                           hours_min=5, hours_max=25, postcode="8722")
+    inner, cache = Counting(), MemoryEmbeddingCache()
+    budget = EncodeBudget(texts=10, seconds=math.inf)
+
+    def rank(opening):
+        return MatchingService(CachedEncoder(inner, cache), Down(), encode_budget=budget,
+                               clock=lambda: TODAY).rank_candidates(opening, 30, citizens=CITIZENS)
+
+    first = rank(OPENING)
+    inner.texts.clear()
+    second = rank(other)
+    assert budget.texts_left == 0
+    assert len(inner.texts) == QUERY_SIDE  # the other opening's own texts, no citizen's
+    # the five encoded for the first ranking are stored: scored as usual in the second too
+    assert set(second.unvectored) == set(first.unvectored) and second.unvectored_count == 25
+    # a service without a shared budget gives each ranking its own
+    inner.texts.clear()
+    service(inner, cache).rank_candidates(other, 30, citizens=CITIZENS)
+    assert len(inner.texts) == 10
+
+
+@pytest.mark.parametrize("seconds", [0.0, 3.0])
+def test_a_pair_scored_without_its_vector_scores_the_same_whoever_else_is_ranked(seconds):
+    """A score is a fact about the pair: a citizen scored without the vector gets the same score
+    ranked among all as ranked alone or among others, however the budget ran out."""
+    clock = Clock()
+    among_all = MatchingService(CachedEncoder(Slow(clock), MemoryEmbeddingCache()), Down(),
+                                encode_budget=EncodeBudget(texts=100, seconds=seconds, clock=clock),
+                                clock=lambda: TODAY).rank_candidates(OPENING, 30, citizens=CITIZENS)
+    relevance = {m.citizen_id: m.explanation.relevance for m in among_all.matches}
+    assert among_all.unvectored
+    for ids in (among_all.unvectored[:1], among_all.unvectored[-3:], sorted(among_all.unvectored)[::4]):
+        few = MatchingService(CachedEncoder(Counting(), MemoryEmbeddingCache()), Down(),
+                              encode_budget=EncodeBudget(texts=0), clock=lambda: TODAY,
+                              ).rank_candidates(OPENING, 30, citizens={i: CITIZENS[i] for i in ids})
+        assert set(few.unvectored) == set(ids)
+        assert {m.citizen_id: m.explanation.relevance for m in few.matches} == {i: relevance[i] for i in ids}
+
+
+@pytest.mark.parametrize("texts, seconds", [(0, 10.0), (10, 0.0), (-3, math.inf)])
+def test_an_empty_budget_encodes_nothing_new(texts, seconds):
+    inner = Counting()
+    result = MatchingService(CachedEncoder(inner, MemoryEmbeddingCache()), Down(),
+                             encode_budget=EncodeBudget(texts, seconds), clock=lambda: TODAY,
+                             ).rank_candidates(OPENING, 30, citizens=CITIZENS)
+    assert len(inner.texts) <= QUERY_SIDE and result.unvectored_count == 30

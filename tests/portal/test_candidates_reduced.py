@@ -279,3 +279,81 @@ def test_reduced_mode_without_stored_vectors_encodes_at_most_the_bound_and_says_
     assert "4 af borgerne er rangeret uden sprogmodellens vektor" in html
     assert html.count('data-testid="unvectored"') == 4
     assert "Hvert match uden den markering har den samme score" in html
+
+
+def _no_stored_vectors(app) -> None:
+    from store.models.outbox import EmbeddingCacheEntry
+
+    with app.app_context():
+        db.session.execute(db.delete(EmbeddingCacheEntry))
+        db.session.commit()
+        _runtime().pairs.clear()
+
+
+def _counting(app, monkeypatch) -> list[str]:
+    with app.app_context():
+        inner = _runtime().encoder.inner
+    encoded: list[str] = []
+    for name in ("encode_queries", "encode_passages"):
+        original = getattr(inner, name)
+        monkeypatch.setattr(inner, name, lambda texts, original=original: (encoded.extend(texts), original(texts))[1])
+    return encoded
+
+
+def test_reduced_mode_encodes_for_at_most_the_configured_seconds(app, client, auth, world, monkeypatch):
+    """Review BF: REDUCED_ENCODE_SECONDS bounds the time reduced mode spends encoding; with
+    none left, no citizen's text is encoded and the page says all were ranked without it."""
+    auth.login(world["consultant"].email)
+    client.get(f"/kandidater/opslag/{world['opening']}")  # the index's statistics are read and kept
+    _no_stored_vectors(app)
+    encoded = _counting(app, monkeypatch)
+    app.config["REDUCED_ENCODE_SECONDS"] = 0
+    _down(app, monkeypatch, BackendUnavailable("connection timed out"))
+    html = client.get(f"/kandidater/opslag/{world['opening']}").get_data(as_text=True)
+    assert len(encoded) <= 2  # the opening's own side alone
+    assert "6 af borgerne er rangeret uden sprogmodellens vektor" in html
+    assert html.count('data-testid="unvectored"') == 6
+
+
+def test_one_request_has_one_encoding_budget_for_all_its_rankings(app, world, monkeypatch):
+    """Review BF: every matching call of a request had 20 texts of its own; now the request has
+    one budget that all its rankings draw on, and the next request a fresh one."""
+    import matching.service
+    from portal.candidates.service import rank_for_opening
+    from store.models import Opening as OpeningRow
+
+    _no_stored_vectors(app)
+    encoded = _counting(app, monkeypatch)
+    monkeypatch.setattr(matching.service, "REDUCED_ENCODE_LIMIT", 4)
+    app.config["REDUCED_ENCODE_SECONDS"] = 2.5
+    _down(app, monkeypatch, BackendUnavailable("connection timed out"))
+    with app.app_context():
+        first = db.session.get(OpeningRow, world["opening"])
+        second = OpeningRow(company_id=first.company_id, kind="smaajob", title="Kantinemedhjælper",
+                            description="Opvask og anretning i kantinen.", hours_min=5, hours_max=25,
+                            postcode="8722", status="open")
+        db.session.add(second)
+        db.session.commit()
+        second_id = second.id
+    with app.test_request_context():
+        budget = matching_runtime.encode_budget()
+        assert budget is matching_runtime.encode_budget() is matching_runtime.matching_service().encode_budget
+        assert budget.seconds == 2.5 and budget.texts == 4
+        ranked = rank_for_opening(db.session.get(OpeningRow, world["opening"]), _filters(), 20, False)
+        citizen_texts = [t for t in encoded if "Opvask" not in t and "Plukning" not in t]
+        encoded.clear()
+        again = rank_for_opening(db.session.get(OpeningRow, second_id), _filters(), 20, False)
+        assert budget.texts_left == 0
+        # the second ranking encodes its opening's side, none of the citizens' texts
+        assert all("Opvask" in t or "Kantine" in t for t in encoded), encoded
+        assert len(citizen_texts) <= 4 + 1
+        assert ranked.result.unvectored_count == 4 and again.result.unvectored_count == 4
+    with app.test_request_context():
+        assert matching_runtime.encode_budget() is not budget
+        assert matching_runtime.encode_budget().texts_left == 4
+
+
+def _filters():
+    from matching.domain import Filters
+
+    return Filters()
