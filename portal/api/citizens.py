@@ -5,7 +5,8 @@ and administrators only).
 import's upsert (:mod:`portal.imports.service`): the profile form's rules, the outbox row and
 the audit events in one transaction. A new citizen without a VK goes on the ``team`` sent
 (else the caller's own; none: a warning in the 201), and a consultant made VK is told
-(``caseload_assigned``), as the import does (review AV 1, AV 6). ``PUT /citizens/<external_id>/cv`` stores a CV file after
+(``caseload_assigned``), as the import does (review AV 1, AV 6); a VK replaced is told too
+(``caseload_removed``), and an adviser who stays who the new VK is, as on the web (review AZ 1). ``PUT /citizens/<external_id>/cv`` stores a CV file after
 the web's content checks and text extraction (:func:`portal.citizens.uploads.accept_cv`).
 Every read of a citizen is audited.
 
@@ -425,7 +426,9 @@ def upsert_citizen(args, body, external_id: str):
     team, uden VK på det team, der sendes i team (navn eller id; udeladt: nøglens brugers eget team, en
     integration har intet). Får den hverken VK eller team, oprettes den alligevel (201), og warnings siger,
     at den ikke står på nogen konsulents liste. En konsulent, der bliver borgerens VK (ny borger eller skift
-    af VK), får besked i portalen (»Du er sat som VK for borger nr. …«), som når VK'en sættes på siden.
+    af VK), får besked i portalen (»Du er sat som VK for borger nr. …«), som når VK'en sættes på siden; ved
+    skift af VK får den hidtidige VK besked om, at borgeren ikke længere er deres, og en
+    beskæftigelsesrådgiver, der bliver, om den nye VK.
     """
     _check_external_id(external_id, body.pop("external_id", None))
     team_ref = body.pop("team", None)
@@ -453,9 +456,10 @@ def upsert_citizen(args, body, external_id: str):
             audit.record("citizen_imported", citizen_id=outcome.entity_id, user=current_user,
                          purpose="likely duplicate created anyway: Citizen:"
                                  + ",".join(str(d.citizen.id) for d in likely))
-        if outcome.status != "unchanged":  # a new VK is told, in the same commit, as on the web (review AV 6)
+        if outcome.status != "unchanged":  # told in the same commit, as on the web (review AV 6, AZ 1):
+            # the new VK, the one removed (caseload_removed) and an adviser who stays
             assigned.announce_assigned(db.session.get(Citizen, outcome.entity_id), old_vk_id=caseworkers[0],
-                                       old_adviser_id=caseworkers[1], by=current_user)
+                                       old_adviser_id=caseworkers[1], by=current_user, tell_others=True)
         db.session.commit()
     except StaleDataError:  # saved by someone else between our read and this write
         db.session.rollback()

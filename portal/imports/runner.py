@@ -116,6 +116,9 @@ class Report:
     # Citizens each VK was given by the file (created with them, or moved to them): told once
     # at the end of a real import (review AV 6).
     given_to_vk: dict[int, int] = field(default_factory=dict)
+    # Citizens the file took from their VK (made someone else VK): each such VK told once, by the
+    # citizens' numbers, at the end of a real import (caseload_removed).
+    taken_from_vk: dict[int, list[int]] = field(default_factory=dict)
     # Citizens created without a VK (review AV 1): put on the import's team, or on none (then
     # they are on no consultant's work list until someone gives them a VK).
     without_vk_team: int = 0
@@ -237,8 +240,8 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
         team = db.session.get(Team, context.team_id)
         report.team_name = team.name if team is not None else ""
     _second_pass(source, headers.positions, duplicates, context, report, batch_size, progress)
-    if not dry_run and report.given_to_vk:
-        _tell_vks(report.given_to_vk)
+    if not dry_run and (report.given_to_vk or report.taken_from_vk):
+        _tell_vks(report.given_to_vk, report.taken_from_vk)
     if archive is not None:
         of_refused, unnamed = archive.unused(frozenset(report.refused_ids))
         if of_refused:
@@ -372,6 +375,10 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
     if context.kind == "citizens" and record.vk_id is not None and (
             outcome.status == "created" or "vk" in outcome.changed):
         report.given_to_vk[record.vk_id] = report.given_to_vk.get(record.vk_id, 0) + 1
+    if context.kind == "citizens" and outcome.status == "updated":
+        for change in outcome.changes:
+            if change.field == "vk" and change.old is not None and change.old != change.new:
+                report.taken_from_vk.setdefault(change.old, []).append(outcome.entity_id)
     warnings = (_cv_warning(cv_problem, outcome.status, context.dry_run),) if cv_problem else ()
     if outcome.left_behind:
         warnings += (_left_behind_warning(outcome.left_behind, context.dry_run),)
@@ -468,12 +475,14 @@ def _with_cv(record, archive: CvArchive):
     return (replace(record, cv=cv) if cv is not None else record), ""
 
 
-def _tell_vks(given: dict[int, int]) -> None:
-    """One notice per VK the file gave citizens, after the rows are committed (a failure to
-    tell is logged; the import stands)."""
+def _tell_vks(given: dict[int, int], taken: dict[int, list[int]]) -> None:
+    """One notice per VK the file gave citizens, and one per VK it took citizens from, after the
+    rows are committed (a failure to tell is logged; the import stands)."""
     try:
-        users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(given)))}
+        ids = set(given) | set(taken)
+        users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
         assigned.announce_imported(given, users)
+        assigned.announce_import_removed(taken, users)
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()

@@ -1,11 +1,13 @@
-"""Tell a consultant who is given citizens as VK or beskæftigelsesrådgiver (review AV 6).
+"""Tell a consultant who is given citizens as VK or beskæftigelsesrådgiver (review AV 6), or
+removed as one (``caseload_removed``: a removal is no »Du har fået borgere«).
 
 Nærhedsprincip and few changes of caseworker only work when the new caseworker knows the case is
 theirs: the proposals, consents and answers that follow ``Citizen.vk_id`` land on their list.
 :func:`announce_assigned` tells the new VK and the new adviser of one citizen (a reassignment on
-the citizen's page, or an import that changes the VK), and, on the citizen's page, the ones
-removed or kept (review AZ 1); :func:`announce_handover` sends one
-summary to the consultant who takes over a caseload (``portal.admin.caseload.hand_over``).
+the citizen's page or by the API's upsert), and the ones removed or kept (review AZ 1);
+:func:`announce_handover` sends one summary to the consultant who takes over a caseload
+(``portal.admin.caseload.hand_over``); :func:`announce_imported` and :func:`announce_import_removed`
+one summary per VK an import gave citizens or took them from.
 Neither tells the person who made the change (they know), and both add to the caller's session
 (the caller commits, with the change).
 
@@ -21,6 +23,7 @@ from ..extensions import db
 from .service import notify, path_for
 
 KIND = "caseload_assigned"
+KIND_REMOVED = "caseload_removed"  # removed as VK or adviser (and no seat left on the case)
 
 
 def _roles(vk: bool, adviser: bool) -> str:
@@ -31,9 +34,10 @@ def announce_assigned(citizen: Citizen, *, old_vk_id: int | None, old_adviser_id
                       by: User | None, tell_others: bool = False) -> int:
     """After ``citizen``'s VK or adviser changed (already set on it): tell each caseworker but
     ``by`` once: a new one that the case is theirs and, with ``tell_others`` (a change on the
-    caseworker page, review AZ 1: a seat taken by someone else is never silent), one removed that
-    it is not and a VK or adviser who stays who now holds the other seat. The API's upsert, like
-    an import, tells only the new ones. Returns how many were told."""
+    caseworker page or the API's upsert, review AZ 1: a seat taken by someone else is never silent),
+    one removed that it is not (``caseload_removed``) and a VK or adviser who stays who now holds
+    the other seat. An import tells in summaries instead (:func:`announce_imported`,
+    :func:`announce_import_removed`). Returns how many were told."""
     before, after = (old_vk_id, old_adviser_id), (citizen.vk_id, citizen.adviser_id)
     if before == after:
         return 0
@@ -77,7 +81,8 @@ def _tell_removed(user: User, citizen: Citizen, held: list[bool], who: str, link
     text = f"Du er ikke længere {_roles(*held)} for borger nr. {citizen.id}: ændret{who}."
     body = (f"{text}\n\n{_seats(citizen)}\n\nForslag, samtykker og svar fra virksomheder om borgeren "
             "kommer ikke længere på din liste. Er ændringen en fejl, så tal med den, der lavede den.")
-    return notify(user, KIND, text, link, subject=f"Du er ikke længere sagsbehandler for borger nr. {citizen.id}",
+    return notify(user, KIND_REMOVED, text, link,
+                  subject=f"Du er ikke længere sagsbehandler for borger nr. {citizen.id}",
                   body=body, link_intro="Se borgeren her")
 
 
@@ -137,5 +142,32 @@ def announce_imported(counts: dict[int, int], users: dict[int, User]) -> int:
                 "kommer på din liste. Du finder borgerne under »Mine borgere«.")
         if notify(user, KIND, text, path_for("citizens.index"),
                   subject="Du har fået borgere ved en import", body=body, link_intro="Se dine borgere her"):
+            told += 1
+    return told
+
+
+MAX_NUMBERS = 20  # citizen numbers named in an import's removal mail; the rest counted
+
+
+def announce_import_removed(taken: dict[int, list[int]], users: dict[int, User]) -> int:
+    """After an import: one summary per consultant who was VK of the citizens ``taken[user_id]``
+    (their numbers, never names) until the file made someone else VK (``caseload_removed``),
+    linked to the consultant's own list. Returns how many were told."""
+    told = 0
+    for user_id, citizen_ids in taken.items():
+        user = users.get(user_id)
+        if user is None or not citizen_ids:
+            continue
+        count = len(citizen_ids)
+        text = (f"En import fra fagsystemet har sat en anden som VK for {count} "
+                f"borger{'' if count == 1 else 'e'}, som du var VK for.")
+        numbers = ", ".join(f"nr. {cid}" for cid in citizen_ids[:MAX_NUMBERS])
+        more = f" og {count - MAX_NUMBERS} flere" if count > MAX_NUMBERS else ""
+        body = (f"{text}\n\nDet gælder borger {numbers}{more}. Forslag, samtykker og svar fra virksomheder om "
+                "dem kommer ikke længere på din liste. Er ændringen en fejl, så tal med den, der står for "
+                "importen, eller ret VK i fagsystemet.")
+        if notify(user, KIND_REMOVED, text, path_for("citizens.index"),
+                  subject="Du er ikke længere VK for borgere efter en import", body=body,
+                  link_intro="Se dine borgere her"):
             told += 1
     return told

@@ -54,6 +54,7 @@ NOTIFICATION_KINDS = {
     "hotline_duty": "Du er sat på eller taget af vagten for hotline",
     "hotline_taken_over": "En kollega har overtaget en af dine henvendelser til hotline",
     "caseload_assigned": "Du har fået en eller flere borgere som VK eller beskæftigelsesrådgiver",
+    "caseload_removed": "Du er ikke længere VK eller beskæftigelsesrådgiver for en eller flere borgere",
 }
 
 
@@ -63,9 +64,9 @@ COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "c
                  "placement_started", "placement_ended")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
                "opening_changed", "hotline_new", "hotline_message", "hotline_duty", "hotline_taken_over",
-               "caseload_assigned")
+               "caseload_assigned", "caseload_removed")
 # Only a consultant is on duty or a citizen's VK or adviser.
-CONSULTANT_ONLY = ("hotline_duty", "caseload_assigned")
+CONSULTANT_ONLY = ("hotline_duty", "caseload_assigned", "caseload_removed")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS,
                  "admin": tuple(kind for kind in STAFF_KINDS if kind not in CONSULTANT_ONLY)}
 

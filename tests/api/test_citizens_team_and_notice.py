@@ -5,7 +5,7 @@ Before, a citizen the case system created without a VK took the integration user
 so it stood on no consultant's work list, and a VK set or changed through the API was never told.
 Now the body's optional ``team`` (name in any case, or id) places a new citizen without a VK, the
 VK's team places one with a VK, and a citizen left on neither gets a warning in the 201; the new
-VK gets the ``caseload_assigned`` notice in the same commit.
+VK gets the ``caseload_assigned`` notice in the same commit, and the VK replaced ``caseload_removed``.
 """
 from __future__ import annotations
 
@@ -53,11 +53,11 @@ def _citizen(app, external_id="SAG-500") -> tuple[int | None, int | None] | None
         return tuple(row) if row is not None else None
 
 
-def _notes(app, user_id: int) -> list[tuple[str, str]]:
+def _notes(app, user_id: int, kind: str = KIND) -> list[tuple[str, str]]:
     with app.app_context():
         return [tuple(r) for r in db.session.execute(
             sa.select(Notification.text, Notification.link)
-            .where(Notification.user_id == user_id, Notification.kind == KIND).order_by(Notification.id))]
+            .where(Notification.user_id == user_id, Notification.kind == kind).order_by(Notification.id))]
 
 
 # --- the team -----------------------------------------------------------------------------------
@@ -159,18 +159,42 @@ def test_the_vk_of_a_new_citizen_is_told_by_number_never_by_name(app, client, in
     assert len(_notes(app, vk.id)) == 1  # nothing new, nothing told again
 
 
-def test_a_change_of_vk_tells_the_new_vk_only(app, client, integration, make_user):
+def test_a_change_of_vk_tells_the_new_vk_and_the_one_removed_with_its_own_kind(app, client, integration, make_user):
+    """The VK replaced was told nothing through the API (the web and the import tell it); it is told
+    with ``caseload_removed``, not the »Du har fået borgere« kind."""
     first = make_user("consultant", email="vk1@jc.dk")
     second = make_user("consultant", email="vk2@jc.dk")
     assert _put(client, integration, vk="vk1@jc.dk").status_code == 201
     moved = _put(client, integration, vk_id=second.id)
     assert moved.status_code == 200 and moved.json["vk_id"] == second.id
+    citizen_id = moved.json["id"]
     assert len(_notes(app, first.id)) == 1  # only its own assignment
+    assert _notes(app, first.id, "caseload_removed") == [
+        (f"Du er ikke længere VK for borger nr. {citizen_id}: ændret af Fagsystem (nat).", f"/borgere/{citizen_id}")]
     assert [text for text, _link in _notes(app, second.id)] == [
-        f"Du er sat som VK for borger nr. {moved.json['id']} af Fagsystem (nat)."]
+        f"Du er sat som VK for borger nr. {citizen_id} af Fagsystem (nat)."]
+    assert _notes(app, second.id, "caseload_removed") == []
     # a profile change that keeps the VK tells nobody
     assert _put(client, integration, vk_id=second.id, hours_available=30).json["result"] == "updated"
-    assert len(_notes(app, second.id)) == 1
+    assert len(_notes(app, second.id)) == 1 and len(_notes(app, first.id, "caseload_removed")) == 1
+
+
+def test_an_adviser_who_stays_is_told_the_new_vk_as_on_the_web(app, client, integration, make_user):
+    make_user("consultant", email="vk1@jc.dk")
+    second = make_user("consultant", email="vk2@jc.dk")
+    adviser = make_user("consultant", email="raadgiver@jc.dk")
+    with app.app_context():
+        db.session.get(User, second.id).name = "Lene Holm"
+        db.session.commit()
+    citizen_id = _put(client, integration, vk="vk1@jc.dk").json["id"]
+    with app.app_context():
+        db.session.get(Citizen, citizen_id).adviser_id = adviser.id
+        db.session.commit()
+    assert _put(client, integration, vk_id=second.id).status_code == 200
+    assert [text for text, _link in _notes(app, adviser.id)] == [
+        f"Borger nr. {citizen_id}, som du er beskæftigelsesrådgiver for, har nu Lene Holm som VK: "
+        "ændret af Fagsystem (nat)."]
+    assert _notes(app, adviser.id, "caseload_removed") == []
 
 
 def test_a_consultant_who_makes_themself_vk_is_not_told(app, client, make_user):
