@@ -10,7 +10,10 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
   with the company and when (name, each time; the profile and contact details, the contact
   details also after the consent ended: ``Proposal.shared_contacts``; the CV and its version),
   the interviews;
-- what each company got, as a summary (the recipients, art. 15(1)(c));
+- what each company got (the recipients, art. 15(1)(c)), past disclosures included: a summary,
+  and each time the name was shown, from when to when, with the contact details and the CV that
+  came with it (the consent's choices: its audit event, since a withdrawal, an end or a new round
+  clears them from the proposal) and how it ended; and the company's CV downloads;
 - the placements with their hours, follow-ups and success stories, and the hotline requests about them;
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
 - the retention: when the case is anonymised (``RETENTION_DAYS`` after closing), and when a
@@ -24,13 +27,15 @@ before anything is gathered (:mod:`.citizen_access`).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from store import clock
-from store.models import Citizen, HotlineRequest, Interview, Placement, Proposal, SuccessStory, User
+from store.models import AuditEvent, Citizen, Consent, CvDocument, HotlineRequest, Interview, Placement, Proposal, SuccessStory, User
 from store.models.stories import STORY_STATUSES
 from store.models.vocab import (BENEFIT_GROUPS, CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS,
                                 END_REASONS, HOTLINE_CATEGORIES, HOTLINE_MESSAGE_KINDS, HOTLINE_STATUSES,
@@ -83,6 +88,8 @@ def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation:
                                            .order_by(Proposal.id)))
     placements = list(db.session.scalars(sa.select(Placement).where(Placement.citizen_id == citizen.id)
                                          .order_by(Placement.start_date, Placement.id)))
+    history = _History(citizen)
+    shares = {p.id: _periods(p, history) for p in proposals_of}
     sections = [
         _section("om", "Om udtrækket", "Hvad udtrækket er, og hvem der har lavet det.", {
             "Borgernummer": citizen.id, "Anmodningens reference": reference, "Lavet": clock.utcnow(),
@@ -94,7 +101,7 @@ def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation:
         _section("jobmaal", "Jobmål", "Borgerens jobmål i prioriteret rækkefølge.",
                  [goal.title for goal in citizen.job_goals]),
         _section("cv", "CV", "Alle gemte versioner af borgerens CV, nyeste sidst. Filerne er med i ZIP-filen.",
-                 _cv_versions(citizen, users)),
+                 _cv_versions(citizen, users, proposals_of, shares)),
         _section("skaanehensyn", "Skånehensyn",
                  "Hensyn ved arbejde. De gives aldrig til virksomheder og bruges ikke i matchingen.", {
                      "Hensyn": [LIMITATION_FLAGS.get(flag, flag) for flag in citizen.limitation_flags or []],
@@ -102,10 +109,12 @@ def gather(citizen: Citizen, *, retention_days: int, made_by: str, organisation:
         _section("forslag", "Forslag til job",
                  "Hvert opslag, borgeren er vurderet eller foreslået til: konsulentens beslutning og begrundelse, "
                  "samtykker, hvad virksomheden har fået og svaret, og samtaler.",
-                 [_proposal(p, users) for p in proposals_of]),
+                 [_proposal(p, users, history) for p in proposals_of]),
         _section("delt", "Hvad virksomhederne har fået",
-                 "Modtagerne af borgerens oplysninger: hver virksomhed, der har fået borgerens navn, og hvad og hvornår.",
-                 [row for p in proposals_of if (row := _shared(p))]),
+                 "Modtagerne af borgerens oplysninger: hver virksomhed, der har fået borgerens navn, hvad og hvornår, "
+                 "også det, virksomheden ikke længere ser, fordi samtykket er trukket tilbage, udløbet eller "
+                 "sluttet med forslaget.",
+                 [row for p in proposals_of if (row := _shared(p, shares[p.id], history))]),
         _section("forloeb", "Forløb", "Praktikker, løntilskud, job og andre forløb med timer og opfølgning.",
                  [_placement(p, users) for p in placements]),
         _section("hotline", "Henvendelser til hotlinen",
@@ -150,12 +159,15 @@ def _profile(citizen: Citizen, users: _Users) -> dict:
     }
 
 
-def _cv_versions(citizen: Citizen, users: _Users) -> list[dict]:
+def _cv_versions(citizen: Citizen, users: _Users, proposals_of: list[Proposal],
+                 shares: dict[int, list[_Period]]) -> list[dict]:
     current = citizen.current_cv
     shared = cv_sharing.sharing(citizen)
     rows = []
     for cv in citizen.cv_documents:
         companies = sorted({item.proposal.opening.company.name for item in shared if item.cv is cv}, key=name_order.sort_key)
+        given = sorted({p.opening.company.name for p in proposals_of
+                        if any(period.cv is cv for period in shares[p.id])}, key=name_order.sort_key)
         if cv is current:
             state = "Nuværende CV"
         elif (until := cv_versions.delete_on(citizen, cv)) is not None:
@@ -166,11 +178,12 @@ def _cv_versions(citizen: Citizen, users: _Users) -> list[dict]:
         rows.append({"CV nr.": cv.id, "Gemt": cv.created_at, "Gemt af": users(cv.uploaded_by_id),
                      "Fil": cv.original_filename or ("Skrevet i Jobbro" if not cv.stored_name else None),
                      "Status": state, "Virksomheder, der har denne version": companies,
+                     "Virksomheder, der har fået denne version": given,
                      "Tekst": cv.text or None})
     return rows
 
 
-def _proposal(proposal: Proposal, users: _Users) -> dict:
+def _proposal(proposal: Proposal, users: _Users, history: _History) -> dict:
     opening = proposal.opening
     interviews = db.session.scalars(sa.select(Interview).where(Interview.proposal_id == proposal.id)
                                     .order_by(Interview.starts_at, Interview.id)).all()
@@ -196,7 +209,8 @@ def _proposal(proposal: Proposal, users: _Users) -> dict:
                        "Samtykketekst (version)": c.text_version, "Gælder til og med": c.deadline,
                        "Registreret af": users(c.recorded_by_id), "Trukket tilbage": c.withdrawn_at,
                        "Erstattet af et nyt samtykke": c.replaced_at,
-                       "Sluttede med forslaget": _yes(c.ended_with_proposal) if c.ended_with_proposal else None}
+                       "Sluttede med forslaget": _yes(c.ended_with_proposal) if c.ended_with_proposal else None,
+                       "Borgeren sagde ja til at dele": _choices_text(_choices(c, proposal, history))}
                       for c in proposal.consents],
         "Samtaler": [{"Tidspunkt": i.starts_at, "Varighed (minutter)": i.duration_minutes, "Sted": i.location or None,
                       "Foreslået af": INTERVIEW_SIDES.get(i.offered_by, i.offered_by),
@@ -214,8 +228,11 @@ _UNKNOWN_CONTACTS = ("Ikke registreret: navnet blev delt, før jobcentret regist
                      "kontaktoplysninger virksomheden fik.")
 
 
-def _shared(proposal: Proposal) -> dict | None:
-    """What the proposal's company got of the citizen, or None when it never got the name."""
+def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> dict | None:
+    """What the proposal's company got of the citizen, or None when it never got the name: the
+    summary (``Hvad``: everything it was ever given), each time the name was shown with what came
+    with it and how that ended (``Delt``, art. 15(1)(c): past recipients too), and the times the
+    company downloaded the CV (the access log)."""
     moments = [d.disclosed_at for d in proposal.earlier_disclosures] + (
         [proposal.disclosed_at] if proposal.disclosed_at else [])
     if not moments:
@@ -229,15 +246,198 @@ def _shared(proposal: Proposal) -> dict | None:
     # field names, Proposal.shared_contacts; the shared copy holds them only while the consent does).
     contacts = proposals.contacts_given(proposal)
     what += [SHARED_PROFILE_LABELS[key].lower() for key in contacts]
-    if proposal.share_cv and (version := cv_sharing.consented_version(proposal)) is not None:
-        what.append(f"CV nr. {version.id} (teksten uden private oplysninger)")
-    elif proposal.share_cv:
-        what.append("CV")
+    # The CV as each time shared it (a withdrawal, an end or a new round clears Proposal.share_cv).
+    cvs = list(dict.fromkeys(period.cv_text for period in periods if period.cv_text))
+    what += cvs
     return {"Virksomhed": proposal.opening.company.name, "Opslag": f"{proposal.opening.title} (nr. {proposal.opening.id})",
             "Navnet delt": moments, "Hvad": ", ".join(what),
             **({"Kontaktoplysninger": _UNKNOWN_CONTACTS} if proposal.shared_contacts is None and not contacts else {}),
+            "Delt": [period.row() for period in periods],
+            "CV hentet af virksomheden": history.cv_downloads.get(proposal.opening_id, []),
             "Samtykke i kraft til og med": consent.deadline if consent else None,
             "Ser virksomheden det nu": "Ja" if proposals.identity_released(proposal) else "Nej"}
+
+
+# --- what each time the name was shown carried, and how it ended (art. 15(1)(c)) -------------------
+#
+# The consent holds no choices: they live on the proposal while it is in force (the contact keys of
+# Proposal.shared_profile, Proposal.share_cv) and are cleared when it is withdrawn or ends, or the
+# pair is decided anew. Each consent's choices are in the purpose of its audit event
+# (``consent_recorded``/``consent_renewed``: ``share:phone,email,cv`` or ``share:name``), written in
+# the same transaction (portal.proposals.record_consent); the company's CV downloads are
+# ``cv_downloaded`` events with the opening. A consent whose event is gone (the log pruned, a row
+# written without one) says its choices are not registered instead of guessing.
+
+_CONSENT_ACTIONS = ("consent_recorded", "consent_renewed")
+# How far a consent's audit event may lie from its given_at (one transaction: milliseconds).
+_EVENT_SLACK = timedelta(minutes=1)
+_DELETED_CV = re.compile(r"^cv[: ](\d+)\b")
+_NOT_REGISTERED = "Ikke registreret"
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """What a consent let the company have beyond the name and profile; None: not known."""
+
+    contacts: tuple[str, ...]
+    cv: bool
+
+
+class _History:
+    """The access log's rows an export reads about the sharing, looked up once per citizen."""
+
+    def __init__(self, citizen: Citizen) -> None:
+        self.citizen = citizen
+        events = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.citizen_id == citizen.id,
+            AuditEvent.action.in_((*_CONSENT_ACTIONS, "cv_downloaded", "cv_deleted", "cv_superseded_deleted")))
+            .order_by(AuditEvent.at, AuditEvent.id)).all()
+        self.consent_events: dict[int | None, list[AuditEvent]] = {}
+        self.cv_downloads: dict[int, list[datetime]] = {}
+        self.deleted_cvs: set[int] = set()
+        for event in events:
+            if event.action in _CONSENT_ACTIONS:
+                self.consent_events.setdefault(event.opening_id, []).append(event)
+            elif event.action == "cv_downloaded":
+                if event.opening_id is not None and event.role == "company":  # not staff's file downloads
+                    self.cv_downloads.setdefault(event.opening_id, []).append(event.at)
+            elif match := _DELETED_CV.match(event.purpose or ""):
+                self.deleted_cvs.add(int(match.group(1)))
+        self._matched: dict[int, AuditEvent | None] = {}
+
+    def consent_event(self, consent: Consent, opening_id: int) -> AuditEvent | None:
+        """The audit event that recorded ``consent``: the nearest of its opening's consent events
+        within :data:`_EVENT_SLACK` of ``given_at``, each event matched once."""
+        if consent.id not in self._matched:
+            taken = {id(e) for e in self._matched.values() if e is not None}
+            near = [e for e in self.consent_events.get(opening_id, [])
+                    if id(e) not in taken and abs(_aware(e.at) - _aware(consent.given_at)) <= _EVENT_SLACK]
+            self._matched[consent.id] = min(near, key=lambda e: abs(_aware(e.at) - _aware(consent.given_at)),
+                                            default=None)
+        return self._matched[consent.id]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _choices(consent: Consent, proposal: Proposal, history: _History) -> _Choices | None:
+    """The consent's choices: the proposal's while it is the open one (neither withdrawn nor
+    replaced: its choices are still on the proposal, expired or not), else its audit event's."""
+    if consent.withdrawn_at is None and consent.replaced_at is None and proposal.consents[-1] is consent:
+        profile = proposal.shared_profile or {}
+        return _Choices(tuple(key for key in CONTACT_KEYS if profile.get(key)), bool(proposal.share_cv))
+    event = history.consent_event(consent, proposal.opening_id)
+    if event is None or "share:" not in (event.purpose or ""):
+        return None
+    shared = event.purpose.split("share:", 1)[1].split(";", 1)[0].split(",")
+    return _Choices(tuple(key for key in CONTACT_KEYS if key in shared), "cv" in shared)
+
+
+def _choices_text(choices: _Choices | None) -> str:
+    if choices is None:
+        return _NOT_REGISTERED
+    return ", ".join(["Navn", *(SHARED_PROFILE_LABELS[key].lower() for key in choices.contacts),
+                      *(["CV"] if choices.cv else [])])
+
+
+@dataclass(frozen=True)
+class _Period:
+    """A time the company was shown the citizen's name under one consent."""
+
+    start: datetime
+    end: datetime | None
+    how_ended: str | None
+    contacts: tuple[str, ...] | None  # None: not registered
+    cv: CvDocument | None  # the version, when it is certain
+    cv_text: str | None  # the CV as the export names it, None when none was given
+
+    def row(self) -> dict:
+        return {"Fra": self.start, "Til": self.end, "Sluttede": self.how_ended or "Samtykket gælder stadig",
+                "Kontaktoplysninger": (_NOT_REGISTERED if self.contacts is None else
+                                       ", ".join(SHARED_PROFILE_LABELS[key] for key in self.contacts) or "Ingen"),
+                "CV": self.cv_text if self.cv_text else ("Ikke registreret" if self.contacts is None else "Nej")}
+
+
+def _expiry(consent: Consent) -> datetime:
+    """The moment the consent runs out: the start of the day after its deadline, Danish time."""
+    return datetime.combine(consent.deadline + timedelta(days=1), time(), tzinfo=clock.LOCAL).astimezone(
+        timezone.utc)
+
+
+def _ending(consent: Consent) -> tuple[datetime | None, str | None]:
+    """When and how the consent stopped sharing; (None, None) while it is in force."""
+    ends = []
+    if consent.withdrawn_at is not None:
+        ends.append((_aware(consent.withdrawn_at), "Forslaget blev afsluttet" if consent.ended_with_proposal
+                     else "Borgeren trak samtykket tilbage"))
+    if consent.replaced_at is not None:
+        ends.append((_aware(consent.replaced_at), "Erstattet af et nyt samtykke"))
+    expiry = _expiry(consent)
+    if expiry <= clock.utcnow():
+        ends.append((expiry, "Samtykket udløb"))
+    return min(ends, key=lambda e: e[0]) if ends else (None, None)
+
+
+def _periods(proposal: Proposal, history: _History) -> list[_Period]:
+    """Each time the company was shown the name, oldest first: under each consent, from the
+    first disclosure of its round (a consent and the renewals that replaced it) or from the
+    renewal, until the consent was withdrawn, replaced, ran out or ended with the proposal.
+    A consent recorded but never followed by a disclosure gave the company nothing."""
+    disclosures = sorted(_aware(d.disclosed_at) for d in proposal.earlier_disclosures)
+    if proposal.disclosed_at is not None:
+        disclosures.append(_aware(proposal.disclosed_at))
+    out: list[_Period] = []
+    round_start: datetime | None = None
+    for index, consent in enumerate(proposal.consents):
+        given = _aware(consent.given_at)
+        renewal = index > 0 and proposal.consents[index - 1].replaced_at is not None
+        if not renewal:
+            round_start = given
+        end, how = _ending(consent)
+        first = next((d for d in disclosures if d >= round_start and (end is None or d < end)), None)
+        if first is None:
+            continue
+        start = max(first, given)
+        if end is not None and end <= start:
+            continue
+        out.append(_period(proposal, consent, history, start, end, how))
+    covered = {p.start for p in out}
+    for moment in disclosures:  # a name shared under no consent the portal holds (old data): the name alone
+        if not any(p.start <= moment and (p.end is None or moment < p.end) for p in out) and moment not in covered:
+            out.append(_Period(moment, None, _NOT_REGISTERED, None, None, None))
+    return sorted(out, key=lambda p: p.start)
+
+
+def _period(proposal: Proposal, consent: Consent, history: _History, start: datetime, end: datetime | None,
+            how: str | None) -> _Period:
+    choices = _choices(consent, proposal, history)
+    if choices is None:
+        return _Period(start, end, how, None, None, None)
+    given = proposals.contacts_given(proposal)
+    # never a detail the company is not known to have got (Proposal.shared_contacts, when known)
+    contacts = tuple(key for key in choices.contacts if proposal.shared_contacts is None or key in given)
+    cv, text = _cv_shared(proposal.citizen, consent, history) if choices.cv else (None, None)
+    return _Period(start, end, how, contacts, cv, text)
+
+
+def _cv_shared(citizen: Citizen, consent: Consent, history: _History) -> tuple[CvDocument | None, str | None]:
+    """The CV version a consent shared (the citizen's current one when it was given,
+    :func:`portal.citizens.cv_sharing.consented_version`) and how the export names it. The number
+    only when it is certain: a deleted version stored after the one found may have been the one."""
+    given = _aware(consent.given_at)
+    versions = citizen.cv_documents
+    earlier = [cv for cv in versions if _aware(cv.created_at) <= given]
+    version = earlier[-1] if earlier else None
+    later = [cv.id for cv in versions if _aware(cv.created_at) > given]
+    limit = min(later) if later else None
+    uncertain = version is None or any(d > version.id and (limit is None or d < limit) for d in history.deleted_cvs)
+    if not uncertain and version.text is not None and not cv_sharing.checked(version, citizen).text:
+        return None, None  # nothing left once checked: the company got no CV (openings.candidate.shared_cv)
+    if uncertain:
+        return None, (f"CV: den version, der var borgerens nuværende {format_date(given.astimezone(clock.LOCAL).date())} "
+                      "(teksten uden private oplysninger)")
+    return version, f"CV nr. {version.id} (teksten uden private oplysninger)"
 
 
 def _placement(placement: Placement, users: _Users) -> dict:
@@ -317,7 +517,8 @@ def _retention(citizen: Citizen, retention_days: int) -> dict:
 
 
 def _purposes(proposals_of: list[Proposal]) -> dict:
-    recipients = sorted({p.opening.company.name for p in proposals_of if _shared(p)}, key=name_order.sort_key)
+    recipients = sorted({p.opening.company.name for p in proposals_of if p.disclosed_at or p.earlier_disclosures},
+                        key=name_order.sort_key)
     return {
         "Formål": "Jobcentret bruger oplysningerne til at finde job, praktik og andre forløb, der passer til borgeren, "
                   "til at følge forløbene og til at måle jobcentrets indsats (tal uden navne).",

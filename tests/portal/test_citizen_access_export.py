@@ -386,3 +386,207 @@ def test_the_page_names_the_reference_and_its_downloads_post_it_again(app, clien
     assert f'formaction="/admin/indsigt/{world["citizen"]}.zip"' in downloads
     log = client.get(f"/admin/adgangslog?borger={world['citizen']}").get_data(as_text=True)
     assert f"nødadgang: indsigt efter art. 15, reference: {REFERENCE}" in log
+
+
+# --- art. 15(1)(c): every company that was given the data, also after a withdrawal or an end -------
+
+def _second_proposal(app, world, title: str = "Lagermedarbejder") -> int:
+    """An approved proposal on another opening of the world's company (no consent yet)."""
+    with app.app_context():
+        opening = Opening(company_id=world["company"].company_id, kind="virksomhedspraktik", title=title,
+                          hours_min=10, hours_max=20, postcode="7130", status="open")
+        db.session.add(opening)
+        db.session.flush()
+        proposal = Proposal(citizen_id=world["citizen"], opening_id=opening.id, status="approved",
+                            decided_by_id=world["consultant"].id, decided_at=SAVED)
+        db.session.add(proposal)
+        db.session.commit()
+        return proposal.id
+
+
+def _share(app, world, proposal_id: int, *, disclose: bool = True, deadline: date = TODAY + timedelta(days=30),
+           **choices) -> None:
+    """The consultant records the citizen's consent with ``choices`` and (``disclose``) shares the name."""
+    from portal import proposals
+    from store.models import User
+
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        consultant = db.session.get(User, world["consultant"].id)
+        proposals.record_consent(proposal, consultant, channel="telefon", deadline=deadline, **choices)
+        if disclose:
+            proposals.disclose(proposal, consultant)
+
+
+def _delt(client, citizen_id: int, opening_title: str) -> dict:
+    document = json.loads(_export(client, citizen_id, ".json").get_data(as_text=True))
+    rows = [row for row in document["delt"]["indhold"] if row["Opslag"].startswith(opening_title)]
+    return rows[0] if rows else None
+
+
+def test_a_withdrawn_cv_share_stays_listed_with_when_it_was_given_and_withdrawn(app, client, auth, admin, world):
+    """Leftover: the withdrawal clears Proposal.share_cv, and the export forgot that the company had
+    been given the CV. It lists each time the name was shown, what came with it (the consent's
+    choices, from its audit event) and how it ended, on the page and in the files."""
+    from portal import proposals
+    from store.models import User
+    from tests.clock import travel
+
+    proposal_id = _second_proposal(app, world)
+    with travel(TODAY - timedelta(days=10)):
+        _share(app, world, proposal_id, share_phone=True, share_cv=True)
+    with app.app_context():  # the company downloads the CV
+        opening_id = db.session.get(Proposal, proposal_id).opening_id
+        db.session.add(AuditEvent(action="cv_downloaded", citizen_id=world["citizen"], opening_id=opening_id,
+                                  purpose="company: shared CV", user_id=world["company"].id, role="company",
+                                  organisation="Firma", result="ok", ip="", at=SAVED + timedelta(days=200)))
+        db.session.commit()
+    with travel(TODAY - timedelta(days=3)):
+        with app.app_context():
+            proposals.withdraw(db.session.get(Proposal, proposal_id), db.session.get(User, world["consultant"].id))
+    with app.app_context():
+        current_cv = db.session.scalars(sa.select(CvDocument.id).where(CvDocument.citizen_id == world["citizen"])
+                                        .order_by(CvDocument.id.desc())).first()
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    assert row["Hvad"] == f"Navn, telefon, CV nr. {current_cv} (teksten uden private oplysninger)"
+    [period] = row["Delt"]
+    assert period["Fra"].startswith((TODAY - timedelta(days=10)).isoformat())
+    assert period["Til"].startswith((TODAY - timedelta(days=3)).isoformat())
+    assert period["Sluttede"] == "Borgeren trak samtykket tilbage"
+    assert period["Kontaktoplysninger"] == "Telefon"
+    assert period["CV"] == f"CV nr. {current_cv} (teksten uden private oplysninger)"
+    assert row["CV hentet af virksomheden"] == [(SAVED + timedelta(days=200)).isoformat()]
+    assert row["Ser virksomheden det nu"] == "Nej"
+    # the CV section names the company among those that got the version
+    document = json.loads(_export(client, world["citizen"], ".json").get_data(as_text=True))
+    [version] = [cv for cv in document["cv"]["indhold"] if cv["CV nr."] == current_cv]
+    with app.app_context():
+        company = db.session.get(Opening, opening_id).company.name
+    assert version["Virksomheder, der har fået denne version"] == [company]
+    # the consent's own choices are kept with it
+    [consent] = [p for p in document["forslag"]["indhold"] if p["Opslag"].startswith("Lagermedarbejder")][0]["Samtykker"]
+    assert consent["Borgeren sagde ja til at dele"] == "Navn, telefon, CV" and consent["Trukket tilbage"]
+    # the page says the same
+    html = _export(client, world["citizen"]).get_data(as_text=True)
+    section = html.split('data-testid="access-section-delt"')[1].split("</section>")[0]
+    assert f"CV nr. {current_cv} (teksten uden private oplysninger)" in section
+    assert "Borgeren trak samtykket tilbage" in section and (TODAY - timedelta(days=3)).strftime("%d.%m.%Y") in section
+    assert '<th scope="col">Sluttede</th>' in section  # each time shown reads as a table row
+    # and the ZIP's JSON
+    archive = zipfile.ZipFile(io.BytesIO(_export(client, world["citizen"], ".zip").data))
+    zipped = [r for r in json.loads(archive.read("indsigt.json"))["delt"]["indhold"]
+              if r["Opslag"].startswith("Lagermedarbejder")][0]
+    assert zipped["Delt"] == row["Delt"] and zipped["Hvad"] == row["Hvad"]
+
+
+def test_an_ended_proposal_keeps_its_shares_and_a_renewed_round_adds_its_own(app, client, auth, admin, world):
+    """The case closes (proposals.end: the consent stops, the CV choice is cleared); the pair is
+    decided anew (renew clears the rest) and shared again with e-mail only: both rounds are listed,
+    each with what it gave."""
+    from portal import proposals
+    from store.models import User
+    from tests.clock import travel
+
+    proposal_id = _second_proposal(app, world)
+    with travel(TODAY - timedelta(days=20)):
+        _share(app, world, proposal_id, share_phone=True, share_cv=True)
+    with travel(TODAY - timedelta(days=15)):
+        with app.app_context():
+            proposal = db.session.get(Proposal, proposal_id)
+            proposals.end(proposal, db.session.get(User, world["consultant"].id), TODAY - timedelta(days=15))
+            db.session.commit()
+            assert proposal.share_cv is False
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    [period] = row["Delt"]
+    assert period["Sluttede"] == "Forslaget blev afsluttet" and period["CV"].startswith("CV nr. ")
+    assert period["Til"].startswith((TODAY - timedelta(days=15)).isoformat())
+    with travel(TODAY - timedelta(days=5)):
+        with app.app_context():
+            proposal = db.session.get(Proposal, proposal_id)
+            proposals.renew(proposal, db.session.get(User, world["consultant"].id), approve=True, reason="igen",
+                            score=None, explanation={}, shared_goal="")
+            db.session.commit()
+        _share(app, world, proposal_id, share_email=True)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    first, second = row["Delt"]
+    assert first["CV"].startswith("CV nr. ") and first["Kontaktoplysninger"] == "Telefon"
+    assert second["CV"] == "Nej" and second["Kontaktoplysninger"] == "E-mail"
+    assert second["Sluttede"] == "Samtykket gælder stadig" and second["Til"] is None
+    assert "CV nr. " in row["Hvad"] and "telefon" in row["Hvad"] and "e-mail" in row["Hvad"]
+
+
+def test_a_consent_never_followed_by_a_disclosure_lists_nothing_as_given(app, client, auth, admin, world):
+    """The citizen agreed to share the CV, but withdrew before the name was shared: the company got
+    nothing, so it is not a recipient; the consent's choices stay with the consent only."""
+    from portal import proposals
+    from store.models import User
+
+    proposal_id = _second_proposal(app, world)
+    _share(app, world, proposal_id, disclose=False, share_phone=True, share_cv=True)
+    with app.app_context():
+        proposals.withdraw(db.session.get(Proposal, proposal_id), db.session.get(User, world["consultant"].id))
+    auth.login(admin.email)
+    assert _delt(client, world["citizen"], "Lagermedarbejder") is None
+    document = json.loads(_export(client, world["citizen"], ".json").get_data(as_text=True))
+    assert all(not cv["Virksomheder, der har fået denne version"] for cv in document["cv"]["indhold"])
+
+
+def test_a_renewal_without_the_cv_ends_the_cv_but_not_the_name(app, client, auth, admin, world):
+    """A renewal while the name is shown replaces the consent: the first period (with the CV) ends
+    »Erstattet af et nyt samtykke«, the next (without it) starts then; the CV stays listed."""
+    from tests.clock import travel
+
+    proposal_id = _second_proposal(app, world)
+    with travel(TODAY - timedelta(days=8)):
+        _share(app, world, proposal_id, share_cv=True)
+    with travel(TODAY - timedelta(days=2)):
+        _share(app, world, proposal_id, disclose=False)
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    first, second = row["Delt"]
+    assert first["Sluttede"] == "Erstattet af et nyt samtykke" and first["CV"].startswith("CV nr. ")
+    assert second["Fra"] == first["Til"] and second["CV"] == "Nej" and second["Sluttede"] == "Samtykket gælder stadig"
+    assert "CV nr. " in row["Hvad"]
+
+
+def test_a_cv_share_whose_version_was_deleted_is_named_by_its_day_not_by_another_number(app, client, auth, admin,
+                                                                                          world):
+    """The shared version was deleted since (the log says so): the export must not name an older
+    version the company never got; it names the CV by the day it was the citizen's current one."""
+    from tests.clock import travel
+
+    proposal_id = _second_proposal(app, world)
+    with travel(TODAY - timedelta(days=8)):
+        _share(app, world, proposal_id, share_cv=True)
+    with app.app_context():
+        current = db.session.scalars(sa.select(CvDocument).where(CvDocument.citizen_id == world["citizen"])
+                                     .order_by(CvDocument.id.desc())).first()
+        current_id = current.id
+        db.session.delete(current)
+        db.session.add(AuditEvent(action="cv_deleted", citizen_id=world["citizen"], purpose=f"cv {current_id} gemt x: y",
+                                  user_id=world["consultant"].id, role="consultant", organisation="", result="ok", ip=""))
+        db.session.commit()
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    [period] = row["Delt"]
+    assert period["CV"] == (f"CV: den version, der var borgerens nuværende {(TODAY - timedelta(days=8)).strftime('%d.%m.%Y')} "
+                            "(teksten uden private oplysninger)")
+    assert f"CV nr. {world['cv_old']}" not in json.dumps(row)
+
+
+def test_a_consent_that_ran_out_ends_its_share_on_the_day_after_its_deadline(app, client, auth, admin, world):
+    """Nobody withdrew it: the consent's deadline passed, so the company stopped seeing the name (and
+    the CV) the next day, Danish time; the status stays »disclosed«."""
+    from tests.clock import travel
+
+    proposal_id = _second_proposal(app, world)
+    with travel(TODAY - timedelta(days=40)):
+        _share(app, world, proposal_id, share_cv=True, deadline=TODAY - timedelta(days=10))
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    [period] = row["Delt"]
+    assert period["Sluttede"] == "Samtykket udløb" and period["CV"].startswith("CV nr. ")
+    assert period["Til"] == "2026-11-13T23:00:00+00:00"  # 14.11.2026 00:00 Danish time
+    assert row["Ser virksomheden det nu"] == "Nej"
