@@ -240,7 +240,11 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
     consent = proposals.active_consent(proposal)
     profile = proposal.shared_profile or {}
     what = ["Navn"]
-    if any(profile.get(key) for key in SHARED_PROFILE_LABELS if key not in CONTACT_KEYS):
+    # The profile as each time shown had it (approved before it ended); a proposal whose profile was
+    # never registered as approved falls back to its shared copy (rows written before the log said).
+    if any(period.profile for period in periods) or (
+            all(period.profile is None for period in periods)
+            and any(profile.get(key) for key in SHARED_PROFILE_LABELS if key not in CONTACT_KEYS)):
         what.append("profil")
     # The contact details the company got, also under a consent since withdrawn or ended (kept as
     # field names, Proposal.shared_contacts; the shared copy holds them only while the consent does).
@@ -265,7 +269,8 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
 # pair is decided anew. Each consent's choices are in the purpose of its audit event
 # (``consent_recorded``/``consent_renewed``: ``share:phone,email,cv`` or ``share:name``), written in
 # the same transaction (portal.proposals.record_consent); the company's CV downloads are
-# ``cv_downloaded`` events with the opening. A consent whose event is gone (the log pruned, a row
+# ``cv_downloaded`` events with the opening; the profile's approvals ``profile_approved`` events
+# (a new round clears Proposal.profile_approved_at). A consent whose event is gone (the log pruned, a row
 # written without one) says its choices are not registered instead of guessing.
 
 _CONSENT_ACTIONS = ("consent_recorded", "consent_renewed")
@@ -290,14 +295,20 @@ class _History:
         self.citizen = citizen
         events = db.session.scalars(sa.select(AuditEvent).where(
             AuditEvent.citizen_id == citizen.id,
-            AuditEvent.action.in_((*_CONSENT_ACTIONS, "cv_downloaded", "cv_deleted", "cv_superseded_deleted")))
+            AuditEvent.action.in_((*_CONSENT_ACTIONS, "cv_downloaded", "cv_deleted", "cv_superseded_deleted",
+                                   "profile_approved", "proposal_renewed")))
             .order_by(AuditEvent.at, AuditEvent.id)).all()
         self.consent_events: dict[int | None, list[AuditEvent]] = {}
         self.cv_downloads: dict[int, list[datetime]] = {}
         self.deleted_cvs: set[int] = set()
+        self.profile_approvals: dict[int | None, list[datetime]] = {}
+        self.renewals: dict[int | None, list[datetime]] = {}
         for event in events:
             if event.action in _CONSENT_ACTIONS:
                 self.consent_events.setdefault(event.opening_id, []).append(event)
+            elif event.action in ("profile_approved", "proposal_renewed"):
+                (self.profile_approvals if event.action == "profile_approved" else self.renewals).setdefault(
+                    event.opening_id, []).append(_aware(event.at))
             elif event.action == "cv_downloaded":
                 if event.opening_id is not None and event.role == "company":  # not staff's file downloads
                     self.cv_downloads.setdefault(event.opening_id, []).append(event.at)
@@ -349,11 +360,13 @@ class _Period:
     end: datetime | None
     how_ended: str | None
     contacts: tuple[str, ...] | None  # None: not registered
+    profile: bool | None  # None: not registered
     cv: CvDocument | None  # the version, when it is certain
     cv_text: str | None  # the CV as the export names it, None when none was given
 
     def row(self) -> dict:
         return {"Fra": self.start, "Til": self.end, "Sluttede": self.how_ended or "Samtykket gælder stadig",
+                "Profil": _NOT_REGISTERED if self.profile is None else ("Ja" if self.profile else "Nej"),
                 "Kontaktoplysninger": (_NOT_REGISTERED if self.contacts is None else
                                        ", ".join(SHARED_PROFILE_LABELS[key] for key in self.contacts) or "Ingen"),
                 "CV": self.cv_text if self.cv_text else ("Ikke registreret" if self.contacts is None else "Nej")}
@@ -405,20 +418,37 @@ def _periods(proposal: Proposal, history: _History) -> list[_Period]:
     covered = {p.start for p in out}
     for moment in disclosures:  # a name shared under no consent the portal holds (old data): the name alone
         if not any(p.start <= moment and (p.end is None or moment < p.end) for p in out) and moment not in covered:
-            out.append(_Period(moment, None, _NOT_REGISTERED, None, None, None))
+            out.append(_Period(moment, None, _NOT_REGISTERED, None, _profile_shown(proposal, history, moment, None),
+                               None, None))
     return sorted(out, key=lambda p: p.start)
 
 
 def _period(proposal: Proposal, consent: Consent, history: _History, start: datetime, end: datetime | None,
             how: str | None) -> _Period:
     choices = _choices(consent, proposal, history)
+    profile = _profile_shown(proposal, history, start, end)
     if choices is None:
-        return _Period(start, end, how, None, None, None)
+        return _Period(start, end, how, None, profile, None, None)
     given = proposals.contacts_given(proposal)
     # never a detail the company is not known to have got (Proposal.shared_contacts, when known)
     contacts = tuple(key for key in choices.contacts if proposal.shared_contacts is None or key in given)
     cv, text = _cv_shared(proposal.citizen, consent, history) if choices.cv else (None, None)
-    return _Period(start, end, how, contacts, cv, text)
+    return _Period(start, end, how, contacts, profile, cv, text)
+
+
+def _profile_shown(proposal: Proposal, history: _History, start: datetime, end: datetime | None) -> bool | None:
+    """Whether the company saw the profile in the time shown from ``start`` to ``end`` (None: still
+    shown): it was approved before the end (portal.candidates.profile.approve; shown once approved,
+    with the name) and after the pair was last decided anew before the start (renew clears it).
+    None when no approval is registered but the proposal holds a profile (written before the log said)."""
+    approvals = list(history.profile_approvals.get(proposal.opening_id, []))
+    if proposal.profile_approved_at is not None:
+        approvals.append(_aware(proposal.profile_approved_at))
+    if not approvals:
+        profile = proposal.shared_profile or {}
+        return None if any(profile.get(key) for key in SHARED_PROFILE_LABELS if key not in CONTACT_KEYS) else False
+    since = max((moment for moment in history.renewals.get(proposal.opening_id, []) if moment <= start), default=None)
+    return any((since is None or moment > since) and (end is None or moment < end) for moment in approvals)
 
 
 def _cv_shared(citizen: Citizen, consent: Consent, history: _History) -> tuple[CvDocument | None, str | None]:

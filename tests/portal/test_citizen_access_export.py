@@ -590,3 +590,38 @@ def test_a_consent_that_ran_out_ends_its_share_on_the_day_after_its_deadline(app
     assert period["Sluttede"] == "Samtykket udløb" and period["CV"].startswith("CV nr. ")
     assert period["Til"] == "2026-11-13T23:00:00+00:00"  # 14.11.2026 00:00 Danish time
     assert row["Ser virksomheden det nu"] == "Nej"
+
+
+def test_the_profile_of_an_earlier_round_stays_listed_after_a_new_round_clears_it(app, client, auth, admin, world):
+    """renew clears the approved profile; its approval is in the log, so the first round's time
+    shown says »Profil: Ja« and the summary keeps »profil«; the new round, never given one, says »Nej«.
+    A profile approved only after a time shown ended was not part of it."""
+    from portal import proposals
+    from portal.candidates import profile as profiles
+    from store.models import User
+    from tests.clock import travel
+
+    proposal_id = _second_proposal(app, world)
+    with travel(TODAY - timedelta(days=20)):
+        _share(app, world, proposal_id)
+        with app.app_context():
+            profiles.approve(db.session.get(Proposal, proposal_id), db.session.get(User, world["consultant"].id),
+                             profiles.Profile("Erfaring fra lager", "", 20, (), "Dansk", None))
+    with travel(TODAY - timedelta(days=15)):
+        with app.app_context():
+            proposal = db.session.get(Proposal, proposal_id)
+            proposals.end(proposal, db.session.get(User, world["consultant"].id), TODAY - timedelta(days=15))
+            db.session.commit()
+    with travel(TODAY - timedelta(days=5)):
+        with app.app_context():
+            proposal = db.session.get(Proposal, proposal_id)
+            proposals.renew(proposal, db.session.get(User, world["consultant"].id), approve=True, reason="igen",
+                            score=None, explanation={}, shared_goal="")
+            db.session.commit()
+            assert proposal.profile_approved_at is None and not proposal.shared_profile
+        _share(app, world, proposal_id)
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    first, second = row["Delt"]
+    assert first["Profil"] == "Ja" and second["Profil"] == "Nej"
+    assert row["Hvad"] == "Navn, profil"
