@@ -15,6 +15,8 @@ filter                      example                 shows
 ``dkmonth``                 a date                  ``marts 2026``
 ``hours_dk``                ``16.5|hours_dk``       ``16,5`` (hours: at most 2 decimals)
 ``hours_range(high)``       ``37|hours_range(37)``  ``37``; ``10–15``; ``mindst 10``
+``hours_count``             ``1|hours_count``       ``1 time``; ``0,5 time``; ``1,5 timer``
+``plural(one, many)``       ``n|plural(a, b)``      ``a`` after 1, else ``b``
 ``text_lang``               a CV's text             ``en`` (None: Danish or unsure)
 ==========================  ======================  ===================================
 
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import decimal
 import io
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -61,6 +63,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale="da", default_timezone=TIMEZONE)
     app.jinja_env.filters.update(dknum=format_number, dkdate=format_date, dkmonth=format_month,
                                  hours_dk=format_hours, hours_range=format_hours_range,
+                                 hours_count=format_hours_count, plural=plural,
                                  text_lang=text_language, genitive=genitive)
     app.jinja_env.globals["addressed_as_i"] = addressed_as_i
 
@@ -121,6 +124,30 @@ def format_hours(value: float | int | decimal.Decimal | None) -> str:
     Hours are stored with two decimals, so nothing logged is ever rounded away.
     """
     return format_number(value, 2, trim=True)
+
+
+def hours_word(value: float | int | decimal.Decimal) -> str:
+    """"time" for a number of hours up to one ("0,5 time", "1 time"), else "timer" ("0 timer",
+    "1,5 timer", "2 timer"), as Danish says it."""
+    return "time" if 0 < abs(value) <= 1 else "timer"
+
+
+def format_hours_count(value: float | int | decimal.Decimal, decimals: int = 2, trim: bool = True) -> str:
+    """Hours with their word: "1 time", "0,5 time", "7,5 timer" (``decimals``/``trim`` as
+    :func:`format_number`; the defaults are :func:`format_hours`')."""
+    return f"{format_number(value, decimals, trim=trim)} {hours_word(value)}"
+
+
+def plural(count: int | float | decimal.Decimal | None, one: str, many: str) -> str:
+    """The Danish word for ``count`` things: ``one`` after exactly 1, ``many`` otherwise
+    ("1 sag", "0 sager", "3 sager"); the number itself is the caller's."""
+    return one if count == 1 else many
+
+
+def format_clock(value: datetime | time) -> str:
+    """A clock time the Danish way, with a dot: "12.00" (Retskrivningsordbogen), for "kl. 12.00".
+    ``value`` is shown as it is (a datetime already in local time)."""
+    return f"{value:%H.%M}"
 
 
 def format_hours_range(low: float | int | decimal.Decimal | None,

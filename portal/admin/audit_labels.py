@@ -12,7 +12,7 @@ from datetime import date
 
 from decimal import Decimal, InvalidOperation
 
-from ..i18n import format_date, format_month, format_number
+from ..i18n import format_date, format_hours_count, format_month, format_number
 from store.models.api import API_SCOPES
 from store.models.vocab import (CASE_CLOSE_REASONS, COMPANY_RESPONSES, CONSENT_CHANNELS, END_REASONS,
                                 OPENING_STATUSES, PROPOSAL_STATUSES, ROLES)
@@ -71,7 +71,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "erasure_recipients_told": "Virksomheder med borgerens navn fik besked om sletningen (art. 19)",
         "rectification_recipients_told": "Virksomheder med borgerens navn fik besked om rettede oplysninger (art. 19)",
         "erasure_queues_cleared": "Ventende webhooks og mails om borgeren fjernet eller renset",
-        "erasure_hotline_blanked": "Hotline-henvendelser uden forløb, der nævnte borgeren, blanket",
+        "erasure_hotline_blanked": "Hotline-henvendelser uden forløb, der nævnte borgeren, tømt",
         "citizen_anonymised": "Borger anonymiseret efter opbevaringsfristen",
         "anonymisation_recipients_told": "Virksomheder, der havde fået kandidaten vist, fik besked om, at den "
                                          "anonymiserede sags forslag slettes",
@@ -347,16 +347,17 @@ def purpose_label(action: str, purpose: str) -> str:
 
 def _hours_change(word: str) -> str:
     """"12.00->15.00" as "fra 12,00 til 15,00 timer", "ny->10.00" as "ny: 10,00 timer",
-    "6.00->removed" as "6,00 timer slettet" (typed before the start, removed with a cancellation)."""
+    "6.00->removed" as "6,00 timer slettet" (typed before the start, removed with a cancellation);
+    "ny->1.00" as "ny: 1,00 time" (:func:`portal.i18n.hours_word`)."""
     before, _arrow, after = word.partition("->")
     try:
         if after == "removed":
-            return f"{format_number(Decimal(before), 2)} timer slettet"
-        new = format_number(Decimal(after), 2)
+            return f"{format_hours_count(Decimal(before), 2, trim=False)} slettet"
+        new = format_hours_count(Decimal(after), 2, trim=False)
         old = None if before == "ny" else format_number(Decimal(before), 2)
     except InvalidOperation:
         return word
-    return f"ny: {new} timer" if old is None else f"fra {old} til {new} timer"
+    return f"ny: {new}" if old is None else f"fra {old} til {new}"
 
 
 def _change(value: str) -> str:
@@ -399,7 +400,9 @@ def _purpose_word(word: str, keys: dict[str, str]) -> str:
     if len(parts) > 1 and all(part in PURPOSE_WORDS for part in parts):  # profile fields, "phone,email"
         return ", ".join(PURPOSE_WORDS[part] for part in parts)
     key, colon, value = word.partition(":")
-    if value.count(":") and key not in keys:  # a goal list's "fokus:all:2026-10-31"
+    pieces = word.split(":")
+    # A goal list's "fokus:all:2026-10-31" (also when its figure is a key: "cv:all:…", "virksomheder:all:…").
+    if value.count(":") and (key not in keys or (len(pieces) > 2 and _ISO_DATE.fullmatch(pieces[2]))):
         return " · ".join(_purpose_value(part) for part in word.split(":"))
     if colon and key in PURPOSE_COUNTS and value:
         singular, plural = PURPOSE_COUNTS[key]

@@ -34,7 +34,7 @@ from matching import licences as licence_table
 from .. import audit, private_details
 from ..extensions import db
 from ..formutil import RuleError, raise_all
-from ..i18n import format_date, format_number
+from ..i18n import format_date, format_hours_count
 from ..proposals import CONTACT_KEYS, ENDED, TransitionError, shared_goal_choices, sharing_refusal
 from store import clock
 from store.models import Citizen, Proposal, User
@@ -244,7 +244,7 @@ def rows(profile: dict) -> list[tuple[str, str]]:
         if key == "start":
             text = format_date(value) if value else "Efter aftale"
         elif key == "hours":
-            text = "" if value in (None, "") else f"{format_number(value, 1, trim=True)} timer"
+            text = "" if value in (None, "") else format_hours_count(value, 1)
         elif key == "licences":
             text = ", ".join(value or []) or "Intet kørekort"
         else:

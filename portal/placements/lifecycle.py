@@ -20,7 +20,7 @@ from .. import audit, proposals, proposals_hold
 from ..eligibility import current_table
 from ..extensions import db
 from ..formutil import RuleError, raise_all
-from ..i18n import format_date, format_hours, format_month, format_number
+from ..i18n import format_date, format_hours_count, format_month, format_number
 from . import news as placement_news
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HoursLog, Opening, Placement, PlacementEvent, Proposal, User
@@ -191,7 +191,7 @@ def hours_warning(opening: Opening, weekly_hours: float) -> str | None:
     """A Danish warning when the hours lie outside the opening's min..max (not an error)."""
     if opening.hours_min <= weekly_hours <= opening.hours_max:
         return None
-    return (f"Bemærk: {_num(weekly_hours)} timer om ugen ligger uden for opslagets "
+    return (f"Bemærk: {format_hours_count(weekly_hours)} om ugen ligger uden for opslagets "
             f"{_num(opening.hours_min)}–{_num(opening.hours_max)} timer.")
 
 
@@ -275,7 +275,7 @@ def start_rule_errors(citizen: Citizen, kind: str | None, weekly_hours: float | 
     elif opening is not None and (mismatch := kind_error(opening, kind, other_kind_confirmed)):
         errors.append(mismatch)
     if weekly_hours is not None and 0 <= weekly_hours <= MAX_WEEKLY_HOURS and weekly_hours > citizen.hours_available:
-        errors.append(LifecycleError(f"Borgeren har kun {_num(citizen.hours_available)} timer om ugen til "
+        errors.append(LifecycleError(f"Borgeren har kun {format_hours_count(citizen.hours_available)} om ugen til "
                                      "rådighed. Sæt timetallet ned, eller ret borgerens profil først.",
                                      "weekly_hours"))
     return errors
@@ -370,8 +370,8 @@ def pre_start_hours(placement: Placement) -> list[HoursLog]:
 
 
 def hours_text(rows: list[HoursLog]) -> str:
-    """"december 2026: 6 timer, januar 2027: 2,5 timer" for a confirmation."""
-    return ", ".join(f"{format_month(row.month)}: {format_hours(row.hours)} timer" for row in rows)
+    """"december 2026: 6 timer, januar 2027: 1 time" for a confirmation."""
+    return ", ".join(f"{format_month(row.month)}: {format_hours_count(row.hours)}" for row in rows)
 
 
 def hours_token(rows: list[HoursLog]) -> str:

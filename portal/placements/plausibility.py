@@ -13,10 +13,10 @@ all have been worked yet), and the question says the month is not over.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..dates import month_end
-from ..i18n import format_hours, format_number
+from ..i18n import format_hours, format_hours_count
 from store.models import Placement
 from store import clock
 
@@ -58,9 +58,10 @@ def warning(placement: Placement, month: date, hours: Decimal, month_text: str,
     expected = expected_hours(placement, month, today)
     if hours <= expected * FACTOR + SLACK:
         return None
-    period = (f"ca. {format_number(expected)} timer i {month_text} indtil i dag; måneden er ikke slut"
-              if month <= today <= month_end(month) else f"ca. {format_number(expected)} timer i {month_text}")
-    return (f"{format_hours(hours)} timer er langt over {format_hours(placement.weekly_hours)} t/uge "
+    about = format_hours_count(Decimal(expected).quantize(Decimal(1), ROUND_HALF_UP), 0)
+    period = (f"ca. {about} i {month_text} indtil i dag; måneden er ikke slut"
+              if month <= today <= month_end(month) else f"ca. {about} i {month_text}")
+    return (f"{format_hours_count(hours)} er langt over {format_hours(placement.weekly_hours)} t/uge "
             f"({period}) – er det rigtigt?")
 
 

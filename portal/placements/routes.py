@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..i18n import format_hours
+from ..i18n import format_hours, format_hours_count
 from store.models import Placement
 from store import clock
 from . import bp, kinds, monthly, plausibility, service
@@ -143,8 +143,8 @@ def log_hours(placement_id: int):
         _row, old = service.log_hours(placement, month, form.parsed_hours, current_user, expected=stored)
     except service.StaleHours as stale:
         return _refuse_stale(placement, today, form, stale.current)
-    new = format_hours(form.parsed_hours)
-    change = f"gemt: {new} timer" if old is None else f"rettet fra {format_hours(old)} til {new} timer"
+    new = format_hours_count(form.parsed_hours)
+    change = f"gemt: {new}" if old is None else f"rettet fra {format_hours(old)} til {new}"
     flash(f"Timer for {month_label(month)} er {change}.", "success")
     if late := monthly.late_note(month, today):
         flash(late, "info")

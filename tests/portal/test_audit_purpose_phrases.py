@@ -18,7 +18,7 @@ import itertools
 import re
 from pathlib import Path
 
-from portal.admin.audit_labels import ACTION_LABELS, FREE_TEXT_ACTIONS, purpose_label
+from portal.admin.audit_labels import ACTION_LABELS, FREE_TEXT_ACTIONS, action_label, purpose_label
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLS = {"record", "record_now", "record_in", "record_many_now"}
@@ -296,3 +296,17 @@ def test_account_mail_reasons_read_in_danish():
     for reason in reasons:
         label = purpose_label("account_mail", f"user:51 {reason}")
         assert reason not in label and label.startswith("bruger 51 "), label
+
+
+def test_a_goal_list_whose_figure_is_also_a_key_reads_in_danish():
+    """Review BI 2: »CV all:2026-02-28« and »virksomheder all:2026-01-31«: the figures ``cv`` and
+    ``virksomheder`` are keys too, and their goal lists came out half English with ISO dates."""
+    assert purpose_label("read_goal_list", "cv:all:2026-02-28") == "CV · alle · 28.02.2026"
+    assert purpose_label("read_goal_list", "virksomheder:all:2026-01-31") == "virksomheder · alle · 31.01.2026"
+    assert purpose_label("export_figure_list", "virksomheder:mine:2026-01-31:4") == (
+        "virksomheder · mine · 31.01.2026 · 4")
+
+
+def test_blanked_hotline_requests_read_as_emptied():
+    """Review BI 3: »blanket« is a noun in Danish (a form)."""
+    assert action_label("erasure_hotline_blanked") == "Hotline-henvendelser uden forløb, der nævnte borgeren, tømt"

@@ -54,6 +54,9 @@ def test_the_erase_page_lists_the_requests_naming_the_citizen(app, client, auth,
         assert f"Henvendelse nr. {ids[key]}<" not in listed
     assert "Fritekst andre har skrevet om borgeren (hotline-henvendelser, noter, begrundelser) bliver blanket" not in page
     assert "hvor borgerens navn, telefonnummer eller e-mail står" in page
+    assert "blanket" not in page  # review BI 3: a noun in Danish (a form)
+    assert "bliver tømt (teksten erstattes af »[slettet …]«)" in page
+    assert "nævner borgeren, og deres emne og beskeder bliver tømt:" in page
 
 
 def test_erasure_blanks_them_and_logs_which(app, make_user):

@@ -98,6 +98,16 @@ def test_company_logs_hours_with_a_danish_comma(app, client, auth, world):
         assert row.logged_by_id == world["a"].id
 
 
+def test_one_hour_reads_as_one_time_not_timer(client, auth, world):
+    """Review BI 1: »gemt: 1 time«, not »1 timer«; a correction to half an hour too."""
+    login(client, auth, "a@firma.dk")
+    pid = world["ids"]["active"]
+    assert post_hours(client, pid, hours="1").status_code == 302
+    assert "Timer for november 2026 er gemt: 1 time." in client.get(f"/forloeb/{pid}").get_data(as_text=True)
+    assert post_hours(client, pid, hours="0,5").status_code == 302
+    assert "rettet fra 1 til 0,5 time." in client.get(f"/forloeb/{pid}").get_data(as_text=True)
+
+
 def test_existing_month_is_updated_and_audited_with_numbers_only(app, client, auth, world):
     login(client, auth, "a@firma.dk")
     pid = world["ids"]["active"]
