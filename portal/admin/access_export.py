@@ -231,7 +231,7 @@ _UNKNOWN_CONTACTS = ("Ikke registreret: navnet blev delt, før jobcentret regist
 def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> dict | None:
     """What the proposal's company got of the citizen, or None when it never got the name: the
     summary (``Hvad``: everything it was ever given), each time the name was shown with what came
-    with it and how that ended (``Delt``, art. 15(1)(c): past recipients too), and the times the
+    with it and how that ended (``Delt i perioder``, art. 15(1)(c): past recipients too), and the times the
     company downloaded the CV (the access log)."""
     moments = [d.disclosed_at for d in proposal.earlier_disclosures] + (
         [proposal.disclosed_at] if proposal.disclosed_at else [])
@@ -255,8 +255,10 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
     what += cvs
     return {"Virksomhed": proposal.opening.company.name, "Opslag": f"{proposal.opening.title} (nr. {proposal.opening.id})",
             "Navnet delt": moments, "Hvad": ", ".join(what),
-            **({"Kontaktoplysninger": _UNKNOWN_CONTACTS} if proposal.shared_contacts is None and not contacts else {}),
-            "Delt": [period.row() for period in periods],
+            # (not when each time shown knows its contact details: the consent's choices say it)
+            **({"Kontaktoplysninger": _UNKNOWN_CONTACTS} if proposal.shared_contacts is None and not contacts
+               and any(period.contacts is None for period in periods) else {}),
+            "Delt i perioder": [period.row() for period in periods],
             "CV hentet af virksomheden": history.cv_downloads.get(proposal.opening_id, []),
             "Samtykke i kraft til og med": consent.deadline if consent else None,
             "Ser virksomheden det nu": "Ja" if proposals.identity_released(proposal) else "Nej"}
@@ -362,14 +364,15 @@ class _Period:
     contacts: tuple[str, ...] | None  # None: not registered
     profile: bool | None  # None: not registered
     cv: CvDocument | None  # the version, when it is certain
-    cv_text: str | None  # the CV as the export names it, None when none was given
+    cv_text: str | None  # the CV as the export names it, None when none was given (or not known)
+    cv_known: bool = True  # False: the consent's choices are not registered
 
     def row(self) -> dict:
         return {"Fra": self.start, "Til": self.end, "Sluttede": self.how_ended or "Samtykket gælder stadig",
                 "Profil": _NOT_REGISTERED if self.profile is None else ("Ja" if self.profile else "Nej"),
                 "Kontaktoplysninger": (_NOT_REGISTERED if self.contacts is None else
                                        ", ".join(SHARED_PROFILE_LABELS[key] for key in self.contacts) or "Ingen"),
-                "CV": self.cv_text if self.cv_text else ("Ikke registreret" if self.contacts is None else "Nej")}
+                "CV": self.cv_text if self.cv_text else ("Nej" if self.cv_known else _NOT_REGISTERED)}
 
 
 def _expiry(consent: Consent) -> datetime:
@@ -418,8 +421,8 @@ def _periods(proposal: Proposal, history: _History) -> list[_Period]:
     covered = {p.start for p in out}
     for moment in disclosures:  # a name shared under no consent the portal holds (old data): the name alone
         if not any(p.start <= moment and (p.end is None or moment < p.end) for p in out) and moment not in covered:
-            out.append(_Period(moment, None, _NOT_REGISTERED, None, _profile_shown(proposal, history, moment, None),
-                               None, None))
+            shown = _profile_shown(proposal, history, moment, None)
+            out.append(_Period(moment, None, _NOT_REGISTERED, None, shown or None, None, None, cv_known=False))
     return sorted(out, key=lambda p: p.start)
 
 
@@ -428,10 +431,15 @@ def _period(proposal: Proposal, consent: Consent, history: _History, start: date
     choices = _choices(consent, proposal, history)
     profile = _profile_shown(proposal, history, start, end)
     if choices is None:
-        return _Period(start, end, how, None, profile, None, None)
-    given = proposals.contacts_given(proposal)
-    # never a detail the company is not known to have got (Proposal.shared_contacts, when known)
-    contacts = tuple(key for key in choices.contacts if proposal.shared_contacts is None or key in given)
+        return _Period(start, end, how, None, profile, None, None, cv_known=False)
+    # Never a detail the company is not known to have got (proposals.contacts_given: what
+    # Proposal.shared_contacts kept and, while the name is shared, what its copy holds); not known
+    # when neither says (a name shared before migration 0036, and no longer).
+    if proposal.shared_contacts is None and proposal.status != "disclosed" and choices.contacts:
+        contacts = None
+    else:
+        given = proposals.contacts_given(proposal)
+        contacts = tuple(key for key in choices.contacts if key in given)
     cv, text = _cv_shared(proposal.citizen, consent, history) if choices.cv else (None, None)
     return _Period(start, end, how, contacts, profile, cv, text)
 

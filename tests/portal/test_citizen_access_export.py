@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from portal import audit
 from portal.extensions import db
+from portal.proposals import CONSENT_TEXT_VERSION
 from store.models import (AuditEvent, Citizen, Consent, CvDocument, HotlineMessage, HotlineRequest, HoursLog,
                           Interview, JobGoal, Opening, Placement, PlacementEvent, Proposal, ProposalDisclosure)
 from tests.clock import TODAY
@@ -68,7 +69,7 @@ def world(app, make_user):
         db.session.flush()
         db.session.add_all([
             ProposalDisclosure(proposal_id=proposal.id, disclosed_at=SAVED + timedelta(days=1)),
-            Consent(proposal_id=proposal.id, text_version="v-test", channel="telefon", given_at=SAVED + timedelta(days=4),
+            Consent(proposal_id=proposal.id, text_version=CONSENT_TEXT_VERSION, channel="telefon", given_at=SAVED + timedelta(days=4),
                     deadline=TODAY + timedelta(days=60), recorded_by_id=consultant.id),
             Interview(proposal_id=proposal.id, starts_at=SAVED + timedelta(days=8), location=MARKERS["interview"],
                       offered_by="company", offered_by_id=company.id, status="booked", uid=f"{uuid.uuid4()}@jobbro")])
@@ -120,7 +121,7 @@ def test_the_page_has_every_section_with_the_citizens_data(app, client, auth, ad
     assert MARKERS["skaanehensyn"] in sections["skaanehensyn"] and "Ingen tunge løft" in sections["skaanehensyn"]
     for marker in ("begrundelse", "note", "profile", "interview"):
         assert MARKERS[marker] in sections["forslag"], marker
-    assert "v-test" in sections["forslag"] and "Telefon" in sections["forslag"]  # the consent and its channel
+    assert CONSENT_TEXT_VERSION in sections["forslag"] and "Telefon" in sections["forslag"]  # the consent and its channel
     assert "Interesseret" in sections["forslag"]
     # what the company got and when: both times the name was shared
     assert "Firma" in sections["delt"] and "03.03.2026" in sections["delt"] and "06.03.2026" in sections["delt"]
@@ -450,7 +451,7 @@ def test_a_withdrawn_cv_share_stays_listed_with_when_it_was_given_and_withdrawn(
     auth.login(admin.email)
     row = _delt(client, world["citizen"], "Lagermedarbejder")
     assert row["Hvad"] == f"Navn, telefon, CV nr. {current_cv} (teksten uden private oplysninger)"
-    [period] = row["Delt"]
+    [period] = row["Delt i perioder"]
     assert period["Fra"].startswith((TODAY - timedelta(days=10)).isoformat())
     assert period["Til"].startswith((TODAY - timedelta(days=3)).isoformat())
     assert period["Sluttede"] == "Borgeren trak samtykket tilbage"
@@ -477,7 +478,7 @@ def test_a_withdrawn_cv_share_stays_listed_with_when_it_was_given_and_withdrawn(
     archive = zipfile.ZipFile(io.BytesIO(_export(client, world["citizen"], ".zip").data))
     zipped = [r for r in json.loads(archive.read("indsigt.json"))["delt"]["indhold"]
               if r["Opslag"].startswith("Lagermedarbejder")][0]
-    assert zipped["Delt"] == row["Delt"] and zipped["Hvad"] == row["Hvad"]
+    assert zipped["Delt i perioder"] == row["Delt i perioder"] and zipped["Hvad"] == row["Hvad"]
 
 
 def test_an_ended_proposal_keeps_its_shares_and_a_renewed_round_adds_its_own(app, client, auth, admin, world):
@@ -499,7 +500,7 @@ def test_an_ended_proposal_keeps_its_shares_and_a_renewed_round_adds_its_own(app
             assert proposal.share_cv is False
     auth.login(admin.email)
     row = _delt(client, world["citizen"], "Lagermedarbejder")
-    [period] = row["Delt"]
+    [period] = row["Delt i perioder"]
     assert period["Sluttede"] == "Forslaget blev afsluttet" and period["CV"].startswith("CV nr. ")
     assert period["Til"].startswith((TODAY - timedelta(days=15)).isoformat())
     with travel(TODAY - timedelta(days=5)):
@@ -510,7 +511,7 @@ def test_an_ended_proposal_keeps_its_shares_and_a_renewed_round_adds_its_own(app
             db.session.commit()
         _share(app, world, proposal_id, share_email=True)
     row = _delt(client, world["citizen"], "Lagermedarbejder")
-    first, second = row["Delt"]
+    first, second = row["Delt i perioder"]
     assert first["CV"].startswith("CV nr. ") and first["Kontaktoplysninger"] == "Telefon"
     assert second["CV"] == "Nej" and second["Kontaktoplysninger"] == "E-mail"
     assert second["Sluttede"] == "Samtykket gælder stadig" and second["Til"] is None
@@ -545,7 +546,7 @@ def test_a_renewal_without_the_cv_ends_the_cv_but_not_the_name(app, client, auth
         _share(app, world, proposal_id, disclose=False)
     auth.login(admin.email)
     row = _delt(client, world["citizen"], "Lagermedarbejder")
-    first, second = row["Delt"]
+    first, second = row["Delt i perioder"]
     assert first["Sluttede"] == "Erstattet af et nyt samtykke" and first["CV"].startswith("CV nr. ")
     assert second["Fra"] == first["Til"] and second["CV"] == "Nej" and second["Sluttede"] == "Samtykket gælder stadig"
     assert "CV nr. " in row["Hvad"]
@@ -570,7 +571,7 @@ def test_a_cv_share_whose_version_was_deleted_is_named_by_its_day_not_by_another
         db.session.commit()
     auth.login(admin.email)
     row = _delt(client, world["citizen"], "Lagermedarbejder")
-    [period] = row["Delt"]
+    [period] = row["Delt i perioder"]
     assert period["CV"] == (f"CV: den version, der var borgerens nuværende {(TODAY - timedelta(days=8)).strftime('%d.%m.%Y')} "
                             "(teksten uden private oplysninger)")
     assert f"CV nr. {world['cv_old']}" not in json.dumps(row)
@@ -586,7 +587,7 @@ def test_a_consent_that_ran_out_ends_its_share_on_the_day_after_its_deadline(app
         _share(app, world, proposal_id, share_cv=True, deadline=TODAY - timedelta(days=10))
     auth.login(admin.email)
     row = _delt(client, world["citizen"], "Lagermedarbejder")
-    [period] = row["Delt"]
+    [period] = row["Delt i perioder"]
     assert period["Sluttede"] == "Samtykket udløb" and period["CV"].startswith("CV nr. ")
     assert period["Til"] == "2026-11-13T23:00:00+00:00"  # 14.11.2026 00:00 Danish time
     assert row["Ser virksomheden det nu"] == "Nej"
@@ -622,6 +623,20 @@ def test_the_profile_of_an_earlier_round_stays_listed_after_a_new_round_clears_i
         _share(app, world, proposal_id)
     auth.login(admin.email)
     row = _delt(client, world["citizen"], "Lagermedarbejder")
-    first, second = row["Delt"]
+    first, second = row["Delt i perioder"]
     assert first["Profil"] == "Ja" and second["Profil"] == "Nej"
     assert row["Hvad"] == "Navn, profil"
+
+
+def test_the_unknown_contacts_note_is_left_out_when_each_time_shown_knows_its_choices(app, client, auth, admin, world):
+    """Proposal.shared_contacts unknown (migration 0036) yet the consent's own choices say no contact
+    detail went with the name: the export says »Ingen« for it, not that it is not registered."""
+    proposal_id = _second_proposal(app, world)
+    _share(app, world, proposal_id)
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).shared_contacts = None
+        db.session.commit()
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    [period] = row["Delt i perioder"]
+    assert period["Kontaktoplysninger"] == "Ingen" and "Kontaktoplysninger" not in row
