@@ -30,7 +30,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..i18n import format_date
+from ..i18n import format_clock, format_date
 from ..notifications.service import notify, path_for, shorten
 from ..webhooks import events as webhook_events
 from store.models import Citizen, HotlineMessage, HotlineRequest, User
@@ -48,11 +48,12 @@ def request_facts(request: HotlineRequest, due: datetime | None = None, *, with_
     Deliberately no subject, message or placement: those can name or describe the citizen.
     Shared with :mod:`.reminders`.
     """
-    facts = (f"Emne: {HOTLINE_CATEGORIES[request.category]}\n"
+    # »Kategori«, as the request page says: »Emne« is the company's own subject line (review BI 4).
+    facts = (f"Kategori: {HOTLINE_CATEGORIES[request.category]}\n"
              f"Hast: {HOTLINE_URGENCIES[request.urgency]}\n")
     if with_due:
         local = sla.to_local(due or request.due_at)
-        facts += f"Svarfrist: {format_date(local.date())} kl. {local:%H:%M}\n"
+        facts += f"Svarfrist: {format_date(local.date())} kl. {format_clock(local)}\n"
     return facts
 
 

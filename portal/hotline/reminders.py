@@ -44,7 +44,7 @@ from flask import current_app, has_request_context
 
 from .. import audit, mail
 from ..extensions import db
-from ..i18n import format_date
+from ..i18n import format_clock, format_date
 from ..notifications.service import mail_body
 from store.models import HotlineRequest, User
 from . import notify, sla
@@ -261,10 +261,10 @@ def escalation_recipients(request: HotlineRequest) -> list[User]:
 
 
 def _deadline(request: HotlineRequest, now: datetime) -> str:
-    """"kl. 16:00", with the date when the target is not on ``now``'s local day."""
+    """"kl. 16.00", with the date when the target is not on ``now``'s local day."""
     due = sla.to_local(sla.current_due(request))
     same_day = due.date() == sla.to_local(now).date()
-    return f"kl. {due:%H:%M}" + ("" if same_day else f" den {format_date(due.date())}")
+    return f"kl. {format_clock(due)}" + ("" if same_day else f" den {format_date(due.date())}")
 
 
 def build_reminder(request: HotlineRequest, recipient: User, link: str, now: datetime) -> EmailMessage:

@@ -323,7 +323,7 @@ def cancel(placement_id: int):
             and not lifecycle.active_on_opening(opening.id, today):
         # The start may have marked the opening filled; only the company reopens an opening.
         flash(f"Opslaget »{opening.title}« står stadig som besat. Er pladsen ledig igen, så bed {opening.company.name} "
-              "åbne opslaget igen (Rediger opslag → status Åben).", "warning")
+              "om at åbne opslaget igen (»Ret opslag« → status »Åben«).", "warning")
     return redirect(back)
 
 

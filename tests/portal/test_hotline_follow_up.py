@@ -94,7 +94,7 @@ def test_waiting_for_an_answer_needs_no_question_mark_and_reaches_the_queue_and_
     with app.app_context():
         due = service.rows([db.session.get(HotlineRequest, req_id)])[0].due
     assert "venter på svar fra jobcentret" in text
-    assert f"Svarfrist: {service.sla.to_local(due):%d.%m.%Y kl. %H:%M}" in text  # the new target, not the first
+    assert f"Svarfrist: {service.sla.to_local(due):%d.%m.%Y kl. %H.%M}" in text  # the new target, not the first
     login(client, auth, "vk@jc.dk")
     waiting = client.get("/hotline/").get_data(as_text=True).split('data-testid="hotline-answered"')[0]
     row = re.search(rf'data-request-id="{req_id}".*?</tr>', waiting, re.DOTALL).group(0)

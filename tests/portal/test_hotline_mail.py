@@ -58,6 +58,18 @@ def test_responsible_vk_gets_a_mail_without_citizen_data(app, client, auth, worl
     assert "mail_sent" in actions(app)
 
 
+def test_the_mail_calls_the_category_kategori_and_writes_the_time_with_a_dot(app, client, auth, world, fake_smtp):
+    """Review BI 4 and 11: »Emne« is the company's own subject line in the form, so the category is
+    »Kategori« (as on the request page); the target's clock time is »kl. 12.00«, the Danish norm."""
+    import re
+
+    login(client, auth, "a@firma.dk")
+    file_request(client, subject="Konflikt med kollega")
+    text = fake_smtp.sent[0].get_content()
+    assert "Kategori: Fravær" in text and "Emne:" not in text
+    assert re.search(r"Svarfrist: \d\d\.\d\d\.\d{4} kl\. \d\d\.\d\d\n", text), text
+
+
 def test_failing_mail_server_does_not_lose_the_request(app, client, auth, world, fake_smtp, caplog):
     fake_smtp.fail = True
     login(client, auth, "a@firma.dk")

@@ -138,7 +138,7 @@ def test_reminder_only_inside_the_window(app, world, smtp, minutes_before_due, r
     if reminded:
         [message] = smtp.sent
         assert message["To"] == "vk@jc.dk" and f"#{request_id}" in message["Subject"]
-        assert "Svarfristen udløber kl. 16:00." in message.get_content()
+        assert "Svarfristen udløber kl. 16.00." in message.get_content()
         # the frame every mail has (review AD 6): greeting, link, the job centre's sign-off
         body = message.get_content()
         assert body.startswith("Goddag ") and "Læs og svar her: " in body
@@ -152,7 +152,7 @@ def test_reminder_names_the_day_when_the_target_is_not_today(app, world, smtp):
     make_request(app, world)
     run(app, at(-20 * 60))  # 20:00 the evening before
     [message] = smtp.sent
-    assert "Svarfristen udløber kl. 16:00 den 23.11.2026." in message.get_content()
+    assert "Svarfristen udløber kl. 16.00 den 23.11.2026." in message.get_content()
 
 
 def test_window_zero_turns_reminders_off_but_still_escalates(app, world, smtp):
@@ -363,7 +363,7 @@ def test_a_request_put_back_to_waiting_is_reminded_and_escalated_on_its_own_targ
     window = app.config["HOTLINE_REMIND_BEFORE_MINUTES"]
     before = target - timedelta(minutes=window / 2)
     assert run(app, before).reminded == 1 and recipients(smtp) == ["vk@jc.dk"]
-    assert "Svarfrist: " + sla.to_local(target).strftime("%d.%m.%Y kl. %H:%M") in smtp.sent[0].get_content()
+    assert "Svarfrist: " + sla.to_local(target).strftime("%d.%m.%Y kl. %H.%M") in smtp.sent[0].get_content()
     assert run(app, before).reminded == 0  # once
     smtp.sent.clear()
     summary = run(app, target + timedelta(minutes=5))
@@ -394,7 +394,7 @@ def test_a_target_at_the_office_opening_is_reminded_the_working_day_before(app, 
     assert run(app, monday).reminded == 0
     assert run(app, monday + timedelta(minutes=1)).reminded == 1
     assert recipients(smtp) == ["vk@jc.dk"]
-    assert "Svarfristen udløber kl. 08:00 den 08.12.2026." in smtp.sent[0].get_content()
+    assert "Svarfristen udløber kl. 08.00 den 08.12.2026." in smtp.sent[0].get_content()
     assert stored(app, request_id).reminded_at is not None
     with app.app_context():
         assert reminders.candidates(due - timedelta(minutes=55), timedelta(minutes=60)) == ([], [])

@@ -104,6 +104,8 @@ def test_an_opening_the_start_filled_is_named_after_the_cancellation(app, client
     pid = int(response.headers["Location"].split("/")[-2])
     page = client.get(post_cancel(client, auth, pid).headers["Location"]).get_data(as_text=True)
     assert "står stadig som besat" in page
+    # Review BI 5: the company's button is »Ret opslag«; »Rediger opslag« exists nowhere.
+    assert "om at åbne opslaget igen (»Ret opslag« → status »Åben«)." in page and "Rediger" not in page
 
 
 def test_the_pair_can_be_started_again_after_a_cancellation(app, client, auth, world):
