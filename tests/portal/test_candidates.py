@@ -346,6 +346,24 @@ def test_no_good_match_left_is_said_plainly_with_the_nearest_excluded(app, clien
     assert "Dina Langtväk" in nearest and "For langt" in nearest
 
 
+def test_no_good_match_before_any_decision_does_not_say_left(app, client, auth, world):
+    """Review BG 5: a new installation's first ranking read »Ingen gode match tilbage« (»left«)
+    though nobody had been decided; »tilbage« is said only once some are."""
+    with app.app_context():
+        db.session.get(Citizen, world["ids"]["Anna Lagerbæk"]).restricted = True  # the one good match
+        db.session.commit()
+        rebuild(db.session, _runtime().backend, _runtime().encoder, progress=None)
+    auth.login(world["consultant"].email)
+    html = _ranking_html(client, world)
+    heading = re.search(r'data-testid="no-good-match">.*?<p class="alert-heading">(.*?)</p>', html, re.S).group(1)
+    assert heading == "Ingen gode match"
+    assert "de resterende borgere" not in html and "Ingen af borgerne" in html
+    _decide(client, auth, world, "Bo Omsorg", "reject", reason="Ikke relevant")
+    html = _ranking_html(client, world)
+    heading = re.search(r'data-testid="no-good-match">.*?<p class="alert-heading">(.*?)</p>', html, re.S).group(1)
+    assert heading == "Ingen kandidater tilbage"
+
+
 def test_a_good_match_hides_the_no_good_match_notice(client, auth, world):
     auth.login(world["consultant"].email)
     assert "Ingen gode match tilbage" not in _ranking_html(client, world)

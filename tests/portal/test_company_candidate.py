@@ -73,12 +73,31 @@ def test_before_disclosure_only_the_allow_list(app, client, auth, world):
     assert response.status_code == 200
     with app.app_context():
         assert pseudonym(world["citizen"], world["opening"]) in html
-    assert "Stærkt match" in html and "Kok" in html and "12,5" in html
+    assert "Kok" in html and "12,5" in html
     for secret in (MARKER, "Markersen", "Fem år i storkøkken", "11 22 33 44", "Hent CV", "rygskade"):
         assert secret not in html, secret
     assert 'data-testid="candidate-anonymous"' in html
     assert cv(client, world).status_code == 404
     assert "identity_viewed" not in actions(app) and "cv_downloaded" not in actions(app)
+
+
+@pytest.mark.parametrize("band", ["lav", "middel", "Stærkt match"])
+def test_the_company_never_sees_the_match_band(app, client, auth, world, band):
+    """Review BG 5: the band is the consultant's statement about a ranking; a company read
+    »Match: lav« on the job centre's own pick. Neither the opening's page nor the candidate's
+    shows it, before or after the name is shared."""
+    with app.app_context():
+        proposal = db.session.get(Proposal, world["proposal"])
+        proposal.explanation = {**(proposal.explanation or {}), "similarity_band": band}
+        db.session.commit()
+    set_profile(app, world)
+    for status in ("approved", "disclosed"):
+        set_status(app, world["proposal"], status, consent=status == "disclosed")
+        candidate = page(client, auth, world).get_data(as_text=True)
+        listing = client.get(f"/opslag/{world['opening']}").get_data(as_text=True)
+        for html in (candidate, listing):
+            assert band not in html and "Match:" not in html and '<th scope="row">Match</th>' not in html
+            assert "Kok" in html and "12,5" in html  # the rest of the card is still there
 
 
 def test_after_disclosure_name_profile_contact_and_audit(app, client, auth, world):
