@@ -262,6 +262,7 @@ PURPOSE_WORDS = {
     "hotline_new": "ny henvendelse til hotline", "hotline_message": "ny besked på en henvendelse til hotline",
     "hotline_duty": "vagt for hotline", "caseload_assigned": "borgere tildelt",
     "caseload_removed": "ikke længere sagsbehandler",
+    "caseload_changed": "den anden sagsbehandler skiftet",
     "hotline_taken_over": "henvendelse til hotline overtaget",
     **{key: label[0].lower() + label[1:] for key, label in PROPOSAL_STATUSES.items()},
     **{key: label.lower() for key, label in COMPANY_RESPONSES.items()},

@@ -56,7 +56,8 @@ class Handover:
 
 
 def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bool = True,
-              companies: bool = True, requests: bool = True, by: User | None = None) -> Handover:
+              companies: bool = True, requests: bool = True, by: User | None = None,
+              tell_leaving: bool = True) -> Handover:
     """Give ``user``'s open cases as VK (``citizens``) and as adviser (``advised``), companies
     (as VK) and hotline requests not closed to ``successor``, in the caller's transaction (the
     caller commits); one summary audit event.
@@ -67,14 +68,19 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
     ændret« (``citizen_assigned``), once per citizen even when both roles move. A citizen whose
     processing is restricted (GDPR art. 18) is read-only and stays, counted in ``restricted``.
     Works for an active user too (e.g. going on leave). ``successor`` gets one summary notice
-    of the citizens they took over (:func:`portal.notifications.assigned.announce_handover`).
+    of the citizens they took over (:func:`portal.notifications.assigned.announce_handover`), and
+    ``user``, while active, one of the citizens taken from them, by number
+    (:func:`~portal.notifications.assigned.announce_handed_over`, ``caseload_removed``); not with
+    ``tell_leaving`` False, when the caller deactivates ``user`` in the same step.
 
     Raises:
         AccountRuleError: ``successor`` is ``user``, or not an active consultant (``successor_id``).
     """
     if successor.id == user.id or successor.role != "consultant" or not successor.active:
         raise AccountRuleError("Vælg en aktiv konsulent at overdrage til.", "successor_id")
-    moved_citizens = moved_advised = moved_companies = moved_requests = 0
+    moved_companies = moved_requests = 0
+    as_vk_ids: list[int] = []
+    as_adviser_ids: list[int] = []
     restricted: set[int] = set()
     restricted_roles: set[str] = set()
     roles = [column for column, wanted in ((Citizen.vk_id, citizens), (Citizen.adviser_id, advised)) if wanted]
@@ -93,10 +99,10 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
                 citizen.vk_id = successor.id
                 if successor.team_id is not None:
                     citizen.team_id = successor.team_id
-                moved_citizens += 1
+                as_vk_ids.append(citizen.id)
             if as_adviser:
                 citizen.adviser_id = successor.id
-                moved_advised += 1
+                as_adviser_ids.append(citizen.id)
             citizen.updated_at = now
             record_change(db.session, "citizen", citizen.id)
             # In the citizen's own history too, as a reassignment by hand is (an access
@@ -113,11 +119,14 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
             sa.update(HotlineRequest).where(HotlineRequest.assigned_to_id == user.id,
                                             HotlineRequest.status != "closed")
             .values(assigned_to_id=successor.id).execution_options(synchronize_session="fetch")).rowcount
+    moved_citizens, moved_advised = len(as_vk_ids), len(as_adviser_ids)
     done = Handover(successor.name, moved_citizens, moved_companies, moved_requests, len(restricted),
                     moved_advised, tuple(role for role in ("VK", "rådgiver") if role in restricted_roles))
     # The successor is told, in one summary, which citizens are theirs now (review AV 6).
     assigned.announce_handover(successor, citizens=moved_citizens, advised=moved_advised, leaving=user,
                                by=by)
+    if tell_leaving:  # the one they were taken from, while active (review: a removal is never silent)
+        assigned.announce_handed_over(user, successor, citizens=as_vk_ids, advised=as_adviser_ids, by=by)
     if done:
         advised_part = f" raadgiver:{moved_advised}" if moved_advised else ""
         audit.record("caseload_handed_over",

@@ -177,7 +177,9 @@ def toggle_user(user_id: int):
             held = service.holdings([user.id], include_active=True)
             return _page(user, held[0] if held else None, form, deactivate=True), 400
         try:
-            done = caseload.hand_over(user, db.session.get(User, form.successor_id.data), by=current_user)
+            # Deactivated in the same step: told nothing (as any deactivated user).
+            done = caseload.hand_over(user, db.session.get(User, form.successor_id.data), by=current_user,
+                                      tell_leaving=False)
         except service.AccountRuleError as refusal:
             db.session.rollback()
             flash(str(refusal), "error")

@@ -119,6 +119,9 @@ class Report:
     # Citizens the file took from their VK (made someone else VK): each such VK told once, by the
     # citizens' numbers, at the end of a real import (caseload_removed).
     taken_from_vk: dict[int, list[int]] = field(default_factory=dict)
+    # Advisers who stay on citizens the file gave another VK: (citizen, new VK) pairs per adviser,
+    # each adviser told once, as the web and the API tell one (caseload_changed).
+    kept_by_adviser: dict[int, list[tuple[int, int | None]]] = field(default_factory=dict)
     # Citizens created without a VK (review AV 1): put on the import's team, or on none (then
     # they are on no consultant's work list until someone gives them a VK).
     without_vk_team: int = 0
@@ -240,8 +243,8 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
         team = db.session.get(Team, context.team_id)
         report.team_name = team.name if team is not None else ""
     _second_pass(source, headers.positions, duplicates, context, report, batch_size, progress)
-    if not dry_run and (report.given_to_vk or report.taken_from_vk):
-        _tell_vks(report.given_to_vk, report.taken_from_vk)
+    if not dry_run and (report.given_to_vk or report.taken_from_vk or report.kept_by_adviser):
+        _tell_vks(report.given_to_vk, report.taken_from_vk, report.kept_by_adviser)
     if archive is not None:
         of_refused, unnamed = archive.unused(frozenset(report.refused_ids))
         if of_refused:
@@ -379,6 +382,8 @@ def _one_row(number: int, values: dict, duplicates: dict, context: _Context, rep
         for change in outcome.changes:
             if change.field == "vk" and change.old is not None and change.old != change.new:
                 report.taken_from_vk.setdefault(change.old, []).append(outcome.entity_id)
+            if change.field == "vk" and change.old != change.new:
+                _note_kept_adviser(report, outcome.entity_id, change.old, change.new)
     warnings = (_cv_warning(cv_problem, outcome.status, context.dry_run),) if cv_problem else ()
     if outcome.left_behind:
         warnings += (_left_behind_warning(outcome.left_behind, context.dry_run),)
@@ -475,14 +480,26 @@ def _with_cv(record, archive: CvArchive):
     return (replace(record, cv=cv) if cv is not None else record), ""
 
 
-def _tell_vks(given: dict[int, int], taken: dict[int, list[int]]) -> None:
-    """One notice per VK the file gave citizens, and one per VK it took citizens from, after the
-    rows are committed (a failure to tell is logged; the import stands)."""
+def _note_kept_adviser(report: Report, citizen_id: int, old_vk: int | None, new_vk: int | None) -> None:
+    """Remember the citizen's adviser, who stays while the file changed its VK, to be told. Not
+    one who is the new VK (told as such) or was the old VK too (told of the removal)."""
+    citizen = db.session.get(Citizen, citizen_id)  # in the session: just updated
+    adviser = citizen.adviser_id if citizen is not None else None
+    if adviser is not None and adviser not in (old_vk, new_vk):
+        report.kept_by_adviser.setdefault(adviser, []).append((citizen_id, new_vk))
+
+
+def _tell_vks(given: dict[int, int], taken: dict[int, list[int]],
+              kept: dict[int, list[tuple[int, int | None]]]) -> None:
+    """One notice per VK the file gave citizens, one per VK it took citizens from, and one per
+    adviser who stays on citizens it gave another VK, after the rows are committed (a failure to
+    tell is logged; the import stands)."""
     try:
-        ids = set(given) | set(taken)
+        ids = set(given) | set(taken) | set(kept)
         users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
         assigned.announce_imported(given, users)
         assigned.announce_import_removed(taken, users)
+        assigned.announce_import_kept(kept, users)
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()

@@ -1,19 +1,22 @@
-"""Tell a consultant who is given citizens as VK or beskæftigelsesrådgiver (review AV 6), or
-removed as one (``caseload_removed``: a removal is no »Du har fået borgere«).
+"""Tell a consultant who is given citizens as VK or beskæftigelsesrådgiver (review AV 6), removed
+as one (``caseload_removed``: a removal is no »Du har fået borgere«), or who stays while the other
+seat changes (``caseload_changed``: »Borger nr. N, som du er VK for, har nu …«).
 
 Nærhedsprincip and few changes of caseworker only work when the new caseworker knows the case is
 theirs: the proposals, consents and answers that follow ``Citizen.vk_id`` land on their list.
 :func:`announce_assigned` tells the new VK and the new adviser of one citizen (a reassignment on
 the citizen's page or by the API's upsert), and the ones removed or kept (review AZ 1);
 :func:`announce_handover` sends one summary to the consultant who takes over a caseload
-(``portal.admin.caseload.hand_over``); :func:`announce_imported` and :func:`announce_import_removed`
-one summary per VK an import gave citizens or took them from.
-Neither tells the person who made the change (they know), and both add to the caller's session
+(``portal.admin.caseload.hand_over``) and :func:`announce_handed_over` one to the consultant it
+was taken from; :func:`announce_imported`, :func:`announce_import_removed` and
+:func:`announce_import_kept` one summary per VK an import gave citizens or took them from, and per
+adviser who stays while the import changed the VK.
+None tells the person who made the change (they know), and all add to the caller's session
 (the caller commits, with the change).
 
 The notices never name the citizen: a notice outlives an erasure (``portal.privacy.NAMING_KINDS``),
-so a citizen is »borger nr. N«, linked to the citizen's page; a handover links to the
-consultant's own list (»Mine borgere«).
+so a citizen is »borger nr. N«, linked to the citizen's page; a summary links to the consultant's
+own list (»Mine borgere«), or, for a caseload taken away, to the successor's list.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from .service import notify, path_for
 
 KIND = "caseload_assigned"
 KIND_REMOVED = "caseload_removed"  # removed as VK or adviser (and no seat left on the case)
+KIND_CHANGED = "caseload_changed"  # kept a seat while the other one changed
 
 
 def _roles(vk: bool, adviser: bool) -> str:
@@ -36,8 +40,9 @@ def announce_assigned(citizen: Citizen, *, old_vk_id: int | None, old_adviser_id
     ``by`` once: a new one that the case is theirs and, with ``tell_others`` (a change on the
     caseworker page or the API's upsert, review AZ 1: a seat taken by someone else is never silent),
     one removed that it is not (``caseload_removed``) and a VK or adviser who stays who now holds
-    the other seat. An import tells in summaries instead (:func:`announce_imported`,
-    :func:`announce_import_removed`). Returns how many were told."""
+    the other seat (``caseload_changed``). An import tells in summaries instead
+    (:func:`announce_imported`, :func:`announce_import_removed`, :func:`announce_import_kept`).
+    Returns how many were told."""
     before, after = (old_vk_id, old_adviser_id), (citizen.vk_id, citizen.adviser_id)
     if before == after:
         return 0
@@ -87,7 +92,7 @@ def _tell_removed(user: User, citizen: Citizen, held: list[bool], who: str, link
 
 
 def _tell_kept(user: User, citizen: Citizen, holds: list[bool], before: tuple, who: str, link: str):
-    """A VK or adviser who stays, told who now holds the other seat."""
+    """A VK or adviser who stays, told who now holds the other seat (``caseload_changed``)."""
     changes = [f"{_seat_holder(person)} som {role}" if person else f"ingen {role}"
                for role, person, then in zip(("VK", "beskæftigelsesrådgiver"), (citizen.vk_id, citizen.adviser_id),
                                              before) if person != then]
@@ -96,7 +101,7 @@ def _tell_kept(user: User, citizen: Citizen, holds: list[bool], before: tuple, w
     text = (f"Borger nr. {citizen.id}, som du er {_roles(*holds)} for, har nu {' og '.join(changes)}: "
             f"ændret{who}.")
     body = f"{text}\n\n{_seats(citizen)}"
-    return notify(user, KIND, text, link, subject=f"Nye sagsbehandlere for borger nr. {citizen.id}", body=body,
+    return notify(user, KIND_CHANGED, text, link, subject=f"Nye sagsbehandlere for borger nr. {citizen.id}", body=body,
                   link_intro="Se borgeren her")
 
 
@@ -128,6 +133,31 @@ def announce_handover(successor: User, *, citizens: int, advised: int, leaving: 
                   link_intro="Se dine borgere her") is not None
 
 
+def announce_handed_over(leaving: User, successor: User, *, citizens: list[int], advised: list[int],
+                         by: User | None) -> bool:
+    """One summary for ``leaving``, whose open cases as VK (``citizens``) and as adviser
+    (``advised``, the citizens' numbers) were handed over to ``successor`` (``caseload_removed``),
+    linked to the successor's list of them (as VK, else as adviser). Nothing when none moved, when
+    ``leaving`` did it, or when ``leaving`` is deactivated (:func:`notify` tells no inactive user;
+    the caller leaves it out when it deactivates ``leaving`` in the same step)."""
+    if not (citizens or advised) or leaving.id == getattr(by, "id", None):
+        return False
+    parts = [f"{role} for {len(ids)} borger{'' if len(ids) == 1 else 'e'}"
+             for role, ids in (("VK", citizens), ("beskæftigelsesrådgiver", advised)) if ids]
+    who = f" af {by.name}" if by is not None and by.name else ""
+    text = f"Du er ikke længere {' og '.join(parts)}: sagerne er overdraget til {successor.name}{who}."
+    lists = [f"Som {role}: borger {_numbers(ids)}." for role, ids in (("VK", citizens),
+                                                                       ("beskæftigelsesrådgiver", advised)) if ids]
+    body = (f"{text}\n\n{' '.join(lists)}\n\nForslag, samtykker og svar fra virksomheder om dem kommer ikke "
+            f"længere på din liste, men hos {successor.name}. Er overdragelsen en fejl, så tal med den, der "
+            "lavede den.")
+    seat = {"vk": successor.id} if citizens else {"raadgiver": successor.id}
+    role = "VK" if citizens else "beskæftigelsesrådgiver"
+    return notify(leaving, KIND_REMOVED, text, path_for("citizens.index", scope="all", **seat),
+                  subject=f"Dine sager er overdraget til {successor.name}", body=body,
+                  link_intro=f"Se borgerne med {successor.name} som {role} her") is not None
+
+
 def announce_imported(counts: dict[int, int], users: dict[int, User]) -> int:
     """After an import: one summary per consultant the file made VK of ``counts[user_id]``
     citizens (created with them, or moved to them). Returns how many were told."""
@@ -146,7 +176,7 @@ def announce_imported(counts: dict[int, int], users: dict[int, User]) -> int:
     return told
 
 
-MAX_NUMBERS = 20  # citizen numbers named in an import's removal mail; the rest counted
+MAX_NUMBERS = 20  # citizen numbers named in a summary's mail; the rest counted
 
 
 def announce_import_removed(taken: dict[int, list[int]], users: dict[int, User]) -> int:
@@ -161,9 +191,7 @@ def announce_import_removed(taken: dict[int, list[int]], users: dict[int, User])
         count = len(citizen_ids)
         text = (f"En import fra fagsystemet har sat en anden som VK for {count} "
                 f"borger{'' if count == 1 else 'e'}, som du var VK for.")
-        numbers = ", ".join(f"nr. {cid}" for cid in citizen_ids[:MAX_NUMBERS])
-        more = f" og {count - MAX_NUMBERS} flere" if count > MAX_NUMBERS else ""
-        body = (f"{text}\n\nDet gælder borger {numbers}{more}. Forslag, samtykker og svar fra virksomheder om "
+        body = (f"{text}\n\nDet gælder borger {_numbers(citizen_ids)}. Forslag, samtykker og svar fra virksomheder om "
                 "dem kommer ikke længere på din liste. Er ændringen en fejl, så tal med den, der står for "
                 "importen, eller ret VK i fagsystemet.")
         if notify(user, KIND_REMOVED, text, path_for("citizens.index"),
@@ -171,3 +199,39 @@ def announce_import_removed(taken: dict[int, list[int]], users: dict[int, User])
                   link_intro="Se dine borgere her"):
             told += 1
     return told
+
+
+def announce_import_kept(kept: dict[int, list[tuple[int, int | None]]], users: dict[int, User]) -> int:
+    """After an import: one summary per adviser who stays on the citizens the file gave another
+    VK (``kept[user_id]``: (citizen number, new VK) pairs; never names), as the web and the API
+    tell an adviser who stays (``caseload_changed``), linked to the adviser's own list, where the
+    citizens still are. Returns how many were told."""
+    told = 0
+    for user_id, pairs in kept.items():
+        user = users.get(user_id)
+        if user is None or not pairs:
+            continue
+        count = len(pairs)
+        text = (f"En import fra fagsystemet har sat en ny VK for {count} borger{'' if count == 1 else 'e'}, "
+                "som du er beskæftigelsesrådgiver for.")
+        by_vk: dict[int | None, list[int]] = {}
+        for citizen_id, vk_id in pairs[:MAX_NUMBERS]:
+            by_vk.setdefault(vk_id, []).append(citizen_id)
+        lines = [f"Borger {', '.join(f'nr. {cid}' for cid in ids)}: nu {_seat_holder(vk_id) if vk_id else 'ingen'} "
+                 "som VK." for vk_id, ids in by_vk.items()]
+        if count > MAX_NUMBERS:
+            lines.append(f"Og {count - MAX_NUMBERS} borger{'' if count - MAX_NUMBERS == 1 else 'e'} mere.")
+        body = (f"{text}\n\n" + "\n".join(lines) + "\n\nDu er stadig beskæftigelsesrådgiver for dem. Er "
+                "ændringen en fejl, så tal med den, der står for importen, eller ret VK i fagsystemet.")
+        if notify(user, KIND_CHANGED, text, path_for("citizens.index"),
+                  subject="Ny VK for borgere, du er beskæftigelsesrådgiver for", body=body,
+                  link_intro="Se dine borgere her"):
+            told += 1
+    return told
+
+
+def _numbers(citizen_ids: list[int]) -> str:
+    """»nr. 4, nr. 7 og 3 flere«: the first :data:`MAX_NUMBERS` numbers, the rest counted."""
+    numbers = ", ".join(f"nr. {cid}" for cid in citizen_ids[:MAX_NUMBERS])
+    more = len(citizen_ids) - MAX_NUMBERS
+    return f"{numbers} og {more} flere" if more > 0 else numbers

@@ -72,6 +72,5 @@ def settings():
         flash("Dine valg er gemt.", "success")
         return redirect(url_for("notifications.settings"))
     if not form.is_submitted():
-        opted_out = set(current_user.mail_opt_out or [])
-        form.kinds.data = [kind for kind, _ in kinds if kind not in opted_out]
+        form.kinds.data = [kind for kind, _ in kinds if not service.mail_off(current_user, kind)]
     return render_template("notifications/settings.html", form=form, has_kinds=bool(kinds))

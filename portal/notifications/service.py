@@ -55,6 +55,7 @@ NOTIFICATION_KINDS = {
     "hotline_taken_over": "En kollega har overtaget en af dine henvendelser til hotline",
     "caseload_assigned": "Du har fået en eller flere borgere som VK eller beskæftigelsesrådgiver",
     "caseload_removed": "Du er ikke længere VK eller beskæftigelsesrådgiver for en eller flere borgere",
+    "caseload_changed": "Der er skiftet VK eller beskæftigelsesrådgiver for en borger, du også er sagsbehandler for",
 }
 
 
@@ -64,11 +65,31 @@ COMPANY_KINDS = ("candidate_proposed", "candidate_shared", "candidate_ended", "c
                  "placement_started", "placement_ended")
 STAFF_KINDS = ("company_answered", "interview_offered", "interview_booked", "opening_posted",
                "opening_changed", "hotline_new", "hotline_message", "hotline_duty", "hotline_taken_over",
-               "caseload_assigned", "caseload_removed")
+               "caseload_assigned", "caseload_removed", "caseload_changed")
 # Only a consultant is on duty or a citizen's VK or adviser.
-CONSULTANT_ONLY = ("hotline_duty", "caseload_assigned", "caseload_removed")
+CONSULTANT_ONLY = ("hotline_duty", "caseload_assigned", "caseload_removed", "caseload_changed")
 KINDS_BY_ROLE = {"company": COMPANY_KINDS, "consultant": STAFF_KINDS,
                  "admin": tuple(kind for kind in STAFF_KINDS if kind not in CONSULTANT_ONLY)}
+
+
+# Kinds split off from another (the removal and the change of the other seat were told as
+# ``caseload_assigned`` until they had kinds of their own). A new kind's mail is on, as every
+# kind's is until its user turns it off; but a split kind keeps its parent's opt-out until the
+# user decides on it on the preferences page (which then shows it unticked): mails a user
+# turned off do not start coming because a kind was split. Their decision is kept in
+# ``mail_opt_out`` as ``<kind>:chosen`` (no migration: the column is a JSON list of strings).
+SPLIT_FROM = {"caseload_removed": "caseload_assigned", "caseload_changed": "caseload_assigned"}
+CHOSEN = ":chosen"
+
+
+def mail_off(user: User, kind: str) -> bool:
+    """Whether ``user`` turned off the mails of ``kind`` (or of the kind it was split from,
+    and has not decided on ``kind`` since: :data:`SPLIT_FROM`)."""
+    opted_out = user.mail_opt_out or []
+    if kind in opted_out:
+        return True
+    parent = SPLIT_FROM.get(kind)
+    return parent is not None and parent in opted_out and kind + CHOSEN not in opted_out
 
 
 class UnknownKind(ValueError):
@@ -128,7 +149,7 @@ def notify(user: User, kind: str, text: str, link: str, *, subject: str | None =
                         dedupe_key=dedupe_key, read_at=clock.utcnow() if read else None)
     db.session.add(note)
     forget_unread()
-    if user.email and kind not in (user.mail_opt_out or []):
+    if user.email and not mail_off(user, kind):
         db.session.add(MailMessage(
             user_id=user.id, to_address=user.email, kind=kind, subject=shorten(subject or text, SUBJECT_MAX),
             body=mail_body(user, body if body is not None else text, link, link_intro), ics=ics,
@@ -169,11 +190,13 @@ def kinds_for(user: User) -> list[tuple[str, str]]:
 def set_mail_choices(user: User, wanted: list[str]) -> None:
     """Store which of their role's kinds ``user`` gets mails for; commit.
 
-    Kinds outside the role are left as they were (never switched on by a crafted form).
+    Kinds outside the role are left as they were (never switched on by a crafted form). The
+    role's split kinds (:data:`SPLIT_FROM`) are decided from now on, whatever their parent's.
     """
     own = {kind for kind, _ in kinds_for(user)}
-    kept = [kind for kind in (user.mail_opt_out or []) if kind not in own]
-    user.mail_opt_out = kept + sorted(own - set(wanted))
+    chosen = {kind + CHOSEN for kind in own if kind in SPLIT_FROM}
+    kept = [kind for kind in (user.mail_opt_out or []) if kind not in own and kind not in chosen]
+    user.mail_opt_out = kept + sorted(own - set(wanted)) + sorted(chosen)
     db.session.commit()
 
 

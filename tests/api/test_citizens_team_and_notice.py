@@ -5,7 +5,8 @@ Before, a citizen the case system created without a VK took the integration user
 so it stood on no consultant's work list, and a VK set or changed through the API was never told.
 Now the body's optional ``team`` (name in any case, or id) places a new citizen without a VK, the
 VK's team places one with a VK, and a citizen left on neither gets a warning in the 201; the new
-VK gets the ``caseload_assigned`` notice in the same commit, and the VK replaced ``caseload_removed``.
+VK gets the ``caseload_assigned`` notice in the same commit, the VK replaced ``caseload_removed`` and
+an adviser who stays ``caseload_changed``.
 """
 from __future__ import annotations
 
@@ -191,10 +192,10 @@ def test_an_adviser_who_stays_is_told_the_new_vk_as_on_the_web(app, client, inte
         db.session.get(Citizen, citizen_id).adviser_id = adviser.id
         db.session.commit()
     assert _put(client, integration, vk_id=second.id).status_code == 200
-    assert [text for text, _link in _notes(app, adviser.id)] == [
-        f"Borger nr. {citizen_id}, som du er beskæftigelsesrådgiver for, har nu Lene Holm som VK: "
-        "ændret af Fagsystem (nat)."]
-    assert _notes(app, adviser.id, "caseload_removed") == []
+    assert _notes(app, adviser.id, "caseload_changed") == [
+        (f"Borger nr. {citizen_id}, som du er beskæftigelsesrådgiver for, har nu Lene Holm som VK: "
+         "ændret af Fagsystem (nat).", f"/borgere/{citizen_id}")]
+    assert _notes(app, adviser.id) == [] and _notes(app, adviser.id, "caseload_removed") == []
 
 
 def test_a_consultant_who_makes_themself_vk_is_not_told(app, client, make_user):

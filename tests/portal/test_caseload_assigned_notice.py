@@ -19,10 +19,10 @@ KIND = "caseload_assigned"
 PURPOSE = "Overtager sagen efter aftale med teamlederen"  # »me« is outside these cases (review AZ 1)
 
 
-def _notes(app, user_id: int) -> list[Notification]:
+def _notes(app, user_id: int, kind: str = KIND) -> list[Notification]:
     with app.app_context():
         notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id,
-                                                                 Notification.kind == KIND)).all()
+                                                                 Notification.kind == kind)).all()
         db.session.expunge_all()
         return list(notes)
 
@@ -79,7 +79,9 @@ def test_a_new_adviser_is_told_and_the_kept_vk_is_told_who_it_is(app, client, au
                                                         "adviser_id": adviser.id, "purpose": PURPOSE})
     [note] = _notes(app, adviser.id)
     assert note.text.startswith(f"Du er sat som beskæftigelsesrådgiver for borger nr. {cid}")
-    [kept] = _notes(app, vk.id)  # review AZ 1: a seat taken on a case is never silent
+    # review AZ 1: a seat taken on a case is never silent; told with its own kind, not »Du har fået …«
+    [kept] = _notes(app, vk.id, "caseload_changed")
+    assert _notes(app, vk.id) == []
     assert kept.text == (f"Borger nr. {cid}, som du er VK for, har nu Lene Holm som beskæftigelsesrådgiver: "
                          "ændret af Michael Pedersen.")
     assert kept.link == f"/borgere/{cid}"
