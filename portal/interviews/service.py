@@ -332,7 +332,7 @@ def offer(proposal: Proposal, user: User, slots: list[Slot], now: datetime | Non
                       sequence=0) for s in slots]
     db.session.add_all(rows)
     db.session.flush()
-    text, subject, body = _offer_texts(proposal.opening.title, current, rows)
+    text, subject, body = _offer_texts(proposal, side, current, rows)
     intro = CHOOSE_NEW_TIME if current is not None else CHOOSE_TIME
     for recipient in recipients(proposal, other_side(side)):
         link = _link(proposal, recipient)
@@ -600,28 +600,38 @@ CHOOSE_TIME = "Vælg en af tiderne her"
 CHOOSE_NEW_TIME = "Vælg en af de nye tider her"
 
 
-def _offer_texts(title: str, current: Interview | None, rows: list[Interview]) -> tuple[str, str, str]:
-    """The notice line, the mail's subject and its body (without the link) for offered times.
+def _offer_texts(proposal: Proposal, side: str, current: Interview | None,
+                 rows: list[Interview]) -> tuple[str, str, str]:
+    """The notice line, the mail's subject and its body (without the link) for times offered by
+    ``side``, as the other side reads them.
 
     The times are what the reader needs: the line keeps every one of them and shortens the
     opening's title (with "…") to fit :data:`TEXT_MAX`; the subject is short and names no
     time; the body lists the times one per line and ends in a full sentence (the link line
-    :data:`CHOOSE_TIME` / :data:`CHOOSE_NEW_TIME` follows it).
+    :data:`CHOOSE_TIME` / :data:`CHOOSE_NEW_TIME` follows it). Each side is addressed as the
+    portal addresses it (review BI 8): the company as »I«, told that the job centre proposed;
+    staff as »du«, told which company proposed and for which candidate (several candidates
+    can be on one opening).
     """
+    title = proposal.opening.title
     times = ", ".join(_when(r) for r in rows)
     listed = "\n".join(f"- {_when(r)}" for r in rows)
+    if side == "company":  # read by the job centre's staff
+        who, about, you = proposal.opening.company.name, f" med {proposal.citizen.name}", "du"
+    else:  # read by the company
+        who, about, you = "Jobcentret", "", "I"
     if current is not None:
         def line(shown: str) -> str:
-            return (f"Forslag om at flytte samtalen {_when(current)} om »{shown}«: {times}. "
-                    "Den aftalte tid gælder, indtil I vælger en ny.")
+            return (f"{who} foreslår at flytte samtalen{about} {_when(current)} om »{shown}«: {times}. "
+                    f"Den aftalte tid gælder, indtil {you} vælger en ny.")
         subject = f"Nye tider til samtalen om »{shorten(title, 80)}«"
-        body = (f"Der er foreslået nye tider til samtalen {_when(current)} om »{title}«:\n\n{listed}\n\n"
-                "Den aftalte tid gælder, indtil I vælger en af de nye tider.")
+        body = (f"{who} har foreslået nye tider til samtalen{about} {_when(current)} om »{title}«:\n\n"
+                f"{listed}\n\nDen aftalte tid gælder, indtil {you} vælger en af de nye tider.")
     else:
         def line(shown: str) -> str:
-            return f"Forslag til samtaletider om »{shown}«: {times}"
+            return f"{who} foreslår tider til en samtale{about} om »{shown}«: {times}"
         subject = f"Forslag til samtaletider om »{shorten(title, 80)}«"
-        body = f"Der er foreslået tider til en samtale om »{title}«:\n\n{listed}"
+        body = f"{who} har foreslået tider til en samtale{about} om »{title}«:\n\n{listed}"
     room = TEXT_MAX - len(line(""))
     return line(shorten(title, max(room, 12))), subject, body
 

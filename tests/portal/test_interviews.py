@@ -497,3 +497,33 @@ def test_a_mail_offering_times_ends_its_sentences_and_the_link_line_says_what_to
     before, link_line = _line_before_link(_mail_to(app, world["company"].id, "interview_offered"), link)
     assert before == "Den aftalte tid gælder, indtil I vælger en af de nye tider."
     assert link_line == f"Vælg en af de nye tider her: {link}"
+
+
+def test_a_move_tells_staff_who_proposed_for_whom_and_says_du(app, client, auth, world):
+    """Review BI 8: the move mail said »indtil I vælger« to consultants too, and never said who
+    proposed or which candidate's interview it was (several can be on one opening)."""
+    from store.models import Company
+
+    offer_as(client, auth, world["consultant"].email, world)
+    (first, *_), = rows(app, world["proposal"])
+    auth.switch_to(world["company"].email)
+    assert post(client, auth, f"/samtaler/{first}/vaelg").status_code == 302
+    assert client.post(f"/samtaler/{first}/flyt", data={
+        "csrf_token": auth.csrf_token("/"), "date1": DAY2, "time1": "11:00", "duration": "45",
+        "location": "Kantinen, Vestergade 1"}).status_code == 302
+    with app.app_context():
+        company = db.session.get(Company, world["company"].company_id).name
+        when = service.spoken_time(db.session.get(Interview, first).starts_at)
+        note = db.session.scalars(sa.select(Notification.text).where(
+            Notification.kind == "interview_offered", Notification.user_id == world["consultant"].id)).one()
+    body = _mail_to(app, world["consultant"].id, "interview_offered")
+    assert f"{company} har foreslået nye tider til samtalen med {MARKER} {when} om »Praktik i kantinen«:" in body
+    assert "Den aftalte tid gælder, indtil du vælger en af de nye tider." in body and "indtil I " not in body
+    assert note.startswith(f"{company} foreslår at flytte samtalen med {MARKER} {when}")
+    assert note.endswith("Den aftalte tid gælder, indtil du vælger en ny.")
+
+
+def test_a_first_offer_says_who_proposed(app, client, auth, world):
+    assert offer_as(client, auth, world["consultant"].email, world).status_code == 302
+    assert "Jobcentret har foreslået tider til en samtale om »Praktik i kantinen«:" in _mail_to(
+        app, world["company"].id, "interview_offered")
