@@ -14,6 +14,7 @@ from .. import audit, name_order
 from ..extensions import db
 from .service import AccountRuleError
 from store.models import Citizen, Team, User
+from store.models.citizens import external_id_key as folded
 
 TAKEN = "Der findes allerede et team med det navn."
 
@@ -58,26 +59,54 @@ def _clean(name: str) -> str:
     return " ".join((name or "").split())
 
 
+def team_named(name: str | None, *, but: int | None = None) -> int | None:
+    """The id of the team called ``name`` whatever its case, Unicode form or spaces (»team
+    østjylland« is »Team Østjylland«), other than team ``but``; None if there is none.
+
+    Folded in Python (:func:`store.models.citizens.external_id_key`, the portal's one fold):
+    SQLite's ``lower()`` folds ASCII only, so »ØSTJYLLAND« never met »østjylland« in SQL (review
+    BH 3). A job centre has a few dozen teams: their names are read, not searched.
+    """
+    key = folded(name or "")
+    if not key:
+        return None
+    return next((team_id for team_id, other in db.session.execute(sa.select(Team.id, Team.name))
+                 if team_id != but and folded(other) == key), None)
+
+
 def _refuse_taken(name: str, team_id: int | None) -> None:
-    clash = db.session.scalar(sa.select(Team.id).where(sa.func.lower(Team.name) == name.casefold(),
-                                                       Team.id != (team_id or 0)))
-    if clash:
+    if team_named(name, but=team_id) is not None:
         raise AccountRuleError(TAKEN, "name")
+
+
+def _commit_or_taken() -> None:
+    """Commit; a team given the same name meanwhile (the constraint ``uq_team_name``, exact
+    case) rolls back and refuses with :data:`TAKEN` at the name, not a 500."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise AccountRuleError(TAKEN, "name") from None
 
 
 def create_team(name: str) -> Team:
     """A new team named ``name`` (runs of spaces made one); audited, committed.
 
     Raises:
-        AccountRuleError: another team has the name, whatever its case (``name``).
+        AccountRuleError: another team has the name, whatever its case (``name``), also when
+            it was created meanwhile.
     """
     name = _clean(name)
     _refuse_taken(name, None)
     team = Team(name=name)
     db.session.add(team)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # created meanwhile by another administrator
+        db.session.rollback()
+        raise AccountRuleError(TAKEN, "name") from None
     audit.record("team_created", purpose=f"team:{team.id}")
-    db.session.commit()
+    _commit_or_taken()
     return team
 
 
@@ -85,7 +114,8 @@ def rename_team(team: Team, name: str) -> bool:
     """Give ``team`` a new name; audited and committed when it changed. True if it changed.
 
     Raises:
-        AccountRuleError: another team has the name, whatever its case (``name``).
+        AccountRuleError: another team has the name, whatever its case (``name``), also when
+            it was given meanwhile (nothing is saved).
     """
     name = _clean(name)
     if name == team.name:
@@ -93,7 +123,7 @@ def rename_team(team: Team, name: str) -> bool:
     _refuse_taken(name, team.id)
     team.name = name
     audit.record("team_renamed", purpose=f"team:{team.id}")
-    db.session.commit()
+    _commit_or_taken()
     return True
 
 

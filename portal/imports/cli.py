@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from ..extensions import db
 from store.models import Team, User
+from store.models.citizens import external_id_key as folded
 from .lookalikes import LOOKALIKE_CHOICES
 from .runner import STATUS_LABELS, Report, run_import
 
@@ -33,7 +34,10 @@ def _actor(email: str | None) -> User | None:
 def _team(name: str | None) -> int | None:
     if not name:
         return None
-    team_id = db.session.scalar(sa.select(Team.id).where(sa.func.lower(Team.name) == name.strip().casefold()))
+    # Folded in Python, as the teams page compares names: SQLite's lower() leaves »Ø« (review BH 3).
+    key = folded(name)
+    team_id = next((tid for tid, other in db.session.execute(sa.select(Team.id, Team.name))
+                    if folded(other) == key), None)
     if team_id is None:
         raise click.BadParameter("no team with that name", param_hint="--team")
     return team_id

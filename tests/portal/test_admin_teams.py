@@ -163,3 +163,72 @@ def test_without_a_team_mit_team_on_borgere_says_why(app, client, auth, make_use
     html = client.get("/borgere/?scope=team").get_data(as_text=True)
     assert "Du er ikke med i et team; en administrator kan sætte dig på et under Brugere." in html
     assert "Vis dit team" not in client.get("/borgere/?scope=mine").get_data(as_text=True)
+
+
+# -- Æ, Ø, Å and the same name sent at once (review BH 3) ------------------------------------------
+
+TAKEN = "Der findes allerede et team med det navn."
+
+
+@pytest.mark.parametrize("again", ["Team Østjylland", "team østjylland", "TEAM ØSTJYLLAND", " Team  Østjylland "])
+def test_a_danish_team_name_taken_in_any_case_is_refused_at_the_field(app, client, auth, admin, again):
+    add_team(app, "Team Østjylland")
+    response = create(client, auth, again)  # was a 500 (exact case) or let through (SQLite's ASCII lower())
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and TAKEN in html
+    assert teams(app) == ["Team Østjylland"]
+
+
+def test_renaming_to_a_danish_name_taken_in_another_case_is_refused(app, client, auth, admin):
+    add_team(app, "Team Ålborg")
+    other = add_team(app, "Team Syd")
+    path = f"/admin/teams/{other}"
+    for name in ("Team Ålborg", "team ålborg"):
+        response = client.post(path, data={"name": name, "csrf_token": auth.csrf_token(path)})
+        assert response.status_code == 400 and TAKEN in response.get_data(as_text=True)
+    assert teams(app) == ["Team Syd", "Team Ålborg"]
+
+
+def _meanwhile_a_team_named(app, monkeypatch, name: str) -> None:
+    """Another administrator's team ``name`` lands between the check and the write."""
+    from portal.admin import team_service
+
+    check = team_service._refuse_taken
+
+    def check_then_other_admin(typed, team_id):
+        check(typed, team_id)
+        with db.engine.begin() as other:
+            other.execute(sa.insert(Team).values(name=name))
+
+    monkeypatch.setattr(team_service, "_refuse_taken", check_then_other_admin)
+
+
+def test_a_team_created_meanwhile_under_the_same_name_is_a_field_error_not_a_500(app, client, auth, admin,
+                                                                                   monkeypatch):
+    token = auth.csrf_token("/admin/teams")
+    _meanwhile_a_team_named(app, monkeypatch, "Team Søndergade")
+    response = client.post("/admin/teams", data={"name": "Team Søndergade", "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and TAKEN in html and 'value="Team Søndergade"' in html
+    assert teams(app) == ["Team Søndergade"]
+    assert audit_actions(app) == []
+
+
+def test_a_rename_to_a_name_given_meanwhile_is_a_field_error_not_a_500(app, client, auth, admin, monkeypatch):
+    team_id = add_team(app, "Team Syd")
+    path = f"/admin/teams/{team_id}"
+    token = auth.csrf_token(path)
+    _meanwhile_a_team_named(app, monkeypatch, "Team Søndergade")
+    response = client.post(path, data={"name": "Team Søndergade", "csrf_token": token})
+    assert response.status_code == 400 and TAKEN in response.get_data(as_text=True)
+    assert teams(app) == ["Team Syd", "Team Søndergade"]
+    assert audit_actions(app) == []
+
+
+def test_the_import_command_finds_a_danish_team_name_in_any_case(app):
+    from portal.imports.cli import _team
+
+    team_id = add_team(app, "Team Østjylland")
+    with app.app_context():
+        assert _team("team østjylland") == team_id
+        assert _team("  TEAM ØSTJYLLAND ") == team_id
