@@ -12,6 +12,12 @@ delimiter (``;`` as Danish Excel writes, ``,`` or tab) is found with :class:`csv
 XLSX cells keep their types (dates as dates, numbers as numbers); the file is checked for
 a zip bomb before openpyxl opens it. Every problem is a :class:`FileProblem` with a Danish
 message; nothing here raises anything else for a bad file.
+
+A file that is no spreadsheet at all, such as a CV chosen by mistake, is named by its content
+(its magic bytes, never its name): a PDF, a Word or PowerPoint file (.docx/.pptx, old .doc/.ppt
+and RTF), an OpenDocument file, a ZIP folder, an image or a compressed archive is told
+»Filen er … og ikke et regneark«, not to re-save it as UTF-8 or to fix its headers (review
+BG 6). Given the file's name, a ``.xlsx`` whose content is no Excel workbook says so too.
 """
 from __future__ import annotations
 
@@ -30,8 +36,35 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 1024 * 1024
 _STRAY_NULS = 8  # more NUL bytes than this in a chunk: the file is binary, not a typo in a cell
 
+# What a file that is no spreadsheet is, by its first bytes (the ZIP and OLE containers are
+# looked into: :func:`_zip_document`, :func:`_refuse_ole`).
+_MAGIC = (
+    (b"%PDF", "en PDF-fil"),
+    (b"{\\rtf", "et Word-dokument (RTF)"),
+    (b"\x89PNG", "et billede"), (b"\xff\xd8\xff", "et billede"), (b"GIF8", "et billede"),
+    (b"II*\x00", "et billede"), (b"MM\x00*", "et billede"),
+    (b"\x1f\x8b", "en komprimeret fil (arkiv)"), (b"7z\xbc\xaf\x27\x1c", "en komprimeret fil (arkiv)"),
+    (b"Rar!\x1a\x07", "en komprimeret fil (arkiv)"),
+)
+# OOXML parts that make a ZIP a document other than a workbook.
+_ZIP_DOCUMENTS = (("word/document.xml", "et Word-dokument"), ("ppt/presentation.xml", "en PowerPoint-præsentation"))
+# OLE stream names (UTF-16LE in the directory) of documents other than an old .xls.
+_OLE_DOCUMENTS = (("WordDocument", "et Word-dokument (.doc)"),
+                  ("PowerPoint Document", "en PowerPoint-præsentation (.ppt)"),
+                  ("__substg1.0_", "en e-mail fra Outlook (.msg)"))
+_OLE_ENCRYPTED = "EncryptedPackage"  # an .xlsx saved with a password: Office wraps it in OLE
+_OLE_SCAN_BYTES = 64 * 1024 * 1024  # the directory of a file an import would take is well within
+# Control bytes that UTF-8 and Windows-1252 text never holds (tab, LF, CR excepted).
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20)])
+
 ENCODING_MESSAGE = ("Filen er ikke gemt med tegnkodningen UTF-8{hint}. Gem den i Excel som "
                     "»CSV UTF-8 (kommasepareret)« eller som Excel-projektmappe (.xlsx), og prøv igen.")
+
+
+def not_a_spreadsheet(what: str) -> str:
+    """The message for a file that is ``what`` (»en PDF-fil«) rather than a spreadsheet."""
+    return (f"Filen er {what} og ikke et regneark. Vælg regnearket med dataene, gemt som Excel-projektmappe "
+            "(.xlsx) eller som »CSV UTF-8 (kommasepareret)«, og prøv igen.")
 
 
 class FileProblem(ValueError):
@@ -50,11 +83,13 @@ class Table:
     headers: list[str]
 
 
-def detect_kind(source: BinaryIO) -> str:
-    """"xlsx" or "csv" by content (never by file name).
+def detect_kind(source: BinaryIO, filename: str | None = None) -> str:
+    """"xlsx" or "csv" by content (the name, when given, only words a refusal).
 
     Raises:
-        FileProblem: an empty file, an old .xls workbook, UTF-16 text or binary data.
+        FileProblem: an empty file, an old .xls workbook, UTF-16 text, a file that is no
+            spreadsheet (a PDF, a Word file, an image …, :data:`_MAGIC`, an OLE file other
+            than a workbook), or a file named .xlsx/.xlsm whose content is no workbook.
     """
     source.seek(0)
     head = source.read(8)
@@ -64,20 +99,57 @@ def detect_kind(source: BinaryIO) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(_OLE_MAGIC):
-        raise FileProblem("Gamle Excel-filer (.xls) kan ikke læses. Gem filen som .xlsx eller CSV UTF-8.")
+        _refuse_ole(source)
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise FileProblem(not_a_spreadsheet(what))
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileProblem(ENCODING_MESSAGE.format(hint=" (den er gemt som UTF-16/Unicode-tekst)"))
+    if filename and filename.lower().endswith((".xlsx", ".xlsm")):
+        raise FileProblem("Filens navn slutter på .xlsx, men den er ikke en Excel-projektmappe: den indeholder tekst. "
+                          "Vælg regnearket med dataene, gemt som Excel-projektmappe (.xlsx) eller som »CSV UTF-8 "
+                          "(kommasepareret)«, og prøv igen.")
     return "csv"
 
 
-def read_table(source: BinaryIO) -> tuple[Table, Iterator[tuple[int, list]]]:
+def _refuse_ole(source: BinaryIO) -> None:
+    """An OLE file (old Office formats): always a refusal, naming what it is. Its directory
+    names its streams in UTF-16LE, so a Word document, a PowerPoint, an Outlook e-mail and a
+    password-protected .xlsx are told apart from an old .xls workbook."""
+    needles = [(name.encode("utf-16-le"), what) for name, what in _OLE_DOCUMENTS]
+    encrypted = _OLE_ENCRYPTED.encode("utf-16-le")
+    overlap = max(len(n) for n, _ in [*needles, (encrypted, "")])
+    source.seek(0)
+    tail, read = b"", 0
+    try:
+        while read < _OLE_SCAN_BYTES and (chunk := source.read(_CHUNK)):
+            read += len(chunk)
+            window = tail + chunk
+            if encrypted in window:
+                raise FileProblem("Excel-filen er beskyttet med adgangskode og kan ikke læses. Fjern adgangskoden "
+                                  "(Filer › Oplysninger › Beskyt projektmappe), gem filen, og prøv igen.")
+            for needle, what in needles:
+                if needle in window:
+                    raise FileProblem(not_a_spreadsheet(what))
+            tail = window[-overlap:]
+    finally:
+        source.seek(0)
+    raise FileProblem("Gamle Excel-filer (.xls) kan ikke læses. Gem filen som .xlsx eller CSV UTF-8.")
+
+
+def read_table(source: BinaryIO, filename: str | None = None) -> tuple[Table, Iterator[tuple[int, list]]]:
     """The header and an iterator over the data rows (blank rows skipped, numbering kept).
+
+    Args:
+        source: the uploaded file, read from the start (rewound).
+        filename: its name as uploaded, if known: only to say that a ``.xlsx`` holding text
+            is no Excel workbook (the content decides the kind either way).
 
     Raises:
         FileProblem: the file cannot be read; raised at once for the header, and while
             iterating for a fault further down (a bad byte in row 90,000).
     """
-    kind = detect_kind(source)
+    kind = detect_kind(source, filename)
     rows = _xlsx_rows(source) if kind == "xlsx" else _csv_rows(source)
     try:
         number, header = next(rows)
@@ -128,6 +200,10 @@ def _check_utf8(source: BinaryIO) -> None:
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError as exc:
+            if sum(chunk.count(byte) for byte in _CONTROL_BYTES) > _STRAY_NULS:
+                # Not text in another encoding (no Windows-1252 text holds control bytes): binary.
+                raise FileProblem("Filen indeholder binære data og er hverken en CSV-fil eller en Excel-fil "
+                                  "(.xlsx). Vælg regnearket med dataene, og prøv igen.") from None
             raise FileProblem(ENCODING_MESSAGE.format(hint=_hint(chunk, exc.start, offset))) from None
         offset += len(chunk)
     try:
@@ -212,9 +288,32 @@ def _check_xlsx_zip(source: BinaryIO) -> None:
     try:
         with zipfile.ZipFile(source) as archive:
             infos = archive.infolist()
+            refusal = _zip_document(archive, {info.filename for info in infos})
     except (zipfile.BadZipFile, OSError, ValueError):
         raise FileProblem("Filen ligner en Excel-fil, men er beskadiget. Gem den igen som .xlsx.") from None
+    if refusal:
+        raise FileProblem(refusal)
     if len(infos) > MAX_XLSX_ENTRIES or sum(i.file_size for i in infos) > MAX_XLSX_UNPACKED:
         raise FileProblem("Excel-filen er for stor, når den pakkes ud. Del den op i flere filer.")
     if any(i.filename.endswith("vbaProject.bin") for i in infos):
         raise FileProblem("Excel-filer med makroer kan ikke indlæses. Gem filen som almindelig .xlsx.")
+
+
+def _zip_document(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """The refusal for a ZIP that is no Excel workbook (a .docx, a .pptx, an OpenDocument
+    file, a plain ZIP folder such as the CV files), or None for a workbook (it has ``xl/``
+    parts; a damaged one is openpyxl's to refuse)."""
+    for part, what in _ZIP_DOCUMENTS:
+        if part in names:
+            return not_a_spreadsheet(what)
+    if "mimetype" in names:  # OpenDocument: the first entry names the kind, uncompressed
+        with archive.open("mimetype") as entry:
+            mimetype = entry.read(100)
+        if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+            return ("Regneark fra LibreOffice/OpenOffice (.ods) kan ikke læses. Gem regnearket som "
+                    "Excel-projektmappe (.xlsx) eller som »CSV UTF-8 (kommasepareret)«, og prøv igen.")
+        if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+            return not_a_spreadsheet("et OpenDocument-dokument")
+    if not any(name.startswith("xl/") for name in names):
+        return not_a_spreadsheet("en ZIP-mappe")
+    return None
