@@ -117,14 +117,20 @@ def _queue_everything_for_indexing() -> int:
 @click.command("create-admin")
 @click.argument("email")
 @click.argument("name")
+@click.option("--url", default="", metavar="https://…",
+              help="The portal's address as its users open it, for the printed link (default: PORTAL_URL).")
 @with_appcontext
-def create_admin_command(email: str, name: str) -> None:
-    """Create an administrator and print a one-time link to set the password."""
+def create_admin_command(email: str, name: str, url: str) -> None:
+    """Create an administrator and print a one-time link to set the password: on ``--url``, else
+    on PORTAL_URL; with neither, the path, saying plainly what goes in front of it (review BG 7)."""
     from flask import current_app, url_for
 
     from .auth.tokens import issue_set_password_token
     from store.models import User
 
+    base = (url.strip() or current_app.config.get("PORTAL_URL") or "").rstrip("/")
+    if base and not base.startswith(("https://", "http://")):
+        raise click.ClickException(f"--url must start with https:// or http://, not {base!r}")
     email = email.strip().casefold()
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
         raise click.ClickException(f"a user with e-mail {email} already exists")
@@ -134,9 +140,15 @@ def create_admin_command(email: str, name: str) -> None:
     db.session.commit()
     with current_app.test_request_context():
         path = url_for("auth.set_password", token=token)
-    base = (current_app.config.get("PORTAL_URL") or "").rstrip("/") or "<portal address>"
-    click.echo(f"Administrator {email} created. Set the password within "
-               f"{current_app.config['PASSWORD_RESET_HOURS']} hours at: {base}{path}")
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    if base:
+        click.echo(f"Administrator {email} created. Set the password within {hours} hours at: {base}{path}")
+        return
+    click.echo(f"Administrator {email} created. Set the password within {hours} hours.\n"
+               "PORTAL_URL is not set (nor --url), so the link cannot be printed whole. Open the portal's address, "
+               "as its users reach it (e.g. https://jobbro.kommune.dk, or http://127.0.0.1:8000 on this server), "
+               f"followed by this path:\n  {path}\n"
+               "To print the whole link, set PORTAL_URL or run create-admin with --url https://<the address>.")
 
 
 @click.command("erase-citizen")

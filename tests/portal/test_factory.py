@@ -74,7 +74,11 @@ def test_healthz(client):
 def test_create_admin_command_prints_a_working_link(app, runner, client):
     result = runner.invoke(args=["create-admin", "Chef@Jobcenter.dk", "Chef"])
     assert result.exit_code == 0, result.output
-    path = result.output.split("<portal address>")[1].strip()
+    # Without PORTAL_URL the path stands on a line of its own, with what goes in front of it (review BG 7).
+    assert "<portal address>" not in result.output
+    assert "PORTAL_URL is not set (nor --url), so the link cannot be printed whole." in result.output
+    assert "Open the portal's address, as its users reach it" in result.output
+    [path] = [line.strip() for line in result.output.splitlines() if line.startswith("  /auth/set-password/")]
     # The link's first visit keeps the token in the session and leads to the token-less form (review AZ 2).
     opened = client.get(path)
     assert opened.status_code == 302 and opened.headers["Location"].endswith("/auth/set-password")
@@ -113,6 +117,19 @@ def test_create_admin_prints_the_link_on_the_portals_address(app, runner):
     result = runner.invoke(args=["create-admin", "chef@jobcenter.dk", "Chef"])
     assert result.exit_code == 0, result.output
     assert "at: https://jobbro.testrup.dk/auth/set-password/" in result.output
+
+
+def test_create_admin_takes_the_address_as_an_option(app, runner):
+    result = runner.invoke(args=["create-admin", "chef@jobcenter.dk", "Chef", "--url", "http://127.0.0.1:8000/"])
+    assert result.exit_code == 0, result.output
+    assert "at: http://127.0.0.1:8000/auth/set-password/" in result.output and "PORTAL_URL" not in result.output
+    refused = runner.invoke(args=["create-admin", "anden@jobcenter.dk", "Anden", "--url", "jobbro.dk"])
+    assert refused.exit_code != 0 and "--url must start with https:// or http://" in refused.output
+    with app.app_context():
+        from portal.extensions import db
+        from store.models import User
+
+        assert db.session.query(User).filter_by(email="anden@jobcenter.dk").count() == 0
 
 
 @pytest.mark.parametrize("setting, value, says", [
