@@ -57,10 +57,11 @@ PLAN_REFERENCE_PERSONS = 2
 PLAN_REFERENCE_SAVING = 630_728
 MAX_WEEKS = 52
 
-# The default deadweight share (config SAVINGS_DEADWEIGHT). An assumption, not a measurement.
+# The default deadweight share (config SAVINGS_DEADWEIGHT). An assumption, not a measurement. The
+# text names no setting: consultants read it, and the variable belongs in the README (review BI 9).
 DEFAULT_DEADWEIGHT = 0.8
 DEADWEIGHT_SOURCE = (
-    "Antagelse (kan ændres i indstillingen SAVINGS_DEADWEIGHT): {share} af dem, der blev "
+    "Antagelse (jobcentrets administrator kan ændre den): {share} af dem, der blev "
     "selvforsørgende, ville være blevet det alligevel, også uden forløbet. Danske effektmålinger af "
     "virksomhedsrettede tilbud (virksomhedspraktik og løntilskud; fx Styrelsen for Arbejdsmarked og "
     "Rekruttering på jobeffekter.dk og VIVE) finder typisk positive, men moderate effekter på "

@@ -16,3 +16,12 @@ def test_the_partner_figure_links_to_the_partners_only(client, auth, make_user):
     assert "Viser 2 partnere." in partners and partners.count("<td>Ja</td>") == 2 and "<td>Nej</td>" not in partners
     everyone = client.get("/admin/companies").get_data(as_text=True)
     assert "Viser alle 3 virksomheder." in everyone and "<td>Nej</td>" in everyone
+
+
+def test_one_partner_and_one_company_without_vk_are_singular(client, auth, make_user):
+    """Review BI 7: »Viser 1 partnere«, »Viser 1 virksomheder uden virksomhedskonsulent«."""
+    make_user("company", email="p@firma.dk", code_of_care=True)
+    auth.login(make_user("admin", email="admin@jobcenter.dk").email)
+    assert "Viser 1 partner." in client.get("/admin/companies?partnere=1").get_data(as_text=True)
+    assert "Viser 1 virksomhed uden virksomhedskonsulent." in client.get(
+        "/admin/companies?uden_vk=1").get_data(as_text=True)

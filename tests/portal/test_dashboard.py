@@ -346,7 +346,8 @@ def test_the_deadweight_default_is_the_configured_default_and_states_it_is_an_as
 
     assert defaults("")["SAVINGS_DEADWEIGHT"] == DEFAULT_DEADWEIGHT == 0.8
     source = SavingsEstimate([], deadweight=0.8).deadweight_source
-    assert source.startswith("Antagelse (kan ændres i indstillingen SAVINGS_DEADWEIGHT): 80 %")
+    assert source.startswith("Antagelse (jobcentrets administrator kan ændre den): 80 %")
+    assert "SAVINGS_DEADWEIGHT" not in source  # review BI 9: a setting consultants cannot see
     assert "ikke et tal fra én bestemt undersøgelse" in source
 
 
@@ -388,7 +389,7 @@ def test_the_page_shows_gross_deadweight_net_and_the_plans_figure(app, client, a
     assert 'data-testid="savings-net"><strong>5.141 kr.</strong>' in html
     assert 'data-testid="savings-plan">630.728 kr. om året<' in html
     assert "Brutto × (1 − 0,75)" in html
-    assert "Antagelse (kan ændres i indstillingen SAVINGS_DEADWEIGHT): 75 %" in html
+    assert "Antagelse (jobcentrets administrator kan ændre den): 75 %" in html
 
 
 @pytest.mark.parametrize("first, last, months", [

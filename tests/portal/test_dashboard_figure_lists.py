@@ -64,6 +64,10 @@ def test_each_card_links_to_its_rows_with_the_cards_count(client, auth, make_use
     companies = client.get(link(page, "basis-cooperation")).get_data(as_text=True)
     assert re.search(r'data-testid="value-cooperation">1<', page)
     assert ids(companies) == [company] and "forløb i gang" in companies
+    # review BI 7: after 1 the singular, on the page's link and over the list
+    assert re.search(r'data-testid="basis-cooperation">Se virksomheden</a>', page)
+    assert "1</strong> virksomhed med et åbent opslag" in flat(companies)
+    assert re.search(r'data-testid="basis-duration">Se de 2 sager og deres varighed</a>', page)
 
 
 def test_the_savings_rows_lead_to_the_citizens_counted_and_those_left_out(client, auth, make_user, world,
@@ -80,7 +84,10 @@ def test_the_savings_rows_lead_to_the_citizens_counted_and_those_left_out(client
     page = flat(client.get("/maal/").get_data(as_text=True))
     assert re.search(r'data-testid="savings-counted-kontanthjaelp">1</td>', page)
     # the link's number is the list's rows: one counted, one left out (review J 6)
-    assert re.search(r'data-testid="savings-who-kontanthjaelp">se de 2</a>', page)
+    # review BI 9: the link says what its 2 are, next to the column's 1 counted
+    assert re.search(r'data-testid="savings-who-kontanthjaelp">se de 2 borgere \(også dem, der ikke er talt med\)</a>',
+                     page)
+    assert re.search(r'data-testid="savings-who-uddannelseshjaelp">se borgeren</a>', page)  # one, counted
     # October is measured on 31.10.2026: the open case and the placement are that day's (review BA 4)
     assert ("1 borger</strong> med et forløb, der endte i job, fleksjob eller uddannelse, er ikke talt med, fordi sagen"
             " var åben pr. 31.10.2026 (1 af dem var i et forløb pr. 31.10.2026)") in page
@@ -88,7 +95,7 @@ def test_the_savings_rows_lead_to_the_citizens_counted_and_those_left_out(client
     assert ids(html) == [counted, open_case]  # counted first; only the kontanthjælp group
     assert re.findall(r'data-counted="(\w+)"', html) == ["ja", "nej"]
     assert "Nej: sagen var åben pr. 31.10.2026, og borgeren var i et forløb da" in html and "forløb nu" not in html
-    assert "1</strong> borgere på kontanthjælp er talt med i besparelsen; 1" in flat(html)
+    assert "1</strong> borger på kontanthjælp er talt med i besparelsen; 1" in flat(html)  # review BI 7
     # the month in progress is measured today: »nu« is then true
     now = flat(client.get("/maal/?maaned=2026-11").get_data(as_text=True))
     assert "fordi sagen stadig er åben (1 af dem er i et forløb nu)" in now

@@ -182,6 +182,10 @@ def test_every_count_on_maal_links_to_a_list_of_as_many_requests(app, client, au
     assert all(int(n.replace(".", "")) > 0 for _u, _k, n in links)  # a figure of 0 links nowhere
     assert block.count("<td>0</td>") + len(links) == 4 * len(COUNTS)
     assert '<span class="sr-only"> henvendelser, akut: fristen overskredet</span>' in block  # read out in full
+    # review BI 7: after 1 the screen reader hears »1 henvendelse«
+    spoken = re.findall(r'data-testid="hotline-link-\w+">([\d.]+)<span class="sr-only"> (\w+),', block)
+    assert {word for n, word in spoken if n == "1"} == {"henvendelse"}
+    assert {word for n, word in spoken if n != "1"} == {"henvendelser"}
 
 
 def test_a_row_shows_company_urgency_times_in_danish_and_links_to_the_request(app, client, auth, make_user,
@@ -194,6 +198,10 @@ def test_a_row_shows_company_urgency_times_in_danish_and_links_to_the_request(ap
     assert "02.11.2026 16:00" in row  # the akut target: the same day by 16:00
     assert "Lukket uden svar efter fristen" in row and "04.11.2026 10:00" in row
     waiting = client.get("/maal/hotline?tal=venter&hast=normal&maaned=2026-11").get_data(as_text=True)
+    # review BI 6: the tab says what the H1 says, and the month
+    title = re.search(r"<title>(.*?)</title>", waiting).group(1)
+    heading = re.search(r"<h1>(.*?)</h1>", waiting).group(1)
+    assert heading.endswith(" (normal)") and title == f"{heading}, november 2026 · Jobbro"
     row = waiting.split(f'data-id="{demo_month["waiting"]}"')[1].split("</tr>")[0]
     assert "Intet svar endnu, venter siden 23.11.2026 09:00" in row
     answered = client.get("/maal/hotline?tal=inden-for-fristen&hast=hoej&maaned=2026-11").get_data(as_text=True)

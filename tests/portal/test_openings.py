@@ -315,6 +315,9 @@ def test_edit_changes_fields_and_writes_outbox(app, client, auth, logged_in):
     path = f"/opslag/{opening_id}/rediger"
     page = client.get(path).get_data(as_text=True)
     assert 'value="Praktik i kantinen"' in page
+    assert "<title>Ret opslag: Praktik i kantinen · Jobbro</title>" in page  # review BI 6
+    assert "<title>Luk opslag: Praktik i kantinen · Jobbro</title>" in client.get(
+        f"/opslag/{opening_id}/luk").get_data(as_text=True)
     data = valid_form(kind="virksomhedspraktik", title="Praktik i køkkenet", hours_min="10",
                       hours_max="20", postcode="7130", company_id="999", version="1")
     data["csrf_token"] = auth.csrf_token(path)

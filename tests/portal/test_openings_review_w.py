@@ -248,6 +248,15 @@ def test_a_change_of_kind_asks_first_then_marks_the_candidates_left_behind_and_t
     assert 'data-testid="waiting-total">3 kandidater venter på jeres svar' in client.get("/").get_data(as_text=True)
 
 
+def test_the_only_candidate_left_behind_is_named_in_the_singular(app, client, auth, logged_in):
+    """Review BI 7: »opfylder 1 af de 1 kandidater«."""
+    opening_id = make_opening(app, logged_in.company_id, kind="smaajob", hours_min=5.0, hours_max=10.0)
+    add_proposal(app, opening_id, add_citizen(app))
+    html = edit(client, auth, opening_id, kind="fleksjob", hours_min="5", hours_max="10").get_data(as_text=True)
+    assert ("Med de nye krav opfylder kandidaten, jobcentret har foreslået til opslaget, ikke længere opslagets "
+            "krav") in html and "1 af de 1" not in html
+
+
 def test_a_change_that_leaves_nobody_behind_saves_at_once(app, client, auth, logged_in):
     opening_id = make_opening(app, logged_in.company_id, kind="smaajob", hours_min=5.0, hours_max=10.0)
     add_proposal(app, opening_id, add_citizen(app, driving_licences=["B"]))

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from markupsafe import escape
 from portal.extensions import db
 from store.models import AuditEvent, Citizen, Company, HotlineRequest, HoursLog, Placement
 from tests.conftest import AuthActions
@@ -83,6 +84,7 @@ def test_staff_read_the_partners_own_report_read_only(app, client, partners):
     with app.app_context():
         name = db.session.get(Company, partners["p"]).name
     assert f"Code of Care-rapport 2026: {name}" in html and MARKER not in html
+    assert f"<title>Code of Care-rapport 2026: {escape(name)} · Jobbro</title>" in html  # review BI 6: tabs differ
     for testid in ("total-started", "total-ended", "total-running", "total-hours"):
         pattern = rf'data-testid="{testid}">(.*?)<'
         assert re.search(pattern, html).group(1) == re.search(pattern, own).group(1)

@@ -98,6 +98,7 @@ def test_hours_typed_before_the_start_are_named_and_removed_with_the_cancellatio
         db.session.commit()
     page = client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
     assert 'data-testid="cancel-form"' in page and 'data-testid="cancel-hours"' in page
+    assert "før startdagen (6 timer i alt)" in page
     ask = post_cancel(client, auth, pid, confirmed=None).get_data(as_text=True)
     named = re.sub(r"\s+", " ", ask.split('data-testid="cancel-hours-removed"')[1].split("</div>")[0])
     assert "før det startede: november 2026: 6 timer." in named and "slettes med aflysningen" in named
@@ -118,6 +119,15 @@ def test_hours_typed_before_the_start_are_named_and_removed_with_the_cancellatio
         removed = db.session.scalars(sa.select(AuditEvent.purpose).where(AuditEvent.action == "hours_removed")).all()
     assert _hours(app, pid) == [] and removed == [f"forloeb:{pid} 2026-11 6.00->removed"]
     assert purpose_label("hours_removed", removed[0]) == f"forløb {pid} november 2026 6,00 timer slettet"
+
+
+def test_one_hour_typed_before_the_start_reads_1_time(app, client, auth, world, today):  # noqa: F811
+    """Review BI 1: »(1 time i alt)«, not »1 timer«."""
+    pid = start(client, auth, world, START)
+    with app.app_context():
+        db.session.add(HoursLog(placement_id=pid, month=date(2026, 11, 1), hours=Decimal("1")))
+        db.session.commit()
+    assert "før startdagen (1 time i alt)" in client.get(f"/forloeb/{pid}/konsulent").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("start_day, counts", [(date(2026, 6, 20), False), (date(2026, 6, 10), True)])

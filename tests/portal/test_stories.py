@@ -93,6 +93,10 @@ def test_consultant_writes_a_draft_audited_without_the_text(app, client, auth, w
                                                                      world["consultant"].id)
         texts = " ".join(f"{e.action} {e.purpose} {e.result}" for e in db.session.scalars(sa.select(AuditEvent)))
     assert "lageret" not in texts and "fire timer" not in texts
+    # review BI 6: the tab names the story, with the portal's one verb »Ret«
+    page = client.get(f"/historier/{story.id}/rediger").get_data(as_text=True)
+    assert "<title>Ret historie: Fra fire timer til fast job · Jobbro</title>" in page
+    assert "<h1>Ret historie</h1>" in page and "Rediger" not in page
 
 
 @pytest.mark.parametrize("overrides, message", [
