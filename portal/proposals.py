@@ -35,7 +35,11 @@ private detail (:mod:`portal.private_details`) is not offered. What the company 
 free text saved before the choice existed or a jobmål since removed, is not shown, and the
 company reads "Foreslået af jobcentret til dette opslag", as when none was chosen.
 
-The consent carries the citizen's choices: which contact details (phone, e-mail) the company
+What the company may have besides the name follows the text the consent was given under
+(:data:`CONSENT_SCOPES`, read through :func:`shared_scope`): »samtykke-v1« named the name alone,
+so a consent under it shows only the name, whatever the proposal holds; a new consent is always
+given under the current text (:data:`CONSENT_TEXT_VERSION`). The consent carries the citizen's
+choices: which contact details (phone, e-mail) the company
 may have and whether it may have the CV file. They are kept on the proposal while the consent
 lives (the contact keys of ``Proposal.shared_profile``, ``Proposal.share_cv``), written by
 :func:`record_consent` and cleared by :func:`withdraw`; the audit event of the consent names them.
@@ -81,6 +85,18 @@ CONSENT_TEXTS = {
         "tid trække det tilbage ved at kontakte jobcentret; så ser virksomheden ikke længere mit navn "
         "eller min profil."),
 }
+# What each consent text covers, by version: what the company may have besides the name once
+# it is shared (the name always comes with a consent). ``profile``: the profile the consultant
+# approved; ``contacts``: the contact details the citizen chose (CONTACT_KEYS); ``cv``: the CV,
+# if the citizen chose it. A version not listed covers the name only. Every path that shows
+# the company a part reads it here (:func:`shared_scope`), never from the stored choices alone:
+# a consent given under a text that named only the name shares only the name.
+CONSENT_SCOPES: dict[str, frozenset[str]] = {
+    "samtykke-v1": frozenset(),
+    "samtykke-v2": frozenset({"profile", "contacts", "cv"}),
+}
+# The parts as the consultant's page names them (:func:`scope_words`).
+SCOPE_WORDS = {"profile": "profil", "phone": "telefonnummer", "email": "e-mail", "cv": "CV (som tekst)"}
 # The contact details a citizen may agree to share, as keys of Proposal.shared_profile.
 CONTACT_KEYS = ("phone", "email")
 MAX_CONSENT_DAYS = 365
@@ -227,6 +243,63 @@ def active_consent(proposal: Proposal, today: date | None = None) -> Consent | N
         if consent.in_force(today):
             return consent
     return None
+
+
+def scope_of(text_version: str) -> frozenset[str]:
+    """What a consent given under ``text_version`` lets the company have besides the name
+    (:data:`CONSENT_SCOPES`; nothing for a version not listed)."""
+    return CONSENT_SCOPES.get(text_version, frozenset())
+
+
+def shared_scope(proposal: Proposal, today: date | None = None) -> frozenset[str]:
+    """What the consent in force lets the company have besides the name (:func:`scope_of`);
+    nothing without one."""
+    consent = active_consent(proposal, today)
+    return scope_of(consent.text_version) if consent is not None else frozenset()
+
+
+def choices_scope(proposal: Proposal) -> frozenset[str]:
+    """The scope of the consent the stored choices belong to: the latest recorded (a renewal
+    replaces them, a withdrawal or an end clears them)."""
+    return scope_of(proposal.consents[-1].text_version) if proposal.consents else frozenset()
+
+
+def shared_contacts_now(proposal: Proposal, today: date | None = None) -> dict[str, str]:
+    """The contact details the consent in force shares, by key of :data:`CONTACT_KEYS`: the
+    citizen's choices, only when the consent's text covers contact details."""
+    if "contacts" not in shared_scope(proposal, today):
+        return {}
+    profile = proposal.shared_profile or {}
+    return {key: profile[key] for key in CONTACT_KEYS if profile.get(key)}
+
+
+def shares_cv(proposal: Proposal, today: date | None = None) -> bool:
+    """Whether the consent in force lets the company have the CV: the citizen chose it, and the
+    consent's text covers a CV."""
+    return bool(proposal.share_cv) and "cv" in shared_scope(proposal, today)
+
+
+def scope_words(proposal: Proposal, today: date | None = None) -> list[str]:
+    """What the consent in force shares with the company, in the consultant's words: »navn«,
+    then the parts its text covers and the citizen chose (:data:`SCOPE_WORDS`); [] without one."""
+    consent = active_consent(proposal, today)
+    if consent is None:
+        return []
+    scope = scope_of(consent.text_version)
+    parts = ["profil"] if "profile" in scope else []
+    parts += [SCOPE_WORDS[key] for key in shared_contacts_now(proposal, today)]
+    return ["navn", *parts, *([SCOPE_WORDS["cv"]] if shares_cv(proposal, today) else [])]
+
+
+def scope_short_of_current(proposal: Proposal, today: date | None = None) -> list[str]:
+    """The parts (``profile``, ``contacts``, ``cv``, in that order) a new consent under the
+    current text (:data:`CONSENT_TEXT_VERSION`) could share that the consent in force does not
+    cover (one given under an older text); [] when it covers as much, or none is in force."""
+    consent = active_consent(proposal, today)
+    if consent is None:
+        return []
+    missing = scope_of(CONSENT_TEXT_VERSION) - scope_of(consent.text_version)
+    return [part for part in ("profile", "contacts", "cv") if part in missing]
 
 
 def renews_consent(proposal: Proposal) -> bool:
@@ -397,6 +470,11 @@ def check_consent(proposal: Proposal, *, channel: str, deadline: date,
                                       "share_email"))
     if share_cv and not has_cv_text(citizen):
         errors.append(TransitionError("Borgeren har intet CV, så der er intet CV at dele.", "share_cv"))
+    scope = scope_of(text_version)
+    for name, part, chosen in (("share_phone", "contacts", share_phone), ("share_email", "contacts", share_email),
+                               ("share_cv", "cv", share_cv)):
+        if chosen and part not in scope:
+            errors.append(TransitionError("Samtykketeksten dækker ikke det, så det kan ikke deles.", name))
     raise_all(errors)
     return contacts
 
@@ -421,9 +499,10 @@ def contacts_given(proposal: Proposal) -> list[str]:
     while the name is disclosed, those its shared copy holds (the company sees them, or saw them
     until the consent ran out; a row the demo or a release before migration 0036 wrote has only
     the copy). Never one a consent recorded but not yet shown: a ``consented`` proposal's copy
-    is not the company's until the name is shared."""
+    is not the company's until the name is shared, nor one under a consent whose text does not
+    cover contact details (:data:`CONSENT_SCOPES`: the company was given the name only)."""
     given = set(proposal.shared_contacts or ())
-    if proposal.status == "disclosed":
+    if proposal.status == "disclosed" and "contacts" in choices_scope(proposal):
         given.update(key for key in CONTACT_KEYS if (proposal.shared_profile or {}).get(key))
     return [key for key in CONTACT_KEYS if key in given]
 

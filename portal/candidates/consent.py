@@ -172,9 +172,32 @@ def _page(item: Proposal, status: int = 200, **forms):
         declined=proposals.company_declined(item), situation=situation(item.citizen_id, clock.today()),
         text_version=proposals.CONSENT_TEXT_VERSION, consent_text=proposals.consent_text(item),
         consent_texts={c.text_version: proposals.consent_text(item, c.text_version) for c in item.consents},
+        shared_words=proposals.scope_words(item), shared_summary=shared_summary(item),
+        scope_short=_listed([_NOT_COVERED[part] for part in proposals.scope_short_of_current(item)]),
         profile_rows=profile.rows(item.shared_profile), profile_approved=profile.is_approved(item),
         profile_withheld=private_details.describe(profile.withheld(item)),
         **context, **_assessment(item)), status
+
+
+def shared_summary(item: Proposal) -> str:
+    """What the citizen agreed to share, as far as the text of the consent in force covers it
+    (:func:`portal.proposals.scope_words`): »Navn og profil, telefonnummer«, »Kun navnet«
+    (a text that names only the name), or »Intet (intet gyldigt samtykke)«."""
+    words = proposals.scope_words(item)
+    if not words:
+        return "Intet (intet gyldigt samtykke)"
+    if len(words) == 1:
+        return "Kun navnet"
+    return ", ".join([f"Navn og {words[1]}", *words[2:]])
+
+
+# The parts of proposals.CONSENT_SCOPES as »dækker ikke …« names them.
+_NOT_COVERED = {"profile": "profilen", "contacts": "kontaktoplysninger", "cv": "CV’et"}
+
+
+def _listed(words: list[str]) -> str:
+    """»a«, »a eller b«, »a, b eller c« ("" for none): what a consent's text does not cover."""
+    return " eller ".join(filter(None, [", ".join(words[:-1]), words[-1]])) if words else ""
 
 
 def offer_only_what_exists(form: ConsentForm, item: Proposal) -> ConsentForm:
@@ -203,10 +226,13 @@ def _renewal_due(item: Proposal) -> bool:
 def _blank_consent_form(item: Proposal) -> ConsentForm:
     """A consent form for the page: 90 days ahead; a renewal starts from the choices in use."""
     renewal = proposals.renews_consent(item)
-    chosen = (item.shared_profile or {}) if renewal else {}
+    # only choices the earlier consent's text covered: one given under a text that named only
+    # the name chose nothing more, whatever the proposal holds (proposals.CONSENT_SCOPES)
+    scope = proposals.choices_scope(item) if renewal else frozenset()
+    chosen = (item.shared_profile or {}) if "contacts" in scope else {}
     return ConsentForm(formdata=None, deadline=clock.today() + timedelta(days=90),
                        share_phone="phone" in chosen, share_email="email" in chosen,
-                       share_cv=renewal and item.share_cv)
+                       share_cv="cv" in scope and bool(item.share_cv))
 
 
 def _assessment(item: Proposal) -> dict:

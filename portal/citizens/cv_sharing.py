@@ -183,7 +183,7 @@ def sharing(citizen: Citizen) -> list[Sharing]:
     current = citizen.current_cv
     out = []
     for proposal in found:
-        if proposals.active_consent(proposal) is None:
+        if not proposals.shares_cv(proposal):  # no consent in force, or one whose text covers no CV
             continue
         version = consented_version(proposal)
         out.append(Sharing(proposal, version, current is not None and (version is None or version.id != current.id)))

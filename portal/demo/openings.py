@@ -14,7 +14,7 @@ from matching import licences
 from matching.geo import BUILTIN_POSTCODES as POSTCODES
 from matching.geo import haversine_km
 
-from ..proposals import ENDABLE, MAX_CONSENT_DAYS
+from ..proposals import CONSENT_TEXT_VERSION as CURRENT_TEXT_VERSION, ENDABLE, MAX_CONSENT_DAYS
 from . import texts
 from .occupations import BY_KEY, OCCUPATIONS, Occupation, opening_licences
 from .people import at, demo_companies, town
@@ -36,7 +36,9 @@ WEEKS = {"virksomhedspraktik": (4, 6, 8, 13), "loentilskud": (13, 26, 52)}
 CONSENT_TERMS = (90, 180, MAX_CONSENT_DAYS)
 PIPELINE_WEIGHTS = {"proposed": 28, "approved": 16, "rejected": 15, "consented": 12,
                     "disclosed": 23, "withdrawn": 6}
-CONSENT_TEXT_VERSION = "samtykke-v1"
+# The demo's consents are given under the current text: it covers the profile and the phone
+# number the demo shares (portal.proposals.CONSENT_SCOPES); an older text would share the name only.
+CONSENT_TEXT_VERSION = CURRENT_TEXT_VERSION
 
 
 def sector_occupations(sector: str) -> list[Occupation]:

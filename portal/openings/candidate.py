@@ -3,7 +3,9 @@
 Before the identity is released (disclosed with a live consent) the company sees the same
 allow-list as on the opening (pseudonym, match band, hours, shared jobmål). After it: the
 name, the contact details the citizen agreed to share, the profile the consultant approved,
-the CV when the citizen consented to share it, and the job-centre contact. Every view of
+the CV when the citizen consented to share it, and the job-centre contact; each only as far as
+the text of the consent covers it (:data:`portal.proposals.CONSENT_SCOPES`: an older text
+covers the name alone). Every view of
 the identity is logged (``identity_viewed``, ``cv_downloaded``), fail closed.
 
 The CV is never the stored file: it is the text of the version the citizen agreed to share,
@@ -29,7 +31,8 @@ from ..extensions import db
 from ..candidates import profile as profiles
 from ..citizens import cv_sharing
 from ..interviews import service as interviews
-from ..proposals import CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released
+from ..proposals import (CONTACT_KEYS, ON_HOLD_TEXT, VISIBLE_TO_COMPANY, identity_released, shared_contacts_now,
+                         shared_scope, shares_cv)
 from ..pseudonyms import pseudonym
 from store.models import Opening, Proposal
 from . import bp, requirements, service
@@ -51,16 +54,21 @@ def visible_proposal(opening_id: int, proposal_id: int) -> tuple[Opening, Propos
 
 
 def released_profile(proposal: Proposal) -> dict:
-    """The approved profile's rows and the contact details the citizen agreed to share.
+    """The approved profile's rows and the contact details the citizen agreed to share, as far
+    as the text of the consent in force covers them (:func:`portal.proposals.shared_scope`): a
+    consent given under a text that names only the name (``name_only``) shows nothing more.
 
     Contact details come with the consent, so they show even before the profile is approved.
     The texts are read through :func:`portal.candidates.profile.for_company`: a sentence that
     holds a private detail (caught by a check newer than the approval) is not shown.
     """
-    every = profiles.rows(profiles.for_company(proposal))
+    scope = shared_scope(proposal)
+    shown = ({key: value for key, value in profiles.for_company(proposal).items() if key not in CONTACT_KEYS}
+             if "profile" in scope else {})
+    every = profiles.rows({**shown, **shared_contacts_now(proposal)})
     contact_labels = {profiles.LABELS[key] for key in CONTACT_KEYS}
-    ready = profiles.is_approved(proposal)
-    return {"ready": ready,
+    ready = "profile" in scope and profiles.is_approved(proposal)
+    return {"ready": ready, "name_only": "profile" not in scope,
             "fields": [row for row in every if row[0] not in contact_labels] if ready else [],
             "contact": [row for row in every if row[0] in contact_labels]}
 
@@ -84,7 +92,8 @@ class SharedCv:
 
 
 def shared_cv(proposal: Proposal) -> SharedCv | None:
-    """The CV the company may download, or None (no consent to share it, no CV when the consent
+    """The CV the company may download, or None (no consent to share it, or one whose text does
+    not cover a CV: :func:`portal.proposals.shares_cv`; no CV when the consent
     was given, nothing left once checked, or the candidate is on hold after a change of the
     opening's requirements: no name, so no CV, as in the API).
 
@@ -95,7 +104,7 @@ def shared_cv(proposal: Proposal) -> SharedCv | None:
     the check is cached per text and citizen, so a view after the first costs a look-up
     (review AK 6).
     """
-    if not (proposal.share_cv and identity_released(proposal)) or requirements.is_held(proposal):
+    if not (shares_cv(proposal) and identity_released(proposal)) or requirements.is_held(proposal):
         return None
     cv = cv_sharing.consented_version(proposal)
     if cv is None:
