@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from .urlguard import internal_networks
 from store import settings as shared
@@ -45,6 +45,7 @@ ENV_KEYS = (
     "HOTLINE_PHONE",
     "HOTLINE_HOURS",
     "SAVINGS_DEADWEIGHT",
+    "GO_LIVE_DATE",
     "RANKINGS_PER_PROCESS",
     "REDUCED_ENCODE_SECONDS",
     "ORGANISATION_NAME",
@@ -129,6 +130,10 @@ def defaults(instance_path: str) -> dict:
         # Share (0..1) of the citizens who left benefit that would have left anyway: the goals
         # dashboard's net savings take it off. An assumption; see portal.dashboard.savings.
         "SAVINGS_DEADWEIGHT": 0.8,
+        # The day the job centre took Jobbro into use (a date, or None: the day the first user was
+        # created, the first administrator at install). /maal has no figures for months before it
+        # (portal.dashboard.go_live, review BG 1).
+        "GO_LIVE_DATE": None,
         # Ranking pages a server process works on at once (0: no limit); the others wait
         # their turn, so the process's other threads keep time for ordinary pages
         # (portal.matching_runtime.ranking_turn).
@@ -232,6 +237,7 @@ def finalise(config: dict, instance_path: str) -> None:
     _check_counts(config)
     _check_hotline(config)
     _check_savings(config)
+    _check_go_live(config)
     _check_reduced_encode(config)
     _check_organisation(config)
     _check_concepts(config)
@@ -394,6 +400,23 @@ def _check_savings(config: dict) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:  # refuses nan
         raise ConfigError(f"SAVINGS_DEADWEIGHT must be a share between 0 and 1 (e.g. 0.8), not {value!r}")
     config["SAVINGS_DEADWEIGHT"] = float(value)
+
+
+def _check_go_live(config: dict) -> None:
+    """GO_LIVE_DATE is empty or a date written YYYY-MM-DD (a date object from test_config)."""
+    value = config.get("GO_LIVE_DATE") or None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        except ValueError:
+            value = None
+        if value is None:
+            raise ConfigError(f"GO_LIVE_DATE must be the day Jobbro was taken into use, written YYYY-MM-DD "
+                              f"(e.g. 2026-12-01), or empty, not {config['GO_LIVE_DATE']!r}")
+    if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
+        raise ConfigError(f"GO_LIVE_DATE must be a date (YYYY-MM-DD) or empty, not {value!r}")
+    config["GO_LIVE_DATE"] = value
 
 
 # The longest REDUCED_ENCODE_SECONDS taken: a page must stay well under a proxy's timeout.

@@ -25,6 +25,16 @@ def status_marker(status: str, open_until: date | None) -> str:
     return ""
 
 
+def is_go_live_month(day: date, go_live: date | None) -> bool:
+    """Whether ``day`` lies in the month Jobbro was taken into use (review BG 1)."""
+    return go_live is not None and day.replace(day=1) == go_live.replace(day=1)
+
+
+def go_live_marker(go_live: date) -> str:
+    """The go-live month's marker: its figures count from that day, »(fra 06.12.2026)«."""
+    return f"(fra {format_date(go_live)})"
+
+
 @dataclass(frozen=True)
 class ChartSeries:
     """One metric over the months: labels and values as the table shows them, plus the target line.
@@ -66,13 +76,16 @@ def _display(value: float | None, unit: str) -> float | int | None:
     return int(shown) if DISPLAY_DECIMALS[unit] == 0 else float(shown)
 
 
-def chart_series(points: list[TrendPoint]) -> list[ChartSeries]:
-    """One series per metric, in the order of the figure cards."""
+def chart_series(points: list[TrendPoint], go_live: date | None = None) -> list[ChartSeries]:
+    """One series per metric, in the order of the figure cards; the month Jobbro was taken into
+    use (``go_live``'s) is marked with the day it counts from (:func:`go_live_marker`)."""
     if not points:
         return []
     labels = [format_month(p.month, abbreviated=True) for p in points]  # "mar. 2026"
     statuses = [p.status for p in points]
-    markers = [status_marker(p.status, p.open_until) for p in points]
+    markers = [" ".join(filter(None, [status_marker(p.status, p.open_until),
+                                      go_live_marker(go_live) if is_go_live_month(p.month, go_live) else ""]))
+               for p in points]
     months = [f"{p.month:%Y-%m}" for p in points]
     series = []
     for key, metric in points[-1].metrics.items():

@@ -21,6 +21,7 @@ from .charts import ChartSeries
 from .hotline_figures import HotlineRow
 from .metrics import Metric, TrendPoint, redefined
 from .savings import BUDGET_2024, SavingsEstimate, plan_reference_saving
+from .snapshots import OFFERED_MONTHS
 
 
 PARTS = {"placement": "med forløb i en virksomhed",
@@ -131,7 +132,9 @@ def _hotline_rows(hotline: list[HotlineRow], month: str) -> list[list]:
 
 def _trend_rows(points: list[TrendPoint], charts: list[ChartSeries]) -> list[list]:
     """One row per month of the page's trend tables, marked as they are (:func:`.charts.status_marker`)."""
-    header = ["Udvikling de seneste 12 måneder"]
+    # As the page's heading: fewer months only when Jobbro was taken into use since (review BG 1).
+    header = ["Udvikling de seneste 12 måneder" if len(points) >= OFFERED_MONTHS or not points
+              else f"Udvikling siden {format_month(points[0].month)}, da Jobbro blev taget i brug"]
     for c in charts:
         header.append(f"{c.label} ({c.unit})")
         if c.base_label:

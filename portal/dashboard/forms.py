@@ -8,7 +8,8 @@ from wtforms import HiddenField, IntegerField, SelectField
 from ..formutil import DanishForm, DanishGetForm, choices
 from ..i18n import format_date, format_month
 from .facts import Scope, add_months, month_end
-from .snapshots import OFFERED_MONTHS, offered_months, provisional_until
+from .go_live import go_live_day
+from .snapshots import OFFERED_MONTHS, before_go_live, offered_months, provisional_until
 from store.models.vocab import BENEFIT_GROUPS, HOTLINE_URGENCIES
 
 SCOPES = {"all": "Hele jobcentret", "team": "Mit team", "mine": "Mine borgere"}
@@ -40,15 +41,47 @@ def provisional_marker(until: date) -> str:
 
 
 def refused_month_text(raw: str, today: date) -> str:
-    """Why a month asked for is not shown: which months there are (review BA 3)."""
-    firsts = offered_months(today)
-    return (f"Måneden »{raw}« kan ikke vælges: Mål og opfølgning har tal for de seneste "
-            f"{len(firsts)} måneder, {month_label(firsts[0])} til {month_label(firsts[-1])}.")
+    """Why a month asked for is not shown: one before Jobbro was taken into use has no figures
+    (review BG 1); otherwise which months there are (review BA 3)."""
+    go_live = go_live_day()
+    asked = _parse_month(raw)
+    if asked is not None and before_go_live(asked, go_live):
+        return f"Måneden »{raw}« kan ikke vælges: {go_live_text(go_live)}"
+    firsts = offered_months(today, go_live)
+    if len(firsts) == OFFERED_MONTHS:
+        return (f"Måneden »{raw}« kan ikke vælges: Mål og opfølgning har tal for de seneste "
+                f"{len(firsts)} måneder, {month_label(firsts[0])} til {month_label(firsts[-1])}.")
+    span = (f"kun tal for {month_label(firsts[0])}" if len(firsts) == 1
+            else f"tal for {month_label(firsts[0])} til {month_label(firsts[-1])}")
+    return (f"Måneden »{raw}« kan ikke vælges: Mål og opfølgning har {span} "
+            f"(Jobbro blev taget i brug {format_date(go_live)}).")
+
+
+def go_live_text(go_live: date) -> str:
+    """What /maal says for a month before Jobbro was taken into use (review BG 1)."""
+    return f"Jobbro blev taget i brug {format_date(go_live)}; der er ingen tal før."
+
+
+def _parse_month(raw: str) -> date | None:
+    """The first day of a "YYYY-MM", or None for anything else."""
+    try:
+        year, month = raw.split("-")
+        return date(int(year), int(month), 1) if len(year) == 4 and len(month) == 2 else None
+    except ValueError:
+        return None
 
 
 def last_complete_month(today: date) -> date:
-    """The first day of the month before ``today``'s: the default month of the figures."""
+    """The first day of the month before ``today``'s: the default month of the figures (the
+    month in progress instead when Jobbro was taken into use in it, :func:`default_month`)."""
     return add_months(today.replace(day=1), -1)
+
+
+def default_month(today: date, go_live: date | None) -> date:
+    """The first day of the month /maal shows unless told: the last complete one, or the month
+    Jobbro was taken into use when that is later (the month in progress, review BG 1)."""
+    last = last_complete_month(today)
+    return go_live.replace(day=1) if before_go_live(last, go_live) else last
 
 
 def month_choices(today: date, waits_for_hours: bool = True) -> dict[str, str]:
@@ -57,9 +90,10 @@ def month_choices(today: date, waits_for_hours: bool = True) -> dict[str, str]:
 
     The current month is labelled as partial: its figures are measured on ``today``; the month
     just ended as provisional while its hours may still be registered, for figures that wait for
-    them (``waits_for_hours``; the hotline's do not, review AP 5).
+    them (``waits_for_hours``; the hotline's do not, review AP 5). None before the month Jobbro
+    was taken into use (:func:`.go_live.go_live_day`, review BG 1).
     """
-    firsts = offered_months(today)[::-1]
+    firsts = offered_months(today, go_live_day())[::-1]
     return {f"{d:%Y-%m}": month_label(d) + _marker(d, today, back == 0, waits_for_hours)
             for back, d in enumerate(firsts)}
 
@@ -95,6 +129,7 @@ class FilterForm(DanishGetForm):
     def __init__(self, formdata, today: date, default_scope: str = "all"):
         super().__init__(formdata)
         self.today = today
+        self.go_live = go_live_day()  # None: no bound (outside an app context)
         self.default_scope = default_scope
         self.omfang.choices = choices(self.scopes)
         if not self.omfang.raw_data:
@@ -107,7 +142,7 @@ class FilterForm(DanishGetForm):
 
     @property
     def default_month(self) -> str:
-        return f"{last_complete_month(self.today):%Y-%m}"
+        return f"{default_month(self.today, self.go_live):%Y-%m}"
 
     def cleaned(self, user) -> tuple[Scope, date]:
         """The scope for ``user`` and the day the figures are measured on.
@@ -118,8 +153,9 @@ class FilterForm(DanishGetForm):
         self.validate()
         kind = self.omfang.data if not self.omfang.errors else self.default_scope
         self.omfang.data = kind
-        # A month not offered (older, or not a month) shows the default month; the page says so
-        # plainly, a list or a CSV refuses it (``refused_month``, review BA 3).
+        # A month not offered (older, before Jobbro was taken into use, or not a month) shows the
+        # default month; the page says so plainly, a list or a CSV refuses it (``refused_month``,
+        # review BA 3, BG 1).
         if self.maaned.errors:
             self.refused_month = (self.maaned.raw_data or [""])[0][:20] or None
             self.maaned.data = self.default_month
@@ -274,9 +310,4 @@ class RecomputeForm(DanishForm):
 
     def month(self) -> date | None:
         """The first day of the posted month, or None when it is not a "YYYY-MM"."""
-        raw = self.maaned.data or ""
-        try:
-            year, month = raw.split("-")
-            return date(int(year), int(month), 1) if len(year) == 4 and len(month) == 2 else None
-        except ValueError:
-            return None
+        return _parse_month(self.maaned.data or "")

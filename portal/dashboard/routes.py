@@ -12,9 +12,10 @@ from ..errors import render_error
 from ..extensions import db
 from ..hotline import need_to_know
 from . import bp, figure_lists, hotline_figures, hotline_lists, list_export, snapshots
-from .charts import chart_series
+from .charts import chart_series, go_live_marker, is_go_live_month
 from .export import MonthPage, render_csv
 from .facts import load_facts
+from .go_live import go_live_day
 from .forms import (ACTIVE_PARTS, FIGURES, GOALS, HOTLINE_FIGURE_KEYS, HOTLINE_FIGURES, PARTIAL, RESTRICTED_ONLY,
                     SCOPES, VIEWS, FigureListForm, FilterForm, GoalListForm, HotlineListForm, RecomputeForm,
                     UnknownChoice, month_label, provisional_marker, refused_month_text)
@@ -65,11 +66,17 @@ def _month(form, as_of) -> str:
     """The CSVs' "Måned": "oktober 2026"; the current month with its partial marker, a month
     whose hours may still be registered with its provisional one. (A page's lead names the
     month alone and ends "(foreløbige tal)"; its notice says why, review AD 12.)"""
-    label = month_label(as_of.replace(day=1))
+    label = month_label(as_of.replace(day=1)) + _from_go_live(form, as_of)
     if form.partial:
         return f"{label} {PARTIAL}"
     until = snapshots.provisional_until(as_of, clock.today())
     return f"{label} {provisional_marker(until)}" if until else label
+
+
+def _from_go_live(form, as_of) -> str:
+    """" (fra 06.12.2026)" for the month Jobbro was taken into use (its figures count from that
+    day, review BG 1); "" for any other."""
+    return f" {go_live_marker(form.go_live)}" if is_go_live_month(as_of, form.go_live) else ""
 
 
 @bp.get("/")
@@ -91,7 +98,9 @@ def index():
     return render_template(
         "dashboard/index.html", form=form, as_of=as_of, metrics=metrics,
         redefined={m.key: now[m.key] for m in metrics if redefined(m)},
-        charts=chart_series(points), trend=points, chosen_month=chosen.month,
+        charts=chart_series(points, form.go_live), trend=points, chosen_month=chosen.month,
+        go_live=form.go_live, go_live_month=is_go_live_month(as_of, form.go_live),
+        whole_trend=len(points) == snapshots.OFFERED_MONTHS,
         refused_month=form.refused_month and refused_month_text(form.refused_month, clock.today()),
         savings=compute_savings(facts, as_of, current_app.config["SAVINGS_DEADWEIGHT"]),
         hotline=hotline_figures.month_rows(db.session, as_of.replace(day=1), clock.utcnow()),
@@ -340,12 +349,14 @@ def recompute():
     """Compute a final month's figures again (every scope) after its data was corrected.
 
     Administrators only; audited ("recompute_policy_goals"). The month comes from the form.
-    :raise 400: for a missing or bad CSRF token or month, or a month not final yet (the month in
-        progress, or one whose hours may still be registered: it is computed live, nothing is frozen).
+    :raise 400: for a missing or bad CSRF token or month, a month not final yet (the month in
+        progress, or one whose hours may still be registered: it is computed live, nothing is frozen),
+        or one before Jobbro was taken into use (it has no figures).
     """
     form = RecomputeForm()
     month = form.month()
-    if not form.validate_on_submit() or month is None or not snapshots.is_final(month, clock.today()):
+    if not form.validate_on_submit() or month is None or not snapshots.is_final(month, clock.today()) \
+            or snapshots.before_go_live(month, go_live_day()):  # no figures before go-live (review BG 1)
         abort(400)
     snapshots.recompute(db.session, month)
     db.session.commit()
@@ -376,7 +387,7 @@ def export():
                       as_of, SCOPES[scope.kind], _month(form, as_of),
                       MonthPage(now=now, hotline=hotline_figures.month_rows(db.session, as_of.replace(day=1),
                                                                             clock.utcnow()),
-                                trend=points, charts=chart_series(points), today=clock.today(),
+                                trend=points, charts=chart_series(points, form.go_live), today=clock.today(),
                                 month_label=month_label(as_of.replace(day=1))))
     audit.record_now("export_policy_goals", purpose=f"{scope.kind}:{as_of.isoformat()}")
     return Response(body, mimetype="text/csv", headers={

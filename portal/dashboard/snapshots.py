@@ -19,6 +19,10 @@ With the figures the snapshot keeps the ids behind them (:func:`.basis.figure_id
 so the list behind a frozen figure is the one it counted (:func:`month_lists`). Stored as JSON
 ``{"metrics": [...], "ids": {...}}``; a snapshot kept before that is a bare list of metrics
 and stays as it is (its figures are history): it has no ids, and its lists are today's.
+
+No month before the one Jobbro was taken into use (:mod:`.go_live`, review BG 1) is offered,
+computed or kept: the portal has no data for it. A snapshot kept for such a month (before the
+go-live day was known) is never read, and is deleted the next time a month is kept.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from .. import audit
 from ..dates import add_months, hours_due, month_end
 from .basis import figure_ids
 from .facts import TABLES, Facts, Scope, load_facts
+from .go_live import go_live_day
 from .metrics import FINAL, LABELS, PARTIAL_MONTH, PROVISIONAL, Metric, TrendPoint, compute_all
 from store.models import FigureSnapshot
 
@@ -42,10 +47,17 @@ from store.models import FigureSnapshot
 OFFERED_MONTHS = 12
 
 
-def offered_months(today: date) -> list[date]:
+def offered_months(today: date, go_live: date | None = None) -> list[date]:
     """The first days of the months /maal offers on ``today``, oldest first: the 12-month trend's
-    months and the month picker's (:func:`.forms.month_choices`), the same ones."""
-    return [add_months(today.replace(day=1), -back) for back in range(OFFERED_MONTHS - 1, -1, -1)]
+    months and the month picker's (:func:`.forms.month_choices`), the same ones; none before
+    ``go_live``'s month (:func:`.go_live.go_live_day`; None: no bound)."""
+    months = [add_months(today.replace(day=1), -back) for back in range(OFFERED_MONTHS - 1, -1, -1)]
+    return [first for first in months if go_live is None or first >= go_live.replace(day=1)]
+
+
+def before_go_live(day: date, go_live: date | None) -> bool:
+    """Whether ``day``'s month lies before the month Jobbro was taken into use (no figures)."""
+    return go_live is not None and day.replace(day=1) < go_live.replace(day=1)
 
 
 def scope_key(scope: Scope) -> str:
@@ -98,7 +110,8 @@ def trend_with_ids(session: Session, facts: Facts, scope: Scope, as_of: date,
 
     :raise ValueError: for an ``as_of`` outside the months offered (the form refuses those).
     """
-    days = [today if first == today.replace(day=1) else month_end(first) for first in offered_months(today)]
+    days = [today if first == today.replace(day=1) else month_end(first)
+            for first in offered_months(today, go_live_day())]
     if as_of not in days:
         raise ValueError(f"{as_of} is not a day /maal measures on {today}")
     found = _kept_months(session, facts, scope, days, today)
@@ -126,13 +139,20 @@ def _months(session: Session, facts: Facts, scope: Scope, days: list[date],
 def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
                  today: date) -> list[tuple[list[Metric], dict | None, datetime | None]]:
     """Per day: the month's figures, the ids kept with them (None: live, or kept without ids),
-    and when they were frozen (None: live)."""
+    and when they were frozen (None: live).
+
+    :raise ValueError: for a day before the month Jobbro was taken into use (:func:`before_go_live`):
+        it has no figures, and is never kept (the forms refuse such a month).
+    """
+    go_live = go_live_day()
+    if any(before_go_live(day, go_live) for day in days):
+        raise ValueError(f"Jobbro was taken into use on {go_live}: no figures before")
     key = scope_key(scope)
     # Ended months: the final ones are read (or kept now); a provisional one's early snapshot is dropped.
     ended = [day.replace(day=1) for day in days if month_end(day) < today]
     kept = {s.month: s for s in session.scalars(sa.select(FigureSnapshot).where(
         FigureSnapshot.scope == key, FigureSnapshot.month.in_(ended)))} if ended else {}
-    out = []
+    out, kept_now = [], False
     for day in days:
         first = day.replace(day=1)
         if month_end(first) >= today:
@@ -157,6 +177,9 @@ def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
         if facts.tables != TABLES:  # a list's snapshot lacks tables: the figures kept are computed in full
             facts = load_facts(session, scope)
         out.append(_keep(session, first, key, compute_all(facts, last), figure_ids(facts, last)))
+        kept_now = True
+    if kept_now and go_live is not None:  # a write anyway: drop what was kept before go-live (review BG 1)
+        session.execute(sa.delete(FigureSnapshot).where(FigureSnapshot.month < go_live.replace(day=1)))
     return out
 
 

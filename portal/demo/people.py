@@ -106,6 +106,9 @@ def make_staff(rng: random.Random, today: date, password_hash: str | None
         role = "admin" if function == "admin" else "consultant"
         # Direct lines by position, not from rng: the seeded draws (and so the demo) stay as they were.
         phone = f"79 75 5{i} {21 + 11 * i:02d}" if role == "consultant" else ""
+        # Created 500-900 days back, before the 14-month history (history.HISTORY_DAYS): the first
+        # user's day is when the demo's Jobbro was taken into use, and /maal offers no month
+        # before it (portal.dashboard.go_live), so the demo's 12 months all have figures.
         users.append(DemoUser(email, name, role, function, None, team, password_hash,
                               at(today - timedelta(days=rng.randint(500, 900))), phone))
     return [DemoTeam(name) for name in TEAMS], users
