@@ -185,6 +185,9 @@ def _detail(placement: Placement, end_form: EndForm | None = None,
         followup_open=service.followed_up(placement, today),
         cancel_refusal=lifecycle.cancel_refusal(placement, today),
         cancel_form=cancel_form or CancelForm(formdata=None),
+        # No end date can pass while the start is further ahead than an end may be (review BH 11).
+        end_from=placement.start_date - lifecycle.MAX_END_AHEAD
+        if placement.start_date > today + lifecycle.MAX_END_AHEAD else None,
         logged=sorted(placement.hours, key=lambda h: h.month, reverse=True),
         total=sum((h.hours for h in placement.hours), service.ZERO),
         last_12=service.hours_in_window(placement, today), month_label=month_label,
