@@ -26,6 +26,7 @@ from portal.demo.loader import load_demo
 from portal.extensions import db
 from store.clock import LOCAL
 from store.models import FigureSnapshot
+from tests.api.api_fixtures import bearer, make_token
 from tests.clock import travel
 from tests.imports.files import citizen_row, csv_bytes
 
@@ -102,6 +103,15 @@ def test_lists_csvs_and_recompute_refuse_a_month_before_go_live(app, client, aut
         assert BEFORE in flat(response.get_data(as_text=True)), url
     response = client.post("/maal/genberegn", data={"maaned": "2026-10", "csrf_token": auth.csrf_token("/")})
     assert response.status_code == 400
+    assert kept(app) == []
+
+
+def test_the_api_has_no_figures_before_go_live_either(app, client, installed):
+    _, consultant = installed
+    raw = make_token(app, consultant)
+    assert client.get("/api/v1/figures/?month=2026-10", headers=bearer(raw)).status_code == 422
+    answer = client.get("/api/v1/figures/", headers=bearer(raw))  # the default: the go-live month
+    assert answer.status_code == 200 and answer.json["month"] == "2026-12" and answer.json["partial"] is True
     assert kept(app) == []
 
 
