@@ -69,7 +69,14 @@ class CitizenProfile:
     languages: tuple[str, ...] = ("da",)
     readiness_group: str = "paa_vej"
     case_start: date | None = None
+    # The last day in a company-based placement (virksomhedspraktik or løntilskud): the later of
+    # the portal's own and the one the case system gave (None: none known).
     last_company_placement: date | None = None
+    # The day from which the portal knows every company-based placement of the citizen (the day
+    # the citizen came into Jobbro), when the case system told of none before it; None: the
+    # history is known (the case system's last placement was given). A gap reaching back before
+    # it is worded as registered in Jobbro, not as a fact (review BG 2).
+    placements_known_from: date | None = None
 
     def __post_init__(self) -> None:
         _check_key(self.benefit_group, BENEFIT_GROUPS, "benefit group")

@@ -160,11 +160,16 @@ def policy_flags(
     """
     gap_from = citizen.last_company_placement or citizen.case_start
     gap = _months_between(gap_from, today)
+    # Without a placement known, a case started before the portal knew the citizen's placements
+    # may have had one in the case system: said as what Jobbro registered (review BG 2).
+    unknown_before = (citizen.last_company_placement is None and citizen.placements_known_from is not None
+                      and gap_from is not None and gap_from < citizen.placements_known_from)
     on_benefit = _months_between(citizen.case_start, today)
     readiness = weights.readiness_bonus.get(citizen.readiness_group, 0.0)
     flags = (
         PolicyFlag(
-            "placement_gap", f"{_months(gap_from, today)} uden virksomhedsrettet forløb",
+            "placement_gap", f"{_months(gap_from, today)} uden virksomhedsrettet forløb"
+                             + (" registreret i Jobbro" if unknown_before else ""),
             strength * weights.placement_gap * min(1.0, gap / weights.placement_gap_months),
         ),
         PolicyFlag(

@@ -10,7 +10,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, timezone
 
 import sqlalchemy as sa
 from cachetools import TTLCache
@@ -56,6 +56,9 @@ def is_indexable_opening(opening: Opening) -> bool:
 def citizen_profile(citizen: Citizen, last_company_placement: date | None = None) -> CitizenProfile:
     """The matcher's view of a citizen row (its jobmål and current CV loaded).
 
+    ``last_company_placement`` is the portal's own (:func:`last_company_placements`); the
+    profile holds the later of it and the case system's (:func:`known_last_placement`).
+
     Raises:
         ValueError: the row holds a value matching does not know (see CitizenProfile).
     """
@@ -84,8 +87,30 @@ def _profile(citizen, job_goals: tuple[str, ...], cv_text: str,
         driving_licences=frozenset(citizen.driving_licences or ()),
         languages=language_codes(citizen.languages or "") or ("da",),
         readiness_group=citizen.readiness_group, case_start=citizen.case_start,
-        last_company_placement=last_company_placement,
+        last_company_placement=known_last_placement(citizen, last_company_placement),
+        placements_known_from=placements_known_from(citizen),
     )
+
+
+def known_last_placement(citizen, in_portal: date | None) -> date | None:
+    """The last day in a company-based placement: the later of the portal's own (``in_portal``)
+    and the one the case system gave (``Citizen.prior_company_placement_end``, review BG 2)."""
+    prior = getattr(citizen, "prior_company_placement_end", None)
+    return max((d for d in (in_portal, prior) if d is not None), default=None)
+
+
+def placements_known_from(citizen) -> date | None:
+    """The day from which the portal knows all the citizen's company-based placements: the day
+    the citizen came into Jobbro (in Copenhagen), when the case system told of none before it;
+    None when it did (``prior_company_placement_end`` given) or the day is not known."""
+    if getattr(citizen, "prior_company_placement_end", None) is not None:
+        return None
+    created = getattr(citizen, "created_at", None)
+    if created is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    return created.astimezone(clock.LOCAL).date()
 
 
 def opening_profile(opening: Opening) -> OpeningProfile:
@@ -187,7 +212,7 @@ def citizen_profiles(session: Session, citizens: Sequence[Citizen],
 _PROFILE_COLUMNS = (Citizen.id, Citizen.version, Citizen.name, Citizen.benefit_group,
                     Citizen.hours_available, Citizen.postcode, Citizen.max_commute_km,
                     Citizen.driving_licences, Citizen.languages, Citizen.readiness_group,
-                    Citizen.case_start)
+                    Citizen.case_start, Citizen.prior_company_placement_end, Citizen.created_at)
 
 
 class ProfileCache:
@@ -263,13 +288,13 @@ def matchable_profiles(session: Session, ids: Sequence[int] | None, today: date 
             key = keys.get(cid)
             if key is None:
                 continue  # no CV: not matchable
-            last = placements.get(cid)
+            last = known_last_placement(rows[cid], placements.get(cid))
             if key in known:
                 profile = known[key]
                 if profile.last_company_placement != last:
                     profile = made[key] = dataclasses.replace(profile, last_company_placement=last)
             elif cid in fresh:
-                profile = made[key] = _profile(rows[cid], *fresh[cid], last)
+                profile = made[key] = _profile(rows[cid], *fresh[cid], placements.get(cid))
             else:
                 continue  # no jobmål, or a CV without text
             profiles[cid] = profile

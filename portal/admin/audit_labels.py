@@ -251,6 +251,7 @@ PURPOSE_WORDS = {
     "benefit_group": "ydelsesgruppe", "hours_available": "timer pr. uge", "postcode": "postnummer",
     "max_commute_km": "pendlingsafstand", "driving_licences": "kørekort", "languages": "sprog",
     "readiness_group": "parathed", "case_start": "sagsstart",
+    "prior_company_placement_end": "seneste virksomhedsrettede forløb uden for Jobbro",
     # The notification kinds a ``mail_sent`` names (portal.notifications.service.NOTIFICATION_KINDS).
     "candidate_proposed": "kandidat foreslået", "candidate_shared": "kandidat delt",
     "candidate_ended": "kandidat ikke længere aktuel", "candidate_data": "kandidatens oplysninger",

@@ -80,6 +80,13 @@ TEAM_HELP = (
     "hverken VK eller team, står den ikke på nogen konsulents liste, og svaret (201) siger det i warnings. "
     "Et ukendt team giver 422.")
 
+PRIOR_PLACEMENT_HELP = (
+    "Sidste dag i borgerens seneste virksomhedspraktik eller løntilskud i fagsystemet, fx fra før Jobbro (højst i "
+    "dag), som importens »Seneste virksomhedsrettede forløb (slutdato)«. Fokusmålet og prioriteringen bruger det "
+    "seneste af den og forløbene i Jobbro. Udeladt eller null: behold den gemte (en ny borger: ingen kendt); den "
+    "fjernes kun på borgerens side i portalen.")
+
+
 class CitizenIn(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(max=120))
     benefit_group = ma.fields.String(required=True, validate=ma.validate.OneOf(list(BENEFIT_GROUPS)))
@@ -105,6 +112,7 @@ class CitizenIn(ma.Schema):
     email = ma.fields.String(validate=ma.validate.Length(max=254),
                              metadata={"description": "Udeladt: behold den gemte; \"\" fjerner den."})
     max_commute_km = ma.fields.Float(allow_nan=False, metadata={"description": "Udeladt: behold den gemte."})
+    prior_company_placement_end = ma.fields.Date(allow_none=True, metadata={"description": PRIOR_PLACEMENT_HELP})
     team = TeamRef(load_default=None, allow_none=True, metadata={
         "type": ["string", "integer"], "description": TEAM_HELP})
 
@@ -150,6 +158,9 @@ class CitizenOut(ma.Schema):
     phone = ma.fields.String()
     email = ma.fields.String()
     max_commute_km = ma.fields.Float()
+    prior_company_placement_end = ma.fields.Date(allow_none=True, metadata={"description": (
+        "Sidste dag i det seneste virksomhedsrettede forløb, fagsystemet kender (null: intet kendt). Kan sendes "
+        "tilbage i PUT.")})
     job_goals = ma.fields.Function(lambda c: [g.title for g in c.job_goals],
                                    metadata={"type": "array", "items": {"type": "string"}})
     has_cv = ma.fields.Function(lambda c: c.current_cv is not None, metadata={"type": "boolean"})
@@ -400,8 +411,9 @@ def get_citizen(external_id: str):
 def upsert_citizen(args, body, external_id: str):
     """Opret eller opdatér borgeren med dette eksterne id (profilens krævede felter og alle jobmål sendes).
 
-    De valgfri felter (driving_licences, phone, email, max_commute_km, vk/vk_id), der udelades,
-    beholder deres gemte værdi (en ny borger får ingen kørekort, telefon eller e-mail og 25 km);
+    De valgfri felter (driving_licences, phone, email, max_commute_km, prior_company_placement_end, vk/vk_id),
+    der udelades, beholder deres gemte værdi (en ny borger får ingen kørekort, telefon eller e-mail, 25 km og
+    intet tidligere forløb);
     driving_licences: [] fjerner kørekortene, phone og email: "" fjerner dem. Samme data to gange
     ændrer intet (result: unchanged). If-Match er valgfri: uden den overskrives borgeren uden versionskontrol; med borgerens ETag giver en ændring i portalen siden hentningen 412.
     Et svar fra GET kan sendes tilbage som det er: felterne, som kun kan læses (id, restricted,

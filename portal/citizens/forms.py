@@ -195,6 +195,19 @@ def not_future(_form, field) -> None:
         raise ValidationError("Sagsstart skal ligge mellem 1990 og i dag.")
 
 
+def placement_end_in_range(_form, field) -> None:
+    """A placement's last day that has passed: between 1990 and today."""
+    if field.data and not date(1990, 1, 1) <= field.data <= clock.today():
+        raise ValidationError(PRIOR_PLACEMENT_RANGE_MESSAGE)
+
+
+PRIOR_PLACEMENT_LABEL = "Seneste virksomhedsrettede forløb uden for Jobbro (slutdato)"
+PRIOR_PLACEMENT_RANGE_MESSAGE = "Slutdatoen for det seneste virksomhedsrettede forløb skal ligge mellem 1990 og i dag."
+PRIOR_PLACEMENT_HINT = ("Sidste dag i borgerens seneste virksomhedspraktik eller løntilskud ifølge fagsystemet, fx "
+                        "fra før Jobbro blev taget i brug. Tom: intet kendt. Forløb oprettet i Jobbro tæller af sig "
+                        "selv; fokusmålet og prioriteringen bruger det seneste af de to.")
+
+
 # The list's restricted-processing filter (GDPR art. 18): all, only restricted, or none of them.
 RESTRICTED_CHOICES = {"": "Alle", "ja": "Kun med begrænset behandling", "nej": "Uden begrænset behandling"}
 
@@ -284,6 +297,9 @@ class ProfileForm(DanishForm):
     readiness_group = ChoiceField("Parathedsgruppe", choices=choices(READINESS_GROUPS),
                                   validators=[DataRequired("Vælg parathedsgruppe.")])
     case_start = DanishDateField("Sagsstart", validators=[Required(DATE_MISSING), not_future])
+    # The case system's last virksomhedspraktik or løntilskud (review BG 2); None: none known.
+    prior_company_placement_end = DanishDateField(PRIOR_PLACEMENT_LABEL, description=PRIOR_PLACEMENT_HINT,
+                                                  validators=[Optional(), placement_end_in_range])
     known_postcodes = POSTCODES  # the input's suggestions (the template's datalist)
 
     def __init__(self, *args, **kwargs) -> None:

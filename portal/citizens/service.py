@@ -27,7 +27,8 @@ from .uploads import AcceptedCv
 from . import rectification
 
 PROFILE_FIELDS = ("name", "phone", "email", "benefit_group", "hours_available", "postcode",
-                  "max_commute_km", "driving_licences", "languages", "readiness_group", "case_start")
+                  "max_commute_km", "driving_licences", "languages", "readiness_group", "case_start",
+                  "prior_company_placement_end")
 
 
 class CitizenChangeError(ValueError):
@@ -70,6 +71,9 @@ class ProfileData:
     languages: str
     readiness_group: str
     case_start: object
+    # The case system's last company-based placement's end (None: none known; the import and the
+    # API give None for »keep the stored one«, portal.imports.service.OPTIONAL_PROFILE_FIELDS).
+    prior_company_placement_end: object = None
 
 
 def ensure_editable(citizen: Citizen) -> None:
@@ -330,8 +334,8 @@ def create_citizen(data: ProfileData, *, external_id: str, vk: User | None,
         hours_available=data.hours_available, postcode=data.postcode.strip(),
         max_commute_km=data.max_commute_km, driving_licences=list(data.driving_licences or ()),
         languages=normalise_languages(data.languages), readiness_group=data.readiness_group,
-        case_start=data.case_start, vk_id=vk.id if vk else None,
-        team_id=vk.team_id if vk else getattr(creator, "team_id", None),
+        case_start=data.case_start, prior_company_placement_end=data.prior_company_placement_end,
+        vk_id=vk.id if vk else None, team_id=vk.team_id if vk else getattr(creator, "team_id", None),
         limitation_flags=[], limitations_text="")
     db.session.add(citizen)
     db.session.flush()  # the outbox row and the audit event need the id

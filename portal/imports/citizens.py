@@ -52,13 +52,21 @@ COLUMNS: tuple[Column, ...] = (
            help="Tom: ingen e-mail. Uden kolonnen: behold nuværende."),
     Column("max_commute_km", "Længste transport (km)", ("højeste transport km", "transport km", "max transport", "transport"),
            required=False, help="0-200 km. Tom: 25 km for nye borgere; en borger, der findes, beholder sin."),
+    Column("prior_company_placement_end", "Seneste virksomhedsrettede forløb (slutdato)",
+           ("seneste virksomhedsrettede forløb", "seneste virksomhedspraktik eller løntilskud",
+            "seneste praktik eller løntilskud", "seneste virksomhedsrettet forløb"), required=False,
+           help="Sidste dag i borgerens seneste virksomhedspraktik eller løntilskud i fagsystemet, fx fra før "
+                "Jobbro, som datoerne i Sagsstart (højst i dag). Bruges i fokusmålet og prioriteringen; forløb i "
+                "Jobbro tæller af sig selv. Tom eller uden kolonnen: en borger, der findes, beholder sin dato."),
 )
 LABELS = {c.key: c.label for c in COLUMNS}
+DATE_COLUMNS = ("case_start", "prior_company_placement_end")
 # ProfileForm field -> column key (the same name except hours/readiness).
 _FORM_FIELDS = {"name": "name", "phone": "phone", "email": "email", "benefit_group": "benefit_group",
                 "hours_available": "hours_available", "postcode": "postcode",
                 "max_commute_km": "max_commute_km", "driving_licences": "driving_licences",
-                "languages": "languages", "readiness_group": "readiness_group", "case_start": "case_start"}
+                "languages": "languages", "readiness_group": "readiness_group", "case_start": "case_start",
+                "prior_company_placement_end": "prior_company_placement_end"}
 
 
 class RowError(ValueError):
@@ -102,7 +110,7 @@ def validate_citizen(values: Mapping[str, object], consultants: Mapping[str, int
             continue
         raw = values[column.key]
         try:
-            if column.key == "case_start":
+            if column.key in DATE_COLUMNS:
                 text[column.key] = cell_date(raw)
             elif isinstance(raw, (list, tuple)):
                 text[column.key] = "; ".join(cell_text(item) for item in raw)
@@ -133,6 +141,8 @@ def validate_citizen(values: Mapping[str, object], consultants: Mapping[str, int
         driving_licences=(list(form.driving_licences.data or ()) if "driving_licences" in text else None),
         languages=form.languages.data,
         readiness_group=form.readiness_group.data, case_start=form.case_start.data,
+        # None (an empty cell, or no column) keeps the stored date (OPTIONAL_PROFILE_FIELDS).
+        prior_company_placement_end=form.prior_company_placement_end.data,
     )
     return CitizenRecord(external_id=external_id, profile=profile, job_goals=tuple(goals), vk_id=vk_id)
 

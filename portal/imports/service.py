@@ -251,9 +251,12 @@ def _flush_or_forget(session: Session, cv_folder: str | None, stored: tuple[str,
 
 
 # Optional columns a file may leave out; None in the record keeps the stored value.
-OPTIONAL_PROFILE_FIELDS = ("phone", "email", "max_commute_km", "driving_licences")
+# The case system's last placement is kept by an empty cell too: a case system that knows of none
+# does not undo the date a consultant typed (review BG 2); the citizen's page clears it.
+OPTIONAL_PROFILE_FIELDS = ("phone", "email", "max_commute_km", "driving_licences", "prior_company_placement_end")
 # What a new citizen gets for a column the file left out.
-NEW_CITIZEN_DEFAULTS = {"phone": "", "email": "", "max_commute_km": 25.0, "driving_licences": []}
+NEW_CITIZEN_DEFAULTS = {"phone": "", "email": "", "max_commute_km": 25.0, "driving_licences": [],
+                        "prior_company_placement_end": None}
 
 
 def _keep_unsent(profile: citizen_service.ProfileData, citizen: Citizen | None):
@@ -272,7 +275,8 @@ def _create_citizen(session: Session, record: CitizenRecord, actor: User | None,
         hours_available=profile.hours_available, postcode=profile.postcode.strip(),
         max_commute_km=profile.max_commute_km, driving_licences=list(profile.driving_licences),
         languages=citizen_service.normalise_languages(profile.languages),
-        readiness_group=profile.readiness_group, case_start=profile.case_start, vk_id=record.vk_id,
+        readiness_group=profile.readiness_group, case_start=profile.case_start,
+        prior_company_placement_end=profile.prior_company_placement_end, vk_id=record.vk_id,
         team_id=_team_of(session, record.vk_id) if record.vk_id else _team_without_vk(team_id, actor),
         limitation_flags=[], limitations_text="",
     )

@@ -100,6 +100,13 @@ class Citizen(db.Model):
     adviser_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
     team_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("team.id"), index=True)
     case_start: Mapped[date]
+    # The last day of the citizen's last company-based placement (virksomhedspraktik or
+    # løntilskud) known to the case system, e.g. from before the citizen came into Jobbro (0039;
+    # the import's »Seneste virksomhedsrettede forløb (slutdato)«, the API, the profile form).
+    # None: none known outside Jobbro. The placements made in Jobbro count by themselves; the
+    # ranking's gap and the focus goal read the later of the two (store.profiles,
+    # portal.dashboard.facts).
+    prior_company_placement_end: Mapped[Optional[date]]
     case_closed: Mapped[Optional[date]]
     # Why the case was closed (a key of CASE_CLOSE_REASONS); None while open, and for a case
     # closed before 0024 without a "case_closed" audit event naming it.

@@ -277,3 +277,24 @@ def test_the_score_is_its_parts():
         assert parts.languages == 0.0 and 0 < parts.hours <= weights.hours_fit  # no one speaks English
     far = next(m for m in ranked([Candidate(people[1], opening(), 0.5, "x")]).matches)
     assert far.explanation.score_parts.distance < weights.distance  # 7000 is ~30 km from 8722
+
+
+def test_a_gap_before_jobbro_knew_the_citizen_is_said_as_registered_in_jobbro():
+    """Review BG 2: an imported citizen whose case started before Jobbro, with no placement known,
+    read »14 mdr. uden virksomhedsrettet forløb« as a fact. Said as what Jobbro registered, with
+    the same priority; a placement known (in the portal or from the case system), or a case
+    started once Jobbro knew the citizen, keeps the plain words."""
+    from matching.ranking import policy_flags
+
+    def gap(**kw):
+        flags = {f.name: f for f in policy_flags(citizen("c", **kw), RankingWeights(), TODAY)}
+        return flags["placement_gap"].label, flags["placement_gap"].contribution
+
+    unknown = gap(case_start=date(2025, 9, 1), last_company_placement=None, placements_known_from=date(2026, 11, 1))
+    assert unknown[0] == "14 mdr. uden virksomhedsrettet forløb registreret i Jobbro"
+    known = gap(case_start=date(2025, 9, 1), last_company_placement=None, placements_known_from=None)
+    assert known == ("14 mdr. uden virksomhedsrettet forløb", unknown[1])
+    assert gap(case_start=date(2025, 9, 1), last_company_placement=date(2025, 10, 1),
+               placements_known_from=date(2026, 11, 1))[0] == "13 mdr. uden virksomhedsrettet forløb"
+    assert gap(case_start=date(2026, 11, 1), last_company_placement=None,
+               placements_known_from=date(2026, 11, 1))[0] == "0 mdr. uden virksomhedsrettet forløb"

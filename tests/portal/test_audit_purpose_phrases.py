@@ -274,7 +274,7 @@ def test_profile_fields_and_mail_kinds_read_in_danish():
     assert purpose_label("citizen_profile_updated", "phone,email") == "telefon, e-mail"
     assert purpose_label("citizen_profile_updated", ",".join(PROFILE_FIELDS)) == (
         "navn, telefon, e-mail, ydelsesgruppe, timer pr. uge, postnummer, pendlingsafstand, kørekort, sprog, "
-        "parathed, sagsstart")
+        "parathed, sagsstart, seneste virksomhedsrettede forløb uden for Jobbro")
     assert purpose_label("mail_sent", "mail:3 kind:candidate_data user:46") == (
         "mail 3 slags kandidatens oplysninger bruger 46")
     for kind in NOTIFICATION_KINDS:
