@@ -9,8 +9,9 @@ the other person changed take the saved value; fields this user changed keep wha
 refused form comes back with the merge and the saved version's number and fingerprint: saving
 again writes the user's changes on top of the other's, and nothing of theirs is lost unless
 the user changed the same field. Used by the opening form (:mod:`portal.openings.conflict`),
-the citizen's profile, skånehensyn and caseworkers (:mod:`portal.citizens.conflicts`) and the
-success stories.
+the citizen's profile, skånehensyn and caseworkers (:mod:`portal.citizens.conflicts`), the
+success stories, and the administrator's company and user edits (:mod:`portal.admin.service`;
+these two records have no version column, as the stories: :func:`lost`).
 """
 from __future__ import annotations
 
@@ -72,6 +73,21 @@ def merge(saved, posted: Mapping[str, object], base_text: str | None, fields: Se
     mine = {n for n in fields if fingerprint(posted[n]) != base[n]}
     take = {n: getattr(saved, n) for n in theirs if n not in mine}
     return Merge(theirs, [n for n in theirs if n in mine], take)
+
+
+def lost(saved, posted: Mapping[str, object], base_text: str | None, fields: Sequence[str]) -> Merge | None:
+    """For a record without a version column (the form carries only ``base``): what saving
+    ``posted`` would change back of someone else's save since the form was loaded, as a
+    :class:`Merge` of those fields only; None when nothing would be lost, or without a usable
+    base (a form from before it existed: the save goes ahead). A field saved meanwhile as this
+    form sends it (the same change, or this user's own earlier save sent again) loses nothing.
+    The caller reads ``saved`` locked and fresh first, so of two saves at once the second sees
+    the first."""
+    if _base(base_text, fields) is None:
+        return None
+    found = merge(saved, posted, base_text, fields)
+    gone = [name for name in found.theirs if fingerprint(getattr(saved, name)) != fingerprint(posted[name])]
+    return Merge(gone, [name for name in found.both if name in gone], found.take) if gone else None
 
 
 def shown_value(value, labels: Mapping[str, str] | None = None) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..config import HOTLINE_PHONE_PATTERN
@@ -81,6 +81,9 @@ class EditUserForm(DanishForm):
                         render_kw={"autocomplete": "off", "inputmode": "tel", "maxlength": 40})
     role = SelectField("Rolle", choices=choices({key: PERSON_ROLES[key] for key in ("consultant", "admin")}),
                        validators=[Optional()])  # not sent: unchanged (service.role_problem has the rules)
+    # Each field's fingerprint as the form was loaded (service.user_fingerprints): after someone
+    # else's save, tells their changes from this user's (review BH 6).
+    base = HiddenField()
 
 
 class UserForm(EditUserForm):
@@ -119,6 +122,9 @@ class CompanyForm(DanishForm):
     # Choices are the active consultants, set per request (service.consultant_choices); 0 = none.
     consultant_id = SelectField("Virksomhedskonsulent (VK)", coerce=int, validators=[Optional()],
                                 invalid_value_message=VK_CHOICE, invalid_choice_message=VK_CHOICE)
+    # Each field's fingerprint as the form was loaded (service.company_fingerprints): after
+    # someone else's save, tells their changes from this user's (review BH 6).
+    base = HiddenField()
     submit = SubmitField("Gem virksomhed")
 
 

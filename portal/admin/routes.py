@@ -4,8 +4,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
-from .. import audit, mail, name_order
+from .. import audit, mail, merge, name_order
 from ..access import admin_required
 from ..auth import mails
 from ..auth.sessions import confirm_first
@@ -36,20 +37,26 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
 def new_user():
-    """Create a user without a password and mail the one-time link to set one.
+    """Create a user without a password and mail the one-time link to set one. ``?virksomhed=<id>``
+    (the company's page) presets the role »Virksomhed« and that company.
 
     Needs a fresh login (a stale one is sent to confirm the password and back here). The
     confirmation page says whether the mail went out; it shows the link itself only when
     no mail server is configured or sending failed, so the administrator can pass it on
     (the account has no password yet, so nothing is taken over).
     """
-    if stale := confirm_first("før du opretter en bruger", url_for("admin.new_user")):
+    if stale := confirm_first("før du opretter en bruger",
+                              url_for("admin.new_user", virksomhed=request.args.get("virksomhed", type=int))):
         return stale
     form = UserForm()
     companies = db.session.execute(sa.select(Company.id, Company.name).order_by(*name_order.order_by(Company.name, Company.id))).all()
     teams = db.session.execute(sa.select(Team.id, Team.name).order_by(*name_order.order_by(Team.name, Team.id))).all()
     form.company_id.choices = choices([(0, "–"), *companies])
     form.team_id.choices = choices([(0, "–"), *teams])
+    preset = request.args.get("virksomhed", type=int)
+    if request.method == "GET" and not form.typed_restored and preset in {cid for cid, _ in companies}:
+        # »Opret bruger til virksomheden« on the company's page (review BG 4)
+        form.role.data, form.company_id.data = "company", preset
     valid = form.validate_on_submit()
     if not valid and _posted_with_csrf(form):
         # The account rules too, so that every problem shows in this round, not the next.
@@ -96,7 +103,11 @@ def edit_user(user_id: int):
                                       role=None if user.role == "company" else form.role.data,
                                       **{"company_id" if user.role == "company" else "team_id": organisation})
         try:
-            done = service.update_user(user, changes, current_user, current_app.config["PASSWORD_RESET_HOURS"])
+            done = service.update_user(user, changes, current_user, current_app.config["PASSWORD_RESET_HOURS"],
+                                       form.base.data)
+        except service.StaleEdit as stale:
+            db.session.rollback()
+            return _stale_user(form, user, stale.found)
         except service.AccountRuleError as refusal:
             db.session.rollback()
             attach_error(form, refusal)
@@ -184,7 +195,37 @@ def _edit_form(user: User) -> EditUserForm:
     field.choices = choices([(0, "–"), *db.session.execute(sa.select(model.id, model.name).order_by(*name_order.order_by(model.name, model.id))).all()])
     if request.method == "GET" and not form.typed_restored:  # what was typed before a password step wins
         field.data = current or 0
+        form.base.data = service.user_fingerprints(user)
     return form
+
+
+def _stale_user(form: EditUserForm, user: User, found: merge.Merge):
+    """Someone saved the user while this form was open (``found``, :func:`portal.merge.lost`):
+    nothing is saved. The form comes back with this user's changes on top of the other
+    person's, the fields the other person changed named with their values, and the saved
+    fingerprints as its ``base``, so saving again keeps both (review BH 6).
+
+    :return: the page with status 409.
+    """
+    def shown(name: str) -> str:
+        value = getattr(user, name)
+        if name in ("company_id", "team_id"):
+            model = Company if name == "company_id" else Team
+            value = db.session.get(model, value).name if value else "ingen"
+        return merge.shown_value(value, vocab.ROLES if name == "role" else None)
+
+    def label(name: str) -> str:
+        return form[name].label.text if name in form else name
+
+    for name, value in found.take.items():
+        if name in form:
+            form[name].data = value or 0 if name in ("company_id", "team_id") else value
+    form.base.data = service.user_fingerprints(user)
+    theirs = [f"{label(n)} ({shown(n)})" for n in found.theirs if n not in found.both]
+    both = [f"{label(n)} (den anden: {shown(n)})" for n in found.both]
+    form.form_errors.append(merge.conflict_message("Brugeren", theirs, both))
+    return render_template("admin/user_edit.html", form=form, edit_user=user,
+                           freed=service.has_freed_email(user)), 409
 
 
 @bp.route("/users/<int:user_id>/telefon", methods=["GET", "POST"])
@@ -262,6 +303,12 @@ def companies():
 @admin_required
 def edit_company(company_id: int | None):
     """Create or edit a company, including the Code of Care partner flag and its VK (audited).
+    The page of a saved company lists its users and leads to »Opret bruger til virksomheden«
+    (review BG 4); a new company's flash does too.
+
+    A form loaded before someone else's save that this one would change back is refused (409):
+    the form comes back with this user's changes on top of the other person's, naming theirs
+    (review BH 6). The same CVR saved meanwhile is an error at the CVR (review BH 7).
 
     :raise 404: if ``company_id`` does not exist.
     """
@@ -270,12 +317,59 @@ def edit_company(company_id: int | None):
     form.consultant_id.choices = service.consultant_choices(company.consultant_id)
     if not form.is_submitted():
         form.consultant_id.data = company.consultant_id or 0
+        form.base.data = service.company_fingerprints(company) if company_id else ""
     if form.validate_on_submit():
+        new = company.id is None
         try:
-            service.save_company(company, {name: form[name].data for name in service.COMPANY_FIELDS})
+            service.save_company(company, {name: form[name].data for name in service.COMPANY_FIELDS},
+                                 form.base.data)
+        except service.StaleEdit as stale:
+            db.session.rollback()
+            return _stale_company(form, company, stale.found)
         except service.AccountRuleError as refusal:
+            db.session.rollback()
             getattr(form, refusal.field).errors.append(str(refusal))
         else:
-            flash(f"{company.name} er gemt.", "success")
+            if new:
+                flash(Markup('{} er gemt. Giv virksomheden en bruger, så den kan slå opslag op: '
+                             '<a href="{}" data-testid="new-company-user-link">Opret bruger til virksomheden</a>.')
+                      .format(company.name, url_for("admin.new_user", virksomhed=company.id)), "success")
+            else:
+                flash(f"{company.name} er gemt.", "success")
             return redirect(url_for("admin.companies"))
-    return render_template("admin/company_form.html", form=form, company=company)
+    return _company_page(form, company)
+
+
+def _company_page(form: CompanyForm, company: Company) -> str:
+    return render_template("admin/company_form.html", form=form, company=company,
+                           people=service.company_users(company.id) if company.id else [])
+
+
+_SHOWN_COMPANY = {"code_of_care": lambda value: "ja" if value else "nej"}
+
+
+def _stale_company(form: CompanyForm, company: Company, found: merge.Merge):
+    """Someone saved the company while this form was open (``found``, :func:`portal.merge.lost`):
+    nothing is saved. The form comes back with this user's changes on top of the other
+    person's, the fields the other person changed named with their values, and the saved
+    fingerprints as its ``base``, so saving again keeps both; a field both changed keeps this
+    user's value.
+
+    :return: the page with status 409.
+    """
+    labels = {name: form[name].label.text for name in found.theirs}
+    posted = {name: form[name].data for name in service.COMPANY_FIELDS}
+    again = CompanyForm(formdata=None, data={**posted, **found.take, "base": service.company_fingerprints(company)})
+    again.consultant_id.choices = service.consultant_choices(company.consultant_id)
+    again.consultant_id.data = again.consultant_id.data or 0
+
+    def shown(name: str) -> str:
+        value = getattr(company, name)
+        if name == "consultant_id":
+            return merge.shown_value(company.consultant.name if company.consultant else service.NO_CONSULTANT)
+        return merge.shown_value(_SHOWN_COMPANY[name](value) if name in _SHOWN_COMPANY else value)
+
+    theirs = [f"{labels[n]} ({shown(n)})" for n in found.theirs if n not in found.both]
+    both = [f"{labels[n]} (den anden: {shown(n)})" for n in found.both]
+    again.form_errors.append(merge.conflict_message("Virksomheden", theirs, both))
+    return _company_page(again, company), 409

@@ -12,7 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, joinedload
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, name_order
+from .. import audit, merge, name_order
 from ..auth.sessions import end_all_sessions
 from ..auth.tokens import clear_token, issue_set_password_token
 from ..extensions import db
@@ -26,6 +26,35 @@ from store.outbox import record_change
 
 class AccountRuleError(RuleError):
     """A change the account rules refuse (Danish ``message``; ``field`` or None for the page)."""
+
+
+class StaleEdit(Exception):
+    """Someone saved the company or user after the edit form was loaded, and this save would
+    change back what they saved (review BH 6). Nothing is written (the caller rolls back).
+
+    ``found`` (:class:`portal.merge.Merge`): the fields the other person changed to something
+    else than this form sends (``theirs``), those this user changed too (``both``), and the
+    saved values of the fields only the other person changed (``take``).
+    """
+
+    def __init__(self, found: merge.Merge) -> None:
+        super().__init__("changed meanwhile")
+        self.found = found
+
+
+def _reread_locked(record) -> None:
+    """Take ``record``'s row lock (PostgreSQL) or the write lock (SQLite) until the commit, and
+    read it again: a no-op write, as SQLite ignores SELECT ... FOR UPDATE (as a story's save)."""
+    table = type(record).__table__
+    db.session.execute(sa.update(table).where(table.c.id == record.id).values(id=table.c.id))
+    db.session.refresh(record)
+
+
+def _refuse_lost(record, posted: dict, base: str | None, fields: tuple[str, ...]) -> None:
+    """Raise :class:`StaleEdit` when saving ``posted`` over ``record`` (read locked and fresh)
+    would change back someone else's save since the form's ``base`` (:func:`portal.merge.lost`)."""
+    if (found := merge.lost(record, posted, base, fields)) is not None:
+        raise StaleEdit(found)
 
 
 @dataclass(frozen=True)
@@ -42,6 +71,12 @@ class NewUser:
 
 COMPANY_FIELDS = ("name", "cvr", "address", "postcode", "code_of_care", "standing_seats", "consultant_id")
 NO_CONSULTANT = "Ingen VK endnu"
+CVR_TAKEN = "Der findes allerede en virksomhed med det CVR-nummer."
+
+
+def company_fingerprints(company: Company) -> str:
+    """The company form's hidden ``base``: :data:`COMPANY_FIELDS` as loaded (:mod:`portal.merge`)."""
+    return merge.fingerprints(company, COMPANY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -283,7 +318,25 @@ def _demote_admin(user: User, role: str) -> bool:
     return result.rowcount == 1
 
 
-def update_user(user: User, changes: UserChanges, acting: User, link_hours: float = 72) -> UserUpdate:
+USER_FIELDS = ("name", "email", "phone", "company_id", "team_id", "role")  # what the edit form changes
+
+
+def user_fingerprints(user: User) -> str:
+    """The user edit form's hidden ``base``: :data:`USER_FIELDS` as loaded (:mod:`portal.merge`)."""
+    return merge.fingerprints(user, USER_FIELDS)
+
+
+def _user_values(user: User, changes: UserChanges) -> dict[str, object]:
+    """``changes`` as :func:`update_user` stores them (the fields a role does not edit as they are)."""
+    is_company = user.role == "company"
+    return {"name": changes.name.strip(), "email": changes.email.strip().casefold(), "phone": changes.phone,
+            "company_id": changes.company_id if is_company else user.company_id,
+            "team_id": user.team_id if is_company else changes.team_id or None,
+            "role": changes.role or user.role}
+
+
+def update_user(user: User, changes: UserChanges, acting: User, link_hours: float = 72,
+                base: str | None = None) -> UserUpdate:
     """Apply ``changes`` to ``user``; audited (field names only; a role change also old->new
     role) and committed.
 
@@ -294,23 +347,28 @@ def update_user(user: User, changes: UserChanges, acting: User, link_hours: floa
     which may be a typo that reaches someone else (review AN 1). An active user who has no
     password yet gets a fresh link instead (``token``; the caller mails it to the new address).
 
+    ``base``: the edit form's :func:`user_fingerprints` as loaded; the user is read again
+    locked first, so of two saves at once the second sees the first (no usable ``base``: the
+    save goes ahead).
+
     Raises:
+        StaleEdit: someone saved the user since ``base``, and this save would change back what
+            they saved (nothing written; review BH 6).
         AccountRuleError: the e-mail belongs to another user (``email``), a company user has no
             company (``company_id``), or the role change is refused (``role``, :func:`role_problem`);
             every broken rule at once.
     """
+    if user.role == "admin":
+        _locked_active_admins()  # PostgreSQL: in id order before this row, as role_problem takes them
+    _reread_locked(user)
+    values = _user_values(user, changes)
+    _refuse_lost(user, values, base, USER_FIELDS)
     problems = account_problems(changes.email, user.role, changes.company_id, user_id=user.id)
     if (refused := role_problem(user, changes.role, acting)) is not None:
         problems.append(refused)
     raise_all(problems)
     if user.role == "admin" and changes.role not in (None, "admin") and not _demote_admin(user, changes.role):
         raise _keeps_role(user)  # the last active one since role_problem counted: nothing written
-    email = changes.email.strip().casefold()
-    is_company = user.role == "company"
-    values = {"name": changes.name.strip(), "email": email, "phone": changes.phone,
-              "company_id": changes.company_id if is_company else user.company_id,
-              "team_id": user.team_id if is_company else changes.team_id or None,
-              "role": changes.role or user.role}
     changed = [name for name, value in values.items() if getattr(user, name) != value]
     old_role = user.role
     for name in changed:
@@ -379,6 +437,12 @@ def company_list(partners_only: bool = False, without_vk: bool = False,
     return list(db.session.scalars(query)), missing
 
 
+def company_users(company_id: int) -> list[User]:
+    """The users of company ``company_id`` by name, active or not (its page lists them)."""
+    return list(db.session.scalars(sa.select(User).where(User.company_id == company_id, User.role == "company")
+                                   .order_by(*name_order.order_by(User.name, User.id))))
+
+
 def consultant_choices(current_id: int | None) -> list[SelectChoice]:
     """The company form's VK options: none, then the active consultants grouped by team.
 
@@ -394,21 +458,29 @@ def consultant_choices(current_id: int | None) -> list[SelectChoice]:
               for uid, name, active, team in rows)]
 
 
-def save_company(company: Company, values: dict) -> Company:
+def save_company(company: Company, values: dict, base: str | None = None) -> Company:
     """Create or update ``company`` from ``values`` (the keys in :data:`COMPANY_FIELDS`); committed.
 
     ``consultant_id`` 0 or None is "no VK". Audited with the names of the changed fields; a
-    change of VK also names the old and new VK's user ids.
+    change of VK also names the old and new VK's user ids. ``base``: the edit form's
+    :func:`company_fingerprints` as loaded; the company is read again locked first, so of two
+    saves at once the second sees the first (no usable ``base``: the save goes ahead).
 
     Raises:
-        AccountRuleError: another company has the CVR number (``cvr``), or the chosen VK is
-            not an active consultant (``consultant_id``; keeping a VK who has left is allowed).
+        StaleEdit: someone saved the company since ``base``, and this save would change back
+            what they saved (nothing written; review BH 6).
+        AccountRuleError: another company has the CVR number (``cvr``; also when it was saved
+            meanwhile, review BH 7: rolled back), or the chosen VK is not an active consultant
+            (``consultant_id``; keeping a VK who has left is allowed).
     """
+    values = {**values, "consultant_id": values.get("consultant_id") or None}
+    if company.id is not None:
+        _reread_locked(company)
+        _refuse_lost(company, values, base, COMPANY_FIELDS)
     clash = db.session.scalar(sa.select(Company.id).where(Company.cvr == values["cvr"],
                                                            Company.id != (company.id or 0)))
     if clash:
-        raise AccountRuleError("Der findes allerede en virksomhed med det CVR-nummer.", "cvr")
-    values = {**values, "consultant_id": values.get("consultant_id") or None}
+        raise AccountRuleError(CVR_TAKEN, "cvr")
     old_vk = company.consultant_id
     if values["consultant_id"] not in (None, old_vk):
         vk = db.session.get(User, values["consultant_id"])
@@ -417,10 +489,15 @@ def save_company(company: Company, values: dict) -> Company:
     changed = [name for name in COMPANY_FIELDS if getattr(company, name) != values[name]]
     for name in COMPANY_FIELDS:
         setattr(company, name, values[name])
-    db.session.add(company)
-    vk_change = f" vk:{old_vk or '-'}->{values['consultant_id'] or '-'}" if "consultant_id" in changed else ""
-    audit.record("company_saved", purpose=f"company:{company.cvr} changed:{','.join(changed) or '-'}{vk_change}")
-    db.session.commit()
+    try:
+        db.session.add(company)
+        db.session.flush()  # the CVR's unique constraint speaks here, not at a query's autoflush
+        vk_change = f" vk:{old_vk or '-'}->{values['consultant_id'] or '-'}" if "consultant_id" in changed else ""
+        audit.record("company_saved", purpose=f"company:{company.cvr} changed:{','.join(changed) or '-'}{vk_change}")
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same CVR saved meanwhile (two admins, a double submit)
+        db.session.rollback()
+        raise AccountRuleError(CVR_TAKEN, "cvr") from None
     return company
 
 
