@@ -155,7 +155,10 @@ def for_admin(user: User, today) -> dict:
                count(OutboxEvent, OutboxEvent.status == "failed", not_superseded())]
     setup = [count(Team), count(User, User.role == "consultant", User.active),
              count(Company, lacks_active_vk()),
-             count(IndexerState, IndexerState.key.in_(("last_run", "last_rebuild")))]
+             count(IndexerState, IndexerState.key.in_(("last_run", "last_rebuild"))),
+             # the checklist's: companies never given a VK, and those no active user can log in for
+             count(Company, Company.consultant_id.is_(None)),
+             count(Company, ~sa.exists().where(User.company_id == Company.id, User.role == "company", User.active))]
     # What deactivated users still hold, as the users page lists it per user (admin.service.holdings).
     inactive = sa.select(User.id).where(User.active.is_(False))
     kinds = held_kinds()
@@ -170,7 +173,7 @@ def for_admin(user: User, today) -> dict:
     found = db.session.execute(sa.select(*(expr for _, expr, _ in figures), *backlog, *mails, *setup,
                                          *orphans, *held)).one()
     (*values, pending, failed, mails_retrying, mails_given_up, mails_only_logged, teams, consultants, without_vk,
-     runs, citizens_without_vk, citizens_without_vk_or_team) = found[:-len(held)]
+     runs, never_vk, without_user, citizens_without_vk, citizens_without_vk_or_team) = found[:-len(held)]
     held_counts = tuple(found[-len(held):])
     shown = [(label, value, link) for (label, _, link), value in zip(figures, values)]
     if without_vk:  # a gap of a portal in use: its own line, not the new portal's checklist
@@ -200,8 +203,8 @@ def for_admin(user: User, today) -> dict:
         "mail_configured": mail_queue.mail_configured(current_app.config),
         "scheduled_jobs": job_runs.overview(),  # the cron commands' last runs (review AN 13)
         "getting_started": getting_started(
-            teams=teams, consultants=consultants, companies=companies, without_vk=without_vk,
-            citizens=citizens, indexed=bool(runs)),
+            teams=teams, consultants=consultants, companies=companies, never_vk=never_vk,
+            without_user=without_user, citizens=citizens, indexed=bool(runs)),
     }
 
 
@@ -221,23 +224,45 @@ class InactiveHoldings:
     restricted_advised: int
 
 
-def getting_started(*, teams: int, consultants: int, companies: int, without_vk: int, citizens: int,
-                    indexed: bool) -> list[tuple[str, bool, str]]:
-    """The "Kom i gang" checklist for a new portal: (what to do, done, where it is done).
+@dataclass(frozen=True)
+class Step:
+    """A step of the "Kom i gang" checklist not done yet: what to do, where it is done, and
+    how, when the page it leads to does not say (``how``, may be empty)."""
 
-    Empty once every step is done, and once the portal is in use (citizens imported and the
-    indexer has run at least once): a gap after that (a company whose VK left, a change
-    waiting for the indexer or failed) is its own line on the start page (the figures, the
-    "Matchingindeks" paragraph), never "før konsulenterne kan matche" again (review L 6).
+    label: str
+    link: str
+    how: str = ""
+
+
+def getting_started(*, teams: int, consultants: int, companies: int, never_vk: int, without_user: int,
+                    citizens: int, indexed: bool) -> list[Step]:
+    """The "Kom i gang" checklist: the steps not done yet, each linked to where it is done;
+    empty once all are done (the start page then shows none).
+
+    Each step goes as soon as it is done, and the list stays while any is left, whatever order
+    the administrator works in: citizens imported first (the import is IT's first task) leave
+    the teams, consultants and companies on it (review BG 3). The steps are the set-up's:
+    a team and an active consultant at all, companies at all, companies never given a VK
+    (``never_vk``), companies no active user can log in for (``without_user``: they cannot
+    post openings), open cases, and the indexer run once (it builds the index at its first
+    start; what comes later waits in the outbox). A gap of a portal in use is no step:
+    a company whose VK was deactivated is its own line among the figures, and a change waiting
+    for the indexer or failed is the "Matchingindeks" paragraph's, never »Kom i gang« again
+    (review L 6).
     """
-    if citizens > 0 and indexed:
-        return []
+    def some(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
     steps = [
-        ("Opret teamene", teams > 0, url_for("admin.teams")),
-        ("Opret konsulenterne (brugere med rollen Konsulent)", consultants > 0, url_for("admin.new_user")),
-        ("Opret virksomhederne og giv hver en virksomhedskonsulent", companies > 0 and not without_vk,
-         url_for("admin.companies", uden_vk=1) if companies else url_for("admin.edit_company")),
-        ("Importér borgerne", citizens > 0, url_for("imports.index")),
-        ("Byg matchingindekset", citizens > 0 and indexed, url_for("admin.indexer")),
+        (teams > 0, Step("Opret teamene", url_for("admin.teams"))),
+        (consultants > 0, Step("Opret konsulenterne", url_for("admin.new_user"), "brugere med rollen Konsulent")),
+        (companies > 0, Step("Opret virksomhederne", url_for("admin.edit_company"))),
+        (not never_vk, Step("Giv virksomhederne en virksomhedskonsulent", url_for("admin.companies", uden_vk=1),
+                            f"{some(never_vk, 'virksomhed har', 'virksomheder har')} ingen")),
+        (not without_user, Step("Giv virksomhederne en bruger", url_for("admin.companies"),
+                                f"{some(without_user, 'virksomhed har', 'virksomheder har')} ingen, der kan "
+                                "logge ind og slå opslag op; opret den under Brugere med rollen Virksomhed")),
+        (citizens > 0, Step("Importér borgerne", url_for("imports.index"))),
+        (indexed, Step("Byg matchingindekset", url_for("admin.indexer"))),
     ]
-    return [] if all(done for _, done, _ in steps) else steps
+    return [step for done, step in steps if not done]
