@@ -6,6 +6,8 @@ below it; only the placements to follow up show the first :data:`FOLLOWUPS_SHOWN
 the follow-up page for the rest. The caller passes the user and "today", so tests control both.
 
 - proposals waiting for assessment: status "proposed", the citizen's VK is the user;
+- open openings of the user's companies (the user is their VK) that nobody has assessed a
+  citizen for yet (:func:`unassessed_openings`), each linked to its ranking;
 - company answers to act on, until the consultant has handled them (see :func:`company_answers`),
   on the user's citizens' proposals and the ones the user approved (:func:`_followed_by`; so are
   the lists of candidates on hold and of interviews);
@@ -20,7 +22,9 @@ the follow-up page for the rest. The caller passes the user and "today", so test
   refused while the hold lasts;
 - hotline requests waiting for an answer: the user's own and unassigned ones, nearest target
   first (the same list as the hotline page's "Venter på svar");
-- citizens who cannot be matched (the user is VK or adviser), with what is missing;
+- citizens who cannot be matched (the user is VK or adviser), with what is missing; and the
+  open cases of the user's team without an active VK, counted and linked to exactly that list
+  (:func:`team_without_vk`): no VK's queue has them;
 - running placements of the user's citizens with a follow-up flag (see :mod:`..placements.followup`);
 - consents that run out within two weeks or ran out lately (:func:`consents_to_renew`);
 - interviews to arrange or hold: disclosed proposals (live consent, no placement yet, no final
@@ -49,7 +53,7 @@ from sqlalchemy.orm import aliased, defer, selectinload
 
 from ..candidates.situation import NOTHING, CurrentPlacement, situations
 from ..citizens import danish_order
-from ..citizens.queries import has_active_vk, incomplete_caseload, matching_facts
+from ..citizens.queries import has_active_vk, incomplete_caseload, matching_facts, without_active_vk
 from ..extensions import db
 from ..hotline import service as hotline_service
 from ..interviews import service as interviews
@@ -154,6 +158,44 @@ def pending_proposals(user: User) -> list[ProposalLine]:
     taking candidates, oldest first."""
     return _lines(Citizen.vk_id == user.id, Proposal.status == "proposed", _OPENING_LIVE,
                   order_by=(Proposal.created_at, Proposal.id))
+
+
+@dataclass(frozen=True, slots=True)
+class UnassessedOpening:
+    """An open opening of one of the user's companies with no candidate assessed for it yet."""
+
+    id: int
+    title: str
+    company_name: str
+    created_at: datetime
+
+
+def unassessed_openings(user: User) -> list[UnassessedOpening]:
+    """The open openings of the companies whose VK is ``user`` for which nobody has taken a
+    decision on any citizen: no proposal at all, neither approved nor rejected nor waiting
+    ("proposed", which is on its citizen's VK's list already), oldest first (review BG 8).
+
+    The VK is told of a new opening (a notice) and finds it under »Opslag og kandidater«; this
+    keeps it on the work queue until somebody has assessed a candidate on its ranking page. A
+    decision by anyone (another consultant ranking it too) takes it off."""
+    rows = db.session.execute(
+        sa.select(Opening.id, Opening.title, Company.name, Opening.created_at).join(Company)
+        .where(Company.consultant_id == user.id, Opening.status == "open",
+               ~sa.exists().where(Proposal.opening_id == Opening.id))
+        .order_by(Opening.created_at, Opening.id))
+    return [UnassessedOpening(*row) for row in rows]
+
+
+def team_without_vk(user: User) -> int | None:
+    """How many open cases of the user's team have no active VK: exactly the rows of
+    ``/borgere/?scope=team&uden_vk=1`` (the citizen list's rule,
+    :func:`portal.citizens.queries.without_active_vk`, narrowed to the team as its »Mit team«
+    is). No VK's queue holds them (an adviser's has its own), so each of the team's
+    consultants is shown them (review BG 8). None for a user on no team (there is no team list)."""
+    if not user.team_id:
+        return None
+    found = without_active_vk(user).where(Citizen.team_id == user.team_id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(found.subquery()))
 
 
 def on_done_openings(user: User) -> list[ProposalLine]:
@@ -495,6 +537,8 @@ def for_consultant(user: User, today: date) -> dict:
         "today": today,
         "caseload": caseload,
         "pending_proposals": [noted(p) for p in pending],
+        "unassessed_openings": unassessed_openings(user),
+        "team_without_vk": team_without_vk(user),
         "to_share": [noted(p) for p in to_share],
         "on_done_openings": on_done_openings(user),
         "on_hold": on_hold(user, held),

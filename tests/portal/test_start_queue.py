@@ -13,7 +13,7 @@ from tests.clock import TODAY
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 
-SECTIONS = ("forslag", "svar", "del-navnet", "hotline", "kan-ikke-matches", "opfoelgning", "samtaler", "samtykker")
+SECTIONS = ("forslag", "nye-opslag", "svar", "del-navnet", "hotline", "kan-ikke-matches", "opfoelgning", "samtaler", "samtykker")
 
 
 @pytest.fixture
