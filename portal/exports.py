@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Collection, Iterable
 from datetime import date
 from decimal import Decimal
@@ -37,6 +38,10 @@ from .i18n import format_date, format_month, format_number
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A decimal in a CSV cell: as many decimals as a float showed before, trailing zeros dropped.
 CSV_DECIMALS = 6
+# A date cell's number format: the date stays a date (sorts, sums), shown as on every page.
+DATE_FORMAT = "DD.MM.YYYY"
+# What Excel refuses in a sheet's name (openpyxl raises on them).
+SHEET_NAME_REFUSED = re.compile(r"[\\/*?:\[\]]")
 
 
 def safe_cell(value: object) -> str:
@@ -96,11 +101,13 @@ def render_csv(header: list[str], rows: Iterable[list], month_columns: Collectio
 def render_xlsx(title: str, header: list[str], rows: Iterable[list], month_columns: Collection[int] = (),
                 widths: Iterable[int] = ()) -> bytes:
     """One sheet: a bold header in row 1, then the rows; dates and numbers stay typed
-    (dates as DD-MM-YYYY, months as MMM YYYY), text is text as it is (:func:`text_cells`).
+    (dates as DD.MM.YYYY as on every page, review BI 11; months as MMM YYYY), text is text as
+    it is (:func:`text_cells`). The sheet's name drops what Excel refuses in one (``[]:*?/\\``)
+    and keeps 31 characters.
     """
     book = Workbook()
     sheet = book.active
-    sheet.title = ILLEGAL_CHARACTERS_RE.sub("", title)[:31]
+    sheet.title = SHEET_NAME_REFUSED.sub("", ILLEGAL_CHARACTERS_RE.sub("", title))[:31].strip() or "Ark1"
     sheet.append([xlsx_value(v) for v in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -110,7 +117,7 @@ def render_xlsx(title: str, header: list[str], rows: Iterable[list], month_colum
         text_cells(line)
         for index, cell in enumerate(line):
             if isinstance(cell.value, date):
-                cell.number_format = "MMM YYYY" if index in month_columns else "DD-MM-YYYY"
+                cell.number_format = "MMM YYYY" if index in month_columns else DATE_FORMAT
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     out = io.BytesIO()

@@ -135,7 +135,7 @@ def export_hours_month(fmt: str):
     rows = payroll.month_lines(current_user.company_id, month, today)
     audit.record_now("export_hours", purpose=f"company:{current_user.company_id} {month:%Y-%m} {fmt} "
                                              f"rows:{len(rows)}")
-    body = payroll.render(fmt, f"Timer {month:%Y-%m}", rows)
+    body = payroll.render(fmt, f"Timer {month_label(month)}", rows)  # »Timer november 2026«, as the cells
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="timer-{month:%Y-%m}.{fmt}"', "Cache-Control": "no-store"})

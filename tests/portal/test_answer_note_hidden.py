@@ -170,6 +170,15 @@ def test_render_xlsx_removes_only_what_xml_cannot_hold():
     assert [[c.value for c in row] for row in book.active.iter_rows()] == [["Note"], ["abcd\te\nf\u202eg"]]
 
 
+def test_a_sheet_name_drops_what_excel_refuses_and_keeps_31_characters():
+    """Review BI 11: the sheet is named after its content; an opening's »Småjob: …« has a colon."""
+    from portal.exports import render_xlsx
+
+    title = load_workbook(io.BytesIO(render_xlsx("Småjob: Lager/Pak [nat]*? og meget mere", ["A"], []))).active.title
+    assert title == "Småjob LagerPak nat og meget me"
+    assert load_workbook(io.BytesIO(render_xlsx(":?*", ["A"], []))).active.title == "Ark1"
+
+
 @pytest.mark.parametrize("note, saved", [("Godt møde.\r\nVi ringer", "Godt møde.\nVi ringer"),
                                          ("Ser godt ud\u200b", "Ser godt ud"), ("\ufeffSer godt ud", "Ser godt ud")])
 def test_a_pasted_line_break_or_a_zero_width_end_is_tidied_not_refused(app, client, auth, world, note, saved):

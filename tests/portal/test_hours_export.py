@@ -51,6 +51,9 @@ def test_xlsx_parses_back_with_the_rows(app, client, world):
     assert [sheet.cell(2, c).data_type for c in (1, 6, 8, 9, 10)] == ["n", "d", "n", "d", "n"]
     assert (sheet.cell(3, 3).data_type, sheet.cell(3, 3).quotePrefix) == ("s", True)
     assert len(rows) == 3
+    # review BI 11: dates shown as on the pages (still dates), the sheet named as the month cells read
+    assert [sheet.cell(2, c).number_format for c in (6, 9)] == ["DD.MM.YYYY", "MMM YYYY"]
+    assert sheet.title == "Timer oktober 2026"
 
 
 def test_csv_starts_with_its_header_semicolons_decimal_comma_and_a_bom(client, world):
