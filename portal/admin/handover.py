@@ -5,8 +5,10 @@ overdrag« posts to the toggle route, which is here too. The work is in :mod:`.c
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import admin_required
 from ..auth.sessions import confirm_first
@@ -39,6 +41,30 @@ def is_on_duty(user: User) -> bool:
 DUTY_VACANT = ("{name} var vagthavende for hotlinen og er det ikke længere: en deaktiveret bruger har ikke "
                "vagten. Vælg en ny vagthavende under Hotline (/hotline/vagt); indtil da går henvendelser uden "
                "ansvarlig til dem, der får dem, når ingen har vagten.")
+
+
+# Another administrator moved some of the cases between the page's load and this save: the
+# citizens' version counter (StaleDataError) or a constraint (IntegrityError) refused the
+# write, and nothing of this handover is saved (review BH 12).
+CHANGED_MEANWHILE = (sa.exc.IntegrityError, StaleDataError)
+
+
+def changed_meanwhile(user: User) -> str:
+    """Said when a handover found ``user``'s cases moved meanwhile: nothing handed over."""
+    return (f"En anden administrator har netop ændret {_genitive(user.name)} sager, mens du overdrog dem, så intet er "
+            "overdraget. Siden viser nu det, der er tilbage; vælg igen, og tryk »Overdrag«.")
+
+
+def _genitive(name: str) -> str:
+    """»Camilla Baks«, »Jens'« (a name ending in s, x or z takes an apostrophe)."""
+    return f"{name}'" if name.endswith(("s", "x", "z")) else f"{name}s"
+
+
+def _try_again(user: User) -> str:
+    """:func:`changed_meanwhile` on the confirmation before deactivating: nothing is saved."""
+    return (f"En anden administrator har netop ændret {_genitive(user.name)} sager, mens du overdrog dem, så intet er "
+            f"gemt: {user.name} er hverken deaktiveret eller har overdraget noget. Siden viser nu det, der er "
+            "tilbage; prøv igen.")
 
 
 def handover_form(user: User) -> HandoverForm:
@@ -93,11 +119,14 @@ def handover(user_id: int):
             done = caseload.hand_over(user, db.session.get(User, form.successor_id.data), citizens=form.citizens.data,
                                      advised=form.advised.data, companies=form.companies.data,
                                      requests=form.requests.data, by=current_user)
+            db.session.commit()
         except service.AccountRuleError as refusal:
             db.session.rollback()
             attach_error(form, refusal)
+        except CHANGED_MEANWHILE:
+            db.session.rollback()
+            return _changed_meanwhile(user, form)
         else:
-            db.session.commit()
             flash_handover(user, done)
             return redirect(url_for("admin.users"))
     if request.method == "GET" and not (held and held[0].movable):
@@ -107,6 +136,18 @@ def handover(user_id: int):
         return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return _page(user, held[0] if held else None, form, deactivate=False), status
+
+
+def _changed_meanwhile(user: User, form: HandoverForm):
+    """The handover page again with ``user``'s holdings as they are now and what was chosen
+    (409); with nothing left to hand over, the users list says so."""
+    held = service.holdings([user.id], include_active=True)
+    if not (held and held[0].movable):
+        flash(f"En anden administrator har netop overdraget {_genitive(user.name)} sager; der er intet tilbage at "
+              "overdrage, og din overdragelse er ikke gemt.", "info")
+        return redirect(url_for("admin.users"))
+    form.form_errors.append(changed_meanwhile(user))
+    return _page(user, held[0], form, deactivate=False), 409
 
 
 def flash_handover(user: User, done: caseload.Handover) -> None:
@@ -184,13 +225,21 @@ def toggle_user(user_id: int):
             db.session.rollback()
             flash(str(refusal), "error")
             return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
+        except CHANGED_MEANWHILE:
+            db.session.rollback()
+            flash(_try_again(user), "error")
+            return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
     try:
         revoked = service.toggle_active(user, current_user)
+        db.session.commit()
     except service.AccountRuleError as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return redirect(back)
-    db.session.commit()
+    except CHANGED_MEANWHILE:  # the handover's cases moved meanwhile: neither step is saved
+        db.session.rollback()
+        flash(_try_again(user), "error")
+        return redirect(url_for("admin.confirm_deactivate", user_id=user.id))
     if done is not None:
         flash_handover(user, done)
     keys = f" {revoked} API-nøgle{'r' if revoked != 1 else ''} er tilbagekaldt." if revoked else ""

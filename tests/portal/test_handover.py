@@ -257,3 +257,86 @@ def test_a_company_sees_a_deactivated_assignee_as_none(app, client, auth, world)
     auth.switch_to("admin@jc.dk")
     assert ('<td data-testid="assignee">Susanne Andersen (deaktiveret)</td>'
             in client.get(f"/hotline/{request_id}").get_data(as_text=True))
+
+
+# --- two administrators handing over the same caseload at once (review BH 12) ----------------
+
+def _other_admin_hands_over(app, monkeypatch, world, to: int, *, everything: bool) -> None:
+    """Between this handover's reading of the citizens and its write, another administrator's
+    handover commits (on its own connection): Anna, or everything, goes to ``to``."""
+    from portal.admin import caseload
+
+    real = caseload.record_change
+    done = []
+
+    def meanwhile(session, entity, entity_id):
+        if not done:
+            done.append(True)
+            leaving, ids = world["leaving"].id, world["ids"]
+            citizen = Citizen.__table__
+            with db.engine.begin() as other:
+                which = citizen.c.vk_id == leaving if everything else citizen.c.id == ids["Anna"]
+                other.execute(sa.update(citizen).where(which, citizen.c.case_closed.is_(None))
+                              .values(vk_id=to, version=citizen.c.version + 1))
+                if everything:
+                    other.execute(sa.update(Company.__table__).where(Company.__table__.c.consultant_id == leaving)
+                                  .values(consultant_id=to))
+                    requests = HotlineRequest.__table__
+                    other.execute(sa.update(requests).where(requests.c.assigned_to_id == leaving,
+                                                            requests.c.status != "closed").values(assigned_to_id=to))
+        return real(session, entity, entity_id)
+
+    monkeypatch.setattr(caseload, "record_change", meanwhile)
+
+
+def test_a_handover_racing_another_shows_the_holdings_left_not_a_500(app, client, auth, world, make_user,
+                                                                     monkeypatch):
+    leaving, michael = world["leaving"].id, world["colleague"].id
+    camilla = make_user("consultant", email="camilla@jc.dk").id
+    auth.login("admin@jc.dk")
+    _other_admin_hands_over(app, monkeypatch, world, camilla, everything=False)
+    response = _hand_over(client, leaving, michael)
+    page = " ".join(response.get_data(as_text=True).split())
+    assert response.status_code == 409  # was a 500 (StaleDataError)
+    assert ("En anden administrator har netop ændret Susanne Andersens sager, mens du overdrog dem, så intet er "
+            "overdraget.") in page
+    assert "Susanne Andersen har 1 borger med åben sag som VK" in page  # the holdings as they are now
+    state = _state(app, world)
+    assert (state["Anna"], state["Bo"], state["company"], state["Nøgler til lageret"]) == \
+        (camilla, leaving, leaving, leaving)  # nothing of this handover is saved
+    with app.app_context():
+        assert not db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "caseload_handed_over"))
+    monkeypatch.undo()
+    assert _hand_over(client, leaving, michael).status_code == 302  # sent again, it goes through
+    assert _state(app, world)["Bo"] == michael
+
+
+def test_a_handover_after_another_took_everything_says_so_on_the_list(app, client, auth, world, make_user,
+                                                                      monkeypatch):
+    leaving, michael = world["leaving"].id, world["colleague"].id
+    camilla = make_user("consultant", email="camilla@jc.dk").id
+    auth.login("admin@jc.dk")
+    _other_admin_hands_over(app, monkeypatch, world, camilla, everything=True)
+    response = _hand_over(client, leaving, michael)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert ("En anden administrator har netop overdraget Susanne Andersens sager; der er intet tilbage at "
+            "overdrage, og din overdragelse er ikke gemt.") in page
+    assert _state(app, world)["Anna"] == camilla
+
+
+def test_deactivate_and_hand_over_racing_another_handover_saves_nothing(app, client, auth, world, make_user,
+                                                                        monkeypatch):
+    leaving, michael = world["leaving"].id, world["colleague"].id
+    camilla = make_user("consultant", email="camilla@jc.dk").id
+    auth.login("admin@jc.dk")
+    token = AuthActions(client).csrf_token(f"/admin/users/{leaving}/deaktiver")
+    _other_admin_hands_over(app, monkeypatch, world, camilla, everything=False)
+    response = client.post(f"/admin/users/{leaving}/toggle", data={
+        "csrf_token": token, "til": "inaktiv", "overdrag": "1", "successor_id": str(michael), "noegler": "0"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/admin/users/{leaving}/deaktiver")
+    page = " ".join(client.get(response.headers["Location"]).get_data(as_text=True).split())
+    assert "så intet er gemt: Susanne Andersen er hverken deaktiveret eller har overdraget noget." in page
+    with app.app_context():
+        assert db.session.get(User, leaving).active
+    assert _state(app, world)["Bo"] == leaving
