@@ -110,11 +110,28 @@ def _arranged_opening(rng: random.Random, today: date, citizens: list[DemoCitize
                        rng.choice(company_users[ci]))
     sector = {o.key for o in sector_occupations(companies[ci].sector)}
     trades = Counter(key for p in group for key in citizens[p.citizen].occupations if key in sector)
+    # The opening's hours, title and description agree with the placements' hours (review BI 10:
+    # »småjob på 3 timer« beside »5–8 timer/uge«): the range widens to take them in, and the title
+    # names its top. What the draw did not write before is written with its own stream, seeded by
+    # the opening, so the rest of the demo stays as it was.
+    own = random.Random(f"arranged:{ci}:{kind}:{group[0].start_date.isoformat()}")
+    low = min(opening.hours_min, *(p.weekly_hours for p in group))
+    high = max(opening.hours_max, *(p.weekly_hours for p in group))
+    place = town(companies[ci].postcode)
+    occupation = BY_KEY[opening.occupation]
+    title = opening.title
     if trades:
         occupation = BY_KEY[trades.most_common(1)[0][0]]
-        hours = max(p.weekly_hours for p in group)
-        opening = dataclasses.replace(opening, occupation=occupation.key, title=texts.opening_title(
-            rng, occupation, kind, hours, town(companies[ci].postcode)))
+        title = texts.opening_title(rng, occupation, kind, high, place)
+    elif high != opening.hours_max:
+        title = texts.opening_title(own, occupation, kind, high, place)
+    description = opening.description
+    if trades or (low, high) != (opening.hours_min, opening.hours_max):
+        description = texts.opening_description(
+            own, occupation, kind, company=companies[ci].name, town=place, hours=(low, high),
+            weeks=opening.duration_weeks, code_of_care=companies[ci].code_of_care)
+    opening = dataclasses.replace(opening, occupation=occupation.key, title=title, hours_min=low,
+                                  hours_max=high, description=description)
     created = first_proposal - timedelta(days=rng.randint(2, 10), hours=rng.randint(0, 5))
     return dataclasses.replace(opening, created_at=created, start_date=group[0].start_date,
                                capacity=max(1, running), required_licences=[], arranged=True)

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import random
 
+from ..i18n import format_hours_count
 from .cv import lower_first
 from .occupations import Occupation
 
 KIND_TITLES = {
-    "smaajob": ("Småjob: {goal} {h} timer om ugen", "{goal} – småjob på {h} timer",
+    "smaajob": ("Småjob: {goal} {hours} om ugen", "{goal} – småjob på {hours}",
                 "Småjob som {goal_l}"),
     "virksomhedspraktik": ("Virksomhedspraktik som {goal_l}", "Praktik: {goal}",
                            "{goal} i virksomhedspraktik"),
     "loentilskud": ("Løntilskudsjob som {goal_l}", "{goal} (løntilskud)"),
     "ordinaert": ("{goal}", "{goal} søges", "Erfaren {goal_l} til {town}"),
-    "fleksjob": ("Fleksjob som {goal_l} ({h} timer)", "{goal} i fleksjob"),
+    "fleksjob": ("Fleksjob som {goal_l} ({hours})", "{goal} i fleksjob"),
 }
 KIND_TERMS = {
     "smaajob": "Det er et småjob på {hmin:g}–{hmax:g} timer om ugen til almindelig løn. Timerne "
@@ -116,7 +117,7 @@ def opening_title(rng: random.Random, occ: Occupation, kind: str, hours: float,
                   town: str) -> str:
     goal = rng.choice(occ.goals)
     return rng.choice(KIND_TITLES[kind]).format(
-        goal=goal, goal_l=lower_first(goal), h=f"{hours:g}", town=town)
+        goal=goal, goal_l=lower_first(goal), hours=format_hours_count(hours), town=town)
 
 
 def seats_title(rng: random.Random, occ: Occupation, seats: int) -> str:

@@ -45,3 +45,23 @@ def test_the_company_sees_the_name_of_every_running_demo_placement(app):
             proposal = db.session.scalar(sa.select(Proposal).filter_by(
                 citizen_id=placement.citizen_id, opening_id=placement.opening_id))
             assert identity_released(proposal, TODAY)
+
+
+def test_an_arranged_openings_title_agrees_with_its_hours():
+    """Review BI 10: »Lagermedarbejder – småjob på 3 timer« beside »5–8 timer/uge«: the title was
+    built from the placements' hours, the range and the description from a random draw."""
+    import re
+
+    demo = generate_demo(7, TODAY)
+    checked = 0
+    for index, opening in enumerate(demo.openings):
+        if not opening.arranged:
+            continue
+        hours = [p.weekly_hours for p in demo.placements if p.opening == index]
+        assert opening.hours_min <= min(hours) and max(hours) <= opening.hours_max
+        if found := re.search(r"(\d+(?:,\d+)?) timer?\b", opening.title):
+            assert float(found.group(1).replace(",", ".")) == opening.hours_max, opening.title
+            checked += 1
+        if opening.kind in ("smaajob", "fleksjob"):
+            assert f"på {opening.hours_min:g}–{opening.hours_max:g} timer om ugen" in opening.description
+    assert checked > 0
