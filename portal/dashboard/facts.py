@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from ..citizens.queries import WHITESPACE, has_goal_and_cv
 from ..dates import add_months, month_end  # noqa: F401 - callers import them here
+from matching.vocab import COMPANY_BASED_KINDS
 from store.clock import LOCAL
 from store.models import (CaseClosure, Citizen, Company, CvDocument, HoursLog, Interview, Opening, Placement,
                           Proposal, ProposalAnswer, ProposalDisclosure, User, UserDeactivation, VkChange)
@@ -149,6 +150,12 @@ class Facts:
     cl_closed: np.ndarray = field(default_factory=_empty_ints)
     cl_reopened: np.ndarray = field(default_factory=_empty_ints)
     cv_since: np.ndarray = field(default_factory=_empty_ints)  # the first CV with text's day
+    # the last day of the last company-based placement known to the case system
+    # (``Citizen.prior_company_placement_end``, review BG 2; -1: none known)
+    prior_end: np.ndarray = field(default_factory=_empty_ints)
+    # the day the citizen came into Jobbro (``Citizen.created_at`` in Copenhagen): the portal
+    # knows the citizen's placements from then on
+    known_from: np.ndarray = field(default_factory=_empty_ints)
     # a jobmål and a current CV with text today (``has_goal_and_cv``)
     profile_now: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # the citizen's VK now (user id; 0: none)
@@ -310,6 +317,26 @@ class Facts:
         np.maximum.at(last, self.p_citizen[rows], np.minimum(self.p_end[rows], d))
         return last[:-1]
 
+    def last_company_based_end(self, as_of: date) -> np.ndarray:
+        """Per citizen, the last day in a company-based placement by ``as_of``: the later of the
+        portal's (:meth:`last_placement_end` of :data:`COMPANY_BASED_KINDS`) and the case system's
+        (``prior_end``) if it ended by then; -1 where there is none (review BG 2)."""
+        prior = np.where(self.prior_end <= as_of.toordinal(), self.prior_end, -1)
+        return np.maximum(self.last_placement_end(COMPANY_BASED_KINDS, as_of), prior)
+
+    def prior_placed(self, first: date, last: date) -> np.ndarray:
+        """Citizens whose company-based placement known to the case system ended in
+        ``first``..``last`` (both included). One that ends after ``last`` is not counted: when it
+        started is not known."""
+        return (self.prior_end >= first.toordinal()) & (self.prior_end <= last.toordinal())
+
+    def placements_unknown_before(self, as_of: date) -> np.ndarray:
+        """Citizens whose case period on ``as_of`` started before the portal knew their placements
+        (they came into Jobbro later) and of whom the case system told no placement ended by
+        ``as_of``: "none since the case started" is then only what Jobbro registered (review BG 2)."""
+        told = (self.prior_end >= 0) & (self.prior_end <= as_of.toordinal())
+        return ~told & (self.period_start(as_of) < self.known_from)
+
     def next_placement_start(self, as_of: date) -> np.ndarray:
         """Per citizen, the first day of the earliest placement starting after ``as_of``
         (:data:`NEVER` where there is none)."""
@@ -361,13 +388,16 @@ def _citizen_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
         sa.or_(sa.func.length(sa.func.trim(sa.func.coalesce(CvDocument.text, ""), WHITESPACE)) > 0,
                CvDocument.content_type == CV_FIRST_SAVED))
         .correlate(Citizen).scalar_subquery())
-    ids, groups, starts, closes, reasons, profile, cvs, vks = _columns(session.execute(
+    ids, groups, starts, closes, reasons, profile, cvs, vks, priors, created = _columns(session.execute(
         sa.select(Citizen.id, _plain(Citizen.benefit_group), Citizen.case_start, Citizen.case_closed,
                   _plain(Citizen.case_close_reason), has_goal_and_cv().label("profile"),
-                  first_cv.label("cv_since"), Citizen.vk_id).where(scope.citizen_clause())).all(), 8)
+                  first_cv.label("cv_since"), Citizen.vk_id, Citizen.prior_company_placement_end,
+                  Citizen.created_at).where(scope.citizen_clause())).all(), 10)
     return dict(ids=_ints(ids), benefit_group=_texts(groups), case_start=_ordinals(starts),
                 case_closed=_ordinals(closes), case_close_reason=_texts(reasons), cv_since=_ordinals(cvs),
-                profile_now=np.array(profile, dtype=bool), vk_now=_ints([v or 0 for v in vks]))
+                profile_now=np.array(profile, dtype=bool), vk_now=_ints([v or 0 for v in vks]),
+                prior_end=_ints([-1 if d is None else d.toordinal() for d in priors]),
+                known_from=_ints([0 if d is None else _local_ordinal(d) for d in created]))
 
 
 def _closure_columns(session: Session, scope: Scope, at) -> dict[str, np.ndarray]:

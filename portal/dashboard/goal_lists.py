@@ -47,6 +47,9 @@ class FocusMiss:
     hours_short: Decimal | None
     met: bool = False
     placed: bool = False
+    # no placement known, and the case started before Jobbro knew the citizen's placements:
+    # "none since the case started" is none registered in Jobbro (review BG 2)
+    history_unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ def focus_list(session: Session, facts: Facts, as_of: date, entry: dict, view: s
         since = s.last_placement_end or s.case_start
         rows.append(FocusMiss(citizen, whole_months(s.case_start, as_of), whole_months(since, as_of),
                               s.last_placement_end is not None, s.wage_hours, s.hours_short,
-                              citizen.id in hits, s.placed))
+                              citizen.id in hits, s.placed, s.history_unknown))
     return GoalList(rows, len(ids), population, **_paging(page, len(ids)), met=len(hits))
 
 

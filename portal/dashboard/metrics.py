@@ -141,7 +141,9 @@ FOCUS_DEFINITION = (
     "sygemeldte). Opfyldt, hvis borgeren inden for de seneste 12 måneder har haft mindst ét "
     "virksomhedsrettet forløb (virksomhedspraktik eller løntilskud, som helt eller delvist ligger "
     "i perioden) eller mindst 100 ordinære løntimer (registrerede timer i småjob, ordinært job "
-    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende). " + WINDOW_SENTENCE + "Mål: mindst 70 %.")
+    "eller fleksjob i de seneste 12 kalendermåneder inkl. indeværende). Det seneste virksomhedsrettede forløb, "
+    "fagsystemet kender fra før Jobbro (borgerens »Seneste virksomhedsrettede forløb«), tæller, når dets "
+    "slutdato ligger i perioden. " + WINDOW_SENTENCE + "Mål: mindst 70 %.")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,10 @@ class FocusStatus:
 
     ``last_placement_end`` is the last day of the citizen's latest company-based placement
     that started by ``as_of`` (None: none since the case started; a running one counts as
-    ``as_of``). ``wage_hours`` are the ordinary wage hours of the 12 calendar months.
+    ``as_of``), or of the last one the case system knows if that is later and ended by ``as_of``
+    (review BG 2). ``wage_hours`` are the ordinary wage hours of the 12 calendar months.
+    ``history_unknown``: the case started before the citizen came into Jobbro and the case system
+    told of no placement by ``as_of``, so none known is none registered in Jobbro.
     """
 
     citizen_id: int
@@ -158,6 +163,7 @@ class FocusStatus:
     placed: bool
     wage_hours: Decimal
     last_placement_end: date | None
+    history_unknown: bool = False
 
     @property
     def met(self) -> bool:
@@ -174,7 +180,8 @@ def _focus(facts: Facts, as_of: date) -> tuple[np.ndarray, np.ndarray, np.ndarra
     first = window_start(as_of)
     population = facts.open_on(as_of) & (facts.period_start(as_of) <= twelve_months_before(as_of).toordinal())
     placements = facts.rows_in("p_kind", COMPANY_BASED_KINDS) & facts.placements_overlapping(first, as_of)
-    placed = facts.citizens_marked(facts.p_citizen[placements])
+    # the portal's placements, and the last one the case system knows (review BG 2)
+    placed = facts.citizens_marked(facts.p_citizen[placements]) | facts.prior_placed(first, as_of)
     # Only placements started by ``as_of``, as ``placed``: hours typed before the start were not worked.
     hours = facts.hundredths_per_citizen(WAGE_HOUR_KINDS, *wage_hour_months(as_of), started_by=as_of)
     return population, placed, hours
@@ -186,11 +193,12 @@ def focus_statuses(facts: Facts, as_of: date, ids: set[int] | None = None) -> li
     population, placed, hours = _focus(facts, as_of)
     if ids is not None:
         population = np.isin(facts.ids, list(ids))
-    last_end = facts.last_placement_end(COMPANY_BASED_KINDS, as_of)
+    last_end = facts.last_company_based_end(as_of)
+    unknown = facts.placements_unknown_before(as_of)
     starts = facts.period_start(as_of)
     return [FocusStatus(int(facts.ids[i]), date.fromordinal(int(starts[i])), bool(placed[i]),
                         Decimal(int(hours[i])).scaleb(-2),
-                        date.fromordinal(int(last_end[i])) if last_end[i] >= 0 else None)
+                        date.fromordinal(int(last_end[i])) if last_end[i] >= 0 else None, bool(unknown[i]))
             for i in np.flatnonzero(population)]
 
 
