@@ -22,8 +22,9 @@ from wtforms.validators import DataRequired, Length
 from store import clock
 from store.models import User
 from store.models.api import ApiToken
+from store.models.citizens import external_id_key as folded
 
-from .. import audit, name_order
+from .. import audit, name_order, once
 from ..access import admin_required
 from ..api import tokens
 from ..api.pages import RevokeForm, TokenForm, revoke_and_tell
@@ -59,8 +60,22 @@ def integrations() -> list[tuple[User, int]]:
         sa.select(User, live).where(User.role == "integration").order_by(*name_order.order_by(User.name, User.id)))]
 
 
+NAME_TAKEN = ("Der findes allerede en aktiv integration med det navn. Brug den, eller giv den nye et andet navn, "
+              "så de kan kendes fra hinanden.")
+
+
 def create_integration(name: str) -> User:
-    """A new integration (no password, never a login); audited; committed."""
+    """A new integration (no password, never a login); audited; committed.
+
+    Raises:
+        service.AccountRuleError: an active integration has the name, whatever its case,
+            Unicode form or spaces (``name``; folded in Python as team names are, review BH 8):
+            the list and the key pages tell integrations apart by name alone.
+    """
+    key = folded(" ".join(name.split()))
+    if any(folded(other) == key for other in db.session.scalars(
+            sa.select(User.name).where(User.role == "integration", User.active))):
+        raise service.AccountRuleError(NAME_TAKEN, "name")
     user = User(email=f"{secrets.token_hex(8)}@{EMAIL_DOMAIN}", name=name.strip(), role="integration",
                 password_hash=None)
     db.session.add(user)
@@ -73,14 +88,39 @@ def create_integration(name: str) -> User:
 @bp.route("/integrationer", methods=["GET", "POST"])
 @admin_required
 def integrations_page():
-    """The integrations; POST makes one (then its page, to make its first key)."""
+    """The integrations; POST makes one (then its page, to make its first key).
+
+    The same rendered form sent again (a double click, Back and send) makes nothing: it goes to
+    the integration the first one made (:mod:`portal.once`); an active integration's name is
+    refused (review BH 8).
+    """
     form = IntegrationForm()
     if form.validate_on_submit():
-        user = create_integration(form.name.data)
-        flash(f"Integrationen {user.name} er oprettet. Opret nu dens adgangsnøgle.", "success")
-        return redirect(url_for("admin.integration", integration_id=user.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/integrations.html", form=form, rows=integrations()), status
+        sent = once.claim(url_for("admin.integrations_page"))
+        if sent.repeated and not sent.changed:
+            flash("Integrationen er allerede oprettet.", "info")
+            return redirect(sent.url)
+        if sent.repeated:
+            flash("Integrationen fra denne formular er allerede oprettet (se listen), så det, du har ændret, er "
+                  "ikke gemt. Tryk »Opret integration« igen for at oprette en ny.", "warning")
+            return _list(form, 409)
+        try:
+            user = create_integration(form.name.data)
+        except service.AccountRuleError as refusal:
+            once.release(sent)
+            db.session.rollback()
+            form.name.errors.append(str(refusal))
+        else:
+            once.done(sent, url_for("admin.integration", integration_id=user.id))
+            flash(f"Integrationen {user.name} er oprettet. Opret nu dens adgangsnøgle.", "success")
+            return redirect(url_for("admin.integration", integration_id=user.id))
+    return _list(form, 400 if request.method == "POST" else 200)
+
+
+def _list(form: IntegrationForm, status: int):
+    """The list with the form and its one-time form id (:mod:`portal.once`)."""
+    return render_template("admin/integrations.html", form=form, rows=integrations(),
+                           form_id=once.form_id()), status
 
 
 def _page(user: User, form: TokenForm, created: ApiToken | None = None, raw: str | None = None, status: int = 200):

@@ -179,3 +179,47 @@ def test_a_key_is_revoked_on_the_integrations_page_after_a_confirmation(app, cli
     assert action.startswith(f"/admin/integrationer/{integration_id}/noegler/") and "systemet får afvist" in confirm
     assert client.post(action, data={"csrf_token": _csrf(page)}).status_code == 302
     assert client.get("/api/v1/openings/", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+# -- Back and send again, and a name twice (review BH 8) -------------------------------------------
+
+def _integrations(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(User.name).where(User.role == "integration").order_by(User.id)))
+
+
+def test_the_same_form_sent_twice_makes_one_integration(app, client, auth, admin):
+    auth.login(admin.email)
+    page = client.get("/admin/integrationer").get_data(as_text=True)
+    form_id = re.search(r'name="form_id" value="([^"]+)"', page).group(1)
+    data = {"name": "Økonomisystem", "csrf_token": _csrf(page), "form_id": form_id}
+    first = client.post("/admin/integrationer", data=data)
+    assert first.status_code == 302
+    again = client.post("/admin/integrationer", data=data)  # Back, and send again
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert "Integrationen er allerede oprettet." in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert _integrations(app) == ["Økonomisystem"]
+    changed = client.post("/admin/integrationer", data={**data, "name": "Datavarehus"})
+    assert changed.status_code == 409 and "er allerede oprettet (se listen)" in changed.get_data(as_text=True)
+    assert _integrations(app) == ["Økonomisystem"]
+
+
+@pytest.mark.parametrize("again", ["Økonomisystem", "økonomisystem", " ØKONOMISYSTEM  "])
+def test_an_active_integrations_name_is_refused_whatever_its_case(app, client, auth, admin, again):
+    auth.login(admin.email)
+    _create_integration(client, "Økonomisystem")
+    page = client.get("/admin/integrationer").get_data(as_text=True)
+    response = client.post("/admin/integrationer", data={"name": again, "csrf_token": _csrf(page)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Der findes allerede en aktiv integration med det navn." in html
+    assert _integrations(app) == ["Økonomisystem"]
+
+
+def test_a_deactivated_integrations_name_can_be_used_again(app, client, auth, admin):
+    auth.login(admin.email)
+    old = _create_integration(client, "Økonomisystem")
+    with app.app_context():
+        db.session.get(User, old).active = False
+        db.session.commit()
+    _create_integration(client, "Økonomisystem")
+    assert _integrations(app) == ["Økonomisystem", "Økonomisystem"]
