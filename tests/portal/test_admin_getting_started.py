@@ -61,14 +61,14 @@ def test_companies_without_a_vk_or_a_user_are_steps_of_their_own(app, client, au
         db.session.commit()
     assert steps(client)[:2] == [
         ("/admin/companies?uden_vk=1", "Giv virksomhederne en virksomhedskonsulent (1 virksomhed har ingen)"),
-        ("/admin/companies", "Giv virksomhederne en bruger (2 virksomheder har ingen, der kan logge ind og slå "
-                             "opslag op; opret den under Brugere med rollen Virksomhed)"),
+        ("/admin/companies", "Giv virksomhederne en bruger (2 virksomheder har ingen bruger, der kan logge ind og "
+                             "slå opslag op; opret brugerne under Brugere med rollen Virksomhed)"),
     ]
     company_user = make_user("company")
     with app.app_context():  # a deactivated user logs in for nobody
         db.session.get(User, company_user.id).active = False
         db.session.commit()
-    assert "3 virksomheder har ingen" in steps(client)[1][1]
+    assert "3 virksomheder har ingen bruger" in steps(client)[1][1]
 
 
 def test_steps_go_as_they_are_done_and_the_list_when_all_are(app, client, auth, make_user):
