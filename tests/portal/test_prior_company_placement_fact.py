@@ -103,3 +103,10 @@ def test_the_profile_form_shows_sets_and_clears_it(app, client, auth, make_user)
     assert "Profilen er gemt" in post("")
     with app.app_context():
         assert db.session.get(Citizen, cid).prior_company_placement_end is None
+
+
+def test_the_import_page_says_an_empty_cell_keeps_the_date(client, auth, make_user):
+    auth.login(make_user("admin").email)
+    html = " ".join(client.get("/admin/import/").get_data(as_text=True).split())
+    assert "Længste transport (km) og Seneste virksomhedsrettede forløb (slutdato) beholder portalens værdi" in html
+    assert LABEL in html  # the column table
