@@ -286,16 +286,21 @@ def _shown_link(user: User, result: str, link: str) -> str | None:
 @bp.get("/companies")
 @admin_required
 def companies():
-    """All companies with their VKs; ``?partnere=1``: the Code of Care partners only;
-    ``?uden_vk=1``: those without an active VK; ``?vk=<user id>``: that user's (the users
-    page's link for a deactivated VK: exactly the companies it counts)."""
+    """All companies with their VKs and active users counted; ``?partnere=1``: the Code of
+    Care partners only; ``?uden_vk=1``: those without an active VK; ``?uden_brugere=1``: those
+    without an active user (review BG 4); ``?vk=<user id>``: that user's (the users page's
+    link for a deactivated VK: exactly the companies it counts)."""
     partners_only = request.args.get("partnere") == "1"
     without_vk = not partners_only and request.args.get("uden_vk") == "1"
+    without_users = not (partners_only or without_vk) and request.args.get("uden_brugere") == "1"
     vk = request.args.get("vk", type=int)
     vk_user = db.session.get(User, vk) if vk is not None and not partners_only and 0 < vk < 2**31 else None
-    rows, missing = service.company_list(partners_only, without_vk, vk_user.id if vk_user else None)
+    rows, missing = service.company_list(partners_only, without_vk, vk_user.id if vk_user else None,
+                                         without_users=without_users)
     return render_template("admin/companies.html", companies=rows, partners_only=partners_only,
-                           without_vk=without_vk, missing_vk=missing, vk_user=vk_user)
+                           without_vk=without_vk, missing_vk=missing, vk_user=vk_user,
+                           without_users=without_users, missing_users=service.without_users_count(),
+                           users_by=service.active_users_by_company([c.id for c in rows]))
 
 
 @bp.route("/companies/new", methods=["GET", "POST"], defaults={"company_id": None})

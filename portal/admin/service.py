@@ -421,11 +421,32 @@ def lacks_active_vk() -> sa.ColumnElement[bool]:
                   Company.consultant_id.in_(sa.select(User.id).where(User.active.is_(False))))
 
 
+def lacks_active_user() -> sa.ColumnElement[bool]:
+    """SQL: no active user of the company's own can log in for it (none made yet, or all
+    deactivated): nobody posts its openings or answers its candidates (review BG 4)."""
+    return ~sa.select(User.id).where(User.company_id == Company.id, User.role == "company", User.active) \
+        .correlate(Company).exists()
+
+
+def without_users_count() -> int:
+    """How many companies :func:`lacks_active_user`."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(lacks_active_user())) or 0
+
+
+def active_users_by_company(company_ids: list[int]) -> dict[int, int]:
+    """Each of ``company_ids``' active users counted (companies with none left out); one statement."""
+    if not company_ids:
+        return {}
+    return {cid: int(n) for cid, n in db.session.execute(
+        sa.select(User.company_id, sa.func.count(User.id))
+        .where(User.company_id.in_(company_ids), User.role == "company", User.active).group_by(User.company_id))}
+
+
 def company_list(partners_only: bool = False, without_vk: bool = False,
-                 vk_id: int | None = None) -> tuple[list[Company], int]:
-    """The companies by name (Code of Care partners only, those lacking an active VK, or those
-    of one VK, ``vk_id``, if asked), with their VKs loaded; and how many companies in all lack
-    an active VK."""
+                 vk_id: int | None = None, *, without_users: bool = False) -> tuple[list[Company], int]:
+    """The companies by name (Code of Care partners only, those lacking an active VK, those
+    of one VK, ``vk_id``, or those without an active user, if asked), with their VKs loaded;
+    and how many companies in all lack an active VK."""
     query = sa.select(Company).options(joinedload(Company.consultant)).order_by(*name_order.order_by(Company.name, Company.id))
     if vk_id is not None:
         query = query.where(Company.consultant_id == vk_id)
@@ -433,6 +454,8 @@ def company_list(partners_only: bool = False, without_vk: bool = False,
         query = query.where(Company.code_of_care.is_(True))
     if without_vk:
         query = query.where(lacks_active_vk())
+    if without_users:
+        query = query.where(lacks_active_user())
     missing = db.session.scalar(sa.select(sa.func.count()).select_from(Company).where(lacks_active_vk()))
     return list(db.session.scalars(query)), missing
 

@@ -59,3 +59,30 @@ def test_the_user_form_is_preset_with_the_company_and_role(app, client, auth, ma
     for odd in ("999999", "99999999999999999999999", "x"):  # an unknown or huge id presets nothing
         page = client.get(f"/admin/users/new?virksomhed={odd}")
         assert page.status_code == 200 and f'<option selected value="{company_id}">' not in page.get_data(as_text=True)
+
+
+def test_the_list_counts_and_filters_the_companies_without_an_active_user(app, client, auth, make_user):
+    auth.login(make_user("admin", email="admin@jc.dk").email)
+    with_user = make_user("company", email="lars@loevgren.dk")  # its own company, »Firma 0«
+    without = _company(app, "Tømrerfirmaet Løvgren ApS")
+    gone = _company(app, "Lukket ApS", cvr="29403473")
+    with app.app_context():
+        closed = db.session.get(Company, gone)
+        db.session.expunge(closed)
+    make_user("company", email="gone@lukket.dk", company=closed, active=False)  # only a deactivated user
+    page = client.get("/admin/companies").get_data(as_text=True)
+    assert ('<a href="/admin/companies?uden_brugere=1" data-testid="without-users-link">'
+            "Virksomheder uden brugere: 2</a>") in page
+    assert f'href="/admin/users/new?virksomhed={without}">Ingen bruger: opret en</a>' in page
+    assert f'href="/admin/users/new?virksomhed={with_user.company_id}"' not in page
+    only = client.get("/admin/companies?uden_brugere=1").get_data(as_text=True)
+    assert "<h1>Virksomheder uden brugere</h1>" in only
+    assert "Viser 2 virksomheder uden en aktiv bruger." in only and 'data-testid="without-users-note"' in only
+    assert "Tømrerfirmaet Løvgren ApS" in only and "Lukket ApS" in only and ">Firma 0<" not in only
+
+
+def test_when_every_company_has_a_user_the_list_says_so(app, client, auth, make_user):
+    auth.login(make_user("admin", email="admin@jc.dk").email)
+    make_user("company", email="lars@loevgren.dk")
+    page = client.get("/admin/companies").get_data(as_text=True)
+    assert "Alle har en bruger." in page and 'data-testid="without-users-link"' not in page

@@ -134,7 +134,7 @@ def test_the_list_shows_each_vk_and_marks_and_filters_the_companies_without(app,
     assert 'href="/admin/companies?uden_vk=1"' in html and "Vis de 1 uden VK" in html
     only = client.get("/admin/companies?uden_vk=1").get_data(as_text=True)
     assert "Firma 0" in only and "Med VK A/S" not in only
-    assert "Viser 1 virksomheder uden virksomhedskonsulent" in only
+    assert "Viser 1 virksomhed uden virksomhedskonsulent" in only
 
 
 # --- what having a VK makes work ---------------------------------------------------------
