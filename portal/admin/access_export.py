@@ -13,7 +13,8 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
 - what each company got (the recipients, art. 15(1)(c)), past disclosures included: a summary,
   and each time the name was shown, from when to when, with the contact details and the CV that
   came with it (the consent's choices: its audit event, since a withdrawal, an end or a new round
-  clears them from the proposal) and how it ended; and the company's CV downloads;
+  clears them from the proposal; only those its text covered, :data:`portal.proposals.CONSENT_SCOPES`:
+  under »samtykke-v1« the name alone) and how it ended; and the company's CV downloads;
 - the placements with their hours, follow-ups and success stories, and the hotline requests about them;
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
 - the retention: when the case is anonymised (``RETENTION_DAYS`` after closing), and when a
@@ -198,7 +199,7 @@ def _proposal(proposal: Proposal, users: _Users, history: _History) -> dict:
         "Jobmål vist for virksomheden": proposal.shared_goal or None,
         "Profil til virksomheden": _shared_profile(proposal.shared_profile),
         "Profilen godkendt": proposal.profile_approved_at, "Profilen godkendt af": users(proposal.profile_approved_by_id),
-        "Borgeren har sagt ja til at dele CV": _yes(proposal.share_cv),
+        "Borgeren har sagt ja til at dele CV": _yes(_cv_chosen(proposal)),
         "Navnet delt med virksomheden": [d.disclosed_at for d in proposal.earlier_disclosures]
                                         + ([proposal.disclosed_at] if proposal.disclosed_at else []),
         "Virksomhedens svar": COMPANY_RESPONSES.get(proposal.company_response) if proposal.company_response else None,
@@ -210,12 +211,20 @@ def _proposal(proposal: Proposal, users: _Users, history: _History) -> dict:
                        "Registreret af": users(c.recorded_by_id), "Trukket tilbage": c.withdrawn_at,
                        "Erstattet af et nyt samtykke": c.replaced_at,
                        "Sluttede med forslaget": _yes(c.ended_with_proposal) if c.ended_with_proposal else None,
-                       "Borgeren sagde ja til at dele": _choices_text(_choices(c, proposal, history))}
+                       "Borgeren sagde ja til at dele": _choices_text(c, _choices(c, proposal, history))}
                       for c in proposal.consents],
         "Samtaler": [{"Tidspunkt": i.starts_at, "Varighed (minutter)": i.duration_minutes, "Sted": i.location or None,
                       "Foreslået af": INTERVIEW_SIDES.get(i.offered_by, i.offered_by),
                       "Status": INTERVIEW_STATUSES.get(i.status, i.status)} for i in interviews],
     }
+
+
+def _cv_chosen(proposal: Proposal) -> bool | None:
+    """Proposal.share_cv, the choice of the latest consent, as far as that consent's text covers a
+    CV (:func:`portal.proposals.choices_scope`): one under »samtykke-v1« never shared it."""
+    if proposal.share_cv and proposal.consents and "cv" not in proposals.choices_scope(proposal):
+        return False
+    return proposal.share_cv
 
 
 def _shared_profile(profile: dict | None) -> dict:
@@ -241,14 +250,19 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
     profile = proposal.shared_profile or {}
     what = ["Navn"]
     # The profile as each time shown had it (approved before it ended); a proposal whose profile was
-    # never registered as approved falls back to its shared copy (rows written before the log said).
+    # never registered as approved falls back to its shared copy (rows written before the log said),
+    # when a time shown could have had it (not one under a text that covered the name only: False).
     if any(period.profile for period in periods) or (
-            all(period.profile is None for period in periods)
+            any(period.profile is None for period in periods)
             and any(profile.get(key) for key in SHARED_PROFILE_LABELS if key not in CONTACT_KEYS)):
         what.append("profil")
     # The contact details the company got, also under a consent since withdrawn or ended (kept as
-    # field names, Proposal.shared_contacts; the shared copy holds them only while the consent does).
-    contacts = proposals.contacts_given(proposal)
+    # field names, Proposal.shared_contacts; the shared copy holds them only while the consent does),
+    # as far as a time shown gave them: its consent's choices, or any when one does not say (not
+    # registered); never under a text that covered no contact details (a row written before that counted).
+    known = {key for period in periods for key in period.contacts or ()}
+    unknown = any(period.contacts is None for period in periods)
+    contacts = [key for key in proposals.contacts_given(proposal) if unknown or key in known]
     what += [SHARED_PROFILE_LABELS[key].lower() for key in contacts]
     # The CV as each time shared it (a withdrawal, an end or a new round clears Proposal.share_cv).
     cvs = list(dict.fromkeys(period.cv_text for period in periods if period.cv_text))
@@ -284,7 +298,8 @@ _NOT_REGISTERED = "Ikke registreret"
 
 @dataclass(frozen=True)
 class _Choices:
-    """What a consent let the company have beyond the name and profile; None: not known."""
+    """What a consent let the company have beyond the name and profile (what the citizen chose, as
+    far as the consent's text covered it); None: not known."""
 
     contacts: tuple[str, ...]
     cv: bool
@@ -336,18 +351,30 @@ def _aware(moment: datetime) -> datetime:
 
 def _choices(consent: Consent, proposal: Proposal, history: _History) -> _Choices | None:
     """The consent's choices: the proposal's while it is the open one (neither withdrawn nor
-    replaced: its choices are still on the proposal, expired or not), else its audit event's."""
+    replaced: its choices are still on the proposal, expired or not), else its audit event's; only
+    those its text covers (:func:`portal.proposals.scope_of`: a contact detail or a CV chosen under
+    »samtykke-v1«, as a row the demo or an old release wrote holds, was never shared). Known without
+    the event when the text covers neither."""
+    scope = proposals.scope_of(consent.text_version)
+    if not {"contacts", "cv"} & scope:
+        return _Choices((), False)
     if consent.withdrawn_at is None and consent.replaced_at is None and proposal.consents[-1] is consent:
         profile = proposal.shared_profile or {}
-        return _Choices(tuple(key for key in CONTACT_KEYS if profile.get(key)), bool(proposal.share_cv))
-    event = history.consent_event(consent, proposal.opening_id)
-    if event is None or "share:" not in (event.purpose or ""):
-        return None
-    shared = event.purpose.split("share:", 1)[1].split(";", 1)[0].split(",")
-    return _Choices(tuple(key for key in CONTACT_KEYS if key in shared), "cv" in shared)
+        shared = [key for key in CONTACT_KEYS if profile.get(key)] + (["cv"] if proposal.share_cv else [])
+    else:
+        event = history.consent_event(consent, proposal.opening_id)
+        if event is None or "share:" not in (event.purpose or ""):
+            return None
+        shared = event.purpose.split("share:", 1)[1].split(";", 1)[0].split(",")
+    return _Choices(tuple(key for key in CONTACT_KEYS if key in shared and "contacts" in scope),
+                    "cv" in shared and "cv" in scope)
 
 
-def _choices_text(choices: _Choices | None) -> str:
+def _choices_text(consent: Consent, choices: _Choices | None) -> str:
+    """What the citizen agreed to share under the consent's text: »Kun navnet« under one that
+    covered the name alone (»samtykke-v1«), else the name and the choices it covered."""
+    if not proposals.scope_of(consent.text_version):
+        return "Kun navnet"
     if choices is None:
         return _NOT_REGISTERED
     return ", ".join(["Navn", *(SHARED_PROFILE_LABELS[key].lower() for key in choices.contacts),
@@ -361,6 +388,7 @@ class _Period:
     start: datetime
     end: datetime | None
     how_ended: str | None
+    text_version: str | None  # the consent's text (what it covered); None: shown under no consent on record
     contacts: tuple[str, ...] | None  # None: not registered
     profile: bool | None  # None: not registered
     cv: CvDocument | None  # the version, when it is certain
@@ -369,6 +397,7 @@ class _Period:
 
     def row(self) -> dict:
         return {"Fra": self.start, "Til": self.end, "Sluttede": self.how_ended or "Samtykket gælder stadig",
+                "Samtykketekst": self.text_version or _NOT_REGISTERED,
                 "Profil": _NOT_REGISTERED if self.profile is None else ("Ja" if self.profile else "Nej"),
                 "Kontaktoplysninger": (_NOT_REGISTERED if self.contacts is None else
                                        ", ".join(SHARED_PROFILE_LABELS[key] for key in self.contacts) or "Ingen"),
@@ -422,16 +451,19 @@ def _periods(proposal: Proposal, history: _History) -> list[_Period]:
     for moment in disclosures:  # a name shared under no consent the portal holds (old data): the name alone
         if not any(p.start <= moment and (p.end is None or moment < p.end) for p in out) and moment not in covered:
             shown = _profile_shown(proposal, history, moment, None)
-            out.append(_Period(moment, None, _NOT_REGISTERED, None, shown or None, None, None, cv_known=False))
+            out.append(_Period(moment, None, _NOT_REGISTERED, None, None, shown or None, None, None, cv_known=False))
     return sorted(out, key=lambda p: p.start)
 
 
 def _period(proposal: Proposal, consent: Consent, history: _History, start: datetime, end: datetime | None,
             how: str | None) -> _Period:
+    # Only what the consent's text covered (proposals.CONSENT_SCOPES; under »samtykke-v1« the name
+    # alone), whatever the proposal or the audit event holds.
+    scope = proposals.scope_of(consent.text_version)
     choices = _choices(consent, proposal, history)
-    profile = _profile_shown(proposal, history, start, end)
+    profile = _profile_shown(proposal, history, start, end) if "profile" in scope else False
     if choices is None:
-        return _Period(start, end, how, None, profile, None, None, cv_known=False)
+        return _Period(start, end, how, consent.text_version, None, profile, None, None, cv_known=False)
     # Never a detail the company is not known to have got (proposals.contacts_given: what
     # Proposal.shared_contacts kept and, while the name is shared, what its copy holds); not known
     # when neither says (a name shared before migration 0036, and no longer).
@@ -441,7 +473,7 @@ def _period(proposal: Proposal, consent: Consent, history: _History, start: date
         given = proposals.contacts_given(proposal)
         contacts = tuple(key for key in choices.contacts if key in given)
     cv, text = _cv_shared(proposal.citizen, consent, history) if choices.cv else (None, None)
-    return _Period(start, end, how, contacts, profile, cv, text)
+    return _Period(start, end, how, consent.text_version, contacts, profile, cv, text)
 
 
 def _profile_shown(proposal: Proposal, history: _History, start: datetime, end: datetime | None) -> bool | None:

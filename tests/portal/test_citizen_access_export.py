@@ -640,3 +640,72 @@ def test_the_unknown_contacts_note_is_left_out_when_each_time_shown_knows_its_ch
     row = _delt(client, world["citizen"], "Lagermedarbejder")
     [period] = row["Delt i perioder"]
     assert period["Kontaktoplysninger"] == "Ingen" and "Kontaktoplysninger" not in row
+
+
+def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, client, auth, admin, world):
+    """Under »samtykke-v1« the company got the name and nothing more (proposals.CONSENT_SCOPES), so
+    the export must not say it got the profile, the phone or the CV the proposal holds (as a row the
+    demo or an old release wrote): each time shown, the summary, the CV section and the consent say
+    what that text covered; a later consent under the current text lists its own choices."""
+    from portal import proposals
+    from portal.candidates import profile as profiles
+    from store.models import User
+    from tests.clock import travel
+
+    proposal_id = _second_proposal(app, world)
+    with travel(TODAY - timedelta(days=20)):
+        with app.app_context():  # an old row: a v1 consent, yet the phone and the CV chosen, the profile approved
+            proposal = db.session.get(Proposal, proposal_id)
+            consultant = db.session.get(User, world["consultant"].id)
+            profiles.approve(proposal, consultant, profiles.Profile("Erfaring fra lager", "", 20, (), "Dansk", None))
+            proposal.shared_profile = {**(proposal.shared_profile or {}), "phone": "12 34 56 78"}
+            proposal.share_cv = True
+            consent = Consent(proposal=proposal, text_version="samtykke-v1", channel="telefon",
+                              deadline=TODAY + timedelta(days=30), recorded_by_id=consultant.id)
+            db.session.add(consent)
+            db.session.flush()
+            db.session.add(AuditEvent(action="consent_recorded", citizen_id=world["citizen"],
+                                      opening_id=proposal.opening_id, at=consent.given_at,
+                                      purpose="channel:telefon;text:samtykke-v1;share:phone,cv",
+                                      user_id=consultant.id, role="consultant", organisation="", result="ok", ip=""))
+            proposal.status = "consented"
+            db.session.commit()
+            proposals.disclose(proposal, consultant)
+            proposal.shared_contacts = ["phone"]  # as a release before the scopes recorded it
+            db.session.commit()
+    auth.login(admin.email)
+    document = json.loads(_export(client, world["citizen"], ".json").get_data(as_text=True))
+    [row] = [r for r in document["delt"]["indhold"] if r["Opslag"].startswith("Lagermedarbejder")]
+    assert row["Hvad"] == "Navn"
+    [period] = row["Delt i perioder"]
+    assert (period["Profil"], period["Kontaktoplysninger"], period["CV"]) == ("Nej", "Ingen", "Nej")
+    assert period["Samtykketekst"] == "samtykke-v1" and period["Sluttede"] == "Samtykket gælder stadig"
+    assert all(not cv["Virksomheder, der har fået denne version"] for cv in document["cv"]["indhold"])
+    [shown] = [p for p in document["forslag"]["indhold"] if p["Opslag"].startswith("Lagermedarbejder")]
+    [given] = shown["Samtykker"]
+    assert given["Borgeren sagde ja til at dele"] == "Kun navnet"
+    assert shown["Borgeren har sagt ja til at dele CV"] == "Nej"
+    # the same once the consent is withdrawn (its choices then come from its audit event) ...
+    with travel(TODAY - timedelta(days=10)):
+        with app.app_context():
+            proposals.withdraw(db.session.get(Proposal, proposal_id), db.session.get(User, world["consultant"].id))
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    [period] = row["Delt i perioder"]
+    assert row["Hvad"] == "Navn" and (period["Profil"], period["Kontaktoplysninger"], period["CV"]) == ("Nej", "Ingen", "Nej")
+    assert period["Sluttede"] == "Borgeren trak samtykket tilbage"
+    # ... and a new consent under the current text lists its own choices, the v1 time still the name only
+    with travel(TODAY - timedelta(days=5)):
+        _share(app, world, proposal_id, share_phone=True, share_cv=True)
+    document = json.loads(_export(client, world["citizen"], ".json").get_data(as_text=True))
+    [row] = [r for r in document["delt"]["indhold"] if r["Opslag"].startswith("Lagermedarbejder")]
+    first, second = row["Delt i perioder"]
+    assert (first["Profil"], first["Kontaktoplysninger"], first["CV"]) == ("Nej", "Ingen", "Nej")
+    assert second["Samtykketekst"] == CONSENT_TEXT_VERSION
+    assert second["Profil"] == "Ja"  # the approved profile, which the current text covers
+    assert second["Kontaktoplysninger"] == "Telefon" and second["CV"].startswith("CV nr. ")
+    assert row["Hvad"].startswith("Navn, profil, telefon, CV nr. ")
+    [shown] = [p for p in document["forslag"]["indhold"] if p["Opslag"].startswith("Lagermedarbejder")]
+    assert [c["Borgeren sagde ja til at dele"] for c in shown["Samtykker"]] == ["Kun navnet", "Navn, telefon, CV"]
+    assert shown["Borgeren har sagt ja til at dele CV"] == "Ja"
+    html = _export(client, world["citizen"]).get_data(as_text=True)
+    assert "Kun navnet" in html.split('data-testid="access-section-forslag"')[1].split("</section>")[0]
