@@ -14,6 +14,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,15 @@ def _analyse(text: str) -> str:
 # of a municipality's citizens and openings.
 N_FEATURES = 2 ** 20
 _STATS_FORMAT = 1
+
+# The reference statistics (see ``floored``): document frequencies of the demo's indexed
+# collection (synthetic citizens' jobmål and CVs and openings, no real person's text),
+# built by ``python -m matching.lexical_reference`` (matching/tables/PROVENANCE.md).
+REFERENCE_PATH = Path(__file__).resolve().parent / "tables" / "lexical-reference-v1.npz"
+# Below this many documents (citizens and openings together) a collection's own IDF is
+# topped up with the reference, scaled to the documents missing (docs/matching.md,
+# "A floor under small collections").
+FLOOR_DOCUMENTS = 500
 
 
 def _block_specs(char_ngrams: tuple[int, int] | None, word_weight: float) -> list[tuple[str, dict, float]]:
@@ -253,13 +263,82 @@ class LexicalStats:
         if not isinstance(meta, dict) or meta.get("format") != _STATS_FORMAT:
             return None
         try:
-            with np.load(io.BytesIO(base64.b64decode(meta["data"])), allow_pickle=False) as data:
-                count = sum(1 for name in data.files if name.startswith("k"))
-                df = {str(data[f"k{n}"]): (data[f"i{n}"], data[f"c{n}"]) for n in range(count)}
-                stats = cls(int(data["documents"]), df)
+            return cls.from_bytes(base64.b64decode(meta["data"]))
         except (KeyError, ValueError, TypeError, OSError):
             return None
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> LexicalStats:
+        """The statistics from their compressed arrays (what :meth:`to_meta` encodes, and the
+        reference file holds).
+
+        Raises:
+            KeyError, ValueError, OSError: not such arrays.
+        """
+        with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+            count = sum(1 for name in data.files if name.startswith("k"))
+            df = {str(data[f"k{n}"]): (data[f"i{n}"], data[f"c{n}"]) for n in range(count)}
+            return cls(int(data["documents"]), df)
+
+    def to_bytes(self) -> bytes:
+        """The compressed arrays :meth:`from_bytes` reads."""
+        return self._bytes()
+
+    def scaled(self, documents: int) -> LexicalStats:
+        """These frequencies as if counted on ``documents`` documents of the same kind: each
+        count times ``documents / self.documents``, rounded (a count rounding to 0 is left out)."""
+        if self.documents <= 0 or documents <= 0:
+            return LexicalStats(0, {key: (np.zeros(0, np.uint32), np.zeros(0, np.uint32)) for key in self.df})
+        share = documents / self.documents
+        df = {}
+        for key, (idx, cnt) in self.df.items():
+            counts = np.rint(cnt.astype(np.float64) * share).astype(np.uint32)
+            kept = counts > 0
+            df[key] = (idx[kept], counts[kept])
+        return LexicalStats(documents, df)
+
+
+_REFERENCE: dict[Path, LexicalStats] = {}
+_REFERENCE_LOCK = threading.Lock()
+
+
+def reference_stats(path: Path = REFERENCE_PATH) -> LexicalStats:
+    """The shipped reference statistics (read once per process).
+
+    Raises:
+        OSError, KeyError, ValueError: the file is missing or not statistics (a broken install).
+    """
+    with _REFERENCE_LOCK:
+        found = _REFERENCE.get(path)
+        if found is None:
+            found = _REFERENCE[path] = LexicalStats.from_bytes(Path(path).read_bytes())
+        return found
+
+
+def floored(stats: LexicalStats | None, floor: int = FLOOR_DOCUMENTS,
+            reference: LexicalStats | None = None) -> LexicalStats | None:
+    """``stats`` topped up to ``floor`` documents with the reference statistics (review BG 5).
+
+    A collection of a few dozen documents gives a coarse IDF that follows its make-up: on a new
+    installation with 19 citizens and 3 openings "tømrer" was in 8 of 22 documents and weighed
+    less than an opening's every other word, so the obvious tømrer's pair scored 0.36 where the
+    same pair in the demo's collection scores 0.39, and the bands (calibrated on the demo) no
+    longer meant what they say. Below ``floor`` documents the reference, scaled to the
+    ``floor - documents`` missing (:meth:`LexicalStats.scaled`), is added; at or above it, or
+    with ``floor`` 0, ``stats`` is returned as it is. So the top-up shrinks smoothly as the
+    collection grows and is gone at ``floor``. A fact about the collection's statistics alone,
+    never about a request: every pair is scored with the same IDF.
+
+    None (no statistics: the lexical channel runs without IDF) stays None, and so do blocks
+    the reference lacks (another n-gram setting): those statistics are returned unchanged.
+    """
+    if stats is None or floor <= 0 or stats.documents >= floor:
         return stats
+    reference = reference_stats() if reference is None else reference
+    if not set(stats.df) <= set(reference.df):
+        return stats
+    missing = floor - stats.documents
+    return stats.combined(reference.scaled(missing))
 
 
 class LexicalModel:

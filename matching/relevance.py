@@ -18,7 +18,7 @@ import numpy as np
 
 from matching.encoders import Encoder
 from matching.language import cross_language
-from matching.lexical import LexicalModel, LexicalStats
+from matching.lexical import FLOOR_DOCUMENTS, LexicalModel, LexicalStats, floored
 
 _MODELS: OrderedDict[tuple, LexicalModel] = OrderedDict()
 _MODELS_LOCK = threading.Lock()
@@ -64,6 +64,8 @@ class RelevanceConfig:
         cross_language_dense_weight: Dense weight for a pair whose texts are surely in
             different languages (``matching.language``): shared letters mean little there,
             so by default only the dense channel counts. None: no language detection.
+        lexical_floor: An index's statistics of fewer documents are topped up to this many
+            with the shipped reference (``matching.lexical.floored``); 0: never.
     """
 
     dense_weight: float = 0.55
@@ -72,8 +74,11 @@ class RelevanceConfig:
     char_ngrams: tuple[int, int] | None = (2, 4)
     word_weight: float = 0.0
     cross_language_dense_weight: float | None = 1.0
+    lexical_floor: int = FLOOR_DOCUMENTS
 
     def __post_init__(self) -> None:
+        if self.lexical_floor < 0:
+            raise ValueError("lexical_floor must be 0 or more")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be within [0, 1]")
         if self.cross_language_dense_weight is not None and not 0.0 <= self.cross_language_dense_weight <= 1.0:
@@ -142,16 +147,20 @@ class RelevanceScorer:
         """The lexical model for fixed collection statistics (None: no IDF), built once per version.
 
         This is what ranking uses: the IDF of the whole index, so a pair's score never
-        depends on the other candidates of a request.
+        depends on the other candidates of a request. Statistics of fewer than
+        ``config.lexical_floor`` documents are topped up with the reference first
+        (``matching.lexical.floored``), so a new installation's few citizens do not set the
+        weights alone; the model's ``stats_version`` is then that of the topped-up statistics.
         """
         key = (stats.version if stats is not None else None, self.config.char_ngrams,
-               self.config.word_weight)
+               self.config.word_weight, self.config.lexical_floor)
         with _MODELS_LOCK:
             model = _MODELS.get(key)
             if model is not None:
                 _MODELS.move_to_end(key)
                 return model
-        model = LexicalModel(self.config.char_ngrams, self.config.word_weight).with_stats(stats)
+        model = LexicalModel(self.config.char_ngrams, self.config.word_weight).with_stats(
+            floored(stats, self.config.lexical_floor))
         with _MODELS_LOCK:
             _MODELS[key] = model
             while len(_MODELS) > 4:  # ~4 MB of IDF each
