@@ -199,6 +199,10 @@ def _edit_form(user: User) -> EditUserForm:
     return form
 
 
+_USER_LABELS = {"name": "Navn", "email": "E-mail", "phone": "Telefon", "company_id": "Virksomhed",
+                "team_id": "Team", "role": "Rolle"}  # the fields, short, as the conflict message names them
+
+
 def _stale_user(form: EditUserForm, user: User, found: merge.Merge):
     """Someone saved the user while this form was open (``found``, :func:`portal.merge.lost`):
     nothing is saved. The form comes back with this user's changes on top of the other
@@ -215,7 +219,7 @@ def _stale_user(form: EditUserForm, user: User, found: merge.Merge):
         return merge.shown_value(value, vocab.ROLES if name == "role" else None)
 
     def label(name: str) -> str:
-        return form[name].label.text if name in form else name
+        return _USER_LABELS[name]
 
     for name, value in found.take.items():
         if name in form:

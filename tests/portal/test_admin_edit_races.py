@@ -151,7 +151,7 @@ def test_a_stale_user_save_keeps_the_other_admins_phone(app, client, auth, make_
     page = response.get_data(as_text=True)
     assert response.status_code == 409  # was 302, and B's phone was reverted to none
     assert "Brugeren er blevet ændret af en anden, mens du redigerede, så intet er gemt endnu." in page
-    assert "»76 31 20 00«" in page and 'value="Vera Kjær"' in page and 'value="76 31 20 00"' in page
+    assert "Den anden ændrede Telefon (»76 31 20 00«)" in page and 'value="Vera Kjær"' in page and 'value="76 31 20 00"' in page
     saved = _read(app, User, vk.id)
     assert (saved.name, saved.phone) == ("Consultant Testesen", "76 31 20 00")
     again = _hidden(page)
@@ -177,5 +177,5 @@ def test_a_stale_user_save_that_changed_the_same_field_names_the_other_value(app
     response = client.post(path, data={**hidden, **_user_form(loaded, team_id="0")})
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "I har begge ændret" in page and "(den anden: »Team Østjylland«)" in page
+    assert "I har begge ændret Team (den anden: »Team Østjylland«)" in page
     assert _read(app, User, vk.id).team_id == team_id
