@@ -373,7 +373,8 @@ def _not_first(column) -> sa.ColumnElement[bool]:
 
 def coarsen_out_of_reach(session: Session, *, today: date) -> int:
     """Coarsen the anonymised cases that lie wholly before the figures' reach (:func:`reach_start`):
-    the case's and the placements' days to the first of their month, the VK and adviser dropped,
+    the case's, the placements' and the case system's last placement's days to the first of their
+    month, the VK and adviser dropped,
     and the proposals (with consents, answers, disclosures and interviews), the placements'
     follow-up rows, the VK history and the reopened closings deleted. Returns how many cases.
 
@@ -390,6 +391,7 @@ def coarsen_out_of_reach(session: Session, *, today: date) -> int:
     reach = reach_start(today)
     to_do = sa.or_(Citizen.vk_id.is_not(None), Citizen.adviser_id.is_not(None),
                    _not_first(Citizen.case_start), _not_first(Citizen.case_closed),
+                   _not_first(Citizen.prior_company_placement_end),
                    sa.exists().where(Proposal.citizen_id == Citizen.id),
                    sa.exists().where(VkChange.citizen_id == Citizen.id),
                    sa.exists().where(CaseClosure.citizen_id == Citizen.id),
@@ -398,16 +400,17 @@ def coarsen_out_of_reach(session: Session, *, today: date) -> int:
                                      sa.or_(_not_first(Placement.start_date), _not_first(Placement.end_date))))
     in_reach = sa.exists().where(Placement.citizen_id == Citizen.id,
                                  sa.or_(Placement.end_date.is_(None), Placement.end_date >= reach))
-    rows = session.execute(sa.select(Citizen.id, Citizen.case_start, Citizen.case_closed, Citizen.version).where(
+    rows = session.execute(sa.select(Citizen.id, Citizen.case_start, Citizen.case_closed,
+                                     Citizen.prior_company_placement_end, Citizen.version).where(
         Citizen.anonymised_at.is_not(None), Citizen.case_closed < reach, ~in_reach, to_do)).all()
-    for citizen_id, start, closed, version in rows:
+    for citizen_id, start, closed, prior, version in rows:
         if session.scalar(sa.select(sa.exists().where(Proposal.citizen_id == citizen_id))):
             _tell_companies(session.get(Citizen, citizen_id))  # before the proposals go, as an erasure
-        start, closed = _first_of_month(start), _first_of_month(closed)
+        start, closed, prior = _first_of_month(start), _first_of_month(closed), _first_of_month(prior)
         # On the version read: a second run coarsening the same case at the same moment fails here
         # (and rolls back what it told), so the companies are told once.
         done = session.execute(sa.update(Citizen).where(Citizen.id == citizen_id, Citizen.version == version).values(
-            case_start=start, case_closed=closed, vk_id=None, adviser_id=None, version=version + 1,
+            case_start=start, case_closed=closed, prior_company_placement_end=prior, vk_id=None, adviser_id=None, version=version + 1,
             created_at=datetime.combine(start, time(), tzinfo=timezone.utc))
             .execution_options(synchronize_session=False))
         if done.rowcount != 1:

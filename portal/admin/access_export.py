@@ -149,6 +149,7 @@ def _profile(citizen: Citizen, users: _Users) -> dict:
         "Virksomhedskonsulent (VK)": users(citizen.vk_id), "Rådgiver": users(citizen.adviser_id),
         "Team": citizen.team.name if citizen.team else None,
         "Sagen startet": citizen.case_start, "Sagen afsluttet": citizen.case_closed,
+        "Seneste virksomhedsrettede forløb før Jobbro (slutdato)": citizen.prior_company_placement_end,
         "Årsag til afslutning": CASE_CLOSE_REASONS.get(citizen.case_close_reason) if citizen.case_close_reason else None,
         "Behandlingen begrænset (art. 18)": _yes(citizen.restricted),
         "Oprettet i Jobbro": citizen.created_at, "Sidst ændret": citizen.updated_at,

@@ -40,7 +40,7 @@ def _case(make_user, closed: date, *, placement_end: date | None = date(2025, 3,
                       benefit_group="integrationsydelse", hours_available=25, max_commute_km=30,
                       driving_licences=["B"], languages="tigrinya, dansk", readiness_group="paa_spring",
                       case_start=date(2023, 4, 17), case_closed=closed, case_close_reason="ordinaert_job",
-                      vk_id=vk.id, adviser_id=adviser.id, team_id=team)
+                      prior_company_placement_end=date(2022, 11, 23), vk_id=vk.id, adviser_id=adviser.id, team_id=team)
     citizen.job_goals.append(JobGoal(title="Tjener"))
     db.session.add(citizen)
     db.session.flush()
@@ -106,6 +106,7 @@ def test_a_case_wholly_before_the_reach_is_coarsened_to_months(app, uploads, mak
         db.session.commit()
         citizen = db.session.get(Citizen, ids["citizen"])
         assert (citizen.case_start, citizen.case_closed) == (date(2023, 4, 1), date(2025, 5, 1))
+        assert citizen.prior_company_placement_end == date(2022, 11, 1)
         assert (citizen.vk_id, citizen.adviser_id) == (None, None) and citizen.team_id == ids["team"]
         placement = db.session.get(Placement, ids["placement"])
         assert (placement.start_date, placement.end_date) == (date(2025, 1, 1), date(2025, 3, 1))

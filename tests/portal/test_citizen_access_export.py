@@ -49,7 +49,7 @@ def world(app, make_user):
     with app.app_context():
         citizen = Citizen(name=MARKERS["profil"], phone="12 34 56 78", email="zq@example.com", postcode="8722",
                           benefit_group="kontanthjaelp", readiness_group="i_gang", case_start=date(2026, 1, 5),
-                          hours_available=20, vk_id=consultant.id, limitation_flags=["no_heavy_lifting"],
+                          prior_company_placement_end=date(2025, 10, 31), hours_available=20, vk_id=consultant.id, limitation_flags=["no_heavy_lifting"],
                           limitations_text=MARKERS["skaanehensyn"])
         citizen.job_goals = [JobGoal(title=MARKERS["jobmaal"], position=0)]
         citizen.cv_documents = [
@@ -142,6 +142,7 @@ def test_the_json_and_zip_hold_the_same_data_and_the_cv_files(app, client, auth,
     assert response.headers["Cache-Control"] == "no-store" and "attachment" in response.headers["Content-Disposition"]
     document = json.loads(response.get_data(as_text=True))
     assert document["profil"]["indhold"]["Navn"] == MARKERS["profil"]
+    assert document["profil"]["indhold"]["Seneste virksomhedsrettede forløb før Jobbro (slutdato)"] == "2025-10-31"
     assert [cv["CV nr."] for cv in document["cv"]["indhold"]][0] == world["cv_old"]
     assert document["forslag"]["indhold"][0]["Begrundelse"] == MARKERS["begrundelse"]
     assert document["forloeb"]["indhold"][0]["Timer"][0]["Timer"] == 37.5
