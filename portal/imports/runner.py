@@ -217,7 +217,7 @@ def run_import(kind: str, source: BinaryIO, filename: str, *, actor: User | None
     report = Report(kind, filename, dry_run)
     columns = citizens.COLUMNS if kind == "citizens" else openings.COLUMNS
     try:
-        table, _rows = read_table(source)
+        table, _rows = read_table(source, filename)
         headers = match_headers(table.headers, columns)
         if headers.problems:
             report.file_problems += headers.problems

@@ -94,3 +94,14 @@ def test_the_import_page_names_a_pdf_chosen_by_mistake(app, client, auth, make_u
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Filen er en PDF-fil og ikke et regneark." in html
     assert "UTF-8 (første fejl" not in html
+
+
+def test_the_import_page_says_a_text_file_named_xlsx_is_no_workbook(app, client, auth, make_user):
+    """The upload's name reaches the reader: text named .xlsx is no Excel workbook."""
+    auth.login(make_user("admin").email)
+    response = client.post("/admin/import/", content_type="multipart/form-data", data={
+        "kind": "citizens", "citizens-mode": "dry",
+        "citizens-file": (io.BytesIO(b"Dette er mit CV.\nJeg hedder Anna.\n"), "borgere.xlsx"),
+        "citizens-csrf_token": auth.csrf_token("/admin/import/")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Filens navn slutter på .xlsx, men den er ikke en Excel-projektmappe" in html
