@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from matching import licences
+from matching.redact import contains_cpr
 
 from .i18n import LOCALE, wtforms_translations
 
@@ -180,6 +181,23 @@ def no_hidden_characters(_form, field: Field) -> None:
 
 # The name the forms of other areas know the rule by (it once refused fewer characters).
 no_control_characters = no_hidden_characters
+
+
+# SECURITY.md: never a CPR number anywhere. Every free-text field that another party reads, or
+# that is stored (hotline threads, a decision's reason, the company's answer note, interview
+# and placement notes, stories), refuses a CPR-like number by the portal's one rule,
+# matching.redact.contains_cpr (review BH 9). The message never repeats the number.
+CPR_IN_TEXT_MESSAGE = "Skriv teksten uden CPR-nummer: CPR-numre bruges ikke i portalen."
+
+
+def no_cpr(message: str = CPR_IN_TEXT_MESSAGE):
+    """A validator refusing a CPR-like number (:func:`matching.redact.contains_cpr`) with ``message``.
+
+    The text stays in the field as typed, with the message at it."""
+    def check(_form, field) -> None:
+        if isinstance(field.data, str) and field.data and contains_cpr(field.data):
+            raise ValidationError(message)
+    return check
 
 
 def no_nul(_form, field: Field) -> None:
@@ -372,17 +390,31 @@ class DanishDecimalField(FloatField):
 DATE_EXAMPLE = "06.12.2026"
 DATE_MISSING = f"Skriv en dato, fx {DATE_EXAMPLE}."
 DATE_INVALID = f"Datoen findes ikke. Skriv den som dd.mm.åååå, fx {DATE_EXAMPLE}."
+# A text that is not written as a date at all (»12/10/2026«, »i morgen«): the date may well
+# exist, so only the shape is named (review BH).
+DATE_FORMAT_MESSAGE = f"Skriv datoen som dd.mm.åååå, fx {DATE_EXAMPLE}."
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"]
+# The shapes DATE_FORMATS read (strptime takes one or two digits for day and month).
+_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}-\d{1,2}-\d{4}")
 
 
 class DanishDateField(DateField):
-    """A date field whose refusal names the Danish shape: :data:`DATE_INVALID` for a date that
-    does not parse or does not exist (31.02.2026), :data:`DATE_MISSING` as the message to give
-    ``Required`` when one must be typed. ISO comes first, as a date input sends and shows it."""
+    """A date field whose refusal names the Danish shape: :data:`DATE_INVALID` for a date
+    written in a shape it reads that does not exist (31.02.2026), :data:`DATE_FORMAT_MESSAGE`
+    for anything else, :data:`DATE_MISSING` as the message to give ``Required`` when one must
+    be typed. ISO comes first, as a date input sends and shows it."""
 
     def __init__(self, label=None, validators=None, format=None, **kwargs) -> None:
         kwargs.setdefault("invalid_value_message", DATE_INVALID)
         super().__init__(label, validators, format or list(DATE_FORMATS), **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as err:
+            if str(err) == DATE_INVALID and not _DATE_SHAPE.fullmatch(" ".join(valuelist)):
+                raise ValueError(DATE_FORMAT_MESSAGE) from None
+            raise
 
 
 class Required(InputRequired):

@@ -9,7 +9,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from matching.domain import DEFAULT_PRIORITY, PRIORITY_STRENGTHS
 
 from ..formutil import (DanishDateField, DanishDecimalField, DanishForm, LicencesField, WholeNumberField, choices,
-                        in_range, no_hidden_characters)
+                        in_range, no_cpr, no_hidden_characters)
 from ..proposals import MAX_SHARED_GOAL_LENGTH, GoalChoice
 from store.models.vocab import BENEFIT_GROUPS, READINESS_GROUPS
 
@@ -59,7 +59,8 @@ class DecisionForm(DanishForm):
         Optional(), AnyOf(list(PRIORITIES), "Ukendt prioritering.")])
     reason = StringField("Begrundelse", validators=[
         DataRequired("Skriv en kort begrundelse."),
-        Length(max=MAX_REASON_LENGTH, message=f"Højst {MAX_REASON_LENGTH} tegn."), no_hidden_characters])
+        Length(max=MAX_REASON_LENGTH, message=f"Højst {MAX_REASON_LENGTH} tegn."), no_hidden_characters,
+        no_cpr()])  # stored with the proposal (review BH 9)
     # Reject only: "y" once the consultant confirmed the rejection, which is final
     # (portal.proposals: "rejected" ends a proposal); without it the page asks first.
     confirmed = HiddenField(validators=[Optional(), AnyOf(["y"], "Ukendt bekræftelse.")])

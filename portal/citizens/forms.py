@@ -22,7 +22,7 @@ from matching.redact import NO_CPR_PATTERN, contains_cpr
 from .. import postcodes
 from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField,
                         DanishForm, DanishGetForm, LicencesField, Required, WholeNumberField, choices, clean_line, clean_text,
-                        in_range, no_hidden_characters, no_nul)
+                        in_range, no_cpr, no_hidden_characters, no_nul)
 from ..i18n import format_number
 from ..health_words import health_words_in, whole_words
 from store.models.vocab import BENEFIT_GROUPS, LIMITATION_FLAGS, READINESS_GROUPS
@@ -60,14 +60,6 @@ CPR_IN_LANGUAGES_MESSAGE = ("Et CPR-nummer må ikke stå under sprog. Skriv kun 
 CPR_IN_JOB_GOAL_MESSAGE = ("Et CPR-nummer må ikke stå i et jobmål: jobmål vises for virksomheder. Skriv kun "
                            "stillingsbetegnelsen, uden tal på seks og fire cifre.")
 CPR_IN_LIMITATIONS_MESSAGE = "Skriv skånehensyn uden CPR-nummer: CPR-numre bruges ikke i portalen."
-
-
-def no_cpr(message: str):
-    """A validator refusing a CPR-like number (:func:`matching.redact.contains_cpr`) with ``message``."""
-    def check(_form, field) -> None:
-        if field.data and contains_cpr(field.data):
-            raise ValidationError(message)
-    return check
 
 
 def job_goal_sentence_problem(title: str) -> str | None:

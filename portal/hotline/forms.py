@@ -10,7 +10,7 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import private_details
-from ..formutil import ChoiceField, DanishForm, choices, clean_text, no_hidden_characters
+from ..formutil import ChoiceField, DanishForm, choices, clean_text, no_cpr, no_hidden_characters
 from store.models.vocab import HOTLINE_CATEGORIES, HOTLINE_URGENCIES
 from .service import RequestData
 
@@ -27,7 +27,7 @@ def _text(label: str, max_length: int, *, area: bool = False, min_length: int = 
     return field_class(label, filters=[clean_text], render_kw=render_kw, validators=[
         DataRequired(f"Udfyld feltet »{label}«."),
         Length(min=min_length, max=max_length, message=f"Skal være mellem {min_length} og {max_length} tegn."),
-        no_hidden_characters,
+        no_hidden_characters, no_cpr(),  # the other side reads it (review BH 9)
     ])
 
 

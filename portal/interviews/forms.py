@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from wtforms import IntegerField, RadioField, StringField, TimeField
+from wtforms import RadioField, StringField, TimeField
 from wtforms.validators import Length, NumberRange, Optional
 
-from ..formutil import DanishDateField, DanishForm, Required, choices, no_hidden_characters
+from ..formutil import DanishDateField, DanishForm, Required, WholeNumberField, choices, no_cpr, no_hidden_characters
 from ..proposals import MAX_NOTE_LENGTH
 from store import clock
 from .service import (MAX_LOCATION, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES, OUTCOME_LABELS, OUTSIDE_DAY,
                       REASON_NEEDED, Slot, within_day)
 
 _TIME_MSG = "Angiv et gyldigt klokkeslæt (tt:mm)."
+_DURATION_MSG = f"Varigheden skal være mellem {MIN_MINUTES} og {MAX_MINUTES} minutter."
 
 
 class OfferForm(DanishForm):
@@ -24,13 +25,13 @@ class OfferForm(DanishForm):
     time2 = TimeField("Klokkeslæt 2", validators=[Optional()])
     date3 = DanishDateField("Dato 3", validators=[Optional()])
     time3 = TimeField("Klokkeslæt 3", validators=[Optional()])
-    duration = IntegerField("Varighed (minutter)", default=60, validators=[
-        Required("Angiv varigheden i minutter."),
-        NumberRange(MIN_MINUTES, MAX_MINUTES,
-                    f"Varigheden skal være mellem {MIN_MINUTES} og {MAX_MINUTES} minutter.")])
+    # A whole number: "abc" gets only "Skriv et helt tal.", not the range as well (review BH).
+    duration = WholeNumberField("Varighed (minutter)", default=60, validators=[
+        Required("Angiv varigheden i minutter."), NumberRange(MIN_MINUTES, MAX_MINUTES, _DURATION_MSG)],
+        too_large=_DURATION_MSG)
     location = StringField("Sted", validators=[
         Required("Angiv stedet for samtalen."), Length(max=MAX_LOCATION, message=f"Højst {MAX_LOCATION} tegn."),
-        no_hidden_characters])
+        no_hidden_characters, no_cpr()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,7 +100,7 @@ class OutcomeForm(DanishForm):
     outcome = RadioField("Udfald", choices=choices(OUTCOME_LABELS),
                          validators=[Required("Vælg ansat eller ikke ansat.")])
     reason = StringField("Begrundelse (skal udfyldes ved ikke ansat)", validators=[
-        Length(max=MAX_NOTE_LENGTH, message=f"Højst {MAX_NOTE_LENGTH} tegn."), no_hidden_characters])
+        Length(max=MAX_NOTE_LENGTH, message=f"Højst {MAX_NOTE_LENGTH} tegn."), no_hidden_characters, no_cpr()])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

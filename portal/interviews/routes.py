@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from .. import audit
 from ..access import roles_required
@@ -16,7 +17,7 @@ from ..extensions import db
 from ..formutil import keep_form, kept_form
 from .. import proposals_hold
 from ..proposals import (OPENING_DONE, VISIBLE_TO_COMPANY, TransitionError, active_consent, identity_released,
-                         sharing_refusal)
+                         sharing_refusal, shown_to_company)
 from store.models import Interview, Proposal
 from . import answer_confirm, bp, service
 from .forms import OfferForm, OutcomeForm, StepForm
@@ -25,10 +26,37 @@ booking_required = roles_required("company", "consultant", "admin")
 _OFFER_FORM = "interview-offer:{}"  # the kept times form (portal.formutil.keep_form), per proposal
 _OUTCOME_FORM = "interview-outcome:{}"  # the kept outcome form, per proposal
 
+# Review BH 4: a company sending an answer or an interview step for a candidate of its own opening
+# that it was shown, and that stopped being current while it typed (the case closed, the opening
+# filled, the consent withdrawn), is no authorisation failure: it goes back to the opening, is
+# told so (never why, never a name), and finds the text it typed there to copy.
+ANSWER_NOT_SAVED = "Kandidaten er ikke længere aktuel; jeres svar er ikke gemt."
+STEP_NOT_SAVED = "Kandidaten er ikke længere aktuel; det, I sendte, er ikke gemt."
+_UNSENT_FORM = "unsent-no-longer-current:{}"  # the texts typed (portal.formutil.keep_form), per opening
 
-def load_proposal(proposal_id: int, opening_id: int | None = None) -> Proposal:
+
+class NoLongerCurrent(Exception):
+    """The company's own candidate it was shown is no longer current (:func:`no_longer_current`)."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        super().__init__(proposal.id)
+        self.proposal = proposal
+
+
+def no_longer_current(proposal: Proposal) -> bool:
+    """The company was shown ``proposal`` and it is no longer current: its consent withdrawn, or
+    ended after the consultant approved it (the rule of
+    :func:`portal.openings.service.no_longer_relevant`, which lists it on the opening's page)."""
+    return proposal.status == "withdrawn" or (
+        proposal.status not in VISIBLE_TO_COMPANY and shown_to_company(proposal))
+
+
+def load_proposal(proposal_id: int, opening_id: int | None = None, *, left: bool = False) -> Proposal:
     """The proposal, if the current user may act on it (and it is on ``opening_id`` when given).
 
+    :raise NoLongerCurrent: with ``left``, for a company user: a candidate of its own opening it
+        was shown that is no longer current (the view says so, :func:`left_behind`; not logged
+        as an authorisation failure).
     :raise 404: unknown id or another opening's proposal; for a company user also another
         company's opening or a proposal it cannot see.
     """
@@ -37,6 +65,9 @@ def load_proposal(proposal_id: int, opening_id: int | None = None) -> Proposal:
         proposal = None
     if proposal is not None and current_user.role != "company":
         return proposal
+    if (left and proposal is not None and proposal.opening.company_id == current_user.company_id
+            and no_longer_current(proposal)):
+        raise NoLongerCurrent(proposal)
     if (proposal is None or proposal.opening.company_id != current_user.company_id
             or proposal.status not in VISIBLE_TO_COMPANY):
         audit.record_now("authorisation_denied", purpose=f"Proposal:{proposal_id}", result="not_found")
@@ -44,11 +75,38 @@ def load_proposal(proposal_id: int, opening_id: int | None = None) -> Proposal:
     return proposal
 
 
-def _interview(interview_id: int) -> Interview:
+def left_behind(proposal: Proposal, message: str, typed: dict[str, str]):
+    """Back to the opening of ``proposal`` (no longer current), told ``message``; ``typed`` (label ->
+    text) is kept for the opening's page to show, to be copied (:func:`unsent_texts`)."""
+    flash(message, "error")
+    kept = [(label, text) for label, text in typed.items() if text and text.strip()]
+    if kept and keep_form(_UNSENT_FORM.format(proposal.opening_id), MultiDict(kept)):
+        return redirect(url_for("openings.detail", opening_id=proposal.opening_id, _anchor="ikke-gemt"))
+    return redirect(url_for("openings.detail", opening_id=proposal.opening_id, _anchor=f"kandidat-{proposal.id}"))
+
+
+@bp.app_template_global("unsent_texts")
+def unsent_texts(opening_id: int) -> list[tuple[str, str]]:
+    """What the company typed for a candidate of ``opening_id`` that stopped being current, as
+    (label, text), once, right after :func:`left_behind`; else empty."""
+    kept = kept_form(_UNSENT_FORM.format(opening_id))
+    return list(kept.items(multi=True)) if kept is not None else []
+
+
+@bp.errorhandler(NoLongerCurrent)
+def _no_longer_current(err: NoLongerCurrent):
+    """An interview step on a candidate that stopped being current: the place or reason typed is kept."""
+    return left_behind(err.proposal, STEP_NOT_SAVED, {"Sted": request.form.get("location", ""),
+                                                      "Begrundelse": request.form.get("reason", "")})
+
+
+def _interview(interview_id: int, left: bool = True) -> Interview:
+    """The interview, if the current user may act on its proposal (:func:`load_proposal`; with
+    ``left``, a company's candidate no longer current raises :class:`NoLongerCurrent`)."""
     interview = db.session.get(Interview, interview_id)
     if interview is None:
         abort(404)
-    load_proposal(interview.proposal_id)
+    load_proposal(interview.proposal_id, left=left)
     return interview
 
 
@@ -134,7 +192,7 @@ def offer(opening_id: int, proposal_id: int):
 
     :raise 404: as :func:`load_proposal`.
     """
-    proposal = load_proposal(proposal_id, opening_id)
+    proposal = load_proposal(proposal_id, opening_id, left=True)
     form = OfferForm()
     if not form.validate_on_submit():
         return _offer_refused(proposal, form)
@@ -243,7 +301,7 @@ def download(interview_id: int):
         calendar holds it, so there is nothing to send or cancel); for a company also while
         the identity is not released.
     """
-    interview = _interview(interview_id)
+    interview = _interview(interview_id, left=False)  # a GET: nothing typed, 404 as before
     if not service.in_calendars(interview):
         abort(404)
     if current_user.role == "company" and not identity_released(interview.proposal):
@@ -260,7 +318,7 @@ def outcome(opening_id: int, proposal_id: int):
 
     :raise 404: as :func:`load_proposal`.
     """
-    proposal = load_proposal(proposal_id, opening_id)
+    proposal = load_proposal(proposal_id, opening_id, left=True)
     form = OutcomeForm()
     if not form.validate_on_submit():
         return _outcome_refused(proposal, form)

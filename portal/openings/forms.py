@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from matching.geo import POSTCODES
 from .. import postcodes
 from ..formutil import (ChoiceField, DanishDateField, DanishDecimalField, DanishForm, LicencesField, Required,
-                        WholeNumberField, choices, clean_text, format_decimal_input, no_hidden_characters)
+                        WholeNumberField, choices, clean_text, format_decimal_input, no_cpr, no_hidden_characters)
 from store.models.vocab import OPENING_KINDS, OPENING_STATUSES
 from .service import OpeningData
 from store import clock
@@ -70,7 +70,7 @@ def _text(label: str, max_length: int, *, required: bool = False, min_length: in
     validators = [DataRequired(f"Udfyld feltet »{label}«.")] if required else [Optional()]
     message = (f"Skal være mellem {min_length} og {max_length} tegn." if min_length
                else f"Højst {max_length} tegn.")
-    validators += [Length(min=min_length, max=max_length, message=message), no_hidden_characters]
+    validators += [Length(min=min_length, max=max_length, message=message), no_hidden_characters, no_cpr()]
     field_class = TextAreaField if area else StringField
     return field_class(label, validators=validators, filters=[clean_text], description=description)
 

@@ -19,9 +19,10 @@ from wtforms.validators import Length
 from .. import audit, proposals
 from ..access import company_required, get_owned_or_404
 from ..extensions import db
-from ..formutil import DanishForm, Required, choices, clean_text, keep_form, kept_form, no_hidden_characters
+from ..formutil import DanishForm, Required, choices, clean_text, keep_form, kept_form, no_cpr, no_hidden_characters
 from ..interviews import service as interviews
 from ..interviews.answer_confirm import confirm_page, confirmed
+from ..interviews.routes import ANSWER_NOT_SAVED, left_behind, no_longer_current
 from store.models import Opening, Proposal
 from store.models.vocab import COMPANY_RESPONSES
 from . import bp, requirements
@@ -38,7 +39,7 @@ class ResponseForm(DanishForm):
     # space or a BOM is tidied, not refused), then checked as the service checks it.
     note = StringField("Kort note", filters=[clean_text], validators=[
         Length(max=proposals.MAX_NOTE_LENGTH, message=f"Højst {proposals.MAX_NOTE_LENGTH} tegn."),
-        no_hidden_characters])
+        no_hidden_characters, no_cpr()])  # the job centre reads it; it goes to the XLSX (review BH 9)
 
 
 # A refused answer's fields (formutil.keep_form), per proposal: the page it goes back to shows
@@ -74,11 +75,17 @@ def kept_answer(proposal_id: int) -> ResponseForm | None:
 def respond(opening_id: int, proposal_id: int):
     """Store the company's answer on one of its own opening's visible proposals.
 
+    A candidate of the opening the company was shown that is no longer current (closed case,
+    filled opening, withdrawn consent: it changed while the company typed) goes back to the
+    opening with the note typed to copy, and no reason (review BH 4).
+
     :raise 404: if the opening is another company's, or the proposal is not one the
         company can see on this opening.
     """
     opening = get_owned_or_404(Opening, opening_id)
     proposal = db.session.get(Proposal, proposal_id)
+    if proposal is not None and proposal.opening_id == opening.id and no_longer_current(proposal):
+        return left_behind(proposal, ANSWER_NOT_SAVED, {"Jeres note": request.form.get("note", "")})
     if (proposal is None or proposal.opening_id != opening.id
             or proposal.status not in proposals.VISIBLE_TO_COMPANY):
         audit.record_now("authorisation_denied", purpose=f"Proposal:{proposal_id}", result="not_found")

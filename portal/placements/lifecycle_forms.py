@@ -16,7 +16,7 @@ from wtforms.widgets import TextInput
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..formutil import (DATE_MISSING, ChoiceField, DanishDateField, DanishDecimalField, DanishForm, Required, choices,
-                        no_hidden_characters, no_nul)
+                        no_cpr, no_hidden_characters, no_nul)
 from ..i18n import format_date
 from store.models.vocab import ENDING_REASONS, OPENING_KINDS
 from .lifecycle import CANCEL_REASON_LENGTH, MAX_END_AHEAD, MAX_START_OFFSET, MAX_WEEKLY_HOURS
@@ -30,7 +30,7 @@ class HoursField(DanishDecimalField):
 
 def _note_field(label: str) -> TextAreaField:
     return TextAreaField(label, validators=[
-        Optional(), no_nul, no_hidden_characters,
+        Optional(), no_nul, no_hidden_characters, no_cpr(),
         Length(max=MAX_NOTE_LENGTH, message=f"Noten må højst være {MAX_NOTE_LENGTH} tegn.")],
         render_kw={"rows": 3, "maxlength": MAX_NOTE_LENGTH})
 
@@ -111,7 +111,7 @@ class CancelForm(DanishForm):
     """
 
     reason = StringField("Hvorfor aflyses forløbet?", validators=[
-        Required("Skriv kort, hvorfor forløbet aflyses, fx »Borgeren mødte ikke op«."), no_nul, no_hidden_characters,
+        Required("Skriv kort, hvorfor forløbet aflyses, fx »Borgeren mødte ikke op«."), no_nul, no_hidden_characters, no_cpr(),
         Length(max=CANCEL_REASON_LENGTH, message=f"Begrundelsen må højst være {CANCEL_REASON_LENGTH} tegn.")],
         render_kw={"maxlength": CANCEL_REASON_LENGTH, "autocomplete": "off"})
     confirmed = HiddenField()

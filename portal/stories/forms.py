@@ -12,7 +12,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length
 
 from ..formutil import (ChoiceField, DanishForm, DanishGetForm, Required, choices, clean_line, clean_text,
-                        no_hidden_characters, no_nul)
+                        no_cpr, no_hidden_characters, no_nul)
 from ..i18n import format_date
 from store.models import Company, Placement
 from store.models.stories import STORY_STATUSES, STORY_TEXT_LENGTH, STORY_TITLE_LENGTH
@@ -46,7 +46,7 @@ class StoryForm(DanishForm):
     """Write or edit a story; choices of company and placement are the partners' (set per request)."""
 
     title = StringField("Overskrift", filters=[clean_line], validators=[
-        DataRequired("Skriv en overskrift."), no_nul, no_hidden_characters,
+        DataRequired("Skriv en overskrift."), no_nul, no_hidden_characters, no_cpr(),
         Length(3, STORY_TITLE_LENGTH, f"Overskriften skal være 3-{STORY_TITLE_LENGTH} tegn.")],
         render_kw={"maxlength": STORY_TITLE_LENGTH})
     company = ChoiceField("Code of Care-virksomhed", validators=[Required("Vælg virksomheden.")])
@@ -57,7 +57,7 @@ class StoryForm(DanishForm):
     outcome = ChoiceField("Udfald", choices=choices([("", "Intet udfald endnu"), *ENDING_REASONS.items()]),
                           default="")
     text = TextAreaField("Historien", filters=[clean_text], validators=[
-        DataRequired("Skriv historien."), no_nul, no_hidden_characters,
+        DataRequired("Skriv historien."), no_nul, no_hidden_characters, no_cpr(),  # read by partners (review BH 9)
         Length(MIN_TEXT_LENGTH, STORY_TEXT_LENGTH,
                f"Historien skal være {MIN_TEXT_LENGTH}-{STORY_TEXT_LENGTH} tegn.")],
         render_kw={"rows": 10, "maxlength": STORY_TEXT_LENGTH})

@@ -79,6 +79,7 @@ def test_the_skaanehensyn_form_is_never_kept(live_app, password_hash, page):
     page.get_by_test_id("expired-explanation").wait_for()
     assert _kept(page) is None
     expect(page.locator("[data-jobbro-kept-note]")).to_be_hidden()
+    expect(page.get_by_test_id("expired-redo")).to_be_visible()  # nothing kept: »gør det igen« is true
 
     page.goto("/")
     page.get_by_label("E-mail").fill(consultant.email)

@@ -63,6 +63,9 @@ def test_text_typed_when_the_time_ran_out_comes_back_after_logging_in(page, comp
     page.get_by_test_id("expired-explanation").wait_for()
     assert "Du blev logget ud efter 30 minutter uden aktivitet" in page.content()
     page.locator("[data-jobbro-kept-note]").wait_for()  # shown by session.js once the page has loaded
+    # Review BH: the page said both »gør det igen« and »er ikke tabt«; only the true one is shown.
+    expect(page.get_by_test_id("expired-redo")).to_have_count(1)
+    expect(page.get_by_test_id("expired-redo")).to_be_hidden()
     page.get_by_test_id("expired-login").click()
     page.get_by_label("E-mail").fill(company_user.email)
     page.get_by_label("Adgangskode").fill(PASSWORD)

@@ -95,6 +95,8 @@
       tab.setItem(KEEP_KEY, JSON.stringify(kept));
     }
     note.hidden = false;
+    // "Gør det igen" is then not true: the text comes back after the log-in (review BH).
+    document.querySelectorAll("[data-jobbro-not-kept]").forEach(function (el) { el.hidden = true; });
   });
 
   if (!script || !script.dataset.idleSeconds) { return; }  // not logged in
