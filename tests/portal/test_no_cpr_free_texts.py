@@ -143,3 +143,4 @@ def test_the_hotline_closing_note_refuses_a_cpr_number_by_its_own_rule(app):
         form = make_form(CloseForm, submitted(CloseForm, [("note", TEXT)]))
         assert not form.validate()
         assert "CPR" in " ".join(form.note.errors) and form.note.data == TEXT
+
