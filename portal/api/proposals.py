@@ -3,10 +3,11 @@ an offered interview, cancel an interview); consultants and administrators read 
 Offering times, moving an interview and the outcome after it are in :mod:`.interviews`.
 
 A company sees exactly what its opening page shows (:func:`portal.openings.service` 's
-allow-list: a per-opening pseudonym, the band, the approved jobmål, hours; the name only once
-released with a live consent, audited as on the web). Access is the web's own check
-(:func:`portal.interviews.routes.load_proposal`): another company's proposal, or one not
-shared, is 404.
+allow-list: a per-opening pseudonym, the approved jobmål, hours; the name only once released
+with a live consent, audited as on the web). No match band, as on the page (review BG 5): the
+band is the consultant's ranking aid, so only the job centre's keys get ``similarity_band``.
+Access is the web's own check (:func:`portal.interviews.routes.load_proposal`): another
+company's proposal, or one not shared, is 404.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ STATUS_HELP = ("Forslagets trin: proposed (foreslået, kun jobcentret), approved
                "Kun for virksomheder: on_hold (kandidaten er ikke aktuel lige nu – jobcentret kontakter jer): "
                "i stedet for trinnet, så længe jobcentret har sat behandlingen af borgerens oplysninger i bero, "
                "eller så længe kandidaten ikke opfylder opslagets krav, efter at I har ændret dem (type, kørekort, "
-               "timetal eller arbejdssted); navn, match, jobmål og timer vises ikke, der kan ikke svares eller "
+               "timetal eller arbejdssted); navn, jobmål og timer vises ikke, der kan ikke svares eller "
                "aftales samtaler, og årsagen oplyses ikke. Bagefter vises trinnet igen, eller kandidaten er ikke "
                "længere aktuel.")
 DISCLOSED_UNTIL_HELP = (
@@ -72,6 +73,13 @@ TOMBSTONE_HELP = (
     "med reason erased for hver kandidat, I har fået vist, og brugere, der har fået navnet, får besked i portalen. "
     "Det samme gælder, når jobcentret sletter forslagene i en anonymiseret sag, der blev afsluttet for længe "
     "siden (reason anonymised).")
+# The band is the consultant's statement about a ranking (review BG 5): a company read »lav« on the
+# job centre's own pick as a verdict, so neither its pages, its export nor its keys get it.
+SIMILARITY_BAND_HELP = (
+    "Kun for jobcentret: matchniveauet, konsulenten så i rangeringen (med den lærte models justering, "
+    "når der var en; \"\" = ikke beregnet). Virksomheders nøgler får ikke feltet (fra december 2026; før "
+    "kom det med for virksomheder også), som virksomhedens sider og eksport heller ikke viser det: det er "
+    "konsulentens hjælp til at rangere, ikke en vurdering af kandidaten.")
 # The status a company reads instead of the proposal's while the citizen's processing is
 # restricted (art. 18), or while a change of the opening's requirements leaves the candidate
 # behind (portal.proposals_hold.is_held): one neutral state, as on the web
@@ -97,7 +105,7 @@ class ProposalOut(ma.Schema):
     name = ma.fields.String(allow_none=True, metadata={
         "description": "Navnet, først når borgeren har givet samtykke, og jobcentret har delt det."})
     disclosed_until = ma.fields.AwareDateTime(allow_none=True, metadata={"description": DISCLOSED_UNTIL_HELP})
-    similarity_band = ma.fields.String()
+    similarity_band = ma.fields.String(metadata={"description": SIMILARITY_BAND_HELP})
     shared_goal = ma.fields.String(metadata={"description": (
         "Et af kandidatens egne jobmål, som konsulenten har valgt at vise jer (\"\" = intet: "
         "foreslået af jobcentret til dette opslag).")})
@@ -160,7 +168,7 @@ def company_view(proposal: Proposal, shared=None, rows: list[Interview] | None =
         items = rows if rows is not None else interviews.interviews(proposal)
     return {"id": proposal.id, "opening_id": proposal.opening_id,
             "status": ON_HOLD if shared.on_hold else shared.status,
-            "pseudonym": shared.pseudonym, "name": shared.name, "similarity_band": shared.similarity_band,
+            "pseudonym": shared.pseudonym, "name": shared.name,  # no band (SIMILARITY_BAND_HELP)
             "shared_goal": shared.shared_goal, "hours_available": None if shared.on_hold else shared.hours_available,
             "response": shared.response, "response_note": shared.response_note,
             "disclosed_until": _disclosed_until(proposal) if shared.name is not None else None,
@@ -177,12 +185,20 @@ def _view(proposal: Proposal, rows: list[Interview] | None = None, audited: bool
                          purpose="api")
     return {"id": proposal.id, "opening_id": proposal.opening_id, "status": proposal.status,
             "pseudonym": pseudonym(proposal.citizen_id, proposal.opening_id), "name": proposal.citizen.name,
-            "citizen_id": proposal.citizen_id, "score": proposal.score, "created_at": proposal.created_at,
+            "citizen_id": proposal.citizen_id, "score": proposal.score, "similarity_band": _band(proposal),
+            "created_at": proposal.created_at,
             "decided_at": proposal.decided_at, "response": proposal.company_response,
             "response_note": proposal.company_response_note or "",
             "shared_goal": proposal.shared_goal or "", "hours_available": proposal.citizen.hours_available,
             "disclosed_until": _disclosed_until(proposal) if rules.identity_released(proposal) else None,
             "interviews": rows if rows is not None else interviews.interviews(proposal)}
+
+
+def _band(proposal: Proposal) -> str:
+    """The band the consultant was shown (with the learned adjustment when one was made; "" when
+    none was computed): the job centre's field only (:data:`SIMILARITY_BAND_HELP`)."""
+    explanation = proposal.explanation or {}
+    return str((explanation.get("learned") or {}).get("similarity_band") or explanation.get("similarity_band") or "")
 
 
 def proposal_view(proposal: Proposal) -> dict:

@@ -19,9 +19,11 @@ from store.models import Opening, Placement
 
 # The opening's candidates as its page splits and words them (portal.openings.candidate_list, review AM 7):
 # current first (»Ja«), then those no longer current (»Nej«), each with the page's sentence.
-CANDIDATE_HEADER = ["Kandidat", "Aktuel", "Navn", "Status", "Match", "Jobmål", "Timer til rådighed pr. uge",
+# No match band, as on the page (review BG 5): the band is the consultant's statement about a
+# ranking, and »lav« on the job centre's own pick read as a verdict on the candidate.
+CANDIDATE_HEADER = ["Kandidat", "Aktuel", "Navn", "Status", "Jobmål", "Timer til rådighed pr. uge",
                     "Jeres svar", "Jeres note"]
-CANDIDATE_WIDTHS = (40, 8, 20, 60, 14, 24, 24, 16, 30)
+CANDIDATE_WIDTHS = (40, 8, 20, 60, 24, 24, 16, 30)
 
 
 def placement_rows(company_id: int, today: date) -> list[list]:
@@ -43,8 +45,8 @@ def candidate_rows(opening: Opening) -> list[list]:
     found = candidate_list.for_opening(opening)
     after = interviews.held_among(c.proposal_id for c in found.shared)
     rows = [_current_row(c, after) for c in found.current]
-    rows += [[c.pseudonym, "Nej", "", candidate_list.status_text(c), "", "", "", "", ""] for c in found.ended]
-    rows += [[c.pseudonym, "Nej", c.name or "", candidate_list.status_text(c), "", "", "", "", ""]
+    rows += [[c.pseudonym, "Nej", "", candidate_list.status_text(c), "", "", "", ""] for c in found.ended]
+    rows += [[c.pseudonym, "Nej", c.name or "", candidate_list.status_text(c), "", "", "", ""]
              for c in found.finished]
     return rows
 
@@ -52,6 +54,6 @@ def candidate_rows(opening: Opening) -> list[list]:
 def _current_row(c: SharedCandidate, after: set[int]) -> list:
     answer = interviews.response_label(c.response, c.proposal_id in after)
     if c.on_hold:  # restricted or left behind by a change of the opening: the neutral state only
-        return [c.pseudonym, "Ja", "", candidate_list.status_text(c), "", "", "", answer, c.response_note]
-    return [c.pseudonym, "Ja", c.name or "", candidate_list.status_text(c), c.similarity_band or "ikke beregnet",
-            c.shared_goal, float(c.hours_available), answer, c.response_note]
+        return [c.pseudonym, "Ja", "", candidate_list.status_text(c), "", "", answer, c.response_note]
+    return [c.pseudonym, "Ja", c.name or "", candidate_list.status_text(c), c.shared_goal,
+            float(c.hours_available), answer, c.response_note]

@@ -102,12 +102,13 @@ def test_the_files_rows_are_the_pages_rows(app, client, auth, world):
     lines = list(reader(io.StringIO(csv), delimiter=";"))
     assert lines[0][:4] == ["Kandidat", "Aktuel", "Navn", "Status"]
     assert [line[:4] for line in lines[1:]] == shown
+    assert {len(line) for line in lines} == {8}  # every kind of row (current, on hold, ended) fits the header
 
     book = load_workbook(io.BytesIO(client.get(f"/opslag/{world['opening']}/kandidater.xlsx").data))
     cells = [[cell.value or "" for cell in row] for row in book.active.iter_rows()]
     assert [row[:4] for row in cells[1:]] == shown
-    # no longer current: only what the page lists (no band, jobmål, hours or answer)
+    # no longer current: only what the page lists (no jobmål, hours or answer)
     assert all(set(row[4:]) == {""} for row in cells[1:] if row[1] == "Nej")
     # the restricted one: the neutral state only, as on its card
     held = next(row for row in cells if row[0] == a["held"])
-    assert held[4:7] == ["", "", ""]
+    assert held[4:6] == ["", ""]  # no jobmål, no hours

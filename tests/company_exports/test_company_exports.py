@@ -80,7 +80,7 @@ def test_company_downloads_show_only_what_the_company_may_see(app, client, make_
     # the company's words, not the job centre's states, and no invented jobmål (review B9)
     assert len(lines) == 2 and ";Ja;;Navnet deles, når borgeren har givet samtykke.;" in lines[1]  # the page's words
     assert "Godkendt af konsulent" not in csv_text and "Foreslået af jobcentret" not in csv_text
-    assert lines[1].split(";")[5] == ""  # Jobmål: none shared
+    assert lines[0].split(";")[4] == "Jobmål" and lines[1].split(";")[4] == ""  # Jobmål: none shared
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in lines[1].split(";"))  # formula-safe
     assert MARKER not in csv_text  # an approved candidate is a pseudonym, nothing more
     assert client.get(f"/opslag/{other_id}/kandidater.csv").status_code == 404
