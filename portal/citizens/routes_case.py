@@ -6,6 +6,7 @@ forms sit on the citizen page, and a refused change re-renders that page with th
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -17,7 +18,7 @@ from .. import privacy
 from ..extensions import db
 from . import bp, case, case_endings, recipients
 from .case_forms import CloseCaseForm, EraseForm, LiftRestrictionForm, ReopenCaseForm, RestrictForm
-from .pages import commit_or_flash
+from .pages import STALE_MESSAGE, commit_or_flash, on_stale
 from . import service
 from .service import CitizenChangeError
 from store import clock
@@ -60,6 +61,22 @@ def _blame(form, exc: CitizenChangeError) -> None:
         target.errors = [*target.errors, exc.message_da]
     else:
         form.form_errors.append(exc.message_da)
+
+
+def _stale_case(name: str, form_class, citizen_id: int):
+    """A case change refused by the citizen's version check (review BH 1): nothing written; the
+    citizen page comes back with the posted form (``name``) as it was sent, and why (409)."""
+    from .routes import render_detail
+
+    citizen = citizen_or_404(citizen_id)
+    flash(STALE_MESSAGE, "error")
+    audited_read(citizen, "case")
+    return render_detail(citizen, **{name: form_class()}), 409
+
+
+for _endpoint, _name, _form in (("close_case", "close_form", CloseCaseForm), ("reopen_case", "reopen_form", ReopenCaseForm),
+                                ("restrict", "restrict_form", RestrictForm), ("lift_restriction", "lift_form", LiftRestrictionForm)):
+    on_stale(_endpoint)(partial(_stale_case, _name, _form))
 
 
 def _done(citizen, message: str):

@@ -18,7 +18,7 @@ from store import clock
 from store.models import Citizen, CvDocument, User
 from . import bp, conflicts, cv_sharing, cv_versions, need_to_know, queries, service, uploads
 from .forms import MAX_CV_CHARS, AssignForm, CvTextForm, CvUploadForm, LimitationsForm
-from .pages import commit_or_flash, commit_or_refuse, posted_version
+from .pages import commit_or_flash, commit_or_refuse, on_stale, posted_version
 
 # The citizen overview's CV excerpt shows no CPR number typed into the CV (review AZ, observation):
 # every consultant sees the overview, and the number is no one's work there (the file has it).
@@ -170,8 +170,8 @@ def _store_cv(citizen, accepted: uploads.AcceptedCv) -> bool:
     stored_name = uploads.store_file(folder, accepted.data, accepted.kind)
     try:
         service.add_cv_file(citizen, accepted, stored_name, current_user)
-        ok = commit_or_flash(_saved(citizen))
-    except Exception:
+        ok = commit_or_flash(lambda: _saved(citizen))  # the text read after the commit (review BH 1)
+    except Exception:  # a refused version check too: its page is :func:`stale_upload`
         db.session.rollback()
         uploads.delete_stored(folder, stored_name)
         raise
@@ -205,11 +205,40 @@ def save_cv_text(citizen_id: int):
             db.session.rollback()
             form.text.errors.append(exc.message_da)
         else:
-            if commit_or_flash(_saved(citizen)):
+            if commit_or_flash(lambda: _saved(citizen)):  # the text read after the commit (review BH 1)
                 _flash_earlier_shared(citizen)
                 return redirect(url_for(".detail", citizen_id=citizen.id))
     audited_read(citizen, "cv")
     return _render_cv(citizen, CvUploadForm(formdata=None), form), 400
+
+
+STALE_CV_TEXT = ("Borgeren blev ændret af en anden, lige mens du gemte, så CV'et er ikke gemt. Din tekst står "
+                 "stadig i feltet: tryk »Gem CV-tekst« igen for at gemme den.")
+STALE_CV_FILE = ("Borgeren blev ændret af en anden, lige mens du uploadede, så CV'et er ikke gemt. Vælg "
+                 "filen igen, og tryk »Upload CV«.")
+
+
+@on_stale("save_cv_text")
+def stale_cv_text(citizen_id: int):
+    """The CV text's save refused by the version check (review BH 1): the pasted text is in the
+    field again, with why (409); sending it again saves it."""
+    citizen = citizen_or_404(citizen_id)
+    form = CvTextForm()
+    form.text.errors = [STALE_CV_TEXT]
+    audited_read(citizen, "cv")
+    return _render_cv(citizen, CvUploadForm(formdata=None), form), 409
+
+
+@on_stale("upload_cv")
+def stale_upload(citizen_id: int):
+    """The CV file's save refused by the version check (review BH 1): nothing kept of the file
+    (:func:`_store_cv` deleted it); the page asks for it again and keeps the CV text typed beside it."""
+    citizen = citizen_or_404(citizen_id)
+    form = CvUploadForm(formdata=None)
+    form.file.errors = [STALE_CV_FILE]
+    kept = (request.form.get("kept_text") or "")[:MAX_CV_CHARS]
+    audited_read(citizen, "cv")
+    return _render_cv(citizen, form, CvTextForm(formdata=None, data={"text": kept} if kept.strip() else None)), 409
 
 
 @bp.route("/<int:citizen_id>/sagsbehandlere", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from store.models import Citizen, JobGoal
 from . import bp, service
 from .forms import (JOB_GOAL_HINT, ActionForm, JobGoalEditForm, JobGoalForm, JobGoalMoveForm,
                     JobGoalRemoveForm, clean_line)
-from .pages import commit_or_flash, commit_or_refuse
+from .pages import STALE_MESSAGE, commit_or_flash, commit_or_refuse, on_stale
 
 
 def _requested_goal(citizen: Citizen, arg: str) -> int | None:
@@ -63,6 +63,40 @@ def job_goals(citizen_id: int):
         audited_read(citizen, "job_goals")
     return _render(citizen, form, editing=_requested_goal(citizen, "ret"),
                    removing=_requested_goal(citizen, "fjern"))[0]
+
+
+STALE_GOAL = ("Borgeren blev ændret af en anden, lige mens du gemte, så jobmålet er ikke tilføjet. Din tekst "
+              "står stadig i feltet: tryk »Tilføj jobmål« igen for at tilføje det.")
+
+
+@on_stale("job_goals")
+def stale_add(citizen_id: int):
+    """A jobmål's adding refused by the citizen's version check (review BH 1): the typed title
+    is in the field again, with why (409)."""
+    citizen = citizen_or_404(citizen_id)
+    form = JobGoalForm()
+    form.title.errors = [STALE_GOAL]
+    audited_read(citizen, "job_goals")
+    return _render(citizen, form, status=409)
+
+
+@on_stale("edit_job_goal")
+def stale_edit(citizen_id: int):
+    """A rename refused by the version check before its commit: as :func:`edit_job_goal`'s."""
+    citizen = citizen_or_404(citizen_id)
+    form = JobGoalEditForm()
+    goal = _goal_or_none(citizen, (request.view_args or {}).get("goal_id") or 0)
+    if goal is None:
+        return _removed_meanwhile(citizen, form.new_title.data)
+    return _stale_rename(citizen, goal, form, goal.title)
+
+
+@on_stale("remove_job_goal")
+@on_stale("move_job_goal")
+def stale_list_change(citizen_id: int):
+    """A removal or move refused by the version check: the list as it is now, and why."""
+    flash(STALE_MESSAGE, "error")
+    return redirect(url_for(".job_goals", citizen_id=citizen_id), 303)
 
 
 def _goal_or_404(citizen: Citizen, goal_id: int) -> JobGoal:
