@@ -7,9 +7,11 @@ Jobbro (the import's »Seneste virksomhedsrettede forløb (slutdato)«, the API'
 ``prior_company_placement_end``, the profile form); None: none known. No backfill: nothing in
 the database knows it.
 
-Downgrade: the column is dropped. On SQLite the batch copy of the table would lose the indexes
-SQLAlchemy cannot reflect (0037's ``ix_citizen_name_danish`` is on an expression), so the
-citizen table's indexes are read from ``sqlite_master`` first and those gone are made again.
+Downgrade: the column is dropped in place (``ALTER TABLE … DROP COLUMN``, SQLite 3.35+, as 0036
+does). A batch copy of the table would lose what SQLite's reflection cannot see: the citizen
+table's AUTOINCREMENT and its ``sqlite_sequence`` counter (0015: an erased citizen's id and
+pseudonyms are never handed out again, review BJ 8) and 0037's index on an expression
+(``ix_citizen_name_danish``). In place, the table, its counter and every index stay as they are.
 
 Revision ID: 0039
 Revises: 0038
@@ -33,17 +35,4 @@ def upgrade():
 
 
 def downgrade():
-    bind = op.get_bind()
-    saved = {}
-    if bind.dialect.name == 'sqlite':
-        saved = dict(bind.execute(sa.text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'citizen' "
-            "AND sql IS NOT NULL")).all())
-    with op.batch_alter_table('citizen', schema=None) as batch_op:
-        batch_op.drop_column('prior_company_placement_end')
-    if saved:
-        kept = set(bind.execute(sa.text(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'citizen'")).scalars())
-        for name, sql in saved.items():
-            if name not in kept:
-                op.execute(sql)
+    op.drop_column('citizen', 'prior_company_placement_end')
