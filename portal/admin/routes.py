@@ -337,6 +337,7 @@ def edit_company(company_id: int | None):
             return _stale_company(form, company, stale.found)
         except service.AccountRuleError as refusal:
             db.session.rollback()
+            company = Company() if new else company  # a new one refused stays »Ny virksomhed«
             getattr(form, refusal.field).errors.append(str(refusal))
         else:
             if new:

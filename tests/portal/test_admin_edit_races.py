@@ -126,6 +126,7 @@ def test_the_same_new_cvr_saved_meanwhile_is_an_error_at_the_cvr_not_a_500(app, 
     page = response.get_data(as_text=True)
     assert response.status_code == 200  # was a 500 (IntegrityError)
     assert service.CVR_TAKEN in page and f'value="{OTHER_CVR}"' in page and 'value="Dobbelt ApS"' in page
+    assert "<h1>Ny virksomhed</h1>" in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 1
         assert not db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "company_saved"))
