@@ -112,7 +112,14 @@ DATA: dict[str, dict[str, dict]] = {
                           "i portalen (navnet også i GET /api/v1/proposals/{id}): hent dem, og ret de gamle i "
                           "egne systemer. Falsk: virksomheden ser ikke længere kandidatens oplysninger (samtykket "
                           "er udløbet eller trukket tilbage, forslaget er afsluttet, behandlingen er begrænset) "
-                          "og får ikke de rettede: brug ikke det, I fik, og ret eller slet det."),
+                          "og får ikke de rettede: brug ikke det, I fik, og ret eller slet det. Falsk også, når "
+                          "virksomheden ser navnet, men samtykket ikke dækker en rettet oplysning, den fik "
+                          "tidligere (se readable_fields)."),
+        "readable_fields": {"type": "array", "uniqueItems": True,
+                            "description": "De af fields, virksomheden kan se i portalen nu (alle, når readable "
+                                           "er sand; ingen, når den ikke længere ser kandidaten). De øvrige: "
+                                           "brug ikke det, I fik, og ret eller slet det.",
+                            "items": {"type": "string", "enum": list(RECTIFIED_FIELDS)}},
         "rectified_at": _time("Hvornår oplysningerne blev rettet")},
     "interview.offered": {
         **_PROPOSAL, "offered_by": _enum("Hvem foreslog tiderne.", INTERVIEW_SIDES),

@@ -37,6 +37,7 @@ contact them). No name, no opening title, nothing else about the citizen.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -257,6 +258,40 @@ _CORRECTED_EARLIER = ("Oplysningerne om {who} til »{title}« er rettet hos jobc
                       "kandidatens oplysninger i portalen og får derfor ikke de rettede. Brug ikke de "
                       "gamle, og ret eller slet dem, også i mails og egne systemer.")
 CORRECTED_FIELDS = {"name": "navn", "phone": "telefonnummer", "email": "e-mail"}
+# The same fields with the article, for a company that sees some corrected fields but not others
+# (review BJ 1: a name shown under a consent whose text does not cover the phone it got earlier).
+_CORRECTED_DEFINITE = {"name": "navnet", "phone": "telefonnummeret", "email": "e-mailadressen"}
+_CORRECTED_PART = ("Oplysningerne om {who} til »{title}« er rettet hos jobcentret: {fields}. "
+                   "Se de rettede oplysninger ({shown}) på kandidatens side. {hidden}, I fik, er ikke "
+                   "længere {right}: brug {it} ikke. I ser {it} ikke i portalen.",
+                   "Borgeren har fået rettet sine oplysninger (databeskyttelsesforordningens art. 16), og "
+                   "jobcentret skal give besked til alle, der har fået dem (art. 19). Brug de rettede "
+                   "oplysninger, som står på kandidatens side i portalen ({shown}). {hidden}, I fik, ser I "
+                   "ikke længere i portalen, og I får derfor ikke {it_} rettet: brug ikke det gamle, og ret "
+                   "eller slet det, også i mails og egne systemer.")
+_CORRECTED_HIDDEN = ("Oplysningerne om {who} til »{title}« er rettet hos jobcentret: {fields}. "
+                     "Det, I fik, er ikke længere rigtigt: brug det ikke. Samtykket viser jer det ikke i "
+                     "portalen.",
+                     "Borgeren har fået rettet sine oplysninger (databeskyttelsesforordningens art. 16), og "
+                     "jobcentret skal give besked til alle, der har fået dem (art. 19). I ser kandidatens navn, "
+                     "men samtykket dækker ikke {fields}, så I ser {it} ikke i portalen og får ikke det "
+                     "rettede. Brug ikke det gamle, og ret eller slet det, også i mails og egne systemer.")
+
+
+def _listed(words: list[str]) -> str:
+    return " og ".join(filter(None, [", ".join(words[:-1]), words[-1]]))
+
+
+def readable_now(proposal: Proposal, fields: list[str], today: date) -> list[str]:
+    """Which of the corrected ``fields`` the company can read in the portal now (review BJ 1): the
+    name while it is shown (:func:`portal.proposals.identity_released`), a contact detail only
+    when the consent in force also shares it (:func:`portal.proposals.shared_contacts_now`: a
+    consent under a text that named the name alone shares no contact detail, though the company
+    may have been given one before)."""
+    if not proposals.identity_released(proposal, today):
+        return []
+    shared = proposals.shared_contacts_now(proposal, today)
+    return [f for f in fields if f == "name" or f in shared]
 
 
 @dataclass(frozen=True)
@@ -271,6 +306,9 @@ class Corrected:
     # Per company name, the fields (keys of CORRECTED_FIELDS, in that order) it was told were
     # corrected: only those it got (review BF 1).
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Per company name among ``told``, the corrected fields it got but does not see now (the
+    # consent in force does not cover them, review BJ 1): it was told not to use them.
+    hidden: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]) -> Corrected:
@@ -292,27 +330,47 @@ def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]
     earlier_companies: dict[int, str] = {}
     untold_companies: dict[int, str] = {}
     told_fields: dict[str, set[str]] = {}
+    hidden_fields: dict[str, set[str]] = {}
     stamp = clock.utcnow().strftime("%Y%m%d%H%M%S%f")
     today = clock.today()
     for proposal, fields in concerned:
         opening = proposal.opening
-        readable = proposals.identity_released(proposal, today)
-        line, further = _CORRECTED if readable else _CORRECTED_EARLIER
-        words = " og ".join(filter(None, [", ".join(CORRECTED_FIELDS[f] for f in fields[:-1]),
-                                          CORRECTED_FIELDS[fields[-1]]]))
-        text = line.format(who=pseudonym(citizen.id, opening.id), title=opening.title, fields=words)
+        shown = readable_now(proposal, fields, today)
+        hidden = [f for f in fields if f not in shown]
+        sees_name = proposals.identity_released(proposal, today)
+        readable = not hidden
+        words = _listed([CORRECTED_FIELDS[f] for f in fields])
+        several = len(hidden) > 1
+        if readable:
+            line, further = _CORRECTED
+        elif not sees_name:
+            line, further = _CORRECTED_EARLIER
+        elif shown:
+            line, further = _CORRECTED_PART
+        else:
+            line, further = _CORRECTED_HIDDEN
+        slots = {"who": pseudonym(citizen.id, opening.id), "title": opening.title, "fields": words,
+                 "shown": _listed([CORRECTED_FIELDS[f] for f in shown]) if shown else "",
+                 "hidden": _listed([_CORRECTED_DEFINITE[f] for f in hidden]).capitalize() if hidden else "",
+                 "right": "rigtige" if several else "rigtigt", "it": "dem" if several else "det",
+                 "it_": "dem" if several else "det"}
+        text = line.format(**slots)
+        further = further.format(**slots)
+        if sees_name and hidden:
+            hidden_fields.setdefault(opening.company.name, set()).update(hidden)
         # The candidate's page while the company is shown the proposal (it says what the company
         # may see now); a pair decided anew and rejected has none for it: the opening's page.
         on_page = proposals.shown_to_company(proposal) or proposal.status == "withdrawn"
         link = (path_for("openings.candidate", opening_id=opening.id, proposal_id=proposal.id) if on_page
                 else path_for("openings.detail", opening_id=opening.id))
-        webhook_events.proposal_rectified(db.session, proposal, fields, readable=readable, candidate_page=on_page)
+        webhook_events.proposal_rectified(db.session, proposal, fields, readable=readable, candidate_page=on_page,
+                                          readable_fields=shown)
         users = db.session.scalars(sa.select(User).where(
             User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
             .order_by(User.id)).all()
         if not users:
             untold_companies[opening.company_id] = opening.company.name
-        (told_companies if readable else earlier_companies)[opening.company_id] = opening.company.name
+        (told_companies if sees_name else earlier_companies)[opening.company_id] = opening.company.name
         told_fields.setdefault(opening.company.name, set()).update(fields)
         for user in users:
             notify(user, "candidate_data", text, link, body=f"{text}\n\n{further}",
@@ -329,7 +387,8 @@ def tell_corrected(citizen: Citizen, concerned: list[tuple[Proposal, list[str]]]
     return Corrected(names({k: v for k, v in told_companies.items() if k in told}),
                      names(untold_companies),
                      names({k: v for k, v in earlier_companies.items() if k in told and k not in told_companies}),
-                     {name: tuple(f for f in CORRECTED_FIELDS if f in got) for name, got in told_fields.items()})
+                     {name: tuple(f for f in CORRECTED_FIELDS if f in got) for name, got in told_fields.items()},
+                     {name: tuple(f for f in CORRECTED_FIELDS if f in got) for name, got in hidden_fields.items()})
 
 
 def _concerned(citizen: Citizen, event: str, only: Proposal | None) -> list[Proposal]:

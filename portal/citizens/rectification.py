@@ -102,10 +102,22 @@ def saved_message(corrected: recipients.Corrected, changed: Iterable[str] = ()) 
         return listed(f"{name} (rettet: {words[name]})" if name in words else name for name in companies), ""
 
     parts = []
-    if corrected.told:
-        names, what = who(corrected.told)
+    seeing = tuple(name for name in corrected.told if not corrected.hidden.get(name))
+    if seeing:
+        names, what = who(seeing)
         parts.append(f"{names} har borgerens navn og har fået besked om rettelsen{what}; "
                      "kandidatens side viser de rettede oplysninger.")
+    # A company that sees the name, but not a corrected detail it got earlier: the consent in
+    # force does not cover it (review BJ 1), so it was told not to use what it got.
+    for name in (name for name in corrected.told if corrected.hidden.get(name)):
+        hidden = corrected.hidden[name]
+        shown = [f for f in corrected.fields.get(name, ()) if f not in hidden]
+        page = (f"kandidatens side viser det rettede ({listed(recipients.CORRECTED_FIELDS[f] for f in shown)}), "
+                if shown else "")
+        parts.append(f"{name} har borgerens navn og har fået besked om rettelsen "
+                     f"(rettet: {listed(recipients.CORRECTED_FIELDS[f] for f in corrected.fields[name])}); "
+                     f"{page}samtykket dækker ikke {listed(recipients.CORRECTED_FIELDS[f] for f in hidden)}, "
+                     "så virksomheden ser det ikke og har fået besked om ikke at bruge det, den fik.")
     if corrected.told_earlier:
         names, what = who(corrected.told_earlier)
         parts.append(f"{names} har tidligere fået borgerens navn og har fået besked om "

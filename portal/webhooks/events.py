@@ -165,7 +165,7 @@ def proposal_withdrawn(session: Session, proposal: Proposal, reason: str, *, mus
 
 
 def proposal_rectified(session: Session, proposal: Proposal, fields: list[str], *, readable: bool,
-                       candidate_page: bool = True) -> None:
+                       candidate_page: bool = True, readable_fields: list[str] | None = None) -> None:
     """``proposal.rectified``: the citizen's name, phone or e-mail (``fields``, those the company
     got) was corrected (GDPR art. 16), sent with the art. 19 notice its users get
     (:func:`portal.citizens.recipients.tell_corrected`) to each company that was given the name.
@@ -174,18 +174,22 @@ def proposal_rectified(session: Session, proposal: Proposal, fields: list[str], 
     page (and the name in the API); else it no longer sees them (the consent ran out or was
     withdrawn, the proposal ended) and is only told that what it got is not to be used: its
     links are the portal's page alone (the opening's when ``candidate_page`` is False: the pair
-    was decided anew and the company is not shown it)."""
+    was decided anew and the company is not shown it). ``readable_fields``: those of ``fields`` the
+    company can read now (all when ``readable``; review BJ 1: a name shown under a consent that
+    does not cover the phone it got earlier); the API link stays while any is."""
     unknown = [field for field in fields if field not in RECTIFIED_FIELDS]
     if unknown or not fields:
         raise ValueError(fields)
     opening = proposal.opening
     data = {"proposal_id": proposal.id, "opening_id": opening.id, "company_id": opening.company_id,
             "fields": [field for field in RECTIFIED_FIELDS if field in fields], "readable": readable,
+            "readable_fields": [field for field in RECTIFIED_FIELDS if field in fields
+                                and (readable or field in (readable_fields or ()))],
             "rectified_at": _iso(clock.utcnow())}
     company, jobcenter = _proposal_payloads(proposal, data)
     if not candidate_page:
         company["links"] = _links(path_for("openings.detail", opening_id=opening.id))
-    elif not readable:
+    elif not data["readable_fields"]:
         company["links"] = _portal_only(company["links"])
     emit(session, "proposal.rectified", company_id=opening.company_id, payload=company,
          jobcenter_payload=jobcenter)
