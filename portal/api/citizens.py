@@ -83,8 +83,10 @@ TEAM_HELP = (
 PRIOR_PLACEMENT_HELP = (
     "Sidste dag i borgerens seneste virksomhedspraktik eller løntilskud i fagsystemet, fx fra før Jobbro (højst i "
     "dag), som importens »Seneste virksomhedsrettede forløb (slutdato)«. Fokusmålet og prioriteringen bruger det "
-    "seneste af den og forløbene i Jobbro. Udeladt eller null: behold den gemte (en ny borger: ingen kendt); den "
-    "fjernes kun på borgerens side i portalen.")
+    "seneste af den og forløbene i Jobbro. Udeladt: behold den gemte (en ny borger: ingen kendt); null: fjern den "
+    "(fagsystemet kender intet forløb, fx efter en rettelse), som et GET-svar uden forløb sendt tilbage.")
+# Optional fields an explicit null clears (omitted keeps them); review BJ 4.
+NULL_CLEARS = ("prior_company_placement_end",)
 
 
 class CitizenIn(ma.Schema):
@@ -414,7 +416,8 @@ def upsert_citizen(args, body, external_id: str):
     De valgfri felter (driving_licences, phone, email, max_commute_km, prior_company_placement_end, vk/vk_id),
     der udelades, beholder deres gemte værdi (en ny borger får ingen kørekort, telefon eller e-mail, 25 km og
     intet tidligere forløb);
-    driving_licences: [] fjerner kørekortene, phone og email: "" fjerner dem. Samme data to gange
+    driving_licences: [] fjerner kørekortene, phone og email: "" fjerner dem, prior_company_placement_end:
+    null fjerner datoen. Samme data to gange
     ændrer intet (result: unchanged). If-Match er valgfri: uden den overskrives borgeren uden versionskontrol; med borgerens ETag giver en ændring i portalen siden hentningen 412.
     Et svar fra GET kan sendes tilbage som det er: felterne, som kun kan læses (id, restricted,
     case_status, case_closed, has_cv, missing_for_matching, version, updated_at), ignoreres, og
@@ -447,6 +450,7 @@ def upsert_citizen(args, body, external_id: str):
     team = _team_of_ref(team_ref) if team_ref is not None else None
     if (vk_id := body.pop("vk_id", None)) is not None:
         body["vk"] = _vk_by_id(vk_id, body.get("vk"))
+    cleared = tuple(key for key in NULL_CLEARS if key in body and body[key] is None)  # omitted: kept
     values = {key: value for key, value in body.items() if value is not None}
     values["external_id"] = external_id
     row = _find(external_id)  # the citizen the upsert updates, by the one rule (review AV 7)
@@ -463,7 +467,7 @@ def upsert_citizen(args, body, external_id: str):
             lookalikes.attach(attached, external_id, current_user)
         # A new citizen without a VK goes on the sent team (None: the caller's own), review AV 1.
         outcome = imports.upsert_citizen(db.session, record, actor=current_user,
-                                         team_id=team.id if team is not None else None)
+                                         team_id=team.id if team is not None else None, clear=cleared)
         if likely and args["lookalikes"] == "create":  # the caller's explicit override, as »Opret alligevel«
             audit.record("citizen_imported", citizen_id=outcome.entity_id, user=current_user,
                          purpose="likely duplicate created anyway: Citizen:"

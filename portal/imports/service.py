@@ -32,6 +32,7 @@ Raises:
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -163,7 +164,8 @@ EXTERNAL_ID_LABEL = "Eksternt id"  # the column's label (portal.imports.citizens
 
 
 def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | None,
-                   cv_folder: str | None = None, team_id: int | None = None) -> Outcome:
+                   cv_folder: str | None = None, team_id: int | None = None,
+                   clear: Collection[str] = ()) -> Outcome:
     """Create the citizen with ``record.external_id`` or bring it in line with ``record``.
 
     The jobmål in the record are the citizen's whole list, in priority order. An empty
@@ -174,7 +176,9 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
     A new citizen's team is its VK's; without a VK, ``team_id`` (the import's choice; 0: none),
     else the actor's team (review AV 1: a citizen on no team is on nobody's work list).
 
-    The citizen is found by :func:`find_citizen`.
+    The citizen is found by :func:`find_citizen`. ``clear`` names optional profile fields whose
+    None in the record clears the stored value instead of keeping it (the API's explicit null,
+    review BJ 4).
 
     Raises:
         RecordRefused: the citizen is restricted or anonymised, or the id is several citizens'
@@ -196,7 +200,7 @@ def upsert_citizen(session: Session, record: CitizenRecord, *, actor: User | Non
         citizen_service.ensure_editable(citizen)
     except citizen_service.CitizenChangeError as exc:
         raise RecordRefused(exc.message_da) from None
-    profile = _keep_unsent(record.profile, citizen)
+    profile = _keep_unsent(record.profile, citizen, clear)
     try:  # the web's rule, before anything is changed (review AV 9): this row refused, the others saved
         citizen_service.check_case_start(citizen, profile)
     except citizen_service.CaseStartRefused as exc:
@@ -252,17 +256,18 @@ def _flush_or_forget(session: Session, cv_folder: str | None, stored: tuple[str,
 
 # Optional columns a file may leave out; None in the record keeps the stored value.
 # The case system's last placement is kept by an empty cell too: a case system that knows of none
-# does not undo the date a consultant typed (review BG 2); the citizen's page clears it.
+# does not undo the date a consultant typed (review BG 2); the citizen's page and the API's explicit null
+# (upsert_citizen(clear=...), review BJ 4) clear it.
 OPTIONAL_PROFILE_FIELDS = ("phone", "email", "max_commute_km", "driving_licences", "prior_company_placement_end")
 # What a new citizen gets for a column the file left out.
 NEW_CITIZEN_DEFAULTS = {"phone": "", "email": "", "max_commute_km": 25.0, "driving_licences": [],
                         "prior_company_placement_end": None}
 
 
-def _keep_unsent(profile: citizen_service.ProfileData, citizen: Citizen | None):
+def _keep_unsent(profile: citizen_service.ProfileData, citizen: Citizen | None, clear: Collection[str] = ()):
     kept = {name: (list(getattr(citizen, name) or ()) if name == "driving_licences" else getattr(citizen, name))
             if citizen is not None else NEW_CITIZEN_DEFAULTS[name]
-            for name in OPTIONAL_PROFILE_FIELDS if getattr(profile, name) is None}
+            for name in OPTIONAL_PROFILE_FIELDS if getattr(profile, name) is None and name not in clear}
     return replace(profile, **kept) if kept else profile
 
 

@@ -1,20 +1,21 @@
 """Review BG 2: the citizen's last company-based placement known to the case system
 (``Citizen.prior_company_placement_end``) is a fact the portal can be given: by the import's
 optional column »Seneste virksomhedsrettede forløb (slutdato)« (a date as Sagsstart, at most
-today; an empty cell or no column keeps the stored date), by the API's citizen upsert (omitted or
-null keeps it) and on the citizen's »Ret profil« (shown on the citizen's page, cleared there)."""
+today; an empty cell or no column keeps the stored date), by the API's citizen upsert (omitted
+keeps it, an explicit null clears it: review BJ 4) and on the citizen's »Ret profil« (shown on the citizen's page, cleared there)."""
 from __future__ import annotations
 
 import io
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from portal.extensions import db
 from portal.imports.runner import run_import
 from portal.imports.template import render_template_xlsx
-from store.models import Citizen
+from store.models import AuditEvent, Citizen
 from tests.api.api_fixtures import bearer, make_token
 from tests.api.test_jobcentre_scope import CITIZEN
 from tests.imports.files import HEADER, citizen_row, csv_bytes
@@ -69,15 +70,30 @@ def test_the_api_sets_shows_and_keeps_the_date(app, client, make_user):
     assert put.status_code == 201, put.json
     assert put.json["prior_company_placement_end"] == "2025-12-19"
     assert client.get("/api/v1/citizens/SAG-9", headers=bearer(raw)).json["prior_company_placement_end"] == "2025-12-19"
-    for kept in ({}, {"prior_company_placement_end": None}):
-        again = client.put("/api/v1/citizens/SAG-9", json=dict(CITIZEN, **kept), headers=bearer(raw))
-        assert again.json["result"] == "unchanged" and again.json["prior_company_placement_end"] == "2025-12-19"
+    again = client.put("/api/v1/citizens/SAG-9", json=CITIZEN, headers=bearer(raw))  # omitted: kept
+    assert again.json["result"] == "unchanged" and again.json["prior_company_placement_end"] == "2025-12-19"
+    # an explicit null clears it (the case system corrected a wrongly registered placement), audited by name
+    cleared = client.put("/api/v1/citizens/SAG-9", json=dict(CITIZEN, prior_company_placement_end=None),
+                         headers=bearer(raw))
+    assert cleared.status_code == 200 and cleared.json["result"] == "updated", cleared.json
+    assert cleared.json["prior_company_placement_end"] is None and _prior(app, "SAG-9") is None
+    with app.app_context():
+        purposes = db.session.scalars(sa.select(AuditEvent.purpose).where(
+            AuditEvent.action == "citizen_imported").order_by(AuditEvent.id)).all()
+    assert purposes[-1] == "updated:prior_company_placement_end"
+    # a GET answer without a placement sent back changes nothing; a new citizen sent null has none
+    back = client.get("/api/v1/citizens/SAG-9", headers=bearer(raw)).json
+    assert client.put("/api/v1/citizens/SAG-9", json=back, headers=bearer(raw)).json["result"] == "unchanged"
+    new = client.put("/api/v1/citizens/SAG-10", json=dict(CITIZEN, prior_company_placement_end=None),
+                     headers=bearer(raw))
+    assert new.status_code == 201 and new.json["prior_company_placement_end"] is None, new.json
     late = client.put("/api/v1/citizens/SAG-9", json=dict(CITIZEN, prior_company_placement_end="2026-12-01"),
                       headers=bearer(raw))
     assert late.status_code == 422 and "prior_company_placement_end" in late.json["errors"], late.json
     spec = client.get("/api/openapi.json", headers=bearer(raw)).json
     schemas = spec["components"]["schemas"]
-    assert "prior_company_placement_end" in schemas["CitizenIn"]["properties"]
+    described = schemas["CitizenIn"]["properties"]["prior_company_placement_end"]["description"]
+    assert "Udeladt: behold den gemte" in described and "null: fjern den" in described
 
 
 def test_the_profile_form_shows_sets_and_clears_it(app, client, auth, make_user):
