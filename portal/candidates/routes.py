@@ -302,7 +302,11 @@ def _decide(args: dict, formdata: MultiDict | None = None) -> str:
                                 shared_goal=form.shared_goal.data or "")
     except TransitionError as err:  # the jobmål for the company is refused
         return _not_saved(back, opening, citizen, form, [str(err)], "shared_goal")
-    except ValueError as err:  # already decided
+    except service.AlreadyDecided as err:  # by a colleague, perhaps at the same moment (review BH 2)
+        typed = (form.reason.data or "").strip()
+        said = f"{err} Din begrundelse var: »{typed}«." if typed else str(err)  # the card is gone: said here
+        return _not_saved(back, opening, citizen, form, [said], "reason")
+    except ValueError as err:
         flash(str(err), "error")
     else:
         verb = "godkendt og foreslået" if approve else "fravalgt"

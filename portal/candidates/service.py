@@ -22,6 +22,7 @@ from matching.relevance import similarity_band
 from matching.service import MatchResult
 
 from .. import audit, matching_runtime, proposals
+from ..i18n import format_date
 from ..extensions import db
 from ..matching_runtime import matching_service
 from ..notifications.proposed import announce_proposed
@@ -364,7 +365,7 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
         Proposal.opening_id == opening.id, Proposal.citizen_id == citizen.id))
     if existing is not None:  # one proposal per pair: only one that ended with a reopened case takes a new decision
         if not proposals.renewable(existing):
-            raise ValueError("Der er allerede truffet en beslutning for denne borger og dette opslag.")
+            raise AlreadyDecided(already_decided(existing))
         proposals.renew(existing, user, approve=approve, reason=reason, score=match.score if match else None,
                         explanation=_explanation_json(match) if match else {}, shared_goal=shared_goal)
         proposal = existing
@@ -379,9 +380,34 @@ def record_decision(opening: Opening, citizen: Citizen, approve: bool, reason: s
         db.session.add(proposal)
     audit.record("proposal_approved" if approve else "proposal_rejected", citizen_id=citizen.id,
                  opening_id=opening.id, purpose="matching decision")
-    _tell_company(proposal)
-    db.session.commit()
+    try:
+        _tell_company(proposal)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # A colleague's decision on the pair landed between the check above and this insert
+        # (review BH 2): nothing of this one is saved, and the answer is the sequential one.
+        db.session.rollback()
+        existing = db.session.scalar(sa.select(Proposal).where(
+            Proposal.opening_id == opening.id, Proposal.citizen_id == citizen.id))
+        if existing is None:
+            raise
+        raise AlreadyDecided(already_decided(existing)) from None
     return proposal
+
+
+class AlreadyDecided(ValueError):
+    """The pair has a decision already (a colleague's, perhaps just now): this one is not saved."""
+
+
+def already_decided(proposal: Proposal) -> str:
+    """The refusal of a second decision on a pair, naming who decided what, and when."""
+    said = "Der er allerede truffet en beslutning for denne borger og dette opslag"
+    who = db.session.get(User, proposal.decided_by_id) if proposal.decided_by_id else None
+    if who is None:
+        return said + "."
+    what = "fravalgt" if proposal.status == "rejected" else "godkendt og foreslået"
+    when = f" ({format_date(proposal.decided_at)})" if proposal.decided_at else ""
+    return f"{said}: {who.name} har {what} borgeren{when}."
 
 
 def _tell_company(proposal: Proposal) -> None:
