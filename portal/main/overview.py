@@ -259,11 +259,10 @@ def getting_started(*, teams: int, consultants: int, companies: int, never_vk: i
         (companies > 0, Step("Opret virksomhederne", url_for("admin.edit_company"))),
         (not never_vk, Step("Giv virksomhederne en virksomhedskonsulent", url_for("admin.companies", uden_vk=1),
                             f"{some(never_vk, 'virksomhed har', 'virksomheder har')} ingen")),
-        (not without_user, Step("Giv virksomhederne en bruger", url_for("admin.companies"),
+        (not without_user, Step("Giv virksomhederne en bruger", url_for("admin.companies", uden_brugere=1),
                                 f"{some(without_user, 'virksomhed har', 'virksomheder har')} ingen bruger, der "
-                                "kan logge ind og slå opslag op; opret "
-                                f"{'brugeren' if without_user == 1 else 'brugerne'} under Brugere med rollen "
-                                "Virksomhed")),
+                                "kan logge ind og slå opslag op; listen har et link til at oprette "
+                                f"{'brugeren' if without_user == 1 else 'brugerne'}")),
         (citizens > 0, Step("Importér borgerne", url_for("imports.index"))),
         (indexed, Step("Byg matchingindekset", url_for("admin.indexer"))),
     ]

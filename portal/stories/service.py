@@ -305,16 +305,9 @@ def _lock(story: SuccessStory) -> None:
 
 
 def _check_not_stale(story: SuccessStory, data: StoryData, base: str | None) -> None:
-    if not base or len(base.split(".")) != len(EDITABLE_FIELDS):
-        return
-    posted = dataclasses.asdict(data)
-    found = merge.merge(story, posted, base, EDITABLE_FIELDS)
-    # A field saved meanwhile as this form sends it (the same change, or this user's own
-    # earlier save sent again) loses nothing.
-    lost = [name for name in found.theirs
-            if merge.fingerprint(getattr(story, name)) != merge.fingerprint(posted[name])]
-    if lost:
-        raise StaleStory(merge.Merge(lost, [name for name in found.both if name in lost], found.take))
+    found = merge.lost(story, dataclasses.asdict(data), base, EDITABLE_FIELDS)
+    if found is not None:
+        raise StaleStory(found)
 
 
 def _apply(story: SuccessStory, data: StoryData) -> None:

@@ -61,8 +61,8 @@ def test_companies_without_a_vk_or_a_user_are_steps_of_their_own(app, client, au
         db.session.commit()
     assert steps(client)[:2] == [
         ("/admin/companies?uden_vk=1", "Giv virksomhederne en virksomhedskonsulent (1 virksomhed har ingen)"),
-        ("/admin/companies", "Giv virksomhederne en bruger (2 virksomheder har ingen bruger, der kan logge ind og "
-                             "slå opslag op; opret brugerne under Brugere med rollen Virksomhed)"),
+        ("/admin/companies?uden_brugere=1", "Giv virksomhederne en bruger (2 virksomheder har ingen bruger, der kan "
+                                            "logge ind og slå opslag op; listen har et link til at oprette brugerne)"),
     ]
     company_user = make_user("company")
     with app.app_context():  # a deactivated user logs in for nobody
