@@ -431,8 +431,9 @@ def _disclose(args: dict, formdata: MultiDict | None = None) -> None:
     if formdata is None and not StepForm().validate_on_submit():
         flash("Handlingen kunne ikke udføres. Genindlæs siden og prøv igen.", "error")
         return
+    what = "navn og profil" if "profile" in proposals.shared_scope(item) else "navn"  # review BJ 6
     _step(lambda: sharing.disclose(item, current_user),
-          "Borgerens navn og profil er nu delt med virksomheden, og virksomheden har fået besked.")
+          f"Borgerens {what} er nu delt med virksomheden, og virksomheden har fået besked.")
 
 
 @bp.post("/forslag/<int:proposal_id>/tilbagekald")
@@ -507,8 +508,12 @@ def approve_profile(proposal_id: int):
             db.session.rollback()
             form.form_errors.append(str(err))
         else:
-            flash("Profilen til virksomheden er godkendt." + (
-                "" if item.status == "disclosed" else " Virksomheden ser den, når navnet er delt."), "success")
+            if proposals.active_consent(item) is not None and "profile" not in proposals.shared_scope(item):
+                after = (" Det nuværende samtykke dækker kun navnet, så virksomheden ser ikke profilen under det."
+                         )  # review BJ 6
+            else:
+                after = "" if item.status == "disclosed" else " Virksomheden ser den, når navnet er delt."
+            flash("Profilen til virksomheden er godkendt." + after, "success")
             return _back(item.id)
     return _page(item, 400, profile_form=form)
 

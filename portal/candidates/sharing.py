@@ -3,7 +3,7 @@
 A renewed consent that shows a shared name again tells the company the same way (:func:`record_consent`).
 
 :func:`disclose` refuses while no profile is approved (the company would get a name and
-nothing to act on), then queues a ``candidate_shared`` notification (and mail) for each
+nothing to act on) unless the consent's text covers the name alone (no profile is shared then), then queues a ``candidate_shared`` notification (and mail) for each
 active user of the opening's company in the same transaction as the disclosure itself, so
 the company is told exactly when the name is shared. The notice names the citizen and the
 opening, nothing else: the profile and contact details are read in the portal.
@@ -35,7 +35,8 @@ def disclose(proposal: Proposal, user: User) -> None:
     """
     if "disclosed" not in proposals.allowed_next(proposal):
         proposals.disclose(proposal, user)  # raises the state machine's own message
-    if not profile.is_approved(proposal):
+    # A consent whose text covers the name alone shares no profile, so none need be approved (review BJ 6).
+    if "profile" in proposals.shared_scope(proposal) and not profile.is_approved(proposal):
         raise proposals.TransitionError(MISSING_PROFILE)
     # Before the notices: a withdrawal committed meanwhile refuses this step (nothing told).
     proposals.lock(proposal, "disclosed")
@@ -88,8 +89,12 @@ def _announce(proposal: Proposal) -> None:
     # identity again (SECURITY.md); the portal shows the name while the consent holds.
     who = pseudonym(proposal.citizen_id, opening.id)
     text = shared_notice(who, opening.title)
-    body = (f"{text}\n\nJobcentret har delt kandidatens navn og en kort profil med jer. Se profilen, "
-            f"kontaktoplysningerne og jeres kontakt i jobcentret i portalen.")
+    if "profile" in proposals.shared_scope(proposal):
+        body = (f"{text}\n\nJobcentret har delt kandidatens navn og en kort profil med jer. Se profilen, "
+                f"kontaktoplysningerne og jeres kontakt i jobcentret i portalen.")
+    else:  # a consent whose text covers the name alone (review BJ 6)
+        body = (f"{text}\n\nJobcentret har delt kandidatens navn med jer. Samtykket dækker kun navnet, så I får "
+                f"ikke en profil, kontaktoplysninger eller CV. Se navnet og jeres kontakt i jobcentret i portalen.")
     consent = proposals.active_consent(proposal)
     users = db.session.scalars(sa.select(User).where(
         User.company_id == opening.company_id, User.role == "company", User.active.is_(True))
