@@ -71,7 +71,10 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
     of the citizens they took over (:func:`portal.notifications.assigned.announce_handover`), and
     ``user``, while active, one of the citizens taken from them, by number
     (:func:`~portal.notifications.assigned.announce_handed_over`, ``caseload_removed``); not with
-    ``tell_leaving`` False, when the caller deactivates ``user`` in the same step.
+    ``tell_leaving`` False, when the caller deactivates ``user`` in the same step. A VK or adviser
+    who stays on a moved citizen (another than ``user``, ``successor`` and ``by``) gets one summary
+    of their citizens given a new VK or adviser
+    (:func:`~portal.notifications.assigned.announce_handover_kept`, ``caseload_changed``).
 
     Raises:
         AccountRuleError: ``successor`` is ``user``, or not an active consultant (``successor_id``).
@@ -83,6 +86,8 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
     as_adviser_ids: list[int] = []
     restricted: set[int] = set()
     restricted_roles: set[str] = set()
+    # A VK or adviser who stays: (citizens given a new VK, citizens given a new adviser), review BJ 7.
+    kept: dict[int, tuple[list[int], list[int]]] = {}
     roles = [column for column, wanted in ((Citizen.vk_id, citizens), (Citizen.adviser_id, advised)) if wanted]
     if roles:
         now = clock.utcnow()
@@ -103,6 +108,9 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
             if as_adviser:
                 citizen.adviser_id = successor.id
                 as_adviser_ids.append(citizen.id)
+            stays = citizen.adviser_id if not as_adviser else citizen.vk_id if not as_vk else None
+            if stays is not None:
+                kept.setdefault(stays, ([], []))[0 if as_vk else 1].append(citizen.id)
             citizen.updated_at = now
             record_change(db.session, "citizen", citizen.id)
             # In the citizen's own history too, as a reassignment by hand is (an access
@@ -127,6 +135,8 @@ def hand_over(user: User, successor: User, *, citizens: bool = True, advised: bo
                                by=by)
     if tell_leaving:  # the one they were taken from, while active (review: a removal is never silent)
         assigned.announce_handed_over(user, successor, citizens=as_vk_ids, advised=as_adviser_ids, by=by)
+    # The VKs and advisers who stay on the moved citizens, one summary each (as an import's).
+    assigned.announce_handover_kept(kept, successor=successor, leaving=user, by=by)
     if done:
         advised_part = f" raadgiver:{moved_advised}" if moved_advised else ""
         audit.record("caseload_handed_over",

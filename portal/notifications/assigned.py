@@ -8,7 +8,8 @@ theirs: the proposals, consents and answers that follow ``Citizen.vk_id`` land o
 the citizen's page or by the API's upsert), and the ones removed or kept (review AZ 1);
 :func:`announce_handover` sends one summary to the consultant who takes over a caseload
 (``portal.admin.caseload.hand_over``) and :func:`announce_handed_over` one to the consultant it
-was taken from; :func:`announce_imported`, :func:`announce_import_removed` and
+was taken from, and :func:`announce_handover_kept` one to each VK or adviser who stays on citizens
+it moved; :func:`announce_imported`, :func:`announce_import_removed` and
 :func:`announce_import_kept` one summary per VK an import gave citizens or took them from, and per
 adviser who stays while the import changed the VK.
 None tells the person who made the change (they know), and all add to the caller's session
@@ -156,6 +157,45 @@ def announce_handed_over(leaving: User, successor: User, *, citizens: list[int],
     return notify(leaving, KIND_REMOVED, text, path_for("citizens.index", scope="all", **seat),
                   subject=f"Dine sager er overdraget til {successor.name}", body=body,
                   link_intro=f"Se borgerne med {successor.name} som {role} her") is not None
+
+
+def announce_handover_kept(kept: dict[int, tuple[list[int], list[int]]], *, successor: User, leaving: User,
+                           by: User | None) -> int:
+    """After a handover: one summary (``caseload_changed``) per VK or adviser who stays on citizens
+    whose other seat went from ``leaving`` to ``successor`` (review BJ 7: a single change, the API
+    and an import tell them too), ``kept[user_id]``: the numbers of the citizens given a new VK
+    (the user is their adviser) and of those given a new adviser (the user is their VK), never
+    names; linked to the user's list of them (filtered by the successor's seat). Nobody is told
+    twice: not ``by``, ``leaving`` (told by :func:`announce_handed_over`) nor ``successor`` (told by
+    :func:`announce_handover`). Returns how many were told."""
+    told = 0
+    who = f" af {by.name}" if by is not None and by.name else ""
+    for user_id, (new_vk, new_adviser) in kept.items():
+        if user_id in (getattr(by, "id", None), leaving.id, successor.id) or not (new_vk or new_adviser):
+            continue
+        user = db.session.get(User, user_id)
+        if user is None:
+            continue
+        parts = [f"{role} for {len(ids)} borger{'' if len(ids) == 1 else 'e'}, som du er {yours} for"
+                 for role, ids, yours in (("VK", new_vk, "beskæftigelsesrådgiver"),
+                                          ("beskæftigelsesrådgiver", new_adviser, "VK")) if ids]
+        text = (f"Sager er overdraget fra {leaving.name} til {successor.name}{who}: {successor.name} er nu "
+                f"{', og '.join(parts)}.")
+        lines = [f"Ny {role}: borger {_numbers(ids)}." for role, ids in (("VK", new_vk),
+                                                                         ("beskæftigelsesrådgiver", new_adviser)) if ids]
+        body = (f"{text}\n\n" + "\n".join(lines) + f"\n\nDu er stadig sagsbehandler for dem. Skriv til "
+                f"{successor.name} om dem i stedet for {leaving.name}.")
+        if new_vk and new_adviser:
+            link, intro = path_for("citizens.index", scope="mine"), "Se dine borgere her"
+        else:
+            seat, role = ({"vk": successor.id}, "VK") if new_vk else ({"raadgiver": successor.id},
+                                                                       "beskæftigelsesrådgiver")
+            link = path_for("citizens.index", scope="mine", **seat)
+            intro = f"Se dine borgere med {successor.name} som {role} her"
+        if notify(user, KIND_CHANGED, text, link, subject=f"Ny sagsbehandler for dine borgere: {successor.name}",
+                  body=body, link_intro=intro):
+            told += 1
+    return told
 
 
 def announce_imported(counts: dict[int, int], users: dict[int, User]) -> int:
