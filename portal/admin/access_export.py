@@ -14,7 +14,9 @@ the retention, in plain language (art. 12). :func:`gather` collects, for one cit
   and each time the name was shown, from when to when, with the contact details and the CV that
   came with it (the consent's choices: its audit event, since a withdrawal, an end or a new round
   clears them from the proposal; only those its text covered, :data:`portal.proposals.CONSENT_SCOPES`:
-  under »samtykke-v1« the name alone) and how it ended; and the company's CV downloads;
+  under »samtykke-v1« the name alone, except a time shown before the portal followed the text
+  (:data:`SCOPE_RULE_FROM`), which states what the record says was given and »Ukendt« where none
+  says) and how it ended; and the company's CV downloads;
 - the placements with their hours, follow-ups and success stories, and the hotline requests about them;
 - the access log's rows about the citizen, purposes in Danish (:mod:`.audit_view`);
 - the retention: when the case is anonymised (``RETENTION_DAYS`` after closing), and when a
@@ -212,7 +214,8 @@ def _proposal(proposal: Proposal, users: _Users, history: _History) -> dict:
                        "Registreret af": users(c.recorded_by_id), "Trukket tilbage": c.withdrawn_at,
                        "Erstattet af et nyt samtykke": c.replaced_at,
                        "Sluttede med forslaget": _yes(c.ended_with_proposal) if c.ended_with_proposal else None,
-                       "Borgeren sagde ja til at dele": _choices_text(c, _choices(c, proposal, history))}
+                       "Borgeren sagde ja til at dele": _choices_text(c, _choices(c, proposal, history),
+                                                                      _recorded_choices(c, proposal, history))}
                       for c in proposal.consents],
         "Samtaler": [{"Tidspunkt": i.starts_at, "Varighed (minutter)": i.duration_minutes, "Sted": i.location or None,
                       "Foreslået af": INTERVIEW_SIDES.get(i.offered_by, i.offered_by),
@@ -254,9 +257,11 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
     # never registered as approved falls back to its shared copy (rows written before the log said),
     # when a time shown could have had it (not one under a text that covered the name only: False).
     if any(period.profile for period in periods) or (
-            any(period.profile is None for period in periods)
+            any(period.profile is None and not period.profile_maybe for period in periods)
             and any(profile.get(key) for key in SHARED_PROFILE_LABELS if key not in CONTACT_KEYS)):
         what.append("profil")
+    elif any(period.profile_maybe for period in periods):  # review BJ 2: no record says
+        what.append("muligvis profil (se perioderne)")
     # The contact details the company got, also under a consent since withdrawn or ended (kept as
     # field names, Proposal.shared_contacts; the shared copy holds them only while the consent does),
     # as far as a time shown gave them: its consent's choices, or any when one does not say (not
@@ -266,8 +271,11 @@ def _shared(proposal: Proposal, periods: list[_Period], history: _History) -> di
     contacts = [key for key in proposals.contacts_given(proposal) if unknown or key in known]
     what += [SHARED_PROFILE_LABELS[key].lower() for key in contacts]
     # The CV as each time shared it (a withdrawal, an end or a new round clears Proposal.share_cv).
-    cvs = list(dict.fromkeys(period.cv_text for period in periods if period.cv_text))
+    cvs = list(dict.fromkeys(period.cv_text for period in periods
+                             if period.cv_text and not period.cv_text.startswith("Ukendt")))
     what += cvs
+    if not cvs and any(period.cv_text and period.cv_text.startswith("Ukendt") for period in periods):
+        what.append("muligvis CV (se perioderne)")
     return {"Virksomhed": proposal.opening.company.name, "Opslag": f"{proposal.opening.title} (nr. {proposal.opening.id})",
             "Navnet delt": moments, "Hvad": ", ".join(what),
             # (not when each time shown knows its contact details: the consent's choices say it)
@@ -295,6 +303,12 @@ _CONSENT_ACTIONS = ("consent_recorded", "consent_renewed")
 _EVENT_SLACK = timedelta(minutes=1)
 _DELETED_CV = re.compile(r"^cv[: ](\d+)\b")
 _NOT_REGISTERED = "Ikke registreret"
+# When the portal began to share only what a consent's text covers (proposals.CONSENT_SCOPES,
+# commit 03d1ced): before it, a consent under »samtykke-v1« showed the company the approved
+# profile and the chosen contact details and CV too. The earliest moment it can have taken effect.
+SCOPE_RULE_FROM = datetime(2026, 12, 6, 19, 17, 30, tzinfo=timezone.utc)
+_SCOPE_RULE_DAY = "06.12.2026, da portalen begyndte at følge samtykketeksten"
+_PROFILE_MAYBE = f"Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før {_SCOPE_RULE_DAY})"
 
 
 @dataclass(frozen=True)
@@ -350,15 +364,10 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-def _choices(consent: Consent, proposal: Proposal, history: _History) -> _Choices | None:
-    """The consent's choices: the proposal's while it is the open one (neither withdrawn nor
-    replaced: its choices are still on the proposal, expired or not), else its audit event's; only
-    those its text covers (:func:`portal.proposals.scope_of`: a contact detail or a CV chosen under
-    »samtykke-v1«, as a row the demo or an old release wrote holds, was never shared). Known without
-    the event when the text covers neither."""
-    scope = proposals.scope_of(consent.text_version)
-    if not {"contacts", "cv"} & scope:
-        return _Choices((), False)
+def _recorded_choices(consent: Consent, proposal: Proposal, history: _History) -> _Choices | None:
+    """The choices recorded with the consent, whatever its text covered: the proposal's while it is
+    the open one (neither withdrawn nor replaced: its choices are still on the proposal, expired or
+    not), else its audit event's; None when neither says."""
     if consent.withdrawn_at is None and consent.replaced_at is None and proposal.consents[-1] is consent:
         profile = proposal.shared_profile or {}
         shared = [key for key in CONTACT_KEYS if profile.get(key)] + (["cv"] if proposal.share_cv else [])
@@ -367,15 +376,31 @@ def _choices(consent: Consent, proposal: Proposal, history: _History) -> _Choice
         if event is None or "share:" not in (event.purpose or ""):
             return None
         shared = event.purpose.split("share:", 1)[1].split(";", 1)[0].split(",")
-    return _Choices(tuple(key for key in CONTACT_KEYS if key in shared and "contacts" in scope),
-                    "cv" in shared and "cv" in scope)
+    return _Choices(tuple(key for key in CONTACT_KEYS if key in shared), "cv" in shared)
 
 
-def _choices_text(consent: Consent, choices: _Choices | None) -> str:
+def _choices(consent: Consent, proposal: Proposal, history: _History) -> _Choices | None:
+    """The consent's choices (:func:`_recorded_choices`), only those its text covers
+    (:func:`portal.proposals.scope_of`: what the portal shares under it since it follows the text,
+    :data:`SCOPE_RULE_FROM`). Known without the event when the text covers neither."""
+    scope = proposals.scope_of(consent.text_version)
+    if not {"contacts", "cv"} & scope:
+        return _Choices((), False)
+    choices = _recorded_choices(consent, proposal, history)
+    if choices is None:
+        return None
+    return _Choices(choices.contacts if "contacts" in scope else (), choices.cv and "cv" in scope)
+
+
+def _choices_text(consent: Consent, choices: _Choices | None, recorded: _Choices | None = None) -> str:
     """What the citizen agreed to share under the consent's text: »Kun navnet« under one that
-    covered the name alone (»samtykke-v1«), else the name and the choices it covered."""
+    covered the name alone (»samtykke-v1«), with the choices recorded beside it all the same
+    (``recorded``: the portal shared them until it followed the text, review BJ 2), else the name
+    and the choices it covered."""
     if not proposals.scope_of(consent.text_version):
-        return "Kun navnet"
+        extra = [*(SHARED_PROFILE_LABELS[key].lower() for key in recorded.contacts),
+                 *(["CV"] if recorded.cv else [])] if recorded else []
+        return "Kun navnet" + (f" efter samtykketeksten; registrerede valg: {', '.join(extra)}" if extra else "")
     if choices is None:
         return _NOT_REGISTERED
     return ", ".join(["Navn", *(SHARED_PROFILE_LABELS[key].lower() for key in choices.contacts),
@@ -395,11 +420,15 @@ class _Period:
     cv: CvDocument | None  # the version, when it is certain
     cv_text: str | None  # the CV as the export names it, None when none was given (or not known)
     cv_known: bool = True  # False: the consent's choices are not registered
+    # Under a text that covered the name alone, shown before the portal followed the text
+    # (:data:`SCOPE_RULE_FROM`): the approved profile may have been shown (no record says; review BJ 2).
+    profile_maybe: bool = False
 
     def row(self) -> dict:
         return {"Fra": self.start, "Til": self.end, "Sluttede": self.how_ended or "Samtykket gælder stadig",
                 "Samtykketekst": self.text_version or _NOT_REGISTERED,
-                "Profil": _NOT_REGISTERED if self.profile is None else ("Ja" if self.profile else "Nej"),
+                "Profil": _PROFILE_MAYBE if self.profile_maybe else (
+                    _NOT_REGISTERED if self.profile is None else ("Ja" if self.profile else "Nej")),
                 "Kontaktoplysninger": (_NOT_REGISTERED if self.contacts is None else
                                        ", ".join(SHARED_PROFILE_LABELS[key] for key in self.contacts) or "Ingen"),
                 "CV": self.cv_text if self.cv_text else ("Nej" if self.cv_known else _NOT_REGISTERED)}
@@ -458,9 +487,12 @@ def _periods(proposal: Proposal, history: _History) -> list[_Period]:
 
 def _period(proposal: Proposal, consent: Consent, history: _History, start: datetime, end: datetime | None,
             how: str | None) -> _Period:
-    # Only what the consent's text covered (proposals.CONSENT_SCOPES; under »samtykke-v1« the name
-    # alone), whatever the proposal or the audit event holds.
+    # What the consent's text covered (proposals.CONSENT_SCOPES; under »samtykke-v1« the name
+    # alone), whatever the proposal or the audit event holds, since the portal follows the text
+    # (SCOPE_RULE_FROM); a time shown before that under a narrower text gave what the record says.
     scope = proposals.scope_of(consent.text_version)
+    if "profile" not in scope and start < SCOPE_RULE_FROM:
+        return _earlier_period(proposal, consent, history, start, end, how)
     choices = _choices(consent, proposal, history)
     profile = _profile_shown(proposal, history, start, end) if "profile" in scope else False
     if choices is None:
@@ -475,6 +507,32 @@ def _period(proposal: Proposal, consent: Consent, history: _History, start: date
         contacts = tuple(key for key in choices.contacts if key in given)
     cv, text = _cv_shared(proposal.citizen, consent, history) if choices.cv else (None, None)
     return _Period(start, end, how, consent.text_version, contacts, profile, cv, text)
+
+
+def _earlier_period(proposal: Proposal, consent: Consent, history: _History, start: datetime,
+                    end: datetime | None, how: str | None) -> _Period:
+    """A time shown under a text that covered the name alone (»samtykke-v1«) that began before the
+    portal followed the text (:data:`SCOPE_RULE_FROM`; review BJ 2). The portal then gave what the
+    consent's choices held, so the export states what the record says was given, not the scope: the
+    contact details ``Proposal.shared_contacts`` records (:func:`portal.proposals.contacts_given`;
+    a v1 disclosure since records none), among the consent's recorded choices. Whether the approved
+    profile was shown no record says (a disclosure keeps no fields): »Ukendt« when one was approved
+    before the time ended and before the rule, never a guess; the CV likewise."""
+    recorded = _recorded_choices(consent, proposal, history)
+    shown = _profile_shown(proposal, history, start, end if end is not None and end < SCOPE_RULE_FROM
+                           else SCOPE_RULE_FROM)
+    if proposal.shared_contacts is None and proposal.status != "disclosed":
+        contacts = None  # not known (a name shared before migration 0036, and no longer)
+    else:
+        given = proposals.contacts_given(proposal)
+        contacts = tuple(key for key in given if recorded is None or key in recorded.contacts)
+    cv_text = None
+    if recorded is not None and recorded.cv:
+        cv_version, named = _cv_shared(proposal.citizen, consent, history)
+        if named:
+            cv_text = f"Ukendt (samtykketeksten dækkede kun navnet; {named} kan være givet før {_SCOPE_RULE_DAY})"
+    return _Period(start, end, how, consent.text_version, contacts, False if shown is False else None, None,
+                   cv_text, cv_known=recorded is not None, profile_maybe=bool(shown))
 
 
 def _profile_shown(proposal: Proposal, history: _History, start: datetime, end: datetime | None) -> bool | None:

@@ -643,12 +643,17 @@ def test_the_unknown_contacts_note_is_left_out_when_each_time_shown_knows_its_ch
     assert period["Kontaktoplysninger"] == "Ingen" and "Kontaktoplysninger" not in row
 
 
-def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, client, auth, admin, world):
-    """Under »samtykke-v1« the company got the name and nothing more (proposals.CONSENT_SCOPES), so
+def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, client, auth, admin, world,
+                                                                      monkeypatch):
+    """Under »samtykke-v1« the company got the name and nothing more (proposals.CONSENT_SCOPES) once
+    the portal followed the text (access_export.SCOPE_RULE_FROM, here before the times shown), so
     the export must not say it got the profile, the phone or the CV the proposal holds (as a row the
     demo or an old release wrote): each time shown, the summary, the CV section and the consent say
     what that text covered; a later consent under the current text lists its own choices."""
     from portal import proposals
+    from portal.admin import access_export
+
+    monkeypatch.setattr(access_export, "SCOPE_RULE_FROM", datetime(2026, 9, 1, tzinfo=timezone.utc))
     from portal.candidates import profile as profiles
     from store.models import User
     from tests.clock import travel
@@ -672,7 +677,7 @@ def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, clien
             proposal.status = "consented"
             db.session.commit()
             proposals.disclose(proposal, consultant)
-            proposal.shared_contacts = ["phone"]  # as a release before the scopes recorded it
+            proposal.shared_contacts = ["phone"]  # what an earlier round may have left: not this time's
             db.session.commit()
     auth.login(admin.email)
     document = json.loads(_export(client, world["citizen"], ".json").get_data(as_text=True))
@@ -684,7 +689,7 @@ def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, clien
     assert all(not cv["Virksomheder, der har fået denne version"] for cv in document["cv"]["indhold"])
     [shown] = [p for p in document["forslag"]["indhold"] if p["Opslag"].startswith("Lagermedarbejder")]
     [given] = shown["Samtykker"]
-    assert given["Borgeren sagde ja til at dele"] == "Kun navnet"
+    assert given["Borgeren sagde ja til at dele"] == "Kun navnet efter samtykketeksten; registrerede valg: telefon, CV"
     assert shown["Borgeren har sagt ja til at dele CV"] == "Nej"
     # the same once the consent is withdrawn (its choices then come from its audit event) ...
     with travel(TODAY - timedelta(days=10)):
@@ -706,7 +711,59 @@ def test_a_v1_consent_lists_the_name_only_whatever_the_proposal_holds(app, clien
     assert second["Kontaktoplysninger"] == "Telefon" and second["CV"].startswith("CV nr. ")
     assert row["Hvad"].startswith("Navn, profil, telefon, CV nr. ")
     [shown] = [p for p in document["forslag"]["indhold"] if p["Opslag"].startswith("Lagermedarbejder")]
-    assert [c["Borgeren sagde ja til at dele"] for c in shown["Samtykker"]] == ["Kun navnet", "Navn, telefon, CV"]
+    assert [c["Borgeren sagde ja til at dele"] for c in shown["Samtykker"]] == [
+        "Kun navnet efter samtykketeksten; registrerede valg: telefon, CV", "Navn, telefon, CV"]
     assert shown["Borgeren har sagt ja til at dele CV"] == "Ja"
     html = _export(client, world["citizen"]).get_data(as_text=True)
     assert "Kun navnet" in html.split('data-testid="access-section-forslag"')[1].split("</section>")[0]
+
+
+def test_a_v1_time_shown_before_the_portal_followed_the_text_states_what_was_given(app, client, auth, admin,
+                                                                                   world):
+    """Review BJ 2: before the portal followed the consent's text (access_export.SCOPE_RULE_FROM) a
+    »samtykke-v1« consent showed the company the phone, the approved profile and the CV chosen. The
+    export states what the record says was given (Proposal.shared_contacts: the phone), and says
+    »Ukendt« where no record says (the profile, the CV), not »Nej«."""
+    from portal import proposals
+    from portal.admin import access_export
+    from portal.candidates import profile as profiles
+    from store.models import User
+    from tests.clock import travel
+
+    assert datetime.combine(TODAY, datetime.min.time(), tzinfo=timezone.utc) < access_export.SCOPE_RULE_FROM
+    proposal_id = _second_proposal(app, world)
+    with travel(TODAY - timedelta(days=20)):
+        with app.app_context():
+            proposal = db.session.get(Proposal, proposal_id)
+            consultant = db.session.get(User, world["consultant"].id)
+            profiles.approve(proposal, consultant, profiles.Profile("Erfaring fra lager", "", 20, (), "Dansk", None))
+            proposal.shared_profile = {**(proposal.shared_profile or {}), "phone": "12 34 56 78"}
+            proposal.share_cv = True
+            consent = Consent(proposal=proposal, text_version="samtykke-v1", channel="telefon",
+                              deadline=TODAY + timedelta(days=30), recorded_by_id=consultant.id)
+            db.session.add(consent)
+            db.session.flush()
+            db.session.add(AuditEvent(action="consent_recorded", citizen_id=world["citizen"],
+                                      opening_id=proposal.opening_id, at=consent.given_at,
+                                      purpose="channel:telefon;text:samtykke-v1;share:phone,cv",
+                                      user_id=consultant.id, role="consultant", organisation="", result="ok", ip=""))
+            proposal.status = "consented"
+            db.session.commit()
+            proposals.disclose(proposal, consultant)
+            proposal.shared_contacts = ["phone"]  # as a release before the scopes recorded it (migration 0036)
+            db.session.commit()
+    auth.login(admin.email)
+    row = _delt(client, world["citizen"], "Lagermedarbejder")
+    [period] = row["Delt i perioder"]
+    assert period["Kontaktoplysninger"] == "Telefon"  # the record: the company got the phone
+    assert period["Profil"] == ("Ukendt (samtykketeksten dækkede kun navnet; profilen kan være vist før 06.12.2026, "
+                                "da portalen begyndte at følge samtykketeksten)")
+    assert period["CV"].startswith("Ukendt (samtykketeksten dækkede kun navnet; CV nr. ")
+    assert period["Samtykketekst"] == "samtykke-v1"
+    assert row["Hvad"] == "Navn, muligvis profil (se perioderne), telefon, muligvis CV (se perioderne)"
+    # a v1 time that records no contact detail (shared since the portal follows the text) says »Ingen«
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).shared_contacts = []
+        db.session.commit()
+    [period] = _delt(client, world["citizen"], "Lagermedarbejder")["Delt i perioder"]
+    assert period["Kontaktoplysninger"] == "Ingen"
