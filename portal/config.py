@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from .urlguard import internal_networks
+from store import clock
 from store import settings as shared
 from store.database import engine_options, normalise_url
 from store.settings import ConfigError, instance_secret
@@ -403,7 +404,8 @@ def _check_savings(config: dict) -> None:
 
 
 def _check_go_live(config: dict) -> None:
-    """GO_LIVE_DATE is empty or a date written YYYY-MM-DD (a date object from test_config)."""
+    """GO_LIVE_DATE is empty or a date written YYYY-MM-DD (a date object from test_config), not
+    after today (Danish date)."""
     value = config.get("GO_LIVE_DATE") or None
     if isinstance(value, str):
         text = value.strip()
@@ -416,6 +418,10 @@ def _check_go_live(config: dict) -> None:
                               f"(e.g. 2026-12-01), or empty, not {config['GO_LIVE_DATE']!r}")
     if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
         raise ConfigError(f"GO_LIVE_DATE must be a date (YYYY-MM-DD) or empty, not {value!r}")
+    # A day ahead is a typo or set too early: /maal would move its first month every day (review BJ 9).
+    if value is not None and value > clock.today():
+        raise ConfigError(f"GO_LIVE_DATE must be the day Jobbro was taken into use, today ({clock.today()}) "
+                          f"at the latest, not {value.isoformat()!r}: set it on that day, or leave it empty")
     config["GO_LIVE_DATE"] = value
 
 

@@ -22,7 +22,10 @@ and stays as it is (its figures are history): it has no ids, and its lists are t
 
 No month before the one Jobbro was taken into use (:mod:`.go_live`, review BG 1) is offered,
 computed or kept: the portal has no data for it. A snapshot kept for such a month (before the
-go-live day was known) is never read, and is deleted the next time a month is kept.
+go-live day was known, or under a ``GO_LIVE_DATE`` set too late) is never read, and is kept all
+the same: deleting it bought nothing, and a mistyped setting would then have destroyed frozen
+figures that no recomputation can bring back (review BJ 9). Set right, the setting shows them
+again as they were frozen.
 """
 from __future__ import annotations
 
@@ -152,7 +155,7 @@ def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
     ended = [day.replace(day=1) for day in days if month_end(day) < today]
     kept = {s.month: s for s in session.scalars(sa.select(FigureSnapshot).where(
         FigureSnapshot.scope == key, FigureSnapshot.month.in_(ended)))} if ended else {}
-    out, kept_now = [], False
+    out = []
     for day in days:
         first = day.replace(day=1)
         if month_end(first) >= today:
@@ -177,9 +180,8 @@ def _kept_months(session: Session, facts: Facts, scope: Scope, days: list[date],
         if facts.tables != TABLES:  # a list's snapshot lacks tables: the figures kept are computed in full
             facts = load_facts(session, scope)
         out.append(_keep(session, first, key, compute_all(facts, last), figure_ids(facts, last)))
-        kept_now = True
-    if kept_now and go_live is not None:  # a write anyway: drop what was kept before go-live (review BG 1)
-        session.execute(sa.delete(FigureSnapshot).where(FigureSnapshot.month < go_live.replace(day=1)))
+    # A snapshot of a month before go-live is never read here, and never deleted either: a
+    # GO_LIVE_DATE set too late would otherwise destroy frozen figures for good (review BJ 9).
     return out
 
 

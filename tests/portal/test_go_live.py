@@ -127,7 +127,7 @@ def test_the_csv_follows_the_screen_from_go_live(app, client, auth, installed):
     assert months == ["december 2026 (i gang) (fra 06.12.2026)"]
 
 
-def test_a_snapshot_kept_before_go_live_is_never_shown_and_goes_when_a_month_is_kept(app, client, auth, installed):
+def test_a_snapshot_kept_before_go_live_is_never_shown_and_stays_when_a_month_is_kept(app, client, auth, installed):
     admin, _ = installed
     with app.app_context():  # what the first view of /maal kept before this version
         for scope in ("all", "team:1"):
@@ -140,7 +140,27 @@ def test_a_snapshot_kept_before_go_live_is_never_shown_and_goes_when_a_month_is_
         assert "Tallene for december 2026 blev opgjort 20.01.2027 og står fast" in html
         assert "(fra 06.12.2026)" in html and "Udvikling siden december 2026" in html
         assert BEFORE in flat(client.get("/maal/?omfang=all&maaned=2026-10").get_data(as_text=True))
-    assert kept(app) == [(date(2026, 12, 1), "all")]
+    # never read, and never deleted either (review BJ 9): a GO_LIVE_DATE set too late must not destroy them
+    assert kept(app) == [(date(2026, 10, 1), "all"), (date(2026, 10, 1), "team:1"), (date(2026, 12, 1), "all")]
+
+
+def test_a_go_live_date_set_too_late_hides_frozen_months_until_set_right_and_loses_none(
+        app, client, auth, installed):
+    admin, _ = installed
+    with travel(date(2027, 1, 20)):  # December is final: frozen at this view
+        auth.login(admin.email)
+        html = flat(client.get("/maal/?omfang=all&maaned=2026-12").get_data(as_text=True))
+        assert "Tallene for december 2026 blev opgjort 20.01.2027 og står fast" in html
+    app.config["GO_LIVE_DATE"] = date(2027, 1, 15)  # a typo: the job centre went live in December
+    with travel(date(2027, 2, 20)):  # January is final and kept: December was deleted then, before review BJ 9
+        auth.login(admin.email)
+        html = flat(client.get("/maal/?omfang=all").get_data(as_text=True))
+        assert trend_months(html) == ["2027-01", "2027-02"]
+        assert kept(app) == [(date(2026, 12, 1), "all"), (date(2027, 1, 1), "all")]
+        app.config["GO_LIVE_DATE"] = None  # set right: December shows again as it was frozen
+        html = flat(client.get("/maal/?omfang=all&maaned=2026-12").get_data(as_text=True))
+    assert "Tallene for december 2026 blev opgjort 20.01.2027 og står fast" in html
+    assert trend_months(html) == ["2026-12", "2027-01", "2027-02"]
 
 
 def test_go_live_date_sets_the_first_month(app, client, auth, installed):
@@ -165,17 +185,28 @@ def _app(tmp_path, **config):
                        "PSEUDONYM_KEY": "p", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", **config})
 
 
+@pytest.mark.usefixtures("frozen_today")
 def test_the_setting_is_a_day_or_empty(tmp_path):
     assert _app(tmp_path).config["GO_LIVE_DATE"] is None
     assert _app(tmp_path, GO_LIVE_DATE="").config["GO_LIVE_DATE"] is None
-    assert _app(tmp_path, **from_environment({"GO_LIVE_DATE": "2026-12-01"})).config["GO_LIVE_DATE"] \
-        == date(2026, 12, 1)
+    assert _app(tmp_path, **from_environment({"GO_LIVE_DATE": "2026-11-01"})).config["GO_LIVE_DATE"] \
+        == date(2026, 11, 1)
+    assert _app(tmp_path, GO_LIVE_DATE="2026-11-23").config["GO_LIVE_DATE"] == date(2026, 11, 23)  # today
     assert _app(tmp_path, GO_LIVE_DATE=date(2026, 3, 2)).config["GO_LIVE_DATE"] == date(2026, 3, 2)
 
 
 @pytest.mark.parametrize("value", ["01.12.2026", "2026-02-30", "2026-12", "i går", 20261201, True])
 def test_a_bad_setting_stops_start_up_with_its_name(tmp_path, value):
     with pytest.raises(ConfigError, match="GO_LIVE_DATE"):
+        _app(tmp_path, GO_LIVE_DATE=value)
+
+
+@pytest.mark.usefixtures("frozen_today")  # 23.11.2026
+@pytest.mark.parametrize("value", ["2026-11-24", date(2030, 1, 1)])
+def test_a_go_live_date_after_today_stops_start_up_with_its_name(tmp_path, value):
+    """A day ahead (a typo, or set before the day) would move /maal's first month every day (review BJ 9)."""
+    with pytest.raises(ConfigError, match=r"GO_LIVE_DATE must be the day Jobbro was taken into use, today "
+                                          r"\(2026-11-23\) at the latest"):
         _app(tmp_path, GO_LIVE_DATE=value)
 
 
